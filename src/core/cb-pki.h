@@ -59,6 +59,12 @@ gboolean   cb_pki_verify_signature  (GBytes        *public_key_der,
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CbKey, cb_key_unref)
 
+/* The key type of a DER SubjectPublicKeyInfo, CB_KEY_TYPE_UNKNOWN when unreadable. */
+CbKeyType  cb_pki_key_type_from_spki (GBytes       *public_key_der);
+/* RFC 5280 key identifier: SHA-1 of the subjectPublicKey bits of a DER SPKI (20 bytes, as
+ * cb_cert_issue() writes into SKI/AKI), or NULL when the SPKI is malformed. */
+GBytes    *cb_pki_key_id_from_spki  (GBytes        *public_key_der);
+
 /* A PKCS#10 request, DER, signed by key, subject "CN=<common_name>". */
 GBytes    *cb_csr_create            (CbKey         *key,
                                      const char    *common_name,
