@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "cb-sandbox-seed"
+
+#include "config.h"
+
+#include "cb-sandbox-private.h"
+#include "cb-util.h"
+
+/* The demo seed: everything a new user needs to try every flow without an Azure account.
+ * Names and keys are fixed so docs/sandbox.md can show them; they are demo values only. */
+
+#define DEMO_SUBSCRIPTION    "cb000000-0000-4000-8000-000000000001"
+#define DEMO_RESOURCE_GROUP  "certbench-demo"
+#define DEMO_NAMESPACE       "demo-ns"
+#define DEMO_LOCATION        "westeurope"
+#define DEMO_POLICY          "default"
+#define DEMO_POLICY_DAYS     30
+#define DEMO_HUB             "demo-hub"
+#define DEMO_DPS             "demo-dps"
+#define DEMO_ID_SCOPE        "0ne00CB0DE1"
+#define DEMO_GROUP           "factory-line-1"
+/* base64("certbench-demo-enrollment-key-01") */
+#define DEMO_GROUP_KEY       "Y2VydGJlbmNoLWRlbW8tZW5yb2xsbWVudC1rZXktMDE="
+/* base64("certbench-demo-iothubowner-key-01") */
+#define DEMO_HUB_OWNER_KEY   "Y2VydGJlbmNoLWRlbW8taW90aHVib3duZXIta2V5LTAx"
+/* base64("certbench-demo-dps-owner-key-0001") */
+#define DEMO_DPS_OWNER_KEY   "Y2VydGJlbmNoLWRlbW8tZHBzLW93bmVyLWtleS0wMDAx"
+#define DEMO_DEVICES         240
+
+#define ADMIN     "admin@sandbox.certbench.local"
+#define OPERATOR  "operator@sandbox.certbench.local"
+#define READER    "reader@sandbox.certbench.local"
+
+/* The fleet's reported certificates: a spread across the four states the fleet view shows,
+ * deterministic so screenshots and tests agree. */
+typedef enum
+{
+  DEMO_EXPIRED,
+  DEMO_RENEWAL_DUE,
+  DEMO_HEALTHY,
+  DEMO_NOT_REPORTING,
+} DemoState;
+
+static DemoState
+demo_state_for (guint i)
+{
+  guint r = (i * 37) % 100;
+
+  if (r < 10)
+    return DEMO_EXPIRED;
+  if (r < 28)
+    return DEMO_RENEWAL_DUE;
+  if (r < 88)
+    return DEMO_HEALTHY;
+  return DEMO_NOT_REPORTING;
+}
+
+static gboolean
+report_dates (CbSandbox   *self,
+              const char  *device_id,
+              DemoState    state,
+              guint        i,
+              GError     **error)
+{
+  const gint64 day = 86400;
+  gint64 now = cb_sandbox_now (self);
+  gint64 lifetime = DEMO_POLICY_DAYS * day;
+  gint64 used;
+  g_autofree char *from = NULL;
+  g_autofree char *until = NULL;
+  g_autoptr(JsonObject) patch = NULL;
+  JsonObject *cert;
+
+  switch (state)
+    {
+    case DEMO_EXPIRED:
+      used = lifetime + (1 + i % 20) * day;
+      break;
+    case DEMO_RENEWAL_DUE:
+      used = lifetime * 8 / 10 + (i % 5) * day + 3600;
+      break;
+    case DEMO_HEALTHY:
+      used = (i % 23) * day + 600;
+      break;
+    case DEMO_NOT_REPORTING:
+    default:
+      return TRUE;
+    }
+
+  /* Whole seconds at the minute so the fixed format round-trips exactly. */
+  from = cb_time_format_fixed (((now - used) / 60) * 60);
+  until = cb_time_format_fixed (((now - used) / 60) * 60 + lifetime);
+
+  patch = json_object_new ();
+  cert = json_object_new ();
+  json_object_set_string_member (cert, "validFrom", from);
+  json_object_set_string_member (cert, "validUntil", until);
+  json_object_set_object_member (patch, "certificate", cert);
+
+  return cb_sandbox_hub_patch_reported (self, DEMO_HUB, device_id, patch, error);
+}
+
+static gboolean
+seed_people (CbSandbox   *self,
+             const char  *namespace_id,
+             GError     **error)
+{
+  g_autofree char *subscription_scope = g_strdup ("/subscriptions/" DEMO_SUBSCRIPTION);
+
+  return cb_sandbox_add_principal (self, ADMIN, "Ada Admin", error) &&
+         cb_sandbox_assign_role (self, ADMIN, CB_SB_ROLE_OWNER, subscription_scope, error) &&
+         cb_sandbox_add_principal (self, OPERATOR, "Otto Operator", error) &&
+         cb_sandbox_assign_role (self, OPERATOR, CB_SB_ROLE_ADR_CONTRIBUTOR, namespace_id, error) &&
+         cb_sandbox_add_principal (self, READER, "Rita Reader", error) &&
+         cb_sandbox_assign_role (self, READER, CB_SB_ROLE_READER, subscription_scope, error) &&
+         cb_sandbox_set_meta (self, "default_principal", ADMIN);
+}
+
+static char *
+demo_description (const char *namespace_id,
+                  const char *policy_id)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+
+  json_builder_begin_object (b);
+#define STR(k, v) json_builder_set_member_name (b, k); json_builder_add_string_value (b, v)
+  STR ("subscription", DEMO_SUBSCRIPTION);
+  STR ("resourceGroup", DEMO_RESOURCE_GROUP);
+  STR ("namespace", DEMO_NAMESPACE);
+  STR ("namespaceId", namespace_id);
+  STR ("location", DEMO_LOCATION);
+  STR ("policy", DEMO_POLICY);
+  STR ("policyId", policy_id);
+  STR ("hub", DEMO_HUB);
+  STR ("hubOwnerKey", DEMO_HUB_OWNER_KEY);
+  STR ("dps", DEMO_DPS);
+  STR ("idScope", DEMO_ID_SCOPE);
+  STR ("dpsOwnerKey", DEMO_DPS_OWNER_KEY);
+  STR ("enrollmentGroup", DEMO_GROUP);
+  STR ("enrollmentGroupKey", DEMO_GROUP_KEY);
+  STR ("admin", ADMIN);
+  STR ("operator", OPERATOR);
+  STR ("reader", READER);
+#undef STR
+  json_builder_set_member_name (b, "devices");
+  json_builder_add_int_value (b, DEMO_DEVICES);
+  json_builder_end_object (b);
+
+  json_generator_set_root (gen, json_builder_get_root (b));
+  return json_generator_to_data (gen, NULL);
+}
+
+gboolean
+cb_sandbox_seed_demo (CbSandbox  *self,
+                      GError    **error)
+{
+  g_autofree char *seeded = NULL;
+  g_autofree char *namespace_id = NULL;
+  g_autofree char *policy_id = NULL;
+  g_autofree char *description = NULL;
+  gboolean ok = FALSE;
+
+  g_return_val_if_fail (CB_IS_SANDBOX (self), FALSE);
+  g_return_val_if_fail (self->db != NULL, FALSE);
+
+  cb_sandbox_lock (self);
+
+  seeded = cb_sandbox_dup_meta (self, "demo");
+  if (seeded != NULL)
+    {
+      cb_sandbox_unlock (self);
+      return TRUE;
+    }
+
+  namespace_id = cb_sb_namespace_id (DEMO_SUBSCRIPTION, DEMO_RESOURCE_GROUP, DEMO_NAMESPACE);
+  policy_id = cb_sb_policy_id (namespace_id, DEMO_POLICY);
+
+  /* One transaction: a half-made demo never survives a crash. */
+  if (!cb_sb_begin (self))
+    {
+      cb_sb_set_sqlite_error (self, error);
+      goto out;
+    }
+
+  if (!seed_people (self, namespace_id, error) ||
+      !cb_sandbox_adr_create_namespace (self, DEMO_SUBSCRIPTION, DEMO_RESOURCE_GROUP,
+                                        DEMO_NAMESPACE, DEMO_LOCATION, error) ||
+      !cb_sandbox_create_hub (self, DEMO_SUBSCRIPTION, DEMO_RESOURCE_GROUP, DEMO_HUB,
+                              namespace_id, error) ||
+      !cb_sandbox_create_dps (self, DEMO_SUBSCRIPTION, DEMO_RESOURCE_GROUP, DEMO_DPS,
+                              DEMO_ID_SCOPE, namespace_id, DEMO_HUB, error) ||
+      !cb_sandbox_adr_create_credential (self, namespace_id, error) ||
+      !cb_sandbox_adr_create_policy (self, namespace_id, DEMO_POLICY, DEMO_POLICY_DAYS, FALSE,
+                                     error) ||
+      !cb_sandbox_adr_synchronize (self, namespace_id, error) ||
+      !cb_sandbox_dps_create_enrollment_group (self, DEMO_DPS, DEMO_GROUP, DEMO_GROUP_KEY,
+                                               DEMO_POLICY, error))
+    goto rollback;
+
+  if (!cb_sandbox_set_hub_key (self, DEMO_HUB, "iothubowner", DEMO_HUB_OWNER_KEY) ||
+      !cb_sandbox_set_dps_owner_key (self, DEMO_DPS, DEMO_DPS_OWNER_KEY))
+    {
+      cb_sb_set_sqlite_error (self, error);
+      goto rollback;
+    }
+
+  for (guint i = 1; i <= DEMO_DEVICES; i++)
+    {
+      g_autofree char *device_id = g_strdup_printf ("demo-%04u", i);
+
+      if (!cb_sandbox_adr_ensure_device (self, namespace_id, device_id, policy_id, error) ||
+          !cb_sandbox_hub_ensure_device (self, DEMO_HUB, device_id, error) ||
+          !report_dates (self, device_id, demo_state_for (i), i, error))
+        goto rollback;
+    }
+
+  description = demo_description (namespace_id, policy_id);
+  if (!cb_sandbox_set_meta (self, "demo", description))
+    {
+      cb_sb_set_sqlite_error (self, error);
+      goto rollback;
+    }
+
+  if (!cb_sb_commit (self))
+    {
+      cb_sb_set_sqlite_error (self, error);
+      goto rollback;
+    }
+
+  ok = TRUE;
+  goto out;
+
+rollback:
+  cb_sb_rollback (self);
+
+out:
+  cb_sandbox_unlock (self);
+  return ok;
+}

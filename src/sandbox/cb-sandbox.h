@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+#define CB_TYPE_SANDBOX (cb_sandbox_get_type ())
+G_DECLARE_FINAL_TYPE (CbSandbox, cb_sandbox, CB, SANDBOX, GObject)
+
+typedef enum
+{
+  CB_SANDBOX_ERROR_FAILED,
+  CB_SANDBOX_ERROR_REFUSED_ADDRESS,   /* a non-loopback bind address without allow-remote */
+  CB_SANDBOX_ERROR_STORE,             /* the database could not be opened or migrated */
+  CB_SANDBOX_ERROR_CONFIG,            /* a bad fault file or option */
+} CbSandboxError;
+
+#define CB_SANDBOX_ERROR (cb_sandbox_error_quark ())
+GQuark      cb_sandbox_error_quark          (void);
+
+CbSandbox  *cb_sandbox_new                  (const char   *data_dir);
+
+/* Settings, before start. */
+void        cb_sandbox_set_port             (CbSandbox    *self,
+                                             guint16       port);      /* 0: any free port */
+void        cb_sandbox_set_bind_address     (CbSandbox    *self,
+                                             const char   *address,
+                                             gboolean      allow_remote);
+void        cb_sandbox_set_page_size        (CbSandbox    *self,
+                                             guint         page_size);
+void        cb_sandbox_set_lro_delay_ms     (CbSandbox    *self,
+                                             guint         delay_ms);
+void        cb_sandbox_set_auto_approve     (CbSandbox    *self,
+                                             gboolean      auto_approve);
+void        cb_sandbox_set_max_policies     (CbSandbox    *self,
+                                             guint         max_policies);
+void        cb_sandbox_set_device_code_interval (CbSandbox *self,
+                                             guint         seconds);
+
+/* Starts serving in the thread-default main context of the caller. */
+gboolean    cb_sandbox_start                (CbSandbox    *self,
+                                             GError      **error);
+/* Starts serving in a thread of its own (for the app and for tests whose clients run on the
+ * main thread). Blocks until the server listens or failed. */
+gboolean    cb_sandbox_start_in_thread      (CbSandbox    *self,
+                                             GError      **error);
+void        cb_sandbox_stop                 (CbSandbox    *self);
+
+/* Creates the demo namespace, credential, policy, hub, DPS with an enrollment group and a few
+ * hundred devices. Does nothing when the demo seed exists already. Call after start. */
+gboolean    cb_sandbox_seed_demo            (CbSandbox    *self,
+                                             GError      **error);
+gboolean    cb_sandbox_load_faults          (CbSandbox    *self,
+                                             const char   *path,
+                                             GError      **error);
+
+const char *cb_sandbox_get_data_dir         (CbSandbox    *self);
+guint16     cb_sandbox_get_port             (CbSandbox    *self);
+/* https://127.0.0.1:PORT */
+const char *cb_sandbox_get_base_url         (CbSandbox    *self);
+/* Absolute path of the PEM that clients pin instead of the system trust store. */
+const char *cb_sandbox_get_ca_file          (CbSandbox    *self);
+
+G_END_DECLS

@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "certbench-sandbox"
+
+#include "config.h"
+
+#include <glib-unix.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cb-sandbox-private.h"
+
+/* certbench-sandbox: the local stand-in for Azure, on its own (tests, demos, training). */
+
+enum
+{
+  EXIT_USAGE = 2,
+  EXIT_START = 3,
+};
+
+static gboolean
+quit_cb (gpointer data)
+{
+  g_main_loop_quit (data);
+  return G_SOURCE_REMOVE;
+}
+
+static char *
+default_data_dir (void)
+{
+  return g_build_filename (g_get_user_data_dir (), "certbench", "sandbox", NULL);
+}
+
+static void
+print_welcome (CbSandbox  *sandbox,
+               gboolean    seeded)
+{
+  const char *base = cb_sandbox_get_base_url (sandbox);
+  const char *ca = cb_sandbox_get_ca_file (sandbox);
+
+  printf ("Certbench sandbox %s is listening on %s\n\n", PACKAGE_VERSION, base);
+  printf ("  Data folder      %s\n", cb_sandbox_get_data_dir (sandbox));
+  printf ("  CA to pin        %s\n", ca);
+  printf ("  Endpoints        %s/sandbox/info\n", base);
+  printf ("  Entra            %s/entra/{tenant}/oauth2/v2.0/devicecode\n", base);
+  printf ("  ARM              %s/arm/subscriptions/...\n", base);
+  printf ("  DPS (devices)    %s/dps/{idScope}/registrations/...\n", base);
+  printf ("  IoT Hub          %s/hubs/{hub}/devices/...\n\n", base);
+  if (seeded)
+    printf ("The demo seed is in place (namespace demo-ns, policy default, hub demo-hub,\n"
+            "DPS ID scope 0ne00CB0DE1, 240 devices).\n\n");
+  printf ("Try it:\n  curl --cacert %s %s/sandbox/info\n\n", ca, base);
+  printf ("docs/sandbox.md walks through every endpoint. Press Ctrl+C to stop.\n");
+  fflush (stdout);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autofree char *data_dir = NULL;
+  g_autofree char *seed = NULL;
+  g_autofree char *faults = NULL;
+  g_autofree char *bind = NULL;
+  int port = 7443;
+  int page_size = 100;
+  int lro_delay_ms = 1000;
+  int max_policies = 1;
+  gboolean manual_sign_in = FALSE;
+  gboolean allow_remote = FALSE;
+  gboolean version = FALSE;
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbSandbox) sandbox = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+  const GOptionEntry entries[] = {
+    { "data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &data_dir,
+      "Where the sandbox keeps its database, CA keys and TLS identity "
+      "(default: $XDG_DATA_HOME/certbench/sandbox)", "DIR" },
+    { "port", 'p', 0, G_OPTION_ARG_INT, &port, "TCP port (default 7443; 0 picks a free one)", "N" },
+    { "bind", 0, 0, G_OPTION_ARG_STRING, &bind, "Address to listen on (default 127.0.0.1)", "ADDR" },
+    { "allow-remote", 0, 0, G_OPTION_ARG_NONE, &allow_remote,
+      "Allow a non-loopback --bind address (the sandbox is a test double: think twice)", NULL },
+    { "seed", 0, 0, G_OPTION_ARG_STRING, &seed, "Create seed data: \"demo\"", "NAME" },
+    { "faults", 0, 0, G_OPTION_ARG_FILENAME, &faults, "Fault injection rules (JSON)", "FILE" },
+    { "page-size", 0, 0, G_OPTION_ARG_INT, &page_size, "Items per page in lists (default 100)", "N" },
+    { "lro-delay-ms", 0, 0, G_OPTION_ARG_INT, &lro_delay_ms,
+      "How long long-running operations stay in progress (default 1000)", "MS" },
+    { "max-policies", 0, 0, G_OPTION_ARG_INT, &max_policies,
+      "Policies allowed per credential (the preview allows 1)", "N" },
+    { "manual-sign-in", 0, 0, G_OPTION_ARG_NONE, &manual_sign_in,
+      "Device codes wait for approval at /entra/devicelogin instead of approving themselves", NULL },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
+    { NULL }
+  };
+
+  setlocale (LC_ALL, "");
+
+  context = g_option_context_new ("- the local Azure stand-in for Certbench");
+  g_option_context_set_summary (context,
+      "Serves Entra sign-in, Azure Device Registry (ARM), DPS and IoT Hub over TLS on loopback,\n"
+      "with a real CA and a SQLite database, following the Azure wire formats.");
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("certbench-sandbox: %s\nTry --help.\n", error->message);
+      return EXIT_USAGE;
+    }
+
+  if (version)
+    {
+      printf ("certbench-sandbox %s\n", PACKAGE_VERSION);
+      return EXIT_SUCCESS;
+    }
+
+  if (port < 0 || port > 65535 || page_size < 1 || page_size > 1000 || lro_delay_ms < 0 ||
+      max_policies < 1)
+    {
+      g_printerr ("certbench-sandbox: an option is out of range (port 0-65535, page size 1-1000)\n");
+      return EXIT_USAGE;
+    }
+
+  if (seed != NULL && !g_str_equal (seed, "demo"))
+    {
+      g_printerr ("certbench-sandbox: unknown seed “%s” (known: demo)\n", seed);
+      return EXIT_USAGE;
+    }
+
+  if (data_dir == NULL)
+    data_dir = default_data_dir ();
+
+  sandbox = cb_sandbox_new (data_dir);
+  cb_sandbox_set_port (sandbox, (guint16) port);
+  cb_sandbox_set_bind_address (sandbox, bind, allow_remote);
+  cb_sandbox_set_page_size (sandbox, (guint) page_size);
+  cb_sandbox_set_lro_delay_ms (sandbox, (guint) lro_delay_ms);
+  cb_sandbox_set_max_policies (sandbox, (guint) max_policies);
+  cb_sandbox_set_auto_approve (sandbox, !manual_sign_in);
+
+  if (!cb_sandbox_start (sandbox, &error))
+    {
+      g_printerr ("certbench-sandbox: %s\n", error->message);
+      return EXIT_START;
+    }
+
+  if (faults != NULL && !cb_sandbox_load_faults (sandbox, faults, &error))
+    {
+      g_printerr ("certbench-sandbox: %s: %s\n", faults, error->message);
+      return EXIT_USAGE;
+    }
+
+  if (seed != NULL && !cb_sandbox_seed_demo (sandbox, &error))
+    {
+      g_printerr ("certbench-sandbox: the demo seed failed: %s\n", error->message);
+      return EXIT_START;
+    }
+
+  print_welcome (sandbox, seed != NULL);
+
+  loop = g_main_loop_new (NULL, FALSE);
+  g_unix_signal_add (SIGINT, quit_cb, loop);
+  g_unix_signal_add (SIGTERM, quit_cb, loop);
+  g_main_loop_run (loop);
+
+  cb_sandbox_stop (sandbox);
+  return EXIT_SUCCESS;
+}

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+
+#include "cb-sandbox-private.h"
+
+G_BEGIN_DECLS
+
+/* A real sandbox for tests: its own temporary data folder, real TLS on a free loopback port,
+ * served from a thread of its own so tests may use blocking clients, and a SoupSession that
+ * pins the sandbox's CA exactly as the app does. */
+typedef struct
+{
+  CbSandbox   *sandbox;
+  char        *data_dir;
+  SoupSession *session;
+  gboolean     owns_dir;
+} CbTestSandbox;
+
+typedef enum
+{
+  CB_TEST_SANDBOX_NONE        = 0,
+  CB_TEST_SANDBOX_MANUAL_SIGN_IN = 1 << 0,   /* device codes wait for an explicit approval */
+} CbTestSandboxFlags;
+
+CbTestSandbox *cb_test_sandbox_new        (CbTestSandboxFlags  flags);
+/* Stops the sandbox and starts a new one on the same data folder (persistence tests). */
+void           cb_test_sandbox_restart    (CbTestSandbox      *ts);
+void           cb_test_sandbox_free       (CbTestSandbox      *ts);
+
+/* Adds a principal with a role on a scope ("/subscriptions/..."), returns a token for
+ * audience (CB_SB_AUD_ARM, ...). */
+char          *cb_test_sandbox_token      (CbTestSandbox      *ts,
+                                           const char         *principal,
+                                           const char         *role,
+                                           const char         *scope,
+                                           const char         *audience);
+
+/* Blocking request. body may be NULL; content_type defaults to application/json.
+ * Returns the status; the response body and headers when asked for. */
+guint          cb_test_sandbox_request    (CbTestSandbox      *ts,
+                                           const char         *method,
+                                           const char         *path_or_url,
+                                           const char         *authorization,
+                                           const char         *content_type,
+                                           const char         *body,
+                                           GBytes            **out_body,
+                                           SoupMessageHeaders **out_headers);
+/* Same, parsing the response as JSON (NULL when the body is empty). */
+guint          cb_test_sandbox_request_json (CbTestSandbox    *ts,
+                                             const char       *method,
+                                             const char       *path_or_url,
+                                             const char       *authorization,
+                                             const char       *body,
+                                             JsonNode        **out_json,
+                                             SoupMessageHeaders **out_headers);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CbTestSandbox, cb_test_sandbox_free)
+
+G_END_DECLS

@@ -1,0 +1,456 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <sys/stat.h>
+
+#include "cb-test-sandbox.h"
+
+#define NS_SCOPE "/subscriptions/s1/resourceGroups/rg1/providers/Microsoft.DeviceRegistry/namespaces/ns1"
+
+/* A route only the tests add: it needs an ARM token and the permission named in the path. */
+static void
+handle_probe (CbSbRequest *req)
+{
+  const char *perm = cb_sb_param (req, "perm");
+  CbSbPermission p = g_str_equal (perm, "read") ? CB_SB_PERM_READ
+                   : g_str_equal (perm, "write") ? CB_SB_PERM_WRITE
+                   : CB_SB_PERM_WRITE_CREDENTIALS;
+
+  if (!cb_sb_require_bearer (req, CB_SB_AUD_ARM))
+    return;
+  if (!cb_sb_require_permission (req, NS_SCOPE, "Microsoft.DeviceRegistry/namespaces/probe/action", p))
+    return;
+
+  cb_sb_reply_json (req, 200, json_from_string ("{\"ok\": true}", NULL));
+}
+
+static void
+add_probe_route (CbTestSandbox *ts)
+{
+  cb_sandbox_lock (ts->sandbox);
+  cb_sandbox_add_route (ts->sandbox, "GET", "/arm/probe/{perm}", CB_SB_STYLE_ARM, handle_probe);
+  cb_sandbox_unlock (ts->sandbox);
+}
+
+static void
+add_people (CbTestSandbox *ts)
+{
+  g_autoptr(GError) error = NULL;
+
+  cb_sandbox_lock (ts->sandbox);
+  cb_sandbox_add_principal (ts->sandbox, "admin@sandbox.test", "Admin", &error);
+  g_assert_no_error (error);
+  cb_sandbox_assign_role (ts->sandbox, "admin@sandbox.test", "Owner", "/subscriptions/s1", &error);
+  g_assert_no_error (error);
+  cb_sandbox_add_principal (ts->sandbox, "reader@sandbox.test", "Reader", &error);
+  g_assert_no_error (error);
+  cb_sandbox_assign_role (ts->sandbox, "reader@sandbox.test", "Reader", "/subscriptions/s1", &error);
+  g_assert_no_error (error);
+  g_assert_true (cb_sandbox_set_meta (ts->sandbox, "default_principal", "admin@sandbox.test"));
+  cb_sandbox_unlock (ts->sandbox);
+}
+
+static const char *
+member (JsonNode   *node,
+        const char *name)
+{
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
+  return json_object_get_string_member_with_default (json_node_get_object (node), name, NULL);
+}
+
+static const char *
+arm_code (JsonNode *node)
+{
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
+  return json_object_get_string_member (json_object_get_object_member (json_node_get_object (node),
+                                                                        "error"), "code");
+}
+
+static guint
+form_post (CbTestSandbox  *ts,
+           const char     *path,
+           const char     *form,
+           JsonNode      **out)
+{
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  gsize len;
+  const char *data;
+  guint status;
+
+  status = cb_test_sandbox_request (ts, "POST", path, NULL, "application/x-www-form-urlencoded",
+                                    form, &body, NULL);
+  data = g_bytes_get_data (body, &len);
+  g_assert_true (json_parser_load_from_data (parser, data, len, NULL));
+  *out = json_parser_steal_root (parser);
+  return status;
+}
+
+static char *
+start_device_code (CbTestSandbox  *ts,
+                   const char     *scope,
+                   char          **out_user_code)
+{
+  g_autoptr(JsonNode) json = NULL;
+  g_autofree char *form = g_strdup_printf ("client_id=certbench-test&scope=%s", scope);
+  guint status = form_post (ts, "/entra/organizations/oauth2/v2.0/devicecode", form, &json);
+
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_nonnull (member (json, "device_code"));
+  g_assert_cmpuint (strlen (member (json, "user_code")), ==, 9);
+  g_assert_true (g_str_has_suffix (member (json, "verification_uri"), "/entra/devicelogin"));
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (json), "interval"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (json), "expires_in"), ==, 900);
+  g_assert_nonnull (strstr (member (json, "message"), member (json, "user_code")));
+
+  if (out_user_code != NULL)
+    *out_user_code = g_strdup (member (json, "user_code"));
+  return g_strdup (member (json, "device_code"));
+}
+
+static guint
+poll_token (CbTestSandbox  *ts,
+            const char     *device_code,
+            JsonNode      **out)
+{
+  g_autofree char *form = g_strdup_printf ("grant_type=urn%%3Aietf%%3Aparams%%3Aoauth%%3Agrant-type%%3Adevice_code"
+                                           "&client_id=certbench-test&device_code=%s", device_code);
+  return form_post (ts, "/entra/organizations/oauth2/v2.0/token", form, out);
+}
+
+static void
+test_tls_pinned (void)
+{
+  g_autoptr(CbTestSandbox) ts = cb_test_sandbox_new (CB_TEST_SANDBOX_NONE);
+  g_autoptr(JsonNode) info = NULL;
+  g_autoptr(SoupSession) unpinned = soup_session_new ();
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autofree char *url = NULL;
+  guint status;
+
+  status = cb_test_sandbox_request_json (ts, "GET", "/sandbox/info", NULL, NULL, &info, NULL);
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_cmpstr (member (info, "baseUrl"), ==, cb_sandbox_get_base_url (ts->sandbox));
+  g_assert_true (g_str_has_prefix (member (info, "baseUrl"), "https://127.0.0.1:"));
+  g_assert_cmpstr (member (info, "caFile"), ==, cb_sandbox_get_ca_file (ts->sandbox));
+
+  /* Without the pinned CA the handshake must fail: verification is never off. */
+  url = g_strconcat (cb_sandbox_get_base_url (ts->sandbox), "/sandbox/info", NULL);
+  msg = soup_message_new ("GET", url);
+  body = soup_session_send_and_read (unpinned, msg, NULL, &error);
+  g_assert_null (body);
+  g_assert_error (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE);
+}
+
+static void
+test_refuse_remote (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("certbench-test-XXXXXX", NULL);
+  g_autoptr(CbSandbox) sandbox = cb_sandbox_new (dir);
+  g_autoptr(GError) error = NULL;
+
+  cb_sandbox_set_port (sandbox, 0);
+  cb_sandbox_set_bind_address (sandbox, "0.0.0.0", FALSE);
+  g_assert_false (cb_sandbox_start (sandbox, &error));
+  g_assert_error (error, CB_SANDBOX_ERROR, CB_SANDBOX_ERROR_REFUSED_ADDRESS);
+  g_clear_error (&error);
+
+  cb_sandbox_set_bind_address (sandbox, "not-an-address", FALSE);
+  g_assert_false (cb_sandbox_start (sandbox, &error));
+  g_assert_error (error, CB_SANDBOX_ERROR, CB_SANDBOX_ERROR_CONFIG);
+
+  g_rmdir (dir);
+}
+
+static guint
+file_mode (const char *dir,
+           const char *name)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  GStatBuf st;
+
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  return st.st_mode & 0777;
+}
+
+static void
+test_permissions (void)
+{
+  g_autoptr(CbTestSandbox) ts = cb_test_sandbox_new (CB_TEST_SANDBOX_NONE);
+
+  g_assert_cmpuint (file_mode (ts->data_dir, "."), ==, 0700);
+  g_assert_cmpuint (file_mode (ts->data_dir, "sandbox.db"), ==, 0600);
+  g_assert_cmpuint (file_mode (ts->data_dir, "tls"), ==, 0700);
+  g_assert_cmpuint (file_mode (ts->data_dir, "tls/server.key"), ==, 0600);
+}
+
+static void
+test_device_code_auto (void)
+{
+  g_autoptr(CbTestSandbox) ts = cb_test_sandbox_new (CB_TEST_SANDBOX_NONE);
+  g_autoptr(JsonNode) tokens = NULL;
+  g_autoptr(JsonNode) again = NULL;
+  g_autoptr(JsonNode) refreshed = NULL;
+  g_autoptr(JsonNode) reused = NULL;
+  g_autoptr(JsonNode) probe = NULL;
+  g_autofree char *device_code = NULL;
+  g_autofree char *auth = NULL;
+  g_autofree char *form = NULL;
+  g_autofree char *hub_auth = NULL;
+
+  add_people (ts);
+  add_probe_route (ts);
+
+  device_code = start_device_code (ts, "https%3A%2F%2Fmanagement.azure.com%2F.default%20offline_access", NULL);
+  g_assert_cmpuint (poll_token (ts, device_code, &tokens), ==, 200);
+  g_assert_cmpstr (member (tokens, "token_type"), ==, "Bearer");
+  g_assert_nonnull (member (tokens, "access_token"));
+  g_assert_nonnull (member (tokens, "refresh_token"));
+  g_assert_nonnull (member (tokens, "id_token"));
+
+  auth = g_strconcat ("Bearer ", member (tokens, "access_token"), NULL);
+  g_assert_cmpuint (cb_test_sandbox_request_json (ts, "GET", "/arm/probe/credentials", auth, NULL,
+                                                  &probe, NULL), ==, 200);
+
+  /* A device code is redeemed once. */
+  g_assert_cmpuint (poll_token (ts, device_code, &again), ==, 400);
+  g_assert_cmpstr (member (again, "error"), ==, "bad_verification_code");
+
+  /* Refresh for another audience; the refresh token rotates. */
+  form = g_strdup_printf ("grant_type=refresh_token&client_id=certbench-test&refresh_token=%s"
+                          "&scope=https%%3A%%2F%%2Fiothubs.azure.net%%2F.default",
+                          member (tokens, "refresh_token"));
+  g_assert_cmpuint (form_post (ts, "/entra/organizations/oauth2/v2.0/token", form, &refreshed), ==, 200);
+  g_assert_nonnull (member (refreshed, "refresh_token"));
+  hub_auth = g_strconcat ("Bearer ", member (refreshed, "access_token"), NULL);
+
+  g_clear_pointer (&probe, json_node_unref);
+  g_assert_cmpuint (cb_test_sandbox_request_json (ts, "GET", "/arm/probe/read", hub_auth, NULL,
+                                                  &probe, NULL), ==, 401);
+  g_assert_cmpstr (arm_code (probe), ==, "InvalidAuthenticationTokenAudience");
+
+  g_assert_cmpuint (form_post (ts, "/entra/organizations/oauth2/v2.0/token", form, &reused), ==, 400);
+  g_assert_cmpstr (member (reused, "error"), ==, "invalid_grant");
+}
+
+static void
+test_device_code_manual (void)
+{
+  g_autoptr(CbTestSandbox) ts = cb_test_sandbox_new (CB_TEST_SANDBOX_MANUAL_SIGN_IN);
+  g_autoptr(JsonNode) pending = NULL;
+  g_autoptr(JsonNode) tokens = NULL;
+  g_autoptr(JsonNode) declined = NULL;
+  g_autoptr(JsonNode) expired = NULL;
+  g_autoptr(JsonNode) probe = NULL;
+  g_autoptr(JsonNode) wrong = NULL;
+  g_autofree char *user_code = NULL;
+  g_autofree char *device_code = NULL;
+  g_autofree char *approve = NULL;
+  g_autofree char *auth = NULL;
+  g_autofree char *code2 = NULL;
+  g_autofree char *user2 = NULL;
+  g_autofree char *decline = NULL;
+  g_autofree char *code3 = NULL;
+
+  add_people (ts);
+  add_probe_route (ts);
+
+  device_code = start_device_code (ts, "https%3A%2F%2Fmanagement.azure.com%2F.default", &user_code);
+  g_assert_cmpuint (poll_token (ts, device_code, &pending), ==, 400);
+  g_assert_cmpstr (member (pending, "error"), ==, "authorization_pending");
+  g_assert_true (g_str_has_prefix (member (pending, "error_description"), "AADSTS70016"));
+
+  g_assert_cmpuint (cb_test_sandbox_request_json (ts, "POST", "/sandbox/entra/approve", NULL,
+                                                  "{\"userCode\": \"NOPE-NOPE\", \"principal\": \"reader@sandbox.test\"}",
+                                                  &wrong, NULL), ==, 404);
+
+  approve = g_strdup_printf ("{\"userCode\": \"%s\", \"principal\": \"reader@sandbox.test\"}", user_code);
+  g_assert_cmpuint (cb_test_sandbox_request (ts, "POST", "/sandbox/entra/approve", NULL, NULL,
+                                             approve, NULL, NULL), ==, 204);
+  g_assert_cmpuint (poll_token (ts, device_code, &tokens), ==, 200);
+  /* No offline_access asked: no refresh token. */
+  g_assert_null (member (tokens, "refresh_token"));
+
+  /* The reader may read but not write credentials, and the refusal names role and scope. */
+  auth = g_strconcat ("Bearer ", member (tokens, "access_token"), NULL);
+  g_assert_cmpuint (cb_test_sandbox_request_json (ts, "GET", "/arm/probe/read", auth, NULL,
+                                                  &probe, NULL), ==, 200);
+  g_clear_pointer (&probe, json_node_unref);
+  g_assert_cmpuint (cb_test_sandbox_request_json (ts, "GET", "/arm/probe/credentials", auth, NULL,
+                                                  &probe, NULL), ==, 403);
+  g_assert_cmpstr (arm_code (probe), ==, "AuthorizationFailed");
+  {
+    const char *message = json_object_get_string_member (
+        json_object_get_object_member (json_node_get_object (probe), "error"), "message");
+    g_assert_nonnull (strstr (message, "Azure Device Registry Credentials Contributor"));
+    g_assert_nonnull (strstr (message, NS_SCOPE));
+    g_assert_nonnull (strstr (message, "reader@sandbox.test"));
+  }
+
+  /* Declined. */
+  code2 = start_device_code (ts, "https%3A%2F%2Fmanagement.azure.com%2F.default", &user2);
+  decline = g_strdup_printf ("{\"userCode\": \"%s\", \"decline\": true}", user2);
+  g_assert_cmpuint (cb_test_sandbox_request (ts, "POST", "/sandbox/entra/approve", NULL, NULL,
+                                             decline, NULL, NULL), ==, 204);
+  g_assert_cmpuint (poll_token (ts, code2, &declined), ==, 400);
+  g_assert_cmpstr (member (declined, "error"), ==, "authorization_declined");
+
+  /* Expired: move the sandbox clock past the code's 15 minutes. */
+  code3 = start_device_code (ts, "https%3A%2F%2Fmanagement.azure.com%2F.default", NULL);
+  g_assert_cmpuint (cb_test_sandbox_request (ts, "POST", "/sandbox/clock", NULL, NULL,
+                                             "{\"advanceSeconds\": 901}", NULL, NULL), ==, 200);
+  g_assert_cmpuint (poll_token (ts, code3, &expired), ==, 400);
+  g_assert_cmpstr (member (expired, "error"), ==, "expired_token");
+}
+
+static void
+test_entra_errors (void)
+{
+  g_autoptr(CbTestSandbox) ts = cb_test_sandbox_new (CB_TEST_SANDBOX_NONE);
+  g_autoptr(JsonNode) scope = NULL;
+  g_autoptr(JsonNode) tenant = NULL;
+  g_autoptr(JsonNode) grant = NULL;
+  g_autoptr(JsonNode) client = NULL;
+
+  g_assert_cmpuint (form_post (ts, "/entra/organizations/oauth2/v2.0/devicecode",
+                               "client_id=x&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default", &scope), ==, 400);
+  g_assert_cmpstr (member (scope, "error"), ==, "invalid_scope");
+
+  g_assert_cmpuint (form_post (ts, "/entra/contoso.example/oauth2/v2.0/devicecode",
+                               "client_id=x&scope=https%3A%2F%2Fmanagement.azure.com%2F.default", &tenant), ==, 400);
+  g_assert_cmpstr (member (tenant, "error"), ==, "invalid_request");
+
+  g_assert_cmpuint (form_post (ts, "/entra/organizations/oauth2/v2.0/token",
+                               "grant_type=password&client_id=x", &grant), ==, 400);
+  g_assert_cmpstr (member (grant, "error"), ==, "unsupported_grant_type");
+
+  g_assert_cmpuint (form_post (ts, "/entra/organizations/oauth2/v2.0/devicecode",
+                               "scope=https%3A%2F%2Fmanagement.azure.com%2F.default", &client), ==, 400);
+  g_assert_cmpstr (member (client, "error"), ==, "invalid_request");
+}
+
+static void
+test_bearer (void)
+{
+  g_autoptr(CbTestSandbox) ts = cb_test_sandbox_new (CB_TEST_SANDBOX_NONE);
+  g_autoptr(JsonNode) missing = NULL;
+  g_autoptr(JsonNode) garbage = NULL;
+  g_autoptr(JsonNode) sibling = NULL;
+  g_autoptr(SoupMessageHeaders) headers = NULL;
+  g_autofree char *owner = NULL;
+  g_autofree char *other = NULL;
+
+  add_probe_route (ts);
+
+  g_assert_cmpuint (cb_test_sandbox_request_json (ts, "GET", "/arm/probe/read", NULL, NULL,
+                                                  &missing, &headers), ==, 401);
+  g_assert_cmpstr (arm_code (missing), ==, "AuthenticationFailed");
+  g_assert_nonnull (soup_message_headers_get_one (headers, "WWW-Authenticate"));
+
+  g_assert_cmpuint (cb_test_sandbox_request_json (ts, "GET", "/arm/probe/read", "Bearer nope",
+                                                  NULL, &garbage, NULL), ==, 401);
+  g_assert_cmpstr (arm_code (garbage), ==, "InvalidAuthenticationToken");
+
+  /* Owner on the resource group covers the namespace below it. */
+  owner = cb_test_sandbox_token (ts, "owner@sandbox.test", "Owner",
+                                 "/subscriptions/s1/resourceGroups/rg1", CB_SB_AUD_ARM);
+  g_assert_cmpuint (cb_test_sandbox_request (ts, "GET", "/arm/probe/credentials", owner, NULL,
+                                             NULL, NULL, NULL), ==, 200);
+
+  /* A role on a sibling scope with a common prefix does not. */
+  other = cb_test_sandbox_token (ts, "other@sandbox.test", "Owner",
+                                 "/subscriptions/s1/resourceGroups/rg", CB_SB_AUD_ARM);
+  g_assert_cmpuint (cb_test_sandbox_request_json (ts, "GET", "/arm/probe/read", other, NULL,
+                                                  &sibling, NULL), ==, 403);
+  g_assert_cmpstr (arm_code (sibling), ==, "AuthorizationFailed");
+}
+
+static void
+test_faults (void)
+{
+  g_autoptr(CbTestSandbox) ts = cb_test_sandbox_new (CB_TEST_SANDBOX_NONE);
+  g_autoptr(SoupMessageHeaders) headers = NULL;
+  g_autoptr(JsonNode) bad = NULL;
+  gint64 start;
+
+  g_assert_cmpuint (cb_test_sandbox_request (ts, "PUT", "/sandbox/faults", NULL, NULL,
+                                             "[{\"method\": \"GET\", \"path\": \"/sandbox/info\", "
+                                             "\"status\": 429, \"retryAfter\": 2, \"count\": 1},"
+                                             " {\"path\": \"/sandbox/clock\", \"latencyMs\": 300}]",
+                                             NULL, NULL), ==, 200);
+
+  g_assert_cmpuint (cb_test_sandbox_request (ts, "GET", "/sandbox/info", NULL, NULL, NULL, NULL,
+                                             &headers), ==, 429);
+  g_assert_cmpstr (soup_message_headers_get_one (headers, "Retry-After"), ==, "2");
+  g_assert_cmpuint (cb_test_sandbox_request (ts, "GET", "/sandbox/info", NULL, NULL, NULL, NULL,
+                                             NULL), ==, 200);
+
+  start = g_get_monotonic_time ();
+  g_assert_cmpuint (cb_test_sandbox_request (ts, "GET", "/sandbox/clock", NULL, NULL, NULL, NULL,
+                                             NULL), ==, 200);
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, 250 * 1000);
+
+  g_assert_cmpuint (cb_test_sandbox_request_json (ts, "PUT", "/sandbox/faults", NULL,
+                                                  "[{\"status\": 429}]", &bad, NULL), ==, 400);
+  g_assert_cmpuint (cb_test_sandbox_request (ts, "DELETE", "/sandbox/faults", NULL, NULL, NULL,
+                                             NULL, NULL), ==, 204);
+}
+
+static void
+test_router (void)
+{
+  g_autoptr(CbTestSandbox) ts = cb_test_sandbox_new (CB_TEST_SANDBOX_NONE);
+  g_autoptr(SoupMessageHeaders) headers = NULL;
+  g_autoptr(JsonNode) missing = NULL;
+
+  g_assert_cmpuint (cb_test_sandbox_request_json (ts, "GET", "/arm/nowhere/at/all", NULL, NULL,
+                                                  &missing, NULL), ==, 404);
+  g_assert_cmpstr (arm_code (missing), ==, "InvalidResourceType");
+
+  g_assert_cmpuint (cb_test_sandbox_request (ts, "DELETE", "/sandbox/info", NULL, NULL, NULL,
+                                             NULL, &headers), ==, 405);
+  g_assert_cmpstr (soup_message_headers_get_one (headers, "Allow"), ==, "GET");
+}
+
+static void
+test_persistence (void)
+{
+  g_autoptr(CbTestSandbox) ts = cb_test_sandbox_new (CB_TEST_SANDBOX_NONE);
+  g_autofree char *owner = NULL;
+  g_autofree char *ca_before = NULL;
+  g_autofree char *ca_after = NULL;
+
+  owner = cb_test_sandbox_token (ts, "owner@sandbox.test", "Owner", "/subscriptions/s1", CB_SB_AUD_ARM);
+  g_assert_true (g_file_get_contents (cb_sandbox_get_ca_file (ts->sandbox), &ca_before, NULL, NULL));
+
+  cb_test_sandbox_restart (ts);
+  add_probe_route (ts);
+
+  g_assert_true (g_file_get_contents (cb_sandbox_get_ca_file (ts->sandbox), &ca_after, NULL, NULL));
+  g_assert_cmpstr (ca_before, ==, ca_after);
+  g_assert_cmpuint (cb_test_sandbox_request (ts, "GET", "/arm/probe/credentials", owner, NULL,
+                                             NULL, NULL, NULL), ==, 200);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/cb/sandbox/infra/tls-pinned", test_tls_pinned);
+  g_test_add_func ("/cb/sandbox/infra/refuse-remote", test_refuse_remote);
+  g_test_add_func ("/cb/sandbox/infra/permissions", test_permissions);
+  g_test_add_func ("/cb/sandbox/infra/router", test_router);
+  g_test_add_func ("/cb/sandbox/infra/faults", test_faults);
+  g_test_add_func ("/cb/sandbox/infra/persistence", test_persistence);
+  g_test_add_func ("/cb/sandbox/auth/bearer", test_bearer);
+  g_test_add_func ("/cb/sandbox/entra/device-code-auto", test_device_code_auto);
+  g_test_add_func ("/cb/sandbox/entra/device-code-manual", test_device_code_manual);
+  g_test_add_func ("/cb/sandbox/entra/errors", test_entra_errors);
+
+  return g_test_run ();
+}
