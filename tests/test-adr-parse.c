@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <string.h>
+
 #include "cb-activity-event.h"
+#include "cb-adr-client.h"
 #include "cb-adr-device.h"
 #include "cb-error.h"
 #include "cb-hub-certificate.h"
@@ -401,6 +404,101 @@ test_null_node (void)
   g_assert_error (error, CB_API_ERROR, CB_API_ERROR_PARSE);
 }
 
+static void
+test_page (void)
+{
+  g_autofree char *json = g_strdup_printf ("{\"value\": [%s, %s], \"nextLink\": \"https://management.azure.com/x?api-version=1&$skipToken=2\"}",
+                                           device_json, device_json);
+  g_autoptr(JsonNode) node = parse_literal (json);
+  g_autoptr(JsonNode) last = parse_literal ("{\"value\": [], \"nextLink\": null}");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *next = NULL;
+  g_autoptr(GPtrArray) items = cb_adr_parse_page (node, (CbAdrParseFunc) cb_adr_device_new_from_json,
+                                                  &next, &error);
+  g_autoptr(GPtrArray) empty = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (items->len, ==, 2);
+  g_assert_true (CB_IS_ADR_DEVICE (g_ptr_array_index (items, 1)));
+  g_assert_cmpstr (next, ==, "https://management.azure.com/x?api-version=1&$skipToken=2");
+
+  g_clear_pointer (&next, g_free);
+  empty = cb_adr_parse_page (last, (CbAdrParseFunc) cb_adr_device_new_from_json, &next, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (empty->len, ==, 0);
+  g_assert_null (next);
+}
+
+static void
+test_page_malformed (void)
+{
+  const char *cases[] = {
+    "[]",
+    "{}",
+    "{\"value\": {}}",
+    "{\"value\": [], \"nextLink\": 5}",
+    "{\"value\": [{\"name\": 5}]}",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(JsonNode) node = parse_literal (cases[i]);
+      g_autoptr(GError) error = NULL;
+      g_autofree char *next = NULL;
+      g_autoptr(GPtrArray) items = NULL;
+
+      g_test_message ("case: %s", cases[i]);
+      items = cb_adr_parse_page (node, (CbAdrParseFunc) cb_namespace_new_from_json, &next, &error);
+      g_assert_null (items);
+      g_assert_null (next);
+      g_assert_error (error, CB_API_ERROR, CB_API_ERROR_PARSE);
+    }
+}
+
+static void
+test_revoke_result (void)
+{
+  g_autoptr(JsonNode) ok = parse_literal ("{\"result\": \"Succeeded\"}");
+  g_autoptr(JsonNode) failed = parse_literal (
+    "{\"result\": \"Failed\", \"error\": {\"code\": \"DeviceNotProvisioned\", \"message\": \"No certificate was issued\","
+    " \"details\": [{\"code\": \"x\", \"correlationId\": \"c\", \"message\": \"m\"}]}}");
+  g_autoptr(JsonNode) bare = parse_literal ("{\"result\": \"Failed\"}");
+  g_autoptr(JsonNode) junk = parse_literal ("{\"result\": 1}");
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (cb_adr_parse_revoke_result (ok, &error));
+  g_assert_no_error (error);
+
+  g_assert_false (cb_adr_parse_revoke_result (failed, &error));
+  g_assert_error (error, CB_API_ERROR, CB_API_ERROR_OPERATION_FAILED);
+  g_assert_cmpstr (cb_api_error_get_remote_code (error), ==, "DeviceNotProvisioned");
+  g_assert_nonnull (strstr (error->message, "No certificate was issued"));
+  g_clear_error (&error);
+
+  g_assert_false (cb_adr_parse_revoke_result (bare, &error));
+  g_assert_error (error, CB_API_ERROR, CB_API_ERROR_OPERATION_FAILED);
+  g_clear_error (&error);
+
+  g_assert_false (cb_adr_parse_revoke_result (junk, &error));
+  g_assert_error (error, CB_API_ERROR, CB_API_ERROR_PARSE);
+}
+
+static void
+test_activity_filter (void)
+{
+  g_autofree char *plain = cb_adr_build_activity_filter (unix_of ("2025-06-12T00:00:00Z"),
+                                                         unix_of ("2025-06-13T00:00:00Z"), NULL);
+  g_autofree char *scoped = cb_adr_build_activity_filter (unix_of ("2025-06-12T00:00:00Z"),
+                                                          unix_of ("2025-06-13T00:00:00Z"),
+                                                          NS_ID "/devices/o'brien");
+
+  g_assert_cmpstr (plain, ==,
+                   "eventTimestamp ge '2025-06-12T00:00:00Z' and eventTimestamp le '2025-06-13T00:00:00Z'");
+  g_assert_cmpstr (scoped, ==,
+                   "eventTimestamp ge '2025-06-12T00:00:00Z' and eventTimestamp le '2025-06-13T00:00:00Z'"
+                   " and resourceUri eq '" NS_ID "/devices/o''brien'");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -418,6 +516,10 @@ main (int   argc,
   g_test_add_func ("/cb/adr-parse/activity-event/status-sources", test_activity_event_status_sources);
   g_test_add_func ("/cb/adr-parse/malformed", test_malformed);
   g_test_add_func ("/cb/adr-parse/null-node", test_null_node);
+  g_test_add_func ("/cb/adr-parse/page", test_page);
+  g_test_add_func ("/cb/adr-parse/page/malformed", test_page_malformed);
+  g_test_add_func ("/cb/adr-parse/revoke-result", test_revoke_result);
+  g_test_add_func ("/cb/adr-parse/activity-filter", test_activity_filter);
 
   return g_test_run ();
 }
