@@ -1,0 +1,8 @@
+#!/bin/sh
+# Runs inside dbus-run-session: unlock a fresh keyring for libsecret, then run meson test.
+BUILD=$1
+shift
+mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
+eval "$(echo -n test | gnome-keyring-daemon --unlock --components=secrets 2>/dev/null)" || true
+export GNOME_KEYRING_CONTROL
+exec meson test -C "$BUILD" --print-errorlogs --num-processes 2 "$@"

@@ -1,0 +1,32 @@
+#!/bin/sh
+# The README's test command: installs what is missing, builds with warnings as errors and
+# runs the whole suite headless (Xvfb, a private D-Bus session with an unlocked keyring),
+# then prints "N passed, N failed" counted from meson's test log.
+set -u
+cd "$(dirname "$0")/.."
+
+sh build-aux/setup.sh || exit 1
+
+BUILD=${BUILD_DIR:-build}
+if [ ! -f "$BUILD/build.ninja" ]; then
+  meson setup "$BUILD" --werror -Ddevelopment=true >&2 || exit 1
+fi
+meson compile -C "$BUILD" >&2 || { echo "0 passed, 1 failed"; exit 1; }
+
+# A throwaway HOME so tests never touch the user's keyring, settings or data.
+TEST_HOME=$(mktemp -d)
+trap 'rm -rf "$TEST_HOME"' EXIT INT TERM
+
+HOME="$TEST_HOME" XDG_DATA_HOME="$TEST_HOME/.local/share" \
+XDG_CONFIG_HOME="$TEST_HOME/.config" XDG_CACHE_HOME="$TEST_HOME/.cache" \
+XDG_RUNTIME_DIR="$TEST_HOME/run" \
+  xvfb-run -a -s "-screen 0 1280x1024x24" dbus-run-session -- \
+  sh build-aux/run-suite.sh "$BUILD" "$@" >&2
+status=$?
+
+/usr/bin/python3 build-aux/count-tests.py "$BUILD/meson-logs/testlog.json"
+count_status=$?
+if [ $status -ne 0 ] || [ $count_status -ne 0 ]; then
+  exit 1
+fi
+exit 0
