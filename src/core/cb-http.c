@@ -705,15 +705,11 @@ typedef struct
   GPtrArray        *secrets;
   CbHttpErrorStyle  style;
   guint             attempt;
-  GSource          *wait_source;
-  gulong            cancelled_id;
 } Request;
 
 static void
 request_free (Request *request)
 {
-  g_assert (request->wait_source == NULL);
-
   g_free (request->method);
   g_free (request->url);
   if (request->authorization != NULL)
@@ -818,79 +814,121 @@ backoff_delay_ms (CbHttpClient *self,
   return (guint) delay_ms;
 }
 
-static void request_send (GTask *task);
+/* -------------------------------------------------------------------------------------------- */
+/* Cancellable sleep                                                                            */
+
+typedef struct
+{
+  GSource *source;
+  gulong   cancelled_id;
+} Sleep;
 
 static void
-request_stop_waiting (Request      *request,
-                      GCancellable *cancellable)
+sleep_free (Sleep *sleep)
 {
-  if (request->wait_source != NULL)
-    {
-      g_source_destroy (request->wait_source);
-      g_clear_pointer (&request->wait_source, g_source_unref);
-    }
-  if (request->cancelled_id != 0)
-    {
-      g_cancellable_disconnect (cancellable, request->cancelled_id);
-      request->cancelled_id = 0;
-    }
+  g_assert (sleep->source == NULL);
+  g_free (sleep);
 }
 
 static gboolean
-request_wait_done_cb (gpointer user_data)
+sleep_done_cb (gpointer user_data)
 {
   GTask *task = user_data;
-  Request *request = g_task_get_task_data (task);
+  Sleep *sleep = g_task_get_task_data (task);
 
   g_assert (G_IS_TASK (task));
 
-  /* The task reference held by the source is dropped by request_stop_waiting. */
+  /* The source holds the only reference we rely on here; keep the task alive while tearing
+   * the source down. */
   g_object_ref (task);
-  request_stop_waiting (request, g_task_get_cancellable (task));
 
-  if (g_task_return_error_if_cancelled (task))
-    {
-      g_object_unref (task);
-      return G_SOURCE_REMOVE;
-    }
+  g_source_destroy (sleep->source);
+  g_clear_pointer (&sleep->source, g_source_unref);
+  g_cancellable_disconnect (g_task_get_cancellable (task), sleep->cancelled_id);
+  sleep->cancelled_id = 0;
 
-  request_send (task);
+  if (!g_task_return_error_if_cancelled (task))
+    g_task_return_boolean (task, TRUE);
+
   g_object_unref (task);
 
   return G_SOURCE_REMOVE;
 }
 
 static void
-request_cancelled_cb (GCancellable *cancellable,
-                      gpointer      user_data)
+sleep_cancelled_cb (GCancellable *cancellable,
+                    gpointer      user_data)
 {
-  GTask *task = user_data;
-  Request *request = g_task_get_task_data (task);
+  GSource *source = user_data;
 
-  /* May run in any thread: wake the task's context up, which re-checks cancellation. */
-  if (request->wait_source != NULL)
-    g_source_set_ready_time (request->wait_source, 0);
+  /* May run in any thread; the timer's own context then reports the cancellation. */
+  g_source_set_ready_time (source, 0);
+}
+
+void
+cb_http_sleep_async (guint               delay_ms,
+                     GCancellable       *cancellable,
+                     GAsyncReadyCallback callback,
+                     gpointer            user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  Sleep *sleep;
+
+  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, cb_http_sleep_async);
+
+  sleep = g_new0 (Sleep, 1);
+  g_task_set_task_data (task, sleep, (GDestroyNotify) sleep_free);
+
+  sleep->source = g_timeout_source_new (delay_ms);
+  g_source_set_static_name (sleep->source, "[cb-http] sleep");
+  g_source_set_callback (sleep->source, sleep_done_cb, g_object_ref (task), g_object_unref);
+  g_source_attach (sleep->source, g_task_get_context (task));
+
+  if (cancellable != NULL)
+    sleep->cancelled_id = g_cancellable_connect (cancellable, G_CALLBACK (sleep_cancelled_cb),
+                                                 g_source_ref (sleep->source),
+                                                 (GDestroyNotify) g_source_unref);
+}
+
+gboolean
+cb_http_sleep_finish (GAsyncResult  *result,
+                      GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* -------------------------------------------------------------------------------------------- */
+
+static void request_send (GTask *task);
+
+static void
+request_wait_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (!cb_http_sleep_finish (result, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  request_send (task);
 }
 
 static void
 request_wait (GTask *task,
               guint  delay_ms)
 {
-  Request *request = g_task_get_task_data (task);
-  GCancellable *cancellable = g_task_get_cancellable (task);
-
-  g_assert (request->wait_source == NULL);
-
-  request->wait_source = g_timeout_source_new (delay_ms);
-  g_source_set_static_name (request->wait_source, "[cb-http] retry wait");
-  g_source_set_callback (request->wait_source, request_wait_done_cb,
-                         g_object_ref (task), g_object_unref);
-  g_source_attach (request->wait_source, g_task_get_context (task));
-
-  if (cancellable != NULL)
-    request->cancelled_id = g_cancellable_connect (cancellable,
-                                                   G_CALLBACK (request_cancelled_cb),
-                                                   task, NULL);
+  cb_http_sleep_async (delay_ms, g_task_get_cancellable (task), request_wait_cb,
+                       g_object_ref (task));
 }
 
 static void

@@ -101,6 +101,15 @@ CbHttpResponse *cb_http_client_request_finish    (CbHttpClient       *self,
                                                   GAsyncResult       *result,
                                                   GError            **error);
 
+/* A cancellable timer for polling loops (DPS operations, device-code sign-in). Fails with
+ * G_IO_ERROR_CANCELLED when @cancellable fires first. */
+void            cb_http_sleep_async              (guint               delay_ms,
+                                                  GCancellable       *cancellable,
+                                                  GAsyncReadyCallback callback,
+                                                  gpointer            user_data);
+gboolean        cb_http_sleep_finish             (GAsyncResult       *result,
+                                                  GError            **error);
+
 /* Pure helpers, unit-tested on literal strings. */
 GError         *cb_http_parse_error              (CbHttpErrorStyle    style,
                                                   guint               status,

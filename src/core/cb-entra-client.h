@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "cb-http.h"
+#include "cb-profile.h"
+#include "cb-secrets.h"
+
+G_BEGIN_DECLS
+
+#define CB_ENTRA_SCOPE_ARM "https://management.azure.com/.default"
+#define CB_ENTRA_SCOPE_HUB "https://iothubs.azure.net/.default"
+#define CB_ENTRA_SCOPE_DPS "https://azure-devices-provisioning.net/.default"
+
+/**
+ * CbEntraDeviceCode:
+ *
+ * What a UI shows while the user signs in elsewhere: the code, the link and Entra's own
+ * message. Also carries the device code the client polls with (never shown, never logged).
+ */
+#define CB_TYPE_ENTRA_DEVICE_CODE (cb_entra_device_code_get_type ())
+G_DECLARE_FINAL_TYPE (CbEntraDeviceCode, cb_entra_device_code, CB, ENTRA_DEVICE_CODE, GObject)
+
+const char *cb_entra_device_code_get_user_code        (CbEntraDeviceCode *self);
+const char *cb_entra_device_code_get_verification_uri (CbEntraDeviceCode *self);
+const char *cb_entra_device_code_get_message          (CbEntraDeviceCode *self);
+guint       cb_entra_device_code_get_interval         (CbEntraDeviceCode *self);
+/* Unix seconds after which the code is no longer valid. */
+gint64      cb_entra_device_code_get_expires_at       (CbEntraDeviceCode *self);
+
+/**
+ * CbEntraClient:
+ *
+ * Microsoft Entra ID sign-in for one profile: device-code flow, refresh-token grant and a
+ * per-scope access-token cache. The refresh token lives in CbSecrets, never in files.
+ */
+#define CB_TYPE_ENTRA_CLIENT (cb_entra_client_get_type ())
+G_DECLARE_FINAL_TYPE (CbEntraClient, cb_entra_client, CB, ENTRA_CLIENT, GObject)
+
+CbEntraClient     *cb_entra_client_new                      (CbProfile           *profile,
+                                                             CbHttpClient        *http,
+                                                             CbSecrets           *secrets);
+CbProfile         *cb_entra_client_get_profile              (CbEntraClient       *self);
+/* TRUE once a sign-in or a stored refresh token gave tokens; FALSE after sign-out. */
+gboolean           cb_entra_client_get_signed_in            (CbEntraClient       *self);
+/* The preferred_username claim of the ID token, when the service sent a readable one. */
+const char        *cb_entra_client_get_username             (CbEntraClient       *self);
+
+/* Step 1: ask for a device code ("<arm scope> offline_access"). */
+void               cb_entra_client_begin_sign_in_async      (CbEntraClient       *self,
+                                                             GCancellable        *cancellable,
+                                                             GAsyncReadyCallback  callback,
+                                                             gpointer             user_data);
+CbEntraDeviceCode *cb_entra_client_begin_sign_in_finish     (CbEntraClient       *self,
+                                                             GAsyncResult        *result,
+                                                             GError             **error);
+/* Step 2: poll until the user approves (honouring interval and slow_down), declines
+ * (CB_API_ERROR_AUTHORIZATION_DECLINED) or the code expires (CB_API_ERROR_EXPIRED); then store
+ * the refresh token and cache the ARM access token. */
+void               cb_entra_client_complete_sign_in_async   (CbEntraClient       *self,
+                                                             CbEntraDeviceCode   *code,
+                                                             GCancellable        *cancellable,
+                                                             GAsyncReadyCallback  callback,
+                                                             gpointer             user_data);
+gboolean           cb_entra_client_complete_sign_in_finish  (CbEntraClient       *self,
+                                                             GAsyncResult        *result,
+                                                             GError             **error);
+
+/* A valid access token for @scope: from the cache, else through the refresh token (memory,
+ * then CbSecrets). CB_API_ERROR_UNAUTHORIZED when not signed in or the refresh token is no
+ * longer accepted. Concurrent calls for one scope share one token request. */
+void               cb_entra_client_get_access_token_async   (CbEntraClient       *self,
+                                                             const char          *scope,
+                                                             GCancellable        *cancellable,
+                                                             GAsyncReadyCallback  callback,
+                                                             gpointer             user_data);
+char              *cb_entra_client_get_access_token_finish  (CbEntraClient       *self,
+                                                             GAsyncResult        *result,
+                                                             GError             **error);
+/* Forces the refresh-token grant for @scope even if a cached token is still valid. */
+void               cb_entra_client_refresh_async            (CbEntraClient       *self,
+                                                             const char          *scope,
+                                                             GCancellable        *cancellable,
+                                                             GAsyncReadyCallback  callback,
+                                                             gpointer             user_data);
+char              *cb_entra_client_refresh_finish           (CbEntraClient       *self,
+                                                             GAsyncResult        *result,
+                                                             GError             **error);
+/* Forgets every token, in memory and in CbSecrets. */
+void               cb_entra_client_sign_out_async           (CbEntraClient       *self,
+                                                             GCancellable        *cancellable,
+                                                             GAsyncReadyCallback  callback,
+                                                             gpointer             user_data);
+gboolean           cb_entra_client_sign_out_finish          (CbEntraClient       *self,
+                                                             GAsyncResult        *result,
+                                                             GError             **error);
+
+G_END_DECLS
