@@ -155,6 +155,9 @@ CbCsr         *cb_csr_new_from_der                (GBytes         *der,
 CbCsr         *cb_csr_new_from_pem                (const char     *pem,
                                                    gssize          len,
                                                    GError        **error);
+/* Base64 DER without armour, as DPS and the hub receive it (whitespace is ignored). */
+CbCsr         *cb_csr_new_from_base64             (const char     *base64,
+                                                   GError        **error);
 GBytes        *cb_csr_get_der                     (CbCsr          *self);
 const char    *cb_csr_get_subject                 (CbCsr          *self);
 const char    *cb_csr_get_common_name             (CbCsr          *self);
