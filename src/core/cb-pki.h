@@ -45,7 +45,7 @@ char      *cb_key_to_pem            (CbKey         *key,
 /* DER SubjectPublicKeyInfo. */
 GBytes    *cb_key_get_public_key_der (CbKey        *key);
 /* ECDSA signature (DER-encoded Ecdsa-Sig-Value) over data, with SHA-256 for P-256 keys and
- * SHA-384 for P-384, SHA-512 for P-521. */
+ * SHA-384 for P-384, SHA-512 for P-521. (An RSA key gives PKCS#1 v1.5 RSA-SHA256.) */
 GBytes    *cb_key_sign              (CbKey         *key,
                                      const guint8  *data,
                                      gsize          len,
@@ -99,14 +99,21 @@ typedef struct
 /* Issues a certificate for subject_public_key (DER SPKI). With issuer_cert_der NULL the
  * certificate is self-signed by issuer_key (whose public key must then be the subject's).
  * SKI = SHA-1 of the public key, AKI = the issuer's SKI, X.509 v3. The signature digest
- * follows the issuer key (SHA-256 for P-256, SHA-384 for P-384). Returns DER. */
+ * follows the issuer key (SHA-256 for P-256, SHA-384 for P-384, SHA-512 for P-521, SHA-256
+ * for RSA). Basic constraints are always present and critical (CA:FALSE unless is_ca); key
+ * usage is critical and omitted when 0; EKU, SAN and CDP are non-critical. A given serial is
+ * stored as a positive minimal INTEGER (a 0x00 is prepended when the top bit is set).
+ * Errors: CB_PKI_ERROR_INVALID_KEY when issuer_key does not match issuer_cert_der (or, when
+ * self-signed, the subject key), CB_PKI_ERROR_INVALID_INPUT for a bad DN, IP, OID or dates.
+ * Returns DER. */
 GBytes    *cb_cert_issue            (const CbCertProfile *profile,
                                      GBytes        *subject_public_key_der,
                                      CbKey         *issuer_key,
                                      GBytes        *issuer_cert_der,
                                      GError       **error);
 
-/* A v2 CRL signed by the issuer listing revoked_serials (GBytes each, raw big-endian). */
+/* A v2 CRL signed by the issuer listing revoked_serials (GBytes each, raw big-endian), each
+ * revoked at this_update, with a CRL number and the issuer's AKI. Returns DER. */
 GBytes    *cb_crl_issue             (CbKey         *issuer_key,
                                      GBytes        *issuer_cert_der,
                                      GPtrArray     *revoked_serials,

@@ -68,7 +68,8 @@ char          *cb_certificate_to_pem              (CbCertificate  *self);
 const char    *cb_certificate_get_subject         (CbCertificate  *self);
 const char    *cb_certificate_get_issuer          (CbCertificate  *self);
 const char    *cb_certificate_get_common_name     (CbCertificate  *self); /* or NULL */
-/* Lower-case hex without separators. */
+/* Lower-case hex without separators, of the integer value: a leading 00 that only keeps the
+ * number positive is dropped, as `openssl x509 -serial` prints it. */
 const char    *cb_certificate_get_serial          (CbCertificate  *self);
 gint64         cb_certificate_get_not_before      (CbCertificate  *self);
 gint64         cb_certificate_get_not_after       (CbCertificate  *self);
