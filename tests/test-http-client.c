@@ -207,6 +207,47 @@ test_retry_then_success (Fixture       *f,
 }
 
 static void
+test_honours_retry_after (Fixture       *f,
+                          gconstpointer  data)
+{
+  gint64 start = g_get_monotonic_time ();
+
+  cb_http_client_set_max_delay (f->client, 30);
+  f->failures_left = 1;
+  f->fail_status = 429;
+  f->retry_after = "1";
+
+  run_request (f, "GET", "/thing", NULL, NULL, NULL);
+
+  g_assert_no_error (f->error);
+  g_assert_cmpuint (f->hits, ==, 2);
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, 900 * 1000);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 5 * G_USEC_PER_SEC);
+}
+
+static void
+test_backoff_capped (Fixture       *f,
+                     gconstpointer  data)
+{
+  gint64 start = g_get_monotonic_time ();
+  gint64 elapsed;
+
+  /* No hint: exponential backoff (1 s, 2 s) with jitter, capped at max-delay = 1 s, so the
+   * two waits take between 1 s and 2 s. */
+  cb_http_client_set_max_delay (f->client, 1);
+  f->failures_left = 2;
+  f->fail_status = 503;
+
+  run_request (f, "GET", "/thing", NULL, NULL, NULL);
+
+  elapsed = g_get_monotonic_time () - start;
+  g_assert_no_error (f->error);
+  g_assert_cmpuint (f->hits, ==, 3);
+  g_assert_cmpint (elapsed, >=, 950 * 1000);
+  g_assert_cmpint (elapsed, <, 3 * G_USEC_PER_SEC);
+}
+
+static void
 test_retry_503_post (Fixture       *f,
                      gconstpointer  data)
 {
@@ -417,6 +458,8 @@ main (int   argc,
 
   ADD ("success", test_success);
   ADD ("retry-then-success", test_retry_then_success);
+  ADD ("honours-retry-after", test_honours_retry_after);
+  ADD ("backoff-capped", test_backoff_capped);
   ADD ("retry-503-post", test_retry_503_post);
   ADD ("retry-exhausted", test_retry_exhausted);
   ADD ("no-retry-on-400", test_no_retry_on_400);

@@ -4,7 +4,9 @@
 #include <string.h>
 
 #include "cb-error.h"
+#include "cb-dps-client.h"
 #include "cb-http.h"
+#include "cb-hub-client.h"
 
 static GBytes *
 bytes (const char *text)
@@ -247,6 +249,124 @@ test_build_url (void)
   g_assert_cmpstr (bare, ==, "https://h.example");
 }
 
+/* Two tiny well-formed DER SEQUENCEs stand in for certificates: the parser checks framing,
+ * X.509 parsing is cb-x509's job. 30 03 02 01 05 and 30 81 03 02 01 07 (long-form length). */
+#define DER_A "MAMCAQU="
+#define DER_B "MIEDAgEH"
+
+static void
+test_dps_assigned (void)
+{
+  g_autoptr(JsonNode) json = json_from_string (
+    "{\"operationId\":\"5.316aac5bdc130deb.b1e0\",\"status\":\"assigned\","
+    "\"registrationState\":{\"registrationId\":\"bench-000123\","
+    "\"assignedHub\":\"myhub.azure-devices.net\",\"deviceId\":\"bench-000123\","
+    "\"status\":\"assigned\",\"substatus\":\"initialAssignment\","
+    "\"issuedCertificateChain\":[\"" DER_A "\",\"" DER_B "\","
+    "\"-----BEGIN CERTIFICATE-----\\n" DER_A "\\n-----END CERTIFICATE-----\\n\"]}}", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbDpsRegistration) reg = cb_dps_registration_new_from_json (json, &error);
+  GPtrArray *chain;
+  GBytes *first;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (reg);
+  g_assert_cmpstr (cb_dps_registration_get_status (reg), ==, "assigned");
+  g_assert_cmpstr (cb_dps_registration_get_substatus (reg), ==, "initialAssignment");
+  g_assert_cmpstr (cb_dps_registration_get_assigned_hub (reg), ==, "myhub.azure-devices.net");
+  g_assert_cmpstr (cb_dps_registration_get_device_id (reg), ==, "bench-000123");
+  g_assert_cmpstr (cb_dps_registration_get_registration_id (reg), ==, "bench-000123");
+  g_assert_cmpstr (cb_dps_registration_get_operation_id (reg), ==, "5.316aac5bdc130deb.b1e0");
+
+  chain = cb_dps_registration_get_issued_chain (reg);
+  g_assert_cmpuint (chain->len, ==, 3);
+  first = g_ptr_array_index (chain, 0);
+  g_assert_cmpuint (g_bytes_get_size (first), ==, 5);
+  g_assert_cmpuint (g_bytes_get_size (g_ptr_array_index (chain, 1)), ==, 6);
+  g_assert_true (g_bytes_equal (first, g_ptr_array_index (chain, 2)));
+}
+
+static void
+test_dps_failed (void)
+{
+  g_autoptr(JsonNode) json = json_from_string (
+    "{\"operationId\":\"op\",\"status\":\"failed\",\"registrationState\":{"
+    "\"registrationId\":\"bench-1\",\"status\":\"failed\",\"errorCode\":400209,"
+    "\"errorMessage\":\"CSR common name does not match the registration ID\"}}", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbDpsRegistration) reg = cb_dps_registration_new_from_json (json, &error);
+
+  g_assert_null (reg);
+  g_assert_error (error, CB_API_ERROR, CB_API_ERROR_OPERATION_FAILED);
+  g_assert_cmpstr (cb_api_error_get_remote_code (error), ==, "400209");
+  g_assert_cmpstr (error->message, ==, "400209: CSR common name does not match the registration ID");
+}
+
+static void
+test_dps_assigning (void)
+{
+  g_autoptr(JsonNode) json = json_from_string ("{\"operationId\":\"op\",\"status\":\"assigning\"}", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbDpsRegistration) reg = cb_dps_registration_new_from_json (json, &error);
+
+  g_assert_null (reg);
+  g_assert_error (error, CB_API_ERROR, CB_API_ERROR_AUTHORIZATION_PENDING);
+}
+
+static void
+test_dps_bad_chain (void)
+{
+  static const char * const bad[] = {
+    "MAMCAQ==",          /* truncated: says 3 bytes, has 2 */
+    "MAMCAQUA",          /* padded: one byte too many */
+    "not base64 at all!",
+    "-----BEGIN CERTIFICATE-----\\nMAMCAQU=\\n",  /* no END line */
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *text = g_strdup_printf (
+        "{\"status\":\"assigned\",\"registrationState\":{\"assignedHub\":\"h\","
+        "\"deviceId\":\"d\",\"issuedCertificateChain\":[\"" DER_A "\",\"%s\"]}}", bad[i]);
+      g_autoptr(JsonNode) json = json_from_string (text, NULL);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(CbDpsRegistration) reg = NULL;
+
+      g_assert_nonnull (json);
+      reg = cb_dps_registration_new_from_json (json, &error);
+      g_assert_null (reg);
+      g_assert_error (error, CB_API_ERROR, CB_API_ERROR_PARSE);
+      g_assert_nonnull (strstr (error->message, "Certificate 2"));
+    }
+}
+
+static void
+test_hub_query_page (void)
+{
+  g_autoptr(SoupMessageHeaders) headers = headers_new ("x-ms-continuation", "c2tpcD0z",
+                                                       "x-ms-item-type", "Twin", NULL);
+  g_autoptr(SoupMessageHeaders) last = headers_new ("x-ms-item-type", "raw", NULL);
+  g_autoptr(JsonNode) array = json_from_string ("[{\"deviceId\":\"a\"},{\"deviceId\":\"b\"}]", NULL);
+  g_autoptr(JsonNode) object = json_from_string ("{\"deviceId\":\"a\"}", NULL);
+  g_autoptr(CbHubQueryPage) page = NULL;
+  g_autoptr(CbHubQueryPage) last_page = NULL;
+  g_autoptr(GError) error = NULL;
+
+  page = cb_hub_query_page_new_from_response (array, headers, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (page->items), ==, 2);
+  g_assert_cmpstr (page->continuation, ==, "c2tpcD0z");
+  g_assert_cmpstr (page->item_type, ==, "twin");
+
+  last_page = cb_hub_query_page_new_from_response (array, last, &error);
+  g_assert_no_error (error);
+  g_assert_null (last_page->continuation);
+  g_assert_cmpstr (last_page->item_type, ==, "raw");
+
+  g_assert_null (cb_hub_query_page_new_from_response (object, NULL, &error));
+  g_assert_error (error, CB_API_ERROR, CB_API_ERROR_PARSE);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -268,6 +388,11 @@ main (int   argc,
   g_test_add_func ("/cb/http-parse/json-wrong-shape", test_json_but_wrong_shape);
   g_test_add_func ("/cb/http-parse/retry-after", test_retry_after);
   g_test_add_func ("/cb/http-parse/build-url", test_build_url);
+  g_test_add_func ("/cb/http-parse/dps-registration/assigned", test_dps_assigned);
+  g_test_add_func ("/cb/http-parse/dps-registration/failed", test_dps_failed);
+  g_test_add_func ("/cb/http-parse/dps-registration/assigning", test_dps_assigning);
+  g_test_add_func ("/cb/http-parse/dps-registration/bad-chain", test_dps_bad_chain);
+  g_test_add_func ("/cb/http-parse/hub-query-page", test_hub_query_page);
 
   return g_test_run ();
 }

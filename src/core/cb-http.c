@@ -797,19 +797,22 @@ redact (Request *request,
 static guint
 backoff_delay_ms (CbHttpClient *self,
                   guint         attempt,
+                  gboolean      has_hint,
                   guint         retry_after)
 {
   guint64 cap_ms = (guint64) self->max_delay * 1000;
   guint64 delay_ms;
 
-  if (retry_after > 0)
+  /* The service's own hint wins, "Retry-After: 0" included. */
+  if (has_hint)
     return (guint) MIN ((guint64) retry_after * 1000, cap_ms);
 
   /* attempt is 1-based: 1 s, 2 s, 4 s ... with "equal jitter" (half fixed, half random) so
    * many clients throttled together do not come back in lockstep. */
   delay_ms = (guint64) BACKOFF_BASE_MS << MIN (attempt - 1, 20);
   delay_ms = MIN (delay_ms, cap_ms);
-  delay_ms = delay_ms / 2 + (delay_ms > 1 ? (guint64) g_random_int_range (0, (gint32) MIN (delay_ms / 2 + 1, G_MAXINT32)) : 0);
+  if (delay_ms > 1)
+    delay_ms = delay_ms / 2 + (guint64) g_random_int_range (0, (gint32) (delay_ms / 2 + 1));
 
   return (guint) delay_ms;
 }
@@ -966,7 +969,7 @@ request_send_cb (GObject      *object,
           g_debug ("%s %s: %s; retrying (attempt %u of %u)", request->method,
                    request->url, error->message,
                    request->attempt + 1, self->max_attempts);
-          request_wait (task, backoff_delay_ms (self, request->attempt, 0));
+          request_wait (task, backoff_delay_ms (self, request->attempt, FALSE, 0));
           return;
         }
 
@@ -985,8 +988,13 @@ request_send_cb (GObject      *object,
     {
       g_autoptr(JsonNode) hint_json = parse_json_bytes (body, NULL);
       guint retry_after = cb_http_parse_retry_after (headers, hint_json, NULL);
+      gboolean has_hint = retry_after > 0 ||
+                          soup_message_headers_get_one (headers, "Retry-After") != NULL;
 
-      request_wait (task, backoff_delay_ms (self, request->attempt, retry_after));
+      g_debug ("%s %s -> %u; retrying in %s (attempt %u of %u)", request->method, request->url,
+               status, has_hint ? "the requested time" : "a backoff step",
+               request->attempt + 1, self->max_attempts);
+      request_wait (task, backoff_delay_ms (self, request->attempt, has_hint, retry_after));
       return;
     }
 
