@@ -1,0 +1,695 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "cb-serial-port"
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <glib-unix.h>
+
+#include "cb-serial-port.h"
+
+#define READ_CHUNK 4096
+
+typedef struct
+{
+  CbSerialPort *self;      /* borrowed; the queue never outlives the port */
+  GTask        *task;      /* owned */
+  GBytes       *bytes;     /* owned */
+  gsize         offset;
+  GSource      *cancel_source;
+  gboolean      cancelled;
+} WriteOp;
+
+struct _CbSerialPort
+{
+  GObject  parent_instance;
+
+  /* Owned */
+  char    *path;
+  GSource *read_source;
+  GSource *write_source;
+  GQueue   write_queue;     /* WriteOp* */
+  GError  *close_error;
+
+  int      fd;
+  guint    baud_rate;
+  gsize    pending;
+};
+
+G_DEFINE_FINAL_TYPE (CbSerialPort, cb_serial_port, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_PATH,
+  PROP_BAUD_RATE,
+  PROP_OPEN,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+enum {
+  SIGNAL_BYTES_RECEIVED,
+  SIGNAL_DISCONNECTED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void cb_serial_port_shutdown (CbSerialPort *self,
+                                     GError       *error);
+static void cb_serial_port_flush    (CbSerialPort *self);
+
+static void
+write_op_free (WriteOp *op)
+{
+  if (op->cancel_source != NULL)
+    {
+      g_source_destroy (op->cancel_source);
+      g_source_unref (op->cancel_source);
+    }
+  g_clear_object (&op->task);
+  g_clear_pointer (&op->bytes, g_bytes_unref);
+  g_free (op);
+}
+
+guint
+cb_serial_port_baud_to_speed (guint baud_rate)
+{
+  switch (baud_rate)
+    {
+    case 1200: return B1200;
+    case 2400: return B2400;
+    case 4800: return B4800;
+    case 9600: return B9600;
+    case 19200: return B19200;
+    case 38400: return B38400;
+    case 57600: return B57600;
+    case 115200: return B115200;
+    case 230400: return B230400;
+    case 460800: return B460800;
+    case 500000: return B500000;
+    case 576000: return B576000;
+    case 921600: return B921600;
+    case 1000000: return B1000000;
+    case 1152000: return B1152000;
+    case 1500000: return B1500000;
+    case 2000000: return B2000000;
+    case 3000000: return B3000000;
+    case 4000000: return B4000000;
+    default: return 0;
+    }
+}
+
+static gboolean
+configure_termios (int          fd,
+                   const char  *path,
+                   guint        baud_rate,
+                   GError     **error)
+{
+  struct termios tio;
+  speed_t speed;
+
+  speed = cb_serial_port_baud_to_speed (baud_rate);
+  if (speed == 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   "Serial port %s: unsupported baud rate %u", path, baud_rate);
+      return FALSE;
+    }
+
+  if (tcgetattr (fd, &tio) != 0)
+    {
+      int saved_errno = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   "Serial port %s: cannot read terminal settings: %s",
+                   path, g_strerror (saved_errno));
+      return FALSE;
+    }
+
+  /* Raw 8N1, no flow control, no modem-control hangup on close: the device's SMP server
+   * needs every byte value untouched. */
+  cfmakeraw (&tio);
+  tio.c_cflag &= ~(CSIZE | PARENB | CSTOPB | CRTSCTS | HUPCL);
+  tio.c_cflag |= CS8 | CLOCAL | CREAD;
+  tio.c_iflag &= ~(IXON | IXOFF | IXANY);
+  /* VMIN 1: with VMIN 0 an empty non-blocking read returns 0, which is indistinguishable
+   * from the EOF of a hangup; with 1 it is EAGAIN. */
+  tio.c_cc[VMIN] = 1;
+  tio.c_cc[VTIME] = 0;
+  cfsetispeed (&tio, speed);
+  cfsetospeed (&tio, speed);
+
+  if (tcsetattr (fd, TCSANOW, &tio) != 0)
+    {
+      int saved_errno = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   "Serial port %s: cannot apply terminal settings: %s",
+                   path, g_strerror (saved_errno));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static void
+cb_serial_port_finalize (GObject *object)
+{
+  CbSerialPort *self = (CbSerialPort *)object;
+
+  cb_serial_port_close (self);
+  g_clear_pointer (&self->path, g_free);
+  g_clear_error (&self->close_error);
+
+  G_OBJECT_CLASS (cb_serial_port_parent_class)->finalize (object);
+}
+
+static void
+cb_serial_port_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  CbSerialPort *self = CB_SERIAL_PORT (object);
+
+  switch (prop_id)
+    {
+    case PROP_PATH:
+      g_value_set_string (value, self->path);
+      break;
+    case PROP_BAUD_RATE:
+      g_value_set_uint (value, self->baud_rate);
+      break;
+    case PROP_OPEN:
+      g_value_set_boolean (value, self->fd >= 0);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cb_serial_port_class_init (CbSerialPortClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = cb_serial_port_finalize;
+  object_class->get_property = cb_serial_port_get_property;
+
+  properties[PROP_PATH] =
+    g_param_spec_string ("path", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_BAUD_RATE] =
+    g_param_spec_uint ("baud-rate", NULL, NULL, 0, G_MAXUINT, CB_SERIAL_PORT_DEFAULT_BAUD,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_OPEN] =
+    g_param_spec_boolean ("open", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * CbSerialPort::bytes-received:
+   * @bytes: (transfer none): what one read(2) returned
+   */
+  signals[SIGNAL_BYTES_RECEIVED] =
+    g_signal_new ("bytes-received",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_BYTES);
+
+  /**
+   * CbSerialPort::disconnected:
+   * @error: (transfer none): why (G_IO_ERROR_BROKEN_PIPE)
+   *
+   * The device went away (EIO, EOF or HUP). The fd is already closed.
+   */
+  signals[SIGNAL_DISCONNECTED] =
+    g_signal_new ("disconnected",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_ERROR);
+}
+
+static void
+cb_serial_port_init (CbSerialPort *self)
+{
+  self->fd = -1;
+  self->baud_rate = CB_SERIAL_PORT_DEFAULT_BAUD;
+  g_queue_init (&self->write_queue);
+}
+
+static GError *
+disconnect_error (CbSerialPort *self,
+                  const char   *why)
+{
+  return g_error_new (G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE,
+                      "Serial port %s disconnected (%s)", self->path, why);
+}
+
+/* Tears down after a hangup, then tells listeners. Holds a ref because handlers commonly drop
+ * the last one. */
+static void
+cb_serial_port_disconnect (CbSerialPort *self,
+                           const char   *why)
+{
+  g_autoptr(CbSerialPort) hold = g_object_ref (self);
+  g_autoptr(GError) error = NULL;
+
+  if (self->fd < 0)
+    return;
+
+  error = disconnect_error (self, why);
+  g_debug ("%s", error->message);
+  cb_serial_port_shutdown (self, g_error_copy (error));
+  g_signal_emit (self, signals[SIGNAL_DISCONNECTED], 0, error);
+}
+
+static gboolean
+on_read_ready (int           fd,
+               GIOCondition  condition,
+               gpointer      user_data)
+{
+  CbSerialPort *self = user_data;
+  g_autoptr(CbSerialPort) hold = NULL;
+  gboolean got_data = FALSE;
+
+  g_assert (CB_IS_SERIAL_PORT (self));
+
+  hold = g_object_ref (self);
+
+  /* Drain what is there first: a hangup can arrive with the device's last words queued. */
+  while (self->fd >= 0)
+    {
+      guint8 buf[READ_CHUNK];
+      gssize n = read (self->fd, buf, sizeof buf);
+
+      if (n > 0)
+        {
+          g_autoptr(GBytes) bytes = g_bytes_new (buf, n);
+
+          got_data = TRUE;
+          g_signal_emit (self, signals[SIGNAL_BYTES_RECEIVED], 0, bytes);
+          continue;
+        }
+
+      if (n == 0)
+        {
+          cb_serial_port_disconnect (self, "end of file");
+          return G_SOURCE_REMOVE;
+        }
+
+      if (errno == EINTR)
+        continue;
+
+      if (errno == EAGAIN || errno == EWOULDBLOCK)
+        break;
+
+      cb_serial_port_disconnect (self, g_strerror (errno));
+      return G_SOURCE_REMOVE;
+    }
+
+  if (self->fd < 0)
+    return G_SOURCE_REMOVE;
+
+  /* HUP with nothing left to read would wake us forever: that is the device gone. */
+  if ((condition & (G_IO_HUP | G_IO_ERR | G_IO_NVAL)) != 0 && !got_data)
+    {
+      cb_serial_port_disconnect (self, (condition & G_IO_HUP) ? "hangup" : "I/O error");
+      return G_SOURCE_REMOVE;
+    }
+
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_write_ready (int           fd,
+                GIOCondition  condition,
+                gpointer      user_data)
+{
+  CbSerialPort *self = user_data;
+
+  g_assert (CB_IS_SERIAL_PORT (self));
+
+  g_clear_pointer (&self->write_source, g_source_destroy);
+  cb_serial_port_flush (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+complete_op (WriteOp *op,
+             GError  *error)
+{
+  g_autoptr(GTask) task = g_steal_pointer (&op->task);
+
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else if (op->cancelled)
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled");
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+/* Writes as much of the queue as the kernel takes, then waits for POLLOUT. */
+static void
+cb_serial_port_flush (CbSerialPort *self)
+{
+  g_autoptr(CbSerialPort) hold = g_object_ref (self);
+
+  while (self->fd >= 0 && !g_queue_is_empty (&self->write_queue))
+    {
+      WriteOp *op = g_queue_peek_head (&self->write_queue);
+      gsize len;
+      const guint8 *data = g_bytes_get_data (op->bytes, &len);
+      gssize n;
+
+      if (op->offset >= len)
+        {
+          g_queue_pop_head (&self->write_queue);
+          complete_op (op, NULL);
+          write_op_free (op);
+          continue;
+        }
+
+      n = write (self->fd, data + op->offset, len - op->offset);
+      if (n > 0)
+        {
+          op->offset += n;
+          self->pending -= n;
+          continue;
+        }
+
+      if (n < 0 && errno == EINTR)
+        continue;
+
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        {
+          if (self->write_source == NULL)
+            {
+              self->write_source = g_unix_fd_source_new (self->fd, G_IO_OUT);
+              g_source_set_callback (self->write_source, G_SOURCE_FUNC (on_write_ready),
+                                     self, NULL);
+              g_source_set_static_name (self->write_source, "[cb-serial-port write]");
+              g_source_attach (self->write_source, g_main_context_get_thread_default ());
+              g_source_unref (self->write_source);
+            }
+          return;
+        }
+
+      cb_serial_port_disconnect (self, n < 0 ? g_strerror (errno) : "short write");
+      return;
+    }
+}
+
+static gboolean
+on_write_cancelled (GCancellable *cancellable,
+                    gpointer      user_data)
+{
+  WriteOp *op = user_data;
+  CbSerialPort *self = op->self;
+
+  /* Bytes already handed to the kernel cannot be taken back, so a started write finishes
+   * and then reports the cancellation. */
+  if (op->offset == 0)
+    {
+      gsize len = g_bytes_get_size (op->bytes);
+
+      g_queue_remove (&self->write_queue, op);
+      self->pending -= len;
+      op->cancelled = TRUE;
+      complete_op (op, NULL);
+      write_op_free (op);
+    }
+  else
+    {
+      op->cancelled = TRUE;
+      g_clear_pointer (&op->cancel_source, g_source_unref);
+    }
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+cb_serial_port_shutdown (CbSerialPort *self,
+                         GError       *error)
+{
+  WriteOp *op;
+
+  g_assert (CB_IS_SERIAL_PORT (self));
+
+  if (self->fd < 0)
+    {
+      g_error_free (error);
+      return;
+    }
+
+  g_clear_pointer (&self->read_source, g_source_destroy);
+  g_clear_pointer (&self->write_source, g_source_destroy);
+
+  ioctl (self->fd, TIOCNXCL);
+  flock (self->fd, LOCK_UN);
+  close (self->fd);
+  self->fd = -1;
+  self->pending = 0;
+
+  g_clear_error (&self->close_error);
+  self->close_error = error;
+
+  while ((op = g_queue_pop_head (&self->write_queue)) != NULL)
+    {
+      complete_op (op, g_error_copy (error));
+      write_op_free (op);
+    }
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OPEN]);
+}
+
+/**
+ * cb_serial_port_open:
+ * @path: a device node such as /dev/ttyACM0 or a pty slave
+ * @baud_rate: e.g. 115200
+ *
+ * Opens @path without blocking, takes an exclusive lock and puts it in raw 8N1 mode. Reads
+ * are dispatched on the calling thread's default main context.
+ *
+ * Returns: (transfer full): the open port, or NULL with @error set.
+ */
+CbSerialPort *
+cb_serial_port_open (const char  *path,
+                     guint        baud_rate,
+                     GError     **error)
+{
+  g_autoptr(CbSerialPort) self = NULL;
+  int fd;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  fd = open (path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0)
+    {
+      int saved_errno = errno;
+
+      if (saved_errno == EBUSY)
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY,
+                     "Serial port %s is in use by another program", path);
+      else
+        g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                     "Cannot open serial port %s: %s", path, g_strerror (saved_errno));
+      return NULL;
+    }
+
+  if (!isatty (fd))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "%s is not a serial port", path);
+      close (fd);
+      return NULL;
+    }
+
+  /* flock() catches other programs that lock (and root, which TIOCEXCL does not stop);
+   * TIOCEXCL catches the ones that do not. */
+  if (flock (fd, LOCK_EX | LOCK_NB) != 0)
+    {
+      int saved_errno = errno;
+
+      if (saved_errno == EWOULDBLOCK)
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY,
+                     "Serial port %s is in use by another program", path);
+      else
+        g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                     "Cannot lock serial port %s: %s", path, g_strerror (saved_errno));
+      close (fd);
+      return NULL;
+    }
+
+  if (ioctl (fd, TIOCEXCL) != 0)
+    g_debug ("TIOCEXCL on %s failed: %s", path, g_strerror (errno));
+
+  if (!configure_termios (fd, path, baud_rate, error))
+    {
+      ioctl (fd, TIOCNXCL);
+      close (fd);
+      return NULL;
+    }
+
+  self = g_object_new (CB_TYPE_SERIAL_PORT, NULL);
+  self->path = g_strdup (path);
+  self->fd = fd;
+  self->baud_rate = baud_rate;
+
+  self->read_source = g_unix_fd_source_new (fd, G_IO_IN | G_IO_HUP | G_IO_ERR);
+  g_source_set_callback (self->read_source, G_SOURCE_FUNC (on_read_ready), self, NULL);
+  g_source_set_static_name (self->read_source, "[cb-serial-port read]");
+  g_source_attach (self->read_source, g_main_context_get_thread_default ());
+  g_source_unref (self->read_source);
+
+  return g_steal_pointer (&self);
+}
+
+const char *
+cb_serial_port_get_path (CbSerialPort *self)
+{
+  g_return_val_if_fail (CB_IS_SERIAL_PORT (self), NULL);
+
+  return self->path;
+}
+
+guint
+cb_serial_port_get_baud_rate (CbSerialPort *self)
+{
+  g_return_val_if_fail (CB_IS_SERIAL_PORT (self), 0);
+
+  return self->baud_rate;
+}
+
+gboolean
+cb_serial_port_set_baud_rate (CbSerialPort  *self,
+                              guint          baud_rate,
+                              GError       **error)
+{
+  g_return_val_if_fail (CB_IS_SERIAL_PORT (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (self->fd < 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_CLOSED,
+                   "Serial port %s is closed", self->path);
+      return FALSE;
+    }
+
+  if (!configure_termios (self->fd, self->path, baud_rate, error))
+    return FALSE;
+
+  if (self->baud_rate != baud_rate)
+    {
+      self->baud_rate = baud_rate;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BAUD_RATE]);
+    }
+
+  return TRUE;
+}
+
+gboolean
+cb_serial_port_is_open (CbSerialPort *self)
+{
+  g_return_val_if_fail (CB_IS_SERIAL_PORT (self), FALSE);
+
+  return self->fd >= 0;
+}
+
+gsize
+cb_serial_port_get_pending (CbSerialPort *self)
+{
+  g_return_val_if_fail (CB_IS_SERIAL_PORT (self), 0);
+
+  return self->pending;
+}
+
+const GError *
+cb_serial_port_get_close_error (CbSerialPort *self)
+{
+  g_return_val_if_fail (CB_IS_SERIAL_PORT (self), NULL);
+
+  return self->fd >= 0 ? NULL : self->close_error;
+}
+
+void
+cb_serial_port_write_async (CbSerialPort        *self,
+                            GBytes              *data,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  WriteOp *op;
+
+  g_return_if_fail (CB_IS_SERIAL_PORT (self));
+  g_return_if_fail (data != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, cb_serial_port_write_async);
+
+  if (self->fd < 0)
+    {
+      if (self->close_error != NULL)
+        g_task_return_error (task, g_error_copy (self->close_error));
+      else
+        g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CLOSED,
+                                 "Serial port %s is closed", self->path);
+      return;
+    }
+
+  if (g_task_return_error_if_cancelled (task))
+    return;
+
+  op = g_new0 (WriteOp, 1);
+  op->self = self;
+  op->task = g_steal_pointer (&task);
+  op->bytes = g_bytes_ref (data);
+  if (cancellable != NULL)
+    {
+      op->cancel_source = g_cancellable_source_new (cancellable);
+      g_source_set_callback (op->cancel_source, G_SOURCE_FUNC (on_write_cancelled), op, NULL);
+      g_source_attach (op->cancel_source, g_main_context_get_thread_default ());
+    }
+
+  g_queue_push_tail (&self->write_queue, op);
+  self->pending += g_bytes_get_size (data);
+
+  if (self->write_source == NULL)
+    cb_serial_port_flush (self);
+}
+
+gboolean
+cb_serial_port_write_finish (CbSerialPort  *self,
+                             GAsyncResult  *result,
+                             GError       **error)
+{
+  g_return_val_if_fail (CB_IS_SERIAL_PORT (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+cb_serial_port_close (CbSerialPort *self)
+{
+  g_return_if_fail (CB_IS_SERIAL_PORT (self));
+
+  if (self->fd < 0)
+    return;
+
+  cb_serial_port_shutdown (self, g_error_new (G_IO_ERROR, G_IO_ERROR_CLOSED,
+                                              "Serial port %s is closed", self->path));
+}

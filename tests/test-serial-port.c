@@ -1,0 +1,504 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pty.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <glib-unix.h>
+
+#include "cb-serial-port.h"
+
+/* The device end of a pty pair: the test holds the master, the station opens the slave by path
+ * exactly as it opens /dev/ttyACM0. */
+typedef struct
+{
+  int         master;
+  char       *slave_path;
+  int         slave_keep;   /* openpty's slave fd, closed once the station holds the port */
+  GByteArray *from_station;
+  GSource    *master_source;
+} Pty;
+
+static gboolean
+on_master_readable (int           fd,
+                    GIOCondition  condition,
+                    gpointer      user_data)
+{
+  Pty *pty = user_data;
+  guint8 buf[4096];
+  gssize n;
+
+  while ((n = read (fd, buf, sizeof buf)) > 0)
+    g_byte_array_append (pty->from_station, buf, n);
+
+  if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+    {
+      pty->master_source = NULL;
+      return G_SOURCE_REMOVE;
+    }
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+pty_open (Pty *pty)
+{
+  struct termios tio;
+  char name[256];
+
+  memset (pty, 0, sizeof *pty);
+  g_assert_cmpint (openpty (&pty->master, &pty->slave_keep, name, NULL, NULL), ==, 0);
+  pty->slave_path = g_strdup (name);
+  g_assert_cmpint (tcgetattr (pty->master, &tio), ==, 0);
+  cfmakeraw (&tio);
+  g_assert_cmpint (tcsetattr (pty->master, TCSANOW, &tio), ==, 0);
+  g_assert_true (g_unix_set_fd_nonblocking (pty->master, TRUE, NULL));
+  pty->from_station = g_byte_array_new ();
+}
+
+static void
+pty_watch (Pty *pty)
+{
+  pty->master_source = g_unix_fd_source_new (pty->master, G_IO_IN | G_IO_HUP);
+  g_source_set_callback (pty->master_source, G_SOURCE_FUNC (on_master_readable), pty, NULL);
+  g_source_attach (pty->master_source, NULL);
+  g_source_unref (pty->master_source);
+}
+
+static void
+pty_close_master (Pty *pty)
+{
+  if (pty->master_source != NULL)
+    g_source_destroy (g_steal_pointer (&pty->master_source));
+  if (pty->master >= 0)
+    close (pty->master);
+  pty->master = -1;
+}
+
+static void
+pty_clear (Pty *pty)
+{
+  pty_close_master (pty);
+  if (pty->slave_keep >= 0)
+    close (pty->slave_keep);
+  pty->slave_keep = -1;
+  g_clear_pointer (&pty->slave_path, g_free);
+  g_clear_pointer (&pty->from_station, g_byte_array_unref);
+}
+
+static void
+master_write_all (Pty          *pty,
+                  const guint8 *data,
+                  gsize         len)
+{
+  gsize done = 0;
+
+  while (done < len)
+    {
+      gssize n = write (pty->master, data + done, len - done);
+
+      if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        {
+          g_main_context_iteration (NULL, FALSE);
+          g_usleep (1000);
+          continue;
+        }
+      g_assert_cmpint (n, >, 0);
+      done += n;
+    }
+}
+
+static gboolean
+on_timeout_flag (gpointer user_data)
+{
+  gboolean *flag = user_data;
+
+  *flag = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Iterates until *done or the deadline, so a broken port fails the test instead of hanging. */
+static void
+run_until (gboolean *done,
+           guint     timeout_ms)
+{
+  gboolean timed_out = FALSE;
+  guint id = g_timeout_add (timeout_ms, on_timeout_flag, &timed_out);
+
+  while (!*done && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+
+  if (!timed_out)
+    g_source_remove (id);
+}
+
+static void
+on_bytes_received (CbSerialPort *port,
+                   GBytes       *bytes,
+                   GByteArray   *into)
+{
+  gsize len;
+  const guint8 *data = g_bytes_get_data (bytes, &len);
+
+  g_byte_array_append (into, data, len);
+}
+
+typedef struct
+{
+  gboolean  done;
+  gboolean  ok;
+  GError   *error;
+} WriteResult;
+
+static void
+on_write_done (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  WriteResult *res = user_data;
+
+  res->ok = cb_serial_port_write_finish (CB_SERIAL_PORT (object), result, &res->error);
+  res->done = TRUE;
+}
+
+static void
+test_raw_all_bytes (void)
+{
+  g_autoptr(CbSerialPort) port = NULL;
+  g_autoptr(GByteArray) received = g_byte_array_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) outgoing = NULL;
+  guint8 all[512];
+  WriteResult wr = { 0 };
+  Pty pty;
+  guint i;
+  gint64 deadline;
+
+  /* Both halves of the byte range twice, so CR/LF/XON/XOFF/^C/^D/0xff all cross in raw mode. */
+  for (i = 0; i < sizeof all; i++)
+    all[i] = (guint8)(i % 256);
+
+  pty_open (&pty);
+  port = cb_serial_port_open (pty.slave_path, 115200, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (port);
+  g_assert_true (cb_serial_port_is_open (port));
+  g_assert_cmpuint (cb_serial_port_get_baud_rate (port), ==, 115200);
+  g_assert_cmpstr (cb_serial_port_get_path (port), ==, pty.slave_path);
+  close (pty.slave_keep);
+  pty.slave_keep = -1;
+
+  g_signal_connect (port, "bytes-received", G_CALLBACK (on_bytes_received), received);
+
+  /* device -> station */
+  master_write_all (&pty, all, sizeof all);
+  deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  while (received->len < sizeof all && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpmem (received->data, received->len, all, sizeof all);
+
+  /* station -> device */
+  pty_watch (&pty);
+  outgoing = g_bytes_new (all, sizeof all);
+  cb_serial_port_write_async (port, outgoing, NULL, on_write_done, &wr);
+  run_until (&wr.done, 5000);
+  g_assert_no_error (wr.error);
+  g_assert_true (wr.ok);
+  deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  while (pty.from_station->len < sizeof all && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpmem (pty.from_station->data, pty.from_station->len, all, sizeof all);
+
+  cb_serial_port_close (port);
+  g_assert_false (cb_serial_port_is_open (port));
+  pty_clear (&pty);
+}
+
+/* 256 KiB does not fit in the pty's buffer, so writes must wait for POLLOUT and keep order. */
+static void
+test_backpressure (void)
+{
+  g_autoptr(CbSerialPort) port = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GByteArray) expected = g_byte_array_new ();
+  WriteResult wr[4] = { { 0 } };
+  Pty pty;
+  guint i, j;
+  gint64 deadline;
+
+  pty_open (&pty);
+  port = cb_serial_port_open (pty.slave_path, 921600, &error);
+  g_assert_no_error (error);
+
+  for (i = 0; i < G_N_ELEMENTS (wr); i++)
+    {
+      g_autoptr(GBytes) chunk = NULL;
+      guint8 *data = g_malloc (64 * 1024);
+
+      for (j = 0; j < 64 * 1024; j++)
+        data[j] = (guint8)((j * 7 + i * 13) & 0xff);
+      g_byte_array_append (expected, data, 64 * 1024);
+      chunk = g_bytes_new_take (data, 64 * 1024);
+      cb_serial_port_write_async (port, chunk, NULL, on_write_done, &wr[i]);
+    }
+
+  /* Nothing reads yet: the kernel buffer fills and the rest waits in our queue. */
+  g_assert_cmpuint (cb_serial_port_get_pending (port), >, 0);
+  g_assert_false (wr[G_N_ELEMENTS (wr) - 1].done);
+
+  pty_watch (&pty);
+  deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  while (!wr[G_N_ELEMENTS (wr) - 1].done && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  while (pty.from_station->len < expected->len && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+
+  for (i = 0; i < G_N_ELEMENTS (wr); i++)
+    {
+      g_assert_true (wr[i].done);
+      g_assert_no_error (wr[i].error);
+      g_assert_true (wr[i].ok);
+    }
+  g_assert_cmpuint (cb_serial_port_get_pending (port), ==, 0);
+  g_assert_cmpmem (pty.from_station->data, pty.from_station->len, expected->data, expected->len);
+
+  g_clear_object (&port);
+  pty_clear (&pty);
+}
+
+static void
+test_exclusive_lock (void)
+{
+  g_autoptr(CbSerialPort) first = NULL;
+  g_autoptr(CbSerialPort) second = NULL;
+  g_autoptr(CbSerialPort) third = NULL;
+  g_autoptr(GError) error = NULL;
+  Pty pty;
+
+  pty_open (&pty);
+  first = cb_serial_port_open (pty.slave_path, 115200, &error);
+  g_assert_no_error (error);
+
+  second = cb_serial_port_open (pty.slave_path, 115200, &error);
+  g_assert_null (second);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_BUSY);
+  g_assert_nonnull (strstr (error->message, pty.slave_path));
+  g_clear_error (&error);
+
+  /* Closing releases the lock for the next program. */
+  cb_serial_port_close (first);
+  third = cb_serial_port_open (pty.slave_path, 115200, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (third);
+
+  g_clear_object (&third);
+  g_clear_object (&first);
+  pty_clear (&pty);
+}
+
+static void
+test_open_errors (void)
+{
+  g_autoptr(GError) error = NULL;
+  CbSerialPort *port;
+  Pty pty;
+
+  port = cb_serial_port_open ("/dev/ttyCertbenchMissing", 115200, &error);
+  g_assert_null (port);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_assert_nonnull (strstr (error->message, "/dev/ttyCertbenchMissing"));
+  g_clear_error (&error);
+
+  port = cb_serial_port_open ("/dev/null", 115200, &error);
+  g_assert_null (port);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  pty_open (&pty);
+  port = cb_serial_port_open (pty.slave_path, 12345, &error);
+  g_assert_null (port);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+  g_clear_error (&error);
+
+  /* A failed open must not leave the lock behind. */
+  port = cb_serial_port_open (pty.slave_path, 9600, &error);
+  g_assert_no_error (error);
+  g_assert_true (cb_serial_port_set_baud_rate (port, 230400, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (cb_serial_port_get_baud_rate (port), ==, 230400);
+  g_assert_false (cb_serial_port_set_baud_rate (port, 7, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+  g_clear_error (&error);
+  g_object_unref (port);
+
+  pty_clear (&pty);
+}
+
+typedef struct
+{
+  guint   count;
+  GError *error;
+} Disconnect;
+
+static void
+on_disconnected (CbSerialPort *port,
+                 const GError *error,
+                 Disconnect   *d)
+{
+  d->count++;
+  g_clear_error (&d->error);
+  d->error = g_error_copy (error);
+}
+
+static void
+test_hangup (void)
+{
+  g_autoptr(CbSerialPort) port = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GByteArray) received = g_byte_array_new ();
+  g_autoptr(GBytes) late = g_bytes_new_static ("late", 4);
+  Disconnect d = { 0 };
+  WriteResult wr = { 0 };
+  gboolean settled = FALSE;
+  guint iterations = 0;
+  gint64 deadline;
+  Pty pty;
+
+  pty_open (&pty);
+  port = cb_serial_port_open (pty.slave_path, 115200, &error);
+  g_assert_no_error (error);
+  close (pty.slave_keep);
+  pty.slave_keep = -1;
+
+  g_signal_connect (port, "bytes-received", G_CALLBACK (on_bytes_received), received);
+  g_signal_connect (port, "disconnected", G_CALLBACK (on_disconnected), &d);
+
+  master_write_all (&pty, (const guint8 *)"bye\n", 4);
+  deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  while (received->len < 4 && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  pty_close_master (&pty);
+
+  deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  while (d.count == 0 && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+
+  g_assert_cmpuint (d.count, ==, 1);
+  g_assert_error (d.error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE);
+  g_assert_nonnull (strstr (d.error->message, pty.slave_path));
+  g_assert_cmpmem (received->data, received->len, "bye\n", 4);
+  g_assert_false (cb_serial_port_is_open (port));
+  g_assert_error (cb_serial_port_get_close_error (port), G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE);
+
+  /* No busy loop: with the device gone, 200 ms of main loop must be (nearly) idle. */
+  g_timeout_add (200, on_timeout_flag, &settled);
+  while (!settled)
+    {
+      g_main_context_iteration (NULL, TRUE);
+      iterations++;
+    }
+  g_assert_cmpuint (iterations, <, 5);
+  g_assert_cmpuint (d.count, ==, 1);
+
+  /* Writes after the hangup fail with the same error instead of queueing forever. */
+  cb_serial_port_write_async (port, late, NULL, on_write_done, &wr);
+  run_until (&wr.done, 2000);
+  g_assert_false (wr.ok);
+  g_assert_error (wr.error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE);
+  g_clear_error (&wr.error);
+
+  g_clear_error (&d.error);
+  g_assert_finalize_object (g_steal_pointer (&port));
+  pty_clear (&pty);
+}
+
+/* A write blocked by a full buffer fails BROKEN_PIPE when the device vanishes. */
+static void
+test_hangup_pending_write (void)
+{
+  g_autoptr(CbSerialPort) port = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) big = NULL;
+  Disconnect d = { 0 };
+  WriteResult wr = { 0 };
+  Pty pty;
+
+  pty_open (&pty);
+  port = cb_serial_port_open (pty.slave_path, 115200, &error);
+  g_assert_no_error (error);
+  close (pty.slave_keep);
+  pty.slave_keep = -1;
+  g_signal_connect (port, "disconnected", G_CALLBACK (on_disconnected), &d);
+
+  big = g_bytes_new_take (g_malloc0 (512 * 1024), 512 * 1024);
+  cb_serial_port_write_async (port, big, NULL, on_write_done, &wr);
+  g_assert_false (wr.done);
+  pty_close_master (&pty);
+  run_until (&wr.done, 5000);
+
+  g_assert_true (wr.done);
+  g_assert_false (wr.ok);
+  g_assert_error (wr.error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE);
+  g_assert_cmpuint (d.count, ==, 1);
+  g_clear_error (&wr.error);
+  g_clear_error (&d.error);
+  pty_clear (&pty);
+}
+
+static void
+test_close_fails_writes (void)
+{
+  g_autoptr(CbSerialPort) port = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) big = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  WriteResult wr = { 0 };
+  WriteResult wr2 = { 0 };
+  Disconnect d = { 0 };
+  Pty pty;
+
+  pty_open (&pty);
+  port = cb_serial_port_open (pty.slave_path, 115200, &error);
+  g_assert_no_error (error);
+  g_signal_connect (port, "disconnected", G_CALLBACK (on_disconnected), &d);
+
+  big = g_bytes_new_take (g_malloc0 (512 * 1024), 512 * 1024);
+  cb_serial_port_write_async (port, big, NULL, on_write_done, &wr);
+  /* Queued behind the first, never started: cancelling drops it. */
+  cb_serial_port_write_async (port, big, cancellable, on_write_done, &wr2);
+  g_cancellable_cancel (cancellable);
+  run_until (&wr2.done, 2000);
+  g_assert_error (wr2.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_false (wr.done);
+
+  cb_serial_port_close (port);
+  cb_serial_port_close (port);
+  run_until (&wr.done, 2000);
+  g_assert_error (wr.error, G_IO_ERROR, G_IO_ERROR_CLOSED);
+  g_assert_cmpuint (d.count, ==, 0);
+
+  g_clear_error (&wr.error);
+  g_clear_error (&wr2.error);
+  pty_clear (&pty);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/cb/serial-port/raw-all-bytes", test_raw_all_bytes);
+  g_test_add_func ("/cb/serial-port/backpressure", test_backpressure);
+  g_test_add_func ("/cb/serial-port/exclusive-lock", test_exclusive_lock);
+  g_test_add_func ("/cb/serial-port/open-errors", test_open_errors);
+  g_test_add_func ("/cb/serial-port/hangup", test_hangup);
+  g_test_add_func ("/cb/serial-port/hangup-pending-write", test_hangup_pending_write);
+  g_test_add_func ("/cb/serial-port/close-fails-writes", test_close_fails_writes);
+
+  return g_test_run ();
+}
