@@ -1,0 +1,929 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "cbp-group.h"
+#include "cbp-smp.h"
+
+#include <cbor.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- rc codes (keep in step with bench-group.json and docs/bench-protocol.md) ---- */
+
+static const cbp_rc_info rc_table[CBP_RC_COUNT] = {
+  { CBP_RC_OK, "ok", "success", 0 },
+  { CBP_RC_UNKNOWN, "unknown", "unexpected internal failure", 1 },
+  { CBP_RC_NO_KEY, "no_key", "the device has no key yet", 5 },
+  { CBP_RC_KEY_EXISTS, "key_exists", "a key of another type exists and replace was not set", 6 },
+  { CBP_RC_KEY_TYPE, "key_type", "key type not supported by this device", 8 },
+  { CBP_RC_BAD_SUBJECT, "bad_subject", "the common name is empty, too long or has forbidden characters", 3 },
+  { CBP_RC_TOO_LARGE, "too_large", "the chain exceeds the slot size", 2 },
+  { CBP_RC_HASH_MISMATCH, "hash_mismatch", "the staged bytes do not match the announced SHA-256", 9 },
+  { CBP_RC_STAGING_EMPTY, "staging_empty", "nothing complete is staged", 6 },
+  { CBP_RC_CHAIN_INVALID, "chain_invalid", "the staged bytes are not DER X.509 certificates", 9 },
+  { CBP_RC_KEY_MISMATCH, "key_mismatch", "the leaf certificate's public key is not the device's key", 3 },
+  { CBP_RC_COMMIT_REFUSED, "commit_refused", "the device refuses the commit", 11 },
+  { CBP_RC_NO_CERT, "no_cert", "no active certificate", 5 },
+  { CBP_RC_BAD_CHALLENGE, "bad_challenge", "the challenge is not exactly 32 bytes", 3 },
+  { CBP_RC_DPS_NOT_CONFIGURED, "dps_not_configured", "DPS is not configured on the device", 6 },
+  { CBP_RC_DPS_BUSY, "dps_busy", "a DPS registration is running", 10 },
+  { CBP_RC_DPS_FAILED, "dps_failed", "DPS registration failed", 1 },
+  { CBP_RC_STORAGE, "storage", "persistent storage failed", 9 },
+  { CBP_RC_CRYPTO, "crypto", "the crypto engine failed", 1 },
+  { CBP_RC_NOT_SUPPORTED, "not_supported", "this device cannot do this", 8 },
+};
+
+const cbp_rc_info *
+cbp_rc_table (size_t *n)
+{
+  if (n != NULL)
+    *n = CBP_RC_COUNT;
+  return rc_table;
+}
+
+const char *
+cbp_rc_name (int rc)
+{
+  if (rc < 0 || rc >= CBP_RC_COUNT)
+    return "?";
+  return rc_table[rc].name;
+}
+
+int
+cbp_rc_to_v1 (int rc)
+{
+  if (rc < 0 || rc >= CBP_RC_COUNT)
+    return CBP_SMP_RC_UNKNOWN;
+  return rc_table[rc].v1_rc;
+}
+
+const char *
+cbp_type_name (cbp_type type)
+{
+  switch (type)
+    {
+    case CBP_T_UINT: return "uint";
+    case CBP_T_INT: return "int";
+    case CBP_T_BOOL: return "bool";
+    case CBP_T_TSTR: return "tstr";
+    case CBP_T_BSTR: return "bstr";
+    case CBP_T_TSTRV: return "array";
+    default: return "?";
+    }
+}
+
+/* ---- field tables ---- */
+
+#define REQ(st, name, type) { #name, type, false, offsetof (st, name), CBP_NO_HAS }
+#define OPT(st, name, type) { #name, type, true, offsetof (st, name), CBP_NO_HAS }
+#define OPTH(st, name, type) { #name, type, true, offsetof (st, name), offsetof (st, has_##name) }
+#define N(a) (sizeof (a) / sizeof ((a)[0]))
+
+static const cbp_field os_echo_req_fields[] = {
+  REQ (cbp_os_echo_req, d, CBP_T_TSTR),
+};
+static const cbp_field os_echo_rsp_fields[] = {
+  REQ (cbp_os_echo_rsp, r, CBP_T_TSTR),
+};
+static const cbp_field os_params_rsp_fields[] = {
+  REQ (cbp_os_params_rsp, buf_size, CBP_T_UINT),
+  REQ (cbp_os_params_rsp, buf_count, CBP_T_UINT),
+};
+
+static const cbp_field info_rsp_fields[] = {
+  REQ (cbp_info_rsp, serial, CBP_T_TSTR),
+  REQ (cbp_info_rsp, model, CBP_T_TSTR),
+  REQ (cbp_info_rsp, fw, CBP_T_TSTR),
+  REQ (cbp_info_rsp, proto, CBP_T_UINT),
+  REQ (cbp_info_rsp, key_types, CBP_T_TSTRV),
+  OPT (cbp_info_rsp, key, CBP_T_TSTR),
+  REQ (cbp_info_rsp, next_key, CBP_T_BOOL),
+  REQ (cbp_info_rsp, frame_size, CBP_T_UINT),
+  REQ (cbp_info_rsp, buf_size, CBP_T_UINT),
+  REQ (cbp_info_rsp, slot_size, CBP_T_UINT),
+  REQ (cbp_info_rsp, slots, CBP_T_UINT),
+  REQ (cbp_info_rsp, active, CBP_T_BOOL),
+  REQ (cbp_info_rsp, staged, CBP_T_UINT),
+};
+
+static const cbp_field keygen_req_fields[] = {
+  OPT (cbp_keygen_req, type, CBP_T_TSTR),
+  OPTH (cbp_keygen_req, replace, CBP_T_BOOL),
+};
+static const cbp_field keygen_rsp_fields[] = {
+  REQ (cbp_keygen_rsp, type, CBP_T_TSTR),
+  REQ (cbp_keygen_rsp, created, CBP_T_BOOL),
+  REQ (cbp_keygen_rsp, pub, CBP_T_BSTR),
+};
+
+static const cbp_field csr_req_fields[] = {
+  REQ (cbp_csr_req, cn, CBP_T_TSTR),
+};
+static const cbp_field csr_rsp_fields[] = {
+  REQ (cbp_csr_rsp, csr, CBP_T_BSTR),
+};
+
+static const cbp_field cert_put_req_fields[] = {
+  REQ (cbp_cert_put_req, off, CBP_T_UINT),
+  OPTH (cbp_cert_put_req, len, CBP_T_UINT),
+  OPT (cbp_cert_put_req, sha, CBP_T_BSTR),
+  REQ (cbp_cert_put_req, data, CBP_T_BSTR),
+};
+static const cbp_field cert_put_rsp_fields[] = {
+  REQ (cbp_cert_put_rsp, off, CBP_T_UINT),
+  REQ (cbp_cert_put_rsp, done, CBP_T_BOOL),
+};
+
+static const cbp_field cert_commit_req_fields[] = {
+  REQ (cbp_cert_commit_req, sha, CBP_T_BSTR),
+};
+static const cbp_field cert_commit_rsp_fields[] = {
+  REQ (cbp_cert_commit_rsp, sha, CBP_T_BSTR),
+  REQ (cbp_cert_commit_rsp, not_before, CBP_T_INT),
+  REQ (cbp_cert_commit_rsp, not_after, CBP_T_INT),
+};
+
+static const cbp_field cert_get_req_fields[] = {
+  REQ (cbp_cert_get_req, off, CBP_T_UINT),
+  OPT (cbp_cert_get_req, slot, CBP_T_TSTR),
+  OPTH (cbp_cert_get_req, max, CBP_T_UINT),
+};
+static const cbp_field cert_get_rsp_fields[] = {
+  REQ (cbp_cert_get_rsp, off, CBP_T_UINT),
+  REQ (cbp_cert_get_rsp, len, CBP_T_UINT),
+  REQ (cbp_cert_get_rsp, sha, CBP_T_BSTR),
+  REQ (cbp_cert_get_rsp, data, CBP_T_BSTR),
+};
+
+static const cbp_field pop_req_fields[] = {
+  REQ (cbp_pop_req, challenge, CBP_T_BSTR),
+};
+static const cbp_field pop_rsp_fields[] = {
+  REQ (cbp_pop_rsp, sig, CBP_T_BSTR),
+  REQ (cbp_pop_rsp, pub, CBP_T_BSTR),
+  REQ (cbp_pop_rsp, alg, CBP_T_TSTR),
+};
+
+static const cbp_field dps_config_req_fields[] = {
+  REQ (cbp_dps_config_req, scope, CBP_T_TSTR),
+  REQ (cbp_dps_config_req, reg_id, CBP_T_TSTR),
+  REQ (cbp_dps_config_req, key, CBP_T_TSTR),
+  OPT (cbp_dps_config_req, endpoint, CBP_T_TSTR),
+  OPT (cbp_dps_config_req, ca_path, CBP_T_TSTR),
+};
+
+static const cbp_field dps_register_rsp_fields[] = {
+  REQ (cbp_dps_register_rsp, state, CBP_T_TSTR),
+};
+
+static const cbp_field dps_status_rsp_fields[] = {
+  REQ (cbp_dps_status_rsp, state, CBP_T_TSTR),
+  OPT (cbp_dps_status_rsp, scope, CBP_T_TSTR),
+  OPT (cbp_dps_status_rsp, reg_id, CBP_T_TSTR),
+  OPT (cbp_dps_status_rsp, endpoint, CBP_T_TSTR),
+  OPT (cbp_dps_status_rsp, hub, CBP_T_TSTR),
+  OPT (cbp_dps_status_rsp, device_id, CBP_T_TSTR),
+  OPT (cbp_dps_status_rsp, sha, CBP_T_BSTR),
+  OPT (cbp_dps_status_rsp, error, CBP_T_TSTR),
+};
+
+static const cbp_field diag_rsp_fields[] = {
+  REQ (cbp_diag_rsp, time, CBP_T_INT),
+  REQ (cbp_diag_rsp, uptime, CBP_T_UINT),
+  OPT (cbp_diag_rsp, tls_err, CBP_T_TSTR),
+  OPT (cbp_diag_rsp, dps_err, CBP_T_TSTR),
+  OPTH (cbp_diag_rsp, not_before, CBP_T_INT),
+  OPTH (cbp_diag_rsp, not_after, CBP_T_INT),
+  OPTH (cbp_diag_rsp, renew_at, CBP_T_INT),
+};
+
+#define EMPTY NULL, 0, sizeof (cbp_empty)
+#define FIELDS(a, st) a, N (a), sizeof (st)
+
+static const cbp_command group_commands[CBP_CMD_COUNT] = {
+  { "info", CBP_GROUP_DEFAULT, CBP_CMD_INFO, CBP_OP_READ, 2000, true,
+    EMPTY, FIELDS (info_rsp_fields, cbp_info_rsp) },
+  { "keygen", CBP_GROUP_DEFAULT, CBP_CMD_KEYGEN, CBP_OP_WRITE, 30000, true,
+    FIELDS (keygen_req_fields, cbp_keygen_req), FIELDS (keygen_rsp_fields, cbp_keygen_rsp) },
+  { "csr", CBP_GROUP_DEFAULT, CBP_CMD_CSR, CBP_OP_READ, 10000, true,
+    FIELDS (csr_req_fields, cbp_csr_req), FIELDS (csr_rsp_fields, cbp_csr_rsp) },
+  { "cert_put", CBP_GROUP_DEFAULT, CBP_CMD_CERT_PUT, CBP_OP_WRITE, 3000, true,
+    FIELDS (cert_put_req_fields, cbp_cert_put_req), FIELDS (cert_put_rsp_fields, cbp_cert_put_rsp) },
+  { "cert_commit", CBP_GROUP_DEFAULT, CBP_CMD_CERT_COMMIT, CBP_OP_WRITE, 10000, true,
+    FIELDS (cert_commit_req_fields, cbp_cert_commit_req),
+    FIELDS (cert_commit_rsp_fields, cbp_cert_commit_rsp) },
+  { "cert_get", CBP_GROUP_DEFAULT, CBP_CMD_CERT_GET, CBP_OP_READ, 3000, true,
+    FIELDS (cert_get_req_fields, cbp_cert_get_req), FIELDS (cert_get_rsp_fields, cbp_cert_get_rsp) },
+  { "pop", CBP_GROUP_DEFAULT, CBP_CMD_POP, CBP_OP_READ, 10000, true,
+    FIELDS (pop_req_fields, cbp_pop_req), FIELDS (pop_rsp_fields, cbp_pop_rsp) },
+  { "dps_config", CBP_GROUP_DEFAULT, CBP_CMD_DPS_CONFIG, CBP_OP_WRITE, 3000, true,
+    FIELDS (dps_config_req_fields, cbp_dps_config_req), EMPTY },
+  { "dps_register", CBP_GROUP_DEFAULT, CBP_CMD_DPS_REGISTER, CBP_OP_WRITE, 3000, true,
+    EMPTY, FIELDS (dps_register_rsp_fields, cbp_dps_register_rsp) },
+  { "dps_status", CBP_GROUP_DEFAULT, CBP_CMD_DPS_STATUS, CBP_OP_READ, 2000, true,
+    EMPTY, FIELDS (dps_status_rsp_fields, cbp_dps_status_rsp) },
+  { "diag", CBP_GROUP_DEFAULT, CBP_CMD_DIAG, CBP_OP_READ, 2000, true,
+    EMPTY, FIELDS (diag_rsp_fields, cbp_diag_rsp) },
+};
+
+static const cbp_command os_commands[] = {
+  { "echo", CBP_GROUP_OS, CBP_OS_ECHO, CBP_OP_WRITE, 2000, true,
+    FIELDS (os_echo_req_fields, cbp_os_echo_req), FIELDS (os_echo_rsp_fields, cbp_os_echo_rsp) },
+  { "mcumgr_params", CBP_GROUP_OS, CBP_OS_MCUMGR_PARAMS, CBP_OP_READ, 2000, true,
+    EMPTY, FIELDS (os_params_rsp_fields, cbp_os_params_rsp) },
+};
+
+const cbp_command *
+cbp_group_commands (size_t *n)
+{
+  if (n != NULL)
+    *n = CBP_CMD_COUNT;
+  return group_commands;
+}
+
+const cbp_command *
+cbp_group_command (uint8_t id)
+{
+  if (id >= CBP_CMD_COUNT)
+    return NULL;
+  return &group_commands[id];
+}
+
+const cbp_command *
+cbp_group_command_by_name (const char *name)
+{
+  size_t i;
+
+  if (name == NULL)
+    return NULL;
+  for (i = 0; i < CBP_CMD_COUNT; i++)
+    if (strcmp (group_commands[i].name, name) == 0)
+      return &group_commands[i];
+  return NULL;
+}
+
+const cbp_command *
+cbp_os_commands (size_t *n)
+{
+  if (n != NULL)
+    *n = N (os_commands);
+  return os_commands;
+}
+
+const cbp_command *
+cbp_os_command (uint8_t id)
+{
+  size_t i;
+
+  for (i = 0; i < N (os_commands); i++)
+    if (os_commands[i].id == id)
+      return &os_commands[i];
+  return NULL;
+}
+
+/* ---- codec ---- */
+
+#define AT(msg, off, type) ((type *) (void *) ((char *) (msg) + (off)))
+#define CAT(msg, off, type) ((const type *) (const void *) ((const char *) (msg) + (off)))
+
+static cbor_item_t *
+build_uint (uint64_t v)
+{
+  /* Shortest form: libcbor keeps the width it is given. */
+  if (v <= UINT8_MAX)
+    return cbor_build_uint8 ((uint8_t) v);
+  if (v <= UINT16_MAX)
+    return cbor_build_uint16 ((uint16_t) v);
+  if (v <= UINT32_MAX)
+    return cbor_build_uint32 ((uint32_t) v);
+  return cbor_build_uint64 (v);
+}
+
+static cbor_item_t *
+build_int (int64_t v)
+{
+  uint64_t n;
+
+  if (v >= 0)
+    return build_uint ((uint64_t) v);
+  n = (uint64_t) (-(v + 1));
+  if (n <= UINT8_MAX)
+    return cbor_build_negint8 ((uint8_t) n);
+  if (n <= UINT16_MAX)
+    return cbor_build_negint16 ((uint16_t) n);
+  if (n <= UINT32_MAX)
+    return cbor_build_negint32 ((uint32_t) n);
+  return cbor_build_negint64 (n);
+}
+
+static bool
+map_add (cbor_item_t *map, cbor_item_t *key, cbor_item_t *value)
+{
+  bool ok = false;
+
+  /* cbor_map_add takes its own references; drop ours whatever happens. */
+  if (key != NULL && value != NULL)
+    ok = cbor_map_add (map, (struct cbor_pair) { .key = key, .value = value });
+  if (key != NULL)
+    cbor_decref (&key);
+  if (value != NULL)
+    cbor_decref (&value);
+  return ok;
+}
+
+static bool
+field_present (const cbp_field *f, const void *msg)
+{
+  if (!f->optional)
+    return true;
+  if (f->has_offset != CBP_NO_HAS)
+    return *CAT (msg, f->has_offset, bool);
+  switch (f->type)
+    {
+    case CBP_T_TSTR:
+      return *CAT (msg, f->offset, char *) != NULL;
+    case CBP_T_BSTR:
+      return CAT (msg, f->offset, cbp_bytes)->data != NULL;
+    case CBP_T_TSTRV:
+      return CAT (msg, f->offset, cbp_strv)->items != NULL;
+    case CBP_T_UINT:
+    case CBP_T_INT:
+    case CBP_T_BOOL:
+    default:
+      return true;
+    }
+}
+
+static cbor_item_t *
+build_value (const cbp_field *f, const void *msg)
+{
+  switch (f->type)
+    {
+    case CBP_T_UINT:
+      return build_uint (*CAT (msg, f->offset, uint64_t));
+    case CBP_T_INT:
+      return build_int (*CAT (msg, f->offset, int64_t));
+    case CBP_T_BOOL:
+      return cbor_build_bool (*CAT (msg, f->offset, bool));
+    case CBP_T_TSTR:
+      {
+        const char *s = *CAT (msg, f->offset, char *);
+        return cbor_build_string (s != NULL ? s : "");
+      }
+    case CBP_T_BSTR:
+      {
+        const cbp_bytes *b = CAT (msg, f->offset, cbp_bytes);
+        static const uint8_t empty[1] = { 0 };
+        return cbor_build_bytestring (b->data != NULL ? b->data : empty,
+                                      b->data != NULL ? b->len : 0);
+      }
+    case CBP_T_TSTRV:
+      {
+        const cbp_strv *v = CAT (msg, f->offset, cbp_strv);
+        cbor_item_t *arr = cbor_new_definite_array (v->n);
+        size_t i;
+
+        if (arr == NULL)
+          return NULL;
+        for (i = 0; i < v->n; i++)
+          {
+            cbor_item_t *s = cbor_build_string (v->items[i] != NULL ? v->items[i] : "");
+            bool ok = s != NULL && cbor_array_push (arr, s);
+
+            if (s != NULL)
+              cbor_decref (&s);
+            if (!ok)
+              {
+                cbor_decref (&arr);
+                return NULL;
+              }
+          }
+        return arr;
+      }
+    default:
+      return NULL;
+    }
+}
+
+static int
+serialize (cbor_item_t *item, uint8_t **out, size_t *out_len)
+{
+  unsigned char *buf = NULL;
+  size_t cap = 0;
+  size_t n = cbor_serialize_alloc (item, &buf, &cap);
+
+  if (n == 0)
+    {
+      free (buf);
+      return CBP_ERR_NOMEM;
+    }
+  *out = buf;
+  *out_len = n;
+  return CBP_OK;
+}
+
+int
+cbp_msg_encode (const cbp_field *fields,
+                size_t           n_fields,
+                const void      *msg,
+                uint8_t        **out,
+                size_t          *out_len)
+{
+  cbor_item_t *map;
+  size_t i, n_present = 0;
+  int ret;
+
+  if (out == NULL || out_len == NULL || (n_fields > 0 && (fields == NULL || msg == NULL)))
+    return CBP_ERR_ARG;
+
+  for (i = 0; i < n_fields; i++)
+    if (field_present (&fields[i], msg))
+      n_present++;
+
+  map = cbor_new_definite_map (n_present);
+  if (map == NULL)
+    return CBP_ERR_NOMEM;
+
+  for (i = 0; i < n_fields; i++)
+    {
+      const cbp_field *f = &fields[i];
+
+      if (!field_present (f, msg))
+        continue;
+      if (!map_add (map, cbor_build_string (f->key), build_value (f, msg)))
+        {
+          cbor_decref (&map);
+          return CBP_ERR_NOMEM;
+        }
+    }
+
+  ret = serialize (map, out, out_len);
+  cbor_decref (&map);
+  return ret;
+}
+
+/* Copies a definite or indefinite text/byte string into a malloc'd buffer (NUL-terminated,
+ * so it also serves as a C string). */
+static uint8_t *
+copy_string (cbor_item_t *item, bool text, size_t *len_out)
+{
+  uint8_t *buf;
+  size_t len = 0, i, n_chunks;
+  cbor_item_t **chunks;
+
+  if (text ? cbor_string_is_definite (item) : cbor_bytestring_is_definite (item))
+    {
+      len = text ? cbor_string_length (item) : cbor_bytestring_length (item);
+      buf = malloc (len + 1);
+      if (buf == NULL)
+        return NULL;
+      if (len > 0)
+        memcpy (buf, text ? cbor_string_handle (item) : cbor_bytestring_handle (item), len);
+      buf[len] = 0;
+      *len_out = len;
+      return buf;
+    }
+
+  n_chunks = text ? cbor_string_chunk_count (item) : cbor_bytestring_chunk_count (item);
+  chunks = text ? cbor_string_chunks_handle (item) : cbor_bytestring_chunks_handle (item);
+  for (i = 0; i < n_chunks; i++)
+    len += text ? cbor_string_length (chunks[i]) : cbor_bytestring_length (chunks[i]);
+  buf = malloc (len + 1);
+  if (buf == NULL)
+    return NULL;
+  len = 0;
+  for (i = 0; i < n_chunks; i++)
+    {
+      size_t l = text ? cbor_string_length (chunks[i]) : cbor_bytestring_length (chunks[i]);
+      if (l > 0)
+        memcpy (buf + len,
+                text ? cbor_string_handle (chunks[i]) : cbor_bytestring_handle (chunks[i]), l);
+      len += l;
+    }
+  buf[len] = 0;
+  *len_out = len;
+  return buf;
+}
+
+static bool
+key_equals (cbor_item_t *key, const char *name)
+{
+  size_t len;
+  uint8_t *s;
+  bool eq;
+
+  if (!cbor_isa_string (key))
+    return false;
+  if (cbor_string_is_definite (key))
+    {
+      len = cbor_string_length (key);
+      return len == strlen (name) && memcmp (cbor_string_handle (key), name, len) == 0;
+    }
+  s = copy_string (key, true, &len);
+  if (s == NULL)
+    return false;
+  eq = (len == strlen (name) && memcmp (s, name, len) == 0);
+  free (s);
+  return eq;
+}
+
+static void
+clear_field (const cbp_field *f, void *msg)
+{
+  switch (f->type)
+    {
+    case CBP_T_TSTR:
+      free (*AT (msg, f->offset, char *));
+      *AT (msg, f->offset, char *) = NULL;
+      break;
+    case CBP_T_BSTR:
+      free (AT (msg, f->offset, cbp_bytes)->data);
+      AT (msg, f->offset, cbp_bytes)->data = NULL;
+      AT (msg, f->offset, cbp_bytes)->len = 0;
+      break;
+    case CBP_T_TSTRV:
+      {
+        cbp_strv *v = AT (msg, f->offset, cbp_strv);
+        size_t i;
+
+        for (i = 0; i < v->n; i++)
+          free (v->items[i]);
+        free (v->items);
+        v->items = NULL;
+        v->n = 0;
+      }
+      break;
+    case CBP_T_UINT:
+    case CBP_T_INT:
+    case CBP_T_BOOL:
+    default:
+      break;
+    }
+}
+
+static int
+read_value (const cbp_field *f, cbor_item_t *value, void *msg)
+{
+  /* Duplicate keys: the last one wins, without leaking the earlier one. */
+  clear_field (f, msg);
+
+  switch (f->type)
+    {
+    case CBP_T_UINT:
+      if (!cbor_isa_uint (value))
+        return CBP_ERR_TYPE;
+      *AT (msg, f->offset, uint64_t) = cbor_get_int (value);
+      return CBP_OK;
+
+    case CBP_T_INT:
+      if (cbor_isa_uint (value))
+        {
+          uint64_t v = cbor_get_int (value);
+          if (v > (uint64_t) INT64_MAX)
+            return CBP_ERR_TYPE;
+          *AT (msg, f->offset, int64_t) = (int64_t) v;
+          return CBP_OK;
+        }
+      if (cbor_isa_negint (value))
+        {
+          uint64_t v = cbor_get_int (value);
+          if (v > (uint64_t) INT64_MAX)
+            return CBP_ERR_TYPE;
+          *AT (msg, f->offset, int64_t) = -1 - (int64_t) v;
+          return CBP_OK;
+        }
+      return CBP_ERR_TYPE;
+
+    case CBP_T_BOOL:
+      if (!cbor_isa_float_ctrl (value) || !cbor_is_bool (value))
+        return CBP_ERR_TYPE;
+      *AT (msg, f->offset, bool) = cbor_get_bool (value);
+      return CBP_OK;
+
+    case CBP_T_TSTR:
+      {
+        size_t len;
+        uint8_t *s;
+
+        if (!cbor_isa_string (value))
+          return CBP_ERR_TYPE;
+        s = copy_string (value, true, &len);
+        if (s == NULL)
+          return CBP_ERR_NOMEM;
+        /* An embedded NUL would make the C string lie about its content. */
+        if (memchr (s, 0, len) != NULL)
+          {
+            free (s);
+            return CBP_ERR_TYPE;
+          }
+        *AT (msg, f->offset, char *) = (char *) s;
+        return CBP_OK;
+      }
+
+    case CBP_T_BSTR:
+      {
+        cbp_bytes *b = AT (msg, f->offset, cbp_bytes);
+
+        if (!cbor_isa_bytestring (value))
+          return CBP_ERR_TYPE;
+        b->data = copy_string (value, false, &b->len);
+        return b->data != NULL ? CBP_OK : CBP_ERR_NOMEM;
+      }
+
+    case CBP_T_TSTRV:
+      {
+        cbp_strv *v = AT (msg, f->offset, cbp_strv);
+        cbor_item_t **items;
+        size_t i, n;
+
+        if (!cbor_isa_array (value))
+          return CBP_ERR_TYPE;
+        n = cbor_array_size (value);
+        items = cbor_array_handle (value);
+        v->items = calloc (n + 1, sizeof (char *));
+        if (v->items == NULL)
+          return CBP_ERR_NOMEM;
+        for (i = 0; i < n; i++)
+          {
+            size_t len;
+
+            if (!cbor_isa_string (items[i]))
+              return CBP_ERR_TYPE;
+            v->items[i] = (char *) copy_string (items[i], true, &len);
+            if (v->items[i] == NULL)
+              return CBP_ERR_NOMEM;
+            v->n = i + 1;
+          }
+        return CBP_OK;
+      }
+
+    default:
+      return CBP_ERR_ARG;
+    }
+}
+
+static int
+load_map (const uint8_t *cbor, size_t len, cbor_item_t **item_out)
+{
+  struct cbor_load_result result;
+  cbor_item_t *item;
+
+  if (cbor == NULL || len == 0)
+    return CBP_ERR_CBOR;
+  item = cbor_load (cbor, len, &result);
+  if (item == NULL)
+    return result.error.code == CBOR_ERR_MEMERROR ? CBP_ERR_NOMEM : CBP_ERR_CBOR;
+  if (result.read != len)
+    {
+      cbor_decref (&item);
+      return CBP_ERR_CBOR;
+    }
+  if (!cbor_isa_map (item))
+    {
+      cbor_decref (&item);
+      return CBP_ERR_NOT_MAP;
+    }
+  *item_out = item;
+  return CBP_OK;
+}
+
+int
+cbp_msg_decode (const cbp_field *fields,
+                size_t           n_fields,
+                const uint8_t   *cbor,
+                size_t           len,
+                void            *msg)
+{
+  cbor_item_t *map = NULL;
+  struct cbor_pair *pairs;
+  size_t i, j, n_pairs;
+  int ret;
+
+  if (n_fields > 0 && (fields == NULL || msg == NULL))
+    return CBP_ERR_ARG;
+
+  ret = load_map (cbor, len, &map);
+  if (ret != CBP_OK)
+    return ret;
+
+  pairs = cbor_map_handle (map);
+  n_pairs = cbor_map_size (map);
+
+  for (i = 0; i < n_fields; i++)
+    {
+      const cbp_field *f = &fields[i];
+      bool found = false;
+
+      for (j = 0; j < n_pairs; j++)
+        {
+          if (!key_equals (pairs[j].key, f->key))
+            continue;
+          ret = read_value (f, pairs[j].value, msg);
+          if (ret != CBP_OK)
+            goto fail;
+          found = true;
+        }
+      if (found && f->has_offset != CBP_NO_HAS)
+        *AT (msg, f->has_offset, bool) = true;
+      if (!found && !f->optional)
+        {
+          ret = CBP_ERR_MISSING;
+          goto fail;
+        }
+    }
+
+  cbor_decref (&map);
+  return CBP_OK;
+
+fail:
+  cbor_decref (&map);
+  cbp_msg_clear (fields, n_fields, msg);
+  return ret;
+}
+
+void
+cbp_msg_clear (const cbp_field *fields, size_t n_fields, void *msg)
+{
+  size_t i;
+
+  if (msg == NULL)
+    return;
+  for (i = 0; i < n_fields; i++)
+    {
+      clear_field (&fields[i], msg);
+      if (fields[i].type == CBP_T_UINT)
+        *AT (msg, fields[i].offset, uint64_t) = 0;
+      else if (fields[i].type == CBP_T_INT)
+        *AT (msg, fields[i].offset, int64_t) = 0;
+      else if (fields[i].type == CBP_T_BOOL)
+        *AT (msg, fields[i].offset, bool) = false;
+      if (fields[i].has_offset != CBP_NO_HAS)
+        *AT (msg, fields[i].has_offset, bool) = false;
+    }
+}
+
+int
+cbp_request_encode (const cbp_command *cmd, const void *req, uint8_t **out, size_t *out_len)
+{
+  if (cmd == NULL)
+    return CBP_ERR_ARG;
+  return cbp_msg_encode (cmd->req_fields, cmd->n_req_fields, req, out, out_len);
+}
+
+int
+cbp_request_decode (const cbp_command *cmd, const uint8_t *cbor, size_t len, void *req)
+{
+  if (cmd == NULL)
+    return CBP_ERR_ARG;
+  if (req != NULL)
+    memset (req, 0, cmd->req_size);
+  return cbp_msg_decode (cmd->req_fields, cmd->n_req_fields, cbor, len, req);
+}
+
+void
+cbp_request_clear (const cbp_command *cmd, void *req)
+{
+  if (cmd != NULL)
+    cbp_msg_clear (cmd->req_fields, cmd->n_req_fields, req);
+}
+
+int
+cbp_response_encode (const cbp_command *cmd, const void *rsp, uint8_t **out, size_t *out_len)
+{
+  if (cmd == NULL)
+    return CBP_ERR_ARG;
+  return cbp_msg_encode (cmd->rsp_fields, cmd->n_rsp_fields, rsp, out, out_len);
+}
+
+int
+cbp_response_decode (const cbp_command *cmd, const uint8_t *cbor, size_t len, void *rsp)
+{
+  if (cmd == NULL)
+    return CBP_ERR_ARG;
+  if (rsp != NULL)
+    memset (rsp, 0, cmd->rsp_size);
+  return cbp_msg_decode (cmd->rsp_fields, cmd->n_rsp_fields, cbor, len, rsp);
+}
+
+void
+cbp_response_clear (const cbp_command *cmd, void *rsp)
+{
+  if (cmd != NULL)
+    cbp_msg_clear (cmd->rsp_fields, cmd->n_rsp_fields, rsp);
+}
+
+/* ---- errors ---- */
+
+static bool
+find_uint (cbor_item_t *map, const char *key, uint64_t *out)
+{
+  struct cbor_pair *pairs = cbor_map_handle (map);
+  size_t i, n = cbor_map_size (map);
+
+  for (i = 0; i < n; i++)
+    if (key_equals (pairs[i].key, key) && cbor_isa_uint (pairs[i].value))
+      {
+        *out = cbor_get_int (pairs[i].value);
+        return true;
+      }
+  return false;
+}
+
+int
+cbp_error_decode (const uint8_t *cbor, size_t len, cbp_error *err)
+{
+  cbor_item_t *map = NULL;
+  struct cbor_pair *pairs;
+  size_t i, n;
+  uint64_t v;
+  int ret;
+
+  if (err == NULL)
+    return CBP_ERR_ARG;
+  memset (err, 0, sizeof *err);
+
+  ret = load_map (cbor, len, &map);
+  if (ret != CBP_OK)
+    return ret;
+
+  pairs = cbor_map_handle (map);
+  n = cbor_map_size (map);
+  for (i = 0; i < n; i++)
+    {
+      uint64_t group, rc;
+
+      if (!key_equals (pairs[i].key, "err") || !cbor_isa_map (pairs[i].value))
+        continue;
+      if (find_uint (pairs[i].value, "group", &group) && find_uint (pairs[i].value, "rc", &rc) &&
+          rc != 0)
+        {
+          err->kind = CBP_ERROR_GROUP;
+          err->group = (uint16_t) group;
+          err->rc = rc > INT_MAX ? INT_MAX : (int) rc;
+          cbor_decref (&map);
+          return CBP_OK;
+        }
+    }
+
+  if (find_uint (map, "rc", &v) && v != 0)
+    {
+      err->kind = CBP_ERROR_GENERIC;
+      err->rc = v > INT_MAX ? INT_MAX : (int) v;
+    }
+
+  cbor_decref (&map);
+  return CBP_OK;
+}
+
+int
+cbp_error_encode_rc (int rc, uint8_t **out, size_t *out_len)
+{
+  cbor_item_t *map;
+  int ret;
+
+  if (out == NULL || out_len == NULL || rc < 0)
+    return CBP_ERR_ARG;
+  map = cbor_new_definite_map (1);
+  if (map == NULL)
+    return CBP_ERR_NOMEM;
+  if (!map_add (map, cbor_build_string ("rc"), build_uint ((uint64_t) rc)))
+    {
+      cbor_decref (&map);
+      return CBP_ERR_NOMEM;
+    }
+  ret = serialize (map, out, out_len);
+  cbor_decref (&map);
+  return ret;
+}
+
+int
+cbp_error_encode_group (uint16_t group, int rc, uint8_t **out, size_t *out_len)
+{
+  cbor_item_t *map, *inner;
+  int ret;
+
+  if (out == NULL || out_len == NULL || rc < 0)
+    return CBP_ERR_ARG;
+  inner = cbor_new_definite_map (2);
+  if (inner == NULL)
+    return CBP_ERR_NOMEM;
+  if (!map_add (inner, cbor_build_string ("group"), build_uint (group)) ||
+      !map_add (inner, cbor_build_string ("rc"), build_uint ((uint64_t) rc)))
+    {
+      cbor_decref (&inner);
+      return CBP_ERR_NOMEM;
+    }
+  map = cbor_new_definite_map (1);
+  if (map == NULL)
+    {
+      cbor_decref (&inner);
+      return CBP_ERR_NOMEM;
+    }
+  if (!map_add (map, cbor_build_string ("err"), inner))
+    {
+      cbor_decref (&map);
+      return CBP_ERR_NOMEM;
+    }
+  ret = serialize (map, out, out_len);
+  cbor_decref (&map);
+  return ret;
+}
