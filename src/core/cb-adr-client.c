@@ -390,6 +390,44 @@ cb_adr_client_set_token_func (CbAdrClient          *self,
   self->token_destroy = destroy;
 }
 
+static void
+entra_token (const char         *scope,
+             GCancellable       *cancellable,
+             GAsyncReadyCallback callback,
+             gpointer            callback_data,
+             gpointer            user_data)
+{
+  cb_entra_client_get_access_token_async (user_data, scope, cancellable, callback, callback_data);
+}
+
+static char *
+entra_token_finish (GAsyncResult  *result,
+                    GError       **error,
+                    gpointer       user_data)
+{
+  return cb_entra_client_get_access_token_finish (user_data, result, error);
+}
+
+/**
+ * cb_adr_client_set_entra_client:
+ * @entra: (nullable): where ARM tokens come from
+ *
+ * Shorthand for cb_adr_client_set_token_func() with the Entra client's token cache.
+ */
+void
+cb_adr_client_set_entra_client (CbAdrClient   *self,
+                                CbEntraClient *entra)
+{
+  g_return_if_fail (CB_IS_ADR_CLIENT (self));
+  g_return_if_fail (!entra || CB_IS_ENTRA_CLIENT (entra));
+
+  if (entra == NULL)
+    cb_adr_client_set_token_func (self, NULL, NULL, NULL, NULL);
+  else
+    cb_adr_client_set_token_func (self, entra_token, entra_token_finish,
+                                  g_object_ref (entra), g_object_unref);
+}
+
 const char *
 cb_adr_client_get_namespace (CbAdrClient *self)
 {

@@ -6,6 +6,7 @@
 
 #include "cb-activity-event.h"
 #include "cb-adr-device.h"
+#include "cb-entra-client.h"
 #include "cb-http.h"
 #include "cb-hub-certificate.h"
 #include "cb-namespace.h"
@@ -68,6 +69,9 @@ void         cb_adr_client_set_token_func        (CbAdrClient          *self,
                                                   CbAdrTokenFinishFunc  finish,
                                                   gpointer              user_data,
                                                   GDestroyNotify        destroy);
+/* Tokens from a signed-in Entra client (scope CB_ADR_ARM_SCOPE); NULL clears it. */
+void         cb_adr_client_set_entra_client      (CbAdrClient          *self,
+                                                  CbEntraClient        *entra);
 /* The namespace the credential/policy/device calls address; NULL: the profile's. */
 const char  *cb_adr_client_get_namespace         (CbAdrClient          *self);
 void         cb_adr_client_set_namespace         (CbAdrClient          *self,
