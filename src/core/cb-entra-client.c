@@ -196,6 +196,10 @@ struct _CbEntraClient
   char         *username;
   GHashTable   *tokens;   /* scope -> Token */
   GHashTable   *pending;  /* scope -> GPtrArray of GTask waiting for that scope */
+  /* Scopes waiting for their turn: refresh tokens rotate, and a spent one is rejected, so
+   * refresh-token grants run one at a time, each with the newest refresh token. */
+  GQueue        refresh_queue;
+  gboolean      refreshing;
 
   /* Bumped by sign-out so answers to requests sent before it are dropped. */
   guint         generation;
@@ -229,6 +233,7 @@ cb_entra_client_finalize (GObject *object)
   g_clear_pointer (&self->username, g_free);
   g_clear_pointer (&self->tokens, g_hash_table_unref);
   g_clear_pointer (&self->pending, g_hash_table_unref);
+  g_queue_clear_full (&self->refresh_queue, g_free);
 
   G_OBJECT_CLASS (cb_entra_client_parent_class)->finalize (object);
 }
@@ -761,7 +766,7 @@ poll_wait_cb (GObject      *object,
 
   cb_http_client_post_form_async (self->http, url, form, CB_HTTP_STYLE_OAUTH,
                                   g_task_get_cancellable (task), poll_token_cb,
-                                  g_steal_pointer (&task));
+                                  g_object_ref (task));
 }
 
 static void
@@ -826,7 +831,10 @@ refresh_free (Refresh *refresh)
   g_free (refresh);
 }
 
-/* Answers every caller waiting for @scope. */
+static void start_refresh (CbEntraClient *self,
+                           const char    *scope);
+
+/* Answers every caller waiting for @scope, then lets the next scope refresh. */
 static void
 complete_waiters (CbEntraClient *self,
                   const char    *scope,
@@ -836,11 +844,10 @@ complete_waiters (CbEntraClient *self,
   g_autoptr(GPtrArray) waiters = NULL;
   gpointer key = NULL;
 
-  if (!g_hash_table_steal_extended (self->pending, scope, &key, (gpointer *)&waiters))
-    return;
-  g_free (key);
+  if (g_hash_table_steal_extended (self->pending, scope, &key, (gpointer *)&waiters))
+    g_free (key);
 
-  for (guint i = 0; i < waiters->len; i++)
+  for (guint i = 0; waiters != NULL && i < waiters->len; i++)
     {
       GTask *waiter = g_ptr_array_index (waiters, i);
 
@@ -852,6 +859,14 @@ complete_waiters (CbEntraClient *self,
         g_task_return_error (waiter, g_error_copy (error));
       else
         g_task_return_pointer (waiter, g_strdup (token), (GDestroyNotify) cb_secrets_free_value);
+    }
+
+  self->refreshing = FALSE;
+  if (!g_queue_is_empty (&self->refresh_queue))
+    {
+      g_autofree char *next = g_queue_pop_head (&self->refresh_queue);
+
+      start_refresh (self, next);
     }
 }
 
@@ -980,6 +995,9 @@ start_refresh (CbEntraClient *self,
   g_autoptr(GTask) task = NULL;
   Refresh *refresh;
 
+  g_assert (!self->refreshing);
+  self->refreshing = TRUE;
+
   task = g_task_new (self, NULL, NULL, NULL);
   g_task_set_source_tag (task, start_refresh);
   refresh = g_new0 (Refresh, 1);
@@ -1030,7 +1048,10 @@ get_token (CbEntraClient       *self,
   g_ptr_array_add (waiters, g_steal_pointer (&task));
   g_hash_table_insert (self->pending, g_strdup (scope), waiters);
 
-  start_refresh (self, scope);
+  if (self->refreshing)
+    g_queue_push_tail (&self->refresh_queue, g_strdup (scope));
+  else
+    start_refresh (self, scope);
 }
 
 void
