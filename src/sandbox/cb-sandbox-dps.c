@@ -906,9 +906,9 @@ check_csr (CbSbRequest *req,
   if (key_type != CB_KEY_TYPE_EC_P256 && key_type != CB_KEY_TYPE_EC_P384)
     {
       cb_sb_reply_error (req, 400, "BadRequest", 400204,
-                         "Invalid csr: the key is %s; %s only EC P-384 (or P-256) keys are accepted",
+                         "Invalid csr: the key is %s; %sonly EC P-384 (or P-256) keys are accepted",
                          cb_key_type_to_string (key_type),
-                         key_type == CB_KEY_TYPE_RSA ? "RSA keys aren't supported in the current preview:" : "");
+                         key_type == CB_KEY_TYPE_RSA ? "RSA keys aren't supported in the current preview: " : "");
       return NULL;
     }
 

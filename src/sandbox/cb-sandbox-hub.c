@@ -800,8 +800,8 @@ authorize (CbSbRequest *req,
       (resource[strlen (sr)] != '\0' && resource[strlen (sr)] != '/') ||
       strlen (sr) < strlen (ctx->host_name))
     {
-      g_autofree char *msg = g_strdup_printf ("the token is for '%s', not for this hub ('%s')",
-                                              token->resource, ctx->host_name);
+      g_autofree char *msg = g_strdup_printf ("the token is for '%s', which does not cover '%s'",
+                                              token->resource, resource);
       return unauthorized (req, msg);
     }
 
