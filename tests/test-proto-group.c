@@ -1,0 +1,415 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include <glib.h>
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+#include "cbp-group.h"
+#include "cbp-smp.h"
+
+static GBytes *
+enc_req (const cbp_command *cmd, const void *msg)
+{
+  uint8_t *out = NULL;
+  size_t len = 0;
+
+  g_assert_cmpint (cbp_request_encode (cmd, msg, &out, &len), ==, CBP_OK);
+  return g_bytes_new_take (out, len);
+}
+
+static GBytes *
+enc_rsp (const cbp_command *cmd, const void *msg)
+{
+  uint8_t *out = NULL;
+  size_t len = 0;
+
+  g_assert_cmpint (cbp_response_encode (cmd, msg, &out, &len), ==, CBP_OK);
+  return g_bytes_new_take (out, len);
+}
+
+#define DEC_REQ(cmd, bytes, msg) \
+  cbp_request_decode (cmd, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), msg)
+#define DEC_RSP(cmd, bytes, msg) \
+  cbp_response_decode (cmd, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), msg)
+
+static void
+test_tables (void)
+{
+  size_t n, i;
+  const cbp_command *cmds = cbp_group_commands (&n);
+
+  g_assert_cmpuint (n, ==, CBP_CMD_COUNT);
+  for (i = 0; i < n; i++)
+    {
+      g_assert_cmpuint (cmds[i].id, ==, i);
+      g_assert_true (cbp_group_command ((uint8_t) i) == &cmds[i]);
+      g_assert_true (cbp_group_command_by_name (cmds[i].name) == &cmds[i]);
+      g_assert_true (cmds[i].op == CBP_OP_READ || cmds[i].op == CBP_OP_WRITE);
+    }
+  g_assert_null (cbp_group_command (CBP_CMD_COUNT));
+  g_assert_null (cbp_group_command_by_name ("format_flash"));
+  g_assert_nonnull (cbp_os_command (0));
+  g_assert_nonnull (cbp_os_command (6));
+  g_assert_null (cbp_os_command (1));
+  g_assert_cmpstr (cbp_rc_name (CBP_RC_KEY_MISMATCH), ==, "key_mismatch");
+  g_assert_cmpstr (cbp_rc_name (999), ==, "?");
+  g_assert_cmpint (cbp_rc_to_v1 (CBP_RC_NO_CERT), ==, CBP_SMP_RC_NO_ENTRY);
+}
+
+static void
+test_info_round_trip (void)
+{
+  const cbp_command *cmd = cbp_group_command (CBP_CMD_INFO);
+  char *types[] = { (char *) "p256", (char *) "p384" };
+  cbp_info_rsp rsp = {
+    .serial = (char *) "SN-0001", .model = (char *) "devsim", .fw = (char *) "1.2.3",
+    .proto = 1, .key_types = { types, 2 }, .key = (char *) "p256", .next_key = true,
+    .frame_size = 127, .buf_size = 1024, .slot_size = 8192, .slots = 2, .active = true,
+    .staged = 70000,
+  };
+  cbp_info_rsp back;
+  g_autoptr(GBytes) b = enc_rsp (cmd, &rsp);
+  g_autoptr(GBytes) empty = enc_req (cmd, NULL);
+
+  /* an empty request is the empty map */
+  g_assert_cmpmem (g_bytes_get_data (empty, NULL), g_bytes_get_size (empty), "\xa0", 1);
+
+  g_assert_cmpint (DEC_RSP (cmd, b, &back), ==, CBP_OK);
+  g_assert_cmpstr (back.serial, ==, "SN-0001");
+  g_assert_cmpstr (back.model, ==, "devsim");
+  g_assert_cmpstr (back.fw, ==, "1.2.3");
+  g_assert_cmpuint (back.proto, ==, 1);
+  g_assert_cmpuint (back.key_types.n, ==, 2);
+  g_assert_cmpstr (back.key_types.items[1], ==, "p384");
+  g_assert_cmpstr (back.key, ==, "p256");
+  g_assert_true (back.next_key);
+  g_assert_cmpuint (back.frame_size, ==, 127);
+  g_assert_cmpuint (back.buf_size, ==, 1024);
+  g_assert_cmpuint (back.slot_size, ==, 8192);
+  g_assert_cmpuint (back.slots, ==, 2);
+  g_assert_true (back.active);
+  g_assert_cmpuint (back.staged, ==, 70000);
+  cbp_response_clear (cmd, &back);
+  g_assert_null (back.serial);
+  g_assert_null (back.key_types.items);
+
+  /* Optional key absent */
+  rsp.key = NULL;
+  {
+    g_autoptr(GBytes) b2 = enc_rsp (cmd, &rsp);
+    g_assert_cmpint (DEC_RSP (cmd, b2, &back), ==, CBP_OK);
+    g_assert_null (back.key);
+    cbp_response_clear (cmd, &back);
+  }
+}
+
+static void
+test_cert_round_trip (void)
+{
+  const cbp_command *put = cbp_group_command (CBP_CMD_CERT_PUT);
+  const cbp_command *commit = cbp_group_command (CBP_CMD_CERT_COMMIT);
+  const cbp_command *get = cbp_group_command (CBP_CMD_CERT_GET);
+  guint8 sha[32], data[300];
+  cbp_cert_put_req req = { 0 }, back = { 0 };
+  guint i;
+
+  for (i = 0; i < sizeof sha; i++)
+    sha[i] = (guint8) i;
+  for (i = 0; i < sizeof data; i++)
+    data[i] = (guint8) (255 - i);
+
+  req.off = 0;
+  req.len = 1234;
+  req.has_len = TRUE;
+  req.sha.data = sha;
+  req.sha.len = sizeof sha;
+  req.data.data = data;
+  req.data.len = sizeof data;
+  {
+    g_autoptr(GBytes) b = enc_req (put, &req);
+    g_assert_cmpint (DEC_REQ (put, b, &back), ==, CBP_OK);
+    g_assert_cmpuint (back.off, ==, 0);
+    g_assert_true (back.has_len);
+    g_assert_cmpuint (back.len, ==, 1234);
+    g_assert_cmpmem (back.sha.data, back.sha.len, sha, sizeof sha);
+    g_assert_cmpmem (back.data.data, back.data.len, data, sizeof data);
+    cbp_request_clear (put, &back);
+  }
+
+  /* later chunks leave len and sha out */
+  req.off = 300;
+  req.has_len = FALSE;
+  req.sha.data = NULL;
+  req.sha.len = 0;
+  req.data.len = 0;   /* an empty bstr is still present */
+  {
+    g_autoptr(GBytes) b = enc_req (put, &req);
+    g_assert_cmpint (DEC_REQ (put, b, &back), ==, CBP_OK);
+    g_assert_cmpuint (back.off, ==, 300);
+    g_assert_false (back.has_len);
+    g_assert_null (back.sha.data);
+    g_assert_nonnull (back.data.data);
+    g_assert_cmpuint (back.data.len, ==, 0);
+    cbp_request_clear (put, &back);
+  }
+
+  {
+    cbp_cert_commit_rsp rsp = { { sha, 32 }, -5, G_GINT64_CONSTANT (4102444800) }, rb;
+    g_autoptr(GBytes) b = enc_rsp (commit, &rsp);
+    g_assert_cmpint (DEC_RSP (commit, b, &rb), ==, CBP_OK);
+    g_assert_cmpint (rb.not_before, ==, -5);
+    g_assert_cmpint (rb.not_after, ==, G_GINT64_CONSTANT (4102444800));
+    g_assert_cmpmem (rb.sha.data, rb.sha.len, sha, 32);
+    cbp_response_clear (commit, &rb);
+  }
+
+  {
+    cbp_cert_get_req greq = { 10, (char *) "staging", 100, TRUE }, gb;
+    g_autoptr(GBytes) b = enc_req (get, &greq);
+    g_assert_cmpint (DEC_REQ (get, b, &gb), ==, CBP_OK);
+    g_assert_cmpuint (gb.off, ==, 10);
+    g_assert_cmpstr (gb.slot, ==, "staging");
+    g_assert_true (gb.has_max);
+    g_assert_cmpuint (gb.max, ==, 100);
+    cbp_request_clear (get, &gb);
+  }
+}
+
+static void
+test_other_round_trips (void)
+{
+  {
+    const cbp_command *cmd = cbp_group_command (CBP_CMD_KEYGEN);
+    cbp_keygen_req req = { (char *) "p384", TRUE, TRUE }, back;
+    g_autoptr(GBytes) b = enc_req (cmd, &req);
+    g_assert_cmpint (DEC_REQ (cmd, b, &back), ==, CBP_OK);
+    g_assert_cmpstr (back.type, ==, "p384");
+    g_assert_true (back.has_replace && back.replace);
+    cbp_request_clear (cmd, &back);
+  }
+  {
+    const cbp_command *cmd = cbp_group_command (CBP_CMD_DIAG);
+    cbp_diag_rsp rsp = { 0 }, back;
+    g_autoptr(GBytes) b = NULL;
+    rsp.time = 1700000000;
+    rsp.uptime = 5;
+    rsp.dps_err = (char *) "401 Unauthorized";
+    rsp.not_after = 1800000000;
+    rsp.has_not_after = TRUE;
+    b = enc_rsp (cmd, &rsp);
+    g_assert_cmpint (DEC_RSP (cmd, b, &back), ==, CBP_OK);
+    g_assert_cmpint (back.time, ==, 1700000000);
+    g_assert_null (back.tls_err);
+    g_assert_cmpstr (back.dps_err, ==, "401 Unauthorized");
+    g_assert_false (back.has_not_before);
+    g_assert_true (back.has_not_after);
+    g_assert_cmpint (back.not_after, ==, 1800000000);
+    cbp_response_clear (cmd, &back);
+  }
+  {
+    const cbp_command *cmd = cbp_group_command (CBP_CMD_DPS_CONFIG);
+    cbp_dps_config_req req = { (char *) "0ne0001", (char *) "dev-1", (char *) "a2V5",
+                               NULL, (char *) "/tmp/ca.pem" }, back;
+    g_autoptr(GBytes) b = enc_req (cmd, &req);
+    g_assert_cmpint (DEC_REQ (cmd, b, &back), ==, CBP_OK);
+    g_assert_cmpstr (back.scope, ==, "0ne0001");
+    g_assert_null (back.endpoint);
+    g_assert_cmpstr (back.ca_path, ==, "/tmp/ca.pem");
+    cbp_request_clear (cmd, &back);
+  }
+  {
+    const cbp_command *cmd = cbp_os_command (CBP_OS_MCUMGR_PARAMS);
+    cbp_os_params_rsp rsp = { 1024, 4 }, back;
+    g_autoptr(GBytes) b = enc_rsp (cmd, &rsp);
+    /* {"buf_size": 1024, "buf_count": 4}, integers in shortest form */
+    static const guint8 want[] = {
+      0xa2, 0x68, 'b', 'u', 'f', '_', 's', 'i', 'z', 'e', 0x19, 0x04, 0x00,
+      0x69, 'b', 'u', 'f', '_', 'c', 'o', 'u', 'n', 't', 0x04,
+    };
+    g_assert_cmpmem (g_bytes_get_data (b, NULL), g_bytes_get_size (b), want, sizeof want);
+    g_assert_cmpint (DEC_RSP (cmd, b, &back), ==, CBP_OK);
+    g_assert_cmpuint (back.buf_size, ==, 1024);
+    g_assert_cmpuint (back.buf_count, ==, 4);
+  }
+}
+
+static void
+test_decode_errors (void)
+{
+  const cbp_command *csr = cbp_group_command (CBP_CMD_CSR);
+  const cbp_command *put = cbp_group_command (CBP_CMD_CERT_PUT);
+  cbp_csr_req req;
+  cbp_cert_put_req preq;
+  /* {"cn": 5} */
+  static const guint8 wrong_type[] = { 0xa1, 0x62, 'c', 'n', 0x05 };
+  /* {"x": "y"}: cn missing */
+  static const guint8 missing[] = { 0xa1, 0x61, 'x', 0x61, 'y' };
+  /* ["cn"] */
+  static const guint8 not_map[] = { 0x81, 0x62, 'c', 'n' };
+  /* map of one pair, truncated */
+  static const guint8 truncated[] = { 0xa1, 0x62, 'c', 'n', 0x63, 'a' };
+  /* trailing bytes after the map */
+  static const guint8 trailing[] = { 0xa1, 0x62, 'c', 'n', 0x61, 'a', 0x00 };
+  /* {"cn": "a\0b"}: an embedded NUL */
+  static const guint8 nul[] = { 0xa1, 0x62, 'c', 'n', 0x63, 'a', 0x00, 'b' };
+  /* indefinite map with an indefinite text string and an unknown key:
+   * {_ "zz": 1, "cn": (_ "ab", "cd")} */
+  static const guint8 indefinite[] = { 0xbf, 0x62, 'z', 'z', 0x01, 0x62, 'c', 'n',
+                                       0x7f, 0x62, 'a', 'b', 0x62, 'c', 'd', 0xff, 0xff };
+  /* duplicate key: last wins, no leak */
+  static const guint8 dup[] = { 0xa2, 0x62, 'c', 'n', 0x61, 'a', 0x62, 'c', 'n', 0x61, 'b' };
+  /* cert_put with off = -1 */
+  static const guint8 neg_off[] = { 0xa2, 0x63, 'o', 'f', 'f', 0x20, 0x64, 'd', 'a', 't', 'a', 0x40 };
+
+  g_assert_cmpint (cbp_request_decode (csr, wrong_type, sizeof wrong_type, &req), ==, CBP_ERR_TYPE);
+  g_assert_cmpint (cbp_request_decode (csr, missing, sizeof missing, &req), ==, CBP_ERR_MISSING);
+  g_assert_cmpint (cbp_request_decode (csr, not_map, sizeof not_map, &req), ==, CBP_ERR_NOT_MAP);
+  g_assert_cmpint (cbp_request_decode (csr, truncated, sizeof truncated, &req), ==, CBP_ERR_CBOR);
+  g_assert_cmpint (cbp_request_decode (csr, trailing, sizeof trailing, &req), ==, CBP_ERR_CBOR);
+  g_assert_cmpint (cbp_request_decode (csr, nul, sizeof nul, &req), ==, CBP_ERR_TYPE);
+  g_assert_cmpint (cbp_request_decode (csr, NULL, 0, &req), ==, CBP_ERR_CBOR);
+  g_assert_cmpint (cbp_request_decode (csr, indefinite, sizeof indefinite, &req), ==, CBP_OK);
+  g_assert_cmpstr (req.cn, ==, "abcd");
+  cbp_request_clear (csr, &req);
+  g_assert_cmpint (cbp_request_decode (csr, dup, sizeof dup, &req), ==, CBP_OK);
+  g_assert_cmpstr (req.cn, ==, "b");
+  cbp_request_clear (csr, &req);
+  g_assert_cmpint (cbp_request_decode (put, neg_off, sizeof neg_off, &preq), ==, CBP_ERR_TYPE);
+  g_assert_null (preq.data.data);
+}
+
+static void
+test_errors (void)
+{
+  uint8_t *out = NULL;
+  size_t len = 0;
+  cbp_error err;
+  /* {"err": {"group": 64, "rc": 10}} */
+  static const guint8 group_err[] = { 0xa1, 0x63, 'e', 'r', 'r', 0xa2, 0x65, 'g', 'r', 'o', 'u', 'p',
+                                      0x18, 0x40, 0x62, 'r', 'c', 0x0a };
+  static const guint8 ok_v1[] = { 0xa1, 0x62, 'r', 'c', 0x00 };
+
+  g_assert_cmpint (cbp_error_encode_group (64, CBP_RC_KEY_MISMATCH, &out, &len), ==, CBP_OK);
+  g_assert_cmpmem (out, len, group_err, sizeof group_err);
+  g_assert_cmpint (cbp_error_decode (out, len, &err), ==, CBP_OK);
+  g_assert_cmpint (err.kind, ==, CBP_ERROR_GROUP);
+  g_assert_cmpint (err.group, ==, 64);
+  g_assert_cmpint (err.rc, ==, CBP_RC_KEY_MISMATCH);
+  free (out);
+
+  g_assert_cmpint (cbp_error_encode_rc (CBP_SMP_RC_NOT_SUPPORTED, &out, &len), ==, CBP_OK);
+  g_assert_cmpmem (out, len, "\xa1\x62rc\x08", 5);
+  g_assert_cmpint (cbp_error_decode (out, len, &err), ==, CBP_OK);
+  g_assert_cmpint (err.kind, ==, CBP_ERROR_GENERIC);
+  g_assert_cmpint (err.rc, ==, 8);
+  free (out);
+
+  g_assert_cmpint (cbp_error_decode (ok_v1, sizeof ok_v1, &err), ==, CBP_OK);
+  g_assert_cmpint (err.kind, ==, CBP_ERROR_NONE);
+  g_assert_cmpint (cbp_error_decode ((const guint8 *) "\xa1\x61r\x65hello", 9, &err), ==, CBP_OK);
+  g_assert_cmpint (err.kind, ==, CBP_ERROR_NONE);
+  g_assert_cmpint (cbp_error_decode ((const guint8 *) "\x01", 1, &err), ==, CBP_ERR_NOT_MAP);
+}
+
+/* ---- schema data vs C tables ---- */
+
+static void
+compare_fields (const char *where, JsonArray *json, const cbp_field *fields, size_t n)
+{
+  guint i;
+
+  g_test_message ("checking %s", where);
+  g_assert_cmpuint (json_array_get_length (json), ==, n);
+  for (i = 0; i < n; i++)
+    {
+      JsonObject *f = json_array_get_object_element (json, i);
+      g_assert_cmpstr (json_object_get_string_member (f, "key"), ==, fields[i].key);
+      g_assert_cmpstr (json_object_get_string_member (f, "type"), ==, cbp_type_name (fields[i].type));
+      g_assert_cmpint (json_object_get_boolean_member (f, "optional"), ==, fields[i].optional);
+    }
+}
+
+static void
+compare_commands (JsonArray *json, const cbp_command *cmds, size_t n)
+{
+  guint i;
+
+  g_assert_cmpuint (json_array_get_length (json), ==, n);
+  for (i = 0; i < n; i++)
+    {
+      JsonObject *c = json_array_get_object_element (json, i);
+      const cbp_command *cmd = &cmds[i];
+      g_autofree char *req_where = g_strdup_printf ("%s request", cmd->name);
+      g_autofree char *rsp_where = g_strdup_printf ("%s response", cmd->name);
+
+      g_assert_cmpstr (json_object_get_string_member (c, "name"), ==, cmd->name);
+      g_assert_cmpint (json_object_get_int_member (c, "id"), ==, cmd->id);
+      g_assert_cmpstr (json_object_get_string_member (c, "op"), ==,
+                       cmd->op == CBP_OP_READ ? "read" : "write");
+      g_assert_cmpint (json_object_get_int_member (c, "timeout_ms"), ==, cmd->timeout_ms);
+      g_assert_cmpint (json_object_get_boolean_member (c, "idempotent"), ==, cmd->idempotent);
+      compare_fields (req_where, json_object_get_array_member (c, "request"),
+                      cmd->req_fields, cmd->n_req_fields);
+      compare_fields (rsp_where, json_object_get_array_member (c, "response"),
+                      cmd->rsp_fields, cmd->n_rsp_fields);
+    }
+}
+
+static void
+test_schema (void)
+{
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "..", "src", "core", "proto",
+                                                 "bench-group.json", NULL);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  JsonObject *root, *bench, *os;
+  JsonArray *rcs;
+  const cbp_command *cmds;
+  const cbp_rc_info *rc_table;
+  size_t n;
+  guint i;
+
+  json_parser_load_from_file (parser, path, &error);
+  g_assert_no_error (error);
+  root = json_node_get_object (json_parser_get_root (parser));
+
+  g_assert_cmpint (json_object_get_int_member (root, "protocol_version"), ==, CBP_PROTO_VERSION);
+  g_assert_cmpint (json_object_get_int_member (root, "group_default"), ==, CBP_GROUP_DEFAULT);
+  g_assert_cmpstr (json_object_get_string_member (root, "pop_prefix"), ==, CBP_POP_PREFIX);
+  g_assert_cmpint (json_object_get_int_member (root, "pop_prefix_len"), ==, CBP_POP_PREFIX_LEN);
+  g_assert_cmpint (json_object_get_int_member (root, "challenge_len"), ==, CBP_CHALLENGE_LEN);
+
+  os = json_object_get_object_member (root, "os_group");
+  g_assert_cmpint (json_object_get_int_member (os, "id"), ==, CBP_GROUP_OS);
+  cmds = cbp_os_commands (&n);
+  compare_commands (json_object_get_array_member (os, "commands"), cmds, n);
+
+  bench = json_object_get_object_member (root, "bench_group");
+  cmds = cbp_group_commands (&n);
+  compare_commands (json_object_get_array_member (bench, "commands"), cmds, n);
+
+  rcs = json_object_get_array_member (bench, "rc");
+  rc_table = cbp_rc_table (&n);
+  g_assert_cmpuint (json_array_get_length (rcs), ==, n);
+  for (i = 0; i < n; i++)
+    {
+      JsonObject *r = json_array_get_object_element (rcs, i);
+      g_assert_cmpint (json_object_get_int_member (r, "rc"), ==, rc_table[i].rc);
+      g_assert_cmpstr (json_object_get_string_member (r, "name"), ==, rc_table[i].name);
+      g_assert_cmpint (json_object_get_int_member (r, "v1"), ==, rc_table[i].v1_rc);
+      g_assert_cmpstr (json_object_get_string_member (r, "meaning"), !=, "");
+    }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/cb/proto-group/tables", test_tables);
+  g_test_add_func ("/cb/proto-group/info-round-trip", test_info_round_trip);
+  g_test_add_func ("/cb/proto-group/cert-round-trip", test_cert_round_trip);
+  g_test_add_func ("/cb/proto-group/other-round-trips", test_other_round_trips);
+  g_test_add_func ("/cb/proto-group/decode-errors", test_decode_errors);
+  g_test_add_func ("/cb/proto-group/errors", test_errors);
+  g_test_add_func ("/cb/proto-group/schema", test_schema);
+  return g_test_run ();
+}
