@@ -1,0 +1,1233 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "cb-smp-transport"
+
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "cbp-frame.h"
+#include "cbp-group.h"
+#include "cbp-smp.h"
+
+#include "cb-smp-transport.h"
+
+/* A device's log line longer than this is cut, so a chatty device without newlines cannot grow
+ * the buffer without bound. */
+#define LOG_LINE_MAX 1024
+
+/* Errors */
+
+typedef struct
+{
+  guint group;
+  guint command;
+  int   rc;
+} CbSmpErrorPrivate;
+
+static void
+cb_smp_error_private_init (CbSmpErrorPrivate *priv)
+{
+  priv->group = 0;
+  priv->command = 0;
+  priv->rc = 0;
+}
+
+static void
+cb_smp_error_private_copy (const CbSmpErrorPrivate *src,
+                           CbSmpErrorPrivate       *dest)
+{
+  *dest = *src;
+}
+
+static void
+cb_smp_error_private_clear (CbSmpErrorPrivate *priv)
+{
+}
+
+G_DEFINE_EXTENDED_ERROR (CbSmpError, cb_smp_error)
+
+static GError *
+cb_smp_error_new_full (CbSmpError  code,
+                       guint       group,
+                       guint       command,
+                       int         rc,
+                       const char *format,
+                       ...) G_GNUC_PRINTF (5, 6);
+
+static GError *
+cb_smp_error_new_full (CbSmpError  code,
+                       guint       group,
+                       guint       command,
+                       int         rc,
+                       const char *format,
+                       ...)
+{
+  CbSmpErrorPrivate *priv;
+  GError *error;
+  va_list args;
+
+  va_start (args, format);
+  error = g_error_new_valist (CB_SMP_ERROR, code, format, args);
+  va_end (args);
+
+  priv = cb_smp_error_get_private (error);
+  g_assert (priv != NULL);
+  priv->group = group;
+  priv->command = command;
+  priv->rc = rc;
+
+  return error;
+}
+
+guint
+cb_smp_error_get_group (const GError *error)
+{
+  CbSmpErrorPrivate *priv = cb_smp_error_get_private (error);
+
+  return priv != NULL ? priv->group : 0;
+}
+
+int
+cb_smp_error_get_rc (const GError *error)
+{
+  CbSmpErrorPrivate *priv = cb_smp_error_get_private (error);
+
+  return priv != NULL ? priv->rc : 0;
+}
+
+guint
+cb_smp_error_get_command (const GError *error)
+{
+  CbSmpErrorPrivate *priv = cb_smp_error_get_private (error);
+
+  return priv != NULL ? priv->command : 0;
+}
+
+/* Traffic records */
+
+G_DEFINE_BOXED_TYPE (CbSmpTraffic, cb_smp_traffic, cb_smp_traffic_copy, cb_smp_traffic_free)
+
+CbSmpTraffic *
+cb_smp_traffic_copy (const CbSmpTraffic *traffic)
+{
+  return g_memdup2 (traffic, sizeof *traffic);
+}
+
+void
+cb_smp_traffic_free (CbSmpTraffic *traffic)
+{
+  g_free (traffic);
+}
+
+static const cbp_command *
+lookup_command (guint group,
+                guint command,
+                guint bench_group)
+{
+  if (command > G_MAXUINT8)
+    return NULL;
+  if (group == CBP_GROUP_OS)
+    return cbp_os_command (command);
+  if (group == bench_group)
+    return cbp_group_command (command);
+  return NULL;
+}
+
+static const char *
+op_name (CbSmpOp op)
+{
+  switch (op)
+    {
+    case CB_SMP_OP_READ: return "read";
+    case CB_SMP_OP_READ_RSP: return "read-rsp";
+    case CB_SMP_OP_WRITE: return "write";
+    case CB_SMP_OP_WRITE_RSP: return "write-rsp";
+    default: return "?";
+    }
+}
+
+char *
+cb_smp_traffic_to_string (const CbSmpTraffic *traffic,
+                          guint               bench_group)
+{
+  const cbp_command *cmd;
+  GString *s;
+
+  g_return_val_if_fail (traffic != NULL, NULL);
+
+  cmd = lookup_command (traffic->group, traffic->command, bench_group);
+  s = g_string_new (NULL);
+  g_string_append_printf (s, "%s v%u %s %u/%u",
+                          traffic->direction == CB_SMP_DIRECTION_TX ? "TX" : "RX",
+                          traffic->version + 1, op_name (traffic->op),
+                          traffic->group, traffic->command);
+  if (cmd != NULL)
+    g_string_append_printf (s, " (%s)", cmd->name);
+  g_string_append_printf (s, " seq %u len %u", traffic->seq, traffic->payload_len);
+  if (traffic->n_frames > 0)
+    g_string_append_printf (s, " in %u frame%s", traffic->n_frames,
+                            traffic->n_frames == 1 ? "" : "s");
+  if (traffic->attempt > 1)
+    g_string_append_printf (s, " retry %u", traffic->attempt - 1);
+  if (traffic->is_error)
+    g_string_append (s, " error");
+  if (traffic->dropped)
+    g_string_append (s, " dropped");
+
+  return g_string_free (s, FALSE);
+}
+
+const char *
+cb_smp_frame_error_to_string (CbSmpFrameError kind)
+{
+  switch (kind)
+    {
+    case CB_SMP_FRAME_ERROR_BASE64: return "base64";
+    case CB_SMP_FRAME_ERROR_CRC: return "crc";
+    case CB_SMP_FRAME_ERROR_LENGTH: return "length";
+    case CB_SMP_FRAME_ERROR_SEQUENCE: return "sequence";
+    case CB_SMP_FRAME_ERROR_OVERLONG: return "overlong";
+    default: return "?";
+    }
+}
+
+/* The transport */
+
+typedef struct
+{
+  guint              group;
+  guint              command;
+  CbSmpOp            op;
+  GBytes            *payload;
+  guint              timeout_ms;
+  gboolean           idempotent;
+  guint              attempt;     /* 1-based; 0 = not sent yet */
+  guint8             seq;
+  GSource           *cancel_source;
+} Request;
+
+typedef struct
+{
+  GTask *task;
+  guint  attempt;
+} WriteCtx;
+
+typedef enum
+{
+  EVENT_TEXT,
+  EVENT_PACKET,
+} EventKind;
+
+typedef struct
+{
+  EventKind  kind;
+  GBytes    *bytes;
+} Event;
+
+struct _CbSmpTransport
+{
+  GObject        parent_instance;
+
+  /* Owned */
+  CbSerialPort  *port;
+  cbp_decoder   *decoder;
+  GQueue         queue;          /* GTask*, waiting */
+  GTask         *current;        /* in flight */
+  GSource       *timeout_source;
+  GString       *line;
+  GQueue         events;         /* Event*, decoded but not yet dispatched */
+  GError        *closed_error;
+
+  gulong         bytes_handler;
+  gulong         disconnect_handler;
+
+  guint          frame_size;
+  guint          max_packet;
+  guint          bench_group;
+  guint          max_retries;
+  double         timeout_scale;
+  guint          version;
+  guint8         next_seq;
+  gboolean       dispatching;
+
+  CbSmpTransportStats stats;
+  cbp_decoder_stats   seen;      /* decoder counters already reported */
+};
+
+G_DEFINE_FINAL_TYPE (CbSmpTransport, cb_smp_transport, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_PORT,
+  PROP_FRAME_SIZE,
+  PROP_MAX_PACKET,
+  PROP_BENCH_GROUP,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+enum {
+  SIGNAL_LOG_LINE,
+  SIGNAL_FRAME_ERROR,
+  SIGNAL_RETRY,
+  SIGNAL_TRAFFIC,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void cb_smp_transport_send_current (CbSmpTransport *self);
+static void cb_smp_transport_start_next   (CbSmpTransport *self);
+
+static void
+request_free (Request *req)
+{
+  if (req->cancel_source != NULL)
+    {
+      g_source_destroy (req->cancel_source);
+      g_source_unref (req->cancel_source);
+    }
+  g_clear_pointer (&req->payload, g_bytes_unref);
+  g_free (req);
+}
+
+static void
+event_free (Event *ev)
+{
+  g_bytes_unref (ev->bytes);
+  g_free (ev);
+}
+
+static void
+on_decoder_packet (void          *user_data,
+                   const uint8_t *packet,
+                   size_t         len)
+{
+  CbSmpTransport *self = user_data;
+  Event *ev = g_new0 (Event, 1);
+
+  ev->kind = EVENT_PACKET;
+  ev->bytes = g_bytes_new (packet, len);
+  g_queue_push_tail (&self->events, ev);
+}
+
+static void
+on_decoder_text (void          *user_data,
+                 const uint8_t *text,
+                 size_t         len)
+{
+  CbSmpTransport *self = user_data;
+  Event *ev = g_queue_peek_tail (&self->events);
+
+  /* Coalesce consecutive text so a line is not emitted byte by byte. */
+  if (ev != NULL && ev->kind == EVENT_TEXT)
+    {
+      gsize old_len;
+      const guint8 *old = g_bytes_get_data (ev->bytes, &old_len);
+      guint8 *joined = g_malloc (old_len + len);
+
+      memcpy (joined, old, old_len);
+      memcpy (joined + old_len, text, len);
+      g_bytes_unref (ev->bytes);
+      ev->bytes = g_bytes_new_take (joined, old_len + len);
+      return;
+    }
+
+  ev = g_new0 (Event, 1);
+  ev->kind = EVENT_TEXT;
+  ev->bytes = g_bytes_new (text, len);
+  g_queue_push_tail (&self->events, ev);
+}
+
+static void
+emit_log_line (CbSmpTransport *self)
+{
+  g_autofree char *valid = NULL;
+  gsize len = self->line->len;
+
+  while (len > 0 && (self->line->str[len - 1] == '\r' || self->line->str[len - 1] == '\n'))
+    len--;
+
+  valid = g_utf8_make_valid (self->line->str, len);
+  g_string_truncate (self->line, 0);
+  self->stats.log_lines++;
+  g_signal_emit (self, signals[SIGNAL_LOG_LINE], 0, valid);
+}
+
+static void
+handle_text (CbSmpTransport *self,
+             GBytes         *bytes)
+{
+  gsize len;
+  const char *text = g_bytes_get_data (bytes, &len);
+
+  for (gsize i = 0; i < len; i++)
+    {
+      if (text[i] == '\n')
+        {
+          emit_log_line (self);
+          continue;
+        }
+      g_string_append_c (self->line, text[i]);
+      if (self->line->len >= LOG_LINE_MAX)
+        emit_log_line (self);
+    }
+}
+
+static Request *
+task_request (GTask *task)
+{
+  return g_task_get_task_data (task);
+}
+
+static guint
+request_timeout_ms (CbSmpTransport *self,
+                    Request        *req)
+{
+  double ms = req->timeout_ms * self->timeout_scale;
+
+  return ms < 1 ? 1 : (guint)ms;
+}
+
+static void
+finish_current (CbSmpTransport *self,
+                GBytes         *payload,
+                GError         *error)
+{
+  g_autoptr(GTask) task = g_steal_pointer (&self->current);
+
+  g_assert (task != NULL);
+
+  g_clear_pointer (&self->timeout_source, g_source_destroy);
+  self->stats.requests++;
+
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, g_bytes_ref (payload), (GDestroyNotify)g_bytes_unref);
+
+  cb_smp_transport_start_next (self);
+}
+
+static GError *
+error_from_payload (CbSmpTransport *self,
+                    Request        *req,
+                    const cbp_error *err)
+{
+  if (err->kind == CBP_ERROR_GROUP)
+    {
+      const char *name = "?";
+      const char *meaning = NULL;
+
+      if (err->group == self->bench_group)
+        {
+          size_t n;
+          const cbp_rc_info *table = cbp_rc_table (&n);
+
+          for (size_t i = 0; i < n; i++)
+            if (table[i].rc == err->rc)
+              {
+                name = table[i].name;
+                meaning = table[i].meaning;
+              }
+        }
+
+      return cb_smp_error_new_full (CB_SMP_ERROR_GROUP_RC, err->group, req->command, err->rc,
+                                    "Device error %d (%s)%s%s in group %u command %u",
+                                    err->rc, name, meaning ? ": " : "", meaning ? meaning : "",
+                                    err->group, req->command);
+    }
+
+  return cb_smp_error_new_full (CB_SMP_ERROR_GENERIC_RC, req->group, req->command, err->rc,
+                                "Device error %d (%s) in group %u command %u",
+                                err->rc, cbp_smp_rc_name (err->rc), req->group, req->command);
+}
+
+static void
+handle_packet (CbSmpTransport *self,
+               GBytes         *packet)
+{
+  CbSmpTraffic traffic = { 0 };
+  cbp_smp_header hdr;
+  const uint8_t *payload;
+  gsize len;
+  const guint8 *data = g_bytes_get_data (packet, &len);
+  Request *req = NULL;
+  cbp_error err = { 0 };
+  int status;
+
+  if (cbp_smp_packet_parse (data, len, &hdr, &payload) != 0)
+    {
+      /* The CRC matched, so this is a sender bug rather than line noise. */
+      g_debug ("Dropping a packet with a malformed SMP header (%zu bytes)", len);
+      self->stats.dropped_responses++;
+      return;
+    }
+
+  status = cbp_error_decode (payload, hdr.len, &err);
+
+  traffic.direction = CB_SMP_DIRECTION_RX;
+  traffic.version = hdr.version;
+  traffic.op = hdr.op;
+  traffic.group = hdr.group;
+  traffic.command = hdr.id;
+  traffic.seq = hdr.seq;
+  traffic.payload_len = hdr.len;
+  traffic.is_error = status == CBP_OK && err.kind != CBP_ERROR_NONE;
+
+  if (self->current != NULL)
+    req = task_request (self->current);
+
+  /* Only the answer to what is in flight counts: a late answer to a timed-out attempt, an echo
+   * of our own request (loopback) or anything unsolicited is dropped. */
+  if (req == NULL || req->attempt == 0 ||
+      !cbp_smp_op_is_response (hdr.op) ||
+      hdr.op != cbp_smp_response_op (req->op) ||
+      hdr.seq != req->seq ||
+      hdr.group != req->group ||
+      hdr.id != req->command)
+    {
+      traffic.dropped = TRUE;
+      self->stats.dropped_responses++;
+      g_signal_emit (self, signals[SIGNAL_TRAFFIC], 0, &traffic);
+      return;
+    }
+
+  g_signal_emit (self, signals[SIGNAL_TRAFFIC], 0, &traffic);
+
+  /* A handler may have closed us. */
+  if (self->current == NULL)
+    return;
+
+  if (status != CBP_OK)
+    {
+      finish_current (self, NULL,
+                      cb_smp_error_new_full (CB_SMP_ERROR_PROTOCOL, req->group, req->command, 0,
+                                             "Malformed response to group %u command %u: "
+                                             "the payload is not a CBOR map",
+                                             req->group, req->command));
+      return;
+    }
+
+  if (err.kind != CBP_ERROR_NONE)
+    {
+      finish_current (self, NULL, error_from_payload (self, req, &err));
+      return;
+    }
+
+  {
+    g_autoptr(GBytes) body = g_bytes_new (payload, hdr.len);
+
+    finish_current (self, body, NULL);
+  }
+}
+
+static void
+report_frame_errors (CbSmpTransport *self)
+{
+  const cbp_decoder_stats *now = cbp_decoder_get_stats (self->decoder);
+  struct {
+    CbSmpFrameError kind;
+    unsigned long   now;
+    unsigned long  *seen;
+    guint64        *total;
+  } counters[] = {
+    { CB_SMP_FRAME_ERROR_BASE64, now->err_base64, &self->seen.err_base64, &self->stats.err_base64 },
+    { CB_SMP_FRAME_ERROR_CRC, now->err_crc, &self->seen.err_crc, &self->stats.err_crc },
+    { CB_SMP_FRAME_ERROR_LENGTH, now->err_length, &self->seen.err_length, &self->stats.err_length },
+    { CB_SMP_FRAME_ERROR_SEQUENCE, now->err_sequence, &self->seen.err_sequence,
+      &self->stats.err_sequence },
+    { CB_SMP_FRAME_ERROR_OVERLONG, now->err_overlong, &self->seen.err_overlong,
+      &self->stats.err_overlong },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (counters); i++)
+    {
+      if (counters[i].now == *counters[i].seen)
+        continue;
+
+      *counters[i].total += counters[i].now - *counters[i].seen;
+      self->stats.frame_errors += counters[i].now - *counters[i].seen;
+      *counters[i].seen = counters[i].now;
+      g_debug ("Frame error (%s), %" G_GUINT64_FORMAT " so far",
+               cb_smp_frame_error_to_string (counters[i].kind), *counters[i].total);
+      g_signal_emit (self, signals[SIGNAL_FRAME_ERROR], 0,
+                     (guint)counters[i].kind, *counters[i].total);
+    }
+}
+
+/* Decoder callbacks only queue; everything that can call out (signals, task callbacks) runs
+ * here, after the decoder has returned, so a handler may close or drop the transport. */
+static void
+on_bytes_received (CbSerialPort   *port,
+                   GBytes         *bytes,
+                   CbSmpTransport *self)
+{
+  g_autoptr(CbSmpTransport) hold = g_object_ref (self);
+  gsize len;
+  const guint8 *data = g_bytes_get_data (bytes, &len);
+  Event *ev;
+
+  g_assert (CB_IS_SMP_TRANSPORT (self));
+
+  if (self->decoder == NULL)
+    return;
+
+  cbp_decoder_feed (self->decoder, data, len);
+  report_frame_errors (self);
+
+  if (self->dispatching)
+    return;
+
+  self->dispatching = TRUE;
+  while ((ev = g_queue_pop_head (&self->events)) != NULL)
+    {
+      if (ev->kind == EVENT_TEXT)
+        handle_text (self, ev->bytes);
+      else
+        handle_packet (self, ev->bytes);
+      event_free (ev);
+    }
+  self->dispatching = FALSE;
+}
+
+static void
+fail_all (CbSmpTransport *self,
+          const GError   *error)
+{
+  GTask *task;
+
+  g_clear_pointer (&self->timeout_source, g_source_destroy);
+
+  if (self->current != NULL)
+    {
+      g_autoptr(GTask) current = g_steal_pointer (&self->current);
+
+      self->stats.requests++;
+      g_task_return_error (current, g_error_copy (error));
+    }
+
+  while ((task = g_queue_pop_head (&self->queue)) != NULL)
+    {
+      self->stats.requests++;
+      g_task_return_error (task, g_error_copy (error));
+      g_object_unref (task);
+    }
+}
+
+static void
+on_port_disconnected (CbSerialPort   *port,
+                      const GError   *error,
+                      CbSmpTransport *self)
+{
+  g_autoptr(CbSmpTransport) hold = g_object_ref (self);
+
+  g_assert (CB_IS_SMP_TRANSPORT (self));
+
+  g_clear_error (&self->closed_error);
+  self->closed_error = g_error_copy (error);
+  fail_all (self, error);
+}
+
+static gboolean
+on_timeout (gpointer user_data)
+{
+  CbSmpTransport *self = user_data;
+  Request *req;
+
+  g_assert (CB_IS_SMP_TRANSPORT (self));
+  g_assert (self->current != NULL);
+
+  self->timeout_source = NULL;
+  req = task_request (self->current);
+
+  if (req->idempotent && req->attempt <= self->max_retries)
+    {
+      g_debug ("No answer to group %u command %u (seq %u), resending (%u of %u)",
+               req->group, req->command, req->seq, req->attempt, self->max_retries);
+      self->stats.retries++;
+      g_signal_emit (self, signals[SIGNAL_RETRY], 0, req->group, req->command, req->attempt);
+      if (self->current != NULL && task_request (self->current) == req)
+        cb_smp_transport_send_current (self);
+      return G_SOURCE_REMOVE;
+    }
+
+  self->stats.timeouts++;
+  finish_current (self, NULL,
+                  cb_smp_error_new_full (CB_SMP_ERROR_TIMEOUT, req->group, req->command, 0,
+                                         "The device did not answer group %u command %u "
+                                         "within %u ms%s",
+                                         req->group, req->command,
+                                         request_timeout_ms (self, req),
+                                         req->attempt > 1 ? " (after retries)" :
+                                         req->idempotent ? "" : " (not repeat-safe, not resent)"));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+arm_timeout (CbSmpTransport *self,
+             Request        *req)
+{
+  g_clear_pointer (&self->timeout_source, g_source_destroy);
+
+  self->timeout_source = g_timeout_source_new (request_timeout_ms (self, req));
+  g_source_set_callback (self->timeout_source, on_timeout, self, NULL);
+  g_source_set_static_name (self->timeout_source, "[cb-smp-transport timeout]");
+  g_source_attach (self->timeout_source, g_main_context_get_thread_default ());
+  g_source_unref (self->timeout_source);
+}
+
+static void
+on_write_done (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  WriteCtx *ctx = user_data;
+  g_autoptr(GTask) task = ctx->task;
+  g_autoptr(GError) error = NULL;
+  CbSmpTransport *self = g_task_get_source_object (task);
+  guint attempt = ctx->attempt;
+
+  g_free (ctx);
+
+  if (!cb_serial_port_write_finish (CB_SERIAL_PORT (object), result, &error))
+    {
+      /* A disconnect already failed everything through the signal. */
+      if (self->current == task)
+        {
+          g_clear_error (&self->closed_error);
+          self->closed_error = g_error_copy (error);
+          fail_all (self, error);
+        }
+      return;
+    }
+
+  /* The timeout runs from the last byte sent. */
+  if (self->current == task && task_request (task)->attempt == attempt)
+    arm_timeout (self, task_request (task));
+}
+
+static void
+cb_smp_transport_send_current (CbSmpTransport *self)
+{
+  GTask *task = self->current;
+  Request *req = task_request (task);
+  CbSmpTraffic traffic = { 0 };
+  cbp_smp_header hdr = { 0 };
+  g_autoptr(GBytes) frames = NULL;
+  uint8_t *packet = NULL;
+  size_t packet_len = 0;
+  uint8_t *encoded = NULL;
+  size_t encoded_len = 0;
+  gsize payload_len;
+  const guint8 *payload = g_bytes_get_data (req->payload, &payload_len);
+  WriteCtx *ctx;
+
+  req->attempt++;
+  req->seq = self->next_seq++;
+
+  hdr.version = self->version;
+  hdr.op = req->op;
+  hdr.flags = 0;
+  hdr.group = req->group;
+  hdr.seq = req->seq;
+  hdr.id = req->command;
+
+  if (cbp_smp_packet_build (&hdr, payload, payload_len, &packet, &packet_len) != 0 ||
+      cbp_frame_encode (packet, packet_len, self->frame_size, &encoded, &encoded_len) != 0)
+    {
+      free (packet);
+      finish_current (self, NULL,
+                      cb_smp_error_new_full (CB_SMP_ERROR_TOO_LARGE, req->group, req->command, 0,
+                                             "Cannot frame a %zu-byte request", payload_len));
+      return;
+    }
+  free (packet);
+  frames = g_bytes_new_with_free_func (encoded, encoded_len, free, encoded);
+
+  traffic.direction = CB_SMP_DIRECTION_TX;
+  traffic.version = self->version;
+  traffic.op = req->op;
+  traffic.group = req->group;
+  traffic.command = req->command;
+  traffic.seq = req->seq;
+  traffic.payload_len = payload_len;
+  traffic.n_frames = 0;
+  for (size_t i = 0; i < encoded_len; i++)
+    traffic.n_frames += encoded[i] == '\n';
+  traffic.attempt = req->attempt;
+  g_signal_emit (self, signals[SIGNAL_TRAFFIC], 0, &traffic);
+
+  if (self->current != task)
+    return;
+
+  /* Also armed before the write completes, so a device that stopped reading cannot stall us. */
+  arm_timeout (self, req);
+
+  ctx = g_new0 (WriteCtx, 1);
+  ctx->task = g_object_ref (task);
+  ctx->attempt = req->attempt;
+  cb_serial_port_write_async (self->port, frames, NULL, on_write_done, ctx);
+}
+
+static void
+cb_smp_transport_start_next (CbSmpTransport *self)
+{
+  while (self->current == NULL && !g_queue_is_empty (&self->queue))
+    {
+      Request *req;
+
+      self->current = g_queue_pop_head (&self->queue);
+      req = task_request (self->current);
+
+      if (g_cancellable_is_cancelled (g_task_get_cancellable (self->current)))
+        {
+          g_autoptr(GTask) task = g_steal_pointer (&self->current);
+
+          g_task_return_error_if_cancelled (task);
+          continue;
+        }
+
+      /* header + payload must fit the device's buffer */
+      if (CBP_SMP_HEADER_LEN + g_bytes_get_size (req->payload) > self->max_packet)
+        {
+          finish_current (self, NULL,
+                          cb_smp_error_new_full (CB_SMP_ERROR_TOO_LARGE, req->group,
+                                                 req->command, 0,
+                                                 "The request (%zu bytes) exceeds the device's "
+                                                 "%u-byte buffer",
+                                                 CBP_SMP_HEADER_LEN +
+                                                 g_bytes_get_size (req->payload),
+                                                 self->max_packet));
+          return;
+        }
+
+      cb_smp_transport_send_current (self);
+    }
+}
+
+static gboolean
+on_request_cancelled (GCancellable *cancellable,
+                      gpointer      user_data)
+{
+  GTask *task = user_data;
+  CbSmpTransport *self = g_task_get_source_object (task);
+  Request *req = task_request (task);
+
+  g_clear_pointer (&req->cancel_source, g_source_unref);
+
+  if (self->current == task)
+    {
+      /* A late answer will not match the next request's sequence number, so it is dropped. */
+      finish_current (self, NULL,
+                      g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled"));
+    }
+  else if (g_queue_remove (&self->queue, task))
+    {
+      g_task_return_error_if_cancelled (task);
+      g_object_unref (task);
+    }
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+cb_smp_transport_dispose (GObject *object)
+{
+  CbSmpTransport *self = (CbSmpTransport *)object;
+
+  /* Pending tasks hold a reference on us, so nothing is in flight here. */
+  g_clear_pointer (&self->timeout_source, g_source_destroy);
+
+  if (self->port != NULL)
+    {
+      g_clear_signal_handler (&self->bytes_handler, self->port);
+      g_clear_signal_handler (&self->disconnect_handler, self->port);
+      g_clear_object (&self->port);
+    }
+
+  G_OBJECT_CLASS (cb_smp_transport_parent_class)->dispose (object);
+}
+
+static void
+cb_smp_transport_finalize (GObject *object)
+{
+  CbSmpTransport *self = (CbSmpTransport *)object;
+
+  g_clear_pointer (&self->decoder, cbp_decoder_free);
+  g_queue_clear_full (&self->events, (GDestroyNotify)event_free);
+  g_string_free (self->line, TRUE);
+  g_clear_error (&self->closed_error);
+
+  G_OBJECT_CLASS (cb_smp_transport_parent_class)->finalize (object);
+}
+
+static void
+cb_smp_transport_get_property (GObject    *object,
+                               guint       prop_id,
+                               GValue     *value,
+                               GParamSpec *pspec)
+{
+  CbSmpTransport *self = CB_SMP_TRANSPORT (object);
+
+  switch (prop_id)
+    {
+    case PROP_PORT:
+      g_value_set_object (value, self->port);
+      break;
+    case PROP_FRAME_SIZE:
+      g_value_set_uint (value, self->frame_size);
+      break;
+    case PROP_MAX_PACKET:
+      g_value_set_uint (value, self->max_packet);
+      break;
+    case PROP_BENCH_GROUP:
+      g_value_set_uint (value, self->bench_group);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cb_smp_transport_set_property (GObject      *object,
+                               guint         prop_id,
+                               const GValue *value,
+                               GParamSpec   *pspec)
+{
+  CbSmpTransport *self = CB_SMP_TRANSPORT (object);
+
+  switch (prop_id)
+    {
+    case PROP_PORT:
+      self->port = g_value_dup_object (value);
+      break;
+    case PROP_FRAME_SIZE:
+      cb_smp_transport_set_frame_size (self, g_value_get_uint (value));
+      break;
+    case PROP_MAX_PACKET:
+      cb_smp_transport_set_max_packet (self, g_value_get_uint (value));
+      break;
+    case PROP_BENCH_GROUP:
+      cb_smp_transport_set_bench_group (self, g_value_get_uint (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cb_smp_transport_constructed (GObject *object)
+{
+  CbSmpTransport *self = CB_SMP_TRANSPORT (object);
+
+  G_OBJECT_CLASS (cb_smp_transport_parent_class)->constructed (object);
+
+  g_assert (CB_IS_SERIAL_PORT (self->port));
+
+  self->bytes_handler = g_signal_connect (self->port, "bytes-received",
+                                          G_CALLBACK (on_bytes_received), self);
+  self->disconnect_handler = g_signal_connect (self->port, "disconnected",
+                                               G_CALLBACK (on_port_disconnected), self);
+}
+
+static void
+cb_smp_transport_class_init (CbSmpTransportClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->constructed = cb_smp_transport_constructed;
+  object_class->dispose = cb_smp_transport_dispose;
+  object_class->finalize = cb_smp_transport_finalize;
+  object_class->get_property = cb_smp_transport_get_property;
+  object_class->set_property = cb_smp_transport_set_property;
+
+  properties[PROP_PORT] =
+    g_param_spec_object ("port", NULL, NULL, CB_TYPE_SERIAL_PORT,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_FRAME_SIZE] =
+    g_param_spec_uint ("frame-size", NULL, NULL, CBP_FRAME_SIZE_MIN, CBP_FRAME_LINE_MAX,
+                       CBP_FRAME_SIZE_DEFAULT,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_MAX_PACKET] =
+    g_param_spec_uint ("max-packet", NULL, NULL, CBP_SMP_HEADER_LEN + 1, 65533,
+                       CB_SMP_DEFAULT_MAX_PACKET,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_BENCH_GROUP] =
+    g_param_spec_uint ("bench-group", NULL, NULL, 64, G_MAXUINT16, CBP_GROUP_DEFAULT,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * CbSmpTransport::log-line:
+   * @line: one line of device text outside SMP frames, without the line end, valid UTF-8
+   */
+  signals[SIGNAL_LOG_LINE] =
+    g_signal_new ("log-line",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_STRING);
+
+  /**
+   * CbSmpTransport::frame-error:
+   * @kind: a #CbSmpFrameError
+   * @count: how many errors of this kind so far
+   *
+   * A frame was dropped (bad base64, CRC, length...). The request it belonged to is resent on
+   * timeout if it is repeat-safe.
+   */
+  signals[SIGNAL_FRAME_ERROR] =
+    g_signal_new ("frame-error",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 2, G_TYPE_UINT, G_TYPE_UINT64);
+
+  /**
+   * CbSmpTransport::retry:
+   * @group: the request's group
+   * @command: the request's command id
+   * @attempt: the attempt that timed out (1 for the first send)
+   */
+  signals[SIGNAL_RETRY] =
+    g_signal_new ("retry",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 3, G_TYPE_UINT, G_TYPE_UINT, G_TYPE_UINT);
+
+  /**
+   * CbSmpTransport::traffic:
+   * @traffic: (transfer none): a #CbSmpTraffic for each packet sent or received
+   */
+  signals[SIGNAL_TRAFFIC] =
+    g_signal_new ("traffic",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, CB_TYPE_SMP_TRAFFIC | G_SIGNAL_TYPE_STATIC_SCOPE);
+}
+
+static void
+cb_smp_transport_init (CbSmpTransport *self)
+{
+  self->frame_size = CBP_FRAME_SIZE_DEFAULT;
+  self->max_packet = CB_SMP_DEFAULT_MAX_PACKET;
+  self->bench_group = CBP_GROUP_DEFAULT;
+  self->max_retries = CB_SMP_DEFAULT_RETRIES;
+  self->timeout_scale = 1.0;
+  self->version = CBP_SMP_V2;
+  self->next_seq = (guint8)g_random_int_range (0, 256);
+  self->line = g_string_new (NULL);
+  g_queue_init (&self->queue);
+  g_queue_init (&self->events);
+  /* Accept answers larger than what we may send: the device's buffer may grow later. */
+  self->decoder = cbp_decoder_new (65535, on_decoder_packet, on_decoder_text, self);
+}
+
+/**
+ * cb_smp_transport_new:
+ * @port: an open port; the transport takes a reference and listens to it
+ *
+ * Returns: (transfer full)
+ */
+CbSmpTransport *
+cb_smp_transport_new (CbSerialPort *port)
+{
+  g_return_val_if_fail (CB_IS_SERIAL_PORT (port), NULL);
+
+  return g_object_new (CB_TYPE_SMP_TRANSPORT, "port", port, NULL);
+}
+
+CbSerialPort *
+cb_smp_transport_get_port (CbSmpTransport *self)
+{
+  g_return_val_if_fail (CB_IS_SMP_TRANSPORT (self), NULL);
+
+  return self->port;
+}
+
+guint
+cb_smp_transport_get_frame_size (CbSmpTransport *self)
+{
+  g_return_val_if_fail (CB_IS_SMP_TRANSPORT (self), 0);
+
+  return self->frame_size;
+}
+
+void
+cb_smp_transport_set_frame_size (CbSmpTransport *self,
+                                 guint           frame_size)
+{
+  g_return_if_fail (CB_IS_SMP_TRANSPORT (self));
+
+  frame_size = CLAMP (frame_size, CBP_FRAME_SIZE_MIN, CBP_FRAME_LINE_MAX);
+  if (self->frame_size == frame_size)
+    return;
+
+  self->frame_size = frame_size;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FRAME_SIZE]);
+}
+
+guint
+cb_smp_transport_get_max_packet (CbSmpTransport *self)
+{
+  g_return_val_if_fail (CB_IS_SMP_TRANSPORT (self), 0);
+
+  return self->max_packet;
+}
+
+void
+cb_smp_transport_set_max_packet (CbSmpTransport *self,
+                                 guint           max_packet)
+{
+  g_return_if_fail (CB_IS_SMP_TRANSPORT (self));
+
+  max_packet = CLAMP (max_packet, CBP_SMP_HEADER_LEN + 1, 65533);
+  if (self->max_packet == max_packet)
+    return;
+
+  self->max_packet = max_packet;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_PACKET]);
+}
+
+guint
+cb_smp_transport_get_bench_group (CbSmpTransport *self)
+{
+  g_return_val_if_fail (CB_IS_SMP_TRANSPORT (self), 0);
+
+  return self->bench_group;
+}
+
+void
+cb_smp_transport_set_bench_group (CbSmpTransport *self,
+                                  guint           group)
+{
+  g_return_if_fail (CB_IS_SMP_TRANSPORT (self));
+  g_return_if_fail (group >= 64 && group <= G_MAXUINT16);
+
+  if (self->bench_group == group)
+    return;
+
+  self->bench_group = group;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BENCH_GROUP]);
+}
+
+void
+cb_smp_transport_set_max_retries (CbSmpTransport *self,
+                                  guint           retries)
+{
+  g_return_if_fail (CB_IS_SMP_TRANSPORT (self));
+
+  self->max_retries = retries;
+}
+
+void
+cb_smp_transport_set_timeout_scale (CbSmpTransport *self,
+                                    double          scale)
+{
+  g_return_if_fail (CB_IS_SMP_TRANSPORT (self));
+  g_return_if_fail (scale > 0);
+
+  self->timeout_scale = scale;
+}
+
+void
+cb_smp_transport_set_version (CbSmpTransport *self,
+                              guint           version)
+{
+  g_return_if_fail (CB_IS_SMP_TRANSPORT (self));
+  g_return_if_fail (version <= CBP_SMP_V2);
+
+  self->version = version;
+}
+
+void
+cb_smp_transport_get_stats (CbSmpTransport      *self,
+                            CbSmpTransportStats *stats)
+{
+  g_return_if_fail (CB_IS_SMP_TRANSPORT (self));
+  g_return_if_fail (stats != NULL);
+
+  *stats = self->stats;
+}
+
+void
+cb_smp_transport_request_async (CbSmpTransport      *self,
+                                guint                group,
+                                guint                command,
+                                CbSmpOp              op,
+                                GBytes              *payload,
+                                guint                timeout_ms,
+                                CbSmpRequestFlags    flags,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  const cbp_command *cmd;
+  Request *req;
+
+  g_return_if_fail (CB_IS_SMP_TRANSPORT (self));
+  g_return_if_fail (group <= G_MAXUINT16);
+  g_return_if_fail (command <= G_MAXUINT8);
+  g_return_if_fail (op == CB_SMP_OP_READ || op == CB_SMP_OP_WRITE);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, cb_smp_transport_request_async);
+
+  if (self->closed_error != NULL || !cb_serial_port_is_open (self->port))
+    {
+      const GError *port_error = cb_serial_port_get_close_error (self->port);
+
+      if (self->closed_error != NULL)
+        g_task_return_error (task, g_error_copy (self->closed_error));
+      else if (port_error != NULL)
+        g_task_return_error (task, g_error_copy (port_error));
+      else
+        g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CLOSED,
+                                 "Serial port %s is closed", cb_serial_port_get_path (self->port));
+      return;
+    }
+
+  cmd = lookup_command (group, command, self->bench_group);
+
+  req = g_new0 (Request, 1);
+  req->group = group;
+  req->command = command;
+  req->op = op;
+  /* An empty CBOR map: SMP payloads are always one map. */
+  req->payload = payload != NULL ? g_bytes_ref (payload) : g_bytes_new_static ("\xa0", 1);
+  req->timeout_ms = timeout_ms != 0 ? timeout_ms :
+                    cmd != NULL ? cmd->timeout_ms : CB_SMP_DEFAULT_TIMEOUT_MS;
+  req->idempotent = (cmd != NULL && cmd->idempotent) || (flags & CB_SMP_REQUEST_IDEMPOTENT);
+  if (flags & CB_SMP_REQUEST_NO_RETRY)
+    req->idempotent = FALSE;
+  g_task_set_task_data (task, req, (GDestroyNotify)request_free);
+
+  if (cancellable != NULL)
+    {
+      req->cancel_source = g_cancellable_source_new (cancellable);
+      g_source_set_callback (req->cancel_source, G_SOURCE_FUNC (on_request_cancelled),
+                             task, NULL);
+      g_source_attach (req->cancel_source, g_main_context_get_thread_default ());
+    }
+
+  g_queue_push_tail (&self->queue, g_steal_pointer (&task));
+  cb_smp_transport_start_next (self);
+}
+
+GBytes *
+cb_smp_transport_request_finish (CbSmpTransport  *self,
+                                 GAsyncResult    *result,
+                                 GError         **error)
+{
+  g_return_val_if_fail (CB_IS_SMP_TRANSPORT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

@@ -1,0 +1,1031 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <pty.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <glib-unix.h>
+
+#include "cbp-frame.h"
+#include "cbp-group.h"
+#include "cbp-smp.h"
+
+#include "cb-smp-transport.h"
+
+/* A scripted device on the master side of a pty pair, speaking the real framing through the
+ * portable codec. Knobs make it misbehave in the ways the transport must survive. */
+
+typedef enum
+{
+  REPLY_OK,
+  REPLY_V2_GROUP_ERROR,   /* {"err": {"group": 64, "rc": 2}} */
+  REPLY_V1_RC,            /* v1 header, {"rc": 8} */
+  REPLY_V2_RC,            /* v2 header, {"rc": 3} */
+  REPLY_NOT_A_MAP,        /* CBOR array */
+} ReplyMode;
+
+typedef struct
+{
+  int          master;
+  int          slave_keep;
+  char        *slave_path;
+  GSource     *source;
+  cbp_decoder *decoder;
+
+  /* knobs */
+  guint        frame_size;      /* for replies */
+  guint        stall;           /* ignore this many requests (G_MAXUINT: all) */
+  guint        corrupt;         /* break the CRC of this many replies */
+  guint        break_frame;     /* put log text inside a frame line of this many replies */
+  guint        wrong_seq;       /* send this many replies with seq + 1 first */
+  gboolean     chatter;         /* log text before, between and after the frames */
+  ReplyMode    mode;
+
+  /* observations */
+  GArray      *seqs;            /* guint8 of every request seen */
+  GArray      *commands;        /* guint of every request seen */
+  guint        max_line;        /* longest frame line the station sent */
+  guint        requests_framed; /* frames (lines) the station sent */
+} Device;
+
+static void
+device_write (Device       *dev,
+              const guint8 *data,
+              gsize         len)
+{
+  gsize done = 0;
+
+  while (done < len)
+    {
+      gssize n = write (dev->master, data + done, len - done);
+
+      if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        {
+          g_usleep (1000);
+          continue;
+        }
+      g_assert_cmpint (n, >, 0);
+      done += n;
+    }
+}
+
+static void
+device_write_str (Device     *dev,
+                  const char *s)
+{
+  device_write (dev, (const guint8 *)s, strlen (s));
+}
+
+static void
+device_send (Device         *dev,
+             cbp_smp_header *hdr,
+             const guint8   *payload,
+             gsize           payload_len,
+             gboolean        corrupt,
+             gboolean        break_frame)
+{
+  uint8_t *packet = NULL;
+  size_t packet_len = 0;
+  uint8_t *frames = NULL;
+  size_t frames_len = 0;
+  g_auto(GStrv) lines = NULL;
+  g_autofree char *text = NULL;
+
+  g_assert_cmpint (cbp_smp_packet_build (hdr, payload, payload_len, &packet, &packet_len), ==, 0);
+  g_assert_cmpint (cbp_frame_encode (packet, packet_len, dev->frame_size, &frames, &frames_len),
+                   ==, 0);
+  free (packet);
+
+  if (corrupt)
+    {
+      /* Swap one base64 digit of the first frame for another: still valid base64, wrong CRC.
+       * frames[6] is the first digit of the second group, which lands in the SMP header (the
+       * first group carries the length, which would make it a length error instead). */
+      frames[6] = frames[6] == 'A' ? 'B' : 'A';
+    }
+
+  text = g_strndup ((const char *)frames, frames_len);
+  free (frames);
+
+  if (dev->chatter)
+    device_write_str (dev, "[00:01] booting\r\nI: partial ");
+
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL && lines[i][0] != '\0'; i++)
+    {
+      if (break_frame && i == 0)
+        {
+          gsize len = strlen (lines[i]);
+
+          /* A log line that lands in the middle of a frame line. */
+          device_write (dev, (const guint8 *)lines[i], len / 2);
+          device_write_str (dev, "!! interrupt\n");
+          device_write (dev, (const guint8 *)lines[i] + len / 2, len - len / 2);
+        }
+      else
+        device_write_str (dev, lines[i]);
+      device_write_str (dev, "\n");
+      if (dev->chatter)
+        device_write_str (dev, "W: between frames\n");
+    }
+
+  if (dev->chatter)
+    device_write_str (dev, "done\n");
+}
+
+static void
+on_device_packet (void          *user_data,
+                  const uint8_t *packet,
+                  size_t         len)
+{
+  Device *dev = user_data;
+  cbp_smp_header hdr;
+  cbp_smp_header rsp = { 0 };
+  const uint8_t *payload;
+  uint8_t *out = NULL;
+  size_t out_len = 0;
+  guint command;
+
+  g_assert_cmpint (cbp_smp_packet_parse (packet, len, &hdr, &payload), ==, 0);
+  g_assert_false (cbp_smp_op_is_response (hdr.op));
+  g_array_append_val (dev->seqs, hdr.seq);
+  command = hdr.id;
+  g_array_append_val (dev->commands, command);
+
+  if (dev->stall > 0)
+    {
+      if (dev->stall != G_MAXUINT)
+        dev->stall--;
+      return;
+    }
+
+  rsp.version = hdr.version;
+  rsp.op = cbp_smp_response_op (hdr.op);
+  rsp.group = hdr.group;
+  rsp.seq = hdr.seq;
+  rsp.id = hdr.id;
+
+  switch (dev->mode)
+    {
+    case REPLY_OK:
+      if (hdr.group == CBP_GROUP_OS && hdr.id == CBP_OS_ECHO)
+        {
+          const cbp_command *cmd = cbp_os_command (CBP_OS_ECHO);
+          cbp_os_echo_req req = { 0 };
+          cbp_os_echo_rsp echo = { 0 };
+
+          g_assert_cmpint (cbp_request_decode (cmd, payload, hdr.len, &req), ==, CBP_OK);
+          echo.r = req.d;
+          g_assert_cmpint (cbp_response_encode (cmd, &echo, &out, &out_len), ==, CBP_OK);
+          cbp_request_clear (cmd, &req);
+        }
+      else
+        {
+          out = malloc (1);
+          out[0] = 0xa0;
+          out_len = 1;
+        }
+      break;
+    case REPLY_V2_GROUP_ERROR:
+      g_assert_cmpint (cbp_error_encode_group (hdr.group, CBP_RC_NO_KEY, &out, &out_len), ==, 0);
+      break;
+    case REPLY_V1_RC:
+      rsp.version = CBP_SMP_V1;
+      g_assert_cmpint (cbp_error_encode_rc (CBP_SMP_RC_NOT_SUPPORTED, &out, &out_len), ==, 0);
+      break;
+    case REPLY_V2_RC:
+      g_assert_cmpint (cbp_error_encode_rc (CBP_SMP_RC_INVALID, &out, &out_len), ==, 0);
+      break;
+    case REPLY_NOT_A_MAP:
+      out = malloc (2);
+      out[0] = 0x81;   /* [0] */
+      out[1] = 0x00;
+      out_len = 2;
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+
+  if (dev->wrong_seq > 0)
+    {
+      cbp_smp_header stale = rsp;
+
+      dev->wrong_seq--;
+      stale.seq = (guint8)(rsp.seq + 1);
+      device_send (dev, &stale, out, out_len, FALSE, FALSE);
+    }
+
+  device_send (dev, &rsp, out, out_len, dev->corrupt > 0, dev->break_frame > 0);
+  if (dev->corrupt > 0)
+    dev->corrupt--;
+  if (dev->break_frame > 0)
+    dev->break_frame--;
+  free (out);
+}
+
+static gboolean
+on_device_readable (int           fd,
+                    GIOCondition  condition,
+                    gpointer      user_data)
+{
+  Device *dev = user_data;
+  guint8 buf[4096];
+  gssize n;
+
+  while ((n = read (fd, buf, sizeof buf)) > 0)
+    {
+      guint line = 0;
+
+      /* Measure the station's frame lines: they must respect the frame size. */
+      for (gssize i = 0; i < n; i++)
+        {
+          line++;
+          if (buf[i] == '\n')
+            {
+              dev->max_line = MAX (dev->max_line, line);
+              dev->requests_framed++;
+              line = 0;
+            }
+        }
+      cbp_decoder_feed (dev->decoder, buf, n);
+    }
+
+  if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+    {
+      dev->source = NULL;
+      return G_SOURCE_REMOVE;
+    }
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+device_open (Device *dev)
+{
+  struct termios tio;
+  char name[256];
+
+  memset (dev, 0, sizeof *dev);
+  g_assert_cmpint (openpty (&dev->master, &dev->slave_keep, name, NULL, NULL), ==, 0);
+  dev->slave_path = g_strdup (name);
+  g_assert_cmpint (tcgetattr (dev->master, &tio), ==, 0);
+  cfmakeraw (&tio);
+  g_assert_cmpint (tcsetattr (dev->master, TCSANOW, &tio), ==, 0);
+  g_assert_true (g_unix_set_fd_nonblocking (dev->master, TRUE, NULL));
+
+  dev->frame_size = CBP_FRAME_SIZE_DEFAULT;
+  dev->decoder = cbp_decoder_new (0, on_device_packet, NULL, dev);
+  dev->seqs = g_array_new (FALSE, FALSE, sizeof (guint8));
+  dev->commands = g_array_new (FALSE, FALSE, sizeof (guint));
+
+  dev->source = g_unix_fd_source_new (dev->master, G_IO_IN | G_IO_HUP);
+  g_source_set_callback (dev->source, G_SOURCE_FUNC (on_device_readable), dev, NULL);
+  g_source_attach (dev->source, NULL);
+  g_source_unref (dev->source);
+}
+
+static void
+device_unplug (Device *dev)
+{
+  if (dev->source != NULL)
+    g_source_destroy (g_steal_pointer (&dev->source));
+  if (dev->master >= 0)
+    close (dev->master);
+  dev->master = -1;
+}
+
+static void
+device_clear (Device *dev)
+{
+  device_unplug (dev);
+  if (dev->slave_keep >= 0)
+    close (dev->slave_keep);
+  g_clear_pointer (&dev->decoder, cbp_decoder_free);
+  g_clear_pointer (&dev->seqs, g_array_unref);
+  g_clear_pointer (&dev->commands, g_array_unref);
+  g_clear_pointer (&dev->slave_path, g_free);
+}
+
+/* The station side */
+
+typedef struct
+{
+  Device          dev;
+  CbSerialPort   *port;
+  CbSmpTransport *transport;
+  GPtrArray      *log_lines;
+  GPtrArray      *traffic;      /* CbSmpTraffic* */
+  guint           retries;
+  guint64         frame_errors[CB_SMP_FRAME_ERROR_OVERLONG + 1];
+} Fixture;
+
+static void
+on_log_line (CbSmpTransport *transport,
+             const char     *line,
+             Fixture        *f)
+{
+  g_test_message ("device log: %s", line);
+  g_ptr_array_add (f->log_lines, g_strdup (line));
+}
+
+static void
+on_traffic (CbSmpTransport     *transport,
+            const CbSmpTraffic *traffic,
+            Fixture            *f)
+{
+  g_autofree char *s = cb_smp_traffic_to_string (traffic, 64);
+
+  g_test_message ("%s", s);
+  g_ptr_array_add (f->traffic, cb_smp_traffic_copy (traffic));
+}
+
+static void
+on_retry (CbSmpTransport *transport,
+          guint           group,
+          guint           command,
+          guint           attempt,
+          Fixture        *f)
+{
+  f->retries++;
+}
+
+static void
+on_frame_error (CbSmpTransport *transport,
+                guint           kind,
+                guint64         count,
+                Fixture        *f)
+{
+  g_assert_cmpuint (kind, <=, CB_SMP_FRAME_ERROR_OVERLONG);
+  /* count is the running total of this kind */
+  g_assert_cmpuint (count, >, f->frame_errors[kind]);
+  f->frame_errors[kind] = count;
+}
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  device_open (&f->dev);
+  f->port = cb_serial_port_open (f->dev.slave_path, 115200, &error);
+  g_assert_no_error (error);
+  close (f->dev.slave_keep);
+  f->dev.slave_keep = -1;
+
+  f->transport = cb_smp_transport_new (f->port);
+  f->log_lines = g_ptr_array_new_with_free_func (g_free);
+  f->traffic = g_ptr_array_new_with_free_func ((GDestroyNotify)cb_smp_traffic_free);
+  g_signal_connect (f->transport, "log-line", G_CALLBACK (on_log_line), f);
+  g_signal_connect (f->transport, "traffic", G_CALLBACK (on_traffic), f);
+  g_signal_connect (f->transport, "retry", G_CALLBACK (on_retry), f);
+  g_signal_connect (f->transport, "frame-error", G_CALLBACK (on_frame_error), f);
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_assert_finalize_object (g_steal_pointer (&f->transport));
+  g_assert_finalize_object (g_steal_pointer (&f->port));
+  g_clear_pointer (&f->log_lines, g_ptr_array_unref);
+  g_clear_pointer (&f->traffic, g_ptr_array_unref);
+  device_clear (&f->dev);
+}
+
+typedef struct
+{
+  gboolean  done;
+  GBytes   *payload;
+  GError   *error;
+  gint64    finished_at;
+} Result;
+
+static void
+on_request_done (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  Result *res = user_data;
+
+  res->payload = cb_smp_transport_request_finish (CB_SMP_TRANSPORT (object), result, &res->error);
+  res->finished_at = g_get_monotonic_time ();
+  res->done = TRUE;
+}
+
+static void
+result_clear (Result *res)
+{
+  g_clear_pointer (&res->payload, g_bytes_unref);
+  g_clear_error (&res->error);
+  res->done = FALSE;
+}
+
+static void
+wait_for (Result *res)
+{
+  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+
+  while (!res->done && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (res->done);
+}
+
+static GBytes *
+echo_payload (const char *text)
+{
+  const cbp_command *cmd = cbp_os_command (CBP_OS_ECHO);
+  cbp_os_echo_req req = { (char *)text };
+  uint8_t *out = NULL;
+  size_t out_len = 0;
+
+  g_assert_cmpint (cbp_request_encode (cmd, &req, &out, &out_len), ==, CBP_OK);
+  return g_bytes_new_with_free_func (out, out_len, free, out);
+}
+
+static char *
+echo_reply_text (GBytes *payload)
+{
+  const cbp_command *cmd = cbp_os_command (CBP_OS_ECHO);
+  cbp_os_echo_rsp rsp = { 0 };
+  gsize len;
+  const guint8 *data;
+  char *text;
+
+  g_assert_nonnull (payload);
+  data = g_bytes_get_data (payload, &len);
+  g_assert_cmpint (cbp_response_decode (cmd, data, len, &rsp), ==, CBP_OK);
+  text = g_strdup (rsp.r);
+  cbp_response_clear (cmd, &rsp);
+  return text;
+}
+
+static void
+echo (Fixture    *f,
+      const char *text,
+      guint       timeout_ms,
+      Result     *res)
+{
+  g_autoptr(GBytes) payload = echo_payload (text);
+
+  cb_smp_transport_request_async (f->transport, CBP_GROUP_OS, CBP_OS_ECHO, CB_SMP_OP_WRITE,
+                                  payload, timeout_ms, CB_SMP_REQUEST_DEFAULT, NULL,
+                                  on_request_done, res);
+}
+
+static void
+test_echo (Fixture       *f,
+           gconstpointer  data)
+{
+  g_autofree char *reply = NULL;
+  CbSmpTraffic *tx, *rx;
+  CbSmpTransportStats stats;
+  Result res = { 0 };
+
+  echo (f, "hello", 0, &res);
+  wait_for (&res);
+  g_assert_no_error (res.error);
+  reply = echo_reply_text (res.payload);
+  g_assert_cmpstr (reply, ==, "hello");
+
+  g_assert_cmpuint (f->traffic->len, ==, 2);
+  tx = g_ptr_array_index (f->traffic, 0);
+  rx = g_ptr_array_index (f->traffic, 1);
+  g_assert_cmpint (tx->direction, ==, CB_SMP_DIRECTION_TX);
+  g_assert_cmpint (tx->op, ==, CB_SMP_OP_WRITE);
+  g_assert_cmpuint (tx->version, ==, 1);
+  g_assert_cmpuint (tx->group, ==, 0);
+  g_assert_cmpuint (tx->command, ==, 0);
+  g_assert_cmpuint (tx->n_frames, ==, 1);
+  g_assert_cmpuint (tx->payload_len, ==, 9);    /* a1 61 64 65 "hello" */
+  g_assert_cmpint (rx->direction, ==, CB_SMP_DIRECTION_RX);
+  g_assert_cmpint (rx->op, ==, CB_SMP_OP_WRITE_RSP);
+  g_assert_cmpuint (rx->seq, ==, tx->seq);
+  g_assert_false (rx->dropped);
+  g_assert_cmpuint (f->dev.max_line, <=, 127);
+
+  cb_smp_transport_get_stats (f->transport, &stats);
+  g_assert_cmpuint (stats.requests, ==, 1);
+  g_assert_cmpuint (stats.retries, ==, 0);
+  g_assert_cmpuint (stats.frame_errors, ==, 0);
+
+  result_clear (&res);
+}
+
+/* Small frames both ways, and sequence numbers that advance per request. */
+static void
+test_fragmentation (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autofree char *big = NULL;
+  guint sizes[] = { 7, 16, 50, 127 };
+
+  big = g_strnfill (700, 'x');
+  for (guint i = 0; i < 700; i++)
+    big[i] = 'a' + (i * 7) % 26;
+
+  for (guint s = 0; s < G_N_ELEMENTS (sizes); s++)
+    {
+      g_autofree char *reply = NULL;
+      Result res = { 0 };
+      guint frames_before = f->dev.requests_framed;
+
+      f->dev.max_line = 0;
+      f->dev.frame_size = sizes[s];
+      cb_smp_transport_set_frame_size (f->transport, sizes[s]);
+      g_assert_cmpuint (cb_smp_transport_get_frame_size (f->transport), ==, sizes[s]);
+
+      echo (f, big, 0, &res);
+      wait_for (&res);
+      g_assert_no_error (res.error);
+      reply = echo_reply_text (res.payload);
+      g_assert_cmpstr (reply, ==, big);
+
+      /* marker + base64 + newline never exceeds the frame size */
+      g_assert_cmpuint (f->dev.max_line, <=, sizes[s]);
+      g_assert_cmpuint (f->dev.requests_framed - frames_before, >,
+                        (8 + 700) / cbp_frame_payload_per_frame (sizes[s]));
+      result_clear (&res);
+    }
+
+  g_assert_cmpuint (f->dev.seqs->len, ==, G_N_ELEMENTS (sizes));
+  for (guint i = 1; i < f->dev.seqs->len; i++)
+    g_assert_cmpuint (g_array_index (f->dev.seqs, guint8, i), ==,
+                      (guint8)(g_array_index (f->dev.seqs, guint8, i - 1) + 1));
+}
+
+static gboolean
+has_line (Fixture    *f,
+          const char *line)
+{
+  for (guint i = 0; i < f->log_lines->len; i++)
+    if (g_strcmp0 (g_ptr_array_index (f->log_lines, i), line) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static void
+test_log_text (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autofree char *reply = NULL;
+  Result res = { 0 };
+  guint between = 0;
+
+  f->dev.chatter = TRUE;
+  f->dev.frame_size = 20;
+
+  echo (f, "log text around frames", 0, &res);
+  wait_for (&res);
+  g_assert_no_error (res.error);
+  reply = echo_reply_text (res.payload);
+  g_assert_cmpstr (reply, ==, "log text around frames");
+
+  /* "done\n" is written after the last frame: let it arrive. */
+  while (!has_line (f, "done"))
+    g_main_context_iteration (NULL, TRUE);
+
+  g_assert_true (has_line (f, "[00:01] booting"));
+  /* "I: partial " was cut by the first frame; the rest of its line never came, so it is
+   * completed by the text after that frame. */
+  g_assert_true (has_line (f, "I: partial W: between frames"));
+  for (guint i = 0; i < f->log_lines->len; i++)
+    if (g_strcmp0 (g_ptr_array_index (f->log_lines, i), "W: between frames") == 0)
+      between++;
+  g_assert_cmpuint (between, >=, 2);
+  g_assert_cmpuint (f->retries, ==, 0);
+
+  /* No frame bytes leak into the log. */
+  for (guint i = 0; i < f->log_lines->len; i++)
+    {
+      const char *line = g_ptr_array_index (f->log_lines, i);
+
+      g_assert_null (strchr (line, 0x06));
+      g_assert_null (strchr (line, 0x04));
+      g_assert_null (strchr (line, '\r'));
+    }
+
+  result_clear (&res);
+}
+
+static void
+test_corrupt_then_retry (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autofree char *reply = NULL;
+  CbSmpTransportStats stats;
+  Result res = { 0 };
+
+  f->dev.corrupt = 1;
+  echo (f, "crc", 150, &res);
+  wait_for (&res);
+  g_assert_no_error (res.error);
+  reply = echo_reply_text (res.payload);
+  g_assert_cmpstr (reply, ==, "crc");
+
+  g_assert_cmpuint (f->frame_errors[CB_SMP_FRAME_ERROR_CRC], ==, 1);
+  g_assert_cmpuint (f->retries, ==, 1);
+  g_assert_cmpuint (f->dev.seqs->len, ==, 2);
+  g_assert_cmpuint (g_array_index (f->dev.seqs, guint8, 0), !=,
+                    g_array_index (f->dev.seqs, guint8, 1));
+
+  cb_smp_transport_get_stats (f->transport, &stats);
+  g_assert_cmpuint (stats.err_crc, ==, 1);
+  g_assert_cmpuint (stats.frame_errors, ==, 1);
+  g_assert_cmpuint (stats.retries, ==, 1);
+  result_clear (&res);
+}
+
+/* Log text that lands inside a frame line breaks that frame; the text still reaches the log
+ * and the retry succeeds. */
+static void
+test_text_inside_frame (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autofree char *reply = NULL;
+  gboolean seen = FALSE;
+  Result res = { 0 };
+
+  f->dev.break_frame = 1;
+  echo (f, "interrupted", 150, &res);
+  wait_for (&res);
+  g_assert_no_error (res.error);
+  reply = echo_reply_text (res.payload);
+  g_assert_cmpstr (reply, ==, "interrupted");
+
+  g_assert_cmpuint (f->frame_errors[CB_SMP_FRAME_ERROR_BASE64], ==, 1);
+  g_assert_cmpuint (f->retries, ==, 1);
+  for (guint i = 0; i < f->log_lines->len; i++)
+    if (g_str_has_prefix (g_ptr_array_index (f->log_lines, i), "!! interrupt"))
+      seen = TRUE;
+  g_assert_true (seen);
+  result_clear (&res);
+}
+
+static void
+test_garbage_resync (Fixture       *f,
+                     gconstpointer  data)
+{
+  static const guint8 garbage[] = {
+    0x06, 0x09, 'A', 'B', '*', '\n',      /* a first frame broken by a stray byte */
+    0x04, 0x14, 'Q', 'U', 'J', 'D', '\n', /* a continuation with no first frame */
+    0x06, 'x', 0x04, 'y', 0xff, 0x00, 0x80, '\n',
+    0x06, 0x09, '=', '=', '=', '=', '\n', /* undecodable */
+  };
+  g_autofree char *reply = NULL;
+  CbSmpTransportStats stats;
+  Result res = { 0 };
+
+  device_write (&f->dev, garbage, sizeof garbage);
+  echo (f, "after garbage", 0, &res);
+  wait_for (&res);
+  g_assert_no_error (res.error);
+  reply = echo_reply_text (res.payload);
+  g_assert_cmpstr (reply, ==, "after garbage");
+  g_assert_cmpuint (f->retries, ==, 0);
+  /* the broken first frame and the undecodable one; the orphan continuation is dropped
+   * quietly after a broken first frame */
+  g_assert_cmpuint (f->frame_errors[CB_SMP_FRAME_ERROR_BASE64], ==, 2);
+  cb_smp_transport_get_stats (f->transport, &stats);
+  g_assert_cmpuint (stats.frame_errors, ==, 2);
+  g_assert_cmpuint (stats.err_base64, ==, 2);
+  result_clear (&res);
+}
+
+static void
+test_stalled_device (Fixture       *f,
+                     gconstpointer  data)
+{
+  CbSmpTransportStats stats;
+  Result res = { 0 };
+  gint64 started;
+
+  f->dev.stall = G_MAXUINT;
+  started = g_get_monotonic_time ();
+  echo (f, "anyone?", 100, &res);
+  wait_for (&res);
+
+  g_assert_error (res.error, CB_SMP_ERROR, CB_SMP_ERROR_TIMEOUT);
+  g_assert_cmpuint (cb_smp_error_get_group (res.error), ==, 0);
+  g_assert_cmpuint (cb_smp_error_get_command (res.error), ==, 0);
+  g_assert_null (res.payload);
+  /* one send plus three bounded retries, each with its own sequence number */
+  g_assert_cmpuint (f->dev.seqs->len, ==, 1 + CB_SMP_DEFAULT_RETRIES);
+  g_assert_cmpuint (f->retries, ==, CB_SMP_DEFAULT_RETRIES);
+  g_assert_cmpint (res.finished_at - started, >=, 4 * 100 * 1000);
+  for (guint i = 1; i < f->dev.seqs->len; i++)
+    g_assert_cmpuint (g_array_index (f->dev.seqs, guint8, i), !=,
+                      g_array_index (f->dev.seqs, guint8, i - 1));
+
+  cb_smp_transport_get_stats (f->transport, &stats);
+  g_assert_cmpuint (stats.timeouts, ==, 1);
+  g_assert_cmpuint (stats.retries, ==, CB_SMP_DEFAULT_RETRIES);
+  result_clear (&res);
+
+  /* Retries are configurable; nothing is sent after the request failed. */
+  cb_smp_transport_set_max_retries (f->transport, 1);
+  echo (f, "again?", 50, &res);
+  wait_for (&res);
+  g_assert_error (res.error, CB_SMP_ERROR, CB_SMP_ERROR_TIMEOUT);
+  g_assert_cmpuint (f->dev.seqs->len, ==, 1 + CB_SMP_DEFAULT_RETRIES + 2);
+  result_clear (&res);
+}
+
+static void
+test_not_idempotent (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GBytes) keygen = g_bytes_new_static ("\xa2\x64type\x64p256\x67replace\xf5", 19);
+  Result res = { 0 };
+
+  f->dev.stall = G_MAXUINT;
+
+  /* keygen with replace: the client marks it not repeat-safe */
+  cb_smp_transport_request_async (f->transport, 64, CBP_CMD_KEYGEN, CB_SMP_OP_WRITE, keygen, 100,
+                                  CB_SMP_REQUEST_NO_RETRY, NULL, on_request_done, &res);
+  wait_for (&res);
+  g_assert_error (res.error, CB_SMP_ERROR, CB_SMP_ERROR_TIMEOUT);
+  g_assert_cmpuint (cb_smp_error_get_group (res.error), ==, 64);
+  g_assert_cmpuint (cb_smp_error_get_command (res.error), ==, CBP_CMD_KEYGEN);
+  g_assert_cmpuint (f->dev.seqs->len, ==, 1);
+  g_assert_cmpuint (f->retries, ==, 0);
+  result_clear (&res);
+
+  /* A command the schema does not know is not assumed repeat-safe either. */
+  cb_smp_transport_request_async (f->transport, 70, 5, CB_SMP_OP_WRITE, NULL, 100,
+                                  CB_SMP_REQUEST_DEFAULT, NULL, on_request_done, &res);
+  wait_for (&res);
+  g_assert_error (res.error, CB_SMP_ERROR, CB_SMP_ERROR_TIMEOUT);
+  g_assert_cmpuint (f->dev.seqs->len, ==, 2);
+  result_clear (&res);
+
+  /* ...unless the caller says so. */
+  cb_smp_transport_request_async (f->transport, 70, 5, CB_SMP_OP_READ, NULL, 50,
+                                  CB_SMP_REQUEST_IDEMPOTENT, NULL, on_request_done, &res);
+  wait_for (&res);
+  g_assert_error (res.error, CB_SMP_ERROR, CB_SMP_ERROR_TIMEOUT);
+  g_assert_cmpuint (f->dev.seqs->len, ==, 3 + CB_SMP_DEFAULT_RETRIES);
+  g_assert_cmpuint (f->retries, ==, CB_SMP_DEFAULT_RETRIES);
+  result_clear (&res);
+}
+
+static void
+test_sequence_mismatch (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autofree char *reply = NULL;
+  CbSmpTransportStats stats;
+  CbSmpTraffic *first_rx = NULL;
+  Result res = { 0 };
+
+  f->dev.wrong_seq = 1;
+  echo (f, "match me", 0, &res);
+  wait_for (&res);
+  g_assert_no_error (res.error);
+  reply = echo_reply_text (res.payload);
+  g_assert_cmpstr (reply, ==, "match me");
+
+  cb_smp_transport_get_stats (f->transport, &stats);
+  g_assert_cmpuint (stats.dropped_responses, ==, 1);
+  g_assert_cmpuint (f->retries, ==, 0);
+  for (guint i = 0; i < f->traffic->len && first_rx == NULL; i++)
+    {
+      CbSmpTraffic *t = g_ptr_array_index (f->traffic, i);
+
+      if (t->direction == CB_SMP_DIRECTION_RX)
+        first_rx = t;
+    }
+  g_assert_nonnull (first_rx);
+  g_assert_true (first_rx->dropped);
+  result_clear (&res);
+}
+
+static void
+test_errors (Fixture       *f,
+             gconstpointer  data)
+{
+  Result res = { 0 };
+
+  f->dev.mode = REPLY_V2_GROUP_ERROR;
+  cb_smp_transport_request_async (f->transport, 64, CBP_CMD_CSR, CB_SMP_OP_READ, NULL, 0,
+                                  CB_SMP_REQUEST_DEFAULT, NULL, on_request_done, &res);
+  wait_for (&res);
+  g_assert_error (res.error, CB_SMP_ERROR, CB_SMP_ERROR_GROUP_RC);
+  g_assert_cmpuint (cb_smp_error_get_group (res.error), ==, 64);
+  g_assert_cmpint (cb_smp_error_get_rc (res.error), ==, CBP_RC_NO_KEY);
+  g_assert_cmpuint (cb_smp_error_get_command (res.error), ==, CBP_CMD_CSR);
+  g_assert_nonnull (strstr (res.error->message, "no_key"));
+  result_clear (&res);
+
+  /* v1 answers {"rc": N} with a v1 header */
+  f->dev.mode = REPLY_V1_RC;
+  cb_smp_transport_request_async (f->transport, 64, CBP_CMD_DIAG, CB_SMP_OP_READ, NULL, 0,
+                                  CB_SMP_REQUEST_DEFAULT, NULL, on_request_done, &res);
+  wait_for (&res);
+  g_assert_error (res.error, CB_SMP_ERROR, CB_SMP_ERROR_GENERIC_RC);
+  g_assert_cmpuint (cb_smp_error_get_group (res.error), ==, 64);
+  g_assert_cmpint (cb_smp_error_get_rc (res.error), ==, CBP_SMP_RC_NOT_SUPPORTED);
+  result_clear (&res);
+
+  f->dev.mode = REPLY_V2_RC;
+  cb_smp_transport_request_async (f->transport, 0, 99, CB_SMP_OP_READ, NULL, 0,
+                                  CB_SMP_REQUEST_DEFAULT, NULL, on_request_done, &res);
+  wait_for (&res);
+  g_assert_error (res.error, CB_SMP_ERROR, CB_SMP_ERROR_GENERIC_RC);
+  g_assert_cmpuint (cb_smp_error_get_group (res.error), ==, 0);
+  g_assert_cmpint (cb_smp_error_get_rc (res.error), ==, CBP_SMP_RC_INVALID);
+  result_clear (&res);
+
+  f->dev.mode = REPLY_NOT_A_MAP;
+  cb_smp_transport_request_async (f->transport, 64, CBP_CMD_INFO, CB_SMP_OP_READ, NULL, 0,
+                                  CB_SMP_REQUEST_DEFAULT, NULL, on_request_done, &res);
+  wait_for (&res);
+  g_assert_error (res.error, CB_SMP_ERROR, CB_SMP_ERROR_PROTOCOL);
+  result_clear (&res);
+
+  /* errors are not retried: the device answered */
+  g_assert_cmpuint (f->retries, ==, 0);
+  g_assert_cmpuint (f->dev.seqs->len, ==, 4);
+}
+
+static void
+test_v1_requests (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autofree char *reply = NULL;
+  CbSmpTraffic *tx;
+  Result res = { 0 };
+
+  cb_smp_transport_set_version (f->transport, 0);
+  echo (f, "old", 0, &res);
+  wait_for (&res);
+  g_assert_no_error (res.error);
+  reply = echo_reply_text (res.payload);
+  g_assert_cmpstr (reply, ==, "old");
+  tx = g_ptr_array_index (f->traffic, 0);
+  g_assert_cmpuint (tx->version, ==, 0);
+  result_clear (&res);
+}
+
+static void
+test_queue_in_order (Fixture       *f,
+                     gconstpointer  data)
+{
+  Result res[5] = { { 0 } };
+  char text[16];
+
+  for (guint i = 0; i < G_N_ELEMENTS (res); i++)
+    {
+      g_snprintf (text, sizeof text, "msg-%u", i);
+      echo (f, text, 0, &res[i]);
+    }
+
+  wait_for (&res[G_N_ELEMENTS (res) - 1]);
+  for (guint i = 0; i < G_N_ELEMENTS (res); i++)
+    {
+      g_autofree char *reply = NULL;
+
+      g_assert_true (res[i].done);
+      g_assert_no_error (res[i].error);
+      reply = echo_reply_text (res[i].payload);
+      g_snprintf (text, sizeof text, "msg-%u", i);
+      g_assert_cmpstr (reply, ==, text);
+      if (i > 0)
+        g_assert_cmpint (res[i].finished_at, >=, res[i - 1].finished_at);
+      result_clear (&res[i]);
+    }
+}
+
+static void
+test_too_large (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autofree char *big = g_strnfill (200, 'z');
+  Result res = { 0 };
+
+  cb_smp_transport_set_max_packet (f->transport, 128);
+  echo (f, big, 0, &res);
+  wait_for (&res);
+  g_assert_error (res.error, CB_SMP_ERROR, CB_SMP_ERROR_TOO_LARGE);
+  g_assert_cmpuint (f->traffic->len, ==, 0);
+  result_clear (&res);
+
+  /* A request that fits still goes through after the refusal. */
+  echo (f, "small", 0, &res);
+  wait_for (&res);
+  g_assert_no_error (res.error);
+  result_clear (&res);
+}
+
+static void
+test_cancel (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GBytes) payload = echo_payload ("never");
+  g_autofree char *reply = NULL;
+  Result res = { 0 };
+  Result next = { 0 };
+
+  f->dev.stall = 1;
+  cb_smp_transport_request_async (f->transport, CBP_GROUP_OS, CBP_OS_ECHO, CB_SMP_OP_WRITE,
+                                  payload, 5000, CB_SMP_REQUEST_DEFAULT, cancellable,
+                                  on_request_done, &res);
+  echo (f, "next", 0, &next);
+  while (f->dev.seqs->len < 1)
+    g_main_context_iteration (NULL, TRUE);
+  g_cancellable_cancel (cancellable);
+  wait_for (&res);
+  g_assert_error (res.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+
+  /* The queue moves on at once rather than after the 5 s timeout. */
+  wait_for (&next);
+  g_assert_no_error (next.error);
+  reply = echo_reply_text (next.payload);
+  g_assert_cmpstr (reply, ==, "next");
+  g_assert_cmpint (next.finished_at - res.finished_at, <, 2 * G_USEC_PER_SEC);
+  result_clear (&res);
+  result_clear (&next);
+}
+
+static void
+test_unplug (Fixture       *f,
+             gconstpointer  data)
+{
+  Result res = { 0 };
+  Result queued = { 0 };
+  Result later = { 0 };
+
+  f->dev.stall = G_MAXUINT;
+  echo (f, "in flight", 0, &res);
+  echo (f, "queued", 0, &queued);
+  while (f->dev.seqs->len < 1)
+    g_main_context_iteration (NULL, TRUE);
+
+  device_unplug (&f->dev);
+  wait_for (&res);
+  wait_for (&queued);
+  g_assert_error (res.error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE);
+  g_assert_error (queued.error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE);
+  g_assert_cmpuint (f->retries, ==, 0);
+
+  echo (f, "after", 0, &later);
+  wait_for (&later);
+  g_assert_error (later.error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE);
+
+  result_clear (&res);
+  result_clear (&queued);
+  result_clear (&later);
+}
+
+static void
+test_traffic_string (void)
+{
+  CbSmpTraffic t = { 0 };
+  g_autofree char *s = NULL;
+
+  t.direction = CB_SMP_DIRECTION_TX;
+  t.version = 1;
+  t.op = CB_SMP_OP_WRITE;
+  t.group = 64;
+  t.command = CBP_CMD_CERT_PUT;
+  t.seq = 12;
+  t.payload_len = 230;
+  t.n_frames = 3;
+  t.attempt = 2;
+  s = cb_smp_traffic_to_string (&t, 64);
+  g_assert_cmpstr (s, ==, "TX v2 write 64/3 (cert_put) seq 12 len 230 in 3 frames retry 1");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) \
+  g_test_add ("/cb/smp-transport/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+
+  ADD ("echo", test_echo);
+  ADD ("fragmentation", test_fragmentation);
+  ADD ("log-text", test_log_text);
+  ADD ("corrupt-then-retry", test_corrupt_then_retry);
+  ADD ("text-inside-frame", test_text_inside_frame);
+  ADD ("garbage-resync", test_garbage_resync);
+  ADD ("stalled-device", test_stalled_device);
+  ADD ("not-idempotent", test_not_idempotent);
+  ADD ("sequence-mismatch", test_sequence_mismatch);
+  ADD ("errors", test_errors);
+  ADD ("v1-requests", test_v1_requests);
+  ADD ("queue-in-order", test_queue_in_order);
+  ADD ("too-large", test_too_large);
+  ADD ("cancel", test_cancel);
+  ADD ("unplug", test_unplug);
+  g_test_add_func ("/cb/smp-transport/traffic-string", test_traffic_string);
+
+  return g_test_run ();
+}
