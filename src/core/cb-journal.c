@@ -1,0 +1,1988 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "cb-journal"
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <sqlite3.h>
+
+#include "cb-journal.h"
+#include "cb-util.h"
+
+#define SCHEMA_VERSION 1
+#define BUSY_TIMEOUT_MS 10000
+
+G_DEFINE_QUARK (cb-journal-error-quark, cb_journal_error)
+
+/* Every table is append-only: a record is inserted once and never changed. recursive_triggers
+ * makes INSERT OR REPLACE fire the delete trigger too, so REPLACE cannot sneak a change in. */
+static const char schema_sql[] =
+  "CREATE TABLE runs ("
+  "  id INTEGER PRIMARY KEY,"
+  "  uuid TEXT NOT NULL UNIQUE,"
+  "  started INTEGER NOT NULL,"
+  "  station TEXT, operator_name TEXT, port TEXT, profile TEXT, policy TEXT,"
+  /* Who owns the run while it has no end row: lets a later open tell a crash from a run that
+   * another process is still doing. */
+  "  owner_host TEXT, owner_boot TEXT, owner_pid INTEGER, owner_start INTEGER"
+  ") STRICT;"
+  "CREATE TABLE run_devices ("
+  "  id INTEGER PRIMARY KEY,"
+  "  run_id INTEGER NOT NULL UNIQUE REFERENCES runs (id),"
+  "  at INTEGER NOT NULL,"
+  "  serial TEXT, model TEXT, firmware TEXT, registration_id TEXT"
+  ") STRICT;"
+  "CREATE TABLE steps ("
+  "  id INTEGER PRIMARY KEY,"
+  "  run_id INTEGER NOT NULL REFERENCES runs (id),"
+  "  idx INTEGER NOT NULL,"
+  "  name TEXT NOT NULL,"
+  "  started INTEGER NOT NULL,"
+  "  UNIQUE (run_id, idx)"
+  ") STRICT;"
+  "CREATE TABLE step_ends ("
+  "  id INTEGER PRIMARY KEY,"
+  "  step_id INTEGER NOT NULL UNIQUE REFERENCES steps (id),"
+  "  ended INTEGER NOT NULL,"
+  "  result TEXT NOT NULL CHECK (result IN ('pass', 'fail', 'cancelled', 'interrupted', 'skipped')),"
+  "  error TEXT, detail TEXT"
+  ") STRICT;"
+  "CREATE TABLE run_ends ("
+  "  id INTEGER PRIMARY KEY,"
+  "  run_id INTEGER NOT NULL UNIQUE REFERENCES runs (id),"
+  "  ended INTEGER NOT NULL,"
+  "  result TEXT NOT NULL CHECK (result IN ('pass', 'fail', 'cancelled', 'interrupted')),"
+  "  failed_step TEXT, error TEXT, hub TEXT, device_id TEXT,"
+  "  leaf_serial TEXT, leaf_fingerprint TEXT, not_before INTEGER, not_after INTEGER"
+  ") STRICT;"
+  "CREATE INDEX runs_started ON runs (started);"
+  "CREATE INDEX run_devices_serial ON run_devices (serial);"
+  "CREATE INDEX run_devices_registration ON run_devices (registration_id COLLATE NOCASE);"
+  "CREATE INDEX steps_run ON steps (run_id, idx);"
+  "CREATE VIEW run_view AS"
+  "  SELECT r.id, r.uuid, r.started, r.station, r.operator_name, r.port, r.profile, r.policy,"
+  "         d.serial, d.model, d.firmware, d.registration_id,"
+  "         e.ended, e.result, e.failed_step, e.error, e.hub, e.device_id,"
+  "         e.leaf_serial, e.leaf_fingerprint, e.not_before, e.not_after"
+  "  FROM runs r"
+  "  LEFT JOIN run_devices d ON d.run_id = r.id"
+  "  LEFT JOIN run_ends e ON e.run_id = r.id;"
+  "CREATE VIEW step_view AS"
+  "  SELECT s.id, s.run_id, s.idx, s.name, s.started, x.ended, x.result, x.error, x.detail"
+  "  FROM steps s LEFT JOIN step_ends x ON x.step_id = s.id;";
+
+static const char * const journal_tables[] = {
+  "runs", "run_devices", "steps", "step_ends", "run_ends",
+};
+
+struct _CbJournal
+{
+  GObject  parent_instance;
+
+  /* Owned */
+  char    *path;
+  sqlite3 *db;
+  guint    n_recovered;
+};
+
+G_DEFINE_FINAL_TYPE (CbJournal, cb_journal, G_TYPE_OBJECT)
+
+/* ---- Results ---------------------------------------------------------------------------- */
+
+static const char * const result_names[] = {
+  [CB_JOURNAL_RESULT_NONE] = "running",
+  [CB_JOURNAL_RESULT_PASS] = "pass",
+  [CB_JOURNAL_RESULT_FAIL] = "fail",
+  [CB_JOURNAL_RESULT_CANCELLED] = "cancelled",
+  [CB_JOURNAL_RESULT_INTERRUPTED] = "interrupted",
+  [CB_JOURNAL_RESULT_SKIPPED] = "skipped",
+};
+
+GType
+cb_journal_result_get_type (void)
+{
+  static gsize type_id = 0;
+
+  if (g_once_init_enter (&type_id))
+    {
+      static const GEnumValue values[] = {
+        { CB_JOURNAL_RESULT_NONE, "CB_JOURNAL_RESULT_NONE", "running" },
+        { CB_JOURNAL_RESULT_PASS, "CB_JOURNAL_RESULT_PASS", "pass" },
+        { CB_JOURNAL_RESULT_FAIL, "CB_JOURNAL_RESULT_FAIL", "fail" },
+        { CB_JOURNAL_RESULT_CANCELLED, "CB_JOURNAL_RESULT_CANCELLED", "cancelled" },
+        { CB_JOURNAL_RESULT_INTERRUPTED, "CB_JOURNAL_RESULT_INTERRUPTED", "interrupted" },
+        { CB_JOURNAL_RESULT_SKIPPED, "CB_JOURNAL_RESULT_SKIPPED", "skipped" },
+        { 0, NULL, NULL },
+      };
+      GType type = g_enum_register_static (g_intern_static_string ("CbJournalResult"), values);
+
+      g_once_init_leave (&type_id, type);
+    }
+
+  return type_id;
+}
+
+const char *
+cb_journal_result_to_string (CbJournalResult result)
+{
+  if ((guint) result >= G_N_ELEMENTS (result_names))
+    return "unknown";
+  return result_names[result];
+}
+
+gboolean
+cb_journal_result_from_string (const char      *text,
+                               CbJournalResult *out_result)
+{
+  g_return_val_if_fail (out_result != NULL, FALSE);
+
+  if (text == NULL)
+    {
+      *out_result = CB_JOURNAL_RESULT_NONE;
+      return TRUE;
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (result_names); i++)
+    {
+      if (g_ascii_strcasecmp (text, result_names[i]) == 0)
+        {
+          *out_result = i;
+          return TRUE;
+        }
+    }
+
+  return FALSE;
+}
+
+/* ---- Records ---------------------------------------------------------------------------- */
+
+struct _CbJournalStep
+{
+  GObject          parent_instance;
+
+  gint64           id;
+  gint64           run_id;
+  guint            index;
+  char            *name;
+  gint64           started;
+  gint64           ended;
+  CbJournalResult  result;
+  char            *error;
+  char            *detail;
+};
+
+G_DEFINE_FINAL_TYPE (CbJournalStep, cb_journal_step, G_TYPE_OBJECT)
+
+enum
+{
+  STEP_PROP_0,
+  STEP_PROP_NAME,
+  STEP_PROP_STARTED,
+  STEP_PROP_ENDED,
+  STEP_PROP_RESULT,
+  STEP_PROP_ERROR,
+  STEP_N_PROPS
+};
+
+static GParamSpec *step_properties[STEP_N_PROPS];
+
+static void
+cb_journal_step_finalize (GObject *object)
+{
+  CbJournalStep *self = CB_JOURNAL_STEP (object);
+
+  g_free (self->name);
+  g_free (self->error);
+  g_free (self->detail);
+
+  G_OBJECT_CLASS (cb_journal_step_parent_class)->finalize (object);
+}
+
+static void
+cb_journal_step_get_property (GObject    *object,
+                              guint       prop_id,
+                              GValue     *value,
+                              GParamSpec *pspec)
+{
+  CbJournalStep *self = CB_JOURNAL_STEP (object);
+
+  switch (prop_id)
+    {
+    case STEP_PROP_NAME:
+      g_value_set_string (value, self->name);
+      break;
+    case STEP_PROP_STARTED:
+      g_value_set_int64 (value, self->started);
+      break;
+    case STEP_PROP_ENDED:
+      g_value_set_int64 (value, self->ended);
+      break;
+    case STEP_PROP_RESULT:
+      g_value_set_enum (value, self->result);
+      break;
+    case STEP_PROP_ERROR:
+      g_value_set_string (value, self->error);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cb_journal_step_class_init (CbJournalStepClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = cb_journal_step_finalize;
+  object_class->get_property = cb_journal_step_get_property;
+
+  step_properties[STEP_PROP_NAME] =
+    g_param_spec_string ("name", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  step_properties[STEP_PROP_STARTED] =
+    g_param_spec_int64 ("started", NULL, NULL, 0, G_MAXINT64, 0,
+                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  step_properties[STEP_PROP_ENDED] =
+    g_param_spec_int64 ("ended", NULL, NULL, 0, G_MAXINT64, 0,
+                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  step_properties[STEP_PROP_RESULT] =
+    g_param_spec_enum ("result", NULL, NULL, CB_TYPE_JOURNAL_RESULT, CB_JOURNAL_RESULT_NONE,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  step_properties[STEP_PROP_ERROR] =
+    g_param_spec_string ("error", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, STEP_N_PROPS, step_properties);
+}
+
+static void
+cb_journal_step_init (CbJournalStep *self)
+{
+}
+
+gint64
+cb_journal_step_get_id (CbJournalStep *self)
+{
+  g_return_val_if_fail (CB_IS_JOURNAL_STEP (self), 0);
+  return self->id;
+}
+
+gint64
+cb_journal_step_get_run_id (CbJournalStep *self)
+{
+  g_return_val_if_fail (CB_IS_JOURNAL_STEP (self), 0);
+  return self->run_id;
+}
+
+guint
+cb_journal_step_get_index (CbJournalStep *self)
+{
+  g_return_val_if_fail (CB_IS_JOURNAL_STEP (self), 0);
+  return self->index;
+}
+
+const char *
+cb_journal_step_get_name (CbJournalStep *self)
+{
+  g_return_val_if_fail (CB_IS_JOURNAL_STEP (self), NULL);
+  return self->name;
+}
+
+gint64
+cb_journal_step_get_started (CbJournalStep *self)
+{
+  g_return_val_if_fail (CB_IS_JOURNAL_STEP (self), 0);
+  return self->started;
+}
+
+gint64
+cb_journal_step_get_ended (CbJournalStep *self)
+{
+  g_return_val_if_fail (CB_IS_JOURNAL_STEP (self), 0);
+  return self->ended;
+}
+
+CbJournalResult
+cb_journal_step_get_result (CbJournalStep *self)
+{
+  g_return_val_if_fail (CB_IS_JOURNAL_STEP (self), CB_JOURNAL_RESULT_NONE);
+  return self->result;
+}
+
+const char *
+cb_journal_step_get_error (CbJournalStep *self)
+{
+  g_return_val_if_fail (CB_IS_JOURNAL_STEP (self), NULL);
+  return self->error;
+}
+
+const char *
+cb_journal_step_get_detail (CbJournalStep *self)
+{
+  g_return_val_if_fail (CB_IS_JOURNAL_STEP (self), NULL);
+  return self->detail;
+}
+
+/* Run record: string fields in one array so reading a row and the properties share a table. */
+enum
+{
+  RUN_STR_UUID,
+  RUN_STR_STATION,
+  RUN_STR_OPERATOR,
+  RUN_STR_PORT,
+  RUN_STR_PROFILE,
+  RUN_STR_POLICY,
+  RUN_STR_SERIAL,
+  RUN_STR_MODEL,
+  RUN_STR_FIRMWARE,
+  RUN_STR_REGISTRATION_ID,
+  RUN_STR_FAILED_STEP,
+  RUN_STR_ERROR,
+  RUN_STR_HUB,
+  RUN_STR_DEVICE_ID,
+  RUN_STR_LEAF_SERIAL,
+  RUN_STR_LEAF_FINGERPRINT,
+  N_RUN_STRS
+};
+
+struct _CbJournalRun
+{
+  GObject          parent_instance;
+
+  gint64           id;
+  gint64           started;
+  gint64           ended;
+  gint64           not_before;
+  gint64           not_after;
+  CbJournalResult  result;
+  char            *strings[N_RUN_STRS];
+  GPtrArray       *steps;
+};
+
+G_DEFINE_FINAL_TYPE (CbJournalRun, cb_journal_run, G_TYPE_OBJECT)
+
+enum
+{
+  RUN_PROP_0,
+  RUN_PROP_ID,
+  RUN_PROP_STARTED,
+  RUN_PROP_ENDED,
+  RUN_PROP_NOT_BEFORE,
+  RUN_PROP_NOT_AFTER,
+  RUN_PROP_RESULT,
+  RUN_PROP_FIRST_STRING,
+  RUN_N_PROPS = RUN_PROP_FIRST_STRING + N_RUN_STRS
+};
+
+static const char * const run_string_prop_names[N_RUN_STRS] = {
+  [RUN_STR_UUID] = "uuid",
+  [RUN_STR_STATION] = "station",
+  [RUN_STR_OPERATOR] = "operator",
+  [RUN_STR_PORT] = "port",
+  [RUN_STR_PROFILE] = "profile",
+  [RUN_STR_POLICY] = "policy",
+  [RUN_STR_SERIAL] = "device-serial",
+  [RUN_STR_MODEL] = "device-model",
+  [RUN_STR_FIRMWARE] = "device-firmware",
+  [RUN_STR_REGISTRATION_ID] = "registration-id",
+  [RUN_STR_FAILED_STEP] = "failed-step",
+  [RUN_STR_ERROR] = "error",
+  [RUN_STR_HUB] = "hub",
+  [RUN_STR_DEVICE_ID] = "device-id",
+  [RUN_STR_LEAF_SERIAL] = "leaf-serial",
+  [RUN_STR_LEAF_FINGERPRINT] = "leaf-fingerprint",
+};
+
+static GParamSpec *run_properties[RUN_N_PROPS];
+
+static void
+cb_journal_run_finalize (GObject *object)
+{
+  CbJournalRun *self = CB_JOURNAL_RUN (object);
+
+  for (guint i = 0; i < N_RUN_STRS; i++)
+    g_free (self->strings[i]);
+  g_clear_pointer (&self->steps, g_ptr_array_unref);
+
+  G_OBJECT_CLASS (cb_journal_run_parent_class)->finalize (object);
+}
+
+static void
+cb_journal_run_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  CbJournalRun *self = CB_JOURNAL_RUN (object);
+
+  switch (prop_id)
+    {
+    case RUN_PROP_ID:
+      g_value_set_int64 (value, self->id);
+      break;
+    case RUN_PROP_STARTED:
+      g_value_set_int64 (value, self->started);
+      break;
+    case RUN_PROP_ENDED:
+      g_value_set_int64 (value, self->ended);
+      break;
+    case RUN_PROP_NOT_BEFORE:
+      g_value_set_int64 (value, self->not_before);
+      break;
+    case RUN_PROP_NOT_AFTER:
+      g_value_set_int64 (value, self->not_after);
+      break;
+    case RUN_PROP_RESULT:
+      g_value_set_enum (value, self->result);
+      break;
+    default:
+      if (prop_id >= RUN_PROP_FIRST_STRING && prop_id < RUN_N_PROPS)
+        g_value_set_string (value, self->strings[prop_id - RUN_PROP_FIRST_STRING]);
+      else
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cb_journal_run_class_init (CbJournalRunClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  const GParamFlags flags = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS;
+
+  object_class->finalize = cb_journal_run_finalize;
+  object_class->get_property = cb_journal_run_get_property;
+
+  run_properties[RUN_PROP_ID] =
+    g_param_spec_int64 ("id", NULL, NULL, 0, G_MAXINT64, 0, flags);
+  run_properties[RUN_PROP_STARTED] =
+    g_param_spec_int64 ("started", NULL, NULL, 0, G_MAXINT64, 0, flags);
+  run_properties[RUN_PROP_ENDED] =
+    g_param_spec_int64 ("ended", NULL, NULL, 0, G_MAXINT64, 0, flags);
+  run_properties[RUN_PROP_NOT_BEFORE] =
+    g_param_spec_int64 ("not-before", NULL, NULL, G_MININT64, G_MAXINT64, 0, flags);
+  run_properties[RUN_PROP_NOT_AFTER] =
+    g_param_spec_int64 ("not-after", NULL, NULL, G_MININT64, G_MAXINT64, 0, flags);
+  run_properties[RUN_PROP_RESULT] =
+    g_param_spec_enum ("result", NULL, NULL, CB_TYPE_JOURNAL_RESULT, CB_JOURNAL_RESULT_NONE,
+                       flags);
+  for (guint i = 0; i < N_RUN_STRS; i++)
+    run_properties[RUN_PROP_FIRST_STRING + i] =
+      g_param_spec_string (run_string_prop_names[i], NULL, NULL, NULL, flags);
+
+  g_object_class_install_properties (object_class, RUN_N_PROPS, run_properties);
+}
+
+static void
+cb_journal_run_init (CbJournalRun *self)
+{
+}
+
+#define RUN_GETTER_STRING(func, idx)                          \
+  const char *                                                \
+  cb_journal_run_get_##func (CbJournalRun *self)              \
+  {                                                           \
+    g_return_val_if_fail (CB_IS_JOURNAL_RUN (self), NULL);    \
+    return self->strings[idx];                                \
+  }
+
+RUN_GETTER_STRING (uuid, RUN_STR_UUID)
+RUN_GETTER_STRING (station, RUN_STR_STATION)
+RUN_GETTER_STRING (operator, RUN_STR_OPERATOR)
+RUN_GETTER_STRING (port, RUN_STR_PORT)
+RUN_GETTER_STRING (profile, RUN_STR_PROFILE)
+RUN_GETTER_STRING (policy, RUN_STR_POLICY)
+RUN_GETTER_STRING (device_serial, RUN_STR_SERIAL)
+RUN_GETTER_STRING (device_model, RUN_STR_MODEL)
+RUN_GETTER_STRING (device_firmware, RUN_STR_FIRMWARE)
+RUN_GETTER_STRING (registration_id, RUN_STR_REGISTRATION_ID)
+RUN_GETTER_STRING (failed_step, RUN_STR_FAILED_STEP)
+RUN_GETTER_STRING (error, RUN_STR_ERROR)
+RUN_GETTER_STRING (hub, RUN_STR_HUB)
+RUN_GETTER_STRING (device_id, RUN_STR_DEVICE_ID)
+RUN_GETTER_STRING (leaf_serial, RUN_STR_LEAF_SERIAL)
+RUN_GETTER_STRING (leaf_fingerprint, RUN_STR_LEAF_FINGERPRINT)
+
+#undef RUN_GETTER_STRING
+
+gint64
+cb_journal_run_get_id (CbJournalRun *self)
+{
+  g_return_val_if_fail (CB_IS_JOURNAL_RUN (self), 0);
+  return self->id;
+}
+
+gint64
+cb_journal_run_get_started (CbJournalRun *self)
+{
+  g_return_val_if_fail (CB_IS_JOURNAL_RUN (self), 0);
+  return self->started;
+}
+
+gint64
+cb_journal_run_get_ended (CbJournalRun *self)
+{
+  g_return_val_if_fail (CB_IS_JOURNAL_RUN (self), 0);
+  return self->ended;
+}
+
+gint64
+cb_journal_run_get_not_before (CbJournalRun *self)
+{
+  g_return_val_if_fail (CB_IS_JOURNAL_RUN (self), 0);
+  return self->not_before;
+}
+
+gint64
+cb_journal_run_get_not_after (CbJournalRun *self)
+{
+  g_return_val_if_fail (CB_IS_JOURNAL_RUN (self), 0);
+  return self->not_after;
+}
+
+CbJournalResult
+cb_journal_run_get_result (CbJournalRun *self)
+{
+  g_return_val_if_fail (CB_IS_JOURNAL_RUN (self), CB_JOURNAL_RESULT_NONE);
+  return self->result;
+}
+
+GPtrArray *
+cb_journal_run_get_steps (CbJournalRun *self)
+{
+  g_return_val_if_fail (CB_IS_JOURNAL_RUN (self), NULL);
+  return self->steps;
+}
+
+/* ---- SQLite helpers --------------------------------------------------------------------- */
+
+static gboolean
+set_db_error (GError     **error,
+              sqlite3     *db,
+              const char  *what)
+{
+  g_set_error (error, CB_JOURNAL_ERROR, CB_JOURNAL_ERROR_DATABASE,
+               "Journal: %s failed: %s", what, sqlite3_errmsg (db));
+  return FALSE;
+}
+
+static gboolean
+exec_sql (sqlite3     *db,
+          const char  *sql,
+          GError     **error)
+{
+  char *message = NULL;
+
+  if (sqlite3_exec (db, sql, NULL, NULL, &message) != SQLITE_OK)
+    {
+      g_set_error (error, CB_JOURNAL_ERROR, CB_JOURNAL_ERROR_DATABASE,
+                   "Journal: %s", message != NULL ? message : sqlite3_errmsg (db));
+      sqlite3_free (message);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static void
+finalize_stmt (sqlite3_stmt *stmt)
+{
+  sqlite3_finalize (stmt);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, finalize_stmt)
+
+static sqlite3_stmt *
+prepare (sqlite3     *db,
+         const char  *sql,
+         GError     **error)
+{
+  sqlite3_stmt *stmt = NULL;
+
+  if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    {
+      set_db_error (error, db, "preparing a statement");
+      return NULL;
+    }
+
+  return stmt;
+}
+
+/* Binds a string, storing NULL for NULL or empty text. */
+static void
+bind_text (sqlite3_stmt *stmt,
+           int           index,
+           const char   *text)
+{
+  if (text == NULL || *text == '\0')
+    sqlite3_bind_null (stmt, index);
+  else
+    sqlite3_bind_text (stmt, index, text, -1, SQLITE_TRANSIENT);
+}
+
+static void
+bind_scrubbed (sqlite3_stmt *stmt,
+               int           index,
+               const char   *text)
+{
+  g_autofree char *clean = cb_journal_scrub (text);
+
+  bind_text (stmt, index, clean);
+}
+
+static char *
+column_dup (sqlite3_stmt *stmt,
+            int           column)
+{
+  const unsigned char *text = sqlite3_column_text (stmt, column);
+
+  return text != NULL ? g_strdup ((const char *) text) : NULL;
+}
+
+static sqlite3 *
+open_connection (const char  *path,
+                 GError     **error)
+{
+  sqlite3 *db = NULL;
+
+  if (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
+    {
+      g_set_error (error, CB_JOURNAL_ERROR, CB_JOURNAL_ERROR_DATABASE,
+                   "Could not open the journal %s: %s", path,
+                   db != NULL ? sqlite3_errmsg (db) : "out of memory");
+      sqlite3_close (db);
+      return NULL;
+    }
+
+  sqlite3_busy_timeout (db, BUSY_TIMEOUT_MS);
+  sqlite3_extended_result_codes (db, 1);
+
+  /* WAL lets the app's list and export read while runs write; NORMAL sync is durable across
+   * a process crash (which is what a bench sees), and loses at most the last commits on power
+   * loss, never corrupts. */
+  if (!exec_sql (db,
+                 "PRAGMA journal_mode = WAL;"
+                 "PRAGMA synchronous = NORMAL;"
+                 "PRAGMA foreign_keys = ON;"
+                 "PRAGMA recursive_triggers = ON;",
+                 error))
+    {
+      sqlite3_close (db);
+      return NULL;
+    }
+
+  return db;
+}
+
+static gboolean
+ensure_schema (sqlite3  *db,
+               GError  **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  int version;
+
+  if (!exec_sql (db, "BEGIN IMMEDIATE", error))
+    return FALSE;
+
+  stmt = prepare (db, "PRAGMA user_version", error);
+  if (stmt == NULL || sqlite3_step (stmt) != SQLITE_ROW)
+    {
+      if (stmt != NULL)
+        set_db_error (error, db, "reading the schema version");
+      exec_sql (db, "ROLLBACK", NULL);
+      return FALSE;
+    }
+  version = sqlite3_column_int (stmt, 0);
+  g_clear_pointer (&stmt, finalize_stmt);
+
+  if (version > SCHEMA_VERSION)
+    {
+      exec_sql (db, "ROLLBACK", NULL);
+      g_set_error (error, CB_JOURNAL_ERROR, CB_JOURNAL_ERROR_NEWER_SCHEMA,
+                   "The journal was written by a newer Certbench (schema %d, this one knows %d)",
+                   version, SCHEMA_VERSION);
+      return FALSE;
+    }
+
+  if (version == 0)
+    {
+      g_autoptr(GString) triggers = g_string_new (NULL);
+
+      for (guint i = 0; i < G_N_ELEMENTS (journal_tables); i++)
+        g_string_append_printf (triggers,
+                                "CREATE TRIGGER %s_no_update BEFORE UPDATE ON %s "
+                                "BEGIN SELECT RAISE (ABORT, 'the journal is append-only'); END;"
+                                "CREATE TRIGGER %s_no_delete BEFORE DELETE ON %s "
+                                "BEGIN SELECT RAISE (ABORT, 'the journal is append-only'); END;",
+                                journal_tables[i], journal_tables[i],
+                                journal_tables[i], journal_tables[i]);
+
+      if (!exec_sql (db, schema_sql, error) ||
+          !exec_sql (db, triggers->str, error) ||
+          !exec_sql (db, "PRAGMA user_version = " G_STRINGIFY (SCHEMA_VERSION), error))
+        {
+          exec_sql (db, "ROLLBACK", NULL);
+          return FALSE;
+        }
+    }
+
+  return exec_sql (db, "COMMIT", error);
+}
+
+/* ---- Process ownership ------------------------------------------------------------------ */
+
+static char *
+read_boot_id (void)
+{
+  g_autofree char *contents = NULL;
+
+  if (!g_file_get_contents ("/proc/sys/kernel/random/boot_id", &contents, NULL, NULL))
+    return NULL;
+  return g_strdup (g_strstrip (contents));
+}
+
+/* The process's start time in clock ticks since boot (field 22 of /proc/PID/stat), which with
+ * the pid identifies a process even after the pid is reused. 0 when unknown; -1 when the
+ * process is a zombie (killed, not reaped yet: it is gone for our purpose). */
+static gint64
+read_process_start (int pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/stat", pid);
+  g_autofree char *contents = NULL;
+  g_auto(GStrv) fields = NULL;
+  const char *after;
+
+  if (!g_file_get_contents (path, &contents, NULL, NULL))
+    return 0;
+
+  /* The command name may hold spaces and parentheses: fields resume after the last ')'. */
+  after = strrchr (contents, ')');
+  if (after == NULL)
+    return 0;
+
+  fields = g_strsplit (after + 2, " ", 0);
+  if (g_strv_length (fields) < 20)
+    return 0;
+  if (g_strcmp0 (fields[0], "Z") == 0 || g_strcmp0 (fields[0], "X") == 0)
+    return -1;
+
+  return g_ascii_strtoll (fields[19], NULL, 10);
+}
+
+static gboolean
+owner_is_alive (const char *host,
+                const char *boot,
+                gint64      pid,
+                gint64      start)
+{
+  g_autofree char *my_boot = read_boot_id ();
+  gint64 current_start;
+
+  /* A journal on a shared folder: another machine's run is not ours to judge. */
+  if (host != NULL && g_strcmp0 (host, g_get_host_name ()) != 0)
+    return TRUE;
+
+  if (boot != NULL && my_boot != NULL && g_strcmp0 (boot, my_boot) != 0)
+    return FALSE;
+
+  if (pid <= 0 || pid > G_MAXINT)
+    return FALSE;
+
+  if (kill ((pid_t) pid, 0) != 0 && errno == ESRCH)
+    return FALSE;
+
+  current_start = read_process_start ((int) pid);
+  if (current_start < 0)
+    return FALSE;
+  if (start > 0 && current_start > 0 && current_start != start)
+    return FALSE;
+
+  return TRUE;
+}
+
+/* Marks runs without an end row whose owning process is gone as interrupted, naming the step
+ * they were in. Runs in a transaction so two stations opening at once do not both do it. */
+static gboolean
+recover_interrupted (CbJournal  *self,
+                     GError    **error)
+{
+  g_autoptr(sqlite3_stmt) open_runs = NULL;
+  g_autoptr(GArray) dead = g_array_new (FALSE, FALSE, sizeof (gint64));
+  gint64 now = g_get_real_time ();
+  int rc;
+
+  if (!exec_sql (self->db, "BEGIN IMMEDIATE", error))
+    return FALSE;
+
+  open_runs = prepare (self->db,
+                       "SELECT r.id, r.owner_host, r.owner_boot, r.owner_pid, r.owner_start "
+                       "FROM runs r WHERE NOT EXISTS (SELECT 1 FROM run_ends e WHERE e.run_id = r.id)",
+                       error);
+  if (open_runs == NULL)
+    goto fail;
+
+  while ((rc = sqlite3_step (open_runs)) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (open_runs, 0);
+      const char *host = (const char *) sqlite3_column_text (open_runs, 1);
+      const char *boot = (const char *) sqlite3_column_text (open_runs, 2);
+
+      if (!owner_is_alive (host, boot, sqlite3_column_int64 (open_runs, 3),
+                           sqlite3_column_int64 (open_runs, 4)))
+        g_array_append_val (dead, id);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      set_db_error (error, self->db, "listing open runs");
+      goto fail;
+    }
+
+  for (guint i = 0; i < dead->len; i++)
+    {
+      gint64 run_id = g_array_index (dead, gint64, i);
+      g_autoptr(sqlite3_stmt) last = NULL;
+      g_autoptr(sqlite3_stmt) end_step = NULL;
+      g_autoptr(sqlite3_stmt) end_run = NULL;
+      g_autofree char *step_name = NULL;
+      g_autofree char *message = NULL;
+      gint64 step_id = 0;
+      gboolean step_open = FALSE;
+
+      last = prepare (self->db,
+                      "SELECT s.id, s.name, "
+                      "  NOT EXISTS (SELECT 1 FROM step_ends x WHERE x.step_id = s.id) "
+                      "FROM steps s WHERE s.run_id = ? ORDER BY s.idx DESC LIMIT 1",
+                      error);
+      if (last == NULL)
+        goto fail;
+      sqlite3_bind_int64 (last, 1, run_id);
+      if (sqlite3_step (last) == SQLITE_ROW)
+        {
+          step_id = sqlite3_column_int64 (last, 0);
+          step_name = column_dup (last, 1);
+          step_open = sqlite3_column_int (last, 2) != 0;
+        }
+
+      if (step_name != NULL)
+        message = g_strdup_printf ("The run was cut off during step “%s”: the station process "
+                                   "ended before the run did", step_name);
+      else
+        message = g_strdup ("The run was cut off before its first step: the station process "
+                            "ended before the run did");
+
+      if (step_open)
+        {
+          end_step = prepare (self->db,
+                              "INSERT OR IGNORE INTO step_ends (step_id, ended, result, error) "
+                              "VALUES (?, ?, 'interrupted', ?)",
+                              error);
+          if (end_step == NULL)
+            goto fail;
+          sqlite3_bind_int64 (end_step, 1, step_id);
+          sqlite3_bind_int64 (end_step, 2, now);
+          bind_text (end_step, 3, message);
+          if (sqlite3_step (end_step) != SQLITE_DONE)
+            {
+              set_db_error (error, self->db, "ending an interrupted step");
+              goto fail;
+            }
+        }
+
+      end_run = prepare (self->db,
+                         "INSERT OR IGNORE INTO run_ends (run_id, ended, result, failed_step, error) "
+                         "VALUES (?, ?, 'interrupted', ?, ?)",
+                         error);
+      if (end_run == NULL)
+        goto fail;
+      sqlite3_bind_int64 (end_run, 1, run_id);
+      sqlite3_bind_int64 (end_run, 2, now);
+      bind_text (end_run, 3, step_name);
+      bind_text (end_run, 4, message);
+      if (sqlite3_step (end_run) != SQLITE_DONE)
+        {
+          set_db_error (error, self->db, "ending an interrupted run");
+          goto fail;
+        }
+      if (sqlite3_changes (self->db) > 0)
+        self->n_recovered++;
+    }
+
+  return exec_sql (self->db, "COMMIT", error);
+
+fail:
+  exec_sql (self->db, "ROLLBACK", NULL);
+  return FALSE;
+}
+
+/* ---- CbJournal -------------------------------------------------------------------------- */
+
+static void
+cb_journal_finalize (GObject *object)
+{
+  CbJournal *self = CB_JOURNAL (object);
+
+  g_clear_pointer (&self->db, sqlite3_close);
+  g_free (self->path);
+
+  G_OBJECT_CLASS (cb_journal_parent_class)->finalize (object);
+}
+
+static void
+cb_journal_class_init (CbJournalClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = cb_journal_finalize;
+}
+
+static void
+cb_journal_init (CbJournal *self)
+{
+}
+
+char *
+cb_journal_dup_default_path (void)
+{
+  return g_build_filename (g_get_user_data_dir (), "certbench", "journal.sqlite", NULL);
+}
+
+/* Creates the file 0600 before SQLite sees it (SQLite gives the -wal and -shm files the main
+ * file's mode), and tightens an existing file that is wider. */
+static gboolean
+prepare_file (const char  *path,
+              GError     **error)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  struct stat st;
+  int fd;
+
+  /* Only a folder we create is made private: never chmod someone's existing folder. */
+  if (!g_file_test (dir, G_FILE_TEST_IS_DIR) && !cb_mkdir_private (dir, error))
+    return FALSE;
+
+  fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0)
+    {
+      int errsv = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+                   "Could not open the journal %s: %s", path, g_strerror (errsv));
+      return FALSE;
+    }
+
+  if (fstat (fd, &st) == 0 && (st.st_mode & 077) != 0 && fchmod (fd, 0600) != 0)
+    {
+      int errsv = errno;
+      close (fd);
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+                   "Could not restrict the journal %s to its owner: %s", path, g_strerror (errsv));
+      return FALSE;
+    }
+
+  close (fd);
+  return TRUE;
+}
+
+CbJournal *
+cb_journal_open (const char  *path,
+                 GError     **error)
+{
+  g_autoptr(CbJournal) self = NULL;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!prepare_file (path, error))
+    return NULL;
+
+  self = g_object_new (CB_TYPE_JOURNAL, NULL);
+  self->path = g_strdup (path);
+  self->db = open_connection (path, error);
+  if (self->db == NULL)
+    return NULL;
+
+  if (!ensure_schema (self->db, error) || !recover_interrupted (self, error))
+    return NULL;
+
+  return g_steal_pointer (&self);
+}
+
+const char *
+cb_journal_get_path (CbJournal *self)
+{
+  g_return_val_if_fail (CB_IS_JOURNAL (self), NULL);
+  return self->path;
+}
+
+guint
+cb_journal_get_n_recovered (CbJournal *self)
+{
+  g_return_val_if_fail (CB_IS_JOURNAL (self), 0);
+  return self->n_recovered;
+}
+
+static gboolean
+step_insert (sqlite3_stmt  *stmt,
+             sqlite3       *db,
+             const char    *what,
+             GError       **error)
+{
+  int rc = sqlite3_step (stmt);
+
+  if (rc == SQLITE_DONE)
+    return TRUE;
+
+  if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+    {
+      g_set_error (error, CB_JOURNAL_ERROR, CB_JOURNAL_ERROR_ALREADY_ENDED,
+                   "Journal: %s: the record exists already", what);
+      return FALSE;
+    }
+  if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+    {
+      g_set_error (error, CB_JOURNAL_ERROR, CB_JOURNAL_ERROR_NOT_FOUND,
+                   "Journal: %s: no such run or step", what);
+      return FALSE;
+    }
+
+  return set_db_error (error, db, what);
+}
+
+gint64
+cb_journal_begin_run (CbJournal               *self,
+                      const CbJournalRunStart *start,
+                      GError                 **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autofree char *uuid = g_uuid_string_random ();
+  g_autofree char *boot = read_boot_id ();
+
+  g_return_val_if_fail (CB_IS_JOURNAL (self), 0);
+  g_return_val_if_fail (start != NULL, 0);
+
+  stmt = prepare (self->db,
+                  "INSERT INTO runs (uuid, started, station, operator_name, port, profile, policy, "
+                  "  owner_host, owner_boot, owner_pid, owner_start) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                  error);
+  if (stmt == NULL)
+    return 0;
+
+  bind_text (stmt, 1, uuid);
+  sqlite3_bind_int64 (stmt, 2, g_get_real_time ());
+  bind_text (stmt, 3, start->station);
+  bind_text (stmt, 4, start->operator_name);
+  bind_text (stmt, 5, start->port);
+  bind_text (stmt, 6, start->profile);
+  bind_text (stmt, 7, start->policy);
+  bind_text (stmt, 8, g_get_host_name ());
+  bind_text (stmt, 9, boot);
+  sqlite3_bind_int64 (stmt, 10, getpid ());
+  sqlite3_bind_int64 (stmt, 11, read_process_start (getpid ()));
+
+  if (!step_insert (stmt, self->db, "starting a run", error))
+    return 0;
+
+  return sqlite3_last_insert_rowid (self->db);
+}
+
+gboolean
+cb_journal_set_device (CbJournal             *self,
+                       gint64                 run_id,
+                       const CbJournalDevice *device,
+                       GError               **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  g_return_val_if_fail (CB_IS_JOURNAL (self), FALSE);
+  g_return_val_if_fail (device != NULL, FALSE);
+
+  stmt = prepare (self->db,
+                  "INSERT INTO run_devices (run_id, at, serial, model, firmware, registration_id) "
+                  "VALUES (?, ?, ?, ?, ?, ?)",
+                  error);
+  if (stmt == NULL)
+    return FALSE;
+
+  sqlite3_bind_int64 (stmt, 1, run_id);
+  sqlite3_bind_int64 (stmt, 2, g_get_real_time ());
+  bind_scrubbed (stmt, 3, device->serial);
+  bind_scrubbed (stmt, 4, device->model);
+  bind_scrubbed (stmt, 5, device->firmware);
+  bind_text (stmt, 6, device->registration_id);
+
+  return step_insert (stmt, self->db, "recording the device", error);
+}
+
+gint64
+cb_journal_begin_step (CbJournal   *self,
+                       gint64       run_id,
+                       const char  *name,
+                       gint64       started,
+                       GError     **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  g_return_val_if_fail (CB_IS_JOURNAL (self), 0);
+
+  if (name == NULL || *name == '\0')
+    {
+      g_set_error_literal (error, CB_JOURNAL_ERROR, CB_JOURNAL_ERROR_INVALID,
+                           "Journal: a step needs a name");
+      return 0;
+    }
+
+  stmt = prepare (self->db,
+                  "INSERT INTO steps (run_id, idx, name, started) "
+                  "SELECT ?1, (SELECT COALESCE (MAX (idx) + 1, 0) FROM steps WHERE run_id = ?1), ?2, ?3 "
+                  "WHERE NOT EXISTS (SELECT 1 FROM run_ends WHERE run_id = ?1)",
+                  error);
+  if (stmt == NULL)
+    return 0;
+
+  sqlite3_bind_int64 (stmt, 1, run_id);
+  bind_text (stmt, 2, name);
+  sqlite3_bind_int64 (stmt, 3, started > 0 ? started : g_get_real_time ());
+
+  if (!step_insert (stmt, self->db, "starting a step", error))
+    return 0;
+
+  if (sqlite3_changes (self->db) == 0)
+    {
+      g_set_error (error, CB_JOURNAL_ERROR, CB_JOURNAL_ERROR_ALREADY_ENDED,
+                   "Journal: run %" G_GINT64_FORMAT " has ended already", run_id);
+      return 0;
+    }
+
+  return sqlite3_last_insert_rowid (self->db);
+}
+
+gboolean
+cb_journal_end_step (CbJournal        *self,
+                     gint64            step_id,
+                     CbJournalResult   result,
+                     const char       *error_message,
+                     const char       *detail,
+                     gint64            ended,
+                     GError          **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  g_return_val_if_fail (CB_IS_JOURNAL (self), FALSE);
+
+  if (result != CB_JOURNAL_RESULT_PASS && result != CB_JOURNAL_RESULT_FAIL &&
+      result != CB_JOURNAL_RESULT_CANCELLED && result != CB_JOURNAL_RESULT_SKIPPED)
+    {
+      g_set_error (error, CB_JOURNAL_ERROR, CB_JOURNAL_ERROR_INVALID,
+                   "Journal: a step cannot end as “%s”", cb_journal_result_to_string (result));
+      return FALSE;
+    }
+
+  stmt = prepare (self->db,
+                  "INSERT INTO step_ends (step_id, ended, result, error, detail) VALUES (?, ?, ?, ?, ?)",
+                  error);
+  if (stmt == NULL)
+    return FALSE;
+
+  sqlite3_bind_int64 (stmt, 1, step_id);
+  sqlite3_bind_int64 (stmt, 2, ended > 0 ? ended : g_get_real_time ());
+  bind_text (stmt, 3, cb_journal_result_to_string (result));
+  bind_scrubbed (stmt, 4, error_message);
+  bind_scrubbed (stmt, 5, detail);
+
+  return step_insert (stmt, self->db, "ending a step", error);
+}
+
+gboolean
+cb_journal_end_run (CbJournal             *self,
+                    gint64                 run_id,
+                    const CbJournalRunEnd *end,
+                    GError               **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  g_return_val_if_fail (CB_IS_JOURNAL (self), FALSE);
+  g_return_val_if_fail (end != NULL, FALSE);
+
+  if (end->result != CB_JOURNAL_RESULT_PASS && end->result != CB_JOURNAL_RESULT_FAIL &&
+      end->result != CB_JOURNAL_RESULT_CANCELLED)
+    {
+      g_set_error (error, CB_JOURNAL_ERROR, CB_JOURNAL_ERROR_INVALID,
+                   "Journal: a run cannot end as “%s”", cb_journal_result_to_string (end->result));
+      return FALSE;
+    }
+
+  stmt = prepare (self->db,
+                  "INSERT INTO run_ends (run_id, ended, result, failed_step, error, hub, device_id, "
+                  "  leaf_serial, leaf_fingerprint, not_before, not_after) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                  error);
+  if (stmt == NULL)
+    return FALSE;
+
+  sqlite3_bind_int64 (stmt, 1, run_id);
+  sqlite3_bind_int64 (stmt, 2, g_get_real_time ());
+  bind_text (stmt, 3, cb_journal_result_to_string (end->result));
+  bind_text (stmt, 4, end->failed_step);
+  bind_scrubbed (stmt, 5, end->error);
+  bind_text (stmt, 6, end->hub);
+  bind_text (stmt, 7, end->device_id);
+  bind_text (stmt, 8, end->leaf_serial);
+  bind_text (stmt, 9, end->leaf_fingerprint);
+  if (end->not_before != 0)
+    sqlite3_bind_int64 (stmt, 10, end->not_before);
+  if (end->not_after != 0)
+    sqlite3_bind_int64 (stmt, 11, end->not_after);
+
+  return step_insert (stmt, self->db, "ending a run", error);
+}
+
+/* ---- Reading ---------------------------------------------------------------------------- */
+
+static const char run_columns[] =
+  "id, uuid, started, station, operator_name, port, profile, policy, serial, model, firmware, "
+  "registration_id, ended, result, failed_step, error, hub, device_id, leaf_serial, "
+  "leaf_fingerprint, not_before, not_after";
+
+static CbJournalRun *
+run_from_row (sqlite3_stmt *stmt)
+{
+  CbJournalRun *run = g_object_new (CB_TYPE_JOURNAL_RUN, NULL);
+  static const int string_columns[N_RUN_STRS] = {
+    [RUN_STR_UUID] = 1,
+    [RUN_STR_STATION] = 3,
+    [RUN_STR_OPERATOR] = 4,
+    [RUN_STR_PORT] = 5,
+    [RUN_STR_PROFILE] = 6,
+    [RUN_STR_POLICY] = 7,
+    [RUN_STR_SERIAL] = 8,
+    [RUN_STR_MODEL] = 9,
+    [RUN_STR_FIRMWARE] = 10,
+    [RUN_STR_REGISTRATION_ID] = 11,
+    [RUN_STR_FAILED_STEP] = 14,
+    [RUN_STR_ERROR] = 15,
+    [RUN_STR_HUB] = 16,
+    [RUN_STR_DEVICE_ID] = 17,
+    [RUN_STR_LEAF_SERIAL] = 18,
+    [RUN_STR_LEAF_FINGERPRINT] = 19,
+  };
+
+  run->id = sqlite3_column_int64 (stmt, 0);
+  run->started = sqlite3_column_int64 (stmt, 2);
+  run->ended = sqlite3_column_int64 (stmt, 12);
+  if (!cb_journal_result_from_string ((const char *) sqlite3_column_text (stmt, 13), &run->result))
+    run->result = CB_JOURNAL_RESULT_FAIL;
+  run->not_before = sqlite3_column_int64 (stmt, 20);
+  run->not_after = sqlite3_column_int64 (stmt, 21);
+  for (guint i = 0; i < N_RUN_STRS; i++)
+    run->strings[i] = column_dup (stmt, string_columns[i]);
+
+  return run;
+}
+
+static sqlite3_stmt *
+prepare_run_query (sqlite3               *db,
+                   const CbJournalFilter *filter,
+                   GError               **error)
+{
+  g_autoptr(GString) sql = g_string_new (NULL);
+  sqlite3_stmt *stmt;
+  CbJournalFilter none = { 0, };
+  int n = 0;
+
+  if (filter == NULL)
+    filter = &none;
+
+  g_string_append_printf (sql, "SELECT %s FROM run_view WHERE 1", run_columns);
+  if (filter->started_after != 0)
+    g_string_append (sql, " AND started >= :after");
+  if (filter->started_before != 0)
+    g_string_append (sql, " AND started < :before");
+  if (filter->only_running)
+    g_string_append (sql, " AND result IS NULL");
+  else if (filter->result != CB_JOURNAL_RESULT_NONE)
+    g_string_append (sql, " AND result = :result");
+  if (filter->device_serial != NULL)
+    g_string_append (sql, " AND serial = :serial");
+  if (filter->registration_id != NULL)
+    g_string_append (sql, " AND registration_id = :regid COLLATE NOCASE");
+  if (filter->port != NULL)
+    g_string_append (sql, " AND port = :port");
+  g_string_append (sql, " ORDER BY started DESC, id DESC");
+  if (filter->limit > 0 || filter->offset > 0)
+    g_string_append (sql, " LIMIT :limit OFFSET :offset");
+
+  stmt = prepare (db, sql->str, error);
+  if (stmt == NULL)
+    return NULL;
+
+  if ((n = sqlite3_bind_parameter_index (stmt, ":after")) > 0)
+    sqlite3_bind_int64 (stmt, n, filter->started_after);
+  if ((n = sqlite3_bind_parameter_index (stmt, ":before")) > 0)
+    sqlite3_bind_int64 (stmt, n, filter->started_before);
+  if ((n = sqlite3_bind_parameter_index (stmt, ":result")) > 0)
+    sqlite3_bind_text (stmt, n, cb_journal_result_to_string (filter->result), -1, SQLITE_STATIC);
+  if ((n = sqlite3_bind_parameter_index (stmt, ":serial")) > 0)
+    sqlite3_bind_text (stmt, n, filter->device_serial, -1, SQLITE_TRANSIENT);
+  if ((n = sqlite3_bind_parameter_index (stmt, ":regid")) > 0)
+    sqlite3_bind_text (stmt, n, filter->registration_id, -1, SQLITE_TRANSIENT);
+  if ((n = sqlite3_bind_parameter_index (stmt, ":port")) > 0)
+    sqlite3_bind_text (stmt, n, filter->port, -1, SQLITE_TRANSIENT);
+  if ((n = sqlite3_bind_parameter_index (stmt, ":limit")) > 0)
+    sqlite3_bind_int64 (stmt, n, filter->limit > 0 ? (gint64) filter->limit : -1);
+  if ((n = sqlite3_bind_parameter_index (stmt, ":offset")) > 0)
+    sqlite3_bind_int64 (stmt, n, filter->offset);
+
+  return stmt;
+}
+
+static GPtrArray *
+list_runs_on (sqlite3               *db,
+              const CbJournalFilter *filter,
+              GError               **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = prepare_run_query (db, filter, error);
+  g_autoptr(GPtrArray) runs = g_ptr_array_new_with_free_func (g_object_unref);
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (runs, run_from_row (stmt));
+
+  if (rc != SQLITE_DONE)
+    {
+      set_db_error (error, db, "listing runs");
+      return NULL;
+    }
+
+  return g_steal_pointer (&runs);
+}
+
+static GPtrArray *
+list_steps_on (sqlite3  *db,
+               gint64    run_id,
+               GError  **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(GPtrArray) steps = g_ptr_array_new_with_free_func (g_object_unref);
+  int rc;
+
+  stmt = prepare (db,
+                  "SELECT id, run_id, idx, name, started, ended, result, error, detail "
+                  "FROM step_view WHERE run_id = ? ORDER BY idx",
+                  error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, run_id);
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      CbJournalStep *step = g_object_new (CB_TYPE_JOURNAL_STEP, NULL);
+
+      step->id = sqlite3_column_int64 (stmt, 0);
+      step->run_id = sqlite3_column_int64 (stmt, 1);
+      step->index = sqlite3_column_int (stmt, 2);
+      step->name = column_dup (stmt, 3);
+      step->started = sqlite3_column_int64 (stmt, 4);
+      step->ended = sqlite3_column_int64 (stmt, 5);
+      if (!cb_journal_result_from_string ((const char *) sqlite3_column_text (stmt, 6),
+                                          &step->result))
+        step->result = CB_JOURNAL_RESULT_FAIL;
+      step->error = column_dup (stmt, 7);
+      step->detail = column_dup (stmt, 8);
+      g_ptr_array_add (steps, step);
+    }
+
+  if (rc != SQLITE_DONE)
+    {
+      set_db_error (error, db, "listing steps");
+      return NULL;
+    }
+
+  return g_steal_pointer (&steps);
+}
+
+GPtrArray *
+cb_journal_list_runs (CbJournal             *self,
+                      const CbJournalFilter *filter,
+                      GError               **error)
+{
+  g_return_val_if_fail (CB_IS_JOURNAL (self), NULL);
+
+  return list_runs_on (self->db, filter, error);
+}
+
+CbJournalRun *
+cb_journal_get_run (CbJournal  *self,
+                    gint64      run_id,
+                    GError    **error)
+{
+  g_autofree char *sql = NULL;
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(CbJournalRun) run = NULL;
+
+  g_return_val_if_fail (CB_IS_JOURNAL (self), NULL);
+
+  sql = g_strdup_printf ("SELECT %s FROM run_view WHERE id = ?", run_columns);
+  stmt = prepare (self->db, sql, error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, run_id);
+
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    {
+      g_set_error (error, CB_JOURNAL_ERROR, CB_JOURNAL_ERROR_NOT_FOUND,
+                   "Journal: there is no run %" G_GINT64_FORMAT, run_id);
+      return NULL;
+    }
+
+  run = run_from_row (stmt);
+  run->steps = list_steps_on (self->db, run_id, error);
+  if (run->steps == NULL)
+    return NULL;
+
+  return g_steal_pointer (&run);
+}
+
+/* Filters own their strings while a worker thread reads with them. */
+typedef struct
+{
+  CbJournalFilter        filter;
+  char                  *path;
+  CbJournalExportFormat  format;
+  GOutputStream         *stream;
+} QueryData;
+
+static void
+query_data_free (QueryData *data)
+{
+  g_free ((char *) data->filter.device_serial);
+  g_free ((char *) data->filter.registration_id);
+  g_free ((char *) data->filter.port);
+  g_free (data->path);
+  g_clear_object (&data->stream);
+  g_free (data);
+}
+
+static QueryData *
+query_data_new (CbJournal             *self,
+                const CbJournalFilter *filter)
+{
+  QueryData *data = g_new0 (QueryData, 1);
+
+  if (filter != NULL)
+    {
+      data->filter = *filter;
+      data->filter.device_serial = g_strdup (filter->device_serial);
+      data->filter.registration_id = g_strdup (filter->registration_id);
+      data->filter.port = g_strdup (filter->port);
+    }
+  data->path = g_strdup (self->path);
+
+  return data;
+}
+
+static void
+list_runs_thread (GTask        *task,
+                  gpointer      source_object,
+                  gpointer      task_data,
+                  GCancellable *cancellable)
+{
+  QueryData *data = task_data;
+  g_autoptr(GError) error = NULL;
+  GPtrArray *runs;
+  sqlite3 *db;
+
+  db = open_connection (data->path, &error);
+  if (db == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  runs = list_runs_on (db, &data->filter, &error);
+  sqlite3_close (db);
+
+  if (runs == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, runs, (GDestroyNotify) g_ptr_array_unref);
+}
+
+void
+cb_journal_list_runs_async (CbJournal             *self,
+                            const CbJournalFilter *filter,
+                            GCancellable          *cancellable,
+                            GAsyncReadyCallback    callback,
+                            gpointer               user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (CB_IS_JOURNAL (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, cb_journal_list_runs_async);
+  g_task_set_task_data (task, query_data_new (self, filter), (GDestroyNotify) query_data_free);
+  g_task_run_in_thread (task, list_runs_thread);
+}
+
+GPtrArray *
+cb_journal_list_runs_finish (CbJournal     *self,
+                             GAsyncResult  *result,
+                             GError       **error)
+{
+  g_return_val_if_fail (CB_IS_JOURNAL (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ---- Export ----------------------------------------------------------------------------- */
+
+char *
+cb_journal_csv_field (const char *text)
+{
+  GString *out;
+  gboolean formula;
+
+  if (text == NULL)
+    return g_strdup ("");
+
+  formula = text[0] != '\0' && strchr ("=+-@\t\r", text[0]) != NULL;
+  if (!formula && strpbrk (text, ",\"\r\n") == NULL)
+    return g_strdup (text);
+
+  out = g_string_new ("\"");
+  if (formula)
+    g_string_append_c (out, '\'');
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      if (*p == '"')
+        g_string_append_c (out, '"');
+      g_string_append_c (out, *p);
+    }
+  g_string_append_c (out, '"');
+
+  return g_string_free (out, FALSE);
+}
+
+char *
+cb_journal_scrub (const char *text)
+{
+  static GRegex *patterns[4];
+  static const char * const replacements[4] = {
+    "[redacted private key]",
+    "\\1 [redacted]",
+    "\\1[redacted]",
+    "\\1 [redacted]",
+  };
+  static gsize initialized = 0;
+  g_autofree char *result = NULL;
+
+  if (text == NULL)
+    return NULL;
+
+  if (g_once_init_enter (&initialized))
+    {
+      patterns[0] = g_regex_new ("-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(-----END [A-Z ]*PRIVATE KEY-----|$)",
+                                 G_REGEX_DOTALL | G_REGEX_OPTIMIZE, 0, NULL);
+      patterns[1] = g_regex_new ("(SharedAccessSignature)\\s+\\S+",
+                                 G_REGEX_CASELESS | G_REGEX_OPTIMIZE, 0, NULL);
+      patterns[2] = g_regex_new ("((?:sig|skey|key|sharedaccesskey|primarykey|secondarykey|"
+                                 "access_token|refresh_token|id_token|password|secret)"
+                                 "\\s*[=:]\\s*\"?)[^\\s&;,\"]+",
+                                 G_REGEX_CASELESS | G_REGEX_OPTIMIZE, 0, NULL);
+      patterns[3] = g_regex_new ("(Bearer)\\s+[A-Za-z0-9._~+/=-]+",
+                                 G_REGEX_CASELESS | G_REGEX_OPTIMIZE, 0, NULL);
+      g_once_init_leave (&initialized, 1);
+    }
+
+  result = g_strdup (text);
+  for (guint i = 0; i < G_N_ELEMENTS (patterns); i++)
+    {
+      char *next = g_regex_replace (patterns[i], result, -1, 0, replacements[i], 0, NULL);
+
+      if (next != NULL)
+        {
+          g_free (result);
+          result = next;
+        }
+    }
+
+  return g_steal_pointer (&result);
+}
+
+static char *
+format_usec (gint64 usec)
+{
+  return usec > 0 ? cb_time_format_precise (usec) : NULL;
+}
+
+static char *
+format_sec (gint64 sec)
+{
+  return sec != 0 ? cb_time_format_fixed (sec) : NULL;
+}
+
+static char *
+format_duration_ms (gint64 started,
+                    gint64 ended)
+{
+  return ended > 0 && started > 0 ? g_strdup_printf ("%" G_GINT64_FORMAT, (ended - started) / 1000)
+                                  : NULL;
+}
+
+static gboolean
+write_all (GOutputStream  *stream,
+           const char     *text,
+           GCancellable   *cancellable,
+           GError        **error)
+{
+  return g_output_stream_write_all (stream, text, strlen (text), NULL, cancellable, error);
+}
+
+static gboolean
+write_csv_row (GOutputStream      *stream,
+               const char * const *fields,
+               guint               n_fields,
+               GCancellable       *cancellable,
+               GError            **error)
+{
+  g_autoptr(GString) line = g_string_new (NULL);
+
+  for (guint i = 0; i < n_fields; i++)
+    {
+      g_autofree char *field = cb_journal_csv_field (fields[i]);
+
+      if (i > 0)
+        g_string_append_c (line, ',');
+      g_string_append (line, field);
+    }
+  /* RFC 4180 ends records with CRLF. */
+  g_string_append (line, "\r\n");
+
+  return write_all (stream, line->str, cancellable, error);
+}
+
+static const char * const csv_run_header[] = {
+  "run_uuid", "started", "ended", "duration_ms", "station", "operator", "port", "profile",
+  "policy", "device_serial", "device_model", "device_firmware", "registration_id", "hub",
+  "device_id", "result", "failed_step", "error", "leaf_serial", "leaf_sha256", "not_before",
+  "not_after",
+};
+
+static gboolean
+export_run_csv (GOutputStream  *stream,
+                CbJournalRun   *run,
+                GCancellable   *cancellable,
+                GError        **error)
+{
+  g_autofree char *started = format_usec (run->started);
+  g_autofree char *ended = format_usec (run->ended);
+  g_autofree char *duration = format_duration_ms (run->started, run->ended);
+  g_autofree char *not_before = format_sec (run->not_before);
+  g_autofree char *not_after = format_sec (run->not_after);
+  const char *fields[] = {
+    run->strings[RUN_STR_UUID], started, ended, duration, run->strings[RUN_STR_STATION],
+    run->strings[RUN_STR_OPERATOR], run->strings[RUN_STR_PORT], run->strings[RUN_STR_PROFILE],
+    run->strings[RUN_STR_POLICY], run->strings[RUN_STR_SERIAL], run->strings[RUN_STR_MODEL],
+    run->strings[RUN_STR_FIRMWARE], run->strings[RUN_STR_REGISTRATION_ID],
+    run->strings[RUN_STR_HUB], run->strings[RUN_STR_DEVICE_ID],
+    cb_journal_result_to_string (run->result), run->strings[RUN_STR_FAILED_STEP],
+    run->strings[RUN_STR_ERROR], run->strings[RUN_STR_LEAF_SERIAL],
+    run->strings[RUN_STR_LEAF_FINGERPRINT], not_before, not_after,
+  };
+
+  G_STATIC_ASSERT (G_N_ELEMENTS (fields) == G_N_ELEMENTS (csv_run_header));
+
+  return write_csv_row (stream, fields, G_N_ELEMENTS (fields), cancellable, error);
+}
+
+static const char * const csv_step_header[] = {
+  "run_uuid", "device_serial", "registration_id", "step_index", "step", "started", "ended",
+  "duration_ms", "result", "error", "detail",
+};
+
+static gboolean
+export_steps_csv (GOutputStream  *stream,
+                  CbJournalRun   *run,
+                  GPtrArray      *steps,
+                  GCancellable   *cancellable,
+                  GError        **error)
+{
+  for (guint i = 0; i < steps->len; i++)
+    {
+      CbJournalStep *step = g_ptr_array_index (steps, i);
+      g_autofree char *index = g_strdup_printf ("%u", step->index);
+      g_autofree char *started = format_usec (step->started);
+      g_autofree char *ended = format_usec (step->ended);
+      g_autofree char *duration = format_duration_ms (step->started, step->ended);
+      const char *fields[] = {
+        run->strings[RUN_STR_UUID], run->strings[RUN_STR_SERIAL],
+        run->strings[RUN_STR_REGISTRATION_ID], index, step->name, started, ended, duration,
+        cb_journal_result_to_string (step->result), step->error, step->detail,
+      };
+
+      G_STATIC_ASSERT (G_N_ELEMENTS (fields) == G_N_ELEMENTS (csv_step_header));
+
+      if (!write_csv_row (stream, fields, G_N_ELEMENTS (fields), cancellable, error))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+static void
+add_string_member (JsonBuilder *builder,
+                   const char  *name,
+                   const char  *value)
+{
+  json_builder_set_member_name (builder, name);
+  if (value != NULL)
+    json_builder_add_string_value (builder, value);
+  else
+    json_builder_add_null_value (builder);
+}
+
+static void
+add_time_member (JsonBuilder *builder,
+                 const char  *name,
+                 char        *formatted)   /* (transfer full) */
+{
+  add_string_member (builder, name, formatted);
+  g_free (formatted);
+}
+
+static gboolean
+export_run_json (GOutputStream  *stream,
+                 CbJournalRun   *run,
+                 GPtrArray      *steps,
+                 gboolean        first,
+                 GCancellable   *cancellable,
+                 GError        **error)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *indented = NULL;
+
+  json_builder_begin_object (builder);
+  add_string_member (builder, "runUuid", run->strings[RUN_STR_UUID]);
+  add_time_member (builder, "started", format_usec (run->started));
+  add_time_member (builder, "ended", format_usec (run->ended));
+  json_builder_set_member_name (builder, "durationMs");
+  if (run->ended > 0)
+    json_builder_add_int_value (builder, (run->ended - run->started) / 1000);
+  else
+    json_builder_add_null_value (builder);
+  add_string_member (builder, "station", run->strings[RUN_STR_STATION]);
+  add_string_member (builder, "operator", run->strings[RUN_STR_OPERATOR]);
+  add_string_member (builder, "port", run->strings[RUN_STR_PORT]);
+  add_string_member (builder, "profile", run->strings[RUN_STR_PROFILE]);
+  add_string_member (builder, "policy", run->strings[RUN_STR_POLICY]);
+  add_string_member (builder, "deviceSerial", run->strings[RUN_STR_SERIAL]);
+  add_string_member (builder, "deviceModel", run->strings[RUN_STR_MODEL]);
+  add_string_member (builder, "deviceFirmware", run->strings[RUN_STR_FIRMWARE]);
+  add_string_member (builder, "registrationId", run->strings[RUN_STR_REGISTRATION_ID]);
+  add_string_member (builder, "hub", run->strings[RUN_STR_HUB]);
+  add_string_member (builder, "deviceId", run->strings[RUN_STR_DEVICE_ID]);
+  add_string_member (builder, "result", cb_journal_result_to_string (run->result));
+  add_string_member (builder, "failedStep", run->strings[RUN_STR_FAILED_STEP]);
+  add_string_member (builder, "error", run->strings[RUN_STR_ERROR]);
+  add_string_member (builder, "leafSerial", run->strings[RUN_STR_LEAF_SERIAL]);
+  add_string_member (builder, "leafSha256", run->strings[RUN_STR_LEAF_FINGERPRINT]);
+  add_time_member (builder, "notBefore", format_sec (run->not_before));
+  add_time_member (builder, "notAfter", format_sec (run->not_after));
+
+  json_builder_set_member_name (builder, "steps");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < steps->len; i++)
+    {
+      CbJournalStep *step = g_ptr_array_index (steps, i);
+
+      json_builder_begin_object (builder);
+      add_string_member (builder, "name", step->name);
+      add_time_member (builder, "started", format_usec (step->started));
+      add_time_member (builder, "ended", format_usec (step->ended));
+      json_builder_set_member_name (builder, "durationMs");
+      if (step->ended > 0)
+        json_builder_add_int_value (builder, (step->ended - step->started) / 1000);
+      else
+        json_builder_add_null_value (builder);
+      add_string_member (builder, "result", cb_journal_result_to_string (step->result));
+      add_string_member (builder, "error", step->error);
+      add_string_member (builder, "detail", step->detail);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+
+  root = json_builder_get_root (builder);
+  json_generator_set_root (generator, root);
+  json_generator_set_pretty (generator, TRUE);
+  json_generator_set_indent (generator, 2);
+  text = json_generator_to_data (generator, NULL);
+
+  /* Indent the object one level inside the top-level array. */
+  {
+    g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+    g_autofree char *joined = g_strjoinv ("\n  ", lines);
+
+    indented = g_strconcat (first ? "\n  " : ",\n  ", joined, NULL);
+  }
+
+  return write_all (stream, indented, cancellable, error);
+}
+
+static gboolean
+export_on (sqlite3                *db,
+           const CbJournalFilter  *filter,
+           CbJournalExportFormat   format,
+           GOutputStream          *stream,
+           GCancellable           *cancellable,
+           GError                **error)
+{
+  g_autoptr(GPtrArray) runs = NULL;
+
+  runs = list_runs_on (db, filter, error);
+  if (runs == NULL)
+    return FALSE;
+
+  switch (format)
+    {
+    case CB_JOURNAL_EXPORT_CSV:
+      if (!write_csv_row (stream, csv_run_header, G_N_ELEMENTS (csv_run_header), cancellable, error))
+        return FALSE;
+      break;
+    case CB_JOURNAL_EXPORT_CSV_STEPS:
+      if (!write_csv_row (stream, csv_step_header, G_N_ELEMENTS (csv_step_header), cancellable,
+                          error))
+        return FALSE;
+      break;
+    case CB_JOURNAL_EXPORT_JSON:
+      if (!write_all (stream, "[", cancellable, error))
+        return FALSE;
+      break;
+    default:
+      g_set_error (error, CB_JOURNAL_ERROR, CB_JOURNAL_ERROR_INVALID,
+                   "Journal: unknown export format %d", format);
+      return FALSE;
+    }
+
+  /* Oldest first reads naturally in a file; the list is newest first for the UI. */
+  for (guint i = runs->len; i > 0; i--)
+    {
+      CbJournalRun *run = g_ptr_array_index (runs, i - 1);
+      g_autoptr(GPtrArray) steps = NULL;
+      gboolean ok;
+
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return FALSE;
+
+      if (format != CB_JOURNAL_EXPORT_CSV)
+        {
+          steps = list_steps_on (db, run->id, error);
+          if (steps == NULL)
+            return FALSE;
+        }
+
+      if (format == CB_JOURNAL_EXPORT_CSV)
+        ok = export_run_csv (stream, run, cancellable, error);
+      else if (format == CB_JOURNAL_EXPORT_CSV_STEPS)
+        ok = export_steps_csv (stream, run, steps, cancellable, error);
+      else
+        ok = export_run_json (stream, run, steps, i == runs->len, cancellable, error);
+
+      if (!ok)
+        return FALSE;
+    }
+
+  if (format == CB_JOURNAL_EXPORT_JSON &&
+      !write_all (stream, runs->len > 0 ? "\n]\n" : "]\n", cancellable, error))
+    return FALSE;
+
+  return g_output_stream_flush (stream, cancellable, error);
+}
+
+gboolean
+cb_journal_export (CbJournal              *self,
+                   const CbJournalFilter  *filter,
+                   CbJournalExportFormat   format,
+                   GOutputStream          *stream,
+                   GCancellable           *cancellable,
+                   GError                **error)
+{
+  g_return_val_if_fail (CB_IS_JOURNAL (self), FALSE);
+  g_return_val_if_fail (G_IS_OUTPUT_STREAM (stream), FALSE);
+
+  return export_on (self->db, filter, format, stream, cancellable, error);
+}
+
+static void
+export_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  QueryData *data = task_data;
+  g_autoptr(GError) error = NULL;
+  sqlite3 *db;
+  gboolean ok;
+
+  db = open_connection (data->path, &error);
+  if (db == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  ok = export_on (db, &data->filter, data->format, data->stream, cancellable, &error);
+  sqlite3_close (db);
+
+  if (!ok)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+void
+cb_journal_export_async (CbJournal              *self,
+                         const CbJournalFilter  *filter,
+                         CbJournalExportFormat   format,
+                         GOutputStream          *stream,
+                         GCancellable           *cancellable,
+                         GAsyncReadyCallback     callback,
+                         gpointer                user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  QueryData *data;
+
+  g_return_if_fail (CB_IS_JOURNAL (self));
+  g_return_if_fail (G_IS_OUTPUT_STREAM (stream));
+
+  data = query_data_new (self, filter);
+  data->format = format;
+  data->stream = g_object_ref (stream);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, cb_journal_export_async);
+  g_task_set_task_data (task, data, (GDestroyNotify) query_data_free);
+  g_task_run_in_thread (task, export_thread);
+}
+
+gboolean
+cb_journal_export_finish (CbJournal     *self,
+                          GAsyncResult  *result,
+                          GError       **error)
+{
+  g_return_val_if_fail (CB_IS_JOURNAL (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}

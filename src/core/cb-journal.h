@@ -1,0 +1,246 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/* The station journal: one record per provisioning run and per step, in SQLite (WAL), append
+ * only. A run's start, its device identity, each step's start and end, and the run's end are
+ * separate inserted rows; triggers refuse UPDATE and DELETE on every journal table, so a record,
+ * once written, stays as it was written.
+ *
+ * Opening a journal marks runs whose owning process is gone (crash, kill, power cut) and that
+ * never got an end row as "interrupted", naming the step they were in.
+ *
+ * Nothing in this API can carry a key, a token or a SAS key: only names, serials, fingerprints,
+ * dates, results and human-readable error text (which is scrubbed of anything that looks like a
+ * credential before it is stored). */
+
+typedef enum
+{
+  CB_JOURNAL_ERROR_FAILED,
+  CB_JOURNAL_ERROR_DATABASE,      /* SQLite refused (message says why) */
+  CB_JOURNAL_ERROR_NEWER_SCHEMA,  /* written by a newer Certbench */
+  CB_JOURNAL_ERROR_NOT_FOUND,     /* no such run or step */
+  CB_JOURNAL_ERROR_ALREADY_ENDED, /* the run or step has its end row already */
+  CB_JOURNAL_ERROR_INVALID,       /* a bad argument (empty step name, unknown result) */
+} CbJournalError;
+
+#define CB_JOURNAL_ERROR (cb_journal_error_quark ())
+GQuark cb_journal_error_quark (void);
+
+typedef enum
+{
+  CB_JOURNAL_RESULT_NONE,         /* still running (or owned by a live process) */
+  CB_JOURNAL_RESULT_PASS,
+  CB_JOURNAL_RESULT_FAIL,
+  CB_JOURNAL_RESULT_CANCELLED,
+  CB_JOURNAL_RESULT_INTERRUPTED,  /* the owning process went away before the end */
+  CB_JOURNAL_RESULT_SKIPPED,      /* steps only: not needed in this run */
+} CbJournalResult;
+
+#define CB_TYPE_JOURNAL_RESULT (cb_journal_result_get_type ())
+GType            cb_journal_result_get_type    (void) G_GNUC_CONST;
+
+/* "running", "pass", "fail", "cancelled", "interrupted", "skipped". */
+const char      *cb_journal_result_to_string   (CbJournalResult  result);
+/* Returns FALSE for an unknown string. */
+gboolean         cb_journal_result_from_string (const char      *text,
+                                                CbJournalResult *out_result);
+
+/* ---- Records (immutable, as read back) ----------------------------------------------- */
+
+#define CB_TYPE_JOURNAL_STEP (cb_journal_step_get_type ())
+G_DECLARE_FINAL_TYPE (CbJournalStep, cb_journal_step, CB, JOURNAL_STEP, GObject)
+
+gint64           cb_journal_step_get_id          (CbJournalStep *self);
+gint64           cb_journal_step_get_run_id      (CbJournalStep *self);
+guint            cb_journal_step_get_index       (CbJournalStep *self);
+const char      *cb_journal_step_get_name        (CbJournalStep *self);
+/* Unix microseconds, UTC; ended is 0 while the step has no end row. */
+gint64           cb_journal_step_get_started     (CbJournalStep *self);
+gint64           cb_journal_step_get_ended       (CbJournalStep *self);
+CbJournalResult  cb_journal_step_get_result      (CbJournalStep *self);
+const char      *cb_journal_step_get_error       (CbJournalStep *self);
+/* A short human-readable note ("3 attempts", "chain of 3, 1412 bytes"), or NULL. */
+const char      *cb_journal_step_get_detail      (CbJournalStep *self);
+
+/* A run with everything known about it. Properties of the same names exist for list bindings. */
+#define CB_TYPE_JOURNAL_RUN (cb_journal_run_get_type ())
+G_DECLARE_FINAL_TYPE (CbJournalRun, cb_journal_run, CB, JOURNAL_RUN, GObject)
+
+gint64           cb_journal_run_get_id                 (CbJournalRun *self);
+/* A random UUID, so journals of several stations can be merged. */
+const char      *cb_journal_run_get_uuid               (CbJournalRun *self);
+gint64           cb_journal_run_get_started            (CbJournalRun *self);
+gint64           cb_journal_run_get_ended              (CbJournalRun *self);   /* 0: no end */
+const char      *cb_journal_run_get_station            (CbJournalRun *self);
+const char      *cb_journal_run_get_operator           (CbJournalRun *self);
+const char      *cb_journal_run_get_port               (CbJournalRun *self);
+const char      *cb_journal_run_get_profile            (CbJournalRun *self);
+const char      *cb_journal_run_get_policy             (CbJournalRun *self);
+const char      *cb_journal_run_get_device_serial      (CbJournalRun *self);
+const char      *cb_journal_run_get_device_model       (CbJournalRun *self);
+const char      *cb_journal_run_get_device_firmware    (CbJournalRun *self);
+const char      *cb_journal_run_get_registration_id    (CbJournalRun *self);
+const char      *cb_journal_run_get_hub                (CbJournalRun *self);
+const char      *cb_journal_run_get_device_id          (CbJournalRun *self);
+/* The issued leaf: serial (lower-case hex) and SHA-256 fingerprint (as openssl prints it). */
+const char      *cb_journal_run_get_leaf_serial        (CbJournalRun *self);
+const char      *cb_journal_run_get_leaf_fingerprint   (CbJournalRun *self);
+/* Unix seconds; 0 when unknown. */
+gint64           cb_journal_run_get_not_before         (CbJournalRun *self);
+gint64           cb_journal_run_get_not_after          (CbJournalRun *self);
+CbJournalResult  cb_journal_run_get_result             (CbJournalRun *self);
+/* The step that failed, or for an interrupted run the step it was in. */
+const char      *cb_journal_run_get_failed_step        (CbJournalRun *self);
+const char      *cb_journal_run_get_error              (CbJournalRun *self);
+/* Returns: (element-type CbJournalStep) (transfer none) (nullable): only when the run was
+ * read with steps (cb_journal_get_run). */
+GPtrArray       *cb_journal_run_get_steps              (CbJournalRun *self);
+
+/* ---- Writing -------------------------------------------------------------------------- */
+
+/* What is known when a run starts. Any field may be NULL. */
+typedef struct
+{
+  const char *station;
+  const char *operator_name;
+  const char *port;
+  const char *profile;
+  const char *policy;
+} CbJournalRunStart;
+
+/* What identify and the registration-id template found out. */
+typedef struct
+{
+  const char *serial;
+  const char *model;
+  const char *firmware;
+  const char *registration_id;
+} CbJournalDevice;
+
+/* How a run ended. result is PASS, FAIL or CANCELLED. */
+typedef struct
+{
+  CbJournalResult  result;
+  const char      *failed_step;
+  const char      *error;
+  const char      *hub;
+  const char      *device_id;
+  const char      *leaf_serial;
+  const char      *leaf_fingerprint;
+  gint64           not_before;      /* unix seconds, 0: unknown */
+  gint64           not_after;
+} CbJournalRunEnd;
+
+/* Filters for listing and export. Zero/NULL fields do not filter. */
+typedef struct
+{
+  gint64           started_after;   /* unix microseconds, inclusive */
+  gint64           started_before;  /* unix microseconds, exclusive */
+  CbJournalResult  result;          /* NONE: any result */
+  gboolean         only_running;    /* only runs without an end row */
+  const char      *device_serial;
+  const char      *registration_id; /* compared case-insensitively, as DPS does */
+  const char      *port;
+  guint            limit;           /* 0: no limit */
+  guint            offset;
+} CbJournalFilter;
+
+typedef enum
+{
+  CB_JOURNAL_EXPORT_CSV,         /* one row per run (RFC 4180) */
+  CB_JOURNAL_EXPORT_CSV_STEPS,   /* one row per step, with the run's uuid, serial and id */
+  CB_JOURNAL_EXPORT_JSON,        /* an array of runs, each with its steps */
+} CbJournalExportFormat;
+
+#define CB_TYPE_JOURNAL (cb_journal_get_type ())
+G_DECLARE_FINAL_TYPE (CbJournal, cb_journal, CB, JOURNAL, GObject)
+
+/* $XDG_DATA_HOME/certbench/journal.sqlite */
+char            *cb_journal_dup_default_path     (void);
+
+/* Opens (creating it 0600 in a 0700 folder when missing) and marks interrupted runs. Writes are
+ * synchronous and small (a few hundred microseconds each in WAL mode); listing and export may be
+ * large, so they also come as _async variants that read on a worker thread with a connection of
+ * their own. Several processes may share one journal file. */
+CbJournal       *cb_journal_open                 (const char              *path,
+                                                  GError                 **error);
+const char      *cb_journal_get_path             (CbJournal               *self);
+/* Runs this open marked as interrupted. */
+guint            cb_journal_get_n_recovered      (CbJournal               *self);
+
+/* Returns the new run's id (> 0), or 0 with error. */
+gint64           cb_journal_begin_run            (CbJournal               *self,
+                                                  const CbJournalRunStart *start,
+                                                  GError                 **error);
+gboolean         cb_journal_set_device           (CbJournal               *self,
+                                                  gint64                   run_id,
+                                                  const CbJournalDevice   *device,
+                                                  GError                 **error);
+/* started: unix microseconds (0: now). Returns the step id (> 0), or 0 with error. */
+gint64           cb_journal_begin_step           (CbJournal               *self,
+                                                  gint64                   run_id,
+                                                  const char              *name,
+                                                  gint64                   started,
+                                                  GError                 **error);
+/* result: PASS, FAIL, CANCELLED or SKIPPED. ended 0: now. */
+gboolean         cb_journal_end_step             (CbJournal               *self,
+                                                  gint64                   step_id,
+                                                  CbJournalResult          result,
+                                                  const char              *error_message,
+                                                  const char              *detail,
+                                                  gint64                   ended,
+                                                  GError                 **error);
+gboolean         cb_journal_end_run              (CbJournal               *self,
+                                                  gint64                   run_id,
+                                                  const CbJournalRunEnd   *end,
+                                                  GError                 **error);
+
+/* ---- Reading -------------------------------------------------------------------------- */
+
+/* Newest first. Returns: (element-type CbJournalRun) (transfer full) */
+GPtrArray       *cb_journal_list_runs            (CbJournal               *self,
+                                                  const CbJournalFilter   *filter,
+                                                  GError                 **error);
+void             cb_journal_list_runs_async      (CbJournal               *self,
+                                                  const CbJournalFilter   *filter,
+                                                  GCancellable            *cancellable,
+                                                  GAsyncReadyCallback      callback,
+                                                  gpointer                 user_data);
+GPtrArray       *cb_journal_list_runs_finish     (CbJournal               *self,
+                                                  GAsyncResult            *result,
+                                                  GError                 **error);
+/* One run with its steps (in order). */
+CbJournalRun    *cb_journal_get_run              (CbJournal               *self,
+                                                  gint64                   run_id,
+                                                  GError                 **error);
+
+gboolean         cb_journal_export               (CbJournal               *self,
+                                                  const CbJournalFilter   *filter,
+                                                  CbJournalExportFormat    format,
+                                                  GOutputStream           *stream,
+                                                  GCancellable            *cancellable,
+                                                  GError                 **error);
+void             cb_journal_export_async         (CbJournal               *self,
+                                                  const CbJournalFilter   *filter,
+                                                  CbJournalExportFormat    format,
+                                                  GOutputStream           *stream,
+                                                  GCancellable            *cancellable,
+                                                  GAsyncReadyCallback      callback,
+                                                  gpointer                 user_data);
+gboolean         cb_journal_export_finish        (CbJournal               *self,
+                                                  GAsyncResult            *result,
+                                                  GError                 **error);
+
+/* RFC 4180 field quoting: quoted when it holds a comma, quote, CR or LF (quotes doubled). Text
+ * that starts with = + - @ TAB or CR (a device serial is untrusted input) gets a leading single
+ * quote so a spreadsheet shows it instead of running it as a formula. Returns: (transfer full) */
+char            *cb_journal_csv_field            (const char              *text);
+/* Replaces anything that looks like a credential (SAS signatures, bearer tokens, PEM private
+ * keys, "key=..." pairs) with "[redacted]". Returns: (transfer full) */
+char            *cb_journal_scrub                (const char              *text);
+
+G_END_DECLS

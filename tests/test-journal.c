@@ -1,0 +1,873 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <sqlite3.h>
+
+#include "cb-journal.h"
+
+typedef struct
+{
+  char *dir;
+  char *path;
+} Fixture;
+
+static void
+remove_dir (const char *path)
+{
+  GDir *dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  if (dir == NULL)
+    return;
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+      g_unlink (child);
+    }
+  g_dir_close (dir);
+  g_rmdir (path);
+}
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->dir = g_dir_make_tmp ("cb-journal-XXXXXX", &error);
+  g_assert_no_error (error);
+  f->path = g_build_filename (f->dir, "sub", "journal.sqlite", NULL);
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *sub = g_path_get_dirname (f->path);
+
+  remove_dir (sub);
+  remove_dir (f->dir);
+  g_free (f->path);
+  g_free (f->dir);
+}
+
+/* A run with two steps, ended as given. Returns the run id. */
+static gint64
+add_run (CbJournal       *journal,
+         const char      *serial,
+         const char      *regid,
+         CbJournalResult  result,
+         const char      *error_text)
+{
+  g_autoptr(GError) error = NULL;
+  CbJournalRunStart start = {
+    .station = "bench-1", .operator_name = "ana", .port = "/dev/ttyUSB0",
+    .profile = "sandbox", .policy = "line1",
+  };
+  CbJournalDevice device = { .serial = serial, .model = "cb-1", .firmware = "1.2.3",
+                             .registration_id = regid };
+  CbJournalRunEnd end = { .result = result };
+  gint64 run_id, step_id;
+
+  run_id = cb_journal_begin_run (journal, &start, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (run_id, >, 0);
+
+  step_id = cb_journal_begin_step (journal, run_id, "identify", 0, &error);
+  g_assert_no_error (error);
+  cb_journal_set_device (journal, run_id, &device, &error);
+  g_assert_no_error (error);
+  cb_journal_end_step (journal, step_id, CB_JOURNAL_RESULT_PASS, NULL, "p256", 0, &error);
+  g_assert_no_error (error);
+
+  step_id = cb_journal_begin_step (journal, run_id, "register", 0, &error);
+  g_assert_no_error (error);
+  cb_journal_end_step (journal, step_id,
+                       result == CB_JOURNAL_RESULT_PASS ? CB_JOURNAL_RESULT_PASS : result,
+                       error_text, NULL, 0, &error);
+  g_assert_no_error (error);
+
+  if (result == CB_JOURNAL_RESULT_PASS)
+    {
+      end.leaf_serial = "0a1b2c";
+      end.leaf_fingerprint = "AA:BB:CC";
+      end.not_before = 1767225600;
+      end.not_after = 1769817600;
+      end.hub = "demo-hub.azure-devices.net";
+      end.device_id = regid;
+    }
+  else
+    {
+      end.failed_step = "register";
+      end.error = error_text;
+    }
+  cb_journal_end_run (journal, run_id, &end, &error);
+  g_assert_no_error (error);
+
+  return run_id;
+}
+
+static void
+test_lifecycle (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbJournal) journal = NULL;
+  g_autoptr(CbJournalRun) run = NULL;
+  CbJournalRunEnd end = { .result = CB_JOURNAL_RESULT_FAIL };
+  CbJournalStep *step;
+  gint64 run_id;
+
+  journal = cb_journal_open (f->path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (cb_journal_get_n_recovered (journal), ==, 0);
+
+  run_id = add_run (journal, "SN-1", "line1-sn-1", CB_JOURNAL_RESULT_PASS, NULL);
+
+  run = cb_journal_get_run (journal, run_id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (cb_journal_run_get_result (run), ==, CB_JOURNAL_RESULT_PASS);
+  g_assert_cmpstr (cb_journal_run_get_station (run), ==, "bench-1");
+  g_assert_cmpstr (cb_journal_run_get_operator (run), ==, "ana");
+  g_assert_cmpstr (cb_journal_run_get_port (run), ==, "/dev/ttyUSB0");
+  g_assert_cmpstr (cb_journal_run_get_device_serial (run), ==, "SN-1");
+  g_assert_cmpstr (cb_journal_run_get_registration_id (run), ==, "line1-sn-1");
+  g_assert_cmpstr (cb_journal_run_get_policy (run), ==, "line1");
+  g_assert_cmpstr (cb_journal_run_get_leaf_serial (run), ==, "0a1b2c");
+  g_assert_cmpstr (cb_journal_run_get_leaf_fingerprint (run), ==, "AA:BB:CC");
+  g_assert_cmpint (cb_journal_run_get_not_before (run), ==, 1767225600);
+  g_assert_cmpint (cb_journal_run_get_not_after (run), ==, 1769817600);
+  g_assert_cmpint (cb_journal_run_get_ended (run), >=, cb_journal_run_get_started (run));
+  g_assert_cmpuint (strlen (cb_journal_run_get_uuid (run)), ==, 36);
+  g_assert_null (cb_journal_run_get_failed_step (run));
+
+  g_assert_nonnull (cb_journal_run_get_steps (run));
+  g_assert_cmpuint (cb_journal_run_get_steps (run)->len, ==, 2);
+  step = g_ptr_array_index (cb_journal_run_get_steps (run), 0);
+  g_assert_cmpstr (cb_journal_step_get_name (step), ==, "identify");
+  g_assert_cmpuint (cb_journal_step_get_index (step), ==, 0);
+  g_assert_cmpstr (cb_journal_step_get_detail (step), ==, "p256");
+  g_assert_cmpint (cb_journal_step_get_result (step), ==, CB_JOURNAL_RESULT_PASS);
+  g_assert_cmpint (cb_journal_step_get_ended (step), >=, cb_journal_step_get_started (step));
+  step = g_ptr_array_index (cb_journal_run_get_steps (run), 1);
+  g_assert_cmpstr (cb_journal_step_get_name (step), ==, "register");
+  g_assert_cmpuint (cb_journal_step_get_index (step), ==, 1);
+
+  /* An end is written once. */
+  g_assert_false (cb_journal_end_run (journal, run_id, &end, &error));
+  g_assert_error (error, CB_JOURNAL_ERROR, CB_JOURNAL_ERROR_ALREADY_ENDED);
+  g_clear_error (&error);
+  g_assert_false (cb_journal_end_step (journal, cb_journal_step_get_id (step),
+                                       CB_JOURNAL_RESULT_FAIL, "x", NULL, 0, &error));
+  g_assert_error (error, CB_JOURNAL_ERROR, CB_JOURNAL_ERROR_ALREADY_ENDED);
+  g_clear_error (&error);
+  /* A run that ended takes no more steps. */
+  g_assert_cmpint (cb_journal_begin_step (journal, run_id, "late", 0, &error), ==, 0);
+  g_assert_error (error, CB_JOURNAL_ERROR, CB_JOURNAL_ERROR_ALREADY_ENDED);
+  g_clear_error (&error);
+  /* Unknown ids, results that do not belong. */
+  g_assert_cmpint (cb_journal_begin_step (journal, 9999, "x", 0, &error), ==, 0);
+  g_assert_error (error, CB_JOURNAL_ERROR, CB_JOURNAL_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_null (cb_journal_get_run (journal, 9999, &error));
+  g_assert_error (error, CB_JOURNAL_ERROR, CB_JOURNAL_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  end.result = CB_JOURNAL_RESULT_INTERRUPTED;
+  g_assert_false (cb_journal_end_run (journal, run_id, &end, &error));
+  g_assert_error (error, CB_JOURNAL_ERROR, CB_JOURNAL_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_cmpint (cb_journal_begin_step (journal, run_id, "", 0, &error), ==, 0);
+  g_assert_error (error, CB_JOURNAL_ERROR, CB_JOURNAL_ERROR_INVALID);
+}
+
+static void
+test_append_only (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbJournal) journal = cb_journal_open (f->path, &error);
+  static const char * const tampering[] = {
+    "UPDATE runs SET station = 'other'",
+    "DELETE FROM runs",
+    "UPDATE run_ends SET result = 'pass'",
+    "DELETE FROM run_ends",
+    "DELETE FROM steps",
+    "UPDATE step_ends SET error = NULL",
+    "DELETE FROM run_devices",
+    "INSERT OR REPLACE INTO run_ends (id, run_id, ended, result) "
+    "  SELECT id, run_id, ended, 'pass' FROM run_ends",
+  };
+  g_autoptr(CbJournalRun) run = NULL;
+  sqlite3 *db = NULL;
+  gint64 run_id;
+
+  g_assert_no_error (error);
+  run_id = add_run (journal, "SN-1", "r-1", CB_JOURNAL_RESULT_FAIL, "DPS said no");
+
+  g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
+  sqlite3_exec (db, "PRAGMA recursive_triggers = ON", NULL, NULL, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (tampering); i++)
+    {
+      char *message = NULL;
+      int rc = sqlite3_exec (db, tampering[i], NULL, NULL, &message);
+
+      g_test_message ("%s -> %d %s", tampering[i], rc, message != NULL ? message : "");
+      g_assert_cmpint (rc, !=, SQLITE_OK);
+      g_assert_nonnull (message);
+      g_assert_nonnull (strstr (message, "append-only"));
+      sqlite3_free (message);
+    }
+  sqlite3_close (db);
+
+  run = cb_journal_get_run (journal, run_id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (cb_journal_run_get_station (run), ==, "bench-1");
+  g_assert_cmpint (cb_journal_run_get_result (run), ==, CB_JOURNAL_RESULT_FAIL);
+  g_assert_cmpstr (cb_journal_run_get_error (run), ==, "DPS said no");
+}
+
+static void
+test_file_mode (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbJournal) journal = NULL;
+  g_autofree char *wal = g_strconcat (f->path, "-wal", NULL);
+  g_autofree char *dir = g_path_get_dirname (f->path);
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  struct stat st;
+
+  journal = cb_journal_open (f->path, &error);
+  g_assert_no_error (error);
+  add_run (journal, "SN-1", "r-1", CB_JOURNAL_RESULT_PASS, NULL);
+
+  g_assert_cmpint (g_stat (f->path, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  g_assert_cmpint (g_stat (wal, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  /* The folder was created for the journal, so it is private too. */
+  g_assert_cmpint (g_stat (dir, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0700);
+
+  g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA journal_mode", -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 0), ==, "wal");
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+
+  /* A wider file is tightened when opened. */
+  g_clear_object (&journal);
+  g_assert_cmpint (g_chmod (f->path, 0644), ==, 0);
+  journal = cb_journal_open (f->path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_stat (f->path, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+}
+
+static void
+test_newer_schema (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbJournal) journal = cb_journal_open (f->path, &error);
+  sqlite3 *db = NULL;
+
+  g_assert_no_error (error);
+  g_clear_object (&journal);
+
+  g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "PRAGMA user_version = 42", NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+
+  journal = cb_journal_open (f->path, &error);
+  g_assert_error (error, CB_JOURNAL_ERROR, CB_JOURNAL_ERROR_NEWER_SCHEMA);
+  g_assert_null (journal);
+}
+
+static void
+test_filters (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbJournal) journal = cb_journal_open (f->path, &error);
+  g_autoptr(GPtrArray) runs = NULL;
+  CbJournalFilter filter = { 0, };
+  gint64 middle, open_run;
+  CbJournalRunStart start = { .port = "/dev/ttyUSB9" };
+
+  g_assert_no_error (error);
+  add_run (journal, "SN-1", "line1-sn-1", CB_JOURNAL_RESULT_PASS, NULL);
+  add_run (journal, "SN-2", "line1-sn-2", CB_JOURNAL_RESULT_FAIL, "CSR had the wrong CN");
+  g_usleep (2000);
+  middle = g_get_real_time ();
+  g_usleep (2000);
+  add_run (journal, "SN-1", "line1-sn-1", CB_JOURNAL_RESULT_CANCELLED, "cancelled");
+  add_run (journal, "SN-3", "line1-sn-3", CB_JOURNAL_RESULT_PASS, NULL);
+  open_run = cb_journal_begin_run (journal, &start, &error);
+  g_assert_no_error (error);
+
+  runs = cb_journal_list_runs (journal, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (runs->len, ==, 5);
+  /* Newest first. */
+  g_assert_cmpint (cb_journal_run_get_id (g_ptr_array_index (runs, 0)), ==, open_run);
+  g_assert_cmpint (cb_journal_run_get_result (g_ptr_array_index (runs, 0)), ==,
+                   CB_JOURNAL_RESULT_NONE);
+  g_clear_pointer (&runs, g_ptr_array_unref);
+
+  filter.result = CB_JOURNAL_RESULT_PASS;
+  runs = cb_journal_list_runs (journal, &filter, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (runs->len, ==, 2);
+  g_clear_pointer (&runs, g_ptr_array_unref);
+
+  filter = (CbJournalFilter) { .device_serial = "SN-1" };
+  runs = cb_journal_list_runs (journal, &filter, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (runs->len, ==, 2);
+  g_clear_pointer (&runs, g_ptr_array_unref);
+
+  /* Registration ids compare as DPS compares them: without case. */
+  filter = (CbJournalFilter) { .registration_id = "LINE1-SN-2" };
+  runs = cb_journal_list_runs (journal, &filter, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (runs->len, ==, 1);
+  g_assert_cmpstr (cb_journal_run_get_error (g_ptr_array_index (runs, 0)), ==,
+                   "CSR had the wrong CN");
+  g_assert_cmpstr (cb_journal_run_get_failed_step (g_ptr_array_index (runs, 0)), ==, "register");
+  g_clear_pointer (&runs, g_ptr_array_unref);
+
+  filter = (CbJournalFilter) { .started_after = middle };
+  runs = cb_journal_list_runs (journal, &filter, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (runs->len, ==, 3);
+  g_clear_pointer (&runs, g_ptr_array_unref);
+
+  filter = (CbJournalFilter) { .started_before = middle };
+  runs = cb_journal_list_runs (journal, &filter, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (runs->len, ==, 2);
+  g_clear_pointer (&runs, g_ptr_array_unref);
+
+  filter = (CbJournalFilter) { .only_running = TRUE };
+  runs = cb_journal_list_runs (journal, &filter, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (runs->len, ==, 1);
+  g_assert_cmpstr (cb_journal_run_get_port (g_ptr_array_index (runs, 0)), ==, "/dev/ttyUSB9");
+  g_clear_pointer (&runs, g_ptr_array_unref);
+
+  filter = (CbJournalFilter) { .limit = 2, .offset = 1 };
+  runs = cb_journal_list_runs (journal, &filter, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (runs->len, ==, 2);
+  g_assert_cmpstr (cb_journal_run_get_device_serial (g_ptr_array_index (runs, 0)), ==, "SN-3");
+  g_clear_pointer (&runs, g_ptr_array_unref);
+}
+
+static void
+test_csv_field (void)
+{
+  struct { const char *in, *out; } cases[] = {
+    { "plain", "plain" },
+    { "", "" },
+    { "a,b", "\"a,b\"" },
+    { "say \"hi\"", "\"say \"\"hi\"\"\"" },
+    { "two\nlines", "\"two\nlines\"" },
+    { "cr\rhere", "\"cr\rhere\"" },
+    { "=HYPERLINK(\"x\")", "\"'=HYPERLINK(\"\"x\"\")\"" },
+    { "+1", "\"'+1\"" },
+    { "@SUM(A1)", "\"'@SUM(A1)\"" },
+    { "-", "\"'-\"" },
+    { "line1-sn-1", "line1-sn-1" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *out = cb_journal_csv_field (cases[i].in);
+      g_assert_cmpstr (out, ==, cases[i].out);
+    }
+}
+
+/* A small RFC 4180 reader for the round trip. */
+static GPtrArray *
+parse_csv (const char *text)
+{
+  GPtrArray *rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
+  GPtrArray *row = g_ptr_array_new_with_free_func (g_free);
+  GString *field = g_string_new (NULL);
+  gboolean quoted = FALSE;
+  const char *p = text;
+
+  while (*p != '\0')
+    {
+      if (quoted)
+        {
+          if (*p == '"' && p[1] == '"')
+            {
+              g_string_append_c (field, '"');
+              p += 2;
+              continue;
+            }
+          if (*p == '"')
+            quoted = FALSE;
+          else
+            g_string_append_c (field, *p);
+          p++;
+          continue;
+        }
+      if (*p == '"')
+        quoted = TRUE;
+      else if (*p == ',')
+        {
+          g_ptr_array_add (row, g_string_free (field, FALSE));
+          field = g_string_new (NULL);
+        }
+      else if (*p == '\r' && p[1] == '\n')
+        {
+          g_ptr_array_add (row, g_string_free (field, FALSE));
+          field = g_string_new (NULL);
+          g_ptr_array_add (rows, row);
+          row = g_ptr_array_new_with_free_func (g_free);
+          p++;
+        }
+      else
+        g_string_append_c (field, *p);
+      p++;
+    }
+
+  g_assert_false (quoted);
+  g_assert_cmpuint (field->len, ==, 0);
+  g_assert_cmpuint (row->len, ==, 0);
+  g_string_free (field, TRUE);
+  g_ptr_array_unref (row);
+  return rows;
+}
+
+static char *
+export_to_string (CbJournal             *journal,
+                  const CbJournalFilter *filter,
+                  CbJournalExportFormat  format)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable ();
+  g_autoptr(GBytes) bytes = NULL;
+
+  g_assert_true (cb_journal_export (journal, filter, format, out, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_output_stream_write_all (out, "", 1, NULL, NULL, &error));
+  g_output_stream_close (out, NULL, NULL);
+  bytes = g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (out));
+  return g_strdup (g_bytes_get_data (bytes, NULL));
+}
+
+static void
+test_export_csv (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbJournal) journal = cb_journal_open (f->path, &error);
+  g_autofree char *csv = NULL;
+  g_autofree char *steps_csv = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(GPtrArray) step_rows = NULL;
+  GPtrArray *header, *row;
+  const char *nasty = "DPS answered 400, \"CN mismatch\"\nsee trace";
+  int error_col = -1, serial_col = -1, result_col = -1;
+
+  g_assert_no_error (error);
+  add_run (journal, "SN-1", "r-1", CB_JOURNAL_RESULT_PASS, NULL);
+  add_run (journal, "=cmd|' /C calc'!A0", "r-2", CB_JOURNAL_RESULT_FAIL, nasty);
+
+  csv = export_to_string (journal, NULL, CB_JOURNAL_EXPORT_CSV);
+  g_test_message ("%s", csv);
+  g_assert_true (g_str_has_suffix (csv, "\r\n"));
+  rows = parse_csv (csv);
+  g_assert_cmpuint (rows->len, ==, 3);
+  header = g_ptr_array_index (rows, 0);
+  for (guint i = 0; i < header->len; i++)
+    {
+      if (g_str_equal (g_ptr_array_index (header, i), "error"))
+        error_col = i;
+      if (g_str_equal (g_ptr_array_index (header, i), "device_serial"))
+        serial_col = i;
+      if (g_str_equal (g_ptr_array_index (header, i), "result"))
+        result_col = i;
+    }
+  g_assert_cmpint (error_col, >=, 0);
+  g_assert_cmpint (serial_col, >=, 0);
+  g_assert_cmpint (result_col, >=, 0);
+
+  /* Oldest first; every row as wide as the header. */
+  row = g_ptr_array_index (rows, 1);
+  g_assert_cmpuint (row->len, ==, header->len);
+  g_assert_cmpstr (g_ptr_array_index (row, serial_col), ==, "SN-1");
+  g_assert_cmpstr (g_ptr_array_index (row, result_col), ==, "pass");
+  row = g_ptr_array_index (rows, 2);
+  g_assert_cmpuint (row->len, ==, header->len);
+  g_assert_cmpstr (g_ptr_array_index (row, error_col), ==, nasty);
+  g_assert_cmpstr (g_ptr_array_index (row, serial_col), ==, "'=cmd|' /C calc'!A0");
+  g_assert_cmpstr (g_ptr_array_index (row, result_col), ==, "fail");
+
+  steps_csv = export_to_string (journal, NULL, CB_JOURNAL_EXPORT_CSV_STEPS);
+  step_rows = parse_csv (steps_csv);
+  g_assert_cmpuint (step_rows->len, ==, 1 + 4);
+  row = g_ptr_array_index (step_rows, 4);
+  g_assert_cmpstr (g_ptr_array_index (row, 4), ==, "register");
+  g_assert_cmpstr (g_ptr_array_index (row, 8), ==, "fail");
+  g_assert_cmpstr (g_ptr_array_index (row, 9), ==, nasty);
+}
+
+static void
+test_export_json (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbJournal) journal = cb_journal_open (f->path, &error);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *json = NULL;
+  g_autofree char *empty = NULL;
+  CbJournalFilter none = { .device_serial = "nobody" };
+  JsonArray *runs, *steps;
+  JsonObject *run, *step;
+
+  g_assert_no_error (error);
+  empty = export_to_string (journal, NULL, CB_JOURNAL_EXPORT_JSON);
+  g_assert_true (json_parser_load_from_data (parser, empty, -1, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (json_parser_get_root (parser))),
+                    ==, 0);
+
+  add_run (journal, "SN-1", "r-1", CB_JOURNAL_RESULT_PASS, NULL);
+  add_run (journal, "SN-2", "r-2", CB_JOURNAL_RESULT_FAIL, "chain check: expired");
+
+  json = export_to_string (journal, NULL, CB_JOURNAL_EXPORT_JSON);
+  g_test_message ("%s", json);
+  g_assert_true (json_parser_load_from_data (parser, json, -1, &error));
+  g_assert_no_error (error);
+  runs = json_node_get_array (json_parser_get_root (parser));
+  g_assert_cmpuint (json_array_get_length (runs), ==, 2);
+
+  run = json_array_get_object_element (runs, 0);
+  g_assert_cmpstr (json_object_get_string_member (run, "deviceSerial"), ==, "SN-1");
+  g_assert_cmpstr (json_object_get_string_member (run, "result"), ==, "pass");
+  g_assert_cmpstr (json_object_get_string_member (run, "leafSha256"), ==, "AA:BB:CC");
+  g_assert_cmpstr (json_object_get_string_member (run, "notBefore"), ==, "2026-01-01T00:00:00Z");
+  g_assert_true (json_object_get_null_member (run, "error"));
+  steps = json_object_get_array_member (run, "steps");
+  g_assert_cmpuint (json_array_get_length (steps), ==, 2);
+  step = json_array_get_object_element (steps, 0);
+  g_assert_cmpstr (json_object_get_string_member (step, "name"), ==, "identify");
+  g_assert_cmpint (json_object_get_int_member (step, "durationMs"), >=, 0);
+
+  run = json_array_get_object_element (runs, 1);
+  g_assert_cmpstr (json_object_get_string_member (run, "result"), ==, "fail");
+  g_assert_cmpstr (json_object_get_string_member (run, "failedStep"), ==, "register");
+  g_assert_cmpstr (json_object_get_string_member (run, "error"), ==, "chain check: expired");
+
+  g_clear_pointer (&json, g_free);
+  json = export_to_string (journal, &none, CB_JOURNAL_EXPORT_JSON);
+  g_assert_cmpstr (json, ==, "[]\n");
+}
+
+static void
+test_scrub (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbJournal) journal = cb_journal_open (f->path, &error);
+  g_autofree char *contents = NULL;
+  g_autofree char *wal_path = g_strconcat (f->path, "-wal", NULL);
+  g_autofree char *wal = NULL;
+  const char *secrets[] = {
+    "SharedAccessSignature sr=0ne%2Fregistrations%2Fx&sig=c2VjcmV0c2lnbmF0dXJl%3D&se=1&skn=registration",
+    "sig=c2VjcmV0c2lnbmF0dXJl",
+    "Authorization: Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.c2VjcmV0",
+    "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----",
+    "primaryKey=QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE=",
+  };
+  const char *tokens[] = {
+    "c2VjcmV0c2lnbmF0dXJl", "eyJhbGciOiJub25lIn0", "MIGHAgEAMBMGByqGSM49",
+    "QUFBQUFBQUFBQUFBQUFB",
+  };
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (secrets); i++)
+    {
+      g_autofree char *clean = cb_journal_scrub (secrets[i]);
+
+      g_test_message ("%s -> %s", secrets[i], clean);
+      g_assert_nonnull (strstr (clean, "redacted"));
+      for (guint j = 0; j < G_N_ELEMENTS (tokens); j++)
+        g_assert_null (strstr (clean, tokens[j]));
+    }
+
+  /* Harmless text goes through unchanged. */
+  {
+    g_autofree char *same = cb_journal_scrub ("DPS 401002: invalid certificate (step register)");
+    g_assert_cmpstr (same, ==, "DPS 401002: invalid certificate (step register)");
+  }
+
+  /* Whatever reaches the journal as error text is scrubbed before it hits the disk. */
+  for (guint i = 0; i < G_N_ELEMENTS (secrets); i++)
+    add_run (journal, "SN", "r", CB_JOURNAL_RESULT_FAIL, secrets[i]);
+  g_clear_object (&journal);
+
+  g_assert_true (g_file_get_contents (f->path, &contents, NULL, NULL));
+  g_file_get_contents (wal_path, &wal, NULL, NULL);
+  for (guint j = 0; j < G_N_ELEMENTS (tokens); j++)
+    {
+      g_assert_null (g_strstr_len (contents, -1, tokens[j]));
+      if (wal != NULL)
+        g_assert_null (g_strstr_len (wal, -1, tokens[j]));
+    }
+}
+
+/* The child writes a run, enters "install" and is killed: no atexit, no finalizers. */
+static void
+crash_child (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  CbJournal *journal = cb_journal_open (path, &error);
+  CbJournalRunStart start = { .station = "bench-1", .port = "/dev/pts/7" };
+  CbJournalDevice device = { .serial = "SN-CRASH", .registration_id = "line1-sn-crash" };
+  gint64 run_id, step_id;
+
+  g_assert_no_error (error);
+  run_id = cb_journal_begin_run (journal, &start, &error);
+  g_assert_no_error (error);
+  step_id = cb_journal_begin_step (journal, run_id, "identify", 0, &error);
+  g_assert_no_error (error);
+  cb_journal_set_device (journal, run_id, &device, &error);
+  g_assert_no_error (error);
+  cb_journal_end_step (journal, step_id, CB_JOURNAL_RESULT_PASS, NULL, NULL, 0, &error);
+  g_assert_no_error (error);
+  cb_journal_begin_step (journal, run_id, "install", 0, &error);
+  g_assert_no_error (error);
+
+  kill (getpid (), SIGKILL);
+}
+
+static char *
+crash_path (pid_t parent)
+{
+  g_autofree char *name = g_strdup_printf ("cb-journal-crash-%d.sqlite", (int) parent);
+  return g_build_filename (g_get_tmp_dir (), name, NULL);
+}
+
+static void
+test_crash_killed_child (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbJournal) journal = NULL;
+  g_autoptr(CbJournal) again = NULL;
+  g_autoptr(CbJournalRun) run = NULL;
+  g_autoptr(GPtrArray) runs = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *wal = NULL;
+  g_autofree char *shm = NULL;
+  CbJournalStep *step;
+
+  if (g_test_subprocess ())
+    {
+      g_autofree char *child_path = crash_path (getppid ());
+      crash_child (child_path);
+      return;
+    }
+
+  path = crash_path (getpid ());
+  wal = g_strconcat (path, "-wal", NULL);
+  shm = g_strconcat (path, "-shm", NULL);
+  g_unlink (path);
+
+  g_test_trap_subprocess (NULL, 20 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_failed ();
+
+  journal = cb_journal_open (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (cb_journal_get_n_recovered (journal), ==, 1);
+
+  runs = cb_journal_list_runs (journal, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (runs->len, ==, 1);
+  run = cb_journal_get_run (journal, cb_journal_run_get_id (g_ptr_array_index (runs, 0)), &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (cb_journal_run_get_result (run), ==, CB_JOURNAL_RESULT_INTERRUPTED);
+  g_assert_cmpstr (cb_journal_run_get_failed_step (run), ==, "install");
+  g_assert_cmpstr (cb_journal_run_get_device_serial (run), ==, "SN-CRASH");
+  g_assert_nonnull (strstr (cb_journal_run_get_error (run), "install"));
+  g_assert_cmpuint (cb_journal_run_get_steps (run)->len, ==, 2);
+  step = g_ptr_array_index (cb_journal_run_get_steps (run), 0);
+  g_assert_cmpint (cb_journal_step_get_result (step), ==, CB_JOURNAL_RESULT_PASS);
+  step = g_ptr_array_index (cb_journal_run_get_steps (run), 1);
+  g_assert_cmpstr (cb_journal_step_get_name (step), ==, "install");
+  g_assert_cmpint (cb_journal_step_get_result (step), ==, CB_JOURNAL_RESULT_INTERRUPTED);
+  g_assert_cmpint (cb_journal_step_get_ended (step), >, 0);
+
+  /* Marked once: the next open finds nothing more to do. */
+  again = cb_journal_open (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (cb_journal_get_n_recovered (again), ==, 0);
+
+  g_clear_object (&journal);
+  g_clear_object (&again);
+  g_unlink (path);
+  g_unlink (wal);
+  g_unlink (shm);
+}
+
+static void
+test_crash_owner_alive_or_gone (Fixture       *f,
+                                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbJournal) journal = NULL;
+  g_autoptr(CbJournal) second = NULL;
+  g_autoptr(CbJournal) third = NULL;
+  g_autoptr(CbJournalRun) live = NULL;
+  g_autoptr(CbJournalRun) dead = NULL;
+  g_autofree char *sql = NULL;
+  CbJournalRunStart start = { .port = "/dev/ttyUSB3" };
+  const char *argv[] = { "/bin/true", NULL };
+  GPid child = 0;
+  gint64 live_run, dead_run;
+  sqlite3 *db = NULL;
+  int status;
+
+  journal = cb_journal_open (f->path, &error);
+  g_assert_no_error (error);
+  live_run = cb_journal_begin_run (journal, &start, &error);
+  g_assert_no_error (error);
+  cb_journal_begin_step (journal, live_run, "keygen", 0, &error);
+  g_assert_no_error (error);
+
+  /* A run whose process has exited (a reaped child's pid) and one from a previous boot. */
+  g_assert_true (g_spawn_async (NULL, (char **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
+                                &child, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (waitpid (child, &status, 0), ==, child);
+  g_spawn_close_pid (child);
+
+  g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
+  sql = g_strdup_printf ("INSERT INTO runs (uuid, started, port, owner_host, owner_pid) "
+                         "VALUES ('dead-1', 1, 'p1', '%s', %d);"
+                         "INSERT INTO steps (run_id, idx, name, started) "
+                         "  SELECT id, 0, 'commit', 2 FROM runs WHERE uuid = 'dead-1';"
+                         "INSERT INTO runs (uuid, started, port, owner_host, owner_boot, owner_pid) "
+                         "VALUES ('old-boot', 1, 'p2', '%s', 'another-boot', %d);",
+                         g_get_host_name (), (int) child, g_get_host_name (), (int) getpid ());
+  g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+
+  /* A second journal on the same file in this (live) process: our open run stays open. */
+  second = cb_journal_open (f->path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (cb_journal_get_n_recovered (second), ==, 2);
+
+  live = cb_journal_get_run (second, live_run, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (cb_journal_run_get_result (live), ==, CB_JOURNAL_RESULT_NONE);
+
+  dead_run = live_run + 1;
+  dead = cb_journal_get_run (second, dead_run, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (cb_journal_run_get_uuid (dead), ==, "dead-1");
+  g_assert_cmpint (cb_journal_run_get_result (dead), ==, CB_JOURNAL_RESULT_INTERRUPTED);
+  g_assert_cmpstr (cb_journal_run_get_failed_step (dead), ==, "commit");
+  g_clear_object (&dead);
+  dead = cb_journal_get_run (second, dead_run + 1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (cb_journal_run_get_result (dead), ==, CB_JOURNAL_RESULT_INTERRUPTED);
+  g_assert_null (cb_journal_run_get_failed_step (dead));
+  g_assert_nonnull (strstr (cb_journal_run_get_error (dead), "before its first step"));
+
+  /* The live run can still finish normally. */
+  {
+    CbJournalRunEnd end = { .result = CB_JOURNAL_RESULT_CANCELLED };
+    cb_journal_end_run (journal, live_run, &end, &error);
+    g_assert_no_error (error);
+  }
+  third = cb_journal_open (f->path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (cb_journal_get_n_recovered (third), ==, 0);
+}
+
+static void
+on_async_done (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+  *out = g_object_ref (result);
+}
+
+static void
+test_async (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbJournal) journal = cb_journal_open (f->path, &error);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GPtrArray) runs = NULL;
+  g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable ();
+  CbJournalFilter filter = { .result = CB_JOURNAL_RESULT_FAIL };
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < 20; i++)
+    {
+      g_autofree char *serial = g_strdup_printf ("SN-%u", i);
+      add_run (journal, serial, serial, i % 4 == 0 ? CB_JOURNAL_RESULT_FAIL : CB_JOURNAL_RESULT_PASS,
+               "x");
+    }
+
+  cb_journal_list_runs_async (journal, &filter, NULL, on_async_done, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  runs = cb_journal_list_runs_finish (journal, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (runs->len, ==, 5);
+  g_clear_object (&result);
+
+  cb_journal_export_async (journal, NULL, CB_JOURNAL_EXPORT_CSV, out, NULL, on_async_done, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (cb_journal_export_finish (journal, result, &error));
+  g_assert_no_error (error);
+  /* header + 20 rows */
+  g_assert_cmpuint (g_memory_output_stream_get_data_size (G_MEMORY_OUTPUT_STREAM (out)), >, 20 * 40);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) \
+  g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+
+  ADD ("/cb/journal/lifecycle", test_lifecycle);
+  ADD ("/cb/journal/append-only", test_append_only);
+  ADD ("/cb/journal/file-mode", test_file_mode);
+  ADD ("/cb/journal/newer-schema", test_newer_schema);
+  ADD ("/cb/journal/filters", test_filters);
+  g_test_add_func ("/cb/journal/csv-field", test_csv_field);
+  ADD ("/cb/journal/export/csv", test_export_csv);
+  ADD ("/cb/journal/export/json", test_export_json);
+  ADD ("/cb/journal/scrub", test_scrub);
+  g_test_add_func ("/cb/journal/crash/killed-child", test_crash_killed_child);
+  ADD ("/cb/journal/crash/owner-alive-or-gone", test_crash_owner_alive_or_gone);
+  ADD ("/cb/journal/async", test_async);
+
+#undef ADD
+
+  return g_test_run ();
+}
