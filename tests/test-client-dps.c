@@ -1,0 +1,566 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include "cb-dps-client.h"
+#include "cb-error.h"
+#include "cb-pki.h"
+#include "cb-sas.h"
+#include "cb-test-sandbox.h"
+#include "cb-x509.h"
+
+/* CbDpsClient (device registration with a CSR) and CbDpsServiceClient (enrollments) against
+ * the sandbox over real HTTPS on loopback. */
+
+#define SUB        "00000000-0000-0000-0000-0000000000d5"
+#define RG         "rg-dps"
+#define NS         "ns-dps"
+#define HUB        "hub-dps"
+#define DPS        "dps-clients"
+#define ID_SCOPE   "0ne00D5C1E7"
+#define GROUP      "line-7"
+#define POLICY     "default"
+#define GROUP_KEY  "Y2xpZW50cy1ncm91cC1rZXktZm9yLXRlc3RzLTAxMjM="
+#define OWNER_KEY  "Y2xpZW50cy1vd25lci1rZXktZm9yLXRlc3RzLTAxMjM="
+#define PRINCIPAL  "dpsadmin@sandbox.example"
+
+typedef struct
+{
+  CbTestSandbox      *ts;
+  CbProfile          *profile;
+  CbHttpClient       *http;
+  CbSecrets          *secrets;
+  CbEntraClient      *entra;
+  CbDpsClient        *dps;
+  CbDpsServiceClient *service;
+  char               *hub_host;
+} Fixture;
+
+static const char *
+instance_string (JsonNode   *info,
+                 const char *section,
+                 const char *array,
+                 const char *name,
+                 const char *member)
+{
+  JsonObject *root = json_node_get_object (info);
+  JsonArray *items;
+
+  if (section != NULL)
+    root = json_object_get_object_member (root, section);
+  items = json_object_get_array_member (root, array);
+
+  for (guint i = 0; i < json_array_get_length (items); i++)
+    {
+      JsonObject *item = json_array_get_object_element (items, i);
+
+      if (g_strcmp0 (json_object_get_string_member (item, "name"), name) == 0)
+        return json_object_get_string_member (item, member);
+    }
+
+  return NULL;
+}
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  CbSandbox *sb;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) info = NULL;
+  g_autofree char *namespace_id = cb_sb_namespace_id (SUB, RG, NS);
+  g_autofree char *login = NULL;
+  g_autofree char *global = NULL;
+  g_autofree char *service = NULL;
+  g_autofree char *tenant = NULL;
+  const char *dps_host;
+  guint status;
+
+  f->ts = cb_test_sandbox_new (CB_TEST_SANDBOX_NONE);
+  sb = f->ts->sandbox;
+
+  cb_sandbox_lock (sb);
+  cb_sandbox_create_hub (sb, SUB, RG, HUB, namespace_id, &error);
+  g_assert_no_error (error);
+  cb_sandbox_create_dps (sb, SUB, RG, DPS, ID_SCOPE, namespace_id, HUB, &error);
+  g_assert_no_error (error);
+  g_assert_true (cb_sandbox_set_dps_owner_key (sb, DPS, OWNER_KEY));
+  cb_sandbox_dps_create_enrollment_group (sb, DPS, GROUP, GROUP_KEY, POLICY, &error);
+  g_assert_no_error (error);
+  cb_sandbox_adr_create_namespace (sb, SUB, RG, NS, "westeurope", &error);
+  g_assert_no_error (error);
+  cb_sandbox_adr_create_credential (sb, namespace_id, &error);
+  g_assert_no_error (error);
+  cb_sandbox_adr_create_policy (sb, namespace_id, POLICY, 30, FALSE, &error);
+  g_assert_no_error (error);
+  cb_sandbox_add_principal (sb, PRINCIPAL, "DPS admin", &error);
+  g_assert_no_error (error);
+  cb_sandbox_set_meta (sb, "default_principal", PRINCIPAL);
+  tenant = cb_sandbox_dup_meta (sb, "tenant_id");
+  cb_sandbox_unlock (sb);
+
+  status = cb_test_sandbox_request_json (f->ts, "GET", "/sandbox/info", NULL, NULL, &info, NULL);
+  g_assert_cmpuint (status, ==, 200);
+  dps_host = instance_string (info, "dps", "instances", DPS, "hostName");
+  g_assert_nonnull (dps_host);
+  f->hub_host = g_strdup (instance_string (info, NULL, "hubs", HUB, "hostName"));
+  g_assert_nonnull (f->hub_host);
+
+  login = g_strconcat (cb_sandbox_get_base_url (sb), "/entra", NULL);
+  global = g_strconcat (cb_sandbox_get_base_url (sb), "/dps", NULL);
+  service = g_strconcat (cb_sandbox_get_base_url (sb), "/dps-service/" DPS, NULL);
+
+  f->profile = cb_profile_new ("dps-test", "Sandbox", CB_PROFILE_KIND_SANDBOX);
+  cb_profile_set_login_endpoint (f->profile, login);
+  cb_profile_set_tenant (f->profile, tenant);
+  cb_profile_set_client_id (f->profile, "certbench-tests");
+  cb_profile_set_dps_global_endpoint (f->profile, global);
+  cb_profile_set_dps_id_scope (f->profile, ID_SCOPE);
+  cb_profile_set_dps_name (f->profile, DPS);
+  cb_profile_set_dps_host_name (f->profile, dps_host);
+  cb_profile_set_dps_service_endpoint (f->profile, service);
+  cb_profile_set_enrollment_group_id (f->profile, GROUP);
+  cb_profile_set_pinned_ca_file (f->profile, cb_sandbox_get_ca_file (sb));
+
+  f->http = cb_http_client_new (f->profile, &error);
+  g_assert_no_error (error);
+  f->secrets = cb_secrets_new_memory ();
+  f->entra = cb_entra_client_new (f->profile, f->http, f->secrets);
+  f->dps = cb_dps_client_new (f->profile, f->http);
+  cb_dps_client_set_timeout (f->dps, 30);
+  f->service = cb_dps_service_client_new (f->profile, f->http, f->entra);
+  cb_dps_service_client_set_sas_key (f->service, NULL, OWNER_KEY);
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_assert_finalize_object (f->service);
+  g_assert_finalize_object (f->dps);
+  g_assert_finalize_object (f->entra);
+  g_assert_finalize_object (f->secrets);
+  g_assert_finalize_object (f->http);
+  g_assert_finalize_object (f->profile);
+  g_free (f->hub_host);
+  cb_test_sandbox_free (f->ts);
+}
+
+/* ---- helpers -------------------------------------------------------------------------------- */
+
+static void
+store_result_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  GAsyncResult **slot = user_data;
+
+  g_assert_null (*slot);
+  *slot = g_object_ref (result);
+}
+
+static GAsyncResult *
+wait_for (GAsyncResult **slot)
+{
+  while (*slot == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return *slot;
+}
+
+static GBytes *
+make_csr (CbKeyType    type,
+          const char  *common_name,
+          CbKey      **out_key)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbKey) key = cb_key_generate (type, &error);
+  GBytes *csr;
+
+  g_assert_no_error (error);
+  csr = cb_csr_create (key, common_name, &error);
+  g_assert_no_error (error);
+
+  if (out_key != NULL)
+    *out_key = g_steal_pointer (&key);
+  return csr;
+}
+
+static CbDpsRegistration *
+do_register (Fixture       *f,
+             const char    *registration_id,
+             const char    *key,
+             CbDpsKeyKind   kind,
+             GBytes        *csr,
+             GError       **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  cb_dps_client_register_async (f->dps, registration_id, key, kind, csr, NULL, NULL,
+                                store_result_cb, &result);
+  return cb_dps_client_register_finish (f->dps, wait_for (&result), error);
+}
+
+static void
+set_faults (Fixture    *f,
+            const char *json)
+{
+  guint status = cb_test_sandbox_request (f->ts, "PUT", "/sandbox/faults", NULL, NULL, json,
+                                          NULL, NULL);
+
+  g_assert_cmpuint (status / 100, ==, 2);
+}
+
+static JsonObject *
+service_get (Fixture              *f,
+             CbDpsEnrollmentKind   kind,
+             const char           *id,
+             GError              **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  cb_dps_service_client_get_async (f->service, kind, id, NULL, store_result_cb, &result);
+  return cb_dps_service_client_enrollment_finish (f->service, wait_for (&result), error);
+}
+
+static JsonObject *
+service_put (Fixture              *f,
+             CbDpsEnrollmentKind   kind,
+             const char           *id,
+             JsonObject           *body,
+             const char           *etag,
+             GError              **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  cb_dps_service_client_put_async (f->service, kind, id, body, etag, NULL, store_result_cb, &result);
+  return cb_dps_service_client_enrollment_finish (f->service, wait_for (&result), error);
+}
+
+static gboolean
+service_delete (Fixture              *f,
+                CbDpsEnrollmentKind   kind,
+                const char           *id,
+                const char           *etag,
+                GError              **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  cb_dps_service_client_delete_async (f->service, kind, id, etag, NULL, store_result_cb, &result);
+  return cb_dps_service_client_delete_finish (f->service, wait_for (&result), error);
+}
+
+/* ---- device registration -------------------------------------------------------------------- */
+
+static void
+test_register_group_key (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(CbKey) key = NULL;
+  g_autoptr(GBytes) csr = make_csr (CB_KEY_TYPE_EC_P384, "line7-0001", &key);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbDpsRegistration) reg = NULL;
+  g_autoptr(CbCertificate) leaf = NULL;
+  g_autoptr(CbCertificate) issuer = NULL;
+  g_autoptr(GBytes) csr_public = NULL;
+  GPtrArray *chain;
+
+  reg = do_register (f, "line7-0001", GROUP_KEY, CB_DPS_KEY_ENROLLMENT_GROUP, csr, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (reg);
+
+  g_assert_cmpstr (cb_dps_registration_get_status (reg), ==, "assigned");
+  g_assert_cmpstr (cb_dps_registration_get_registration_id (reg), ==, "line7-0001");
+  g_assert_cmpstr (cb_dps_registration_get_device_id (reg), ==, "line7-0001");
+  g_assert_cmpstr (cb_dps_registration_get_assigned_hub (reg), ==, f->hub_host);
+  g_assert_nonnull (cb_dps_registration_get_operation_id (reg));
+  g_assert_cmpstr (cb_dps_registration_get_substatus (reg), ==, "initialAssignment");
+
+  /* Leaf, issuing CA, root: the leaf names the device and carries the CSR's key. */
+  chain = cb_dps_registration_get_issued_chain (reg);
+  g_assert_cmpuint (chain->len, ==, 3);
+  leaf = cb_certificate_new_from_der (g_ptr_array_index (chain, 0), &error);
+  g_assert_no_error (error);
+  issuer = cb_certificate_new_from_der (g_ptr_array_index (chain, 1), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (cb_certificate_get_common_name (leaf), ==, "line7-0001");
+  g_assert_cmpstr (cb_certificate_get_issuer (leaf), ==, cb_certificate_get_subject (issuer));
+  csr_public = cb_key_get_public_key_der (key);
+  g_assert_true (g_bytes_equal (cb_certificate_get_public_key_der (leaf), csr_public));
+
+  /* The hub now knows the device. */
+  {
+    gboolean enabled = FALSE;
+
+    cb_sandbox_lock (f->ts->sandbox);
+    g_assert_true (cb_sandbox_hub_lookup_device (f->ts->sandbox, HUB, "line7-0001", &enabled));
+    cb_sandbox_unlock (f->ts->sandbox);
+    g_assert_true (enabled);
+  }
+}
+
+static void
+test_register_device_key (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(GBytes) csr = make_csr (CB_KEY_TYPE_EC_P256, "line7-0002", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbDpsRegistration) reg = NULL;
+  g_autofree char *device_key = cb_sas_derive_device_key (GROUP_KEY, "line7-0002", &error);
+
+  g_assert_no_error (error);
+  reg = do_register (f, "line7-0002", device_key, CB_DPS_KEY_DEVICE, csr, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (cb_dps_registration_get_issued_chain (reg)->len, ==, 3);
+}
+
+static void
+test_csr_wrong_name (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GBytes) csr = make_csr (CB_KEY_TYPE_EC_P384, "someone-else", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbDpsRegistration) reg = NULL;
+
+  reg = do_register (f, "line7-0003", GROUP_KEY, CB_DPS_KEY_ENROLLMENT_GROUP, csr, &error);
+  g_assert_null (reg);
+  g_assert_error (error, CB_API_ERROR, CB_API_ERROR_BAD_REQUEST);
+  g_assert_cmpuint (cb_api_error_get_http_status (error), ==, 400);
+  g_assert_cmpstr (cb_api_error_get_remote_code (error), ==, "400205");
+  g_assert_nonnull (strstr (error->message, "someone-else"));
+}
+
+static void
+test_csr_rsa (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autoptr(GBytes) csr = make_csr (CB_KEY_TYPE_RSA, "line7-0004", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbDpsRegistration) reg = NULL;
+
+  reg = do_register (f, "line7-0004", GROUP_KEY, CB_DPS_KEY_ENROLLMENT_GROUP, csr, &error);
+  g_assert_null (reg);
+  g_assert_error (error, CB_API_ERROR, CB_API_ERROR_BAD_REQUEST);
+  g_assert_cmpstr (cb_api_error_get_remote_code (error), ==, "400204");
+}
+
+static void
+test_csr_garbage (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GBytes) csr = g_bytes_new_static ("\x30\x03\x02\x01\x05", 5);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbDpsRegistration) reg = NULL;
+
+  reg = do_register (f, "line7-0005", GROUP_KEY, CB_DPS_KEY_ENROLLMENT_GROUP, csr, &error);
+  g_assert_null (reg);
+  g_assert_error (error, CB_API_ERROR, CB_API_ERROR_BAD_REQUEST);
+  g_assert_cmpstr (cb_api_error_get_remote_code (error), ==, "400203");
+}
+
+static void
+test_wrong_key (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GBytes) csr = make_csr (CB_KEY_TYPE_EC_P256, "line7-0006", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbDpsRegistration) reg = NULL;
+
+  reg = do_register (f, "line7-0006", OWNER_KEY, CB_DPS_KEY_ENROLLMENT_GROUP, csr, &error);
+  g_assert_null (reg);
+  g_assert_error (error, CB_API_ERROR, CB_API_ERROR_UNAUTHORIZED);
+  g_assert_cmpstr (cb_api_error_get_remote_code (error), ==, "401002");
+  g_assert_null (strstr (error->message, "sig="));
+}
+
+static void
+test_operation_failed (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GBytes) csr = make_csr (CB_KEY_TYPE_EC_P256, "line7-0007", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbDpsRegistration) reg = NULL;
+
+  /* The operation ends "failed": the DPS errorCode becomes the remote code. */
+  set_faults (f, "{\"faults\":[{\"path\":\"/dps/*\",\"dps\":\"failed\",\"count\":1}]}");
+
+  reg = do_register (f, "line7-0007", GROUP_KEY, CB_DPS_KEY_ENROLLMENT_GROUP, csr, &error);
+  g_assert_null (reg);
+  g_assert_error (error, CB_API_ERROR, CB_API_ERROR_OPERATION_FAILED);
+  g_assert_cmpstr (cb_api_error_get_remote_code (error), ==, "500214");
+  g_assert_true (g_str_has_prefix (error->message, "500214: "));
+}
+
+static void
+test_throttled_then_success (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autoptr(GBytes) csr = make_csr (CB_KEY_TYPE_EC_P256, "line7-0008", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbDpsRegistration) reg = NULL;
+  gint64 start = g_get_monotonic_time ();
+
+  set_faults (f, "{\"faults\":[{\"method\":\"PUT\",\"path\":\"/dps/*/register\","
+                 "\"status\":429,\"retryAfter\":1,\"count\":1}]}");
+
+  reg = do_register (f, "line7-0008", GROUP_KEY, CB_DPS_KEY_ENROLLMENT_GROUP, csr, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (reg);
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, 900 * 1000);
+}
+
+static void
+test_cancel (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autoptr(GBytes) csr = make_csr (CB_KEY_TYPE_EC_P256, "line7-0009", NULL);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbDpsRegistration) reg = NULL;
+
+  /* Slow answers; cancel while waiting. */
+  set_faults (f, "{\"faults\":[{\"path\":\"/dps/*\",\"latencyMs\":3000}]}");
+
+  cb_dps_client_register_async (f->dps, "line7-0009", GROUP_KEY, CB_DPS_KEY_ENROLLMENT_GROUP, csr,
+                                NULL, cancellable, store_result_cb, &result);
+  g_cancellable_cancel (cancellable);
+  reg = cb_dps_client_register_finish (f->dps, wait_for (&result), &error);
+  g_assert_null (reg);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
+
+/* ---- service API ---------------------------------------------------------------------------- */
+
+static void
+test_service_groups (Fixture       *f,
+                     gconstpointer  data)
+{
+  const char * const hubs[] = { f->hub_host, NULL };
+  g_autoptr(JsonObject) existing = NULL;
+  g_autoptr(JsonObject) body = NULL;
+  g_autoptr(JsonObject) created = NULL;
+  g_autoptr(JsonObject) updated = NULL;
+  g_autoptr(JsonObject) stale = NULL;
+  g_autoptr(JsonObject) gone = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *etag = NULL;
+
+  existing = service_get (f, CB_DPS_ENROLLMENT_GROUP, GROUP, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (existing, "enrollmentGroupId"), ==, GROUP);
+  g_assert_cmpstr (json_object_get_string_member (existing, "credentialPolicyName"), ==, POLICY);
+
+  body = cb_dps_enrollment_new_symmetric_key (CB_DPS_ENROLLMENT_GROUP, "line-8", POLICY,
+                                              GROUP_KEY, OWNER_KEY, hubs);
+  created = service_put (f, CB_DPS_ENROLLMENT_GROUP, "line-8", body, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (created, "credentialPolicyName"), ==, POLICY);
+  etag = g_strdup (json_object_get_string_member (created, "etag"));
+  g_assert_nonnull (etag);
+
+  json_object_set_string_member (body, "provisioningStatus", "disabled");
+  updated = service_put (f, CB_DPS_ENROLLMENT_GROUP, "line-8", body, etag, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (updated, "provisioningStatus"), ==, "disabled");
+
+  /* The etag read before the update is stale now. */
+  stale = service_put (f, CB_DPS_ENROLLMENT_GROUP, "line-8", body, etag, &error);
+  g_assert_null (stale);
+  g_assert_error (error, CB_API_ERROR, CB_API_ERROR_PRECONDITION_FAILED);
+  g_assert_cmpstr (cb_api_error_get_remote_code (error), ==, "412301");
+  g_clear_error (&error);
+
+  g_assert_true (service_delete (f, CB_DPS_ENROLLMENT_GROUP, "line-8", NULL, &error));
+  g_assert_no_error (error);
+
+  gone = service_get (f, CB_DPS_ENROLLMENT_GROUP, "line-8", &error);
+  g_assert_null (gone);
+  g_assert_error (error, CB_API_ERROR, CB_API_ERROR_NOT_FOUND);
+}
+
+static void
+test_service_individual (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(JsonObject) body = NULL;
+  g_autoptr(JsonObject) created = NULL;
+  g_autoptr(CbDpsRegistration) reg = NULL;
+  g_autoptr(GBytes) csr = make_csr (CB_KEY_TYPE_EC_P384, "solo-1", NULL);
+  g_autoptr(GError) error = NULL;
+
+  body = cb_dps_enrollment_new_symmetric_key (CB_DPS_ENROLLMENT_INDIVIDUAL, "solo-1", POLICY,
+                                              OWNER_KEY, GROUP_KEY, NULL);
+  created = service_put (f, CB_DPS_ENROLLMENT_INDIVIDUAL, "solo-1", body, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (created, "registrationId"), ==, "solo-1");
+
+  /* An individual enrollment's key is the device key itself. */
+  reg = do_register (f, "solo-1", OWNER_KEY, CB_DPS_KEY_DEVICE, csr, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (cb_dps_registration_get_device_id (reg), ==, "solo-1");
+}
+
+static void
+test_service_bad_key (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(JsonObject) group = NULL;
+  g_autoptr(GError) error = NULL;
+
+  cb_dps_service_client_set_sas_key (f->service, NULL, GROUP_KEY);
+  group = service_get (f, CB_DPS_ENROLLMENT_GROUP, GROUP, &error);
+  g_assert_null (group);
+  g_assert_error (error, CB_API_ERROR, CB_API_ERROR_UNAUTHORIZED);
+}
+
+static void
+test_service_bearer (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(CbEntraDeviceCode) code = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(JsonObject) group = NULL;
+  g_autoptr(GError) error = NULL;
+
+  cb_dps_service_client_set_sas_key (f->service, NULL, NULL);
+
+  cb_entra_client_begin_sign_in_async (f->entra, NULL, store_result_cb, &result);
+  code = cb_entra_client_begin_sign_in_finish (f->entra, wait_for (&result), &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  cb_entra_client_complete_sign_in_async (f->entra, code, NULL, store_result_cb, &result);
+  g_assert_true (cb_entra_client_complete_sign_in_finish (f->entra, wait_for (&result), &error));
+  g_assert_no_error (error);
+
+  group = service_get (f, CB_DPS_ENROLLMENT_GROUP, GROUP, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (group, "enrollmentGroupId"), ==, GROUP);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) \
+  g_test_add ("/cb/client-dps/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+
+  ADD ("register/group-key", test_register_group_key);
+  ADD ("register/device-key", test_register_device_key);
+  ADD ("register/csr-wrong-name", test_csr_wrong_name);
+  ADD ("register/csr-rsa", test_csr_rsa);
+  ADD ("register/csr-garbage", test_csr_garbage);
+  ADD ("register/wrong-key", test_wrong_key);
+  ADD ("register/operation-failed", test_operation_failed);
+  ADD ("register/throttled-then-success", test_throttled_then_success);
+  ADD ("register/cancel", test_cancel);
+  ADD ("service/groups", test_service_groups);
+  ADD ("service/individual", test_service_individual);
+  ADD ("service/bad-key", test_service_bad_key);
+  ADD ("service/bearer", test_service_bearer);
+#undef ADD
+
+  return g_test_run ();
+}
