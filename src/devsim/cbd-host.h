@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The GLib host around the portable device: pty transport with pacing and faults, file
+ * storage, GnuTLS crypto and DPS over HTTPS. Nothing in here is part of the protocol. */
+#pragma once
+
+#include <glib.h>
+
+#include "cbd-device.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  char    *state_dir;
+  char    *link_path;
+  char    *serial;
+  char    *model;
+  int      group;
+  int      frame_size;
+  int      buf_size;
+  int      slot_size;
+  char   **key_types;          /* NULL: p256 and p384 */
+
+  int      baud;               /* 0: as fast as the pty goes */
+  int      chatter_ms;         /* 0: no log chatter */
+
+  /* transport faults */
+  double   flip_rate;          /* probability per byte, both directions */
+  double   drop_rate;
+  guint32  fault_seed;
+  int      stall_ms;           /* one stall of this length... */
+  gint64   stall_after;        /* ...once this many bytes were sent */
+  gint64   unplug_after;       /* close the pty after this many bytes were sent; 0: never */
+  int      slow_keygen_ms;
+
+  /* protocol faults */
+  gboolean wrong_cn;
+  gboolean csr_other_key;
+  gboolean refuse_commit;
+} CbdOptions;
+
+typedef struct _CbdHost CbdHost;
+
+CbdHost    *cbd_host_new           (const CbdOptions *options,
+                                    GError          **error);
+void        cbd_host_free          (CbdHost          *host);
+const char *cbd_host_get_pty_path  (CbdHost          *host);
+/* Runs until cbd_host_quit() or an unplug. Returns the exit status. */
+int         cbd_host_run           (CbdHost          *host);
+void        cbd_host_quit          (CbdHost          *host);
+
+/* Private: the platform pieces, one file each. */
+typedef struct
+{
+  char *dir;
+} CbdStorage;
+
+gboolean    cbd_storage_init       (CbdStorage       *storage,
+                                    const char       *dir,
+                                    GError          **error);
+void        cbd_storage_clear      (CbdStorage       *storage);
+int         cbd_storage_load       (void *ctx, const char *name, uint8_t **data, size_t *len);
+int         cbd_storage_save       (void *ctx, const char *name, const uint8_t *data, size_t len);
+int         cbd_storage_remove     (void *ctx, const char *name);
+
+/* Crypto callbacks; ctx is a CbdHost (for the slow-keygen fault). */
+void        cbd_crypto_fill        (cbd_platform     *platform);
+void        cbd_crypto_set_keygen_delay (int ms);
+
+/* DPS: registers in the background and reports to the device. */
+typedef struct _CbdDps CbdDps;
+CbdDps     *cbd_dps_new            (void);
+void        cbd_dps_free           (CbdDps           *dps);
+void        cbd_dps_set_device     (CbdDps           *dps,
+                                    cbd_device       *device);
+int         cbd_dps_register       (void *ctx, const cbd_dps_params *params,
+                                    const uint8_t *csr, size_t csr_len);
+
+G_END_DECLS

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "certbench-devsim"
+
+#include "config.h"
+
+#include <glib.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cbd-host.h"
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *state_dir = NULL;
+  g_autofree char *link_path = NULL;
+  g_autofree char *serial = NULL;
+  g_autofree char *model = NULL;
+  g_autofree char *key_types = NULL;
+  g_auto(GStrv) key_type_list = NULL;
+  CbdOptions opts = { 0 };
+  double stall_s = 0;
+  gint64 stall_after = 0, unplug_after = 0;
+  int group = 64, frame_size = 127, buf_size = 1024, slot_size = 8192, baud = 0, chatter_ms = 0;
+  int slow_keygen_ms = 0, fault_seed = 0;
+  double flip_rate = 0, drop_rate = 0;
+  gboolean wrong_cn = FALSE, csr_other_key = FALSE, refuse_commit = FALSE;
+  CbdHost *host;
+  int status;
+  GOptionEntry entries[] = {
+    { "state-dir", 's', 0, G_OPTION_ARG_FILENAME, &state_dir,
+      "Directory for the device's identity, keys and certificate slots", "DIR" },
+    { "link", 'l', 0, G_OPTION_ARG_FILENAME, &link_path,
+      "Also make a symlink to the pty at PATH", "PATH" },
+    { "serial", 0, 0, G_OPTION_ARG_STRING, &serial,
+      "Serial number for a new state directory", "SERIAL" },
+    { "model", 0, 0, G_OPTION_ARG_STRING, &model, "Model name", "MODEL" },
+    { "key-types", 0, 0, G_OPTION_ARG_STRING, &key_types,
+      "Supported key types, comma-separated (default p256,p384)", "LIST" },
+    { "group", 0, 0, G_OPTION_ARG_INT, &group, "Bench group id (default 64)", "ID" },
+    { "frame-size", 0, 0, G_OPTION_ARG_INT, &frame_size,
+      "Console frame size the device sends (default 127)", "BYTES" },
+    { "buf-size", 0, 0, G_OPTION_ARG_INT, &buf_size, "SMP buffer size (default 1024)", "BYTES" },
+    { "slot-size", 0, 0, G_OPTION_ARG_INT, &slot_size, "Certificate slot size (default 8192)", "BYTES" },
+    { "baud", 0, 0, G_OPTION_ARG_INT, &baud, "Pace output like a UART at this rate", "BAUD" },
+    { "chatter", 0, 0, G_OPTION_ARG_INT, &chatter_ms,
+      "Print a device log line every MS and between frames", "MS" },
+    { "flip-rate", 0, 0, G_OPTION_ARG_DOUBLE, &flip_rate,
+      "Fault: flip one bit in this fraction of bytes (both directions)", "RATE" },
+    { "drop-rate", 0, 0, G_OPTION_ARG_DOUBLE, &drop_rate,
+      "Fault: drop this fraction of bytes (both directions)", "RATE" },
+    { "fault-seed", 0, 0, G_OPTION_ARG_INT, &fault_seed, "Seed for the byte faults", "N" },
+    { "stall", 0, 0, G_OPTION_ARG_DOUBLE, &stall_s,
+      "Fault: stop reading and writing for this many seconds, once", "SECONDS" },
+    { "stall-after", 0, 0, G_OPTION_ARG_INT64, &stall_after,
+      "Start the stall once this many bytes were sent (default 0)", "BYTES" },
+    { "unplug-after", 0, 0, G_OPTION_ARG_INT64, &unplug_after,
+      "Fault: close the pty and exit after sending this many bytes", "BYTES" },
+    { "slow-keygen", 0, 0, G_OPTION_ARG_INT, &slow_keygen_ms,
+      "Fault: key generation takes this long", "MS" },
+    { "wrong-cn", 0, 0, G_OPTION_ARG_NONE, &wrong_cn,
+      "Fault: the CSR's CN is not the one asked for", NULL },
+    { "csr-other-key", 0, 0, G_OPTION_ARG_NONE, &csr_other_key,
+      "Fault: the CSR is made with another key than the device key", NULL },
+    { "refuse-commit", 0, 0, G_OPTION_ARG_NONE, &refuse_commit,
+      "Fault: cert_commit always answers commit_refused", NULL },
+    { NULL }
+  };
+
+  setlocale (LC_ALL, "");
+  context = g_option_context_new (NULL);
+  g_option_context_set_summary (context,
+                                "A simulated Certbench device on a pseudo-terminal. Prints "
+                                "\"PTY <path>\" on the first line of stdout, then serves the "
+                                "bench protocol until SIGTERM, SIGINT or an unplug fault.");
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("%s\n", error->message);
+      return 2;
+    }
+  if (state_dir == NULL)
+    {
+      g_printerr ("--state-dir is required\n");
+      return 2;
+    }
+  if (group < 64 || group > 65535 || frame_size < 7 || buf_size < 640 || flip_rate < 0 ||
+      flip_rate > 1 || drop_rate < 0 || drop_rate > 1 || stall_s < 0 || unplug_after < 0)
+    {
+      g_printerr ("An option is out of range (group >= 64, frame size >= 7, buffer >= 640, "
+                  "rates within 0..1)\n");
+      return 2;
+    }
+  if (key_types != NULL)
+    key_type_list = g_strsplit (key_types, ",", -1);
+
+  opts.state_dir = state_dir;
+  opts.link_path = link_path;
+  opts.serial = serial;
+  opts.model = model;
+  opts.key_types = key_type_list;
+  opts.group = group;
+  opts.frame_size = frame_size;
+  opts.buf_size = buf_size;
+  opts.slot_size = slot_size;
+  opts.baud = baud;
+  opts.chatter_ms = chatter_ms;
+  opts.flip_rate = flip_rate;
+  opts.drop_rate = drop_rate;
+  opts.fault_seed = (guint32) fault_seed;
+  opts.stall_ms = (int) (stall_s * 1000);
+  opts.stall_after = stall_after;
+  opts.unplug_after = unplug_after;
+  opts.slow_keygen_ms = slow_keygen_ms;
+  opts.wrong_cn = wrong_cn;
+  opts.csr_other_key = csr_other_key;
+  opts.refuse_commit = refuse_commit;
+
+  host = cbd_host_new (&opts, &error);
+  if (host == NULL)
+    {
+      g_printerr ("certbench-devsim: %s\n", error->message);
+      return 1;
+    }
+
+  printf ("PTY %s\n", cbd_host_get_pty_path (host));
+  fflush (stdout);
+
+  status = cbd_host_run (host);
+  cbd_host_free (host);
+  return status;
+}
