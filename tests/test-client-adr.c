@@ -5,6 +5,9 @@
 
 #include "cb-adr-client.h"
 #include "cb-error.h"
+#include "cb-pki.h"
+#include "cb-test-sandbox.h"
+#include "cb-x509.h"
 
 /* Part 1: the client against a scripted SoupServer on loopback, for what the sandbox would
  * rarely do on purpose (exact request shapes, Failed/Canceled operations, cancellation,
@@ -320,6 +323,8 @@ revoke_handler (Mock              *mock,
     mock_reply (msg, 202, NULL, "Location", location, "Retry-After", "1", NULL);
   else if (++mock->counter < 3)
     mock_reply (msg, 202, NULL, "Location", location, NULL);
+  else if (mode == 2)
+    mock_reply (msg, 500, "{\"error\": {\"code\": \"InternalError\", \"message\": \"Gave up\"}}", NULL);
   else
     mock_reply (msg, 200, "{\"result\": \"Failed\", \"error\": {\"code\": \"RevocationFailed\", "
                 "\"message\": \"The issuing CA is offline\", \"details\": []}}", NULL);
@@ -331,6 +336,7 @@ test_mock_revoke (void)
   g_autoptr(Mock) mock = mock_new (revoke_handler);
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GAsyncResult) result2 = NULL;
+  g_autoptr(GAsyncResult) result3 = NULL;
   g_autoptr(GError) error = NULL;
 
   cb_adr_client_revoke_device_async (mock->client, "dev/1", FALSE, NULL, store_result_cb, &result);
@@ -348,6 +354,16 @@ test_mock_revoke (void)
   assert_json_equal (BODY (mock, 1), "{\"disable\": true}");
   g_assert_cmpuint (mock->log->len, ==, 5);
   g_assert_cmpstr (LOG (mock, 4), ==, "GET /arm/results/7");
+  g_clear_error (&error);
+
+  /* A Location poll answering with an error status is the operation failing. */
+  mock->data = GINT_TO_POINTER (2);
+  mock->counter = 0;
+  cb_adr_client_revoke_device_async (mock->client, "dev-3", TRUE, NULL, store_result_cb, &result3);
+  g_assert_false (cb_adr_client_revoke_device_finish (mock->client, wait_result (&result3), &error));
+  g_assert_error (error, CB_API_ERROR, CB_API_ERROR_OPERATION_FAILED);
+  g_assert_cmpstr (cb_api_error_get_remote_code (error), ==, "InternalError");
+  g_assert_cmpuint (cb_api_error_get_http_status (error), ==, 500);
 }
 
 /* -------------------------------------------------------------------------------------------- */
@@ -714,6 +730,602 @@ test_mock_tokens (void)
   g_assert_cmpstr (g_ptr_array_index (mock->authorizations, 0), ==, "Bearer from-func-token-abcdef");
 }
 
+/* -------------------------------------------------------------------------------------------- */
+/* Part 2: against the real sandbox (TLS, RBAC, LROs, paging, faults, activity log)            */
+
+#define DEMO_SUB   "cb000000-0000-4000-8000-000000000001"
+#define DEMO_RG    "certbench-demo"
+#define DEMO_NS    "demo-ns"
+#define DEMO_HUB   "demo-hub"
+/* The demo seed's subscription, group and location; the tests create their own namespaces. */
+#define DEMO_LOC   "westeurope"
+#define NS_ID      "/subscriptions/" DEMO_SUB "/resourceGroups/" DEMO_RG \
+                   "/providers/Microsoft.DeviceRegistry/namespaces/"
+
+typedef struct
+{
+  CbTestSandbox *ts;
+  CbProfile     *profile;
+  CbHttpClient  *http;
+  CbAdrClient   *client;
+  char          *token;
+} Env;
+
+static GAsyncResult *result_slot;
+
+/* Pass begin() as user_data of an async call, then await() for its result (borrowed). */
+static gpointer
+begin (void)
+{
+  g_clear_object (&result_slot);
+  return &result_slot;
+}
+
+static GAsyncResult *
+await (void)
+{
+  return wait_result (&result_slot);
+}
+
+static char *
+token_for (CbTestSandbox *ts,
+           const char    *principal,
+           const char    *role,
+           const char    *scope)
+{
+  g_autofree char *bearer = cb_test_sandbox_token (ts, principal, role, scope, CB_SB_AUD_ARM);
+
+  g_assert_true (g_str_has_prefix (bearer, "Bearer "));
+  return g_strdup (bearer + strlen ("Bearer "));
+}
+
+/* A fresh sandbox (no demo seed: each test builds what it needs) and a client signed in as
+ * an Owner of the subscription. */
+static Env *
+env_new (void)
+{
+  Env *env = g_new0 (Env, 1);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *arm = NULL;
+
+  env->ts = cb_test_sandbox_new (CB_TEST_SANDBOX_NONE);
+
+  arm = g_strconcat (cb_sandbox_get_base_url (env->ts->sandbox), "/arm", NULL);
+  env->profile = cb_profile_new ("sandbox", "Sandbox", CB_PROFILE_KIND_SANDBOX);
+  cb_profile_set_arm_endpoint (env->profile, arm);
+  cb_profile_set_subscription_id (env->profile, DEMO_SUB);
+  cb_profile_set_resource_group (env->profile, DEMO_RG);
+  cb_profile_set_namespace (env->profile, DEMO_NS);
+  cb_profile_set_location (env->profile, DEMO_LOC);
+  cb_profile_set_hub_name (env->profile, DEMO_HUB);
+  cb_profile_set_pinned_ca_file (env->profile, cb_sandbox_get_ca_file (env->ts->sandbox));
+
+  env->http = cb_http_client_new (env->profile, &error);
+  g_assert_no_error (error);
+  cb_http_client_set_max_delay (env->http, 2);
+
+  env->token = token_for (env->ts, "adr-owner@sandbox.test", "Owner", "/subscriptions/" DEMO_SUB);
+  env->client = cb_adr_client_new (env->profile, env->http);
+  cb_adr_client_set_access_token (env->client, env->token);
+  cb_adr_client_set_max_poll_delay_ms (env->client, 50);
+  cb_adr_client_set_operation_timeout (env->client, 30);
+
+  return env;
+}
+
+static void
+env_free (Env *env)
+{
+  g_clear_object (&result_slot);
+  g_clear_object (&env->client);
+  g_clear_object (&env->http);
+  g_clear_object (&env->profile);
+  g_clear_pointer (&env->ts, cb_test_sandbox_free);
+  g_free (env->token);
+  g_free (env);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Env, env_free)
+
+/* Creates namespace ns with its credential and makes it the client's namespace. */
+static void
+env_lab_namespace (Env        *env,
+                   const char *ns)
+{
+  g_autoptr(CbNamespace) created = NULL;
+  g_autoptr(GError) error = NULL;
+
+  cb_adr_client_create_namespace_async (env->client, ns, NULL, NULL, store_result_cb, begin ());
+  created = cb_adr_client_create_namespace_finish (env->client, await (), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (cb_namespace_get_name (created), ==, ns);
+  g_assert_cmpstr (cb_namespace_get_provisioning_state (created), ==, "Succeeded");
+  g_assert_cmpstr (cb_namespace_get_location (created), ==, DEMO_LOC);
+
+  cb_adr_client_set_namespace (env->client, ns);
+  cb_adr_client_create_credential_async (env->client, NULL, NULL, store_result_cb, begin ());
+  g_assert_true (cb_adr_client_create_credential_finish (env->client, await (), &error));
+  g_assert_no_error (error);
+}
+
+static gboolean
+has_event (GPtrArray  *events,
+           const char *operation_suffix,
+           const char *status,
+           guint       http_status)
+{
+  for (guint i = 0; i < events->len; i++)
+    {
+      CbActivityEvent *event = g_ptr_array_index (events, i);
+
+      if (g_str_has_suffix (cb_activity_event_get_operation_name (event), operation_suffix) &&
+          (status == NULL || g_strcmp0 (cb_activity_event_get_status (event), status) == 0) &&
+          (http_status == 0 || cb_activity_event_get_http_status (event) == http_status))
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+static void
+test_sandbox_fleet (void)
+{
+  g_autoptr(Env) env = env_new ();
+  g_autoptr(GPtrArray) namespaces = NULL;
+  g_autoptr(GPtrArray) certs = NULL;
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(CbNamespace) ns = NULL;
+  g_autoptr(CbPolicy) policy = NULL;
+  g_autoptr(CbAdrDevice) device = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *next = NULL;
+  g_autofree char *bearer = g_strconcat ("Bearer ", env->token, NULL);
+  gboolean found = FALSE;
+  guint pages = 0;
+
+  env_lab_namespace (env, "fleet-ns");
+  cb_adr_client_create_policy_async (env->client, "fleet", 30, FALSE, NULL, store_result_cb, begin ());
+  policy = cb_adr_client_create_policy_finish (env->client, await (), &error);
+  g_assert_no_error (error);
+
+  /* A hub linked to the namespace, and ten devices under the policy. */
+  cb_sandbox_lock (env->ts->sandbox);
+  cb_sandbox_create_hub (env->ts->sandbox, DEMO_SUB, DEMO_RG, "fleet-hub", NS_ID "fleet-ns", &error);
+  cb_sandbox_unlock (env->ts->sandbox);
+  g_assert_no_error (error);
+  cb_profile_set_hub_name (env->profile, "fleet-hub");
+
+  for (guint i = 0; i < 10; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/arm" NS_ID "fleet-ns/devices/fleet-%04u"
+                                               "?api-version=2026-03-01-preview", i);
+      g_autofree char *body = g_strdup_printf ("{\"location\": \"" DEMO_LOC "\", \"properties\": "
+                                               "{\"enabled\": true, \"policy\": {\"resourceId\": \"%s\"}}}",
+                                               cb_policy_get_id (policy));
+      guint status = cb_test_sandbox_request (env->ts, "PUT", path, bearer, NULL, body, NULL, NULL);
+
+      g_assert_true (status == 200 || status == 201);
+    }
+
+  cb_adr_client_list_namespaces_async (env->client, NULL, store_result_cb, begin ());
+  namespaces = cb_adr_client_list_namespaces_finish (env->client, await (), &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < namespaces->len; i++)
+    found |= g_str_equal (cb_namespace_get_name (g_ptr_array_index (namespaces, i)), "fleet-ns");
+  g_assert_true (found);
+
+  cb_adr_client_get_namespace_async (env->client, NULL, NULL, store_result_cb, begin ());
+  ns = cb_adr_client_get_namespace_finish (env->client, await (), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (cb_namespace_get_id (ns), ==, NS_ID "fleet-ns");
+  g_assert_cmpstr (cb_namespace_get_resource_group (ns), ==, DEMO_RG);
+  g_assert_nonnull (cb_namespace_get_uuid (ns));
+
+  /* The test sandbox pages by 3: walk the fleet one page at a time. */
+  do
+    {
+      g_autoptr(GPtrArray) page = NULL;
+      g_autofree char *link = g_steal_pointer (&next);
+
+      cb_adr_client_list_devices_page_async (env->client, link, NULL, store_result_cb, begin ());
+      page = cb_adr_client_list_devices_page_finish (env->client, await (), &next, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (page->len, <=, 3);
+      g_assert_true (next == NULL || page->len == 3);
+      pages++;
+      for (guint i = 0; i < page->len; i++)
+        g_assert_true (g_hash_table_add (seen, g_strdup (cb_adr_device_get_name (g_ptr_array_index (page, i)))));
+    }
+  while (next != NULL);
+  g_assert_cmpuint (g_hash_table_size (seen), ==, 10);
+  g_assert_cmpuint (pages, ==, 4);
+  g_assert_true (g_hash_table_contains (seen, "fleet-0009"));
+
+  cb_adr_client_get_device_async (env->client, "fleet-0001", NULL, store_result_cb, begin ());
+  device = cb_adr_client_get_device_finish (env->client, await (), &error);
+  g_assert_no_error (error);
+  g_assert_true (cb_adr_device_get_enabled (device));
+  g_assert_cmpstr (cb_adr_device_get_policy_name (device), ==, "fleet");
+  g_assert_nonnull (cb_adr_device_get_etag (device));
+  g_clear_object (&device);
+
+  cb_adr_client_update_device_enabled_async (env->client, "fleet-0001", FALSE, NULL,
+                                             store_result_cb, begin ());
+  device = cb_adr_client_update_device_enabled_finish (env->client, await (), &error);
+  g_assert_no_error (error);
+  g_assert_false (cb_adr_device_get_enabled (device));
+  g_clear_object (&device);
+
+  cb_adr_client_get_device_async (env->client, "fleet-0001", NULL, store_result_cb, begin ());
+  device = cb_adr_client_get_device_finish (env->client, await (), &error);
+  g_assert_no_error (error);
+  g_assert_false (cb_adr_device_get_enabled (device));
+  g_clear_object (&device);
+
+  /* Revoke without disabling leaves the device enabled; with disable it is disabled. */
+  cb_adr_client_revoke_device_async (env->client, "fleet-0002", FALSE, NULL, store_result_cb, begin ());
+  g_assert_true (cb_adr_client_revoke_device_finish (env->client, await (), &error));
+  g_assert_no_error (error);
+  cb_adr_client_get_device_async (env->client, "fleet-0002", NULL, store_result_cb, begin ());
+  device = cb_adr_client_get_device_finish (env->client, await (), &error);
+  g_assert_no_error (error);
+  g_assert_true (cb_adr_device_get_enabled (device));
+  g_clear_object (&device);
+
+  cb_adr_client_revoke_device_async (env->client, "fleet-0003", TRUE, NULL, store_result_cb, begin ());
+  g_assert_true (cb_adr_client_revoke_device_finish (env->client, await (), &error));
+  g_assert_no_error (error);
+  cb_adr_client_get_device_async (env->client, "fleet-0003", NULL, store_result_cb, begin ());
+  device = cb_adr_client_get_device_finish (env->client, await (), &error);
+  g_assert_no_error (error);
+  g_assert_false (cb_adr_device_get_enabled (device));
+  g_clear_object (&device);
+
+  cb_adr_client_revoke_device_async (env->client, "no-such-device", TRUE, NULL,
+                                     store_result_cb, begin ());
+  g_assert_false (cb_adr_client_revoke_device_finish (env->client, await (), &error));
+  g_assert_error (error, CB_API_ERROR, CB_API_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  cb_adr_client_delete_device_async (env->client, "fleet-0009", NULL, store_result_cb, begin ());
+  g_assert_true (cb_adr_client_delete_device_finish (env->client, await (), &error));
+  g_assert_no_error (error);
+  cb_adr_client_get_device_async (env->client, "fleet-0009", NULL, store_result_cb, begin ());
+  g_assert_null (cb_adr_client_get_device_finish (env->client, await (), &error));
+  g_assert_error (error, CB_API_ERROR, CB_API_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  /* BYOR activation on a policy under the namespace's own root is refused. */
+  cb_adr_client_activate_byor_async (env->client, "fleet",
+                                     "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+                                     NULL, store_result_cb, begin ());
+  g_assert_false (cb_adr_client_activate_byor_finish (env->client, await (), &error));
+  g_assert_error (error, CB_API_ERROR, CB_API_ERROR_BAD_REQUEST);
+  g_clear_error (&error);
+
+  /* After a sync the hub holds the policy's issuing CA, pointing back at the policy. */
+  cb_adr_client_synchronize_credential_async (env->client, NULL, store_result_cb, begin ());
+  g_assert_true (cb_adr_client_synchronize_credential_finish (env->client, await (), &error));
+  g_assert_no_error (error);
+  cb_adr_client_list_hub_certificates_async (env->client, NULL, store_result_cb, begin ());
+  certs = cb_adr_client_list_hub_certificates_finish (env->client, await (), &error);
+  g_assert_no_error (error);
+  found = FALSE;
+  for (guint i = 0; i < certs->len; i++)
+    {
+      CbHubCertificate *cert = g_ptr_array_index (certs, i);
+
+      if (g_strcmp0 (cb_hub_certificate_get_policy_resource_id (cert), cb_policy_get_id (policy)) == 0)
+        {
+          found = TRUE;
+          g_assert_cmpstr (cb_hub_certificate_get_subject (cert), ==, cb_policy_get_ca_subject (policy));
+          g_assert_cmpint (cb_hub_certificate_get_expiry (cert), >, g_get_real_time () / G_USEC_PER_SEC);
+          g_assert_nonnull (cb_hub_certificate_get_etag (cert));
+          g_assert_nonnull (cb_hub_certificate_get_certificate (cert));
+
+          /* A stale etag is refused; the current one deletes it. */
+          cb_adr_client_delete_hub_certificate_async (env->client, cb_hub_certificate_get_name (cert),
+                                                      "\"stale\"", NULL, store_result_cb, begin ());
+          g_assert_false (cb_adr_client_delete_hub_certificate_finish (env->client, await (), &error));
+          g_assert_error (error, CB_API_ERROR, CB_API_ERROR_PRECONDITION_FAILED);
+          g_clear_error (&error);
+          cb_adr_client_delete_hub_certificate_async (env->client, cb_hub_certificate_get_name (cert),
+                                                      cb_hub_certificate_get_etag (cert), NULL,
+                                                      store_result_cb, begin ());
+          g_assert_true (cb_adr_client_delete_hub_certificate_finish (env->client, await (), &error));
+          g_assert_no_error (error);
+        }
+    }
+  g_assert_true (found);
+}
+
+static void
+test_sandbox_policy_lifecycle (void)
+{
+  g_autoptr(Env) env = env_new ();
+  g_autoptr(CbPolicy) policy = NULL;
+  g_autoptr(CbPolicy) updated = NULL;
+  g_autoptr(CbPolicy) rotated = NULL;
+  g_autoptr(GPtrArray) policies = NULL;
+  g_autoptr(GPtrArray) events = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *state = NULL;
+  g_autofree char *policy_id = NULL;
+  gint64 start = g_get_real_time () / G_USEC_PER_SEC;
+
+  env_lab_namespace (env, "lab-ns");
+
+  cb_adr_client_get_credential_async (env->client, NULL, store_result_cb, begin ());
+  state = cb_adr_client_get_credential_finish (env->client, await (), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (state, ==, "Succeeded");
+
+  /* 5 days is outside 7..90: the service's 400 with its ARM code. */
+  cb_adr_client_create_policy_async (env->client, "short", 5, FALSE, NULL, store_result_cb, begin ());
+  policy = cb_adr_client_create_policy_finish (env->client, await (), &error);
+  g_assert_null (policy);
+  g_assert_error (error, CB_API_ERROR, CB_API_ERROR_BAD_REQUEST);
+  g_assert_cmpuint (cb_api_error_get_http_status (error), ==, 400);
+  g_assert_cmpstr (cb_api_error_get_remote_code (error), ==, "InvalidRequestContent");
+  g_assert_nonnull (strstr (error->message, "validityPeriodInDays"));
+  g_clear_error (&error);
+
+  /* Created through 201 + Azure-AsyncOperation polling and the final GET. */
+  cb_adr_client_create_policy_async (env->client, "line1", 14, FALSE, NULL, store_result_cb, begin ());
+  policy = cb_adr_client_create_policy_finish (env->client, await (), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (cb_policy_get_name (policy), ==, "line1");
+  g_assert_cmpstr (cb_policy_get_namespace (policy), ==, "lab-ns");
+  g_assert_cmpstr (cb_policy_get_provisioning_state (policy), ==, "Succeeded");
+  g_assert_cmpstr (cb_policy_get_key_type (policy), ==, "ECC");
+  g_assert_cmpuint (cb_policy_get_validity_days (policy), ==, 14);
+  g_assert_false (cb_policy_get_byor_enabled (policy));
+  g_assert_true (g_str_has_prefix (cb_policy_get_ca_subject (policy), "CN="));
+  g_assert_cmpint (cb_policy_get_ca_not_after (policy), >, start);
+  policy_id = g_strdup (cb_policy_get_id (policy));
+
+  /* One policy per credential in this preview. */
+  cb_adr_client_create_policy_async (env->client, "line2", 30, FALSE, NULL, store_result_cb, begin ());
+  g_assert_null (cb_adr_client_create_policy_finish (env->client, await (), &error));
+  g_assert_error (error, CB_API_ERROR, CB_API_ERROR_CONFLICT);
+  g_assert_cmpuint (cb_api_error_get_http_status (error), ==, 409);
+  g_clear_error (&error);
+
+  cb_adr_client_update_policy_validity_async (env->client, "line1", 60, NULL, store_result_cb, begin ());
+  updated = cb_adr_client_update_policy_validity_finish (env->client, await (), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (cb_policy_get_validity_days (updated), ==, 60);
+
+  /* The credential cannot go while a policy remains. */
+  cb_adr_client_delete_credential_async (env->client, NULL, store_result_cb, begin ());
+  g_assert_false (cb_adr_client_delete_credential_finish (env->client, await (), &error));
+  g_assert_true (g_error_matches (error, CB_API_ERROR, CB_API_ERROR_CONFLICT) ||
+                 g_error_matches (error, CB_API_ERROR, CB_API_ERROR_BAD_REQUEST));
+  g_assert_nonnull (strstr (error->message, "line1"));
+  g_clear_error (&error);
+
+  /* revokeIssuer replaces the issuing CA. */
+  cb_adr_client_revoke_issuer_async (env->client, "line1", NULL, store_result_cb, begin ());
+  g_assert_true (cb_adr_client_revoke_issuer_finish (env->client, await (), &error));
+  g_assert_no_error (error);
+  cb_adr_client_get_policy_async (env->client, "line1", NULL, store_result_cb, begin ());
+  rotated = cb_adr_client_get_policy_finish (env->client, await (), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (cb_policy_get_ca_subject (rotated), !=, cb_policy_get_ca_subject (policy));
+
+  /* An operation the sandbox is told to fail reports the service's error. */
+  g_assert_cmpuint (cb_test_sandbox_request (env->ts, "PUT", "/sandbox/faults", NULL, NULL,
+                                             "[{\"method\": \"POST\", \"path\": \"/arm/*/revokeIssuer\","
+                                             " \"lro\": \"Failed\", \"count\": 1}]", NULL, NULL), ==, 200);
+  cb_adr_client_revoke_issuer_async (env->client, "line1", NULL, store_result_cb, begin ());
+  g_assert_false (cb_adr_client_revoke_issuer_finish (env->client, await (), &error));
+  g_assert_error (error, CB_API_ERROR, CB_API_ERROR_OPERATION_FAILED);
+  g_assert_nonnull (cb_api_error_get_remote_code (error));
+  g_clear_error (&error);
+
+  cb_adr_client_delete_policy_async (env->client, "line1", NULL, store_result_cb, begin ());
+  g_assert_true (cb_adr_client_delete_policy_finish (env->client, await (), &error));
+  g_assert_no_error (error);
+  cb_adr_client_list_policies_async (env->client, NULL, store_result_cb, begin ());
+  policies = cb_adr_client_list_policies_finish (env->client, await (), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (policies->len, ==, 0);
+
+  cb_adr_client_delete_credential_async (env->client, NULL, store_result_cb, begin ());
+  g_assert_true (cb_adr_client_delete_credential_finish (env->client, await (), &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&state, g_free);
+  cb_adr_client_get_credential_async (env->client, NULL, store_result_cb, begin ());
+  state = cb_adr_client_get_credential_finish (env->client, await (), &error);
+  g_assert_null (state);
+  g_assert_error (error, CB_API_ERROR, CB_API_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  /* The activity log saw it all, for this policy. */
+  cb_adr_client_list_activity_async (env->client, start - 60, start + 3600, policy_id, NULL,
+                                     store_result_cb, begin ());
+  events = cb_adr_client_list_activity_finish (env->client, await (), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (events->len, >, 0);
+  g_assert_true (has_event (events, "/policies/write", "Succeeded", 0));
+  g_assert_true (has_event (events, "/revokeIssuer/action", "Succeeded", 0));
+  g_assert_true (has_event (events, "/revokeIssuer/action", "Failed", 0));
+  g_assert_true (has_event (events, "/policies/delete", NULL, 0));
+  for (guint i = 0; i < events->len; i++)
+    {
+      CbActivityEvent *event = g_ptr_array_index (events, i);
+
+      g_assert_cmpstr (cb_activity_event_get_resource_id (event), ==, policy_id);
+      g_assert_cmpstr (cb_activity_event_get_caller (event), ==, "adr-owner@sandbox.test");
+      g_assert_cmpint (cb_activity_event_get_time (event), >=, start - 60);
+    }
+
+  cb_adr_client_delete_namespace_async (env->client, "lab-ns", NULL, store_result_cb, begin ());
+  g_assert_true (cb_adr_client_delete_namespace_finish (env->client, await (), &error));
+  g_assert_no_error (error);
+}
+
+/* A root the test owns (P-384, pathLen 1) signs the policy's CSR; the chain is issuing CA
+ * first, then the root. */
+static char *
+make_byor_chain (const char *csr_pem)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbKey) root_key = cb_key_generate (CB_KEY_TYPE_EC_P384, &error);
+  g_autoptr(GBytes) root_spki = NULL;
+  g_autoptr(GBytes) root_der = NULL;
+  g_autoptr(GBytes) ica_der = NULL;
+  g_autoptr(GBytes) ica_spki = NULL;
+  g_autoptr(CbCsr) csr = NULL;
+  g_autoptr(CbCertificate) root = NULL;
+  g_autoptr(CbCertificate) ica = NULL;
+  g_autofree char *root_pem = NULL;
+  g_autofree char *ica_pem = NULL;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  const guint usage = CB_KEY_USAGE_DIGITAL_SIGNATURE | CB_KEY_USAGE_KEY_CERT_SIGN |
+                      CB_KEY_USAGE_CRL_SIGN;
+  CbCertProfile root_profile = {
+    .subject_dn = "CN=Certbench Test BYOR Root,O=Certbench Tests",
+    .not_before = now - 3600,
+    .not_after = now + 5 * 365 * 24 * 3600,
+    .is_ca = TRUE,
+    .path_len = 1,
+    .key_usage = usage,
+  };
+  CbCertProfile ica_profile = {
+    .not_before = now - 60,
+    .not_after = now + 2 * 365 * 24 * 3600,
+    .is_ca = TRUE,
+    .path_len = 0,
+    .key_usage = usage,
+  };
+
+  g_assert_no_error (error);
+  root_spki = cb_key_get_public_key_der (root_key);
+  root_der = cb_cert_issue (&root_profile, root_spki, root_key, NULL, &error);
+  g_assert_no_error (error);
+
+  csr = cb_csr_new_from_pem (csr_pem, -1, &error);
+  g_assert_no_error (error);
+  ica_profile.subject_dn = cb_csr_get_subject (csr);
+  ica_spki = cb_csr_get_public_key_der (csr);
+  ica_der = cb_cert_issue (&ica_profile, ica_spki, root_key, root_der, &error);
+  g_assert_no_error (error);
+
+  root = cb_certificate_new_from_der (root_der, &error);
+  g_assert_no_error (error);
+  ica = cb_certificate_new_from_der (ica_der, &error);
+  g_assert_no_error (error);
+  root_pem = cb_certificate_to_pem (root);
+  ica_pem = cb_certificate_to_pem (ica);
+
+  return g_strconcat (ica_pem, root_pem, NULL);
+}
+
+static void
+test_sandbox_byor (void)
+{
+  g_autoptr(Env) env = env_new ();
+  g_autoptr(CbPolicy) policy = NULL;
+  g_autoptr(CbPolicy) active = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *chain = NULL;
+
+  env_lab_namespace (env, "byor-ns");
+
+  cb_adr_client_create_policy_async (env->client, "external", 30, TRUE, NULL, store_result_cb, begin ());
+  policy = cb_adr_client_create_policy_finish (env->client, await (), &error);
+  g_assert_no_error (error);
+  g_assert_true (cb_policy_get_byor_enabled (policy));
+  g_assert_cmpstr (cb_policy_get_byor_status (policy), ==, CB_POLICY_BYOR_PENDING_ACTIVATION);
+  g_assert_true (g_str_has_prefix (cb_policy_get_byor_csr (policy), "-----BEGIN CERTIFICATE REQUEST-----"));
+
+  /* A chain that does not match the CSR is refused. */
+  cb_adr_client_activate_byor_async (env->client, "external",
+                                     "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+                                     NULL, store_result_cb, begin ());
+  g_assert_false (cb_adr_client_activate_byor_finish (env->client, await (), &error));
+  g_assert_error (error, CB_API_ERROR, CB_API_ERROR_BAD_REQUEST);
+  g_clear_error (&error);
+
+  chain = make_byor_chain (cb_policy_get_byor_csr (policy));
+  cb_adr_client_activate_byor_async (env->client, "external", chain, NULL, store_result_cb, begin ());
+  g_assert_true (cb_adr_client_activate_byor_finish (env->client, await (), &error));
+  g_assert_no_error (error);
+
+  cb_adr_client_get_policy_async (env->client, "external", NULL, store_result_cb, begin ());
+  active = cb_adr_client_get_policy_finish (env->client, await (), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (cb_policy_get_byor_status (active), ==, CB_POLICY_BYOR_ACTIVE);
+  g_assert_nonnull (cb_policy_get_byor_thumbprint (active));
+
+  /* revokeIssuer does not apply to external roots. */
+  cb_adr_client_revoke_issuer_async (env->client, "external", NULL, store_result_cb, begin ());
+  g_assert_false (cb_adr_client_revoke_issuer_finish (env->client, await (), &error));
+  g_assert_error (error, CB_API_ERROR, CB_API_ERROR_BAD_REQUEST);
+}
+
+static void
+test_sandbox_forbidden_and_throttled (void)
+{
+  g_autoptr(Env) env = env_new ();
+  g_autoptr(GPtrArray) namespaces = NULL;
+  g_autoptr(CbPolicy) policy = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *reader = NULL;
+  g_autofree char *owner = NULL;
+  gint64 start;
+
+  env_lab_namespace (env, "rbac-ns");
+
+  reader = token_for (env->ts, "adr-reader@sandbox.test", "Reader", "/subscriptions/" DEMO_SUB);
+  cb_adr_client_set_access_token (env->client, reader);
+
+  /* Readers read... */
+  cb_adr_client_list_namespaces_async (env->client, NULL, store_result_cb, begin ());
+  namespaces = cb_adr_client_list_namespaces_finish (env->client, await (), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (namespaces->len, >=, 1);
+
+  /* ...and are told which role would let them write. */
+  cb_adr_client_create_policy_async (env->client, "p1", 30, FALSE, NULL, store_result_cb, begin ());
+  policy = cb_adr_client_create_policy_finish (env->client, await (), &error);
+  g_assert_null (policy);
+  g_assert_error (error, CB_API_ERROR, CB_API_ERROR_FORBIDDEN);
+  g_assert_cmpuint (cb_api_error_get_http_status (error), ==, 403);
+  g_assert_cmpstr (cb_api_error_get_remote_code (error), ==, "AuthorizationFailed");
+  g_assert_nonnull (strstr (error->message, "Azure Device Registry Credentials Contributor"));
+  g_clear_error (&error);
+
+  /* 429 twice with Retry-After, then the answer: the caller only sees the answer. */
+  owner = token_for (env->ts, "adr-owner2@sandbox.test", "Owner", "/subscriptions/" DEMO_SUB);
+  cb_adr_client_set_access_token (env->client, owner);
+  g_assert_cmpuint (cb_test_sandbox_request (env->ts, "PUT", "/sandbox/faults", NULL, NULL,
+                                             "[{\"method\": \"GET\", \"path\": \"/arm/subscriptions/*/namespaces\","
+                                             " \"status\": 429, \"retryAfter\": 1, \"count\": 2}]",
+                                             NULL, NULL), ==, 200);
+  g_clear_pointer (&namespaces, g_ptr_array_unref);
+  start = g_get_monotonic_time ();
+  cb_adr_client_list_namespaces_async (env->client, NULL, store_result_cb, begin ());
+  namespaces = cb_adr_client_list_namespaces_finish (env->client, await (), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (namespaces->len, >=, 1);
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, 2 * G_USEC_PER_SEC - G_USEC_PER_SEC / 4);
+
+  /* Past the attempts, the throttling reaches the caller with its hint. */
+  g_assert_cmpuint (cb_test_sandbox_request (env->ts, "PUT", "/sandbox/faults", NULL, NULL,
+                                             "[{\"method\": \"GET\", \"path\": \"/arm/subscriptions/*/namespaces\","
+                                             " \"status\": 429, \"retryAfter\": 1}]",
+                                             NULL, NULL), ==, 200);
+  cb_http_client_set_max_attempts (env->http, 2);
+  g_clear_pointer (&namespaces, g_ptr_array_unref);
+  cb_adr_client_list_namespaces_async (env->client, NULL, store_result_cb, begin ());
+  namespaces = cb_adr_client_list_namespaces_finish (env->client, await (), &error);
+  g_assert_null (namespaces);
+  g_assert_error (error, CB_API_ERROR, CB_API_ERROR_THROTTLED);
+  g_assert_cmpuint (cb_api_error_get_retry_after (error), ==, 1);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -732,6 +1344,10 @@ main (int   argc,
   g_test_add_func ("/cb/client-adr/mock/activity", test_mock_activity);
   g_test_add_func ("/cb/client-adr/mock/tokens", test_mock_tokens);
   g_test_add_func ("/cb/client-adr/mock/escaping", test_mock_escaping);
+  g_test_add_func ("/cb/client-adr/sandbox/fleet", test_sandbox_fleet);
+  g_test_add_func ("/cb/client-adr/sandbox/policy-lifecycle", test_sandbox_policy_lifecycle);
+  g_test_add_func ("/cb/client-adr/sandbox/byor", test_sandbox_byor);
+  g_test_add_func ("/cb/client-adr/sandbox/forbidden-and-throttled", test_sandbox_forbidden_and_throttled);
 
   return g_test_run ();
 }

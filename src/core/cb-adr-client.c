@@ -1015,6 +1015,31 @@ call_operation_succeeded (GTask          *task,
     }
 }
 
+/* A Location URL answers a failed operation with the failure's own status and ARM error
+ * body; to the caller that is the operation failing, like Failed from Azure-AsyncOperation.
+ * Authentication, throttling and a vanished operation keep their own codes. */
+static GError *
+location_poll_error (GError *error)
+{
+  GError *converted;
+  guint status;
+
+  if (error->domain != CB_API_ERROR)
+    return error;
+
+  status = cb_api_error_get_http_status (error);
+  if (status < 400 || status == 401 || status == 403 || status == 404 || status == 429)
+    return error;
+
+  converted = cb_api_error_new_full (CB_API_ERROR_OPERATION_FAILED, status,
+                                     cb_api_error_get_remote_code (error),
+                                     cb_api_error_get_target (error),
+                                     cb_api_error_get_retry_after (error),
+                                     "%s", error->message);
+  g_error_free (error);
+  return converted;
+}
+
 static void
 call_poll_cb (GObject      *object,
               GAsyncResult *result,
@@ -1032,6 +1057,8 @@ call_poll_cb (GObject      *object,
   response = cb_http_client_request_finish (http, result, &error);
   if (response == NULL)
     {
+      if (call->polling_location)
+        error = location_poll_error (error);
       g_task_return_error (task, error);
       g_object_unref (task);
       return;
