@@ -705,6 +705,79 @@ test_auth (Fixture       *f,
   assert_arm_error (json, "InvalidAuthenticationToken");
 }
 
+static char *
+crl_serials (Fixture    *f,
+             const char *root_pem,
+             guint      *count)
+{
+  g_autoptr(CbCertificate) root = cert_at (root_pem, 0);
+  g_autofree char *path = g_strdup_printf ("/sandbox/crl/%s.crl",
+                                           cb_certificate_get_common_name (root));
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GBytes) root_der = cb_certificate_get_der (root);
+  g_autoptr(SoupMessageHeaders) headers = NULL;
+  gnutls_x509_crl_t crl;
+  gnutls_x509_crt_t issuer;
+  gnutls_datum_t datum;
+  GString *out = g_string_new (NULL);
+  unsigned int verify = 1;
+
+  g_assert_cmpuint (cb_test_sandbox_request (f->ts, "GET", path, NULL, NULL, NULL, &body,
+                                             &headers), ==, 200);
+  g_assert_cmpstr (soup_message_headers_get_content_type (headers, NULL), ==,
+                   "application/pkix-crl");
+
+  g_assert_cmpint (gnutls_x509_crl_init (&crl), ==, 0);
+  datum.data = (unsigned char *) g_bytes_get_data (body, NULL);
+  datum.size = g_bytes_get_size (body);
+  g_assert_cmpint (gnutls_x509_crl_import (crl, &datum, GNUTLS_X509_FMT_DER), ==, 0);
+
+  g_assert_cmpint (gnutls_x509_crt_init (&issuer), ==, 0);
+  datum.data = (unsigned char *) g_bytes_get_data (root_der, NULL);
+  datum.size = g_bytes_get_size (root_der);
+  g_assert_cmpint (gnutls_x509_crt_import (issuer, &datum, GNUTLS_X509_FMT_DER), ==, 0);
+  g_assert_cmpint (gnutls_x509_crl_verify (crl, &issuer, 1, 0, &verify), ==, 0);
+  g_assert_cmpuint (verify, ==, 0);
+
+  *count = gnutls_x509_crl_get_crt_count (crl);
+  for (guint i = 0; i < *count; i++)
+    {
+      unsigned char serial[64];
+      size_t size = sizeof serial;
+      g_autofree char *hex = NULL;
+
+      g_assert_cmpint (gnutls_x509_crl_get_crt_serial (crl, i, serial, &size, NULL), ==, 0);
+      hex = cb_hex_encode (serial, size, FALSE);
+      g_string_append_printf (out, "%s;", hex);
+    }
+
+  gnutls_x509_crt_deinit (issuer);
+  gnutls_x509_crl_deinit (crl);
+  return g_string_free (out, FALSE);
+}
+
+/* Serials compare without leading zero octets. */
+static const char *
+strip_zeros (const char *hex)
+{
+  while (hex[0] == '0' && hex[1] == '0' && hex[2] != '\0')
+    hex += 2;
+  return hex;
+}
+
+static gboolean
+crl_has (const char *serials,
+         const char *serial)
+{
+  g_auto(GStrv) parts = g_strsplit (serials, ";", -1);
+
+  for (guint i = 0; parts[i] != NULL; i++)
+    if (parts[i][0] != '\0' && g_str_equal (strip_zeros (parts[i]), strip_zeros (serial)))
+      return TRUE;
+
+  return FALSE;
+}
+
 static void
 test_device_revoke (Fixture       *f,
                     gconstpointer  data)
@@ -767,13 +840,23 @@ test_device_revoke (Fixture       *f,
   assert_verdict (f, "dev-1", leaf1, "revoked-identifier");
 
   /* revoke with disable: the hub identity is disabled and no credentials are issued */
-  g_assert_cmpuint (accepted_and_wait (f, "POST", NS "/devices/dev-2/revoke",
-                                       "{\"disable\": true}", NULL), ==, 200);
+  {
+    g_autofree char *revoke2 = path_of (NS "/devices/dev-2/revoke");
+    g_autoptr(SoupMessageHeaders) h = NULL;
+    g_autoptr(JsonNode) r = NULL;
+
+    g_assert_cmpuint (request (f, "POST", revoke2, f->owner, "{\"disable\": true}", NULL, &h),
+                      ==, 202);
+    /* The operation completes on its own, without anybody polling or reading ADR state */
+    g_usleep (400 * 1000);
+    cb_sandbox_lock (f->ts->sandbox);
+    g_assert_true (cb_sandbox_hub_lookup_device (f->ts->sandbox, HUB, "dev-2", &enabled));
+    cb_sandbox_unlock (f->ts->sandbox);
+    g_assert_false (enabled);
+    g_assert_cmpuint (wait_location (f, soup_message_headers_get_one (h, "Location"), &r), ==, 200);
+    g_assert_cmpstr (jstr (r, "result"), ==, "Succeeded");
+  }
   assert_verdict (f, "dev-2", leaf2, "device-disabled");
-  cb_sandbox_lock (f->ts->sandbox);
-  g_assert_true (cb_sandbox_hub_lookup_device (f->ts->sandbox, HUB, "dev-2", &enabled));
-  cb_sandbox_unlock (f->ts->sandbox);
-  g_assert_false (enabled);
   none = issue (f, NS, "pol-a", "dev-2", &error);
   g_assert_null (none);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED);
@@ -789,66 +872,40 @@ test_device_revoke (Fixture       *f,
 
   /* Unknown devices are refused as such */
   assert_verdict (f, "dev-unknown", leaf1b, "unknown-device");
-}
 
-static char *
-crl_serials (Fixture    *f,
-             const char *root_pem,
-             guint      *count)
-{
-  g_autoptr(CbCertificate) root = cert_at (root_pem, 0);
-  g_autofree char *path = g_strdup_printf ("/sandbox/crl/%s.crl",
-                                           cb_certificate_get_common_name (root));
-  g_autoptr(GBytes) body = NULL;
-  g_autoptr(GBytes) root_der = cb_certificate_get_der (root);
-  g_autoptr(SoupMessageHeaders) headers = NULL;
-  gnutls_x509_crl_t crl;
-  gnutls_x509_crt_t issuer;
-  gnutls_datum_t datum;
-  GString *out = g_string_new (NULL);
-  unsigned int verify = 1;
+  /* The JSON form of the check endpoint */
+  {
+    g_autoptr(JsonBuilder) b = json_builder_new ();
+    g_autoptr(JsonNode) body = NULL;
+    g_autoptr(JsonNode) answer = NULL;
+    g_autofree char *text = NULL;
 
-  g_assert_cmpuint (cb_test_sandbox_request (f->ts, "GET", path, NULL, NULL, NULL, &body,
-                                             &headers), ==, 200);
-  g_assert_cmpstr (soup_message_headers_get_content_type (headers, NULL), ==,
-                   "application/pkix-crl");
+    json_builder_begin_object (b);
+    json_builder_set_member_name (b, "chain");
+    json_builder_add_string_value (b, leaf1);
+    json_builder_end_object (b);
+    body = json_builder_get_root (b);
+    text = json_to_string (body, FALSE);
+    g_assert_cmpuint (request (f, "POST", "/sandbox/hubs/" HUB "/devices/dev-1/check-chain", NULL,
+                               text, &answer, NULL), ==, 200);
+    g_assert_cmpstr (jstr (answer, "verdict"), ==, "revoked-identifier");
+    g_assert_false (json_node_get_boolean (jget (answer, "accepted")));
+  }
 
-  g_assert_cmpint (gnutls_x509_crl_init (&crl), ==, 0);
-  datum.data = (unsigned char *) g_bytes_get_data (body, NULL);
-  datum.size = g_bytes_get_size (body);
-  g_assert_cmpint (gnutls_x509_crl_import (crl, &datum, GNUTLS_X509_FMT_DER), ==, 0);
+  /* The issuing CA's CRL lists the revoked device's leaves (the hub never reads it) */
+  {
+    g_autoptr(CbCertificate) ica = cert_at (leaf1, 1);
+    g_autoptr(CbCertificate) first = cert_at (leaf1, 0);
+    g_autofree char *ica_pem = cb_certificate_to_pem (ica);
+    g_autoptr(CbCertificate) renewed = cert_at (leaf1b, 0);
+    g_autofree char *serials = NULL;
+    guint count = 0;
 
-  g_assert_cmpint (gnutls_x509_crt_init (&issuer), ==, 0);
-  datum.data = (unsigned char *) g_bytes_get_data (root_der, NULL);
-  datum.size = g_bytes_get_size (root_der);
-  g_assert_cmpint (gnutls_x509_crt_import (issuer, &datum, GNUTLS_X509_FMT_DER), ==, 0);
-  g_assert_cmpint (gnutls_x509_crl_verify (crl, &issuer, 1, 0, &verify), ==, 0);
-  g_assert_cmpuint (verify, ==, 0);
-
-  *count = gnutls_x509_crl_get_crt_count (crl);
-  for (guint i = 0; i < *count; i++)
-    {
-      unsigned char serial[64];
-      size_t size = sizeof serial;
-      g_autofree char *hex = NULL;
-
-      g_assert_cmpint (gnutls_x509_crl_get_crt_serial (crl, i, serial, &size, NULL), ==, 0);
-      hex = cb_hex_encode (serial, size, FALSE);
-      g_string_append_printf (out, "%s;", hex);
-    }
-
-  gnutls_x509_crt_deinit (issuer);
-  gnutls_x509_crl_deinit (crl);
-  return g_string_free (out, FALSE);
-}
-
-/* Serials compare without leading zero octets. */
-static const char *
-strip_zeros (const char *hex)
-{
-  while (hex[0] == '0' && hex[1] == '0' && hex[2] != '\0')
-    hex += 2;
-  return hex;
+    serials = crl_serials (f, ica_pem, &count);
+    g_assert_cmpuint (count, ==, 2);   /* dev-1's first leaf and dev-2's */
+    g_assert_true (crl_has (serials, cb_certificate_get_serial (first)));
+    g_assert_false (crl_has (serials, cb_certificate_get_serial (renewed)));
+  }
 }
 
 static void

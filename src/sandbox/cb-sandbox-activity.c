@@ -605,6 +605,9 @@ handle_list (CbSbRequest *req)
       !cb_sb_require_api_version (req, CB_SB_ACTIVITY_API_VERSION, NULL))
     return;
 
+  /* Operations that are due log their end first. */
+  cb_sb_arm_run_due_operations (self);
+
   if (!parse_filter (cb_sb_query (req, "$filter"), &f, &message))
     {
       reply_monitor_error (req, SOUP_STATUS_BAD_REQUEST, "BadRequest", message);

@@ -7,10 +7,11 @@
  *
  * Long-running operations: a write that ARM answers with 201/202 stores an operation row and
  * leaves the resource in provisioningState Accepted (or Deleting). The operation reports
- * InProgress for sandbox->lro_delay_ms, then completes the next time anything looks at ADR
- * state (every ARM request, the CA engine, the check endpoint): the action takes effect at
- * completion, so a fault-injected Failed operation leaves everything as it was. Completion is
- * lazy but persisted, so a restart in the middle loses nothing.
+ * InProgress for sandbox->lro_delay_ms, then completes: on a timer in the serving context,
+ * and in any case before anything looks at ADR state (every ARM request, the CA engine, the
+ * check and CRL endpoints), so completion is never observably late. The action takes effect
+ * at completion, so a fault-injected Failed operation leaves everything as it was; operations
+ * are persisted, so a restart in the middle loses nothing.
  *
  * Azure-AsyncOperation: /arm/subscriptions/{sub}/providers/Microsoft.DeviceRegistry/locations/{loc}/operationStatuses/{id}
  * Location:            /arm/subscriptions/{sub}/providers/Microsoft.DeviceRegistry/locations/{loc}/operationResults/{id}
@@ -969,6 +970,20 @@ retry_after_seconds (CbSandbox *self)
   return (self->lro_delay_ms + 999) / 1000;
 }
 
+static gboolean
+operations_due_cb (gpointer data)
+{
+  CbSandbox *self = data;
+
+  cb_sandbox_lock (self);
+  /* The sandbox may have stopped since. */
+  if (self->db != NULL)
+    cb_sb_arm_run_due_operations (self);
+  cb_sandbox_unlock (self);
+
+  return G_SOURCE_REMOVE;
+}
+
 static char *
 start_operation (CbSbRequest *req,
                  const char  *subscription,
@@ -1014,6 +1029,15 @@ start_operation (CbSbRequest *req,
 
   if (fail)
     g_debug ("Operation %s (%s) will fail (fault)", id, kind);
+
+  /* Handlers run in the serving context, so this is where the timer belongs. */
+  {
+    GSource *source = g_timeout_source_new (self->lro_delay_ms + 1);
+
+    g_source_set_callback (source, operations_due_cb, g_object_ref (self), g_object_unref);
+    g_source_attach (source, g_main_context_get_thread_default ());
+    g_source_unref (source);
+  }
 
   return id;
 }

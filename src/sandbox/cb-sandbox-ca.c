@@ -1466,6 +1466,7 @@ handle_crl (CbSbRequest *req)
       return;
     }
   id = g_strndup (file, strlen (file) - strlen (".crl"));
+  cb_sb_arm_run_due_operations (self);
 
   stmt = cb_sb_prepare (self, "SELECT key_ref, cert FROM ca_roots WHERE uuid = ?");
   cb_sb_bind_text (stmt, 1, id);
