@@ -232,6 +232,60 @@ test_memory_secrets (void)
   g_clear_object (&result);
 }
 
+/* The real keyring. Opt-in, because it writes to the user's keyring: run inside
+ * `dbus-run-session` after `echo -n test | gnome-keyring-daemon --unlock --components=secrets`
+ * with CB_TEST_KEYRING=1 and a throwaway HOME. */
+static void
+test_keyring_secrets (void)
+{
+  g_autoptr(CbSecrets) secrets = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *profile_id = NULL;
+  GAsyncResult *result = NULL;
+  char *value;
+
+  if (g_getenv ("CB_TEST_KEYRING") == NULL)
+    {
+      g_test_skip ("set CB_TEST_KEYRING=1 in a throwaway keyring session to test libsecret");
+      return;
+    }
+
+  secrets = cb_secrets_new ();
+  g_assert_false (cb_secrets_is_memory (secrets));
+  profile_id = g_uuid_string_random ();
+
+  cb_secrets_store_async (secrets, profile_id, CB_SECRET_DPS_SERVICE_KEY, "ZHBzLWtleQ==", NULL,
+                          copy_cb, &result);
+  g_assert_true (cb_secrets_store_finish (secrets, wait_result (&result), &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+
+  cb_secrets_lookup_async (secrets, profile_id, CB_SECRET_DPS_SERVICE_KEY, NULL, copy_cb, &result);
+  value = cb_secrets_lookup_finish (secrets, wait_result (&result), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (value, ==, "ZHBzLWtleQ==");
+  cb_secrets_free_value (value);
+  g_clear_object (&result);
+
+  /* Same profile, other kind: nothing. */
+  cb_secrets_lookup_async (secrets, profile_id, CB_SECRET_HUB_KEY, NULL, copy_cb, &result);
+  value = cb_secrets_lookup_finish (secrets, wait_result (&result), &error);
+  g_assert_no_error (error);
+  g_assert_null (value);
+  g_clear_object (&result);
+
+  cb_secrets_clear_async (secrets, profile_id, -1, NULL, copy_cb, &result);
+  g_assert_true (cb_secrets_clear_finish (secrets, wait_result (&result), &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+
+  cb_secrets_lookup_async (secrets, profile_id, CB_SECRET_DPS_SERVICE_KEY, NULL, copy_cb, &result);
+  value = cb_secrets_lookup_finish (secrets, wait_result (&result), &error);
+  g_assert_no_error (error);
+  g_assert_null (value);
+  g_clear_object (&result);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -243,6 +297,7 @@ main (int   argc,
   g_test_add_func ("/cb/profile/round-trip", test_round_trip);
   g_test_add_func ("/cb/profile/bad-kind", test_bad_kind);
   g_test_add_func ("/cb/secrets/memory", test_memory_secrets);
+  g_test_add_func ("/cb/secrets/keyring", test_keyring_secrets);
 
   return g_test_run ();
 }
