@@ -14,15 +14,18 @@
 /* Literal shapes copied from azure-api-reference.md §1.3 and §1.8 (with the "…" placeholders
  * filled in), and an Azure Monitor EventData entry. */
 
-#define NS_ID "/subscriptions/0000-sub/resourceGroups/rg-1/providers/Microsoft.DeviceRegistry/namespaces/adr-ns-1"
+#define NS_ID "/subscriptions/0000-sub/resourceGroups/rg-1/providers/Microsoft.DeviceRegistry" \
+              "/namespaces/adr-ns-1"
 
 static const char namespace_json[] =
   "{ \"id\": \"" NS_ID "\","
-  "  \"name\": \"adr-ns-1\", \"type\": \"Microsoft.DeviceRegistry/namespaces\", \"location\": \"North Europe\","
+  "  \"name\": \"adr-ns-1\", \"type\": \"Microsoft.DeviceRegistry/namespaces\", \"location\": "
+  "\"North Europe\","
   "  \"identity\": {\"principalId\": \"p\", \"tenantId\": \"t\", \"type\": \"SystemAssigned\"},"
   "  \"properties\": {"
   "    \"uuid\": \"cfbef47a-6971-4c90-a7a9-99be82dea167\","
-  "    \"messaging\": {\"endpoints\": {\"myHub\": {\"address\": \"https://hub\", \"endpointType\": \"Microsoft.Devices/IoTHubs\"}}},"
+  "    \"messaging\": {\"endpoints\": {\"myHub\": {\"address\": \"https://hub\", \"endpointType\": "
+  "\"Microsoft.Devices/IoTHubs\"}}},"
   "    \"provisioningState\": \"Succeeded\" },"
   "  \"systemData\": {\"createdBy\": \"a@b\", \"createdAt\": \"2025-06-12T20:17:41.741Z\"} }";
 
@@ -33,29 +36,41 @@ static const char policy_json[] =
   "      \"subject\": \"CN=07b5d73a70e046f288ddc64518bc517e\","
   "      \"validityNotBefore\": \"2025-06-12T20:17:41.741Z\","
   "      \"validityNotAfter\":  \"2025-07-12T20:17:41.741Z\","
-  "      \"bringYourOwnRoot\": {\"enabled\": true, \"certificateSigningRequest\": \"-----BEGIN CERTIFICATE REQUEST-----\\nMIIB\\n-----END CERTIFICATE REQUEST-----\\n\","
-  "                           \"issuingCertificateThumbprint\": \"ABCDEF0123\", \"status\": \"Active\"}},"
+  "      \"bringYourOwnRoot\": {\"enabled\": true,"
+  "         \"certificateSigningRequest\": "
+  "  \"-----BEGIN CERTIFICATE REQUEST-----\\nMIIB\\n-----END CERTIFICATE REQUEST-----\\n\","
+  "                           \"issuingCertificateThumbprint\": \"ABCDEF0123\", \"status\": "
+  "\"Active\"}},"
   "   \"leafCertificateConfiguration\": {\"validityPeriodInDays\": 10}}},"
   " \"id\": \"" NS_ID "/credentials/default/policies/mypolicy\", \"name\": \"mypolicy\","
   " \"type\": \"Microsoft.DeviceRegistry/namespaces/credentials/policies\", \"systemData\": {}}";
 
 static const char device_json[] =
-  "{\"id\": \"" NS_ID "/devices/dev-1\", \"name\": \"dev-1\", \"type\": \"Microsoft.DeviceRegistry/namespaces/devices\","
-  " \"location\": \"North Europe\", \"etag\": \"\\\"c80325f9-0000-0800-0000-66fcb0290000\\\"\", \"tags\": {},"
+  "{\"id\": \"" NS_ID "/devices/dev-1\", \"name\": \"dev-1\", \"type\": "
+                      "\"Microsoft.DeviceRegistry/namespaces/devices\","
+  " \"location\": \"North Europe\", \"etag\": \"\\\"c80325f9-0000-0800-0000-66fcb0290000\\\"\", "
+  "\"tags\": {},"
   " \"properties\": {"
-  "   \"uuid\": \"0b5e2c3d-1111-2222-3333-444455556666\", \"enabled\": false, \"externalDeviceId\": \"ext-1\","
+  "   \"uuid\": \"0b5e2c3d-1111-2222-3333-444455556666\", \"enabled\": false,"
+  "   \"externalDeviceId\": \"ext-1\","
   "   \"manufacturer\": \"Contoso\", \"model\": \"T-1000\","
-  "   \"operatingSystem\": \"Linux\", \"operatingSystemVersion\": \"6.1\", \"attributes\": {\"deviceType\": \"sensor\"},"
-  "   \"version\": 3, \"lastTransitionTime\": \"2025-06-12T20:17:41.741Z\", \"provisioningState\": \"Succeeded\","
+  "   \"operatingSystem\": \"Linux\", \"operatingSystemVersion\": \"6.1\", \"attributes\": "
+  "{\"deviceType\": \"sensor\"},"
+  "   \"version\": 3, \"lastTransitionTime\": \"2025-06-12T20:17:41.741Z\", \"provisioningState\": "
+  "\"Succeeded\","
   "   \"policy\": {\"resourceId\": \"" NS_ID "/credentials/default/policies/mypolicy\"}}}";
 
 static const char hub_certificate_json[] =
-  "{\"id\": \"/subscriptions/0000-sub/resourceGroups/rg-1/providers/Microsoft.Devices/IotHubs/hub-1/certificates/mypolicy\","
+  "{\"id\": \"/subscriptions/0000-sub/resourceGroups/rg-1/providers/Microsoft.Devices/IotHubs"
+  "/hub-1/certificates/mypolicy\","
   " \"name\": \"mypolicy\", \"type\": \"Microsoft.Devices/IotHubs/Certificates\","
-  " \"properties\": {\"certificate\": \"-----BEGIN CERTIFICATE-----\\nMIIB\\n-----END CERTIFICATE-----\\n\","
-  "   \"created\": \"Thu, 12 Jun 2025 20:17:41 GMT\", \"expiry\": \"Sat, 31 Dec 2039 23:59:59 GMT\", \"isVerified\": true,"
+  " \"properties\": {"
+  "   \"certificate\": \"-----BEGIN CERTIFICATE-----\\nMIIB\\n-----END CERTIFICATE-----\\n\","
+  "   \"created\": \"Thu, 12 Jun 2025 20:17:41 GMT\","
+  "   \"expiry\": \"Sat, 31 Dec 2039 23:59:59 GMT\", \"isVerified\": true,"
   "   \"policyResourceId\": \"" NS_ID "/credentials/default/policies/mypolicy\","
-  "   \"subject\": \"CN=07b5d73a70e046f288ddc64518bc517e\", \"thumbprint\": \"97388ECDE9B8D8DE3F1E6C1B8A1E0A1D2F3C4B5A\","
+  "   \"subject\": \"CN=07b5d73a70e046f288ddc64518bc517e\", \"thumbprint\": "
+  "\"97388ECDE9B8D8DE3F1E6C1B8A1E0A1D2F3C4B5A\","
   "   \"updated\": \"Thu, 12 Jun 2025 20:17:41 GMT\"},"
   " \"etag\": \"AAAAAAFPUVk=\"}";
 
@@ -64,18 +79,24 @@ static const char activity_json[] =
   "   \"scope\": \"" NS_ID "/devices/dev-1\"},"
   " \"caller\": \"admin@contoso.com\", \"channels\": \"Operation\","
   " \"correlationId\": \"1c6f2f6c-1111-2222-3333-444455556666\", \"description\": \"\","
-  " \"eventDataId\": \"e1\", \"eventName\": {\"value\": \"EndRequest\", \"localizedValue\": \"End request\"},"
+  " \"eventDataId\": \"e1\","
+  " \"eventName\": {\"value\": \"EndRequest\", \"localizedValue\": \"End request\"},"
   " \"category\": {\"value\": \"Administrative\", \"localizedValue\": \"Administrative\"},"
-  " \"httpRequest\": {\"clientRequestId\": \"c1\", \"clientIpAddress\": \"127.0.0.1\", \"method\": \"POST\"},"
+  " \"httpRequest\": {\"clientRequestId\": \"c1\", \"clientIpAddress\": \"127.0.0.1\", \"method\": "
+  "\"POST\"},"
   " \"id\": \"" NS_ID "/devices/dev-1/events/e1/ticks/638000000000000000\","
   " \"level\": \"Informational\", \"resourceGroupName\": \"rg-1\","
-  " \"resourceProviderName\": {\"value\": \"Microsoft.DeviceRegistry\", \"localizedValue\": \"Microsoft.DeviceRegistry\"},"
+  " \"resourceProviderName\": {\"value\": \"Microsoft.DeviceRegistry\", \"localizedValue\": "
+  "\"Microsoft.DeviceRegistry\"},"
   " \"resourceId\": \"" NS_ID "/devices/dev-1\", \"operationId\": \"op-1\","
-  " \"operationName\": {\"value\": \"Microsoft.DeviceRegistry/namespaces/devices/revoke/action\", \"localizedValue\": \"Revoke device\"},"
+  " \"operationName\": {\"value\": \"Microsoft.DeviceRegistry/namespaces/devices/revoke/action\", "
+  "\"localizedValue\": \"Revoke device\"},"
   " \"properties\": {\"statusCode\": \"Accepted\", \"serviceRequestId\": \"s1\"},"
   " \"status\": {\"value\": \"Accepted\", \"localizedValue\": \"Accepted\"},"
-  " \"subStatus\": {\"value\": \"Accepted\", \"localizedValue\": \"Accepted (HTTP Status Code: 202)\"},"
-  " \"eventTimestamp\": \"2025-06-12T20:17:41.7410000Z\", \"submissionTimestamp\": \"2025-06-12T20:18:00Z\","
+  " \"subStatus\": {\"value\": \"Accepted\", \"localizedValue\": \"Accepted (HTTP Status Code: "
+  "202)\"},"
+  " \"eventTimestamp\": \"2025-06-12T20:17:41.7410000Z\", \"submissionTimestamp\": "
+  "\"2025-06-12T20:18:00Z\","
   " \"subscriptionId\": \"0000-sub\", \"tenantId\": \"tenant\"}";
 
 static JsonNode *
@@ -241,7 +262,8 @@ test_hub_certificate (void)
 
   g_assert_no_error (error);
   g_assert_cmpstr (cb_hub_certificate_get_name (cert), ==, "mypolicy");
-  g_assert_cmpstr (cb_hub_certificate_get_subject (cert), ==, "CN=07b5d73a70e046f288ddc64518bc517e");
+  g_assert_cmpstr (cb_hub_certificate_get_subject (cert), ==,
+                   "CN=07b5d73a70e046f288ddc64518bc517e");
   g_assert_cmpstr (cb_hub_certificate_get_thumbprint (cert), ==,
                    "97388ECDE9B8D8DE3F1E6C1B8A1E0A1D2F3C4B5A");
   g_assert_cmpint (cb_hub_certificate_get_expiry (cert), ==, unix_of ("2039-12-31T23:59:59Z"));
@@ -258,7 +280,8 @@ static void
 test_hub_certificate_iso_expiry (void)
 {
   g_autoptr(JsonNode) node = parse_literal (
-    "{\"name\": \"c\", \"properties\": {\"expiry\": \"2030-01-02T03:04:05Z\", \"isVerified\": false}}");
+    "{\"name\": \"c\", \"properties\": {\"expiry\": \"2030-01-02T03:04:05Z\", \"isVerified\": "
+    "false}}");
   g_autoptr(GError) error = NULL;
   g_autoptr(CbHubCertificate) cert = cb_hub_certificate_new_from_json (node, &error);
 
@@ -299,10 +322,12 @@ test_activity_event_status_sources (void)
     " \"status\": \"Failed\", \"properties\": {\"statusCode\": 409}}");
   g_autoptr(JsonNode) substatus = parse_literal (
     "{\"eventTimestamp\": \"2025-06-12T20:17:41Z\", \"operationName\": {\"value\": \"op\"},"
-    " \"status\": {\"value\": \"Failed\"}, \"subStatus\": {\"value\": \"Forbidden\", \"localizedValue\": \"\"}}");
+    " \"status\": {\"value\": \"Failed\"}, \"subStatus\": {\"value\": \"Forbidden\", "
+    "\"localizedValue\": \"\"}}");
   g_autoptr(JsonNode) started = parse_literal (
     "{\"eventTimestamp\": \"2025-06-12T20:17:41Z\", \"operationName\": {\"value\": \"op\"},"
-    " \"status\": {\"value\": \"Started\"}, \"subStatus\": {\"value\": \"\", \"localizedValue\": \"\"}}");
+    " \"status\": {\"value\": \"Started\"}, \"subStatus\": {\"value\": \"\", \"localizedValue\": "
+    "\"\"}}");
   g_autoptr(CbActivityEvent) a = cb_activity_event_new_from_json (numeric, &error);
   g_autoptr(CbActivityEvent) b = NULL;
   g_autoptr(CbActivityEvent) c = NULL;
@@ -340,21 +365,30 @@ static const struct
 } malformed[] = {
   { "namespace array", (ParseFunc) cb_namespace_new_from_json, "[1, 2]" },
   { "namespace string", (ParseFunc) cb_namespace_new_from_json, "\"adr-ns-1\"" },
-  { "namespace no name", (ParseFunc) cb_namespace_new_from_json, "{\"id\": \"x\", \"properties\": {}}" },
+  { "namespace no name", (ParseFunc) cb_namespace_new_from_json, "{\"id\": \"x\", \"properties\": "
+                                                                 "{}}" },
   { "namespace empty name", (ParseFunc) cb_namespace_new_from_json, "{\"name\": \"\"}" },
   { "namespace numeric name", (ParseFunc) cb_namespace_new_from_json, "{\"name\": 5}" },
-  { "namespace properties array", (ParseFunc) cb_namespace_new_from_json, "{\"name\": \"n\", \"properties\": []}" },
-  { "namespace uuid number", (ParseFunc) cb_namespace_new_from_json, "{\"name\": \"n\", \"properties\": {\"uuid\": 1}}" },
+  { "namespace properties array", (ParseFunc) cb_namespace_new_from_json, "{\"name\": \"n\", "
+                                                                          "\"properties\": []}" },
+  { "namespace uuid number", (ParseFunc) cb_namespace_new_from_json, "{\"name\": \"n\", "
+                                                                     "\"properties\": {\"uuid\": "
+                                                                     "1}}" },
   { "policy validity string", (ParseFunc) cb_policy_new_from_json,
-    "{\"name\": \"p\", \"properties\": {\"certificate\": {\"leafCertificateConfiguration\": {\"validityPeriodInDays\": \"10\"}}}}" },
+    "{\"name\": \"p\", \"properties\": {\"certificate\": {\"leafCertificateConfiguration\": "
+    "{\"validityPeriodInDays\": \"10\"}}}}" },
   { "policy validity fraction", (ParseFunc) cb_policy_new_from_json,
-    "{\"name\": \"p\", \"properties\": {\"certificate\": {\"leafCertificateConfiguration\": {\"validityPeriodInDays\": 7.5}}}}" },
+    "{\"name\": \"p\", \"properties\": {\"certificate\": {\"leafCertificateConfiguration\": "
+    "{\"validityPeriodInDays\": 7.5}}}}" },
   { "policy validity negative", (ParseFunc) cb_policy_new_from_json,
-    "{\"name\": \"p\", \"properties\": {\"certificate\": {\"leafCertificateConfiguration\": {\"validityPeriodInDays\": -1}}}}" },
+    "{\"name\": \"p\", \"properties\": {\"certificate\": {\"leafCertificateConfiguration\": "
+    "{\"validityPeriodInDays\": -1}}}}" },
   { "policy byor enabled string", (ParseFunc) cb_policy_new_from_json,
-    "{\"name\": \"p\", \"properties\": {\"certificate\": {\"certificateAuthorityConfiguration\": {\"bringYourOwnRoot\": {\"enabled\": \"true\"}}}}}" },
+    "{\"name\": \"p\", \"properties\": {\"certificate\": {\"certificateAuthorityConfiguration\": "
+    "{\"bringYourOwnRoot\": {\"enabled\": \"true\"}}}}}" },
   { "policy bad date", (ParseFunc) cb_policy_new_from_json,
-    "{\"name\": \"p\", \"properties\": {\"certificate\": {\"certificateAuthorityConfiguration\": {\"validityNotAfter\": \"next tuesday\"}}}}" },
+    "{\"name\": \"p\", \"properties\": {\"certificate\": {\"certificateAuthorityConfiguration\": "
+    "{\"validityNotAfter\": \"next tuesday\"}}}}" },
   { "policy certificate string", (ParseFunc) cb_policy_new_from_json,
     "{\"name\": \"p\", \"properties\": {\"certificate\": \"ECC\"}}" },
   { "device enabled string", (ParseFunc) cb_adr_device_new_from_json,
@@ -363,19 +397,23 @@ static const struct
     "{\"name\": \"d\", \"properties\": {\"version\": \"3\"}}" },
   { "device policy string", (ParseFunc) cb_adr_device_new_from_json,
     "{\"name\": \"d\", \"properties\": {\"policy\": \"/x\"}}" },
-  { "device etag object", (ParseFunc) cb_adr_device_new_from_json, "{\"name\": \"d\", \"etag\": {}}" },
-  { "hub certificate no name", (ParseFunc) cb_hub_certificate_new_from_json, "{\"properties\": {}}" },
+  { "device etag object", (ParseFunc) cb_adr_device_new_from_json,
+    "{\"name\": \"d\", \"etag\": {}}" },
+  { "hub certificate no name", (ParseFunc) cb_hub_certificate_new_from_json,
+    "{\"properties\": {}}" },
   { "hub certificate bad expiry", (ParseFunc) cb_hub_certificate_new_from_json,
     "{\"name\": \"c\", \"properties\": {\"expiry\": \"soon\"}}" },
   { "hub certificate verified string", (ParseFunc) cb_hub_certificate_new_from_json,
     "{\"name\": \"c\", \"properties\": {\"isVerified\": \"false\"}}" },
-  { "activity no timestamp", (ParseFunc) cb_activity_event_new_from_json, "{\"operationName\": \"op\"}" },
+  { "activity no timestamp", (ParseFunc) cb_activity_event_new_from_json, "{\"operationName\": "
+                                                                          "\"op\"}" },
   { "activity bad timestamp", (ParseFunc) cb_activity_event_new_from_json,
     "{\"eventTimestamp\": \"yesterday\", \"operationName\": \"op\"}" },
   { "activity no operation", (ParseFunc) cb_activity_event_new_from_json,
     "{\"eventTimestamp\": \"2025-06-12T20:17:41Z\"}" },
   { "activity status number", (ParseFunc) cb_activity_event_new_from_json,
-    "{\"eventTimestamp\": \"2025-06-12T20:17:41Z\", \"operationName\": \"op\", \"status\": {\"value\": 1}}" },
+    "{\"eventTimestamp\": \"2025-06-12T20:17:41Z\", \"operationName\": \"op\", \"status\": "
+    "{\"value\": 1}}" },
 };
 
 static void
@@ -404,23 +442,26 @@ test_null_node (void)
   g_assert_error (error, CB_API_ERROR, CB_API_ERROR_PARSE);
 }
 
+#define NEXT_LINK "https://management.azure.com/x?api-version=1&$skipToken=2"
+
 static void
 test_page (void)
 {
-  g_autofree char *json = g_strdup_printf ("{\"value\": [%s, %s], \"nextLink\": \"https://management.azure.com/x?api-version=1&$skipToken=2\"}",
-                                           device_json, device_json);
+  g_autofree char *json = g_strdup_printf ("{\"value\": [%s, %s], \"nextLink\": \"%s\"}",
+                                           device_json, device_json, NEXT_LINK);
   g_autoptr(JsonNode) node = parse_literal (json);
   g_autoptr(JsonNode) last = parse_literal ("{\"value\": [], \"nextLink\": null}");
   g_autoptr(GError) error = NULL;
   g_autofree char *next = NULL;
-  g_autoptr(GPtrArray) items = cb_adr_parse_page (node, (CbAdrParseFunc) cb_adr_device_new_from_json,
+  g_autoptr(GPtrArray) items = cb_adr_parse_page (node,
+                                                  (CbAdrParseFunc) cb_adr_device_new_from_json,
                                                   &next, &error);
   g_autoptr(GPtrArray) empty = NULL;
 
   g_assert_no_error (error);
   g_assert_cmpuint (items->len, ==, 2);
   g_assert_true (CB_IS_ADR_DEVICE (g_ptr_array_index (items, 1)));
-  g_assert_cmpstr (next, ==, "https://management.azure.com/x?api-version=1&$skipToken=2");
+  g_assert_cmpstr (next, ==, NEXT_LINK);
 
   g_clear_pointer (&next, g_free);
   empty = cb_adr_parse_page (last, (CbAdrParseFunc) cb_adr_device_new_from_json, &next, &error);
@@ -460,7 +501,8 @@ test_revoke_result (void)
 {
   g_autoptr(JsonNode) ok = parse_literal ("{\"result\": \"Succeeded\"}");
   g_autoptr(JsonNode) failed = parse_literal (
-    "{\"result\": \"Failed\", \"error\": {\"code\": \"DeviceNotProvisioned\", \"message\": \"No certificate was issued\","
+    "{\"result\": \"Failed\", \"error\": {\"code\": \"DeviceNotProvisioned\", \"message\": \"No "
+    "certificate was issued\","
     " \"details\": [{\"code\": \"x\", \"correlationId\": \"c\", \"message\": \"m\"}]}}");
   g_autoptr(JsonNode) bare = parse_literal ("{\"result\": \"Failed\"}");
   g_autoptr(JsonNode) junk = parse_literal ("{\"result\": 1}");
@@ -493,9 +535,11 @@ test_activity_filter (void)
                                                           NS_ID "/devices/o'brien");
 
   g_assert_cmpstr (plain, ==,
-                   "eventTimestamp ge '2025-06-12T00:00:00Z' and eventTimestamp le '2025-06-13T00:00:00Z'");
+                   "eventTimestamp ge '2025-06-12T00:00:00Z' and eventTimestamp le "
+                   "'2025-06-13T00:00:00Z'");
   g_assert_cmpstr (scoped, ==,
-                   "eventTimestamp ge '2025-06-12T00:00:00Z' and eventTimestamp le '2025-06-13T00:00:00Z'"
+                   "eventTimestamp ge '2025-06-12T00:00:00Z' and eventTimestamp le "
+                   "'2025-06-13T00:00:00Z'"
                    " and resourceUri eq '" NS_ID "/devices/o''brien'");
 }
 
@@ -513,7 +557,8 @@ main (int   argc,
   g_test_add_func ("/cb/adr-parse/hub-certificate", test_hub_certificate);
   g_test_add_func ("/cb/adr-parse/hub-certificate/iso-expiry", test_hub_certificate_iso_expiry);
   g_test_add_func ("/cb/adr-parse/activity-event", test_activity_event);
-  g_test_add_func ("/cb/adr-parse/activity-event/status-sources", test_activity_event_status_sources);
+  g_test_add_func ("/cb/adr-parse/activity-event/status-sources",
+                   test_activity_event_status_sources);
   g_test_add_func ("/cb/adr-parse/malformed", test_malformed);
   g_test_add_func ("/cb/adr-parse/null-node", test_null_node);
   g_test_add_func ("/cb/adr-parse/page", test_page);

@@ -155,7 +155,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (Mock, mock_free)
 #define LOG(mock, i) ((const char *) g_ptr_array_index ((mock)->log, (i)))
 #define BODY(mock, i) ((const char *) g_ptr_array_index ((mock)->bodies, (i)))
 
-#define P "/arm/subscriptions/sub-1/resourceGroups/rg-1/providers/Microsoft.DeviceRegistry/namespaces/ns-1"
+#define P "/arm/subscriptions/sub-1/resourceGroups/rg-1/providers/Microsoft.DeviceRegistry" \
+          "/namespaces/ns-1"
 #define V "?api-version=2026-03-01-preview"
 
 /* Runs the main loop until an async call hands its result over. */
@@ -192,7 +193,8 @@ assert_json_equal (const char *actual,
 }
 
 static const char policy_body[] =
-  "{\"id\": \"/subscriptions/sub-1/resourceGroups/rg-1/providers/Microsoft.DeviceRegistry/namespaces/ns-1/credentials/default/policies/line 1\","
+  "{\"id\": \"/subscriptions/sub-1/resourceGroups/rg-1/providers/Microsoft.DeviceRegistry"
+  "/namespaces/ns-1/credentials/default/policies/line 1\","
   " \"name\": \"line 1\", \"properties\": {\"provisioningState\": \"Succeeded\", \"certificate\": {"
   " \"certificateAuthorityConfiguration\": {\"keyType\": \"ECC\", \"subject\": \"CN=abc\"},"
   " \"leafCertificateConfiguration\": {\"validityPeriodInDays\": 14}}}}";
@@ -210,7 +212,8 @@ put_async_handler (Mock              *mock,
   g_autofree char *op_url = g_strconcat (mock->base, "/arm/ops/1?api-version=x", NULL);
 
   if (g_str_equal (method, "PUT"))
-    mock_reply (msg, 201, "{\"name\": \"line 1\", \"properties\": {\"provisioningState\": \"Accepted\"}}",
+    mock_reply (msg, 201, "{\"name\": \"line 1\", \"properties\": {\"provisioningState\": "
+                          "\"Accepted\"}}",
                 "Azure-AsyncOperation", op_url, "Retry-After", "30", NULL);
   else if (g_str_equal (path, "/arm/ops/1"))
     mock_reply (msg, 200, ++mock->counter < 3 ? "{\"status\": \"InProgress\"}"
@@ -245,14 +248,16 @@ test_mock_put_async_operation (void)
   g_assert_cmpstr (LOG (mock, 0), ==, "PUT " P "/credentials/default/policies/line 1" V);
   assert_json_equal (BODY (mock, 0),
                      "{\"properties\": {\"certificate\": {"
-                     "\"certificateAuthorityConfiguration\": {\"keyType\": \"ECC\", \"bringYourOwnRoot\": {\"enabled\": false}},"
+                     "\"certificateAuthorityConfiguration\": {\"keyType\": \"ECC\", "
+                     "\"bringYourOwnRoot\": {\"enabled\": false}},"
                      "\"leafCertificateConfiguration\": {\"validityPeriodInDays\": 14}}}}");
   g_assert_cmpstr (LOG (mock, 1), ==, "GET /arm/ops/1?api-version=x");
   g_assert_cmpstr (LOG (mock, 2), ==, "GET /arm/ops/1?api-version=x");
   g_assert_cmpstr (LOG (mock, 3), ==, "GET /arm/ops/1?api-version=x");
   g_assert_cmpstr (LOG (mock, 4), ==, "GET " P "/credentials/default/policies/line 1" V);
   for (guint i = 0; i < mock->authorizations->len; i++)
-    g_assert_cmpstr (g_ptr_array_index (mock->authorizations, i), ==, "Bearer mock-token-0123456789");
+    g_assert_cmpstr (g_ptr_array_index (mock->authorizations, i), ==,
+                     "Bearer mock-token-0123456789");
 }
 
 /* -------------------------------------------------------------------------------------------- */
@@ -271,7 +276,8 @@ async_failed_handler (Mock              *mock,
     mock_reply (msg, 201, "{}", "Azure-AsyncOperation", op_url, NULL);
   else if (GPOINTER_TO_INT (mock->data) == 0)
     mock_reply (msg, 200, "{\"id\": \"x\", \"name\": \"2\", \"status\": \"Failed\", "
-                "\"error\": {\"code\": \"IssuingCaCreationFailed\", \"message\": \"The HSM is busy\"}}", NULL);
+                "\"error\": {\"code\": \"IssuingCaCreationFailed\", \"message\": \"The HSM is "
+                "busy\"}}", NULL);
   else
     mock_reply (msg, 200, "{\"status\": \"Canceled\"}", NULL);
 }
@@ -324,7 +330,8 @@ revoke_handler (Mock              *mock,
   else if (++mock->counter < 3)
     mock_reply (msg, 202, NULL, "Location", location, NULL);
   else if (mode == 2)
-    mock_reply (msg, 500, "{\"error\": {\"code\": \"InternalError\", \"message\": \"Gave up\"}}", NULL);
+    mock_reply (msg, 500, "{\"error\": {\"code\": \"InternalError\", \"message\": \"Gave up\"}}",
+                NULL);
   else
     mock_reply (msg, 200, "{\"result\": \"Failed\", \"error\": {\"code\": \"RevocationFailed\", "
                 "\"message\": \"The issuing CA is offline\", \"details\": []}}", NULL);
@@ -348,7 +355,8 @@ test_mock_revoke (void)
 
   mock->data = GINT_TO_POINTER (1);
   cb_adr_client_revoke_device_async (mock->client, "dev-2", TRUE, NULL, store_result_cb, &result2);
-  g_assert_false (cb_adr_client_revoke_device_finish (mock->client, wait_result (&result2), &error));
+  g_assert_false (cb_adr_client_revoke_device_finish (mock->client, wait_result (&result2),
+                                                      &error));
   g_assert_error (error, CB_API_ERROR, CB_API_ERROR_OPERATION_FAILED);
   g_assert_cmpstr (cb_api_error_get_remote_code (error), ==, "RevocationFailed");
   assert_json_equal (BODY (mock, 1), "{\"disable\": true}");
@@ -360,7 +368,8 @@ test_mock_revoke (void)
   mock->data = GINT_TO_POINTER (2);
   mock->counter = 0;
   cb_adr_client_revoke_device_async (mock->client, "dev-3", TRUE, NULL, store_result_cb, &result3);
-  g_assert_false (cb_adr_client_revoke_device_finish (mock->client, wait_result (&result3), &error));
+  g_assert_false (cb_adr_client_revoke_device_finish (mock->client, wait_result (&result3),
+                                                      &error));
   g_assert_error (error, CB_API_ERROR, CB_API_ERROR_OPERATION_FAILED);
   g_assert_cmpstr (cb_api_error_get_remote_code (error), ==, "InternalError");
   g_assert_cmpuint (cb_api_error_get_http_status (error), ==, 500);
@@ -446,7 +455,8 @@ paging_handler (Mock              *mock,
                             "\"nextLink\": \"%s%s?api-version=2026-03-01-preview&$skipToken=2\"}",
                             host, path);
   else
-    body = g_strdup_printf ("{\"value\": [{\"name\": \"n1\", \"location\": \"westeurope\"}, {\"name\": \"n2\"}], "
+    body = g_strdup_printf ("{\"value\": [{\"name\": \"n1\", \"location\": \"westeurope\"}, "
+                            "{\"name\": \"n2\"}], "
                             "\"nextLink\": \"%s%s?api-version=2026-03-01-preview&$skipToken=1\"}",
                             host, path);
 
@@ -535,10 +545,12 @@ error_handler (Mock              *mock,
 {
   if (g_str_equal (method, "PATCH"))
     mock_reply (msg, 400, "{\"error\": {\"code\": \"InvalidRequestContent\", \"message\": "
-                "\"validityPeriodInDays must be between 7 and 90\", \"target\": \"properties.certificate\"}}",
+                "\"validityPeriodInDays must be between 7 and 90\", \"target\": "
+                "\"properties.certificate\"}}",
                 NULL);
   else
-    mock_reply (msg, 404, "{\"error\": {\"code\": \"ResourceNotFound\", \"message\": \"No such device\"}}",
+    mock_reply (msg, 404, "{\"error\": {\"code\": \"ResourceNotFound\", \"message\": \"No such "
+                          "device\"}}",
                 NULL);
 }
 
@@ -552,8 +564,10 @@ test_mock_arm_errors (void)
   g_autoptr(CbAdrDevice) device = NULL;
   g_autoptr(GError) error = NULL;
 
-  cb_adr_client_update_policy_validity_async (mock->client, "p1", 5, NULL, store_result_cb, &result);
-  policy = cb_adr_client_update_policy_validity_finish (mock->client, wait_result (&result), &error);
+  cb_adr_client_update_policy_validity_async (mock->client, "p1", 5, NULL, store_result_cb,
+                                              &result);
+  policy = cb_adr_client_update_policy_validity_finish (mock->client, wait_result (&result),
+                                                        &error);
   g_assert_null (policy);
   g_assert_error (error, CB_API_ERROR, CB_API_ERROR_BAD_REQUEST);
   g_assert_cmpstr (cb_api_error_get_remote_code (error), ==, "InvalidRequestContent");
@@ -581,8 +595,11 @@ misc_handler (Mock              *mock,
   if (g_str_equal (method, "DELETE"))
     mock_reply (msg, 200, NULL, NULL);
   else if (strstr (path, "/certificates"))
-    mock_reply (msg, 200, "{\"value\": [{\"name\": \"default\", \"etag\": \"AAAA\", \"properties\": {"
-                "\"subject\": \"CN=x\", \"expiry\": \"Sat, 31 Dec 2039 23:59:59 GMT\", \"isVerified\": true,"
+    mock_reply (msg, 200,
+                "{\"value\": [{\"name\": \"default\", \"etag\": \"AAAA\", \"properties\": "
+                          "{"
+                "\"subject\": \"CN=x\", \"expiry\": \"Sat, 31 Dec 2039 23:59:59 GMT\", "
+                "\"isVerified\": true,"
                 "\"policyResourceId\": \"/subscriptions/sub-1/x/policies/default\"}}]}", NULL);
   else if (strstr (path, "eventtypes"))
     mock_reply (msg, 200, "{\"value\": [{\"eventTimestamp\": \"2026-01-01T10:00:00Z\","
@@ -607,7 +624,8 @@ test_mock_hub_certificates (void)
   certs = cb_adr_client_list_hub_certificates_finish (mock->client, wait_result (&result), &error);
   g_assert_no_error (error);
   g_assert_cmpuint (certs->len, ==, 1);
-  g_assert_cmpstr (cb_hub_certificate_get_policy_name (g_ptr_array_index (certs, 0)), ==, "default");
+  g_assert_cmpstr (cb_hub_certificate_get_policy_name (g_ptr_array_index (certs, 0)), ==,
+                   "default");
   g_assert_cmpstr (LOG (mock, 0), ==,
                    "GET /arm/subscriptions/sub-1/resourceGroups/rg-1/providers/Microsoft.Devices"
                    "/IotHubs/hub-1/certificates?api-version=2025-08-01-preview");
@@ -721,13 +739,15 @@ test_mock_tokens (void)
   cb_adr_client_set_token_func (mock->client, token_func, token_finish, &calls, NULL);
   cb_adr_client_update_device_enabled_async (mock->client, "d1", FALSE, NULL,
                                              store_result_cb, &result2);
-  device = cb_adr_client_update_device_enabled_finish (mock->client, wait_result (&result2), &error);
+  device = cb_adr_client_update_device_enabled_finish (mock->client, wait_result (&result2),
+                                                       &error);
   g_assert_no_error (error);
   g_assert_false (cb_adr_device_get_enabled (device));
   g_assert_cmpuint (calls, ==, 1);
   g_assert_cmpstr (LOG (mock, 0), ==, "PATCH " P "/devices/d1" V);
   assert_json_equal (BODY (mock, 0), "{\"properties\": {\"enabled\": false}}");
-  g_assert_cmpstr (g_ptr_array_index (mock->authorizations, 0), ==, "Bearer from-func-token-abcdef");
+  g_assert_cmpstr (g_ptr_array_index (mock->authorizations, 0), ==,
+                   "Bearer from-func-token-abcdef");
 }
 
 /* -------------------------------------------------------------------------------------------- */
@@ -884,13 +904,15 @@ test_sandbox_fleet (void)
   guint pages = 0;
 
   env_lab_namespace (env, "fleet-ns");
-  cb_adr_client_create_policy_async (env->client, "fleet", 30, FALSE, NULL, store_result_cb, begin ());
+  cb_adr_client_create_policy_async (env->client, "fleet", 30, FALSE, NULL, store_result_cb,
+                                     begin ());
   policy = cb_adr_client_create_policy_finish (env->client, await (), &error);
   g_assert_no_error (error);
 
   /* A hub linked to the namespace, and ten devices under the policy. */
   cb_sandbox_lock (env->ts->sandbox);
-  cb_sandbox_create_hub (env->ts->sandbox, DEMO_SUB, DEMO_RG, "fleet-hub", NS_ID "fleet-ns", &error);
+  cb_sandbox_create_hub (env->ts->sandbox, DEMO_SUB, DEMO_RG, "fleet-hub", NS_ID "fleet-ns",
+                         &error);
   cb_sandbox_unlock (env->ts->sandbox);
   g_assert_no_error (error);
   cb_profile_set_hub_name (env->profile, "fleet-hub");
@@ -900,7 +922,8 @@ test_sandbox_fleet (void)
       g_autofree char *path = g_strdup_printf ("/arm" NS_ID "fleet-ns/devices/fleet-%04u"
                                                "?api-version=2026-03-01-preview", i);
       g_autofree char *body = g_strdup_printf ("{\"location\": \"" DEMO_LOC "\", \"properties\": "
-                                               "{\"enabled\": true, \"policy\": {\"resourceId\": \"%s\"}}}",
+                                               "{\"enabled\": true, \"policy\": {\"resourceId\": "
+                                               "\"%s\"}}}",
                                                cb_policy_get_id (policy));
       guint status = cb_test_sandbox_request (env->ts, "PUT", path, bearer, NULL, body, NULL, NULL);
 
@@ -934,7 +957,11 @@ test_sandbox_fleet (void)
       g_assert_true (next == NULL || page->len == 3);
       pages++;
       for (guint i = 0; i < page->len; i++)
-        g_assert_true (g_hash_table_add (seen, g_strdup (cb_adr_device_get_name (g_ptr_array_index (page, i)))));
+        {
+          CbAdrDevice *item = g_ptr_array_index (page, i);
+
+          g_assert_true (g_hash_table_add (seen, g_strdup (cb_adr_device_get_name (item))));
+        }
     }
   while (next != NULL);
   g_assert_cmpuint (g_hash_table_size (seen), ==, 10);
@@ -963,7 +990,8 @@ test_sandbox_fleet (void)
   g_clear_object (&device);
 
   /* Revoke without disabling leaves the device enabled; with disable it is disabled. */
-  cb_adr_client_revoke_device_async (env->client, "fleet-0002", FALSE, NULL, store_result_cb, begin ());
+  cb_adr_client_revoke_device_async (env->client, "fleet-0002", FALSE, NULL, store_result_cb,
+                                     begin ());
   g_assert_true (cb_adr_client_revoke_device_finish (env->client, await (), &error));
   g_assert_no_error (error);
   cb_adr_client_get_device_async (env->client, "fleet-0002", NULL, store_result_cb, begin ());
@@ -972,7 +1000,8 @@ test_sandbox_fleet (void)
   g_assert_true (cb_adr_device_get_enabled (device));
   g_clear_object (&device);
 
-  cb_adr_client_revoke_device_async (env->client, "fleet-0003", TRUE, NULL, store_result_cb, begin ());
+  cb_adr_client_revoke_device_async (env->client, "fleet-0003", TRUE, NULL, store_result_cb,
+                                     begin ());
   g_assert_true (cb_adr_client_revoke_device_finish (env->client, await (), &error));
   g_assert_no_error (error);
   cb_adr_client_get_device_async (env->client, "fleet-0003", NULL, store_result_cb, begin ());
@@ -997,7 +1026,8 @@ test_sandbox_fleet (void)
 
   /* BYOR activation on a policy under the namespace's own root is refused. */
   cb_adr_client_activate_byor_async (env->client, "fleet",
-                                     "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+                                     "-----BEGIN CERTIFICATE-----\nMIIB\n-----END "
+                                     "CERTIFICATE-----\n",
                                      NULL, store_result_cb, begin ());
   g_assert_false (cb_adr_client_activate_byor_finish (env->client, await (), &error));
   g_assert_error (error, CB_API_ERROR, CB_API_ERROR_BAD_REQUEST);
@@ -1015,24 +1045,31 @@ test_sandbox_fleet (void)
     {
       CbHubCertificate *cert = g_ptr_array_index (certs, i);
 
-      if (g_strcmp0 (cb_hub_certificate_get_policy_resource_id (cert), cb_policy_get_id (policy)) == 0)
+      if (g_strcmp0 (cb_hub_certificate_get_policy_resource_id (cert),
+                     cb_policy_get_id (policy)) == 0)
         {
           found = TRUE;
-          g_assert_cmpstr (cb_hub_certificate_get_subject (cert), ==, cb_policy_get_ca_subject (policy));
-          g_assert_cmpint (cb_hub_certificate_get_expiry (cert), >, g_get_real_time () / G_USEC_PER_SEC);
+          g_assert_cmpstr (cb_hub_certificate_get_subject (cert), ==,
+                           cb_policy_get_ca_subject (policy));
+          g_assert_cmpint (cb_hub_certificate_get_expiry (cert), >,
+                           g_get_real_time () / G_USEC_PER_SEC);
           g_assert_nonnull (cb_hub_certificate_get_etag (cert));
           g_assert_nonnull (cb_hub_certificate_get_certificate (cert));
 
           /* A stale etag is refused; the current one deletes it. */
-          cb_adr_client_delete_hub_certificate_async (env->client, cb_hub_certificate_get_name (cert),
+          cb_adr_client_delete_hub_certificate_async (env->client,
+                                                      cb_hub_certificate_get_name (cert),
                                                       "\"stale\"", NULL, store_result_cb, begin ());
-          g_assert_false (cb_adr_client_delete_hub_certificate_finish (env->client, await (), &error));
+          g_assert_false (cb_adr_client_delete_hub_certificate_finish (env->client, await (),
+                                                                       &error));
           g_assert_error (error, CB_API_ERROR, CB_API_ERROR_PRECONDITION_FAILED);
           g_clear_error (&error);
-          cb_adr_client_delete_hub_certificate_async (env->client, cb_hub_certificate_get_name (cert),
+          cb_adr_client_delete_hub_certificate_async (env->client,
+                                                      cb_hub_certificate_get_name (cert),
                                                       cb_hub_certificate_get_etag (cert), NULL,
                                                       store_result_cb, begin ());
-          g_assert_true (cb_adr_client_delete_hub_certificate_finish (env->client, await (), &error));
+          g_assert_true (cb_adr_client_delete_hub_certificate_finish (env->client, await (),
+                                                                      &error));
           g_assert_no_error (error);
         }
     }
@@ -1061,7 +1098,8 @@ test_sandbox_policy_lifecycle (void)
   g_assert_cmpstr (state, ==, "Succeeded");
 
   /* 5 days is outside 7..90: the service's 400 with its ARM code. */
-  cb_adr_client_create_policy_async (env->client, "short", 5, FALSE, NULL, store_result_cb, begin ());
+  cb_adr_client_create_policy_async (env->client, "short", 5, FALSE, NULL, store_result_cb,
+                                     begin ());
   policy = cb_adr_client_create_policy_finish (env->client, await (), &error);
   g_assert_null (policy);
   g_assert_error (error, CB_API_ERROR, CB_API_ERROR_BAD_REQUEST);
@@ -1071,7 +1109,8 @@ test_sandbox_policy_lifecycle (void)
   g_clear_error (&error);
 
   /* Created through 201 + Azure-AsyncOperation polling and the final GET. */
-  cb_adr_client_create_policy_async (env->client, "line1", 14, FALSE, NULL, store_result_cb, begin ());
+  cb_adr_client_create_policy_async (env->client, "line1", 14, FALSE, NULL, store_result_cb,
+                                     begin ());
   policy = cb_adr_client_create_policy_finish (env->client, await (), &error);
   g_assert_no_error (error);
   g_assert_cmpstr (cb_policy_get_name (policy), ==, "line1");
@@ -1085,13 +1124,15 @@ test_sandbox_policy_lifecycle (void)
   policy_id = g_strdup (cb_policy_get_id (policy));
 
   /* One policy per credential in this preview. */
-  cb_adr_client_create_policy_async (env->client, "line2", 30, FALSE, NULL, store_result_cb, begin ());
+  cb_adr_client_create_policy_async (env->client, "line2", 30, FALSE, NULL, store_result_cb,
+                                     begin ());
   g_assert_null (cb_adr_client_create_policy_finish (env->client, await (), &error));
   g_assert_error (error, CB_API_ERROR, CB_API_ERROR_CONFLICT);
   g_assert_cmpuint (cb_api_error_get_http_status (error), ==, 409);
   g_clear_error (&error);
 
-  cb_adr_client_update_policy_validity_async (env->client, "line1", 60, NULL, store_result_cb, begin ());
+  cb_adr_client_update_policy_validity_async (env->client, "line1", 60, NULL, store_result_cb,
+                                              begin ());
   updated = cb_adr_client_update_policy_validity_finish (env->client, await (), &error);
   g_assert_no_error (error);
   g_assert_cmpuint (cb_policy_get_validity_days (updated), ==, 60);
@@ -1115,8 +1156,10 @@ test_sandbox_policy_lifecycle (void)
 
   /* An operation the sandbox is told to fail reports the service's error. */
   g_assert_cmpuint (cb_test_sandbox_request (env->ts, "PUT", "/sandbox/faults", NULL, NULL,
-                                             "[{\"method\": \"POST\", \"path\": \"/arm/*/revokeIssuer\","
-                                             " \"lro\": \"Failed\", \"count\": 1}]", NULL, NULL), ==, 200);
+                                             "[{\"method\": \"POST\", \"path\": "
+                                             "\"/arm/*/revokeIssuer\","
+                                             " \"lro\": \"Failed\", \"count\": 1}]",
+                                             NULL, NULL), ==, 200);
   cb_adr_client_revoke_issuer_async (env->client, "line1", NULL, store_result_cb, begin ());
   g_assert_false (cb_adr_client_revoke_issuer_finish (env->client, await (), &error));
   g_assert_error (error, CB_API_ERROR, CB_API_ERROR_OPERATION_FAILED);
@@ -1233,23 +1276,27 @@ test_sandbox_byor (void)
 
   env_lab_namespace (env, "byor-ns");
 
-  cb_adr_client_create_policy_async (env->client, "external", 30, TRUE, NULL, store_result_cb, begin ());
+  cb_adr_client_create_policy_async (env->client, "external", 30, TRUE, NULL, store_result_cb,
+                                     begin ());
   policy = cb_adr_client_create_policy_finish (env->client, await (), &error);
   g_assert_no_error (error);
   g_assert_true (cb_policy_get_byor_enabled (policy));
   g_assert_cmpstr (cb_policy_get_byor_status (policy), ==, CB_POLICY_BYOR_PENDING_ACTIVATION);
-  g_assert_true (g_str_has_prefix (cb_policy_get_byor_csr (policy), "-----BEGIN CERTIFICATE REQUEST-----"));
+  g_assert_true (g_str_has_prefix (cb_policy_get_byor_csr (policy), "-----BEGIN CERTIFICATE "
+                                                                    "REQUEST-----"));
 
   /* A chain that does not match the CSR is refused. */
   cb_adr_client_activate_byor_async (env->client, "external",
-                                     "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+                                     "-----BEGIN CERTIFICATE-----\nMIIB\n-----END "
+                                     "CERTIFICATE-----\n",
                                      NULL, store_result_cb, begin ());
   g_assert_false (cb_adr_client_activate_byor_finish (env->client, await (), &error));
   g_assert_error (error, CB_API_ERROR, CB_API_ERROR_BAD_REQUEST);
   g_clear_error (&error);
 
   chain = make_byor_chain (cb_policy_get_byor_csr (policy));
-  cb_adr_client_activate_byor_async (env->client, "external", chain, NULL, store_result_cb, begin ());
+  cb_adr_client_activate_byor_async (env->client, "external", chain, NULL, store_result_cb,
+                                     begin ());
   g_assert_true (cb_adr_client_activate_byor_finish (env->client, await (), &error));
   g_assert_no_error (error);
 
@@ -1301,7 +1348,8 @@ test_sandbox_forbidden_and_throttled (void)
   owner = token_for (env->ts, "adr-owner2@sandbox.test", "Owner", "/subscriptions/" DEMO_SUB);
   cb_adr_client_set_access_token (env->client, owner);
   g_assert_cmpuint (cb_test_sandbox_request (env->ts, "PUT", "/sandbox/faults", NULL, NULL,
-                                             "[{\"method\": \"GET\", \"path\": \"/arm/subscriptions/*/namespaces\","
+                                             "[{\"method\": \"GET\", \"path\": "
+                                             "\"/arm/subscriptions/*/namespaces\","
                                              " \"status\": 429, \"retryAfter\": 1, \"count\": 2}]",
                                              NULL, NULL), ==, 200);
   g_clear_pointer (&namespaces, g_ptr_array_unref);
@@ -1314,7 +1362,8 @@ test_sandbox_forbidden_and_throttled (void)
 
   /* Past the attempts, the throttling reaches the caller with its hint. */
   g_assert_cmpuint (cb_test_sandbox_request (env->ts, "PUT", "/sandbox/faults", NULL, NULL,
-                                             "[{\"method\": \"GET\", \"path\": \"/arm/subscriptions/*/namespaces\","
+                                             "[{\"method\": \"GET\", \"path\": "
+                                             "\"/arm/subscriptions/*/namespaces\","
                                              " \"status\": 429, \"retryAfter\": 1}]",
                                              NULL, NULL), ==, 200);
   cb_http_client_set_max_attempts (env->http, 2);
@@ -1347,7 +1396,8 @@ main (int   argc,
   g_test_add_func ("/cb/client-adr/sandbox/fleet", test_sandbox_fleet);
   g_test_add_func ("/cb/client-adr/sandbox/policy-lifecycle", test_sandbox_policy_lifecycle);
   g_test_add_func ("/cb/client-adr/sandbox/byor", test_sandbox_byor);
-  g_test_add_func ("/cb/client-adr/sandbox/forbidden-and-throttled", test_sandbox_forbidden_and_throttled);
+  g_test_add_func ("/cb/client-adr/sandbox/forbidden-and-throttled",
+                   test_sandbox_forbidden_and_throttled);
 
   return g_test_run ();
 }
