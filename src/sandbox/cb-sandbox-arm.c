@@ -1711,7 +1711,10 @@ complete_operation (CbSandbox  *self,
   if (caller != NULL)
     {
       fake.sandbox = self;
-      fake.method = "POST";
+      fake.method = g_str_has_suffix (kind, "-delete") ? "DELETE"
+                  : g_str_has_suffix (kind, "-create") ? "PUT"
+                  : g_str_has_suffix (kind, "-update") ? "PATCH"
+                  : "POST";
       fake.principal = caller;
       fake.principal_id = caller_id;
       fake.correlation_id = correlation_id;
