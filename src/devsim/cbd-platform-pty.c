@@ -73,6 +73,22 @@ apply_faults (CbdHost *host, const guint8 *data, gsize len, GByteArray *into)
 
 /* ---- output ---- */
 
+static gboolean
+unplug_close_cb (gpointer user_data)
+{
+  CbdHost *host = user_data;
+
+  if (host->master >= 0)
+    close (host->master);
+  if (host->slave >= 0)
+    close (host->slave);
+  host->master = host->slave = -1;
+  if (host->opts.link_path != NULL)
+    g_unlink (host->opts.link_path);
+  g_main_loop_quit (host->loop);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 unplug (CbdHost *host)
 {
@@ -82,14 +98,9 @@ unplug (CbdHost *host)
   g_clear_handle_id (&host->flush_source, g_source_remove);
   g_clear_handle_id (&host->chatter_source, g_source_remove);
   g_clear_handle_id (&host->stall_source, g_source_remove);
-  if (host->master >= 0)
-    close (host->master);
-  if (host->slave >= 0)
-    close (host->slave);
-  host->master = host->slave = -1;
-  if (host->opts.link_path != NULL)
-    g_unlink (host->opts.link_path);
-  g_main_loop_quit (host->loop);
+  /* Closing the master at once would make Linux discard what the station has not read yet;
+   * give it a moment so that "after N bytes" is exact. */
+  g_timeout_add (250, unplug_close_cb, host);
 }
 
 static gboolean
