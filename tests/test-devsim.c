@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include "cb-pki.h"
+#include "cb-sas.h"
+#include "cb-test-sandbox.h"
 #include "cb-x509.h"
 #include "cbp-frame.h"
 #include "cbp-group.h"
@@ -1091,6 +1093,123 @@ test_dps_plumbing (void)
   dev_stop (dev, FALSE);
 }
 
+/* The device registers itself with DPS (the sandbox, over real HTTPS with its pinned CA) and
+ * stages the chain it gets; the station commits it. */
+#define SB_SUB       "00000000-0000-0000-0000-0000000000d7"
+#define SB_RG        "rg-devsim"
+#define SB_NS        "ns-devsim"
+#define SB_HUB       "hub-devsim"
+#define SB_DPS       "dps-devsim"
+#define SB_ID_SCOPE  "0ne00DEF5A1"
+#define SB_GROUP     "bench-line"
+#define SB_POLICY    "default"
+#define SB_GROUP_KEY "ZGV2c2ltLWdyb3VwLWtleS1mb3ItdGVzdHMtMDEyMzQ1"
+
+static void
+test_dps_sandbox (void)
+{
+  g_autoptr(CbTestSandbox) ts = cb_test_sandbox_new (CB_TEST_SANDBOX_NONE);
+  CbSandbox *sb = ts->sandbox;
+  g_autofree char *namespace_id = cb_sb_namespace_id (SB_SUB, SB_RG, SB_NS);
+  g_autofree char *global = g_strconcat (cb_sandbox_get_base_url (sb), "/dps", NULL);
+  g_autofree char *device_key = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) pub = NULL;
+  g_autoptr(GBytes) chain = NULL;
+  g_autoptr(GPtrArray) certs = NULL;
+  cbp_dps_config_req cfg = { 0 };
+  cbp_dps_register_rsp reg;
+  cbp_dps_status_rsp st;
+  cbp_cert_commit_rsp crsp;
+  guint8 sha[32];
+  gint64 end;
+  Dev *dev;
+
+  cb_sandbox_lock (sb);
+  cb_sandbox_create_hub (sb, SB_SUB, SB_RG, SB_HUB, namespace_id, &error);
+  g_assert_no_error (error);
+  cb_sandbox_create_dps (sb, SB_SUB, SB_RG, SB_DPS, SB_ID_SCOPE, namespace_id, SB_HUB, &error);
+  g_assert_no_error (error);
+  cb_sandbox_dps_create_enrollment_group (sb, SB_DPS, SB_GROUP, SB_GROUP_KEY, SB_POLICY, &error);
+  g_assert_no_error (error);
+  cb_sandbox_adr_create_namespace (sb, SB_SUB, SB_RG, SB_NS, "westeurope", &error);
+  g_assert_no_error (error);
+  cb_sandbox_adr_create_credential (sb, namespace_id, &error);
+  g_assert_no_error (error);
+  cb_sandbox_adr_create_policy (sb, namespace_id, SB_POLICY, 30, FALSE, &error);
+  g_assert_no_error (error);
+  cb_sandbox_unlock (sb);
+
+  device_key = cb_sas_derive_device_key (SB_GROUP_KEY, "devsim-0001", &error);
+  g_assert_no_error (error);
+
+  dev = dev_start (NULL);
+  pub = dev_keygen (dev, "p256", FALSE, NULL);
+  cfg.scope = (char *) SB_ID_SCOPE;
+  cfg.reg_id = (char *) "devsim-0001";
+  cfg.key = device_key;
+  cfg.endpoint = global;
+  cfg.ca_path = (char *) cb_sandbox_get_ca_file (sb);
+  g_assert_cmpint (dev_call (dev, CBP_CMD_DPS_CONFIG, &cfg, NULL), ==, 0);
+  g_assert_cmpint (dev_call (dev, CBP_CMD_DPS_REGISTER, NULL, &reg), ==, 0);
+  g_assert_cmpstr (reg.state, ==, "running");
+  cbp_response_clear (cbp_group_command (CBP_CMD_DPS_REGISTER), &reg);
+
+  end = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  for (;;)
+    {
+      g_assert_cmpint (dev_call (dev, CBP_CMD_DPS_STATUS, NULL, &st), ==, 0);
+      if (g_strcmp0 (st.state, "running") != 0 || g_get_monotonic_time () > end)
+        break;
+      cbp_response_clear (cbp_group_command (CBP_CMD_DPS_STATUS), &st);
+      g_usleep (100000);
+    }
+  g_test_message ("DPS state %s, error %s", st.state, st.error);
+  g_assert_cmpstr (st.state, ==, "assigned");
+  g_assert_cmpstr (st.device_id, ==, "devsim-0001");
+  g_assert_nonnull (st.hub);
+  g_assert_cmpuint (st.sha.len, ==, 32);
+
+  /* The station reads the staged chain back and checks it before committing. */
+  chain = dev_get_chain (dev, "staging", 0);
+  g_assert_nonnull (chain);
+  sha256 (chain, sha);
+  g_assert_cmpmem (sha, 32, st.sha.data, st.sha.len);
+  cbp_response_clear (cbp_group_command (CBP_CMD_DPS_STATUS), &st);
+  {
+    gsize len, pos = 0;
+    const guint8 *d = g_bytes_get_data (chain, &len);
+
+    certs = g_ptr_array_new_with_free_func (g_object_unref);
+    while (pos < len)
+      {
+        /* DER SEQUENCE with a two-byte long-form length, as every certificate here is */
+        gsize n = 4 + ((gsize) d[pos + 2] << 8) + d[pos + 3];
+        g_autoptr(GBytes) one = g_bytes_new (d + pos, n);
+        g_assert_cmpint (d[pos], ==, 0x30);
+        g_assert_cmpint (d[pos + 1], ==, 0x82);
+        g_ptr_array_add (certs, cb_certificate_new_from_der (one, &error));
+        g_assert_no_error (error);
+        pos += n;
+      }
+  }
+  g_assert_cmpuint (certs->len, >=, 2);
+  g_assert_cmpstr (cb_certificate_get_common_name (g_ptr_array_index (certs, 0)), ==, "devsim-0001");
+  {
+    g_autoptr(GBytes) leaf_pub = cb_certificate_get_public_key_der (g_ptr_array_index (certs, 0));
+    g_assert_true (g_bytes_equal (leaf_pub, pub));
+  }
+
+  g_assert_cmpint (dev_commit (dev, chain, &crsp), ==, 0);
+  g_assert_cmpint (crsp.not_after - crsp.not_before, >=, 29 * 86400);
+  g_assert_cmpint (crsp.not_after - crsp.not_before, <=, 31 * 86400);
+  cbp_response_clear (cbp_group_command (CBP_CMD_CERT_COMMIT), &crsp);
+  check_pop (dev, pub, "ecdsa-sha256");
+
+  g_assert_null (g_strstr_len ((const char *) dev->text->data, dev->text->len, device_key));
+  dev_stop (dev, FALSE);
+}
+
 /* ---- faults ---- */
 
 static void
@@ -1356,6 +1475,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cb/devsim/persistence", test_persistence);
   g_test_add_func ("/cb/devsim/unknown-command", test_unknown);
   g_test_add_func ("/cb/devsim/dps-plumbing", test_dps_plumbing);
+  g_test_add_func ("/cb/devsim/dps-sandbox", test_dps_sandbox);
   g_test_add_func ("/cb/devsim/fault/csr", test_fault_csr);
   g_test_add_func ("/cb/devsim/fault/refuse-commit", test_fault_refuse_commit);
   g_test_add_func ("/cb/devsim/fault/slow-keygen", test_fault_slow_keygen);
