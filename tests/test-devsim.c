@@ -128,6 +128,9 @@ dev_stop (Dev *dev, gboolean keep_dir)
   g_subprocess_send_signal (dev->proc, SIGTERM);
   g_subprocess_wait (dev->proc, NULL, &error);
   g_assert_no_error (error);
+  /* SIGTERM is a clean shutdown, and so is an unplug */
+  g_assert_true (g_subprocess_get_if_exited (dev->proc));
+  g_assert_cmpint (g_subprocess_get_exit_status (dev->proc), ==, 0);
   if (dev->own_dir && !keep_dir)
     {
       g_autofree char *parent = g_path_get_dirname (dev->state_dir);
@@ -564,9 +567,15 @@ test_mcumgr_params (void)
 static void
 test_info (void)
 {
-  const char *args[] = { "--serial", "SN-TEST-1", "--model", "bench-model", NULL };
+  g_autofree char *tmp = g_dir_make_tmp ("cb-devsim-link-XXXXXX", NULL);
+  g_autofree char *link = g_build_filename (tmp, "ttyDEVSIM", NULL);
+  const char *args[] = { "--serial", "SN-TEST-1", "--model", "bench-model", "--link", link, NULL };
   Dev *dev = dev_start (args);
+  g_autofree char *target = g_file_read_link (link, NULL);
   cbp_info_rsp info;
+
+  /* --link gives the pty a stable name */
+  g_assert_cmpstr (target, ==, dev->pty_path);
 
   g_assert_cmpint (dev_call (dev, CBP_CMD_INFO, NULL, &info), ==, 0);
   g_assert_cmpstr (info.serial, ==, "SN-TEST-1");
@@ -585,6 +594,9 @@ test_info (void)
   g_assert_cmpuint (info.staged, ==, 0);
   cbp_response_clear (cbp_group_command (CBP_CMD_INFO), &info);
   dev_stop (dev, FALSE);
+  /* and takes it away on exit */
+  g_assert_false (g_file_test (link, G_FILE_TEST_IS_SYMLINK));
+  g_rmdir (tmp);
 }
 
 static void
