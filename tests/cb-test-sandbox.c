@@ -101,7 +101,7 @@ cb_test_sandbox_token (CbTestSandbox *ts,
                        const char    *audience)
 {
   g_autoptr(GError) error = NULL;
-  char *token;
+  g_autofree char *token = NULL;
 
   cb_sandbox_lock (ts->sandbox);
   cb_sandbox_add_principal (ts->sandbox, principal, principal, &error);

@@ -36,7 +36,10 @@ count (CbTestSandbox *ts,
   json_builder_set_member_name (b, "query");
   json_builder_add_string_value (b, query);
   json_builder_end_object (b);
-  json_generator_set_root (gen, json_builder_get_root (b));
+  {
+    g_autoptr(JsonNode) root = json_builder_get_root (b);
+    json_generator_set_root (gen, root);
+  }
   body = json_generator_to_data (gen, NULL);
 
   g_assert_cmpuint (cb_test_sandbox_request_json (ts, "POST",

@@ -198,7 +198,10 @@ handle_devicecode (CbSbRequest *req)
       return;
     }
 
-  device_code = g_strconcat ("cbxd.", cb_random_hex (32), NULL);
+  {
+    g_autofree char *random = cb_random_hex (32);
+    device_code = g_strconcat ("cbxd.", random, NULL);
+  }
   hash = cb_sha256_hex ((const guint8 *) device_code, strlen (device_code));
   user_code = new_user_code ();
 
@@ -304,7 +307,10 @@ make_id_token (CbSandbox  *self,
   json_builder_add_string_value (b, (const char *) sqlite3_column_text (stmt, 1));
   json_builder_end_object (b);
 
-  json_generator_set_root (gen, json_builder_get_root (b));
+  {
+    g_autoptr(JsonNode) root = json_builder_get_root (b);
+    json_generator_set_root (gen, root);
+  }
   payload = json_generator_to_data (gen, NULL);
   p = base64url (payload);
 
@@ -538,7 +544,8 @@ decide (CbSandbox  *self,
         const char *principal_name,
         gboolean    decline)
 {
-  g_autofree char *code = g_ascii_strup (user_code != NULL ? g_strstrip (g_strdup (user_code)) : "", -1);
+  g_autofree char *trimmed = g_strstrip (g_strdup (user_code != NULL ? user_code : ""));
+  g_autofree char *code = g_ascii_strup (trimmed, -1);
   g_autofree char *pid = NULL;
   sqlite3_stmt *stmt;
 

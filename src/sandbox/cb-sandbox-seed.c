@@ -147,7 +147,10 @@ demo_description (const char *namespace_id,
   json_builder_add_int_value (b, DEMO_DEVICES);
   json_builder_end_object (b);
 
-  json_generator_set_root (gen, json_builder_get_root (b));
+  {
+    g_autoptr(JsonNode) root = json_builder_get_root (b);
+    json_generator_set_root (gen, root);
+  }
   return json_generator_to_data (gen, NULL);
 }
 

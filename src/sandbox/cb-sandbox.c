@@ -504,7 +504,10 @@ cb_sb_store_key (CbSandbox  *self,
   if (!(pem = cb_key_to_pem (key, error)))
     return NULL;
 
-  name = g_strdup_printf ("%s.key", g_uuid_string_random ());
+  {
+    g_autofree char *uuid = g_uuid_string_random ();
+    name = g_strdup_printf ("%s.key", uuid);
+  }
   path = g_build_filename (dir, name, NULL);
 
   if (!cb_write_private_file (path, pem, -1, error))
@@ -606,8 +609,10 @@ ensure_tls_identity (CbSandbox  *self,
       !(server_key = cb_key_generate (CB_KEY_TYPE_EC_P256, error)))
     return FALSE;
 
-  ca_dn = g_strdup_printf ("CN=Certbench Sandbox Local CA %.8s,O=Certbench Sandbox",
-                           g_uuid_string_random ());
+  {
+    g_autofree char *uuid = g_uuid_string_random ();
+    ca_dn = g_strdup_printf ("CN=Certbench Sandbox Local CA %.8s,O=Certbench Sandbox", uuid);
+  }
   ca_profile.subject_dn = ca_dn;
   ca_profile.not_before = now - 300;
   ca_profile.not_after = now + 10 * 365 * 86400LL;
@@ -2261,6 +2266,10 @@ sandbox_thread (gpointer data)
       cb_sandbox_lock (self);
       teardown (self);
       cb_sandbox_unlock (self);
+
+      /* Let closed connections finish their own cleanup before the context goes away. */
+      while (g_main_context_iteration (self->context, FALSE))
+        ;
     }
 
   g_main_context_pop_thread_default (self->context);
