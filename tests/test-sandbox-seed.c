@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include "cb-dps-client.h"
+#include "cb-http.h"
+#include "cb-sandbox-profile.h"
 #include "cb-sas.h"
 #include "cb-test-sandbox.h"
+#include "cb-x509.h"
 #include "cb-util.h"
 
 #define HUB_OWNER_KEY "Y2VydGJlbmNoLWRlbW8taW90aHVib3duZXIta2V5LTAx"
@@ -146,6 +150,75 @@ test_idempotent_and_persistent (void)
   }
 }
 
+static void
+store_result_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+/* The sandbox's own profile is enough for the real clients: endpoints, names, pinned CA. */
+static void
+test_profile_drives_clients (void)
+{
+  g_autoptr(CbTestSandbox) ts = cb_test_sandbox_new (CB_TEST_SANDBOX_NONE);
+  g_autoptr(CbProfile) profile = NULL;
+  g_autoptr(CbHttpClient) http = NULL;
+  g_autoptr(CbDpsClient) dps = NULL;
+  g_autoptr(CbDpsRegistration) registration = NULL;
+  g_autoptr(CbKey) key = NULL;
+  g_autoptr(GBytes) csr = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *group_key = NULL;
+  g_autofree char *expected_hub = NULL;
+  GPtrArray *chain;
+
+  seed (ts);
+  profile = cb_sandbox_create_profile (ts->sandbox);
+
+  g_assert_cmpint (cb_profile_get_kind (profile), ==, CB_PROFILE_KIND_SANDBOX);
+  g_assert_cmpstr (cb_profile_get_subscription_id (profile), ==, SUBSCRIPTION);
+  g_assert_cmpstr (cb_profile_get_resource_group (profile), ==, "certbench-demo");
+  g_assert_cmpstr (cb_profile_get_namespace (profile), ==, "demo-ns");
+  g_assert_cmpstr (cb_profile_get_hub_name (profile), ==, "demo-hub");
+  g_assert_cmpstr (cb_profile_get_hub_host_name (profile), ==, "demo-hub.azure-devices.net");
+  g_assert_cmpstr (cb_profile_get_dps_id_scope (profile), ==, "0ne00CB0DE1");
+  g_assert_cmpstr (cb_profile_get_enrollment_group_id (profile), ==, "factory-line-1");
+  g_assert_cmpstr (cb_profile_get_credential_policy (profile), ==, "default");
+  g_assert_cmpstr (cb_profile_get_pinned_ca_file (profile), ==, cb_sandbox_get_ca_file (ts->sandbox));
+  g_assert_true (g_str_has_prefix (cb_profile_get_arm_endpoint (profile),
+                                   cb_sandbox_get_base_url (ts->sandbox)));
+
+  group_key = cb_sandbox_dup_enrollment_group_key (ts->sandbox, cb_profile_get_dps_name (profile),
+                                                   cb_profile_get_enrollment_group_id (profile));
+  g_assert_nonnull (group_key);
+
+  http = cb_http_client_new (profile, &error);
+  g_assert_no_error (error);
+  dps = cb_dps_client_new (profile, http);
+
+  key = cb_key_generate (CB_KEY_TYPE_EC_P256, &error);
+  g_assert_no_error (error);
+  csr = cb_csr_create (key, "profile-0001", &error);
+  g_assert_no_error (error);
+
+  cb_dps_client_register_async (dps, "profile-0001", group_key, CB_DPS_KEY_ENROLLMENT_GROUP, csr,
+                                NULL, NULL, store_result_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+
+  registration = cb_dps_client_register_finish (dps, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (cb_dps_registration_get_status (registration), ==, "assigned");
+  g_assert_cmpstr (cb_dps_registration_get_assigned_hub (registration), ==,
+                   cb_profile_get_hub_host_name (profile));
+  chain = cb_dps_registration_get_issued_chain (registration);
+  g_assert_nonnull (chain);
+  g_assert_cmpuint (chain->len, ==, 3);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -154,6 +227,7 @@ main (int   argc,
 
   g_test_add_func ("/cb/sandbox/seed/fleet-states", test_fleet_states);
   g_test_add_func ("/cb/sandbox/seed/idempotent-and-persistent", test_idempotent_and_persistent);
+  g_test_add_func ("/cb/sandbox/seed/profile-drives-clients", test_profile_drives_clients);
 
   return g_test_run ();
 }
