@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "cb-smp-transport.h"
+
+G_BEGIN_DECLS
+
+/* The station's client for the Certbench bench group (docs/bench-protocol.md section 4) and the
+ * two OS group commands it needs, on a CbSmpTransport. Every call uses the schema's timeout and
+ * repeat-safety; device errors are CB_SMP_ERROR_GROUP_RC with the bench rc (cbp_rc in
+ * cbp-group.h) or CB_SMP_ERROR_GENERIC_RC, a malformed answer CB_SMP_ERROR_PROTOCOL. */
+
+/* CbDeviceInfo: the answer to `info`. */
+
+#define CB_TYPE_DEVICE_INFO (cb_device_info_get_type ())
+G_DECLARE_FINAL_TYPE (CbDeviceInfo, cb_device_info, CB, DEVICE_INFO, GObject)
+
+const char         *cb_device_info_get_serial           (CbDeviceInfo *self);
+const char         *cb_device_info_get_model            (CbDeviceInfo *self);
+const char         *cb_device_info_get_firmware         (CbDeviceInfo *self);
+guint               cb_device_info_get_protocol_version (CbDeviceInfo *self);
+/* e.g. { "p256", "p384", NULL } */
+const char * const *cb_device_info_get_key_types        (CbDeviceInfo *self);
+gboolean            cb_device_info_supports_key_type    (CbDeviceInfo *self,
+                                                         const char   *key_type);
+/* Type of the current key, NULL when the device has none. */
+const char         *cb_device_info_get_key_type         (CbDeviceInfo *self);
+gboolean            cb_device_info_get_has_next_key     (CbDeviceInfo *self);
+guint               cb_device_info_get_frame_size       (CbDeviceInfo *self);
+guint               cb_device_info_get_buffer_size      (CbDeviceInfo *self);
+guint               cb_device_info_get_slot_size        (CbDeviceInfo *self);
+guint               cb_device_info_get_slots            (CbDeviceInfo *self);
+gboolean            cb_device_info_get_has_active_chain (CbDeviceInfo *self);
+guint               cb_device_info_get_staged_bytes     (CbDeviceInfo *self);
+
+/* CbDeviceDiag: the answer to `diag`. Absent optional times are 0 (has_validity tells). */
+
+#define CB_TYPE_DEVICE_DIAG (cb_device_diag_get_type ())
+G_DECLARE_FINAL_TYPE (CbDeviceDiag, cb_device_diag, CB, DEVICE_DIAG, GObject)
+
+gint64              cb_device_diag_get_time             (CbDeviceDiag *self);
+guint64             cb_device_diag_get_uptime           (CbDeviceDiag *self);
+const char         *cb_device_diag_get_tls_error        (CbDeviceDiag *self);
+const char         *cb_device_diag_get_dps_error        (CbDeviceDiag *self);
+/* TRUE when the device reported the active leaf's validity and renewal point. */
+gboolean            cb_device_diag_get_has_validity     (CbDeviceDiag *self);
+gint64              cb_device_diag_get_not_before       (CbDeviceDiag *self);
+gint64              cb_device_diag_get_not_after        (CbDeviceDiag *self);
+gint64              cb_device_diag_get_renew_at         (CbDeviceDiag *self);
+
+/* Plain results */
+
+typedef struct
+{
+  char    *key_type;      /* "p256" */
+  gboolean created;
+  GBytes  *public_key;    /* DER SubjectPublicKeyInfo of the working key */
+} CbKeygenResult;
+
+void cb_keygen_result_free (CbKeygenResult *result);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CbKeygenResult, cb_keygen_result_free)
+
+typedef struct
+{
+  GBytes *sha256;         /* of the now active chain */
+  gint64  not_before;     /* leaf, Unix seconds */
+  gint64  not_after;
+} CbCommitResult;
+
+void cb_commit_result_free (CbCommitResult *result);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CbCommitResult, cb_commit_result_free)
+
+typedef struct
+{
+  GBytes *signature;      /* DER ECDSA-Sig-Value over cb_bench_pop_message (challenge) */
+  GBytes *public_key;     /* DER SPKI of the signing key */
+  char   *algorithm;      /* "ecdsa-sha256" or "ecdsa-sha384" */
+} CbPopResult;
+
+void cb_pop_result_free (CbPopResult *result);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CbPopResult, cb_pop_result_free)
+
+typedef struct
+{
+  char   *state;          /* "idle", "running", "assigned", "failed" */
+  char   *scope;
+  char   *registration_id;
+  char   *endpoint;
+  char   *hub;            /* when assigned */
+  char   *device_id;      /* when assigned */
+  GBytes *sha256;         /* of the staged chain, when assigned */
+  char   *error;          /* when failed */
+} CbDpsStatus;
+
+void cb_dps_status_free (CbDpsStatus *status);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CbDpsStatus, cb_dps_status_free)
+
+/* The 49 bytes a device signs for pop: "certbench-pop-v1" 0x00 challenge. */
+GBytes *cb_bench_pop_message        (GBytes       *challenge);
+/* A chain as the device stores it (DER certificates, leaf first, concatenated) from either that
+ * or PEM text with one or more CERTIFICATE blocks. NULL with G_IO_ERROR_INVALID_DATA if neither. */
+GBytes *cb_bench_chain_to_der       (GBytes       *der_or_pem,
+                                     GError      **error);
+
+/* CbBenchClient */
+
+#define CB_TYPE_BENCH_CLIENT (cb_bench_client_get_type ())
+G_DECLARE_FINAL_TYPE (CbBenchClient, cb_bench_client, CB, BENCH_CLIENT, GObject)
+
+CbBenchClient  *cb_bench_client_new                  (CbSmpTransport       *transport);
+/* Returns: (transfer none) */
+CbSmpTransport *cb_bench_client_get_transport        (CbBenchClient        *self);
+
+/* mcumgr_params then info; sets the transport's packet limit and frame size from the answers.
+ * A device without mcumgr_params (rc 8) is accepted: info carries buf_size too. */
+void            cb_bench_client_identify_async       (CbBenchClient        *self,
+                                                      GCancellable         *cancellable,
+                                                      GAsyncReadyCallback   callback,
+                                                      gpointer              user_data);
+/* Returns: (transfer full) */
+CbDeviceInfo   *cb_bench_client_identify_finish      (CbBenchClient        *self,
+                                                      GAsyncResult         *result,
+                                                      GError              **error);
+
+void            cb_bench_client_echo_async           (CbBenchClient        *self,
+                                                      const char           *text,
+                                                      GCancellable         *cancellable,
+                                                      GAsyncReadyCallback   callback,
+                                                      gpointer              user_data);
+char           *cb_bench_client_echo_finish          (CbBenchClient        *self,
+                                                      GAsyncResult         *result,
+                                                      GError              **error);
+
+void            cb_bench_client_mcumgr_params_async  (CbBenchClient        *self,
+                                                      GCancellable         *cancellable,
+                                                      GAsyncReadyCallback   callback,
+                                                      gpointer              user_data);
+gboolean        cb_bench_client_mcumgr_params_finish (CbBenchClient        *self,
+                                                      GAsyncResult         *result,
+                                                      guint                *buf_size,
+                                                      guint                *buf_count,
+                                                      GError              **error);
+
+void            cb_bench_client_info_async           (CbBenchClient        *self,
+                                                      GCancellable         *cancellable,
+                                                      GAsyncReadyCallback   callback,
+                                                      gpointer              user_data);
+/* Returns: (transfer full) */
+CbDeviceInfo   *cb_bench_client_info_finish          (CbBenchClient        *self,
+                                                      GAsyncResult         *result,
+                                                      GError              **error);
+
+/* key_type NULL means "p256". With replace the request is never resent (each call would make a
+ * new next key): after a timeout, look at info's has-next-key instead. */
+void            cb_bench_client_keygen_async         (CbBenchClient        *self,
+                                                      const char           *key_type,
+                                                      gboolean              replace,
+                                                      GCancellable         *cancellable,
+                                                      GAsyncReadyCallback   callback,
+                                                      gpointer              user_data);
+CbKeygenResult *cb_bench_client_keygen_finish        (CbBenchClient        *self,
+                                                      GAsyncResult         *result,
+                                                      GError              **error);
+
+void            cb_bench_client_csr_async            (CbBenchClient        *self,
+                                                      const char           *common_name,
+                                                      GCancellable         *cancellable,
+                                                      GAsyncReadyCallback   callback,
+                                                      gpointer              user_data);
+/* Returns: (transfer full): the DER PKCS#10 request */
+GBytes         *cb_bench_client_csr_finish           (CbBenchClient        *self,
+                                                      GAsyncResult         *result,
+                                                      GError              **error);
+
+/* Stages a chain (DER or PEM) in chunks by offset, with the total length and SHA-256 up front.
+ * A chunk lost to a timeout is resent (offset writes are repeat-safe) and the device's answer
+ * says where to continue. Emits `transfer-progress`. Nothing is active until commit. */
+void            cb_bench_client_put_chain_async      (CbBenchClient        *self,
+                                                      GBytes               *chain,
+                                                      GCancellable         *cancellable,
+                                                      GAsyncReadyCallback   callback,
+                                                      gpointer              user_data);
+/* Returns: (transfer full): the SHA-256 of the staged DER chain, for commit */
+GBytes         *cb_bench_client_put_chain_finish     (CbBenchClient        *self,
+                                                      GAsyncResult         *result,
+                                                      GError              **error);
+
+void            cb_bench_client_commit_async         (CbBenchClient        *self,
+                                                      GBytes               *sha256,
+                                                      GCancellable         *cancellable,
+                                                      GAsyncReadyCallback   callback,
+                                                      gpointer              user_data);
+CbCommitResult *cb_bench_client_commit_finish        (CbBenchClient        *self,
+                                                      GAsyncResult         *result,
+                                                      GError              **error);
+
+/* Reads a slot back in chunks ("active" when slot is NULL, or "staging") and checks it against
+ * the SHA-256 the device reports (CB_SMP_ERROR_PROTOCOL on a mismatch). */
+void            cb_bench_client_get_chain_async      (CbBenchClient        *self,
+                                                      const char           *slot,
+                                                      GCancellable         *cancellable,
+                                                      GAsyncReadyCallback   callback,
+                                                      gpointer              user_data);
+/* Returns: (transfer full): the DER chain */
+GBytes         *cb_bench_client_get_chain_finish     (CbBenchClient        *self,
+                                                      GAsyncResult         *result,
+                                                      GError              **error);
+
+/* challenge: exactly 32 bytes (G_IO_ERROR_INVALID_ARGUMENT otherwise, nothing sent). */
+void            cb_bench_client_pop_async            (CbBenchClient        *self,
+                                                      GBytes               *challenge,
+                                                      GCancellable         *cancellable,
+                                                      GAsyncReadyCallback   callback,
+                                                      gpointer              user_data);
+CbPopResult    *cb_bench_client_pop_finish           (CbBenchClient        *self,
+                                                      GAsyncResult         *result,
+                                                      GError              **error);
+
+/* symmetric_key is a secret: it goes to the device and nowhere else (no logs, no traffic
+ * summaries beyond lengths). endpoint and ca_path may be NULL. */
+void            cb_bench_client_dps_config_async     (CbBenchClient        *self,
+                                                      const char           *scope,
+                                                      const char           *registration_id,
+                                                      const char           *symmetric_key,
+                                                      const char           *endpoint,
+                                                      const char           *ca_path,
+                                                      GCancellable         *cancellable,
+                                                      GAsyncReadyCallback   callback,
+                                                      gpointer              user_data);
+gboolean        cb_bench_client_dps_config_finish    (CbBenchClient        *self,
+                                                      GAsyncResult         *result,
+                                                      GError              **error);
+
+void            cb_bench_client_dps_register_async   (CbBenchClient        *self,
+                                                      GCancellable         *cancellable,
+                                                      GAsyncReadyCallback   callback,
+                                                      gpointer              user_data);
+/* Returns: (transfer full): the state, "running" */
+char           *cb_bench_client_dps_register_finish  (CbBenchClient        *self,
+                                                      GAsyncResult         *result,
+                                                      GError              **error);
+
+void            cb_bench_client_dps_status_async     (CbBenchClient        *self,
+                                                      GCancellable         *cancellable,
+                                                      GAsyncReadyCallback   callback,
+                                                      gpointer              user_data);
+CbDpsStatus    *cb_bench_client_dps_status_finish    (CbBenchClient        *self,
+                                                      GAsyncResult         *result,
+                                                      GError              **error);
+
+void            cb_bench_client_diag_async           (CbBenchClient        *self,
+                                                      GCancellable         *cancellable,
+                                                      GAsyncReadyCallback   callback,
+                                                      gpointer              user_data);
+/* Returns: (transfer full) */
+CbDeviceDiag   *cb_bench_client_diag_finish          (CbBenchClient        *self,
+                                                      GAsyncResult         *result,
+                                                      GError              **error);
+
+G_END_DECLS
