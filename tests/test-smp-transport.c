@@ -612,6 +612,23 @@ test_log_text (Fixture       *f,
   result_clear (&res);
 }
 
+/* A prompt never ends its line: it shows up after a short quiet period anyway. */
+static void
+test_log_prompt (Fixture       *f,
+                 gconstpointer  data)
+{
+  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  gint64 started = g_get_monotonic_time ();
+
+  device_write_str (&f->dev, "uart:~$ ");
+  while (f->log_lines->len == 0 && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+
+  g_assert_cmpuint (f->log_lines->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (f->log_lines, 0), ==, "uart:~$ ");
+  g_assert_cmpint (g_get_monotonic_time () - started, >=, 400 * 1000);
+}
+
 static void
 test_corrupt_then_retry (Fixture       *f,
                          gconstpointer  data)
@@ -1013,6 +1030,7 @@ main (int   argc,
   ADD ("echo", test_echo);
   ADD ("fragmentation", test_fragmentation);
   ADD ("log-text", test_log_text);
+  ADD ("log-prompt", test_log_prompt);
   ADD ("corrupt-then-retry", test_corrupt_then_retry);
   ADD ("text-inside-frame", test_text_inside_frame);
   ADD ("garbage-resync", test_garbage_resync);

@@ -15,6 +15,8 @@
 /* A device's log line longer than this is cut, so a chatty device without newlines cannot grow
  * the buffer without bound. */
 #define LOG_LINE_MAX 1024
+/* A partial line (a shell prompt, a line cut by a reset) is shown after this much quiet. */
+#define LOG_LINE_FLUSH_MS 500
 
 /* Errors */
 
@@ -235,6 +237,7 @@ struct _CbSmpTransport
   GQueue         queue;          /* GTask*, waiting */
   GTask         *current;        /* in flight */
   GSource       *timeout_source;
+  GSource       *line_flush_source;
   GString       *line;
   GQueue         events;         /* Event*, decoded but not yet dispatched */
   GError        *closed_error;
@@ -350,10 +353,25 @@ emit_log_line (CbSmpTransport *self)
   while (len > 0 && (self->line->str[len - 1] == '\r' || self->line->str[len - 1] == '\n'))
     len--;
 
+  g_clear_pointer (&self->line_flush_source, g_source_destroy);
   valid = g_utf8_make_valid (self->line->str, len);
   g_string_truncate (self->line, 0);
   self->stats.log_lines++;
   g_signal_emit (self, signals[SIGNAL_LOG_LINE], 0, valid);
+}
+
+static gboolean
+on_line_flush (gpointer user_data)
+{
+  CbSmpTransport *self = user_data;
+
+  g_assert (CB_IS_SMP_TRANSPORT (self));
+
+  self->line_flush_source = NULL;
+  if (self->line->len > 0)
+    emit_log_line (self);
+
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -373,6 +391,15 @@ handle_text (CbSmpTransport *self,
       g_string_append_c (self->line, text[i]);
       if (self->line->len >= LOG_LINE_MAX)
         emit_log_line (self);
+    }
+
+  if (self->line->len > 0 && self->line_flush_source == NULL)
+    {
+      self->line_flush_source = g_timeout_source_new (LOG_LINE_FLUSH_MS);
+      g_source_set_callback (self->line_flush_source, on_line_flush, self, NULL);
+      g_source_set_static_name (self->line_flush_source, "[cb-smp-transport log flush]");
+      g_source_attach (self->line_flush_source, g_main_context_get_thread_default ());
+      g_source_unref (self->line_flush_source);
     }
 }
 
@@ -840,6 +867,7 @@ cb_smp_transport_dispose (GObject *object)
 
   /* Pending tasks hold a reference on us, so nothing is in flight here. */
   g_clear_pointer (&self->timeout_source, g_source_destroy);
+  g_clear_pointer (&self->line_flush_source, g_source_destroy);
 
   if (self->port != NULL)
     {
