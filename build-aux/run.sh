@@ -1,6 +1,9 @@
 #!/bin/sh
-# The README's main job: installs what is missing, builds, and runs Certbench on the sandbox.
-# Until the desktop app lands, the main job is the sandbox itself with the demo seed.
+# The README's main job: installs what is missing, builds, and runs Certbench, the desktop app.
+# On first start the app runs the local sandbox in-process (demo seed, data in
+# $XDG_DATA_HOME/certbench/sandbox), so nothing needs configuring.
+# `sh build-aux/run.sh sandbox [options]` runs the sandbox on its own instead (for the CLI,
+# curl or a second app instance).
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -12,5 +15,13 @@ if [ ! -f "$BUILD/build.ninja" ]; then
 fi
 meson compile -C "$BUILD"
 
-DATA_DIR=${CERTBENCH_SANDBOX_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/certbench/sandbox}
-exec "$BUILD/src/sandbox/certbench-sandbox" --seed demo --data-dir "$DATA_DIR" "$@"
+if [ "${1:-}" = "sandbox" ]; then
+  shift
+  DATA_DIR=${CERTBENCH_SANDBOX_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/certbench/sandbox}
+  exec "$BUILD/src/sandbox/certbench-sandbox" --seed demo --data-dir "$DATA_DIR" "$@"
+fi
+
+# The schema is compiled into the build dir; the app is not installed.
+GSETTINGS_SCHEMA_DIR="$PWD/$BUILD/data${GSETTINGS_SCHEMA_DIR:+:$GSETTINGS_SCHEMA_DIR}"
+export GSETTINGS_SCHEMA_DIR
+exec "$BUILD/src/app/certbench" "$@"

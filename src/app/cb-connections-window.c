@@ -1,0 +1,420 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "cb-connections-window"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "cb-connections-window.h"
+
+struct _CbConnectionsWindow
+{
+  AdwPreferencesWindow  parent_instance;
+
+  /* Template widgets */
+  GtkListBox           *list_box;
+  GtkWidget            *editor;
+  AdwWindowTitle       *editor_title;
+  AdwEntryRow          *name_row;
+  AdwEntryRow          *tenant_row;
+  AdwEntryRow          *client_id_row;
+  AdwEntryRow          *subscription_row;
+  AdwEntryRow          *resource_group_row;
+  AdwEntryRow          *namespace_row;
+  AdwEntryRow          *id_scope_row;
+  AdwEntryRow          *dps_endpoint_row;
+  AdwEntryRow          *hub_host_row;
+  GtkWidget            *remove_group;
+
+  /* Owned */
+  CbContext            *context;
+  char                 *editing_id;   /* NULL: a new profile */
+};
+
+G_DEFINE_FINAL_TYPE (CbConnectionsWindow, cb_connections_window, ADW_TYPE_PREFERENCES_WINDOW)
+
+static void
+toast (CbConnectionsWindow *self,
+       const char          *title)
+{
+  adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), adw_toast_new (title));
+}
+
+static GtkWidget *
+create_row (gpointer item,
+            gpointer user_data)
+{
+  CbConnectionsWindow *self = user_data;
+  CbProfile *profile = item;
+  gboolean sandbox = cb_profile_get_kind (profile) == CB_PROFILE_KIND_SANDBOX;
+  gboolean active = cb_context_get_profile (self->context) != NULL &&
+    g_strcmp0 (cb_profile_get_id (cb_context_get_profile (self->context)),
+               cb_profile_get_id (profile)) == 0;
+  g_autofree char *subtitle = NULL;
+  GtkWidget *row;
+  GtkWidget *widget;
+
+  if (sandbox)
+    subtitle = g_strdup (_("Runs on this computer, no account needed"));
+  else
+    /* Translators: a tenant, then a Device Registry namespace */
+    subtitle = g_strdup_printf (_("Tenant %s · Namespace %s"),
+                                cb_profile_get_tenant (profile) ?: "—",
+                                cb_profile_get_namespace (profile) ?: "—");
+
+  row = adw_action_row_new ();
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), cb_profile_get_name (profile));
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+
+  widget = gtk_image_new_from_icon_name (sandbox ? "computer-symbolic" : "network-server-symbolic");
+  adw_action_row_add_prefix (ADW_ACTION_ROW (row), widget);
+
+  if (active)
+    {
+      widget = gtk_image_new_from_icon_name ("object-select-symbolic");
+      gtk_widget_set_tooltip_text (widget, _("In Use"));
+      gtk_accessible_update_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                      _("In Use"), -1);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), widget);
+    }
+  else
+    {
+      widget = gtk_button_new_with_mnemonic (_("_Use"));
+      gtk_widget_set_valign (widget, GTK_ALIGN_CENTER);
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (widget), "conn.use");
+      gtk_actionable_set_action_target (GTK_ACTIONABLE (widget), "s", cb_profile_get_id (profile));
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), widget);
+    }
+
+  if (!sandbox)
+    {
+      widget = gtk_button_new_from_icon_name ("document-edit-symbolic");
+      gtk_widget_set_valign (widget, GTK_ALIGN_CENTER);
+      gtk_widget_add_css_class (widget, "flat");
+      gtk_widget_set_tooltip_text (widget, _("Edit Profile"));
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (widget), "conn.edit");
+      gtk_actionable_set_action_target (GTK_ACTIONABLE (widget), "s", cb_profile_get_id (profile));
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), widget);
+    }
+
+  return row;
+}
+
+static void
+rebind (CbConnectionsWindow *self)
+{
+  gtk_list_box_bind_model (self->list_box, cb_context_get_profiles (self->context),
+                           create_row, self, NULL);
+}
+
+static void
+on_context_profile_cb (CbConnectionsWindow *self,
+                       GParamSpec          *pspec,
+                       CbContext           *context)
+{
+  rebind (self);
+}
+
+static CbProfile *
+lookup_profile (CbConnectionsWindow *self,
+                const char          *id)
+{
+  GListModel *profiles = cb_context_get_profiles (self->context);
+
+  for (guint i = 0; i < g_list_model_get_n_items (profiles); i++)
+    {
+      g_autoptr(CbProfile) profile = g_list_model_get_item (profiles, i);
+
+      if (g_strcmp0 (cb_profile_get_id (profile), id) == 0)
+        return g_steal_pointer (&profile);
+    }
+
+  return NULL;
+}
+
+static void
+set_text (AdwEntryRow *row,
+          const char  *text)
+{
+  gtk_editable_set_text (GTK_EDITABLE (row), text != NULL ? text : "");
+}
+
+static const char *
+get_text (AdwEntryRow *row)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (row));
+
+  return *text != '\0' ? text : NULL;
+}
+
+void
+cb_connections_window_edit (CbConnectionsWindow *self,
+                            const char          *profile_id)
+{
+  g_autoptr(CbProfile) profile = NULL;
+
+  g_return_if_fail (CB_IS_CONNECTIONS_WINDOW (self));
+
+  if (profile_id != NULL)
+    {
+      profile = lookup_profile (self, profile_id);
+      g_return_if_fail (profile != NULL);
+    }
+
+  g_free (self->editing_id);
+  self->editing_id = g_strdup (profile_id);
+
+  adw_window_title_set_title (self->editor_title,
+                              profile != NULL ? _("Edit Azure Profile") : _("New Azure Profile"));
+  set_text (self->name_row, profile != NULL ? cb_profile_get_name (profile) : NULL);
+  set_text (self->tenant_row, profile != NULL ? cb_profile_get_tenant (profile) : NULL);
+  set_text (self->client_id_row, profile != NULL ? cb_profile_get_client_id (profile) : NULL);
+  set_text (self->subscription_row,
+            profile != NULL ? cb_profile_get_subscription_id (profile) : NULL);
+  set_text (self->resource_group_row,
+            profile != NULL ? cb_profile_get_resource_group (profile) : NULL);
+  set_text (self->namespace_row, profile != NULL ? cb_profile_get_namespace (profile) : NULL);
+  set_text (self->id_scope_row, profile != NULL ? cb_profile_get_dps_id_scope (profile) : NULL);
+  set_text (self->dps_endpoint_row,
+            profile != NULL ? cb_profile_get_dps_global_endpoint (profile)
+                            : CB_AZURE_DPS_GLOBAL_ENDPOINT);
+  set_text (self->hub_host_row, profile != NULL ? cb_profile_get_hub_host_name (profile) : NULL);
+  gtk_widget_set_visible (self->remove_group, profile != NULL);
+
+  adw_preferences_window_present_subpage (ADW_PREFERENCES_WINDOW (self), self->editor);
+  gtk_widget_grab_focus (GTK_WIDGET (self->name_row));
+}
+
+static void
+conn_add_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *param)
+{
+  cb_connections_window_edit (CB_CONNECTIONS_WINDOW (widget), NULL);
+}
+
+static void
+conn_edit_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *param)
+{
+  cb_connections_window_edit (CB_CONNECTIONS_WINDOW (widget), g_variant_get_string (param, NULL));
+}
+
+static void
+conn_back_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *param)
+{
+  adw_preferences_window_close_subpage (ADW_PREFERENCES_WINDOW (widget));
+}
+
+static void
+conn_use_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *param)
+{
+  CbConnectionsWindow *self = CB_CONNECTIONS_WINDOW (widget);
+  g_autoptr(GError) error = NULL;
+
+  if (!cb_context_switch_profile (self->context, g_variant_get_string (param, NULL), &error))
+    toast (self, error->message);
+}
+
+static gboolean
+mark_required (AdwEntryRow *row)
+{
+  gboolean missing = get_text (row) == NULL;
+
+  if (missing)
+    gtk_widget_add_css_class (GTK_WIDGET (row), "error");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (row), "error");
+
+  return missing;
+}
+
+static void
+conn_save_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *param)
+{
+  CbConnectionsWindow *self = CB_CONNECTIONS_WINDOW (widget);
+  g_autoptr(CbProfile) profile = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *hub_host;
+  gboolean missing = FALSE;
+
+  missing |= mark_required (self->name_row);
+  missing |= mark_required (self->tenant_row);
+  missing |= mark_required (self->client_id_row);
+  missing |= mark_required (self->subscription_row);
+  missing |= mark_required (self->resource_group_row);
+  missing |= mark_required (self->namespace_row);
+  if (missing)
+    {
+      toast (self, _("Fill in the highlighted fields"));
+      return;
+    }
+
+  if (self->editing_id != NULL)
+    {
+      g_autoptr(CbProfile) old = lookup_profile (self, self->editing_id);
+
+      profile = old != NULL ? cb_profile_copy (old) : NULL;
+    }
+  if (profile == NULL)
+    profile = cb_profile_new_azure (NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+
+  cb_profile_set_name (profile, get_text (self->name_row));
+  cb_profile_set_tenant (profile, get_text (self->tenant_row));
+  cb_profile_set_client_id (profile, get_text (self->client_id_row));
+  cb_profile_set_subscription_id (profile, get_text (self->subscription_row));
+  cb_profile_set_resource_group (profile, get_text (self->resource_group_row));
+  cb_profile_set_namespace (profile, get_text (self->namespace_row));
+  cb_profile_set_dps_id_scope (profile, get_text (self->id_scope_row));
+  cb_profile_set_dps_global_endpoint (profile, get_text (self->dps_endpoint_row)
+                                               ?: CB_AZURE_DPS_GLOBAL_ENDPOINT);
+
+  hub_host = get_text (self->hub_host_row);
+  cb_profile_set_hub_host_name (profile, hub_host);
+  if (hub_host != NULL)
+    {
+      g_autofree char *endpoint = g_strdup_printf ("https://%s", hub_host);
+      g_autofree char *hub_name = g_strndup (hub_host, strcspn (hub_host, "."));
+
+      cb_profile_set_hub_endpoint (profile, endpoint);
+      cb_profile_set_hub_name (profile, hub_name);
+    }
+
+  if (!cb_context_save_profile (self->context, profile, &error))
+    {
+      toast (self, error->message);
+      return;
+    }
+
+  rebind (self);
+  adw_preferences_window_close_subpage (ADW_PREFERENCES_WINDOW (self));
+  toast (self, _("Profile saved"));
+
+  /* Edited the profile in use: reconnect with the new settings. */
+  if (g_strcmp0 (self->editing_id,
+                 cb_profile_get_id (cb_context_get_profile (self->context))) == 0)
+    cb_context_switch_profile (self->context, self->editing_id, NULL);
+}
+
+static void
+conn_remove_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *param)
+{
+  CbConnectionsWindow *self = CB_CONNECTIONS_WINDOW (widget);
+  g_autoptr(GError) error = NULL;
+
+  if (self->editing_id == NULL)
+    return;
+
+  if (!cb_context_remove_profile (self->context, self->editing_id, &error))
+    {
+      toast (self, error->message);
+      return;
+    }
+
+  rebind (self);
+  adw_preferences_window_close_subpage (ADW_PREFERENCES_WINDOW (self));
+  toast (self, _("Profile removed"));
+}
+
+static void
+cb_connections_window_dispose (GObject *object)
+{
+  CbConnectionsWindow *self = CB_CONNECTIONS_WINDOW (object);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), CB_TYPE_CONNECTIONS_WINDOW);
+  g_clear_object (&self->context);
+  g_clear_pointer (&self->editing_id, g_free);
+
+  G_OBJECT_CLASS (cb_connections_window_parent_class)->dispose (object);
+}
+
+static void
+cb_connections_window_class_init (CbConnectionsWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = cb_connections_window_dispose;
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/certbench/Certbench/cb-connections-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, CbConnectionsWindow, list_box);
+  gtk_widget_class_bind_template_child (widget_class, CbConnectionsWindow, editor);
+  gtk_widget_class_bind_template_child (widget_class, CbConnectionsWindow, editor_title);
+  gtk_widget_class_bind_template_child (widget_class, CbConnectionsWindow, name_row);
+  gtk_widget_class_bind_template_child (widget_class, CbConnectionsWindow, tenant_row);
+  gtk_widget_class_bind_template_child (widget_class, CbConnectionsWindow, client_id_row);
+  gtk_widget_class_bind_template_child (widget_class, CbConnectionsWindow, subscription_row);
+  gtk_widget_class_bind_template_child (widget_class, CbConnectionsWindow, resource_group_row);
+  gtk_widget_class_bind_template_child (widget_class, CbConnectionsWindow, namespace_row);
+  gtk_widget_class_bind_template_child (widget_class, CbConnectionsWindow, id_scope_row);
+  gtk_widget_class_bind_template_child (widget_class, CbConnectionsWindow, dps_endpoint_row);
+  gtk_widget_class_bind_template_child (widget_class, CbConnectionsWindow, hub_host_row);
+  gtk_widget_class_bind_template_child (widget_class, CbConnectionsWindow, remove_group);
+
+  gtk_widget_class_install_action (widget_class, "conn.add", NULL, conn_add_action);
+  gtk_widget_class_install_action (widget_class, "conn.edit", "s", conn_edit_action);
+  gtk_widget_class_install_action (widget_class, "conn.back", NULL, conn_back_action);
+  gtk_widget_class_install_action (widget_class, "conn.use", "s", conn_use_action);
+  gtk_widget_class_install_action (widget_class, "conn.save", NULL, conn_save_action);
+  gtk_widget_class_install_action (widget_class, "conn.remove", NULL, conn_remove_action);
+}
+
+static void
+cb_connections_window_init (CbConnectionsWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+CbConnectionsWindow *
+cb_connections_window_new (CbContext *context)
+{
+  CbConnectionsWindow *self;
+
+  g_return_val_if_fail (CB_IS_CONTEXT (context), NULL);
+
+  self = g_object_new (CB_TYPE_CONNECTIONS_WINDOW, NULL);
+  self->context = g_object_ref (context);
+  rebind (self);
+  g_signal_connect_object (context, "notify::profile", G_CALLBACK (on_context_profile_cb), self,
+                           G_CONNECT_SWAPPED);
+  return self;
+}
+
+GtkEditable *
+cb_connections_window_get_field (CbConnectionsWindow *self,
+                                 const char          *field)
+{
+  static const struct {
+    const char *name;
+    gsize       offset;
+  } fields[] = {
+    { "name", G_STRUCT_OFFSET (CbConnectionsWindow, name_row) },
+    { "tenant", G_STRUCT_OFFSET (CbConnectionsWindow, tenant_row) },
+    { "client-id", G_STRUCT_OFFSET (CbConnectionsWindow, client_id_row) },
+    { "subscription-id", G_STRUCT_OFFSET (CbConnectionsWindow, subscription_row) },
+    { "resource-group", G_STRUCT_OFFSET (CbConnectionsWindow, resource_group_row) },
+    { "namespace", G_STRUCT_OFFSET (CbConnectionsWindow, namespace_row) },
+    { "dps-id-scope", G_STRUCT_OFFSET (CbConnectionsWindow, id_scope_row) },
+    { "dps-global-endpoint", G_STRUCT_OFFSET (CbConnectionsWindow, dps_endpoint_row) },
+    { "hub-host-name", G_STRUCT_OFFSET (CbConnectionsWindow, hub_host_row) },
+  };
+
+  g_return_val_if_fail (CB_IS_CONNECTIONS_WINDOW (self), NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
+    if (g_strcmp0 (fields[i].name, field) == 0)
+      return GTK_EDITABLE (G_STRUCT_MEMBER (AdwEntryRow *, self, fields[i].offset));
+
+  return NULL;
+}

@@ -1,0 +1,1083 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "cb-context"
+
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+
+#include "cb-context.h"
+#include "cb-error.h"
+#include "cb-sandbox-profile.h"
+
+#define SANDBOX_PROFILE_ID "sandbox"
+
+struct _CbContext
+{
+  GObject         parent_instance;
+
+  /* Owned */
+  CbProfile      *profile;
+  CbSandbox      *sandbox;
+  CbHttpClient   *http;
+  CbSecrets      *secrets;
+  CbEntraClient  *entra;
+  CbAdrClient    *adr;
+  CbHubClient    *hub;
+  CbDpsClient    *dps;
+  CbJournal      *journal;
+  CbPortMonitor  *port_monitor;
+  GCancellable   *cancellable;
+  GListStore     *profiles;
+  GError         *error;
+  char           *status_text;
+  char           *data_dir;
+  char           *profiles_path;
+  char           *journal_path;
+
+  CbContextState  state;
+  guint           started : 1;
+  guint           owns_sandbox : 1;
+  guint           sandbox_starting : 1;
+};
+
+G_DEFINE_FINAL_TYPE (CbContext, cb_context, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_PROFILE,
+  PROP_SANDBOX,
+  PROP_HTTP,
+  PROP_SECRETS,
+  PROP_ENTRA,
+  PROP_ADR,
+  PROP_HUB,
+  PROP_DPS,
+  PROP_JOURNAL,
+  PROP_PORT_MONITOR,
+  PROP_CANCELLABLE,
+  PROP_STATE,
+  PROP_STATUS_TEXT,
+  PROP_USERNAME,
+  PROP_DATA_DIR,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void cb_context_activate (CbContext *self);
+
+GType
+cb_context_state_get_type (void)
+{
+  static gsize type_id = 0;
+
+  if (g_once_init_enter (&type_id))
+    {
+      static const GEnumValue values[] = {
+        { CB_CONTEXT_STATE_STARTING, "CB_CONTEXT_STATE_STARTING", "starting" },
+        { CB_CONTEXT_STATE_READY, "CB_CONTEXT_STATE_READY", "ready" },
+        { CB_CONTEXT_STATE_SIGNED_OUT, "CB_CONTEXT_STATE_SIGNED_OUT", "signed-out" },
+        { CB_CONTEXT_STATE_ERROR, "CB_CONTEXT_STATE_ERROR", "error" },
+        { 0, NULL, NULL },
+      };
+      GType type = g_enum_register_static (g_intern_static_string ("CbContextState"), values);
+
+      g_once_init_leave (&type_id, type);
+    }
+
+  return type_id;
+}
+
+static gboolean
+is_sandbox (CbProfile *profile)
+{
+  return profile != NULL && cb_profile_get_kind (profile) == CB_PROFILE_KIND_SANDBOX;
+}
+
+static void
+set_state (CbContext      *self,
+           CbContextState  state,
+           const char     *status_text,
+           const GError   *error)
+{
+  gboolean text_changed = g_strcmp0 (status_text, self->status_text) != 0;
+
+  g_clear_error (&self->error);
+  if (error != NULL)
+    self->error = g_error_copy (error);
+
+  if (text_changed)
+    {
+      g_free (self->status_text);
+      self->status_text = g_strdup (status_text);
+    }
+
+  /* Error text first, so a handler of notify::state sees the matching text. */
+  if (text_changed)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATUS_TEXT]);
+
+  if (self->state != state || error != NULL)
+    {
+      self->state = state;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+    }
+}
+
+static void
+set_ready (CbContext *self)
+{
+  g_autofree char *text = NULL;
+  const char *user = cb_context_get_username (self);
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_USERNAME]);
+
+  if (is_sandbox (self->profile))
+    text = g_strdup (_("Sandbox"));
+  else if (user != NULL)
+    /* Translators: a profile name, then the signed-in user */
+    text = g_strdup_printf (_("%s · %s"), cb_profile_get_name (self->profile), user);
+  else
+    text = g_strdup (cb_profile_get_name (self->profile));
+
+  set_state (self, CB_CONTEXT_STATE_READY, text, NULL);
+}
+
+static void
+set_signed_out (CbContext *self)
+{
+  g_autofree char *text = NULL;
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_USERNAME]);
+  /* Translators: a connection profile's name */
+  text = g_strdup_printf (_("%s · Not signed in"), cb_profile_get_name (self->profile));
+  set_state (self, CB_CONTEXT_STATE_SIGNED_OUT, text, NULL);
+}
+
+static void
+set_error (CbContext    *self,
+           const GError *error)
+{
+  g_autofree char *text = NULL;
+
+  if (is_sandbox (self->profile))
+    text = g_strdup (_("Sandbox unavailable"));
+  else
+    /* Translators: a connection profile's name */
+    text = g_strdup_printf (_("%s · Unavailable"), cb_profile_get_name (self->profile));
+
+  g_debug ("Profile %s failed: %s", cb_profile_get_id (self->profile), error->message);
+  set_state (self, CB_CONTEXT_STATE_ERROR, text, error);
+}
+
+static void
+clear_clients (CbContext *self)
+{
+  g_clear_object (&self->adr);
+  g_clear_object (&self->hub);
+  g_clear_object (&self->dps);
+  g_clear_object (&self->entra);
+  g_clear_object (&self->http);
+}
+
+static void
+notify_clients (CbContext *self)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HTTP]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ENTRA]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ADR]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HUB]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DPS]);
+}
+
+static gboolean
+make_clients (CbContext  *self,
+              GError    **error)
+{
+  g_autoptr(CbHttpClient) http = cb_http_client_new (self->profile, error);
+
+  if (http == NULL)
+    return FALSE;
+
+  self->http = g_steal_pointer (&http);
+  self->entra = cb_entra_client_new (self->profile, self->http, self->secrets);
+  self->adr = cb_adr_client_new (self->profile, self->http);
+  cb_adr_client_set_entra_client (self->adr, self->entra);
+  self->hub = cb_hub_client_new (self->profile, self->http, self->entra);
+  self->dps = cb_dps_client_new (self->profile, self->http);
+  return TRUE;
+}
+
+static gboolean
+is_current (CbContext    *self,
+            GCancellable *cancellable)
+{
+  return cancellable == self->cancellable && !g_cancellable_is_cancelled (cancellable);
+}
+
+/* Sign-in ------------------------------------------------------------------------------ */
+
+static void
+auto_complete_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  CbContext *self = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+
+  if (!cb_entra_client_complete_sign_in_finish (CB_ENTRA_CLIENT (object), result, &error))
+    {
+      if (is_current (self, g_task_get_cancellable (task)))
+        set_error (self, error);
+      return;
+    }
+
+  if (is_current (self, g_task_get_cancellable (task)))
+    set_ready (self);
+}
+
+static void
+auto_begin_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  CbContext *self = g_task_get_source_object (task);
+  g_autoptr(CbEntraDeviceCode) code = NULL;
+  g_autoptr(GError) error = NULL;
+  GCancellable *cancellable;
+
+  code = cb_entra_client_begin_sign_in_finish (CB_ENTRA_CLIENT (object), result, &error);
+  if (code == NULL)
+    {
+      if (is_current (self, g_task_get_cancellable (task)))
+        set_error (self, error);
+      return;
+    }
+
+  if (!is_current (self, g_task_get_cancellable (task)))
+    return;
+
+  /* The sandbox approves device codes itself: the same flow a user goes through for Azure. */
+  set_state (self, CB_CONTEXT_STATE_STARTING, _("Signing in to the sandbox…"), NULL);
+  cancellable = g_task_get_cancellable (task);
+  cb_entra_client_complete_sign_in_async (CB_ENTRA_CLIENT (object), code, cancellable,
+                                          auto_complete_cb, g_steal_pointer (&task));
+}
+
+static void
+stored_token_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  CbContext *self = g_task_get_source_object (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+  g_autofree char *token = NULL;
+  g_autoptr(GError) error = NULL;
+
+  token = cb_entra_client_get_access_token_finish (CB_ENTRA_CLIENT (object), result, &error);
+  if (!is_current (self, cancellable))
+    return;
+
+  if (token != NULL)
+    {
+      set_ready (self);
+      return;
+    }
+
+  if (is_sandbox (self->profile))
+    {
+      cb_entra_client_begin_sign_in_async (self->entra, cancellable, auto_begin_cb,
+                                           g_steal_pointer (&task));
+      return;
+    }
+
+  if (g_error_matches (error, CB_API_ERROR, CB_API_ERROR_UNAUTHORIZED))
+    set_signed_out (self);
+  else
+    set_error (self, error);
+}
+
+static void
+store_key_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!cb_secrets_store_finish (CB_SECRETS (object), result, &error))
+    g_debug ("Could not store the sandbox enrollment key: %s", error->message);
+}
+
+static void
+lookup_key_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(CbContext) self = user_data;
+  g_autoptr(GError) error = NULL;
+  char *value;
+  char *key;
+
+  value = cb_secrets_lookup_finish (CB_SECRETS (object), result, &error);
+  if (value != NULL || error != NULL || self->sandbox == NULL || !is_sandbox (self->profile))
+    {
+      cb_secrets_free_value (value);
+      return;
+    }
+
+  key = cb_sandbox_dup_enrollment_group_key (self->sandbox,
+                                             cb_profile_get_dps_name (self->profile),
+                                             cb_profile_get_enrollment_group_id (self->profile));
+  if (key != NULL)
+    cb_secrets_store_async (self->secrets, cb_profile_get_id (self->profile),
+                            CB_SECRET_ENROLLMENT_GROUP_KEY, key, NULL, store_key_cb, NULL);
+  cb_secrets_free_value (key);
+}
+
+static void
+connect_profile (CbContext *self)
+{
+  g_autoptr(GError) error = NULL;
+  GTask *task;
+
+  if (!make_clients (self, &error))
+    {
+      notify_clients (self);
+      set_error (self, error);
+      return;
+    }
+  notify_clients (self);
+
+  if (is_sandbox (self->profile) && self->sandbox != NULL)
+    cb_secrets_lookup_async (self->secrets, cb_profile_get_id (self->profile),
+                             CB_SECRET_ENROLLMENT_GROUP_KEY, NULL, lookup_key_cb,
+                             g_object_ref (self));
+
+  set_state (self, CB_CONTEXT_STATE_STARTING,
+             is_sandbox (self->profile) ? _("Signing in to the sandbox…") : _("Signing in…"),
+             NULL);
+
+  task = g_task_new (self, self->cancellable, NULL, NULL);
+  g_task_set_source_tag (task, connect_profile);
+  cb_entra_client_get_access_token_async (self->entra, CB_ENTRA_SCOPE_ARM, self->cancellable,
+                                          stored_token_cb, task);
+}
+
+/* The sandbox ------------------------------------------------------------------------- */
+
+static void
+start_sandbox_thread (GTask        *task,
+                      gpointer      source_object,
+                      gpointer      task_data,
+                      GCancellable *cancellable)
+{
+  const char *dir = task_data;
+  g_autoptr(CbSandbox) sandbox = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      int saved_errno = errno;
+
+      g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                               _("Could not create %s: %s"), dir, g_strerror (saved_errno));
+      return;
+    }
+
+  sandbox = cb_sandbox_new (dir);
+  cb_sandbox_set_port (sandbox, 0);
+  cb_sandbox_set_device_code_interval (sandbox, 1);
+  cb_sandbox_set_auto_approve (sandbox, TRUE);
+
+  if (!cb_sandbox_start_in_thread (sandbox, &error) ||
+      !cb_sandbox_seed_demo (sandbox, &error))
+    {
+      cb_sandbox_stop (sandbox);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  g_task_return_pointer (task, g_steal_pointer (&sandbox), g_object_unref);
+}
+
+static void
+replace_sandbox_profile (CbContext *self,
+                         CbProfile *profile)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->profiles));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(CbProfile) item = g_list_model_get_item (G_LIST_MODEL (self->profiles), i);
+
+      if (g_strcmp0 (cb_profile_get_id (item), SANDBOX_PROFILE_ID) == 0)
+        {
+          g_list_store_splice (self->profiles, i, 1, (gpointer *) &profile, 1);
+          return;
+        }
+    }
+  g_list_store_insert (self->profiles, 0, profile);
+}
+
+static void
+adopt_sandbox_profile (CbContext *self)
+{
+  g_autoptr(CbProfile) profile = cb_sandbox_create_profile (self->sandbox);
+
+  replace_sandbox_profile (self, profile);
+  g_set_object (&self->profile, profile);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROFILE]);
+}
+
+static void
+start_sandbox_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  CbContext *self = CB_CONTEXT (object);
+  g_autoptr(CbSandbox) sandbox = NULL;
+  g_autoptr(GError) error = NULL;
+
+  self->sandbox_starting = FALSE;
+  sandbox = g_task_propagate_pointer (G_TASK (result), &error);
+  if (sandbox == NULL)
+    {
+      if (is_sandbox (self->profile))
+        set_error (self, error);
+      return;
+    }
+
+  self->sandbox = g_steal_pointer (&sandbox);
+  self->owns_sandbox = TRUE;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SANDBOX]);
+
+  /* The user may have switched to an Azure profile while the sandbox came up. */
+  if (is_sandbox (self->profile))
+    {
+      adopt_sandbox_profile (self);
+      connect_profile (self);
+    }
+}
+
+static void
+cb_context_activate (CbContext *self)
+{
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CANCELLABLE]);
+
+  clear_clients (self);
+  notify_clients (self);
+
+  if (!is_sandbox (self->profile))
+    {
+      connect_profile (self);
+      return;
+    }
+
+  if (self->sandbox != NULL)
+    {
+      adopt_sandbox_profile (self);
+      connect_profile (self);
+      return;
+    }
+
+  set_state (self, CB_CONTEXT_STATE_STARTING, _("Starting the sandbox…"), NULL);
+  if (!self->sandbox_starting)
+    {
+      g_autoptr(GTask) task = g_task_new (self, NULL, start_sandbox_cb, NULL);
+
+      self->sandbox_starting = TRUE;
+      g_task_set_source_tag (task, cb_context_activate);
+      g_task_set_task_data (task, g_build_filename (self->data_dir, "sandbox", NULL), g_free);
+      g_task_run_in_thread (task, start_sandbox_thread);
+    }
+}
+
+/* Profiles ------------------------------------------------------------------------------ */
+
+static CbProfile *
+find_profile (CbContext  *self,
+              const char *id,
+              guint      *position)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->profiles));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(CbProfile) item = g_list_model_get_item (G_LIST_MODEL (self->profiles), i);
+
+      if (g_strcmp0 (cb_profile_get_id (item), id) == 0)
+        {
+          if (position != NULL)
+            *position = i;
+          return item;   /* the store keeps its reference */
+        }
+    }
+
+  return NULL;
+}
+
+static void
+load_profiles (CbContext *self)
+{
+  g_autoptr(CbProfile) sandbox = NULL;
+  g_autoptr(GPtrArray) saved = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (self->sandbox != NULL)
+    sandbox = cb_sandbox_create_profile (self->sandbox);
+  else
+    sandbox = cb_profile_new (SANDBOX_PROFILE_ID, _("Local sandbox"), CB_PROFILE_KIND_SANDBOX);
+  g_list_store_append (self->profiles, sandbox);
+
+  if (g_file_test (self->profiles_path, G_FILE_TEST_EXISTS))
+    {
+      saved = cb_profile_list_load (self->profiles_path, &error);
+      if (saved == NULL)
+        g_message ("Could not read the connection profiles: %s", error->message);
+    }
+
+  for (guint i = 0; saved != NULL && i < saved->len; i++)
+    {
+      CbProfile *profile = g_ptr_array_index (saved, i);
+
+      if (cb_profile_get_kind (profile) == CB_PROFILE_KIND_AZURE &&
+          find_profile (self, cb_profile_get_id (profile), NULL) == NULL)
+        g_list_store_append (self->profiles, profile);
+    }
+
+  g_set_object (&self->profile, sandbox);
+}
+
+static gboolean
+save_profiles (CbContext  *self,
+               GError    **error)
+{
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autofree char *dir = g_path_get_dirname (self->profiles_path);
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->profiles));
+
+  for (guint i = 0; i < n; i++)
+    {
+      CbProfile *item = g_list_model_get_item (G_LIST_MODEL (self->profiles), i);
+
+      if (cb_profile_get_kind (item) == CB_PROFILE_KIND_AZURE)
+        g_ptr_array_add (list, item);
+      else
+        g_object_unref (item);
+    }
+
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   _("Could not create %s: %s"), dir, g_strerror (saved_errno));
+      return FALSE;
+    }
+
+  return cb_profile_list_save (list, self->profiles_path, error);
+}
+
+/* GObject ------------------------------------------------------------------------------- */
+
+static void
+cb_context_dispose (GObject *object)
+{
+  CbContext *self = CB_CONTEXT (object);
+
+  cb_context_shutdown (self);
+  clear_clients (self);
+  g_clear_object (&self->profile);
+  g_clear_object (&self->sandbox);
+  g_clear_object (&self->secrets);
+  g_clear_object (&self->journal);
+  g_clear_object (&self->port_monitor);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->profiles);
+
+  G_OBJECT_CLASS (cb_context_parent_class)->dispose (object);
+}
+
+static void
+cb_context_finalize (GObject *object)
+{
+  CbContext *self = CB_CONTEXT (object);
+
+  g_clear_error (&self->error);
+  g_free (self->status_text);
+  g_free (self->data_dir);
+  g_free (self->profiles_path);
+  g_free (self->journal_path);
+
+  G_OBJECT_CLASS (cb_context_parent_class)->finalize (object);
+}
+
+static void
+cb_context_get_property (GObject    *object,
+                         guint       prop_id,
+                         GValue     *value,
+                         GParamSpec *pspec)
+{
+  CbContext *self = CB_CONTEXT (object);
+
+  switch (prop_id)
+    {
+    case PROP_PROFILE:
+      g_value_set_object (value, self->profile);
+      break;
+    case PROP_SANDBOX:
+      g_value_set_object (value, self->sandbox);
+      break;
+    case PROP_HTTP:
+      g_value_set_object (value, self->http);
+      break;
+    case PROP_SECRETS:
+      g_value_set_object (value, self->secrets);
+      break;
+    case PROP_ENTRA:
+      g_value_set_object (value, self->entra);
+      break;
+    case PROP_ADR:
+      g_value_set_object (value, self->adr);
+      break;
+    case PROP_HUB:
+      g_value_set_object (value, self->hub);
+      break;
+    case PROP_DPS:
+      g_value_set_object (value, self->dps);
+      break;
+    case PROP_JOURNAL:
+      g_value_set_object (value, self->journal);
+      break;
+    case PROP_PORT_MONITOR:
+      g_value_set_object (value, self->port_monitor);
+      break;
+    case PROP_CANCELLABLE:
+      g_value_set_object (value, self->cancellable);
+      break;
+    case PROP_STATE:
+      g_value_set_enum (value, self->state);
+      break;
+    case PROP_STATUS_TEXT:
+      g_value_set_string (value, self->status_text);
+      break;
+    case PROP_USERNAME:
+      g_value_set_string (value, cb_context_get_username (self));
+      break;
+    case PROP_DATA_DIR:
+      g_value_set_string (value, self->data_dir);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cb_context_class_init (CbContextClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GParamFlags flags = G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+
+  object_class->dispose = cb_context_dispose;
+  object_class->finalize = cb_context_finalize;
+  object_class->get_property = cb_context_get_property;
+
+  properties[PROP_PROFILE] = g_param_spec_object ("profile", NULL, NULL, CB_TYPE_PROFILE, flags);
+  properties[PROP_SANDBOX] = g_param_spec_object ("sandbox", NULL, NULL, CB_TYPE_SANDBOX, flags);
+  properties[PROP_HTTP] = g_param_spec_object ("http", NULL, NULL, CB_TYPE_HTTP_CLIENT, flags);
+  properties[PROP_SECRETS] = g_param_spec_object ("secrets", NULL, NULL, CB_TYPE_SECRETS, flags);
+  properties[PROP_ENTRA] = g_param_spec_object ("entra", NULL, NULL, CB_TYPE_ENTRA_CLIENT, flags);
+  properties[PROP_ADR] = g_param_spec_object ("adr", NULL, NULL, CB_TYPE_ADR_CLIENT, flags);
+  properties[PROP_HUB] = g_param_spec_object ("hub", NULL, NULL, CB_TYPE_HUB_CLIENT, flags);
+  properties[PROP_DPS] = g_param_spec_object ("dps", NULL, NULL, CB_TYPE_DPS_CLIENT, flags);
+  properties[PROP_JOURNAL] = g_param_spec_object ("journal", NULL, NULL, CB_TYPE_JOURNAL, flags);
+  properties[PROP_PORT_MONITOR] =
+    g_param_spec_object ("port-monitor", NULL, NULL, CB_TYPE_PORT_MONITOR, flags);
+  properties[PROP_CANCELLABLE] =
+    g_param_spec_object ("cancellable", NULL, NULL, G_TYPE_CANCELLABLE, flags);
+  properties[PROP_STATE] =
+    g_param_spec_enum ("state", NULL, NULL, CB_TYPE_CONTEXT_STATE, CB_CONTEXT_STATE_STARTING,
+                       flags);
+  properties[PROP_STATUS_TEXT] = g_param_spec_string ("status-text", NULL, NULL, NULL, flags);
+  properties[PROP_USERNAME] = g_param_spec_string ("username", NULL, NULL, NULL, flags);
+  properties[PROP_DATA_DIR] = g_param_spec_string ("data-dir", NULL, NULL, NULL, flags);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+cb_context_init (CbContext *self)
+{
+  self->profiles = g_list_store_new (CB_TYPE_PROFILE);
+  self->cancellable = g_cancellable_new ();
+  self->state = CB_CONTEXT_STATE_STARTING;
+  self->status_text = g_strdup (_("Starting…"));
+}
+
+CbContext *
+cb_context_new (void)
+{
+  return cb_context_new_full (NULL, NULL, NULL, NULL, NULL, NULL);
+}
+
+CbContext *
+cb_context_new_full (CbSandbox     *sandbox,
+                     CbSecrets     *secrets,
+                     CbPortMonitor *port_monitor,
+                     const char    *data_dir,
+                     const char    *profiles_path,
+                     const char    *journal_path)
+{
+  CbContext *self = g_object_new (CB_TYPE_CONTEXT, NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_return_val_if_fail (sandbox == NULL || CB_IS_SANDBOX (sandbox), NULL);
+  g_return_val_if_fail (secrets == NULL || CB_IS_SECRETS (secrets), NULL);
+  g_return_val_if_fail (port_monitor == NULL || CB_IS_PORT_MONITOR (port_monitor), NULL);
+
+  self->data_dir = data_dir != NULL ? g_strdup (data_dir)
+                                    : g_build_filename (g_get_user_data_dir (), "certbench", NULL);
+  self->profiles_path = profiles_path != NULL ? g_strdup (profiles_path)
+                                              : cb_profile_list_default_path ();
+  self->journal_path = journal_path != NULL ? g_strdup (journal_path)
+                                            : cb_journal_dup_default_path ();
+  self->sandbox = sandbox != NULL ? g_object_ref (sandbox) : NULL;
+  self->secrets = secrets != NULL ? g_object_ref (secrets) : cb_secrets_new ();
+  self->port_monitor = port_monitor != NULL ? g_object_ref (port_monitor)
+                                            : cb_udev_port_monitor_new ();
+
+  self->journal = cb_journal_open (self->journal_path, &error);
+  if (self->journal == NULL)
+    g_message ("The journal at %s could not be opened: %s", self->journal_path, error->message);
+
+  load_profiles (self);
+  return self;
+}
+
+void
+cb_context_start (CbContext *self)
+{
+  g_return_if_fail (CB_IS_CONTEXT (self));
+
+  if (self->started)
+    return;
+  self->started = TRUE;
+
+  cb_port_monitor_start (self->port_monitor);
+  cb_context_activate (self);
+}
+
+void
+cb_context_shutdown (CbContext *self)
+{
+  g_return_if_fail (CB_IS_CONTEXT (self));
+
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+
+  if (self->sandbox != NULL && self->owns_sandbox)
+    {
+      cb_sandbox_stop (self->sandbox);
+      self->owns_sandbox = FALSE;
+    }
+}
+
+CbContextState
+cb_context_get_state (CbContext *self)
+{
+  g_return_val_if_fail (CB_IS_CONTEXT (self), CB_CONTEXT_STATE_ERROR);
+  return self->state;
+}
+
+const GError *
+cb_context_get_error (CbContext *self)
+{
+  g_return_val_if_fail (CB_IS_CONTEXT (self), NULL);
+  return self->error;
+}
+
+const char *
+cb_context_get_status_text (CbContext *self)
+{
+  g_return_val_if_fail (CB_IS_CONTEXT (self), NULL);
+  return self->status_text;
+}
+
+#define DEFINE_GETTER(Type, name)                                  \
+  Type *                                                           \
+  cb_context_get_##name (CbContext *self)                          \
+  {                                                                \
+    g_return_val_if_fail (CB_IS_CONTEXT (self), NULL);             \
+    return self->name;                                             \
+  }
+
+DEFINE_GETTER (CbProfile, profile)
+DEFINE_GETTER (CbSandbox, sandbox)
+DEFINE_GETTER (CbHttpClient, http)
+DEFINE_GETTER (CbSecrets, secrets)
+DEFINE_GETTER (CbEntraClient, entra)
+DEFINE_GETTER (CbAdrClient, adr)
+DEFINE_GETTER (CbHubClient, hub)
+DEFINE_GETTER (CbDpsClient, dps)
+DEFINE_GETTER (CbJournal, journal)
+DEFINE_GETTER (CbPortMonitor, port_monitor)
+DEFINE_GETTER (GCancellable, cancellable)
+
+#undef DEFINE_GETTER
+
+const char *
+cb_context_get_username (CbContext *self)
+{
+  g_return_val_if_fail (CB_IS_CONTEXT (self), NULL);
+
+  if (self->entra == NULL || !cb_entra_client_get_signed_in (self->entra))
+    return NULL;
+  return cb_entra_client_get_username (self->entra);
+}
+
+const char *
+cb_context_get_data_dir (CbContext *self)
+{
+  g_return_val_if_fail (CB_IS_CONTEXT (self), NULL);
+  return self->data_dir;
+}
+
+GListModel *
+cb_context_get_profiles (CbContext *self)
+{
+  g_return_val_if_fail (CB_IS_CONTEXT (self), NULL);
+  return G_LIST_MODEL (self->profiles);
+}
+
+gboolean
+cb_context_save_profile (CbContext  *self,
+                         CbProfile  *profile,
+                         GError    **error)
+{
+  guint position;
+
+  g_return_val_if_fail (CB_IS_CONTEXT (self), FALSE);
+  g_return_val_if_fail (CB_IS_PROFILE (profile), FALSE);
+  g_return_val_if_fail (cb_profile_get_kind (profile) == CB_PROFILE_KIND_AZURE, FALSE);
+
+  if (find_profile (self, cb_profile_get_id (profile), &position) != NULL)
+    g_list_store_splice (self->profiles, position, 1, (gpointer *) &profile, 1);
+  else
+    g_list_store_append (self->profiles, profile);
+
+  return save_profiles (self, error);
+}
+
+gboolean
+cb_context_remove_profile (CbContext   *self,
+                           const char  *profile_id,
+                           GError     **error)
+{
+  guint position;
+
+  g_return_val_if_fail (CB_IS_CONTEXT (self), FALSE);
+  g_return_val_if_fail (profile_id != NULL, FALSE);
+
+  if (g_strcmp0 (profile_id, SANDBOX_PROFILE_ID) == 0 ||
+      find_profile (self, profile_id, &position) == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                   _("There is no connection profile “%s” to remove"), profile_id);
+      return FALSE;
+    }
+
+  if (g_strcmp0 (profile_id, cb_profile_get_id (self->profile)) == 0 &&
+      !cb_context_switch_profile (self, SANDBOX_PROFILE_ID, error))
+    return FALSE;
+
+  g_list_store_remove (self->profiles, position);
+  return save_profiles (self, error);
+}
+
+gboolean
+cb_context_switch_profile (CbContext   *self,
+                           const char  *profile_id,
+                           GError     **error)
+{
+  CbProfile *profile;
+
+  g_return_val_if_fail (CB_IS_CONTEXT (self), FALSE);
+  g_return_val_if_fail (profile_id != NULL, FALSE);
+
+  profile = find_profile (self, profile_id, NULL);
+  if (profile == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                   _("There is no connection profile “%s”"), profile_id);
+      return FALSE;
+    }
+
+  g_set_object (&self->profile, profile);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROFILE]);
+
+  if (self->started)
+    cb_context_activate (self);
+  return TRUE;
+}
+
+static void
+begin_sign_in_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  CbEntraDeviceCode *code;
+
+  code = cb_entra_client_begin_sign_in_finish (CB_ENTRA_CLIENT (object), result, &error);
+  if (code == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, code, g_object_unref);
+}
+
+void
+cb_context_begin_sign_in_async (CbContext           *self,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (CB_IS_CONTEXT (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, cb_context_begin_sign_in_async);
+
+  if (self->entra == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED,
+                               _("The connection is not ready yet"));
+      return;
+    }
+
+  cb_entra_client_begin_sign_in_async (self->entra, cancellable, begin_sign_in_cb,
+                                       g_steal_pointer (&task));
+}
+
+CbEntraDeviceCode *
+cb_context_begin_sign_in_finish (CbContext     *self,
+                                 GAsyncResult  *result,
+                                 GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+complete_sign_in_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  CbContext *self = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+
+  if (!cb_entra_client_complete_sign_in_finish (CB_ENTRA_CLIENT (object), result, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  if (CB_ENTRA_CLIENT (object) == self->entra)
+    set_ready (self);
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+cb_context_complete_sign_in_async (CbContext           *self,
+                                   CbEntraDeviceCode   *code,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (CB_IS_CONTEXT (self));
+  g_return_if_fail (CB_IS_ENTRA_DEVICE_CODE (code));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, cb_context_complete_sign_in_async);
+
+  if (self->entra == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED,
+                               _("The connection is not ready yet"));
+      return;
+    }
+
+  cb_entra_client_complete_sign_in_async (self->entra, code, cancellable, complete_sign_in_cb,
+                                          g_steal_pointer (&task));
+}
+
+gboolean
+cb_context_complete_sign_in_finish (CbContext     *self,
+                                    GAsyncResult  *result,
+                                    GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+sign_out_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  CbContext *self = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+
+  if (!cb_entra_client_sign_out_finish (CB_ENTRA_CLIENT (object), result, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  if (CB_ENTRA_CLIENT (object) == self->entra)
+    set_signed_out (self);
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+cb_context_sign_out_async (CbContext           *self,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (CB_IS_CONTEXT (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, cb_context_sign_out_async);
+
+  if (self->entra == NULL)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  cb_entra_client_sign_out_async (self->entra, cancellable, sign_out_cb, g_steal_pointer (&task));
+}
+
+gboolean
+cb_context_sign_out_finish (CbContext     *self,
+                            GAsyncResult  *result,
+                            GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}

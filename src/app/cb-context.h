@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "cb-adr-client.h"
+#include "cb-dps-client.h"
+#include "cb-entra-client.h"
+#include "cb-http.h"
+#include "cb-hub-client.h"
+#include "cb-journal.h"
+#include "cb-port-monitor.h"
+#include "cb-profile.h"
+#include "cb-sandbox.h"
+#include "cb-secrets.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  CB_CONTEXT_STATE_STARTING,    /* sandbox starting, clients being made, or signing in */
+  CB_CONTEXT_STATE_READY,       /* signed in: the clients can be used */
+  CB_CONTEXT_STATE_SIGNED_OUT,  /* an Azure profile without a usable sign-in */
+  CB_CONTEXT_STATE_ERROR,       /* see cb_context_get_error() */
+} CbContextState;
+
+#define CB_TYPE_CONTEXT_STATE (cb_context_state_get_type ())
+GType cb_context_state_get_type (void) G_GNUC_CONST;
+
+/**
+ * CbContext:
+ *
+ * The services the window and the pages share: the active profile and its clients, the
+ * secret store, the journal, the port monitor and, for the sandbox profile, the in-process
+ * sandbox. Switching profile replaces the clients and the cancellable and notifies
+ * "profile", then "state" as the new profile comes up; pages reload on those notifications.
+ * No GTK in here.
+ */
+#define CB_TYPE_CONTEXT (cb_context_get_type ())
+G_DECLARE_FINAL_TYPE (CbContext, cb_context, CB, CONTEXT, GObject)
+
+/* The app's context: data under $XDG_DATA_HOME/certbench, profiles in
+ * cb_profile_list_default_path(), secrets in the keyring. Call cb_context_start(). */
+CbContext      *cb_context_new                 (void);
+/* For tests and special setups: every argument may be NULL for the default. A @sandbox that
+ * is already running is used as is (not started, not stopped); a @journal_path or
+ * @profiles_path in a temp dir keeps tests away from the user's files. */
+CbContext      *cb_context_new_full            (CbSandbox           *sandbox,
+                                                CbSecrets           *secrets,
+                                                CbPortMonitor       *port_monitor,
+                                                const char          *data_dir,
+                                                const char          *profiles_path,
+                                                const char          *journal_path);
+
+/* Brings up the active profile without blocking: the sandbox starts in a thread of its own,
+ * then the clients are made and the stored or a device-code sign-in happens. */
+void            cb_context_start               (CbContext           *self);
+
+CbContextState  cb_context_get_state           (CbContext           *self);
+/* The reason for CB_CONTEXT_STATE_ERROR, else NULL. */
+const GError   *cb_context_get_error           (CbContext           *self);
+/* A short human description of the state ("Starting the sandbox…", "Signed in as …"). */
+const char     *cb_context_get_status_text     (CbContext           *self);
+
+CbProfile      *cb_context_get_profile         (CbContext           *self);
+CbSandbox      *cb_context_get_sandbox         (CbContext           *self);
+CbHttpClient   *cb_context_get_http            (CbContext           *self);
+CbSecrets      *cb_context_get_secrets         (CbContext           *self);
+CbEntraClient  *cb_context_get_entra           (CbContext           *self);
+CbAdrClient    *cb_context_get_adr             (CbContext           *self);
+CbHubClient    *cb_context_get_hub             (CbContext           *self);
+CbDpsClient    *cb_context_get_dps             (CbContext           *self);
+CbJournal      *cb_context_get_journal         (CbContext           *self);
+CbPortMonitor  *cb_context_get_port_monitor    (CbContext           *self);
+/* Cancelled and replaced when the profile changes and on shutdown: pass it to every call. */
+GCancellable   *cb_context_get_cancellable     (CbContext           *self);
+/* The signed-in user's name, or NULL. */
+const char     *cb_context_get_username        (CbContext           *self);
+/* Where the app keeps its data ($XDG_DATA_HOME/certbench unless given). */
+const char     *cb_context_get_data_dir        (CbContext           *self);
+
+/* Every known profile: the sandbox first, then the saved Azure profiles (GListModel of
+ * CbProfile). */
+GListModel     *cb_context_get_profiles        (CbContext           *self);
+/* Adds or (same id) replaces an Azure profile and saves the list. */
+gboolean        cb_context_save_profile        (CbContext           *self,
+                                                CbProfile           *profile,
+                                                GError             **error);
+gboolean        cb_context_remove_profile      (CbContext           *self,
+                                                const char          *profile_id,
+                                                GError             **error);
+/* Makes the profile with this id the active one (cancels everything in flight). */
+gboolean        cb_context_switch_profile      (CbContext           *self,
+                                                const char          *profile_id,
+                                                GError             **error);
+
+/* Device-code sign-in for the active profile: begin gives the code to show; complete
+ * polls until approval, then the state becomes READY. */
+void               cb_context_begin_sign_in_async     (CbContext           *self,
+                                                       GCancellable        *cancellable,
+                                                       GAsyncReadyCallback  callback,
+                                                       gpointer             user_data);
+CbEntraDeviceCode *cb_context_begin_sign_in_finish    (CbContext           *self,
+                                                       GAsyncResult        *result,
+                                                       GError             **error);
+void               cb_context_complete_sign_in_async  (CbContext           *self,
+                                                       CbEntraDeviceCode   *code,
+                                                       GCancellable        *cancellable,
+                                                       GAsyncReadyCallback  callback,
+                                                       gpointer             user_data);
+gboolean           cb_context_complete_sign_in_finish (CbContext           *self,
+                                                       GAsyncResult        *result,
+                                                       GError             **error);
+void               cb_context_sign_out_async          (CbContext           *self,
+                                                       GCancellable        *cancellable,
+                                                       GAsyncReadyCallback  callback,
+                                                       gpointer             user_data);
+gboolean           cb_context_sign_out_finish         (CbContext           *self,
+                                                       GAsyncResult        *result,
+                                                       GError             **error);
+
+/* Stops the in-process sandbox (if this context started it) and cancels everything. */
+void            cb_context_shutdown            (CbContext           *self);
+
+G_END_DECLS

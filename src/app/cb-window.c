@@ -1,0 +1,469 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "cb-window"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "cb-bench-page.h"
+#include "cb-connections-window.h"
+#include "cb-diagnostics-page.h"
+#include "cb-fleet-page.h"
+#include "cb-journal-page.h"
+#include "cb-registry-page.h"
+#include "cb-sign-in-dialog.h"
+#include "cb-window.h"
+
+struct _CbWindow
+{
+  AdwApplicationWindow  parent_instance;
+
+  /* Template widgets */
+  AdwViewStack         *stack;
+  AdwToastOverlay      *toast_overlay;
+  GtkMenuButton        *connection_button;
+  GtkStack             *connection_icon_stack;
+  GtkSpinner           *connection_spinner;
+  GtkImage             *connection_icon;
+  GtkLabel             *connection_label;
+  GtkLabel             *popover_kind_label;
+  GtkLabel             *popover_profile_label;
+  GtkLabel             *popover_state_label;
+  GtkLabel             *popover_user_label;
+
+  /* Owned */
+  CbContext            *context;
+  GSettings            *settings;
+};
+
+G_DEFINE_FINAL_TYPE (CbWindow, cb_window, ADW_TYPE_APPLICATION_WINDOW)
+
+enum {
+  PROP_0,
+  PROP_CONTEXT,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+/* The order of the switcher and of Ctrl+1..5. */
+static const char * const page_names[] = {
+  "bench", "journal", "registry", "fleet", "diagnostics",
+};
+
+static void
+update_connection (CbWindow *self)
+{
+  CbProfile *profile = cb_context_get_profile (self->context);
+  CbContextState state = cb_context_get_state (self->context);
+  const char *user = cb_context_get_username (self->context);
+  const GError *error = cb_context_get_error (self->context);
+  gboolean sandbox = cb_profile_get_kind (profile) == CB_PROFILE_KIND_SANDBOX;
+  const char *icon = "network-idle-symbolic";
+  g_autofree char *state_text = NULL;
+  g_autofree char *user_text = NULL;
+
+  gtk_label_set_label (self->connection_label, cb_context_get_status_text (self->context));
+
+  if (state == CB_CONTEXT_STATE_STARTING)
+    {
+      gtk_spinner_start (self->connection_spinner);
+      gtk_stack_set_visible_child_name (self->connection_icon_stack, "busy");
+    }
+  else
+    {
+      gtk_spinner_stop (self->connection_spinner);
+      gtk_stack_set_visible_child_name (self->connection_icon_stack, "icon");
+    }
+
+  gtk_widget_remove_css_class (GTK_WIDGET (self->connection_button), "error");
+  gtk_widget_remove_css_class (GTK_WIDGET (self->connection_button), "warning");
+
+  switch (state)
+    {
+    case CB_CONTEXT_STATE_STARTING:
+      state_text = g_strdup (cb_context_get_status_text (self->context));
+      break;
+    case CB_CONTEXT_STATE_READY:
+      icon = sandbox ? "computer-symbolic" : "network-server-symbolic";
+      state_text = g_strdup (_("Connected"));
+      break;
+    case CB_CONTEXT_STATE_SIGNED_OUT:
+      icon = "network-offline-symbolic";
+      state_text = g_strdup (_("Not signed in"));
+      gtk_widget_add_css_class (GTK_WIDGET (self->connection_button), "warning");
+      break;
+    case CB_CONTEXT_STATE_ERROR:
+    default:
+      icon = "network-error-symbolic";
+      state_text = g_strdup (error != NULL ? error->message : _("Unavailable"));
+      gtk_widget_add_css_class (GTK_WIDGET (self->connection_button), "error");
+      break;
+    }
+
+  gtk_image_set_from_icon_name (self->connection_icon, icon);
+  gtk_label_set_label (self->popover_kind_label,
+                       sandbox ? _("Local Sandbox") : _("Azure Profile"));
+  gtk_label_set_label (self->popover_profile_label, cb_profile_get_name (profile));
+  gtk_label_set_label (self->popover_state_label, state_text);
+
+  if (user != NULL)
+    /* Translators: the signed-in user's name */
+    user_text = g_strdup_printf (_("Signed in as %s"), user);
+  gtk_label_set_label (self->popover_user_label, user_text);
+  gtk_widget_set_visible (GTK_WIDGET (self->popover_user_label), user_text != NULL);
+
+  /* Tooltip = accessible description of the indicator, with the whole story. */
+  {
+    g_autofree char *tooltip = NULL;
+
+    tooltip = g_strdup_printf ("%s: %s", cb_profile_get_name (profile), state_text);
+    gtk_widget_set_tooltip_text (GTK_WIDGET (self->connection_button), tooltip);
+  }
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sign-in",
+                                 state == CB_CONTEXT_STATE_SIGNED_OUT ||
+                                 (state == CB_CONTEXT_STATE_ERROR && !sandbox));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sign-out",
+                                 state == CB_CONTEXT_STATE_READY && !sandbox);
+}
+
+static void
+on_context_notify_cb (CbWindow   *self,
+                      GParamSpec *pspec,
+                      CbContext  *context)
+{
+  g_assert (CB_IS_WINDOW (self));
+
+  update_connection (self);
+}
+
+static void
+cb_window_show_page_action (GtkWidget  *widget,
+                            const char *action_name,
+                            GVariant   *param)
+{
+  cb_window_set_page (CB_WINDOW (widget), g_variant_get_string (param, NULL));
+}
+
+static void
+cb_window_refresh_action (GtkWidget  *widget,
+                          const char *action_name,
+                          GVariant   *param)
+{
+  CbWindow *self = CB_WINDOW (widget);
+  GtkWidget *page = adw_view_stack_get_visible_child (self->stack);
+
+  /* Each page installs "page.refresh" if it has something to reload. */
+  if (page != NULL)
+    gtk_widget_activate_action (page, "page.refresh", NULL);
+}
+
+static void
+cb_window_connections_action (GtkWidget  *widget,
+                              const char *action_name,
+                              GVariant   *param)
+{
+  CbWindow *self = CB_WINDOW (widget);
+  CbConnectionsWindow *connections;
+
+  connections = cb_connections_window_new (self->context);
+  gtk_window_set_transient_for (GTK_WINDOW (connections), GTK_WINDOW (self));
+  gtk_window_present (GTK_WINDOW (connections));
+}
+
+static void
+cb_window_sign_in_action (GtkWidget  *widget,
+                          const char *action_name,
+                          GVariant   *param)
+{
+  CbWindow *self = CB_WINDOW (widget);
+  CbSignInDialog *dialog;
+
+  dialog = cb_sign_in_dialog_new (self->context);
+  gtk_window_set_transient_for (GTK_WINDOW (dialog), GTK_WINDOW (self));
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+sign_out_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(CbWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!cb_context_sign_out_finish (CB_CONTEXT (object), result, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        cb_window_add_toast (self, adw_toast_new (error->message));
+      return;
+    }
+
+  cb_window_add_toast (self, adw_toast_new (_("Signed out")));
+}
+
+static void
+cb_window_sign_out_action (GtkWidget  *widget,
+                           const char *action_name,
+                           GVariant   *param)
+{
+  CbWindow *self = CB_WINDOW (widget);
+
+  cb_context_sign_out_async (self->context, NULL, sign_out_cb, g_object_ref (self));
+}
+
+static void
+add_page (CbWindow   *self,
+          GtkWidget  *page,
+          const char *name,
+          const char *title,
+          const char *icon_name)
+{
+  AdwViewStackPage *stack_page;
+
+  stack_page = adw_view_stack_add_titled (self->stack, page, name, title);
+  adw_view_stack_page_set_icon_name (stack_page, icon_name);
+}
+
+static void
+on_visible_child_cb (CbWindow   *self,
+                     GParamSpec *pspec,
+                     AdwViewStack *stack)
+{
+  const char *name = adw_view_stack_get_visible_child_name (stack);
+
+  if (self->settings != NULL && name != NULL)
+    g_settings_set_string (self->settings, "last-page", name);
+}
+
+static void
+cb_window_constructed (GObject *object)
+{
+  CbWindow *self = CB_WINDOW (object);
+  g_autofree char *last_page = NULL;
+
+  G_OBJECT_CLASS (cb_window_parent_class)->constructed (object);
+
+  g_return_if_fail (CB_IS_CONTEXT (self->context));
+
+  add_page (self, cb_bench_page_new (self->context), "bench", _("Bench"),
+            "applications-engineering-symbolic");
+  add_page (self, cb_journal_page_new (self->context), "journal", _("Journal"),
+            "document-open-recent-symbolic");
+  add_page (self, cb_registry_page_new (self->context), "registry", _("Registry"),
+            "network-server-symbolic");
+  add_page (self, cb_fleet_page_new (self->context), "fleet", _("Fleet"),
+            "view-grid-symbolic");
+  add_page (self, cb_diagnostics_page_new (self->context), "diagnostics", _("Diagnostics"),
+            "system-run-symbolic");
+
+  self->settings = g_settings_new ("io.github.certbench.Certbench");
+  g_settings_bind (self->settings, "window-width", self, "default-width", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "window-height", self, "default-height",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "window-maximized", self, "maximized", G_SETTINGS_BIND_DEFAULT);
+
+  /* The bench is where a new user starts; return to the last page otherwise. */
+  last_page = g_settings_get_string (self->settings, "last-page");
+  if (cb_window_get_page_widget (self, last_page) != NULL)
+    adw_view_stack_set_visible_child_name (self->stack, last_page);
+  g_signal_connect_object (self->stack, "notify::visible-child",
+                           G_CALLBACK (on_visible_child_cb), self, G_CONNECT_SWAPPED);
+
+  g_signal_connect_object (self->context, "notify::state", G_CALLBACK (on_context_notify_cb),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->context, "notify::status-text",
+                           G_CALLBACK (on_context_notify_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->context, "notify::profile", G_CALLBACK (on_context_notify_cb),
+                           self, G_CONNECT_SWAPPED);
+  update_connection (self);
+
+#if DEVELOPMENT_BUILD
+  gtk_widget_add_css_class (GTK_WIDGET (self), "devel");
+#endif
+}
+
+static void
+cb_window_dispose (GObject *object)
+{
+  CbWindow *self = CB_WINDOW (object);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), CB_TYPE_WINDOW);
+  g_clear_object (&self->settings);
+  g_clear_object (&self->context);
+
+  G_OBJECT_CLASS (cb_window_parent_class)->dispose (object);
+}
+
+static void
+cb_window_get_property (GObject    *object,
+                        guint       prop_id,
+                        GValue     *value,
+                        GParamSpec *pspec)
+{
+  CbWindow *self = CB_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_CONTEXT:
+      g_value_set_object (value, self->context);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cb_window_set_property (GObject      *object,
+                        guint         prop_id,
+                        const GValue *value,
+                        GParamSpec   *pspec)
+{
+  CbWindow *self = CB_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_CONTEXT:
+      self->context = g_value_dup_object (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cb_window_class_init (CbWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->constructed = cb_window_constructed;
+  object_class->dispose = cb_window_dispose;
+  object_class->get_property = cb_window_get_property;
+  object_class->set_property = cb_window_set_property;
+
+  properties[PROP_CONTEXT] =
+    g_param_spec_object ("context", NULL, NULL, CB_TYPE_CONTEXT,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/certbench/Certbench/cb-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, CbWindow, stack);
+  gtk_widget_class_bind_template_child (widget_class, CbWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, CbWindow, connection_button);
+  gtk_widget_class_bind_template_child (widget_class, CbWindow, connection_icon_stack);
+  gtk_widget_class_bind_template_child (widget_class, CbWindow, connection_spinner);
+  gtk_widget_class_bind_template_child (widget_class, CbWindow, connection_icon);
+  gtk_widget_class_bind_template_child (widget_class, CbWindow, connection_label);
+  gtk_widget_class_bind_template_child (widget_class, CbWindow, popover_kind_label);
+  gtk_widget_class_bind_template_child (widget_class, CbWindow, popover_profile_label);
+  gtk_widget_class_bind_template_child (widget_class, CbWindow, popover_state_label);
+  gtk_widget_class_bind_template_child (widget_class, CbWindow, popover_user_label);
+
+  gtk_widget_class_install_action (widget_class, "win.show-page", "s",
+                                   cb_window_show_page_action);
+  gtk_widget_class_install_action (widget_class, "win.refresh", NULL, cb_window_refresh_action);
+  gtk_widget_class_install_action (widget_class, "win.connections", NULL,
+                                   cb_window_connections_action);
+  gtk_widget_class_install_action (widget_class, "win.sign-in", NULL, cb_window_sign_in_action);
+  gtk_widget_class_install_action (widget_class, "win.sign-out", NULL,
+                                   cb_window_sign_out_action);
+
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F5, 0, "win.refresh", NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (page_names); i++)
+    {
+      gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1 + i, GDK_CONTROL_MASK,
+                                           "win.show-page", "s", page_names[i]);
+      gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_1 + i, GDK_CONTROL_MASK,
+                                           "win.show-page", "s", page_names[i]);
+    }
+}
+
+static void
+cb_window_init (CbWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+CbWindow *
+cb_window_new (GtkApplication *application,
+               CbContext      *context)
+{
+  g_return_val_if_fail (application == NULL || GTK_IS_APPLICATION (application), NULL);
+  g_return_val_if_fail (CB_IS_CONTEXT (context), NULL);
+
+  return g_object_new (CB_TYPE_WINDOW,
+                       "application", application,
+                       "context", context,
+                       NULL);
+}
+
+CbContext *
+cb_window_get_context (CbWindow *self)
+{
+  g_return_val_if_fail (CB_IS_WINDOW (self), NULL);
+  return self->context;
+}
+
+void
+cb_window_add_toast (CbWindow *self,
+                     AdwToast *toast)
+{
+  g_return_if_fail (CB_IS_WINDOW (self));
+  g_return_if_fail (ADW_IS_TOAST (toast));
+
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+void
+cb_window_set_page (CbWindow   *self,
+                    const char *name)
+{
+  g_return_if_fail (CB_IS_WINDOW (self));
+  g_return_if_fail (name != NULL);
+
+  if (adw_view_stack_get_child_by_name (self->stack, name) != NULL)
+    adw_view_stack_set_visible_child_name (self->stack, name);
+}
+
+const char *
+cb_window_get_page (CbWindow *self)
+{
+  g_return_val_if_fail (CB_IS_WINDOW (self), NULL);
+  return adw_view_stack_get_visible_child_name (self->stack);
+}
+
+GtkWidget *
+cb_window_get_page_widget (CbWindow   *self,
+                           const char *name)
+{
+  g_return_val_if_fail (CB_IS_WINDOW (self), NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  return adw_view_stack_get_child_by_name (self->stack, name);
+}
+
+CbWindow *
+cb_window_for_widget (GtkWidget *widget)
+{
+  GtkRoot *root;
+
+  g_return_val_if_fail (GTK_IS_WIDGET (widget), NULL);
+
+  root = gtk_widget_get_root (widget);
+  return CB_IS_WINDOW (root) ? CB_WINDOW (root) : NULL;
+}
+
+void
+cb_widget_toast (GtkWidget  *widget,
+                 const char *title)
+{
+  CbWindow *window = cb_window_for_widget (widget);
+
+  g_return_if_fail (title != NULL);
+
+  if (window != NULL)
+    cb_window_add_toast (window, adw_toast_new (title));
+}

@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gstdio.h>
+
+#include "cb-test-app.h"
+
+void
+cb_test_app_init (int    *argc,
+                  char ***argv)
+{
+  gtk_test_init (argc, argv, NULL);
+  adw_init ();
+}
+
+static gboolean
+timeout_cb (gpointer user_data)
+{
+  gboolean *timed_out = user_data;
+
+  *timed_out = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+void
+cb_test_app_wait (gboolean (*func) (gpointer user_data),
+                  gpointer   user_data,
+                  guint      timeout_ms)
+{
+  gboolean timed_out = FALSE;
+  guint id = g_timeout_add (timeout_ms, timeout_cb, &timed_out);
+
+  while (!func (user_data) && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+
+  if (!timed_out)
+    g_source_remove (id);
+  g_assert_false (timed_out);
+}
+
+void
+cb_test_app_spin (guint ms)
+{
+  gboolean done = FALSE;
+
+  g_timeout_add (ms, timeout_cb, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+typedef struct
+{
+  CbContext      *context;
+  CbContextState  state;
+} StateWait;
+
+static gboolean
+state_reached (gpointer user_data)
+{
+  StateWait *wait = user_data;
+  CbContextState state = cb_context_get_state (wait->context);
+
+  /* Waiting for anything but an error and getting one: say why. */
+  if (state == CB_CONTEXT_STATE_ERROR && wait->state != CB_CONTEXT_STATE_ERROR)
+    g_error ("The context failed: %s", cb_context_get_error (wait->context)->message);
+
+  return state == wait->state;
+}
+
+void
+cb_test_app_wait_for_state (CbContext      *context,
+                            CbContextState  state,
+                            guint           timeout_ms)
+{
+  StateWait wait = { context, state };
+
+  cb_test_app_wait (state_reached, &wait, timeout_ms);
+}
+
+CbTestApp *
+cb_test_app_new (CbTestAppFlags flags)
+{
+  CbTestApp *app = g_new0 (CbTestApp, 1);
+  g_autoptr(CbSecrets) secrets = cb_secrets_new_memory ();
+  g_autoptr(CbPortMonitor) monitor = cb_port_monitor_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *profiles = NULL;
+  g_autofree char *journal = NULL;
+
+  app->ts = cb_test_sandbox_new (CB_TEST_SANDBOX_NONE);
+  g_assert_true (cb_sandbox_seed_demo (app->ts->sandbox, &error));
+  g_assert_no_error (error);
+
+  app->dir = g_dir_make_tmp ("certbench-app-XXXXXX", &error);
+  g_assert_no_error (error);
+  profiles = g_build_filename (app->dir, "profiles.ini", NULL);
+  journal = g_build_filename (app->dir, "journal.sqlite", NULL);
+
+  app->context = cb_context_new_full (app->ts->sandbox, secrets, monitor, app->dir, profiles,
+                                      journal);
+  g_assert_nonnull (cb_context_get_journal (app->context));
+
+  if ((flags & CB_TEST_APP_NO_SIGN_IN) == 0)
+    {
+      cb_context_start (app->context);
+      cb_test_app_wait_for_state (app->context, CB_CONTEXT_STATE_READY, 30000);
+    }
+
+  return app;
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+void
+cb_test_app_free (CbTestApp *app)
+{
+  if (app == NULL)
+    return;
+
+  if (app->context != NULL)
+    cb_context_shutdown (app->context);
+  g_clear_object (&app->context);
+  /* Let cancelled callbacks run before the sandbox goes. */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_clear_pointer (&app->ts, cb_test_sandbox_free);
+  if (app->dir != NULL)
+    remove_tree (app->dir);
+  g_free (app->dir);
+  g_free (app);
+}
+
+typedef struct
+{
+  GtkWidget *widget;
+  int        width;
+  int        height;
+  guint      frames;
+} DrawWait;
+
+static gboolean
+tick_cb (GtkWidget     *widget,
+         GdkFrameClock *clock,
+         gpointer       user_data)
+{
+  DrawWait *wait = user_data;
+
+  wait->frames++;
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+drawn (gpointer user_data)
+{
+  DrawWait *wait = user_data;
+
+  /* A few frames after mapping: layout done, and the size is the one asked for. */
+  return gtk_widget_get_mapped (wait->widget) && wait->frames >= 3 &&
+    gtk_widget_get_width (wait->widget) > 0 && gtk_widget_get_height (wait->widget) > 0;
+}
+
+void
+cb_test_app_save_png (GtkWidget  *widget,
+                      const char *path,
+                      int         width,
+                      int         height)
+{
+  g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GtkSnapshot) snapshot = NULL;
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *dir = g_path_get_dirname (path);
+  GskRenderer *renderer;
+  GtkWidget *window;
+  DrawWait wait = { widget, width, height, 0 };
+  guint tick;
+  int w, h;
+
+  g_assert_true (GTK_IS_WIDGET (widget));
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
+
+  if (GTK_IS_WINDOW (widget))
+    window = widget;
+  else if (gtk_widget_get_root (widget) != NULL)
+    window = GTK_WIDGET (gtk_widget_get_root (widget));
+  else
+    {
+      window = gtk_window_new ();
+      gtk_window_set_child (GTK_WINDOW (window), widget);
+    }
+
+  gtk_window_set_default_size (GTK_WINDOW (window), width, height);
+  gtk_window_present (GTK_WINDOW (window));
+
+  tick = gtk_widget_add_tick_callback (widget, tick_cb, &wait, NULL);
+  cb_test_app_wait (drawn, &wait, 20000);
+  gtk_widget_remove_tick_callback (widget, tick);
+  /* Idle work queued by the last frame (lazy models, label measuring) settles here. */
+  cb_test_app_spin (200);
+
+  w = gtk_widget_get_width (widget);
+  h = gtk_widget_get_height (widget);
+  paintable = gtk_widget_paintable_new (widget);
+  snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), w, h);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  g_assert_nonnull (node);
+
+  renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
+  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, w, h));
+  g_assert_nonnull (texture);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("Saved %s (%d×%d)", path, w, h);
+}

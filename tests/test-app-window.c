@@ -1,0 +1,371 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gstdio.h>
+
+#include "cb-connections-window.h"
+#include "cb-preferences-window.h"
+#include "cb-sign-in-dialog.h"
+#include "cb-test-app.h"
+#include "cb-window.h"
+
+static const char * const pages[] = { "bench", "journal", "registry", "fleet", "diagnostics" };
+
+static GtkWidget *
+find_label (GtkWidget  *root,
+            const char *text)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_LABEL (child) && g_strcmp0 (gtk_label_get_label (GTK_LABEL (child)), text) == 0)
+        return child;
+      if ((found = find_label (child, text)) != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+static GtkWidget *
+find_button (GtkWidget  *root,
+             const char *label)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_BUTTON (child) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (child)), label) == 0)
+        return child;
+      if ((found = find_button (child, label)) != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+/* Buttons follow their action's enabled state. */
+static gboolean
+action_enabled (CbWindow   *window,
+                const char *button_label)
+{
+  GtkWidget *button = find_button (GTK_WIDGET (window), button_label);
+
+  g_assert_nonnull (button);
+  return gtk_widget_get_sensitive (button);
+}
+
+static void
+test_window_pages (void)
+{
+  g_autoptr(CbTestApp) app = cb_test_app_new (CB_TEST_APP_NO_SIGN_IN);
+  CbWindow *window = cb_window_new (NULL, app->context);
+
+  g_assert_true (cb_window_get_context (window) == app->context);
+  for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
+    {
+      GtkWidget *page = cb_window_get_page_widget (window, pages[i]);
+      CbContext *context = NULL;
+
+      g_assert_nonnull (page);
+      g_assert_true (ADW_IS_BIN (page));
+      g_object_get (page, "context", &context, NULL);
+      g_assert_true (context == app->context);
+      g_object_unref (context);
+    }
+
+  /* The bench is the first page; Ctrl+1..5 go through win.show-page. */
+  g_assert_cmpstr (cb_window_get_page (window), ==, "bench");
+  for (guint i = G_N_ELEMENTS (pages); i > 0; i--)
+    {
+      g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-page", "s",
+                                                 pages[i - 1]));
+      g_assert_cmpstr (cb_window_get_page (window), ==, pages[i - 1]);
+    }
+
+  /* An unknown page leaves the current one. */
+  cb_window_set_page (window, "nowhere");
+  g_assert_cmpstr (cb_window_get_page (window), ==, "bench");
+
+  /* Toasts are accepted at any time. */
+  cb_window_add_toast (window, adw_toast_new ("Hello"));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static void
+test_window_connection_indicator (void)
+{
+  g_autoptr(CbTestApp) app = cb_test_app_new (CB_TEST_APP_NO_SIGN_IN);
+  CbWindow *window = cb_window_new (NULL, app->context);
+
+  gtk_window_present (GTK_WINDOW (window));
+
+  /* Before start the indicator says so and nothing can be signed in or out. */
+  g_assert_cmpint (cb_context_get_state (app->context), ==, CB_CONTEXT_STATE_STARTING);
+  g_assert_false (action_enabled (window, "Sign _Out"));
+  g_assert_false (action_enabled (window, "_Sign In…"));
+  g_assert_true (action_enabled (window, "_Connections…"));
+
+  cb_context_start (app->context);
+  cb_test_app_wait_for_state (app->context, CB_CONTEXT_STATE_READY, 30000);
+
+  g_assert_cmpstr (cb_context_get_status_text (app->context), ==, "Sandbox");
+  g_assert_nonnull (find_label (GTK_WIDGET (window), "Sandbox"));
+  g_assert_nonnull (cb_context_get_adr (app->context));
+  g_assert_nonnull (cb_context_get_hub (app->context));
+  g_assert_nonnull (cb_context_get_dps (app->context));
+  g_assert_true (cb_entra_client_get_signed_in (cb_context_get_entra (app->context)));
+
+  /* The sandbox cannot be signed out of from the UI; it is always there. */
+  g_assert_false (action_enabled (window, "Sign _Out"));
+  g_assert_false (action_enabled (window, "_Sign In…"));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+typedef struct
+{
+  CbContext *context;
+  guint      profile_notifies;
+} SwitchData;
+
+static void
+on_profile_notify (GObject    *object,
+                   GParamSpec *pspec,
+                   gpointer    user_data)
+{
+  SwitchData *data = user_data;
+
+  data->profile_notifies++;
+}
+
+static void
+test_connections_add_and_switch (void)
+{
+  g_autoptr(CbTestApp) app = cb_test_app_new (CB_TEST_APP_NONE);
+  g_autoptr(GPtrArray) saved = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = g_build_filename (app->dir, "profiles.ini", NULL);
+  CbConnectionsWindow *connections = cb_connections_window_new (app->context);
+  GCancellable *old_cancellable = cb_context_get_cancellable (app->context);
+  SwitchData data = { app->context, 0 };
+  CbProfile *azure;
+  struct { const char *field, *value; } fields[] = {
+    { "name", "Line 1 (West Europe)" },
+    { "tenant", "contoso.onmicrosoft.com" },
+    { "client-id", "11111111-2222-3333-4444-555555555555" },
+    { "subscription-id", "00000000-0000-0000-0000-000000000001" },
+    { "resource-group", "rg-line1" },
+    { "namespace", "ns-line1" },
+    { "dps-id-scope", "0ne00000001" },
+    { "hub-host-name", "hub-line1.azure-devices.net" },
+  };
+
+  g_object_ref (old_cancellable);
+  gtk_window_present (GTK_WINDOW (connections));
+
+  /* Saving an empty form is refused. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (connections), "conn.add", NULL));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (connections), "conn.save", NULL));
+  g_assert_cmpuint (g_list_model_get_n_items (cb_context_get_profiles (app->context)), ==, 1);
+
+  for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
+    gtk_editable_set_text (cb_connections_window_get_field (connections, fields[i].field),
+                           fields[i].value);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (connections), "conn.save", NULL));
+
+  g_assert_cmpuint (g_list_model_get_n_items (cb_context_get_profiles (app->context)), ==, 2);
+  azure = g_list_model_get_item (cb_context_get_profiles (app->context), 1);
+  g_assert_cmpstr (cb_profile_get_name (azure), ==, "Line 1 (West Europe)");
+  g_assert_cmpstr (cb_profile_get_hub_name (azure), ==, "hub-line1");
+  g_assert_cmpstr (cb_profile_get_hub_endpoint (azure), ==, "https://hub-line1.azure-devices.net");
+  g_assert_cmpstr (cb_profile_get_dps_global_endpoint (azure), ==, CB_AZURE_DPS_GLOBAL_ENDPOINT);
+
+  /* It is on disk, and only the Azure profile is. */
+  saved = cb_profile_list_load (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (saved->len, ==, 1);
+  g_assert_cmpstr (cb_profile_get_namespace (g_ptr_array_index (saved, 0)), ==, "ns-line1");
+  g_assert_cmpstr (cb_profile_get_id (g_ptr_array_index (saved, 0)), ==, cb_profile_get_id (azure));
+
+  /* Switching: a new cancellable, the old one cancelled, profile notified, and without a
+   * stored sign-in the Azure profile is signed out. */
+  g_signal_connect (app->context, "notify::profile", G_CALLBACK (on_profile_notify), &data);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (connections), "conn.use", "s",
+                                             cb_profile_get_id (azure)));
+  g_assert_true (cb_context_get_profile (app->context) == azure);
+  g_assert_cmpuint (data.profile_notifies, >=, 1);
+  g_assert_true (g_cancellable_is_cancelled (old_cancellable));
+  g_assert_false (cb_context_get_cancellable (app->context) == old_cancellable);
+  cb_test_app_wait_for_state (app->context, CB_CONTEXT_STATE_SIGNED_OUT, 10000);
+  g_assert_null (cb_context_get_username (app->context));
+
+  /* And back to the sandbox, ready again without a restart. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (connections), "conn.use", "s",
+                                             "sandbox"));
+  cb_test_app_wait_for_state (app->context, CB_CONTEXT_STATE_READY, 30000);
+  g_assert_cmpint (cb_profile_get_kind (cb_context_get_profile (app->context)), ==,
+                   CB_PROFILE_KIND_SANDBOX);
+
+  /* Removing it takes it off the disk too. */
+  cb_connections_window_edit (connections, cb_profile_get_id (azure));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (connections), "conn.remove", NULL));
+  g_assert_cmpuint (g_list_model_get_n_items (cb_context_get_profiles (app->context)), ==, 1);
+  g_clear_pointer (&saved, g_ptr_array_unref);
+  saved = cb_profile_list_load (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (saved->len, ==, 0);
+
+  g_signal_handlers_disconnect_by_data (app->context, &data);
+  g_object_unref (azure);
+  g_object_unref (old_cancellable);
+  gtk_window_destroy (GTK_WINDOW (connections));
+}
+
+static gboolean
+has_code (gpointer user_data)
+{
+  return cb_sign_in_dialog_get_code (user_data) != NULL;
+}
+
+static void
+on_destroy (GtkWidget *widget,
+            gpointer   user_data)
+{
+  *(gboolean *) user_data = TRUE;
+}
+
+static gboolean
+is_true (gpointer user_data)
+{
+  return *(gboolean *) user_data;
+}
+
+static void
+sign_out_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (cb_context_sign_out_finish (CB_CONTEXT (object), result, &error));
+  g_assert_no_error (error);
+  *(gboolean *) user_data = TRUE;
+}
+
+static void
+test_sign_in_dialog (void)
+{
+  g_autoptr(CbTestApp) app = cb_test_app_new (CB_TEST_APP_NONE);
+  CbWindow *window = cb_window_new (NULL, app->context);
+  CbSignInDialog *dialog;
+  gboolean signed_out = FALSE;
+  gboolean destroyed = FALSE;
+
+  cb_context_sign_out_async (app->context, NULL, sign_out_cb, &signed_out);
+  cb_test_app_wait (is_true, &signed_out, 10000);
+  g_assert_cmpint (cb_context_get_state (app->context), ==, CB_CONTEXT_STATE_SIGNED_OUT);
+  g_assert_false (cb_entra_client_get_signed_in (cb_context_get_entra (app->context)));
+
+  /* Signed out, the window offers sign-in; the dialog shows a code, the sandbox approves it,
+   * the context is ready and the dialog goes away by itself. */
+  gtk_window_present (GTK_WINDOW (window));
+  dialog = cb_sign_in_dialog_new (app->context);
+  g_signal_connect (dialog, "destroy", G_CALLBACK (on_destroy), &destroyed);
+  gtk_window_set_transient_for (GTK_WINDOW (dialog), GTK_WINDOW (window));
+  gtk_window_present (GTK_WINDOW (dialog));
+
+  cb_test_app_wait (has_code, dialog, 10000);
+  g_assert_cmpuint (strlen (cb_sign_in_dialog_get_code (dialog)), >, 4);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "sign-in.copy", NULL));
+
+  cb_test_app_wait_for_state (app->context, CB_CONTEXT_STATE_READY, 30000);
+  cb_test_app_wait (is_true, &destroyed, 5000);
+  g_assert_true (cb_entra_client_get_signed_in (cb_context_get_entra (app->context)));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static void
+test_sign_in_cancel (void)
+{
+  g_autoptr(CbTestSandbox) ts = cb_test_sandbox_new (CB_TEST_SANDBOX_MANUAL_SIGN_IN);
+  g_autoptr(CbSecrets) secrets = cb_secrets_new_memory ();
+  g_autoptr(CbPortMonitor) monitor = cb_port_monitor_new ();
+  g_autofree char *dir = g_dir_make_tmp ("certbench-app-XXXXXX", NULL);
+  g_autofree char *profiles = g_build_filename (dir, "profiles.ini", NULL);
+  g_autofree char *journal = g_build_filename (dir, "journal.sqlite", NULL);
+  g_autoptr(CbContext) context = NULL;
+  CbSignInDialog *dialog;
+  gboolean destroyed = FALSE;
+
+  /* A sandbox that waits for approval: the app keeps waiting (still starting), the user's
+   * own dialog shows a code and can be cancelled without an error. */
+  g_assert_true (cb_sandbox_seed_demo (ts->sandbox, NULL));
+  context = cb_context_new_full (ts->sandbox, secrets, monitor, dir, profiles, journal);
+  cb_context_start (context);
+  cb_test_app_spin (500);
+
+  dialog = cb_sign_in_dialog_new (context);
+  g_signal_connect (dialog, "destroy", G_CALLBACK (on_destroy), &destroyed);
+  gtk_window_present (GTK_WINDOW (dialog));
+  cb_test_app_wait (has_code, dialog, 10000);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "window.close", NULL));
+  cb_test_app_wait (is_true, &destroyed, 5000);
+  g_assert_cmpint (cb_context_get_state (context), !=, CB_CONTEXT_STATE_READY);
+
+  cb_context_shutdown (context);
+  g_clear_object (&context);
+  cb_test_app_spin (100);
+  g_unlink (profiles);
+  g_unlink (journal);
+  g_rmdir (dir);
+}
+
+static void
+test_preferences (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new ("io.github.certbench.Certbench");
+  g_autofree char *template = NULL;
+  CbPreferencesWindow *preferences;
+
+  g_settings_reset (settings, "registration-id-template");
+  template = g_settings_get_string (settings, "registration-id-template");
+  g_assert_cmpstr (template, ==, "line1-{serial}");
+  g_assert_cmpfloat_with_epsilon (g_settings_get_double (settings, "renewal-fraction"), 0.75,
+                                  1e-9);
+
+  preferences = cb_preferences_window_new (settings);
+  gtk_window_present (GTK_WINDOW (preferences));
+
+  g_settings_set_boolean (settings, "auto-start", TRUE);
+  g_settings_set_double (settings, "renewal-fraction", 0.5);
+  cb_test_app_spin (50);
+
+  gtk_window_destroy (GTK_WINDOW (preferences));
+  g_settings_reset (settings, "auto-start");
+  g_settings_reset (settings, "renewal-fraction");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  cb_test_app_init (&argc, &argv);
+
+  g_test_add_func ("/cb/app-window/pages", test_window_pages);
+  g_test_add_func ("/cb/app-window/connection-indicator", test_window_connection_indicator);
+  g_test_add_func ("/cb/app-window/connections/add-and-switch", test_connections_add_and_switch);
+  g_test_add_func ("/cb/app-window/sign-in/dialog", test_sign_in_dialog);
+  g_test_add_func ("/cb/app-window/sign-in/cancel", test_sign_in_cancel);
+  g_test_add_func ("/cb/app-window/preferences", test_preferences);
+
+  return g_test_run ();
+}
