@@ -1,0 +1,2594 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "cb-provisioning-run"
+
+#include "config.h"
+
+#include <string.h>
+
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
+
+#include "cbp-group.h"
+
+#include "cb-error.h"
+#include "cb-provisioning-run.h"
+#include "cb-registration-template.h"
+#include "cb-sas.h"
+#include "cb-util.h"
+
+G_DEFINE_QUARK (cb-run-error-quark, cb_run_error)
+
+/* Facts from the service are shared by every run of a config for this long. */
+#define FACTS_TTL_USEC (300 * G_USEC_PER_SEC)
+/* A leaf may be back-dated by the CA (the sandbox does 5 minutes) and rounded to the minute. */
+#define VALIDITY_BACKDATE_TOLERANCE (3600)
+#define VALIDITY_ROUNDING_TOLERANCE (120)
+
+/* ---- Names ------------------------------------------------------------------------------ */
+
+static const struct
+{
+  const char *name;
+  const char *title;
+} step_names[CB_RUN_N_STEPS] = {
+  [CB_RUN_STEP_IDENTIFY] = { "identify", "Identify the device" },
+  [CB_RUN_STEP_KEYGEN] = { "keygen", "Generate a key on the device" },
+  [CB_RUN_STEP_CSR] = { "csr", "Check the signing request" },
+  [CB_RUN_STEP_REGISTER] = { "register", "Register with DPS" },
+  [CB_RUN_STEP_CHECK_CHAIN] = { "check-chain", "Check the issued chain" },
+  [CB_RUN_STEP_INSTALL] = { "install", "Install the chain" },
+  [CB_RUN_STEP_COMMIT] = { "commit", "Commit" },
+  [CB_RUN_STEP_READ_BACK] = { "read-back", "Read back and compare" },
+  [CB_RUN_STEP_PROOF_OF_POSSESSION] = { "proof-of-possession", "Proof of possession" },
+  [CB_RUN_STEP_JOURNAL] = { "journal", "Record in the journal" },
+};
+
+static const char * const state_names[] = {
+  [CB_RUN_STEP_STATE_PENDING] = "pending",
+  [CB_RUN_STEP_STATE_RUNNING] = "running",
+  [CB_RUN_STEP_STATE_PASSED] = "passed",
+  [CB_RUN_STEP_STATE_FAILED] = "failed",
+  [CB_RUN_STEP_STATE_SKIPPED] = "skipped",
+  [CB_RUN_STEP_STATE_CANCELLED] = "cancelled",
+};
+
+GType
+cb_run_step_kind_get_type (void)
+{
+  static gsize type_id = 0;
+
+  if (g_once_init_enter (&type_id))
+    {
+      static GEnumValue values[CB_RUN_N_STEPS + 1];
+      GType type;
+
+      for (guint i = 0; i < CB_RUN_N_STEPS; i++)
+        {
+          values[i].value = i;
+          values[i].value_name = step_names[i].title;
+          values[i].value_nick = step_names[i].name;
+        }
+      type = g_enum_register_static (g_intern_static_string ("CbRunStepKind"), values);
+      g_once_init_leave (&type_id, type);
+    }
+
+  return type_id;
+}
+
+GType
+cb_run_step_state_get_type (void)
+{
+  static gsize type_id = 0;
+
+  if (g_once_init_enter (&type_id))
+    {
+      static GEnumValue values[G_N_ELEMENTS (state_names) + 1];
+      GType type;
+
+      for (guint i = 0; i < G_N_ELEMENTS (state_names); i++)
+        {
+          values[i].value = i;
+          values[i].value_name = state_names[i];
+          values[i].value_nick = state_names[i];
+        }
+      type = g_enum_register_static (g_intern_static_string ("CbRunStepState"), values);
+      g_once_init_leave (&type_id, type);
+    }
+
+  return type_id;
+}
+
+const char *
+cb_run_step_kind_to_name (CbRunStepKind kind)
+{
+  g_return_val_if_fail ((guint) kind < CB_RUN_N_STEPS, "unknown");
+  return step_names[kind].name;
+}
+
+const char *
+cb_run_step_kind_to_title (CbRunStepKind kind)
+{
+  g_return_val_if_fail ((guint) kind < CB_RUN_N_STEPS, "unknown");
+  return step_names[kind].title;
+}
+
+const char *
+cb_run_step_state_to_string (CbRunStepState state)
+{
+  g_return_val_if_fail ((guint) state < G_N_ELEMENTS (state_names), "unknown");
+  return state_names[state];
+}
+
+/* ---- CbRunStep -------------------------------------------------------------------------- */
+
+struct _CbRunStep
+{
+  GObject         parent_instance;
+
+  CbRunStepKind   kind;
+  CbRunStepState  state;
+  gint64          started;
+  gint64          ended;
+  guint           attempts;
+  char           *error;
+  char           *detail;
+  /* the journal's row for it, 0 without one */
+  gint64          journal_id;
+};
+
+G_DEFINE_FINAL_TYPE (CbRunStep, cb_run_step, G_TYPE_OBJECT)
+
+enum
+{
+  STEP_PROP_0,
+  STEP_PROP_KIND,
+  STEP_PROP_NAME,
+  STEP_PROP_STATE,
+  STEP_PROP_STARTED,
+  STEP_PROP_ENDED,
+  STEP_PROP_ATTEMPTS,
+  STEP_PROP_ERROR,
+  STEP_PROP_DETAIL,
+  STEP_N_PROPS
+};
+
+static GParamSpec *step_properties[STEP_N_PROPS];
+
+static void
+cb_run_step_finalize (GObject *object)
+{
+  CbRunStep *self = CB_RUN_STEP (object);
+
+  g_free (self->error);
+  g_free (self->detail);
+
+  G_OBJECT_CLASS (cb_run_step_parent_class)->finalize (object);
+}
+
+static void
+cb_run_step_get_property (GObject    *object,
+                          guint       prop_id,
+                          GValue     *value,
+                          GParamSpec *pspec)
+{
+  CbRunStep *self = CB_RUN_STEP (object);
+
+  switch (prop_id)
+    {
+    case STEP_PROP_KIND:
+      g_value_set_enum (value, self->kind);
+      break;
+    case STEP_PROP_NAME:
+      g_value_set_string (value, cb_run_step_kind_to_name (self->kind));
+      break;
+    case STEP_PROP_STATE:
+      g_value_set_enum (value, self->state);
+      break;
+    case STEP_PROP_STARTED:
+      g_value_set_int64 (value, self->started);
+      break;
+    case STEP_PROP_ENDED:
+      g_value_set_int64 (value, self->ended);
+      break;
+    case STEP_PROP_ATTEMPTS:
+      g_value_set_uint (value, self->attempts);
+      break;
+    case STEP_PROP_ERROR:
+      g_value_set_string (value, self->error);
+      break;
+    case STEP_PROP_DETAIL:
+      g_value_set_string (value, self->detail);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cb_run_step_class_init (CbRunStepClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  const GParamFlags flags = G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+
+  object_class->finalize = cb_run_step_finalize;
+  object_class->get_property = cb_run_step_get_property;
+
+  step_properties[STEP_PROP_KIND] =
+    g_param_spec_enum ("kind", NULL, NULL, CB_TYPE_RUN_STEP_KIND, CB_RUN_STEP_IDENTIFY, flags);
+  step_properties[STEP_PROP_NAME] =
+    g_param_spec_string ("name", NULL, NULL, NULL, flags);
+  step_properties[STEP_PROP_STATE] =
+    g_param_spec_enum ("state", NULL, NULL, CB_TYPE_RUN_STEP_STATE, CB_RUN_STEP_STATE_PENDING,
+                       flags);
+  step_properties[STEP_PROP_STARTED] =
+    g_param_spec_int64 ("started", NULL, NULL, 0, G_MAXINT64, 0, flags);
+  step_properties[STEP_PROP_ENDED] =
+    g_param_spec_int64 ("ended", NULL, NULL, 0, G_MAXINT64, 0, flags);
+  step_properties[STEP_PROP_ATTEMPTS] =
+    g_param_spec_uint ("attempts", NULL, NULL, 0, G_MAXUINT, 0, flags);
+  step_properties[STEP_PROP_ERROR] =
+    g_param_spec_string ("error", NULL, NULL, NULL, flags);
+  step_properties[STEP_PROP_DETAIL] =
+    g_param_spec_string ("detail", NULL, NULL, NULL, flags);
+
+  g_object_class_install_properties (object_class, STEP_N_PROPS, step_properties);
+}
+
+static void
+cb_run_step_init (CbRunStep *self)
+{
+}
+
+static CbRunStep *
+cb_run_step_new (CbRunStepKind kind)
+{
+  CbRunStep *self = g_object_new (CB_TYPE_RUN_STEP, NULL);
+
+  self->kind = kind;
+  return self;
+}
+
+CbRunStepKind
+cb_run_step_get_kind (CbRunStep *self)
+{
+  g_return_val_if_fail (CB_IS_RUN_STEP (self), CB_RUN_STEP_IDENTIFY);
+  return self->kind;
+}
+
+const char *
+cb_run_step_get_name (CbRunStep *self)
+{
+  g_return_val_if_fail (CB_IS_RUN_STEP (self), NULL);
+  return cb_run_step_kind_to_name (self->kind);
+}
+
+CbRunStepState
+cb_run_step_get_state (CbRunStep *self)
+{
+  g_return_val_if_fail (CB_IS_RUN_STEP (self), CB_RUN_STEP_STATE_PENDING);
+  return self->state;
+}
+
+gint64
+cb_run_step_get_started (CbRunStep *self)
+{
+  g_return_val_if_fail (CB_IS_RUN_STEP (self), 0);
+  return self->started;
+}
+
+gint64
+cb_run_step_get_ended (CbRunStep *self)
+{
+  g_return_val_if_fail (CB_IS_RUN_STEP (self), 0);
+  return self->ended;
+}
+
+gint64
+cb_run_step_get_duration_ms (CbRunStep *self)
+{
+  g_return_val_if_fail (CB_IS_RUN_STEP (self), 0);
+
+  if (self->started == 0)
+    return 0;
+  return ((self->ended != 0 ? self->ended : g_get_real_time ()) - self->started) / 1000;
+}
+
+guint
+cb_run_step_get_attempts (CbRunStep *self)
+{
+  g_return_val_if_fail (CB_IS_RUN_STEP (self), 0);
+  return self->attempts;
+}
+
+const char *
+cb_run_step_get_error (CbRunStep *self)
+{
+  g_return_val_if_fail (CB_IS_RUN_STEP (self), NULL);
+  return self->error;
+}
+
+const char *
+cb_run_step_get_detail (CbRunStep *self)
+{
+  g_return_val_if_fail (CB_IS_RUN_STEP (self), NULL);
+  return self->detail;
+}
+
+static void
+step_set_state (CbRunStep      *self,
+                CbRunStepState  state)
+{
+  if (self->state == state)
+    return;
+  self->state = state;
+  g_object_notify_by_pspec (G_OBJECT (self), step_properties[STEP_PROP_STATE]);
+}
+
+static void
+step_set_detail (CbRunStep  *self,
+                 const char *detail)
+{
+  if (cb_set_str (&self->detail, detail))
+    g_object_notify_by_pspec (G_OBJECT (self), step_properties[STEP_PROP_DETAIL]);
+}
+
+static void
+step_set_error (CbRunStep  *self,
+                const char *error)
+{
+  if (cb_set_str (&self->error, error))
+    g_object_notify_by_pspec (G_OBJECT (self), step_properties[STEP_PROP_ERROR]);
+}
+
+/* ---- Service facts ---------------------------------------------------------------------- */
+
+/* What the run checks the chain against, fetched once for many runs. */
+typedef struct
+{
+  guint      validity_days;
+  char      *validity_source;   /* "ARM" or "station configuration", NULL when unknown */
+  char      *validity_note;     /* why ARM did not tell */
+  GPtrArray *hub_cas;           /* CbCertificate; NULL when the hub's CA list is unknown */
+  char      *hub_note;          /* why it is unknown */
+  gint64     fetched_at;        /* monotonic */
+} ServiceFacts;
+
+static void
+service_facts_clear (ServiceFacts *facts)
+{
+  g_free (facts->validity_source);
+  g_free (facts->validity_note);
+  g_clear_pointer (&facts->hub_cas, g_ptr_array_unref);
+  g_free (facts->hub_note);
+}
+
+static ServiceFacts *
+service_facts_ref (ServiceFacts *facts)
+{
+  return g_atomic_rc_box_acquire (facts);
+}
+
+static void
+service_facts_unref (ServiceFacts *facts)
+{
+  g_atomic_rc_box_release_full (facts, (GDestroyNotify) service_facts_clear);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ServiceFacts, service_facts_unref)
+
+/* ---- CbProvisioningConfig --------------------------------------------------------------- */
+
+struct _CbProvisioningConfig
+{
+  GObject             parent_instance;
+
+  /* Owned */
+  CbProfile          *profile;
+  CbDpsClient        *dps;
+  CbAdrClient        *adr;
+  CbJournal          *journal;
+  CbCertificate      *trusted_root;
+  char               *group_key;
+  char               *template_text;
+  char               *key_type;
+  char               *policy;
+  char               *station;
+  char               *operator_name;
+  CbRegistrationMode  mode;
+  guint               validity_days;
+  guint               max_attempts;
+  guint               device_dps_timeout;
+  guint               device_dps_poll_ms;
+
+  ServiceFacts       *facts;
+  GPtrArray          *facts_waiters;   /* GTask, while a fetch is under way */
+};
+
+G_DEFINE_FINAL_TYPE (CbProvisioningConfig, cb_provisioning_config, G_TYPE_OBJECT)
+
+static void
+wipe_string (char **str)
+{
+  if (*str != NULL)
+    {
+      memset (*str, 0, strlen (*str));
+      g_clear_pointer (str, g_free);
+    }
+}
+
+static void
+cb_provisioning_config_finalize (GObject *object)
+{
+  CbProvisioningConfig *self = CB_PROVISIONING_CONFIG (object);
+
+  g_clear_object (&self->profile);
+  g_clear_object (&self->dps);
+  g_clear_object (&self->adr);
+  g_clear_object (&self->journal);
+  g_clear_object (&self->trusted_root);
+  wipe_string (&self->group_key);
+  g_free (self->template_text);
+  g_free (self->key_type);
+  g_free (self->policy);
+  g_free (self->station);
+  g_free (self->operator_name);
+  g_clear_pointer (&self->facts, service_facts_unref);
+  g_clear_pointer (&self->facts_waiters, g_ptr_array_unref);
+
+  G_OBJECT_CLASS (cb_provisioning_config_parent_class)->finalize (object);
+}
+
+static void
+cb_provisioning_config_class_init (CbProvisioningConfigClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = cb_provisioning_config_finalize;
+}
+
+static void
+cb_provisioning_config_init (CbProvisioningConfig *self)
+{
+  self->template_text = g_strdup (CB_REGISTRATION_TEMPLATE_DEFAULT);
+  self->key_type = g_strdup (CBP_KEY_TYPE_P256);
+  self->max_attempts = 3;
+  self->device_dps_timeout = 120;
+  self->device_dps_poll_ms = 500;
+  self->mode = CB_REGISTRATION_MODE_STATION;
+}
+
+CbProvisioningConfig *
+cb_provisioning_config_new (CbProfile *profile)
+{
+  CbProvisioningConfig *self;
+
+  g_return_val_if_fail (CB_IS_PROFILE (profile), NULL);
+
+  self = g_object_new (CB_TYPE_PROVISIONING_CONFIG, NULL);
+  self->profile = g_object_ref (profile);
+  return self;
+}
+
+CbProfile *
+cb_provisioning_config_get_profile (CbProvisioningConfig *self)
+{
+  g_return_val_if_fail (CB_IS_PROVISIONING_CONFIG (self), NULL);
+  return self->profile;
+}
+
+void
+cb_provisioning_config_set_dps_client (CbProvisioningConfig *self,
+                                       CbDpsClient          *dps)
+{
+  g_return_if_fail (CB_IS_PROVISIONING_CONFIG (self));
+  g_set_object (&self->dps, dps);
+}
+
+void
+cb_provisioning_config_set_adr_client (CbProvisioningConfig *self,
+                                       CbAdrClient          *adr)
+{
+  g_return_if_fail (CB_IS_PROVISIONING_CONFIG (self));
+  if (g_set_object (&self->adr, adr))
+    g_clear_pointer (&self->facts, service_facts_unref);
+}
+
+void
+cb_provisioning_config_set_enrollment_group_key (CbProvisioningConfig *self,
+                                                 const char           *key_base64)
+{
+  g_return_if_fail (CB_IS_PROVISIONING_CONFIG (self));
+  wipe_string (&self->group_key);
+  self->group_key = g_strdup (key_base64);
+}
+
+gboolean
+cb_provisioning_config_set_registration_template (CbProvisioningConfig  *self,
+                                                  const char            *template_text,
+                                                  GError               **error)
+{
+  g_return_val_if_fail (CB_IS_PROVISIONING_CONFIG (self), FALSE);
+
+  if (template_text == NULL)
+    template_text = CB_REGISTRATION_TEMPLATE_DEFAULT;
+  if (!cb_registration_template_check (template_text, error))
+    return FALSE;
+
+  cb_set_str (&self->template_text, template_text);
+  return TRUE;
+}
+
+const char *
+cb_provisioning_config_get_registration_template (CbProvisioningConfig *self)
+{
+  g_return_val_if_fail (CB_IS_PROVISIONING_CONFIG (self), NULL);
+  return self->template_text;
+}
+
+void
+cb_provisioning_config_set_registration_mode (CbProvisioningConfig *self,
+                                              CbRegistrationMode    mode)
+{
+  g_return_if_fail (CB_IS_PROVISIONING_CONFIG (self));
+  self->mode = mode;
+}
+
+void
+cb_provisioning_config_set_key_type (CbProvisioningConfig *self,
+                                     const char           *key_type)
+{
+  g_return_if_fail (CB_IS_PROVISIONING_CONFIG (self));
+  cb_set_str (&self->key_type, key_type != NULL ? key_type : CBP_KEY_TYPE_P256);
+}
+
+void
+cb_provisioning_config_set_policy_name (CbProvisioningConfig *self,
+                                        const char           *policy)
+{
+  g_return_if_fail (CB_IS_PROVISIONING_CONFIG (self));
+  if (cb_set_str (&self->policy, policy))
+    g_clear_pointer (&self->facts, service_facts_unref);
+}
+
+const char *
+cb_provisioning_config_get_policy_name (CbProvisioningConfig *self)
+{
+  g_return_val_if_fail (CB_IS_PROVISIONING_CONFIG (self), NULL);
+
+  if (self->policy != NULL)
+    return self->policy;
+  return cb_profile_get_credential_policy (self->profile);
+}
+
+void
+cb_provisioning_config_set_validity_days (CbProvisioningConfig *self,
+                                          guint                 days)
+{
+  g_return_if_fail (CB_IS_PROVISIONING_CONFIG (self));
+  self->validity_days = days;
+  g_clear_pointer (&self->facts, service_facts_unref);
+}
+
+void
+cb_provisioning_config_set_trusted_root (CbProvisioningConfig *self,
+                                         CbCertificate        *root)
+{
+  g_return_if_fail (CB_IS_PROVISIONING_CONFIG (self));
+  g_set_object (&self->trusted_root, root);
+}
+
+void
+cb_provisioning_config_set_journal (CbProvisioningConfig *self,
+                                    CbJournal            *journal)
+{
+  g_return_if_fail (CB_IS_PROVISIONING_CONFIG (self));
+  g_set_object (&self->journal, journal);
+}
+
+CbJournal *
+cb_provisioning_config_get_journal (CbProvisioningConfig *self)
+{
+  g_return_val_if_fail (CB_IS_PROVISIONING_CONFIG (self), NULL);
+  return self->journal;
+}
+
+void
+cb_provisioning_config_set_station (CbProvisioningConfig *self,
+                                    const char           *station)
+{
+  g_return_if_fail (CB_IS_PROVISIONING_CONFIG (self));
+  cb_set_str (&self->station, station);
+}
+
+void
+cb_provisioning_config_set_operator (CbProvisioningConfig *self,
+                                     const char           *operator_name)
+{
+  g_return_if_fail (CB_IS_PROVISIONING_CONFIG (self));
+  cb_set_str (&self->operator_name, operator_name);
+}
+
+void
+cb_provisioning_config_set_max_attempts (CbProvisioningConfig *self,
+                                         guint                 attempts)
+{
+  g_return_if_fail (CB_IS_PROVISIONING_CONFIG (self));
+  self->max_attempts = MAX (attempts, 1);
+}
+
+void
+cb_provisioning_config_set_device_dps_timeout (CbProvisioningConfig *self,
+                                               guint                 seconds,
+                                               guint                 poll_ms)
+{
+  g_return_if_fail (CB_IS_PROVISIONING_CONFIG (self));
+  self->device_dps_timeout = MAX (seconds, 1);
+  self->device_dps_poll_ms = MAX (poll_ms, 50);
+}
+
+/* Fetching the facts: the policy's validity, then the hub's CA certificates. One fetch serves
+ * every run that asks while it is under way. ARM calls are not cancelled with one run: others
+ * may be waiting for the same answer. */
+
+typedef struct
+{
+  ServiceFacts *facts;
+} FactsFetch;
+
+static void
+facts_complete (CbProvisioningConfig *self,
+                ServiceFacts         *facts)
+{
+  g_autoptr(GPtrArray) waiters = g_steal_pointer (&self->facts_waiters);
+
+  facts->fetched_at = g_get_monotonic_time ();
+  g_clear_pointer (&self->facts, service_facts_unref);
+  self->facts = service_facts_ref (facts);
+
+  for (guint i = 0; waiters != NULL && i < waiters->len; i++)
+    {
+      GTask *task = g_ptr_array_index (waiters, i);
+      g_task_return_pointer (task, service_facts_ref (facts), (GDestroyNotify) service_facts_unref);
+    }
+}
+
+static void
+facts_use_configured_validity (CbProvisioningConfig *self,
+                               ServiceFacts         *facts)
+{
+  if (self->validity_days > 0)
+    {
+      facts->validity_days = self->validity_days;
+      facts->validity_source = g_strdup ("station configuration");
+    }
+}
+
+static CbCertificate *
+certificate_from_service_text (const char *text)
+{
+  g_autoptr(GPtrArray) list = NULL;
+  g_autofree guchar *der = NULL;
+  gsize len = 0;
+
+  if (text == NULL)
+    return NULL;
+
+  if (strstr (text, "-----BEGIN") != NULL)
+    {
+      list = cb_certificate_list_new_from_data ((const guint8 *) text, strlen (text), NULL);
+      return list != NULL && list->len > 0 ? g_object_ref (g_ptr_array_index (list, 0)) : NULL;
+    }
+
+  der = g_base64_decode (text, &len);
+  if (der != NULL && len > 0)
+    {
+      g_autoptr(GBytes) bytes = g_bytes_new (der, len);
+      return cb_certificate_new_from_der (bytes, NULL);
+    }
+
+  return NULL;
+}
+
+static void
+facts_hub_certs_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(CbProvisioningConfig) self = user_data;
+  g_autoptr(ServiceFacts) facts = g_object_steal_data (G_OBJECT (self), "cb-facts-in-flight");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) certs = NULL;
+
+  certs = cb_adr_client_list_hub_certificates_finish (CB_ADR_CLIENT (object), result, &error);
+  if (certs == NULL)
+    {
+      facts->hub_note = g_strdup_printf ("the hub's CA certificates could not be listed: %s",
+                                         error->message);
+    }
+  else
+    {
+      facts->hub_cas = g_ptr_array_new_with_free_func (g_object_unref);
+      for (guint i = 0; i < certs->len; i++)
+        {
+          CbHubCertificate *hub_cert = g_ptr_array_index (certs, i);
+          CbCertificate *cert =
+            certificate_from_service_text (cb_hub_certificate_get_certificate (hub_cert));
+
+          if (cert != NULL)
+            g_ptr_array_add (facts->hub_cas, cert);
+        }
+    }
+
+  facts_complete (self, facts);
+}
+
+static void
+facts_policy_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(CbProvisioningConfig) self = user_data;
+  ServiceFacts *facts = g_object_get_data (G_OBJECT (self), "cb-facts-in-flight");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbPolicy) policy = NULL;
+
+  policy = cb_adr_client_get_policy_finish (CB_ADR_CLIENT (object), result, &error);
+  if (policy != NULL && cb_policy_get_validity_days (policy) > 0)
+    {
+      facts->validity_days = cb_policy_get_validity_days (policy);
+      facts->validity_source = g_strdup ("ARM");
+    }
+  else
+    {
+      facts->validity_note = g_strdup_printf ("ARM did not give the policy's validity: %s",
+                                              error != NULL ? error->message : "no value");
+      facts_use_configured_validity (self, facts);
+    }
+
+  cb_adr_client_list_hub_certificates_async (CB_ADR_CLIENT (object), NULL, facts_hub_certs_cb,
+                                             g_object_ref (self));
+}
+
+static void
+config_get_facts_async (CbProvisioningConfig *self,
+                        gboolean              force,
+                        GAsyncReadyCallback   callback,
+                        gpointer              user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
+  ServiceFacts *facts;
+  const char *policy;
+
+  g_task_set_source_tag (task, config_get_facts_async);
+
+  if (!force && self->facts != NULL &&
+      g_get_monotonic_time () - self->facts->fetched_at < FACTS_TTL_USEC)
+    {
+      g_task_return_pointer (task, service_facts_ref (self->facts),
+                             (GDestroyNotify) service_facts_unref);
+      return;
+    }
+
+  if (self->facts_waiters != NULL)
+    {
+      g_ptr_array_add (self->facts_waiters, g_steal_pointer (&task));
+      return;
+    }
+
+  self->facts_waiters = g_ptr_array_new_with_free_func (g_object_unref);
+  g_ptr_array_add (self->facts_waiters, g_steal_pointer (&task));
+
+  facts = g_atomic_rc_box_new0 (ServiceFacts);
+  policy = cb_provisioning_config_get_policy_name (self);
+
+  if (self->adr == NULL || policy == NULL)
+    {
+      facts->validity_note = g_strdup (self->adr == NULL ? "ARM is not configured for this station"
+                                                         : "no credential policy is configured");
+      facts->hub_note = g_strdup (facts->validity_note);
+      facts_use_configured_validity (self, facts);
+      facts_complete (self, facts);
+      service_facts_unref (facts);
+      return;
+    }
+
+  g_object_set_data_full (G_OBJECT (self), "cb-facts-in-flight", facts,
+                          (GDestroyNotify) service_facts_unref);
+  cb_adr_client_get_policy_async (self->adr, policy, NULL, facts_policy_cb, g_object_ref (self));
+}
+
+static ServiceFacts *
+config_get_facts_finish (CbProvisioningConfig *self,
+                         GAsyncResult         *result)
+{
+  return g_task_propagate_pointer (G_TASK (result), NULL);
+}
+
+/* ---- CbRunResult ------------------------------------------------------------------------ */
+
+struct _CbRunResult
+{
+  GObject        parent_instance;
+
+  gboolean       passed;
+  GError        *error;
+  CbRunStepKind  failed_step;
+  gboolean       device_changed;
+  char          *port;
+  char          *serial;
+  char          *model;
+  char          *firmware;
+  char          *registration_id;
+  char          *hub;
+  char          *device_id;
+  char          *policy;
+  guint          validity_days;
+  GPtrArray     *chain;
+  GBytes        *chain_der;
+  char          *leaf_serial;
+  char          *leaf_fingerprint;
+  gint64         not_before;
+  gint64         not_after;
+  gint64         journal_id;
+  gint64         duration_ms;
+};
+
+G_DEFINE_FINAL_TYPE (CbRunResult, cb_run_result, G_TYPE_OBJECT)
+
+static void
+cb_run_result_finalize (GObject *object)
+{
+  CbRunResult *self = CB_RUN_RESULT (object);
+
+  g_clear_error (&self->error);
+  g_free (self->port);
+  g_free (self->serial);
+  g_free (self->model);
+  g_free (self->firmware);
+  g_free (self->registration_id);
+  g_free (self->hub);
+  g_free (self->device_id);
+  g_free (self->policy);
+  g_clear_pointer (&self->chain, g_ptr_array_unref);
+  g_clear_pointer (&self->chain_der, g_bytes_unref);
+  g_free (self->leaf_serial);
+  g_free (self->leaf_fingerprint);
+
+  G_OBJECT_CLASS (cb_run_result_parent_class)->finalize (object);
+}
+
+static void
+cb_run_result_class_init (CbRunResultClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = cb_run_result_finalize;
+}
+
+static void
+cb_run_result_init (CbRunResult *self)
+{
+  self->failed_step = CB_RUN_N_STEPS;
+}
+
+#define RESULT_GETTER(type, func, field, fallback)        \
+  type                                                    \
+  cb_run_result_get_##func (CbRunResult *self)            \
+  {                                                       \
+    g_return_val_if_fail (CB_IS_RUN_RESULT (self), fallback); \
+    return self->field;                                   \
+  }
+
+RESULT_GETTER (gboolean, passed, passed, FALSE)
+RESULT_GETTER (const GError *, error, error, NULL)
+RESULT_GETTER (CbRunStepKind, failed_step, failed_step, CB_RUN_N_STEPS)
+RESULT_GETTER (gboolean, device_changed, device_changed, FALSE)
+RESULT_GETTER (const char *, port, port, NULL)
+RESULT_GETTER (const char *, device_serial, serial, NULL)
+RESULT_GETTER (const char *, device_model, model, NULL)
+RESULT_GETTER (const char *, device_firmware, firmware, NULL)
+RESULT_GETTER (const char *, registration_id, registration_id, NULL)
+RESULT_GETTER (const char *, hub, hub, NULL)
+RESULT_GETTER (const char *, device_id, device_id, NULL)
+RESULT_GETTER (const char *, policy, policy, NULL)
+RESULT_GETTER (guint, validity_days, validity_days, 0)
+RESULT_GETTER (GPtrArray *, chain, chain, NULL)
+RESULT_GETTER (GBytes *, chain_der, chain_der, NULL)
+RESULT_GETTER (const char *, leaf_serial, leaf_serial, NULL)
+RESULT_GETTER (const char *, leaf_fingerprint, leaf_fingerprint, NULL)
+RESULT_GETTER (gint64, not_before, not_before, 0)
+RESULT_GETTER (gint64, not_after, not_after, 0)
+RESULT_GETTER (gint64, journal_id, journal_id, 0)
+RESULT_GETTER (gint64, duration_ms, duration_ms, 0)
+
+#undef RESULT_GETTER
+
+/* ---- DER chains ------------------------------------------------------------------------- */
+
+/* Length of the DER SEQUENCE at data, header included; 0 when it is not a complete one. */
+static gsize
+der_sequence_length (const guint8 *data,
+                     gsize         avail)
+{
+  gsize len, header;
+
+  if (avail < 2 || data[0] != 0x30)
+    return 0;
+
+  if (data[1] < 0x80)
+    {
+      len = data[1];
+      header = 2;
+    }
+  else
+    {
+      guint n = data[1] & 0x7f;
+
+      if (n == 0 || n > 4 || avail < 2 + n)
+        return 0;
+      len = 0;
+      for (guint i = 0; i < n; i++)
+        len = (len << 8) | data[2 + i];
+      header = 2 + n;
+    }
+
+  if (len > avail - header)
+    return 0;
+  return header + len;
+}
+
+GPtrArray *
+cb_provisioning_split_chain (GBytes  *der_chain,
+                             GError **error)
+{
+  g_autoptr(GPtrArray) chain = g_ptr_array_new_with_free_func (g_object_unref);
+  gsize len = 0;
+  const guint8 *data;
+  gsize offset = 0;
+
+  g_return_val_if_fail (der_chain != NULL, NULL);
+
+  data = g_bytes_get_data (der_chain, &len);
+  if (len == 0)
+    {
+      g_set_error_literal (error, CB_X509_ERROR, CB_X509_ERROR_EMPTY, "The chain is empty");
+      return NULL;
+    }
+
+  while (offset < len)
+    {
+      gsize one = der_sequence_length (data + offset, len - offset);
+      g_autoptr(GBytes) bytes = NULL;
+      g_autoptr(GError) local_error = NULL;
+      CbCertificate *cert;
+
+      if (one == 0)
+        {
+          g_set_error (error, CB_X509_ERROR, CB_X509_ERROR_PARSE,
+                       "The chain is not a sequence of DER certificates (at byte %" G_GSIZE_FORMAT
+                       " of %" G_GSIZE_FORMAT ")", offset, len);
+          return NULL;
+        }
+
+      bytes = g_bytes_new_from_bytes (der_chain, offset, one);
+      cert = cb_certificate_new_from_der (bytes, &local_error);
+      if (cert == NULL)
+        {
+          g_set_error (error, CB_X509_ERROR, CB_X509_ERROR_PARSE,
+                       "Certificate %u of the chain cannot be read: %s", chain->len + 1,
+                       local_error->message);
+          return NULL;
+        }
+      g_ptr_array_add (chain, cert);
+      offset += one;
+    }
+
+  return g_steal_pointer (&chain);
+}
+
+static GBytes *
+sha256_of (GBytes *bytes)
+{
+  guint8 digest[32];
+  gsize len = 0;
+  const guint8 *data = g_bytes_get_data (bytes, &len);
+
+  gnutls_hash_fast (GNUTLS_DIG_SHA256, data, len, digest);
+  return g_bytes_new (digest, sizeof digest);
+}
+
+/* ---- CbProvisioningRun ------------------------------------------------------------------ */
+
+struct _CbProvisioningRun
+{
+  GObject               parent_instance;
+
+  /* Owned */
+  CbProvisioningConfig *config;
+  CbBenchClient        *bench;
+  char                 *port;
+  char                 *registration_id_override;
+  GListStore           *steps;
+  GTask                *task;
+  GCancellable         *cancellable;
+  GCancellable         *caller_cancellable;
+  gulong                caller_cancel_id;
+  CbRunResult          *result;
+  guint                 retry_source;
+  guint                 poll_source;
+
+  /* What the run has learnt so far */
+  CbRunStepKind         current;
+  gboolean              running;
+  gboolean              done;
+  gint64                started;
+  gint64                journal_run;
+  CbDeviceInfo         *info;
+  char                 *registration_id;
+  GBytes               *key_pub;
+  gboolean              key_created;
+  GBytes               *csr_der;
+  GBytes               *csr_pub;
+  GBytes               *chain_blob;   /* DER, concatenated, as installed */
+  GBytes               *chain_sha;
+  GPtrArray            *chain;        /* CbCertificate */
+  char                 *hub;
+  char                 *device_id;
+  ServiceFacts         *facts;
+  gboolean              facts_refreshed;
+  gboolean              device_changed;
+  gint64                dps_deadline;
+  GBytes               *challenge;
+};
+
+G_DEFINE_FINAL_TYPE (CbProvisioningRun, cb_provisioning_run, G_TYPE_OBJECT)
+
+enum
+{
+  PROP_0,
+  PROP_RUNNING,
+  PROP_CURRENT_STEP,
+  PROP_RESULT,
+  N_PROPS
+};
+
+enum
+{
+  SIGNAL_STEP_CHANGED,
+  SIGNAL_FINISHED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+static void run_step (CbProvisioningRun *self);
+
+static void
+cb_provisioning_run_dispose (GObject *object)
+{
+  CbProvisioningRun *self = CB_PROVISIONING_RUN (object);
+
+  g_clear_handle_id (&self->retry_source, g_source_remove);
+  g_clear_handle_id (&self->poll_source, g_source_remove);
+  if (self->caller_cancel_id != 0)
+    g_cancellable_disconnect (self->caller_cancellable, self->caller_cancel_id);
+  self->caller_cancel_id = 0;
+
+  G_OBJECT_CLASS (cb_provisioning_run_parent_class)->dispose (object);
+}
+
+static void
+cb_provisioning_run_finalize (GObject *object)
+{
+  CbProvisioningRun *self = CB_PROVISIONING_RUN (object);
+
+  g_clear_object (&self->config);
+  g_clear_object (&self->bench);
+  g_free (self->port);
+  g_free (self->registration_id_override);
+  g_clear_object (&self->steps);
+  g_clear_object (&self->task);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->caller_cancellable);
+  g_clear_object (&self->result);
+  g_clear_object (&self->info);
+  g_free (self->registration_id);
+  g_clear_pointer (&self->key_pub, g_bytes_unref);
+  g_clear_pointer (&self->csr_der, g_bytes_unref);
+  g_clear_pointer (&self->csr_pub, g_bytes_unref);
+  g_clear_pointer (&self->chain_blob, g_bytes_unref);
+  g_clear_pointer (&self->chain_sha, g_bytes_unref);
+  g_clear_pointer (&self->chain, g_ptr_array_unref);
+  g_free (self->hub);
+  g_free (self->device_id);
+  g_clear_pointer (&self->facts, service_facts_unref);
+  g_clear_pointer (&self->challenge, g_bytes_unref);
+
+  G_OBJECT_CLASS (cb_provisioning_run_parent_class)->finalize (object);
+}
+
+static void
+cb_provisioning_run_get_property (GObject    *object,
+                                  guint       prop_id,
+                                  GValue     *value,
+                                  GParamSpec *pspec)
+{
+  CbProvisioningRun *self = CB_PROVISIONING_RUN (object);
+
+  switch (prop_id)
+    {
+    case PROP_RUNNING:
+      g_value_set_boolean (value, self->running);
+      break;
+    case PROP_CURRENT_STEP:
+      g_value_set_object (value, cb_provisioning_run_get_current_step (self));
+      break;
+    case PROP_RESULT:
+      g_value_set_object (value, self->result);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cb_provisioning_run_class_init (CbProvisioningRunClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = cb_provisioning_run_dispose;
+  object_class->finalize = cb_provisioning_run_finalize;
+  object_class->get_property = cb_provisioning_run_get_property;
+
+  properties[PROP_RUNNING] =
+    g_param_spec_boolean ("running", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_CURRENT_STEP] =
+    g_param_spec_object ("current-step", NULL, NULL, CB_TYPE_RUN_STEP,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_RESULT] =
+    g_param_spec_object ("result", NULL, NULL, CB_TYPE_RUN_RESULT,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  signals[SIGNAL_STEP_CHANGED] =
+    g_signal_new ("step-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 1, CB_TYPE_RUN_STEP);
+  signals[SIGNAL_FINISHED] =
+    g_signal_new ("finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 1, CB_TYPE_RUN_RESULT);
+}
+
+static void
+cb_provisioning_run_init (CbProvisioningRun *self)
+{
+  self->steps = g_list_store_new (CB_TYPE_RUN_STEP);
+  for (guint i = 0; i < CB_RUN_N_STEPS; i++)
+    {
+      g_autoptr(CbRunStep) step = cb_run_step_new (i);
+      g_list_store_append (self->steps, step);
+    }
+  self->current = CB_RUN_STEP_IDENTIFY;
+  self->cancellable = g_cancellable_new ();
+}
+
+CbProvisioningRun *
+cb_provisioning_run_new (CbProvisioningConfig *config,
+                         CbBenchClient        *bench,
+                         const char           *port)
+{
+  CbProvisioningRun *self;
+
+  g_return_val_if_fail (CB_IS_PROVISIONING_CONFIG (config), NULL);
+  g_return_val_if_fail (CB_IS_BENCH_CLIENT (bench), NULL);
+
+  self = g_object_new (CB_TYPE_PROVISIONING_RUN, NULL);
+  self->config = g_object_ref (config);
+  self->bench = g_object_ref (bench);
+  if (port != NULL)
+    self->port = g_strdup (port);
+  else
+    self->port = g_strdup (cb_serial_port_get_path (
+                             cb_smp_transport_get_port (cb_bench_client_get_transport (bench))));
+
+  return self;
+}
+
+void
+cb_provisioning_run_set_registration_id (CbProvisioningRun *self,
+                                         const char        *registration_id)
+{
+  g_return_if_fail (CB_IS_PROVISIONING_RUN (self));
+  g_return_if_fail (!self->running && !self->done);
+
+  cb_set_str (&self->registration_id_override, registration_id);
+}
+
+GListModel *
+cb_provisioning_run_get_steps (CbProvisioningRun *self)
+{
+  g_return_val_if_fail (CB_IS_PROVISIONING_RUN (self), NULL);
+  return G_LIST_MODEL (self->steps);
+}
+
+CbRunStep *
+cb_provisioning_run_get_step (CbProvisioningRun *self,
+                              CbRunStepKind      kind)
+{
+  CbRunStep *step;
+
+  g_return_val_if_fail (CB_IS_PROVISIONING_RUN (self), NULL);
+  g_return_val_if_fail ((guint) kind < CB_RUN_N_STEPS, NULL);
+
+  /* The store keeps a reference, so handing out a borrowed one is safe. */
+  step = g_list_model_get_item (G_LIST_MODEL (self->steps), kind);
+  g_object_unref (step);
+  return step;
+}
+
+CbRunStep *
+cb_provisioning_run_get_current_step (CbProvisioningRun *self)
+{
+  g_return_val_if_fail (CB_IS_PROVISIONING_RUN (self), NULL);
+
+  if (!self->running)
+    return NULL;
+  return cb_provisioning_run_get_step (self, self->current);
+}
+
+gboolean
+cb_provisioning_run_get_running (CbProvisioningRun *self)
+{
+  g_return_val_if_fail (CB_IS_PROVISIONING_RUN (self), FALSE);
+  return self->running;
+}
+
+CbRunResult *
+cb_provisioning_run_get_result (CbProvisioningRun *self)
+{
+  g_return_val_if_fail (CB_IS_PROVISIONING_RUN (self), NULL);
+  return self->result;
+}
+
+void
+cb_provisioning_run_cancel (CbProvisioningRun *self)
+{
+  g_return_if_fail (CB_IS_PROVISIONING_RUN (self));
+  g_cancellable_cancel (self->cancellable);
+}
+
+/* ---- Errors ----------------------------------------------------------------------------- */
+
+static gboolean
+is_cancelled (const GError *error)
+{
+  return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
+
+/* Worth another try: the link or the service hiccuped, nothing was decided. */
+static gboolean
+is_transient (const GError *error)
+{
+  if (error->domain == CB_SMP_ERROR)
+    return error->code == CB_SMP_ERROR_TIMEOUT ||
+           error->code == CB_SMP_ERROR_PROTOCOL ||
+           (error->code == CB_SMP_ERROR_GENERIC_RC && cb_smp_error_get_rc (error) == 10) ||
+           (error->code == CB_SMP_ERROR_GROUP_RC &&
+            (cb_smp_error_get_rc (error) == CBP_RC_DPS_BUSY ||
+             cb_smp_error_get_rc (error) == CBP_RC_STORAGE));
+
+  if (error->domain == CB_API_ERROR)
+    return error->code == CB_API_ERROR_THROTTLED || error->code == CB_API_ERROR_SERVER ||
+           error->code == CB_API_ERROR_TIMEOUT;
+
+  /* Not BROKEN_PIPE (an alias of CONNECTION_CLOSED): that is the serial port going away, and
+   * the HTTP client already retries its own dropped connections. */
+  if (error->domain == G_IO_ERROR)
+    return error->code == G_IO_ERROR_TIMED_OUT || error->code == G_IO_ERROR_CONNECTION_REFUSED ||
+           error->code == G_IO_ERROR_HOST_UNREACHABLE ||
+           error->code == G_IO_ERROR_NETWORK_UNREACHABLE;
+
+  if (error->domain == G_RESOLVER_ERROR)
+    return error->code == G_RESOLVER_ERROR_TEMPORARY_FAILURE;
+
+  return FALSE;
+}
+
+static CbRunError
+classify (CbProvisioningRun *self,
+          const GError      *error)
+{
+  if (is_cancelled (error))
+    return CB_RUN_ERROR_CANCELLED;
+  if (error->domain == CB_RUN_ERROR)
+    return error->code;
+  if (error->domain == CB_SMP_ERROR)
+    return error->code == CB_SMP_ERROR_TIMEOUT ? CB_RUN_ERROR_DEVICE_GONE : CB_RUN_ERROR_DEVICE;
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CLOSED))
+    return CB_RUN_ERROR_DEVICE_GONE;
+  if (error->domain == CB_X509_ERROR || error->domain == CB_PKI_ERROR)
+    return CB_RUN_ERROR_CHECK;
+  if (error->domain == CB_JOURNAL_ERROR)
+    return CB_RUN_ERROR_JOURNAL;
+  if (error->domain == CB_REGISTRATION_ID_ERROR)
+    return self->registration_id_override != NULL ? CB_RUN_ERROR_CONFIG : CB_RUN_ERROR_DEVICE;
+  if (error->domain == CB_API_ERROR || error->domain == G_TLS_ERROR ||
+      error->domain == G_RESOLVER_ERROR || error->domain == G_IO_ERROR ||
+      error->domain == CB_SAS_ERROR)
+    return CB_RUN_ERROR_SERVICE;
+  return CB_RUN_ERROR_FAILED;
+}
+
+/* ---- Journal ---------------------------------------------------------------------------- */
+
+static CbJournal *
+journal (CbProvisioningRun *self)
+{
+  return self->journal_run > 0 ? self->config->journal : NULL;
+}
+
+static gboolean
+journal_begin_step (CbProvisioningRun  *self,
+                    CbRunStep          *step,
+                    GError            **error)
+{
+  if (journal (self) == NULL)
+    return TRUE;
+
+  step->journal_id = cb_journal_begin_step (journal (self), self->journal_run,
+                                            cb_run_step_kind_to_name (step->kind), step->started,
+                                            error);
+  return step->journal_id > 0;
+}
+
+static void
+journal_end_step (CbProvisioningRun *self,
+                  CbRunStep         *step,
+                  CbJournalResult    result)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (journal (self) == NULL || step->journal_id == 0)
+    return;
+
+  if (!cb_journal_end_step (journal (self), step->journal_id, result, step->error, step->detail,
+                            step->ended, &error))
+    g_warning ("Could not journal the end of step %s: %s",
+               cb_run_step_kind_to_name (step->kind), error->message);
+}
+
+/* ---- The state machine ------------------------------------------------------------------ */
+
+static CbRunStep *
+current_step (CbProvisioningRun *self)
+{
+  return cb_provisioning_run_get_step (self, self->current);
+}
+
+static void
+emit_step_changed (CbProvisioningRun *self,
+                   CbRunStep         *step)
+{
+  g_signal_emit (self, signals[SIGNAL_STEP_CHANGED], 0, step);
+}
+
+static void
+fill_result_from_run (CbProvisioningRun *self,
+                      CbRunResult       *result)
+{
+  result->port = g_strdup (self->port);
+  if (self->info != NULL)
+    {
+      result->serial = g_strdup (cb_device_info_get_serial (self->info));
+      result->model = g_strdup (cb_device_info_get_model (self->info));
+      result->firmware = g_strdup (cb_device_info_get_firmware (self->info));
+    }
+  result->registration_id = g_strdup (self->registration_id);
+  result->hub = g_strdup (self->hub);
+  result->device_id = g_strdup (self->device_id);
+  result->policy = g_strdup (cb_provisioning_config_get_policy_name (self->config));
+  result->validity_days = self->facts != NULL ? self->facts->validity_days : 0;
+  result->device_changed = self->device_changed;
+  if (self->chain != NULL)
+    {
+      CbCertificate *leaf = g_ptr_array_index (self->chain, 0);
+
+      result->chain = g_ptr_array_ref (self->chain);
+      result->leaf_serial = g_strdup (cb_certificate_get_serial (leaf));
+      result->leaf_fingerprint = g_strdup (cb_certificate_get_sha256_fingerprint (leaf));
+      result->not_before = cb_certificate_get_not_before (leaf);
+      result->not_after = cb_certificate_get_not_after (leaf);
+    }
+  if (self->chain_blob != NULL)
+    result->chain_der = g_bytes_ref (self->chain_blob);
+  result->journal_id = self->journal_run;
+  result->duration_ms = (g_get_real_time () - self->started) / 1000;
+}
+
+static void
+finish_run (CbProvisioningRun *self,
+            GError            *error)   /* (transfer full) (nullable) */
+{
+  g_autoptr(GTask) task = g_steal_pointer (&self->task);
+  g_autoptr(CbRunResult) result = g_object_new (CB_TYPE_RUN_RESULT, NULL);
+
+  g_assert (!self->done);
+
+  fill_result_from_run (self, result);
+  result->passed = error == NULL;
+  if (error != NULL)
+    {
+      result->failed_step = self->current;
+      result->error = error;
+    }
+
+  self->done = TRUE;
+  self->running = FALSE;
+  g_set_object (&self->result, result);
+
+  if (self->caller_cancel_id != 0)
+    g_cancellable_disconnect (self->caller_cancellable, self->caller_cancel_id);
+  self->caller_cancel_id = 0;
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CURRENT_STEP]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RESULT]);
+  g_signal_emit (self, signals[SIGNAL_FINISHED], 0, result);
+
+  g_task_return_pointer (task, g_object_ref (result), g_object_unref);
+}
+
+/* Records the run's end in the journal (for a failure, before the run finishes). */
+static gboolean
+journal_end_run (CbProvisioningRun  *self,
+                 CbJournalResult     outcome,
+                 const GError       *failure,
+                 GError            **error)
+{
+  CbJournalRunEnd end = { .result = outcome };
+  CbCertificate *leaf = self->chain != NULL ? g_ptr_array_index (self->chain, 0) : NULL;
+
+  if (journal (self) == NULL)
+    return TRUE;
+
+  if (failure != NULL)
+    {
+      end.failed_step = cb_run_step_kind_to_name (self->current);
+      end.error = failure->message;
+    }
+  end.hub = self->hub;
+  end.device_id = self->device_id;
+  /* The leaf is recorded only when the device got it: a rejected chain is not an identity. */
+  if (leaf != NULL && self->device_changed)
+    {
+      end.leaf_serial = cb_certificate_get_serial (leaf);
+      end.leaf_fingerprint = cb_certificate_get_sha256_fingerprint (leaf);
+      end.not_before = cb_certificate_get_not_before (leaf);
+      end.not_after = cb_certificate_get_not_after (leaf);
+    }
+
+  return cb_journal_end_run (journal (self), self->journal_run, &end, error);
+}
+
+/* Ends the run at the current step with error (which names the cause, not the step). */
+static void
+fail_run (CbProvisioningRun *self,
+          GError            *cause)   /* (transfer full) */
+{
+  g_autoptr(GError) owned_cause = cause;
+  CbRunStep *step = current_step (self);
+  CbRunError code = classify (self, cause);
+  g_autoptr(GError) journal_error = NULL;
+  g_autofree char *message = NULL;
+  GError *error;
+
+  if (self->device_changed)
+    message = g_strdup_printf ("%s: %s (the device already holds the new certificate)",
+                               cb_run_step_kind_to_name (self->current), cause->message);
+  else if (code == CB_RUN_ERROR_CANCELLED)
+    message = g_strdup_printf ("%s: the run was cancelled; the device keeps its previous "
+                               "certificate", cb_run_step_kind_to_name (self->current));
+  else
+    message = g_strdup_printf ("%s: %s", cb_run_step_kind_to_name (self->current), cause->message);
+  error = g_error_new_literal (CB_RUN_ERROR, code, message);
+
+  step->ended = g_get_real_time ();
+  step_set_error (step, code == CB_RUN_ERROR_CANCELLED ? "cancelled" : cause->message);
+  step_set_state (step, code == CB_RUN_ERROR_CANCELLED ? CB_RUN_STEP_STATE_CANCELLED
+                                                       : CB_RUN_STEP_STATE_FAILED);
+  g_object_notify_by_pspec (G_OBJECT (step), step_properties[STEP_PROP_ENDED]);
+  journal_end_step (self, step, code == CB_RUN_ERROR_CANCELLED ? CB_JOURNAL_RESULT_CANCELLED
+                                                               : CB_JOURNAL_RESULT_FAIL);
+  emit_step_changed (self, step);
+
+  if (!journal_end_run (self, code == CB_RUN_ERROR_CANCELLED ? CB_JOURNAL_RESULT_CANCELLED
+                                                             : CB_JOURNAL_RESULT_FAIL,
+                        error, &journal_error))
+    g_warning ("Could not journal the end of the run on %s: %s", self->port,
+               journal_error->message);
+
+  finish_run (self, error);
+}
+
+static void
+start_step (CbProvisioningRun *self,
+            CbRunStepKind      kind)
+{
+  CbRunStep *step;
+  GError *error = NULL;
+
+  self->current = kind;
+  step = current_step (self);
+  step->started = g_get_real_time ();
+  step->attempts = 1;
+  step_set_state (step, CB_RUN_STEP_STATE_RUNNING);
+  g_object_notify_by_pspec (G_OBJECT (step), step_properties[STEP_PROP_STARTED]);
+  g_object_notify_by_pspec (G_OBJECT (step), step_properties[STEP_PROP_ATTEMPTS]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CURRENT_STEP]);
+  emit_step_changed (self, step);
+
+  if (!journal_begin_step (self, step, &error))
+    {
+      fail_run (self, error);
+      return;
+    }
+
+  run_step (self);
+}
+
+static void
+end_step (CbProvisioningRun *self,
+          CbRunStepState     state,
+          const char        *detail)
+{
+  CbRunStep *step = current_step (self);
+
+  step->ended = g_get_real_time ();
+  step_set_detail (step, detail);
+  step_set_state (step, state);
+  g_object_notify_by_pspec (G_OBJECT (step), step_properties[STEP_PROP_ENDED]);
+  journal_end_step (self, step, state == CB_RUN_STEP_STATE_SKIPPED ? CB_JOURNAL_RESULT_SKIPPED
+                                                                   : CB_JOURNAL_RESULT_PASS);
+  emit_step_changed (self, step);
+}
+
+/* The current step succeeded: on to the next one, unless the run was cancelled meanwhile. */
+static void
+step_passed (CbProvisioningRun *self,
+             CbRunStepState     state,
+             const char        *detail)
+{
+  end_step (self, state, detail);
+
+  if (self->current + 1 >= CB_RUN_N_STEPS)
+    {
+      finish_run (self, NULL);
+      return;
+    }
+
+  if (g_cancellable_is_cancelled (self->cancellable))
+    {
+      self->current++;
+      fail_run (self, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled"));
+      return;
+    }
+
+  start_step (self, self->current + 1);
+}
+
+static gboolean
+retry_cb (gpointer user_data)
+{
+  CbProvisioningRun *self = user_data;
+
+  self->retry_source = 0;
+  if (g_cancellable_is_cancelled (self->cancellable))
+    fail_run (self, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled"));
+  else
+    run_step (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* The current step's attempt failed: try again when that can help, else end the run. */
+static void
+step_error (CbProvisioningRun *self,
+            GError            *error)   /* (transfer full) */
+{
+  CbRunStep *step = current_step (self);
+
+  if (!is_cancelled (error) && is_transient (error) &&
+      step->attempts < self->config->max_attempts &&
+      !g_cancellable_is_cancelled (self->cancellable))
+    {
+      g_debug ("%s: %s, attempt %u: %s", self->port, cb_run_step_kind_to_name (self->current),
+               step->attempts, error->message);
+      step->attempts++;
+      g_object_notify_by_pspec (G_OBJECT (step), step_properties[STEP_PROP_ATTEMPTS]);
+      emit_step_changed (self, step);
+      g_error_free (error);
+      self->retry_source = g_timeout_add (200 * (step->attempts - 1), retry_cb, self);
+      return;
+    }
+
+  fail_run (self, error);
+}
+
+#define CHECK_FAILED(...) g_error_new (CB_RUN_ERROR, CB_RUN_ERROR_CHECK, __VA_ARGS__)
+
+/* ---- identify --------------------------------------------------------------------------- */
+
+static void
+identify_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(CbProvisioningRun) self = user_data;
+  g_autoptr(CbDeviceInfo) info = NULL;
+  g_autofree char *detail = NULL;
+  GError *error = NULL;
+  CbJournalDevice device;
+
+  info = cb_bench_client_identify_finish (CB_BENCH_CLIENT (object), result, &error);
+  if (info == NULL)
+    {
+      step_error (self, error);
+      return;
+    }
+  g_set_object (&self->info, info);
+
+  if (!cb_device_info_supports_key_type (info, self->config->key_type))
+    {
+      step_error (self, g_error_new (CB_RUN_ERROR, CB_RUN_ERROR_DEVICE,
+                                     "The device cannot make %s keys, which this station uses",
+                                     self->config->key_type));
+      return;
+    }
+
+  g_clear_pointer (&self->registration_id, g_free);
+  if (self->registration_id_override != NULL)
+    self->registration_id = cb_registration_id_normalize (self->registration_id_override, &error);
+  else
+    self->registration_id = cb_registration_template_expand (self->config->template_text,
+                                                             cb_device_info_get_serial (info),
+                                                             cb_device_info_get_model (info),
+                                                             cb_device_info_get_firmware (info),
+                                                             &error);
+  if (self->registration_id == NULL)
+    {
+      step_error (self, error);
+      return;
+    }
+
+  if (journal (self) != NULL)
+    {
+      device = (CbJournalDevice) {
+        .serial = cb_device_info_get_serial (info),
+        .model = cb_device_info_get_model (info),
+        .firmware = cb_device_info_get_firmware (info),
+        .registration_id = self->registration_id,
+      };
+      if (!cb_journal_set_device (journal (self), self->journal_run, &device, &error))
+        {
+          fail_run (self, error);
+          return;
+        }
+    }
+
+  detail = g_strdup_printf ("serial %s, model %s, firmware %s → registration id %s",
+                            cb_device_info_get_serial (info),
+                            cb_device_info_get_model (info) ? cb_device_info_get_model (info) : "?",
+                            cb_device_info_get_firmware (info) ? cb_device_info_get_firmware (info)
+                                                               : "?",
+                            self->registration_id);
+  step_passed (self, CB_RUN_STEP_STATE_PASSED, detail);
+}
+
+static void
+do_identify (CbProvisioningRun *self)
+{
+  cb_bench_client_identify_async (self->bench, self->cancellable, identify_cb,
+                                  g_object_ref (self));
+}
+
+/* ---- keygen ----------------------------------------------------------------------------- */
+
+static void
+keygen_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(CbProvisioningRun) self = user_data;
+  g_autoptr(CbKeygenResult) keygen = NULL;
+  g_autofree char *detail = NULL;
+  GError *error = NULL;
+  CbKeyType type;
+
+  keygen = cb_bench_client_keygen_finish (CB_BENCH_CLIENT (object), result, &error);
+  if (keygen == NULL)
+    {
+      step_error (self, error);
+      return;
+    }
+
+  type = cb_pki_key_type_from_spki (keygen->public_key);
+  if ((g_strcmp0 (self->config->key_type, CBP_KEY_TYPE_P256) == 0 && type != CB_KEY_TYPE_EC_P256) ||
+      (g_strcmp0 (self->config->key_type, CBP_KEY_TYPE_P384) == 0 && type != CB_KEY_TYPE_EC_P384))
+    {
+      step_error (self, CHECK_FAILED ("The device made a %s key where %s was asked for",
+                                      cb_key_type_to_string (type), self->config->key_type));
+      return;
+    }
+
+  g_clear_pointer (&self->key_pub, g_bytes_unref);
+  self->key_pub = g_bytes_ref (keygen->public_key);
+  self->key_created = keygen->created;
+
+  detail = g_strdup_printf ("%s, %s", cb_key_type_to_string (type),
+                            keygen->created ? "new key" : "the device's existing key");
+  step_passed (self, CB_RUN_STEP_STATE_PASSED, detail);
+}
+
+static void
+do_keygen (CbProvisioningRun *self)
+{
+  /* A device that has a key gets a new "next" key: its current key and certificate stay in use
+   * until commit, so a failed run leaves it as it was. Each run gets a fresh key pair. */
+  gboolean replace = cb_device_info_get_key_type (self->info) != NULL ||
+                     cb_device_info_get_has_active_chain (self->info);
+
+  cb_bench_client_keygen_async (self->bench, self->config->key_type, replace, self->cancellable,
+                                keygen_cb, g_object_ref (self));
+}
+
+/* ---- csr -------------------------------------------------------------------------------- */
+
+static void
+csr_cb (GObject      *object,
+        GAsyncResult *result,
+        gpointer      user_data)
+{
+  g_autoptr(CbProvisioningRun) self = user_data;
+  g_autoptr(GBytes) der = NULL;
+  g_autoptr(CbCsr) csr = NULL;
+  g_autofree char *detail = NULL;
+  GError *error = NULL;
+
+  der = cb_bench_client_csr_finish (CB_BENCH_CLIENT (object), result, &error);
+  if (der == NULL)
+    {
+      step_error (self, error);
+      return;
+    }
+
+  csr = cb_csr_new_from_der (der, &error);
+  if (csr == NULL)
+    {
+      GError *wrapped = g_error_new (CB_RUN_ERROR, CB_RUN_ERROR_DEVICE,
+                                     "The device's CSR cannot be read: %s", error->message);
+      g_error_free (error);
+      step_error (self, wrapped);
+      return;
+    }
+
+  /* Signature, EC curve, CN = registration id, public key = the key keygen reported. */
+  if (!cb_csr_check (csr, self->registration_id, self->key_pub, &error))
+    {
+      GError *wrapped = CHECK_FAILED ("The device's CSR fails a check: %s", error->message);
+      g_error_free (error);
+      step_error (self, wrapped);
+      return;
+    }
+
+  g_clear_pointer (&self->csr_der, g_bytes_unref);
+  g_clear_pointer (&self->csr_pub, g_bytes_unref);
+  self->csr_der = g_bytes_ref (der);
+  self->csr_pub = cb_csr_get_public_key_der (csr);
+
+  detail = g_strdup_printf ("CN=%s, %s, signature valid, key matches keygen",
+                            cb_csr_get_common_name (csr),
+                            cb_key_type_to_string (cb_csr_get_key_type (csr)));
+  step_passed (self, CB_RUN_STEP_STATE_PASSED, detail);
+}
+
+static void
+do_csr (CbProvisioningRun *self)
+{
+  cb_bench_client_csr_async (self->bench, self->registration_id, self->cancellable, csr_cb,
+                             g_object_ref (self));
+}
+
+/* ---- register --------------------------------------------------------------------------- */
+
+static gboolean
+take_chain_blob (CbProvisioningRun  *self,
+                 GBytes             *blob,
+                 GError            **error)
+{
+  g_autoptr(GPtrArray) chain = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  chain = cb_provisioning_split_chain (blob, &local_error);
+  if (chain == NULL)
+    {
+      g_set_error (error, CB_RUN_ERROR, CB_RUN_ERROR_CHECK,
+                   "The issued chain cannot be read: %s", local_error->message);
+      return FALSE;
+    }
+
+  g_clear_pointer (&self->chain, g_ptr_array_unref);
+  g_clear_pointer (&self->chain_blob, g_bytes_unref);
+  g_clear_pointer (&self->chain_sha, g_bytes_unref);
+  self->chain = g_steal_pointer (&chain);
+  self->chain_blob = g_bytes_ref (blob);
+  self->chain_sha = sha256_of (blob);
+  return TRUE;
+}
+
+static void
+register_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(CbProvisioningRun) self = user_data;
+  g_autoptr(CbDpsRegistration) registration = NULL;
+  g_autoptr(GByteArray) blob = g_byte_array_new ();
+  g_autoptr(GBytes) bytes = NULL;
+  g_autofree char *detail = NULL;
+  GPtrArray *issued;
+  GError *error = NULL;
+
+  registration = cb_dps_client_register_finish (CB_DPS_CLIENT (object), result, &error);
+  if (registration == NULL)
+    {
+      step_error (self, error);
+      return;
+    }
+
+  issued = cb_dps_registration_get_issued_chain (registration);
+  if (issued == NULL || issued->len == 0)
+    {
+      step_error (self, g_error_new (CB_RUN_ERROR, CB_RUN_ERROR_SERVICE,
+                                     "DPS assigned the device but returned no certificate chain "
+                                     "(is the enrollment linked to a credential policy?)"));
+      return;
+    }
+
+  for (guint i = 0; i < issued->len; i++)
+    {
+      gsize len = 0;
+      const guint8 *data = g_bytes_get_data (g_ptr_array_index (issued, i), &len);
+      g_byte_array_append (blob, data, len);
+    }
+  bytes = g_byte_array_free_to_bytes (g_steal_pointer (&blob));
+
+  if (!take_chain_blob (self, bytes, &error))
+    {
+      step_error (self, error);
+      return;
+    }
+
+  cb_set_str (&self->hub, cb_dps_registration_get_assigned_hub (registration));
+  cb_set_str (&self->device_id, cb_dps_registration_get_device_id (registration));
+
+  detail = g_strdup_printf ("assigned to %s as %s, chain of %u (%" G_GSIZE_FORMAT " bytes)",
+                            self->hub ? self->hub : "?", self->device_id ? self->device_id : "?",
+                            self->chain->len, g_bytes_get_size (self->chain_blob));
+  step_passed (self, CB_RUN_STEP_STATE_PASSED, detail);
+}
+
+/* Device self-registration: dps_config, dps_register, then dps_status until a result, then the
+ * staged chain is read back. */
+
+static void device_poll (CbProvisioningRun *self);
+
+static void
+device_staging_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(CbProvisioningRun) self = user_data;
+  g_autoptr(GBytes) blob = NULL;
+  g_autofree char *detail = NULL;
+  GBytes *expected_sha = g_object_get_data (G_OBJECT (self), "cb-device-sha");
+  GError *error = NULL;
+
+  blob = cb_bench_client_get_chain_finish (CB_BENCH_CLIENT (object), result, &error);
+  if (blob == NULL)
+    {
+      step_error (self, error);
+      return;
+    }
+
+  if (!take_chain_blob (self, blob, &error))
+    {
+      step_error (self, error);
+      return;
+    }
+
+  if (expected_sha != NULL && !g_bytes_equal (expected_sha, self->chain_sha))
+    {
+      step_error (self, CHECK_FAILED ("The staged chain is not the one the device's DPS "
+                                      "registration reported (SHA-256 differs)"));
+      return;
+    }
+
+  detail = g_strdup_printf ("the device registered itself: assigned to %s as %s, chain of %u",
+                            self->hub ? self->hub : "?", self->device_id ? self->device_id : "?",
+                            self->chain->len);
+  step_passed (self, CB_RUN_STEP_STATE_PASSED, detail);
+}
+
+static gboolean
+device_poll_timeout_cb (gpointer user_data)
+{
+  CbProvisioningRun *self = user_data;
+
+  self->poll_source = 0;
+  if (g_cancellable_is_cancelled (self->cancellable))
+    fail_run (self, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled"));
+  else
+    device_poll (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+device_status_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(CbProvisioningRun) self = user_data;
+  g_autoptr(CbDpsStatus) status = NULL;
+  GError *error = NULL;
+
+  status = cb_bench_client_dps_status_finish (CB_BENCH_CLIENT (object), result, &error);
+  if (status == NULL)
+    {
+      step_error (self, error);
+      return;
+    }
+
+  if (g_strcmp0 (status->state, "assigned") == 0)
+    {
+      cb_set_str (&self->hub, status->hub);
+      cb_set_str (&self->device_id, status->device_id);
+      if (status->sha256 != NULL)
+        g_object_set_data_full (G_OBJECT (self), "cb-device-sha", g_bytes_ref (status->sha256),
+                                (GDestroyNotify) g_bytes_unref);
+      cb_bench_client_get_chain_async (self->bench, "staging", self->cancellable,
+                                       device_staging_cb, g_object_ref (self));
+      return;
+    }
+
+  if (g_strcmp0 (status->state, "failed") == 0)
+    {
+      step_error (self, g_error_new (CB_RUN_ERROR, CB_RUN_ERROR_SERVICE,
+                                     "The device's own DPS registration failed: %s",
+                                     status->error ? status->error : "no reason given"));
+      return;
+    }
+
+  if (g_get_monotonic_time () > self->dps_deadline)
+    {
+      step_error (self, g_error_new (CB_RUN_ERROR, CB_RUN_ERROR_SERVICE,
+                                     "The device's own DPS registration gave no result within "
+                                     "%u s (state %s)", self->config->device_dps_timeout,
+                                     status->state ? status->state : "?"));
+      return;
+    }
+
+  self->poll_source = g_timeout_add (self->config->device_dps_poll_ms, device_poll_timeout_cb,
+                                     self);
+}
+
+static void
+device_poll (CbProvisioningRun *self)
+{
+  cb_bench_client_dps_status_async (self->bench, self->cancellable, device_status_cb,
+                                    g_object_ref (self));
+}
+
+static void
+device_register_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(CbProvisioningRun) self = user_data;
+  g_autofree char *state = NULL;
+  GError *error = NULL;
+
+  state = cb_bench_client_dps_register_finish (CB_BENCH_CLIENT (object), result, &error);
+  if (state == NULL)
+    {
+      step_error (self, error);
+      return;
+    }
+
+  self->dps_deadline = g_get_monotonic_time () +
+                       (gint64) self->config->device_dps_timeout * G_USEC_PER_SEC;
+  device_poll (self);
+}
+
+static void
+device_config_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(CbProvisioningRun) self = user_data;
+  GError *error = NULL;
+
+  if (!cb_bench_client_dps_config_finish (CB_BENCH_CLIENT (object), result, &error))
+    {
+      step_error (self, error);
+      return;
+    }
+
+  cb_bench_client_dps_register_async (self->bench, self->cancellable, device_register_cb,
+                                      g_object_ref (self));
+}
+
+static void
+do_register (CbProvisioningRun *self)
+{
+  CbProfile *profile = self->config->profile;
+  GError *error = NULL;
+
+  if (self->config->group_key == NULL)
+    {
+      step_error (self, g_error_new (CB_RUN_ERROR, CB_RUN_ERROR_CONFIG,
+                                     "No enrollment group key is set for profile “%s”",
+                                     cb_profile_get_name (profile)));
+      return;
+    }
+
+  if (self->config->mode == CB_REGISTRATION_MODE_DEVICE)
+    {
+      char *device_key = cb_sas_derive_device_key (self->config->group_key, self->registration_id,
+                                                   &error);
+
+      if (device_key == NULL)
+        {
+          step_error (self, error);
+          return;
+        }
+
+      g_object_set_data (G_OBJECT (self), "cb-device-sha", NULL);
+      cb_bench_client_dps_config_async (self->bench, cb_profile_get_dps_id_scope (profile),
+                                        self->registration_id, device_key,
+                                        cb_profile_get_dps_global_endpoint (profile),
+                                        cb_profile_get_pinned_ca_file (profile),
+                                        self->cancellable, device_config_cb, g_object_ref (self));
+      wipe_string (&device_key);
+      return;
+    }
+
+  if (self->config->dps == NULL)
+    {
+      step_error (self, g_error_new (CB_RUN_ERROR, CB_RUN_ERROR_CONFIG,
+                                     "This station has no DPS client"));
+      return;
+    }
+
+  cb_dps_client_register_async (self->config->dps, self->registration_id, self->config->group_key,
+                                CB_DPS_KEY_ENROLLMENT_GROUP, self->csr_der, NULL,
+                                self->cancellable, register_cb, g_object_ref (self));
+}
+
+/* ---- check-chain ------------------------------------------------------------------------ */
+
+static gboolean
+hub_trusts (ServiceFacts  *facts,
+            CbCertificate *issuer)
+{
+  for (guint i = 0; i < facts->hub_cas->len; i++)
+    if (cb_certificate_equal (g_ptr_array_index (facts->hub_cas, i), issuer))
+      return TRUE;
+  return FALSE;
+}
+
+/* Everything but the hub check: pure, on what the run has. */
+static gboolean
+check_chain (CbProvisioningRun  *self,
+             ServiceFacts       *facts,
+             GString            *detail,
+             GError            **error)
+{
+  g_autoptr(GPtrArray) anchors = g_ptr_array_new ();
+  g_autoptr(GError) local_error = NULL;
+  CbCertificate *leaf, *root;
+  gint64 lifetime, expected, now = g_get_real_time () / G_USEC_PER_SEC;
+  g_autoptr(GBytes) leaf_pub = NULL;
+  g_autofree char *until = NULL;
+
+  if (self->chain->len < 2)
+    {
+      g_set_error (error, CB_RUN_ERROR, CB_RUN_ERROR_CHECK,
+                   "The chain has %u certificate(s); DPS returns the leaf, the issuing CA and "
+                   "the namespace root", self->chain->len);
+      return FALSE;
+    }
+
+  leaf = g_ptr_array_index (self->chain, 0);
+  root = g_ptr_array_index (self->chain, self->chain->len - 1);
+
+  leaf_pub = cb_certificate_get_public_key_der (leaf);
+  if (leaf_pub == NULL || self->csr_pub == NULL || !g_bytes_equal (leaf_pub, self->csr_pub))
+    {
+      g_set_error (error, CB_RUN_ERROR, CB_RUN_ERROR_CHECK,
+                   "The leaf certificate's public key is not the key of the device's CSR");
+      return FALSE;
+    }
+
+  if (g_strcmp0 (cb_certificate_get_common_name (leaf), self->registration_id) != 0)
+    {
+      g_set_error (error, CB_RUN_ERROR, CB_RUN_ERROR_CHECK,
+                   "The leaf certificate is for CN “%s”, not for “%s”",
+                   cb_certificate_get_common_name (leaf), self->registration_id);
+      return FALSE;
+    }
+
+  /* The namespace root: the last element DPS returned (over TLS that was verified against the
+   * pinned or system trust), or, when the station pins one, exactly that root. */
+  if (!cb_certificate_is_ca (root) || !cb_certificate_is_issued_by (root, root))
+    {
+      g_set_error (error, CB_RUN_ERROR, CB_RUN_ERROR_CHECK,
+                   "The chain does not end at a root CA (%s is not a self-signed CA)",
+                   cb_certificate_get_subject (root));
+      return FALSE;
+    }
+  if (self->config->trusted_root != NULL &&
+      !cb_certificate_equal (root, self->config->trusted_root))
+    {
+      g_set_error (error, CB_RUN_ERROR, CB_RUN_ERROR_CHECK,
+                   "The chain ends at %s (SHA-256 %s), not at the namespace root this station "
+                   "pins (SHA-256 %s)", cb_certificate_get_subject (root),
+                   cb_certificate_get_sha256_fingerprint (root),
+                   cb_certificate_get_sha256_fingerprint (self->config->trusted_root));
+      return FALSE;
+    }
+
+  g_ptr_array_add (anchors, root);
+  if (!cb_x509_verify_chain (self->chain, anchors, now, &local_error))
+    {
+      g_set_error (error, CB_RUN_ERROR, CB_RUN_ERROR_CHECK, "The chain does not verify: %s",
+                   local_error->message);
+      return FALSE;
+    }
+
+  if (facts->validity_days == 0)
+    {
+      g_set_error (error, CB_RUN_ERROR, CB_RUN_ERROR_CONFIG,
+                   "The policy's validity is unknown, so the leaf's cannot be checked (%s; give "
+                   "the policy's validityPeriodInDays in the station configuration)",
+                   facts->validity_note ? facts->validity_note : "no source");
+      return FALSE;
+    }
+
+  lifetime = cb_certificate_get_not_after (leaf) - cb_certificate_get_not_before (leaf);
+  expected = (gint64) facts->validity_days * 86400;
+  if (lifetime < expected - VALIDITY_ROUNDING_TOLERANCE ||
+      lifetime > expected + VALIDITY_BACKDATE_TOLERANCE + VALIDITY_ROUNDING_TOLERANCE)
+    {
+      g_set_error (error, CB_RUN_ERROR, CB_RUN_ERROR_CHECK,
+                   "The leaf is valid for %.2f days; policy “%s” says %u days (%s)",
+                   lifetime / 86400.0, cb_provisioning_config_get_policy_name (self->config),
+                   facts->validity_days, facts->validity_source);
+      return FALSE;
+    }
+
+  until = cb_time_format_fixed (cb_certificate_get_not_after (leaf));
+  g_string_append_printf (detail, "chain of %u verifies to root %s; leaf key = CSR key, "
+                          "CN = %s; valid %u days as policy “%s” says (%s), until %s",
+                          self->chain->len, cb_certificate_get_subject (root),
+                          self->registration_id, facts->validity_days,
+                          cb_provisioning_config_get_policy_name (self->config),
+                          facts->validity_source, until);
+
+  return TRUE;
+}
+
+static void check_facts_cb (GObject      *object,
+                            GAsyncResult *result,
+                            gpointer      user_data);
+
+static void
+do_check_chain (CbProvisioningRun *self)
+{
+  config_get_facts_async (self->config, FALSE, check_facts_cb, g_object_ref (self));
+}
+
+static void
+check_facts_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(CbProvisioningRun) self = user_data;
+  g_autoptr(GString) detail = g_string_new (NULL);
+  ServiceFacts *facts;
+  CbCertificate *issuer;
+  GError *error = NULL;
+
+  facts = config_get_facts_finish (CB_PROVISIONING_CONFIG (object), result);
+  g_clear_pointer (&self->facts, service_facts_unref);
+  self->facts = facts;
+
+  if (g_cancellable_is_cancelled (self->cancellable))
+    {
+      fail_run (self, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled"));
+      return;
+    }
+
+  if (!check_chain (self, facts, detail, &error))
+    {
+      step_error (self, error);
+      return;
+    }
+
+  /* The device will present this chain to the hub: its issuing CA must be one the hub has. */
+  issuer = g_ptr_array_index (self->chain, 1);
+  if (facts->hub_cas != NULL)
+    {
+      if (!hub_trusts (facts, issuer))
+        {
+          /* The list may predate a policy rotation: look once more before saying no. */
+          if (!self->facts_refreshed)
+            {
+              self->facts_refreshed = TRUE;
+              config_get_facts_async (self->config, TRUE, check_facts_cb, g_object_ref (self));
+              return;
+            }
+          step_error (self, CHECK_FAILED ("The issuing CA %s (SHA-256 %s) is not among hub %s's "
+                                          "%u CA certificate(s): the device could not connect",
+                                          cb_certificate_get_subject (issuer),
+                                          cb_certificate_get_sha256_fingerprint (issuer),
+                                          cb_profile_get_hub_name (self->config->profile),
+                                          facts->hub_cas->len));
+          return;
+        }
+      g_string_append_printf (detail, "; issuing CA is one of hub %s's CA certificates",
+                              cb_profile_get_hub_name (self->config->profile));
+    }
+  else
+    g_string_append_printf (detail, "; hub CA list not checked (%s)",
+                            facts->hub_note ? facts->hub_note : "unknown");
+
+  step_passed (self, CB_RUN_STEP_STATE_PASSED, detail->str);
+}
+
+/* ---- install ---------------------------------------------------------------------------- */
+
+static void
+install_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(CbProvisioningRun) self = user_data;
+  g_autoptr(GBytes) sha = NULL;
+  g_autofree char *detail = NULL;
+  GError *error = NULL;
+
+  sha = cb_bench_client_put_chain_finish (CB_BENCH_CLIENT (object), result, &error);
+  if (sha == NULL)
+    {
+      step_error (self, error);
+      return;
+    }
+
+  if (!g_bytes_equal (sha, self->chain_sha))
+    {
+      step_error (self, g_error_new (CB_RUN_ERROR, CB_RUN_ERROR_DEVICE,
+                                     "The staged chain's SHA-256 is not the issued chain's"));
+      return;
+    }
+
+  detail = g_strdup_printf ("%" G_GSIZE_FORMAT " bytes staged, SHA-256 matches",
+                            g_bytes_get_size (self->chain_blob));
+  step_passed (self, CB_RUN_STEP_STATE_PASSED, detail);
+}
+
+static void
+do_install (CbProvisioningRun *self)
+{
+  if (self->config->mode == CB_REGISTRATION_MODE_DEVICE)
+    {
+      step_passed (self, CB_RUN_STEP_STATE_SKIPPED,
+                   "the device staged the chain itself; its SHA-256 was checked");
+      return;
+    }
+
+  cb_bench_client_put_chain_async (self->bench, self->chain_blob, self->cancellable, install_cb,
+                                   g_object_ref (self));
+}
+
+/* ---- commit ----------------------------------------------------------------------------- */
+
+static void
+commit_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(CbProvisioningRun) self = user_data;
+  g_autoptr(CbCommitResult) commit = NULL;
+  g_autofree char *detail = NULL;
+  CbCertificate *leaf = g_ptr_array_index (self->chain, 0);
+  GError *error = NULL;
+
+  commit = cb_bench_client_commit_finish (CB_BENCH_CLIENT (object), result, &error);
+  if (commit == NULL)
+    {
+      step_error (self, error);
+      return;
+    }
+
+  /* From here on the device holds the new pair: the old key is gone by protocol design. */
+  self->device_changed = TRUE;
+
+  if (commit->sha256 == NULL || !g_bytes_equal (commit->sha256, self->chain_sha))
+    {
+      step_error (self, CHECK_FAILED ("The device activated a chain whose SHA-256 is not the "
+                                      "installed chain's"));
+      return;
+    }
+  if (commit->not_before != cb_certificate_get_not_before (leaf) ||
+      commit->not_after != cb_certificate_get_not_after (leaf))
+    {
+      step_error (self, CHECK_FAILED ("The device reports other validity dates for its leaf "
+                                      "than the issued certificate has"));
+      return;
+    }
+
+  detail = g_strdup ("the device activated the chain and its key");
+  step_passed (self, CB_RUN_STEP_STATE_PASSED, detail);
+}
+
+static void
+do_commit (CbProvisioningRun *self)
+{
+  /* Not cancellable: once the request is on the wire we wait for the answer, so the run
+   * always knows which certificate the device has. */
+  cb_bench_client_commit_async (self->bench, self->chain_sha, NULL, commit_cb,
+                                g_object_ref (self));
+}
+
+/* ---- read-back -------------------------------------------------------------------------- */
+
+static void
+read_back_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(CbProvisioningRun) self = user_data;
+  g_autoptr(GBytes) active = NULL;
+  g_autofree char *detail = NULL;
+  GError *error = NULL;
+
+  active = cb_bench_client_get_chain_finish (CB_BENCH_CLIENT (object), result, &error);
+  if (active == NULL)
+    {
+      step_error (self, error);
+      return;
+    }
+
+  if (!g_bytes_equal (active, self->chain_blob))
+    {
+      gsize a_len = 0, b_len = 0, at = 0;
+      const guint8 *a = g_bytes_get_data (active, &a_len);
+      const guint8 *b = g_bytes_get_data (self->chain_blob, &b_len);
+
+      while (at < a_len && at < b_len && a[at] == b[at])
+        at++;
+      step_error (self, CHECK_FAILED ("The chain read back (%" G_GSIZE_FORMAT " bytes) differs "
+                                      "from the one installed (%" G_GSIZE_FORMAT " bytes) from "
+                                      "byte %" G_GSIZE_FORMAT " on", a_len, b_len, at));
+      return;
+    }
+
+  detail = g_strdup_printf ("%" G_GSIZE_FORMAT " bytes, identical", g_bytes_get_size (active));
+  step_passed (self, CB_RUN_STEP_STATE_PASSED, detail);
+}
+
+static void
+do_read_back (CbProvisioningRun *self)
+{
+  cb_bench_client_get_chain_async (self->bench, NULL, self->cancellable, read_back_cb,
+                                   g_object_ref (self));
+}
+
+/* ---- proof of possession ---------------------------------------------------------------- */
+
+static void
+pop_cb (GObject      *object,
+        GAsyncResult *result,
+        gpointer      user_data)
+{
+  g_autoptr(CbProvisioningRun) self = user_data;
+  g_autoptr(CbPopResult) pop = NULL;
+  g_autoptr(GBytes) message = NULL;
+  g_autoptr(GBytes) leaf_pub = NULL;
+  g_autoptr(GError) verify_error = NULL;
+  CbCertificate *leaf = g_ptr_array_index (self->chain, 0);
+  GError *error = NULL;
+  gsize len = 0;
+  const guint8 *data;
+
+  pop = cb_bench_client_pop_finish (CB_BENCH_CLIENT (object), result, &error);
+  if (pop == NULL)
+    {
+      step_error (self, error);
+      return;
+    }
+
+  /* Verified with the leaf's key, not with whatever key the device says it used. */
+  leaf_pub = cb_certificate_get_public_key_der (leaf);
+  message = cb_bench_pop_message (self->challenge);
+  data = g_bytes_get_data (message, &len);
+  if (!cb_pki_verify_signature (leaf_pub, data, len, pop->signature, &verify_error))
+    {
+      step_error (self, CHECK_FAILED ("The device's signature over the challenge does not verify "
+                                      "with the certificate's key: %s", verify_error->message));
+      return;
+    }
+
+  step_passed (self, CB_RUN_STEP_STATE_PASSED,
+               "32-byte random challenge signed by the device, verified with the leaf's key");
+}
+
+static void
+do_proof_of_possession (CbProvisioningRun *self)
+{
+  guint8 challenge[CBP_CHALLENGE_LEN];
+
+  if (gnutls_rnd (GNUTLS_RND_NONCE, challenge, sizeof challenge) != 0)
+    {
+      step_error (self, g_error_new (CB_RUN_ERROR, CB_RUN_ERROR_FAILED,
+                                     "No random bytes for the challenge"));
+      return;
+    }
+
+  g_clear_pointer (&self->challenge, g_bytes_unref);
+  self->challenge = g_bytes_new (challenge, sizeof challenge);
+  cb_bench_client_pop_async (self->bench, self->challenge, self->cancellable, pop_cb,
+                             g_object_ref (self));
+}
+
+/* ---- journal ---------------------------------------------------------------------------- */
+
+static void
+do_journal (CbProvisioningRun *self)
+{
+  GError *error = NULL;
+
+  if (journal (self) == NULL)
+    {
+      step_passed (self, CB_RUN_STEP_STATE_SKIPPED, "no journal on this station");
+      return;
+    }
+
+  if (!journal_end_run (self, CB_JOURNAL_RESULT_PASS, NULL, &error))
+    {
+      /* The end row could not be written; the next open marks the run interrupted at
+       * "journal", which is the truth. */
+      GError *wrapped = g_error_new (CB_RUN_ERROR, CB_RUN_ERROR_JOURNAL,
+                                     "The run's end could not be journaled: %s", error->message);
+      CbRunStep *step = current_step (self);
+      g_autofree char *message = g_strdup_printf ("%s: %s (the device already holds the new "
+                                                  "certificate)",
+                                                  cb_run_step_kind_to_name (self->current),
+                                                  wrapped->message);
+
+      g_error_free (error);
+      step->ended = g_get_real_time ();
+      step_set_error (step, wrapped->message);
+      step_set_state (step, CB_RUN_STEP_STATE_FAILED);
+      emit_step_changed (self, step);
+      g_free (wrapped->message);
+      wrapped->message = g_steal_pointer (&message);
+      finish_run (self, wrapped);
+      return;
+    }
+
+  step_passed (self, CB_RUN_STEP_STATE_PASSED, "run and steps recorded");
+}
+
+static void
+run_step (CbProvisioningRun *self)
+{
+  static void (* const funcs[CB_RUN_N_STEPS]) (CbProvisioningRun *) = {
+    [CB_RUN_STEP_IDENTIFY] = do_identify,
+    [CB_RUN_STEP_KEYGEN] = do_keygen,
+    [CB_RUN_STEP_CSR] = do_csr,
+    [CB_RUN_STEP_REGISTER] = do_register,
+    [CB_RUN_STEP_CHECK_CHAIN] = do_check_chain,
+    [CB_RUN_STEP_INSTALL] = do_install,
+    [CB_RUN_STEP_COMMIT] = do_commit,
+    [CB_RUN_STEP_READ_BACK] = do_read_back,
+    [CB_RUN_STEP_PROOF_OF_POSSESSION] = do_proof_of_possession,
+    [CB_RUN_STEP_JOURNAL] = do_journal,
+  };
+
+  g_assert (self->current < CB_RUN_N_STEPS);
+  funcs[self->current] (self);
+}
+
+static void
+caller_cancelled_cb (GCancellable *cancellable,
+                     gpointer      user_data)
+{
+  CbProvisioningRun *self = user_data;
+
+  g_cancellable_cancel (self->cancellable);
+}
+
+void
+cb_provisioning_run_run_async (CbProvisioningRun   *self,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  GError *error = NULL;
+
+  g_return_if_fail (CB_IS_PROVISIONING_RUN (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, cb_provisioning_run_run_async);
+  /* The run reports its own cancellation in the result; the task must still return it. */
+  g_task_set_check_cancellable (task, FALSE);
+
+  if (self->running || self->done)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING,
+                               "A provisioning run runs only once");
+      return;
+    }
+
+  self->task = g_steal_pointer (&task);
+  self->running = TRUE;
+  self->started = g_get_real_time ();
+  self->current = CB_RUN_STEP_IDENTIFY;
+  if (cancellable != NULL)
+    {
+      self->caller_cancellable = g_object_ref (cancellable);
+      self->caller_cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (caller_cancelled_cb),
+                                                      self, NULL);
+    }
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
+
+  if (self->config->journal != NULL)
+    {
+      CbJournalRunStart start = {
+        .station = self->config->station,
+        .operator_name = self->config->operator_name,
+        .port = self->port,
+        .profile = cb_profile_get_name (self->config->profile),
+        .policy = cb_provisioning_config_get_policy_name (self->config),
+      };
+
+      self->journal_run = cb_journal_begin_run (self->config->journal, &start, &error);
+      if (self->journal_run == 0)
+        {
+          GError *wrapped = g_error_new (CB_RUN_ERROR, CB_RUN_ERROR_JOURNAL,
+                                         "journal: the run could not be journaled, so it was not "
+                                         "started: %s", error->message);
+          g_error_free (error);
+          self->current = CB_RUN_STEP_JOURNAL;
+          finish_run (self, wrapped);
+          return;
+        }
+    }
+
+  start_step (self, CB_RUN_STEP_IDENTIFY);
+}
+
+CbRunResult *
+cb_provisioning_run_run_finish (CbProvisioningRun  *self,
+                                GAsyncResult       *result,
+                                GError            **error)
+{
+  g_return_val_if_fail (CB_IS_PROVISIONING_RUN (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

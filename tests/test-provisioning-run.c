@@ -1,0 +1,1074 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The provisioning run against the real sandbox (demo seed, real TLS, real CA) and the real
+ * certbench-devsim over ptys. */
+#include "config.h"
+
+#include <signal.h>
+#include <string.h>
+
+#include <glib/gstdio.h>
+
+#include "cb-test-sandbox.h"
+
+#include "cb-adr-client.h"
+#include "cb-bench-client.h"
+#include "cb-dps-client.h"
+#include "cb-journal.h"
+#include "cb-provisioning-run.h"
+#include "cb-registration-template.h"
+
+/* ---- Registration-id templates (pure) --------------------------------------------------- */
+
+static void
+test_template_expand (void)
+{
+  struct
+  {
+    const char *template_text, *serial, *model, *firmware, *expected;
+  } cases[] = {
+    { "{serial}", "SN-0001", NULL, NULL, "sn-0001" },
+    { "line1-{serial}", "ABC123", NULL, NULL, "line1-abc123" },
+    { "{model}.{serial}_{firmware}", "X9", "Gateway", "1.2.3", "gateway.x9_1.2.3" },
+    { "plant:{serial}-", "7", NULL, NULL, "plant:7-" },
+    { "no-placeholders", NULL, NULL, NULL, "no-placeholders" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *id = cb_registration_template_expand (cases[i].template_text,
+                                                             cases[i].serial, cases[i].model,
+                                                             cases[i].firmware, &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (id, ==, cases[i].expected);
+    }
+}
+
+static void
+test_template_errors (void)
+{
+  g_autofree char *long_serial = g_strnfill (130, 'a');
+  g_autofree char *max_serial = g_strnfill (128, 'b');
+  struct
+  {
+    const char *template_text, *serial, *model;
+    int code;
+  } cases[] = {
+    { "", "x", NULL, CB_REGISTRATION_ID_ERROR_EMPTY },
+    { "{serial}", "", NULL, CB_REGISTRATION_ID_ERROR_MISSING_VALUE },
+    { "{model}-{serial}", "x", NULL, CB_REGISTRATION_ID_ERROR_MISSING_VALUE },
+    { "{serial", "x", NULL, CB_REGISTRATION_ID_ERROR_UNBALANCED_BRACE },
+    { "serial}", "x", NULL, CB_REGISTRATION_ID_ERROR_UNBALANCED_BRACE },
+    { "{se{rial}", "x", NULL, CB_REGISTRATION_ID_ERROR_UNBALANCED_BRACE },
+    { "{imei}", "x", NULL, CB_REGISTRATION_ID_ERROR_UNKNOWN_PLACEHOLDER },
+    { "line 1-{serial}", "x", NULL, CB_REGISTRATION_ID_ERROR_INVALID_CHARACTER },
+    { "{serial}", "SN/1", NULL, CB_REGISTRATION_ID_ERROR_INVALID_CHARACTER },
+    { "{serial}", "sn\xc3\xa9", NULL, CB_REGISTRATION_ID_ERROR_INVALID_CHARACTER },
+    { "{serial}.", "x", NULL, CB_REGISTRATION_ID_ERROR_INVALID_LAST_CHARACTER },
+    { "{serial}_", "x", NULL, CB_REGISTRATION_ID_ERROR_INVALID_LAST_CHARACTER },
+    { "{serial}:", "x", NULL, CB_REGISTRATION_ID_ERROR_INVALID_LAST_CHARACTER },
+    { "{serial}", long_serial, NULL, CB_REGISTRATION_ID_ERROR_TOO_LONG },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *id = cb_registration_template_expand (cases[i].template_text,
+                                                             cases[i].serial, cases[i].model,
+                                                             NULL, &error);
+      g_test_message ("%s / %s -> %s", cases[i].template_text, cases[i].serial,
+                      error ? error->message : id);
+      g_assert_null (id);
+      g_assert_error (error, CB_REGISTRATION_ID_ERROR, cases[i].code);
+    }
+
+  /* Exactly 128 is allowed; checking a template needs no device. */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autofree char *id = cb_registration_template_expand ("{serial}", max_serial, NULL, NULL,
+                                                           &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (strlen (id), ==, 128);
+    g_assert_true (cb_registration_template_check ("line1-{serial}-{model}", &error));
+    g_assert_no_error (error);
+    g_assert_false (cb_registration_template_check ("line1-{Serial}", &error));
+    g_assert_error (error, CB_REGISTRATION_ID_ERROR, CB_REGISTRATION_ID_ERROR_UNKNOWN_PLACEHOLDER);
+  }
+
+  /* An id given by hand keeps its case when validated, and is lower-cased by normalize. */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autofree char *id = NULL;
+
+    g_assert_true (cb_registration_id_validate ("Line1-ABC", &error));
+    id = cb_registration_id_normalize ("Line1-ABC", &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (id, ==, "line1-abc");
+  }
+}
+
+/* ---- The sandbox, shared by every run test ---------------------------------------------- */
+
+typedef struct
+{
+  CbTestSandbox *ts;
+  CbProfile     *profile;
+  CbHttpClient  *http;
+  CbDpsClient   *dps;
+  CbAdrClient   *adr;
+  char          *group_key;
+  char          *subscription;
+  char          *hub;
+  char          *policy;
+} Env;
+
+static Env *env;
+
+static const char *
+member_string (JsonObject *object,
+               const char *name)
+{
+  g_assert_true (json_object_has_member (object, name));
+  return json_object_get_string_member (object, name);
+}
+
+static void
+env_free (void)
+{
+  if (env == NULL)
+    return;
+  g_clear_object (&env->adr);
+  g_clear_object (&env->dps);
+  g_clear_object (&env->http);
+  g_clear_object (&env->profile);
+  cb_test_sandbox_free (env->ts);
+  g_free (env->group_key);
+  g_free (env->subscription);
+  g_free (env->hub);
+  g_free (env->policy);
+  g_clear_pointer (&env, g_free);
+}
+
+static Env *
+env_get (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) info = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *scope = NULL;
+  g_autofree char *base_arm = NULL;
+  g_autofree char *base_dps = NULL;
+  g_autofree char *base_login = NULL;
+  JsonObject *root, *demo, *hub = NULL;
+  JsonArray *hubs;
+  guint status;
+
+  if (env != NULL)
+    return env;
+
+  env = g_new0 (Env, 1);
+  env->ts = cb_test_sandbox_new (CB_TEST_SANDBOX_NONE);
+  cb_sandbox_seed_demo (env->ts->sandbox, &error);
+  g_assert_no_error (error);
+
+  status = cb_test_sandbox_request_json (env->ts, "GET", "/sandbox/info", NULL, NULL, &info, NULL);
+  g_assert_cmpuint (status, ==, 200);
+  root = json_node_get_object (info);
+  demo = json_object_get_object_member (root, "demo");
+  g_assert_nonnull (demo);
+
+  env->group_key = g_strdup (member_string (demo, "enrollmentGroupKey"));
+  env->subscription = g_strdup (member_string (demo, "subscription"));
+  env->hub = g_strdup (member_string (demo, "hub"));
+  env->policy = g_strdup (member_string (demo, "policy"));
+
+  hubs = json_object_get_array_member (root, "hubs");
+  for (guint i = 0; i < json_array_get_length (hubs); i++)
+    if (g_strcmp0 (member_string (json_array_get_object_element (hubs, i), "name"), env->hub) == 0)
+      hub = json_array_get_object_element (hubs, i);
+  g_assert_nonnull (hub);
+
+  base_login = g_strconcat (cb_sandbox_get_base_url (env->ts->sandbox), "/entra", NULL);
+  base_arm = g_strconcat (cb_sandbox_get_base_url (env->ts->sandbox), "/arm", NULL);
+  base_dps = g_strconcat (cb_sandbox_get_base_url (env->ts->sandbox), "/dps", NULL);
+
+  env->profile = cb_profile_new ("sandbox", "Sandbox", CB_PROFILE_KIND_SANDBOX);
+  cb_profile_set_login_endpoint (env->profile, base_login);
+  cb_profile_set_arm_endpoint (env->profile, base_arm);
+  cb_profile_set_subscription_id (env->profile, env->subscription);
+  cb_profile_set_resource_group (env->profile, member_string (demo, "resourceGroup"));
+  cb_profile_set_namespace (env->profile, member_string (demo, "namespace"));
+  cb_profile_set_location (env->profile, member_string (demo, "location"));
+  cb_profile_set_hub_name (env->profile, env->hub);
+  cb_profile_set_hub_host_name (env->profile, member_string (hub, "hostName"));
+  cb_profile_set_hub_endpoint (env->profile, member_string (hub, "endpoint"));
+  cb_profile_set_dps_global_endpoint (env->profile, base_dps);
+  cb_profile_set_dps_id_scope (env->profile, member_string (demo, "idScope"));
+  cb_profile_set_dps_name (env->profile, member_string (demo, "dps"));
+  cb_profile_set_enrollment_group_id (env->profile, member_string (demo, "enrollmentGroup"));
+  cb_profile_set_credential_policy (env->profile, env->policy);
+  cb_profile_set_pinned_ca_file (env->profile, cb_sandbox_get_ca_file (env->ts->sandbox));
+
+  env->http = cb_http_client_new (env->profile, &error);
+  g_assert_no_error (error);
+  cb_http_client_set_max_delay (env->http, 2);
+  env->dps = cb_dps_client_new (env->profile, env->http);
+  cb_dps_client_set_timeout (env->dps, 60);
+
+  scope = g_strconcat ("/subscriptions/", env->subscription, NULL);
+  token = cb_test_sandbox_token (env->ts, "station@sandbox.test", "Owner", scope, CB_SB_AUD_ARM);
+  g_assert_true (g_str_has_prefix (token, "Bearer "));
+  env->adr = cb_adr_client_new (env->profile, env->http);
+  cb_adr_client_set_access_token (env->adr, token + strlen ("Bearer "));
+  cb_adr_client_set_max_poll_delay_ms (env->adr, 50);
+
+  return env;
+}
+
+static CbProvisioningConfig *
+config_new (CbJournal *journal)
+{
+  Env *e = env_get ();
+  CbProvisioningConfig *config = cb_provisioning_config_new (e->profile);
+
+  cb_provisioning_config_set_dps_client (config, e->dps);
+  cb_provisioning_config_set_adr_client (config, e->adr);
+  cb_provisioning_config_set_enrollment_group_key (config, e->group_key);
+  cb_provisioning_config_set_journal (config, journal);
+  cb_provisioning_config_set_station (config, "test-bench");
+  cb_provisioning_config_set_operator (config, "tester");
+  return config;
+}
+
+/* ---- Simulated devices ------------------------------------------------------------------ */
+
+typedef struct
+{
+  char           *state_dir;
+  char           *serial;
+  char           *pty_path;
+  GSubprocess    *process;
+  CbSerialPort   *port;
+  CbSmpTransport *transport;
+  CbBenchClient  *bench;
+} Device;
+
+static char *
+devsim_path (void)
+{
+  const char *path = g_getenv ("CERTBENCH_DEVSIM");
+
+  if (path != NULL)
+    return g_strdup (path);
+  return g_test_build_filename (G_TEST_BUILT, "..", "src", "devsim", "certbench-devsim", NULL);
+}
+
+static void
+on_device_log (CbSmpTransport *transport,
+               const char     *line,
+               Device         *device)
+{
+  g_test_message ("[%s] %s", device->serial, line);
+}
+
+static void
+device_connect (Device *device)
+{
+  g_autoptr(GError) error = NULL;
+
+  device->port = cb_serial_port_open (device->pty_path, 115200, &error);
+  g_assert_no_error (error);
+  device->transport = cb_smp_transport_new (device->port);
+  g_signal_connect (device->transport, "log-line", G_CALLBACK (on_device_log), device);
+  device->bench = cb_bench_client_new (device->transport);
+}
+
+static void
+device_disconnect (Device *device)
+{
+  g_clear_object (&device->bench);
+  g_clear_object (&device->transport);
+  if (device->port != NULL)
+    cb_serial_port_close (device->port);
+  g_clear_object (&device->port);
+}
+
+/* (Re)starts the device process on its state folder, with extra arguments (faults). */
+static void
+device_start (Device             *device,
+              const char * const *extra)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autofree char *line = NULL;
+
+  g_ptr_array_add (argv, devsim_path ());
+  g_ptr_array_add (argv, g_strdup ("--state-dir"));
+  g_ptr_array_add (argv, g_strdup (device->state_dir));
+  g_ptr_array_add (argv, g_strdup ("--serial"));
+  g_ptr_array_add (argv, g_strdup (device->serial));
+  for (guint i = 0; extra != NULL && extra[i] != NULL; i++)
+    g_ptr_array_add (argv, g_strdup (extra[i]));
+  g_ptr_array_add (argv, NULL);
+
+  device->process = g_subprocess_newv ((const char * const *) argv->pdata,
+                                       G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (device->process));
+  line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (line);
+  g_assert_true (g_str_has_prefix (line, "PTY "));
+  g_free (device->pty_path);
+  device->pty_path = g_strdup (line + 4);
+
+  device_connect (device);
+}
+
+static void
+device_stop (Device *device)
+{
+  device_disconnect (device);
+  if (device->process != NULL)
+    {
+      g_subprocess_send_signal (device->process, SIGTERM);
+      g_subprocess_wait (device->process, NULL, NULL);
+      g_clear_object (&device->process);
+    }
+}
+
+static Device *
+device_new (const char         *serial,
+            const char * const *extra)
+{
+  Device *device = g_new0 (Device, 1);
+  g_autoptr(GError) error = NULL;
+
+  device->state_dir = g_dir_make_tmp ("cb-run-device-XXXXXX", &error);
+  g_assert_no_error (error);
+  device->serial = g_strdup (serial);
+  device_start (device, extra);
+  return device;
+}
+
+static void
+rm_rf (const char *path)
+{
+  GDir *dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  if (dir != NULL)
+    {
+      while ((name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+
+          if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+            rm_rf (child);
+          else
+            g_unlink (child);
+        }
+      g_dir_close (dir);
+    }
+  g_rmdir (path);
+}
+
+static void
+device_free (Device *device)
+{
+  device_stop (device);
+  rm_rf (device->state_dir);
+  g_free (device->state_dir);
+  g_free (device->serial);
+  g_free (device->pty_path);
+  g_free (device);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Device, device_free)
+
+static void
+on_result (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  GAsyncResult **slot = user_data;
+
+  *slot = g_object_ref (result);
+}
+
+static GAsyncResult *
+wait_for (GAsyncResult **slot)
+{
+  while (*slot == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return *slot;
+}
+
+/* The device's active chain, or NULL when it has none. */
+static GBytes *
+device_active_chain (Device *device)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GBytes *chain;
+
+  cb_bench_client_get_chain_async (device->bench, NULL, NULL, on_result, &result);
+  chain = cb_bench_client_get_chain_finish (device->bench, wait_for (&result), &error);
+  if (chain == NULL)
+    {
+      g_test_message ("no active chain: %s", error->message);
+      g_assert_true (g_error_matches (error, CB_SMP_ERROR, CB_SMP_ERROR_GROUP_RC));
+    }
+  return chain;
+}
+
+static CbRunResult *
+run_sync (CbProvisioningConfig *config,
+          Device               *device,
+          CbProvisioningRun   **out_run)
+{
+  g_autoptr(CbProvisioningRun) run = cb_provisioning_run_new (config, device->bench, NULL);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  CbRunResult *run_result;
+
+  cb_provisioning_run_run_async (run, NULL, on_result, &result);
+  run_result = cb_provisioning_run_run_finish (run, wait_for (&result), &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (run_result);
+
+  if (!cb_run_result_get_passed (run_result))
+    g_test_message ("run on %s failed at %s: %s", device->serial,
+                    cb_run_step_kind_to_name (cb_run_result_get_failed_step (run_result)),
+                    cb_run_result_get_error (run_result)->message);
+
+  if (out_run != NULL)
+    *out_run = g_steal_pointer (&run);
+  return run_result;
+}
+
+static char *
+journal_path_new (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("cb-run-journal-XXXXXX", &error);
+
+  g_assert_no_error (error);
+  return g_build_filename (dir, "journal.sqlite", NULL);
+}
+
+static void
+journal_path_free (char *path)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+
+  rm_rf (dir);
+  g_free (path);
+}
+
+/* ---- Runs ------------------------------------------------------------------------------- */
+
+static void
+on_step_changed (CbProvisioningRun *run,
+                 CbRunStep         *step,
+                 guint             *count)
+{
+  (*count)++;
+}
+
+static void
+test_run_pass (void)
+{
+  g_autoptr(Device) device = NULL;
+  g_autoptr(CbJournal) journal = NULL;
+  g_autoptr(CbProvisioningConfig) config = NULL;
+  g_autoptr(CbProvisioningRun) run = NULL;
+  g_autoptr(CbRunResult) result = NULL;
+  g_autoptr(GAsyncResult) async = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) active = NULL;
+  g_autoptr(GPtrArray) chain = NULL;
+  g_autoptr(GPtrArray) anchors = g_ptr_array_new ();
+  g_autoptr(GPtrArray) hub_certs = NULL;
+  g_autoptr(CbJournalRun) record = NULL;
+  char *journal_path = journal_path_new ();
+  GListModel *steps;
+  CbCertificate *leaf, *issuer;
+  gint64 previous_end = 0;
+  guint changes = 0;
+  gboolean issuer_on_hub = FALSE;
+
+  device = device_new ("CB-PASS-0001", NULL);
+  journal = cb_journal_open (journal_path, &error);
+  g_assert_no_error (error);
+  config = config_new (journal);
+  g_assert_true (cb_provisioning_config_set_registration_template (config, "line1-{serial}",
+                                                                    &error));
+  g_assert_no_error (error);
+
+  run = cb_provisioning_run_new (config, device->bench, NULL);
+  g_signal_connect (run, "step-changed", G_CALLBACK (on_step_changed), &changes);
+  steps = cb_provisioning_run_get_steps (run);
+  g_assert_cmpuint (g_list_model_get_n_items (steps), ==, CB_RUN_N_STEPS);
+  g_assert_true (g_list_model_get_item_type (steps) == CB_TYPE_RUN_STEP);
+
+  cb_provisioning_run_run_async (run, NULL, on_result, &async);
+  g_assert_true (cb_provisioning_run_get_running (run));
+  result = cb_provisioning_run_run_finish (run, wait_for (&async), &error);
+  g_assert_no_error (error);
+  if (!cb_run_result_get_passed (result))
+    g_test_message ("%s", cb_run_result_get_error (result)->message);
+  g_assert_true (cb_run_result_get_passed (result));
+  g_assert_false (cb_provisioning_run_get_running (run));
+  g_assert_true (cb_provisioning_run_get_result (run) == result);
+  g_assert_true (cb_run_result_get_device_changed (result));
+  g_assert_cmpint (cb_run_result_get_failed_step (result), ==, CB_RUN_N_STEPS);
+  g_assert_cmpstr (cb_run_result_get_registration_id (result), ==, "line1-cb-pass-0001");
+  g_assert_cmpstr (cb_run_result_get_device_serial (result), ==, "CB-PASS-0001");
+  g_assert_cmpstr (cb_run_result_get_device_id (result), ==, "line1-cb-pass-0001");
+  g_assert_nonnull (cb_run_result_get_hub (result));
+  g_assert_cmpuint (cb_run_result_get_validity_days (result), ==, 30);
+
+  /* Every step ran, in order, with times; each one at least started and ended once. */
+  for (guint i = 0; i < CB_RUN_N_STEPS; i++)
+    {
+      g_autoptr(CbRunStep) step = g_list_model_get_item (steps, i);
+
+      g_test_message ("%-20s %-8s %4" G_GINT64_FORMAT " ms  %s", cb_run_step_get_name (step),
+                      cb_run_step_state_to_string (cb_run_step_get_state (step)),
+                      cb_run_step_get_duration_ms (step), cb_run_step_get_detail (step));
+      g_assert_cmpint (cb_run_step_get_kind (step), ==, i);
+      g_assert_cmpint (cb_run_step_get_state (step), ==, CB_RUN_STEP_STATE_PASSED);
+      g_assert_cmpint (cb_run_step_get_started (step), >=, previous_end);
+      g_assert_cmpint (cb_run_step_get_ended (step), >=, cb_run_step_get_started (step));
+      g_assert_cmpuint (cb_run_step_get_attempts (step), >=, 1);
+      g_assert_null (cb_run_step_get_error (step));
+      g_assert_nonnull (cb_run_step_get_detail (step));
+      previous_end = cb_run_step_get_ended (step);
+    }
+  g_assert_cmpuint (changes, >=, 2 * CB_RUN_N_STEPS);
+
+  /* What the device holds now is byte for byte what the run installed, and it verifies to the
+   * namespace root through an issuing CA that the hub has. */
+  active = device_active_chain (device);
+  g_assert_nonnull (active);
+  g_assert_true (g_bytes_equal (active, cb_run_result_get_chain_der (result)));
+  chain = cb_provisioning_split_chain (active, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (chain->len, ==, 3);
+  leaf = g_ptr_array_index (chain, 0);
+  issuer = g_ptr_array_index (chain, 1);
+  g_assert_cmpstr (cb_certificate_get_common_name (leaf), ==, "line1-cb-pass-0001");
+  g_ptr_array_add (anchors, g_ptr_array_index (chain, 2));
+  g_assert_true (cb_x509_verify_chain (chain, anchors, g_get_real_time () / G_USEC_PER_SEC,
+                                       &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (cb_run_result_get_leaf_fingerprint (result), ==,
+                   cb_certificate_get_sha256_fingerprint (leaf));
+
+  g_clear_object (&async);
+  cb_adr_client_list_hub_certificates_async (env->adr, NULL, on_result, &async);
+  hub_certs = cb_adr_client_list_hub_certificates_finish (env->adr, wait_for (&async), &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < hub_certs->len; i++)
+    {
+      const char *text = cb_hub_certificate_get_certificate (g_ptr_array_index (hub_certs, i));
+      g_autoptr(GPtrArray) parsed = NULL;
+
+      if (text == NULL)
+        continue;
+      parsed = cb_certificate_list_new_from_data ((const guint8 *) text, strlen (text), NULL);
+      if (parsed == NULL)
+        {
+          g_autofree guchar *der = NULL;
+          gsize len = 0;
+          g_autoptr(GBytes) bytes = NULL;
+          CbCertificate *cert;
+
+          der = g_base64_decode (text, &len);
+          bytes = g_bytes_new (der, len);
+          cert = cb_certificate_new_from_der (bytes, NULL);
+          if (cert == NULL)
+            continue;
+          parsed = g_ptr_array_new_with_free_func (g_object_unref);
+          g_ptr_array_add (parsed, cert);
+        }
+      if (cb_certificate_equal (g_ptr_array_index (parsed, 0), issuer))
+        issuer_on_hub = TRUE;
+    }
+  g_assert_true (issuer_on_hub);
+
+  /* The journal tells the same story. */
+  record = cb_journal_get_run (journal, cb_run_result_get_journal_id (result), &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (cb_journal_run_get_result (record), ==, CB_JOURNAL_RESULT_PASS);
+  g_assert_cmpstr (cb_journal_run_get_device_serial (record), ==, "CB-PASS-0001");
+  g_assert_cmpstr (cb_journal_run_get_registration_id (record), ==, "line1-cb-pass-0001");
+  g_assert_cmpstr (cb_journal_run_get_station (record), ==, "test-bench");
+  g_assert_cmpstr (cb_journal_run_get_operator (record), ==, "tester");
+  g_assert_cmpstr (cb_journal_run_get_port (record), ==, device->pty_path);
+  g_assert_cmpstr (cb_journal_run_get_policy (record), ==, env->policy);
+  g_assert_cmpstr (cb_journal_run_get_leaf_serial (record), ==, cb_certificate_get_serial (leaf));
+  g_assert_cmpstr (cb_journal_run_get_leaf_fingerprint (record), ==,
+                   cb_certificate_get_sha256_fingerprint (leaf));
+  g_assert_cmpint (cb_journal_run_get_not_before (record), ==, cb_certificate_get_not_before (leaf));
+  g_assert_cmpint (cb_journal_run_get_not_after (record), ==, cb_certificate_get_not_after (leaf));
+  g_assert_cmpuint (cb_journal_run_get_steps (record)->len, ==, CB_RUN_N_STEPS);
+  for (guint i = 0; i < CB_RUN_N_STEPS; i++)
+    {
+      CbJournalStep *step = g_ptr_array_index (cb_journal_run_get_steps (record), i);
+      g_assert_cmpstr (cb_journal_step_get_name (step), ==, cb_run_step_kind_to_name (i));
+      g_assert_cmpint (cb_journal_step_get_result (step), ==, CB_JOURNAL_RESULT_PASS);
+    }
+
+  /* A second run on the same device rolls the key and replaces the chain. */
+  {
+    g_autoptr(CbRunResult) again = run_sync (config, device, NULL);
+    g_autoptr(GBytes) now_active = NULL;
+    g_autoptr(GPtrArray) new_chain = NULL;
+    g_autoptr(GBytes) old_key = cb_certificate_get_public_key_der (leaf);
+    g_autoptr(GBytes) new_key = NULL;
+
+    g_assert_true (cb_run_result_get_passed (again));
+    now_active = device_active_chain (device);
+    g_assert_true (g_bytes_equal (now_active, cb_run_result_get_chain_der (again)));
+    g_assert_false (g_bytes_equal (now_active, active));
+    new_chain = cb_provisioning_split_chain (now_active, &error);
+    g_assert_no_error (error);
+    new_key = cb_certificate_get_public_key_der (g_ptr_array_index (new_chain, 0));
+    g_assert_false (g_bytes_equal (old_key, new_key));
+  }
+
+  g_clear_object (&run);
+  g_clear_object (&config);
+  g_clear_object (&journal);
+  journal_path_free (journal_path);
+}
+
+
+/* A device provisioned once (so it has a certificate to keep), then restarted with faults. */
+typedef struct
+{
+  const char    *name;
+  const char    *args[8];
+  gboolean       passes;
+  CbRunStepKind  failed_step;    /* CB_RUN_N_STEPS: any step before commit */
+  CbRunError     code;
+} FaultCase;
+
+static const FaultCase fault_cases[] = {
+  { "wrong-cn", { "--wrong-cn", NULL }, FALSE, CB_RUN_STEP_CSR, CB_RUN_ERROR_CHECK },
+  { "csr-other-key", { "--csr-other-key", NULL }, FALSE, CB_RUN_STEP_CSR, CB_RUN_ERROR_CHECK },
+  { "refuse-commit", { "--refuse-commit", NULL }, FALSE, CB_RUN_STEP_COMMIT, CB_RUN_ERROR_DEVICE },
+  { "unplug", { "--unplug-after", "900", NULL }, FALSE, CB_RUN_N_STEPS, CB_RUN_ERROR_DEVICE_GONE },
+  { "flip-bits", { "--flip-rate", "0.0005", "--fault-seed", "7", NULL }, TRUE, 0, 0 },
+  { "drop-bytes", { "--drop-rate", "0.0001", "--fault-seed", "11", NULL }, TRUE, 0, 0 },
+  { "stall", { "--stall", "1.5", "--stall-after", "600", NULL }, TRUE, 0, 0 },
+  { "slow-keygen", { "--slow-keygen", "1500", NULL }, TRUE, 0, 0 },
+  { "chatter", { "--chatter", "20", NULL }, TRUE, 0, 0 },
+};
+
+static void
+test_run_fault (gconstpointer data)
+{
+  const FaultCase *fault = data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *serial = g_strdup_printf ("CB-FAULT-%s", fault->name);
+  g_autoptr(Device) device = device_new (serial, NULL);
+  char *journal_path = journal_path_new ();
+  g_autoptr(CbJournal) journal = cb_journal_open (journal_path, &error);
+  g_autoptr(CbProvisioningConfig) config = NULL;
+  g_autoptr(CbRunResult) first = NULL;
+  g_autoptr(CbRunResult) result = NULL;
+  g_autoptr(GBytes) before = NULL;
+  g_autoptr(GBytes) after = NULL;
+  g_autoptr(CbJournalRun) record = NULL;
+
+  g_assert_no_error (error);
+  config = config_new (journal);
+  cb_provisioning_config_set_registration_template (config, "fault-{serial}", &error);
+  g_assert_no_error (error);
+
+  first = run_sync (config, device, NULL);
+  g_assert_true (cb_run_result_get_passed (first));
+  before = device_active_chain (device);
+  g_assert_nonnull (before);
+
+  device_stop (device);
+  device_start (device, fault->args);
+  /* Short timeouts so lost frames cost little; the bounded retries stay the same. */
+  cb_smp_transport_set_timeout_scale (device->transport, 0.1);
+
+  result = run_sync (config, device, NULL);
+  record = cb_journal_get_run (journal, cb_run_result_get_journal_id (result), &error);
+  g_assert_no_error (error);
+
+  if (fault->passes)
+    {
+      g_assert_true (cb_run_result_get_passed (result));
+      g_assert_cmpint (cb_journal_run_get_result (record), ==, CB_JOURNAL_RESULT_PASS);
+      after = device_active_chain (device);
+      g_assert_true (g_bytes_equal (after, cb_run_result_get_chain_der (result)));
+      g_assert_false (g_bytes_equal (after, before));
+    }
+  else
+    {
+      const GError *run_error = cb_run_result_get_error (result);
+      CbRunStepKind step = cb_run_result_get_failed_step (result);
+
+      g_assert_false (cb_run_result_get_passed (result));
+      g_assert_error ((GError *) run_error, CB_RUN_ERROR, (gint) fault->code);
+      if (fault->failed_step == CB_RUN_N_STEPS)
+        g_assert_cmpint (step, <, CB_RUN_STEP_COMMIT);
+      else
+        g_assert_cmpint (step, ==, fault->failed_step);
+      /* The message names the step, and so does the journal. */
+      g_assert_true (g_str_has_prefix (run_error->message, cb_run_step_kind_to_name (step)));
+      g_assert_false (cb_run_result_get_device_changed (result));
+      g_assert_cmpint (cb_journal_run_get_result (record), ==, CB_JOURNAL_RESULT_FAIL);
+      g_assert_cmpstr (cb_journal_run_get_failed_step (record), ==, cb_run_step_kind_to_name (step));
+      g_assert_nonnull (cb_journal_run_get_error (record));
+      g_assert_null (cb_journal_run_get_leaf_fingerprint (record));
+
+      /* Back without faults, the device still has the certificate it had. */
+      device_stop (device);
+      device_start (device, NULL);
+      after = device_active_chain (device);
+      g_assert_nonnull (after);
+      g_assert_true (g_bytes_equal (after, before));
+    }
+
+  g_clear_object (&config);
+  g_clear_object (&journal);
+  journal_path_free (journal_path);
+}
+
+static void
+on_step_changed_cancel (CbProvisioningRun *run,
+                        CbRunStep         *step,
+                        gpointer           user_data)
+{
+  CbRunStepKind *when = user_data;
+
+  if (cb_run_step_get_kind (step) == *when &&
+      cb_run_step_get_state (step) == CB_RUN_STEP_STATE_RUNNING)
+    cb_provisioning_run_cancel (run);
+}
+
+static void
+test_run_cancel (void)
+{
+  static const CbRunStepKind when[] = { CB_RUN_STEP_KEYGEN, CB_RUN_STEP_REGISTER,
+                                        CB_RUN_STEP_INSTALL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Device) device = device_new ("CB-CANCEL-1", NULL);
+  char *journal_path = journal_path_new ();
+  g_autoptr(CbJournal) journal = cb_journal_open (journal_path, &error);
+  g_autoptr(CbProvisioningConfig) config = NULL;
+  g_autoptr(CbRunResult) first = NULL;
+  g_autoptr(GBytes) before = NULL;
+
+  g_assert_no_error (error);
+  config = config_new (journal);
+  first = run_sync (config, device, NULL);
+  g_assert_true (cb_run_result_get_passed (first));
+  before = device_active_chain (device);
+
+  for (guint i = 0; i < G_N_ELEMENTS (when); i++)
+    {
+      g_autoptr(CbProvisioningRun) run = cb_provisioning_run_new (config, device->bench, NULL);
+      g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+      g_autoptr(GAsyncResult) async = NULL;
+      g_autoptr(CbRunResult) result = NULL;
+      g_autoptr(CbJournalRun) record = NULL;
+      g_autoptr(GBytes) after = NULL;
+      CbRunStepKind at = when[i];
+
+      g_signal_connect (run, "step-changed", G_CALLBACK (on_step_changed_cancel), &at);
+      cb_provisioning_run_run_async (run, cancellable, on_result, &async);
+      result = cb_provisioning_run_run_finish (run, wait_for (&async), &error);
+      g_assert_no_error (error);
+
+      g_assert_false (cb_run_result_get_passed (result));
+      g_assert_error ((GError *) cb_run_result_get_error (result), CB_RUN_ERROR,
+                      CB_RUN_ERROR_CANCELLED);
+      g_assert_cmpint (cb_run_result_get_failed_step (result), >=, at);
+      g_assert_cmpint (cb_run_result_get_failed_step (result), <=, at + 1);
+      g_assert_cmpint (cb_run_step_get_state (cb_provisioning_run_get_step (
+                         run, cb_run_result_get_failed_step (result))), ==,
+                       CB_RUN_STEP_STATE_CANCELLED);
+      g_assert_false (cb_run_result_get_device_changed (result));
+
+      record = cb_journal_get_run (journal, cb_run_result_get_journal_id (result), &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (cb_journal_run_get_result (record), ==, CB_JOURNAL_RESULT_CANCELLED);
+
+      after = device_active_chain (device);
+      g_assert_true (g_bytes_equal (after, before));
+    }
+
+  /* The caller's cancellable also works, and a run runs only once. */
+  {
+    g_autoptr(CbProvisioningRun) run = cb_provisioning_run_new (config, device->bench, NULL);
+    g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+    g_autoptr(GAsyncResult) async = NULL;
+    g_autoptr(GAsyncResult) again = NULL;
+    g_autoptr(CbRunResult) result = NULL;
+
+    g_cancellable_cancel (cancellable);
+    cb_provisioning_run_run_async (run, cancellable, on_result, &async);
+    result = cb_provisioning_run_run_finish (run, wait_for (&async), &error);
+    g_assert_no_error (error);
+    g_assert_error ((GError *) cb_run_result_get_error (result), CB_RUN_ERROR,
+                    CB_RUN_ERROR_CANCELLED);
+
+    cb_provisioning_run_run_async (run, NULL, on_result, &again);
+    g_assert_null (cb_provisioning_run_run_finish (run, wait_for (&again), &error));
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_PENDING);
+    g_clear_error (&error);
+  }
+
+  g_clear_object (&config);
+  g_clear_object (&journal);
+  journal_path_free (journal_path);
+}
+
+static void
+test_run_device_registers (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Device) device = device_new ("CB-SELF-1", NULL);
+  g_autoptr(CbProvisioningConfig) config = config_new (NULL);
+  g_autoptr(CbProvisioningRun) run = NULL;
+  g_autoptr(CbRunResult) result = NULL;
+  g_autoptr(GBytes) active = NULL;
+
+  cb_provisioning_config_set_registration_mode (config, CB_REGISTRATION_MODE_DEVICE);
+  cb_provisioning_config_set_device_dps_timeout (config, 60, 100);
+  result = run_sync (config, device, &run);
+  g_assert_true (cb_run_result_get_passed (result));
+  g_assert_cmpstr (cb_run_result_get_registration_id (result), ==, "cb-self-1");
+  g_assert_cmpint (cb_run_step_get_state (cb_provisioning_run_get_step (run, CB_RUN_STEP_INSTALL)),
+                   ==, CB_RUN_STEP_STATE_SKIPPED);
+  g_assert_cmpint (cb_run_step_get_state (cb_provisioning_run_get_step (run, CB_RUN_STEP_JOURNAL)),
+                   ==, CB_RUN_STEP_STATE_SKIPPED);
+  g_assert_nonnull (cb_run_result_get_hub (result));
+  active = device_active_chain (device);
+  g_assert_true (g_bytes_equal (active, cb_run_result_get_chain_der (result)));
+}
+
+/* Checks that do not depend on the device: the policy's validity and the pinned root. */
+static void
+test_run_chain_checks (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Device) device = device_new ("CB-CHECKS-1", NULL);
+  g_autoptr(CbProvisioningConfig) config = config_new (NULL);
+  g_autoptr(CbRunResult) first = NULL;
+  g_autoptr(GBytes) before = NULL;
+  g_autoptr(CbKey) key = NULL;
+  g_autoptr(GBytes) pub = NULL;
+  g_autoptr(GBytes) other_root_der = NULL;
+  g_autoptr(CbCertificate) other_root = NULL;
+  CbCertProfile profile = {
+    .subject_dn = "CN=not-the-namespace-root", .is_ca = TRUE, .path_len = 1,
+    .key_usage = CB_KEY_USAGE_KEY_CERT_SIGN | CB_KEY_USAGE_CRL_SIGN,
+  };
+
+  first = run_sync (config, device, NULL);
+  g_assert_true (cb_run_result_get_passed (first));
+  before = device_active_chain (device);
+
+  /* Without ARM and without a configured validity the run does not guess. */
+  cb_provisioning_config_set_adr_client (config, NULL);
+  {
+    g_autoptr(CbRunResult) result = run_sync (config, device, NULL);
+    g_autoptr(GBytes) after = device_active_chain (device);
+
+    g_assert_false (cb_run_result_get_passed (result));
+    g_assert_cmpint (cb_run_result_get_failed_step (result), ==, CB_RUN_STEP_CHECK_CHAIN);
+    g_assert_error ((GError *) cb_run_result_get_error (result), CB_RUN_ERROR, CB_RUN_ERROR_CONFIG);
+    g_assert_true (g_bytes_equal (after, before));
+  }
+
+  /* A configured validity that is not the policy's is caught. */
+  cb_provisioning_config_set_validity_days (config, 90);
+  {
+    g_autoptr(CbRunResult) result = run_sync (config, device, NULL);
+    g_autoptr(GBytes) after = device_active_chain (device);
+
+    g_assert_false (cb_run_result_get_passed (result));
+    g_assert_cmpint (cb_run_result_get_failed_step (result), ==, CB_RUN_STEP_CHECK_CHAIN);
+    g_assert_error ((GError *) cb_run_result_get_error (result), CB_RUN_ERROR, CB_RUN_ERROR_CHECK);
+    g_assert_nonnull (strstr (cb_run_result_get_error (result)->message, "90 days"));
+    g_assert_true (g_bytes_equal (after, before));
+  }
+
+  /* The right one passes (the hub check is skipped without ARM, and says so). */
+  cb_provisioning_config_set_validity_days (config, 30);
+  {
+    g_autoptr(CbProvisioningRun) run = NULL;
+    g_autoptr(CbRunResult) result = run_sync (config, device, &run);
+    const char *detail;
+
+    g_assert_true (cb_run_result_get_passed (result));
+    detail = cb_run_step_get_detail (cb_provisioning_run_get_step (run, CB_RUN_STEP_CHECK_CHAIN));
+    g_assert_nonnull (strstr (detail, "station configuration"));
+    g_assert_nonnull (strstr (detail, "not checked"));
+    g_clear_pointer (&before, g_bytes_unref);
+    before = device_active_chain (device);
+  }
+
+  /* A pinned root that is not the one DPS returns stops the run before install. */
+  key = cb_key_generate (CB_KEY_TYPE_EC_P256, &error);
+  g_assert_no_error (error);
+  pub = cb_key_get_public_key_der (key);
+  profile.not_before = g_get_real_time () / G_USEC_PER_SEC - 60;
+  profile.not_after = profile.not_before + 86400 * 365;
+  other_root_der = cb_cert_issue (&profile, pub, key, NULL, &error);
+  g_assert_no_error (error);
+  other_root = cb_certificate_new_from_der (other_root_der, &error);
+  g_assert_no_error (error);
+  cb_provisioning_config_set_trusted_root (config, other_root);
+  {
+    g_autoptr(CbRunResult) result = run_sync (config, device, NULL);
+    g_autoptr(GBytes) after = device_active_chain (device);
+
+    g_assert_false (cb_run_result_get_passed (result));
+    g_assert_cmpint (cb_run_result_get_failed_step (result), ==, CB_RUN_STEP_CHECK_CHAIN);
+    g_assert_error ((GError *) cb_run_result_get_error (result), CB_RUN_ERROR, CB_RUN_ERROR_CHECK);
+    g_assert_nonnull (strstr (cb_run_result_get_error (result)->message, "pins"));
+    g_assert_true (g_bytes_equal (after, before));
+  }
+}
+
+static void
+test_run_bad_identity (void)
+{
+  const char * const args[] = { "--model", "Model X", NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Device) device = device_new ("CB-ID-1", args);
+  g_autoptr(CbProvisioningConfig) config = config_new (NULL);
+  g_autoptr(CbRunResult) result = NULL;
+  g_autoptr(CbProvisioningRun) run = NULL;
+
+  g_assert_true (cb_provisioning_config_set_registration_template (config, "{model}-{serial}",
+                                                                    &error));
+  result = run_sync (config, device, NULL);
+  g_assert_false (cb_run_result_get_passed (result));
+  g_assert_cmpint (cb_run_result_get_failed_step (result), ==, CB_RUN_STEP_IDENTIFY);
+  g_assert_error ((GError *) cb_run_result_get_error (result), CB_RUN_ERROR, CB_RUN_ERROR_DEVICE);
+  g_assert_nonnull (strstr (cb_run_result_get_error (result)->message, "“ ”"));
+
+  /* An operator's registration id replaces the template. */
+  run = cb_provisioning_run_new (config, device->bench, "bench-port-3");
+  cb_provisioning_run_set_registration_id (run, "Line1-Manual-7");
+  {
+    g_autoptr(GAsyncResult) async = NULL;
+    g_autoptr(CbRunResult) manual = NULL;
+
+    cb_provisioning_run_run_async (run, NULL, on_result, &async);
+    manual = cb_provisioning_run_run_finish (run, wait_for (&async), &error);
+    g_assert_no_error (error);
+    g_assert_true (cb_run_result_get_passed (manual));
+    g_assert_cmpstr (cb_run_result_get_registration_id (manual), ==, "line1-manual-7");
+    g_assert_cmpstr (cb_run_result_get_port (manual), ==, "bench-port-3");
+  }
+}
+
+#define N_CONCURRENT 16
+
+static void
+test_run_concurrent (void)
+{
+  g_autoptr(GError) error = NULL;
+  char *journal_path = journal_path_new ();
+  g_autoptr(CbJournal) journal = cb_journal_open (journal_path, &error);
+  g_autoptr(CbProvisioningConfig) config = NULL;
+  g_autoptr(GHashTable) ids = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GPtrArray) records = NULL;
+  Device *devices[N_CONCURRENT];
+  CbProvisioningRun *runs[N_CONCURRENT];
+  GAsyncResult *results[N_CONCURRENT] = { NULL, };
+  CbJournalFilter filter = { .result = CB_JOURNAL_RESULT_PASS };
+  gint64 started;
+
+  g_assert_no_error (error);
+  config = config_new (journal);
+  cb_provisioning_config_set_registration_template (config, "line2-{serial}", &error);
+  g_assert_no_error (error);
+
+  for (guint i = 0; i < N_CONCURRENT; i++)
+    {
+      g_autofree char *serial = g_strdup_printf ("CB-MANY-%02u", i);
+      devices[i] = device_new (serial, NULL);
+    }
+
+  started = g_get_monotonic_time ();
+  for (guint i = 0; i < N_CONCURRENT; i++)
+    {
+      runs[i] = cb_provisioning_run_new (config, devices[i]->bench, NULL);
+      cb_provisioning_run_run_async (runs[i], NULL, on_result, &results[i]);
+    }
+  for (guint i = 0; i < N_CONCURRENT; i++)
+    wait_for (&results[i]);
+  g_test_message ("%d devices in %.1f s", N_CONCURRENT,
+                  (g_get_monotonic_time () - started) / 1e6);
+
+  for (guint i = 0; i < N_CONCURRENT; i++)
+    {
+      g_autoptr(CbRunResult) result = cb_provisioning_run_run_finish (runs[i], results[i], &error);
+      g_autoptr(GBytes) active = NULL;
+
+      g_assert_no_error (error);
+      if (!cb_run_result_get_passed (result))
+        g_test_message ("%s: %s", devices[i]->serial, cb_run_result_get_error (result)->message);
+      g_assert_true (cb_run_result_get_passed (result));
+      g_hash_table_add (ids, (gpointer) cb_run_result_get_registration_id (result));
+      active = device_active_chain (devices[i]);
+      g_assert_true (g_bytes_equal (active, cb_run_result_get_chain_der (result)));
+
+      g_object_unref (results[i]);
+      g_object_unref (runs[i]);
+    }
+  g_assert_cmpuint (g_hash_table_size (ids), ==, N_CONCURRENT);
+
+  records = cb_journal_list_runs (journal, &filter, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (records->len, ==, N_CONCURRENT);
+
+  for (guint i = 0; i < N_CONCURRENT; i++)
+    device_free (devices[i]);
+  g_clear_object (&config);
+  g_clear_object (&journal);
+  journal_path_free (journal_path);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/cb/provisioning-run/template/expand", test_template_expand);
+  g_test_add_func ("/cb/provisioning-run/template/errors", test_template_errors);
+  g_test_add_func ("/cb/provisioning-run/pass", test_run_pass);
+  g_test_add_func ("/cb/provisioning-run/cancel", test_run_cancel);
+  g_test_add_func ("/cb/provisioning-run/device-registers", test_run_device_registers);
+  g_test_add_func ("/cb/provisioning-run/chain-checks", test_run_chain_checks);
+  g_test_add_func ("/cb/provisioning-run/bad-identity", test_run_bad_identity);
+  g_test_add_func ("/cb/provisioning-run/concurrent", test_run_concurrent);
+  for (guint i = 0; i < G_N_ELEMENTS (fault_cases); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/cb/provisioning-run/fault/%s",
+                                               fault_cases[i].name);
+      g_test_add_data_func (path, &fault_cases[i], test_run_fault);
+    }
+
+  status = g_test_run ();
+  env_free ();
+  return status;
+}
