@@ -5,42 +5,1165 @@
 
 #include <glib/gi18n.h>
 
+#include "cb-bench-client.h"
 #include "cb-diagnostics-page.h"
+#include "cb-error.h"
+#include "cb-provisioning-run.h"
+#include "cb-registry-page-error.h"
+#include "cb-sandbox.h"
+#include "cb-serial-port.h"
+#include "cb-util.h"
+#include "cb-x509.h"
+
+/* ---- CbDiagnosticCheck ------------------------------------------------------------------ */
+
+struct _CbDiagnosticCheck
+{
+  GObject        parent_instance;
+  char          *id;
+  char          *title;
+  char          *detail;
+  char          *advice;
+  CbCheckStatus  status;
+};
+
+G_DEFINE_FINAL_TYPE (CbDiagnosticCheck, cb_diagnostic_check, G_TYPE_OBJECT)
+
+const char *
+cb_check_status_to_string (CbCheckStatus status)
+{
+  switch (status)
+    {
+    case CB_CHECK_PASS:
+      return "pass";
+    case CB_CHECK_WARNING:
+      return "warning";
+    case CB_CHECK_FAIL:
+      return "fail";
+    case CB_CHECK_PENDING:
+    default:
+      return "pending";
+    }
+}
+
+static const char *
+status_label (CbCheckStatus status)
+{
+  switch (status)
+    {
+    case CB_CHECK_PASS:
+      return _("Pass");
+    case CB_CHECK_WARNING:
+      return _("Warning");
+    case CB_CHECK_FAIL:
+      return _("Fail");
+    case CB_CHECK_PENDING:
+    default:
+      return _("Checking…");
+    }
+}
+
+static void
+cb_diagnostic_check_finalize (GObject *object)
+{
+  CbDiagnosticCheck *self = CB_DIAGNOSTIC_CHECK (object);
+
+  g_free (self->id);
+  g_free (self->title);
+  g_free (self->detail);
+  g_free (self->advice);
+
+  G_OBJECT_CLASS (cb_diagnostic_check_parent_class)->finalize (object);
+}
+
+static void
+cb_diagnostic_check_class_init (CbDiagnosticCheckClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = cb_diagnostic_check_finalize;
+}
+
+static void
+cb_diagnostic_check_init (CbDiagnosticCheck *self)
+{
+}
+
+static CbDiagnosticCheck *
+check_new (const char    *id,
+           const char    *title,
+           CbCheckStatus  status,
+           const char    *detail,
+           const char    *advice)
+{
+  CbDiagnosticCheck *self = g_object_new (CB_TYPE_DIAGNOSTIC_CHECK, NULL);
+
+  self->id = g_strdup (id);
+  self->title = g_strdup (title);
+  self->status = status;
+  self->detail = g_strdup (detail);
+  self->advice = g_strdup (advice);
+  return self;
+}
+
+const char *
+cb_diagnostic_check_get_id (CbDiagnosticCheck *self)
+{
+  g_return_val_if_fail (CB_IS_DIAGNOSTIC_CHECK (self), NULL);
+  return self->id;
+}
+
+const char *
+cb_diagnostic_check_get_title (CbDiagnosticCheck *self)
+{
+  g_return_val_if_fail (CB_IS_DIAGNOSTIC_CHECK (self), NULL);
+  return self->title;
+}
+
+CbCheckStatus
+cb_diagnostic_check_get_status (CbDiagnosticCheck *self)
+{
+  g_return_val_if_fail (CB_IS_DIAGNOSTIC_CHECK (self), CB_CHECK_PENDING);
+  return self->status;
+}
+
+const char *
+cb_diagnostic_check_get_detail (CbDiagnosticCheck *self)
+{
+  g_return_val_if_fail (CB_IS_DIAGNOSTIC_CHECK (self), NULL);
+  return self->detail;
+}
+
+const char *
+cb_diagnostic_check_get_advice (CbDiagnosticCheck *self)
+{
+  g_return_val_if_fail (CB_IS_DIAGNOSTIC_CHECK (self), NULL);
+  return self->advice;
+}
+
+/* ---- CbDiagnosticsPage ------------------------------------------------------------------ */
+
+/* The checklist, in the order it is shown. */
+static const struct
+{
+  const char *id;
+  const char *title;
+} check_order[] = {
+  { "chain",      N_("Chain valid to the namespace root") },
+  { "issuer",     N_("Issued by the current issuing CA") },
+  { "validity",   N_("Not expired, renewal not overdue") },
+  { "enabled",    N_("Device enabled in the hub") },
+  { "identifier", N_("Credential identifier current") },
+  { "twin",       N_("Twin-reported dates match the certificate") },
+  { "device",     N_("Device reports no errors") },
+};
 
 struct _CbDiagnosticsPage
 {
-  AdwBin     parent_instance;
+  AdwBin             parent_instance;
 
-  /* Owned */
-  CbContext *context;
+  CbContext         *context;
+  GListStore        *checks;
+  GCancellable      *cancellable;
+  CbSerialPort      *port;
+  CbBenchClient     *bench;
+  GPtrArray         *chain;
+  CbDeviceDiag      *diag;
+  char              *device_id;
+  char              *port_path;
+  guint              pending;
+  gboolean           disposed;
+
+  AdwToastOverlay   *toast_overlay;
+  GtkDropDown       *port_dropdown;
+  GtkStack          *results_stack;
+  AdwStatusPage     *empty_status;
+  AdwStatusPage     *running_status;
+  GtkSpinner        *running_spinner;
+  AdwActionRow      *device_row;
+  AdwActionRow      *issuer_row;
+  AdwActionRow      *validity_row;
+  GtkListBox        *checks_list;
 };
 
 G_DEFINE_FINAL_TYPE (CbDiagnosticsPage, cb_diagnostics_page, ADW_TYPE_BIN)
 
-enum {
+enum
+{
   PROP_0,
   PROP_CONTEXT,
+  PROP_RUNNING,
   N_PROPS
 };
 
 static GParamSpec *properties[N_PROPS];
+
+static void update_actions (CbDiagnosticsPage *self);
+
+static char *
+format_date (gint64 t)
+{
+  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc (t);
+
+  return dt != NULL ? g_date_time_format (dt, "%Y-%m-%d %H:%M:%S UTC") : g_strdup ("—");
+}
+
+static void
+set_check (CbDiagnosticsPage *self,
+           const char        *id,
+           CbCheckStatus      status,
+           const char        *detail,
+           const char        *advice)
+{
+  g_assert (CB_IS_DIAGNOSTICS_PAGE (self));
+
+  for (guint i = 0; i < G_N_ELEMENTS (check_order); i++)
+    {
+      g_autoptr(CbDiagnosticCheck) check = NULL;
+
+      if (g_strcmp0 (check_order[i].id, id) != 0)
+        continue;
+      check = check_new (id, _(check_order[i].title), status, detail,
+                         status == CB_CHECK_PASS ? NULL : advice);
+      /* Replacing the item rebuilds its row. */
+      g_list_store_splice (self->checks, i, 1, (gpointer *) &check, 1);
+      return;
+    }
+  g_assert_not_reached ();
+}
+
+static void
+reset_checks (CbDiagnosticsPage *self)
+{
+  g_list_store_remove_all (self->checks);
+  for (guint i = 0; i < G_N_ELEMENTS (check_order); i++)
+    {
+      g_autoptr(CbDiagnosticCheck) check = check_new (check_order[i].id, _(check_order[i].title),
+                                                      CB_CHECK_PENDING, _("Waiting for the device"),
+                                                      NULL);
+      g_list_store_append (self->checks, check);
+    }
+}
+
+static GtkWidget *
+create_check_row (gpointer item,
+                  gpointer user_data)
+{
+  CbDiagnosticCheck *check = item;
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *icon;
+  GtkWidget *label;
+  g_autofree char *subtitle = NULL;
+  const char *icon_name;
+  const char *css;
+
+  switch (check->status)
+    {
+    case CB_CHECK_PASS:
+      icon_name = "emblem-ok-symbolic";
+      css = "success";
+      break;
+    case CB_CHECK_WARNING:
+      icon_name = "dialog-warning-symbolic";
+      css = "warning";
+      break;
+    case CB_CHECK_FAIL:
+      icon_name = "dialog-error-symbolic";
+      css = "error";
+      break;
+    case CB_CHECK_PENDING:
+    default:
+      icon_name = "content-loading-symbolic";
+      css = "dim-label";
+      break;
+    }
+
+  if (check->advice != NULL)
+    subtitle = g_strdup_printf (_("%s\nWhat to do: %s"), check->detail, check->advice);
+  else
+    subtitle = g_strdup (check->detail);
+
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), check->title);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 0);
+
+  icon = gtk_image_new_from_icon_name (icon_name);
+  gtk_widget_add_css_class (icon, css);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (icon), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  status_label (check->status), -1);
+  adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
+
+  label = gtk_label_new (status_label (check->status));
+  gtk_widget_add_css_class (label, css);
+  gtk_widget_add_css_class (label, "heading");
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), label);
+
+  return row;
+}
+
+static void
+set_pending (CbDiagnosticsPage *self,
+             guint              pending)
+{
+  gboolean was_running = self->pending > 0;
+
+  self->pending = pending;
+  if (was_running == (pending > 0))
+    return;
+
+  if (self->disposed)
+    return;
+  gtk_spinner_set_spinning (self->running_spinner, pending > 0);
+  if (pending == 0 && self->port != NULL)
+    {
+      cb_serial_port_close (self->port);
+      g_clear_object (&self->bench);
+      g_clear_object (&self->port);
+    }
+  update_actions (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
+}
+
+static void
+finish_one (CbDiagnosticsPage *self)
+{
+  if (self->pending > 0)
+    set_pending (self, self->pending - 1);
+}
+
+/* Every check that could not run because the device could not be read. */
+static void
+fail_remaining (CbDiagnosticsPage *self,
+                const char        *reason)
+{
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->checks)); i++)
+    {
+      g_autoptr(CbDiagnosticCheck) check = g_list_model_get_item (G_LIST_MODEL (self->checks), i);
+
+      if (check->status == CB_CHECK_PENDING)
+        set_check (self, check->id, CB_CHECK_FAIL, reason,
+                   _("Check the cable and the port, make sure no other program (the bench) uses "
+                     "it, then diagnose again"));
+    }
+}
+
+/* A cancelled step still counts as done, unless the page is going away. */
+static gboolean
+handle_cancelled (CbDiagnosticsPage *self,
+                  const GError      *error)
+{
+  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return FALSE;
+  if (!self->disposed)
+    finish_one (self);
+  return TRUE;
+}
+
+static gboolean
+is_ready (CbDiagnosticsPage *self)
+{
+  return self->context != NULL &&
+         cb_context_get_state (self->context) == CB_CONTEXT_STATE_READY;
+}
+
+static CbCertificate *
+leaf (CbDiagnosticsPage *self)
+{
+  return self->chain != NULL && self->chain->len > 0 ? g_ptr_array_index (self->chain, 0) : NULL;
+}
+
+/* ---- the checks that need no service ---------------------------------------------------- */
+
+static void
+check_chain (CbDiagnosticsPage *self)
+{
+  g_autoptr(GPtrArray) anchors = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  CbCertificate *last = g_ptr_array_index (self->chain, self->chain->len - 1);
+  g_autofree char *detail = NULL;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  if (self->chain->len < 2 || !cb_certificate_is_issued_by (last, last))
+    {
+      set_check (self, "chain", CB_CHECK_FAIL,
+                 _("The device's chain does not end at a root certificate"),
+                 _("Provision the device again: the station installs the whole chain up to the "
+                   "namespace root"));
+      return;
+    }
+
+  g_ptr_array_add (anchors, last);
+  if (!cb_x509_verify_chain (self->chain, anchors, now, &error))
+    {
+      set_check (self, "chain", CB_CHECK_FAIL, error->message,
+                 _("Provision the device again to install a chain that verifies"));
+      return;
+    }
+
+  detail = g_strdup_printf (ngettext ("%u certificate verify from the leaf to the root %s",
+                                      "%u certificates verify from the leaf to the root %s",
+                                      self->chain->len),
+                            self->chain->len, cb_certificate_get_subject (last));
+  set_check (self, "chain", CB_CHECK_PASS, detail, NULL);
+}
+
+static double
+renewal_fraction (void)
+{
+  GSettingsSchema *schema;
+  double fraction = CB_DEFAULT_RENEWAL_FRACTION;
+
+  schema = g_settings_schema_source_lookup (g_settings_schema_source_get_default (),
+                                            "io.github.certbench.Certbench", TRUE);
+  if (schema != NULL)
+    {
+      g_autoptr(GSettings) settings = g_settings_new ("io.github.certbench.Certbench");
+
+      fraction = g_settings_get_double (settings, "renewal-fraction");
+      g_settings_schema_unref (schema);
+    }
+  return fraction;
+}
+
+static void
+check_validity (CbDiagnosticsPage *self)
+{
+  CbCertificate *cert = leaf (self);
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  double fraction = renewal_fraction ();
+  gint64 not_before = cb_certificate_get_not_before (cert);
+  gint64 not_after = cb_certificate_get_not_after (cert);
+  int days = cb_validity_get_days_left (not_after, now);
+  g_autofree char *renew = format_date (cb_validity_get_renewal_point (not_before, not_after, fraction));
+  g_autofree char *until = format_date (not_after);
+  g_autofree char *detail = NULL;
+
+  switch (cb_validity_get_state (not_before, not_after, now, fraction))
+    {
+    case CB_VALIDITY_EXPIRED:
+      detail = g_strdup_printf (_("Expired on %s"), until);
+      set_check (self, "validity", CB_CHECK_FAIL, detail,
+                 _("Provision the device again; then find out why it did not renew itself"));
+      break;
+    case CB_VALIDITY_NOT_YET_VALID:
+      {
+      g_autofree char *from = format_date (not_before);
+
+      detail = g_strdup_printf (_("Not valid before %s"), from);
+      set_check (self, "validity", CB_CHECK_FAIL, detail,
+                 _("Check the clock of the station and of the device"));
+      }
+      break;
+    case CB_VALIDITY_RENEWAL_DUE:
+      detail = g_strdup_printf (ngettext ("Valid until %s (%d day left), but the renewal point "
+                                          "%s has passed",
+                                          "Valid until %s (%d days left), but the renewal point "
+                                          "%s has passed", days),
+                                until, days, renew);
+      set_check (self, "validity", CB_CHECK_WARNING, detail,
+                 _("Renew now: the device should have asked DPS for a new certificate"));
+      break;
+    case CB_VALIDITY_VALID:
+    default:
+      detail = g_strdup_printf (ngettext ("Valid until %s (%d day left); renewal from %s",
+                                          "Valid until %s (%d days left); renewal from %s", days),
+                                until, days, renew);
+      set_check (self, "validity", CB_CHECK_PASS, detail, NULL);
+      break;
+    }
+}
+
+static void
+check_device_diag (CbDiagnosticsPage *self)
+{
+  const char *tls = cb_device_diag_get_tls_error (self->diag);
+  const char *dps = cb_device_diag_get_dps_error (self->diag);
+  CbCertificate *cert = leaf (self);
+  g_autofree char *detail = NULL;
+
+  if ((tls != NULL && *tls != '\0') || (dps != NULL && *dps != '\0'))
+    {
+      detail = g_strdup_printf (_("TLS: %s; DPS: %s"),
+                                tls != NULL && *tls != '\0' ? tls : _("no error"),
+                                dps != NULL && *dps != '\0' ? dps : _("no error"));
+      set_check (self, "device", CB_CHECK_WARNING, detail,
+                 _("Read the device log on the bench page for the connection attempts"));
+      return;
+    }
+
+  if (cb_device_diag_get_has_validity (self->diag) &&
+      cb_device_diag_get_not_after (self->diag) != cb_certificate_get_not_after (cert))
+    {
+      set_check (self, "device", CB_CHECK_WARNING,
+                 _("The device's own idea of its certificate's end date differs from the chain "
+                   "it holds"),
+                 _("Restart the device so it reloads its active chain"));
+      return;
+    }
+
+  detail = g_strdup_printf (_("No TLS or DPS error; up for %" G_GUINT64_FORMAT " s"),
+                            cb_device_diag_get_uptime (self->diag));
+  set_check (self, "device", CB_CHECK_PASS, detail, NULL);
+}
+
+/* ---- the checks that ask the services --------------------------------------------------- */
+
+static void
+list_policies_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(CbDiagnosticsPage) self = user_data;
+  g_autoptr(GPtrArray) policies = NULL;
+  g_autoptr(GError) error = NULL;
+  CbCertificate *issuer;
+
+  policies = cb_adr_client_list_policies_finish (CB_ADR_CLIENT (object), result, &error);
+  if (policies == NULL && handle_cancelled (self, error))
+    return;
+
+  issuer = g_ptr_array_index (self->chain, 1);
+  if (policies == NULL)
+    {
+      g_autofree char *reason = cb_registry_describe_error (error);
+      set_check (self, "issuer", CB_CHECK_WARNING, reason,
+                 _("Sign in with an account that may read the namespace's policies"));
+    }
+  else
+    {
+      CbPolicy *match = NULL;
+
+      for (guint i = 0; i < policies->len; i++)
+        {
+          CbPolicy *policy = g_ptr_array_index (policies, i);
+
+          if (g_strcmp0 (cb_policy_get_ca_subject (policy), cb_certificate_get_subject (issuer)) == 0)
+            match = policy;
+        }
+
+      if (match != NULL)
+        {
+          g_autofree char *detail =
+            g_strdup_printf (_("Issued by %s, the current issuing CA of policy “%s”"),
+                             cb_certificate_get_subject (issuer), cb_policy_get_name (match));
+          set_check (self, "issuer", CB_CHECK_PASS, detail, NULL);
+        }
+      else
+        {
+          g_autofree char *detail =
+            g_strdup_printf (_("Issued by %s, which no policy of the namespace uses now: its "
+                               "issuer was revoked (rotated) or its policy deleted"),
+                             cb_certificate_get_subject (issuer));
+          set_check (self, "issuer", CB_CHECK_FAIL, detail,
+                     _("Provision the device again to get a certificate from the current "
+                       "issuing CA"));
+        }
+    }
+  finish_one (self);
+}
+
+static void
+get_device_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(CbDiagnosticsPage) self = user_data;
+  g_autoptr(JsonObject) device = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *status;
+
+  device = cb_hub_client_object_finish (CB_HUB_CLIENT (object), result, &error);
+  if (device == NULL && handle_cancelled (self, error))
+    return;
+
+  if (device == NULL && g_error_matches (error, CB_API_ERROR, CB_API_ERROR_NOT_FOUND))
+    {
+      g_autofree char *detail = g_strdup_printf (_("The hub has no device “%s”"), self->device_id);
+      set_check (self, "enabled", CB_CHECK_FAIL, detail,
+                 _("Provision the device again: registration creates the hub identity"));
+    }
+  else if (device == NULL)
+    {
+      g_autofree char *reason = cb_registry_describe_error (error);
+      set_check (self, "enabled", CB_CHECK_WARNING, reason,
+                 _("Check the connection and the account's hub permissions"));
+    }
+  else
+    {
+      status = json_object_get_string_member_with_default (device, "status", "enabled");
+      if (g_strcmp0 (status, "disabled") == 0)
+        {
+          g_autofree char *detail = g_strdup_printf (_("“%s” is disabled in the hub: it cannot "
+                                                       "connect"), self->device_id);
+          set_check (self, "enabled", CB_CHECK_FAIL, detail,
+                     _("Enable the device on the Registry page if it should connect"));
+        }
+      else
+        {
+          g_autofree char *detail = g_strdup_printf (_("“%s” is enabled"), self->device_id);
+          set_check (self, "enabled", CB_CHECK_PASS, detail, NULL);
+        }
+    }
+  finish_one (self);
+}
+
+static void
+get_twin_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(CbDiagnosticsPage) self = user_data;
+  g_autoptr(JsonObject) twin = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonObject *reported = NULL;
+  JsonObject *certificate = NULL;
+  gint64 from = 0;
+  gint64 until = 0;
+  CbCertificate *cert = leaf (self);
+
+  twin = cb_hub_client_object_finish (CB_HUB_CLIENT (object), result, &error);
+  if (twin == NULL && handle_cancelled (self, error))
+    return;
+
+  if (twin != NULL && json_object_has_member (twin, "properties"))
+    {
+      JsonObject *props = json_object_get_object_member (twin, "properties");
+
+      if (props != NULL && json_object_has_member (props, "reported"))
+        reported = json_object_get_object_member (props, "reported");
+      if (reported != NULL && json_object_has_member (reported, "certificate"))
+        certificate = json_object_get_object_member (reported, "certificate");
+    }
+
+  if (twin == NULL)
+    {
+      g_autofree char *reason = cb_registry_describe_error (error);
+      set_check (self, "twin", CB_CHECK_WARNING, reason,
+                 _("Check that the device exists in the hub"));
+    }
+  else if (certificate == NULL ||
+           !cb_time_parse_iso8601 (json_object_get_string_member_with_default (certificate,
+                                                                               "validFrom", ""),
+                                   &from) ||
+           !cb_time_parse_iso8601 (json_object_get_string_member_with_default (certificate,
+                                                                               "validUntil", ""),
+                                   &until))
+    {
+      set_check (self, "twin", CB_CHECK_WARNING,
+                 _("The twin reports no certificate dates"),
+                 _("Let the device connect to the hub once: it reports its certificate's dates "
+                   "in properties.reported.certificate"));
+    }
+  else if (from != cb_certificate_get_not_before (cert) || until != cb_certificate_get_not_after (cert))
+    {
+      g_autofree char *reported_until = format_date (until);
+      g_autofree char *cert_until = format_date (cb_certificate_get_not_after (cert));
+      g_autofree char *detail = g_strdup_printf (_("The twin reports a certificate valid until %s, "
+                                                   "the device holds one valid until %s"),
+                                                 reported_until, cert_until);
+      set_check (self, "twin", CB_CHECK_WARNING, detail,
+                 _("The device has not reported since its certificate changed: let it connect, "
+                   "or look for a second device with the same id"));
+    }
+  else
+    set_check (self, "twin", CB_CHECK_PASS,
+               _("validFrom and validUntil equal the certificate's dates"), NULL);
+  finish_one (self);
+}
+
+static void
+check_chain_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(CbDiagnosticsPage) self = user_data;
+  g_autoptr(CbHttpResponse) response = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonObject *answer;
+  const char *verdict;
+  const char *reason;
+
+  response = cb_http_client_request_finish (CB_HTTP_CLIENT (object), result, &error);
+  if (response == NULL && handle_cancelled (self, error))
+    return;
+
+  answer = response != NULL ? cb_http_response_get_object (response) : NULL;
+  if (answer == NULL)
+    {
+      g_autofree char *detail = g_strdup_printf (_("The sandbox could not be asked: %s"),
+                                                 error != NULL ? error->message : _("no answer"));
+      set_check (self, "identifier", CB_CHECK_WARNING, detail,
+                 _("Make sure the sandbox is running, then diagnose again"));
+      finish_one (self);
+      return;
+    }
+
+  verdict = json_object_get_string_member_with_default (answer, "verdict", "");
+  reason = json_object_get_string_member_with_default (answer, "reason", "");
+
+  if (json_object_get_boolean_member_with_default (answer, "accepted", FALSE))
+    set_check (self, "identifier", CB_CHECK_PASS,
+               _("The hub would accept this certificate now"), NULL);
+  else if (g_strcmp0 (verdict, "revoked-identifier") == 0)
+    {
+      g_autofree char *detail = g_strdup_printf (_("Revoked: the device's credential identifier was "
+                                                   "rotated since this certificate was issued, so "
+                                                   "the hub refuses it (%s)"), reason);
+      set_check (self, "identifier", CB_CHECK_FAIL, detail,
+                 _("Provision the device again to get a certificate with the current identifier "
+                   "(enable it first if the revoke also disabled it)"));
+    }
+  else if (g_strcmp0 (verdict, "revoked-issuer") == 0)
+    {
+      g_autofree char *detail = g_strdup_printf (_("Revoked issuer: %s"), reason);
+      set_check (self, "identifier", CB_CHECK_FAIL, detail,
+                 _("Provision the device again: new registrations get the new issuing CA"));
+    }
+  else
+    {
+      g_autofree char *detail = g_strdup_printf (_("The hub would refuse it (%s): %s"), verdict, reason);
+      set_check (self, "identifier", CB_CHECK_FAIL, detail,
+                 _("Fix the cause above, then provision the device again"));
+    }
+  finish_one (self);
+}
+
+static void
+check_identifier (CbDiagnosticsPage *self)
+{
+  CbSandbox *sandbox = cb_context_get_sandbox (self->context);
+  CbProfile *profile = cb_context_get_profile (self->context);
+  g_autofree char *url = NULL;
+  g_autofree char *pem = NULL;
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) body = NULL;
+
+  /* Azure publishes no way to ask whether the hub would accept a chain; the sandbox does.
+   * core has no client call for the sandbox's check-chain, so the generic HTTP client asks. */
+  if (sandbox == NULL || cb_profile_get_kind (profile) != CB_PROFILE_KIND_SANDBOX ||
+      cb_context_get_http (self->context) == NULL)
+    {
+      set_check (self, "identifier", CB_CHECK_WARNING,
+                 _("Azure does not say whether a device's credential identifier is current"),
+                 _("Watch the device's next connection; if the hub refuses it, provision it "
+                   "again"));
+      return;
+    }
+
+  pem = cb_certificate_list_to_pem (self->chain);
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "chain");
+  json_builder_add_string_value (builder, pem);
+  json_builder_end_object (builder);
+  body = json_builder_get_root (builder);
+
+  url = cb_http_build_url (cb_sandbox_get_base_url (sandbox), "sandbox", "hubs",
+                           cb_profile_get_hub_name (profile), "devices", self->device_id,
+                           "check-chain", NULL);
+  self->pending++;
+  cb_http_client_request_async (cb_context_get_http (self->context), "POST", url, NULL, NULL,
+                                body, CB_HTTP_STYLE_ARM, self->cancellable, check_chain_cb,
+                                g_object_ref (self));
+}
+
+static void
+start_service_checks (CbDiagnosticsPage *self)
+{
+  CbCertificate *cert = leaf (self);
+
+  self->device_id = g_strdup (cb_certificate_get_common_name (cert));
+  if (self->device_id == NULL)
+    {
+      fail_remaining (self, _("The leaf certificate has no common name, so the device id is unknown"));
+      return;
+    }
+
+  if (cb_context_get_adr (self->context) != NULL && self->chain->len >= 2)
+    {
+      self->pending++;
+      cb_adr_client_list_policies_async (cb_context_get_adr (self->context), self->cancellable,
+                                         list_policies_cb, g_object_ref (self));
+    }
+  else
+    set_check (self, "issuer", CB_CHECK_WARNING, _("The chain has no issuing CA to compare"),
+               _("Provision the device again"));
+
+  if (cb_context_get_hub (self->context) != NULL)
+    {
+      self->pending += 2;
+      cb_hub_client_get_device_async (cb_context_get_hub (self->context), self->device_id,
+                                      self->cancellable, get_device_cb, g_object_ref (self));
+      cb_hub_client_get_twin_async (cb_context_get_hub (self->context), self->device_id,
+                                    self->cancellable, get_twin_cb, g_object_ref (self));
+    }
+
+  check_identifier (self);
+}
+
+/* ---- reading the device ----------------------------------------------------------------- */
+
+static void
+show_facts (CbDiagnosticsPage *self)
+{
+  CbCertificate *cert = leaf (self);
+  g_autofree char *from = format_date (cb_certificate_get_not_before (cert));
+  g_autofree char *until = format_date (cb_certificate_get_not_after (cert));
+  g_autofree char *validity = g_strdup_printf (_("%s to %s"), from, until);
+  g_autofree char *device = g_strdup_printf (_("%s on %s"), cb_certificate_get_subject (cert),
+                                             self->port_path);
+
+  adw_action_row_set_subtitle (self->device_row, device);
+  adw_action_row_set_subtitle (self->issuer_row, cb_certificate_get_issuer (cert));
+  adw_action_row_set_subtitle (self->validity_row, validity);
+}
+
+static void
+diag_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(CbDiagnosticsPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  self->diag = cb_bench_client_diag_finish (CB_BENCH_CLIENT (object), result, &error);
+  if (self->diag == NULL && handle_cancelled (self, error))
+    return;
+
+  if (self->diag != NULL)
+    check_device_diag (self);
+  else
+    {
+      g_autofree char *detail = g_strdup_printf (_("The device did not answer diag: %s"),
+                                                 error->message);
+      set_check (self, "device", CB_CHECK_WARNING, detail,
+                 _("Update the device firmware to one that supports diag"));
+    }
+
+  gtk_stack_set_visible_child_name (self->results_stack, "results");
+  if (is_ready (self))
+    start_service_checks (self);
+  else
+    fail_remaining (self, _("Not connected to the registry and the hub"));
+  finish_one (self);
+}
+
+static void
+get_chain_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(CbDiagnosticsPage) self = user_data;
+  g_autoptr(GBytes) der = NULL;
+  g_autoptr(GError) error = NULL;
+
+  der = cb_bench_client_get_chain_finish (CB_BENCH_CLIENT (object), result, &error);
+  if (der == NULL && handle_cancelled (self, error))
+    return;
+
+  if (der != NULL)
+    self->chain = cb_provisioning_split_chain (der, &error);
+
+  if (self->chain == NULL)
+    {
+      g_autofree char *detail = g_strdup_printf (_("No certificate chain could be read: %s"),
+                                                 error->message);
+      gtk_stack_set_visible_child_name (self->results_stack, "results");
+      adw_action_row_set_subtitle (self->device_row, self->port_path);
+      adw_action_row_set_subtitle (self->issuer_row, "—");
+      adw_action_row_set_subtitle (self->validity_row, "—");
+      for (guint i = 0; i < G_N_ELEMENTS (check_order); i++)
+        set_check (self, check_order[i].id, CB_CHECK_FAIL, detail,
+                   _("Provision the device on the bench page: it has no active certificate"));
+      finish_one (self);
+      return;
+    }
+
+  show_facts (self);
+  check_chain (self);
+  check_validity (self);
+  cb_bench_client_diag_async (self->bench, self->cancellable, diag_cb, g_object_ref (self));
+}
+
+static void
+identify_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(CbDiagnosticsPage) self = user_data;
+  g_autoptr(CbDeviceInfo) info = NULL;
+  g_autoptr(GError) error = NULL;
+
+  info = cb_bench_client_identify_finish (CB_BENCH_CLIENT (object), result, &error);
+  if (info == NULL)
+    {
+      g_autofree char *detail = NULL;
+
+      if (handle_cancelled (self, error))
+        return;
+      detail = g_strdup_printf (_("The device did not answer: %s"), error->message);
+      gtk_stack_set_visible_child_name (self->results_stack, "results");
+      fail_remaining (self, detail);
+      finish_one (self);
+      return;
+    }
+
+  cb_bench_client_get_chain_async (self->bench, NULL, self->cancellable, get_chain_cb,
+                                   g_object_ref (self));
+}
+
+void
+cb_diagnostics_page_run (CbDiagnosticsPage *self,
+                         const char        *port_path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbSmpTransport) transport = NULL;
+
+  g_return_if_fail (CB_IS_DIAGNOSTICS_PAGE (self));
+  g_return_if_fail (port_path != NULL);
+
+  if (self->pending > 0)
+    return;
+
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+  g_clear_pointer (&self->chain, g_ptr_array_unref);
+  g_clear_object (&self->diag);
+  g_clear_pointer (&self->device_id, g_free);
+  cb_set_str (&self->port_path, port_path);
+
+  reset_checks (self);
+  gtk_stack_set_visible_child_name (self->results_stack, "running");
+
+  self->port = cb_serial_port_open (port_path, CB_SERIAL_PORT_DEFAULT_BAUD, &error);
+  if (self->port == NULL)
+    {
+      g_autofree char *detail = g_strdup_printf (_("%s could not be opened: %s"), port_path,
+                                                 error->message);
+      gtk_stack_set_visible_child_name (self->results_stack, "results");
+      adw_action_row_set_subtitle (self->device_row, port_path);
+      adw_action_row_set_subtitle (self->issuer_row, "—");
+      adw_action_row_set_subtitle (self->validity_row, "—");
+      fail_remaining (self, detail);
+      return;
+    }
+
+  transport = cb_smp_transport_new (self->port);
+  self->bench = cb_bench_client_new (transport);
+  set_pending (self, 1);
+  cb_bench_client_identify_async (self->bench, self->cancellable, identify_cb, g_object_ref (self));
+}
+
+/* ---- actions ---------------------------------------------------------------------------- */
+
+static const char *
+selected_port (CbDiagnosticsPage *self)
+{
+  CbSerialPortInfo *info = gtk_drop_down_get_selected_item (self->port_dropdown);
+
+  return info != NULL ? cb_serial_port_info_get_path (info) : NULL;
+}
+
+static void
+update_actions (CbDiagnosticsPage *self)
+{
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "diagnostics.run",
+                                 self->pending == 0 && selected_port (self) != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "diagnostics.copy-report",
+                                 self->pending == 0 &&
+                                 g_list_model_get_n_items (G_LIST_MODEL (self->checks)) > 0);
+}
+
+static void
+on_port_dropdown_selected_cb (CbDiagnosticsPage *self)
+{
+  g_assert (CB_IS_DIAGNOSTICS_PAGE (self));
+  update_actions (self);
+}
+
+static void
+run_action (GtkWidget  *widget,
+            const char *action_name,
+            GVariant   *parameter)
+{
+  CbDiagnosticsPage *self = CB_DIAGNOSTICS_PAGE (widget);
+  const char *path = selected_port (self);
+
+  if (path != NULL)
+    cb_diagnostics_page_run (self, path);
+}
+
+char *
+cb_diagnostics_page_dup_report (CbDiagnosticsPage *self)
+{
+  GString *report;
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *stamp = g_date_time_format (now, "%Y-%m-%d %H:%M:%S UTC");
+  CbCertificate *cert;
+
+  g_return_val_if_fail (CB_IS_DIAGNOSTICS_PAGE (self), NULL);
+
+  cert = leaf (self);
+  report = g_string_new (NULL);
+  g_string_append_printf (report, _("Certbench diagnostics, %s\n"), stamp);
+  if (self->context != NULL && cb_context_get_profile (self->context) != NULL)
+    g_string_append_printf (report, _("Connection: %s\n"),
+                            cb_profile_get_name (cb_context_get_profile (self->context)));
+  if (self->port_path != NULL)
+    g_string_append_printf (report, _("Port: %s\n"), self->port_path);
+  if (cert != NULL)
+    {
+      g_autofree char *from = format_date (cb_certificate_get_not_before (cert));
+      g_autofree char *until = format_date (cb_certificate_get_not_after (cert));
+
+      g_string_append_printf (report, _("Device certificate: %s\n"), cb_certificate_get_subject (cert));
+      g_string_append_printf (report, _("Issuer: %s\n"), cb_certificate_get_issuer (cert));
+      g_string_append_printf (report, _("Serial: %s\n"), cb_certificate_get_serial (cert));
+      g_string_append_printf (report, _("Valid: %s to %s\n"), from, until);
+      g_string_append_printf (report, _("SHA-256: %s\n"), cb_certificate_get_sha256_fingerprint (cert));
+    }
+  g_string_append_c (report, '\n');
+
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->checks)); i++)
+    {
+      g_autoptr(CbDiagnosticCheck) check = g_list_model_get_item (G_LIST_MODEL (self->checks), i);
+
+      g_string_append_printf (report, "[%s] %s\n", status_label (check->status), check->title);
+      if (check->detail != NULL)
+        g_string_append_printf (report, "    %s\n", check->detail);
+      if (check->advice != NULL)
+        g_string_append_printf (report, _("    What to do: %s\n"), check->advice);
+    }
+
+  return g_string_free (report, FALSE);
+}
+
+static void
+copy_report_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  CbDiagnosticsPage *self = CB_DIAGNOSTICS_PAGE (widget);
+  g_autofree char *report = cb_diagnostics_page_dup_report (self);
+
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), report);
+  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (_("Report copied")));
+}
+
+/* ---- ports and context ------------------------------------------------------------------ */
+
+static char *
+port_display_name (CbSerialPortInfo *info)
+{
+  if (info == NULL)
+    return g_strdup ("");
+  if (cb_serial_port_info_get_is_virtual (info))
+    return g_strdup (_("Virtual device"));
+  return cb_serial_port_info_dup_display_name (info);
+}
+
+static void
+on_ports_changed_cb (CbDiagnosticsPage *self)
+{
+  GListModel *ports = gtk_drop_down_get_model (self->port_dropdown);
+  gboolean empty = ports == NULL || g_list_model_get_n_items (ports) == 0;
+
+  if (empty && self->pending == 0 &&
+      g_strcmp0 (gtk_stack_get_visible_child_name (self->results_stack), "empty") == 0)
+    adw_status_page_set_description (self->empty_status,
+                                     _("No device is connected. Plug one in, or start the "
+                                       "Virtual device on the bench page."));
+  else
+    adw_status_page_set_description (self->empty_status,
+                                     _("Choose the device's port (or the Virtual device) and "
+                                       "press Diagnose. Each check says what passed, what needs "
+                                       "attention and what to do about it."));
+  update_actions (self);
+}
+
+static void
+on_profile_changed_cb (CbDiagnosticsPage *self)
+{
+  /* Findings against the old connection would mislead. */
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  gtk_stack_set_visible_child_name (self->results_stack, "empty");
+}
+
+void
+cb_diagnostics_page_set_context (CbDiagnosticsPage *self,
+                                 CbContext         *context)
+{
+  GListModel *ports = NULL;
+
+  g_return_if_fail (CB_IS_DIAGNOSTICS_PAGE (self));
+
+  if (self->context == context)
+    return;
+
+  if (gtk_drop_down_get_model (self->port_dropdown) != NULL)
+    g_signal_handlers_disconnect_by_data (gtk_drop_down_get_model (self->port_dropdown), self);
+  if (self->context != NULL)
+    g_signal_handlers_disconnect_by_data (self->context, self);
+  g_set_object (&self->context, context);
+  if (context != NULL)
+    g_signal_connect_object (context, "notify::profile", G_CALLBACK (on_profile_changed_cb), self,
+                             G_CONNECT_SWAPPED);
+
+  if (context != NULL && cb_context_get_port_monitor (context) != NULL)
+    ports = cb_port_monitor_get_ports (cb_context_get_port_monitor (context));
+  gtk_drop_down_set_model (self->port_dropdown, ports);
+  if (ports != NULL)
+    g_signal_connect_object (ports, "items-changed", G_CALLBACK (on_ports_changed_cb), self,
+                             G_CONNECT_SWAPPED);
+  on_ports_changed_cb (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTEXT]);
+}
+
+/* ---- GObject ---------------------------------------------------------------------------- */
 
 static void
 cb_diagnostics_page_dispose (GObject *object)
 {
   CbDiagnosticsPage *self = CB_DIAGNOSTICS_PAGE (object);
 
-  gtk_widget_dispose_template (GTK_WIDGET (self), CB_TYPE_DIAGNOSTICS_PAGE);
+  self->disposed = TRUE;
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  if (self->port != NULL)
+    cb_serial_port_close (self->port);
+  g_clear_object (&self->bench);
+  g_clear_object (&self->port);
+  if (self->port_dropdown != NULL && gtk_drop_down_get_model (self->port_dropdown) != NULL)
+    g_signal_handlers_disconnect_by_data (gtk_drop_down_get_model (self->port_dropdown), self);
+  if (self->context != NULL)
+    g_signal_handlers_disconnect_by_data (self->context, self);
   g_clear_object (&self->context);
+  /* AdwBin keeps its own pointer to the template's top widget: drop it first. */
+  adw_bin_set_child (ADW_BIN (self), NULL);
+  gtk_widget_dispose_template (GTK_WIDGET (self), CB_TYPE_DIAGNOSTICS_PAGE);
 
   G_OBJECT_CLASS (cb_diagnostics_page_parent_class)->dispose (object);
 }
 
 static void
+cb_diagnostics_page_finalize (GObject *object)
+{
+  CbDiagnosticsPage *self = CB_DIAGNOSTICS_PAGE (object);
+
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->checks);
+  g_clear_pointer (&self->chain, g_ptr_array_unref);
+  g_clear_object (&self->diag);
+  g_free (self->device_id);
+  g_free (self->port_path);
+
+  G_OBJECT_CLASS (cb_diagnostics_page_parent_class)->finalize (object);
+}
+
+static void
 cb_diagnostics_page_get_property (GObject    *object,
-                          guint       prop_id,
-                          GValue     *value,
-                          GParamSpec *pspec)
+                                  guint       prop_id,
+                                  GValue     *value,
+                                  GParamSpec *pspec)
 {
   CbDiagnosticsPage *self = CB_DIAGNOSTICS_PAGE (object);
 
@@ -49,6 +1172,9 @@ cb_diagnostics_page_get_property (GObject    *object,
     case PROP_CONTEXT:
       g_value_set_object (value, self->context);
       break;
+    case PROP_RUNNING:
+      g_value_set_boolean (value, self->pending > 0);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -56,16 +1182,16 @@ cb_diagnostics_page_get_property (GObject    *object,
 
 static void
 cb_diagnostics_page_set_property (GObject      *object,
-                          guint         prop_id,
-                          const GValue *value,
-                          GParamSpec   *pspec)
+                                  guint         prop_id,
+                                  const GValue *value,
+                                  GParamSpec   *pspec)
 {
   CbDiagnosticsPage *self = CB_DIAGNOSTICS_PAGE (object);
 
   switch (prop_id)
     {
     case PROP_CONTEXT:
-      self->context = g_value_dup_object (value);
+      cb_diagnostics_page_set_context (self, g_value_get_object (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -79,28 +1205,93 @@ cb_diagnostics_page_class_init (CbDiagnosticsPageClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = cb_diagnostics_page_dispose;
+  object_class->finalize = cb_diagnostics_page_finalize;
   object_class->get_property = cb_diagnostics_page_get_property;
   object_class->set_property = cb_diagnostics_page_set_property;
 
   properties[PROP_CONTEXT] =
     g_param_spec_object ("context", NULL, NULL, CB_TYPE_CONTEXT,
-                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_RUNNING] =
+    g_param_spec_boolean ("running", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/certbench/Certbench/cb-diagnostics-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, CbDiagnosticsPage, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, CbDiagnosticsPage, port_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, CbDiagnosticsPage, results_stack);
+  gtk_widget_class_bind_template_child (widget_class, CbDiagnosticsPage, empty_status);
+  gtk_widget_class_bind_template_child (widget_class, CbDiagnosticsPage, running_status);
+  gtk_widget_class_bind_template_child (widget_class, CbDiagnosticsPage, running_spinner);
+  gtk_widget_class_bind_template_child (widget_class, CbDiagnosticsPage, device_row);
+  gtk_widget_class_bind_template_child (widget_class, CbDiagnosticsPage, issuer_row);
+  gtk_widget_class_bind_template_child (widget_class, CbDiagnosticsPage, validity_row);
+  gtk_widget_class_bind_template_child (widget_class, CbDiagnosticsPage, checks_list);
+  gtk_widget_class_bind_template_callback (widget_class, on_port_dropdown_selected_cb);
+
+  gtk_widget_class_install_action (widget_class, "diagnostics.run", NULL, run_action);
+  gtk_widget_class_install_action (widget_class, "diagnostics.copy-report", NULL, copy_report_action);
 }
 
 static void
 cb_diagnostics_page_init (CbDiagnosticsPage *self)
 {
+  g_autoptr(GtkExpression) expression = NULL;
+
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->checks = g_list_store_new (CB_TYPE_DIAGNOSTIC_CHECK);
+  gtk_list_box_bind_model (self->checks_list, G_LIST_MODEL (self->checks), create_check_row,
+                           NULL, NULL);
+
+  expression = gtk_cclosure_expression_new (G_TYPE_STRING, NULL, 0, NULL,
+                                            G_CALLBACK (port_display_name), NULL, NULL);
+  gtk_drop_down_set_expression (self->port_dropdown, expression);
+
+  update_actions (self);
 }
 
 GtkWidget *
 cb_diagnostics_page_new (CbContext *context)
 {
-  g_return_val_if_fail (CB_IS_CONTEXT (context), NULL);
-
   return g_object_new (CB_TYPE_DIAGNOSTICS_PAGE, "context", context, NULL);
+}
+
+CbContext *
+cb_diagnostics_page_get_context (CbDiagnosticsPage *self)
+{
+  g_return_val_if_fail (CB_IS_DIAGNOSTICS_PAGE (self), NULL);
+  return self->context;
+}
+
+gboolean
+cb_diagnostics_page_get_running (CbDiagnosticsPage *self)
+{
+  g_return_val_if_fail (CB_IS_DIAGNOSTICS_PAGE (self), FALSE);
+  return self->pending > 0;
+}
+
+GListModel *
+cb_diagnostics_page_get_checks (CbDiagnosticsPage *self)
+{
+  g_return_val_if_fail (CB_IS_DIAGNOSTICS_PAGE (self), NULL);
+  return G_LIST_MODEL (self->checks);
+}
+
+CbDiagnosticCheck *
+cb_diagnostics_page_lookup_check (CbDiagnosticsPage *self,
+                                  const char        *id)
+{
+  g_return_val_if_fail (CB_IS_DIAGNOSTICS_PAGE (self), NULL);
+
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->checks)); i++)
+    {
+      g_autoptr(CbDiagnosticCheck) check = g_list_model_get_item (G_LIST_MODEL (self->checks), i);
+
+      if (g_strcmp0 (check->id, id) == 0)
+        return check;   /* the store keeps it alive */
+    }
+  return NULL;
 }

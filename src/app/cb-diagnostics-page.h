@@ -7,9 +7,48 @@
 
 G_BEGIN_DECLS
 
+typedef enum
+{
+  CB_CHECK_PENDING,
+  CB_CHECK_PASS,
+  CB_CHECK_WARNING,
+  CB_CHECK_FAIL,
+} CbCheckStatus;
+
+const char *cb_check_status_to_string (CbCheckStatus status);   /* "pass", "warning", ... */
+
+/* One item of the checklist. */
+#define CB_TYPE_DIAGNOSTIC_CHECK (cb_diagnostic_check_get_type ())
+G_DECLARE_FINAL_TYPE (CbDiagnosticCheck, cb_diagnostic_check, CB, DIAGNOSTIC_CHECK, GObject)
+
+/* Stable ids: "chain", "issuer", "validity", "enabled", "identifier", "twin", "device". */
+const char    *cb_diagnostic_check_get_id     (CbDiagnosticCheck *self);
+const char    *cb_diagnostic_check_get_title  (CbDiagnosticCheck *self);
+CbCheckStatus  cb_diagnostic_check_get_status (CbDiagnosticCheck *self);
+const char    *cb_diagnostic_check_get_detail (CbDiagnosticCheck *self);
+/* What to do about it; NULL when it passed. */
+const char    *cb_diagnostic_check_get_advice (CbDiagnosticCheck *self);
+
+/* Connects to a device on a port (or the Virtual device), reads its chain and diag, and checks
+ * them against the registry and the hub. */
 #define CB_TYPE_DIAGNOSTICS_PAGE (cb_diagnostics_page_get_type ())
 G_DECLARE_FINAL_TYPE (CbDiagnosticsPage, cb_diagnostics_page, CB, DIAGNOSTICS_PAGE, AdwBin)
 
-GtkWidget *cb_diagnostics_page_new (CbContext *context);
+GtkWidget         *cb_diagnostics_page_new          (CbContext         *context);
+CbContext         *cb_diagnostics_page_get_context  (CbDiagnosticsPage *self);
+void               cb_diagnostics_page_set_context  (CbDiagnosticsPage *self,
+                                                     CbContext         *context);
+/* Diagnoses the device on port_path (the diagnostics.run action uses the chosen port). */
+void               cb_diagnostics_page_run          (CbDiagnosticsPage *self,
+                                                     const char        *port_path);
+gboolean           cb_diagnostics_page_get_running  (CbDiagnosticsPage *self);
+/* Returns: (transfer none): a GListModel of CbDiagnosticCheck */
+GListModel        *cb_diagnostics_page_get_checks   (CbDiagnosticsPage *self);
+/* Returns: (transfer none) (nullable) */
+CbDiagnosticCheck *cb_diagnostics_page_lookup_check (CbDiagnosticsPage *self,
+                                                     const char        *id);
+/* The findings as plain text (what "Copy Report" puts on the clipboard).
+ * Returns: (transfer full) */
+char              *cb_diagnostics_page_dup_report   (CbDiagnosticsPage *self);
 
 G_END_DECLS

@@ -6,41 +6,489 @@
 #include <glib/gi18n.h>
 
 #include "cb-fleet-page.h"
+#include "cb-registry-page-error.h"
+#include "cb-x509.h"
+
+#define N_STATES 4
+#define DEFAULT_VALIDITY_DAYS 30
 
 struct _CbFleetPage
 {
-  AdwBin     parent_instance;
+  AdwBin              parent_instance;
 
-  /* Owned */
-  CbContext *context;
+  CbContext          *context;
+  CbDeviceListModel  *devices;
+  GtkNoSelection     *device_selection;
+  GSettings          *settings;
+  guint               counts[N_STATES];
+  guint               total;
+  guint               validity_days;
+  double              fraction;
+  gint64              now;
+  guint               pending;
+  guint               generation;
+  gboolean            failed;
+
+  AdwToastOverlay    *toast_overlay;
+  GtkStack           *main_stack;
+  AdwStatusPage      *error_status;
+  GtkLabel           *total_label;
+  GtkLabel           *basis_label;
+  GtkDrawingArea     *bar;
+  GtkLabel           *expired_count;
+  GtkLabel           *renewal_count;
+  GtkLabel           *healthy_count;
+  GtkLabel           *silent_count;
+  GtkDrawingArea     *expired_swatch;
+  GtkDrawingArea     *renewal_swatch;
+  GtkDrawingArea     *healthy_swatch;
+  GtkDrawingArea     *silent_swatch;
+  GtkLabel           *group_label;
+  GtkSpinner         *devices_spinner;
+  GtkColumnView      *device_view;
 };
 
 G_DEFINE_FINAL_TYPE (CbFleetPage, cb_fleet_page, ADW_TYPE_BIN)
 
-enum {
+enum
+{
   PROP_0,
   PROP_CONTEXT,
+  PROP_LOADING,
   N_PROPS
 };
 
 static GParamSpec *properties[N_PROPS];
+
+/* The palette's red, orange, green and a neutral grey (GNOME HIG colours). */
+static const GdkRGBA state_colors[N_STATES] = {
+  { 0.878f, 0.106f, 0.141f, 1.0f },
+  { 1.000f, 0.471f, 0.000f, 1.0f },
+  { 0.180f, 0.761f, 0.494f, 1.0f },
+  { 0.604f, 0.600f, 0.588f, 1.0f },
+};
+
+static gboolean
+is_ready (CbFleetPage *self)
+{
+  return self->context != NULL &&
+         cb_context_get_state (self->context) == CB_CONTEXT_STATE_READY &&
+         cb_context_get_hub (self->context) != NULL;
+}
+
+static void
+set_pending (CbFleetPage *self,
+             guint        pending)
+{
+  gboolean was_loading = self->pending > 0;
+
+  self->pending = pending;
+  if (was_loading != (pending > 0))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
+}
+
+static void
+draw_bar (GtkDrawingArea *area,
+          cairo_t        *cr,
+          int             width,
+          int             height,
+          gpointer        user_data)
+{
+  CbFleetPage *self = user_data;
+  double x = 0;
+  double radius = 6;
+
+  /* A rounded track, then one segment per state in proportion to its count. */
+  cairo_new_sub_path (cr);
+  cairo_arc (cr, width - radius, radius, radius, -G_PI / 2, 0);
+  cairo_arc (cr, width - radius, height - radius, radius, 0, G_PI / 2);
+  cairo_arc (cr, radius, height - radius, radius, G_PI / 2, G_PI);
+  cairo_arc (cr, radius, radius, radius, G_PI, 3 * G_PI / 2);
+  cairo_close_path (cr);
+  cairo_clip_preserve (cr);
+  cairo_set_source_rgba (cr, 0.5, 0.5, 0.5, 0.15);
+  cairo_fill (cr);
+
+  if (self->total == 0)
+    return;
+
+  for (guint i = 0; i < N_STATES; i++)
+    {
+      double w = (double) width * self->counts[i] / self->total;
+
+      gdk_cairo_set_source_rgba (cr, &state_colors[i]);
+      cairo_rectangle (cr, x, 0, w, height);
+      cairo_fill (cr);
+      x += w;
+    }
+}
+
+static void
+draw_swatch (GtkDrawingArea *area,
+             cairo_t        *cr,
+             int             width,
+             int             height,
+             gpointer        user_data)
+{
+  const GdkRGBA *color = user_data;
+
+  gdk_cairo_set_source_rgba (cr, color);
+  cairo_arc (cr, width / 2.0, height / 2.0, MIN (width, height) / 2.0, 0, 2 * G_PI);
+  cairo_fill (cr);
+}
+
+static void
+update_summary (CbFleetPage *self)
+{
+  GtkLabel *labels[N_STATES] = {
+    self->expired_count, self->renewal_count, self->healthy_count, self->silent_count
+  };
+  g_autofree char *total = NULL;
+  g_autofree char *basis = NULL;
+
+  for (guint i = 0; i < N_STATES; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("%u", self->counts[i]);
+      gtk_label_set_text (labels[i], text);
+    }
+
+  total = g_strdup_printf (ngettext ("%u Device", "%u Devices", self->total), self->total);
+  basis = g_strdup_printf (_("Renewal point at %.0f %% of a %u-day certificate lifetime; "
+                             "counted from the certificate dates the twins report"),
+                           self->fraction * 100, self->validity_days);
+  gtk_label_set_text (self->total_label, total);
+  gtk_label_set_text (self->basis_label, basis);
+  gtk_widget_queue_draw (GTK_WIDGET (self->bar));
+}
+
+typedef struct
+{
+  CbFleetPage *self;
+  guint        generation;
+  int          index;   /* a CbDeviceState, or -1 for the total */
+} CountOp;
+
+static void
+count_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  CountOp *op = user_data;
+  g_autoptr(CbFleetPage) self = op->self;
+  g_autoptr(CbHubQueryPage) page = NULL;
+  g_autoptr(GError) error = NULL;
+  guint n = 0;
+
+  page = cb_hub_client_query_finish (CB_HUB_CLIENT (object), result, &error);
+  if (op->generation != self->generation)
+    {
+      g_free (op);
+      return;
+    }
+
+  if (page == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && !self->failed)
+        {
+          g_autofree char *reason = cb_registry_describe_error (error);
+
+          self->failed = TRUE;
+          adw_status_page_set_description (self->error_status, reason);
+          gtk_stack_set_visible_child_name (self->main_stack, "error");
+        }
+    }
+  else if (page->items != NULL && json_array_get_length (page->items) > 0 &&
+           JSON_NODE_HOLDS_OBJECT (json_array_get_element (page->items, 0)))
+    {
+      JsonObject *row = json_node_get_object (json_array_get_element (page->items, 0));
+      n = json_object_get_int_member_with_default (row, "n", 0);
+    }
+
+  if (op->index < 0)
+    self->total = n;
+  else
+    self->counts[op->index] = n;
+
+  set_pending (self, self->pending - 1);
+  if (self->pending == 0 && !self->failed)
+    {
+      update_summary (self);
+      if (g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "devices") != 0)
+        gtk_stack_set_visible_child_name (self->main_stack, "summary");
+    }
+  g_free (op);
+}
+
+static void
+count (CbFleetPage *self,
+       int          index,
+       const char  *condition)
+{
+  g_autofree char *query = NULL;
+  CountOp *op = g_new0 (CountOp, 1);
+
+  op->self = g_object_ref (self);
+  op->generation = self->generation;
+  op->index = index;
+
+  if (condition != NULL)
+    query = g_strdup_printf ("SELECT COUNT() AS n FROM devices WHERE %s", condition);
+  else
+    query = g_strdup ("SELECT COUNT() AS n FROM devices");
+  cb_hub_client_query_async (cb_context_get_hub (self->context), query, 0, NULL,
+                             cb_context_get_cancellable (self->context), count_cb, op);
+}
+
+static void
+start_counts (CbFleetPage *self)
+{
+  self->now = g_get_real_time () / G_USEC_PER_SEC;
+  self->failed = FALSE;
+  set_pending (self, N_STATES + 1);
+
+  count (self, -1, NULL);
+  for (guint i = 0; i < N_STATES; i++)
+    {
+      g_autofree char *condition = cb_device_state_build_condition (i, self->now, self->fraction,
+                                                                    self->validity_days);
+      count (self, i, condition);
+    }
+}
+
+static void
+list_policies_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  CountOp *op = user_data;
+  g_autoptr(CbFleetPage) self = op->self;
+  g_autoptr(GPtrArray) policies = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *wanted;
+  guint generation = op->generation;
+
+  g_free (op);
+  policies = cb_adr_client_list_policies_finish (CB_ADR_CLIENT (object), result, &error);
+  /* A newer reload owns the counts now. */
+  if (generation != self->generation || !is_ready (self))
+    return;
+
+  /* The renewal cut-off needs a lifetime: the profile's policy, else the first one. */
+  self->validity_days = DEFAULT_VALIDITY_DAYS;
+  wanted = cb_profile_get_credential_policy (cb_context_get_profile (self->context));
+  for (guint i = 0; policies != NULL && i < policies->len; i++)
+    {
+      CbPolicy *policy = g_ptr_array_index (policies, i);
+
+      if (i == 0 || g_strcmp0 (cb_policy_get_name (policy), wanted) == 0)
+        self->validity_days = cb_policy_get_validity_days (policy);
+    }
+
+  start_counts (self);
+}
+
+void
+cb_fleet_page_reload (CbFleetPage *self)
+{
+  g_return_if_fail (CB_IS_FLEET_PAGE (self));
+
+  self->generation++;
+  set_pending (self, 0);
+
+  if (self->context == NULL)
+    return;
+
+  switch (cb_context_get_state (self->context))
+    {
+    case CB_CONTEXT_STATE_READY:
+      break;
+    case CB_CONTEXT_STATE_SIGNED_OUT:
+      adw_status_page_set_title (self->error_status, _("Signed Out"));
+      adw_status_page_set_description (self->error_status,
+                                       _("Sign in to the connection to see its fleet"));
+      gtk_stack_set_visible_child_name (self->main_stack, "error");
+      return;
+    case CB_CONTEXT_STATE_ERROR:
+      adw_status_page_set_title (self->error_status, _("Not Connected"));
+      adw_status_page_set_description (self->error_status,
+                                       cb_context_get_error (self->context) != NULL
+                                         ? cb_context_get_error (self->context)->message : NULL);
+      gtk_stack_set_visible_child_name (self->main_stack, "error");
+      return;
+    case CB_CONTEXT_STATE_STARTING:
+    default:
+      gtk_stack_set_visible_child_name (self->main_stack, "loading");
+      return;
+    }
+
+  if (!is_ready (self))
+    return;
+
+  adw_status_page_set_title (self->error_status, _("The Fleet Could Not Be Counted"));
+  self->fraction = self->settings != NULL
+                   ? g_settings_get_double (self->settings, "renewal-fraction")
+                   : CB_DEFAULT_RENEWAL_FRACTION;
+  set_pending (self, 1);
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "summary") != 0)
+    gtk_stack_set_visible_child_name (self->main_stack, "loading");
+
+  if (cb_context_get_adr (self->context) != NULL)
+    {
+      CountOp *op = g_new0 (CountOp, 1);
+
+      op->self = g_object_ref (self);
+      op->generation = self->generation;
+      cb_adr_client_list_policies_async (cb_context_get_adr (self->context),
+                                         cb_context_get_cancellable (self->context),
+                                         list_policies_cb, op);
+    }
+  else
+    {
+      self->validity_days = DEFAULT_VALIDITY_DAYS;
+      start_counts (self);
+    }
+}
+
+void
+cb_fleet_page_show_group (CbFleetPage   *self,
+                          CbDeviceState  state)
+{
+  g_autofree char *condition = NULL;
+  g_autofree char *title = NULL;
+
+  g_return_if_fail (CB_IS_FLEET_PAGE (self));
+  g_return_if_fail (state <= CB_DEVICE_STATE_NOT_REPORTING);
+
+  if (!is_ready (self))
+    return;
+
+  if (self->validity_days == 0)
+    self->validity_days = DEFAULT_VALIDITY_DAYS;
+  if (self->now == 0)
+    self->now = g_get_real_time () / G_USEC_PER_SEC;
+  if (self->fraction == 0)
+    self->fraction = CB_DEFAULT_RENEWAL_FRACTION;
+
+  /* The list uses the same cut-offs as the counts it came from. */
+  condition = cb_device_state_build_condition (state, self->now, self->fraction,
+                                               self->validity_days);
+  title = g_strdup_printf (ngettext ("%s: %u device", "%s: %u devices", self->counts[state]),
+                           cb_device_state_to_label (state), self->counts[state]);
+  gtk_label_set_text (self->group_label, title);
+
+  cb_device_list_model_set_hub (self->devices, cb_context_get_hub (self->context));
+  cb_device_list_model_set_cancellable (self->devices, cb_context_get_cancellable (self->context));
+  cb_device_list_model_set_renewal_fraction (self->devices, self->fraction);
+  cb_device_list_model_set_condition (self->devices, condition);
+  cb_device_list_model_reload (self->devices);
+  gtk_stack_set_visible_child_name (self->main_stack, "devices");
+}
+
+static void
+show_group_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  int state = g_variant_get_int32 (parameter);
+
+  if (state >= 0 && state < N_STATES)
+    cb_fleet_page_show_group (CB_FLEET_PAGE (widget), state);
+}
+
+static void
+show_summary_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  CbFleetPage *self = CB_FLEET_PAGE (widget);
+
+  gtk_stack_set_visible_child_name (self->main_stack, self->failed ? "error" : "summary");
+}
+
+static void
+refresh_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  cb_fleet_page_reload (CB_FLEET_PAGE (widget));
+}
+
+static void
+on_loading_changed_cb (CbFleetPage *self)
+{
+  gtk_spinner_set_spinning (self->devices_spinner, cb_device_list_model_get_loading (self->devices));
+}
+
+static void
+on_context_changed_cb (CbFleetPage *self)
+{
+  g_assert (CB_IS_FLEET_PAGE (self));
+
+  memset (self->counts, 0, sizeof self->counts);
+  self->total = 0;
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "fleet.show-group", is_ready (self));
+  cb_fleet_page_reload (self);
+}
+
+void
+cb_fleet_page_set_context (CbFleetPage *self,
+                           CbContext   *context)
+{
+  g_return_if_fail (CB_IS_FLEET_PAGE (self));
+
+  if (self->context == context)
+    return;
+  if (self->context != NULL)
+    g_signal_handlers_disconnect_by_data (self->context, self);
+  g_set_object (&self->context, context);
+  if (context != NULL)
+    {
+      g_signal_connect_object (context, "notify::state", G_CALLBACK (on_context_changed_cb),
+                               self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (context, "notify::profile", G_CALLBACK (on_context_changed_cb),
+                               self, G_CONNECT_SWAPPED);
+    }
+  on_context_changed_cb (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTEXT]);
+}
 
 static void
 cb_fleet_page_dispose (GObject *object)
 {
   CbFleetPage *self = CB_FLEET_PAGE (object);
 
-  gtk_widget_dispose_template (GTK_WIDGET (self), CB_TYPE_FLEET_PAGE);
+  self->generation++;
+  if (self->devices != NULL)
+    g_signal_handlers_disconnect_by_data (self->devices, self);
+  if (self->settings != NULL)
+    g_signal_handlers_disconnect_by_data (self->settings, self);
+  if (self->context != NULL)
+    g_signal_handlers_disconnect_by_data (self->context, self);
   g_clear_object (&self->context);
+  /* AdwBin keeps its own pointer to the template's top widget: drop it first. */
+  adw_bin_set_child (ADW_BIN (self), NULL);
+  gtk_widget_dispose_template (GTK_WIDGET (self), CB_TYPE_FLEET_PAGE);
 
   G_OBJECT_CLASS (cb_fleet_page_parent_class)->dispose (object);
 }
 
 static void
+cb_fleet_page_finalize (GObject *object)
+{
+  CbFleetPage *self = CB_FLEET_PAGE (object);
+
+  g_clear_object (&self->device_selection);
+  g_clear_object (&self->devices);
+  g_clear_object (&self->settings);
+
+  G_OBJECT_CLASS (cb_fleet_page_parent_class)->finalize (object);
+}
+
+static void
 cb_fleet_page_get_property (GObject    *object,
-                          guint       prop_id,
-                          GValue     *value,
-                          GParamSpec *pspec)
+                            guint       prop_id,
+                            GValue     *value,
+                            GParamSpec *pspec)
 {
   CbFleetPage *self = CB_FLEET_PAGE (object);
 
@@ -49,6 +497,9 @@ cb_fleet_page_get_property (GObject    *object,
     case PROP_CONTEXT:
       g_value_set_object (value, self->context);
       break;
+    case PROP_LOADING:
+      g_value_set_boolean (value, self->pending > 0);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -56,16 +507,16 @@ cb_fleet_page_get_property (GObject    *object,
 
 static void
 cb_fleet_page_set_property (GObject      *object,
-                          guint         prop_id,
-                          const GValue *value,
-                          GParamSpec   *pspec)
+                            guint         prop_id,
+                            const GValue *value,
+                            GParamSpec   *pspec)
 {
   CbFleetPage *self = CB_FLEET_PAGE (object);
 
   switch (prop_id)
     {
     case PROP_CONTEXT:
-      self->context = g_value_dup_object (value);
+      cb_fleet_page_set_context (self, g_value_get_object (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -79,28 +530,122 @@ cb_fleet_page_class_init (CbFleetPageClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = cb_fleet_page_dispose;
+  object_class->finalize = cb_fleet_page_finalize;
   object_class->get_property = cb_fleet_page_get_property;
   object_class->set_property = cb_fleet_page_set_property;
 
   properties[PROP_CONTEXT] =
     g_param_spec_object ("context", NULL, NULL, CB_TYPE_CONTEXT,
-                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_LOADING] =
+    g_param_spec_boolean ("loading", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  g_type_ensure (CB_TYPE_DEVICE_ITEM);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/certbench/Certbench/cb-fleet-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, CbFleetPage, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, CbFleetPage, main_stack);
+  gtk_widget_class_bind_template_child (widget_class, CbFleetPage, error_status);
+  gtk_widget_class_bind_template_child (widget_class, CbFleetPage, total_label);
+  gtk_widget_class_bind_template_child (widget_class, CbFleetPage, basis_label);
+  gtk_widget_class_bind_template_child (widget_class, CbFleetPage, bar);
+  gtk_widget_class_bind_template_child (widget_class, CbFleetPage, expired_count);
+  gtk_widget_class_bind_template_child (widget_class, CbFleetPage, renewal_count);
+  gtk_widget_class_bind_template_child (widget_class, CbFleetPage, healthy_count);
+  gtk_widget_class_bind_template_child (widget_class, CbFleetPage, silent_count);
+  gtk_widget_class_bind_template_child (widget_class, CbFleetPage, expired_swatch);
+  gtk_widget_class_bind_template_child (widget_class, CbFleetPage, renewal_swatch);
+  gtk_widget_class_bind_template_child (widget_class, CbFleetPage, healthy_swatch);
+  gtk_widget_class_bind_template_child (widget_class, CbFleetPage, silent_swatch);
+  gtk_widget_class_bind_template_child (widget_class, CbFleetPage, group_label);
+  gtk_widget_class_bind_template_child (widget_class, CbFleetPage, devices_spinner);
+  gtk_widget_class_bind_template_child (widget_class, CbFleetPage, device_view);
+
+  gtk_widget_class_install_action (widget_class, "fleet.refresh", NULL, refresh_action);
+  gtk_widget_class_install_action (widget_class, "fleet.show-group", "i", show_group_action);
+  gtk_widget_class_install_action (widget_class, "fleet.show-summary", NULL, show_summary_action);
 }
 
 static void
 cb_fleet_page_init (CbFleetPage *self)
 {
+  GtkDrawingArea *swatches[N_STATES];
+  GSettingsSchema *schema;
+
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  swatches[0] = self->expired_swatch;
+  swatches[1] = self->renewal_swatch;
+  swatches[2] = self->healthy_swatch;
+  swatches[3] = self->silent_swatch;
+  for (guint i = 0; i < N_STATES; i++)
+    gtk_drawing_area_set_draw_func (swatches[i], draw_swatch, (gpointer) &state_colors[i], NULL);
+  gtk_drawing_area_set_draw_func (self->bar, draw_bar, self, NULL);
+
+  schema = g_settings_schema_source_lookup (g_settings_schema_source_get_default (),
+                                            "io.github.certbench.Certbench", TRUE);
+  if (schema != NULL)
+    {
+      self->settings = g_settings_new ("io.github.certbench.Certbench");
+      g_signal_connect_object (self->settings, "changed::renewal-fraction",
+                               G_CALLBACK (cb_fleet_page_reload), self, G_CONNECT_SWAPPED);
+      g_settings_schema_unref (schema);
+    }
+  self->fraction = CB_DEFAULT_RENEWAL_FRACTION;
+  self->validity_days = DEFAULT_VALIDITY_DAYS;
+
+  self->devices = cb_device_list_model_new ();
+  self->device_selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->devices)));
+  gtk_column_view_set_model (self->device_view, GTK_SELECTION_MODEL (self->device_selection));
+  g_signal_connect_object (self->devices, "notify::loading", G_CALLBACK (on_loading_changed_cb),
+                           self, G_CONNECT_SWAPPED);
+
+  update_summary (self);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "fleet.show-group", FALSE);
 }
 
 GtkWidget *
 cb_fleet_page_new (CbContext *context)
 {
-  g_return_val_if_fail (CB_IS_CONTEXT (context), NULL);
-
   return g_object_new (CB_TYPE_FLEET_PAGE, "context", context, NULL);
+}
+
+CbContext *
+cb_fleet_page_get_context (CbFleetPage *self)
+{
+  g_return_val_if_fail (CB_IS_FLEET_PAGE (self), NULL);
+  return self->context;
+}
+
+gboolean
+cb_fleet_page_get_loading (CbFleetPage *self)
+{
+  g_return_val_if_fail (CB_IS_FLEET_PAGE (self), FALSE);
+  return self->pending > 0;
+}
+
+guint
+cb_fleet_page_get_count (CbFleetPage   *self,
+                         CbDeviceState  state)
+{
+  g_return_val_if_fail (CB_IS_FLEET_PAGE (self), 0);
+  g_return_val_if_fail (state < N_STATES, 0);
+  return self->counts[state];
+}
+
+guint
+cb_fleet_page_get_total (CbFleetPage *self)
+{
+  g_return_val_if_fail (CB_IS_FLEET_PAGE (self), 0);
+  return self->total;
+}
+
+CbDeviceListModel *
+cb_fleet_page_get_devices (CbFleetPage *self)
+{
+  g_return_val_if_fail (CB_IS_FLEET_PAGE (self), NULL);
+  return self->devices;
 }

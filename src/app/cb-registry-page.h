@@ -4,12 +4,36 @@
 #include <adwaita.h>
 
 #include "cb-context.h"
+#include "cb-device-list-model.h"
 
 G_BEGIN_DECLS
 
+/* Namespaces → credential → policies → devices, with the activity log of the namespace. */
 #define CB_TYPE_REGISTRY_PAGE (cb_registry_page_get_type ())
 G_DECLARE_FINAL_TYPE (CbRegistryPage, cb_registry_page, CB, REGISTRY_PAGE, AdwBin)
 
-GtkWidget *cb_registry_page_new (CbContext *context);
+GtkWidget         *cb_registry_page_new              (CbContext      *context);
+CbContext         *cb_registry_page_get_context      (CbRegistryPage *self);
+void               cb_registry_page_set_context      (CbRegistryPage *self,
+                                                      CbContext      *context);
+/* Reads everything again. */
+void               cb_registry_page_reload           (CbRegistryPage *self);
+
+/* For tests and for the other pages. */
+/* Returns: (transfer none): a GListModel of CbPolicy */
+GListModel        *cb_registry_page_get_policies     (CbRegistryPage *self);
+/* Returns: (transfer none) */
+CbDeviceListModel *cb_registry_page_get_devices      (CbRegistryPage *self);
+/* Selects a loaded device row; FALSE when it is not loaded. */
+gboolean           cb_registry_page_select_device    (CbRegistryPage *self,
+                                                      const char     *device_id);
+/* Returns: (transfer none) (nullable): the confirmation or form dialog now open */
+AdwMessageDialog  *cb_registry_page_get_dialog       (CbRegistryPage *self);
+/* The text of the last toast shown, NULL before the first. */
+const char        *cb_registry_page_get_last_toast   (CbRegistryPage *self);
+/* Operations (revoke, delete, sync…) still running. */
+guint              cb_registry_page_get_n_operations (CbRegistryPage *self);
+/* Activity entries shown for the namespace. */
+guint              cb_registry_page_get_n_activity   (CbRegistryPage *self);
 
 G_END_DECLS

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "cb-hub-client.h"
+
+G_BEGIN_DECLS
+
+/* One row of the device list: a hub twin reduced to what the registry shows. */
+#define CB_TYPE_DEVICE_ITEM (cb_device_item_get_type ())
+G_DECLARE_FINAL_TYPE (CbDeviceItem, cb_device_item, CB, DEVICE_ITEM, GObject)
+
+/* The fleet states, as the fleet page groups them. */
+typedef enum
+{
+  CB_DEVICE_STATE_EXPIRED,
+  CB_DEVICE_STATE_RENEWAL_DUE,
+  CB_DEVICE_STATE_HEALTHY,
+  CB_DEVICE_STATE_NOT_REPORTING,
+} CbDeviceState;
+
+const char   *cb_device_state_to_label       (CbDeviceState  state);
+
+CbDeviceItem *cb_device_item_new_from_twin   (JsonObject    *twin,
+                                              const char    *policy,
+                                              gint64         now,
+                                              double         renewal_fraction);
+const char   *cb_device_item_get_device_id   (CbDeviceItem  *self);
+gboolean      cb_device_item_get_enabled     (CbDeviceItem  *self);
+void          cb_device_item_set_enabled     (CbDeviceItem  *self,
+                                              gboolean       enabled);
+const char   *cb_device_item_get_policy      (CbDeviceItem  *self);
+gint64        cb_device_item_get_valid_until (CbDeviceItem  *self);
+CbDeviceState cb_device_item_get_state       (CbDeviceItem  *self);
+const char   *cb_device_item_get_state_label (CbDeviceItem  *self);
+
+/* A GListModel of CbDeviceItem that loads hub query pages on demand: the first page on reload,
+ * the next one when a view asks for an item near the end of what is loaded. Never asks for the
+ * whole fleet at once. */
+#define CB_TYPE_DEVICE_LIST_MODEL (cb_device_list_model_get_type ())
+G_DECLARE_FINAL_TYPE (CbDeviceListModel, cb_device_list_model, CB, DEVICE_LIST_MODEL, GObject)
+
+CbDeviceListModel *cb_device_list_model_new               (void);
+void               cb_device_list_model_set_hub           (CbDeviceListModel *self,
+                                                           CbHubClient       *hub);
+/* A WHERE condition without the keyword (NULL: every device). Takes effect on reload. */
+void               cb_device_list_model_set_condition     (CbDeviceListModel *self,
+                                                           const char        *condition);
+const char        *cb_device_list_model_get_condition     (CbDeviceListModel *self);
+void               cb_device_list_model_set_page_size     (CbDeviceListModel *self,
+                                                           guint              page_size);
+/* The policy name rows show (the hub twin does not carry it). */
+void               cb_device_list_model_set_policy        (CbDeviceListModel *self,
+                                                           const char        *policy);
+void               cb_device_list_model_set_renewal_fraction (CbDeviceListModel *self,
+                                                           double             fraction);
+void               cb_device_list_model_set_cancellable   (CbDeviceListModel *self,
+                                                           GCancellable      *cancellable);
+/* Drops what is loaded and fetches the first page. */
+void               cb_device_list_model_reload            (CbDeviceListModel *self);
+/* Fetches the next page if there is one and none is loading. */
+void               cb_device_list_model_load_more         (CbDeviceListModel *self);
+gboolean           cb_device_list_model_get_loading       (CbDeviceListModel *self);
+gboolean           cb_device_list_model_get_complete      (CbDeviceListModel *self);
+/* Query requests made since creation (tests check the paging). */
+guint              cb_device_list_model_get_n_requests    (CbDeviceListModel *self);
+/* The last load error, NULL when the last load worked. */
+const GError      *cb_device_list_model_get_error         (CbDeviceListModel *self);
+/* Model updates after an action, without a reload. */
+CbDeviceItem      *cb_device_list_model_find              (CbDeviceListModel *self,
+                                                           const char        *device_id,
+                                                           guint             *position);
+void               cb_device_list_model_remove_device     (CbDeviceListModel *self,
+                                                           const char        *device_id);
+
+/* WHERE conditions for the fleet states (now, the renewal fraction and the policy's leaf
+ * lifetime decide the renewal cut-off). Returns: (transfer full) */
+char              *cb_device_state_build_condition        (CbDeviceState      state,
+                                                           gint64             now,
+                                                           double             renewal_fraction,
+                                                           guint              validity_days);
+
+G_END_DECLS

@@ -1,0 +1,305 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The registry page against a seeded sandbox: template, policies, the lazily paged device
+ * list, typed-name confirmations, a device revoke through the action, the activity log and
+ * the 403 wording. */
+
+#include "config.h"
+
+#include "cb-confirm-dialog.h"
+#include "cb-device-list-model.h"
+#include "cb-error.h"
+#include "cb-registry-page.h"
+#include "cb-registry-page-error.h"
+#include "cb-test-app.h"
+
+typedef struct
+{
+  CbTestApp      *app;
+  GtkWidget      *window;
+  CbRegistryPage *page;
+} Fixture;
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  f->app = cb_test_app_new (CB_TEST_APP_NONE);
+  f->page = CB_REGISTRY_PAGE (cb_registry_page_new (f->app->context));
+  f->window = gtk_window_new ();
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 1280, 800);
+  gtk_window_set_child (GTK_WINDOW (f->window), GTK_WIDGET (f->page));
+  gtk_window_present (GTK_WINDOW (f->window));
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  gtk_window_destroy (GTK_WINDOW (f->window));
+  cb_test_app_spin (50);
+  cb_test_app_free (f->app);
+}
+
+static gboolean
+has_policies (gpointer data)
+{
+  Fixture *f = data;
+  return g_list_model_get_n_items (cb_registry_page_get_policies (f->page)) > 0;
+}
+
+static gboolean
+devices_idle (gpointer data)
+{
+  Fixture *f = data;
+  CbDeviceListModel *model = cb_registry_page_get_devices (f->page);
+
+  return g_list_model_get_n_items (G_LIST_MODEL (model)) > 0 &&
+         !cb_device_list_model_get_loading (model);
+}
+
+static gboolean
+operations_done (gpointer data)
+{
+  Fixture *f = data;
+  return cb_registry_page_get_n_operations (f->page) == 0 &&
+         cb_registry_page_get_last_toast (f->page) != NULL;
+}
+
+static gboolean
+has_activity (gpointer data)
+{
+  Fixture *f = data;
+  return cb_registry_page_get_n_activity (f->page) > 0;
+}
+
+static void
+wait_loaded (Fixture *f)
+{
+  cb_test_app_wait (has_policies, f, 30000);
+  cb_test_app_wait (devices_idle, f, 30000);
+}
+
+static void
+test_policies (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(CbPolicy) policy = NULL;
+  g_autofree char *path = NULL;
+
+  wait_loaded (f);
+
+  policy = g_list_model_get_item (cb_registry_page_get_policies (f->page), 0);
+  g_assert_cmpstr (cb_policy_get_name (policy), ==, "default");
+  g_assert_cmpuint (cb_policy_get_validity_days (policy), ==, 30);
+
+  /* With a policy and a credential, the policy actions are on; nothing selected, no device ones. */
+  g_assert_true (gtk_widget_is_sensitive (GTK_WIDGET (f->page)));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "registry.refresh", NULL));
+  cb_test_app_wait (has_policies, f, 30000);
+
+  path = g_test_build_filename (G_TEST_BUILT, "screenshots", "registry-policy.png", NULL);
+  cb_test_app_save_png (GTK_WIDGET (f->page), path, 1280, 800);
+}
+
+static void
+test_lazy_paging (Fixture       *f,
+                  gconstpointer  data)
+{
+  CbDeviceListModel *model;
+  g_autoptr(GObject) item = NULL;
+  guint requests;
+  guint n;
+
+  wait_loaded (f);
+  model = cb_registry_page_get_devices (f->page);
+
+  /* Small pages: the first reload asks for exactly one page, and nothing more until a view
+   * (or here, the test) asks for rows near the end of what is loaded. */
+  cb_device_list_model_set_page_size (model, 20);
+  requests = cb_device_list_model_get_n_requests (model);
+  cb_device_list_model_reload (model);
+  cb_test_app_wait (devices_idle, f, 30000);
+  cb_test_app_spin (200);
+  n = g_list_model_get_n_items (G_LIST_MODEL (model));
+  g_assert_cmpuint (n, ==, 20);
+  g_assert_cmpuint (cb_device_list_model_get_n_requests (model) - requests, ==, 1);
+  g_assert_false (cb_device_list_model_get_complete (model));
+
+  /* Asking for a row near the end loads the next page, and only that. */
+  item = g_list_model_get_item (G_LIST_MODEL (model), n - 1);
+  g_assert_nonnull (item);
+  g_assert_true (cb_device_list_model_get_loading (model));
+  cb_test_app_wait (devices_idle, f, 30000);
+  cb_test_app_spin (200);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 40);
+  g_assert_cmpuint (cb_device_list_model_get_n_requests (model) - requests, ==, 2);
+  g_assert_false (cb_device_list_model_get_complete (model));
+
+  /* Rows far from the end do not fetch anything. */
+  g_clear_object (&item);
+  item = g_list_model_get_item (G_LIST_MODEL (model), 5);
+  g_assert_false (cb_device_list_model_get_loading (model));
+  g_assert_cmpuint (cb_device_list_model_get_n_requests (model) - requests, ==, 2);
+}
+
+static void
+test_typed_name (Fixture       *f,
+                 gconstpointer  data)
+{
+  AdwMessageDialog *dialog;
+  GtkEditable *entry;
+
+  wait_loaded (f);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "registry.delete-policy", NULL));
+  dialog = cb_registry_page_get_dialog (f->page);
+  g_assert_true (CB_IS_CONFIRM_DIALOG (dialog));
+  entry = cb_confirm_dialog_get_name_entry (CB_CONFIRM_DIALOG (dialog));
+  g_assert_nonnull (entry);
+  /* The impact is stated in numbers and the CA option is offered. */
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "devices"));
+  g_assert_nonnull (cb_confirm_dialog_get_option (CB_CONFIRM_DIALOG (dialog)));
+
+  g_assert_false (cb_confirm_dialog_get_confirm_enabled (CB_CONFIRM_DIALOG (dialog)));
+  gtk_editable_set_text (entry, "defaul");
+  g_assert_false (cb_confirm_dialog_get_confirm_enabled (CB_CONFIRM_DIALOG (dialog)));
+  gtk_editable_set_text (entry, "Default");
+  g_assert_false (cb_confirm_dialog_get_confirm_enabled (CB_CONFIRM_DIALOG (dialog)));
+  gtk_editable_set_text (entry, "default");
+  g_assert_true (cb_confirm_dialog_get_confirm_enabled (CB_CONFIRM_DIALOG (dialog)));
+  adw_message_dialog_response (dialog, "cancel");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  cb_test_app_spin (50);
+  g_assert_cmpuint (cb_registry_page_get_n_operations (f->page), ==, 0);
+
+  /* Revoking the issuer and deleting the credential ask for the name too. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "registry.revoke-issuer", NULL));
+  dialog = cb_registry_page_get_dialog (f->page);
+  g_assert_true (CB_IS_CONFIRM_DIALOG (dialog));
+  g_assert_false (cb_confirm_dialog_get_confirm_enabled (CB_CONFIRM_DIALOG (dialog)));
+  gtk_editable_set_text (cb_confirm_dialog_get_name_entry (CB_CONFIRM_DIALOG (dialog)), "default");
+  g_assert_true (cb_confirm_dialog_get_confirm_enabled (CB_CONFIRM_DIALOG (dialog)));
+  adw_message_dialog_response (dialog, "cancel");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "registry.delete-credential", NULL));
+  dialog = cb_registry_page_get_dialog (f->page);
+  g_assert_true (CB_IS_CONFIRM_DIALOG (dialog));
+  g_assert_false (cb_confirm_dialog_get_confirm_enabled (CB_CONFIRM_DIALOG (dialog)));
+  adw_message_dialog_response (dialog, "cancel");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  cb_test_app_spin (50);
+
+  /* The policy is still there: nothing was deleted. */
+  g_assert_cmpuint (g_list_model_get_n_items (cb_registry_page_get_policies (f->page)), ==, 1);
+}
+
+static void
+test_revoke_device (Fixture       *f,
+                    gconstpointer  data)
+{
+  CbDeviceListModel *model;
+  g_autoptr(CbDeviceItem) item = NULL;
+  AdwMessageDialog *dialog;
+  g_autofree char *device_id = NULL;
+  g_autofree char *path = NULL;
+
+  wait_loaded (f);
+  model = cb_registry_page_get_devices (f->page);
+
+  /* No selection: the device actions are off. */
+  g_assert_false (gtk_widget_activate_action (GTK_WIDGET (f->page), "registry.revoke-device", NULL) &&
+                  cb_registry_page_get_dialog (f->page) != NULL);
+
+  /* An enabled device. */
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (model)) && item == NULL; i++)
+    {
+      g_autoptr(CbDeviceItem) candidate = g_list_model_get_item (G_LIST_MODEL (model), i);
+
+      if (cb_device_item_get_enabled (candidate))
+        item = g_steal_pointer (&candidate);
+    }
+  g_assert_nonnull (item);
+  device_id = g_strdup (cb_device_item_get_device_id (item));
+  g_assert_true (cb_registry_page_select_device (f->page, device_id));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "registry.revoke-device", NULL));
+  dialog = cb_registry_page_get_dialog (f->page);
+  g_assert_true (CB_IS_CONFIRM_DIALOG (dialog));
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "1 device"));
+  /* A single device needs no typed name. */
+  g_assert_true (cb_confirm_dialog_get_confirm_enabled (CB_CONFIRM_DIALOG (dialog)));
+  gtk_check_button_set_active (cb_confirm_dialog_get_option (CB_CONFIRM_DIALOG (dialog)), TRUE);
+
+  path = g_test_build_filename (G_TEST_BUILT, "screenshots", "registry-revoke-dialog.png", NULL);
+  cb_test_app_save_png (GTK_WIDGET (dialog), path, 600, 400);
+
+  adw_message_dialog_response (dialog, "confirm");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  g_assert_cmpuint (cb_registry_page_get_n_operations (f->page), ==, 1);
+
+  cb_test_app_wait (operations_done, f, 30000);
+  g_test_message ("toast: %s", cb_registry_page_get_last_toast (f->page));
+  g_assert_true (g_str_has_prefix (cb_registry_page_get_last_toast (f->page), "Revoked the certificates of"));
+  g_assert_nonnull (strstr (cb_registry_page_get_last_toast (f->page), device_id));
+  /* "Also disable" reached the row without a reload. */
+  g_assert_false (cb_device_item_get_enabled (item));
+
+  /* The activity view shows who revoked what. */
+  cb_test_app_wait (has_activity, f, 30000);
+
+  /* The device is disabled now: enable is on, disable is off. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "registry.enable-device", NULL));
+  cb_test_app_wait (operations_done, f, 30000);
+  cb_test_app_spin (100);
+  g_assert_true (cb_device_item_get_enabled (item));
+
+  g_free (path);
+  path = g_test_build_filename (G_TEST_BUILT, "screenshots", "registry-devices.png", NULL);
+  cb_test_app_save_png (GTK_WIDGET (f->page), path, 1280, 800);
+}
+
+static void
+test_forbidden_wording (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr(GError) other = NULL;
+  g_autofree char *other_text = NULL;
+
+  error = cb_api_error_new_full (CB_API_ERROR_FORBIDDEN, 403, "AuthorizationFailed", NULL, 0,
+                                 "The client 'reader@sandbox.certbench.local' with object id 'x' "
+                                 "does not have authorization to perform action "
+                                 "'Microsoft.DeviceRegistry/namespaces/devices/revoke/action' over "
+                                 "scope '/subscriptions/s/resourceGroups/rg/providers/"
+                                 "Microsoft.DeviceRegistry/namespaces/demo-ns' or the scope is "
+                                 "invalid. Required role: 'Azure Device Registry Credentials "
+                                 "Contributor' (or 'Owner') on that scope or a parent scope.");
+  text = cb_registry_describe_error (error);
+  g_assert_nonnull (strstr (text, "Azure Device Registry Credentials Contributor"));
+  g_assert_nonnull (strstr (text, "namespaces/demo-ns"));
+  g_assert_null (strstr (text, "object id"));
+
+  other = g_error_new_literal (CB_API_ERROR, CB_API_ERROR_CONFLICT, "It exists");
+  other_text = cb_registry_describe_error (other);
+  g_assert_cmpstr (other_text, ==, "It exists");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  cb_test_app_init (&argc, &argv);
+
+  g_test_add_func ("/cb/app-registry/forbidden-wording", test_forbidden_wording);
+  g_test_add ("/cb/app-registry/policies", Fixture, NULL, fixture_setup, test_policies,
+              fixture_teardown);
+  g_test_add ("/cb/app-registry/lazy-paging", Fixture, NULL, fixture_setup, test_lazy_paging,
+              fixture_teardown);
+  g_test_add ("/cb/app-registry/typed-name", Fixture, NULL, fixture_setup, test_typed_name,
+              fixture_teardown);
+  g_test_add ("/cb/app-registry/revoke-device", Fixture, NULL, fixture_setup, test_revoke_device,
+              fixture_teardown);
+
+  return g_test_run ();
+}
