@@ -3,16 +3,188 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
+
+#include "cb-bench-client.h"
+#include "cb-registration-template.h"
+#include "cb-serial-port.h"
+#include "cb-smp-transport.h"
+
+#include "cb-certificate-row.h"
+#include "cb-port-row.h"
+#include "cb-run-step-row.h"
+#include "cb-window.h"
 
 #include "cb-bench-page.h"
 
+#define SETTINGS_SCHEMA   "io.github.certbench.Certbench"
+#define LOG_MAX_LINES     4000
+#define VIRTUAL_CHATTER_MS 5000
+
+/* ---- One port's station state ----------------------------------------------------------- */
+
+#define CB_TYPE_BENCH_SESSION (cb_bench_session_get_type ())
+G_DECLARE_FINAL_TYPE (CbBenchSession, cb_bench_session, CB, BENCH_SESSION, GObject)
+
+struct _CbBenchSession
+{
+  GObject            parent_instance;
+
+  char              *path;
+  CbSerialPortInfo  *info;
+  CbSerialPort      *port;
+  CbSmpTransport    *transport;
+  CbBenchClient     *bench;
+  CbProvisioningRun *run;
+  CbRunResult       *result;
+  GCancellable      *cancellable;
+  GtkTextBuffer     *log;
+  char              *message;      /* why it failed before a run could start */
+  CbSmpTransportStats stats;       /* of the last transport, kept after the port closes */
+  CbPortRowState     state;
+};
+
+G_DEFINE_FINAL_TYPE (CbBenchSession, cb_bench_session, G_TYPE_OBJECT)
+
+static void
+cb_bench_session_close_port (CbBenchSession *s)
+{
+  if (s->transport != NULL)
+    cb_smp_transport_get_stats (s->transport, &s->stats);
+  if (s->transport != NULL)
+    g_signal_handlers_disconnect_matched (s->transport, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL, s);
+  g_clear_object (&s->bench);
+  g_clear_object (&s->transport);
+  if (s->port != NULL)
+    cb_serial_port_close (s->port);
+  g_clear_object (&s->port);
+}
+
+static void
+cb_bench_session_dispose (GObject *object)
+{
+  CbBenchSession *s = CB_BENCH_SESSION (object);
+
+  if (s->cancellable != NULL)
+    g_cancellable_cancel (s->cancellable);
+  cb_bench_session_close_port (s);
+  g_clear_object (&s->cancellable);
+  g_clear_object (&s->run);
+  g_clear_object (&s->result);
+  g_clear_object (&s->info);
+  g_clear_object (&s->log);
+
+  G_OBJECT_CLASS (cb_bench_session_parent_class)->dispose (object);
+}
+
+static void
+cb_bench_session_finalize (GObject *object)
+{
+  CbBenchSession *s = CB_BENCH_SESSION (object);
+
+  g_free (s->path);
+  g_free (s->message);
+
+  G_OBJECT_CLASS (cb_bench_session_parent_class)->finalize (object);
+}
+
+static void
+cb_bench_session_class_init (CbBenchSessionClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = cb_bench_session_dispose;
+  G_OBJECT_CLASS (klass)->finalize = cb_bench_session_finalize;
+}
+
+static void
+cb_bench_session_init (CbBenchSession *s)
+{
+  s->log = gtk_text_buffer_new (NULL);
+  gtk_text_buffer_create_tag (s->log, "time", "foreground", "#77767b", NULL);
+  gtk_text_buffer_create_tag (s->log, "tx", "foreground", "#1c71d8", NULL);
+  gtk_text_buffer_create_tag (s->log, "rx", "foreground", "#26a269", NULL);
+  gtk_text_buffer_create_tag (s->log, "error", "foreground", "#e01b24", "weight", 700, NULL);
+  gtk_text_buffer_create_tag (s->log, "device", "style", PANGO_STYLE_ITALIC, NULL);
+  gtk_text_buffer_create_tag (s->log, "station", "weight", 700, NULL);
+}
+
+static void
+session_log (CbBenchSession *s,
+             const char     *tag,
+             const char     *text)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *stamp = g_date_time_format (now, "%H:%M:%S.%f");
+  GtkTextIter end;
+
+  /* Milliseconds are enough. */
+  if (strlen (stamp) > 12)
+    stamp[12] = '\0';
+
+  gtk_text_buffer_get_end_iter (s->log, &end);
+  gtk_text_buffer_insert_with_tags_by_name (s->log, &end, stamp, -1, "time", NULL);
+  gtk_text_buffer_insert (s->log, &end, "  ", 2);
+  if (tag != NULL)
+    gtk_text_buffer_insert_with_tags_by_name (s->log, &end, text, -1, tag, NULL);
+  else
+    gtk_text_buffer_insert (s->log, &end, text, -1);
+  gtk_text_buffer_insert (s->log, &end, "\n", 1);
+
+  if (gtk_text_buffer_get_line_count (s->log) > LOG_MAX_LINES)
+    {
+      GtkTextIter start, cut;
+
+      gtk_text_buffer_get_start_iter (s->log, &start);
+      gtk_text_buffer_get_iter_at_line (s->log, &cut, LOG_MAX_LINES / 4);
+      gtk_text_buffer_delete (s->log, &start, &cut);
+    }
+}
+
+/* ---- The page --------------------------------------------------------------------------- */
+
 struct _CbBenchPage
 {
-  AdwBin     parent_instance;
+  AdwBin                parent_instance;
+
+  /* Template widgets */
+  GtkLabel             *passed_label;
+  GtkLabel             *failed_label;
+  GtkListBox           *ports_list;
+  AdwActionRow         *policy_row;
+  AdwActionRow         *enrollment_row;
+  AdwEntryRow          *template_row;
+  GtkSwitch            *auto_start_switch;
+  GtkStack             *run_stack;
+  GtkLabel             *port_title_label;
+  GtkLabel             *port_subtitle_label;
+  GtkButton            *cancel_button;
+  GtkButton            *provision_button;
+  GtkLabel             *result_label;
+  GtkLabel             *result_detail_label;
+  GtkListBox           *steps_list;
+  GtkWidget            *chain_group;
+  GtkListBox           *chain_list;
+  GtkLabel             *log_stats_label;
+  GtkScrolledWindow    *log_scroller;
+  GtkTextView          *log_view;
 
   /* Owned */
-  CbContext *context;
+  CbContext            *context;
+  GSettings            *settings;
+  CbVirtualDevice      *virtual_device;
+  CbProvisioningConfig *config;
+  GCancellable         *config_cancellable;
+  GPtrArray            *waiting;        /* sessions waiting for the config */
+  GHashTable           *sessions;       /* path -> CbBenchSession */
+  GListStore           *no_steps;
+  char                 *selected_path;
+  guint                 n_passed;
+  guint                 n_failed;
+  guint                 n_running;
+
+  /* Borrowed */
+  CbPortMonitor        *monitor;
 };
 
 G_DEFINE_FINAL_TYPE (CbBenchPage, cb_bench_page, ADW_TYPE_BIN)
@@ -20,27 +192,959 @@ G_DEFINE_FINAL_TYPE (CbBenchPage, cb_bench_page, ADW_TYPE_BIN)
 enum {
   PROP_0,
   PROP_CONTEXT,
+  PROP_N_PASSED,
+  PROP_N_FAILED,
+  PROP_N_RUNNING,
   N_PROPS
 };
 
 static GParamSpec *properties[N_PROPS];
 
+static void show_session (CbBenchPage *self, CbBenchSession *s);
+
+static CbBenchSession *
+lookup_session (CbBenchPage *self,
+                const char  *path,
+                gboolean     create)
+{
+  CbBenchSession *s = g_hash_table_lookup (self->sessions, path);
+
+  if (s == NULL && create)
+    {
+      s = g_object_new (CB_TYPE_BENCH_SESSION, NULL);
+      s->path = g_strdup (path);
+      g_object_set_data (G_OBJECT (s), "page", self);
+      g_hash_table_insert (self->sessions, s->path, s);
+    }
+  if (s != NULL && self->monitor != NULL)
+    {
+      CbSerialPortInfo *info = cb_port_monitor_lookup (self->monitor, path);
+
+      if (info != NULL)
+        g_set_object (&s->info, info);
+    }
+  return s;
+}
+
+static CbPortRow *
+find_port_row (CbBenchPage *self,
+               const char  *path)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->ports_list));
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (CB_IS_PORT_ROW (child) && g_strcmp0 (cb_port_row_get_path (CB_PORT_ROW (child)), path) == 0)
+        return CB_PORT_ROW (child);
+    }
+  return NULL;
+}
+
+static void
+update_counters (CbBenchPage *self)
+{
+  g_autofree char *passed = g_strdup_printf ("%u", self->n_passed);
+  g_autofree char *failed = g_strdup_printf ("%u", self->n_failed);
+
+  gtk_label_set_label (self->passed_label, passed);
+  gtk_label_set_label (self->failed_label, failed);
+}
+
+static void
+set_session_state (CbBenchPage    *self,
+                   CbBenchSession *s,
+                   CbPortRowState  state)
+{
+  CbPortRow *row;
+  gboolean was_running = s->state == CB_PORT_ROW_RUNNING;
+
+  s->state = state;
+  if (was_running != (state == CB_PORT_ROW_RUNNING))
+    {
+      self->n_running += state == CB_PORT_ROW_RUNNING ? 1 : -1;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_RUNNING]);
+    }
+  row = find_port_row (self, s->path);
+  if (row != NULL)
+    cb_port_row_set_state (row, state);
+  if (g_strcmp0 (self->selected_path, s->path) == 0)
+    show_session (self, s);
+}
+
+/* ---- Showing a port's run --------------------------------------------------------------- */
+
+static GtkWidget *
+create_step_row (gpointer item,
+                 gpointer user_data)
+{
+  return cb_run_step_row_new (CB_RUN_STEP (item));
+}
+
+static const char *
+chain_role (GPtrArray *chain,
+            guint      i)
+{
+  CbCertificate *cert = g_ptr_array_index (chain, i);
+
+  if (i == 0)
+    return _("Device certificate");
+  if (cb_certificate_is_issued_by (cert, cert))
+    return _("Root CA");
+  if (i == 1)
+    return _("Issuing CA");
+  return _("Intermediate CA");
+}
+
+static void
+show_chain (CbBenchPage    *self,
+            CbBenchSession *s)
+{
+  GtkWidget *child;
+  GPtrArray *chain = s->result != NULL ? cb_run_result_get_chain (s->result) : NULL;
+  double fraction = self->settings != NULL
+                      ? g_settings_get_double (self->settings, "renewal-fraction")
+                      : CB_DEFAULT_RENEWAL_FRACTION;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->chain_list))) != NULL)
+    gtk_list_box_remove (self->chain_list, child);
+
+  for (guint i = 0; chain != NULL && i < chain->len; i++)
+    {
+      GtkWidget *row = cb_certificate_row_new (g_ptr_array_index (chain, i), chain_role (chain, i));
+
+      /* The bar marks the station's renewal point, not the default one. */
+      cb_certificate_row_set_renewal_fraction (CB_CERTIFICATE_ROW (row), fraction);
+      gtk_list_box_append (self->chain_list, row);
+    }
+  gtk_widget_set_visible (self->chain_group, chain != NULL && chain->len > 0);
+}
+
+static void
+show_result (CbBenchPage    *self,
+             CbBenchSession *s)
+{
+  GtkWidget *label = GTK_WIDGET (self->result_label);
+  g_autofree char *detail = NULL;
+  const char *text;
+
+  gtk_widget_remove_css_class (label, "success");
+  gtk_widget_remove_css_class (label, "error");
+  gtk_widget_remove_css_class (label, "accent");
+  gtk_widget_remove_css_class (label, "dim-label");
+
+  switch (s->state)
+    {
+    case CB_PORT_ROW_RUNNING:
+      text = _("Running…");
+      gtk_widget_add_css_class (label, "accent");
+      detail = g_strdup (_("Keep the device connected until the result shows."));
+      break;
+    case CB_PORT_ROW_PASSED:
+      text = _("PASS");
+      gtk_widget_add_css_class (label, "success");
+      if (s->result != NULL)
+        /* Translators: the summary under PASS */
+        detail = g_strdup_printf (_("%s is registered as %s on %s (%.1f s)"),
+                                  cb_run_result_get_device_serial (s->result),
+                                  cb_run_result_get_registration_id (s->result),
+                                  cb_run_result_get_hub (s->result),
+                                  cb_run_result_get_duration_ms (s->result) / 1000.0);
+      break;
+    case CB_PORT_ROW_FAILED:
+      text = _("FAIL");
+      gtk_widget_add_css_class (label, "error");
+      if (s->result != NULL && cb_run_result_get_error (s->result) != NULL)
+        {
+          const GError *error = cb_run_result_get_error (s->result);
+
+          if (cb_run_result_get_device_changed (s->result))
+            /* Translators: %s is the error; the device's certificate did change */
+            detail = g_strdup_printf (_("%s. The device has a new certificate."), error->message);
+          else
+            /* Translators: %s is the error */
+            detail = g_strdup_printf (_("%s. The device keeps the certificate it had."),
+                                      error->message);
+        }
+      else
+        detail = g_strdup (s->message);
+      break;
+    case CB_PORT_ROW_IDLE:
+    default:
+      text = _("Ready");
+      gtk_widget_add_css_class (label, "dim-label");
+      detail = g_strdup (_("Press Provision to give this device its certificate."));
+      break;
+    }
+  gtk_label_set_label (self->result_label, text);
+  gtk_label_set_label (self->result_detail_label, detail != NULL ? detail : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->result_detail_label), detail != NULL);
+}
+
+static void
+scroll_log_to_end (CbBenchPage *self)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->log_view);
+  GtkTextMark *mark = gtk_text_buffer_get_mark (buffer, "end");
+  GtkTextIter end;
+
+  gtk_text_buffer_get_end_iter (buffer, &end);
+  if (mark == NULL)
+    mark = gtk_text_buffer_create_mark (buffer, "end", &end, FALSE);
+  else
+    gtk_text_buffer_move_mark (buffer, mark, &end);
+  gtk_text_view_scroll_mark_onscreen (self->log_view, mark);
+}
+
+static void
+update_log_stats (CbBenchPage    *self,
+                  CbBenchSession *s)
+{
+  CbSmpTransportStats stats = s->stats;
+  g_autofree char *text = NULL;
+
+  if (s->transport != NULL)
+    cb_smp_transport_get_stats (s->transport, &stats);
+  if (stats.requests == 0)
+    {
+      gtk_label_set_label (self->log_stats_label, "");
+      return;
+    }
+  /* Translators: protocol counters next to the log title */
+  text = g_strdup_printf (_("%" G_GUINT64_FORMAT " requests · %" G_GUINT64_FORMAT " retries · %"
+                            G_GUINT64_FORMAT " CRC errors"),
+                          stats.requests, stats.retries, stats.err_crc);
+  gtk_label_set_label (self->log_stats_label, text);
+}
+
+static void
+show_session (CbBenchPage    *self,
+              CbBenchSession *s)
+{
+  g_autofree char *display = NULL;
+  g_autofree char *subtitle = NULL;
+  gboolean running;
+
+  if (s == NULL)
+    {
+      gtk_stack_set_visible_child_name (self->run_stack, "empty");
+      gtk_list_box_bind_model (self->steps_list, G_LIST_MODEL (self->no_steps),
+                               create_step_row, NULL, NULL);
+      return;
+    }
+
+  running = s->state == CB_PORT_ROW_RUNNING;
+  gtk_stack_set_visible_child_name (self->run_stack, "run");
+
+  if (s->info != NULL)
+    {
+      const char *serial = cb_serial_port_info_get_serial_number (s->info);
+
+      display = cb_serial_port_info_dup_display_name (s->info);
+      subtitle = serial != NULL
+                   /* Translators: port path and the device's serial number */
+                   ? g_strdup_printf (_("%s · S/N %s"), s->path, serial)
+                   : g_strdup (s->path);
+    }
+  gtk_label_set_label (self->port_title_label, display != NULL ? display : s->path);
+  gtk_label_set_label (self->port_subtitle_label, subtitle != NULL ? subtitle : "");
+
+  /* The target first: the action takes a port and a button without one would warn. */
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (self->provision_button), "s", s->path);
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (self->cancel_button), "s", s->path);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->provision_button), "bench.provision");
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->cancel_button), "bench.cancel");
+  gtk_widget_set_visible (GTK_WIDGET (self->provision_button), !running);
+  gtk_widget_set_visible (GTK_WIDGET (self->cancel_button), running);
+  if (!running && s->state != CB_PORT_ROW_IDLE)
+    gtk_button_set_label (self->provision_button, _("_Provision Again"));
+  else
+    gtk_button_set_label (self->provision_button, _("_Provision"));
+
+  show_result (self, s);
+
+  /* Rebinding would rebuild the rows on every state change: only when the run changes. */
+  if (g_object_get_data (G_OBJECT (self->steps_list), "bound-run") != (gpointer) s->run)
+    {
+      gtk_list_box_bind_model (self->steps_list,
+                               s->run != NULL ? cb_provisioning_run_get_steps (s->run)
+                                              : G_LIST_MODEL (self->no_steps),
+                               create_step_row, NULL, NULL);
+      g_object_set_data (G_OBJECT (self->steps_list), "bound-run", s->run);
+    }
+
+  show_chain (self, s);
+
+  if (gtk_text_view_get_buffer (self->log_view) != s->log)
+    {
+      gtk_text_view_set_buffer (self->log_view, s->log);
+      scroll_log_to_end (self);
+    }
+  update_log_stats (self, s);
+}
+
+static void
+select_port (CbBenchPage *self,
+             const char  *path)
+{
+  CbPortRow *row = find_port_row (self, path);
+
+  if (row != NULL)
+    gtk_list_box_select_row (self->ports_list, GTK_LIST_BOX_ROW (row));
+}
+
+static void
+on_ports_list_row_selected_cb (CbBenchPage   *self,
+                               GtkListBoxRow *row)
+{
+  g_assert (CB_IS_BENCH_PAGE (self));
+
+  if (row == NULL || !CB_IS_PORT_ROW (row))
+    {
+      /* A port going away keeps its run on screen until another one is chosen. */
+      return;
+    }
+  g_free (self->selected_path);
+  self->selected_path = g_strdup (cb_port_row_get_path (CB_PORT_ROW (row)));
+  show_session (self, lookup_session (self, self->selected_path, TRUE));
+}
+
+/* ---- Protocol log ----------------------------------------------------------------------- */
+
+static CbBenchPage *
+session_page (CbBenchSession *s)
+{
+  return g_object_get_data (G_OBJECT (s), "page");
+}
+
+static void
+session_log_and_show (CbBenchSession *s,
+                      const char     *tag,
+                      const char     *text)
+{
+  CbBenchPage *self = session_page (s);
+
+  session_log (s, tag, text);
+  if (self != NULL && g_strcmp0 (self->selected_path, s->path) == 0)
+    {
+      scroll_log_to_end (self);
+      update_log_stats (self, s);
+    }
+}
+
+static void
+on_transport_traffic (CbSmpTransport     *transport,
+                      const CbSmpTraffic *traffic,
+                      CbBenchSession     *s)
+{
+  g_autofree char *text = cb_smp_traffic_to_string (traffic,
+                                                    cb_smp_transport_get_bench_group (transport));
+  const char *tag = traffic->direction == CB_SMP_DIRECTION_TX ? "tx" : "rx";
+
+  if (traffic->is_error || traffic->dropped)
+    tag = "error";
+  session_log_and_show (s, tag, text);
+}
+
+static void
+on_transport_log_line (CbSmpTransport *transport,
+                       const char     *line,
+                       CbBenchSession *s)
+{
+  g_autofree char *text = g_strdup_printf (_("device: %s"), line);
+
+  session_log_and_show (s, "device", text);
+}
+
+static void
+on_transport_frame_error (CbSmpTransport *transport,
+                          guint           kind,
+                          guint64         count,
+                          CbBenchSession *s)
+{
+  /* Translators: a garbled frame; %s is "crc", "base64"... */
+  g_autofree char *text = g_strdup_printf (_("Frame dropped: %s error (%" G_GUINT64_FORMAT
+                                             " so far)"),
+                                           cb_smp_frame_error_to_string (kind), count);
+
+  session_log_and_show (s, "error", text);
+}
+
+static void
+on_transport_retry (CbSmpTransport *transport,
+                    guint           group,
+                    guint           command,
+                    guint           attempt,
+                    CbBenchSession *s)
+{
+  g_autofree char *text = g_strdup_printf (_("No answer to %u/%u (attempt %u): sending again"),
+                                           group, command, attempt);
+
+  session_log_and_show (s, "error", text);
+}
+
+/* ---- Runs ------------------------------------------------------------------------------- */
+
+static void
+toast (CbBenchPage *self,
+       const char  *text)
+{
+  cb_widget_toast (GTK_WIDGET (self), text);
+}
+
+static void
+session_failed_to_start (CbBenchPage    *self,
+                         CbBenchSession *s,
+                         const char     *message)
+{
+  g_autofree char *line = g_strdup_printf (_("Cannot start: %s"), message);
+
+  g_free (s->message);
+  s->message = g_strdup (message);
+  session_log_and_show (s, "error", line);
+  cb_bench_session_close_port (s);
+  self->n_failed++;
+  update_counters (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_FAILED]);
+  set_session_state (self, s, CB_PORT_ROW_FAILED);
+  toast (self, line);
+}
+
+static void
+run_cb (GObject      *object,
+        GAsyncResult *result,
+        gpointer      user_data)
+{
+  g_autoptr(CbBenchSession) s = user_data;
+  g_autoptr(CbRunResult) run_result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = NULL;
+  CbBenchPage *self = session_page (s);
+
+  run_result = cb_provisioning_run_run_finish (CB_PROVISIONING_RUN (object), result, &error);
+  if (self == NULL)
+    return;   /* the page is gone */
+
+  cb_bench_session_close_port (s);
+
+  if (run_result == NULL)
+    {
+      session_failed_to_start (self, s, error->message);
+      return;
+    }
+
+  g_set_object (&s->result, run_result);
+  if (cb_run_result_get_passed (run_result))
+    {
+      self->n_passed++;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_PASSED]);
+      /* Translators: toast, %s is the registration id */
+      line = g_strdup_printf (_("PASS: %s provisioned"), cb_run_result_get_registration_id (run_result));
+      session_log_and_show (s, "station", line);
+      update_counters (self);
+      set_session_state (self, s, CB_PORT_ROW_PASSED);
+    }
+  else
+    {
+      const GError *run_error = cb_run_result_get_error (run_result);
+
+      if (g_error_matches (run_error, CB_RUN_ERROR, CB_RUN_ERROR_CANCELLED))
+        {
+          session_log_and_show (s, "station", _("Run cancelled"));
+          g_clear_object (&s->result);
+          set_session_state (self, s, CB_PORT_ROW_IDLE);
+          return;
+        }
+      self->n_failed++;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_FAILED]);
+      line = g_strdup_printf (_("FAIL: %s"), run_error != NULL ? run_error->message : "?");
+      session_log_and_show (s, "error", line);
+      update_counters (self);
+      set_session_state (self, s, CB_PORT_ROW_FAILED);
+    }
+  toast (self, line);
+}
+
+static void
+start_session_run (CbBenchPage    *self,
+                   CbBenchSession *s)
+{
+  g_autoptr(GError) error = NULL;
+
+  s->port = cb_serial_port_open (s->path, CB_SERIAL_PORT_DEFAULT_BAUD, &error);
+  if (s->port == NULL)
+    {
+      session_failed_to_start (self, s, error->message);
+      return;
+    }
+  s->transport = cb_smp_transport_new (s->port);
+  g_signal_connect (s->transport, "traffic", G_CALLBACK (on_transport_traffic), s);
+  g_signal_connect (s->transport, "log-line", G_CALLBACK (on_transport_log_line), s);
+  g_signal_connect (s->transport, "frame-error", G_CALLBACK (on_transport_frame_error), s);
+  g_signal_connect (s->transport, "retry", G_CALLBACK (on_transport_retry), s);
+  s->bench = cb_bench_client_new (s->transport);
+
+  g_clear_object (&s->run);
+  s->run = cb_provisioning_run_new (self->config, s->bench, s->path);
+  if (g_strcmp0 (self->selected_path, s->path) == 0)
+    show_session (self, s);
+
+  cb_provisioning_run_run_async (s->run, s->cancellable, run_cb, g_object_ref (s));
+}
+
+static void
+fail_waiting (CbBenchPage *self,
+              const char  *message)
+{
+  g_autoptr(GPtrArray) waiting = g_steal_pointer (&self->waiting);
+
+  self->waiting = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < waiting->len; i++)
+    session_failed_to_start (self, g_ptr_array_index (waiting, i), message);
+}
+
+static void
+start_waiting (CbBenchPage *self)
+{
+  g_autoptr(GPtrArray) waiting = g_steal_pointer (&self->waiting);
+
+  self->waiting = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < waiting->len; i++)
+    {
+      CbBenchSession *s = g_ptr_array_index (waiting, i);
+
+      if (!g_cancellable_is_cancelled (s->cancellable))
+        start_session_run (self, s);
+    }
+}
+
+static void
+enrollment_key_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(CbBenchPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbProvisioningConfig) config = NULL;
+  g_autofree char *template_text = NULL;
+  g_autofree char *operator_name = NULL;
+  char *key;
+  CbProfile *profile;
+
+  key = cb_secrets_lookup_finish (CB_SECRETS (object), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  g_clear_object (&self->config_cancellable);
+
+  profile = cb_context_get_profile (self->context);
+  if (profile == NULL)
+    {
+      cb_secrets_free_value (key);
+      fail_waiting (self, _("No connection profile is active"));
+      return;
+    }
+  if (key == NULL)
+    {
+      g_autofree char *message = NULL;
+
+      message = g_strdup_printf (_("The enrollment group key of “%s” is not in the keyring%s%s"),
+                                 cb_profile_get_name (profile),
+                                 error != NULL ? ": " : "",
+                                 error != NULL ? error->message : "");
+      fail_waiting (self, message);
+      return;
+    }
+
+  config = cb_provisioning_config_new (profile);
+  cb_provisioning_config_set_dps_client (config, cb_context_get_dps (self->context));
+  if (cb_context_get_state (self->context) == CB_CONTEXT_STATE_READY)
+    cb_provisioning_config_set_adr_client (config, cb_context_get_adr (self->context));
+  cb_provisioning_config_set_enrollment_group_key (config, key);
+  cb_secrets_free_value (key);
+  cb_provisioning_config_set_journal (config, cb_context_get_journal (self->context));
+  cb_provisioning_config_set_station (config, g_get_host_name ());
+  operator_name = g_strdup (cb_context_get_username (self->context) != NULL
+                              ? cb_context_get_username (self->context)
+                              : g_get_user_name ());
+  cb_provisioning_config_set_operator (config, operator_name);
+
+  template_text = self->settings != NULL
+                    ? g_settings_get_string (self->settings, "registration-id-template")
+                    : g_strdup ("{serial}");
+  if (!cb_provisioning_config_set_registration_template (config, template_text, &error))
+    {
+      g_autofree char *message = g_strdup_printf (_("The registration ID template is not valid: %s"),
+                                                  error->message);
+      fail_waiting (self, message);
+      return;
+    }
+
+  self->config = g_steal_pointer (&config);
+  start_waiting (self);
+}
+
+static void
+ensure_config (CbBenchPage *self)
+{
+  CbProfile *profile = cb_context_get_profile (self->context);
+
+  if (self->config != NULL)
+    {
+      start_waiting (self);
+      return;
+    }
+  if (self->config_cancellable != NULL)
+    return;   /* on its way */
+
+  if (profile == NULL || cb_context_get_dps (self->context) == NULL)
+    {
+      fail_waiting (self, cb_context_get_state (self->context) == CB_CONTEXT_STATE_STARTING
+                            ? _("The station is still connecting; try again in a moment")
+                            : _("The station is not connected to a provisioning service"));
+      return;
+    }
+
+  self->config_cancellable = g_cancellable_new ();
+  cb_secrets_lookup_async (cb_context_get_secrets (self->context), cb_profile_get_id (profile),
+                           CB_SECRET_ENROLLMENT_GROUP_KEY, self->config_cancellable,
+                           enrollment_key_cb, g_object_ref (self));
+}
+
+static void
+invalidate_config (CbBenchPage *self)
+{
+  g_clear_object (&self->config);
+  if (self->config_cancellable != NULL)
+    {
+      g_cancellable_cancel (self->config_cancellable);
+      g_clear_object (&self->config_cancellable);
+      /* Whoever waited gets the new config. */
+      if (self->waiting->len > 0)
+        ensure_config (self);
+    }
+}
+
+static void
+provision_port (CbBenchPage *self,
+                const char  *path)
+{
+  CbBenchSession *s;
+  g_autofree char *line = NULL;
+
+  s = lookup_session (self, path, TRUE);
+  if (s->state == CB_PORT_ROW_RUNNING)
+    {
+      toast (self, _("This port is already provisioning"));
+      return;
+    }
+
+  g_clear_object (&s->result);
+  g_clear_object (&s->run);
+  g_clear_pointer (&s->message, g_free);
+  memset (&s->stats, 0, sizeof s->stats);
+  g_clear_object (&s->cancellable);
+  s->cancellable = g_cancellable_new ();
+
+  /* Translators: first log line of a run, %s is the port */
+  line = g_strdup_printf (_("Provisioning the device on %s"), path);
+  session_log (s, "station", line);
+
+  if (self->selected_path == NULL)
+    select_port (self, path);
+  set_session_state (self, s, CB_PORT_ROW_RUNNING);
+
+  g_ptr_array_add (self->waiting, g_object_ref (s));
+  ensure_config (self);
+}
+
+static void
+provision_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  CbBenchPage *self = CB_BENCH_PAGE (widget);
+  const char *path = g_variant_get_string (parameter, NULL);
+
+  if (self->selected_path == NULL || g_strcmp0 (self->selected_path, path) != 0)
+    select_port (self, path);
+  provision_port (self, path);
+}
+
+static void
+cancel_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  CbBenchPage *self = CB_BENCH_PAGE (widget);
+  CbBenchSession *s = lookup_session (self, g_variant_get_string (parameter, NULL), FALSE);
+
+  if (s == NULL || s->state != CB_PORT_ROW_RUNNING)
+    return;
+  g_cancellable_cancel (s->cancellable);
+  /* Still waiting for the config: nothing was sent to the device. */
+  if (g_ptr_array_remove (self->waiting, s))
+    {
+      session_log_and_show (s, "station", _("Run cancelled"));
+      set_session_state (self, s, CB_PORT_ROW_IDLE);
+    }
+}
+
+static void
+reset_counters_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  CbBenchPage *self = CB_BENCH_PAGE (widget);
+
+  self->n_passed = self->n_failed = 0;
+  update_counters (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_PASSED]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_FAILED]);
+  toast (self, _("Counters reset for a new shift"));
+}
+
+static void
+clear_log_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  CbBenchPage *self = CB_BENCH_PAGE (widget);
+
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->log_view), "", 0);
+}
+
+/* ---- Station settings ------------------------------------------------------------------- */
+
+static void
+set_row_subtitle (AdwActionRow *row,
+                  const char   *text)
+{
+  adw_action_row_set_subtitle (row, text != NULL && *text != '\0' ? text : _("Not set"));
+}
+
+static void
+update_station (CbBenchPage *self)
+{
+  CbProfile *profile = cb_context_get_profile (self->context);
+  g_autofree char *enrollment = NULL;
+
+  if (profile == NULL)
+    {
+      set_row_subtitle (self->policy_row, NULL);
+      set_row_subtitle (self->enrollment_row, NULL);
+      return;
+    }
+  set_row_subtitle (self->policy_row, cb_profile_get_credential_policy (profile));
+  if (cb_profile_get_enrollment_group_id (profile) != NULL)
+    /* Translators: enrollment group id and the DPS it is in */
+    enrollment = g_strdup_printf (_("%s in %s (ID scope %s)"),
+                                  cb_profile_get_enrollment_group_id (profile),
+                                  cb_profile_get_dps_name (profile) != NULL
+                                    ? cb_profile_get_dps_name (profile) : "DPS",
+                                  cb_profile_get_dps_id_scope (profile) != NULL
+                                    ? cb_profile_get_dps_id_scope (profile) : "?");
+  set_row_subtitle (self->enrollment_row, enrollment);
+}
+
+static void
+on_template_row_apply_cb (CbBenchPage *self)
+{
+  g_autoptr(GError) error = NULL;
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->template_row));
+
+  g_assert (CB_IS_BENCH_PAGE (self));
+
+  if (!cb_registration_template_check (text, &error))
+    {
+      gtk_widget_add_css_class (GTK_WIDGET (self->template_row), "error");
+      toast (self, error->message);
+      return;
+    }
+  gtk_widget_remove_css_class (GTK_WIDGET (self->template_row), "error");
+  if (self->settings != NULL)
+    g_settings_set_string (self->settings, "registration-id-template", text);
+  invalidate_config (self);
+  toast (self, _("Registration ID template saved"));
+}
+
+static void
+on_context_changed (CbBenchPage *self)
+{
+  invalidate_config (self);
+  update_station (self);
+}
+
+/* ---- Ports ------------------------------------------------------------------------------ */
+
+static GtkWidget *
+create_port_row (gpointer item,
+                 gpointer user_data)
+{
+  CbBenchPage *self = user_data;
+  CbSerialPortInfo *info = item;
+  GtkWidget *row = cb_port_row_new (info);
+  CbBenchSession *s = lookup_session (self, cb_serial_port_info_get_path (info), FALSE);
+
+  if (s != NULL)
+    cb_port_row_set_state (CB_PORT_ROW (row), s->state);
+  return row;
+}
+
+static void
+on_port_added (CbBenchPage      *self,
+               CbSerialPortInfo *info)
+{
+  const char *path = cb_serial_port_info_get_path (info);
+
+  if (g_strcmp0 (path, self->selected_path) == 0)
+    select_port (self, path);
+  if (self->settings != NULL && g_settings_get_boolean (self->settings, "auto-start"))
+    provision_port (self, path);
+}
+
+static void
+on_port_removed (CbBenchPage      *self,
+                 CbSerialPortInfo *info)
+{
+  CbBenchSession *s = lookup_session (self, cb_serial_port_info_get_path (info), FALSE);
+
+  /* An unplug mid-run ends the run through the port's own error; nothing to do here but let
+   * the next device on this path start fresh. */
+  if (s != NULL && s->state != CB_PORT_ROW_RUNNING)
+    session_log_and_show (s, "station", _("Device unplugged"));
+}
+
+static void
+start_virtual_device (CbBenchPage *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *state_dir = NULL;
+
+  /* Next to the app's other data ($XDG_DATA_HOME/certbench), so a test context keeps it in
+   * its own folder too. */
+  if (cb_context_get_data_dir (self->context) != NULL)
+    state_dir = g_build_filename (cb_context_get_data_dir (self->context), "virtual-device", NULL);
+  else
+    state_dir = cb_virtual_device_dup_default_state_dir ();
+
+  self->virtual_device = cb_virtual_device_new (state_dir, VIRTUAL_CHATTER_MS, &error);
+  if (self->virtual_device == NULL)
+    {
+      g_message ("The virtual device could not start: %s", error->message);
+      return;
+    }
+  cb_virtual_device_set_monitor (self->virtual_device, self->monitor);
+}
+
+/* ---- GObject ---------------------------------------------------------------------------- */
+
+static void
+cb_bench_page_constructed (GObject *object)
+{
+  CbBenchPage *self = CB_BENCH_PAGE (object);
+  g_autoptr(GSettingsSchema) schema = NULL;
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+
+  G_OBJECT_CLASS (cb_bench_page_parent_class)->constructed (object);
+
+  g_assert (CB_IS_CONTEXT (self->context));
+
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, SETTINGS_SCHEMA, TRUE);
+  if (schema != NULL)
+    {
+      g_autofree char *template_text = NULL;
+
+      self->settings = g_settings_new (SETTINGS_SCHEMA);
+      g_settings_bind (self->settings, "auto-start", self->auto_start_switch, "active",
+                       G_SETTINGS_BIND_DEFAULT);
+      template_text = g_settings_get_string (self->settings, "registration-id-template");
+      gtk_editable_set_text (GTK_EDITABLE (self->template_row), template_text);
+    }
+
+  g_signal_connect_object (self->context, "notify::profile", G_CALLBACK (on_context_changed),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->context, "notify::state", G_CALLBACK (on_context_changed),
+                           self, G_CONNECT_SWAPPED);
+  update_station (self);
+
+  self->monitor = cb_context_get_port_monitor (self->context);
+  if (self->monitor != NULL)
+    {
+      gtk_list_box_bind_model (self->ports_list, cb_port_monitor_get_ports (self->monitor),
+                               create_port_row, self, NULL);
+      start_virtual_device (self);
+      /* After the virtual device: auto-start is for devices plugged in from now on. */
+      g_signal_connect_object (self->monitor, "port-added", G_CALLBACK (on_port_added), self,
+                               G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->monitor, "port-removed", G_CALLBACK (on_port_removed), self,
+                               G_CONNECT_SWAPPED);
+    }
+  show_session (self, NULL);
+}
+
 static void
 cb_bench_page_dispose (GObject *object)
 {
   CbBenchPage *self = CB_BENCH_PAGE (object);
+  GHashTableIter iter;
+  gpointer value;
+
+  if (self->config_cancellable != NULL)
+    g_cancellable_cancel (self->config_cancellable);
+  g_clear_object (&self->config_cancellable);
+
+  if (self->monitor != NULL)
+    g_signal_handlers_disconnect_by_data (self->monitor, self);
+  /* Unlists itself from the monitor. */
+  g_clear_object (&self->virtual_device);
+
+  if (self->sessions != NULL)
+    {
+      g_hash_table_iter_init (&iter, self->sessions);
+      while (g_hash_table_iter_next (&iter, NULL, &value))
+        {
+          CbBenchSession *s = value;
+
+          /* Runs still going end without touching the page. */
+          g_object_set_data (G_OBJECT (s), "page", NULL);
+          if (s->cancellable != NULL)
+            g_cancellable_cancel (s->cancellable);
+        }
+    }
+  if (self->ports_list != NULL)
+    gtk_list_box_bind_model (self->ports_list, NULL, NULL, NULL, NULL);
+  if (self->steps_list != NULL)
+    gtk_list_box_bind_model (self->steps_list, NULL, NULL, NULL, NULL);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), CB_TYPE_BENCH_PAGE);
+
+  g_clear_pointer (&self->waiting, g_ptr_array_unref);
+  g_clear_pointer (&self->sessions, g_hash_table_unref);
+  g_clear_object (&self->virtual_device);
+  g_clear_object (&self->config);
+  g_clear_object (&self->settings);
+  g_clear_object (&self->no_steps);
   g_clear_object (&self->context);
+  self->monitor = NULL;
 
   G_OBJECT_CLASS (cb_bench_page_parent_class)->dispose (object);
 }
 
 static void
+cb_bench_page_finalize (GObject *object)
+{
+  CbBenchPage *self = CB_BENCH_PAGE (object);
+
+  g_free (self->selected_path);
+
+  G_OBJECT_CLASS (cb_bench_page_parent_class)->finalize (object);
+}
+
+static void
 cb_bench_page_get_property (GObject    *object,
-                          guint       prop_id,
-                          GValue     *value,
-                          GParamSpec *pspec)
+                            guint       prop_id,
+                            GValue     *value,
+                            GParamSpec *pspec)
 {
   CbBenchPage *self = CB_BENCH_PAGE (object);
 
@@ -49,6 +1153,15 @@ cb_bench_page_get_property (GObject    *object,
     case PROP_CONTEXT:
       g_value_set_object (value, self->context);
       break;
+    case PROP_N_PASSED:
+      g_value_set_uint (value, self->n_passed);
+      break;
+    case PROP_N_FAILED:
+      g_value_set_uint (value, self->n_failed);
+      break;
+    case PROP_N_RUNNING:
+      g_value_set_uint (value, self->n_running);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -56,9 +1169,9 @@ cb_bench_page_get_property (GObject    *object,
 
 static void
 cb_bench_page_set_property (GObject      *object,
-                          guint         prop_id,
-                          const GValue *value,
-                          GParamSpec   *pspec)
+                            guint         prop_id,
+                            const GValue *value,
+                            GParamSpec   *pspec)
 {
   CbBenchPage *self = CB_BENCH_PAGE (object);
 
@@ -77,24 +1190,66 @@ cb_bench_page_class_init (CbBenchPageClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  const GParamFlags ro = G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
 
+  object_class->constructed = cb_bench_page_constructed;
   object_class->dispose = cb_bench_page_dispose;
+  object_class->finalize = cb_bench_page_finalize;
   object_class->get_property = cb_bench_page_get_property;
   object_class->set_property = cb_bench_page_set_property;
 
   properties[PROP_CONTEXT] =
     g_param_spec_object ("context", NULL, NULL, CB_TYPE_CONTEXT,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_N_PASSED] = g_param_spec_uint ("n-passed", NULL, NULL, 0, G_MAXUINT, 0, ro);
+  properties[PROP_N_FAILED] = g_param_spec_uint ("n-failed", NULL, NULL, 0, G_MAXUINT, 0, ro);
+  properties[PROP_N_RUNNING] = g_param_spec_uint ("n-running", NULL, NULL, 0, G_MAXUINT, 0, ro);
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  g_type_ensure (CB_TYPE_PORT_ROW);
+  g_type_ensure (CB_TYPE_RUN_STEP_ROW);
+  g_type_ensure (CB_TYPE_CERTIFICATE_ROW);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/certbench/Certbench/cb-bench-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, CbBenchPage, passed_label);
+  gtk_widget_class_bind_template_child (widget_class, CbBenchPage, failed_label);
+  gtk_widget_class_bind_template_child (widget_class, CbBenchPage, ports_list);
+  gtk_widget_class_bind_template_child (widget_class, CbBenchPage, policy_row);
+  gtk_widget_class_bind_template_child (widget_class, CbBenchPage, enrollment_row);
+  gtk_widget_class_bind_template_child (widget_class, CbBenchPage, template_row);
+  gtk_widget_class_bind_template_child (widget_class, CbBenchPage, auto_start_switch);
+  gtk_widget_class_bind_template_child (widget_class, CbBenchPage, run_stack);
+  gtk_widget_class_bind_template_child (widget_class, CbBenchPage, port_title_label);
+  gtk_widget_class_bind_template_child (widget_class, CbBenchPage, port_subtitle_label);
+  gtk_widget_class_bind_template_child (widget_class, CbBenchPage, cancel_button);
+  gtk_widget_class_bind_template_child (widget_class, CbBenchPage, provision_button);
+  gtk_widget_class_bind_template_child (widget_class, CbBenchPage, result_label);
+  gtk_widget_class_bind_template_child (widget_class, CbBenchPage, result_detail_label);
+  gtk_widget_class_bind_template_child (widget_class, CbBenchPage, steps_list);
+  gtk_widget_class_bind_template_child (widget_class, CbBenchPage, chain_group);
+  gtk_widget_class_bind_template_child (widget_class, CbBenchPage, chain_list);
+  gtk_widget_class_bind_template_child (widget_class, CbBenchPage, log_stats_label);
+  gtk_widget_class_bind_template_child (widget_class, CbBenchPage, log_scroller);
+  gtk_widget_class_bind_template_child (widget_class, CbBenchPage, log_view);
+  gtk_widget_class_bind_template_callback (widget_class, on_ports_list_row_selected_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_template_row_apply_cb);
+
+  gtk_widget_class_install_action (widget_class, "bench.provision", "s", provision_action);
+  gtk_widget_class_install_action (widget_class, "bench.cancel", "s", cancel_action);
+  gtk_widget_class_install_action (widget_class, "bench.reset-counters", NULL,
+                                   reset_counters_action);
+  gtk_widget_class_install_action (widget_class, "bench.clear-log", NULL, clear_log_action);
 }
 
 static void
 cb_bench_page_init (CbBenchPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_object_unref);
+  self->waiting = g_ptr_array_new_with_free_func (g_object_unref);
+  self->no_steps = g_list_store_new (CB_TYPE_RUN_STEP);
 }
 
 GtkWidget *
@@ -103,4 +1258,88 @@ cb_bench_page_new (CbContext *context)
   g_return_val_if_fail (CB_IS_CONTEXT (context), NULL);
 
   return g_object_new (CB_TYPE_BENCH_PAGE, "context", context, NULL);
+}
+
+CbVirtualDevice *
+cb_bench_page_get_virtual_device (CbBenchPage *self)
+{
+  g_return_val_if_fail (CB_IS_BENCH_PAGE (self), NULL);
+  return self->virtual_device;
+}
+
+guint
+cb_bench_page_get_n_passed (CbBenchPage *self)
+{
+  g_return_val_if_fail (CB_IS_BENCH_PAGE (self), 0);
+  return self->n_passed;
+}
+
+guint
+cb_bench_page_get_n_failed (CbBenchPage *self)
+{
+  g_return_val_if_fail (CB_IS_BENCH_PAGE (self), 0);
+  return self->n_failed;
+}
+
+guint
+cb_bench_page_get_n_running (CbBenchPage *self)
+{
+  g_return_val_if_fail (CB_IS_BENCH_PAGE (self), 0);
+  return self->n_running;
+}
+
+CbProvisioningRun *
+cb_bench_page_get_run (CbBenchPage *self,
+                       const char  *path)
+{
+  CbBenchSession *s;
+
+  g_return_val_if_fail (CB_IS_BENCH_PAGE (self), NULL);
+
+  s = lookup_session (self, path, FALSE);
+  return s != NULL ? s->run : NULL;
+}
+
+const char *
+cb_bench_page_get_selected_port (CbBenchPage *self)
+{
+  g_return_val_if_fail (CB_IS_BENCH_PAGE (self), NULL);
+  return self->selected_path;
+}
+
+const char *
+cb_bench_page_get_result_text (CbBenchPage *self)
+{
+  g_return_val_if_fail (CB_IS_BENCH_PAGE (self), NULL);
+  return gtk_label_get_label (self->result_label);
+}
+
+GtkListBox *
+cb_bench_page_get_steps_list (CbBenchPage *self)
+{
+  g_return_val_if_fail (CB_IS_BENCH_PAGE (self), NULL);
+  return self->steps_list;
+}
+
+GtkListBox *
+cb_bench_page_get_chain_list (CbBenchPage *self)
+{
+  g_return_val_if_fail (CB_IS_BENCH_PAGE (self), NULL);
+  return self->chain_list;
+}
+
+char *
+cb_bench_page_dup_log_text (CbBenchPage *self,
+                            const char  *path)
+{
+  CbBenchSession *s;
+  GtkTextIter start, end;
+
+  g_return_val_if_fail (CB_IS_BENCH_PAGE (self), NULL);
+
+  s = lookup_session (self, path, FALSE);
+  if (s == NULL)
+    return NULL;
+  gtk_text_buffer_get_bounds (s->log, &start, &end);
+  return gtk_text_buffer_get_text (s->log, &start, &end, FALSE);
 }

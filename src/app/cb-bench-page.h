@@ -4,12 +4,41 @@
 #include <adwaita.h>
 
 #include "cb-context.h"
+#include "cb-provisioning-run.h"
+#include "cb-virtual-device.h"
 
 G_BEGIN_DECLS
+
+/* The station: serial ports (the Virtual device among them), the station's policy, enrollment
+ * and registration-id template, a Provision action per port (bench.provision, parameter: the
+ * port's path), the live step list, PASS / FAIL, the issued chain and the protocol log of the
+ * selected port, and the passed / failed counters of this shift. Several ports may run at once.
+ *
+ * Actions: bench.provision (s), bench.cancel (s), bench.reset-counters, bench.clear-log. */
 
 #define CB_TYPE_BENCH_PAGE (cb_bench_page_get_type ())
 G_DECLARE_FINAL_TYPE (CbBenchPage, cb_bench_page, CB, BENCH_PAGE, AdwBin)
 
-GtkWidget *cb_bench_page_new (CbContext *context);
+GtkWidget         *cb_bench_page_new                (CbContext   *context);
+
+/* The in-process virtual device, or NULL when it could not start. */
+CbVirtualDevice   *cb_bench_page_get_virtual_device (CbBenchPage *self);
+guint              cb_bench_page_get_n_passed       (CbBenchPage *self);
+guint              cb_bench_page_get_n_failed       (CbBenchPage *self);
+/* Runs going on now (property "n-running"). */
+guint              cb_bench_page_get_n_running      (CbBenchPage *self);
+/* The latest run on a port, or NULL. Returns: (transfer none) (nullable) */
+CbProvisioningRun *cb_bench_page_get_run            (CbBenchPage *self,
+                                                     const char  *path);
+/* The port whose run the page shows, or NULL. */
+const char        *cb_bench_page_get_selected_port  (CbBenchPage *self);
+/* What the big result label says now ("PASS", "FAIL", "Running…", "Ready"). */
+const char        *cb_bench_page_get_result_text    (CbBenchPage *self);
+/* The list boxes of the shown run: steps (CbRunStepRow) and chain (CbCertificateRow). */
+GtkListBox        *cb_bench_page_get_steps_list     (CbBenchPage *self);
+GtkListBox        *cb_bench_page_get_chain_list     (CbBenchPage *self);
+/* The protocol log of a port as text. Returns: (transfer full) (nullable) */
+char              *cb_bench_page_dup_log_text       (CbBenchPage *self,
+                                                     const char  *path);
 
 G_END_DECLS

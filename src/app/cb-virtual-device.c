@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "cb-virtual-device"
+
+#include "config.h"
+
+#include <errno.h>
+
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+
+#include "cbd-host.h"
+
+#include "cb-virtual-device.h"
+
+struct _CbVirtualDevice
+{
+  GObject        parent_instance;
+
+  /* Owned */
+  CbdHost       *host;
+  char          *state_dir;
+  char          *serial;
+  CbPortMonitor *monitor;
+};
+
+G_DEFINE_FINAL_TYPE (CbVirtualDevice, cb_virtual_device, G_TYPE_OBJECT)
+
+char *
+cb_virtual_device_dup_default_state_dir (void)
+{
+  return g_build_filename (g_get_user_data_dir (), "certbench", "virtual-device", NULL);
+}
+
+static void
+cb_virtual_device_dispose (GObject *object)
+{
+  CbVirtualDevice *self = CB_VIRTUAL_DEVICE (object);
+
+  cb_virtual_device_set_monitor (self, NULL);
+  /* Closing the pty master makes any station still holding the port see a hangup. */
+  g_clear_pointer (&self->host, cbd_host_free);
+
+  G_OBJECT_CLASS (cb_virtual_device_parent_class)->dispose (object);
+}
+
+static void
+cb_virtual_device_finalize (GObject *object)
+{
+  CbVirtualDevice *self = CB_VIRTUAL_DEVICE (object);
+
+  g_free (self->state_dir);
+  g_free (self->serial);
+
+  G_OBJECT_CLASS (cb_virtual_device_parent_class)->finalize (object);
+}
+
+static void
+cb_virtual_device_class_init (CbVirtualDeviceClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = cb_virtual_device_dispose;
+  object_class->finalize = cb_virtual_device_finalize;
+}
+
+static void
+cb_virtual_device_init (CbVirtualDevice *self)
+{
+}
+
+CbVirtualDevice *
+cb_virtual_device_new (const char  *state_dir,
+                       guint        chatter_ms,
+                       GError     **error)
+{
+  g_autoptr(CbVirtualDevice) self = NULL;
+  g_autofree char *serial_path = NULL;
+  g_autofree char *serial = NULL;
+  CbdOptions opts = { 0 };
+
+  g_return_val_if_fail (state_dir != NULL, NULL);
+
+  if (g_mkdir_with_parents (state_dir, 0700) != 0)
+    {
+      int saved = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   _("Cannot create the virtual device’s folder %s: %s"), state_dir,
+                   g_strerror (saved));
+      return NULL;
+    }
+
+  self = g_object_new (CB_TYPE_VIRTUAL_DEVICE, NULL);
+  self->state_dir = g_strdup (state_dir);
+
+  opts.state_dir = self->state_dir;
+  opts.model = (char *) "certbench-virtual";
+  opts.group = 64;
+  opts.frame_size = 127;
+  opts.buf_size = 1024;
+  opts.slot_size = 8192;
+  opts.chatter_ms = (int) chatter_ms;
+
+  /* The host puts its sources on the default main context and is driven by the app's loop:
+   * no thread, no nested loop (cbd_host_run would also take over SIGTERM). */
+  self->host = cbd_host_new (&opts, error);
+  if (self->host == NULL)
+    return NULL;
+
+  /* The device keeps its serial in its state folder (made up on first start). */
+  serial_path = g_build_filename (self->state_dir, "serial", NULL);
+  if (g_file_get_contents (serial_path, &serial, NULL, NULL))
+    self->serial = g_strstrip (g_steal_pointer (&serial));
+
+  g_debug ("Virtual device %s on %s", self->serial, cbd_host_get_pty_path (self->host));
+  return g_steal_pointer (&self);
+}
+
+const char *
+cb_virtual_device_get_path (CbVirtualDevice *self)
+{
+  g_return_val_if_fail (CB_IS_VIRTUAL_DEVICE (self), NULL);
+
+  return self->host != NULL ? cbd_host_get_pty_path (self->host) : NULL;
+}
+
+const char *
+cb_virtual_device_get_serial (CbVirtualDevice *self)
+{
+  g_return_val_if_fail (CB_IS_VIRTUAL_DEVICE (self), NULL);
+
+  return self->serial;
+}
+
+const char *
+cb_virtual_device_get_state_dir (CbVirtualDevice *self)
+{
+  g_return_val_if_fail (CB_IS_VIRTUAL_DEVICE (self), NULL);
+
+  return self->state_dir;
+}
+
+void
+cb_virtual_device_set_monitor (CbVirtualDevice *self,
+                               CbPortMonitor   *monitor)
+{
+  g_return_if_fail (CB_IS_VIRTUAL_DEVICE (self));
+  g_return_if_fail (monitor == NULL || CB_IS_PORT_MONITOR (monitor));
+
+  if (self->monitor == monitor)
+    return;
+
+  if (self->monitor != NULL && self->host != NULL)
+    cb_port_monitor_remove_port (self->monitor, cbd_host_get_pty_path (self->host));
+  g_clear_object (&self->monitor);
+
+  if (monitor != NULL && self->host != NULL)
+    {
+      g_autoptr(CbSerialPortInfo) info = NULL;
+
+      self->monitor = g_object_ref (monitor);
+      info = cb_serial_port_info_new (cbd_host_get_pty_path (self->host), 0, 0,
+                                      "Certbench", _("Virtual device"), self->serial, TRUE);
+      cb_port_monitor_add_port (self->monitor, info);
+    }
+}

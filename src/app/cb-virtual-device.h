@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "cb-port-monitor.h"
+
+G_BEGIN_DECLS
+
+/* The Virtual device: the devsim's device side on a pty inside the app, so a new user has
+ * something to provision without hardware. Its state (serial, keys, certificate slots) lives in
+ * a folder of its own and survives restarts; it shows in a CbPortMonitor as a virtual port. */
+
+#define CB_TYPE_VIRTUAL_DEVICE (cb_virtual_device_get_type ())
+G_DECLARE_FINAL_TYPE (CbVirtualDevice, cb_virtual_device, CB, VIRTUAL_DEVICE, GObject)
+
+/* $XDG_DATA_HOME/certbench/virtual-device */
+char            *cb_virtual_device_dup_default_state_dir (void);
+
+/* Opens the pty and loads (or makes) the device state in state_dir (created 0700). The device
+ * serves on the thread-default main context of the caller, which must be the default one (the
+ * devsim host uses it). chatter_ms > 0 makes the device print a log line that often. */
+CbVirtualDevice *cb_virtual_device_new          (const char      *state_dir,
+                                                 guint            chatter_ms,
+                                                 GError         **error);
+const char      *cb_virtual_device_get_path     (CbVirtualDevice *self);
+const char      *cb_virtual_device_get_serial   (CbVirtualDevice *self);
+const char      *cb_virtual_device_get_state_dir (CbVirtualDevice *self);
+/* Lists the device in monitor (and takes it out again when the device goes or another monitor
+ * is set). monitor may be NULL. */
+void             cb_virtual_device_set_monitor  (CbVirtualDevice *self,
+                                                 CbPortMonitor   *monitor);
+
+G_END_DECLS

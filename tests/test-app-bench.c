@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The Bench page against a seeded sandbox and the in-process Virtual device: provisioning
+ * through the page's actions, the live step list, PASS / FAIL, the chain rows, the counters. */
+#include "config.h"
+
+#include <string.h>
+
+#include "cb-test-app.h"
+
+#include "cb-bench-page.h"
+#include "cb-certificate-row.h"
+#include "cb-lifetime-bar.h"
+#include "cb-port-row.h"
+#include "cb-run-step-row.h"
+#include "cb-virtual-device.h"
+
+static gboolean
+page_idle (gpointer user_data)
+{
+  return cb_bench_page_get_n_running (CB_BENCH_PAGE (user_data)) == 0;
+}
+
+static guint
+count_rows (GtkListBox *list,
+            GType       type)
+{
+  guint n = 0;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (list));
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (G_TYPE_CHECK_INSTANCE_TYPE (child, type))
+      n++;
+  return n;
+}
+
+static CbPortRow *
+find_port_row (GtkWidget  *widget,
+               const char *path)
+{
+  if (CB_IS_PORT_ROW (widget) && g_strcmp0 (cb_port_row_get_path (CB_PORT_ROW (widget)), path) == 0)
+    return CB_PORT_ROW (widget);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      CbPortRow *row = find_port_row (child, path);
+
+      if (row != NULL)
+        return row;
+    }
+  return NULL;
+}
+
+static void
+test_lifetime_bar (void)
+{
+  GtkWidget *bar = g_object_ref_sink (cb_lifetime_bar_new ());
+  gint64 nb = 1700000000;
+
+  cb_lifetime_bar_set_validity (CB_LIFETIME_BAR (bar), nb, nb + 100 * 86400);
+  cb_lifetime_bar_set_now (CB_LIFETIME_BAR (bar), nb + 25 * 86400);
+  g_assert_cmpfloat_with_epsilon (cb_lifetime_bar_get_fraction_used (CB_LIFETIME_BAR (bar)), 0.25,
+                                  1e-9);
+  cb_lifetime_bar_set_now (CB_LIFETIME_BAR (bar), nb + 200 * 86400);
+  g_assert_cmpfloat_with_epsilon (cb_lifetime_bar_get_fraction_used (CB_LIFETIME_BAR (bar)), 1.0,
+                                  1e-9);
+  cb_lifetime_bar_set_renewal_fraction (CB_LIFETIME_BAR (bar), 0.75);
+  g_assert_cmpfloat (cb_lifetime_bar_get_renewal_fraction (CB_LIFETIME_BAR (bar)), ==, 0.75);
+  g_assert_finalize_object (bar);
+}
+
+static void
+test_provision_virtual_device (void)
+{
+  g_autoptr(CbTestApp) app = cb_test_app_new (CB_TEST_APP_NONE);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *png = NULL;
+  g_autofree char *log = NULL;
+  GtkWidget *window, *page;
+  CbBenchPage *bench;
+  CbVirtualDevice *device;
+  CbSerialPortInfo *info;
+  CbProvisioningRun *run;
+  CbRunResult *result;
+  CbPortRow *port_row;
+  GtkListBox *steps, *chain;
+  GtkWidget *first;
+  const char *path;
+  guint n_steps = 0, n_passed_steps = 0;
+
+  page = cb_bench_page_new (app->context);
+  bench = CB_BENCH_PAGE (page);
+  window = gtk_window_new ();
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+  gtk_window_set_child (GTK_WINDOW (window), page);
+  gtk_window_present (GTK_WINDOW (window));
+
+  /* The virtual device is a port like any other, marked virtual, with its serial. */
+  device = cb_bench_page_get_virtual_device (bench);
+  g_assert_nonnull (device);
+  path = cb_virtual_device_get_path (device);
+  g_assert_nonnull (path);
+  g_assert_nonnull (cb_virtual_device_get_serial (device));
+  info = cb_port_monitor_lookup (cb_context_get_port_monitor (app->context), path);
+  g_assert_nonnull (info);
+  g_assert_true (cb_serial_port_info_get_is_virtual (info));
+  g_assert_cmpstr (cb_serial_port_info_get_serial_number (info), ==,
+                   cb_virtual_device_get_serial (device));
+  port_row = find_port_row (page, path);
+  g_assert_nonnull (port_row);
+  g_assert_cmpint (cb_port_row_get_state (port_row), ==, CB_PORT_ROW_IDLE);
+
+  /* Provision through the page's action, as the row's button does. */
+  g_assert_true (gtk_widget_activate_action (page, "bench.provision", "s", path));
+  g_assert_cmpuint (cb_bench_page_get_n_running (bench), ==, 1);
+  g_assert_cmpstr (cb_bench_page_get_selected_port (bench), ==, path);
+  g_assert_cmpstr (cb_bench_page_get_result_text (bench), ==, "Running…");
+  g_assert_cmpint (cb_port_row_get_state (port_row), ==, CB_PORT_ROW_RUNNING);
+
+  cb_test_app_wait (page_idle, page, 50000);
+
+  run = cb_bench_page_get_run (bench, path);
+  g_assert_nonnull (run);
+  result = cb_provisioning_run_get_result (run);
+  g_assert_nonnull (result);
+  if (!cb_run_result_get_passed (result))
+    g_test_message ("run failed: %s", cb_run_result_get_error (result)->message);
+  g_assert_true (cb_run_result_get_passed (result));
+  g_assert_cmpstr (cb_bench_page_get_result_text (bench), ==, "PASS");
+  g_assert_cmpuint (cb_bench_page_get_n_passed (bench), ==, 1);
+  g_assert_cmpuint (cb_bench_page_get_n_failed (bench), ==, 0);
+  g_assert_cmpint (cb_port_row_get_state (port_row), ==, CB_PORT_ROW_PASSED);
+  /* The station's template (GSettings default line1-{serial}) named the device. */
+  g_assert_true (g_str_has_prefix (cb_run_result_get_registration_id (result), "line1-"));
+
+  /* The step list: one row per step, bound to the run's steps, every one passed or skipped. */
+  steps = cb_bench_page_get_steps_list (bench);
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (steps));
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      CbRunStep *step;
+
+      if (!CB_IS_RUN_STEP_ROW (child))
+        continue;
+      step = cb_run_step_row_get_step (CB_RUN_STEP_ROW (child));
+      g_assert_true (step == cb_provisioning_run_get_step (run, cb_run_step_get_kind (step)));
+      g_assert_true (cb_run_step_get_state (step) == CB_RUN_STEP_STATE_PASSED ||
+                     cb_run_step_get_state (step) == CB_RUN_STEP_STATE_SKIPPED);
+      if (cb_run_step_get_state (step) == CB_RUN_STEP_STATE_PASSED)
+        n_passed_steps++;
+      n_steps++;
+    }
+  g_assert_cmpuint (n_steps, ==, CB_RUN_N_STEPS);
+  g_assert_cmpuint (n_passed_steps, >=, CB_RUN_N_STEPS - 1);
+  g_assert_cmpint (cb_run_step_get_state (cb_provisioning_run_get_step (run, CB_RUN_STEP_COMMIT)),
+                   ==, CB_RUN_STEP_STATE_PASSED);
+
+  /* The chain: one row per certificate, leaf first, named after the registration id. */
+  chain = cb_bench_page_get_chain_list (bench);
+  g_assert_cmpuint (count_rows (chain, CB_TYPE_CERTIFICATE_ROW), ==,
+                    cb_run_result_get_chain (result)->len);
+  g_assert_cmpuint (count_rows (chain, CB_TYPE_CERTIFICATE_ROW), >=, 2);
+  first = gtk_widget_get_first_child (GTK_WIDGET (chain));
+  g_assert_true (CB_IS_CERTIFICATE_ROW (first));
+  g_assert_cmpstr (cb_certificate_get_common_name (
+                     cb_certificate_row_get_certificate (CB_CERTIFICATE_ROW (first))),
+                   ==, cb_run_result_get_registration_id (result));
+  g_assert_cmpint (cb_certificate_row_get_days_left (CB_CERTIFICATE_ROW (first)), >, 0);
+  g_assert_cmpint (cb_certificate_row_get_days_left (CB_CERTIFICATE_ROW (first)), <=,
+                   (int) cb_run_result_get_validity_days (result));
+
+  /* The protocol log shows decoded frames both ways. */
+  log = cb_bench_page_dup_log_text (bench, path);
+  g_assert_nonnull (log);
+  g_assert_nonnull (strstr (log, "TX "));
+  g_assert_nonnull (strstr (log, "RX "));
+  g_assert_nonnull (strstr (log, "PASS"));
+
+  png = g_test_build_filename (G_TEST_BUILT, "screenshots", "bench-pass.png", NULL);
+  cb_test_app_save_png (window, png, 1280, 800);
+  g_free (png);
+  png = g_test_build_filename (G_TEST_BUILT, "screenshots", "bench-chain.png", NULL);
+  cb_test_app_save_png (GTK_WIDGET (chain), png, 1280, 800);
+
+  /* Again on the same device: the counters go on. */
+  g_assert_true (gtk_widget_activate_action (page, "bench.provision", "s", path));
+  cb_test_app_wait (page_idle, page, 50000);
+  g_assert_cmpuint (cb_bench_page_get_n_passed (bench), ==, 2);
+  g_assert_cmpstr (cb_bench_page_get_result_text (bench), ==, "PASS");
+
+  /* A port that cannot be opened fails (and counts) without a run. */
+  g_assert_true (gtk_widget_activate_action (page, "bench.provision", "s", "/dev/certbench-none"));
+  cb_test_app_wait (page_idle, page, 10000);
+  g_assert_cmpuint (cb_bench_page_get_n_failed (bench), ==, 1);
+  g_assert_cmpuint (cb_bench_page_get_n_passed (bench), ==, 2);
+
+  /* A new shift. */
+  g_assert_true (gtk_widget_activate_action (page, "bench.reset-counters", NULL));
+  g_assert_cmpuint (cb_bench_page_get_n_passed (bench), ==, 0);
+  g_assert_cmpuint (cb_bench_page_get_n_failed (bench), ==, 0);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  cb_test_app_spin (100);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  cb_test_app_init (&argc, &argv);
+
+  g_test_add_func ("/cb/app-bench/lifetime-bar", test_lifetime_bar);
+  g_test_add_func ("/cb/app-bench/provision-virtual-device", test_provision_virtual_device);
+
+  return g_test_run ();
+}

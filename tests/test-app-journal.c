@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The Journal page: a run provisioned on the Bench page (virtual device, seeded sandbox) shows
+ * in the page's model, the filters find it or hide it, and the export writes it. */
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gstdio.h>
+
+#include "cb-test-app.h"
+
+#include "cb-bench-page.h"
+#include "cb-journal-page.h"
+#include "cb-virtual-device.h"
+
+static gboolean
+bench_idle (gpointer user_data)
+{
+  return cb_bench_page_get_n_running (CB_BENCH_PAGE (user_data)) == 0;
+}
+
+static gboolean
+journal_loaded (gpointer user_data)
+{
+  return !cb_journal_page_get_loading (CB_JOURNAL_PAGE (user_data));
+}
+
+static CbJournalRun *
+find_run (GListModel *model,
+          const char *serial)
+{
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(CbJournalRun) run = g_list_model_get_item (model, i);
+
+      if (g_strcmp0 (cb_journal_run_get_device_serial (run), serial) == 0)
+        return run;
+    }
+  return NULL;
+}
+
+static void
+on_exported (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  GAsyncResult **slot = user_data;
+
+  *slot = g_object_ref (result);
+}
+
+static gboolean
+have_result (gpointer user_data)
+{
+  return *(GAsyncResult **) user_data != NULL;
+}
+
+static void
+test_journal_finds_run (void)
+{
+  g_autoptr(CbTestApp) app = cb_test_app_new (CB_TEST_APP_NONE);
+  g_autoptr(GAsyncResult) export_result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GFile) file = NULL;
+  g_autofree char *csv_path = NULL;
+  g_autofree char *csv = NULL;
+  g_autofree char *png = NULL;
+  g_autofree char *serial_part = NULL;
+  GtkWidget *window, *box, *bench, *journal;
+  CbJournalPage *page;
+  CbVirtualDevice *device;
+  CbJournalRun *run;
+  GListModel *model;
+  const char *serial;
+  const char *registration_id;
+
+  bench = cb_bench_page_new (app->context);
+  journal = cb_journal_page_new (app->context);
+  page = CB_JOURNAL_PAGE (journal);
+  box = gtk_stack_new ();
+  gtk_stack_add_named (GTK_STACK (box), bench, "bench");
+  gtk_stack_add_named (GTK_STACK (box), journal, "journal");
+  window = gtk_window_new ();
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+  gtk_window_set_child (GTK_WINDOW (window), box);
+  gtk_window_present (GTK_WINDOW (window));
+
+  /* Empty journal first. */
+  cb_test_app_wait (journal_loaded, journal, 10000);
+  model = cb_journal_page_get_model (page);
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 0);
+
+  device = cb_bench_page_get_virtual_device (CB_BENCH_PAGE (bench));
+  g_assert_nonnull (device);
+  serial = cb_virtual_device_get_serial (device);
+  g_assert_true (gtk_widget_activate_action (bench, "bench.provision", "s",
+                                             cb_virtual_device_get_path (device)));
+  cb_test_app_wait (bench_idle, bench, 50000);
+  g_assert_cmpuint (cb_bench_page_get_n_passed (CB_BENCH_PAGE (bench)), ==, 1);
+
+  /* Showing the page reads the journal again. */
+  gtk_stack_set_visible_child_name (GTK_STACK (box), "journal");
+  cb_test_app_spin (50);
+  cb_test_app_wait (journal_loaded, journal, 10000);
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 1);
+  run = find_run (model, serial);
+  g_assert_nonnull (run);
+  g_assert_cmpint (cb_journal_run_get_result (run), ==, CB_JOURNAL_RESULT_PASS);
+  registration_id = cb_journal_run_get_registration_id (run);
+  g_assert_true (g_str_has_prefix (registration_id, "line1-"));
+  g_assert_cmpstr (cb_journal_run_get_port (run), ==, cb_virtual_device_get_path (device));
+  g_assert_cmpint (cb_journal_run_get_not_after (run), >, g_get_real_time () / G_USEC_PER_SEC);
+
+  /* Text search: part of the serial, any case; the registration id; something else. */
+  serial_part = g_ascii_strdown (serial + 4, 6);
+  cb_journal_page_set_search_text (page, serial_part);
+  g_assert_nonnull (find_run (model, serial));
+  cb_journal_page_set_search_text (page, registration_id);
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 1);
+  cb_journal_page_set_search_text (page, "no-such-device");
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 0);
+  cb_journal_page_set_search_text (page, NULL);
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 1);
+
+  /* Result filter. */
+  cb_journal_page_set_result_filter (page, CB_JOURNAL_RESULT_FAIL);
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 0);
+  cb_journal_page_set_result_filter (page, CB_JOURNAL_RESULT_PASS);
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 1);
+  cb_journal_page_set_result_filter (page, CB_JOURNAL_RESULT_NONE);
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 1);
+
+  png = g_test_build_filename (G_TEST_BUILT, "screenshots", "journal.png", NULL);
+  cb_test_app_save_png (window, png, 1280, 800);
+
+  /* Export, as the file chooser's answer does. */
+  csv_path = g_build_filename (app->dir, "export.csv", NULL);
+  file = g_file_new_for_path (csv_path);
+  cb_journal_page_export_async (page, file, CB_JOURNAL_EXPORT_CSV, NULL, on_exported,
+                                &export_result);
+  cb_test_app_wait (have_result, &export_result, 10000);
+  g_assert_true (cb_journal_page_export_finish (page, export_result, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (csv_path, &csv, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (csv, serial));
+  g_assert_nonnull (strstr (csv, registration_id));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  cb_test_app_spin (100);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  cb_test_app_init (&argc, &argv);
+
+  g_test_add_func ("/cb/app-journal/finds-run", test_journal_finds_run);
+
+  return g_test_run ();
+}
