@@ -285,6 +285,201 @@ test_forbidden_wording (void)
   g_assert_cmpstr (other_text, ==, "It exists");
 }
 
+static gboolean
+toast_contains_role (gpointer data)
+{
+  Fixture *f = data;
+  const char *toast = cb_registry_page_get_last_toast (f->page);
+
+  return cb_registry_page_get_n_operations (f->page) == 0 && toast != NULL &&
+         strstr (toast, "Permission denied") != NULL;
+}
+
+/* A principal without the role gets told which role on which scope, from the real 403. */
+static void
+test_forbidden_live (Fixture       *f,
+                     gconstpointer  data)
+{
+  CbProfile *profile = cb_context_get_profile (f->app->context);
+  CbDeviceListModel *model;
+  g_autoptr(CbDeviceItem) item = NULL;
+  g_autofree char *scope = NULL;
+  g_autofree char *token = NULL;
+  AdwMessageDialog *dialog;
+  const char *toast;
+
+  wait_loaded (f);
+  model = cb_registry_page_get_devices (f->page);
+  item = g_list_model_get_item (G_LIST_MODEL (model), 0);
+  g_assert_true (cb_registry_page_select_device (f->page, cb_device_item_get_device_id (item)));
+
+  scope = g_strconcat ("/subscriptions/", cb_profile_get_subscription_id (profile), NULL);
+  token = cb_test_sandbox_token (f->app->ts, "reader@test", "Reader", scope, CB_SB_AUD_ARM);
+  cb_adr_client_set_access_token (cb_context_get_adr (f->app->context), token + strlen ("Bearer "));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "registry.revoke-device", NULL));
+  dialog = cb_registry_page_get_dialog (f->page);
+  adw_message_dialog_response (dialog, "confirm");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+
+  cb_test_app_wait (toast_contains_role, f, 30000);
+  toast = cb_registry_page_get_last_toast (f->page);
+  g_test_message ("toast: %s", toast);
+  g_assert_nonnull (strstr (toast, "Azure Device Registry Credentials Contributor"));
+  g_assert_nonnull (strstr (toast, cb_profile_get_namespace (profile)));
+  g_assert_null (strstr (toast, "AuthorizationFailed"));
+  g_assert_true (cb_device_item_get_enabled (item));
+}
+
+static gboolean
+no_policies (gpointer data)
+{
+  Fixture *f = data;
+  return cb_registry_page_get_n_operations (f->page) == 0 &&
+         g_list_model_get_n_items (cb_registry_page_get_policies (f->page)) == 0;
+}
+
+static gboolean
+policy_created (gpointer data)
+{
+  Fixture *f = data;
+  GListModel *policies = cb_registry_page_get_policies (f->page);
+  g_autoptr(CbPolicy) policy = NULL;
+
+  if (cb_registry_page_get_n_operations (f->page) > 0 || g_list_model_get_n_items (policies) != 1)
+    return FALSE;
+  policy = g_list_model_get_item (policies, 0);
+  return g_strcmp0 (cb_policy_get_name (policy), "line2") == 0;
+}
+
+typedef struct
+{
+  GPtrArray *certificates;
+  gboolean   done;
+} CertWait;
+
+static void
+certificates_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  CertWait *w = user_data;
+  g_autoptr(GError) error = NULL;
+
+  w->certificates = cb_adr_client_list_hub_certificates_finish (CB_ADR_CLIENT (object), result, &error);
+  g_assert_no_error (error);
+  w->done = TRUE;
+}
+
+static gboolean
+certificates_done (gpointer data)
+{
+  return ((CertWait *) data)->done;
+}
+
+static guint
+count_hub_certificates_of (Fixture    *f,
+                           const char *policy)
+{
+  CertWait w = { 0 };
+  guint n = 0;
+
+  cb_adr_client_list_hub_certificates_async (cb_context_get_adr (f->app->context), NULL,
+                                             certificates_cb, &w);
+  cb_test_app_wait (certificates_done, &w, 30000);
+  for (guint i = 0; i < w.certificates->len; i++)
+    if (g_strcmp0 (cb_hub_certificate_get_policy_name (g_ptr_array_index (w.certificates, i)),
+                   policy) == 0)
+      n++;
+  g_ptr_array_unref (w.certificates);
+  return n;
+}
+
+/* Delete the policy and its CA on the hubs through the dialog, then create one through the
+ * form, whose spin button keeps the validity within 7..90. */
+static void
+test_policy_lifecycle (Fixture       *f,
+                       gconstpointer  data)
+{
+  AdwMessageDialog *dialog;
+  GtkEditable *name;
+  GtkSpinButton *days;
+  g_autoptr(CbPolicy) policy = NULL;
+  g_autofree char *path = NULL;
+
+  wait_loaded (f);
+  g_assert_cmpuint (count_hub_certificates_of (f, "default"), ==, 1);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "registry.delete-policy", NULL));
+  dialog = cb_registry_page_get_dialog (f->page);
+  gtk_editable_set_text (cb_confirm_dialog_get_name_entry (CB_CONFIRM_DIALOG (dialog)), "default");
+  gtk_check_button_set_active (cb_confirm_dialog_get_option (CB_CONFIRM_DIALOG (dialog)), TRUE);
+  adw_message_dialog_response (dialog, "confirm");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+
+  cb_test_app_wait (no_policies, f, 30000);
+  /* The CA removal runs after the delete; wait for it too. */
+  cb_test_app_spin (200);
+  cb_test_app_wait (no_policies, f, 30000);
+  g_test_message ("toast: %s", cb_registry_page_get_last_toast (f->page));
+  g_assert_cmpuint (count_hub_certificates_of (f, "default"), ==, 0);
+
+  path = g_test_build_filename (G_TEST_BUILT, "screenshots", "registry-no-policy.png", NULL);
+  cb_test_app_save_png (GTK_WIDGET (f->page), path, 1280, 800);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "registry.create-policy", NULL));
+  dialog = cb_registry_page_get_dialog (f->page);
+  g_assert_nonnull (dialog);
+  g_assert_false (adw_message_dialog_get_response_enabled (dialog, "create"));
+  name = g_object_get_data (G_OBJECT (dialog), "name");
+  days = g_object_get_data (G_OBJECT (dialog), "days");
+  gtk_editable_set_text (name, "line2");
+  g_assert_true (adw_message_dialog_get_response_enabled (dialog, "create"));
+  /* The form cannot ask for more than 90 or fewer than 7 days. */
+  gtk_spin_button_set_value (days, 120);
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (days), ==, 90);
+  gtk_spin_button_set_value (days, 3);
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (days), ==, 7);
+  gtk_spin_button_set_value (days, 45);
+  adw_message_dialog_response (dialog, "create");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+
+  cb_test_app_wait (policy_created, f, 30000);
+  policy = g_list_model_get_item (cb_registry_page_get_policies (f->page), 0);
+  g_assert_cmpuint (cb_policy_get_validity_days (policy), ==, 45);
+}
+
+static void
+test_views (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autofree char *devices = g_test_build_filename (G_TEST_BUILT, "screenshots",
+                                                    "registry-devices-view.png", NULL);
+  g_autofree char *activity = g_test_build_filename (G_TEST_BUILT, "screenshots",
+                                                     "registry-activity.png", NULL);
+  CbDeviceListModel *model;
+  g_autoptr(CbDeviceItem) item = NULL;
+  AdwMessageDialog *dialog;
+
+  wait_loaded (f);
+  model = cb_registry_page_get_devices (f->page);
+
+  /* Something in the activity log first. */
+  item = g_list_model_get_item (G_LIST_MODEL (model), 3);
+  g_assert_true (cb_registry_page_select_device (f->page, cb_device_item_get_device_id (item)));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "registry.revoke-device", NULL));
+  dialog = cb_registry_page_get_dialog (f->page);
+  adw_message_dialog_response (dialog, "confirm");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  cb_test_app_wait (operations_done, f, 30000);
+  cb_test_app_wait (has_activity, f, 30000);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "registry.show-view", "s", "devices"));
+  cb_test_app_save_png (GTK_WIDGET (f->page), devices, 1280, 800);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "registry.show-view", "s", "activity"));
+  cb_test_app_save_png (GTK_WIDGET (f->page), activity, 1280, 800);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -300,6 +495,12 @@ main (int   argc,
               fixture_teardown);
   g_test_add ("/cb/app-registry/revoke-device", Fixture, NULL, fixture_setup, test_revoke_device,
               fixture_teardown);
+
+  g_test_add ("/cb/app-registry/forbidden-live", Fixture, NULL, fixture_setup, test_forbidden_live,
+              fixture_teardown);
+  g_test_add ("/cb/app-registry/policy-lifecycle", Fixture, NULL, fixture_setup,
+              test_policy_lifecycle, fixture_teardown);
+  g_test_add ("/cb/app-registry/views", Fixture, NULL, fixture_setup, test_views, fixture_teardown);
 
   return g_test_run ();
 }

@@ -913,6 +913,18 @@ on_validity_spin_value_changed_cb (CbRegistryPage *self,
 }
 
 static void
+show_view_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  CbRegistryPage *self = CB_REGISTRY_PAGE (widget);
+  const char *name = g_variant_get_string (parameter, NULL);
+
+  if (adw_view_stack_get_child_by_name (self->view_stack, name) != NULL)
+    adw_view_stack_set_visible_child_name (self->view_stack, name);
+}
+
+static void
 refresh_action (GtkWidget  *widget,
                 const char *action_name,
                 GVariant   *parameter)
@@ -1846,6 +1858,7 @@ cb_registry_page_class_init (CbRegistryPageClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_filter_dropdown_selected_cb);
 
   gtk_widget_class_install_action (widget_class, "registry.refresh", NULL, refresh_action);
+  gtk_widget_class_install_action (widget_class, "registry.show-view", "s", show_view_action);
   gtk_widget_class_install_action (widget_class, "registry.create-policy", NULL, create_policy_action);
   gtk_widget_class_install_action (widget_class, "registry.save-validity", NULL, save_validity_action);
   gtk_widget_class_install_action (widget_class, "registry.sync", NULL, sync_action);

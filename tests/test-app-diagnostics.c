@@ -1,0 +1,269 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The diagnostics page against the real devsim (the in-process Virtual device on a pty) after
+ * a real provisioning run: every check passes; after the device is revoked in the sandbox the
+ * credential-identifier check fails and says "revoked". */
+
+#include "config.h"
+
+#include "cb-bench-client.h"
+#include "cb-diagnostics-page.h"
+#include "cb-provisioning-run.h"
+#include "cb-sandbox-profile.h"
+#include "cb-serial-port.h"
+#include "cb-test-app.h"
+#include "cb-util.h"
+#include "cb-virtual-device.h"
+
+typedef struct
+{
+  CbTestApp         *app;
+  CbVirtualDevice   *device;
+  char              *state_dir;
+  char              *device_id;
+  GtkWidget         *window;
+  CbDiagnosticsPage *page;
+} Fixture;
+
+typedef struct
+{
+  GAsyncResult *result;
+} AsyncWait;
+
+static void
+async_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  ((AsyncWait *) user_data)->result = g_object_ref (result);
+}
+
+static gboolean
+async_done (gpointer data)
+{
+  return ((AsyncWait *) data)->result != NULL;
+}
+
+static void
+provision (Fixture *f)
+{
+  CbContext *context = f->app->context;
+  CbProfile *profile = cb_context_get_profile (context);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbSerialPort) port = NULL;
+  g_autoptr(CbSmpTransport) transport = NULL;
+  g_autoptr(CbBenchClient) bench = NULL;
+  g_autoptr(CbProvisioningConfig) config = NULL;
+  g_autoptr(CbProvisioningRun) run = NULL;
+  g_autoptr(CbRunResult) result = NULL;
+  g_autofree char *group_key = NULL;
+  g_autofree char *from = NULL;
+  g_autofree char *until = NULL;
+  g_autoptr(JsonObject) patch = json_object_new ();
+  JsonObject *certificate = json_object_new ();
+  AsyncWait w = { 0 };
+
+  group_key = cb_sandbox_dup_enrollment_group_key (cb_context_get_sandbox (context),
+                                                   cb_profile_get_dps_name (profile),
+                                                   cb_profile_get_enrollment_group_id (profile));
+  g_assert_nonnull (group_key);
+
+  config = cb_provisioning_config_new (profile);
+  cb_provisioning_config_set_dps_client (config, cb_context_get_dps (context));
+  cb_provisioning_config_set_adr_client (config, cb_context_get_adr (context));
+  cb_provisioning_config_set_enrollment_group_key (config, group_key);
+  cb_provisioning_config_set_station (config, "test-diagnostics");
+
+  port = cb_serial_port_open (cb_virtual_device_get_path (f->device), CB_SERIAL_PORT_DEFAULT_BAUD,
+                              &error);
+  g_assert_no_error (error);
+  transport = cb_smp_transport_new (port);
+  bench = cb_bench_client_new (transport);
+  run = cb_provisioning_run_new (config, bench, cb_virtual_device_get_path (f->device));
+  cb_provisioning_run_run_async (run, NULL, async_cb, &w);
+  cb_test_app_wait (async_done, &w, 60000);
+  result = cb_provisioning_run_run_finish (run, w.result, &error);
+  g_clear_object (&w.result);
+  g_assert_no_error (error);
+  if (!cb_run_result_get_passed (result))
+    g_test_message ("run failed: %s", cb_run_result_get_error (result)->message);
+  g_assert_true (cb_run_result_get_passed (result));
+  cb_serial_port_close (port);
+
+  f->device_id = g_strdup (cb_run_result_get_device_id (result));
+  g_assert_nonnull (f->device_id);
+
+  /* What the device reports once it connects to the hub (the devsim has no MQTT side). */
+  from = cb_time_format_fixed (cb_run_result_get_not_before (result));
+  until = cb_time_format_fixed (cb_run_result_get_not_after (result));
+  json_object_set_string_member (certificate, "validFrom", from);
+  json_object_set_string_member (certificate, "validUntil", until);
+  json_object_set_object_member (patch, "certificate", certificate);
+  cb_sandbox_lock (cb_context_get_sandbox (context));
+  cb_sandbox_hub_patch_reported (cb_context_get_sandbox (context), cb_profile_get_hub_name (profile),
+                                 f->device_id, patch, &error);
+  cb_sandbox_unlock (cb_context_get_sandbox (context));
+  g_assert_no_error (error);
+}
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->app = cb_test_app_new (CB_TEST_APP_NONE);
+  f->state_dir = g_build_filename (f->app->dir, "virtual-device", NULL);
+  f->device = cb_virtual_device_new (f->state_dir, 0, &error);
+  g_assert_no_error (error);
+  cb_virtual_device_set_monitor (f->device, cb_context_get_port_monitor (f->app->context));
+
+  if (data != NULL)
+    provision (f);
+
+  f->page = CB_DIAGNOSTICS_PAGE (cb_diagnostics_page_new (f->app->context));
+  f->window = gtk_window_new ();
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 1280, 800);
+  gtk_window_set_child (GTK_WINDOW (f->window), GTK_WIDGET (f->page));
+  gtk_window_present (GTK_WINDOW (f->window));
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  gtk_window_destroy (GTK_WINDOW (f->window));
+  cb_test_app_spin (50);
+  cb_virtual_device_set_monitor (f->device, NULL);
+  g_clear_object (&f->device);
+  cb_test_app_spin (50);
+  g_free (f->state_dir);
+  g_free (f->device_id);
+  cb_test_app_free (f->app);
+}
+
+static gboolean
+finished (gpointer data)
+{
+  Fixture *f = data;
+  return !cb_diagnostics_page_get_running (f->page);
+}
+
+static void
+diagnose (Fixture *f)
+{
+  cb_diagnostics_page_run (f->page, cb_virtual_device_get_path (f->device));
+  g_assert_true (cb_diagnostics_page_get_running (f->page));
+  cb_test_app_wait (finished, f, 60000);
+}
+
+static void
+log_checks (Fixture *f)
+{
+  GListModel *checks = cb_diagnostics_page_get_checks (f->page);
+
+  for (guint i = 0; i < g_list_model_get_n_items (checks); i++)
+    {
+      g_autoptr(CbDiagnosticCheck) check = g_list_model_get_item (checks, i);
+
+      g_test_message ("%s: %s (%s)", cb_diagnostic_check_get_id (check),
+                      cb_check_status_to_string (cb_diagnostic_check_get_status (check)),
+                      cb_diagnostic_check_get_detail (check));
+    }
+}
+
+static gboolean
+revoked (gpointer data)
+{
+  return ((AsyncWait *) data)->result != NULL;
+}
+
+static void
+test_pass_then_revoked (Fixture       *f,
+                        gconstpointer  data)
+{
+  GListModel *checks = cb_diagnostics_page_get_checks (f->page);
+  CbDiagnosticCheck *identifier;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *report = NULL;
+  g_autofree char *path = NULL;
+  AsyncWait w = { 0 };
+
+  /* The virtual device is offered in the port list. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "diagnostics.run", NULL));
+  cb_test_app_wait (finished, f, 60000);
+
+  log_checks (f);
+  g_assert_cmpuint (g_list_model_get_n_items (checks), ==, 7);
+  for (guint i = 0; i < g_list_model_get_n_items (checks); i++)
+    {
+      g_autoptr(CbDiagnosticCheck) check = g_list_model_get_item (checks, i);
+
+      g_assert_cmpint (cb_diagnostic_check_get_status (check), ==, CB_CHECK_PASS);
+      g_assert_null (cb_diagnostic_check_get_advice (check));
+    }
+
+  path = g_test_build_filename (G_TEST_BUILT, "screenshots", "diagnostics-pass.png", NULL);
+  cb_test_app_save_png (GTK_WIDGET (f->page), path, 1280, 800);
+
+  /* Revoke the device (not disabled) in the sandbox, as the registry page would. */
+  cb_adr_client_revoke_device_async (cb_context_get_adr (f->app->context), f->device_id, FALSE,
+                                     NULL, async_cb, &w);
+  cb_test_app_wait (revoked, &w, 30000);
+  g_assert_true (cb_adr_client_revoke_device_finish (cb_context_get_adr (f->app->context),
+                                                     w.result, &error));
+  g_assert_no_error (error);
+  g_clear_object (&w.result);
+
+  diagnose (f);
+  log_checks (f);
+
+  identifier = cb_diagnostics_page_lookup_check (f->page, "identifier");
+  g_assert_nonnull (identifier);
+  g_assert_cmpint (cb_diagnostic_check_get_status (identifier), ==, CB_CHECK_FAIL);
+  g_assert_true (strstr (cb_diagnostic_check_get_detail (identifier), "revoked") != NULL ||
+                 strstr (cb_diagnostic_check_get_detail (identifier), "Revoked") != NULL);
+  g_assert_nonnull (cb_diagnostic_check_get_advice (identifier));
+  /* The rest of the chain is still fine: only the identifier was rotated. */
+  g_assert_cmpint (cb_diagnostic_check_get_status (cb_diagnostics_page_lookup_check (f->page, "chain")),
+                   ==, CB_CHECK_PASS);
+  g_assert_cmpint (cb_diagnostic_check_get_status (cb_diagnostics_page_lookup_check (f->page, "enabled")),
+                   ==, CB_CHECK_PASS);
+
+  report = cb_diagnostics_page_dup_report (f->page);
+  g_assert_nonnull (strstr (report, "[Fail] Credential identifier current"));
+  g_assert_nonnull (strstr (report, "What to do:"));
+  g_assert_nonnull (strstr (report, f->device_id));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "diagnostics.copy-report", NULL));
+
+  g_free (path);
+  path = g_test_build_filename (G_TEST_BUILT, "screenshots", "diagnostics-revoked.png", NULL);
+  cb_test_app_save_png (GTK_WIDGET (f->page), path, 1280, 800);
+}
+
+static void
+test_no_device (Fixture       *f,
+                gconstpointer  data)
+{
+  CbDiagnosticCheck *chain;
+
+  cb_diagnostics_page_run (f->page, "/nonexistent/tty");
+  cb_test_app_wait (finished, f, 10000);
+  chain = cb_diagnostics_page_lookup_check (f->page, "chain");
+  g_assert_cmpint (cb_diagnostic_check_get_status (chain), ==, CB_CHECK_FAIL);
+  g_assert_nonnull (strstr (cb_diagnostic_check_get_detail (chain), "/nonexistent/tty"));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  cb_test_app_init (&argc, &argv);
+
+  g_test_add ("/cb/app-diagnostics/pass-then-revoked", Fixture, "provision", fixture_setup,
+              test_pass_then_revoked, fixture_teardown);
+  g_test_add ("/cb/app-diagnostics/no-device", Fixture, NULL, fixture_setup, test_no_device,
+              fixture_teardown);
+
+  return g_test_run ();
+}
