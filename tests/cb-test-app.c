@@ -149,8 +149,6 @@ cb_test_app_free (CbTestApp *app)
 typedef struct
 {
   GtkWidget *widget;
-  int        width;
-  int        height;
   guint      frames;
 } DrawWait;
 
@@ -175,6 +173,17 @@ drawn (gpointer user_data)
     gtk_widget_get_width (wait->widget) > 0 && gtk_widget_get_height (wait->widget) > 0;
 }
 
+static void
+wait_drawn (GtkWidget *widget)
+{
+  DrawWait wait = { widget, 0 };
+  guint tick;
+
+  tick = gtk_widget_add_tick_callback (widget, tick_cb, &wait, NULL);
+  cb_test_app_wait (drawn, &wait, 20000);
+  gtk_widget_remove_tick_callback (widget, tick);
+}
+
 void
 cb_test_app_save_png (GtkWidget  *widget,
                       const char *path,
@@ -188,9 +197,7 @@ cb_test_app_save_png (GtkWidget  *widget,
   g_autofree char *dir = g_path_get_dirname (path);
   GskRenderer *renderer;
   GtkWidget *window;
-  DrawWait wait = { widget, width, height, 0 };
-  guint tick;
-  int w, h;
+  GtkWidget *target;
 
   g_assert_true (GTK_IS_WIDGET (widget));
   g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
@@ -205,26 +212,45 @@ cb_test_app_save_png (GtkWidget  *widget,
       gtk_window_set_child (GTK_WINDOW (window), widget);
     }
 
+  /* Under Xvfb (no compositor) GTK keeps a resize border around a client-decorated window's
+   * content, and clamps the default size to the 1280-pixel screen: so picture a window's
+   * content (headerbar and window buttons included), with a size request that makes the
+   * window exactly big enough for it. */
+  target = widget == window ? gtk_widget_get_first_child (window) : widget;
+  g_assert_nonnull (target);
+  gtk_widget_set_size_request (target, width, height);
+
   gtk_window_set_default_size (GTK_WINDOW (window), width, height);
   gtk_window_present (GTK_WINDOW (window));
-
-  tick = gtk_widget_add_tick_callback (widget, tick_cb, &wait, NULL);
-  cb_test_app_wait (drawn, &wait, 20000);
-  gtk_widget_remove_tick_callback (widget, tick);
+  wait_drawn (target);
   /* Idle work queued by the last frame (lazy models, label measuring) settles here. */
   cb_test_app_spin (200);
 
-  w = gtk_widget_get_width (widget);
-  h = gtk_widget_get_height (widget);
-  paintable = gtk_widget_paintable_new (widget);
+  g_assert_cmpint (gtk_widget_get_width (target), ==, width);
+  g_assert_cmpint (gtk_widget_get_height (target), ==, height);
+
+  paintable = gtk_widget_paintable_new (target);
   snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), w, h);
+  /* A window's background is drawn by the window, not by its content. */
+  if (target != widget)
+    {
+      GdkRGBA background = { 1, 1, 1, 1 };
+
+      gtk_style_context_lookup_color (gtk_widget_get_style_context (window), "window_bg_color",
+                                      &background);
+      gtk_snapshot_append_color (snapshot, &background,
+                                 &GRAPHENE_RECT_INIT (0, 0, width, height));
+    }
+  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
   node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
   g_assert_nonnull (node);
 
-  renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, w, h));
+  renderer = gtk_native_get_renderer (gtk_widget_get_native (target));
+  texture = gsk_renderer_render_texture (renderer, node,
+                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
   g_assert_nonnull (texture);
   g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("Saved %s (%d×%d)", path, w, h);
+  g_test_message ("Saved %s (%dx%d)", path, width, height);
+
+  gtk_widget_set_size_request (target, -1, -1);
 }
