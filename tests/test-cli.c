@@ -1,0 +1,569 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* certbench-cli end to end: the built binaries (certbench-cli, and certbench-devsim through
+ * `certbench-cli devsim`) against a real sandbox served from this process, openssl verify of
+ * the chain read back from the device, and inspect after a revoke. */
+#include "config.h"
+
+#include <signal.h>
+#include <string.h>
+
+#include <glib/gstdio.h>
+
+#include "cb-test-sandbox.h"
+
+#include "cb-adr-client.h"
+#include "cb-dps-client.h"
+#include "cb-pki.h"
+#include "cb-sandbox-profile.h"
+#include "cb-x509.h"
+
+typedef struct
+{
+  CbTestSandbox *ts;
+  char          *home;          /* XDG folders for the CLI: nothing touches the real home */
+  char          *journal;
+  char          *cli;
+  char          *devsim;
+  GPtrArray     *devices;       /* GSubprocess */
+  CbProfile     *profile;
+  CbHttpClient  *http;
+  char          *group_key;
+  char          *token;
+} Env;
+
+static Env *env;
+
+static char *
+built_binary (const char *env_name,
+              const char *dir,
+              const char *name)
+{
+  if (g_getenv (env_name) != NULL)
+    return g_strdup (g_getenv (env_name));
+  return g_test_build_filename (G_TEST_BUILT, "..", "src", dir, name, NULL);
+}
+
+static void
+rm_rf (const char *path)
+{
+  GDir *dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  if (dir != NULL)
+    {
+      while ((name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+
+          if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+            rm_rf (child);
+          else
+            g_unlink (child);
+        }
+      g_dir_close (dir);
+    }
+  g_rmdir (path);
+}
+
+static void
+env_free (void)
+{
+  if (env == NULL)
+    return;
+
+  for (guint i = 0; i < env->devices->len; i++)
+    {
+      GSubprocess *process = g_ptr_array_index (env->devices, i);
+
+      g_subprocess_send_signal (process, SIGTERM);
+      g_subprocess_wait (process, NULL, NULL);
+    }
+  g_ptr_array_unref (env->devices);
+  g_clear_object (&env->http);
+  g_clear_object (&env->profile);
+  cb_test_sandbox_free (env->ts);
+  if (g_getenv ("CB_TEST_KEEP_DATA") == NULL)
+    rm_rf (env->home);
+  g_free (env->home);
+  g_free (env->journal);
+  g_free (env->cli);
+  g_free (env->devsim);
+  g_free (env->group_key);
+  g_free (env->token);
+  g_clear_pointer (&env, g_free);
+}
+
+static Env *
+env_get (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) info = NULL;
+  g_autofree char *scope = NULL;
+  g_autofree char *bearer = NULL;
+  JsonObject *demo;
+
+  if (env != NULL)
+    return env;
+
+  env = g_new0 (Env, 1);
+  env->devices = g_ptr_array_new_with_free_func (g_object_unref);
+  env->cli = built_binary ("CERTBENCH_CLI", "cli", "certbench-cli");
+  env->devsim = built_binary ("CERTBENCH_DEVSIM", "devsim", "certbench-devsim");
+  env->home = g_dir_make_tmp ("cb-cli-home-XXXXXX", &error);
+  g_assert_no_error (error);
+  env->journal = g_build_filename (env->home, "journal.sqlite", NULL);
+
+  env->ts = cb_test_sandbox_new (CB_TEST_SANDBOX_NONE);
+  cb_sandbox_seed_demo (env->ts->sandbox, &error);
+  g_assert_no_error (error);
+
+  g_assert_cmpuint (cb_test_sandbox_request_json (env->ts, "GET", "/sandbox/info", NULL, NULL,
+                                                  &info, NULL), ==, 200);
+  demo = json_object_get_object_member (json_node_get_object (info), "demo");
+  env->group_key = g_strdup (json_object_get_string_member (demo, "enrollmentGroupKey"));
+
+  /* The test's own clients, for what the CLI does not do: the revoke, and the namespace root
+   * fetched apart from the device. */
+  env->profile = cb_sandbox_create_profile (env->ts->sandbox);
+  env->http = cb_http_client_new (env->profile, &error);
+  g_assert_no_error (error);
+  scope = g_strconcat ("/subscriptions/", cb_profile_get_subscription_id (env->profile), NULL);
+  bearer = cb_test_sandbox_token (env->ts, "cli-test@sandbox.test", "Owner", scope, CB_SB_AUD_ARM);
+  env->token = g_strdup (bearer + strlen ("Bearer "));
+
+  return env;
+}
+
+/* Runs certbench-cli with the sandbox of this process; returns the exit status. */
+static int
+run_cli (char              **out_stdout,
+         char              **out_stderr,
+         const char * const *args)
+{
+  Env *e = env_get ();
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *data = g_build_filename (e->home, "data", NULL);
+  g_autofree char *config = g_build_filename (e->home, "config", NULL);
+  g_autofree char *stdout_text = NULL;
+  g_autofree char *stderr_text = NULL;
+  g_autofree char *command = NULL;
+
+  g_ptr_array_add (argv, g_strdup (e->cli));
+  g_ptr_array_add (argv, g_strdup ("--sandbox-url"));
+  g_ptr_array_add (argv, g_strdup (cb_sandbox_get_base_url (e->ts->sandbox)));
+  g_ptr_array_add (argv, g_strdup ("--sandbox-dir"));
+  g_ptr_array_add (argv, g_strdup (e->ts->data_dir));
+  g_ptr_array_add (argv, g_strdup ("--journal"));
+  g_ptr_array_add (argv, g_strdup (e->journal));
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, g_strdup (args[i]));
+  g_ptr_array_add (argv, NULL);
+
+  command = g_strjoinv (" ", (char **) argv->pdata);
+  g_test_message ("$ %s", command);
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", data, TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", config, TRUE);
+  g_subprocess_launcher_unsetenv (launcher, "G_DEBUG");
+  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (process, NULL, NULL, &stdout_text, &stderr_text, &error);
+  g_assert_no_error (error);
+
+  g_test_message ("stdout:\n%s", stdout_text);
+  g_test_message ("stderr:\n%s", stderr_text);
+  g_assert_true (g_subprocess_get_if_exited (process));
+
+  if (out_stdout != NULL)
+    *out_stdout = g_steal_pointer (&stdout_text);
+  if (out_stderr != NULL)
+    *out_stderr = g_steal_pointer (&stderr_text);
+  return g_subprocess_get_exit_status (process);
+}
+
+static JsonObject *
+parse_object (const char  *text,
+              JsonNode   **keep)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (json_parser_load_from_data (parser, text, -1, &error));
+  g_assert_no_error (error);
+  *keep = json_parser_steal_root (parser);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (*keep));
+  return json_node_get_object (*keep);
+}
+
+/* Starts a virtual device through `certbench-cli devsim`, which execs certbench-devsim; returns
+ * its pty path. */
+static char *
+start_device (const char         *serial,
+              const char * const *faults)
+{
+  Env *e = env_get ();
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autofree char *data = g_build_filename (e->home, "data", NULL);
+  g_autofree char *line = NULL;
+  GSubprocess *process;
+
+  g_ptr_array_add (argv, g_strdup (e->cli));
+  g_ptr_array_add (argv, g_strdup ("devsim"));
+  g_ptr_array_add (argv, g_strdup ("--serial"));
+  g_ptr_array_add (argv, g_strdup (serial));
+  for (guint i = 0; faults != NULL && faults[i] != NULL; i++)
+    g_ptr_array_add (argv, g_strdup (faults[i]));
+  g_ptr_array_add (argv, NULL);
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", data, TRUE);
+  g_subprocess_launcher_setenv (launcher, "CERTBENCH_DEVSIM", e->devsim, TRUE);
+  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  g_ptr_array_add (e->devices, process);
+
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
+  line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (line);
+  g_assert_true (g_str_has_prefix (line, "PTY /dev/"));
+  return g_strdup (line + 4);
+}
+
+static void
+write_file (const char *dir,
+            const char *name,
+            const char *contents,
+            char      **out_path)
+{
+  g_autoptr(GError) error = NULL;
+
+  *out_path = g_build_filename (dir, name, NULL);
+  g_file_set_contents (*out_path, contents, -1, &error);
+  g_assert_no_error (error);
+}
+
+static void
+on_result (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static GAsyncResult *
+wait_for (GAsyncResult **slot)
+{
+  while (*slot == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return *slot;
+}
+
+/* The namespace root as the service hands it out, fetched apart from the device: a throwaway
+ * registration's chain ends with it. */
+static char *
+namespace_root_pem (void)
+{
+  Env *e = env_get ();
+  g_autoptr(CbDpsClient) dps = cb_dps_client_new (e->profile, e->http);
+  g_autoptr(CbKey) key = NULL;
+  g_autoptr(GBytes) csr = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(CbDpsRegistration) registration = NULL;
+  g_autoptr(CbCertificate) root = NULL;
+  g_autoptr(GError) error = NULL;
+  GPtrArray *chain;
+
+  key = cb_key_generate (CB_KEY_TYPE_EC_P256, &error);
+  g_assert_no_error (error);
+  csr = cb_csr_create (key, "root-fetch-0001", &error);
+  g_assert_no_error (error);
+  cb_dps_client_register_async (dps, "root-fetch-0001", e->group_key, CB_DPS_KEY_ENROLLMENT_GROUP,
+                                csr, NULL, NULL, on_result, &result);
+  registration = cb_dps_client_register_finish (dps, wait_for (&result), &error);
+  g_assert_no_error (error);
+  chain = cb_dps_registration_get_issued_chain (registration);
+  g_assert_cmpuint (chain->len, ==, 3);
+  root = cb_certificate_new_from_der (g_ptr_array_index (chain, 2), &error);
+  g_assert_no_error (error);
+  return cb_certificate_to_pem (root);
+}
+
+static void
+revoke_device (const char *device)
+{
+  Env *e = env_get ();
+  g_autoptr(CbAdrClient) adr = cb_adr_client_new (e->profile, e->http);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  cb_adr_client_set_access_token (adr, e->token);
+  cb_adr_client_set_max_poll_delay_ms (adr, 50);
+  cb_adr_client_revoke_device_async (adr, device, FALSE, NULL, on_result, &result);
+  g_assert_true (cb_adr_client_revoke_device_finish (adr, wait_for (&result), &error));
+  g_assert_no_error (error);
+}
+
+/* The whole story: provision → PASS; openssl verifies the chain read back from the device
+ * against the namespace root; revoke; inspect says revoked, and why. */
+static void
+test_cli_provision_verify_revoke (void)
+{
+  Env *e = env_get ();
+  g_autofree char *pty = start_device ("CB-CLI-0001", NULL);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *root_pem = NULL;
+  g_autofree char *root_path = NULL;
+  g_autofree char *leaf_path = NULL;
+  g_autofree char *ica_path = NULL;
+  g_autofree char *openssl_out = NULL;
+  g_autofree char *openssl_err = NULL;
+  g_autoptr(JsonNode) provision = NULL;
+  g_autoptr(JsonNode) inspect = NULL;
+  g_autoptr(JsonNode) revoked = NULL;
+  g_autoptr(GPtrArray) chain = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonObject *object, *hub;
+  const char *chain_pem;
+  int status;
+
+  /* Human output first: PASS on stdout, the steps with timings on stderr. */
+  status = run_cli (&out, &err, (const char *[]) { "provision", "--port", pty,
+                                                   "--template", "line1-{serial}", NULL });
+  g_assert_cmpint (status, ==, 0);
+  g_assert_true (g_str_has_prefix (out, "PASS  line1-cb-cli-0001"));
+  g_assert_nonnull (strstr (err, "identify"));
+  g_assert_nonnull (strstr (err, "proof-of-possession"));
+  g_assert_nonnull (strstr (err, " ms "));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* Again with --json, for a script: the key is rolled and the result is machine-readable. */
+  status = run_cli (&out, NULL, (const char *[]) { "provision", "--port", pty, "--template",
+                                                   "line1-{serial}", "--json", NULL });
+  g_assert_cmpint (status, ==, 0);
+  object = parse_object (out, &provision);
+  g_assert_cmpstr (json_object_get_string_member (object, "result"), ==, "pass");
+  g_assert_cmpint (json_object_get_int_member (object, "exitCode"), ==, 0);
+  g_assert_cmpstr (json_object_get_string_member (object, "registrationId"), ==, "line1-cb-cli-0001");
+  g_assert_cmpint (json_array_get_length (json_object_get_array_member (object, "steps")), ==, 10);
+  g_clear_pointer (&out, g_free);
+
+  /* The chain the device holds, read back by inspect. */
+  status = run_cli (&out, NULL, (const char *[]) { "inspect", "--port", pty, "--json", NULL });
+  g_assert_cmpint (status, ==, 0);
+  object = parse_object (out, &inspect);
+  hub = json_object_get_object_member (object, "hub");
+  g_assert_true (json_object_get_boolean_member (hub, "accepted"));
+  g_assert_cmpstr (json_object_get_string_member (hub, "verdict"), ==, "accepted");
+  g_assert_true (json_object_get_boolean_member (object, "proofOfPossession"));
+  chain_pem = json_object_get_string_member (object, "chainPem");
+  g_assert_cmpstr (json_object_get_string_member (
+                     json_array_get_object_element (json_object_get_array_member (object, "chain"),
+                                                    0), "sha256"), ==,
+                   json_object_get_string_member (json_node_get_object (provision), "leafSha256"));
+
+  /* openssl, with the root fetched from the service on its own. */
+  chain = cb_certificate_list_new_from_data ((const guint8 *) chain_pem, strlen (chain_pem), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (chain->len, ==, 3);
+  root_pem = namespace_root_pem ();
+  {
+    g_autofree char *leaf_pem = cb_certificate_to_pem (g_ptr_array_index (chain, 0));
+    g_autofree char *ica_pem = cb_certificate_to_pem (g_ptr_array_index (chain, 1));
+
+    write_file (e->home, "root.pem", root_pem, &root_path);
+    write_file (e->home, "leaf.pem", leaf_pem, &leaf_path);
+    write_file (e->home, "ica.pem", ica_pem, &ica_path);
+  }
+  {
+    const char *argv[] = { "openssl", "verify", "-CAfile", root_path, "-untrusted", ica_path,
+                           leaf_path, NULL };
+    int wait_status = 0;
+
+    g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &openssl_out,
+                  &openssl_err, &wait_status, &error);
+    g_assert_no_error (error);
+    g_test_message ("openssl: %s%s", openssl_out, openssl_err);
+    g_assert_true (g_spawn_check_wait_status (wait_status, NULL));
+    g_assert_true (g_str_has_suffix (g_strstrip (openssl_out), "leaf.pem: OK"));
+  }
+
+  /* Revoke the device in the sandbox: inspect says so, and why, and exits 8. */
+  revoke_device ("line1-cb-cli-0001");
+  g_clear_pointer (&out, g_free);
+  status = run_cli (&out, NULL, (const char *[]) { "inspect", "--port", pty, "--json", NULL });
+  g_assert_cmpint (status, ==, 8);
+  object = parse_object (out, &revoked);
+  hub = json_object_get_object_member (object, "hub");
+  g_assert_false (json_object_get_boolean_member (hub, "accepted"));
+  g_assert_cmpstr (json_object_get_string_member (hub, "verdict"), ==, "revoked-identifier");
+  g_assert_nonnull (strstr (json_object_get_string_member (hub, "reason"), "revoked"));
+  /* The chain itself still verifies: revocation is the hub's call, not the chain's. */
+  g_assert_cmpstr (json_object_get_string_member (object, "localCheck"), ==, "ok");
+
+  g_clear_pointer (&out, g_free);
+  status = run_cli (&out, NULL, (const char *[]) { "inspect", "--port", pty, NULL });
+  g_assert_cmpint (status, ==, 8);
+  g_assert_nonnull (strstr (out, "REJECTED"));
+  g_assert_nonnull (strstr (out, "revoked"));
+
+  /* Provisioning again gives the device a working identity. */
+  g_clear_pointer (&out, g_free);
+  status = run_cli (&out, NULL, (const char *[]) { "provision", "--port", pty, "--template",
+                                                   "line1-{serial}", "--quiet", NULL });
+  g_assert_cmpint (status, ==, 0);
+  g_clear_pointer (&out, g_free);
+  status = run_cli (&out, NULL, (const char *[]) { "inspect", "--port", pty, NULL });
+  g_assert_cmpint (status, ==, 0);
+  g_assert_nonnull (strstr (out, "ACCEPTED"));
+}
+
+static void
+test_cli_failures (void)
+{
+  const char * const refuse[] = { "--refuse-commit", NULL };
+  g_autofree char *pty = start_device ("CB-CLI-FAIL-1", refuse);
+  g_autofree char *fresh = start_device ("CB-CLI-FRESH-1", NULL);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  JsonObject *object;
+  int status;
+
+  /* A device that refuses the commit: exit 4, the step named, the device unchanged. */
+  status = run_cli (&out, NULL, (const char *[]) { "provision", "--port", pty, "--json", NULL });
+  g_assert_cmpint (status, ==, 4);
+  object = parse_object (out, &node);
+  g_assert_cmpstr (json_object_get_string_member (object, "result"), ==, "fail");
+  g_assert_cmpstr (json_object_get_string_member (object, "failedStep"), ==, "commit");
+  g_assert_cmpstr (json_object_get_string_member (object, "errorCategory"), ==, "device");
+  g_assert_false (json_object_get_boolean_member (object, "deviceChanged"));
+  g_assert_true (json_object_get_null_member (object, "chainPem"));
+  g_clear_pointer (&out, g_free);
+
+  /* A device without a certificate: inspect exits 9. */
+  status = run_cli (&out, &err, (const char *[]) { "inspect", "--port", fresh, NULL });
+  g_assert_cmpint (status, ==, 9);
+  g_assert_nonnull (strstr (err, "no certificate"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* No such port: 4. Usage errors: 2. */
+  status = run_cli (NULL, &err, (const char *[]) { "provision", "--port", "/dev/nonexistent-tty",
+                                                   NULL });
+  g_assert_cmpint (status, ==, 4);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_cli (NULL, NULL, (const char *[]) { "provision", NULL }), ==, 2);
+  g_assert_cmpint (run_cli (NULL, NULL, (const char *[]) { "frobnicate", NULL }), ==, 2);
+  g_assert_cmpint (run_cli (NULL, NULL, (const char *[]) { "--no-such-option", NULL }), ==, 2);
+  g_assert_cmpint (run_cli (NULL, NULL, (const char *[]) { "journal", "export", NULL }), ==, 2);
+  g_assert_cmpint (run_cli (NULL, NULL, (const char *[]) { "provision", "--port", fresh,
+                                                           "--key-type", "rsa", NULL }), ==, 2);
+  /* A registration id DPS would refuse is caught before anything happens. */
+  g_assert_cmpint (run_cli (NULL, NULL, (const char *[]) { "provision", "--port", fresh,
+                                                           "--registration-id", "bad id!", NULL }),
+                   ==, 3);
+}
+
+static void
+test_cli_journal (void)
+{
+  g_autofree char *pty = start_device ("CB-CLI-JRNL-1", NULL);
+  g_autofree char *out = NULL;
+  g_autofree char *csv_path = NULL;
+  g_autofree char *csv = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  JsonArray *runs;
+  int status;
+
+  status = run_cli (NULL, NULL, (const char *[]) { "provision", "--port", pty, "--station",
+                                                   "bench-7", "--operator", "ana", "--quiet",
+                                                   NULL });
+  g_assert_cmpint (status, ==, 0);
+
+  status = run_cli (&out, NULL, (const char *[]) { "journal", "list", NULL });
+  g_assert_cmpint (status, ==, 0);
+  g_assert_nonnull (strstr (out, "CB-CLI-JRNL-1"));
+  g_assert_nonnull (strstr (out, "cb-cli-jrnl-1"));
+  g_clear_pointer (&out, g_free);
+
+  status = run_cli (&out, NULL, (const char *[]) { "journal", "list", "--json", "--serial",
+                                                   "CB-CLI-JRNL-1", NULL });
+  g_assert_cmpint (status, ==, 0);
+  g_assert_true (json_parser_load_from_data (parser, out, -1, &error));
+  g_assert_no_error (error);
+  runs = json_node_get_array (json_parser_get_root (parser));
+  g_assert_cmpuint (json_array_get_length (runs), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (runs, 0),
+                                                  "station"), ==, "bench-7");
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (runs, 0),
+                                                  "operator"), ==, "ana");
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (runs, 0),
+                                                  "result"), ==, "pass");
+  g_clear_pointer (&out, g_free);
+
+  csv_path = g_build_filename (env->home, "export.csv", NULL);
+  status = run_cli (NULL, NULL, (const char *[]) { "journal", "export", "--csv", "--result",
+                                                   "pass", "--output", csv_path, NULL });
+  g_assert_cmpint (status, ==, 0);
+  g_assert_true (g_file_get_contents (csv_path, &csv, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (csv, "run_uuid,started,"));
+  g_assert_nonnull (strstr (csv, "CB-CLI-JRNL-1"));
+  /* The journal holds no secret: not the group key, not a SAS signature. */
+  g_assert_null (strstr (csv, env->group_key));
+  g_assert_null (strstr (csv, "SharedAccessSignature"));
+
+  status = run_cli (&out, NULL, (const char *[]) { "journal", "list", "--result", "nonsense",
+                                                   NULL });
+  g_assert_cmpint (status, ==, 2);
+}
+
+static void
+test_cli_help (void)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  int status;
+
+  status = run_cli (&out, &err, (const char *[]) { "--help", NULL });
+  g_assert_cmpint (status, ==, 0);
+  g_assert_nonnull (strstr (out, "Exit status:"));
+  g_assert_nonnull (strstr (out, "provision --port PATH"));
+  g_assert_nonnull (strstr (out, "130"));
+  g_clear_pointer (&out, g_free);
+
+  status = run_cli (&out, NULL, (const char *[]) { "ports", "--json", NULL });
+  g_assert_cmpint (status, ==, 0);
+  g_assert_true (g_str_has_prefix (g_strstrip (out), "["));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/cb/cli/provision-verify-revoke", test_cli_provision_verify_revoke);
+  g_test_add_func ("/cb/cli/failures", test_cli_failures);
+  g_test_add_func ("/cb/cli/journal", test_cli_journal);
+  g_test_add_func ("/cb/cli/help", test_cli_help);
+
+  status = g_test_run ();
+  env_free ();
+  return status;
+}
