@@ -55,13 +55,14 @@ cb_application_activate (GApplication *app)
   CbApplication *self = CB_APPLICATION (app);
   GtkWindow *window;
 
+  /* The sandbox starts in a thread of its own while the window is built and shown; the
+   * connection indicator follows it. */
+  cb_context_start (self->context);
+
   window = gtk_application_get_active_window (GTK_APPLICATION (app));
   if (window == NULL)
     window = GTK_WINDOW (cb_window_new (GTK_APPLICATION (app), self->context));
-
-  /* The window first: the sandbox comes up behind it. */
   gtk_window_present (window);
-  cb_context_start (self->context);
 }
 
 static void
