@@ -134,11 +134,13 @@ env_get (void)
   return env;
 }
 
-/* Runs certbench-cli with the sandbox of this process; returns the exit status. */
+/* Runs certbench-cli, with the sandbox of this process unless own_sandbox (then the CLI finds
+ * or starts one itself, as on a fresh machine); returns the exit status. */
 static int
-run_cli (char              **out_stdout,
-         char              **out_stderr,
-         const char * const *args)
+run_cli_full (gboolean            own_sandbox,
+              char              **out_stdout,
+              char              **out_stderr,
+              const char * const *args)
 {
   Env *e = env_get ();
   g_autoptr(GSubprocessLauncher) launcher = NULL;
@@ -152,12 +154,15 @@ run_cli (char              **out_stdout,
   g_autofree char *command = NULL;
 
   g_ptr_array_add (argv, g_strdup (e->cli));
-  g_ptr_array_add (argv, g_strdup ("--sandbox-url"));
-  g_ptr_array_add (argv, g_strdup (cb_sandbox_get_base_url (e->ts->sandbox)));
-  g_ptr_array_add (argv, g_strdup ("--sandbox-dir"));
-  g_ptr_array_add (argv, g_strdup (e->ts->data_dir));
-  g_ptr_array_add (argv, g_strdup ("--journal"));
-  g_ptr_array_add (argv, g_strdup (e->journal));
+  if (!own_sandbox)
+    {
+      g_ptr_array_add (argv, g_strdup ("--sandbox-url"));
+      g_ptr_array_add (argv, g_strdup (cb_sandbox_get_base_url (e->ts->sandbox)));
+      g_ptr_array_add (argv, g_strdup ("--sandbox-dir"));
+      g_ptr_array_add (argv, g_strdup (e->ts->data_dir));
+      g_ptr_array_add (argv, g_strdup ("--journal"));
+      g_ptr_array_add (argv, g_strdup (e->journal));
+    }
   for (guint i = 0; args[i] != NULL; i++)
     g_ptr_array_add (argv, g_strdup (args[i]));
   g_ptr_array_add (argv, NULL);
@@ -170,6 +175,9 @@ run_cli (char              **out_stdout,
   g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", data, TRUE);
   g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", config, TRUE);
   g_subprocess_launcher_unsetenv (launcher, "G_DEBUG");
+  g_subprocess_launcher_unsetenv (launcher, "CERTBENCH_SANDBOX_URL");
+  g_subprocess_launcher_unsetenv (launcher, "CERTBENCH_SANDBOX_DIR");
+  g_subprocess_launcher_unsetenv (launcher, "CERTBENCH_JOURNAL");
   process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
   g_assert_no_error (error);
   g_subprocess_communicate_utf8 (process, NULL, NULL, &stdout_text, &stderr_text, &error);
@@ -184,6 +192,14 @@ run_cli (char              **out_stdout,
   if (out_stderr != NULL)
     *out_stderr = g_steal_pointer (&stderr_text);
   return g_subprocess_get_exit_status (process);
+}
+
+static int
+run_cli (char              **out_stdout,
+         char              **out_stderr,
+         const char * const *args)
+{
+  return run_cli_full (FALSE, out_stdout, out_stderr, args);
 }
 
 static JsonObject *
@@ -531,6 +547,40 @@ test_cli_journal (void)
   g_assert_cmpint (status, ==, 2);
 }
 
+/* A fresh machine: no sandbox running, no data. The CLI starts one in its own process on the
+ * default folder, provisions, and the next command finds the same sandbox data. */
+static void
+test_cli_fresh_machine (void)
+{
+  g_autofree char *pty = start_device ("CB-CLI-FRESH-2", NULL);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *sandbox_ca = g_build_filename (env->home, "data", "certbench", "sandbox",
+                                                  "sandbox-ca.pem", NULL);
+  g_autofree char *journal = g_build_filename (env->home, "data", "certbench", "journal.sqlite",
+                                               NULL);
+  int status;
+
+  g_assert_false (g_file_test (sandbox_ca, G_FILE_TEST_EXISTS));
+  status = run_cli_full (TRUE, &out, &err, (const char *[]) { "provision", "--port", pty, NULL });
+  g_assert_cmpint (status, ==, 0);
+  g_assert_true (g_str_has_prefix (out, "PASS  cb-cli-fresh-2"));
+  g_assert_nonnull (strstr (err, "Started a sandbox in this process"));
+  g_assert_true (g_file_test (sandbox_ca, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (journal, G_FILE_TEST_EXISTS));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  status = run_cli_full (TRUE, &out, NULL, (const char *[]) { "inspect", "--port", pty, NULL });
+  g_assert_cmpint (status, ==, 0);
+  g_assert_nonnull (strstr (out, "ACCEPTED"));
+  g_clear_pointer (&out, g_free);
+
+  status = run_cli_full (TRUE, &out, NULL, (const char *[]) { "journal", "list", NULL });
+  g_assert_cmpint (status, ==, 0);
+  g_assert_nonnull (strstr (out, "CB-CLI-FRESH-2"));
+}
+
 static void
 test_cli_help (void)
 {
@@ -561,6 +611,7 @@ main (int   argc,
   g_test_add_func ("/cb/cli/provision-verify-revoke", test_cli_provision_verify_revoke);
   g_test_add_func ("/cb/cli/failures", test_cli_failures);
   g_test_add_func ("/cb/cli/journal", test_cli_journal);
+  g_test_add_func ("/cb/cli/fresh-machine", test_cli_fresh_machine);
   g_test_add_func ("/cb/cli/help", test_cli_help);
 
   status = g_test_run ();
