@@ -57,6 +57,13 @@ guint          cb_test_sandbox_request_json (CbTestSandbox    *ts,
                                              JsonNode        **out_json,
                                              SoupMessageHeaders **out_headers);
 
+/* Async helpers: pass cb_test_store_result_cb with &slot as user data, then
+ * cb_test_wait_for (&slot) iterates the main context until the result arrived. */
+void           cb_test_store_result_cb    (GObject            *object,
+                                           GAsyncResult       *result,
+                                           gpointer            user_data);
+GAsyncResult  *cb_test_wait_for           (GAsyncResult      **slot);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CbTestSandbox, cb_test_sandbox_free)
 
 G_END_DECLS

@@ -160,16 +160,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (Mock, mock_free)
 #define V "?api-version=2026-03-01-preview"
 
 /* Runs the main loop until an async call hands its result over. */
-static void
-store_result_cb (GObject      *object,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  GAsyncResult **out = user_data;
-
-  *out = g_object_ref (result);
-  g_main_context_wakeup (NULL);
-}
 
 static GAsyncResult *
 wait_result (GAsyncResult **slot)
@@ -233,7 +223,7 @@ test_mock_put_async_operation (void)
   gint64 start = g_get_monotonic_time ();
 
   cb_adr_client_create_policy_async (mock->client, "line 1", 14, FALSE, NULL,
-                                     store_result_cb, &result);
+                                     cb_test_store_result_cb, &result);
   policy = cb_adr_client_create_policy_finish (mock->client, wait_result (&result), &error);
   g_assert_no_error (error);
 
@@ -291,7 +281,7 @@ test_mock_operation_failed (void)
   g_autoptr(GError) error = NULL;
   gboolean ok;
 
-  cb_adr_client_create_credential_async (mock->client, NULL, NULL, store_result_cb, &result);
+  cb_adr_client_create_credential_async (mock->client, NULL, NULL, cb_test_store_result_cb, &result);
   ok = cb_adr_client_create_credential_finish (mock->client, wait_result (&result), &error);
   g_assert_false (ok);
   g_assert_error (error, CB_API_ERROR, CB_API_ERROR_OPERATION_FAILED);
@@ -304,7 +294,7 @@ test_mock_operation_failed (void)
 
   g_clear_error (&error);
   mock->data = GINT_TO_POINTER (1);
-  cb_adr_client_create_credential_async (mock->client, NULL, NULL, store_result_cb, &result2);
+  cb_adr_client_create_credential_async (mock->client, NULL, NULL, cb_test_store_result_cb, &result2);
   ok = cb_adr_client_create_credential_finish (mock->client, wait_result (&result2), &error);
   g_assert_false (ok);
   g_assert_error (error, CB_API_ERROR, CB_API_ERROR_OPERATION_FAILED);
@@ -346,7 +336,7 @@ test_mock_revoke (void)
   g_autoptr(GAsyncResult) result3 = NULL;
   g_autoptr(GError) error = NULL;
 
-  cb_adr_client_revoke_device_async (mock->client, "dev/1", FALSE, NULL, store_result_cb, &result);
+  cb_adr_client_revoke_device_async (mock->client, "dev/1", FALSE, NULL, cb_test_store_result_cb, &result);
   g_assert_true (cb_adr_client_revoke_device_finish (mock->client, wait_result (&result), &error));
   g_assert_no_error (error);
   g_assert_cmpstr (LOG (mock, 0), ==, "POST " P "/devices/dev/1/revoke" V);
@@ -354,7 +344,7 @@ test_mock_revoke (void)
   assert_json_equal (BODY (mock, 0), "{\"disable\": false}");
 
   mock->data = GINT_TO_POINTER (1);
-  cb_adr_client_revoke_device_async (mock->client, "dev-2", TRUE, NULL, store_result_cb, &result2);
+  cb_adr_client_revoke_device_async (mock->client, "dev-2", TRUE, NULL, cb_test_store_result_cb, &result2);
   g_assert_false (cb_adr_client_revoke_device_finish (mock->client, wait_result (&result2),
                                                       &error));
   g_assert_error (error, CB_API_ERROR, CB_API_ERROR_OPERATION_FAILED);
@@ -367,7 +357,7 @@ test_mock_revoke (void)
   /* A Location poll answering with an error status is the operation failing. */
   mock->data = GINT_TO_POINTER (2);
   mock->counter = 0;
-  cb_adr_client_revoke_device_async (mock->client, "dev-3", TRUE, NULL, store_result_cb, &result3);
+  cb_adr_client_revoke_device_async (mock->client, "dev-3", TRUE, NULL, cb_test_store_result_cb, &result3);
   g_assert_false (cb_adr_client_revoke_device_finish (mock->client, wait_result (&result3),
                                                       &error));
   g_assert_error (error, CB_API_ERROR, CB_API_ERROR_OPERATION_FAILED);
@@ -408,7 +398,7 @@ test_mock_cancel (void)
 
   /* Retry-After 5 s under a 10 s cap: only cancellation can end the wait this early. */
   cb_adr_client_set_max_poll_delay_ms (mock->client, 10000);
-  cb_adr_client_delete_policy_async (mock->client, "p1", cancellable, store_result_cb, &result);
+  cb_adr_client_delete_policy_async (mock->client, "p1", cancellable, cb_test_store_result_cb, &result);
   g_timeout_add (500, cancel_cb, cancellable);
   start = g_get_monotonic_time ();
   g_assert_false (cb_adr_client_delete_policy_finish (mock->client, wait_result (&result), &error));
@@ -427,7 +417,7 @@ test_mock_timeout (void)
 
   cb_adr_client_set_operation_timeout (mock->client, 1);
   cb_adr_client_set_max_poll_delay_ms (mock->client, 100);
-  cb_adr_client_synchronize_credential_async (mock->client, NULL, store_result_cb, &result);
+  cb_adr_client_synchronize_credential_async (mock->client, NULL, cb_test_store_result_cb, &result);
   g_assert_false (cb_adr_client_synchronize_credential_finish (mock->client, wait_result (&result),
                                                                &error));
   g_assert_error (error, CB_API_ERROR, CB_API_ERROR_TIMEOUT);
@@ -475,7 +465,7 @@ test_mock_paging (void)
   g_autoptr(GError) error = NULL;
   g_autofree char *next = NULL;
 
-  cb_adr_client_list_namespaces_async (mock->client, NULL, store_result_cb, &result);
+  cb_adr_client_list_namespaces_async (mock->client, NULL, cb_test_store_result_cb, &result);
   namespaces = cb_adr_client_list_namespaces_finish (mock->client, wait_result (&result), &error);
   g_assert_no_error (error);
   g_assert_cmpuint (namespaces->len, ==, 5);
@@ -485,7 +475,7 @@ test_mock_paging (void)
   g_assert_cmpuint (mock->log->len, ==, 3);
 
   /* Devices come one page per call. */
-  cb_adr_client_list_devices_page_async (mock->client, NULL, NULL, store_result_cb, &page1);
+  cb_adr_client_list_devices_page_async (mock->client, NULL, NULL, cb_test_store_result_cb, &page1);
   devices = cb_adr_client_list_devices_page_finish (mock->client, wait_result (&page1), &next,
                                                     &error);
   g_assert_no_error (error);
@@ -494,7 +484,7 @@ test_mock_paging (void)
   g_assert_cmpstr (LOG (mock, 3), ==, "GET " P "/devices" V);
   g_clear_pointer (&devices, g_ptr_array_unref);
 
-  cb_adr_client_list_devices_page_async (mock->client, next, NULL, store_result_cb, &page2);
+  cb_adr_client_list_devices_page_async (mock->client, next, NULL, cb_test_store_result_cb, &page2);
   g_clear_pointer (&next, g_free);
   devices = cb_adr_client_list_devices_page_finish (mock->client, wait_result (&page2), &next,
                                                     &error);
@@ -517,7 +507,7 @@ test_mock_foreign_next_link (void)
 
   /* Same host, another port: not the ARM endpoint, so the token must not go there. */
   mock->data = (gpointer) "http://127.0.0.1:1";
-  cb_adr_client_list_namespaces_async (mock->client, NULL, store_result_cb, &result);
+  cb_adr_client_list_namespaces_async (mock->client, NULL, cb_test_store_result_cb, &result);
   namespaces = cb_adr_client_list_namespaces_finish (mock->client, wait_result (&result), &error);
   g_assert_null (namespaces);
   g_assert_error (error, CB_API_ERROR, CB_API_ERROR_PARSE);
@@ -525,7 +515,7 @@ test_mock_foreign_next_link (void)
   g_clear_error (&error);
 
   cb_adr_client_list_devices_page_async (mock->client, "https://evil.example/arm/devices?x=1",
-                                         NULL, store_result_cb, &result2);
+                                         NULL, cb_test_store_result_cb, &result2);
   devices = cb_adr_client_list_devices_page_finish (mock->client, wait_result (&result2), NULL,
                                                     &error);
   g_assert_null (devices);
@@ -564,7 +554,7 @@ test_mock_arm_errors (void)
   g_autoptr(CbAdrDevice) device = NULL;
   g_autoptr(GError) error = NULL;
 
-  cb_adr_client_update_policy_validity_async (mock->client, "p1", 5, NULL, store_result_cb,
+  cb_adr_client_update_policy_validity_async (mock->client, "p1", 5, NULL, cb_test_store_result_cb,
                                               &result);
   policy = cb_adr_client_update_policy_validity_finish (mock->client, wait_result (&result),
                                                         &error);
@@ -578,7 +568,7 @@ test_mock_arm_errors (void)
                      "{\"validityPeriodInDays\": 5}}}}");
   g_clear_error (&error);
 
-  cb_adr_client_get_device_async (mock->client, "ghost", NULL, store_result_cb, &result2);
+  cb_adr_client_get_device_async (mock->client, "ghost", NULL, cb_test_store_result_cb, &result2);
   device = cb_adr_client_get_device_finish (mock->client, wait_result (&result2), &error);
   g_assert_null (device);
   g_assert_error (error, CB_API_ERROR, CB_API_ERROR_NOT_FOUND);
@@ -620,7 +610,7 @@ test_mock_hub_certificates (void)
   g_autoptr(GPtrArray) certs = NULL;
   g_autoptr(GError) error = NULL;
 
-  cb_adr_client_list_hub_certificates_async (mock->client, NULL, store_result_cb, &result);
+  cb_adr_client_list_hub_certificates_async (mock->client, NULL, cb_test_store_result_cb, &result);
   certs = cb_adr_client_list_hub_certificates_finish (mock->client, wait_result (&result), &error);
   g_assert_no_error (error);
   g_assert_cmpuint (certs->len, ==, 1);
@@ -631,7 +621,7 @@ test_mock_hub_certificates (void)
                    "/IotHubs/hub-1/certificates?api-version=2025-08-01-preview");
 
   cb_adr_client_delete_hub_certificate_async (mock->client, "default", "AAAA", NULL,
-                                              store_result_cb, &result2);
+                                              cb_test_store_result_cb, &result2);
   g_assert_true (cb_adr_client_delete_hub_certificate_finish (mock->client, wait_result (&result2),
                                                               &error));
   g_assert_no_error (error);
@@ -652,7 +642,7 @@ test_mock_activity (void)
   const char *log;
 
   cb_adr_client_list_activity_async (mock->client, 1767261600, 1767265200,
-                                     "/subscriptions/sub-1/x", NULL, store_result_cb, &result);
+                                     "/subscriptions/sub-1/x", NULL, cb_test_store_result_cb, &result);
   events = cb_adr_client_list_activity_finish (mock->client, wait_result (&result), &error);
   g_assert_no_error (error);
   g_assert_cmpuint (events->len, ==, 1);
@@ -729,7 +719,7 @@ test_mock_tokens (void)
 
   /* Without any token source nothing is sent. */
   cb_adr_client_set_access_token (mock->client, NULL);
-  cb_adr_client_get_device_async (mock->client, "d1", NULL, store_result_cb, &result);
+  cb_adr_client_get_device_async (mock->client, "d1", NULL, cb_test_store_result_cb, &result);
   device = cb_adr_client_get_device_finish (mock->client, wait_result (&result), &error);
   g_assert_null (device);
   g_assert_error (error, CB_API_ERROR, CB_API_ERROR_UNAUTHORIZED);
@@ -738,7 +728,7 @@ test_mock_tokens (void)
 
   cb_adr_client_set_token_func (mock->client, token_func, token_finish, &calls, NULL);
   cb_adr_client_update_device_enabled_async (mock->client, "d1", FALSE, NULL,
-                                             store_result_cb, &result2);
+                                             cb_test_store_result_cb, &result2);
   device = cb_adr_client_update_device_enabled_finish (mock->client, wait_result (&result2),
                                                        &error);
   g_assert_no_error (error);
@@ -855,7 +845,7 @@ env_lab_namespace (Env        *env,
   g_autoptr(CbNamespace) created = NULL;
   g_autoptr(GError) error = NULL;
 
-  cb_adr_client_create_namespace_async (env->client, ns, NULL, NULL, store_result_cb, begin ());
+  cb_adr_client_create_namespace_async (env->client, ns, NULL, NULL, cb_test_store_result_cb, begin ());
   created = cb_adr_client_create_namespace_finish (env->client, await (), &error);
   g_assert_no_error (error);
   g_assert_cmpstr (cb_namespace_get_name (created), ==, ns);
@@ -863,7 +853,7 @@ env_lab_namespace (Env        *env,
   g_assert_cmpstr (cb_namespace_get_location (created), ==, DEMO_LOC);
 
   cb_adr_client_set_namespace (env->client, ns);
-  cb_adr_client_create_credential_async (env->client, NULL, NULL, store_result_cb, begin ());
+  cb_adr_client_create_credential_async (env->client, NULL, NULL, cb_test_store_result_cb, begin ());
   g_assert_true (cb_adr_client_create_credential_finish (env->client, await (), &error));
   g_assert_no_error (error);
 }
@@ -904,7 +894,7 @@ test_sandbox_fleet (void)
   guint pages = 0;
 
   env_lab_namespace (env, "fleet-ns");
-  cb_adr_client_create_policy_async (env->client, "fleet", 30, FALSE, NULL, store_result_cb,
+  cb_adr_client_create_policy_async (env->client, "fleet", 30, FALSE, NULL, cb_test_store_result_cb,
                                      begin ());
   policy = cb_adr_client_create_policy_finish (env->client, await (), &error);
   g_assert_no_error (error);
@@ -930,14 +920,14 @@ test_sandbox_fleet (void)
       g_assert_true (status == 200 || status == 201);
     }
 
-  cb_adr_client_list_namespaces_async (env->client, NULL, store_result_cb, begin ());
+  cb_adr_client_list_namespaces_async (env->client, NULL, cb_test_store_result_cb, begin ());
   namespaces = cb_adr_client_list_namespaces_finish (env->client, await (), &error);
   g_assert_no_error (error);
   for (guint i = 0; i < namespaces->len; i++)
     found |= g_str_equal (cb_namespace_get_name (g_ptr_array_index (namespaces, i)), "fleet-ns");
   g_assert_true (found);
 
-  cb_adr_client_get_namespace_async (env->client, NULL, NULL, store_result_cb, begin ());
+  cb_adr_client_get_namespace_async (env->client, NULL, NULL, cb_test_store_result_cb, begin ());
   ns = cb_adr_client_get_namespace_finish (env->client, await (), &error);
   g_assert_no_error (error);
   g_assert_cmpstr (cb_namespace_get_id (ns), ==, NS_ID "fleet-ns");
@@ -950,7 +940,7 @@ test_sandbox_fleet (void)
       g_autoptr(GPtrArray) page = NULL;
       g_autofree char *link = g_steal_pointer (&next);
 
-      cb_adr_client_list_devices_page_async (env->client, link, NULL, store_result_cb, begin ());
+      cb_adr_client_list_devices_page_async (env->client, link, NULL, cb_test_store_result_cb, begin ());
       page = cb_adr_client_list_devices_page_finish (env->client, await (), &next, &error);
       g_assert_no_error (error);
       g_assert_cmpuint (page->len, <=, 3);
@@ -968,7 +958,7 @@ test_sandbox_fleet (void)
   g_assert_cmpuint (pages, ==, 4);
   g_assert_true (g_hash_table_contains (seen, "fleet-0009"));
 
-  cb_adr_client_get_device_async (env->client, "fleet-0001", NULL, store_result_cb, begin ());
+  cb_adr_client_get_device_async (env->client, "fleet-0001", NULL, cb_test_store_result_cb, begin ());
   device = cb_adr_client_get_device_finish (env->client, await (), &error);
   g_assert_no_error (error);
   g_assert_true (cb_adr_device_get_enabled (device));
@@ -977,49 +967,49 @@ test_sandbox_fleet (void)
   g_clear_object (&device);
 
   cb_adr_client_update_device_enabled_async (env->client, "fleet-0001", FALSE, NULL,
-                                             store_result_cb, begin ());
+                                             cb_test_store_result_cb, begin ());
   device = cb_adr_client_update_device_enabled_finish (env->client, await (), &error);
   g_assert_no_error (error);
   g_assert_false (cb_adr_device_get_enabled (device));
   g_clear_object (&device);
 
-  cb_adr_client_get_device_async (env->client, "fleet-0001", NULL, store_result_cb, begin ());
+  cb_adr_client_get_device_async (env->client, "fleet-0001", NULL, cb_test_store_result_cb, begin ());
   device = cb_adr_client_get_device_finish (env->client, await (), &error);
   g_assert_no_error (error);
   g_assert_false (cb_adr_device_get_enabled (device));
   g_clear_object (&device);
 
   /* Revoke without disabling leaves the device enabled; with disable it is disabled. */
-  cb_adr_client_revoke_device_async (env->client, "fleet-0002", FALSE, NULL, store_result_cb,
+  cb_adr_client_revoke_device_async (env->client, "fleet-0002", FALSE, NULL, cb_test_store_result_cb,
                                      begin ());
   g_assert_true (cb_adr_client_revoke_device_finish (env->client, await (), &error));
   g_assert_no_error (error);
-  cb_adr_client_get_device_async (env->client, "fleet-0002", NULL, store_result_cb, begin ());
+  cb_adr_client_get_device_async (env->client, "fleet-0002", NULL, cb_test_store_result_cb, begin ());
   device = cb_adr_client_get_device_finish (env->client, await (), &error);
   g_assert_no_error (error);
   g_assert_true (cb_adr_device_get_enabled (device));
   g_clear_object (&device);
 
-  cb_adr_client_revoke_device_async (env->client, "fleet-0003", TRUE, NULL, store_result_cb,
+  cb_adr_client_revoke_device_async (env->client, "fleet-0003", TRUE, NULL, cb_test_store_result_cb,
                                      begin ());
   g_assert_true (cb_adr_client_revoke_device_finish (env->client, await (), &error));
   g_assert_no_error (error);
-  cb_adr_client_get_device_async (env->client, "fleet-0003", NULL, store_result_cb, begin ());
+  cb_adr_client_get_device_async (env->client, "fleet-0003", NULL, cb_test_store_result_cb, begin ());
   device = cb_adr_client_get_device_finish (env->client, await (), &error);
   g_assert_no_error (error);
   g_assert_false (cb_adr_device_get_enabled (device));
   g_clear_object (&device);
 
   cb_adr_client_revoke_device_async (env->client, "no-such-device", TRUE, NULL,
-                                     store_result_cb, begin ());
+                                     cb_test_store_result_cb, begin ());
   g_assert_false (cb_adr_client_revoke_device_finish (env->client, await (), &error));
   g_assert_error (error, CB_API_ERROR, CB_API_ERROR_NOT_FOUND);
   g_clear_error (&error);
 
-  cb_adr_client_delete_device_async (env->client, "fleet-0009", NULL, store_result_cb, begin ());
+  cb_adr_client_delete_device_async (env->client, "fleet-0009", NULL, cb_test_store_result_cb, begin ());
   g_assert_true (cb_adr_client_delete_device_finish (env->client, await (), &error));
   g_assert_no_error (error);
-  cb_adr_client_get_device_async (env->client, "fleet-0009", NULL, store_result_cb, begin ());
+  cb_adr_client_get_device_async (env->client, "fleet-0009", NULL, cb_test_store_result_cb, begin ());
   g_assert_null (cb_adr_client_get_device_finish (env->client, await (), &error));
   g_assert_error (error, CB_API_ERROR, CB_API_ERROR_NOT_FOUND);
   g_clear_error (&error);
@@ -1028,16 +1018,16 @@ test_sandbox_fleet (void)
   cb_adr_client_activate_byor_async (env->client, "fleet",
                                      "-----BEGIN CERTIFICATE-----\nMIIB\n-----END "
                                      "CERTIFICATE-----\n",
-                                     NULL, store_result_cb, begin ());
+                                     NULL, cb_test_store_result_cb, begin ());
   g_assert_false (cb_adr_client_activate_byor_finish (env->client, await (), &error));
   g_assert_error (error, CB_API_ERROR, CB_API_ERROR_BAD_REQUEST);
   g_clear_error (&error);
 
   /* After a sync the hub holds the policy's issuing CA, pointing back at the policy. */
-  cb_adr_client_synchronize_credential_async (env->client, NULL, store_result_cb, begin ());
+  cb_adr_client_synchronize_credential_async (env->client, NULL, cb_test_store_result_cb, begin ());
   g_assert_true (cb_adr_client_synchronize_credential_finish (env->client, await (), &error));
   g_assert_no_error (error);
-  cb_adr_client_list_hub_certificates_async (env->client, NULL, store_result_cb, begin ());
+  cb_adr_client_list_hub_certificates_async (env->client, NULL, cb_test_store_result_cb, begin ());
   certs = cb_adr_client_list_hub_certificates_finish (env->client, await (), &error);
   g_assert_no_error (error);
   found = FALSE;
@@ -1059,7 +1049,7 @@ test_sandbox_fleet (void)
           /* A stale etag is refused; the current one deletes it. */
           cb_adr_client_delete_hub_certificate_async (env->client,
                                                       cb_hub_certificate_get_name (cert),
-                                                      "\"stale\"", NULL, store_result_cb, begin ());
+                                                      "\"stale\"", NULL, cb_test_store_result_cb, begin ());
           g_assert_false (cb_adr_client_delete_hub_certificate_finish (env->client, await (),
                                                                        &error));
           g_assert_error (error, CB_API_ERROR, CB_API_ERROR_PRECONDITION_FAILED);
@@ -1067,7 +1057,7 @@ test_sandbox_fleet (void)
           cb_adr_client_delete_hub_certificate_async (env->client,
                                                       cb_hub_certificate_get_name (cert),
                                                       cb_hub_certificate_get_etag (cert), NULL,
-                                                      store_result_cb, begin ());
+                                                      cb_test_store_result_cb, begin ());
           g_assert_true (cb_adr_client_delete_hub_certificate_finish (env->client, await (),
                                                                       &error));
           g_assert_no_error (error);
@@ -1092,13 +1082,13 @@ test_sandbox_policy_lifecycle (void)
 
   env_lab_namespace (env, "lab-ns");
 
-  cb_adr_client_get_credential_async (env->client, NULL, store_result_cb, begin ());
+  cb_adr_client_get_credential_async (env->client, NULL, cb_test_store_result_cb, begin ());
   state = cb_adr_client_get_credential_finish (env->client, await (), &error);
   g_assert_no_error (error);
   g_assert_cmpstr (state, ==, "Succeeded");
 
   /* 5 days is outside 7..90: the service's 400 with its ARM code. */
-  cb_adr_client_create_policy_async (env->client, "short", 5, FALSE, NULL, store_result_cb,
+  cb_adr_client_create_policy_async (env->client, "short", 5, FALSE, NULL, cb_test_store_result_cb,
                                      begin ());
   policy = cb_adr_client_create_policy_finish (env->client, await (), &error);
   g_assert_null (policy);
@@ -1109,7 +1099,7 @@ test_sandbox_policy_lifecycle (void)
   g_clear_error (&error);
 
   /* Created through 201 + Azure-AsyncOperation polling and the final GET. */
-  cb_adr_client_create_policy_async (env->client, "line1", 14, FALSE, NULL, store_result_cb,
+  cb_adr_client_create_policy_async (env->client, "line1", 14, FALSE, NULL, cb_test_store_result_cb,
                                      begin ());
   policy = cb_adr_client_create_policy_finish (env->client, await (), &error);
   g_assert_no_error (error);
@@ -1124,21 +1114,21 @@ test_sandbox_policy_lifecycle (void)
   policy_id = g_strdup (cb_policy_get_id (policy));
 
   /* One policy per credential in this preview. */
-  cb_adr_client_create_policy_async (env->client, "line2", 30, FALSE, NULL, store_result_cb,
+  cb_adr_client_create_policy_async (env->client, "line2", 30, FALSE, NULL, cb_test_store_result_cb,
                                      begin ());
   g_assert_null (cb_adr_client_create_policy_finish (env->client, await (), &error));
   g_assert_error (error, CB_API_ERROR, CB_API_ERROR_CONFLICT);
   g_assert_cmpuint (cb_api_error_get_http_status (error), ==, 409);
   g_clear_error (&error);
 
-  cb_adr_client_update_policy_validity_async (env->client, "line1", 60, NULL, store_result_cb,
+  cb_adr_client_update_policy_validity_async (env->client, "line1", 60, NULL, cb_test_store_result_cb,
                                               begin ());
   updated = cb_adr_client_update_policy_validity_finish (env->client, await (), &error);
   g_assert_no_error (error);
   g_assert_cmpuint (cb_policy_get_validity_days (updated), ==, 60);
 
   /* The credential cannot go while a policy remains. */
-  cb_adr_client_delete_credential_async (env->client, NULL, store_result_cb, begin ());
+  cb_adr_client_delete_credential_async (env->client, NULL, cb_test_store_result_cb, begin ());
   g_assert_false (cb_adr_client_delete_credential_finish (env->client, await (), &error));
   g_assert_true (g_error_matches (error, CB_API_ERROR, CB_API_ERROR_CONFLICT) ||
                  g_error_matches (error, CB_API_ERROR, CB_API_ERROR_BAD_REQUEST));
@@ -1146,10 +1136,10 @@ test_sandbox_policy_lifecycle (void)
   g_clear_error (&error);
 
   /* revokeIssuer replaces the issuing CA. */
-  cb_adr_client_revoke_issuer_async (env->client, "line1", NULL, store_result_cb, begin ());
+  cb_adr_client_revoke_issuer_async (env->client, "line1", NULL, cb_test_store_result_cb, begin ());
   g_assert_true (cb_adr_client_revoke_issuer_finish (env->client, await (), &error));
   g_assert_no_error (error);
-  cb_adr_client_get_policy_async (env->client, "line1", NULL, store_result_cb, begin ());
+  cb_adr_client_get_policy_async (env->client, "line1", NULL, cb_test_store_result_cb, begin ());
   rotated = cb_adr_client_get_policy_finish (env->client, await (), &error);
   g_assert_no_error (error);
   g_assert_cmpstr (cb_policy_get_ca_subject (rotated), !=, cb_policy_get_ca_subject (policy));
@@ -1160,25 +1150,25 @@ test_sandbox_policy_lifecycle (void)
                                              "\"/arm/*/revokeIssuer\","
                                              " \"lro\": \"Failed\", \"count\": 1}]",
                                              NULL, NULL), ==, 200);
-  cb_adr_client_revoke_issuer_async (env->client, "line1", NULL, store_result_cb, begin ());
+  cb_adr_client_revoke_issuer_async (env->client, "line1", NULL, cb_test_store_result_cb, begin ());
   g_assert_false (cb_adr_client_revoke_issuer_finish (env->client, await (), &error));
   g_assert_error (error, CB_API_ERROR, CB_API_ERROR_OPERATION_FAILED);
   g_assert_nonnull (cb_api_error_get_remote_code (error));
   g_clear_error (&error);
 
-  cb_adr_client_delete_policy_async (env->client, "line1", NULL, store_result_cb, begin ());
+  cb_adr_client_delete_policy_async (env->client, "line1", NULL, cb_test_store_result_cb, begin ());
   g_assert_true (cb_adr_client_delete_policy_finish (env->client, await (), &error));
   g_assert_no_error (error);
-  cb_adr_client_list_policies_async (env->client, NULL, store_result_cb, begin ());
+  cb_adr_client_list_policies_async (env->client, NULL, cb_test_store_result_cb, begin ());
   policies = cb_adr_client_list_policies_finish (env->client, await (), &error);
   g_assert_no_error (error);
   g_assert_cmpuint (policies->len, ==, 0);
 
-  cb_adr_client_delete_credential_async (env->client, NULL, store_result_cb, begin ());
+  cb_adr_client_delete_credential_async (env->client, NULL, cb_test_store_result_cb, begin ());
   g_assert_true (cb_adr_client_delete_credential_finish (env->client, await (), &error));
   g_assert_no_error (error);
   g_clear_pointer (&state, g_free);
-  cb_adr_client_get_credential_async (env->client, NULL, store_result_cb, begin ());
+  cb_adr_client_get_credential_async (env->client, NULL, cb_test_store_result_cb, begin ());
   state = cb_adr_client_get_credential_finish (env->client, await (), &error);
   g_assert_null (state);
   g_assert_error (error, CB_API_ERROR, CB_API_ERROR_NOT_FOUND);
@@ -1186,7 +1176,7 @@ test_sandbox_policy_lifecycle (void)
 
   /* The activity log saw it all, for this policy. */
   cb_adr_client_list_activity_async (env->client, start - 60, start + 3600, policy_id, NULL,
-                                     store_result_cb, begin ());
+                                     cb_test_store_result_cb, begin ());
   events = cb_adr_client_list_activity_finish (env->client, await (), &error);
   g_assert_no_error (error);
   g_assert_cmpuint (events->len, >, 0);
@@ -1203,7 +1193,7 @@ test_sandbox_policy_lifecycle (void)
       g_assert_cmpint (cb_activity_event_get_time (event), >=, start - 60);
     }
 
-  cb_adr_client_delete_namespace_async (env->client, "lab-ns", NULL, store_result_cb, begin ());
+  cb_adr_client_delete_namespace_async (env->client, "lab-ns", NULL, cb_test_store_result_cb, begin ());
   g_assert_true (cb_adr_client_delete_namespace_finish (env->client, await (), &error));
   g_assert_no_error (error);
 }
@@ -1276,7 +1266,7 @@ test_sandbox_byor (void)
 
   env_lab_namespace (env, "byor-ns");
 
-  cb_adr_client_create_policy_async (env->client, "external", 30, TRUE, NULL, store_result_cb,
+  cb_adr_client_create_policy_async (env->client, "external", 30, TRUE, NULL, cb_test_store_result_cb,
                                      begin ());
   policy = cb_adr_client_create_policy_finish (env->client, await (), &error);
   g_assert_no_error (error);
@@ -1289,25 +1279,25 @@ test_sandbox_byor (void)
   cb_adr_client_activate_byor_async (env->client, "external",
                                      "-----BEGIN CERTIFICATE-----\nMIIB\n-----END "
                                      "CERTIFICATE-----\n",
-                                     NULL, store_result_cb, begin ());
+                                     NULL, cb_test_store_result_cb, begin ());
   g_assert_false (cb_adr_client_activate_byor_finish (env->client, await (), &error));
   g_assert_error (error, CB_API_ERROR, CB_API_ERROR_BAD_REQUEST);
   g_clear_error (&error);
 
   chain = make_byor_chain (cb_policy_get_byor_csr (policy));
-  cb_adr_client_activate_byor_async (env->client, "external", chain, NULL, store_result_cb,
+  cb_adr_client_activate_byor_async (env->client, "external", chain, NULL, cb_test_store_result_cb,
                                      begin ());
   g_assert_true (cb_adr_client_activate_byor_finish (env->client, await (), &error));
   g_assert_no_error (error);
 
-  cb_adr_client_get_policy_async (env->client, "external", NULL, store_result_cb, begin ());
+  cb_adr_client_get_policy_async (env->client, "external", NULL, cb_test_store_result_cb, begin ());
   active = cb_adr_client_get_policy_finish (env->client, await (), &error);
   g_assert_no_error (error);
   g_assert_cmpstr (cb_policy_get_byor_status (active), ==, CB_POLICY_BYOR_ACTIVE);
   g_assert_nonnull (cb_policy_get_byor_thumbprint (active));
 
   /* revokeIssuer does not apply to external roots. */
-  cb_adr_client_revoke_issuer_async (env->client, "external", NULL, store_result_cb, begin ());
+  cb_adr_client_revoke_issuer_async (env->client, "external", NULL, cb_test_store_result_cb, begin ());
   g_assert_false (cb_adr_client_revoke_issuer_finish (env->client, await (), &error));
   g_assert_error (error, CB_API_ERROR, CB_API_ERROR_BAD_REQUEST);
 }
@@ -1329,13 +1319,13 @@ test_sandbox_forbidden_and_throttled (void)
   cb_adr_client_set_access_token (env->client, reader);
 
   /* Readers read... */
-  cb_adr_client_list_namespaces_async (env->client, NULL, store_result_cb, begin ());
+  cb_adr_client_list_namespaces_async (env->client, NULL, cb_test_store_result_cb, begin ());
   namespaces = cb_adr_client_list_namespaces_finish (env->client, await (), &error);
   g_assert_no_error (error);
   g_assert_cmpuint (namespaces->len, >=, 1);
 
   /* ...and are told which role would let them write. */
-  cb_adr_client_create_policy_async (env->client, "p1", 30, FALSE, NULL, store_result_cb, begin ());
+  cb_adr_client_create_policy_async (env->client, "p1", 30, FALSE, NULL, cb_test_store_result_cb, begin ());
   policy = cb_adr_client_create_policy_finish (env->client, await (), &error);
   g_assert_null (policy);
   g_assert_error (error, CB_API_ERROR, CB_API_ERROR_FORBIDDEN);
@@ -1354,7 +1344,7 @@ test_sandbox_forbidden_and_throttled (void)
                                              NULL, NULL), ==, 200);
   g_clear_pointer (&namespaces, g_ptr_array_unref);
   start = g_get_monotonic_time ();
-  cb_adr_client_list_namespaces_async (env->client, NULL, store_result_cb, begin ());
+  cb_adr_client_list_namespaces_async (env->client, NULL, cb_test_store_result_cb, begin ());
   namespaces = cb_adr_client_list_namespaces_finish (env->client, await (), &error);
   g_assert_no_error (error);
   g_assert_cmpuint (namespaces->len, >=, 1);
@@ -1368,7 +1358,7 @@ test_sandbox_forbidden_and_throttled (void)
                                              NULL, NULL), ==, 200);
   cb_http_client_set_max_attempts (env->http, 2);
   g_clear_pointer (&namespaces, g_ptr_array_unref);
-  cb_adr_client_list_namespaces_async (env->client, NULL, store_result_cb, begin ());
+  cb_adr_client_list_namespaces_async (env->client, NULL, cb_test_store_result_cb, begin ());
   namespaces = cb_adr_client_list_namespaces_finish (env->client, await (), &error);
   g_assert_null (namespaces);
   g_assert_error (error, CB_API_ERROR, CB_API_ERROR_THROTTLED);

@@ -7,6 +7,7 @@
 #include "cb-error.h"
 #include "cb-pki.h"
 #include "cb-sas.h"
+#include "cb-sandbox-profile.h"
 #include "cb-test-sandbox.h"
 #include "cb-x509.h"
 
@@ -70,9 +71,6 @@ fixture_setup (Fixture       *f,
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) info = NULL;
   g_autofree char *namespace_id = cb_sb_namespace_id (SUB, RG, NS);
-  g_autofree char *login = NULL;
-  g_autofree char *global = NULL;
-  g_autofree char *service = NULL;
   g_autofree char *tenant = NULL;
   const char *dps_host;
   guint status;
@@ -107,21 +105,12 @@ fixture_setup (Fixture       *f,
   f->hub_host = g_strdup (instance_string (info, NULL, "hubs", HUB, "hostName"));
   g_assert_nonnull (f->hub_host);
 
-  login = g_strconcat (cb_sandbox_get_base_url (sb), "/entra", NULL);
-  global = g_strconcat (cb_sandbox_get_base_url (sb), "/dps", NULL);
-  service = g_strconcat (cb_sandbox_get_base_url (sb), "/dps-service/" DPS, NULL);
-
-  f->profile = cb_profile_new ("dps-test", "Sandbox", CB_PROFILE_KIND_SANDBOX);
-  cb_profile_set_login_endpoint (f->profile, login);
-  cb_profile_set_tenant (f->profile, tenant);
+  f->profile = cb_sandbox_create_profile (sb);
   cb_profile_set_client_id (f->profile, "certbench-tests");
-  cb_profile_set_dps_global_endpoint (f->profile, global);
-  cb_profile_set_dps_id_scope (f->profile, ID_SCOPE);
-  cb_profile_set_dps_name (f->profile, DPS);
-  cb_profile_set_dps_host_name (f->profile, dps_host);
-  cb_profile_set_dps_service_endpoint (f->profile, service);
   cb_profile_set_enrollment_group_id (f->profile, GROUP);
-  cb_profile_set_pinned_ca_file (f->profile, cb_sandbox_get_ca_file (sb));
+  g_assert_cmpstr (cb_profile_get_dps_id_scope (f->profile), ==, ID_SCOPE);
+  g_assert_cmpstr (cb_profile_get_dps_name (f->profile), ==, DPS);
+  g_assert_cmpstr (cb_profile_get_dps_host_name (f->profile), ==, dps_host);
 
   f->http = cb_http_client_new (f->profile, &error);
   g_assert_no_error (error);
@@ -149,24 +138,7 @@ fixture_teardown (Fixture       *f,
 
 /* ---- helpers -------------------------------------------------------------------------------- */
 
-static void
-store_result_cb (GObject      *object,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  GAsyncResult **slot = user_data;
 
-  g_assert_null (*slot);
-  *slot = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_for (GAsyncResult **slot)
-{
-  while (*slot == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  return *slot;
-}
 
 static GBytes *
 make_csr (CbKeyType    type,
@@ -197,8 +169,8 @@ do_register (Fixture       *f,
   g_autoptr(GAsyncResult) result = NULL;
 
   cb_dps_client_register_async (f->dps, registration_id, key, kind, csr, NULL, NULL,
-                                store_result_cb, &result);
-  return cb_dps_client_register_finish (f->dps, wait_for (&result), error);
+                                cb_test_store_result_cb, &result);
+  return cb_dps_client_register_finish (f->dps, cb_test_wait_for (&result), error);
 }
 
 static void
@@ -219,8 +191,8 @@ service_get (Fixture              *f,
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  cb_dps_service_client_get_async (f->service, kind, id, NULL, store_result_cb, &result);
-  return cb_dps_service_client_enrollment_finish (f->service, wait_for (&result), error);
+  cb_dps_service_client_get_async (f->service, kind, id, NULL, cb_test_store_result_cb, &result);
+  return cb_dps_service_client_enrollment_finish (f->service, cb_test_wait_for (&result), error);
 }
 
 static JsonObject *
@@ -233,8 +205,8 @@ service_put (Fixture              *f,
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  cb_dps_service_client_put_async (f->service, kind, id, body, etag, NULL, store_result_cb, &result);
-  return cb_dps_service_client_enrollment_finish (f->service, wait_for (&result), error);
+  cb_dps_service_client_put_async (f->service, kind, id, body, etag, NULL, cb_test_store_result_cb, &result);
+  return cb_dps_service_client_enrollment_finish (f->service, cb_test_wait_for (&result), error);
 }
 
 static gboolean
@@ -246,8 +218,8 @@ service_delete (Fixture              *f,
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  cb_dps_service_client_delete_async (f->service, kind, id, etag, NULL, store_result_cb, &result);
-  return cb_dps_service_client_delete_finish (f->service, wait_for (&result), error);
+  cb_dps_service_client_delete_async (f->service, kind, id, etag, NULL, cb_test_store_result_cb, &result);
+  return cb_dps_service_client_delete_finish (f->service, cb_test_wait_for (&result), error);
 }
 
 /* ---- device registration -------------------------------------------------------------------- */
@@ -423,9 +395,9 @@ test_cancel (Fixture       *f,
   set_faults (f, "{\"faults\":[{\"path\":\"/dps/*\",\"latencyMs\":3000}]}");
 
   cb_dps_client_register_async (f->dps, "line7-0009", GROUP_KEY, CB_DPS_KEY_ENROLLMENT_GROUP, csr,
-                                NULL, cancellable, store_result_cb, &result);
+                                NULL, cancellable, cb_test_store_result_cb, &result);
   g_cancellable_cancel (cancellable);
-  reg = cb_dps_client_register_finish (f->dps, wait_for (&result), &error);
+  reg = cb_dps_client_register_finish (f->dps, cb_test_wait_for (&result), &error);
   g_assert_null (reg);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
@@ -525,12 +497,12 @@ test_service_bearer (Fixture       *f,
 
   cb_dps_service_client_set_sas_key (f->service, NULL, NULL);
 
-  cb_entra_client_begin_sign_in_async (f->entra, NULL, store_result_cb, &result);
-  code = cb_entra_client_begin_sign_in_finish (f->entra, wait_for (&result), &error);
+  cb_entra_client_begin_sign_in_async (f->entra, NULL, cb_test_store_result_cb, &result);
+  code = cb_entra_client_begin_sign_in_finish (f->entra, cb_test_wait_for (&result), &error);
   g_assert_no_error (error);
   g_clear_object (&result);
-  cb_entra_client_complete_sign_in_async (f->entra, code, NULL, store_result_cb, &result);
-  g_assert_true (cb_entra_client_complete_sign_in_finish (f->entra, wait_for (&result), &error));
+  cb_entra_client_complete_sign_in_async (f->entra, code, NULL, cb_test_store_result_cb, &result);
+  g_assert_true (cb_entra_client_complete_sign_in_finish (f->entra, cb_test_wait_for (&result), &error));
   g_assert_no_error (error);
 
   group = service_get (f, CB_DPS_ENROLLMENT_GROUP, GROUP, &error);

@@ -5,6 +5,7 @@
 
 #include "cb-entra-client.h"
 #include "cb-error.h"
+#include "cb-sandbox-profile.h"
 #include "cb-test-sandbox.h"
 
 /* CbEntraClient against the sandbox's Entra stand-in over real HTTPS on loopback, with the
@@ -25,21 +26,9 @@ typedef struct
 static CbProfile *
 profile_for (CbTestSandbox *ts)
 {
-  const char *base = cb_sandbox_get_base_url (ts->sandbox);
-  g_autofree char *login = g_strconcat (base, "/entra", NULL);
-  g_autofree char *tenant = NULL;
-  CbProfile *profile;
+  CbProfile *profile = cb_sandbox_create_profile (ts->sandbox);
 
-  cb_sandbox_lock (ts->sandbox);
-  tenant = cb_sandbox_dup_meta (ts->sandbox, "tenant_id");
-  cb_sandbox_unlock (ts->sandbox);
-
-  profile = cb_profile_new ("test-profile", "Sandbox", CB_PROFILE_KIND_SANDBOX);
-  cb_profile_set_login_endpoint (profile, login);
-  cb_profile_set_tenant (profile, tenant);
   cb_profile_set_client_id (profile, CLIENT_ID);
-  cb_profile_set_pinned_ca_file (profile, cb_sandbox_get_ca_file (ts->sandbox));
-
   return profile;
 }
 
@@ -78,24 +67,7 @@ fixture_teardown (Fixture       *f,
 
 /* ---- helpers -------------------------------------------------------------------------------- */
 
-static void
-store_result_cb (GObject      *object,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  GAsyncResult **slot = user_data;
 
-  g_assert_null (*slot);
-  *slot = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_for (GAsyncResult **slot)
-{
-  while (*slot == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  return *slot;
-}
 
 static CbEntraDeviceCode *
 begin (Fixture *f)
@@ -104,8 +76,8 @@ begin (Fixture *f)
   g_autoptr(GError) error = NULL;
   CbEntraDeviceCode *code;
 
-  cb_entra_client_begin_sign_in_async (f->entra, NULL, store_result_cb, &result);
-  code = cb_entra_client_begin_sign_in_finish (f->entra, wait_for (&result), &error);
+  cb_entra_client_begin_sign_in_async (f->entra, NULL, cb_test_store_result_cb, &result);
+  code = cb_entra_client_begin_sign_in_finish (f->entra, cb_test_wait_for (&result), &error);
   g_assert_no_error (error);
   g_assert_nonnull (code);
 
@@ -120,8 +92,8 @@ complete (Fixture            *f,
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  cb_entra_client_complete_sign_in_async (f->entra, code, cancellable, store_result_cb, &result);
-  return cb_entra_client_complete_sign_in_finish (f->entra, wait_for (&result), error);
+  cb_entra_client_complete_sign_in_async (f->entra, code, cancellable, cb_test_store_result_cb, &result);
+  return cb_entra_client_complete_sign_in_finish (f->entra, cb_test_wait_for (&result), error);
 }
 
 static void
@@ -141,8 +113,8 @@ get_token (CbEntraClient  *entra,
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  cb_entra_client_get_access_token_async (entra, scope, NULL, store_result_cb, &result);
-  return cb_entra_client_get_access_token_finish (entra, wait_for (&result), error);
+  cb_entra_client_get_access_token_async (entra, scope, NULL, cb_test_store_result_cb, &result);
+  return cb_entra_client_get_access_token_finish (entra, cb_test_wait_for (&result), error);
 }
 
 static char *
@@ -153,8 +125,8 @@ stored_secret (Fixture      *f,
   g_autoptr(GError) error = NULL;
   char *value;
 
-  cb_secrets_lookup_async (f->secrets, "test-profile", kind, NULL, store_result_cb, &result);
-  value = cb_secrets_lookup_finish (f->secrets, wait_for (&result), &error);
+  cb_secrets_lookup_async (f->secrets, cb_profile_get_id (f->profile), kind, NULL, cb_test_store_result_cb, &result);
+  value = cb_secrets_lookup_finish (f->secrets, cb_test_wait_for (&result), &error);
   g_assert_no_error (error);
 
   return value;
@@ -274,14 +246,14 @@ test_concurrent_scopes (Fixture       *f,
   /* All at once: refresh tokens rotate, so the client must not spend one twice, and callers
    * for one scope share one request. */
   for (guint i = 0; i < G_N_ELEMENTS (pending); i++)
-    cb_entra_client_get_access_token_async (f->entra, pending[i].scope, NULL, store_result_cb,
+    cb_entra_client_get_access_token_async (f->entra, pending[i].scope, NULL, cb_test_store_result_cb,
                                             &pending[i].result);
 
   for (guint i = 0; i < G_N_ELEMENTS (pending); i++)
     {
       g_autoptr(GError) error = NULL;
 
-      tokens[i] = cb_entra_client_get_access_token_finish (f->entra, wait_for (&pending[i].result),
+      tokens[i] = cb_entra_client_get_access_token_finish (f->entra, cb_test_wait_for (&pending[i].result),
                                                            &error);
       g_assert_no_error (error);
       g_assert_nonnull (tokens[i]);
@@ -425,8 +397,8 @@ test_refresh_and_restart (Fixture       *f,
   before = get_token (f->entra, CB_ENTRA_SCOPE_ARM, &error);
   g_assert_no_error (error);
 
-  cb_entra_client_refresh_async (f->entra, CB_ENTRA_SCOPE_ARM, NULL, store_result_cb, &result);
-  after = cb_entra_client_refresh_finish (f->entra, wait_for (&result), &error);
+  cb_entra_client_refresh_async (f->entra, CB_ENTRA_SCOPE_ARM, NULL, cb_test_store_result_cb, &result);
+  after = cb_entra_client_refresh_finish (f->entra, cb_test_wait_for (&result), &error);
   g_assert_no_error (error);
   g_assert_nonnull (after);
   g_assert_cmpstr (before, !=, after);
@@ -479,8 +451,8 @@ test_sign_out (Fixture       *f,
 
   sign_in (f);
 
-  cb_entra_client_sign_out_async (f->entra, NULL, store_result_cb, &result);
-  g_assert_true (cb_entra_client_sign_out_finish (f->entra, wait_for (&result), &error));
+  cb_entra_client_sign_out_async (f->entra, NULL, cb_test_store_result_cb, &result);
+  g_assert_true (cb_entra_client_sign_out_finish (f->entra, cb_test_wait_for (&result), &error));
   g_assert_no_error (error);
   g_assert_false (cb_entra_client_get_signed_in (f->entra));
 
@@ -512,8 +484,8 @@ test_unknown_tenant (Fixture       *f,
   g_autoptr(CbEntraDeviceCode) code = NULL;
 
   cb_profile_set_tenant (f->profile, "contoso.example");
-  cb_entra_client_begin_sign_in_async (f->entra, NULL, store_result_cb, &result);
-  code = cb_entra_client_begin_sign_in_finish (f->entra, wait_for (&result), &error);
+  cb_entra_client_begin_sign_in_async (f->entra, NULL, cb_test_store_result_cb, &result);
+  code = cb_entra_client_begin_sign_in_finish (f->entra, cb_test_wait_for (&result), &error);
 
   g_assert_null (code);
   g_assert_error (error, CB_API_ERROR, CB_API_ERROR_BAD_REQUEST);

@@ -5,6 +5,7 @@
 
 #include "cb-error.h"
 #include "cb-hub-client.h"
+#include "cb-sandbox-profile.h"
 #include "cb-test-sandbox.h"
 
 /* CbHubClient against the sandbox's IoT Hub service REST over real HTTPS on loopback. */
@@ -30,8 +31,6 @@ fixture_setup (Fixture       *f,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) info = NULL;
-  g_autofree char *login = NULL;
-  g_autofree char *endpoint = NULL;
   g_autofree char *tenant = NULL;
   g_autofree char *key = NULL;
   const char *host_name = NULL;
@@ -64,17 +63,10 @@ fixture_setup (Fixture       *f,
     }
   g_assert_nonnull (host_name);
 
-  login = g_strconcat (cb_sandbox_get_base_url (f->ts->sandbox), "/entra", NULL);
-  endpoint = g_strconcat (cb_sandbox_get_base_url (f->ts->sandbox), "/hubs/" HUB, NULL);
-
-  f->profile = cb_profile_new ("hub-test", "Sandbox", CB_PROFILE_KIND_SANDBOX);
-  cb_profile_set_login_endpoint (f->profile, login);
-  cb_profile_set_tenant (f->profile, tenant);
+  f->profile = cb_sandbox_create_profile (f->ts->sandbox);
   cb_profile_set_client_id (f->profile, "certbench-tests");
-  cb_profile_set_hub_name (f->profile, HUB);
-  cb_profile_set_hub_host_name (f->profile, host_name);
-  cb_profile_set_hub_endpoint (f->profile, endpoint);
-  cb_profile_set_pinned_ca_file (f->profile, cb_sandbox_get_ca_file (f->ts->sandbox));
+  g_assert_cmpstr (cb_profile_get_hub_name (f->profile), ==, HUB);
+  g_assert_cmpstr (cb_profile_get_hub_host_name (f->profile), ==, host_name);
 
   f->http = cb_http_client_new (f->profile, &error);
   g_assert_no_error (error);
@@ -98,24 +90,7 @@ fixture_teardown (Fixture       *f,
 
 /* ---- helpers -------------------------------------------------------------------------------- */
 
-static void
-store_result_cb (GObject      *object,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  GAsyncResult **slot = user_data;
 
-  g_assert_null (*slot);
-  *slot = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_for (GAsyncResult **slot)
-{
-  while (*slot == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  return *slot;
-}
 
 static JsonObject *
 device_body (const char *device_id)
@@ -137,8 +112,8 @@ put_device (CbHubClient  *hub,
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  cb_hub_client_put_device_async (hub, device_id, device, etag, NULL, store_result_cb, &result);
-  return cb_hub_client_object_finish (hub, wait_for (&result), error);
+  cb_hub_client_put_device_async (hub, device_id, device, etag, NULL, cb_test_store_result_cb, &result);
+  return cb_hub_client_object_finish (hub, cb_test_wait_for (&result), error);
 }
 
 static JsonObject *
@@ -161,8 +136,8 @@ get_device (CbHubClient  *hub,
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  cb_hub_client_get_device_async (hub, device_id, NULL, store_result_cb, &result);
-  return cb_hub_client_object_finish (hub, wait_for (&result), error);
+  cb_hub_client_get_device_async (hub, device_id, NULL, cb_test_store_result_cb, &result);
+  return cb_hub_client_object_finish (hub, cb_test_wait_for (&result), error);
 }
 
 static gboolean
@@ -173,8 +148,8 @@ delete_device (CbHubClient  *hub,
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  cb_hub_client_delete_device_async (hub, device_id, etag, NULL, store_result_cb, &result);
-  return cb_hub_client_delete_device_finish (hub, wait_for (&result), error);
+  cb_hub_client_delete_device_async (hub, device_id, etag, NULL, cb_test_store_result_cb, &result);
+  return cb_hub_client_delete_device_finish (hub, cb_test_wait_for (&result), error);
 }
 
 static CbHubQueryPage *
@@ -186,8 +161,8 @@ query (CbHubClient  *hub,
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  cb_hub_client_query_async (hub, text, page_size, continuation, NULL, store_result_cb, &result);
-  return cb_hub_client_query_finish (hub, wait_for (&result), error);
+  cb_hub_client_query_async (hub, text, page_size, continuation, NULL, cb_test_store_result_cb, &result);
+  return cb_hub_client_query_finish (hub, cb_test_wait_for (&result), error);
 }
 
 static void
@@ -274,8 +249,8 @@ test_set_enabled (Fixture       *f,
   g_autoptr(JsonObject) device = NULL;
   gboolean enabled = TRUE;
 
-  cb_hub_client_set_device_enabled_async (f->hub, "dev-2", FALSE, NULL, store_result_cb, &result);
-  device = cb_hub_client_object_finish (f->hub, wait_for (&result), &error);
+  cb_hub_client_set_device_enabled_async (f->hub, "dev-2", FALSE, NULL, cb_test_store_result_cb, &result);
+  device = cb_hub_client_object_finish (f->hub, cb_test_wait_for (&result), &error);
   g_assert_no_error (error);
   g_assert_cmpstr (json_object_get_string_member (device, "status"), ==, "disabled");
 
@@ -286,16 +261,16 @@ test_set_enabled (Fixture       *f,
 
   g_clear_object (&result);
   g_clear_pointer (&device, json_object_unref);
-  cb_hub_client_set_device_enabled_async (f->hub, "dev-2", TRUE, NULL, store_result_cb, &result);
-  device = cb_hub_client_object_finish (f->hub, wait_for (&result), &error);
+  cb_hub_client_set_device_enabled_async (f->hub, "dev-2", TRUE, NULL, cb_test_store_result_cb, &result);
+  device = cb_hub_client_object_finish (f->hub, cb_test_wait_for (&result), &error);
   g_assert_no_error (error);
   g_assert_cmpstr (json_object_get_string_member (device, "status"), ==, "enabled");
 
   /* A missing device is reported, not created. */
   g_clear_object (&result);
   g_clear_pointer (&device, json_object_unref);
-  cb_hub_client_set_device_enabled_async (f->hub, "nope", FALSE, NULL, store_result_cb, &result);
-  device = cb_hub_client_object_finish (f->hub, wait_for (&result), &error);
+  cb_hub_client_set_device_enabled_async (f->hub, "nope", FALSE, NULL, cb_test_store_result_cb, &result);
+  device = cb_hub_client_object_finish (f->hub, cb_test_wait_for (&result), &error);
   g_assert_null (device);
   g_assert_error (error, CB_API_ERROR, CB_API_ERROR_NOT_FOUND);
 }
@@ -315,8 +290,8 @@ test_twin_patch (Fixture       *f,
   g_autofree char *old_etag = NULL;
   JsonObject *properties;
 
-  cb_hub_client_get_twin_async (f->hub, "dev-3", NULL, store_result_cb, &result);
-  twin = cb_hub_client_object_finish (f->hub, wait_for (&result), &error);
+  cb_hub_client_get_twin_async (f->hub, "dev-3", NULL, cb_test_store_result_cb, &result);
+  twin = cb_hub_client_object_finish (f->hub, cb_test_wait_for (&result), &error);
   g_assert_no_error (error);
   old_etag = g_strdup (json_object_get_string_member (twin, "etag"));
   g_assert_nonnull (old_etag);
@@ -325,16 +300,16 @@ test_twin_patch (Fixture       *f,
   g_clear_pointer (&twin, json_object_unref);
   cb_hub_client_update_twin_async (f->hub, "dev-3", json_node_get_object (tags),
                                    json_node_get_object (desired), old_etag, NULL,
-                                   store_result_cb, &result);
-  twin = cb_hub_client_object_finish (f->hub, wait_for (&result), &error);
+                                   cb_test_store_result_cb, &result);
+  twin = cb_hub_client_object_finish (f->hub, cb_test_wait_for (&result), &error);
   g_assert_no_error (error);
   g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (twin, "tags"),
                                                   "site"), ==, "lab-2");
 
   /* Read back: the hub kept both. */
   g_clear_object (&result);
-  cb_hub_client_get_twin_async (f->hub, "dev-3", NULL, store_result_cb, &result);
-  fetched = cb_hub_client_object_finish (f->hub, wait_for (&result), &error);
+  cb_hub_client_get_twin_async (f->hub, "dev-3", NULL, cb_test_store_result_cb, &result);
+  fetched = cb_hub_client_object_finish (f->hub, cb_test_wait_for (&result), &error);
   g_assert_no_error (error);
   g_assert_cmpint (json_object_get_int_member (
                      json_object_get_object_member (json_object_get_object_member (fetched, "tags"),
@@ -347,8 +322,8 @@ test_twin_patch (Fixture       *f,
   /* The etag read before the patch no longer matches. */
   g_clear_object (&result);
   cb_hub_client_update_twin_async (f->hub, "dev-3", json_node_get_object (tags), NULL, old_etag,
-                                   NULL, store_result_cb, &result);
-  stale = cb_hub_client_object_finish (f->hub, wait_for (&result), &error);
+                                   NULL, cb_test_store_result_cb, &result);
+  stale = cb_hub_client_object_finish (f->hub, cb_test_wait_for (&result), &error);
   g_assert_null (stale);
   g_assert_error (error, CB_API_ERROR, CB_API_ERROR_PRECONDITION_FAILED);
 }
@@ -518,12 +493,12 @@ test_bearer (Fixture       *f,
   g_assert_error (error, CB_API_ERROR, CB_API_ERROR_UNAUTHORIZED);
   g_clear_error (&error);
 
-  cb_entra_client_begin_sign_in_async (f->entra, NULL, store_result_cb, &result);
-  code = cb_entra_client_begin_sign_in_finish (f->entra, wait_for (&result), &error);
+  cb_entra_client_begin_sign_in_async (f->entra, NULL, cb_test_store_result_cb, &result);
+  code = cb_entra_client_begin_sign_in_finish (f->entra, cb_test_wait_for (&result), &error);
   g_assert_no_error (error);
   g_clear_object (&result);
-  cb_entra_client_complete_sign_in_async (f->entra, code, NULL, store_result_cb, &result);
-  g_assert_true (cb_entra_client_complete_sign_in_finish (f->entra, wait_for (&result), &error));
+  cb_entra_client_complete_sign_in_async (f->entra, code, NULL, cb_test_store_result_cb, &result);
+  g_assert_true (cb_entra_client_complete_sign_in_finish (f->entra, cb_test_wait_for (&result), &error));
   g_assert_no_error (error);
 
   device = get_device (f->hub, "dev-8", &error);

@@ -150,13 +150,6 @@ test_idempotent_and_persistent (void)
   }
 }
 
-static void
-store_result_cb (GObject      *object,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
 
 /* The sandbox's own profile is enough for the real clients: endpoints, names, pinned CA. */
 static void
@@ -205,11 +198,8 @@ test_profile_drives_clients (void)
   g_assert_no_error (error);
 
   cb_dps_client_register_async (dps, "profile-0001", group_key, CB_DPS_KEY_ENROLLMENT_GROUP, csr,
-                                NULL, NULL, store_result_cb, &result);
-  while (result == NULL)
-    g_main_context_iteration (NULL, TRUE);
-
-  registration = cb_dps_client_register_finish (dps, result, &error);
+                                NULL, NULL, cb_test_store_result_cb, &result);
+  registration = cb_dps_client_register_finish (dps, cb_test_wait_for (&result), &error);
   g_assert_no_error (error);
   g_assert_cmpstr (cb_dps_registration_get_status (registration), ==, "assigned");
   g_assert_cmpstr (cb_dps_registration_get_assigned_hub (registration), ==,
