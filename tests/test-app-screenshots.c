@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include "cb-connections-window.h"
+#include "cb-preferences-window.h"
+#include "cb-sign-in-dialog.h"
 #include "cb-test-app.h"
 #include "cb-window.h"
 
@@ -38,6 +41,69 @@ test_screenshot (gconstpointer data)
   g_assert_cmpint (gdk_texture_get_height (texture), ==, HEIGHT);
 }
 
+static void
+save_dialog (GtkWindow  *dialog,
+             const char *name,
+             int         width,
+             int         height)
+{
+  g_autofree char *file = g_strconcat (name, ".png", NULL);
+  g_autofree char *path = g_test_build_filename (G_TEST_BUILT, "screenshots", file, NULL);
+
+  gtk_window_set_transient_for (dialog, GTK_WINDOW (window));
+  cb_test_app_save_png (GTK_WIDGET (dialog), path, width, height);
+  gtk_window_destroy (dialog);
+}
+
+static void
+test_connections (void)
+{
+  CbConnectionsWindow *connections = cb_connections_window_new (app->context);
+  g_autoptr(CbProfile) azure = NULL;
+
+  azure = cb_profile_new_azure ("Line 1 (West Europe)", "contoso.onmicrosoft.com",
+                                "11111111-2222-3333-4444-555555555555",
+                                "00000000-0000-0000-0000-000000000001", "rg-line1", "hub-line1",
+                                NULL, "0ne00000001");
+  cb_profile_set_namespace (azure, "ns-line1");
+  g_assert_true (cb_context_save_profile (app->context, azure, NULL));
+
+  save_dialog (GTK_WINDOW (connections), "connections", 640, 560);
+
+  connections = cb_connections_window_new (app->context);
+  cb_connections_window_edit (connections, cb_profile_get_id (azure));
+  save_dialog (GTK_WINDOW (connections), "connections-edit", 640, 760);
+
+  g_assert_true (cb_context_remove_profile (app->context, cb_profile_get_id (azure), NULL));
+}
+
+static gboolean
+has_code (gpointer user_data)
+{
+  return cb_sign_in_dialog_get_code (user_data) != NULL;
+}
+
+static void
+test_sign_in (void)
+{
+  CbSignInDialog *dialog;
+
+  /* Keep the code on screen: the sandbox waits for an approval that never comes. */
+  cb_sandbox_set_auto_approve (app->ts->sandbox, FALSE);
+  dialog = cb_sign_in_dialog_new (app->context);
+  cb_test_app_wait (has_code, dialog, 10000);
+  save_dialog (GTK_WINDOW (dialog), "sign-in", 460, 340);
+  cb_sandbox_set_auto_approve (app->ts->sandbox, TRUE);
+}
+
+static void
+test_preferences (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new ("io.github.certbench.Certbench");
+
+  save_dialog (GTK_WINDOW (cb_preferences_window_new (settings)), "preferences", 560, 520);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -55,6 +121,10 @@ main (int   argc,
 
       g_test_add_data_func (test_path, pages[i], test_screenshot);
     }
+
+  g_test_add_func ("/cb/app-screenshots/connections", test_connections);
+  g_test_add_func ("/cb/app-screenshots/sign-in", test_sign_in);
+  g_test_add_func ("/cb/app-screenshots/preferences", test_preferences);
 
   ret = g_test_run ();
 

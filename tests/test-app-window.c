@@ -354,6 +354,46 @@ test_preferences (void)
   g_settings_reset (settings, "renewal-fraction");
 }
 
+static void
+test_help_overlay (void)
+{
+  g_autoptr(GtkBuilder) builder =
+    gtk_builder_new_from_resource ("/io/github/certbench/Certbench/gtk/help-overlay.ui");
+  GObject *overlay = gtk_builder_get_object (builder, "help_overlay");
+  const char *expected[] = { "app.preferences", "app.quit", "win.show-help-overlay" };
+  const char *accels[] = { "F5", "<Control>1", "<Control>5" };
+  g_autoptr(GString) found = g_string_new ("");
+  g_autoptr(GSList) objects = gtk_builder_get_objects (builder);
+
+  /* GtkApplication picks this file up by name from the resource base path. */
+  g_assert_true (GTK_IS_SHORTCUTS_WINDOW (overlay));
+
+  for (GSList *l = objects; l != NULL; l = l->next)
+    {
+      if (GTK_IS_SHORTCUTS_SHORTCUT (l->data))
+        {
+          g_autofree char *action = NULL;
+          g_autofree char *accel = NULL;
+
+          g_object_get (l->data, "action-name", &action, "accelerator", &accel, NULL);
+          g_string_append_printf (found, "[%s]", action != NULL ? action : accel);
+        }
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+    {
+      g_autofree char *needle = g_strdup_printf ("[%s]", expected[i]);
+      g_assert_nonnull (strstr (found->str, needle));
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
+    {
+      g_autofree char *needle = g_strdup_printf ("[%s]", accels[i]);
+      g_assert_nonnull (strstr (found->str, needle));
+    }
+
+  gtk_window_destroy (GTK_WINDOW (overlay));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -366,6 +406,7 @@ main (int   argc,
   g_test_add_func ("/cb/app-window/sign-in/dialog", test_sign_in_dialog);
   g_test_add_func ("/cb/app-window/sign-in/cancel", test_sign_in_cancel);
   g_test_add_func ("/cb/app-window/preferences", test_preferences);
+  g_test_add_func ("/cb/app-window/help-overlay", test_help_overlay);
 
   return g_test_run ();
 }
