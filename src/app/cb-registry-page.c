@@ -670,6 +670,7 @@ list_policies_cb (GObject      *object,
   g_autoptr(CbRegistryPage) self = user_data;
   g_autoptr(GPtrArray) policies = NULL;
   g_autoptr(GError) error = NULL;
+  guint requests;
 
   policies = cb_adr_client_list_policies_finish (CB_ADR_CLIENT (object), result, &error);
   if (policies == NULL)
@@ -681,9 +682,11 @@ list_policies_cb (GObject      *object,
         show_error_toast (self, _("Policies could not be read"), error);
     }
 
+  requests = cb_device_list_model_get_n_requests (self->devices);
   set_policies (self, policies,
                 self->policy != NULL ? cb_policy_get_name (self->policy) : NULL);
-  if (policies == NULL || policies->len == 0)
+  /* Selecting a different policy reloads the devices; the same one (a refresh) does not. */
+  if (cb_device_list_model_get_n_requests (self->devices) == requests)
     reload_devices (self);
 }
 
@@ -1725,6 +1728,24 @@ cb_registry_page_set_context (CbRegistryPage *self,
 
 /* ---- GObject ---------------------------------------------------------------------------- */
 
+/* Devices change behind the page's back (the bench provisions them): coming back shows the
+ * current list and log. */
+static void
+cb_registry_page_map (GtkWidget *widget)
+{
+  CbRegistryPage *self = CB_REGISTRY_PAGE (widget);
+
+  GTK_WIDGET_CLASS (cb_registry_page_parent_class)->map (widget);
+
+  if (self->loaded && is_ready (self) &&
+      g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "content") == 0)
+    {
+      reload_devices (self);
+      load_activity (self);
+      count_hub_devices (self);
+    }
+}
+
 static void
 cb_registry_page_dispose (GObject *object)
 {
@@ -1815,6 +1836,7 @@ cb_registry_page_class_init (CbRegistryPageClass *klass)
   object_class->finalize = cb_registry_page_finalize;
   object_class->get_property = cb_registry_page_get_property;
   object_class->set_property = cb_registry_page_set_property;
+  widget_class->map = cb_registry_page_map;
 
   properties[PROP_CONTEXT] =
     g_param_spec_object ("context", NULL, NULL, CB_TYPE_CONTEXT,
