@@ -205,6 +205,68 @@ test_provision_virtual_device (void)
   cb_test_app_spin (100);
 }
 
+static void
+test_auto_start_and_parallel (void)
+{
+  g_autoptr(CbTestApp) app = cb_test_app_new (CB_TEST_APP_NONE);
+  g_autoptr(GSettings) settings = g_settings_new ("io.github.certbench.Certbench");
+  g_autoptr(CbVirtualDevice) second = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *state_dir = g_build_filename (app->dir, "second-device", NULL);
+  CbPortMonitor *monitor = cb_context_get_port_monitor (app->context);
+  CbVirtualDevice *first;
+  CbRunResult *first_result, *second_result;
+  GtkWidget *window, *page;
+  CbBenchPage *bench;
+
+  g_settings_set_boolean (settings, "auto-start", TRUE);
+
+  page = cb_bench_page_new (app->context);
+  bench = CB_BENCH_PAGE (page);
+  window = gtk_window_new ();
+  gtk_window_set_child (GTK_WINDOW (window), page);
+  gtk_window_present (GTK_WINDOW (window));
+
+  /* The app's own virtual device does not start by itself: it was there before. */
+  first = cb_bench_page_get_virtual_device (bench);
+  g_assert_nonnull (first);
+  g_assert_cmpuint (cb_bench_page_get_n_running (bench), ==, 0);
+
+  /* A device plugged in with auto-start on is provisioned without a click... */
+  second = cb_virtual_device_new (state_dir, 0, &error);
+  g_assert_no_error (error);
+  cb_virtual_device_set_monitor (second, monitor);
+  g_assert_cmpuint (cb_bench_page_get_n_running (bench), ==, 1);
+
+  /* ...while another port runs at the same time. */
+  g_assert_true (gtk_widget_activate_action (page, "bench.provision", "s",
+                                             cb_virtual_device_get_path (first)));
+  g_assert_cmpuint (cb_bench_page_get_n_running (bench), ==, 2);
+
+  cb_test_app_wait (page_idle, page, 50000);
+  g_assert_cmpuint (cb_bench_page_get_n_passed (bench), ==, 2);
+  g_assert_cmpuint (cb_bench_page_get_n_failed (bench), ==, 0);
+
+  first_result = cb_provisioning_run_get_result (
+    cb_bench_page_get_run (bench, cb_virtual_device_get_path (first)));
+  second_result = cb_provisioning_run_get_result (
+    cb_bench_page_get_run (bench, cb_virtual_device_get_path (second)));
+  g_assert_true (cb_run_result_get_passed (first_result));
+  g_assert_true (cb_run_result_get_passed (second_result));
+  g_assert_cmpstr (cb_run_result_get_device_serial (second_result), ==,
+                   cb_virtual_device_get_serial (second));
+  g_assert_cmpstr (cb_run_result_get_registration_id (first_result), !=,
+                   cb_run_result_get_registration_id (second_result));
+
+  /* Unplugged: the port leaves the list. */
+  cb_virtual_device_set_monitor (second, NULL);
+  g_assert_null (cb_port_monitor_lookup (monitor, cb_virtual_device_get_path (second)));
+
+  g_settings_reset (settings, "auto-start");
+  gtk_window_destroy (GTK_WINDOW (window));
+  cb_test_app_spin (100);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -213,6 +275,7 @@ main (int    argc,
 
   g_test_add_func ("/cb/app-bench/lifetime-bar", test_lifetime_bar);
   g_test_add_func ("/cb/app-bench/provision-virtual-device", test_provision_virtual_device);
+  g_test_add_func ("/cb/app-bench/auto-start-and-parallel", test_auto_start_and_parallel);
 
   return g_test_run ();
 }

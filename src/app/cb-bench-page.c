@@ -211,10 +211,17 @@ lookup_session (CbBenchPage *self,
 
   if (s == NULL && create)
     {
+      g_autofree char *intro = NULL;
+
       s = g_object_new (CB_TYPE_BENCH_SESSION, NULL);
       s->path = g_strdup (path);
       g_object_set_data (G_OBJECT (s), "page", self);
       g_hash_table_insert (self->sessions, s->path, s);
+      /* Translators: first line of a port's protocol log */
+      intro = g_strdup_printf (_("Protocol log of %s: decoded frames, CRC errors, retries and the "
+                                 "device’s own log text appear here while the station talks to it."),
+                               path);
+      session_log (s, "time", intro);
     }
   if (s != NULL && self->monitor != NULL)
     {
@@ -1073,13 +1080,17 @@ cb_bench_page_constructed (GObject *object)
       gtk_list_box_bind_model (self->ports_list, cb_port_monitor_get_ports (self->monitor),
                                create_port_row, self, NULL);
       start_virtual_device (self);
+      /* Show a port from the start rather than an empty pane. */
+      if (gtk_list_box_get_row_at_index (self->ports_list, 0) != NULL)
+        gtk_list_box_select_row (self->ports_list, gtk_list_box_get_row_at_index (self->ports_list, 0));
       /* After the virtual device: auto-start is for devices plugged in from now on. */
       g_signal_connect_object (self->monitor, "port-added", G_CALLBACK (on_port_added), self,
                                G_CONNECT_SWAPPED);
       g_signal_connect_object (self->monitor, "port-removed", G_CALLBACK (on_port_removed), self,
                                G_CONNECT_SWAPPED);
     }
-  show_session (self, NULL);
+  if (self->selected_path == NULL)
+    show_session (self, NULL);
 }
 
 static void

@@ -87,11 +87,12 @@ cb_port_row_new (CbSerialPortInfo *info)
       if (subtitle->len > 0)
         g_string_append (subtitle, " · ");
       /* Translators: a device's serial number */
-      g_string_append_printf (subtitle, _("S/N %s"), serial);
+      g_string_append_printf (subtitle, _("S/N\u00a0%s"), serial);
     }
-  if (subtitle->len > 0)
-    g_string_append (subtitle, " · ");
-  g_string_append (subtitle, path);
+  /* The path is the last resort: it wraps badly and says little to an operator. */
+  if (subtitle->len == 0)
+    g_string_append (subtitle, path);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self), path);
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self), title);
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (self), FALSE);
