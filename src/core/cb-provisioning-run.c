@@ -1347,12 +1347,18 @@ journal_end_step (CbProvisioningRun *self,
                   CbJournalResult    result)
 {
   g_autoptr(GError) error = NULL;
+  g_autofree char *detail = NULL;
 
   if (journal (self) == NULL || step->journal_id == 0)
     return;
 
-  if (!cb_journal_end_step (journal (self), step->journal_id, result, step->error, step->detail,
-                            step->ended, &error))
+  /* Retries are part of the record: a unit that needed three tries is worth knowing about. */
+  if (step->attempts > 1)
+    detail = g_strdup_printf ("%s%s(%u attempts)", step->detail ? step->detail : "",
+                              step->detail ? " " : "", step->attempts);
+
+  if (!cb_journal_end_step (journal (self), step->journal_id, result, step->error,
+                            detail ? detail : step->detail, step->ended, &error))
     g_warning ("Could not journal the end of step %s: %s",
                cb_run_step_kind_to_name (step->kind), error->message);
 }
