@@ -125,12 +125,16 @@ cb_application_about_action (GSimpleAction *action,
   CbApplication *self = user_data;
   GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
   static const char *developers[] = { "The Certbench developers", NULL };
+  GtkIconTheme *icons = gtk_icon_theme_get_for_display (gdk_display_get_default ());
   GtkWidget *about;
 
   about = g_object_new (ADW_TYPE_ABOUT_WINDOW,
                         "transient-for", parent,
                         "application-name", _("Certbench"),
-                        "application-icon", APP_ID,
+                        /* The app icon arrives with the packaging; until it is installed,
+                         * a themed stand-in rather than a broken image. */
+                        "application-icon", gtk_icon_theme_has_icon (icons, APP_ID)
+                                            ? APP_ID : "applications-engineering-symbolic",
                         "version", PACKAGE_VERSION,
                         "developer-name", _("The Certbench developers"),
                         "developers", developers,

@@ -488,6 +488,7 @@ cb_context_activate (CbContext *self)
 
   clear_clients (self);
   notify_clients (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROFILE]);
 
   if (!is_sandbox (self->profile))
     {
@@ -935,10 +936,13 @@ cb_context_switch_profile (CbContext   *self,
     }
 
   g_set_object (&self->profile, profile);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROFILE]);
 
+  /* Activation notifies "profile" once the old clients are gone, so a page that reloads on
+   * it never reaches the previous backend. */
   if (self->started)
     cb_context_activate (self);
+  else
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROFILE]);
   return TRUE;
 }
 
