@@ -480,6 +480,71 @@ test_views (Fixture       *f,
   cb_test_app_save_png (GTK_WIDGET (f->page), activity, 1280, 800);
 }
 
+static gboolean
+dialog_open (gpointer data)
+{
+  Fixture *f = data;
+  return cb_registry_page_get_dialog (f->page) != NULL &&
+         cb_registry_page_get_n_operations (f->page) == 0;
+}
+
+static gboolean
+byor_created (gpointer data)
+{
+  Fixture *f = data;
+  GListModel *policies = cb_registry_page_get_policies (f->page);
+  g_autoptr(CbPolicy) policy = NULL;
+
+  if (cb_registry_page_get_n_operations (f->page) > 0 || g_list_model_get_n_items (policies) != 1)
+    return FALSE;
+  policy = g_list_model_get_item (policies, 0);
+  return g_strcmp0 (cb_policy_get_name (policy), "own") == 0;
+}
+
+/* A bring-your-own-root policy: created pending activation, and its delete first looks for the
+ * devices holding its certificates. */
+static void
+test_byor_policy (Fixture       *f,
+                  gconstpointer  data)
+{
+  AdwMessageDialog *dialog;
+  g_autoptr(CbPolicy) policy = NULL;
+
+  wait_loaded (f);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "registry.delete-policy", NULL));
+  dialog = cb_registry_page_get_dialog (f->page);
+  gtk_editable_set_text (cb_confirm_dialog_get_name_entry (CB_CONFIRM_DIALOG (dialog)), "default");
+  adw_message_dialog_response (dialog, "confirm");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  cb_test_app_wait (no_policies, f, 30000);
+  /* Without the option the hub keeps the CA: existing certificates keep working. */
+  g_assert_cmpuint (count_hub_certificates_of (f, "default"), ==, 1);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "registry.create-policy", NULL));
+  dialog = cb_registry_page_get_dialog (f->page);
+  gtk_editable_set_text (g_object_get_data (G_OBJECT (dialog), "name"), "own");
+  gtk_check_button_set_active (g_object_get_data (G_OBJECT (dialog), "byor"), TRUE);
+  adw_message_dialog_response (dialog, "create");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  cb_test_app_wait (byor_created, f, 30000);
+
+  policy = g_list_model_get_item (cb_registry_page_get_policies (f->page), 0);
+  g_assert_true (cb_policy_get_byor_enabled (policy));
+  g_assert_cmpstr (cb_policy_get_byor_status (policy), ==, CB_POLICY_BYOR_PENDING_ACTIVATION);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "registry.delete-policy", NULL));
+  cb_test_app_wait (dialog_open, f, 30000);
+  dialog = cb_registry_page_get_dialog (f->page);
+  g_test_message ("body: %s", adw_message_dialog_get_body (dialog));
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "No device"));
+  g_assert_false (cb_confirm_dialog_get_confirm_enabled (CB_CONFIRM_DIALOG (dialog)));
+  gtk_editable_set_text (cb_confirm_dialog_get_name_entry (CB_CONFIRM_DIALOG (dialog)), "own");
+  adw_message_dialog_response (dialog, "confirm");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  cb_test_app_wait (no_policies, f, 30000);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -500,6 +565,8 @@ main (int   argc,
               fixture_teardown);
   g_test_add ("/cb/app-registry/policy-lifecycle", Fixture, NULL, fixture_setup,
               test_policy_lifecycle, fixture_teardown);
+  g_test_add ("/cb/app-registry/byor-policy", Fixture, NULL, fixture_setup, test_byor_policy,
+              fixture_teardown);
   g_test_add ("/cb/app-registry/views", Fixture, NULL, fixture_setup, test_views, fixture_teardown);
 
   return g_test_run ();

@@ -1288,20 +1288,203 @@ delete_policy_cb (GObject      *object,
 }
 
 static void
+start_delete_policy (CbRegistryPage *self,
+                     const char     *name,
+                     gboolean        remove_ca)
+{
+  g_autofree char *what = NULL;
+
+  if (!is_ready (self))
+    return;
+  what = g_strdup_printf (_("Deleting policy “%s”…"), name);
+  cb_adr_client_delete_policy_async (cb_context_get_adr (self->context), name,
+                                     get_cancellable (self), delete_policy_cb,
+                                     op_new (self, what, name, remove_ca));
+}
+
+/* A bring-your-own-root policy: an external CA's certificates must each be revoked before the
+ * policy goes, so the devices holding them are found (in ADR, page by page) and offered. */
+typedef struct
+{
+  CbRegistryPage *self;
+  Op             *op;
+  char           *policy;
+  GPtrArray      *devices;   /* device names */
+  guint           next;
+} ByorDelete;
+
+static void
+byor_delete_free (ByorDelete *d)
+{
+  g_clear_pointer (&d->op, op_free);
+  g_object_unref (d->self);
+  g_free (d->policy);
+  g_ptr_array_unref (d->devices);
+  g_free (d);
+}
+
+static void revoke_next (ByorDelete *d);
+
+static void
+revoke_next_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  ByorDelete *d = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!cb_adr_client_revoke_device_finish (CB_ADR_CLIENT (object), result, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_autofree char *what =
+            g_strdup_printf (_("%s was not revoked, so policy “%s” was kept"),
+                             (const char *) g_ptr_array_index (d->devices, d->next), d->policy);
+          show_error_toast (d->self, what, error);
+        }
+      byor_delete_free (d);
+      return;
+    }
+
+  d->next++;
+  revoke_next (d);
+}
+
+static void
+revoke_next (ByorDelete *d)
+{
+  g_autofree char *what = NULL;
+
+  g_clear_pointer (&d->op, op_free);
+
+  if (d->next >= d->devices->len || !is_ready (d->self))
+    {
+      if (is_ready (d->self))
+        start_delete_policy (d->self, d->policy, FALSE);
+      byor_delete_free (d);
+      return;
+    }
+
+  what = g_strdup_printf (_("Revoking %u of %u devices of “%s”…"), d->next + 1, d->devices->len,
+                          d->policy);
+  d->op = op_new (d->self, what, d->policy, FALSE);
+  cb_adr_client_revoke_device_async (cb_context_get_adr (d->self->context),
+                                     g_ptr_array_index (d->devices, d->next), FALSE,
+                                     get_cancellable (d->self), revoke_next_cb, d);
+}
+
+static void
 on_delete_policy_response_cb (CbConfirmDialog *dialog,
                               const char      *response,
                               CbRegistryPage  *self)
 {
   const char *name = g_object_get_data (G_OBJECT (dialog), "policy");
-  g_autofree char *what = NULL;
+  ByorDelete *d;
 
   if (g_strcmp0 (response, "confirm") != 0 || !is_ready (self))
     return;
-  what = g_strdup_printf (_("Deleting policy “%s”…"), name);
-  cb_adr_client_delete_policy_async (cb_context_get_adr (self->context), name,
-                                     get_cancellable (self), delete_policy_cb,
-                                     op_new (self, what, name,
-                                             cb_confirm_dialog_get_option_active (dialog)));
+
+  d = g_object_steal_data (G_OBJECT (dialog), "byor");
+  if (d != NULL)
+    {
+      if (cb_confirm_dialog_get_option_active (dialog))
+        {
+          revoke_next (d);
+          return;
+        }
+      byor_delete_free (d);
+      start_delete_policy (self, name, FALSE);
+      return;
+    }
+
+  start_delete_policy (self, name, cb_confirm_dialog_get_option_active (dialog));
+}
+
+static void
+show_delete_dialog (CbRegistryPage *self,
+                    const char     *name,
+                    const char     *body,
+                    ByorDelete     *byor)
+{
+  CbConfirmDialog *dialog;
+  g_autofree char *heading = g_strdup_printf (_("Delete Policy “%s”?"), name);
+
+  dialog = cb_confirm_dialog_new (get_parent_window (self), heading, body, _("_Delete Policy"), name);
+  if (byor == NULL)
+    cb_confirm_dialog_set_option (dialog, _("Also _remove its issuing CA from the linked hubs"), FALSE);
+  else if (byor->devices->len > 0)
+    cb_confirm_dialog_set_option (dialog, _("_Revoke their certificates first"), TRUE);
+  g_object_set_data_full (G_OBJECT (dialog), "policy", g_strdup (name), g_free);
+  if (byor != NULL)
+    g_object_set_data_full (G_OBJECT (dialog), "byor", byor, (GDestroyNotify) byor_delete_free);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_delete_policy_response_cb), self, 0);
+  set_dialog (self, ADW_MESSAGE_DIALOG (dialog));
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+byor_devices_page_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  ByorDelete *d = user_data;
+  g_autoptr(GPtrArray) devices = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *next_link = NULL;
+  g_autoptr(GString) names = NULL;
+  g_autofree char *body = NULL;
+  guint shown;
+
+  devices = cb_adr_client_list_devices_page_finish (CB_ADR_CLIENT (object), result, &next_link,
+                                                    &error);
+  if (devices == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        show_error_toast (d->self, _("The policy's devices could not be read"), error);
+      byor_delete_free (d);
+      return;
+    }
+
+  for (guint i = 0; i < devices->len; i++)
+    {
+      CbAdrDevice *device = g_ptr_array_index (devices, i);
+
+      if (g_strcmp0 (cb_adr_device_get_policy_name (device), d->policy) == 0)
+        g_ptr_array_add (d->devices, g_strdup (cb_adr_device_get_name (device)));
+    }
+
+  /* One page per request, as everywhere; a confirmation needs the whole list. */
+  if (next_link != NULL)
+    {
+      cb_adr_client_list_devices_page_async (CB_ADR_CLIENT (object), next_link,
+                                             get_cancellable (d->self), byor_devices_page_cb, d);
+      return;
+    }
+
+  g_clear_pointer (&d->op, op_free);
+
+  if (d->devices->len == 0)
+    body = g_strdup (_("The policy uses your own root and stops issuing certificates. No device "
+                       "holds one of its certificates, so nothing else changes."));
+  else
+    {
+      names = g_string_new (NULL);
+      shown = MIN (d->devices->len, 8);
+      for (guint i = 0; i < shown; i++)
+        g_string_append_printf (names, "%s%s", i > 0 ? ", " : "",
+                                (const char *) g_ptr_array_index (d->devices, i));
+      if (d->devices->len > shown)
+        g_string_append_printf (names, _(" and %u more"), d->devices->len - shown);
+      body = g_strdup_printf (ngettext ("The policy uses your own root: each certificate it issued "
+                                        "must be revoked before the policy goes. %u device still "
+                                        "holds one: %s.",
+                                        "The policy uses your own root: each certificate it issued "
+                                        "must be revoked before the policy goes. %u devices still "
+                                        "hold one: %s.", d->devices->len),
+                              d->devices->len, names->str);
+    }
+
+  show_delete_dialog (d->self, d->policy, body, d);
 }
 
 static void
@@ -1310,43 +1493,38 @@ delete_policy_action (GtkWidget  *widget,
                       GVariant   *parameter)
 {
   CbRegistryPage *self = CB_REGISTRY_PAGE (widget);
-  CbConfirmDialog *dialog;
-  g_autofree char *heading = NULL;
   g_autofree char *body = NULL;
   const char *name;
 
-  if (self->policy == NULL)
+  if (self->policy == NULL || !is_ready (self))
     return;
   name = cb_policy_get_name (self->policy);
-  heading = g_strdup_printf (_("Delete Policy “%s”?"), name);
+
   if (cb_policy_get_byor_enabled (self->policy))
-    body = g_strdup_printf (ngettext ("The policy stops issuing certificates. It uses your own "
-                                      "root: %u device still reports a certificate from it, and "
-                                      "an external CA's certificates must each be revoked before "
-                                      "the policy goes (revoke them in Devices first).",
-                                      "The policy stops issuing certificates. It uses your own "
-                                      "root: %u devices still report certificates from it, and "
-                                      "an external CA's certificates must each be revoked before "
-                                      "the policy goes (revoke them in Devices first).",
-                                      self->hub_device_count),
-                            self->hub_device_count);
-  else
-    body = g_strdup_printf (ngettext ("The policy stops issuing certificates. Without removing "
-                                      "its issuing CA from the linked hubs, the %u device that "
-                                      "holds one of its certificates keeps working; with it, that "
-                                      "device loses its certificate now.",
-                                      "The policy stops issuing certificates. Without removing "
-                                      "its issuing CA from the linked hubs, the %u devices that "
-                                      "hold its certificates keep working; with it, all of them "
-                                      "lose their certificates now.",
-                                      self->hub_device_count),
-                            self->hub_device_count);
-  dialog = cb_confirm_dialog_new (get_parent_window (self), heading, body, _("_Delete Policy"), name);
-  cb_confirm_dialog_set_option (dialog, _("Also _remove its issuing CA from the linked hubs"), FALSE);
-  g_object_set_data_full (G_OBJECT (dialog), "policy", g_strdup (name), g_free);
-  g_signal_connect_object (dialog, "response", G_CALLBACK (on_delete_policy_response_cb), self, 0);
-  set_dialog (self, ADW_MESSAGE_DIALOG (dialog));
-  gtk_window_present (GTK_WINDOW (dialog));
+    {
+      ByorDelete *d = g_new0 (ByorDelete, 1);
+      g_autofree char *what = g_strdup_printf (_("Finding the devices of “%s”…"), name);
+
+      d->self = g_object_ref (self);
+      d->policy = g_strdup (name);
+      d->devices = g_ptr_array_new_with_free_func (g_free);
+      d->op = op_new (self, what, name, FALSE);
+      cb_adr_client_list_devices_page_async (cb_context_get_adr (self->context), NULL,
+                                             get_cancellable (self), byor_devices_page_cb, d);
+      return;
+    }
+
+  body = g_strdup_printf (ngettext ("The policy stops issuing certificates. Without removing "
+                                    "its issuing CA from the linked hubs, the %u device that "
+                                    "holds one of its certificates keeps working; with it, that "
+                                    "device loses its certificate now.",
+                                    "The policy stops issuing certificates. Without removing "
+                                    "its issuing CA from the linked hubs, the %u devices that "
+                                    "hold its certificates keep working; with it, all of them "
+                                    "lose their certificates now.",
+                                    self->hub_device_count),
+                          self->hub_device_count);
+  show_delete_dialog (self, name, body, NULL);
 }
 
 /* Delete credential */
