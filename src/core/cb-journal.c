@@ -1590,15 +1590,15 @@ cb_journal_scrub (const char *text)
   if (g_once_init_enter (&initialized))
     {
       patterns[0] = g_regex_new ("-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(-----END [A-Z ]*PRIVATE KEY-----|$)",
-                                 G_REGEX_DOTALL | G_REGEX_OPTIMIZE, 0, NULL);
+                                 G_REGEX_DOTALL, 0, NULL);
       patterns[1] = g_regex_new ("(SharedAccessSignature)\\s+\\S+",
-                                 G_REGEX_CASELESS | G_REGEX_OPTIMIZE, 0, NULL);
+                                 G_REGEX_CASELESS, 0, NULL);
       patterns[2] = g_regex_new ("((?:sig|skey|key|sharedaccesskey|primarykey|secondarykey|"
                                  "access_token|refresh_token|id_token|password|secret)"
                                  "\\s*[=:]\\s*\"?)[^\\s&;,\"]+",
-                                 G_REGEX_CASELESS | G_REGEX_OPTIMIZE, 0, NULL);
+                                 G_REGEX_CASELESS, 0, NULL);
       patterns[3] = g_regex_new ("(Bearer)\\s+[A-Za-z0-9._~+/=-]+",
-                                 G_REGEX_CASELESS | G_REGEX_OPTIMIZE, 0, NULL);
+                                 G_REGEX_CASELESS, 0, NULL);
       g_once_init_leave (&initialized, 1);
     }
 
