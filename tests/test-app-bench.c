@@ -267,6 +267,67 @@ test_auto_start_and_parallel (void)
   cb_test_app_spin (100);
 }
 
+static void
+test_failed_run (void)
+{
+  g_autoptr(CbTestApp) app = cb_test_app_new (CB_TEST_APP_NONE);
+  g_autoptr(CbVirtualDevice) device = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *state_dir = g_build_filename (app->dir, "faulty-device", NULL);
+  g_autofree char *png = NULL;
+  CbProvisioningRun *run;
+  CbRunResult *result;
+  CbRunStep *csr;
+  GtkWidget *window, *page;
+  CbBenchPage *bench;
+  const char *path;
+  gboolean error_row_found = FALSE;
+
+  page = cb_bench_page_new (app->context);
+  bench = CB_BENCH_PAGE (page);
+  window = gtk_window_new ();
+  gtk_window_set_child (GTK_WINDOW (window), page);
+  gtk_window_present (GTK_WINDOW (window));
+
+  /* A device whose CSR names someone else: the station must refuse it. */
+  device = cb_virtual_device_new_with_faults (state_dir, 0, CB_VIRTUAL_DEVICE_FAULT_WRONG_CN, &error);
+  g_assert_no_error (error);
+  cb_virtual_device_set_monitor (device, cb_context_get_port_monitor (app->context));
+  path = cb_virtual_device_get_path (device);
+
+  g_assert_true (gtk_widget_activate_action (page, "bench.provision", "s", path));
+  cb_test_app_wait (page_idle, page, 50000);
+
+  g_assert_cmpstr (cb_bench_page_get_selected_port (bench), ==, path);
+  g_assert_cmpstr (cb_bench_page_get_result_text (bench), ==, "FAIL");
+  g_assert_cmpuint (cb_bench_page_get_n_failed (bench), ==, 1);
+  g_assert_cmpuint (cb_bench_page_get_n_passed (bench), ==, 0);
+  run = cb_bench_page_get_run (bench, path);
+  result = cb_provisioning_run_get_result (run);
+  g_assert_false (cb_run_result_get_passed (result));
+  g_assert_false (cb_run_result_get_device_changed (result));
+  g_assert_cmpint (cb_run_result_get_failed_step (result), ==, CB_RUN_STEP_CSR);
+  csr = cb_provisioning_run_get_step (run, CB_RUN_STEP_CSR);
+  g_assert_cmpint (cb_run_step_get_state (csr), ==, CB_RUN_STEP_STATE_FAILED);
+  g_assert_nonnull (cb_run_step_get_error (csr));
+
+  /* The failed step's row is in the list with its error; nothing was issued. */
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (cb_bench_page_get_steps_list (bench)));
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (CB_IS_RUN_STEP_ROW (child) && cb_run_step_row_get_step (CB_RUN_STEP_ROW (child)) == csr)
+      error_row_found = TRUE;
+  g_assert_true (error_row_found);
+  g_assert_cmpuint (count_rows (cb_bench_page_get_chain_list (bench), CB_TYPE_CERTIFICATE_ROW), ==, 0);
+
+  png = g_test_build_filename (G_TEST_BUILT, "screenshots", "bench-fail.png", NULL);
+  cb_test_app_save_png (window, png, 1280, 800);
+
+  cb_virtual_device_set_monitor (device, NULL);
+  gtk_window_destroy (GTK_WINDOW (window));
+  cb_test_app_spin (100);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -276,6 +337,7 @@ main (int    argc,
   g_test_add_func ("/cb/app-bench/lifetime-bar", test_lifetime_bar);
   g_test_add_func ("/cb/app-bench/provision-virtual-device", test_provision_virtual_device);
   g_test_add_func ("/cb/app-bench/auto-start-and-parallel", test_auto_start_and_parallel);
+  g_test_add_func ("/cb/app-bench/failed-run", test_failed_run);
 
   return g_test_run ();
 }

@@ -449,7 +449,7 @@ show_session (CbBenchPage    *self,
       display = cb_serial_port_info_dup_display_name (s->info);
       subtitle = serial != NULL
                    /* Translators: port path and the device's serial number */
-                   ? g_strdup_printf (_("%s · S/N %s"), s->path, serial)
+                   ? g_strdup_printf (_("%s · Serial %s"), s->path, serial)
                    : g_strdup (s->path);
     }
   gtk_label_set_label (self->port_title_label, display != NULL ? display : s->path);

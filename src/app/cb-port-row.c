@@ -86,8 +86,8 @@ cb_port_row_new (CbSerialPortInfo *info)
     {
       if (subtitle->len > 0)
         g_string_append (subtitle, " · ");
-      /* Translators: a device's serial number */
-      g_string_append_printf (subtitle, _("S/N\u00a0%s"), serial);
+      /* Translators: a device's serial number (no "S/N": it wraps at the slash) */
+      g_string_append_printf (subtitle, _("Serial %s"), serial);
     }
   /* The path is the last resort: it wraps badly and says little to an operator. */
   if (subtitle->len == 0)

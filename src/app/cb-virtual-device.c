@@ -73,6 +73,16 @@ cb_virtual_device_new (const char  *state_dir,
                        guint        chatter_ms,
                        GError     **error)
 {
+  return cb_virtual_device_new_with_faults (state_dir, chatter_ms, CB_VIRTUAL_DEVICE_FAULT_NONE,
+                                            error);
+}
+
+CbVirtualDevice *
+cb_virtual_device_new_with_faults (const char             *state_dir,
+                                   guint                   chatter_ms,
+                                   CbVirtualDeviceFaults   faults,
+                                   GError                **error)
+{
   g_autoptr(CbVirtualDevice) self = NULL;
   g_autofree char *serial_path = NULL;
   g_autofree char *serial = NULL;
@@ -99,6 +109,8 @@ cb_virtual_device_new (const char  *state_dir,
   opts.buf_size = 1024;
   opts.slot_size = 8192;
   opts.chatter_ms = (int) chatter_ms;
+  opts.wrong_cn = (faults & CB_VIRTUAL_DEVICE_FAULT_WRONG_CN) != 0;
+  opts.refuse_commit = (faults & CB_VIRTUAL_DEVICE_FAULT_REFUSE_COMMIT) != 0;
 
   /* The host puts its sources on the default main context and is driven by the app's loop:
    * no thread, no nested loop (cbd_host_run would also take over SIGTERM). */

@@ -14,6 +14,15 @@ G_BEGIN_DECLS
 #define CB_TYPE_VIRTUAL_DEVICE (cb_virtual_device_get_type ())
 G_DECLARE_FINAL_TYPE (CbVirtualDevice, cb_virtual_device, CB, VIRTUAL_DEVICE, GObject)
 
+/* Protocol faults the device can be told to make, to show (and test) what a failing run
+ * looks like. */
+typedef enum
+{
+  CB_VIRTUAL_DEVICE_FAULT_NONE          = 0,
+  CB_VIRTUAL_DEVICE_FAULT_WRONG_CN      = 1 << 0,   /* the CSR names someone else */
+  CB_VIRTUAL_DEVICE_FAULT_REFUSE_COMMIT = 1 << 1,   /* cert_commit always says no */
+} CbVirtualDeviceFaults;
+
 /* $XDG_DATA_HOME/certbench/virtual-device */
 char            *cb_virtual_device_dup_default_state_dir (void);
 
@@ -23,6 +32,10 @@ char            *cb_virtual_device_dup_default_state_dir (void);
 CbVirtualDevice *cb_virtual_device_new          (const char      *state_dir,
                                                  guint            chatter_ms,
                                                  GError         **error);
+CbVirtualDevice *cb_virtual_device_new_with_faults (const char            *state_dir,
+                                                    guint                  chatter_ms,
+                                                    CbVirtualDeviceFaults  faults,
+                                                    GError               **error);
 const char      *cb_virtual_device_get_path     (CbVirtualDevice *self);
 const char      *cb_virtual_device_get_serial   (CbVirtualDevice *self);
 const char      *cb_virtual_device_get_state_dir (CbVirtualDevice *self);
