@@ -58,6 +58,15 @@ devices_idle (gpointer data)
 }
 
 static gboolean
+devices_idle_or_empty (gpointer data)
+{
+  Fixture *f = data;
+  CbDeviceListModel *model = cb_registry_page_get_devices (f->page);
+
+  return !cb_device_list_model_get_loading (model) && cb_device_list_model_get_complete (model);
+}
+
+static gboolean
 operations_done (gpointer data)
 {
   Fixture *f = data;
@@ -545,6 +554,60 @@ test_byor_policy (Fixture       *f,
   cb_test_app_wait (no_policies, f, 30000);
 }
 
+static void
+load_all (Fixture *f)
+{
+  CbDeviceListModel *model = cb_registry_page_get_devices (f->page);
+
+  cb_test_app_spin (300);   /* the search entry's own delay */
+  cb_test_app_wait (devices_idle, f, 30000);
+  while (!cb_device_list_model_get_complete (model))
+    {
+      cb_device_list_model_load_more (model);
+      cb_test_app_wait (devices_idle, f, 30000);
+    }
+  g_assert_null (cb_device_list_model_get_error (model));
+}
+
+/* Search and filters run as hub query conditions. */
+static void
+test_search_filter (Fixture       *f,
+                    gconstpointer  data)
+{
+  GListModel *model;
+  guint n;
+
+  wait_loaded (f);
+  model = G_LIST_MODEL (cb_registry_page_get_devices (f->page));
+
+  cb_registry_page_filter_devices (f->page, "demo-001", -1);
+  load_all (f);
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 10);
+  for (guint i = 0; i < 10; i++)
+    {
+      g_autoptr(CbDeviceItem) item = g_list_model_get_item (model, i);
+      g_assert_true (g_str_has_prefix (cb_device_item_get_device_id (item), "demo-001"));
+    }
+
+  cb_registry_page_filter_devices (f->page, NULL, CB_DEVICE_STATE_EXPIRED);
+  load_all (f);
+  n = g_list_model_get_n_items (model);
+  g_assert_cmpuint (n, >, 0);
+  g_assert_cmpuint (n, <, 240);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(CbDeviceItem) item = g_list_model_get_item (model, i);
+      g_assert_cmpint (cb_device_item_get_state (item), ==, CB_DEVICE_STATE_EXPIRED);
+    }
+
+  /* Nothing is disabled in the demo fleet: the empty state, not an empty table. */
+  cb_registry_page_filter_devices (f->page, NULL, 4);
+  cb_test_app_spin (300);
+  cb_test_app_wait (devices_idle_or_empty, f, 30000);
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 0);
+  g_assert_null (cb_device_list_model_get_error (cb_registry_page_get_devices (f->page)));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -566,6 +629,8 @@ main (int   argc,
   g_test_add ("/cb/app-registry/policy-lifecycle", Fixture, NULL, fixture_setup,
               test_policy_lifecycle, fixture_teardown);
   g_test_add ("/cb/app-registry/byor-policy", Fixture, NULL, fixture_setup, test_byor_policy,
+              fixture_teardown);
+  g_test_add ("/cb/app-registry/search-filter", Fixture, NULL, fixture_setup, test_search_filter,
               fixture_teardown);
   g_test_add ("/cb/app-registry/views", Fixture, NULL, fixture_setup, test_views, fixture_teardown);
 

@@ -2143,6 +2143,21 @@ cb_registry_page_select_device (CbRegistryPage *self,
   return TRUE;
 }
 
+void
+cb_registry_page_filter_devices (CbRegistryPage *self,
+                                 const char     *search,
+                                 int             filter)
+{
+  g_return_if_fail (CB_IS_REGISTRY_PAGE (self));
+  g_return_if_fail (filter >= -1 && filter <= 4);
+
+  adw_view_stack_set_visible_child_name (self->view_stack, "devices");
+  /* Both emit, and each reloads; the last reload wins (the model cancels the other). */
+  gtk_editable_set_text (GTK_EDITABLE (self->search_entry), search != NULL ? search : "");
+  gtk_drop_down_set_selected (self->filter_dropdown, (guint) (filter + 1));
+  reload_devices (self);
+}
+
 AdwMessageDialog *
 cb_registry_page_get_dialog (CbRegistryPage *self)
 {

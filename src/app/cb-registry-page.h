@@ -27,6 +27,11 @@ CbDeviceListModel *cb_registry_page_get_devices      (CbRegistryPage *self);
 /* Selects a loaded device row; FALSE when it is not loaded. */
 gboolean           cb_registry_page_select_device    (CbRegistryPage *self,
                                                       const char     *device_id);
+/* Shows the Devices view searched (device id prefix, NULL for none) and filtered (-1 for every
+ * device, a CbDeviceState, or 4 for disabled devices). */
+void               cb_registry_page_filter_devices   (CbRegistryPage *self,
+                                                      const char     *search,
+                                                      int             filter);
 /* Returns: (transfer none) (nullable): the confirmation or form dialog now open */
 AdwMessageDialog  *cb_registry_page_get_dialog       (CbRegistryPage *self);
 /* The text of the last toast shown, NULL before the first. */
