@@ -196,6 +196,16 @@ test_provision_virtual_device (void)
   g_assert_cmpuint (cb_bench_page_get_n_failed (bench), ==, 1);
   g_assert_cmpuint (cb_bench_page_get_n_passed (bench), ==, 2);
 
+  /* Cancelled at once: nothing counts, the device keeps what it had, the port is ready again. */
+  g_assert_true (gtk_widget_activate_action (page, "bench.provision", "s", path));
+  g_assert_cmpuint (cb_bench_page_get_n_running (bench), ==, 1);
+  g_assert_true (gtk_widget_activate_action (page, "bench.cancel", "s", path));
+  cb_test_app_wait (page_idle, page, 20000);
+  g_assert_cmpuint (cb_bench_page_get_n_passed (bench), ==, 2);
+  g_assert_cmpuint (cb_bench_page_get_n_failed (bench), ==, 1);
+  g_assert_cmpstr (cb_bench_page_get_result_text (bench), ==, "Ready");
+  g_assert_cmpint (cb_port_row_get_state (port_row), ==, CB_PORT_ROW_IDLE);
+
   /* A new shift. */
   g_assert_true (gtk_widget_activate_action (page, "bench.reset-counters", NULL));
   g_assert_cmpuint (cb_bench_page_get_n_passed (bench), ==, 0);

@@ -21,7 +21,9 @@
 
 #define SETTINGS_SCHEMA   "io.github.certbench.Certbench"
 #define LOG_MAX_LINES     4000
-#define VIRTUAL_CHATTER_MS 5000
+/* No periodic chatter: with nobody reading the pty the devsim would retry its writes every few
+ * milliseconds once the tty buffer is full. The device still logs what it does. */
+#define VIRTUAL_CHATTER_MS 0
 
 /* ---- One port's station state ----------------------------------------------------------- */
 
@@ -980,6 +982,15 @@ on_context_changed (CbBenchPage *self)
   update_station (self);
 }
 
+static void
+on_renewal_fraction_changed (CbBenchPage *self)
+{
+  CbBenchSession *s;
+
+  if (self->selected_path != NULL && (s = lookup_session (self, self->selected_path, FALSE)) != NULL)
+    show_chain (self, s);
+}
+
 /* ---- Ports ------------------------------------------------------------------------------ */
 
 static GtkWidget *
@@ -1068,6 +1079,9 @@ cb_bench_page_constructed (GObject *object)
       gtk_editable_set_text (GTK_EDITABLE (self->template_row), template_text);
     }
 
+  if (self->settings != NULL)
+    g_signal_connect_object (self->settings, "changed::renewal-fraction",
+                             G_CALLBACK (on_renewal_fraction_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->context, "notify::profile", G_CALLBACK (on_context_changed),
                            self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->context, "notify::state", G_CALLBACK (on_context_changed),
