@@ -110,6 +110,7 @@ test_window_connection_indicator (void)
   g_assert_cmpint (cb_context_get_state (app->context), ==, CB_CONTEXT_STATE_STARTING);
   g_assert_false (action_enabled (window, "Sign _Out"));
   g_assert_false (action_enabled (window, "_Sign In…"));
+  g_assert_false (action_enabled (window, "_Try Again"));
   g_assert_true (action_enabled (window, "_Connections…"));
 
   cb_context_start (app->context);
@@ -127,6 +128,96 @@ test_window_connection_indicator (void)
   g_assert_false (action_enabled (window, "_Sign In…"));
 
   gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static void
+store_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (cb_secrets_store_finish (CB_SECRETS (object), result, &error));
+  g_assert_no_error (error);
+  *(gboolean *) user_data = TRUE;
+}
+
+static gboolean is_true (gpointer user_data);
+
+static void
+test_window_error_and_reconnect (void)
+{
+  g_autoptr(CbTestApp) app = cb_test_app_new (CB_TEST_APP_NONE);
+  g_autoptr(CbProfile) broken = NULL;
+  CbWindow *window = cb_window_new (NULL, app->context);
+  gboolean stored = FALSE;
+  GtkWidget *retry;
+
+  gtk_window_present (GTK_WINDOW (window));
+  retry = find_button (GTK_WIDGET (window), "_Try Again");
+  g_assert_nonnull (retry);
+  g_assert_false (gtk_widget_get_visible (retry));
+
+  /* An Azure profile whose sign-in service cannot be reached (nothing listens on port 1)
+   * while a refresh token is stored: an error, shown in the indicator, with "try again"
+   * and "sign in" offered. */
+  broken = cb_profile_new_azure ("Unreachable", "contoso", "client", "sub", "rg", "hub", NULL,
+                                 NULL);
+  cb_profile_set_login_endpoint (broken, "https://127.0.0.1:1");
+  g_assert_true (cb_context_save_profile (app->context, broken, NULL));
+  cb_secrets_store_async (cb_context_get_secrets (app->context), cb_profile_get_id (broken),
+                          CB_SECRET_REFRESH_TOKEN, "not-a-real-token", NULL, store_cb, &stored);
+  cb_test_app_wait (is_true, &stored, 5000);
+
+  g_assert_true (cb_context_switch_profile (app->context, cb_profile_get_id (broken), NULL));
+  cb_test_app_wait_for_state (app->context, CB_CONTEXT_STATE_ERROR, 30000);
+  g_assert_nonnull (cb_context_get_error (app->context));
+  g_assert_cmpstr (cb_context_get_status_text (app->context), ==, "Unreachable · Unavailable");
+  g_assert_nonnull (find_label (GTK_WIDGET (window), "Unreachable · Unavailable"));
+  g_assert_true (gtk_widget_get_visible (retry));
+  g_assert_true (gtk_widget_get_sensitive (retry));
+  g_assert_true (gtk_widget_get_visible (find_button (GTK_WIDGET (window), "_Sign In…")));
+
+  /* Trying again goes through the same steps and ends the same way. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.reconnect", NULL));
+  g_assert_cmpint (cb_context_get_state (app->context), ==, CB_CONTEXT_STATE_STARTING);
+  cb_test_app_wait_for_state (app->context, CB_CONTEXT_STATE_ERROR, 30000);
+
+  /* Back on the sandbox: ready, nothing to retry, no account buttons. */
+  g_assert_true (cb_context_switch_profile (app->context, "sandbox", NULL));
+  cb_test_app_wait_for_state (app->context, CB_CONTEXT_STATE_READY, 30000);
+  g_assert_false (gtk_widget_get_visible (retry));
+  g_assert_false (gtk_widget_get_visible (find_button (GTK_WIDGET (window), "_Sign In…")));
+  g_assert_false (gtk_widget_get_visible (find_button (GTK_WIDGET (window), "Sign _Out")));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static void
+test_window_settings (void)
+{
+  g_autoptr(CbTestApp) app = cb_test_app_new (CB_TEST_APP_NO_SIGN_IN);
+  g_autoptr(GSettings) settings = g_settings_new ("io.github.certbench.Certbench");
+  CbWindow *window;
+  int width, height;
+
+  /* Size and page come back from GSettings, and the page shown goes there. */
+  g_settings_set_int (settings, "window-width", 1000);
+  g_settings_set_int (settings, "window-height", 700);
+  g_settings_set_string (settings, "last-page", "fleet");
+  window = cb_window_new (NULL, app->context);
+  gtk_window_get_default_size (GTK_WINDOW (window), &width, &height);
+  g_assert_cmpint (width, ==, 1000);
+  g_assert_cmpint (height, ==, 700);
+  g_assert_cmpstr (cb_window_get_page (window), ==, "fleet");
+
+  cb_window_set_page (window, "registry");
+  g_assert_cmpstr (g_settings_get_string (settings, "last-page"), ==, "registry");
+  gtk_window_destroy (GTK_WINDOW (window));
+
+  g_settings_reset (settings, "window-width");
+  g_settings_reset (settings, "window-height");
+  g_settings_reset (settings, "last-page");
 }
 
 typedef struct
@@ -402,6 +493,8 @@ main (int   argc,
 
   g_test_add_func ("/cb/app-window/pages", test_window_pages);
   g_test_add_func ("/cb/app-window/connection-indicator", test_window_connection_indicator);
+  g_test_add_func ("/cb/app-window/error-and-reconnect", test_window_error_and_reconnect);
+  g_test_add_func ("/cb/app-window/settings", test_window_settings);
   g_test_add_func ("/cb/app-window/connections/add-and-switch", test_connections_add_and_switch);
   g_test_add_func ("/cb/app-window/sign-in/dialog", test_sign_in_dialog);
   g_test_add_func ("/cb/app-window/sign-in/cancel", test_sign_in_cancel);

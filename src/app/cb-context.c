@@ -349,13 +349,17 @@ connect_profile (CbContext *self)
   g_autoptr(GError) error = NULL;
   GTask *task;
 
+  /* "profile" is notified once the new clients are in place, so a page that reloads on it
+   * reaches the new backend (and then waits for "state" to say READY). */
   if (!make_clients (self, &error))
     {
       notify_clients (self);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROFILE]);
       set_error (self, error);
       return;
     }
   notify_clients (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROFILE]);
 
   if (is_sandbox (self->profile) && self->sandbox != NULL)
     cb_secrets_lookup_async (self->secrets, cb_profile_get_id (self->profile),
@@ -445,7 +449,6 @@ adopt_sandbox_profile (CbContext *self)
 
   replace_sandbox_profile (self, profile);
   g_set_object (&self->profile, profile);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROFILE]);
 }
 
 static void
@@ -487,8 +490,6 @@ cb_context_activate (CbContext *self)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CANCELLABLE]);
 
   clear_clients (self);
-  notify_clients (self);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROFILE]);
 
   if (!is_sandbox (self->profile))
     {
@@ -503,6 +504,8 @@ cb_context_activate (CbContext *self)
       return;
     }
 
+  notify_clients (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROFILE]);
   set_state (self, CB_CONTEXT_STATE_STARTING, _("Starting the sandbox…"), NULL);
   if (!self->sandbox_starting)
     {
@@ -937,13 +940,23 @@ cb_context_switch_profile (CbContext   *self,
 
   g_set_object (&self->profile, profile);
 
-  /* Activation notifies "profile" once the old clients are gone, so a page that reloads on
-   * it never reaches the previous backend. */
+  /* Activation notifies "profile" once the new clients are made. */
   if (self->started)
     cb_context_activate (self);
   else
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROFILE]);
   return TRUE;
+}
+
+void
+cb_context_reconnect (CbContext *self)
+{
+  g_return_if_fail (CB_IS_CONTEXT (self));
+
+  if (self->started)
+    cb_context_activate (self);
+  else
+    cb_context_start (self);
 }
 
 static void

@@ -94,6 +94,9 @@ gboolean        cb_context_switch_profile      (CbContext           *self,
                                                 const char          *profile_id,
                                                 GError             **error);
 
+/* Brings the active profile up again (after an error): new clients, a fresh cancellable. */
+void            cb_context_reconnect           (CbContext           *self);
+
 /* Device-code sign-in for the active profile: begin gives the code to show; complete
  * polls until approval, then the state becomes READY. */
 void               cb_context_begin_sign_in_async     (CbContext           *self,

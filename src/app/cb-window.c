@@ -30,6 +30,9 @@ struct _CbWindow
   GtkLabel             *popover_profile_label;
   GtkLabel             *popover_state_label;
   GtkLabel             *popover_user_label;
+  GtkWidget            *reconnect_button;
+  GtkWidget            *sign_in_button;
+  GtkWidget            *sign_out_button;
 
   /* Owned */
   CbContext            *context;
@@ -62,6 +65,8 @@ update_connection (CbWindow *self)
   const char *icon = "network-idle-symbolic";
   g_autofree char *state_text = NULL;
   g_autofree char *user_text = NULL;
+  gboolean can_sign_in;
+  gboolean can_sign_out;
 
   gtk_label_set_label (self->connection_label, cb_context_get_status_text (self->context));
 
@@ -121,11 +126,16 @@ update_connection (CbWindow *self)
     gtk_widget_set_tooltip_text (GTK_WIDGET (self->connection_button), tooltip);
   }
 
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sign-in",
-                                 state == CB_CONTEXT_STATE_SIGNED_OUT ||
-                                 (state == CB_CONTEXT_STATE_ERROR && !sandbox));
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sign-out",
-                                 state == CB_CONTEXT_STATE_READY && !sandbox);
+  can_sign_in = state == CB_CONTEXT_STATE_SIGNED_OUT || (state == CB_CONTEXT_STATE_ERROR && !sandbox);
+  can_sign_out = state == CB_CONTEXT_STATE_READY && !sandbox;
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sign-in", can_sign_in);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sign-out", can_sign_out);
+  /* The sandbox signs itself in: no account buttons for it at all. */
+  gtk_widget_set_visible (self->sign_in_button, can_sign_in);
+  gtk_widget_set_visible (self->sign_out_button, can_sign_out);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.reconnect",
+                                 state == CB_CONTEXT_STATE_ERROR);
+  gtk_widget_set_visible (self->reconnect_button, state == CB_CONTEXT_STATE_ERROR);
 }
 
 static void
@@ -183,6 +193,14 @@ cb_window_sign_in_action (GtkWidget  *widget,
   dialog = cb_sign_in_dialog_new (self->context);
   gtk_window_set_transient_for (GTK_WINDOW (dialog), GTK_WINDOW (self));
   gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+cb_window_reconnect_action (GtkWidget  *widget,
+                            const char *action_name,
+                            GVariant   *param)
+{
+  cb_context_reconnect (CB_WINDOW (widget)->context);
 }
 
 static void
@@ -361,6 +379,9 @@ cb_window_class_init (CbWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CbWindow, popover_profile_label);
   gtk_widget_class_bind_template_child (widget_class, CbWindow, popover_state_label);
   gtk_widget_class_bind_template_child (widget_class, CbWindow, popover_user_label);
+  gtk_widget_class_bind_template_child (widget_class, CbWindow, reconnect_button);
+  gtk_widget_class_bind_template_child (widget_class, CbWindow, sign_in_button);
+  gtk_widget_class_bind_template_child (widget_class, CbWindow, sign_out_button);
 
   gtk_widget_class_install_action (widget_class, "win.show-page", "s",
                                    cb_window_show_page_action);
@@ -370,6 +391,8 @@ cb_window_class_init (CbWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.sign-in", NULL, cb_window_sign_in_action);
   gtk_widget_class_install_action (widget_class, "win.sign-out", NULL,
                                    cb_window_sign_out_action);
+  gtk_widget_class_install_action (widget_class, "win.reconnect", NULL,
+                                   cb_window_reconnect_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F5, 0, "win.refresh", NULL);
   for (guint i = 0; i < G_N_ELEMENTS (page_names); i++)
