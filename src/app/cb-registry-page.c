@@ -892,6 +892,10 @@ update_actions (CbRegistryPage *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "registry.activate-byor",
                                  byor && g_strcmp0 (cb_policy_get_byor_status (self->policy),
                                                     CB_POLICY_BYOR_ACTIVE) != 0);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "registry.copy-csr",
+                                 byor && cb_policy_get_byor_csr (self->policy) != NULL &&
+                                 g_strcmp0 (cb_policy_get_byor_status (self->policy),
+                                            CB_POLICY_BYOR_ACTIVE) != 0);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "registry.delete-credential",
                                  ready && self->credential_state != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "registry.revoke-device",
@@ -1643,6 +1647,19 @@ on_chooser_response_cb (GtkNativeDialog *chooser,
 }
 
 static void
+copy_csr_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  CbRegistryPage *self = CB_REGISTRY_PAGE (widget);
+
+  if (self->policy == NULL || cb_policy_get_byor_csr (self->policy) == NULL)
+    return;
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), cb_policy_get_byor_csr (self->policy));
+  show_toast (self, _("Signing request copied: sign it with your root, then activate the chain"));
+}
+
+static void
 activate_byor_action (GtkWidget  *widget,
                       const char *action_name,
                       GVariant   *parameter)
@@ -2067,6 +2084,7 @@ cb_registry_page_class_init (CbRegistryPageClass *klass)
   gtk_widget_class_install_action (widget_class, "registry.delete-credential", NULL,
                                    delete_credential_action);
   gtk_widget_class_install_action (widget_class, "registry.activate-byor", NULL, activate_byor_action);
+  gtk_widget_class_install_action (widget_class, "registry.copy-csr", NULL, copy_csr_action);
   gtk_widget_class_install_action (widget_class, "registry.revoke-device", NULL, revoke_device_action);
   gtk_widget_class_install_action (widget_class, "registry.delete-device", NULL, delete_device_action);
   gtk_widget_class_install_action (widget_class, "registry.enable-device", NULL, enable_device_action);
