@@ -420,29 +420,83 @@ test_sign_in_cancel (void)
   g_rmdir (dir);
 }
 
+static GtkWidget *
+find_type (GtkWidget *root,
+           GType      type)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type))
+        return child;
+      if ((found = find_type (child, type)) != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
 static void
 test_preferences (void)
 {
   g_autoptr(GSettings) settings = g_settings_new ("io.github.certbench.Certbench");
   g_autofree char *template = NULL;
   CbPreferencesWindow *preferences;
+  GtkWidget *row;
+  GtkWidget *toggle;
+  GtkWidget *spin;
 
   g_settings_reset (settings, "registration-id-template");
   template = g_settings_get_string (settings, "registration-id-template");
   g_assert_cmpstr (template, ==, "line1-{serial}");
   g_assert_cmpfloat_with_epsilon (g_settings_get_double (settings, "renewal-fraction"), 0.75,
                                   1e-9);
+  g_assert_false (g_settings_get_boolean (settings, "auto-start"));
 
   preferences = cb_preferences_window_new (settings);
   gtk_window_present (GTK_WINDOW (preferences));
+  row = find_type (GTK_WIDGET (preferences), ADW_TYPE_ENTRY_ROW);
+  toggle = find_type (GTK_WIDGET (preferences), GTK_TYPE_SWITCH);
+  spin = find_type (GTK_WIDGET (preferences), GTK_TYPE_SPIN_BUTTON);
+  g_assert_nonnull (row);
+  g_assert_nonnull (toggle);
+  g_assert_nonnull (spin);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row)), ==, "line1-{serial}");
+  g_assert_cmpfloat_with_epsilon (gtk_spin_button_get_value (GTK_SPIN_BUTTON (spin)), 75, 1e-9);
 
-  g_settings_set_boolean (settings, "auto-start", TRUE);
+  /* A template DPS would refuse is not saved. */
+  gtk_editable_set_text (GTK_EDITABLE (row), "line1-{serial");
+  g_signal_emit_by_name (row, "apply");
+  g_assert_true (gtk_widget_has_css_class (row, "error"));
+  g_clear_pointer (&template, g_free);
+  template = g_settings_get_string (settings, "registration-id-template");
+  g_assert_cmpstr (template, ==, "line1-{serial}");
+
+  gtk_editable_set_text (GTK_EDITABLE (row), "line2-{model}-{serial}");
+  g_signal_emit_by_name (row, "apply");
+  g_assert_false (gtk_widget_has_css_class (row, "error"));
+  g_clear_pointer (&template, g_free);
+  template = g_settings_get_string (settings, "registration-id-template");
+  g_assert_cmpstr (template, ==, "line2-{model}-{serial}");
+
+  /* Both ways between the controls and GSettings. */
+  gtk_switch_set_active (GTK_SWITCH (toggle), TRUE);
+  g_assert_true (g_settings_get_boolean (settings, "auto-start"));
   g_settings_set_double (settings, "renewal-fraction", 0.5);
-  cb_test_app_spin (50);
+  g_assert_cmpfloat_with_epsilon (gtk_spin_button_get_value (GTK_SPIN_BUTTON (spin)), 50, 1e-9);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (spin), 80);
+  g_assert_cmpfloat_with_epsilon (g_settings_get_double (settings, "renewal-fraction"), 0.8,
+                                  1e-9);
+  g_settings_set_string (settings, "registration-id-template", "bench-{serial}");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row)), ==, "bench-{serial}");
 
   gtk_window_destroy (GTK_WINDOW (preferences));
   g_settings_reset (settings, "auto-start");
   g_settings_reset (settings, "renewal-fraction");
+  g_settings_reset (settings, "registration-id-template");
 }
 
 static void

@@ -63,6 +63,19 @@ on_template_row_apply_cb (CbPreferencesWindow *self,
 }
 
 static void
+on_template_changed_cb (CbPreferencesWindow *self,
+                        const char          *key,
+                        GSettings           *settings)
+{
+  g_autofree char *template = g_settings_get_string (settings, key);
+
+  /* The bench page edits the same key. */
+  if (g_strcmp0 (template, gtk_editable_get_text (GTK_EDITABLE (self->template_row))) != 0)
+    gtk_editable_set_text (GTK_EDITABLE (self->template_row), template);
+  gtk_widget_remove_css_class (GTK_WIDGET (self->template_row), "error");
+}
+
+static void
 cb_preferences_window_dispose (GObject *object)
 {
   CbPreferencesWindow *self = CB_PREFERENCES_WINDOW (object);
@@ -108,6 +121,8 @@ cb_preferences_window_new (GSettings *settings)
 
   template = g_settings_get_string (settings, "registration-id-template");
   gtk_editable_set_text (GTK_EDITABLE (self->template_row), template);
+  g_signal_connect_object (settings, "changed::registration-id-template",
+                           G_CALLBACK (on_template_changed_cb), self, G_CONNECT_SWAPPED);
   g_settings_bind (settings, "auto-start", self->auto_start_switch, "active",
                    G_SETTINGS_BIND_DEFAULT);
   g_settings_bind_with_mapping (settings, "renewal-fraction", self->renewal_adjustment, "value",
