@@ -51,6 +51,8 @@ struct _CbRegistryPage
   AdwActionRow       *ca_validity_row;
   AdwActionRow       *key_type_row;
   AdwActionRow       *byor_row;
+  GtkWidget          *byor_csr_button;
+  GtkWidget          *byor_activate_button;
   GtkSpinButton      *validity_spin;
   GtkSearchEntry     *search_entry;
   GtkDropDown        *filter_dropdown;
@@ -589,6 +591,8 @@ show_policy (CbRegistryPage *self,
   else
     byor = _("Active");
   adw_action_row_set_subtitle (self->byor_row, byor);
+  gtk_widget_set_visible (self->byor_csr_button, cb_policy_get_byor_enabled (policy));
+  gtk_widget_set_visible (self->byor_activate_button, cb_policy_get_byor_enabled (policy));
 
   gtk_spin_button_set_value (self->validity_spin, cb_policy_get_validity_days (policy));
   gtk_stack_set_visible_child_name (self->policy_stack, "policy");
@@ -2057,6 +2061,8 @@ cb_registry_page_class_init (CbRegistryPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CbRegistryPage, ca_validity_row);
   gtk_widget_class_bind_template_child (widget_class, CbRegistryPage, key_type_row);
   gtk_widget_class_bind_template_child (widget_class, CbRegistryPage, byor_row);
+  gtk_widget_class_bind_template_child (widget_class, CbRegistryPage, byor_csr_button);
+  gtk_widget_class_bind_template_child (widget_class, CbRegistryPage, byor_activate_button);
   gtk_widget_class_bind_template_child (widget_class, CbRegistryPage, validity_spin);
   gtk_widget_class_bind_template_child (widget_class, CbRegistryPage, search_entry);
   gtk_widget_class_bind_template_child (widget_class, CbRegistryPage, filter_dropdown);
