@@ -114,6 +114,7 @@ cb_application_preferences_action (GSimpleAction *action,
 
   preferences = GTK_WINDOW (cb_preferences_window_new (self->settings));
   gtk_window_set_transient_for (preferences, parent);
+  gtk_window_set_application (preferences, GTK_APPLICATION (self));
   gtk_window_present (preferences);
 }
 
@@ -130,6 +131,7 @@ cb_application_about_action (GSimpleAction *action,
 
   about = g_object_new (ADW_TYPE_ABOUT_WINDOW,
                         "transient-for", parent,
+                        "application", self,
                         "application-name", _("Certbench"),
                         /* The app icon arrives with the packaging; until it is installed,
                          * a themed stand-in rather than a broken image. */
