@@ -1576,10 +1576,17 @@ delete_credential_action (GtkWidget  *widget,
   g_autofree char *body = NULL;
   guint n_policies = g_list_model_get_n_items (G_LIST_MODEL (self->policies));
 
-  body = g_strdup_printf (_("The namespace root CA is deleted: %u devices reporting a "
-                            "certificate lose it, and %u policies must be deleted first (the "
-                            "service refuses while any remain)."),
-                          self->hub_device_count, n_policies);
+  if (n_policies > 0)
+    body = g_strdup_printf (ngettext ("The namespace root CA is deleted and %u devices reporting a "
+                                      "certificate lose it. %u policy must be deleted first: the "
+                                      "service refuses while any remain.",
+                                      "The namespace root CA is deleted and %u devices reporting a "
+                                      "certificate lose it. %u policies must be deleted first: the "
+                                      "service refuses while any remain.", n_policies),
+                            self->hub_device_count, n_policies);
+  else
+    body = g_strdup_printf (_("The namespace root CA is deleted and %u devices reporting a "
+                              "certificate lose it."), self->hub_device_count);
   dialog = cb_confirm_dialog_new (get_parent_window (self), _("Delete the Credential “default”?"),
                                   body, _("_Delete Credential"), "default");
   g_signal_connect_object (dialog, "response", G_CALLBACK (on_delete_credential_response_cb), self, 0);
