@@ -42,6 +42,8 @@ struct _CbBenchSession
   CbProvisioningRun *run;
   CbRunResult       *result;
   GCancellable      *cancellable;
+  GCancellable      *context_cancellable;  /* the context's at the start; cancels ours */
+  gulong             context_cancelled_id;
   GtkTextBuffer     *log;
   char              *message;      /* why it failed before a run could start */
   CbSmpTransportStats stats;       /* of the last transport, kept after the port closes */
@@ -65,9 +67,36 @@ cb_bench_session_close_port (CbBenchSession *s)
 }
 
 static void
+on_context_cancelled (GCancellable *context_cancellable,
+                      GCancellable *cancellable)
+{
+  g_cancellable_cancel (cancellable);
+}
+
+/* A profile switch or shutdown cancels the context's cancellable: runs stop with it. */
+static void
+cb_bench_session_follow_context (CbBenchSession *s,
+                                 GCancellable   *context_cancellable)
+{
+  if (s->context_cancellable != NULL)
+    g_cancellable_disconnect (s->context_cancellable, s->context_cancelled_id);
+  s->context_cancelled_id = 0;
+  g_clear_object (&s->context_cancellable);
+
+  if (context_cancellable == NULL)
+    return;
+  s->context_cancellable = g_object_ref (context_cancellable);
+  s->context_cancelled_id = g_cancellable_connect (context_cancellable,
+                                                   G_CALLBACK (on_context_cancelled),
+                                                   g_object_ref (s->cancellable), g_object_unref);
+}
+
+static void
 cb_bench_session_dispose (GObject *object)
 {
   CbBenchSession *s = CB_BENCH_SESSION (object);
+
+  cb_bench_session_follow_context (s, NULL);
 
   if (s->cancellable != NULL)
     g_cancellable_cancel (s->cancellable);
@@ -634,6 +663,7 @@ run_cb (GObject      *object,
     return;   /* the page is gone */
 
   cb_bench_session_close_port (s);
+  cb_bench_session_follow_context (s, NULL);
 
   if (run_result == NULL)
     {
@@ -697,6 +727,7 @@ start_session_run (CbBenchPage    *self,
   if (g_strcmp0 (self->selected_path, s->path) == 0)
     show_session (self, s);
 
+  cb_bench_session_follow_context (s, cb_context_get_cancellable (self->context));
   cb_provisioning_run_run_async (s->run, s->cancellable, run_cb, g_object_ref (s));
 }
 
