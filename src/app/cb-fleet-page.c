@@ -452,6 +452,20 @@ cb_fleet_page_set_context (CbFleetPage *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTEXT]);
 }
 
+/* The fleet changes while the page is hidden (the bench provisions, the registry revokes):
+ * coming back to the summary counts again. */
+static void
+cb_fleet_page_map (GtkWidget *widget)
+{
+  CbFleetPage *self = CB_FLEET_PAGE (widget);
+
+  GTK_WIDGET_CLASS (cb_fleet_page_parent_class)->map (widget);
+
+  if (self->pending == 0 && is_ready (self) &&
+      g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "summary") == 0)
+    cb_fleet_page_reload (self);
+}
+
 static void
 cb_fleet_page_dispose (GObject *object)
 {
@@ -533,6 +547,7 @@ cb_fleet_page_class_init (CbFleetPageClass *klass)
   object_class->finalize = cb_fleet_page_finalize;
   object_class->get_property = cb_fleet_page_get_property;
   object_class->set_property = cb_fleet_page_set_property;
+  widget_class->map = cb_fleet_page_map;
 
   properties[PROP_CONTEXT] =
     g_param_spec_object ("context", NULL, NULL, CB_TYPE_CONTEXT,
