@@ -207,6 +207,27 @@ test_profile_drives_clients (void)
   chain = cb_dps_registration_get_issued_chain (registration);
   g_assert_nonnull (chain);
   g_assert_cmpuint (chain->len, ==, 3);
+
+  /* The sandbox serves the namespace root on its own: it is the root DPS handed out. */
+  {
+    g_autoptr(GBytes) pem = NULL;
+    g_autoptr(CbCertificate) served = NULL;
+    g_autoptr(CbCertificate) issued = NULL;
+    gsize len;
+    const char *data;
+
+    g_assert_cmpuint (cb_test_sandbox_request (ts, "GET", "/sandbox/namespaces/demo-ns/root.pem",
+                                               NULL, NULL, NULL, &pem, NULL), ==, 200);
+    data = g_bytes_get_data (pem, &len);
+    served = cb_certificate_new_from_pem (data, len, &error);
+    g_assert_no_error (error);
+    issued = cb_certificate_new_from_der (g_ptr_array_index (chain, 2), &error);
+    g_assert_no_error (error);
+    g_assert_true (cb_certificate_equal (served, issued));
+
+    g_assert_cmpuint (cb_test_sandbox_request (ts, "GET", "/sandbox/namespaces/no-such-ns/root.pem",
+                                               NULL, NULL, NULL, NULL, NULL), ==, 404);
+  }
 }
 
 int

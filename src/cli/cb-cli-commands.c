@@ -618,6 +618,15 @@ cb_cli_cmd_inspect (CbCliContext *ctx)
   leaf = g_ptr_array_index (chain, 0);
   pem = cb_certificate_list_to_pem (chain);
 
+  if (o->pem_path != NULL)
+    {
+      g_autoptr(GError) write_error = NULL;
+
+      if (!g_file_set_contents (o->pem_path, pem, -1, &write_error))
+        return fail (ctx, CB_CLI_EXIT_FAILED, "Cannot write %s: %s", o->pem_path,
+                     write_error->message);
+    }
+
   /* Does the device still hold the leaf's key? A fresh challenge says so. */
   {
     guint8 challenge[CBP_CHALLENGE_LEN];

@@ -41,6 +41,7 @@ typedef struct
   char     *template_text;
   char     *key_type;
   char     *trusted_root;
+  char     *pem_path;        /* inspect: also write the device's chain here */
   int       validity_days;
   int       baud;
   gboolean  device_registers;

@@ -591,6 +591,7 @@ options_clear (CbCliOptions *options)
   g_free (options->template_text);
   g_free (options->key_type);
   g_free (options->trusted_root);
+  g_free (options->pem_path);
   g_free (options->output);
   g_free (options->result);
   g_free (options->serial);
@@ -658,6 +659,8 @@ cb_cli_main (int    argc,
       "provision: p256 (default) or p384", "TYPE" },
     { "validity-days", 0, 0, G_OPTION_ARG_INT, &options.validity_days,
       "provision: the policy's validityPeriodInDays when ARM cannot tell", "N" },
+    { "pem", 0, 0, G_OPTION_ARG_FILENAME, &options.pem_path,
+      "inspect: also write the chain read from the device to FILE as PEM", "FILE" },
     { "trusted-root", 0, 0, G_OPTION_ARG_FILENAME, &options.trusted_root,
       "provision: PEM of the namespace root to pin (default: the root DPS returns)", "FILE" },
     { "device-registers", 0, 0, G_OPTION_ARG_NONE, &options.device_registers,

@@ -1443,6 +1443,62 @@ collect_revoked_serials (CbSandbox  *self,
   return serials;
 }
 
+/* GET /sandbox/namespaces/{ns}/root.pem: the namespace's root CA as PEM. Azure hands the root
+ * to devices only inside the DPS chain; the sandbox also serves it so a person can check a
+ * device's chain against it with openssl, independently of what the device says. */
+static void
+handle_namespace_root (CbSbRequest *req)
+{
+  CbSandbox *self = req->sandbox;
+  const char *ns = cb_sb_param (req, "ns");
+  g_autofree char *suffix = g_strconcat ("%/providers/Microsoft.DeviceRegistry/namespaces/", ns, NULL);
+  g_autoptr(GBytes) der = NULL;
+  g_autoptr(CbCertificate) cert = NULL;
+  g_autofree char *pem = NULL;
+  sqlite3_stmt *stmt;
+  guint matches = 0;
+  gsize len;
+
+  cb_sb_arm_run_due_operations (self);
+
+  stmt = cb_sb_prepare (self, "SELECT cert FROM ca_roots WHERE namespace_id LIKE ?");
+  cb_sb_bind_text (stmt, 1, suffix);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      matches++;
+      if (der == NULL)
+        der = column_bytes (stmt, 0);
+    }
+  cb_sb_stmt_done (stmt);
+
+  if (matches == 0)
+    {
+      cb_sb_reply_error (req, SOUP_STATUS_NOT_FOUND, "NotFound", 0,
+                         "Namespace “%s” has no credential (root CA).", ns);
+      return;
+    }
+  if (matches > 1)
+    {
+      cb_sb_reply_error (req, SOUP_STATUS_CONFLICT, "Ambiguous", 0,
+                         "%u namespaces are named “%s” in this sandbox.", matches, ns);
+      return;
+    }
+
+  if (!(cert = cb_certificate_new_from_der (der, NULL)))
+    {
+      cb_sb_reply_error (req, SOUP_STATUS_INTERNAL_SERVER_ERROR, "InternalServerError", 0,
+                         "The stored root certificate does not parse.");
+      return;
+    }
+
+  pem = cb_certificate_to_pem (cert);
+  len = strlen (pem);
+  req->replied = TRUE;
+  soup_server_message_set_status (req->msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (req->msg, "application/x-pem-file", SOUP_MEMORY_TAKE,
+                                    g_steal_pointer (&pem), len);
+}
+
 static void
 handle_crl (CbSbRequest *req)
 {
@@ -1621,6 +1677,8 @@ cb_sandbox_ca_init (CbSandbox  *self,
     return FALSE;
 
   cb_sandbox_add_route (self, "GET", "/sandbox/crl/{file}", CB_SB_STYLE_PLAIN, handle_crl);
+  cb_sandbox_add_route (self, "GET", "/sandbox/namespaces/{ns}/root.pem", CB_SB_STYLE_PLAIN,
+                        handle_namespace_root);
   cb_sandbox_add_route (self, "POST", "/sandbox/hubs/{hub}/devices/{deviceId}/check-chain",
                         CB_SB_STYLE_PLAIN, handle_check_chain);
 
