@@ -184,8 +184,15 @@ test_provision_virtual_device (void)
   png = g_test_build_filename (G_TEST_BUILT, "screenshots", "bench-chain.png", NULL);
   cb_test_app_save_png (GTK_WIDGET (chain), png, 1280, 800);
 
-  /* Again on the same device: the counters go on. */
-  g_assert_true (gtk_widget_activate_action (page, "bench.provision", "s", path));
+  /* Again on the same device, as Ctrl+Return does for the port on screen: the counters go on,
+   * and the step list shows the new run. */
+  g_object_ref (run);   /* so the next run cannot take its address */
+  g_assert_true (gtk_widget_activate_action (page, "bench.provision-selected", NULL));
+  g_assert_true (cb_bench_page_get_run (bench, path) != run);
+  g_object_unref (run);
+  g_assert_true (cb_run_step_row_get_step (CB_RUN_STEP_ROW (gtk_list_box_get_row_at_index (steps, 0)))
+                 == cb_provisioning_run_get_step (cb_bench_page_get_run (bench, path),
+                                                  CB_RUN_STEP_IDENTIFY));
   cb_test_app_wait (page_idle, page, 50000);
   g_assert_cmpuint (cb_bench_page_get_n_passed (bench), ==, 2);
   g_assert_cmpstr (cb_bench_page_get_result_text (bench), ==, "PASS");

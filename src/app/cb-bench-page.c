@@ -467,6 +467,7 @@ show_session (CbBenchPage    *self,
       gtk_stack_set_visible_child_name (self->run_stack, "empty");
       gtk_list_box_bind_model (self->steps_list, G_LIST_MODEL (self->no_steps),
                                create_step_row, NULL, NULL);
+      g_object_set_data (G_OBJECT (self->steps_list), "bound-run", NULL);
       return;
     }
 
@@ -507,7 +508,10 @@ show_session (CbBenchPage    *self,
                                s->run != NULL ? cb_provisioning_run_get_steps (s->run)
                                               : G_LIST_MODEL (self->no_steps),
                                create_step_row, NULL, NULL);
-      g_object_set_data (G_OBJECT (self->steps_list), "bound-run", s->run);
+      /* A reference, so a later run cannot reuse the address and look already bound. */
+      g_object_set_data_full (G_OBJECT (self->steps_list), "bound-run",
+                              s->run != NULL ? g_object_ref (s->run) : NULL,
+                              s->run != NULL ? g_object_unref : NULL);
     }
 
   show_chain (self, s);
@@ -910,6 +914,21 @@ provision_action (GtkWidget  *widget,
 }
 
 static void
+provision_selected_action (GtkWidget  *widget,
+                           const char *action_name,
+                           GVariant   *parameter)
+{
+  CbBenchPage *self = CB_BENCH_PAGE (widget);
+
+  if (self->selected_path == NULL)
+    {
+      toast (self, _("Choose a port first"));
+      return;
+    }
+  provision_port (self, self->selected_path);
+}
+
+static void
 cancel_action (GtkWidget  *widget,
                const char *action_name,
                GVariant   *parameter)
@@ -1292,6 +1311,10 @@ cb_bench_page_class_init (CbBenchPageClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_template_row_apply_cb);
 
   gtk_widget_class_install_action (widget_class, "bench.provision", "s", provision_action);
+  gtk_widget_class_install_action (widget_class, "bench.provision-selected", NULL,
+                                   provision_selected_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK,
+                                       "bench.provision-selected", NULL);
   gtk_widget_class_install_action (widget_class, "bench.cancel", "s", cancel_action);
   gtk_widget_class_install_action (widget_class, "bench.reset-counters", NULL,
                                    reset_counters_action);

@@ -14,7 +14,8 @@ G_BEGIN_DECLS
  * port's path), the live step list, PASS / FAIL, the issued chain and the protocol log of the
  * selected port, and the passed / failed counters of this shift. Several ports may run at once.
  *
- * Actions: bench.provision (s), bench.cancel (s), bench.reset-counters, bench.clear-log. */
+ * Actions: bench.provision (s), bench.provision-selected (Ctrl+Return), bench.cancel (s),
+ * bench.reset-counters, bench.clear-log. */
 
 #define CB_TYPE_BENCH_PAGE (cb_bench_page_get_type ())
 G_DECLARE_FINAL_TYPE (CbBenchPage, cb_bench_page, CB, BENCH_PAGE, AdwBin)
