@@ -22,6 +22,6 @@ if [ "${1:-}" = "sandbox" ]; then
 fi
 
 # The schema is compiled into the build dir; the app is not installed.
-GSETTINGS_SCHEMA_DIR="$PWD/$BUILD/data${GSETTINGS_SCHEMA_DIR:+:$GSETTINGS_SCHEMA_DIR}"
+GSETTINGS_SCHEMA_DIR="$(cd "$BUILD" && pwd)/data${GSETTINGS_SCHEMA_DIR:+:$GSETTINGS_SCHEMA_DIR}"
 export GSETTINGS_SCHEMA_DIR
 exec "$BUILD/src/app/certbench" "$@"
