@@ -345,6 +345,30 @@ test_failed_run (void)
   cb_test_app_spin (100);
 }
 
+static void
+test_not_connected (void)
+{
+  g_autoptr(CbTestApp) app = cb_test_app_new (CB_TEST_APP_NO_SIGN_IN);
+  GtkWidget *page = g_object_ref_sink (cb_bench_page_new (app->context));
+  CbVirtualDevice *device = cb_bench_page_get_virtual_device (CB_BENCH_PAGE (page));
+  g_autofree char *path = NULL;
+
+  /* The page builds and lists the virtual device before the station is connected, but
+   * Provision waits for the connection. */
+  g_assert_nonnull (device);
+  path = g_strdup (cb_virtual_device_get_path (device));
+  g_assert_nonnull (cb_port_monitor_lookup (cb_context_get_port_monitor (app->context), path));
+  g_assert_null (cb_context_get_dps (app->context));
+  gtk_widget_activate_action (page, "bench.provision", "s", path);
+  g_assert_cmpuint (cb_bench_page_get_n_running (CB_BENCH_PAGE (page)), ==, 0);
+  g_assert_cmpuint (cb_bench_page_get_n_failed (CB_BENCH_PAGE (page)), ==, 0);
+
+  /* The page going takes the virtual device out of the port list. */
+  g_object_run_dispose (G_OBJECT (page));
+  g_assert_null (cb_port_monitor_lookup (cb_context_get_port_monitor (app->context), path));
+  g_object_unref (page);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -355,6 +379,7 @@ main (int    argc,
   g_test_add_func ("/cb/app-bench/provision-virtual-device", test_provision_virtual_device);
   g_test_add_func ("/cb/app-bench/auto-start-and-parallel", test_auto_start_and_parallel);
   g_test_add_func ("/cb/app-bench/failed-run", test_failed_run);
+  g_test_add_func ("/cb/app-bench/not-connected", test_not_connected);
 
   return g_test_run ();
 }

@@ -1026,10 +1026,23 @@ on_template_row_apply_cb (CbBenchPage *self)
 }
 
 static void
+update_actions (CbBenchPage *self)
+{
+  /* DPS is all a run needs from the connection (ARM only adds checks), and it exists once the
+   * profile's clients are made. */
+  gboolean can_run = cb_context_get_profile (self->context) != NULL &&
+                     cb_context_get_dps (self->context) != NULL;
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "bench.provision", can_run);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "bench.provision-selected", can_run);
+}
+
+static void
 on_context_changed (CbBenchPage *self)
 {
   invalidate_config (self);
   update_station (self);
+  update_actions (self);
 }
 
 static void
@@ -1137,6 +1150,7 @@ cb_bench_page_constructed (GObject *object)
   g_signal_connect_object (self->context, "notify::state", G_CALLBACK (on_context_changed),
                            self, G_CONNECT_SWAPPED);
   update_station (self);
+  update_actions (self);
 
   self->monitor = cb_context_get_port_monitor (self->context);
   if (self->monitor != NULL)
