@@ -133,6 +133,29 @@ test_journal_finds_run (void)
   png = g_test_build_filename (G_TEST_BUILT, "screenshots", "journal.png", NULL);
   cb_test_app_save_png (window, png, 1280, 800);
 
+  /* The run's details, as activating its row does: a window named after the device. */
+  {
+    g_autofree char *title = g_strdup_printf ("Run of %s", serial);
+    GtkWindow *details = NULL;
+    GListModel *toplevels = gtk_window_get_toplevels ();   /* transfer none */
+
+    g_assert_true (gtk_widget_activate_action (journal, "journal.show-run", "x",
+                                               cb_journal_run_get_id (run)));
+    for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+      {
+        g_autoptr(GtkWindow) candidate = g_list_model_get_item (toplevels, i);
+
+        if (g_strcmp0 (gtk_window_get_title (candidate), title) == 0)
+          details = candidate;
+      }
+    g_assert_nonnull (details);
+    g_assert_true (gtk_window_get_transient_for (details) == GTK_WINDOW (window));
+    g_free (png);
+    png = g_test_build_filename (G_TEST_BUILT, "screenshots", "journal-run.png", NULL);
+    cb_test_app_save_png (GTK_WIDGET (details), png, 640, 720);
+    gtk_window_destroy (details);
+  }
+
   /* Export, as the file chooser's answer does. */
   csv_path = g_build_filename (app->dir, "export.csv", NULL);
   file = g_file_new_for_path (csv_path);

@@ -11,7 +11,8 @@ G_BEGIN_DECLS
 /* The station journal: every provisioning run in a column view, newest first, filtered by
  * result and by text (device serial or registration id), exported to CSV or JSON.
  *
- * Actions: journal.refresh, journal.export (s: "csv", "csv-steps" or "json"). */
+ * Actions: journal.refresh, journal.export (s: "csv", "csv-steps" or "json"), journal.show-run
+ * (x: the run's id; a window with the run and its steps, also on activating a row). */
 
 #define CB_TYPE_JOURNAL_PAGE (cb_journal_page_get_type ())
 G_DECLARE_FINAL_TYPE (CbJournalPage, cb_journal_page, CB, JOURNAL_PAGE, AdwBin)
