@@ -118,6 +118,9 @@ test_window_connection_indicator (void)
 
   g_assert_cmpstr (cb_context_get_status_text (app->context), ==, "Sandbox");
   g_assert_nonnull (find_label (GTK_WIDGET (window), "Sandbox"));
+  /* Starting up is not an outcome to toast about. */
+  cb_test_app_spin (50);
+  g_assert_null (find_label (GTK_WIDGET (window), "Connected to Local sandbox (demo)"));
   g_assert_nonnull (cb_context_get_adr (app->context));
   g_assert_nonnull (cb_context_get_hub (app->context));
   g_assert_nonnull (cb_context_get_dps (app->context));
@@ -149,6 +152,7 @@ test_window_error_and_reconnect (void)
 {
   g_autoptr(CbTestApp) app = cb_test_app_new (CB_TEST_APP_NONE);
   g_autoptr(CbProfile) broken = NULL;
+  g_autofree char *connected = NULL;
   CbWindow *window = cb_window_new (NULL, app->context);
   gboolean stored = FALSE;
   GtkWidget *retry;
@@ -186,6 +190,10 @@ test_window_error_and_reconnect (void)
   /* Back on the sandbox: ready, nothing to retry, no account buttons. */
   g_assert_true (cb_context_switch_profile (app->context, "sandbox", NULL));
   cb_test_app_wait_for_state (app->context, CB_CONTEXT_STATE_READY, 30000);
+  connected = g_strdup_printf ("Connected to %s",
+                               cb_profile_get_name (cb_context_get_profile (app->context)));
+  cb_test_app_spin (50);
+  g_assert_nonnull (find_label (GTK_WIDGET (window), connected));
   g_assert_false (gtk_widget_get_visible (retry));
   g_assert_false (gtk_widget_get_visible (find_button (GTK_WIDGET (window), "_Sign In…")));
   g_assert_false (gtk_widget_get_visible (find_button (GTK_WIDGET (window), "Sign _Out")));

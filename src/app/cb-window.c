@@ -37,6 +37,9 @@ struct _CbWindow
   /* Owned */
   CbContext            *context;
   GSettings            *settings;
+  char                 *profile_id;   /* the profile last seen */
+  CbContextState        last_state;
+  guint                 switched : 1;  /* to another profile, not yet ready */
 };
 
 G_DEFINE_FINAL_TYPE (CbWindow, cb_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -138,6 +141,44 @@ update_connection (CbWindow *self)
   gtk_widget_set_visible (self->reconnect_button, state == CB_CONTEXT_STATE_ERROR);
 }
 
+/* Outcomes of a switch or a sign-in are toasts; the first start is not an outcome. */
+static void
+toast_connection_change (CbWindow *self)
+{
+  CbContextState state = cb_context_get_state (self->context);
+  CbProfile *profile = cb_context_get_profile (self->context);
+  const char *user = cb_context_get_username (self->context);
+  CbContextState last_state = self->last_state;
+
+  if (g_strcmp0 (self->profile_id, cb_profile_get_id (profile)) != 0)
+    {
+      g_free (self->profile_id);
+      self->profile_id = g_strdup (cb_profile_get_id (profile));
+      self->switched = TRUE;
+    }
+
+  self->last_state = state;
+  if (state != CB_CONTEXT_STATE_READY || last_state == CB_CONTEXT_STATE_READY)
+    return;
+
+  if (self->switched)
+    {
+      /* Translators: a connection profile's name */
+      g_autofree char *title = g_strdup_printf (_("Connected to %s"), cb_profile_get_name (profile));
+
+      cb_window_add_toast (self, adw_toast_new (title));
+    }
+  else if (last_state == CB_CONTEXT_STATE_SIGNED_OUT && user != NULL)
+    {
+      /* Translators: the signed-in user's name */
+      g_autofree char *title = g_strdup_printf (_("Signed in as %s"), user);
+
+      cb_window_add_toast (self, adw_toast_new (title));
+    }
+
+  self->switched = FALSE;
+}
+
 static void
 on_context_notify_cb (CbWindow   *self,
                       GParamSpec *pspec,
@@ -146,6 +187,7 @@ on_context_notify_cb (CbWindow   *self,
   g_assert (CB_IS_WINDOW (self));
 
   update_connection (self);
+  toast_connection_change (self);
 }
 
 static void
@@ -296,6 +338,8 @@ cb_window_constructed (GObject *object)
   g_signal_connect_object (self->context, "notify::profile", G_CALLBACK (on_context_notify_cb),
                            self, G_CONNECT_SWAPPED);
   update_connection (self);
+  self->last_state = cb_context_get_state (self->context);
+  self->profile_id = g_strdup (cb_profile_get_id (cb_context_get_profile (self->context)));
 
 #if DEVELOPMENT_BUILD
   gtk_widget_add_css_class (GTK_WIDGET (self), "devel");
@@ -310,6 +354,7 @@ cb_window_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (self), CB_TYPE_WINDOW);
   g_clear_object (&self->settings);
   g_clear_object (&self->context);
+  g_clear_pointer (&self->profile_id, g_free);
 
   G_OBJECT_CLASS (cb_window_parent_class)->dispose (object);
 }
