@@ -7,6 +7,8 @@
 
 #include "cb-connections-window.h"
 
+#define RESOURCE_PATH "/io/github/certbench/Certbench"
+
 struct _CbConnectionsWindow
 {
   AdwPreferencesWindow  parent_instance;
@@ -347,7 +349,7 @@ cb_connections_window_class_init (CbConnectionsWindowClass *klass)
   object_class->dispose = cb_connections_window_dispose;
 
   gtk_widget_class_set_template_from_resource (widget_class,
-                                               "/io/github/certbench/Certbench/cb-connections-window.ui");
+                                               RESOURCE_PATH "/cb-connections-window.ui");
   gtk_widget_class_bind_template_child (widget_class, CbConnectionsWindow, list_box);
   gtk_widget_class_bind_template_child (widget_class, CbConnectionsWindow, editor);
   gtk_widget_class_bind_template_child (widget_class, CbConnectionsWindow, editor_title);

@@ -40,6 +40,7 @@ struct _CbContext
   guint           started : 1;
   guint           owns_sandbox : 1;
   guint           sandbox_starting : 1;
+  guint           shut_down : 1;
 };
 
 G_DEFINE_FINAL_TYPE (CbContext, cb_context, G_TYPE_OBJECT)
@@ -469,6 +470,13 @@ start_sandbox_cb (GObject      *object,
       return;
     }
 
+  /* Quit while the sandbox was still coming up: nobody will use it. */
+  if (self->shut_down)
+    {
+      cb_sandbox_stop (sandbox);
+      return;
+    }
+
   self->sandbox = g_steal_pointer (&sandbox);
   self->owns_sandbox = TRUE;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SANDBOX]);
@@ -798,6 +806,7 @@ cb_context_shutdown (CbContext *self)
 {
   g_return_if_fail (CB_IS_CONTEXT (self));
 
+  self->shut_down = TRUE;
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
 

@@ -8,6 +8,8 @@
 #include "cb-preferences-window.h"
 #include "cb-registration-template.h"
 
+#define RESOURCE_PATH "/io/github/certbench/Certbench"
+
 struct _CbPreferencesWindow
 {
   AdwPreferencesWindow  parent_instance;
@@ -95,7 +97,7 @@ cb_preferences_window_class_init (CbPreferencesWindowClass *klass)
   object_class->dispose = cb_preferences_window_dispose;
 
   gtk_widget_class_set_template_from_resource (widget_class,
-                                               "/io/github/certbench/Certbench/cb-preferences-window.ui");
+                                               RESOURCE_PATH "/cb-preferences-window.ui");
   gtk_widget_class_bind_template_child (widget_class, CbPreferencesWindow, template_row);
   gtk_widget_class_bind_template_child (widget_class, CbPreferencesWindow, auto_start_switch);
   gtk_widget_class_bind_template_child (widget_class, CbPreferencesWindow, renewal_adjustment);

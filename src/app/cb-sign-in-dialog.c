@@ -8,6 +8,8 @@
 #include "cb-error.h"
 #include "cb-sign-in-dialog.h"
 
+#define RESOURCE_PATH "/io/github/certbench/Certbench"
+
 struct _CbSignInDialog
 {
   AdwWindow          parent_instance;
@@ -166,7 +168,7 @@ cb_sign_in_dialog_class_init (CbSignInDialogClass *klass)
   window_class->close_request = cb_sign_in_dialog_close_request;
 
   gtk_widget_class_set_template_from_resource (widget_class,
-                                               "/io/github/certbench/Certbench/cb-sign-in-dialog.ui");
+                                               RESOURCE_PATH "/cb-sign-in-dialog.ui");
   gtk_widget_class_bind_template_child (widget_class, CbSignInDialog, stack);
   gtk_widget_class_bind_template_child (widget_class, CbSignInDialog, profile_label);
   gtk_widget_class_bind_template_child (widget_class, CbSignInDialog, code_label);

@@ -129,7 +129,8 @@ update_connection (CbWindow *self)
     gtk_widget_set_tooltip_text (GTK_WIDGET (self->connection_button), tooltip);
   }
 
-  can_sign_in = state == CB_CONTEXT_STATE_SIGNED_OUT || (state == CB_CONTEXT_STATE_ERROR && !sandbox);
+  can_sign_in = state == CB_CONTEXT_STATE_SIGNED_OUT ||
+                (state == CB_CONTEXT_STATE_ERROR && !sandbox);
   can_sign_out = state == CB_CONTEXT_STATE_READY && !sandbox;
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sign-in", can_sign_in);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sign-out", can_sign_out);
@@ -164,7 +165,8 @@ toast_connection_change (CbWindow *self)
   if (self->switched)
     {
       /* Translators: a connection profile's name */
-      g_autofree char *title = g_strdup_printf (_("Connected to %s"), cb_profile_get_name (profile));
+      g_autofree char *title = g_strdup_printf (_("Connected to %s"),
+                                                cb_profile_get_name (profile));
 
       cb_window_add_toast (self, adw_toast_new (title));
     }
