@@ -3,6 +3,7 @@
 
 #include "cb-dps-client.h"
 #include "cb-http.h"
+#include "cb-sandbox-client.h"
 #include "cb-sandbox-profile.h"
 #include "cb-sas.h"
 #include "cb-test-sandbox.h"
@@ -227,6 +228,41 @@ test_profile_drives_clients (void)
 
     g_assert_cmpuint (cb_test_sandbox_request (ts, "GET", "/sandbox/namespaces/no-such-ns/root.pem",
                                                NULL, NULL, NULL, NULL, NULL), ==, 404);
+  }
+
+  /* The same through core, as the app and the CLI ask. */
+  {
+    g_autoptr(GPtrArray) certs = g_ptr_array_new_with_free_func (g_object_unref);
+    g_autoptr(GAsyncResult) verdict_result = NULL;
+    g_autoptr(GAsyncResult) root_result = NULL;
+    g_autoptr(CbChainVerdict) verdict = NULL;
+    g_autoptr(CbCertificate) root = NULL;
+    g_autoptr(CbCertificate) issued_root = NULL;
+
+    g_assert_cmpstr (cb_profile_get_sandbox_endpoint (profile), ==,
+                     cb_sandbox_get_base_url (ts->sandbox));
+
+    for (guint i = 0; i < 2; i++)
+      {
+        CbCertificate *cert = cb_certificate_new_from_der (g_ptr_array_index (chain, i), &error);
+        g_assert_no_error (error);
+        g_ptr_array_add (certs, cert);
+      }
+
+    cb_sandbox_client_check_chain_async (http, profile, "profile-0001", certs, NULL,
+                                         cb_test_store_result_cb, &verdict_result);
+    verdict = cb_sandbox_client_check_chain_finish (cb_test_wait_for (&verdict_result), &error);
+    g_assert_no_error (error);
+    g_assert_true (verdict->accepted);
+    g_assert_cmpstr (verdict->verdict, ==, "accepted");
+
+    cb_sandbox_client_get_root_async (http, profile, "demo-ns", NULL, cb_test_store_result_cb,
+                                      &root_result);
+    root = cb_sandbox_client_get_root_finish (cb_test_wait_for (&root_result), &error);
+    g_assert_no_error (error);
+    issued_root = cb_certificate_new_from_der (g_ptr_array_index (chain, 2), &error);
+    g_assert_no_error (error);
+    g_assert_true (cb_certificate_equal (root, issued_root));
   }
 }
 

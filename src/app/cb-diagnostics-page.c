@@ -7,6 +7,7 @@
 
 #include "cb-bench-client.h"
 #include "cb-diagnostics-page.h"
+#include "cb-sandbox-client.h"
 #include "cb-error.h"
 #include "cb-provisioning-run.h"
 #include "cb-registry-page-error.h"
@@ -676,17 +677,15 @@ check_chain_cb (GObject      *object,
                 gpointer      user_data)
 {
   g_autoptr(CbDiagnosticsPage) self = user_data;
-  g_autoptr(CbHttpResponse) response = NULL;
+  g_autoptr(CbChainVerdict) answer = NULL;
   g_autoptr(GError) error = NULL;
-  JsonObject *answer;
   const char *verdict;
   const char *reason;
 
-  response = cb_http_client_request_finish (CB_HTTP_CLIENT (object), result, &error);
-  if (response == NULL && handle_cancelled (self, error))
+  answer = cb_sandbox_client_check_chain_finish (result, &error);
+  if (answer == NULL && handle_cancelled (self, error))
     return;
 
-  answer = response != NULL ? cb_http_response_get_object (response) : NULL;
   if (answer == NULL)
     {
       g_autofree char *detail = g_strdup_printf (_("The sandbox could not be asked: %s"),
@@ -697,10 +696,10 @@ check_chain_cb (GObject      *object,
       return;
     }
 
-  verdict = json_object_get_string_member_with_default (answer, "verdict", "");
-  reason = json_object_get_string_member_with_default (answer, "reason", "");
+  verdict = answer->verdict != NULL ? answer->verdict : "";
+  reason = answer->reason != NULL ? answer->reason : "";
 
-  if (json_object_get_boolean_member_with_default (answer, "accepted", FALSE))
+  if (answer->accepted)
     set_check (self, "identifier", CB_CHECK_PASS,
                _("The hub would accept this certificate now"), NULL);
   else if (g_strcmp0 (verdict, "revoked-identifier") == 0)
@@ -730,16 +729,11 @@ check_chain_cb (GObject      *object,
 static void
 check_identifier (CbDiagnosticsPage *self)
 {
-  CbSandbox *sandbox = cb_context_get_sandbox (self->context);
   CbProfile *profile = cb_context_get_profile (self->context);
-  g_autofree char *url = NULL;
-  g_autofree char *pem = NULL;
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) body = NULL;
 
-  /* Azure publishes no way to ask whether the hub would accept a chain; the sandbox does.
-   * core has no client call for the sandbox's check-chain, so the generic HTTP client asks. */
-  if (sandbox == NULL || cb_profile_get_kind (profile) != CB_PROFILE_KIND_SANDBOX ||
+  /* Azure publishes no way to ask whether the hub would accept a chain; the sandbox does. */
+  if (cb_profile_get_kind (profile) != CB_PROFILE_KIND_SANDBOX ||
+      cb_profile_get_sandbox_endpoint (profile) == NULL ||
       cb_context_get_http (self->context) == NULL)
     {
       set_check (self, "identifier", CB_CHECK_WARNING,
@@ -749,20 +743,10 @@ check_identifier (CbDiagnosticsPage *self)
       return;
     }
 
-  pem = cb_certificate_list_to_pem (self->chain);
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "chain");
-  json_builder_add_string_value (builder, pem);
-  json_builder_end_object (builder);
-  body = json_builder_get_root (builder);
-
-  url = cb_http_build_url (cb_sandbox_get_base_url (sandbox), "sandbox", "hubs",
-                           cb_profile_get_hub_name (profile), "devices", self->device_id,
-                           "check-chain", NULL);
   self->pending++;
-  cb_http_client_request_async (cb_context_get_http (self->context), "POST", url, NULL, NULL,
-                                body, CB_HTTP_STYLE_ARM, self->cancellable, check_chain_cb,
-                                g_object_ref (self));
+  cb_sandbox_client_check_chain_async (cb_context_get_http (self->context), profile,
+                                       self->device_id, self->chain, self->cancellable,
+                                       check_chain_cb, g_object_ref (self));
 }
 
 static void

@@ -23,6 +23,7 @@
 #include "cbp-group.h"
 
 #include "cb-cli-private.h"
+#include "cb-sandbox-client.h"
 
 /* ---- Shared bits ------------------------------------------------------------------------ */
 
@@ -421,42 +422,23 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Verdict, verdict_clear)
 static gboolean
 ask_sandbox (CbCliContext  *ctx,
              const char    *device_id,
-             const char    *pem,
+             GPtrArray     *chain,
              Verdict       *v,
              GError       **error)
 {
-  g_autofree char *url = cb_http_build_url (ctx->sandbox_base, "sandbox", "hubs",
-                                            cb_profile_get_hub_name (ctx->profile), "devices",
-                                            device_id, "check-chain", NULL);
-  g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autoptr(JsonNode) body = NULL;
   g_autoptr(GAsyncResult) async = NULL;
-  g_autoptr(CbHttpResponse) response = NULL;
-  JsonObject *object;
+  g_autoptr(CbChainVerdict) answer = NULL;
 
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "chain");
-  json_builder_add_string_value (b, pem);
-  json_builder_end_object (b);
-  body = json_builder_get_root (b);
-
-  cb_http_client_request_async (ctx->http, "POST", url, NULL, NULL, body, CB_HTTP_STYLE_ARM,
-                                ctx->cancellable, cb_cli_store_result, &async);
-  response = cb_http_client_request_finish (ctx->http, cb_cli_wait (&async), error);
-  if (response == NULL)
+  cb_sandbox_client_check_chain_async (ctx->http, ctx->profile, device_id, chain,
+                                       ctx->cancellable, cb_cli_store_result, &async);
+  answer = cb_sandbox_client_check_chain_finish (cb_cli_wait (&async), error);
+  if (answer == NULL)
     return FALSE;
 
-  object = cb_http_response_get_object (response);
-  if (object == NULL || !json_object_has_member (object, "verdict"))
-    {
-      g_set_error (error, CB_API_ERROR, CB_API_ERROR_PARSE, "The sandbox's answer has no verdict");
-      return FALSE;
-    }
-
   v->known = TRUE;
-  v->accepted = json_object_get_boolean_member_with_default (object, "accepted", FALSE);
-  v->verdict = g_strdup (json_object_get_string_member_with_default (object, "verdict", NULL));
-  v->reason = g_strdup (json_object_get_string_member_with_default (object, "reason", NULL));
+  v->accepted = answer->accepted;
+  v->verdict = g_steal_pointer (&answer->verdict);
+  v->reason = g_steal_pointer (&answer->reason);
   v->source = g_strdup ("sandbox check-chain");
   return TRUE;
 }
@@ -660,7 +642,7 @@ cb_cli_cmd_inspect (CbCliContext *ctx)
 
   if (ctx->is_sandbox && ctx->sandbox_base != NULL)
     {
-      if (!ask_sandbox (ctx, cb_certificate_get_common_name (leaf), pem, &verdict, &error))
+      if (!ask_sandbox (ctx, cb_certificate_get_common_name (leaf), chain, &verdict, &error))
         return fail (ctx, CB_CLI_EXIT_SERVICE, "The sandbox could not judge the chain: %s",
                      error->message);
     }

@@ -18,6 +18,7 @@
 #include "cb-smp-transport.h"
 
 #include "cb-cli-private.h"
+#include "cb-sandbox-client.h"
 
 #define SANDBOX_DEFAULT_URL "https://127.0.0.1:7443"
 #define SIGN_IN_TIMEOUT_S   30
@@ -158,106 +159,6 @@ sandbox_dir (CbCliContext *ctx)
   return g_build_filename (g_get_user_data_dir (), "certbench", "sandbox", NULL);
 }
 
-static const char *
-json_string (JsonObject *object,
-             const char *member)
-{
-  if (object == NULL || !json_object_has_member (object, member))
-    return NULL;
-  return json_object_get_string_member_with_default (object, member, NULL);
-}
-
-static JsonObject *
-json_object_member (JsonObject *object,
-                    const char *member)
-{
-  JsonNode *node;
-
-  if (object == NULL || !json_object_has_member (object, member))
-    return NULL;
-  node = json_object_get_member (object, member);
-  return JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-}
-
-static JsonObject *
-json_first_element (JsonObject *object,
-                    const char *member)
-{
-  JsonNode *node;
-  JsonArray *array;
-
-  if (object == NULL || !json_object_has_member (object, member))
-    return NULL;
-  node = json_object_get_member (object, member);
-  if (!JSON_NODE_HOLDS_ARRAY (node))
-    return NULL;
-  array = json_node_get_array (node);
-  if (json_array_get_length (array) == 0)
-    return NULL;
-  return json_array_get_object_element (array, 0);
-}
-
-static char *
-last_path_segment (const char *id)
-{
-  const char *slash = id != NULL ? strrchr (id, '/') : NULL;
-
-  return g_strdup (slash != NULL ? slash + 1 : id);
-}
-
-/* A profile for a sandbox that runs in another process, from its /sandbox/info; the same
- * names cb_sandbox_create_profile() gives an in-process one. */
-static CbProfile *
-profile_from_sandbox_info (JsonObject  *info,
-                           char       **group_key)
-{
-  g_autoptr(CbProfile) profile = cb_profile_new ("sandbox", "Local sandbox",
-                                                 CB_PROFILE_KIND_SANDBOX);
-  JsonObject *entra = json_object_member (info, "entra");
-  JsonObject *arm = json_object_member (info, "arm");
-  JsonObject *dps = json_object_member (info, "dps");
-  JsonObject *hub = json_first_element (info, "hubs");
-  JsonObject *instance = json_first_element (dps, "instances");
-  JsonObject *demo = json_object_member (info, "demo");
-
-  cb_profile_set_login_endpoint (profile, json_string (entra, "endpoint"));
-  cb_profile_set_tenant (profile, json_string (entra, "tenant"));
-  cb_profile_set_client_id (profile, "certbench");
-  cb_profile_set_arm_endpoint (profile, json_string (arm, "endpoint"));
-  cb_profile_set_dps_global_endpoint (profile, json_string (dps, "globalEndpoint"));
-  cb_profile_set_pinned_ca_file (profile, json_string (info, "caFile"));
-
-  if (hub != NULL)
-    {
-      g_autofree char *ns = last_path_segment (json_string (hub, "namespaceId"));
-
-      cb_profile_set_hub_name (profile, json_string (hub, "name"));
-      cb_profile_set_hub_host_name (profile, json_string (hub, "hostName"));
-      cb_profile_set_hub_endpoint (profile, json_string (hub, "endpoint"));
-      cb_profile_set_subscription_id (profile, json_string (hub, "subscription"));
-      cb_profile_set_resource_group (profile, json_string (hub, "resourceGroup"));
-      cb_profile_set_namespace (profile, ns);
-    }
-
-  if (instance != NULL)
-    {
-      cb_profile_set_dps_name (profile, json_string (instance, "name"));
-      cb_profile_set_dps_id_scope (profile, json_string (instance, "idScope"));
-      cb_profile_set_dps_host_name (profile, json_string (instance, "hostName"));
-      cb_profile_set_dps_service_endpoint (profile, json_string (instance, "serviceEndpoint"));
-    }
-
-  if (demo != NULL)
-    {
-      cb_profile_set_name (profile, "Local sandbox (demo)");
-      cb_profile_set_location (profile, json_string (demo, "location"));
-      cb_profile_set_enrollment_group_id (profile, json_string (demo, "enrollmentGroup"));
-      cb_profile_set_credential_policy (profile, json_string (demo, "policy"));
-      *group_key = g_strdup (json_string (demo, "enrollmentGroupKey"));
-    }
-
-  return g_steal_pointer (&profile);
-}
 
 /* GET url/sandbox/info pinning ca_file. NULL when nothing answers (quietly: then the CLI
  * starts its own). */
@@ -338,7 +239,7 @@ connect_sandbox (CbCliContext  *ctx,
         }
       if (info != NULL)
         {
-          ctx->profile = profile_from_sandbox_info (json_node_get_object (info), &ctx->group_key);
+          ctx->profile = cb_profile_new_from_sandbox_info (json_node_get_object (info), &ctx->group_key);
           ctx->sandbox_base = g_strdup (try_url);
           cb_cli_note (ctx, "Using the sandbox at %s", try_url);
           return TRUE;

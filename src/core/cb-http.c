@@ -947,6 +947,7 @@ request_send_cb (GObject      *object,
   g_autoptr(GBytes) body = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) json = NULL;
+  const char *content_type;
   SoupMessageHeaders *headers;
   guint status;
 
@@ -1006,7 +1007,11 @@ request_send_cb (GObject      *object,
       return;
     }
 
-  json = parse_json_bytes (body, &error);
+  /* A body that says it is something else (a PEM file, a CRL) is handed over raw. */
+  content_type = soup_message_headers_get_content_type (headers, NULL);
+  if (content_type == NULL || g_str_equal (content_type, "application/json") ||
+      g_str_has_suffix (content_type, "+json") || g_str_equal (content_type, "text/json"))
+    json = parse_json_bytes (body, &error);
   if (error != NULL)
     {
       g_task_return_error (task,

@@ -32,6 +32,7 @@ enum
   PROP_ENROLLMENT_GROUP_ID,
   PROP_CREDENTIAL_POLICY,
   PROP_PINNED_CA_FILE,
+  PROP_SANDBOX_ENDPOINT,
   N_STRING_PROPS,
   PROP_KIND = N_STRING_PROPS,
   N_PROPS
@@ -59,6 +60,7 @@ static const char * const string_prop_names[N_STRING_PROPS] = {
   [PROP_ENROLLMENT_GROUP_ID] = "enrollment-group-id",
   [PROP_CREDENTIAL_POLICY] = "credential-policy",
   [PROP_PINNED_CA_FILE] = "pinned-ca-file",
+  [PROP_SANDBOX_ENDPOINT] = "sandbox-endpoint",
 };
 
 struct _CbProfile
@@ -347,6 +349,7 @@ CB_PROFILE_DEFINE_STRING (dps_service_endpoint, PROP_DPS_SERVICE_ENDPOINT)
 CB_PROFILE_DEFINE_STRING (enrollment_group_id, PROP_ENROLLMENT_GROUP_ID)
 CB_PROFILE_DEFINE_STRING (credential_policy, PROP_CREDENTIAL_POLICY)
 CB_PROFILE_DEFINE_STRING (pinned_ca_file, PROP_PINNED_CA_FILE)
+CB_PROFILE_DEFINE_STRING (sandbox_endpoint, PROP_SANDBOX_ENDPOINT)
 
 #undef CB_PROFILE_DEFINE_STRING
 

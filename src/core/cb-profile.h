@@ -72,6 +72,8 @@ CB_PROFILE_DECLARE_STRING (dps_service_endpoint)
 CB_PROFILE_DECLARE_STRING (enrollment_group_id)
 CB_PROFILE_DECLARE_STRING (credential_policy)
 CB_PROFILE_DECLARE_STRING (pinned_ca_file)
+/* Sandbox profiles: the sandbox's own base URL (its /sandbox/... endpoints). */
+CB_PROFILE_DECLARE_STRING (sandbox_endpoint)
 
 #undef CB_PROFILE_DECLARE_STRING
 

@@ -404,6 +404,10 @@ gboolean      cb_sandbox_dps_create_enrollment_group (CbSandbox *self, const cha
                                                       const char *credential_policy_name,
                                                       GError **error);
 
+/* The /sandbox/info document: endpoints, tenant, hubs, DPS instances, principals, demo. Call
+ * with the lock held. */
+JsonNode     *cb_sandbox_build_info       (CbSandbox   *self);
+
 /* ---- Module registration (called once by cb_sandbox_start) ---------------------------- */
 
 /* Each module creates its tables (CREATE TABLE IF NOT EXISTS ...) and adds its routes. */

@@ -1904,10 +1904,9 @@ add_string (JsonBuilder *b,
     json_builder_add_null_value (b);
 }
 
-static void
-handle_info (CbSbRequest *req)
+JsonNode *
+cb_sandbox_build_info (CbSandbox *self)
 {
-  CbSandbox *self = req->sandbox;
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autofree char *tenant = meta_get (self, "tenant_id");
   g_autofree char *default_principal = meta_get (self, "default_principal");
@@ -2010,7 +2009,13 @@ handle_info (CbSbRequest *req)
     json_builder_add_null_value (b);
 
   json_builder_end_object (b);
-  cb_sb_reply_json (req, 200, json_builder_get_root (b));
+  return json_builder_get_root (b);
+}
+
+static void
+handle_info (CbSbRequest *req)
+{
+  cb_sb_reply_json (req, 200, cb_sandbox_build_info (req->sandbox));
 }
 
 static void

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+#include "cb-http.h"
+#include "cb-profile.h"
+#include "cb-x509.h"
+
+G_BEGIN_DECLS
+
+/* The local sandbox's own endpoints (/sandbox/...), which Azure has no equivalent of. Core
+ * owns them like every other service call, so the app and the CLI never build sandbox URLs. */
+
+/* A sandbox profile from the sandbox's /sandbox/info document. With the demo seed in place the
+ * enrollment group key is returned through out_group_key (for the secret store: it is never
+ * put into the profile). */
+CbProfile    *cb_profile_new_from_sandbox_info     (JsonObject          *info,
+                                                    char               **out_group_key);
+
+typedef struct
+{
+  gboolean  accepted;
+  char     *verdict;   /* "accepted", "revoked-identifier", ... (see docs/sandbox.md) */
+  char     *reason;    /* a sentence for people */
+} CbChainVerdict;
+
+void          cb_chain_verdict_free                (CbChainVerdict      *verdict);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CbChainVerdict, cb_chain_verdict_free)
+
+/* "Would the hub accept this chain (CbCertificate, leaf first) for this device now?" asked of
+ * the sandbox that profile points at. G_IO_ERROR_NOT_SUPPORTED for a profile that is not a
+ * sandbox. */
+void            cb_sandbox_client_check_chain_async   (CbHttpClient        *http,
+                                                       CbProfile           *profile,
+                                                       const char          *device_id,
+                                                       GPtrArray           *chain,
+                                                       GCancellable        *cancellable,
+                                                       GAsyncReadyCallback  callback,
+                                                       gpointer             user_data);
+CbChainVerdict *cb_sandbox_client_check_chain_finish  (GAsyncResult        *result,
+                                                       GError             **error);
+
+/* The namespace's root CA, served by the sandbox (Azure hands it out only in DPS chains). */
+void            cb_sandbox_client_get_root_async      (CbHttpClient        *http,
+                                                       CbProfile           *profile,
+                                                       const char          *namespace_name,
+                                                       GCancellable        *cancellable,
+                                                       GAsyncReadyCallback  callback,
+                                                       gpointer             user_data);
+CbCertificate  *cb_sandbox_client_get_root_finish     (GAsyncResult        *result,
+                                                       GError             **error);
+
+G_END_DECLS
