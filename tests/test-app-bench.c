@@ -77,6 +77,7 @@ test_provision_virtual_device (void)
   g_autoptr(GError) error = NULL;
   g_autofree char *png = NULL;
   g_autofree char *log = NULL;
+  g_autofree char *saved_path = NULL;
   GtkWidget *window, *page;
   CbBenchPage *bench;
   CbVirtualDevice *device;
@@ -218,8 +219,13 @@ test_provision_virtual_device (void)
   g_assert_cmpuint (cb_bench_page_get_n_passed (bench), ==, 0);
   g_assert_cmpuint (cb_bench_page_get_n_failed (bench), ==, 0);
 
+  /* Nothing keeps the page alive once its window is gone (runs, sessions, signal handlers). */
+  saved_path = g_strdup (path);   /* the device's string goes with the page */
+  g_object_add_weak_pointer (G_OBJECT (page), (gpointer *) &page);
   gtk_window_destroy (GTK_WINDOW (window));
   cb_test_app_spin (100);
+  g_assert_null (page);
+  g_assert_null (cb_port_monitor_lookup (cb_context_get_port_monitor (app->context), saved_path));
 }
 
 static void
@@ -366,7 +372,7 @@ test_not_connected (void)
   /* The page going takes the virtual device out of the port list. */
   g_object_run_dispose (G_OBJECT (page));
   g_assert_null (cb_port_monitor_lookup (cb_context_get_port_monitor (app->context), path));
-  g_object_unref (page);
+  g_assert_finalize_object (page);
 }
 
 int
