@@ -103,6 +103,7 @@ static void
 test_window_connection_indicator (void)
 {
   g_autoptr(CbTestApp) app = cb_test_app_new (CB_TEST_APP_NO_SIGN_IN);
+  g_autofree char *signed_in = NULL;
   CbWindow *window = cb_window_new (NULL, app->context);
 
   gtk_window_present (GTK_WINDOW (window));
@@ -119,6 +120,13 @@ test_window_connection_indicator (void)
 
   g_assert_cmpstr (cb_context_get_status_text (app->context), ==, "Sandbox");
   g_assert_nonnull (find_label (GTK_WIDGET (window), "Sandbox"));
+  /* The popover says who is signed in (the sandbox's ID token names its demo admin). */
+  g_assert_nonnull (cb_context_get_username (app->context));
+  signed_in = g_strdup_printf ("Signed in as %s", cb_context_get_username (app->context));
+  g_assert_nonnull (find_label (GTK_WIDGET (window), signed_in));
+  g_assert_nonnull (find_label (GTK_WIDGET (window), "Local Sandbox"));
+  g_assert_nonnull (find_label (GTK_WIDGET (window), "Connected"));
+
   /* Starting up is not an outcome to toast about. */
   cb_test_app_spin (50);
   g_assert_null (find_label (GTK_WIDGET (window), "Connected to Local sandbox (demo)"));
