@@ -12,6 +12,7 @@
 #include "cb-lifetime-bar.h"
 #include "cb-port-row.h"
 #include "cb-run-step-row.h"
+#include "cb-registration-template.h"
 #include "cb-virtual-device.h"
 
 static gboolean
@@ -198,18 +199,46 @@ test_provision_virtual_device (void)
   g_assert_cmpuint (cb_bench_page_get_n_passed (bench), ==, 2);
   g_assert_cmpstr (cb_bench_page_get_result_text (bench), ==, "PASS");
 
+  /* The station's template: a bad one is refused and changes nothing, a good one names the
+   * next device. */
+  {
+    g_autoptr(GSettings) settings = g_settings_new ("io.github.certbench.Certbench");
+    g_autofree char *saved = NULL;
+    CbRunResult *again;
+
+    g_assert_false (cb_bench_page_set_registration_template (bench, "{imei}", &error));
+    g_assert_error (error, CB_REGISTRATION_ID_ERROR, CB_REGISTRATION_ID_ERROR_UNKNOWN_PLACEHOLDER);
+    g_clear_error (&error);
+    saved = g_settings_get_string (settings, "registration-id-template");
+    g_assert_cmpstr (saved, ==, "line1-{serial}");
+
+    g_assert_true (cb_bench_page_set_registration_template (bench, "line2-{serial}", &error));
+    g_assert_no_error (error);
+    g_free (saved);
+    saved = g_settings_get_string (settings, "registration-id-template");
+    g_assert_cmpstr (saved, ==, "line2-{serial}");
+
+    g_assert_true (gtk_widget_activate_action (page, "bench.provision", "s", path));
+    cb_test_app_wait (page_idle, page, 50000);
+    again = cb_provisioning_run_get_result (cb_bench_page_get_run (bench, path));
+    g_assert_true (cb_run_result_get_passed (again));
+    g_assert_true (g_str_has_prefix (cb_run_result_get_registration_id (again), "line2-"));
+    g_assert_cmpuint (cb_bench_page_get_n_passed (bench), ==, 3);
+    g_settings_reset (settings, "registration-id-template");
+  }
+
   /* A port that cannot be opened fails (and counts) without a run. */
   g_assert_true (gtk_widget_activate_action (page, "bench.provision", "s", "/dev/certbench-none"));
   cb_test_app_wait (page_idle, page, 10000);
   g_assert_cmpuint (cb_bench_page_get_n_failed (bench), ==, 1);
-  g_assert_cmpuint (cb_bench_page_get_n_passed (bench), ==, 2);
+  g_assert_cmpuint (cb_bench_page_get_n_passed (bench), ==, 3);
 
   /* Cancelled at once: nothing counts, the device keeps what it had, the port is ready again. */
   g_assert_true (gtk_widget_activate_action (page, "bench.provision", "s", path));
   g_assert_cmpuint (cb_bench_page_get_n_running (bench), ==, 1);
   g_assert_true (gtk_widget_activate_action (page, "bench.cancel", "s", path));
   cb_test_app_wait (page_idle, page, 20000);
-  g_assert_cmpuint (cb_bench_page_get_n_passed (bench), ==, 2);
+  g_assert_cmpuint (cb_bench_page_get_n_passed (bench), ==, 3);
   g_assert_cmpuint (cb_bench_page_get_n_failed (bench), ==, 1);
   g_assert_cmpstr (cb_bench_page_get_result_text (bench), ==, "Ready");
   g_assert_cmpint (cb_port_row_get_state (port_row), ==, CB_PORT_ROW_IDLE);

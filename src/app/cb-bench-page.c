@@ -1004,25 +1004,42 @@ update_station (CbBenchPage *self)
   set_row_subtitle (self->enrollment_row, enrollment);
 }
 
+gboolean
+cb_bench_page_set_registration_template (CbBenchPage  *self,
+                                         const char   *template_text,
+                                         GError      **error)
+{
+  g_return_val_if_fail (CB_IS_BENCH_PAGE (self), FALSE);
+  g_return_val_if_fail (template_text != NULL, FALSE);
+
+  if (g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (self->template_row)), template_text) != 0)
+    gtk_editable_set_text (GTK_EDITABLE (self->template_row), template_text);
+
+  if (!cb_registration_template_check (template_text, error))
+    {
+      gtk_widget_add_css_class (GTK_WIDGET (self->template_row), "error");
+      return FALSE;
+    }
+  gtk_widget_remove_css_class (GTK_WIDGET (self->template_row), "error");
+  if (self->settings != NULL)
+    g_settings_set_string (self->settings, "registration-id-template", template_text);
+  /* Runs already going keep the template they started with. */
+  invalidate_config (self);
+  return TRUE;
+}
+
 static void
 on_template_row_apply_cb (CbBenchPage *self)
 {
   g_autoptr(GError) error = NULL;
-  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->template_row));
+  g_autofree char *text = g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->template_row)));
 
   g_assert (CB_IS_BENCH_PAGE (self));
 
-  if (!cb_registration_template_check (text, &error))
-    {
-      gtk_widget_add_css_class (GTK_WIDGET (self->template_row), "error");
-      toast (self, error->message);
-      return;
-    }
-  gtk_widget_remove_css_class (GTK_WIDGET (self->template_row), "error");
-  if (self->settings != NULL)
-    g_settings_set_string (self->settings, "registration-id-template", text);
-  invalidate_config (self);
-  toast (self, _("Registration ID template saved"));
+  if (!cb_bench_page_set_registration_template (self, text, &error))
+    toast (self, error->message);
+  else
+    toast (self, _("Registration ID template saved"));
 }
 
 static void

@@ -22,6 +22,12 @@ G_DECLARE_FINAL_TYPE (CbBenchPage, cb_bench_page, CB, BENCH_PAGE, AdwBin)
 
 GtkWidget         *cb_bench_page_new                (CbContext   *context);
 
+/* Checks and saves the station's registration-id template (GSettings), as the template row's
+ * apply button does; runs that start afterwards use it. FALSE with
+ * CB_REGISTRATION_ID_ERROR for a bad template (the row shows the error). */
+gboolean           cb_bench_page_set_registration_template (CbBenchPage  *self,
+                                                            const char   *template_text,
+                                                            GError      **error);
 /* The in-process virtual device, or NULL when it could not start. */
 CbVirtualDevice   *cb_bench_page_get_virtual_device (CbBenchPage *self);
 guint              cb_bench_page_get_n_passed       (CbBenchPage *self);
