@@ -132,7 +132,7 @@ test_counts (Fixture       *f,
     }
   g_assert_cmpuint (sum, ==, total);
 
-  path = g_test_build_filename (G_TEST_BUILT, "screenshots", "fleet.png", NULL);
+  path = g_test_build_filename (G_TEST_BUILT, "screenshots", "fleet-page.png", NULL);
   cb_test_app_save_png (GTK_WIDGET (f->page), path, 1280, 800);
 
   /* A different renewal point moves devices between healthy and renewal due. */

@@ -130,7 +130,7 @@ test_journal_finds_run (void)
   cb_journal_page_set_result_filter (page, CB_JOURNAL_RESULT_NONE);
   g_assert_cmpuint (g_list_model_get_n_items (model), ==, 1);
 
-  png = g_test_build_filename (G_TEST_BUILT, "screenshots", "journal.png", NULL);
+  png = g_test_build_filename (G_TEST_BUILT, "screenshots", "journal-page.png", NULL);
   cb_test_app_save_png (window, png, 1280, 800);
 
   /* The run's details, as activating its row does: a window named after the device. */

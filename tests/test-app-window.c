@@ -469,7 +469,7 @@ test_preferences (void)
   g_settings_reset (settings, "registration-id-template");
   template = g_settings_get_string (settings, "registration-id-template");
   g_assert_cmpstr (template, ==, "line1-{serial}");
-  g_assert_cmpfloat_with_epsilon (g_settings_get_double (settings, "renewal-fraction"), 0.75,
+  g_assert_cmpfloat_with_epsilon (g_settings_get_double (settings, "renewal-fraction"), 0.8,
                                   1e-9);
   g_assert_false (g_settings_get_boolean (settings, "auto-start"));
 

@@ -201,11 +201,6 @@ make_clients (CbContext  *self,
   if (http == NULL)
     return FALSE;
 
-  /* The sandbox is on loopback: asking the system's proxy resolver about it only costs time
-   * (libproxy's first lookup takes about a second). */
-  if (is_sandbox (self->profile))
-    soup_session_set_proxy_resolver (cb_http_client_get_session (http), NULL);
-
   self->http = g_steal_pointer (&http);
   self->entra = cb_entra_client_new (self->profile, self->http, self->secrets);
   self->adr = cb_adr_client_new (self->profile, self->http);

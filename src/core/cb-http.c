@@ -629,9 +629,18 @@ CbHttpClient *
 cb_http_client_new (CbProfile  *profile,
                     GError    **error)
 {
+  CbHttpClient *self;
+
   g_return_val_if_fail (CB_IS_PROFILE (profile), NULL);
 
-  return cb_http_client_new_for_ca_file (cb_profile_get_pinned_ca_file (profile), error);
+  self = cb_http_client_new_for_ca_file (cb_profile_get_pinned_ca_file (profile), error);
+
+  /* The sandbox is on loopback: asking the system's proxy resolver about it only costs time
+   * (libproxy's first lookup takes about a second) and a proxy could never reach it anyway. */
+  if (self != NULL && cb_profile_get_kind (profile) == CB_PROFILE_KIND_SANDBOX)
+    soup_session_set_proxy_resolver (self->session, NULL);
+
+  return self;
 }
 
 /**

@@ -127,10 +127,16 @@ store_cb (GObject      *object,
   g_autoptr(GTask) task = user_data;
   GError *error = NULL;
 
-  if (!secret_password_store_finish (result, &error))
+  if (secret_password_store_finish (result, &error))
+    g_task_return_boolean (task, TRUE);
+  else if (error != NULL)
     g_task_return_error (task, error);
   else
-    g_task_return_boolean (task, TRUE);
+    /* libsecret says no without a reason when there is no keyring or its prompt was dismissed;
+     * returning a NULL error would leave the caller waiting for ever. */
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                             "The secret service did not store the secret (no keyring is "
+                             "unlocked, or its prompt was dismissed)");
 }
 
 void
