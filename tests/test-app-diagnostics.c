@@ -202,6 +202,11 @@ test_pass_then_revoked (Fixture       *f,
       g_assert_null (cb_diagnostic_check_get_advice (check));
     }
 
+  /* The chain was checked against the namespace's root from the service, not only the root
+   * the device carries. */
+  g_assert_nonnull (strstr (cb_diagnostic_check_get_detail (cb_diagnostics_page_lookup_check (f->page, "chain")),
+                            "confirmed with the service"));
+
   path = g_test_build_filename (G_TEST_BUILT, "screenshots", "diagnostics-pass.png", NULL);
   cb_test_app_save_png (GTK_WIDGET (f->page), path, 1280, 800);
 

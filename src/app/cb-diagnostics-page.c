@@ -374,7 +374,7 @@ leaf (CbDiagnosticsPage *self)
 
 /* ---- the checks that need no service ---------------------------------------------------- */
 
-static void
+static gboolean
 check_chain (CbDiagnosticsPage *self)
 {
   g_autoptr(GPtrArray) anchors = g_ptr_array_new ();
@@ -389,7 +389,7 @@ check_chain (CbDiagnosticsPage *self)
                  _("The device's chain does not end at a root certificate"),
                  _("Provision the device again: the station installs the whole chain up to the "
                    "namespace root"));
-      return;
+      return FALSE;
     }
 
   g_ptr_array_add (anchors, last);
@@ -397,7 +397,7 @@ check_chain (CbDiagnosticsPage *self)
     {
       set_check (self, "chain", CB_CHECK_FAIL, error->message,
                  _("Provision the device again to install a chain that verifies"));
-      return;
+      return FALSE;
     }
 
   detail = g_strdup_printf (ngettext ("%u certificate verify from the leaf to the root %s",
@@ -405,6 +405,73 @@ check_chain (CbDiagnosticsPage *self)
                                       self->chain->len),
                             self->chain->len, cb_certificate_get_subject (last));
   set_check (self, "chain", CB_CHECK_PASS, detail, NULL);
+  return TRUE;
+}
+
+static void
+namespace_root_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(CbDiagnosticsPage) self = user_data;
+  g_autoptr(CbCertificate) root = NULL;
+  g_autoptr(GError) error = NULL;
+  CbCertificate *last;
+
+  root = cb_sandbox_client_get_root_finish (result, &error);
+  if (root == NULL && handle_cancelled (self, error))
+    return;
+
+  last = g_ptr_array_index (self->chain, self->chain->len - 1);
+  if (root == NULL)
+    {
+      g_autofree char *detail = g_strdup_printf (_("The chain verifies to the root it carries, but "
+                                                   "the namespace's root could not be fetched: %s"),
+                                                 error->message);
+      set_check (self, "chain", CB_CHECK_WARNING, detail,
+                 _("Make sure the service is reachable, then diagnose again"));
+    }
+  else if (!cb_certificate_equal (root, last))
+    {
+      g_autofree char *detail = g_strdup_printf (_("The chain ends at %s, which is not the root of "
+                                                   "namespace “%s” (%s)"),
+                                                 cb_certificate_get_subject (last),
+                                                 cb_profile_get_namespace (cb_context_get_profile (self->context)),
+                                                 cb_certificate_get_subject (root));
+      set_check (self, "chain", CB_CHECK_FAIL, detail,
+                 _("The device was provisioned for another namespace: provision it again here"));
+    }
+  else
+    {
+      g_autofree char *detail = g_strdup_printf (ngettext ("%u certificate verifies to the namespace "
+                                                           "root %s, confirmed with the service",
+                                                           "%u certificates verify to the namespace "
+                                                           "root %s, confirmed with the service",
+                                                           self->chain->len),
+                                                 self->chain->len, cb_certificate_get_subject (root));
+      set_check (self, "chain", CB_CHECK_PASS, detail, NULL);
+    }
+
+  finish_one (self);
+}
+
+/* The local check trusts the root the device carries; where the service can say which root the
+ * namespace has (the sandbox serves it), compare the two. */
+static void
+confirm_namespace_root (CbDiagnosticsPage *self)
+{
+  CbProfile *profile = cb_context_get_profile (self->context);
+
+  if (cb_profile_get_kind (profile) != CB_PROFILE_KIND_SANDBOX ||
+      cb_profile_get_sandbox_endpoint (profile) == NULL ||
+      cb_profile_get_namespace (profile) == NULL ||
+      cb_context_get_http (self->context) == NULL)
+    return;
+
+  self->pending++;
+  cb_sandbox_client_get_root_async (cb_context_get_http (self->context), profile,
+                                    cb_profile_get_namespace (profile), self->cancellable,
+                                    namespace_root_cb, g_object_ref (self));
 }
 
 static double
@@ -862,7 +929,8 @@ get_chain_cb (GObject      *object,
     }
 
   show_facts (self);
-  check_chain (self);
+  if (check_chain (self))
+    confirm_namespace_root (self);
   check_validity (self);
   cb_bench_client_diag_async (self->bench, self->cancellable, diag_cb, g_object_ref (self));
 }
