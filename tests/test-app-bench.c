@@ -192,9 +192,10 @@ test_provision_virtual_device (void)
   g_assert_true (gtk_widget_activate_action (page, "bench.provision-selected", NULL));
   g_assert_true (cb_bench_page_get_run (bench, path) != run);
   g_object_unref (run);
-  g_assert_true (cb_run_step_row_get_step (CB_RUN_STEP_ROW (gtk_list_box_get_row_at_index (steps, 0)))
-                 == cb_provisioning_run_get_step (cb_bench_page_get_run (bench, path),
-                                                  CB_RUN_STEP_IDENTIFY));
+  first = GTK_WIDGET (gtk_list_box_get_row_at_index (steps, 0));
+  g_assert_true (cb_run_step_row_get_step (CB_RUN_STEP_ROW (first)) ==
+                 cb_provisioning_run_get_step (cb_bench_page_get_run (bench, path),
+                                               CB_RUN_STEP_IDENTIFY));
   cb_test_app_wait (page_idle, page, 50000);
   g_assert_cmpuint (cb_bench_page_get_n_passed (bench), ==, 2);
   g_assert_cmpstr (cb_bench_page_get_result_text (bench), ==, "PASS");
@@ -331,6 +332,7 @@ test_failed_run (void)
   CbRunResult *result;
   CbRunStep *csr;
   GtkWidget *window, *page;
+  GtkListBox *steps;
   CbBenchPage *bench;
   const char *path;
   gboolean error_row_found = FALSE;
@@ -342,7 +344,8 @@ test_failed_run (void)
   gtk_window_present (GTK_WINDOW (window));
 
   /* A device whose CSR names someone else: the station must refuse it. */
-  device = cb_virtual_device_new_with_faults (state_dir, 0, CB_VIRTUAL_DEVICE_FAULT_WRONG_CN, &error);
+  device = cb_virtual_device_new_with_faults (state_dir, 0, CB_VIRTUAL_DEVICE_FAULT_WRONG_CN,
+                                              &error);
   g_assert_no_error (error);
   cb_virtual_device_set_monitor (device, cb_context_get_port_monitor (app->context));
   path = cb_virtual_device_get_path (device);
@@ -364,13 +367,15 @@ test_failed_run (void)
   g_assert_nonnull (cb_run_step_get_error (csr));
 
   /* The failed step's row is in the list with its error; nothing was issued. */
-  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (cb_bench_page_get_steps_list (bench)));
+  steps = cb_bench_page_get_steps_list (bench);
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (steps));
        child != NULL;
        child = gtk_widget_get_next_sibling (child))
     if (CB_IS_RUN_STEP_ROW (child) && cb_run_step_row_get_step (CB_RUN_STEP_ROW (child)) == csr)
       error_row_found = TRUE;
   g_assert_true (error_row_found);
-  g_assert_cmpuint (count_rows (cb_bench_page_get_chain_list (bench), CB_TYPE_CERTIFICATE_ROW), ==, 0);
+  g_assert_cmpuint (count_rows (cb_bench_page_get_chain_list (bench), CB_TYPE_CERTIFICATE_ROW),
+                    ==, 0);
 
   png = g_test_build_filename (G_TEST_BUILT, "screenshots", "bench-fail.png", NULL);
   cb_test_app_save_png (window, png, 1280, 800);

@@ -249,8 +249,9 @@ lookup_session (CbBenchPage *self,
       g_object_set_data (G_OBJECT (s), "page", self);
       g_hash_table_insert (self->sessions, s->path, s);
       /* Translators: first line of a port's protocol log */
-      intro = g_strdup_printf (_("Protocol log of %s: decoded frames, CRC errors, retries and the "
-                                 "device’s own log text appear here while the station talks to it."),
+      intro = g_strdup_printf (_("Protocol log of %s: decoded frames, CRC errors, retries and "
+                                 "the device’s own log text appear here while the station talks "
+                                 "to it."),
                                path);
       session_log (s, "time", intro);
     }
@@ -272,7 +273,8 @@ find_port_row (CbBenchPage *self,
        child != NULL;
        child = gtk_widget_get_next_sibling (child))
     {
-      if (CB_IS_PORT_ROW (child) && g_strcmp0 (cb_port_row_get_path (CB_PORT_ROW (child)), path) == 0)
+      if (CB_IS_PORT_ROW (child) &&
+          g_strcmp0 (cb_port_row_get_path (CB_PORT_ROW (child)), path) == 0)
         return CB_PORT_ROW (child);
     }
   return NULL;
@@ -681,7 +683,8 @@ run_cb (GObject      *object,
       self->n_passed++;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_PASSED]);
       /* Translators: toast, %s is the registration id */
-      line = g_strdup_printf (_("PASS: %s provisioned"), cb_run_result_get_registration_id (run_result));
+      line = g_strdup_printf (_("PASS: %s provisioned"),
+                              cb_run_result_get_registration_id (run_result));
       session_log_and_show (s, "station", line);
       update_counters (self);
       set_session_state (self, s, CB_PORT_ROW_PASSED);
@@ -816,8 +819,10 @@ enrollment_key_cb (GObject      *object,
                     : g_strdup ("{serial}");
   if (!cb_provisioning_config_set_registration_template (config, template_text, &error))
     {
-      g_autofree char *message = g_strdup_printf (_("The registration ID template is not valid: %s"),
-                                                  error->message);
+      g_autofree char *message = NULL;
+
+      message = g_strdup_printf (_("The registration ID template is not valid: %s"),
+                                 error->message);
       fail_waiting (self, message);
       return;
     }
@@ -1065,9 +1070,11 @@ on_context_changed (CbBenchPage *self)
 static void
 on_renewal_fraction_changed (CbBenchPage *self)
 {
-  CbBenchSession *s;
+  CbBenchSession *s = NULL;
 
-  if (self->selected_path != NULL && (s = lookup_session (self, self->selected_path, FALSE)) != NULL)
+  if (self->selected_path != NULL)
+    s = lookup_session (self, self->selected_path, FALSE);
+  if (s != NULL)
     show_chain (self, s);
 }
 
@@ -1172,12 +1179,15 @@ cb_bench_page_constructed (GObject *object)
   self->monitor = cb_context_get_port_monitor (self->context);
   if (self->monitor != NULL)
     {
+      GtkListBoxRow *first;
+
       gtk_list_box_bind_model (self->ports_list, cb_port_monitor_get_ports (self->monitor),
                                create_port_row, self, NULL);
       start_virtual_device (self);
       /* Show a port from the start rather than an empty pane. */
-      if (gtk_list_box_get_row_at_index (self->ports_list, 0) != NULL)
-        gtk_list_box_select_row (self->ports_list, gtk_list_box_get_row_at_index (self->ports_list, 0));
+      first = gtk_list_box_get_row_at_index (self->ports_list, 0);
+      if (first != NULL)
+        gtk_list_box_select_row (self->ports_list, first);
       /* After the virtual device: auto-start is for devices plugged in from now on. */
       g_signal_connect_object (self->monitor, "port-added", G_CALLBACK (on_port_added), self,
                                G_CONNECT_SWAPPED);

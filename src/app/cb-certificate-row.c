@@ -168,8 +168,8 @@ cb_certificate_row_class_init (CbCertificateRowClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (CB_TYPE_LIFETIME_BAR);
-  gtk_widget_class_set_template_from_resource (widget_class,
-                                               "/io/github/certbench/Certbench/cb-certificate-row.ui");
+  gtk_widget_class_set_template_from_resource (
+    widget_class, "/io/github/certbench/Certbench/cb-certificate-row.ui");
   gtk_widget_class_bind_template_child (widget_class, CbCertificateRow, role_label);
   gtk_widget_class_bind_template_child (widget_class, CbCertificateRow, subject_label);
   gtk_widget_class_bind_template_child (widget_class, CbCertificateRow, issuer_label);

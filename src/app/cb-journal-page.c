@@ -281,8 +281,8 @@ update_view (CbJournalPage *self)
   if (total == 0)
     {
       adw_status_page_set_title (self->empty_page, _("No Runs Yet"));
-      adw_status_page_set_description (self->empty_page,
-                                       _("Every device provisioned on this station is recorded here."));
+      adw_status_page_set_description (
+        self->empty_page, _("Every device provisioned on this station is recorded here."));
     }
   else
     {
@@ -726,7 +726,8 @@ build_run_window (CbJournalPage *self,
   for (guint i = 0; steps != NULL && i < steps->len; i++)
     {
       CbJournalStep *step = g_ptr_array_index (steps, i);
-      g_autoptr(GString) text = g_string_new (journal_result_text (cb_journal_step_get_result (step)));
+      CbJournalResult result = cb_journal_step_get_result (step);
+      g_autoptr(GString) text = g_string_new (journal_result_text (result));
       GtkWidget *row = adw_action_row_new ();
 
       if (cb_journal_step_get_ended (step) > 0)
@@ -921,6 +922,7 @@ static void
 cb_journal_page_init (CbJournalPage *self)
 {
   GtkSingleSelection *selection;
+  GtkSorter *sorter;
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
@@ -939,8 +941,9 @@ cb_journal_page_init (CbJournalPage *self)
   add_column (self, COLUMN_DURATION, _("Time"), NULL, FALSE, 70);
   add_column (self, COLUMN_ERROR, _("Error"), NULL, TRUE, 200);
 
+  sorter = gtk_column_view_get_sorter (self->column_view);
   self->sorted = gtk_sort_list_model_new (G_LIST_MODEL (g_object_ref (self->filtered)),
-                                          g_object_ref (gtk_column_view_get_sorter (self->column_view)));
+                                          g_object_ref (sorter));
   selection = gtk_single_selection_new (G_LIST_MODEL (g_object_ref (self->sorted)));
   gtk_single_selection_set_autoselect (selection, FALSE);
   gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (selection));

@@ -131,13 +131,15 @@ cb_lifetime_bar_snapshot (GtkWidget   *widget,
   if (self->not_after > self->not_before)
     {
       float x = (float) (width * self->renewal_fraction) - TICK_WIDTH / 2.0f;
+      float tick_top = MAX (0, top - TICK_OVERHANG);
+      float tick_height = MIN (height, BAR_HEIGHT + 2 * TICK_OVERHANG);
 
       tick = fg;
       tick.alpha = 0.8f;
       x = CLAMP (x, 0, width - TICK_WIDTH);
+
       gtk_snapshot_append_color (snapshot, &tick,
-                                 &GRAPHENE_RECT_INIT (x, MAX (0, top - TICK_OVERHANG), TICK_WIDTH,
-                                                      MIN (height, BAR_HEIGHT + 2 * TICK_OVERHANG)));
+                                 &GRAPHENE_RECT_INIT (x, tick_top, TICK_WIDTH, tick_height));
     }
 }
 
