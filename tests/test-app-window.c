@@ -482,7 +482,7 @@ test_preferences (void)
   g_assert_nonnull (toggle);
   g_assert_nonnull (spin);
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row)), ==, "line1-{serial}");
-  g_assert_cmpfloat_with_epsilon (gtk_spin_button_get_value (GTK_SPIN_BUTTON (spin)), 75, 1e-9);
+  g_assert_cmpfloat_with_epsilon (gtk_spin_button_get_value (GTK_SPIN_BUTTON (spin)), 80, 1e-9);
 
   /* A template DPS would refuse is not saved. */
   gtk_editable_set_text (GTK_EDITABLE (row), "line1-{serial");
