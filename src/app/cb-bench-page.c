@@ -450,9 +450,11 @@ update_log_stats (CbBenchPage    *self,
       return;
     }
   /* Translators: protocol counters next to the log title */
-  text = g_strdup_printf (_("%" G_GUINT64_FORMAT " requests · %" G_GUINT64_FORMAT " retries · %"
-                            G_GUINT64_FORMAT " CRC errors"),
-                          stats.requests, stats.retries, stats.err_crc);
+  /* xgettext cannot expand G_GUINT64_FORMAT, so the counts go through %u (they stay small). */
+  text = g_strdup_printf (_("%u requests · %u retries · %u CRC errors"),
+                          (guint) MIN (stats.requests, G_MAXUINT),
+                          (guint) MIN (stats.retries, G_MAXUINT),
+                          (guint) MIN (stats.err_crc, G_MAXUINT));
   gtk_label_set_label (self->log_stats_label, text);
 }
 
@@ -606,9 +608,9 @@ on_transport_frame_error (CbSmpTransport *transport,
                           CbBenchSession *s)
 {
   /* Translators: a garbled frame; %s is "crc", "base64"... */
-  g_autofree char *text = g_strdup_printf (_("Frame dropped: %s error (%" G_GUINT64_FORMAT
-                                             " so far)"),
-                                           cb_smp_frame_error_to_string (kind), count);
+  g_autofree char *text = g_strdup_printf (_("Frame dropped: %s error (%u so far)"),
+                                           cb_smp_frame_error_to_string (kind),
+                                           (guint) MIN (count, G_MAXUINT));
 
   session_log_and_show (s, "error", text);
 }

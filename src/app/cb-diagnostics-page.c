@@ -568,8 +568,8 @@ check_device_diag (CbDiagnosticsPage *self)
       return;
     }
 
-  detail = g_strdup_printf (_("No TLS or DPS error; up for %" G_GUINT64_FORMAT " s"),
-                            cb_device_diag_get_uptime (self->diag));
+  detail = g_strdup_printf (_("No TLS or DPS error; up for %u s"),
+                            (guint) MIN (cb_device_diag_get_uptime (self->diag), G_MAXUINT));
   set_check (self, "device", CB_CHECK_PASS, detail, NULL);
 }
 
