@@ -207,7 +207,9 @@ cb_sandbox_set_device_code_interval (CbSandbox *self,
                                      guint      seconds)
 {
   g_return_if_fail (CB_IS_SANDBOX (self));
-  self->device_code_interval = MAX (seconds, 1);
+  /* 0 lets a client poll at once: only sensible with auto-approval, for an in-process sandbox
+   * whose codes approve themselves (the app's first run); Entra itself says 5. */
+  self->device_code_interval = seconds;
 }
 
 const char *

@@ -35,6 +35,8 @@ void        cb_sandbox_set_auto_approve     (CbSandbox    *self,
                                              gboolean      auto_approve);
 void        cb_sandbox_set_max_policies     (CbSandbox    *self,
                                              guint         max_policies);
+/* Seconds between device-code polls the sandbox asks for (default 5, as Entra); 0 lets an
+ * auto-approving in-process sandbox answer the first poll at once. */
 void        cb_sandbox_set_device_code_interval (CbSandbox *self,
                                              guint         seconds);
 
