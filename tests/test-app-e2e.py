@@ -311,11 +311,8 @@ def run(tap, exe):
             env["GSETTINGS_SCHEMA_DIR"] = schema_dir
         log("fresh HOME and data dir in", top)
 
-        # AT-SPI clients must see accessibility as on in this session; the bus itself is
-        # D-Bus activated (org.a11y.Bus) by the first client.
-        subprocess.run(["gsettings", "set", "org.gnome.desktop.interface",
-                        "toolkit-accessibility", "true"], env=env, check=False,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # GTK 4 needs no toolkit-accessibility setting; the accessibility bus is D-Bus
+        # activated (org.a11y.Bus, at-spi-bus-launcher) by the first client, this script.
         import pyatspi as _pyatspi
         pyatspi = _pyatspi
         wait_for_display()
@@ -519,9 +516,10 @@ def run(tap, exe):
             raise StepFailed("the confirmation dialog does not name %s: %s" % (reg_id, heading))
         do_action(confirm, "the dialog's Revoke button")
         toast_text = "Revoked the certificates of %s" % reg_id
-        toast = wait_for("a toast saying %r" % toast_text, lambda: find(
-            frame, lambda n: role_of(n) == pyatspi.ROLE_LABEL
-            and label_text(n).startswith(toast_text)), 30)
+        def toast_label():
+            return find(frame, lambda n: role_of(n) == pyatspi.ROLE_LABEL
+                        and label_text(n).startswith(toast_text))
+        toast = wait_for("a toast saying %r" % toast_text, toast_label, 30)
         tap.ok(label_text(toast))
 
         # 8. Diagnostics: the Virtual device, Diagnose, the credential identifier check.
