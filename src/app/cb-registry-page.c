@@ -424,11 +424,18 @@ update_devices_view (CbRegistryPage *self)
 
   gtk_spinner_set_spinning (self->devices_spinner, loading);
 
+  /* Short enough for the toolbar at 1280 px; the tooltip says how the rest arrives. */
   if (cb_device_list_model_get_complete (self->devices))
-    count = g_strdup_printf (ngettext ("%u device", "%u devices", n), n);
+    {
+      count = g_strdup_printf (ngettext ("%u device", "%u devices", n), n);
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->devices_count_label), NULL);
+    }
   else
-    count = g_strdup_printf (ngettext ("%u device loaded, more on scrolling",
-                                       "%u devices loaded, more on scrolling", n), n);
+    {
+      count = g_strdup_printf (ngettext ("%u device so far", "%u devices so far", n), n);
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->devices_count_label),
+                                   _("More devices load as you scroll"));
+    }
   gtk_label_set_text (self->devices_count_label, count);
 
   if (n > 0)
