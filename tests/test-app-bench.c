@@ -409,6 +409,37 @@ test_not_connected (void)
   g_assert_finalize_object (page);
 }
 
+/* Between "clients made" and "signed in" (a slow sign-in), Provision must wait: a run started
+ * then would have no ARM client and fail its chain check. */
+static void
+test_signing_in (void)
+{
+  g_autoptr(CbTestApp) app = cb_test_app_new (CB_TEST_APP_NO_SIGN_IN);
+  GtkWidget *page = NULL;
+  CbVirtualDevice *device;
+  g_autofree char *path = NULL;
+
+  /* Device codes now wait for an approval that never comes. */
+  cb_sandbox_set_auto_approve (app->ts->sandbox, FALSE);
+  cb_context_start (app->context);
+  while (cb_context_get_dps (app->context) == NULL)
+    cb_test_app_spin (20);
+  g_assert_cmpint (cb_context_get_state (app->context), !=, CB_CONTEXT_STATE_READY);
+
+  page = g_object_ref_sink (cb_bench_page_new (app->context));
+  device = cb_bench_page_get_virtual_device (CB_BENCH_PAGE (page));
+  g_assert_nonnull (device);
+  path = g_strdup (cb_virtual_device_get_path (device));
+
+  gtk_widget_activate_action (page, "bench.provision", "s", path);
+  cb_test_app_spin (200);
+  g_assert_cmpuint (cb_bench_page_get_n_running (CB_BENCH_PAGE (page)), ==, 0);
+  g_assert_cmpuint (cb_bench_page_get_n_failed (CB_BENCH_PAGE (page)), ==, 0);
+
+  g_object_run_dispose (G_OBJECT (page));
+  g_assert_finalize_object (page);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -417,6 +448,7 @@ main (int    argc,
 
   g_test_add_func ("/cb/app-bench/lifetime-bar", test_lifetime_bar);
   g_test_add_func ("/cb/app-bench/provision-virtual-device", test_provision_virtual_device);
+  g_test_add_func ("/cb/app-bench/signing-in", test_signing_in);
   g_test_add_func ("/cb/app-bench/auto-start-and-parallel", test_auto_start_and_parallel);
   g_test_add_func ("/cb/app-bench/failed-run", test_failed_run);
   g_test_add_func ("/cb/app-bench/not-connected", test_not_connected);

@@ -1052,10 +1052,12 @@ on_template_row_apply_cb (CbBenchPage *self)
 static void
 update_actions (CbBenchPage *self)
 {
-  /* DPS is all a run needs from the connection (ARM only adds checks), and it exists once the
-   * profile's clients are made. */
+  /* A run registers through DPS and checks the issued chain against the policy it reads through
+   * ARM, so it waits until the connection is ready (signed in): pressed earlier, it would fail
+   * at the chain check with "the policy's validity is unknown". */
   gboolean can_run = cb_context_get_profile (self->context) != NULL &&
-                     cb_context_get_dps (self->context) != NULL;
+                     cb_context_get_dps (self->context) != NULL &&
+                     cb_context_get_state (self->context) == CB_CONTEXT_STATE_READY;
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "bench.provision", can_run);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "bench.provision-selected", can_run);
