@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <gio/gio.h>
+#include <string.h>
+
 #include "cb-sas.h"
 
 /* Reference values computed independently (Python hmac/hashlib, urllib.parse.quote). */
@@ -100,6 +103,32 @@ test_rejections (void)
   g_assert_error (error, CB_SAS_ERROR, CB_SAS_ERROR_BAD_KEY);
 }
 
+static void
+test_authorization (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *header = NULL;
+  g_autoptr(CbSasToken) parsed = NULL;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  g_assert_null (cb_sas_authorization_new (NULL, "IoT Hub host name", GROUP_KEY, "iothubowner",
+                                           3600, CB_SAS_FLAGS_LOWERCASE_RESOURCE, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED);
+  g_assert_nonnull (strstr (error->message, "IoT Hub host name"));
+  g_clear_error (&error);
+
+  header = cb_sas_authorization_new ("Demo-Hub.azure-devices.net", "IoT Hub host name", GROUP_KEY,
+                                     "iothubowner", 3600, CB_SAS_FLAGS_LOWERCASE_RESOURCE, &error);
+  g_assert_no_error (error);
+  parsed = cb_sas_token_parse (header, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (parsed->key_name, ==, "iothubowner");
+  g_assert_cmpint (parsed->expiry, >=, now + 3599);
+  g_assert_cmpint (parsed->expiry, <=, now + 3601);
+  g_assert_true (cb_sas_token_verify (parsed, "demo-hub.azure-devices.net", GROUP_KEY, now, &error));
+  g_assert_no_error (error);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -111,6 +140,7 @@ main (int   argc,
   g_test_add_func ("/cb/sas/hub-token-lowercase", test_hub_token_lowercase);
   g_test_add_func ("/cb/sas/round-trip", test_round_trip);
   g_test_add_func ("/cb/sas/rejections", test_rejections);
+  g_test_add_func ("/cb/sas/authorization", test_authorization);
 
   return g_test_run ();
 }

@@ -892,19 +892,11 @@ service_start (CbDpsServiceClient  *self,
   if (self->key != NULL)
     {
       g_autoptr(GError) error = NULL;
-      const char *host = cb_profile_get_dps_host_name (self->profile);
       char *authorization;
 
-      if (host == NULL)
-        {
-          g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED,
-                                   "The profile has no DPS host name to sign for");
-          return;
-        }
-
-      authorization = cb_sas_token_new (host, self->key, self->policy_name,
-                                        g_get_real_time () / G_USEC_PER_SEC + SAS_LIFETIME_SECS,
-                                        CB_SAS_FLAGS_NONE, &error);
+      authorization = cb_sas_authorization_new (cb_profile_get_dps_host_name (self->profile),
+                                                "DPS host name", self->key, self->policy_name,
+                                                SAS_LIFETIME_SECS, CB_SAS_FLAGS_NONE, &error);
       if (authorization == NULL)
         {
           g_task_return_error (task, g_steal_pointer (&error));

@@ -249,20 +249,13 @@ call_async (CbHubClient         *self,
   if (self->key != NULL)
     {
       g_autoptr(GError) error = NULL;
-      const char *host = cb_profile_get_hub_host_name (self->profile);
       char *authorization;
 
-      if (host == NULL)
-        {
-          g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED,
-                                   "The profile has no IoT Hub host name to sign for");
-          return;
-        }
-
       /* IoT Hub signs the lower-cased, URL-encoded host name. */
-      authorization = cb_sas_token_new (host, self->key, self->policy_name,
-                                        g_get_real_time () / G_USEC_PER_SEC + SAS_LIFETIME_SECS,
-                                        CB_SAS_FLAGS_LOWERCASE_RESOURCE, &error);
+      authorization = cb_sas_authorization_new (cb_profile_get_hub_host_name (self->profile),
+                                                "IoT Hub host name", self->key,
+                                                self->policy_name, SAS_LIFETIME_SECS,
+                                                CB_SAS_FLAGS_LOWERCASE_RESOURCE, &error);
       if (authorization == NULL)
         {
           g_task_return_error (task, g_steal_pointer (&error));

@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include <gio/gio.h>
 #include <string.h>
 
 #include "cb-sas.h"
@@ -109,6 +110,26 @@ cb_sas_token_new (const char  *resource_uri,
 
   return g_strdup_printf ("%ssr=%s&sig=%s&se=%" G_GINT64_FORMAT,
                           sas_prefix, sr, sig_escaped, expiry_unix);
+}
+
+char *
+cb_sas_authorization_new (const char  *resource_uri,
+                          const char  *what,
+                          const char  *key_base64,
+                          const char  *key_name,
+                          gint64       lifetime_seconds,
+                          CbSasFlags   flags,
+                          GError     **error)
+{
+  if (resource_uri == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED,
+                   "The profile has no %s to sign for", what);
+      return NULL;
+    }
+
+  return cb_sas_token_new (resource_uri, key_base64, key_name,
+                           g_get_real_time () / G_USEC_PER_SEC + lifetime_seconds, flags, error);
 }
 
 char *

@@ -46,6 +46,16 @@ char       *cb_sas_token_new          (const char    *resource_uri,
 char       *cb_sas_derive_device_key  (const char    *group_key_base64,
                                        const char    *registration_id,
                                        GError       **error);
+/* An Authorization header value for the clients: signs resource_uri (a profile's hub or DPS host
+ * name, described by what for the error) with key, valid for lifetime seconds from now.
+ * G_IO_ERROR_NOT_INITIALIZED when resource_uri is NULL. Free with a wiping free. */
+char       *cb_sas_authorization_new  (const char    *resource_uri,
+                                       const char    *what,
+                                       const char    *key_base64,
+                                       const char    *key_name,
+                                       gint64         lifetime_seconds,
+                                       CbSasFlags     flags,
+                                       GError       **error);
 CbSasToken *cb_sas_token_parse        (const char    *authorization,
                                        GError       **error);
 gboolean    cb_sas_token_verify       (const CbSasToken *token,
