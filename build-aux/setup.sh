@@ -9,7 +9,8 @@ PACKAGES="build-essential pkg-config meson ninja-build gettext libxml2-utils
   libglib2.0-dev-bin libglib2.0-bin glib-networking desktop-file-utils appstream appstream-util
   xvfb xauth dbus dbus-x11 gnome-keyring at-spi2-core
   python3-pyatspi gir1.2-atspi-2.0 python3-dogtail
-  imagemagick socat mosquitto mosquitto-clients openssl curl ca-certificates locales"
+  imagemagick socat mosquitto mosquitto-clients openssl curl ca-certificates locales
+  flatpak-builder"
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
