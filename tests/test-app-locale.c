@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <locale.h>
+
+#include "cb-test-app.h"
+#include "cb-window.h"
+
+/* The main window in German, with the catalogue the build made from po/de.po: proves that
+ * the C strings (_()), the GtkBuilder templates and the plural forms all reach the screen. */
+
+static GtkWidget *
+find_widget (GtkWidget *root,
+             GType      type)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type))
+        return child;
+      if ((found = find_widget (child, type)) != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+static GtkWidget *
+find_button (GtkWidget  *root,
+             const char *label)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_BUTTON (child) &&
+          g_strcmp0 (gtk_button_get_label (GTK_BUTTON (child)), label) == 0)
+        return child;
+      if ((found = find_button (child, label)) != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+static GtkWidget *
+find_label (GtkWidget  *root,
+            const char *text)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_LABEL (child) && g_strcmp0 (gtk_label_get_label (GTK_LABEL (child)), text) == 0)
+        return child;
+      if ((found = find_label (child, text)) != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+static char *
+page_title (GtkWidget  *window,
+            const char *name)
+{
+  AdwViewStack *stack = ADW_VIEW_STACK (find_widget (window, ADW_TYPE_VIEW_STACK));
+  GtkWidget *child;
+
+  g_assert_nonnull (stack);
+  child = adw_view_stack_get_child_by_name (stack, name);
+  g_assert_nonnull (child);
+  return g_strdup (adw_view_stack_page_get_title (adw_view_stack_get_page (stack, child)));
+}
+
+static gboolean have_locale;
+
+static void
+require_locale (void)
+{
+  if (!have_locale)
+    g_test_message ("de_DE.UTF-8 is not generated (build-aux/setup.sh does it)");
+  g_assert_true (have_locale);
+}
+
+static void
+test_locale_catalogue (void)
+{
+  require_locale ();
+  /* The catalogue itself, independent of any widget. */
+  g_assert_cmpstr (_("Bench"), ==, "Prüfplatz");
+  g_assert_cmpstr (g_dngettext (GETTEXT_PACKAGE, "%u device", "%u devices", 1), ==, "%u Gerät");
+  g_assert_cmpstr (g_dngettext (GETTEXT_PACKAGE, "%u device", "%u devices", 3), ==, "%u Geräte");
+  g_assert_cmpstr (g_dpgettext2 (GETTEXT_PACKAGE, "shortcut window", "Quit"), ==, "Beenden");
+}
+
+static void
+test_locale_window (void)
+{
+  g_autoptr(CbTestApp) app = cb_test_app_new (CB_TEST_APP_NO_SIGN_IN);
+  CbWindow *window = cb_window_new (NULL, app->context);
+  g_autofree char *bench = NULL;
+  g_autofree char *fleet = NULL;
+
+  require_locale ();
+  gtk_window_set_default_size (GTK_WINDOW (window), 1200, 800);
+  gtk_window_present (GTK_WINDOW (window));
+  cb_test_app_spin (100);
+
+  /* Page titles come from _() in cb-window.c. */
+  bench = page_title (GTK_WIDGET (window), "bench");
+  fleet = page_title (GTK_WIDGET (window), "fleet");
+  g_assert_cmpstr (bench, ==, "Prüfplatz");
+  g_assert_cmpstr (fleet, ==, "Flotte");
+  g_assert_nonnull (find_label (GTK_WIDGET (window), "Prüfplatz"));
+  g_assert_null (find_label (GTK_WIDGET (window), "Bench"));
+
+  /* Button labels come from the window's GtkBuilder template. */
+  g_assert_nonnull (find_button (GTK_WIDGET (window), "_Abmelden"));
+  g_assert_nonnull (find_button (GTK_WIDGET (window), "_Verbindungen …"));
+  g_assert_null (find_button (GTK_WIDGET (window), "Sign _Out"));
+  g_assert_null (find_button (GTK_WIDGET (window), "_Connections…"));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autofree char *localedir = NULL;
+
+  /* Before any thread exists: setenv is not thread-safe. */
+  g_setenv ("LANGUAGE", "de", TRUE);
+  cb_test_app_init (&argc, &argv);
+
+  /* gtk_test_init forces an English locale; switch to German afterwards. The catalogue is
+   * the one meson built into <build>/po, not an installed one. */
+  have_locale = setlocale (LC_ALL, "de_DE.UTF-8") != NULL;
+  localedir = g_test_build_filename (G_TEST_BUILT, "..", "po", NULL);
+  bindtextdomain (GETTEXT_PACKAGE, localedir);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  g_test_add_func ("/cb/app-locale/catalogue", test_locale_catalogue);
+  g_test_add_func ("/cb/app-locale/window", test_locale_window);
+
+  return g_test_run ();
+}
