@@ -5,7 +5,7 @@
 # usage: check-flatpak.sh SOURCE_ROOT
 set -u
 
-root=${1:?usage: check-flatpak.sh SOURCE_ROOT}
+root=$(cd "${1:?usage: check-flatpak.sh SOURCE_ROOT}" && pwd)
 release="$root/flatpak/io.github.certbench.Certbench.json"
 devel="$root/flatpak/io.github.certbench.Certbench.Devel.json"
 tmp=$(mktemp -d)
@@ -25,7 +25,8 @@ for kind in release devel; do
   n=$((n + 1))
   eval "file=\$$kind"
   # --show-manifest parses the manifest (comments included) and prints it as plain JSON.
-  if flatpak-builder --show-manifest "$file" >"$tmp/$kind.json" 2>"$tmp/$kind.err" \
+  # Run it in the scratch folder: flatpak-builder makes a .flatpak-builder state folder in the cwd.
+  if (cd "$tmp" && flatpak-builder --show-manifest "$file") >"$tmp/$kind.json" 2>"$tmp/$kind.err" \
      && [ ! -s "$tmp/$kind.err" ] && [ -s "$tmp/$kind.json" ]; then
     echo "ok $n - flatpak-builder --show-manifest $(basename "$file"): no errors or warnings"
   else
