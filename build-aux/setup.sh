@@ -10,7 +10,7 @@ PACKAGES="build-essential pkg-config meson ninja-build gettext libxml2-utils
   xvfb xauth dbus dbus-x11 gnome-keyring at-spi2-core
   python3-pyatspi gir1.2-atspi-2.0 python3-dogtail
   imagemagick socat mosquitto mosquitto-clients openssl curl ca-certificates locales
-  flatpak-builder"
+  flatpak-builder groff-base"
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
