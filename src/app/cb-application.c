@@ -133,8 +133,8 @@ cb_application_about_action (GSimpleAction *action,
                         "transient-for", parent,
                         "application", self,
                         "application-name", _("Certbench"),
-                        /* The app icon arrives with the packaging; until it is installed,
-                         * a themed stand-in rather than a broken image. */
+                        /* Run from the build tree the app icon is not installed: a themed
+                         * stand-in rather than a broken image. */
                         "application-icon", gtk_icon_theme_has_icon (icons, APP_ID)
                                             ? APP_ID : "applications-engineering-symbolic",
                         "version", PACKAGE_VERSION,
