@@ -10,6 +10,7 @@
 #include <gnutls/x509.h>
 #include <string.h>
 
+#include "cb-der-private.h"
 #include "cb-pki.h"
 
 G_DEFINE_QUARK (cb-pki-error-quark, cb_pki_error)
@@ -466,39 +467,14 @@ cb_pki_verify_signature (GBytes        *public_key_der,
   return TRUE;
 }
 
-/* Reads one DER tag and length at *p, leaving *p at the contents. */
+/* One DER tag and length at *p whose contents fit before end. */
 static gboolean
 der_read_header (const guint8 **p,
                  const guint8  *end,
                  guint8        *tag,
                  gsize         *len)
 {
-  const guint8 *q = *p;
-  gsize l;
-
-  if (end - q < 2)
-    return FALSE;
-
-  *tag = *q++;
-  l = *q++;
-
-  if (l & 0x80)
-    {
-      guint n = l & 0x7f;
-
-      if (n == 0 || n > 4 || (gsize) (end - q) < n)
-        return FALSE;
-
-      for (l = 0; n > 0; n--)
-        l = (l << 8) | *q++;
-    }
-
-  if ((gsize) (end - q) < l)
-    return FALSE;
-
-  *p = q;
-  *len = l;
-  return TRUE;
+  return cb_der_read_header (p, end, tag, len) && (gsize) (end - *p) >= *len;
 }
 
 GBytes *

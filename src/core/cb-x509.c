@@ -10,6 +10,7 @@
 #include <gnutls/x509.h>
 #include <string.h>
 
+#include "cb-der-private.h"
 #include "cb-x509.h"
 
 G_DEFINE_QUARK (cb-x509-error-quark, cb_x509_error)
@@ -18,38 +19,6 @@ typedef gnutls_pubkey_t CbX509Pubkey;
 G_DEFINE_AUTO_CLEANUP_FREE_FUNC (CbX509Pubkey, gnutls_pubkey_deinit, NULL)
 
 /* ---- DER and PEM helpers -------------------------------------------------------------- */
-
-/* Reads one DER tag and length at *p, leaving *p at the contents. */
-static gboolean
-der_read_header (const guint8 **p,
-                 const guint8  *end,
-                 guint8        *tag,
-                 gsize         *len)
-{
-  const guint8 *q = *p;
-  gsize l;
-
-  if (end - q < 2)
-    return FALSE;
-
-  *tag = *q++;
-  l = *q++;
-
-  if (l & 0x80)
-    {
-      guint n = l & 0x7f;
-
-      if (n == 0 || n > 4 || (gsize) (end - q) < n)
-        return FALSE;
-
-      for (l = 0; n > 0; n--)
-        l = (l << 8) | *q++;
-    }
-
-  *p = q;
-  *len = l;
-  return TRUE;
-}
 
 /* Checks that data is exactly one DER SEQUENCE, explaining what is wrong otherwise. */
 static gboolean
@@ -67,7 +36,7 @@ der_check_sequence (const guint8  *data,
       return FALSE;
     }
 
-  if (data[0] != 0x30 || !der_read_header (&p, data + size, &tag, &len))
+  if (data[0] != 0x30 || !cb_der_read_header (&p, data + size, &tag, &len))
     {
       *reason = g_strdup ("it is not DER (it does not start with an ASN.1 SEQUENCE)");
       return FALSE;
@@ -105,22 +74,22 @@ der_split_signed (GBytes         *der,
   guint8 tag;
   gsize len;
 
-  if (!der_read_header (&p, end, &tag, &len) || tag != 0x30 || len > (gsize) (end - p))
+  if (!cb_der_read_header (&p, end, &tag, &len) || tag != 0x30 || len > (gsize) (end - p))
     return FALSE;
   end = p + len;
 
   start = p;
-  if (!der_read_header (&p, end, &tag, &len) || tag != 0x30 || len > (gsize) (end - p))
+  if (!cb_der_read_header (&p, end, &tag, &len) || tag != 0x30 || len > (gsize) (end - p))
     return FALSE;
   p += len;
   tbs->data = (unsigned char *) start;
   tbs->size = p - start;
 
-  if (!der_read_header (&p, end, &tag, &len) || tag != 0x30 || len > (gsize) (end - p))
+  if (!cb_der_read_header (&p, end, &tag, &len) || tag != 0x30 || len > (gsize) (end - p))
     return FALSE;
   p += len;
 
-  if (!der_read_header (&p, end, &tag, &len) || tag != 0x03 || len < 1 ||
+  if (!cb_der_read_header (&p, end, &tag, &len) || tag != 0x03 || len < 1 ||
       len > (gsize) (end - p))
     return FALSE;
   signature->data = (unsigned char *) p + 1;
