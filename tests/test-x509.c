@@ -1112,6 +1112,29 @@ test_pop (Fixture       *f,
   g_assert_error (error, CB_PKI_ERROR, CB_PKI_ERROR_INVALID_INPUT);
 }
 
+/* Services write certificates in JSON as PEM or as bare base64 DER. */
+static void
+test_parse_text (void)
+{
+  g_autoptr(CbKey) key = new_key (CB_KEY_TYPE_EC_P256);
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  g_autoptr(CbCertificate) cert = issue ("CN=text", key, key, NULL, TRUE, -1,
+                                         CB_KEY_USAGE_KEY_CERT_SIGN, now - 60, now + 3600);
+  g_autoptr(GBytes) der = cb_certificate_get_der (cert);
+  g_autofree char *pem = cb_certificate_to_pem (cert);
+  g_autofree char *b64 = g_base64_encode (g_bytes_get_data (der, NULL), g_bytes_get_size (der));
+  g_autoptr(CbCertificate) from_pem = cb_certificate_new_from_text (pem);
+  g_autoptr(CbCertificate) from_b64 = cb_certificate_new_from_text (b64);
+
+  g_assert_nonnull (from_pem);
+  g_assert_nonnull (from_b64);
+  g_assert_true (cb_certificate_equal (from_pem, cert));
+  g_assert_true (cb_certificate_equal (from_b64, cert));
+  g_assert_null (cb_certificate_new_from_text (NULL));
+  g_assert_null (cb_certificate_new_from_text ("not a certificate"));
+  g_assert_null (cb_certificate_new_from_text ("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1142,6 +1165,7 @@ main (int   argc,
   ADD ("/cb/x509/parse/der-roundtrip", test_parse_der_roundtrip);
   ADD ("/cb/x509/parse/truncated", test_parse_truncated);
   g_test_add_func ("/cb/x509/parse/garbage", test_parse_garbage);
+  g_test_add_func ("/cb/x509/parse/text", test_parse_text);
   ADD ("/cb/x509/parse/wrong-armour", test_parse_wrong_armour);
   g_test_add_func ("/cb/x509/parse/empty", test_parse_empty);
   ADD ("/cb/x509/cert/fields", test_cert_fields);

@@ -443,29 +443,6 @@ ask_sandbox (CbCliContext  *ctx,
   return TRUE;
 }
 
-static CbCertificate *
-certificate_from_text (const char *text)
-{
-  g_autoptr(GPtrArray) list = NULL;
-  g_autofree guchar *der = NULL;
-  gsize len = 0;
-
-  if (text == NULL)
-    return NULL;
-  if (strstr (text, "-----BEGIN") != NULL)
-    {
-      list = cb_certificate_list_new_from_data ((const guint8 *) text, strlen (text), NULL);
-      return list != NULL && list->len > 0 ? g_object_ref (g_ptr_array_index (list, 0)) : NULL;
-    }
-  der = g_base64_decode (text, &len);
-  if (der != NULL && len > 0)
-    {
-      g_autoptr(GBytes) bytes = g_bytes_new (der, len);
-      return cb_certificate_new_from_der (bytes, NULL);
-    }
-  return NULL;
-}
-
 /* Azure: what can be known from ARM. The per-device revocation identifier is not published, so
  * a revoked device cannot be told from here: the verdict says so. */
 static void
@@ -513,7 +490,7 @@ ask_arm (CbCliContext *ctx,
   for (guint i = 0; issuer != NULL && i < certs->len && !found; i++)
     {
       g_autoptr(CbCertificate) cert =
-        certificate_from_text (cb_hub_certificate_get_certificate (g_ptr_array_index (certs, i)));
+        cb_certificate_new_from_text (cb_hub_certificate_get_certificate (g_ptr_array_index (certs, i)));
       found = cert != NULL && cb_certificate_equal (cert, issuer);
     }
 

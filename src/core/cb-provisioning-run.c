@@ -663,32 +663,6 @@ facts_use_configured_validity (CbProvisioningConfig *self,
     }
 }
 
-static CbCertificate *
-certificate_from_service_text (const char *text)
-{
-  g_autoptr(GPtrArray) list = NULL;
-  g_autofree guchar *der = NULL;
-  gsize len = 0;
-
-  if (text == NULL)
-    return NULL;
-
-  if (strstr (text, "-----BEGIN") != NULL)
-    {
-      list = cb_certificate_list_new_from_data ((const guint8 *) text, strlen (text), NULL);
-      return list != NULL && list->len > 0 ? g_object_ref (g_ptr_array_index (list, 0)) : NULL;
-    }
-
-  der = g_base64_decode (text, &len);
-  if (der != NULL && len > 0)
-    {
-      g_autoptr(GBytes) bytes = g_bytes_new (der, len);
-      return cb_certificate_new_from_der (bytes, NULL);
-    }
-
-  return NULL;
-}
-
 static void
 facts_hub_certs_cb (GObject      *object,
                     GAsyncResult *result,
@@ -712,7 +686,7 @@ facts_hub_certs_cb (GObject      *object,
         {
           CbHubCertificate *hub_cert = g_ptr_array_index (certs, i);
           CbCertificate *cert =
-            certificate_from_service_text (cb_hub_certificate_get_certificate (hub_cert));
+            cb_certificate_new_from_text (cb_hub_certificate_get_certificate (hub_cert));
 
           if (cert != NULL)
             g_ptr_array_add (facts->hub_cas, cert);

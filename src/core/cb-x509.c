@@ -799,6 +799,32 @@ cb_certificate_new_from_pem (const char  *pem,
   return g_object_ref (g_ptr_array_index (certs, 0));
 }
 
+CbCertificate *
+cb_certificate_new_from_text (const char *text)
+{
+  g_autoptr(GPtrArray) list = NULL;
+  g_autofree guchar *der = NULL;
+  gsize len = 0;
+
+  if (text == NULL)
+    return NULL;
+
+  if (strstr (text, "-----BEGIN") != NULL)
+    {
+      list = cb_certificate_list_new_from_data ((const guint8 *) text, strlen (text), NULL);
+      return list != NULL && list->len > 0 ? g_object_ref (g_ptr_array_index (list, 0)) : NULL;
+    }
+
+  der = g_base64_decode (text, &len);
+  if (der != NULL && len > 0)
+    {
+      g_autoptr(GBytes) bytes = g_bytes_new (der, len);
+      return cb_certificate_new_from_der (bytes, NULL);
+    }
+
+  return NULL;
+}
+
 GPtrArray *
 cb_certificate_list_new_from_data (const guint8  *data,
                                    gsize          len,

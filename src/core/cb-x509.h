@@ -57,6 +57,9 @@ CbCertificate *cb_certificate_new_from_pem        (const char     *pem,
 /* Every certificate in PEM text, or a single DER certificate: element type CbCertificate.
  * Errors with CB_X509_ERROR_EMPTY when there is none, CB_X509_ERROR_PARSE when one is
  * broken (naming which one). */
+/* A certificate as services write it in JSON: PEM (the first one), or base64 DER without
+ * armour. NULL when text is NULL or neither form parses. */
+CbCertificate *cb_certificate_new_from_text       (const char     *text);
 GPtrArray     *cb_certificate_list_new_from_data  (const guint8   *data,
                                                    gsize           len,
                                                    GError        **error);
