@@ -136,26 +136,6 @@ get_string (JsonObject *object,
   return json_node_get_string (node);
 }
 
-static char *
-dup_code (JsonObject *object,
-          const char *member)
-{
-  JsonNode *node;
-
-  if (object == NULL || !json_object_has_member (object, member))
-    return NULL;
-
-  node = json_object_get_member (object, member);
-  if (!JSON_NODE_HOLDS_VALUE (node))
-    return NULL;
-  if (json_node_get_value_type (node) == G_TYPE_STRING)
-    return g_strdup (json_node_get_string (node));
-  if (json_node_get_value_type (node) == G_TYPE_INT64)
-    return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
-
-  return NULL;
-}
-
 /* A DER certificate is one SEQUENCE whose encoded length covers exactly the whole buffer:
  * that catches truncated and padded elements before they reach the X.509 code. */
 static gboolean
@@ -269,7 +249,7 @@ cb_dps_registration_new_from_json (JsonNode  *json,
 
   if (g_str_equal (status, "failed") || g_str_equal (status, "disabled"))
     {
-      g_autofree char *code = dup_code (state, "errorCode");
+      g_autofree char *code = cb_http_json_dup_code (state, "errorCode");
       const char *message = get_string (state, "errorMessage");
 
       if (code == NULL)

@@ -189,9 +189,9 @@ object_get_string_ci (JsonObject *object,
 }
 
 /* A member that may be a string or a number ("errorCode": 401002 or "401002"). */
-static char *
-object_dup_code (JsonObject *object,
-                 const char *member)
+char *
+cb_http_json_dup_code (JsonObject *object,
+                       const char *member)
 {
   JsonNode *node;
 
@@ -268,7 +268,7 @@ cb_http_parse_retry_after (SoupMessageHeaders *headers,
 
   if (json != NULL && JSON_NODE_HOLDS_OBJECT (json))
     {
-      g_autofree char *text = object_dup_code (json_node_get_object (json), "retryAfter");
+      g_autofree char *text = cb_http_json_dup_code (json_node_get_object (json), "retryAfter");
 
       if (text != NULL && parse_seconds (text, &seconds))
         return seconds;
@@ -376,14 +376,14 @@ cb_http_parse_error (CbHttpErrorStyle    style,
         {
           JsonObject *error_object = json_object_get_object_member (object, "error");
 
-          remote_code = object_dup_code (error_object, "code");
+          remote_code = cb_http_json_dup_code (error_object, "code");
           message = g_strdup (object_get_string_ci (error_object, "message"));
           target = g_strdup (object_get_string_ci (error_object, "target"));
         }
       break;
 
     case CB_HTTP_STYLE_DPS:
-      remote_code = object_dup_code (object, "errorCode");
+      remote_code = cb_http_json_dup_code (object, "errorCode");
       message = g_strdup (object_get_string_ci (object, "message"));
       if (headers != NULL)
         header_code = soup_message_headers_get_one (headers, "x-ms-error-code");
@@ -428,7 +428,7 @@ cb_http_parse_error (CbHttpErrorStyle    style,
       break;
 
     case CB_HTTP_STYLE_OAUTH:
-      remote_code = object_dup_code (object, "error");
+      remote_code = cb_http_json_dup_code (object, "error");
       message = g_strdup (object_get_string_ci (object, "error_description"));
       code = oauth_error_code (remote_code, code);
       break;

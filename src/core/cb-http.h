@@ -43,6 +43,10 @@ void            cb_http_response_unref           (CbHttpResponse *response);
 const char     *cb_http_response_get_header      (CbHttpResponse *response,
                                                   const char     *name);
 JsonObject     *cb_http_response_get_object      (CbHttpResponse *response);
+/* A JSON member that services write as a string or a number (DPS "errorCode": 401002 or
+ * "401002"), as a string; NULL when absent or of another type. */
+char           *cb_http_json_dup_code            (JsonObject     *object,
+                                                  const char     *member);
 /* Seconds from a Retry-After header (delta-seconds or HTTP date) or a JSON "retryAfter"
  * member; 0 when there is none. */
 guint           cb_http_response_get_retry_after (CbHttpResponse *response);
