@@ -49,6 +49,19 @@ gboolean            cb_device_diag_get_has_validity     (CbDeviceDiag *self);
 gint64              cb_device_diag_get_not_before       (CbDeviceDiag *self);
 gint64              cb_device_diag_get_not_after        (CbDeviceDiag *self);
 gint64              cb_device_diag_get_renew_at         (CbDeviceDiag *self);
+/* The device's hub connection (issue 5; docs/bench-protocol.md, diag). NULL when the device
+ * did not report it (an older firmware). hub_state: "off" (no hub configured or no active
+ * certificate), "connecting", "connected", "refused" (CONNACK refused; hub_error says why),
+ * "unreachable" (TCP/TLS failed), "disconnected". hub_time: when the state last changed. */
+const char         *cb_device_diag_get_hub                (CbDeviceDiag *self);
+const char         *cb_device_diag_get_hub_state          (CbDeviceDiag *self);
+const char         *cb_device_diag_get_hub_error          (CbDeviceDiag *self);
+gint64              cb_device_diag_get_hub_time           (CbDeviceDiag *self);
+/* The last renewal: NULL state when none was tried. renew_state: "requested", "renewed",
+ * "failed", "reregistered" (the certificate had expired and DPS issued a new one). */
+const char         *cb_device_diag_get_renew_state        (CbDeviceDiag *self);
+const char         *cb_device_diag_get_renew_error        (CbDeviceDiag *self);
+gint64              cb_device_diag_get_renew_time         (CbDeviceDiag *self);
 
 /* Plain results */
 
@@ -247,6 +260,21 @@ void            cb_bench_client_dps_status_async     (CbBenchClient        *self
                                                       GAsyncReadyCallback   callback,
                                                       gpointer              user_data);
 CbDpsStatus    *cb_bench_client_dps_status_finish    (CbBenchClient        *self,
+                                                      GAsyncResult         *result,
+                                                      GError              **error);
+
+/* hub_config: where the device connects once it has an active certificate. host is the
+ * assigned hub's host name; endpoint ("host:port", may be NULL) overrides host:8883 (the
+ * sandbox's loopback MQTT port); ca_path (may be NULL) pins the hub's CA. */
+void            cb_bench_client_hub_config_async     (CbBenchClient        *self,
+                                                      const char           *host,
+                                                      const char           *device_id,
+                                                      const char           *endpoint,
+                                                      const char           *ca_path,
+                                                      GCancellable         *cancellable,
+                                                      GAsyncReadyCallback   callback,
+                                                      gpointer              user_data);
+gboolean        cb_bench_client_hub_config_finish    (CbBenchClient        *self,
                                                       GAsyncResult         *result,
                                                       GError              **error);
 

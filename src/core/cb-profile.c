@@ -33,6 +33,7 @@ enum
   PROP_CREDENTIAL_POLICY,
   PROP_PINNED_CA_FILE,
   PROP_SANDBOX_ENDPOINT,
+  PROP_HUB_DEVICE_ENDPOINT,
   N_STRING_PROPS,
   PROP_KIND = N_STRING_PROPS,
   N_PROPS
@@ -61,6 +62,7 @@ static const char * const string_prop_names[N_STRING_PROPS] = {
   [PROP_CREDENTIAL_POLICY] = "credential-policy",
   [PROP_PINNED_CA_FILE] = "pinned-ca-file",
   [PROP_SANDBOX_ENDPOINT] = "sandbox-endpoint",
+  [PROP_HUB_DEVICE_ENDPOINT] = "hub-device-endpoint",
 };
 
 struct _CbProfile
@@ -350,6 +352,7 @@ CB_PROFILE_DEFINE_STRING (enrollment_group_id, PROP_ENROLLMENT_GROUP_ID)
 CB_PROFILE_DEFINE_STRING (credential_policy, PROP_CREDENTIAL_POLICY)
 CB_PROFILE_DEFINE_STRING (pinned_ca_file, PROP_PINNED_CA_FILE)
 CB_PROFILE_DEFINE_STRING (sandbox_endpoint, PROP_SANDBOX_ENDPOINT)
+CB_PROFILE_DEFINE_STRING (hub_device_endpoint, PROP_HUB_DEVICE_ENDPOINT)
 
 #undef CB_PROFILE_DEFINE_STRING
 

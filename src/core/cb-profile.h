@@ -74,6 +74,9 @@ CB_PROFILE_DECLARE_STRING (credential_policy)
 CB_PROFILE_DECLARE_STRING (pinned_ca_file)
 /* Sandbox profiles: the sandbox's own base URL (its /sandbox/... endpoints). */
 CB_PROFILE_DECLARE_STRING (sandbox_endpoint)
+/* The hub's MQTT device endpoint as "host:port" when devices must not use
+ * {hub-host-name}:8883 (the sandbox's loopback port); NULL on Azure. */
+CB_PROFILE_DECLARE_STRING (hub_device_endpoint)
 
 #undef CB_PROFILE_DECLARE_STRING
 

@@ -51,4 +51,31 @@ void            cb_sandbox_client_get_root_async      (CbHttpClient        *http
 CbCertificate  *cb_sandbox_client_get_root_finish     (GAsyncResult        *result,
                                                        GError             **error);
 
+/* What the sandbox hub's device endpoint saw of a device (GET
+ * /sandbox/hubs/{hub}/devices/{id}/connection): its connection state and its last connection
+ * attempt with the hub's verdict. Azure has no such endpoint; on Azure the device's own diag
+ * and the twin's connectionState are all there is. */
+typedef struct
+{
+  char     *connection_state;   /* "Connected" / "Disconnected" */
+  gint64    last_activity;      /* unix seconds, 0: never */
+  gboolean  has_attempt;        /* FALSE: the device never tried to connect */
+  gint64    attempt_time;
+  gboolean  accepted;
+  char     *verdict;            /* "accepted", "revoked-identifier", "expired", ... */
+  char     *reason;             /* a sentence for people */
+} CbHubConnectionReport;
+
+void          cb_hub_connection_report_free        (CbHubConnectionReport *report);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CbHubConnectionReport, cb_hub_connection_report_free)
+
+void                   cb_sandbox_client_get_connection_async  (CbHttpClient        *http,
+                                                                CbProfile           *profile,
+                                                                const char          *device_id,
+                                                                GCancellable        *cancellable,
+                                                                GAsyncReadyCallback  callback,
+                                                                gpointer             user_data);
+CbHubConnectionReport *cb_sandbox_client_get_connection_finish (GAsyncResult        *result,
+                                                                GError             **error);
+
 G_END_DECLS
