@@ -5,6 +5,7 @@
 
 #include <glib.h>
 
+#include "cbd-clock.h"
 #include "cbd-device.h"
 
 G_BEGIN_DECLS
@@ -37,6 +38,11 @@ typedef struct
   gboolean wrong_cn;
   gboolean csr_other_key;
   gboolean refuse_commit;
+
+  /* issue 5 */
+  double   renew_fraction;     /* 0: 0.8 */
+  gboolean no_network;         /* no DPS, no hub: dps_* and hub_config answer not_supported */
+  CbdClock *clock;             /* borrowed; NULL: real time */
 } CbdOptions;
 
 typedef struct _CbdHost CbdHost;
@@ -63,7 +69,8 @@ int         cbd_storage_load       (void *ctx, const char *name, uint8_t **data,
 int         cbd_storage_save       (void *ctx, const char *name, const uint8_t *data, size_t len);
 int         cbd_storage_remove     (void *ctx, const char *name);
 
-/* Crypto callbacks; ctx is a CbdHost (for the slow-keygen fault). */
+/* Crypto callbacks (random, keygen, public_key, csr, sign, cert_info, sha256, cert_cn);
+ * they ignore ctx, so any host can use them. */
 void        cbd_crypto_fill        (cbd_platform     *platform);
 void        cbd_crypto_set_keygen_delay (int ms);
 
@@ -75,5 +82,23 @@ void        cbd_dps_set_device     (CbdDps           *dps,
                                     cbd_device       *device);
 int         cbd_dps_register       (void *ctx, const cbd_dps_params *params,
                                     const uint8_t *csr, size_t csr_len);
+
+/* The hub connection: libmosquitto driven by the thread-default GLib main context (no
+ * threads; thousands of them in one process are fine). One CbdHub per device. dir: the
+ * device's state directory, where the client chain and key go as PEM files (0600) for
+ * libmosquitto. Calls mosquitto_lib_init() once per process. */
+typedef struct _CbdHub CbdHub;
+CbdHub     *cbd_hub_new            (const char       *dir);
+/* Closes the connection without an event to the device. */
+void        cbd_hub_free           (CbdHub           *hub);
+/* Where events go (cbd_device_hub_event / _hub_message); NULL: nowhere. */
+void        cbd_hub_set_device     (CbdHub           *hub,
+                                    cbd_device       *device);
+/* The cbd_platform hub callbacks; ctx is the CbdHub. */
+int         cbd_hub_connect        (void *ctx, const cbd_hub_params *params);
+void        cbd_hub_disconnect     (void *ctx);
+int         cbd_hub_subscribe      (void *ctx, const char *topic);
+int         cbd_hub_publish        (void *ctx, const char *topic, const uint8_t *payload,
+                                    size_t len);
 
 G_END_DECLS
