@@ -194,6 +194,20 @@ static const cbp_field diag_rsp_fields[] = {
   OPTH (cbp_diag_rsp, not_before, CBP_T_INT),
   OPTH (cbp_diag_rsp, not_after, CBP_T_INT),
   OPTH (cbp_diag_rsp, renew_at, CBP_T_INT),
+  OPT (cbp_diag_rsp, hub, CBP_T_TSTR),
+  OPT (cbp_diag_rsp, hub_state, CBP_T_TSTR),   /* always sent; absent from older firmware */
+  OPT (cbp_diag_rsp, hub_err, CBP_T_TSTR),
+  OPTH (cbp_diag_rsp, hub_time, CBP_T_INT),
+  OPT (cbp_diag_rsp, renew_state, CBP_T_TSTR),
+  OPT (cbp_diag_rsp, renew_err, CBP_T_TSTR),
+  OPTH (cbp_diag_rsp, renew_time, CBP_T_INT),
+};
+
+static const cbp_field hub_config_req_fields[] = {
+  REQ (cbp_hub_config_req, host, CBP_T_TSTR),
+  REQ (cbp_hub_config_req, device_id, CBP_T_TSTR),
+  OPT (cbp_hub_config_req, endpoint, CBP_T_TSTR),
+  OPT (cbp_hub_config_req, ca_path, CBP_T_TSTR),
 };
 
 #define EMPTY NULL, 0, sizeof (cbp_empty)
@@ -223,6 +237,8 @@ static const cbp_command group_commands[CBP_CMD_COUNT] = {
     EMPTY, FIELDS (dps_status_rsp_fields, cbp_dps_status_rsp) },
   { "diag", CBP_GROUP_DEFAULT, CBP_CMD_DIAG, CBP_OP_READ, 2000, true,
     EMPTY, FIELDS (diag_rsp_fields, cbp_diag_rsp) },
+  { "hub_config", CBP_GROUP_DEFAULT, CBP_CMD_HUB_CONFIG, CBP_OP_WRITE, 3000, true,
+    FIELDS (hub_config_req_fields, cbp_hub_config_req), EMPTY },
 };
 
 static const cbp_command os_commands[] = {

@@ -50,6 +50,7 @@ typedef enum
   CBP_CMD_DPS_REGISTER = 8,
   CBP_CMD_DPS_STATUS = 9,
   CBP_CMD_DIAG = 10,
+  CBP_CMD_HUB_CONFIG = 11,
   CBP_CMD_COUNT
 } cbp_cmd;
 
@@ -333,7 +334,37 @@ typedef struct
   bool      has_not_after;
   int64_t   renew_at;       /* opt */
   bool      has_renew_at;
+  char     *hub;            /* opt: configured hub host */
+  char     *hub_state;      /* opt (always sent by this device): CBP_HUB_STATE_* */
+  char     *hub_err;        /* opt */
+  int64_t   hub_time;       /* opt: device clock when hub_state last changed */
+  bool      has_hub_time;
+  char     *renew_state;    /* opt: CBP_RENEW_STATE_* */
+  char     *renew_err;      /* opt */
+  int64_t   renew_time;     /* opt */
+  bool      has_renew_time;
 } cbp_diag_rsp;
+
+/* 11 hub_config: response cbp_empty */
+typedef struct
+{
+  char *host;
+  char *device_id;
+  char *endpoint;           /* opt: "host:port" instead of host:8883 */
+  char *ca_path;            /* opt: PEM CA file to pin */
+} cbp_hub_config_req;
+
+#define CBP_HUB_STATE_OFF          "off"
+#define CBP_HUB_STATE_CONNECTING   "connecting"
+#define CBP_HUB_STATE_CONNECTED    "connected"
+#define CBP_HUB_STATE_REFUSED      "refused"
+#define CBP_HUB_STATE_UNREACHABLE  "unreachable"
+#define CBP_HUB_STATE_DISCONNECTED "disconnected"
+
+#define CBP_RENEW_STATE_REQUESTED    "requested"
+#define CBP_RENEW_STATE_RENEWED      "renewed"
+#define CBP_RENEW_STATE_FAILED       "failed"
+#define CBP_RENEW_STATE_REREGISTERED "reregistered"
 
 #define CBP_DPS_STATE_IDLE     "idle"
 #define CBP_DPS_STATE_RUNNING  "running"
