@@ -18,6 +18,19 @@
 #define BLOB_ACTIVE    "active"
 #define BLOB_STAGING   "staging"
 #define BLOB_DPS       "dps"
+#define BLOB_HUB       "hub"
+
+/* Hub timing, in real seconds (the device clock may run faster). */
+#define HUB_BACKOFF_MAX_S       60
+#define HUB_REFUSED_RETRY_S     30
+#define HUB_CONNECT_TIMEOUT_S   60
+#define HUB_KEEPALIVE_S         60
+#define TWIN_RETRY_S            30
+#define RENEW_ACCEPT_TIMEOUT_S  30    /* no 202 by then: ask again with replace */
+#define RENEW_RESULT_TIMEOUT_S  120   /* 202 but no result by then: ask again with replace */
+#define RENEW_RETRY_S           30    /* after a failed renewal */
+#define REREGISTER_RETRY_S      30
+#define HUB_API_VERSION         "2025-08-01-preview"
 
 /* Handler results: 0 ok, > 0 a bench-group rc, < 0 a generic SMP rc (negated). */
 #define GENERIC(rc) (-(rc))
@@ -98,9 +111,45 @@ struct cbd_device
 
   char           *last_tls_error;
   char           *last_dps_error;
+
+  /* DPS registrations started with cbd_device_register() commit by themselves. */
+  bool            dps_auto_commit;
+  bool            dps_rereg;          /* ... and this one replaces an expired certificate */
+  int64_t         rereg_next_ms;
+
+  /* hub: hub.host == NULL means none configured; "" means "from the next DPS assignment" */
+  cbp_hub_config_req hub;
+  cbd_hub_state   hub_state;
+  char           *hub_error;
+  int64_t         hub_time;
+  int64_t         hub_next_try_ms;    /* reconnect due (monotonic), 0: none scheduled */
+  int64_t         hub_connect_ms;     /* when the current attempt started */
+  unsigned        hub_backoff_s;
+  uint64_t        rid;                /* last $rid used */
+  uint64_t        twin_rid;
+  bool            twin_reported;
+  int64_t         twin_sent_ms;
+
+  /* renewal through the hub */
+  cbd_renew_state renew_state;
+  char           *renew_error;
+  int64_t         renew_time;
+  bool            renew_active;       /* a request is out */
+  bool            renew_accepted;     /* ... and got its 202 */
+  uint64_t        renew_rid;
+  int64_t         renew_sent_ms;
+  int64_t         renew_next_ms;      /* no new attempt before (monotonic) */
+  char           *renew_body_csr;     /* base64 CSR of the active request, for a replace */
+  unsigned        renew_conflicts;
+  unsigned        renewals;
+  unsigned        reregistrations;
 };
 
 static void handle_packet (void *user_data, const uint8_t *packet, size_t len);
+static void hub_restart (cbd_device *dev);
+static void hub_stop (cbd_device *dev);
+static void notify (cbd_device *dev);
+static int64_t mono_ms (cbd_device *dev);
 
 static const char *const default_key_types[] = { CBP_KEY_TYPE_P256, CBP_KEY_TYPE_P384, NULL };
 
@@ -183,7 +232,7 @@ cbd_device_log (cbd_device *dev, const char *line)
 static void
 dev_log2 (cbd_device *dev, const char *prefix, const char *arg)
 {
-  char line[160];
+  char line[256];
 
   snprintf (line, sizeof line, "%s%s", prefix, arg != NULL ? arg : "?");
   cbd_device_log (dev, line);
@@ -421,6 +470,20 @@ dps_load (cbd_device *dev)
   free (data);
 }
 
+static void
+hub_load (cbd_device *dev)
+{
+  uint8_t *data = NULL;
+  size_t len = 0;
+  const cbp_command *cmd = cbp_group_command (CBP_CMD_HUB_CONFIG);
+
+  if (dev->plat.load (dev->plat.ctx, BLOB_HUB, &data, &len) != 0)
+    return;
+  if (cbp_request_decode (cmd, data, len, &dev->hub) != CBP_OK)
+    memset (&dev->hub, 0, sizeof dev->hub);
+  free (data);
+}
+
 cbd_device *
 cbd_device_new (const cbd_config *config, const cbd_platform *platform)
 {
@@ -452,6 +515,8 @@ cbd_device_new (const cbd_config *config, const cbd_platform *platform)
     dev->cfg.model = "certbench-devsim";
   if (dev->cfg.fw == NULL)
     dev->cfg.fw = "0.0.0";
+  if (!(dev->cfg.renew_fraction > 0 && dev->cfg.renew_fraction <= 1))
+    dev->cfg.renew_fraction = 0.8;
   dev->boot_time = dev->plat.now (dev->plat.ctx);
 
   /* The decoder accepts a bit more than buf_size so that an oversize request can still be
@@ -517,6 +582,7 @@ cbd_device_new (const cbd_config *config, const cbd_platform *platform)
 
   staging_load (dev);
   dps_load (dev);
+  hub_load (dev);
   return dev;
 
 fail:
@@ -544,6 +610,12 @@ cbd_device_free (cbd_device *dev)
   free (dev->dps_device_id);
   free (dev->last_tls_error);
   free (dev->last_dps_error);
+  if (dev->plat.hub_disconnect != NULL && dev->hub_state != CBD_HUB_OFF)
+    dev->plat.hub_disconnect (dev->plat.ctx);
+  cbp_request_clear (cbp_group_command (CBP_CMD_HUB_CONFIG), &dev->hub);
+  free (dev->hub_error);
+  free (dev->renew_error);
+  free (dev->renew_body_csr);
   free (dev);
 }
 
@@ -609,6 +681,37 @@ make_key (cbd_device *dev, const char *type, key_slot *out)
   return 0;
 }
 
+/* Stores a new key (taken) as the working key: the next key while a chain is active (that
+ * chain keeps its key until a commit), else the key. */
+static int
+install_fresh_key (cbd_device *dev, key_slot *fresh)
+{
+  if (dev->active_valid)
+    {
+      if (key_slot_save (dev, BLOB_KEY_NEXT, fresh) != 0)
+        {
+          key_slot_clear (fresh);
+          return CBP_RC_STORAGE;
+        }
+      key_slot_clear (&dev->next);
+      dev->next = *fresh;
+    }
+  else
+    {
+      if (key_slot_save (dev, BLOB_KEY, fresh) != 0)
+        {
+          key_slot_clear (fresh);
+          return CBP_RC_STORAGE;
+        }
+      dev->plat.remove (dev->plat.ctx, BLOB_KEY_NEXT);
+      key_slot_clear (&dev->next);
+      key_slot_clear (&dev->key);
+      dev->key = *fresh;
+    }
+  memset (fresh, 0, sizeof *fresh);
+  return 0;
+}
+
 static int
 handle_keygen (cbd_device *dev, const void *req_, void *rsp_)
 {
@@ -639,31 +742,10 @@ handle_keygen (cbd_device *dev, const void *req_, void *rsp_)
   if (rc != 0)
     return rc;
 
-  if (dev->active_valid)
-    {
-      /* The active chain keeps its key until cert_commit. */
-      if (key_slot_save (dev, BLOB_KEY_NEXT, &fresh) != 0)
-        {
-          key_slot_clear (&fresh);
-          return CBP_RC_STORAGE;
-        }
-      key_slot_clear (&dev->next);
-      dev->next = fresh;
-      work = &dev->next;
-    }
-  else
-    {
-      if (key_slot_save (dev, BLOB_KEY, &fresh) != 0)
-        {
-          key_slot_clear (&fresh);
-          return CBP_RC_STORAGE;
-        }
-      dev->plat.remove (dev->plat.ctx, BLOB_KEY_NEXT);
-      key_slot_clear (&dev->next);
-      key_slot_clear (&dev->key);
-      dev->key = fresh;
-      work = &dev->key;
-    }
+  rc = install_fresh_key (dev, &fresh);
+  if (rc != 0)
+    return rc;
+  work = working_key (dev);
   cbd_device_log (dev, "I: keygen: done");
 
   rsp->type = work->type;
@@ -785,6 +867,29 @@ handle_cert_put (cbd_device *dev, const void *req_, void *rsp_)
   return 0;
 }
 
+/* Installs chain (malloc'd; taken on success) whose leaf carries the working key. Active
+ * chain first, then the key: see the recovery in cbd_device_new(). */
+static int
+activate_chain (cbd_device *dev, uint8_t *chain, size_t len)
+{
+  if (dev->plat.save (dev->plat.ctx, BLOB_ACTIVE, chain, len) != 0)
+    return -1;
+  if (working_key (dev) == &dev->next)
+    {
+      if (key_slot_save (dev, BLOB_KEY, &dev->next) != 0)
+        return -1;
+      dev->plat.remove (dev->plat.ctx, BLOB_KEY_NEXT);
+      key_slot_clear (&dev->key);
+      dev->key = dev->next;
+      memset (&dev->next, 0, sizeof dev->next);
+    }
+  free (dev->active);
+  dev->active = chain;
+  dev->active_len = len;
+  active_refresh (dev);
+  return 0;
+}
+
 static void
 fill_commit_rsp (cbd_device *dev, cbp_cert_commit_rsp *rsp, uint8_t *sha_buf)
 {
@@ -848,29 +953,16 @@ handle_cert_commit (cbd_device *dev, const void *req_, void *rsp_, uint8_t *sha_
       return CBP_RC_COMMIT_REFUSED;
     }
 
-  /* Active chain first, then the key: see the recovery in cbd_device_new(). */
-  if (dev->plat.save (dev->plat.ctx, BLOB_ACTIVE, dev->staging, dev->staging_len) != 0)
+  if (activate_chain (dev, dev->staging, dev->staging_len) != 0)
     return CBP_RC_STORAGE;
-  if (work == &dev->next)
-    {
-      if (key_slot_save (dev, BLOB_KEY, &dev->next) != 0)
-        return CBP_RC_STORAGE;
-      dev->plat.remove (dev->plat.ctx, BLOB_KEY_NEXT);
-      key_slot_clear (&dev->key);
-      dev->key = dev->next;
-      memset (&dev->next, 0, sizeof dev->next);
-    }
-
-  free (dev->active);
-  dev->active = dev->staging;
-  dev->active_len = dev->staging_len;
   dev->staging = NULL;
   staging_reset (dev);
   staging_save (dev);
-  active_refresh (dev);
   if (dev->dps_state == DPS_ASSIGNED)
     dev->dps_state = DPS_IDLE;
   cbd_device_log (dev, "I: cert_commit: new certificate active");
+  hub_restart (dev);
+  notify (dev);
 
   fill_commit_rsp (dev, rsp, sha_buf);
   return 0;
@@ -948,16 +1040,14 @@ handle_pop (cbd_device *dev, const void *req_, void *rsp_)
 }
 
 static int
-handle_dps_config (cbd_device *dev, const void *req_, void *rsp_)
+dps_configure (cbd_device *dev, const cbp_dps_config_req *req)
 {
-  const cbp_dps_config_req *req = req_;
   const cbp_command *cmd = cbp_group_command (CBP_CMD_DPS_CONFIG);
   cbp_dps_config_req copy;
   uint8_t *out = NULL;
   size_t len = 0;
   int ret;
 
-  (void) rsp_;
   if (dev->plat.dps_register == NULL)
     return CBP_RC_NOT_SUPPORTED;
   if (dev->dps_state == DPS_RUNNING)
@@ -986,14 +1076,39 @@ handle_dps_config (cbd_device *dev, const void *req_, void *rsp_)
   dev->dps_state = DPS_IDLE;
   set_str (&dev->dps_error, NULL);
   dev_log2 (dev, "I: dps: configured for registration id ", req->reg_id);
+  notify (dev);
   return 0;
 }
+
+static int
+handle_dps_config (cbd_device *dev, const void *req_, void *rsp_)
+{
+  (void) rsp_;
+  return dps_configure (dev, req_);
+}
+
+int
+cbd_device_dps_configure (cbd_device *dev, const cbd_dps_params *params)
+{
+  cbp_dps_config_req req;
+
+  if (params == NULL || params->scope == NULL || params->reg_id == NULL || params->key == NULL)
+    return GENERIC (CBP_SMP_RC_INVALID);
+  req.scope = (char *) params->scope;
+  req.reg_id = (char *) params->reg_id;
+  req.key = (char *) params->key;
+  req.endpoint = (char *) params->endpoint;
+  req.ca_path = (char *) params->ca_path;
+  return dps_configure (dev, &req);
+}
+
+static int dps_start (cbd_device *dev, uint8_t *csr, size_t csr_len,
+                      cbp_dps_register_rsp *rsp);
 
 static int
 handle_dps_register (cbd_device *dev, const void *req_, void *rsp_)
 {
   cbp_dps_register_rsp *rsp = rsp_;
-  cbd_dps_params params;
   uint8_t *csr = NULL;
   size_t csr_len = 0;
   int rc;
@@ -1017,6 +1132,17 @@ handle_dps_register (cbd_device *dev, const void *req_, void *rsp_)
   if (rc != 0)
     return rc;
 
+  dev->dps_auto_commit = false;
+  dev->dps_rereg = false;
+  return dps_start (dev, csr, csr_len, rsp);
+}
+
+/* Sends the CSR to the platform's DPS. Takes csr. */
+static int
+dps_start (cbd_device *dev, uint8_t *csr, size_t csr_len, cbp_dps_register_rsp *rsp)
+{
+  cbd_dps_params params;
+
   params.scope = dev->dps.scope;
   params.reg_id = dev->dps.reg_id;
   params.key = dev->dps.key;
@@ -1027,6 +1153,7 @@ handle_dps_register (cbd_device *dev, const void *req_, void *rsp_)
   set_str (&dev->dps_hub, NULL);
   set_str (&dev->dps_device_id, NULL);
   dev->dps_state = DPS_RUNNING;
+  notify (dev);
   dev_log2 (dev, "I: dps: registering ", dev->dps.reg_id);
   /* The platform may report the result from inside this call. */
   if (dev->plat.dps_register (dev->plat.ctx, &params, csr, csr_len) != 0)
@@ -1035,12 +1162,17 @@ handle_dps_register (cbd_device *dev, const void *req_, void *rsp_)
       dev->dps_state = DPS_FAILED;
       set_str (&dev->dps_error, "could not start the registration");
       set_str (&dev->last_dps_error, dev->dps_error);
+      notify (dev);
       return CBP_RC_DPS_FAILED;
     }
   free (csr);
-  rsp->state = (char *) CBP_DPS_STATE_RUNNING;
+  if (rsp != NULL)
+    rsp->state = (char *) CBP_DPS_STATE_RUNNING;
   return 0;
 }
+
+static void renew_set (cbd_device *dev, cbd_renew_state state, const char *error);
+static void dps_auto_commit (cbd_device *dev);
 
 void
 cbd_device_dps_result (cbd_device    *dev,
@@ -1064,6 +1196,10 @@ cbd_device_dps_result (cbd_device    *dev,
       set_str (&dev->dps_error, error != NULL ? error : "registration failed");
       set_str (&dev->last_dps_error, dev->dps_error);
       dev_log2 (dev, "E: dps: ", dev->dps_error);
+      if (dev->dps_rereg)
+        renew_set (dev, CBD_RENEW_FAILED, dev->dps_error);
+      dev->dps_auto_commit = dev->dps_rereg = false;
+      notify (dev);
       return;
     }
 
@@ -1087,6 +1223,9 @@ cbd_device_dps_result (cbd_device    *dev,
   set_str (&dev->dps_device_id, device_id);
   set_str (&dev->dps_error, NULL);
   dev_log2 (dev, "I: dps: assigned, chain staged; hub ", hub);
+  if (dev->dps_auto_commit)
+    dps_auto_commit (dev);
+  notify (dev);
 }
 
 static int
@@ -1115,6 +1254,23 @@ handle_dps_status (cbd_device *dev, const void *req_, void *rsp_)
   return 0;
 }
 
+/* Same rounding as cb_validity_get_renewal_point(): never before the exact fraction. */
+static int64_t
+renew_point (cbd_device *dev)
+{
+  int64_t life = dev->active_not_after - dev->active_not_before;
+  double exact;
+  int64_t offset;
+
+  if (life <= 0)
+    return dev->active_not_after;
+  exact = (double) life * dev->cfg.renew_fraction;
+  offset = (int64_t) exact;
+  if ((double) offset < exact)
+    offset++;
+  return dev->active_not_before + offset;
+}
+
 static int
 handle_diag (cbd_device *dev, const void *req_, void *rsp_)
 {
@@ -1133,9 +1289,39 @@ handle_diag (cbd_device *dev, const void *req_, void *rsp_)
       rsp->has_not_before = rsp->has_not_after = rsp->has_renew_at = true;
       rsp->not_before = dev->active_not_before;
       rsp->not_after = dev->active_not_after;
-      rsp->renew_at = dev->active_not_before + (life > 0 ? life / 10 * 8 + life % 10 * 8 / 10 : 0);
+      (void) life;
+      rsp->renew_at = renew_point (dev);
+    }
+  rsp->hub = dev->hub.host != NULL && dev->hub.host[0] != 0 ? dev->hub.host : NULL;
+  rsp->hub_state = (char *) cbd_hub_state_name (dev->hub_state);
+  rsp->hub_err = dev->hub_error;
+  if (dev->hub_time != 0)
+    {
+      rsp->has_hub_time = true;
+      rsp->hub_time = dev->hub_time;
+    }
+  rsp->renew_state = (char *) cbd_renew_state_name (dev->renew_state);
+  rsp->renew_err = dev->renew_error;
+  if (dev->renew_state != CBD_RENEW_NONE)
+    {
+      rsp->has_renew_time = true;
+      rsp->renew_time = dev->renew_time;
     }
   return 0;
+}
+
+static int hub_configure (cbd_device *dev, const char *host, const char *device_id,
+                          const char *endpoint, const char *ca_path);
+
+static int
+handle_hub_config (cbd_device *dev, const void *req_, void *rsp_)
+{
+  const cbp_hub_config_req *req = req_;
+
+  (void) rsp_;
+  if (req->host[0] == 0)
+    return GENERIC (CBP_SMP_RC_INVALID);
+  return hub_configure (dev, req->host, req->device_id, req->endpoint, req->ca_path);
 }
 
 /* ---- dispatch ---- */
@@ -1200,6 +1386,7 @@ typedef union
   cbp_cert_get_req     cert_get;
   cbp_pop_req          pop;
   cbp_dps_config_req   dps_config;
+  cbp_hub_config_req   hub_config;
 } any_req;
 
 typedef union
@@ -1297,6 +1484,7 @@ handle_packet (void *user_data, const uint8_t *packet, size_t len)
         case CBP_CMD_DPS_REGISTER: rc = handle_dps_register (dev, &req, &rsp); break;
         case CBP_CMD_DPS_STATUS: rc = handle_dps_status (dev, &req, &rsp); break;
         case CBP_CMD_DIAG: rc = handle_diag (dev, &req, &rsp); break;
+        case CBP_CMD_HUB_CONFIG: rc = handle_hub_config (dev, &req, &rsp); break;
         default: rc = GENERIC (CBP_SMP_RC_NOT_SUPPORTED); break;
         }
     }
@@ -1328,4 +1516,1026 @@ cbd_device_feed (cbd_device *dev, const uint8_t *data, size_t len)
 {
   /* Text the station sends outside frames (a shell command, noise) is ignored. */
   cbp_decoder_feed (dev->dec, data, len);
+}
+
+/* ---- the hub connection (issue 5) ---- */
+
+const char *
+cbd_hub_state_name (cbd_hub_state state)
+{
+  switch (state)
+    {
+    case CBD_HUB_OFF: return CBP_HUB_STATE_OFF;
+    case CBD_HUB_CONNECTING: return CBP_HUB_STATE_CONNECTING;
+    case CBD_HUB_CONNECTED: return CBP_HUB_STATE_CONNECTED;
+    case CBD_HUB_REFUSED: return CBP_HUB_STATE_REFUSED;
+    case CBD_HUB_UNREACHABLE: return CBP_HUB_STATE_UNREACHABLE;
+    case CBD_HUB_DISCONNECTED: return CBP_HUB_STATE_DISCONNECTED;
+    default: return "?";
+    }
+}
+
+const char *
+cbd_renew_state_name (cbd_renew_state state)
+{
+  switch (state)
+    {
+    case CBD_RENEW_REQUESTED: return CBP_RENEW_STATE_REQUESTED;
+    case CBD_RENEW_RENEWED: return CBP_RENEW_STATE_RENEWED;
+    case CBD_RENEW_FAILED: return CBP_RENEW_STATE_FAILED;
+    case CBD_RENEW_REREGISTERED: return CBP_RENEW_STATE_REREGISTERED;
+    case CBD_RENEW_NONE:
+    default: return NULL;
+    }
+}
+
+static void
+notify (cbd_device *dev)
+{
+  if (dev->plat.notify != NULL)
+    dev->plat.notify (dev->plat.ctx);
+}
+
+static int64_t
+mono_ms (cbd_device *dev)
+{
+  if (dev->plat.monotonic_ms != NULL)
+    return dev->plat.monotonic_ms (dev->plat.ctx);
+  return dev->plat.now (dev->plat.ctx) * 1000;
+}
+
+static bool
+hub_ready (cbd_device *dev)
+{
+  return dev->hub.host != NULL && dev->hub.host[0] != 0 && dev->hub.device_id != NULL &&
+         dev->hub.device_id[0] != 0 && dev->plat.hub_connect != NULL;
+}
+
+static void
+hub_set_state (cbd_device *dev, cbd_hub_state state, const char *error)
+{
+  if (dev->hub_state != state)
+    dev->hub_time = dev->plat.now (dev->plat.ctx);
+  dev->hub_state = state;
+  if (state != CBD_HUB_CONNECTED && state != CBD_HUB_CONNECTING)
+    set_str (&dev->hub_error, error);
+  else if (state == CBD_HUB_CONNECTED)
+    set_str (&dev->hub_error, NULL);
+  notify (dev);
+}
+
+static void
+renew_set (cbd_device *dev, cbd_renew_state state, const char *error)
+{
+  dev->renew_state = state;
+  dev->renew_time = dev->plat.now (dev->plat.ctx);
+  set_str (&dev->renew_error, error);
+  if (state != CBD_RENEW_REQUESTED)
+    {
+      dev->renew_active = false;
+      dev->renew_accepted = false;
+      free (dev->renew_body_csr);
+      dev->renew_body_csr = NULL;
+    }
+  notify (dev);
+}
+
+/* Closes the connection (no event follows) and forgets what was in flight on it. */
+static void
+hub_stop (cbd_device *dev)
+{
+  if (dev->hub_state != CBD_HUB_OFF && dev->plat.hub_disconnect != NULL)
+    dev->plat.hub_disconnect (dev->plat.ctx);
+  dev->twin_reported = false;
+  dev->hub_next_try_ms = 0;
+}
+
+static void
+hub_connect (cbd_device *dev)
+{
+  cbd_hub_params params;
+  char *username, *endpoint = NULL;
+  size_t n;
+  int ret;
+
+  if (!hub_ready (dev) || !dev->active_valid || dev->key.blob == NULL)
+    {
+      if (dev->hub_state != CBD_HUB_OFF)
+        hub_set_state (dev, CBD_HUB_OFF, NULL);
+      return;
+    }
+
+  n = strlen (dev->hub.host) + strlen (dev->hub.device_id) + sizeof HUB_API_VERSION + 32;
+  username = malloc (n);
+  if (username == NULL)
+    return;
+  snprintf (username, n, "%s/%s/?api-version=%s", dev->hub.host, dev->hub.device_id,
+            HUB_API_VERSION);
+  if (dev->hub.endpoint == NULL || dev->hub.endpoint[0] == 0)
+    {
+      n = strlen (dev->hub.host) + 8;
+      endpoint = malloc (n);
+      if (endpoint == NULL)
+        {
+          free (username);
+          return;
+        }
+      snprintf (endpoint, n, "%s:8883", dev->hub.host);
+    }
+
+  memset (&params, 0, sizeof params);
+  params.host = dev->hub.host;
+  params.device_id = dev->hub.device_id;
+  params.username = username;
+  params.endpoint = endpoint != NULL ? endpoint : dev->hub.endpoint;
+  params.ca_path = dev->hub.ca_path;
+  params.chain = dev->active;
+  params.chain_len = dev->active_len;
+  params.key = dev->key.blob;
+  params.key_len = dev->key.blob_len;
+  params.keepalive = HUB_KEEPALIVE_S;
+
+  dev->twin_reported = false;
+  dev->hub_next_try_ms = 0;
+  dev->hub_connect_ms = mono_ms (dev);
+  hub_set_state (dev, CBD_HUB_CONNECTING, NULL);
+  dev_log2 (dev, "I: hub: connecting to ", params.endpoint);
+  /* The platform may report the outcome from inside this call. */
+  ret = dev->plat.hub_connect (dev->plat.ctx, &params);
+  free (username);
+  free (endpoint);
+  if (ret != 0 && dev->hub_state == CBD_HUB_CONNECTING)
+    {
+      dev->hub_backoff_s = HUB_BACKOFF_MAX_S;
+      dev->hub_next_try_ms = mono_ms (dev) + HUB_BACKOFF_MAX_S * 1000;
+      hub_set_state (dev, CBD_HUB_UNREACHABLE, "could not start the connection");
+    }
+}
+
+/* After a configuration change or a new certificate: connect again at once. */
+static void
+hub_restart (cbd_device *dev)
+{
+  hub_stop (dev);
+  dev->hub_backoff_s = 0;
+  hub_connect (dev);
+}
+
+static int
+hub_configure (cbd_device *dev, const char *host, const char *device_id, const char *endpoint,
+               const char *ca_path)
+{
+  const cbp_command *cmd = cbp_group_command (CBP_CMD_HUB_CONFIG);
+  cbp_hub_config_req req;
+  uint8_t *out = NULL;
+  size_t len = 0;
+  int ret;
+
+  if (dev->plat.hub_connect == NULL)
+    return CBP_RC_NOT_SUPPORTED;
+  if (host == NULL)
+    host = "";
+  if (device_id == NULL)
+    device_id = "";
+  if (device_id[0] != 0 && !cn_valid (device_id))
+    return CBP_RC_BAD_SUBJECT;
+  if (endpoint != NULL && endpoint[0] == 0)
+    endpoint = NULL;
+  if (ca_path != NULL && ca_path[0] == 0)
+    ca_path = NULL;
+
+  /* A repeat of the same configuration leaves a working connection alone. */
+  if (dev->hub.host != NULL && strcmp (dev->hub.host, host) == 0 &&
+      strcmp (dev->hub.device_id, device_id) == 0 &&
+      (dev->hub.endpoint == NULL ? endpoint == NULL
+                                 : endpoint != NULL && strcmp (dev->hub.endpoint, endpoint) == 0) &&
+      (dev->hub.ca_path == NULL ? ca_path == NULL
+                                : ca_path != NULL && strcmp (dev->hub.ca_path, ca_path) == 0) &&
+      (dev->hub_state == CBD_HUB_CONNECTED || dev->hub_state == CBD_HUB_CONNECTING))
+    return 0;
+
+  req.host = (char *) host;
+  req.device_id = (char *) device_id;
+  req.endpoint = (char *) endpoint;
+  req.ca_path = (char *) ca_path;
+  if (cbp_request_encode (cmd, &req, &out, &len) != CBP_OK)
+    return GENERIC (CBP_SMP_RC_NO_MEMORY);
+  ret = dev->plat.save (dev->plat.ctx, BLOB_HUB, out, len);
+  free (out);
+  if (ret != 0)
+    return CBP_RC_STORAGE;
+
+  cbp_request_clear (cmd, &dev->hub);
+  dev->hub.host = str_dup (host);
+  dev->hub.device_id = str_dup (device_id);
+  dev->hub.endpoint = str_dup (endpoint);
+  dev->hub.ca_path = str_dup (ca_path);
+  if (host[0] != 0)
+    dev_log2 (dev, "I: hub: configured for ", host);
+  hub_restart (dev);
+  notify (dev);
+  return 0;
+}
+
+int
+cbd_device_hub_configure (cbd_device *dev, const char *host, const char *device_id,
+                          const char *endpoint, const char *ca_path)
+{
+  return hub_configure (dev, host, device_id, endpoint, ca_path);
+}
+
+/* A DPS registration started by the device itself: commit what DPS issued. */
+static void
+dps_auto_commit (cbd_device *dev)
+{
+  bool rereg = dev->dps_rereg;
+
+  dev->dps_auto_commit = dev->dps_rereg = false;
+  if (!leaf_matches (dev, dev->staging, dev->staging_len, working_key (dev)))
+    {
+      dev_log2 (dev, "E: dps: ", "issued leaf does not carry the device key");
+      dev->dps_state = DPS_FAILED;
+      set_str (&dev->dps_error, "issued leaf does not carry the device key");
+      if (rereg)
+        renew_set (dev, CBD_RENEW_FAILED, dev->dps_error);
+      return;
+    }
+  if (activate_chain (dev, dev->staging, dev->staging_len) != 0)
+    {
+      dev->dps_state = DPS_FAILED;
+      set_str (&dev->dps_error, "cannot store the certificate");
+      if (rereg)
+        renew_set (dev, CBD_RENEW_FAILED, dev->dps_error);
+      return;
+    }
+  dev->staging = NULL;
+  staging_reset (dev);
+  staging_save (dev);
+  dev->dps_state = DPS_IDLE;
+  cbd_device_log (dev, "I: dps: new certificate active");
+
+  if (rereg)
+    {
+      dev->reregistrations++;
+      renew_set (dev, CBD_RENEW_REREGISTERED, NULL);
+    }
+
+  /* A hub configured without host and device id takes the assignment. */
+  if (dev->hub.host != NULL && dev->dps_hub != NULL && dev->dps_device_id != NULL &&
+      (dev->hub.host[0] == 0 || dev->hub.device_id[0] == 0 ||
+       strcmp (dev->hub.host, dev->dps_hub) != 0 ||
+       strcmp (dev->hub.device_id, dev->dps_device_id) != 0) &&
+      hub_configure (dev, dev->dps_hub, dev->dps_device_id, dev->hub.endpoint,
+                     dev->hub.ca_path) == 0)
+    return;   /* connected by hub_configure */
+  hub_restart (dev);
+}
+
+static int
+start_registration (cbd_device *dev, const char *key_type, bool rereg)
+{
+  key_slot fresh;
+  uint8_t *csr = NULL;
+  size_t csr_len = 0;
+  int rc;
+
+  if (dev->plat.dps_register == NULL)
+    return CBP_RC_NOT_SUPPORTED;
+  if (dev->dps.scope == NULL)
+    return CBP_RC_DPS_NOT_CONFIGURED;
+  if (dev->dps_state == DPS_RUNNING)
+    return CBP_RC_DPS_BUSY;
+  if (!cn_valid (dev->dps.reg_id))
+    return CBP_RC_BAD_SUBJECT;
+  if (key_type == NULL)
+    key_type = dev->key.type != NULL ? dev->key.type : CBP_KEY_TYPE_P256;
+  if (!key_type_supported (dev, key_type))
+    return CBP_RC_KEY_TYPE;
+
+  rc = make_key (dev, key_type, &fresh);
+  if (rc == 0)
+    rc = install_fresh_key (dev, &fresh);
+  if (rc == 0)
+    rc = make_csr (dev, dev->dps.reg_id, &csr, &csr_len);
+  if (rc != 0)
+    return rc;
+  dev->dps_auto_commit = true;
+  dev->dps_rereg = rereg;
+  rc = dps_start (dev, csr, csr_len, NULL);
+  if (rc != 0)
+    dev->dps_auto_commit = dev->dps_rereg = false;
+  return rc;
+}
+
+int
+cbd_device_register (cbd_device *dev, const char *key_type)
+{
+  return start_registration (dev, key_type, false);
+}
+
+/* ---- small encoders and a JSON reader, enough for the hub's answers ---- */
+
+static const char b64_alphabet[] =
+  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static char *
+b64_encode (const uint8_t *data, size_t len)
+{
+  char *out = malloc ((len + 2) / 3 * 4 + 1);
+  size_t i, o = 0;
+
+  if (out == NULL)
+    return NULL;
+  for (i = 0; i + 2 < len; i += 3)
+    {
+      uint32_t v = (uint32_t) data[i] << 16 | (uint32_t) data[i + 1] << 8 | data[i + 2];
+      out[o++] = b64_alphabet[v >> 18 & 63];
+      out[o++] = b64_alphabet[v >> 12 & 63];
+      out[o++] = b64_alphabet[v >> 6 & 63];
+      out[o++] = b64_alphabet[v & 63];
+    }
+  if (i < len)
+    {
+      uint32_t v = (uint32_t) data[i] << 16 | (i + 1 < len ? (uint32_t) data[i + 1] << 8 : 0);
+      out[o++] = b64_alphabet[v >> 18 & 63];
+      out[o++] = b64_alphabet[v >> 12 & 63];
+      out[o++] = i + 1 < len ? b64_alphabet[v >> 6 & 63] : '=';
+      out[o++] = '=';
+    }
+  out[o] = 0;
+  return out;
+}
+
+/* Appends the base64 in [s, e) (whitespace ignored) to out. Returns false on bad input. */
+static bool
+b64_decode_append (const char *s, const char *e, uint8_t **out, size_t *out_len)
+{
+  size_t room = *out_len + (size_t) (e - s) / 4 * 3 + 3;
+  uint8_t *buf = realloc (*out, room > 0 ? room : 1);
+  uint32_t acc = 0;
+  int bits = 0, pad = 0;
+  size_t o = *out_len;
+
+  if (buf == NULL)
+    return false;
+  *out = buf;
+  for (; s < e; s++)
+    {
+      const char *p;
+      char c = *s;
+
+      if (c == ' ' || c == '\n' || c == '\r' || c == '\t')
+        continue;
+      if (c == '=')
+        {
+          pad++;
+          continue;
+        }
+      if (pad > 0 || c == 0 || (p = strchr (b64_alphabet, c)) == NULL)
+        return false;
+      acc = acc << 6 | (uint32_t) (p - b64_alphabet);
+      bits += 6;
+      if (bits >= 8)
+        {
+          bits -= 8;
+          buf[o++] = (uint8_t) (acc >> bits);
+        }
+    }
+  *out_len = o;
+  return true;
+}
+
+/* One certificate string of a hub answer: base64 DER, or PEM (one or more blocks). */
+static bool
+append_cert_text (const char *text, uint8_t **chain, size_t *chain_len)
+{
+  static const char begin[] = "-----BEGIN CERTIFICATE-----";
+  static const char end[] = "-----END CERTIFICATE-----";
+  const char *p = strstr (text, begin), *q;
+  bool any = false;
+
+  if (p == NULL)
+    return b64_decode_append (text, text + strlen (text), chain, chain_len);
+  while (p != NULL)
+    {
+      p += sizeof begin - 1;
+      q = strstr (p, end);
+      if (q == NULL || !b64_decode_append (p, q, chain, chain_len))
+        return false;
+      any = true;
+      p = strstr (q + sizeof end - 1, begin);
+    }
+  return any;
+}
+
+typedef struct
+{
+  const char *p;
+  const char *end;
+} json_in;
+
+static void
+json_ws (json_in *in)
+{
+  while (in->p < in->end && (*in->p == ' ' || *in->p == '\t' || *in->p == '\n' || *in->p == '\r'))
+    in->p++;
+}
+
+static int
+hex_val (char c)
+{
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
+/* A JSON string at in->p; *out (may be NULL to skip) gets a malloc'd copy, \u escapes
+ * outside ASCII become '?'. */
+static bool
+json_string (json_in *in, char **out)
+{
+  const char *p;
+  char *buf = NULL;
+  size_t n = 0;
+
+  json_ws (in);
+  if (in->p >= in->end || *in->p != '"')
+    return false;
+  p = ++in->p;
+  while (in->p < in->end && *in->p != '"')
+    in->p += *in->p == '\\' ? 2 : 1;
+  if (in->p >= in->end)
+    return false;
+  if (out != NULL)
+    {
+      buf = malloc ((size_t) (in->p - p) + 1);
+      if (buf == NULL)
+        return false;
+      while (p < in->p)
+        {
+          char c = *p++;
+
+          if (c == '\\')
+            {
+              c = *p++;
+              switch (c)
+                {
+                case 'n': c = '\n'; break;
+                case 'r': c = '\r'; break;
+                case 't': c = '\t'; break;
+                case 'b': c = '\b'; break;
+                case 'f': c = '\f'; break;
+                case 'u':
+                  {
+                    int v = 0, i;
+                    for (i = 0; i < 4 && p < in->p; i++, p++)
+                      v = v * 16 + (hex_val (*p) < 0 ? 0 : hex_val (*p));
+                    c = v > 0 && v < 0x80 ? (char) v : '?';
+                  }
+                  break;
+                default: break;   /* " \ / */
+                }
+            }
+          buf[n++] = c;
+        }
+      buf[n] = 0;
+      *out = buf;
+    }
+  in->p++;
+  return true;
+}
+
+static bool
+json_skip (json_in *in, int depth)
+{
+  json_ws (in);
+  if (in->p >= in->end || depth > 32)
+    return false;
+  if (*in->p == '"')
+    return json_string (in, NULL);
+  if (*in->p == '{' || *in->p == '[')
+    {
+      char close = *in->p == '{' ? '}' : ']';
+      bool obj = close == '}';
+
+      in->p++;
+      json_ws (in);
+      if (in->p < in->end && *in->p == close)
+        {
+          in->p++;
+          return true;
+        }
+      for (;;)
+        {
+          if (obj)
+            {
+              if (!json_string (in, NULL))
+                return false;
+              json_ws (in);
+              if (in->p >= in->end || *in->p++ != ':')
+                return false;
+            }
+          if (!json_skip (in, depth + 1))
+            return false;
+          json_ws (in);
+          if (in->p >= in->end)
+            return false;
+          if (*in->p == close)
+            {
+              in->p++;
+              return true;
+            }
+          if (*in->p++ != ',')
+            return false;
+        }
+    }
+  /* number, true, false, null */
+  while (in->p < in->end && *in->p != ',' && *in->p != '}' && *in->p != ']' &&
+         *in->p != ' ' && *in->p != '\n' && *in->p != '\r' && *in->p != '\t')
+    in->p++;
+  return true;
+}
+
+/* A JSON array of strings at in->p: each decoded into chain. */
+static bool
+json_cert_array (json_in *in, uint8_t **chain, size_t *chain_len)
+{
+  json_ws (in);
+  if (in->p >= in->end || *in->p != '[')
+    return false;
+  in->p++;
+  json_ws (in);
+  if (in->p < in->end && *in->p == ']')
+    {
+      in->p++;
+      return true;
+    }
+  for (;;)
+    {
+      char *text = NULL;
+      bool ok;
+
+      if (!json_string (in, &text))
+        return false;
+      ok = append_cert_text (text, chain, chain_len);
+      free (text);
+      if (!ok)
+        return false;
+      json_ws (in);
+      if (in->p >= in->end)
+        return false;
+      if (*in->p == ']')
+        {
+          in->p++;
+          return true;
+        }
+      if (*in->p++ != ',')
+        return false;
+    }
+}
+
+/* The parts of a credentials answer the device uses: the chain (object with certificates,
+ * or a bare array), the message and an errorCode. */
+static bool
+parse_credentials (const uint8_t *payload, size_t len, uint8_t **chain, size_t *chain_len,
+                   char **message, char **error_code)
+{
+  json_in in = { (const char *) payload, (const char *) payload + len };
+
+  json_ws (&in);
+  if (in.p >= in.end)
+    return false;
+  if (*in.p == '[')
+    return json_cert_array (&in, chain, chain_len);
+  if (*in.p != '{')
+    return false;
+  in.p++;
+  json_ws (&in);
+  if (in.p < in.end && *in.p == '}')
+    return true;
+  for (;;)
+    {
+      char *key = NULL;
+      bool ok;
+
+      if (!json_string (&in, &key))
+        return false;
+      json_ws (&in);
+      if (in.p >= in.end || *in.p++ != ':')
+        {
+          free (key);
+          return false;
+        }
+      json_ws (&in);
+      if (strcmp (key, "certificates") == 0)
+        ok = json_cert_array (&in, chain, chain_len);
+      else if (strcmp (key, "message") == 0 && in.p < in.end && *in.p == '"' && *message == NULL)
+        ok = json_string (&in, message);
+      else if (strcmp (key, "errorCode") == 0 && *error_code == NULL)
+        {
+          const char *start = in.p;
+          ok = json_skip (&in, 0);
+          if (ok && (*error_code = malloc ((size_t) (in.p - start) + 1)) != NULL)
+            {
+              memcpy (*error_code, start, (size_t) (in.p - start));
+              (*error_code)[in.p - start] = 0;
+            }
+        }
+      else
+        ok = json_skip (&in, 0);
+      free (key);
+      if (!ok)
+        return false;
+      json_ws (&in);
+      if (in.p >= in.end)
+        return false;
+      if (*in.p == '}')
+        return true;
+      if (*in.p++ != ',')
+        return false;
+    }
+}
+
+/* Unix seconds as YYYY-MM-DDThh:mm:ssZ (proleptic Gregorian, no libc time zone code). */
+static void
+format_utc (int64_t t, char out[24])
+{
+  int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400;
+  int64_t secs = t - days * 86400;
+  int64_t z = days + 719468;
+  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  int64_t doe = z - era * 146097;
+  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  int64_t y = yoe + era * 400;
+  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  int64_t mp = (5 * doy + 2) / 153;
+  int64_t d = doy - (153 * mp + 2) / 5 + 1;
+  int64_t m = mp < 10 ? mp + 3 : mp - 9;
+
+  if (m <= 2)
+    y++;
+  snprintf (out, 24, "%04d-%02d-%02dT%02d:%02d:%02dZ", (int) y, (int) m, (int) d,
+            (int) (secs / 3600), (int) (secs / 60 % 60), (int) (secs % 60));
+}
+
+/* "$iothub/<what>/res/<status>/?$rid=<rid>..." */
+static bool
+parse_response_topic (const char *topic, const char *prefix, int *status, uint64_t *rid)
+{
+  size_t n = strlen (prefix);
+  const char *p;
+  char *end;
+
+  if (strncmp (topic, prefix, n) != 0)
+    return false;
+  *status = (int) strtol (topic + n, &end, 10);
+  if (end == topic + n || *end != '/')
+    return false;
+  p = strstr (end, "$rid=");
+  if (p == NULL)
+    return false;
+  *rid = strtoull (p + 5, &end, 10);
+  return end != p + 5;
+}
+
+/* ---- twin and renewal over the connection ---- */
+
+static void
+twin_report (cbd_device *dev)
+{
+  char topic[96], from[24], until[24], body[128];
+
+  if (!dev->active_valid)
+    return;
+  format_utc (dev->active_not_before, from);
+  format_utc (dev->active_not_after, until);
+  snprintf (body, sizeof body, "{\"certificate\":{\"validFrom\":\"%s\",\"validUntil\":\"%s\"}}",
+            from, until);
+  dev->twin_rid = ++dev->rid;
+  snprintf (topic, sizeof topic, "$iothub/twin/PATCH/properties/reported/?$rid=%llu",
+            (unsigned long long) dev->twin_rid);
+  dev->twin_sent_ms = mono_ms (dev);
+  dev->twin_reported = false;
+  dev->plat.hub_publish (dev->plat.ctx, topic, (const uint8_t *) body, strlen (body));
+}
+
+/* Publishes the issueCertificate request of the active renewal. */
+static void
+renew_send (cbd_device *dev, bool replace)
+{
+  char topic[96];
+  char *body;
+  size_t n;
+
+  n = strlen (dev->hub.device_id) + strlen (dev->renew_body_csr) + 64;
+  body = malloc (n);
+  if (body == NULL)
+    return;
+  snprintf (body, n, "{\"id\":\"%s\",\"csr\":\"%s\"%s}", dev->hub.device_id,
+            dev->renew_body_csr, replace ? ",\"replace\":\"*\"" : "");
+  dev->renew_rid = ++dev->rid;
+  snprintf (topic, sizeof topic, "$iothub/credentials/POST/issueCertificate/?$rid=%llu",
+            (unsigned long long) dev->renew_rid);
+  dev->renew_sent_ms = mono_ms (dev);
+  dev->renew_accepted = false;
+  if (dev->plat.hub_publish (dev->plat.ctx, topic, (const uint8_t *) body, strlen (body)) != 0)
+    dev->renew_sent_ms = 0;   /* not sent: the tick sends again once connected */
+  free (body);
+}
+
+static void
+renew_start (cbd_device *dev)
+{
+  key_slot fresh;
+  uint8_t *csr = NULL;
+  size_t csr_len = 0;
+  int rc;
+
+  /* A fresh key; the active chain keeps its key until the new chain is installed. */
+  rc = make_key (dev, dev->key.type != NULL ? dev->key.type : CBP_KEY_TYPE_P256, &fresh);
+  if (rc == 0)
+    rc = install_fresh_key (dev, &fresh);
+  if (rc == 0)
+    rc = make_csr (dev, dev->hub.device_id, &csr, &csr_len);
+  if (rc != 0)
+    {
+      dev->renew_next_ms = mono_ms (dev) + RENEW_RETRY_S * 1000;
+      renew_set (dev, CBD_RENEW_FAILED, "cannot make a key or CSR");
+      return;
+    }
+  free (dev->renew_body_csr);
+  dev->renew_body_csr = b64_encode (csr, csr_len);
+  free (csr);
+  if (dev->renew_body_csr == NULL)
+    return;
+  dev->renew_conflicts = 0;
+  renew_set (dev, CBD_RENEW_REQUESTED, NULL);
+  dev->renew_active = true;
+  cbd_device_log (dev, "I: hub: renewal point reached, requesting a new certificate");
+  renew_send (dev, false);
+}
+
+static void
+renew_fail (cbd_device *dev, const char *error)
+{
+  dev->renew_next_ms = mono_ms (dev) + RENEW_RETRY_S * 1000;
+  dev_log2 (dev, "E: hub: renewal failed: ", error);
+  renew_set (dev, CBD_RENEW_FAILED, error);
+}
+
+static void
+renew_result (cbd_device *dev, const uint8_t *payload, size_t len)
+{
+  uint8_t *chain = NULL, *spki = NULL;
+  size_t chain_len = 0, spki_len = 0, leaf_len;
+  char *message = NULL, *code = NULL, *cn = NULL;
+  int64_t nb, na;
+  const char *error = NULL;
+
+  if (!parse_credentials (payload, len, &chain, &chain_len, &message, &code) || chain_len == 0)
+    error = "the answer has no readable certificates";
+  else if (chain_len > dev->cfg.slot_size)
+    error = "the issued chain exceeds the slot size";
+  else if (!parse_chain (dev, chain, chain_len, &spki, &spki_len, &nb, &na))
+    error = "the issued chain is not DER X.509";
+  else if (dev->next.blob == NULL || spki_len != dev->next.pub_len ||
+           memcmp (spki, dev->next.pub, spki_len) != 0)
+    error = "the issued leaf does not carry the new key";
+  else if (dev->plat.cert_cn != NULL &&
+           ((leaf_len = cbd_der_element_len (chain, chain_len)) == 0 ||
+            dev->plat.cert_cn (dev->plat.ctx, chain, leaf_len, &cn) != 0 ||
+            strcmp (cn, dev->hub.device_id) != 0))
+    error = "the issued leaf's CN is not the device id";
+  free (spki);
+  free (cn);
+  free (message);
+  free (code);
+  if (error == NULL && activate_chain (dev, chain, chain_len) != 0)
+    error = "cannot store the certificate";
+  if (error != NULL)
+    {
+      free (chain);
+      renew_fail (dev, error);
+      return;
+    }
+
+  dev->renewals++;
+  cbd_device_log (dev, "I: hub: renewed, new certificate active; reconnecting");
+  renew_set (dev, CBD_RENEW_RENEWED, NULL);
+  /* The connection stays valid, but the new certificate is only used on the next connect. */
+  hub_restart (dev);
+}
+
+static void
+renew_message (cbd_device *dev, int status, const uint8_t *payload, size_t len)
+{
+  uint8_t *chain = NULL;
+  size_t chain_len = 0;
+  char *message = NULL, *code = NULL;
+  char text[200];
+
+  if (status == 202)
+    {
+      dev->renew_accepted = true;
+      dev->renew_sent_ms = mono_ms (dev);
+      return;
+    }
+  if (status == 200)
+    {
+      renew_result (dev, payload, len);
+      return;
+    }
+  if (status == 409 && dev->renew_conflicts++ < 3)
+    {
+      /* An older request of ours is still active (say from before a reconnect). */
+      renew_send (dev, true);
+      return;
+    }
+  parse_credentials (payload, len, &chain, &chain_len, &message, &code);
+  snprintf (text, sizeof text, "%d%s%s%s%s", status, code != NULL ? " " : "",
+            code != NULL ? code : "", message != NULL ? ": " : "",
+            message != NULL ? message : "");
+  free (chain);
+  free (message);
+  free (code);
+  renew_fail (dev, text);
+}
+
+void
+cbd_device_hub_message (cbd_device *dev, const char *topic, const uint8_t *payload, size_t len)
+{
+  int status;
+  uint64_t rid;
+
+  if (parse_response_topic (topic, "$iothub/twin/res/", &status, &rid))
+    {
+      if (rid != dev->twin_rid)
+        return;
+      if (status == 200 || status == 204)
+        {
+          dev->twin_reported = true;
+          notify (dev);
+        }
+      else
+        {
+          char text[64];
+          snprintf (text, sizeof text, "twin report answered %d", status);
+          dev_log2 (dev, "W: hub: ", text);
+        }
+      return;
+    }
+  if (parse_response_topic (topic, "$iothub/credentials/res/", &status, &rid))
+    {
+      if (dev->renew_active && rid == dev->renew_rid)
+        renew_message (dev, status, payload, len);
+    }
+}
+
+void
+cbd_device_hub_event (cbd_device *dev, cbd_hub_event event, const char *text)
+{
+  int64_t now = mono_ms (dev);
+
+  switch (event)
+    {
+    case CBD_HUB_EV_CONNECTED:
+      dev->hub_backoff_s = 0;
+      hub_set_state (dev, CBD_HUB_CONNECTED, NULL);
+      cbd_device_log (dev, "I: hub: connected");
+      dev->plat.hub_subscribe (dev->plat.ctx, "$iothub/twin/res/#");
+      dev->plat.hub_subscribe (dev->plat.ctx, "$iothub/credentials/res/#");
+      twin_report (dev);
+      /* Clean session: an answer to a request sent on the old connection is lost. */
+      if (dev->renew_active)
+        renew_send (dev, true);
+      break;
+
+    case CBD_HUB_EV_REFUSED:
+      dev->hub_next_try_ms = now + HUB_REFUSED_RETRY_S * 1000;
+      dev_log2 (dev, "E: hub: refused: ", text);
+      hub_set_state (dev, CBD_HUB_REFUSED, text != NULL ? text : "refused");
+      break;
+
+    case CBD_HUB_EV_UNREACHABLE:
+    case CBD_HUB_EV_DISCONNECTED:
+      if (event == CBD_HUB_EV_DISCONNECTED && dev->hub_state == CBD_HUB_CONNECTED)
+        dev->hub_backoff_s = 0;
+      dev->hub_backoff_s = dev->hub_backoff_s == 0 ? 1 : dev->hub_backoff_s * 2;
+      if (dev->hub_backoff_s > HUB_BACKOFF_MAX_S)
+        dev->hub_backoff_s = HUB_BACKOFF_MAX_S;
+      dev->hub_next_try_ms = now + (int64_t) dev->hub_backoff_s * 1000;
+      dev_log2 (dev, event == CBD_HUB_EV_UNREACHABLE ? "E: hub: unreachable: "
+                                                     : "W: hub: disconnected: ",
+                text != NULL ? text : "connection lost");
+      if (event == CBD_HUB_EV_UNREACHABLE && text != NULL)
+        set_str (&dev->last_tls_error, text);
+      hub_set_state (dev, event == CBD_HUB_EV_UNREACHABLE ? CBD_HUB_UNREACHABLE
+                                                          : CBD_HUB_DISCONNECTED,
+                     text);
+      break;
+    }
+}
+
+void
+cbd_device_tick (cbd_device *dev)
+{
+  int64_t now_ms = mono_ms (dev);
+  int64_t now = dev->plat.now (dev->plat.ctx);
+
+  /* An expired certificate cannot connect or renew through the hub: DPS it is. */
+  if (dev->active_valid && now >= dev->active_not_after && !dev->cfg.never_renew &&
+      dev->dps_state != DPS_RUNNING && now_ms >= dev->rereg_next_ms &&
+      dev->plat.dps_register != NULL)
+    {
+      int rc;
+
+      dev->rereg_next_ms = now_ms + REREGISTER_RETRY_S * 1000;
+      if (dev->hub_state != CBD_HUB_OFF)
+        {
+          hub_stop (dev);
+          hub_set_state (dev, CBD_HUB_DISCONNECTED, "certificate expired");
+          dev->hub_next_try_ms = 0;
+        }
+      cbd_device_log (dev, "I: certificate expired, registering again through DPS");
+      renew_set (dev, CBD_RENEW_REQUESTED, NULL);
+      rc = start_registration (dev, NULL, true);
+      if (rc != 0)
+        renew_set (dev, CBD_RENEW_FAILED,
+                   rc == CBP_RC_DPS_NOT_CONFIGURED ? "certificate expired and DPS is not configured"
+                                                   : "could not start a DPS registration");
+      return;
+    }
+
+  if (!hub_ready (dev) || !dev->active_valid)
+    return;
+
+  switch (dev->hub_state)
+    {
+    case CBD_HUB_CONNECTING:
+      if (now_ms - dev->hub_connect_ms > HUB_CONNECT_TIMEOUT_S * 1000)
+        {
+          dev->plat.hub_disconnect (dev->plat.ctx);
+          cbd_device_hub_event (dev, CBD_HUB_EV_UNREACHABLE, "connect timed out");
+        }
+      break;
+
+    case CBD_HUB_OFF:
+      hub_connect (dev);
+      break;
+
+    case CBD_HUB_REFUSED:
+    case CBD_HUB_UNREACHABLE:
+    case CBD_HUB_DISCONNECTED:
+      if (dev->hub_next_try_ms == 0 || now_ms >= dev->hub_next_try_ms)
+        hub_connect (dev);
+      break;
+
+    case CBD_HUB_CONNECTED:
+      if (!dev->twin_reported && now_ms - dev->twin_sent_ms > TWIN_RETRY_S * 1000)
+        twin_report (dev);
+      if (dev->renew_active)
+        {
+          int64_t limit = (dev->renew_accepted ? RENEW_RESULT_TIMEOUT_S : RENEW_ACCEPT_TIMEOUT_S)
+                          * 1000;
+          if (dev->renew_sent_ms == 0 || now_ms - dev->renew_sent_ms > limit)
+            renew_send (dev, true);
+        }
+      else if (!dev->cfg.never_renew && now >= renew_point (dev) && now_ms >= dev->renew_next_ms)
+        renew_start (dev);
+      break;
+    }
+}
+
+void
+cbd_device_get_status (cbd_device *dev, cbd_status *st)
+{
+  static const cbd_dps_state dps_states[] = { CBD_DPS_IDLE, CBD_DPS_RUNNING, CBD_DPS_ASSIGNED,
+                                              CBD_DPS_FAILED };
+
+  memset (st, 0, sizeof *st);
+  st->active = dev->active_valid;
+  if (dev->active_valid)
+    {
+      st->not_before = dev->active_not_before;
+      st->not_after = dev->active_not_after;
+      st->renew_at = renew_point (dev);
+    }
+  st->hub_state = dev->hub_state;
+  st->hub_error = dev->hub_error;
+  st->hub_time = dev->hub_time;
+  st->twin_reported = dev->twin_reported;
+  st->renew_state = dev->renew_state;
+  st->renew_error = dev->renew_error;
+  st->renew_time = dev->renew_time;
+  st->renewals = dev->renewals;
+  st->reregistrations = dev->reregistrations;
+  st->dps_state = dps_states[dev->dps_state];
+  st->dps_error = dev->dps_error;
+  st->hub_host = dev->hub.host != NULL && dev->hub.host[0] != 0 ? dev->hub.host : NULL;
+  st->device_id = dev->hub.device_id != NULL && dev->hub.device_id[0] != 0 ? dev->hub.device_id
+                                                                           : NULL;
 }

@@ -174,6 +174,19 @@ crypto_cert_info (void *ctx, const uint8_t *der, size_t der_len, uint8_t **spki,
   return 0;
 }
 
+static int
+crypto_cert_cn (void *ctx, const uint8_t *der, size_t der_len, char **cn)
+{
+  g_autoptr(GBytes) bytes = g_bytes_new (der, der_len);
+  g_autoptr(CbCertificate) cert = cb_certificate_new_from_der (bytes, NULL);
+  const char *name;
+
+  if (cert == NULL || (name = cb_certificate_get_common_name (cert)) == NULL)
+    return -1;
+  *cn = strdup (name);
+  return *cn != NULL ? 0 : -1;
+}
+
 static void
 crypto_sha256 (void *ctx, const uint8_t *data, size_t len, uint8_t out[32])
 {
@@ -193,4 +206,5 @@ cbd_crypto_fill (cbd_platform *platform)
   platform->sign = crypto_sign;
   platform->cert_info = crypto_cert_info;
   platform->sha256 = crypto_sha256;
+  platform->cert_cn = crypto_cert_cn;
 }

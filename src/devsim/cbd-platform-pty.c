@@ -25,6 +25,7 @@ struct _CbdHost
   CbdOptions    opts;
   CbdStorage    storage;
   CbdDps       *dps;
+  CbdHub       *hub;
   cbd_device   *device;
   cbd_platform  platform;
 
@@ -37,6 +38,7 @@ struct _CbdHost
   guint         flush_source;
   guint         chatter_source;
   guint         stall_source;
+  guint         tick_source;
 
   GByteArray   *out;
   GRand        *rand;
@@ -296,7 +298,40 @@ on_input (int          fd,
 static int64_t
 host_now (void *ctx)
 {
-  return g_get_real_time () / G_USEC_PER_SEC;
+  return cbd_clock_now (((CbdHost *) ctx)->opts.clock);
+}
+
+static int
+host_hub_connect (void *ctx, const cbd_hub_params *params)
+{
+  return cbd_hub_connect (((CbdHost *) ctx)->hub, params);
+}
+
+static void
+host_hub_disconnect (void *ctx)
+{
+  cbd_hub_disconnect (((CbdHost *) ctx)->hub);
+}
+
+static int
+host_hub_subscribe (void *ctx, const char *topic)
+{
+  return cbd_hub_subscribe (((CbdHost *) ctx)->hub, topic);
+}
+
+static int
+host_hub_publish (void *ctx, const char *topic, const uint8_t *payload, size_t len)
+{
+  return cbd_hub_publish (((CbdHost *) ctx)->hub, topic, payload, len);
+}
+
+static gboolean
+tick_cb (gpointer user_data)
+{
+  CbdHost *host = user_data;
+
+  cbd_device_tick (host->device);
+  return G_SOURCE_CONTINUE;
 }
 
 static int
@@ -387,6 +422,7 @@ cbd_host_new (const CbdOptions  *options,
   host->rand = options->fault_seed != 0 ? g_rand_new_with_seed (options->fault_seed) : g_rand_new ();
   host->loop = g_main_loop_new (NULL, FALSE);
   host->dps = cbd_dps_new ();
+  host->hub = cbd_hub_new (host->opts.state_dir);
 
   if (!cbd_storage_init (&host->storage, host->opts.state_dir, error) ||
       !make_pty (host, error))
@@ -402,7 +438,15 @@ cbd_host_new (const CbdOptions  *options,
   host->platform.save = host_save;
   host->platform.remove = host_remove;
   cbd_crypto_fill (&host->platform);
-  host->platform.dps_register = host_dps_register;
+  host->platform.monotonic_ms = cbd_clock_monotonic_ms;
+  if (!options->no_network)
+    {
+      host->platform.dps_register = host_dps_register;
+      host->platform.hub_connect = host_hub_connect;
+      host->platform.hub_disconnect = host_hub_disconnect;
+      host->platform.hub_subscribe = host_hub_subscribe;
+      host->platform.hub_publish = host_hub_publish;
+    }
   cbd_crypto_set_keygen_delay (options->slow_keygen_ms);
 
   memset (&cfg, 0, sizeof cfg);
@@ -418,6 +462,7 @@ cbd_host_new (const CbdOptions  *options,
   cfg.fault_wrong_cn = options->wrong_cn;
   cfg.fault_csr_other_key = options->csr_other_key;
   cfg.fault_refuse_commit = options->refuse_commit;
+  cfg.renew_fraction = options->renew_fraction;
 
   host->device = cbd_device_new (&cfg, &host->platform);
   if (host->device == NULL)
@@ -428,6 +473,10 @@ cbd_host_new (const CbdOptions  *options,
       return NULL;
     }
   cbd_dps_set_device (host->dps, host->device);
+  cbd_hub_set_device (host->hub, host->device);
+  host->tick_source = g_timeout_add (1000, tick_cb, host);
+  /* A configured device with a certificate connects at once, not a tick later. */
+  cbd_device_tick (host->device);
 
   host->in_watch = g_unix_fd_add (host->master, G_IO_IN | G_IO_HUP | G_IO_ERR, on_input, host);
   if (options->chatter_ms > 0)
@@ -444,10 +493,14 @@ cbd_host_free (CbdHost *host)
   g_clear_handle_id (&host->flush_source, g_source_remove);
   g_clear_handle_id (&host->chatter_source, g_source_remove);
   g_clear_handle_id (&host->stall_source, g_source_remove);
+  g_clear_handle_id (&host->tick_source, g_source_remove);
   if (host->dps != NULL)
     cbd_dps_set_device (host->dps, NULL);
+  if (host->hub != NULL)
+    cbd_hub_set_device (host->hub, NULL);
   g_clear_pointer (&host->dps, cbd_dps_free);
   g_clear_pointer (&host->device, cbd_device_free);
+  g_clear_pointer (&host->hub, cbd_hub_free);
   if (host->master >= 0)
     close (host->master);
   if (host->slave >= 0)

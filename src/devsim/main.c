@@ -28,6 +28,11 @@ main (int argc, char **argv)
   int slow_keygen_ms = 0, fault_seed = 0;
   double flip_rate = 0, drop_rate = 0;
   gboolean wrong_cn = FALSE, csr_other_key = FALSE, refuse_commit = FALSE;
+  double renew_fraction = 0.8;
+  g_autofree char *clock_url = NULL;
+  g_autofree char *ca_file = NULL;
+  gboolean no_network = FALSE;
+  g_autoptr(CbdClock) clock = NULL;
   CbdHost *host;
   int status;
   GOptionEntry entries[] = {
@@ -67,6 +72,15 @@ main (int argc, char **argv)
       "Fault: the CSR is made with another key than the device key", NULL },
     { "refuse-commit", 0, 0, G_OPTION_ARG_NONE, &refuse_commit,
       "Fault: cert_commit always answers commit_refused", NULL },
+    { "renew-fraction", 0, 0, G_OPTION_ARG_DOUBLE, &renew_fraction,
+      "Renew through the hub at this fraction of the certificate lifetime (default 0.8)",
+      "F" },
+    { "clock-url", 0, 0, G_OPTION_ARG_STRING, &clock_url,
+      "Follow this clock (the sandbox's /sandbox/clock URL) instead of real time", "URL" },
+    { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &ca_file,
+      "PEM CA file to trust for --clock-url (default: system trust)", "FILE" },
+    { "no-network", 0, 0, G_OPTION_ARG_NONE, &no_network,
+      "The device has no network: dps_* and hub_config answer not_supported", NULL },
     { NULL }
   };
 
@@ -88,10 +102,11 @@ main (int argc, char **argv)
       return 2;
     }
   if (group < 64 || group > 65535 || frame_size < 7 || buf_size < 640 || flip_rate < 0 ||
-      flip_rate > 1 || drop_rate < 0 || drop_rate > 1 || stall_s < 0 || unplug_after < 0)
+      flip_rate > 1 || drop_rate < 0 || drop_rate > 1 || stall_s < 0 || unplug_after < 0 ||
+      !(renew_fraction > 0 && renew_fraction <= 1))
     {
       g_printerr ("An option is out of range (group >= 64, frame size >= 7, buffer >= 640, "
-                  "rates within 0..1)\n");
+                  "rates within 0..1, renew fraction within (0, 1])\n");
       return 2;
     }
   if (key_types != NULL)
@@ -118,6 +133,24 @@ main (int argc, char **argv)
   opts.wrong_cn = wrong_cn;
   opts.csr_other_key = csr_other_key;
   opts.refuse_commit = refuse_commit;
+  opts.renew_fraction = renew_fraction;
+  opts.no_network = no_network;
+  if (clock_url != NULL)
+    {
+      clock = cbd_clock_new (clock_url, ca_file, &error);
+      if (clock == NULL)
+        {
+          g_printerr ("certbench-devsim: %s\n", error->message);
+          return 1;
+        }
+      /* Best effort: until the first answer the device clock shows real time. */
+      if (!cbd_clock_wait_synced (clock, 5000, &error))
+        {
+          g_printerr ("certbench-devsim: the clock at %s: %s\n", clock_url, error->message);
+          g_clear_error (&error);
+        }
+    }
+  opts.clock = clock;
 
   host = cbd_host_new (&opts, &error);
   if (host == NULL)
