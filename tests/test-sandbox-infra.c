@@ -4,6 +4,7 @@
 #include <glib/gstdio.h>
 #include <sys/stat.h>
 
+#include "cb-http.h"
 #include "cb-test-sandbox.h"
 
 #define NS_SCOPE "/subscriptions/s1/resourceGroups/rg1/providers/Microsoft.DeviceRegistry/namespaces/ns1"
@@ -435,6 +436,102 @@ test_persistence (void)
                                              NULL, NULL, NULL), ==, 200);
 }
 
+static gint64
+clock_offset (CbTestSandbox *ts,
+              double        *out_rate)
+{
+  g_autoptr(JsonNode) clock = NULL;
+  JsonObject *obj;
+
+  g_assert_cmpuint (cb_test_sandbox_request_json (ts, "GET", "/sandbox/clock", NULL, NULL,
+                                                  &clock, NULL), ==, 200);
+  obj = json_node_get_object (clock);
+  if (out_rate != NULL)
+    *out_rate = json_object_get_double_member (obj, "rate");
+  return json_object_get_int_member (obj, "offsetSeconds");
+}
+
+/* An accelerated world clock moves certificates and the service's Date, but not sign-in. */
+static void
+test_clock_rate (void)
+{
+  g_autoptr(CbTestSandbox) ts = cb_test_sandbox_new (CB_TEST_SANDBOX_NONE);
+  g_autoptr(JsonNode) probe = NULL;
+  g_autoptr(JsonNode) bad = NULL;
+  g_autoptr(CbHttpClient) http = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(CbHttpResponse) response = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *auth = NULL;
+  g_autofree char *url = NULL;
+  SoupMessageHeaders *headers = NULL;
+  g_autoptr(GDateTime) date = NULL;
+  gint64 real, offset;
+  double rate = 0;
+
+  add_people (ts);
+  add_probe_route (ts);
+  auth = cb_test_sandbox_token (ts, "admin@sandbox.test", NULL, NULL, CB_SB_AUD_ARM);
+
+  g_assert_cmpint (clock_offset (ts, &rate), ==, 0);
+  g_assert_cmpfloat (rate, ==, 1.0);
+
+  /* A day a second. */
+  g_assert_cmpuint (cb_test_sandbox_request (ts, "POST", "/sandbox/clock", NULL, NULL,
+                                             "{\"rate\": 86400}", NULL, NULL), ==, 200);
+  g_usleep (500 * 1000);
+  offset = clock_offset (ts, &rate);
+  g_assert_cmpfloat (rate, ==, 86400.0);
+  g_assert_cmpint (offset, >=, 86400 * 4 / 10);
+
+  /* The token lives on real time: it still works half a world-day later. */
+  g_assert_cmpuint (cb_test_sandbox_request_json (ts, "GET", "/arm/probe/read", auth, NULL,
+                                                  &probe, &headers), ==, 200);
+  real = g_get_real_time () / G_USEC_PER_SEC;
+  date = soup_date_time_new_from_http_string (soup_message_headers_get_one (headers, "Date"));
+  g_assert_nonnull (date);
+  g_assert_cmpint (g_date_time_to_unix (date) - real, >=, offset);
+  g_clear_pointer (&headers, soup_message_headers_unref);
+
+  /* Clients read the service's time from Date. */
+  http = cb_http_client_new_for_ca_file (ts->sandbox->ca_file, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (cb_http_client_get_server_now (http) - real, <, 5);
+  url = g_strconcat (ts->sandbox->base_url, "/sandbox/clock", NULL);
+  cb_http_client_request_async (http, "GET", url, NULL, NULL, NULL, CB_HTTP_STYLE_ARM, NULL,
+                                cb_test_store_result_cb, &result);
+  response = cb_http_client_request_finish (http, cb_test_wait_for (&result), &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (response);
+  g_assert_cmpint (cb_http_client_get_server_now (http) - g_get_real_time () / G_USEC_PER_SEC, >=,
+                   offset);
+
+  /* Back to real time: the world keeps the time it gained. */
+  g_assert_cmpuint (cb_test_sandbox_request (ts, "POST", "/sandbox/clock", NULL, NULL,
+                                             "{\"rate\": 1}", NULL, NULL), ==, 200);
+  offset = clock_offset (ts, &rate);
+  g_assert_cmpfloat (rate, ==, 1.0);
+  g_usleep (300 * 1000);
+  g_assert_cmpint (clock_offset (ts, NULL) - offset, <=, 1);
+  g_assert_cmpint (offset, >=, 86400 * 4 / 10);
+
+  /* Rates below real time or absurd ones are refused, and change nothing. */
+  g_assert_cmpuint (cb_test_sandbox_request_json (ts, "POST", "/sandbox/clock", NULL,
+                                                  "{\"rate\": 0.5}", &bad, NULL), ==, 400);
+  g_assert_nonnull (strstr (json_object_get_string_member (
+                              json_object_get_object_member (json_node_get_object (bad), "error"),
+                              "message"), "rate"));
+  g_assert_cmpuint (cb_test_sandbox_request (ts, "POST", "/sandbox/clock", NULL, NULL,
+                                             "{\"rate\": \"fast\"}", NULL, NULL), ==, 400);
+  clock_offset (ts, &rate);
+  g_assert_cmpfloat (rate, ==, 1.0);
+
+  /* An explicit offset starts over from real time. */
+  g_assert_cmpuint (cb_test_sandbox_request (ts, "POST", "/sandbox/clock", NULL, NULL,
+                                             "{\"offsetSeconds\": 60}", NULL, NULL), ==, 200);
+  g_assert_cmpint (ABS (clock_offset (ts, NULL) - 60), <=, 1);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -451,6 +548,7 @@ main (int   argc,
   g_test_add_func ("/cb/sandbox/entra/device-code-auto", test_device_code_auto);
   g_test_add_func ("/cb/sandbox/entra/device-code-manual", test_device_code_manual);
   g_test_add_func ("/cb/sandbox/entra/errors", test_entra_errors);
+  g_test_add_func ("/cb/sandbox/infra/clock-rate", test_clock_rate);
 
   return g_test_run ();
 }

@@ -846,6 +846,16 @@ cb_context_get_status_text (CbContext *self)
 DEFINE_GETTER (CbProfile, profile)
 DEFINE_GETTER (CbSandbox, sandbox)
 DEFINE_GETTER (CbHttpClient, http)
+
+gint64
+cb_context_get_service_now (CbContext *self)
+{
+  g_return_val_if_fail (CB_IS_CONTEXT (self), 0);
+
+  if (self->http != NULL)
+    return cb_http_client_get_server_now (self->http);
+  return g_get_real_time () / G_USEC_PER_SEC;
+}
 DEFINE_GETTER (CbSecrets, secrets)
 DEFINE_GETTER (CbEntraClient, entra)
 DEFINE_GETTER (CbAdrClient, adr)

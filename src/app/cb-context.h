@@ -65,6 +65,8 @@ const char     *cb_context_get_status_text     (CbContext           *self);
 CbProfile      *cb_context_get_profile         (CbContext           *self);
 CbSandbox      *cb_context_get_sandbox         (CbContext           *self);
 CbHttpClient   *cb_context_get_http            (CbContext           *self);
+/* The service's time (unix seconds): certificate dates are judged on it. */
+gint64          cb_context_get_service_now     (CbContext           *self);
 CbSecrets      *cb_context_get_secrets         (CbContext           *self);
 CbEntraClient  *cb_context_get_entra           (CbContext           *self);
 CbAdrClient    *cb_context_get_adr             (CbContext           *self);

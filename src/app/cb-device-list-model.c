@@ -19,6 +19,7 @@ struct _CbDeviceItem
   gboolean       enabled;
   gint64         valid_from;
   gint64         valid_until;
+  gint64         now;          /* the service's time when the item was read */
   CbDeviceState  state;
 };
 
@@ -74,7 +75,7 @@ item_dup_days_left_text (CbDeviceItem *self)
 
   if (self->state == CB_DEVICE_STATE_NOT_REPORTING)
     return g_strdup ("—");
-  days = cb_validity_get_days_left (self->valid_until, g_get_real_time () / G_USEC_PER_SEC);
+  days = cb_validity_get_days_left (self->valid_until, self->now);
   return g_strdup_printf ("%d", days);
 }
 
@@ -201,6 +202,7 @@ cb_device_item_new_from_twin (JsonObject *twin,
   self = g_object_new (CB_TYPE_DEVICE_ITEM, NULL);
   self->device_id = g_strdup (object_get_string (twin, "deviceId"));
   self->policy = g_strdup (policy);
+  self->now = now;
   self->enabled = g_strcmp0 (object_get_string (twin, "status"), "disabled") != 0;
 
   certificate = object_get_object (object_get_object (object_get_object (twin, "properties"),
@@ -592,7 +594,7 @@ query_cb (GObject      *object,
   g_autoptr(CbDeviceListModel) self = user_data;
   g_autoptr(CbHubQueryPage) page = NULL;
   g_autoptr(GError) error = NULL;
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  gint64 now;
   guint position;
   guint added = 0;
 
@@ -602,6 +604,7 @@ query_cb (GObject      *object,
 
   set_loading (self, FALSE);
   g_clear_error (&self->error);
+  now = cb_http_client_get_server_now (cb_hub_client_get_http (CB_HUB_CLIENT (object)));
 
   if (page == NULL)
     {

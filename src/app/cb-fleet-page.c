@@ -242,7 +242,7 @@ count (CbFleetPage *self,
 static void
 start_counts (CbFleetPage *self)
 {
-  self->now = g_get_real_time () / G_USEC_PER_SEC;
+  self->now = cb_context_get_service_now (self->context);
   self->failed = FALSE;
   set_pending (self, N_STATES + 1);
 
@@ -365,7 +365,7 @@ cb_fleet_page_show_group (CbFleetPage   *self,
   if (self->validity_days == 0)
     self->validity_days = DEFAULT_VALIDITY_DAYS;
   if (self->now == 0)
-    self->now = g_get_real_time () / G_USEC_PER_SEC;
+    self->now = cb_context_get_service_now (self->context);
   if (self->fraction == 0)
     self->fraction = CB_DEFAULT_RENEWAL_FRACTION;
 

@@ -350,10 +350,11 @@ list_activity_cb (GObject      *object,
 static void
 load_activity (CbRegistryPage *self)
 {
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  gint64 now;
 
   if (!is_ready (self))
     return;
+  now = cb_context_get_service_now (self->context);
   /* A minute of slack: the sandbox's clock and ours may differ slightly. */
   cb_adr_client_list_activity_async (cb_context_get_adr (self->context),
                                      now - ACTIVITY_DAYS * 86400, now + 3600, NULL,
@@ -398,7 +399,7 @@ build_device_condition (CbRegistryPage *self)
           g_settings_schema_unref (schema);
         }
       state = cb_device_state_build_condition ((CbDeviceState) (filter - 1),
-                                               g_get_real_time () / G_USEC_PER_SEC,
+                                               cb_context_get_service_now (self->context),
                                                fraction, days);
       if (condition->len > 0)
         g_string_append (condition, " AND ");

@@ -23,6 +23,7 @@ struct _CbHttpClient
 
   guint        max_attempts;
   guint        max_delay;
+  gint64       server_skew;        /* seconds the service's Date is ahead of our clock */
 };
 
 enum
@@ -36,6 +37,27 @@ enum
 static GParamSpec *properties[N_PROPS];
 
 G_DEFINE_FINAL_TYPE (CbHttpClient, cb_http_client, G_TYPE_OBJECT)
+
+/* Certificates are judged on the service's clock, not on a possibly wrong desktop clock (or
+ * on the sandbox's accelerated one): every response's Date tells how far apart they are. */
+static void
+record_server_time (CbHttpClient       *self,
+                    SoupMessageHeaders *headers)
+{
+  const char *value = soup_message_headers_get_one (headers, "Date");
+  g_autoptr(GDateTime) date = value != NULL ? soup_date_time_new_from_http_string (value) : NULL;
+
+  if (date != NULL)
+    self->server_skew = g_date_time_to_unix (date) - g_get_real_time () / G_USEC_PER_SEC;
+}
+
+gint64
+cb_http_client_get_server_now (CbHttpClient *self)
+{
+  g_return_val_if_fail (CB_IS_HTTP_CLIENT (self), 0);
+
+  return g_get_real_time () / G_USEC_PER_SEC + self->server_skew;
+}
 
 /* -------------------------------------------------------------------------------------------- */
 /* Responses                                                                                    */
@@ -990,6 +1012,7 @@ request_send_cb (GObject      *object,
 
   status = soup_message_get_status (message);
   headers = soup_message_get_response_headers (message);
+  record_server_time (self, headers);
 
   g_debug ("%s %s -> %u (attempt %u)", request->method, request->url, status, request->attempt);
 

@@ -67,6 +67,9 @@ SoupSession    *cb_http_client_get_session       (CbHttpClient    *self);
 guint           cb_http_client_get_max_attempts  (CbHttpClient    *self);
 void            cb_http_client_set_max_attempts  (CbHttpClient    *self,
                                                   guint            max_attempts);
+/* The service's time (unix seconds) as the Date of the last response put it, moved on by our
+ * clock since; our own clock until a response arrived. Judge certificate dates with it. */
+gint64          cb_http_client_get_server_now    (CbHttpClient    *self);
 guint           cb_http_client_get_max_delay     (CbHttpClient    *self);
 void            cb_http_client_set_max_delay     (CbHttpClient    *self,
                                                   guint            max_delay_seconds);

@@ -126,6 +126,14 @@ cb_hub_client_new (CbProfile     *profile,
   return self;
 }
 
+CbHttpClient *
+cb_hub_client_get_http (CbHubClient *self)
+{
+  g_return_val_if_fail (CB_IS_HUB_CLIENT (self), NULL);
+
+  return self->http;
+}
+
 void
 cb_hub_client_set_sas_key (CbHubClient *self,
                            const char  *policy_name,

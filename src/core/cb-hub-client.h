@@ -42,6 +42,8 @@ G_DECLARE_FINAL_TYPE (CbHubClient, cb_hub_client, CB, HUB_CLIENT, GObject)
 CbHubClient    *cb_hub_client_new                 (CbProfile           *profile,
                                                    CbHttpClient        *http,
                                                    CbEntraClient       *entra);
+/* The HTTP client it sends with (its Date tells the service's time). */
+CbHttpClient   *cb_hub_client_get_http            (CbHubClient         *self);
 /* policy_name NULL means "iothubowner"; key NULL goes back to Entra. */
 void            cb_hub_client_set_sas_key         (CbHubClient         *self,
                                                    const char          *policy_name,

@@ -218,7 +218,7 @@ handle_devicecode (CbSbRequest *req)
   sqlite3_bind_text (stmt, 5, audience, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 6, principal != NULL ? "approved" : "pending", -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 7, principal, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 8, cb_sandbox_now (self) + DEVICE_CODE_LIFETIME);
+  sqlite3_bind_int64 (stmt, 8, cb_sandbox_session_now (self) + DEVICE_CODE_LIFETIME);
   if (sqlite3_step (stmt) != SQLITE_DONE)
     {
       cb_sb_reply_error (req, 500, "server_error", 50000, "Could not store the device code");
@@ -279,7 +279,7 @@ make_id_token (CbSandbox  *self,
   g_autofree char *h = base64url ("{\"alg\":\"none\",\"typ\":\"JWT\"}");
   g_autofree char *p = NULL;
   sqlite3_stmt *stmt = cb_sb_prepare (self, "SELECT name, display_name FROM principals WHERE id = ?");
-  gint64 now = cb_sandbox_now (self);
+  gint64 now = cb_sandbox_session_now (self);
 
   sqlite3_bind_text (stmt, 1, principal_id, -1, SQLITE_TRANSIENT);
   if (sqlite3_step (stmt) != SQLITE_ROW)
@@ -424,7 +424,7 @@ token_device_code (CbSbRequest *req,
       return;
     }
 
-  if (expires <= cb_sandbox_now (self))
+  if (expires <= cb_sandbox_session_now (self))
     {
       cb_sb_reply_error (req, 400, "expired_token", 70020,
                          "The device code has expired. Start the sign-in again.");
@@ -577,7 +577,7 @@ decide (CbSandbox  *self,
   sqlite3_bind_text (stmt, 1, decline ? "declined" : "approved", -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 2, pid, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 3, code, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 4, cb_sandbox_now (self));
+  sqlite3_bind_int64 (stmt, 4, cb_sandbox_session_now (self));
   if (sqlite3_step (stmt) != SQLITE_DONE || sqlite3_changes (sqlite3_db_handle (stmt)) != 1)
     return g_strdup_printf ("The code “%s” is not waiting for approval (wrong, expired or used).", code);
 

@@ -61,6 +61,9 @@ struct _CbSandbox
   GPtrArray    *routes;             /* CbSbRoute */
   GPtrArray    *faults;             /* CbSbFault */
   gint64        clock_offset;       /* seconds added to the real clock (POST /sandbox/clock) */
+  double        clock_rate;         /* how fast the world clock runs (1: real time) */
+  gint64        clock_rate_since;   /* real usec when the rate was last set */
+  gint64        clock_accel_usec;   /* world time gained at earlier rates, before rate_since */
   GHashTable   *module_data;        /* module name -> gpointer, for modules' in-memory state */
 
   /* Thread mode */
@@ -74,10 +77,15 @@ struct _CbSandbox
   GError       *thread_error;
 };
 
-/* The sandbox clock: real time plus the offset tests set. Use it everywhere, never
- * g_get_real_time() directly, so certificate expiry can be tested. */
+/* The sandbox's world clock: real time plus the offset tests set, running `rate` times as
+ * fast as real time once a rate is set (a simulated fleet lives a day a second). Use it for
+ * everything a device or a certificate sees, never g_get_real_time() directly, so expiry and
+ * renewal can be tested. */
 gint64        cb_sandbox_now              (CbSandbox   *self);      /* unix seconds */
 gint64        cb_sandbox_now_usec         (CbSandbox   *self);
+/* The sign-in clock: real time plus the offset only, never accelerated. Entra's codes and
+ * tokens live on it, so an accelerated world does not sign everyone out every second. */
+gint64        cb_sandbox_session_now      (CbSandbox   *self);      /* unix seconds */
 
 /* ---- Store (SQLite, WAL) -------------------------------------------------------------- */
 

@@ -123,6 +123,7 @@ cb_sandbox_init (CbSandbox *self)
   self->page_size = 100;
   self->lro_delay_ms = 1000;
   self->max_policies = 1;
+  self->clock_rate = 1.0;
   self->auto_approve = TRUE;
   self->device_code_interval = 5;
   self->routes = g_ptr_array_new_with_free_func ((GDestroyNotify) cb_sb_route_free);
@@ -254,16 +255,45 @@ cb_sandbox_unlock (CbSandbox *self)
 
 /* ---- Clock ----------------------------------------------------------------------------- */
 
-gint64
-cb_sandbox_now (CbSandbox *self)
+static gint64
+clock_accel_usec (CbSandbox *self,
+                  gint64     real_usec)
 {
-  return g_get_real_time () / G_USEC_PER_SEC + self->clock_offset;
+  if (self->clock_rate == 1.0)
+    return self->clock_accel_usec;
+  return self->clock_accel_usec +
+         (gint64) ((double) (real_usec - self->clock_rate_since) * (self->clock_rate - 1.0));
 }
 
 gint64
 cb_sandbox_now_usec (CbSandbox *self)
 {
-  return g_get_real_time () + self->clock_offset * G_USEC_PER_SEC;
+  gint64 real = g_get_real_time ();
+
+  return real + self->clock_offset * G_USEC_PER_SEC + clock_accel_usec (self, real);
+}
+
+gint64
+cb_sandbox_now (CbSandbox *self)
+{
+  return cb_sandbox_now_usec (self) / G_USEC_PER_SEC;
+}
+
+gint64
+cb_sandbox_session_now (CbSandbox *self)
+{
+  return g_get_real_time () / G_USEC_PER_SEC + self->clock_offset;
+}
+
+static void
+clock_set_rate (CbSandbox *self,
+                double     rate)
+{
+  gint64 real = g_get_real_time ();
+
+  self->clock_accel_usec = clock_accel_usec (self, real);
+  self->clock_rate_since = real;
+  self->clock_rate = rate;
 }
 
 /* ---- Module data ----------------------------------------------------------------------- */
@@ -1146,7 +1176,7 @@ cb_sandbox_store_token (CbSandbox  *self,
   sqlite3_bind_text (stmt, 4, audience, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 5, scope, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 6, client_id, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 7, cb_sandbox_now (self) + lifetime);
+  sqlite3_bind_int64 (stmt, 7, cb_sandbox_session_now (self) + lifetime);
   if (sqlite3_step (stmt) != SQLITE_DONE)
     return NULL;
 
@@ -1180,7 +1210,7 @@ cb_sandbox_lookup_token (CbSandbox   *self,
   if (out_client_id != NULL)
     *out_client_id = cb_sb_column_dup (stmt, 3);
   if (out_expired != NULL)
-    *out_expired = sqlite3_column_int64 (stmt, 4) <= cb_sandbox_now (self);
+    *out_expired = sqlite3_column_int64 (stmt, 4) <= cb_sandbox_session_now (self);
 
   return cb_sb_column_dup (stmt, 0);
 }
@@ -1872,6 +1902,15 @@ server_callback (SoupServer        *server,
     cb_sb_set_header (req, "x-ms-correlation-request-id", req->correlation_id);
   }
 
+  /* Date on the world clock, which clients read as the service's time (libsoup set it to the
+   * real time when the headers arrived). */
+  {
+    g_autoptr(GDateTime) now = g_date_time_new_from_unix_utc (cb_sandbox_now (self));
+    g_autofree char *date = soup_date_time_to_string (now, SOUP_DATE_HTTP);
+
+    soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Date", date);
+  }
+
   req->fault = find_fault (self, req->method, req->path);
 
   if (req->fault != NULL && req->fault->latency_ms > 0)
@@ -2029,7 +2068,9 @@ reply_clock (CbSbRequest *req)
   json_builder_begin_object (b);
   add_string (b, "now", now);
   json_builder_set_member_name (b, "offsetSeconds");
-  json_builder_add_int_value (b, req->sandbox->clock_offset);
+  json_builder_add_int_value (b, cb_sandbox_now (req->sandbox) - g_get_real_time () / G_USEC_PER_SEC);
+  json_builder_set_member_name (b, "rate");
+  json_builder_add_double_value (b, req->sandbox->clock_rate);
   json_builder_end_object (b);
   cb_sb_reply_json (req, 200, json_builder_get_root (b));
 }
@@ -2043,29 +2084,68 @@ handle_clock_get (CbSbRequest *req)
 static void
 handle_clock_post (CbSbRequest *req)
 {
+  static const char usage[] =
+    "Expected {\"advanceSeconds\": N}, {\"offsetSeconds\": N} and/or {\"rate\": R} "
+    "(R between 1 and 1000000: world seconds per real second)";
   g_autoptr(JsonNode) root = cb_sb_json_body (req, FALSE);
+  CbSandbox *self = req->sandbox;
   JsonObject *obj;
+  gboolean changed = FALSE;
+  double rate = 0;
 
   if (root == NULL)
     return;
 
   if (!JSON_NODE_HOLDS_OBJECT (root))
     {
-      cb_sb_reply_error (req, 400, "BadRequest", 400, "Expected {\"advanceSeconds\": N} or {\"offsetSeconds\": N}");
+      cb_sb_reply_error (req, 400, "BadRequest", 400, usage);
       return;
     }
 
   obj = json_node_get_object (root);
-  if (json_object_has_member (obj, "advanceSeconds"))
-    req->sandbox->clock_offset += json_object_get_int_member (obj, "advanceSeconds");
-  else if (json_object_has_member (obj, "offsetSeconds"))
-    req->sandbox->clock_offset = json_object_get_int_member (obj, "offsetSeconds");
-  else
+  if (json_object_has_member (obj, "rate"))
     {
-      cb_sb_reply_error (req, 400, "BadRequest", 400, "Expected {\"advanceSeconds\": N} or {\"offsetSeconds\": N}");
+      JsonNode *node = json_object_get_member (obj, "rate");
+
+      if (!JSON_NODE_HOLDS_VALUE (node) ||
+          (json_node_get_value_type (node) != G_TYPE_DOUBLE &&
+           json_node_get_value_type (node) != G_TYPE_INT64) ||
+          (rate = json_node_get_double (node)) < 1.0 || rate > 1e6)
+        {
+          cb_sb_reply_error (req, 400, "BadRequest", 400, usage);
+          return;
+        }
+    }
+
+  /* A jump in the offset keeps the rate; the rate only changes how fast time runs from now. */
+  if (json_object_has_member (obj, "advanceSeconds"))
+    {
+      self->clock_offset += json_object_get_int_member (obj, "advanceSeconds");
+      changed = TRUE;
+    }
+  else if (json_object_has_member (obj, "offsetSeconds"))
+    {
+      gint64 real = g_get_real_time ();
+
+      self->clock_offset = json_object_get_int_member (obj, "offsetSeconds");
+      self->clock_accel_usec = 0;
+      self->clock_rate_since = real;
+      changed = TRUE;
+    }
+  if (rate != 0)
+    {
+      clock_set_rate (self, rate);
+      changed = TRUE;
+    }
+
+  if (!changed)
+    {
+      cb_sb_reply_error (req, 400, "BadRequest", 400, usage);
       return;
     }
 
+  if (rate != 0)
+    g_message ("Sandbox clock: %g world seconds per real second", rate);
   reply_clock (req);
 }
 
