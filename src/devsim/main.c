@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "cbd-fleet.h"
 #include "cbd-host.h"
 
 int
@@ -85,11 +86,17 @@ main (int argc, char **argv)
   };
 
   setlocale (LC_ALL, "");
+  /* A fleet has options of its own (cbd-fleet.c). */
+  if (cbd_fleet_wanted (argc, argv))
+    return cbd_fleet_main (argc, argv);
   context = g_option_context_new (NULL);
   g_option_context_set_summary (context,
                                 "A simulated Certbench device on a pseudo-terminal. Prints "
                                 "\"PTY <path>\" on the first line of stdout, then serves the "
                                 "bench protocol until SIGTERM, SIGINT or an unplug fault.");
+  g_option_context_set_description (context,
+                                    "certbench-devsim --fleet N --help lists the options of a "
+                                    "simulated fleet: N devices in one process.");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
