@@ -1263,6 +1263,7 @@ rotate_device (CbSandbox   *self,
 
   /* "All certificates that have ever been issued to that device are revoked." */
   cb_sb_ca_revoke_device_leaves (self, ns_id, name);
+  cb_sandbox_mqtt_drop_device (self, NULL, name, "the device's credentials were revoked");
 
   if (disable)
     {
@@ -1542,6 +1543,7 @@ apply_operation (CbSandbox   *self,
       /* "ADR generates a replacement ICA and syncs it to linked hubs." */
       if (!cb_sandbox_adr_synchronize (self, ns_id, error))
         return FALSE;
+      cb_sandbox_mqtt_recheck_all (self, "an issuing CA was revoked");
     }
   else if (g_str_equal (kind, "policy-activate"))
     {

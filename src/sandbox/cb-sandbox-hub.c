@@ -1185,6 +1185,9 @@ handle_put_device (CbSbRequest *req)
       return;
     }
 
+  if (!g_str_equal (dev->status, "enabled"))
+    cb_sandbox_mqtt_drop_device (req->sandbox, ctx.hub, id, "the device was disabled");
+
   set_etag_header (req, dev->etag);
   cb_sb_reply_json (req, 200, device_to_json (dev));
 }
@@ -1228,6 +1231,8 @@ handle_delete_device (CbSbRequest *req)
       cb_sb_reply_error (req, 500, "ServerError", 500001, "The device could not be deleted");
       return;
     }
+
+  cb_sandbox_mqtt_drop_device (req->sandbox, ctx.hub, id, "the device was deleted");
 
   cb_sb_reply_empty (req, 204);
 }
@@ -1458,6 +1463,9 @@ handle_patch_twin (CbSbRequest *req)
     }
 
   finish_twin_update (req, dev);
+  if (desired != NULL && req->replied && soup_server_message_get_status (req->msg) == 200)
+    cb_sandbox_mqtt_notify_desired (req->sandbox, ctx.hub, dev->device_id, desired,
+                                    dev->desired_version);
 }
 
 static void
@@ -1501,6 +1509,9 @@ handle_put_twin (CbSbRequest *req)
   dev->twin_etag_seq++;
 
   finish_twin_update (req, dev);
+  if (soup_server_message_get_status (req->msg) == 200)
+    cb_sandbox_mqtt_notify_desired (req->sandbox, ctx.hub, dev->device_id, dev->desired,
+                                    dev->desired_version);
 }
 
 /* ---- Query ----------------------------------------------------------------------------- */
@@ -1793,6 +1804,9 @@ cb_sandbox_hub_set_device_enabled (CbSandbox   *self,
       ret = hub_device_save (self, dev, error);
     }
 
+  if (ret && !enabled)
+    cb_sandbox_mqtt_drop_device (self, dev->hub, device_id, "the device was disabled");
+
   cb_sandbox_unlock (self);
   return ret;
 }
@@ -1803,6 +1817,17 @@ cb_sandbox_hub_patch_reported (CbSandbox   *self,
                                const char  *device_id,
                                JsonObject  *patch,
                                GError     **error)
+{
+  return cb_sandbox_hub_patch_reported_versioned (self, hub, device_id, patch, NULL, error);
+}
+
+gboolean
+cb_sandbox_hub_patch_reported_versioned (CbSandbox   *self,
+                                         const char  *hub,
+                                         const char  *device_id,
+                                         JsonObject  *patch,
+                                         gint64      *out_version,
+                                         GError     **error)
 {
   g_autoptr(HubDevice) dev = NULL;
   g_autofree char *stamp = NULL;
@@ -1831,9 +1856,147 @@ cb_sandbox_hub_patch_reported (CbSandbox   *self,
   dev->twin_version++;
   merge_patch (dev->reported, dev->reported_meta, patch, stamp, -1);
   ret = hub_device_save (self, dev, error);
+  if (ret && out_version != NULL)
+    *out_version = dev->reported_version;
 
   cb_sandbox_unlock (self);
   return ret;
+}
+
+JsonNode *
+cb_sandbox_hub_dup_device_twin (CbSandbox  *self,
+                                const char *hub,
+                                const char *device_id)
+{
+  g_autoptr(HubDevice) dev = NULL;
+  JsonObject *doc;
+  JsonObject *desired;
+  JsonObject *reported;
+  JsonNode *node;
+
+  g_return_val_if_fail (CB_IS_SANDBOX (self), NULL);
+
+  cb_sandbox_lock (self);
+  dev = hub != NULL && device_id != NULL ? hub_device_load (self, hub, device_id) : NULL;
+  cb_sandbox_unlock (self);
+  if (dev == NULL)
+    return NULL;
+
+  /* What a device GETs has no $metadata: only the properties and their $version. */
+  desired = deep_copy_object (dev->desired);
+  json_object_set_int_member (desired, "$version", dev->desired_version);
+  reported = deep_copy_object (dev->reported);
+  json_object_set_int_member (reported, "$version", dev->reported_version);
+
+  doc = json_object_new ();
+  json_object_set_object_member (doc, "desired", desired);
+  json_object_set_object_member (doc, "reported", reported);
+  node = json_node_new (JSON_NODE_OBJECT);
+  json_node_take_object (node, doc);
+  return node;
+}
+
+static gboolean
+update_connection (CbSandbox  *self,
+                   const char *sql,
+                   const char *hub,
+                   const char *device_id,
+                   gint64      now_usec,
+                   gint64      activity_usec)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  cb_sandbox_lock (self);
+  stmt = cb_sb_prepare (self, sql);
+  sqlite3_bind_int64 (stmt, 1, now_usec);
+  sqlite3_bind_int64 (stmt, 2, activity_usec);
+  sqlite3_bind_text (stmt, 3, hub, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 4, device_id, -1, SQLITE_TRANSIENT);
+  rc = sqlite3_step (stmt);
+  sqlite3_reset (stmt);
+  cb_sandbox_unlock (self);
+
+  return rc == SQLITE_DONE;
+}
+
+gboolean
+cb_sandbox_hub_set_connection (CbSandbox  *self,
+                               const char *hub,
+                               const char *device_id,
+                               gboolean    connected,
+                               gint64      activity_usec)
+{
+  g_return_val_if_fail (CB_IS_SANDBOX (self), FALSE);
+
+  /* ?2 = 0 keeps lastActivityTime. */
+  return update_connection (self,
+                            connected
+                            ? "UPDATE hub_devices SET connection_state = 'Connected', "
+                              "  connection_state_updated = ?1, "
+                              "  last_activity = CASE WHEN ?2 > 0 THEN ?2 ELSE last_activity END "
+                              "WHERE hub = ?3 AND device_id = ?4"
+                            : "UPDATE hub_devices SET connection_state = 'Disconnected', "
+                              "  connection_state_updated = ?1, "
+                              "  last_activity = CASE WHEN ?2 > 0 THEN ?2 ELSE last_activity END "
+                              "WHERE hub = ?3 AND device_id = ?4",
+                            hub, device_id, cb_sandbox_now_usec (self), activity_usec);
+}
+
+gboolean
+cb_sandbox_hub_set_activity (CbSandbox  *self,
+                             const char *hub,
+                             const char *device_id,
+                             gint64      activity_usec)
+{
+  g_return_val_if_fail (CB_IS_SANDBOX (self), FALSE);
+
+  return update_connection (self,
+                            "UPDATE hub_devices SET last_activity = MAX (last_activity, ?2) "
+                            "WHERE ?1 IS NOT NULL AND hub = ?3 AND device_id = ?4",
+                            hub, device_id, 0, activity_usec);
+}
+
+void
+cb_sandbox_hub_reset_connections (CbSandbox *self)
+{
+  g_return_if_fail (CB_IS_SANDBOX (self));
+
+  cb_sandbox_lock (self);
+  cb_sb_exec (self, "UPDATE hub_devices SET connection_state = 'Disconnected' "
+                    "WHERE connection_state != 'Disconnected'", NULL);
+  cb_sandbox_unlock (self);
+}
+
+gboolean
+cb_sandbox_hub_get_connection (CbSandbox  *self,
+                               const char *hub,
+                               const char *device_id,
+                               char      **state,
+                               gint64     *activity_usec)
+{
+  sqlite3_stmt *stmt;
+  gboolean found = FALSE;
+
+  g_return_val_if_fail (CB_IS_SANDBOX (self), FALSE);
+
+  cb_sandbox_lock (self);
+  stmt = cb_sb_prepare (self, "SELECT connection_state, last_activity FROM hub_devices "
+                              "WHERE hub = ? AND device_id = ?");
+  sqlite3_bind_text (stmt, 1, hub, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, device_id, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      found = TRUE;
+      if (state != NULL)
+        *state = cb_sb_column_dup (stmt, 0);
+      if (activity_usec != NULL)
+        *activity_usec = sqlite3_column_int64 (stmt, 1);
+    }
+  sqlite3_reset (stmt);
+  cb_sandbox_unlock (self);
+
+  return found;
 }
 
 /* ---- Registration ---------------------------------------------------------------------- */

@@ -46,6 +46,7 @@ struct _CbSandbox
   char         *bind_address;
   gboolean      allow_remote;
   guint16       port;
+  guint16       mqtt_port;          /* the hub device endpoint (MQTT over TLS); 0: any free port */
   guint         page_size;          /* ARM nextLink and hub query page size */
   guint         lro_delay_ms;       /* how long an LRO reports InProgress */
   guint         max_policies;       /* per credential: 1 in the preview */
@@ -335,6 +336,12 @@ gboolean      cb_sb_fault_wants           (CbSbRequest *req,
                                            const char  *kind,
                                            const char  *value);
 
+/* The fault rule that matches method and path, if any (the MQTT endpoint matches its topics
+ * as method "PUBLISH", path "/mqtt/<topic name without the ?properties>"). */
+const CbSbFault *cb_sb_find_fault         (CbSandbox   *self,
+                                           const char  *method,
+                                           const char  *path);
+
 /* ---- Cross-module functions ----------------------------------------------------------- */
 
 /* Resource ids. */
@@ -405,6 +412,42 @@ gboolean      cb_sandbox_hub_patch_reported    (CbSandbox *self, const char *hub
                                                 const char *device_id, JsonObject *patch,
                                                 GError **error);
 
+/* Twin and connection state for the hub device endpoint. patch_reported_versioned is
+ * patch_reported that also gives the reported properties' new $version. */
+gboolean      cb_sandbox_hub_patch_reported_versioned (CbSandbox *self, const char *hub,
+                                                       const char *device_id, JsonObject *patch,
+                                                       gint64 *out_version, GError **error);
+/* {"desired": {..., "$version": n}, "reported": {..., "$version": m}} as a device GETs it, or
+ * NULL when the device does not exist. */
+JsonNode     *cb_sandbox_hub_dup_device_twin   (CbSandbox *self, const char *hub,
+                                                const char *device_id);
+/* connectionState Connected/Disconnected (and connectionStateUpdatedTime) plus lastActivityTime
+ * (usec on the sandbox clock; 0 leaves it). No etag change, as on IoT Hub. */
+gboolean      cb_sandbox_hub_set_connection    (CbSandbox *self, const char *hub,
+                                                const char *device_id, gboolean connected,
+                                                gint64 activity_usec);
+gboolean      cb_sandbox_hub_set_activity      (CbSandbox *self, const char *hub,
+                                                const char *device_id, gint64 activity_usec);
+/* Every device Disconnected (at start: no connection survives a restart). */
+void          cb_sandbox_hub_reset_connections (CbSandbox *self);
+/* FALSE when the device does not exist. */
+gboolean      cb_sandbox_hub_get_connection    (CbSandbox *self, const char *hub,
+                                                const char *device_id, char **state,
+                                                gint64 *activity_usec);
+
+/* The hub device endpoint (cb-sandbox-mqtt.c). Closing a device's live connections makes its
+ * next attempt meet the new verdict: call these when a device is revoked, disabled or deleted
+ * (hub NULL: in every hub), and recheck every live connection after an issuer is revoked. */
+void          cb_sandbox_mqtt_drop_device      (CbSandbox *self, const char *hub,
+                                                const char *device_id, const char *reason);
+void          cb_sandbox_mqtt_recheck_all      (CbSandbox *self, const char *reason);
+/* Sends a desired-properties patch (with "$version") to the device if it subscribed. */
+void          cb_sandbox_mqtt_notify_desired   (CbSandbox *self, const char *hub,
+                                                const char *device_id, JsonObject *patch,
+                                                gint64 version);
+/* Delay between a renewal's 202 and its result (default 200 ms). */
+void          cb_sandbox_mqtt_set_renewal_delay_ms (CbSandbox *self, guint delay_ms);
+
 /* DPS (cb-sandbox-dps.c) */
 gboolean      cb_sandbox_dps_create_enrollment_group (CbSandbox *self, const char *dps,
                                                       const char *group_id,
@@ -425,5 +468,6 @@ gboolean      cb_sandbox_ca_init          (CbSandbox *self, GError **error);
 gboolean      cb_sandbox_activity_init    (CbSandbox *self, GError **error);
 gboolean      cb_sandbox_dps_init         (CbSandbox *self, GError **error);
 gboolean      cb_sandbox_hub_init         (CbSandbox *self, GError **error);
+gboolean      cb_sandbox_mqtt_init        (CbSandbox *self, GError **error);
 
 G_END_DECLS

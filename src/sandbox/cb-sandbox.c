@@ -220,6 +220,21 @@ cb_sandbox_get_data_dir (CbSandbox *self)
   return self->data_dir;
 }
 
+void
+cb_sandbox_set_mqtt_port (CbSandbox *self,
+                          guint16    port)
+{
+  g_return_if_fail (CB_IS_SANDBOX (self));
+  self->mqtt_port = port;
+}
+
+guint16
+cb_sandbox_get_mqtt_port (CbSandbox *self)
+{
+  g_return_val_if_fail (CB_IS_SANDBOX (self), 0);
+  return self->mqtt_port;
+}
+
 guint16
 cb_sandbox_get_port (CbSandbox *self)
 {
@@ -1690,6 +1705,14 @@ find_fault (CbSandbox  *self,
   return NULL;
 }
 
+const CbSbFault *
+cb_sb_find_fault (CbSandbox  *self,
+                  const char *method,
+                  const char *path)
+{
+  return find_fault (self, method, path);
+}
+
 gboolean
 cb_sb_fault_wants (CbSbRequest *req,
                    const char  *kind,
@@ -1986,10 +2009,14 @@ cb_sandbox_build_info (CbSandbox *self)
     {
       g_autofree char *endpoint = g_strdup_printf ("%s/hubs/%s", self->base_url,
                                                    sqlite3_column_text (stmt, 0));
+      g_autofree char *device_endpoint = strchr (self->bind_address, ':') != NULL
+        ? g_strdup_printf ("[%s]:%u", self->bind_address, self->mqtt_port)
+        : g_strdup_printf ("%s:%u", self->bind_address, self->mqtt_port);
       json_builder_begin_object (b);
       add_string (b, "name", (const char *) sqlite3_column_text (stmt, 0));
       add_string (b, "hostName", (const char *) sqlite3_column_text (stmt, 1));
       add_string (b, "endpoint", endpoint);
+      add_string (b, "deviceEndpoint", device_endpoint);
       add_string (b, "subscription", (const char *) sqlite3_column_text (stmt, 2));
       add_string (b, "resourceGroup", (const char *) sqlite3_column_text (stmt, 3));
       add_string (b, "namespaceId", (const char *) sqlite3_column_text (stmt, 4));
@@ -2300,7 +2327,8 @@ cb_sandbox_start (CbSandbox  *self,
       !cb_sandbox_activity_init (self, error) ||
       !cb_sandbox_arm_init (self, error) ||
       !cb_sandbox_hub_init (self, error) ||
-      !cb_sandbox_dps_init (self, error))
+      !cb_sandbox_dps_init (self, error) ||
+      !cb_sandbox_mqtt_init (self, error))
     goto out;
 
   soup_server_add_handler (self->server, NULL, server_callback, self, NULL);

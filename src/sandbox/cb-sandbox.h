@@ -24,6 +24,9 @@ CbSandbox  *cb_sandbox_new                  (const char   *data_dir);
 /* Settings, before start. */
 void        cb_sandbox_set_port             (CbSandbox    *self,
                                              guint16       port);      /* 0: any free port */
+/* The hub device endpoint's port (MQTT over TLS); default 0: any free port. */
+void        cb_sandbox_set_mqtt_port        (CbSandbox    *self,
+                                             guint16       port);
 void        cb_sandbox_set_bind_address     (CbSandbox    *self,
                                              const char   *address,
                                              gboolean      allow_remote);
@@ -59,6 +62,8 @@ gboolean    cb_sandbox_load_faults          (CbSandbox    *self,
 
 const char *cb_sandbox_get_data_dir         (CbSandbox    *self);
 guint16     cb_sandbox_get_port             (CbSandbox    *self);
+/* The port the hub device endpoint listens on, once started. */
+guint16     cb_sandbox_get_mqtt_port        (CbSandbox    *self);
 /* https://127.0.0.1:PORT */
 const char *cb_sandbox_get_base_url         (CbSandbox    *self);
 /* Absolute path of the PEM that clients pin instead of the system trust store. */

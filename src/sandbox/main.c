@@ -45,7 +45,9 @@ print_welcome (CbSandbox  *sandbox,
   printf ("  Entra            %s/entra/{tenant}/oauth2/v2.0/devicecode\n", base);
   printf ("  ARM              %s/arm/subscriptions/...\n", base);
   printf ("  DPS (devices)    %s/dps/{idScope}/registrations/...\n", base);
-  printf ("  IoT Hub          %s/hubs/{hub}/devices/...\n\n", base);
+  printf ("  IoT Hub          %s/hubs/{hub}/devices/...\n", base);
+  printf ("  Hub devices      mqtts://127.0.0.1:%u (MQTT 3.1.1, client certificates)\n\n",
+          cb_sandbox_get_mqtt_port (sandbox));
   if (seeded)
     printf ("The demo seed is in place (namespace demo-ns, policy default, hub demo-hub,\n"
             "DPS ID scope 0ne00CB0DE1, 240 devices).\n\n");
@@ -63,6 +65,7 @@ main (int   argc,
   g_autofree char *faults = NULL;
   g_autofree char *bind = NULL;
   int port = 7443;
+  int mqtt_port = -1;
   int page_size = 100;
   int lro_delay_ms = 1000;
   int max_policies = 1;
@@ -78,6 +81,9 @@ main (int   argc,
       "Where the sandbox keeps its database, CA keys and TLS identity "
       "(default: $XDG_DATA_HOME/certbench/sandbox)", "DIR" },
     { "port", 'p', 0, G_OPTION_ARG_INT, &port, "TCP port (default 7443; 0 picks a free one)", "N" },
+    { "mqtt-port", 0, 0, G_OPTION_ARG_INT, &mqtt_port,
+      "Port of the hub device endpoint, MQTT over TLS (default 8883; 0 picks a free one, "
+      "the default when --port is 0)", "N" },
     { "bind", 0, 0, G_OPTION_ARG_STRING, &bind, "Address to listen on (default 127.0.0.1)", "ADDR" },
     { "allow-remote", 0, 0, G_OPTION_ARG_NONE, &allow_remote,
       "Allow a non-loopback --bind address (the sandbox is a test double: think twice)", NULL },
@@ -113,7 +119,10 @@ main (int   argc,
       return EXIT_SUCCESS;
     }
 
-  if (port < 0 || port > 65535 || page_size < 1 || page_size > 1000 || lro_delay_ms < 0 ||
+  if (mqtt_port < 0)
+    mqtt_port = port == 0 ? 0 : 8883;
+
+  if (port < 0 || port > 65535 || mqtt_port > 65535 || page_size < 1 || page_size > 1000 || lro_delay_ms < 0 ||
       max_policies < 1)
     {
       g_printerr ("certbench-sandbox: an option is out of range (port 0-65535, page size 1-1000)\n");
@@ -131,6 +140,7 @@ main (int   argc,
 
   sandbox = cb_sandbox_new (data_dir);
   cb_sandbox_set_port (sandbox, (guint16) port);
+  cb_sandbox_set_mqtt_port (sandbox, (guint16) mqtt_port);
   cb_sandbox_set_bind_address (sandbox, bind, allow_remote);
   cb_sandbox_set_page_size (sandbox, (guint) page_size);
   cb_sandbox_set_lro_delay_ms (sandbox, (guint) lro_delay_ms);
