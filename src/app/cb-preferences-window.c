@@ -17,6 +17,7 @@ struct _CbPreferencesWindow
   /* Template widgets */
   AdwEntryRow          *template_row;
   GtkSwitch            *auto_start_switch;
+  GtkSwitch            *hub_check_switch;
   GtkAdjustment        *renewal_adjustment;
 
   /* Owned */
@@ -100,6 +101,7 @@ cb_preferences_window_class_init (CbPreferencesWindowClass *klass)
                                                RESOURCE_PATH "/cb-preferences-window.ui");
   gtk_widget_class_bind_template_child (widget_class, CbPreferencesWindow, template_row);
   gtk_widget_class_bind_template_child (widget_class, CbPreferencesWindow, auto_start_switch);
+  gtk_widget_class_bind_template_child (widget_class, CbPreferencesWindow, hub_check_switch);
   gtk_widget_class_bind_template_child (widget_class, CbPreferencesWindow, renewal_adjustment);
   gtk_widget_class_bind_template_callback (widget_class, on_template_row_apply_cb);
 }
@@ -126,6 +128,8 @@ cb_preferences_window_new (GSettings *settings)
   g_signal_connect_object (settings, "changed::registration-id-template",
                            G_CALLBACK (on_template_changed_cb), self, G_CONNECT_SWAPPED);
   g_settings_bind (settings, "auto-start", self->auto_start_switch, "active",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (settings, "hub-check", self->hub_check_switch, "active",
                    G_SETTINGS_BIND_DEFAULT);
   g_settings_bind_with_mapping (settings, "renewal-fraction", self->renewal_adjustment, "value",
                                 G_SETTINGS_BIND_DEFAULT, fraction_to_percent,
