@@ -48,6 +48,8 @@ struct _FleetDevice
   cbd_device   *device;
   CbdHub       *hub;          /* NULL for offline devices: they have no hub network */
   gboolean      queued;       /* a DPS registration waits in the queue or runs */
+  guint         failures;     /* DPS failures in a row */
+  gint64        retry_at;     /* monotonic usec of the next attempt after a failure; 0: none */
 };
 
 /* A registration waiting for a slot; the device's params are copied (they are only valid
@@ -283,11 +285,17 @@ registration_cb (GObject      *object,
   if (reg == NULL)
     {
       fleet->dps_failures++;
+      fd->failures++;
+      /* Again in 2, 4, 8 .. 64 s: a sandbox that refused now may accept later. */
+      fd->retry_at = g_get_monotonic_time () +
+                     (G_USEC_PER_SEC << MIN (fd->failures, 6));
       g_debug ("%s: DPS registration failed: %s", fd->reg_id, error->message);
       cbd_device_dps_result (fd->device, false, error->message, NULL, NULL, NULL, 0);
     }
   else
     {
+      fd->failures = 0;
+      fd->retry_at = 0;
       chain = g_byte_array_new ();
       issued = cb_dps_registration_get_issued_chain (reg);
       for (i = 0; issued != NULL && i < issued->len; i++)
@@ -629,14 +637,40 @@ stats_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* A device whose first registration failed has no certificate to renew and so never tries
+ * again by itself: the fleet does, with a backoff. */
+static void
+retry_registration (FleetDevice *fd,
+                    gint64       now_us)
+{
+  cbd_status status;
+  int rc;
+
+  if (fd->retry_at == 0 || now_us < fd->retry_at || fd->queued)
+    return;
+  fd->retry_at = 0;
+  cbd_device_get_status (fd->device, &status);
+  if (status.active || status.dps_state == CBD_DPS_RUNNING)
+    return;
+  rc = cbd_device_register (fd->device, NULL);
+  if (rc != 0)
+    g_debug ("%s: cannot start a registration (rc %d)", fd->reg_id, rc);
+}
+
 static gboolean
 tick_cb (gpointer user_data)
 {
   CbdFleet *fleet = user_data;
+  gint64 now_us = g_get_monotonic_time ();
   guint i;
 
   for (i = 0; i < fleet->devices->len; i++)
-    cbd_device_tick (((FleetDevice *) g_ptr_array_index (fleet->devices, i))->device);
+    {
+      FleetDevice *fd = g_ptr_array_index (fleet->devices, i);
+
+      cbd_device_tick (fd->device);
+      retry_registration (fd, now_us);
+    }
   pump_registrations (fleet);
   return G_SOURCE_CONTINUE;
 }
