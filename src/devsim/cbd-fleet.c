@@ -33,6 +33,7 @@
 #define DEFAULT_MAX_REGISTERING 32
 #define TICK_MS                 1000
 #define STATS_MS                250
+#define CREATE_BATCH            25
 
 typedef struct _FleetDevice FleetDevice;
 
@@ -91,6 +92,7 @@ struct _CbdFleet
   char          *hub_endpoint;
   CbdClock      *clock;
   gboolean       rate_set;
+  char          *group_key;    /* secret: wiped on free; devices derive theirs from it */
 
   /* Devices */
   GPtrArray     *devices;      /* FleetDevice, by index */
@@ -105,6 +107,7 @@ struct _CbdFleet
   guint          tick_id;
   guint          stats_id;
   guint          pump_id;
+  guint          create_id;    /* creates the devices in batches, so the loop keeps running */
   gboolean       dirty;
   double         all_registered_at;
   double         all_connected_at;
@@ -513,7 +516,6 @@ info_device_endpoint (JsonObject *info)
 static FleetDevice *
 fleet_device_new (CbdFleet    *fleet,
                   guint        index,
-                  const char  *group_key,
                   GError     **error)
 {
   FleetDevice *fd = g_new0 (FleetDevice, 1);
@@ -576,7 +578,7 @@ fleet_device_new (CbdFleet    *fleet,
   if (fd->hub != NULL)
     cbd_hub_set_device (fd->hub, fd->device);
 
-  device_key = cb_sas_derive_device_key (group_key, fd->reg_id, error);
+  device_key = cb_sas_derive_device_key (fleet->group_key, fd->reg_id, error);
   if (device_key == NULL)
     return NULL;
   params.scope = cb_profile_get_dps_id_scope (fleet->profile);
@@ -617,6 +619,33 @@ fleet_device_free (FleetDevice *fd)
   cbd_storage_clear (&fd->storage);
   g_free (fd->reg_id);
   g_free (fd);
+}
+
+static gboolean
+create_cb (gpointer user_data)
+{
+  CbdFleet *fleet = user_data;
+  guint n;
+
+  for (n = 0; n < CREATE_BATCH && fleet->devices->len < fleet->count; n++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (fleet_device_new (fleet, fleet->devices->len, &error) == NULL)
+        {
+          /* The same cause would fail every other device too. */
+          g_printerr ("certbench-devsim: %s; the fleet stops growing at %u devices\n",
+                      error->message, fleet->devices->len - 1);
+          fleet_device_free (g_ptr_array_steal_index (fleet->devices, fleet->devices->len - 1));
+          fleet->create_id = 0;
+          return G_SOURCE_REMOVE;
+        }
+    }
+  fleet->dirty = TRUE;
+  if (fleet->devices->len < fleet->count)
+    return G_SOURCE_CONTINUE;
+  fleet->create_id = 0;
+  return G_SOURCE_REMOVE;
 }
 
 static gboolean
@@ -680,11 +709,9 @@ cbd_fleet_start (CbdFleet  *fleet,
                  GError   **error)
 {
   g_autoptr(CbHttpResponse) info = NULL;
-  g_autofree char *group_key = NULL;
   g_autofree char *clock_url = NULL;
   JsonObject *object;
   const char *endpoint;
-  guint i;
 
   g_return_val_if_fail (fleet != NULL, FALSE);
   g_return_val_if_fail (fleet->http == NULL, FALSE);
@@ -711,13 +738,13 @@ cbd_fleet_start (CbdFleet  *fleet,
                    "%s/sandbox/info is not a sandbox's info document", fleet->sandbox_url);
       return FALSE;
     }
-  fleet->profile = cb_profile_new_from_sandbox_info (object, &group_key);
+  fleet->profile = cb_profile_new_from_sandbox_info (object, &fleet->group_key);
   endpoint = cb_profile_get_hub_device_endpoint (fleet->profile);
   if (endpoint == NULL)
     endpoint = info_device_endpoint (object);
   fleet->hub_host = g_strdup (cb_profile_get_hub_host_name (fleet->profile));
   fleet->hub_endpoint = g_strdup (endpoint);
-  if (group_key == NULL || cb_profile_get_dps_id_scope (fleet->profile) == NULL ||
+  if (fleet->group_key == NULL || cb_profile_get_dps_id_scope (fleet->profile) == NULL ||
       cb_profile_get_dps_global_endpoint (fleet->profile) == NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
@@ -749,9 +776,13 @@ cbd_fleet_start (CbdFleet  *fleet,
   if (fleet->clock == NULL || !cbd_clock_wait_synced (fleet->clock, 10000, error))
     return FALSE;
 
-  for (i = 0; i < fleet->count; i++)
-    if (fleet_device_new (fleet, i, group_key, error) == NULL)
-      return FALSE;
+  /* The first device here, so that a state directory or configuration problem is an error;
+   * the rest in batches from the loop (a restart connects each device at once, and 1000 TLS
+   * set-ups would hold the loop for seconds). */
+  if (fleet->count > 0 && fleet_device_new (fleet, 0, error) == NULL)
+    return FALSE;
+  if (fleet->devices->len < fleet->count)
+    fleet->create_id = g_idle_add (create_cb, fleet);
 
   pump_registrations (fleet);
   fleet->dirty = TRUE;
@@ -772,6 +803,7 @@ cbd_fleet_stop (CbdFleet *fleet)
   g_clear_handle_id (&fleet->tick_id, g_source_remove);
   g_clear_handle_id (&fleet->stats_id, g_source_remove);
   g_clear_handle_id (&fleet->pump_id, g_source_remove);
+  g_clear_handle_id (&fleet->create_id, g_source_remove);
   g_cancellable_cancel (fleet->cancellable);
   while ((reg = g_queue_pop_head (&fleet->queue)) != NULL)
     pending_registration_free (reg);
@@ -805,6 +837,7 @@ cbd_fleet_free (CbdFleet *fleet)
   g_clear_object (&fleet->http);
   g_clear_object (&fleet->cancellable);
   g_free (fleet->roles);
+  wipe_free (fleet->group_key);
   g_free (fleet->hub_host);
   g_free (fleet->hub_endpoint);
   g_free (fleet->sandbox_url);
