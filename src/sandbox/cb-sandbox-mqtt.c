@@ -3,6 +3,8 @@
 
 #include "config.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
 
 #include "cb-mqtt-packet.h"
@@ -1497,6 +1499,10 @@ incoming_cb (GSocketService    *service,
   g_autoptr(GError) error = NULL;
   GIOStream *tls;
   Conn *c;
+
+  /* Small request/response packets: without this, Nagle and delayed ACKs add 40 ms each. */
+  g_socket_set_option (g_socket_connection_get_socket (connection), IPPROTO_TCP, TCP_NODELAY, 1,
+                       NULL);
 
   tls = g_tls_server_connection_new (G_IO_STREAM (connection), m->certificate, &error);
   if (tls == NULL)
