@@ -7,8 +7,12 @@
 #include <netinet/tcp.h>
 #include <string.h>
 
+#include "cb-error.h"
+#include "cb-http.h"
 #include "cb-mqtt-packet.h"
 #include "cb-pki.h"
+#include "cb-sandbox-client.h"
+#include "cb-sandbox-profile.h"
 #include "cb-sas.h"
 #include "cb-test-sandbox.h"
 #include "cb-util.h"
@@ -1718,6 +1722,76 @@ test_libmosquitto (Fixture       *f,
   mosquitto_lib_cleanup ();
 }
 
+/* ---- The core client ---------------------------------------------------------------------- */
+
+static CbHubConnectionReport *
+client_report (CbHttpClient *http,
+               CbProfile    *profile,
+               const char   *id,
+               GError      **error)
+{
+  GAsyncResult *result = NULL;
+
+  cb_sandbox_client_get_connection_async (http, profile, id, NULL, cb_test_store_result_cb,
+                                          &result);
+  return cb_sandbox_client_get_connection_finish (cb_test_wait_for (&result), error);
+}
+
+static void
+test_client_report (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(Device) d = make_device (f, "client-01");
+  g_autoptr(Device) revoked = make_device (f, "client-02");
+  g_autoptr(CbProfile) profile = NULL;
+  g_autoptr(CbHttpClient) http = NULL;
+  g_autoptr(CbHubConnectionReport) report = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Raw) r = NULL;
+  g_autofree char *endpoint = g_strdup_printf ("127.0.0.1:%u", f->port);
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  cb_sandbox_lock (f->ts->sandbox);
+  profile = cb_sandbox_create_profile (f->ts->sandbox);
+  cb_sandbox_unlock (f->ts->sandbox);
+  g_assert_cmpstr (cb_profile_get_hub_name (profile), ==, HUB);
+  g_assert_cmpstr (cb_profile_get_hub_device_endpoint (profile), ==, endpoint);
+  http = cb_http_client_new (profile, &error);
+  g_assert_no_error (error);
+
+  /* Never tried. */
+  report = client_report (http, profile, d->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (report->connection_state, ==, "Disconnected");
+  g_assert_false (report->has_attempt);
+  g_assert_cmpint (report->last_activity, ==, 0);
+  g_clear_pointer (&report, cb_hub_connection_report_free);
+
+  r = device_connect (f, d);
+  report = client_report (http, profile, d->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (report->connection_state, ==, "Connected");
+  g_assert_true (report->has_attempt);
+  g_assert_true (report->accepted);
+  g_assert_cmpstr (report->verdict, ==, "accepted");
+  g_assert_cmpint (ABS (report->attempt_time - now), <, 60);
+  g_assert_cmpint (ABS (report->last_activity - now), <, 60);
+  g_clear_pointer (&report, cb_hub_connection_report_free);
+
+  arm_revoke (f, revoked->id);
+  assert_refused (f, revoked, "revoked-identifier");
+  report = client_report (http, profile, revoked->id, &error);
+  g_assert_no_error (error);
+  g_assert_false (report->accepted);
+  g_assert_cmpstr (report->verdict, ==, "revoked-identifier");
+  g_assert_nonnull (strstr (report->reason, "revoked"));
+  g_clear_pointer (&report, cb_hub_connection_report_free);
+
+  report = client_report (http, profile, "nobody", &error);
+  g_assert_null (report);
+  g_assert_error (error, CB_API_ERROR, CB_API_ERROR_NOT_FOUND);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1742,6 +1816,7 @@ main (int    argc,
   ADD ("many-devices", test_many_devices);
   ADD ("mosquitto-clients", test_mosquitto_clients);
   ADD ("libmosquitto", test_libmosquitto);
+  ADD ("client-report", test_client_report);
 
 #undef ADD
 

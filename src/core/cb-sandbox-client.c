@@ -7,6 +7,7 @@
 
 #include "cb-error.h"
 #include "cb-sandbox-client.h"
+#include "cb-util.h"
 
 static const char *
 member_string (JsonObject *object,
@@ -85,6 +86,7 @@ cb_profile_new_from_sandbox_info (JsonObject  *info,
       cb_profile_set_hub_name (profile, member_string (hub, "name"));
       cb_profile_set_hub_host_name (profile, member_string (hub, "hostName"));
       cb_profile_set_hub_endpoint (profile, member_string (hub, "endpoint"));
+      cb_profile_set_hub_device_endpoint (profile, member_string (hub, "deviceEndpoint"));
       cb_profile_set_subscription_id (profile, member_string (hub, "subscription"));
       cb_profile_set_resource_group (profile, member_string (hub, "resourceGroup"));
       cb_profile_set_namespace (profile, slash != NULL ? slash + 1 : ns_id);
@@ -284,6 +286,115 @@ cb_sandbox_client_get_root_async (CbHttpClient        *http,
 CbCertificate *
 cb_sandbox_client_get_root_finish (GAsyncResult  *result,
                                    GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+cb_hub_connection_report_free (CbHubConnectionReport *report)
+{
+  if (report == NULL)
+    return;
+  g_free (report->connection_state);
+  g_free (report->verdict);
+  g_free (report->reason);
+  g_free (report);
+}
+
+static gint64
+member_time (JsonObject *object,
+             const char *name)
+{
+  gint64 when = 0;
+
+  if (!cb_time_parse_iso8601 (member_string (object, name), &when))
+    return 0;
+  return when;
+}
+
+static void
+get_connection_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(CbHttpResponse) response = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbHubConnectionReport) report = NULL;
+  JsonObject *answer;
+  JsonObject *attempt;
+
+  response = cb_http_client_request_finish (CB_HTTP_CLIENT (object), result, &error);
+  if (response == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  answer = cb_http_response_get_object (response);
+  if (answer == NULL || member_string (answer, "connectionState") == NULL)
+    {
+      g_task_return_new_error (task, CB_API_ERROR, CB_API_ERROR_PARSE,
+                               "The sandbox's connection report has no connectionState");
+      return;
+    }
+
+  report = g_new0 (CbHubConnectionReport, 1);
+  report->connection_state = g_strdup (member_string (answer, "connectionState"));
+  report->last_activity = member_time (answer, "lastActivityTime");
+
+  attempt = member_object (answer, "lastAttempt");
+  if (attempt != NULL)
+    {
+      report->has_attempt = TRUE;
+      report->attempt_time = member_time (attempt, "time");
+      report->accepted = json_object_get_boolean_member_with_default (attempt, "accepted", FALSE);
+      report->verdict = g_strdup (member_string (attempt, "verdict"));
+      report->reason = g_strdup (member_string (attempt, "reason"));
+    }
+
+  g_task_return_pointer (task, g_steal_pointer (&report),
+                         (GDestroyNotify) cb_hub_connection_report_free);
+}
+
+void
+cb_sandbox_client_get_connection_async (CbHttpClient        *http,
+                                        CbProfile           *profile,
+                                        const char          *device_id,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autofree char *url = NULL;
+  const char *base;
+
+  g_return_if_fail (CB_IS_HTTP_CLIENT (http));
+  g_return_if_fail (CB_IS_PROFILE (profile));
+  g_return_if_fail (device_id != NULL);
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, cb_sandbox_client_get_connection_async);
+
+  if (!sandbox_base (task, profile, &base))
+    return;
+
+  url = cb_http_build_url (base, "sandbox", "hubs", cb_profile_get_hub_name (profile), "devices",
+                           device_id, "connection", NULL);
+  cb_http_client_request_async (http, "GET", url, NULL, NULL, NULL, CB_HTTP_STYLE_ARM,
+                                cancellable, get_connection_cb, g_steal_pointer (&task));
+}
+
+/**
+ * cb_sandbox_client_get_connection_finish:
+ *
+ * Returns: (transfer full): the report, or NULL with G_IO_ERROR_NOT_SUPPORTED (not a sandbox
+ *   profile) or the HTTP layer's error (CB_API_ERROR_NOT_FOUND for an unknown device).
+ */
+CbHubConnectionReport *
+cb_sandbox_client_get_connection_finish (GAsyncResult  *result,
+                                         GError       **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
