@@ -1725,11 +1725,14 @@ hub_configure (cbd_device *dev, const char *host, const char *device_id, const c
   if (ret != 0)
     return CBP_RC_STORAGE;
 
+  /* The arguments may point into dev->hub: copy before freeing. */
+  memset (&req, 0, sizeof req);
+  req.host = str_dup (host);
+  req.device_id = str_dup (device_id);
+  req.endpoint = str_dup (endpoint);
+  req.ca_path = str_dup (ca_path);
   cbp_request_clear (cmd, &dev->hub);
-  dev->hub.host = str_dup (host);
-  dev->hub.device_id = str_dup (device_id);
-  dev->hub.endpoint = str_dup (endpoint);
-  dev->hub.ca_path = str_dup (ca_path);
+  dev->hub = req;
   if (host[0] != 0)
     dev_log2 (dev, "I: hub: configured for ", host);
   hub_restart (dev);
@@ -2447,19 +2450,21 @@ cbd_device_tick (cbd_device *dev)
   int64_t now = dev->plat.now (dev->plat.ctx);
 
   /* An expired certificate cannot connect or renew through the hub: DPS it is. */
-  if (dev->active_valid && now >= dev->active_not_after && !dev->cfg.never_renew &&
-      dev->dps_state != DPS_RUNNING && now_ms >= dev->rereg_next_ms &&
-      dev->plat.dps_register != NULL)
+  if (dev->active_valid && now >= dev->active_not_after)
     {
       int rc;
 
-      dev->rereg_next_ms = now_ms + REREGISTER_RETRY_S * 1000;
-      if (dev->hub_state != CBD_HUB_OFF)
+      if (dev->hub_state != CBD_HUB_OFF && dev->hub_state != CBD_HUB_DISCONNECTED)
         {
           hub_stop (dev);
           hub_set_state (dev, CBD_HUB_DISCONNECTED, "certificate expired");
-          dev->hub_next_try_ms = 0;
         }
+      if (dev->renew_active)
+        renew_set (dev, CBD_RENEW_FAILED, "certificate expired during the renewal");
+      if (dev->cfg.never_renew || dev->dps_state == DPS_RUNNING || now_ms < dev->rereg_next_ms ||
+          dev->plat.dps_register == NULL)
+        return;
+      dev->rereg_next_ms = now_ms + REREGISTER_RETRY_S * 1000;
       cbd_device_log (dev, "I: certificate expired, registering again through DPS");
       renew_set (dev, CBD_RENEW_REQUESTED, NULL);
       rc = start_registration (dev, NULL, true);
@@ -2504,7 +2509,8 @@ cbd_device_tick (cbd_device *dev)
           if (dev->renew_sent_ms == 0 || now_ms - dev->renew_sent_ms > limit)
             renew_send (dev, true);
         }
-      else if (!dev->cfg.never_renew && now >= renew_point (dev) && now_ms >= dev->renew_next_ms)
+      else if (!dev->cfg.never_renew && now >= renew_point (dev) && now_ms >= dev->renew_next_ms &&
+               dev->dps_state != DPS_RUNNING)
         renew_start (dev);
       break;
     }

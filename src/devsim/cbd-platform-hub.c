@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <mosquitto.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,6 +34,8 @@ typedef struct
   int               fd;
   GIOCondition      cond;
   guint             misc_timer;
+  gboolean          tcp_up;      /* the non-blocking TCP connect completed */
+  int               connect_errno;
   gboolean          connected;   /* CONNACK accepted */
   gboolean          reported;    /* the outcome went to the device */
   char             *tls_error;   /* last OpenSSL error libmosquitto logged */
@@ -225,17 +228,69 @@ on_log (struct mosquitto *mosq,
 
 /* ---- the main-context glue ---- */
 
+/* A loop function's result: errors that libmosquitto did not report through on_disconnect
+ * (a failed TLS handshake returns without it) end the connection here. */
+static void
+conn_check_rc (Conn *conn,
+               int   rc)
+{
+  int saved = errno;
+
+  if (conn->hub == NULL || rc == MOSQ_ERR_SUCCESS || rc == MOSQ_ERR_CONN_PENDING ||
+      (rc == MOSQ_ERR_ERRNO && (saved == EAGAIN || saved == EWOULDBLOCK || saved == EINTR)))
+    return;
+  if (conn->reported && !conn->connected)
+    return;
+  errno = saved;
+  on_disconnect (conn->mosq, conn, rc);
+}
+
 static void
 conn_io (Conn         *conn,
          GIOCondition  revents)
 {
   struct mosquitto *mosq = conn->mosq;
+  int rc;
 
-  /* Callbacks in here may close conn (hub set to NULL); the memory stays until the idle. */
-  if (revents & (G_IO_IN | G_IO_HUP | G_IO_ERR))
-    mosquitto_loop_read (mosq, 1);
+  /* The end of the non-blocking connect: writable, or an error on the socket. libmosquitto
+   * 2.0 does not notice a failed connect (its first TLS write already consumed SO_ERROR and
+   * its loop functions keep answering success), so look at the socket here. */
+  if (!conn->tcp_up && (revents & (G_IO_OUT | G_IO_ERR | G_IO_HUP)))
+    {
+      struct sockaddr_storage peer;
+      socklen_t peer_len = sizeof peer;
+      int err = 0;
+      socklen_t len = sizeof err;
+
+      if (getsockopt (conn->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err == 0)
+        {
+          if (getpeername (conn->fd, (struct sockaddr *) &peer, &peer_len) != 0)
+            err = conn->connect_errno == ECONNREFUSED || conn->connect_errno == ETIMEDOUT ||
+                  conn->connect_errno == EHOSTUNREACH || conn->connect_errno == ENETUNREACH
+                    ? conn->connect_errno : ECONNREFUSED;
+        }
+      if (err != 0)
+        {
+          g_autofree char *text = g_ascii_strdown (g_strerror (err), -1);
+          conn->reported = TRUE;
+          conn_fail (conn, CBD_HUB_EV_UNREACHABLE, text);
+          return;
+        }
+      conn->tcp_up = TRUE;
+    }
+
+  /* Callbacks in here may close conn (hub set to NULL); the memory stays until the idle.
+   * Reading also drives the TLS handshake, so it runs on writability before the CONNACK. */
+  if (revents & (G_IO_IN | G_IO_HUP | G_IO_ERR) || !conn->connected)
+    {
+      rc = mosquitto_loop_read (mosq, 1);
+      conn_check_rc (conn, rc);
+    }
   if (conn->hub != NULL && (revents & G_IO_OUT) && mosquitto_socket (mosq) >= 0)
-    mosquitto_loop_write (mosq, 1);
+    {
+      rc = mosquitto_loop_write (mosq, 1);
+      conn_check_rc (conn, rc);
+    }
   if (conn->hub != NULL && mosquitto_socket (mosq) < 0 && !conn->reported)
     on_disconnect (mosq, conn, MOSQ_ERR_CONN_LOST);
   if (conn->hub != NULL)
@@ -261,9 +316,8 @@ conn_update_watch (Conn *conn)
   int fd = mosquitto_socket (conn->mosq);
   GIOCondition cond = G_IO_IN;
 
-  /* Before the CONNACK, also wait for writability: it ends the non-blocking TCP connect
-   * and drives the TLS handshake, which mosquitto_want_write() does not always show. */
-  if (mosquitto_want_write (conn->mosq) || !conn->connected)
+  /* Writability ends the non-blocking TCP connect; after that only when there is output. */
+  if (mosquitto_want_write (conn->mosq) || !conn->tcp_up)
     cond |= G_IO_OUT;
 
   if (conn->source != NULL && (fd != conn->fd || fd < 0))
@@ -416,7 +470,9 @@ cbd_hub_connect (void                 *ctx,
 
   hub->conn = conn;
   conn->misc_timer = g_timeout_add_seconds (1, misc_cb, conn);
+  errno = 0;
   rc = mosquitto_connect_async (conn->mosq, host, port, params->keepalive > 0 ? params->keepalive : 60);
+  conn->connect_errno = errno;
   if (rc != MOSQ_ERR_SUCCESS)
     {
       g_autofree char *text = rc == MOSQ_ERR_ERRNO ? g_ascii_strdown (g_strerror (errno), -1)
