@@ -613,9 +613,12 @@ fleet_device_new (CbdFleet    *fleet,
 static void
 fleet_device_free (FleetDevice *fd)
 {
-  /* The hub first: it closes the connection without telling the device. */
-  g_clear_pointer (&fd->hub, cbd_hub_free);
+  /* The device disconnects through the platform as it goes, so the hub outlives it; no
+   * event reaches the device while it is being freed. */
+  if (fd->hub != NULL)
+    cbd_hub_set_device (fd->hub, NULL);
   g_clear_pointer (&fd->device, cbd_device_free);
+  g_clear_pointer (&fd->hub, cbd_hub_free);
   cbd_storage_clear (&fd->storage);
   g_free (fd->reg_id);
   g_free (fd);
