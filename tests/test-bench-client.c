@@ -805,6 +805,117 @@ test_dps (Fixture       *f,
   g_test_message ("DPS failed as expected: %s", status->error);
 }
 
+static gboolean
+do_hub_config (Fixture     *f,
+               const char  *host,
+               const char  *device_id,
+               const char  *endpoint,
+               GError     **error)
+{
+  g_autoptr(GAsyncResult) res = NULL;
+
+  cb_bench_client_hub_config_async (f->client, host, device_id, endpoint, NULL, NULL,
+                                    store_result, &res);
+  return cb_bench_client_hub_config_finish (f->client, await (&res), error);
+}
+
+/* hub_config is stored; with an active certificate the device tries to connect, and diag
+ * tells the result (port 1 on loopback refuses at once). */
+static void
+test_hub (Fixture       *f,
+          gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbDeviceDiag) diag = NULL;
+  g_autoptr(CbKeygenResult) key = NULL;
+  g_autoptr(GBytes) sha = NULL;
+  g_autoptr(CbCommitResult) commit = NULL;
+  g_autoptr(CbDeviceInfo) info = NULL;
+  Chain chain = { 0 };
+  gint64 deadline;
+
+  if (g_test_failed () || f->client == NULL)
+    return;
+
+  info = do_identify (f, &error);
+  g_assert_no_error (error);
+  diag = do_diag (f, &error);
+  g_assert_no_error (error);
+  g_assert_null (cb_device_diag_get_hub (diag));
+  g_assert_cmpstr (cb_device_diag_get_hub_state (diag), ==, "off");
+  g_assert_null (cb_device_diag_get_renew_state (diag));
+  g_clear_object (&diag);
+
+  g_assert_false (do_hub_config (f, "hub-b.azure-devices.net", "bad,cn", NULL, &error));
+  g_assert_error (error, CB_SMP_ERROR, CB_SMP_ERROR_GROUP_RC);
+  g_assert_cmpint (cb_smp_error_get_rc (error), ==, CBP_RC_BAD_SUBJECT);
+  g_clear_error (&error);
+
+  g_assert_true (do_hub_config (f, "hub-b.azure-devices.net", "dev-009", "127.0.0.1:1", &error));
+  g_assert_no_error (error);
+  /* repeat-safe */
+  g_assert_true (do_hub_config (f, "hub-b.azure-devices.net", "dev-009", "127.0.0.1:1", &error));
+  g_assert_no_error (error);
+  diag = do_diag (f, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (cb_device_diag_get_hub (diag), ==, "hub-b.azure-devices.net");
+  g_assert_cmpstr (cb_device_diag_get_hub_state (diag), ==, "off");
+  g_clear_object (&diag);
+
+  key = do_keygen (f, "p256", FALSE, &error);
+  g_assert_no_error (error);
+  make_chain (key->public_key, "dev-009", &chain);
+  sha = do_put (f, chain.chain, &error);
+  g_assert_no_error (error);
+  commit = do_commit (f, sha, &error);
+  g_assert_no_error (error);
+
+  deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  for (;;)
+    {
+      diag = do_diag (f, &error);
+      g_assert_no_error (error);
+      if (g_strcmp0 (cb_device_diag_get_hub_state (diag), "unreachable") == 0 ||
+          g_get_monotonic_time () > deadline)
+        break;
+      g_clear_object (&diag);
+      g_usleep (100 * 1000);
+    }
+  g_assert_cmpstr (cb_device_diag_get_hub_state (diag), ==, "unreachable");
+  g_assert_cmpstr (cb_device_diag_get_hub_error (diag), ==, "connection refused");
+  g_assert_cmpint (ABS (cb_device_diag_get_hub_time (diag) - g_get_real_time () / G_USEC_PER_SEC),
+                   <, 60);
+  g_assert_null (cb_device_diag_get_renew_state (diag));
+  g_assert_cmpint (cb_device_diag_get_renew_time (diag), ==, 0);
+  g_assert_null (cb_device_diag_get_renew_error (diag));
+  chain_clear (&chain);
+}
+
+static const char * const no_network_args[] = { "--no-network", NULL };
+
+static void
+test_hub_no_network (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbDeviceDiag) diag = NULL;
+
+  if (g_test_failed () || f->client == NULL)
+    return;
+
+  g_assert_false (do_hub_config (f, "hub-b.azure-devices.net", "dev-009", NULL, &error));
+  g_assert_error (error, CB_SMP_ERROR, CB_SMP_ERROR_GROUP_RC);
+  g_assert_cmpint (cb_smp_error_get_rc (error), ==, CBP_RC_NOT_SUPPORTED);
+  g_clear_error (&error);
+  g_assert_null (do_dps_status (f, &error));
+  g_clear_error (&error);
+
+  diag = do_diag (f, &error);
+  g_assert_no_error (error);
+  g_assert_null (cb_device_diag_get_hub (diag));
+  g_assert_cmpstr (cb_device_diag_get_hub_state (diag), ==, "off");
+}
+
 /* Bit flips in both directions: frames get dropped, repeat-safe requests are resent and the
  * whole install still completes byte-exact. */
 static const char * const flip_args[] = { "--flip-rate", "0.001", "--fault-seed", "7", NULL };
@@ -979,6 +1090,8 @@ main (int   argc,
   ADD ("provision", NULL, test_provision);
   ADD ("install-errors", NULL, test_install_errors);
   ADD ("dps", NULL, test_dps);
+  ADD ("hub", NULL, test_hub);
+  ADD ("hub-no-network", no_network_args, test_hub_no_network);
   ADD ("bit-flips", flip_args, test_bit_flips);
   ADD ("unplug-mid-install", NULL, test_unplug_mid_install);
   g_test_add_func ("/cb/bench-client/pure-helpers", test_pure_helpers);

@@ -217,6 +217,73 @@ test_other_round_trips (void)
     cbp_request_clear (cmd, &back);
   }
   {
+    /* issue 5: the hub's state in diag; an older firmware's diag (no hub fields) still decodes */
+    const cbp_command *cmd = cbp_group_command (CBP_CMD_DIAG);
+    cbp_diag_rsp rsp = { 0 }, back;
+    g_autoptr(GBytes) b = NULL;
+    rsp.time = 1700000000;
+    rsp.hub = (char *) "demo-hub.azure-devices.net";
+    rsp.hub_state = (char *) CBP_HUB_STATE_REFUSED;
+    rsp.hub_err = (char *) "CONNACK 5: not authorized";
+    rsp.hub_time = 1700000001;
+    rsp.has_hub_time = TRUE;
+    rsp.renew_state = (char *) CBP_RENEW_STATE_REREGISTERED;
+    rsp.renew_time = -3;
+    rsp.has_renew_time = TRUE;
+    b = enc_rsp (cmd, &rsp);
+    g_assert_cmpint (DEC_RSP (cmd, b, &back), ==, CBP_OK);
+    g_assert_cmpstr (back.hub, ==, "demo-hub.azure-devices.net");
+    g_assert_cmpstr (back.hub_state, ==, "refused");
+    g_assert_cmpstr (back.hub_err, ==, "CONNACK 5: not authorized");
+    g_assert_true (back.has_hub_time);
+    g_assert_cmpint (back.hub_time, ==, 1700000001);
+    g_assert_cmpstr (back.renew_state, ==, "reregistered");
+    g_assert_null (back.renew_err);
+    g_assert_true (back.has_renew_time);
+    g_assert_cmpint (back.renew_time, ==, -3);
+    cbp_response_clear (cmd, &back);
+  }
+  {
+    const cbp_command *cmd = cbp_group_command (CBP_CMD_DIAG);
+    cbp_diag_rsp back;
+    /* {"time": 1, "uptime": 2} */
+    static const guint8 old[] = { 0xa2, 0x64, 't', 'i', 'm', 'e', 0x01,
+                                  0x66, 'u', 'p', 't', 'i', 'm', 'e', 0x02 };
+    memset (&back, 0, sizeof back);
+    g_assert_cmpint (cbp_response_decode (cmd, old, sizeof old, &back), ==, CBP_OK);
+    g_assert_null (back.hub_state);
+    g_assert_false (back.has_hub_time);
+    g_assert_null (back.renew_state);
+    cbp_response_clear (cmd, &back);
+  }
+  {
+    const cbp_command *cmd = cbp_group_command (CBP_CMD_HUB_CONFIG);
+    cbp_hub_config_req req = { (char *) "demo-hub.azure-devices.net", (char *) "dev-1",
+                               (char *) "127.0.0.1:8883", NULL }, back;
+    g_autoptr(GBytes) b = enc_req (cmd, &req);
+    /* {"host": "h", "device_id": "d"} without the optional ones is the smallest request */
+    static const guint8 minimal[] = { 0xa2, 0x64, 'h', 'o', 's', 't', 0x61, 'h',
+                                      0x69, 'd', 'e', 'v', 'i', 'c', 'e', '_', 'i', 'd', 0x61, 'd' };
+    static const guint8 no_id[] = { 0xa1, 0x64, 'h', 'o', 's', 't', 0x61, 'h' };
+    g_assert_cmpstr (cmd->name, ==, "hub_config");
+    g_assert_cmpint (cmd->op, ==, CBP_OP_WRITE);
+    g_assert_cmpuint (cmd->timeout_ms, ==, 3000);
+    g_assert_true (cmd->idempotent);
+    g_assert_cmpuint (cmd->n_rsp_fields, ==, 0);
+    g_assert_cmpint (DEC_REQ (cmd, b, &back), ==, CBP_OK);
+    g_assert_cmpstr (back.host, ==, "demo-hub.azure-devices.net");
+    g_assert_cmpstr (back.device_id, ==, "dev-1");
+    g_assert_cmpstr (back.endpoint, ==, "127.0.0.1:8883");
+    g_assert_null (back.ca_path);
+    cbp_request_clear (cmd, &back);
+    memset (&back, 0, sizeof back);
+    g_assert_cmpint (cbp_request_decode (cmd, minimal, sizeof minimal, &back), ==, CBP_OK);
+    g_assert_cmpstr (back.device_id, ==, "d");
+    cbp_request_clear (cmd, &back);
+    memset (&back, 0, sizeof back);
+    g_assert_cmpint (cbp_request_decode (cmd, no_id, sizeof no_id, &back), ==, CBP_ERR_MISSING);
+  }
+  {
     const cbp_command *cmd = cbp_os_command (CBP_OS_MCUMGR_PARAMS);
     cbp_os_params_rsp rsp = { 1024, 4 }, back;
     g_autoptr(GBytes) b = enc_rsp (cmd, &rsp);

@@ -279,6 +279,11 @@ struct _CbDeviceDiag
   /* Owned */
   char     *tls_error;
   char     *dps_error;
+  char     *hub;
+  char     *hub_state;
+  char     *hub_error;
+  char     *renew_state;
+  char     *renew_error;
 
   gint64    time;
   guint64   uptime;
@@ -286,6 +291,8 @@ struct _CbDeviceDiag
   gint64    not_after;
   gint64    renew_at;
   gboolean  has_validity;
+  gint64    hub_time;
+  gint64    renew_time;
 };
 
 G_DEFINE_FINAL_TYPE (CbDeviceDiag, cb_device_diag, G_TYPE_OBJECT)
@@ -300,6 +307,13 @@ enum {
   DIAG_PROP_NOT_BEFORE,
   DIAG_PROP_NOT_AFTER,
   DIAG_PROP_RENEW_AT,
+  DIAG_PROP_HUB,
+  DIAG_PROP_HUB_STATE,
+  DIAG_PROP_HUB_ERROR,
+  DIAG_PROP_HUB_TIME,
+  DIAG_PROP_RENEW_STATE,
+  DIAG_PROP_RENEW_ERROR,
+  DIAG_PROP_RENEW_TIME,
   DIAG_N_PROPS
 };
 
@@ -312,6 +326,11 @@ cb_device_diag_finalize (GObject *object)
 
   g_clear_pointer (&self->tls_error, g_free);
   g_clear_pointer (&self->dps_error, g_free);
+  g_clear_pointer (&self->hub, g_free);
+  g_clear_pointer (&self->hub_state, g_free);
+  g_clear_pointer (&self->hub_error, g_free);
+  g_clear_pointer (&self->renew_state, g_free);
+  g_clear_pointer (&self->renew_error, g_free);
 
   G_OBJECT_CLASS (cb_device_diag_parent_class)->finalize (object);
 }
@@ -334,6 +353,13 @@ cb_device_diag_get_property (GObject    *object,
     case DIAG_PROP_NOT_BEFORE: g_value_set_int64 (value, self->not_before); break;
     case DIAG_PROP_NOT_AFTER: g_value_set_int64 (value, self->not_after); break;
     case DIAG_PROP_RENEW_AT: g_value_set_int64 (value, self->renew_at); break;
+    case DIAG_PROP_HUB: g_value_set_string (value, self->hub); break;
+    case DIAG_PROP_HUB_STATE: g_value_set_string (value, self->hub_state); break;
+    case DIAG_PROP_HUB_ERROR: g_value_set_string (value, self->hub_error); break;
+    case DIAG_PROP_HUB_TIME: g_value_set_int64 (value, self->hub_time); break;
+    case DIAG_PROP_RENEW_STATE: g_value_set_string (value, self->renew_state); break;
+    case DIAG_PROP_RENEW_ERROR: g_value_set_string (value, self->renew_error); break;
+    case DIAG_PROP_RENEW_TIME: g_value_set_int64 (value, self->renew_time); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -364,6 +390,19 @@ cb_device_diag_class_init (CbDeviceDiagClass *klass)
     g_param_spec_int64 ("not-after", NULL, NULL, G_MININT64, G_MAXINT64, 0, flags);
   diag_properties[DIAG_PROP_RENEW_AT] =
     g_param_spec_int64 ("renew-at", NULL, NULL, G_MININT64, G_MAXINT64, 0, flags);
+  diag_properties[DIAG_PROP_HUB] = g_param_spec_string ("hub", NULL, NULL, NULL, flags);
+  diag_properties[DIAG_PROP_HUB_STATE] =
+    g_param_spec_string ("hub-state", NULL, NULL, NULL, flags);
+  diag_properties[DIAG_PROP_HUB_ERROR] =
+    g_param_spec_string ("hub-error", NULL, NULL, NULL, flags);
+  diag_properties[DIAG_PROP_HUB_TIME] =
+    g_param_spec_int64 ("hub-time", NULL, NULL, G_MININT64, G_MAXINT64, 0, flags);
+  diag_properties[DIAG_PROP_RENEW_STATE] =
+    g_param_spec_string ("renew-state", NULL, NULL, NULL, flags);
+  diag_properties[DIAG_PROP_RENEW_ERROR] =
+    g_param_spec_string ("renew-error", NULL, NULL, NULL, flags);
+  diag_properties[DIAG_PROP_RENEW_TIME] =
+    g_param_spec_int64 ("renew-time", NULL, NULL, G_MININT64, G_MAXINT64, 0, flags);
   g_object_class_install_properties (object_class, DIAG_N_PROPS, diag_properties);
 }
 
@@ -385,6 +424,13 @@ cb_device_diag_new_from_rsp (const cbp_diag_rsp *rsp)
   self->not_before = rsp->has_not_before ? rsp->not_before : 0;
   self->not_after = rsp->has_not_after ? rsp->not_after : 0;
   self->renew_at = rsp->has_renew_at ? rsp->renew_at : 0;
+  self->hub = g_strdup (rsp->hub);
+  self->hub_state = g_strdup (rsp->hub_state);
+  self->hub_error = g_strdup (rsp->hub_err);
+  self->hub_time = rsp->has_hub_time ? rsp->hub_time : 0;
+  self->renew_state = g_strdup (rsp->renew_state);
+  self->renew_error = g_strdup (rsp->renew_err);
+  self->renew_time = rsp->has_renew_time ? rsp->renew_time : 0;
 
   return self;
 }
@@ -443,6 +489,55 @@ cb_device_diag_get_renew_at (CbDeviceDiag *self)
 {
   g_return_val_if_fail (CB_IS_DEVICE_DIAG (self), 0);
   return self->renew_at;
+}
+
+const char *
+cb_device_diag_get_hub (CbDeviceDiag *self)
+{
+  g_return_val_if_fail (CB_IS_DEVICE_DIAG (self), NULL);
+  return self->hub;
+}
+
+const char *
+cb_device_diag_get_hub_state (CbDeviceDiag *self)
+{
+  g_return_val_if_fail (CB_IS_DEVICE_DIAG (self), NULL);
+  return self->hub_state;
+}
+
+const char *
+cb_device_diag_get_hub_error (CbDeviceDiag *self)
+{
+  g_return_val_if_fail (CB_IS_DEVICE_DIAG (self), NULL);
+  return self->hub_error;
+}
+
+gint64
+cb_device_diag_get_hub_time (CbDeviceDiag *self)
+{
+  g_return_val_if_fail (CB_IS_DEVICE_DIAG (self), 0);
+  return self->hub_time;
+}
+
+const char *
+cb_device_diag_get_renew_state (CbDeviceDiag *self)
+{
+  g_return_val_if_fail (CB_IS_DEVICE_DIAG (self), NULL);
+  return self->renew_state;
+}
+
+const char *
+cb_device_diag_get_renew_error (CbDeviceDiag *self)
+{
+  g_return_val_if_fail (CB_IS_DEVICE_DIAG (self), NULL);
+  return self->renew_error;
+}
+
+gint64
+cb_device_diag_get_renew_time (CbDeviceDiag *self)
+{
+  g_return_val_if_fail (CB_IS_DEVICE_DIAG (self), 0);
+  return self->renew_time;
 }
 
 /* ---- plain results ---- */
@@ -1776,6 +1871,61 @@ cb_bench_client_dps_config_async (CbBenchClient       *self,
 
 gboolean
 cb_bench_client_dps_config_finish (CbBenchClient  *self,
+                                   GAsyncResult   *result,
+                                   GError        **error)
+{
+  g_return_val_if_fail (CB_IS_BENCH_CLIENT (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* ---- hub ---- */
+
+static void
+on_hub_config_done (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(Reply) reply = take_reply (task, result);
+
+  if (reply == NULL)
+    return;
+
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+cb_bench_client_hub_config_async (CbBenchClient       *self,
+                                  const char          *host,
+                                  const char          *device_id,
+                                  const char          *endpoint,
+                                  const char          *ca_path,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  cbp_hub_config_req req = { 0 };
+
+  g_return_if_fail (CB_IS_BENCH_CLIENT (self));
+  g_return_if_fail (host != NULL);
+  g_return_if_fail (device_id != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, cb_bench_client_hub_config_async);
+
+  req.host = (char *)host;
+  req.device_id = (char *)device_id;
+  req.endpoint = (char *)endpoint;
+  req.ca_path = (char *)ca_path;
+  call_async (self, bench_cmd (CBP_CMD_HUB_CONFIG), &req, CB_SMP_REQUEST_DEFAULT, cancellable,
+              on_hub_config_done, g_steal_pointer (&task));
+}
+
+gboolean
+cb_bench_client_hub_config_finish (CbBenchClient  *self,
                                    GAsyncResult   *result,
                                    GError        **error)
 {
