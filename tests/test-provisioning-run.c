@@ -17,6 +17,8 @@
 #include "cb-journal.h"
 #include "cb-provisioning-run.h"
 #include "cb-registration-template.h"
+#include "cb-sandbox-client.h"
+#include "cb-util.h"
 
 /* ---- Registration-id templates (pure) --------------------------------------------------- */
 
@@ -117,6 +119,7 @@ typedef struct
   CbHttpClient  *http;
   CbDpsClient   *dps;
   CbAdrClient   *adr;
+  CbHubClient   *hub_client;
   char          *group_key;
   char          *subscription;
   char          *hub;
@@ -139,6 +142,7 @@ env_free (void)
   if (env == NULL)
     return;
   g_clear_object (&env->adr);
+  g_clear_object (&env->hub_client);
   g_clear_object (&env->dps);
   g_clear_object (&env->http);
   g_clear_object (&env->profile);
@@ -160,6 +164,8 @@ env_get (void)
   g_autofree char *base_arm = NULL;
   g_autofree char *base_dps = NULL;
   g_autofree char *base_login = NULL;
+  g_autofree char *hub_key = NULL;
+  g_autoptr(CbProfile) advertised = NULL;
   JsonObject *root, *demo, *hub = NULL;
   JsonArray *hubs;
   guint status;
@@ -209,6 +215,12 @@ env_get (void)
   cb_profile_set_enrollment_group_id (env->profile, member_string (demo, "enrollmentGroup"));
   cb_profile_set_credential_policy (env->profile, env->policy);
   cb_profile_set_pinned_ca_file (env->profile, cb_sandbox_get_ca_file (env->ts->sandbox));
+  /* Where devices connect: the sandbox's loopback MQTT port, as /sandbox/info advertises it. */
+  advertised = cb_profile_new_from_sandbox_info (root, NULL);
+  g_assert_nonnull (cb_profile_get_hub_device_endpoint (advertised));
+  cb_profile_set_hub_device_endpoint (env->profile, cb_profile_get_hub_device_endpoint (advertised));
+  /* The sandbox's own endpoints: why its hub refused a device. */
+  cb_profile_set_sandbox_endpoint (env->profile, cb_profile_get_sandbox_endpoint (advertised));
 
   env->http = cb_http_client_new (env->profile, &error);
   g_assert_no_error (error);
@@ -222,6 +234,14 @@ env_get (void)
   env->adr = cb_adr_client_new (env->profile, env->http);
   cb_adr_client_set_access_token (env->adr, token + strlen ("Bearer "));
   cb_adr_client_set_max_poll_delay_ms (env->adr, 50);
+
+  /* The hub step reads twins with the hub's owner key. */
+  cb_sandbox_lock (env->ts->sandbox);
+  hub_key = cb_sandbox_dup_hub_key (env->ts->sandbox, env->hub, "iothubowner");
+  cb_sandbox_unlock (env->ts->sandbox);
+  g_assert_nonnull (hub_key);
+  env->hub_client = cb_hub_client_new (env->profile, env->http, NULL);
+  cb_hub_client_set_sas_key (env->hub_client, NULL, hub_key);
 
   return env;
 }
@@ -238,6 +258,8 @@ config_new (CbJournal *journal)
   cb_provisioning_config_set_journal (config, journal);
   cb_provisioning_config_set_station (config, "test-bench");
   cb_provisioning_config_set_operator (config, "tester");
+  cb_provisioning_config_set_hub_client (config, e->hub_client);
+  cb_provisioning_config_set_http_client (config, e->http);
   return config;
 }
 
@@ -480,6 +502,32 @@ journal_path_free (char *path)
 
 /* ---- Runs ------------------------------------------------------------------------------- */
 
+/* The hub's twin of the device reports these dates and says Connected. */
+static void
+twin_has_leaf_dates (const char *device_id,
+                     gint64      not_before,
+                     gint64      not_after)
+{
+  g_autoptr(GAsyncResult) async = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) twin = NULL;
+  g_autofree char *from = cb_time_format_fixed (not_before);
+  g_autofree char *until = cb_time_format_fixed (not_after);
+  JsonObject *certificate;
+
+  cb_hub_client_get_twin_async (env->hub_client, device_id, NULL, on_result, &async);
+  twin = cb_hub_client_object_finish (env->hub_client, wait_for (&async), &error);
+  g_assert_no_error (error);
+  certificate = json_object_get_object_member (
+                  json_object_get_object_member (
+                    json_object_get_object_member (twin, "properties"), "reported"),
+                  "certificate");
+  g_assert_nonnull (certificate);
+  g_assert_cmpstr (json_object_get_string_member (certificate, "validFrom"), ==, from);
+  g_assert_cmpstr (json_object_get_string_member (certificate, "validUntil"), ==, until);
+  g_assert_cmpstr (json_object_get_string_member (twin, "connectionState"), ==, "Connected");
+}
+
 static void
 on_step_changed (CbProvisioningRun *run,
                  CbRunStep         *step,
@@ -559,6 +607,12 @@ test_run_pass (void)
       previous_end = cb_run_step_get_ended (step);
     }
   g_assert_cmpuint (changes, >=, 2 * CB_RUN_N_STEPS);
+
+  /* The device connected with its new certificate and its twin carries the leaf's dates. */
+  g_assert_nonnull (strstr (cb_run_step_get_detail (cb_provisioning_run_get_step (
+                                run, CB_RUN_STEP_HUB_CONNECT)), "twin reports until"));
+  twin_has_leaf_dates (cb_run_result_get_device_id (result), cb_run_result_get_not_before (result),
+                       cb_run_result_get_not_after (result));
 
   /* What the device holds now is byte for byte what the run installed, and it verifies to the
    * namespace root through an issuing CA that the hub has. */
@@ -988,6 +1042,129 @@ test_run_bad_identity (void)
   }
 }
 
+/* Benches without network (the hub check off) and devices without network (not_supported):
+ * the step is skipped and says why, and the run passes. Both at once, to save a DPS round. */
+static void
+test_run_hub_skipped (void)
+{
+  const char * const no_network[] = { "--no-network", NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Device) device = device_new ("CB-HUB-OFF-1", NULL);
+  g_autoptr(Device) offline = device_new ("CB-HUB-NONET-1", no_network);
+  char *journal_path = journal_path_new ();
+  g_autoptr(CbJournal) journal = cb_journal_open (journal_path, &error);
+  g_autoptr(CbProvisioningConfig) config = NULL;
+  g_autoptr(CbProvisioningConfig) config_on = config_new (NULL);
+  g_autoptr(CbProvisioningRun) run = NULL;
+  g_autoptr(CbProvisioningRun) run_offline = NULL;
+  g_autoptr(GAsyncResult) async = NULL;
+  g_autoptr(GAsyncResult) async_offline = NULL;
+  g_autoptr(CbRunResult) result = NULL;
+  g_autoptr(CbRunResult) result_offline = NULL;
+  g_autoptr(CbJournalRun) record = NULL;
+  CbRunStep *step;
+  CbJournalStep *journaled;
+
+  g_assert_no_error (error);
+  config = config_new (journal);
+  g_assert_true (cb_provisioning_config_get_hub_check (config));
+  cb_provisioning_config_set_hub_check (config, FALSE);
+  g_assert_false (cb_provisioning_config_get_hub_check (config));
+
+  run = cb_provisioning_run_new (config, device->bench, NULL);
+  run_offline = cb_provisioning_run_new (config_on, offline->bench, NULL);
+  cb_provisioning_run_run_async (run, NULL, on_result, &async);
+  cb_provisioning_run_run_async (run_offline, NULL, on_result, &async_offline);
+  result = cb_provisioning_run_run_finish (run, wait_for (&async), &error);
+  g_assert_no_error (error);
+  result_offline = cb_provisioning_run_run_finish (run_offline, wait_for (&async_offline), &error);
+  g_assert_no_error (error);
+
+  g_assert_true (cb_run_result_get_passed (result));
+  step = cb_provisioning_run_get_step (run, CB_RUN_STEP_HUB_CONNECT);
+  g_assert_cmpint (cb_run_step_get_state (step), ==, CB_RUN_STEP_STATE_SKIPPED);
+  g_assert_cmpstr (cb_run_step_get_detail (step), ==, "hub check off (no network at the bench)");
+  g_assert_cmpstr (cb_run_step_get_name (step), ==, "hub-connect");
+
+  /* The journal records the skipped step like the others. */
+  record = cb_journal_get_run (journal, cb_run_result_get_journal_id (result), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (cb_journal_run_get_steps (record)->len, ==, CB_RUN_N_STEPS);
+  journaled = g_ptr_array_index (cb_journal_run_get_steps (record), CB_RUN_STEP_HUB_CONNECT);
+  g_assert_cmpstr (cb_journal_step_get_name (journaled), ==, "hub-connect");
+  g_assert_cmpint (cb_journal_step_get_result (journaled), ==, CB_JOURNAL_RESULT_SKIPPED);
+  g_assert_cmpint (cb_journal_run_get_result (record), ==, CB_JOURNAL_RESULT_PASS);
+
+  /* The device without network says not_supported to dps_config / hub_config. */
+  if (!cb_run_result_get_passed (result_offline))
+    g_test_message ("%s", cb_run_result_get_error (result_offline)->message);
+  g_assert_true (cb_run_result_get_passed (result_offline));
+  step = cb_provisioning_run_get_step (run_offline, CB_RUN_STEP_HUB_CONNECT);
+  g_assert_cmpint (cb_run_step_get_state (step), ==, CB_RUN_STEP_STATE_SKIPPED);
+  g_assert_nonnull (strstr (cb_run_step_get_detail (step), "has no network"));
+
+  g_clear_object (&config);
+  g_clear_object (&journal);
+  journal_path_free (journal_path);
+}
+
+static void
+on_step_changed_revoke (CbProvisioningRun *run,
+                        CbRunStep         *step,
+                        gpointer           user_data)
+{
+  g_autoptr(GAsyncResult) async = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (cb_run_step_get_kind (step) != CB_RUN_STEP_INSTALL ||
+      cb_run_step_get_state (step) != CB_RUN_STEP_STATE_RUNNING)
+    return;
+
+  /* The chain was issued with the device's credential identifier; rotating it now (before the
+   * device ever uses the chain) makes its first connection a revoked one. */
+  cb_adr_client_revoke_device_async (env->adr, user_data, FALSE, NULL, on_result, &async);
+  g_assert_true (cb_adr_client_revoke_device_finish (env->adr, wait_for (&async), &error));
+  g_assert_no_error (error);
+}
+
+/* The hub refuses the device: the step fails with the device's and the sandbox's reason. */
+static void
+test_run_hub_refused (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Device) device = device_new ("CB-HUB-REVOKED-1", NULL);
+  g_autoptr(CbProvisioningConfig) config = config_new (NULL);
+  g_autoptr(CbProvisioningRun) run = NULL;
+  g_autoptr(CbRunResult) result = NULL;
+  const GError *run_error;
+  CbRunStep *step;
+
+  cb_provisioning_config_set_hub_timeout (config, 20, 100);
+  run = cb_provisioning_run_new (config, device->bench, NULL);
+  g_signal_connect (run, "step-changed", G_CALLBACK (on_step_changed_revoke),
+                    (gpointer) "cb-hub-revoked-1");
+  {
+    g_autoptr(GAsyncResult) async = NULL;
+
+    cb_provisioning_run_run_async (run, NULL, on_result, &async);
+    result = cb_provisioning_run_run_finish (run, wait_for (&async), &error);
+    g_assert_no_error (error);
+  }
+
+  g_assert_false (cb_run_result_get_passed (result));
+  run_error = cb_run_result_get_error (result);
+  g_test_message ("%s", run_error->message);
+  g_assert_cmpint (cb_run_result_get_failed_step (result), ==, CB_RUN_STEP_HUB_CONNECT);
+  g_assert_error ((GError *) run_error, CB_RUN_ERROR, CB_RUN_ERROR_SERVICE);
+  g_assert_true (g_str_has_prefix (run_error->message, "hub-connect: "));
+  g_assert_nonnull (strstr (run_error->message, "refused"));
+  g_assert_nonnull (strstr (run_error->message, "revoked-identifier"));
+  g_assert_true (cb_run_result_get_device_changed (result));
+  step = cb_provisioning_run_get_step (run, CB_RUN_STEP_HUB_CONNECT);
+  g_assert_cmpint (cb_run_step_get_state (step), ==, CB_RUN_STEP_STATE_FAILED);
+  g_assert_nonnull (strstr (cb_run_step_get_error (step), "revoked-identifier"));
+}
+
 #define N_CONCURRENT 16
 
 static void
@@ -1072,6 +1249,8 @@ main (int   argc,
   g_test_add_func ("/cb/provisioning-run/chain-checks", test_run_chain_checks);
   g_test_add_func ("/cb/provisioning-run/bad-identity", test_run_bad_identity);
   g_test_add_func ("/cb/provisioning-run/concurrent", test_run_concurrent);
+  g_test_add_func ("/cb/provisioning-run/hub/skipped", test_run_hub_skipped);
+  g_test_add_func ("/cb/provisioning-run/hub/refused", test_run_hub_refused);
   for (guint i = 0; i < G_N_ELEMENTS (fault_cases); i++)
     {
       g_autofree char *path = g_strdup_printf ("/cb/provisioning-run/fault/%s",

@@ -6,6 +6,8 @@
 #include "cb-adr-client.h"
 #include "cb-bench-client.h"
 #include "cb-dps-client.h"
+#include "cb-http.h"
+#include "cb-hub-client.h"
 #include "cb-journal.h"
 #include "cb-profile.h"
 #include "cb-x509.h"
@@ -15,7 +17,7 @@ G_BEGIN_DECLS
 /* The provisioning run: one device on one port, from identify to the journal record.
  *
  *   identify → keygen → csr → register → check-chain → install → commit → read-back →
- *   proof-of-possession → journal
+ *   proof-of-possession → hub-connect → journal
  *
  * Every step is a CbRunStep in a GListModel (name, state, start/end times, attempts, error,
  * detail), so a UI binds rows to it. A failure names its step and its cause. Nothing reaches the
@@ -34,6 +36,7 @@ typedef enum
   CB_RUN_STEP_COMMIT,
   CB_RUN_STEP_READ_BACK,
   CB_RUN_STEP_PROOF_OF_POSSESSION,
+  CB_RUN_STEP_HUB_CONNECT,
   CB_RUN_STEP_JOURNAL,
   CB_RUN_N_STEPS
 } CbRunStepKind;
@@ -41,7 +44,8 @@ typedef enum
 #define CB_TYPE_RUN_STEP_KIND (cb_run_step_kind_get_type ())
 GType        cb_run_step_kind_get_type   (void) G_GNUC_CONST;
 /* Stable machine names: "identify", "keygen", "csr", "register", "check-chain", "install",
- * "commit", "read-back", "proof-of-possession", "journal". The journal and --json use them. */
+ * "commit", "read-back", "proof-of-possession", "hub-connect", "journal". The journal and --json
+ * use them. */
 const char  *cb_run_step_kind_to_name    (CbRunStepKind kind);
 /* Short English titles for people ("Check the chain"); mark for translation at the caller. */
 const char  *cb_run_step_kind_to_title   (CbRunStepKind kind);
@@ -157,6 +161,27 @@ void         cb_provisioning_config_set_max_attempts    (CbProvisioningConfig *s
 /* Device self-registration: how long to wait for the device's DPS result (default 120 s) and
  * how often to ask (default 500 ms). */
 void         cb_provisioning_config_set_device_dps_timeout (CbProvisioningConfig *self,
+                                                         guint                 seconds,
+                                                         guint                 poll_ms);
+
+/* The hub-connect step (default on): the device gets the hub to connect to (hub_config; in
+ * station mode also dps_config with its derived key, so it can re-register by itself once its
+ * certificate has expired), connects with the new certificate and reports its dates in the
+ * twin. Off for benches without network: the step is SKIPPED. */
+void         cb_provisioning_config_set_hub_check       (CbProvisioningConfig *self,
+                                                         gboolean              check);
+gboolean     cb_provisioning_config_get_hub_check       (CbProvisioningConfig *self);
+/* Reads the device's twin in the hub-connect step; without one the step goes by the device's
+ * own diag and says the twin was not checked. */
+void         cb_provisioning_config_set_hub_client      (CbProvisioningConfig *self,
+                                                         CbHubClient          *hub);
+/* Sandbox profiles: with it a refused connection also gives the sandbox's verdict and reason
+ * (GET /sandbox/hubs/{hub}/devices/{id}/connection). */
+void         cb_provisioning_config_set_http_client     (CbProvisioningConfig *self,
+                                                         CbHttpClient         *http);
+/* How long the hub-connect step waits for the connection and the twin (default 30 s) and how
+ * often it asks the device (default 250 ms). */
+void         cb_provisioning_config_set_hub_timeout     (CbProvisioningConfig *self,
                                                          guint                 seconds,
                                                          guint                 poll_ms);
 
