@@ -15,6 +15,7 @@
 #include "cb-adr-client.h"
 #include "cb-dps-client.h"
 #include "cb-pki.h"
+#include "cb-sas.h"
 #include "cb-sandbox-profile.h"
 #include "cb-x509.h"
 
@@ -380,7 +381,16 @@ test_cli_provision_verify_revoke (void)
   g_assert_cmpstr (json_object_get_string_member (object, "result"), ==, "pass");
   g_assert_cmpint (json_object_get_int_member (object, "exitCode"), ==, 0);
   g_assert_cmpstr (json_object_get_string_member (object, "registrationId"), ==, "line1-cb-cli-0001");
-  g_assert_cmpint (json_array_get_length (json_object_get_array_member (object, "steps")), ==, 10);
+  g_assert_cmpint (json_array_get_length (json_object_get_array_member (object, "steps")), ==, 11);
+  /* The device connected to the hub with its new certificate and reported it in its twin. */
+  {
+    JsonObject *step = json_array_get_object_element (json_object_get_array_member (object, "steps"),
+                                                      9);
+
+    g_assert_cmpstr (json_object_get_string_member (step, "name"), ==, "hub-connect");
+    g_assert_cmpstr (json_object_get_string_member (step, "state"), ==, "passed");
+    g_assert_nonnull (strstr (json_object_get_string_member (step, "detail"), "twin reports until"));
+  }
   g_clear_pointer (&out, g_free);
 
   /* The chain the device holds, read back by inspect. */
@@ -391,6 +401,8 @@ test_cli_provision_verify_revoke (void)
   g_assert_true (json_object_get_boolean_member (hub, "accepted"));
   g_assert_cmpstr (json_object_get_string_member (hub, "verdict"), ==, "accepted");
   g_assert_true (json_object_get_boolean_member (object, "proofOfPossession"));
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (object, "device"),
+                                                  "hubState"), ==, "connected");
   chain_pem = json_object_get_string_member (object, "chainPem");
   g_assert_cmpstr (json_object_get_string_member (
                      json_array_get_object_element (json_object_get_array_member (object, "chain"),
@@ -436,11 +448,27 @@ test_cli_provision_verify_revoke (void)
   /* The chain itself still verifies: revocation is the hub's call, not the chain's. */
   g_assert_cmpstr (json_object_get_string_member (object, "localCheck"), ==, "ok");
 
-  g_clear_pointer (&out, g_free);
-  status = run_cli (&out, NULL, (const char *[]) { "inspect", "--port", pty, NULL });
-  g_assert_cmpint (status, ==, 8);
+  /* The sandbox dropped the device's connection; it reconnects and is refused, and inspect
+   * shows what the device itself saw. */
+  {
+    gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+    do
+      {
+        g_clear_pointer (&out, g_free);
+        status = run_cli (&out, NULL, (const char *[]) { "inspect", "--port", pty, NULL });
+        g_assert_cmpint (status, ==, 8);
+        if (strstr (out, "Hub connection  refused") != NULL)
+          break;
+        g_usleep (300 * 1000);
+      }
+    while (g_get_monotonic_time () < deadline);
+  }
+  g_test_message ("%s", out);
   g_assert_nonnull (strstr (out, "REJECTED"));
   g_assert_nonnull (strstr (out, "revoked"));
+  g_assert_nonnull (strstr (out, "Hub connection  refused"));
+  g_assert_nonnull (strstr (out, "Last renewal"));
 
   /* Provisioning again gives the device a working identity. */
   g_clear_pointer (&out, g_free);
@@ -451,6 +479,24 @@ test_cli_provision_verify_revoke (void)
   status = run_cli (&out, NULL, (const char *[]) { "inspect", "--port", pty, NULL });
   g_assert_cmpint (status, ==, 0);
   g_assert_nonnull (strstr (out, "ACCEPTED"));
+
+  /* A bench without network: the hub step is skipped and the run passes. */
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&provision, json_node_unref);
+  status = run_cli (&out, NULL, (const char *[]) { "provision", "--port", pty, "--template",
+                                                   "line1-{serial}", "--no-hub-check", "--json",
+                                                   NULL });
+  g_assert_cmpint (status, ==, 0);
+  object = parse_object (out, &provision);
+  {
+    JsonObject *step = json_array_get_object_element (json_object_get_array_member (object, "steps"),
+                                                      9);
+
+    g_assert_cmpstr (json_object_get_string_member (step, "name"), ==, "hub-connect");
+    g_assert_cmpstr (json_object_get_string_member (step, "state"), ==, "skipped");
+    g_assert_cmpstr (json_object_get_string_member (step, "detail"), ==,
+                     "hub check off (no network at the bench)");
+  }
 }
 
 static void
@@ -547,8 +593,15 @@ test_cli_journal (void)
   g_assert_no_error (error);
   g_assert_true (g_str_has_prefix (csv, "run_uuid,started,"));
   g_assert_nonnull (strstr (csv, "CB-CLI-JRNL-1"));
-  /* The journal holds no secret: not the group key, not a SAS signature. */
+  /* The journal holds no secret: not the group key, not the device key the hub step gave the
+   * device, not a SAS signature. */
   g_assert_null (strstr (csv, env->group_key));
+  {
+    g_autofree char *device_key = cb_sas_derive_device_key (env->group_key, "cb-cli-jrnl-1", &error);
+
+    g_assert_no_error (error);
+    g_assert_null (strstr (csv, device_key));
+  }
   g_assert_null (strstr (csv, "SharedAccessSignature"));
 
   status = run_cli (&out, NULL, (const char *[]) { "journal", "list", "--result", "nonsense",

@@ -360,6 +360,11 @@ cb_cli_cmd_provision (CbCliContext *ctx)
                                                                 : g_get_user_name ());
   if (o->device_registers)
     cb_provisioning_config_set_registration_mode (config, CB_REGISTRATION_MODE_DEVICE);
+  cb_provisioning_config_set_hub_check (config, !o->no_hub_check);
+  cb_provisioning_config_set_hub_client (config, ctx->hub);
+  cb_provisioning_config_set_http_client (config, ctx->http);
+  if (!o->no_hub_check && ctx->hub == NULL)
+    cb_cli_note (ctx, "The hub step goes by the device's word: without ARM the twin is not read");
   if (o->trusted_root != NULL)
     {
       g_autofree char *pem = NULL;
@@ -513,6 +518,43 @@ ask_arm (CbCliContext *ctx,
                         "itself was revoked cannot be read from Azure");
 }
 
+/* What the device says of its hub connection and its last renewal (diag). */
+static void
+print_hub_and_renewal (CbDeviceDiag *diag)
+{
+  const char *state = cb_device_diag_get_hub_state (diag);
+  const char *renew = cb_device_diag_get_renew_state (diag);
+
+  if (state == NULL)
+    printf ("Hub connection  not reported by the device\n");
+  else
+    {
+      const char *hub_error = cb_device_diag_get_hub_error (diag);
+      g_autofree char *since = cb_device_diag_get_hub_time (diag) != 0
+                                 ? cb_time_format_fixed (cb_device_diag_get_hub_time (diag)) : NULL;
+
+      printf ("Hub connection  %s%s%s%s%s%s%s%s\n", state,
+              cb_device_diag_get_hub (diag) ? " (" : "",
+              cb_device_diag_get_hub (diag) ? cb_device_diag_get_hub (diag) : "",
+              cb_device_diag_get_hub (diag) ? ")" : "",
+              since ? " since " : "", since ? since : "",
+              hub_error && *hub_error ? ": " : "", hub_error && *hub_error ? hub_error : "");
+    }
+
+  if (renew == NULL)
+    printf ("Last renewal    none yet\n");
+  else
+    {
+      const char *renew_error = cb_device_diag_get_renew_error (diag);
+      g_autofree char *at = cb_device_diag_get_renew_time (diag) != 0
+                              ? cb_time_format_fixed (cb_device_diag_get_renew_time (diag)) : NULL;
+
+      printf ("Last renewal    %s%s%s%s%s\n", renew, at ? " at " : "", at ? at : "",
+              renew_error && *renew_error ? ": " : "",
+              renew_error && *renew_error ? renew_error : "");
+    }
+}
+
 int
 cb_cli_cmd_inspect (CbCliContext *ctx)
 {
@@ -650,6 +692,13 @@ cb_cli_cmd_inspect (CbCliContext *ctx)
           add_string (b, "lastDpsError", cb_device_diag_get_dps_error (diag));
           if (cb_device_diag_get_has_validity (diag))
             add_time (b, "renewAt", cb_device_diag_get_renew_at (diag));
+          add_string (b, "hubHost", cb_device_diag_get_hub (diag));
+          add_string (b, "hubState", cb_device_diag_get_hub_state (diag));
+          add_string (b, "hubError", cb_device_diag_get_hub_error (diag));
+          add_time (b, "hubSince", cb_device_diag_get_hub_time (diag));
+          add_string (b, "renewState", cb_device_diag_get_renew_state (diag));
+          add_string (b, "renewError", cb_device_diag_get_renew_error (diag));
+          add_time (b, "renewTime", cb_device_diag_get_renew_time (diag));
         }
       json_builder_end_object (b);
 
@@ -730,6 +779,8 @@ cb_cli_cmd_inspect (CbCliContext *ctx)
         printf ("Last DPS error  %s\n", cb_device_diag_get_dps_error (diag));
       if (diag != NULL && cb_device_diag_get_tls_error (diag) != NULL)
         printf ("Last TLS error  %s\n", cb_device_diag_get_tls_error (diag));
+      if (diag != NULL)
+        print_hub_and_renewal (diag);
       printf ("Key             %s\n", pop_note);
       printf ("Chain           %s\n", local_error ? local_error->message
                                                   : "verifies to its root, now");

@@ -8,6 +8,7 @@
 #include "cb-dps-client.h"
 #include "cb-entra-client.h"
 #include "cb-http.h"
+#include "cb-hub-client.h"
 #include "cb-journal.h"
 #include "cb-profile.h"
 #include "cb-sandbox.h"
@@ -46,6 +47,7 @@ typedef struct
   int       baud;
   gboolean  device_registers;
   gboolean  no_arm;
+  gboolean  no_hub_check;
 
   /* ports */
   gboolean  watch;
@@ -77,6 +79,7 @@ typedef struct
   CbAdrClient   *adr;            /* NULL when ARM is not reachable */
   char          *arm_note;       /* why not */
   CbDpsClient   *dps;
+  CbHubClient   *hub;            /* reads twins once ARM is signed in; NULL otherwise */
   char          *group_key;      /* secret: wiped on free */
   CbJournal     *journal;
 } CbCliContext;

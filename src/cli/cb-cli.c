@@ -25,11 +25,13 @@
 
 static const char commands_help[] =
   "Commands:\n"
-  "  provision --port PATH [--registration-id ID]\n"
+  "  provision --port PATH [--registration-id ID] [--no-hub-check]\n"
   "                         Provision the device on PATH: key on the device, CSR, DPS, chain\n"
-  "                         checks, install, commit, read-back, proof of possession, journal.\n"
-  "  inspect --port PATH    Show the device's chain with expiry, and whether the hub would\n"
-  "                         accept it (asked of the sandbox, or checked against ARM).\n"
+  "                         checks, install, commit, read-back, proof of possession, the\n"
+  "                         device's hub connection and twin, journal.\n"
+  "  inspect --port PATH    Show the device's chain with expiry, its hub connection and last\n"
+  "                         renewal, and whether the hub would accept it (asked of the\n"
+  "                         sandbox, or checked against ARM).\n"
   "  ports [--watch]        List USB serial ports (and follow hotplug with --watch).\n"
   "  journal list           List journal records (filters below).\n"
   "  journal export --csv|--csv-steps|--json [--output FILE]\n"
@@ -422,6 +424,9 @@ cb_cli_context_connect_arm (CbCliContext *ctx)
 
   ctx->adr = cb_adr_client_new (ctx->profile, ctx->http);
   cb_adr_client_set_entra_client (ctx->adr, ctx->entra);
+  /* The same sign-in reads twins (provision's hub step). */
+  if (cb_profile_get_hub_host_name (ctx->profile) != NULL)
+    ctx->hub = cb_hub_client_new (ctx->profile, ctx->http, ctx->entra);
 }
 
 gboolean
@@ -454,6 +459,7 @@ void
 cb_cli_context_clear (CbCliContext *ctx)
 {
   g_clear_object (&ctx->journal);
+  g_clear_object (&ctx->hub);
   g_clear_object (&ctx->adr);
   g_clear_object (&ctx->entra);
   g_clear_object (&ctx->dps);
@@ -566,6 +572,9 @@ cb_cli_main (int    argc,
       "provision: PEM of the namespace root to pin (default: the root DPS returns)", "FILE" },
     { "device-registers", 0, 0, G_OPTION_ARG_NONE, &options.device_registers,
       "provision: let the device register with DPS itself", NULL },
+    { "no-hub-check", 0, 0, G_OPTION_ARG_NONE, &options.no_hub_check,
+      "provision: skip the last step (the device connects to the hub and reports its twin), "
+      "for benches without network", NULL },
     /* ports */
     { "watch", 'w', 0, G_OPTION_ARG_NONE, &options.watch,
       "ports: keep running and print ports as they come and go", NULL },
