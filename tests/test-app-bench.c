@@ -158,6 +158,9 @@ test_provision_virtual_device (void)
   g_assert_cmpuint (n_passed_steps, >=, CB_RUN_N_STEPS - 1);
   g_assert_cmpint (cb_run_step_get_state (cb_provisioning_run_get_step (run, CB_RUN_STEP_COMMIT)),
                    ==, CB_RUN_STEP_STATE_PASSED);
+  /* With the hub check on (the default) the device connected and its twin has the dates. */
+  g_assert_cmpint (cb_run_step_get_state (cb_provisioning_run_get_step (run, CB_RUN_STEP_HUB_CONNECT)),
+                   ==, CB_RUN_STEP_STATE_PASSED);
 
   /* The chain: one row per certificate, leaf first, named after the registration id. */
   chain = cb_bench_page_get_chain_list (bench);
@@ -215,6 +218,9 @@ test_provision_virtual_device (void)
 
     g_assert_true (cb_bench_page_set_registration_template (bench, "line2-{serial}", &error));
     g_assert_no_error (error);
+    /* ...and a bench without network turns the hub check off for the runs that follow. */
+    g_assert_true (g_settings_get_boolean (settings, "hub-check"));
+    g_settings_set_boolean (settings, "hub-check", FALSE);
     g_free (saved);
     saved = g_settings_get_string (settings, "registration-id-template");
     g_assert_cmpstr (saved, ==, "line2-{serial}");
@@ -225,7 +231,16 @@ test_provision_virtual_device (void)
     g_assert_true (cb_run_result_get_passed (again));
     g_assert_true (g_str_has_prefix (cb_run_result_get_registration_id (again), "line2-"));
     g_assert_cmpuint (cb_bench_page_get_n_passed (bench), ==, 3);
+    {
+      CbRunStep *hub_step = cb_provisioning_run_get_step (cb_bench_page_get_run (bench, path),
+                                                          CB_RUN_STEP_HUB_CONNECT);
+
+      g_assert_cmpint (cb_run_step_get_state (hub_step), ==, CB_RUN_STEP_STATE_SKIPPED);
+      g_assert_cmpstr (cb_run_step_get_detail (hub_step), ==,
+                       "hub check off (no network at the bench)");
+    }
     g_settings_reset (settings, "registration-id-template");
+    g_settings_reset (settings, "hub-check");
   }
 
   /* A port that cannot be opened fails (and counts) without a run. */

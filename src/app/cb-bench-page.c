@@ -731,6 +731,10 @@ start_session_run (CbBenchPage    *self,
   g_signal_connect (s->transport, "retry", G_CALLBACK (on_transport_retry), s);
   s->bench = cb_bench_client_new (s->transport);
 
+  /* Read at every start: the preference may change between runs. */
+  cb_provisioning_config_set_hub_check (self->config,
+                                        self->settings == NULL ||
+                                        g_settings_get_boolean (self->settings, "hub-check"));
   g_clear_object (&s->run);
   s->run = cb_provisioning_run_new (self->config, s->bench, s->path);
   if (g_strcmp0 (self->selected_path, s->path) == 0)
@@ -815,6 +819,9 @@ enrollment_key_cb (GObject      *object,
                               ? cb_context_get_username (self->context)
                               : g_get_user_name ());
   cb_provisioning_config_set_operator (config, operator_name);
+  /* The last step reads the twin and, on the sandbox, asks why a connection was refused. */
+  cb_provisioning_config_set_hub_client (config, cb_context_get_hub (self->context));
+  cb_provisioning_config_set_http_client (config, cb_context_get_http (self->context));
 
   template_text = self->settings != NULL
                     ? g_settings_get_string (self->settings, "registration-id-template")

@@ -155,6 +155,8 @@ static const struct
   { "identifier", N_("Credential identifier current") },
   { "twin",       N_("Twin-reported dates match the certificate") },
   { "device",     N_("Device reports no errors") },
+  { "hub",        N_("Hub connection") },
+  { "renewal",    N_("Renewal") },
 };
 
 struct _CbDiagnosticsPage
@@ -573,6 +575,79 @@ check_device_diag (CbDiagnosticsPage *self)
   set_check (self, "device", CB_CHECK_PASS, detail, NULL);
 }
 
+/* The device's last renewal through the hub (diag's renew_* fields). */
+static void
+check_renewal (CbDiagnosticsPage *self)
+{
+  const char *state = cb_device_diag_get_renew_state (self->diag);
+  const char *error = cb_device_diag_get_renew_error (self->diag);
+  gint64 when = cb_device_diag_get_renew_time (self->diag);
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  g_autofree char *at = format_date (when);
+  g_autofree char *detail = NULL;
+
+  if (state == NULL && cb_device_diag_get_hub_state (self->diag) == NULL)
+    {
+      set_check (self, "renewal", CB_CHECK_WARNING,
+                 _("The device does not report its renewals"),
+                 _("Update the device firmware to one that renews through the hub"));
+      return;
+    }
+
+  if (state == NULL)
+    {
+      gint64 renew_at = cb_device_diag_get_renew_at (self->diag);
+      g_autofree char *due = format_date (renew_at);
+
+      if (cb_device_diag_get_has_validity (self->diag) && renew_at > 0 && now >= renew_at)
+        {
+          detail = g_strdup_printf (_("Due since %s, but the device has not tried to renew"), due);
+          set_check (self, "renewal", CB_CHECK_WARNING, detail,
+                     _("Let the device connect to the hub: it renews through the hub once its "
+                       "renewal point has passed"));
+        }
+      else if (cb_device_diag_get_has_validity (self->diag) && renew_at > 0)
+        {
+          detail = g_strdup_printf (_("No renewal yet; the device renews from %s"), due);
+          set_check (self, "renewal", CB_CHECK_PASS, detail, NULL);
+        }
+      else
+        set_check (self, "renewal", CB_CHECK_PASS, _("No renewal yet"), NULL);
+      return;
+    }
+
+  if (g_strcmp0 (state, "renewed") == 0)
+    {
+      detail = g_strdup_printf (_("Renewed through the hub on %s"), at);
+      set_check (self, "renewal", CB_CHECK_PASS, detail, NULL);
+    }
+  else if (g_strcmp0 (state, "reregistered") == 0)
+    {
+      detail = g_strdup_printf (_("Its certificate had expired: the device registered with DPS "
+                                  "again on %s"), at);
+      set_check (self, "renewal", CB_CHECK_WARNING, detail,
+                 _("Find out why the device did not renew before expiry (was it offline?)"));
+    }
+  else if (g_strcmp0 (state, "requested") == 0)
+    {
+      detail = g_strdup_printf (_("Requested on %s; waiting for the hub's answer"), at);
+      if (now - when < 600)
+        set_check (self, "renewal", CB_CHECK_PASS, detail, NULL);
+      else
+        set_check (self, "renewal", CB_CHECK_WARNING, detail,
+                   _("The hub has not answered for more than ten minutes: check the hub "
+                     "connection"));
+    }
+  else
+    {
+      detail = g_strdup_printf (_("Failed on %s: %s"), at,
+                                error != NULL && *error != '\0' ? error : _("no reason given"));
+      set_check (self, "renewal", CB_CHECK_FAIL, detail,
+                 _("Look at the hub connection: a revoked device cannot renew and must be "
+                   "provisioned again, a disabled one enabled"));
+    }
+}
+
 /* ---- the checks that ask the services --------------------------------------------------- */
 
 static void
@@ -816,6 +891,158 @@ check_identifier (CbDiagnosticsPage *self)
                                        check_chain_cb, g_object_ref (self));
 }
 
+/* What to do about a refusal, by the sandbox hub's verdict. */
+static const char *
+refusal_advice (const char *verdict)
+{
+  if (g_strcmp0 (verdict, "revoked-identifier") == 0)
+    return _("A revoked device must be provisioned again: that gives it a certificate with the "
+             "current credential identifier (enable it first if the revoke also disabled it)");
+  if (g_strcmp0 (verdict, "device-disabled") == 0)
+    return _("Enable the device on the Registry page if it should connect");
+  if (g_strcmp0 (verdict, "expired") == 0)
+    return _("Provision the device again; then find out why it did not renew itself");
+  if (g_strcmp0 (verdict, "not-yet-valid") == 0)
+    return _("Check the clock of the station and of the device");
+  if (g_strcmp0 (verdict, "unknown-device") == 0)
+    return _("Provision the device again: registration creates the hub identity");
+  if (g_strcmp0 (verdict, "revoked-issuer") == 0 || g_strcmp0 (verdict, "unknown-issuer") == 0)
+    return _("Provision the device again: new registrations get the current issuing CA");
+  if (g_strcmp0 (verdict, "wrong-name") == 0)
+    return _("The certificate's name is not the device id: provision the device again with the "
+             "right registration ID");
+  return _("A revoked device must be provisioned again, a disabled one enabled; the device log "
+           "on the bench page tells more");
+}
+
+/* The hub row from the device's diag and, when there is one, the sandbox hub's report. */
+static void
+set_hub_check (CbDiagnosticsPage     *self,
+               CbHubConnectionReport *report)
+{
+  const char *state = cb_device_diag_get_hub_state (self->diag);
+  const char *hub_error = cb_device_diag_get_hub_error (self->diag);
+  const char *host = cb_device_diag_get_hub (self->diag);
+  gint64 changed = cb_device_diag_get_hub_time (self->diag);
+  g_autofree char *since = format_date (changed);
+  g_autofree char *detail = NULL;
+  gboolean has_error = hub_error != NULL && *hub_error != '\0';
+
+  if (host == NULL)
+    host = "?";
+
+  /* The sandbox saw a refusal the device has not caught up with (or reported first). */
+  if (report != NULL && report->has_attempt && !report->accepted &&
+      (g_strcmp0 (state, "connected") != 0 || report->attempt_time >= changed))
+    {
+      g_autofree char *when = format_date (report->attempt_time);
+
+      detail = g_strdup_printf (_("Refused on %s: %s (the sandbox hub says %s)%s%s"), when,
+                                report->reason ? report->reason : _("no reason given"),
+                                report->verdict ? report->verdict : "?",
+                                has_error ? _("; the device says: ") : "",
+                                has_error ? hub_error : "");
+      set_check (self, "hub", CB_CHECK_FAIL, detail, refusal_advice (report->verdict));
+      return;
+    }
+
+  if (g_strcmp0 (state, "connected") == 0)
+    {
+      detail = g_strdup_printf (_("Connected to %s since %s"), host, since);
+      if (report != NULL && g_strcmp0 (report->connection_state, "Connected") == 0)
+        {
+          g_autofree char *confirmed = g_strdup_printf (_("%s; the sandbox hub sees it connected"),
+                                                        detail);
+          set_check (self, "hub", CB_CHECK_PASS, confirmed, NULL);
+        }
+      else
+        set_check (self, "hub", CB_CHECK_PASS, detail, NULL);
+    }
+  else if (g_strcmp0 (state, "refused") == 0)
+    {
+      detail = g_strdup_printf (_("%s refused the connection on %s: %s"), host, since,
+                                has_error ? hub_error : _("no reason given"));
+      set_check (self, "hub", CB_CHECK_FAIL, detail, refusal_advice (NULL));
+    }
+  else if (g_strcmp0 (state, "unreachable") == 0)
+    {
+      detail = g_strdup_printf (_("%s could not be reached (since %s): %s"), host, since,
+                                has_error ? hub_error : _("no reason given"));
+      set_check (self, "hub", CB_CHECK_FAIL, detail,
+                 _("Check the device's network and the hub's address; provision the device "
+                   "again to give it the hub"));
+    }
+  else if (g_strcmp0 (state, "connecting") == 0)
+    {
+      detail = g_strdup_printf (_("Connecting to %s"), host);
+      set_check (self, "hub", CB_CHECK_WARNING, detail,
+                 _("Diagnose again in a moment"));
+    }
+  else if (g_strcmp0 (state, "disconnected") == 0)
+    {
+      detail = g_strdup_printf (_("Disconnected from %s since %s%s%s"), host, since,
+                                has_error ? ": " : "", has_error ? hub_error : "");
+      set_check (self, "hub", CB_CHECK_WARNING, detail,
+                 _("The device reconnects by itself; if it stays disconnected, look at its log "
+                   "on the bench page"));
+    }
+  else
+    set_check (self, "hub", CB_CHECK_WARNING,
+               _("The device has no hub to connect to (never connected)"),
+               _("Provision the device with the hub check on: the run's last step gives it the "
+                 "hub"));
+}
+
+static void
+connection_report_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(CbDiagnosticsPage) self = user_data;
+  g_autoptr(CbHubConnectionReport) report = NULL;
+  g_autoptr(GError) error = NULL;
+
+  report = cb_sandbox_client_get_connection_finish (result, &error);
+  if (report == NULL && handle_cancelled (self, error))
+    return;
+  if (report == NULL)
+    g_debug ("No connection report for %s: %s", self->device_id, error->message);
+
+  set_hub_check (self, report);
+  finish_one (self);
+}
+
+static void
+check_hub_connection (CbDiagnosticsPage *self)
+{
+  CbProfile *profile = cb_context_get_profile (self->context);
+
+  if (self->diag == NULL)
+    return;   /* diag_cb already said why */
+
+  if (cb_device_diag_get_hub_state (self->diag) == NULL)
+    {
+      set_check (self, "hub", CB_CHECK_WARNING,
+                 _("The device does not report its hub connection"),
+                 _("Update the device firmware to one that connects to the hub"));
+      return;
+    }
+
+  /* Only the sandbox can say why its hub refused a device; on Azure the device's word is all. */
+  if (cb_profile_get_kind (profile) != CB_PROFILE_KIND_SANDBOX ||
+      cb_profile_get_sandbox_endpoint (profile) == NULL ||
+      cb_context_get_http (self->context) == NULL)
+    {
+      set_hub_check (self, NULL);
+      return;
+    }
+
+  self->pending++;
+  cb_sandbox_client_get_connection_async (cb_context_get_http (self->context), profile,
+                                          self->device_id, self->cancellable,
+                                          connection_report_cb, g_object_ref (self));
+}
+
 static void
 start_service_checks (CbDiagnosticsPage *self)
 {
@@ -848,6 +1075,7 @@ start_service_checks (CbDiagnosticsPage *self)
     }
 
   check_identifier (self);
+  check_hub_connection (self);
 }
 
 /* ---- reading the device ----------------------------------------------------------------- */
@@ -880,13 +1108,19 @@ diag_cb (GObject      *object,
     return;
 
   if (self->diag != NULL)
-    check_device_diag (self);
+    {
+      check_device_diag (self);
+      check_renewal (self);
+    }
   else
     {
+      static const char * const from_diag[] = { "device", "hub", "renewal" };
       g_autofree char *detail = g_strdup_printf (_("The device did not answer diag: %s"),
                                                  error->message);
-      set_check (self, "device", CB_CHECK_WARNING, detail,
-                 _("Update the device firmware to one that supports diag"));
+
+      for (guint i = 0; i < G_N_ELEMENTS (from_diag); i++)
+        set_check (self, from_diag[i], CB_CHECK_WARNING, detail,
+                   _("Update the device firmware to one that supports diag"));
     }
 
   gtk_stack_set_visible_child_name (self->results_stack, "results");
