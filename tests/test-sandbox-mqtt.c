@@ -843,6 +843,50 @@ test_revoke_drops_live_connection (Fixture       *f,
   g_assert_true (raw_wait_closed (other, 5000));
 }
 
+/* revokeIssuer drops every live connection whose leaf that issuer signed; deleting the hub
+ * identity drops its connection too. */
+static void
+test_revoke_issuer_drops_connections (Fixture       *f,
+                                      gconstpointer  data)
+{
+  g_autoptr(Device) a = make_device (f, "issuer-01");
+  g_autoptr(Device) b = make_device (f, "issuer-02");
+  g_autoptr(Device) c = make_device (f, "issuer-03");
+  g_autoptr(Raw) ra = device_connect (f, a);
+  g_autoptr(Raw) rb = device_connect (f, b);
+  g_autoptr(Raw) rc = device_connect (f, c);
+  g_autofree char *token = owner_token (f);
+  g_autofree char *sas = hub_sas (f);
+
+  /* Deleting the hub identity (unconditionally: If-Match *). */
+  {
+    g_autofree char *url = g_strconcat (cb_sandbox_get_base_url (f->ts->sandbox),
+                                        "/hubs/" HUB "/devices/issuer-03?" HUB_API, NULL);
+    g_autoptr(SoupMessage) msg = soup_message_new ("DELETE", url);
+    g_autoptr(GBytes) reply = NULL;
+    g_autoptr(GError) error = NULL;
+
+    soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", sas);
+    soup_message_headers_replace (soup_message_get_request_headers (msg), "If-Match", "*");
+    reply = soup_session_send_and_read (f->ts->session, msg, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (soup_message_get_status (msg), ==, 204);
+  }
+  g_assert_true (raw_wait_closed (rc, 5000));
+  g_assert_false (ra->closed);
+
+  g_assert_cmpuint (cb_test_sandbox_request (f->ts, "POST", NS_PATH "/credentials/default/policies/"
+                                             POLICY "/revokeIssuer?" ARM_API, token, NULL, NULL,
+                                             NULL, NULL), ==, 202);
+  g_usleep (150 * 1000);
+  g_assert_cmpuint (cb_test_sandbox_request (f->ts, "GET", NS_PATH "/credentials/default/policies/"
+                                             POLICY "?" ARM_API, token, NULL, NULL, NULL, NULL),
+                    ==, 200);
+  g_assert_true (raw_wait_closed (ra, 5000));
+  g_assert_true (raw_wait_closed (rb, 5000));
+  assert_refused (f, a, "revoked-issuer");
+}
+
 /* ---- Twin -------------------------------------------------------------------------------- */
 
 static void
@@ -1840,6 +1884,7 @@ main (int    argc,
   ADD ("connect/mqtt-refusals", test_connect_mqtt_refusals);
   ADD ("connect/expired", test_connect_expired);
   ADD ("connect/revoke-drops-live-connection", test_revoke_drops_live_connection);
+  ADD ("connect/revoke-issuer-drops-connections", test_revoke_issuer_drops_connections);
   ADD ("twin", test_twin);
   ADD ("renewal/success", test_renewal);
   ADD ("renewal/conflicts", test_renewal_conflicts);
