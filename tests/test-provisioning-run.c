@@ -18,6 +18,7 @@
 #include "cb-provisioning-run.h"
 #include "cb-registration-template.h"
 #include "cb-sandbox-client.h"
+#include "cb-sas.h"
 #include "cb-util.h"
 
 /* ---- Registration-id templates (pure) --------------------------------------------------- */
@@ -607,6 +608,21 @@ test_run_pass (void)
       previous_end = cb_run_step_get_ended (step);
     }
   g_assert_cmpuint (changes, >=, 2 * CB_RUN_N_STEPS);
+
+  /* The device key the hub step gave the device (so it can re-register by itself) is a
+   * secret: no step shows it. */
+  {
+    g_autofree char *device_key = cb_sas_derive_device_key (env->group_key, "line1-cb-pass-0001",
+                                                            &error);
+
+    g_assert_no_error (error);
+    for (guint i = 0; i < CB_RUN_N_STEPS; i++)
+      {
+        CbRunStep *step = cb_provisioning_run_get_step (run, i);
+
+        g_assert_null (strstr (cb_run_step_get_detail (step), device_key));
+      }
+  }
 
   /* The device connected with its new certificate and its twin carries the leaf's dates. */
   g_assert_nonnull (strstr (cb_run_step_get_detail (cb_provisioning_run_get_step (
