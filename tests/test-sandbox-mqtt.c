@@ -1255,6 +1255,18 @@ test_renewal_bad_requests (Fixture       *f,
     g_assert_nonnull (final);
   }
 
+  /* A throttling fault: 429 429002 with retryAfter, once. */
+  g_assert_cmpuint (cb_test_sandbox_request (f->ts, "PUT", "/sandbox/faults", NULL, NULL,
+                                             "[{\"method\": \"PUBLISH\", \"path\": \"/mqtt/*/renew-03/*\", "
+                                             "\"status\": 429, \"retryAfter\": 7, \"count\": 1}]",
+                                             NULL, NULL), ==, 200);
+  {
+    g_autoptr(JsonNode) reply = renew (r, "thr1", good, &status);
+
+    assert_renewal_error (reply, status, 429, 429002);
+    g_assert_cmpint (jint (reply, "retryAfter"), ==, 7);
+  }
+
   /* The bare-array fault. */
   g_assert_cmpuint (cb_test_sandbox_request (f->ts, "PUT", "/sandbox/faults", NULL, NULL,
                                              "[{\"method\": \"PUBLISH\", \"path\": \"/mqtt/*\", "

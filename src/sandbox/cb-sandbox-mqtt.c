@@ -868,17 +868,57 @@ renewal_error (Conn       *c,
   respond (c, "$iothub/credentials/res", status, rid, -1, text);
 }
 
+/* Fault rules see a renewal as PUBLISH /mqtt/{hub}/{device}/$iothub/credentials/POST/... */
+static const CbSbFault *
+renewal_fault (CbSandbox  *self,
+               const char *hub,
+               const char *device_id)
+{
+  g_autofree char *path = g_strdup_printf ("/mqtt/%s/%s/" TOPIC_ISSUE_CERT, hub, device_id);
+
+  return cb_sb_find_fault (self, "PUBLISH", path);
+}
+
 static gboolean
 wants_bare_array (CbSandbox  *self,
                   const char *hub,
                   const char *device_id)
 {
-  g_autofree char *path = g_strdup_printf ("/mqtt/%s/%s/" TOPIC_ISSUE_CERT, hub, device_id);
   CbSbRequest fake = { 0 };
 
   fake.sandbox = self;
-  fake.fault = cb_sb_find_fault (self, "PUBLISH", path);
+  fake.fault = renewal_fault (self, hub, device_id);
   return cb_sb_fault_wants (&fake, "hubRenewal", "bare-array");
+}
+
+/* A status fault answers the request at once: 429 429002 with retryAfter, 503 503001, or
+ * the status with errorCode status × 1000 + 1. */
+static gboolean
+answer_status_fault (Conn       *c,
+                     const char *rid)
+{
+  guint retry_after = 0;
+  guint status = cb_sb_fault_take_status (renewal_fault (c->sandbox, c->hub, c->device_id),
+                                          &retry_after);
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *base = NULL;
+  g_autofree char *text = NULL;
+  JsonObject *obj;
+
+  if (status == 0)
+    return FALSE;
+
+  base = error_payload (c->sandbox,
+                        status == 429 ? 429002 : status == 503 ? 503001 : (int) status * 1000 + 1,
+                        status == 429 ? "Too many requests (injected fault)"
+                                      : "The service is unavailable (injected fault)", NULL);
+  node = json_from_string (base, NULL);
+  obj = json_node_get_object (node);
+  if (retry_after > 0)
+    json_object_set_int_member (obj, "retryAfter", retry_after);
+  text = node_to_text (node);
+  respond (c, "$iothub/credentials/res", status, rid, -1, text);
+  return TRUE;
 }
 
 static void
@@ -1038,7 +1078,7 @@ handle_issue_certificate (Conn       *c,
   gsize decoded_len = 0;
 
   /* "$rid is required; without it there is no response" (nor an operation). */
-  if (rid == NULL)
+  if (rid == NULL || answer_status_fault (c, rid))
     return;
 
   if (len > 0)

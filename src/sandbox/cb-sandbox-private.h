@@ -341,6 +341,10 @@ gboolean      cb_sb_fault_wants           (CbSbRequest *req,
 const CbSbFault *cb_sb_find_fault         (CbSandbox   *self,
                                            const char  *method,
                                            const char  *path);
+/* A status fault's status (0: none), consuming one use, and its retryAfter seconds; for
+ * surfaces that answer faults themselves (MQTT). */
+guint         cb_sb_fault_take_status     (const CbSbFault *fault,
+                                           guint           *retry_after);
 
 /* ---- Cross-module functions ----------------------------------------------------------- */
 

@@ -1713,6 +1713,21 @@ cb_sb_find_fault (CbSandbox  *self,
   return find_fault (self, method, path);
 }
 
+guint
+cb_sb_fault_take_status (const CbSbFault *fault,
+                         guint           *retry_after)
+{
+  CbSbFault *f = (CbSbFault *) fault;
+
+  if (f == NULL || f->status == 0 || f->remaining == 0)
+    return 0;
+  if (f->remaining > 0)
+    f->remaining--;
+  if (retry_after != NULL)
+    *retry_after = f->retry_after;
+  return f->status;
+}
+
 gboolean
 cb_sb_fault_wants (CbSbRequest *req,
                    const char  *kind,
