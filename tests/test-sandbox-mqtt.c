@@ -1320,6 +1320,32 @@ test_renewal_after_reconnect (Fixture       *f,
   }
 }
 
+/* A fleet runs the sandbox clock at a day per second: the operation's hour must not run out
+ * before its result is due. */
+static void
+test_renewal_accelerated_clock (Fixture       *f,
+                                gconstpointer  data)
+{
+  g_autoptr(Device) d = make_device (f, "renew-05");
+  g_autoptr(Raw) r = device_connect (f, d);
+  g_autofree char *body = renewal_body (d->id, d->id, NULL, NULL);
+  g_autoptr(JsonNode) reply = NULL;
+  g_autoptr(CbMqttPacket) final = NULL;
+  guint status = 0;
+
+  raw_subscribe (r, "$iothub/credentials/res/#", 1);
+  g_assert_cmpuint (cb_test_sandbox_request (f->ts, "POST", "/sandbox/clock", NULL, NULL,
+                                             "{\"rate\": 86400}", NULL, NULL), ==, 200);
+  /* Longer than the once-a-second sweep that drops expired operations. */
+  cb_sandbox_mqtt_set_renewal_delay_ms (f->ts->sandbox, 1500);
+
+  reply = renew (r, "fast1", body, &status);
+  g_assert_cmpuint (status, ==, 202);
+  final = raw_expect_publish (r, "$iothub/credentials/res/", 5000);
+  g_assert_nonnull (final);
+  g_assert_cmpstr (final->topic, ==, "$iothub/credentials/res/200/?$rid=fast1");
+}
+
 /* ---- Protocol ---------------------------------------------------------------------------- */
 
 static void
@@ -1902,6 +1928,7 @@ main (int    argc,
   ADD ("renewal/conflicts", test_renewal_conflicts);
   ADD ("renewal/bad-requests", test_renewal_bad_requests);
   ADD ("renewal/after-reconnect", test_renewal_after_reconnect);
+  ADD ("renewal/accelerated-clock", test_renewal_accelerated_clock);
   ADD ("protocol", test_protocol);
   ADD ("keep-alive", test_keep_alive);
   ADD ("robustness", test_robustness);

@@ -109,7 +109,8 @@ typedef struct
   char     *device_id;
   char     *rid;                        /* the request's $rid, what "replace" names */
   char     *correlation_id;
-  gint64    expires;                    /* unix seconds, sandbox clock */
+  gint64    expires;                    /* unix seconds, sandbox clock: what the device is told */
+  gint64    deadline;                   /* monotonic usec: when it is really dropped */
   GBytes   *csr_der;
   GSource  *timer;
   gboolean  done;
@@ -1159,7 +1160,7 @@ handle_issue_certificate (Conn       *c,
     }
 
   op = g_hash_table_lookup (m->ops, c->key);
-  if (op != NULL && op->expires <= cb_sandbox_now (self))
+  if (op != NULL && op->deadline <= g_get_monotonic_time ())
     {
       g_hash_table_remove (m->ops, c->key);
       op = NULL;
@@ -1217,6 +1218,9 @@ handle_issue_certificate (Conn       *c,
   op->rid = g_strdup (rid);
   op->correlation_id = g_uuid_string_random ();
   op->expires = cb_sandbox_now (self) + OPERATION_LIFETIME;
+  /* The hour runs in real time: on an accelerated sandbox clock (a fleet's day per second)
+   * it would be over before the result is due. */
+  op->deadline = g_get_monotonic_time () + (gint64) OPERATION_LIFETIME * G_USEC_PER_SEC;
   op->csr_der = g_steal_pointer (&csr_der);
   g_hash_table_insert (m->ops, g_strdup (c->key), op);
 
@@ -1613,7 +1617,6 @@ sweep_cb (gpointer data)
   GHashTableIter iter;
   gpointer key, value;
   gint64 now = g_get_monotonic_time ();
-  gint64 now_s;
   gboolean began = FALSE;
 
   cb_sandbox_lock (m->sandbox);
@@ -1651,10 +1654,9 @@ sweep_cb (gpointer data)
   if (began)
     cb_sb_commit (m->sandbox);
 
-  now_s = cb_sandbox_now (m->sandbox);
   g_hash_table_iter_init (&iter, m->ops);
   while (g_hash_table_iter_next (&iter, &key, &value))
-    if (((RenewOp *) value)->expires <= now_s)
+    if (((RenewOp *) value)->deadline <= now)
       g_hash_table_iter_remove (&iter);
 
   cb_sandbox_unlock (m->sandbox);
