@@ -970,6 +970,17 @@ test_twin (Fixture       *f,
                                                     "deviceId"), ==, "twin-01");
     g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (array, 0),
                                                     "validUntil"), ==, "2026-03-31T00:00:00Z");
+    g_clear_pointer (&rows, json_node_unref);
+
+    /* The fleet counts connected devices this way. */
+    g_assert_cmpuint (cb_test_sandbox_request_json (
+                        f->ts, "POST", "/hubs/" HUB "/devices/query?" HUB_API, sas,
+                        "{\"query\": \"SELECT COUNT() AS n FROM devices WHERE "
+                        "connectionState = 'Connected'\"}", &rows, NULL), ==, 200);
+    array = json_node_get_array (rows);
+    g_assert_cmpuint (json_array_get_length (array), ==, 1);
+    g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (array, 0), "n"),
+                     ==, 1);
   }
 
   /* Desired properties reach a subscribed device. */
