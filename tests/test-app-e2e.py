@@ -25,6 +25,7 @@ STEPS = [
     "the Registry's devices view finds the device",
     "revoking the device is confirmed and toasted",
     "Diagnostics reports the device's credential identifier as revoked",
+    "Diagnostics shows the device's reconnection refused as revoked",
 ]
 
 
@@ -563,6 +564,33 @@ def run(tap, exe):
             log("checks seen:", items)
             raise
         tap.ok(next(t for t in texts if t.startswith("Revoked"))[:80])
+
+        # 9. The sandbox dropped the device's connection at the revoke; the device reconnects
+        #    and the hub refuses it. The Hub connection check says so (diagnose again while the
+        #    device is still between attempts).
+        def hub_refused():
+            item = find(checks, lambda n: role_of(n) == pyatspi.ROLE_LIST_ITEM
+                        and name_of(n) == "Hub connection")
+            if item is None:
+                return None
+            texts = [label_text(n) for n in walk(item) if role_of(n) == pyatspi.ROLE_LABEL]
+            return next((t for t in texts if t.startswith("Refused") and "revoked" in t), None)
+        refused = None
+        deadline = time.monotonic() + 40
+        while refused is None and time.monotonic() < deadline:
+            refused = safe(lambda: wait_for("the Hub connection check to report the refusal",
+                                            hub_refused, 8))
+            if refused is None:
+                do_action(wait_for("an enabled Diagnose button", lambda: (
+                    lambda b: b if b is not None and is_sensitive(b) else None)(find(
+                        diag, lambda n: role_of(n) == pyatspi.ROLE_PUSH_BUTTON
+                        and desc_of(n) == "Read the device and run the checks")), 15),
+                    "Diagnose again")
+        if refused is None:
+            items = [[label_text(n) for n in walk(i) if role_of(n) == pyatspi.ROLE_LABEL]
+                     for i in children(checks)]
+            raise StepFailed("the Hub connection check never reported the refusal: %s" % items)
+        tap.ok(refused[:80])
     except StepFailed as e:
         why = str(e)
         if app is not None:
