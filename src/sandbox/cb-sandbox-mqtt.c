@@ -135,6 +135,7 @@ struct _Mqtt
 static void conn_close   (Conn *c, const char *reason, gboolean flush_first);
 static void conn_send    (Conn *c, GBytes *bytes);
 static void conn_read    (Conn *c);
+static void conn_start_write (Conn *c);
 static void deliver_op   (Mqtt *m, const char *key);
 
 /* ---- Small helpers --------------------------------------------------------------------- */
@@ -300,29 +301,7 @@ write_cb (GObject      *object,
   else if (error != NULL)
     conn_close (c, error->message, FALSE);
   else if (!g_queue_is_empty (&c->out))
-    {
-      GBytes *next;
-
-      if (c->out.length == 1)
-        next = g_queue_pop_head (&c->out);
-      else
-        {
-          GByteArray *all = g_byte_array_sized_new (c->out_bytes);
-          GBytes *b;
-
-          while ((b = g_queue_pop_head (&c->out)) != NULL)
-            {
-              g_byte_array_append (all, g_bytes_get_data (b, NULL), g_bytes_get_size (b));
-              g_bytes_unref (b);
-            }
-          next = g_byte_array_free_to_bytes (all);
-        }
-      c->writing = next;
-      g_output_stream_write_all_async (g_io_stream_get_output_stream (c->tls),
-                                       g_bytes_get_data (next, NULL), g_bytes_get_size (next),
-                                       G_PRIORITY_DEFAULT, c->cancellable, write_cb,
-                                       conn_ref (c));
-    }
+    conn_start_write (c);
   else if (c->closing_after_flush)
     conn_close (c, "its last answer was sent", FALSE);
 
@@ -331,6 +310,7 @@ write_cb (GObject      *object,
   g_object_unref (sandbox);
 }
 
+/* One write at a time; what queued up meanwhile goes out as one buffer. */
 static void
 conn_start_write (Conn *c)
 {
@@ -339,7 +319,20 @@ conn_start_write (Conn *c)
   if (c->writing != NULL || g_queue_is_empty (&c->out) || c->state == CONN_CLOSED)
     return;
 
-  next = g_queue_pop_head (&c->out);
+  if (c->out.length == 1)
+    next = g_queue_pop_head (&c->out);
+  else
+    {
+      GByteArray *all = g_byte_array_sized_new (c->out_bytes);
+      GBytes *b;
+
+      while ((b = g_queue_pop_head (&c->out)) != NULL)
+        {
+          g_byte_array_append (all, g_bytes_get_data (b, NULL), g_bytes_get_size (b));
+          g_bytes_unref (b);
+        }
+      next = g_byte_array_free_to_bytes (all);
+    }
   c->writing = next;
   g_output_stream_write_all_async (g_io_stream_get_output_stream (c->tls),
                                    g_bytes_get_data (next, NULL), g_bytes_get_size (next),
