@@ -49,6 +49,7 @@ struct _FleetDevice
   cbd_device   *device;
   CbdHub       *hub;          /* NULL for offline devices: they have no hub network */
   gboolean      queued;       /* a DPS registration waits in the queue or runs */
+  gboolean      trace;        /* CBD_FLEET_TRACE names it: its log lines go to stderr */
   guint         failures;     /* DPS failures in a row */
   gint64        retry_at;     /* monotonic usec of the next attempt after a failure; 0: none */
 };
@@ -211,7 +212,12 @@ fleet_write (void          *ctx,
              const uint8_t *data,
              size_t         len)
 {
-  /* No station listens: the device's console output goes nowhere. */
+  FleetDevice *fd = ctx;
+
+  /* No station listens: the console goes nowhere, except the log lines of the device that
+   * CBD_FLEET_TRACE names (frames start with 0x06 0x09 and are not text). */
+  if (fd->trace && len > 0 && data[0] != 0x06)
+    g_printerr ("%s: %.*s", fd->reg_id, (int) len, (const char *) data);
 }
 
 static int64_t
@@ -531,6 +537,7 @@ fleet_device_new (CbdFleet    *fleet,
   fd->reg_id = g_strdup_printf ("%s%04u", fleet->prefix, index + 1);
   fd->offline = (fleet->roles[index] & ROLE_OFFLINE) != 0;
   fd->never_renew = (fleet->roles[index] & ROLE_NEVER_RENEW) != 0;
+  fd->trace = g_strcmp0 (g_getenv ("CBD_FLEET_TRACE"), fd->reg_id) == 0;
   g_ptr_array_add (fleet->devices, fd);
 
   dir = g_build_filename (fleet->state_dir, fd->reg_id, NULL);
@@ -1147,8 +1154,8 @@ cbd_fleet_main (int    argc,
 
   cbd_fleet_get_stats (run.fleet, &stats);
   line = cbd_fleet_format_stats (&stats);
-  printf ("summary %s all-registered=%.1f all-connected=%.1f\n", line, stats.all_registered_at,
-          stats.all_connected_at);
+  printf ("summary %s all-registered=%.1f all-connected=%.1f registering=%u\n", line,
+          stats.all_registered_at, stats.all_connected_at, stats.registering);
   fflush (stdout);
   cbd_fleet_free (run.fleet);
   return 0;
