@@ -1577,6 +1577,81 @@ test_robustness (Fixture       *f,
   }
   assert_still_serving (f, watcher, round++);
 
+  /* Random sequences of well-formed packets: every handler meets odd input, and the client
+   * vanishes without DISCONNECT in the middle of it. */
+  for (guint i = 0; i < 30; i++)
+    {
+      g_autoptr(Raw) r = device_connect (f, d);
+      static const char * const topics[] = {
+        "$iothub/twin/GET/?$rid=",
+        "$iothub/twin/PATCH/properties/reported/?$rid=",
+        "$iothub/credentials/POST/issueCertificate/?$rid=",
+        "$iothub/credentials/POST/issueCertificate/",
+        "$iothub/twin/PATCH/properties/reported/",
+        "devices/robust-02/messages/events/",
+      };
+      static const char * const payloads[] = {
+        "", "{}", "null", "[]", "{\"a\": {\"b\": null}}", "{\"id\": \"robust-02\"}",
+        "{\"id\": \"robust-02\", \"csr\": \"AAAA\", \"replace\": \"*\"}",
+        "{\"$version\": 3}", "{\"x\": 1e400}", "\"text\"", "{\"deep\": [[[[[[1]]]]]]}",
+      };
+      static const char * const filters[] = {
+        "$iothub/twin/res/#", "$iothub/credentials/res/+/#", "#", "$iothub/#", "a/b",
+        "$iothub/twin/PATCH/properties/desired/#",
+      };
+
+      for (guint j = 0; j < 20 && !r->closed; j++)
+        {
+          g_autoptr(CbMqttPacket) p = NULL;
+          guint kind = g_rand_int_range (rand, 0, 6);
+
+          switch (kind)
+            {
+            case 0:
+            case 1:
+              {
+                g_autofree char *topic = g_strdup_printf (
+                  "%s%u", topics[g_rand_int_range (rand, 0, G_N_ELEMENTS (topics))],
+                  g_rand_int_range (rand, 0, 1000));
+                const char *payload = payloads[g_rand_int_range (rand, 0, G_N_ELEMENTS (payloads))];
+
+                raw_send (r, cb_mqtt_encode_publish (topic, payload, strlen (payload),
+                                                     g_rand_int_range (rand, 0, 2),
+                                                     g_rand_int_range (rand, 1, 65535)));
+              }
+              break;
+            case 2:
+              p = cb_mqtt_packet_new (g_rand_boolean (rand) ? CB_MQTT_SUBSCRIBE
+                                                            : CB_MQTT_UNSUBSCRIBE);
+              p->packet_id = g_rand_int_range (rand, 1, 65535);
+              p->filters = g_ptr_array_new_with_free_func (g_free);
+              p->codes = g_byte_array_new ();
+              for (guint k = 0; k < (guint) g_rand_int_range (rand, 1, 4); k++)
+                {
+                  guint8 qos = g_rand_int_range (rand, 0, 3);
+
+                  g_ptr_array_add (p->filters, g_strdup (filters[g_rand_int_range (
+                                                           rand, 0, G_N_ELEMENTS (filters))]));
+                  g_byte_array_append (p->codes, &qos, 1);
+                }
+              raw_send (r, cb_mqtt_packet_encode (p, NULL));
+              break;
+            case 3:
+              raw_send (r, cb_mqtt_encode_empty (CB_MQTT_PINGREQ));
+              break;
+            case 4:
+              raw_send (r, cb_mqtt_encode_ack (CB_MQTT_PUBACK, g_rand_int_range (rand, 1, 65535)));
+              break;
+            default:
+              {
+                g_autoptr(CbMqttPacket) any = raw_recv (r, 20);
+              }
+              break;
+            }
+        }
+    }
+  assert_still_serving (f, watcher, round++);
+
   /* HTTP still answers too. */
   g_assert_cmpuint (cb_test_sandbox_request (f->ts, "GET", "/sandbox/info", NULL, NULL, NULL,
                                              NULL, NULL), ==, 200);
