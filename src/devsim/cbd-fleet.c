@@ -92,7 +92,8 @@ struct _CbdFleet
   char          *hub_host;
   char          *hub_endpoint;
   CbdClock      *clock;
-  gboolean       rate_set;
+  gboolean       rate_set;     /* the rate was asked for: stop sets it back to 1 */
+  double         accelerated_at;  /* t when the sandbox took the rate; 0: not (yet) */
   char          *group_key;    /* secret: wiped on free; devices derive theirs from it */
 
   /* Devices */
@@ -499,6 +500,56 @@ set_clock_rate (CbdFleet  *fleet,
   return response != NULL;
 }
 
+static void
+rate_set_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  CbdFleet *fleet = user_data;
+  g_autoptr(CbHttpResponse) response = NULL;
+  g_autoptr(GError) error = NULL;
+
+  response = cb_http_client_request_finish (CB_HTTP_CLIENT (object), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;   /* stopped: the fleet may be gone */
+  if (response == NULL)
+    {
+      g_printerr ("certbench-devsim: cannot set the sandbox clock rate: %s\n", error->message);
+      return;
+    }
+  fleet->accelerated_at = (g_get_monotonic_time () - fleet->start_us) / (double) G_USEC_PER_SEC;
+  /* The devices see the new rate now rather than at the clock's next poll. */
+  cbd_clock_refresh (fleet->clock);
+  fleet->dirty = TRUE;
+}
+
+/* The clock runs fast only once the first registrations are done: registering 1000 devices
+ * takes about 15 s, which at a day a second is half a 30-day lifetime, so the first devices
+ * would renew (and at a higher rate expire) before the last had registered. Day 0 is the
+ * same for the whole fleet this way. */
+static void
+maybe_accelerate (CbdFleet *fleet)
+{
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(JsonNode) body = NULL;
+  g_autofree char *url = NULL;
+
+  if (fleet->days_per_second <= 0 || fleet->rate_set || fleet->create_id != 0 ||
+      fleet->in_flight > 0 || !g_queue_is_empty (&fleet->queue))
+    return;
+
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "rate");
+  json_builder_add_double_value (builder, fleet->days_per_second * 86400.0);
+  json_builder_end_object (builder);
+  body = json_builder_get_root (builder);
+  url = g_strconcat (fleet->sandbox_url, "/sandbox/clock", NULL);
+  fleet->rate_set = TRUE;
+  cb_http_client_request_async (fleet->http, "POST", url, NULL, NULL, body, CB_HTTP_STYLE_ARM,
+                                fleet->cancellable, rate_set_cb, fleet);
+}
+
 /* hubs[0].deviceEndpoint, for a core that does not put it into the profile yet. */
 static const char *
 info_device_endpoint (JsonObject *info)
@@ -667,6 +718,7 @@ stats_cb (gpointer user_data)
   if (!fleet->dirty)
     return G_SOURCE_CONTINUE;
   fleet->dirty = FALSE;
+  maybe_accelerate (fleet);
 
   cbd_fleet_get_stats (fleet, &stats);
   if (fleet->all_registered_at == 0 && stats.registered == stats.devices)
@@ -771,16 +823,6 @@ cbd_fleet_start (CbdFleet  *fleet,
     }
   fleet->dps = cb_dps_client_new (fleet->profile, fleet->http);
 
-  if (fleet->days_per_second > 0)
-    {
-      if (!set_clock_rate (fleet, fleet->days_per_second * 86400.0, error))
-        {
-          g_prefix_error (error, "Cannot set the sandbox clock rate: ");
-          return FALSE;
-        }
-      fleet->rate_set = TRUE;
-    }
-
   clock_url = g_strconcat (fleet->sandbox_url, "/sandbox/clock", NULL);
   fleet->clock = cbd_clock_new (clock_url, fleet->ca_file, error);
   if (fleet->clock == NULL || !cbd_clock_wait_synced (fleet->clock, 10000, error))
@@ -883,6 +925,7 @@ cbd_fleet_get_stats (CbdFleet      *fleet,
                                  : 0;
   stats->all_registered_at = fleet->all_registered_at;
   stats->all_connected_at = fleet->all_connected_at;
+  stats->accelerated_at = fleet->accelerated_at;
 
   for (i = 0; i < fleet->devices->len; i++)
     {
@@ -977,8 +1020,10 @@ typedef struct
   CbdFleet  *fleet;
   GMainLoop *loop;
   guint      milestone_id;
+  double     days_per_second;
   gboolean   registered_done;
   gboolean   connected_done;
+  gboolean   accelerated_done;
 } FleetRun;
 
 static gboolean
@@ -1030,8 +1075,15 @@ milestone_cb (gpointer user_data)
               stats.devices - stats.offline);
       run->connected_done = TRUE;
     }
+  if (!run->accelerated_done && stats.accelerated_at > 0)
+    {
+      printf ("accelerated t=%.1f days-per-second=%g\n", stats.accelerated_at,
+              run->days_per_second);
+      run->accelerated_done = TRUE;
+    }
   fflush (stdout);
-  if (run->registered_done && run->connected_done)
+  if (run->registered_done && run->connected_done &&
+      (run->accelerated_done || run->days_per_second <= 0))
     {
       run->milestone_id = 0;
       return G_SOURCE_REMOVE;
@@ -1123,6 +1175,7 @@ cbd_fleet_main (int    argc,
   opts.renew_fraction = renew_fraction;
 
   run.fleet = cbd_fleet_new (&opts);
+  run.days_per_second = days_per_second;
   loop = g_main_loop_new (NULL, FALSE);
   run.loop = loop;
   sigint_id = g_unix_signal_add (SIGINT, quit_cb, &run);

@@ -41,18 +41,20 @@ typedef struct
   double t;                /* real seconds since cbd_fleet_start */
   double all_registered_at;  /* t when every device first had a certificate; 0: not yet */
   double all_connected_at;   /* t when every online device was first connected; 0: not yet */
+  double accelerated_at;     /* t when the sandbox clock took the --days-per-second rate */
 } CbdFleetStats;
 
 typedef struct _CbdFleet CbdFleet;
 
 CbdFleet   *cbd_fleet_new              (const CbdFleetOptions *options);
-/* Reads /sandbox/info, sets the sandbox clock rate (--days-per-second), follows the sandbox
- * clock and creates the devices; registrations, connections and renewals then run on the
- * thread-default main context. Iterates that context while it waits for the sandbox. */
+/* Reads /sandbox/info, follows the sandbox clock and creates the devices; registrations,
+ * connections and renewals then run on the thread-default main context. Once the first
+ * registrations are done it sets the sandbox clock rate (days_per_second x 86400), so day 0 is
+ * the same for the whole fleet. Iterates the context while it waits for the sandbox. */
 gboolean    cbd_fleet_start            (CbdFleet              *fleet,
                                         GError               **error);
 /* Stops the devices (closes their connections) and sets the sandbox clock rate back to 1 when
- * start changed it. Iterates the thread-default main context for at most a few seconds. */
+ * the fleet changed it. Iterates the thread-default main context for at most a few seconds. */
 void        cbd_fleet_stop             (CbdFleet              *fleet);
 void        cbd_fleet_free             (CbdFleet              *fleet);
 
