@@ -1214,6 +1214,41 @@ test_sandbox_lifecycle (void)
   run_until (t, renewed, 10, "connected with the renewed certificate");
   assert_twin_matches (ts, t);
 
+  /* The sandbox clock running 200000 times faster (the device follows its rate): the
+   * renewal point of a 30-day certificate comes after about ten seconds. */
+  {
+    guint before;
+    gint64 deadline = g_get_monotonic_time () + 40 * G_USEC_PER_SEC;
+
+    cbd_device_get_status (t->dev, &st);
+    before = st.renewals;
+    g_assert_cmpuint (cb_test_sandbox_request (ts, "POST", "/sandbox/clock", NULL, NULL,
+                                               "{\"rate\": 200000}", NULL, NULL), ==, 200);
+    cbd_clock_refresh (clock);
+    while (g_get_monotonic_time () < deadline)
+      {
+        while (g_main_context_iteration (NULL, FALSE))
+          ;
+        cbd_device_tick (t->dev);
+        cbd_device_get_status (t->dev, &st);
+        if (st.renewals > before && connected_reported (t, &st))
+          break;
+        g_usleep (20000);
+      }
+    g_assert_cmpfloat (cbd_clock_get_rate (clock), ==, 200000.0);
+    g_assert_cmpuint (st.renewals, >, before);
+    g_assert_cmpuint (cb_test_sandbox_request (ts, "POST", "/sandbox/clock", NULL, NULL,
+                                               "{\"rate\": 1}", NULL, NULL), ==, 200);
+    cbd_clock_refresh (clock);
+    deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+    while (cbd_clock_get_rate (clock) != 1.0 && g_get_monotonic_time () < deadline)
+      g_main_context_iteration (NULL, TRUE);
+    g_assert_cmpfloat (cbd_clock_get_rate (clock), ==, 1.0);
+    run_until (t, connected_reported, 20, "connected on the accelerated clock");
+    g_assert_cmpint (ABS (cbd_clock_now (clock) - sandbox_now (ts)), <=, 2);
+    assert_twin_matches (ts, t);
+  }
+
   /* An ARM device revoke: the sandbox drops the connection and refuses the next one */
   {
     g_autofree char *owner = cb_test_sandbox_token (ts, "owner@contoso.example",
@@ -1228,6 +1263,17 @@ test_sandbox_lifecycle (void)
   cbd_device_get_status (t->dev, &st);
   g_test_message ("after revoke: %s", st.hub_error);
   g_assert_cmpstr (st.hub_error, ==, "CONNACK 5: not authorized");
+  {
+    cbp_diag_rsp diag = { 0 };
+
+    g_assert_cmpint (bench_call (t, CBP_CMD_DIAG, NULL, &diag), ==, 0);
+    g_assert_cmpstr (diag.hub, ==, DEMO_HUB_HOST);
+    g_assert_cmpstr (diag.hub_state, ==, "refused");
+    g_assert_cmpstr (diag.hub_err, ==, "CONNACK 5: not authorized");
+    g_assert_cmpstr (diag.renew_state, ==, "renewed");
+    g_assert_true (diag.has_hub_time && diag.has_renew_time);
+    cbp_response_clear (cbp_group_command (CBP_CMD_DIAG), &diag);
+  }
 
   g_assert_null (g_strstr_len ((const char *) t->console->data, t->console->len, device_key));
   tdev_free (t);

@@ -18,6 +18,7 @@ struct _CbdClock
   GCancellable *cancellable;
   guint         poll_source;
   gboolean      fetching;
+  gboolean      again;        /* a refresh came while fetching: its answer may be stale */
   gboolean      answered;     /* the first poll ended (well or not) */
   GError       *first_error;
 
@@ -101,6 +102,11 @@ fetch_cb (GObject      *object,
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;   /* freed */
   clock->fetching = FALSE;
+  if (clock->again)
+    {
+      clock->again = FALSE;
+      clock_fetch (clock);
+    }
 
   obj = response != NULL ? cb_http_response_get_object (response) : NULL;
   text = obj != NULL ? json_object_get_string_member_with_default (obj, "now", NULL) : NULL;
@@ -152,7 +158,11 @@ clock_fetch (CbdClock *clock)
 void
 cbd_clock_refresh (CbdClock *clock)
 {
-  if (clock != NULL)
+  if (clock == NULL)
+    return;
+  if (clock->fetching)
+    clock->again = TRUE;
+  else
     clock_fetch (clock);
 }
 

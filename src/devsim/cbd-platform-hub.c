@@ -475,8 +475,11 @@ cbd_hub_connect (void                 *ctx,
   conn->connect_errno = errno;
   if (rc != MOSQ_ERR_SUCCESS)
     {
-      g_autofree char *text = rc == MOSQ_ERR_ERRNO ? g_ascii_strdown (g_strerror (errno), -1)
-                                                   : g_strdup (mosquitto_strerror (rc));
+      /* On loopback the TCP connect, and then the TLS handshake, may end inside the call. */
+      g_autofree char *text = conn->tls_error != NULL
+                                ? g_strdup_printf ("TLS: %s", conn->tls_error)
+                                : rc == MOSQ_ERR_ERRNO ? g_ascii_strdown (g_strerror (errno), -1)
+                                                       : g_strdup (mosquitto_strerror (rc));
       /* Reported like any unreachable hub: the device retries with its backoff. */
       conn->reported = TRUE;
       conn_fail (conn, CBD_HUB_EV_UNREACHABLE, text);
