@@ -1652,6 +1652,17 @@ test_robustness (Fixture       *f,
     }
   assert_still_serving (f, watcher, round++);
 
+  /* Silent clients (no TLS handshake; TLS but no CONNECT) are closed after the deadline. */
+  cb_sandbox_mqtt_set_connect_timeout_ms (f->ts->sandbox, 1000);
+  {
+    g_autoptr(Raw) silent_tcp = raw_tcp (f);
+    g_autoptr(Raw) silent_tls = raw_tls (f, d);
+
+    g_assert_true (raw_wait_closed (silent_tcp, 5000));
+    g_assert_true (raw_wait_closed (silent_tls, 5000));
+  }
+  assert_still_serving (f, watcher, round++);
+
   /* HTTP still answers too. */
   g_assert_cmpuint (cb_test_sandbox_request (f->ts, "GET", "/sandbox/info", NULL, NULL, NULL,
                                              NULL, NULL), ==, 200);

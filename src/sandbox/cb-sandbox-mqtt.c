@@ -26,7 +26,7 @@
 #define MODULE               "mqtt"
 #define READ_SIZE            4096
 #define MAX_OUTPUT           (256 * 1024)
-#define CONNECT_TIMEOUT_US   (10 * G_USEC_PER_SEC)
+#define CONNECT_TIMEOUT_MS   10000
 #define CLOSE_TIMEOUT_US     (5 * G_USEC_PER_SEC)
 #define ACTIVITY_FLUSH_US    (5 * G_USEC_PER_SEC)
 #define MAX_ATTEMPTS         10
@@ -130,6 +130,7 @@ struct _Mqtt
   GSource         *sweep;
   gsize            max_packet;
   guint            renewal_delay_ms;
+  guint            connect_timeout_ms;  /* TLS handshake and CONNECT */
 };
 
 static void conn_close   (Conn *c, const char *reason, gboolean flush_first);
@@ -1627,8 +1628,9 @@ sweep_cb (gpointer data)
           c->closing_after_flush = FALSE;
           conn_close (c, "its last answer could not be sent in time", FALSE);
         }
-      else if (c->state != CONN_ONLINE && now - c->created > CONNECT_TIMEOUT_US)
-        conn_close (c, "no TLS handshake and CONNECT within 10 s", FALSE);
+      else if (c->state != CONN_ONLINE &&
+               now - c->created > (gint64) m->connect_timeout_ms * 1000)
+        conn_close (c, "no TLS handshake and CONNECT in time", FALSE);
       else if (c->state == CONN_ONLINE && c->keep_alive > 0 &&
                now - c->last_packet > (gint64) c->keep_alive * 1500000)
         {
@@ -1843,6 +1845,20 @@ cb_sandbox_mqtt_set_renewal_delay_ms (CbSandbox *self,
   cb_sandbox_unlock (self);
 }
 
+void
+cb_sandbox_mqtt_set_connect_timeout_ms (CbSandbox *self,
+                                        guint      timeout_ms)
+{
+  Mqtt *m;
+
+  g_return_if_fail (CB_IS_SANDBOX (self));
+
+  cb_sandbox_lock (self);
+  if ((m = get_mqtt (self)) != NULL)
+    m->connect_timeout_ms = timeout_ms;
+  cb_sandbox_unlock (self);
+}
+
 /* ---- The connection endpoint --------------------------------------------------------------- */
 
 static void
@@ -1979,6 +1995,7 @@ cb_sandbox_mqtt_init (CbSandbox  *self,
                                   (GDestroyNotify) renew_op_free);
   m->max_packet = CB_MQTT_DEFAULT_MAX_REMAINING;
   m->renewal_delay_ms = DEFAULT_RENEWAL_MS;
+  m->connect_timeout_ms = CONNECT_TIMEOUT_MS;
   g_object_get (self->server, "tls-certificate", &m->certificate, NULL);
   cb_sandbox_set_module_data (self, MODULE, m, mqtt_free);
 

@@ -451,6 +451,8 @@ void          cb_sandbox_mqtt_notify_desired   (CbSandbox *self, const char *hub
                                                 gint64 version);
 /* Delay between a renewal's 202 and its result (default 200 ms). */
 void          cb_sandbox_mqtt_set_renewal_delay_ms (CbSandbox *self, guint delay_ms);
+/* How long a connection may take for its TLS handshake and CONNECT (default 10 s). */
+void          cb_sandbox_mqtt_set_connect_timeout_ms (CbSandbox *self, guint timeout_ms);
 
 /* DPS (cb-sandbox-dps.c) */
 gboolean      cb_sandbox_dps_create_enrollment_group (CbSandbox *self, const char *dps,
