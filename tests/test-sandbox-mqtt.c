@@ -1811,13 +1811,27 @@ test_mosquitto_clients (Fixture       *f,
                            NULL);
   g_assert_no_error (error);
   wait_state (f, d->id, "Connected");
-  g_usleep (300 * 1000);                     /* its SUBSCRIBE follows the CONNACK */
-  g_assert_cmpuint (cb_test_sandbox_request (f->ts, "PATCH", "/hubs/" HUB "/twins/mosq-01?"
-                                             HUB_API, sas, NULL,
-                                             "{\"properties\": {\"desired\": {\"mode\": \"eco\"}}}",
-                                             NULL, NULL), ==, 200);
-  g_subprocess_communicate_utf8 (proc, NULL, NULL, &out, &err, &error);
-  g_assert_no_error (error);
+
+  /* Its SUBSCRIBE follows the CONNACK at its own pace: set the property until it has heard. */
+  {
+    GAsyncResult *done = NULL;
+
+    g_subprocess_communicate_utf8_async (proc, NULL, NULL, cb_test_store_result_cb, &done);
+    for (guint i = 0; i < 50 && done == NULL; i++)
+      {
+        gint64 until = g_get_monotonic_time () + 200 * 1000;
+
+        g_assert_cmpuint (cb_test_sandbox_request (f->ts, "PATCH", "/hubs/" HUB "/twins/mosq-01?"
+                                                   HUB_API, sas, NULL,
+                                                   "{\"properties\": {\"desired\": "
+                                                   "{\"mode\": \"eco\"}}}", NULL, NULL), ==, 200);
+        while (done == NULL && g_get_monotonic_time () < until)
+          if (!g_main_context_iteration (NULL, FALSE))
+            g_usleep (10 * 1000);
+      }
+    g_subprocess_communicate_utf8_finish (proc, cb_test_wait_for (&done), &out, &err, &error);
+    g_assert_no_error (error);
+  }
   g_test_message ("mosquitto_sub: %s%s", out, err);
   g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 0);
   g_assert_nonnull (strstr (out, "\"mode\":\"eco\""));
