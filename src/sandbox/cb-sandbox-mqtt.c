@@ -288,7 +288,10 @@ write_cb (GObject      *object,
 {
   Conn *c = user_data;
   g_autoptr(GError) error = NULL;
-  CbSandbox *sandbox = g_object_ref (c->sandbox);
+  CbSandbox *sandbox;
+
+  g_assert (c != NULL && c->sandbox != NULL);
+  sandbox = g_object_ref (c->sandbox);
 
   g_output_stream_write_all_finish (G_OUTPUT_STREAM (object), result, NULL, &error);
 
@@ -1397,8 +1400,11 @@ read_cb (GObject      *object,
 {
   Conn *c = user_data;
   g_autoptr(GError) error = NULL;
-  CbSandbox *sandbox = g_object_ref (c->sandbox);
+  CbSandbox *sandbox;
   gssize n;
+
+  g_assert (c != NULL && c->sandbox != NULL);
+  sandbox = g_object_ref (c->sandbox);
 
   n = g_input_stream_read_finish (G_INPUT_STREAM (object), result, &error);
 
@@ -1500,8 +1506,11 @@ handshake_cb (GObject      *object,
 {
   Conn *c = user_data;
   g_autoptr(GError) error = NULL;
-  CbSandbox *sandbox = g_object_ref (c->sandbox);
+  CbSandbox *sandbox;
   gboolean ok;
+
+  g_assert (c != NULL && c->sandbox != NULL);
+  sandbox = g_object_ref (c->sandbox);
 
   ok = g_tls_connection_handshake_finish (G_TLS_CONNECTION (object), result, &error);
 
@@ -1537,6 +1546,8 @@ incoming_cb (GSocketService    *service,
   g_autoptr(GError) error = NULL;
   GIOStream *tls;
   Conn *c;
+
+  g_assert (m != NULL);
 
   /* Small request/response packets: without this, Nagle and delayed ACKs add 40 ms each. */
   g_socket_set_option (g_socket_connection_get_socket (connection), IPPROTO_TCP, TCP_NODELAY, 1,
@@ -1612,6 +1623,8 @@ sweep_cb (gpointer data)
   gpointer key, value;
   gint64 now = g_get_monotonic_time ();
   gboolean began = FALSE;
+
+  g_assert (m != NULL);
 
   cb_sandbox_lock (m->sandbox);
 
