@@ -58,7 +58,11 @@ void        cbd_host_quit          (CbdHost          *host);
 /* Private: the platform pieces, one file each. */
 typedef struct
 {
-  char *dir;
+  char     *dir;
+  /* Set after cbd_storage_init(): saves stay atomic (write, rename) but skip fsync, so they
+   * survive a crash of the process but not of the machine. For a simulated fleet, where a
+   * thousand devices renewing at once would otherwise wait seconds for the disk. */
+  gboolean  no_fsync;
 } CbdStorage;
 
 gboolean    cbd_storage_init       (CbdStorage       *storage,

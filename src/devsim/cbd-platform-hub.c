@@ -371,8 +371,22 @@ write_private (const char  *path,
                gsize        len,
                GError     **error)
 {
-  return g_file_set_contents_full (path, data, (gssize) len,
-                                   G_FILE_SET_CONTENTS_CONSISTENT, 0600, error);
+  g_autofree char *old = NULL;
+  gsize old_len = 0;
+
+  /* Unchanged on most reconnects: a fleet of a thousand need not rewrite (and sync) them. */
+  if (g_file_get_contents (path, &old, &old_len, NULL) && old_len == len &&
+      memcmp (old, data, len) == 0)
+    {
+      memset (old, 0, old_len);
+      return TRUE;
+    }
+  if (old != NULL)
+    memset (old, 0, old_len);
+  /* Only libmosquitto reads them, right after this: no fsync needed (the device's own
+   * storage keeps the real copies). */
+  return g_file_set_contents_full (path, data, (gssize) len, G_FILE_SET_CONTENTS_NONE, 0600,
+                                   error);
 }
 
 /* The chain as PEM for mosquitto_tls_set. */

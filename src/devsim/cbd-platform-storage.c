@@ -39,6 +39,7 @@ cbd_storage_init (CbdStorage  *storage,
       return FALSE;
     }
   storage->dir = g_strdup (dir);
+  storage->no_fsync = FALSE;
   return TRUE;
 }
 
@@ -129,7 +130,7 @@ cbd_storage_save (void          *ctx,
         }
       done += (size_t) n;
     }
-  if (fsync (fd) != 0 || close (fd) != 0)
+  if ((!storage->no_fsync && fsync (fd) != 0) || close (fd) != 0)
     {
       g_unlink (tmp);
       return -1;
@@ -140,7 +141,7 @@ cbd_storage_save (void          *ctx,
       g_unlink (tmp);
       return -1;
     }
-  dfd = open (storage->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  dfd = storage->no_fsync ? -1 : open (storage->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd >= 0)
     {
       fsync (dfd);
