@@ -908,6 +908,8 @@ test_hub_no_network (Fixture       *f,
   g_assert_cmpint (cb_smp_error_get_rc (error), ==, CBP_RC_NOT_SUPPORTED);
   g_clear_error (&error);
   g_assert_null (do_dps_status (f, &error));
+  g_assert_error (error, CB_SMP_ERROR, CB_SMP_ERROR_GROUP_RC);
+  g_assert_cmpint (cb_smp_error_get_rc (error), ==, CBP_RC_NOT_SUPPORTED);
   g_clear_error (&error);
 
   diag = do_diag (f, &error);

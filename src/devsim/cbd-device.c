@@ -1236,6 +1236,8 @@ handle_dps_status (cbd_device *dev, const void *req_, void *rsp_)
                                         CBP_DPS_STATE_ASSIGNED, CBP_DPS_STATE_FAILED };
 
   (void) req_;
+  if (dev->plat.dps_register == NULL)
+    return CBP_RC_NOT_SUPPORTED;
   if (dev->dps.scope == NULL)
     return CBP_RC_DPS_NOT_CONFIGURED;
   rsp->state = (char *) states[dev->dps_state];
