@@ -93,7 +93,8 @@ typedef struct
   char               *hub;              /* canonical hub name once CONNECT named it */
   char               *device_id;
   char               *key;              /* "hub/device" once accepted */
-  GPtrArray          *chain;            /* CbCertificate, leaf first; NULL: none presented */
+  GPtrArray          *chain;            /* GBytes DER, leaf first; NULL: none presented. Kept
+                                         * as DER: a parsed certificate is ~20 KiB of ASN.1 */
   GPtrArray          *filters;          /* subscribed topic filters (char *) */
   guint16             keep_alive;
   gint64              created;          /* monotonic usec */
@@ -520,10 +521,29 @@ refuse (Conn        *c,
   conn_close (c, reason, TRUE);
 }
 
+static GPtrArray *
+parse_chain (GPtrArray *ders)
+{
+  GPtrArray *chain = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < ders->len; i++)
+    {
+      CbCertificate *cert = cb_certificate_new_from_der (g_ptr_array_index (ders, i), NULL);
+
+      if (cert == NULL)
+        break;
+      g_ptr_array_add (chain, cert);
+    }
+  if (chain->len == 0)
+    g_clear_pointer (&chain, g_ptr_array_unref);
+  return chain;
+}
+
 static void
 handle_connect (Conn         *c,
                 CbMqttPacket *p)
 {
+  g_autoptr(GPtrArray) chain = NULL;
   Mqtt *m = c->mqtt;
   g_autofree char *host = NULL;
   g_autofree char *user_device = NULL;
@@ -582,7 +602,7 @@ handle_connect (Conn         *c,
       return;
     }
 
-  if (c->chain == NULL || c->chain->len == 0)
+  if (c->chain == NULL || c->chain->len == 0 || !(chain = parse_chain (c->chain)))
     {
       refuse (c, hub, p->client_id, CB_MQTT_CONNACK_NOT_AUTHORIZED, "no-certificate",
               "No client certificate was presented: devices authenticate with their "
@@ -590,7 +610,7 @@ handle_connect (Conn         *c,
       return;
     }
 
-  verdict = cb_sandbox_check_device_chain (m->sandbox, hub, p->client_id, c->chain, &reason);
+  verdict = cb_sandbox_check_device_chain (m->sandbox, hub, p->client_id, chain, &reason);
   if (verdict != CB_SB_VERDICT_ACCEPTED)
     {
       refuse (c, hub, p->client_id, CB_MQTT_CONNACK_NOT_AUTHORIZED,
@@ -1479,21 +1499,15 @@ peer_chain (GTlsConnection *tls)
   if (cert == NULL)
     return NULL;
 
-  chain = g_ptr_array_new_with_free_func (g_object_unref);
+  chain = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   for (; cert != NULL && chain->len < 8; cert = g_tls_certificate_get_issuer (cert))
     {
       GByteArray *der = NULL;
-      g_autoptr(GBytes) bytes = NULL;
-      CbCertificate *parsed;
 
       g_object_get (cert, "certificate", &der, NULL);
       if (der == NULL)
         break;
-      bytes = g_byte_array_free_to_bytes (der);
-      parsed = cb_certificate_new_from_der (bytes, NULL);
-      if (parsed == NULL)
-        break;
-      g_ptr_array_add (chain, parsed);
+      g_ptr_array_add (chain, g_byte_array_free_to_bytes (der));
     }
 
   return chain;
@@ -1783,10 +1797,11 @@ cb_sandbox_mqtt_recheck_all (CbSandbox  *self,
   for (guint i = 0; i < list->len; i++)
     {
       Conn *c = g_ptr_array_index (list, i);
+      g_autoptr(GPtrArray) chain = parse_chain (c->chain);
       g_autofree char *why = NULL;
       CbSbVerdict verdict;
 
-      verdict = cb_sandbox_check_device_chain (self, c->hub, c->device_id, c->chain, &why);
+      verdict = cb_sandbox_check_device_chain (self, c->hub, c->device_id, chain, &why);
       if (verdict != CB_SB_VERDICT_ACCEPTED)
         {
           g_message ("Dropping the hub connection of %s (%s): %s", c->device_id, reason, why);
