@@ -390,6 +390,7 @@ struct _CbMqttDecoder
   GByteArray *buffer;
   gsize       start;          /* first byte not consumed yet */
   gsize       max_remaining;
+  gsize       peak;           /* the buffer's largest length since it was last new */
   gboolean    failed;
 };
 
@@ -430,6 +431,7 @@ cb_mqtt_decoder_feed (CbMqttDecoder *decoder,
       decoder->start = 0;
     }
   g_byte_array_append (decoder->buffer, data, len);
+  decoder->peak = MAX (decoder->peak, decoder->buffer->len);
 }
 
 gsize
@@ -752,7 +754,15 @@ cb_mqtt_decoder_next (CbMqttDecoder  *decoder,
   decoder->start += header + remaining;
   if (decoder->start == decoder->buffer->len)
     {
-      g_byte_array_set_size (decoder->buffer, 0);
+      /* An idle connection should not keep the memory of its largest packet. */
+      if (decoder->peak > 16 * 1024)
+        {
+          g_byte_array_unref (decoder->buffer);
+          decoder->buffer = g_byte_array_new ();
+          decoder->peak = 0;
+        }
+      else
+        g_byte_array_set_size (decoder->buffer, 0);
       decoder->start = 0;
     }
 
