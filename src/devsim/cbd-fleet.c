@@ -84,6 +84,7 @@ struct _CbdFleet
   guint32        seed;
   guint          max_registering;
   double         renew_fraction;
+  double         renew_jitter;
 
   /* The sandbox */
   CbHttpClient  *http;
@@ -378,6 +379,20 @@ fleet_dps_register (void                 *ctx,
 
 /* ---- roles ---- */
 
+/* A uniform double in [0, 1) from (seed, index): splitmix64, so each device's draw does not
+ * depend on the others'. */
+static double
+seeded_uniform (guint32 seed,
+                           guint   index)
+{
+  guint64 z = ((guint64) seed << 32 | index) + G_GUINT64_CONSTANT (0x9e3779b97f4a7c15);
+
+  z = (z ^ (z >> 30)) * G_GUINT64_CONSTANT (0xbf58476d1ce4e5b9);
+  z = (z ^ (z >> 27)) * G_GUINT64_CONSTANT (0x94d049bb133111eb);
+  z ^= z >> 31;
+  return (z >> 11) * (1.0 / 9007199254740992.0);
+}
+
 static guint
 fraction_count (guint  count,
                 double fraction)
@@ -445,7 +460,8 @@ cbd_fleet_new (const CbdFleetOptions *options)
   fleet->seed = options->seed;
   fleet->max_registering = options->max_registering > 0 ? options->max_registering
                                                         : DEFAULT_MAX_REGISTERING;
-  fleet->renew_fraction = options->renew_fraction;
+  fleet->renew_fraction = options->renew_fraction > 0 ? options->renew_fraction : 0.8;
+  fleet->renew_jitter = CLAMP (options->renew_jitter, 0.0, fleet->renew_fraction * 0.9);
   fleet->devices = g_ptr_array_new ();
   fleet->cancellable = g_cancellable_new ();
   g_queue_init (&fleet->queue);
@@ -623,7 +639,9 @@ fleet_device_new (CbdFleet    *fleet,
   cfg.buf_size = 1024;
   cfg.buf_count = 1;
   cfg.slot_size = 8192;
-  cfg.renew_fraction = fleet->renew_fraction;
+  /* Seeded per device, independent of the creation order. */
+  cfg.renew_fraction = fleet->renew_fraction -
+                       fleet->renew_jitter * seeded_uniform (fleet->seed, index);
   /* An offline device registers once: it never connects, so it never renews either. */
   cfg.never_renew = fd->never_renew || fd->offline;
   fd->device = cbd_device_new (&cfg, &fd->platform);
@@ -1107,6 +1125,7 @@ cbd_fleet_main (int    argc,
   FleetRun run = { 0 };
   int count = 0, seed = 1, max_registering = DEFAULT_MAX_REGISTERING;
   double days_per_second = 0, never_renew = 0.05, offline = 0.05, renew_fraction = 0.8;
+  double renew_jitter = 0.1;
   double interval = 2;
   guint status_id, sigint_id, sigterm_id;
   g_autofree char *line = NULL;
@@ -1132,6 +1151,8 @@ cbd_fleet_main (int    argc,
       "DPS registrations in flight at once (default 32)", "N" },
     { "renew-fraction", 0, 0, G_OPTION_ARG_DOUBLE, &renew_fraction,
       "Renew at this fraction of the certificate lifetime (default 0.8)", "F" },
+    { "renew-jitter", 0, 0, G_OPTION_ARG_DOUBLE, &renew_jitter,
+      "Each device renews up to this fraction of the lifetime earlier, seeded (default 0.1)", "J" },
     { "interval", 0, 0, G_OPTION_ARG_DOUBLE, &interval,
       "Seconds between status lines (default 2)", "SECONDS" },
     { NULL }
@@ -1152,11 +1173,13 @@ cbd_fleet_main (int    argc,
   if (count <= 0 || count > 100000 || state_dir == NULL || ca_file == NULL ||
       days_per_second < 0 || days_per_second * 86400 > 1e6 || never_renew < 0 ||
       never_renew > 1 || offline < 0 || offline > 1 || never_renew + offline > 1 ||
-      max_registering < 1 || renew_fraction <= 0 || renew_fraction >= 1 || interval < 0.1)
+      max_registering < 1 || renew_fraction <= 0 || renew_fraction >= 1 || renew_jitter < 0 ||
+      renew_jitter >= renew_fraction || interval < 0.1)
     {
       g_printerr ("--fleet N (1..100000), --state-dir and --ca-file are required; fractions are "
                   "within 0..1 (never-renew + offline at most 1), --days-per-second within "
-                  "0..11.5, --renew-fraction within 0..1, --interval at least 0.1\n");
+                  "0..11.5, --renew-fraction within 0..1, --renew-jitter below it, --interval at "
+                  "least 0.1\n");
       return 2;
     }
 
@@ -1173,6 +1196,7 @@ cbd_fleet_main (int    argc,
   opts.seed = (guint32) seed;
   opts.max_registering = (guint) max_registering;
   opts.renew_fraction = renew_fraction;
+  opts.renew_jitter = renew_jitter;
 
   run.fleet = cbd_fleet_new (&opts);
   run.days_per_second = days_per_second;

@@ -22,6 +22,9 @@ typedef struct
   guint32     seed;              /* which devices are never-renew and offline */
   guint       max_registering;   /* DPS registrations in flight at once; 0: 32 */
   double      renew_fraction;    /* renewal point as a fraction of the lifetime; 0: 0.8 */
+  double      renew_jitter;      /* each device renews at renew_fraction - jitter x U(0,1),
+                                  * seeded, so that a fleet registered on one day does not
+                                  * renew in one burst; 0: none */
 } CbdFleetOptions;
 
 typedef struct
