@@ -23,6 +23,7 @@ struct _CbdClock
   GError       *first_error;
 
   gboolean      synced;
+  gboolean      failing;      /* the last poll failed (warn once per streak) */
   double        base_now;     /* sandbox seconds at the fetch */
   gint64        base_real_us; /* monotonic µs at the fetch */
   double        rate;
@@ -121,7 +122,9 @@ fetch_cb (GObject      *object,
       if (!clock->answered)
         clock->first_error = g_error_copy (error);
       clock->answered = TRUE;
-      g_warning ("Device clock: %s", error->message);
+      if (!clock->failing)
+        g_warning ("Device clock: %s (keeps extrapolating, polls again)", error->message);
+      clock->failing = TRUE;
       return;
     }
   if (json_object_has_member (obj, "rate"))
@@ -138,6 +141,7 @@ fetch_cb (GObject      *object,
   clock->rate = rate;
   clock->synced = TRUE;
   clock->answered = TRUE;
+  clock->failing = FALSE;
 }
 
 static void
