@@ -161,8 +161,9 @@ void        cbd_device_set_tls_error (cbd_device *dev, const char *error);
 /* ---- issue 5: hub connection, renewal, direct configuration ----
  *
  * A device with a hub configuration and an active certificate connects by itself: at once
- * when both exist, again after every commit (bench cert_commit, a DPS auto-commit, a hub
- * renewal). On connect it subscribes $iothub/twin/res/# and $iothub/credentials/res/#, and
+ * when both come to exist (a device loaded from storage with both: at its first
+ * cbd_device_tick()), again after every commit (bench cert_commit, a DPS auto-commit, a hub
+ * renewal). While its certificate has expired by the device clock it does not connect. On connect it subscribes $iothub/twin/res/# and $iothub/credentials/res/#, and
  * reports {"certificate":{"validFrom","validUntil"}} to the twin. cbd_device_tick() drives
  * reconnects (backoff 1, 2, 4 .. 60 s real time; 30 s after a refusal), the renewal point
  * (a fresh key, issueCertificate over MQTT, install, reconnect) and, when the active
