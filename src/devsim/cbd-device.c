@@ -1626,6 +1626,13 @@ hub_connect (cbd_device *dev)
         hub_set_state (dev, CBD_HUB_OFF, NULL);
       return;
     }
+  if (dev->plat.now (dev->plat.ctx) >= dev->active_not_after)
+    {
+      /* The tick re-registers through DPS; the hub would refuse this one anyway. */
+      if (dev->hub_state != CBD_HUB_DISCONNECTED)
+        hub_set_state (dev, CBD_HUB_DISCONNECTED, "certificate expired");
+      return;
+    }
 
   n = strlen (dev->hub.host) + strlen (dev->hub.device_id) + sizeof HUB_API_VERSION + 32;
   username = malloc (n);
