@@ -468,6 +468,66 @@ test_lifecycle (Fixture       *fx,
   }
 }
 
+static GBytes *
+read_active (Fixture    *fx,
+             const char *device_id)
+{
+  g_autofree char *path = g_build_filename (fx->state_dir, device_id, "active", NULL);
+  char *data = NULL;
+  gsize len = 0;
+
+  g_assert_true (g_file_get_contents (path, &data, &len, NULL));
+  g_assert_cmpuint (len, >, 0);
+  return g_bytes_new_take (data, len);
+}
+
+/* A second run on the same state directory brings the same devices back with their
+ * certificates: nobody registers again, everyone online reconnects. */
+static void
+test_restart (Fixture       *fx,
+              gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) first = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  CbdFleetOptions opts = { 0 };
+  CbdFleetStats stats;
+  guint i;
+
+  /* Real time: nothing renews or expires in between. */
+  opts.sandbox_url = cb_sandbox_get_base_url (fx->ts->sandbox);
+  opts.ca_file = cb_sandbox_get_ca_file (fx->ts->sandbox);
+  opts.state_dir = fx->state_dir;
+  opts.count = 6;
+  opts.offline = 0.2;
+  opts.seed = 3;
+  g_clear_pointer (&fx->fleet, cbd_fleet_free);
+  fx->fleet = cbd_fleet_new (&opts);
+  g_assert_true (cbd_fleet_start (fx->fleet, &error));
+  g_assert_no_error (error);
+  run_until (fx, all_online_connected, 30, "first run connected");
+  for (i = 0; i < opts.count; i++)
+    g_ptr_array_add (first, read_active (fx, cbd_fleet_get_registration_id (fx->fleet, i)));
+  cbd_fleet_get_stats (fx->fleet, &stats);
+  g_assert_cmpuint (stats.offline, ==, 1);
+  g_clear_pointer (&fx->fleet, cbd_fleet_free);
+
+  fx->fleet = cbd_fleet_new (&opts);
+  g_assert_true (cbd_fleet_start (fx->fleet, &error));
+  g_assert_no_error (error);
+  run_until (fx, all_online_connected, 30, "second run connected");
+  cbd_fleet_get_stats (fx->fleet, &stats);
+  g_assert_cmpuint (stats.registering, ==, 0);
+  g_assert_cmpuint (stats.failed, ==, 0);
+  for (i = 0; i < opts.count; i++)
+    {
+      g_autoptr(GBytes) again = read_active (fx, cbd_fleet_get_registration_id (fx->fleet, i));
+
+      /* The same certificate, not a new registration's. */
+      g_assert_true (g_bytes_equal (again, g_ptr_array_index (first, i)));
+    }
+  g_assert_cmpint (query_count (fx, "connectionState = 'Connected'"), ==, 5);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -476,6 +536,8 @@ main (int argc, char **argv)
   g_test_add_func ("/cb/devsim-fleet/roles", test_roles);
   g_test_add_func ("/cb/devsim-fleet/stats-line", test_stats_line);
   g_test_add ("/cb/devsim-fleet/lifecycle", Fixture, NULL, fixture_set_up, test_lifecycle,
+              fixture_tear_down);
+  g_test_add ("/cb/devsim-fleet/restart", Fixture, NULL, fixture_set_up, test_restart,
               fixture_tear_down);
   return g_test_run ();
 }
