@@ -435,6 +435,18 @@ test_cli_provision_verify_revoke (void)
     g_assert_true (g_str_has_suffix (g_strstrip (openssl_out), "leaf.pem: OK"));
   }
 
+  /* Dates are judged on the service's clock: 20 days on, in the sandbox, about 10 of the 30
+   * remain. */
+  g_assert_cmpuint (cb_test_sandbox_request (env->ts, "POST", "/sandbox/clock", NULL, NULL,
+                                             "{\"advanceSeconds\": 1728000}", NULL, NULL), ==, 200);
+  g_clear_pointer (&out, g_free);
+  status = run_cli (&out, NULL, (const char *[]) { "inspect", "--port", pty, NULL });
+  g_assert_cmpint (status, ==, 0);
+  g_assert_true (strstr (out, "(9 days left, valid)") != NULL ||
+                 strstr (out, "(10 days left, valid)") != NULL);
+  g_assert_cmpuint (cb_test_sandbox_request (env->ts, "POST", "/sandbox/clock", NULL, NULL,
+                                             "{\"offsetSeconds\": 0}", NULL, NULL), ==, 200);
+
   /* Revoke the device in the sandbox: inspect says so, and why, and exits 8. */
   revoke_device ("line1-cb-cli-0001");
   g_clear_pointer (&out, g_free);

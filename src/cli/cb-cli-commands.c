@@ -578,7 +578,7 @@ cb_cli_cmd_inspect (CbCliContext *ctx)
   g_autofree char *pem = NULL;
   g_autofree char *pop_note = NULL;
   g_auto(Verdict) verdict = { 0, };
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  gint64 now;
   gboolean pop_ok = FALSE;
   CbCertificate *leaf;
   int exit_code;
@@ -655,17 +655,18 @@ cb_cli_cmd_inspect (CbCliContext *ctx)
     g_clear_error (&error);
   }
 
-  /* Local check: the chain verifies to the root it carries, now. */
+  if (ctx->is_sandbox && ctx->sandbox_base != NULL &&
+      !ask_sandbox (ctx, cb_certificate_get_common_name (leaf), chain, &verdict, &error))
+    return fail (ctx, CB_CLI_EXIT_SERVICE, "The sandbox could not judge the chain: %s",
+                 error->message);
+
+  /* Local check: the chain verifies to the root it carries, now on the service's clock (a
+   * sandbox may run fast; the service's answers carried its time). */
+  now = cb_http_client_get_server_now (ctx->http);
   g_ptr_array_add (anchors, g_ptr_array_index (chain, chain->len - 1));
   cb_x509_verify_chain (chain, anchors, now, &local_error);
 
-  if (ctx->is_sandbox && ctx->sandbox_base != NULL)
-    {
-      if (!ask_sandbox (ctx, cb_certificate_get_common_name (leaf), chain, &verdict, &error))
-        return fail (ctx, CB_CLI_EXIT_SERVICE, "The sandbox could not judge the chain: %s",
-                     error->message);
-    }
-  else
+  if (!(ctx->is_sandbox && ctx->sandbox_base != NULL))
     ask_arm (ctx, chain, local_error ? local_error->message : NULL, &verdict);
 
   exit_code = !verdict.known ? CB_CLI_EXIT_SERVICE
