@@ -7,9 +7,15 @@
  *   sandbox clock, DPS re-registration after expiry, refusal after an ARM device revoke. */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <gio/gio.h>
 #include <glib/gstdio.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
 
 #include "cb-pki.h"
 #include "cb-sas.h"
@@ -1283,6 +1289,278 @@ test_sandbox_lifecycle (void)
   tdev_free (t);
 }
 
+/* ---- the real certbench-devsim binary over its pty ---- */
+
+typedef struct
+{
+  GSubprocess *proc;
+  int          fd;
+  char        *dir;
+  cbp_decoder *dec;
+  GPtrArray   *packets;
+  guint8       seq;
+} Bin;
+
+static void
+bin_on_packet (void *user_data, const uint8_t *packet, size_t len)
+{
+  Bin *b = user_data;
+
+  g_ptr_array_add (b->packets, g_bytes_new (packet, len));
+}
+
+static Bin *
+bin_start (const char * const *extra)
+{
+  Bin *b = g_new0 (Bin, 1);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autofree char *line = NULL;
+  g_autofree char *tmp = g_dir_make_tmp ("cb-devsim-hub-bin-XXXXXX", &error);
+  struct termios tio;
+  guint i;
+
+  g_assert_no_error (error);
+  b->dir = g_build_filename (tmp, "state", NULL);
+  g_ptr_array_add (argv, g_test_build_filename (G_TEST_BUILT, "..", "src", "devsim",
+                                                "certbench-devsim", NULL));
+  g_ptr_array_add (argv, g_strdup ("--state-dir"));
+  g_ptr_array_add (argv, g_strdup (b->dir));
+  for (i = 0; extra[i] != NULL; i++)
+    g_ptr_array_add (argv, g_strdup (extra[i]));
+  g_ptr_array_add (argv, NULL);
+  b->proc = g_subprocess_newv ((const char * const *) argv->pdata,
+                               G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (b->proc));
+  line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (line, "PTY /dev/"));
+  b->fd = open (line + 4, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+  g_assert_cmpint (b->fd, >=, 0);
+  g_assert_cmpint (tcgetattr (b->fd, &tio), ==, 0);
+  cfmakeraw (&tio);
+  g_assert_cmpint (tcsetattr (b->fd, TCSANOW, &tio), ==, 0);
+  b->packets = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  b->dec = cbp_decoder_new (0, bin_on_packet, NULL, b);
+  return b;
+}
+
+static void
+bin_stop (Bin *b)
+{
+  g_autofree char *parent = g_path_get_dirname (b->dir);
+
+  close (b->fd);
+  g_subprocess_send_signal (b->proc, SIGTERM);
+  g_subprocess_wait (b->proc, NULL, NULL);
+  g_object_unref (b->proc);
+  cbp_decoder_free (b->dec);
+  g_ptr_array_unref (b->packets);
+  remove_tree (parent);
+  g_free (b->dir);
+  g_free (b);
+}
+
+/* One bench call over the pty: 0, a group rc (> 0), a negated generic rc, G_MININT on timeout. */
+static int
+bin_call (Bin *b, guint8 id, const void *req, void *rsp)
+{
+  const cbp_command *cmd = cbp_group_command (id);
+  cbp_smp_header hdr = { CBP_SMP_V2, cmd->op, 0, 0, CBP_GROUP_DEFAULT, ++b->seq, id };
+  uint8_t *cbor = NULL, *packet = NULL, *frames = NULL;
+  size_t cbor_len = 0, packet_len = 0, frames_len = 0, done = 0;
+  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  g_assert_cmpint (cbp_request_encode (cmd, req, &cbor, &cbor_len), ==, CBP_OK);
+  g_assert_cmpint (cbp_smp_packet_build (&hdr, cbor, cbor_len, &packet, &packet_len), ==, 0);
+  g_assert_cmpint (cbp_frame_encode (packet, packet_len, 127, &frames, &frames_len), ==, 0);
+  free (cbor);
+  free (packet);
+  while (done < frames_len)
+    {
+      ssize_t n = write (b->fd, frames + done, frames_len - done);
+      if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        {
+          g_usleep (1000);
+          continue;
+        }
+      g_assert_cmpint (n, >, 0);
+      done += (size_t) n;
+    }
+  free (frames);
+
+  while (g_get_monotonic_time () < end)
+    {
+      struct pollfd pfd = { b->fd, POLLIN, 0 };
+      guint8 buf[4096];
+      ssize_t n;
+
+      while (b->packets->len > 0)
+        {
+          g_autoptr(GBytes) p = g_ptr_array_steal_index (b->packets, 0);
+          gsize len;
+          const guint8 *d = g_bytes_get_data (p, &len);
+          const guint8 *payload;
+          cbp_smp_header rh;
+          cbp_error err;
+
+          if (cbp_smp_packet_parse (d, len, &rh, &payload) != 0 || rh.seq != hdr.seq)
+            continue;
+          g_assert_cmpint (cbp_error_decode (payload, rh.len, &err), ==, CBP_OK);
+          if (err.kind == CBP_ERROR_GROUP)
+            return err.rc;
+          if (err.kind == CBP_ERROR_GENERIC)
+            return -err.rc;
+          if (rsp != NULL)
+            g_assert_cmpint (cbp_response_decode (cmd, payload, rh.len, rsp), ==, CBP_OK);
+          return 0;
+        }
+      if (poll (&pfd, 1, 100) <= 0)
+        continue;
+      n = read (b->fd, buf, sizeof buf);
+      if (n > 0)
+        cbp_decoder_feed (b->dec, buf, (size_t) n);
+    }
+  return G_MININT;
+}
+
+/* Polls diag until the hub state is want (and, when renew is set, renew_state too). */
+static void
+bin_wait_diag (Bin *b, const char *want, const char *renew, guint timeout_s, cbp_diag_rsp *out)
+{
+  gint64 end = g_get_monotonic_time () + timeout_s * G_USEC_PER_SEC;
+
+  for (;;)
+    {
+      memset (out, 0, sizeof *out);
+      g_assert_cmpint (bin_call (b, CBP_CMD_DIAG, NULL, out), ==, 0);
+      if (g_strcmp0 (out->hub_state, want) == 0 &&
+          (renew == NULL || g_strcmp0 (out->renew_state, renew) == 0))
+        return;
+      if (g_get_monotonic_time () > end)
+        g_error ("diag: hub %s (%s), renew %s (%s); waited for %s/%s", out->hub_state,
+                 out->hub_err, out->renew_state, out->renew_err, want, renew);
+      cbp_response_clear (cbp_group_command (CBP_CMD_DIAG), out);
+      g_usleep (200000);
+    }
+}
+
+static void
+assert_twin_dates (CbTestSandbox *ts, const char *device_id, gint64 not_before, gint64 not_after)
+{
+  g_autofree char *auth = hub_sas (ts);
+  g_autofree char *path = g_strdup_printf ("/hubs/" DEMO_HUB "/twins/%s?" HUB_API, device_id);
+  g_autofree char *from = iso (not_before);
+  g_autofree char *until = iso (not_after);
+  g_autoptr(JsonNode) reply = NULL;
+  JsonObject *cert;
+
+  g_assert_cmpuint (cb_test_sandbox_request_json (ts, "GET", path, auth, NULL, &reply, NULL), ==,
+                    200);
+  cert = json_object_get_object_member (
+    json_object_get_object_member (
+      json_object_get_object_member (json_node_get_object (reply), "properties"), "reported"),
+    "certificate");
+  g_assert_nonnull (cert);
+  g_assert_cmpstr (json_object_get_string_member (cert, "validFrom"), ==, from);
+  g_assert_cmpstr (json_object_get_string_member (cert, "validUntil"), ==, until);
+}
+
+/* A device provisioned over the bench protocol the way a station does it (keygen, the
+ * device's own DPS registration, commit, hub_config) connects, reports its twin and, on an
+ * accelerated sandbox clock that it follows with --clock-url, renews itself. */
+static void
+test_binary_bench (void)
+{
+  g_autoptr(CbTestSandbox) ts = cb_test_sandbox_new (CB_TEST_SANDBOX_NONE);
+  g_autoptr(GError) error = NULL;
+  const char *ca = cb_sandbox_get_ca_file (ts->sandbox);
+  g_autofree char *clock_url = g_strconcat (cb_sandbox_get_base_url (ts->sandbox),
+                                            "/sandbox/clock", NULL);
+  g_autofree char *dps_url = g_strconcat (cb_sandbox_get_base_url (ts->sandbox), "/dps", NULL);
+  g_autofree char *endpoint = g_strdup_printf ("127.0.0.1:%u",
+                                               cb_sandbox_get_mqtt_port (ts->sandbox));
+  g_autofree char *device_key = NULL;
+  const char *extra[] = { "--clock-url", clock_url, "--ca-file", ca, NULL };
+  cbp_keygen_req kreq = { (char *) "p256", false, false };
+  cbp_keygen_rsp krsp;
+  cbp_dps_config_req dreq = { 0 };
+  cbp_dps_register_rsp rrsp;
+  cbp_dps_status_rsp st = { 0 };
+  cbp_cert_commit_req creq = { { 0 } };
+  cbp_cert_commit_rsp crsp;
+  cbp_hub_config_req hreq = { 0 };
+  cbp_diag_rsp diag;
+  gint64 first_after, end;
+  guint8 sha[32];
+  Bin *b;
+
+  g_assert_true (cb_sandbox_seed_demo (ts->sandbox, &error));
+  g_assert_no_error (error);
+  device_key = cb_sas_derive_device_key (DEMO_GROUP_KEY, "hubbin-1", &error);
+  g_assert_no_error (error);
+
+  b = bin_start (extra);
+  g_assert_cmpint (bin_call (b, CBP_CMD_KEYGEN, &kreq, &krsp), ==, 0);
+  cbp_response_clear (cbp_group_command (CBP_CMD_KEYGEN), &krsp);
+  dreq.scope = (char *) DEMO_SCOPE;
+  dreq.reg_id = (char *) "hubbin-1";
+  dreq.key = device_key;
+  dreq.endpoint = dps_url;
+  dreq.ca_path = (char *) ca;
+  g_assert_cmpint (bin_call (b, CBP_CMD_DPS_CONFIG, &dreq, NULL), ==, 0);
+  g_assert_cmpint (bin_call (b, CBP_CMD_DPS_REGISTER, NULL, &rrsp), ==, 0);
+  cbp_response_clear (cbp_group_command (CBP_CMD_DPS_REGISTER), &rrsp);
+  end = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  for (;;)
+    {
+      g_assert_cmpint (bin_call (b, CBP_CMD_DPS_STATUS, NULL, &st), ==, 0);
+      if (g_strcmp0 (st.state, "running") != 0 || g_get_monotonic_time () > end)
+        break;
+      cbp_response_clear (cbp_group_command (CBP_CMD_DPS_STATUS), &st);
+      g_usleep (100000);
+    }
+  g_assert_cmpstr (st.state, ==, "assigned");
+  g_assert_cmpstr (st.hub, ==, DEMO_HUB_HOST);
+  memcpy (sha, st.sha.data, 32);
+  creq.sha.data = sha;
+  creq.sha.len = 32;
+  g_assert_cmpint (bin_call (b, CBP_CMD_CERT_COMMIT, &creq, &crsp), ==, 0);
+  cbp_response_clear (cbp_group_command (CBP_CMD_CERT_COMMIT), &crsp);
+
+  hreq.host = st.hub;
+  hreq.device_id = st.device_id;
+  hreq.endpoint = endpoint;
+  hreq.ca_path = (char *) ca;
+  g_assert_cmpint (bin_call (b, CBP_CMD_HUB_CONFIG, &hreq, NULL), ==, 0);
+  cbp_response_clear (cbp_group_command (CBP_CMD_DPS_STATUS), &st);
+
+  bin_wait_diag (b, "connected", NULL, 20, &diag);
+  g_assert_cmpstr (diag.hub, ==, DEMO_HUB_HOST);
+  first_after = diag.not_after;
+  /* The twin report follows the CONNACK closely. */
+  g_usleep (500000);
+  assert_twin_dates (ts, "hubbin-1", diag.not_before, diag.not_after);
+  cbp_response_clear (cbp_group_command (CBP_CMD_DIAG), &diag);
+
+  g_assert_cmpuint (cb_test_sandbox_request (ts, "POST", "/sandbox/clock", NULL, NULL,
+                                             "{\"rate\": 200000}", NULL, NULL), ==, 200);
+  bin_wait_diag (b, "connected", "renewed", 45, &diag);
+  g_assert_cmpint (diag.not_after, >, first_after);
+  g_assert_cmpuint (cb_test_sandbox_request (ts, "POST", "/sandbox/clock", NULL, NULL,
+                                             "{\"rate\": 1}", NULL, NULL), ==, 200);
+  cbp_response_clear (cbp_group_command (CBP_CMD_DIAG), &diag);
+  /* Once the device's clock runs at rate 1 again, its current dates are in the twin. */
+  g_usleep (6 * G_USEC_PER_SEC);
+  bin_wait_diag (b, "connected", NULL, 10, &diag);
+  g_usleep (500000);
+  assert_twin_dates (ts, "hubbin-1", diag.not_before, diag.not_after);
+  cbp_response_clear (cbp_group_command (CBP_CMD_DIAG), &diag);
+  bin_stop (b);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1293,5 +1571,6 @@ main (int argc, char **argv)
   g_test_add_func ("/cb/devsim-hub/scripted/expired", test_scripted_expired);
   g_test_add_func ("/cb/devsim-hub/scripted/bench", test_scripted_bench);
   g_test_add_func ("/cb/devsim-hub/sandbox/lifecycle", test_sandbox_lifecycle);
+  g_test_add_func ("/cb/devsim-hub/binary/bench", test_binary_bench);
   return g_test_run ();
 }
