@@ -73,7 +73,9 @@ typedef struct
 struct _CbdFleet
 {
   /* Options (owned copies) */
-  char          *sandbox_url;
+  char          *sandbox_url;  /* NULL: plain DPS and hub (dps_endpoint) */
+  char          *dps_endpoint;
+  char          *id_scope;
   char          *ca_file;      /* absolute */
   char          *state_dir;
   char          *prefix;
@@ -449,6 +451,10 @@ cbd_fleet_new (const CbdFleetOptions *options)
       while (n > 0 && fleet->sandbox_url[n - 1] == '/')
         fleet->sandbox_url[--n] = '\0';
     }
+  fleet->dps_endpoint = g_strdup (options->dps_endpoint);
+  fleet->id_scope = g_strdup (options->id_scope);
+  fleet->group_key = g_strdup (options->group_key);
+  fleet->hub_endpoint = g_strdup (options->hub_endpoint);
   fleet->ca_file = options->ca_file != NULL ? g_canonicalize_filename (options->ca_file, NULL)
                                             : NULL;
   fleet->state_dir = g_strdup (options->state_dir);
@@ -664,8 +670,13 @@ fleet_device_new (CbdFleet    *fleet,
   params.ca_path = fleet->ca_file;
   rc = cbd_device_dps_configure (fd->device, &params);
   wipe_free (device_key);
-  if (rc == 0 && !fd->offline)
-    rc = cbd_device_hub_configure (fd->device, fleet->hub_host, fd->reg_id,
+  cbd_device_get_status (fd->device, &status);
+  /* Without a sandbox the hub is the one DPS assigns; a restarted device keeps the one it
+   * stored (configuring "no host" again would forget it). */
+  if (rc == 0 && !fd->offline &&
+      (fleet->hub_host != NULL || status.hub_host == NULL || status.hub_host[0] == '\0'))
+    rc = cbd_device_hub_configure (fd->device, fleet->hub_host,
+                                   fleet->hub_host != NULL ? fd->reg_id : NULL,
                                    fleet->hub_endpoint, fleet->ca_file);
   if (rc != 0)
     {
@@ -784,29 +795,16 @@ tick_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
-gboolean
-cbd_fleet_start (CbdFleet  *fleet,
-                 GError   **error)
+/* Everything from the sandbox's /sandbox/info: DPS, the demo group's key, the hub's device
+ * endpoint; the devices' clock follows the sandbox's. */
+static gboolean
+start_with_sandbox (CbdFleet  *fleet,
+                    GError   **error)
 {
   g_autoptr(CbHttpResponse) info = NULL;
   g_autofree char *clock_url = NULL;
   JsonObject *object;
   const char *endpoint;
-
-  g_return_val_if_fail (fleet != NULL, FALSE);
-  g_return_val_if_fail (fleet->http == NULL, FALSE);
-
-  if (fleet->sandbox_url == NULL || fleet->ca_file == NULL || fleet->state_dir == NULL)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   "A fleet needs the sandbox URL, its CA file and a state directory");
-      return FALSE;
-    }
-
-  fleet->start_us = g_get_monotonic_time ();
-  fleet->http = cb_http_client_new_for_ca_file (fleet->ca_file, error);
-  if (fleet->http == NULL)
-    return FALSE;
 
   info = sandbox_request (fleet, "GET", "/sandbox/info", NULL, error);
   if (info == NULL)
@@ -818,11 +816,14 @@ cbd_fleet_start (CbdFleet  *fleet,
                    "%s/sandbox/info is not a sandbox's info document", fleet->sandbox_url);
       return FALSE;
     }
+  /* The sandbox's own values win over any given with the options. */
+  g_clear_pointer (&fleet->group_key, wipe_free);
   fleet->profile = cb_profile_new_from_sandbox_info (object, &fleet->group_key);
   endpoint = cb_profile_get_hub_device_endpoint (fleet->profile);
   if (endpoint == NULL)
     endpoint = info_device_endpoint (object);
   fleet->hub_host = g_strdup (cb_profile_get_hub_host_name (fleet->profile));
+  g_free (fleet->hub_endpoint);
   fleet->hub_endpoint = g_strdup (endpoint);
   if (fleet->group_key == NULL || cb_profile_get_dps_id_scope (fleet->profile) == NULL ||
       cb_profile_get_dps_global_endpoint (fleet->profile) == NULL)
@@ -839,12 +840,60 @@ cbd_fleet_start (CbdFleet  *fleet,
                    fleet->sandbox_url);
       return FALSE;
     }
-  fleet->dps = cb_dps_client_new (fleet->profile, fleet->http);
 
   clock_url = g_strconcat (fleet->sandbox_url, "/sandbox/clock", NULL);
   fleet->clock = cbd_clock_new (clock_url, fleet->ca_file, error);
-  if (fleet->clock == NULL || !cbd_clock_wait_synced (fleet->clock, 10000, error))
+  return fleet->clock != NULL && cbd_clock_wait_synced (fleet->clock, 10000, error);
+}
+
+/* Plain DPS, as on Azure: the hub comes from each device's assignment, time is real. */
+static gboolean
+start_with_dps (CbdFleet  *fleet,
+                GError   **error)
+{
+  if (fleet->id_scope == NULL || fleet->group_key == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "A fleet on DPS needs its ID scope and the enrollment group key");
+      return FALSE;
+    }
+  if (fleet->days_per_second > 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "Only the sandbox's clock can run fast: --days-per-second needs --sandbox");
+      return FALSE;
+    }
+  fleet->profile = cb_profile_new ("fleet", "Simulated fleet", CB_PROFILE_KIND_AZURE);
+  cb_profile_set_dps_global_endpoint (fleet->profile, fleet->dps_endpoint);
+  cb_profile_set_dps_id_scope (fleet->profile, fleet->id_scope);
+  fleet->clock = cbd_clock_new (NULL, NULL, error);
+  return fleet->clock != NULL;
+}
+
+gboolean
+cbd_fleet_start (CbdFleet  *fleet,
+                 GError   **error)
+{
+  g_return_val_if_fail (fleet != NULL, FALSE);
+  g_return_val_if_fail (fleet->http == NULL, FALSE);
+
+  if ((fleet->sandbox_url == NULL && fleet->dps_endpoint == NULL) ||
+      (fleet->sandbox_url != NULL && fleet->ca_file == NULL) || fleet->state_dir == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "A fleet needs a state directory and the sandbox URL and its CA file, or a "
+                   "DPS endpoint");
+      return FALSE;
+    }
+
+  fleet->start_us = g_get_monotonic_time ();
+  fleet->http = cb_http_client_new_for_ca_file (fleet->ca_file, error);
+  if (fleet->http == NULL)
     return FALSE;
+  if (!(fleet->sandbox_url != NULL ? start_with_sandbox (fleet, error)
+                                   : start_with_dps (fleet, error)))
+    return FALSE;
+  fleet->dps = cb_dps_client_new (fleet->profile, fleet->http);
 
   /* The first device here, so that a state directory or configuration problem is an error;
    * the rest in batches from the loop (a restart connects each device at once, and 1000 TLS
@@ -911,6 +960,8 @@ cbd_fleet_free (CbdFleet *fleet)
   g_free (fleet->hub_host);
   g_free (fleet->hub_endpoint);
   g_free (fleet->sandbox_url);
+  g_free (fleet->dps_endpoint);
+  g_free (fleet->id_scope);
   g_free (fleet->ca_file);
   g_free (fleet->state_dir);
   g_free (fleet->prefix);
@@ -1120,6 +1171,11 @@ cbd_fleet_main (int    argc,
   g_autofree char *sandbox_url = NULL;
   g_autofree char *ca_file = NULL;
   g_autofree char *prefix = NULL;
+  g_autofree char *dps_endpoint = NULL;
+  g_autofree char *id_scope = NULL;
+  g_autofree char *group_key_file = NULL;
+  g_autofree char *hub_endpoint = NULL;
+  char *group_key = NULL;
   CbdFleetOptions opts = { 0 };
   CbdFleetStats stats;
   FleetRun run = { 0 };
@@ -1155,6 +1211,16 @@ cbd_fleet_main (int    argc,
       "Each device renews up to this fraction of the lifetime earlier, seeded (default 0.1)", "J" },
     { "interval", 0, 0, G_OPTION_ARG_DOUBLE, &interval,
       "Seconds between status lines (default 2)", "SECONDS" },
+    { "dps-endpoint", 0, 0, G_OPTION_ARG_STRING, &dps_endpoint,
+      "Without a sandbox: the DPS device endpoint (https://global.azure-devices-provisioning.net)",
+      "URL" },
+    { "id-scope", 0, 0, G_OPTION_ARG_STRING, &id_scope, "Without a sandbox: the DPS ID scope",
+      "SCOPE" },
+    { "group-key-file", 0, 0, G_OPTION_ARG_FILENAME, &group_key_file,
+      "Without a sandbox: a file holding the enrollment group's key (base64)", "FILE" },
+    { "hub-endpoint", 0, 0, G_OPTION_ARG_STRING, &hub_endpoint,
+      "Without a sandbox: connect to HOST:PORT instead of the assigned hub's port 8883",
+      "HOST:PORT" },
     { NULL }
   };
 
@@ -1170,7 +1236,15 @@ cbd_fleet_main (int    argc,
       g_printerr ("%s\n", error->message);
       return 2;
     }
-  if (count <= 0 || count > 100000 || state_dir == NULL || ca_file == NULL ||
+  if (dps_endpoint != NULL && (sandbox_url != NULL || id_scope == NULL ||
+                               group_key_file == NULL || days_per_second > 0))
+    {
+      g_printerr ("--dps-endpoint runs the fleet without a sandbox: it needs --id-scope and "
+                  "--group-key-file, and takes neither --sandbox nor --days-per-second\n");
+      return 2;
+    }
+  if (count <= 0 || count > 100000 || state_dir == NULL ||
+      (ca_file == NULL && dps_endpoint == NULL) ||
       days_per_second < 0 || days_per_second * 86400 > 1e6 || never_renew < 0 ||
       never_renew > 1 || offline < 0 || offline > 1 || never_renew + offline > 1 ||
       max_registering < 1 || renew_fraction <= 0 || renew_fraction >= 1 || renew_jitter < 0 ||
@@ -1183,9 +1257,26 @@ cbd_fleet_main (int    argc,
       return 2;
     }
 
+  if (group_key_file != NULL)
+    {
+      gsize len = 0;
+
+      if (!g_file_get_contents (group_key_file, &group_key, &len, &error))
+        {
+          g_printerr ("certbench-devsim: %s\n", error->message);
+          return 1;
+        }
+      g_strstrip (group_key);
+    }
+
   raise_fd_limit ();
 
-  opts.sandbox_url = sandbox_url != NULL ? sandbox_url : "https://127.0.0.1:7443";
+  opts.sandbox_url = dps_endpoint != NULL ? NULL
+                     : sandbox_url != NULL ? sandbox_url : "https://127.0.0.1:7443";
+  opts.dps_endpoint = dps_endpoint;
+  opts.id_scope = id_scope;
+  opts.group_key = group_key;
+  opts.hub_endpoint = hub_endpoint;
   opts.ca_file = ca_file;
   opts.state_dir = state_dir;
   opts.count = (guint) count;
@@ -1200,6 +1291,7 @@ cbd_fleet_main (int    argc,
 
   run.fleet = cbd_fleet_new (&opts);
   run.days_per_second = days_per_second;
+  wipe_free (group_key);
   loop = g_main_loop_new (NULL, FALSE);
   run.loop = loop;
   sigint_id = g_unix_signal_add (SIGINT, quit_cb, &run);
@@ -1214,11 +1306,12 @@ cbd_fleet_main (int    argc,
       return 1;
     }
 
-  printf ("fleet devices=%u offline=%u never-renew=%u sandbox=%s days-per-second=%g\n",
+  printf ("fleet devices=%u offline=%u never-renew=%u %s=%s days-per-second=%g\n",
           (guint) count, fraction_count ((guint) count, offline),
           MIN (fraction_count ((guint) count, never_renew),
                (guint) count - fraction_count ((guint) count, offline)),
-          opts.sandbox_url, days_per_second);
+          opts.sandbox_url != NULL ? "sandbox" : "dps",
+          opts.sandbox_url != NULL ? opts.sandbox_url : dps_endpoint, days_per_second);
   fflush (stdout);
   status_id = g_timeout_add ((guint) (interval * 1000), status_cb, &run);
   run.milestone_id = g_timeout_add (250, milestone_cb, &run);

@@ -25,6 +25,13 @@ typedef struct
   double      renew_jitter;      /* each device renews at renew_fraction - jitter x U(0,1),
                                   * seeded, so that a fleet registered on one day does not
                                   * renew in one burst; 0: none */
+
+  /* Without a sandbox (sandbox_url NULL): plain DPS and hub, as on Azure. Real time only (no
+   * days_per_second); ca_file may then be NULL (system trust). */
+  const char *dps_endpoint;      /* "https://global.azure-devices-provisioning.net" */
+  const char *id_scope;
+  const char *group_key;         /* the enrollment group's key, base64: a secret */
+  const char *hub_endpoint;      /* "host:port" instead of {assigned hub}:8883; may be NULL */
 } CbdFleetOptions;
 
 typedef struct
