@@ -97,7 +97,7 @@ struct _CbdFleet
   CbdClock      *clock;
   gboolean       rate_set;     /* the rate was asked for: stop sets it back to 1 */
   double         accelerated_at;  /* t when the sandbox took the rate; 0: not (yet) */
-  char          *group_key;    /* secret: wiped on free; devices derive theirs from it */
+  char          *group_key;    /* secret: devices derive theirs from it; wiped once all exist */
 
   /* Devices */
   GPtrArray     *devices;      /* FleetDevice, by index */
@@ -735,6 +735,8 @@ create_cb (gpointer user_data)
   if (fleet->devices->len < fleet->count)
     return G_SOURCE_CONTINUE;
   fleet->create_id = 0;
+  /* Every device stored its own key: the group's is not needed any more. */
+  g_clear_pointer (&fleet->group_key, wipe_free);
   return G_SOURCE_REMOVE;
 }
 
@@ -902,6 +904,8 @@ cbd_fleet_start (CbdFleet  *fleet,
     return FALSE;
   if (fleet->devices->len < fleet->count)
     fleet->create_id = g_idle_add (create_cb, fleet);
+  else
+    g_clear_pointer (&fleet->group_key, wipe_free);
 
   pump_registrations (fleet);
   fleet->dirty = TRUE;
