@@ -747,7 +747,7 @@ authenticate_device (CbSbRequest *req,
   g_autoptr(Enrollment) individual = NULL;
   g_autoptr(GPtrArray) groups = NULL;
   g_autofree char *resource = g_strdup_printf ("%s/registrations/%s", dps->id_scope, registration_id);
-  gint64 now = cb_sandbox_now (self);
+  gint64 now = cb_sandbox_session_now (self);
 
   if (auth == NULL)
     {
@@ -1425,7 +1425,7 @@ begin_service_request (CbSbRequest *req)
           return NULL;
         }
       if (!cb_sas_token_verify (token, dps->host_name, dps->owner_key,
-                                cb_sandbox_now (req->sandbox), &error))
+                                cb_sandbox_session_now (req->sandbox), &error))
         {
           service_unauthorized (req, error->message);
           return NULL;

@@ -823,12 +823,12 @@ authorize (CbSbRequest *req,
       return unauthorized (req, msg);
     }
 
-  verified = cb_sas_token_verify (token, token->resource, primary, cb_sandbox_now (self), &error);
+  verified = cb_sas_token_verify (token, token->resource, primary, cb_sandbox_session_now (self), &error);
   if (!verified && secondary != NULL &&
       g_error_matches (error, CB_SAS_ERROR, CB_SAS_ERROR_BAD_SIGNATURE))
     {
       g_clear_error (&error);
-      verified = cb_sas_token_verify (token, token->resource, secondary, cb_sandbox_now (self), &error);
+      verified = cb_sas_token_verify (token, token->resource, secondary, cb_sandbox_session_now (self), &error);
     }
   if (!verified)
     return unauthorized (req, error->message);

@@ -85,7 +85,8 @@ struct _CbSandbox
 gint64        cb_sandbox_now              (CbSandbox   *self);      /* unix seconds */
 gint64        cb_sandbox_now_usec         (CbSandbox   *self);
 /* The sign-in clock: real time plus the offset only, never accelerated. Entra's codes and
- * tokens live on it, so an accelerated world does not sign everyone out every second. */
+ * tokens and the expiry of SAS tokens live on it (clients sign with their own clock), so an
+ * accelerated world does not sign everyone out every second. */
 gint64        cb_sandbox_session_now      (CbSandbox   *self);      /* unix seconds */
 
 /* ---- Store (SQLite, WAL) -------------------------------------------------------------- */
