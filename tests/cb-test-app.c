@@ -109,24 +109,6 @@ cb_test_app_new (CbTestAppFlags flags)
   return app;
 }
 
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
 void
 cb_test_app_free (CbTestApp *app)
 {
@@ -141,7 +123,7 @@ cb_test_app_free (CbTestApp *app)
     ;
   g_clear_pointer (&app->ts, cb_test_sandbox_free);
   if (app->dir != NULL)
-    remove_tree (app->dir);
+    cb_test_remove_tree (app->dir);
   g_free (app->dir);
   g_free (app);
 }

@@ -55,8 +55,8 @@ cb_test_sandbox_restart (CbTestSandbox *ts)
   start (ts, manual);
 }
 
-static void
-remove_tree (const char *path)
+void
+cb_test_remove_tree (const char *path)
 {
   GDir *dir = g_dir_open (path, 0, NULL);
   const char *name;
@@ -68,7 +68,7 @@ remove_tree (const char *path)
           g_autofree char *child = g_build_filename (path, name, NULL);
 
           if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-            remove_tree (child);
+            cb_test_remove_tree (child);
           else
             g_unlink (child);
         }
@@ -88,7 +88,7 @@ cb_test_sandbox_free (CbTestSandbox *ts)
   g_clear_object (&ts->sandbox);
   g_clear_object (&ts->session);
   if (ts->owns_dir && g_getenv ("CB_TEST_KEEP_DATA") == NULL)
-    remove_tree (ts->data_dir);
+    cb_test_remove_tree (ts->data_dir);
   g_free (ts->data_dir);
   g_free (ts);
 }

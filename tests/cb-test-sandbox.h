@@ -57,6 +57,9 @@ guint          cb_test_sandbox_request_json (CbTestSandbox    *ts,
                                              JsonNode        **out_json,
                                              SoupMessageHeaders **out_headers);
 
+/* Removes a folder and everything in it (symbolic links are removed, not followed). */
+void           cb_test_remove_tree        (const char         *path);
+
 /* Async helpers: pass cb_test_store_result_cb with &slot as user data, then
  * cb_test_wait_for (&slot) iterates the main context until the result arrived. */
 void           cb_test_store_result_cb    (GObject            *object,

@@ -129,24 +129,6 @@ test_first_run (void)
   cb_test_app_spin (100);
 }
 
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
 int
 main (int   argc,
       char *argv[])
@@ -168,7 +150,7 @@ main (int   argc,
   g_test_add_func ("/cb/app-application/first-run", test_first_run);
 
   ret = g_test_run ();
-  remove_tree (tmp_dir);
+  cb_test_remove_tree (tmp_dir);
   g_free (tmp_dir);
   return ret;
 }

@@ -46,28 +46,6 @@ built_binary (const char *env_name,
 }
 
 static void
-rm_rf (const char *path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir != NULL)
-    {
-      while ((name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-            rm_rf (child);
-          else
-            g_unlink (child);
-        }
-      g_dir_close (dir);
-    }
-  g_rmdir (path);
-}
-
-static void
 env_free (void)
 {
   if (env == NULL)
@@ -85,7 +63,7 @@ env_free (void)
   g_clear_object (&env->profile);
   cb_test_sandbox_free (env->ts);
   if (g_getenv ("CB_TEST_KEEP_DATA") == NULL)
-    rm_rf (env->home);
+    cb_test_remove_tree (env->home);
   g_free (env->home);
   g_free (env->journal);
   g_free (env->cli);

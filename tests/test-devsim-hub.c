@@ -30,28 +30,6 @@
 
 /* ---- shared bits ---- */
 
-static void
-remove_tree (const char *path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir != NULL)
-    {
-      while ((name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-            remove_tree (child);
-          else
-            g_unlink (child);
-        }
-      g_dir_close (dir);
-    }
-  g_rmdir (path);
-}
-
 static char *
 iso (gint64 t)
 {
@@ -366,7 +344,7 @@ tdev_free (TDev *t)
   g_free (t->username);
   g_free (t->endpoint);
   g_free (t->client_id);
-  remove_tree (parent);
+  cb_test_remove_tree (parent);
   g_free (t->dir);
   g_free (t);
 }
@@ -1358,7 +1336,7 @@ bin_stop (Bin *b)
   g_object_unref (b->proc);
   cbp_decoder_free (b->dec);
   g_ptr_array_unref (b->packets);
-  remove_tree (parent);
+  cb_test_remove_tree (parent);
   g_free (b->dir);
   g_free (b);
 }

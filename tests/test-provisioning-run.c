@@ -387,32 +387,10 @@ device_new (const char         *serial,
 }
 
 static void
-rm_rf (const char *path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir != NULL)
-    {
-      while ((name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-            rm_rf (child);
-          else
-            g_unlink (child);
-        }
-      g_dir_close (dir);
-    }
-  g_rmdir (path);
-}
-
-static void
 device_free (Device *device)
 {
   device_stop (device);
-  rm_rf (device->state_dir);
+  cb_test_remove_tree (device->state_dir);
   g_free (device->state_dir);
   g_free (device->serial);
   g_free (device->pty_path);
@@ -497,7 +475,7 @@ journal_path_free (char *path)
 {
   g_autofree char *dir = g_path_get_dirname (path);
 
-  rm_rf (dir);
+  cb_test_remove_tree (dir);
   g_free (path);
 }
 
