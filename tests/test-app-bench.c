@@ -13,6 +13,7 @@
 #include "cb-port-row.h"
 #include "cb-run-step-row.h"
 #include "cb-registration-template.h"
+#include "cb-util.h"
 #include "cb-virtual-device.h"
 
 static gboolean
@@ -455,6 +456,118 @@ test_signing_in (void)
   g_assert_finalize_object (page);
 }
 
+typedef struct
+{
+  CbContext  *context;
+  const char *device_id;
+  char       *valid_until;
+} TwinWatch;
+
+/* Reads the twin's reported validUntil once per call (the wait iterates until it changes). */
+static gboolean
+twin_moved_on (gpointer user_data)
+{
+  TwinWatch *watch = user_data;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(JsonObject) twin = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonObject *properties, *reported, *certificate;
+  const char *until;
+
+  cb_hub_client_get_twin_async (cb_context_get_hub (watch->context), watch->device_id, NULL,
+                                cb_test_store_result_cb, &result);
+  twin = cb_hub_client_object_finish (cb_context_get_hub (watch->context),
+                                      cb_test_wait_for (&result), &error);
+  g_assert_no_error (error);
+  properties = json_object_get_object_member (twin, "properties");
+  reported = json_object_get_object_member (properties, "reported");
+  certificate = json_object_get_object_member (reported, "certificate");
+  g_assert_nonnull (certificate);
+  until = json_object_get_string_member (certificate, "validUntil");
+  if (watch->valid_until == NULL)
+    {
+      watch->valid_until = g_strdup (until);
+      return FALSE;
+    }
+  if (g_strcmp0 (until, watch->valid_until) == 0)
+    {
+      cb_test_app_spin (500);
+      return FALSE;
+    }
+  g_free (watch->valid_until);
+  watch->valid_until = g_strdup (until);
+  return TRUE;
+}
+
+/* The virtual device lives on the sandbox's clock: provisioned, it reports its certificate in
+ * the twin; 25 days on in the sandbox it renews through the hub, and the twin says so. */
+static void
+test_virtual_device_renews (void)
+{
+  g_autoptr(CbTestApp) app = cb_test_app_new (CB_TEST_APP_NONE);
+  g_autofree char *first_until = NULL;
+  g_autofree char *issued_until = NULL;
+  TwinWatch watch = { 0, };
+  GtkWidget *window, *page;
+  CbBenchPage *bench;
+  CbRunResult *result;
+  CbCertificate *leaf;
+  const char *path;
+
+  page = cb_bench_page_new (app->context);
+  bench = CB_BENCH_PAGE (page);
+  window = gtk_window_new ();
+  gtk_window_set_child (GTK_WINDOW (window), page);
+  gtk_window_present (GTK_WINDOW (window));
+
+  path = cb_virtual_device_get_path (cb_bench_page_get_virtual_device (bench));
+  g_assert_true (gtk_widget_activate_action (page, "bench.provision", "s", path));
+  cb_test_app_wait (page_idle, page, 50000);
+  result = cb_provisioning_run_get_result (cb_bench_page_get_run (bench, path));
+  g_assert_true (cb_run_result_get_passed (result));
+
+  /* The twin carries the issued leaf's dates. */
+  leaf = g_ptr_array_index (cb_run_result_get_chain (result), 0);
+  issued_until = cb_time_format_fixed (cb_certificate_get_not_after (leaf));
+  watch.context = app->context;
+  watch.device_id = cb_run_result_get_registration_id (result);
+  g_assert_false (twin_moved_on (&watch));
+  g_assert_cmpstr (watch.valid_until, ==, issued_until);
+  first_until = g_strdup (watch.valid_until);
+
+  /* A day a second: the 30-day leaf reaches its 80 % renewal point about 24 s later (a jump
+   * of the offset would also age the station's sign-in). */
+  g_assert_cmpuint (cb_test_sandbox_request (app->ts, "POST", "/sandbox/clock", NULL, NULL,
+                                             "{\"rate\": 86400}", NULL, NULL), ==, 200);
+  cb_test_app_wait (twin_moved_on, &watch, 60000);
+  g_assert_cmpuint (cb_test_sandbox_request (app->ts, "POST", "/sandbox/clock", NULL, NULL,
+                                             "{\"rate\": 1}", NULL, NULL), ==, 200);
+  g_assert_cmpstr (watch.valid_until, >, first_until);
+  g_free (watch.valid_until);
+
+  /* It renewed through the hub (not through DPS after expiring), as its diag says. */
+  {
+    g_autoptr(CbBenchClient) client = NULL;
+    g_autoptr(CbDeviceDiag) diag = NULL;
+    g_autoptr(GAsyncResult) diag_result = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(CbSerialPort) port = cb_serial_port_open (path, CB_SERIAL_PORT_DEFAULT_BAUD, &error);
+    g_autoptr(CbSmpTransport) transport = NULL;
+
+    g_assert_no_error (error);
+    transport = cb_smp_transport_new (port);
+    client = cb_bench_client_new (transport);
+    cb_bench_client_diag_async (client, NULL, cb_test_store_result_cb, &diag_result);
+    diag = cb_bench_client_diag_finish (client, cb_test_wait_for (&diag_result), &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (cb_device_diag_get_renew_state (diag), ==, "renewed");
+    g_assert_cmpstr (cb_device_diag_get_hub_state (diag), ==, "connected");
+  }
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  cb_test_app_spin (100);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -463,6 +576,7 @@ main (int    argc,
 
   g_test_add_func ("/cb/app-bench/lifetime-bar", test_lifetime_bar);
   g_test_add_func ("/cb/app-bench/provision-virtual-device", test_provision_virtual_device);
+  g_test_add_func ("/cb/app-bench/virtual-device-renews", test_virtual_device_renews);
   g_test_add_func ("/cb/app-bench/signing-in", test_signing_in);
   g_test_add_func ("/cb/app-bench/auto-start-and-parallel", test_auto_start_and_parallel);
   g_test_add_func ("/cb/app-bench/failed-run", test_failed_run);

@@ -1070,12 +1070,30 @@ update_actions (CbBenchPage *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "bench.provision-selected", can_run);
 }
 
+/* The virtual device keeps the clock of the sandbox the station works with. */
+static void
+update_virtual_device_clock (CbBenchPage *self)
+{
+  CbProfile *profile = cb_context_get_profile (self->context);
+  const char *sandbox = profile != NULL ? cb_profile_get_sandbox_endpoint (profile) : NULL;
+  g_autofree char *url = NULL;
+
+  if (self->virtual_device == NULL ||
+      cb_context_get_state (self->context) != CB_CONTEXT_STATE_READY)
+    return;
+  if (sandbox != NULL && *sandbox != '\0')
+    url = g_strconcat (sandbox, "/sandbox/clock", NULL);
+  cb_virtual_device_follow_clock (self->virtual_device, url,
+                                  url != NULL ? cb_profile_get_pinned_ca_file (profile) : NULL);
+}
+
 static void
 on_context_changed (CbBenchPage *self)
 {
   invalidate_config (self);
   update_station (self);
   update_actions (self);
+  update_virtual_device_clock (self);
 }
 
 static void
@@ -1149,6 +1167,7 @@ start_virtual_device (CbBenchPage *self)
       return;
     }
   cb_virtual_device_set_monitor (self->virtual_device, self->monitor);
+  update_virtual_device_clock (self);
 }
 
 /* ---- GObject ---------------------------------------------------------------------------- */

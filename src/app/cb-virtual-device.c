@@ -18,6 +18,7 @@ struct _CbVirtualDevice
 
   /* Owned */
   CbdHost       *host;
+  CbdClock      *clock;          /* the host borrows it: freed after the host */
   char          *state_dir;
   char          *serial;
   CbPortMonitor *monitor;
@@ -39,6 +40,7 @@ cb_virtual_device_dispose (GObject *object)
   cb_virtual_device_set_monitor (self, NULL);
   /* Closing the pty master makes any station still holding the port see a hangup. */
   g_clear_pointer (&self->host, cbd_host_free);
+  g_clear_pointer (&self->clock, cbd_clock_free);
 
   G_OBJECT_CLASS (cb_virtual_device_parent_class)->dispose (object);
 }
@@ -111,6 +113,9 @@ cb_virtual_device_new_with_faults (const char             *state_dir,
   opts.chatter_ms = (int) chatter_ms;
   opts.wrong_cn = (faults & CB_VIRTUAL_DEVICE_FAULT_WRONG_CN) != 0;
   opts.refuse_commit = (faults & CB_VIRTUAL_DEVICE_FAULT_REFUSE_COMMIT) != 0;
+  /* Real time until cb_virtual_device_follow_clock() says which service's clock to keep. */
+  self->clock = cbd_clock_new (NULL, NULL, NULL);
+  opts.clock = self->clock;
 
   /* The host puts its sources on the default main context and is driven by the app's loop:
    * no thread, no nested loop (cbd_host_run would also take over SIGTERM). */
@@ -125,6 +130,27 @@ cb_virtual_device_new_with_faults (const char             *state_dir,
 
   g_debug ("Virtual device %s on %s", self->serial, cbd_host_get_pty_path (self->host));
   return g_steal_pointer (&self);
+}
+
+/**
+ * cb_virtual_device_follow_clock:
+ * @clock_url: (nullable): a sandbox's /sandbox/clock URL; NULL: real time
+ * @ca_file: (nullable): the CA to pin for it
+ *
+ * The virtual device lives in the sandbox's world: on its clock, which may run fast, its
+ * certificate ages, comes up for renewal and expires as the hub sees it.
+ */
+void
+cb_virtual_device_follow_clock (CbVirtualDevice *self,
+                                const char      *clock_url,
+                                const char      *ca_file)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_return_if_fail (CB_IS_VIRTUAL_DEVICE (self));
+
+  if (!cbd_clock_follow (self->clock, clock_url, ca_file, &error))
+    g_message ("The virtual device keeps real time: %s", error->message);
 }
 
 const char *

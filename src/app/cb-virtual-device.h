@@ -36,6 +36,9 @@ CbVirtualDevice *cb_virtual_device_new_with_faults (const char            *state
                                                     guint                  chatter_ms,
                                                     CbVirtualDeviceFaults  faults,
                                                     GError               **error);
+void             cb_virtual_device_follow_clock (CbVirtualDevice *self,
+                                                 const char      *clock_url,
+                                                 const char      *ca_file);
 const char      *cb_virtual_device_get_path     (CbVirtualDevice *self);
 const char      *cb_virtual_device_get_serial   (CbVirtualDevice *self);
 const char      *cb_virtual_device_get_state_dir (CbVirtualDevice *self);

@@ -46,19 +46,45 @@ cbd_clock_new (const char  *url,
   g_autoptr(CbdClock) clock = g_new0 (CbdClock, 1);
 
   clock->rate = 1.0;
+  if (!cbd_clock_follow (clock, url, ca_file, error))
+    return NULL;
+  return g_steal_pointer (&clock);
+}
+
+gboolean
+cbd_clock_follow (CbdClock    *clock,
+                  const char  *url,
+                  const char  *ca_file,
+                  GError     **error)
+{
+  g_autoptr(CbHttpClient) http = NULL;
+
+  if (g_strcmp0 (url, clock->url) == 0)
+    return TRUE;
+  if (url != NULL && (http = cb_http_client_new_for_ca_file (ca_file, error)) == NULL)
+    return FALSE;
+
+  /* A poll still running for the old clock ends cancelled and touches nothing. */
+  g_clear_handle_id (&clock->poll_source, g_source_remove);
+  if (clock->cancellable != NULL)
+    g_cancellable_cancel (clock->cancellable);
+  g_clear_object (&clock->cancellable);
+  g_clear_object (&clock->http);
+  g_clear_pointer (&clock->url, g_free);
+  g_clear_error (&clock->first_error);
+  clock->fetching = clock->again = clock->answered = clock->synced = clock->failing = FALSE;
+  clock->rate = 1.0;
   if (url == NULL)
-    return g_steal_pointer (&clock);
+    return TRUE;
 
   clock->url = g_strdup (url);
-  clock->http = cb_http_client_new_for_ca_file (ca_file, error);
-  if (clock->http == NULL)
-    return NULL;
+  clock->http = g_steal_pointer (&http);
   /* A poll that fails is repeated by the next poll, not by the client. */
   cb_http_client_set_max_attempts (clock->http, 1);
   clock->cancellable = g_cancellable_new ();
   clock_fetch (clock);
   clock->poll_source = g_timeout_add_seconds (POLL_INTERVAL_S, poll_cb, clock);
-  return g_steal_pointer (&clock);
+  return TRUE;
 }
 
 void

@@ -19,6 +19,12 @@ CbdClock   *cbd_clock_new          (const char    *url,
                                     const char    *ca_file,
                                     GError       **error);
 void        cbd_clock_free         (CbdClock      *clock);
+/* Follows another clock from now on (url NULL: real time), e.g. when the station switches to
+ * another sandbox. Until its first answer the clock shows real time. */
+gboolean    cbd_clock_follow       (CbdClock      *clock,
+                                    const char    *url,
+                                    const char    *ca_file,
+                                    GError       **error);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CbdClock, cbd_clock_free)
 
 /* Iterates the thread-default main context until the first poll answered or failed, at most
