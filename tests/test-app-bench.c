@@ -9,6 +9,7 @@
 
 #include "cb-bench-page.h"
 #include "cb-certificate-row.h"
+#include "cb-fleet-page.h"
 #include "cb-lifetime-bar.h"
 #include "cb-port-row.h"
 #include "cb-run-step-row.h"
@@ -456,6 +457,20 @@ test_signing_in (void)
   g_assert_finalize_object (page);
 }
 
+static gboolean
+fleet_counted (gpointer user_data)
+{
+  CbFleetPage *fleet = user_data;
+
+  return !cb_fleet_page_get_loading (fleet) && cb_fleet_page_get_total (fleet) > 0;
+}
+
+static gboolean
+list_loaded (gpointer user_data)
+{
+  return !cb_device_list_model_get_loading (user_data);
+}
+
 typedef struct
 {
   CbContext  *context;
@@ -543,7 +558,43 @@ test_virtual_device_renews (void)
   g_assert_cmpuint (cb_test_sandbox_request (app->ts, "POST", "/sandbox/clock", NULL, NULL,
                                              "{\"rate\": 1}", NULL, NULL), ==, 200);
   g_assert_cmpstr (watch.valid_until, >, first_until);
-  g_free (watch.valid_until);
+
+  /* The fleet view lists it as healthy, with the renewed certificate's date from its twin. */
+  {
+    GtkWidget *fleet_window = gtk_window_new ();
+    GtkWidget *fleet = cb_fleet_page_new (app->context);
+    CbDeviceListModel *model;
+    g_autofree char *png = NULL;
+    gboolean found = FALSE;
+
+    gtk_window_set_default_size (GTK_WINDOW (fleet_window), 1280, 800);
+    gtk_window_set_child (GTK_WINDOW (fleet_window), fleet);
+    gtk_window_present (GTK_WINDOW (fleet_window));
+    cb_test_app_wait (fleet_counted, fleet, 30000);
+    cb_fleet_page_show_group (CB_FLEET_PAGE (fleet), CB_DEVICE_STATE_HEALTHY);
+    model = cb_fleet_page_get_devices (CB_FLEET_PAGE (fleet));
+    cb_test_app_wait (list_loaded, model, 30000);
+    while (!cb_device_list_model_get_complete (model) && !found)
+      {
+        cb_device_list_model_load_more (model);
+        cb_test_app_wait (list_loaded, model, 30000);
+      }
+    for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (model)) && !found; i++)
+      {
+        g_autoptr(CbDeviceItem) item = g_list_model_get_item (G_LIST_MODEL (model), i);
+        g_autofree char *until = NULL;
+
+        if (g_strcmp0 (cb_device_item_get_device_id (item), watch.device_id) != 0)
+          continue;
+        until = cb_time_format_fixed (cb_device_item_get_valid_until (item));
+        g_assert_cmpstr (until, ==, watch.valid_until);
+        found = TRUE;
+      }
+    g_assert_true (found);
+    png = g_test_build_filename (G_TEST_BUILT, "screenshots", "fleet-renewed.png", NULL);
+    cb_test_app_save_png (fleet_window, png, 1280, 800);
+    gtk_window_destroy (GTK_WINDOW (fleet_window));
+  }
 
   /* It renewed through the hub (not through DPS after expiring), as its diag says. */
   {
@@ -563,6 +614,7 @@ test_virtual_device_renews (void)
     g_assert_cmpstr (cb_device_diag_get_renew_state (diag), ==, "renewed");
     g_assert_cmpstr (cb_device_diag_get_hub_state (diag), ==, "connected");
   }
+  g_free (watch.valid_until);
 
   gtk_window_destroy (GTK_WINDOW (window));
   cb_test_app_spin (100);
