@@ -4,8 +4,11 @@
 #include <string.h>
 
 #include "cb-adr-client.h"
+#include "cb-entra-client.h"
 #include "cb-error.h"
 #include "cb-pki.h"
+#include "cb-sandbox-profile.h"
+#include "cb-secrets.h"
 #include "cb-test-sandbox.h"
 #include "cb-x509.h"
 
@@ -1365,12 +1368,58 @@ test_sandbox_forbidden_and_throttled (void)
   g_assert_cmpuint (cb_api_error_get_retry_after (error), ==, 1);
 }
 
+/* Signed in through Entra: when the service refuses a token our clock still calls valid (two
+ * hours on by the service's clock), the client gets a new one and sends again, once. */
+static void
+test_entra_token_refused (void)
+{
+  g_autoptr(Env) env = env_new ();
+  g_autoptr(CbProfile) profile = NULL;
+  g_autoptr(CbSecrets) secrets = cb_secrets_new_memory ();
+  g_autoptr(CbEntraClient) entra = NULL;
+  g_autoptr(CbEntraDeviceCode) code = NULL;
+  g_autoptr(GPtrArray) namespaces = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *unused = token_for (env->ts, "adr-entra@sandbox.test", "Owner",
+                                      "/subscriptions/" DEMO_SUB);
+
+  cb_sandbox_lock (env->ts->sandbox);
+  g_assert_true (cb_sandbox_set_meta (env->ts->sandbox, "default_principal", "adr-entra@sandbox.test"));
+  profile = cb_sandbox_create_profile (env->ts->sandbox);
+  cb_sandbox_unlock (env->ts->sandbox);
+  cb_profile_set_client_id (profile, "certbench-tests");
+  entra = cb_entra_client_new (profile, env->http, secrets);
+
+  cb_entra_client_begin_sign_in_async (entra, NULL, cb_test_store_result_cb, begin ());
+  code = cb_entra_client_begin_sign_in_finish (entra, await (), &error);
+  g_assert_no_error (error);
+  cb_entra_client_complete_sign_in_async (entra, code, NULL, cb_test_store_result_cb, begin ());
+  g_assert_true (cb_entra_client_complete_sign_in_finish (entra, await (), &error));
+  g_assert_no_error (error);
+
+  cb_adr_client_set_access_token (env->client, NULL);
+  cb_adr_client_set_entra_client (env->client, entra);
+  cb_adr_client_list_namespaces_async (env->client, NULL, cb_test_store_result_cb, begin ());
+  namespaces = cb_adr_client_list_namespaces_finish (env->client, await (), &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&namespaces, g_ptr_array_unref);
+
+  g_assert_cmpuint (cb_test_sandbox_request (env->ts, "POST", "/sandbox/clock", NULL, NULL,
+                                             "{\"advanceSeconds\": 7200}", NULL, NULL), ==, 200);
+  cb_adr_client_list_namespaces_async (env->client, NULL, cb_test_store_result_cb, begin ());
+  namespaces = cb_adr_client_list_namespaces_finish (env->client, await (), &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (namespaces);
+  cb_adr_client_set_entra_client (env->client, NULL);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
 
+  g_test_add_func ("/cb/client-adr/entra-token-refused", test_entra_token_refused);
   g_test_add_func ("/cb/client-adr/mock/put-async-operation", test_mock_put_async_operation);
   g_test_add_func ("/cb/client-adr/mock/operation-failed", test_mock_operation_failed);
   g_test_add_func ("/cb/client-adr/mock/revoke", test_mock_revoke);

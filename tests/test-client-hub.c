@@ -504,6 +504,15 @@ test_bearer (Fixture       *f,
   device = get_device (f->hub, "dev-8", &error);
   g_assert_no_error (error);
   g_assert_cmpstr (json_object_get_string_member (device, "deviceId"), ==, "dev-8");
+  g_clear_pointer (&device, json_object_unref);
+
+  /* Two hours on by the service's clock, the cached token is refused though ours still calls
+   * it valid: the client gets a new one through the refresh token and sends again. */
+  g_assert_cmpuint (cb_test_sandbox_request (f->ts, "POST", "/sandbox/clock", NULL, NULL,
+                                             "{\"advanceSeconds\": 7200}", NULL, NULL), ==, 200);
+  device = get_device (f->hub, "dev-8", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (device, "deviceId"), ==, "dev-8");
 }
 
 int

@@ -733,6 +733,7 @@ typedef struct
   GStrv            extra_headers;
   CallFinal        final;
   gboolean         want_resource;
+  gboolean         retried;        /* sent again once after a 401, with a new Entra token */
 
   char            *authorization;
   char            *async_url;
@@ -927,6 +928,20 @@ call_initial_cb (GObject      *object,
   const char *location_url;
 
   response = cb_http_client_request_finish (http, result, &error);
+  /* An Entra token our clock still calls valid may have expired on the service's: once, get a
+   * new one and send again. */
+  if (response == NULL && self->access_token == NULL && self->token_func == entra_token &&
+      !call->retried && g_error_matches (error, CB_API_ERROR, CB_API_ERROR_UNAUTHORIZED))
+    {
+      g_debug ("%s %s: token refused, getting a new one", call->method, call->url);
+      g_clear_error (&error);
+      call->retried = TRUE;
+      cb_entra_client_forget_access_token (self->token_data, CB_ADR_ARM_SCOPE);
+      g_clear_pointer (&call->authorization, cb_secrets_free_value);
+      call_start (task);
+      return;
+    }
+
   if (response == NULL)
     {
       g_task_return_error (task, error);

@@ -818,6 +818,16 @@ cb_entra_client_complete_sign_in_finish (CbEntraClient  *self,
 
 /* ---- access tokens -------------------------------------------------------------------------- */
 
+void
+cb_entra_client_forget_access_token (CbEntraClient *self,
+                                     const char    *scope)
+{
+  g_return_if_fail (CB_IS_ENTRA_CLIENT (self));
+  g_return_if_fail (scope != NULL);
+
+  g_hash_table_remove (self->tokens, scope);
+}
+
 typedef struct
 {
   char  *scope;

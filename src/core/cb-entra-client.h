@@ -78,6 +78,10 @@ void               cb_entra_client_get_access_token_async   (CbEntraClient      
 char              *cb_entra_client_get_access_token_finish  (CbEntraClient       *self,
                                                              GAsyncResult        *result,
                                                              GError             **error);
+/* Drops the cached access token for @scope (memory only): the service refused it (401) though
+ * our clock said it was valid, so the next request gets a new one through the refresh token. */
+void               cb_entra_client_forget_access_token      (CbEntraClient       *self,
+                                                             const char          *scope);
 /* Forces the refresh-token grant for @scope even if a cached token is still valid. */
 void               cb_entra_client_refresh_async            (CbEntraClient       *self,
                                                              const char          *scope,

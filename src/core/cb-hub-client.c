@@ -155,6 +155,7 @@ typedef struct
   char      *url;
   GStrv      headers;
   JsonNode  *body;
+  gboolean   retried;    /* sent again once after a 401, with a new Entra token */
 } Call;
 
 static void
@@ -167,16 +168,37 @@ call_free (Call *call)
   g_free (call);
 }
 
+static void call_token_cb (GObject *object, GAsyncResult *result, gpointer user_data);
+
 static void
 call_response_cb (GObject      *object,
                   GAsyncResult *result,
                   gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
+  CbHubClient *self = g_task_get_source_object (task);
+  Call *call = g_task_get_task_data (task);
   CbHttpResponse *response;
   GError *error = NULL;
 
-  if (!(response = cb_http_client_request_finish (CB_HTTP_CLIENT (object), result, &error)))
+  response = cb_http_client_request_finish (CB_HTTP_CLIENT (object), result, &error);
+  /* An Entra token our clock still calls valid may have expired on the service's: once, get a
+   * new one and send again. */
+  if (response == NULL && self->key == NULL && self->entra != NULL && !call->retried &&
+      g_error_matches (error, CB_API_ERROR, CB_API_ERROR_UNAUTHORIZED))
+    {
+      GCancellable *cancellable = g_task_get_cancellable (task);
+
+      g_debug ("%s %s: token refused, getting a new one", call->method, call->url);
+      g_clear_error (&error);
+      call->retried = TRUE;
+      cb_entra_client_forget_access_token (self->entra, CB_ENTRA_SCOPE_HUB);
+      cb_entra_client_get_access_token_async (self->entra, CB_ENTRA_SCOPE_HUB, cancellable,
+                                              call_token_cb, g_steal_pointer (&task));
+      return;
+    }
+
+  if (response == NULL)
     g_task_return_error (task, error);
   else
     g_task_return_pointer (task, response, (GDestroyNotify) cb_http_response_unref);
