@@ -4,6 +4,7 @@
 #include <glib/gi18n.h>
 #include <locale.h>
 
+#include "cb-provisioning-run.h"
 #include "cb-test-app.h"
 #include "cb-window.h"
 
@@ -100,6 +101,9 @@ test_locale_catalogue (void)
   g_assert_cmpstr (g_dngettext (GETTEXT_PACKAGE, "%u device", "%u devices", 1), ==, "%u Gerät");
   g_assert_cmpstr (g_dngettext (GETTEXT_PACKAGE, "%u device", "%u devices", 3), ==, "%u Geräte");
   g_assert_cmpstr (g_dpgettext2 (GETTEXT_PACKAGE, "shortcut window", "Quit"), ==, "Beenden");
+  /* Run step titles are English in core and translated where the app shows them. */
+  g_assert_cmpstr (_(cb_run_step_kind_to_title (CB_RUN_STEP_IDENTIFY)), ==, "Gerät identifizieren");
+  g_assert_cmpstr (_(cb_run_step_kind_to_title (CB_RUN_STEP_HUB_CONNECT)), ==, "Hub-Verbindung");
 }
 
 static void

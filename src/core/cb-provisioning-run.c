@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include <glib/gi18n-lib.h>
+
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 
@@ -28,22 +30,23 @@ G_DEFINE_QUARK (cb-run-error-quark, cb_run_error)
 
 /* ---- Names ------------------------------------------------------------------------------ */
 
+/* Titles are English here (core shows no UI); N_() lets the app translate them. */
 static const struct
 {
   const char *name;
   const char *title;
 } step_names[CB_RUN_N_STEPS] = {
-  [CB_RUN_STEP_IDENTIFY] = { "identify", "Identify the device" },
-  [CB_RUN_STEP_KEYGEN] = { "keygen", "Generate a key on the device" },
-  [CB_RUN_STEP_CSR] = { "csr", "Check the signing request" },
-  [CB_RUN_STEP_REGISTER] = { "register", "Register with DPS" },
-  [CB_RUN_STEP_CHECK_CHAIN] = { "check-chain", "Check the issued chain" },
-  [CB_RUN_STEP_INSTALL] = { "install", "Install the chain" },
-  [CB_RUN_STEP_COMMIT] = { "commit", "Commit" },
-  [CB_RUN_STEP_READ_BACK] = { "read-back", "Read back and compare" },
-  [CB_RUN_STEP_PROOF_OF_POSSESSION] = { "proof-of-possession", "Proof of possession" },
-  [CB_RUN_STEP_HUB_CONNECT] = { "hub-connect", "Hub connection" },
-  [CB_RUN_STEP_JOURNAL] = { "journal", "Record in the journal" },
+  [CB_RUN_STEP_IDENTIFY] = { "identify", N_("Identify the device") },
+  [CB_RUN_STEP_KEYGEN] = { "keygen", N_("Generate a key on the device") },
+  [CB_RUN_STEP_CSR] = { "csr", N_("Check the signing request") },
+  [CB_RUN_STEP_REGISTER] = { "register", N_("Register with DPS") },
+  [CB_RUN_STEP_CHECK_CHAIN] = { "check-chain", N_("Check the issued chain") },
+  [CB_RUN_STEP_INSTALL] = { "install", N_("Install the chain") },
+  [CB_RUN_STEP_COMMIT] = { "commit", N_("Commit") },
+  [CB_RUN_STEP_READ_BACK] = { "read-back", N_("Read back and compare") },
+  [CB_RUN_STEP_PROOF_OF_POSSESSION] = { "proof-of-possession", N_("Proof of possession") },
+  [CB_RUN_STEP_HUB_CONNECT] = { "hub-connect", N_("Hub connection") },
+  [CB_RUN_STEP_JOURNAL] = { "journal", N_("Record in the journal") },
 };
 
 static const char * const state_names[] = {
