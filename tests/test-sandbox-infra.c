@@ -532,6 +532,35 @@ test_clock_rate (void)
   g_assert_cmpint (ABS (clock_offset (ts, NULL) - 60), <=, 1);
 }
 
+/* The world clock is the data's: after a restart, certificates issued on a clock that ran
+ * fast are not "not yet valid". */
+static void
+test_clock_persists (void)
+{
+  g_autoptr(CbTestSandbox) ts = cb_test_sandbox_new (CB_TEST_SANDBOX_NONE);
+  double rate = 0;
+  gint64 offset;
+
+  g_assert_cmpuint (cb_test_sandbox_request (ts, "POST", "/sandbox/clock", NULL, NULL,
+                                             "{\"advanceSeconds\": 3456000}", NULL, NULL), ==, 200);
+  g_assert_cmpuint (cb_test_sandbox_request (ts, "POST", "/sandbox/clock", NULL, NULL,
+                                             "{\"rate\": 86400}", NULL, NULL), ==, 200);
+  g_usleep (200 * 1000);
+  offset = clock_offset (ts, NULL);
+
+  cb_test_sandbox_restart (ts);
+  g_assert_cmpint (clock_offset (ts, &rate), >=, offset);
+  g_assert_cmpfloat (rate, ==, 86400.0);
+
+  g_assert_cmpuint (cb_test_sandbox_request (ts, "POST", "/sandbox/clock", NULL, NULL,
+                                             "{\"rate\": 1}", NULL, NULL), ==, 200);
+  offset = clock_offset (ts, NULL);
+  cb_test_sandbox_restart (ts);
+  g_assert_cmpint (ABS (clock_offset (ts, &rate) - offset), <=, 1);
+  g_assert_cmpfloat (rate, ==, 1.0);
+  g_assert_cmpint (offset, >, 3456000);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -549,6 +578,7 @@ main (int   argc,
   g_test_add_func ("/cb/sandbox/entra/device-code-manual", test_device_code_manual);
   g_test_add_func ("/cb/sandbox/entra/errors", test_entra_errors);
   g_test_add_func ("/cb/sandbox/infra/clock-rate", test_clock_rate);
+  g_test_add_func ("/cb/sandbox/infra/clock-persists", test_clock_persists);
 
   return g_test_run ();
 }

@@ -270,6 +270,9 @@ cb_sandbox_unlock (CbSandbox *self)
 
 /* ---- Clock ----------------------------------------------------------------------------- */
 
+static char     *meta_get (CbSandbox *self, const char *key);
+static gboolean  meta_set (CbSandbox *self, const char *key, const char *value);
+
 static gint64
 clock_accel_usec (CbSandbox *self,
                   gint64     real_usec)
@@ -298,6 +301,44 @@ gint64
 cb_sandbox_session_now (CbSandbox *self)
 {
   return g_get_real_time () / G_USEC_PER_SEC + self->clock_offset;
+}
+
+/* The world clock belongs to the data, not to the process: certificates issued on a clock that
+ * ran fast must not turn "not yet valid" when the sandbox restarts. Kept as the offset, the time
+ * gained at earlier rates, and the current rate since when (all relative to real time). */
+static void
+clock_save (CbSandbox *self)
+{
+  char rate[G_ASCII_DTOSTR_BUF_SIZE];
+  g_autofree char *text = NULL;
+
+  g_ascii_dtostr (rate, sizeof rate, self->clock_rate);
+  text = g_strdup_printf ("%" G_GINT64_FORMAT " %" G_GINT64_FORMAT " %" G_GINT64_FORMAT " %s",
+                          self->clock_offset, self->clock_accel_usec, self->clock_rate_since,
+                          rate);
+  if (!meta_set (self, "clock", text))
+    g_warning ("The sandbox clock could not be saved: %s", sqlite3_errmsg (self->db));
+}
+
+static void
+clock_load (CbSandbox *self)
+{
+  g_autofree char *text = meta_get (self, "clock");
+  g_auto(GStrv) parts = NULL;
+  double rate;
+
+  if (text == NULL)
+    return;
+  parts = g_strsplit (text, " ", -1);
+  if (g_strv_length (parts) != 4)
+    return;
+  rate = g_ascii_strtod (parts[3], NULL);
+  if (!(rate >= 1.0 && rate <= 1e6))
+    return;
+  self->clock_offset = g_ascii_strtoll (parts[0], NULL, 10);
+  self->clock_accel_usec = g_ascii_strtoll (parts[1], NULL, 10);
+  self->clock_rate_since = g_ascii_strtoll (parts[2], NULL, 10);
+  self->clock_rate = rate;
 }
 
 static void
@@ -2186,6 +2227,7 @@ handle_clock_post (CbSbRequest *req)
       return;
     }
 
+  clock_save (self);
   if (rate != 0)
     g_message ("Sandbox clock: %g world seconds per real second", rate);
   reply_clock (req);
@@ -2321,6 +2363,7 @@ cb_sandbox_start (CbSandbox  *self,
       tenant = g_uuid_string_random ();
       meta_set (self, "tenant_id", tenant);
     }
+  clock_load (self);
 
   if (!ensure_tls_identity (self, &cert_file, &key_file, error) ||
       !(cert = g_tls_certificate_new_from_files (cert_file, key_file, error)))
