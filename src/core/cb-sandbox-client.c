@@ -142,6 +142,36 @@ sandbox_base (GTask      *task,
   return TRUE;
 }
 
+/* The sandbox's JSON answer to a request, when it has the member @required; otherwise the task
+ * is answered with the error and NULL returned. The object belongs to *out_response. */
+static JsonObject *
+finish_answer (GTask           *task,
+               GObject         *object,
+               GAsyncResult    *result,
+               const char      *required,
+               const char      *what,
+               CbHttpResponse **out_response)
+{
+  GError *error = NULL;
+  JsonObject *answer;
+
+  *out_response = cb_http_client_request_finish (CB_HTTP_CLIENT (object), result, &error);
+  if (*out_response == NULL)
+    {
+      g_task_return_error (task, error);
+      return NULL;
+    }
+
+  answer = cb_http_response_get_object (*out_response);
+  if (answer == NULL || member_string (answer, required) == NULL)
+    {
+      g_task_return_new_error (task, CB_API_ERROR, CB_API_ERROR_PARSE,
+                               "The sandbox's %s has no %s", what, required);
+      return NULL;
+    }
+  return answer;
+}
+
 static void
 check_chain_cb (GObject      *object,
                 GAsyncResult *result,
@@ -149,24 +179,11 @@ check_chain_cb (GObject      *object,
 {
   g_autoptr(GTask) task = user_data;
   g_autoptr(CbHttpResponse) response = NULL;
-  g_autoptr(GError) error = NULL;
   CbChainVerdict *verdict;
   JsonObject *answer;
 
-  response = cb_http_client_request_finish (CB_HTTP_CLIENT (object), result, &error);
-  if (response == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  answer = cb_http_response_get_object (response);
-  if (answer == NULL || member_string (answer, "verdict") == NULL)
-    {
-      g_task_return_new_error (task, CB_API_ERROR, CB_API_ERROR_PARSE,
-                               "The sandbox's answer has no verdict");
-      return;
-    }
+  if (!(answer = finish_answer (task, object, result, "verdict", "answer", &response)))
+    return;
 
   verdict = g_new0 (CbChainVerdict, 1);
   verdict->accepted = json_object_get_boolean_member_with_default (answer, "accepted", FALSE);
@@ -320,25 +337,13 @@ get_connection_cb (GObject      *object,
 {
   g_autoptr(GTask) task = user_data;
   g_autoptr(CbHttpResponse) response = NULL;
-  g_autoptr(GError) error = NULL;
   g_autoptr(CbHubConnectionReport) report = NULL;
   JsonObject *answer;
   JsonObject *attempt;
 
-  response = cb_http_client_request_finish (CB_HTTP_CLIENT (object), result, &error);
-  if (response == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  answer = cb_http_response_get_object (response);
-  if (answer == NULL || member_string (answer, "connectionState") == NULL)
-    {
-      g_task_return_new_error (task, CB_API_ERROR, CB_API_ERROR_PARSE,
-                               "The sandbox's connection report has no connectionState");
-      return;
-    }
+  if (!(answer = finish_answer (task, object, result, "connectionState", "connection report",
+                                &response)))
+    return;
 
   report = g_new0 (CbHubConnectionReport, 1);
   report->connection_state = g_strdup (member_string (answer, "connectionState"));
