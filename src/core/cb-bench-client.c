@@ -1824,10 +1824,11 @@ cb_bench_client_pop_finish (CbBenchClient  *self,
 
 /* ---- DPS ---- */
 
+/* Commands whose answer is {} (dps_config, hub_config): success is all there is. */
 static void
-on_dps_config_done (GObject      *object,
-                    GAsyncResult *result,
-                    gpointer      user_data)
+on_empty_reply_done (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
   g_autoptr(Reply) reply = take_reply (task, result);
@@ -1866,7 +1867,7 @@ cb_bench_client_dps_config_async (CbBenchClient       *self,
   req.endpoint = (char *)endpoint;
   req.ca_path = (char *)ca_path;
   call_async (self, bench_cmd (CBP_CMD_DPS_CONFIG), &req, CB_SMP_REQUEST_DEFAULT, cancellable,
-              on_dps_config_done, g_steal_pointer (&task));
+              on_empty_reply_done, g_steal_pointer (&task));
 }
 
 gboolean
@@ -1881,20 +1882,6 @@ cb_bench_client_dps_config_finish (CbBenchClient  *self,
 }
 
 /* ---- hub ---- */
-
-static void
-on_hub_config_done (GObject      *object,
-                    GAsyncResult *result,
-                    gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(Reply) reply = take_reply (task, result);
-
-  if (reply == NULL)
-    return;
-
-  g_task_return_boolean (task, TRUE);
-}
 
 void
 cb_bench_client_hub_config_async (CbBenchClient       *self,
@@ -1921,7 +1908,7 @@ cb_bench_client_hub_config_async (CbBenchClient       *self,
   req.endpoint = (char *)endpoint;
   req.ca_path = (char *)ca_path;
   call_async (self, bench_cmd (CBP_CMD_HUB_CONFIG), &req, CB_SMP_REQUEST_DEFAULT, cancellable,
-              on_hub_config_done, g_steal_pointer (&task));
+              on_empty_reply_done, g_steal_pointer (&task));
 }
 
 gboolean
