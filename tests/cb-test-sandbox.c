@@ -3,6 +3,7 @@
 
 #include <glib/gstdio.h>
 
+#include "cb-pki.h"
 #include "cb-test-sandbox.h"
 
 static void
@@ -217,4 +218,32 @@ cb_test_wait_for (GAsyncResult **slot)
   while (*slot == NULL)
     g_main_context_iteration (NULL, TRUE);
   return *slot;
+}
+
+GBytes *
+cb_test_issue_chain (CbKey      *root_key,
+                     GBytes     *root_der,
+                     GBytes     *pub,
+                     const char *cn,
+                     gint64      not_before,
+                     gint64      not_after)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) leaf = NULL;
+  g_autofree char *dn = g_strconcat ("CN=", cn, NULL);
+  static const char * const eku[] = { CB_OID_EKU_CLIENT_AUTH, NULL };
+  CbCertProfile profile = { 0 };
+  GByteArray *chain = g_byte_array_new ();
+
+  profile.subject_dn = dn;
+  profile.not_before = not_before;
+  profile.not_after = not_after;
+  profile.path_len = -1;
+  profile.key_usage = CB_KEY_USAGE_DIGITAL_SIGNATURE;
+  profile.ext_key_usage = eku;
+  leaf = cb_cert_issue (&profile, pub, root_key, root_der, &error);
+  g_assert_no_error (error);
+  g_byte_array_append (chain, g_bytes_get_data (leaf, NULL), (guint) g_bytes_get_size (leaf));
+  g_byte_array_append (chain, g_bytes_get_data (root_der, NULL), (guint) g_bytes_get_size (root_der));
+  return g_byte_array_free_to_bytes (chain);
 }

@@ -57,6 +57,15 @@ guint          cb_test_sandbox_request_json (CbTestSandbox    *ts,
                                              JsonNode        **out_json,
                                              SoupMessageHeaders **out_headers);
 
+/* A client-auth leaf for pub (CN=cn) signed by a test root, followed by that root: DER,
+ * concatenated, as a device's chain slot holds it. */
+GBytes        *cb_test_issue_chain        (CbKey              *root_key,
+                                           GBytes             *root_der,
+                                           GBytes             *pub,
+                                           const char         *cn,
+                                           gint64              not_before,
+                                           gint64              not_after);
+
 /* Removes a folder and everything in it (symbolic links are removed, not followed). */
 void           cb_test_remove_tree        (const char         *path);
 

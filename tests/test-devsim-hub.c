@@ -142,30 +142,6 @@ t_notify (void *ctx)
 
 /* ---- a scripted platform ---- */
 
-static GBytes *
-issue_chain (TDev *t, GBytes *pub, const char *cn, gint64 not_before, gint64 not_after)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) leaf = NULL;
-  g_autofree char *dn = g_strconcat ("CN=", cn, NULL);
-  static const char * const eku[] = { CB_OID_EKU_CLIENT_AUTH, NULL };
-  CbCertProfile profile = { 0 };
-  GByteArray *chain = g_byte_array_new ();
-
-  profile.subject_dn = dn;
-  profile.not_before = not_before;
-  profile.not_after = not_after;
-  profile.path_len = -1;
-  profile.key_usage = CB_KEY_USAGE_DIGITAL_SIGNATURE;
-  profile.ext_key_usage = eku;
-  leaf = cb_cert_issue (&profile, pub, t->ca_key, t->ca_root_der, &error);
-  g_assert_no_error (error);
-  g_byte_array_append (chain, g_bytes_get_data (leaf, NULL), (guint) g_bytes_get_size (leaf));
-  g_byte_array_append (chain, g_bytes_get_data (t->ca_root_der, NULL),
-                       (guint) g_bytes_get_size (t->ca_root_der));
-  return g_byte_array_free_to_bytes (chain);
-}
-
 static int
 scripted_dps (void *ctx, const cbd_dps_params *params, const uint8_t *csr, size_t csr_len)
 {
@@ -181,7 +157,7 @@ scripted_dps (void *ctx, const cbd_dps_params *params, const uint8_t *csr, size_
   g_assert_no_error (error);
   t->dps_calls++;
   pub = cb_csr_get_public_key_der (req);
-  chain = issue_chain (t, pub, params->reg_id, t->now - 60, t->now + t->lifetime);
+  chain = cb_test_issue_chain (t->ca_key, t->ca_root_der, pub, params->reg_id, t->now - 60, t->now + t->lifetime);
   /* From inside the call, which the device allows. */
   cbd_device_dps_result (t->dev, true, NULL, t->dps_hub, params->reg_id,
                          g_bytes_get_data (chain, NULL), g_bytes_get_size (chain));
@@ -528,7 +504,7 @@ answer_renewal (TDev *t, gboolean pem, gboolean bare, const char *cn)
 
   hub_answer (t, "credentials", 202, rid,
               "{\"correlationId\":\"c-1\",\"operationExpires\":\"2030-01-01T00:00:00Z\"}");
-  chain = issue_chain (t, pub, cn, t->now - 60, t->now + t->lifetime);
+  chain = cb_test_issue_chain (t->ca_key, t->ca_root_der, pub, cn, t->now - 60, t->now + t->lifetime);
   json = chain_json (chain, pem, bare);
   hub_answer (t, "credentials", 200, rid, json);
   return chain;

@@ -356,31 +356,6 @@ test_ca_clear (TestCa *ca)
   g_clear_pointer (&ca->root_der, g_bytes_unref);
 }
 
-/* leaf (for pub) + root, concatenated DER */
-static GBytes *
-test_ca_chain (TestCa *ca, GBytes *pub, const char *cn, gint64 not_before, gint64 not_after)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) leaf = NULL;
-  g_autofree char *dn = g_strconcat ("CN=", cn, NULL);
-  static const char * const eku[] = { CB_OID_EKU_CLIENT_AUTH, NULL };
-  CbCertProfile profile = { 0 };
-  GByteArray *chain = g_byte_array_new ();
-
-  profile.subject_dn = dn;
-  profile.not_before = not_before;
-  profile.not_after = not_after;
-  profile.path_len = -1;
-  profile.key_usage = CB_KEY_USAGE_DIGITAL_SIGNATURE;
-  profile.ext_key_usage = eku;
-  leaf = cb_cert_issue (&profile, pub, ca->root_key, ca->root_der, &error);
-  g_assert_no_error (error);
-  g_byte_array_append (chain, g_bytes_get_data (leaf, NULL), (guint) g_bytes_get_size (leaf));
-  g_byte_array_append (chain, g_bytes_get_data (ca->root_der, NULL),
-                       (guint) g_bytes_get_size (ca->root_der));
-  return g_byte_array_free_to_bytes (chain);
-}
-
 static void
 sha256 (GBytes *data, guint8 out[32])
 {
@@ -683,7 +658,7 @@ test_cert_round_trip (void)
   guint8 sha[32];
 
   test_ca_init (&ca);
-  chain = test_ca_chain (&ca, pub, "dev-1", nb, na);
+  chain = cb_test_issue_chain (ca.root_key, ca.root_der, pub, "dev-1", nb, na);
 
   g_assert_cmpint (dev_call (dev, CBP_CMD_CERT_GET, &(cbp_cert_get_req) { 0 }, NULL), ==, CBP_RC_NO_CERT);
   /* commit with nothing staged */
@@ -793,13 +768,13 @@ test_commit_key_mismatch (void)
   TestCa ca;
 
   test_ca_init (&ca);
-  bad = test_ca_chain (&ca, other_pub, "dev-1", now - 60, now + 86400);
+  bad = cb_test_issue_chain (ca.root_key, ca.root_der, other_pub, "dev-1", now - 60, now + 86400);
   g_assert_cmpint (dev_put_chain (dev, bad, 300), ==, 0);
   g_assert_cmpint (dev_commit (dev, bad, NULL), ==, CBP_RC_KEY_MISMATCH);
   g_assert_cmpint (dev_call (dev, CBP_CMD_CERT_GET, &(cbp_cert_get_req) { 0 }, NULL), ==, CBP_RC_NO_CERT);
 
   /* with a good chain active, a bad one leaves it in place */
-  good = test_ca_chain (&ca, pub, "dev-1", now - 60, now + 86400);
+  good = cb_test_issue_chain (ca.root_key, ca.root_der, pub, "dev-1", now - 60, now + 86400);
   g_assert_cmpint (dev_put_chain (dev, good, 300), ==, 0);
   g_assert_cmpint (dev_commit (dev, good, NULL), ==, 0);
   g_assert_cmpint (dev_put_chain (dev, bad, 300), ==, 0);
@@ -886,7 +861,7 @@ test_renewal_next_key (void)
   TestCa ca;
 
   test_ca_init (&ca);
-  chain1 = test_ca_chain (&ca, pub1, "dev-1", now - 60, now + 86400);
+  chain1 = cb_test_issue_chain (ca.root_key, ca.root_der, pub1, "dev-1", now - 60, now + 86400);
   g_assert_cmpint (dev_put_chain (dev, chain1, 400), ==, 0);
   g_assert_cmpint (dev_commit (dev, chain1, NULL), ==, 0);
 
@@ -913,7 +888,7 @@ test_renewal_next_key (void)
   g_assert_cmpint (dev_put_chain (dev, chain1, 400), ==, 0);
   g_assert_cmpint (dev_commit (dev, chain1, NULL), ==, CBP_RC_KEY_MISMATCH);
 
-  chain2 = test_ca_chain (&ca, pub2, "dev-1", now - 60, now + 2 * 86400);
+  chain2 = cb_test_issue_chain (ca.root_key, ca.root_der, pub2, "dev-1", now - 60, now + 2 * 86400);
   g_assert_cmpint (dev_put_chain (dev, chain2, 400), ==, 0);
   g_assert_cmpint (dev_commit (dev, chain2, NULL), ==, 0);
   check_pop (dev, pub2, "ecdsa-sha256");
@@ -944,7 +919,7 @@ test_persistence (void)
   TestCa ca;
 
   test_ca_init (&ca);
-  chain = test_ca_chain (&ca, pub, "dev-1", now - 60, now + 86400);
+  chain = cb_test_issue_chain (ca.root_key, ca.root_der, pub, "dev-1", now - 60, now + 86400);
   g_assert_cmpint (dev_put_chain (dev, chain, 500), ==, 0);
   g_assert_cmpint (dev_commit (dev, chain, NULL), ==, 0);
   dev_stop (dev, TRUE);
@@ -1301,7 +1276,7 @@ test_fault_refuse_commit (void)
   TestCa ca;
 
   test_ca_init (&ca);
-  chain = test_ca_chain (&ca, pub, "dev-1", now - 60, now + 86400);
+  chain = cb_test_issue_chain (ca.root_key, ca.root_der, pub, "dev-1", now - 60, now + 86400);
   g_assert_cmpint (dev_put_chain (dev, chain, 500), ==, 0);
   g_assert_cmpint (dev_commit (dev, chain, NULL), ==, CBP_RC_COMMIT_REFUSED);
   g_assert_cmpint (dev_call (dev, CBP_CMD_CERT_GET, &(cbp_cert_get_req) { 0 }, NULL), ==, CBP_RC_NO_CERT);
