@@ -236,3 +236,66 @@ cb_test_app_save_png (GtkWidget  *widget,
 
   gtk_widget_set_size_request (target, -1, -1);
 }
+
+GtkWidget *
+cb_test_app_find_widget (GtkWidget *root,
+                         GType      type)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type))
+        return child;
+      if ((found = cb_test_app_find_widget (child, type)) != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+static const char *
+shown_text (GtkWidget *widget)
+{
+  if (GTK_IS_BUTTON (widget))
+    return gtk_button_get_label (GTK_BUTTON (widget));
+  if (GTK_IS_LABEL (widget))
+    return gtk_label_get_label (GTK_LABEL (widget));
+  return NULL;
+}
+
+static GtkWidget *
+find_with_text (GtkWidget  *root,
+                GType       type,
+                const char *text)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type) && g_strcmp0 (shown_text (child), text) == 0)
+        return child;
+      if ((found = find_with_text (child, type, text)) != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+GtkWidget *
+cb_test_app_find_button (GtkWidget  *root,
+                         const char *text)
+{
+  return find_with_text (root, GTK_TYPE_BUTTON, text);
+}
+
+GtkWidget *
+cb_test_app_find_label (GtkWidget  *root,
+                        const char *text)
+{
+  return find_with_text (root, GTK_TYPE_LABEL, text);
+}

@@ -53,6 +53,15 @@ void        cb_test_app_save_png        (GtkWidget      *widget,
                                          int             width,
                                          int             height);
 
+/* The first widget below @root (depth first) of @type, or the button or label showing exactly
+ * @text; NULL when there is none. */
+GtkWidget  *cb_test_app_find_widget     (GtkWidget      *root,
+                                         GType           type);
+GtkWidget  *cb_test_app_find_button     (GtkWidget      *root,
+                                         const char     *text);
+GtkWidget  *cb_test_app_find_label      (GtkWidget      *root,
+                                         const char     *text);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CbTestApp, cb_test_app_free)
 
 G_END_DECLS

@@ -11,69 +11,11 @@
 /* The main window in German, with the catalogue the build made from po/de.po: proves that
  * the C strings (_()), the GtkBuilder templates and the plural forms all reach the screen. */
 
-static GtkWidget *
-find_widget (GtkWidget *root,
-             GType      type)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (root);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type))
-        return child;
-      if ((found = find_widget (child, type)) != NULL)
-        return found;
-    }
-
-  return NULL;
-}
-
-static GtkWidget *
-find_button (GtkWidget  *root,
-             const char *label)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (root);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (GTK_IS_BUTTON (child) &&
-          g_strcmp0 (gtk_button_get_label (GTK_BUTTON (child)), label) == 0)
-        return child;
-      if ((found = find_button (child, label)) != NULL)
-        return found;
-    }
-
-  return NULL;
-}
-
-static GtkWidget *
-find_label (GtkWidget  *root,
-            const char *text)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (root);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (GTK_IS_LABEL (child) && g_strcmp0 (gtk_label_get_label (GTK_LABEL (child)), text) == 0)
-        return child;
-      if ((found = find_label (child, text)) != NULL)
-        return found;
-    }
-
-  return NULL;
-}
-
 static char *
 page_title (GtkWidget  *window,
             const char *name)
 {
-  AdwViewStack *stack = ADW_VIEW_STACK (find_widget (window, ADW_TYPE_VIEW_STACK));
+  AdwViewStack *stack = ADW_VIEW_STACK (cb_test_app_find_widget (window, ADW_TYPE_VIEW_STACK));
   GtkWidget *child;
 
   g_assert_nonnull (stack);
@@ -124,14 +66,14 @@ test_locale_window (void)
   fleet = page_title (GTK_WIDGET (window), "fleet");
   g_assert_cmpstr (bench, ==, "Prüfplatz");
   g_assert_cmpstr (fleet, ==, "Flotte");
-  g_assert_nonnull (find_label (GTK_WIDGET (window), "Prüfplatz"));
-  g_assert_null (find_label (GTK_WIDGET (window), "Bench"));
+  g_assert_nonnull (cb_test_app_find_label (GTK_WIDGET (window), "Prüfplatz"));
+  g_assert_null (cb_test_app_find_label (GTK_WIDGET (window), "Bench"));
 
   /* Button labels come from the window's GtkBuilder template. */
-  g_assert_nonnull (find_button (GTK_WIDGET (window), "_Abmelden"));
-  g_assert_nonnull (find_button (GTK_WIDGET (window), "_Verbindungen …"));
-  g_assert_null (find_button (GTK_WIDGET (window), "Sign _Out"));
-  g_assert_null (find_button (GTK_WIDGET (window), "_Connections…"));
+  g_assert_nonnull (cb_test_app_find_button (GTK_WIDGET (window), "_Abmelden"));
+  g_assert_nonnull (cb_test_app_find_button (GTK_WIDGET (window), "_Verbindungen …"));
+  g_assert_null (cb_test_app_find_button (GTK_WIDGET (window), "Sign _Out"));
+  g_assert_null (cb_test_app_find_button (GTK_WIDGET (window), "_Connections…"));
 
   gtk_window_destroy (GTK_WINDOW (window));
 }

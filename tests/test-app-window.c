@@ -11,51 +11,12 @@
 
 static const char * const pages[] = { "bench", "journal", "registry", "fleet", "diagnostics" };
 
-static GtkWidget *
-find_label (GtkWidget  *root,
-            const char *text)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (root);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (GTK_IS_LABEL (child) && g_strcmp0 (gtk_label_get_label (GTK_LABEL (child)), text) == 0)
-        return child;
-      if ((found = find_label (child, text)) != NULL)
-        return found;
-    }
-
-  return NULL;
-}
-
-static GtkWidget *
-find_button (GtkWidget  *root,
-             const char *label)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (root);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (GTK_IS_BUTTON (child) &&
-          g_strcmp0 (gtk_button_get_label (GTK_BUTTON (child)), label) == 0)
-        return child;
-      if ((found = find_button (child, label)) != NULL)
-        return found;
-    }
-
-  return NULL;
-}
-
 /* Buttons follow their action's enabled state. */
 static gboolean
 action_enabled (CbWindow   *window,
                 const char *button_label)
 {
-  GtkWidget *button = find_button (GTK_WIDGET (window), button_label);
+  GtkWidget *button = cb_test_app_find_button (GTK_WIDGET (window), button_label);
 
   g_assert_nonnull (button);
   return gtk_widget_get_sensitive (button);
@@ -119,17 +80,17 @@ test_window_connection_indicator (void)
   cb_test_app_wait_for_state (app->context, CB_CONTEXT_STATE_READY, 30000);
 
   g_assert_cmpstr (cb_context_get_status_text (app->context), ==, "Sandbox");
-  g_assert_nonnull (find_label (GTK_WIDGET (window), "Sandbox"));
+  g_assert_nonnull (cb_test_app_find_label (GTK_WIDGET (window), "Sandbox"));
   /* The popover says who is signed in (the sandbox's ID token names its demo admin). */
   g_assert_nonnull (cb_context_get_username (app->context));
   signed_in = g_strdup_printf ("Signed in as %s", cb_context_get_username (app->context));
-  g_assert_nonnull (find_label (GTK_WIDGET (window), signed_in));
-  g_assert_nonnull (find_label (GTK_WIDGET (window), "Local Sandbox"));
-  g_assert_nonnull (find_label (GTK_WIDGET (window), "Connected"));
+  g_assert_nonnull (cb_test_app_find_label (GTK_WIDGET (window), signed_in));
+  g_assert_nonnull (cb_test_app_find_label (GTK_WIDGET (window), "Local Sandbox"));
+  g_assert_nonnull (cb_test_app_find_label (GTK_WIDGET (window), "Connected"));
 
   /* Starting up is not an outcome to toast about. */
   cb_test_app_spin (50);
-  g_assert_null (find_label (GTK_WIDGET (window), "Connected to Local sandbox (demo)"));
+  g_assert_null (cb_test_app_find_label (GTK_WIDGET (window), "Connected to Local sandbox (demo)"));
   g_assert_nonnull (cb_context_get_adr (app->context));
   g_assert_nonnull (cb_context_get_hub (app->context));
   g_assert_nonnull (cb_context_get_dps (app->context));
@@ -167,7 +128,7 @@ test_window_error_and_reconnect (void)
   GtkWidget *retry;
 
   gtk_window_present (GTK_WINDOW (window));
-  retry = find_button (GTK_WIDGET (window), "_Try Again");
+  retry = cb_test_app_find_button (GTK_WIDGET (window), "_Try Again");
   g_assert_nonnull (retry);
   g_assert_false (gtk_widget_get_visible (retry));
 
@@ -186,10 +147,10 @@ test_window_error_and_reconnect (void)
   cb_test_app_wait_for_state (app->context, CB_CONTEXT_STATE_ERROR, 30000);
   g_assert_nonnull (cb_context_get_error (app->context));
   g_assert_cmpstr (cb_context_get_status_text (app->context), ==, "Unreachable · Unavailable");
-  g_assert_nonnull (find_label (GTK_WIDGET (window), "Unreachable · Unavailable"));
+  g_assert_nonnull (cb_test_app_find_label (GTK_WIDGET (window), "Unreachable · Unavailable"));
   g_assert_true (gtk_widget_get_visible (retry));
   g_assert_true (gtk_widget_get_sensitive (retry));
-  g_assert_true (gtk_widget_get_visible (find_button (GTK_WIDGET (window), "_Sign In…")));
+  g_assert_true (gtk_widget_get_visible (cb_test_app_find_button (GTK_WIDGET (window), "_Sign In…")));
 
   /* Trying again goes through the same steps and ends the same way. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.reconnect", NULL));
@@ -202,10 +163,10 @@ test_window_error_and_reconnect (void)
   connected = g_strdup_printf ("Connected to %s",
                                cb_profile_get_name (cb_context_get_profile (app->context)));
   cb_test_app_spin (50);
-  g_assert_nonnull (find_label (GTK_WIDGET (window), connected));
+  g_assert_nonnull (cb_test_app_find_label (GTK_WIDGET (window), connected));
   g_assert_false (gtk_widget_get_visible (retry));
-  g_assert_false (gtk_widget_get_visible (find_button (GTK_WIDGET (window), "_Sign In…")));
-  g_assert_false (gtk_widget_get_visible (find_button (GTK_WIDGET (window), "Sign _Out")));
+  g_assert_false (gtk_widget_get_visible (cb_test_app_find_button (GTK_WIDGET (window), "_Sign In…")));
+  g_assert_false (gtk_widget_get_visible (cb_test_app_find_button (GTK_WIDGET (window), "Sign _Out")));
 
   gtk_window_destroy (GTK_WINDOW (window));
 }
