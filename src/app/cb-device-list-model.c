@@ -213,16 +213,18 @@ cb_device_state_info_load_finish (GAsyncResult  *result,
 
 struct _CbDeviceItem
 {
-  GObject        parent_instance;
-  char          *device_id;
-  char          *policy;
-  char          *reason;
-  gboolean       enabled;
-  gboolean       has_dates;
-  gint64         valid_from;
-  gint64         valid_until;
-  gint64         now;          /* the service's time when the item was read */
-  CbDeviceState  state;
+  GObject            parent_instance;
+  char              *device_id;
+  char              *policy;
+  char              *reason;
+  gboolean           enabled;
+  gboolean           has_dates;
+  gint64             valid_from;
+  gint64             valid_until;
+  gint64             now;          /* the service's time when the item was read */
+  CbDeviceState      state;
+  CbDeviceStateInfo *info;         /* what the state was judged with */
+  CbDeviceSignals    signals;      /* the twin's part (no strings) */
 };
 
 enum
@@ -312,6 +314,7 @@ cb_device_item_finalize (GObject *object)
   g_free (self->device_id);
   g_free (self->policy);
   g_free (self->reason);
+  cb_device_state_info_unref (self->info);
 
   G_OBJECT_CLASS (cb_device_item_parent_class)->finalize (object);
 }
@@ -378,9 +381,62 @@ object_get_object (JsonObject *obj,
   return JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
 }
 
+/* Judges the item again: after new signals, or after its enabled switch changed. */
+static void
+item_evaluate (CbDeviceItem *self)
+{
+  CbDeviceStateContext context = self->info->context;
+  g_autofree char *reason = NULL;
+  CbDeviceState state;
+
+  context.now = self->now;
+  state = cb_device_state_evaluate (&context, &self->signals, &reason);
+  if (state == self->state && g_strcmp0 (reason, self->reason) == 0)
+    return;
+  self->state = state;
+  g_free (self->reason);
+  self->reason = g_steal_pointer (&reason);
+  g_object_notify_by_pspec (G_OBJECT (self), item_properties[ITEM_PROP_STATE_LABEL]);
+  g_object_notify_by_pspec (G_OBJECT (self), item_properties[ITEM_PROP_STATE_REASON]);
+}
+
+static CbDeviceItem *
+item_new (JsonObject        *twin,
+          const char        *policy,
+          CbDeviceStateInfo *info,
+          gint64             now)
+{
+  CbDeviceItem *self;
+  JsonObject *certificate;
+
+  self = g_object_new (CB_TYPE_DEVICE_ITEM, NULL);
+  self->device_id = g_strdup (object_get_string (twin, "deviceId"));
+  self->policy = g_strdup (policy);
+  self->now = now;
+  self->info = cb_device_state_info_ref (info);
+  self->enabled = g_strcmp0 (object_get_string (twin, "status"), "disabled") != 0;
+
+  certificate = object_get_object (object_get_object (object_get_object (twin, "properties"),
+                                                      "reported"),
+                                   "certificate");
+  cb_device_signals_init_from_twin (&self->signals, &info->context, self->device_id,
+                                    object_get_string (twin, "status"),
+                                    object_get_string (certificate, "validFrom"),
+                                    object_get_string (certificate, "validUntil"),
+                                    object_get_string (twin, "lastActivityTime"));
+  self->has_dates = self->signals.has_dates;
+  self->valid_from = self->signals.valid_from;
+  self->valid_until = self->signals.valid_until;
+  self->state = CB_DEVICE_N_STATES;
+  item_evaluate (self);
+
+  return self;
+}
+
 /**
  * cb_device_item_new_from_twin:
- * @info: (nullable): the fleet-wide signals; NULL judges with none (revocations unknown)
+ * @info: (nullable): the fleet-wide signals (judged at its clock); NULL judges with none
+ *   (revocations unknown) on the local clock
  */
 CbDeviceItem *
 cb_device_item_new_from_twin (JsonObject              *twin,
@@ -388,36 +444,13 @@ cb_device_item_new_from_twin (JsonObject              *twin,
                               const CbDeviceStateInfo *info)
 {
   g_autoptr(CbDeviceStateInfo) fallback = NULL;
-  CbDeviceItem *self;
-  CbDeviceSignals signals;
-  JsonObject *certificate;
 
   g_return_val_if_fail (twin != NULL, NULL);
 
   if (info == NULL)
     info = fallback = cb_device_state_info_new (g_get_real_time () / G_USEC_PER_SEC,
                                                 CB_DEFAULT_RENEWAL_FRACTION);
-
-  self = g_object_new (CB_TYPE_DEVICE_ITEM, NULL);
-  self->device_id = g_strdup (object_get_string (twin, "deviceId"));
-  self->policy = g_strdup (policy);
-  self->now = info->context.now;
-  self->enabled = g_strcmp0 (object_get_string (twin, "status"), "disabled") != 0;
-
-  certificate = object_get_object (object_get_object (object_get_object (twin, "properties"),
-                                                      "reported"),
-                                   "certificate");
-  cb_device_signals_init_from_twin (&signals, &info->context, self->device_id,
-                                    object_get_string (twin, "status"),
-                                    object_get_string (certificate, "validFrom"),
-                                    object_get_string (certificate, "validUntil"),
-                                    object_get_string (twin, "lastActivityTime"));
-  self->has_dates = signals.has_dates;
-  self->valid_from = signals.valid_from;
-  self->valid_until = signals.valid_until;
-  self->state = cb_device_state_evaluate (&info->context, &signals, &self->reason);
-
-  return self;
+  return item_new (twin, policy, (CbDeviceStateInfo *) info, info->context.now);
 }
 
 const char *
@@ -444,8 +477,11 @@ cb_device_item_set_enabled (CbDeviceItem *self,
   if (self->enabled == enabled)
     return;
   self->enabled = enabled;
+  self->signals.disabled = !enabled;
   g_object_notify_by_pspec (G_OBJECT (self), item_properties[ITEM_PROP_ENABLED]);
   g_object_notify_by_pspec (G_OBJECT (self), item_properties[ITEM_PROP_ENABLED_LABEL]);
+  /* The state follows the switch. */
+  item_evaluate (self);
 }
 
 const char *
@@ -745,6 +781,25 @@ cb_device_list_model_set_state_info (CbDeviceListModel *self,
   self->info = info;
 }
 
+void
+cb_device_list_model_update_state_info (CbDeviceListModel *self,
+                                        CbDeviceStateInfo *info)
+{
+  g_return_if_fail (CB_IS_DEVICE_LIST_MODEL (self));
+  g_return_if_fail (info != NULL);
+
+  cb_device_list_model_set_state_info (self, info);
+  for (guint i = 0; i < self->items->len; i++)
+    {
+      CbDeviceItem *item = g_ptr_array_index (self->items, i);
+
+      g_clear_pointer (&item->info, cb_device_state_info_unref);
+      item->info = cb_device_state_info_ref (info);
+      item->signals.revoked_at = cb_revocations_get_device (info->revocations, item->device_id);
+      item_evaluate (item);
+    }
+}
+
 CbDeviceStateInfo *
 cb_device_list_model_get_state_info (CbDeviceListModel *self)
 {
@@ -771,7 +826,6 @@ query_cb (GObject      *object,
   g_autoptr(CbDeviceListModel) self = user_data;
   g_autoptr(CbHubQueryPage) page = NULL;
   g_autoptr(GError) error = NULL;
-  CbDeviceStateInfo info;
   gint64 now;
   guint position;
   guint added = 0;
@@ -794,12 +848,9 @@ query_cb (GObject      *object,
       return;
     }
 
-  /* Rows are judged on the service's clock at the time they were read (a copy: the info is
-   * shared). */
+  /* Rows are judged on the service's clock at the time they were read. */
   if (self->info == NULL)
     self->info = cb_device_state_info_new (now, CB_DEFAULT_RENEWAL_FRACTION);
-  info = *self->info;
-  info.context.now = now;
 
   position = self->items->len;
   for (guint i = 0; page->items != NULL && i < json_array_get_length (page->items); i++)
@@ -809,8 +860,7 @@ query_cb (GObject      *object,
       if (!JSON_NODE_HOLDS_OBJECT (node))
         continue;
       g_ptr_array_add (self->items,
-                       cb_device_item_new_from_twin (json_node_get_object (node), self->policy,
-                                                     &info));
+                       item_new (json_node_get_object (node), self->policy, self->info, now));
       added++;
     }
 

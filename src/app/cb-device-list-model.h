@@ -79,6 +79,10 @@ void               cb_device_list_model_set_policy        (CbDeviceListModel *se
 void               cb_device_list_model_set_state_info    (CbDeviceListModel *self,
                                                            CbDeviceStateInfo *info);
 CbDeviceStateInfo *cb_device_list_model_get_state_info    (CbDeviceListModel *self);
+/* New signals for the rows already loaded: judged again in place (their states notify; no
+ * rows come or go, so a view keeps its place). */
+void               cb_device_list_model_update_state_info (CbDeviceListModel *self,
+                                                           CbDeviceStateInfo *info);
 void               cb_device_list_model_set_cancellable   (CbDeviceListModel *self,
                                                            GCancellable      *cancellable);
 /* Drops what is loaded and fetches the first page. */

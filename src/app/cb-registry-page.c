@@ -36,6 +36,8 @@ struct _CbRegistryPage
   guint               n_activity;
   guint               hub_device_count; /* devices holding a working certificate */
   guint               issuer_revoked_count;
+  guint               counts_pending;   /* count queries in flight */
+  gboolean            counted;          /* the counts above were read at least once */
   gboolean            loaded;
   gboolean            disposed;
 
@@ -591,6 +593,8 @@ count_cb (GObject      *object,
 
   g_free (op);
   page = cb_hub_client_query_finish (CB_HUB_CLIENT (object), result, &error);
+  if (self->counts_pending > 0 && --self->counts_pending == 0 && page != NULL)
+    self->counted = TRUE;
   if (page == NULL || page->items == NULL || json_array_get_length (page->items) == 0)
     return;
   first = json_array_get_element (page->items, 0);
@@ -609,6 +613,7 @@ count_where (CbRegistryPage *self,
 
   op->self = g_object_ref (self);
   op->target = target;
+  self->counts_pending++;
   cb_hub_client_query_async (cb_context_get_hub (self->context), query, 0, NULL,
                              get_cancellable (self), count_cb, op);
 }
@@ -640,6 +645,7 @@ typedef struct
 {
   CbRegistryPage *self;
   guint           generation;
+  gboolean        in_place;   /* judge the loaded rows again instead of reloading them */
 } StateLoad;
 
 static void
@@ -651,6 +657,7 @@ state_info_cb (GObject      *object,
   g_autoptr(CbRegistryPage) self = load->self;
   g_autoptr(CbDeviceStateInfo) info = NULL;
   guint generation = load->generation;
+  gboolean in_place = load->in_place;
 
   g_free (load);
   info = cb_device_state_info_load_finish (result, NULL);
@@ -659,13 +666,29 @@ state_info_cb (GObject      *object,
 
   g_clear_pointer (&self->state_info, cb_device_state_info_unref);
   self->state_info = g_steal_pointer (&info);
-  reload_devices (self);
+  if (in_place)
+    {
+      cb_device_list_model_update_state_info (self->devices, self->state_info);
+      update_actions (self);
+    }
+  else
+    reload_devices (self);
   count_hub_devices (self);
 }
 
-/* Reads the revocations and the selected policy's issuing CA again, then the devices. */
+static void start_state_info (CbRegistryPage *self,
+                              gboolean        in_place);
+
+/* After a device action: the rows stay, their states follow the service. */
 static void
-load_state_info (CbRegistryPage *self)
+refresh_state_info (CbRegistryPage *self)
+{
+  start_state_info (self, TRUE);
+}
+
+static void
+start_state_info (CbRegistryPage *self,
+                  gboolean        in_place)
 {
   StateLoad *load;
 
@@ -674,10 +697,18 @@ load_state_info (CbRegistryPage *self)
   load = g_new0 (StateLoad, 1);
   load->self = g_object_ref (self);
   load->generation = ++self->state_generation;
+  load->in_place = in_place && self->state_info != NULL;
   cb_device_state_info_load_async (self->context,
                                    self->policy != NULL ? cb_policy_get_name (self->policy) : NULL,
                                    renewal_fraction (), get_cancellable (self), state_info_cb,
                                    load);
+}
+
+/* Reads the revocations and the selected policy's issuing CA again, then the devices. */
+static void
+load_state_info (CbRegistryPage *self)
+{
+  start_state_info (self, FALSE);
 }
 
 /* ---- policy view ------------------------------------------------------------------------ */
@@ -1324,18 +1355,24 @@ revoke_issuer_action (GtkWidget  *widget,
   heading = g_strdup_printf (_("Revoke the Issuer of “%s”?"), name);
   /* The impact counts the devices whose certificate still works: those already revoked,
    * expired or issued by an earlier (revoked) CA lose nothing more. */
-  body = g_strdup_printf (ngettext ("Every certificate this policy's issuing CA signed stops "
-                                    "working at once: %u device holding a working certificate "
-                                    "loses it and must be provisioned again. The old CA goes on "
-                                    "the root's revocation list; new registrations get a new "
-                                    "issuing CA.",
-                                    "Every certificate this policy's issuing CA signed stops "
-                                    "working at once: %u devices holding a working certificate "
-                                    "lose it and must be provisioned again. The old CA goes on "
-                                    "the root's revocation list; new registrations get a new "
-                                    "issuing CA.",
-                                    self->hub_device_count),
-                          self->hub_device_count);
+  if (!self->counted || self->counts_pending > 0)
+    body = g_strdup (_("Every certificate this policy's issuing CA signed stops working at once: "
+                       "the devices holding one lose it and must be provisioned again (they are "
+                       "still being counted). The old CA goes on the root's revocation list; new "
+                       "registrations get a new issuing CA."));
+  else
+    body = g_strdup_printf (ngettext ("Every certificate this policy's issuing CA signed stops "
+                                      "working at once: %u device holding a working certificate "
+                                      "loses it and must be provisioned again. The old CA goes on "
+                                      "the root's revocation list; new registrations get a new "
+                                      "issuing CA.",
+                                      "Every certificate this policy's issuing CA signed stops "
+                                      "working at once: %u devices holding a working certificate "
+                                      "lose it and must be provisioned again. The old CA goes on "
+                                      "the root's revocation list; new registrations get a new "
+                                      "issuing CA.",
+                                      self->hub_device_count),
+                            self->hub_device_count);
   dialog = cb_confirm_dialog_new (get_parent_window (self), heading, body, _("_Revoke Issuer"), name);
   g_object_set_data_full (G_OBJECT (dialog), "policy", g_strdup (name), g_free);
   g_signal_connect_object (dialog, "response", G_CALLBACK (on_revoke_issuer_response_cb), self, 0);
@@ -1670,7 +1707,12 @@ delete_policy_action (GtkWidget  *widget,
   {
     g_autofree char *working = NULL;
 
-    if (self->hub_device_count > 0)
+    if (!self->counted || self->counts_pending > 0)
+      working = g_strdup (_("The policy stops issuing certificates. The devices holding its "
+                            "certificates are still being counted: without removing its issuing "
+                            "CA from the linked hubs, those whose certificate works keep working; "
+                            "with it, they lose their certificates now."));
+    else if (self->hub_device_count > 0)
       working = g_strdup_printf (ngettext ("The policy stops issuing certificates. Without "
                                            "removing its issuing CA from the linked hubs, the %u "
                                            "device that holds a working certificate of it keeps "
@@ -1890,9 +1932,8 @@ revoke_device_cb (GObject      *object,
   show_toast (op->self, text);
   update_actions (op->self);
   load_activity (op->self);
-  /* The activity log has the revoke now: the row reads Revoked. */
-  cb_set_str (&op->self->reselect, op->subject);
-  load_state_info (op->self);
+  /* The activity log has the revoke now: the row reads Revoked, in place. */
+  refresh_state_info (op->self);
 }
 
 static void
@@ -2026,10 +2067,9 @@ set_enabled_cb (GObject      *object,
     cb_device_item_set_enabled (item, cb_adr_device_get_enabled (device));
   text = g_strdup_printf (op->flag ? _("Enabled %s") : _("Disabled %s"), op->subject);
   show_toast (op->self, text);
+  /* The row's state followed the switch; the counts for the dialogs follow too. */
   update_actions (op->self);
-  /* The state follows the switch (Disabled, or what it was before). */
-  cb_set_str (&op->self->reselect, op->subject);
-  reload_devices (op->self);
+  count_hub_devices (op->self);
 }
 
 static void
@@ -2080,6 +2120,8 @@ on_context_changed_cb (CbRegistryPage *self)
   g_clear_pointer (&self->credential_state, g_free);
   g_clear_pointer (&self->state_info, cb_device_state_info_unref);
   self->state_generation++;
+  self->counted = FALSE;
+  self->counts_pending = 0;
   g_list_store_remove_all (self->policies);
   update_actions (self);
   cb_registry_page_reload (self);
