@@ -2,7 +2,8 @@
 /* The diagnostics page against the real devsim (the in-process Virtual device on a pty) after
  * a real provisioning run: every check passes, the device is connected to the sandbox hub;
  * after the device is revoked in the sandbox the credential-identifier check fails and says
- * "revoked", and the hub row shows the refused reconnection with the sandbox's reason. */
+ * "revoked", the hub row shows the refused reconnection with the sandbox's reason, and the
+ * device's effective state reads Revoked (Healthy before). */
 
 #include "config.h"
 
@@ -213,6 +214,8 @@ test_pass_then_revoked (Fixture       *f,
   g_autoptr(GError) error = NULL;
   g_autofree char *report = NULL;
   g_autofree char *path = NULL;
+  CbDeviceState state = CB_DEVICE_STATE_UNKNOWN;
+  const char *state_reason = NULL;
   AsyncWait w = { 0 };
 
   /* The virtual device is offered in the port list. */
@@ -239,6 +242,10 @@ test_pass_then_revoked (Fixture       *f,
   g_assert_nonnull (strstr (cb_diagnostic_check_get_detail (hub), "the sandbox hub sees it connected"));
   g_assert_nonnull (strstr (cb_diagnostic_check_get_detail (cb_diagnostics_page_lookup_check (f->page, "renewal")),
                             "No renewal yet"));
+  /* One effective state, from every signal. */
+  g_assert_true (cb_diagnostics_page_get_state (f->page, &state, &state_reason));
+  g_test_message ("state: %s: %s", cb_device_state_to_label (state), state_reason);
+  g_assert_cmpint (state, ==, CB_DEVICE_STATE_HEALTHY);
 
   path = g_test_build_filename (G_TEST_BUILT, "screenshots", "diagnostics-pass.png", NULL);
   cb_test_app_save_png (GTK_WIDGET (f->page), path, 1280, 800);
@@ -284,7 +291,15 @@ test_pass_then_revoked (Fixture       *f,
   g_assert_cmpint (cb_diagnostic_check_get_status (cb_diagnostics_page_lookup_check (f->page, "enabled")),
                    ==, CB_CHECK_PASS);
 
+  /* The device's state says revoked, from the activity log's revoke (a real Azure signal),
+   * not only from the sandbox's verdict. */
+  g_assert_true (cb_diagnostics_page_get_state (f->page, &state, &state_reason));
+  g_test_message ("state: %s: %s", cb_device_state_to_label (state), state_reason);
+  g_assert_cmpint (state, ==, CB_DEVICE_STATE_REVOKED);
+  g_assert_nonnull (strstr (state_reason, "were revoked on"));
+
   report = cb_diagnostics_page_dup_report (f->page);
+  g_assert_nonnull (strstr (report, "State: Revoked"));
   g_assert_nonnull (strstr (report, "[Fail] Credential identifier current"));
   g_assert_nonnull (strstr (report, "[Fail] Hub connection"));
   g_assert_nonnull (strstr (report, "What to do:"));

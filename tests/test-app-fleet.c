@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The fleet expiry page against the demo seed: its COUNT() groups agree with the twins the hub
- * holds, and each group opens a list of exactly its devices. */
+ * holds, and each group opens a list of exactly its devices; a device revoke and an issuer
+ * revoke through the sandbox move devices to Revoked and Needs re-provisioning. */
 
 #include "config.h"
 
@@ -69,18 +70,50 @@ query_done (gpointer data)
   return ((QueryWait *) data)->done;
 }
 
-/* Every twin, page by page, classified on its own dates: an independent count. */
-static void
-classify_fleet (CbHubClient *hub,
-                double       fraction,
-                guint        counts[4],
-                guint       *total)
+static gboolean list_idle (gpointer data);
+
+typedef struct
 {
+  GAsyncResult *result;
+} AsyncWait;
+
+static void
+async_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  ((AsyncWait *) user_data)->result = g_object_ref (result);
+}
+
+static gboolean
+async_done (gpointer data)
+{
+  return ((AsyncWait *) data)->result != NULL;
+}
+
+/* Every twin, page by page, judged by the state rules on signals read anew: an independent
+ * count. */
+static void
+classify_fleet (CbContext *context,
+                double     fraction,
+                guint      counts[CB_DEVICE_N_STATES],
+                guint     *total)
+{
+  CbHubClient *hub = cb_context_get_hub (context);
   g_autofree char *continuation = NULL;
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  g_autoptr(CbDeviceStateInfo) info = NULL;
+  AsyncWait a = { 0 };
+
+  cb_device_state_info_load_async (context, cb_profile_get_credential_policy (cb_context_get_profile (context)),
+                                   fraction, NULL, async_cb, &a);
+  cb_test_app_wait (async_done, &a, 30000);
+  info = cb_device_state_info_load_finish (a.result, NULL);
+  g_clear_object (&a.result);
+  g_assert_nonnull (info);
+  g_assert_null (info->error);
 
   *total = 0;
-  memset (counts, 0, 4 * sizeof (guint));
+  memset (counts, 0, CB_DEVICE_N_STATES * sizeof (guint));
 
   do
     {
@@ -94,7 +127,7 @@ classify_fleet (CbHubClient *hub,
         {
           g_autoptr(CbDeviceItem) item =
             cb_device_item_new_from_twin (json_array_get_object_element (w.page->items, i),
-                                          NULL, now, fraction);
+                                          NULL, info);
           counts[cb_device_item_get_state (item)]++;
           (*total)++;
         }
@@ -107,30 +140,45 @@ classify_fleet (CbHubClient *hub,
 }
 
 static void
+check_counts (Fixture *f,
+              double   fraction,
+              guint    expected[CB_DEVICE_N_STATES])
+{
+  guint total;
+  guint sum = 0;
+
+  cb_test_app_wait (counted, f, 30000);
+  classify_fleet (f->app->context, fraction, expected, &total);
+
+  g_assert_cmpuint (cb_fleet_page_get_total (f->page), ==, total);
+  g_assert_cmpuint (total, ==, 240);
+  for (guint i = 0; i < CB_DEVICE_N_STATES; i++)
+    {
+      g_test_message ("%s: page %u, twins %u", cb_device_state_to_label (i),
+                      cb_fleet_page_get_count (f->page, i), expected[i]);
+      g_assert_cmpuint (cb_fleet_page_get_count (f->page, i), ==, expected[i]);
+      sum += cb_fleet_page_get_count (f->page, i);
+    }
+  g_assert_cmpuint (sum, ==, total);
+}
+
+static void
 test_counts (Fixture       *f,
              gconstpointer  data)
 {
   g_autoptr(GSettings) settings = g_settings_new ("io.github.certbench.Certbench");
   double fraction = g_settings_get_double (settings, "renewal-fraction");
-  guint expected[4];
-  guint total;
-  guint sum = 0;
+  guint expected[CB_DEVICE_N_STATES];
   g_autofree char *path = NULL;
 
-  cb_test_app_wait (counted, f, 30000);
-  classify_fleet (cb_context_get_hub (f->app->context), fraction, expected, &total);
-
-  g_assert_cmpuint (cb_fleet_page_get_total (f->page), ==, total);
-  g_assert_cmpuint (total, ==, 240);
-  for (guint i = 0; i < 4; i++)
-    {
-      g_test_message ("%s: page %u, twins %u", cb_device_state_to_label (i),
-                      cb_fleet_page_get_count (f->page, i), expected[i]);
-      g_assert_cmpuint (cb_fleet_page_get_count (f->page, i), ==, expected[i]);
-      g_assert_cmpuint (expected[i], >, 0);
-      sum += cb_fleet_page_get_count (f->page, i);
-    }
-  g_assert_cmpuint (sum, ==, total);
+  check_counts (f, fraction, expected);
+  /* The seed spreads over the date states; nothing is revoked, and revocations are known. */
+  g_assert_cmpuint (expected[CB_DEVICE_STATE_EXPIRED], >, 0);
+  g_assert_cmpuint (expected[CB_DEVICE_STATE_RENEWAL_DUE], >, 0);
+  g_assert_cmpuint (expected[CB_DEVICE_STATE_HEALTHY], >, 0);
+  g_assert_cmpuint (expected[CB_DEVICE_STATE_NOT_REPORTING], >, 0);
+  g_assert_cmpuint (expected[CB_DEVICE_STATE_REVOKED], ==, 0);
+  g_assert_cmpuint (expected[CB_DEVICE_STATE_UNKNOWN], ==, 0);
 
   path = g_test_build_filename (G_TEST_BUILT, "screenshots", "fleet-page.png", NULL);
   cb_test_app_save_png (GTK_WIDGET (f->page), path, 1280, 800);
@@ -138,11 +186,78 @@ test_counts (Fixture       *f,
   /* A different renewal point moves devices between healthy and renewal due. */
   g_settings_set_double (settings, "renewal-fraction", 0.5);
   cb_test_app_spin (50);
-  cb_test_app_wait (counted, f, 30000);
-  classify_fleet (cb_context_get_hub (f->app->context), 0.5, expected, &total);
-  for (guint i = 0; i < 4; i++)
-    g_assert_cmpuint (cb_fleet_page_get_count (f->page, i), ==, expected[i]);
+  check_counts (f, 0.5, expected);
   g_settings_reset (settings, "renewal-fraction");
+}
+
+static gboolean
+revoke_done (gpointer data)
+{
+  return ((AsyncWait *) data)->result != NULL;
+}
+
+/* A new user revokes a device, then the policy's issuer: the fleet counts them as revoked and
+ * as needing re-provisioning, not as healthy. */
+static void
+test_revocations (Fixture       *f,
+                  gconstpointer  data)
+{
+  CbAdrClient *adr = cb_context_get_adr (f->app->context);
+  CbDeviceListModel *model = cb_fleet_page_get_devices (f->page);
+  guint expected[CB_DEVICE_N_STATES];
+  guint healthy_before;
+  guint due_before;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  AsyncWait w = { 0 };
+
+  check_counts (f, CB_DEFAULT_RENEWAL_FRACTION, expected);
+  healthy_before = expected[CB_DEVICE_STATE_HEALTHY];
+  due_before = expected[CB_DEVICE_STATE_RENEWAL_DUE];
+
+  /* demo-0001 reports a healthy certificate in the seed. */
+  cb_adr_client_revoke_device_async (adr, "demo-0001", FALSE, NULL, async_cb, &w);
+  cb_test_app_wait (revoke_done, &w, 30000);
+  g_assert_true (cb_adr_client_revoke_device_finish (adr, w.result, &error));
+  g_assert_no_error (error);
+  g_clear_object (&w.result);
+
+  cb_fleet_page_reload (f->page);
+  check_counts (f, CB_DEFAULT_RENEWAL_FRACTION, expected);
+  g_assert_cmpuint (cb_fleet_page_get_count (f->page, CB_DEVICE_STATE_REVOKED), ==, 1);
+  g_assert_cmpuint (cb_fleet_page_get_count (f->page, CB_DEVICE_STATE_HEALTHY), ==,
+                    healthy_before - 1);
+
+  /* The group lists exactly that device, reading Revoked. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "fleet.show-group", "i",
+                                             CB_DEVICE_STATE_REVOKED));
+  cb_test_app_wait (list_idle, f, 30000);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 1);
+  {
+    g_autoptr(CbDeviceItem) item = g_list_model_get_item (G_LIST_MODEL (model), 0);
+
+    g_assert_cmpstr (cb_device_item_get_device_id (item), ==, "demo-0001");
+    g_assert_cmpstr (cb_device_item_get_state_label (item), ==, "Revoked");
+  }
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "fleet.show-summary", NULL));
+
+  /* Revoke the issuer: every certificate it signed needs re-provisioning. */
+  cb_adr_client_revoke_issuer_async (adr, "default", NULL, async_cb, &w);
+  cb_test_app_wait (revoke_done, &w, 30000);
+  g_assert_true (cb_adr_client_revoke_issuer_finish (adr, w.result, &error));
+  g_assert_no_error (error);
+  g_clear_object (&w.result);
+
+  cb_fleet_page_reload (f->page);
+  check_counts (f, CB_DEFAULT_RENEWAL_FRACTION, expected);
+  g_assert_cmpuint (cb_fleet_page_get_count (f->page, CB_DEVICE_STATE_HEALTHY), ==, 0);
+  g_assert_cmpuint (cb_fleet_page_get_count (f->page, CB_DEVICE_STATE_RENEWAL_DUE), ==, 0);
+  g_assert_cmpuint (cb_fleet_page_get_count (f->page, CB_DEVICE_STATE_ISSUER_REVOKED), >=,
+                    healthy_before - 1 + due_before);
+  g_assert_cmpuint (cb_fleet_page_get_count (f->page, CB_DEVICE_STATE_REVOKED), ==, 1);
+
+  path = g_test_build_filename (G_TEST_BUILT, "screenshots", "fleet-issuer-revoked.png", NULL);
+  cb_test_app_save_png (GTK_WIDGET (f->page), path, 1280, 800);
 }
 
 static gboolean
@@ -161,9 +276,12 @@ test_group_list (Fixture       *f,
 
   cb_test_app_wait (counted, f, 30000);
 
-  for (int state = 0; state < 4; state++)
+  for (int state = 0; state < CB_DEVICE_N_STATES; state++)
     {
       guint n;
+
+      if (state == CB_DEVICE_STATE_REFUSED)
+        continue;
 
       g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "fleet.show-group", "i",
                                                  state));
@@ -193,34 +311,16 @@ test_group_list (Fixture       *f,
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "fleet.show-summary", NULL));
 }
 
-static void
-test_conditions (void)
-{
-  gint64 now = 1800000000;
-  g_autofree char *expired = cb_device_state_build_condition (CB_DEVICE_STATE_EXPIRED, now, 0.75, 30);
-  g_autofree char *due = cb_device_state_build_condition (CB_DEVICE_STATE_RENEWAL_DUE, now, 0.75, 30);
-  g_autofree char *healthy = cb_device_state_build_condition (CB_DEVICE_STATE_HEALTHY, now, 0.75, 30);
-  g_autofree char *silent = cb_device_state_build_condition (CB_DEVICE_STATE_NOT_REPORTING, now, 0.75, 30);
-  g_autofree char *now_text = cb_time_format_fixed (now);
-  /* 25 % of 30 days after now */
-  g_autofree char *cutoff = cb_time_format_fixed (now + 30 * 86400 / 4);
-
-  g_assert_nonnull (strstr (expired, now_text));
-  g_assert_nonnull (strstr (due, now_text));
-  g_assert_nonnull (strstr (due, cutoff));
-  g_assert_nonnull (strstr (healthy, cutoff));
-  g_assert_cmpstr (silent, ==, "NOT IS_DEFINED(properties.reported.certificate.validUntil)");
-}
-
 int
 main (int   argc,
       char *argv[])
 {
   cb_test_app_init (&argc, &argv);
 
-  g_test_add_func ("/cb/app-fleet/conditions", test_conditions);
   g_test_add ("/cb/app-fleet/counts", Fixture, NULL, fixture_setup, test_counts, fixture_teardown);
   g_test_add ("/cb/app-fleet/group-list", Fixture, NULL, fixture_setup, test_group_list,
+              fixture_teardown);
+  g_test_add ("/cb/app-fleet/revocations", Fixture, NULL, fixture_setup, test_revocations,
               fixture_teardown);
 
   return g_test_run ();

@@ -90,6 +90,7 @@ wait_loaded (Fixture *f)
 
 static void test_edit_validity (Fixture *f, gconstpointer data);
 static void test_search_filter (Fixture *f, gconstpointer data);
+static void load_all (Fixture *f);
 
 static void
 test_policies (Fixture       *f,
@@ -212,12 +213,57 @@ test_typed_name (Fixture       *f,
   g_assert_cmpuint (g_list_model_get_n_items (cb_registry_page_get_policies (f->page)), ==, 1);
 }
 
+typedef struct
+{
+  Fixture       *f;
+  const char    *device_id;
+  CbDeviceState  state;
+  gboolean       enabled;
+} RowWait;
+
+/* The device's row is loaded and reads state (and enabled). */
+static gboolean
+row_is (gpointer data)
+{
+  RowWait *w = data;
+  CbDeviceListModel *model = cb_registry_page_get_devices (w->f->page);
+  CbDeviceItem *item;
+
+  if (cb_device_list_model_get_loading (model))
+    return FALSE;
+  item = cb_device_list_model_find (model, w->device_id, NULL);
+  return item != NULL && cb_device_item_get_state (item) == w->state &&
+         cb_device_item_get_enabled (item) == w->enabled;
+}
+
+static CbDeviceItem *
+get_selected (Fixture *f)
+{
+  GtkColumnView *view = NULL;
+  GtkWidget *w = GTK_WIDGET (f->page);
+  GtkSelectionModel *selection;
+  GtkBitset *set;
+  CbDeviceItem *item = NULL;
+
+  view = GTK_COLUMN_VIEW (cb_test_app_find_widget (w, GTK_TYPE_COLUMN_VIEW));
+  selection = gtk_column_view_get_model (view);
+  set = gtk_selection_model_get_selection (selection);
+  if (!gtk_bitset_is_empty (set))
+    {
+      item = g_list_model_get_item (G_LIST_MODEL (selection), gtk_bitset_get_nth (set, 0));
+      g_object_unref (item);   /* the model keeps it */
+    }
+  gtk_bitset_unref (set);
+  return item;
+}
+
 static void
 test_revoke_device (Fixture       *f,
                     gconstpointer  data)
 {
   CbDeviceListModel *model;
   g_autoptr(CbDeviceItem) item = NULL;
+  RowWait wanted = { 0 };
   AdwMessageDialog *dialog;
   g_autofree char *device_id = NULL;
   g_autofree char *path = NULL;
@@ -266,15 +312,154 @@ test_revoke_device (Fixture       *f,
   /* The activity view shows who revoked what. */
   cb_test_app_wait (has_activity, f, 30000);
 
-  /* The device is disabled now: enable is on, disable is off. */
+  /* The list reads the revoke back: the row says Revoked (not Enabled / Healthy), stays
+   * selected, and there is nothing left to revoke on it. */
+  wanted.f = f;
+  wanted.device_id = device_id;
+  wanted.state = CB_DEVICE_STATE_REVOKED;
+  wanted.enabled = FALSE;
+  cb_test_app_wait (row_is, &wanted, 30000);
+  g_clear_object (&item);
+  item = g_object_ref (cb_device_list_model_find (model, device_id, NULL));
+  g_assert_cmpstr (cb_device_item_get_state_label (item), ==, "Revoked");
+  g_test_message ("reason: %s", cb_device_item_get_state_reason (item));
+  g_assert_nonnull (strstr (cb_device_item_get_state_reason (item), "revoked"));
+  g_assert_true (get_selected (f) == item);
+  g_assert_false (gtk_widget_activate_action (GTK_WIDGET (f->page), "registry.revoke-device", NULL) &&
+                  cb_registry_page_get_dialog (f->page) != NULL);
+
+  /* The Revoked filter finds it. */
+  cb_registry_page_filter_devices (f->page, NULL, CB_DEVICE_STATE_REVOKED);
+  cb_test_app_wait (row_is, &wanted, 30000);
+  load_all (f);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 1);
+  cb_registry_page_filter_devices (f->page, NULL, -1);
+  cb_test_app_spin (300);
+  cb_test_app_wait (devices_idle, f, 30000);
+  g_assert_true (cb_registry_page_select_device (f->page, device_id));
+
+  /* The device is disabled now: enable is on, disable is off. Enabled, it is still revoked. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "registry.enable-device", NULL));
   cb_test_app_wait (operations_done, f, 30000);
   cb_test_app_spin (100);
-  g_assert_true (cb_device_item_get_enabled (item));
+  wanted.enabled = TRUE;
+  cb_test_app_wait (row_is, &wanted, 30000);
 
   g_free (path);
   path = g_test_build_filename (G_TEST_BUILT, "screenshots", "registry-devices.png", NULL);
   cb_test_app_save_png (GTK_WIDGET (f->page), path, 1280, 800);
+}
+
+static gboolean
+issuer_revoked_rows (gpointer data)
+{
+  Fixture *f = data;
+  GListModel *model = G_LIST_MODEL (cb_registry_page_get_devices (f->page));
+  g_autoptr(CbDeviceItem) item = NULL;
+
+  if (cb_device_list_model_get_loading (CB_DEVICE_LIST_MODEL (model)) ||
+      g_list_model_get_n_items (model) == 0)
+    return FALSE;
+  item = g_list_model_get_item (model, 0);
+  return cb_device_item_get_state (item) == CB_DEVICE_STATE_ISSUER_REVOKED;
+}
+
+/* Opens a policy-wide confirmation once its impact line has the counts. */
+static AdwMessageDialog *
+open_counted_dialog (Fixture    *f,
+                     const char *action)
+{
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+  for (;;)
+    {
+      AdwMessageDialog *dialog;
+
+      g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), action, NULL));
+      dialog = cb_registry_page_get_dialog (f->page);
+      g_assert_nonnull (dialog);
+      if (strstr (adw_message_dialog_get_body (dialog), "still being counted") == NULL)
+        return dialog;
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      adw_message_dialog_response (dialog, "cancel");
+      gtk_window_destroy (GTK_WINDOW (dialog));
+      cb_test_app_spin (200);
+    }
+}
+
+/* "Revoke issuer" through the dialog: it counts the devices that hold a working certificate,
+ * then the rows read Needs re-provisioning and the delete dialog no longer says they keep
+ * working. */
+static void
+test_revoke_issuer (Fixture       *f,
+                    gconstpointer  data)
+{
+  GListModel *model;
+  AdwMessageDialog *dialog;
+  guint working = 0;
+  guint n;
+  g_autofree char *expected = NULL;
+  g_autofree char *path = NULL;
+  const char *body;
+
+  wait_loaded (f);
+  model = G_LIST_MODEL (cb_registry_page_get_devices (f->page));
+  load_all (f);
+  n = g_list_model_get_n_items (model);
+  g_assert_cmpuint (n, ==, 240);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(CbDeviceItem) item = g_list_model_get_item (model, i);
+      CbDeviceState state = cb_device_item_get_state (item);
+
+      working += state == CB_DEVICE_STATE_HEALTHY || state == CB_DEVICE_STATE_RENEWAL_DUE ||
+                 state == CB_DEVICE_STATE_DISABLED;
+    }
+  g_assert_cmpuint (working, >, 0);
+  g_assert_cmpuint (working, <, 211);   /* not every reporting device: expired ones lose nothing */
+
+  dialog = open_counted_dialog (f, "registry.revoke-issuer");
+  body = adw_message_dialog_get_body (dialog);
+  g_test_message ("revoke issuer: %s", body);
+  expected = g_strdup_printf ("%u devices holding a working certificate", working);
+  g_assert_nonnull (strstr (body, expected));
+  gtk_editable_set_text (cb_confirm_dialog_get_name_entry (CB_CONFIRM_DIALOG (dialog)), "default");
+  adw_message_dialog_response (dialog, "confirm");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  cb_test_app_wait (operations_done, f, 30000);
+  g_test_message ("toast: %s", cb_registry_page_get_last_toast (f->page));
+  g_assert_true (g_str_has_prefix (cb_registry_page_get_last_toast (f->page), "Revoked the issuing CA"));
+
+  /* The rows: needs re-provisioning, not healthy; and nothing left to revoke on them. */
+  cb_test_app_wait (issuer_revoked_rows, f, 30000);
+  load_all (f);
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(CbDeviceItem) item = g_list_model_get_item (model, i);
+
+      g_assert_cmpint (cb_device_item_get_state (item), !=, CB_DEVICE_STATE_HEALTHY);
+      g_assert_cmpint (cb_device_item_get_state (item), !=, CB_DEVICE_STATE_RENEWAL_DUE);
+    }
+  {
+    g_autoptr(CbDeviceItem) item = g_list_model_get_item (model, 0);
+
+    g_assert_cmpstr (cb_device_item_get_state_label (item), ==, "Needs re-provisioning");
+    g_assert_true (cb_registry_page_select_device (f->page, cb_device_item_get_device_id (item)));
+    g_assert_false (gtk_widget_activate_action (GTK_WIDGET (f->page), "registry.revoke-device", NULL) &&
+                    cb_registry_page_get_dialog (f->page) != NULL);
+  }
+  path = g_test_build_filename (G_TEST_BUILT, "screenshots", "registry-issuer-revoked.png", NULL);
+  cb_test_app_save_png (GTK_WIDGET (f->page), path, 1280, 800);
+
+  /* The delete dialog: nobody keeps working on the revoked issuer's certificates. */
+  dialog = open_counted_dialog (f, "registry.delete-policy");
+  body = adw_message_dialog_get_body (dialog);
+  g_test_message ("delete policy: %s", body);
+  g_assert_null (strstr (body, "keep working"));
+  g_assert_nonnull (strstr (body, "No device holds a working certificate"));
+  g_assert_nonnull (strstr (body, "revoked issuer"));
+  adw_message_dialog_response (dialog, "cancel");
+  gtk_window_destroy (GTK_WINDOW (dialog));
 }
 
 static void
@@ -610,7 +795,7 @@ test_search_filter (Fixture       *f,
     }
 
   /* Nothing is disabled in the demo fleet: the empty state, not an empty table. */
-  cb_registry_page_filter_devices (f->page, NULL, 4);
+  cb_registry_page_filter_devices (f->page, NULL, CB_DEVICE_STATE_DISABLED);
   cb_test_app_spin (300);
   cb_test_app_wait (devices_idle_or_empty, f, 30000);
   g_assert_cmpuint (g_list_model_get_n_items (model), ==, 0);
@@ -693,6 +878,8 @@ main (int   argc,
   g_test_add ("/cb/app-registry/byor-policy", Fixture, NULL, fixture_setup, test_byor_policy,
               fixture_teardown);
   g_test_add ("/cb/app-registry/views", Fixture, NULL, fixture_setup, test_views, fixture_teardown);
+  g_test_add ("/cb/app-registry/revoke-issuer", Fixture, NULL, fixture_setup, test_revoke_issuer,
+              fixture_teardown);
 
   return g_test_run ();
 }

@@ -6,21 +6,225 @@
 #include <glib/gi18n.h>
 
 #include "cb-device-list-model.h"
+#include "cb-activity-event.h"
 #include "cb-util.h"
 #include "cb-x509.h"
+
+/* ---- CbDeviceStateInfo ------------------------------------------------------------------ */
+
+/* Activity logs keep 90 days; leaves live at most 90 days: an older revoke leaves nothing. */
+#define REVOCATION_DAYS 90
+
+CbDeviceStateInfo *
+cb_device_state_info_new (gint64 now,
+                          double renewal_fraction)
+{
+  CbDeviceStateInfo *info = g_rc_box_new0 (CbDeviceStateInfo);
+
+  info->revocations = cb_revocations_new ();
+  info->context.now = now;
+  info->context.renewal_fraction = renewal_fraction;
+  info->context.validity_days = 30;
+  info->context.revocations = info->revocations;
+  info->context.revocations_known = FALSE;
+  return info;
+}
+
+CbDeviceStateInfo *
+cb_device_state_info_ref (CbDeviceStateInfo *info)
+{
+  g_return_val_if_fail (info != NULL, NULL);
+  return g_rc_box_acquire (info);
+}
+
+static void
+state_info_clear (CbDeviceStateInfo *info)
+{
+  cb_revocations_free (info->revocations);
+  g_free (info->policy);
+  g_clear_error (&info->error);
+}
+
+void
+cb_device_state_info_unref (CbDeviceStateInfo *info)
+{
+  if (info != NULL)
+    g_rc_box_release_full (info, (GDestroyNotify) state_info_clear);
+}
+
+typedef struct
+{
+  CbContext         *context;
+  CbDeviceStateInfo *info;
+  char              *wanted;
+  char              *namespace_prefix;
+  gint64             ca_not_before;
+} InfoLoad;
+
+static void
+info_load_free (InfoLoad *load)
+{
+  g_object_unref (load->context);
+  cb_device_state_info_unref (load->info);
+  g_free (load->wanted);
+  g_free (load->namespace_prefix);
+  g_free (load);
+}
+
+static void
+info_activity_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  InfoLoad *load = g_task_get_task_data (task);
+  CbDeviceStateInfo *info = load->info;
+  g_autoptr(GPtrArray) events = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 rotated;
+
+  events = cb_adr_client_list_activity_finish (CB_ADR_CLIENT (object), result, &error);
+  if (events == NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_task_return_error (task, g_steal_pointer (&error));
+          return;
+        }
+      g_debug ("The activity log could not be read: %s", error->message);
+      info->error = g_steal_pointer (&error);
+      g_task_return_pointer (task, cb_device_state_info_ref (info),
+                             (GDestroyNotify) cb_device_state_info_unref);
+      return;
+    }
+
+  cb_revocations_add_events (info->revocations, events, load->namespace_prefix);
+  info->context.revocations_known = TRUE;
+
+  /* After a revokeIssuer the policy's issuing CA is the replacement: what predates it came
+   * from the revoked one. */
+  rotated = cb_revocations_get_issuer (info->revocations, info->policy);
+  if (rotated > 0)
+    info->context.issuer_rotated_at = load->ca_not_before > 0 ? load->ca_not_before : rotated;
+
+  g_task_return_pointer (task, cb_device_state_info_ref (info),
+                         (GDestroyNotify) cb_device_state_info_unref);
+}
+
+static void
+info_read_activity (GTask *task)
+{
+  InfoLoad *load = g_task_get_task_data (task);
+  gint64 now = load->info->context.now;
+
+  cb_adr_client_list_activity_async (cb_context_get_adr (load->context),
+                                     now - REVOCATION_DAYS * 86400, now + 3600, NULL,
+                                     g_task_get_cancellable (task), info_activity_cb, task);
+}
+
+static void
+info_policies_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  GTask *task = user_data;
+  InfoLoad *load = g_task_get_task_data (task);
+  g_autoptr(GPtrArray) policies = NULL;
+  g_autoptr(GError) error = NULL;
+
+  policies = cb_adr_client_list_policies_finish (CB_ADR_CLIENT (object), result, &error);
+  if (policies == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      g_object_unref (task);
+      return;
+    }
+
+  for (guint i = 0; policies != NULL && i < policies->len; i++)
+    {
+      CbPolicy *policy = g_ptr_array_index (policies, i);
+      const char *id = cb_policy_get_id (policy);
+      const char *credentials;
+
+      if (i > 0 && g_strcmp0 (cb_policy_get_name (policy), load->wanted) != 0)
+        continue;
+      cb_set_str (&load->info->policy, cb_policy_get_name (policy));
+      load->info->context.validity_days = cb_policy_get_validity_days (policy);
+      load->ca_not_before = cb_policy_get_ca_not_before (policy);
+      /* The namespace's resource id: what comes before /credentials/ in the policy's. */
+      credentials = id != NULL ? strstr (id, "/credentials/") : NULL;
+      if (credentials != NULL)
+        {
+          g_autofree char *ns = g_strndup (id, credentials - id);
+
+          g_free (load->namespace_prefix);
+          load->namespace_prefix = g_strconcat (ns, "/", NULL);
+        }
+    }
+
+  info_read_activity (task);
+}
+
+void
+cb_device_state_info_load_async (CbContext           *context,
+                                 const char          *policy,
+                                 double               renewal_fraction,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  InfoLoad *load;
+
+  g_return_if_fail (CB_IS_CONTEXT (context));
+
+  task = g_task_new (context, cancellable, callback, user_data);
+  g_task_set_source_tag (task, cb_device_state_info_load_async);
+  load = g_new0 (InfoLoad, 1);
+  load->context = g_object_ref (context);
+  load->wanted = g_strdup (policy);
+  load->info = cb_device_state_info_new (cb_context_get_service_now (context), renewal_fraction);
+  g_task_set_task_data (task, load, (GDestroyNotify) info_load_free);
+
+  if (cb_context_get_adr (context) == NULL)
+    {
+      g_set_error_literal (&load->info->error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                           _("The connection has no device registry to read revocations from"));
+      g_task_return_pointer (task, cb_device_state_info_ref (load->info),
+                             (GDestroyNotify) cb_device_state_info_unref);
+      return;
+    }
+
+  cb_adr_client_list_policies_async (cb_context_get_adr (context), cancellable, info_policies_cb,
+                                     g_steal_pointer (&task));
+}
+
+CbDeviceStateInfo *
+cb_device_state_info_load_finish (GAsyncResult  *result,
+                                  GError       **error)
+{
+  g_return_val_if_fail (G_IS_TASK (result), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == cb_device_state_info_load_async,
+                        NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
 
 /* ---- CbDeviceItem ----------------------------------------------------------------------- */
 
 struct _CbDeviceItem
 {
-  GObject        parent_instance;
-  char          *device_id;
-  char          *policy;
-  gboolean       enabled;
-  gint64         valid_from;
-  gint64         valid_until;
-  gint64         now;          /* the service's time when the item was read */
-  CbDeviceState  state;
+  GObject            parent_instance;
+  char              *device_id;
+  char              *policy;
+  char              *reason;
+  gboolean           enabled;
+  gboolean           has_dates;
+  gint64             valid_from;
+  gint64             valid_until;
+  gint64             now;          /* the service's time when the item was read */
+  CbDeviceState      state;
+  CbDeviceStateInfo *info;         /* what the state was judged with */
+  CbDeviceSignals    signals;      /* the twin's part (no strings) */
 };
 
 enum
@@ -33,6 +237,7 @@ enum
   ITEM_PROP_VALID_UNTIL_TEXT,
   ITEM_PROP_DAYS_LEFT_TEXT,
   ITEM_PROP_STATE_LABEL,
+  ITEM_PROP_STATE_REASON,
   ITEM_N_PROPS
 };
 
@@ -40,29 +245,12 @@ static GParamSpec *item_properties[ITEM_N_PROPS];
 
 G_DEFINE_FINAL_TYPE (CbDeviceItem, cb_device_item, G_TYPE_OBJECT)
 
-const char *
-cb_device_state_to_label (CbDeviceState state)
-{
-  switch (state)
-    {
-    case CB_DEVICE_STATE_EXPIRED:
-      return _("Expired");
-    case CB_DEVICE_STATE_RENEWAL_DUE:
-      return _("Renewal due");
-    case CB_DEVICE_STATE_HEALTHY:
-      return _("Healthy");
-    case CB_DEVICE_STATE_NOT_REPORTING:
-    default:
-      return _("Not reporting");
-    }
-}
-
 static char *
 item_dup_valid_until_text (CbDeviceItem *self)
 {
   g_autoptr(GDateTime) dt = NULL;
 
-  if (self->state == CB_DEVICE_STATE_NOT_REPORTING)
+  if (!self->has_dates)
     return g_strdup ("—");
   dt = g_date_time_new_from_unix_utc (self->valid_until);
   return g_date_time_format (dt, "%Y-%m-%d %H:%M");
@@ -73,7 +261,7 @@ item_dup_days_left_text (CbDeviceItem *self)
 {
   int days;
 
-  if (self->state == CB_DEVICE_STATE_NOT_REPORTING)
+  if (!self->has_dates)
     return g_strdup ("—");
   days = cb_validity_get_days_left (self->valid_until, self->now);
   return g_strdup_printf ("%d", days);
@@ -110,6 +298,9 @@ cb_device_item_get_property (GObject    *object,
     case ITEM_PROP_STATE_LABEL:
       g_value_set_string (value, cb_device_state_to_label (self->state));
       break;
+    case ITEM_PROP_STATE_REASON:
+      g_value_set_string (value, self->reason);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -122,6 +313,8 @@ cb_device_item_finalize (GObject *object)
 
   g_free (self->device_id);
   g_free (self->policy);
+  g_free (self->reason);
+  cb_device_state_info_unref (self->info);
 
   G_OBJECT_CLASS (cb_device_item_parent_class)->finalize (object);
 }
@@ -149,6 +342,8 @@ cb_device_item_class_init (CbDeviceItemClass *klass)
     g_param_spec_string ("days-left-text", NULL, NULL, NULL, RO);
   item_properties[ITEM_PROP_STATE_LABEL] =
     g_param_spec_string ("state-label", NULL, NULL, NULL, RO);
+  item_properties[ITEM_PROP_STATE_REASON] =
+    g_param_spec_string ("state-reason", NULL, NULL, NULL, RO);
 #undef RO
 
   g_object_class_install_properties (object_class, ITEM_N_PROPS, item_properties);
@@ -157,7 +352,7 @@ cb_device_item_class_init (CbDeviceItemClass *klass)
 static void
 cb_device_item_init (CbDeviceItem *self)
 {
-  self->state = CB_DEVICE_STATE_NOT_REPORTING;
+  self->state = CB_DEVICE_STATE_UNKNOWN;
 }
 
 static const char *
@@ -186,51 +381,76 @@ object_get_object (JsonObject *obj,
   return JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
 }
 
-CbDeviceItem *
-cb_device_item_new_from_twin (JsonObject *twin,
-                              const char *policy,
-                              gint64      now,
-                              double      renewal_fraction)
+/* Judges the item again: after new signals, or after its enabled switch changed. */
+static void
+item_evaluate (CbDeviceItem *self)
+{
+  CbDeviceStateContext context = self->info->context;
+  g_autofree char *reason = NULL;
+  CbDeviceState state;
+
+  context.now = self->now;
+  state = cb_device_state_evaluate (&context, &self->signals, &reason);
+  if (state == self->state && g_strcmp0 (reason, self->reason) == 0)
+    return;
+  self->state = state;
+  g_free (self->reason);
+  self->reason = g_steal_pointer (&reason);
+  g_object_notify_by_pspec (G_OBJECT (self), item_properties[ITEM_PROP_STATE_LABEL]);
+  g_object_notify_by_pspec (G_OBJECT (self), item_properties[ITEM_PROP_STATE_REASON]);
+}
+
+static CbDeviceItem *
+item_new (JsonObject        *twin,
+          const char        *policy,
+          CbDeviceStateInfo *info,
+          gint64             now)
 {
   CbDeviceItem *self;
   JsonObject *certificate;
-  const char *from;
-  const char *until;
-
-  g_return_val_if_fail (twin != NULL, NULL);
 
   self = g_object_new (CB_TYPE_DEVICE_ITEM, NULL);
   self->device_id = g_strdup (object_get_string (twin, "deviceId"));
   self->policy = g_strdup (policy);
   self->now = now;
+  self->info = cb_device_state_info_ref (info);
   self->enabled = g_strcmp0 (object_get_string (twin, "status"), "disabled") != 0;
 
   certificate = object_get_object (object_get_object (object_get_object (twin, "properties"),
                                                       "reported"),
                                    "certificate");
-  from = object_get_string (certificate, "validFrom");
-  until = object_get_string (certificate, "validUntil");
-  if (from != NULL && until != NULL &&
-      cb_time_parse_iso8601 (from, &self->valid_from) &&
-      cb_time_parse_iso8601 (until, &self->valid_until))
-    {
-      switch (cb_validity_get_state (self->valid_from, self->valid_until, now, renewal_fraction))
-        {
-        case CB_VALIDITY_EXPIRED:
-          self->state = CB_DEVICE_STATE_EXPIRED;
-          break;
-        case CB_VALIDITY_RENEWAL_DUE:
-          self->state = CB_DEVICE_STATE_RENEWAL_DUE;
-          break;
-        case CB_VALIDITY_NOT_YET_VALID:
-        case CB_VALIDITY_VALID:
-        default:
-          self->state = CB_DEVICE_STATE_HEALTHY;
-          break;
-        }
-    }
+  cb_device_signals_init_from_twin (&self->signals, &info->context, self->device_id,
+                                    object_get_string (twin, "status"),
+                                    object_get_string (certificate, "validFrom"),
+                                    object_get_string (certificate, "validUntil"),
+                                    object_get_string (twin, "lastActivityTime"));
+  self->has_dates = self->signals.has_dates;
+  self->valid_from = self->signals.valid_from;
+  self->valid_until = self->signals.valid_until;
+  self->state = CB_DEVICE_N_STATES;
+  item_evaluate (self);
 
   return self;
+}
+
+/**
+ * cb_device_item_new_from_twin:
+ * @info: (nullable): the fleet-wide signals (judged at its clock); NULL judges with none
+ *   (revocations unknown) on the local clock
+ */
+CbDeviceItem *
+cb_device_item_new_from_twin (JsonObject              *twin,
+                              const char              *policy,
+                              const CbDeviceStateInfo *info)
+{
+  g_autoptr(CbDeviceStateInfo) fallback = NULL;
+
+  g_return_val_if_fail (twin != NULL, NULL);
+
+  if (info == NULL)
+    info = fallback = cb_device_state_info_new (g_get_real_time () / G_USEC_PER_SEC,
+                                                CB_DEFAULT_RENEWAL_FRACTION);
+  return item_new (twin, policy, (CbDeviceStateInfo *) info, info->context.now);
 }
 
 const char *
@@ -257,8 +477,11 @@ cb_device_item_set_enabled (CbDeviceItem *self,
   if (self->enabled == enabled)
     return;
   self->enabled = enabled;
+  self->signals.disabled = !enabled;
   g_object_notify_by_pspec (G_OBJECT (self), item_properties[ITEM_PROP_ENABLED]);
   g_object_notify_by_pspec (G_OBJECT (self), item_properties[ITEM_PROP_ENABLED_LABEL]);
+  /* The state follows the switch. */
+  item_evaluate (self);
 }
 
 const char *
@@ -278,7 +501,7 @@ cb_device_item_get_valid_until (CbDeviceItem *self)
 CbDeviceState
 cb_device_item_get_state (CbDeviceItem *self)
 {
-  g_return_val_if_fail (CB_IS_DEVICE_ITEM (self), CB_DEVICE_STATE_NOT_REPORTING);
+  g_return_val_if_fail (CB_IS_DEVICE_ITEM (self), CB_DEVICE_STATE_UNKNOWN);
   return self->state;
 }
 
@@ -289,32 +512,11 @@ cb_device_item_get_state_label (CbDeviceItem *self)
   return cb_device_state_to_label (self->state);
 }
 
-char *
-cb_device_state_build_condition (CbDeviceState state,
-                                 gint64        now,
-                                 double        renewal_fraction,
-                                 guint         validity_days)
+const char *
+cb_device_item_get_state_reason (CbDeviceItem *self)
 {
-  const char *path = "properties.reported.certificate.validUntil";
-  g_autofree char *now_text = cb_time_format_fixed (now);
-  g_autofree char *cutoff_text = NULL;
-  gint64 lifetime = (gint64) validity_days * 86400;
-
-  /* Due when now >= notBefore + f * L, that is when validUntil <= now + (1 - f) * L. */
-  cutoff_text = cb_time_format_fixed (now + (gint64) ((1.0 - renewal_fraction) * lifetime));
-
-  switch (state)
-    {
-    case CB_DEVICE_STATE_EXPIRED:
-      return g_strdup_printf ("%s < '%s'", path, now_text);
-    case CB_DEVICE_STATE_RENEWAL_DUE:
-      return g_strdup_printf ("%s >= '%s' AND %s <= '%s'", path, now_text, path, cutoff_text);
-    case CB_DEVICE_STATE_HEALTHY:
-      return g_strdup_printf ("%s > '%s'", path, cutoff_text);
-    case CB_DEVICE_STATE_NOT_REPORTING:
-    default:
-      return g_strdup_printf ("NOT IS_DEFINED(%s)", path);
-    }
+  g_return_val_if_fail (CB_IS_DEVICE_ITEM (self), NULL);
+  return self->reason;
 }
 
 /* ---- CbDeviceListModel ------------------------------------------------------------------ */
@@ -335,7 +537,7 @@ struct _CbDeviceListModel
   char         *policy;
   char         *continuation;
   GError       *error;
-  double        renewal_fraction;
+  CbDeviceStateInfo *info;
   guint         page_size;
   guint         n_requests;
   guint         loading : 1;
@@ -458,6 +660,7 @@ cb_device_list_model_finalize (GObject *object)
   g_free (self->policy);
   g_free (self->continuation);
   g_clear_error (&self->error);
+  g_clear_pointer (&self->info, cb_device_state_info_unref);
 
   G_OBJECT_CLASS (cb_device_list_model_parent_class)->finalize (object);
 }
@@ -519,7 +722,6 @@ cb_device_list_model_init (CbDeviceListModel *self)
 {
   self->items = g_ptr_array_new_with_free_func (g_object_unref);
   self->page_size = DEFAULT_PAGE_SIZE;
-  self->renewal_fraction = CB_DEFAULT_RENEWAL_FRACTION;
 }
 
 CbDeviceListModel *
@@ -568,11 +770,41 @@ cb_device_list_model_set_policy (CbDeviceListModel *self,
 }
 
 void
-cb_device_list_model_set_renewal_fraction (CbDeviceListModel *self,
-                                           double             fraction)
+cb_device_list_model_set_state_info (CbDeviceListModel *self,
+                                     CbDeviceStateInfo *info)
 {
   g_return_if_fail (CB_IS_DEVICE_LIST_MODEL (self));
-  self->renewal_fraction = fraction;
+
+  if (info != NULL)
+    cb_device_state_info_ref (info);
+  g_clear_pointer (&self->info, cb_device_state_info_unref);
+  self->info = info;
+}
+
+void
+cb_device_list_model_update_state_info (CbDeviceListModel *self,
+                                        CbDeviceStateInfo *info)
+{
+  g_return_if_fail (CB_IS_DEVICE_LIST_MODEL (self));
+  g_return_if_fail (info != NULL);
+
+  cb_device_list_model_set_state_info (self, info);
+  for (guint i = 0; i < self->items->len; i++)
+    {
+      CbDeviceItem *item = g_ptr_array_index (self->items, i);
+
+      g_clear_pointer (&item->info, cb_device_state_info_unref);
+      item->info = cb_device_state_info_ref (info);
+      item->signals.revoked_at = cb_revocations_get_device (info->revocations, item->device_id);
+      item_evaluate (item);
+    }
+}
+
+CbDeviceStateInfo *
+cb_device_list_model_get_state_info (CbDeviceListModel *self)
+{
+  g_return_val_if_fail (CB_IS_DEVICE_LIST_MODEL (self), NULL);
+  return self->info;
 }
 
 void
@@ -616,6 +848,10 @@ query_cb (GObject      *object,
       return;
     }
 
+  /* Rows are judged on the service's clock at the time they were read. */
+  if (self->info == NULL)
+    self->info = cb_device_state_info_new (now, CB_DEFAULT_RENEWAL_FRACTION);
+
   position = self->items->len;
   for (guint i = 0; page->items != NULL && i < json_array_get_length (page->items); i++)
     {
@@ -624,8 +860,7 @@ query_cb (GObject      *object,
       if (!JSON_NODE_HOLDS_OBJECT (node))
         continue;
       g_ptr_array_add (self->items,
-                       cb_device_item_new_from_twin (json_node_get_object (node), self->policy,
-                                                     now, self->renewal_fraction));
+                       item_new (json_node_get_object (node), self->policy, self->info, now));
       added++;
     }
 

@@ -3,6 +3,8 @@
 
 #include <gio/gio.h>
 
+#include "cb-context.h"
+#include "cb-device-state.h"
 #include "cb-hub-client.h"
 
 G_BEGIN_DECLS
@@ -11,21 +13,38 @@ G_BEGIN_DECLS
 #define CB_TYPE_DEVICE_ITEM (cb_device_item_get_type ())
 G_DECLARE_FINAL_TYPE (CbDeviceItem, cb_device_item, CB, DEVICE_ITEM, GObject)
 
-/* The fleet states, as the fleet page groups them. */
-typedef enum
+/* What the effective state of the rows is judged with (see cb-device-state.h): the fleet-wide
+ * signals for one policy, read from the service. Reference counted; read-only once loaded. */
+typedef struct
 {
-  CB_DEVICE_STATE_EXPIRED,
-  CB_DEVICE_STATE_RENEWAL_DUE,
-  CB_DEVICE_STATE_HEALTHY,
-  CB_DEVICE_STATE_NOT_REPORTING,
-} CbDeviceState;
+  CbDeviceStateContext  context;      /* context.revocations points at revocations */
+  CbRevocations        *revocations;
+  char                 *policy;       /* the policy the rules apply for, NULL: none */
+  GError               *error;        /* why revocations are unknown, NULL when known */
+} CbDeviceStateInfo;
 
-const char   *cb_device_state_to_label       (CbDeviceState  state);
+/* Fresh signals: no revocation known, and revocations_known FALSE (so nothing is healthy). */
+CbDeviceStateInfo *cb_device_state_info_new      (gint64              now,
+                                                  double              renewal_fraction);
+CbDeviceStateInfo *cb_device_state_info_ref      (CbDeviceStateInfo  *info);
+void               cb_device_state_info_unref    (CbDeviceStateInfo  *info);
+/* Reads the policies (the named one, else the first: its leaf lifetime and issuing CA) and
+ * 90 days of the activity log (revokes), on the service's clock. Never fails: what could not
+ * be read is left unknown. */
+void               cb_device_state_info_load_async  (CbContext           *context,
+                                                     const char          *policy,
+                                                     double               renewal_fraction,
+                                                     GCancellable        *cancellable,
+                                                     GAsyncReadyCallback  callback,
+                                                     gpointer             user_data);
+CbDeviceStateInfo *cb_device_state_info_load_finish (GAsyncResult        *result,
+                                                     GError             **error);
 
-CbDeviceItem *cb_device_item_new_from_twin   (JsonObject    *twin,
-                                              const char    *policy,
-                                              gint64         now,
-                                              double         renewal_fraction);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CbDeviceStateInfo, cb_device_state_info_unref)
+
+CbDeviceItem *cb_device_item_new_from_twin   (JsonObject              *twin,
+                                              const char              *policy,
+                                              const CbDeviceStateInfo *info);
 const char   *cb_device_item_get_device_id   (CbDeviceItem  *self);
 gboolean      cb_device_item_get_enabled     (CbDeviceItem  *self);
 void          cb_device_item_set_enabled     (CbDeviceItem  *self,
@@ -34,6 +53,8 @@ const char   *cb_device_item_get_policy      (CbDeviceItem  *self);
 gint64        cb_device_item_get_valid_until (CbDeviceItem  *self);
 CbDeviceState cb_device_item_get_state       (CbDeviceItem  *self);
 const char   *cb_device_item_get_state_label (CbDeviceItem  *self);
+/* Why the row is in its state, a sentence. */
+const char   *cb_device_item_get_state_reason (CbDeviceItem *self);
 
 /* A GListModel of CbDeviceItem that loads hub query pages on demand: the first page on reload,
  * the next one when a view asks for an item near the end of what is loaded. Never asks for the
@@ -53,8 +74,15 @@ void               cb_device_list_model_set_page_size     (CbDeviceListModel *se
 /* The policy name rows show (the hub twin does not carry it). */
 void               cb_device_list_model_set_policy        (CbDeviceListModel *self,
                                                            const char        *policy);
-void               cb_device_list_model_set_renewal_fraction (CbDeviceListModel *self,
-                                                           double             fraction);
+/* The signals rows are judged with; takes a reference. NULL: none known yet. The model's
+ * clock follows the service on each page. */
+void               cb_device_list_model_set_state_info    (CbDeviceListModel *self,
+                                                           CbDeviceStateInfo *info);
+CbDeviceStateInfo *cb_device_list_model_get_state_info    (CbDeviceListModel *self);
+/* New signals for the rows already loaded: judged again in place (their states notify; no
+ * rows come or go, so a view keeps its place). */
+void               cb_device_list_model_update_state_info (CbDeviceListModel *self,
+                                                           CbDeviceStateInfo *info);
 void               cb_device_list_model_set_cancellable   (CbDeviceListModel *self,
                                                            GCancellable      *cancellable);
 /* Drops what is loaded and fetches the first page. */
@@ -73,12 +101,5 @@ CbDeviceItem      *cb_device_list_model_find              (CbDeviceListModel *se
                                                            guint             *position);
 void               cb_device_list_model_remove_device     (CbDeviceListModel *self,
                                                            const char        *device_id);
-
-/* WHERE conditions for the fleet states (now, the renewal fraction and the policy's leaf
- * lifetime decide the renewal cut-off). Returns: (transfer full) */
-char              *cb_device_state_build_condition        (CbDeviceState      state,
-                                                           gint64             now,
-                                                           double             renewal_fraction,
-                                                           guint              validity_days);
 
 G_END_DECLS

@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "cb-bench-client.h"
+#include "cb-device-list-model.h"
 #include "cb-diagnostics-page.h"
 #include "cb-sandbox-client.h"
 #include "cb-error.h"
@@ -175,6 +176,15 @@ struct _CbDiagnosticsPage
   guint              pending;
   gboolean           disposed;
 
+  /* The signals for the device's effective state, gathered by the checks. */
+  CbDeviceStateInfo *state_info;
+  CbDeviceSignals    signals;
+  char              *refused_verdict;
+  char              *refused_reason;
+  CbDeviceState      state;
+  char              *state_reason;
+  gboolean           has_state;
+
   AdwToastOverlay   *toast_overlay;
   GtkDropDown       *port_dropdown;
   GtkStack          *results_stack;
@@ -184,6 +194,7 @@ struct _CbDiagnosticsPage
   AdwActionRow      *device_row;
   AdwActionRow      *issuer_row;
   AdwActionRow      *validity_row;
+  AdwActionRow      *state_row;
   GtkListBox        *checks_list;
 };
 
@@ -303,6 +314,44 @@ create_check_row (gpointer item,
   return row;
 }
 
+static CbCertificate *leaf (CbDiagnosticsPage *self);
+
+/* Once every check is in: the one effective state, from what they gathered. */
+static void
+update_state (CbDiagnosticsPage *self)
+{
+  g_autoptr(CbDeviceStateInfo) fallback = NULL;
+  CbDeviceStateInfo *info = self->state_info;
+  CbCertificate *cert = leaf (self);
+  CbDeviceSignals signals = self->signals;
+  g_autofree char *text = NULL;
+
+  g_clear_pointer (&self->state_reason, g_free);
+  self->has_state = FALSE;
+  if (cert == NULL || self->device_id == NULL)
+    {
+      adw_action_row_set_subtitle (self->state_row, "—");
+      return;
+    }
+
+  if (info == NULL)
+    info = fallback = cb_device_state_info_new (cb_context_get_service_now (self->context),
+                                                CB_DEFAULT_RENEWAL_FRACTION);
+
+  /* The certificate the device holds, not what its twin last said. */
+  signals.has_dates = TRUE;
+  signals.valid_from = cb_certificate_get_not_before (cert);
+  signals.valid_until = cb_certificate_get_not_after (cert);
+  signals.revoked_at = cb_revocations_get_device (info->revocations, self->device_id);
+  signals.refused_verdict = self->refused_verdict;
+  signals.refused_reason = self->refused_reason;
+
+  self->state = cb_device_state_evaluate (&info->context, &signals, &self->state_reason);
+  self->has_state = TRUE;
+  text = g_strdup_printf (_("%s: %s"), cb_device_state_to_label (self->state), self->state_reason);
+  adw_action_row_set_subtitle (self->state_row, text);
+}
+
 static void
 set_pending (CbDiagnosticsPage *self,
              guint              pending)
@@ -315,6 +364,8 @@ set_pending (CbDiagnosticsPage *self,
 
   if (self->disposed)
     return;
+  if (pending == 0)
+    update_state (self);
   gtk_spinner_set_spinning (self->running_spinner, pending > 0);
   if (pending == 0 && self->port != NULL)
     {
@@ -698,6 +749,7 @@ list_policies_cb (GObject      *object,
             g_strdup_printf (_("Issued by %s, the current issuing CA of policy “%s”"),
                              cb_certificate_get_subject (issuer), cb_policy_get_name (match));
           set_check (self, "issuer", CB_CHECK_PASS, detail, NULL);
+          self->signals.issuer = CB_DEVICE_ISSUER_CURRENT;
         }
       else
         {
@@ -705,6 +757,8 @@ list_policies_cb (GObject      *object,
             g_strdup_printf (_("Issued by %s, which no policy of the namespace uses now: its "
                                "issuer was revoked (rotated) or its policy deleted"),
                              cb_certificate_get_subject (issuer));
+
+          self->signals.issuer = CB_DEVICE_ISSUER_REPLACED;
           set_check (self, "issuer", CB_CHECK_FAIL, detail,
                      _("Provision the device again to get a certificate from the current "
                        "issuing CA"));
@@ -742,6 +796,12 @@ get_device_cb (GObject      *object,
   else
     {
       status = json_object_get_string_member_with_default (device, "status", "enabled");
+      self->signals.disabled = g_strcmp0 (status, "disabled") == 0;
+      if (!cb_time_parse_iso8601 (json_object_get_string_member_with_default (device,
+                                                                              "lastActivityTime",
+                                                                              NULL),
+                                  &self->signals.last_activity))
+        self->signals.last_activity = 0;
       if (g_strcmp0 (status, "disabled") == 0)
         {
           g_autofree char *detail = g_strdup_printf (_("“%s” is disabled in the hub: it cannot "
@@ -850,6 +910,14 @@ check_chain_cb (GObject      *object,
   verdict = answer->verdict != NULL ? answer->verdict : "";
   reason = answer->reason != NULL ? answer->reason : "";
 
+  /* The sandbox hub would refuse this chain now: a refusal, unless a real one is reported. */
+  if (!answer->accepted && !self->signals.refused)
+    {
+      self->signals.refused = TRUE;
+      cb_set_str (&self->refused_verdict, verdict);
+      cb_set_str (&self->refused_reason, reason);
+    }
+
   if (answer->accepted)
     set_check (self, "identifier", CB_CHECK_PASS,
                _("The hub would accept this certificate now"), NULL);
@@ -945,6 +1013,10 @@ set_hub_check (CbDiagnosticsPage     *self,
       (g_strcmp0 (state, "connected") != 0 || report->attempt_time >= changed))
     {
       g_autofree char *when = format_date (report->attempt_time);
+
+      self->signals.refused = TRUE;
+      cb_set_str (&self->refused_verdict, report->verdict);
+      cb_set_str (&self->refused_reason, report->reason);
 
       detail = g_strdup_printf (_("Refused on %s: %s (the sandbox hub says %s)%s%s"), when,
                                 report->reason ? report->reason : _("no reason given"),
@@ -1053,6 +1125,23 @@ check_hub_connection (CbDiagnosticsPage *self)
 }
 
 static void
+state_info_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(CbDiagnosticsPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  CbDeviceStateInfo *info;
+
+  info = cb_device_state_info_load_finish (result, &error);
+  if (info == NULL && handle_cancelled (self, error))
+    return;
+  g_clear_pointer (&self->state_info, cb_device_state_info_unref);
+  self->state_info = info;
+  finish_one (self);
+}
+
+static void
 start_service_checks (CbDiagnosticsPage *self)
 {
   CbCertificate *cert = leaf (self);
@@ -1073,6 +1162,13 @@ start_service_checks (CbDiagnosticsPage *self)
   else
     set_check (self, "issuer", CB_CHECK_WARNING, _("The chain has no issuing CA to compare"),
                _("Provision the device again"));
+
+  /* The revocations from the activity log, for the effective state. */
+  self->pending++;
+  cb_device_state_info_load_async (self->context,
+                                   cb_profile_get_credential_policy (cb_context_get_profile (self->context)),
+                                   renewal_fraction (), self->cancellable, state_info_cb,
+                                   g_object_ref (self));
 
   if (cb_context_get_hub (self->context) != NULL)
     {
@@ -1224,6 +1320,13 @@ cb_diagnostics_page_run (CbDiagnosticsPage *self,
   g_clear_object (&self->diag);
   g_clear_pointer (&self->device_id, g_free);
   cb_set_str (&self->port_path, port_path);
+  g_clear_pointer (&self->state_info, cb_device_state_info_unref);
+  memset (&self->signals, 0, sizeof self->signals);
+  g_clear_pointer (&self->refused_verdict, g_free);
+  g_clear_pointer (&self->refused_reason, g_free);
+  g_clear_pointer (&self->state_reason, g_free);
+  self->has_state = FALSE;
+  adw_action_row_set_subtitle (self->state_row, "—");
 
   reset_checks (self);
   gtk_stack_set_visible_child_name (self->results_stack, "running");
@@ -1286,6 +1389,22 @@ run_action (GtkWidget  *widget,
     cb_diagnostics_page_run (self, path);
 }
 
+gboolean
+cb_diagnostics_page_get_state (CbDiagnosticsPage  *self,
+                               CbDeviceState      *state,
+                               const char        **reason)
+{
+  g_return_val_if_fail (CB_IS_DIAGNOSTICS_PAGE (self), FALSE);
+
+  if (!self->has_state)
+    return FALSE;
+  if (state != NULL)
+    *state = self->state;
+  if (reason != NULL)
+    *reason = self->state_reason;
+  return TRUE;
+}
+
 char *
 cb_diagnostics_page_dup_report (CbDiagnosticsPage *self)
 {
@@ -1315,6 +1434,9 @@ cb_diagnostics_page_dup_report (CbDiagnosticsPage *self)
       g_string_append_printf (report, _("Valid: %s to %s\n"), from, until);
       g_string_append_printf (report, _("SHA-256: %s\n"), cb_certificate_get_sha256_fingerprint (cert));
     }
+  if (self->has_state)
+    g_string_append_printf (report, _("State: %s: %s\n"), cb_device_state_to_label (self->state),
+                            self->state_reason);
   g_string_append_c (report, '\n');
 
   for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->checks)); i++)
@@ -1450,6 +1572,10 @@ cb_diagnostics_page_finalize (GObject *object)
   g_clear_object (&self->diag);
   g_free (self->device_id);
   g_free (self->port_path);
+  g_clear_pointer (&self->state_info, cb_device_state_info_unref);
+  g_free (self->refused_verdict);
+  g_free (self->refused_reason);
+  g_free (self->state_reason);
 
   G_OBJECT_CLASS (cb_diagnostics_page_parent_class)->finalize (object);
 }
@@ -1523,6 +1649,7 @@ cb_diagnostics_page_class_init (CbDiagnosticsPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CbDiagnosticsPage, device_row);
   gtk_widget_class_bind_template_child (widget_class, CbDiagnosticsPage, issuer_row);
   gtk_widget_class_bind_template_child (widget_class, CbDiagnosticsPage, validity_row);
+  gtk_widget_class_bind_template_child (widget_class, CbDiagnosticsPage, state_row);
   gtk_widget_class_bind_template_child (widget_class, CbDiagnosticsPage, checks_list);
   gtk_widget_class_bind_template_callback (widget_class, on_port_dropdown_selected_cb);
 

@@ -4,6 +4,7 @@
 #include <adwaita.h>
 
 #include "cb-context.h"
+#include "cb-device-state.h"
 
 G_BEGIN_DECLS
 
@@ -50,5 +51,10 @@ CbDiagnosticCheck *cb_diagnostics_page_lookup_check (CbDiagnosticsPage *self,
 /* The findings as plain text (what "Copy Report" puts on the clipboard).
  * Returns: (transfer full) */
 char              *cb_diagnostics_page_dup_report   (CbDiagnosticsPage *self);
+/* The device's effective state once a run is done (FALSE before, or without a certificate);
+ * reason: (out) (optional) (transfer none) */
+gboolean           cb_diagnostics_page_get_state    (CbDiagnosticsPage  *self,
+                                                     CbDeviceState      *state,
+                                                     const char        **reason);
 
 G_END_DECLS

@@ -9,7 +9,7 @@
 #include "cb-registry-page-error.h"
 #include "cb-x509.h"
 
-#define N_STATES 4
+#define N_STATES CB_DEVICE_N_STATES
 #define DEFAULT_VALIDITY_DAYS 30
 
 struct _CbFleetPage
@@ -20,6 +20,9 @@ struct _CbFleetPage
   CbDeviceListModel  *devices;
   GtkNoSelection     *device_selection;
   GSettings          *settings;
+  CbDeviceStateInfo  *info;             /* the signals the counts were made with */
+  AdwActionRow       *rows[N_STATES];
+  GtkLabel           *count_labels[N_STATES];
   guint               counts[N_STATES];
   guint               total;
   guint               validity_days;
@@ -35,14 +38,7 @@ struct _CbFleetPage
   GtkLabel           *total_label;
   GtkLabel           *basis_label;
   GtkDrawingArea     *bar;
-  GtkLabel           *expired_count;
-  GtkLabel           *renewal_count;
-  GtkLabel           *healthy_count;
-  GtkLabel           *silent_count;
-  GtkDrawingArea     *expired_swatch;
-  GtkDrawingArea     *renewal_swatch;
-  GtkDrawingArea     *healthy_swatch;
-  GtkDrawingArea     *silent_swatch;
+  GtkListBox         *states_list;
   GtkLabel           *group_label;
   GtkSpinner         *devices_spinner;
   GtkColumnView      *device_view;
@@ -60,13 +56,79 @@ enum
 
 static GParamSpec *properties[N_PROPS];
 
-/* The palette's red, orange, green and a neutral grey (GNOME HIG colours). */
+/* GNOME HIG palette colours, one per CbDeviceState. */
 static const GdkRGBA state_colors[N_STATES] = {
-  { 0.878f, 0.106f, 0.141f, 1.0f },
-  { 1.000f, 0.471f, 0.000f, 1.0f },
-  { 0.180f, 0.761f, 0.494f, 1.0f },
-  { 0.604f, 0.600f, 0.588f, 1.0f },
+  { 0.647f, 0.114f, 0.176f, 1.0f },   /* revoked: red 5 */
+  { 0.569f, 0.255f, 0.675f, 1.0f },   /* issuer revoked: purple 3 */
+  { 0.369f, 0.361f, 0.392f, 1.0f },   /* disabled: dark 1 */
+  { 0.878f, 0.106f, 0.141f, 1.0f },   /* expired: red 3 */
+  { 0.596f, 0.416f, 0.267f, 1.0f },   /* refused: brown 3 */
+  { 1.000f, 0.471f, 0.000f, 1.0f },   /* renewal due: orange 3 */
+  { 0.180f, 0.761f, 0.494f, 1.0f },   /* healthy: green 4 */
+  { 0.604f, 0.600f, 0.588f, 1.0f },   /* not reporting: light 5 */
+  { 0.753f, 0.749f, 0.737f, 1.0f },   /* unknown: light 4 */
 };
+
+/* What each group means, under its name. */
+static const char *
+state_description (CbDeviceState state)
+{
+  switch (state)
+    {
+    case CB_DEVICE_STATE_REVOKED:
+      return _("Its certificates were revoked: the device must be provisioned again");
+    case CB_DEVICE_STATE_ISSUER_REVOKED:
+      return _("Its certificate comes from a revoked issuing CA: the device must be provisioned "
+               "again");
+    case CB_DEVICE_STATE_DISABLED:
+      return _("Disabled in the hub: the device cannot connect until it is enabled");
+    case CB_DEVICE_STATE_EXPIRED:
+      return _("The certificate's end date has passed: the device cannot connect");
+    case CB_DEVICE_STATE_REFUSED:
+      return _("The hub refused its last connection");
+    case CB_DEVICE_STATE_RENEWAL_DUE:
+      return _("Still valid, but the device should have renewed by now");
+    case CB_DEVICE_STATE_HEALTHY:
+      return _("Valid, not revoked and not yet due for renewal");
+    case CB_DEVICE_STATE_NOT_REPORTING:
+      return _("The twin reports no certificate dates");
+    case CB_DEVICE_STATE_UNKNOWN:
+    case CB_DEVICE_N_STATES:
+    default:
+      return _("Valid dates, but whether the device was revoked could not be read");
+    }
+}
+
+/* The hub can count a state from twins (the refusal is only in the sandbox's report). */
+static gboolean
+is_countable (CbDeviceState state)
+{
+  return state != CB_DEVICE_STATE_REFUSED;
+}
+
+/* Whether a state can have members under these signals: no query for one that cannot. */
+static gboolean
+can_occur (CbDeviceState            state,
+           const CbDeviceStateInfo *info)
+{
+  g_autoptr(GPtrArray) revoked = cb_revocations_list_devices (info->revocations);
+
+  switch (state)
+    {
+    case CB_DEVICE_STATE_REVOKED:
+      return revoked->len > 0;
+    case CB_DEVICE_STATE_ISSUER_REVOKED:
+      return info->context.issuer_rotated_at > 0;
+    case CB_DEVICE_STATE_HEALTHY:
+      return info->context.revocations_known;
+    case CB_DEVICE_STATE_UNKNOWN:
+      return !info->context.revocations_known;
+    case CB_DEVICE_STATE_REFUSED:
+      return FALSE;
+    default:
+      return TRUE;
+    }
+}
 
 static gboolean
 is_ready (CbFleetPage *self)
@@ -140,22 +202,35 @@ draw_swatch (GtkDrawingArea *area,
 static void
 update_summary (CbFleetPage *self)
 {
-  GtkLabel *labels[N_STATES] = {
-    self->expired_count, self->renewal_count, self->healthy_count, self->silent_count
-  };
   g_autofree char *total = NULL;
   g_autofree char *basis = NULL;
 
   for (guint i = 0; i < N_STATES; i++)
     {
-      g_autofree char *text = g_strdup_printf ("%u", self->counts[i]);
-      gtk_label_set_text (labels[i], text);
+      g_autofree char *text = NULL;
+      gboolean always;
+
+      if (self->rows[i] == NULL)
+        continue;
+      text = g_strdup_printf ("%u", self->counts[i]);
+      gtk_label_set_text (self->count_labels[i], text);
+      /* The rare groups show only when they have members. */
+      always = i == CB_DEVICE_STATE_EXPIRED || i == CB_DEVICE_STATE_RENEWAL_DUE ||
+               i == CB_DEVICE_STATE_HEALTHY || i == CB_DEVICE_STATE_NOT_REPORTING;
+      gtk_widget_set_visible (GTK_WIDGET (self->rows[i]), always || self->counts[i] > 0);
     }
 
   total = g_strdup_printf (ngettext ("%u Device", "%u Devices", self->total), self->total);
-  basis = g_strdup_printf (_("Renewal point at %.0f %% of a %u-day certificate lifetime; "
-                             "counted from the certificate dates the twins report"),
-                           self->fraction * 100, self->validity_days);
+  if (self->info != NULL && !self->info->context.revocations_known)
+    basis = g_strdup_printf (_("Renewal point at %.0f %% of a %u-day certificate lifetime; "
+                               "counted from the certificate dates the twins report. Revocations "
+                               "could not be read, so no device counts as healthy"),
+                             self->fraction * 100, self->validity_days);
+  else
+    basis = g_strdup_printf (_("Renewal point at %.0f %% of a %u-day certificate lifetime; "
+                               "counted from the certificate dates the twins report and the "
+                               "revocations in the activity log"),
+                             self->fraction * 100, self->validity_days);
   gtk_label_set_text (self->total_label, total);
   gtk_label_set_text (self->basis_label, basis);
   gtk_widget_queue_draw (GTK_WIDGET (self->bar));
@@ -242,48 +317,47 @@ count (CbFleetPage *self,
 static void
 start_counts (CbFleetPage *self)
 {
-  self->now = cb_context_get_service_now (self->context);
+  guint n = 1;
+
+  self->now = self->info->context.now;
+  self->validity_days = self->info->context.validity_days;
   self->failed = FALSE;
-  set_pending (self, N_STATES + 1);
+  memset (self->counts, 0, sizeof self->counts);
+
+  for (guint i = 0; i < N_STATES; i++)
+    n += is_countable (i) && can_occur (i, self->info);
+  set_pending (self, n);
 
   count (self, -1, NULL);
   for (guint i = 0; i < N_STATES; i++)
     {
-      g_autofree char *condition = cb_device_state_build_condition (i, self->now, self->fraction,
-                                                                    self->validity_days);
+      g_autofree char *condition = NULL;
+
+      if (!is_countable (i) || !can_occur (i, self->info))
+        continue;
+      condition = cb_device_state_build_condition (i, &self->info->context);
       count (self, i, condition);
     }
 }
 
 static void
-list_policies_cb (GObject      *object,
-                  GAsyncResult *result,
-                  gpointer      user_data)
+state_info_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
 {
   CountOp *op = user_data;
   g_autoptr(CbFleetPage) self = op->self;
-  g_autoptr(GPtrArray) policies = NULL;
-  g_autoptr(GError) error = NULL;
-  const char *wanted;
+  g_autoptr(CbDeviceStateInfo) info = NULL;
   guint generation = op->generation;
 
   g_free (op);
-  policies = cb_adr_client_list_policies_finish (CB_ADR_CLIENT (object), result, &error);
+  info = cb_device_state_info_load_finish (result, NULL);
   /* A newer reload owns the counts now. */
-  if (generation != self->generation || !is_ready (self))
+  if (info == NULL || generation != self->generation || !is_ready (self))
     return;
 
-  /* The renewal cut-off needs a lifetime: the profile's policy, else the first one. */
-  self->validity_days = DEFAULT_VALIDITY_DAYS;
-  wanted = cb_profile_get_credential_policy (cb_context_get_profile (self->context));
-  for (guint i = 0; policies != NULL && i < policies->len; i++)
-    {
-      CbPolicy *policy = g_ptr_array_index (policies, i);
-
-      if (i == 0 || g_strcmp0 (cb_policy_get_name (policy), wanted) == 0)
-        self->validity_days = cb_policy_get_validity_days (policy);
-    }
-
+  g_clear_pointer (&self->info, cb_device_state_info_unref);
+  self->info = g_steal_pointer (&info);
   start_counts (self);
 }
 
@@ -332,21 +406,17 @@ cb_fleet_page_reload (CbFleetPage *self)
   if (g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "summary") != 0)
     gtk_stack_set_visible_child_name (self->main_stack, "loading");
 
-  if (cb_context_get_adr (self->context) != NULL)
-    {
-      CountOp *op = g_new0 (CountOp, 1);
+  {
+    CountOp *op = g_new0 (CountOp, 1);
 
-      op->self = g_object_ref (self);
-      op->generation = self->generation;
-      cb_adr_client_list_policies_async (cb_context_get_adr (self->context),
-                                         cb_context_get_cancellable (self->context),
-                                         list_policies_cb, op);
-    }
-  else
-    {
-      self->validity_days = DEFAULT_VALIDITY_DAYS;
-      start_counts (self);
-    }
+    /* The revocations and the policy's issuing CA first: the counts depend on them. */
+    op->self = g_object_ref (self);
+    op->generation = self->generation;
+    cb_device_state_info_load_async (self->context,
+                                     cb_profile_get_credential_policy (cb_context_get_profile (self->context)),
+                                     self->fraction, cb_context_get_cancellable (self->context),
+                                     state_info_cb, op);
+  }
 }
 
 void
@@ -357,28 +427,25 @@ cb_fleet_page_show_group (CbFleetPage   *self,
   g_autofree char *title = NULL;
 
   g_return_if_fail (CB_IS_FLEET_PAGE (self));
-  g_return_if_fail (state <= CB_DEVICE_STATE_NOT_REPORTING);
+  g_return_if_fail (state < N_STATES);
 
   if (!is_ready (self))
     return;
 
-  if (self->validity_days == 0)
-    self->validity_days = DEFAULT_VALIDITY_DAYS;
-  if (self->now == 0)
-    self->now = cb_context_get_service_now (self->context);
-  if (self->fraction == 0)
-    self->fraction = CB_DEFAULT_RENEWAL_FRACTION;
+  if (self->info == NULL)
+    self->info = cb_device_state_info_new (cb_context_get_service_now (self->context),
+                                           self->fraction != 0 ? self->fraction
+                                                               : CB_DEFAULT_RENEWAL_FRACTION);
 
-  /* The list uses the same cut-offs as the counts it came from. */
-  condition = cb_device_state_build_condition (state, self->now, self->fraction,
-                                               self->validity_days);
+  /* The list uses the same signals and cut-offs as the counts it came from. */
+  condition = cb_device_state_build_condition (state, &self->info->context);
   title = g_strdup_printf (ngettext ("%s: %u device", "%s: %u devices", self->counts[state]),
                            cb_device_state_to_label (state), self->counts[state]);
   gtk_label_set_text (self->group_label, title);
 
   cb_device_list_model_set_hub (self->devices, cb_context_get_hub (self->context));
   cb_device_list_model_set_cancellable (self->devices, cb_context_get_cancellable (self->context));
-  cb_device_list_model_set_renewal_fraction (self->devices, self->fraction);
+  cb_device_list_model_set_state_info (self->devices, self->info);
   cb_device_list_model_set_condition (self->devices, condition);
   cb_device_list_model_reload (self->devices);
   gtk_stack_set_visible_child_name (self->main_stack, "devices");
@@ -494,6 +561,7 @@ cb_fleet_page_finalize (GObject *object)
   g_clear_object (&self->device_selection);
   g_clear_object (&self->devices);
   g_clear_object (&self->settings);
+  g_clear_pointer (&self->info, cb_device_state_info_unref);
 
   G_OBJECT_CLASS (cb_fleet_page_parent_class)->finalize (object);
 }
@@ -567,14 +635,7 @@ cb_fleet_page_class_init (CbFleetPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CbFleetPage, total_label);
   gtk_widget_class_bind_template_child (widget_class, CbFleetPage, basis_label);
   gtk_widget_class_bind_template_child (widget_class, CbFleetPage, bar);
-  gtk_widget_class_bind_template_child (widget_class, CbFleetPage, expired_count);
-  gtk_widget_class_bind_template_child (widget_class, CbFleetPage, renewal_count);
-  gtk_widget_class_bind_template_child (widget_class, CbFleetPage, healthy_count);
-  gtk_widget_class_bind_template_child (widget_class, CbFleetPage, silent_count);
-  gtk_widget_class_bind_template_child (widget_class, CbFleetPage, expired_swatch);
-  gtk_widget_class_bind_template_child (widget_class, CbFleetPage, renewal_swatch);
-  gtk_widget_class_bind_template_child (widget_class, CbFleetPage, healthy_swatch);
-  gtk_widget_class_bind_template_child (widget_class, CbFleetPage, silent_swatch);
+  gtk_widget_class_bind_template_child (widget_class, CbFleetPage, states_list);
   gtk_widget_class_bind_template_child (widget_class, CbFleetPage, group_label);
   gtk_widget_class_bind_template_child (widget_class, CbFleetPage, devices_spinner);
   gtk_widget_class_bind_template_child (widget_class, CbFleetPage, device_view);
@@ -587,17 +648,48 @@ cb_fleet_page_class_init (CbFleetPageClass *klass)
 static void
 cb_fleet_page_init (CbFleetPage *self)
 {
-  GtkDrawingArea *swatches[N_STATES];
   GSettingsSchema *schema;
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
-  swatches[0] = self->expired_swatch;
-  swatches[1] = self->renewal_swatch;
-  swatches[2] = self->healthy_swatch;
-  swatches[3] = self->silent_swatch;
+  /* One row per countable state, in precedence order; each opens its devices. */
   for (guint i = 0; i < N_STATES; i++)
-    gtk_drawing_area_set_draw_func (swatches[i], draw_swatch, (gpointer) &state_colors[i], NULL);
+    {
+      GtkWidget *row;
+      GtkWidget *swatch;
+      GtkWidget *label;
+      GtkWidget *arrow;
+
+      if (!is_countable (i))
+        continue;
+      row = adw_action_row_new ();
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), cb_device_state_to_label (i));
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), state_description (i));
+      gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (row), "fleet.show-group");
+      gtk_actionable_set_action_target (GTK_ACTIONABLE (row), "i", (gint32) i);
+
+      swatch = gtk_drawing_area_new ();
+      gtk_drawing_area_set_content_width (GTK_DRAWING_AREA (swatch), 14);
+      gtk_drawing_area_set_content_height (GTK_DRAWING_AREA (swatch), 14);
+      gtk_widget_set_valign (swatch, GTK_ALIGN_CENTER);
+      gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (swatch), draw_swatch,
+                                      (gpointer) &state_colors[i], NULL);
+      adw_action_row_add_prefix (ADW_ACTION_ROW (row), swatch);
+
+      label = gtk_label_new ("0");
+      gtk_widget_add_css_class (label, "title-3");
+      gtk_widget_add_css_class (label, "numeric");
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), label);
+      arrow = gtk_image_new_from_icon_name ("go-next-symbolic");
+      gtk_accessible_update_property (GTK_ACCESSIBLE (arrow), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                      _("Show the devices"), -1);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), arrow);
+
+      gtk_list_box_append (self->states_list, row);
+      self->rows[i] = ADW_ACTION_ROW (row);
+      self->count_labels[i] = GTK_LABEL (label);
+    }
   gtk_drawing_area_set_draw_func (self->bar, draw_bar, self, NULL);
 
   schema = g_settings_schema_source_lookup (g_settings_schema_source_get_default (),

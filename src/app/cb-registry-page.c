@@ -30,8 +30,14 @@ struct _CbRegistryPage
   AdwMessageDialog   *dialog;          /* weak */
   GtkFileChooserNative *chooser;
   GPtrArray          *operations;      /* char *, what is running */
+  CbDeviceStateInfo  *state_info;      /* the signals device rows are judged with */
+  guint               state_generation;
+  char               *reselect;        /* a device to select again after a reload */
   guint               n_activity;
-  guint               hub_device_count;
+  guint               hub_device_count; /* devices holding a working certificate */
+  guint               issuer_revoked_count;
+  guint               counts_pending;   /* count queries in flight */
+  gboolean            counted;          /* the counts above were read at least once */
   gboolean            loaded;
   gboolean            disposed;
 
@@ -364,15 +370,42 @@ load_activity (CbRegistryPage *self)
 
 /* ---- devices ---------------------------------------------------------------------------- */
 
+/* The filter drop-down after "All devices", in its order: every state the hub can count. */
+static const CbDeviceState filter_states[] = {
+  CB_DEVICE_STATE_REVOKED,
+  CB_DEVICE_STATE_ISSUER_REVOKED,
+  CB_DEVICE_STATE_DISABLED,
+  CB_DEVICE_STATE_EXPIRED,
+  CB_DEVICE_STATE_RENEWAL_DUE,
+  CB_DEVICE_STATE_HEALTHY,
+  CB_DEVICE_STATE_NOT_REPORTING,
+  CB_DEVICE_STATE_UNKNOWN,
+};
+
+static double
+renewal_fraction (void)
+{
+  GSettingsSchema *schema;
+  double fraction = CB_DEFAULT_RENEWAL_FRACTION;
+
+  schema = g_settings_schema_source_lookup (g_settings_schema_source_get_default (),
+                                            "io.github.certbench.Certbench", TRUE);
+  if (schema != NULL)
+    {
+      g_autoptr(GSettings) settings = g_settings_new ("io.github.certbench.Certbench");
+
+      fraction = g_settings_get_double (settings, "renewal-fraction");
+      g_settings_schema_unref (schema);
+    }
+  return fraction;
+}
+
 static char *
 build_device_condition (CbRegistryPage *self)
 {
   g_autoptr(GString) condition = g_string_new (NULL);
   const char *search = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
   guint filter = gtk_drop_down_get_selected (self->filter_dropdown);
-  g_autoptr(GSettings) settings = NULL;
-  double fraction = CB_DEFAULT_RENEWAL_FRACTION;
-  guint days = self->policy != NULL ? cb_policy_get_validity_days (self->policy) : 30;
 
   if (search != NULL && *search != '\0')
     {
@@ -385,31 +418,17 @@ build_device_condition (CbRegistryPage *self)
       g_string_append_printf (condition, "STARTSWITH(deviceId, '%s')", escaped->str);
     }
 
-  if (filter >= 1 && filter <= 4)
+  if (filter >= 1 && filter <= G_N_ELEMENTS (filter_states) && self->state_info != NULL)
     {
+      CbDeviceStateContext context = self->state_info->context;
       g_autofree char *state = NULL;
-      GSettingsSchema *schema;
 
-      schema = g_settings_schema_source_lookup (g_settings_schema_source_get_default (),
-                                                "io.github.certbench.Certbench", TRUE);
-      if (schema != NULL)
-        {
-          settings = g_settings_new ("io.github.certbench.Certbench");
-          fraction = g_settings_get_double (settings, "renewal-fraction");
-          g_settings_schema_unref (schema);
-        }
-      state = cb_device_state_build_condition ((CbDeviceState) (filter - 1),
-                                               cb_context_get_service_now (self->context),
-                                               fraction, days);
+      /* The same rules as the rows, on the service's clock now. */
+      context.now = cb_context_get_service_now (self->context);
+      state = cb_device_state_build_condition (filter_states[filter - 1], &context);
       if (condition->len > 0)
         g_string_append (condition, " AND ");
       g_string_append_printf (condition, "(%s)", state);
-    }
-  else if (filter == 5)
-    {
-      if (condition->len > 0)
-        g_string_append (condition, " AND ");
-      g_string_append (condition, "status = 'disabled'");
     }
 
   return g_string_free (g_steal_pointer (&condition), FALSE);
@@ -469,19 +488,33 @@ update_devices_view (CbRegistryPage *self)
   gtk_stack_set_visible_child_name (self->devices_stack, "empty");
 }
 
+static void load_state_info (CbRegistryPage *self);
+
 static void
 reload_devices (CbRegistryPage *self)
 {
   g_autofree char *condition = NULL;
+  CbDeviceItem *selected;
 
   if (!is_ready (self) || cb_context_get_hub (self->context) == NULL)
     return;
+  /* Rows are judged with the revocations: read them first. */
+  if (self->state_info == NULL)
+    {
+      load_state_info (self);
+      return;
+    }
+
+  selected = get_selected_device (self);
+  if (selected != NULL)
+    cb_set_str (&self->reselect, cb_device_item_get_device_id (selected));
 
   condition = build_device_condition (self);
   cb_device_list_model_set_hub (self->devices, cb_context_get_hub (self->context));
   cb_device_list_model_set_cancellable (self->devices, get_cancellable (self));
   cb_device_list_model_set_policy (self->devices,
                                    self->policy != NULL ? cb_policy_get_name (self->policy) : NULL);
+  cb_device_list_model_set_state_info (self->devices, self->state_info);
   cb_device_list_model_set_condition (self->devices, condition);
   cb_device_list_model_reload (self->devices);
   update_devices_view (self);
@@ -521,35 +554,161 @@ on_devices_changed_cb (CbRegistryPage *self)
   update_actions (self);
 }
 
-/* Counts the hub's devices, for the impact line of policy-wide confirmations. */
+/* The device that was selected before a reload, once its row is back (after the selection
+ * model has seen the new rows). */
+static void
+on_selection_items_changed_cb (CbRegistryPage *self)
+{
+  guint position;
+
+  if (self->disposed || self->reselect == NULL)
+    return;
+  if (cb_device_list_model_find (self->devices, self->reselect, &position) == NULL)
+    return;
+  g_clear_pointer (&self->reselect, g_free);
+  gtk_single_selection_set_selected (self->device_selection, position);
+  update_actions (self);
+}
+
+/* Counts the hub's devices, for the impact line of policy-wide confirmations: those holding
+ * a certificate that works (what a revoke or a CA removal takes), and those whose issuer is
+ * revoked already (they need re-provisioning whatever happens). */
+typedef struct
+{
+  CbRegistryPage *self;
+  guint          *target;
+} CountOp;
+
 static void
 count_cb (GObject      *object,
           GAsyncResult *result,
           gpointer      user_data)
 {
-  g_autoptr(CbRegistryPage) self = user_data;
+  CountOp *op = user_data;
+  g_autoptr(CbRegistryPage) self = op->self;
   g_autoptr(CbHubQueryPage) page = NULL;
   g_autoptr(GError) error = NULL;
+  guint *target = op->target;
   JsonNode *first;
 
+  g_free (op);
   page = cb_hub_client_query_finish (CB_HUB_CLIENT (object), result, &error);
+  if (self->counts_pending > 0 && --self->counts_pending == 0 && page != NULL)
+    self->counted = TRUE;
   if (page == NULL || page->items == NULL || json_array_get_length (page->items) == 0)
     return;
   first = json_array_get_element (page->items, 0);
   if (JSON_NODE_HOLDS_OBJECT (first))
-    self->hub_device_count =
-      json_object_get_int_member_with_default (json_node_get_object (first), "n", 0);
+    *target = json_object_get_int_member_with_default (json_node_get_object (first), "n", 0);
+}
+
+static void
+count_where (CbRegistryPage *self,
+             const char     *condition,
+             guint          *target)
+{
+  g_autofree char *query = g_strdup_printf ("SELECT COUNT() AS n FROM devices WHERE %s",
+                                            condition);
+  CountOp *op = g_new0 (CountOp, 1);
+
+  op->self = g_object_ref (self);
+  op->target = target;
+  self->counts_pending++;
+  cb_hub_client_query_async (cb_context_get_hub (self->context), query, 0, NULL,
+                             get_cancellable (self), count_cb, op);
 }
 
 static void
 count_hub_devices (CbRegistryPage *self)
 {
-  if (!is_ready (self) || cb_context_get_hub (self->context) == NULL)
+  CbDeviceStateContext context;
+  g_autofree char *live = NULL;
+
+  if (!is_ready (self) || cb_context_get_hub (self->context) == NULL || self->state_info == NULL)
     return;
-  cb_hub_client_query_async (cb_context_get_hub (self->context),
-                             "SELECT COUNT() AS n FROM devices WHERE "
-                             "IS_DEFINED(properties.reported.certificate.validUntil)",
-                             0, NULL, get_cancellable (self), count_cb, g_object_ref (self));
+
+  context = self->state_info->context;
+  context.now = cb_context_get_service_now (self->context);
+  live = cb_device_state_build_live_condition (&context);
+  count_where (self, live, &self->hub_device_count);
+
+  self->issuer_revoked_count = 0;
+  if (context.issuer_rotated_at > 0)
+    {
+      g_autofree char *issuer = cb_device_state_build_condition (CB_DEVICE_STATE_ISSUER_REVOKED,
+                                                                 &context);
+      count_where (self, issuer, &self->issuer_revoked_count);
+    }
+}
+
+typedef struct
+{
+  CbRegistryPage *self;
+  guint           generation;
+  gboolean        in_place;   /* judge the loaded rows again instead of reloading them */
+} StateLoad;
+
+static void
+state_info_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  StateLoad *load = user_data;
+  g_autoptr(CbRegistryPage) self = load->self;
+  g_autoptr(CbDeviceStateInfo) info = NULL;
+  guint generation = load->generation;
+  gboolean in_place = load->in_place;
+
+  g_free (load);
+  info = cb_device_state_info_load_finish (result, NULL);
+  if (info == NULL || self->disposed || generation != self->state_generation)
+    return;
+
+  g_clear_pointer (&self->state_info, cb_device_state_info_unref);
+  self->state_info = g_steal_pointer (&info);
+  if (in_place)
+    {
+      cb_device_list_model_update_state_info (self->devices, self->state_info);
+      update_actions (self);
+    }
+  else
+    reload_devices (self);
+  count_hub_devices (self);
+}
+
+static void start_state_info (CbRegistryPage *self,
+                              gboolean        in_place);
+
+/* After a device action: the rows stay, their states follow the service. */
+static void
+refresh_state_info (CbRegistryPage *self)
+{
+  start_state_info (self, TRUE);
+}
+
+static void
+start_state_info (CbRegistryPage *self,
+                  gboolean        in_place)
+{
+  StateLoad *load;
+
+  if (!is_ready (self))
+    return;
+  load = g_new0 (StateLoad, 1);
+  load->self = g_object_ref (self);
+  load->generation = ++self->state_generation;
+  load->in_place = in_place && self->state_info != NULL;
+  cb_device_state_info_load_async (self->context,
+                                   self->policy != NULL ? cb_policy_get_name (self->policy) : NULL,
+                                   renewal_fraction (), get_cancellable (self), state_info_cb,
+                                   load);
+}
+
+/* Reads the revocations and the selected policy's issuing CA again, then the devices. */
+static void
+load_state_info (CbRegistryPage *self)
+{
+  start_state_info (self, FALSE);
 }
 
 /* ---- policy view ------------------------------------------------------------------------ */
@@ -670,8 +829,9 @@ on_policy_list_row_selected_cb (CbRegistryPage *self,
   changed = policy == NULL || self->policy == NULL ||
             g_strcmp0 (cb_policy_get_name (policy), cb_policy_get_name (self->policy)) != 0;
   show_policy (self, policy);
+  /* Another policy: another issuing CA to judge the rows by. */
   if (changed)
-    reload_devices (self);
+    load_state_info (self);
 }
 
 static void
@@ -682,7 +842,7 @@ list_policies_cb (GObject      *object,
   g_autoptr(CbRegistryPage) self = user_data;
   g_autoptr(GPtrArray) policies = NULL;
   g_autoptr(GError) error = NULL;
-  guint requests;
+  guint generation;
 
   policies = cb_adr_client_list_policies_finish (CB_ADR_CLIENT (object), result, &error);
   if (policies == NULL)
@@ -694,12 +854,13 @@ list_policies_cb (GObject      *object,
         show_error_toast (self, _("Policies could not be read"), error);
     }
 
-  requests = cb_device_list_model_get_n_requests (self->devices);
+  generation = self->state_generation;
   set_policies (self, policies,
                 self->policy != NULL ? cb_policy_get_name (self->policy) : NULL);
-  /* Selecting a different policy reloads the devices; the same one (a refresh) does not. */
-  if (cb_device_list_model_get_n_requests (self->devices) == requests)
-    reload_devices (self);
+  /* Selecting a different policy reloads the signals and devices; the same one (a refresh, an
+   * issuer revoke) does not, but its issuing CA may be a new one. */
+  if (self->state_generation == generation)
+    load_state_info (self);
 }
 
 static void
@@ -754,7 +915,6 @@ load_namespace (CbRegistryPage *self)
                                       get_credential_cb, g_object_ref (self));
   load_policies (self);
   load_activity (self);
-  count_hub_devices (self);
 }
 
 static void
@@ -910,8 +1070,10 @@ update_actions (CbRegistryPage *self)
                                             CB_POLICY_BYOR_ACTIVE) != 0);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "registry.delete-credential",
                                  ready && self->credential_state != NULL);
+  /* Nothing left to revoke: already revoked, or its issuer's revoke took its certificate. */
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "registry.revoke-device",
-                                 ready && device != NULL);
+                                 ready && device != NULL &&
+                                 cb_device_state_can_revoke (cb_device_item_get_state (device)));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "registry.delete-device",
                                  ready && device != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "registry.enable-device",
@@ -1191,16 +1353,26 @@ revoke_issuer_action (GtkWidget  *widget,
     return;
   name = cb_policy_get_name (self->policy);
   heading = g_strdup_printf (_("Revoke the Issuer of “%s”?"), name);
-  body = g_strdup_printf (ngettext ("Every certificate this policy's issuing CA signed stops "
-                                    "working at once: %u device reporting a certificate loses it "
-                                    "and must register again. The old CA goes on the root's "
-                                    "revocation list; new registrations get a new issuing CA.",
-                                    "Every certificate this policy's issuing CA signed stops "
-                                    "working at once: %u devices reporting a certificate lose "
-                                    "them and must register again. The old CA goes on the root's "
-                                    "revocation list; new registrations get a new issuing CA.",
-                                    self->hub_device_count),
-                          self->hub_device_count);
+  /* The impact counts the devices whose certificate still works: those already revoked,
+   * expired or issued by an earlier (revoked) CA lose nothing more. */
+  if (!self->counted || self->counts_pending > 0)
+    body = g_strdup (_("Every certificate this policy's issuing CA signed stops working at once: "
+                       "the devices holding one lose it and must be provisioned again (they are "
+                       "still being counted). The old CA goes on the root's revocation list; new "
+                       "registrations get a new issuing CA."));
+  else
+    body = g_strdup_printf (ngettext ("Every certificate this policy's issuing CA signed stops "
+                                      "working at once: %u device holding a working certificate "
+                                      "loses it and must be provisioned again. The old CA goes on "
+                                      "the root's revocation list; new registrations get a new "
+                                      "issuing CA.",
+                                      "Every certificate this policy's issuing CA signed stops "
+                                      "working at once: %u devices holding a working certificate "
+                                      "lose it and must be provisioned again. The old CA goes on "
+                                      "the root's revocation list; new registrations get a new "
+                                      "issuing CA.",
+                                      self->hub_device_count),
+                            self->hub_device_count);
   dialog = cb_confirm_dialog_new (get_parent_window (self), heading, body, _("_Revoke Issuer"), name);
   g_object_set_data_full (G_OBJECT (dialog), "policy", g_strdup (name), g_free);
   g_signal_connect_object (dialog, "response", G_CALLBACK (on_revoke_issuer_response_cb), self, 0);
@@ -1530,16 +1702,46 @@ delete_policy_action (GtkWidget  *widget,
       return;
     }
 
-  body = g_strdup_printf (ngettext ("The policy stops issuing certificates. Without removing "
-                                    "its issuing CA from the linked hubs, the %u device that "
-                                    "holds one of its certificates keeps working; with it, that "
-                                    "device loses its certificate now.",
-                                    "The policy stops issuing certificates. Without removing "
-                                    "its issuing CA from the linked hubs, the %u devices that "
-                                    "hold its certificates keep working; with it, all of them "
-                                    "lose their certificates now.",
-                                    self->hub_device_count),
-                          self->hub_device_count);
+  /* Devices whose certificate already stopped working (revoked issuer) do not keep working
+   * either way: say so rather than count them as working. */
+  {
+    g_autofree char *working = NULL;
+
+    if (!self->counted || self->counts_pending > 0)
+      working = g_strdup (_("The policy stops issuing certificates. The devices holding its "
+                            "certificates are still being counted: without removing its issuing "
+                            "CA from the linked hubs, those whose certificate works keep working; "
+                            "with it, they lose their certificates now."));
+    else if (self->hub_device_count > 0)
+      working = g_strdup_printf (ngettext ("The policy stops issuing certificates. Without "
+                                           "removing its issuing CA from the linked hubs, the %u "
+                                           "device that holds a working certificate of it keeps "
+                                           "working; with it, that device loses its certificate "
+                                           "now.",
+                                           "The policy stops issuing certificates. Without "
+                                           "removing its issuing CA from the linked hubs, the %u "
+                                           "devices that hold working certificates of it keep "
+                                           "working; with it, all of them lose their certificates "
+                                           "now.",
+                                           self->hub_device_count),
+                                 self->hub_device_count);
+    else
+      working = g_strdup (_("The policy stops issuing certificates. No device holds a working "
+                            "certificate of it, so removing its issuing CA from the linked hubs "
+                            "takes nothing from any device."));
+
+    if (self->issuer_revoked_count > 0)
+      body = g_strdup_printf (ngettext ("%s %u device still holds a certificate of its revoked "
+                                        "issuer: it does not work, and the device needs "
+                                        "re-provisioning under another policy.",
+                                        "%s %u devices still hold certificates of its revoked "
+                                        "issuer: they do not work, and the devices need "
+                                        "re-provisioning under another policy.",
+                                        self->issuer_revoked_count),
+                              working, self->issuer_revoked_count);
+    else
+      body = g_steal_pointer (&working);
+  }
   show_delete_dialog (self, name, body, NULL);
 }
 
@@ -1730,6 +1932,8 @@ revoke_device_cb (GObject      *object,
   show_toast (op->self, text);
   update_actions (op->self);
   load_activity (op->self);
+  /* The activity log has the revoke now: the row reads Revoked, in place. */
+  refresh_state_info (op->self);
 }
 
 static void
@@ -1863,7 +2067,9 @@ set_enabled_cb (GObject      *object,
     cb_device_item_set_enabled (item, cb_adr_device_get_enabled (device));
   text = g_strdup_printf (op->flag ? _("Enabled %s") : _("Disabled %s"), op->subject);
   show_toast (op->self, text);
+  /* The row's state followed the switch; the counts for the dialogs follow too. */
   update_actions (op->self);
+  count_hub_devices (op->self);
 }
 
 static void
@@ -1912,6 +2118,10 @@ on_context_changed_cb (CbRegistryPage *self)
   self->cancellable = g_cancellable_new ();
   g_clear_object (&self->policy);
   g_clear_pointer (&self->credential_state, g_free);
+  g_clear_pointer (&self->state_info, cb_device_state_info_unref);
+  self->state_generation++;
+  self->counted = FALSE;
+  self->counts_pending = 0;
   g_list_store_remove_all (self->policies);
   update_actions (self);
   cb_registry_page_reload (self);
@@ -1954,9 +2164,8 @@ cb_registry_page_map (GtkWidget *widget)
   if (self->loaded && is_ready (self) &&
       g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "content") == 0)
     {
-      reload_devices (self);
+      load_state_info (self);
       load_activity (self);
-      count_hub_devices (self);
     }
 }
 
@@ -2000,6 +2209,8 @@ cb_registry_page_finalize (GObject *object)
   g_free (self->namespace_id);
   g_free (self->credential_state);
   g_free (self->last_toast);
+  g_free (self->reselect);
+  g_clear_pointer (&self->state_info, cb_device_state_info_unref);
 
   G_OBJECT_CLASS (cb_registry_page_parent_class)->finalize (object);
 }
@@ -2135,6 +2346,9 @@ cb_registry_page_init (CbRegistryPage *self)
                            self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->device_selection, "notify::selected",
                            G_CALLBACK (update_actions), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->device_selection, "items-changed",
+                           G_CALLBACK (on_selection_items_changed_cb), self,
+                           G_CONNECT_SWAPPED | G_CONNECT_AFTER);
 
   update_devices_view (self);
   update_actions (self);
@@ -2187,13 +2401,20 @@ cb_registry_page_filter_devices (CbRegistryPage *self,
                                  const char     *search,
                                  int             filter)
 {
+  guint selected = 0;
+
   g_return_if_fail (CB_IS_REGISTRY_PAGE (self));
-  g_return_if_fail (filter >= -1 && filter <= 4);
+  g_return_if_fail (filter >= -1 && filter < CB_DEVICE_N_STATES);
+
+  for (guint i = 0; filter >= 0 && i < G_N_ELEMENTS (filter_states); i++)
+    if (filter_states[i] == (CbDeviceState) filter)
+      selected = i + 1;
+  g_return_if_fail (filter < 0 || selected > 0);
 
   adw_view_stack_set_visible_child_name (self->view_stack, "devices");
   /* Both emit, and each reloads; the last reload wins (the model cancels the other). */
   gtk_editable_set_text (GTK_EDITABLE (self->search_entry), search != NULL ? search : "");
-  gtk_drop_down_set_selected (self->filter_dropdown, (guint) (filter + 1));
+  gtk_drop_down_set_selected (self->filter_dropdown, selected);
   reload_devices (self);
 }
 

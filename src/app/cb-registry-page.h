@@ -28,7 +28,7 @@ CbDeviceListModel *cb_registry_page_get_devices      (CbRegistryPage *self);
 gboolean           cb_registry_page_select_device    (CbRegistryPage *self,
                                                       const char     *device_id);
 /* Shows the Devices view searched (device id prefix, NULL for none) and filtered (-1 for every
- * device, a CbDeviceState, or 4 for disabled devices). */
+ * device, else a CbDeviceState the hub can count: any but CB_DEVICE_STATE_REFUSED). */
 void               cb_registry_page_filter_devices   (CbRegistryPage *self,
                                                       const char     *search,
                                                       int             filter);
