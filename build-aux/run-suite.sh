@@ -7,4 +7,6 @@ eval "$(echo -n test | gnome-keyring-daemon --unlock --components=secrets 2>/dev
 export GNOME_KEYRING_CONTROL
 # This session's keyring is throwaway and unlocked: the real secret-service tests may use it.
 export CB_TEST_KEYRING=1
+# GTK's default renderer, as users have it: a GSK_RENDERER from the caller would hide its bugs.
+unset GSK_RENDERER
 exec meson test -C "$BUILD" --print-errorlogs --num-processes 2 "$@"

@@ -1,13 +1,15 @@
 #!/bin/sh
 # Installs everything Certbench needs to build, run and test on Debian 12.
 # Safe to run every time: when everything is present it takes a few seconds.
+# libgl1-mesa-dri and libegl1 give GTK's default GL renderer (llvmpipe) under Xvfb: the
+# display tests run with it, as users do.
 set -eu
 
 PACKAGES="build-essential pkg-config meson ninja-build gettext libxml2-utils
   libgtk-4-dev libadwaita-1-dev libsoup-3.0-dev libjson-glib-dev libsecret-1-dev
   libgnutls28-dev gnutls-bin libsqlite3-dev libgudev-1.0-dev libcbor-dev libmosquitto-dev
   libglib2.0-dev-bin libglib2.0-bin glib-networking desktop-file-utils appstream appstream-util
-  xvfb xauth dbus dbus-x11 gnome-keyring at-spi2-core
+  xvfb xauth dbus dbus-x11 gnome-keyring at-spi2-core libgl1-mesa-dri libegl1
   python3-pyatspi gir1.2-atspi-2.0 python3-dogtail
   imagemagick socat mosquitto mosquitto-clients openssl curl ca-certificates locales
   flatpak-builder groff-base"

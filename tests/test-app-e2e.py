@@ -67,6 +67,7 @@ class Tap:
 def make_env(top):
     env = dict(os.environ)
     # The in-process display tests turn accessibility off; this test needs it on.
+    # GTK's default renderer (GL) as users have it, unless the caller picks one.
     for var in ("GTK_A11Y", "NO_AT_BRIDGE", "G_DEBUG", "MALLOC_CHECK_"):
         env.pop(var, None)
     env.update(
@@ -75,7 +76,6 @@ def make_env(top):
         XDG_CONFIG_HOME=os.path.join(top, "config"),
         XDG_CACHE_HOME=os.path.join(top, "cache"),
         GSETTINGS_BACKEND="memory",
-        GSK_RENDERER="cairo",
         GTK_A11Y="atspi",
     )
     for d in ("data", "config", "cache"):

@@ -62,6 +62,7 @@ enum {
   PROP_STATUS_TEXT,
   PROP_USERNAME,
   PROP_DATA_DIR,
+  PROP_SECRETS_PROBLEM,
   N_PROPS
 };
 
@@ -323,12 +324,18 @@ lookup_key_cb (GObject      *object,
   char *value;
   char *key;
 
+  /* Not there, or the keyring cannot be read (no secret service, locked): the sandbox hands
+   * its key again at every start, so it needs no stored secret. Stored, it is kept in the
+   * keyring if there is one, else for this session. */
   value = cb_secrets_lookup_finish (CB_SECRETS (object), result, &error);
-  if (value != NULL || error != NULL || self->sandbox == NULL || !is_sandbox (self->profile))
+  if (value != NULL || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+      self->sandbox == NULL || !is_sandbox (self->profile))
     {
       cb_secrets_free_value (value);
       return;
     }
+  if (error != NULL)
+    g_debug ("The sandbox enrollment key is not readable in the keyring: %s", error->message);
 
   key = cb_sandbox_dup_enrollment_group_key (self->sandbox,
                                              cb_profile_get_dps_name (self->profile),
@@ -340,10 +347,21 @@ lookup_key_cb (GObject      *object,
 }
 
 static void
+secrets_problem_cb (CbContext *self)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SECRETS_PROBLEM]);
+}
+
+static void
 connect_profile (CbContext *self)
 {
   g_autoptr(GError) error = NULL;
   GTask *task;
+
+  /* The sandbox hands its tokens and keys again at every start: they never need the keyring,
+   * so a missing, locked or prompting keyring cannot hold up its sign-in. */
+  if (is_sandbox (self->profile))
+    cb_secrets_set_session_only (self->secrets, cb_profile_get_id (self->profile));
 
   /* "profile" is notified once the new clients are in place, so a page that reloads on it
    * reaches the new backend (and then waits for "state" to say READY). */
@@ -698,6 +716,9 @@ cb_context_get_property (GObject    *object,
     case PROP_DATA_DIR:
       g_value_set_string (value, self->data_dir);
       break;
+    case PROP_SECRETS_PROBLEM:
+      g_value_set_string (value, cb_context_get_secrets_problem (self));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -732,6 +753,8 @@ cb_context_class_init (CbContextClass *klass)
   properties[PROP_STATUS_TEXT] = g_param_spec_string ("status-text", NULL, NULL, NULL, flags);
   properties[PROP_USERNAME] = g_param_spec_string ("username", NULL, NULL, NULL, flags);
   properties[PROP_DATA_DIR] = g_param_spec_string ("data-dir", NULL, NULL, NULL, flags);
+  properties[PROP_SECRETS_PROBLEM] =
+    g_param_spec_string ("secrets-problem", NULL, NULL, NULL, flags);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -776,6 +799,9 @@ cb_context_new_full (CbSandbox     *sandbox,
   self->secrets = secrets != NULL ? g_object_ref (secrets) : cb_secrets_new ();
   self->port_monitor = port_monitor != NULL ? g_object_ref (port_monitor)
                                             : cb_udev_port_monitor_new ();
+  g_signal_connect_object (self->secrets, "notify::problem", G_CALLBACK (secrets_problem_cb),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect (self, "notify::profile", G_CALLBACK (secrets_problem_cb), NULL);
 
   self->journal = cb_journal_open (self->journal_path, &error);
   if (self->journal == NULL)
@@ -875,6 +901,25 @@ cb_context_get_username (CbContext *self)
   if (self->entra == NULL || !cb_entra_client_get_signed_in (self->entra))
     return NULL;
   return cb_entra_client_get_username (self->entra);
+}
+
+/**
+ * cb_context_get_secrets_problem:
+ *
+ * Why the active profile's secrets (its sign-in) cannot be kept after this session: the
+ * keyring's problem, for a profile that needs stored secrets. The sandbox does not: it hands
+ * them again at every start.
+ *
+ * Returns: (nullable): the reason, or %NULL when there is nothing to tell
+ */
+const char *
+cb_context_get_secrets_problem (CbContext *self)
+{
+  g_return_val_if_fail (CB_IS_CONTEXT (self), NULL);
+
+  if (self->profile == NULL || is_sandbox (self->profile))
+    return NULL;
+  return cb_secrets_get_problem (self->secrets);
 }
 
 const char *

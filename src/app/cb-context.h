@@ -78,6 +78,9 @@ CbPortMonitor  *cb_context_get_port_monitor    (CbContext           *self);
 GCancellable   *cb_context_get_cancellable     (CbContext           *self);
 /* The signed-in user's name, or NULL. */
 const char     *cb_context_get_username        (CbContext           *self);
+/* Why an Azure profile's sign-in cannot be kept past this session (no keyring, locked...);
+ * NULL when it can, and always for the sandbox. */
+const char     *cb_context_get_secrets_problem (CbContext           *self);
 /* Where the app keeps its data ($XDG_DATA_HOME/certbench unless given). */
 const char     *cb_context_get_data_dir        (CbContext           *self);
 

@@ -33,6 +33,8 @@ struct _CbWindow
   GtkWidget            *reconnect_button;
   GtkWidget            *sign_in_button;
   GtkWidget            *sign_out_button;
+  GtkInfoBar           *secrets_bar;
+  GtkLabel             *secrets_label;
 
   /* Owned */
   CbContext            *context;
@@ -192,6 +194,25 @@ on_context_notify_cb (CbWindow   *self,
   toast_connection_change (self);
 }
 
+/* A banner for as long as the active profile's sign-in cannot be kept past this session. */
+static void
+update_secrets_bar (CbWindow *self)
+{
+  const char *problem = cb_context_get_secrets_problem (self->context);
+
+  if (problem != NULL)
+    {
+      g_autofree char *text = NULL;
+
+      /* Translators: %s says why, e.g. "The name org.freedesktop.secrets was not provided by
+       * any .service files" */
+      text = g_strdup_printf (_("Secrets cannot be kept in the keyring, so this sign-in lasts "
+                                "until Certbench quits. %s"), problem);
+      gtk_label_set_label (self->secrets_label, text);
+    }
+  gtk_info_bar_set_revealed (self->secrets_bar, problem != NULL);
+}
+
 static void
 cb_window_show_page_action (GtkWidget  *widget,
                             const char *action_name,
@@ -339,7 +360,10 @@ cb_window_constructed (GObject *object)
                            G_CALLBACK (on_context_notify_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->context, "notify::profile", G_CALLBACK (on_context_notify_cb),
                            self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->context, "notify::secrets-problem",
+                           G_CALLBACK (update_secrets_bar), self, G_CONNECT_SWAPPED);
   update_connection (self);
+  update_secrets_bar (self);
   self->last_state = cb_context_get_state (self->context);
   self->profile_id = g_strdup (cb_profile_get_id (cb_context_get_profile (self->context)));
 
@@ -429,6 +453,8 @@ cb_window_class_init (CbWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CbWindow, reconnect_button);
   gtk_widget_class_bind_template_child (widget_class, CbWindow, sign_in_button);
   gtk_widget_class_bind_template_child (widget_class, CbWindow, sign_out_button);
+  gtk_widget_class_bind_template_child (widget_class, CbWindow, secrets_bar);
+  gtk_widget_class_bind_template_child (widget_class, CbWindow, secrets_label);
 
   gtk_widget_class_install_action (widget_class, "win.show-page", "s",
                                    cb_window_show_page_action);

@@ -22,7 +22,9 @@ const char *cb_secret_kind_to_string (CbSecretKind kind);
  * One secret string per (profile id, kind). The default store is the user's keyring through
  * libsecret (schema "io.github.certbench.Secret", attributes "profile" and "kind"); the memory
  * store keeps secrets in this process only (tests, or a machine without a keyring).
- * Values are never logged.
+ * When the keyring cannot store a secret (no secret service, a locked keyring, a dismissed
+ * prompt), the keyring store keeps it for this session instead and says why in "problem";
+ * lookups find it there without asking the keyring again. Values are never logged.
  */
 #define CB_TYPE_SECRETS (cb_secrets_get_type ())
 G_DECLARE_FINAL_TYPE (CbSecrets, cb_secrets, CB, SECRETS, GObject)
@@ -30,6 +32,11 @@ G_DECLARE_FINAL_TYPE (CbSecrets, cb_secrets, CB, SECRETS, GObject)
 CbSecrets *cb_secrets_new            (void);
 CbSecrets *cb_secrets_new_memory     (void);
 gboolean   cb_secrets_is_memory      (CbSecrets           *self);
+/* NULL while the keyring keeps secrets; else why not (they are kept for this session). */
+const char *cb_secrets_get_problem   (CbSecrets           *self);
+/* @profile_id's secrets stay in this process, never in the keyring (the local sandbox). */
+void       cb_secrets_set_session_only (CbSecrets         *self,
+                                        const char        *profile_id);
 
 void       cb_secrets_store_async    (CbSecrets           *self,
                                       const char          *profile_id,

@@ -204,8 +204,13 @@ schedule_flush (CbdHost *host, guint delay_ms)
 {
   if (host->flush_source != 0 || host->unplugged)
     return;
+  /* Not an idle: the devsim shares the main loop with a GTK app when the app runs it
+   * in-process, and an idle (G_PRIORITY_DEFAULT_IDLE) never runs while GDK's frame clock
+   * (GDK_PRIORITY_REDRAW, higher) has a frame due, which with a slow renderer (GL on
+   * llvmpipe) and a spinner on screen is always. The answer then sat in the queue until the
+   * station gave up. A UART's transmit does not wait for the host to be idle either. */
   if (delay_ms == 0)
-    host->flush_source = g_idle_add (flush_cb, host);
+    host->flush_source = g_idle_add_full (G_PRIORITY_DEFAULT, flush_cb, host, NULL);
   else
     host->flush_source = g_timeout_add (delay_ms, flush_cb, host);
 }
