@@ -314,7 +314,14 @@ int
 main (int   argc,
       char *argv[])
 {
+  g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
+
   cb_test_app_init (&argc, &argv);
+  /* What AdwApplication loads for the app, so the colours are the app's. */
+  gtk_css_provider_load_from_resource (css, "/io/github/certbench/Certbench/style.css");
+  gtk_style_context_add_provider_for_display (gdk_display_get_default (),
+                                              GTK_STYLE_PROVIDER (css),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
 
   g_test_add_func ("/cb/app-dialogs/sign-in-error", test_sign_in_error);
   g_test_add_func ("/cb/app-dialogs/connections/ids-and-sign-in-offer",
