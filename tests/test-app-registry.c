@@ -605,8 +605,12 @@ test_policy_dialog (Fixture       *f,
   gtk_widget_activate_action (GTK_WIDGET (f->page), "registry.create-policy", NULL);
   g_assert_null (cb_registry_page_get_policy_dialog (f->page));
 
+  /* The delete dialog names the enrollment groups that still use the policy. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "registry.delete-policy", NULL));
   dialog = cb_registry_page_get_dialog (f->page);
+  g_test_message ("body: %s", adw_message_dialog_get_body (dialog));
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog),
+                            "Enrollment group “factory-line-1” still uses it"));
   gtk_editable_set_text (cb_confirm_dialog_get_name_entry (CB_CONFIRM_DIALOG (dialog)), "default");
   adw_message_dialog_response (dialog, "confirm");
   gtk_window_destroy (GTK_WINDOW (dialog));

@@ -30,6 +30,7 @@ struct _CbRegistryPage
   char               *last_toast;
   AdwMessageDialog   *dialog;          /* weak */
   CbPolicyDialog     *policy_dialog;   /* weak */
+  GPtrArray          *enrollment_groups; /* JsonObject from DPS, NULL until read */
   GtkFileChooserNative *chooser;
   GPtrArray          *operations;      /* char *, what is running */
   guint               n_activity;
@@ -704,6 +705,27 @@ list_policies_cb (GObject      *object,
     reload_devices (self);
 }
 
+/* DPS's enrollment groups, to say which still use a policy about to be deleted. */
+static void
+query_groups_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(CbRegistryPage) self = user_data;
+  g_autoptr(GPtrArray) groups = NULL;
+  g_autoptr(GError) error = NULL;
+
+  groups = cb_dps_service_client_query_finish (CB_DPS_SERVICE_CLIENT (object), result, &error);
+  if (groups == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("The enrollment groups could not be read: %s", error->message);
+      return;
+    }
+  g_clear_pointer (&self->enrollment_groups, g_ptr_array_unref);
+  self->enrollment_groups = g_steal_pointer (&groups);
+}
+
 static void
 load_policies (CbRegistryPage *self)
 {
@@ -711,6 +733,42 @@ load_policies (CbRegistryPage *self)
     return;
   cb_adr_client_list_policies_async (cb_context_get_adr (self->context), get_cancellable (self),
                                      list_policies_cb, g_object_ref (self));
+  if (cb_context_get_dps_service (self->context) != NULL)
+    cb_dps_service_client_query_async (cb_context_get_dps_service (self->context),
+                                       CB_DPS_ENROLLMENT_GROUP, get_cancellable (self),
+                                       query_groups_cb, g_object_ref (self));
+}
+
+/* "Enrollment groups still using it: a, b. …", or NULL when none (or not known). */
+static char *
+describe_groups_using (CbRegistryPage *self,
+                       const char     *policy)
+{
+  g_autoptr(GString) names = g_string_new (NULL);
+  guint n = 0;
+
+  for (guint i = 0; self->enrollment_groups != NULL && i < self->enrollment_groups->len; i++)
+    {
+      JsonObject *group = g_ptr_array_index (self->enrollment_groups, i);
+      const char *id = json_object_get_string_member_with_default (group, "enrollmentGroupId",
+                                                                   NULL);
+
+      if (id == NULL ||
+          g_strcmp0 (json_object_get_string_member_with_default (group, "credentialPolicyName",
+                                                                 NULL), policy) != 0)
+        continue;
+      /* Translators: the separator between enrollment group names */
+      g_string_append_printf (names, "%s“%s”", n > 0 ? _(", ") : "", id);
+      n++;
+    }
+  if (n == 0)
+    return NULL;
+
+  return g_strdup_printf (ngettext ("Enrollment group %s still uses it: its devices cannot be "
+                                    "provisioned until it uses another policy.",
+                                    "Enrollment groups %s still use it: their devices cannot be "
+                                    "provisioned until they use another policy.", n),
+                          names->str);
 }
 
 /* ---- credential and namespaces ---------------------------------------------------------- */
@@ -1353,8 +1411,12 @@ show_delete_dialog (CbRegistryPage *self,
 {
   CbConfirmDialog *dialog;
   g_autofree char *heading = g_strdup_printf (_("Delete Policy “%s”?"), name);
+  g_autofree char *groups = describe_groups_using (self, name);
+  g_autofree char *full_body = groups != NULL ? g_strdup_printf ("%s\n\n%s", body, groups)
+                                              : g_strdup (body);
 
-  dialog = cb_confirm_dialog_new (get_parent_window (self), heading, body, _("_Delete Policy"), name);
+  dialog = cb_confirm_dialog_new (get_parent_window (self), heading, full_body,
+                                  _("_Delete Policy"), name);
   if (byor == NULL)
     cb_confirm_dialog_set_option (dialog, _("Also _remove its issuing CA from the linked hubs"), FALSE);
   else if (byor->devices->len > 0)
@@ -1841,6 +1903,7 @@ on_context_changed_cb (CbRegistryPage *self)
   self->cancellable = g_cancellable_new ();
   g_clear_object (&self->policy);
   g_clear_pointer (&self->credential_state, g_free);
+  g_clear_pointer (&self->enrollment_groups, g_ptr_array_unref);
   g_list_store_remove_all (self->policies);
   update_actions (self);
   cb_registry_page_reload (self);
@@ -1929,6 +1992,7 @@ cb_registry_page_finalize (GObject *object)
 
   g_clear_object (&self->cancellable);
   g_clear_object (&self->policies);
+  g_clear_pointer (&self->enrollment_groups, g_ptr_array_unref);
   g_clear_object (&self->device_selection);
   g_clear_object (&self->devices);
   g_ptr_array_unref (self->operations);
