@@ -185,6 +185,12 @@ test_policy_deleted (Fixture       *f,
                                      NULL, done_cb, &deleted);
   cb_test_app_wait (is_true, &deleted, 30000);
 
+  /* Back on the bench (as after the Registry page), it says so before any run. */
+  gtk_widget_set_visible (GTK_WIDGET (f->bench), FALSE);
+  gtk_widget_set_visible (GTK_WIDGET (f->bench), TRUE);
+  cb_test_app_wait (has_problem, f->bench, 30000);
+  g_assert_nonnull (cb_test_app_find_label (GTK_WIDGET (f->bench), "default · no longer exists"));
+
   g_assert_false (provision (f));
   cb_test_app_wait (has_problem, f->bench, 30000);
   g_test_message ("banner: %s", cb_bench_page_get_station_problem (f->bench));

@@ -1099,6 +1099,15 @@ check_station (CbBenchPage *self)
                           g_object_ref (self));
 }
 
+/* Coming back to the bench (after deleting a policy on the Registry page, say) shows the
+ * station as the services have it now. */
+static void
+on_map_cb (CbBenchPage *self)
+{
+  g_assert (CB_IS_BENCH_PAGE (self));
+  check_station (self);
+}
+
 static void
 on_station_changed_cb (CbBenchPage *self)
 {
@@ -1372,6 +1381,7 @@ cb_bench_page_constructed (GObject *object)
                            self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->context, "station-changed", G_CALLBACK (on_station_changed_cb),
                            self, G_CONNECT_SWAPPED);
+  g_signal_connect (self, "map", G_CALLBACK (on_map_cb), NULL);
   update_station (self);
   update_actions (self);
   check_station (self);
