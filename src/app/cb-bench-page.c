@@ -1064,12 +1064,16 @@ check_station_cb (GObject      *object,
                   GAsyncResult *result,
                   gpointer      user_data)
 {
-  g_autoptr(CbBenchPage) self = user_data;
+  GWeakRef *ref = user_data;
+  g_autoptr(CbBenchPage) self = g_weak_ref_get (ref);
   g_autoptr(CbStationHealth) health = NULL;
   g_autoptr(GError) error = NULL;
 
+  g_weak_ref_clear (ref);
+  g_free (ref);
   health = cb_station_check_finish (CB_CONTEXT (object), result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->context == NULL)
+  if (self == NULL || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+      self->context == NULL)
     return;
   /* Not knowing is not a problem to announce: the next run or check tells. */
   if (health == NULL)
@@ -1083,6 +1087,8 @@ check_station_cb (GObject      *object,
 static void
 check_station (CbBenchPage *self)
 {
+  GWeakRef *ref;
+
   if (self->health_cancellable != NULL)
     g_cancellable_cancel (self->health_cancellable);
   g_clear_object (&self->health_cancellable);
@@ -1095,8 +1101,11 @@ check_station (CbBenchPage *self)
     }
 
   self->health_cancellable = g_cancellable_new ();
-  cb_station_check_async (self->context, self->health_cancellable, check_station_cb,
-                          g_object_ref (self));
+  /* A weak reference: a check still on its way must not keep a closed page (and its Virtual
+   * device, which follows the sandbox's clock) alive. */
+  ref = g_new0 (GWeakRef, 1);
+  g_weak_ref_init (ref, self);
+  cb_station_check_async (self->context, self->health_cancellable, check_station_cb, ref);
 }
 
 /* Coming back to the bench (after deleting a policy on the Registry page, say) shows the
