@@ -605,8 +605,9 @@ test_policy_lifecycle (Fixture       *f,
                        gconstpointer  data)
 {
   AdwMessageDialog *dialog;
+  CbPolicyDialog *policy_dialog;
   GtkEditable *name;
-  GtkSpinButton *days;
+  GtkEditable *days;
   g_autoptr(CbPolicy) policy = NULL;
   g_autofree char *path = NULL;
 
@@ -631,22 +632,16 @@ test_policy_lifecycle (Fixture       *f,
   cb_test_app_save_png (GTK_WIDGET (f->page), path, 1280, 800);
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "registry.create-policy", NULL));
-  dialog = cb_registry_page_get_dialog (f->page);
-  g_assert_nonnull (dialog);
-  g_assert_false (adw_message_dialog_get_response_enabled (dialog, "create"));
-  name = g_object_get_data (G_OBJECT (dialog), "name");
-  days = g_object_get_data (G_OBJECT (dialog), "days");
+  policy_dialog = cb_registry_page_get_policy_dialog (f->page);
+  g_assert_nonnull (policy_dialog);
+  g_assert_false (gtk_widget_get_sensitive (cb_test_app_find_button (GTK_WIDGET (policy_dialog),
+                                                                     "C_reate")));
+  name = cb_policy_dialog_get_name_entry (policy_dialog);
+  days = cb_policy_dialog_get_days_entry (policy_dialog);
   gtk_editable_set_text (name, "line2");
-  g_assert_true (adw_message_dialog_get_response_enabled (dialog, "create"));
-  /* The form cannot ask for more than 90 or fewer than 7 days. */
-  gtk_spin_button_set_value (days, 120);
-  g_assert_cmpint (gtk_spin_button_get_value_as_int (days), ==, 90);
-  gtk_spin_button_set_value (days, 3);
-  g_assert_cmpint (gtk_spin_button_get_value_as_int (days), ==, 7);
-  gtk_spin_button_set_value (days, 45);
-  adw_message_dialog_response (dialog, "create");
-  gtk_window_destroy (GTK_WINDOW (dialog));
-
+  gtk_editable_set_text (days, "45");
+  g_assert_null (cb_policy_dialog_get_error (policy_dialog));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (policy_dialog), "policy.create", NULL));
   cb_test_app_wait (policy_created, f, 30000);
   policy = g_list_model_get_item (cb_registry_page_get_policies (f->page), 0);
   g_assert_cmpuint (cb_policy_get_validity_days (policy), ==, 45);
@@ -711,6 +706,7 @@ test_byor_policy (Fixture       *f,
                   gconstpointer  data)
 {
   AdwMessageDialog *dialog;
+  CbPolicyDialog *policy_dialog;
   g_autoptr(CbPolicy) policy = NULL;
 
   wait_loaded (f);
@@ -725,11 +721,10 @@ test_byor_policy (Fixture       *f,
   g_assert_cmpuint (count_hub_certificates_of (f, "default"), ==, 1);
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "registry.create-policy", NULL));
-  dialog = cb_registry_page_get_dialog (f->page);
-  gtk_editable_set_text (g_object_get_data (G_OBJECT (dialog), "name"), "own");
-  gtk_check_button_set_active (g_object_get_data (G_OBJECT (dialog), "byor"), TRUE);
-  adw_message_dialog_response (dialog, "create");
-  gtk_window_destroy (GTK_WINDOW (dialog));
+  policy_dialog = cb_registry_page_get_policy_dialog (f->page);
+  gtk_editable_set_text (cb_policy_dialog_get_name_entry (policy_dialog), "own");
+  gtk_check_button_set_active (cb_policy_dialog_get_byor_check (policy_dialog), TRUE);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (policy_dialog), "policy.create", NULL));
   cb_test_app_wait (byor_created, f, 30000);
 
   policy = g_list_model_get_item (cb_registry_page_get_policies (f->page), 0);
@@ -746,6 +741,123 @@ test_byor_policy (Fixture       *f,
   adw_message_dialog_response (dialog, "confirm");
   gtk_window_destroy (GTK_WINDOW (dialog));
   cb_test_app_wait (no_policies, f, 30000);
+}
+
+static gboolean
+policy_dialog_idle (gpointer data)
+{
+  return !cb_policy_dialog_get_busy (data);
+}
+
+static void
+create_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(CbPolicy) policy = NULL;
+  g_autoptr(GError) error = NULL;
+
+  policy = cb_adr_client_create_policy_finish (CB_ADR_CLIENT (object), result, &error);
+  g_assert_no_error (error);
+  *(gboolean *) user_data = TRUE;
+}
+
+static gboolean
+is_true (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+/* New Policy: only offered while the credential has room for one; the form says what the
+ * service will refuse before sending, never changes what was typed, and a refusal keeps it
+ * open with the reason. */
+static void
+test_policy_dialog (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autofree char *path = g_test_build_filename (G_TEST_BUILT, "screenshots",
+                                                 "policy-dialog-error.png", NULL);
+  AdwMessageDialog *dialog;
+  CbPolicyDialog *policy_dialog;
+  GtkEditable *name;
+  GtkEditable *days;
+  GtkWidget *create;
+  gboolean created = FALSE;
+
+  wait_loaded (f);
+
+  /* The credential holds its one policy: no New Policy. */
+  gtk_widget_activate_action (GTK_WIDGET (f->page), "registry.create-policy", NULL);
+  g_assert_null (cb_registry_page_get_policy_dialog (f->page));
+
+  /* The delete dialog names the enrollment groups that still use the policy. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "registry.delete-policy", NULL));
+  dialog = cb_registry_page_get_dialog (f->page);
+  g_test_message ("body: %s", adw_message_dialog_get_body (dialog));
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog),
+                            "Enrollment group “factory-line-1” still uses it"));
+  gtk_editable_set_text (cb_confirm_dialog_get_name_entry (CB_CONFIRM_DIALOG (dialog)), "default");
+  adw_message_dialog_response (dialog, "confirm");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  cb_test_app_wait (no_policies, f, 30000);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "registry.create-policy", NULL));
+  policy_dialog = cb_registry_page_get_policy_dialog (f->page);
+  g_assert_nonnull (policy_dialog);
+  name = cb_policy_dialog_get_name_entry (policy_dialog);
+  days = cb_policy_dialog_get_days_entry (policy_dialog);
+  create = cb_test_app_find_button (GTK_WIDGET (policy_dialog), "C_reate");
+  g_assert_nonnull (create);
+  g_assert_false (gtk_widget_get_sensitive (create));
+  g_assert_null (cb_policy_dialog_get_error (policy_dialog));
+
+  /* Names: 3..63 letters, digits and hyphens, not starting with a hyphen. */
+  gtk_editable_set_text (name, "ab");
+  g_assert_nonnull (cb_policy_dialog_get_error (policy_dialog));
+  g_assert_false (gtk_widget_get_sensitive (create));
+  gtk_editable_set_text (name, "line_2");
+  g_assert_nonnull (cb_policy_dialog_get_error (policy_dialog));
+  gtk_editable_set_text (name, "-line2");
+  g_assert_nonnull (cb_policy_dialog_get_error (policy_dialog));
+  gtk_editable_set_text (name, "line-2");
+  g_assert_null (cb_policy_dialog_get_error (policy_dialog));
+  g_assert_true (gtk_widget_get_sensitive (create));
+
+  /* Days: 7..90, shown as typed and refused, never turned into 7 or 90. */
+  gtk_editable_set_text (days, "5");
+  g_assert_nonnull (strstr (cb_policy_dialog_get_error (policy_dialog), "7 to 90"));
+  g_assert_cmpstr (gtk_editable_get_text (days), ==, "5");
+  g_assert_false (gtk_widget_get_sensitive (create));
+  g_assert_false (gtk_widget_activate_action (GTK_WIDGET (policy_dialog), "policy.create", NULL) &&
+                  cb_policy_dialog_get_busy (policy_dialog));
+  gtk_editable_set_text (days, "120");
+  g_assert_nonnull (cb_policy_dialog_get_error (policy_dialog));
+  g_assert_cmpstr (gtk_editable_get_text (days), ==, "120");
+  cb_test_app_save_png (GTK_WIDGET (policy_dialog), path, 460, 380);
+  gtk_editable_set_text (days, "3 0");
+  g_assert_nonnull (cb_policy_dialog_get_error (policy_dialog));
+  gtk_editable_set_text (days, "45");
+  g_assert_null (cb_policy_dialog_get_error (policy_dialog));
+  g_assert_true (gtk_widget_get_sensitive (create));
+
+  /* Someone else fills the credential meanwhile: the service refuses, the dialog stays with
+   * its reason and everything typed. */
+  cb_adr_client_create_policy_async (cb_context_get_adr (f->app->context), "other", 30, FALSE,
+                                     NULL, create_cb, &created);
+  cb_test_app_wait (is_true, &created, 30000);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (policy_dialog), "policy.create", NULL));
+  g_assert_true (cb_policy_dialog_get_busy (policy_dialog));
+  cb_test_app_wait (policy_dialog_idle, policy_dialog, 30000);
+  g_assert_true (cb_registry_page_get_policy_dialog (f->page) == policy_dialog);
+  g_test_message ("error: %s", cb_policy_dialog_get_error (policy_dialog));
+  g_assert_nonnull (strstr (cb_policy_dialog_get_error (policy_dialog), "not created"));
+  g_assert_cmpstr (gtk_editable_get_text (name), ==, "line-2");
+  g_assert_cmpstr (gtk_editable_get_text (days), ==, "45");
+  g_assert_true (gtk_widget_get_sensitive (create));
+  path = (g_free (path), g_test_build_filename (G_TEST_BUILT, "screenshots",
+                                                "policy-dialog-server-error.png", NULL));
+  cb_test_app_save_png (GTK_WIDGET (policy_dialog), path, 460, 380);
+  gtk_window_destroy (GTK_WINDOW (policy_dialog));
 }
 
 static void
@@ -875,6 +987,8 @@ main (int   argc,
               fixture_teardown);
   g_test_add ("/cb/app-registry/policy-lifecycle", Fixture, NULL, fixture_setup,
               test_policy_lifecycle, fixture_teardown);
+  g_test_add ("/cb/app-registry/policy-dialog", Fixture, NULL, fixture_setup, test_policy_dialog,
+              fixture_teardown);
   g_test_add ("/cb/app-registry/byor-policy", Fixture, NULL, fixture_setup, test_byor_policy,
               fixture_teardown);
   g_test_add ("/cb/app-registry/views", Fixture, NULL, fixture_setup, test_views, fixture_teardown);

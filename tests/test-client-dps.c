@@ -451,6 +451,49 @@ test_service_groups (Fixture       *f,
   g_assert_error (error, CB_API_ERROR, CB_API_ERROR_NOT_FOUND);
 }
 
+/* The query returns every group, following x-ms-continuation page by page. */
+static void
+test_service_query (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(GPtrArray) groups = NULL;
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *result = NULL;
+
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("query-%u", i);
+      g_autoptr(JsonObject) body = cb_dps_enrollment_new_symmetric_key (CB_DPS_ENROLLMENT_GROUP,
+                                                                        id, POLICY, NULL, NULL,
+                                                                        NULL);
+      g_autoptr(JsonObject) created = service_put (f, CB_DPS_ENROLLMENT_GROUP, id, body, NULL,
+                                                   &error);
+
+      g_assert_no_error (error);
+      g_assert_nonnull (created);
+    }
+
+  /* Two per page: the five new groups and the seeded one take three pages. */
+  cb_sandbox_set_page_size (f->ts->sandbox, 2);
+  cb_dps_service_client_query_async (f->service, CB_DPS_ENROLLMENT_GROUP, NULL,
+                                     cb_test_store_result_cb, &result);
+  groups = cb_dps_service_client_query_finish (f->service, cb_test_wait_for (&result), &error);
+  g_clear_object (&result);
+  g_assert_no_error (error);
+  g_assert_cmpuint (groups->len, ==, 6);
+  for (guint i = 0; i < groups->len; i++)
+    {
+      const char *id = json_object_get_string_member (g_ptr_array_index (groups, i),
+                                                      "enrollmentGroupId");
+
+      g_assert_false (g_hash_table_contains (seen, id));
+      g_hash_table_add (seen, (gpointer) id);
+    }
+  g_assert_true (g_hash_table_contains (seen, GROUP));
+  g_assert_true (g_hash_table_contains (seen, "query-4"));
+}
+
 static void
 test_service_individual (Fixture       *f,
                          gconstpointer  data)
@@ -529,6 +572,7 @@ main (int   argc,
   ADD ("register/throttled-then-success", test_throttled_then_success);
   ADD ("register/cancel", test_cancel);
   ADD ("service/groups", test_service_groups);
+  ADD ("service/query", test_service_query);
   ADD ("service/individual", test_service_individual);
   ADD ("service/bad-key", test_service_bad_key);
   ADD ("service/bearer", test_service_bearer);

@@ -15,6 +15,7 @@
 #include "cb-certificate-row.h"
 #include "cb-port-row.h"
 #include "cb-run-step-row.h"
+#include "cb-station.h"
 #include "cb-window.h"
 
 #include "cb-bench-page.h"
@@ -199,6 +200,9 @@ struct _CbBenchPage
   GtkLabel             *log_stats_label;
   GtkScrolledWindow    *log_scroller;
   GtkTextView          *log_view;
+  GtkInfoBar           *station_bar;
+  GtkLabel             *station_bar_label;
+  GtkButton            *station_bar_button;
 
   /* Owned */
   CbContext            *context;
@@ -213,9 +217,12 @@ struct _CbBenchPage
   guint                 n_passed;
   guint                 n_failed;
   guint                 n_running;
+  CbStationHealth      *health;         /* NULL until checked */
+  GCancellable         *health_cancellable;
 
   /* Borrowed */
   CbPortMonitor        *monitor;
+  CbStationChooser     *chooser;        /* weak */
 };
 
 G_DEFINE_FINAL_TYPE (CbBenchPage, cb_bench_page, ADW_TYPE_BIN)
@@ -232,6 +239,8 @@ enum {
 static GParamSpec *properties[N_PROPS];
 
 static void show_session (CbBenchPage *self, CbBenchSession *s);
+static void check_station (CbBenchPage *self);
+static void update_station (CbBenchPage *self);
 
 static CbBenchSession *
 lookup_session (CbBenchPage *self,
@@ -708,6 +717,8 @@ run_cb (GObject      *object,
       session_log_and_show (s, "error", line);
       update_counters (self);
       set_session_state (self, s, CB_PORT_ROW_FAILED);
+      /* A failure may come from the station's enrollment or policy: the banner says so. */
+      check_station (self);
     }
   toast (self, line);
 }
@@ -994,6 +1005,172 @@ set_row_subtitle (AdwActionRow *row,
   adw_action_row_set_subtitle (row, text != NULL && *text != '\0' ? text : _("Not set"));
 }
 
+/* ---- Station health: the banner, the rows and the choosers ----------------------------- */
+
+static gboolean
+is_policy_problem (CbStationProblem problem)
+{
+  return problem == CB_STATION_NO_POLICY || problem == CB_STATION_POLICY_MISSING ||
+         problem == CB_STATION_POLICY_CANNOT_ISSUE;
+}
+
+static void
+show_health (CbBenchPage *self)
+{
+  CbStationHealth *health = self->health;
+  g_autofree char *text = health != NULL ? cb_station_health_describe (health) : NULL;
+  g_autofree char *subtitle = NULL;
+
+  gtk_label_set_label (self->station_bar_label, text != NULL ? text : "");
+  gtk_info_bar_set_revealed (self->station_bar, text != NULL);
+  if (text == NULL)
+    return;
+
+  gtk_button_set_label (self->station_bar_button,
+                        is_policy_problem (health->problem) ? _("Choose _Policy…")
+                                                            : _("Choose _Enrollment Group…"));
+
+  /* The rows say it too, where the station's settings are. */
+  switch (health->problem)
+    {
+    case CB_STATION_ENROLLMENT_MISSING:
+      /* Translators: an enrollment group id */
+      subtitle = g_strdup_printf (_("%s · no longer exists"), health->enrollment_group);
+      adw_action_row_set_subtitle (self->enrollment_row, subtitle);
+      break;
+    case CB_STATION_ENROLLMENT_DISABLED:
+      subtitle = g_strdup_printf (_("%s · disabled"), health->enrollment_group);
+      adw_action_row_set_subtitle (self->enrollment_row, subtitle);
+      break;
+    case CB_STATION_POLICY_MISSING:
+      /* Translators: a policy name */
+      subtitle = g_strdup_printf (_("%s · no longer exists"), health->policy);
+      adw_action_row_set_subtitle (self->policy_row, subtitle);
+      break;
+    case CB_STATION_POLICY_CANNOT_ISSUE:
+      subtitle = g_strdup_printf (_("%s · cannot issue yet"), health->policy);
+      adw_action_row_set_subtitle (self->policy_row, subtitle);
+      break;
+    case CB_STATION_OK:
+    case CB_STATION_NO_ENROLLMENT:
+    case CB_STATION_NO_POLICY:
+    default:
+      break;
+    }
+}
+
+static void
+check_station_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  GWeakRef *ref = user_data;
+  g_autoptr(CbBenchPage) self = g_weak_ref_get (ref);
+  g_autoptr(CbStationHealth) health = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_weak_ref_clear (ref);
+  g_free (ref);
+  health = cb_station_check_finish (CB_CONTEXT (object), result, &error);
+  if (self == NULL || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+      self->context == NULL)
+    return;
+  /* Not knowing is not a problem to announce: the next run or check tells. */
+  if (health == NULL)
+    g_debug ("The station could not be checked: %s", error->message);
+
+  g_clear_pointer (&self->health, cb_station_health_free);
+  self->health = g_steal_pointer (&health);
+  update_station (self);
+}
+
+static void
+check_station (CbBenchPage *self)
+{
+  GWeakRef *ref;
+
+  if (self->health_cancellable != NULL)
+    g_cancellable_cancel (self->health_cancellable);
+  g_clear_object (&self->health_cancellable);
+
+  if (self->context == NULL || cb_context_get_state (self->context) != CB_CONTEXT_STATE_READY)
+    {
+      g_clear_pointer (&self->health, cb_station_health_free);
+      show_health (self);
+      return;
+    }
+
+  self->health_cancellable = g_cancellable_new ();
+  /* A weak reference: a check still on its way must not keep a closed page (and its Virtual
+   * device, which follows the sandbox's clock) alive. */
+  ref = g_new0 (GWeakRef, 1);
+  g_weak_ref_init (ref, self);
+  cb_station_check_async (self->context, self->health_cancellable, check_station_cb, ref);
+}
+
+/* Coming back to the bench (after deleting a policy on the Registry page, say) shows the
+ * station as the services have it now. */
+static void
+on_map_cb (CbBenchPage *self)
+{
+  g_assert (CB_IS_BENCH_PAGE (self));
+  check_station (self);
+}
+
+static void
+on_station_changed_cb (CbBenchPage *self)
+{
+  g_assert (CB_IS_BENCH_PAGE (self));
+
+  /* The next run registers with the new group's key and checks against the new policy. */
+  invalidate_config (self);
+  update_station (self);
+  check_station (self);
+}
+
+static void
+open_chooser (CbBenchPage          *self,
+              CbStationChooserKind  kind)
+{
+  CbStationChooser *chooser = cb_station_chooser_new (self->context, kind);
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  if (GTK_IS_WINDOW (root))
+    gtk_window_set_transient_for (GTK_WINDOW (chooser), GTK_WINDOW (root));
+  if (self->chooser != NULL)
+    g_object_remove_weak_pointer (G_OBJECT (self->chooser), (gpointer *) &self->chooser);
+  self->chooser = chooser;
+  g_object_add_weak_pointer (G_OBJECT (chooser), (gpointer *) &self->chooser);
+  gtk_window_present (GTK_WINDOW (chooser));
+}
+
+static void
+choose_policy_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  open_chooser (CB_BENCH_PAGE (widget), CB_STATION_CHOOSER_POLICY);
+}
+
+static void
+choose_enrollment_action (GtkWidget  *widget,
+                          const char *action_name,
+                          GVariant   *parameter)
+{
+  open_chooser (CB_BENCH_PAGE (widget), CB_STATION_CHOOSER_ENROLLMENT_GROUP);
+}
+
+static void
+fix_station_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  CbBenchPage *self = CB_BENCH_PAGE (widget);
+
+  open_chooser (self, self->health != NULL && is_policy_problem (self->health->problem)
+                        ? CB_STATION_CHOOSER_POLICY : CB_STATION_CHOOSER_ENROLLMENT_GROUP);
+}
+
 static void
 update_station (CbBenchPage *self)
 {
@@ -1016,6 +1193,7 @@ update_station (CbBenchPage *self)
                                   cb_profile_get_dps_id_scope (profile) != NULL
                                     ? cb_profile_get_dps_id_scope (profile) : "?");
   set_row_subtitle (self->enrollment_row, enrollment);
+  show_health (self);
 }
 
 gboolean
@@ -1066,6 +1244,12 @@ update_actions (CbBenchPage *self)
                      cb_context_get_dps (self->context) != NULL &&
                      cb_context_get_state (self->context) == CB_CONTEXT_STATE_READY;
 
+  gboolean ready = cb_context_get_profile (self->context) != NULL &&
+                   cb_context_get_state (self->context) == CB_CONTEXT_STATE_READY;
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "bench.choose-policy", ready);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "bench.choose-enrollment", ready);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "bench.fix-station", ready);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "bench.provision", can_run);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "bench.provision-selected", can_run);
 }
@@ -1094,6 +1278,7 @@ on_context_changed (CbBenchPage *self)
   update_station (self);
   update_actions (self);
   update_virtual_device_clock (self);
+  check_station (self);
 }
 
 static void
@@ -1203,8 +1388,12 @@ cb_bench_page_constructed (GObject *object)
                            self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->context, "notify::state", G_CALLBACK (on_context_changed),
                            self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->context, "station-changed", G_CALLBACK (on_station_changed_cb),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect (self, "map", G_CALLBACK (on_map_cb), NULL);
   update_station (self);
   update_actions (self);
+  check_station (self);
 
   self->monitor = cb_context_get_port_monitor (self->context);
   if (self->monitor != NULL)
@@ -1238,6 +1427,15 @@ cb_bench_page_dispose (GObject *object)
   if (self->config_cancellable != NULL)
     g_cancellable_cancel (self->config_cancellable);
   g_clear_object (&self->config_cancellable);
+  if (self->health_cancellable != NULL)
+    g_cancellable_cancel (self->health_cancellable);
+  g_clear_object (&self->health_cancellable);
+  g_clear_pointer (&self->health, cb_station_health_free);
+  if (self->chooser != NULL)
+    {
+      g_object_remove_weak_pointer (G_OBJECT (self->chooser), (gpointer *) &self->chooser);
+      self->chooser = NULL;
+    }
 
   if (self->monitor != NULL)
     g_signal_handlers_disconnect_by_data (self->monitor, self);
@@ -1378,6 +1576,9 @@ cb_bench_page_class_init (CbBenchPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CbBenchPage, log_stats_label);
   gtk_widget_class_bind_template_child (widget_class, CbBenchPage, log_scroller);
   gtk_widget_class_bind_template_child (widget_class, CbBenchPage, log_view);
+  gtk_widget_class_bind_template_child (widget_class, CbBenchPage, station_bar);
+  gtk_widget_class_bind_template_child (widget_class, CbBenchPage, station_bar_label);
+  gtk_widget_class_bind_template_child (widget_class, CbBenchPage, station_bar_button);
   gtk_widget_class_bind_template_callback (widget_class, on_ports_list_row_selected_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_template_row_apply_cb);
 
@@ -1390,6 +1591,10 @@ cb_bench_page_class_init (CbBenchPageClass *klass)
   gtk_widget_class_install_action (widget_class, "bench.reset-counters", NULL,
                                    reset_counters_action);
   gtk_widget_class_install_action (widget_class, "bench.clear-log", NULL, clear_log_action);
+  gtk_widget_class_install_action (widget_class, "bench.choose-policy", NULL, choose_policy_action);
+  gtk_widget_class_install_action (widget_class, "bench.choose-enrollment", NULL,
+                                   choose_enrollment_action);
+  gtk_widget_class_install_action (widget_class, "bench.fix-station", NULL, fix_station_action);
 }
 
 static void
@@ -1492,4 +1697,21 @@ cb_bench_page_dup_log_text (CbBenchPage *self,
     return NULL;
   gtk_text_buffer_get_bounds (s->log, &start, &end);
   return gtk_text_buffer_get_text (s->log, &start, &end, FALSE);
+}
+
+const char *
+cb_bench_page_get_station_problem (CbBenchPage *self)
+{
+  g_return_val_if_fail (CB_IS_BENCH_PAGE (self), NULL);
+
+  if (!gtk_info_bar_get_revealed (self->station_bar))
+    return NULL;
+  return gtk_label_get_label (self->station_bar_label);
+}
+
+CbStationChooser *
+cb_bench_page_get_station_chooser (CbBenchPage *self)
+{
+  g_return_val_if_fail (CB_IS_BENCH_PAGE (self), NULL);
+  return self->chooser;
 }

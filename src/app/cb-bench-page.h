@@ -4,6 +4,7 @@
 #include <adwaita.h>
 
 #include "cb-context.h"
+#include "cb-station-chooser.h"
 #include "cb-provisioning-run.h"
 #include "cb-virtual-device.h"
 
@@ -47,5 +48,12 @@ GtkListBox        *cb_bench_page_get_chain_list     (CbBenchPage *self);
 /* The protocol log of a port as text. Returns: (transfer full) (nullable) */
 char              *cb_bench_page_dup_log_text       (CbBenchPage *self,
                                                      const char  *path);
+
+/* The banner's sentence when the station's enrollment group or policy is gone or cannot issue
+ * (bench.fix-station opens the chooser that repairs it), else NULL. */
+const char        *cb_bench_page_get_station_problem (CbBenchPage *self);
+/* The enrollment group or policy chooser now open (bench.choose-enrollment,
+ * bench.choose-policy, bench.fix-station). Returns: (transfer none) (nullable) */
+CbStationChooser  *cb_bench_page_get_station_chooser (CbBenchPage *self);
 
 G_END_DECLS

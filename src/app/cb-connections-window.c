@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "cb-connections-window.h"
+#include "cb-sign-in-dialog.h"
 
 #define RESOURCE_PATH "/io/github/certbench/Certbench"
 
@@ -27,13 +28,21 @@ struct _CbConnectionsWindow
   AdwEntryRow          *dps_endpoint_row;
   AdwEntryRow          *hub_host_row;
   GtkWidget            *remove_group;
+  GtkLabel             *entra_error_label;
+  GtkLabel             *registry_error_label;
 
   /* Owned */
   CbContext            *context;
   char                 *editing_id;   /* NULL: a new profile */
+  char                 *offer_for;    /* a profile just put to use: offer sign-in for it */
+
+  /* Borrowed */
+  AdwToast             *sign_in_toast;
 };
 
 G_DEFINE_FINAL_TYPE (CbConnectionsWindow, cb_connections_window, ADW_TYPE_PREFERENCES_WINDOW)
+
+static gboolean check_ids (CbConnectionsWindow *self);
 
 static void
 toast (CbConnectionsWindow *self,
@@ -183,6 +192,11 @@ cb_connections_window_edit (CbConnectionsWindow *self,
                             : CB_AZURE_DPS_GLOBAL_ENDPOINT);
   set_text (self->hub_host_row, profile != NULL ? cb_profile_get_hub_host_name (profile) : NULL);
   gtk_widget_set_visible (self->remove_group, profile != NULL);
+  /* A form opens without the marks of the last one. */
+  gtk_widget_remove_css_class (GTK_WIDGET (self->name_row), "error");
+  gtk_widget_remove_css_class (GTK_WIDGET (self->resource_group_row), "error");
+  gtk_widget_remove_css_class (GTK_WIDGET (self->namespace_row), "error");
+  check_ids (self);
 
   adw_preferences_window_present_subpage (ADW_PREFERENCES_WINDOW (self), self->editor);
   gtk_widget_grab_focus (GTK_WIDGET (self->name_row));
@@ -218,10 +232,173 @@ conn_use_action (GtkWidget  *widget,
                  GVariant   *param)
 {
   CbConnectionsWindow *self = CB_CONNECTIONS_WINDOW (widget);
+  const char *id = g_variant_get_string (param, NULL);
   g_autoptr(GError) error = NULL;
 
-  if (!cb_context_switch_profile (self->context, g_variant_get_string (param, NULL), &error))
-    toast (self, error->message);
+  if (self->sign_in_toast != NULL)
+    adw_toast_dismiss (self->sign_in_toast);
+  g_free (self->offer_for);
+  self->offer_for = g_strdup (id);
+  if (!cb_context_switch_profile (self->context, id, &error))
+    {
+      g_clear_pointer (&self->offer_for, g_free);
+      toast (self, error->message);
+    }
+}
+
+static void
+on_sign_in_toast_dismissed_cb (AdwToast            *toast,
+                               CbConnectionsWindow *self)
+{
+  if (self->sign_in_toast == toast)
+    self->sign_in_toast = NULL;
+}
+
+/* A profile just put to use that needs a sign-in: say so, with the way to do it. */
+static void
+on_context_state_cb (CbConnectionsWindow *self,
+                     GParamSpec          *pspec,
+                     CbContext           *context)
+{
+  CbProfile *profile = cb_context_get_profile (context);
+  CbContextState state = cb_context_get_state (context);
+  g_autofree char *title = NULL;
+  AdwToast *offer;
+
+  if (self->offer_for == NULL || profile == NULL ||
+      g_strcmp0 (cb_profile_get_id (profile), self->offer_for) != 0 ||
+      state == CB_CONTEXT_STATE_STARTING)
+    return;
+
+  g_clear_pointer (&self->offer_for, g_free);
+  if (state == CB_CONTEXT_STATE_READY || cb_profile_get_kind (profile) == CB_PROFILE_KIND_SANDBOX)
+    return;
+
+  /* Translators: a connection profile's name */
+  title = g_strdup_printf (_("Sign in to use “%s”"), cb_profile_get_name (profile));
+  offer = adw_toast_new (title);
+  adw_toast_set_button_label (offer, _("_Sign In"));
+  adw_toast_set_action_name (offer, "conn.sign-in");
+  adw_toast_set_timeout (offer, 0);
+  g_signal_connect_object (offer, "dismissed", G_CALLBACK (on_sign_in_toast_dismissed_cb), self, 0);
+  self->sign_in_toast = offer;
+  adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), offer);
+}
+
+static void
+conn_sign_in_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *param)
+{
+  CbConnectionsWindow *self = CB_CONNECTIONS_WINDOW (widget);
+  CbSignInDialog *dialog;
+
+  if (cb_context_get_state (self->context) == CB_CONTEXT_STATE_READY)
+    return;
+  dialog = cb_sign_in_dialog_new (self->context);
+  gtk_window_set_transient_for (GTK_WINDOW (dialog), GTK_WINDOW (self));
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* 8-4-4-4-12 hexadecimal digits, as Entra and ARM write client, tenant and subscription ids. */
+static gboolean
+is_guid (const char *text)
+{
+  static const int groups[] = { 8, 4, 4, 4, 12 };
+  const char *p = text;
+
+  for (guint g = 0; g < G_N_ELEMENTS (groups); g++)
+    {
+      for (int i = 0; i < groups[g]; i++, p++)
+        if (!g_ascii_isxdigit (*p))
+          return FALSE;
+      if (g + 1 < G_N_ELEMENTS (groups) && *p++ != '-')
+        return FALSE;
+    }
+
+  return *p == '\0';
+}
+
+/* A tenant is its GUID, a verified domain (contoso.onmicrosoft.com) or one of the names
+ * Entra accepts in place of a tenant. */
+static gboolean
+is_tenant (const char *text)
+{
+  gboolean dot = FALSE;
+
+  if (is_guid (text) || g_strcmp0 (text, "organizations") == 0 || g_strcmp0 (text, "common") == 0)
+    return TRUE;
+
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      if (*p == '.')
+        {
+          if (p == text || p[1] == '\0' || p[1] == '.')
+            return FALSE;
+          dot = TRUE;
+        }
+      else if (!g_ascii_isalnum (*p) && *p != '-')
+        return FALSE;
+    }
+
+  return dot;
+}
+
+/* Marks a row whose text is there but malformed; returns the message, or NULL when fine. */
+static const char *
+check_row (AdwEntryRow *row,
+           gboolean   (*valid) (const char *),
+           const char  *message)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (row));
+  gboolean bad = *text != '\0' && !valid (text);
+
+  if (bad)
+    gtk_widget_add_css_class (GTK_WIDGET (row), "error");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (row), "error");
+  return bad ? message : NULL;
+}
+
+static void
+show_message (GtkLabel   *label,
+              const char *first,
+              const char *second)
+{
+  g_autofree char *text = NULL;
+
+  if (first != NULL && second != NULL)
+    text = g_strdup_printf ("%s %s", first, second);
+  else
+    text = g_strdup (first != NULL ? first : second);
+  gtk_label_set_label (label, text != NULL ? text : "");
+  gtk_widget_set_visible (GTK_WIDGET (label), text != NULL);
+}
+
+/* Checks the identifiers as they are typed; returns TRUE when all are well formed. */
+static gboolean
+check_ids (CbConnectionsWindow *self)
+{
+  const char *tenant = check_row (self->tenant_row, is_tenant,
+                                  _("The tenant is a GUID or a domain such as "
+                                    "contoso.onmicrosoft.com."));
+  const char *client = check_row (self->client_id_row, is_guid,
+                                  _("The application (client) ID is a GUID such as "
+                                    "11111111-2222-3333-4444-555555555555."));
+  const char *subscription = check_row (self->subscription_row, is_guid,
+                                        _("The subscription ID is a GUID such as "
+                                          "00000000-0000-0000-0000-000000000001."));
+
+  show_message (self->entra_error_label, tenant, client);
+  show_message (self->registry_error_label, subscription, NULL);
+  return tenant == NULL && client == NULL && subscription == NULL;
+}
+
+static void
+on_id_row_changed_cb (CbConnectionsWindow *self)
+{
+  g_assert (CB_IS_CONNECTIONS_WINDOW (self));
+  check_ids (self);
 }
 
 static gboolean
@@ -257,6 +434,11 @@ conn_save_action (GtkWidget  *widget,
   if (missing)
     {
       toast (self, _("Fill in the highlighted fields"));
+      return;
+    }
+  if (!check_ids (self))
+    {
+      toast (self, _("Correct the highlighted fields"));
       return;
     }
 
@@ -336,6 +518,7 @@ cb_connections_window_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (self), CB_TYPE_CONNECTIONS_WINDOW);
   g_clear_object (&self->context);
   g_clear_pointer (&self->editing_id, g_free);
+  g_clear_pointer (&self->offer_for, g_free);
 
   G_OBJECT_CLASS (cb_connections_window_parent_class)->dispose (object);
 }
@@ -363,6 +546,9 @@ cb_connections_window_class_init (CbConnectionsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CbConnectionsWindow, dps_endpoint_row);
   gtk_widget_class_bind_template_child (widget_class, CbConnectionsWindow, hub_host_row);
   gtk_widget_class_bind_template_child (widget_class, CbConnectionsWindow, remove_group);
+  gtk_widget_class_bind_template_child (widget_class, CbConnectionsWindow, entra_error_label);
+  gtk_widget_class_bind_template_child (widget_class, CbConnectionsWindow, registry_error_label);
+  gtk_widget_class_bind_template_callback (widget_class, on_id_row_changed_cb);
 
   gtk_widget_class_install_action (widget_class, "conn.add", NULL, conn_add_action);
   gtk_widget_class_install_action (widget_class, "conn.edit", "s", conn_edit_action);
@@ -370,6 +556,7 @@ cb_connections_window_class_init (CbConnectionsWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "conn.use", "s", conn_use_action);
   gtk_widget_class_install_action (widget_class, "conn.save", NULL, conn_save_action);
   gtk_widget_class_install_action (widget_class, "conn.remove", NULL, conn_remove_action);
+  gtk_widget_class_install_action (widget_class, "conn.sign-in", NULL, conn_sign_in_action);
 }
 
 static void
@@ -389,6 +576,8 @@ cb_connections_window_new (CbContext *context)
   self->context = g_object_ref (context);
   rebind (self);
   g_signal_connect_object (context, "notify::profile", G_CALLBACK (on_context_profile_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (context, "notify::state", G_CALLBACK (on_context_state_cb), self,
                            G_CONNECT_SWAPPED);
   return self;
 }
@@ -419,4 +608,12 @@ cb_connections_window_get_field (CbConnectionsWindow *self,
       return GTK_EDITABLE (G_STRUCT_MEMBER (AdwEntryRow *, self, fields[i].offset));
 
   return NULL;
+}
+
+AdwToast *
+cb_connections_window_get_sign_in_offer (CbConnectionsWindow *self)
+{
+  g_return_val_if_fail (CB_IS_CONNECTIONS_WINDOW (self), NULL);
+
+  return self->sign_in_toast;
 }

@@ -21,5 +21,8 @@ void                 cb_connections_window_edit       (CbConnectionsWindow *self
  * "resource-group", "namespace", "dps-id-scope", "dps-global-endpoint", "hub-host-name"). */
 GtkEditable         *cb_connections_window_get_field  (CbConnectionsWindow *self,
                                                        const char          *field);
+/* The toast offering to sign in to a profile just put to use ("conn.sign-in" opens the sign-in
+ * dialog), or NULL. */
+AdwToast            *cb_connections_window_get_sign_in_offer (CbConnectionsWindow *self);
 
 G_END_DECLS

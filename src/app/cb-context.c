@@ -26,6 +26,7 @@ struct _CbContext
   CbAdrClient    *adr;
   CbHubClient    *hub;
   CbDpsClient    *dps;
+  CbDpsServiceClient *dps_service;
   CbJournal      *journal;
   CbPortMonitor  *port_monitor;
   GCancellable   *cancellable;
@@ -67,6 +68,9 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
+
+enum { SIGNAL_STATION_CHANGED, N_SIGNALS };
+static guint signals[N_SIGNALS];
 
 static void cb_context_activate (CbContext *self);
 
@@ -179,6 +183,7 @@ clear_clients (CbContext *self)
   g_clear_object (&self->adr);
   g_clear_object (&self->hub);
   g_clear_object (&self->dps);
+  g_clear_object (&self->dps_service);
   g_clear_object (&self->entra);
   g_clear_object (&self->http);
 }
@@ -208,6 +213,7 @@ make_clients (CbContext  *self,
   cb_adr_client_set_entra_client (self->adr, self->entra);
   self->hub = cb_hub_client_new (self->profile, self->http, self->entra);
   self->dps = cb_dps_client_new (self->profile, self->http);
+  self->dps_service = cb_dps_service_client_new (self->profile, self->http, self->entra);
   return TRUE;
 }
 
@@ -458,10 +464,39 @@ replace_sandbox_profile (CbContext *self,
   g_list_store_insert (self->profiles, 0, profile);
 }
 
+/* The sandbox profile is made afresh from the sandbox each time; the station's own choice of
+ * enrollment group and policy is kept next to the app's data. */
+static char *
+station_path (CbContext *self)
+{
+  return g_build_filename (self->data_dir, "sandbox-station.ini", NULL);
+}
+
+static void
+apply_sandbox_station (CbContext *self,
+                       CbProfile *profile)
+{
+  g_autoptr(GKeyFile) key_file = g_key_file_new ();
+  g_autofree char *path = station_path (self);
+  g_autofree char *group = NULL;
+  g_autofree char *policy = NULL;
+
+  if (!g_key_file_load_from_file (key_file, path, G_KEY_FILE_NONE, NULL))
+    return;
+  group = g_key_file_get_string (key_file, "station", "enrollment-group", NULL);
+  policy = g_key_file_get_string (key_file, "station", "credential-policy", NULL);
+  if (group != NULL && *group != '\0')
+    cb_profile_set_enrollment_group_id (profile, group);
+  if (policy != NULL && *policy != '\0')
+    cb_profile_set_credential_policy (profile, policy);
+}
+
 static void
 adopt_sandbox_profile (CbContext *self)
 {
   g_autoptr(CbProfile) profile = cb_sandbox_create_profile (self->sandbox);
+
+  apply_sandbox_station (self, profile);
 
   replace_sandbox_profile (self, profile);
   g_set_object (&self->profile, profile);
@@ -627,6 +662,63 @@ save_profiles (CbContext  *self,
   return cb_profile_list_save (list, self->profiles_path, error);
 }
 
+gboolean
+cb_context_set_station (CbContext   *self,
+                        const char  *enrollment_group_id,
+                        const char  *credential_policy,
+                        GError     **error)
+{
+  g_return_val_if_fail (CB_IS_CONTEXT (self), FALSE);
+  g_return_val_if_fail (self->profile != NULL, FALSE);
+
+  if (g_strcmp0 (cb_profile_get_enrollment_group_id (self->profile), enrollment_group_id) == 0 &&
+      g_strcmp0 (cb_profile_get_credential_policy (self->profile), credential_policy) == 0)
+    return TRUE;
+
+  cb_profile_set_enrollment_group_id (self->profile, enrollment_group_id);
+  cb_profile_set_credential_policy (self->profile, credential_policy);
+
+  if (is_sandbox (self->profile))
+    {
+      g_autoptr(GKeyFile) key_file = g_key_file_new ();
+      g_autofree char *path = station_path (self);
+
+      if (g_mkdir_with_parents (self->data_dir, 0700) != 0)
+        {
+          int saved_errno = errno;
+
+          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                       _("Could not create %s: %s"), self->data_dir, g_strerror (saved_errno));
+          g_signal_emit (self, signals[SIGNAL_STATION_CHANGED], 0);
+          return FALSE;
+        }
+      g_key_file_set_string (key_file, "station", "enrollment-group",
+                             enrollment_group_id != NULL ? enrollment_group_id : "");
+      g_key_file_set_string (key_file, "station", "credential-policy",
+                             credential_policy != NULL ? credential_policy : "");
+      if (!g_key_file_save_to_file (key_file, path, error))
+        {
+          g_signal_emit (self, signals[SIGNAL_STATION_CHANGED], 0);
+          return FALSE;
+        }
+    }
+  else if (!save_profiles (self, error))
+    {
+      g_signal_emit (self, signals[SIGNAL_STATION_CHANGED], 0);
+      return FALSE;
+    }
+
+  g_signal_emit (self, signals[SIGNAL_STATION_CHANGED], 0);
+  return TRUE;
+}
+
+CbDpsServiceClient *
+cb_context_get_dps_service (CbContext *self)
+{
+  g_return_val_if_fail (CB_IS_CONTEXT (self), NULL);
+  return self->dps_service;
+}
+
 /* GObject ------------------------------------------------------------------------------- */
 
 static void
@@ -757,6 +849,11 @@ cb_context_class_init (CbContextClass *klass)
     g_param_spec_string ("secrets-problem", NULL, NULL, NULL, flags);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* The active profile's enrollment group or credential policy changed. */
+  signals[SIGNAL_STATION_CHANGED] =
+    g_signal_new ("station-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 0);
 }
 
 static void

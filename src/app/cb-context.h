@@ -72,6 +72,8 @@ CbEntraClient  *cb_context_get_entra           (CbContext           *self);
 CbAdrClient    *cb_context_get_adr             (CbContext           *self);
 CbHubClient    *cb_context_get_hub             (CbContext           *self);
 CbDpsClient    *cb_context_get_dps             (CbContext           *self);
+/* The DPS service API (enrollment groups), signed in like the other clients. */
+CbDpsServiceClient *cb_context_get_dps_service (CbContext           *self);
 CbJournal      *cb_context_get_journal         (CbContext           *self);
 CbPortMonitor  *cb_context_get_port_monitor    (CbContext           *self);
 /* Cancelled and replaced when the profile changes and on shutdown: pass it to every call. */
@@ -93,6 +95,12 @@ gboolean        cb_context_save_profile        (CbContext           *self,
                                                 GError             **error);
 gboolean        cb_context_remove_profile      (CbContext           *self,
                                                 const char          *profile_id,
+                                                GError             **error);
+/* The station's enrollment group and credential policy (on the active profile): saved with
+ * the profile (Azure) or next to the app's data (sandbox); emits "station-changed". */
+gboolean        cb_context_set_station         (CbContext           *self,
+                                                const char          *enrollment_group_id,
+                                                const char          *credential_policy,
                                                 GError             **error);
 /* Makes the profile with this id the active one (cancels everything in flight). */
 gboolean        cb_context_switch_profile      (CbContext           *self,

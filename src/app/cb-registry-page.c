@@ -10,6 +10,7 @@
 #include "cb-util.h"
 #include "cb-x509.h"
 #include "cb-registry-page.h"
+#include "cb-policy-dialog.h"
 #include "cb-registry-page-error.h"
 
 #define ACTIVITY_DAYS 30
@@ -28,6 +29,8 @@ struct _CbRegistryPage
   char               *credential_state;
   char               *last_toast;
   AdwMessageDialog   *dialog;          /* weak */
+  CbPolicyDialog     *policy_dialog;   /* weak */
+  GPtrArray          *enrollment_groups; /* JsonObject from DPS, NULL until read */
   GtkFileChooserNative *chooser;
   GPtrArray          *operations;      /* char *, what is running */
   CbDeviceStateInfo  *state_info;      /* the signals device rows are judged with */
@@ -863,6 +866,27 @@ list_policies_cb (GObject      *object,
     load_state_info (self);
 }
 
+/* DPS's enrollment groups, to say which still use a policy about to be deleted. */
+static void
+query_groups_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(CbRegistryPage) self = user_data;
+  g_autoptr(GPtrArray) groups = NULL;
+  g_autoptr(GError) error = NULL;
+
+  groups = cb_dps_service_client_query_finish (CB_DPS_SERVICE_CLIENT (object), result, &error);
+  if (groups == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("The enrollment groups could not be read: %s", error->message);
+      return;
+    }
+  g_clear_pointer (&self->enrollment_groups, g_ptr_array_unref);
+  self->enrollment_groups = g_steal_pointer (&groups);
+}
+
 static void
 load_policies (CbRegistryPage *self)
 {
@@ -870,6 +894,42 @@ load_policies (CbRegistryPage *self)
     return;
   cb_adr_client_list_policies_async (cb_context_get_adr (self->context), get_cancellable (self),
                                      list_policies_cb, g_object_ref (self));
+  if (cb_context_get_dps_service (self->context) != NULL)
+    cb_dps_service_client_query_async (cb_context_get_dps_service (self->context),
+                                       CB_DPS_ENROLLMENT_GROUP, get_cancellable (self),
+                                       query_groups_cb, g_object_ref (self));
+}
+
+/* "Enrollment groups still using it: a, b. …", or NULL when none (or not known). */
+static char *
+describe_groups_using (CbRegistryPage *self,
+                       const char     *policy)
+{
+  g_autoptr(GString) names = g_string_new (NULL);
+  guint n = 0;
+
+  for (guint i = 0; self->enrollment_groups != NULL && i < self->enrollment_groups->len; i++)
+    {
+      JsonObject *group = g_ptr_array_index (self->enrollment_groups, i);
+      const char *id = json_object_get_string_member_with_default (group, "enrollmentGroupId",
+                                                                   NULL);
+
+      if (id == NULL ||
+          g_strcmp0 (json_object_get_string_member_with_default (group, "credentialPolicyName",
+                                                                 NULL), policy) != 0)
+        continue;
+      /* Translators: the separator between enrollment group names */
+      g_string_append_printf (names, "%s“%s”", n > 0 ? _(", ") : "", id);
+      n++;
+    }
+  if (n == 0)
+    return NULL;
+
+  return g_strdup_printf (ngettext ("Enrollment group %s still uses it: its devices cannot be "
+                                    "provisioned until it uses another policy.",
+                                    "Enrollment groups %s still use it: their devices cannot be "
+                                    "provisioned until they use another policy.", n),
+                          names->str);
 }
 
 /* ---- credential and namespaces ---------------------------------------------------------- */
@@ -1051,8 +1111,11 @@ update_actions (CbRegistryPage *self)
   gboolean byor = has_policy && cb_policy_get_byor_enabled (self->policy);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "registry.refresh", self->context != NULL);
+  /* A credential holds one policy in this preview: a second one is refused by the service. */
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "registry.create-policy",
-                                 ready && self->credential_state != NULL);
+                                 ready && self->credential_state != NULL &&
+                                 g_list_model_get_n_items (G_LIST_MODEL (self->policies)) <
+                                   CB_ADR_MAX_POLICIES_PER_CREDENTIAL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "registry.save-validity",
                                  has_policy &&
                                  (guint) gtk_spin_button_get_value_as_int (self->validity_spin) !=
@@ -1187,59 +1250,19 @@ sync_action (GtkWidget  *widget,
                                               op_new (self, _("Syncing to hubs…"), NULL, FALSE));
 }
 
-/* Create policy: a form in a message dialog. */
+/* Create policy: its own dialog checks the form and stays open when the service refuses. */
 static void
-on_create_name_changed_cb (GtkEditable      *editable,
-                           AdwMessageDialog *dialog)
+on_policy_created_cb (CbPolicyDialog *dialog,
+                      CbPolicy       *policy,
+                      CbRegistryPage *self)
 {
-  adw_message_dialog_set_response_enabled (dialog, "create",
-                                           *gtk_editable_get_text (editable) != '\0');
-}
-
-static void
-create_policy_cb (GObject      *object,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  g_autoptr(Op) op = user_data;
-  g_autoptr(CbPolicy) policy = NULL;
-  g_autoptr(GError) error = NULL;
   g_autofree char *text = NULL;
 
-  policy = cb_adr_client_create_policy_finish (CB_ADR_CLIENT (object), result, &error);
-  if (policy == NULL)
-    {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        show_error_toast (op->self, _("Policy not created"), error);
-      return;
-    }
   text = g_strdup_printf (_("Created policy “%s”"), cb_policy_get_name (policy));
-  show_toast (op->self, text);
-  g_set_object (&op->self->policy, policy);
-  load_policies (op->self);
-  load_activity (op->self);
-}
-
-static void
-on_create_response_cb (AdwMessageDialog *dialog,
-                       const char       *response,
-                       CbRegistryPage   *self)
-{
-  GtkEditable *name = g_object_get_data (G_OBJECT (dialog), "name");
-  GtkSpinButton *days = g_object_get_data (G_OBJECT (dialog), "days");
-  GtkCheckButton *byor = g_object_get_data (G_OBJECT (dialog), "byor");
-  g_autofree char *what = NULL;
-
-  if (g_strcmp0 (response, "create") != 0 || !is_ready (self))
-    return;
-
-  what = g_strdup_printf (_("Creating policy “%s”…"), gtk_editable_get_text (name));
-  cb_adr_client_create_policy_async (cb_context_get_adr (self->context),
-                                     gtk_editable_get_text (name),
-                                     CLAMP (gtk_spin_button_get_value_as_int (days), 7, 90),
-                                     gtk_check_button_get_active (byor),
-                                     get_cancellable (self), create_policy_cb,
-                                     op_new (self, what, gtk_editable_get_text (name), FALSE));
+  show_toast (self, text);
+  g_set_object (&self->policy, policy);
+  load_policies (self);
+  load_activity (self);
 }
 
 static void
@@ -1248,54 +1271,18 @@ create_policy_action (GtkWidget  *widget,
                       GVariant   *parameter)
 {
   CbRegistryPage *self = CB_REGISTRY_PAGE (widget);
-  GtkWidget *dialog;
-  GtkWidget *box;
-  GtkWidget *name;
-  GtkWidget *days;
-  GtkWidget *days_row;
-  GtkWidget *byor;
+  CbPolicyDialog *dialog;
 
-  dialog = adw_message_dialog_new (get_parent_window (self), _("New Policy"),
-                                   _("A policy has its own issuing CA under the namespace root "
-                                     "(or under your own root) and issues device certificates."));
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
-                                    "cancel", _("_Cancel"),
-                                    "create", _("C_reate"),
-                                    NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "create",
-                                              ADW_RESPONSE_SUGGESTED);
-  adw_message_dialog_set_response_enabled (ADW_MESSAGE_DIALOG (dialog), "create", FALSE);
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  if (!is_ready (self))
+    return;
 
-  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
-  name = gtk_entry_new ();
-  gtk_entry_set_placeholder_text (GTK_ENTRY (name), _("Policy name"));
-  gtk_accessible_update_property (GTK_ACCESSIBLE (name), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  _("Policy name"), -1);
-  g_signal_connect (name, "changed", G_CALLBACK (on_create_name_changed_cb), dialog);
-  gtk_box_append (GTK_BOX (box), name);
-
-  days_row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
-  gtk_box_append (GTK_BOX (days_row), gtk_label_new (_("Leaf validity (days)")));
-  /* The form enforces what the service enforces: 7 to 90 days. */
-  days = gtk_spin_button_new_with_range (7, 90, 1);
-  gtk_spin_button_set_value (GTK_SPIN_BUTTON (days), 30);
-  gtk_widget_set_hexpand (days, TRUE);
-  gtk_widget_set_halign (days, GTK_ALIGN_END);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (days), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  _("Leaf validity in days"), -1);
-  gtk_box_append (GTK_BOX (days_row), days);
-  gtk_box_append (GTK_BOX (box), days_row);
-
-  byor = gtk_check_button_new_with_mnemonic (_("_Bring your own root (activate later with a chain file)"));
-  gtk_box_append (GTK_BOX (box), byor);
-
-  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), box);
-  g_object_set_data (G_OBJECT (dialog), "name", name);
-  g_object_set_data (G_OBJECT (dialog), "days", days);
-  g_object_set_data (G_OBJECT (dialog), "byor", byor);
-  g_signal_connect_object (dialog, "response", G_CALLBACK (on_create_response_cb), self, 0);
-  set_dialog (self, ADW_MESSAGE_DIALOG (dialog));
+  dialog = cb_policy_dialog_new (self->context);
+  gtk_window_set_transient_for (GTK_WINDOW (dialog), get_parent_window (self));
+  g_signal_connect_object (dialog, "created", G_CALLBACK (on_policy_created_cb), self, 0);
+  if (self->policy_dialog != NULL)
+    g_object_remove_weak_pointer (G_OBJECT (self->policy_dialog), (gpointer *) &self->policy_dialog);
+  self->policy_dialog = dialog;
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &self->policy_dialog);
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
@@ -1596,8 +1583,12 @@ show_delete_dialog (CbRegistryPage *self,
 {
   CbConfirmDialog *dialog;
   g_autofree char *heading = g_strdup_printf (_("Delete Policy “%s”?"), name);
+  g_autofree char *groups = describe_groups_using (self, name);
+  g_autofree char *full_body = groups != NULL ? g_strdup_printf ("%s\n\n%s", body, groups)
+                                              : g_strdup (body);
 
-  dialog = cb_confirm_dialog_new (get_parent_window (self), heading, body, _("_Delete Policy"), name);
+  dialog = cb_confirm_dialog_new (get_parent_window (self), heading, full_body,
+                                  _("_Delete Policy"), name);
   if (byor == NULL)
     cb_confirm_dialog_set_option (dialog, _("Also _remove its issuing CA from the linked hubs"), FALSE);
   else if (byor->devices->len > 0)
@@ -2122,6 +2113,7 @@ on_context_changed_cb (CbRegistryPage *self)
   self->state_generation++;
   self->counted = FALSE;
   self->counts_pending = 0;
+  g_clear_pointer (&self->enrollment_groups, g_ptr_array_unref);
   g_list_store_remove_all (self->policies);
   update_actions (self);
   cb_registry_page_reload (self);
@@ -2182,6 +2174,12 @@ cb_registry_page_dispose (GObject *object)
   if (self->device_selection != NULL)
     g_signal_handlers_disconnect_by_data (self->device_selection, self);
   set_dialog (self, NULL);
+  if (self->policy_dialog != NULL)
+    {
+      g_object_remove_weak_pointer (G_OBJECT (self->policy_dialog),
+                                    (gpointer *) &self->policy_dialog);
+      self->policy_dialog = NULL;
+    }
   if (self->chooser != NULL)
     gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
   g_clear_object (&self->chooser);
@@ -2203,6 +2201,7 @@ cb_registry_page_finalize (GObject *object)
 
   g_clear_object (&self->cancellable);
   g_clear_object (&self->policies);
+  g_clear_pointer (&self->enrollment_groups, g_ptr_array_unref);
   g_clear_object (&self->device_selection);
   g_clear_object (&self->devices);
   g_ptr_array_unref (self->operations);
@@ -2423,6 +2422,13 @@ cb_registry_page_get_dialog (CbRegistryPage *self)
 {
   g_return_val_if_fail (CB_IS_REGISTRY_PAGE (self), NULL);
   return self->dialog;
+}
+
+CbPolicyDialog *
+cb_registry_page_get_policy_dialog (CbRegistryPage *self)
+{
+  g_return_val_if_fail (CB_IS_REGISTRY_PAGE (self), NULL);
+  return self->policy_dialog;
 }
 
 const char *

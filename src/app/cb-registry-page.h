@@ -4,6 +4,7 @@
 #include <adwaita.h>
 
 #include "cb-context.h"
+#include "cb-policy-dialog.h"
 #include "cb-device-list-model.h"
 
 G_BEGIN_DECLS
@@ -34,6 +35,8 @@ void               cb_registry_page_filter_devices   (CbRegistryPage *self,
                                                       int             filter);
 /* Returns: (transfer none) (nullable): the confirmation or form dialog now open */
 AdwMessageDialog  *cb_registry_page_get_dialog       (CbRegistryPage *self);
+/* Returns: (transfer none) (nullable): the New Policy dialog now open */
+CbPolicyDialog    *cb_registry_page_get_policy_dialog (CbRegistryPage *self);
 /* The text of the last toast shown, NULL before the first. */
 const char        *cb_registry_page_get_last_toast   (CbRegistryPage *self);
 /* Operations (revoke, delete, sync…) still running. */

@@ -19,7 +19,7 @@ struct _CbSignInDialog
   GtkLabel          *profile_label;
   GtkLabel          *code_label;
   GtkLinkButton     *link_button;
-  AdwStatusPage     *error_page;
+  GtkLabel          *error_label;
 
   /* Owned */
   CbContext         *context;
@@ -42,7 +42,7 @@ show_error (CbSignInDialog *self,
   else if (g_error_matches (error, CB_API_ERROR, CB_API_ERROR_EXPIRED))
     text = _("The code expired before it was used.");
 
-  adw_status_page_set_description (self->error_page, text);
+  gtk_label_set_label (self->error_label, text);
   gtk_stack_set_visible_child_name (self->stack, "error");
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "sign-in.retry", TRUE);
 }
@@ -173,7 +173,7 @@ cb_sign_in_dialog_class_init (CbSignInDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CbSignInDialog, profile_label);
   gtk_widget_class_bind_template_child (widget_class, CbSignInDialog, code_label);
   gtk_widget_class_bind_template_child (widget_class, CbSignInDialog, link_button);
-  gtk_widget_class_bind_template_child (widget_class, CbSignInDialog, error_page);
+  gtk_widget_class_bind_template_child (widget_class, CbSignInDialog, error_label);
 
   gtk_widget_class_install_action (widget_class, "sign-in.copy", NULL,
                                    cb_sign_in_dialog_copy_action);

@@ -735,6 +735,10 @@ typedef struct
   char       *url;
   char       *etag;
   JsonNode   *body;
+  /* Queries: the pages so far, the next page's token and the header to send it again with. */
+  GPtrArray  *items;
+  char       *continuation;
+  char       *authorization;
 } ServiceRequest;
 
 static void
@@ -744,8 +748,14 @@ service_request_free (ServiceRequest *request)
   g_free (request->url);
   g_free (request->etag);
   g_clear_pointer (&request->body, json_node_unref);
+  g_clear_pointer (&request->items, g_ptr_array_unref);
+  g_free (request->continuation);
+  cb_secrets_free_value (request->authorization);
   g_free (request);
 }
+
+static void service_send (GTask      *task,
+                          const char *authorization);
 
 static void
 service_response_cb (GObject      *object,
@@ -766,6 +776,44 @@ service_response_cb (GObject      *object,
   if (g_task_get_source_tag (task) == cb_dps_service_client_delete_async)
     {
       g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  if (g_task_get_source_tag (task) == cb_dps_service_client_query_async)
+    {
+      ServiceRequest *request = g_task_get_task_data (task);
+      const char *next = cb_http_response_get_header (response, "x-ms-continuation");
+      JsonArray *page;
+
+      if (response->json == NULL || !JSON_NODE_HOLDS_ARRAY (response->json))
+        {
+          g_task_return_error (task,
+                               cb_api_error_new_full (CB_API_ERROR_PARSE, response->status, NULL,
+                                                      NULL, 0,
+                                                      "DPS sent a query result that is not a "
+                                                      "JSON array"));
+          return;
+        }
+      page = json_node_get_array (response->json);
+      for (guint i = 0; i < json_array_get_length (page); i++)
+        {
+          JsonNode *node = json_array_get_element (page, i);
+
+          if (JSON_NODE_HOLDS_OBJECT (node))
+            g_ptr_array_add (request->items, json_object_ref (json_node_get_object (node)));
+        }
+
+      /* A token that does not move on would loop for ever. */
+      if (next != NULL && *next != '\0' && g_strcmp0 (next, request->continuation) != 0)
+        {
+          g_free (request->continuation);
+          request->continuation = g_strdup (next);
+          service_send (task, request->authorization);
+          return;
+        }
+
+      g_task_return_pointer (task, g_ptr_array_ref (request->items),
+                             (GDestroyNotify) g_ptr_array_unref);
       return;
     }
 
@@ -796,6 +844,16 @@ service_send (GTask      *task,
       headers[3] = if_match = g_str_equal (request->etag, "*") || request->etag[0] == '"'
                               ? g_strdup (request->etag)
                               : g_strdup_printf ("\"%s\"", request->etag);
+    }
+  else if (request->continuation != NULL)
+    {
+      headers[2] = "x-ms-continuation";
+      headers[3] = request->continuation;
+    }
+  if (request->items != NULL && request->authorization != authorization)
+    {
+      cb_secrets_free_value (request->authorization);
+      request->authorization = g_strdup (authorization);
     }
 
   cb_http_client_request_async (self->http, request->method, request->url, authorization,
@@ -856,9 +914,11 @@ service_start (CbDpsServiceClient  *self,
 
   base = cb_http_build_url (endpoint,
                             kind == CB_DPS_ENROLLMENT_GROUP ? "enrollmentGroups" : "enrollments",
-                            id, NULL);
+                            id != NULL ? id : "query", NULL);
 
   request = g_new0 (ServiceRequest, 1);
+  if (source_tag == cb_dps_service_client_query_async)
+    request->items = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
   request->method = g_strdup (method);
   request->url = g_strconcat (base, "?api-version=" CB_DPS_API_VERSION, NULL);
   request->etag = g_strdup (etag);
@@ -931,6 +991,41 @@ cb_dps_service_client_put_async (CbDpsServiceClient  *self,
 
   service_start (self, cb_dps_service_client_put_async, "PUT", kind, id, enrollment, etag,
                  cancellable, callback, user_data);
+}
+
+/* Every enrollment group (or individual enrollment) of the service, page by page. */
+void
+cb_dps_service_client_query_async (CbDpsServiceClient  *self,
+                                   CbDpsEnrollmentKind  kind,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_autoptr(JsonObject) query = json_object_new ();
+
+  g_return_if_fail (CB_IS_DPS_SERVICE_CLIENT (self));
+
+  json_object_set_string_member (query, "query", "*");
+  service_start (self, cb_dps_service_client_query_async, "POST", kind, NULL, query, NULL,
+                 cancellable, callback, user_data);
+}
+
+/**
+ * cb_dps_service_client_query_finish:
+ *
+ * Returns: (transfer full) (element-type JsonObject): the enrollments
+ */
+GPtrArray *
+cb_dps_service_client_query_finish (CbDpsServiceClient  *self,
+                                    GAsyncResult        *result,
+                                    GError             **error)
+{
+  g_return_val_if_fail (CB_IS_DPS_SERVICE_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
+                        cb_dps_service_client_query_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 /**

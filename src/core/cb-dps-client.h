@@ -129,6 +129,17 @@ gboolean            cb_dps_service_client_delete_finish (CbDpsServiceClient *sel
                                                          GAsyncResult       *result,
                                                          GError            **error);
 
+/* POST .../query with x-ms-continuation paging: every enrollment group (or individual
+ * enrollment) of the service. Returns: (transfer full) (element-type JsonObject) */
+void                cb_dps_service_client_query_async  (CbDpsServiceClient  *self,
+                                                        CbDpsEnrollmentKind  kind,
+                                                        GCancellable        *cancellable,
+                                                        GAsyncReadyCallback  callback,
+                                                        gpointer             user_data);
+GPtrArray          *cb_dps_service_client_query_finish (CbDpsServiceClient  *self,
+                                                        GAsyncResult        *result,
+                                                        GError             **error);
+
 /* Builds a symmetric-key enrollment body (group or individual) that references an ADR
  * credential policy. @iot_hubs: (nullable) NULL-terminated hub host names. */
 JsonObject         *cb_dps_enrollment_new_symmetric_key (CbDpsEnrollmentKind  kind,

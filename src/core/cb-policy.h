@@ -9,6 +9,9 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (CbPolicy, cb_policy, CB, POLICY, GObject)
 
 /* bringYourOwnRoot.status values */
+/* A credential holds one policy in the certificate-management preview [DOC]. */
+#define CB_ADR_MAX_POLICIES_PER_CREDENTIAL       1
+
 #define CB_POLICY_BYOR_PENDING_ACTIVATION        "PendingActivation"
 #define CB_POLICY_BYOR_ACTIVE                    "Active"
 #define CB_POLICY_BYOR_ACTIVE_PENDING_RENEWAL    "ActiveButPendingRenewal"
