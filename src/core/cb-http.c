@@ -7,6 +7,7 @@
 
 #include "cb-error.h"
 #include "cb-http.h"
+#include "cb-json-limits.h"
 
 #define DEFAULT_MAX_ATTEMPTS   4
 #define DEFAULT_MAX_DELAY      30
@@ -312,6 +313,10 @@ parse_json_bytes (GBytes  *body,
 
   data = g_bytes_get_data (body, &len);
   if (len == 0)
+    return NULL;
+
+  /* Before json-glib, which recurses per level: a deep answer must not crash the station. */
+  if (!cb_json_check_limits (data, len, CB_JSON_MAX_RESPONSE_SIZE, CB_JSON_MAX_DEPTH, error))
     return NULL;
 
   parser = json_parser_new_immutable ();
