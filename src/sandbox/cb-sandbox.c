@@ -1090,13 +1090,31 @@ cb_sb_reply_limit_error (CbSbRequest  *req,
 }
 
 JsonNode *
+cb_sb_parse_json_body (const char  *data,
+                       gsize        len,
+                       GError     **error)
+{
+  g_autoptr(JsonParser) parser = NULL;
+
+  /* Before json-glib, which recurses once per level and crashes on a deep body. */
+  if (!cb_json_check_limits (data, len, CB_JSON_MAX_REQUEST_SIZE, CB_JSON_MAX_DEPTH, error))
+    return NULL;
+
+  parser = json_parser_new ();
+  if (!json_parser_load_from_data (parser, data, (gssize) len, error))
+    return NULL;
+
+  return json_parser_steal_root (parser);
+}
+
+JsonNode *
 cb_sb_json_body (CbSbRequest *req,
                  gboolean     allow_empty)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) error = NULL;
   gsize len = 0;
   const char *data = g_bytes_get_data (req->body, &len);
+  JsonNode *root;
 
   if (len == 0)
     {
@@ -1114,27 +1132,20 @@ cb_sb_json_body (CbSbRequest *req,
       return NULL;
     }
 
-  /* Before json-glib, which recurses once per level and crashes on a deep body. */
-  if (!cb_json_check_limits (data, len, CB_JSON_MAX_REQUEST_SIZE, CB_JSON_MAX_DEPTH, &error))
-    {
-      cb_sb_reply_limit_error (req, error);
-      return NULL;
-    }
+  if ((root = cb_sb_parse_json_body (data, len, &error)) != NULL)
+    return root;
 
-  if (!json_parser_load_from_data (parser, data, len, &error))
-    {
-      if (req->style == CB_SB_STYLE_DPS)
-        cb_sb_reply_error (req, 400, "BadRequest", 400006, "Malformed JSON: %s", error->message);
-      else if (req->style == CB_SB_STYLE_HUB)
-        cb_sb_reply_error (req, 400, "ArgumentInvalid", 400006, "Malformed JSON: %s", error->message);
-      else
-        cb_sb_reply_arm_error (req, 400, "InvalidRequestContent", NULL,
-                               "The request content was invalid and could not be deserialized: %s",
-                               error->message);
-      return NULL;
-    }
-
-  return json_parser_steal_root (parser);
+  if (error->domain == CB_JSON_LIMIT_ERROR)
+    cb_sb_reply_limit_error (req, error);
+  else if (req->style == CB_SB_STYLE_DPS)
+    cb_sb_reply_error (req, 400, "BadRequest", 400006, "Malformed JSON: %s", error->message);
+  else if (req->style == CB_SB_STYLE_HUB)
+    cb_sb_reply_error (req, 400, "ArgumentInvalid", 400006, "Malformed JSON: %s", error->message);
+  else
+    cb_sb_reply_arm_error (req, 400, "InvalidRequestContent", NULL,
+                           "The request content was invalid and could not be deserialized: %s",
+                           error->message);
+  return NULL;
 }
 
 gboolean
