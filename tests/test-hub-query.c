@@ -373,6 +373,68 @@ test_errors_point_at_token (void)
 }
 
 static void
+assert_too_complex (const char *text,
+                    const char *expected)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbHubQuery) query = cb_hub_query_parse (text, &error);
+
+  g_assert_null (query);
+  g_assert_error (error, CB_HUB_QUERY_ERROR, CB_HUB_QUERY_ERROR_TOO_COMPLEX);
+  g_assert_nonnull (strstr (error->message, expected));
+}
+
+/* "SELECT * FROM devices WHERE " + n times open + "status = 'enabled'" + n times close */
+static char *
+nested_query (guint       n,
+              const char *open,
+              const char *close)
+{
+  GString *text = g_string_new ("SELECT * FROM devices WHERE ");
+
+  for (guint i = 0; i < n; i++)
+    g_string_append (text, open);
+  g_string_append (text, "status = 'enabled'");
+  for (guint i = 0; i < n; i++)
+    g_string_append (text, close);
+  return g_string_free (text, FALSE);
+}
+
+static void
+test_limits (void)
+{
+  g_autofree char *parens = nested_query (100000, "(", ")");
+  g_autofree char *nots = nested_query (100000, "NOT ", "");
+  g_autofree char *mixed = nested_query (CB_HUB_QUERY_MAX_DEPTH / 2 + 1, "NOT (", ")");
+  g_autofree char *at_limit = nested_query (CB_HUB_QUERY_MAX_DEPTH, "(", ")");
+  g_autofree char *over_limit = nested_query (CB_HUB_QUERY_MAX_DEPTH + 1, "(", ")");
+  g_autoptr(GString) chain = g_string_new ("SELECT * FROM devices WHERE deviceId = 'dev-a'");
+  g_autoptr(GString) short_chain = g_string_new ("SELECT * FROM devices WHERE deviceId = 'dev-a'");
+  g_autoptr(JsonArray) rows = NULL;
+  g_autoptr(JsonArray) chain_rows = NULL;
+
+  /* the query: 100,000 nested parentheses overflowed the stack */
+  assert_too_complex (parens, "more than 32 levels deep (parentheses and NOT)");
+  assert_too_complex (parens, "line 1, column 61 near '('");
+  assert_too_complex (nots, "more than 32 levels deep");
+  assert_too_complex (mixed, "more than 32 levels deep");
+  assert_too_complex (over_limit, "more than 32 levels deep");
+
+  /* an AND/OR chain builds a tree as deep as it is long: bounded by the number of conditions */
+  for (guint i = 0; i < 100000; i++)
+    g_string_append (chain, i % 2 ? " OR deviceId = 'dev-b'" : " AND status = 'enabled'");
+  assert_too_complex (chain->str, "more than 500 conditions");
+
+  /* up to the limits, queries run */
+  rows = run_query (at_limit);
+  g_assert_cmpuint (json_array_get_length (rows), ==, 2);
+  for (guint i = 1; i < CB_HUB_QUERY_MAX_CONDITIONS; i++)
+    g_string_append (short_chain, " OR deviceId = 'dev-c'");
+  chain_rows = run_query (short_chain->str);
+  g_assert_cmpuint (json_array_get_length (chain_rows), ==, 2);
+}
+
+static void
 test_semantic_errors (void)
 {
   g_autoptr(GError) error = NULL;
@@ -419,6 +481,7 @@ main (int   argc,
   g_test_add_func ("/cb/hub-query/count-group-by", test_count_and_group_by);
   g_test_add_func ("/cb/hub-query/errors-point-at-token", test_errors_point_at_token);
   g_test_add_func ("/cb/hub-query/semantic-errors", test_semantic_errors);
+  g_test_add_func ("/cb/hub-query/limits", test_limits);
 
   return g_test_run ();
 }

@@ -402,6 +402,24 @@ test_topics (void)
   g_assert_true (cb_mqtt_topic_is_valid ("$iothub/twin/GET/?$rid=1"));
 }
 
+/* Found by fuzz/fuzz-mqtt-packet.c: asking an unfed decoder for a packet did arithmetic on
+ * its NULL buffer (undefined behaviour; fails under -Db_sanitize=undefined with
+ * UBSAN_OPTIONS=halt_on_error=1). It needs more bytes, no error. */
+static void
+test_unfed_decoder (void)
+{
+  g_autoptr(CbMqttDecoder) decoder = cb_mqtt_decoder_new (CB_MQTT_DEFAULT_MAX_REMAINING);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbMqttPacket) packet = cb_mqtt_decoder_next (decoder, &error);
+
+  g_assert_null (packet);
+  g_assert_no_error (error);
+  cb_mqtt_decoder_feed (decoder, "", 0);
+  g_assert_null (cb_mqtt_decoder_next (decoder, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (cb_mqtt_decoder_pending (decoder), ==, 0);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -413,6 +431,7 @@ main (int    argc,
   g_test_add_func ("/cb/mqtt-packet/incremental", test_incremental);
   g_test_add_func ("/cb/mqtt-packet/malformed", test_malformed);
   g_test_add_func ("/cb/mqtt-packet/truncated-waits", test_truncated_waits);
+  g_test_add_func ("/cb/mqtt-packet/unfed-decoder", test_unfed_decoder);
   g_test_add_func ("/cb/mqtt-packet/oversize", test_oversize);
   g_test_add_func ("/cb/mqtt-packet/random", test_random);
   g_test_add_func ("/cb/mqtt-packet/topics", test_topics);

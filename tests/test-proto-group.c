@@ -2,6 +2,7 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "cbp-group.h"
 #include "cbp-smp.h"
@@ -344,6 +345,96 @@ test_decode_errors (void)
   g_assert_null (preq.data.data);
 }
 
+/* {"a": [2^28 items]} in 8 bytes: libcbor allocates the declared count before it reads on. */
+static const guint8 huge_array[] = { 0xa1, 0x61, 'a', 0x9a, 0x10, 0x00, 0x00, 0x00 };
+
+static void
+test_declared_sizes (void)
+{
+  const cbp_command *csr = cbp_group_command (CBP_CMD_CSR);
+  cbp_csr_req req;
+  cbp_error err;
+  /* a map that declares 2^31 pairs, a text string of 2^32 bytes, a byte string of 2^63 bytes */
+  static const guint8 huge_map[] = { 0xba, 0x80, 0x00, 0x00, 0x00, 0x01 };
+  static const guint8 huge_tstr[] = { 0xa1, 0x61, 'a', 0x7b, 0x00, 0x00, 0x00, 0x01,
+                                      0x00, 0x00, 0x00, 0x00, 'x' };
+  static const guint8 huge_bstr[] = { 0xa1, 0x61, 'a', 0x5b, 0x80, 0x00, 0x00, 0x00,
+                                      0x00, 0x00, 0x00, 0x00 };
+  /* an indefinite text string whose chunk declares more than is left, and one holding a byte
+   * string chunk */
+  static const guint8 huge_chunk[] = { 0xa1, 0x61, 'a', 0x7f, 0x7a, 0x01, 0x00, 0x00, 0x00, 0xff };
+  static const guint8 wrong_chunk[] = { 0xa1, 0x61, 'a', 0x7f, 0x41, 'x', 0xff, };
+  /* reserved additional information, a break outside any container, an odd indefinite map */
+  static const guint8 reserved[] = { 0xa1, 0x61, 'a', 0x1c };
+  static const guint8 stray_break[] = { 0xa1, 0x61, 'a', 0xff };
+  static const guint8 odd_map[] = { 0xbf, 0x61, 'a', 0xff };
+  /* indefinite containers and strings that are fine */
+  static const guint8 fine[] = { 0xbf, 0x61, 'a', 0x9f, 0x01, 0x5f, 0x41, 'x', 0xff, 0xff,
+                                 0x61, 'b', 0xc1, 0x1a, 0x00, 0x00, 0x00, 0x01, 0xff };
+  guint8 deep[2 * CBP_CBOR_MAX_DEPTH + 4];
+  gint64 start;
+  size_t i;
+
+  g_assert_cmpint (cbp_cbor_check (huge_array, sizeof huge_array), ==, CBP_ERR_CBOR);
+  g_assert_cmpint (cbp_cbor_check (huge_map, sizeof huge_map), ==, CBP_ERR_CBOR);
+  g_assert_cmpint (cbp_cbor_check (huge_tstr, sizeof huge_tstr), ==, CBP_ERR_CBOR);
+  g_assert_cmpint (cbp_cbor_check (huge_bstr, sizeof huge_bstr), ==, CBP_ERR_CBOR);
+  g_assert_cmpint (cbp_cbor_check (huge_chunk, sizeof huge_chunk), ==, CBP_ERR_CBOR);
+  g_assert_cmpint (cbp_cbor_check (wrong_chunk, sizeof wrong_chunk), ==, CBP_ERR_CBOR);
+  g_assert_cmpint (cbp_cbor_check (reserved, sizeof reserved), ==, CBP_ERR_CBOR);
+  g_assert_cmpint (cbp_cbor_check (stray_break, sizeof stray_break), ==, CBP_ERR_CBOR);
+  g_assert_cmpint (cbp_cbor_check (odd_map, sizeof odd_map), ==, CBP_ERR_CBOR);
+  g_assert_cmpint (cbp_cbor_check (fine, sizeof fine), ==, CBP_OK);
+  g_assert_cmpint (cbp_cbor_check (fine, sizeof fine - 1), ==, CBP_ERR_CBOR);
+
+  /* {"a": [[[...]]]}: CBP_CBOR_MAX_DEPTH levels pass, one more does not */
+  deep[0] = 0xa1;
+  deep[1] = 0x61;
+  deep[2] = 'a';
+  for (i = 0; i < CBP_CBOR_MAX_DEPTH - 1; i++)
+    deep[3 + i] = 0x81;
+  deep[3 + i] = 0x00;
+  g_assert_cmpint (cbp_cbor_check (deep, 4 + i), ==, CBP_OK);
+  deep[3 + i] = 0x81;
+  deep[4 + i] = 0x00;
+  g_assert_cmpint (cbp_cbor_check (deep, 5 + i), ==, CBP_ERR_CBOR);
+  g_assert_cmpint (cbp_error_decode (deep, 5 + i, &err), ==, CBP_ERR_CBOR);
+
+  /* the decoders refuse them at once, and the rest of the message still decodes after */
+  start = g_get_monotonic_time ();
+  g_assert_cmpint (cbp_request_decode (csr, huge_array, sizeof huge_array, &req), ==, CBP_ERR_CBOR);
+  g_assert_cmpint (cbp_request_decode (csr, huge_map, sizeof huge_map, &req), ==, CBP_ERR_CBOR);
+  g_assert_cmpint (cbp_error_decode (huge_array, sizeof huge_array, &err), ==, CBP_ERR_CBOR);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, G_USEC_PER_SEC);
+}
+
+/* The decode must not allocate what the header declares: in a child limited to 512 MB of
+ * address space, a 2 GB allocation fails and shows as CBP_ERR_NOMEM instead. */
+static void
+test_declared_sizes_memory (void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+  g_test_skip ("the address sanitizer reserves more address space than the limit");
+#else
+  if (g_test_subprocess ())
+    {
+      const cbp_command *csr = cbp_group_command (CBP_CMD_CSR);
+      struct rlimit limit = { 512 * 1024 * 1024, 512 * 1024 * 1024 };
+      cbp_csr_req req;
+      cbp_error err;
+
+      g_assert_cmpint (setrlimit (RLIMIT_AS, &limit), ==, 0);
+      g_assert_cmpint (cbp_request_decode (csr, huge_array, sizeof huge_array, &req), ==,
+                       CBP_ERR_CBOR);
+      g_assert_cmpint (cbp_error_decode (huge_array, sizeof huge_array, &err), ==, CBP_ERR_CBOR);
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+#endif
+}
+
 static void
 test_errors (void)
 {
@@ -476,6 +567,8 @@ main (int argc, char **argv)
   g_test_add_func ("/cb/proto-group/cert-round-trip", test_cert_round_trip);
   g_test_add_func ("/cb/proto-group/other-round-trips", test_other_round_trips);
   g_test_add_func ("/cb/proto-group/decode-errors", test_decode_errors);
+  g_test_add_func ("/cb/proto-group/declared-sizes", test_declared_sizes);
+  g_test_add_func ("/cb/proto-group/declared-sizes/memory", test_declared_sizes_memory);
   g_test_add_func ("/cb/proto-group/errors", test_errors);
   g_test_add_func ("/cb/proto-group/schema", test_schema);
   return g_test_run ();

@@ -1198,6 +1198,43 @@ test_renewal_conflicts (Fixture       *f,
   }
 }
 
+/* JSON nested deeper than CB_JSON_MAX_DEPTH in a twin patch or a renewal request: a 400 that
+ * names the limit, before json-glib (which recurses per level) sees it. 30,000 levels fit
+ * under the 64 KiB packet cap. */
+static void
+test_deep_json (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(Device) d = make_device (f, "deep-01");
+  g_autoptr(Raw) r = device_connect (f, d);
+  g_autoptr(GString) deep = g_string_new (NULL);
+  g_autoptr(CbMqttPacket) res = NULL;
+  g_autoptr(JsonNode) reply = NULL;
+  g_autoptr(JsonNode) doc = NULL;
+  guint status = 0;
+
+  for (guint i = 0; i < 30000; i++)
+    g_string_append_c (deep, '[');
+  for (guint i = 0; i < 30000; i++)
+    g_string_append_c (deep, ']');
+
+  raw_subscribe (r, "$iothub/twin/res/#", 1);
+  raw_subscribe (r, "$iothub/credentials/res/#", 1);
+
+  raw_publish (r, "$iothub/twin/PATCH/properties/reported/?$rid=deep1", deep->str);
+  res = raw_expect_publish (r, "$iothub/twin/res/", 5000);
+  g_assert_nonnull (res);
+  g_assert_cmpstr (res->topic, ==, "$iothub/twin/res/400/?$rid=deep1");
+  doc = payload_json (res);
+  g_assert_cmpint (jint (doc, "errorCode"), ==, 400004);
+  g_assert_nonnull (strstr (jstr (doc, "message"), "more than 64 levels deep"));
+
+  reply = renew (r, "deep2", deep->str, &status);
+  g_assert_cmpuint (status, ==, 400);
+  g_assert_cmpint (jint (reply, "errorCode"), ==, 400006);
+  g_assert_nonnull (strstr (jstr (reply, "message"), "more than 64 levels deep"));
+}
+
 static void
 test_renewal_bad_requests (Fixture       *f,
                            gconstpointer  data)
@@ -2035,6 +2072,7 @@ main (int    argc,
   ADD ("connect/revoke-drops-live-connection", test_revoke_drops_live_connection);
   ADD ("connect/revoke-issuer-drops-connections", test_revoke_issuer_drops_connections);
   ADD ("twin", test_twin);
+  ADD ("deep-json", test_deep_json);
   ADD ("renewal/success", test_renewal);
   ADD ("renewal/conflicts", test_renewal_conflicts);
   ADD ("renewal/bad-requests", test_renewal_bad_requests);

@@ -13,6 +13,7 @@
 
 #include "cb-bench-client.h"
 #include "cb-error.h"
+#include "cb-http.h"
 #include "cb-provisioning-run.h"
 #include "cb-sandbox-profile.h"
 #include "cb-smp-transport.h"
@@ -174,7 +175,8 @@ fetch_sandbox_info (const char  *url,
   g_autoptr(SoupMessage) msg = NULL;
   g_autoptr(GTlsDatabase) db = NULL;
   g_autoptr(GBytes) body = NULL;
-  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GError) parse_error = NULL;
   g_autofree char *info_url = g_strconcat (url, "/sandbox/info", NULL);
   g_autofree char *absolute = g_canonicalize_filename (ca_file, NULL);
 
@@ -202,16 +204,20 @@ fetch_sandbox_info (const char  *url,
                    "%s answered HTTP %u", info_url, soup_message_get_status (msg));
       return NULL;
     }
-  if (!json_parser_load_from_data (parser, g_bytes_get_data (body, NULL), g_bytes_get_size (body),
-                                   error))
-    return NULL;
-  if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+  /* The one limited reader (size and nesting checked before json-glib). */
+  root = cb_http_parse_json (body, &parse_error);
+  if (parse_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&parse_error));
+      return NULL;
+    }
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     {
       g_set_error (error, CB_API_ERROR, CB_API_ERROR_PARSE, "%s is not a sandbox", info_url);
       return NULL;
     }
 
-  return json_parser_steal_root (parser);
+  return g_steal_pointer (&root);
 }
 
 static gboolean

@@ -7,6 +7,7 @@
 
 #include "cb-entra-client.h"
 #include "cb-error.h"
+#include "cb-json-limits.h"
 #include "cb-util.h"
 
 #define DEVICE_CODE_GRANT   "urn:ietf:params:oauth:grant-type:device_code"
@@ -477,6 +478,8 @@ username_from_id_token (const char *id_token)
   if (decoded == NULL || len == 0)
     return NULL;
   text = g_strndup ((const char *) decoded, len);
+  if (!cb_json_check_limits (text, len, CB_JSON_MAX_RESPONSE_SIZE, CB_JSON_MAX_DEPTH, NULL))
+    return NULL;
   if (!(json = json_from_string (text, NULL)) || !JSON_NODE_HOLDS_OBJECT (json))
     return NULL;
 

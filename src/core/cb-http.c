@@ -7,6 +7,7 @@
 
 #include "cb-error.h"
 #include "cb-http.h"
+#include "cb-json-limits.h"
 
 #define DEFAULT_MAX_ATTEMPTS   4
 #define DEFAULT_MAX_DELAY      30
@@ -299,9 +300,18 @@ cb_http_parse_retry_after (SoupMessageHeaders *headers,
   return 0;
 }
 
-static JsonNode *
-parse_json_bytes (GBytes  *body,
-                  GError **error)
+/**
+ * cb_http_parse_json:
+ * @body: (nullable): a service's answer
+ *
+ * The one reader of JSON answers: checks the size and nesting limits (cb-json-limits.h) before
+ * json-glib sees a byte.
+ *
+ * Returns: (transfer full) (nullable): the root, or %NULL when @body is empty or on error
+ */
+JsonNode *
+cb_http_parse_json (GBytes  *body,
+                    GError **error)
 {
   g_autoptr(JsonParser) parser = NULL;
   const char *data;
@@ -312,6 +322,10 @@ parse_json_bytes (GBytes  *body,
 
   data = g_bytes_get_data (body, &len);
   if (len == 0)
+    return NULL;
+
+  /* Before json-glib, which recurses per level: a deep answer must not crash the station. */
+  if (!cb_json_check_limits (data, len, CB_JSON_MAX_RESPONSE_SIZE, CB_JSON_MAX_DEPTH, error))
     return NULL;
 
   parser = json_parser_new_immutable ();
@@ -376,7 +390,7 @@ cb_http_parse_error (CbHttpErrorStyle    style,
                      SoupMessageHeaders *headers,
                      GBytes             *body)
 {
-  g_autoptr(JsonNode) json = parse_json_bytes (body, NULL);
+  g_autoptr(JsonNode) json = cb_http_parse_json (body, NULL);
   JsonObject *object = NULL;
   CbApiError code = cb_api_error_from_http_status (status);
   g_autofree char *remote_code = NULL;
@@ -1019,7 +1033,7 @@ request_send_cb (GObject      *object,
   if ((status == 429 || status == SOUP_STATUS_SERVICE_UNAVAILABLE) &&
       request->attempt < self->max_attempts)
     {
-      g_autoptr(JsonNode) hint_json = parse_json_bytes (body, NULL);
+      g_autoptr(JsonNode) hint_json = cb_http_parse_json (body, NULL);
       guint retry_after = cb_http_parse_retry_after (headers, hint_json, NULL);
       gboolean has_hint = retry_after > 0 ||
                           soup_message_headers_get_one (headers, "Retry-After") != NULL;
@@ -1043,7 +1057,7 @@ request_send_cb (GObject      *object,
   content_type = soup_message_headers_get_content_type (headers, NULL);
   if (content_type == NULL || g_str_equal (content_type, "application/json") ||
       g_str_has_suffix (content_type, "+json") || g_str_equal (content_type, "text/json"))
-    json = parse_json_bytes (body, &error);
+    json = cb_http_parse_json (body, &error);
   if (error != NULL)
     {
       g_task_return_error (task,

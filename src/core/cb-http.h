@@ -125,6 +125,10 @@ GError         *cb_http_parse_error              (CbHttpErrorStyle    style,
 guint           cb_http_parse_retry_after        (SoupMessageHeaders *headers,
                                                   JsonNode           *json,
                                                   GDateTime          *now);
+/* A JSON answer checked against CB_JSON_MAX_RESPONSE_SIZE and CB_JSON_MAX_DEPTH first; NULL
+ * for an empty body (no error) or with a CB_JSON_LIMIT_ERROR or JSON_PARSER_ERROR. */
+JsonNode       *cb_http_parse_json               (GBytes             *body,
+                                                  GError            **error);
 /* Joins base and path segments, percent-encoding each segment; NULL-terminated. */
 char           *cb_http_build_url                (const char         *base,
                                                   ...) G_GNUC_NULL_TERMINATED;

@@ -56,6 +56,8 @@ typedef struct
   const char *text;
   GArray     *tokens;   /* Token */
   guint       pos;
+  guint       depth;        /* open parentheses and NOTs around the current condition */
+  guint       conditions;   /* conditions parsed so far */
 } Parser;
 
 /* Words that cannot name a property without brackets. */
@@ -555,6 +557,49 @@ fail_at (Parser      *p,
 }
 
 static gboolean
+too_complex_at (Parser      *p,
+                Token       *t,
+                GError     **error,
+                const char  *what)
+{
+  guint line, column;
+  g_autofree char *near = g_strndup (p->text + t->start, MIN (t->len, 64));
+
+  position_of (p->text, t->start, &line, &column);
+  g_set_error (error, CB_HUB_QUERY_ERROR, CB_HUB_QUERY_ERROR_TOO_COMPLEX,
+               "The query is too complex at line %u, column %u near '%s': %s",
+               line, column, near, what);
+  return FALSE;
+}
+
+/* One more level of parentheses or NOT; fails past CB_HUB_QUERY_MAX_DEPTH. */
+static gboolean
+enter_level (Parser  *p,
+             GError **error)
+{
+  if (p->depth >= CB_HUB_QUERY_MAX_DEPTH)
+    return too_complex_at (p, peek (p), error,
+                           "conditions nest more than " G_STRINGIFY (CB_HUB_QUERY_MAX_DEPTH)
+                           " levels deep (parentheses and NOT), the limit");
+  p->depth++;
+  return TRUE;
+}
+
+/* One more condition (a comparison, IN, or function); fails past CB_HUB_QUERY_MAX_CONDITIONS,
+ * which also bounds the length of AND/OR chains. */
+static gboolean
+count_condition (Parser  *p,
+                 GError **error)
+{
+  if (p->conditions >= CB_HUB_QUERY_MAX_CONDITIONS)
+    return too_complex_at (p, peek (p), error,
+                           "more than " G_STRINGIFY (CB_HUB_QUERY_MAX_CONDITIONS)
+                           " conditions, the limit");
+  p->conditions++;
+  return TRUE;
+}
+
+static gboolean
 accept_word (Parser     *p,
              const char *word)
 {
@@ -764,13 +809,19 @@ parse_primary (Parser  *p,
 
   if (t->kind == TOK_LPAREN)
     {
+      if (!enter_level (p, error))
+        return NULL;
       advance (p);
       if (!(e = parse_or (p, error)))
         return NULL;
       if (!expect_kind (p, TOK_RPAREN, "expected ')' or a boolean operator", error))
         return NULL;
+      p->depth--;
       return g_steal_pointer (&e);
     }
+
+  if (!count_condition (p, error))
+    return NULL;
 
   if (t->kind == TOK_IDENT && !is_reserved (t) &&
       g_array_index (p->tokens, Token, p->pos + 1).kind == TOK_LPAREN)
@@ -836,12 +887,16 @@ parse_not (Parser  *p,
 {
   if (tok_is_word (peek (p), "NOT"))
     {
-      g_autoptr(Expr) e = g_new0 (Expr, 1);
+      g_autoptr(Expr) e = NULL;
 
+      if (!enter_level (p, error))
+        return NULL;
+      e = g_new0 (Expr, 1);
       advance (p);
       e->kind = EXPR_NOT;
       if (!(e->a = parse_not (p, error)))
         return NULL;
+      p->depth--;
       return g_steal_pointer (&e);
     }
 

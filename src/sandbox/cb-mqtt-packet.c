@@ -698,10 +698,11 @@ cb_mqtt_decoder_next (CbMqttDecoder  *decoder,
       return NULL;
     }
 
-  data = decoder->buffer->data + decoder->start;
+  /* Before anything was fed the buffer has no storage: no pointer arithmetic on NULL. */
   avail = decoder->buffer->len - decoder->start;
   if (avail < 2)
     return NULL;
+  data = decoder->buffer->data + decoder->start;
 
   type = data[0] >> 4;
   if (type == 0 || type == 15)

@@ -7,6 +7,7 @@
 #include <netinet/tcp.h>
 #include <string.h>
 
+#include "cb-json-limits.h"
 #include "cb-mqtt-packet.h"
 #include "cb-sandbox-private.h"
 #include "cb-util.h"
@@ -756,6 +757,17 @@ handle_twin_patch (Conn       *c,
   const char *data = payload ? g_bytes_get_data (payload, &len) : NULL;
   gint64 version = 0;
 
+  /* The limits before json-glib, which recurses per level (cb-json-limits.h). */
+  if (!cb_json_check_limits (data, len, CB_JSON_MAX_REQUEST_SIZE, CB_JSON_MAX_DEPTH, &error))
+    {
+      gboolean too_large = g_error_matches (error, CB_JSON_LIMIT_ERROR,
+                                            CB_JSON_LIMIT_ERROR_TOO_LARGE);
+
+      text = error_payload (c->sandbox, too_large ? 413001 : 400004, error->message, NULL);
+      respond (c, "$iothub/twin/res", too_large ? 413 : 400, rid, -1, text);
+      return;
+    }
+
   if (len > 0)
     {
       g_autofree char *copy = g_strndup (data, len);
@@ -1077,6 +1089,7 @@ handle_issue_certificate (Conn       *c,
   g_autoptr(GBytes) csr_der = NULL;
   g_autoptr(CbCsr) csr = NULL;
   g_autoptr(GError) error = NULL;
+  g_autoptr(GError) limit_error = NULL;
   g_autoptr(JsonBuilder) b = NULL;
   g_autoptr(JsonNode) accepted = NULL;
   g_autofree char *text = NULL;
@@ -1099,6 +1112,16 @@ handle_issue_certificate (Conn       *c,
   if (rid == NULL || answer_status_fault (c, rid))
     return;
 
+  /* The limits before json-glib, which recurses per level (cb-json-limits.h). */
+  if (!cb_json_check_limits (data, len, CB_JSON_MAX_REQUEST_SIZE, CB_JSON_MAX_DEPTH, &limit_error))
+    {
+      gboolean too_large = g_error_matches (limit_error, CB_JSON_LIMIT_ERROR,
+                                            CB_JSON_LIMIT_ERROR_TOO_LARGE);
+
+      renewal_error (c, rid, too_large ? 413 : 400, too_large ? 413001 : 400006,
+                     limit_error->message, NULL);
+      return;
+    }
   if (len > 0)
     {
       g_autofree char *copy = g_strndup (data, len);

@@ -187,7 +187,16 @@ const char   *cb_sb_query                 (CbSbRequest *req,
                                            const char  *name);
 const char   *cb_sb_header                (CbSbRequest *req,
                                            const char  *name);
-/* Parses the JSON body. On failure replies 400 in the request's style and returns NULL.
+/* Replies 413 (size) or 400 (nesting) in the request's style for a CB_JSON_LIMIT_ERROR. */
+void          cb_sb_reply_limit_error     (CbSbRequest  *req,
+                                           const GError *limit_error);
+/* Pure: a request body as every handler reads it, limits first (no reply). NULL with a
+ * CB_JSON_LIMIT_ERROR or JSON_PARSER_ERROR. */
+JsonNode     *cb_sb_parse_json_body       (const char  *data,
+                                           gsize        len,
+                                           GError     **error);
+/* Parses the JSON body after checking it against the size and nesting limits
+ * (cb-json-limits.h). On failure replies 400/413 in the request's style and returns NULL.
  * An empty body gives NULL without replying when allow_empty. */
 JsonNode     *cb_sb_json_body             (CbSbRequest *req,
                                            gboolean     allow_empty);

@@ -10,6 +10,7 @@
 #include <gnutls/gnutls.h>
 #include <string.h>
 
+#include "cb-json-limits.h"
 #include "cb-sandbox-private.h"
 #include "cb-util.h"
 
@@ -1032,14 +1033,88 @@ cb_sb_reply_arm_error (CbSbRequest *req,
   va_end (args);
 }
 
+void
+cb_sb_reply_limit_error (CbSbRequest  *req,
+                         const GError *limit_error)
+{
+  gboolean too_large;
+
+  g_assert (limit_error != NULL && limit_error->domain == CB_JSON_LIMIT_ERROR);
+
+  too_large = limit_error->code == CB_JSON_LIMIT_ERROR_TOO_LARGE;
+  if (too_large)
+    {
+      switch (req->style)
+        {
+        case CB_SB_STYLE_DPS:
+        case CB_SB_STYLE_HUB:
+          cb_sb_reply_error (req, 413, "RequestEntityTooLarge", 413001,
+                             "The request body is too large: %s.", limit_error->message);
+          break;
+        case CB_SB_STYLE_OAUTH:
+          cb_sb_reply_error (req, 413, "invalid_request", 90014,
+                             "The request body is too large: %s.", limit_error->message);
+          break;
+        case CB_SB_STYLE_ARM:
+        case CB_SB_STYLE_PLAIN:
+        default:
+          cb_sb_reply_arm_error (req, 413, "RequestEntityTooLarge", NULL,
+                                 "The request body is too large: %s.", limit_error->message);
+          break;
+        }
+      return;
+    }
+
+  switch (req->style)
+    {
+    case CB_SB_STYLE_DPS:
+      cb_sb_reply_error (req, 400, "BadRequest", 400006,
+                         "Malformed JSON: %s.", limit_error->message);
+      break;
+    case CB_SB_STYLE_HUB:
+      cb_sb_reply_error (req, 400, "ArgumentInvalid", 400006,
+                         "Malformed JSON: %s.", limit_error->message);
+      break;
+    case CB_SB_STYLE_OAUTH:
+      cb_sb_reply_error (req, 400, "invalid_request", 90014,
+                         "Malformed JSON: %s.", limit_error->message);
+      break;
+    case CB_SB_STYLE_ARM:
+    case CB_SB_STYLE_PLAIN:
+    default:
+      cb_sb_reply_arm_error (req, 400, "InvalidRequestContent", NULL,
+                             "The request content was invalid and could not be deserialized: %s.",
+                             limit_error->message);
+      break;
+    }
+}
+
+JsonNode *
+cb_sb_parse_json_body (const char  *data,
+                       gsize        len,
+                       GError     **error)
+{
+  g_autoptr(JsonParser) parser = NULL;
+
+  /* Before json-glib, which recurses once per level and crashes on a deep body. */
+  if (!cb_json_check_limits (data, len, CB_JSON_MAX_REQUEST_SIZE, CB_JSON_MAX_DEPTH, error))
+    return NULL;
+
+  parser = json_parser_new ();
+  if (!json_parser_load_from_data (parser, data, (gssize) len, error))
+    return NULL;
+
+  return json_parser_steal_root (parser);
+}
+
 JsonNode *
 cb_sb_json_body (CbSbRequest *req,
                  gboolean     allow_empty)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) error = NULL;
   gsize len = 0;
   const char *data = g_bytes_get_data (req->body, &len);
+  JsonNode *root;
 
   if (len == 0)
     {
@@ -1057,20 +1132,20 @@ cb_sb_json_body (CbSbRequest *req,
       return NULL;
     }
 
-  if (!json_parser_load_from_data (parser, data, len, &error))
-    {
-      if (req->style == CB_SB_STYLE_DPS)
-        cb_sb_reply_error (req, 400, "BadRequest", 400006, "Malformed JSON: %s", error->message);
-      else if (req->style == CB_SB_STYLE_HUB)
-        cb_sb_reply_error (req, 400, "ArgumentInvalid", 400006, "Malformed JSON: %s", error->message);
-      else
-        cb_sb_reply_arm_error (req, 400, "InvalidRequestContent", NULL,
-                               "The request content was invalid and could not be deserialized: %s",
-                               error->message);
-      return NULL;
-    }
+  if ((root = cb_sb_parse_json_body (data, len, &error)) != NULL)
+    return root;
 
-  return json_parser_steal_root (parser);
+  if (error->domain == CB_JSON_LIMIT_ERROR)
+    cb_sb_reply_limit_error (req, error);
+  else if (req->style == CB_SB_STYLE_DPS)
+    cb_sb_reply_error (req, 400, "BadRequest", 400006, "Malformed JSON: %s", error->message);
+  else if (req->style == CB_SB_STYLE_HUB)
+    cb_sb_reply_error (req, 400, "ArgumentInvalid", 400006, "Malformed JSON: %s", error->message);
+  else
+    cb_sb_reply_arm_error (req, 400, "InvalidRequestContent", NULL,
+                           "The request content was invalid and could not be deserialized: %s",
+                           error->message);
+  return NULL;
 }
 
 gboolean
@@ -1804,6 +1879,21 @@ finish_request (CbSbRequest *req,
   cb_sb_request_free (req);
 }
 
+/* Every body, JSON, form or PEM, stays within the cap before a handler reads it. */
+static gboolean
+check_body_size (CbSbRequest *req)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (req->body == NULL ||
+      cb_json_check_limits (NULL, g_bytes_get_size (req->body), CB_JSON_MAX_REQUEST_SIZE,
+                            CB_JSON_MAX_DEPTH, &error))
+    return TRUE;
+
+  cb_sb_reply_limit_error (req, error);
+  return FALSE;
+}
+
 static void
 route_request (CbSbRequest *req)
 {
@@ -1874,6 +1964,8 @@ route_request (CbSbRequest *req)
       req->params = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
       route_match (route, segments, req->params);
       req->style = route->style;
+      if (!check_body_size (req))
+        return;
       route->handler (req);
       return;
     }

@@ -677,6 +677,152 @@ read_value (const cbp_field *f, cbor_item_t *value, void *msg)
     }
 }
 
+/* ---- pre-scan: declared sizes against the bytes left, before libcbor allocates ---- */
+
+typedef struct
+{
+  uint64_t left;         /* items still to come in a definite container or tag */
+  uint64_t seen;         /* items seen in an indefinite container */
+  bool     indefinite;
+  bool     is_map;
+  int      chunk_major;  /* 2 or 3 inside an indefinite string, else -1 */
+} scan_frame;
+
+static bool
+scan_head (const uint8_t *p, size_t len, size_t *pos, int *major, int *ai, uint64_t *value)
+{
+  size_t n, i;
+  uint64_t v = 0;
+
+  if (*pos >= len)
+    return false;
+  *major = p[*pos] >> 5;
+  *ai = p[*pos] & 0x1f;
+  (*pos)++;
+  if (*ai < 24 || *ai == 31)
+    {
+      *value = *ai < 24 ? (uint64_t) *ai : 0;
+      return true;
+    }
+  if (*ai > 27)
+    return false;   /* reserved additional information */
+  n = (size_t) 1 << (*ai - 24);
+  if (len - *pos < n)
+    return false;
+  for (i = 0; i < n; i++)
+    v = (v << 8) | p[(*pos)++];
+  *value = v;
+  return true;
+}
+
+static bool
+scan_push (scan_frame *stack, size_t *depth, uint64_t left, bool indefinite, bool is_map,
+           int chunk_major)
+{
+  if (*depth >= CBP_CBOR_MAX_DEPTH)
+    return false;
+  stack[*depth].left = left;
+  stack[*depth].seen = 0;
+  stack[*depth].indefinite = indefinite;
+  stack[*depth].is_map = is_map;
+  stack[*depth].chunk_major = chunk_major;
+  (*depth)++;
+  return true;
+}
+
+int
+cbp_cbor_check (const uint8_t *cbor, size_t len)
+{
+  scan_frame stack[CBP_CBOR_MAX_DEPTH];
+  size_t depth = 0, pos = 0;
+
+  if (cbor == NULL || len == 0)
+    return CBP_ERR_CBOR;
+
+  do
+    {
+      scan_frame *top = depth > 0 ? &stack[depth - 1] : NULL;
+      uint64_t value, left;
+      int major, ai;
+
+      if (!scan_head (cbor, len, &pos, &major, &ai, &value))
+        return CBP_ERR_CBOR;
+      left = (uint64_t) (len - pos);
+
+      if (major == 7 && ai == 31)
+        {
+          /* "break" closes the innermost indefinite container or string */
+          if (top == NULL || !top->indefinite || (top->is_map && top->seen % 2 != 0))
+            return CBP_ERR_CBOR;
+          depth--;
+        }
+      else if (top != NULL && top->chunk_major >= 0 && (major != top->chunk_major || ai == 31))
+        return CBP_ERR_CBOR;   /* an indefinite string holds definite strings of its type */
+      else
+        switch (major)
+          {
+          case 0:
+          case 1:
+            if (ai == 31)
+              return CBP_ERR_CBOR;
+            break;
+          case 2:
+          case 3:
+            if (ai == 31)
+              {
+                if (!scan_push (stack, &depth, 0, true, false, major))
+                  return CBP_ERR_CBOR;
+                continue;
+              }
+            if (value > left)
+              return CBP_ERR_CBOR;
+            pos += (size_t) value;
+            break;
+          case 4:
+          case 5:
+            if (ai == 31)
+              {
+                if (!scan_push (stack, &depth, 0, true, major == 5, -1))
+                  return CBP_ERR_CBOR;
+                continue;
+              }
+            /* every item takes at least one byte */
+            if (major == 5 ? value > left / 2 : value > left)
+              return CBP_ERR_CBOR;
+            if (value > 0)
+              {
+                if (!scan_push (stack, &depth, major == 5 ? value * 2 : value, false, false, -1))
+                  return CBP_ERR_CBOR;
+                continue;
+              }
+            break;
+          case 6:
+            if (ai == 31 || !scan_push (stack, &depth, 1, false, false, -1))
+              return CBP_ERR_CBOR;
+            continue;
+          default:   /* 7: simple values and floats; their bytes were read with the head */
+            break;
+          }
+
+      /* One item is complete: count it in the containers it closes. */
+      while (depth > 0)
+        {
+          top = &stack[depth - 1];
+          if (top->indefinite)
+            {
+              top->seen++;
+              break;
+            }
+          if (--top->left > 0)
+            break;
+          depth--;
+        }
+    }
+  while (depth > 0);
+
+  return pos == len ? CBP_OK : CBP_ERR_CBOR;
+}
+
 static int
 load_map (const uint8_t *cbor, size_t len, cbor_item_t **item_out)
 {
@@ -684,6 +830,9 @@ load_map (const uint8_t *cbor, size_t len, cbor_item_t **item_out)
   cbor_item_t *item;
 
   if (cbor == NULL || len == 0)
+    return CBP_ERR_CBOR;
+  /* Before libcbor, which trusts declared counts (and recurses on free). */
+  if (cbp_cbor_check (cbor, len) != CBP_OK)
     return CBP_ERR_CBOR;
   item = cbor_load (cbor, len, &result);
   if (item == NULL)

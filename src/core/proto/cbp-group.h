@@ -167,6 +167,16 @@ const cbp_command *cbp_os_command          (uint8_t id);          /* NULL if unk
 /* Generic codec. encode: *out is malloc'd (free()). decode: msg must be zero-initialised (the
  * cbp_request_/cbp_response_ shorthands do it); unknown keys are ignored; on error msg is
  * cleared. clear: frees what decode allocated and zeroes the fields. */
+/* Deepest nesting of arrays, maps and tags a bench message may have (they use 2). */
+#define CBP_CBOR_MAX_DEPTH 16
+
+/* Walks the item headers of one CBOR data item without allocating: every declared length
+ * (array and map counts, byte and text string lengths, indefinite chunks) must fit in the
+ * bytes left, nesting stays within CBP_CBOR_MAX_DEPTH and the item ends exactly at len.
+ * CBP_OK or CBP_ERR_CBOR. The decoders run it before libcbor, which allocates what a header
+ * declares: 8 bytes announcing 2^28 items would otherwise cost 2 GB. */
+int  cbp_cbor_check (const uint8_t *cbor, size_t len);
+
 int  cbp_msg_encode (const cbp_field *fields, size_t n_fields, const void *msg,
                      uint8_t **out, size_t *out_len);
 int  cbp_msg_decode (const cbp_field *fields, size_t n_fields, const uint8_t *cbor, size_t len,
