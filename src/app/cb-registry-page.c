@@ -11,6 +11,7 @@
 #include "cb-x509.h"
 #include "cb-registry-page.h"
 #include "cb-registry-page-error.h"
+#include "cb-toasts.h"
 
 #define ACTIVITY_DAYS 30
 
@@ -96,9 +97,11 @@ get_cancellable (CbRegistryPage *self)
   return self->cancellable;
 }
 
+/* @kind: toasts of one kind replace each other (see cb-toasts.h); NULL queues. */
 static void
-show_toast (CbRegistryPage *self,
-            const char     *text)
+show_toast_of_kind (CbRegistryPage *self,
+                    const char     *kind,
+                    const char     *text)
 {
   AdwToast *toast;
 
@@ -109,7 +112,14 @@ show_toast (CbRegistryPage *self,
     return;
   toast = adw_toast_new (text);
   adw_toast_set_timeout (toast, 5);
-  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+  cb_toast_overlay_add_kind (self->toast_overlay, kind, toast);
+}
+
+static void
+show_toast (CbRegistryPage *self,
+            const char     *text)
+{
+  show_toast_of_kind (self, NULL, text);
 }
 
 static void
@@ -970,7 +980,7 @@ update_validity_cb (GObject      *object,
     }
   text = g_strdup_printf (_("New certificates from “%s” are valid for %u days"),
                           cb_policy_get_name (policy), cb_policy_get_validity_days (policy));
-  show_toast (op->self, text);
+  show_toast_of_kind (op->self, CB_REGISTRY_TOAST_VALIDITY, text);
   load_policies (op->self);
 }
 
@@ -1862,7 +1872,7 @@ set_enabled_cb (GObject      *object,
   if (item != NULL)
     cb_device_item_set_enabled (item, cb_adr_device_get_enabled (device));
   text = g_strdup_printf (op->flag ? _("Enabled %s") : _("Disabled %s"), op->subject);
-  show_toast (op->self, text);
+  show_toast_of_kind (op->self, "device-enabled", text);
   update_actions (op->self);
 }
 
