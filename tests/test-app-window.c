@@ -3,6 +3,7 @@
 
 #include <glib/gstdio.h>
 
+#include "cb-bench-page.h"
 #include "cb-connections-window.h"
 #include "cb-preferences-window.h"
 #include "cb-sign-in-dialog.h"
@@ -517,6 +518,129 @@ test_help_overlay (void)
   gtk_window_destroy (GTK_WINDOW (overlay));
 }
 
+static gboolean
+bench_idle (gpointer data)
+{
+  return cb_bench_page_get_n_running (CB_BENCH_PAGE (data)) == 0;
+}
+
+static int
+min_width (GtkWidget *widget)
+{
+  int min = 0;
+
+  gtk_widget_measure (widget, GTK_ORIENTATION_HORIZONTAL, -1, &min, NULL, NULL, NULL);
+  return min;
+}
+
+/* Names the widgets that ask for more than @limit while none of their children does: where
+ * to look when a page is too wide. */
+static void
+report_too_wide (GtkWidget *widget,
+                 int        limit,
+                 int        depth)
+{
+  gboolean child_too_wide = FALSE;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (min_width (child) > limit)
+        {
+          child_too_wide = TRUE;
+          report_too_wide (child, limit, depth + 1);
+        }
+    }
+  if (!child_too_wide)
+    {
+      g_test_message ("%*s%s (%s) asks for %d px", depth, "", G_OBJECT_TYPE_NAME (widget),
+                      gtk_widget_get_name (widget), min_width (widget));
+      for (GtkWidget *child = gtk_widget_get_first_child (widget);
+           child != NULL;
+           child = gtk_widget_get_next_sibling (child))
+        g_test_message ("%*s  child %s: %d px", depth, "", G_OBJECT_TYPE_NAME (child),
+                        min_width (child));
+    }
+}
+
+/* The window adapts down to 360 px (a phone, a half-tiled small screen): no page asks for
+ * more, the header shows the title and the view switcher moves to the bottom bar. */
+static void
+test_window_narrow (void)
+{
+  g_autoptr(CbTestApp) app = cb_test_app_new (CB_TEST_APP_NONE);
+  CbWindow *window = cb_window_new (NULL, app->context);
+  g_autoptr(GString) too_wide = g_string_new ("");
+  GtkWidget *content;
+  GtkWidget *bar;
+  int width;
+  int height;
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 360, 720);
+  gtk_window_present (GTK_WINDOW (window));
+  content = adw_application_window_get_content (ADW_APPLICATION_WINDOW (window));
+
+  for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
+    {
+      GtkWidget *page = cb_window_get_page_widget (window, pages[i]);
+      int page_min;
+
+      cb_window_set_page (window, pages[i]);
+      /* Pages load when shown; their loaded states count too. */
+      cb_test_app_spin (1500);
+      page_min = min_width (page);
+      g_test_message ("%s asks for %d px", pages[i], page_min);
+      if (page_min > 360)
+        {
+          report_too_wide (page, 360, 0);
+          g_string_append_printf (too_wide, "%s: %d px; ", pages[i], page_min);
+        }
+    }
+  {
+    GtkWidget *header = cb_test_app_find_widget (content, ADW_TYPE_HEADER_BAR);
+    g_autofree char *layout = NULL;
+
+    g_object_get (gtk_settings_get_default (), "gtk-decoration-layout", &layout, NULL);
+    g_test_message ("decoration layout %s; header asks for %d", layout, min_width (header));
+  }
+  /* The bench after a run: result, steps and the issued chain. */
+  {
+    GtkWidget *bench = cb_window_get_page_widget (window, "bench");
+    CbVirtualDevice *device = cb_bench_page_get_virtual_device (CB_BENCH_PAGE (bench));
+    int bench_min;
+
+    cb_window_set_page (window, "bench");
+    g_assert_true (gtk_widget_activate_action (bench, "bench.provision", "s",
+                                               cb_virtual_device_get_path (device)));
+    cb_test_app_wait (bench_idle, bench, 60000);
+    g_assert_cmpstr (cb_bench_page_get_result_text (CB_BENCH_PAGE (bench)), ==, "PASS");
+    cb_test_app_spin (200);
+    bench_min = min_width (bench);
+    g_test_message ("bench after a run asks for %d px", bench_min);
+    if (bench_min > 360)
+      {
+        report_too_wide (bench, 360, 0);
+        g_string_append_printf (too_wide, "bench after a run: %d px; ", bench_min);
+      }
+  }
+  /* Every page first, so one run names all that are too wide. */
+  g_assert_cmpstr (too_wide->str, ==, "");
+  /* The header bar and whatever sits around the pages too. */
+  if (min_width (content) > 360)
+    report_too_wide (content, 360, 0);
+  g_assert_cmpint (min_width (content), <=, 360);
+
+  /* Narrow, the switcher is the bottom bar. */
+  gtk_window_get_default_size (GTK_WINDOW (window), &width, &height);
+  g_assert_cmpint (gtk_widget_get_width (content), <=, 360);
+  bar = cb_test_app_find_widget (content, ADW_TYPE_VIEW_SWITCHER_BAR);
+  g_assert_nonnull (bar);
+  g_assert_true (adw_view_switcher_bar_get_reveal (ADW_VIEW_SWITCHER_BAR (bar)));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -527,6 +651,7 @@ main (int   argc,
   g_test_add_func ("/cb/app-window/connection-indicator", test_window_connection_indicator);
   g_test_add_func ("/cb/app-window/error-and-reconnect", test_window_error_and_reconnect);
   g_test_add_func ("/cb/app-window/settings", test_window_settings);
+  g_test_add_func ("/cb/app-window/narrow", test_window_narrow);
   g_test_add_func ("/cb/app-window/connections/add-and-switch", test_connections_add_and_switch);
   g_test_add_func ("/cb/app-window/sign-in/dialog", test_sign_in_dialog);
   g_test_add_func ("/cb/app-window/sign-in/cancel", test_sign_in_cancel);

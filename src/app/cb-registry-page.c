@@ -43,6 +43,8 @@ struct _CbRegistryPage
   GtkListBox         *namespace_list;
   AdwActionRow       *credential_row;
   GtkListBox         *policy_list;
+  AdwLeaflet         *leaflet;
+  GtkWidget          *content_pane;
   GtkRevealer        *busy_revealer;
   GtkSpinner         *busy_spinner;
   GtkLabel           *busy_label;
@@ -661,6 +663,30 @@ set_policies (CbRegistryPage *self,
     show_policy (self, NULL);
 }
 
+/* Folded (a narrow window), the policy's views replace the namespace and policy lists. */
+static void
+show_content (CbRegistryPage *self)
+{
+  adw_leaflet_set_visible_child (self->leaflet, self->content_pane);
+}
+
+static void
+on_list_row_activated_cb (CbRegistryPage *self,
+                          GtkListBoxRow  *row,
+                          GtkListBox     *list)
+{
+  g_assert (CB_IS_REGISTRY_PAGE (self));
+  show_content (self);
+}
+
+static void
+show_sidebar_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  adw_leaflet_navigate (CB_REGISTRY_PAGE (widget)->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
+}
+
 static void
 on_policy_list_row_selected_cb (CbRegistryPage *self,
                                 GtkListBoxRow  *row,
@@ -950,7 +976,10 @@ show_view_action (GtkWidget  *widget,
   const char *name = g_variant_get_string (parameter, NULL);
 
   if (adw_view_stack_get_child_by_name (self->view_stack, name) != NULL)
-    adw_view_stack_set_visible_child_name (self->view_stack, name);
+    {
+      adw_view_stack_set_visible_child_name (self->view_stack, name);
+      show_content (self);
+    }
 }
 
 static void
@@ -2093,6 +2122,8 @@ cb_registry_page_class_init (CbRegistryPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CbRegistryPage, filter_dropdown);
   gtk_widget_class_bind_template_child (widget_class, CbRegistryPage, devices_spinner);
   gtk_widget_class_bind_template_child (widget_class, CbRegistryPage, devices_count_label);
+  gtk_widget_class_bind_template_child (widget_class, CbRegistryPage, leaflet);
+  gtk_widget_class_bind_template_child (widget_class, CbRegistryPage, content_pane);
   gtk_widget_class_bind_template_child (widget_class, CbRegistryPage, devices_stack);
   gtk_widget_class_bind_template_child (widget_class, CbRegistryPage, device_view);
   gtk_widget_class_bind_template_child (widget_class, CbRegistryPage, devices_status);
@@ -2101,12 +2132,14 @@ cb_registry_page_class_init (CbRegistryPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CbRegistryPage, activity_status);
   gtk_widget_class_bind_template_callback (widget_class, on_namespace_list_row_selected_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_policy_list_row_selected_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_list_row_activated_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_validity_spin_value_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_search_entry_search_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_filter_dropdown_selected_cb);
 
   gtk_widget_class_install_action (widget_class, "registry.refresh", NULL, refresh_action);
   gtk_widget_class_install_action (widget_class, "registry.show-view", "s", show_view_action);
+  gtk_widget_class_install_action (widget_class, "registry.show-sidebar", NULL, show_sidebar_action);
   gtk_widget_class_install_action (widget_class, "registry.create-policy", NULL, create_policy_action);
   gtk_widget_class_install_action (widget_class, "registry.save-validity", NULL, save_validity_action);
   gtk_widget_class_install_action (widget_class, "registry.sync", NULL, sync_action);
@@ -2201,6 +2234,7 @@ cb_registry_page_filter_devices (CbRegistryPage *self,
   g_return_if_fail (filter >= -1 && filter <= 4);
 
   adw_view_stack_set_visible_child_name (self->view_stack, "devices");
+  show_content (self);
   /* Both emit, and each reloads; the last reload wins (the model cancels the other). */
   gtk_editable_set_text (GTK_EDITABLE (self->search_entry), search != NULL ? search : "");
   gtk_drop_down_set_selected (self->filter_dropdown, (guint) (filter + 1));
