@@ -641,6 +641,79 @@ test_window_narrow (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* How much of @widget the scrolled window around it shows, as a fraction of its height. */
+static double
+fraction_in_view (GtkWidget *widget)
+{
+  GtkWidget *scroller = gtk_widget_get_ancestor (widget, GTK_TYPE_SCROLLED_WINDOW);
+  graphene_rect_t bounds;
+  double top, bottom;
+
+  g_assert_nonnull (scroller);
+  g_assert_true (gtk_widget_compute_bounds (widget, scroller, &bounds));
+  if (bounds.size.height <= 0)
+    return 0;
+  top = MAX (bounds.origin.y, 0);
+  bottom = MIN (bounds.origin.y + bounds.size.height, gtk_widget_get_height (scroller));
+  return MAX (bottom - top, 0) / bounds.size.height;
+}
+
+/* At 1280×800 the result of a run and the chain it issued are on screen when the run ends,
+ * without scrolling; Provision Again goes back to the top even when the last run was
+ * scrolled down. */
+static void
+test_window_bench_result_in_view (void)
+{
+  g_autoptr(CbTestApp) app = cb_test_app_new (CB_TEST_APP_NONE);
+  CbWindow *window = cb_window_new (NULL, app->context);
+  g_autofree char *png = g_test_build_filename (G_TEST_BUILT, "screenshots",
+                                                "bench-result-in-view.png", NULL);
+  GtkWidget *bench = cb_window_get_page_widget (window, "bench");
+  CbVirtualDevice *device = cb_bench_page_get_virtual_device (CB_BENCH_PAGE (bench));
+  GtkWidget *result;
+  GtkWidget *chain_row;
+  GtkScrolledWindow *scroller;
+  GtkAdjustment *vadjustment;
+
+  cb_window_set_page (window, "bench");
+  cb_test_app_save_png (GTK_WIDGET (window), png, 1280, 800);
+  g_assert_true (gtk_widget_activate_action (bench, "bench.provision", "s",
+                                             cb_virtual_device_get_path (device)));
+  cb_test_app_wait (bench_idle, bench, 60000);
+  g_assert_cmpstr (cb_bench_page_get_result_text (CB_BENCH_PAGE (bench)), ==, "PASS");
+  cb_test_app_save_png (GTK_WIDGET (window), png, 1280, 800);
+
+  result = cb_test_app_find_label (bench, "PASS");
+  g_assert_nonnull (result);
+  chain_row = gtk_widget_get_first_child (GTK_WIDGET (cb_bench_page_get_chain_list (CB_BENCH_PAGE (bench))));
+  g_assert_nonnull (chain_row);
+  g_test_message ("in view: result %.2f, device certificate %.2f", fraction_in_view (result),
+                  fraction_in_view (chain_row));
+  g_assert_cmpfloat (fraction_in_view (result), ==, 1.0);
+  g_assert_cmpfloat (fraction_in_view (chain_row), ==, 1.0);
+
+  /* Scrolled down to the steps, then Provision Again: the result is back in view while it
+   * runs and when it has passed. */
+  scroller = GTK_SCROLLED_WINDOW (gtk_widget_get_ancestor (result, GTK_TYPE_SCROLLED_WINDOW));
+  vadjustment = gtk_scrolled_window_get_vadjustment (scroller);
+  g_assert_cmpfloat (gtk_adjustment_get_upper (vadjustment), >,
+                     gtk_adjustment_get_page_size (vadjustment));
+  gtk_adjustment_set_value (vadjustment, gtk_adjustment_get_upper (vadjustment));
+  cb_test_app_spin (100);
+  g_assert_cmpfloat (fraction_in_view (result), <, 1.0);
+
+  g_assert_true (gtk_widget_activate_action (bench, "bench.provision-selected", NULL));
+  cb_test_app_spin (100);
+  g_assert_cmpstr (cb_bench_page_get_result_text (CB_BENCH_PAGE (bench)), ==, "Running…");
+  g_assert_cmpfloat (fraction_in_view (result), ==, 1.0);
+  cb_test_app_wait (bench_idle, bench, 60000);
+  cb_test_app_spin (100);
+  g_assert_cmpstr (cb_bench_page_get_result_text (CB_BENCH_PAGE (bench)), ==, "PASS");
+  g_assert_cmpfloat (fraction_in_view (result), ==, 1.0);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -652,6 +725,7 @@ main (int   argc,
   g_test_add_func ("/cb/app-window/error-and-reconnect", test_window_error_and_reconnect);
   g_test_add_func ("/cb/app-window/settings", test_window_settings);
   g_test_add_func ("/cb/app-window/narrow", test_window_narrow);
+  g_test_add_func ("/cb/app-window/bench-result-in-view", test_window_bench_result_in_view);
   g_test_add_func ("/cb/app-window/connections/add-and-switch", test_connections_add_and_switch);
   g_test_add_func ("/cb/app-window/sign-in/dialog", test_sign_in_dialog);
   g_test_add_func ("/cb/app-window/sign-in/cancel", test_sign_in_cancel);
