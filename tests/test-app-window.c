@@ -5,6 +5,7 @@
 
 #include "cb-bench-page.h"
 #include "cb-connections-window.h"
+#include "cb-device-list-model.h"
 #include "cb-preferences-window.h"
 #include "cb-sign-in-dialog.h"
 #include "cb-test-app.h"
@@ -714,6 +715,158 @@ test_window_bench_result_in_view (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+static void
+collect_row_titles (GtkWidget *root,
+                    GPtrArray *titles)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (ADW_IS_PREFERENCES_ROW (child))
+        g_ptr_array_add (titles, (gpointer) adw_preferences_row_get_title (ADW_PREFERENCES_ROW (child)));
+      collect_row_titles (child, titles);
+    }
+}
+
+static gboolean
+has_title (GPtrArray  *titles,
+           const char *title)
+{
+  for (guint i = 0; i < titles->len; i++)
+    if (g_strcmp0 (g_ptr_array_index (titles, i), title) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* Sentence case (the HIG's rule for row titles): no word but the first starts with a capital,
+ * acronyms (ID, DPS) aside. */
+static gboolean
+is_sentence_case (const char *text)
+{
+  g_auto(GStrv) words = g_strsplit (text, " ", -1);
+
+  for (guint i = 1; words[i] != NULL; i++)
+    {
+      const char *w = words[i];
+      gboolean acronym = TRUE;
+
+      if (!g_ascii_isupper (w[0]))
+        continue;
+      for (const char *c = w; *c != '\0'; c++)
+        if (g_ascii_islower (*c))
+          acronym = FALSE;
+      if (!acronym)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static GtkWidget *
+find_action_row (GtkWidget *root,
+                 int        target)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (ADW_IS_ACTION_ROW (child) &&
+          g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (child)), "fleet.show-group") == 0)
+        {
+          GVariant *value = gtk_actionable_get_action_target_value (GTK_ACTIONABLE (child));
+
+          if (value != NULL && g_variant_is_of_type (value, G_VARIANT_TYPE_INT32) &&
+              g_variant_get_int32 (value) == target)
+            return child;
+        }
+      if ((found = find_action_row (child, target)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static GtkStringList *
+find_filter_model (GtkWidget *root)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkStringList *found;
+
+      if (GTK_IS_DROP_DOWN (child) &&
+          GTK_IS_STRING_LIST (gtk_drop_down_get_model (GTK_DROP_DOWN (child))) &&
+          g_list_model_get_n_items (gtk_drop_down_get_model (GTK_DROP_DOWN (child))) == 6)
+        return GTK_STRING_LIST (gtk_drop_down_get_model (GTK_DROP_DOWN (child)));
+      if ((found = find_filter_model (child)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* One state, one name: a device state is called the same on the Fleet page, in the registry's
+ * filter and in the device lists; a setting the same on the bench and in Preferences; and
+ * Preferences writes its rows in sentence case. */
+static void
+test_window_names (void)
+{
+  g_autoptr(CbTestApp) app = cb_test_app_new (CB_TEST_APP_NO_SIGN_IN);
+  g_autoptr(GSettings) settings = g_settings_new ("io.github.certbench.Certbench");
+  g_autoptr(GPtrArray) bench_titles = g_ptr_array_new ();
+  g_autoptr(GPtrArray) preferences_titles = g_ptr_array_new ();
+  CbWindow *window = cb_window_new (NULL, app->context);
+  CbPreferencesWindow *preferences = cb_preferences_window_new (settings);
+  GtkStringList *filter = find_filter_model (cb_window_get_page_widget (window, "registry"));
+  const CbDeviceState states[] = {
+    CB_DEVICE_STATE_EXPIRED, CB_DEVICE_STATE_RENEWAL_DUE, CB_DEVICE_STATE_HEALTHY,
+    CB_DEVICE_STATE_NOT_REPORTING,
+  };
+
+  g_assert_nonnull (filter);
+  for (guint i = 0; i < G_N_ELEMENTS (states); i++)
+    {
+      const char *label = cb_device_state_to_label (states[i]);
+      GtkWidget *row = find_action_row (cb_window_get_page_widget (window, "fleet"), states[i]);
+
+      g_assert_nonnull (row);
+      g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==, label);
+      /* The filter's first item is "All devices". */
+      g_assert_cmpstr (gtk_string_list_get_string (filter, i + 1), ==, label);
+    }
+
+  collect_row_titles (cb_window_get_page_widget (window, "bench"), bench_titles);
+  collect_row_titles (GTK_WIDGET (preferences), preferences_titles);
+  g_assert_true (has_title (bench_titles, "Start when a device is plugged in"));
+  g_assert_true (has_title (preferences_titles, "Start when a device is plugged in"));
+  /* The compiled schema has no summaries: the source says it. */
+  {
+    g_autofree char *path = g_test_build_filename (G_TEST_DIST, "..", "data",
+                                                   "io.github.certbench.Certbench.gschema.xml",
+                                                   NULL);
+    g_autofree char *xml = NULL;
+    g_autoptr(GError) error = NULL;
+
+    g_assert_true (g_file_get_contents (path, &xml, NULL, &error));
+    g_assert_no_error (error);
+    g_assert_nonnull (strstr (xml, "<summary>Start when a device is plugged in</summary>"));
+  }
+
+  for (guint i = 0; i < preferences_titles->len; i++)
+    {
+      const char *title = g_ptr_array_index (preferences_titles, i);
+
+      g_test_message ("preferences row: %s", title);
+      g_assert_true (is_sentence_case (title));
+    }
+  g_assert_true (is_sentence_case ("Registration ID template"));
+  g_assert_false (is_sentence_case ("Provision When Plugged In"));
+
+  gtk_window_destroy (GTK_WINDOW (preferences));
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -725,6 +878,7 @@ main (int   argc,
   g_test_add_func ("/cb/app-window/error-and-reconnect", test_window_error_and_reconnect);
   g_test_add_func ("/cb/app-window/settings", test_window_settings);
   g_test_add_func ("/cb/app-window/narrow", test_window_narrow);
+  g_test_add_func ("/cb/app-window/names", test_window_names);
   g_test_add_func ("/cb/app-window/bench-result-in-view", test_window_bench_result_in_view);
   g_test_add_func ("/cb/app-window/connections/add-and-switch", test_connections_add_and_switch);
   g_test_add_func ("/cb/app-window/sign-in/dialog", test_sign_in_dialog);
