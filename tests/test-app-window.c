@@ -525,6 +525,18 @@ bench_idle (gpointer data)
   return cb_bench_page_get_n_running (CB_BENCH_PAGE (data)) == 0;
 }
 
+static void
+log_run_failure (GtkWidget *bench)
+{
+  CbVirtualDevice *device = cb_bench_page_get_virtual_device (CB_BENCH_PAGE (bench));
+  CbProvisioningRun *run = cb_bench_page_get_run (CB_BENCH_PAGE (bench),
+                                                  cb_virtual_device_get_path (device));
+  CbRunResult *result = run != NULL ? cb_provisioning_run_get_result (run) : NULL;
+
+  if (result != NULL && cb_run_result_get_error (result) != NULL)
+    g_test_message ("run failed: %s", cb_run_result_get_error (result)->message);
+}
+
 static int
 min_width (GtkWidget *widget)
 {
@@ -615,6 +627,7 @@ test_window_narrow (void)
     g_assert_true (gtk_widget_activate_action (bench, "bench.provision", "s",
                                                cb_virtual_device_get_path (device)));
     cb_test_app_wait (bench_idle, bench, 60000);
+    log_run_failure (bench);
     g_assert_cmpstr (cb_bench_page_get_result_text (CB_BENCH_PAGE (bench)), ==, "PASS");
     cb_test_app_spin (200);
     bench_min = min_width (bench);
@@ -681,6 +694,7 @@ test_window_bench_result_in_view (void)
   g_assert_true (gtk_widget_activate_action (bench, "bench.provision", "s",
                                              cb_virtual_device_get_path (device)));
   cb_test_app_wait (bench_idle, bench, 60000);
+  log_run_failure (bench);
   g_assert_cmpstr (cb_bench_page_get_result_text (CB_BENCH_PAGE (bench)), ==, "PASS");
   cb_test_app_save_png (GTK_WIDGET (window), png, 1280, 800);
 
