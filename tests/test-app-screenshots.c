@@ -107,8 +107,7 @@ test_screenshot_narrow_bench_run (void)
   /* Back to the ports. */
   g_assert_true (gtk_widget_activate_action (page, "bench.show-ports", NULL));
   cb_test_app_spin (500);
-  g_assert_cmpstr (G_OBJECT_TYPE_NAME (adw_leaflet_get_visible_child (leaflet)), ==,
-                   "GtkScrolledWindow");
+  g_assert_cmpstr (G_OBJECT_TYPE_NAME (adw_leaflet_get_visible_child (leaflet)), ==, "AdwClamp");
 }
 
 static void
