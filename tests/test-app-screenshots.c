@@ -110,6 +110,27 @@ test_screenshot_narrow_bench_run (void)
   g_assert_cmpstr (G_OBJECT_TYPE_NAME (adw_leaflet_get_visible_child (leaflet)), ==, "AdwClamp");
 }
 
+/* Narrow, the registry's views replace its sidebar: the devices with their wrapped actions. */
+static void
+test_screenshot_narrow_registry_devices (void)
+{
+  g_autofree char *path = g_test_build_filename (G_TEST_BUILT, "screenshots",
+                                                 "narrow-registry-devices.png", NULL);
+  GtkWidget *page = cb_window_get_page_widget (window, "registry");
+  AdwLeaflet *leaflet = ADW_LEAFLET (cb_test_app_find_widget (page, ADW_TYPE_LEAFLET));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-page", "s",
+                                             "registry"));
+  g_assert_true (gtk_widget_activate_action (page, "registry.show-view", "s", "devices"));
+  cb_test_app_spin (1500);
+  cb_test_app_save_png (GTK_WIDGET (window), path, NARROW_WIDTH, NARROW_HEIGHT);
+  g_assert_true (adw_leaflet_get_folded (leaflet));
+  g_assert_cmpstr (gtk_widget_get_name (adw_leaflet_get_visible_child (leaflet)), !=, "");
+
+  g_assert_true (gtk_widget_activate_action (page, "registry.show-sidebar", NULL));
+  g_assert_true (gtk_widget_activate_action (page, "registry.show-view", "s", "policy"));
+}
+
 static void
 save_dialog (GtkWindow  *dialog,
              const char *name,
@@ -197,6 +218,8 @@ main (int   argc,
 
       g_test_add_data_func (test_path, pages[i], test_screenshot_narrow);
     }
+  g_test_add_func ("/cb/app-screenshots/registry-devices-narrow",
+                   test_screenshot_narrow_registry_devices);
   /* Before the dialogs: the sign-in one leaves the sandbox approving nothing for a while. */
   g_test_add_func ("/cb/app-screenshots/bench-run-narrow", test_screenshot_narrow_bench_run);
 
