@@ -3,7 +3,9 @@
 
 #include <glib/gi18n.h>
 #include <locale.h>
+#include <stdlib.h>
 
+#include "cb-i18n.h"
 #include "cb-provisioning-run.h"
 #include "cb-test-app.h"
 #include "cb-window.h"
@@ -78,26 +80,54 @@ test_locale_window (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+static char *app_path;
+
+/* The certbench binary in the build tree reads the catalogues the build made; an installed one
+ * (any other path, even with the same name) never looks there. */
+static void
+test_locale_uninstalled (void)
+{
+  g_autofree char *build_po = g_test_build_filename (G_TEST_BUILT, "..", "po", NULL);
+  g_autofree char *copy = g_test_build_filename (G_TEST_BUILT, "certbench", NULL);
+  g_autofree char *expected = realpath (build_po, NULL);
+  g_autofree char *got = NULL;
+
+  require_locale ();
+  g_assert_true (g_file_test (app_path, G_FILE_TEST_IS_EXECUTABLE));
+  got = realpath (cb_i18n_get_locale_dir (app_path), NULL);
+  g_assert_nonnull (got);
+  g_assert_cmpstr (got, ==, expected);
+
+  g_assert_cmpstr (cb_i18n_get_locale_dir ("/usr/bin/certbench"), ==, LOCALEDIR);
+  g_assert_cmpstr (cb_i18n_get_locale_dir (copy), ==, LOCALEDIR);
+  g_assert_cmpstr (cb_i18n_get_locale_dir (NULL), ==, LOCALEDIR);
+
+  /* main.c's call, made in main() below for the built binary: German on screen. */
+  g_assert_cmpstr (_("Bench"), ==, "Prüfplatz");
+}
+
 int
 main (int   argc,
       char *argv[])
 {
-  g_autofree char *localedir = NULL;
+  int ret;
 
   /* Before any thread exists: setenv is not thread-safe. */
   g_setenv ("LANGUAGE", "de", TRUE);
   cb_test_app_init (&argc, &argv);
 
   /* gtk_test_init forces an English locale; switch to German afterwards. The catalogue is
-   * the one meson built into <build>/po, not an installed one. */
+   * found the way main.c finds it for the uninstalled binary: the one meson built into
+   * <build>/po, not an installed one. */
   have_locale = setlocale (LC_ALL, "de_DE.UTF-8") != NULL;
-  localedir = g_test_build_filename (G_TEST_BUILT, "..", "po", NULL);
-  bindtextdomain (GETTEXT_PACKAGE, localedir);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
+  app_path = g_test_build_filename (G_TEST_BUILT, "..", "src", "app", "certbench", NULL);
+  cb_i18n_init (app_path);
 
+  g_test_add_func ("/cb/app-locale/uninstalled", test_locale_uninstalled);
   g_test_add_func ("/cb/app-locale/catalogue", test_locale_catalogue);
   g_test_add_func ("/cb/app-locale/window", test_locale_window);
 
-  return g_test_run ();
+  ret = g_test_run ();
+  g_free (app_path);
+  return ret;
 }

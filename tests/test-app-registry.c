@@ -11,6 +11,7 @@
 #include "cb-registry-page.h"
 #include "cb-registry-page-error.h"
 #include "cb-test-app.h"
+#include "cb-toasts.h"
 
 typedef struct
 {
@@ -967,6 +968,96 @@ test_edit_validity (Fixture       *f,
   g_assert_nonnull (strstr (cb_registry_page_get_last_toast (f->page), "90 days"));
 }
 
+static gboolean
+validity_is (Fixture *f,
+             guint    days)
+{
+  GListModel *policies = cb_registry_page_get_policies (f->page);
+  g_autoptr(CbPolicy) policy = NULL;
+
+  if (cb_registry_page_get_n_operations (f->page) > 0 || g_list_model_get_n_items (policies) != 1)
+    return FALSE;
+  policy = g_list_model_get_item (policies, 0);
+  return cb_policy_get_validity_days (policy) == days;
+}
+
+static gboolean
+validity_is_7 (gpointer data)
+{
+  return validity_is (data, 7);
+}
+
+/* The toast labels on screen: the overlay's children other than its content. */
+static void
+collect_toast_titles (GtkWidget *overlay,
+                      GString   *titles)
+{
+  GtkWidget *content = adw_toast_overlay_get_child (ADW_TOAST_OVERLAY (overlay));
+
+  for (GtkWidget *child = gtk_widget_get_first_child (overlay);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *label;
+
+      if (child == content)
+        continue;
+      label = cb_test_app_find_widget (child, GTK_TYPE_LABEL);
+      if (label != NULL)
+        g_string_append_printf (titles, "[%s]", gtk_label_get_label (GTK_LABEL (label)));
+    }
+}
+
+/* Two validity changes in a row: the second toast replaces the first instead of waiting five
+ * seconds behind "valid for 7 days" while the page already says 90. */
+static void
+test_validity_toast_replaced (Fixture       *f,
+                              gconstpointer  data)
+{
+  GtkWidget *overlay;
+  GtkSpinButton *spin;
+  AdwToast *toast;
+  g_autoptr(GString) titles = g_string_new ("");
+
+  wait_loaded (f);
+  overlay = cb_test_app_find_widget (GTK_WIDGET (f->page), ADW_TYPE_TOAST_OVERLAY);
+  spin = GTK_SPIN_BUTTON (find_child_of_type (GTK_WIDGET (f->page), GTK_TYPE_SPIN_BUTTON));
+  g_assert_nonnull (overlay);
+  g_assert_nonnull (spin);
+
+  gtk_spin_button_set_value (spin, 7);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "registry.save-validity", NULL));
+  cb_test_app_wait (validity_is_7, f, 30000);
+  cb_test_app_spin (100);
+  collect_toast_titles (overlay, titles);
+  g_test_message ("toasts: %s", titles->str);
+  g_assert_nonnull (strstr (titles->str, "valid for 7 days"));
+
+  gtk_spin_button_set_value (spin, 90);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "registry.save-validity", NULL));
+  cb_test_app_wait (validity_saved, f, 30000);
+  /* The replaced toast's hide animation is 300 ms. */
+  cb_test_app_spin (800);
+  g_string_truncate (titles, 0);
+  collect_toast_titles (overlay, titles);
+  g_test_message ("toasts: %s", titles->str);
+  g_assert_nonnull (strstr (titles->str, "valid for 90 days"));
+  g_assert_null (strstr (titles->str, "valid for 7 days"));
+
+  /* And nothing stale waits behind it: dismissed, no toast follows. */
+  toast = cb_toast_overlay_get_kind (ADW_TOAST_OVERLAY (overlay), CB_REGISTRY_TOAST_VALIDITY);
+  g_assert_nonnull (toast);
+  g_assert_nonnull (strstr (adw_toast_get_title (toast), "90 days"));
+  adw_toast_dismiss (toast);
+  g_assert_null (cb_toast_overlay_get_kind (ADW_TOAST_OVERLAY (overlay),
+                                            CB_REGISTRY_TOAST_VALIDITY));
+  cb_test_app_spin (800);
+  g_string_truncate (titles, 0);
+  collect_toast_titles (overlay, titles);
+  g_test_message ("toasts after dismissing: %s", titles->str);
+  g_assert_cmpstr (titles->str, ==, "");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -976,6 +1067,8 @@ main (int   argc,
   g_test_add_func ("/cb/app-registry/forbidden-wording", test_forbidden_wording);
   g_test_add ("/cb/app-registry/policies", Fixture, NULL, fixture_setup, test_policies,
               fixture_teardown);
+  g_test_add ("/cb/app-registry/validity-toast-replaced", Fixture, NULL, fixture_setup,
+              test_validity_toast_replaced, fixture_teardown);
   g_test_add ("/cb/app-registry/lazy-paging", Fixture, NULL, fixture_setup, test_lazy_paging,
               fixture_teardown);
   g_test_add ("/cb/app-registry/typed-name", Fixture, NULL, fixture_setup, test_typed_name,

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include "cb-bench-page.h"
 #include "cb-connections-window.h"
 #include "cb-preferences-window.h"
 #include "cb-sign-in-dialog.h"
@@ -13,11 +14,19 @@
 
 #define WIDTH  1280
 #define HEIGHT 800
+#define NARROW_WIDTH  360
+#define NARROW_HEIGHT 720
 
 static const char * const pages[] = { "bench", "journal", "registry", "fleet", "diagnostics" };
 
 static CbTestApp *app;
 static CbWindow *window;
+
+static gboolean
+bench_idle (gpointer data)
+{
+  return cb_bench_page_get_n_running (CB_BENCH_PAGE (data)) == 0;
+}
 
 static void
 test_screenshot (gconstpointer data)
@@ -39,6 +48,87 @@ test_screenshot (gconstpointer data)
   g_assert_no_error (error);
   g_assert_cmpint (gdk_texture_get_width (texture), ==, WIDTH);
   g_assert_cmpint (gdk_texture_get_height (texture), ==, HEIGHT);
+}
+
+/* The same pages in a 360-pixel window (a phone, a narrow tile): nothing clipped, the view
+ * switcher at the bottom, the two-pane pages one pane at a time. */
+static void
+test_screenshot_narrow (gconstpointer data)
+{
+  const char *page = data;
+  g_autofree char *name = g_strconcat ("narrow-", page, ".png", NULL);
+  g_autofree char *path = g_test_build_filename (G_TEST_BUILT, "screenshots", name, NULL);
+  GtkWidget *content = adw_application_window_get_content (ADW_APPLICATION_WINDOW (window));
+  GtkWidget *bar = cb_test_app_find_widget (content, ADW_TYPE_VIEW_SWITCHER_BAR);
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-page", "s", page));
+  cb_test_app_spin (1500);
+  cb_test_app_save_png (GTK_WIDGET (window), path, NARROW_WIDTH, NARROW_HEIGHT);
+
+  texture = gdk_texture_new_from_filename (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gdk_texture_get_width (texture), ==, NARROW_WIDTH);
+  g_assert_nonnull (bar);
+  g_assert_true (adw_view_switcher_bar_get_reveal (ADW_VIEW_SWITCHER_BAR (bar)));
+}
+
+/* Narrow, the bench shows one pane: choosing the Virtual device shows its run, with a back
+ * button to the ports. */
+static void
+test_screenshot_narrow_bench_run (void)
+{
+  g_autofree char *path = g_test_build_filename (G_TEST_BUILT, "screenshots",
+                                                 "narrow-bench-run.png", NULL);
+  GtkWidget *page = cb_window_get_page_widget (window, "bench");
+  CbVirtualDevice *device = cb_bench_page_get_virtual_device (CB_BENCH_PAGE (page));
+  AdwLeaflet *leaflet = ADW_LEAFLET (cb_test_app_find_widget (page, ADW_TYPE_LEAFLET));
+
+  /* The narrow tests before this one left the window 360 pixels wide. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-page", "s", "bench"));
+  cb_test_app_spin (200);
+  g_assert_true (adw_leaflet_get_folded (leaflet));
+  g_assert_true (gtk_widget_activate_action (page, "bench.provision", "s",
+                                             cb_virtual_device_get_path (device)));
+  cb_test_app_wait (bench_idle, page, 60000);
+  cb_test_app_save_png (GTK_WIDGET (window), path, NARROW_WIDTH, NARROW_HEIGHT);
+  {
+    CbProvisioningRun *run = cb_bench_page_get_run (CB_BENCH_PAGE (page),
+                                                    cb_virtual_device_get_path (device));
+    CbRunResult *result = run != NULL ? cb_provisioning_run_get_result (run) : NULL;
+
+    if (result != NULL && cb_run_result_get_error (result) != NULL)
+      g_test_message ("run failed: %s", cb_run_result_get_error (result)->message);
+  }
+  g_assert_cmpstr (cb_bench_page_get_result_text (CB_BENCH_PAGE (page)), ==, "PASS");
+  g_assert_cmpstr (G_OBJECT_TYPE_NAME (adw_leaflet_get_visible_child (leaflet)), ==, "GtkStack");
+
+  /* Back to the ports. */
+  g_assert_true (gtk_widget_activate_action (page, "bench.show-ports", NULL));
+  cb_test_app_spin (500);
+  g_assert_cmpstr (G_OBJECT_TYPE_NAME (adw_leaflet_get_visible_child (leaflet)), ==, "AdwClamp");
+}
+
+/* Narrow, the registry's views replace its sidebar: the devices with their wrapped actions. */
+static void
+test_screenshot_narrow_registry_devices (void)
+{
+  g_autofree char *path = g_test_build_filename (G_TEST_BUILT, "screenshots",
+                                                 "narrow-registry-devices.png", NULL);
+  GtkWidget *page = cb_window_get_page_widget (window, "registry");
+  AdwLeaflet *leaflet = ADW_LEAFLET (cb_test_app_find_widget (page, ADW_TYPE_LEAFLET));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-page", "s",
+                                             "registry"));
+  g_assert_true (gtk_widget_activate_action (page, "registry.show-view", "s", "devices"));
+  cb_test_app_spin (1500);
+  cb_test_app_save_png (GTK_WIDGET (window), path, NARROW_WIDTH, NARROW_HEIGHT);
+  g_assert_true (adw_leaflet_get_folded (leaflet));
+  g_assert_cmpstr (gtk_widget_get_name (adw_leaflet_get_visible_child (leaflet)), !=, "");
+
+  g_assert_true (gtk_widget_activate_action (page, "registry.show-sidebar", NULL));
+  g_assert_true (gtk_widget_activate_action (page, "registry.show-view", "s", "policy"));
 }
 
 static void
@@ -121,6 +211,17 @@ main (int   argc,
 
       g_test_add_data_func (test_path, pages[i], test_screenshot);
     }
+
+  for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
+    {
+      g_autofree char *test_path = g_strdup_printf ("/cb/app-screenshots/%s-narrow", pages[i]);
+
+      g_test_add_data_func (test_path, pages[i], test_screenshot_narrow);
+    }
+  g_test_add_func ("/cb/app-screenshots/registry-devices-narrow",
+                   test_screenshot_narrow_registry_devices);
+  /* Before the dialogs: the sign-in one leaves the sandbox approving nothing for a while. */
+  g_test_add_func ("/cb/app-screenshots/bench-run-narrow", test_screenshot_narrow_bench_run);
 
   g_test_add_func ("/cb/app-screenshots/connections", test_connections);
   g_test_add_func ("/cb/app-screenshots/sign-in", test_sign_in);

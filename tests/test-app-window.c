@@ -3,7 +3,9 @@
 
 #include <glib/gstdio.h>
 
+#include "cb-bench-page.h"
 #include "cb-connections-window.h"
+#include "cb-device-list-model.h"
 #include "cb-preferences-window.h"
 #include "cb-sign-in-dialog.h"
 #include "cb-test-app.h"
@@ -517,6 +519,368 @@ test_help_overlay (void)
   gtk_window_destroy (GTK_WINDOW (overlay));
 }
 
+static gboolean
+bench_idle (gpointer data)
+{
+  return cb_bench_page_get_n_running (CB_BENCH_PAGE (data)) == 0;
+}
+
+static void
+log_run_failure (GtkWidget *bench)
+{
+  CbVirtualDevice *device = cb_bench_page_get_virtual_device (CB_BENCH_PAGE (bench));
+  CbProvisioningRun *run = cb_bench_page_get_run (CB_BENCH_PAGE (bench),
+                                                  cb_virtual_device_get_path (device));
+  CbRunResult *result = run != NULL ? cb_provisioning_run_get_result (run) : NULL;
+
+  if (result != NULL && cb_run_result_get_error (result) != NULL)
+    g_test_message ("run failed: %s", cb_run_result_get_error (result)->message);
+}
+
+static int
+min_width (GtkWidget *widget)
+{
+  int min = 0;
+
+  gtk_widget_measure (widget, GTK_ORIENTATION_HORIZONTAL, -1, &min, NULL, NULL, NULL);
+  return min;
+}
+
+/* Names the widgets that ask for more than @limit while none of their children does: where
+ * to look when a page is too wide. */
+static void
+report_too_wide (GtkWidget *widget,
+                 int        limit,
+                 int        depth)
+{
+  gboolean child_too_wide = FALSE;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (min_width (child) > limit)
+        {
+          child_too_wide = TRUE;
+          report_too_wide (child, limit, depth + 1);
+        }
+    }
+  if (!child_too_wide)
+    {
+      g_test_message ("%*s%s (%s) asks for %d px", depth, "", G_OBJECT_TYPE_NAME (widget),
+                      gtk_widget_get_name (widget), min_width (widget));
+      for (GtkWidget *child = gtk_widget_get_first_child (widget);
+           child != NULL;
+           child = gtk_widget_get_next_sibling (child))
+        g_test_message ("%*s  child %s: %d px", depth, "", G_OBJECT_TYPE_NAME (child),
+                        min_width (child));
+    }
+}
+
+/* The window adapts down to 360 px (a phone, a half-tiled small screen): no page asks for
+ * more, the header shows the title and the view switcher moves to the bottom bar. */
+static void
+test_window_narrow (void)
+{
+  g_autoptr(CbTestApp) app = cb_test_app_new (CB_TEST_APP_NONE);
+  CbWindow *window = cb_window_new (NULL, app->context);
+  g_autoptr(GString) too_wide = g_string_new ("");
+  GtkWidget *content;
+  GtkWidget *bar;
+  int width;
+  int height;
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 360, 720);
+  gtk_window_present (GTK_WINDOW (window));
+  content = adw_application_window_get_content (ADW_APPLICATION_WINDOW (window));
+
+  for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
+    {
+      GtkWidget *page = cb_window_get_page_widget (window, pages[i]);
+      int page_min;
+
+      cb_window_set_page (window, pages[i]);
+      /* Pages load when shown; their loaded states count too. */
+      cb_test_app_spin (1500);
+      page_min = min_width (page);
+      g_test_message ("%s asks for %d px", pages[i], page_min);
+      if (page_min > 360)
+        {
+          report_too_wide (page, 360, 0);
+          g_string_append_printf (too_wide, "%s: %d px; ", pages[i], page_min);
+        }
+    }
+  {
+    GtkWidget *header = cb_test_app_find_widget (content, ADW_TYPE_HEADER_BAR);
+    g_autofree char *layout = NULL;
+
+    g_object_get (gtk_settings_get_default (), "gtk-decoration-layout", &layout, NULL);
+    g_test_message ("decoration layout %s; header asks for %d", layout, min_width (header));
+  }
+  /* The bench after a run: result, steps and the issued chain. */
+  {
+    GtkWidget *bench = cb_window_get_page_widget (window, "bench");
+    CbVirtualDevice *device = cb_bench_page_get_virtual_device (CB_BENCH_PAGE (bench));
+    int bench_min;
+
+    cb_window_set_page (window, "bench");
+    g_assert_true (gtk_widget_activate_action (bench, "bench.provision", "s",
+                                               cb_virtual_device_get_path (device)));
+    cb_test_app_wait (bench_idle, bench, 60000);
+    log_run_failure (bench);
+    g_assert_cmpstr (cb_bench_page_get_result_text (CB_BENCH_PAGE (bench)), ==, "PASS");
+    cb_test_app_spin (200);
+    bench_min = min_width (bench);
+    g_test_message ("bench after a run asks for %d px", bench_min);
+    if (bench_min > 360)
+      {
+        report_too_wide (bench, 360, 0);
+        g_string_append_printf (too_wide, "bench after a run: %d px; ", bench_min);
+      }
+  }
+  /* Every page first, so one run names all that are too wide. */
+  g_assert_cmpstr (too_wide->str, ==, "");
+  /* The header bar and whatever sits around the pages too. */
+  if (min_width (content) > 360)
+    report_too_wide (content, 360, 0);
+  g_assert_cmpint (min_width (content), <=, 360);
+
+  /* Narrow, the switcher is the bottom bar. */
+  gtk_window_get_default_size (GTK_WINDOW (window), &width, &height);
+  g_assert_cmpint (gtk_widget_get_width (content), <=, 360);
+  bar = cb_test_app_find_widget (content, ADW_TYPE_VIEW_SWITCHER_BAR);
+  g_assert_nonnull (bar);
+  g_assert_true (adw_view_switcher_bar_get_reveal (ADW_VIEW_SWITCHER_BAR (bar)));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* How much of @widget the scrolled window around it shows, as a fraction of its height. */
+static double
+fraction_in_view (GtkWidget *widget)
+{
+  GtkWidget *scroller = gtk_widget_get_ancestor (widget, GTK_TYPE_SCROLLED_WINDOW);
+  graphene_rect_t bounds;
+  double top, bottom;
+
+  g_assert_nonnull (scroller);
+  g_assert_true (gtk_widget_compute_bounds (widget, scroller, &bounds));
+  if (bounds.size.height <= 0)
+    return 0;
+  top = MAX (bounds.origin.y, 0);
+  bottom = MIN (bounds.origin.y + bounds.size.height, gtk_widget_get_height (scroller));
+  return MAX (bottom - top, 0) / bounds.size.height;
+}
+
+/* At 1280×800 the result of a run and the chain it issued are on screen when the run ends,
+ * without scrolling; Provision Again goes back to the top even when the last run was
+ * scrolled down. */
+static void
+test_window_bench_result_in_view (void)
+{
+  g_autoptr(CbTestApp) app = cb_test_app_new (CB_TEST_APP_NONE);
+  CbWindow *window = cb_window_new (NULL, app->context);
+  g_autofree char *png = g_test_build_filename (G_TEST_BUILT, "screenshots",
+                                                "bench-result-in-view.png", NULL);
+  GtkWidget *bench = cb_window_get_page_widget (window, "bench");
+  CbVirtualDevice *device = cb_bench_page_get_virtual_device (CB_BENCH_PAGE (bench));
+  GtkWidget *result;
+  GtkWidget *chain_row;
+  GtkScrolledWindow *scroller;
+  GtkAdjustment *vadjustment;
+
+  cb_window_set_page (window, "bench");
+  cb_test_app_save_png (GTK_WIDGET (window), png, 1280, 800);
+  g_assert_true (gtk_widget_activate_action (bench, "bench.provision", "s",
+                                             cb_virtual_device_get_path (device)));
+  cb_test_app_wait (bench_idle, bench, 60000);
+  log_run_failure (bench);
+  g_assert_cmpstr (cb_bench_page_get_result_text (CB_BENCH_PAGE (bench)), ==, "PASS");
+  cb_test_app_save_png (GTK_WIDGET (window), png, 1280, 800);
+
+  result = cb_test_app_find_label (bench, "PASS");
+  g_assert_nonnull (result);
+  chain_row = gtk_widget_get_first_child (GTK_WIDGET (cb_bench_page_get_chain_list (CB_BENCH_PAGE (bench))));
+  g_assert_nonnull (chain_row);
+  g_test_message ("in view: result %.2f, device certificate %.2f", fraction_in_view (result),
+                  fraction_in_view (chain_row));
+  g_assert_cmpfloat (fraction_in_view (result), ==, 1.0);
+  g_assert_cmpfloat (fraction_in_view (chain_row), ==, 1.0);
+
+  /* Scrolled down to the steps, then Provision Again: the result is back in view while it
+   * runs and when it has passed. */
+  scroller = GTK_SCROLLED_WINDOW (gtk_widget_get_ancestor (result, GTK_TYPE_SCROLLED_WINDOW));
+  vadjustment = gtk_scrolled_window_get_vadjustment (scroller);
+  g_assert_cmpfloat (gtk_adjustment_get_upper (vadjustment), >,
+                     gtk_adjustment_get_page_size (vadjustment));
+  gtk_adjustment_set_value (vadjustment, gtk_adjustment_get_upper (vadjustment));
+  cb_test_app_spin (100);
+  g_assert_cmpfloat (fraction_in_view (result), <, 1.0);
+
+  g_assert_true (gtk_widget_activate_action (bench, "bench.provision-selected", NULL));
+  cb_test_app_spin (100);
+  g_assert_cmpstr (cb_bench_page_get_result_text (CB_BENCH_PAGE (bench)), ==, "Running…");
+  g_assert_cmpfloat (fraction_in_view (result), ==, 1.0);
+  cb_test_app_wait (bench_idle, bench, 60000);
+  cb_test_app_spin (100);
+  g_assert_cmpstr (cb_bench_page_get_result_text (CB_BENCH_PAGE (bench)), ==, "PASS");
+  g_assert_cmpfloat (fraction_in_view (result), ==, 1.0);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static void
+collect_row_titles (GtkWidget *root,
+                    GPtrArray *titles)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (ADW_IS_PREFERENCES_ROW (child))
+        g_ptr_array_add (titles, (gpointer) adw_preferences_row_get_title (ADW_PREFERENCES_ROW (child)));
+      collect_row_titles (child, titles);
+    }
+}
+
+static gboolean
+has_title (GPtrArray  *titles,
+           const char *title)
+{
+  for (guint i = 0; i < titles->len; i++)
+    if (g_strcmp0 (g_ptr_array_index (titles, i), title) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* Sentence case (the HIG's rule for row titles): no word but the first starts with a capital,
+ * acronyms (ID, DPS) aside. */
+static gboolean
+is_sentence_case (const char *text)
+{
+  g_auto(GStrv) words = g_strsplit (text, " ", -1);
+
+  for (guint i = 1; words[i] != NULL; i++)
+    {
+      const char *w = words[i];
+      gboolean acronym = TRUE;
+
+      if (!g_ascii_isupper (w[0]))
+        continue;
+      for (const char *c = w; *c != '\0'; c++)
+        if (g_ascii_islower (*c))
+          acronym = FALSE;
+      if (!acronym)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static GtkWidget *
+find_action_row (GtkWidget *root,
+                 int        target)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (ADW_IS_ACTION_ROW (child) &&
+          g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (child)), "fleet.show-group") == 0)
+        {
+          GVariant *value = gtk_actionable_get_action_target_value (GTK_ACTIONABLE (child));
+
+          if (value != NULL && g_variant_is_of_type (value, G_VARIANT_TYPE_INT32) &&
+              g_variant_get_int32 (value) == target)
+            return child;
+        }
+      if ((found = find_action_row (child, target)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static GtkStringList *
+find_filter_model (GtkWidget *root)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkStringList *found;
+
+      if (GTK_IS_DROP_DOWN (child) &&
+          GTK_IS_STRING_LIST (gtk_drop_down_get_model (GTK_DROP_DOWN (child))) &&
+          g_list_model_get_n_items (gtk_drop_down_get_model (GTK_DROP_DOWN (child))) == 6)
+        return GTK_STRING_LIST (gtk_drop_down_get_model (GTK_DROP_DOWN (child)));
+      if ((found = find_filter_model (child)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* One state, one name: a device state is called the same on the Fleet page, in the registry's
+ * filter and in the device lists; a setting the same on the bench and in Preferences; and
+ * Preferences writes its rows in sentence case. */
+static void
+test_window_names (void)
+{
+  g_autoptr(CbTestApp) app = cb_test_app_new (CB_TEST_APP_NO_SIGN_IN);
+  g_autoptr(GSettings) settings = g_settings_new ("io.github.certbench.Certbench");
+  g_autoptr(GPtrArray) bench_titles = g_ptr_array_new ();
+  g_autoptr(GPtrArray) preferences_titles = g_ptr_array_new ();
+  CbWindow *window = cb_window_new (NULL, app->context);
+  CbPreferencesWindow *preferences = cb_preferences_window_new (settings);
+  GtkStringList *filter = find_filter_model (cb_window_get_page_widget (window, "registry"));
+  const CbDeviceState states[] = {
+    CB_DEVICE_STATE_EXPIRED, CB_DEVICE_STATE_RENEWAL_DUE, CB_DEVICE_STATE_HEALTHY,
+    CB_DEVICE_STATE_NOT_REPORTING,
+  };
+
+  g_assert_nonnull (filter);
+  for (guint i = 0; i < G_N_ELEMENTS (states); i++)
+    {
+      const char *label = cb_device_state_to_label (states[i]);
+      GtkWidget *row = find_action_row (cb_window_get_page_widget (window, "fleet"), states[i]);
+
+      g_assert_nonnull (row);
+      g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==, label);
+      /* The filter's first item is "All devices". */
+      g_assert_cmpstr (gtk_string_list_get_string (filter, i + 1), ==, label);
+    }
+
+  collect_row_titles (cb_window_get_page_widget (window, "bench"), bench_titles);
+  collect_row_titles (GTK_WIDGET (preferences), preferences_titles);
+  g_assert_true (has_title (bench_titles, "Start when a device is plugged in"));
+  g_assert_true (has_title (preferences_titles, "Start when a device is plugged in"));
+  /* The compiled schema has no summaries: the source says it. */
+  {
+    g_autofree char *path = g_test_build_filename (G_TEST_DIST, "..", "data",
+                                                   "io.github.certbench.Certbench.gschema.xml",
+                                                   NULL);
+    g_autofree char *xml = NULL;
+    g_autoptr(GError) error = NULL;
+
+    g_assert_true (g_file_get_contents (path, &xml, NULL, &error));
+    g_assert_no_error (error);
+    g_assert_nonnull (strstr (xml, "<summary>Start when a device is plugged in</summary>"));
+  }
+
+  for (guint i = 0; i < preferences_titles->len; i++)
+    {
+      const char *title = g_ptr_array_index (preferences_titles, i);
+
+      g_test_message ("preferences row: %s", title);
+      g_assert_true (is_sentence_case (title));
+    }
+  g_assert_true (is_sentence_case ("Registration ID template"));
+  g_assert_false (is_sentence_case ("Provision When Plugged In"));
+
+  gtk_window_destroy (GTK_WINDOW (preferences));
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -527,6 +891,9 @@ main (int   argc,
   g_test_add_func ("/cb/app-window/connection-indicator", test_window_connection_indicator);
   g_test_add_func ("/cb/app-window/error-and-reconnect", test_window_error_and_reconnect);
   g_test_add_func ("/cb/app-window/settings", test_window_settings);
+  g_test_add_func ("/cb/app-window/narrow", test_window_narrow);
+  g_test_add_func ("/cb/app-window/names", test_window_names);
+  g_test_add_func ("/cb/app-window/bench-result-in-view", test_window_bench_result_in_view);
   g_test_add_func ("/cb/app-window/connections/add-and-switch", test_connections_add_and_switch);
   g_test_add_func ("/cb/app-window/sign-in/dialog", test_sign_in_dialog);
   g_test_add_func ("/cb/app-window/sign-in/cancel", test_sign_in_cancel);

@@ -180,6 +180,8 @@ struct _CbBenchPage
   AdwBin                parent_instance;
 
   /* Template widgets */
+  AdwLeaflet           *leaflet;
+  GtkScrolledWindow    *run_scroller;
   GtkLabel             *passed_label;
   GtkLabel             *failed_label;
   GtkListBox           *ports_list;
@@ -214,6 +216,8 @@ struct _CbBenchPage
   GHashTable           *sessions;       /* path -> CbBenchSession */
   GListStore           *no_steps;
   char                 *selected_path;
+  CbBenchSession       *shown_session;   /* borrowed, only compared: the run last on screen */
+  CbPortRowState        shown_state;
   guint                 n_passed;
   guint                 n_failed;
   guint                 n_running;
@@ -487,6 +491,17 @@ show_session (CbBenchPage    *self,
   running = s->state == CB_PORT_ROW_RUNNING;
   gtk_stack_set_visible_child_name (self->run_stack, "run");
 
+  /* Another port, a new run or its result: back to the top, where the result is. A
+   * scroll position kept from the last run would leave PASS/FAIL out of sight. */
+  if (self->shown_session != s || self->shown_state != s->state)
+    {
+      GtkAdjustment *vadjustment = gtk_scrolled_window_get_vadjustment (self->run_scroller);
+
+      gtk_adjustment_set_value (vadjustment, gtk_adjustment_get_lower (vadjustment));
+      self->shown_session = s;
+      self->shown_state = s->state;
+    }
+
   if (s->info != NULL)
     {
       const char *serial = cb_serial_port_info_get_serial_number (s->info);
@@ -561,6 +576,30 @@ on_ports_list_row_selected_cb (CbBenchPage   *self,
   g_free (self->selected_path);
   self->selected_path = g_strdup (cb_port_row_get_path (CB_PORT_ROW (row)));
   show_session (self, lookup_session (self, self->selected_path, TRUE));
+  /* Folded (a narrow window), the run replaces the port list. */
+  adw_leaflet_set_visible_child (self->leaflet, GTK_WIDGET (self->run_stack));
+}
+
+static void
+on_ports_list_row_activated_cb (CbBenchPage   *self,
+                                GtkListBoxRow *row)
+{
+  g_assert (CB_IS_BENCH_PAGE (self));
+
+  /* The row already selected: selecting it again is no signal, but it should show the run. */
+  if (CB_IS_PORT_ROW (row) && self->selected_path != NULL &&
+      g_strcmp0 (self->selected_path, cb_port_row_get_path (CB_PORT_ROW (row))) == 0)
+    adw_leaflet_set_visible_child (self->leaflet, GTK_WIDGET (self->run_stack));
+}
+
+static void
+show_ports_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  CbBenchPage *self = CB_BENCH_PAGE (widget);
+
+  adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
 }
 
 /* ---- Protocol log ----------------------------------------------------------------------- */
@@ -1460,6 +1499,9 @@ cb_bench_page_dispose (GObject *object)
   if (self->steps_list != NULL)
     gtk_list_box_bind_model (self->steps_list, NULL, NULL, NULL, NULL);
 
+  /* AdwBin keeps its own pointer to the template's top widget (the leaflet, a template
+   * child too): drop it first. */
+  adw_bin_set_child (ADW_BIN (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), CB_TYPE_BENCH_PAGE);
 
   g_clear_pointer (&self->waiting, g_ptr_array_unref);
@@ -1556,6 +1598,8 @@ cb_bench_page_class_init (CbBenchPageClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/certbench/Certbench/cb-bench-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, CbBenchPage, leaflet);
+  gtk_widget_class_bind_template_child (widget_class, CbBenchPage, run_scroller);
   gtk_widget_class_bind_template_child (widget_class, CbBenchPage, passed_label);
   gtk_widget_class_bind_template_child (widget_class, CbBenchPage, failed_label);
   gtk_widget_class_bind_template_child (widget_class, CbBenchPage, ports_list);
@@ -1580,6 +1624,7 @@ cb_bench_page_class_init (CbBenchPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CbBenchPage, station_bar_label);
   gtk_widget_class_bind_template_child (widget_class, CbBenchPage, station_bar_button);
   gtk_widget_class_bind_template_callback (widget_class, on_ports_list_row_selected_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_ports_list_row_activated_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_template_row_apply_cb);
 
   gtk_widget_class_install_action (widget_class, "bench.provision", "s", provision_action);
@@ -1595,6 +1640,7 @@ cb_bench_page_class_init (CbBenchPageClass *klass)
   gtk_widget_class_install_action (widget_class, "bench.choose-enrollment", NULL,
                                    choose_enrollment_action);
   gtk_widget_class_install_action (widget_class, "bench.fix-station", NULL, fix_station_action);
+  gtk_widget_class_install_action (widget_class, "bench.show-ports", NULL, show_ports_action);
 }
 
 static void

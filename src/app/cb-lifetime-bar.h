@@ -6,7 +6,8 @@
 G_BEGIN_DECLS
 
 /* A certificate's lifetime as a bar: the part already used filled (accent, then warning past
- * the renewal point, error once expired) and a tick at the renewal point. */
+ * the renewal point, error once expired) and a tick at the renewal point, with a legend under
+ * it: issue and expiry dates at its ends, what the fill (used until now) and the tick mean. */
 
 #define CB_TYPE_LIFETIME_BAR (cb_lifetime_bar_get_type ())
 G_DECLARE_FINAL_TYPE (CbLifetimeBar, cb_lifetime_bar, CB, LIFETIME_BAR, GtkWidget)

@@ -12,6 +12,7 @@
 #include "cb-registry-page.h"
 #include "cb-policy-dialog.h"
 #include "cb-registry-page-error.h"
+#include "cb-toasts.h"
 
 #define ACTIVITY_DAYS 30
 
@@ -51,6 +52,8 @@ struct _CbRegistryPage
   GtkListBox         *namespace_list;
   AdwActionRow       *credential_row;
   GtkListBox         *policy_list;
+  AdwLeaflet         *leaflet;
+  GtkWidget          *content_pane;
   GtkRevealer        *busy_revealer;
   GtkSpinner         *busy_spinner;
   GtkLabel           *busy_label;
@@ -105,9 +108,11 @@ get_cancellable (CbRegistryPage *self)
   return self->cancellable;
 }
 
+/* @kind: toasts of one kind replace each other (see cb-toasts.h); NULL queues. */
 static void
-show_toast (CbRegistryPage *self,
-            const char     *text)
+show_toast_of_kind (CbRegistryPage *self,
+                    const char     *kind,
+                    const char     *text)
 {
   AdwToast *toast;
 
@@ -118,7 +123,14 @@ show_toast (CbRegistryPage *self,
     return;
   toast = adw_toast_new (text);
   adw_toast_set_timeout (toast, 5);
-  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+  cb_toast_overlay_add_kind (self->toast_overlay, kind, toast);
+}
+
+static void
+show_toast (CbRegistryPage *self,
+            const char     *text)
+{
+  show_toast_of_kind (self, NULL, text);
 }
 
 static void
@@ -813,6 +825,30 @@ set_policies (CbRegistryPage *self,
     show_policy (self, NULL);
 }
 
+/* Folded (a narrow window), the policy's views replace the namespace and policy lists. */
+static void
+show_content (CbRegistryPage *self)
+{
+  adw_leaflet_set_visible_child (self->leaflet, self->content_pane);
+}
+
+static void
+on_list_row_activated_cb (CbRegistryPage *self,
+                          GtkListBoxRow  *row,
+                          GtkListBox     *list)
+{
+  g_assert (CB_IS_REGISTRY_PAGE (self));
+  show_content (self);
+}
+
+static void
+show_sidebar_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  adw_leaflet_navigate (CB_REGISTRY_PAGE (widget)->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
+}
+
 static void
 on_policy_list_row_selected_cb (CbRegistryPage *self,
                                 GtkListBoxRow  *row,
@@ -1165,7 +1201,10 @@ show_view_action (GtkWidget  *widget,
   const char *name = g_variant_get_string (parameter, NULL);
 
   if (adw_view_stack_get_child_by_name (self->view_stack, name) != NULL)
-    adw_view_stack_set_visible_child_name (self->view_stack, name);
+    {
+      adw_view_stack_set_visible_child_name (self->view_stack, name);
+      show_content (self);
+    }
 }
 
 static void
@@ -1195,7 +1234,7 @@ update_validity_cb (GObject      *object,
     }
   text = g_strdup_printf (_("New certificates from “%s” are valid for %u days"),
                           cb_policy_get_name (policy), cb_policy_get_validity_days (policy));
-  show_toast (op->self, text);
+  show_toast_of_kind (op->self, CB_REGISTRY_TOAST_VALIDITY, text);
   load_policies (op->self);
 }
 
@@ -2057,7 +2096,7 @@ set_enabled_cb (GObject      *object,
   if (item != NULL)
     cb_device_item_set_enabled (item, cb_adr_device_get_enabled (device));
   text = g_strdup_printf (op->flag ? _("Enabled %s") : _("Disabled %s"), op->subject);
-  show_toast (op->self, text);
+  show_toast_of_kind (op->self, "device-enabled", text);
   /* The row's state followed the switch; the counts for the dialogs follow too. */
   update_actions (op->self);
   count_hub_devices (op->self);
@@ -2293,6 +2332,8 @@ cb_registry_page_class_init (CbRegistryPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CbRegistryPage, filter_dropdown);
   gtk_widget_class_bind_template_child (widget_class, CbRegistryPage, devices_spinner);
   gtk_widget_class_bind_template_child (widget_class, CbRegistryPage, devices_count_label);
+  gtk_widget_class_bind_template_child (widget_class, CbRegistryPage, leaflet);
+  gtk_widget_class_bind_template_child (widget_class, CbRegistryPage, content_pane);
   gtk_widget_class_bind_template_child (widget_class, CbRegistryPage, devices_stack);
   gtk_widget_class_bind_template_child (widget_class, CbRegistryPage, device_view);
   gtk_widget_class_bind_template_child (widget_class, CbRegistryPage, devices_status);
@@ -2301,12 +2342,14 @@ cb_registry_page_class_init (CbRegistryPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CbRegistryPage, activity_status);
   gtk_widget_class_bind_template_callback (widget_class, on_namespace_list_row_selected_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_policy_list_row_selected_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_list_row_activated_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_validity_spin_value_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_search_entry_search_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_filter_dropdown_selected_cb);
 
   gtk_widget_class_install_action (widget_class, "registry.refresh", NULL, refresh_action);
   gtk_widget_class_install_action (widget_class, "registry.show-view", "s", show_view_action);
+  gtk_widget_class_install_action (widget_class, "registry.show-sidebar", NULL, show_sidebar_action);
   gtk_widget_class_install_action (widget_class, "registry.create-policy", NULL, create_policy_action);
   gtk_widget_class_install_action (widget_class, "registry.save-validity", NULL, save_validity_action);
   gtk_widget_class_install_action (widget_class, "registry.sync", NULL, sync_action);
@@ -2411,6 +2454,7 @@ cb_registry_page_filter_devices (CbRegistryPage *self,
   g_return_if_fail (filter < 0 || selected > 0);
 
   adw_view_stack_set_visible_child_name (self->view_stack, "devices");
+  show_content (self);
   /* Both emit, and each reloads; the last reload wins (the model cancels the other). */
   gtk_editable_set_text (GTK_EDITABLE (self->search_entry), search != NULL ? search : "");
   gtk_drop_down_set_selected (self->filter_dropdown, selected);

@@ -37,6 +37,9 @@ void               cb_registry_page_filter_devices   (CbRegistryPage *self,
 AdwMessageDialog  *cb_registry_page_get_dialog       (CbRegistryPage *self);
 /* Returns: (transfer none) (nullable): the New Policy dialog now open */
 CbPolicyDialog    *cb_registry_page_get_policy_dialog (CbRegistryPage *self);
+
+/* The kind of the policy validity toasts: a new one replaces the last (cb-toasts.h). */
+#define CB_REGISTRY_TOAST_VALIDITY "policy-validity"
 /* The text of the last toast shown, NULL before the first. */
 const char        *cb_registry_page_get_last_toast   (CbRegistryPage *self);
 /* Operations (revoke, delete, sync…) still running. */

@@ -5,6 +5,7 @@
 #include <locale.h>
 
 #include "cb-application.h"
+#include "cb-i18n.h"
 
 int
 main (int   argc,
@@ -13,9 +14,8 @@ main (int   argc,
   g_autoptr(CbApplication) app = NULL;
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
+  /* The installed catalogues, or the build's own when run from the build tree. */
+  cb_i18n_init (NULL);
 
   app = cb_application_new ();
   return g_application_run (G_APPLICATION (app), argc, argv);

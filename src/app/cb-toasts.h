@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <adwaita.h>
+
+G_BEGIN_DECLS
+
+/* Shows @toast on @overlay in place of the last toast of the same @kind when that one is
+ * still shown or queued: a newer outcome of the same kind ("valid for 90 days") makes the
+ * older one ("valid for 7 days") wrong, so it must not wait its turn in the queue. A NULL
+ * @kind queues as usual. Takes ownership of @toast. */
+void      cb_toast_overlay_add_kind  (AdwToastOverlay *overlay,
+                                      const char      *kind,
+                                      AdwToast        *toast);
+
+/* The toast of @kind @overlay shows or queues, or NULL (for tests). */
+AdwToast *cb_toast_overlay_get_kind  (AdwToastOverlay *overlay,
+                                      const char      *kind);
+
+G_END_DECLS
