@@ -7,6 +7,7 @@
 
 #include <glib/gi18n.h>
 
+#include "cb-a11y.h"
 #include "cb-run-window.h"
 #include "cb-window.h"
 
@@ -799,6 +800,7 @@ cb_journal_page_init (CbJournalPage *self)
   GtkSorter *sorter;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  cb_a11y_name_popup_button (GTK_WIDGET (self->result_dropdown), _("Result"));
 
   self->runs = g_list_store_new (CB_TYPE_JOURNAL_RUN);
   self->filter = gtk_custom_filter_new (filter_run, self, NULL);
