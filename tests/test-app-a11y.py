@@ -43,10 +43,11 @@ GTK48_UNNAMEABLE = {"GtkListItemWidget", "GtkColumnListView"}
 # reports no SHOWING state, so the walk cannot tell. Logged, not failed, in that window only.
 ADW12_PREFERENCES_SEARCH = {"GtkSearchEntry", "GtkListBox"}
 
-# GTK 4.8 exposes no AT-SPI action on an activatable GtkListBoxRow. Rows in these lists are
-# activatable and do something (checked in the code): Fleet's state rows open the devices in
-# that state.
-ACTIVATABLE_ROW_LISTS = {"Certificate states"}
+# GTK 4.8 exposes no AT-SPI action on an activatable GtkListBoxRow, and reports SELECTABLE on
+# every row whatever the list's selection mode. Rows in these lists do something (checked in
+# the code): Fleet's state rows open the devices in that state; the Registry's namespace and
+# policy lists and the Bench's port list select what the page shows.
+ACTIVATABLE_ROW_LISTS = {"Certificate states", "Namespaces", "Policies", "Serial ports"}
 PAGES = ["Bench", "Journal", "Registry", "Fleet", "Diagnostics"]
 
 pyatspi = None
@@ -104,11 +105,15 @@ def interactive_roles():
 
 
 def has_actionable_descendant(node, depth=0):
-    """A control inside the row (its switch, button, drop-down): the row is its container."""
+    """A control inside the row (its switch, button, spin button): the row is its container."""
     if depth > 8:
         return False
     for c in children(node):
-        if role_of(c) != pyatspi.ROLE_LABEL and n_actions(c) > 0:
+        if role_of(c) != pyatspi.ROLE_LABEL and (n_actions(c) > 0
+                                                 or has_state(c, pyatspi.STATE_FOCUSABLE)):
+            if os.environ.get("CB_A11Y_DEBUG"):
+                log("  control in a row: %s %r actions=%d" % (safe(lambda: c.getRoleName()),
+                                                             name_of(c), n_actions(c)))
             return True
         if has_actionable_descendant(c, depth + 1):
             return True
@@ -155,7 +160,6 @@ def audit_tree(audit, root, where):
         if name == "" or CLASS_NAME.match(name):
             problem = "has no accessible name (%s)" % ("empty" if name == "" else "class name " + name)
         elif (role == pyatspi.ROLE_LIST_ITEM and focusable and actions == 0
-              and not has_state(node, pyatspi.STATE_SELECTABLE)
               and not (parents and name_of(parents[-1][1]) in ACTIVATABLE_ROW_LISTS)
               and not has_actionable_descendant(node)):
             problem = "is a focusable row with no action (nothing happens on it)"
@@ -247,8 +251,8 @@ def run(audit, exe):
                     time.sleep(1.0)
         audit_page(audit, frame, "main window (%s)" % ", ".join(PAGES))
 
-        # The main menu: open it, walk everything the app shows (the popover is a window of
-        # its own), then open Preferences from it and walk that window.
+        # The main menu: open it and walk its popover, then open Preferences from it and walk
+        # that window.
         menu_button = find(frame, lambda n: role_of(n) == pyatspi.ROLE_PUSH_BUTTON
                            and n_actions(n) > 0 and desc_of(n) == "Main Menu")
         if menu_button is None:
@@ -258,10 +262,19 @@ def run(audit, exe):
         prefs = safe(lambda: wait_for("the Preferences menu item", lambda: find(
             app_node, lambda n: role_of(n) == pyatspi.ROLE_MENU_ITEM
             and name_of(n).replace("_", "") == "Preferences"), 10))
-        audit_page(audit, app_node, "main menu")
         if prefs is None:
             audit.not_ok("main menu: no Preferences item")
             return
+        # GTK 4.8 puts the popover under its button: walk up from the item to the menu.
+        menu = prefs
+        for _ in range(10):
+            parent = safe(lambda: menu.parent)
+            if parent is None or role_of(parent) == pyatspi.ROLE_FRAME:
+                break
+            menu = parent
+            if role_of(menu) in (pyatspi.ROLE_MENU, pyatspi.ROLE_POPUP_MENU, pyatspi.ROLE_WINDOW):
+                break
+        audit_page(audit, menu, "main menu")
         e2e.do_action(prefs, "Preferences")
         window = safe(lambda: wait_for("the Preferences window", lambda: find_frame(
             app_node, lambda t: t == "Preferences"), 10))
