@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <signal.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -11,6 +12,7 @@
 #include <sqlite3.h>
 
 #include "cb-journal.h"
+#include "cb-protocol-log.h"
 
 typedef struct
 {
@@ -845,6 +847,243 @@ test_async (Fixture       *f,
   g_assert_cmpuint (g_memory_output_stream_get_data_size (G_MEMORY_OUTPUT_STREAM (out)), >, 20 * 40);
 }
 
+
+/* A journal as Certbench wrote it before protocol logs (schema 1), byte for byte the old
+ * schema and triggers, with one finished run. */
+static const char schema_v1_sql[] =
+  "CREATE TABLE runs ("
+  "  id INTEGER PRIMARY KEY,"
+  "  uuid TEXT NOT NULL UNIQUE,"
+  "  started INTEGER NOT NULL,"
+  "  station TEXT, operator_name TEXT, port TEXT, profile TEXT, policy TEXT,"
+  "  owner_host TEXT, owner_boot TEXT, owner_pid INTEGER, owner_start INTEGER"
+  ") STRICT;"
+  "CREATE TABLE run_devices ("
+  "  id INTEGER PRIMARY KEY,"
+  "  run_id INTEGER NOT NULL UNIQUE REFERENCES runs (id),"
+  "  at INTEGER NOT NULL,"
+  "  serial TEXT, model TEXT, firmware TEXT, registration_id TEXT"
+  ") STRICT;"
+  "CREATE TABLE steps ("
+  "  id INTEGER PRIMARY KEY,"
+  "  run_id INTEGER NOT NULL REFERENCES runs (id),"
+  "  idx INTEGER NOT NULL,"
+  "  name TEXT NOT NULL,"
+  "  started INTEGER NOT NULL,"
+  "  UNIQUE (run_id, idx)"
+  ") STRICT;"
+  "CREATE TABLE step_ends ("
+  "  id INTEGER PRIMARY KEY,"
+  "  step_id INTEGER NOT NULL UNIQUE REFERENCES steps (id),"
+  "  ended INTEGER NOT NULL,"
+  "  result TEXT NOT NULL CHECK (result IN ('pass', 'fail', 'cancelled', 'interrupted', 'skipped')),"
+  "  error TEXT, detail TEXT"
+  ") STRICT;"
+  "CREATE TABLE run_ends ("
+  "  id INTEGER PRIMARY KEY,"
+  "  run_id INTEGER NOT NULL UNIQUE REFERENCES runs (id),"
+  "  ended INTEGER NOT NULL,"
+  "  result TEXT NOT NULL CHECK (result IN ('pass', 'fail', 'cancelled', 'interrupted')),"
+  "  failed_step TEXT, error TEXT, hub TEXT, device_id TEXT,"
+  "  leaf_serial TEXT, leaf_fingerprint TEXT, not_before INTEGER, not_after INTEGER"
+  ") STRICT;"
+  "CREATE INDEX runs_started ON runs (started);"
+  "CREATE INDEX run_devices_serial ON run_devices (serial);"
+  "CREATE INDEX run_devices_registration ON run_devices (registration_id COLLATE NOCASE);"
+  "CREATE INDEX steps_run ON steps (run_id, idx);"
+  "CREATE VIEW run_view AS"
+  "  SELECT r.id, r.uuid, r.started, r.station, r.operator_name, r.port, r.profile, r.policy,"
+  "         d.serial, d.model, d.firmware, d.registration_id,"
+  "         e.ended, e.result, e.failed_step, e.error, e.hub, e.device_id,"
+  "         e.leaf_serial, e.leaf_fingerprint, e.not_before, e.not_after"
+  "  FROM runs r"
+  "  LEFT JOIN run_devices d ON d.run_id = r.id"
+  "  LEFT JOIN run_ends e ON e.run_id = r.id;"
+  "CREATE VIEW step_view AS"
+  "  SELECT s.id, s.run_id, s.idx, s.name, s.started, x.ended, x.result, x.error, x.detail"
+  "  FROM steps s LEFT JOIN step_ends x ON x.step_id = s.id;"
+  "CREATE TRIGGER runs_no_update BEFORE UPDATE ON runs "
+  "BEGIN SELECT RAISE (ABORT, 'the journal is append-only'); END;"
+  "CREATE TRIGGER runs_no_delete BEFORE DELETE ON runs "
+  "BEGIN SELECT RAISE (ABORT, 'the journal is append-only'); END;"
+  "CREATE TRIGGER run_devices_no_update BEFORE UPDATE ON run_devices "
+  "BEGIN SELECT RAISE (ABORT, 'the journal is append-only'); END;"
+  "CREATE TRIGGER run_devices_no_delete BEFORE DELETE ON run_devices "
+  "BEGIN SELECT RAISE (ABORT, 'the journal is append-only'); END;"
+  "CREATE TRIGGER steps_no_update BEFORE UPDATE ON steps "
+  "BEGIN SELECT RAISE (ABORT, 'the journal is append-only'); END;"
+  "CREATE TRIGGER steps_no_delete BEFORE DELETE ON steps "
+  "BEGIN SELECT RAISE (ABORT, 'the journal is append-only'); END;"
+  "CREATE TRIGGER step_ends_no_update BEFORE UPDATE ON step_ends "
+  "BEGIN SELECT RAISE (ABORT, 'the journal is append-only'); END;"
+  "CREATE TRIGGER step_ends_no_delete BEFORE DELETE ON step_ends "
+  "BEGIN SELECT RAISE (ABORT, 'the journal is append-only'); END;"
+  "CREATE TRIGGER run_ends_no_update BEFORE UPDATE ON run_ends "
+  "BEGIN SELECT RAISE (ABORT, 'the journal is append-only'); END;"
+  "CREATE TRIGGER run_ends_no_delete BEFORE DELETE ON run_ends "
+  "BEGIN SELECT RAISE (ABORT, 'the journal is append-only'); END;"
+  "INSERT INTO runs (id, uuid, started, station, port) VALUES (1, 'b1c3d8e2-0000-4000-8000-000000000001', 1700000000000000, 'old-bench', '/dev/ttyACM0');"
+  "INSERT INTO run_devices (run_id, at, serial, model, firmware, registration_id) VALUES (1, 1700000000100000, 'OLD-0001', 'm', '1.0', 'line1-old-0001');"
+  "INSERT INTO steps (id, run_id, idx, name, started) VALUES (1, 1, 0, 'identify', 1700000000000000);"
+  "INSERT INTO step_ends (step_id, ended, result) VALUES (1, 1700000000200000, 'pass');"
+  "INSERT INTO run_ends (run_id, ended, result) VALUES (1, 1700000001000000, 'pass');"
+  "PRAGMA user_version = 1;";
+
+static int
+user_version (const char *path)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  int version;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  version = sqlite3_column_int (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return version;
+}
+
+static void
+test_migrate_v1 (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbJournal) journal = NULL;
+  g_autoptr(CbJournalRun) run = NULL;
+  g_autoptr(GPtrArray) runs = NULL;
+  g_autofree char *sub = g_path_get_dirname (f->path);
+  sqlite3 *db = NULL;
+  gint64 run_id;
+
+  g_assert_cmpint (g_mkdir_with_parents (sub, 0700), ==, 0);
+  g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, schema_v1_sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+  g_assert_cmpint (user_version (f->path), ==, 1);
+
+  /* Opening migrates; the old run reads as it was written, without a protocol log. */
+  journal = cb_journal_open (f->path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (user_version (f->path), ==, 2);
+  runs = cb_journal_list_runs (journal, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (runs->len, ==, 1);
+  run = cb_journal_get_run (journal, 1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (cb_journal_run_get_device_serial (run), ==, "OLD-0001");
+  g_assert_cmpstr (cb_journal_run_get_registration_id (run), ==, "line1-old-0001");
+  g_assert_cmpint (cb_journal_run_get_result (run), ==, CB_JOURNAL_RESULT_PASS);
+  g_assert_cmpuint (cb_journal_run_get_steps (run)->len, ==, 1);
+  g_assert_null (cb_journal_run_get_protocol_log (run));
+  g_clear_object (&run);
+
+  /* New runs get their log; opening again does not migrate twice. */
+  run_id = cb_journal_begin_run (journal, &(CbJournalRunStart) { .station = "new-bench" }, &error);
+  g_assert_no_error (error);
+  g_assert_true (cb_journal_add_protocol_log (journal, run_id, "+   0.001 s  TX v2 read 64/0 (info)\n",
+                                              &error));
+  g_assert_no_error (error);
+  g_clear_object (&journal);
+  journal = cb_journal_open (f->path, &error);
+  g_assert_no_error (error);
+  run = cb_journal_get_run (journal, run_id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (cb_journal_run_get_protocol_log (run), ==, "+   0.001 s  TX v2 read 64/0 (info)\n");
+}
+
+static void
+test_protocol_log (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbJournal) journal = cb_journal_open (f->path, &error);
+  g_autoptr(CbJournalRun) run = NULL;
+  g_autoptr(GPtrArray) listed = NULL;
+  sqlite3 *db = NULL;
+  char *message = NULL;
+  gint64 run_id;
+
+  g_assert_no_error (error);
+  run_id = cb_journal_begin_run (journal, &(CbJournalRunStart) { .port = "/dev/ttyX" }, &error);
+  g_assert_no_error (error);
+
+  /* No log yet: NULL, not "". */
+  run = cb_journal_get_run (journal, run_id, &error);
+  g_assert_no_error (error);
+  g_assert_null (cb_journal_run_get_protocol_log (run));
+  g_clear_object (&run);
+
+  g_assert_true (cb_journal_add_protocol_log (journal, run_id, "line one\nline two\n", &error));
+  g_assert_no_error (error);
+  /* Once per run, and only for a run that exists. */
+  g_assert_false (cb_journal_add_protocol_log (journal, run_id, "again\n", &error));
+  g_assert_error (error, CB_JOURNAL_ERROR, CB_JOURNAL_ERROR_ALREADY_ENDED);
+  g_clear_error (&error);
+  g_assert_false (cb_journal_add_protocol_log (journal, run_id + 100, "nobody\n", &error));
+  g_assert_error (error, CB_JOURNAL_ERROR, CB_JOURNAL_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  run = cb_journal_get_run (journal, run_id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (cb_journal_run_get_protocol_log (run), ==, "line one\nline two\n");
+  /* Lists stay light: the log comes with one run, not with every row of a list. */
+  listed = cb_journal_list_runs (journal, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (cb_journal_run_get_protocol_log (g_ptr_array_index (listed, 0)));
+
+  /* Append-only like the rest. */
+  g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "UPDATE run_protocol_logs SET log = 'forged'", NULL, NULL,
+                                 &message), !=, SQLITE_OK);
+  sqlite3_free (message);
+  message = NULL;
+  g_assert_cmpint (sqlite3_exec (db, "DELETE FROM run_protocol_logs", NULL, NULL, &message), !=,
+                   SQLITE_OK);
+  sqlite3_free (message);
+  sqlite3_close (db);
+}
+
+/* The protocol log's CBOR summaries: secret fields redacted by name, credentials in free text
+ * scrubbed, bytes shown by size only. */
+static void
+test_protocol_log_summary (void)
+{
+  static const char note[] = "SharedAccessSignature sr=hub&sig=S3cr3tSig&se=1";
+  g_autoptr(GByteArray) cbor = g_byte_array_new ();
+  g_autofree char *summary = NULL;
+  guint8 byte;
+
+#define PUT(data, len) g_byte_array_append (cbor, (const guint8 *) (data), (len))
+  PUT ("\xa4", 1);                                    /* map of 4 */
+  PUT ("\x63" "key", 4);
+  PUT ("\x6c" "Zm9vYmFyMTIz", 13);                     /* "Zm9vYmFyMTIz" */
+  PUT ("\x64" "note", 5);
+  byte = 0x78;
+  PUT (&byte, 1);
+  byte = sizeof note - 1;
+  PUT (&byte, 1);
+  PUT (note, sizeof note - 1);
+  PUT ("\x61" "n", 2);
+  PUT ("\x01", 1);
+  PUT ("\x63" "pub", 4);
+  PUT ("\x43" "\x01\x02\x03", 4);                    /* 3 bytes */
+#undef PUT
+
+  summary = cb_protocol_log_summarize_cbor (cbor->data, cbor->len);
+  g_test_message ("%s", summary);
+  g_assert_null (strstr (summary, "Zm9vYmFyMTIz"));
+  g_assert_null (strstr (summary, "S3cr3tSig"));
+  g_assert_nonnull (strstr (summary, "key: [redacted]"));
+  g_assert_nonnull (strstr (summary, "n: 1"));
+  g_assert_nonnull (strstr (summary, "pub: <3 bytes>"));
+  g_free (summary);
+
+  summary = cb_protocol_log_summarize_cbor ((const guint8 *) "\xff\xff", 2);
+  g_assert_cmpstr (summary, ==, "(not CBOR, 2 bytes)");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -858,8 +1097,11 @@ main (int   argc,
   ADD ("/cb/journal/append-only", test_append_only);
   ADD ("/cb/journal/file-mode", test_file_mode);
   ADD ("/cb/journal/newer-schema", test_newer_schema);
+  ADD ("/cb/journal/migrate-v1", test_migrate_v1);
+  ADD ("/cb/journal/protocol-log", test_protocol_log);
   ADD ("/cb/journal/filters", test_filters);
   g_test_add_func ("/cb/journal/csv-field", test_csv_field);
+  g_test_add_func ("/cb/protocol-log/summary", test_protocol_log_summary);
   ADD ("/cb/journal/export/csv", test_export_csv);
   ADD ("/cb/journal/export/json", test_export_json);
   ADD ("/cb/journal/scrub", test_scrub);

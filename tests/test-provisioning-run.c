@@ -681,6 +681,51 @@ test_run_pass (void)
       g_assert_cmpint (cb_journal_step_get_result (step), ==, CB_JOURNAL_RESULT_PASS);
     }
 
+  /* The run's decoded protocol log is stored with it: every step, the commands it sent and
+   * their answers, decoded; and no secret: neither the device's DPS key (which went to the
+   * device in dps_config) nor the enrollment group key it was derived from. */
+  {
+    const char *log = cb_journal_run_get_protocol_log (record);
+    g_autofree char *device_key = cb_sas_derive_device_key (env->group_key, "line1-cb-pass-0001",
+                                                            &error);
+    g_auto(GStrv) lines = NULL;
+    guint n_tx = 0, n_rx = 0;
+
+    g_assert_no_error (error);
+    g_assert_nonnull (log);
+    g_test_message ("protocol log:\n%s", log);
+    for (guint i = 0; i < CB_RUN_N_STEPS; i++)
+      {
+        g_autofree char *note = g_strdup_printf ("== step %s\n", cb_run_step_kind_to_name (i));
+
+        g_assert_nonnull (strstr (log, note));
+      }
+    g_assert_nonnull (strstr (log, "(info) seq"));
+    g_assert_nonnull (strstr (log, "serial: \"CB-PASS-0001\""));
+    g_assert_nonnull (strstr (log, "(csr) seq"));
+    g_assert_nonnull (strstr (log, "cn: \"line1-cb-pass-0001\""));
+    g_assert_nonnull (strstr (log, "(cert_put) seq"));
+    g_assert_nonnull (strstr (log, "(cert_commit) seq"));
+    g_assert_nonnull (strstr (log, "(pop) seq"));
+    g_assert_nonnull (strstr (log, "(dps_config) seq"));
+    g_assert_nonnull (strstr (log, "reg_id: \"line1-cb-pass-0001\", key: [redacted]"));
+    lines = g_strsplit (log, "\n", -1);
+    for (guint i = 0; lines[i] != NULL; i++)
+      {
+        if (strstr (lines[i], "  TX v") != NULL)
+          n_tx++;
+        if (strstr (lines[i], "  RX v") != NULL)
+          n_rx++;
+        /* "+   0.125 s  ..." */
+        if (lines[i][0] != '\0')
+          g_assert_true (g_str_has_prefix (lines[i], "+") || g_str_has_prefix (lines[i], "--"));
+      }
+    g_assert_cmpuint (n_tx, >=, 10);
+    g_assert_cmpuint (n_rx, >=, n_tx - 1);
+    g_assert_null (strstr (log, device_key));
+    g_assert_null (strstr (log, env->group_key));
+  }
+
   /* A second run on the same device rolls the key and replaces the chain. */
   {
     g_autoptr(CbRunResult) again = run_sync (config, device, NULL);

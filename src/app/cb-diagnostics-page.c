@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "cb-a11y.h"
 #include "cb-bench-client.h"
 #include "cb-device-list-model.h"
 #include "cb-diagnostics-page.h"
@@ -1663,6 +1664,7 @@ cb_diagnostics_page_init (CbDiagnosticsPage *self)
   g_autoptr(GtkExpression) expression = NULL;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  cb_a11y_name_popup_button (GTK_WIDGET (self->port_dropdown), _("Port"));
 
   self->checks = g_list_store_new (CB_TYPE_DIAGNOSTIC_CHECK);
   gtk_list_box_bind_model (self->checks_list, G_LIST_MODEL (self->checks), create_check_row,

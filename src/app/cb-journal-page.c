@@ -7,6 +7,8 @@
 
 #include <glib/gi18n.h>
 
+#include "cb-a11y.h"
+#include "cb-run-window.h"
 #include "cb-window.h"
 
 #include "cb-journal-page.h"
@@ -617,139 +619,6 @@ export_action (GtkWidget  *widget,
 /* ---- Details of one run ----------------------------------------------------------------- */
 
 static void
-add_detail_row (AdwPreferencesGroup *group,
-                const char          *title,
-                const char          *value)
-{
-  GtkWidget *row;
-
-  if (value == NULL || *value == '\0')
-    return;
-  row = adw_action_row_new ();
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
-  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), value);
-  gtk_widget_add_css_class (row, "property");
-  adw_preferences_group_add (group, row);
-}
-
-static const char *
-journal_result_text (CbJournalResult result)
-{
-  switch (result)
-    {
-    case CB_JOURNAL_RESULT_PASS:
-      return _("Passed");
-    case CB_JOURNAL_RESULT_FAIL:
-      return _("Failed");
-    case CB_JOURNAL_RESULT_CANCELLED:
-      return _("Cancelled");
-    case CB_JOURNAL_RESULT_INTERRUPTED:
-      return _("Interrupted");
-    case CB_JOURNAL_RESULT_SKIPPED:
-      return _("Skipped");
-    case CB_JOURNAL_RESULT_NONE:
-    default:
-      return _("Running");
-    }
-}
-
-static GtkWidget *
-build_run_window (CbJournalPage *self,
-                  CbJournalRun  *run)
-{
-  GtkWidget *window, *box, *header, *scroller, *clamp, *content;
-  AdwPreferencesGroup *group;
-  g_autofree char *title = NULL;
-  g_autofree char *started = format_time_us (cb_journal_run_get_started (run));
-  g_autofree char *expires = NULL;
-  g_autofree char *device = NULL;
-  GPtrArray *steps = cb_journal_run_get_steps (run);
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-
-  /* Translators: title of the window with one journal run, %s is the device serial */
-  title = g_strdup_printf (_("Run of %s"), cb_journal_run_get_device_serial (run) != NULL
-                                             ? cb_journal_run_get_device_serial (run) : "?");
-  window = adw_window_new ();
-  gtk_window_set_title (GTK_WINDOW (window), title);
-  gtk_window_set_modal (GTK_WINDOW (window), TRUE);
-  gtk_window_set_default_size (GTK_WINDOW (window), 640, 720);
-  if (GTK_IS_WINDOW (root))
-    gtk_window_set_transient_for (GTK_WINDOW (window), GTK_WINDOW (root));
-
-  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
-  header = adw_header_bar_new ();
-  gtk_box_append (GTK_BOX (box), header);
-  scroller = gtk_scrolled_window_new ();
-  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_NEVER,
-                                  GTK_POLICY_AUTOMATIC);
-  gtk_widget_set_vexpand (scroller, TRUE);
-  gtk_box_append (GTK_BOX (box), scroller);
-  clamp = adw_clamp_new ();
-  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), clamp);
-  content = gtk_box_new (GTK_ORIENTATION_VERTICAL, 24);
-  gtk_widget_set_margin_top (content, 24);
-  gtk_widget_set_margin_bottom (content, 24);
-  gtk_widget_set_margin_start (content, 12);
-  gtk_widget_set_margin_end (content, 12);
-  adw_clamp_set_child (ADW_CLAMP (clamp), content);
-
-  group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
-  adw_preferences_group_set_title (group, _("Run"));
-  add_detail_row (group, _("Result"), journal_result_text (cb_journal_run_get_result (run)));
-  add_detail_row (group, _("Error"), cb_journal_run_get_error (run));
-  add_detail_row (group, _("Started"), started);
-  add_detail_row (group, _("Serial number"), cb_journal_run_get_device_serial (run));
-  if (cb_journal_run_get_device_model (run) != NULL)
-    device = g_strdup_printf ("%s · %s", cb_journal_run_get_device_model (run),
-                              cb_journal_run_get_device_firmware (run) != NULL
-                                ? cb_journal_run_get_device_firmware (run) : "?");
-  add_detail_row (group, _("Model and firmware"), device);
-  add_detail_row (group, _("Registration ID"), cb_journal_run_get_registration_id (run));
-  add_detail_row (group, _("Hub"), cb_journal_run_get_hub (run));
-  add_detail_row (group, _("Device ID"), cb_journal_run_get_device_id (run));
-  add_detail_row (group, _("Certificate serial"), cb_journal_run_get_leaf_serial (run));
-  add_detail_row (group, _("Certificate SHA-256"), cb_journal_run_get_leaf_fingerprint (run));
-  if (cb_journal_run_get_not_after (run) > 0)
-    expires = format_time_us (cb_journal_run_get_not_after (run) * G_USEC_PER_SEC);
-  add_detail_row (group, _("Certificate expires"), expires);
-  add_detail_row (group, _("Policy"), cb_journal_run_get_policy (run));
-  add_detail_row (group, _("Port"), cb_journal_run_get_port (run));
-  add_detail_row (group, _("Station"), cb_journal_run_get_station (run));
-  add_detail_row (group, _("Operator"), cb_journal_run_get_operator (run));
-  add_detail_row (group, _("Profile"), cb_journal_run_get_profile (run));
-  add_detail_row (group, _("Run ID"), cb_journal_run_get_uuid (run));
-  gtk_box_append (GTK_BOX (content), GTK_WIDGET (group));
-
-  group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
-  adw_preferences_group_set_title (group, _("Steps"));
-  for (guint i = 0; steps != NULL && i < steps->len; i++)
-    {
-      CbJournalStep *step = g_ptr_array_index (steps, i);
-      CbJournalResult result = cb_journal_step_get_result (step);
-      g_autoptr(GString) text = g_string_new (journal_result_text (result));
-      GtkWidget *row = adw_action_row_new ();
-
-      if (cb_journal_step_get_ended (step) > 0)
-        g_string_append_printf (text, " · %.1f s", (cb_journal_step_get_ended (step) -
-                                                     cb_journal_step_get_started (step)) / 1e6);
-      if (cb_journal_step_get_detail (step) != NULL)
-        g_string_append_printf (text, " · %s", cb_journal_step_get_detail (step));
-      if (cb_journal_step_get_error (step) != NULL)
-        g_string_append_printf (text, " · %s", cb_journal_step_get_error (step));
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), cb_journal_step_get_name (step));
-      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), text->str);
-      adw_preferences_group_add (group, row);
-    }
-  gtk_box_append (GTK_BOX (content), GTK_WIDGET (group));
-  gtk_widget_set_visible (GTK_WIDGET (group), steps != NULL && steps->len > 0);
-
-  adw_window_set_content (ADW_WINDOW (window), box);
-  return window;
-}
-
-static void
 show_run_action (GtkWidget  *widget,
                  const char *action_name,
                  GVariant   *parameter)
@@ -758,6 +627,8 @@ show_run_action (GtkWidget  *widget,
   CbJournal *journal = cb_context_get_journal (self->context);
   g_autoptr(CbJournalRun) run = NULL;
   g_autoptr(GError) error = NULL;
+  GtkRoot *root = gtk_widget_get_root (widget);
+  GtkWidget *window;
 
   if (journal == NULL)
     return;
@@ -767,7 +638,11 @@ show_run_action (GtkWidget  *widget,
       cb_widget_toast (widget, error->message);
       return;
     }
-  gtk_window_present (GTK_WINDOW (build_run_window (self, run)));
+  window = cb_run_window_new (run);
+  if (GTK_IS_WINDOW (root))
+    gtk_window_set_transient_for (GTK_WINDOW (window), GTK_WINDOW (root));
+  gtk_window_set_modal (GTK_WINDOW (window), TRUE);
+  gtk_window_present (GTK_WINDOW (window));
 }
 
 static void
@@ -925,6 +800,7 @@ cb_journal_page_init (CbJournalPage *self)
   GtkSorter *sorter;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  cb_a11y_name_popup_button (GTK_WIDGET (self->result_dropdown), _("Result"));
 
   self->runs = g_list_store_new (CB_TYPE_JOURNAL_RUN);
   self->filter = gtk_custom_filter_new (filter_run, self, NULL);

@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "cb-a11y.h"
 #include "cb-confirm-dialog.h"
 #include "cb-error.h"
 #include "cb-util.h"
@@ -2370,6 +2371,7 @@ static void
 cb_registry_page_init (CbRegistryPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  cb_a11y_name_popup_button (GTK_WIDGET (self->filter_dropdown), _("Show devices"));
 
   self->operations = g_ptr_array_new_with_free_func (g_free);
   self->cancellable = g_cancellable_new ();

@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "cb-a11y.h"
 #include "cb-bench-page.h"
 #include "cb-connections-window.h"
 #include "cb-diagnostics-page.h"
@@ -22,6 +23,7 @@ struct _CbWindow
   AdwViewStack         *stack;
   AdwToastOverlay      *toast_overlay;
   GtkMenuButton        *connection_button;
+  GtkMenuButton        *primary_menu_button;
   GtkStack             *connection_icon_stack;
   GtkSpinner           *connection_spinner;
   GtkImage             *connection_icon;
@@ -442,6 +444,7 @@ cb_window_class_init (CbWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CbWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, CbWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, CbWindow, connection_button);
+  gtk_widget_class_bind_template_child (widget_class, CbWindow, primary_menu_button);
   gtk_widget_class_bind_template_child (widget_class, CbWindow, connection_icon_stack);
   gtk_widget_class_bind_template_child (widget_class, CbWindow, connection_spinner);
   gtk_widget_class_bind_template_child (widget_class, CbWindow, connection_icon);
@@ -481,6 +484,8 @@ static void
 cb_window_init (CbWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  cb_a11y_name_popup_button (GTK_WIDGET (self->connection_button), _("Connection"));
+  cb_a11y_name_popup_button (GTK_WIDGET (self->primary_menu_button), _("Main menu"));
 }
 
 CbWindow *

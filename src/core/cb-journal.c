@@ -16,7 +16,7 @@
 #include "cb-journal.h"
 #include "cb-util.h"
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 #define BUSY_TIMEOUT_MS 10000
 
 G_DEFINE_QUARK (cb-journal-error-quark, cb_journal_error)
@@ -78,8 +78,22 @@ static const char schema_sql[] =
   "  SELECT s.id, s.run_id, s.idx, s.name, s.started, x.ended, x.result, x.error, x.detail"
   "  FROM steps s LEFT JOIN step_ends x ON x.step_id = s.id;";
 
-static const char * const journal_tables[] = {
+static const char * const journal_tables_v1[] = {
   "runs", "run_devices", "steps", "step_ends", "run_ends",
+};
+
+/* Version 2: each run's decoded protocol log (cb-protocol-log.h), written once at the run's
+ * end. A journal of version 1 gets the table on open; its runs read as before, without a log. */
+static const char schema_v2_sql[] =
+  "CREATE TABLE run_protocol_logs ("
+  "  id INTEGER PRIMARY KEY,"
+  "  run_id INTEGER NOT NULL UNIQUE REFERENCES runs (id),"
+  "  at INTEGER NOT NULL,"
+  "  log TEXT NOT NULL"
+  ") STRICT;";
+
+static const char * const journal_tables_v2[] = {
+  "run_protocol_logs",
 };
 
 struct _CbJournal
@@ -362,6 +376,7 @@ struct _CbJournalRun
   CbJournalResult  result;
   char            *strings[N_RUN_STRS];
   GPtrArray       *steps;
+  char            *protocol_log;
 };
 
 G_DEFINE_FINAL_TYPE (CbJournalRun, cb_journal_run, G_TYPE_OBJECT)
@@ -408,6 +423,7 @@ cb_journal_run_finalize (GObject *object)
   for (guint i = 0; i < N_RUN_STRS; i++)
     g_free (self->strings[i]);
   g_clear_pointer (&self->steps, g_ptr_array_unref);
+  g_free (self->protocol_log);
 
   G_OBJECT_CLASS (cb_journal_run_parent_class)->finalize (object);
 }
@@ -558,6 +574,13 @@ cb_journal_run_get_steps (CbJournalRun *self)
   return self->steps;
 }
 
+const char *
+cb_journal_run_get_protocol_log (CbJournalRun *self)
+{
+  g_return_val_if_fail (CB_IS_JOURNAL_RUN (self), NULL);
+  return self->protocol_log;
+}
+
 /* ---- SQLite helpers --------------------------------------------------------------------- */
 
 static gboolean
@@ -679,6 +702,25 @@ open_connection (const char  *path,
 }
 
 static gboolean
+add_append_only_triggers (sqlite3            *db,
+                          const char * const *tables,
+                          guint               n_tables,
+                          GError            **error)
+{
+  g_autoptr(GString) triggers = g_string_new (NULL);
+
+  for (guint i = 0; i < n_tables; i++)
+    g_string_append_printf (triggers,
+                            "CREATE TRIGGER %s_no_update BEFORE UPDATE ON %s "
+                            "BEGIN SELECT RAISE (ABORT, 'the journal is append-only'); END;"
+                            "CREATE TRIGGER %s_no_delete BEFORE DELETE ON %s "
+                            "BEGIN SELECT RAISE (ABORT, 'the journal is append-only'); END;",
+                            tables[i], tables[i], tables[i], tables[i]);
+
+  return exec_sql (db, triggers->str, error);
+}
+
+static gboolean
 ensure_schema (sqlite3  *db,
                GError  **error)
 {
@@ -708,26 +750,18 @@ ensure_schema (sqlite3  *db,
       return FALSE;
     }
 
-  if (version == 0)
+  /* Each version's tables, then the migrations from there up, in one transaction. */
+  if ((version < 1 && (!exec_sql (db, schema_sql, error) ||
+                       !add_append_only_triggers (db, journal_tables_v1,
+                                                  G_N_ELEMENTS (journal_tables_v1), error))) ||
+      (version < 2 && (!exec_sql (db, schema_v2_sql, error) ||
+                       !add_append_only_triggers (db, journal_tables_v2,
+                                                  G_N_ELEMENTS (journal_tables_v2), error))) ||
+      (version < SCHEMA_VERSION &&
+       !exec_sql (db, "PRAGMA user_version = " G_STRINGIFY (SCHEMA_VERSION), error)))
     {
-      g_autoptr(GString) triggers = g_string_new (NULL);
-
-      for (guint i = 0; i < G_N_ELEMENTS (journal_tables); i++)
-        g_string_append_printf (triggers,
-                                "CREATE TRIGGER %s_no_update BEFORE UPDATE ON %s "
-                                "BEGIN SELECT RAISE (ABORT, 'the journal is append-only'); END;"
-                                "CREATE TRIGGER %s_no_delete BEFORE DELETE ON %s "
-                                "BEGIN SELECT RAISE (ABORT, 'the journal is append-only'); END;",
-                                journal_tables[i], journal_tables[i],
-                                journal_tables[i], journal_tables[i]);
-
-      if (!exec_sql (db, schema_sql, error) ||
-          !exec_sql (db, triggers->str, error) ||
-          !exec_sql (db, "PRAGMA user_version = " G_STRINGIFY (SCHEMA_VERSION), error))
-        {
-          exec_sql (db, "ROLLBACK", NULL);
-          return FALSE;
-        }
+      exec_sql (db, "ROLLBACK", NULL);
+      return FALSE;
     }
 
   return exec_sql (db, "COMMIT", error);
@@ -1240,6 +1274,32 @@ cb_journal_end_run (CbJournal             *self,
   return step_insert (stmt, self->db, "ending a run", error);
 }
 
+gboolean
+cb_journal_add_protocol_log (CbJournal   *self,
+                             gint64       run_id,
+                             const char  *log,
+                             GError     **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  g_return_val_if_fail (CB_IS_JOURNAL (self), FALSE);
+  g_return_val_if_fail (log != NULL, FALSE);
+
+  stmt = prepare (self->db,
+                  "INSERT INTO run_protocol_logs (run_id, at, log) VALUES (?, ?, ?)",
+                  error);
+  if (stmt == NULL)
+    return FALSE;
+
+  /* Not scrubbed here: the log redacted every field and scrubbed every text value as it made
+   * its lines, and a second pass would take "next_key: false" for a key. */
+  sqlite3_bind_int64 (stmt, 1, run_id);
+  sqlite3_bind_int64 (stmt, 2, g_get_real_time ());
+  sqlite3_bind_text (stmt, 3, log, -1, SQLITE_TRANSIENT);
+
+  return step_insert (stmt, self->db, "recording the protocol log", error);
+}
+
 /* ---- Reading ---------------------------------------------------------------------------- */
 
 static const char run_columns[] =
@@ -1445,6 +1505,14 @@ cb_journal_get_run (CbJournal  *self,
   run->steps = list_steps_on (self->db, run_id, error);
   if (run->steps == NULL)
     return NULL;
+
+  g_clear_pointer (&stmt, finalize_stmt);
+  stmt = prepare (self->db, "SELECT log FROM run_protocol_logs WHERE run_id = ?", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, run_id);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    run->protocol_log = column_dup (stmt, 0);
 
   return g_steal_pointer (&run);
 }

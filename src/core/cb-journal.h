@@ -99,6 +99,10 @@ const char      *cb_journal_run_get_error              (CbJournalRun *self);
 /* Returns: (element-type CbJournalStep) (transfer none) (nullable): only when the run was
  * read with steps (cb_journal_get_run). */
 GPtrArray       *cb_journal_run_get_steps              (CbJournalRun *self);
+/* The run's decoded protocol log (cb-protocol-log.h: one line per packet, secrets redacted), or
+ * NULL: only when the run was read with cb_journal_get_run and the run recorded one (runs
+ * journaled before schema 2, or that never reached their end, have none). */
+const char      *cb_journal_run_get_protocol_log       (CbJournalRun *self);
 
 /* ---- Writing -------------------------------------------------------------------------- */
 
@@ -197,6 +201,13 @@ gboolean         cb_journal_end_step             (CbJournal               *self,
 gboolean         cb_journal_end_run              (CbJournal               *self,
                                                   gint64                   run_id,
                                                   const CbJournalRunEnd   *end,
+                                                  GError                 **error);
+
+/* Stores the run's protocol log, once per run. Give it only text from cb_protocol_log_to_text,
+ * which has redacted every secret already. ALREADY_ENDED when the run has one already. */
+gboolean         cb_journal_add_protocol_log     (CbJournal               *self,
+                                                  gint64                   run_id,
+                                                  const char              *log,
                                                   GError                 **error);
 
 /* ---- Reading -------------------------------------------------------------------------- */

@@ -14,6 +14,7 @@
 #include "cbp-smp.h"
 
 #include "cb-error.h"
+#include "cb-protocol-log.h"
 #include "cb-provisioning-run.h"
 #include "cb-registration-template.h"
 #include "cb-sandbox-client.h"
@@ -1053,6 +1054,7 @@ struct _CbProvisioningRun
   gboolean              done;
   gint64                started;
   gint64                journal_run;
+  CbProtocolLog        *protocol_log;   /* the transport's traffic while the run runs */
   CbDeviceInfo         *info;
   char                 *registration_id;
   GBytes               *key_pub;
@@ -1128,6 +1130,7 @@ cb_provisioning_run_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_object (&self->caller_cancellable);
   g_clear_object (&self->result);
+  g_clear_object (&self->protocol_log);
   g_clear_object (&self->info);
   g_free (self->registration_id);
   g_clear_pointer (&self->key_pub, g_bytes_unref);
@@ -1471,6 +1474,8 @@ finish_run (CbProvisioningRun *self,
   self->done = TRUE;
   self->running = FALSE;
   g_set_object (&self->result, result);
+  if (self->protocol_log != NULL)
+    cb_protocol_log_detach (self->protocol_log);
 
   if (self->caller_cancel_id != 0)
     g_cancellable_disconnect (self->caller_cancellable, self->caller_cancel_id);
@@ -1496,6 +1501,20 @@ journal_end_run (CbProvisioningRun  *self,
 
   if (journal (self) == NULL)
     return TRUE;
+
+  /* The log goes in before the end row, so a run that has ended has its log. Losing the log
+   * does not fail the run: the end row is the record. */
+  if (self->protocol_log != NULL)
+    {
+      g_autofree char *log = NULL;
+      g_autoptr(GError) log_error = NULL;
+
+      cb_protocol_log_detach (self->protocol_log);
+      log = cb_protocol_log_to_text (self->protocol_log);
+      if (!cb_journal_add_protocol_log (journal (self), self->journal_run, log, &log_error))
+        g_warning ("Could not journal the protocol log of the run on %s: %s", self->port,
+                   log_error->message);
+    }
 
   if (failure != NULL)
     {
@@ -1537,6 +1556,7 @@ fail_run (CbProvisioningRun *self,
   else
     message = g_strdup_printf ("%s: %s", cb_run_step_kind_to_name (self->current), cause->message);
   error = g_error_new_literal (CB_RUN_ERROR, code, message);
+  cb_protocol_log_add_note (self->protocol_log, "%s", message);
 
   step->ended = g_get_real_time ();
   step_set_error (step, code == CB_RUN_ERROR_CANCELLED ? "cancelled" : cause->message);
@@ -1572,6 +1592,7 @@ start_step (CbProvisioningRun *self,
   g_object_notify_by_pspec (G_OBJECT (step), step_properties[STEP_PROP_ATTEMPTS]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CURRENT_STEP]);
   emit_step_changed (self, step);
+  cb_protocol_log_add_note (self->protocol_log, "step %s", cb_run_step_kind_to_name (kind));
 
   if (!journal_begin_step (self, step, &error))
     {
@@ -1649,6 +1670,9 @@ step_error (CbProvisioningRun *self,
     {
       g_debug ("%s: %s, attempt %u: %s", self->port, cb_run_step_kind_to_name (self->current),
                step->attempts, error->message);
+      cb_protocol_log_add_note (self->protocol_log, "step %s: attempt %u failed, trying again: %s",
+                                cb_run_step_kind_to_name (self->current), step->attempts,
+                                error->message);
       step->attempts++;
       g_object_notify_by_pspec (G_OBJECT (step), step_properties[STEP_PROP_ATTEMPTS]);
       emit_step_changed (self, step);
@@ -2989,6 +3013,9 @@ cb_provisioning_run_run_async (CbProvisioningRun   *self,
                                                       self, NULL);
     }
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
+
+  self->protocol_log = cb_protocol_log_new ();
+  cb_protocol_log_attach (self->protocol_log, cb_bench_client_get_transport (self->bench));
 
   if (self->config->journal != NULL)
     {

@@ -113,12 +113,19 @@ G_DEFINE_BOXED_TYPE (CbSmpTraffic, cb_smp_traffic, cb_smp_traffic_copy, cb_smp_t
 CbSmpTraffic *
 cb_smp_traffic_copy (const CbSmpTraffic *traffic)
 {
-  return g_memdup2 (traffic, sizeof *traffic);
+  CbSmpTraffic *copy = g_memdup2 (traffic, sizeof *traffic);
+
+  if (copy->payload != NULL)
+    g_bytes_ref (copy->payload);
+  return copy;
 }
 
 void
 cb_smp_traffic_free (CbSmpTraffic *traffic)
 {
+  if (traffic == NULL)
+    return;
+  g_clear_pointer (&traffic->payload, g_bytes_unref);
   g_free (traffic);
 }
 
@@ -477,6 +484,7 @@ handle_packet (CbSmpTransport *self,
                GBytes         *packet)
 {
   CbSmpTraffic traffic = { 0 };
+  g_autoptr(GBytes) body = NULL;
   cbp_smp_header hdr;
   const uint8_t *payload;
   gsize len;
@@ -503,6 +511,8 @@ handle_packet (CbSmpTransport *self,
   traffic.seq = hdr.seq;
   traffic.payload_len = hdr.len;
   traffic.is_error = status == CBP_OK && err.kind != CBP_ERROR_NONE;
+  body = g_bytes_new (payload, hdr.len);
+  traffic.payload = body;
 
   if (self->current != NULL)
     req = task_request (self->current);
@@ -544,11 +554,7 @@ handle_packet (CbSmpTransport *self,
       return;
     }
 
-  {
-    g_autoptr(GBytes) body = g_bytes_new (payload, hdr.len);
-
-    finish_current (self, body, NULL);
-  }
+  finish_current (self, body, NULL);
 }
 
 static void
@@ -785,6 +791,7 @@ cb_smp_transport_send_current (CbSmpTransport *self)
   for (size_t i = 0; i < encoded_len; i++)
     traffic.n_frames += encoded[i] == '\n';
   traffic.attempt = req->attempt;
+  traffic.payload = req->payload;
   g_signal_emit (self, signals[SIGNAL_TRAFFIC], 0, &traffic);
 
   if (self->current != task)

@@ -93,6 +93,7 @@ typedef struct
   guint          attempt;        /* TX: 1 for the first send, 2.. for retries */
   gboolean       dropped;        /* RX: did not match the outstanding request */
   gboolean       is_error;       /* RX: an rc/err payload */
+  GBytes        *payload;        /* (nullable): the CBOR payload; a copy holds a reference */
 } CbSmpTraffic;
 
 #define CB_TYPE_SMP_TRAFFIC (cb_smp_traffic_get_type ())

@@ -1,0 +1,440 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "cb-protocol-log"
+
+#include "config.h"
+
+#include <string.h>
+
+#include <cbor.h>
+
+#include "cb-journal.h"
+#include "cb-protocol-log.h"
+
+#define MAX_TEXT 48      /* characters of a text value shown */
+#define MAX_ITEMS 12     /* map pairs or array items shown */
+#define MAX_DEPTH 4
+
+struct _CbProtocolLog
+{
+  GObject         parent_instance;
+
+  gint64          started;      /* monotonic */
+  GPtrArray      *lines;        /* char * */
+  guint           n_lost;       /* lines past CB_PROTOCOL_LOG_MAX_LINES */
+  CbSmpTransport *transport;    /* (weak while attached) */
+  gulong          traffic_id;
+  gulong          retry_id;
+  gulong          frame_error_id;
+};
+
+G_DEFINE_FINAL_TYPE (CbProtocolLog, cb_protocol_log, G_TYPE_OBJECT)
+
+/* ---- CBOR summaries --------------------------------------------------------------------- */
+
+/* Field names whose values are secrets, whatever the command: a substring match, any case. */
+static gboolean
+is_secret_name (const char *name,
+                gsize       len)
+{
+  static const char * const secret_parts[] = {
+    "key", "token", "sas", "secret", "password", "passwd", "credential", "sig",
+  };
+  g_autofree char *lower = g_ascii_strdown (name, len);
+
+  for (guint i = 0; i < G_N_ELEMENTS (secret_parts); i++)
+    if (strstr (lower, secret_parts[i]) != NULL)
+      return TRUE;
+  return FALSE;
+}
+
+static void
+append_text (GString    *out,
+             const char *text,
+             gsize       len)
+{
+  g_autofree char *valid = g_utf8_make_valid (text, len);
+  /* Free text (a device's error message) may quote a credential: scrubbed whole, then cut. */
+  g_autofree char *clean = cb_journal_scrub (valid);
+  const char *p = clean;
+  guint n = 0;
+
+  g_string_append_c (out, '"');
+  for (; *p != '\0' && n < MAX_TEXT; p = g_utf8_next_char (p), n++)
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (c == '"' || c == '\\')
+        g_string_append_printf (out, "\\%c", (char) c);
+      else if (g_unichar_iscntrl (c))
+        g_string_append_printf (out, "\\x%02x", c);
+      else
+        g_string_append_unichar (out, c);
+    }
+  if (*p != '\0')
+    g_string_append (out, "…");
+  g_string_append_c (out, '"');
+}
+
+static gboolean
+string_bytes (cbor_item_t *item,
+              GString     *out)
+{
+  if (cbor_string_is_definite (item))
+    {
+      g_string_append_len (out, (const char *) cbor_string_handle (item),
+                           cbor_string_length (item));
+      return TRUE;
+    }
+  for (size_t i = 0; i < cbor_string_chunk_count (item); i++)
+    {
+      cbor_item_t *chunk = cbor_string_chunks_handle (item)[i];
+
+      g_string_append_len (out, (const char *) cbor_string_handle (chunk),
+                           cbor_string_length (chunk));
+    }
+  return TRUE;
+}
+
+static void append_item (GString *out, cbor_item_t *item, guint depth);
+
+static void
+append_map (GString     *out,
+            cbor_item_t *item,
+            guint        depth)
+{
+  struct cbor_pair *pairs = cbor_map_handle (item);
+  size_t n = cbor_map_size (item);
+
+  g_string_append_c (out, '{');
+  for (size_t i = 0; i < n && i < MAX_ITEMS; i++)
+    {
+      g_autoptr(GString) name = g_string_new (NULL);
+
+      if (i > 0)
+        g_string_append (out, ", ");
+      if (cbor_isa_string (pairs[i].key))
+        {
+          string_bytes (pairs[i].key, name);
+          g_string_append_len (out, name->str, name->len);
+        }
+      else
+        append_item (out, pairs[i].key, depth + 1);
+      g_string_append (out, ": ");
+
+      /* A secret's value is never looked at, only its kind. */
+      if (name->len > 0 && is_secret_name (name->str, name->len) &&
+          (cbor_isa_string (pairs[i].value) || cbor_isa_bytestring (pairs[i].value)))
+        {
+          if (cbor_isa_bytestring (pairs[i].value))
+            append_item (out, pairs[i].value, depth + 1);   /* only its size */
+          else
+            g_string_append (out, "[redacted]");
+        }
+      else
+        append_item (out, pairs[i].value, depth + 1);
+    }
+  if (n > MAX_ITEMS)
+    g_string_append_printf (out, ", … %zu more", n - MAX_ITEMS);
+  g_string_append_c (out, '}');
+}
+
+static void
+append_item (GString     *out,
+             cbor_item_t *item,
+             guint        depth)
+{
+  if (depth > MAX_DEPTH)
+    {
+      g_string_append (out, "…");
+      return;
+    }
+
+  switch (cbor_typeof (item))
+    {
+    case CBOR_TYPE_UINT:
+      g_string_append_printf (out, "%" G_GUINT64_FORMAT, (guint64) cbor_get_int (item));
+      break;
+    case CBOR_TYPE_NEGINT:
+      g_string_append_printf (out, "-%" G_GUINT64_FORMAT, (guint64) cbor_get_int (item) + 1);
+      break;
+    case CBOR_TYPE_BYTESTRING:
+      {
+        gsize len = 0;
+
+        if (cbor_bytestring_is_definite (item))
+          len = cbor_bytestring_length (item);
+        else
+          for (size_t i = 0; i < cbor_bytestring_chunk_count (item); i++)
+            len += cbor_bytestring_length (cbor_bytestring_chunks_handle (item)[i]);
+        g_string_append_printf (out, "<%" G_GSIZE_FORMAT " bytes>", len);
+      }
+      break;
+    case CBOR_TYPE_STRING:
+      {
+        g_autoptr(GString) text = g_string_new (NULL);
+
+        string_bytes (item, text);
+        append_text (out, text->str, text->len);
+      }
+      break;
+    case CBOR_TYPE_ARRAY:
+      g_string_append_c (out, '[');
+      for (size_t i = 0; i < cbor_array_size (item) && i < MAX_ITEMS; i++)
+        {
+          if (i > 0)
+            g_string_append (out, ", ");
+          append_item (out, cbor_array_handle (item)[i], depth + 1);
+        }
+      if (cbor_array_size (item) > MAX_ITEMS)
+        g_string_append_printf (out, ", … %zu more", cbor_array_size (item) - MAX_ITEMS);
+      g_string_append_c (out, ']');
+      break;
+    case CBOR_TYPE_MAP:
+      append_map (out, item, depth);
+      break;
+    case CBOR_TYPE_TAG:
+      g_string_append_printf (out, "tag %" G_GUINT64_FORMAT " ", (guint64) cbor_tag_value (item));
+      {
+        cbor_item_t *tagged = cbor_tag_item (item);
+
+        append_item (out, tagged, depth + 1);
+        cbor_decref (&tagged);
+      }
+      break;
+    case CBOR_TYPE_FLOAT_CTRL:
+      if (cbor_is_bool (item))
+        g_string_append (out, cbor_get_bool (item) ? "true" : "false");
+      else if (cbor_is_null (item))
+        g_string_append (out, "null");
+      else if (cbor_float_ctrl_is_ctrl (item))
+        g_string_append (out, "undefined");
+      else
+        g_string_append_printf (out, "%g", cbor_float_get_float (item));
+      break;
+    default:
+      g_string_append (out, "?");
+    }
+}
+
+char *
+cb_protocol_log_summarize_cbor (const guint8 *cbor,
+                                gsize         len)
+{
+  struct cbor_load_result result;
+  cbor_item_t *item;
+  GString *out;
+
+  if (cbor == NULL || len == 0)
+    return g_strdup ("(empty)");
+
+  item = cbor_load (cbor, len, &result);
+  if (item == NULL || result.error.code != CBOR_ERR_NONE)
+    {
+      if (item != NULL)
+        cbor_decref (&item);
+      return g_strdup_printf ("(not CBOR, %" G_GSIZE_FORMAT " bytes)", len);
+    }
+
+  out = g_string_new (NULL);
+  append_item (out, item, 0);
+  if (result.read < len)
+    g_string_append_printf (out, " (+%" G_GSIZE_FORMAT " trailing bytes)", len - result.read);
+  cbor_decref (&item);
+
+  return g_string_free (out, FALSE);
+}
+
+/* ---- Recording -------------------------------------------------------------------------- */
+
+static void
+add_line (CbProtocolLog *self,
+          const char    *text)
+{
+  gint64 offset = g_get_monotonic_time () - self->started;
+
+  if (self->lines->len >= CB_PROTOCOL_LOG_MAX_LINES)
+    {
+      self->n_lost++;
+      return;
+    }
+  g_ptr_array_add (self->lines,
+                   g_strdup_printf ("+%8.3f s  %s", offset / (double) G_USEC_PER_SEC, text));
+}
+
+static void
+on_traffic (CbSmpTransport     *transport,
+            const CbSmpTraffic *traffic,
+            gpointer            user_data)
+{
+  CbProtocolLog *self = user_data;
+  g_autofree char *header = cb_smp_traffic_to_string (traffic,
+                                                      cb_smp_transport_get_bench_group (transport));
+  g_autofree char *summary = NULL;
+  g_autofree char *line = NULL;
+
+  if (traffic->payload != NULL)
+    {
+      gsize len;
+      const guint8 *data = g_bytes_get_data (traffic->payload, &len);
+
+      summary = cb_protocol_log_summarize_cbor (data, len);
+    }
+  line = g_strdup_printf ("%s  %s", header, summary != NULL ? summary : "");
+  add_line (self, line);
+}
+
+static void
+on_retry (CbSmpTransport *transport,
+          guint           group,
+          guint           command,
+          guint           attempt,
+          gpointer        user_data)
+{
+  CbProtocolLog *self = user_data;
+  g_autofree char *line = g_strdup_printf ("-- no answer to %u/%u (attempt %u), resending",
+                                           group, command, attempt);
+
+  add_line (self, line);
+}
+
+static void
+on_frame_error (CbSmpTransport *transport,
+                guint           kind,
+                guint64         count,
+                gpointer        user_data)
+{
+  CbProtocolLog *self = user_data;
+  g_autofree char *line = g_strdup_printf ("-- frame dropped: %s (%" G_GUINT64_FORMAT " so far)",
+                                           cb_smp_frame_error_to_string (kind), count);
+
+  add_line (self, line);
+}
+
+static void
+on_transport_gone (gpointer  user_data,
+                   GObject  *where_the_object_was)
+{
+  CbProtocolLog *self = user_data;
+
+  self->transport = NULL;
+  self->traffic_id = self->retry_id = self->frame_error_id = 0;
+}
+
+void
+cb_protocol_log_detach (CbProtocolLog *self)
+{
+  g_return_if_fail (CB_IS_PROTOCOL_LOG (self));
+
+  if (self->transport == NULL)
+    return;
+  g_clear_signal_handler (&self->traffic_id, self->transport);
+  g_clear_signal_handler (&self->retry_id, self->transport);
+  g_clear_signal_handler (&self->frame_error_id, self->transport);
+  g_object_weak_unref (G_OBJECT (self->transport), on_transport_gone, self);
+  self->transport = NULL;
+}
+
+void
+cb_protocol_log_attach (CbProtocolLog  *self,
+                        CbSmpTransport *transport)
+{
+  g_return_if_fail (CB_IS_PROTOCOL_LOG (self));
+  g_return_if_fail (CB_IS_SMP_TRANSPORT (transport));
+
+  cb_protocol_log_detach (self);
+  self->transport = transport;
+  g_object_weak_ref (G_OBJECT (transport), on_transport_gone, self);
+  self->traffic_id = g_signal_connect (transport, "traffic", G_CALLBACK (on_traffic), self);
+  self->retry_id = g_signal_connect (transport, "retry", G_CALLBACK (on_retry), self);
+  self->frame_error_id = g_signal_connect (transport, "frame-error",
+                                           G_CALLBACK (on_frame_error), self);
+}
+
+void
+cb_protocol_log_add_note (CbProtocolLog *self,
+                          const char    *format,
+                          ...)
+{
+  g_autofree char *text = NULL;
+  g_autofree char *clean = NULL;
+  g_autofree char *line = NULL;
+  va_list args;
+
+  g_return_if_fail (CB_IS_PROTOCOL_LOG (self));
+  g_return_if_fail (format != NULL);
+
+  va_start (args, format);
+  text = g_strdup_vprintf (format, args);
+  va_end (args);
+  clean = cb_journal_scrub (text);
+  line = g_strconcat ("== ", clean, NULL);
+  add_line (self, line);
+}
+
+guint
+cb_protocol_log_get_n_lines (CbProtocolLog *self)
+{
+  g_return_val_if_fail (CB_IS_PROTOCOL_LOG (self), 0);
+  return self->lines->len;
+}
+
+char *
+cb_protocol_log_to_text (CbProtocolLog *self)
+{
+  GString *out;
+
+  g_return_val_if_fail (CB_IS_PROTOCOL_LOG (self), NULL);
+
+  out = g_string_new (NULL);
+  for (guint i = 0; i < self->lines->len; i++)
+    {
+      g_string_append (out, g_ptr_array_index (self->lines, i));
+      g_string_append_c (out, '\n');
+    }
+  if (self->n_lost > 0)
+    g_string_append_printf (out, "-- %u more lines not kept\n", self->n_lost);
+
+  return g_string_free (out, FALSE);
+}
+
+/* ---- GObject ---------------------------------------------------------------------------- */
+
+static void
+cb_protocol_log_dispose (GObject *object)
+{
+  cb_protocol_log_detach (CB_PROTOCOL_LOG (object));
+
+  G_OBJECT_CLASS (cb_protocol_log_parent_class)->dispose (object);
+}
+
+static void
+cb_protocol_log_finalize (GObject *object)
+{
+  CbProtocolLog *self = CB_PROTOCOL_LOG (object);
+
+  g_ptr_array_unref (self->lines);
+
+  G_OBJECT_CLASS (cb_protocol_log_parent_class)->finalize (object);
+}
+
+static void
+cb_protocol_log_class_init (CbProtocolLogClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = cb_protocol_log_dispose;
+  object_class->finalize = cb_protocol_log_finalize;
+}
+
+static void
+cb_protocol_log_init (CbProtocolLog *self)
+{
+  self->started = g_get_monotonic_time ();
+  self->lines = g_ptr_array_new_with_free_func (g_free);
+}
+
+CbProtocolLog *
+cb_protocol_log_new (void)
+{
+  return g_object_new (CB_TYPE_PROTOCOL_LOG, NULL);
+}
