@@ -240,6 +240,27 @@ test_folder_lock (void)
   g_assert_nonnull (strstr (error->message, pid));
   g_clear_error (&error);
 
+  /* The standalone sandbox, another process, is refused the same way. */
+  {
+    g_autofree char *exe = g_getenv ("CERTBENCH_SANDBOX") != NULL
+      ? g_strdup (g_getenv ("CERTBENCH_SANDBOX"))
+      : g_test_build_filename (G_TEST_BUILT, "..", "src", "sandbox", "certbench-sandbox", NULL);
+    g_autoptr(GSubprocess) process = NULL;
+    g_autofree char *err = NULL;
+
+    process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                                &error, exe, "--data-dir", ts->data_dir, "--port", "0",
+                                "--mqtt-port", "0", NULL);
+    g_assert_no_error (error);
+    g_subprocess_communicate_utf8 (process, NULL, NULL, NULL, &err, &error);
+    g_assert_no_error (error);
+    g_test_message ("certbench-sandbox: %s", err);
+    g_assert_true (g_subprocess_get_if_exited (process));
+    g_assert_cmpint (g_subprocess_get_exit_status (process), !=, 0);
+    g_assert_nonnull (strstr (err, "is in use by another sandbox"));
+    g_assert_nonnull (strstr (err, pid));
+  }
+
   /* The first one still serves; once it stops, the folder is free. */
   g_assert_cmpuint (get_info (ts->session, ts), ==, 200);
   cb_sandbox_stop (ts->sandbox);
