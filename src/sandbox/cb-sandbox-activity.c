@@ -106,7 +106,7 @@ cb_sandbox_log_activity (CbSandbox   *self,
   g_autofree char *resource_group = NULL;
   g_autofree char *provider = NULL;
   g_autofree char *type = NULL;
-  sqlite3_stmt *stmt;
+  g_autoptr(CbSbStmt) stmt = NULL;
   gint64 now = cb_sandbox_now_usec (self);
 
   g_return_if_fail (CB_IS_SANDBOX (self));
@@ -594,7 +594,7 @@ handle_list (CbSbRequest *req)
   g_autofree char *message = NULL;
   g_autofree char *scope = NULL;
   g_autoptr(JsonBuilder) b = NULL;
-  sqlite3_stmt *stmt;
+  g_autoptr(CbSbStmt) stmt = NULL;
   guint64 offset = 0;
   guint limit = self->page_size > 0 ? self->page_size : 100;
   guint n = 0;

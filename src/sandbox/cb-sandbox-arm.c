@@ -382,7 +382,7 @@ add_hub_endpoints (CbSandbox   *self,
                    JsonBuilder *b,
                    const char  *ns_id)
 {
-  sqlite3_stmt *stmt = cb_sb_prepare (self,
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self,
                                       "SELECT name, subscription, resource_group, host_name "
                                       "FROM hubs WHERE namespace_id = ? COLLATE NOCASE "
                                       "ORDER BY name");
@@ -429,7 +429,7 @@ namespace_json (CbSandbox  *self,
   g_autoptr(JsonBuilder) b = NULL;
   g_autofree char *tenant = NULL;
   g_autofree char *id = NULL;
-  sqlite3_stmt *stmt;
+  g_autoptr(CbSbStmt) stmt = NULL;
 
   stmt = cb_sb_prepare (self,
                         "SELECT id, name, location, tags, uuid, principal_id, state, "
@@ -477,7 +477,7 @@ credential_json (CbSandbox  *self,
 {
   g_autoptr(JsonBuilder) b = NULL;
   g_autofree char *id = NULL;
-  sqlite3_stmt *stmt;
+  g_autoptr(CbSbStmt) stmt = NULL;
 
   stmt = cb_sb_prepare (self,
                         "SELECT namespace_id, location, tags, state, " SYSDATA_COLUMNS
@@ -527,7 +527,7 @@ policy_json (CbSandbox  *self,
   g_auto(CbSbIssuerInfo) info = { 0 };
   gboolean have_issuer = FALSE;
   gboolean byor;
-  sqlite3_stmt *stmt;
+  g_autoptr(CbSbStmt) stmt = NULL;
 
   stmt = cb_sb_prepare (self,
                         "SELECT id, name, key_type, validity_days, byor, issuer_id, location, "
@@ -615,7 +615,7 @@ device_json (CbSandbox  *self,
   g_autoptr(JsonNode) props = NULL;
   g_autofree char *etag = NULL;
   JsonObject *props_obj = NULL;
-  sqlite3_stmt *stmt;
+  g_autoptr(CbSbStmt) stmt = NULL;
 
   stmt = cb_sb_prepare (self,
                         "SELECT id, name, location, tags, uuid, enabled, props, policy_id, "
@@ -1001,7 +1001,7 @@ start_operation (CbSbRequest *req,
   g_autofree char *loc = cb_sb_arm_normalize_location (location);
   gboolean fail = cb_sb_fault_wants (req, "lro", "Failed");
   gint64 now = cb_sandbox_now_usec (self);
-  sqlite3_stmt *stmt;
+  g_autoptr(CbSbStmt) stmt = NULL;
 
   stmt = cb_sb_prepare (self,
                         "INSERT INTO adr_operations (id, subscription, location, kind, target, "
@@ -1089,7 +1089,7 @@ set_state (CbSandbox  *self,
 {
   g_autofree char *sql = g_strdup_printf ("UPDATE %s SET state = ? WHERE %s = ?",
                                           table, key_column);
-  sqlite3_stmt *stmt = cb_sb_prepare (self, sql);
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self, sql);
 
   cb_sb_bind_text (stmt, 1, state);
   cb_sb_bind_text (stmt, 2, key);
@@ -1105,7 +1105,7 @@ set_modified (CbSandbox  *self,
 {
   g_autofree char *sql = g_strdup_printf ("UPDATE %s SET modified_by = ?, modified_by_type = ?, "
                                           "modified_at = ? WHERE %s = ?", table, key_column);
-  sqlite3_stmt *stmt = cb_sb_prepare (self, sql);
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self, sql);
 
   cb_sb_bind_text (stmt, 1, who != NULL ? who : SANDBOX_ACTOR);
   cb_sb_bind_text (stmt, 2, who != NULL ? "User" : "Application");
@@ -1133,7 +1133,7 @@ static gboolean
 has_credential (CbSandbox  *self,
                 const char *ns_id)
 {
-  sqlite3_stmt *stmt = cb_sb_prepare (self, "SELECT 1 FROM adr_credentials WHERE namespace_id = ?");
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self, "SELECT 1 FROM adr_credentials WHERE namespace_id = ?");
   gboolean found;
 
   cb_sb_bind_text (stmt, 1, ns_id);
@@ -1148,7 +1148,7 @@ policy_names_of (CbSandbox  *self,
                  const char *ns_id)
 {
   GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
-  sqlite3_stmt *stmt = cb_sb_prepare (self,
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self,
                                       "SELECT name FROM adr_policies WHERE namespace_id = ? "
                                       "ORDER BY name");
 
@@ -1177,7 +1177,7 @@ hubs_of_namespace (CbSandbox  *self,
                    const char *ns_id)
 {
   GPtrArray *hubs = g_ptr_array_new_with_free_func (g_free);
-  sqlite3_stmt *stmt = cb_sb_prepare (self,
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self,
                                       "SELECT name FROM hubs WHERE namespace_id = ? "
                                       "COLLATE NOCASE ORDER BY name");
 
@@ -1205,7 +1205,7 @@ apply_tags (CbSandbox  *self,
   JsonNode *tags = member (args, "tags");
   g_autofree char *text = NULL;
   g_autofree char *sql = NULL;
-  sqlite3_stmt *stmt;
+  g_autoptr(CbSbStmt) stmt = NULL;
 
   if (tags == NULL)
     return;
@@ -1228,7 +1228,7 @@ rotate_device (CbSandbox   *self,
   g_autofree char *etag = new_etag ();
   g_autofree char *ns_id = NULL;
   g_autofree char *name = NULL;
-  sqlite3_stmt *stmt;
+  g_autoptr(CbSbStmt) stmt = NULL;
   gboolean was_enabled = FALSE;
 
   stmt = cb_sb_prepare (self, "SELECT namespace_id, name, enabled FROM adr_devices WHERE id = ?");
@@ -1247,6 +1247,7 @@ rotate_device (CbSandbox   *self,
       return FALSE;
     }
 
+  cb_sb_stmt_release (stmt);
   stmt = cb_sb_prepare (self,
                         "UPDATE adr_devices SET identifier = ?, etag = ?, version = version + 1, "
                         "  enabled = CASE WHEN ? THEN 0 ELSE enabled END, "
@@ -1318,7 +1319,7 @@ apply_device_properties (CbSandbox   *self,
   g_autofree char *props_text = NULL;
   g_autofree char *etag = new_etag ();
   const char *policy = NULL;
-  sqlite3_stmt *stmt;
+  g_autoptr(CbSbStmt) stmt = NULL;
   gboolean policy_given = FALSE;
   gboolean was_enabled = TRUE;
   int enabled = -1;
@@ -1380,6 +1381,7 @@ apply_device_properties (CbSandbox   *self,
     props_text = json_to_string (node, FALSE);
   }
 
+  cb_sb_stmt_release (stmt);
   stmt = cb_sb_prepare (self,
                         "UPDATE adr_devices SET props = ?, etag = ?, version = version + 1, "
                         "  enabled = CASE WHEN ? >= 0 THEN ? ELSE enabled END, "
@@ -1415,7 +1417,7 @@ apply_operation (CbSandbox   *self,
 {
   const char *table;
   const char *key_column;
-  sqlite3_stmt *stmt;
+  g_autoptr(CbSbStmt) stmt = NULL;
 
   table_for_kind (kind, &table, &key_column);
 
@@ -1439,6 +1441,7 @@ apply_operation (CbSandbox   *self,
       cb_sb_bind_text (stmt, 1, target);
       if (!cb_sb_step_done (self, stmt, error))
         return FALSE;
+      cb_sb_stmt_release (stmt);
       stmt = cb_sb_prepare (self, "DELETE FROM adr_namespaces WHERE id = ?");
       cb_sb_bind_text (stmt, 1, target);
       return cb_sb_step_done (self, stmt, error);
@@ -1458,6 +1461,7 @@ apply_operation (CbSandbox   *self,
                        "The credential still has policies; revoke or delete them first.");
           return FALSE;
         }
+      cb_sb_stmt_release (stmt);
       stmt = cb_sb_prepare (self, "DELETE FROM adr_credentials WHERE namespace_id = ?");
       cb_sb_bind_text (stmt, 1, target);
       if (!cb_sb_step_done (self, stmt, error))
@@ -1478,6 +1482,7 @@ apply_operation (CbSandbox   *self,
       issuer = cb_sb_ca_create_issuer (self, ns_id, target, byor, error);
       if (issuer == NULL)
         return FALSE;
+      cb_sb_stmt_release (stmt);
       stmt = cb_sb_prepare (self, "UPDATE adr_policies SET issuer_id = ? WHERE id = ?");
       cb_sb_bind_text (stmt, 1, issuer);
       cb_sb_bind_text (stmt, 2, target);
@@ -1490,6 +1495,7 @@ apply_operation (CbSandbox   *self,
 
       if (days > 0)
         {
+          cb_sb_stmt_release (stmt);
           stmt = cb_sb_prepare (self, "UPDATE adr_policies SET validity_days = ? WHERE id = ?");
           sqlite3_bind_int64 (stmt, 1, days);
           cb_sb_bind_text (stmt, 2, target);
@@ -1502,6 +1508,7 @@ apply_operation (CbSandbox   *self,
     {
       g_autofree char *issuer = NULL;
 
+      cb_sb_stmt_release (stmt);
       stmt = cb_sb_prepare (self, "SELECT issuer_id FROM adr_policies WHERE id = ?");
       cb_sb_bind_text (stmt, 1, target);
       if (sqlite3_step (stmt) == SQLITE_ROW)
@@ -1510,6 +1517,7 @@ apply_operation (CbSandbox   *self,
 
       /* Issuance stops; the ICA and its hub certificates stay, so existing leaves keep
        * working until the hub certificate is deleted. */
+      cb_sb_stmt_release (stmt);
       stmt = cb_sb_prepare (self, "DELETE FROM adr_policies WHERE id = ?");
       cb_sb_bind_text (stmt, 1, target);
       if (!cb_sb_step_done (self, stmt, error))
@@ -1524,6 +1532,7 @@ apply_operation (CbSandbox   *self,
       g_autofree char *old_issuer = NULL;
       g_autofree char *new_issuer = NULL;
 
+      cb_sb_stmt_release (stmt);
       stmt = cb_sb_prepare (self, "SELECT issuer_id FROM adr_policies WHERE id = ?");
       cb_sb_bind_text (stmt, 1, target);
       if (sqlite3_step (stmt) == SQLITE_ROW)
@@ -1535,6 +1544,7 @@ apply_operation (CbSandbox   *self,
       new_issuer = cb_sb_ca_create_issuer (self, ns_id, target, FALSE, error);
       if (new_issuer == NULL)
         return FALSE;
+      cb_sb_stmt_release (stmt);
       stmt = cb_sb_prepare (self, "UPDATE adr_policies SET issuer_id = ? WHERE id = ?");
       cb_sb_bind_text (stmt, 1, new_issuer);
       cb_sb_bind_text (stmt, 2, target);
@@ -1549,6 +1559,7 @@ apply_operation (CbSandbox   *self,
     {
       g_autofree char *issuer = NULL;
 
+      cb_sb_stmt_release (stmt);
       stmt = cb_sb_prepare (self, "SELECT issuer_id FROM adr_policies WHERE id = ?");
       cb_sb_bind_text (stmt, 1, target);
       if (sqlite3_step (stmt) == SQLITE_ROW)
@@ -1575,6 +1586,7 @@ apply_operation (CbSandbox   *self,
     }
   else if (g_str_equal (kind, "device-delete"))
     {
+      cb_sb_stmt_release (stmt);
       stmt = cb_sb_prepare (self, "DELETE FROM adr_devices WHERE id = ?");
       cb_sb_bind_text (stmt, 1, target);
       return cb_sb_step_done (self, stmt, error);
@@ -1631,7 +1643,7 @@ complete_operation (CbSandbox  *self,
   g_autoptr(JsonNode) args = NULL;
   g_autoptr(GError) error = NULL;
   CbSbRequest fake = { 0 };
-  sqlite3_stmt *stmt;
+  g_autoptr(CbSbStmt) stmt = NULL;
   const char *code = NULL;
   guint http = SOUP_STATUS_OK;
   gboolean fail = FALSE;
@@ -1696,6 +1708,7 @@ complete_operation (CbSandbox  *self,
       g_debug ("Operation %s (%s) failed: %s", op_id, kind, error->message);
     }
 
+  cb_sb_stmt_release (stmt);
   stmt = cb_sb_prepare (self,
                         "UPDATE adr_operations SET status = ?, end_usec = ?, error_code = ?, "
                         "  error_message = ?, error_http = ? WHERE id = ?");
@@ -1730,7 +1743,7 @@ cb_sb_arm_run_due_operations (CbSandbox *self)
 {
   ArmState *state = arm_state (self);
   g_autoptr(GPtrArray) due = NULL;
-  sqlite3_stmt *stmt;
+  g_autoptr(CbSbStmt) stmt = NULL;
 
   if (state->completing)
     return;
@@ -1839,7 +1852,7 @@ reply_list (CbSbRequest *req,
   CbSandbox *self = req->sandbox;
   g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(JsonBuilder) builder = json_builder_new ();
-  sqlite3_stmt *stmt;
+  g_autoptr(CbSbStmt) stmt = NULL;
   guint offset = 0;
   guint limit = page_size (self);
   gboolean more;
@@ -1890,7 +1903,7 @@ namespace_state (CbSandbox   *self,
                  const char  *ns_id,
                  char       **location)
 {
-  sqlite3_stmt *stmt = cb_sb_prepare (self,
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self,
                                       "SELECT state, location FROM adr_namespaces WHERE id = ?");
   char *state = NULL;
 
@@ -1911,7 +1924,7 @@ credential_state (CbSandbox   *self,
                   const char  *ns_id,
                   char       **location)
 {
-  sqlite3_stmt *stmt = cb_sb_prepare (self,
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self,
                                       "SELECT state, location FROM adr_credentials "
                                       "WHERE namespace_id = ?");
   char *state = NULL;
@@ -1953,7 +1966,7 @@ policy_row (CbSandbox  *self,
             const char *policy_id,
             PolicyRow  *row)
 {
-  sqlite3_stmt *stmt = cb_sb_prepare (self,
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self,
                                       "SELECT state, key_type, issuer_id, location, byor "
                                       "FROM adr_policies WHERE id = ?");
 
@@ -1978,7 +1991,7 @@ device_state (CbSandbox   *self,
               char       **location,
               char       **etag)
 {
-  sqlite3_stmt *stmt = cb_sb_prepare (self,
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self,
                                       "SELECT state, location, etag FROM adr_devices WHERE id = ?");
   char *state = NULL;
 
@@ -2086,7 +2099,7 @@ insert_namespace (CbSandbox  *self,
   g_autofree char *uuid = g_uuid_string_random ();
   g_autofree char *principal_id = g_uuid_string_random ();
   gint64 now = cb_sandbox_now_usec (self);
-  sqlite3_stmt *stmt;
+  g_autoptr(CbSbStmt) stmt = NULL;
 
   stmt = cb_sb_prepare (self,
                         "INSERT INTO adr_namespaces (id, subscription, resource_group, name, "
@@ -2147,7 +2160,7 @@ namespace_put (CbSbRequest *req,
 
       if (tags != NULL)
         {
-          sqlite3_stmt *stmt = cb_sb_prepare (self, "UPDATE adr_namespaces SET tags = ? "
+          g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self, "UPDATE adr_namespaces SET tags = ? "
                                                     "WHERE id = ?");
           cb_sb_bind_text (stmt, 1, tags);
           cb_sb_bind_text (stmt, 2, ns_id);
@@ -2389,7 +2402,7 @@ credential_put (CbSbRequest *req,
   JsonObject *properties;
   const char *location;
   Actor actor = actor_for (req);
-  sqlite3_stmt *stmt;
+  g_autoptr(CbSbStmt) stmt = NULL;
 
   if ((ns_state = require_namespace (req, ns_id, NULL)) == NULL || reply_if_deleting (req, ns_state))
     return;
@@ -2423,11 +2436,13 @@ credential_put (CbSbRequest *req,
   if (state != NULL)
     {
       /* A failed creation is retried by PUT, as in ARM. */
+      cb_sb_stmt_release (stmt);
       stmt = cb_sb_prepare (self, "DELETE FROM adr_credentials WHERE namespace_id = ?");
       cb_sb_bind_text (stmt, 1, ns_id);
       cb_sb_step_done (self, stmt, NULL);
     }
 
+  cb_sb_stmt_release (stmt);
   stmt = cb_sb_prepare (self,
                         "INSERT INTO adr_credentials (namespace_id, location, tags, state, "
                         SYSDATA_COLUMNS ") VALUES (?1, ?2, ?3, 'Accepted', ?4, ?5, ?6, ?4, ?5, ?6)");
@@ -2784,7 +2799,7 @@ insert_policy (CbSandbox  *self,
                const char *state,
                Actor       actor)
 {
-  sqlite3_stmt *stmt;
+  g_autoptr(CbSbStmt) stmt = NULL;
 
   stmt = cb_sb_prepare (self,
                         "INSERT INTO adr_policies (id, namespace_id, name, key_type, "
@@ -2853,7 +2868,7 @@ policy_put (CbSbRequest *req,
 
   if (policy_row (self, policy_id, &row))
     {
-      sqlite3_stmt *stmt;
+      g_autoptr(CbSbStmt) stmt = NULL;
 
       if (reply_if_deleting (req, row.state))
         return;
@@ -3350,7 +3365,7 @@ device_put (CbSbRequest *req,
 
   if (state != NULL)
     {
-      sqlite3_stmt *stmt;
+      g_autoptr(CbSbStmt) stmt = NULL;
 
       if (reply_if_deleting (req, state) ||
           !check_location_unchanged (req, name, cb_sb_param (req, "rg"), current_location,
@@ -3377,8 +3392,9 @@ device_put (CbSbRequest *req,
     g_autofree char *identifier = g_uuid_string_random ();
     g_autofree char *new_tag = new_etag ();
     Actor actor = actor_for (req);
-    sqlite3_stmt *stmt;
+    g_autoptr(CbSbStmt) stmt = NULL;
 
+    cb_sb_stmt_release (stmt);
     stmt = cb_sb_prepare (self,
                           "INSERT INTO adr_devices (id, namespace_id, name, location, tags, uuid, "
                           "  enabled, props, identifier, version, etag, state, " SYSDATA_COLUMNS
@@ -3594,7 +3610,7 @@ static gboolean
 operation_begin (CbSbRequest  *req,
                  OperationRow *row)
 {
-  sqlite3_stmt *stmt;
+  g_autoptr(CbSbStmt) stmt = NULL;
   const char *op_id = cb_sb_param (req, "opId");
 
   memset (row, 0, sizeof *row);
@@ -3790,7 +3806,7 @@ hub_certificate_json (CbSandbox  *self,
   g_autofree char *expiry = NULL;
   g_autofree char *created = NULL;
   g_autofree char *updated = NULL;
-  sqlite3_stmt *stmt;
+  g_autoptr(CbSbStmt) stmt = NULL;
 
   stmt = cb_sb_prepare (self,
                         "SELECT c.name, c.etag, c.created, c.updated, c.policy_id, i.cert, "
@@ -3849,7 +3865,7 @@ hub_begin (CbSbRequest    *req,
   const char *hub = cb_sb_param (req, "hub");
   g_autofree char *id = hub_resource_id (sub, rg, hub);
   char *name = NULL;
-  sqlite3_stmt *stmt;
+  g_autoptr(CbSbStmt) stmt = NULL;
 
   if (!cb_sb_require_bearer (req, CB_SB_AUD_ARM) ||
       !cb_sb_require_api_version (req, CB_SB_HUB_ARM_API_VERSION, NULL) ||
@@ -3888,7 +3904,7 @@ handle_hub_certificates_list (CbSbRequest *req)
   g_autoptr(JsonBuilder) b = NULL;
   g_autofree char *hub_id = NULL;
   g_autofree char *hub = NULL;
-  sqlite3_stmt *stmt;
+  g_autoptr(CbSbStmt) stmt = NULL;
 
   if ((hub = hub_begin (req, OP_HUB_CERT_READ, CB_SB_PERM_READ, &hub_id)) == NULL)
     return;
@@ -3952,7 +3968,7 @@ hub_certificate_delete (CbSbRequest *req)
   g_autofree char *etag = NULL;
   const char *name = cb_sb_param (req, "name");
   const char *if_match = cb_sb_header (req, "If-Match");
-  sqlite3_stmt *stmt;
+  g_autoptr(CbSbStmt) stmt = NULL;
 
   if ((hub = hub_begin (req, OP_HUB_CERT_DELETE, CB_SB_PERM_WRITE, &hub_id)) == NULL)
     return;
@@ -3992,6 +4008,7 @@ hub_certificate_delete (CbSbRequest *req)
         }
     }
 
+  cb_sb_stmt_release (stmt);
   stmt = cb_sb_prepare (req->sandbox, "DELETE FROM ca_hub_certificates WHERE hub = ? AND name = ?");
   cb_sb_bind_text (stmt, 1, hub);
   cb_sb_bind_text (stmt, 2, name);
@@ -4060,7 +4077,7 @@ cb_sandbox_adr_create_credential (CbSandbox   *self,
   g_autofree char *ns_state = NULL;
   g_autofree char *state = NULL;
   Actor actor = actor_for (NULL);
-  sqlite3_stmt *stmt;
+  g_autoptr(CbSbStmt) stmt = NULL;
 
   g_return_val_if_fail (CB_IS_SANDBOX (self), FALSE);
 
@@ -4117,7 +4134,7 @@ cb_sandbox_adr_create_policy (CbSandbox   *self,
   g_autofree char *policy_id = NULL;
   g_autofree char *issuer = NULL;
   g_auto(PolicyRow) row = { 0 };
-  sqlite3_stmt *stmt;
+  g_autoptr(CbSbStmt) stmt = NULL;
 
   g_return_val_if_fail (CB_IS_SANDBOX (self), FALSE);
 
@@ -4182,7 +4199,7 @@ cb_sandbox_adr_synchronize (CbSandbox   *self,
 {
   g_autoptr(GPtrArray) hubs = NULL;
   g_autoptr(GPtrArray) policies = g_ptr_array_new_with_free_func (g_free);
-  sqlite3_stmt *stmt;
+  g_autoptr(CbSbStmt) stmt = NULL;
 
   g_return_val_if_fail (CB_IS_SANDBOX (self), FALSE);
 
@@ -4229,7 +4246,7 @@ cb_sandbox_adr_ensure_device (CbSandbox   *self,
   g_autofree char *ns_state = NULL;
   g_autofree char *id = NULL;
   g_autofree char *state = NULL;
-  sqlite3_stmt *stmt;
+  g_autoptr(CbSbStmt) stmt = NULL;
 
   g_return_val_if_fail (CB_IS_SANDBOX (self), FALSE);
 
@@ -4273,6 +4290,7 @@ cb_sandbox_adr_ensure_device (CbSandbox   *self,
     props = json_builder_get_root (b);
     props_text = json_to_string (props, FALSE);
 
+    cb_sb_stmt_release (stmt);
     stmt = cb_sb_prepare (self,
                           "INSERT INTO adr_devices (id, namespace_id, name, location, tags, uuid, "
                           "  enabled, props, policy_id, identifier, version, etag, state, "

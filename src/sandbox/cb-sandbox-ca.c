@@ -233,7 +233,7 @@ gboolean
 cb_sb_ca_has_root (CbSandbox  *self,
                    const char *namespace_id)
 {
-  sqlite3_stmt *stmt = cb_sb_prepare (self, "SELECT 1 FROM ca_roots WHERE namespace_id = ?");
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self, "SELECT 1 FROM ca_roots WHERE namespace_id = ?");
   gboolean found;
 
   cb_sb_bind_text (stmt, 1, namespace_id);
@@ -255,7 +255,7 @@ cb_sb_ca_create_root (CbSandbox   *self,
   g_autofree char *subject = NULL;
   g_autofree char *key_ref = NULL;
   CbCertProfile profile = { 0 };
-  sqlite3_stmt *stmt;
+  g_autoptr(CbSbStmt) stmt = NULL;
   gint64 now = cb_sandbox_now (self);
 
   if (cb_sb_ca_has_root (self, namespace_id))
@@ -306,7 +306,7 @@ void
 cb_sb_ca_delete_root (CbSandbox  *self,
                       const char *namespace_id)
 {
-  sqlite3_stmt *stmt = cb_sb_prepare (self, "SELECT key_ref FROM ca_roots WHERE namespace_id = ?");
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self, "SELECT key_ref FROM ca_roots WHERE namespace_id = ?");
   g_autofree char *key_ref = NULL;
 
   cb_sb_bind_text (stmt, 1, namespace_id);
@@ -317,6 +317,7 @@ cb_sb_ca_delete_root (CbSandbox  *self,
   if (key_ref == NULL)
     return;
 
+  cb_sb_stmt_release (stmt);
   stmt = cb_sb_prepare (self, "DELETE FROM ca_roots WHERE namespace_id = ?");
   cb_sb_bind_text (stmt, 1, namespace_id);
   cb_sb_step_done (self, stmt, NULL);
@@ -333,7 +334,7 @@ load_root (CbSandbox   *self,
            GBytes     **cert,
            GError     **error)
 {
-  sqlite3_stmt *stmt = cb_sb_prepare (self,
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self,
                                       "SELECT uuid, key_ref, cert FROM ca_roots "
                                       "WHERE namespace_id = ?");
   g_autofree char *key_ref = NULL;
@@ -382,7 +383,7 @@ insert_issuer (CbSandbox     *self,
 {
   g_autoptr(CbCertificate) cert = NULL;
   g_autofree char *thumbprint = NULL;
-  sqlite3_stmt *stmt;
+  g_autoptr(CbSbStmt) stmt = NULL;
 
   if (cert_der != NULL)
     {
@@ -510,7 +511,7 @@ cb_sb_ca_revoke_issuer (CbSandbox   *self,
                         const char  *issuer_id,
                         GError     **error)
 {
-  sqlite3_stmt *stmt = cb_sb_prepare (self,
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self,
                                       "UPDATE ca_issuers SET status = 'revoked', revoked_at = ? "
                                       "WHERE id = ? AND status != 'revoked'");
 
@@ -524,7 +525,7 @@ void
 cb_sb_ca_drop_pending_issuer (CbSandbox  *self,
                               const char *issuer_id)
 {
-  sqlite3_stmt *stmt = cb_sb_prepare (self,
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self,
                                       "SELECT key_ref FROM ca_issuers "
                                       "WHERE id = ? AND status = 'pending'");
   g_autofree char *key_ref = NULL;
@@ -537,6 +538,7 @@ cb_sb_ca_drop_pending_issuer (CbSandbox  *self,
   if (key_ref == NULL)
     return;
 
+  cb_sb_stmt_release (stmt);
   stmt = cb_sb_prepare (self, "DELETE FROM ca_issuers WHERE id = ?");
   cb_sb_bind_text (stmt, 1, issuer_id);
   cb_sb_step_done (self, stmt, NULL);
@@ -557,7 +559,7 @@ cb_sb_ca_get_issuer_info (CbSandbox      *self,
                           const char     *issuer_id,
                           CbSbIssuerInfo *info)
 {
-  sqlite3_stmt *stmt = cb_sb_prepare (self,
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self,
                                       "SELECT status, subject, csr, thumbprint, not_before, "
                                       "  not_after, byor FROM ca_issuers WHERE id = ?");
   gboolean found = FALSE;
@@ -680,7 +682,7 @@ cb_sb_ca_check_byor_chain (CbSandbox   *self,
   g_autofree char *want_dn = NULL;
   g_autofree char *got_dn = NULL;
   CbCertificate *ica;
-  sqlite3_stmt *stmt;
+  g_autoptr(CbSbStmt) stmt = NULL;
   gint64 now = cb_sandbox_now (self);
 
   stmt = cb_sb_prepare (self, "SELECT status, key_ref, subject FROM ca_issuers WHERE id = ?");
@@ -836,7 +838,7 @@ cb_sb_ca_activate_issuer (CbSandbox   *self,
   g_autofree char *above_pem = NULL;
   g_autofree char *thumbprint = NULL;
   CbCertificate *ica;
-  sqlite3_stmt *stmt;
+  g_autoptr(CbSbStmt) stmt = NULL;
 
   if (!cb_sb_ca_check_byor_chain (self, issuer_id, chain_pem, error))
     return FALSE;
@@ -878,7 +880,7 @@ cb_sb_ca_revoke_device_leaves (CbSandbox  *self,
                                const char *namespace_id,
                                const char *device_name)
 {
-  sqlite3_stmt *stmt = cb_sb_prepare (self,
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self,
                                       "UPDATE ca_leaves SET revoked_at = ? "
                                       "WHERE namespace_id = ? AND device = ? "
                                       "  AND revoked_at IS NULL");
@@ -896,7 +898,7 @@ lookup_device_state (CbSandbox  *self,
                      gboolean   *enabled,
                      char      **identifier)
 {
-  sqlite3_stmt *stmt = cb_sb_prepare (self,
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self,
                                       "SELECT enabled, identifier FROM adr_devices "
                                       "WHERE namespace_id = ? AND name = ?");
   gboolean found = FALSE;
@@ -941,7 +943,7 @@ cb_sandbox_ca_issue_leaf (CbSandbox   *self,
   const char * const eku[] = { CB_OID_EKU_CLIENT_AUTH, NULL };
   CbCertExtension extension = { 0 };
   CbCertProfile profile = { 0 };
-  sqlite3_stmt *stmt;
+  g_autoptr(CbSbStmt) stmt = NULL;
   gboolean enabled = FALSE;
   gint64 validity_days = 0;
   gint64 now;
@@ -980,6 +982,7 @@ cb_sandbox_ca_issue_leaf (CbSandbox   *self,
       return NULL;
     }
 
+  cb_sb_stmt_release (stmt);
   stmt = cb_sb_prepare (self, "SELECT status, key_ref, cert, chain FROM ca_issuers WHERE id = ?");
   cb_sb_bind_text (stmt, 1, issuer_id);
   if (sqlite3_step (stmt) == SQLITE_ROW)
@@ -1069,6 +1072,7 @@ cb_sandbox_ca_issue_leaf (CbSandbox   *self,
   if (leaf == NULL)
     return NULL;
 
+  cb_sb_stmt_release (stmt);
   stmt = cb_sb_prepare (self,
                         "INSERT INTO ca_leaves (serial, namespace_id, device, issuer_id, "
                         "  policy_id, identifier, not_before, not_after, issued_at) "
@@ -1119,7 +1123,7 @@ cb_sb_ca_put_hub_certificate (CbSandbox   *self,
                               const char  *policy_id,
                               GError     **error)
 {
-  sqlite3_stmt *stmt;
+  g_autoptr(CbSbStmt) stmt = NULL;
   g_autofree char *current = NULL;
   g_autofree char *etag = NULL;
   gint64 now = cb_sandbox_now (self);
@@ -1142,6 +1146,7 @@ cb_sb_ca_put_hub_certificate (CbSandbox   *self,
   etag = cb_random_base64 (8);
   if (exists)
     {
+      cb_sb_stmt_release (stmt);
       stmt = cb_sb_prepare (self,
                             "UPDATE ca_hub_certificates SET issuer_id = ?, policy_id = ?, "
                             "  etag = ?, updated = ? WHERE hub = ? AND name = ?");
@@ -1154,6 +1159,7 @@ cb_sb_ca_put_hub_certificate (CbSandbox   *self,
     }
   else
     {
+      cb_sb_stmt_release (stmt);
       stmt = cb_sb_prepare (self,
                             "INSERT INTO ca_hub_certificates (hub, name, issuer_id, policy_id, "
                             "  etag, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?)");
@@ -1239,7 +1245,7 @@ find_issuer (CbSandbox     *self,
              IssuerRow     *row)
 {
   const char *aki = cb_certificate_get_authority_key_id (leaf);
-  sqlite3_stmt *stmt;
+  g_autoptr(CbSbStmt) stmt = NULL;
 
   memset (row, 0, sizeof *row);
 
@@ -1257,6 +1263,7 @@ find_issuer (CbSandbox     *self,
     }
   else
     {
+      cb_sb_stmt_release (stmt);
       stmt = cb_sb_prepare (self,
                             "SELECT i.id, i.status, i.cert FROM ca_issuers i "
                             "JOIN ca_hub_certificates h ON h.issuer_id = i.id "
@@ -1281,7 +1288,7 @@ hub_has_issuer (CbSandbox  *self,
                 const char *hub,
                 const char *issuer_id)
 {
-  sqlite3_stmt *stmt = cb_sb_prepare (self,
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self,
                                       "SELECT 1 FROM ca_hub_certificates "
                                       "WHERE hub = ? AND issuer_id = ?");
   gboolean found;
@@ -1299,7 +1306,7 @@ current_identifier (CbSandbox  *self,
                     const char *hub,
                     const char *device_id)
 {
-  sqlite3_stmt *stmt = cb_sb_prepare (self,
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self,
                                       "SELECT d.identifier FROM adr_devices d "
                                       "JOIN hubs h ON d.namespace_id = h.namespace_id "
                                       "WHERE h.name = ? AND d.name = ? LIMIT 1");
@@ -1427,7 +1434,7 @@ collect_revoked_serials (CbSandbox  *self,
                          const char *key)
 {
   GPtrArray *serials = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
-  sqlite3_stmt *stmt = cb_sb_prepare (self, sql);
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self, sql);
 
   cb_sb_bind_text (stmt, 1, key);
   while (sqlite3_step (stmt) == SQLITE_ROW)
@@ -1455,7 +1462,7 @@ handle_namespace_root (CbSbRequest *req)
   g_autoptr(GBytes) der = NULL;
   g_autoptr(CbCertificate) cert = NULL;
   g_autofree char *pem = NULL;
-  sqlite3_stmt *stmt;
+  g_autoptr(CbSbStmt) stmt = NULL;
   guint matches = 0;
   gsize len;
 
@@ -1511,7 +1518,7 @@ handle_crl (CbSbRequest *req)
   g_autoptr(CbKey) key = NULL;
   g_autoptr(GBytes) crl = NULL;
   g_autoptr(GError) error = NULL;
-  sqlite3_stmt *stmt;
+  g_autoptr(CbSbStmt) stmt = NULL;
   gint64 now = cb_sandbox_now (self);
   gsize len = 0;
   const guint8 *data;
@@ -1542,6 +1549,7 @@ handle_crl (CbSbRequest *req)
     }
   else
     {
+      cb_sb_stmt_release (stmt);
       stmt = cb_sb_prepare (self,
                             "SELECT key_ref, cert FROM ca_issuers "
                             "WHERE id = ? AND cert IS NOT NULL");
@@ -1587,7 +1595,7 @@ static gboolean
 hub_exists (CbSandbox  *self,
             const char *hub)
 {
-  sqlite3_stmt *stmt = cb_sb_prepare (self, "SELECT 1 FROM hubs WHERE name = ? COLLATE NOCASE");
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self, "SELECT 1 FROM hubs WHERE name = ? COLLATE NOCASE");
   gboolean found;
 
   cb_sb_bind_text (stmt, 1, hub);

@@ -251,7 +251,7 @@ dps_instance_load (CbSandbox  *self,
   g_autofree char *sql = g_strdup_printf (
       "SELECT name, id_scope, namespace_id, linked_hub, host_name, owner_key "
       "FROM dps_instances WHERE %s = ?", column);
-  sqlite3_stmt *stmt = cb_sb_prepare (self, sql);
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self, sql);
   DpsInstance *dps = NULL;
 
   bind_text (stmt, 1, value);
@@ -274,7 +274,7 @@ static char *
 hub_host_name (CbSandbox  *self,
                const char *hub)
 {
-  sqlite3_stmt *stmt = cb_sb_prepare (self, "SELECT host_name FROM hubs WHERE name = ?");
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self, "SELECT host_name FROM hubs WHERE name = ?");
   char *host = NULL;
 
   bind_text (stmt, 1, hub);
@@ -371,7 +371,7 @@ enrollment_load (CbSandbox  *self,
                  gboolean    is_group,
                  const char *id)
 {
-  sqlite3_stmt *stmt = cb_sb_prepare (self, is_group
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self, is_group
       ? "SELECT " GROUP_COLUMNS " FROM dps_enrollment_groups WHERE dps = ? AND group_id = ?"
       : "SELECT " ENROLLMENT_COLUMNS " FROM dps_enrollments WHERE dps = ? AND registration_id = ?");
   Enrollment *e = NULL;
@@ -391,7 +391,7 @@ enrollment_list (CbSandbox  *self,
                  gboolean    is_group)
 {
   GPtrArray *list = g_ptr_array_new_with_free_func ((GDestroyNotify) enrollment_free);
-  sqlite3_stmt *stmt = cb_sb_prepare (self, is_group
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self, is_group
       ? "SELECT " GROUP_COLUMNS " FROM dps_enrollment_groups WHERE dps = ? ORDER BY group_id"
       : "SELECT " ENROLLMENT_COLUMNS " FROM dps_enrollments WHERE dps = ? ORDER BY registration_id");
 
@@ -410,7 +410,7 @@ enrollment_save (CbSandbox   *self,
                  GError     **error)
 {
   g_autofree char *extra = object_to_text (e->extra);
-  sqlite3_stmt *stmt;
+  g_autoptr(CbSbStmt) stmt = NULL;
 
   if (e->is_group)
     {
@@ -431,6 +431,7 @@ enrollment_save (CbSandbox   *self,
     }
   else
     {
+      cb_sb_stmt_release (stmt);
       stmt = cb_sb_prepare (self,
           "INSERT OR REPLACE INTO dps_enrollments (dps, registration_id, device_id, primary_key, "
           "secondary_key, credential_policy_name, provisioning_status, etag, extra, created, updated) "
@@ -497,7 +498,7 @@ operation_load (CbSandbox  *self,
                 const char *registration_id,
                 const char *operation_id)
 {
-  sqlite3_stmt *stmt = cb_sb_prepare (self,
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self,
       "SELECT operation_id, registration_id, started, status, substatus, device_id, assigned_hub, "
       "enrollment_group_id, error_code, error_message, chain, registration_created, etag, updated "
       "FROM dps_operations WHERE operation_id = ? AND dps = ? AND registration_id = ?");
@@ -535,7 +536,7 @@ operation_save (CbSandbox   *self,
                 Operation   *op,
                 GError     **error)
 {
-  sqlite3_stmt *stmt = cb_sb_prepare (self,
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self,
       "INSERT OR REPLACE INTO dps_operations (operation_id, dps, registration_id, started, status, "
       "substatus, device_id, assigned_hub, enrollment_group_id, error_code, error_message, chain, "
       "registration_created, etag, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
@@ -570,7 +571,7 @@ registration_save (CbSandbox   *self,
                    Operation   *op,
                    GError     **error)
 {
-  sqlite3_stmt *stmt = cb_sb_prepare (self,
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self,
       "INSERT OR REPLACE INTO dps_registrations (dps, registration_id, device_id, assigned_hub, "
       "enrollment_group_id, status, substatus, error_code, error_message, etag, operation_id, "
       "created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
@@ -601,7 +602,7 @@ registration_load (CbSandbox  *self,
                    const char *dps,
                    const char *registration_id)
 {
-  sqlite3_stmt *stmt = cb_sb_prepare (self,
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self,
       "SELECT r.registration_id, r.device_id, r.assigned_hub, r.enrollment_group_id, r.status, "
       "r.substatus, r.error_code, r.error_message, r.etag, r.operation_id, r.created, r.updated, "
       "o.started FROM dps_registrations r LEFT JOIN dps_operations o "
@@ -1772,7 +1773,7 @@ handle_delete_enrollment (CbSbRequest *req)
   g_autoptr(Enrollment) e = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *match = NULL;
-  sqlite3_stmt *stmt;
+  g_autoptr(CbSbStmt) stmt = NULL;
 
   if (!(dps = begin_service_request (req)))
     return;
@@ -1899,7 +1900,7 @@ handle_delete_registration_state (CbSbRequest *req)
   g_autoptr(DpsInstance) dps = NULL;
   g_autoptr(Operation) reg = NULL;
   g_autoptr(GError) error = NULL;
-  sqlite3_stmt *stmt;
+  g_autoptr(CbSbStmt) stmt = NULL;
 
   if (!(dps = begin_service_request (req)))
     return;

@@ -125,7 +125,7 @@ static char *
 default_principal_id (CbSandbox *self)
 {
   g_autofree char *name = cb_sandbox_dup_meta (self, "default_principal");
-  sqlite3_stmt *stmt;
+  g_autoptr(CbSbStmt) stmt = NULL;
 
   if (name == NULL)
     return NULL;
@@ -175,7 +175,7 @@ handle_devicecode (CbSbRequest *req)
   g_autofree char *message = NULL;
   g_autoptr(JsonBuilder) b = json_builder_new ();
   gboolean offline, openid;
-  sqlite3_stmt *stmt;
+  g_autoptr(CbSbStmt) stmt = NULL;
 
   if (!check_tenant (req))
     return;
@@ -278,7 +278,7 @@ make_id_token (CbSandbox  *self,
   g_autofree char *payload = NULL;
   g_autofree char *h = base64url ("{\"alg\":\"none\",\"typ\":\"JWT\"}");
   g_autofree char *p = NULL;
-  sqlite3_stmt *stmt = cb_sb_prepare (self, "SELECT name, display_name FROM principals WHERE id = ?");
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self, "SELECT name, display_name FROM principals WHERE id = ?");
   gint64 now = cb_sandbox_session_now (self);
 
   sqlite3_bind_text (stmt, 1, principal_id, -1, SQLITE_TRANSIENT);
@@ -389,7 +389,7 @@ token_device_code (CbSbRequest *req,
   g_autofree char *stored_client = NULL;
   gboolean offline, openid;
   gint64 expires;
-  sqlite3_stmt *stmt;
+  g_autoptr(CbSbStmt) stmt = NULL;
 
   if (device_code == NULL || client_id == NULL)
     {
@@ -446,6 +446,7 @@ token_device_code (CbSbRequest *req,
     }
 
   /* A device code is redeemed once. */
+  cb_sb_stmt_release (stmt);
   stmt = cb_sb_prepare (self, "DELETE FROM entra_device_codes WHERE hash = ?");
   sqlite3_bind_text (stmt, 1, hash, -1, SQLITE_TRANSIENT);
   sqlite3_step (stmt);
@@ -547,7 +548,7 @@ decide (CbSandbox  *self,
   g_autofree char *trimmed = g_strstrip (g_strdup (user_code != NULL ? user_code : ""));
   g_autofree char *code = g_ascii_strup (trimmed, -1);
   g_autofree char *pid = NULL;
-  sqlite3_stmt *stmt;
+  g_autoptr(CbSbStmt) stmt = NULL;
 
   if (!decline)
     {
@@ -562,6 +563,7 @@ decide (CbSandbox  *self,
         }
       else
         {
+          cb_sb_stmt_release (stmt);
           stmt = cb_sb_prepare (self, "SELECT id FROM principals WHERE name = ?");
           sqlite3_bind_text (stmt, 1, principal_name, -1, SQLITE_TRANSIENT);
         }
@@ -571,6 +573,7 @@ decide (CbSandbox  *self,
       pid = cb_sb_column_dup (stmt, 0);
     }
 
+  cb_sb_stmt_release (stmt);
   stmt = cb_sb_prepare (self,
       "UPDATE entra_device_codes SET status = ?, principal_id = ? "
       "WHERE user_code = ? AND status = 'pending' AND expires > ?");
@@ -640,7 +643,7 @@ handle_devicelogin_get (CbSbRequest *req)
   g_autoptr(GString) options = g_string_new (NULL);
   g_autofree char *dflt = cb_sandbox_dup_meta (req->sandbox, "default_principal");
   g_autofree char *html = NULL;
-  sqlite3_stmt *stmt = cb_sb_prepare (req->sandbox,
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (req->sandbox,
                                       "SELECT name, display_name FROM principals ORDER BY name");
 
   while (sqlite3_step (stmt) == SQLITE_ROW)

@@ -184,7 +184,7 @@ hub_device_load (CbSandbox  *self,
                  const char *hub,
                  const char *device_id)
 {
-  sqlite3_stmt *stmt = cb_sb_prepare (self,
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self,
       "SELECT " DEVICE_COLUMNS " FROM hub_devices WHERE hub = ? AND device_id = ?");
   HubDevice *dev = NULL;
 
@@ -202,7 +202,7 @@ hub_device_save (CbSandbox  *self,
                  HubDevice  *dev,
                  GError    **error)
 {
-  sqlite3_stmt *stmt = cb_sb_prepare (self,
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self,
       "INSERT OR REPLACE INTO hub_devices (" DEVICE_COLUMNS ") "
       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   g_autofree char *tags = object_to_text (dev->tags);
@@ -256,7 +256,7 @@ hub_device_delete (CbSandbox  *self,
                    const char *hub,
                    const char *device_id)
 {
-  sqlite3_stmt *stmt = cb_sb_prepare (self, "DELETE FROM hub_devices WHERE hub = ? AND device_id = ?");
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self, "DELETE FROM hub_devices WHERE hub = ? AND device_id = ?");
   int rc;
 
   sqlite3_bind_text (stmt, 1, hub, -1, SQLITE_TRANSIENT);
@@ -678,7 +678,7 @@ lookup_hub (CbSandbox  *self,
             char      **canonical,
             char      **host_name)
 {
-  sqlite3_stmt *stmt = cb_sb_prepare (self, "SELECT name, host_name FROM hubs WHERE name = ?");
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self, "SELECT name, host_name FROM hubs WHERE name = ?");
   gboolean found = FALSE;
 
   sqlite3_bind_text (stmt, 1, name, -1, SQLITE_TRANSIENT);
@@ -768,7 +768,7 @@ authorize (CbSbRequest *req,
   g_autofree char *resource = NULL;
   g_autofree char *sr = NULL;
   const char *sub_path;
-  sqlite3_stmt *stmt;
+  g_autoptr(CbSbStmt) stmt = NULL;
   gboolean verified;
 
   if (auth != NULL && g_ascii_strncasecmp (auth, "Bearer ", 7) == 0)
@@ -1244,7 +1244,7 @@ handle_list_devices (CbSbRequest *req)
   g_autoptr(JsonBuilder) b = json_builder_new ();
   const char *top_text = cb_sb_query (req, "top");
   gint64 top = MAX_PAGE_SIZE;
-  sqlite3_stmt *stmt;
+  g_autoptr(CbSbStmt) stmt = NULL;
 
   if (!begin_request (req, &ctx, RIGHT_REGISTRY_READ, "RegistryRead"))
     return;
@@ -1630,7 +1630,7 @@ handle_query (CbSbRequest *req)
     {
       g_autoptr(CbHubQueryGroups) groups = cb_hub_query_groups_new (query);
       g_autoptr(JsonArray) all = NULL;
-      sqlite3_stmt *stmt = cb_sb_prepare (req->sandbox,
+      g_autoptr(CbSbStmt) stmt = cb_sb_prepare (req->sandbox,
           "SELECT " DEVICE_COLUMNS " FROM hub_devices WHERE hub = ? ORDER BY device_id");
       gint64 offset = emitted;
       guint total;
@@ -1655,7 +1655,7 @@ handle_query (CbSbRequest *req)
     }
   else
     {
-      sqlite3_stmt *stmt = cb_sb_prepare (req->sandbox,
+      g_autoptr(CbSbStmt) stmt = cb_sb_prepare (req->sandbox,
           "SELECT " DEVICE_COLUMNS " FROM hub_devices WHERE hub = ? AND device_id > ? "
           "ORDER BY device_id");
       g_autofree char *last_id = NULL;
@@ -1904,7 +1904,7 @@ update_connection (CbSandbox  *self,
                    gint64      now_usec,
                    gint64      activity_usec)
 {
-  sqlite3_stmt *stmt;
+  g_autoptr(CbSbStmt) stmt = NULL;
   int rc;
 
   cb_sandbox_lock (self);
@@ -1975,7 +1975,7 @@ cb_sandbox_hub_get_connection (CbSandbox  *self,
                                char      **state,
                                gint64     *activity_usec)
 {
-  sqlite3_stmt *stmt;
+  g_autoptr(CbSbStmt) stmt = NULL;
   gboolean found = FALSE;
 
   g_return_val_if_fail (CB_IS_SANDBOX (self), FALSE);

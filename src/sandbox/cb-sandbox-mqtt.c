@@ -78,6 +78,7 @@ typedef struct
   GSocketConnection  *base;
   GIOStream          *tls;
   GCancellable       *cancellable;
+  CbSbClientHello    *hello;            /* waiting for the whole ClientHello */
   CbMqttDecoder      *decoder;
   guint8             *inbuf;
   GQueue              out;              /* GBytes */
@@ -192,6 +193,7 @@ conn_unref (Conn *c)
   if (!g_atomic_int_dec_and_test (&c->ref))
     return;
 
+  g_assert (c->hello == NULL);
   if (!c->socket_closed && c->base != NULL)
     g_io_stream_close (G_IO_STREAM (c->base), NULL, NULL);
   g_clear_object (&c->tls);
@@ -225,7 +227,13 @@ conn_maybe_close_socket (Conn *c)
 static gboolean
 close_socket_cb (gpointer data)
 {
-  conn_maybe_close_socket (data);
+  Conn *c = data;
+
+  g_clear_pointer (&c->hello, cb_sb_client_hello_free);
+  /* A handshake thread blocked in a read (a client that stalled mid-handshake) wakes up. */
+  if (c->handshaking)
+    g_socket_shutdown (g_socket_connection_get_socket (c->base), TRUE, TRUE, NULL);
+  conn_maybe_close_socket (c);
   return G_SOURCE_REMOVE;
 }
 
@@ -431,7 +439,7 @@ record_attempt (Mqtt       *m,
                 const char *reason)
 {
   CbSandbox *self = m->sandbox;
-  sqlite3_stmt *stmt;
+  g_autoptr(CbSbStmt) stmt = NULL;
 
   stmt = cb_sb_prepare (self, "INSERT INTO mqtt_attempts (hub, device_id, time, accepted, "
                               "  verdict, reason) VALUES (?, ?, ?, ?, ?, ?)");
@@ -445,6 +453,7 @@ record_attempt (Mqtt       *m,
   sqlite3_reset (stmt);
 
   /* Keep the newest MAX_ATTEMPTS per device. */
+  cb_sb_stmt_release (stmt);
   stmt = cb_sb_prepare (self, "DELETE FROM mqtt_attempts WHERE hub = ?1 AND device_id = ?2 "
                               "AND id <= (SELECT id FROM mqtt_attempts WHERE hub = ?1 "
                               "  AND device_id = ?2 ORDER BY id DESC LIMIT 1 OFFSET 10)");
@@ -460,7 +469,7 @@ static char *
 resolve_hub (CbSandbox  *self,
              const char *host)
 {
-  sqlite3_stmt *stmt = cb_sb_prepare (self, "SELECT name FROM hubs WHERE host_name = ?1 "
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self, "SELECT name FROM hubs WHERE host_name = ?1 "
                                             "COLLATE NOCASE OR name = ?1 COLLATE NOCASE LIMIT 1");
   char *name = NULL;
 
@@ -856,7 +865,7 @@ device_policy (CbSandbox  *self,
                const char *hub,
                const char *device_id)
 {
-  sqlite3_stmt *stmt = cb_sb_prepare (self,
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self,
                                       "SELECT d.policy_id FROM adr_devices d "
                                       "JOIN hubs h ON d.namespace_id = h.namespace_id "
                                       "WHERE h.name = ? AND d.name = ? LIMIT 1");
@@ -1478,6 +1487,7 @@ read_cb (GObject      *object,
               break;
             }
           handle_packet (c, packet);
+          cb_sb_check_statements (sandbox, "an MQTT packet");
         }
 
       conn_read (c);
@@ -1573,6 +1583,56 @@ handshake_cb (GObject      *object,
   g_object_unref (sandbox);
 }
 
+static void
+hello_cb (gboolean complete,
+          gpointer data)
+{
+  Conn *c = data;
+  Mqtt *m = c->mqtt;
+  g_autoptr(GError) error = NULL;
+  CbSandbox *sandbox = g_object_ref (c->sandbox);
+
+  cb_sandbox_lock (sandbox);
+  conn_ref (c);
+  g_clear_pointer (&c->hello, cb_sb_client_hello_free);
+
+  if (c->state == CONN_CLOSED || m == NULL)
+    ;
+  else if (!complete)
+    conn_close (c, "it closed the connection before its TLS hello", FALSE);
+  else
+    {
+      /* No trust store: any client certificate passes TLS, the hub judges it after CONNECT.
+       * Requested rather than required, so a client without one hears "no-certificate". The
+       * database is set at construction: g_tls_server_connection_new() would first load the
+       * system trust store, about 9 ms of CPU per connection with glib-networking 2.74. */
+      c->tls = g_initable_new (g_tls_backend_get_server_connection_type (g_tls_backend_get_default ()),
+                               NULL, &error,
+                               "base-io-stream", c->base,
+                               "certificate", m->certificate,
+                               "database", NULL,
+                               "authentication-mode", G_TLS_AUTHENTICATION_REQUESTED,
+                               NULL);
+      if (c->tls == NULL)
+        {
+          g_warning ("Cannot start TLS on a hub connection: %s", error->message);
+          conn_close (c, error->message, FALSE);
+        }
+      else
+        {
+          g_signal_connect (c->tls, "accept-certificate", G_CALLBACK (accept_any_certificate_cb),
+                            NULL);
+          c->handshaking = TRUE;
+          g_tls_connection_handshake_async (G_TLS_CONNECTION (c->tls), G_PRIORITY_DEFAULT,
+                                            c->cancellable, handshake_cb, conn_ref (c));
+        }
+    }
+
+  conn_unref (c);
+  cb_sandbox_unlock (sandbox);
+  g_object_unref (sandbox);
+}
+
 static gboolean
 incoming_cb (GSocketService    *service,
              GSocketConnection *connection,
@@ -1580,34 +1640,13 @@ incoming_cb (GSocketService    *service,
              gpointer           user_data)
 {
   Mqtt *m = user_data;
-  g_autoptr(GError) error = NULL;
-  GIOStream *tls;
+  GSocket *socket = g_socket_connection_get_socket (connection);
   Conn *c;
 
   g_assert (m != NULL);
 
   /* Small request/response packets: without this, Nagle and delayed ACKs add 40 ms each. */
-  g_socket_set_option (g_socket_connection_get_socket (connection), IPPROTO_TCP, TCP_NODELAY, 1,
-                       NULL);
-
-  /* No trust store: any client certificate passes TLS, the hub judges it after CONNECT.
-   * Requested rather than required, so a client without one hears "no-certificate". The
-   * database is set at construction: g_tls_server_connection_new() would first load the
-   * system trust store, about 9 ms of CPU per connection with glib-networking 2.74. */
-  tls = g_initable_new (g_tls_backend_get_server_connection_type (g_tls_backend_get_default ()),
-                        NULL, &error,
-                        "base-io-stream", connection,
-                        "certificate", m->certificate,
-                        "database", NULL,
-                        "authentication-mode", G_TLS_AUTHENTICATION_REQUESTED,
-                        NULL);
-  if (tls == NULL)
-    {
-      g_warning ("Cannot start TLS on a hub connection: %s", error->message);
-      return TRUE;
-    }
-
-  g_signal_connect (tls, "accept-certificate", G_CALLBACK (accept_any_certificate_cb), NULL);
+  g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
 
   cb_sandbox_lock (m->sandbox);
 
@@ -1616,7 +1655,6 @@ incoming_cb (GSocketService    *service,
   c->sandbox = g_object_ref (m->sandbox);
   c->mqtt = m;
   c->base = g_object_ref (connection);
-  c->tls = tls;
   c->cancellable = g_cancellable_new ();
   c->decoder = cb_mqtt_decoder_new (m->max_packet);
   c->inbuf = g_malloc (READ_SIZE);
@@ -1625,9 +1663,10 @@ incoming_cb (GSocketService    *service,
   c->created = c->last_packet = g_get_monotonic_time ();
   g_hash_table_add (m->conns, c);
 
-  c->handshaking = TRUE;
-  g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT, c->cancellable,
-                                    handshake_cb, conn_ref (c));
+  /* The handshake starts once the whole ClientHello is in (cb-sandbox-client-hello.c): a
+   * client that stalls before that holds no TLS thread. The sweep's connect timeout closes
+   * it. */
+  c->hello = cb_sb_client_hello_wait (socket, m->context, hello_cb, c);
 
   cb_sandbox_unlock (m->sandbox);
   return TRUE;
@@ -1945,7 +1984,7 @@ handle_connection (CbSbRequest *req)
   g_autofree char *state = NULL;
   g_autofree char *key = NULL;
   gint64 activity = 0;
-  sqlite3_stmt *stmt;
+  g_autoptr(CbSbStmt) stmt = NULL;
   Mqtt *m = get_mqtt (self);
   Conn *c;
   guint n = 0;

@@ -66,6 +66,10 @@ struct _CbSandbox
   gint64        clock_rate_since;   /* real usec when the rate was last set */
   gint64        clock_accel_usec;   /* world time gained at earlier rates, before rate_since */
   GHashTable   *module_data;        /* module name -> gpointer, for modules' in-memory state */
+  int           lock_fd;            /* the data folder's lock (cb-sandbox-folder-lock.c), or -1 */
+  struct _CbSbListener *listener;   /* the HTTPS listener (cb-sandbox-listener.c) */
+  guint         handshake_timeout_ms; /* a TLS handshake, from accept (0: none) */
+  guint         idle_timeout_ms;    /* an HTTPS connection with no request (0: none) */
 
   /* Thread mode */
   GThread      *thread;
@@ -94,6 +98,19 @@ gint64        cb_sandbox_session_now      (CbSandbox   *self);      /* unix seco
 /* Returns a cached, reset statement for sql. Do not finalize it. */
 sqlite3_stmt *cb_sb_prepare               (CbSandbox   *self,
                                            const char  *sql);
+/* A cached statement, reset when the variable goes out of scope:
+ *   g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self, "SELECT …");
+ * A statement left mid-result (it returned a row and was not stepped to the end) keeps the
+ * connection in a read transaction: the WAL can never be checkpointed and grows, and a write
+ * after another connection's write fails with "database is locked". Before pointing the
+ * variable at another statement, release the first one (cb_sb_stmt_release). */
+typedef sqlite3_stmt CbSbStmt;
+void          cb_sb_stmt_release          (CbSbStmt    *stmt);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CbSbStmt, cb_sb_stmt_release)
+/* Complains (g_critical, naming the SQL) about every statement still mid-result and resets
+ * it. Called when a request or an MQTT packet has been handled: nothing may stay open then. */
+void          cb_sb_check_statements      (CbSandbox   *self,
+                                           const char  *where);
 gboolean      cb_sb_exec                  (CbSandbox   *self,
                                            const char  *sql,
                                            GError     **error);
@@ -113,6 +130,35 @@ void          cb_sb_set_sqlite_error      (CbSandbox   *self,
 /* The text of column col, duplicated, or NULL. */
 char         *cb_sb_column_dup            (sqlite3_stmt *stmt,
                                            int          col);
+
+/* ---- Connections and the data folder ------------------------------------------------- */
+
+/* Waits, on context, until socket holds a whole TLS record (the ClientHello), then calls
+ * func once: complete is FALSE when the client went away first. Free it to stop waiting. */
+typedef struct _CbSbClientHello CbSbClientHello;
+typedef void (*CbSbClientHelloFunc) (gboolean complete,
+                                     gpointer user_data);
+CbSbClientHello *cb_sb_client_hello_wait  (GSocket             *socket,
+                                           GMainContext        *context,
+                                           CbSbClientHelloFunc  func,
+                                           gpointer             user_data);
+void          cb_sb_client_hello_free     (CbSbClientHello *hello);
+
+/* The HTTPS listener: accepts, handshakes (with a deadline) and hands connections to server;
+ * closes idle ones. Free it after soup_server_disconnect(). */
+typedef struct _CbSbListener CbSbListener;
+CbSbListener *cb_sb_listener_new          (CbSandbox        *sandbox,
+                                           SoupServer       *server,
+                                           GTlsCertificate  *certificate,
+                                           GSocketAddress   *address,
+                                           guint16          *out_port,
+                                           GError          **error);
+void          cb_sb_listener_free         (CbSbListener     *listener);
+
+/* Locks data_dir for this sandbox; returns the lock's fd (close it to unlock) or -1 with
+ * CB_SANDBOX_ERROR_IN_USE naming the folder and the other sandbox's pid. */
+int           cb_sb_lock_data_dir         (const char  *data_dir,
+                                           GError     **error);
 
 /* Small persistent settings (tenant id, default principal, demo description). */
 char         *cb_sandbox_dup_meta         (CbSandbox   *self,

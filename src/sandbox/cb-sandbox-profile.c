@@ -32,7 +32,7 @@ cb_sandbox_dup_enrollment_group_key (CbSandbox  *self,
                                      const char *dps,
                                      const char *group_id)
 {
-  sqlite3_stmt *stmt;
+  g_autoptr(CbSbStmt) stmt = NULL;
   char *key = NULL;
 
   g_return_val_if_fail (CB_IS_SANDBOX (self), NULL);

@@ -127,6 +127,9 @@ cb_sandbox_init (CbSandbox *self)
   self->clock_rate = 1.0;
   self->auto_approve = TRUE;
   self->device_code_interval = 5;
+  self->handshake_timeout_ms = 10000;
+  self->idle_timeout_ms = 60000;
+  self->lock_fd = -1;
   self->routes = g_ptr_array_new_with_free_func ((GDestroyNotify) cb_sb_route_free);
   self->faults = g_ptr_array_new_with_free_func ((GDestroyNotify) cb_sb_fault_free);
   self->module_data = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, module_data_free);
@@ -202,6 +205,16 @@ cb_sandbox_set_max_policies (CbSandbox *self,
 {
   g_return_if_fail (CB_IS_SANDBOX (self));
   self->max_policies = MAX (max_policies, 1);
+}
+
+void
+cb_sandbox_set_connection_timeouts (CbSandbox *self,
+                                    guint      handshake_ms,
+                                    guint      idle_ms)
+{
+  g_return_if_fail (CB_IS_SANDBOX (self));
+  self->handshake_timeout_ms = handshake_ms;
+  self->idle_timeout_ms = idle_ms;
 }
 
 void
@@ -407,7 +420,7 @@ sqlite3_stmt *
 cb_sb_prepare (CbSandbox  *self,
                const char *sql)
 {
-  sqlite3_stmt *stmt;
+  g_autoptr(CbSbStmt) stmt = NULL;
 
   g_assert (self->db != NULL);
 
@@ -428,6 +441,30 @@ cb_sb_prepare (CbSandbox  *self,
 
   g_hash_table_insert (self->statements, g_strdup (sql), stmt);
   return stmt;
+}
+
+void
+cb_sb_stmt_release (CbSbStmt *stmt)
+{
+  if (stmt != NULL)
+    sqlite3_reset (stmt);
+}
+
+void
+cb_sb_check_statements (CbSandbox  *self,
+                        const char *where)
+{
+  sqlite3_stmt *stmt = NULL;
+
+  if (self->db == NULL)
+    return;
+
+  while ((stmt = sqlite3_next_stmt (self->db, stmt)) != NULL)
+    if (sqlite3_stmt_busy (stmt))
+      {
+        g_critical ("A statement was left open by %s: %s", where, sqlite3_sql (stmt));
+        sqlite3_reset (stmt);
+      }
 }
 
 gboolean
@@ -533,7 +570,7 @@ static char *
 meta_get (CbSandbox  *self,
           const char *key)
 {
-  sqlite3_stmt *stmt = cb_sb_prepare (self, "SELECT value FROM meta WHERE key = ?");
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self, "SELECT value FROM meta WHERE key = ?");
 
   sqlite3_bind_text (stmt, 1, key, -1, SQLITE_TRANSIENT);
   if (sqlite3_step (stmt) == SQLITE_ROW)
@@ -547,7 +584,7 @@ meta_set (CbSandbox  *self,
           const char *key,
           const char *value)
 {
-  sqlite3_stmt *stmt = cb_sb_prepare (self, "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)");
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self, "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)");
 
   sqlite3_bind_text (stmt, 1, key, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 2, value, -1, SQLITE_TRANSIENT);
@@ -1216,7 +1253,7 @@ cb_sandbox_add_principal (CbSandbox   *self,
                           const char  *display_name,
                           GError     **error)
 {
-  sqlite3_stmt *stmt = cb_sb_prepare (self,
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self,
       "INSERT INTO principals (id, name, display_name) VALUES (?, ?, ?) "
       "ON CONFLICT (name) DO UPDATE SET display_name = excluded.display_name");
   g_autofree char *id = g_uuid_string_random ();
@@ -1237,7 +1274,7 @@ static char *
 principal_id_for_name (CbSandbox  *self,
                        const char *name)
 {
-  sqlite3_stmt *stmt = cb_sb_prepare (self, "SELECT id FROM principals WHERE name = ?");
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self, "SELECT id FROM principals WHERE name = ?");
 
   sqlite3_bind_text (stmt, 1, name, -1, SQLITE_TRANSIENT);
   if (sqlite3_step (stmt) == SQLITE_ROW)
@@ -1254,7 +1291,7 @@ cb_sandbox_assign_role (CbSandbox   *self,
                         GError     **error)
 {
   g_autofree char *pid = principal_id_for_name (self, principal_name);
-  sqlite3_stmt *stmt;
+  g_autoptr(CbSbStmt) stmt = NULL;
 
   if (pid == NULL)
     {
@@ -1297,7 +1334,7 @@ cb_sandbox_store_token (CbSandbox  *self,
   g_autofree char *token = g_strdup_printf ("cbx%s.%s", g_str_equal (kind, "refresh") ? "r" : "a",
                                             random);
   g_autofree char *hash = token_hash (token);
-  sqlite3_stmt *stmt = cb_sb_prepare (self,
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self,
       "INSERT INTO tokens (hash, kind, principal_id, audience, scope, client_id, expires) "
       "VALUES (?, ?, ?, ?, ?, ?, ?)");
 
@@ -1325,7 +1362,7 @@ cb_sandbox_lookup_token (CbSandbox   *self,
                          gboolean    *out_expired)
 {
   g_autofree char *hash = token_hash (token);
-  sqlite3_stmt *stmt = cb_sb_prepare (self,
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self,
       "SELECT t.principal_id, t.audience, p.name, t.client_id, t.expires FROM tokens t "
       "JOIN principals p ON p.id = t.principal_id WHERE t.hash = ? AND t.kind = ?");
 
@@ -1351,7 +1388,7 @@ cb_sandbox_delete_token (CbSandbox  *self,
                          const char *token)
 {
   g_autofree char *hash = token_hash (token);
-  sqlite3_stmt *stmt = cb_sb_prepare (self, "DELETE FROM tokens WHERE hash = ?");
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self, "DELETE FROM tokens WHERE hash = ?");
 
   sqlite3_bind_text (stmt, 1, hash, -1, SQLITE_TRANSIENT);
   sqlite3_step (stmt);
@@ -1507,7 +1544,7 @@ cb_sb_require_permission (CbSbRequest    *req,
                           const char     *action,
                           CbSbPermission  perm)
 {
-  sqlite3_stmt *stmt;
+  g_autoptr(CbSbStmt) stmt = NULL;
   const char *needed;
 
   g_assert (req->principal_id != NULL);
@@ -1555,7 +1592,7 @@ cb_sandbox_create_hub (CbSandbox   *self,
     { "registryReadWrite", "RegistryWrite" },
   };
   g_autofree char *host = g_strdup_printf ("%s.azure-devices.net", name);
-  sqlite3_stmt *stmt;
+  g_autoptr(CbSbStmt) stmt = NULL;
 
   cb_sb_begin (self);
 
@@ -1576,6 +1613,7 @@ cb_sandbox_create_hub (CbSandbox   *self,
       g_autofree char *primary = cb_random_base64 (32);
       g_autofree char *secondary = cb_random_base64 (32);
 
+      cb_sb_stmt_release (stmt);
       stmt = cb_sb_prepare (self,
           "INSERT INTO hub_keys (hub, key_name, primary_key, secondary_key, rights) "
           "VALUES (?, ?, ?, ?, ?)");
@@ -1603,7 +1641,7 @@ cb_sandbox_set_hub_key (CbSandbox  *self,
                         const char *key_name,
                         const char *primary_key)
 {
-  sqlite3_stmt *stmt = cb_sb_prepare (self,
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self,
       "UPDATE hub_keys SET primary_key = ? WHERE hub = ? AND key_name = ?");
 
   sqlite3_bind_text (stmt, 1, primary_key, -1, SQLITE_TRANSIENT);
@@ -1624,7 +1662,7 @@ cb_sandbox_create_dps (CbSandbox   *self,
 {
   g_autofree char *host = g_strdup_printf ("%s.azure-devices-provisioning.net", name);
   g_autofree char *owner_key = cb_random_base64 (32);
-  sqlite3_stmt *stmt = cb_sb_prepare (self,
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self,
       "INSERT INTO dps_instances (name, id_scope, subscription, resource_group, namespace_id, "
       "linked_hub, host_name, owner_key, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
 
@@ -1651,7 +1689,7 @@ cb_sandbox_set_dps_owner_key (CbSandbox  *self,
                               const char *dps,
                               const char *owner_key)
 {
-  sqlite3_stmt *stmt = cb_sb_prepare (self, "UPDATE dps_instances SET owner_key = ? WHERE name = ?");
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self, "UPDATE dps_instances SET owner_key = ? WHERE name = ?");
 
   sqlite3_bind_text (stmt, 1, owner_key, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 2, dps, -1, SQLITE_TRANSIENT);
@@ -1663,7 +1701,7 @@ cb_sandbox_dup_hub_key (CbSandbox  *self,
                         const char *hub,
                         const char *key_name)
 {
-  sqlite3_stmt *stmt = cb_sb_prepare (self,
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self,
       "SELECT primary_key FROM hub_keys WHERE hub = ? AND key_name = ?");
 
   sqlite3_bind_text (stmt, 1, hub, -1, SQLITE_TRANSIENT);
@@ -1679,7 +1717,7 @@ cb_sandbox_list_hubs_for_namespace (CbSandbox  *self,
                                     const char *namespace_id)
 {
   GPtrArray *hubs = g_ptr_array_new_with_free_func (g_free);
-  sqlite3_stmt *stmt = cb_sb_prepare (self, "SELECT name FROM hubs WHERE namespace_id = ? ORDER BY name");
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self, "SELECT name FROM hubs WHERE namespace_id = ? ORDER BY name");
 
   sqlite3_bind_text (stmt, 1, namespace_id, -1, SQLITE_TRANSIENT);
   while (sqlite3_step (stmt) == SQLITE_ROW)
@@ -1876,6 +1914,7 @@ finish_request (CbSbRequest *req,
   if (paused)
     soup_server_message_unpause (req->msg);
 
+  cb_sb_check_statements (req->sandbox, req->path);
   cb_sb_request_free (req);
 }
 
@@ -2126,7 +2165,7 @@ cb_sandbox_build_info (CbSandbox *self)
   g_autofree char *arm = g_strconcat (self->base_url, "/arm", NULL);
   g_autofree char *dps = g_strconcat (self->base_url, "/dps", NULL);
   g_autofree char *demo = meta_get (self, "demo");
-  sqlite3_stmt *stmt;
+  g_autoptr(CbSbStmt) stmt = NULL;
 
   json_builder_begin_object (b);
   add_string (b, "name", "Certbench sandbox");
@@ -2177,6 +2216,7 @@ cb_sandbox_build_info (CbSandbox *self)
   add_string (b, "globalEndpoint", dps);
   json_builder_set_member_name (b, "instances");
   json_builder_begin_array (b);
+  cb_sb_stmt_release (stmt);
   stmt = cb_sb_prepare (self, "SELECT name, id_scope, host_name, namespace_id, linked_hub "
                               "FROM dps_instances ORDER BY name");
   while (sqlite3_step (stmt) == SQLITE_ROW)
@@ -2197,6 +2237,7 @@ cb_sandbox_build_info (CbSandbox *self)
 
   json_builder_set_member_name (b, "principals");
   json_builder_begin_array (b);
+  cb_sb_stmt_release (stmt);
   stmt = cb_sb_prepare (self, "SELECT p.name, p.display_name, r.role, r.scope FROM principals p "
                               "LEFT JOIN role_assignments r ON r.principal_id = p.id "
                               "ORDER BY p.name, r.role");
@@ -2420,10 +2461,16 @@ teardown (CbSandbox *self)
 {
   if (self->server != NULL)
     soup_server_disconnect (self->server);
+  g_clear_pointer (&self->listener, cb_sb_listener_free);
   g_clear_object (&self->server);
   g_ptr_array_set_size (self->routes, 0);
   g_hash_table_remove_all (self->module_data);
   close_store (self);
+  if (self->lock_fd >= 0)
+    {
+      close (self->lock_fd);
+      self->lock_fd = -1;
+    }
 }
 
 gboolean
@@ -2436,7 +2483,6 @@ cb_sandbox_start (CbSandbox  *self,
   g_autofree char *cert_file = NULL;
   g_autofree char *key_file = NULL;
   g_autofree char *tenant = NULL;
-  GSList *uris;
   gboolean ret = FALSE;
 
   g_return_val_if_fail (CB_IS_SANDBOX (self), FALSE);
@@ -2446,6 +2492,7 @@ cb_sandbox_start (CbSandbox  *self,
 
   if (!check_bind_address (self, error) ||
       !cb_mkdir_private (self->data_dir, error) ||
+      (self->lock_fd = cb_sb_lock_data_dir (self->data_dir, error)) < 0 ||
       !open_store (self, error))
     goto out;
 
@@ -2485,13 +2532,9 @@ cb_sandbox_start (CbSandbox  *self,
 
   addr = g_inet_address_new_from_string (self->bind_address);
   sockaddr = g_inet_socket_address_new (addr, self->port);
-  if (!soup_server_listen (self->server, sockaddr, SOUP_SERVER_LISTEN_HTTPS, error))
+  self->listener = cb_sb_listener_new (self, self->server, cert, sockaddr, &self->port, error);
+  if (self->listener == NULL)
     goto out;
-
-  uris = soup_server_get_uris (self->server);
-  if (uris != NULL)
-    self->port = (guint16) g_uri_get_port (uris->data);
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
 
   g_free (self->base_url);
   if (g_inet_address_get_family (addr) == G_SOCKET_FAMILY_IPV6)
@@ -2571,6 +2614,13 @@ cb_sandbox_start_in_thread (CbSandbox  *self,
   return TRUE;
 }
 
+static gboolean
+quit_loop_cb (gpointer data)
+{
+  g_main_loop_quit (data);
+  return G_SOURCE_REMOVE;
+}
+
 void
 cb_sandbox_stop (CbSandbox *self)
 {
@@ -2578,7 +2628,14 @@ cb_sandbox_stop (CbSandbox *self)
 
   if (self->thread != NULL)
     {
-      g_main_loop_quit (self->loop);
+      /* Quit from inside the loop: a g_main_loop_quit() that came before the thread reached
+       * g_main_loop_run() (a stop right after the start) would be forgotten, and the join
+       * would wait forever. */
+      GSource *source = g_idle_source_new ();
+
+      g_source_set_callback (source, quit_loop_cb, self->loop, NULL);
+      g_source_attach (source, self->context);
+      g_source_unref (source);
       g_thread_join (g_steal_pointer (&self->thread));
       g_clear_pointer (&self->loop, g_main_loop_unref);
       g_clear_pointer (&self->context, g_main_context_unref);

@@ -14,6 +14,7 @@ typedef enum
   CB_SANDBOX_ERROR_REFUSED_ADDRESS,   /* a non-loopback bind address without allow-remote */
   CB_SANDBOX_ERROR_STORE,             /* the database could not be opened or migrated */
   CB_SANDBOX_ERROR_CONFIG,            /* a bad fault file or option */
+  CB_SANDBOX_ERROR_IN_USE,            /* another sandbox serves the data folder */
 } CbSandboxError;
 
 #define CB_SANDBOX_ERROR (cb_sandbox_error_quark ())
@@ -42,6 +43,13 @@ void        cb_sandbox_set_max_policies     (CbSandbox    *self,
  * auto-approving in-process sandbox answer the first poll at once. */
 void        cb_sandbox_set_device_code_interval (CbSandbox *self,
                                              guint         seconds);
+
+/* Connection deadlines of the HTTPS endpoint (defaults 10 s and 60 s; 0: none): a TLS
+ * handshake must finish within handshake_ms of the connection, and a connection carrying no
+ * request for idle_ms is closed. */
+void        cb_sandbox_set_connection_timeouts (CbSandbox *self,
+                                             guint         handshake_ms,
+                                             guint         idle_ms);
 
 /* Starts serving in the thread-default main context of the caller. */
 gboolean    cb_sandbox_start                (CbSandbox    *self,

@@ -1,0 +1,468 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <unistd.h>
+#include <sqlite3.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "cb-sas.h"
+#include "cb-test-sandbox.h"
+
+/* A sandbox under long runs and hostile clients: statements never keep a read snapshot (the
+ * WAL checkpoints, writes survive another connection's), one sandbox per data folder,
+ * keep-alive connections that clients close do not leak, idle connections are closed, and
+ * clients that stall in their TLS handshake keep nobody else out. */
+
+#define SUB        "00000000-0000-0000-0000-00000000c0de"
+#define RG         "rg-conn"
+#define NS         "ns-conn"
+#define HUB        "hub-conn"
+#define DPS        "dps-conn"
+#define ID_SCOPE   "0ne00C0FFE1"
+#define GROUP      "line-1"
+#define GROUP_KEY  "Y2VydGJlbmNoLWdyb3VwLWtleS0wMTIzNDU2Nzg5YWI="
+#define DPS_API    "api-version=2025-07-01-preview"
+#define HUB_API    "api-version=2021-04-12"
+#define HUB_HOST   HUB ".azure-devices.net"
+
+static guint
+count_fds (void)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/fd", 0, NULL);
+  guint n = 0;
+
+  g_assert_nonnull (dir);
+  while (g_dir_read_name (dir) != NULL)
+    n++;
+  return n;
+}
+
+static SoupSession *
+new_session (CbTestSandbox *ts)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GTlsDatabase) db = g_tls_file_database_new (cb_sandbox_get_ca_file (ts->sandbox),
+                                                        &error);
+  SoupSession *session;
+
+  g_assert_no_error (error);
+  session = soup_session_new ();
+  soup_session_set_tls_database (session, db);
+  soup_session_set_timeout (session, 60);
+  return session;
+}
+
+static guint
+get_info (SoupSession   *session,
+          CbTestSandbox *ts)
+{
+  g_autofree char *url = g_strconcat (cb_sandbox_get_base_url (ts->sandbox), "/sandbox/info", NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GError) error = NULL;
+
+  body = soup_session_send_and_read (session, msg, NULL, &error);
+  g_assert_no_error (error);
+  return soup_message_get_status (msg);
+}
+
+/* Restarts the sandbox with short connection deadlines. */
+static void
+restart_with_timeouts (CbTestSandbox *ts,
+                       guint          handshake_ms,
+                       guint          idle_ms)
+{
+  g_autoptr(GError) error = NULL;
+
+  cb_sandbox_stop (ts->sandbox);
+  cb_sandbox_set_connection_timeouts (ts->sandbox, handshake_ms, idle_ms);
+  cb_sandbox_start_in_thread (ts->sandbox, &error);
+  g_assert_no_error (error);
+  cb_sandbox_mqtt_set_connect_timeout_ms (ts->sandbox, handshake_ms);
+}
+
+/* ---- Statements and the WAL ------------------------------------------------------------ */
+
+static char *
+device_sas (const char *registration_id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *device_key = cb_sas_derive_device_key (GROUP_KEY, registration_id, &error);
+  g_autofree char *resource = g_strdup_printf ("%s/registrations/%s", ID_SCOPE, registration_id);
+  char *token;
+
+  g_assert_no_error (error);
+  token = cb_sas_token_new (resource, device_key, "registration",
+                            g_get_real_time () / G_USEC_PER_SEC + 600, CB_SAS_FLAGS_NONE, &error);
+  g_assert_no_error (error);
+  return token;
+}
+
+static char *
+hub_sas (CbTestSandbox *ts)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *key = NULL;
+  char *token;
+
+  cb_sandbox_lock (ts->sandbox);
+  key = cb_sandbox_dup_hub_key (ts->sandbox, HUB, "iothubowner");
+  cb_sandbox_unlock (ts->sandbox);
+  g_assert_nonnull (key);
+  token = cb_sas_token_new (HUB_HOST, key, "iothubowner", g_get_real_time () / G_USEC_PER_SEC + 3600,
+                            CB_SAS_FLAGS_LOWERCASE_RESOURCE, &error);
+  g_assert_no_error (error);
+  return token;
+}
+
+/* A device's life in one sandbox: PUT register and one poll (both write, both read the
+ * enrollment), then its hub identity read with an Entra token and with a hub SAS (token and
+ * key lookups). */
+static void
+register_device (CbTestSandbox *ts,
+                 guint          i,
+                 const char    *bearer,
+                 const char    *sas_owner)
+{
+  g_autofree char *id = g_strdup_printf ("soak-%05u", i);
+  g_autofree char *sas = device_sas (id);
+  g_autofree char *path = g_strdup_printf ("/dps/%s/registrations/%s/register?" DPS_API,
+                                           ID_SCOPE, id);
+  g_autofree char *body = g_strdup_printf ("{\"registrationId\":\"%s\"}", id);
+  g_autoptr(JsonNode) reply = NULL;
+  g_autoptr(JsonNode) state = NULL;
+  g_autofree char *poll = NULL;
+  guint status;
+
+  status = cb_test_sandbox_request_json (ts, "PUT", path, sas, body, &reply, NULL);
+  if (status != 202)
+    {
+      g_autofree char *text = reply != NULL ? json_to_string (reply, FALSE) : NULL;
+      g_error ("Registration %u answered %u: %s", i, status, text);
+    }
+
+  poll = g_strdup_printf ("/dps/%s/registrations/%s/operations/%s?" DPS_API, ID_SCOPE, id,
+                          json_object_get_string_member (json_node_get_object (reply),
+                                                         "operationId"));
+  status = cb_test_sandbox_request_json (ts, "GET", poll, sas, NULL, &state, NULL);
+  if (status != 200 && status != 202)
+    g_error ("Polling registration %u answered %u", i, status);
+
+  g_free (path);
+  path = g_strdup_printf ("/hubs/%s/devices/%s?" HUB_API, HUB, id);
+  status = cb_test_sandbox_request (ts, "GET", path, bearer, NULL, NULL, NULL, NULL);
+  if (status != 200 && status != 404)
+    g_error ("Reading device %u with a token answered %u", i, status);
+  status = cb_test_sandbox_request (ts, "GET", path, sas_owner, NULL, NULL, NULL, NULL);
+  if (status != 200 && status != 404)
+    g_error ("Reading device %u with a SAS answered %u", i, status);
+}
+
+static gint64
+file_size (const char *path)
+{
+  GStatBuf st;
+
+  return g_stat (path, &st) == 0 ? (gint64) st.st_size : 0;
+}
+
+static void
+test_wal_bounded (void)
+{
+  g_autoptr(CbTestSandbox) ts = cb_test_sandbox_new (CB_TEST_SANDBOX_NONE);
+  g_autofree char *namespace_id = cb_sb_namespace_id (SUB, RG, NS);
+  g_autofree char *db_path = g_build_filename (ts->data_dir, "sandbox.db", NULL);
+  g_autofree char *wal_path = g_strconcat (db_path, "-wal", NULL);
+  g_autoptr(GError) error = NULL;
+  sqlite3 *other = NULL;
+  int log_frames = -1, checkpointed = -1;
+  gint64 wal_max = 0;
+  g_autofree char *bearer = NULL;
+  g_autofree char *sas_owner = NULL;
+
+  cb_sandbox_lock (ts->sandbox);
+  cb_sandbox_create_hub (ts->sandbox, SUB, RG, HUB, namespace_id, &error);
+  g_assert_no_error (error);
+  cb_sandbox_create_dps (ts->sandbox, SUB, RG, DPS, ID_SCOPE, namespace_id, HUB, &error);
+  g_assert_no_error (error);
+  cb_sandbox_dps_create_enrollment_group (ts->sandbox, DPS, GROUP, GROUP_KEY, "default", &error);
+  g_assert_no_error (error);
+  cb_sandbox_unlock (ts->sandbox);
+
+  bearer = cb_test_sandbox_token (ts, "ops@contoso.example", NULL, NULL, CB_SB_AUD_HUB);
+  sas_owner = hub_sas (ts);
+  for (guint i = 0; i < 300; i++)
+    {
+      register_device (ts, i, bearer, sas_owner);
+      wal_max = MAX (wal_max, file_size (wal_path));
+    }
+  g_test_message ("WAL after 300 registrations: %" G_GINT64_FORMAT " bytes (largest %"
+                  G_GINT64_FORMAT ")", file_size (wal_path), wal_max);
+
+  /* Another connection can checkpoint every frame: the sandbox holds no old snapshot. */
+  g_assert_cmpint (sqlite3_open_v2 (db_path, &other, SQLITE_OPEN_READWRITE, NULL), ==, SQLITE_OK);
+  sqlite3_busy_timeout (other, 5000);
+  g_assert_cmpint (sqlite3_exec (other, "SELECT count(*) FROM meta", NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_wal_checkpoint_v2 (other, NULL, SQLITE_CHECKPOINT_PASSIVE,
+                                              &log_frames, &checkpointed), ==, SQLITE_OK);
+  g_test_message ("Checkpoint: %d of %d frames", checkpointed, log_frames);
+  g_assert_cmpint (log_frames, >=, 0);
+  g_assert_cmpint (checkpointed, ==, log_frames);
+  /* At most SQLite's auto-checkpoint (1000 pages) and a transaction or two. */
+  g_assert_cmpint (wal_max, <, 6 * 1024 * 1024);
+
+  /* The sandbox still writes after another connection wrote. */
+  g_assert_cmpint (sqlite3_exec (other, "INSERT OR REPLACE INTO meta (key, value) "
+                                 "VALUES ('test-other-writer', 'x')", NULL, NULL, NULL),
+                   ==, SQLITE_OK);
+  sqlite3_close (other);
+  register_device (ts, 1000, bearer, sas_owner);
+}
+
+/* ---- The data folder lock -------------------------------------------------------------- */
+
+static void
+test_folder_lock (void)
+{
+  g_autoptr(CbTestSandbox) ts = cb_test_sandbox_new (CB_TEST_SANDBOX_NONE);
+  g_autoptr(CbSandbox) second = cb_sandbox_new (ts->data_dir);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *pid = g_strdup_printf ("process %ld", (long) getpid ());
+
+  cb_sandbox_set_port (second, 0);
+  g_assert_false (cb_sandbox_start (second, &error));
+  g_assert_error (error, CB_SANDBOX_ERROR, CB_SANDBOX_ERROR_IN_USE);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, ts->data_dir));
+  g_assert_nonnull (strstr (error->message, pid));
+  g_clear_error (&error);
+
+  /* The standalone sandbox, another process, is refused the same way. */
+  {
+    g_autofree char *exe = g_getenv ("CERTBENCH_SANDBOX") != NULL
+      ? g_strdup (g_getenv ("CERTBENCH_SANDBOX"))
+      : g_test_build_filename (G_TEST_BUILT, "..", "src", "sandbox", "certbench-sandbox", NULL);
+    g_autoptr(GSubprocess) process = NULL;
+    g_autofree char *err = NULL;
+
+    process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                                &error, exe, "--data-dir", ts->data_dir, "--port", "0",
+                                "--mqtt-port", "0", NULL);
+    g_assert_no_error (error);
+    g_subprocess_communicate_utf8 (process, NULL, NULL, NULL, &err, &error);
+    g_assert_no_error (error);
+    g_test_message ("certbench-sandbox: %s", err);
+    g_assert_true (g_subprocess_get_if_exited (process));
+    g_assert_cmpint (g_subprocess_get_exit_status (process), !=, 0);
+    g_assert_nonnull (strstr (err, "is in use by another sandbox"));
+    g_assert_nonnull (strstr (err, pid));
+  }
+
+  /* The first one still serves; once it stops, the folder is free. */
+  g_assert_cmpuint (get_info (ts->session, ts), ==, 200);
+  cb_sandbox_stop (ts->sandbox);
+  g_assert_true (cb_sandbox_start_in_thread (second, &error));
+  g_assert_no_error (error);
+  cb_sandbox_stop (second);
+  g_assert_true (cb_sandbox_start_in_thread (ts->sandbox, &error));
+  g_assert_no_error (error);
+}
+
+/* ---- Keep-alive connections closed by the client --------------------------------------- */
+
+static void
+wait_for_fds (guint        limit,
+              const char  *what)
+{
+  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  guint n;
+
+  while ((n = count_fds ()) > limit && g_get_monotonic_time () < deadline)
+    g_usleep (20 * 1000);
+  if (n > limit)
+    g_error ("%s: %u file descriptors open, expected at most %u", what, n, limit);
+}
+
+static void
+test_keepalive_closed_by_client (void)
+{
+  g_autoptr(CbTestSandbox) ts = cb_test_sandbox_new (CB_TEST_SANDBOX_NONE);
+  guint baseline;
+
+  /* Warm up: the sandbox's and the session's own descriptors. */
+  g_assert_cmpuint (get_info (ts->session, ts), ==, 200);
+  baseline = count_fds ();
+
+  for (guint i = 0; i < 30; i++)
+    {
+      g_autoptr(SoupSession) session = new_session (ts);
+
+      g_assert_cmpuint (get_info (session, ts), ==, 200);
+      g_assert_cmpuint (get_info (session, ts), ==, 200);
+      soup_session_abort (session);
+    }
+
+  wait_for_fds (baseline, "After 30 clients closed their keep-alive connections");
+  g_assert_cmpuint (get_info (ts->session, ts), ==, 200);
+}
+
+/* ---- Idle connections -------------------------------------------------------------------- */
+
+static gboolean
+accept_any_cb (GTlsConnection       *conn,
+               GTlsCertificate      *peer,
+               GTlsCertificateFlags  errors,
+               gpointer              data)
+{
+  return TRUE;
+}
+
+static GIOStream *
+tls_connect (guint16 port)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) tcp = NULL;
+  g_autoptr(GError) error = NULL;
+  GIOStream *tls;
+
+  tcp = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, &error);
+  g_assert_no_error (error);
+  g_socket_set_timeout (g_socket_connection_get_socket (tcp), 10);
+  tls = g_tls_client_connection_new (G_IO_STREAM (tcp), NULL, &error);
+  g_assert_no_error (error);
+  g_tls_connection_set_database (G_TLS_CONNECTION (tls), NULL);
+  g_signal_connect (tls, "accept-certificate", G_CALLBACK (accept_any_cb), NULL);
+  g_tls_connection_handshake (G_TLS_CONNECTION (tls), NULL, &error);
+  g_assert_no_error (error);
+  return tls;
+}
+
+static void
+test_idle_timeout (void)
+{
+  g_autoptr(CbTestSandbox) ts = cb_test_sandbox_new (CB_TEST_SANDBOX_NONE);
+  g_autoptr(GIOStream) tls = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *request = "GET /sandbox/info HTTP/1.1\r\nHost: localhost\r\n\r\n";
+  char buf[4096];
+  gssize n;
+  gint64 start;
+  gsize total = 0;
+
+  restart_with_timeouts (ts, 10000, 1000);
+
+  tls = tls_connect (cb_sandbox_get_port (ts->sandbox));
+  g_output_stream_write_all (g_io_stream_get_output_stream (tls), request, strlen (request),
+                             NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  /* The answer, then nothing until the sandbox closes the idle connection. */
+  start = g_get_monotonic_time ();
+  while ((n = g_input_stream_read (g_io_stream_get_input_stream (tls), buf, sizeof buf, NULL,
+                                   &error)) > 0)
+    total += n;
+  g_test_message ("%zu bytes, then %s after %.1f s", total,
+                  error != NULL ? error->message : "EOF",
+                  (g_get_monotonic_time () - start) / 1e6);
+  g_assert_cmpuint (total, >, 0);
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, 900 * 1000);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 5 * G_USEC_PER_SEC);
+}
+
+/* ---- Stalled TLS handshakes -------------------------------------------------------------- */
+
+/* Connects and sends the first bytes of a ClientHello whose record says 512 bytes follow. */
+static GSocket *
+stall (guint16 port)
+{
+  static const guint8 partial[] = { 0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03 };
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) addr = g_inet_socket_address_new (lo, port);
+  g_autoptr(GError) error = NULL;
+  GSocket *socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                  G_SOCKET_PROTOCOL_TCP, &error);
+
+  g_assert_no_error (error);
+  g_socket_connect (socket, addr, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_socket_send (socket, (const char *) partial, sizeof partial, NULL, &error),
+                   ==, sizeof partial);
+  g_assert_no_error (error);
+  return socket;
+}
+
+static gboolean
+closed_by_peer (GSocket *socket)
+{
+  char byte;
+  gssize n = recv (g_socket_get_fd (socket), &byte, 1, MSG_DONTWAIT);
+
+  return n == 0 || (n < 0 && errno != EAGAIN);
+}
+
+static void
+test_stalled_handshakes (void)
+{
+  g_autoptr(CbTestSandbox) ts = cb_test_sandbox_new (CB_TEST_SANDBOX_NONE);
+  g_autoptr(GPtrArray) stalled = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(SoupSession) session = NULL;
+  g_autoptr(GIOStream) mqtt = NULL;
+  gint64 start, deadline;
+  guint open_left;
+
+  restart_with_timeouts (ts, 2000, 60000);
+
+  for (guint i = 0; i < 100; i++)
+    {
+      g_ptr_array_add (stalled, stall (cb_sandbox_get_port (ts->sandbox)));
+      g_ptr_array_add (stalled, stall (cb_sandbox_get_mqtt_port (ts->sandbox)));
+    }
+  g_usleep (200 * 1000);
+
+  /* Real clients get in at once. */
+  start = g_get_monotonic_time ();
+  session = new_session (ts);
+  g_assert_cmpuint (get_info (session, ts), ==, 200);
+  g_test_message ("An HTTPS request among 100 stalled handshakes took %.2f s",
+                  (g_get_monotonic_time () - start) / 1e6);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 2 * G_USEC_PER_SEC);
+
+  start = g_get_monotonic_time ();
+  mqtt = tls_connect (cb_sandbox_get_mqtt_port (ts->sandbox));
+  g_test_message ("A hub TLS handshake among 100 stalled ones took %.2f s",
+                  (g_get_monotonic_time () - start) / 1e6);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 2 * G_USEC_PER_SEC);
+
+  /* The stalled ones are closed after the 2 s deadline. */
+  deadline = g_get_monotonic_time () + 6 * G_USEC_PER_SEC;
+  do
+    {
+      open_left = 0;
+      for (guint i = 0; i < stalled->len; i++)
+        if (!closed_by_peer (g_ptr_array_index (stalled, i)))
+          open_left++;
+      if (open_left > 0)
+        g_usleep (100 * 1000);
+    }
+  while (open_left > 0 && g_get_monotonic_time () < deadline);
+  g_assert_cmpuint (open_left, ==, 0);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/cb/sandbox-connections/wal-bounded", test_wal_bounded);
+  g_test_add_func ("/cb/sandbox-connections/folder-lock", test_folder_lock);
+  g_test_add_func ("/cb/sandbox-connections/keepalive-closed-by-client",
+                   test_keepalive_closed_by_client);
+  g_test_add_func ("/cb/sandbox-connections/idle-timeout", test_idle_timeout);
+  g_test_add_func ("/cb/sandbox-connections/stalled-handshakes", test_stalled_handshakes);
+
+  return g_test_run ();
+}
