@@ -1070,6 +1070,7 @@ struct _CbProvisioningRun
   gboolean              facts_refreshed;
   gboolean              device_changed;
   gboolean              commit_unknown;   /* a commit went out and its answer was lost */
+  gboolean              leaf_sent_journaled;
   GError               *commit_error;     /* why, while the read-back runs */
   char                 *sent_fingerprint; /* identify: a lost commit's leaf, being read back */
   gint64                sent_run;
@@ -1419,7 +1420,7 @@ journal_resolve_leaf (CbProvisioningRun  *self,
 {
   g_autoptr(GError) error = NULL;
 
-  if (self->config->journal != NULL &&
+  if (self->config->journal != NULL && run_id > 0 &&
       !cb_journal_resolve_leaf (self->config->journal, run_id, state, &error))
     g_warning ("Could not journal what became of run %" G_GINT64_FORMAT "'s leaf: %s", run_id,
                error->message);
@@ -2483,14 +2484,16 @@ commit_read_back_cb (GObject      *object,
   g_error_free (cause);
 }
 
-/* The commit's answer was lost: journal the leaf as sent, then ask the device which chain it
- * has, in case the link is still there. */
+/* A commit's answer was lost: the journal gets the leaf as sent (once per run). */
 static void
-commit_outcome_unknown (CbProvisioningRun *self,
-                        GError            *error)   /* (transfer full) */
+journal_leaf_sent (CbProvisioningRun *self)
 {
   CbCertificate *leaf = g_ptr_array_index (self->chain, 0);
   g_autoptr(GError) journal_error = NULL;
+
+  if (self->leaf_sent_journaled)
+    return;
+  self->leaf_sent_journaled = TRUE;
 
   if (journal (self) != NULL)
     {
@@ -2506,7 +2509,14 @@ commit_outcome_unknown (CbProvisioningRun *self,
         g_warning ("Could not journal the leaf sent to %s: %s", self->port,
                    journal_error->message);
     }
+}
 
+/* The commit's answer was lost for good: ask the device which chain it has, in case the link
+ * is still there. */
+static void
+commit_outcome_unknown (CbProvisioningRun *self,
+                        GError            *error)   /* (transfer full) */
+{
   g_clear_error (&self->commit_error);
   self->commit_error = error;
   /* Not cancellable either: this read-back is what tells which certificate the device has. */
@@ -2533,6 +2543,11 @@ commit_cb (GObject      *object,
       /* An error answer means the device refused and kept its chain; no answer at all means
        * nobody knows (the device may have activated the chain just before the link died). */
       self->commit_unknown = commit_answer_lost (error);
+      if (self->commit_unknown)
+        journal_leaf_sent (self);
+      else if (self->leaf_sent_journaled)
+        /* A repeat of a commit that happened succeeds: this refusal means it did not. */
+        journal_resolve_leaf (self, self->journal_run, CB_JOURNAL_LEAF_NOT_INSTALLED);
       if (self->commit_unknown &&
           !(is_transient (error) && step->attempts < self->config->max_attempts &&
             !g_cancellable_is_cancelled (self->cancellable)))
@@ -2547,6 +2562,9 @@ commit_cb (GObject      *object,
   /* From here on the device holds the new pair: the old key is gone by protocol design. */
   self->commit_unknown = FALSE;
   self->device_changed = TRUE;
+  /* An earlier attempt's answer was lost; this one's tells. */
+  if (self->leaf_sent_journaled)
+    journal_resolve_leaf (self, self->journal_run, CB_JOURNAL_LEAF_INSTALLED);
 
   if (commit->sha256 == NULL || !g_bytes_equal (commit->sha256, self->chain_sha))
     {
