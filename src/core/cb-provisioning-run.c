@@ -1553,9 +1553,10 @@ fail_run (CbProvisioningRun *self,
   GError *error;
 
   if (self->commit_unknown)
-    message = g_strdup_printf ("%s: %s; the outcome is unknown: the device received the new "
-                               "certificate but its answer was lost (the next contact with the "
-                               "device reads its certificate back)",
+    message = g_strdup_printf ("%s: %s; the outcome is unknown: the commit went out but no "
+                               "answer came back, so the device may have the new certificate "
+                               "or the one it had (the next contact with the device reads its "
+                               "certificate back)",
                                cb_run_step_kind_to_name (self->current), cause->message);
   else if (self->device_changed)
     message = g_strdup_printf ("%s: %s (the device already holds the new certificate)",
