@@ -1,0 +1,113 @@
+#!/bin/sh
+# The sanitizer pass of the README's test command (build-aux/test.sh calls it after the normal
+# run): builds Certbench with AddressSanitizer (with LeakSanitizer) and UndefinedBehaviorSanitizer
+# in a build dir of its own and runs the suite there headless, like test.sh does. Any finding
+# fails the test that made it. Prints the meson test logs it wrote (for count-tests.py) on
+# stdout; everything else goes to stderr.
+#
+#   sh build-aux/test-sanitize.sh [<test-name>...]
+#
+# SANITIZE_BUILD_DIR (default build-asan) names the build dir. SANITIZE_SUITES (default
+# "displayless display") picks the suites when no test names are given.
+set -u
+cd "$(dirname "$0")/.."
+
+BUILD=${SANITIZE_BUILD_DIR:-build-asan}
+SUITES=${SANITIZE_SUITES:-displayless display}
+SRC=$(pwd)
+LOG="$BUILD/meson-logs/testlog-sanitize.json"
+
+if [ ! -f "$BUILD/build.ninja" ]; then
+  # b_lundef=false: the sanitizer runtimes resolve some symbols only at run time.
+  meson setup "$BUILD" --werror -Ddevelopment=true \
+    -Db_sanitize=address,undefined -Db_lundef=false >&2 || { echo "$LOG"; exit 1; }
+fi
+rm -f "$LOG" "$BUILD/meson-logs/testlog-sanitize-skips.json"
+meson compile -C "$BUILD" >&2 || { echo "$LOG"; exit 1; }
+
+# Not worth the sanitizer's time: they run no code of ours (shell and Python checks of files,
+# or a script driving the app through AT-SPI with its own timeouts, which the sanitizer's
+# slowdown would trip).
+SKIP="check-potfiles check-flatpak test-app-e2e"
+# GLib test paths left out of this pass, as "<test>:<path>".
+# - Issue 11 row 3: a CBOR over-allocation in src/core/proto/cbp-group.c makes
+#   /cb/devsim/garbage abort under ASan; another branch fixes it. Remove once merged.
+# - Wall-clock checks that the sanitizer's 2-3x slowdown breaks, not memory checks: 16
+#   devices against a 30 s hub deadline, a cancel that must land within 5 s, a first DPS
+#   poll that must come within the sandbox's 300 ms assignment delay, and a fleet that must
+#   renew on an accelerated clock (a renewal every 12 s) before its certificates expire.
+SKIP_PATHS="test-devsim:/cb/devsim/garbage
+test-provisioning-run:/cb/provisioning-run/concurrent
+test-client-entra:/cb/client-entra/cancel
+test-sandbox-dps-hub:/cb/sandbox-dps-hub/dps/register-with-csr
+test-devsim-fleet:/cb/devsim-fleet/lifecycle"
+
+if [ $# -gt 0 ]; then
+  TESTS="$*"
+else
+  TESTS=""
+  for suite in $SUITES; do
+    for t in $(meson test -C "$BUILD" --no-rebuild --list --suite "$suite" 2>/dev/null |
+               grep ' / ' | sed 's/.* \/ //'); do
+      case " $SKIP " in *" $t "*) ;; *) TESTS="$TESTS $t" ;; esac
+    done
+  done
+fi
+
+# halt_on_error: a UBSan finding aborts the test (the build keeps recovery on so that the
+# same build dir works with or without it). detect_leaks: LeakSanitizer at exit, with the
+# third-party noise in lsan.supp. GLib 2.74 still has GSlice: plain malloc, so ASan sees
+# every block.
+ASAN_OPTIONS="detect_leaks=1:fast_unwind_on_malloc=0:malloc_context_size=30:halt_on_error=1:abort_on_error=0:exitcode=86:strict_string_checks=0:detect_stack_use_after_return=0:print_summary=1"
+UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:print_summary=1:exitcode=87"
+LSAN_OPTIONS="suppressions=$SRC/build-aux/lsan.supp:print_suppressions=0"
+# Mesa under ASan reports its own leaks and reads; the sanitizer pass draws with cairo only.
+GDK_DEBUG=gl-disable
+GSK_RENDERER=cairo
+G_SLICE=always-malloc
+export ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS GDK_DEBUG GSK_RENDERER G_SLICE
+
+TEST_HOME=$(mktemp -d)
+trap 'rm -rf "$TEST_HOME"' EXIT INT TERM
+
+run () {
+  HOME="$TEST_HOME" XDG_DATA_HOME="$TEST_HOME/.local/share" \
+  XDG_CONFIG_HOME="$TEST_HOME/.config" XDG_CACHE_HOME="$TEST_HOME/.cache" \
+  XDG_RUNTIME_DIR="$TEST_HOME/run" \
+    xvfb-run -a -s "-screen 0 1280x1024x24" dbus-run-session -- \
+    sh build-aux/run-suite.sh "$BUILD" --no-rebuild --timeout-multiplier 3 "$@" >&2
+}
+
+start=$(date +%s)
+status=0
+LOGS=""
+# The tests with paths to skip run on their own: only GLib test programs take -s.
+skip_tests=""
+skip_args=""
+for entry in $SKIP_PATHS; do
+  t=${entry%%:*}
+  case " $TESTS " in
+    *" $t "*)
+      TESTS=$(echo " $TESTS " | sed "s/ $t / /")
+      skip_tests="$skip_tests $t"
+      ;;
+    *)
+      case " $skip_tests " in *" $t "*) ;; *) continue ;; esac
+      ;;
+  esac
+  skip_args="$skip_args -s ${entry#*:}"
+done
+if [ -n "$skip_tests" ]; then
+  # shellcheck disable=SC2086
+  run --logbase testlog-sanitize-skips --test-args "$skip_args" $skip_tests || status=1
+  LOGS="$BUILD/meson-logs/testlog-sanitize-skips.json"
+fi
+if [ -n "$(echo $TESTS)" ]; then
+  # shellcheck disable=SC2086
+  run --logbase testlog-sanitize $TESTS || status=1
+  LOGS="$LOGS $LOG"
+fi
+echo "sanitizer pass: $(( $(date +%s) - start )) s" >&2
+
+echo "$LOGS"
+exit $status
