@@ -1,6 +1,8 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Prints 'N passed, N failed' from meson's testlog.json.
+"""Prints 'N passed, N failed' from meson's testlog.json (one or more: the counts add up).
+
+Usage: count-tests.py [testlog.json ...]
 
 meson counts test executables; we count what each one checked. A TAP test contributes its
 'ok' and 'not ok' lines; a crash, a timeout, a non-zero exit or fewer results than its plan
@@ -71,15 +73,22 @@ def count(path):
 
 
 def main():
-    path = sys.argv[1] if len(sys.argv) > 1 else 'build/meson-logs/testlog.json'
-    try:
-        passed, failed, skipped, failures = count(path)
-    except FileNotFoundError:
-        print(f'no test log at {path}', file=sys.stderr)
-        print('0 passed, 1 failed')
-        return 1
-    for f in failures:
-        print(f'FAILED {f}', file=sys.stderr)
+    paths = sys.argv[1:] or ['build/meson-logs/testlog.json']
+    passed = failed = skipped = 0
+    for path in paths:
+        try:
+            p, f, s, failures = count(path)
+        except FileNotFoundError:
+            # A pass that did not even write its log (it failed to build) counts as a failure.
+            print(f'no test log at {path}', file=sys.stderr)
+            p, f, s, failures = 0, 1, 0, []
+        # With several logs (the normal and the sanitizer pass), say which one failed.
+        prefix = f'[{path}] ' if len(paths) > 1 else ''
+        for failure in failures:
+            print(f'FAILED {prefix}{failure}', file=sys.stderr)
+        passed += p
+        failed += f
+        skipped += s
     if skipped:
         print(f'{passed} passed, {failed} failed, {skipped} skipped')
     else:

@@ -24,7 +24,16 @@ XDG_RUNTIME_DIR="$TEST_HOME/run" \
   sh build-aux/run-suite.sh "$BUILD" "$@" >&2
 status=$?
 
-/usr/bin/python3 build-aux/count-tests.py "$BUILD/meson-logs/testlog.json"
+# The sanitizer pass (ASan + UBSan, its own build dir): on a whole-suite run, or with
+# CB_SANITIZE=1 also for the named tests; CB_SANITIZE=0 leaves it out.
+LOGS="$BUILD/meson-logs/testlog.json"
+if [ "${CB_SANITIZE:-}" = 1 ] || { [ -z "${CB_SANITIZE:-}" ] && [ $# -eq 0 ]; }; then
+  SANITIZE_LOGS=$(sh build-aux/test-sanitize.sh "$@") || status=1
+  LOGS="$LOGS $SANITIZE_LOGS"
+fi
+
+# shellcheck disable=SC2086
+/usr/bin/python3 build-aux/count-tests.py $LOGS
 count_status=$?
 if [ $status -ne 0 ] || [ $count_status -ne 0 ]; then
   exit 1

@@ -295,6 +295,80 @@ test_newer_schema (Fixture       *f,
   g_assert_null (journal);
 }
 
+/* A leaf whose commit answer was lost: sent, then resolved by a read-back; append-only; and a
+ * schema 1 journal (from before the table) gets it on open. */
+static void
+test_leaf_states (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbJournal) journal = cb_journal_open (f->path, &error);
+  CbJournalRunStart start = { .station = "bench-1", .port = "/dev/ttyACM0" };
+  CbJournalLeaf leaf = {
+    .device_serial = "SN-1",
+    .leaf_serial = "0a1b",
+    .leaf_fingerprint = "AA:BB",
+    .not_before = 1700000000,
+    .not_after = 1702592000,
+  };
+  g_autofree char *fingerprint = NULL;
+  sqlite3 *db = NULL;
+  char *message = NULL;
+  gint64 first, second;
+
+  g_assert_no_error (error);
+  first = cb_journal_begin_run (journal, &start, &error);
+  g_assert_no_error (error);
+  second = cb_journal_begin_run (journal, &start, &error);
+  g_assert_no_error (error);
+
+  g_assert_cmpint (cb_journal_get_leaf_state (journal, first, &error), ==, CB_JOURNAL_LEAF_NONE);
+  g_assert_no_error (error);
+  g_assert_false (cb_journal_resolve_leaf (journal, first, CB_JOURNAL_LEAF_INSTALLED, &error));
+  g_assert_error (error, CB_JOURNAL_ERROR, CB_JOURNAL_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  g_assert_true (cb_journal_leaf_sent (journal, first, &leaf, &error));
+  g_assert_no_error (error);
+  leaf.leaf_fingerprint = "CC:DD";
+  g_assert_true (cb_journal_leaf_sent (journal, second, &leaf, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (cb_journal_get_leaf_state (journal, first, &error), ==, CB_JOURNAL_LEAF_SENT);
+
+  /* The newest unresolved one first; resolving it uncovers the older one. */
+  g_assert_cmpint (cb_journal_find_sent_leaf (journal, "SN-1", &fingerprint, &error), ==, second);
+  g_assert_cmpstr (fingerprint, ==, "CC:DD");
+  g_clear_pointer (&fingerprint, g_free);
+  g_assert_true (cb_journal_resolve_leaf (journal, second, CB_JOURNAL_LEAF_NOT_INSTALLED, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (cb_journal_get_leaf_state (journal, second, &error), ==,
+                   CB_JOURNAL_LEAF_NOT_INSTALLED);
+  g_assert_cmpint (cb_journal_find_sent_leaf (journal, "SN-1", &fingerprint, &error), ==, first);
+  g_assert_cmpstr (fingerprint, ==, "AA:BB");
+  g_clear_pointer (&fingerprint, g_free);
+  g_assert_true (cb_journal_resolve_leaf (journal, first, CB_JOURNAL_LEAF_INSTALLED, &error));
+  g_assert_cmpint (cb_journal_find_sent_leaf (journal, "SN-1", &fingerprint, &error), ==, 0);
+  g_assert_cmpint (cb_journal_find_sent_leaf (journal, "SN-2", &fingerprint, &error), ==, 0);
+  g_assert_no_error (error);
+  g_clear_object (&journal);
+
+  g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "UPDATE leaf_states SET state = 'sent'", NULL, NULL, &message),
+                   !=, SQLITE_OK);
+  g_assert_nonnull (strstr (message, "append-only"));
+  sqlite3_free (message);
+  /* Back to schema 2 (protocol logs, no leaf states), as an older Certbench wrote it. */
+  g_assert_cmpint (sqlite3_exec (db, "DROP TABLE leaf_states; PRAGMA user_version = 2",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+
+  journal = cb_journal_open (f->path, &error);
+  g_assert_no_error (error);
+  g_assert_true (cb_journal_leaf_sent (journal, first, &leaf, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (cb_journal_get_leaf_state (journal, first, &error), ==, CB_JOURNAL_LEAF_SENT);
+}
+
 static void
 test_filters (Fixture       *f,
               gconstpointer  data)
@@ -966,7 +1040,7 @@ test_migrate_v1 (Fixture       *f,
   /* Opening migrates; the old run reads as it was written, without a protocol log. */
   journal = cb_journal_open (f->path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (user_version (f->path), ==, 2);
+  g_assert_cmpint (user_version (f->path), ==, 3);
   runs = cb_journal_list_runs (journal, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (runs->len, ==, 1);
@@ -1099,6 +1173,7 @@ main (int   argc,
   ADD ("/cb/journal/newer-schema", test_newer_schema);
   ADD ("/cb/journal/migrate-v1", test_migrate_v1);
   ADD ("/cb/journal/protocol-log", test_protocol_log);
+  ADD ("/cb/journal/leaf-states", test_leaf_states);
   ADD ("/cb/journal/filters", test_filters);
   g_test_add_func ("/cb/journal/csv-field", test_csv_field);
   g_test_add_func ("/cb/protocol-log/summary", test_protocol_log_summary);

@@ -848,6 +848,96 @@ test_run_fault (gconstpointer data)
   journal_path_free (journal_path);
 }
 
+/* Issue 11 row 7: the device activates the new chain and is unplugged before its commit answer
+ * leaves. The run must not say the device keeps the certificate it had: the outcome is unknown,
+ * the journal has the leaf as sent, and the next run on the device reads it back (installed). */
+static void
+test_run_commit_answer_lost (void)
+{
+  static const char * const unplug_at_commit[] = { "--unplug-at-commit", NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Device) device = device_new ("CB-COMMIT-LOST", NULL);
+  char *journal_path = journal_path_new ();
+  g_autoptr(CbJournal) journal = cb_journal_open (journal_path, &error);
+  g_autoptr(CbProvisioningConfig) config = NULL;
+  g_autoptr(CbRunResult) first = NULL;
+  g_autoptr(CbRunResult) lost = NULL;
+  g_autoptr(CbRunResult) next = NULL;
+  g_autoptr(CbProvisioningRun) next_run = NULL;
+  g_autoptr(GBytes) before = NULL;
+  g_autoptr(GBytes) after = NULL;
+  g_autoptr(CbJournalRun) record = NULL;
+  g_autofree char *fingerprint = NULL;
+  const GError *run_error;
+  gint64 lost_id;
+  const char *identify_detail;
+
+  g_assert_no_error (error);
+  config = config_new (journal);
+  cb_provisioning_config_set_registration_template (config, "lost-{serial}", &error);
+  g_assert_no_error (error);
+
+  first = run_sync (config, device, NULL);
+  g_assert_true (cb_run_result_get_passed (first));
+  before = device_active_chain (device);
+  g_assert_nonnull (before);
+
+  device_stop (device);
+  device_start (device, unplug_at_commit);
+  cb_smp_transport_set_timeout_scale (device->transport, 0.1);
+
+  lost = run_sync (config, device, NULL);
+  run_error = cb_run_result_get_error (lost);
+  lost_id = cb_run_result_get_journal_id (lost);
+  g_assert_false (cb_run_result_get_passed (lost));
+  g_assert_cmpint (cb_run_result_get_failed_step (lost), ==, CB_RUN_STEP_COMMIT);
+  g_assert_true (cb_run_result_get_outcome_unknown (lost));
+  g_assert_false (cb_run_result_get_device_changed (lost));
+  g_assert_true (g_str_has_prefix (run_error->message, "commit: "));
+  g_assert_nonnull (strstr (run_error->message, "the outcome is unknown"));
+  g_assert_null (strstr (run_error->message, "keeps"));
+
+  /* The journal has the run's failure text and the leaf as sent (public facts only). */
+  record = cb_journal_get_run (journal, lost_id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (cb_journal_run_get_result (record), ==, CB_JOURNAL_RESULT_FAIL);
+  g_assert_cmpstr (cb_journal_run_get_failed_step (record), ==, "commit");
+  g_assert_nonnull (strstr (cb_journal_run_get_error (record), "the outcome is unknown"));
+  g_assert_cmpint (cb_journal_get_leaf_state (journal, lost_id, &error), ==, CB_JOURNAL_LEAF_SENT);
+  g_assert_no_error (error);
+  g_assert_cmpint (cb_journal_find_sent_leaf (journal, "CB-COMMIT-LOST", &fingerprint, &error),
+                   ==, lost_id);
+  g_assert_no_error (error);
+  g_assert_cmpstr (fingerprint, ==, cb_run_result_get_leaf_fingerprint (lost));
+
+  /* Plugged in again: the device had switched to the new chain. */
+  device_stop (device);
+  device_start (device, NULL);
+  after = device_active_chain (device);
+  g_assert_nonnull (after);
+  g_assert_true (g_bytes_equal (after, cb_run_result_get_chain_der (lost)));
+  g_assert_false (g_bytes_equal (after, before));
+
+  /* The next run on the device reads it back and resolves the sent leaf as installed. */
+  next = run_sync (config, device, &next_run);
+  g_assert_true (cb_run_result_get_passed (next));
+  g_assert_cmpint (cb_journal_get_leaf_state (journal, lost_id, &error), ==,
+                   CB_JOURNAL_LEAF_INSTALLED);
+  g_assert_no_error (error);
+  g_clear_pointer (&fingerprint, g_free);
+  g_assert_cmpint (cb_journal_find_sent_leaf (journal, "CB-COMMIT-LOST", &fingerprint, &error),
+                   ==, 0);
+  g_assert_no_error (error);
+  identify_detail = cb_run_step_get_detail (cb_provisioning_run_get_step (next_run,
+                                                                          CB_RUN_STEP_IDENTIFY));
+  g_assert_nonnull (strstr (identify_detail, "is installed"));
+
+  g_clear_object (&next_run);
+  g_clear_object (&config);
+  g_clear_object (&journal);
+  journal_path_free (journal_path);
+}
+
 static void
 on_step_changed_cancel (CbProvisioningRun *run,
                         CbRunStep         *step,
@@ -1290,6 +1380,7 @@ main (int   argc,
   g_test_add_func ("/cb/provisioning-run/concurrent", test_run_concurrent);
   g_test_add_func ("/cb/provisioning-run/hub/skipped", test_run_hub_skipped);
   g_test_add_func ("/cb/provisioning-run/hub/refused", test_run_hub_refused);
+  g_test_add_func ("/cb/provisioning-run/commit-answer-lost", test_run_commit_answer_lost);
   for (guint i = 0; i < G_N_ELEMENTS (fault_cases); i++)
     {
       g_autofree char *path = g_strdup_printf ("/cb/provisioning-run/fault/%s",

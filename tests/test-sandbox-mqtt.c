@@ -1851,7 +1851,7 @@ test_mosquitto_clients (Fixture       *f,
 
   /* Its SUBSCRIBE follows the CONNACK at its own pace: set the property until it has heard. */
   {
-    GAsyncResult *done = NULL;
+    g_autoptr(GAsyncResult) done = NULL;
 
     g_subprocess_communicate_utf8_async (proc, NULL, NULL, cb_test_store_result_cb, &done);
     for (guint i = 0; i < 50 && done == NULL; i++)
@@ -1995,7 +1995,7 @@ client_report (CbHttpClient *http,
                const char   *id,
                GError      **error)
 {
-  GAsyncResult *result = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
 
   cb_sandbox_client_get_connection_async (http, profile, id, NULL, cb_test_store_result_cb,
                                           &result);

@@ -410,7 +410,11 @@ show_result (CbBenchPage    *self,
         {
           const GError *error = cb_run_result_get_error (s->result);
 
-          if (cb_run_result_get_device_changed (s->result))
+          if (cb_run_result_get_outcome_unknown (s->result))
+            /* Translators: %s is the error; the commit's answer was lost */
+            detail = g_strdup_printf (_("%s. Which certificate the device has is unknown until "
+                                        "it answers again."), error->message);
+          else if (cb_run_result_get_device_changed (s->result))
             /* Translators: %s is the error; the device's certificate did change */
             detail = g_strdup_printf (_("%s. The device has a new certificate."), error->message);
           else

@@ -804,6 +804,9 @@ set_policies (CbRegistryPage *self,
               GPtrArray      *policies,
               const char     *select_name)
 {
+  /* A copy: the caller's name is usually the shown policy's, and emptying the list unselects
+   * its row, which lets go of that policy (and of its name) before the loop below reads it. */
+  g_autofree char *wanted = g_strdup (select_name);
   guint select = 0;
 
   g_list_store_remove_all (self->policies);
@@ -815,7 +818,7 @@ set_policies (CbRegistryPage *self,
 
       g_list_store_append (self->policies, policy);
       gtk_list_box_append (self->policy_list, create_policy_row (policy));
-      if (g_strcmp0 (cb_policy_get_name (policy), select_name) == 0)
+      if (g_strcmp0 (cb_policy_get_name (policy), wanted) == 0)
         select = i;
     }
 

@@ -229,6 +229,8 @@ print_provision_json (CbProvisioningRun *run,
   add_string (b, "error", error != NULL ? error->message : NULL);
   json_builder_set_member_name (b, "deviceChanged");
   json_builder_add_boolean_value (b, cb_run_result_get_device_changed (result));
+  json_builder_set_member_name (b, "outcomeUnknown");
+  json_builder_add_boolean_value (b, cb_run_result_get_outcome_unknown (result));
   add_string (b, "port", cb_run_result_get_port (result));
   add_string (b, "deviceSerial", cb_run_result_get_device_serial (result));
   add_string (b, "deviceModel", cb_run_result_get_device_model (result));
@@ -303,7 +305,10 @@ print_provision_human (CbRunResult *result)
         printf ("  device        %s (%s)\n", cb_run_result_get_device_serial (result),
                 cb_run_result_get_registration_id (result) ? cb_run_result_get_registration_id (result)
                                                            : "no registration id");
-      if (cb_run_result_get_device_changed (result))
+      if (cb_run_result_get_outcome_unknown (result))
+        printf ("  Which certificate the device has is unknown (the commit's answer was lost);\n"
+                "  the next run on it reads the certificate back.\n");
+      else if (cb_run_result_get_device_changed (result))
         printf ("  The device already holds the new certificate (the failure came after commit).\n");
       else
         printf ("  The device keeps the certificate it had.\n");

@@ -16,7 +16,7 @@
 #include "cb-journal.h"
 #include "cb-util.h"
 
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION 3
 #define BUSY_TIMEOUT_MS 10000
 
 G_DEFINE_QUARK (cb-journal-error-quark, cb_journal_error)
@@ -95,6 +95,27 @@ static const char schema_v2_sql[] =
 static const char * const journal_tables_v2[] = {
   "run_protocol_logs",
 };
+
+/* Schema 3: what became of an issued leaf whose commit answer was lost. A 'sent' row when the
+ * device got the commit but the station never heard back, then an 'installed' or
+ * 'not-installed' row once a read-back of the device's chain told. Only the leaf's public
+ * facts: serial, fingerprint, dates. Append-only like the rest. */
+static const char leaf_states_sql[] =
+  "CREATE TABLE leaf_states ("
+  "  id INTEGER PRIMARY KEY,"
+  "  run_id INTEGER NOT NULL REFERENCES runs (id),"
+  "  at INTEGER NOT NULL,"
+  "  state TEXT NOT NULL CHECK (state IN ('sent', 'installed', 'not-installed')),"
+  "  device_serial TEXT,"
+  "  leaf_serial TEXT NOT NULL, leaf_fingerprint TEXT NOT NULL,"
+  "  not_before INTEGER, not_after INTEGER"
+  ") STRICT;"
+  "CREATE INDEX leaf_states_device ON leaf_states (device_serial);"
+  "CREATE INDEX leaf_states_run ON leaf_states (run_id);"
+  "CREATE TRIGGER leaf_states_no_update BEFORE UPDATE ON leaf_states "
+  "BEGIN SELECT RAISE (ABORT, 'the journal is append-only'); END;"
+  "CREATE TRIGGER leaf_states_no_delete BEFORE DELETE ON leaf_states "
+  "BEGIN SELECT RAISE (ABORT, 'the journal is append-only'); END;";
 
 struct _CbJournal
 {
@@ -757,6 +778,7 @@ ensure_schema (sqlite3  *db,
       (version < 2 && (!exec_sql (db, schema_v2_sql, error) ||
                        !add_append_only_triggers (db, journal_tables_v2,
                                                   G_N_ELEMENTS (journal_tables_v2), error))) ||
+      (version < 3 && !exec_sql (db, leaf_states_sql, error)) ||
       (version < SCHEMA_VERSION &&
        !exec_sql (db, "PRAGMA user_version = " G_STRINGIFY (SCHEMA_VERSION), error)))
     {
@@ -1298,6 +1320,171 @@ cb_journal_add_protocol_log (CbJournal   *self,
   sqlite3_bind_text (stmt, 3, log, -1, SQLITE_TRANSIENT);
 
   return step_insert (stmt, self->db, "recording the protocol log", error);
+}
+
+/* ---- Leaves with a lost commit answer ----------------------------------------------------- */
+
+static const char * const leaf_state_names[] = {
+  [CB_JOURNAL_LEAF_NONE] = NULL,
+  [CB_JOURNAL_LEAF_SENT] = "sent",
+  [CB_JOURNAL_LEAF_INSTALLED] = "installed",
+  [CB_JOURNAL_LEAF_NOT_INSTALLED] = "not-installed",
+};
+
+gboolean
+cb_journal_leaf_sent (CbJournal            *self,
+                      gint64                run_id,
+                      const CbJournalLeaf  *leaf,
+                      GError              **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  g_return_val_if_fail (CB_IS_JOURNAL (self), FALSE);
+  g_return_val_if_fail (leaf != NULL, FALSE);
+
+  if (leaf->leaf_serial == NULL || leaf->leaf_fingerprint == NULL)
+    {
+      g_set_error (error, CB_JOURNAL_ERROR, CB_JOURNAL_ERROR_INVALID,
+                   "Journal: a sent leaf needs its serial and fingerprint");
+      return FALSE;
+    }
+
+  stmt = prepare (self->db,
+                  "INSERT INTO leaf_states (run_id, at, state, device_serial, leaf_serial, "
+                  "  leaf_fingerprint, not_before, not_after) "
+                  "VALUES (?, ?, 'sent', ?, ?, ?, ?, ?)",
+                  error);
+  if (stmt == NULL)
+    return FALSE;
+
+  sqlite3_bind_int64 (stmt, 1, run_id);
+  sqlite3_bind_int64 (stmt, 2, g_get_real_time ());
+  bind_scrubbed (stmt, 3, leaf->device_serial);
+  bind_text (stmt, 4, leaf->leaf_serial);
+  bind_text (stmt, 5, leaf->leaf_fingerprint);
+  if (leaf->not_before != 0)
+    sqlite3_bind_int64 (stmt, 6, leaf->not_before);
+  if (leaf->not_after != 0)
+    sqlite3_bind_int64 (stmt, 7, leaf->not_after);
+
+  return step_insert (stmt, self->db, "recording a sent leaf", error);
+}
+
+gboolean
+cb_journal_resolve_leaf (CbJournal           *self,
+                         gint64               run_id,
+                         CbJournalLeafState   state,
+                         GError             **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  g_return_val_if_fail (CB_IS_JOURNAL (self), FALSE);
+
+  if (state != CB_JOURNAL_LEAF_INSTALLED && state != CB_JOURNAL_LEAF_NOT_INSTALLED)
+    {
+      g_set_error (error, CB_JOURNAL_ERROR, CB_JOURNAL_ERROR_INVALID,
+                   "Journal: a sent leaf resolves as installed or not installed");
+      return FALSE;
+    }
+
+  /* The resolution repeats the sent row's facts, so each row reads on its own. */
+  stmt = prepare (self->db,
+                  "INSERT INTO leaf_states (run_id, at, state, device_serial, leaf_serial, "
+                  "  leaf_fingerprint, not_before, not_after) "
+                  "SELECT run_id, ?, ?, device_serial, leaf_serial, leaf_fingerprint, not_before, "
+                  "  not_after FROM leaf_states WHERE run_id = ? AND state = 'sent' "
+                  "ORDER BY id DESC LIMIT 1",
+                  error);
+  if (stmt == NULL)
+    return FALSE;
+
+  sqlite3_bind_int64 (stmt, 1, g_get_real_time ());
+  bind_text (stmt, 2, leaf_state_names[state]);
+  sqlite3_bind_int64 (stmt, 3, run_id);
+
+  if (!step_insert (stmt, self->db, "resolving a sent leaf", error))
+    return FALSE;
+  if (sqlite3_changes (self->db) == 0)
+    {
+      g_set_error (error, CB_JOURNAL_ERROR, CB_JOURNAL_ERROR_NOT_FOUND,
+                   "Journal: run %" G_GINT64_FORMAT " has no sent leaf", run_id);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+CbJournalLeafState
+cb_journal_get_leaf_state (CbJournal  *self,
+                           gint64      run_id,
+                           GError    **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  const char *state;
+
+  g_return_val_if_fail (CB_IS_JOURNAL (self), CB_JOURNAL_LEAF_NONE);
+
+  stmt = prepare (self->db,
+                  "SELECT state FROM leaf_states WHERE run_id = ? ORDER BY id DESC LIMIT 1",
+                  error);
+  if (stmt == NULL)
+    return CB_JOURNAL_LEAF_NONE;
+  sqlite3_bind_int64 (stmt, 1, run_id);
+
+  switch (sqlite3_step (stmt))
+    {
+    case SQLITE_ROW:
+      state = (const char *) sqlite3_column_text (stmt, 0);
+      for (guint i = CB_JOURNAL_LEAF_SENT; i < G_N_ELEMENTS (leaf_state_names); i++)
+        if (g_strcmp0 (state, leaf_state_names[i]) == 0)
+          return i;
+      return CB_JOURNAL_LEAF_NONE;
+    case SQLITE_DONE:
+      return CB_JOURNAL_LEAF_NONE;
+    default:
+      set_db_error (error, self->db, "reading a leaf state");
+      return CB_JOURNAL_LEAF_NONE;
+    }
+}
+
+gint64
+cb_journal_find_sent_leaf (CbJournal   *self,
+                           const char  *device_serial,
+                           char       **leaf_fingerprint,
+                           GError     **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autofree char *serial = NULL;
+  int rc;
+
+  g_return_val_if_fail (CB_IS_JOURNAL (self), 0);
+  g_return_val_if_fail (leaf_fingerprint != NULL && *leaf_fingerprint == NULL, 0);
+
+  if (device_serial == NULL || *device_serial == '\0')
+    return 0;
+
+  /* The newest sent leaf of the device that no later row resolved. */
+  stmt = prepare (self->db,
+                  "SELECT s.run_id, s.leaf_fingerprint FROM leaf_states s "
+                  "WHERE s.device_serial = ? AND s.state = 'sent' AND NOT EXISTS ("
+                  "  SELECT 1 FROM leaf_states r WHERE r.run_id = s.run_id AND r.id > s.id) "
+                  "ORDER BY s.id DESC LIMIT 1",
+                  error);
+  if (stmt == NULL)
+    return 0;
+  serial = cb_journal_scrub (device_serial);
+  sqlite3_bind_text (stmt, 1, serial, -1, SQLITE_TRANSIENT);
+
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_DONE)
+    return 0;
+  if (rc != SQLITE_ROW)
+    {
+      set_db_error (error, self->db, "looking for a sent leaf");
+      return 0;
+    }
+
+  *leaf_fingerprint = column_dup (stmt, 1);
+  return sqlite3_column_int64 (stmt, 0);
 }
 
 /* ---- Reading ---------------------------------------------------------------------------- */

@@ -210,6 +210,48 @@ gboolean         cb_journal_add_protocol_log     (CbJournal               *self,
                                                   const char              *log,
                                                   GError                 **error);
 
+/* ---- A leaf whose commit answer was lost ---------------------------------------------- */
+
+/* The device received the commit but the station never heard back: the leaf was sent, whether
+ * the device installed it is known only after a read-back of its chain. */
+typedef enum
+{
+  CB_JOURNAL_LEAF_NONE,            /* no record: the commit's answer came back */
+  CB_JOURNAL_LEAF_SENT,            /* outcome unknown */
+  CB_JOURNAL_LEAF_INSTALLED,       /* a read-back found it active */
+  CB_JOURNAL_LEAF_NOT_INSTALLED,   /* a read-back found another chain (the previous one) */
+} CbJournalLeafState;
+
+/* Only public facts of the leaf. */
+typedef struct
+{
+  const char *device_serial;
+  const char *leaf_serial;
+  const char *leaf_fingerprint;
+  gint64      not_before;         /* unix seconds, 0: unknown */
+  gint64      not_after;
+} CbJournalLeaf;
+
+gboolean           cb_journal_leaf_sent         (CbJournal            *self,
+                                                 gint64                run_id,
+                                                 const CbJournalLeaf  *leaf,
+                                                 GError              **error);
+/* state: INSTALLED or NOT_INSTALLED. NOT_FOUND when the run has no sent leaf. */
+gboolean           cb_journal_resolve_leaf      (CbJournal            *self,
+                                                 gint64                run_id,
+                                                 CbJournalLeafState    state,
+                                                 GError              **error);
+/* The newest state of run_id's leaf (NONE: no record, or error set). */
+CbJournalLeafState cb_journal_get_leaf_state    (CbJournal            *self,
+                                                 gint64                run_id,
+                                                 GError              **error);
+/* The newest still unresolved sent leaf of a device: returns its run id and sets
+ * leaf_fingerprint, or 0 (none, or error set). */
+gint64             cb_journal_find_sent_leaf    (CbJournal            *self,
+                                                 const char           *device_serial,
+                                                 char                **leaf_fingerprint,
+                                                 GError              **error);
+
 /* ---- Reading -------------------------------------------------------------------------- */
 
 /* Newest first. Returns: (element-type CbJournalRun) (transfer full) */

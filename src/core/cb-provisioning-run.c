@@ -847,6 +847,7 @@ struct _CbRunResult
   GError        *error;
   CbRunStepKind  failed_step;
   gboolean       device_changed;
+  gboolean       outcome_unknown;
   char          *port;
   char          *serial;
   char          *model;
@@ -914,6 +915,7 @@ RESULT_GETTER (gboolean, passed, passed, FALSE)
 RESULT_GETTER (const GError *, error, error, NULL)
 RESULT_GETTER (CbRunStepKind, failed_step, failed_step, CB_RUN_N_STEPS)
 RESULT_GETTER (gboolean, device_changed, device_changed, FALSE)
+RESULT_GETTER (gboolean, outcome_unknown, outcome_unknown, FALSE)
 RESULT_GETTER (const char *, port, port, NULL)
 RESULT_GETTER (const char *, device_serial, serial, NULL)
 RESULT_GETTER (const char *, device_model, model, NULL)
@@ -1069,6 +1071,11 @@ struct _CbProvisioningRun
   ServiceFacts         *facts;
   gboolean              facts_refreshed;
   gboolean              device_changed;
+  gboolean              commit_unknown;   /* a commit went out and its answer was lost */
+  gboolean              leaf_sent_journaled;
+  GError               *commit_error;     /* why, while the read-back runs */
+  char                 *sent_fingerprint; /* identify: a lost commit's leaf, being read back */
+  gint64                sent_run;
   gint64                dps_deadline;
   GBytes               *challenge;
   /* hub-connect */
@@ -1143,6 +1150,8 @@ cb_provisioning_run_finalize (GObject *object)
   g_free (self->device_id);
   g_clear_pointer (&self->facts, service_facts_unref);
   g_clear_pointer (&self->challenge, g_bytes_unref);
+  g_clear_error (&self->commit_error);
+  g_free (self->sent_fingerprint);
   g_free (self->hub_last);
   g_free (self->hub_twin_note);
 
@@ -1406,6 +1415,20 @@ journal_end_step (CbProvisioningRun *self,
                cb_run_step_kind_to_name (step->kind), error->message);
 }
 
+/* A leaf whose commit answer was lost, once a read-back told what became of it. */
+static void
+journal_resolve_leaf (CbProvisioningRun  *self,
+                      gint64              run_id,
+                      CbJournalLeafState  state)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->config->journal != NULL && run_id > 0 &&
+      !cb_journal_resolve_leaf (self->config->journal, run_id, state, &error))
+    g_warning ("Could not journal what became of run %" G_GINT64_FORMAT "'s leaf: %s", run_id,
+               error->message);
+}
+
 /* ---- The state machine ------------------------------------------------------------------ */
 
 static CbRunStep *
@@ -1438,6 +1461,7 @@ fill_result_from_run (CbProvisioningRun *self,
   result->policy = g_strdup (cb_provisioning_config_get_policy_name (self->config));
   result->validity_days = self->facts != NULL ? self->facts->validity_days : 0;
   result->device_changed = self->device_changed;
+  result->outcome_unknown = self->commit_unknown;
   if (self->chain != NULL)
     {
       CbCertificate *leaf = g_ptr_array_index (self->chain, 0);
@@ -1547,7 +1571,13 @@ fail_run (CbProvisioningRun *self,
   g_autofree char *message = NULL;
   GError *error;
 
-  if (self->device_changed)
+  if (self->commit_unknown)
+    message = g_strdup_printf ("%s: %s; the outcome is unknown: the commit went out but no "
+                               "answer came back, so the device may have the new certificate "
+                               "or the one it had (the next contact with the device reads its "
+                               "certificate back)",
+                               cb_run_step_kind_to_name (self->current), cause->message);
+  else if (self->device_changed)
     message = g_strdup_printf ("%s: %s (the device already holds the new certificate)",
                                cb_run_step_kind_to_name (self->current), cause->message);
   else if (code == CB_RUN_ERROR_CANCELLED)
@@ -1689,13 +1719,64 @@ step_error (CbProvisioningRun *self,
 /* ---- identify --------------------------------------------------------------------------- */
 
 static void
+identify_passed (CbProvisioningRun *self,
+                 const char        *note)
+{
+  g_autofree char *detail = NULL;
+
+  detail = g_strdup_printf ("serial %s, model %s, firmware %s → registration id %s%s%s",
+                            cb_device_info_get_serial (self->info),
+                            cb_device_info_get_model (self->info)
+                              ? cb_device_info_get_model (self->info) : "?",
+                            cb_device_info_get_firmware (self->info)
+                              ? cb_device_info_get_firmware (self->info) : "?",
+                            self->registration_id, note != NULL ? "; " : "",
+                            note != NULL ? note : "");
+  step_passed (self, CB_RUN_STEP_STATE_PASSED, detail);
+}
+
+/* The read-back of a chain that an earlier run sent and never heard back about. */
+static void
+identify_read_back_cb (GObject      *object,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(CbProvisioningRun) self = user_data;
+  g_autoptr(GBytes) active = NULL;
+  g_autoptr(GPtrArray) chain = NULL;
+  g_autofree char *note = NULL;
+  GError *error = NULL;
+  gboolean installed;
+
+  active = cb_bench_client_get_chain_finish (CB_BENCH_CLIENT (object), result, &error);
+  if (active == NULL && !g_error_matches (error, CB_SMP_ERROR, CB_SMP_ERROR_GROUP_RC))
+    {
+      step_error (self, error);
+      return;
+    }
+  g_clear_error (&error);
+
+  /* No active chain, or one whose leaf is another: the sent leaf did not take. */
+  if (active != NULL)
+    chain = cb_provisioning_split_chain (active, NULL);
+  installed = chain != NULL && chain->len > 0 &&
+              g_strcmp0 (cb_certificate_get_sha256_fingerprint (g_ptr_array_index (chain, 0)),
+                         self->sent_fingerprint) == 0;
+  journal_resolve_leaf (self, self->sent_run, installed ? CB_JOURNAL_LEAF_INSTALLED
+                                                        : CB_JOURNAL_LEAF_NOT_INSTALLED);
+  note = g_strdup_printf ("the leaf of run %" G_GINT64_FORMAT ", whose commit answer was lost, "
+                          "is %s", self->sent_run,
+                          installed ? "installed" : "not installed");
+  identify_passed (self, note);
+}
+
+static void
 identify_cb (GObject      *object,
              GAsyncResult *result,
              gpointer      user_data)
 {
   g_autoptr(CbProvisioningRun) self = user_data;
   g_autoptr(CbDeviceInfo) info = NULL;
-  g_autofree char *detail = NULL;
   GError *error = NULL;
   CbJournalDevice device;
 
@@ -1745,13 +1826,20 @@ identify_cb (GObject      *object,
         }
     }
 
-  detail = g_strdup_printf ("serial %s, model %s, firmware %s → registration id %s",
-                            cb_device_info_get_serial (info),
-                            cb_device_info_get_model (info) ? cb_device_info_get_model (info) : "?",
-                            cb_device_info_get_firmware (info) ? cb_device_info_get_firmware (info)
-                                                               : "?",
-                            self->registration_id);
-  step_passed (self, CB_RUN_STEP_STATE_PASSED, detail);
+  /* An earlier run lost a commit's answer on this device: its chain tells what happened. */
+  g_clear_pointer (&self->sent_fingerprint, g_free);
+  self->sent_run = journal (self) != NULL
+                   ? cb_journal_find_sent_leaf (journal (self), cb_device_info_get_serial (info),
+                                                &self->sent_fingerprint, NULL)
+                   : 0;
+  if (self->sent_run > 0)
+    {
+      cb_bench_client_get_chain_async (self->bench, NULL, self->cancellable,
+                                       identify_read_back_cb, g_object_ref (self));
+      return;
+    }
+
+  identify_passed (self, NULL);
 }
 
 static void
@@ -2373,6 +2461,94 @@ do_install (CbProvisioningRun *self)
 
 /* ---- commit ----------------------------------------------------------------------------- */
 
+/* Whether a failed commit left the device's state unknown: the request went out (it is not
+ * cancellable) and no answer came back. An error answer from the device is a refusal. */
+static gboolean
+commit_answer_lost (const GError *error)
+{
+  return !g_error_matches (error, CB_SMP_ERROR, CB_SMP_ERROR_GROUP_RC) &&
+         !g_error_matches (error, CB_SMP_ERROR, CB_SMP_ERROR_GENERIC_RC);
+}
+
+static void
+commit_read_back_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(CbProvisioningRun) self = user_data;
+  g_autoptr(GBytes) active = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *detail = NULL;
+  GError *cause = g_steal_pointer (&self->commit_error);
+
+  active = cb_bench_client_get_chain_finish (CB_BENCH_CLIENT (object), result, &error);
+  if (active == NULL && !g_error_matches (error, CB_SMP_ERROR, CB_SMP_ERROR_GROUP_RC))
+    {
+      /* Still no answer: the outcome stays unknown until the device is back. */
+      g_debug ("%s: commit read-back: %s", self->port, error->message);
+      fail_run (self, cause);
+      return;
+    }
+
+  self->commit_unknown = FALSE;
+  if (active != NULL && g_bytes_equal (active, self->chain_blob))
+    {
+      self->device_changed = TRUE;
+      journal_resolve_leaf (self, self->journal_run, CB_JOURNAL_LEAF_INSTALLED);
+      detail = g_strdup_printf ("the answer was lost (%s); a read-back shows the new chain "
+                                "active", cause->message);
+      g_error_free (cause);
+      step_passed (self, CB_RUN_STEP_STATE_PASSED, detail);
+      return;
+    }
+
+  journal_resolve_leaf (self, self->journal_run, CB_JOURNAL_LEAF_NOT_INSTALLED);
+  fail_run (self, g_error_new (CB_RUN_ERROR, CB_RUN_ERROR_DEVICE,
+                               "%s; a read-back shows the device kept its previous chain",
+                               cause->message));
+  g_error_free (cause);
+}
+
+/* A commit's answer was lost: the journal gets the leaf as sent (once per run). */
+static void
+journal_leaf_sent (CbProvisioningRun *self)
+{
+  CbCertificate *leaf = g_ptr_array_index (self->chain, 0);
+  g_autoptr(GError) journal_error = NULL;
+
+  if (self->leaf_sent_journaled)
+    return;
+  self->leaf_sent_journaled = TRUE;
+
+  if (journal (self) != NULL)
+    {
+      CbJournalLeaf sent = {
+        .device_serial = self->info != NULL ? cb_device_info_get_serial (self->info) : NULL,
+        .leaf_serial = cb_certificate_get_serial (leaf),
+        .leaf_fingerprint = cb_certificate_get_sha256_fingerprint (leaf),
+        .not_before = cb_certificate_get_not_before (leaf),
+        .not_after = cb_certificate_get_not_after (leaf),
+      };
+
+      if (!cb_journal_leaf_sent (journal (self), self->journal_run, &sent, &journal_error))
+        g_warning ("Could not journal the leaf sent to %s: %s", self->port,
+                   journal_error->message);
+    }
+}
+
+/* The commit's answer was lost for good: ask the device which chain it has, in case the link
+ * is still there. */
+static void
+commit_outcome_unknown (CbProvisioningRun *self,
+                        GError            *error)   /* (transfer full) */
+{
+  g_clear_error (&self->commit_error);
+  self->commit_error = error;
+  /* Not cancellable either: this read-back is what tells which certificate the device has. */
+  cb_bench_client_get_chain_async (self->bench, NULL, NULL, commit_read_back_cb,
+                                   g_object_ref (self));
+}
+
 static void
 commit_cb (GObject      *object,
            GAsyncResult *result,
@@ -2387,12 +2563,33 @@ commit_cb (GObject      *object,
   commit = cb_bench_client_commit_finish (CB_BENCH_CLIENT (object), result, &error);
   if (commit == NULL)
     {
+      CbRunStep *step = current_step (self);
+
+      /* An error answer means the device refused and kept its chain; no answer at all means
+       * nobody knows (the device may have activated the chain just before the link died). */
+      self->commit_unknown = commit_answer_lost (error);
+      if (self->commit_unknown)
+        journal_leaf_sent (self);
+      else if (self->leaf_sent_journaled)
+        /* A repeat of a commit that happened succeeds: this refusal means it did not. */
+        journal_resolve_leaf (self, self->journal_run, CB_JOURNAL_LEAF_NOT_INSTALLED);
+      if (self->commit_unknown &&
+          !(is_transient (error) && step->attempts < self->config->max_attempts &&
+            !g_cancellable_is_cancelled (self->cancellable)))
+        {
+          commit_outcome_unknown (self, error);
+          return;
+        }
       step_error (self, error);
       return;
     }
 
   /* From here on the device holds the new pair: the old key is gone by protocol design. */
+  self->commit_unknown = FALSE;
   self->device_changed = TRUE;
+  /* An earlier attempt's answer was lost; this one's tells. */
+  if (self->leaf_sent_journaled)
+    journal_resolve_leaf (self, self->journal_run, CB_JOURNAL_LEAF_INSTALLED);
 
   if (commit->sha256 == NULL || !g_bytes_equal (commit->sha256, self->chain_sha))
     {

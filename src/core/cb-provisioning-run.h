@@ -197,6 +197,9 @@ const GError  *cb_run_result_get_error            (CbRunResult *self);
 CbRunStepKind  cb_run_result_get_failed_step      (CbRunResult *self);
 /* Whether the device's active certificate changed (TRUE only from commit on). */
 gboolean       cb_run_result_get_device_changed   (CbRunResult *self);
+/* Whether a commit went out and its answer was lost, so nobody knows which certificate the
+ * device has: the leaf is journaled as sent and read back at the next contact. */
+gboolean       cb_run_result_get_outcome_unknown  (CbRunResult *self);
 const char    *cb_run_result_get_port             (CbRunResult *self);
 const char    *cb_run_result_get_device_serial    (CbRunResult *self);
 const char    *cb_run_result_get_device_model     (CbRunResult *self);

@@ -963,6 +963,9 @@ handle_cert_commit (cbd_device *dev, const void *req_, void *rsp_, uint8_t *sha_
   cbd_device_log (dev, "I: cert_commit: new certificate active");
   hub_restart (dev);
   notify (dev);
+  /* The new chain is active, yet the station will never hear so. */
+  if (dev->cfg.fault_unplug_at_commit && dev->plat.unplug != NULL)
+    dev->plat.unplug (dev->plat.ctx);
 
   fill_commit_rsp (dev, rsp, sha_buf);
   return 0;

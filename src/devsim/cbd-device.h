@@ -108,6 +108,10 @@ typedef struct
    * (hub state, renewal state, DPS state, active certificate). A fleet counts with it. Must
    * not free the device. */
   void    (*notify)      (void *ctx);
+
+  /* Optional (may be NULL), fault injection only: cut the link to the station now; what the
+   * device writes from here on is lost. */
+  void    (*unplug)      (void *ctx);
 } cbd_platform;
 
 typedef struct
@@ -126,6 +130,8 @@ typedef struct
   bool               fault_wrong_cn;       /* CSR subject is not the requested CN */
   bool               fault_csr_other_key;  /* CSR made with a throwaway key */
   bool               fault_refuse_commit;  /* cert_commit answers commit_refused */
+  bool               fault_unplug_at_commit; /* cert_commit activates, then platform->unplug
+                                              * before the answer leaves */
 
   /* Hub renewal point: not_before + renew_fraction * lifetime (device clock). 0: 0.8. */
   double             renew_fraction;

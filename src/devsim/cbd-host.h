@@ -38,6 +38,7 @@ typedef struct
   gboolean wrong_cn;
   gboolean csr_other_key;
   gboolean refuse_commit;
+  gboolean unplug_at_commit;   /* activate a committed chain, then unplug before answering */
 
   /* issue 5 */
   double   renew_fraction;     /* 0: 0.8 */

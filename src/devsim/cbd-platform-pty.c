@@ -363,6 +363,15 @@ host_dps_register (void *ctx, const cbd_dps_params *params, const uint8_t *csr, 
   return cbd_dps_register (((CbdHost *) ctx)->dps, params, csr, csr_len);
 }
 
+static void
+host_unplug (void *ctx)
+{
+  CbdHost *host = ctx;
+
+  if (!host->unplugged)
+    unplug (host);
+}
+
 static gboolean
 make_pty (CbdHost *host, GError **error)
 {
@@ -452,6 +461,7 @@ cbd_host_new (const CbdOptions  *options,
       host->platform.hub_subscribe = host_hub_subscribe;
       host->platform.hub_publish = host_hub_publish;
     }
+  host->platform.unplug = host_unplug;
   cbd_crypto_set_keygen_delay (options->slow_keygen_ms);
 
   memset (&cfg, 0, sizeof cfg);
@@ -467,6 +477,7 @@ cbd_host_new (const CbdOptions  *options,
   cfg.fault_wrong_cn = options->wrong_cn;
   cfg.fault_csr_other_key = options->csr_other_key;
   cfg.fault_refuse_commit = options->refuse_commit;
+  cfg.fault_unplug_at_commit = options->unplug_at_commit;
   cfg.renew_fraction = options->renew_fraction;
 
   host->device = cbd_device_new (&cfg, &host->platform);

@@ -29,6 +29,7 @@ main (int argc, char **argv)
   int slow_keygen_ms = 0, fault_seed = 0;
   double flip_rate = 0, drop_rate = 0;
   gboolean wrong_cn = FALSE, csr_other_key = FALSE, refuse_commit = FALSE;
+  gboolean unplug_at_commit = FALSE;
   double renew_fraction = 0.8;
   g_autofree char *clock_url = NULL;
   g_autofree char *ca_file = NULL;
@@ -73,6 +74,8 @@ main (int argc, char **argv)
       "Fault: the CSR is made with another key than the device key", NULL },
     { "refuse-commit", 0, 0, G_OPTION_ARG_NONE, &refuse_commit,
       "Fault: cert_commit always answers commit_refused", NULL },
+    { "unplug-at-commit", 0, 0, G_OPTION_ARG_NONE, &unplug_at_commit,
+      "Fault: cert_commit activates the chain, then the device unplugs before it answers", NULL },
     { "renew-fraction", 0, 0, G_OPTION_ARG_DOUBLE, &renew_fraction,
       "Renew through the hub at this fraction of the certificate lifetime (default 0.8)",
       "F" },
@@ -140,6 +143,7 @@ main (int argc, char **argv)
   opts.wrong_cn = wrong_cn;
   opts.csr_other_key = csr_other_key;
   opts.refuse_commit = refuse_commit;
+  opts.unplug_at_commit = unplug_at_commit;
   opts.renew_fraction = renew_fraction;
   opts.no_network = no_network;
   if (clock_url != NULL)
