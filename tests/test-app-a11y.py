@@ -47,7 +47,7 @@ ADW12_PREFERENCES_SEARCH = {"GtkSearchEntry", "GtkListBox"}
 # every row whatever the list's selection mode. Rows in these lists do something (checked in
 # the code): Fleet's state rows open the devices in that state; the Registry's namespace and
 # policy lists and the Bench's port list select what the page shows.
-ACTIVATABLE_ROW_LISTS = {"Certificate states", "Namespaces", "Policies", "Serial ports"}
+ACTIVATABLE_ROW_LISTS = {"Device states", "Namespaces", "Policies", "Serial ports"}
 PAGES = ["Bench", "Journal", "Registry", "Fleet", "Diagnostics"]
 
 pyatspi = None

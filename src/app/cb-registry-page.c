@@ -55,6 +55,8 @@ struct _CbRegistryPage
   GtkListBox         *policy_list;
   AdwLeaflet         *leaflet;
   GtkWidget          *content_pane;
+  GtkWidget          *back_button;
+  guint               folded_idle;
   GtkRevealer        *busy_revealer;
   GtkSpinner         *busy_spinner;
   GtkLabel           *busy_label;
@@ -843,6 +845,29 @@ on_list_row_activated_cb (CbRegistryPage *self,
 {
   g_assert (CB_IS_REGISTRY_PAGE (self));
   show_content (self);
+}
+
+/* The leaflet folds while it is being allocated. Showing the back button right then would ask
+ * for a new layout in the middle of the current one, and with several pages hidden in the
+ * window GDK's relayout budget for the frame can run out first: the frame is then painted
+ * with the window's content unallocated. Show it once the layout is done instead. */
+static gboolean
+update_back_button_cb (gpointer user_data)
+{
+  CbRegistryPage *self = user_data;
+
+  self->folded_idle = 0;
+  gtk_widget_set_visible (self->back_button, adw_leaflet_get_folded (self->leaflet));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_leaflet_folded_cb (CbRegistryPage *self)
+{
+  g_assert (CB_IS_REGISTRY_PAGE (self));
+
+  if (self->folded_idle == 0)
+    self->folded_idle = g_idle_add_full (G_PRIORITY_HIGH_IDLE, update_back_button_cb, self, NULL);
 }
 
 static void
@@ -2211,6 +2236,7 @@ cb_registry_page_dispose (GObject *object)
 
   /* Callbacks still in flight see CANCELLED and leave the widgets alone. */
   self->disposed = TRUE;
+  g_clear_handle_id (&self->folded_idle, g_source_remove);
   g_cancellable_cancel (self->cancellable);
   if (self->devices != NULL)
     g_signal_handlers_disconnect_by_data (self->devices, self);
@@ -2337,6 +2363,7 @@ cb_registry_page_class_init (CbRegistryPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CbRegistryPage, devices_spinner);
   gtk_widget_class_bind_template_child (widget_class, CbRegistryPage, devices_count_label);
   gtk_widget_class_bind_template_child (widget_class, CbRegistryPage, leaflet);
+  gtk_widget_class_bind_template_child (widget_class, CbRegistryPage, back_button);
   gtk_widget_class_bind_template_child (widget_class, CbRegistryPage, content_pane);
   gtk_widget_class_bind_template_child (widget_class, CbRegistryPage, devices_stack);
   gtk_widget_class_bind_template_child (widget_class, CbRegistryPage, device_view);
@@ -2375,6 +2402,9 @@ cb_registry_page_init (CbRegistryPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   cb_a11y_name_popup_button (GTK_WIDGET (self->filter_dropdown), _("Show devices"));
+  gtk_widget_set_visible (self->back_button, adw_leaflet_get_folded (self->leaflet));
+  g_signal_connect_object (self->leaflet, "notify::folded", G_CALLBACK (on_leaflet_folded_cb),
+                           self, G_CONNECT_SWAPPED);
 
   self->operations = g_ptr_array_new_with_free_func (g_free);
   self->cancellable = g_cancellable_new ();
