@@ -1008,6 +1008,24 @@ collect_toast_titles (GtkWidget *overlay,
     }
 }
 
+/* The overlay shows no toast whose title has the given text (NULL: no toast at all). The
+ * hide animation of a replaced or dismissed toast takes its time, longer under a sanitizer. */
+typedef struct
+{
+  GtkWidget  *overlay;
+  const char *text;
+} ToastGone;
+
+static gboolean
+toast_gone (gpointer data)
+{
+  ToastGone *gone = data;
+  g_autoptr(GString) titles = g_string_new ("");
+
+  collect_toast_titles (gone->overlay, titles);
+  return gone->text == NULL ? titles->len == 0 : strstr (titles->str, gone->text) == NULL;
+}
+
 /* Two validity changes in a row: the second toast replaces the first instead of waiting five
  * seconds behind "valid for 7 days" while the page already says 90. */
 static void
@@ -1036,8 +1054,8 @@ test_validity_toast_replaced (Fixture       *f,
   gtk_spin_button_set_value (spin, 90);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "registry.save-validity", NULL));
   cb_test_app_wait (validity_saved, f, 30000);
-  /* The replaced toast's hide animation is 300 ms. */
-  cb_test_app_spin (800);
+  /* The replaced toast's hide animation is 300 ms; a queued one would stay for 5 s. */
+  cb_test_app_wait (toast_gone, &(ToastGone) { overlay, "valid for 7 days" }, 3000);
   g_string_truncate (titles, 0);
   collect_toast_titles (overlay, titles);
   g_test_message ("toasts: %s", titles->str);
@@ -1051,7 +1069,7 @@ test_validity_toast_replaced (Fixture       *f,
   adw_toast_dismiss (toast);
   g_assert_null (cb_toast_overlay_get_kind (ADW_TOAST_OVERLAY (overlay),
                                             CB_REGISTRY_TOAST_VALIDITY));
-  cb_test_app_spin (800);
+  cb_test_app_wait (toast_gone, &(ToastGone) { overlay, NULL }, 3000);
   g_string_truncate (titles, 0);
   collect_toast_titles (overlay, titles);
   g_test_message ("toasts after dismissing: %s", titles->str);
