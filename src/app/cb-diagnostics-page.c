@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "cb-a11y.h"
+#include "cb-app-settings.h"
 #include "cb-bench-client.h"
 #include "cb-device-list-model.h"
 #include "cb-diagnostics-page.h"
@@ -537,30 +538,12 @@ confirm_namespace_root (CbDiagnosticsPage *self)
                                     namespace_root_cb, g_object_ref (self));
 }
 
-static double
-renewal_fraction (void)
-{
-  GSettingsSchema *schema;
-  double fraction = CB_DEFAULT_RENEWAL_FRACTION;
-
-  schema = g_settings_schema_source_lookup (g_settings_schema_source_get_default (),
-                                            "io.github.certbench.Certbench", TRUE);
-  if (schema != NULL)
-    {
-      g_autoptr(GSettings) settings = g_settings_new ("io.github.certbench.Certbench");
-
-      fraction = g_settings_get_double (settings, "renewal-fraction");
-      g_settings_schema_unref (schema);
-    }
-  return fraction;
-}
-
 static void
 check_validity (CbDiagnosticsPage *self)
 {
   CbCertificate *cert = leaf (self);
   gint64 now = service_now (self);
-  double fraction = renewal_fraction ();
+  double fraction = cb_app_settings_get_renewal_fraction ();
   gint64 not_before = cb_certificate_get_not_before (cert);
   gint64 not_after = cb_certificate_get_not_after (cert);
   int days = cb_validity_get_days_left (not_after, now);
@@ -1168,8 +1151,8 @@ start_service_checks (CbDiagnosticsPage *self)
   self->pending++;
   cb_device_state_info_load_async (self->context,
                                    cb_profile_get_credential_policy (cb_context_get_profile (self->context)),
-                                   renewal_fraction (), self->cancellable, state_info_cb,
-                                   g_object_ref (self));
+                                   cb_app_settings_get_renewal_fraction (), self->cancellable,
+                                   state_info_cb, g_object_ref (self));
 
   if (cb_context_get_hub (self->context) != NULL)
     {

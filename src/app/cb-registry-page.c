@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "cb-a11y.h"
+#include "cb-app-settings.h"
 #include "cb-confirm-dialog.h"
 #include "cb-error.h"
 #include "cb-util.h"
@@ -400,24 +401,6 @@ static const CbDeviceState filter_states[] = {
   CB_DEVICE_STATE_UNKNOWN,
 };
 
-static double
-renewal_fraction (void)
-{
-  GSettingsSchema *schema;
-  double fraction = CB_DEFAULT_RENEWAL_FRACTION;
-
-  schema = g_settings_schema_source_lookup (g_settings_schema_source_get_default (),
-                                            "io.github.certbench.Certbench", TRUE);
-  if (schema != NULL)
-    {
-      g_autoptr(GSettings) settings = g_settings_new ("io.github.certbench.Certbench");
-
-      fraction = g_settings_get_double (settings, "renewal-fraction");
-      g_settings_schema_unref (schema);
-    }
-  return fraction;
-}
-
 static char *
 build_device_condition (CbRegistryPage *self)
 {
@@ -718,8 +701,8 @@ start_state_info (CbRegistryPage *self,
   load->in_place = in_place && self->state_info != NULL;
   cb_device_state_info_load_async (self->context,
                                    self->policy != NULL ? cb_policy_get_name (self->policy) : NULL,
-                                   renewal_fraction (), get_cancellable (self), state_info_cb,
-                                   load);
+                                   cb_app_settings_get_renewal_fraction (),
+                                   get_cancellable (self), state_info_cb, load);
 }
 
 /* Reads the revocations and the selected policy's issuing CA again, then the devices. */
