@@ -177,8 +177,15 @@ def is_selected(node):
     return safe(lambda: node.getState().contains(pyatspi.STATE_SELECTED), False)
 
 
+# Each poll walks the accessibility tree over D-Bus; with GTK's GL renderer on llvmpipe and a
+# second test beside it, one walk of a full page can take seconds. The timeouts below are
+# what a quiet machine needs; CB_TEST_TIMEOUT_SCALE (default 3) stretches them for CI.
+TIMEOUT_SCALE = float(os.environ.get("CB_TEST_TIMEOUT_SCALE", "3"))
+
+
 def wait_for(what, fn, timeout):
     """Poll fn() until it returns something truthy; fail with 'what' after timeout seconds."""
+    timeout = timeout * TIMEOUT_SCALE
     deadline = time.monotonic() + timeout
     last_error = None
     while True:
