@@ -432,10 +432,18 @@ def run(tap, exe):
                 if serial in cells:
                     return cells
             return None
-        cells = wait_for("a Journal row with serial %s" % serial, run_row, 20)
-        log("journal row:", cells)
         reg_col = header_index("Registration ID")
         res_col = header_index("Result")
+
+        def finished_row():
+            # The bench shows PASS as the run ends; the journal records the end (and the
+            # protocol log) just after, and its row follows.
+            cells = run_row()
+            if cells is None or res_col is None or res_col >= len(cells):
+                return cells
+            return cells if cells[res_col].lower() != "running" else None
+        cells = wait_for("a finished Journal row with serial %s" % serial, finished_row, 20)
+        log("journal row:", cells)
         if reg_col is None or res_col is None or reg_col >= len(cells) or res_col >= len(cells):
             raise StepFailed("the Journal has no Registration ID / Result column: %s" % cells)
         reg_id = cells[reg_col]
