@@ -249,19 +249,26 @@ cb_test_app_save_png (GtkWidget  *widget,
   g_assert_cmpint (gtk_widget_get_height (target), ==, height);
 
   paintable = gtk_widget_paintable_new (target);
-  snapshot = gtk_snapshot_new ();
-  /* A window's background is drawn by the window, not by its content. */
-  if (target != widget)
+  /* On a slow machine (the sanitizer pass) the widget may not have painted anything yet; give
+   * it a few more frames before calling the picture empty. */
+  for (guint attempt = 0; node == NULL && attempt < 50; attempt++)
     {
-      GdkRGBA background = { 1, 1, 1, 1 };
+      if (attempt > 0)
+        cb_test_app_spin (100);
+      snapshot = gtk_snapshot_new ();
+      /* A window's background is drawn by the window, not by its content. */
+      if (target != widget)
+        {
+          GdkRGBA background = { 1, 1, 1, 1 };
 
-      gtk_style_context_lookup_color (gtk_widget_get_style_context (window), "window_bg_color",
-                                      &background);
-      gtk_snapshot_append_color (snapshot, &background,
-                                 &GRAPHENE_RECT_INIT (0, 0, width, height));
+          gtk_style_context_lookup_color (gtk_widget_get_style_context (window),
+                                          "window_bg_color", &background);
+          gtk_snapshot_append_color (snapshot, &background,
+                                     &GRAPHENE_RECT_INIT (0, 0, width, height));
+        }
+      gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
+      node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
     }
-  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
   g_assert_nonnull (node);
 
   renderer = gtk_native_get_renderer (gtk_widget_get_native (target));
