@@ -102,6 +102,7 @@ cb_sandbox_finalize (GObject *object)
   g_clear_pointer (&self->routes, g_ptr_array_unref);
   g_clear_pointer (&self->faults, g_ptr_array_unref);
   g_clear_pointer (&self->module_data, g_hash_table_unref);
+  g_clear_object (&self->events);
   g_rec_mutex_clear (&self->lock);
   g_mutex_clear (&self->mutex);
   g_cond_clear (&self->cond);
@@ -132,6 +133,7 @@ cb_sandbox_init (CbSandbox *self)
   self->lock_fd = -1;
   self->routes = g_ptr_array_new_with_free_func ((GDestroyNotify) cb_sb_route_free);
   self->faults = g_ptr_array_new_with_free_func ((GDestroyNotify) cb_sb_fault_free);
+  self->events = cb_sb_events_new ();
   self->module_data = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, module_data_free);
   g_rec_mutex_init (&self->lock);
   g_mutex_init (&self->mutex);

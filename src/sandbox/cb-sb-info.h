@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+/* Assembly: the /sandbox/info document. */
+
+#include <json-glib/json-glib.h>
+#include "cb-sb-world.h"
+
+G_BEGIN_DECLS
+
+/* The /sandbox/info document: endpoints, tenant, hubs, DPS instances, principals, demo. Call
+ * with the lock held. */
+JsonNode     *cb_sandbox_build_info       (CbSandbox   *self);
+
+G_END_DECLS

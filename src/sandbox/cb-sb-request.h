@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+/* Surfaces: requests, routes, replies in each Azure surface's error style, authentication and RBAC. */
+
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+#include "cb-sb-world.h"
+
+G_BEGIN_DECLS
+
+/* ---- Requests ------------------------------------------------------------------------- */
+
+typedef enum
+{
+  CB_SB_STYLE_ARM,      /* {"error":{"code","message"}} */
+  CB_SB_STYLE_DPS,      /* {"errorCode","trackingId","message","timestampUtc"} + x-ms-error-code */
+  CB_SB_STYLE_HUB,      /* {"Message":"ErrorCode:X;...","ExceptionMessage":"Tracking ID:..."} + iothub-errorcode */
+  CB_SB_STYLE_OAUTH,    /* {"error","error_description","error_codes"} */
+  CB_SB_STYLE_PLAIN,    /* sandbox-own endpoints: {"error":{"code","message"}} */
+} CbSbStyle;
+
+typedef struct
+{
+  CbSandbox         *sandbox;
+  SoupServerMessage *msg;
+  const char        *method;
+  const char        *path;         /* decoded path, e.g. /arm/subscriptions/... */
+  GHashTable        *params;       /* {name} captures from the route pattern, decoded */
+  GHashTable        *query;        /* query parameters, decoded (never NULL) */
+  GBytes            *body;         /* request body (maybe empty) */
+  CbSbStyle          style;        /* error style of the surface this path belongs to */
+  char              *principal;    /* principal name (UPN) once authenticated, else NULL */
+  char              *principal_id; /* its object id */
+  char              *auth_key_name;/* SAS key name (skn) once authenticated by SAS, else NULL */
+  char              *correlation_id;
+  const CbSbFault   *fault;        /* the fault rule that matched this request, if any */
+  gboolean           replied;
+} CbSbRequest;
+
+typedef void (*CbSbHandler) (CbSbRequest *req);
+
+/* Pattern: "/arm/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.DeviceRegistry/namespaces/{ns}".
+ * Literal segments match case-insensitively (as ARM does); {name} captures one segment.
+ * A path that matches a pattern with another method gets 405. The first matching route wins,
+ * so register specific routes before general ones. style is the error style of the surface. */
+void          cb_sandbox_add_route        (CbSandbox   *self,
+                                           const char  *method,
+                                           const char  *pattern,
+                                           CbSbStyle    style,
+                                           CbSbHandler  handler);
+
+const char   *cb_sb_param                 (CbSbRequest *req,
+                                           const char  *name);
+const char   *cb_sb_query                 (CbSbRequest *req,
+                                           const char  *name);
+const char   *cb_sb_header                (CbSbRequest *req,
+                                           const char  *name);
+/* Replies 413 (size) or 400 (nesting) in the request's style for a CB_JSON_LIMIT_ERROR. */
+void          cb_sb_reply_limit_error     (CbSbRequest  *req,
+                                           const GError *limit_error);
+/* Pure: a request body as every handler reads it, limits first (no reply). NULL with a
+ * CB_JSON_LIMIT_ERROR or JSON_PARSER_ERROR. */
+JsonNode     *cb_sb_parse_json_body       (const char  *data,
+                                           gsize        len,
+                                           GError     **error);
+/* Parses the JSON body after checking it against the size and nesting limits
+ * (cb-json-limits.h). On failure replies 400/413 in the request's style and returns NULL.
+ * An empty body gives NULL without replying when allow_empty. */
+JsonNode     *cb_sb_json_body             (CbSbRequest *req,
+                                           gboolean     allow_empty);
+/* Checks ?api-version= is one of the NULL-terminated accepted values; replies 400 in the
+ * request's style (ARM: MissingApiVersionParameter / InvalidApiVersionParameter) if not. */
+gboolean      cb_sb_require_api_version   (CbSbRequest *req,
+                                           ...) G_GNUC_NULL_TERMINATED;
+
+/* ---- Replies -------------------------------------------------------------------------- */
+
+void          cb_sb_reply_json            (CbSbRequest *req,
+                                           guint        status,
+                                           JsonNode    *node);        /* transfer full; NULL: no body */
+void          cb_sb_reply_empty           (CbSbRequest *req,
+                                           guint        status);
+void          cb_sb_set_header            (CbSbRequest *req,
+                                           const char  *name,
+                                           const char  *value);
+/* Error in the request's style. code is the ARM code / hub error name / OAuth error;
+ * numeric_code is the DPS or hub number (e.g. 404001), ignored for ARM. */
+void          cb_sb_reply_error           (CbSbRequest *req,
+                                           guint        status,
+                                           const char  *code,
+                                           int          numeric_code,
+                                           const char  *format,
+                                           ...) G_GNUC_PRINTF (5, 6);
+/* ARM's error with a target. */
+void          cb_sb_reply_arm_error       (CbSbRequest *req,
+                                           guint        status,
+                                           const char  *code,
+                                           const char  *target,
+                                           const char  *format,
+                                           ...) G_GNUC_PRINTF (5, 6);
+
+/* The absolute URL of a sandbox path (for nextLink, Location, Azure-AsyncOperation). */
+char         *cb_sb_url                   (CbSbRequest *req,
+                                           const char  *path_and_query);
+
+/* ---- Authentication and RBAC ---------------------------------------------------------- */
+
+/* Requires "Authorization: Bearer <token>" issued by the sandbox's Entra for audience.
+ * Replies 401 (style of the request; ARM: InvalidAuthenticationToken /
+ * AuthenticationFailed) and returns FALSE otherwise. Sets req->principal. */
+gboolean      cb_sb_require_bearer        (CbSbRequest *req,
+                                           const char  *audience);
+
+typedef enum
+{
+  CB_SB_PERM_READ,                /* any role on the scope */
+  CB_SB_PERM_WRITE,               /* namespaces, devices: Owner, Contributor, ADR Contributor, ADR Credentials Contributor */
+  CB_SB_PERM_WRITE_CREDENTIALS,   /* credentials, policies, revocation: Owner, ADR Credentials Contributor */
+} CbSbPermission;
+
+/* Checks that req->principal holds a role granting perm on scope (an ARM resource id; a role
+ * assigned on any prefix of it counts). Replies 403 AuthorizationFailed naming the action,
+ * the scope and the role that would grant it, and returns FALSE otherwise. */
+gboolean      cb_sb_require_permission    (CbSbRequest *req,
+                                           const char  *scope,
+                                           const char  *action,
+                                           CbSbPermission perm);
+
+G_END_DECLS
