@@ -9,6 +9,7 @@
 #include "cb-sb-net.h"
 #include "cb-sb-faults.h"
 #include "cb-sb-events.h"
+#include "cb-sb-json.h"
 #include "cb-sb-request.h"
 #include "cb-sb-directory.h"
 #include "cb-sb-topology.h"
