@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+/* Surfaces: the route files of the Device Provisioning Service. */
+
+#include "cb-sb-world.h"
+
+G_BEGIN_DECLS
+
+/* The device API under /dps/{idScope} (cb-sb-routes-dps-device.c). */
+void          cb_sb_routes_dps_device_add      (CbSandbox *self);
+
+G_END_DECLS
