@@ -11,6 +11,8 @@
 #include "cb-hub-query.h"
 #include "cb-hub-query-lex.h"
 
+G_DEFINE_QUARK (cb-hub-query-error-quark, cb_hub_query_error)
+
 const char * const cb_hub_query_reserved_words[] = {
   "SELECT", "FROM", "WHERE", "AND", "OR", "NOT", "IN", "NIN", "AS", "GROUP", "BY", "TOP",
   "ORDER", NULL,

@@ -2,7 +2,8 @@
 #pragma once
 
 /* Codecs, inside the IoT Hub query language (cb-hub-query.h): its tokens, the lexer that
- * makes them, and the syntax errors that name a line and column. */
+ * makes them, and the syntax errors that name a line and column (CB_HUB_QUERY_ERROR is
+ * defined with the lexer, the lowest of its files). */
 
 #include <glib.h>
 

@@ -9,8 +9,6 @@
 
 #include "cb-hub-query-private.h"
 
-G_DEFINE_QUARK (cb-hub-query-error-quark, cb_hub_query_error)
-
 typedef struct
 {
   const char *text;

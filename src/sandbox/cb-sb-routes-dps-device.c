@@ -29,9 +29,9 @@
 
 /* ---- Authentication -------------------------------------------------------------------- */
 
-static gboolean
-device_unauthorized (CbSbRequest *req,
-                     const char  *reason)
+gboolean
+cb_sb_dps_reply_unauthorized (CbSbRequest *req,
+                              const char  *reason)
 {
   cb_sb_reply_error (req, 401, "Unauthorized", 401002, "Unauthorized: %s", reason);
   return FALSE;
@@ -66,20 +66,20 @@ authenticate_device (CbSbRequest *req,
 
   if (auth == NULL)
     {
-      device_unauthorized (req, "the Authorization header is missing (symmetric key attestation "
-                                "needs a SharedAccessSignature)");
+      cb_sb_dps_reply_unauthorized (req, "the Authorization header is missing (symmetric key "
+                                         "attestation needs a SharedAccessSignature)");
       return NULL;
     }
 
   if (!(token = cb_sas_token_parse (auth, &error)))
     {
-      device_unauthorized (req, error->message);
+      cb_sb_dps_reply_unauthorized (req, error->message);
       return NULL;
     }
 
   if (g_strcmp0 (token->key_name, "registration") != 0)
     {
-      device_unauthorized (req, "the SharedAccessSignature must use skn=registration");
+      cb_sb_dps_reply_unauthorized (req, "the SharedAccessSignature must use skn=registration");
       return NULL;
     }
 
@@ -87,13 +87,13 @@ authenticate_device (CbSbRequest *req,
     {
       g_autofree char *msg = g_strdup_printf ("the token is for '%s', not for '%s'",
                                               token->resource, resource);
-      device_unauthorized (req, msg);
+      cb_sb_dps_reply_unauthorized (req, msg);
       return NULL;
     }
 
   if (token->expiry <= now)
     {
-      device_unauthorized (req, "the SharedAccessSignature has expired");
+      cb_sb_dps_reply_unauthorized (req, "the SharedAccessSignature has expired");
       return NULL;
     }
 
@@ -104,7 +104,8 @@ authenticate_device (CbSbRequest *req,
           token_matches_key (token, resource, individual->secondary_key, now, NULL))
         return g_steal_pointer (&individual);
 
-      device_unauthorized (req, "the signature does not match the individual enrollment's key");
+      cb_sb_dps_reply_unauthorized (req, "the signature does not match the individual "
+                                         "enrollment's key");
       return NULL;
     }
 
@@ -130,8 +131,9 @@ authenticate_device (CbSbRequest *req,
         }
     }
 
-  device_unauthorized (req, "no enrollment matches: the signature is not made with the individual "
-                            "enrollment's key or a key derived from an enrollment group's key");
+  cb_sb_dps_reply_unauthorized (req, "no enrollment matches: the signature is not made with the "
+                                     "individual enrollment's key or a key derived from an "
+                                     "enrollment group's key");
   return NULL;
 }
 
@@ -440,7 +442,7 @@ begin_device_request (CbSbRequest  *req,
     {
       g_autofree char *msg = g_strdup_printf ("no DPS instance has the ID scope '%s'", id_scope);
 
-      device_unauthorized (req, msg);
+      cb_sb_dps_reply_unauthorized (req, msg);
       return NULL;
     }
 

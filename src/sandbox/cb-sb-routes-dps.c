@@ -57,14 +57,6 @@
 #define DPS_SERVICE_VERSION_GA "2021-10-01"
 #define MAX_PAGE_SIZE          1000
 
-static gboolean
-service_unauthorized (CbSbRequest *req,
-                      const char  *reason)
-{
-  cb_sb_reply_error (req, 401, "Unauthorized", 401002, "Unauthorized: %s", reason);
-  return FALSE;
-}
-
 /* SAS signed with the provisioningserviceowner key for the DPS host, or a bearer token for
  * the DPS audience. Returns the instance, or NULL after replying. */
 static CbSbDpsInstance *
@@ -93,24 +85,24 @@ begin_service_request (CbSbRequest *req)
 
       if (auth == NULL)
         {
-          service_unauthorized (req, "the Authorization header is missing");
+          cb_sb_dps_reply_unauthorized (req, "the Authorization header is missing");
           return NULL;
         }
       if (!(token = cb_sas_token_parse (auth, &error)))
         {
-          service_unauthorized (req, error->message);
+          cb_sb_dps_reply_unauthorized (req, error->message);
           return NULL;
         }
       if (g_strcmp0 (token->key_name, "provisioningserviceowner") != 0)
         {
-          service_unauthorized (req, "the service has no shared access policy by that name "
-                                     "(use skn=provisioningserviceowner)");
+          cb_sb_dps_reply_unauthorized (req, "the service has no shared access policy by that "
+                                             "name (use skn=provisioningserviceowner)");
           return NULL;
         }
       if (!cb_sas_token_verify (token, dps->host_name, dps->owner_key,
                                 cb_sandbox_session_now (req->sandbox), &error))
         {
-          service_unauthorized (req, error->message);
+          cb_sb_dps_reply_unauthorized (req, error->message);
           return NULL;
         }
       g_free (req->auth_key_name);

@@ -163,6 +163,33 @@ finish_twin_update (CbSbRequest *req,
   cb_sb_reply_json (req, 200, cb_sb_hub_twin_to_json (dev));
 }
 
+/* The common start of a twin PATCH or PUT: the hub, the caller's rights, the body, the twin
+ * (If-Match on its etag), the checked tags and desired properties, and the time stamp of the
+ * change. Returns the device, or NULL after replying. */
+static CbSbHubDevice *
+begin_twin_update (CbSbRequest     *req,
+                   CbSbHubContext  *ctx,
+                   JsonNode       **body_node,
+                   JsonObject     **tags,
+                   JsonObject     **desired,
+                   char           **stamp)
+{
+  g_autoptr(CbSbHubDevice) dev = NULL;
+  JsonObject *body = NULL;
+
+  if (!cb_sb_hub_begin_request (req, ctx, CB_SB_HUB_RIGHT_REGISTRY_WRITE | CB_SB_HUB_RIGHT_SERVICE,
+                                "ServiceConnect"))
+    return NULL;
+
+  if (!(dev = load_twin_for_update (req, ctx, &body, body_node)))
+    return NULL;
+  if (!check_twin_body (req, body, tags, desired))
+    return NULL;
+
+  *stamp = cb_time_format_precise (cb_sandbox_now_usec (req->sandbox));
+  return g_steal_pointer (&dev);
+}
+
 static void
 handle_patch_twin (CbSbRequest *req)
 {
@@ -170,20 +197,11 @@ handle_patch_twin (CbSbRequest *req)
   g_autoptr(CbSbHubDevice) dev = NULL;
   g_autoptr(JsonNode) body_node = NULL;
   g_autofree char *stamp = NULL;
-  JsonObject *body = NULL;
   JsonObject *tags;
   JsonObject *desired;
 
-  if (!cb_sb_hub_begin_request (req, &ctx, CB_SB_HUB_RIGHT_REGISTRY_WRITE | CB_SB_HUB_RIGHT_SERVICE,
-                                "ServiceConnect"))
+  if (!(dev = begin_twin_update (req, &ctx, &body_node, &tags, &desired, &stamp)))
     return;
-
-  if (!(dev = load_twin_for_update (req, &ctx, &body, &body_node)))
-    return;
-  if (!check_twin_body (req, body, &tags, &desired))
-    return;
-
-  stamp = cb_time_format_precise (cb_sandbox_now_usec (req->sandbox));
 
   if (tags != NULL)
     cb_sb_twin_merge_patch (dev->tags, NULL, tags, stamp, -1);
@@ -212,20 +230,11 @@ handle_put_twin (CbSbRequest *req)
   g_autoptr(JsonNode) body_node = NULL;
   g_autoptr(JsonNode) desired_node = json_node_new (JSON_NODE_OBJECT);
   g_autofree char *stamp = NULL;
-  JsonObject *body = NULL;
   JsonObject *tags;
   JsonObject *desired;
 
-  if (!cb_sb_hub_begin_request (req, &ctx, CB_SB_HUB_RIGHT_REGISTRY_WRITE | CB_SB_HUB_RIGHT_SERVICE,
-                                "ServiceConnect"))
+  if (!(dev = begin_twin_update (req, &ctx, &body_node, &tags, &desired, &stamp)))
     return;
-
-  if (!(dev = load_twin_for_update (req, &ctx, &body, &body_node)))
-    return;
-  if (!check_twin_body (req, body, &tags, &desired))
-    return;
-
-  stamp = cb_time_format_precise (cb_sandbox_now_usec (req->sandbox));
 
   /* Replace: tags and desired become exactly what was sent. */
   g_clear_pointer (&dev->tags, json_object_unref);
