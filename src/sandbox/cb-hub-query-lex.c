@@ -194,7 +194,8 @@ lex_number (const char  *text,
       is_int = FALSE;
       (*i)++;
       if (!g_ascii_isdigit (text[*i]))
-        return cb_hub_query_syntax_error_at (text, start, *i - start, error, "a digit must follow the decimal point");
+        return cb_hub_query_syntax_error_at (text, start, *i - start, error,
+                                             "a digit must follow the decimal point");
       while (g_ascii_isdigit (text[*i]))
         (*i)++;
     }
@@ -205,7 +206,8 @@ lex_number (const char  *text,
       if (text[*i] == '-' || text[*i] == '+')
         (*i)++;
       if (!g_ascii_isdigit (text[*i]))
-        return cb_hub_query_syntax_error_at (text, start, *i - start, error, "the exponent has no digits");
+        return cb_hub_query_syntax_error_at (text, start, *i - start, error,
+                                             "the exponent has no digits");
       while (g_ascii_isdigit (text[*i]))
         (*i)++;
     }
@@ -307,7 +309,8 @@ cb_hub_query_tokenize (const char  *text,
             case '!':
               if (text[i + 1] != '=')
                 {
-                  cb_hub_query_syntax_error_at (text, i, 1, error, "unexpected character (did you mean '!=')");
+                  cb_hub_query_syntax_error_at (text, i, 1, error,
+                                                "unexpected character (did you mean '!=')");
                   return NULL;
                 }
               tok.kind = TOK_OP;

@@ -684,7 +684,8 @@ handle_status_lookup (CbSbRequest *req)
       return;
     }
 
-  status = reg->started != 0 && cb_sb_dps_still_assigning (self, reg->started) ? "assigning" : reg->status;
+  status = reg->started != 0 && cb_sb_dps_still_assigning (self, reg->started) ? "assigning"
+                                                                                : reg->status;
   cb_sb_dps_add_registration_state (b, reg, status, FALSE);
   cb_sb_reply_json (req, 200, json_builder_get_root (b));
 }

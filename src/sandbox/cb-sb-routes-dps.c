@@ -195,7 +195,8 @@ enrollment_to_json (CbSandbox   *self,
     }
   if (!json_object_has_member (e->extra, "iotHubs"))
     {
-      g_autofree char *host = dps->linked_hub != NULL ? cb_sb_dps_hub_host_name (self, dps->linked_hub) : NULL;
+      g_autofree char *host = dps->linked_hub != NULL
+                              ? cb_sb_dps_hub_host_name (self, dps->linked_hub) : NULL;
 
       json_builder_set_member_name (b, "iotHubs");
       json_builder_begin_array (b);
@@ -322,8 +323,10 @@ handle_put_enrollment (CbSbRequest *req)
   sym = cb_sb_json_member_object (attestation, "symmetricKey");
   primary = cb_sb_json_member_string (sym, "primaryKey");
   secondary = cb_sb_json_member_string (sym, "secondaryKey");
-  if ((primary != NULL && !cb_sb_key_is_valid (primary)) || (secondary != NULL && !cb_sb_key_is_valid (secondary)) ||
-      cb_sb_json_member_not_string (sym, "primaryKey") || cb_sb_json_member_not_string (sym, "secondaryKey"))
+  if ((primary != NULL && !cb_sb_key_is_valid (primary)) ||
+      (secondary != NULL && !cb_sb_key_is_valid (secondary)) ||
+      cb_sb_json_member_not_string (sym, "primaryKey") ||
+      cb_sb_json_member_not_string (sym, "secondaryKey"))
     {
       cb_sb_reply_error (req, 400, "BadRequest", 400301,
                          "The symmetric keys must be base64 encoded, 16 to 64 bytes long");

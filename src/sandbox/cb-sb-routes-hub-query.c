@@ -86,7 +86,8 @@ handle_query (CbSbRequest *req)
 
   if (!(body = cb_sb_json_body (req, FALSE)))
     return;
-  text = JSON_NODE_HOLDS_OBJECT (body) ? cb_sb_json_member_string (json_node_get_object (body), "query") : NULL;
+  text = JSON_NODE_HOLDS_OBJECT (body)
+         ? cb_sb_json_member_string (json_node_get_object (body), "query") : NULL;
   if (text == NULL)
     {
       cb_sb_reply_error (req, 400, "ArgumentInvalid", 400004,
@@ -108,7 +109,8 @@ handle_query (CbSbRequest *req)
       if (end == max_text || *end != '\0' || n < 1)
         {
           cb_sb_reply_error (req, 400, "ArgumentInvalid", 400004,
-                             "x-ms-max-item-count must be a whole number from 1 to %d", CB_SB_HUB_MAX_PAGE_SIZE);
+                             "x-ms-max-item-count must be a whole number from 1 to %d",
+                             CB_SB_HUB_MAX_PAGE_SIZE);
           return;
         }
       page_size = MIN (n, CB_SB_HUB_MAX_PAGE_SIZE);

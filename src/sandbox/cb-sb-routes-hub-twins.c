@@ -113,7 +113,8 @@ check_twin_body (CbSbRequest *req,
     }
 
   if ((*tags != NULL && !cb_sb_twin_validate_properties (*tags, "tags", 1, &error)) ||
-      (*desired != NULL && !cb_sb_twin_validate_properties (*desired, "properties.desired", 1, &error)))
+      (*desired != NULL &&
+       !cb_sb_twin_validate_properties (*desired, "properties.desired", 1, &error)))
     {
       cb_sb_reply_error (req, 400, "ArgumentInvalid", 400004, "%s", error->message);
       return FALSE;
@@ -208,7 +209,8 @@ handle_patch_twin (CbSbRequest *req)
   if (desired != NULL)
     {
       dev->desired_version++;
-      cb_sb_twin_merge_patch (dev->desired, dev->desired_meta, desired, stamp, dev->desired_version);
+      cb_sb_twin_merge_patch (dev->desired, dev->desired_meta, desired, stamp,
+                              dev->desired_version);
     }
   if (tags != NULL || desired != NULL)
     {

@@ -86,9 +86,12 @@ cb_sb_twin_metadata_for (JsonNode   *value,
       g_autoptr(GList) members = json_object_get_members (obj);
 
       for (GList *l = members; l != NULL; l = l->next)
-        json_object_set_object_member (meta, l->data,
-                                       cb_sb_twin_metadata_for (json_object_get_member (obj, l->data),
-                                                                stamp, version));
+        {
+          JsonNode *child = json_object_get_member (obj, l->data);
+
+          json_object_set_object_member (meta, l->data,
+                                         cb_sb_twin_metadata_for (child, stamp, version));
+        }
     }
 
   return meta;
@@ -134,8 +137,8 @@ cb_sb_twin_merge_patch (JsonObject *target,
               if (version >= 0)
                 json_object_set_int_member (child_meta, "$lastUpdatedVersion", version);
             }
-          cb_sb_twin_merge_patch (json_node_get_object (existing), child_meta, json_node_get_object (value),
-                                  stamp, version);
+          cb_sb_twin_merge_patch (json_node_get_object (existing), child_meta,
+                                  json_node_get_object (value), stamp, version);
           continue;
         }
 

@@ -18,6 +18,8 @@ cb_sb_hub_twin_to_object (CbSbHubDevice *dev)
   JsonObject *thumbs = json_object_new ();
   JsonObject *caps = json_object_new ();
   JsonObject *props = json_object_new ();
+  JsonObject *desired;
+  JsonObject *reported;
   g_autofree char *etag = cb_sb_hub_twin_etag (dev->twin_etag_seq);
   g_autofree char *status_time = cb_sb_hub_format_time (dev->status_updated);
   g_autofree char *activity = cb_sb_hub_format_time (dev->last_activity);
@@ -51,12 +53,12 @@ cb_sb_hub_twin_to_object (CbSbHubDevice *dev)
   json_object_set_array_member (twin, "parentScopes", json_array_new ());
 
   json_object_set_object_member (twin, "tags", cb_sb_twin_copy_object (dev->tags));
-  json_object_set_object_member (props, "desired",
-                                 cb_sb_twin_properties_with_metadata (dev->desired, dev->desired_meta,
-                                                                      dev->desired_version));
-  json_object_set_object_member (props, "reported",
-                                 cb_sb_twin_properties_with_metadata (dev->reported, dev->reported_meta,
-                                                                      dev->reported_version));
+  desired = cb_sb_twin_properties_with_metadata (dev->desired, dev->desired_meta,
+                                                 dev->desired_version);
+  reported = cb_sb_twin_properties_with_metadata (dev->reported, dev->reported_meta,
+                                                  dev->reported_version);
+  json_object_set_object_member (props, "desired", desired);
+  json_object_set_object_member (props, "reported", reported);
   json_object_set_object_member (twin, "properties", props);
 
   return twin;
