@@ -2057,6 +2057,39 @@ test_client_report (Fixture       *f,
   g_assert_error (error, CB_API_ERROR, CB_API_ERROR_NOT_FOUND);
 }
 
+/* The endpoint hears the sandbox's events (a device dropped, every connection to recheck, a
+ * desired patch) only while it runs: a stopped sandbox keeps no handler that points at the
+ * endpoint's freed state, and a restarted one connects its new endpoint once. */
+static void
+test_events_follow_the_endpoint (Fixture       *f,
+                                 gconstpointer  data)
+{
+  const char *signals[] = { "device-dropped", "recheck-all", "desired-patched" };
+  g_autoptr(CbSandbox) old = g_object_ref (f->ts->sandbox);
+  g_autoptr(JsonObject) patch = json_object_new ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (signals); i++)
+    g_assert_true (g_signal_has_handler_pending (old->events,
+                                                 g_signal_lookup (signals[i], CB_TYPE_SB_EVENTS),
+                                                 0, FALSE));
+
+  cb_test_sandbox_restart (f->ts);
+
+  for (guint i = 0; i < G_N_ELEMENTS (signals); i++)
+    {
+      guint id = g_signal_lookup (signals[i], CB_TYPE_SB_EVENTS);
+
+      g_assert_false (g_signal_has_handler_pending (old->events, id, 0, FALSE));
+      g_assert_true (g_signal_has_handler_pending (f->ts->sandbox->events, id, 0, FALSE));
+    }
+
+  /* Emitting on the stopped sandbox reaches nobody (and nothing freed). */
+  json_object_set_int_member (patch, "interval", 5);
+  cb_sb_events_drop_device (old->events, HUB, "nobody", "a test");
+  cb_sb_events_recheck_all (old->events, "a test");
+  cb_sb_events_desired_patched (old->events, HUB, "nobody", patch, 2);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -2085,6 +2118,7 @@ main (int    argc,
   ADD ("mosquitto-clients", test_mosquitto_clients);
   ADD ("libmosquitto", test_libmosquitto);
   ADD ("client-report", test_client_report);
+  ADD ("events-follow-the-endpoint", test_events_follow_the_endpoint);
 
 #undef ADD
 

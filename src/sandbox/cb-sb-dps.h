@@ -1,13 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-/* State: DPS enrollment groups (cb-sandbox-dps.c). */
+/* State: DPS enrollment groups, as other modules create them (cb-sb-dps-store.c). */
 
 #include "cb-sb-world.h"
 
 G_BEGIN_DECLS
 
-/* DPS (cb-sandbox-dps.c) */
 gboolean      cb_sandbox_dps_create_enrollment_group (CbSandbox *self, const char *dps,
                                                       const char *group_id,
                                                       const char *primary_key,

@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-/* State: the IoT Hub device registry, twins and connection state (cb-sandbox-hub.c). */
+/* State: the IoT Hub device registry, twins and connection state, as other modules use them
+ * (cb-sb-hub-store.c, cb-sb-twin-store.c). */
 
 #include <json-glib/json-glib.h>
 #include "cb-sb-world.h"
 
 G_BEGIN_DECLS
 
-/* IoT Hub device registry (cb-sandbox-hub.c) */
+/* IoT Hub device registry (cb-sb-hub-store.c) */
 gboolean      cb_sandbox_hub_ensure_device     (CbSandbox *self, const char *hub,
                                                 const char *device_id, GError **error);
 /* FALSE when the device does not exist. */
@@ -22,8 +23,9 @@ gboolean      cb_sandbox_hub_patch_reported    (CbSandbox *self, const char *hub
                                                 const char *device_id, JsonObject *patch,
                                                 GError **error);
 
-/* Twin and connection state for the hub device endpoint. patch_reported_versioned is
- * patch_reported that also gives the reported properties' new $version. */
+/* Twin (cb-sb-twin-store.c) and connection state (cb-sb-hub-store.c) for the hub device
+ * endpoint. patch_reported_versioned is patch_reported that also gives the reported
+ * properties' new $version. */
 gboolean      cb_sandbox_hub_patch_reported_versioned (CbSandbox *self, const char *hub,
                                                        const char *device_id, JsonObject *patch,
                                                        gint64 *out_version, GError **error);

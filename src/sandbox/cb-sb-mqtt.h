@@ -1,23 +1,19 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-/* Surfaces: the hub device endpoint over MQTT (cb-sandbox-mqtt.c). */
+/* Surfaces: the hub device endpoint over MQTT (cb-sb-mqtt.c and its parts), as other modules
+ * and tests tune it. It closes a device's live connections when the sandbox's events say
+ * "device-dropped" or "recheck-all", and pushes "desired-patched" to a subscribed device. */
 
-#include <json-glib/json-glib.h>
 #include "cb-sb-world.h"
 
 G_BEGIN_DECLS
 
-/* The hub device endpoint (cb-sandbox-mqtt.c). Closing a device's live connections makes its
- * next attempt meet the new verdict: call these when a device is revoked, disabled or deleted
- * (hub NULL: in every hub), and recheck every live connection after an issuer is revoked. */
+/* Emit cb_sb_events_drop_device() / cb_sb_events_recheck_all() on the sandbox's events.
+ * Kept only until the ARM's callers emit on the events themselves; then they go. */
 void          cb_sandbox_mqtt_drop_device      (CbSandbox *self, const char *hub,
                                                 const char *device_id, const char *reason);
 void          cb_sandbox_mqtt_recheck_all      (CbSandbox *self, const char *reason);
-/* Sends a desired-properties patch (with "$version") to the device if it subscribed. */
-void          cb_sandbox_mqtt_notify_desired   (CbSandbox *self, const char *hub,
-                                                const char *device_id, JsonObject *patch,
-                                                gint64 version);
 /* Delay between a renewal's 202 and its result (default 200 ms). */
 void          cb_sandbox_mqtt_set_renewal_delay_ms (CbSandbox *self, guint delay_ms);
 /* How long a connection may take for its TLS handshake and CONNECT (default 10 s). */

@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "cb-sandbox-mqtt"
+
+/* The hub device endpoint's CONNECT: see cb-sb-mqtt-handle.h. The decision is made here, by
+ * cb_sandbox_check_device_chain(), so a refusal can say why (CONNACK 5 and a recorded
+ * attempt) instead of a bare handshake failure. */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "cb-sb-adr.h"
+#include "cb-sb-hub.h"
+#include "cb-sb-hub-store.h"
+#include "cb-sb-mqtt-attempts.h"
+#include "cb-sb-mqtt-handle.h"
+#include "cb-x509.h"
+
+/* "{host}/{deviceId}/?api-version=..." -> host and device id; FALSE when not that shape. */
+static gboolean
+parse_username (const char  *username,
+                char       **host,
+                char       **device_id)
+{
+  const char *slash;
+  const char *slash2;
+  g_auto(GStrv) params = NULL;
+  gboolean has_api_version = FALSE;
+
+  *host = NULL;
+  *device_id = NULL;
+
+  if (username == NULL || (slash = strchr (username, '/')) == NULL || slash == username)
+    return FALSE;
+  *host = g_strndup (username, slash - username);
+
+  if ((slash2 = strchr (slash + 1, '/')) == NULL || slash2 == slash + 1)
+    return FALSE;
+  *device_id = g_strndup (slash + 1, slash2 - slash - 1);
+
+  if (slash2[1] != '?')
+    return FALSE;
+  params = g_strsplit (slash2 + 2, "&", -1);
+  for (guint i = 0; params[i] != NULL; i++)
+    if (g_str_has_prefix (params[i], "api-version=") && params[i][12] != '\0')
+      has_api_version = TRUE;
+
+  return has_api_version;
+}
+
+static void
+refuse (CbSbMqttConn *c,
+        const char   *hub,
+        const char   *device_id,
+        guint8        code,
+        const char   *verdict,
+        const char   *reason)
+{
+  if (hub != NULL && device_id != NULL && *device_id != '\0')
+    cb_sb_mqtt_attempts_record (c->sandbox, hub, device_id, FALSE, verdict, reason);
+
+  g_message ("Refused the hub connection of “%s” to “%s”: %s: %s",
+             device_id ? device_id : "", hub ? hub : "(unknown hub)", verdict, reason);
+
+  cb_sb_mqtt_conn_send (c, cb_mqtt_encode_connack (FALSE, code));
+  cb_sb_mqtt_conn_close (c, reason, TRUE);
+}
+
+GPtrArray *
+cb_sb_mqtt_parse_chain (GPtrArray *ders)
+{
+  GPtrArray *chain = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < ders->len; i++)
+    {
+      CbCertificate *cert = cb_certificate_new_from_der (g_ptr_array_index (ders, i), NULL);
+
+      if (cert == NULL)
+        break;
+      g_ptr_array_add (chain, cert);
+    }
+  if (chain->len == 0)
+    g_clear_pointer (&chain, g_ptr_array_unref);
+  return chain;
+}
+
+void
+cb_sb_mqtt_handle_connect (CbSbMqttConn *c,
+                           CbMqttPacket *p)
+{
+  g_autoptr(GPtrArray) chain = NULL;
+  CbSbMqtt *m = c->mqtt;
+  g_autofree char *host = NULL;
+  g_autofree char *user_device = NULL;
+  g_autofree char *hub = NULL;
+  g_autofree char *reason = NULL;
+  g_autofree char *key = NULL;
+  gboolean username_ok;
+  CbSbVerdict verdict;
+  CbSbMqttConn *old;
+
+  c->keep_alive = p->keep_alive;
+
+  if (p->protocol_level != 4)
+    {
+      g_autofree char *why = g_strdup_printf ("Protocol level %u is not MQTT 3.1.1 (4).",
+                                              p->protocol_level);
+      refuse (c, NULL, p->client_id, CB_MQTT_CONNACK_BAD_PROTOCOL, "bad-protocol", why);
+      return;
+    }
+
+  if (p->client_id == NULL || *p->client_id == '\0')
+    {
+      refuse (c, NULL, NULL, CB_MQTT_CONNACK_IDENTIFIER_REJECTED, "bad-client-id",
+              "The client identifier must be the device id.");
+      return;
+    }
+
+  username_ok = parse_username (p->username, &host, &user_device);
+  hub = host != NULL ? cb_sb_hub_resolve (m->sandbox, host) : NULL;
+
+  if (hub == NULL)
+    {
+      g_autofree char *why = host != NULL
+        ? g_strdup_printf ("There is no hub “%s” in the sandbox.", host)
+        : g_strdup ("The user name must be {hub}.azure-devices.net/{deviceId}/?api-version="
+                    CB_SB_HUB_ARM_API_VERSION ".");
+      refuse (c, NULL, p->client_id, CB_MQTT_CONNACK_NOT_AUTHORIZED,
+              host != NULL ? "unknown-hub" : "bad-username", why);
+      return;
+    }
+
+  if (!username_ok)
+    {
+      refuse (c, hub, p->client_id, CB_MQTT_CONNACK_NOT_AUTHORIZED, "bad-username",
+              "The user name must be {hub}.azure-devices.net/{deviceId}/?api-version="
+              CB_SB_HUB_ARM_API_VERSION ".");
+      return;
+    }
+
+  if (!g_str_equal (user_device, p->client_id))
+    {
+      g_autofree char *why = g_strdup_printf ("The user name names device “%s” but the client "
+                                              "identifier is “%s”: both must be the device id.",
+                                              user_device, p->client_id);
+      refuse (c, hub, p->client_id, CB_MQTT_CONNACK_NOT_AUTHORIZED, "bad-username", why);
+      return;
+    }
+
+  if (c->chain == NULL || c->chain->len == 0 || !(chain = cb_sb_mqtt_parse_chain (c->chain)))
+    {
+      refuse (c, hub, p->client_id, CB_MQTT_CONNACK_NOT_AUTHORIZED, "no-certificate",
+              "No client certificate was presented: devices authenticate with their "
+              "certificate and key.");
+      return;
+    }
+
+  verdict = cb_sandbox_check_device_chain (m->sandbox, hub, p->client_id, chain, &reason);
+  if (verdict != CB_SB_VERDICT_ACCEPTED)
+    {
+      refuse (c, hub, p->client_id, CB_MQTT_CONNACK_NOT_AUTHORIZED,
+              cb_sb_verdict_to_string (verdict), reason);
+      return;
+    }
+
+  key = cb_sb_mqtt_device_key (hub, p->client_id);
+  old = g_hash_table_lookup (m->devices, key);
+  if (old != NULL)
+    cb_sb_mqtt_conn_close (old, "a new connection of the same device replaced it", FALSE);
+
+  c->hub = g_steal_pointer (&hub);
+  c->device_id = g_strdup (p->client_id);
+  c->key = g_strdup (key);
+  c->state = CB_SB_MQTT_CONN_ONLINE;
+  c->activity = cb_sandbox_now_usec (m->sandbox);
+  c->activity_flushed = g_get_monotonic_time ();
+  g_hash_table_insert (m->devices, g_steal_pointer (&key), c);
+
+  cb_sb_mqtt_attempts_record (m->sandbox, c->hub, c->device_id, TRUE, "accepted", reason);
+  cb_sandbox_hub_set_connection (m->sandbox, c->hub, c->device_id, TRUE, c->activity);
+  g_debug ("%s connected to %s", c->device_id, c->hub);
+
+  cb_sb_mqtt_conn_send (c, cb_mqtt_encode_connack (FALSE, CB_MQTT_CONNACK_ACCEPTED));
+
+  /* A renewal result waiting from before a reconnect goes out once it subscribes again. */
+}
