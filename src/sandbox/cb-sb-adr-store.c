@@ -17,9 +17,6 @@
 #include "cb-sb-store.h"
 #include "cb-util.h"
 
-#define SYSDATA_COLUMNS "created_by, created_by_type, created_at, modified_by, " \
-                        "modified_by_type, modified_at"
-
 static const char *schema =
   "CREATE TABLE IF NOT EXISTS adr_namespaces ("
   "  id TEXT PRIMARY KEY COLLATE NOCASE,"
@@ -290,8 +287,10 @@ cb_sb_adr_insert_namespace (CbSandbox  *self,
 
   stmt = cb_sb_prepare (self,
                         "INSERT INTO adr_namespaces (id, subscription, resource_group, name, "
-                        "  location, tags, uuid, principal_id, state, " SYSDATA_COLUMNS ") "
-                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?10, ?11, ?12)");
+                        "  location, tags, uuid, principal_id, state, "
+                        CB_SB_ADR_SYSDATA_COLUMNS ") "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+                        "  ?10, ?11, ?12)");
   cb_sb_bind_text (stmt, 1, ns_id);
   cb_sb_bind_text (stmt, 2, subscription);
   cb_sb_bind_text (stmt, 3, resource_group);
@@ -352,7 +351,8 @@ gboolean
 cb_sb_adr_has_credential (CbSandbox  *self,
                           const char *ns_id)
 {
-  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self, "SELECT 1 FROM adr_credentials WHERE namespace_id = ?");
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self, "SELECT 1 FROM adr_credentials "
+                                                  "WHERE namespace_id = ?");
   gboolean found;
 
   cb_sb_bind_text (stmt, 1, ns_id);
@@ -375,7 +375,8 @@ cb_sb_adr_insert_credential (CbSandbox   *self,
 
   stmt = cb_sb_prepare (self,
                         "INSERT INTO adr_credentials (namespace_id, location, tags, state, "
-                        SYSDATA_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?5, ?6, ?7)");
+                        CB_SB_ADR_SYSDATA_COLUMNS ") "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?5, ?6, ?7)");
   cb_sb_bind_text (stmt, 1, ns_id);
   cb_sb_bind_text (stmt, 2, location);
   cb_sb_bind_text (stmt, 3, tags);
@@ -391,7 +392,8 @@ cb_sb_adr_delete_credential (CbSandbox   *self,
                              const char  *ns_id,
                              GError     **error)
 {
-  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self, "DELETE FROM adr_credentials WHERE namespace_id = ?");
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self, "DELETE FROM adr_credentials "
+                                                  "WHERE namespace_id = ?");
 
   cb_sb_bind_text (stmt, 1, ns_id);
   return cb_sb_step_done (self, stmt, error);
@@ -465,8 +467,10 @@ cb_sb_adr_insert_policy (CbSandbox  *self,
 
   stmt = cb_sb_prepare (self,
                         "INSERT INTO adr_policies (id, namespace_id, name, key_type, "
-                        "  validity_days, byor, location, tags, state, " SYSDATA_COLUMNS ") "
-                        "VALUES (?1, ?2, ?3, 'ECC', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?9, ?10, ?11)");
+                        "  validity_days, byor, location, tags, state, "
+                        CB_SB_ADR_SYSDATA_COLUMNS ") "
+                        "VALUES (?1, ?2, ?3, 'ECC', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+                        "  ?9, ?10, ?11)");
   cb_sb_bind_text (stmt, 1, policy_id);
   cb_sb_bind_text (stmt, 2, ns_id);
   cb_sb_bind_text (stmt, 3, name);
@@ -507,7 +511,8 @@ cb_sb_adr_set_policy_validity (CbSandbox   *self,
                                gint64       days,
                                GError     **error)
 {
-  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self, "UPDATE adr_policies SET validity_days = ? WHERE id = ?");
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self, "UPDATE adr_policies SET validity_days = ? "
+                                                  "WHERE id = ?");
 
   sqlite3_bind_int64 (stmt, 1, days);
   cb_sb_bind_text (stmt, 2, policy_id);
@@ -518,7 +523,8 @@ char *
 cb_sb_adr_policy_issuer (CbSandbox  *self,
                          const char *policy_id)
 {
-  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self, "SELECT issuer_id FROM adr_policies WHERE id = ?");
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self, "SELECT issuer_id FROM adr_policies "
+                                                  "WHERE id = ?");
   char *issuer = NULL;
 
   cb_sb_bind_text (stmt, 1, policy_id);
@@ -535,7 +541,8 @@ cb_sb_adr_set_policy_issuer (CbSandbox   *self,
                              const char  *issuer_id,
                              GError     **error)
 {
-  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self, "UPDATE adr_policies SET issuer_id = ? WHERE id = ?");
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self, "UPDATE adr_policies SET issuer_id = ? "
+                                                  "WHERE id = ?");
 
   cb_sb_bind_text (stmt, 1, issuer_id);
   cb_sb_bind_text (stmt, 2, policy_id);
@@ -652,7 +659,8 @@ cb_sb_adr_insert_device (CbSandbox   *self,
   stmt = cb_sb_prepare (self,
                         "INSERT INTO adr_devices (id, namespace_id, name, location, tags, uuid, "
                         "  enabled, props, policy_id, identifier, version, etag, state, "
-                        SYSDATA_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7, ?8, ?9, ?10, "
+                        CB_SB_ADR_SYSDATA_COLUMNS ") "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7, ?8, ?9, ?10, "
                         "  ?11, ?12, ?13, ?14, ?15, ?13, ?14, ?15)");
   cb_sb_bind_text (stmt, 1, id);
   cb_sb_bind_text (stmt, 2, ns_id);
@@ -874,7 +882,8 @@ gboolean
 cb_sb_adr_hub_exists (CbSandbox  *self,
                       const char *hub)
 {
-  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self, "SELECT 1 FROM hubs WHERE name = ? COLLATE NOCASE");
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self, "SELECT 1 FROM hubs "
+                                                  "WHERE name = ? COLLATE NOCASE");
   gboolean found;
 
   cb_sb_bind_text (stmt, 1, hub);

@@ -26,6 +26,10 @@ char         *cb_sb_namespace_of              (const char  *resource_id);
 
 /* ---- Who changed a row (systemData) --------------------------------------------------- */
 
+/* The six systemData columns of every ADR resource table, in this order. */
+#define CB_SB_ADR_SYSDATA_COLUMNS "created_by, created_by_type, created_at, modified_by, " \
+                                  "modified_by_type, modified_at"
+
 #define CB_SB_SANDBOX_ACTOR "certbench-sandbox"
 
 typedef struct

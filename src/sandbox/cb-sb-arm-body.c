@@ -134,7 +134,8 @@ cb_sb_arm_get_tags (CbSbRequest  *req,
     return TRUE;
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
-      cb_sb_arm_reply_invalid_content (req, "tags", "The property 'tags' must be an object of strings.");
+      cb_sb_arm_reply_invalid_content (req, "tags",
+                                       "The property 'tags' must be an object of strings.");
       return FALSE;
     }
 

@@ -18,13 +18,10 @@
 #include "cb-sb-store.h"
 #include "cb-util.h"
 
-#define SYSDATA_COLUMNS "created_by, created_by_type, created_at, modified_by, " \
-                        "modified_by_type, modified_at"
-
-static void
-add_time_usec (JsonBuilder *b,
-               const char  *name,
-               gint64       usec)
+void
+cb_sb_arm_add_time (JsonBuilder *b,
+                    const char  *name,
+                    gint64       usec)
 {
   g_autofree char *text = cb_time_format_precise (usec);
 
@@ -50,7 +47,7 @@ add_json_text (JsonBuilder *b,
   json_builder_add_value (b, node);
 }
 
-/* The six SYSDATA_COLUMNS starting at col. */
+/* The six CB_SB_ADR_SYSDATA_COLUMNS starting at col. */
 static void
 add_system_data (JsonBuilder  *b,
                  sqlite3_stmt *stmt,
@@ -60,10 +57,11 @@ add_system_data (JsonBuilder  *b,
   json_builder_begin_object (b);
   cb_sb_json_add_string (b, "createdBy", (const char *) sqlite3_column_text (stmt, col));
   cb_sb_json_add_string (b, "createdByType", (const char *) sqlite3_column_text (stmt, col + 1));
-  add_time_usec (b, "createdAt", sqlite3_column_int64 (stmt, col + 2));
+  cb_sb_arm_add_time (b, "createdAt", sqlite3_column_int64 (stmt, col + 2));
   cb_sb_json_add_string (b, "lastModifiedBy", (const char *) sqlite3_column_text (stmt, col + 3));
-  cb_sb_json_add_string (b, "lastModifiedByType", (const char *) sqlite3_column_text (stmt, col + 4));
-  add_time_usec (b, "lastModifiedAt", sqlite3_column_int64 (stmt, col + 5));
+  cb_sb_json_add_string (b, "lastModifiedByType",
+                         (const char *) sqlite3_column_text (stmt, col + 4));
+  cb_sb_arm_add_time (b, "lastModifiedAt", sqlite3_column_int64 (stmt, col + 5));
   json_builder_end_object (b);
 }
 
@@ -128,7 +126,7 @@ cb_sb_arm_namespace_json (CbSandbox  *self,
 
   stmt = cb_sb_prepare (self,
                         "SELECT id, name, location, tags, uuid, principal_id, state, "
-                        SYSDATA_COLUMNS " FROM adr_namespaces WHERE id = ?");
+                        CB_SB_ADR_SYSDATA_COLUMNS " FROM adr_namespaces WHERE id = ?");
   cb_sb_bind_text (stmt, 1, ns_id);
   if (sqlite3_step (stmt) != SQLITE_ROW)
     {
@@ -175,7 +173,7 @@ cb_sb_arm_credential_json (CbSandbox  *self,
   g_autoptr(CbSbStmt) stmt = NULL;
 
   stmt = cb_sb_prepare (self,
-                        "SELECT namespace_id, location, tags, state, " SYSDATA_COLUMNS
+                        "SELECT namespace_id, location, tags, state, " CB_SB_ADR_SYSDATA_COLUMNS
                         " FROM adr_credentials WHERE namespace_id = ?");
   cb_sb_bind_text (stmt, 1, ns_id);
   if (sqlite3_step (stmt) != SQLITE_ROW)
@@ -226,7 +224,8 @@ cb_sb_arm_policy_json (CbSandbox  *self,
 
   stmt = cb_sb_prepare (self,
                         "SELECT id, name, key_type, validity_days, byor, issuer_id, location, "
-                        "  tags, state, " SYSDATA_COLUMNS " FROM adr_policies WHERE id = ?");
+                        "  tags, state, " CB_SB_ADR_SYSDATA_COLUMNS
+                        " FROM adr_policies WHERE id = ?");
   cb_sb_bind_text (stmt, 1, policy_id);
   if (sqlite3_step (stmt) != SQLITE_ROW)
     {
@@ -263,8 +262,8 @@ cb_sb_arm_policy_json (CbSandbox  *self,
       cb_sb_json_add_string (b, "subject", info.subject);
       if (info.not_before != 0)
         {
-          add_time_usec (b, "validityNotBefore", info.not_before * G_USEC_PER_SEC);
-          add_time_usec (b, "validityNotAfter", info.not_after * G_USEC_PER_SEC);
+          cb_sb_arm_add_time (b, "validityNotBefore", info.not_before * G_USEC_PER_SEC);
+          cb_sb_arm_add_time (b, "validityNotAfter", info.not_after * G_USEC_PER_SEC);
         }
     }
   if (!g_strcmp0 (api_version, CB_SB_ARM_API_VERSION_OLD) == 0)
@@ -309,7 +308,7 @@ cb_sb_arm_device_json (CbSandbox  *self,
 
   stmt = cb_sb_prepare (self,
                         "SELECT id, name, location, tags, uuid, enabled, props, policy_id, "
-                        "  version, etag, last_transition, state, " SYSDATA_COLUMNS
+                        "  version, etag, last_transition, state, " CB_SB_ADR_SYSDATA_COLUMNS
                         " FROM adr_devices WHERE id = ?");
   cb_sb_bind_text (stmt, 1, id);
   if (sqlite3_step (stmt) != SQLITE_ROW)
@@ -350,7 +349,7 @@ cb_sb_arm_device_json (CbSandbox  *self,
   json_builder_set_member_name (b, "version");
   json_builder_add_int_value (b, sqlite3_column_int64 (stmt, 8));
   if (sqlite3_column_type (stmt, 10) != SQLITE_NULL)
-    add_time_usec (b, "lastTransitionTime", sqlite3_column_int64 (stmt, 10));
+    cb_sb_arm_add_time (b, "lastTransitionTime", sqlite3_column_int64 (stmt, 10));
   cb_sb_json_add_string (b, "provisioningState", (const char *) sqlite3_column_text (stmt, 11));
   if (sqlite3_column_type (stmt, 7) != SQLITE_NULL)
     {

@@ -27,4 +27,9 @@ JsonNode     *cb_sb_arm_resource_json     (CbSandbox   *self,
                                            const char  *target,
                                            const char  *api_version);
 
+/* name: the time (usec) as ARM writes it (cb_time_format_precise). */
+void          cb_sb_arm_add_time          (JsonBuilder *builder,
+                                           const char  *name,
+                                           gint64       usec);
+
 G_END_DECLS

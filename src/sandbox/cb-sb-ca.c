@@ -47,7 +47,6 @@
 
 #define ROOT_VALIDITY_SECONDS   ((gint64) 10 * 365 * 24 * 3600)
 #define ICA_VALIDITY_SECONDS    ((gint64) 2 * 365 * 24 * 3600)
-#define BACKDATE_SECONDS        ((gint64) 5 * 60)
 #define CRL_NEXT_UPDATE_SECONDS ((gint64) 7 * 24 * 3600)
 
 static const char *schema =
@@ -249,7 +248,7 @@ cb_sb_ca_create_root (CbSandbox   *self,
   public_key = cb_key_get_public_key_der (key);
 
   profile.subject_dn = subject;
-  profile.not_before = now - BACKDATE_SECONDS;
+  profile.not_before = now - CB_SB_CA_BACKDATE_SECONDS;
   profile.not_after = now + ROOT_VALIDITY_SECONDS;
   profile.is_ca = TRUE;
   profile.path_len = 1;
@@ -458,7 +457,7 @@ cb_sb_ca_create_issuer (CbSandbox   *self,
         crl_url = g_strdup_printf ("%s/sandbox/crl/%s.crl", sandbox_base_url (self), root_uuid);
 
       profile.subject_dn = subject;
-      profile.not_before = now - BACKDATE_SECONDS;
+      profile.not_before = now - CB_SB_CA_BACKDATE_SECONDS;
       profile.not_after = MIN (now + ICA_VALIDITY_SECONDS, cb_certificate_get_not_after (root));
       profile.is_ca = TRUE;
       profile.path_len = 0;

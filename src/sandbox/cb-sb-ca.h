@@ -13,6 +13,9 @@ G_BEGIN_DECLS
  * (see the comment at the top of cb-sb-ca.c). */
 #define CB_SB_OID_CREDENTIAL_IDENTIFIER "1.3.6.1.4.1.32473.1.1"
 
+/* Every certificate the sandbox issues starts this long before now (clock skew). */
+#define CB_SB_CA_BACKDATE_SECONDS ((gint64) 5 * 60)
+
 /* Creates the tables. */
 gboolean      cb_sb_ca_store_init             (CbSandbox   *self,
                                                GError     **error);

@@ -14,13 +14,13 @@
 
 #include "cb-pki.h"
 #include "cb-sb-adr.h"
+#include "cb-sb-issuance.h"
 #include "cb-sb-adr-store.h"
 #include "cb-sb-ca.h"
 #include "cb-sb-lro.h"
 #include "cb-sb-store.h"
 #include "cb-x509.h"
 
-#define BACKDATE_SECONDS        ((gint64) 5 * 60)
 
 GPtrArray *
 cb_sandbox_ca_issue_leaf (CbSandbox   *self,
@@ -137,8 +137,9 @@ cb_sandbox_ca_issue_leaf (CbSandbox   *self,
   extension.critical = FALSE;
 
   profile.subject_dn = cb_csr_get_subject (csr);
-  profile.not_before = now - BACKDATE_SECONDS;
-  profile.not_after = MIN (profile.not_before + BACKDATE_SECONDS + validity_days * 24 * 3600,
+  profile.not_before = now - CB_SB_CA_BACKDATE_SECONDS;
+  profile.not_after = MIN (profile.not_before + CB_SB_CA_BACKDATE_SECONDS +
+                           validity_days * 24 * 3600,
                            cb_certificate_get_not_after (ica));
   profile.is_ca = FALSE;
   profile.path_len = -1;

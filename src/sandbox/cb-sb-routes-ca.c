@@ -14,12 +14,12 @@
 
 #include <string.h>
 
-#include "cb-sb-adr.h"
 #include "cb-sb-adr-store.h"
 #include "cb-sb-ca.h"
 #include "cb-sb-lro.h"
 #include "cb-sb-request.h"
 #include "cb-sb-routes-ca.h"
+#include "cb-sb-verdict.h"
 #include "cb-x509.h"
 
 /* GET /sandbox/namespaces/{ns}/root.pem: the namespace's root CA as PEM. Azure hands the root

@@ -245,7 +245,8 @@ device_patch (CbSbRequest      *req,
 
   body = cb_sb_json_body (req, FALSE);
   if (body == NULL || (obj = cb_sb_arm_body_object (req, body)) == NULL ||
-      !cb_sb_arm_get_tags (req, obj, &tags) || !read_device_properties (req, obj, ns_id, &properties))
+      !cb_sb_arm_get_tags (req, obj, &tags) ||
+      !read_device_properties (req, obj, ns_id, &properties))
     return;
 
   args = json_to_string (body, FALSE);

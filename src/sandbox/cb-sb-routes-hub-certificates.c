@@ -214,8 +214,9 @@ static void
 handle_hub_certificate_delete (CbSbRequest *req)
 {
   g_autofree char *id = NULL;
-  g_autofree char *hub_id = cb_sb_hub_resource_id (cb_sb_param (req, "sub"), cb_sb_param (req, "rg"),
-                                             cb_sb_param (req, "hub"));
+  g_autofree char *hub_id = cb_sb_hub_resource_id (cb_sb_param (req, "sub"),
+                                                   cb_sb_param (req, "rg"),
+                                                   cb_sb_param (req, "hub"));
 
   hub_certificate_delete (req);
   id = g_strdup_printf ("%s/certificates/%s", hub_id, cb_sb_param (req, "name"));

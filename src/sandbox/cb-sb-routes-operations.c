@@ -20,7 +20,6 @@
 #include "cb-sb-json.h"
 #include "cb-sb-lro.h"
 #include "cb-sb-routes-operations.h"
-#include "cb-util.h"
 
 #define OP_STATUS_READ     "Microsoft.DeviceRegistry/locations/operationStatuses/read"
 
@@ -48,16 +47,6 @@ operation_begin (CbSbRequest   *req,
     }
 
   return cb_sb_require_permission (req, op->resource_id, OP_STATUS_READ, CB_SB_PERM_READ);
-}
-
-static void
-add_time_usec (JsonBuilder *b,
-               const char  *name,
-               gint64       usec)
-{
-  g_autofree char *text = cb_time_format_precise (usec);
-
-  cb_sb_json_add_string (b, name, text);
 }
 
 static void
@@ -95,9 +84,9 @@ handle_operation_status (CbSbRequest *req)
   cb_sb_json_add_string (b, "status", row.status);
   json_builder_set_member_name (b, "percentComplete");
   json_builder_add_double_value (b, running ? 50.0 : 100.0);
-  add_time_usec (b, "startTime", row.start_usec);
+  cb_sb_arm_add_time (b, "startTime", row.start_usec);
   if (!running)
-    add_time_usec (b, "endTime", row.end_usec);
+    cb_sb_arm_add_time (b, "endTime", row.end_usec);
   if (g_strcmp0 (row.status, "Failed") == 0)
     add_error_object (b, row.error_code, row.error_message);
   json_builder_end_object (b);

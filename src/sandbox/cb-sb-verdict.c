@@ -9,11 +9,11 @@
 
 #include "config.h"
 
-#include "cb-sb-adr.h"
 #include "cb-sb-adr-store.h"
 #include "cb-sb-ca.h"
 #include "cb-sb-hub.h"
 #include "cb-sb-lro.h"
+#include "cb-sb-verdict.h"
 #include "cb-util.h"
 #include "cb-x509.h"
 
