@@ -7,7 +7,7 @@
  * parents a child resource needs. A route is a CbSbArmHandler: what it is about and what it
  * does; cb_sb_arm_handle runs everything around it. */
 
-#include "cb-sb-adr-store.h"
+#include "cb-sb-adr-operations.h"
 #include "cb-sb-request.h"
 
 G_BEGIN_DECLS

@@ -18,6 +18,7 @@
 #include <json-glib/json-glib.h>
 
 #include "cb-sb-activity.h"
+#include "cb-sb-adr-operations.h"
 #include "cb-sb-adr-ops.h"
 #include "cb-sb-adr-store.h"
 #include "cb-sb-lro.h"

@@ -4,7 +4,7 @@
 /* Domain: ARM's long-running operations (cb-sb-lro.c): an operation starts InProgress and
  * completes after the sandbox's lro_delay_ms, applying its change then. */
 
-#include "cb-sb-adr-store.h"
+#include "cb-sb-adr-operations.h"
 
 G_BEGIN_DECLS
 

@@ -14,7 +14,7 @@
 
 #include <string.h>
 
-#include "cb-sb-adr-store.h"
+#include "cb-sb-adr-operations.h"
 #include "cb-sb-arm-json.h"
 #include "cb-sb-arm-request.h"
 #include "cb-sb-json.h"
