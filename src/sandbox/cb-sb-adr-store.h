@@ -6,6 +6,7 @@
  * change them are cb-sb-adr-ops.c and cb-sb-lro.c; the operations' rows are
  * cb-sb-adr-operations.h. */
 
+#include "cb-sb-adr-ids.h"
 #include "cb-sb-world.h"
 
 G_BEGIN_DECLS
@@ -13,17 +14,6 @@ G_BEGIN_DECLS
 /* Creates the tables. */
 gboolean      cb_sb_adr_store_init            (CbSandbox   *self,
                                                GError     **error);
-
-/* ---- Resource ids --------------------------------------------------------------------- */
-
-char         *cb_sb_credential_id             (const char  *namespace_id);
-char         *cb_sb_device_id                 (const char  *namespace_id,
-                                               const char  *device);
-char         *cb_sb_hub_resource_id           (const char  *subscription,
-                                               const char  *resource_group,
-                                               const char  *hub);
-/* The namespace id is the policy/device id up to "/credentials/" or "/devices/". */
-char         *cb_sb_namespace_of              (const char  *resource_id);
 
 /* ---- Who changed a row (systemData) --------------------------------------------------- */
 

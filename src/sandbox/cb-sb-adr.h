@@ -2,22 +2,16 @@
 #pragma once
 
 /* Domain: the ADR API other modules use (the seed, DPS, the MQTT endpoint, tests): resource
- * ids (cb-sb-adr-store.c), ADR operations (cb-sb-adr-ops.c), issuance (cb-sb-issuance.h) and
+ * ids (cb-sb-adr-ids.h), ADR operations (cb-sb-adr-ops.c), issuance (cb-sb-issuance.h) and
  * the hub's verdict on a device chain (cb-sb-verdict.h). */
 
 #include <glib.h>
+#include "cb-sb-adr-ids.h"
 #include "cb-sb-issuance.h"
 #include "cb-sb-verdict.h"
 #include "cb-sb-world.h"
 
 G_BEGIN_DECLS
-
-/* Resource ids. */
-char         *cb_sb_namespace_id          (const char  *subscription,
-                                           const char  *resource_group,
-                                           const char  *ns);
-char         *cb_sb_policy_id             (const char  *namespace_id,
-                                           const char  *policy);
 
 /* ADR operations (cb-sb-adr-ops.c) */
 gboolean      cb_sandbox_adr_create_namespace  (CbSandbox *self, const char *subscription,

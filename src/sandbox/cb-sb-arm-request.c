@@ -13,7 +13,7 @@
 #include "config.h"
 
 #include "cb-sb-activity.h"
-#include "cb-sb-adr.h"
+#include "cb-sb-adr-ids.h"
 #include "cb-sb-adr-store.h"
 #include "cb-sb-arm-request.h"
 #include "cb-sb-faults.h"

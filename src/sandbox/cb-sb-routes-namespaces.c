@@ -7,7 +7,6 @@
 
 #include "config.h"
 
-#include "cb-sb-adr.h"
 #include "cb-sb-adr-ops.h"
 #include "cb-sb-adr-store.h"
 #include "cb-sb-arm-body.h"
