@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "cb-pki.h"
-#include "cb-sandbox-adr-private.h"
+#include "cb-sandbox-private.h"
 #include "cb-test-sandbox.h"
 #include "cb-util.h"
 #include "cb-x509.h"

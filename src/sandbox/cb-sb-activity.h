@@ -1,19 +1,74 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-/* State: the activity log (cb-sandbox-activity.c). */
+/* State: the activity log, table activity_events (cb-sb-activity.c). */
 
-#include "cb-sb-request.h"
+#include "cb-sb-world.h"
 
 G_BEGIN_DECLS
 
-/* ---- Activity log (cb-sandbox-activity.c) ---------------------------------------------- */
+/* Creates the table. */
+gboolean      cb_sb_activity_store_init   (CbSandbox   *self,
+                                           GError     **error);
 
+/* Records one management event. caller, caller_id and method may be NULL (no caller to
+ * name); a NULL correlation_id gets a new one. */
 void          cb_sandbox_log_activity     (CbSandbox   *self,
-                                           CbSbRequest *req,          /* caller, correlation id */
+                                           const char  *caller,
+                                           const char  *caller_id,
+                                           const char  *correlation_id,
+                                           const char  *method,
                                            const char  *operation_name, /* "Microsoft.DeviceRegistry/namespaces/credentials/policies/revokeIssuer/action" */
                                            const char  *resource_id,
                                            const char  *status,       /* Started, Succeeded, Failed, Accepted */
                                            guint        http_status);
+
+/* One stored event; the strings live as long as the callback runs. */
+typedef struct
+{
+  const char *event_data_id;
+  const char *subscription;
+  const char *resource_group;
+  const char *resource_id;
+  const char *provider;
+  const char *resource_type;
+  const char *operation_name;
+  const char *event_name;       /* BeginRequest, EndRequest */
+  const char *caller;
+  const char *caller_id;
+  const char *correlation_id;
+  const char *method;
+  const char *status;
+  guint       http_status;
+  gint64      event_usec;
+  gint64      submission_usec;
+} CbSbActivityEvent;
+
+/* Which events: the subscription's, from..to (usec, inclusive); every other field, when not
+ * NULL, must be equal (caller case-insensitively). */
+typedef struct
+{
+  const char *subscription;
+  gint64      from_usec;
+  gint64      to_usec;
+  const char *resource_id;
+  const char *resource_group;
+  const char *provider;
+  const char *correlation_id;
+  const char *caller;
+  const char *status;
+} CbSbActivityQuery;
+
+typedef void (*CbSbActivityFunc) (const CbSbActivityEvent *event,
+                                  gpointer                 user_data);
+
+/* Calls func for at most limit matching events from offset, newest first. Returns TRUE when
+ * more events follow. */
+gboolean      cb_sb_activity_query        (CbSandbox               *self,
+                                           const CbSbActivityQuery *query,
+                                           guint                    offset,
+                                           guint                    limit,
+                                           CbSbActivityFunc         func,
+                                           gpointer                 user_data);
 
 G_END_DECLS

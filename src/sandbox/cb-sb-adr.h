@@ -1,21 +1,19 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-/* Domain: ADR resource ids, ADR state and the CA engine (cb-sandbox-arm.c, cb-sandbox-ca.c), and the hub's verdict on a device chain. */
+/* Domain: the ADR API other modules use (the seed, DPS, the MQTT endpoint, tests): resource
+ * ids (cb-sb-adr-ids.h), ADR operations (cb-sb-adr-ops.c), issuance (cb-sb-issuance.h) and
+ * the hub's verdict on a device chain (cb-sb-verdict.h). */
 
 #include <glib.h>
+#include "cb-sb-adr-ids.h"
+#include "cb-sb-issuance.h"
+#include "cb-sb-verdict.h"
 #include "cb-sb-world.h"
 
 G_BEGIN_DECLS
 
-/* Resource ids. */
-char         *cb_sb_namespace_id          (const char  *subscription,
-                                           const char  *resource_group,
-                                           const char  *ns);
-char         *cb_sb_policy_id             (const char  *namespace_id,
-                                           const char  *policy);
-
-/* CA engine and ADR state (cb-sandbox-ca.c, cb-sandbox-arm.c) */
+/* ADR operations (cb-sb-adr-ops.c) */
 gboolean      cb_sandbox_adr_create_namespace  (CbSandbox *self, const char *subscription,
                                                 const char *resource_group, const char *name,
                                                 const char *location, GError **error);
@@ -32,34 +30,4 @@ gboolean      cb_sandbox_adr_synchronize       (CbSandbox *self, const char *nam
 gboolean      cb_sandbox_adr_ensure_device     (CbSandbox *self, const char *namespace_id,
                                                 const char *device_name, const char *policy_id,
                                                 GError **error);
-/* Checks the CSR (CN == device_name, EC P-256/P-384, signature) and issues a leaf under the
- * policy's current issuing CA carrying the device's current credential identifier.
- * Returns [leaf, issuing CA, root] as GBytes DER. Errors: CB_X509_ERROR for CSR problems,
- * G_IO_ERROR_NOT_FOUND for a missing/deleted policy, G_IO_ERROR_PERMISSION_DENIED for a
- * disabled device or a policy that cannot issue (PendingActivation). */
-GPtrArray    *cb_sandbox_ca_issue_leaf         (CbSandbox *self, const char *policy_id,
-                                                const char *device_name, GBytes *csr_der,
-                                                GError **error);
-
-typedef enum
-{
-  CB_SB_VERDICT_ACCEPTED,
-  CB_SB_VERDICT_UNKNOWN_DEVICE,
-  CB_SB_VERDICT_DEVICE_DISABLED,
-  CB_SB_VERDICT_UNKNOWN_ISSUER,
-  CB_SB_VERDICT_REVOKED_ISSUER,
-  CB_SB_VERDICT_REVOKED_IDENTIFIER,
-  CB_SB_VERDICT_EXPIRED,
-  CB_SB_VERDICT_NOT_YET_VALID,
-  CB_SB_VERDICT_WRONG_NAME,
-  CB_SB_VERDICT_BAD_CHAIN,
-} CbSbVerdict;
-
-const char   *cb_sb_verdict_to_string          (CbSbVerdict verdict); /* "accepted", "revoked-identifier", ... */
-/* Would the hub accept this chain (CbCertificate, leaf first) for this device now? The one
- * place that decides, used by the check endpoint and (later) the MQTT endpoint. */
-CbSbVerdict   cb_sandbox_check_device_chain    (CbSandbox *self, const char *hub,
-                                                const char *device_id, GPtrArray *chain,
-                                                char **reason);
-
 G_END_DECLS

@@ -1,9 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "cb-sandbox-activity"
 
-/* The Azure Monitor activity log stand-in: every ARM management write (who, what, on which
- * resource, when, with which result and correlation id) is stored in activity_events and
- * served by
+/* The Azure Monitor activity log stand-in: the events of cb-sb-activity.c served by
  *
  *   GET /arm/subscriptions/{sub}/providers/Microsoft.Insights/eventtypes/management/values
  *       ?api-version=2015-04-01&$filter=eventTimestamp ge '...' and eventTimestamp le '...'
@@ -19,131 +17,15 @@
 
 #include <string.h>
 
-#include "cb-sandbox-adr-private.h"
+#include "cb-sb-activity.h"
+#include "cb-sb-json.h"
+#include "cb-sb-lro.h"
+#include "cb-sb-paging.h"
+#include "cb-sb-request.h"
+#include "cb-sb-routes-activity.h"
 #include "cb-util.h"
 
 #define MAX_AGE_SECONDS ((gint64) 90 * 24 * 3600)
-
-static const char *schema =
-  "CREATE TABLE IF NOT EXISTS activity_events ("
-  "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
-  "  event_data_id TEXT NOT NULL UNIQUE,"
-  "  subscription TEXT NOT NULL COLLATE NOCASE,"
-  "  resource_group TEXT COLLATE NOCASE,"
-  "  resource_id TEXT NOT NULL COLLATE NOCASE,"
-  "  provider TEXT COLLATE NOCASE,"
-  "  resource_type TEXT,"
-  "  operation_name TEXT NOT NULL,"
-  "  event_name TEXT NOT NULL,"
-  "  caller TEXT,"
-  "  caller_id TEXT,"
-  "  correlation_id TEXT,"
-  "  method TEXT,"
-  "  status TEXT NOT NULL COLLATE NOCASE,"
-  "  http_status INTEGER,"
-  "  event_usec INTEGER NOT NULL,"
-  "  submission_usec INTEGER NOT NULL);"
-  "CREATE INDEX IF NOT EXISTS activity_events_time ON activity_events (subscription, event_usec);";
-
-/* ---- Recording -------------------------------------------------------------------------- */
-
-/* The value after "/<collection>/" in an ARM id, case-insensitively. */
-static char *
-id_segment (const char *id,
-            const char *collection)
-{
-  g_auto(GStrv) parts = g_strsplit (id, "/", -1);
-
-  for (guint i = 0; parts[i] != NULL && parts[i + 1] != NULL; i++)
-    if (g_ascii_strcasecmp (parts[i], collection) == 0 && parts[i + 1][0] != '\0')
-      return g_strdup (parts[i + 1]);
-
-  return NULL;
-}
-
-/* "Microsoft.DeviceRegistry/namespaces/credentials/policies" from the id's type segments. */
-static char *
-resource_type_of (const char *id,
-                  char      **provider)
-{
-  g_auto(GStrv) parts = g_strsplit (id, "/", -1);
-  GString *type = NULL;
-
-  *provider = NULL;
-  for (guint i = 0; parts[i] != NULL; i++)
-    {
-      if (g_ascii_strcasecmp (parts[i], "providers") != 0 || parts[i + 1] == NULL)
-        continue;
-
-      /* The last provider wins (extension resources), segments alternate type/name. */
-      g_free (*provider);
-      *provider = g_strdup (parts[i + 1]);
-      if (type != NULL)
-        g_string_free (type, TRUE);
-      type = g_string_new (parts[i + 1]);
-      for (guint j = i + 2; parts[j] != NULL; j += 2)
-        {
-          g_string_append_printf (type, "/%s", parts[j]);
-          if (parts[j + 1] == NULL)
-            break;
-        }
-    }
-
-  return type != NULL ? g_string_free (type, FALSE) : NULL;
-}
-
-void
-cb_sandbox_log_activity (CbSandbox   *self,
-                         CbSbRequest *req,
-                         const char  *operation_name,
-                         const char  *resource_id,
-                         const char  *status,
-                         guint        http_status)
-{
-  g_autofree char *event_id = g_uuid_string_random ();
-  g_autofree char *correlation = NULL;
-  g_autofree char *subscription = NULL;
-  g_autofree char *resource_group = NULL;
-  g_autofree char *provider = NULL;
-  g_autofree char *type = NULL;
-  g_autoptr(CbSbStmt) stmt = NULL;
-  gint64 now = cb_sandbox_now_usec (self);
-
-  g_return_if_fail (CB_IS_SANDBOX (self));
-  g_return_if_fail (operation_name != NULL && resource_id != NULL && status != NULL);
-
-  subscription = id_segment (resource_id, "subscriptions");
-  resource_group = id_segment (resource_id, "resourceGroups");
-  type = resource_type_of (resource_id, &provider);
-  correlation = req != NULL && req->correlation_id != NULL ? g_strdup (req->correlation_id)
-                                                           : g_uuid_string_random ();
-
-  stmt = cb_sb_prepare (self,
-                        "INSERT INTO activity_events (event_data_id, subscription, "
-                        "  resource_group, resource_id, provider, resource_type, operation_name, "
-                        "  event_name, caller, caller_id, correlation_id, method, status, "
-                        "  http_status, event_usec, submission_usec) "
-                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
-                        "  ?15, ?15)");
-  cb_sb_bind_text (stmt, 1, event_id);
-  cb_sb_bind_text (stmt, 2, subscription != NULL ? subscription : "");
-  cb_sb_bind_text (stmt, 3, resource_group);
-  cb_sb_bind_text (stmt, 4, resource_id);
-  cb_sb_bind_text (stmt, 5, provider);
-  cb_sb_bind_text (stmt, 6, type);
-  cb_sb_bind_text (stmt, 7, operation_name);
-  cb_sb_bind_text (stmt, 8, g_ascii_strcasecmp (status, "Started") == 0 ? "BeginRequest"
-                                                                        : "EndRequest");
-  cb_sb_bind_text (stmt, 9, req != NULL ? req->principal : NULL);
-  cb_sb_bind_text (stmt, 10, req != NULL ? req->principal_id : NULL);
-  cb_sb_bind_text (stmt, 11, correlation);
-  cb_sb_bind_text (stmt, 12, req != NULL ? req->method : NULL);
-  cb_sb_bind_text (stmt, 13, status);
-  sqlite3_bind_int (stmt, 14, http_status);
-  sqlite3_bind_int64 (stmt, 15, now);
-  if (!cb_sb_step_done (self, stmt, NULL))
-    g_warning ("Could not record activity %s on %s", operation_name, resource_id);
-}
 
 /* ---- The $filter ------------------------------------------------------------------------ */
 
@@ -374,18 +256,6 @@ add_localizable (JsonBuilder *b,
   json_builder_end_object (b);
 }
 
-static void
-add_str (JsonBuilder *b,
-         const char  *name,
-         const char  *value)
-{
-  json_builder_set_member_name (b, name);
-  if (value != NULL)
-    json_builder_add_string_value (b, value);
-  else
-    json_builder_add_null_value (b);
-}
-
 static const char *
 status_code_name (guint status)
 {
@@ -425,26 +295,26 @@ selected (GStrv        select,
 }
 
 static JsonNode *
-event_json (sqlite3_stmt *stmt,
-            GStrv         select)
+event_json (const CbSbActivityEvent *event,
+            GStrv                    select)
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
-  const char *event_data_id = (const char *) sqlite3_column_text (stmt, 0);
-  const char *subscription = (const char *) sqlite3_column_text (stmt, 1);
-  const char *resource_group = (const char *) sqlite3_column_text (stmt, 2);
-  const char *resource_id = (const char *) sqlite3_column_text (stmt, 3);
-  const char *provider = (const char *) sqlite3_column_text (stmt, 4);
-  const char *type = (const char *) sqlite3_column_text (stmt, 5);
-  const char *operation = (const char *) sqlite3_column_text (stmt, 6);
-  const char *event_name = (const char *) sqlite3_column_text (stmt, 7);
-  const char *caller = (const char *) sqlite3_column_text (stmt, 8);
-  const char *caller_id = (const char *) sqlite3_column_text (stmt, 9);
-  const char *correlation = (const char *) sqlite3_column_text (stmt, 10);
-  const char *method = (const char *) sqlite3_column_text (stmt, 11);
-  const char *status = (const char *) sqlite3_column_text (stmt, 12);
-  guint http_status = sqlite3_column_int (stmt, 13);
-  gint64 event_usec = sqlite3_column_int64 (stmt, 14);
-  gint64 submission_usec = sqlite3_column_int64 (stmt, 15);
+  const char *event_data_id = event->event_data_id;
+  const char *subscription = event->subscription;
+  const char *resource_group = event->resource_group;
+  const char *resource_id = event->resource_id;
+  const char *provider = event->provider;
+  const char *type = event->resource_type;
+  const char *operation = event->operation_name;
+  const char *event_name = event->event_name;
+  const char *caller = event->caller;
+  const char *caller_id = event->caller_id;
+  const char *correlation = event->correlation_id;
+  const char *method = event->method;
+  const char *status = event->status;
+  guint http_status = event->http_status;
+  gint64 event_usec = event->event_usec;
+  gint64 submission_usec = event->submission_usec;
   g_autofree char *event_time = cb_time_format_precise (event_usec);
   g_autofree char *submission_time = cb_time_format_precise (submission_usec);
   /* .NET ticks, as in the real event id */
@@ -459,30 +329,30 @@ event_json (sqlite3_stmt *stmt,
     {
       json_builder_set_member_name (b, "authorization");
       json_builder_begin_object (b);
-      add_str (b, "action", operation);
-      add_str (b, "scope", resource_id);
+      cb_sb_json_add_string (b, "action", operation);
+      cb_sb_json_add_string (b, "scope", resource_id);
       json_builder_end_object (b);
     }
   if (selected (select, "caller"))
-    add_str (b, "caller", caller);
+    cb_sb_json_add_string (b, "caller", caller);
   if (selected (select, "channels"))
-    add_str (b, "channels", "Operation");
+    cb_sb_json_add_string (b, "channels", "Operation");
   if (selected (select, "claims"))
     {
       json_builder_set_member_name (b, "claims");
       json_builder_begin_object (b);
       if (caller != NULL)
-        add_str (b, "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn", caller);
+        cb_sb_json_add_string (b, "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn", caller);
       if (caller_id != NULL)
-        add_str (b, "http://schemas.microsoft.com/identity/claims/objectidentifier", caller_id);
+        cb_sb_json_add_string (b, "http://schemas.microsoft.com/identity/claims/objectidentifier", caller_id);
       json_builder_end_object (b);
     }
   if (selected (select, "correlationId"))
-    add_str (b, "correlationId", correlation);
+    cb_sb_json_add_string (b, "correlationId", correlation);
   if (selected (select, "description"))
-    add_str (b, "description", "");
+    cb_sb_json_add_string (b, "description", "");
   if (selected (select, "eventDataId"))
-    add_str (b, "eventDataId", event_data_id);
+    cb_sb_json_add_string (b, "eventDataId", event_data_id);
   if (selected (select, "eventName"))
     add_localizable (b, "eventName", event_name,
                      g_str_equal (event_name, "BeginRequest") ? "Begin request" : "End request");
@@ -492,25 +362,25 @@ event_json (sqlite3_stmt *stmt,
     {
       json_builder_set_member_name (b, "httpRequest");
       json_builder_begin_object (b);
-      add_str (b, "clientRequestId", correlation);
-      add_str (b, "clientIpAddress", "127.0.0.1");
-      add_str (b, "method", method);
+      cb_sb_json_add_string (b, "clientRequestId", correlation);
+      cb_sb_json_add_string (b, "clientIpAddress", "127.0.0.1");
+      cb_sb_json_add_string (b, "method", method);
       json_builder_end_object (b);
     }
   if (selected (select, "id"))
-    add_str (b, "id", id);
+    cb_sb_json_add_string (b, "id", id);
   if (selected (select, "level"))
-    add_str (b, "level", "Informational");
+    cb_sb_json_add_string (b, "level", "Informational");
   if (selected (select, "resourceGroupName"))
-    add_str (b, "resourceGroupName", resource_group);
+    cb_sb_json_add_string (b, "resourceGroupName", resource_group);
   if (selected (select, "resourceProviderName"))
     add_localizable (b, "resourceProviderName", provider, NULL);
   if (selected (select, "resourceId"))
-    add_str (b, "resourceId", resource_id);
+    cb_sb_json_add_string (b, "resourceId", resource_id);
   if (selected (select, "resourceType"))
     add_localizable (b, "resourceType", type, NULL);
   if (selected (select, "operationId"))
-    add_str (b, "operationId", correlation);
+    cb_sb_json_add_string (b, "operationId", correlation);
   if (selected (select, "operationName"))
     add_localizable (b, "operationName", operation, NULL);
   if (selected (select, "properties"))
@@ -518,7 +388,7 @@ event_json (sqlite3_stmt *stmt,
       json_builder_set_member_name (b, "properties");
       json_builder_begin_object (b);
       if (code_name != NULL)
-        add_str (b, "statusCode", code_name);
+        cb_sb_json_add_string (b, "statusCode", code_name);
       json_builder_end_object (b);
     }
   if (selected (select, "status"))
@@ -532,54 +402,31 @@ event_json (sqlite3_stmt *stmt,
       add_localizable (b, "subStatus", code_name != NULL ? code_name : "", localized);
     }
   if (selected (select, "eventTimestamp"))
-    add_str (b, "eventTimestamp", event_time);
+    cb_sb_json_add_string (b, "eventTimestamp", event_time);
   if (selected (select, "submissionTimestamp"))
-    add_str (b, "submissionTimestamp", submission_time);
+    cb_sb_json_add_string (b, "submissionTimestamp", submission_time);
   if (selected (select, "subscriptionId"))
-    add_str (b, "subscriptionId", subscription);
+    cb_sb_json_add_string (b, "subscriptionId", subscription);
   if (selected (select, "tenantId"))
-    add_str (b, "tenantId", NULL);
+    cb_sb_json_add_string (b, "tenantId", NULL);
 
   json_builder_end_object (b);
   return json_builder_get_root (b);
 }
 
-static int
-compare_keys (gconstpointer a,
-              gconstpointer b)
+typedef struct
 {
-  return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
-}
+  JsonBuilder *builder;
+  GStrv        select;
+} ListData;
 
-static char *
-next_link (CbSbRequest *req,
-           guint        offset)
+static void
+add_event_cb (const CbSbActivityEvent *event,
+              gpointer                 user_data)
 {
-  g_autoptr(GString) path = g_string_new (NULL);
-  g_autoptr(GPtrArray) keys = g_ptr_array_new ();
-  g_autofree char *escaped = g_uri_escape_string (req->path, "/", FALSE);
-  GHashTableIter iter;
-  gpointer key;
+  ListData *data = user_data;
 
-  g_string_append (path, escaped);
-  g_hash_table_iter_init (&iter, req->query);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
-    if (g_ascii_strcasecmp (key, "$skipToken") != 0)
-      g_ptr_array_add (keys, key);
-  g_ptr_array_sort (keys, compare_keys);
-
-  for (guint i = 0; i < keys->len; i++)
-    {
-      const char *k = g_ptr_array_index (keys, i);
-      g_autofree char *ek = g_uri_escape_string (k, "$", FALSE);
-      g_autofree char *ev = g_uri_escape_string (g_hash_table_lookup (req->query, k), NULL,
-                                                 FALSE);
-
-      g_string_append_printf (path, "%c%s=%s", i == 0 ? '?' : '&', ek, ev);
-    }
-  g_string_append_printf (path, "%c$skipToken=%u", keys->len == 0 ? '?' : '&', offset);
-
-  return cb_sb_url (req, path->str);
+  json_builder_add_value (data->builder, event_json (event, data->select));
 }
 
 static void
@@ -594,11 +441,11 @@ handle_list (CbSbRequest *req)
   g_autofree char *message = NULL;
   g_autofree char *scope = NULL;
   g_autoptr(JsonBuilder) b = NULL;
-  g_autoptr(CbSbStmt) stmt = NULL;
-  guint64 offset = 0;
-  guint limit = self->page_size > 0 ? self->page_size : 100;
-  guint n = 0;
-  gboolean more = FALSE;
+  CbSbActivityQuery query = { 0 };
+  ListData data;
+  guint offset = 0;
+  guint limit = cb_sb_page_size (self);
+  gboolean more;
   gint64 now = cb_sandbox_now_usec (self);
 
   if (!cb_sb_require_bearer (req, CB_SB_AUD_ARM) ||
@@ -633,7 +480,7 @@ handle_list (CbSbRequest *req)
 
   if (token == NULL)
     token = cb_sb_query (req, "$skiptoken");
-  if (token != NULL && !g_ascii_string_to_unsigned (token, 10, 0, G_MAXINT, &offset, NULL))
+  if (!cb_sb_parse_skip_token (token, &offset))
     {
       reply_monitor_error (req, SOUP_STATUS_BAD_REQUEST, "BadRequest",
                            "The $skipToken is not valid; use the nextLink of the previous page.");
@@ -653,53 +500,28 @@ handle_list (CbSbRequest *req)
   if (select_text != NULL && *select_text != '\0')
     select = g_strsplit (select_text, ",", -1);
 
-  stmt = cb_sb_prepare (self,
-                        "SELECT event_data_id, subscription, resource_group, resource_id, "
-                        "  provider, resource_type, operation_name, event_name, caller, "
-                        "  caller_id, correlation_id, method, status, http_status, event_usec, "
-                        "  submission_usec "
-                        "FROM activity_events "
-                        "WHERE subscription = :sub AND event_usec >= :from AND event_usec <= :to "
-                        "  AND (:uri IS NULL OR resource_id = :uri) "
-                        "  AND (:rg IS NULL OR resource_group = :rg) "
-                        "  AND (:provider IS NULL OR provider = :provider) "
-                        "  AND (:corr IS NULL OR correlation_id = :corr) "
-                        "  AND (:caller IS NULL OR caller = :caller COLLATE NOCASE) "
-                        "  AND (:status IS NULL OR status = :status) "
-                        "ORDER BY event_usec DESC, seq DESC LIMIT :limit OFFSET :offset");
-#define BIND_TEXT(name, value) \
-  cb_sb_bind_text (stmt, sqlite3_bind_parameter_index (stmt, name), value)
-  BIND_TEXT (":sub", sub);
-  sqlite3_bind_int64 (stmt, sqlite3_bind_parameter_index (stmt, ":from"), f.from_usec);
-  sqlite3_bind_int64 (stmt, sqlite3_bind_parameter_index (stmt, ":to"), f.to_usec);
-  BIND_TEXT (":uri", f.resource_uri);
-  BIND_TEXT (":rg", f.resource_group);
-  BIND_TEXT (":provider", f.provider);
-  BIND_TEXT (":corr", f.correlation_id);
-  BIND_TEXT (":caller", f.caller);
-  BIND_TEXT (":status", f.status);
-#undef BIND_TEXT
-  sqlite3_bind_int64 (stmt, sqlite3_bind_parameter_index (stmt, ":limit"), limit + 1);
-  sqlite3_bind_int64 (stmt, sqlite3_bind_parameter_index (stmt, ":offset"), offset);
+  query.subscription = sub;
+  query.from_usec = f.from_usec;
+  query.to_usec = f.to_usec;
+  query.resource_id = f.resource_uri;
+  query.resource_group = f.resource_group;
+  query.provider = f.provider;
+  query.correlation_id = f.correlation_id;
+  query.caller = f.caller;
+  query.status = f.status;
 
   b = json_builder_new ();
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "value");
   json_builder_begin_array (b);
-  while (sqlite3_step (stmt) == SQLITE_ROW)
-    {
-      if (n++ == limit)
-        {
-          more = TRUE;
-          break;
-        }
-      json_builder_add_value (b, event_json (stmt, select));
-    }
-  cb_sb_stmt_done (stmt);
+  data.builder = b;
+  data.select = select;
+  more = cb_sb_activity_query (self, &query, offset, limit, add_event_cb, &data);
   json_builder_end_array (b);
   if (more)
     {
-      g_autofree char *link = next_link (req, (guint) offset + limit);
+      g_autofree char *path = cb_sb_next_link_path (req->path, req->query, offset + limit);
+      g_autofree char *link = cb_sb_url (req, path);
 
       json_builder_set_member_name (b, "nextLink");
       json_builder_add_string_value (b, link);
@@ -709,19 +531,11 @@ handle_list (CbSbRequest *req)
   cb_sb_reply_json (req, SOUP_STATUS_OK, json_builder_get_root (b));
 }
 
-gboolean
-cb_sandbox_activity_init (CbSandbox  *self,
-                          GError    **error)
+void
+cb_sb_routes_activity_add (CbSandbox *self)
 {
-  g_return_val_if_fail (CB_IS_SANDBOX (self), FALSE);
-
-  if (!cb_sb_exec (self, schema, error))
-    return FALSE;
-
   cb_sandbox_add_route (self, "GET",
                         "/arm/subscriptions/{sub}/providers/Microsoft.Insights/eventtypes/"
                         "management/values",
                         CB_SB_STYLE_ARM, handle_list);
-
-  return TRUE;
 }

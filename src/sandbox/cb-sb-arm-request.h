@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+/* Surfaces: what every ARM route of Microsoft.DeviceRegistry shares (cb-sb-arm-request.c):
+ * the prelude (bearer token, api-version, RBAC, due operations), the activity log of writes,
+ * ARM's errors, the replies that start a long-running operation, paged lists, and the
+ * parents a child resource needs. A route is a CbSbArmHandler: what it is about and what it
+ * does; cb_sb_arm_handle runs everything around it. */
+
+#include "cb-sb-adr-operations.h"
+#include "cb-sb-request.h"
+
+G_BEGIN_DECLS
+
+#define CB_SB_TYPE_NAMESPACE  "Microsoft.DeviceRegistry/namespaces"
+#define CB_SB_TYPE_CREDENTIAL "Microsoft.DeviceRegistry/namespaces/credentials"
+#define CB_SB_TYPE_POLICY     "Microsoft.DeviceRegistry/namespaces/credentials/policies"
+#define CB_SB_TYPE_DEVICE     "Microsoft.DeviceRegistry/namespaces/devices"
+
+/* Route patterns */
+#define CB_SB_ARM_SUB  "/arm/subscriptions/{sub}"
+#define CB_SB_ARM_NS   CB_SB_ARM_SUB "/resourceGroups/{rg}/providers/Microsoft.DeviceRegistry/namespaces/{ns}"
+#define CB_SB_ARM_CRED CB_SB_ARM_NS "/credentials/default"
+#define CB_SB_ARM_POL  CB_SB_ARM_CRED "/policies/{policy}"
+#define CB_SB_ARM_DEV  CB_SB_ARM_NS "/devices/{device}"
+
+/* What a route is about: the RBAC scope, and the resource a write is logged for. */
+typedef enum
+{
+  CB_SB_ARM_SCOPE_SUBSCRIPTION,   /* /subscriptions/{sub} */
+  CB_SB_ARM_SCOPE_GROUP,          /* /subscriptions/{sub}/resourceGroups/{rg} */
+  CB_SB_ARM_SCOPE_NAMESPACE,
+  CB_SB_ARM_SCOPE_CREDENTIAL,
+  CB_SB_ARM_SCOPE_POLICY,
+  CB_SB_ARM_SCOPE_DEVICE,
+} CbSbArmScope;
+
+/* The ids a route's parameters name (NULL above the route's scope). */
+typedef struct
+{
+  char *scope;        /* the id of the scope */
+  char *ns_id;
+  char *cred_id;
+  char *policy_id;
+  char *device_id;
+} CbSbArmIds;
+
+typedef void (*CbSbArmFunc) (CbSbRequest      *req,
+                             const CbSbArmIds *ids);
+
+typedef struct
+{
+  CbSbArmScope    scope;
+  const char     *action;        /* "Microsoft.DeviceRegistry/namespaces/write" */
+  CbSbPermission  perm;
+  gboolean        newest_only;   /* only the newest api-version (the actions it added) */
+  gboolean        write;         /* logged in the activity log once answered */
+  CbSbArmFunc     func;
+} CbSbArmHandler;
+
+/* Authenticates, checks the api-version and the caller's role on the scope, completes due
+ * operations, runs handler->func and logs a write. */
+void          cb_sb_arm_handle            (CbSbRequest          *req,
+                                           const CbSbArmHandler *handler);
+
+/* Defines `static void name (CbSbRequest *req)` for the route table. */
+#define CB_SB_ARM_ROUTE(name, scope, action, perm, newest_only, write, func) \
+  static void \
+  name (CbSbRequest *req) \
+  { \
+    static const CbSbArmHandler handler = { scope, action, perm, newest_only, write, func }; \
+    cb_sb_arm_handle (req, &handler); \
+  }
+
+/* Logs a management write in the activity log with its outcome, once answered (not when the
+ * request failed authentication: there is no caller to name). */
+void          cb_sb_arm_log_write         (CbSbRequest *req,
+                                           const char  *operation,
+                                           const char  *resource_id);
+
+/* ?api-version=, or the newest when absent. */
+const char   *cb_sb_arm_api_version       (CbSbRequest *req);
+/* The 2025-11-01-preview shape (policies are tracked resources, no BYOR). */
+gboolean      cb_sb_arm_is_old_api        (CbSbRequest *req);
+
+/* ---- Errors ----------------------------------------------------------------------------- */
+
+void          cb_sb_arm_reply_not_found   (CbSbRequest *req,
+                                           const char  *resource,  /* "Microsoft.DeviceRegistry/namespaces/ns1" */
+                                           const char  *resource_group);
+void          cb_sb_arm_reply_parent_not_found (CbSbRequest *req,
+                                                const char  *parent); /* "ns1" or "ns1/default" */
+void          cb_sb_arm_reply_invalid_content (CbSbRequest *req,
+                                               const char  *target,
+                                               const char  *message);
+/* Replies 409 and returns TRUE when state is Deleting. */
+gboolean      cb_sb_arm_reply_if_deleting (CbSbRequest *req,
+                                           const char  *state);
+/* Replies 409 InvalidResourceLocation and returns FALSE when given differs from current. */
+gboolean      cb_sb_arm_check_location_unchanged (CbSbRequest *req,
+                                                  const char  *name,
+                                                  const char  *current,
+                                                  const char  *given);
+
+/* ---- Parents ---------------------------------------------------------------------------- */
+
+/* Replies ParentResourceNotFound and returns NULL when the namespace is missing; else its
+ * state. */
+char         *cb_sb_arm_require_namespace (CbSbRequest *req,
+                                           const char  *ns_id,
+                                           char       **location);
+/* Namespace and credential must exist; replies otherwise. */
+gboolean      cb_sb_arm_require_credential (CbSbRequest *req,
+                                            const char  *ns_id,
+                                            char       **location);
+
+/* ---- Long-running operations -------------------------------------------------------------- */
+
+/* Starts an operation on behalf of req (its caller, correlation id and fault rule) and sets
+ * Azure-AsyncOperation and/or Location, and Retry-After. */
+void          cb_sb_arm_start_operation   (CbSbRequest   *req,
+                                           const char    *location,
+                                           const char    *kind,
+                                           const char    *target,
+                                           const char    *resource_id,
+                                           const char    *args,
+                                           const char    *prev_state,
+                                           CbSbFinalKind  final_kind,
+                                           const char    *operation_name,
+                                           gboolean       async_header,
+                                           gboolean       location_header);
+/* A created resource: the operation, then 201 with the resource as it is now. */
+void          cb_sb_arm_reply_created     (CbSbRequest   *req,
+                                           const char    *location,
+                                           const char    *kind,
+                                           const char    *target,
+                                           const char    *resource_id,
+                                           const char    *args,
+                                           const char    *operation_name,
+                                           JsonNode      *resource);
+/* PATCH bodies are applied when the operation completes: the row goes Accepted, 202. */
+void          cb_sb_arm_start_patch       (CbSbRequest *req,
+                                           const char  *kind,
+                                           const char  *target,
+                                           const char  *resource_id,
+                                           const char  *location,
+                                           const char  *prev_state,
+                                           const char  *args,
+                                           const char  *operation_name);
+/* The row goes Deleting, 202. */
+void          cb_sb_arm_start_delete      (CbSbRequest *req,
+                                           const char  *kind,
+                                           const char  *target,
+                                           const char  *resource_id,
+                                           const char  *location,
+                                           const char  *prev_state,
+                                           const char  *operation_name);
+/* A POST action, 202. */
+void          cb_sb_arm_start_action      (CbSbRequest   *req,
+                                           const char    *kind,
+                                           const char    *target,
+                                           const char    *resource_id,
+                                           const char    *location,
+                                           const char    *args,
+                                           CbSbFinalKind  final_kind,
+                                           gboolean       async_header,
+                                           const char    *operation_name);
+/* An operation's URL (statuses: Azure-AsyncOperation; results: Location). */
+char         *cb_sb_arm_operation_url     (CbSbRequest *req,
+                                           const char  *subscription,
+                                           const char  *location,
+                                           const char  *collection, /* operationStatuses, operationResults */
+                                           const char  *op_id);
+
+/* ---- Lists ------------------------------------------------------------------------------ */
+
+typedef JsonNode *(*CbSbArmToJson) (CbSandbox  *self,
+                                    const char *key,
+                                    const char *api_version);
+
+/* sql selects the keys, with ?1/?2 bound to a/b and :limit/:offset for paging. */
+void          cb_sb_arm_reply_list        (CbSbRequest   *req,
+                                           const char    *sql,
+                                           const char    *a,
+                                           const char    *b,
+                                           CbSbArmToJson  to_json);
+
+G_END_DECLS

@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "cb-sandbox-ca"
+
+/* Issuance: the one way a device gets a certificate, shared by DPS registration and the hub's
+ * renewal. The policy must be Succeeded with an active issuing CA (a BYOR one once activated),
+ * the device (created in the namespace on first use) enabled, and the CSR's subject the
+ * device's name on an EC P-256/P-384 key with a good signature. The leaf (profile in
+ * cb-sb-ca.c) carries the device's current credential identifier and comes back with its
+ * chain: [leaf, issuing CA, root] or, for BYOR, [leaf, issuing CA, the customer's chain]. */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "cb-pki.h"
+#include "cb-sb-adr.h"
+#include "cb-sb-issuance.h"
+#include "cb-sb-adr-store.h"
+#include "cb-sb-ca.h"
+#include "cb-sb-lro.h"
+#include "cb-sb-store.h"
+#include "cb-x509.h"
+
+
+GPtrArray *
+cb_sandbox_ca_issue_leaf (CbSandbox   *self,
+                          const char  *policy_id,
+                          const char  *device_name,
+                          GBytes      *csr_der,
+                          GError     **error)
+{
+  g_autoptr(GPtrArray) result = NULL;
+  g_autoptr(CbCsr) csr = NULL;
+  g_autoptr(CbKey) ica_key = NULL;
+  g_autoptr(GBytes) ica_der = NULL;
+  g_autoptr(GBytes) root_der = NULL;
+  g_autoptr(GBytes) leaf_der = NULL;
+  g_autoptr(GBytes) identifier_value = NULL;
+  g_autoptr(GBytes) csr_key = NULL;
+  g_autoptr(CbCertificate) ica = NULL;
+  g_autoptr(CbCertificate) leaf = NULL;
+  g_autofree char *namespace_id = NULL;
+  g_autofree char *state = NULL;
+  g_autofree char *issuer_id = NULL;
+  g_autofree char *issuer_status = NULL;
+  g_autofree char *key_ref = NULL;
+  g_autofree char *chain_pem = NULL;
+  g_autofree char *identifier = NULL;
+  const char * const eku[] = { CB_OID_EKU_CLIENT_AUTH, NULL };
+  CbCertExtension extension = { 0 };
+  CbCertProfile profile = { 0 };
+  gboolean enabled = FALSE;
+  gint64 validity_days = 0;
+  gint64 now;
+
+  g_return_val_if_fail (CB_IS_SANDBOX (self), NULL);
+  g_return_val_if_fail (policy_id != NULL, NULL);
+  g_return_val_if_fail (device_name != NULL, NULL);
+  g_return_val_if_fail (csr_der != NULL, NULL);
+
+  cb_sb_arm_run_due_operations (self);
+
+  if (!cb_sb_adr_policy_for_issuance (self, policy_id, &namespace_id, &state, &validity_days,
+                                      &issuer_id))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                   "The credential policy %s does not exist", policy_id);
+      return NULL;
+    }
+  if (g_strcmp0 (state, "Succeeded") != 0 || issuer_id == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                   "The credential policy %s cannot issue certificates yet "
+                   "(provisioningState %s)", policy_id, state);
+      return NULL;
+    }
+
+  cb_sb_ca_get_issuer_material (self, issuer_id, &issuer_status, &key_ref, &ica_der, &chain_pem);
+
+  if (g_strcmp0 (issuer_status, "pending") == 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                   "The credential policy %s is PendingActivation: its issuing CA has not been "
+                   "signed by your root and activated yet", policy_id);
+      return NULL;
+    }
+  if (g_strcmp0 (issuer_status, "active") != 0 || ica_der == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                   "The issuing CA of credential policy %s is not active", policy_id);
+      return NULL;
+    }
+
+  if (!cb_sb_adr_device_credential (self, namespace_id, device_name, &enabled, &identifier))
+    {
+      if (!cb_sandbox_adr_ensure_device (self, namespace_id, device_name, policy_id, error))
+        return NULL;
+      if (!cb_sb_adr_device_credential (self, namespace_id, device_name, &enabled, &identifier))
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                       "The device %s is not registered in the namespace", device_name);
+          return NULL;
+        }
+    }
+  if (!enabled)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                   "The device %s is disabled; no new credentials are issued to it",
+                   device_name);
+      return NULL;
+    }
+
+  csr = cb_csr_new_from_der (csr_der, error);
+  if (csr == NULL)
+    return NULL;
+  if (!cb_csr_check (csr, device_name, NULL, error))
+    return NULL;
+
+  ica = cb_certificate_new_from_der (ica_der, error);
+  if (ica == NULL)
+    return NULL;
+  ica_key = cb_sb_load_key (self, key_ref, error);
+  if (ica_key == NULL)
+    return NULL;
+
+  now = cb_sandbox_now (self);
+  if (cb_certificate_get_not_after (ica) <= now)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                   "The issuing CA of credential policy %s has expired", policy_id);
+      return NULL;
+    }
+
+  identifier_value = cb_sb_ca_encode_identifier (identifier);
+  extension.oid = CB_SB_OID_CREDENTIAL_IDENTIFIER;
+  extension.der_value = identifier_value;
+  extension.critical = FALSE;
+
+  profile.subject_dn = cb_csr_get_subject (csr);
+  profile.not_before = now - CB_SB_CA_BACKDATE_SECONDS;
+  profile.not_after = MIN (profile.not_before + CB_SB_CA_BACKDATE_SECONDS +
+                           validity_days * 24 * 3600,
+                           cb_certificate_get_not_after (ica));
+  profile.is_ca = FALSE;
+  profile.path_len = -1;
+  profile.key_usage = CB_KEY_USAGE_DIGITAL_SIGNATURE;
+  profile.ext_key_usage = eku;
+  profile.extensions = &extension;
+  profile.n_extensions = 1;
+
+  csr_key = cb_csr_get_public_key_der (csr);
+  leaf_der = cb_cert_issue (&profile, csr_key, ica_key, ica_der, error);
+  if (leaf_der == NULL)
+    return NULL;
+  leaf = cb_certificate_new_from_der (leaf_der, error);
+  if (leaf == NULL)
+    return NULL;
+
+  if (!cb_sb_ca_record_leaf (self, leaf, namespace_id, device_name, issuer_id, policy_id,
+                             identifier, now, error))
+    return NULL;
+
+  result = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  g_ptr_array_add (result, g_bytes_ref (leaf_der));
+  g_ptr_array_add (result, g_bytes_ref (ica_der));
+
+  if (chain_pem != NULL)
+    {
+      /* BYOR: [leaf, our ICA, the customer's chain above it] */
+      g_autoptr(GPtrArray) above = NULL;
+
+      above = cb_certificate_list_new_from_data ((const guint8 *) chain_pem, strlen (chain_pem),
+                                                 NULL);
+      for (guint i = 0; above != NULL && i < above->len; i++)
+        g_ptr_array_add (result, cb_certificate_get_der (g_ptr_array_index (above, i)));
+    }
+  else if (cb_sb_ca_load_root (self, namespace_id, NULL, NULL, &root_der, NULL))
+    {
+      g_ptr_array_add (result, g_steal_pointer (&root_der));
+    }
+
+  g_debug ("Issued leaf %s for %s under %s", cb_certificate_get_serial (leaf), device_name,
+           issuer_id);
+  return g_steal_pointer (&result);
+}

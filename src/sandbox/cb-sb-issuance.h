@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+/* Domain: issuance (cb-sb-issuance.c), the one way a device gets a leaf, for DPS registration
+ * and hub renewal. */
+
+#include "cb-sb-world.h"
+
+G_BEGIN_DECLS
+
+/* Checks the CSR (CN == device_name, EC P-256/P-384, signature) and issues a leaf under the
+ * policy's current issuing CA carrying the device's current credential identifier.
+ * Returns [leaf, issuing CA, root] as GBytes DER. Errors: CB_X509_ERROR for CSR problems,
+ * G_IO_ERROR_NOT_FOUND for a missing/deleted policy, G_IO_ERROR_PERMISSION_DENIED for a
+ * disabled device or a policy that cannot issue (PendingActivation). */
+GPtrArray    *cb_sandbox_ca_issue_leaf         (CbSandbox *self, const char *policy_id,
+                                                const char *device_name, GBytes *csr_der,
+                                                GError **error);
+
+G_END_DECLS
