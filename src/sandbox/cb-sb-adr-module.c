@@ -11,7 +11,6 @@
 #include "cb-sb-ca.h"
 #include "cb-sb-events.h"
 #include "cb-sb-modules.h"
-#include "cb-sb-mqtt.h"
 #include "cb-sb-routes-activity.h"
 #include "cb-sb-routes-ca.h"
 #include "cb-sb-routes-credentials.h"
@@ -48,36 +47,6 @@ cb_sandbox_activity_init (CbSandbox  *self,
   return TRUE;
 }
 
-/* A bridge until the MQTT endpoint connects to the events itself (the hub side of issue 12):
- * ADR's revocations reach its live connections. Remove it, and the cb-sb-mqtt.h include,
- * once cb-sandbox-mqtt.c handles "device-dropped" and "recheck-all". */
-static void
-device_dropped_cb (CbSbEvents *events,
-                   const char *hub,
-                   const char *device_id,
-                   const char *reason,
-                   gpointer    user_data)
-{
-  cb_sandbox_mqtt_drop_device (user_data, hub, device_id, reason);
-}
-
-static void
-recheck_all_cb (CbSbEvents *events,
-                const char *reason,
-                gpointer    user_data)
-{
-  cb_sandbox_mqtt_recheck_all (user_data, reason);
-}
-
-static void
-connect_mqtt_bridge (CbSandbox *self)
-{
-  g_signal_handlers_disconnect_by_func (self->events, device_dropped_cb, self);
-  g_signal_handlers_disconnect_by_func (self->events, recheck_all_cb, self);
-  g_signal_connect (self->events, "device-dropped", G_CALLBACK (device_dropped_cb), self);
-  g_signal_connect (self->events, "recheck-all", G_CALLBACK (recheck_all_cb), self);
-}
-
 /* The ADR tables and the ARM surfaces: Microsoft.DeviceRegistry and the hubs' certificates. */
 gboolean
 cb_sandbox_arm_init (CbSandbox  *self,
@@ -93,6 +62,5 @@ cb_sandbox_arm_init (CbSandbox  *self,
   cb_sb_routes_credentials_add (self);
   cb_sb_routes_devices_add (self);
   cb_sb_routes_hub_certificates_add (self);
-  connect_mqtt_bridge (self);
   return TRUE;
 }

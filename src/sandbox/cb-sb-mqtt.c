@@ -256,27 +256,6 @@ desired_patched_cb (CbSbEvents *events,
 
 /* ---- Cross-module functions -------------------------------------------------------------- */
 
-/* Until the ARM's callers emit on the events themselves. */
-void
-cb_sandbox_mqtt_drop_device (CbSandbox  *self,
-                             const char *hub,
-                             const char *device_id,
-                             const char *reason)
-{
-  g_return_if_fail (CB_IS_SANDBOX (self));
-
-  cb_sb_events_drop_device (self->events, hub, device_id, reason);
-}
-
-void
-cb_sandbox_mqtt_recheck_all (CbSandbox  *self,
-                             const char *reason)
-{
-  g_return_if_fail (CB_IS_SANDBOX (self));
-
-  cb_sb_events_recheck_all (self->events, reason);
-}
-
 void
 cb_sandbox_mqtt_set_renewal_delay_ms (CbSandbox *self,
                                       guint      delay_ms)

@@ -9,11 +9,6 @@
 
 G_BEGIN_DECLS
 
-/* Emit cb_sb_events_drop_device() / cb_sb_events_recheck_all() on the sandbox's events.
- * Kept only until the ARM's callers emit on the events themselves; then they go. */
-void          cb_sandbox_mqtt_drop_device      (CbSandbox *self, const char *hub,
-                                                const char *device_id, const char *reason);
-void          cb_sandbox_mqtt_recheck_all      (CbSandbox *self, const char *reason);
 /* Delay between a renewal's 202 and its result (default 200 ms). */
 void          cb_sandbox_mqtt_set_renewal_delay_ms (CbSandbox *self, guint delay_ms);
 /* How long a connection may take for its TLS handshake and CONNECT (default 10 s). */
