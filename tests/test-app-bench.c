@@ -15,7 +15,7 @@
 #include "cb-run-step-row.h"
 #include "cb-registration-template.h"
 #include "cb-util.h"
-#include "cb-virtual-device.h"
+#include "cbd-virtual-device.h"
 
 static gboolean
 page_idle (gpointer user_data)

@@ -14,7 +14,7 @@
 #include "cb-serial-port.h"
 #include "cb-test-app.h"
 #include "cb-util.h"
-#include "cb-virtual-device.h"
+#include "cbd-virtual-device.h"
 
 typedef struct
 {

@@ -12,7 +12,7 @@
 #include "cb-bench-page.h"
 #include "cb-journal-page.h"
 #include "cb-run-window.h"
-#include "cb-virtual-device.h"
+#include "cbd-virtual-device.h"
 
 static gboolean
 bench_idle (gpointer user_data)

@@ -12,7 +12,7 @@
 #include "cb-bench-page.h"
 #include "cb-secrets.h"
 #include "cb-sandbox-profile.h"
-#include "cb-virtual-device.h"
+#include "cbd-virtual-device.h"
 #include "cb-window.h"
 
 typedef struct

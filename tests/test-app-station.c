@@ -11,7 +11,7 @@
 #include "cb-policy-dialog.h"
 #include "cb-station-chooser.h"
 #include "cb-test-app.h"
-#include "cb-virtual-device.h"
+#include "cbd-virtual-device.h"
 
 typedef struct
 {

@@ -6,7 +6,7 @@
 #include "cb-context.h"
 #include "cb-station-chooser.h"
 #include "cb-provisioning-run.h"
-#include "cb-virtual-device.h"
+#include "cbd-virtual-device.h"
 
 G_BEGIN_DECLS
 

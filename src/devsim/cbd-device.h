@@ -1,8 +1,13 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The device side of the bench protocol, written as a portable reference: plain C11 with
  * libcbor and certbench-proto, no GLib. Everything that depends on the platform (transport,
- * clock, storage, crypto, DPS over HTTPS) sits behind cbd_platform. A firmware team ports
- * this file and writes the callbacks for its RTOS. docs/bench-protocol.md is the contract. */
+ * clock, storage, crypto, DPS over HTTPS) sits behind cbd_platform. This header is the whole
+ * public API; behind it the code is split by what a firmware team may need: cbd-device.c (the
+ * session and command dispatch) and cbd-util.c always, then cbd-keystore.c, cbd-csr.c,
+ * cbd-cert-store.c and cbd-cert.c for bench provisioning, cbd-dps.c for DPS, cbd-hub.c,
+ * cbd-renewal.c and cbd-hub-codec.c for the hub connection and renewal, cbd-diag.c for info,
+ * diag and status. The team ports those files and writes the callbacks for its RTOS.
+ * docs/bench-protocol.md is the contract. */
 #pragma once
 
 #include <stdbool.h>

@@ -82,11 +82,5 @@ gboolean    cbd_fleet_is_offline       (CbdFleet              *fleet,
 gboolean    cbd_fleet_is_never_renew   (CbdFleet              *fleet,
                                         guint                  index);
 
-/* certbench-devsim --fleet: TRUE when argv asks for a fleet; cbd_fleet_main then parses all
- * of argv with the fleet's options, runs until SIGINT/SIGTERM and returns the exit status. */
-gboolean    cbd_fleet_wanted           (int                    argc,
-                                        char                 **argv);
-int         cbd_fleet_main             (int                    argc,
-                                        char                 **argv);
 
 G_END_DECLS

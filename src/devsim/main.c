@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "cbd-fleet.h"
+#include "cbd-fleet-main.h"
 #include "cbd-host.h"
 
 int

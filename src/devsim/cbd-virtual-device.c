@@ -1,4 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The Virtual device: the devsim host (cbd-host.h) on a pty, as a GObject the app's bench page
+ * and the tests own. It keeps the device's state in a folder of its own, follows the sandbox's
+ * clock when told to and lists its pty in a CbPortMonitor. No GTK: it lives with the devsim. The
+ * type keeps its app-era name (CbVirtualDevice) until the lead renames across areas. */
 #define G_LOG_DOMAIN "cb-virtual-device"
 
 #include "config.h"
@@ -10,7 +14,7 @@
 
 #include "cbd-host.h"
 
-#include "cb-virtual-device.h"
+#include "cbd-virtual-device.h"
 
 struct _CbVirtualDevice
 {
