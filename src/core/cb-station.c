@@ -1,4 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+
+/* The station's set-up as the services see it: its enrollment group in DPS and the credential
+ * policy that group names in ADR, what stands between them and the next run, and the changes
+ * that point the station at another group or policy. */
 #define G_LOG_DOMAIN "cb-station"
 
 #include "config.h"
