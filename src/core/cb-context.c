@@ -47,6 +47,7 @@ struct _CbContext
   guint           owns_sandbox : 1;
   guint           sandbox_starting : 1;
   guint           shut_down : 1;
+  guint           fixed_profile : 1;   /* cb_context_new_for_profile() */
 };
 
 G_DEFINE_FINAL_TYPE (CbContext, cb_context, G_TYPE_OBJECT)
@@ -516,7 +517,7 @@ cb_context_activate (CbContext *self)
 
   clear_clients (self);
 
-  if (!is_sandbox (self->profile))
+  if (!is_sandbox (self->profile) || self->fixed_profile)
     {
       connect_profile (self);
       return;
@@ -877,6 +878,29 @@ cb_context_new_for_service (CbLocalService          *sandbox,
     g_message ("The journal at %s could not be opened: %s", self->journal_path, error->message);
 
   load_profiles (self);
+  return self;
+}
+
+CbContext *
+cb_context_new_for_profile (CbProfile *profile,
+                            CbSecrets *secrets)
+{
+  CbContext *self;
+
+  g_return_val_if_fail (CB_IS_PROFILE (profile), NULL);
+  g_return_val_if_fail (CB_IS_SECRETS (secrets), NULL);
+
+  self = g_object_new (CB_TYPE_CONTEXT, NULL);
+  self->fixed_profile = TRUE;
+  self->data_dir = g_build_filename (g_get_user_data_dir (), "certbench", NULL);
+  self->profiles_path = cb_profile_list_default_path ();
+  self->secrets = g_object_ref (secrets);
+  self->port_monitor = cb_udev_port_monitor_new ();
+  g_signal_connect_object (self->secrets, "notify::problem", G_CALLBACK (secrets_problem_cb),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect (self, "notify::profile", G_CALLBACK (secrets_problem_cb), NULL);
+  g_list_store_append (self->profiles, profile);
+  self->profile = g_object_ref (profile);
   return self;
 }
 

@@ -44,6 +44,13 @@ CbContext      *cb_context_new_for_service     (CbLocalService          *sandbox
                                                 const char              *profiles_path,
                                                 const char              *journal_path);
 
+/* A context for one @profile only (the CLI's, which found its sandbox or profile itself): no
+ * profile list, no journal, no sandbox of its own; the clients are made and signed in as for
+ * any profile (a sandbox profile by a device code its sandbox approves). Call
+ * cb_context_start(). */
+CbContext      *cb_context_new_for_profile     (CbProfile               *profile,
+                                                CbSecrets               *secrets);
+
 /* Brings up the active profile without blocking: the sandbox starts in a thread of its own,
  * then the clients are made and the stored or a device-code sign-in happens. */
 void            cb_context_start               (CbContext           *self);
