@@ -8,12 +8,12 @@
 
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 
 #include "cb-adr-client.h"
 #include "cb-diagnosis.h"
 #include "cb-sandbox-profile.h"
 #include "cb-sandbox-service.h"
+#include "cb-test-cli.h"
 #include "cb-test-sandbox.h"
 
 typedef struct
@@ -28,91 +28,12 @@ typedef struct
   CbContext     *context;       /* core's, on the same sandbox */
 } Fixture;
 
-static char *
-built_binary (const char *env_name,
-              const char *dir,
-              const char *name)
-{
-  if (g_getenv (env_name) != NULL)
-    return g_strdup (g_getenv (env_name));
-  return g_test_build_filename (G_TEST_BUILT, "..", "src", dir, name, NULL);
-}
-
-static void
-die_with_parent (gpointer user_data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
-}
-
 static int
 run_cli (Fixture             *f,
          char               **out_stdout,
          const char * const  *args)
 {
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *data = g_build_filename (f->home, "data", NULL);
-  g_autofree char *config = g_build_filename (f->home, "config", NULL);
-  g_autofree char *stdout_text = NULL;
-  g_autofree char *stderr_text = NULL;
-
-  g_ptr_array_add (argv, g_strdup (f->cli));
-  g_ptr_array_add (argv, g_strdup ("--sandbox-url"));
-  g_ptr_array_add (argv, g_strdup (cb_sandbox_get_base_url (f->ts->sandbox)));
-  g_ptr_array_add (argv, g_strdup ("--sandbox-dir"));
-  g_ptr_array_add (argv, g_strdup (f->ts->data_dir));
-  g_ptr_array_add (argv, g_strdup ("--journal"));
-  g_ptr_array_add (argv, g_strdup (f->journal));
-  for (guint i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, g_strdup (args[i]));
-  g_ptr_array_add (argv, NULL);
-
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", data, TRUE);
-  g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", config, TRUE);
-  g_subprocess_launcher_unsetenv (launcher, "G_DEBUG");
-  g_subprocess_launcher_unsetenv (launcher, "CERTBENCH_SANDBOX_URL");
-  g_subprocess_launcher_unsetenv (launcher, "CERTBENCH_SANDBOX_DIR");
-  g_subprocess_launcher_unsetenv (launcher, "CERTBENCH_JOURNAL");
-  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (process, NULL, NULL, &stdout_text, &stderr_text, &error);
-  g_assert_no_error (error);
-  g_test_message ("stdout:\n%s", stdout_text);
-  g_test_message ("stderr:\n%s", stderr_text);
-  g_assert_true (g_subprocess_get_if_exited (process));
-
-  if (out_stdout != NULL)
-    *out_stdout = g_steal_pointer (&stdout_text);
-  return g_subprocess_get_exit_status (process);
-}
-
-static void
-start_device (Fixture *f)
-{
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GDataInputStream) out = NULL;
-  g_autofree char *data = g_build_filename (f->home, "data", NULL);
-  g_autofree char *line = NULL;
-
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", data, TRUE);
-  g_subprocess_launcher_setenv (launcher, "CERTBENCH_DEVSIM", f->devsim, TRUE);
-  f->device = g_subprocess_launcher_spawn (launcher, &error, f->cli, "devsim", "--serial",
-                                           "CB-DIAG-0001", NULL);
-  g_assert_no_error (error);
-
-  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (f->device));
-  line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (line);
-  g_assert_true (g_str_has_prefix (line, "PTY /dev/"));
-  f->pty = g_strdup (line + 4);
+  return cb_test_cli_run (f->cli, f->home, f->ts, f->journal, out_stdout, NULL, args);
 }
 
 static void
@@ -127,8 +48,8 @@ fixture_setup (Fixture       *f,
   g_autofree char *journal = NULL;
   gint64 deadline;
 
-  f->cli = built_binary ("CERTBENCH_CLI", "cli", "certbench-cli");
-  f->devsim = built_binary ("CERTBENCH_DEVSIM", "devsim", "certbench-devsim");
+  f->cli = cb_test_cli_built_binary ("CERTBENCH_CLI", "cli", "certbench-cli");
+  f->devsim = cb_test_cli_built_binary ("CERTBENCH_DEVSIM", "devsim", "certbench-devsim");
   f->home = g_dir_make_tmp ("cb-diagnosis-XXXXXX", &error);
   g_assert_no_error (error);
   f->journal = g_build_filename (f->home, "journal.sqlite", NULL);
@@ -150,7 +71,9 @@ fixture_setup (Fixture       *f,
     }
   g_assert_cmpint (cb_context_get_state (f->context), ==, CB_CONTEXT_STATE_READY);
 
-  start_device (f);
+  f->device = cb_test_cli_start_device (f->cli, f->devsim, f->home,
+                                        (const char *[]) { "--serial", "CB-DIAG-0001", NULL },
+                                        &f->pty);
 }
 
 static void
