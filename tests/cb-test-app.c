@@ -5,6 +5,7 @@
 
 #include <glib/gstdio.h>
 
+#include "cb-sandbox-service.h"
 #include "cb-test-app.h"
 
 /* GTK 4.8 lays a frame out at most four times; when widgets keep asking for a new layout

@@ -5,6 +5,7 @@
 
 #include "cb-application.h"
 #include "cb-preferences-window.h"
+#include "cb-sandbox-service.h"
 #include "cb-test-app.h"
 #include "cb-window.h"
 

@@ -11,6 +11,7 @@
 #include "cb-diagnostics-page.h"
 #include "cb-provisioning-run.h"
 #include "cb-sandbox-profile.h"
+#include "cb-sandbox-service.h"
 #include "cb-serial-port.h"
 #include "cb-test-app.h"
 #include "cb-util.h"

@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 
 #include "cb-connections-window.h"
+#include "cb-sandbox-service.h"
 #include "cb-sign-in-dialog.h"
 #include "cb-test-app.h"
 #include "cb-window.h"

@@ -12,6 +12,7 @@
 #include "cb-bench-page.h"
 #include "cb-secrets.h"
 #include "cb-sandbox-profile.h"
+#include "cb-sandbox-service.h"
 #include "cbd-virtual-device.h"
 #include "cb-window.h"
 

@@ -7,6 +7,7 @@
 #include "cb-connections-window.h"
 #include "cb-device-list-model.h"
 #include "cb-preferences-window.h"
+#include "cb-sandbox-service.h"
 #include "cb-sign-in-dialog.h"
 #include "cb-test-app.h"
 #include "cb-window.h"

@@ -5,11 +5,11 @@
 #include "config.h"
 
 #include <signal.h>
-#include <sys/prctl.h>
 #include <string.h>
 
 #include <glib/gstdio.h>
 
+#include "cb-test-cli.h"
 #include "cb-test-sandbox.h"
 
 #include "cb-adr-client.h"
@@ -34,16 +34,6 @@ typedef struct
 } Env;
 
 static Env *env;
-
-static char *
-built_binary (const char *env_name,
-              const char *dir,
-              const char *name)
-{
-  if (g_getenv (env_name) != NULL)
-    return g_strdup (g_getenv (env_name));
-  return g_test_build_filename (G_TEST_BUILT, "..", "src", dir, name, NULL);
-}
 
 static void
 env_free (void)
@@ -87,8 +77,8 @@ env_get (void)
 
   env = g_new0 (Env, 1);
   env->devices = g_ptr_array_new_with_free_func (g_object_unref);
-  env->cli = built_binary ("CERTBENCH_CLI", "cli", "certbench-cli");
-  env->devsim = built_binary ("CERTBENCH_DEVSIM", "devsim", "certbench-devsim");
+  env->cli = cb_test_cli_built_binary ("CERTBENCH_CLI", "cli", "certbench-cli");
+  env->devsim = cb_test_cli_built_binary ("CERTBENCH_DEVSIM", "devsim", "certbench-devsim");
   env->home = g_dir_make_tmp ("cb-cli-home-XXXXXX", &error);
   g_assert_no_error (error);
   env->journal = g_build_filename (env->home, "journal.sqlite", NULL);
@@ -123,55 +113,9 @@ run_cli_full (gboolean            own_sandbox,
               const char * const *args)
 {
   Env *e = env_get ();
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *data = g_build_filename (e->home, "data", NULL);
-  g_autofree char *config = g_build_filename (e->home, "config", NULL);
-  g_autofree char *stdout_text = NULL;
-  g_autofree char *stderr_text = NULL;
-  g_autofree char *command = NULL;
 
-  g_ptr_array_add (argv, g_strdup (e->cli));
-  if (!own_sandbox)
-    {
-      g_ptr_array_add (argv, g_strdup ("--sandbox-url"));
-      g_ptr_array_add (argv, g_strdup (cb_sandbox_get_base_url (e->ts->sandbox)));
-      g_ptr_array_add (argv, g_strdup ("--sandbox-dir"));
-      g_ptr_array_add (argv, g_strdup (e->ts->data_dir));
-      g_ptr_array_add (argv, g_strdup ("--journal"));
-      g_ptr_array_add (argv, g_strdup (e->journal));
-    }
-  for (guint i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, g_strdup (args[i]));
-  g_ptr_array_add (argv, NULL);
-
-  command = g_strjoinv (" ", (char **) argv->pdata);
-  g_test_message ("$ %s", command);
-
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", data, TRUE);
-  g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", config, TRUE);
-  g_subprocess_launcher_unsetenv (launcher, "G_DEBUG");
-  g_subprocess_launcher_unsetenv (launcher, "CERTBENCH_SANDBOX_URL");
-  g_subprocess_launcher_unsetenv (launcher, "CERTBENCH_SANDBOX_DIR");
-  g_subprocess_launcher_unsetenv (launcher, "CERTBENCH_JOURNAL");
-  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (process, NULL, NULL, &stdout_text, &stderr_text, &error);
-  g_assert_no_error (error);
-
-  g_test_message ("stdout:\n%s", stdout_text);
-  g_test_message ("stderr:\n%s", stderr_text);
-  g_assert_true (g_subprocess_get_if_exited (process));
-
-  if (out_stdout != NULL)
-    *out_stdout = g_steal_pointer (&stdout_text);
-  if (out_stderr != NULL)
-    *out_stderr = g_steal_pointer (&stderr_text);
-  return g_subprocess_get_exit_status (process);
+  return cb_test_cli_run (e->cli, e->home, own_sandbox ? NULL : e->ts, e->journal, out_stdout,
+                          out_stderr, args);
 }
 
 static int
@@ -196,13 +140,6 @@ parse_object (const char  *text,
   return json_node_get_object (*keep);
 }
 
-/* A device process dies with the test, even when an assertion aborts it. */
-static void
-die_with_parent (gpointer user_data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
-}
-
 /* Starts a virtual device through `certbench-cli devsim`, which execs certbench-devsim; returns
  * its pty path. */
 static char *
@@ -210,36 +147,18 @@ start_device (const char         *serial,
               const char * const *faults)
 {
   Env *e = env_get ();
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GDataInputStream) out = NULL;
-  g_autofree char *data = g_build_filename (e->home, "data", NULL);
-  g_autofree char *line = NULL;
-  GSubprocess *process;
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  char *pty = NULL;
 
-  g_ptr_array_add (argv, g_strdup (e->cli));
-  g_ptr_array_add (argv, g_strdup ("devsim"));
-  g_ptr_array_add (argv, g_strdup ("--serial"));
-  g_ptr_array_add (argv, g_strdup (serial));
+  g_ptr_array_add (args, (gpointer) "--serial");
+  g_ptr_array_add (args, (gpointer) serial);
   for (guint i = 0; faults != NULL && faults[i] != NULL; i++)
-    g_ptr_array_add (argv, g_strdup (faults[i]));
-  g_ptr_array_add (argv, NULL);
-
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", data, TRUE);
-  g_subprocess_launcher_setenv (launcher, "CERTBENCH_DEVSIM", e->devsim, TRUE);
-  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
-  g_assert_no_error (error);
-  g_ptr_array_add (e->devices, process);
-
-  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
-  line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (line);
-  g_assert_true (g_str_has_prefix (line, "PTY /dev/"));
-  return g_strdup (line + 4);
+    g_ptr_array_add (args, (gpointer) faults[i]);
+  g_ptr_array_add (args, NULL);
+  g_ptr_array_add (e->devices,
+                   cb_test_cli_start_device (e->cli, e->devsim, e->home,
+                                             (const char * const *) args->pdata, &pty));
+  return pty;
 }
 
 static void

@@ -7,6 +7,7 @@
 
 #include "cb-application.h"
 #include "cb-preferences-window.h"
+#include "cb-sandbox-service.h"
 #include "cb-window.h"
 
 struct _CbApplication

@@ -7,7 +7,7 @@
 
 #include <glib/gi18n.h>
 
-#include "cb-bench-client.h"
+#include "cb-bench-session.h"
 #include "cb-registration-template.h"
 #include "cb-serial-port.h"
 #include "cb-smp-transport.h"
@@ -26,119 +26,38 @@
  * milliseconds once the tty buffer is full. The device still logs what it does. */
 #define VIRTUAL_CHATTER_MS 0
 
-/* ---- One port's station state ----------------------------------------------------------- */
+/* ---- One port's protocol log ----------------------------------------------------------- */
 
-#define CB_TYPE_BENCH_SESSION (cb_bench_session_get_type ())
-G_DECLARE_FINAL_TYPE (CbBenchSession, cb_bench_session, CB, BENCH_SESSION, GObject)
-
-struct _CbBenchSession
+/* The session (core's CbBenchSession) holds the port and its runs; the page keeps each port's
+ * log as a text buffer, attached to its session. */
+static GtkTextBuffer *
+session_buffer (CbBenchSession *s)
 {
-  GObject            parent_instance;
+  GtkTextBuffer *log = g_object_get_data (G_OBJECT (s), "log");
 
-  char              *path;
-  CbSerialPortInfo  *info;
-  CbSerialPort      *port;
-  CbSmpTransport    *transport;
-  CbBenchClient     *bench;
-  CbProvisioningRun *run;
-  CbRunResult       *result;
-  GCancellable      *cancellable;
-  GCancellable      *context_cancellable;  /* the context's at the start; cancels ours */
-  gulong             context_cancelled_id;
-  GtkTextBuffer     *log;
-  char              *message;      /* why it failed before a run could start */
-  CbSmpTransportStats stats;       /* of the last transport, kept after the port closes */
-  CbPortRowState     state;
-};
-
-G_DEFINE_FINAL_TYPE (CbBenchSession, cb_bench_session, G_TYPE_OBJECT)
-
-static void
-cb_bench_session_close_port (CbBenchSession *s)
-{
-  if (s->transport != NULL)
-    cb_smp_transport_get_stats (s->transport, &s->stats);
-  if (s->transport != NULL)
-    g_signal_handlers_disconnect_matched (s->transport, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL, s);
-  g_clear_object (&s->bench);
-  g_clear_object (&s->transport);
-  if (s->port != NULL)
-    cb_serial_port_close (s->port);
-  g_clear_object (&s->port);
+  if (log == NULL)
+    {
+      log = gtk_text_buffer_new (NULL);
+      gtk_text_buffer_create_tag (log, "time", "foreground", "#77767b", NULL);
+      gtk_text_buffer_create_tag (log, "tx", "foreground", "#1c71d8", NULL);
+      gtk_text_buffer_create_tag (log, "rx", "foreground", "#26a269", NULL);
+      gtk_text_buffer_create_tag (log, "error", "foreground", "#e01b24", "weight", 700, NULL);
+      gtk_text_buffer_create_tag (log, "device", "style", PANGO_STYLE_ITALIC, NULL);
+      gtk_text_buffer_create_tag (log, "station", "weight", 700, NULL);
+      g_object_set_data_full (G_OBJECT (s), "log", log, g_object_unref);
+    }
+  return log;
 }
 
-static void
-on_context_cancelled (GCancellable *context_cancellable,
-                      GCancellable *cancellable)
+G_STATIC_ASSERT ((int) CB_BENCH_SESSION_IDLE == (int) CB_PORT_ROW_IDLE);
+G_STATIC_ASSERT ((int) CB_BENCH_SESSION_RUNNING == (int) CB_PORT_ROW_RUNNING);
+G_STATIC_ASSERT ((int) CB_BENCH_SESSION_PASSED == (int) CB_PORT_ROW_PASSED);
+G_STATIC_ASSERT ((int) CB_BENCH_SESSION_FAILED == (int) CB_PORT_ROW_FAILED);
+
+static CbPortRowState
+row_state (CbBenchSession *s)
 {
-  g_cancellable_cancel (cancellable);
-}
-
-/* A profile switch or shutdown cancels the context's cancellable: runs stop with it. */
-static void
-cb_bench_session_follow_context (CbBenchSession *s,
-                                 GCancellable   *context_cancellable)
-{
-  if (s->context_cancellable != NULL)
-    g_cancellable_disconnect (s->context_cancellable, s->context_cancelled_id);
-  s->context_cancelled_id = 0;
-  g_clear_object (&s->context_cancellable);
-
-  if (context_cancellable == NULL)
-    return;
-  s->context_cancellable = g_object_ref (context_cancellable);
-  s->context_cancelled_id = g_cancellable_connect (context_cancellable,
-                                                   G_CALLBACK (on_context_cancelled),
-                                                   g_object_ref (s->cancellable), g_object_unref);
-}
-
-static void
-cb_bench_session_dispose (GObject *object)
-{
-  CbBenchSession *s = CB_BENCH_SESSION (object);
-
-  cb_bench_session_follow_context (s, NULL);
-
-  if (s->cancellable != NULL)
-    g_cancellable_cancel (s->cancellable);
-  cb_bench_session_close_port (s);
-  g_clear_object (&s->cancellable);
-  g_clear_object (&s->run);
-  g_clear_object (&s->result);
-  g_clear_object (&s->info);
-  g_clear_object (&s->log);
-
-  G_OBJECT_CLASS (cb_bench_session_parent_class)->dispose (object);
-}
-
-static void
-cb_bench_session_finalize (GObject *object)
-{
-  CbBenchSession *s = CB_BENCH_SESSION (object);
-
-  g_free (s->path);
-  g_free (s->message);
-
-  G_OBJECT_CLASS (cb_bench_session_parent_class)->finalize (object);
-}
-
-static void
-cb_bench_session_class_init (CbBenchSessionClass *klass)
-{
-  G_OBJECT_CLASS (klass)->dispose = cb_bench_session_dispose;
-  G_OBJECT_CLASS (klass)->finalize = cb_bench_session_finalize;
-}
-
-static void
-cb_bench_session_init (CbBenchSession *s)
-{
-  s->log = gtk_text_buffer_new (NULL);
-  gtk_text_buffer_create_tag (s->log, "time", "foreground", "#77767b", NULL);
-  gtk_text_buffer_create_tag (s->log, "tx", "foreground", "#1c71d8", NULL);
-  gtk_text_buffer_create_tag (s->log, "rx", "foreground", "#26a269", NULL);
-  gtk_text_buffer_create_tag (s->log, "error", "foreground", "#e01b24", "weight", 700, NULL);
-  gtk_text_buffer_create_tag (s->log, "device", "style", PANGO_STYLE_ITALIC, NULL);
-  gtk_text_buffer_create_tag (s->log, "station", "weight", 700, NULL);
+  return (CbPortRowState) cb_bench_session_get_state (s);
 }
 
 static void
@@ -146,6 +65,7 @@ session_log (CbBenchSession *s,
              const char     *tag,
              const char     *text)
 {
+  GtkTextBuffer *log = session_buffer (s);
   g_autoptr(GDateTime) now = g_date_time_new_now_local ();
   g_autofree char *stamp = g_date_time_format (now, "%H:%M:%S.%f");
   GtkTextIter end;
@@ -154,22 +74,22 @@ session_log (CbBenchSession *s,
   if (strlen (stamp) > 12)
     stamp[12] = '\0';
 
-  gtk_text_buffer_get_end_iter (s->log, &end);
-  gtk_text_buffer_insert_with_tags_by_name (s->log, &end, stamp, -1, "time", NULL);
-  gtk_text_buffer_insert (s->log, &end, "  ", 2);
+  gtk_text_buffer_get_end_iter (log, &end);
+  gtk_text_buffer_insert_with_tags_by_name (log, &end, stamp, -1, "time", NULL);
+  gtk_text_buffer_insert (log, &end, "  ", 2);
   if (tag != NULL)
-    gtk_text_buffer_insert_with_tags_by_name (s->log, &end, text, -1, tag, NULL);
+    gtk_text_buffer_insert_with_tags_by_name (log, &end, text, -1, tag, NULL);
   else
-    gtk_text_buffer_insert (s->log, &end, text, -1);
-  gtk_text_buffer_insert (s->log, &end, "\n", 1);
+    gtk_text_buffer_insert (log, &end, text, -1);
+  gtk_text_buffer_insert (log, &end, "\n", 1);
 
-  if (gtk_text_buffer_get_line_count (s->log) > LOG_MAX_LINES)
+  if (gtk_text_buffer_get_line_count (log) > LOG_MAX_LINES)
     {
       GtkTextIter start, cut;
 
-      gtk_text_buffer_get_start_iter (s->log, &start);
-      gtk_text_buffer_get_iter_at_line (s->log, &cut, LOG_MAX_LINES / 4);
-      gtk_text_buffer_delete (s->log, &start, &cut);
+      gtk_text_buffer_get_start_iter (log, &start);
+      gtk_text_buffer_get_iter_at_line (log, &cut, LOG_MAX_LINES / 4);
+      gtk_text_buffer_delete (log, &start, &cut);
     }
 }
 
@@ -243,6 +163,7 @@ enum {
 static GParamSpec *properties[N_PROPS];
 
 static void show_session (CbBenchPage *self, CbBenchSession *s);
+static void session_log_and_show (CbBenchSession *s, const char *tag, const char *text);
 static void check_station (CbBenchPage *self);
 static void update_station (CbBenchPage *self);
 
@@ -257,10 +178,10 @@ lookup_session (CbBenchPage *self,
     {
       g_autofree char *intro = NULL;
 
-      s = g_object_new (CB_TYPE_BENCH_SESSION, NULL);
-      s->path = g_strdup (path);
+      s = cb_bench_session_new (path);
       g_object_set_data (G_OBJECT (s), "page", self);
-      g_hash_table_insert (self->sessions, s->path, s);
+      g_signal_connect (s, "log", G_CALLBACK (session_log_and_show), NULL);
+      g_hash_table_insert (self->sessions, (gpointer) cb_bench_session_get_path (s), s);
       /* Translators: first line of a port's protocol log */
       intro = g_strdup_printf (_("Protocol log of %s: decoded frames, CRC errors, retries and "
                                  "the device’s own log text appear here while the station talks "
@@ -273,7 +194,7 @@ lookup_session (CbBenchPage *self,
       CbSerialPortInfo *info = cb_port_monitor_lookup (self->monitor, path);
 
       if (info != NULL)
-        g_set_object (&s->info, info);
+        cb_bench_session_set_info (s, info);
     }
   return s;
 }
@@ -309,18 +230,18 @@ set_session_state (CbBenchPage    *self,
                    CbPortRowState  state)
 {
   CbPortRow *row;
-  gboolean was_running = s->state == CB_PORT_ROW_RUNNING;
+  gboolean was_running = row_state (s) == CB_PORT_ROW_RUNNING;
 
-  s->state = state;
+  cb_bench_session_set_state (s, (CbBenchSessionState) state);
   if (was_running != (state == CB_PORT_ROW_RUNNING))
     {
       self->n_running += state == CB_PORT_ROW_RUNNING ? 1 : -1;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_RUNNING]);
     }
-  row = find_port_row (self, s->path);
+  row = find_port_row (self, cb_bench_session_get_path (s));
   if (row != NULL)
     cb_port_row_set_state (row, state);
-  if (g_strcmp0 (self->selected_path, s->path) == 0)
+  if (g_strcmp0 (self->selected_path, cb_bench_session_get_path (s)) == 0)
     show_session (self, s);
 }
 
@@ -353,7 +274,8 @@ show_chain (CbBenchPage    *self,
             CbBenchSession *s)
 {
   GtkWidget *child;
-  GPtrArray *chain = s->result != NULL ? cb_run_result_get_chain (s->result) : NULL;
+  CbRunResult *result = cb_bench_session_get_result (s);
+  GPtrArray *chain = result != NULL ? cb_run_result_get_chain (result) : NULL;
   double fraction = self->settings != NULL
                       ? g_settings_get_double (self->settings, "renewal-fraction")
                       : CB_DEFAULT_RENEWAL_FRACTION;
@@ -377,6 +299,7 @@ show_result (CbBenchPage    *self,
              CbBenchSession *s)
 {
   GtkWidget *label = GTK_WIDGET (self->result_label);
+  CbRunResult *result = cb_bench_session_get_result (s);
   g_autofree char *detail = NULL;
   const char *text;
 
@@ -385,7 +308,7 @@ show_result (CbBenchPage    *self,
   gtk_widget_remove_css_class (label, "accent");
   gtk_widget_remove_css_class (label, "dim-label");
 
-  switch (s->state)
+  switch (row_state (s))
     {
     case CB_PORT_ROW_RUNNING:
       text = _("Running…");
@@ -395,26 +318,26 @@ show_result (CbBenchPage    *self,
     case CB_PORT_ROW_PASSED:
       text = _("PASS");
       gtk_widget_add_css_class (label, "success");
-      if (s->result != NULL)
+      if (result != NULL)
         /* Translators: the summary under PASS */
         detail = g_strdup_printf (_("%s is registered as %s on %s (%.1f s)"),
-                                  cb_run_result_get_device_serial (s->result),
-                                  cb_run_result_get_registration_id (s->result),
-                                  cb_run_result_get_hub (s->result),
-                                  cb_run_result_get_duration_ms (s->result) / 1000.0);
+                                  cb_run_result_get_device_serial (result),
+                                  cb_run_result_get_registration_id (result),
+                                  cb_run_result_get_hub (result),
+                                  cb_run_result_get_duration_ms (result) / 1000.0);
       break;
     case CB_PORT_ROW_FAILED:
       text = _("FAIL");
       gtk_widget_add_css_class (label, "error");
-      if (s->result != NULL && cb_run_result_get_error (s->result) != NULL)
+      if (result != NULL && cb_run_result_get_error (result) != NULL)
         {
-          const GError *error = cb_run_result_get_error (s->result);
+          const GError *error = cb_run_result_get_error (result);
 
-          if (cb_run_result_get_outcome_unknown (s->result))
+          if (cb_run_result_get_outcome_unknown (result))
             /* Translators: %s is the error; the commit's answer was lost */
             detail = g_strdup_printf (_("%s. Which certificate the device has is unknown until "
                                         "it answers again."), error->message);
-          else if (cb_run_result_get_device_changed (s->result))
+          else if (cb_run_result_get_device_changed (result))
             /* Translators: %s is the error; the device's certificate did change */
             detail = g_strdup_printf (_("%s. The device has a new certificate."), error->message);
           else
@@ -423,7 +346,7 @@ show_result (CbBenchPage    *self,
                                       error->message);
         }
       else
-        detail = g_strdup (s->message);
+        detail = g_strdup (cb_bench_session_get_message (s));
       break;
     case CB_PORT_ROW_IDLE:
     default:
@@ -456,11 +379,10 @@ static void
 update_log_stats (CbBenchPage    *self,
                   CbBenchSession *s)
 {
-  CbSmpTransportStats stats = s->stats;
+  CbSmpTransportStats stats;
   g_autofree char *text = NULL;
 
-  if (s->transport != NULL)
-    cb_smp_transport_get_stats (s->transport, &stats);
+  cb_bench_session_get_stats (s, &stats);
   if (stats.requests == 0)
     {
       gtk_label_set_label (self->log_stats_label, "");
@@ -481,6 +403,9 @@ show_session (CbBenchPage    *self,
 {
   g_autofree char *display = NULL;
   g_autofree char *subtitle = NULL;
+  CbSerialPortInfo *info;
+  CbProvisioningRun *run;
+  const char *path;
   gboolean running;
 
   if (s == NULL)
@@ -492,41 +417,44 @@ show_session (CbBenchPage    *self,
       return;
     }
 
-  running = s->state == CB_PORT_ROW_RUNNING;
+  info = cb_bench_session_get_info (s);
+  run = cb_bench_session_get_run (s);
+  path = cb_bench_session_get_path (s);
+  running = row_state (s) == CB_PORT_ROW_RUNNING;
   gtk_stack_set_visible_child_name (self->run_stack, "run");
 
   /* Another port, a new run or its result: back to the top, where the result is. A
    * scroll position kept from the last run would leave PASS/FAIL out of sight. */
-  if (self->shown_session != s || self->shown_state != s->state)
+  if (self->shown_session != s || self->shown_state != row_state (s))
     {
       GtkAdjustment *vadjustment = gtk_scrolled_window_get_vadjustment (self->run_scroller);
 
       gtk_adjustment_set_value (vadjustment, gtk_adjustment_get_lower (vadjustment));
       self->shown_session = s;
-      self->shown_state = s->state;
+      self->shown_state = row_state (s);
     }
 
-  if (s->info != NULL)
+  if (info != NULL)
     {
-      const char *serial = cb_serial_port_info_get_serial_number (s->info);
+      const char *serial = cb_serial_port_info_get_serial_number (info);
 
-      display = cb_serial_port_info_dup_display_name (s->info);
+      display = cb_serial_port_info_dup_display_name (info);
       subtitle = serial != NULL
                    /* Translators: port path and the device's serial number */
-                   ? g_strdup_printf (_("%s · Serial %s"), s->path, serial)
-                   : g_strdup (s->path);
+                   ? g_strdup_printf (_("%s · Serial %s"), path, serial)
+                   : g_strdup (path);
     }
-  gtk_label_set_label (self->port_title_label, display != NULL ? display : s->path);
+  gtk_label_set_label (self->port_title_label, display != NULL ? display : path);
   gtk_label_set_label (self->port_subtitle_label, subtitle != NULL ? subtitle : "");
 
   /* The target first: the action takes a port and a button without one would warn. */
-  gtk_actionable_set_action_target (GTK_ACTIONABLE (self->provision_button), "s", s->path);
-  gtk_actionable_set_action_target (GTK_ACTIONABLE (self->cancel_button), "s", s->path);
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (self->provision_button), "s", path);
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (self->cancel_button), "s", path);
   gtk_actionable_set_action_name (GTK_ACTIONABLE (self->provision_button), "bench.provision");
   gtk_actionable_set_action_name (GTK_ACTIONABLE (self->cancel_button), "bench.cancel");
   gtk_widget_set_visible (GTK_WIDGET (self->provision_button), !running);
   gtk_widget_set_visible (GTK_WIDGET (self->cancel_button), running);
-  if (!running && s->state != CB_PORT_ROW_IDLE)
+  if (!running && row_state (s) != CB_PORT_ROW_IDLE)
     gtk_button_set_label (self->provision_button, _("_Provision Again"));
   else
     gtk_button_set_label (self->provision_button, _("_Provision"));
@@ -534,23 +462,23 @@ show_session (CbBenchPage    *self,
   show_result (self, s);
 
   /* Rebinding would rebuild the rows on every state change: only when the run changes. */
-  if (g_object_get_data (G_OBJECT (self->steps_list), "bound-run") != (gpointer) s->run)
+  if (g_object_get_data (G_OBJECT (self->steps_list), "bound-run") != (gpointer) run)
     {
       gtk_list_box_bind_model (self->steps_list,
-                               s->run != NULL ? cb_provisioning_run_get_steps (s->run)
+                               run != NULL ? cb_provisioning_run_get_steps (run)
                                               : G_LIST_MODEL (self->no_steps),
                                create_step_row, NULL, NULL);
       /* A reference, so a later run cannot reuse the address and look already bound. */
       g_object_set_data_full (G_OBJECT (self->steps_list), "bound-run",
-                              s->run != NULL ? g_object_ref (s->run) : NULL,
-                              s->run != NULL ? g_object_unref : NULL);
+                              run != NULL ? g_object_ref (run) : NULL,
+                              run != NULL ? g_object_unref : NULL);
     }
 
   show_chain (self, s);
 
-  if (gtk_text_view_get_buffer (self->log_view) != s->log)
+  if (gtk_text_view_get_buffer (self->log_view) != session_buffer (s))
     {
-      gtk_text_view_set_buffer (self->log_view, s->log);
+      gtk_text_view_set_buffer (self->log_view, session_buffer (s));
       scroll_log_to_end (self);
     }
   update_log_stats (self, s);
@@ -622,62 +550,11 @@ session_log_and_show (CbBenchSession *s,
   CbBenchPage *self = session_page (s);
 
   session_log (s, tag, text);
-  if (self != NULL && g_strcmp0 (self->selected_path, s->path) == 0)
+  if (self != NULL && g_strcmp0 (self->selected_path, cb_bench_session_get_path (s)) == 0)
     {
       scroll_log_to_end (self);
       update_log_stats (self, s);
     }
-}
-
-static void
-on_transport_traffic (CbSmpTransport     *transport,
-                      const CbSmpTraffic *traffic,
-                      CbBenchSession     *s)
-{
-  g_autofree char *text = cb_smp_traffic_to_string (traffic,
-                                                    cb_smp_transport_get_bench_group (transport));
-  const char *tag = traffic->direction == CB_SMP_DIRECTION_TX ? "tx" : "rx";
-
-  if (traffic->is_error || traffic->dropped)
-    tag = "error";
-  session_log_and_show (s, tag, text);
-}
-
-static void
-on_transport_log_line (CbSmpTransport *transport,
-                       const char     *line,
-                       CbBenchSession *s)
-{
-  g_autofree char *text = g_strdup_printf (_("device: %s"), line);
-
-  session_log_and_show (s, "device", text);
-}
-
-static void
-on_transport_frame_error (CbSmpTransport *transport,
-                          guint           kind,
-                          guint64         count,
-                          CbBenchSession *s)
-{
-  /* Translators: a garbled frame; %s is "crc", "base64"... */
-  g_autofree char *text = g_strdup_printf (_("Frame dropped: %s error (%u so far)"),
-                                           cb_smp_frame_error_to_string (kind),
-                                           (guint) MIN (count, G_MAXUINT));
-
-  session_log_and_show (s, "error", text);
-}
-
-static void
-on_transport_retry (CbSmpTransport *transport,
-                    guint           group,
-                    guint           command,
-                    guint           attempt,
-                    CbBenchSession *s)
-{
-  g_autofree char *text = g_strdup_printf (_("No answer to %u/%u (attempt %u): sending again"),
-                                           group, command, attempt);
-
-  session_log_and_show (s, "error", text);
 }
 
 /* ---- Runs ------------------------------------------------------------------------------- */
@@ -696,10 +573,8 @@ session_failed_to_start (CbBenchPage    *self,
 {
   g_autofree char *line = g_strdup_printf (_("Cannot start: %s"), message);
 
-  g_free (s->message);
-  s->message = g_strdup (message);
+  cb_bench_session_fail (s, message);
   session_log_and_show (s, "error", line);
-  cb_bench_session_close_port (s);
   self->n_failed++;
   update_counters (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_FAILED]);
@@ -718,12 +593,9 @@ run_cb (GObject      *object,
   g_autofree char *line = NULL;
   CbBenchPage *self = session_page (s);
 
-  run_result = cb_provisioning_run_run_finish (CB_PROVISIONING_RUN (object), result, &error);
+  run_result = cb_bench_session_run_finish (s, result, &error);
   if (self == NULL)
     return;   /* the page is gone */
-
-  cb_bench_session_close_port (s);
-  cb_bench_session_follow_context (s, NULL);
 
   if (run_result == NULL)
     {
@@ -731,7 +603,6 @@ run_cb (GObject      *object,
       return;
     }
 
-  g_set_object (&s->result, run_result);
   if (cb_run_result_get_passed (run_result))
     {
       self->n_passed++;
@@ -750,7 +621,7 @@ run_cb (GObject      *object,
       if (g_error_matches (run_error, CB_RUN_ERROR, CB_RUN_ERROR_CANCELLED))
         {
           session_log_and_show (s, "station", _("Run cancelled"));
-          g_clear_object (&s->result);
+          cb_bench_session_clear_result (s);
           set_session_state (self, s, CB_PORT_ROW_IDLE);
           return;
         }
@@ -772,30 +643,20 @@ start_session_run (CbBenchPage    *self,
 {
   g_autoptr(GError) error = NULL;
 
-  s->port = cb_serial_port_open (s->path, CB_SERIAL_PORT_DEFAULT_BAUD, &error);
-  if (s->port == NULL)
-    {
-      session_failed_to_start (self, s, error->message);
-      return;
-    }
-  s->transport = cb_smp_transport_new (s->port);
-  g_signal_connect (s->transport, "traffic", G_CALLBACK (on_transport_traffic), s);
-  g_signal_connect (s->transport, "log-line", G_CALLBACK (on_transport_log_line), s);
-  g_signal_connect (s->transport, "frame-error", G_CALLBACK (on_transport_frame_error), s);
-  g_signal_connect (s->transport, "retry", G_CALLBACK (on_transport_retry), s);
-  s->bench = cb_bench_client_new (s->transport);
-
   /* Read at every start: the preference may change between runs. */
   cb_provisioning_config_set_hub_check (self->config,
                                         self->settings == NULL ||
                                         g_settings_get_boolean (self->settings, "hub-check"));
-  g_clear_object (&s->run);
-  s->run = cb_provisioning_run_new (self->config, s->bench, s->path);
-  if (g_strcmp0 (self->selected_path, s->path) == 0)
+  if (!cb_bench_session_open (s, self->config, &error))
+    {
+      session_failed_to_start (self, s, error->message);
+      return;
+    }
+  if (g_strcmp0 (self->selected_path, cb_bench_session_get_path (s)) == 0)
     show_session (self, s);
 
-  cb_bench_session_follow_context (s, cb_context_get_cancellable (self->context));
-  cb_provisioning_run_run_async (s->run, s->cancellable, run_cb, g_object_ref (s));
+  cb_bench_session_run_async (s, cb_context_get_cancellable (self->context), run_cb,
+                              g_object_ref (s));
 }
 
 static void
@@ -819,74 +680,28 @@ start_waiting (CbBenchPage *self)
     {
       CbBenchSession *s = g_ptr_array_index (waiting, i);
 
-      if (!g_cancellable_is_cancelled (s->cancellable))
+      if (!cb_bench_session_is_cancelled (s))
         start_session_run (self, s);
     }
 }
 
 static void
-enrollment_key_cb (GObject      *object,
-                   GAsyncResult *result,
-                   gpointer      user_data)
+make_config_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
 {
   g_autoptr(CbBenchPage) self = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(CbProvisioningConfig) config = NULL;
-  g_autofree char *template_text = NULL;
-  g_autofree char *operator_name = NULL;
-  char *key;
-  CbProfile *profile;
 
-  key = cb_secrets_lookup_finish (CB_SECRETS (object), result, &error);
+  config = cb_station_make_config_finish (CB_CONTEXT (object), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   g_clear_object (&self->config_cancellable);
 
-  profile = cb_context_get_profile (self->context);
-  if (profile == NULL)
+  if (config == NULL)
     {
-      cb_secrets_free_value (key);
-      fail_waiting (self, _("No connection profile is active"));
-      return;
-    }
-  if (key == NULL)
-    {
-      g_autofree char *message = NULL;
-
-      message = g_strdup_printf (_("The enrollment group key of “%s” is not in the keyring%s%s"),
-                                 cb_profile_get_name (profile),
-                                 error != NULL ? ": " : "",
-                                 error != NULL ? error->message : "");
-      fail_waiting (self, message);
-      return;
-    }
-
-  config = cb_provisioning_config_new (profile);
-  cb_provisioning_config_set_dps_client (config, cb_context_get_dps (self->context));
-  if (cb_context_get_state (self->context) == CB_CONTEXT_STATE_READY)
-    cb_provisioning_config_set_adr_client (config, cb_context_get_adr (self->context));
-  cb_provisioning_config_set_enrollment_group_key (config, key);
-  cb_secrets_free_value (key);
-  cb_provisioning_config_set_journal (config, cb_context_get_journal (self->context));
-  cb_provisioning_config_set_station (config, g_get_host_name ());
-  operator_name = g_strdup (cb_context_get_username (self->context) != NULL
-                              ? cb_context_get_username (self->context)
-                              : g_get_user_name ());
-  cb_provisioning_config_set_operator (config, operator_name);
-  /* The last step reads the twin and, on the sandbox, asks why a connection was refused. */
-  cb_provisioning_config_set_hub_client (config, cb_context_get_hub (self->context));
-  cb_provisioning_config_set_http_client (config, cb_context_get_http (self->context));
-
-  template_text = self->settings != NULL
-                    ? g_settings_get_string (self->settings, "registration-id-template")
-                    : g_strdup ("{serial}");
-  if (!cb_provisioning_config_set_registration_template (config, template_text, &error))
-    {
-      g_autofree char *message = NULL;
-
-      message = g_strdup_printf (_("The registration ID template is not valid: %s"),
-                                 error->message);
-      fail_waiting (self, message);
+      fail_waiting (self, error->message);
       return;
     }
 
@@ -897,7 +712,7 @@ enrollment_key_cb (GObject      *object,
 static void
 ensure_config (CbBenchPage *self)
 {
-  CbProfile *profile = cb_context_get_profile (self->context);
+  g_autofree char *template_text = NULL;
 
   if (self->config != NULL)
     {
@@ -907,18 +722,12 @@ ensure_config (CbBenchPage *self)
   if (self->config_cancellable != NULL)
     return;   /* on its way */
 
-  if (profile == NULL || cb_context_get_dps (self->context) == NULL)
-    {
-      fail_waiting (self, cb_context_get_state (self->context) == CB_CONTEXT_STATE_STARTING
-                            ? _("The station is still connecting; try again in a moment")
-                            : _("The station is not connected to a provisioning service"));
-      return;
-    }
-
+  template_text = self->settings != NULL
+                    ? g_settings_get_string (self->settings, "registration-id-template")
+                    : g_strdup ("{serial}");
   self->config_cancellable = g_cancellable_new ();
-  cb_secrets_lookup_async (cb_context_get_secrets (self->context), cb_profile_get_id (profile),
-                           CB_SECRET_ENROLLMENT_GROUP_KEY, self->config_cancellable,
-                           enrollment_key_cb, g_object_ref (self));
+  cb_station_make_config_async (self->context, template_text, self->config_cancellable,
+                                make_config_cb, g_object_ref (self));
 }
 
 static void
@@ -943,18 +752,13 @@ provision_port (CbBenchPage *self,
   g_autofree char *line = NULL;
 
   s = lookup_session (self, path, TRUE);
-  if (s->state == CB_PORT_ROW_RUNNING)
+  if (row_state (s) == CB_PORT_ROW_RUNNING)
     {
       toast (self, _("This port is already provisioning"));
       return;
     }
 
-  g_clear_object (&s->result);
-  g_clear_object (&s->run);
-  g_clear_pointer (&s->message, g_free);
-  memset (&s->stats, 0, sizeof s->stats);
-  g_clear_object (&s->cancellable);
-  s->cancellable = g_cancellable_new ();
+  cb_bench_session_reset (s);
 
   /* Translators: first log line of a run, %s is the port */
   line = g_strdup_printf (_("Provisioning the device on %s"), path);
@@ -1004,9 +808,9 @@ cancel_action (GtkWidget  *widget,
   CbBenchPage *self = CB_BENCH_PAGE (widget);
   CbBenchSession *s = lookup_session (self, g_variant_get_string (parameter, NULL), FALSE);
 
-  if (s == NULL || s->state != CB_PORT_ROW_RUNNING)
+  if (s == NULL || row_state (s) != CB_PORT_ROW_RUNNING)
     return;
-  g_cancellable_cancel (s->cancellable);
+  cb_bench_session_cancel (s);
   /* Still waiting for the config: nothing was sent to the device. */
   if (g_ptr_array_remove (self->waiting, s))
     {
@@ -1347,7 +1151,7 @@ create_port_row (gpointer item,
   CbBenchSession *s = lookup_session (self, cb_serial_port_info_get_path (info), FALSE);
 
   if (s != NULL)
-    cb_port_row_set_state (CB_PORT_ROW (row), s->state);
+    cb_port_row_set_state (CB_PORT_ROW (row), row_state (s));
   return row;
 }
 
@@ -1371,7 +1175,7 @@ on_port_removed (CbBenchPage      *self,
 
   /* An unplug mid-run ends the run through the port's own error; nothing to do here but let
    * the next device on this path start fresh. */
-  if (s != NULL && s->state != CB_PORT_ROW_RUNNING)
+  if (s != NULL && row_state (s) != CB_PORT_ROW_RUNNING)
     session_log_and_show (s, "station", _("Device unplugged"));
 }
 
@@ -1494,8 +1298,8 @@ cb_bench_page_dispose (GObject *object)
 
           /* Runs still going end without touching the page. */
           g_object_set_data (G_OBJECT (s), "page", NULL);
-          if (s->cancellable != NULL)
-            g_cancellable_cancel (s->cancellable);
+          g_signal_handlers_disconnect_by_func (s, session_log_and_show, NULL);
+          cb_bench_session_cancel (s);
         }
     }
   if (self->ports_list != NULL)
@@ -1702,7 +1506,7 @@ cb_bench_page_get_run (CbBenchPage *self,
   g_return_val_if_fail (CB_IS_BENCH_PAGE (self), NULL);
 
   s = lookup_session (self, path, FALSE);
-  return s != NULL ? s->run : NULL;
+  return s != NULL ? cb_bench_session_get_run (s) : NULL;
 }
 
 const char *
@@ -1745,8 +1549,8 @@ cb_bench_page_dup_log_text (CbBenchPage *self,
   s = lookup_session (self, path, FALSE);
   if (s == NULL)
     return NULL;
-  gtk_text_buffer_get_bounds (s->log, &start, &end);
-  return gtk_text_buffer_get_text (s->log, &start, &end, FALSE);
+  gtk_text_buffer_get_bounds (session_buffer (s), &start, &end);
+  return gtk_text_buffer_get_text (session_buffer (s), &start, &end, FALSE);
 }
 
 const char *

@@ -1,191 +1,24 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "cb-diagnostics-page"
 
+/* The Diagnostics page: choose a port, diagnose, read the findings. The checks and their advice
+ * are core's (cb-diagnosis.c, which `certbench-cli inspect` uses too); the page shows them. */
+
 #include "config.h"
 
 #include <glib/gi18n.h>
 
 #include "cb-a11y.h"
-#include "cb-app-settings.h"
-#include "cb-bench-client.h"
-#include "cb-device-list-model.h"
+#include "cb-diagnosis.h"
 #include "cb-diagnostics-page.h"
-#include "cb-sandbox-client.h"
-#include "cb-error.h"
-#include "cb-provisioning-run.h"
-#include "cb-registry-page-error.h"
-#include "cb-sandbox.h"
 #include "cb-serial-port.h"
-#include "cb-util.h"
-#include "cb-x509.h"
-
-/* ---- CbDiagnosticCheck ------------------------------------------------------------------ */
-
-struct _CbDiagnosticCheck
-{
-  GObject        parent_instance;
-  char          *id;
-  char          *title;
-  char          *detail;
-  char          *advice;
-  CbCheckStatus  status;
-};
-
-G_DEFINE_FINAL_TYPE (CbDiagnosticCheck, cb_diagnostic_check, G_TYPE_OBJECT)
-
-const char *
-cb_check_status_to_string (CbCheckStatus status)
-{
-  switch (status)
-    {
-    case CB_CHECK_PASS:
-      return "pass";
-    case CB_CHECK_WARNING:
-      return "warning";
-    case CB_CHECK_FAIL:
-      return "fail";
-    case CB_CHECK_PENDING:
-    default:
-      return "pending";
-    }
-}
-
-static const char *
-status_label (CbCheckStatus status)
-{
-  switch (status)
-    {
-    case CB_CHECK_PASS:
-      return _("Pass");
-    case CB_CHECK_WARNING:
-      return _("Warning");
-    case CB_CHECK_FAIL:
-      return _("Fail");
-    case CB_CHECK_PENDING:
-    default:
-      return _("Checking…");
-    }
-}
-
-static void
-cb_diagnostic_check_finalize (GObject *object)
-{
-  CbDiagnosticCheck *self = CB_DIAGNOSTIC_CHECK (object);
-
-  g_free (self->id);
-  g_free (self->title);
-  g_free (self->detail);
-  g_free (self->advice);
-
-  G_OBJECT_CLASS (cb_diagnostic_check_parent_class)->finalize (object);
-}
-
-static void
-cb_diagnostic_check_class_init (CbDiagnosticCheckClass *klass)
-{
-  G_OBJECT_CLASS (klass)->finalize = cb_diagnostic_check_finalize;
-}
-
-static void
-cb_diagnostic_check_init (CbDiagnosticCheck *self)
-{
-}
-
-static CbDiagnosticCheck *
-check_new (const char    *id,
-           const char    *title,
-           CbCheckStatus  status,
-           const char    *detail,
-           const char    *advice)
-{
-  CbDiagnosticCheck *self = g_object_new (CB_TYPE_DIAGNOSTIC_CHECK, NULL);
-
-  self->id = g_strdup (id);
-  self->title = g_strdup (title);
-  self->status = status;
-  self->detail = g_strdup (detail);
-  self->advice = g_strdup (advice);
-  return self;
-}
-
-const char *
-cb_diagnostic_check_get_id (CbDiagnosticCheck *self)
-{
-  g_return_val_if_fail (CB_IS_DIAGNOSTIC_CHECK (self), NULL);
-  return self->id;
-}
-
-const char *
-cb_diagnostic_check_get_title (CbDiagnosticCheck *self)
-{
-  g_return_val_if_fail (CB_IS_DIAGNOSTIC_CHECK (self), NULL);
-  return self->title;
-}
-
-CbCheckStatus
-cb_diagnostic_check_get_status (CbDiagnosticCheck *self)
-{
-  g_return_val_if_fail (CB_IS_DIAGNOSTIC_CHECK (self), CB_CHECK_PENDING);
-  return self->status;
-}
-
-const char *
-cb_diagnostic_check_get_detail (CbDiagnosticCheck *self)
-{
-  g_return_val_if_fail (CB_IS_DIAGNOSTIC_CHECK (self), NULL);
-  return self->detail;
-}
-
-const char *
-cb_diagnostic_check_get_advice (CbDiagnosticCheck *self)
-{
-  g_return_val_if_fail (CB_IS_DIAGNOSTIC_CHECK (self), NULL);
-  return self->advice;
-}
-
-/* ---- CbDiagnosticsPage ------------------------------------------------------------------ */
-
-/* The checklist, in the order it is shown. */
-static const struct
-{
-  const char *id;
-  const char *title;
-} check_order[] = {
-  { "chain",      N_("Chain valid to the namespace root") },
-  { "issuer",     N_("Issued by the current issuing CA") },
-  { "validity",   N_("Not expired, renewal not overdue") },
-  { "enabled",    N_("Device enabled in the hub") },
-  { "identifier", N_("Credential identifier current") },
-  { "twin",       N_("Twin-reported dates match the certificate") },
-  { "device",     N_("Device reports no errors") },
-  { "hub",        N_("Hub connection") },
-  { "renewal",    N_("Renewal") },
-};
 
 struct _CbDiagnosticsPage
 {
   AdwBin             parent_instance;
 
   CbContext         *context;
-  GListStore        *checks;
-  GCancellable      *cancellable;
-  CbSerialPort      *port;
-  CbBenchClient     *bench;
-  GPtrArray         *chain;
-  CbDeviceDiag      *diag;
-  char              *device_id;
-  char              *port_path;
-  guint              pending;
-  gboolean           disposed;
-
-  /* The signals for the device's effective state, gathered by the checks. */
-  CbDeviceStateInfo *state_info;
-  CbDeviceSignals    signals;
-  char              *refused_verdict;
-  char              *refused_reason;
-  CbDeviceState      state;
-  char              *state_reason;
-  gboolean           has_state;
+  CbDiagnosis       *diagnosis;
 
   AdwToastOverlay   *toast_overlay;
   GtkDropDown       *port_dropdown;
@@ -222,43 +55,6 @@ format_date (gint64 t)
   return dt != NULL ? g_date_time_format (dt, "%Y-%m-%d %H:%M:%S UTC") : g_strdup ("—");
 }
 
-static void
-set_check (CbDiagnosticsPage *self,
-           const char        *id,
-           CbCheckStatus      status,
-           const char        *detail,
-           const char        *advice)
-{
-  g_assert (CB_IS_DIAGNOSTICS_PAGE (self));
-
-  for (guint i = 0; i < G_N_ELEMENTS (check_order); i++)
-    {
-      g_autoptr(CbDiagnosticCheck) check = NULL;
-
-      if (g_strcmp0 (check_order[i].id, id) != 0)
-        continue;
-      check = check_new (id, _(check_order[i].title), status, detail,
-                         status == CB_CHECK_PASS ? NULL : advice);
-      /* Replacing the item rebuilds its row. */
-      g_list_store_splice (self->checks, i, 1, (gpointer *) &check, 1);
-      return;
-    }
-  g_assert_not_reached ();
-}
-
-static void
-reset_checks (CbDiagnosticsPage *self)
-{
-  g_list_store_remove_all (self->checks);
-  for (guint i = 0; i < G_N_ELEMENTS (check_order); i++)
-    {
-      g_autoptr(CbDiagnosticCheck) check = check_new (check_order[i].id, _(check_order[i].title),
-                                                      CB_CHECK_PENDING, _("Waiting for the device"),
-                                                      NULL);
-      g_list_store_append (self->checks, check);
-    }
-}
-
 static GtkWidget *
 create_check_row (gpointer item,
                   gpointer user_data)
@@ -271,7 +67,7 @@ create_check_row (gpointer item,
   const char *icon_name;
   const char *css;
 
-  switch (check->status)
+  switch (cb_diagnostic_check_get_status (check))
     {
     case CB_CHECK_PASS:
       icon_name = "emblem-ok-symbolic";
@@ -292,23 +88,25 @@ create_check_row (gpointer item,
       break;
     }
 
-  if (check->advice != NULL)
-    subtitle = g_strdup_printf (_("%s\nWhat to do: %s"), check->detail, check->advice);
+  if (cb_diagnostic_check_get_advice (check) != NULL)
+    subtitle = g_strdup_printf (_("%s\nWhat to do: %s"), cb_diagnostic_check_get_detail (check),
+                                cb_diagnostic_check_get_advice (check));
   else
-    subtitle = g_strdup (check->detail);
+    subtitle = g_strdup (cb_diagnostic_check_get_detail (check));
 
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), check->title);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row),
+                                 cb_diagnostic_check_get_title (check));
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
   adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 0);
 
   icon = gtk_image_new_from_icon_name (icon_name);
   gtk_widget_add_css_class (icon, css);
   gtk_accessible_update_property (GTK_ACCESSIBLE (icon), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  status_label (check->status), -1);
+                                  cb_check_status_to_label (cb_diagnostic_check_get_status (check)), -1);
   adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
 
-  label = gtk_label_new (status_label (check->status));
+  label = gtk_label_new (cb_check_status_to_label (cb_diagnostic_check_get_status (check)));
   gtk_widget_add_css_class (label, css);
   gtk_widget_add_css_class (label, "heading");
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), label);
@@ -316,1022 +114,79 @@ create_check_row (gpointer item,
   return row;
 }
 
-static CbCertificate *leaf (CbDiagnosticsPage *self);
+/* ---- what the diagnosis found ----------------------------------------------------------- */
 
-/* Once every check is in: the one effective state, from what they gathered. */
+/* The device's chain, or the port alone when it could not be read. */
 static void
-update_state (CbDiagnosticsPage *self)
+on_facts_changed_cb (CbDiagnosticsPage *self)
 {
-  g_autoptr(CbDeviceStateInfo) fallback = NULL;
-  CbDeviceStateInfo *info = self->state_info;
-  CbCertificate *cert = leaf (self);
-  CbDeviceSignals signals = self->signals;
-  g_autofree char *text = NULL;
+  CbCertificate *cert = cb_diagnosis_get_leaf (self->diagnosis);
+  const char *port_path = cb_diagnosis_get_port_path (self->diagnosis);
+  g_autofree char *from = NULL;
+  g_autofree char *until = NULL;
+  g_autofree char *validity = NULL;
+  g_autofree char *device = NULL;
 
-  g_clear_pointer (&self->state_reason, g_free);
-  self->has_state = FALSE;
-  if (cert == NULL || self->device_id == NULL)
+  if (cert == NULL)
     {
-      adw_action_row_set_subtitle (self->state_row, "—");
+      adw_action_row_set_subtitle (self->device_row, port_path);
+      adw_action_row_set_subtitle (self->issuer_row, "—");
+      adw_action_row_set_subtitle (self->validity_row, "—");
       return;
     }
 
-  if (info == NULL)
-    info = fallback = cb_device_state_info_new (cb_context_get_service_now (self->context),
-                                                CB_DEFAULT_RENEWAL_FRACTION);
-
-  /* The certificate the device holds, not what its twin last said. */
-  signals.has_dates = TRUE;
-  signals.valid_from = cb_certificate_get_not_before (cert);
-  signals.valid_until = cb_certificate_get_not_after (cert);
-  signals.revoked_at = cb_revocations_get_device (info->revocations, self->device_id);
-  signals.refused_verdict = self->refused_verdict;
-  signals.refused_reason = self->refused_reason;
-
-  self->state = cb_device_state_evaluate (&info->context, &signals, &self->state_reason);
-  self->has_state = TRUE;
-  text = g_strdup_printf (_("%s: %s"), cb_device_state_to_label (self->state), self->state_reason);
-  adw_action_row_set_subtitle (self->state_row, text);
-}
-
-static void
-set_pending (CbDiagnosticsPage *self,
-             guint              pending)
-{
-  gboolean was_running = self->pending > 0;
-
-  self->pending = pending;
-  if (was_running == (pending > 0))
-    return;
-
-  if (self->disposed)
-    return;
-  if (pending == 0)
-    update_state (self);
-  gtk_spinner_set_spinning (self->running_spinner, pending > 0);
-  if (pending == 0 && self->port != NULL)
-    {
-      cb_serial_port_close (self->port);
-      g_clear_object (&self->bench);
-      g_clear_object (&self->port);
-    }
-  update_actions (self);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
-}
-
-static void
-finish_one (CbDiagnosticsPage *self)
-{
-  if (self->pending > 0)
-    set_pending (self, self->pending - 1);
-}
-
-/* Every check that could not run because the device could not be read. */
-static void
-fail_remaining (CbDiagnosticsPage *self,
-                const char        *reason)
-{
-  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->checks)); i++)
-    {
-      g_autoptr(CbDiagnosticCheck) check = g_list_model_get_item (G_LIST_MODEL (self->checks), i);
-
-      if (check->status == CB_CHECK_PENDING)
-        set_check (self, check->id, CB_CHECK_FAIL, reason,
-                   _("Check the cable and the port, make sure no other program (the bench) uses "
-                     "it, then diagnose again"));
-    }
-}
-
-/* A cancelled step still counts as done, unless the page is going away. */
-static gboolean
-handle_cancelled (CbDiagnosticsPage *self,
-                  const GError      *error)
-{
-  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return FALSE;
-  if (!self->disposed)
-    finish_one (self);
-  return TRUE;
-}
-
-static gboolean
-is_ready (CbDiagnosticsPage *self)
-{
-  return self->context != NULL &&
-         cb_context_get_state (self->context) == CB_CONTEXT_STATE_READY;
-}
-
-static CbCertificate *
-leaf (CbDiagnosticsPage *self)
-{
-  return self->chain != NULL && self->chain->len > 0 ? g_ptr_array_index (self->chain, 0) : NULL;
-}
-
-/* ---- the checks that need no service ---------------------------------------------------- */
-
-/* Certificates are judged on the service's clock (which the sandbox may run fast). */
-static gint64
-service_now (CbDiagnosticsPage *self)
-{
-  if (self->context != NULL)
-    return cb_context_get_service_now (self->context);
-  return g_get_real_time () / G_USEC_PER_SEC;
-}
-
-static gboolean
-check_chain (CbDiagnosticsPage *self)
-{
-  g_autoptr(GPtrArray) anchors = g_ptr_array_new ();
-  g_autoptr(GError) error = NULL;
-  CbCertificate *last = g_ptr_array_index (self->chain, self->chain->len - 1);
-  g_autofree char *detail = NULL;
-  gint64 now = service_now (self);
-
-  if (self->chain->len < 2 || !cb_certificate_is_issued_by (last, last))
-    {
-      set_check (self, "chain", CB_CHECK_FAIL,
-                 _("The device's chain does not end at a root certificate"),
-                 _("Provision the device again: the station installs the whole chain up to the "
-                   "namespace root"));
-      return FALSE;
-    }
-
-  g_ptr_array_add (anchors, last);
-  if (!cb_x509_verify_chain (self->chain, anchors, now, &error))
-    {
-      set_check (self, "chain", CB_CHECK_FAIL, error->message,
-                 _("Provision the device again to install a chain that verifies"));
-      return FALSE;
-    }
-
-  detail = g_strdup_printf (ngettext ("%u certificate verify from the leaf to the root %s",
-                                      "%u certificates verify from the leaf to the root %s",
-                                      self->chain->len),
-                            self->chain->len, cb_certificate_get_subject (last));
-  set_check (self, "chain", CB_CHECK_PASS, detail, NULL);
-  return TRUE;
-}
-
-static void
-namespace_root_cb (GObject      *object,
-                   GAsyncResult *result,
-                   gpointer      user_data)
-{
-  g_autoptr(CbDiagnosticsPage) self = user_data;
-  g_autoptr(CbCertificate) root = NULL;
-  g_autoptr(GError) error = NULL;
-  CbCertificate *last;
-
-  root = cb_sandbox_client_get_root_finish (result, &error);
-  if (root == NULL && handle_cancelled (self, error))
-    return;
-
-  last = g_ptr_array_index (self->chain, self->chain->len - 1);
-  if (root == NULL)
-    {
-      g_autofree char *detail = g_strdup_printf (_("The chain verifies to the root it carries, but "
-                                                   "the namespace's root could not be fetched: %s"),
-                                                 error->message);
-      set_check (self, "chain", CB_CHECK_WARNING, detail,
-                 _("Make sure the service is reachable, then diagnose again"));
-    }
-  else if (!cb_certificate_equal (root, last))
-    {
-      g_autofree char *detail = g_strdup_printf (_("The chain ends at %s, which is not the root of "
-                                                   "namespace “%s” (%s)"),
-                                                 cb_certificate_get_subject (last),
-                                                 cb_profile_get_namespace (cb_context_get_profile (self->context)),
-                                                 cb_certificate_get_subject (root));
-      set_check (self, "chain", CB_CHECK_FAIL, detail,
-                 _("The device was provisioned for another namespace: provision it again here"));
-    }
-  else
-    {
-      g_autofree char *detail = g_strdup_printf (ngettext ("%u certificate verifies to the namespace "
-                                                           "root %s, confirmed with the service",
-                                                           "%u certificates verify to the namespace "
-                                                           "root %s, confirmed with the service",
-                                                           self->chain->len),
-                                                 self->chain->len, cb_certificate_get_subject (root));
-      set_check (self, "chain", CB_CHECK_PASS, detail, NULL);
-    }
-
-  finish_one (self);
-}
-
-/* The local check trusts the root the device carries; where the service can say which root the
- * namespace has (the sandbox serves it), compare the two. */
-static void
-confirm_namespace_root (CbDiagnosticsPage *self)
-{
-  CbProfile *profile = cb_context_get_profile (self->context);
-
-  if (cb_profile_get_kind (profile) != CB_PROFILE_KIND_SANDBOX ||
-      cb_profile_get_sandbox_endpoint (profile) == NULL ||
-      cb_profile_get_namespace (profile) == NULL ||
-      cb_context_get_http (self->context) == NULL)
-    return;
-
-  self->pending++;
-  cb_sandbox_client_get_root_async (cb_context_get_http (self->context), profile,
-                                    cb_profile_get_namespace (profile), self->cancellable,
-                                    namespace_root_cb, g_object_ref (self));
-}
-
-static void
-check_validity (CbDiagnosticsPage *self)
-{
-  CbCertificate *cert = leaf (self);
-  gint64 now = service_now (self);
-  double fraction = cb_app_settings_get_renewal_fraction ();
-  gint64 not_before = cb_certificate_get_not_before (cert);
-  gint64 not_after = cb_certificate_get_not_after (cert);
-  int days = cb_validity_get_days_left (not_after, now);
-  g_autofree char *renew = format_date (cb_validity_get_renewal_point (not_before, not_after, fraction));
-  g_autofree char *until = format_date (not_after);
-  g_autofree char *detail = NULL;
-
-  switch (cb_validity_get_state (not_before, not_after, now, fraction))
-    {
-    case CB_VALIDITY_EXPIRED:
-      detail = g_strdup_printf (_("Expired on %s"), until);
-      set_check (self, "validity", CB_CHECK_FAIL, detail,
-                 _("Provision the device again; then find out why it did not renew itself"));
-      break;
-    case CB_VALIDITY_NOT_YET_VALID:
-      {
-      g_autofree char *from = format_date (not_before);
-
-      detail = g_strdup_printf (_("Not valid before %s"), from);
-      set_check (self, "validity", CB_CHECK_FAIL, detail,
-                 _("Check the clock of the station and of the device"));
-      }
-      break;
-    case CB_VALIDITY_RENEWAL_DUE:
-      detail = g_strdup_printf (ngettext ("Valid until %s (%d day left), but the renewal point "
-                                          "%s has passed",
-                                          "Valid until %s (%d days left), but the renewal point "
-                                          "%s has passed", days),
-                                until, days, renew);
-      set_check (self, "validity", CB_CHECK_WARNING, detail,
-                 _("Renew now: the device should have asked DPS for a new certificate"));
-      break;
-    case CB_VALIDITY_VALID:
-    default:
-      detail = g_strdup_printf (ngettext ("Valid until %s (%d day left); renewal from %s",
-                                          "Valid until %s (%d days left); renewal from %s", days),
-                                until, days, renew);
-      set_check (self, "validity", CB_CHECK_PASS, detail, NULL);
-      break;
-    }
-}
-
-static void
-check_device_diag (CbDiagnosticsPage *self)
-{
-  const char *tls = cb_device_diag_get_tls_error (self->diag);
-  const char *dps = cb_device_diag_get_dps_error (self->diag);
-  CbCertificate *cert = leaf (self);
-  g_autofree char *detail = NULL;
-
-  if ((tls != NULL && *tls != '\0') || (dps != NULL && *dps != '\0'))
-    {
-      detail = g_strdup_printf (_("TLS: %s; DPS: %s"),
-                                tls != NULL && *tls != '\0' ? tls : _("no error"),
-                                dps != NULL && *dps != '\0' ? dps : _("no error"));
-      set_check (self, "device", CB_CHECK_WARNING, detail,
-                 _("Read the device log on the bench page for the connection attempts"));
-      return;
-    }
-
-  if (cb_device_diag_get_has_validity (self->diag) &&
-      cb_device_diag_get_not_after (self->diag) != cb_certificate_get_not_after (cert))
-    {
-      set_check (self, "device", CB_CHECK_WARNING,
-                 _("The device's own idea of its certificate's end date differs from the chain "
-                   "it holds"),
-                 _("Restart the device so it reloads its active chain"));
-      return;
-    }
-
-  detail = g_strdup_printf (_("No TLS or DPS error; up for %u s"),
-                            (guint) MIN (cb_device_diag_get_uptime (self->diag), G_MAXUINT));
-  set_check (self, "device", CB_CHECK_PASS, detail, NULL);
-}
-
-/* The device's last renewal through the hub (diag's renew_* fields). */
-static void
-check_renewal (CbDiagnosticsPage *self)
-{
-  const char *state = cb_device_diag_get_renew_state (self->diag);
-  const char *error = cb_device_diag_get_renew_error (self->diag);
-  gint64 when = cb_device_diag_get_renew_time (self->diag);
-  gint64 now = service_now (self);
-  g_autofree char *at = format_date (when);
-  g_autofree char *detail = NULL;
-
-  if (state == NULL && cb_device_diag_get_hub_state (self->diag) == NULL)
-    {
-      set_check (self, "renewal", CB_CHECK_WARNING,
-                 _("The device does not report its renewals"),
-                 _("Update the device firmware to one that renews through the hub"));
-      return;
-    }
-
-  if (state == NULL)
-    {
-      gint64 renew_at = cb_device_diag_get_renew_at (self->diag);
-      g_autofree char *due = format_date (renew_at);
-
-      if (cb_device_diag_get_has_validity (self->diag) && renew_at > 0 && now >= renew_at)
-        {
-          detail = g_strdup_printf (_("Due since %s, but the device has not tried to renew"), due);
-          set_check (self, "renewal", CB_CHECK_WARNING, detail,
-                     _("Let the device connect to the hub: it renews through the hub once its "
-                       "renewal point has passed"));
-        }
-      else if (cb_device_diag_get_has_validity (self->diag) && renew_at > 0)
-        {
-          detail = g_strdup_printf (_("No renewal yet; the device renews from %s"), due);
-          set_check (self, "renewal", CB_CHECK_PASS, detail, NULL);
-        }
-      else
-        set_check (self, "renewal", CB_CHECK_PASS, _("No renewal yet"), NULL);
-      return;
-    }
-
-  if (g_strcmp0 (state, "renewed") == 0)
-    {
-      detail = g_strdup_printf (_("Renewed through the hub on %s"), at);
-      set_check (self, "renewal", CB_CHECK_PASS, detail, NULL);
-    }
-  else if (g_strcmp0 (state, "reregistered") == 0)
-    {
-      detail = g_strdup_printf (_("Its certificate had expired: the device registered with DPS "
-                                  "again on %s"), at);
-      set_check (self, "renewal", CB_CHECK_WARNING, detail,
-                 _("Find out why the device did not renew before expiry (was it offline?)"));
-    }
-  else if (g_strcmp0 (state, "requested") == 0)
-    {
-      detail = g_strdup_printf (_("Requested on %s; waiting for the hub's answer"), at);
-      if (now - when < 600)
-        set_check (self, "renewal", CB_CHECK_PASS, detail, NULL);
-      else
-        set_check (self, "renewal", CB_CHECK_WARNING, detail,
-                   _("The hub has not answered for more than ten minutes: check the hub "
-                     "connection"));
-    }
-  else
-    {
-      detail = g_strdup_printf (_("Failed on %s: %s"), at,
-                                error != NULL && *error != '\0' ? error : _("no reason given"));
-      set_check (self, "renewal", CB_CHECK_FAIL, detail,
-                 _("Look at the hub connection: a revoked device cannot renew and must be "
-                   "provisioned again, a disabled one enabled"));
-    }
-}
-
-/* ---- the checks that ask the services --------------------------------------------------- */
-
-static void
-list_policies_cb (GObject      *object,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  g_autoptr(CbDiagnosticsPage) self = user_data;
-  g_autoptr(GPtrArray) policies = NULL;
-  g_autoptr(GError) error = NULL;
-  CbCertificate *issuer;
-
-  policies = cb_adr_client_list_policies_finish (CB_ADR_CLIENT (object), result, &error);
-  if (policies == NULL && handle_cancelled (self, error))
-    return;
-
-  issuer = g_ptr_array_index (self->chain, 1);
-  if (policies == NULL)
-    {
-      g_autofree char *reason = cb_registry_describe_error (error);
-      set_check (self, "issuer", CB_CHECK_WARNING, reason,
-                 _("Sign in with an account that may read the namespace's policies"));
-    }
-  else
-    {
-      CbPolicy *match = NULL;
-
-      for (guint i = 0; i < policies->len; i++)
-        {
-          CbPolicy *policy = g_ptr_array_index (policies, i);
-
-          if (g_strcmp0 (cb_policy_get_ca_subject (policy), cb_certificate_get_subject (issuer)) == 0)
-            match = policy;
-        }
-
-      if (match != NULL)
-        {
-          g_autofree char *detail =
-            g_strdup_printf (_("Issued by %s, the current issuing CA of policy “%s”"),
-                             cb_certificate_get_subject (issuer), cb_policy_get_name (match));
-          set_check (self, "issuer", CB_CHECK_PASS, detail, NULL);
-          self->signals.issuer = CB_DEVICE_ISSUER_CURRENT;
-        }
-      else
-        {
-          g_autofree char *detail =
-            g_strdup_printf (_("Issued by %s, which no policy of the namespace uses now: its "
-                               "issuer was revoked (rotated) or its policy deleted"),
-                             cb_certificate_get_subject (issuer));
-
-          self->signals.issuer = CB_DEVICE_ISSUER_REPLACED;
-          set_check (self, "issuer", CB_CHECK_FAIL, detail,
-                     _("Provision the device again to get a certificate from the current "
-                       "issuing CA"));
-        }
-    }
-  finish_one (self);
-}
-
-static void
-get_device_cb (GObject      *object,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  g_autoptr(CbDiagnosticsPage) self = user_data;
-  g_autoptr(JsonObject) device = NULL;
-  g_autoptr(GError) error = NULL;
-  const char *status;
-
-  device = cb_hub_client_object_finish (CB_HUB_CLIENT (object), result, &error);
-  if (device == NULL && handle_cancelled (self, error))
-    return;
-
-  if (device == NULL && g_error_matches (error, CB_API_ERROR, CB_API_ERROR_NOT_FOUND))
-    {
-      g_autofree char *detail = g_strdup_printf (_("The hub has no device “%s”"), self->device_id);
-      set_check (self, "enabled", CB_CHECK_FAIL, detail,
-                 _("Provision the device again: registration creates the hub identity"));
-    }
-  else if (device == NULL)
-    {
-      g_autofree char *reason = cb_registry_describe_error (error);
-      set_check (self, "enabled", CB_CHECK_WARNING, reason,
-                 _("Check the connection and the account's hub permissions"));
-    }
-  else
-    {
-      status = json_object_get_string_member_with_default (device, "status", "enabled");
-      self->signals.disabled = g_strcmp0 (status, "disabled") == 0;
-      if (!cb_time_parse_iso8601 (json_object_get_string_member_with_default (device,
-                                                                              "lastActivityTime",
-                                                                              NULL),
-                                  &self->signals.last_activity))
-        self->signals.last_activity = 0;
-      if (g_strcmp0 (status, "disabled") == 0)
-        {
-          g_autofree char *detail = g_strdup_printf (_("“%s” is disabled in the hub: it cannot "
-                                                       "connect"), self->device_id);
-          set_check (self, "enabled", CB_CHECK_FAIL, detail,
-                     _("Enable the device on the Registry page if it should connect"));
-        }
-      else
-        {
-          g_autofree char *detail = g_strdup_printf (_("“%s” is enabled"), self->device_id);
-          set_check (self, "enabled", CB_CHECK_PASS, detail, NULL);
-        }
-    }
-  finish_one (self);
-}
-
-static void
-get_twin_cb (GObject      *object,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  g_autoptr(CbDiagnosticsPage) self = user_data;
-  g_autoptr(JsonObject) twin = NULL;
-  g_autoptr(GError) error = NULL;
-  JsonObject *reported = NULL;
-  JsonObject *certificate = NULL;
-  gint64 from = 0;
-  gint64 until = 0;
-  CbCertificate *cert = leaf (self);
-
-  twin = cb_hub_client_object_finish (CB_HUB_CLIENT (object), result, &error);
-  if (twin == NULL && handle_cancelled (self, error))
-    return;
-
-  if (twin != NULL && json_object_has_member (twin, "properties"))
-    {
-      JsonObject *props = json_object_get_object_member (twin, "properties");
-
-      if (props != NULL && json_object_has_member (props, "reported"))
-        reported = json_object_get_object_member (props, "reported");
-      if (reported != NULL && json_object_has_member (reported, "certificate"))
-        certificate = json_object_get_object_member (reported, "certificate");
-    }
-
-  if (twin == NULL)
-    {
-      g_autofree char *reason = cb_registry_describe_error (error);
-      set_check (self, "twin", CB_CHECK_WARNING, reason,
-                 _("Check that the device exists in the hub"));
-    }
-  else if (certificate == NULL ||
-           !cb_time_parse_iso8601 (json_object_get_string_member_with_default (certificate,
-                                                                               "validFrom", ""),
-                                   &from) ||
-           !cb_time_parse_iso8601 (json_object_get_string_member_with_default (certificate,
-                                                                               "validUntil", ""),
-                                   &until))
-    {
-      set_check (self, "twin", CB_CHECK_WARNING,
-                 _("The twin reports no certificate dates"),
-                 _("Let the device connect to the hub once: it reports its certificate's dates "
-                   "in properties.reported.certificate"));
-    }
-  else if (from != cb_certificate_get_not_before (cert) || until != cb_certificate_get_not_after (cert))
-    {
-      g_autofree char *reported_until = format_date (until);
-      g_autofree char *cert_until = format_date (cb_certificate_get_not_after (cert));
-      g_autofree char *detail = g_strdup_printf (_("The twin reports a certificate valid until %s, "
-                                                   "the device holds one valid until %s"),
-                                                 reported_until, cert_until);
-      set_check (self, "twin", CB_CHECK_WARNING, detail,
-                 _("The device has not reported since its certificate changed: let it connect, "
-                   "or look for a second device with the same id"));
-    }
-  else
-    set_check (self, "twin", CB_CHECK_PASS,
-               _("validFrom and validUntil equal the certificate's dates"), NULL);
-  finish_one (self);
-}
-
-static void
-check_chain_cb (GObject      *object,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  g_autoptr(CbDiagnosticsPage) self = user_data;
-  g_autoptr(CbChainVerdict) answer = NULL;
-  g_autoptr(GError) error = NULL;
-  const char *verdict;
-  const char *reason;
-
-  answer = cb_sandbox_client_check_chain_finish (result, &error);
-  if (answer == NULL && handle_cancelled (self, error))
-    return;
-
-  if (answer == NULL)
-    {
-      g_autofree char *detail = g_strdup_printf (_("The sandbox could not be asked: %s"),
-                                                 error != NULL ? error->message : _("no answer"));
-      set_check (self, "identifier", CB_CHECK_WARNING, detail,
-                 _("Make sure the sandbox is running, then diagnose again"));
-      finish_one (self);
-      return;
-    }
-
-  verdict = answer->verdict != NULL ? answer->verdict : "";
-  reason = answer->reason != NULL ? answer->reason : "";
-
-  /* The sandbox hub would refuse this chain now: a refusal, unless a real one is reported. */
-  if (!answer->accepted && !self->signals.refused)
-    {
-      self->signals.refused = TRUE;
-      cb_set_str (&self->refused_verdict, verdict);
-      cb_set_str (&self->refused_reason, reason);
-    }
-
-  if (answer->accepted)
-    set_check (self, "identifier", CB_CHECK_PASS,
-               _("The hub would accept this certificate now"), NULL);
-  else if (g_strcmp0 (verdict, "revoked-identifier") == 0)
-    {
-      g_autofree char *detail = g_strdup_printf (_("Revoked: the device's credential identifier was "
-                                                   "rotated since this certificate was issued, so "
-                                                   "the hub refuses it (%s)"), reason);
-      set_check (self, "identifier", CB_CHECK_FAIL, detail,
-                 _("Provision the device again to get a certificate with the current identifier "
-                   "(enable it first if the revoke also disabled it)"));
-    }
-  else if (g_strcmp0 (verdict, "revoked-issuer") == 0)
-    {
-      g_autofree char *detail = g_strdup_printf (_("Revoked issuer: %s"), reason);
-      set_check (self, "identifier", CB_CHECK_FAIL, detail,
-                 _("Provision the device again: new registrations get the new issuing CA"));
-    }
-  else
-    {
-      g_autofree char *detail = g_strdup_printf (_("The hub would refuse it (%s): %s"), verdict, reason);
-      set_check (self, "identifier", CB_CHECK_FAIL, detail,
-                 _("Fix the cause above, then provision the device again"));
-    }
-  finish_one (self);
-}
-
-static void
-check_identifier (CbDiagnosticsPage *self)
-{
-  CbProfile *profile = cb_context_get_profile (self->context);
-
-  /* Azure publishes no way to ask whether the hub would accept a chain; the sandbox does. */
-  if (cb_profile_get_kind (profile) != CB_PROFILE_KIND_SANDBOX ||
-      cb_profile_get_sandbox_endpoint (profile) == NULL ||
-      cb_context_get_http (self->context) == NULL)
-    {
-      set_check (self, "identifier", CB_CHECK_WARNING,
-                 _("Azure does not say whether a device's credential identifier is current"),
-                 _("Watch the device's next connection; if the hub refuses it, provision it "
-                   "again"));
-      return;
-    }
-
-  self->pending++;
-  cb_sandbox_client_check_chain_async (cb_context_get_http (self->context), profile,
-                                       self->device_id, self->chain, self->cancellable,
-                                       check_chain_cb, g_object_ref (self));
-}
-
-/* What to do about a refusal, by the sandbox hub's verdict. */
-static const char *
-refusal_advice (const char *verdict)
-{
-  if (g_strcmp0 (verdict, "revoked-identifier") == 0)
-    return _("A revoked device must be provisioned again: that gives it a certificate with the "
-             "current credential identifier (enable it first if the revoke also disabled it)");
-  if (g_strcmp0 (verdict, "device-disabled") == 0)
-    return _("Enable the device on the Registry page if it should connect");
-  if (g_strcmp0 (verdict, "expired") == 0)
-    return _("Provision the device again; then find out why it did not renew itself");
-  if (g_strcmp0 (verdict, "not-yet-valid") == 0)
-    return _("Check the clock of the station and of the device");
-  if (g_strcmp0 (verdict, "unknown-device") == 0)
-    return _("Provision the device again: registration creates the hub identity");
-  if (g_strcmp0 (verdict, "revoked-issuer") == 0 || g_strcmp0 (verdict, "unknown-issuer") == 0)
-    return _("Provision the device again: new registrations get the current issuing CA");
-  if (g_strcmp0 (verdict, "wrong-name") == 0)
-    return _("The certificate's name is not the device id: provision the device again with the "
-             "right registration ID");
-  return _("A revoked device must be provisioned again, a disabled one enabled; the device log "
-           "on the bench page tells more");
-}
-
-/* The hub row from the device's diag and, when there is one, the sandbox hub's report. */
-static void
-set_hub_check (CbDiagnosticsPage     *self,
-               CbHubConnectionReport *report)
-{
-  const char *state = cb_device_diag_get_hub_state (self->diag);
-  const char *hub_error = cb_device_diag_get_hub_error (self->diag);
-  const char *host = cb_device_diag_get_hub (self->diag);
-  gint64 changed = cb_device_diag_get_hub_time (self->diag);
-  g_autofree char *since = format_date (changed);
-  g_autofree char *detail = NULL;
-  gboolean has_error = hub_error != NULL && *hub_error != '\0';
-
-  if (host == NULL)
-    host = "?";
-
-  /* The sandbox saw a refusal the device has not caught up with (or reported first). */
-  if (report != NULL && report->has_attempt && !report->accepted &&
-      (g_strcmp0 (state, "connected") != 0 || report->attempt_time >= changed))
-    {
-      g_autofree char *when = format_date (report->attempt_time);
-
-      self->signals.refused = TRUE;
-      cb_set_str (&self->refused_verdict, report->verdict);
-      cb_set_str (&self->refused_reason, report->reason);
-
-      detail = g_strdup_printf (_("Refused on %s: %s (the sandbox hub says %s)%s%s"), when,
-                                report->reason ? report->reason : _("no reason given"),
-                                report->verdict ? report->verdict : "?",
-                                has_error ? _("; the device says: ") : "",
-                                has_error ? hub_error : "");
-      set_check (self, "hub", CB_CHECK_FAIL, detail, refusal_advice (report->verdict));
-      return;
-    }
-
-  if (g_strcmp0 (state, "connected") == 0)
-    {
-      detail = g_strdup_printf (_("Connected to %s since %s"), host, since);
-      if (report != NULL && g_strcmp0 (report->connection_state, "Connected") == 0)
-        {
-          g_autofree char *confirmed = g_strdup_printf (_("%s; the sandbox hub sees it connected"),
-                                                        detail);
-          set_check (self, "hub", CB_CHECK_PASS, confirmed, NULL);
-        }
-      else
-        set_check (self, "hub", CB_CHECK_PASS, detail, NULL);
-    }
-  else if (g_strcmp0 (state, "refused") == 0)
-    {
-      detail = g_strdup_printf (_("%s refused the connection on %s: %s"), host, since,
-                                has_error ? hub_error : _("no reason given"));
-      set_check (self, "hub", CB_CHECK_FAIL, detail, refusal_advice (NULL));
-    }
-  else if (g_strcmp0 (state, "unreachable") == 0)
-    {
-      detail = g_strdup_printf (_("%s could not be reached (since %s): %s"), host, since,
-                                has_error ? hub_error : _("no reason given"));
-      set_check (self, "hub", CB_CHECK_FAIL, detail,
-                 _("Check the device's network and the hub's address; provision the device "
-                   "again to give it the hub"));
-    }
-  else if (g_strcmp0 (state, "connecting") == 0)
-    {
-      detail = g_strdup_printf (_("Connecting to %s"), host);
-      set_check (self, "hub", CB_CHECK_WARNING, detail,
-                 _("Diagnose again in a moment"));
-    }
-  else if (g_strcmp0 (state, "disconnected") == 0)
-    {
-      detail = g_strdup_printf (_("Disconnected from %s since %s%s%s"), host, since,
-                                has_error ? ": " : "", has_error ? hub_error : "");
-      set_check (self, "hub", CB_CHECK_WARNING, detail,
-                 _("The device reconnects by itself; if it stays disconnected, look at its log "
-                   "on the bench page"));
-    }
-  else
-    set_check (self, "hub", CB_CHECK_WARNING,
-               _("The device has no hub to connect to (never connected)"),
-               _("Provision the device with the hub check on: the run's last step gives it the "
-                 "hub"));
-}
-
-static void
-connection_report_cb (GObject      *object,
-                      GAsyncResult *result,
-                      gpointer      user_data)
-{
-  g_autoptr(CbDiagnosticsPage) self = user_data;
-  g_autoptr(CbHubConnectionReport) report = NULL;
-  g_autoptr(GError) error = NULL;
-
-  report = cb_sandbox_client_get_connection_finish (result, &error);
-  if (report == NULL && handle_cancelled (self, error))
-    return;
-  if (report == NULL)
-    g_debug ("No connection report for %s: %s", self->device_id, error->message);
-
-  set_hub_check (self, report);
-  finish_one (self);
-}
-
-static void
-check_hub_connection (CbDiagnosticsPage *self)
-{
-  CbProfile *profile = cb_context_get_profile (self->context);
-
-  if (self->diag == NULL)
-    return;   /* diag_cb already said why */
-
-  if (cb_device_diag_get_hub_state (self->diag) == NULL)
-    {
-      set_check (self, "hub", CB_CHECK_WARNING,
-                 _("The device does not report its hub connection"),
-                 _("Update the device firmware to one that connects to the hub"));
-      return;
-    }
-
-  /* Only the sandbox can say why its hub refused a device; on Azure the device's word is all. */
-  if (cb_profile_get_kind (profile) != CB_PROFILE_KIND_SANDBOX ||
-      cb_profile_get_sandbox_endpoint (profile) == NULL ||
-      cb_context_get_http (self->context) == NULL)
-    {
-      set_hub_check (self, NULL);
-      return;
-    }
-
-  self->pending++;
-  cb_sandbox_client_get_connection_async (cb_context_get_http (self->context), profile,
-                                          self->device_id, self->cancellable,
-                                          connection_report_cb, g_object_ref (self));
-}
-
-static void
-state_info_cb (GObject      *object,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  g_autoptr(CbDiagnosticsPage) self = user_data;
-  g_autoptr(GError) error = NULL;
-  CbDeviceStateInfo *info;
-
-  info = cb_device_state_info_load_finish (result, &error);
-  if (info == NULL && handle_cancelled (self, error))
-    return;
-  g_clear_pointer (&self->state_info, cb_device_state_info_unref);
-  self->state_info = info;
-  finish_one (self);
-}
-
-static void
-start_service_checks (CbDiagnosticsPage *self)
-{
-  CbCertificate *cert = leaf (self);
-
-  self->device_id = g_strdup (cb_certificate_get_common_name (cert));
-  if (self->device_id == NULL)
-    {
-      fail_remaining (self, _("The leaf certificate has no common name, so the device id is unknown"));
-      return;
-    }
-
-  if (cb_context_get_adr (self->context) != NULL && self->chain->len >= 2)
-    {
-      self->pending++;
-      cb_adr_client_list_policies_async (cb_context_get_adr (self->context), self->cancellable,
-                                         list_policies_cb, g_object_ref (self));
-    }
-  else
-    set_check (self, "issuer", CB_CHECK_WARNING, _("The chain has no issuing CA to compare"),
-               _("Provision the device again"));
-
-  /* The revocations from the activity log, for the effective state. */
-  self->pending++;
-  cb_device_state_info_load_async (self->context,
-                                   cb_profile_get_credential_policy (cb_context_get_profile (self->context)),
-                                   cb_app_settings_get_renewal_fraction (), self->cancellable,
-                                   state_info_cb, g_object_ref (self));
-
-  if (cb_context_get_hub (self->context) != NULL)
-    {
-      self->pending += 2;
-      cb_hub_client_get_device_async (cb_context_get_hub (self->context), self->device_id,
-                                      self->cancellable, get_device_cb, g_object_ref (self));
-      cb_hub_client_get_twin_async (cb_context_get_hub (self->context), self->device_id,
-                                    self->cancellable, get_twin_cb, g_object_ref (self));
-    }
-
-  check_identifier (self);
-  check_hub_connection (self);
-}
-
-/* ---- reading the device ----------------------------------------------------------------- */
-
-static void
-show_facts (CbDiagnosticsPage *self)
-{
-  CbCertificate *cert = leaf (self);
-  g_autofree char *from = format_date (cb_certificate_get_not_before (cert));
-  g_autofree char *until = format_date (cb_certificate_get_not_after (cert));
-  g_autofree char *validity = g_strdup_printf (_("%s to %s"), from, until);
-  g_autofree char *device = g_strdup_printf (_("%s on %s"), cb_certificate_get_subject (cert),
-                                             self->port_path);
-
+  from = format_date (cb_certificate_get_not_before (cert));
+  until = format_date (cb_certificate_get_not_after (cert));
+  validity = g_strdup_printf (_("%s to %s"), from, until);
+  device = g_strdup_printf (_("%s on %s"), cb_certificate_get_subject (cert), port_path);
   adw_action_row_set_subtitle (self->device_row, device);
   adw_action_row_set_subtitle (self->issuer_row, cb_certificate_get_issuer (cert));
   adw_action_row_set_subtitle (self->validity_row, validity);
 }
 
 static void
-diag_cb (GObject      *object,
-         GAsyncResult *result,
-         gpointer      user_data)
+on_device_read_cb (CbDiagnosticsPage *self)
 {
-  g_autoptr(CbDiagnosticsPage) self = user_data;
-  g_autoptr(GError) error = NULL;
-
-  self->diag = cb_bench_client_diag_finish (CB_BENCH_CLIENT (object), result, &error);
-  if (self->diag == NULL && handle_cancelled (self, error))
-    return;
-
-  if (self->diag != NULL)
-    {
-      check_device_diag (self);
-      check_renewal (self);
-    }
-  else
-    {
-      static const char * const from_diag[] = { "device", "hub", "renewal" };
-      g_autofree char *detail = g_strdup_printf (_("The device did not answer diag: %s"),
-                                                 error->message);
-
-      for (guint i = 0; i < G_N_ELEMENTS (from_diag); i++)
-        set_check (self, from_diag[i], CB_CHECK_WARNING, detail,
-                   _("Update the device firmware to one that supports diag"));
-    }
-
   gtk_stack_set_visible_child_name (self->results_stack, "results");
-  if (is_ready (self))
-    start_service_checks (self);
-  else
-    fail_remaining (self, _("Not connected to the registry and the hub"));
-  finish_one (self);
 }
 
 static void
-get_chain_cb (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
+on_running_cb (CbDiagnosticsPage *self)
 {
-  g_autoptr(CbDiagnosticsPage) self = user_data;
-  g_autoptr(GBytes) der = NULL;
-  g_autoptr(GError) error = NULL;
+  gboolean running = cb_diagnosis_get_running (self->diagnosis);
+  CbDeviceState state;
+  const char *reason;
 
-  der = cb_bench_client_get_chain_finish (CB_BENCH_CLIENT (object), result, &error);
-  if (der == NULL && handle_cancelled (self, error))
-    return;
-
-  if (der != NULL)
-    self->chain = cb_provisioning_split_chain (der, &error);
-
-  if (self->chain == NULL)
+  if (!running)
     {
-      g_autofree char *detail = g_strdup_printf (_("No certificate chain could be read: %s"),
-                                                 error->message);
-      gtk_stack_set_visible_child_name (self->results_stack, "results");
-      adw_action_row_set_subtitle (self->device_row, self->port_path);
-      adw_action_row_set_subtitle (self->issuer_row, "—");
-      adw_action_row_set_subtitle (self->validity_row, "—");
-      for (guint i = 0; i < G_N_ELEMENTS (check_order); i++)
-        set_check (self, check_order[i].id, CB_CHECK_FAIL, detail,
-                   _("Provision the device on the bench page: it has no active certificate"));
-      finish_one (self);
-      return;
+      if (cb_diagnosis_get_state (self->diagnosis, &state, &reason))
+        {
+          g_autofree char *text = g_strdup_printf (_("%s: %s"), cb_device_state_to_label (state),
+                                                   reason);
+
+          adw_action_row_set_subtitle (self->state_row, text);
+        }
+      else
+        adw_action_row_set_subtitle (self->state_row, "—");
     }
-
-  show_facts (self);
-  if (check_chain (self))
-    confirm_namespace_root (self);
-  check_validity (self);
-  cb_bench_client_diag_async (self->bench, self->cancellable, diag_cb, g_object_ref (self));
-}
-
-static void
-identify_cb (GObject      *object,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  g_autoptr(CbDiagnosticsPage) self = user_data;
-  g_autoptr(CbDeviceInfo) info = NULL;
-  g_autoptr(GError) error = NULL;
-
-  info = cb_bench_client_identify_finish (CB_BENCH_CLIENT (object), result, &error);
-  if (info == NULL)
-    {
-      g_autofree char *detail = NULL;
-
-      if (handle_cancelled (self, error))
-        return;
-      detail = g_strdup_printf (_("The device did not answer: %s"), error->message);
-      gtk_stack_set_visible_child_name (self->results_stack, "results");
-      fail_remaining (self, detail);
-      finish_one (self);
-      return;
-    }
-
-  cb_bench_client_get_chain_async (self->bench, NULL, self->cancellable, get_chain_cb,
-                                   g_object_ref (self));
+  gtk_spinner_set_spinning (self->running_spinner, running);
+  update_actions (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
 }
 
 void
 cb_diagnostics_page_run (CbDiagnosticsPage *self,
                          const char        *port_path)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(CbSmpTransport) transport = NULL;
-
   g_return_if_fail (CB_IS_DIAGNOSTICS_PAGE (self));
   g_return_if_fail (port_path != NULL);
 
-  if (self->pending > 0)
+  if (cb_diagnosis_get_running (self->diagnosis))
     return;
 
-  g_clear_object (&self->cancellable);
-  self->cancellable = g_cancellable_new ();
-  g_clear_pointer (&self->chain, g_ptr_array_unref);
-  g_clear_object (&self->diag);
-  g_clear_pointer (&self->device_id, g_free);
-  cb_set_str (&self->port_path, port_path);
-  g_clear_pointer (&self->state_info, cb_device_state_info_unref);
-  memset (&self->signals, 0, sizeof self->signals);
-  g_clear_pointer (&self->refused_verdict, g_free);
-  g_clear_pointer (&self->refused_reason, g_free);
-  g_clear_pointer (&self->state_reason, g_free);
-  self->has_state = FALSE;
   adw_action_row_set_subtitle (self->state_row, "—");
-
-  reset_checks (self);
   gtk_stack_set_visible_child_name (self->results_stack, "running");
-
-  self->port = cb_serial_port_open (port_path, CB_SERIAL_PORT_DEFAULT_BAUD, &error);
-  if (self->port == NULL)
-    {
-      g_autofree char *detail = g_strdup_printf (_("%s could not be opened: %s"), port_path,
-                                                 error->message);
-      gtk_stack_set_visible_child_name (self->results_stack, "results");
-      adw_action_row_set_subtitle (self->device_row, port_path);
-      adw_action_row_set_subtitle (self->issuer_row, "—");
-      adw_action_row_set_subtitle (self->validity_row, "—");
-      fail_remaining (self, detail);
-      return;
-    }
-
-  transport = cb_smp_transport_new (self->port);
-  self->bench = cb_bench_client_new (transport);
-  set_pending (self, 1);
-  cb_bench_client_identify_async (self->bench, self->cancellable, identify_cb, g_object_ref (self));
+  cb_diagnosis_run (self->diagnosis, port_path, 0);
 }
 
 /* ---- actions ---------------------------------------------------------------------------- */
@@ -1347,11 +202,14 @@ selected_port (CbDiagnosticsPage *self)
 static void
 update_actions (CbDiagnosticsPage *self)
 {
+  gboolean running = cb_diagnosis_get_running (self->diagnosis);
+
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "diagnostics.run",
-                                 self->pending == 0 && selected_port (self) != NULL);
+                                 !running && selected_port (self) != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "diagnostics.copy-report",
-                                 self->pending == 0 &&
-                                 g_list_model_get_n_items (G_LIST_MODEL (self->checks)) > 0);
+                                 !running &&
+                                 g_list_model_get_n_items (
+                                   cb_diagnosis_get_checks (self->diagnosis)) > 0);
 }
 
 static void
@@ -1379,62 +237,14 @@ cb_diagnostics_page_get_state (CbDiagnosticsPage  *self,
                                const char        **reason)
 {
   g_return_val_if_fail (CB_IS_DIAGNOSTICS_PAGE (self), FALSE);
-
-  if (!self->has_state)
-    return FALSE;
-  if (state != NULL)
-    *state = self->state;
-  if (reason != NULL)
-    *reason = self->state_reason;
-  return TRUE;
+  return cb_diagnosis_get_state (self->diagnosis, state, reason);
 }
 
 char *
 cb_diagnostics_page_dup_report (CbDiagnosticsPage *self)
 {
-  GString *report;
-  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
-  g_autofree char *stamp = g_date_time_format (now, "%Y-%m-%d %H:%M:%S UTC");
-  CbCertificate *cert;
-
   g_return_val_if_fail (CB_IS_DIAGNOSTICS_PAGE (self), NULL);
-
-  cert = leaf (self);
-  report = g_string_new (NULL);
-  g_string_append_printf (report, _("Certbench diagnostics, %s\n"), stamp);
-  if (self->context != NULL && cb_context_get_profile (self->context) != NULL)
-    g_string_append_printf (report, _("Connection: %s\n"),
-                            cb_profile_get_name (cb_context_get_profile (self->context)));
-  if (self->port_path != NULL)
-    g_string_append_printf (report, _("Port: %s\n"), self->port_path);
-  if (cert != NULL)
-    {
-      g_autofree char *from = format_date (cb_certificate_get_not_before (cert));
-      g_autofree char *until = format_date (cb_certificate_get_not_after (cert));
-
-      g_string_append_printf (report, _("Device certificate: %s\n"), cb_certificate_get_subject (cert));
-      g_string_append_printf (report, _("Issuer: %s\n"), cb_certificate_get_issuer (cert));
-      g_string_append_printf (report, _("Serial: %s\n"), cb_certificate_get_serial (cert));
-      g_string_append_printf (report, _("Valid: %s to %s\n"), from, until);
-      g_string_append_printf (report, _("SHA-256: %s\n"), cb_certificate_get_sha256_fingerprint (cert));
-    }
-  if (self->has_state)
-    g_string_append_printf (report, _("State: %s: %s\n"), cb_device_state_to_label (self->state),
-                            self->state_reason);
-  g_string_append_c (report, '\n');
-
-  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->checks)); i++)
-    {
-      g_autoptr(CbDiagnosticCheck) check = g_list_model_get_item (G_LIST_MODEL (self->checks), i);
-
-      g_string_append_printf (report, "[%s] %s\n", status_label (check->status), check->title);
-      if (check->detail != NULL)
-        g_string_append_printf (report, "    %s\n", check->detail);
-      if (check->advice != NULL)
-        g_string_append_printf (report, _("    What to do: %s\n"), check->advice);
-    }
-
-  return g_string_free (report, FALSE);
+  return cb_diagnosis_dup_report (self->diagnosis);
 }
 
 static void
@@ -1467,7 +277,7 @@ on_ports_changed_cb (CbDiagnosticsPage *self)
   GListModel *ports = gtk_drop_down_get_model (self->port_dropdown);
   gboolean empty = ports == NULL || g_list_model_get_n_items (ports) == 0;
 
-  if (empty && self->pending == 0 &&
+  if (empty && !cb_diagnosis_get_running (self->diagnosis) &&
       g_strcmp0 (gtk_stack_get_visible_child_name (self->results_stack), "empty") == 0)
     adw_status_page_set_description (self->empty_status,
                                      _("No device is connected. Plug one in, or start the "
@@ -1484,8 +294,7 @@ static void
 on_profile_changed_cb (CbDiagnosticsPage *self)
 {
   /* Findings against the old connection would mislead. */
-  if (self->cancellable != NULL)
-    g_cancellable_cancel (self->cancellable);
+  cb_diagnosis_cancel (self->diagnosis);
   gtk_stack_set_visible_child_name (self->results_stack, "empty");
 }
 
@@ -1505,6 +314,7 @@ cb_diagnostics_page_set_context (CbDiagnosticsPage *self,
   if (self->context != NULL)
     g_signal_handlers_disconnect_by_data (self->context, self);
   g_set_object (&self->context, context);
+  cb_diagnosis_set_context (self->diagnosis, context);
   if (context != NULL)
     g_signal_connect_object (context, "notify::profile", G_CALLBACK (on_profile_changed_cb), self,
                              G_CONNECT_SWAPPED);
@@ -1526,13 +336,12 @@ cb_diagnostics_page_dispose (GObject *object)
 {
   CbDiagnosticsPage *self = CB_DIAGNOSTICS_PAGE (object);
 
-  self->disposed = TRUE;
-  if (self->cancellable != NULL)
-    g_cancellable_cancel (self->cancellable);
-  if (self->port != NULL)
-    cb_serial_port_close (self->port);
-  g_clear_object (&self->bench);
-  g_clear_object (&self->port);
+  if (self->diagnosis != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->diagnosis, self);
+      cb_diagnosis_stop (self->diagnosis);
+    }
+  g_clear_object (&self->diagnosis);
   if (self->port_dropdown != NULL && gtk_drop_down_get_model (self->port_dropdown) != NULL)
     g_signal_handlers_disconnect_by_data (gtk_drop_down_get_model (self->port_dropdown), self);
   if (self->context != NULL)
@@ -1543,25 +352,6 @@ cb_diagnostics_page_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (self), CB_TYPE_DIAGNOSTICS_PAGE);
 
   G_OBJECT_CLASS (cb_diagnostics_page_parent_class)->dispose (object);
-}
-
-static void
-cb_diagnostics_page_finalize (GObject *object)
-{
-  CbDiagnosticsPage *self = CB_DIAGNOSTICS_PAGE (object);
-
-  g_clear_object (&self->cancellable);
-  g_clear_object (&self->checks);
-  g_clear_pointer (&self->chain, g_ptr_array_unref);
-  g_clear_object (&self->diag);
-  g_free (self->device_id);
-  g_free (self->port_path);
-  g_clear_pointer (&self->state_info, cb_device_state_info_unref);
-  g_free (self->refused_verdict);
-  g_free (self->refused_reason);
-  g_free (self->state_reason);
-
-  G_OBJECT_CLASS (cb_diagnostics_page_parent_class)->finalize (object);
 }
 
 static void
@@ -1578,7 +368,7 @@ cb_diagnostics_page_get_property (GObject    *object,
       g_value_set_object (value, self->context);
       break;
     case PROP_RUNNING:
-      g_value_set_boolean (value, self->pending > 0);
+      g_value_set_boolean (value, cb_diagnosis_get_running (self->diagnosis));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1610,7 +400,6 @@ cb_diagnostics_page_class_init (CbDiagnosticsPageClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = cb_diagnostics_page_dispose;
-  object_class->finalize = cb_diagnostics_page_finalize;
   object_class->get_property = cb_diagnostics_page_get_property;
   object_class->set_property = cb_diagnostics_page_set_property;
 
@@ -1649,9 +438,15 @@ cb_diagnostics_page_init (CbDiagnosticsPage *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   cb_a11y_name_popup_button (GTK_WIDGET (self->port_dropdown), _("Port"));
 
-  self->checks = g_list_store_new (CB_TYPE_DIAGNOSTIC_CHECK);
-  gtk_list_box_bind_model (self->checks_list, G_LIST_MODEL (self->checks), create_check_row,
-                           NULL, NULL);
+  self->diagnosis = cb_diagnosis_new (NULL);
+  g_signal_connect_object (self->diagnosis, "notify::running", G_CALLBACK (on_running_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->diagnosis, "device-read", G_CALLBACK (on_device_read_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->diagnosis, "facts-changed", G_CALLBACK (on_facts_changed_cb),
+                           self, G_CONNECT_SWAPPED);
+  gtk_list_box_bind_model (self->checks_list, cb_diagnosis_get_checks (self->diagnosis),
+                           create_check_row, NULL, NULL);
 
   expression = gtk_cclosure_expression_new (G_TYPE_STRING, NULL, 0, NULL,
                                             G_CALLBACK (port_display_name), NULL, NULL);
@@ -1677,14 +472,14 @@ gboolean
 cb_diagnostics_page_get_running (CbDiagnosticsPage *self)
 {
   g_return_val_if_fail (CB_IS_DIAGNOSTICS_PAGE (self), FALSE);
-  return self->pending > 0;
+  return cb_diagnosis_get_running (self->diagnosis);
 }
 
 GListModel *
 cb_diagnostics_page_get_checks (CbDiagnosticsPage *self)
 {
   g_return_val_if_fail (CB_IS_DIAGNOSTICS_PAGE (self), NULL);
-  return G_LIST_MODEL (self->checks);
+  return cb_diagnosis_get_checks (self->diagnosis);
 }
 
 CbDiagnosticCheck *
@@ -1692,13 +487,5 @@ cb_diagnostics_page_lookup_check (CbDiagnosticsPage *self,
                                   const char        *id)
 {
   g_return_val_if_fail (CB_IS_DIAGNOSTICS_PAGE (self), NULL);
-
-  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->checks)); i++)
-    {
-      g_autoptr(CbDiagnosticCheck) check = g_list_model_get_item (G_LIST_MODEL (self->checks), i);
-
-      if (g_strcmp0 (check->id, id) == 0)
-        return check;   /* the store keeps it alive */
-    }
-  return NULL;
+  return cb_diagnosis_lookup_check (self->diagnosis, id);
 }

@@ -5,30 +5,9 @@
 
 #include "cb-context.h"
 #include "cb-device-state.h"
+#include "cb-diagnostic-check.h"
 
 G_BEGIN_DECLS
-
-typedef enum
-{
-  CB_CHECK_PENDING,
-  CB_CHECK_PASS,
-  CB_CHECK_WARNING,
-  CB_CHECK_FAIL,
-} CbCheckStatus;
-
-const char *cb_check_status_to_string (CbCheckStatus status);   /* "pass", "warning", ... */
-
-/* One item of the checklist. */
-#define CB_TYPE_DIAGNOSTIC_CHECK (cb_diagnostic_check_get_type ())
-G_DECLARE_FINAL_TYPE (CbDiagnosticCheck, cb_diagnostic_check, CB, DIAGNOSTIC_CHECK, GObject)
-
-/* Stable ids: "chain", "issuer", "validity", "enabled", "identifier", "twin", "device". */
-const char    *cb_diagnostic_check_get_id     (CbDiagnosticCheck *self);
-const char    *cb_diagnostic_check_get_title  (CbDiagnosticCheck *self);
-CbCheckStatus  cb_diagnostic_check_get_status (CbDiagnosticCheck *self);
-const char    *cb_diagnostic_check_get_detail (CbDiagnosticCheck *self);
-/* What to do about it; NULL when it passed. */
-const char    *cb_diagnostic_check_get_advice (CbDiagnosticCheck *self);
 
 /* Connects to a device on a port (or the Virtual device), reads its chain and diag, and checks
  * them against the registry and the hub. */

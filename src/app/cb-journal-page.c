@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "cb-a11y.h"
+#include "cb-journal-export.h"
 #include "cb-run-window.h"
 #include "cb-window.h"
 
@@ -415,82 +416,18 @@ refresh_action (GtkWidget  *widget,
 
 /* ---- Export ----------------------------------------------------------------------------- */
 
-typedef struct
-{
-  GFileOutputStream *stream;
-  CbJournalExportFormat format;
-} ExportData;
-
 static void
-export_data_free (ExportData *data)
-{
-  g_clear_object (&data->stream);
-  g_free (data);
-}
-
-static void
-export_close_cb (GObject      *object,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  GError *error = NULL;
-
-  if (!g_output_stream_close_finish (G_OUTPUT_STREAM (object), result, &error))
-    g_task_return_error (task, error);
-  else
-    g_task_return_boolean (task, TRUE);
-}
-
-static void
-export_cb (GObject      *object,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  ExportData *data = g_task_get_task_data (task);
-  GError *error = NULL;
-
-  if (!cb_journal_export_finish (CB_JOURNAL (object), result, &error))
-    {
-      /* Leave the old file as it was: replace only happens on a clean close. */
-      g_output_stream_close (G_OUTPUT_STREAM (data->stream), NULL, NULL);
-      g_task_return_error (task, error);
-      return;
-    }
-  g_output_stream_close_async (G_OUTPUT_STREAM (data->stream), G_PRIORITY_DEFAULT,
-                               g_task_get_cancellable (task), export_close_cb,
-                               g_object_ref (task));
-}
-
-static void
-export_replace_cb (GObject      *object,
+export_to_file_cb (GObject      *object,
                    GAsyncResult *result,
                    gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  CbJournalPage *self = g_task_get_source_object (task);
-  ExportData *data = g_task_get_task_data (task);
-  CbJournal *journal = cb_context_get_journal (self->context);
-  CbJournalFilter filter = { 0 };
   GError *error = NULL;
 
-  data->stream = g_file_replace_finish (G_FILE (object), result, &error);
-  if (data->stream == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  if (journal == NULL)
-    {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED,
-                               _("The station journal could not be opened"));
-      return;
-    }
-  filter.result = self->only_running ? CB_JOURNAL_RESULT_NONE : self->result_filter;
-  filter.only_running = self->only_running;
-  cb_journal_export_async (journal, &filter, data->format, G_OUTPUT_STREAM (data->stream),
-                           g_task_get_cancellable (task), export_cb, g_object_ref (task));
+  if (!cb_journal_export_to_file_finish (result, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
 }
 
 void
@@ -502,19 +439,26 @@ cb_journal_page_export_async (CbJournalPage         *self,
                               gpointer               user_data)
 {
   g_autoptr(GTask) task = NULL;
-  ExportData *data;
+  CbJournal *journal;
+  CbJournalFilter filter = { 0 };
 
   g_return_if_fail (CB_IS_JOURNAL_PAGE (self));
   g_return_if_fail (G_IS_FILE (file));
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, cb_journal_page_export_async);
-  data = g_new0 (ExportData, 1);
-  data->format = format;
-  g_task_set_task_data (task, data, (GDestroyNotify) export_data_free);
-
-  g_file_replace_async (file, NULL, FALSE, G_FILE_CREATE_REPLACE_DESTINATION, G_PRIORITY_DEFAULT,
-                        cancellable, export_replace_cb, g_steal_pointer (&task));
+  journal = cb_context_get_journal (self->context);
+  if (journal == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED,
+                               _("The station journal could not be opened"));
+      return;
+    }
+  filter.result = self->only_running ? CB_JOURNAL_RESULT_NONE : self->result_filter;
+  filter.only_running = self->only_running;
+  cb_journal_export_to_file_async (journal, &filter, format, file,
+                                   G_FILE_CREATE_REPLACE_DESTINATION, cancellable,
+                                   export_to_file_cb, g_steal_pointer (&task));
 }
 
 gboolean

@@ -14,7 +14,9 @@
 #include <gnutls/crypto.h>
 
 #include "cb-bench-client.h"
+#include "cb-diagnosis.h"
 #include "cb-error.h"
+#include "cb-journal-export.h"
 #include "cb-port-monitor.h"
 #include "cb-provisioning-run.h"
 #include "cb-serial-port.h"
@@ -409,6 +411,8 @@ cb_cli_cmd_provision (CbCliContext *ctx)
 
 /* ---- inspect ---------------------------------------------------------------------------- */
 
+#define DIAGNOSIS_TIMEOUT_S 120
+
 typedef struct
 {
   gboolean  known;
@@ -560,6 +564,80 @@ print_hub_and_renewal (CbDeviceDiag *diag)
     }
 }
 
+static gboolean
+cancel_cb (gpointer user_data)
+{
+  g_cancellable_cancel (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+/* The Diagnostics page's checks, from the same core diagnosis on a context for this profile
+ * (with --no-arm it stays unconnected, and the checks that ask the services say so). */
+static CbDiagnosis *
+run_diagnosis (CbCliContext *ctx)
+{
+  g_autoptr(CbContext) context = cb_context_new_for_profile (ctx->profile, ctx->secrets);
+  g_autoptr(CbDiagnosis) diagnosis = cb_diagnosis_new (context);
+  g_autoptr(GCancellable) timeout = g_cancellable_new ();
+  guint timeout_id = g_timeout_add_seconds (DIAGNOSIS_TIMEOUT_S, cancel_cb, timeout);
+
+  if (!ctx->options->no_arm)
+    {
+      cb_context_start (context);
+      while (cb_context_get_state (context) == CB_CONTEXT_STATE_STARTING &&
+             !g_cancellable_is_cancelled (timeout) &&
+             !g_cancellable_is_cancelled (ctx->cancellable))
+        g_main_context_iteration (NULL, TRUE);
+    }
+
+  cb_diagnosis_run (diagnosis, ctx->options->port, (guint) ctx->options->baud);
+  while (cb_diagnosis_get_running (diagnosis))
+    {
+      if (g_cancellable_is_cancelled (timeout) || g_cancellable_is_cancelled (ctx->cancellable))
+        cb_diagnosis_cancel (diagnosis);
+      g_main_context_iteration (NULL, TRUE);
+    }
+
+  if (!g_cancellable_is_cancelled (timeout))
+    g_source_remove (timeout_id);
+  cb_context_shutdown (context);
+  return g_steal_pointer (&diagnosis);
+}
+
+static void
+add_findings (JsonBuilder *b,
+              CbDiagnosis *diagnosis)
+{
+  GListModel *checks = cb_diagnosis_get_checks (diagnosis);
+  CbDeviceState state;
+  const char *reason;
+
+  json_builder_set_member_name (b, "findings");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < g_list_model_get_n_items (checks); i++)
+    {
+      g_autoptr(CbDiagnosticCheck) check = g_list_model_get_item (checks, i);
+
+      json_builder_begin_object (b);
+      add_string (b, "id", cb_diagnostic_check_get_id (check));
+      add_string (b, "title", cb_diagnostic_check_get_title (check));
+      add_string (b, "status", cb_check_status_to_string (cb_diagnostic_check_get_status (check)));
+      add_string (b, "detail", cb_diagnostic_check_get_detail (check));
+      add_string (b, "advice", cb_diagnostic_check_get_advice (check));
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+
+  if (cb_diagnosis_get_state (diagnosis, &state, &reason))
+    {
+      json_builder_set_member_name (b, "state");
+      json_builder_begin_object (b);
+      add_string (b, "state", cb_device_state_to_string (state));
+      add_string (b, "reason", reason);
+      json_builder_end_object (b);
+    }
+}
+
 int
 cb_cli_cmd_inspect (CbCliContext *ctx)
 {
@@ -583,6 +661,7 @@ cb_cli_cmd_inspect (CbCliContext *ctx)
   g_autofree char *pem = NULL;
   g_autofree char *pop_note = NULL;
   g_auto(Verdict) verdict = { 0, };
+  g_autoptr(CbDiagnosis) diagnosis = NULL;
   gint64 now;
   gboolean pop_ok = FALSE;
   CbCertificate *leaf;
@@ -677,6 +756,10 @@ cb_cli_cmd_inspect (CbCliContext *ctx)
   exit_code = !verdict.known ? CB_CLI_EXIT_SERVICE
               : verdict.accepted ? CB_CLI_EXIT_OK : CB_CLI_EXIT_REJECTED;
 
+  /* The port is free again for the diagnosis. */
+  cb_serial_port_close (port);
+  diagnosis = run_diagnosis (ctx);
+
   if (o->json)
     {
       g_autoptr(JsonBuilder) b = json_builder_new ();
@@ -748,6 +831,7 @@ cb_cli_cmd_inspect (CbCliContext *ctx)
       add_string (b, "reason", verdict.reason);
       add_string (b, "source", verdict.source);
       json_builder_end_object (b);
+      add_findings (b, diagnosis);
       json_builder_end_object (b);
 
       root = json_builder_get_root (b);
@@ -796,10 +880,18 @@ cb_cli_cmd_inspect (CbCliContext *ctx)
         printf ("Hub %s: %s  %s: %s (%s)\n", cb_profile_get_hub_name (ctx->profile),
                 verdict.accepted ? "ACCEPTED" : "REJECTED", verdict.verdict,
                 verdict.reason ? verdict.reason : "", verdict.source);
+      {
+        g_autofree char *findings = cb_diagnosis_dup_findings_text (diagnosis);
+        CbDeviceState state;
+        const char *reason;
+
+        printf ("Findings (the Diagnostics page's checks):\n%s", findings);
+        if (cb_diagnosis_get_state (diagnosis, &state, &reason))
+          printf ("State           %s: %s\n", cb_device_state_to_label (state), reason);
+      }
       fflush (stdout);
     }
 
-  cb_serial_port_close (port);
   return exit_code;
 }
 
@@ -1030,14 +1122,16 @@ cb_cli_cmd_journal (CbCliContext *ctx)
     {
       g_autoptr(GFile) file = g_file_new_for_commandline_arg (o->output);
 
-      out = G_OUTPUT_STREAM (g_file_replace (file, NULL, FALSE, G_FILE_CREATE_NONE,
-                                             ctx->cancellable, &error));
-      if (out == NULL)
-        return fail (ctx, CB_CLI_EXIT_FAILED, "%s", error->message);
+      if (!cb_journal_export_to_file (ctx->journal, &filter, format, file, G_FILE_CREATE_NONE,
+                                      ctx->cancellable, &error))
+        /* The file could not be written (G_IO_ERROR): not the device's fault. */
+        return fail (ctx, error->domain == G_IO_ERROR ? CB_CLI_EXIT_FAILED
+                                                      : cb_cli_exit_for_error (error),
+                     "%s", error->message);
+      return CB_CLI_EXIT_OK;
     }
-  else
-    out = g_unix_output_stream_new (STDOUT_FILENO, FALSE);
 
+  out = g_unix_output_stream_new (STDOUT_FILENO, FALSE);
   if (!cb_journal_export (ctx->journal, &filter, format, out, ctx->cancellable, &error) ||
       !g_output_stream_close (out, ctx->cancellable, &error))
     return fail (ctx, cb_cli_exit_for_error (error), "%s", error->message);

@@ -1,4 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+
+/* The station's set-up as the services see it: its enrollment group in DPS and the credential
+ * policy that group names in ADR, what stands between them and the next run, the changes
+ * that point the station at another group or policy, and the configuration its runs use. */
 #define G_LOG_DOMAIN "cb-station"
 
 #include "config.h"
@@ -490,4 +494,114 @@ cb_station_use_enrollment_group_finish (CbContext     *context,
 {
   g_return_val_if_fail (g_task_is_valid (result, context), FALSE);
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* ---- The configuration of the station's runs -------------------------------------------- */
+
+static void
+config_key_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  CbContext *context = g_task_get_source_object (task);
+  const char *template_text = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbProvisioningConfig) config = NULL;
+  g_autofree char *operator_name = NULL;
+  char *key;
+  CbProfile *profile;
+
+  key = cb_secrets_lookup_finish (CB_SECRETS (object), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  profile = cb_context_get_profile (context);
+  if (profile == NULL)
+    {
+      cb_secrets_free_value (key);
+      g_task_return_new_error (task, CB_RUN_ERROR, CB_RUN_ERROR_CONFIG, "%s",
+                               _("No connection profile is active"));
+      return;
+    }
+  if (key == NULL)
+    {
+      g_task_return_new_error (task, CB_RUN_ERROR, CB_RUN_ERROR_CONFIG,
+                               _("The enrollment group key of “%s” is not in the keyring%s%s"),
+                               cb_profile_get_name (profile),
+                               error != NULL ? ": " : "",
+                               error != NULL ? error->message : "");
+      return;
+    }
+
+  config = cb_provisioning_config_new (profile);
+  cb_provisioning_config_set_dps_client (config, cb_context_get_dps (context));
+  if (cb_context_get_state (context) == CB_CONTEXT_STATE_READY)
+    cb_provisioning_config_set_adr_client (config, cb_context_get_adr (context));
+  cb_provisioning_config_set_enrollment_group_key (config, key);
+  cb_secrets_free_value (key);
+  cb_provisioning_config_set_journal (config, cb_context_get_journal (context));
+  cb_provisioning_config_set_station (config, g_get_host_name ());
+  operator_name = g_strdup (cb_context_get_username (context) != NULL
+                              ? cb_context_get_username (context)
+                              : g_get_user_name ());
+  cb_provisioning_config_set_operator (config, operator_name);
+  /* The last step reads the twin and, on the sandbox, asks why a connection was refused. */
+  cb_provisioning_config_set_hub_client (config, cb_context_get_hub (context));
+  cb_provisioning_config_set_http_client (config, cb_context_get_http (context));
+
+  if (!cb_provisioning_config_set_registration_template (config, template_text, &error))
+    {
+      g_task_return_new_error (task, CB_RUN_ERROR, CB_RUN_ERROR_CONFIG,
+                               _("The registration ID template is not valid: %s"),
+                               error->message);
+      return;
+    }
+
+  g_task_return_pointer (task, g_steal_pointer (&config), g_object_unref);
+}
+
+void
+cb_station_make_config_async (CbContext           *context,
+                              const char          *template_text,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  CbProfile *profile;
+
+  g_return_if_fail (CB_IS_CONTEXT (context));
+  g_return_if_fail (template_text != NULL);
+
+  task = g_task_new (context, cancellable, callback, user_data);
+  g_task_set_source_tag (task, cb_station_make_config_async);
+  g_task_set_task_data (task, g_strdup (template_text), g_free);
+
+  profile = cb_context_get_profile (context);
+  if (profile == NULL || cb_context_get_dps (context) == NULL)
+    {
+      g_task_return_new_error (task, CB_RUN_ERROR, CB_RUN_ERROR_CONFIG, "%s",
+                               cb_context_get_state (context) == CB_CONTEXT_STATE_STARTING
+                                 ? _("The station is still connecting; try again in a moment")
+                                 : _("The station is not connected to a provisioning service"));
+      return;
+    }
+
+  cb_secrets_lookup_async (cb_context_get_secrets (context), cb_profile_get_id (profile),
+                           CB_SECRET_ENROLLMENT_GROUP_KEY, cancellable, config_key_cb,
+                           g_steal_pointer (&task));
+}
+
+CbProvisioningConfig *
+cb_station_make_config_finish (CbContext     *context,
+                               GAsyncResult  *result,
+                               GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, context), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
 }

@@ -1,4 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+
+/* The station's settings that the app and the CLI both read (GSettings, with the defaults
+ * when the schema is not installed). */
 #define G_LOG_DOMAIN "cb-app-settings"
 
 #include "config.h"

@@ -3,58 +3,11 @@
 
 #include <gio/gio.h>
 
-#include "cb-context.h"
-#include "cb-device-state.h"
+#include "cb-device-item.h"
+#include "cb-device-state-info.h"
 #include "cb-hub-client.h"
 
 G_BEGIN_DECLS
-
-/* One row of the device list: a hub twin reduced to what the registry shows. */
-#define CB_TYPE_DEVICE_ITEM (cb_device_item_get_type ())
-G_DECLARE_FINAL_TYPE (CbDeviceItem, cb_device_item, CB, DEVICE_ITEM, GObject)
-
-/* What the effective state of the rows is judged with (see cb-device-state.h): the fleet-wide
- * signals for one policy, read from the service. Reference counted; read-only once loaded. */
-typedef struct
-{
-  CbDeviceStateContext  context;      /* context.revocations points at revocations */
-  CbRevocations        *revocations;
-  char                 *policy;       /* the policy the rules apply for, NULL: none */
-  GError               *error;        /* why revocations are unknown, NULL when known */
-} CbDeviceStateInfo;
-
-/* Fresh signals: no revocation known, and revocations_known FALSE (so nothing is healthy). */
-CbDeviceStateInfo *cb_device_state_info_new      (gint64              now,
-                                                  double              renewal_fraction);
-CbDeviceStateInfo *cb_device_state_info_ref      (CbDeviceStateInfo  *info);
-void               cb_device_state_info_unref    (CbDeviceStateInfo  *info);
-/* Reads the policies (the named one, else the first: its leaf lifetime and issuing CA) and
- * 90 days of the activity log (revokes), on the service's clock. Never fails: what could not
- * be read is left unknown. */
-void               cb_device_state_info_load_async  (CbContext           *context,
-                                                     const char          *policy,
-                                                     double               renewal_fraction,
-                                                     GCancellable        *cancellable,
-                                                     GAsyncReadyCallback  callback,
-                                                     gpointer             user_data);
-CbDeviceStateInfo *cb_device_state_info_load_finish (GAsyncResult        *result,
-                                                     GError             **error);
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (CbDeviceStateInfo, cb_device_state_info_unref)
-
-CbDeviceItem *cb_device_item_new_from_twin   (JsonObject              *twin,
-                                              const char              *policy,
-                                              const CbDeviceStateInfo *info);
-const char   *cb_device_item_get_device_id   (CbDeviceItem  *self);
-gboolean      cb_device_item_get_enabled     (CbDeviceItem  *self);
-void          cb_device_item_set_enabled     (CbDeviceItem  *self,
-                                              gboolean       enabled);
-const char   *cb_device_item_get_policy      (CbDeviceItem  *self);
-gint64        cb_device_item_get_valid_until (CbDeviceItem  *self);
-CbDeviceState cb_device_item_get_state       (CbDeviceItem  *self);
-const char   *cb_device_item_get_state_label (CbDeviceItem  *self);
-/* Why the row is in its state, a sentence. */
-const char   *cb_device_item_get_state_reason (CbDeviceItem *self);
 
 /* A GListModel of CbDeviceItem that loads hub query pages on demand: the first page on reload,
  * the next one when a view asks for an item near the end of what is loaded. Never asks for the

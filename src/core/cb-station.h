@@ -4,6 +4,7 @@
 #include <gio/gio.h>
 
 #include "cb-context.h"
+#include "cb-provisioning-run.h"
 
 G_BEGIN_DECLS
 
@@ -68,5 +69,17 @@ void             cb_station_use_enrollment_group_async  (CbContext           *co
 gboolean         cb_station_use_enrollment_group_finish (CbContext           *context,
                                                          GAsyncResult        *result,
                                                          GError             **error);
+
+/* The configuration of the station's runs on the active profile: its clients, the enrollment
+ * group key from the secret store, this host and the signed-in user, and the registration id
+ * template @template_text. Fails with CB_RUN_ERROR_CONFIG and a sentence for the user. */
+void                  cb_station_make_config_async  (CbContext           *context,
+                                                     const char          *template_text,
+                                                     GCancellable        *cancellable,
+                                                     GAsyncReadyCallback  callback,
+                                                     gpointer             user_data);
+CbProvisioningConfig *cb_station_make_config_finish (CbContext           *context,
+                                                     GAsyncResult        *result,
+                                                     GError             **error);
 
 G_END_DECLS

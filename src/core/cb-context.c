@@ -1,4 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+
+/* The services the app and the CLI share (like GNOME Calendar's GcalContext): the connection
+ * profiles, the active one's sign-in and its service clients, the secret store, the journal,
+ * the port monitor and, for the sandbox profile, the local service run inside this process
+ * (behind CbLocalService, so core never calls the sandbox). */
 #define G_LOG_DOMAIN "cb-context"
 
 #include "config.h"
@@ -9,7 +14,6 @@
 
 #include "cb-context.h"
 #include "cb-error.h"
-#include "cb-sandbox-profile.h"
 
 #define SANDBOX_PROFILE_ID "sandbox"
 
@@ -19,7 +23,8 @@ struct _CbContext
 
   /* Owned */
   CbProfile      *profile;
-  CbSandbox      *sandbox;
+  CbLocalService *sandbox;
+  CbLocalServiceStartFunc start_sandbox;
   CbHttpClient   *http;
   CbSecrets      *secrets;
   CbEntraClient  *entra;
@@ -42,6 +47,7 @@ struct _CbContext
   guint           owns_sandbox : 1;
   guint           sandbox_starting : 1;
   guint           shut_down : 1;
+  guint           fixed_profile : 1;   /* cb_context_new_for_profile() */
 };
 
 G_DEFINE_FINAL_TYPE (CbContext, cb_context, G_TYPE_OBJECT)
@@ -49,7 +55,7 @@ G_DEFINE_FINAL_TYPE (CbContext, cb_context, G_TYPE_OBJECT)
 enum {
   PROP_0,
   PROP_PROFILE,
-  PROP_SANDBOX,
+  PROP_LOCAL_SERVICE,
   PROP_HTTP,
   PROP_SECRETS,
   PROP_ENTRA,
@@ -73,28 +79,6 @@ enum { SIGNAL_STATION_CHANGED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 static void cb_context_activate (CbContext *self);
-
-GType
-cb_context_state_get_type (void)
-{
-  static gsize type_id = 0;
-
-  if (g_once_init_enter (&type_id))
-    {
-      static const GEnumValue values[] = {
-        { CB_CONTEXT_STATE_STARTING, "CB_CONTEXT_STATE_STARTING", "starting" },
-        { CB_CONTEXT_STATE_READY, "CB_CONTEXT_STATE_READY", "ready" },
-        { CB_CONTEXT_STATE_SIGNED_OUT, "CB_CONTEXT_STATE_SIGNED_OUT", "signed-out" },
-        { CB_CONTEXT_STATE_ERROR, "CB_CONTEXT_STATE_ERROR", "error" },
-        { 0, NULL, NULL },
-      };
-      GType type = g_enum_register_static (g_intern_static_string ("CbContextState"), values);
-
-      g_once_init_leave (&type_id, type);
-    }
-
-  return type_id;
-}
 
 static gboolean
 is_sandbox (CbProfile *profile)
@@ -343,9 +327,10 @@ lookup_key_cb (GObject      *object,
   if (error != NULL)
     g_debug ("The sandbox enrollment key is not readable in the keyring: %s", error->message);
 
-  key = cb_sandbox_dup_enrollment_group_key (self->sandbox,
-                                             cb_profile_get_dps_name (self->profile),
-                                             cb_profile_get_enrollment_group_id (self->profile));
+  key = cb_local_service_dup_enrollment_group_key (self->sandbox,
+                                                   cb_profile_get_dps_name (self->profile),
+                                                   cb_profile_get_enrollment_group_id (
+                                                     self->profile));
   if (key != NULL)
     cb_secrets_store_async (self->secrets, cb_profile_get_id (self->profile),
                             CB_SECRET_ENROLLMENT_GROUP_KEY, key, NULL, store_key_cb, NULL);
@@ -404,10 +389,10 @@ start_sandbox_thread (GTask        *task,
                       gpointer      task_data,
                       GCancellable *cancellable)
 {
+  CbContext *self = source_object;
   const char *dir = task_data;
-  g_autoptr(CbSandbox) sandbox = NULL;
+  g_autoptr(CbLocalService) sandbox = NULL;
   g_autoptr(GError) error = NULL;
-  gint64 begin, started;
 
   if (g_mkdir_with_parents (dir, 0700) != 0)
     {
@@ -418,30 +403,13 @@ start_sandbox_thread (GTask        *task,
       return;
     }
 
-  sandbox = cb_sandbox_new (dir);
-  cb_sandbox_set_port (sandbox, 0);
-  /* Its codes approve themselves, so the first poll may come at once: the real device-code flow
-   * without a second of waiting on first start. */
-  cb_sandbox_set_device_code_interval (sandbox, 0);
-  cb_sandbox_set_auto_approve (sandbox, TRUE);
-
-  begin = g_get_monotonic_time ();
-  if (!cb_sandbox_start_in_thread (sandbox, &error))
+  sandbox = self->start_sandbox (dir, &error);
+  if (sandbox == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  started = g_get_monotonic_time ();
-  if (!cb_sandbox_seed_demo (sandbox, &error))
-    {
-      cb_sandbox_stop (sandbox);
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
 
-  g_debug ("Sandbox on port %u: started in %d ms, seed checked in %d ms",
-           cb_sandbox_get_port (sandbox), (int) ((started - begin) / 1000),
-           (int) ((g_get_monotonic_time () - started) / 1000));
   g_task_return_pointer (task, g_steal_pointer (&sandbox), g_object_unref);
 }
 
@@ -494,7 +462,7 @@ apply_sandbox_station (CbContext *self,
 static void
 adopt_sandbox_profile (CbContext *self)
 {
-  g_autoptr(CbProfile) profile = cb_sandbox_create_profile (self->sandbox);
+  g_autoptr(CbProfile) profile = cb_local_service_create_profile (self->sandbox);
 
   apply_sandbox_station (self, profile);
 
@@ -508,7 +476,7 @@ start_sandbox_cb (GObject      *object,
                   gpointer      user_data)
 {
   CbContext *self = CB_CONTEXT (object);
-  g_autoptr(CbSandbox) sandbox = NULL;
+  g_autoptr(CbLocalService) sandbox = NULL;
   g_autoptr(GError) error = NULL;
 
   self->sandbox_starting = FALSE;
@@ -523,13 +491,13 @@ start_sandbox_cb (GObject      *object,
   /* Quit while the sandbox was still coming up: nobody will use it. */
   if (self->shut_down)
     {
-      cb_sandbox_stop (sandbox);
+      cb_local_service_stop (sandbox);
       return;
     }
 
   self->sandbox = g_steal_pointer (&sandbox);
   self->owns_sandbox = TRUE;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SANDBOX]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOCAL_SERVICE]);
 
   /* The user may have switched to an Azure profile while the sandbox came up. */
   if (is_sandbox (self->profile))
@@ -549,7 +517,7 @@ cb_context_activate (CbContext *self)
 
   clear_clients (self);
 
-  if (!is_sandbox (self->profile))
+  if (!is_sandbox (self->profile) || self->fixed_profile)
     {
       connect_profile (self);
       return;
@@ -565,6 +533,14 @@ cb_context_activate (CbContext *self)
   notify_clients (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROFILE]);
   set_state (self, CB_CONTEXT_STATE_STARTING, _("Starting the sandbox…"), NULL);
+  if (self->start_sandbox == NULL)
+    {
+      g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                                                     _("This build has no local sandbox"));
+
+      set_error (self, error);
+      return;
+    }
   if (!self->sandbox_starting)
     {
       g_autoptr(GTask) task = g_task_new (self, NULL, start_sandbox_cb, NULL);
@@ -608,7 +584,7 @@ load_profiles (CbContext *self)
   g_autoptr(GError) error = NULL;
 
   if (self->sandbox != NULL)
-    sandbox = cb_sandbox_create_profile (self->sandbox);
+    sandbox = cb_local_service_create_profile (self->sandbox);
   else
     sandbox = cb_profile_new (SANDBOX_PROFILE_ID, _("Local sandbox"), CB_PROFILE_KIND_SANDBOX);
   g_list_store_append (self->profiles, sandbox);
@@ -766,7 +742,7 @@ cb_context_get_property (GObject    *object,
     case PROP_PROFILE:
       g_value_set_object (value, self->profile);
       break;
-    case PROP_SANDBOX:
+    case PROP_LOCAL_SERVICE:
       g_value_set_object (value, self->sandbox);
       break;
     case PROP_HTTP:
@@ -827,7 +803,8 @@ cb_context_class_init (CbContextClass *klass)
   object_class->get_property = cb_context_get_property;
 
   properties[PROP_PROFILE] = g_param_spec_object ("profile", NULL, NULL, CB_TYPE_PROFILE, flags);
-  properties[PROP_SANDBOX] = g_param_spec_object ("sandbox", NULL, NULL, CB_TYPE_SANDBOX, flags);
+  properties[PROP_LOCAL_SERVICE] =
+    g_param_spec_object ("local-service", NULL, NULL, CB_TYPE_LOCAL_SERVICE, flags);
   properties[PROP_HTTP] = g_param_spec_object ("http", NULL, NULL, CB_TYPE_HTTP_CLIENT, flags);
   properties[PROP_SECRETS] = g_param_spec_object ("secrets", NULL, NULL, CB_TYPE_SECRETS, flags);
   properties[PROP_ENTRA] = g_param_spec_object ("entra", NULL, NULL, CB_TYPE_ENTRA_CLIENT, flags);
@@ -866,23 +843,18 @@ cb_context_init (CbContext *self)
 }
 
 CbContext *
-cb_context_new (void)
-{
-  return cb_context_new_full (NULL, NULL, NULL, NULL, NULL, NULL);
-}
-
-CbContext *
-cb_context_new_full (CbSandbox     *sandbox,
-                     CbSecrets     *secrets,
-                     CbPortMonitor *port_monitor,
-                     const char    *data_dir,
-                     const char    *profiles_path,
-                     const char    *journal_path)
+cb_context_new_for_service (CbLocalService          *sandbox,
+                            CbLocalServiceStartFunc  start_sandbox,
+                            CbSecrets               *secrets,
+                            CbPortMonitor           *port_monitor,
+                            const char              *data_dir,
+                            const char              *profiles_path,
+                            const char              *journal_path)
 {
   CbContext *self = g_object_new (CB_TYPE_CONTEXT, NULL);
   g_autoptr(GError) error = NULL;
 
-  g_return_val_if_fail (sandbox == NULL || CB_IS_SANDBOX (sandbox), NULL);
+  g_return_val_if_fail (sandbox == NULL || CB_IS_LOCAL_SERVICE (sandbox), NULL);
   g_return_val_if_fail (secrets == NULL || CB_IS_SECRETS (secrets), NULL);
   g_return_val_if_fail (port_monitor == NULL || CB_IS_PORT_MONITOR (port_monitor), NULL);
 
@@ -893,6 +865,7 @@ cb_context_new_full (CbSandbox     *sandbox,
   self->journal_path = journal_path != NULL ? g_strdup (journal_path)
                                             : cb_journal_dup_default_path ();
   self->sandbox = sandbox != NULL ? g_object_ref (sandbox) : NULL;
+  self->start_sandbox = start_sandbox;
   self->secrets = secrets != NULL ? g_object_ref (secrets) : cb_secrets_new ();
   self->port_monitor = port_monitor != NULL ? g_object_ref (port_monitor)
                                             : cb_udev_port_monitor_new ();
@@ -905,6 +878,29 @@ cb_context_new_full (CbSandbox     *sandbox,
     g_message ("The journal at %s could not be opened: %s", self->journal_path, error->message);
 
   load_profiles (self);
+  return self;
+}
+
+CbContext *
+cb_context_new_for_profile (CbProfile *profile,
+                            CbSecrets *secrets)
+{
+  CbContext *self;
+
+  g_return_val_if_fail (CB_IS_PROFILE (profile), NULL);
+  g_return_val_if_fail (CB_IS_SECRETS (secrets), NULL);
+
+  self = g_object_new (CB_TYPE_CONTEXT, NULL);
+  self->fixed_profile = TRUE;
+  self->data_dir = g_build_filename (g_get_user_data_dir (), "certbench", NULL);
+  self->profiles_path = cb_profile_list_default_path ();
+  self->secrets = g_object_ref (secrets);
+  self->port_monitor = cb_udev_port_monitor_new ();
+  g_signal_connect_object (self->secrets, "notify::problem", G_CALLBACK (secrets_problem_cb),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect (self, "notify::profile", G_CALLBACK (secrets_problem_cb), NULL);
+  g_list_store_append (self->profiles, profile);
+  self->profile = g_object_ref (profile);
   return self;
 }
 
@@ -932,9 +928,16 @@ cb_context_shutdown (CbContext *self)
 
   if (self->sandbox != NULL && self->owns_sandbox)
     {
-      cb_sandbox_stop (self->sandbox);
+      cb_local_service_stop (self->sandbox);
       self->owns_sandbox = FALSE;
     }
+}
+
+CbLocalService *
+cb_context_get_local_service (CbContext *self)
+{
+  g_return_val_if_fail (CB_IS_CONTEXT (self), NULL);
+  return self->sandbox;
 }
 
 CbContextState
@@ -967,7 +970,6 @@ cb_context_get_status_text (CbContext *self)
   }
 
 DEFINE_GETTER (CbProfile, profile)
-DEFINE_GETTER (CbSandbox, sandbox)
 DEFINE_GETTER (CbHttpClient, http)
 
 gint64

@@ -5,52 +5,51 @@
 
 #include "cb-adr-client.h"
 #include "cb-dps-client.h"
+#include "cb-context-state.h"
 #include "cb-entra-client.h"
 #include "cb-http.h"
 #include "cb-hub-client.h"
 #include "cb-journal.h"
+#include "cb-local-service.h"
 #include "cb-port-monitor.h"
 #include "cb-profile.h"
-#include "cb-sandbox.h"
 #include "cb-secrets.h"
 
 G_BEGIN_DECLS
-
-typedef enum
-{
-  CB_CONTEXT_STATE_STARTING,    /* sandbox starting, clients being made, or signing in */
-  CB_CONTEXT_STATE_READY,       /* signed in: the clients can be used */
-  CB_CONTEXT_STATE_SIGNED_OUT,  /* an Azure profile without a usable sign-in */
-  CB_CONTEXT_STATE_ERROR,       /* see cb_context_get_error() */
-} CbContextState;
-
-#define CB_TYPE_CONTEXT_STATE (cb_context_state_get_type ())
-GType cb_context_state_get_type (void) G_GNUC_CONST;
 
 /**
  * CbContext:
  *
  * The services the window and the pages share: the active profile and its clients, the
- * secret store, the journal, the port monitor and, for the sandbox profile, the in-process
- * sandbox. Switching profile replaces the clients and the cancellable and notifies
- * "profile", then "state" as the new profile comes up; pages reload on those notifications.
- * No GTK in here.
+ * secret store, the journal, the port monitor and, for the sandbox profile, the local service
+ * (cb-local-service.h: the sandbox, run inside this process). Switching profile replaces the
+ * clients and the cancellable and notifies "profile", then "state" as the new profile comes
+ * up; pages reload on those notifications. No GTK in here.
  */
 #define CB_TYPE_CONTEXT (cb_context_get_type ())
 G_DECLARE_FINAL_TYPE (CbContext, cb_context, CB, CONTEXT, GObject)
 
-/* The app's context: data under $XDG_DATA_HOME/certbench, profiles in
- * cb_profile_list_default_path(), secrets in the keyring. Call cb_context_start(). */
-CbContext      *cb_context_new                 (void);
-/* For tests and special setups: every argument may be NULL for the default. A @sandbox that
- * is already running is used as is (not started, not stopped); a @journal_path or
- * @profiles_path in a temp dir keeps tests away from the user's files. */
-CbContext      *cb_context_new_full            (CbSandbox           *sandbox,
-                                                CbSecrets           *secrets,
-                                                CbPortMonitor       *port_monitor,
-                                                const char          *data_dir,
-                                                const char          *profiles_path,
-                                                const char          *journal_path);
+/* Data under @data_dir ($XDG_DATA_HOME/certbench when NULL), profiles in @profiles_path
+ * (cb_profile_list_default_path()), the journal at @journal_path, secrets in @secrets (the
+ * keyring when NULL), ports from @port_monitor (udev when NULL). The sandbox profile runs on
+ * @sandbox when given (already running: used as is, not started, not stopped), else on one
+ * that @start_sandbox starts in a worker thread (NULL: the sandbox profile reports an error).
+ * The app's and the CLI's constructors with the real sandbox are in cb-sandbox-service.h.
+ * Call cb_context_start(). */
+CbContext      *cb_context_new_for_service     (CbLocalService          *sandbox,
+                                                CbLocalServiceStartFunc  start_sandbox,
+                                                CbSecrets               *secrets,
+                                                CbPortMonitor           *port_monitor,
+                                                const char              *data_dir,
+                                                const char              *profiles_path,
+                                                const char              *journal_path);
+
+/* A context for one @profile only (the CLI's, which found its sandbox or profile itself): no
+ * profile list, no journal, no sandbox of its own; the clients are made and signed in as for
+ * any profile (a sandbox profile by a device code its sandbox approves). Call
+ * cb_context_start(). */
+CbContext      *cb_context_new_for_profile     (CbProfile               *profile,
+                                                CbSecrets               *secrets);
 
 /* Brings up the active profile without blocking: the sandbox starts in a thread of its own,
  * then the clients are made and the stored or a device-code sign-in happens. */
@@ -63,7 +62,8 @@ const GError   *cb_context_get_error           (CbContext           *self);
 const char     *cb_context_get_status_text     (CbContext           *self);
 
 CbProfile      *cb_context_get_profile         (CbContext           *self);
-CbSandbox      *cb_context_get_sandbox         (CbContext           *self);
+/* The sandbox profile's local service once it runs, else NULL. */
+CbLocalService *cb_context_get_local_service   (CbContext           *self);
 CbHttpClient   *cb_context_get_http            (CbContext           *self);
 /* The service's time (unix seconds): certificate dates are judged on it. */
 gint64          cb_context_get_service_now     (CbContext           *self);

@@ -1,0 +1,393 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+
+/* One port of the station and its runs: it opens the port, speaks the bench protocol over it,
+ * builds and runs the provisioning run, keeps the result, and tells the protocol traffic as
+ * log lines. The bench page shows sessions; it opens no port itself. */
+
+#define G_LOG_DOMAIN "cb-bench-session"
+
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gi18n.h>
+
+#include "cb-bench-client.h"
+#include "cb-bench-session.h"
+#include "cb-serial-port.h"
+
+struct _CbBenchSession
+{
+  GObject              parent_instance;
+
+  char                *path;
+  CbSerialPortInfo    *info;
+  CbSerialPort        *port;
+  CbSmpTransport      *transport;
+  CbBenchClient       *bench;
+  CbProvisioningRun   *run;
+  CbRunResult         *result;
+  GCancellable        *cancellable;
+  GCancellable        *context_cancellable;  /* the context's at the start; cancels ours */
+  gulong               context_cancelled_id;
+  char                *message;      /* why it failed before a run could start */
+  CbSmpTransportStats  stats;        /* of the last transport, kept after the port closes */
+  CbBenchSessionState  state;
+};
+
+G_DEFINE_FINAL_TYPE (CbBenchSession, cb_bench_session, G_TYPE_OBJECT)
+
+enum { SIGNAL_LOG, N_SIGNALS };
+static guint session_signals[N_SIGNALS];
+
+static void
+close_port (CbBenchSession *s)
+{
+  if (s->transport != NULL)
+    cb_smp_transport_get_stats (s->transport, &s->stats);
+  if (s->transport != NULL)
+    g_signal_handlers_disconnect_matched (s->transport, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL, s);
+  g_clear_object (&s->bench);
+  g_clear_object (&s->transport);
+  if (s->port != NULL)
+    cb_serial_port_close (s->port);
+  g_clear_object (&s->port);
+}
+
+static void
+on_context_cancelled (GCancellable *context_cancellable,
+                      GCancellable *cancellable)
+{
+  g_cancellable_cancel (cancellable);
+}
+
+/* A profile switch or shutdown cancels the context's cancellable: runs stop with it. */
+static void
+follow_context (CbBenchSession *s,
+                GCancellable   *context_cancellable)
+{
+  if (s->context_cancellable != NULL)
+    g_cancellable_disconnect (s->context_cancellable, s->context_cancelled_id);
+  s->context_cancelled_id = 0;
+  g_clear_object (&s->context_cancellable);
+
+  if (context_cancellable == NULL)
+    return;
+  s->context_cancellable = g_object_ref (context_cancellable);
+  s->context_cancelled_id = g_cancellable_connect (context_cancellable,
+                                                   G_CALLBACK (on_context_cancelled),
+                                                   g_object_ref (s->cancellable), g_object_unref);
+}
+
+static void
+cb_bench_session_dispose (GObject *object)
+{
+  CbBenchSession *s = CB_BENCH_SESSION (object);
+
+  follow_context (s, NULL);
+
+  if (s->cancellable != NULL)
+    g_cancellable_cancel (s->cancellable);
+  close_port (s);
+  g_clear_object (&s->cancellable);
+  g_clear_object (&s->run);
+  g_clear_object (&s->result);
+  g_clear_object (&s->info);
+
+  G_OBJECT_CLASS (cb_bench_session_parent_class)->dispose (object);
+}
+
+static void
+cb_bench_session_finalize (GObject *object)
+{
+  CbBenchSession *s = CB_BENCH_SESSION (object);
+
+  g_free (s->path);
+  g_free (s->message);
+
+  G_OBJECT_CLASS (cb_bench_session_parent_class)->finalize (object);
+}
+
+static void
+cb_bench_session_class_init (CbBenchSessionClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = cb_bench_session_dispose;
+  G_OBJECT_CLASS (klass)->finalize = cb_bench_session_finalize;
+
+  /* A line of the port's protocol log: tag ("tx", "rx", "error", "device"), text. */
+  session_signals[SIGNAL_LOG] =
+    g_signal_new ("log", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+}
+
+static void
+cb_bench_session_init (CbBenchSession *s)
+{
+}
+
+CbBenchSession *
+cb_bench_session_new (const char *path)
+{
+  CbBenchSession *s;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  s = g_object_new (CB_TYPE_BENCH_SESSION, NULL);
+  s->path = g_strdup (path);
+  return s;
+}
+
+static void
+emit_log (CbBenchSession *s,
+          const char     *tag,
+          const char     *text)
+{
+  g_signal_emit (s, session_signals[SIGNAL_LOG], 0, tag, text);
+}
+
+/* ---- Protocol log ----------------------------------------------------------------------- */
+
+static void
+on_transport_traffic (CbSmpTransport     *transport,
+                      const CbSmpTraffic *traffic,
+                      CbBenchSession     *s)
+{
+  g_autofree char *text = cb_smp_traffic_to_string (traffic,
+                                                    cb_smp_transport_get_bench_group (transport));
+  const char *tag = traffic->direction == CB_SMP_DIRECTION_TX ? "tx" : "rx";
+
+  if (traffic->is_error || traffic->dropped)
+    tag = "error";
+  emit_log (s, tag, text);
+}
+
+static void
+on_transport_log_line (CbSmpTransport *transport,
+                       const char     *line,
+                       CbBenchSession *s)
+{
+  g_autofree char *text = g_strdup_printf (_("device: %s"), line);
+
+  emit_log (s, "device", text);
+}
+
+static void
+on_transport_frame_error (CbSmpTransport *transport,
+                          guint           kind,
+                          guint64         count,
+                          CbBenchSession *s)
+{
+  /* Translators: a garbled frame; %s is "crc", "base64"... */
+  g_autofree char *text = g_strdup_printf (_("Frame dropped: %s error (%u so far)"),
+                                           cb_smp_frame_error_to_string (kind),
+                                           (guint) MIN (count, G_MAXUINT));
+
+  emit_log (s, "error", text);
+}
+
+static void
+on_transport_retry (CbSmpTransport *transport,
+                    guint           group,
+                    guint           command,
+                    guint           attempt,
+                    CbBenchSession *s)
+{
+  g_autofree char *text = g_strdup_printf (_("No answer to %u/%u (attempt %u): sending again"),
+                                           group, command, attempt);
+
+  emit_log (s, "error", text);
+}
+
+/* ---- Runs ------------------------------------------------------------------------------- */
+
+void
+cb_bench_session_reset (CbBenchSession *self)
+{
+  g_return_if_fail (CB_IS_BENCH_SESSION (self));
+
+  g_clear_object (&self->result);
+  g_clear_object (&self->run);
+  g_clear_pointer (&self->message, g_free);
+  memset (&self->stats, 0, sizeof self->stats);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+}
+
+void
+cb_bench_session_cancel (CbBenchSession *self)
+{
+  g_return_if_fail (CB_IS_BENCH_SESSION (self));
+
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+}
+
+gboolean
+cb_bench_session_is_cancelled (CbBenchSession *self)
+{
+  g_return_val_if_fail (CB_IS_BENCH_SESSION (self), FALSE);
+  return g_cancellable_is_cancelled (self->cancellable);
+}
+
+void
+cb_bench_session_fail (CbBenchSession *self,
+                       const char     *message)
+{
+  g_return_if_fail (CB_IS_BENCH_SESSION (self));
+
+  g_free (self->message);
+  self->message = g_strdup (message);
+  close_port (self);
+}
+
+gboolean
+cb_bench_session_open (CbBenchSession        *self,
+                       CbProvisioningConfig  *config,
+                       GError               **error)
+{
+  g_return_val_if_fail (CB_IS_BENCH_SESSION (self), FALSE);
+  g_return_val_if_fail (config != NULL, FALSE);
+
+  self->port = cb_serial_port_open (self->path, CB_SERIAL_PORT_DEFAULT_BAUD, error);
+  if (self->port == NULL)
+    return FALSE;
+  self->transport = cb_smp_transport_new (self->port);
+  g_signal_connect (self->transport, "traffic", G_CALLBACK (on_transport_traffic), self);
+  g_signal_connect (self->transport, "log-line", G_CALLBACK (on_transport_log_line), self);
+  g_signal_connect (self->transport, "frame-error", G_CALLBACK (on_transport_frame_error), self);
+  g_signal_connect (self->transport, "retry", G_CALLBACK (on_transport_retry), self);
+  self->bench = cb_bench_client_new (self->transport);
+
+  g_clear_object (&self->run);
+  self->run = cb_provisioning_run_new (config, self->bench, self->path);
+  return TRUE;
+}
+
+static void
+run_cb (GObject      *object,
+        GAsyncResult *result,
+        gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  CbBenchSession *self = g_task_get_source_object (task);
+  GError *error = NULL;
+  CbRunResult *run_result;
+
+  run_result = cb_provisioning_run_run_finish (CB_PROVISIONING_RUN (object), result, &error);
+  close_port (self);
+  follow_context (self, NULL);
+  if (run_result == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  g_set_object (&self->result, run_result);
+  g_task_return_pointer (task, run_result, g_object_unref);
+}
+
+void
+cb_bench_session_run_async (CbBenchSession      *self,
+                            GCancellable        *context_cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (CB_IS_BENCH_SESSION (self));
+  g_return_if_fail (self->run != NULL);
+
+  task = g_task_new (self, self->cancellable, callback, user_data);
+  g_task_set_source_tag (task, cb_bench_session_run_async);
+  /* The run says itself that it was cancelled (a result, not an error). */
+  g_task_set_check_cancellable (task, FALSE);
+  follow_context (self, context_cancellable);
+  cb_provisioning_run_run_async (self->run, self->cancellable, run_cb, task);
+}
+
+CbRunResult *
+cb_bench_session_run_finish (CbBenchSession  *self,
+                             GAsyncResult    *result,
+                             GError         **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ---- Accessors -------------------------------------------------------------------------- */
+
+const char *
+cb_bench_session_get_path (CbBenchSession *self)
+{
+  g_return_val_if_fail (CB_IS_BENCH_SESSION (self), NULL);
+  return self->path;
+}
+
+CbSerialPortInfo *
+cb_bench_session_get_info (CbBenchSession *self)
+{
+  g_return_val_if_fail (CB_IS_BENCH_SESSION (self), NULL);
+  return self->info;
+}
+
+void
+cb_bench_session_set_info (CbBenchSession   *self,
+                           CbSerialPortInfo *info)
+{
+  g_return_if_fail (CB_IS_BENCH_SESSION (self));
+  g_set_object (&self->info, info);
+}
+
+CbBenchSessionState
+cb_bench_session_get_state (CbBenchSession *self)
+{
+  g_return_val_if_fail (CB_IS_BENCH_SESSION (self), CB_BENCH_SESSION_IDLE);
+  return self->state;
+}
+
+void
+cb_bench_session_set_state (CbBenchSession      *self,
+                            CbBenchSessionState  state)
+{
+  g_return_if_fail (CB_IS_BENCH_SESSION (self));
+  self->state = state;
+}
+
+CbProvisioningRun *
+cb_bench_session_get_run (CbBenchSession *self)
+{
+  g_return_val_if_fail (CB_IS_BENCH_SESSION (self), NULL);
+  return self->run;
+}
+
+CbRunResult *
+cb_bench_session_get_result (CbBenchSession *self)
+{
+  g_return_val_if_fail (CB_IS_BENCH_SESSION (self), NULL);
+  return self->result;
+}
+
+void
+cb_bench_session_clear_result (CbBenchSession *self)
+{
+  g_return_if_fail (CB_IS_BENCH_SESSION (self));
+  g_clear_object (&self->result);
+}
+
+const char *
+cb_bench_session_get_message (CbBenchSession *self)
+{
+  g_return_val_if_fail (CB_IS_BENCH_SESSION (self), NULL);
+  return self->message;
+}
+
+void
+cb_bench_session_get_stats (CbBenchSession      *self,
+                            CbSmpTransportStats *stats)
+{
+  g_return_if_fail (CB_IS_BENCH_SESSION (self));
+  g_return_if_fail (stats != NULL);
+
+  *stats = self->stats;
+  if (self->transport != NULL)
+    cb_smp_transport_get_stats (self->transport, stats);
+}

@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* One diagnosis for the Diagnostics page and `certbench-cli inspect`: the built CLI and core's
+ * CbDiagnosis (the object the page shows) diagnose the same device (certbench-devsim on a pty,
+ * provisioned by the CLI) against the same sandbox served from this process, and give the same
+ * findings; after the device is revoked both say so in the credential-identifier finding. */
+
+#include "config.h"
+
+#include <signal.h>
+#include <string.h>
+
+#include "cb-adr-client.h"
+#include "cb-diagnosis.h"
+#include "cb-sandbox-profile.h"
+#include "cb-sandbox-service.h"
+#include "cb-test-cli.h"
+#include "cb-test-sandbox.h"
+
+typedef struct
+{
+  CbTestSandbox *ts;
+  char          *home;          /* XDG folders for the CLI: nothing touches the real home */
+  char          *journal;
+  char          *cli;
+  char          *devsim;
+  GSubprocess   *device;
+  char          *pty;
+  CbContext     *context;       /* core's, on the same sandbox */
+} Fixture;
+
+static int
+run_cli (Fixture             *f,
+         char               **out_stdout,
+         const char * const  *args)
+{
+  return cb_test_cli_run (f->cli, f->home, f->ts, f->journal, out_stdout, NULL, args);
+}
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbSecrets) secrets = cb_secrets_new_memory ();
+  g_autoptr(CbPortMonitor) monitor = cb_port_monitor_new ();
+  g_autofree char *dir = NULL;
+  g_autofree char *profiles = NULL;
+  g_autofree char *journal = NULL;
+  gint64 deadline;
+
+  f->cli = cb_test_cli_built_binary ("CERTBENCH_CLI", "cli", "certbench-cli");
+  f->devsim = cb_test_cli_built_binary ("CERTBENCH_DEVSIM", "devsim", "certbench-devsim");
+  f->home = g_dir_make_tmp ("cb-diagnosis-XXXXXX", &error);
+  g_assert_no_error (error);
+  f->journal = g_build_filename (f->home, "journal.sqlite", NULL);
+  f->ts = cb_test_sandbox_new (CB_TEST_SANDBOX_NONE);
+  cb_sandbox_seed_demo (f->ts->sandbox, &error);
+  g_assert_no_error (error);
+
+  dir = g_build_filename (f->home, "core", NULL);
+  profiles = g_build_filename (dir, "profiles.ini", NULL);
+  journal = g_build_filename (dir, "journal.sqlite", NULL);
+  f->context = cb_context_new_full (f->ts->sandbox, secrets, monitor, dir, profiles, journal);
+  cb_context_start (f->context);
+  deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  while (cb_context_get_state (f->context) != CB_CONTEXT_STATE_READY &&
+         g_get_monotonic_time () < deadline)
+    {
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (1000);
+    }
+  g_assert_cmpint (cb_context_get_state (f->context), ==, CB_CONTEXT_STATE_READY);
+
+  f->device = cb_test_cli_start_device (f->cli, f->devsim, f->home,
+                                        (const char *[]) { "--serial", "CB-DIAG-0001", NULL },
+                                        &f->pty);
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  if (f->device != NULL)
+    {
+      g_subprocess_send_signal (f->device, SIGTERM);
+      g_subprocess_wait (f->device, NULL, NULL);
+    }
+  g_clear_object (&f->device);
+  if (f->context != NULL)
+    cb_context_shutdown (f->context);
+  g_clear_object (&f->context);
+  cb_test_sandbox_free (f->ts);
+  if (g_getenv ("CB_TEST_KEEP_DATA") == NULL)
+    cb_test_remove_tree (f->home);
+  g_free (f->home);
+  g_free (f->journal);
+  g_free (f->cli);
+  g_free (f->devsim);
+  g_free (f->pty);
+}
+
+static CbDiagnosis *
+diagnose (Fixture *f)
+{
+  g_autoptr(CbDiagnosis) diagnosis = cb_diagnosis_new (f->context);
+  gint64 deadline = g_get_monotonic_time () + 120 * G_USEC_PER_SEC;
+
+  cb_diagnosis_run (diagnosis, f->pty, 0);
+  while (cb_diagnosis_get_running (diagnosis) && g_get_monotonic_time () < deadline)
+    {
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (1000);
+    }
+  g_assert_false (cb_diagnosis_get_running (diagnosis));
+  return g_steal_pointer (&diagnosis);
+}
+
+/* The CLI's findings (inspect --json) against core's, check by check. The "device" check says
+ * how long the device has been up, and the "hub" check quotes the device's last connection
+ * error: those parts of their details differ between two reads. */
+static void
+assert_same_findings (JsonArray   *findings,
+                      CbDiagnosis *diagnosis)
+{
+  GListModel *checks = cb_diagnosis_get_checks (diagnosis);
+
+  g_assert_cmpuint (json_array_get_length (findings), ==, g_list_model_get_n_items (checks));
+  g_assert_cmpuint (json_array_get_length (findings), >=, 9);
+  for (guint i = 0; i < g_list_model_get_n_items (checks); i++)
+    {
+      g_autoptr(CbDiagnosticCheck) check = g_list_model_get_item (checks, i);
+      JsonObject *finding = json_array_get_object_element (findings, i);
+      const char *id = cb_diagnostic_check_get_id (check);
+      const char *advice = json_object_has_member (finding, "advice")
+                             ? json_object_get_string_member (finding, "advice") : NULL;
+
+      g_test_message ("%s: %s / %s", id, json_object_get_string_member (finding, "status"),
+                      cb_check_status_to_string (cb_diagnostic_check_get_status (check)));
+      g_assert_cmpstr (json_object_get_string_member (finding, "id"), ==, id);
+      g_assert_cmpstr (json_object_get_string_member (finding, "title"), ==,
+                       cb_diagnostic_check_get_title (check));
+      g_assert_cmpstr (json_object_get_string_member (finding, "status"), ==,
+                       cb_check_status_to_string (cb_diagnostic_check_get_status (check)));
+      g_assert_cmpstr (advice, ==, cb_diagnostic_check_get_advice (check));
+      if (g_strcmp0 (id, "device") == 0)
+        continue;
+      if (g_strcmp0 (id, "hub") == 0)
+        {
+          /* What the device last saw changes with each of its reconnection attempts. */
+          g_auto(GStrv) cli = g_strsplit (json_object_get_string_member (finding, "detail"),
+                                          "; the device says", 2);
+          g_auto(GStrv) core = g_strsplit (cb_diagnostic_check_get_detail (check),
+                                           "; the device says", 2);
+
+          g_assert_cmpstr (cli[0], ==, core[0]);
+          continue;
+        }
+      g_assert_cmpstr (json_object_get_string_member (finding, "detail"), ==,
+                       cb_diagnostic_check_get_detail (check));
+    }
+}
+
+static JsonArray *
+inspect_findings (Fixture   *f,
+                  JsonNode **out_root)
+{
+  g_autofree char *out = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonObject *object;
+
+  run_cli (f, &out, (const char *[]) { "inspect", "--port", f->pty, "--json", NULL });
+  *out_root = json_from_string (out, &error);
+  g_assert_no_error (error);
+  object = json_node_get_object (*out_root);
+  g_assert_true (json_object_has_member (object, "findings"));
+  return json_object_get_array_member (object, "findings");
+}
+
+static void
+on_result (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static void
+test_same_findings_then_revoked (Fixture       *f,
+                                 gconstpointer  data)
+{
+  g_autoptr(CbDiagnosis) diagnosis = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  CbDiagnosticCheck *identifier;
+  JsonArray *findings;
+  int status;
+
+  status = run_cli (f, NULL, (const char *[]) { "provision", "--port", f->pty, "--template",
+                                                "diag-{serial}", "--quiet", NULL });
+  g_assert_cmpint (status, ==, 0);
+
+  /* Healthy: every check passes, in both. */
+  findings = inspect_findings (f, &root);
+  diagnosis = diagnose (f);
+  assert_same_findings (findings, diagnosis);
+  g_assert_cmpint (cb_diagnostic_check_get_status (cb_diagnosis_lookup_check (diagnosis,
+                                                                              "identifier")),
+                   ==, CB_CHECK_PASS);
+  g_clear_object (&diagnosis);
+  g_clear_pointer (&root, json_node_unref);
+
+  /* Revoked in the registry: the credential-identifier finding fails and says so. */
+  cb_adr_client_revoke_device_async (cb_context_get_adr (f->context), "diag-cb-diag-0001", FALSE,
+                                     NULL, on_result, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (cb_adr_client_revoke_device_finish (cb_context_get_adr (f->context), result,
+                                                     &error));
+  g_assert_no_error (error);
+
+  /* The sandbox drops the device's connection; it reconnects and is refused. Wait for that,
+   * so both read the same hub connection. */
+  {
+    gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+    do
+      {
+        g_clear_object (&diagnosis);
+        diagnosis = diagnose (f);
+        if (cb_diagnostic_check_get_status (cb_diagnosis_lookup_check (diagnosis, "hub")) ==
+            CB_CHECK_FAIL)
+          break;
+        g_usleep (300 * 1000);
+      }
+    while (g_get_monotonic_time () < deadline);
+  }
+  findings = inspect_findings (f, &root);
+  identifier = cb_diagnosis_lookup_check (diagnosis, "identifier");
+  g_assert_cmpint (cb_diagnostic_check_get_status (identifier), ==, CB_CHECK_FAIL);
+  g_assert_nonnull (strstr (cb_diagnostic_check_get_detail (identifier), "revoked"));
+  assert_same_findings (findings, diagnosis);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add ("/cb/diagnosis/same-findings-then-revoked", Fixture, NULL, fixture_setup,
+              test_same_findings_then_revoked, fixture_teardown);
+
+  return g_test_run ();
+}
