@@ -11,6 +11,7 @@
 
 #include "cb-context.h"
 #include "cb-device-list-model.h"
+#include "cb-device-table.h"
 #include "cb-device-state.h"
 #include "cb-policy-dialog.h"
 #include "cb-registry-page.h"
@@ -75,7 +76,7 @@ struct _CbRegistryPage
   GtkSpinner         *devices_spinner;
   GtkLabel           *devices_count_label;
   GtkStack           *devices_stack;
-  GtkColumnView      *device_view;
+  CbDeviceTable      *device_table;
   AdwStatusPage      *devices_status;
   GtkStack           *activity_stack;
   GtkListBox         *activity_list;

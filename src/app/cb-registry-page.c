@@ -13,6 +13,7 @@
 #include "cb-a11y.h"
 #include "cb-app-settings.h"
 #include "cb-error.h"
+#include "cb-page-context.h"
 #include "cb-util.h"
 #include "cb-registry-page-error.h"
 #include "cb-registry-page-private.h"
@@ -627,28 +628,9 @@ cb_registry_page_reload (CbRegistryPage *self)
   if (self->context == NULL)
     return;
 
-  switch (cb_context_get_state (self->context))
-    {
-    case CB_CONTEXT_STATE_READY:
-      break;
-    case CB_CONTEXT_STATE_SIGNED_OUT:
-      adw_status_page_set_title (self->error_status, _("Signed Out"));
-      adw_status_page_set_description (self->error_status,
-                                       _("Sign in to the connection to see its registry"));
-      gtk_stack_set_visible_child_name (self->main_stack, "error");
-      return;
-    case CB_CONTEXT_STATE_ERROR:
-      adw_status_page_set_title (self->error_status, _("Not Connected"));
-      adw_status_page_set_description (self->error_status,
-                                       cb_context_get_error (self->context) != NULL
-                                         ? cb_context_get_error (self->context)->message : NULL);
-      gtk_stack_set_visible_child_name (self->main_stack, "error");
-      return;
-    case CB_CONTEXT_STATE_STARTING:
-    default:
-      gtk_stack_set_visible_child_name (self->main_stack, "loading");
-      return;
-    }
+  if (!cb_page_context_show_state (self->context, self->main_stack, self->error_status,
+                                   _("Sign in to the connection to see its registry")))
+    return;
 
   self->loaded = TRUE;
   adw_status_page_set_title (self->error_status, _("The Registry Could Not Be Read"));
@@ -688,21 +670,10 @@ cb_registry_page_set_context (CbRegistryPage *self,
 {
   g_return_if_fail (CB_IS_REGISTRY_PAGE (self));
 
-  if (self->context == context)
-    return;
-
-  if (self->context != NULL)
-    g_signal_handlers_disconnect_by_data (self->context, self);
-  g_set_object (&self->context, context);
-  if (context != NULL)
-    {
-      g_signal_connect_object (context, "notify::state", G_CALLBACK (on_context_changed_cb),
-                               self, G_CONNECT_SWAPPED);
-      g_signal_connect_object (context, "notify::profile", G_CALLBACK (on_context_changed_cb),
-                               self, G_CONNECT_SWAPPED);
-    }
-  on_context_changed_cb (self);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTEXT]);
+  if (cb_page_context_set (self, &self->context, context,
+                           CB_PAGE_CONTEXT_STATE | CB_PAGE_CONTEXT_PROFILE,
+                           G_CALLBACK (on_context_changed_cb)))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTEXT]);
 }
 
 /* ---- GObject ---------------------------------------------------------------------------- */
@@ -747,9 +718,7 @@ cb_registry_page_dispose (GObject *object)
   if (self->chooser != NULL)
     gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
   g_clear_object (&self->chooser);
-  if (self->context != NULL)
-    g_signal_handlers_disconnect_by_data (self->context, self);
-  g_clear_object (&self->context);
+  cb_page_context_clear (self, &self->context);
   g_clear_object (&self->policy);
   /* AdwBin keeps its own pointer to the template's top widget: drop it first. */
   adw_bin_set_child (ADW_BIN (self), NULL);
@@ -832,7 +801,7 @@ cb_registry_page_class_init (CbRegistryPageClass *klass)
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  g_type_ensure (CB_TYPE_DEVICE_ITEM);
+  g_type_ensure (CB_TYPE_DEVICE_TABLE);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/certbench/Certbench/cb-registry-page.ui");
@@ -862,7 +831,7 @@ cb_registry_page_class_init (CbRegistryPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CbRegistryPage, back_button);
   gtk_widget_class_bind_template_child (widget_class, CbRegistryPage, content_pane);
   gtk_widget_class_bind_template_child (widget_class, CbRegistryPage, devices_stack);
-  gtk_widget_class_bind_template_child (widget_class, CbRegistryPage, device_view);
+  gtk_widget_class_bind_template_child (widget_class, CbRegistryPage, device_table);
   gtk_widget_class_bind_template_child (widget_class, CbRegistryPage, devices_status);
   gtk_widget_class_bind_template_child (widget_class, CbRegistryPage, activity_stack);
   gtk_widget_class_bind_template_child (widget_class, CbRegistryPage, activity_list);
@@ -892,7 +861,7 @@ cb_registry_page_init (CbRegistryPage *self)
   self->device_selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->devices)));
   gtk_single_selection_set_autoselect (self->device_selection, FALSE);
   gtk_single_selection_set_can_unselect (self->device_selection, TRUE);
-  gtk_column_view_set_model (self->device_view, GTK_SELECTION_MODEL (self->device_selection));
+  cb_device_table_set_model (self->device_table, GTK_SELECTION_MODEL (self->device_selection));
 
   g_signal_connect_object (self->devices, "items-changed", G_CALLBACK (on_devices_changed_cb),
                            self, G_CONNECT_SWAPPED);
