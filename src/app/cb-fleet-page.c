@@ -5,7 +5,9 @@
 
 #include <glib/gi18n.h>
 
+#include "cb-device-table.h"
 #include "cb-fleet-page.h"
+#include "cb-page-context.h"
 #include "cb-registry-page-error.h"
 #include "cb-x509.h"
 
@@ -41,7 +43,7 @@ struct _CbFleetPage
   GtkListBox         *states_list;
   GtkLabel           *group_label;
   GtkSpinner         *devices_spinner;
-  GtkColumnView      *device_view;
+  CbDeviceTable      *device_table;
 };
 
 G_DEFINE_FINAL_TYPE (CbFleetPage, cb_fleet_page, ADW_TYPE_BIN)
@@ -372,28 +374,9 @@ cb_fleet_page_reload (CbFleetPage *self)
   if (self->context == NULL)
     return;
 
-  switch (cb_context_get_state (self->context))
-    {
-    case CB_CONTEXT_STATE_READY:
-      break;
-    case CB_CONTEXT_STATE_SIGNED_OUT:
-      adw_status_page_set_title (self->error_status, _("Signed Out"));
-      adw_status_page_set_description (self->error_status,
-                                       _("Sign in to the connection to see its fleet"));
-      gtk_stack_set_visible_child_name (self->main_stack, "error");
-      return;
-    case CB_CONTEXT_STATE_ERROR:
-      adw_status_page_set_title (self->error_status, _("Not Connected"));
-      adw_status_page_set_description (self->error_status,
-                                       cb_context_get_error (self->context) != NULL
-                                         ? cb_context_get_error (self->context)->message : NULL);
-      gtk_stack_set_visible_child_name (self->main_stack, "error");
-      return;
-    case CB_CONTEXT_STATE_STARTING:
-    default:
-      gtk_stack_set_visible_child_name (self->main_stack, "loading");
-      return;
-    }
+  if (!cb_page_context_show_state (self->context, self->main_stack, self->error_status,
+                                   _("Sign in to the connection to see its fleet")))
+    return;
 
   if (!is_ready (self))
     return;
@@ -503,20 +486,10 @@ cb_fleet_page_set_context (CbFleetPage *self,
 {
   g_return_if_fail (CB_IS_FLEET_PAGE (self));
 
-  if (self->context == context)
-    return;
-  if (self->context != NULL)
-    g_signal_handlers_disconnect_by_data (self->context, self);
-  g_set_object (&self->context, context);
-  if (context != NULL)
-    {
-      g_signal_connect_object (context, "notify::state", G_CALLBACK (on_context_changed_cb),
-                               self, G_CONNECT_SWAPPED);
-      g_signal_connect_object (context, "notify::profile", G_CALLBACK (on_context_changed_cb),
-                               self, G_CONNECT_SWAPPED);
-    }
-  on_context_changed_cb (self);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTEXT]);
+  if (cb_page_context_set (self, &self->context, context,
+                           CB_PAGE_CONTEXT_STATE | CB_PAGE_CONTEXT_PROFILE,
+                           G_CALLBACK (on_context_changed_cb)))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTEXT]);
 }
 
 /* The fleet changes while the page is hidden (the bench provisions, the registry revokes):
@@ -543,9 +516,7 @@ cb_fleet_page_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->devices, self);
   if (self->settings != NULL)
     g_signal_handlers_disconnect_by_data (self->settings, self);
-  if (self->context != NULL)
-    g_signal_handlers_disconnect_by_data (self->context, self);
-  g_clear_object (&self->context);
+  cb_page_context_clear (self, &self->context);
   /* AdwBin keeps its own pointer to the template's top widget: drop it first. */
   adw_bin_set_child (ADW_BIN (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), CB_TYPE_FLEET_PAGE);
@@ -625,7 +596,7 @@ cb_fleet_page_class_init (CbFleetPageClass *klass)
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  g_type_ensure (CB_TYPE_DEVICE_ITEM);
+  g_type_ensure (CB_TYPE_DEVICE_TABLE);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/certbench/Certbench/cb-fleet-page.ui");
@@ -638,7 +609,7 @@ cb_fleet_page_class_init (CbFleetPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CbFleetPage, states_list);
   gtk_widget_class_bind_template_child (widget_class, CbFleetPage, group_label);
   gtk_widget_class_bind_template_child (widget_class, CbFleetPage, devices_spinner);
-  gtk_widget_class_bind_template_child (widget_class, CbFleetPage, device_view);
+  gtk_widget_class_bind_template_child (widget_class, CbFleetPage, device_table);
 
   gtk_widget_class_install_action (widget_class, "fleet.refresh", NULL, refresh_action);
   gtk_widget_class_install_action (widget_class, "fleet.show-group", "i", show_group_action);
@@ -706,7 +677,7 @@ cb_fleet_page_init (CbFleetPage *self)
 
   self->devices = cb_device_list_model_new ();
   self->device_selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->devices)));
-  gtk_column_view_set_model (self->device_view, GTK_SELECTION_MODEL (self->device_selection));
+  cb_device_table_set_model (self->device_table, GTK_SELECTION_MODEL (self->device_selection));
   g_signal_connect_object (self->devices, "notify::loading", G_CALLBACK (on_loading_changed_cb),
                            self, G_CONNECT_SWAPPED);
 

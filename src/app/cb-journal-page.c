@@ -13,6 +13,7 @@
 #include "cb-window.h"
 
 #include "cb-journal-page.h"
+#include "cb-page-context.h"
 
 #define MAX_RUNS 10000
 
@@ -622,8 +623,8 @@ cb_journal_page_constructed (GObject *object)
 
   G_OBJECT_CLASS (cb_journal_page_parent_class)->constructed (object);
 
-  g_signal_connect_object (self->context, "notify::profile", G_CALLBACK (on_context_changed),
-                           self, G_CONNECT_SWAPPED);
+  cb_page_context_watch (self, self->context, CB_PAGE_CONTEXT_PROFILE,
+                         G_CALLBACK (on_context_changed));
   g_signal_connect (self, "map", G_CALLBACK (on_map), NULL);
   cb_journal_page_reload (self);
 }
@@ -646,7 +647,7 @@ cb_journal_page_dispose (GObject *object)
   g_clear_object (&self->filtered);
   g_clear_object (&self->filter);
   g_clear_object (&self->runs);
-  g_clear_object (&self->context);
+  cb_page_context_clear (self, &self->context);
 
   G_OBJECT_CLASS (cb_journal_page_parent_class)->dispose (object);
 }

@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "cb-device-table"
+
+/* The device table the Registry and Fleet pages share (cb-device-table.h): its columns live
+ * in ui/cb-device-table.ui, once. */
+
+#include "config.h"
+
+#include "cb-device-list-model.h"
+#include "cb-device-table.h"
+
+struct _CbDeviceTable
+{
+  AdwBin               parent_instance;
+
+  char                *label;
+  gboolean             show_policy;
+  GtkColumnViewColumn *policy;          /* ours: out of the view while hidden */
+
+  /* template */
+  GtkColumnView       *view;
+  GtkColumnViewColumn *policy_column;
+};
+
+G_DEFINE_FINAL_TYPE (CbDeviceTable, cb_device_table, ADW_TYPE_BIN)
+
+enum
+{
+  PROP_0,
+  PROP_MODEL,
+  PROP_SHOW_POLICY,
+  PROP_LABEL,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+cb_device_table_dispose (GObject *object)
+{
+  CbDeviceTable *self = CB_DEVICE_TABLE (object);
+
+  /* AdwBin keeps its own pointer to the template's top widget: drop it first. */
+  adw_bin_set_child (ADW_BIN (self), NULL);
+  gtk_widget_dispose_template (GTK_WIDGET (self), CB_TYPE_DEVICE_TABLE);
+
+  G_OBJECT_CLASS (cb_device_table_parent_class)->dispose (object);
+}
+
+static void
+cb_device_table_finalize (GObject *object)
+{
+  CbDeviceTable *self = CB_DEVICE_TABLE (object);
+
+  g_clear_object (&self->policy);
+  g_free (self->label);
+
+  G_OBJECT_CLASS (cb_device_table_parent_class)->finalize (object);
+}
+
+static void
+cb_device_table_get_property (GObject    *object,
+                              guint       prop_id,
+                              GValue     *value,
+                              GParamSpec *pspec)
+{
+  CbDeviceTable *self = CB_DEVICE_TABLE (object);
+
+  switch (prop_id)
+    {
+    case PROP_MODEL:
+      g_value_set_object (value, cb_device_table_get_model (self));
+      break;
+    case PROP_SHOW_POLICY:
+      g_value_set_boolean (value, cb_device_table_get_show_policy (self));
+      break;
+    case PROP_LABEL:
+      g_value_set_string (value, self->label);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cb_device_table_set_property (GObject      *object,
+                              guint         prop_id,
+                              const GValue *value,
+                              GParamSpec   *pspec)
+{
+  CbDeviceTable *self = CB_DEVICE_TABLE (object);
+
+  switch (prop_id)
+    {
+    case PROP_MODEL:
+      cb_device_table_set_model (self, g_value_get_object (value));
+      break;
+    case PROP_SHOW_POLICY:
+      cb_device_table_set_show_policy (self, g_value_get_boolean (value));
+      break;
+    case PROP_LABEL:
+      cb_device_table_set_label (self, g_value_get_string (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cb_device_table_class_init (CbDeviceTableClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = cb_device_table_dispose;
+  object_class->finalize = cb_device_table_finalize;
+  object_class->get_property = cb_device_table_get_property;
+  object_class->set_property = cb_device_table_set_property;
+
+  properties[PROP_MODEL] =
+    g_param_spec_object ("model", NULL, NULL, GTK_TYPE_SELECTION_MODEL,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SHOW_POLICY] =
+    g_param_spec_boolean ("show-policy", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_LABEL] =
+    g_param_spec_string ("label", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  g_type_ensure (CB_TYPE_DEVICE_ITEM);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/certbench/Certbench/cb-device-table.ui");
+  gtk_widget_class_bind_template_child (widget_class, CbDeviceTable, view);
+  gtk_widget_class_bind_template_child (widget_class, CbDeviceTable, policy_column);
+}
+
+static void
+cb_device_table_init (CbDeviceTable *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->policy = g_object_ref (self->policy_column);
+  self->show_policy = TRUE;
+}
+
+GtkWidget *
+cb_device_table_new (void)
+{
+  return g_object_new (CB_TYPE_DEVICE_TABLE, NULL);
+}
+
+void
+cb_device_table_set_model (CbDeviceTable     *self,
+                           GtkSelectionModel *model)
+{
+  g_return_if_fail (CB_IS_DEVICE_TABLE (self));
+  g_return_if_fail (model == NULL || GTK_IS_SELECTION_MODEL (model));
+
+  if (gtk_column_view_get_model (self->view) == model)
+    return;
+  gtk_column_view_set_model (self->view, model);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODEL]);
+}
+
+GtkSelectionModel *
+cb_device_table_get_model (CbDeviceTable *self)
+{
+  g_return_val_if_fail (CB_IS_DEVICE_TABLE (self), NULL);
+  return gtk_column_view_get_model (self->view);
+}
+
+/* GTK 4.8 keeps a hidden column's width in the layout, and has no insert_column: the Policy
+ * column (the third) is taken out, and put back before the columns after it. */
+#define POLICY_POSITION 2
+
+void
+cb_device_table_set_show_policy (CbDeviceTable *self,
+                                 gboolean       show)
+{
+  GListModel *columns;
+  g_autoptr(GPtrArray) after = NULL;
+
+  g_return_if_fail (CB_IS_DEVICE_TABLE (self));
+
+  show = !!show;
+  if (self->show_policy == show)
+    return;
+  self->show_policy = show;
+
+  if (!show)
+    gtk_column_view_remove_column (self->view, self->policy);
+  else
+    {
+      columns = gtk_column_view_get_columns (self->view);
+      after = g_ptr_array_new_with_free_func (g_object_unref);
+      while (g_list_model_get_n_items (columns) > POLICY_POSITION)
+        {
+          GtkColumnViewColumn *column = g_list_model_get_item (columns, POLICY_POSITION);
+
+          gtk_column_view_remove_column (self->view, column);
+          g_ptr_array_add (after, column);
+        }
+      gtk_column_view_append_column (self->view, self->policy);
+      for (guint i = 0; i < after->len; i++)
+        gtk_column_view_append_column (self->view, g_ptr_array_index (after, i));
+    }
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SHOW_POLICY]);
+}
+
+gboolean
+cb_device_table_get_show_policy (CbDeviceTable *self)
+{
+  g_return_val_if_fail (CB_IS_DEVICE_TABLE (self), FALSE);
+  return self->show_policy;
+}
+
+void
+cb_device_table_set_label (CbDeviceTable *self,
+                           const char    *label)
+{
+  g_return_if_fail (CB_IS_DEVICE_TABLE (self));
+
+  if (g_strcmp0 (self->label, label) == 0)
+    return;
+  g_free (self->label);
+  self->label = g_strdup (label);
+  if (label != NULL)
+    gtk_accessible_update_property (GTK_ACCESSIBLE (self->view), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                    label, -1);
+  else
+    gtk_accessible_reset_property (GTK_ACCESSIBLE (self->view), GTK_ACCESSIBLE_PROPERTY_LABEL);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LABEL]);
+}
+
+const char *
+cb_device_table_get_label (CbDeviceTable *self)
+{
+  g_return_val_if_fail (CB_IS_DEVICE_TABLE (self), NULL);
+  return self->label;
+}
