@@ -3,6 +3,8 @@
 
 #include <gio/gio.h>
 
+#include "cb-journal-result.h"
+
 G_BEGIN_DECLS
 
 /* The station journal: one record per provisioning run and per step, in SQLite (WAL), append
@@ -29,25 +31,6 @@ typedef enum
 
 #define CB_JOURNAL_ERROR (cb_journal_error_quark ())
 GQuark cb_journal_error_quark (void);
-
-typedef enum
-{
-  CB_JOURNAL_RESULT_NONE,         /* still running (or owned by a live process) */
-  CB_JOURNAL_RESULT_PASS,
-  CB_JOURNAL_RESULT_FAIL,
-  CB_JOURNAL_RESULT_CANCELLED,
-  CB_JOURNAL_RESULT_INTERRUPTED,  /* the owning process went away before the end */
-  CB_JOURNAL_RESULT_SKIPPED,      /* steps only: not needed in this run */
-} CbJournalResult;
-
-#define CB_TYPE_JOURNAL_RESULT (cb_journal_result_get_type ())
-GType            cb_journal_result_get_type    (void) G_GNUC_CONST;
-
-/* "running", "pass", "fail", "cancelled", "interrupted", "skipped". */
-const char      *cb_journal_result_to_string   (CbJournalResult  result);
-/* Returns FALSE for an unknown string. */
-gboolean         cb_journal_result_from_string (const char      *text,
-                                                CbJournalResult *out_result);
 
 /* ---- Records (immutable, as read back) ----------------------------------------------- */
 
