@@ -4,11 +4,9 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
-#include "cb-activity-event.h"
 #include "cb-adr-device.h"
 #include "cb-entra-client.h"
 #include "cb-http.h"
-#include "cb-hub-certificate.h"
 #include "cb-namespace.h"
 #include "cb-policy.h"
 #include "cb-profile.h"
@@ -37,10 +35,6 @@ GPtrArray   *cb_adr_parse_page   (JsonNode        *page,
  * {"result":"Failed","error":{...}} is CB_API_ERROR_OPERATION_FAILED with the error's code. */
 gboolean     cb_adr_parse_revoke_result (JsonNode  *body,
                                          GError   **error);
-/* Pure: the activity log $filter for a time range and an optional resource. */
-char        *cb_adr_build_activity_filter (gint64      from_unix,
-                                           gint64      to_unix,
-                                           const char *resource_uri);
 
 /* Callback that supplies a bearer token for a scope, asynchronously. The client calls it
  * once per operation; cache tokens in the source. */
@@ -273,36 +267,9 @@ gboolean     cb_adr_client_revoke_device_finish  (CbAdrClient          *self,
                                                   GAsyncResult         *result,
                                                   GError              **error);
 
-/* The profile hub's CA certificates (Microsoft.Devices, 2025-08-01-preview). */
-void         cb_adr_client_list_hub_certificates_async (CbAdrClient    *self,
-                                                  GCancellable         *cancellable,
-                                                  GAsyncReadyCallback   callback,
-                                                  gpointer              user_data);
-GPtrArray   *cb_adr_client_list_hub_certificates_finish (CbAdrClient  *self,
-                                                  GAsyncResult         *result,
-                                                  GError              **error);
-/* etag: If-Match; required by the service. */
-void         cb_adr_client_delete_hub_certificate_async (CbAdrClient   *self,
-                                                  const char           *name,
-                                                  const char           *etag,
-                                                  GCancellable         *cancellable,
-                                                  GAsyncReadyCallback   callback,
-                                                  gpointer              user_data);
-gboolean     cb_adr_client_delete_hub_certificate_finish (CbAdrClient *self,
-                                                  GAsyncResult         *result,
-                                                  GError              **error);
-
-/* Activity log entries between two times (unix seconds), optionally for one resource id,
- * across all pages. A GPtrArray of CbActivityEvent, in the service's order (newest first). */
-void         cb_adr_client_list_activity_async   (CbAdrClient          *self,
-                                                  gint64                from_unix,
-                                                  gint64                to_unix,
-                                                  const char           *resource_uri,
-                                                  GCancellable         *cancellable,
-                                                  GAsyncReadyCallback   callback,
-                                                  gpointer              user_data);
-GPtrArray   *cb_adr_client_list_activity_finish  (CbAdrClient          *self,
-                                                  GAsyncResult         *result,
-                                                  GError              **error);
-
 G_END_DECLS
+
+/* The hub-certificate and activity-log calls of this client, for the callers that include only
+ * this header. */
+#include "cb-activity-log-client.h"
+#include "cb-hub-certificates-client.h"

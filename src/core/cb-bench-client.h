@@ -3,6 +3,8 @@
 
 #include <gio/gio.h>
 
+#include "cb-device-diag.h"
+#include "cb-device-info.h"
 #include "cb-smp-transport.h"
 
 G_BEGIN_DECLS
@@ -11,57 +13,6 @@ G_BEGIN_DECLS
  * two OS group commands it needs, on a CbSmpTransport. Every call uses the schema's timeout and
  * repeat-safety; device errors are CB_SMP_ERROR_GROUP_RC with the bench rc (cbp_rc in
  * cbp-group.h) or CB_SMP_ERROR_GENERIC_RC, a malformed answer CB_SMP_ERROR_PROTOCOL. */
-
-/* CbDeviceInfo: the answer to `info`. */
-
-#define CB_TYPE_DEVICE_INFO (cb_device_info_get_type ())
-G_DECLARE_FINAL_TYPE (CbDeviceInfo, cb_device_info, CB, DEVICE_INFO, GObject)
-
-const char         *cb_device_info_get_serial           (CbDeviceInfo *self);
-const char         *cb_device_info_get_model            (CbDeviceInfo *self);
-const char         *cb_device_info_get_firmware         (CbDeviceInfo *self);
-guint               cb_device_info_get_protocol_version (CbDeviceInfo *self);
-/* e.g. { "p256", "p384", NULL } */
-const char * const *cb_device_info_get_key_types        (CbDeviceInfo *self);
-gboolean            cb_device_info_supports_key_type    (CbDeviceInfo *self,
-                                                         const char   *key_type);
-/* Type of the current key, NULL when the device has none. */
-const char         *cb_device_info_get_key_type         (CbDeviceInfo *self);
-gboolean            cb_device_info_get_has_next_key     (CbDeviceInfo *self);
-guint               cb_device_info_get_frame_size       (CbDeviceInfo *self);
-guint               cb_device_info_get_buffer_size      (CbDeviceInfo *self);
-guint               cb_device_info_get_slot_size        (CbDeviceInfo *self);
-guint               cb_device_info_get_slots            (CbDeviceInfo *self);
-gboolean            cb_device_info_get_has_active_chain (CbDeviceInfo *self);
-guint               cb_device_info_get_staged_bytes     (CbDeviceInfo *self);
-
-/* CbDeviceDiag: the answer to `diag`. Absent optional times are 0 (has_validity tells). */
-
-#define CB_TYPE_DEVICE_DIAG (cb_device_diag_get_type ())
-G_DECLARE_FINAL_TYPE (CbDeviceDiag, cb_device_diag, CB, DEVICE_DIAG, GObject)
-
-gint64              cb_device_diag_get_time             (CbDeviceDiag *self);
-guint64             cb_device_diag_get_uptime           (CbDeviceDiag *self);
-const char         *cb_device_diag_get_tls_error        (CbDeviceDiag *self);
-const char         *cb_device_diag_get_dps_error        (CbDeviceDiag *self);
-/* TRUE when the device reported the active leaf's validity and renewal point. */
-gboolean            cb_device_diag_get_has_validity     (CbDeviceDiag *self);
-gint64              cb_device_diag_get_not_before       (CbDeviceDiag *self);
-gint64              cb_device_diag_get_not_after        (CbDeviceDiag *self);
-gint64              cb_device_diag_get_renew_at         (CbDeviceDiag *self);
-/* The device's hub connection (issue 5; docs/bench-protocol.md, diag). NULL when the device
- * did not report it (an older firmware). hub_state: "off" (no hub configured or no active
- * certificate), "connecting", "connected", "refused" (CONNACK refused; hub_error says why),
- * "unreachable" (TCP/TLS failed), "disconnected". hub_time: when the state last changed. */
-const char         *cb_device_diag_get_hub                (CbDeviceDiag *self);
-const char         *cb_device_diag_get_hub_state          (CbDeviceDiag *self);
-const char         *cb_device_diag_get_hub_error          (CbDeviceDiag *self);
-gint64              cb_device_diag_get_hub_time           (CbDeviceDiag *self);
-/* The last renewal: NULL state when none was tried. renew_state: "requested", "renewed",
- * "failed", "reregistered" (the certificate had expired and DPS issued a new one). */
-const char         *cb_device_diag_get_renew_state        (CbDeviceDiag *self);
-const char         *cb_device_diag_get_renew_error        (CbDeviceDiag *self);
-gint64              cb_device_diag_get_renew_time         (CbDeviceDiag *self);
 
 /* Plain results */
 

@@ -14,108 +14,13 @@
 #include <sqlite3.h>
 
 #include "cb-journal.h"
+#include "cb-journal-db-private.h"
+#include "cb-journal-run-private.h"
+#include "cb-journal-step-private.h"
 #include "cb-util.h"
 
-#define SCHEMA_VERSION 3
-#define BUSY_TIMEOUT_MS 10000
 
 G_DEFINE_QUARK (cb-journal-error-quark, cb_journal_error)
-
-/* Every table is append-only: a record is inserted once and never changed. recursive_triggers
- * makes INSERT OR REPLACE fire the delete trigger too, so REPLACE cannot sneak a change in. */
-static const char schema_sql[] =
-  "CREATE TABLE runs ("
-  "  id INTEGER PRIMARY KEY,"
-  "  uuid TEXT NOT NULL UNIQUE,"
-  "  started INTEGER NOT NULL,"
-  "  station TEXT, operator_name TEXT, port TEXT, profile TEXT, policy TEXT,"
-  /* Who owns the run while it has no end row: lets a later open tell a crash from a run that
-   * another process is still doing. */
-  "  owner_host TEXT, owner_boot TEXT, owner_pid INTEGER, owner_start INTEGER"
-  ") STRICT;"
-  "CREATE TABLE run_devices ("
-  "  id INTEGER PRIMARY KEY,"
-  "  run_id INTEGER NOT NULL UNIQUE REFERENCES runs (id),"
-  "  at INTEGER NOT NULL,"
-  "  serial TEXT, model TEXT, firmware TEXT, registration_id TEXT"
-  ") STRICT;"
-  "CREATE TABLE steps ("
-  "  id INTEGER PRIMARY KEY,"
-  "  run_id INTEGER NOT NULL REFERENCES runs (id),"
-  "  idx INTEGER NOT NULL,"
-  "  name TEXT NOT NULL,"
-  "  started INTEGER NOT NULL,"
-  "  UNIQUE (run_id, idx)"
-  ") STRICT;"
-  "CREATE TABLE step_ends ("
-  "  id INTEGER PRIMARY KEY,"
-  "  step_id INTEGER NOT NULL UNIQUE REFERENCES steps (id),"
-  "  ended INTEGER NOT NULL,"
-  "  result TEXT NOT NULL CHECK (result IN ('pass', 'fail', 'cancelled', 'interrupted', 'skipped')),"
-  "  error TEXT, detail TEXT"
-  ") STRICT;"
-  "CREATE TABLE run_ends ("
-  "  id INTEGER PRIMARY KEY,"
-  "  run_id INTEGER NOT NULL UNIQUE REFERENCES runs (id),"
-  "  ended INTEGER NOT NULL,"
-  "  result TEXT NOT NULL CHECK (result IN ('pass', 'fail', 'cancelled', 'interrupted')),"
-  "  failed_step TEXT, error TEXT, hub TEXT, device_id TEXT,"
-  "  leaf_serial TEXT, leaf_fingerprint TEXT, not_before INTEGER, not_after INTEGER"
-  ") STRICT;"
-  "CREATE INDEX runs_started ON runs (started);"
-  "CREATE INDEX run_devices_serial ON run_devices (serial);"
-  "CREATE INDEX run_devices_registration ON run_devices (registration_id COLLATE NOCASE);"
-  "CREATE INDEX steps_run ON steps (run_id, idx);"
-  "CREATE VIEW run_view AS"
-  "  SELECT r.id, r.uuid, r.started, r.station, r.operator_name, r.port, r.profile, r.policy,"
-  "         d.serial, d.model, d.firmware, d.registration_id,"
-  "         e.ended, e.result, e.failed_step, e.error, e.hub, e.device_id,"
-  "         e.leaf_serial, e.leaf_fingerprint, e.not_before, e.not_after"
-  "  FROM runs r"
-  "  LEFT JOIN run_devices d ON d.run_id = r.id"
-  "  LEFT JOIN run_ends e ON e.run_id = r.id;"
-  "CREATE VIEW step_view AS"
-  "  SELECT s.id, s.run_id, s.idx, s.name, s.started, x.ended, x.result, x.error, x.detail"
-  "  FROM steps s LEFT JOIN step_ends x ON x.step_id = s.id;";
-
-static const char * const journal_tables_v1[] = {
-  "runs", "run_devices", "steps", "step_ends", "run_ends",
-};
-
-/* Version 2: each run's decoded protocol log (cb-protocol-log.h), written once at the run's
- * end. A journal of version 1 gets the table on open; its runs read as before, without a log. */
-static const char schema_v2_sql[] =
-  "CREATE TABLE run_protocol_logs ("
-  "  id INTEGER PRIMARY KEY,"
-  "  run_id INTEGER NOT NULL UNIQUE REFERENCES runs (id),"
-  "  at INTEGER NOT NULL,"
-  "  log TEXT NOT NULL"
-  ") STRICT;";
-
-static const char * const journal_tables_v2[] = {
-  "run_protocol_logs",
-};
-
-/* Schema 3: what became of an issued leaf whose commit answer was lost. A 'sent' row when the
- * device got the commit but the station never heard back, then an 'installed' or
- * 'not-installed' row once a read-back of the device's chain told. Only the leaf's public
- * facts: serial, fingerprint, dates. Append-only like the rest. */
-static const char leaf_states_sql[] =
-  "CREATE TABLE leaf_states ("
-  "  id INTEGER PRIMARY KEY,"
-  "  run_id INTEGER NOT NULL REFERENCES runs (id),"
-  "  at INTEGER NOT NULL,"
-  "  state TEXT NOT NULL CHECK (state IN ('sent', 'installed', 'not-installed')),"
-  "  device_serial TEXT,"
-  "  leaf_serial TEXT NOT NULL, leaf_fingerprint TEXT NOT NULL,"
-  "  not_before INTEGER, not_after INTEGER"
-  ") STRICT;"
-  "CREATE INDEX leaf_states_device ON leaf_states (device_serial);"
-  "CREATE INDEX leaf_states_run ON leaf_states (run_id);"
-  "CREATE TRIGGER leaf_states_no_update BEFORE UPDATE ON leaf_states "
-  "BEGIN SELECT RAISE (ABORT, 'the journal is append-only'); END;"
-  "CREATE TRIGGER leaf_states_no_delete BEFORE DELETE ON leaf_states "
-  "BEGIN SELECT RAISE (ABORT, 'the journal is append-only'); END;";
 
 struct _CbJournal
 {
@@ -128,666 +33,6 @@ struct _CbJournal
 };
 
 G_DEFINE_FINAL_TYPE (CbJournal, cb_journal, G_TYPE_OBJECT)
-
-/* ---- Results ---------------------------------------------------------------------------- */
-
-static const char * const result_names[] = {
-  [CB_JOURNAL_RESULT_NONE] = "running",
-  [CB_JOURNAL_RESULT_PASS] = "pass",
-  [CB_JOURNAL_RESULT_FAIL] = "fail",
-  [CB_JOURNAL_RESULT_CANCELLED] = "cancelled",
-  [CB_JOURNAL_RESULT_INTERRUPTED] = "interrupted",
-  [CB_JOURNAL_RESULT_SKIPPED] = "skipped",
-};
-
-GType
-cb_journal_result_get_type (void)
-{
-  static gsize type_id = 0;
-
-  if (g_once_init_enter (&type_id))
-    {
-      static const GEnumValue values[] = {
-        { CB_JOURNAL_RESULT_NONE, "CB_JOURNAL_RESULT_NONE", "running" },
-        { CB_JOURNAL_RESULT_PASS, "CB_JOURNAL_RESULT_PASS", "pass" },
-        { CB_JOURNAL_RESULT_FAIL, "CB_JOURNAL_RESULT_FAIL", "fail" },
-        { CB_JOURNAL_RESULT_CANCELLED, "CB_JOURNAL_RESULT_CANCELLED", "cancelled" },
-        { CB_JOURNAL_RESULT_INTERRUPTED, "CB_JOURNAL_RESULT_INTERRUPTED", "interrupted" },
-        { CB_JOURNAL_RESULT_SKIPPED, "CB_JOURNAL_RESULT_SKIPPED", "skipped" },
-        { 0, NULL, NULL },
-      };
-      GType type = g_enum_register_static (g_intern_static_string ("CbJournalResult"), values);
-
-      g_once_init_leave (&type_id, type);
-    }
-
-  return type_id;
-}
-
-const char *
-cb_journal_result_to_string (CbJournalResult result)
-{
-  if ((guint) result >= G_N_ELEMENTS (result_names))
-    return "unknown";
-  return result_names[result];
-}
-
-gboolean
-cb_journal_result_from_string (const char      *text,
-                               CbJournalResult *out_result)
-{
-  g_return_val_if_fail (out_result != NULL, FALSE);
-
-  if (text == NULL)
-    {
-      *out_result = CB_JOURNAL_RESULT_NONE;
-      return TRUE;
-    }
-
-  for (guint i = 0; i < G_N_ELEMENTS (result_names); i++)
-    {
-      if (g_ascii_strcasecmp (text, result_names[i]) == 0)
-        {
-          *out_result = i;
-          return TRUE;
-        }
-    }
-
-  return FALSE;
-}
-
-/* ---- Records ---------------------------------------------------------------------------- */
-
-struct _CbJournalStep
-{
-  GObject          parent_instance;
-
-  gint64           id;
-  gint64           run_id;
-  guint            index;
-  char            *name;
-  gint64           started;
-  gint64           ended;
-  CbJournalResult  result;
-  char            *error;
-  char            *detail;
-};
-
-G_DEFINE_FINAL_TYPE (CbJournalStep, cb_journal_step, G_TYPE_OBJECT)
-
-enum
-{
-  STEP_PROP_0,
-  STEP_PROP_NAME,
-  STEP_PROP_STARTED,
-  STEP_PROP_ENDED,
-  STEP_PROP_RESULT,
-  STEP_PROP_ERROR,
-  STEP_N_PROPS
-};
-
-static GParamSpec *step_properties[STEP_N_PROPS];
-
-static void
-cb_journal_step_finalize (GObject *object)
-{
-  CbJournalStep *self = CB_JOURNAL_STEP (object);
-
-  g_free (self->name);
-  g_free (self->error);
-  g_free (self->detail);
-
-  G_OBJECT_CLASS (cb_journal_step_parent_class)->finalize (object);
-}
-
-static void
-cb_journal_step_get_property (GObject    *object,
-                              guint       prop_id,
-                              GValue     *value,
-                              GParamSpec *pspec)
-{
-  CbJournalStep *self = CB_JOURNAL_STEP (object);
-
-  switch (prop_id)
-    {
-    case STEP_PROP_NAME:
-      g_value_set_string (value, self->name);
-      break;
-    case STEP_PROP_STARTED:
-      g_value_set_int64 (value, self->started);
-      break;
-    case STEP_PROP_ENDED:
-      g_value_set_int64 (value, self->ended);
-      break;
-    case STEP_PROP_RESULT:
-      g_value_set_enum (value, self->result);
-      break;
-    case STEP_PROP_ERROR:
-      g_value_set_string (value, self->error);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-cb_journal_step_class_init (CbJournalStepClass *klass)
-{
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
-
-  object_class->finalize = cb_journal_step_finalize;
-  object_class->get_property = cb_journal_step_get_property;
-
-  step_properties[STEP_PROP_NAME] =
-    g_param_spec_string ("name", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-  step_properties[STEP_PROP_STARTED] =
-    g_param_spec_int64 ("started", NULL, NULL, 0, G_MAXINT64, 0,
-                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-  step_properties[STEP_PROP_ENDED] =
-    g_param_spec_int64 ("ended", NULL, NULL, 0, G_MAXINT64, 0,
-                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-  step_properties[STEP_PROP_RESULT] =
-    g_param_spec_enum ("result", NULL, NULL, CB_TYPE_JOURNAL_RESULT, CB_JOURNAL_RESULT_NONE,
-                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-  step_properties[STEP_PROP_ERROR] =
-    g_param_spec_string ("error", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-
-  g_object_class_install_properties (object_class, STEP_N_PROPS, step_properties);
-}
-
-static void
-cb_journal_step_init (CbJournalStep *self)
-{
-}
-
-gint64
-cb_journal_step_get_id (CbJournalStep *self)
-{
-  g_return_val_if_fail (CB_IS_JOURNAL_STEP (self), 0);
-  return self->id;
-}
-
-gint64
-cb_journal_step_get_run_id (CbJournalStep *self)
-{
-  g_return_val_if_fail (CB_IS_JOURNAL_STEP (self), 0);
-  return self->run_id;
-}
-
-guint
-cb_journal_step_get_index (CbJournalStep *self)
-{
-  g_return_val_if_fail (CB_IS_JOURNAL_STEP (self), 0);
-  return self->index;
-}
-
-const char *
-cb_journal_step_get_name (CbJournalStep *self)
-{
-  g_return_val_if_fail (CB_IS_JOURNAL_STEP (self), NULL);
-  return self->name;
-}
-
-gint64
-cb_journal_step_get_started (CbJournalStep *self)
-{
-  g_return_val_if_fail (CB_IS_JOURNAL_STEP (self), 0);
-  return self->started;
-}
-
-gint64
-cb_journal_step_get_ended (CbJournalStep *self)
-{
-  g_return_val_if_fail (CB_IS_JOURNAL_STEP (self), 0);
-  return self->ended;
-}
-
-CbJournalResult
-cb_journal_step_get_result (CbJournalStep *self)
-{
-  g_return_val_if_fail (CB_IS_JOURNAL_STEP (self), CB_JOURNAL_RESULT_NONE);
-  return self->result;
-}
-
-const char *
-cb_journal_step_get_error (CbJournalStep *self)
-{
-  g_return_val_if_fail (CB_IS_JOURNAL_STEP (self), NULL);
-  return self->error;
-}
-
-const char *
-cb_journal_step_get_detail (CbJournalStep *self)
-{
-  g_return_val_if_fail (CB_IS_JOURNAL_STEP (self), NULL);
-  return self->detail;
-}
-
-/* Run record: string fields in one array so reading a row and the properties share a table. */
-enum
-{
-  RUN_STR_UUID,
-  RUN_STR_STATION,
-  RUN_STR_OPERATOR,
-  RUN_STR_PORT,
-  RUN_STR_PROFILE,
-  RUN_STR_POLICY,
-  RUN_STR_SERIAL,
-  RUN_STR_MODEL,
-  RUN_STR_FIRMWARE,
-  RUN_STR_REGISTRATION_ID,
-  RUN_STR_FAILED_STEP,
-  RUN_STR_ERROR,
-  RUN_STR_HUB,
-  RUN_STR_DEVICE_ID,
-  RUN_STR_LEAF_SERIAL,
-  RUN_STR_LEAF_FINGERPRINT,
-  N_RUN_STRS
-};
-
-struct _CbJournalRun
-{
-  GObject          parent_instance;
-
-  gint64           id;
-  gint64           started;
-  gint64           ended;
-  gint64           not_before;
-  gint64           not_after;
-  CbJournalResult  result;
-  char            *strings[N_RUN_STRS];
-  GPtrArray       *steps;
-  char            *protocol_log;
-};
-
-G_DEFINE_FINAL_TYPE (CbJournalRun, cb_journal_run, G_TYPE_OBJECT)
-
-enum
-{
-  RUN_PROP_0,
-  RUN_PROP_ID,
-  RUN_PROP_STARTED,
-  RUN_PROP_ENDED,
-  RUN_PROP_NOT_BEFORE,
-  RUN_PROP_NOT_AFTER,
-  RUN_PROP_RESULT,
-  RUN_PROP_FIRST_STRING,
-  RUN_N_PROPS = RUN_PROP_FIRST_STRING + N_RUN_STRS
-};
-
-static const char * const run_string_prop_names[N_RUN_STRS] = {
-  [RUN_STR_UUID] = "uuid",
-  [RUN_STR_STATION] = "station",
-  [RUN_STR_OPERATOR] = "operator",
-  [RUN_STR_PORT] = "port",
-  [RUN_STR_PROFILE] = "profile",
-  [RUN_STR_POLICY] = "policy",
-  [RUN_STR_SERIAL] = "device-serial",
-  [RUN_STR_MODEL] = "device-model",
-  [RUN_STR_FIRMWARE] = "device-firmware",
-  [RUN_STR_REGISTRATION_ID] = "registration-id",
-  [RUN_STR_FAILED_STEP] = "failed-step",
-  [RUN_STR_ERROR] = "error",
-  [RUN_STR_HUB] = "hub",
-  [RUN_STR_DEVICE_ID] = "device-id",
-  [RUN_STR_LEAF_SERIAL] = "leaf-serial",
-  [RUN_STR_LEAF_FINGERPRINT] = "leaf-fingerprint",
-};
-
-static GParamSpec *run_properties[RUN_N_PROPS];
-
-static void
-cb_journal_run_finalize (GObject *object)
-{
-  CbJournalRun *self = CB_JOURNAL_RUN (object);
-
-  for (guint i = 0; i < N_RUN_STRS; i++)
-    g_free (self->strings[i]);
-  g_clear_pointer (&self->steps, g_ptr_array_unref);
-  g_free (self->protocol_log);
-
-  G_OBJECT_CLASS (cb_journal_run_parent_class)->finalize (object);
-}
-
-static void
-cb_journal_run_get_property (GObject    *object,
-                             guint       prop_id,
-                             GValue     *value,
-                             GParamSpec *pspec)
-{
-  CbJournalRun *self = CB_JOURNAL_RUN (object);
-
-  switch (prop_id)
-    {
-    case RUN_PROP_ID:
-      g_value_set_int64 (value, self->id);
-      break;
-    case RUN_PROP_STARTED:
-      g_value_set_int64 (value, self->started);
-      break;
-    case RUN_PROP_ENDED:
-      g_value_set_int64 (value, self->ended);
-      break;
-    case RUN_PROP_NOT_BEFORE:
-      g_value_set_int64 (value, self->not_before);
-      break;
-    case RUN_PROP_NOT_AFTER:
-      g_value_set_int64 (value, self->not_after);
-      break;
-    case RUN_PROP_RESULT:
-      g_value_set_enum (value, self->result);
-      break;
-    default:
-      if (prop_id >= RUN_PROP_FIRST_STRING && prop_id < RUN_N_PROPS)
-        g_value_set_string (value, self->strings[prop_id - RUN_PROP_FIRST_STRING]);
-      else
-        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-cb_journal_run_class_init (CbJournalRunClass *klass)
-{
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
-  const GParamFlags flags = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS;
-
-  object_class->finalize = cb_journal_run_finalize;
-  object_class->get_property = cb_journal_run_get_property;
-
-  run_properties[RUN_PROP_ID] =
-    g_param_spec_int64 ("id", NULL, NULL, 0, G_MAXINT64, 0, flags);
-  run_properties[RUN_PROP_STARTED] =
-    g_param_spec_int64 ("started", NULL, NULL, 0, G_MAXINT64, 0, flags);
-  run_properties[RUN_PROP_ENDED] =
-    g_param_spec_int64 ("ended", NULL, NULL, 0, G_MAXINT64, 0, flags);
-  run_properties[RUN_PROP_NOT_BEFORE] =
-    g_param_spec_int64 ("not-before", NULL, NULL, G_MININT64, G_MAXINT64, 0, flags);
-  run_properties[RUN_PROP_NOT_AFTER] =
-    g_param_spec_int64 ("not-after", NULL, NULL, G_MININT64, G_MAXINT64, 0, flags);
-  run_properties[RUN_PROP_RESULT] =
-    g_param_spec_enum ("result", NULL, NULL, CB_TYPE_JOURNAL_RESULT, CB_JOURNAL_RESULT_NONE,
-                       flags);
-  for (guint i = 0; i < N_RUN_STRS; i++)
-    run_properties[RUN_PROP_FIRST_STRING + i] =
-      g_param_spec_string (run_string_prop_names[i], NULL, NULL, NULL, flags);
-
-  g_object_class_install_properties (object_class, RUN_N_PROPS, run_properties);
-}
-
-static void
-cb_journal_run_init (CbJournalRun *self)
-{
-}
-
-#define RUN_GETTER_STRING(func, idx)                          \
-  const char *                                                \
-  cb_journal_run_get_##func (CbJournalRun *self)              \
-  {                                                           \
-    g_return_val_if_fail (CB_IS_JOURNAL_RUN (self), NULL);    \
-    return self->strings[idx];                                \
-  }
-
-RUN_GETTER_STRING (uuid, RUN_STR_UUID)
-RUN_GETTER_STRING (station, RUN_STR_STATION)
-RUN_GETTER_STRING (operator, RUN_STR_OPERATOR)
-RUN_GETTER_STRING (port, RUN_STR_PORT)
-RUN_GETTER_STRING (profile, RUN_STR_PROFILE)
-RUN_GETTER_STRING (policy, RUN_STR_POLICY)
-RUN_GETTER_STRING (device_serial, RUN_STR_SERIAL)
-RUN_GETTER_STRING (device_model, RUN_STR_MODEL)
-RUN_GETTER_STRING (device_firmware, RUN_STR_FIRMWARE)
-RUN_GETTER_STRING (registration_id, RUN_STR_REGISTRATION_ID)
-RUN_GETTER_STRING (failed_step, RUN_STR_FAILED_STEP)
-RUN_GETTER_STRING (error, RUN_STR_ERROR)
-RUN_GETTER_STRING (hub, RUN_STR_HUB)
-RUN_GETTER_STRING (device_id, RUN_STR_DEVICE_ID)
-RUN_GETTER_STRING (leaf_serial, RUN_STR_LEAF_SERIAL)
-RUN_GETTER_STRING (leaf_fingerprint, RUN_STR_LEAF_FINGERPRINT)
-
-#undef RUN_GETTER_STRING
-
-gint64
-cb_journal_run_get_id (CbJournalRun *self)
-{
-  g_return_val_if_fail (CB_IS_JOURNAL_RUN (self), 0);
-  return self->id;
-}
-
-gint64
-cb_journal_run_get_started (CbJournalRun *self)
-{
-  g_return_val_if_fail (CB_IS_JOURNAL_RUN (self), 0);
-  return self->started;
-}
-
-gint64
-cb_journal_run_get_ended (CbJournalRun *self)
-{
-  g_return_val_if_fail (CB_IS_JOURNAL_RUN (self), 0);
-  return self->ended;
-}
-
-gint64
-cb_journal_run_get_not_before (CbJournalRun *self)
-{
-  g_return_val_if_fail (CB_IS_JOURNAL_RUN (self), 0);
-  return self->not_before;
-}
-
-gint64
-cb_journal_run_get_not_after (CbJournalRun *self)
-{
-  g_return_val_if_fail (CB_IS_JOURNAL_RUN (self), 0);
-  return self->not_after;
-}
-
-CbJournalResult
-cb_journal_run_get_result (CbJournalRun *self)
-{
-  g_return_val_if_fail (CB_IS_JOURNAL_RUN (self), CB_JOURNAL_RESULT_NONE);
-  return self->result;
-}
-
-GPtrArray *
-cb_journal_run_get_steps (CbJournalRun *self)
-{
-  g_return_val_if_fail (CB_IS_JOURNAL_RUN (self), NULL);
-  return self->steps;
-}
-
-const char *
-cb_journal_run_get_protocol_log (CbJournalRun *self)
-{
-  g_return_val_if_fail (CB_IS_JOURNAL_RUN (self), NULL);
-  return self->protocol_log;
-}
-
-/* ---- SQLite helpers --------------------------------------------------------------------- */
-
-static gboolean
-set_db_error (GError     **error,
-              sqlite3     *db,
-              const char  *what)
-{
-  g_set_error (error, CB_JOURNAL_ERROR, CB_JOURNAL_ERROR_DATABASE,
-               "Journal: %s failed: %s", what, sqlite3_errmsg (db));
-  return FALSE;
-}
-
-static gboolean
-exec_sql (sqlite3     *db,
-          const char  *sql,
-          GError     **error)
-{
-  char *message = NULL;
-
-  if (sqlite3_exec (db, sql, NULL, NULL, &message) != SQLITE_OK)
-    {
-      g_set_error (error, CB_JOURNAL_ERROR, CB_JOURNAL_ERROR_DATABASE,
-                   "Journal: %s", message != NULL ? message : sqlite3_errmsg (db));
-      sqlite3_free (message);
-      return FALSE;
-    }
-
-  return TRUE;
-}
-
-static void
-finalize_stmt (sqlite3_stmt *stmt)
-{
-  sqlite3_finalize (stmt);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, finalize_stmt)
-
-static sqlite3_stmt *
-prepare (sqlite3     *db,
-         const char  *sql,
-         GError     **error)
-{
-  sqlite3_stmt *stmt = NULL;
-
-  if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) != SQLITE_OK)
-    {
-      set_db_error (error, db, "preparing a statement");
-      return NULL;
-    }
-
-  return stmt;
-}
-
-/* Binds a string, storing NULL for NULL or empty text. */
-static void
-bind_text (sqlite3_stmt *stmt,
-           int           index,
-           const char   *text)
-{
-  if (text == NULL || *text == '\0')
-    sqlite3_bind_null (stmt, index);
-  else
-    sqlite3_bind_text (stmt, index, text, -1, SQLITE_TRANSIENT);
-}
-
-static void
-bind_scrubbed (sqlite3_stmt *stmt,
-               int           index,
-               const char   *text)
-{
-  g_autofree char *clean = cb_journal_scrub (text);
-
-  bind_text (stmt, index, clean);
-}
-
-static char *
-column_dup (sqlite3_stmt *stmt,
-            int           column)
-{
-  const unsigned char *text = sqlite3_column_text (stmt, column);
-
-  return text != NULL ? g_strdup ((const char *) text) : NULL;
-}
-
-static sqlite3 *
-open_connection (const char  *path,
-                 GError     **error)
-{
-  sqlite3 *db = NULL;
-
-  if (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
-    {
-      g_set_error (error, CB_JOURNAL_ERROR, CB_JOURNAL_ERROR_DATABASE,
-                   "Could not open the journal %s: %s", path,
-                   db != NULL ? sqlite3_errmsg (db) : "out of memory");
-      sqlite3_close (db);
-      return NULL;
-    }
-
-  sqlite3_busy_timeout (db, BUSY_TIMEOUT_MS);
-  sqlite3_extended_result_codes (db, 1);
-
-  /* WAL lets the app's list and export read while runs write; NORMAL sync is durable across
-   * a process crash (which is what a bench sees), and loses at most the last commits on power
-   * loss, never corrupts. */
-  if (!exec_sql (db,
-                 "PRAGMA journal_mode = WAL;"
-                 "PRAGMA synchronous = NORMAL;"
-                 "PRAGMA foreign_keys = ON;"
-                 "PRAGMA recursive_triggers = ON;",
-                 error))
-    {
-      sqlite3_close (db);
-      return NULL;
-    }
-
-  return db;
-}
-
-static gboolean
-add_append_only_triggers (sqlite3            *db,
-                          const char * const *tables,
-                          guint               n_tables,
-                          GError            **error)
-{
-  g_autoptr(GString) triggers = g_string_new (NULL);
-
-  for (guint i = 0; i < n_tables; i++)
-    g_string_append_printf (triggers,
-                            "CREATE TRIGGER %s_no_update BEFORE UPDATE ON %s "
-                            "BEGIN SELECT RAISE (ABORT, 'the journal is append-only'); END;"
-                            "CREATE TRIGGER %s_no_delete BEFORE DELETE ON %s "
-                            "BEGIN SELECT RAISE (ABORT, 'the journal is append-only'); END;",
-                            tables[i], tables[i], tables[i], tables[i]);
-
-  return exec_sql (db, triggers->str, error);
-}
-
-static gboolean
-ensure_schema (sqlite3  *db,
-               GError  **error)
-{
-  g_autoptr(sqlite3_stmt) stmt = NULL;
-  int version;
-
-  if (!exec_sql (db, "BEGIN IMMEDIATE", error))
-    return FALSE;
-
-  stmt = prepare (db, "PRAGMA user_version", error);
-  if (stmt == NULL || sqlite3_step (stmt) != SQLITE_ROW)
-    {
-      if (stmt != NULL)
-        set_db_error (error, db, "reading the schema version");
-      exec_sql (db, "ROLLBACK", NULL);
-      return FALSE;
-    }
-  version = sqlite3_column_int (stmt, 0);
-  g_clear_pointer (&stmt, finalize_stmt);
-
-  if (version > SCHEMA_VERSION)
-    {
-      exec_sql (db, "ROLLBACK", NULL);
-      g_set_error (error, CB_JOURNAL_ERROR, CB_JOURNAL_ERROR_NEWER_SCHEMA,
-                   "The journal was written by a newer Certbench (schema %d, this one knows %d)",
-                   version, SCHEMA_VERSION);
-      return FALSE;
-    }
-
-  /* Each version's tables, then the migrations from there up, in one transaction. */
-  if ((version < 1 && (!exec_sql (db, schema_sql, error) ||
-                       !add_append_only_triggers (db, journal_tables_v1,
-                                                  G_N_ELEMENTS (journal_tables_v1), error))) ||
-      (version < 2 && (!exec_sql (db, schema_v2_sql, error) ||
-                       !add_append_only_triggers (db, journal_tables_v2,
-                                                  G_N_ELEMENTS (journal_tables_v2), error))) ||
-      (version < 3 && !exec_sql (db, leaf_states_sql, error)) ||
-      (version < SCHEMA_VERSION &&
-       !exec_sql (db, "PRAGMA user_version = " G_STRINGIFY (SCHEMA_VERSION), error)))
-    {
-      exec_sql (db, "ROLLBACK", NULL);
-      return FALSE;
-    }
-
-  return exec_sql (db, "COMMIT", error);
-}
 
 /* ---- Process ownership ------------------------------------------------------------------ */
 
@@ -871,10 +116,10 @@ recover_interrupted (CbJournal  *self,
   gint64 now = g_get_real_time ();
   int rc;
 
-  if (!exec_sql (self->db, "BEGIN IMMEDIATE", error))
+  if (!cb_journal_db_exec (self->db, "BEGIN IMMEDIATE", error))
     return FALSE;
 
-  open_runs = prepare (self->db,
+  open_runs = cb_journal_db_prepare (self->db,
                        "SELECT r.id, r.owner_host, r.owner_boot, r.owner_pid, r.owner_start "
                        "FROM runs r WHERE NOT EXISTS (SELECT 1 FROM run_ends e WHERE e.run_id = r.id)",
                        error);
@@ -893,7 +138,7 @@ recover_interrupted (CbJournal  *self,
     }
   if (rc != SQLITE_DONE)
     {
-      set_db_error (error, self->db, "listing open runs");
+      cb_journal_db_set_error (error, self->db, "listing open runs");
       goto fail;
     }
 
@@ -908,7 +153,7 @@ recover_interrupted (CbJournal  *self,
       gint64 step_id = 0;
       gboolean step_open = FALSE;
 
-      last = prepare (self->db,
+      last = cb_journal_db_prepare (self->db,
                       "SELECT s.id, s.name, "
                       "  NOT EXISTS (SELECT 1 FROM step_ends x WHERE x.step_id = s.id) "
                       "FROM steps s WHERE s.run_id = ? ORDER BY s.idx DESC LIMIT 1",
@@ -919,7 +164,7 @@ recover_interrupted (CbJournal  *self,
       if (sqlite3_step (last) == SQLITE_ROW)
         {
           step_id = sqlite3_column_int64 (last, 0);
-          step_name = column_dup (last, 1);
+          step_name = cb_journal_db_column_dup (last, 1);
           step_open = sqlite3_column_int (last, 2) != 0;
         }
 
@@ -932,7 +177,7 @@ recover_interrupted (CbJournal  *self,
 
       if (step_open)
         {
-          end_step = prepare (self->db,
+          end_step = cb_journal_db_prepare (self->db,
                               "INSERT OR IGNORE INTO step_ends (step_id, ended, result, error) "
                               "VALUES (?, ?, 'interrupted', ?)",
                               error);
@@ -940,15 +185,15 @@ recover_interrupted (CbJournal  *self,
             goto fail;
           sqlite3_bind_int64 (end_step, 1, step_id);
           sqlite3_bind_int64 (end_step, 2, now);
-          bind_text (end_step, 3, message);
+          cb_journal_db_bind_text (end_step, 3, message);
           if (sqlite3_step (end_step) != SQLITE_DONE)
             {
-              set_db_error (error, self->db, "ending an interrupted step");
+              cb_journal_db_set_error (error, self->db, "ending an interrupted step");
               goto fail;
             }
         }
 
-      end_run = prepare (self->db,
+      end_run = cb_journal_db_prepare (self->db,
                          "INSERT OR IGNORE INTO run_ends (run_id, ended, result, failed_step, error) "
                          "VALUES (?, ?, 'interrupted', ?, ?)",
                          error);
@@ -956,21 +201,21 @@ recover_interrupted (CbJournal  *self,
         goto fail;
       sqlite3_bind_int64 (end_run, 1, run_id);
       sqlite3_bind_int64 (end_run, 2, now);
-      bind_text (end_run, 3, step_name);
-      bind_text (end_run, 4, message);
+      cb_journal_db_bind_text (end_run, 3, step_name);
+      cb_journal_db_bind_text (end_run, 4, message);
       if (sqlite3_step (end_run) != SQLITE_DONE)
         {
-          set_db_error (error, self->db, "ending an interrupted run");
+          cb_journal_db_set_error (error, self->db, "ending an interrupted run");
           goto fail;
         }
       if (sqlite3_changes (self->db) > 0)
         self->n_recovered++;
     }
 
-  return exec_sql (self->db, "COMMIT", error);
+  return cb_journal_db_exec (self->db, "COMMIT", error);
 
 fail:
-  exec_sql (self->db, "ROLLBACK", NULL);
+  cb_journal_db_exec (self->db, "ROLLBACK", NULL);
   return FALSE;
 }
 
@@ -1056,11 +301,11 @@ cb_journal_open (const char  *path,
 
   self = g_object_new (CB_TYPE_JOURNAL, NULL);
   self->path = g_strdup (path);
-  self->db = open_connection (path, error);
+  self->db = cb_journal_db_open (path, error);
   if (self->db == NULL)
     return NULL;
 
-  if (!ensure_schema (self->db, error) || !recover_interrupted (self, error))
+  if (!cb_journal_db_ensure_schema (self->db, error) || !recover_interrupted (self, error))
     return NULL;
 
   return g_steal_pointer (&self);
@@ -1104,7 +349,7 @@ step_insert (sqlite3_stmt  *stmt,
       return FALSE;
     }
 
-  return set_db_error (error, db, what);
+  return cb_journal_db_set_error (error, db, what);
 }
 
 gint64
@@ -1119,7 +364,7 @@ cb_journal_begin_run (CbJournal               *self,
   g_return_val_if_fail (CB_IS_JOURNAL (self), 0);
   g_return_val_if_fail (start != NULL, 0);
 
-  stmt = prepare (self->db,
+  stmt = cb_journal_db_prepare (self->db,
                   "INSERT INTO runs (uuid, started, station, operator_name, port, profile, policy, "
                   "  owner_host, owner_boot, owner_pid, owner_start) "
                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -1127,15 +372,15 @@ cb_journal_begin_run (CbJournal               *self,
   if (stmt == NULL)
     return 0;
 
-  bind_text (stmt, 1, uuid);
+  cb_journal_db_bind_text (stmt, 1, uuid);
   sqlite3_bind_int64 (stmt, 2, g_get_real_time ());
-  bind_text (stmt, 3, start->station);
-  bind_text (stmt, 4, start->operator_name);
-  bind_text (stmt, 5, start->port);
-  bind_text (stmt, 6, start->profile);
-  bind_text (stmt, 7, start->policy);
-  bind_text (stmt, 8, g_get_host_name ());
-  bind_text (stmt, 9, boot);
+  cb_journal_db_bind_text (stmt, 3, start->station);
+  cb_journal_db_bind_text (stmt, 4, start->operator_name);
+  cb_journal_db_bind_text (stmt, 5, start->port);
+  cb_journal_db_bind_text (stmt, 6, start->profile);
+  cb_journal_db_bind_text (stmt, 7, start->policy);
+  cb_journal_db_bind_text (stmt, 8, g_get_host_name ());
+  cb_journal_db_bind_text (stmt, 9, boot);
   sqlite3_bind_int64 (stmt, 10, getpid ());
   sqlite3_bind_int64 (stmt, 11, read_process_start (getpid ()));
 
@@ -1156,7 +401,7 @@ cb_journal_set_device (CbJournal             *self,
   g_return_val_if_fail (CB_IS_JOURNAL (self), FALSE);
   g_return_val_if_fail (device != NULL, FALSE);
 
-  stmt = prepare (self->db,
+  stmt = cb_journal_db_prepare (self->db,
                   "INSERT INTO run_devices (run_id, at, serial, model, firmware, registration_id) "
                   "VALUES (?, ?, ?, ?, ?, ?)",
                   error);
@@ -1165,10 +410,10 @@ cb_journal_set_device (CbJournal             *self,
 
   sqlite3_bind_int64 (stmt, 1, run_id);
   sqlite3_bind_int64 (stmt, 2, g_get_real_time ());
-  bind_scrubbed (stmt, 3, device->serial);
-  bind_scrubbed (stmt, 4, device->model);
-  bind_scrubbed (stmt, 5, device->firmware);
-  bind_text (stmt, 6, device->registration_id);
+  cb_journal_db_bind_scrubbed (stmt, 3, device->serial);
+  cb_journal_db_bind_scrubbed (stmt, 4, device->model);
+  cb_journal_db_bind_scrubbed (stmt, 5, device->firmware);
+  cb_journal_db_bind_text (stmt, 6, device->registration_id);
 
   return step_insert (stmt, self->db, "recording the device", error);
 }
@@ -1191,7 +436,7 @@ cb_journal_begin_step (CbJournal   *self,
       return 0;
     }
 
-  stmt = prepare (self->db,
+  stmt = cb_journal_db_prepare (self->db,
                   "INSERT INTO steps (run_id, idx, name, started) "
                   "SELECT ?1, (SELECT COALESCE (MAX (idx) + 1, 0) FROM steps WHERE run_id = ?1), ?2, ?3 "
                   "WHERE NOT EXISTS (SELECT 1 FROM run_ends WHERE run_id = ?1)",
@@ -1200,7 +445,7 @@ cb_journal_begin_step (CbJournal   *self,
     return 0;
 
   sqlite3_bind_int64 (stmt, 1, run_id);
-  bind_text (stmt, 2, name);
+  cb_journal_db_bind_text (stmt, 2, name);
   sqlite3_bind_int64 (stmt, 3, started > 0 ? started : g_get_real_time ());
 
   if (!step_insert (stmt, self->db, "starting a step", error))
@@ -1237,7 +482,7 @@ cb_journal_end_step (CbJournal        *self,
       return FALSE;
     }
 
-  stmt = prepare (self->db,
+  stmt = cb_journal_db_prepare (self->db,
                   "INSERT INTO step_ends (step_id, ended, result, error, detail) VALUES (?, ?, ?, ?, ?)",
                   error);
   if (stmt == NULL)
@@ -1245,9 +490,9 @@ cb_journal_end_step (CbJournal        *self,
 
   sqlite3_bind_int64 (stmt, 1, step_id);
   sqlite3_bind_int64 (stmt, 2, ended > 0 ? ended : g_get_real_time ());
-  bind_text (stmt, 3, cb_journal_result_to_string (result));
-  bind_scrubbed (stmt, 4, error_message);
-  bind_scrubbed (stmt, 5, detail);
+  cb_journal_db_bind_text (stmt, 3, cb_journal_result_to_string (result));
+  cb_journal_db_bind_scrubbed (stmt, 4, error_message);
+  cb_journal_db_bind_scrubbed (stmt, 5, detail);
 
   return step_insert (stmt, self->db, "ending a step", error);
 }
@@ -1271,7 +516,7 @@ cb_journal_end_run (CbJournal             *self,
       return FALSE;
     }
 
-  stmt = prepare (self->db,
+  stmt = cb_journal_db_prepare (self->db,
                   "INSERT INTO run_ends (run_id, ended, result, failed_step, error, hub, device_id, "
                   "  leaf_serial, leaf_fingerprint, not_before, not_after) "
                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -1281,13 +526,13 @@ cb_journal_end_run (CbJournal             *self,
 
   sqlite3_bind_int64 (stmt, 1, run_id);
   sqlite3_bind_int64 (stmt, 2, g_get_real_time ());
-  bind_text (stmt, 3, cb_journal_result_to_string (end->result));
-  bind_text (stmt, 4, end->failed_step);
-  bind_scrubbed (stmt, 5, end->error);
-  bind_text (stmt, 6, end->hub);
-  bind_text (stmt, 7, end->device_id);
-  bind_text (stmt, 8, end->leaf_serial);
-  bind_text (stmt, 9, end->leaf_fingerprint);
+  cb_journal_db_bind_text (stmt, 3, cb_journal_result_to_string (end->result));
+  cb_journal_db_bind_text (stmt, 4, end->failed_step);
+  cb_journal_db_bind_scrubbed (stmt, 5, end->error);
+  cb_journal_db_bind_text (stmt, 6, end->hub);
+  cb_journal_db_bind_text (stmt, 7, end->device_id);
+  cb_journal_db_bind_text (stmt, 8, end->leaf_serial);
+  cb_journal_db_bind_text (stmt, 9, end->leaf_fingerprint);
   if (end->not_before != 0)
     sqlite3_bind_int64 (stmt, 10, end->not_before);
   if (end->not_after != 0)
@@ -1307,7 +552,7 @@ cb_journal_add_protocol_log (CbJournal   *self,
   g_return_val_if_fail (CB_IS_JOURNAL (self), FALSE);
   g_return_val_if_fail (log != NULL, FALSE);
 
-  stmt = prepare (self->db,
+  stmt = cb_journal_db_prepare (self->db,
                   "INSERT INTO run_protocol_logs (run_id, at, log) VALUES (?, ?, ?)",
                   error);
   if (stmt == NULL)
@@ -1349,7 +594,7 @@ cb_journal_leaf_sent (CbJournal            *self,
       return FALSE;
     }
 
-  stmt = prepare (self->db,
+  stmt = cb_journal_db_prepare (self->db,
                   "INSERT INTO leaf_states (run_id, at, state, device_serial, leaf_serial, "
                   "  leaf_fingerprint, not_before, not_after) "
                   "VALUES (?, ?, 'sent', ?, ?, ?, ?, ?)",
@@ -1359,9 +604,9 @@ cb_journal_leaf_sent (CbJournal            *self,
 
   sqlite3_bind_int64 (stmt, 1, run_id);
   sqlite3_bind_int64 (stmt, 2, g_get_real_time ());
-  bind_scrubbed (stmt, 3, leaf->device_serial);
-  bind_text (stmt, 4, leaf->leaf_serial);
-  bind_text (stmt, 5, leaf->leaf_fingerprint);
+  cb_journal_db_bind_scrubbed (stmt, 3, leaf->device_serial);
+  cb_journal_db_bind_text (stmt, 4, leaf->leaf_serial);
+  cb_journal_db_bind_text (stmt, 5, leaf->leaf_fingerprint);
   if (leaf->not_before != 0)
     sqlite3_bind_int64 (stmt, 6, leaf->not_before);
   if (leaf->not_after != 0)
@@ -1388,7 +633,7 @@ cb_journal_resolve_leaf (CbJournal           *self,
     }
 
   /* The resolution repeats the sent row's facts, so each row reads on its own. */
-  stmt = prepare (self->db,
+  stmt = cb_journal_db_prepare (self->db,
                   "INSERT INTO leaf_states (run_id, at, state, device_serial, leaf_serial, "
                   "  leaf_fingerprint, not_before, not_after) "
                   "SELECT run_id, ?, ?, device_serial, leaf_serial, leaf_fingerprint, not_before, "
@@ -1399,7 +644,7 @@ cb_journal_resolve_leaf (CbJournal           *self,
     return FALSE;
 
   sqlite3_bind_int64 (stmt, 1, g_get_real_time ());
-  bind_text (stmt, 2, leaf_state_names[state]);
+  cb_journal_db_bind_text (stmt, 2, leaf_state_names[state]);
   sqlite3_bind_int64 (stmt, 3, run_id);
 
   if (!step_insert (stmt, self->db, "resolving a sent leaf", error))
@@ -1423,7 +668,7 @@ cb_journal_get_leaf_state (CbJournal  *self,
 
   g_return_val_if_fail (CB_IS_JOURNAL (self), CB_JOURNAL_LEAF_NONE);
 
-  stmt = prepare (self->db,
+  stmt = cb_journal_db_prepare (self->db,
                   "SELECT state FROM leaf_states WHERE run_id = ? ORDER BY id DESC LIMIT 1",
                   error);
   if (stmt == NULL)
@@ -1441,7 +686,7 @@ cb_journal_get_leaf_state (CbJournal  *self,
     case SQLITE_DONE:
       return CB_JOURNAL_LEAF_NONE;
     default:
-      set_db_error (error, self->db, "reading a leaf state");
+      cb_journal_db_set_error (error, self->db, "reading a leaf state");
       return CB_JOURNAL_LEAF_NONE;
     }
 }
@@ -1463,7 +708,7 @@ cb_journal_find_sent_leaf (CbJournal   *self,
     return 0;
 
   /* The newest sent leaf of the device that no later row resolved. */
-  stmt = prepare (self->db,
+  stmt = cb_journal_db_prepare (self->db,
                   "SELECT s.run_id, s.leaf_fingerprint FROM leaf_states s "
                   "WHERE s.device_serial = ? AND s.state = 'sent' AND NOT EXISTS ("
                   "  SELECT 1 FROM leaf_states r WHERE r.run_id = s.run_id AND r.id > s.id) "
@@ -1479,11 +724,11 @@ cb_journal_find_sent_leaf (CbJournal   *self,
     return 0;
   if (rc != SQLITE_ROW)
     {
-      set_db_error (error, self->db, "looking for a sent leaf");
+      cb_journal_db_set_error (error, self->db, "looking for a sent leaf");
       return 0;
     }
 
-  *leaf_fingerprint = column_dup (stmt, 1);
+  *leaf_fingerprint = cb_journal_db_column_dup (stmt, 1);
   return sqlite3_column_int64 (stmt, 0);
 }
 
@@ -1525,7 +770,7 @@ run_from_row (sqlite3_stmt *stmt)
   run->not_before = sqlite3_column_int64 (stmt, 20);
   run->not_after = sqlite3_column_int64 (stmt, 21);
   for (guint i = 0; i < N_RUN_STRS; i++)
-    run->strings[i] = column_dup (stmt, string_columns[i]);
+    run->strings[i] = cb_journal_db_column_dup (stmt, string_columns[i]);
 
   return run;
 }
@@ -1562,7 +807,7 @@ prepare_run_query (sqlite3               *db,
   if (filter->limit > 0 || filter->offset > 0)
     g_string_append (sql, " LIMIT :limit OFFSET :offset");
 
-  stmt = prepare (db, sql->str, error);
+  stmt = cb_journal_db_prepare (db, sql->str, error);
   if (stmt == NULL)
     return NULL;
 
@@ -1603,7 +848,7 @@ list_runs_on (sqlite3               *db,
 
   if (rc != SQLITE_DONE)
     {
-      set_db_error (error, db, "listing runs");
+      cb_journal_db_set_error (error, db, "listing runs");
       return NULL;
     }
 
@@ -1619,7 +864,7 @@ list_steps_on (sqlite3  *db,
   g_autoptr(GPtrArray) steps = g_ptr_array_new_with_free_func (g_object_unref);
   int rc;
 
-  stmt = prepare (db,
+  stmt = cb_journal_db_prepare (db,
                   "SELECT id, run_id, idx, name, started, ended, result, error, detail "
                   "FROM step_view WHERE run_id = ? ORDER BY idx",
                   error);
@@ -1634,20 +879,20 @@ list_steps_on (sqlite3  *db,
       step->id = sqlite3_column_int64 (stmt, 0);
       step->run_id = sqlite3_column_int64 (stmt, 1);
       step->index = sqlite3_column_int (stmt, 2);
-      step->name = column_dup (stmt, 3);
+      step->name = cb_journal_db_column_dup (stmt, 3);
       step->started = sqlite3_column_int64 (stmt, 4);
       step->ended = sqlite3_column_int64 (stmt, 5);
       if (!cb_journal_result_from_string ((const char *) sqlite3_column_text (stmt, 6),
                                           &step->result))
         step->result = CB_JOURNAL_RESULT_FAIL;
-      step->error = column_dup (stmt, 7);
-      step->detail = column_dup (stmt, 8);
+      step->error = cb_journal_db_column_dup (stmt, 7);
+      step->detail = cb_journal_db_column_dup (stmt, 8);
       g_ptr_array_add (steps, step);
     }
 
   if (rc != SQLITE_DONE)
     {
-      set_db_error (error, db, "listing steps");
+      cb_journal_db_set_error (error, db, "listing steps");
       return NULL;
     }
 
@@ -1676,7 +921,7 @@ cb_journal_get_run (CbJournal  *self,
   g_return_val_if_fail (CB_IS_JOURNAL (self), NULL);
 
   sql = g_strdup_printf ("SELECT %s FROM run_view WHERE id = ?", run_columns);
-  stmt = prepare (self->db, sql, error);
+  stmt = cb_journal_db_prepare (self->db, sql, error);
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, run_id);
@@ -1693,13 +938,13 @@ cb_journal_get_run (CbJournal  *self,
   if (run->steps == NULL)
     return NULL;
 
-  g_clear_pointer (&stmt, finalize_stmt);
-  stmt = prepare (self->db, "SELECT log FROM run_protocol_logs WHERE run_id = ?", error);
+  g_clear_pointer (&stmt, cb_journal_db_finalize);
+  stmt = cb_journal_db_prepare (self->db, "SELECT log FROM run_protocol_logs WHERE run_id = ?", error);
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, run_id);
   if (sqlite3_step (stmt) == SQLITE_ROW)
-    run->protocol_log = column_dup (stmt, 0);
+    run->protocol_log = cb_journal_db_column_dup (stmt, 0);
 
   return g_steal_pointer (&run);
 }
@@ -1753,7 +998,7 @@ list_runs_thread (GTask        *task,
   GPtrArray *runs;
   sqlite3 *db;
 
-  db = open_connection (data->path, &error);
+  db = cb_journal_db_open (data->path, &error);
   if (db == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
@@ -2190,7 +1435,7 @@ export_thread (GTask        *task,
   sqlite3 *db;
   gboolean ok;
 
-  db = open_connection (data->path, &error);
+  db = cb_journal_db_open (data->path, &error);
   if (db == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));

@@ -3,6 +3,10 @@
 
 #include <gio/gio.h>
 
+#include "cb-journal-result.h"
+#include "cb-journal-run.h"
+#include "cb-journal-step.h"
+
 G_BEGIN_DECLS
 
 /* The station journal: one record per provisioning run and per step, in SQLite (WAL), append
@@ -29,80 +33,6 @@ typedef enum
 
 #define CB_JOURNAL_ERROR (cb_journal_error_quark ())
 GQuark cb_journal_error_quark (void);
-
-typedef enum
-{
-  CB_JOURNAL_RESULT_NONE,         /* still running (or owned by a live process) */
-  CB_JOURNAL_RESULT_PASS,
-  CB_JOURNAL_RESULT_FAIL,
-  CB_JOURNAL_RESULT_CANCELLED,
-  CB_JOURNAL_RESULT_INTERRUPTED,  /* the owning process went away before the end */
-  CB_JOURNAL_RESULT_SKIPPED,      /* steps only: not needed in this run */
-} CbJournalResult;
-
-#define CB_TYPE_JOURNAL_RESULT (cb_journal_result_get_type ())
-GType            cb_journal_result_get_type    (void) G_GNUC_CONST;
-
-/* "running", "pass", "fail", "cancelled", "interrupted", "skipped". */
-const char      *cb_journal_result_to_string   (CbJournalResult  result);
-/* Returns FALSE for an unknown string. */
-gboolean         cb_journal_result_from_string (const char      *text,
-                                                CbJournalResult *out_result);
-
-/* ---- Records (immutable, as read back) ----------------------------------------------- */
-
-#define CB_TYPE_JOURNAL_STEP (cb_journal_step_get_type ())
-G_DECLARE_FINAL_TYPE (CbJournalStep, cb_journal_step, CB, JOURNAL_STEP, GObject)
-
-gint64           cb_journal_step_get_id          (CbJournalStep *self);
-gint64           cb_journal_step_get_run_id      (CbJournalStep *self);
-guint            cb_journal_step_get_index       (CbJournalStep *self);
-const char      *cb_journal_step_get_name        (CbJournalStep *self);
-/* Unix microseconds, UTC; ended is 0 while the step has no end row. */
-gint64           cb_journal_step_get_started     (CbJournalStep *self);
-gint64           cb_journal_step_get_ended       (CbJournalStep *self);
-CbJournalResult  cb_journal_step_get_result      (CbJournalStep *self);
-const char      *cb_journal_step_get_error       (CbJournalStep *self);
-/* A short human-readable note ("3 attempts", "chain of 3, 1412 bytes"), or NULL. */
-const char      *cb_journal_step_get_detail      (CbJournalStep *self);
-
-/* A run with everything known about it. Properties of the same names exist for list bindings. */
-#define CB_TYPE_JOURNAL_RUN (cb_journal_run_get_type ())
-G_DECLARE_FINAL_TYPE (CbJournalRun, cb_journal_run, CB, JOURNAL_RUN, GObject)
-
-gint64           cb_journal_run_get_id                 (CbJournalRun *self);
-/* A random UUID, so journals of several stations can be merged. */
-const char      *cb_journal_run_get_uuid               (CbJournalRun *self);
-gint64           cb_journal_run_get_started            (CbJournalRun *self);
-gint64           cb_journal_run_get_ended              (CbJournalRun *self);   /* 0: no end */
-const char      *cb_journal_run_get_station            (CbJournalRun *self);
-const char      *cb_journal_run_get_operator           (CbJournalRun *self);
-const char      *cb_journal_run_get_port               (CbJournalRun *self);
-const char      *cb_journal_run_get_profile            (CbJournalRun *self);
-const char      *cb_journal_run_get_policy             (CbJournalRun *self);
-const char      *cb_journal_run_get_device_serial      (CbJournalRun *self);
-const char      *cb_journal_run_get_device_model       (CbJournalRun *self);
-const char      *cb_journal_run_get_device_firmware    (CbJournalRun *self);
-const char      *cb_journal_run_get_registration_id    (CbJournalRun *self);
-const char      *cb_journal_run_get_hub                (CbJournalRun *self);
-const char      *cb_journal_run_get_device_id          (CbJournalRun *self);
-/* The issued leaf: serial (lower-case hex) and SHA-256 fingerprint (as openssl prints it). */
-const char      *cb_journal_run_get_leaf_serial        (CbJournalRun *self);
-const char      *cb_journal_run_get_leaf_fingerprint   (CbJournalRun *self);
-/* Unix seconds; 0 when unknown. */
-gint64           cb_journal_run_get_not_before         (CbJournalRun *self);
-gint64           cb_journal_run_get_not_after          (CbJournalRun *self);
-CbJournalResult  cb_journal_run_get_result             (CbJournalRun *self);
-/* The step that failed, or for an interrupted run the step it was in. */
-const char      *cb_journal_run_get_failed_step        (CbJournalRun *self);
-const char      *cb_journal_run_get_error              (CbJournalRun *self);
-/* Returns: (element-type CbJournalStep) (transfer none) (nullable): only when the run was
- * read with steps (cb_journal_get_run). */
-GPtrArray       *cb_journal_run_get_steps              (CbJournalRun *self);
-/* The run's decoded protocol log (cb-protocol-log.h: one line per packet, secrets redacted), or
- * NULL: only when the run was read with cb_journal_get_run and the run recorded one (runs
- * journaled before schema 2, or that never reached their end, have none). */
-const char      *cb_journal_run_get_protocol_log       (CbJournalRun *self);
 
 /* ---- Writing -------------------------------------------------------------------------- */
 

@@ -78,26 +78,6 @@ G_DEFINE_FINAL_TYPE (CbProfile, cb_profile, G_TYPE_OBJECT)
 
 static GParamSpec *properties[N_PROPS];
 
-GType
-cb_profile_kind_get_type (void)
-{
-  static gsize type_id = 0;
-
-  if (g_once_init_enter (&type_id))
-    {
-      static const GEnumValue values[] = {
-        { CB_PROFILE_KIND_SANDBOX, "CB_PROFILE_KIND_SANDBOX", "sandbox" },
-        { CB_PROFILE_KIND_AZURE, "CB_PROFILE_KIND_AZURE", "azure" },
-        { 0, NULL, NULL },
-      };
-      GType type = g_enum_register_static (g_intern_static_string ("CbProfileKind"), values);
-
-      g_once_init_leave (&type_id, type);
-    }
-
-  return type_id;
-}
-
 static void
 cb_profile_set_string (CbProfile  *self,
                        guint       prop_id,

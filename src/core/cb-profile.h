@@ -3,6 +3,8 @@
 
 #include <gio/gio.h>
 
+#include "cb-enums.h"
+
 G_BEGIN_DECLS
 
 typedef enum
@@ -10,9 +12,6 @@ typedef enum
   CB_PROFILE_KIND_SANDBOX,
   CB_PROFILE_KIND_AZURE,
 } CbProfileKind;
-
-#define CB_TYPE_PROFILE_KIND (cb_profile_kind_get_type ())
-GType cb_profile_kind_get_type (void) G_GNUC_CONST;
 
 #define CB_AZURE_LOGIN_ENDPOINT      "https://login.microsoftonline.com"
 #define CB_AZURE_ARM_ENDPOINT        "https://management.azure.com"

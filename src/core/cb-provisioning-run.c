@@ -5,8 +5,6 @@
 
 #include <string.h>
 
-#include <glib/gi18n-lib.h>
-
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 
@@ -15,1009 +13,20 @@
 
 #include "cb-error.h"
 #include "cb-protocol-log.h"
+#include "cb-provisioning-config-private.h"
 #include "cb-provisioning-run.h"
 #include "cb-registration-template.h"
+#include "cb-run-result-private.h"
+#include "cb-run-step-private.h"
 #include "cb-sandbox-client.h"
 #include "cb-sas.h"
 #include "cb-util.h"
 
 G_DEFINE_QUARK (cb-run-error-quark, cb_run_error)
 
-/* Facts from the service are shared by every run of a config for this long. */
-#define FACTS_TTL_USEC (300 * G_USEC_PER_SEC)
 /* A leaf may be back-dated by the CA (the sandbox does 5 minutes) and rounded to the minute. */
 #define VALIDITY_BACKDATE_TOLERANCE (3600)
 #define VALIDITY_ROUNDING_TOLERANCE (120)
-
-/* ---- Names ------------------------------------------------------------------------------ */
-
-/* Titles are English here (core shows no UI); N_() lets the app translate them. */
-static const struct
-{
-  const char *name;
-  const char *title;
-} step_names[CB_RUN_N_STEPS] = {
-  [CB_RUN_STEP_IDENTIFY] = { "identify", N_("Identify the device") },
-  [CB_RUN_STEP_KEYGEN] = { "keygen", N_("Generate a key on the device") },
-  [CB_RUN_STEP_CSR] = { "csr", N_("Check the signing request") },
-  [CB_RUN_STEP_REGISTER] = { "register", N_("Register with DPS") },
-  [CB_RUN_STEP_CHECK_CHAIN] = { "check-chain", N_("Check the issued chain") },
-  [CB_RUN_STEP_INSTALL] = { "install", N_("Install the chain") },
-  [CB_RUN_STEP_COMMIT] = { "commit", N_("Commit") },
-  [CB_RUN_STEP_READ_BACK] = { "read-back", N_("Read back and compare") },
-  [CB_RUN_STEP_PROOF_OF_POSSESSION] = { "proof-of-possession", N_("Proof of possession") },
-  [CB_RUN_STEP_HUB_CONNECT] = { "hub-connect", N_("Hub connection") },
-  [CB_RUN_STEP_JOURNAL] = { "journal", N_("Record in the journal") },
-};
-
-static const char * const state_names[] = {
-  [CB_RUN_STEP_STATE_PENDING] = "pending",
-  [CB_RUN_STEP_STATE_RUNNING] = "running",
-  [CB_RUN_STEP_STATE_PASSED] = "passed",
-  [CB_RUN_STEP_STATE_FAILED] = "failed",
-  [CB_RUN_STEP_STATE_SKIPPED] = "skipped",
-  [CB_RUN_STEP_STATE_CANCELLED] = "cancelled",
-};
-
-GType
-cb_run_step_kind_get_type (void)
-{
-  static gsize type_id = 0;
-
-  if (g_once_init_enter (&type_id))
-    {
-      static GEnumValue values[CB_RUN_N_STEPS + 1];
-      GType type;
-
-      for (guint i = 0; i < CB_RUN_N_STEPS; i++)
-        {
-          values[i].value = i;
-          values[i].value_name = step_names[i].title;
-          values[i].value_nick = step_names[i].name;
-        }
-      type = g_enum_register_static (g_intern_static_string ("CbRunStepKind"), values);
-      g_once_init_leave (&type_id, type);
-    }
-
-  return type_id;
-}
-
-GType
-cb_run_step_state_get_type (void)
-{
-  static gsize type_id = 0;
-
-  if (g_once_init_enter (&type_id))
-    {
-      static GEnumValue values[G_N_ELEMENTS (state_names) + 1];
-      GType type;
-
-      for (guint i = 0; i < G_N_ELEMENTS (state_names); i++)
-        {
-          values[i].value = i;
-          values[i].value_name = state_names[i];
-          values[i].value_nick = state_names[i];
-        }
-      type = g_enum_register_static (g_intern_static_string ("CbRunStepState"), values);
-      g_once_init_leave (&type_id, type);
-    }
-
-  return type_id;
-}
-
-const char *
-cb_run_step_kind_to_name (CbRunStepKind kind)
-{
-  g_return_val_if_fail ((guint) kind < CB_RUN_N_STEPS, "unknown");
-  return step_names[kind].name;
-}
-
-const char *
-cb_run_step_kind_to_title (CbRunStepKind kind)
-{
-  g_return_val_if_fail ((guint) kind < CB_RUN_N_STEPS, "unknown");
-  return step_names[kind].title;
-}
-
-const char *
-cb_run_step_state_to_string (CbRunStepState state)
-{
-  g_return_val_if_fail ((guint) state < G_N_ELEMENTS (state_names), "unknown");
-  return state_names[state];
-}
-
-/* ---- CbRunStep -------------------------------------------------------------------------- */
-
-struct _CbRunStep
-{
-  GObject         parent_instance;
-
-  CbRunStepKind   kind;
-  CbRunStepState  state;
-  gint64          started;
-  gint64          ended;
-  guint           attempts;
-  char           *error;
-  char           *detail;
-  /* the journal's row for it, 0 without one */
-  gint64          journal_id;
-};
-
-G_DEFINE_FINAL_TYPE (CbRunStep, cb_run_step, G_TYPE_OBJECT)
-
-enum
-{
-  STEP_PROP_0,
-  STEP_PROP_KIND,
-  STEP_PROP_NAME,
-  STEP_PROP_STATE,
-  STEP_PROP_STARTED,
-  STEP_PROP_ENDED,
-  STEP_PROP_ATTEMPTS,
-  STEP_PROP_ERROR,
-  STEP_PROP_DETAIL,
-  STEP_N_PROPS
-};
-
-static GParamSpec *step_properties[STEP_N_PROPS];
-
-static void
-cb_run_step_finalize (GObject *object)
-{
-  CbRunStep *self = CB_RUN_STEP (object);
-
-  g_free (self->error);
-  g_free (self->detail);
-
-  G_OBJECT_CLASS (cb_run_step_parent_class)->finalize (object);
-}
-
-static void
-cb_run_step_get_property (GObject    *object,
-                          guint       prop_id,
-                          GValue     *value,
-                          GParamSpec *pspec)
-{
-  CbRunStep *self = CB_RUN_STEP (object);
-
-  switch (prop_id)
-    {
-    case STEP_PROP_KIND:
-      g_value_set_enum (value, self->kind);
-      break;
-    case STEP_PROP_NAME:
-      g_value_set_string (value, cb_run_step_kind_to_name (self->kind));
-      break;
-    case STEP_PROP_STATE:
-      g_value_set_enum (value, self->state);
-      break;
-    case STEP_PROP_STARTED:
-      g_value_set_int64 (value, self->started);
-      break;
-    case STEP_PROP_ENDED:
-      g_value_set_int64 (value, self->ended);
-      break;
-    case STEP_PROP_ATTEMPTS:
-      g_value_set_uint (value, self->attempts);
-      break;
-    case STEP_PROP_ERROR:
-      g_value_set_string (value, self->error);
-      break;
-    case STEP_PROP_DETAIL:
-      g_value_set_string (value, self->detail);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-cb_run_step_class_init (CbRunStepClass *klass)
-{
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
-  const GParamFlags flags = G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
-
-  object_class->finalize = cb_run_step_finalize;
-  object_class->get_property = cb_run_step_get_property;
-
-  step_properties[STEP_PROP_KIND] =
-    g_param_spec_enum ("kind", NULL, NULL, CB_TYPE_RUN_STEP_KIND, CB_RUN_STEP_IDENTIFY, flags);
-  step_properties[STEP_PROP_NAME] =
-    g_param_spec_string ("name", NULL, NULL, NULL, flags);
-  step_properties[STEP_PROP_STATE] =
-    g_param_spec_enum ("state", NULL, NULL, CB_TYPE_RUN_STEP_STATE, CB_RUN_STEP_STATE_PENDING,
-                       flags);
-  step_properties[STEP_PROP_STARTED] =
-    g_param_spec_int64 ("started", NULL, NULL, 0, G_MAXINT64, 0, flags);
-  step_properties[STEP_PROP_ENDED] =
-    g_param_spec_int64 ("ended", NULL, NULL, 0, G_MAXINT64, 0, flags);
-  step_properties[STEP_PROP_ATTEMPTS] =
-    g_param_spec_uint ("attempts", NULL, NULL, 0, G_MAXUINT, 0, flags);
-  step_properties[STEP_PROP_ERROR] =
-    g_param_spec_string ("error", NULL, NULL, NULL, flags);
-  step_properties[STEP_PROP_DETAIL] =
-    g_param_spec_string ("detail", NULL, NULL, NULL, flags);
-
-  g_object_class_install_properties (object_class, STEP_N_PROPS, step_properties);
-}
-
-static void
-cb_run_step_init (CbRunStep *self)
-{
-}
-
-static CbRunStep *
-cb_run_step_new (CbRunStepKind kind)
-{
-  CbRunStep *self = g_object_new (CB_TYPE_RUN_STEP, NULL);
-
-  self->kind = kind;
-  return self;
-}
-
-CbRunStepKind
-cb_run_step_get_kind (CbRunStep *self)
-{
-  g_return_val_if_fail (CB_IS_RUN_STEP (self), CB_RUN_STEP_IDENTIFY);
-  return self->kind;
-}
-
-const char *
-cb_run_step_get_name (CbRunStep *self)
-{
-  g_return_val_if_fail (CB_IS_RUN_STEP (self), NULL);
-  return cb_run_step_kind_to_name (self->kind);
-}
-
-CbRunStepState
-cb_run_step_get_state (CbRunStep *self)
-{
-  g_return_val_if_fail (CB_IS_RUN_STEP (self), CB_RUN_STEP_STATE_PENDING);
-  return self->state;
-}
-
-gint64
-cb_run_step_get_started (CbRunStep *self)
-{
-  g_return_val_if_fail (CB_IS_RUN_STEP (self), 0);
-  return self->started;
-}
-
-gint64
-cb_run_step_get_ended (CbRunStep *self)
-{
-  g_return_val_if_fail (CB_IS_RUN_STEP (self), 0);
-  return self->ended;
-}
-
-gint64
-cb_run_step_get_duration_ms (CbRunStep *self)
-{
-  g_return_val_if_fail (CB_IS_RUN_STEP (self), 0);
-
-  if (self->started == 0)
-    return 0;
-  return ((self->ended != 0 ? self->ended : g_get_real_time ()) - self->started) / 1000;
-}
-
-guint
-cb_run_step_get_attempts (CbRunStep *self)
-{
-  g_return_val_if_fail (CB_IS_RUN_STEP (self), 0);
-  return self->attempts;
-}
-
-const char *
-cb_run_step_get_error (CbRunStep *self)
-{
-  g_return_val_if_fail (CB_IS_RUN_STEP (self), NULL);
-  return self->error;
-}
-
-const char *
-cb_run_step_get_detail (CbRunStep *self)
-{
-  g_return_val_if_fail (CB_IS_RUN_STEP (self), NULL);
-  return self->detail;
-}
-
-static void
-step_set_state (CbRunStep      *self,
-                CbRunStepState  state)
-{
-  if (self->state == state)
-    return;
-  self->state = state;
-  g_object_notify_by_pspec (G_OBJECT (self), step_properties[STEP_PROP_STATE]);
-}
-
-static void
-step_set_detail (CbRunStep  *self,
-                 const char *detail)
-{
-  if (cb_set_str (&self->detail, detail))
-    g_object_notify_by_pspec (G_OBJECT (self), step_properties[STEP_PROP_DETAIL]);
-}
-
-static void
-step_set_error (CbRunStep  *self,
-                const char *error)
-{
-  if (cb_set_str (&self->error, error))
-    g_object_notify_by_pspec (G_OBJECT (self), step_properties[STEP_PROP_ERROR]);
-}
-
-/* ---- Service facts ---------------------------------------------------------------------- */
-
-/* What the run checks the chain against, fetched once for many runs. */
-typedef struct
-{
-  guint      validity_days;
-  char      *validity_source;   /* "ARM" or "station configuration", NULL when unknown */
-  char      *validity_note;     /* why ARM did not tell */
-  GPtrArray *hub_cas;           /* CbCertificate; NULL when the hub's CA list is unknown */
-  char      *hub_note;          /* why it is unknown */
-  gint64     fetched_at;        /* monotonic */
-} ServiceFacts;
-
-static void
-service_facts_clear (ServiceFacts *facts)
-{
-  g_free (facts->validity_source);
-  g_free (facts->validity_note);
-  g_clear_pointer (&facts->hub_cas, g_ptr_array_unref);
-  g_free (facts->hub_note);
-}
-
-static ServiceFacts *
-service_facts_ref (ServiceFacts *facts)
-{
-  return g_atomic_rc_box_acquire (facts);
-}
-
-static void
-service_facts_unref (ServiceFacts *facts)
-{
-  g_atomic_rc_box_release_full (facts, (GDestroyNotify) service_facts_clear);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (ServiceFacts, service_facts_unref)
-
-/* ---- CbProvisioningConfig --------------------------------------------------------------- */
-
-struct _CbProvisioningConfig
-{
-  GObject             parent_instance;
-
-  /* Owned */
-  CbProfile          *profile;
-  CbDpsClient        *dps;
-  CbAdrClient        *adr;
-  CbJournal          *journal;
-  CbHubClient        *hub;
-  CbHttpClient       *http;
-  CbCertificate      *trusted_root;
-  char               *group_key;
-  char               *template_text;
-  char               *key_type;
-  char               *policy;
-  char               *station;
-  char               *operator_name;
-  CbRegistrationMode  mode;
-  guint               validity_days;
-  guint               max_attempts;
-  guint               device_dps_timeout;
-  guint               device_dps_poll_ms;
-  gboolean            hub_check;
-  guint               hub_timeout;
-  guint               hub_poll_ms;
-
-  ServiceFacts       *facts;
-  GPtrArray          *facts_waiters;   /* GTask, while a fetch is under way */
-};
-
-G_DEFINE_FINAL_TYPE (CbProvisioningConfig, cb_provisioning_config, G_TYPE_OBJECT)
-
-static void
-wipe_string (char **str)
-{
-  if (*str != NULL)
-    {
-      memset (*str, 0, strlen (*str));
-      g_clear_pointer (str, g_free);
-    }
-}
-
-static void
-cb_provisioning_config_finalize (GObject *object)
-{
-  CbProvisioningConfig *self = CB_PROVISIONING_CONFIG (object);
-
-  g_clear_object (&self->profile);
-  g_clear_object (&self->dps);
-  g_clear_object (&self->adr);
-  g_clear_object (&self->journal);
-  g_clear_object (&self->hub);
-  g_clear_object (&self->http);
-  g_clear_object (&self->trusted_root);
-  wipe_string (&self->group_key);
-  g_free (self->template_text);
-  g_free (self->key_type);
-  g_free (self->policy);
-  g_free (self->station);
-  g_free (self->operator_name);
-  g_clear_pointer (&self->facts, service_facts_unref);
-  g_clear_pointer (&self->facts_waiters, g_ptr_array_unref);
-
-  G_OBJECT_CLASS (cb_provisioning_config_parent_class)->finalize (object);
-}
-
-static void
-cb_provisioning_config_class_init (CbProvisioningConfigClass *klass)
-{
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
-
-  object_class->finalize = cb_provisioning_config_finalize;
-}
-
-static void
-cb_provisioning_config_init (CbProvisioningConfig *self)
-{
-  self->template_text = g_strdup (CB_REGISTRATION_TEMPLATE_DEFAULT);
-  self->key_type = g_strdup (CBP_KEY_TYPE_P256);
-  self->max_attempts = 3;
-  self->device_dps_timeout = 120;
-  self->device_dps_poll_ms = 500;
-  self->hub_check = TRUE;
-  self->hub_timeout = 30;
-  self->hub_poll_ms = 250;
-  self->mode = CB_REGISTRATION_MODE_STATION;
-}
-
-CbProvisioningConfig *
-cb_provisioning_config_new (CbProfile *profile)
-{
-  CbProvisioningConfig *self;
-
-  g_return_val_if_fail (CB_IS_PROFILE (profile), NULL);
-
-  self = g_object_new (CB_TYPE_PROVISIONING_CONFIG, NULL);
-  self->profile = g_object_ref (profile);
-  return self;
-}
-
-CbProfile *
-cb_provisioning_config_get_profile (CbProvisioningConfig *self)
-{
-  g_return_val_if_fail (CB_IS_PROVISIONING_CONFIG (self), NULL);
-  return self->profile;
-}
-
-void
-cb_provisioning_config_set_dps_client (CbProvisioningConfig *self,
-                                       CbDpsClient          *dps)
-{
-  g_return_if_fail (CB_IS_PROVISIONING_CONFIG (self));
-  g_set_object (&self->dps, dps);
-}
-
-void
-cb_provisioning_config_set_adr_client (CbProvisioningConfig *self,
-                                       CbAdrClient          *adr)
-{
-  g_return_if_fail (CB_IS_PROVISIONING_CONFIG (self));
-  if (g_set_object (&self->adr, adr))
-    g_clear_pointer (&self->facts, service_facts_unref);
-}
-
-void
-cb_provisioning_config_set_enrollment_group_key (CbProvisioningConfig *self,
-                                                 const char           *key_base64)
-{
-  g_return_if_fail (CB_IS_PROVISIONING_CONFIG (self));
-  wipe_string (&self->group_key);
-  self->group_key = g_strdup (key_base64);
-}
-
-gboolean
-cb_provisioning_config_set_registration_template (CbProvisioningConfig  *self,
-                                                  const char            *template_text,
-                                                  GError               **error)
-{
-  g_return_val_if_fail (CB_IS_PROVISIONING_CONFIG (self), FALSE);
-
-  if (template_text == NULL)
-    template_text = CB_REGISTRATION_TEMPLATE_DEFAULT;
-  if (!cb_registration_template_check (template_text, error))
-    return FALSE;
-
-  cb_set_str (&self->template_text, template_text);
-  return TRUE;
-}
-
-const char *
-cb_provisioning_config_get_registration_template (CbProvisioningConfig *self)
-{
-  g_return_val_if_fail (CB_IS_PROVISIONING_CONFIG (self), NULL);
-  return self->template_text;
-}
-
-void
-cb_provisioning_config_set_registration_mode (CbProvisioningConfig *self,
-                                              CbRegistrationMode    mode)
-{
-  g_return_if_fail (CB_IS_PROVISIONING_CONFIG (self));
-  self->mode = mode;
-}
-
-void
-cb_provisioning_config_set_key_type (CbProvisioningConfig *self,
-                                     const char           *key_type)
-{
-  g_return_if_fail (CB_IS_PROVISIONING_CONFIG (self));
-  cb_set_str (&self->key_type, key_type != NULL ? key_type : CBP_KEY_TYPE_P256);
-}
-
-void
-cb_provisioning_config_set_policy_name (CbProvisioningConfig *self,
-                                        const char           *policy)
-{
-  g_return_if_fail (CB_IS_PROVISIONING_CONFIG (self));
-  if (cb_set_str (&self->policy, policy))
-    g_clear_pointer (&self->facts, service_facts_unref);
-}
-
-const char *
-cb_provisioning_config_get_policy_name (CbProvisioningConfig *self)
-{
-  g_return_val_if_fail (CB_IS_PROVISIONING_CONFIG (self), NULL);
-
-  if (self->policy != NULL)
-    return self->policy;
-  return cb_profile_get_credential_policy (self->profile);
-}
-
-void
-cb_provisioning_config_set_validity_days (CbProvisioningConfig *self,
-                                          guint                 days)
-{
-  g_return_if_fail (CB_IS_PROVISIONING_CONFIG (self));
-  self->validity_days = days;
-  g_clear_pointer (&self->facts, service_facts_unref);
-}
-
-void
-cb_provisioning_config_set_trusted_root (CbProvisioningConfig *self,
-                                         CbCertificate        *root)
-{
-  g_return_if_fail (CB_IS_PROVISIONING_CONFIG (self));
-  g_set_object (&self->trusted_root, root);
-}
-
-void
-cb_provisioning_config_set_journal (CbProvisioningConfig *self,
-                                    CbJournal            *journal)
-{
-  g_return_if_fail (CB_IS_PROVISIONING_CONFIG (self));
-  g_set_object (&self->journal, journal);
-}
-
-CbJournal *
-cb_provisioning_config_get_journal (CbProvisioningConfig *self)
-{
-  g_return_val_if_fail (CB_IS_PROVISIONING_CONFIG (self), NULL);
-  return self->journal;
-}
-
-void
-cb_provisioning_config_set_station (CbProvisioningConfig *self,
-                                    const char           *station)
-{
-  g_return_if_fail (CB_IS_PROVISIONING_CONFIG (self));
-  cb_set_str (&self->station, station);
-}
-
-void
-cb_provisioning_config_set_operator (CbProvisioningConfig *self,
-                                     const char           *operator_name)
-{
-  g_return_if_fail (CB_IS_PROVISIONING_CONFIG (self));
-  cb_set_str (&self->operator_name, operator_name);
-}
-
-void
-cb_provisioning_config_set_max_attempts (CbProvisioningConfig *self,
-                                         guint                 attempts)
-{
-  g_return_if_fail (CB_IS_PROVISIONING_CONFIG (self));
-  self->max_attempts = MAX (attempts, 1);
-}
-
-void
-cb_provisioning_config_set_device_dps_timeout (CbProvisioningConfig *self,
-                                               guint                 seconds,
-                                               guint                 poll_ms)
-{
-  g_return_if_fail (CB_IS_PROVISIONING_CONFIG (self));
-  self->device_dps_timeout = MAX (seconds, 1);
-  self->device_dps_poll_ms = MAX (poll_ms, 50);
-}
-
-void
-cb_provisioning_config_set_hub_check (CbProvisioningConfig *self,
-                                      gboolean              check)
-{
-  g_return_if_fail (CB_IS_PROVISIONING_CONFIG (self));
-  self->hub_check = !!check;
-}
-
-gboolean
-cb_provisioning_config_get_hub_check (CbProvisioningConfig *self)
-{
-  g_return_val_if_fail (CB_IS_PROVISIONING_CONFIG (self), FALSE);
-  return self->hub_check;
-}
-
-void
-cb_provisioning_config_set_hub_client (CbProvisioningConfig *self,
-                                       CbHubClient          *hub)
-{
-  g_return_if_fail (CB_IS_PROVISIONING_CONFIG (self));
-  g_return_if_fail (hub == NULL || CB_IS_HUB_CLIENT (hub));
-  g_set_object (&self->hub, hub);
-}
-
-void
-cb_provisioning_config_set_http_client (CbProvisioningConfig *self,
-                                        CbHttpClient         *http)
-{
-  g_return_if_fail (CB_IS_PROVISIONING_CONFIG (self));
-  g_set_object (&self->http, http);
-}
-
-void
-cb_provisioning_config_set_hub_timeout (CbProvisioningConfig *self,
-                                        guint                 seconds,
-                                        guint                 poll_ms)
-{
-  g_return_if_fail (CB_IS_PROVISIONING_CONFIG (self));
-  self->hub_timeout = MAX (seconds, 1);
-  self->hub_poll_ms = MAX (poll_ms, 50);
-}
-
-/* Fetching the facts: the policy's validity, then the hub's CA certificates. One fetch serves
- * every run that asks while it is under way. ARM calls are not cancelled with one run: others
- * may be waiting for the same answer. */
-
-typedef struct
-{
-  ServiceFacts *facts;
-} FactsFetch;
-
-static void
-facts_complete (CbProvisioningConfig *self,
-                ServiceFacts         *facts)
-{
-  g_autoptr(GPtrArray) waiters = g_steal_pointer (&self->facts_waiters);
-
-  facts->fetched_at = g_get_monotonic_time ();
-  g_clear_pointer (&self->facts, service_facts_unref);
-  self->facts = service_facts_ref (facts);
-
-  for (guint i = 0; waiters != NULL && i < waiters->len; i++)
-    {
-      GTask *task = g_ptr_array_index (waiters, i);
-      g_task_return_pointer (task, service_facts_ref (facts), (GDestroyNotify) service_facts_unref);
-    }
-}
-
-static void
-facts_use_configured_validity (CbProvisioningConfig *self,
-                               ServiceFacts         *facts)
-{
-  if (self->validity_days > 0)
-    {
-      facts->validity_days = self->validity_days;
-      facts->validity_source = g_strdup ("station configuration");
-    }
-}
-
-static void
-facts_hub_certs_cb (GObject      *object,
-                    GAsyncResult *result,
-                    gpointer      user_data)
-{
-  g_autoptr(CbProvisioningConfig) self = user_data;
-  g_autoptr(ServiceFacts) facts = g_object_steal_data (G_OBJECT (self), "cb-facts-in-flight");
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) certs = NULL;
-
-  certs = cb_adr_client_list_hub_certificates_finish (CB_ADR_CLIENT (object), result, &error);
-  if (certs == NULL)
-    {
-      facts->hub_note = g_strdup_printf ("the hub's CA certificates could not be listed: %s",
-                                         error->message);
-    }
-  else
-    {
-      facts->hub_cas = g_ptr_array_new_with_free_func (g_object_unref);
-      for (guint i = 0; i < certs->len; i++)
-        {
-          CbHubCertificate *hub_cert = g_ptr_array_index (certs, i);
-          CbCertificate *cert =
-            cb_certificate_new_from_text (cb_hub_certificate_get_certificate (hub_cert));
-
-          if (cert != NULL)
-            g_ptr_array_add (facts->hub_cas, cert);
-        }
-    }
-
-  facts_complete (self, facts);
-}
-
-static void
-facts_policy_cb (GObject      *object,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  g_autoptr(CbProvisioningConfig) self = user_data;
-  ServiceFacts *facts = g_object_get_data (G_OBJECT (self), "cb-facts-in-flight");
-  g_autoptr(GError) error = NULL;
-  g_autoptr(CbPolicy) policy = NULL;
-
-  policy = cb_adr_client_get_policy_finish (CB_ADR_CLIENT (object), result, &error);
-  if (policy != NULL && cb_policy_get_validity_days (policy) > 0)
-    {
-      facts->validity_days = cb_policy_get_validity_days (policy);
-      facts->validity_source = g_strdup ("ARM");
-    }
-  else
-    {
-      facts->validity_note = g_strdup_printf ("ARM did not give the policy's validity: %s",
-                                              error != NULL ? error->message : "no value");
-      facts_use_configured_validity (self, facts);
-    }
-
-  cb_adr_client_list_hub_certificates_async (CB_ADR_CLIENT (object), NULL, facts_hub_certs_cb,
-                                             g_object_ref (self));
-}
-
-static void
-config_get_facts_async (CbProvisioningConfig *self,
-                        gboolean              force,
-                        GAsyncReadyCallback   callback,
-                        gpointer              user_data)
-{
-  g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
-  ServiceFacts *facts;
-  const char *policy;
-
-  g_task_set_source_tag (task, config_get_facts_async);
-
-  if (!force && self->facts != NULL &&
-      g_get_monotonic_time () - self->facts->fetched_at < FACTS_TTL_USEC)
-    {
-      g_task_return_pointer (task, service_facts_ref (self->facts),
-                             (GDestroyNotify) service_facts_unref);
-      return;
-    }
-
-  if (self->facts_waiters != NULL)
-    {
-      g_ptr_array_add (self->facts_waiters, g_steal_pointer (&task));
-      return;
-    }
-
-  self->facts_waiters = g_ptr_array_new_with_free_func (g_object_unref);
-  g_ptr_array_add (self->facts_waiters, g_steal_pointer (&task));
-
-  facts = g_atomic_rc_box_new0 (ServiceFacts);
-  policy = cb_provisioning_config_get_policy_name (self);
-
-  if (self->adr == NULL || policy == NULL)
-    {
-      facts->validity_note = g_strdup (self->adr == NULL ? "ARM is not configured for this station"
-                                                         : "no credential policy is configured");
-      facts->hub_note = g_strdup (facts->validity_note);
-      facts_use_configured_validity (self, facts);
-      facts_complete (self, facts);
-      service_facts_unref (facts);
-      return;
-    }
-
-  g_object_set_data_full (G_OBJECT (self), "cb-facts-in-flight", facts,
-                          (GDestroyNotify) service_facts_unref);
-  cb_adr_client_get_policy_async (self->adr, policy, NULL, facts_policy_cb, g_object_ref (self));
-}
-
-static ServiceFacts *
-config_get_facts_finish (CbProvisioningConfig *self,
-                         GAsyncResult         *result)
-{
-  return g_task_propagate_pointer (G_TASK (result), NULL);
-}
-
-/* ---- CbRunResult ------------------------------------------------------------------------ */
-
-struct _CbRunResult
-{
-  GObject        parent_instance;
-
-  gboolean       passed;
-  GError        *error;
-  CbRunStepKind  failed_step;
-  gboolean       device_changed;
-  gboolean       outcome_unknown;
-  char          *port;
-  char          *serial;
-  char          *model;
-  char          *firmware;
-  char          *registration_id;
-  char          *hub;
-  char          *device_id;
-  char          *policy;
-  guint          validity_days;
-  GPtrArray     *chain;
-  GBytes        *chain_der;
-  char          *leaf_serial;
-  char          *leaf_fingerprint;
-  gint64         not_before;
-  gint64         not_after;
-  gint64         journal_id;
-  gint64         duration_ms;
-};
-
-G_DEFINE_FINAL_TYPE (CbRunResult, cb_run_result, G_TYPE_OBJECT)
-
-static void
-cb_run_result_finalize (GObject *object)
-{
-  CbRunResult *self = CB_RUN_RESULT (object);
-
-  g_clear_error (&self->error);
-  g_free (self->port);
-  g_free (self->serial);
-  g_free (self->model);
-  g_free (self->firmware);
-  g_free (self->registration_id);
-  g_free (self->hub);
-  g_free (self->device_id);
-  g_free (self->policy);
-  g_clear_pointer (&self->chain, g_ptr_array_unref);
-  g_clear_pointer (&self->chain_der, g_bytes_unref);
-  g_free (self->leaf_serial);
-  g_free (self->leaf_fingerprint);
-
-  G_OBJECT_CLASS (cb_run_result_parent_class)->finalize (object);
-}
-
-static void
-cb_run_result_class_init (CbRunResultClass *klass)
-{
-  G_OBJECT_CLASS (klass)->finalize = cb_run_result_finalize;
-}
-
-static void
-cb_run_result_init (CbRunResult *self)
-{
-  self->failed_step = CB_RUN_N_STEPS;
-}
-
-#define RESULT_GETTER(type, func, field, fallback)        \
-  type                                                    \
-  cb_run_result_get_##func (CbRunResult *self)            \
-  {                                                       \
-    g_return_val_if_fail (CB_IS_RUN_RESULT (self), fallback); \
-    return self->field;                                   \
-  }
-
-RESULT_GETTER (gboolean, passed, passed, FALSE)
-RESULT_GETTER (const GError *, error, error, NULL)
-RESULT_GETTER (CbRunStepKind, failed_step, failed_step, CB_RUN_N_STEPS)
-RESULT_GETTER (gboolean, device_changed, device_changed, FALSE)
-RESULT_GETTER (gboolean, outcome_unknown, outcome_unknown, FALSE)
-RESULT_GETTER (const char *, port, port, NULL)
-RESULT_GETTER (const char *, device_serial, serial, NULL)
-RESULT_GETTER (const char *, device_model, model, NULL)
-RESULT_GETTER (const char *, device_firmware, firmware, NULL)
-RESULT_GETTER (const char *, registration_id, registration_id, NULL)
-RESULT_GETTER (const char *, hub, hub, NULL)
-RESULT_GETTER (const char *, device_id, device_id, NULL)
-RESULT_GETTER (const char *, policy, policy, NULL)
-RESULT_GETTER (guint, validity_days, validity_days, 0)
-RESULT_GETTER (GPtrArray *, chain, chain, NULL)
-RESULT_GETTER (GBytes *, chain_der, chain_der, NULL)
-RESULT_GETTER (const char *, leaf_serial, leaf_serial, NULL)
-RESULT_GETTER (const char *, leaf_fingerprint, leaf_fingerprint, NULL)
-RESULT_GETTER (gint64, not_before, not_before, 0)
-RESULT_GETTER (gint64, not_after, not_after, 0)
-RESULT_GETTER (gint64, journal_id, journal_id, 0)
-RESULT_GETTER (gint64, duration_ms, duration_ms, 0)
-
-#undef RESULT_GETTER
-
-/* ---- DER chains ------------------------------------------------------------------------- */
-
-/* Length of the DER SEQUENCE at data, header included; 0 when it is not a complete one. */
-static gsize
-der_sequence_length (const guint8 *data,
-                     gsize         avail)
-{
-  gsize len, header;
-
-  if (avail < 2 || data[0] != 0x30)
-    return 0;
-
-  if (data[1] < 0x80)
-    {
-      len = data[1];
-      header = 2;
-    }
-  else
-    {
-      guint n = data[1] & 0x7f;
-
-      if (n == 0 || n > 4 || avail < 2 + n)
-        return 0;
-      len = 0;
-      for (guint i = 0; i < n; i++)
-        len = (len << 8) | data[2 + i];
-      header = 2 + n;
-    }
-
-  if (len > avail - header)
-    return 0;
-  return header + len;
-}
-
-GPtrArray *
-cb_provisioning_split_chain (GBytes  *der_chain,
-                             GError **error)
-{
-  g_autoptr(GPtrArray) chain = g_ptr_array_new_with_free_func (g_object_unref);
-  gsize len = 0;
-  const guint8 *data;
-  gsize offset = 0;
-
-  g_return_val_if_fail (der_chain != NULL, NULL);
-
-  data = g_bytes_get_data (der_chain, &len);
-  if (len == 0)
-    {
-      g_set_error_literal (error, CB_X509_ERROR, CB_X509_ERROR_EMPTY, "The chain is empty");
-      return NULL;
-    }
-
-  while (offset < len)
-    {
-      gsize one = der_sequence_length (data + offset, len - offset);
-      g_autoptr(GBytes) bytes = NULL;
-      g_autoptr(GError) local_error = NULL;
-      CbCertificate *cert;
-
-      if (one == 0)
-        {
-          g_set_error (error, CB_X509_ERROR, CB_X509_ERROR_PARSE,
-                       "The chain is not a sequence of DER certificates (at byte %" G_GSIZE_FORMAT
-                       " of %" G_GSIZE_FORMAT ")", offset, len);
-          return NULL;
-        }
-
-      bytes = g_bytes_new_from_bytes (der_chain, offset, one);
-      cert = cb_certificate_new_from_der (bytes, &local_error);
-      if (cert == NULL)
-        {
-          g_set_error (error, CB_X509_ERROR, CB_X509_ERROR_PARSE,
-                       "Certificate %u of the chain cannot be read: %s", chain->len + 1,
-                       local_error->message);
-          return NULL;
-        }
-      g_ptr_array_add (chain, cert);
-      offset += one;
-    }
-
-  return g_steal_pointer (&chain);
-}
 
 static GBytes *
 sha256_of (GBytes *bytes)
@@ -1068,7 +77,7 @@ struct _CbProvisioningRun
   GPtrArray            *chain;        /* CbCertificate */
   char                 *hub;
   char                 *device_id;
-  ServiceFacts         *facts;
+  CbServiceFacts         *facts;
   gboolean              facts_refreshed;
   gboolean              device_changed;
   gboolean              commit_unknown;   /* a commit went out and its answer was lost */
@@ -1148,7 +157,7 @@ cb_provisioning_run_finalize (GObject *object)
   g_clear_pointer (&self->chain, g_ptr_array_unref);
   g_free (self->hub);
   g_free (self->device_id);
-  g_clear_pointer (&self->facts, service_facts_unref);
+  g_clear_pointer (&self->facts, cb_service_facts_unref);
   g_clear_pointer (&self->challenge, g_bytes_unref);
   g_clear_error (&self->commit_error);
   g_free (self->sent_fingerprint);
@@ -1384,13 +393,16 @@ journal_begin_step (CbProvisioningRun  *self,
                     CbRunStep          *step,
                     GError            **error)
 {
+  gint64 journal_id;
+
   if (journal (self) == NULL)
     return TRUE;
 
-  step->journal_id = cb_journal_begin_step (journal (self), self->journal_run,
-                                            cb_run_step_kind_to_name (step->kind), step->started,
-                                            error);
-  return step->journal_id > 0;
+  journal_id = cb_journal_begin_step (journal (self), self->journal_run,
+                                      cb_run_step_get_name (step),
+                                      cb_run_step_get_started (step), error);
+  cb_run_step_set_journal_id (step, journal_id);
+  return journal_id > 0;
 }
 
 static void
@@ -1398,21 +410,23 @@ journal_end_step (CbProvisioningRun *self,
                   CbRunStep         *step,
                   CbJournalResult    result)
 {
+  const char *step_detail = cb_run_step_get_detail (step);
   g_autoptr(GError) error = NULL;
   g_autofree char *detail = NULL;
 
-  if (journal (self) == NULL || step->journal_id == 0)
+  if (journal (self) == NULL || cb_run_step_get_journal_id (step) == 0)
     return;
 
   /* Retries are part of the record: a unit that needed three tries is worth knowing about. */
-  if (step->attempts > 1)
-    detail = g_strdup_printf ("%s%s(%u attempts)", step->detail ? step->detail : "",
-                              step->detail ? " " : "", step->attempts);
+  if (cb_run_step_get_attempts (step) > 1)
+    detail = g_strdup_printf ("%s%s(%u attempts)", step_detail ? step_detail : "",
+                              step_detail ? " " : "", cb_run_step_get_attempts (step));
 
-  if (!cb_journal_end_step (journal (self), step->journal_id, result, step->error,
-                            detail ? detail : step->detail, step->ended, &error))
+  if (!cb_journal_end_step (journal (self), cb_run_step_get_journal_id (step), result,
+                            cb_run_step_get_error (step), detail ? detail : step_detail,
+                            cb_run_step_get_ended (step), &error))
     g_warning ("Could not journal the end of step %s: %s",
-               cb_run_step_kind_to_name (step->kind), error->message);
+               cb_run_step_get_name (step), error->message);
 }
 
 /* A leaf whose commit answer was lost, once a read-back told what became of it. */
@@ -1588,11 +602,9 @@ fail_run (CbProvisioningRun *self,
   error = g_error_new_literal (CB_RUN_ERROR, code, message);
   cb_protocol_log_add_note (self->protocol_log, "%s", message);
 
-  step->ended = g_get_real_time ();
-  step_set_error (step, code == CB_RUN_ERROR_CANCELLED ? "cancelled" : cause->message);
-  step_set_state (step, code == CB_RUN_ERROR_CANCELLED ? CB_RUN_STEP_STATE_CANCELLED
-                                                       : CB_RUN_STEP_STATE_FAILED);
-  g_object_notify_by_pspec (G_OBJECT (step), step_properties[STEP_PROP_ENDED]);
+  cb_run_step_fail (step, code == CB_RUN_ERROR_CANCELLED ? CB_RUN_STEP_STATE_CANCELLED
+                                                         : CB_RUN_STEP_STATE_FAILED,
+                    code == CB_RUN_ERROR_CANCELLED ? "cancelled" : cause->message);
   journal_end_step (self, step, code == CB_RUN_ERROR_CANCELLED ? CB_JOURNAL_RESULT_CANCELLED
                                                                : CB_JOURNAL_RESULT_FAIL);
   emit_step_changed (self, step);
@@ -1615,11 +627,7 @@ start_step (CbProvisioningRun *self,
 
   self->current = kind;
   step = current_step (self);
-  step->started = g_get_real_time ();
-  step->attempts = 1;
-  step_set_state (step, CB_RUN_STEP_STATE_RUNNING);
-  g_object_notify_by_pspec (G_OBJECT (step), step_properties[STEP_PROP_STARTED]);
-  g_object_notify_by_pspec (G_OBJECT (step), step_properties[STEP_PROP_ATTEMPTS]);
+  cb_run_step_begin (step);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CURRENT_STEP]);
   emit_step_changed (self, step);
   cb_protocol_log_add_note (self->protocol_log, "step %s", cb_run_step_kind_to_name (kind));
@@ -1640,10 +648,7 @@ end_step (CbProvisioningRun *self,
 {
   CbRunStep *step = current_step (self);
 
-  step->ended = g_get_real_time ();
-  step_set_detail (step, detail);
-  step_set_state (step, state);
-  g_object_notify_by_pspec (G_OBJECT (step), step_properties[STEP_PROP_ENDED]);
+  cb_run_step_end (step, state, detail);
   journal_end_step (self, step, state == CB_RUN_STEP_STATE_SKIPPED ? CB_JOURNAL_RESULT_SKIPPED
                                                                    : CB_JOURNAL_RESULT_PASS);
   emit_step_changed (self, step);
@@ -1695,19 +700,20 @@ step_error (CbProvisioningRun *self,
   CbRunStep *step = current_step (self);
 
   if (!is_cancelled (error) && is_transient (error) &&
-      step->attempts < self->config->max_attempts &&
+      cb_run_step_get_attempts (step) < self->config->max_attempts &&
       !g_cancellable_is_cancelled (self->cancellable))
     {
       g_debug ("%s: %s, attempt %u: %s", self->port, cb_run_step_kind_to_name (self->current),
-               step->attempts, error->message);
+               cb_run_step_get_attempts (step), error->message);
       cb_protocol_log_add_note (self->protocol_log, "step %s: attempt %u failed, trying again: %s",
-                                cb_run_step_kind_to_name (self->current), step->attempts,
+                                cb_run_step_kind_to_name (self->current),
+                                cb_run_step_get_attempts (step),
                                 error->message);
-      step->attempts++;
-      g_object_notify_by_pspec (G_OBJECT (step), step_properties[STEP_PROP_ATTEMPTS]);
+      cb_run_step_add_attempt (step);
       emit_step_changed (self, step);
       g_error_free (error);
-      self->retry_source = g_timeout_add (200 * (step->attempts - 1), retry_cb, self);
+      self->retry_source = g_timeout_add (200 * (cb_run_step_get_attempts (step) - 1), retry_cb,
+                                          self);
       return;
     }
 
@@ -2217,7 +1223,7 @@ do_register (CbProvisioningRun *self)
                                         cb_profile_get_dps_global_endpoint (profile),
                                         cb_profile_get_pinned_ca_file (profile),
                                         self->cancellable, device_config_cb, g_object_ref (self));
-      wipe_string (&device_key);
+      cb_wipe_string (&device_key);
       return;
     }
 
@@ -2236,7 +1242,7 @@ do_register (CbProvisioningRun *self)
 /* ---- check-chain ------------------------------------------------------------------------ */
 
 static gboolean
-hub_trusts (ServiceFacts  *facts,
+hub_trusts (CbServiceFacts  *facts,
             CbCertificate *issuer)
 {
   for (guint i = 0; i < facts->hub_cas->len; i++)
@@ -2248,7 +1254,7 @@ hub_trusts (ServiceFacts  *facts,
 /* Everything but the hub check: pure, on what the run has. */
 static gboolean
 check_chain (CbProvisioningRun  *self,
-             ServiceFacts       *facts,
+             CbServiceFacts       *facts,
              GString            *detail,
              GError            **error)
 {
@@ -2353,7 +1359,7 @@ static void check_facts_cb (GObject      *object,
 static void
 do_check_chain (CbProvisioningRun *self)
 {
-  config_get_facts_async (self->config, FALSE, check_facts_cb, g_object_ref (self));
+  cb_provisioning_config_get_facts_async (self->config, FALSE, check_facts_cb, g_object_ref (self));
 }
 
 static void
@@ -2363,12 +1369,12 @@ check_facts_cb (GObject      *object,
 {
   g_autoptr(CbProvisioningRun) self = user_data;
   g_autoptr(GString) detail = g_string_new (NULL);
-  ServiceFacts *facts;
+  CbServiceFacts *facts;
   CbCertificate *issuer;
   GError *error = NULL;
 
-  facts = config_get_facts_finish (CB_PROVISIONING_CONFIG (object), result);
-  g_clear_pointer (&self->facts, service_facts_unref);
+  facts = cb_provisioning_config_get_facts_finish (CB_PROVISIONING_CONFIG (object), result);
+  g_clear_pointer (&self->facts, cb_service_facts_unref);
   self->facts = facts;
 
   if (g_cancellable_is_cancelled (self->cancellable))
@@ -2393,7 +1399,7 @@ check_facts_cb (GObject      *object,
           if (!self->facts_refreshed)
             {
               self->facts_refreshed = TRUE;
-              config_get_facts_async (self->config, TRUE, check_facts_cb, g_object_ref (self));
+              cb_provisioning_config_get_facts_async (self->config, TRUE, check_facts_cb, g_object_ref (self));
               return;
             }
           step_error (self, CHECK_FAILED ("The issuing CA %s (SHA-256 %s) is not among hub %s's "
@@ -2574,7 +1580,7 @@ commit_cb (GObject      *object,
         /* A repeat of a commit that happened succeeds: this refusal means it did not. */
         journal_resolve_leaf (self, self->journal_run, CB_JOURNAL_LEAF_NOT_INSTALLED);
       if (self->commit_unknown &&
-          !(is_transient (error) && step->attempts < self->config->max_attempts &&
+          !(is_transient (error) && cb_run_step_get_attempts (step) < self->config->max_attempts &&
             !g_cancellable_is_cancelled (self->cancellable)))
         {
           commit_outcome_unknown (self, error);
@@ -3103,7 +2109,7 @@ do_hub_connect (CbProvisioningRun *self)
                                     cb_profile_get_dps_global_endpoint (profile),
                                     cb_profile_get_pinned_ca_file (profile), self->cancellable,
                                     hub_dps_config_cb, g_object_ref (self));
-  wipe_string (&device_key);
+  cb_wipe_string (&device_key);
 }
 
 /* ---- journal ---------------------------------------------------------------------------- */
@@ -3132,9 +2138,7 @@ do_journal (CbProvisioningRun *self)
                                                   wrapped->message);
 
       g_error_free (error);
-      step->ended = g_get_real_time ();
-      step_set_error (step, wrapped->message);
-      step_set_state (step, CB_RUN_STEP_STATE_FAILED);
+      cb_run_step_fail (step, CB_RUN_STEP_STATE_FAILED, wrapped->message);
       emit_step_changed (self, step);
       g_free (wrapped->message);
       wrapped->message = g_steal_pointer (&message);

@@ -33,6 +33,16 @@ cb_set_str (char       **ptr,
   return TRUE;
 }
 
+void
+cb_wipe_string (char **str)
+{
+  if (*str != NULL)
+    {
+      memset (*str, 0, strlen (*str));
+      g_clear_pointer (str, g_free);
+    }
+}
+
 char *
 cb_time_format_fixed (gint64 unix_seconds)
 {

@@ -7,6 +7,8 @@ G_BEGIN_DECLS
 
 gboolean  cb_set_str                 (char         **ptr,
                                       const char    *str);
+/* Overwrites a secret string with zeros, frees it and sets *str to NULL. */
+void      cb_wipe_string             (char         **str);
 
 /* Timestamps. "Fixed" is the YYYY-MM-DDThh:mm:ssZ form that twin queries compare as strings;
  * "precise" adds milliseconds, as ARM writes them. */

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+#include "cb-dps-client.h"
+#include "cb-entra-client.h"
+#include "cb-http.h"
+#include "cb-profile.h"
+
+G_BEGIN_DECLS
+
+/**
+ * CbDpsServiceClient:
+ *
+ * The DPS service API ({dps}.azure-devices-provisioning.net): enrollment groups and individual
+ * enrollments, with "credentialPolicyName". Authenticates with a shared access policy key
+ * (skn=provisioningserviceowner by default, sr = the DPS host name) when one is set, else with
+ * an Entra token for https://azure-devices-provisioning.net/.default.
+ */
+#define CB_TYPE_DPS_SERVICE_CLIENT (cb_dps_service_client_get_type ())
+G_DECLARE_FINAL_TYPE (CbDpsServiceClient, cb_dps_service_client, CB, DPS_SERVICE_CLIENT, GObject)
+
+typedef enum
+{
+  CB_DPS_ENROLLMENT_GROUP,
+  CB_DPS_ENROLLMENT_INDIVIDUAL,
+} CbDpsEnrollmentKind;
+
+CbDpsServiceClient *cb_dps_service_client_new          (CbProfile           *profile,
+                                                        CbHttpClient        *http,
+                                                        CbEntraClient       *entra);
+/* policy_name NULL means "provisioningserviceowner"; key NULL goes back to Entra. */
+void                cb_dps_service_client_set_sas_key  (CbDpsServiceClient  *self,
+                                                        const char          *policy_name,
+                                                        const char          *key_base64);
+
+void                cb_dps_service_client_get_async    (CbDpsServiceClient  *self,
+                                                        CbDpsEnrollmentKind  kind,
+                                                        const char          *id,
+                                                        GCancellable        *cancellable,
+                                                        GAsyncReadyCallback  callback,
+                                                        gpointer             user_data);
+/* @etag: (nullable) sent as If-Match when set. */
+void                cb_dps_service_client_put_async    (CbDpsServiceClient  *self,
+                                                        CbDpsEnrollmentKind  kind,
+                                                        const char          *id,
+                                                        JsonObject          *enrollment,
+                                                        const char          *etag,
+                                                        GCancellable        *cancellable,
+                                                        GAsyncReadyCallback  callback,
+                                                        gpointer             user_data);
+/* Finishes get and put. Returns: (transfer full): the enrollment as the service returned it */
+JsonObject         *cb_dps_service_client_enrollment_finish (CbDpsServiceClient *self,
+                                                             GAsyncResult       *result,
+                                                             GError            **error);
+void                cb_dps_service_client_delete_async (CbDpsServiceClient  *self,
+                                                        CbDpsEnrollmentKind  kind,
+                                                        const char          *id,
+                                                        const char          *etag,
+                                                        GCancellable        *cancellable,
+                                                        GAsyncReadyCallback  callback,
+                                                        gpointer             user_data);
+gboolean            cb_dps_service_client_delete_finish (CbDpsServiceClient *self,
+                                                         GAsyncResult       *result,
+                                                         GError            **error);
+
+/* POST .../query with x-ms-continuation paging: every enrollment group (or individual
+ * enrollment) of the service. Returns: (transfer full) (element-type JsonObject) */
+void                cb_dps_service_client_query_async  (CbDpsServiceClient  *self,
+                                                        CbDpsEnrollmentKind  kind,
+                                                        GCancellable        *cancellable,
+                                                        GAsyncReadyCallback  callback,
+                                                        gpointer             user_data);
+GPtrArray          *cb_dps_service_client_query_finish (CbDpsServiceClient  *self,
+                                                        GAsyncResult        *result,
+                                                        GError             **error);
+
+/* Builds a symmetric-key enrollment body (group or individual) that references an ADR
+ * credential policy. @iot_hubs: (nullable) NULL-terminated hub host names. */
+JsonObject         *cb_dps_enrollment_new_symmetric_key (CbDpsEnrollmentKind  kind,
+                                                         const char          *id,
+                                                         const char          *credential_policy,
+                                                         const char          *primary_key,
+                                                         const char          *secondary_key,
+                                                         const char * const  *iot_hubs);
+
+G_END_DECLS

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <sqlite3.h>
+
+#include "cb-journal.h"
+
+G_BEGIN_DECLS
+
+/* Private to the journal: its SQLite connection, helpers and schema (cb-journal-db.c). Errors
+ * are CB_JOURNAL_ERROR_DATABASE (NEWER_SCHEMA for a journal from a newer Certbench). */
+
+/* Opens path read-write (creating it) in WAL mode with foreign keys and recursive triggers. */
+sqlite3      *cb_journal_db_open          (const char    *path,
+                                           GError       **error);
+/* Creates the tables, or migrates older ones, in one transaction. */
+gboolean      cb_journal_db_ensure_schema (sqlite3       *db,
+                                           GError       **error);
+
+/* Sets "Journal: <what> failed: <SQLite's message>"; returns FALSE. */
+gboolean      cb_journal_db_set_error     (GError       **error,
+                                           sqlite3       *db,
+                                           const char    *what);
+gboolean      cb_journal_db_exec          (sqlite3       *db,
+                                           const char    *sql,
+                                           GError       **error);
+sqlite3_stmt *cb_journal_db_prepare       (sqlite3       *db,
+                                           const char    *sql,
+                                           GError       **error);
+void          cb_journal_db_finalize      (sqlite3_stmt  *stmt);
+/* Binds a string, storing NULL for NULL or empty text. */
+void          cb_journal_db_bind_text     (sqlite3_stmt  *stmt,
+                                           int            index,
+                                           const char    *text);
+/* The same after cb_journal_scrub(). */
+void          cb_journal_db_bind_scrubbed (sqlite3_stmt  *stmt,
+                                           int            index,
+                                           const char    *text);
+char         *cb_journal_db_column_dup    (sqlite3_stmt  *stmt,
+                                           int            column);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, cb_journal_db_finalize)
+
+G_END_DECLS

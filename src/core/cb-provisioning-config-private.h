@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "cb-provisioning-config.h"
+
+G_BEGIN_DECLS
+
+/* What the provisioning run reads of its config: the fields themselves, and the service facts
+ * (the policy's validity, the hub's CA certificates) the config fetches once for many runs. */
+
+/* What the run checks the chain against, fetched once for many runs. */
+typedef struct
+{
+  guint      validity_days;
+  char      *validity_source;   /* "ARM" or "station configuration", NULL when unknown */
+  char      *validity_note;     /* why ARM did not tell */
+  GPtrArray *hub_cas;           /* CbCertificate; NULL when the hub's CA list is unknown */
+  char      *hub_note;          /* why it is unknown */
+  gint64     fetched_at;        /* monotonic */
+} CbServiceFacts;
+
+CbServiceFacts *cb_service_facts_ref   (CbServiceFacts *facts);
+void            cb_service_facts_unref (CbServiceFacts *facts);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CbServiceFacts, cb_service_facts_unref)
+
+struct _CbProvisioningConfig
+{
+  GObject             parent_instance;
+
+  /* Owned */
+  CbProfile          *profile;
+  CbDpsClient        *dps;
+  CbAdrClient        *adr;
+  CbJournal          *journal;
+  CbHubClient        *hub;
+  CbHttpClient       *http;
+  CbCertificate      *trusted_root;
+  char               *group_key;
+  char               *template_text;
+  char               *key_type;
+  char               *policy;
+  char               *station;
+  char               *operator_name;
+  CbRegistrationMode  mode;
+  guint               validity_days;
+  guint               max_attempts;
+  guint               device_dps_timeout;
+  guint               device_dps_poll_ms;
+  gboolean            hub_check;
+  guint               hub_timeout;
+  guint               hub_poll_ms;
+
+  CbServiceFacts       *facts;
+  GPtrArray          *facts_waiters;   /* GTask, while a fetch is under way */
+};
+
+/* The facts, from the cache while they are fresh (unless force). Never fails: what could not be
+ * learnt is NULL or 0 with a note saying why. */
+void            cb_provisioning_config_get_facts_async  (CbProvisioningConfig *self,
+                                                         gboolean              force,
+                                                         GAsyncReadyCallback   callback,
+                                                         gpointer              user_data);
+/* Returns: (transfer full) */
+CbServiceFacts *cb_provisioning_config_get_facts_finish (CbProvisioningConfig *self,
+                                                         GAsyncResult         *result);
+
+G_END_DECLS
