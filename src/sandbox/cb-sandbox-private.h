@@ -9,6 +9,7 @@
 #include "cb-sb-clock.h"
 #include "cb-sb-tls.h"
 #include "cb-sb-net.h"
+#include "cb-sb-folder-lock.h"
 #include "cb-sb-faults.h"
 #include "cb-sb-events.h"
 #include "cb-sb-json.h"

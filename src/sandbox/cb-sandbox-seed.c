@@ -3,11 +3,17 @@
 
 #include "config.h"
 
-#include "cb-sandbox-private.h"
+#include "cb-sb-adr.h"
+#include "cb-sb-directory.h"
+#include "cb-sb-dps.h"
+#include "cb-sb-hub.h"
+#include "cb-sb-store.h"
+#include "cb-sb-topology.h"
 #include "cb-util.h"
 
-/* The demo seed: everything a new user needs to try every flow without an Azure account.
- * Names and keys are fixed so docs/sandbox.md can show them; they are demo values only. */
+/* Assembly: the demo seed, everything a new user needs to try every flow without an Azure
+ * account. Names and keys are fixed so docs/sandbox.md can show them; they are demo values
+ * only. */
 
 #define DEMO_SUBSCRIPTION    "cb000000-0000-4000-8000-000000000001"
 #define DEMO_RESOURCE_GROUP  "certbench-demo"

@@ -16,7 +16,8 @@
 #include "cb-sb-events.h"
 #include "cb-sb-faults.h"
 #include "cb-sb-modules.h"
-#include "cb-sb-net.h"
+#include "cb-sb-folder-lock.h"
+#include "cb-sb-listener.h"
 #include "cb-sb-router.h"
 #include "cb-sb-store.h"
 #include "cb-sb-tls.h"
@@ -320,7 +321,7 @@ cb_sandbox_start (CbSandbox  *self,
                                   NULL);
 
   if (!cb_sb_routes_sandbox_init (self, error) ||
-      !cb_sandbox_entra_init (self, error) ||
+      !cb_sb_routes_entra_init (self, error) ||
       !cb_sandbox_ca_init (self, error) ||
       !cb_sandbox_activity_init (self, error) ||
       !cb_sandbox_arm_init (self, error) ||

@@ -12,7 +12,7 @@ G_BEGIN_DECLS
 
 /* Each module creates its tables (CREATE TABLE IF NOT EXISTS ...) and adds its routes. */
 gboolean      cb_sb_routes_sandbox_init   (CbSandbox *self, GError **error);
-gboolean      cb_sandbox_entra_init       (CbSandbox *self, GError **error);
+gboolean      cb_sb_routes_entra_init     (CbSandbox *self, GError **error);
 gboolean      cb_sandbox_arm_init         (CbSandbox *self, GError **error);
 gboolean      cb_sandbox_ca_init          (CbSandbox *self, GError **error);
 gboolean      cb_sandbox_activity_init    (CbSandbox *self, GError **error);
