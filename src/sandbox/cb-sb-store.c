@@ -19,6 +19,8 @@ static const char store_schema[] =
   "CREATE TABLE IF NOT EXISTS meta ("
   "  key TEXT PRIMARY KEY, value TEXT) STRICT;";
 
+/* ---- Lock ------------------------------------------------------------------------------ */
+
 void
 cb_sandbox_lock (CbSandbox *self)
 {
@@ -236,6 +238,8 @@ cb_sb_store_close (CbSandbox *self)
   g_clear_pointer (&self->statements, g_hash_table_unref);
   g_clear_pointer (&self->db, sqlite3_close);
 }
+
+/* ---- Meta ------------------------------------------------------------------------------ */
 
 char *
 cb_sandbox_dup_meta (CbSandbox  *self,
