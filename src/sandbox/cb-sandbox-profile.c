@@ -4,10 +4,11 @@
 #include "config.h"
 
 #include "cb-sandbox-client.h"
-#include "cb-sandbox-private.h"
 #include "cb-sandbox-profile.h"
+#include "cb-sb-info.h"
+#include "cb-sb-store.h"
 
-/* The connection profile that points the core clients at this sandbox: the same clients talk to
+/* Assembly: the connection profile that points the core clients at this sandbox: the same clients talk to
  * Azure with an Azure profile. It is made from the same /sandbox/info document a sandbox in
  * another process answers, by the same core function, so the app (in-process sandbox) and the
  * CLI (either) get identical profiles. The profile pins the sandbox's CA and holds no secret. */

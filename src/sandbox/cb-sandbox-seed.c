@@ -3,11 +3,18 @@
 
 #include "config.h"
 
-#include "cb-sandbox-private.h"
+#include "cb-sb-adr.h"
+#include "cb-sb-directory.h"
+#include "cb-sb-dps.h"
+#include "cb-sb-hub.h"
+#include "cb-sb-json.h"
+#include "cb-sb-store.h"
+#include "cb-sb-topology.h"
 #include "cb-util.h"
 
-/* The demo seed: everything a new user needs to try every flow without an Azure account.
- * Names and keys are fixed so docs/sandbox.md can show them; they are demo values only. */
+/* Assembly: the demo seed, everything a new user needs to try every flow without an Azure
+ * account. Names and keys are fixed so docs/sandbox.md can show them; they are demo values
+ * only. */
 
 #define DEMO_SUBSCRIPTION    "cb000000-0000-4000-8000-000000000001"
 #define DEMO_RESOURCE_GROUP  "certbench-demo"
@@ -124,25 +131,23 @@ demo_description (const char *namespace_id,
   g_autoptr(JsonGenerator) gen = json_generator_new ();
 
   json_builder_begin_object (b);
-#define STR(k, v) json_builder_set_member_name (b, k); json_builder_add_string_value (b, v)
-  STR ("subscription", DEMO_SUBSCRIPTION);
-  STR ("resourceGroup", DEMO_RESOURCE_GROUP);
-  STR ("namespace", DEMO_NAMESPACE);
-  STR ("namespaceId", namespace_id);
-  STR ("location", DEMO_LOCATION);
-  STR ("policy", DEMO_POLICY);
-  STR ("policyId", policy_id);
-  STR ("hub", DEMO_HUB);
-  STR ("hubOwnerKey", DEMO_HUB_OWNER_KEY);
-  STR ("dps", DEMO_DPS);
-  STR ("idScope", DEMO_ID_SCOPE);
-  STR ("dpsOwnerKey", DEMO_DPS_OWNER_KEY);
-  STR ("enrollmentGroup", DEMO_GROUP);
-  STR ("enrollmentGroupKey", DEMO_GROUP_KEY);
-  STR ("admin", ADMIN);
-  STR ("operator", OPERATOR);
-  STR ("reader", READER);
-#undef STR
+  cb_sb_json_add_string (b, "subscription", DEMO_SUBSCRIPTION);
+  cb_sb_json_add_string (b, "resourceGroup", DEMO_RESOURCE_GROUP);
+  cb_sb_json_add_string (b, "namespace", DEMO_NAMESPACE);
+  cb_sb_json_add_string (b, "namespaceId", namespace_id);
+  cb_sb_json_add_string (b, "location", DEMO_LOCATION);
+  cb_sb_json_add_string (b, "policy", DEMO_POLICY);
+  cb_sb_json_add_string (b, "policyId", policy_id);
+  cb_sb_json_add_string (b, "hub", DEMO_HUB);
+  cb_sb_json_add_string (b, "hubOwnerKey", DEMO_HUB_OWNER_KEY);
+  cb_sb_json_add_string (b, "dps", DEMO_DPS);
+  cb_sb_json_add_string (b, "idScope", DEMO_ID_SCOPE);
+  cb_sb_json_add_string (b, "dpsOwnerKey", DEMO_DPS_OWNER_KEY);
+  cb_sb_json_add_string (b, "enrollmentGroup", DEMO_GROUP);
+  cb_sb_json_add_string (b, "enrollmentGroupKey", DEMO_GROUP_KEY);
+  cb_sb_json_add_string (b, "admin", ADMIN);
+  cb_sb_json_add_string (b, "operator", OPERATOR);
+  cb_sb_json_add_string (b, "reader", READER);
   json_builder_set_member_name (b, "devices");
   json_builder_add_int_value (b, DEMO_DEVICES);
   json_builder_end_object (b);

@@ -7,6 +7,10 @@
 
 G_BEGIN_DECLS
 
+/* Creates the directory's tables (principals, role_assignments, tokens) after the store opened. */
+gboolean      cb_sb_directory_init        (CbSandbox   *self,
+                                           GError     **error);
+
 /* Principals and roles (seed, tests). */
 gboolean      cb_sandbox_add_principal    (CbSandbox   *self,
                                            const char  *name,

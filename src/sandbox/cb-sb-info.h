@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-/* Assembly: the /sandbox/info document. */
+/* Surfaces: the /sandbox/info document (cb-sb-info.c). */
 
 #include <json-glib/json-glib.h>
 #include "cb-sb-world.h"

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-/* Assembly: each module's init (tables and routes), called once by cb_sandbox_start. */
+/* Assembly: each module's init (tables and routes), called once by cb_sandbox_start in this
+ * order. */
 
 #include "cb-sb-world.h"
 
@@ -10,7 +11,8 @@ G_BEGIN_DECLS
 /* ---- Module registration (called once by cb_sandbox_start) ---------------------------- */
 
 /* Each module creates its tables (CREATE TABLE IF NOT EXISTS ...) and adds its routes. */
-gboolean      cb_sandbox_entra_init       (CbSandbox *self, GError **error);
+gboolean      cb_sb_routes_sandbox_init   (CbSandbox *self, GError **error);
+gboolean      cb_sb_routes_entra_init     (CbSandbox *self, GError **error);
 gboolean      cb_sandbox_arm_init         (CbSandbox *self, GError **error);
 gboolean      cb_sandbox_ca_init          (CbSandbox *self, GError **error);
 gboolean      cb_sandbox_activity_init    (CbSandbox *self, GError **error);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-/* Surfaces: requests, routes, replies in each Azure surface's error style, authentication and RBAC. */
+/* Surfaces: what a route file uses: requests, routes, replies in each Azure surface's error
+ * style (cb-sb-reply.c), authentication and RBAC (cb-sb-auth.c). */
 
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
@@ -40,6 +41,13 @@ typedef struct
 
 typedef void (*CbSbHandler) (CbSbRequest *req);
 
+/* For the router: a request made from libsoup's message, and its end. */
+CbSbRequest  *cb_sb_request_new           (CbSandbox         *self,
+                                           SoupServerMessage *msg,
+                                           const char        *path,
+                                           GHashTable        *query);
+void          cb_sb_request_free          (CbSbRequest       *req);
+
 /* Pattern: "/arm/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.DeviceRegistry/namespaces/{ns}".
  * Literal segments match case-insensitively (as ARM does); {name} captures one segment.
  * A path that matches a pattern with another method gets 405. The first matching route wins,
@@ -73,6 +81,12 @@ JsonNode     *cb_sb_json_body             (CbSbRequest *req,
  * request's style (ARM: MissingApiVersionParameter / InvalidApiVersionParameter) if not. */
 gboolean      cb_sb_require_api_version   (CbSbRequest *req,
                                            ...) G_GNUC_NULL_TERMINATED;
+
+/* Whether the fault rule matched by req asks for an outcome of kind ("lro" -> "Failed",
+ * "dps" -> "failed", "hubRenewal" -> "bare-array" ...). Consumes one use of the rule. */
+gboolean      cb_sb_fault_wants           (CbSbRequest *req,
+                                           const char  *kind,
+                                           const char  *value);
 
 /* ---- Replies -------------------------------------------------------------------------- */
 

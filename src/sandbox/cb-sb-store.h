@@ -12,6 +12,12 @@ G_BEGIN_DECLS
 
 /* ---- Store (SQLite, WAL) -------------------------------------------------------------- */
 
+/* Opens <data>/sandbox.db (created 0600) and creates the meta table; the assembly calls it at
+ * start, then each table owner's init. */
+gboolean      cb_sb_store_open            (CbSandbox   *self,
+                                           GError     **error);
+void          cb_sb_store_close           (CbSandbox   *self);
+
 /* Returns a cached, reset statement for sql. Do not finalize it. */
 sqlite3_stmt *cb_sb_prepare               (CbSandbox   *self,
                                            const char  *sql);
@@ -55,7 +61,9 @@ gboolean      cb_sandbox_set_meta         (CbSandbox   *self,
                                            const char  *key,
                                            const char  *value);
 
-/* Module state that is not persisted. */
+/* Module state that is not persisted. The table the sandbox keeps it in (module name ->
+ * data, freed with its destroy function). */
+GHashTable   *cb_sb_module_data_new       (void);
 gpointer      cb_sandbox_get_module_data  (CbSandbox   *self,
                                            const char  *module);
 void          cb_sandbox_set_module_data  (CbSandbox   *self,

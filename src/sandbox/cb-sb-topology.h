@@ -13,6 +13,9 @@ G_BEGIN_DECLS
  * Table hub_keys(hub, key_name, primary_key, secondary_key, rights)
  * Table dps_instances(name PK, id_scope UNIQUE, subscription, resource_group, namespace_id,
  *                     linked_hub, host_name, owner_key, created) */
+/* Creates those tables after the store opened. */
+gboolean      cb_sb_topology_init         (CbSandbox   *self,
+                                           GError     **error);
 gboolean      cb_sandbox_create_hub       (CbSandbox   *self,
                                            const char  *subscription,
                                            const char  *resource_group,

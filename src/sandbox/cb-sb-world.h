@@ -66,8 +66,8 @@ struct _CbSandbox
   gint64        clock_accel_usec;   /* world time gained at earlier rates, before rate_since */
   CbSbEvents   *events;             /* signals to the layers above (cb-sb-events.h) */
   GHashTable   *module_data;        /* module name -> gpointer, for modules' in-memory state */
-  int           lock_fd;            /* the data folder's lock (cb-sandbox-folder-lock.c), or -1 */
-  struct _CbSbListener *listener;   /* the HTTPS listener (cb-sandbox-listener.c) */
+  int           lock_fd;            /* the data folder's lock (cb-sb-folder-lock.c), or -1 */
+  struct _CbSbListener *listener;   /* the HTTPS listener (cb-sb-listener.c) */
   guint         handshake_timeout_ms; /* a TLS handshake, from accept (0: none) */
   guint         idle_timeout_ms;    /* an HTTPS connection with no request (0: none) */
 

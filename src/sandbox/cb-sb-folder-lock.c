@@ -10,7 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cb-sandbox-private.h"
+#include "cb-sandbox.h"
+#include "cb-sb-folder-lock.h"
 
 /* One sandbox per data folder. Two processes on one SQLite file in WAL mode work, but each
  * sandbox keeps state in memory (MQTT sessions, operations, the clock rate) and assumes the

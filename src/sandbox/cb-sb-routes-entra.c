@@ -5,10 +5,13 @@
 
 #include <string.h>
 
-#include "cb-sandbox-private.h"
+#include "cb-sb-directory.h"
+#include "cb-sb-modules.h"
+#include "cb-sb-request.h"
+#include "cb-sb-store.h"
 #include "cb-util.h"
 
-/* A stand-in for Microsoft Entra ID's device-code sign-in (OAuth 2.0 RFC 8628 as Entra v2
+/* Surfaces: a stand-in for Microsoft Entra ID's device-code sign-in (OAuth 2.0 RFC 8628 as Entra v2
  * speaks it): /devicecode, /token with the device_code and refresh_token grants, and the page
  * where a person enters the code. Tokens are opaque; each carries one audience (ARM, IoT Hub
  * or DPS) and a principal, which is all the other surfaces check. */
@@ -691,8 +694,8 @@ handle_devicelogin_post (CbSbRequest *req)
 }
 
 gboolean
-cb_sandbox_entra_init (CbSandbox  *self,
-                       GError    **error)
+cb_sb_routes_entra_init (CbSandbox  *self,
+                         GError    **error)
 {
   if (!cb_sb_exec (self, entra_schema, error))
     return FALSE;

@@ -11,13 +11,14 @@
 
 #include <gio/gunixsocketaddress.h>
 
-#include "cb-sandbox-private.h"
+#include "cb-sb-client-hello.h"
+#include "cb-sb-listener.h"
 
 /* The HTTPS listener. The sandbox accepts TCP connections itself, does the TLS handshake and
  * hands the TLS stream to libsoup (soup_server_accept_iostream), for three reasons:
  *
  *  - A handshake has a deadline, and a client that stalls in its ClientHello holds no thread
- *    (cb-sandbox-client-hello.c): with soup_server_listen(), a hundred stalled clients kept
+ *    (cb-sb-client-hello.c): with soup_server_listen(), a hundred stalled clients kept
  *    everyone else out for 35–55 s.
  *  - A connection that carries no request for idle_timeout_ms is closed.
  *  - libsoup 3.2 (Debian 12) never closes a keep-alive connection that the client closes

@@ -6,7 +6,7 @@
 #include <errno.h>
 #include <sys/socket.h>
 
-#include "cb-sandbox-private.h"
+#include "cb-sb-client-hello.h"
 
 /* Waiting for a client's whole first TLS record (its ClientHello) before the handshake starts.
  *

@@ -1,0 +1,344 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "cb-sandbox"
+
+/* Infrastructure: the SQLite store. Opening the database (0600, WAL), cached statements and
+ * the CbSbStmt guard, nested transactions, the sandbox's lock, the meta table (small
+ * persistent settings), in-memory module state and private key files under <data>/keys/.
+ * Each table's owner creates its own tables; the store creates only meta. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
+
+#include "cb-sb-store.h"
+#include "cb-util.h"
+
+static const char store_schema[] =
+  "CREATE TABLE IF NOT EXISTS meta ("
+  "  key TEXT PRIMARY KEY, value TEXT) STRICT;";
+
+/* ---- Lock ------------------------------------------------------------------------------ */
+
+void
+cb_sandbox_lock (CbSandbox *self)
+{
+  g_rec_mutex_lock (&self->lock);
+}
+
+void
+cb_sandbox_unlock (CbSandbox *self)
+{
+  g_rec_mutex_unlock (&self->lock);
+}
+
+/* ---- Module data ----------------------------------------------------------------------- */
+
+typedef struct
+{
+  gpointer       data;
+  GDestroyNotify destroy;
+} ModuleData;
+
+static void
+module_data_free (gpointer p)
+{
+  ModuleData *md = p;
+
+  if (md->destroy != NULL)
+    md->destroy (md->data);
+  g_free (md);
+}
+
+GHashTable *
+cb_sb_module_data_new (void)
+{
+  return g_hash_table_new_full (g_str_hash, g_str_equal, g_free, module_data_free);
+}
+
+gpointer
+cb_sandbox_get_module_data (CbSandbox  *self,
+                            const char *module)
+{
+  ModuleData *md = g_hash_table_lookup (self->module_data, module);
+
+  return md != NULL ? md->data : NULL;
+}
+
+void
+cb_sandbox_set_module_data (CbSandbox      *self,
+                            const char     *module,
+                            gpointer        data,
+                            GDestroyNotify  destroy)
+{
+  ModuleData *md = g_new0 (ModuleData, 1);
+
+  md->data = data;
+  md->destroy = destroy;
+  g_hash_table_insert (self->module_data, g_strdup (module), md);
+}
+
+/* ---- Store ----------------------------------------------------------------------------- */
+
+void
+cb_sb_set_sqlite_error (CbSandbox  *self,
+                        GError    **error)
+{
+  g_set_error (error, CB_SANDBOX_ERROR, CB_SANDBOX_ERROR_STORE,
+               "Database error: %s", self->db != NULL ? sqlite3_errmsg (self->db) : "not open");
+}
+
+sqlite3_stmt *
+cb_sb_prepare (CbSandbox  *self,
+               const char *sql)
+{
+  g_autoptr(CbSbStmt) stmt = NULL;
+
+  g_assert (self->db != NULL);
+
+  stmt = g_hash_table_lookup (self->statements, sql);
+  if (stmt != NULL)
+    {
+      sqlite3_reset (stmt);
+      sqlite3_clear_bindings (stmt);
+      return stmt;
+    }
+
+  if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    {
+      /* A malformed statement is a programming error, not a runtime condition. */
+      g_critical ("Cannot prepare \"%s\": %s", sql, sqlite3_errmsg (self->db));
+      return NULL;
+    }
+
+  g_hash_table_insert (self->statements, g_strdup (sql), stmt);
+  return stmt;
+}
+
+void
+cb_sb_stmt_release (CbSbStmt *stmt)
+{
+  if (stmt != NULL)
+    sqlite3_reset (stmt);
+}
+
+void
+cb_sb_check_statements (CbSandbox  *self,
+                        const char *where)
+{
+  sqlite3_stmt *stmt = NULL;
+
+  if (self->db == NULL)
+    return;
+
+  while ((stmt = sqlite3_next_stmt (self->db, stmt)) != NULL)
+    if (sqlite3_stmt_busy (stmt))
+      {
+        g_critical ("A statement was left open by %s: %s", where, sqlite3_sql (stmt));
+        sqlite3_reset (stmt);
+      }
+}
+
+gboolean
+cb_sb_exec (CbSandbox   *self,
+            const char  *sql,
+            GError     **error)
+{
+  char *errmsg = NULL;
+
+  if (sqlite3_exec (self->db, sql, NULL, NULL, &errmsg) != SQLITE_OK)
+    {
+      g_set_error (error, CB_SANDBOX_ERROR, CB_SANDBOX_ERROR_STORE, "Database error: %s",
+                   errmsg != NULL ? errmsg : "unknown");
+      sqlite3_free (errmsg);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+gboolean
+cb_sb_begin (CbSandbox *self)
+{
+  return sqlite3_exec (self->db, "SAVEPOINT cb", NULL, NULL, NULL) == SQLITE_OK;
+}
+
+gboolean
+cb_sb_commit (CbSandbox *self)
+{
+  return sqlite3_exec (self->db, "RELEASE cb", NULL, NULL, NULL) == SQLITE_OK;
+}
+
+void
+cb_sb_rollback (CbSandbox *self)
+{
+  sqlite3_exec (self->db, "ROLLBACK TO cb", NULL, NULL, NULL);
+  sqlite3_exec (self->db, "RELEASE cb", NULL, NULL, NULL);
+}
+
+char *
+cb_sb_column_dup (sqlite3_stmt *stmt,
+                  int           col)
+{
+  const unsigned char *text = sqlite3_column_text (stmt, col);
+
+  return text != NULL ? g_strdup ((const char *) text) : NULL;
+}
+
+static void
+finalize_statement (gpointer stmt)
+{
+  sqlite3_finalize (stmt);
+}
+
+gboolean
+cb_sb_store_open (CbSandbox  *self,
+                  GError    **error)
+{
+  g_autofree char *path = g_build_filename (self->data_dir, "sandbox.db", NULL);
+  int fd;
+
+  /* Create the file 0600 before SQLite does, so it never exists with a wider mode. */
+  fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0)
+    {
+      int errsv = errno;
+      g_set_error (error, CB_SANDBOX_ERROR, CB_SANDBOX_ERROR_STORE,
+                   "Cannot open %s: %s", path, g_strerror (errsv));
+      return FALSE;
+    }
+  close (fd);
+  g_chmod (path, 0600);
+
+  if (sqlite3_open_v2 (path, &self->db,
+                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                       NULL) != SQLITE_OK)
+    {
+      cb_sb_set_sqlite_error (self, error);
+      g_clear_pointer (&self->db, sqlite3_close);
+      return FALSE;
+    }
+
+  sqlite3_busy_timeout (self->db, 5000);
+  self->statements = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                            finalize_statement);
+
+  return cb_sb_exec (self,
+                     "PRAGMA journal_mode=WAL;"
+                     "PRAGMA synchronous=NORMAL;"
+                     "PRAGMA foreign_keys=ON;",
+                     error) &&
+         cb_sb_exec (self, store_schema, error);
+}
+
+void
+cb_sb_store_close (CbSandbox *self)
+{
+  g_clear_pointer (&self->statements, g_hash_table_unref);
+  g_clear_pointer (&self->db, sqlite3_close);
+}
+
+/* ---- Meta ------------------------------------------------------------------------------ */
+
+char *
+cb_sandbox_dup_meta (CbSandbox  *self,
+                     const char *key)
+{
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self, "SELECT value FROM meta WHERE key = ?");
+
+  sqlite3_bind_text (stmt, 1, key, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    return cb_sb_column_dup (stmt, 0);
+
+  return NULL;
+}
+
+gboolean
+cb_sandbox_set_meta (CbSandbox  *self,
+                     const char *key,
+                     const char *value)
+{
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self, "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)");
+
+  sqlite3_bind_text (stmt, 1, key, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, value, -1, SQLITE_TRANSIENT);
+  return sqlite3_step (stmt) == SQLITE_DONE;
+}
+
+/* ---- Keys ------------------------------------------------------------------------------ */
+
+static char *
+keys_dir (CbSandbox *self)
+{
+  return g_build_filename (self->data_dir, "keys", NULL);
+}
+
+char *
+cb_sb_store_key (CbSandbox  *self,
+                 CbKey      *key,
+                 GError    **error)
+{
+  g_autofree char *dir = keys_dir (self);
+  g_autofree char *pem = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *path = NULL;
+
+  if (!cb_mkdir_private (dir, error))
+    return NULL;
+
+  if (!(pem = cb_key_to_pem (key, error)))
+    return NULL;
+
+  {
+    g_autofree char *uuid = g_uuid_string_random ();
+    name = g_strdup_printf ("%s.key", uuid);
+  }
+  path = g_build_filename (dir, name, NULL);
+
+  if (!cb_write_private_file (path, pem, -1, error))
+    return NULL;
+
+  memset (pem, 0, strlen (pem));
+  return g_steal_pointer (&name);
+}
+
+CbKey *
+cb_sb_load_key (CbSandbox   *self,
+                const char  *key_ref,
+                GError     **error)
+{
+  g_autofree char *dir = keys_dir (self);
+  g_autofree char *path = NULL;
+  g_autofree char *pem = NULL;
+  gsize len = 0;
+  CbKey *key;
+
+  if (key_ref == NULL || strchr (key_ref, '/') != NULL || key_ref[0] == '.')
+    {
+      g_set_error (error, CB_SANDBOX_ERROR, CB_SANDBOX_ERROR_STORE, "Invalid key reference");
+      return NULL;
+    }
+
+  path = g_build_filename (dir, key_ref, NULL);
+  if (!g_file_get_contents (path, &pem, &len, error))
+    return NULL;
+
+  key = cb_key_new_from_pem (pem, len, error);
+  memset (pem, 0, len);
+  return key;
+}
+
+void
+cb_sb_delete_key (CbSandbox  *self,
+                  const char *key_ref)
+{
+  g_autofree char *dir = keys_dir (self);
+  g_autofree char *path = NULL;
+
+  if (key_ref == NULL || strchr (key_ref, '/') != NULL || key_ref[0] == '.')
+    return;
+
+  path = g_build_filename (dir, key_ref, NULL);
+  g_unlink (path);
+}
