@@ -150,9 +150,9 @@ main (int   argc,
 
   /* Fleet queries as the fleet view makes them. */
   hub = cb_hub_client_new (profile, http, NULL);
-  cb_sandbox_lock (sandbox);
-  hub_key = cb_sandbox_dup_hub_key (sandbox, cb_profile_get_hub_name (profile), "iothubowner");
-  cb_sandbox_unlock (sandbox);
+  cb_sb_lock (sandbox);
+  hub_key = cb_sb_dup_hub_key (sandbox, cb_profile_get_hub_name (profile), "iothubowner");
+  cb_sb_unlock (sandbox);
   cb_hub_client_set_sas_key (hub, "iothubowner", hub_key);
 
   {

@@ -104,17 +104,17 @@ cb_test_sandbox_token (CbTestSandbox *ts,
   g_autoptr(GError) error = NULL;
   g_autofree char *token = NULL;
 
-  cb_sandbox_lock (ts->sandbox);
-  cb_sandbox_add_principal (ts->sandbox, principal, principal, &error);
+  cb_sb_lock (ts->sandbox);
+  cb_sb_add_principal (ts->sandbox, principal, principal, &error);
   g_assert_no_error (error);
   if (role != NULL)
     {
-      cb_sandbox_assign_role (ts->sandbox, principal, role, scope, &error);
+      cb_sb_assign_role (ts->sandbox, principal, role, scope, &error);
       g_assert_no_error (error);
     }
-  cb_sandbox_unlock (ts->sandbox);
+  cb_sb_unlock (ts->sandbox);
 
-  token = cb_sandbox_issue_token (ts->sandbox, principal, audience, &error);
+  token = cb_sb_issue_token (ts->sandbox, principal, audience, &error);
   g_assert_no_error (error);
 
   return g_strconcat ("Bearer ", token, NULL);

@@ -903,10 +903,10 @@ test_sandbox_fleet (void)
   g_assert_no_error (error);
 
   /* A hub linked to the namespace, and ten devices under the policy. */
-  cb_sandbox_lock (env->ts->sandbox);
-  cb_sandbox_create_hub (env->ts->sandbox, DEMO_SUB, DEMO_RG, "fleet-hub", NS_ID "fleet-ns",
-                         &error);
-  cb_sandbox_unlock (env->ts->sandbox);
+  cb_sb_lock (env->ts->sandbox);
+  cb_sb_create_hub (env->ts->sandbox, DEMO_SUB, DEMO_RG, "fleet-hub", NS_ID "fleet-ns",
+                    &error);
+  cb_sb_unlock (env->ts->sandbox);
   g_assert_no_error (error);
   cb_profile_set_hub_name (env->profile, "fleet-hub");
 
@@ -1383,10 +1383,10 @@ test_entra_token_refused (void)
   g_autofree char *unused = token_for (env->ts, "adr-entra@sandbox.test", "Owner",
                                       "/subscriptions/" DEMO_SUB);
 
-  cb_sandbox_lock (env->ts->sandbox);
-  g_assert_true (cb_sandbox_set_meta (env->ts->sandbox, "default_principal", "adr-entra@sandbox.test"));
+  cb_sb_lock (env->ts->sandbox);
+  g_assert_true (cb_sb_set_meta (env->ts->sandbox, "default_principal", "adr-entra@sandbox.test"));
   profile = cb_sandbox_create_profile (env->ts->sandbox);
-  cb_sandbox_unlock (env->ts->sandbox);
+  cb_sb_unlock (env->ts->sandbox);
   cb_profile_set_client_id (profile, "certbench-tests");
   entra = cb_entra_client_new (profile, env->http, secrets);
 

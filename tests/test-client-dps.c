@@ -78,25 +78,25 @@ fixture_setup (Fixture       *f,
   f->ts = cb_test_sandbox_new (CB_TEST_SANDBOX_NONE);
   sb = f->ts->sandbox;
 
-  cb_sandbox_lock (sb);
-  cb_sandbox_create_hub (sb, SUB, RG, HUB, namespace_id, &error);
+  cb_sb_lock (sb);
+  cb_sb_create_hub (sb, SUB, RG, HUB, namespace_id, &error);
   g_assert_no_error (error);
-  cb_sandbox_create_dps (sb, SUB, RG, DPS, ID_SCOPE, namespace_id, HUB, &error);
+  cb_sb_create_dps (sb, SUB, RG, DPS, ID_SCOPE, namespace_id, HUB, &error);
   g_assert_no_error (error);
-  g_assert_true (cb_sandbox_set_dps_owner_key (sb, DPS, OWNER_KEY));
-  cb_sandbox_dps_create_enrollment_group (sb, DPS, GROUP, GROUP_KEY, POLICY, &error);
+  g_assert_true (cb_sb_set_dps_owner_key (sb, DPS, OWNER_KEY));
+  cb_sb_dps_create_enrollment_group (sb, DPS, GROUP, GROUP_KEY, POLICY, &error);
   g_assert_no_error (error);
-  cb_sandbox_adr_create_namespace (sb, SUB, RG, NS, "westeurope", &error);
+  cb_sb_adr_create_namespace (sb, SUB, RG, NS, "westeurope", &error);
   g_assert_no_error (error);
-  cb_sandbox_adr_create_credential (sb, namespace_id, &error);
+  cb_sb_adr_create_credential (sb, namespace_id, &error);
   g_assert_no_error (error);
-  cb_sandbox_adr_create_policy (sb, namespace_id, POLICY, 30, FALSE, &error);
+  cb_sb_adr_create_policy (sb, namespace_id, POLICY, 30, FALSE, &error);
   g_assert_no_error (error);
-  cb_sandbox_add_principal (sb, PRINCIPAL, "DPS admin", &error);
+  cb_sb_add_principal (sb, PRINCIPAL, "DPS admin", &error);
   g_assert_no_error (error);
-  cb_sandbox_set_meta (sb, "default_principal", PRINCIPAL);
-  tenant = cb_sandbox_dup_meta (sb, "tenant_id");
-  cb_sandbox_unlock (sb);
+  cb_sb_set_meta (sb, "default_principal", PRINCIPAL);
+  tenant = cb_sb_dup_meta (sb, "tenant_id");
+  cb_sb_unlock (sb);
 
   status = cb_test_sandbox_request_json (f->ts, "GET", "/sandbox/info", NULL, NULL, &info, NULL);
   g_assert_cmpuint (status, ==, 200);
@@ -266,9 +266,9 @@ test_register_group_key (Fixture       *f,
   {
     gboolean enabled = FALSE;
 
-    cb_sandbox_lock (f->ts->sandbox);
-    g_assert_true (cb_sandbox_hub_lookup_device (f->ts->sandbox, HUB, "line7-0001", &enabled));
-    cb_sandbox_unlock (f->ts->sandbox);
+    cb_sb_lock (f->ts->sandbox);
+    g_assert_true (cb_sb_hub_lookup_device (f->ts->sandbox, HUB, "line7-0001", &enabled));
+    cb_sb_unlock (f->ts->sandbox);
     g_assert_true (enabled);
   }
 }

@@ -41,11 +41,11 @@ fixture_setup (Fixture       *f,
 
   f->ts = cb_test_sandbox_new (flags);
 
-  cb_sandbox_lock (f->ts->sandbox);
-  cb_sandbox_add_principal (f->ts->sandbox, PRINCIPAL, "Alice", &error);
+  cb_sb_lock (f->ts->sandbox);
+  cb_sb_add_principal (f->ts->sandbox, PRINCIPAL, "Alice", &error);
   g_assert_no_error (error);
-  cb_sandbox_set_meta (f->ts->sandbox, "default_principal", PRINCIPAL);
-  cb_sandbox_unlock (f->ts->sandbox);
+  cb_sb_set_meta (f->ts->sandbox, "default_principal", PRINCIPAL);
+  cb_sb_unlock (f->ts->sandbox);
 
   f->profile = profile_for (f->ts);
   f->http = cb_http_client_new (f->profile, &error);
@@ -143,10 +143,10 @@ token_audience (Fixture    *f,
   char *audience = NULL;
   gboolean expired = TRUE;
 
-  cb_sandbox_lock (f->ts->sandbox);
-  principal = cb_sandbox_lookup_token (f->ts->sandbox, token, "access", &audience, &name, &client,
-                                       &expired);
-  cb_sandbox_unlock (f->ts->sandbox);
+  cb_sb_lock (f->ts->sandbox);
+  principal = cb_sb_lookup_token (f->ts->sandbox, token, "access", &audience, &name, &client,
+                                  &expired);
+  cb_sb_unlock (f->ts->sandbox);
 
   if (principal == NULL)
     return NULL;
@@ -428,9 +428,9 @@ test_revoked_refresh_token (Fixture       *f,
 
   /* The refresh token dies on the service side (revoked, password change). */
   refresh = stored_secret (f, CB_SECRET_REFRESH_TOKEN);
-  cb_sandbox_lock (f->ts->sandbox);
-  cb_sandbox_delete_token (f->ts->sandbox, refresh);
-  cb_sandbox_unlock (f->ts->sandbox);
+  cb_sb_lock (f->ts->sandbox);
+  cb_sb_delete_token (f->ts->sandbox, refresh);
+  cb_sb_unlock (f->ts->sandbox);
 
   token = get_token (f->entra, CB_ENTRA_SCOPE_HUB, &error);
   g_assert_null (token);

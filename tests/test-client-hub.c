@@ -39,15 +39,15 @@ fixture_setup (Fixture       *f,
 
   f->ts = cb_test_sandbox_new (CB_TEST_SANDBOX_NONE);
 
-  cb_sandbox_lock (f->ts->sandbox);
-  cb_sandbox_create_hub (f->ts->sandbox, SUB, RG, HUB, NULL, &error);
+  cb_sb_lock (f->ts->sandbox);
+  cb_sb_create_hub (f->ts->sandbox, SUB, RG, HUB, NULL, &error);
   g_assert_no_error (error);
-  cb_sandbox_add_principal (f->ts->sandbox, PRINCIPAL, "Hub admin", &error);
+  cb_sb_add_principal (f->ts->sandbox, PRINCIPAL, "Hub admin", &error);
   g_assert_no_error (error);
-  cb_sandbox_set_meta (f->ts->sandbox, "default_principal", PRINCIPAL);
-  tenant = cb_sandbox_dup_meta (f->ts->sandbox, "tenant_id");
-  key = cb_sandbox_dup_hub_key (f->ts->sandbox, HUB, "iothubowner");
-  cb_sandbox_unlock (f->ts->sandbox);
+  cb_sb_set_meta (f->ts->sandbox, "default_principal", PRINCIPAL);
+  tenant = cb_sb_dup_meta (f->ts->sandbox, "tenant_id");
+  key = cb_sb_dup_hub_key (f->ts->sandbox, HUB, "iothubowner");
+  cb_sb_unlock (f->ts->sandbox);
   g_assert_nonnull (key);
 
   /* The hub's host name (what SAS tokens sign) as the sandbox advertises it. */
@@ -254,9 +254,9 @@ test_set_enabled (Fixture       *f,
   g_assert_no_error (error);
   g_assert_cmpstr (json_object_get_string_member (device, "status"), ==, "disabled");
 
-  cb_sandbox_lock (f->ts->sandbox);
-  g_assert_true (cb_sandbox_hub_lookup_device (f->ts->sandbox, HUB, "dev-2", &enabled));
-  cb_sandbox_unlock (f->ts->sandbox);
+  cb_sb_lock (f->ts->sandbox);
+  g_assert_true (cb_sb_hub_lookup_device (f->ts->sandbox, HUB, "dev-2", &enabled));
+  cb_sb_unlock (f->ts->sandbox);
   g_assert_false (enabled);
 
   g_clear_object (&result);
@@ -448,9 +448,9 @@ test_read_only_key (Fixture       *f,
   g_autoptr(GError) error = NULL;
   g_autofree char *key = NULL;
 
-  cb_sandbox_lock (f->ts->sandbox);
-  key = cb_sandbox_dup_hub_key (f->ts->sandbox, HUB, "registryRead");
-  cb_sandbox_unlock (f->ts->sandbox);
+  cb_sb_lock (f->ts->sandbox);
+  key = cb_sb_dup_hub_key (f->ts->sandbox, HUB, "registryRead");
+  cb_sb_unlock (f->ts->sandbox);
   cb_hub_client_set_sas_key (f->hub, "registryRead", key);
 
   device = get_device (f->hub, "dev-6", &error);

@@ -31,9 +31,9 @@ sandbox_now (Fixture *fx)
 {
   gint64 now;
 
-  cb_sandbox_lock (fx->ts->sandbox);
-  now = cb_sandbox_now (fx->ts->sandbox);
-  cb_sandbox_unlock (fx->ts->sandbox);
+  cb_sb_lock (fx->ts->sandbox);
+  now = cb_sb_now (fx->ts->sandbox);
+  cb_sb_unlock (fx->ts->sandbox);
   return now;
 }
 
@@ -45,9 +45,9 @@ hub_sas (Fixture *fx)
   g_autofree char *key = NULL;
   char *token;
 
-  cb_sandbox_lock (fx->ts->sandbox);
-  key = cb_sandbox_dup_hub_key (fx->ts->sandbox, HUB, "iothubowner");
-  cb_sandbox_unlock (fx->ts->sandbox);
+  cb_sb_lock (fx->ts->sandbox);
+  key = cb_sb_dup_hub_key (fx->ts->sandbox, HUB, "iothubowner");
+  cb_sb_unlock (fx->ts->sandbox);
   g_assert_nonnull (key);
   token = cb_sas_token_new (HUB_HOST, key, "iothubowner", sandbox_now (fx) + 3600,
                             CB_SAS_FLAGS_LOWERCASE_RESOURCE, &error);

@@ -1007,9 +1007,9 @@ sandbox_now (CbTestSandbox *ts)
 {
   gint64 now;
 
-  cb_sandbox_lock (ts->sandbox);
-  now = cb_sandbox_now (ts->sandbox);
-  cb_sandbox_unlock (ts->sandbox);
+  cb_sb_lock (ts->sandbox);
+  now = cb_sb_now (ts->sandbox);
+  cb_sb_unlock (ts->sandbox);
   return now;
 }
 
@@ -1020,9 +1020,9 @@ hub_sas (CbTestSandbox *ts)
   g_autofree char *key = NULL;
   char *token;
 
-  cb_sandbox_lock (ts->sandbox);
-  key = cb_sandbox_dup_hub_key (ts->sandbox, DEMO_HUB, "iothubowner");
-  cb_sandbox_unlock (ts->sandbox);
+  cb_sb_lock (ts->sandbox);
+  key = cb_sb_dup_hub_key (ts->sandbox, DEMO_HUB, "iothubowner");
+  cb_sb_unlock (ts->sandbox);
   g_assert_nonnull (key);
   token = cb_sas_token_new (DEMO_HUB_HOST, key, "iothubowner", sandbox_now (ts) + 3600,
                             CB_SAS_FLAGS_LOWERCASE_RESOURCE, &error);

@@ -1112,20 +1112,20 @@ test_dps_sandbox (void)
   gint64 end;
   Dev *dev;
 
-  cb_sandbox_lock (sb);
-  cb_sandbox_create_hub (sb, SB_SUB, SB_RG, SB_HUB, namespace_id, &error);
+  cb_sb_lock (sb);
+  cb_sb_create_hub (sb, SB_SUB, SB_RG, SB_HUB, namespace_id, &error);
   g_assert_no_error (error);
-  cb_sandbox_create_dps (sb, SB_SUB, SB_RG, SB_DPS, SB_ID_SCOPE, namespace_id, SB_HUB, &error);
+  cb_sb_create_dps (sb, SB_SUB, SB_RG, SB_DPS, SB_ID_SCOPE, namespace_id, SB_HUB, &error);
   g_assert_no_error (error);
-  cb_sandbox_dps_create_enrollment_group (sb, SB_DPS, SB_GROUP, SB_GROUP_KEY, SB_POLICY, &error);
+  cb_sb_dps_create_enrollment_group (sb, SB_DPS, SB_GROUP, SB_GROUP_KEY, SB_POLICY, &error);
   g_assert_no_error (error);
-  cb_sandbox_adr_create_namespace (sb, SB_SUB, SB_RG, SB_NS, "westeurope", &error);
+  cb_sb_adr_create_namespace (sb, SB_SUB, SB_RG, SB_NS, "westeurope", &error);
   g_assert_no_error (error);
-  cb_sandbox_adr_create_credential (sb, namespace_id, &error);
+  cb_sb_adr_create_credential (sb, namespace_id, &error);
   g_assert_no_error (error);
-  cb_sandbox_adr_create_policy (sb, namespace_id, SB_POLICY, 30, FALSE, &error);
+  cb_sb_adr_create_policy (sb, namespace_id, SB_POLICY, 30, FALSE, &error);
   g_assert_no_error (error);
-  cb_sandbox_unlock (sb);
+  cb_sb_unlock (sb);
 
   device_key = cb_sas_derive_device_key (SB_GROUP_KEY, "devsim-0001", &error);
   g_assert_no_error (error);

@@ -94,13 +94,13 @@ fixture_setup (Fixture       *fx,
 
   fx->ts = cb_test_sandbox_new (CB_TEST_SANDBOX_MANUAL_SIGN_IN);
   sb = fx->ts->sandbox;
-  cb_sandbox_lock (sb);
-  cb_sandbox_create_hub (sb, SUB, RG, HUB, namespace_id, &error);
+  cb_sb_lock (sb);
+  cb_sb_create_hub (sb, SUB, RG, HUB, namespace_id, &error);
   g_assert_no_error (error);
-  cb_sandbox_create_dps (sb, SUB, RG, DPS, ID_SCOPE, namespace_id, HUB, &error);
+  cb_sb_create_dps (sb, SUB, RG, DPS, ID_SCOPE, namespace_id, HUB, &error);
   g_assert_no_error (error);
-  g_assert_true (cb_sandbox_set_dps_owner_key (sb, DPS, OWNER_KEY));
-  cb_sandbox_unlock (sb);
+  g_assert_true (cb_sb_set_dps_owner_key (sb, DPS, OWNER_KEY));
+  cb_sb_unlock (sb);
 }
 
 static void
@@ -117,9 +117,9 @@ hub_sas (Fixture *fx)
   g_autofree char *key = NULL;
   char *token;
 
-  cb_sandbox_lock (fx->ts->sandbox);
-  key = cb_sandbox_dup_hub_key (fx->ts->sandbox, HUB, "iothubowner");
-  cb_sandbox_unlock (fx->ts->sandbox);
+  cb_sb_lock (fx->ts->sandbox);
+  key = cb_sb_dup_hub_key (fx->ts->sandbox, HUB, "iothubowner");
+  cb_sb_unlock (fx->ts->sandbox);
   g_assert_nonnull (key);
 
   token = cb_sas_token_new (HUB_HOST, key, "iothubowner", g_get_real_time () / G_USEC_PER_SEC + 3600,

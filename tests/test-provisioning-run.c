@@ -237,9 +237,9 @@ env_get (void)
   cb_adr_client_set_max_poll_delay_ms (env->adr, 50);
 
   /* The hub step reads twins with the hub's owner key. */
-  cb_sandbox_lock (env->ts->sandbox);
-  hub_key = cb_sandbox_dup_hub_key (env->ts->sandbox, env->hub, "iothubowner");
-  cb_sandbox_unlock (env->ts->sandbox);
+  cb_sb_lock (env->ts->sandbox);
+  hub_key = cb_sb_dup_hub_key (env->ts->sandbox, env->hub, "iothubowner");
+  cb_sb_unlock (env->ts->sandbox);
   g_assert_nonnull (hub_key);
   env->hub_client = cb_hub_client_new (env->profile, env->http, NULL);
   cb_hub_client_set_sas_key (env->hub_client, NULL, hub_key);

@@ -253,9 +253,9 @@ setup_pki (Fixture    *f,
       g_autoptr(GError) error = NULL;
       g_autofree char *sync = g_strdup_printf ("%s/credentials/default/synchronize", ns);
 
-      cb_sandbox_lock (f->ts->sandbox);
-      cb_sandbox_create_hub (f->ts->sandbox, SUB, RG, HUB, ns_id, &error);
-      cb_sandbox_unlock (f->ts->sandbox);
+      cb_sb_lock (f->ts->sandbox);
+      cb_sb_create_hub (f->ts->sandbox, SUB, RG, HUB, ns_id, &error);
+      cb_sb_unlock (f->ts->sandbox);
       g_assert_no_error (error);
 
       if (!byor)
@@ -284,13 +284,13 @@ issue (Fixture    *f,
   csr = cb_csr_create (key, device, &local_error);
   g_assert_no_error (local_error);
 
-  cb_sandbox_lock (f->ts->sandbox);
-  cb_sandbox_adr_ensure_device (f->ts->sandbox, ns_id, device, policy_id, &local_error);
+  cb_sb_lock (f->ts->sandbox);
+  cb_sb_adr_ensure_device (f->ts->sandbox, ns_id, device, policy_id, &local_error);
   g_assert_no_error (local_error);
-  cb_sandbox_hub_ensure_device (f->ts->sandbox, HUB, device, &local_error);
+  cb_sb_hub_ensure_device (f->ts->sandbox, HUB, device, &local_error);
   g_assert_no_error (local_error);
-  chain = cb_sandbox_ca_issue_leaf (f->ts->sandbox, policy_id, device, csr, error);
-  cb_sandbox_unlock (f->ts->sandbox);
+  chain = cb_sb_ca_issue_leaf (f->ts->sandbox, policy_id, device, csr, error);
+  cb_sb_unlock (f->ts->sandbox);
 
   if (chain == NULL)
     return NULL;
@@ -849,9 +849,9 @@ test_device_revoke (Fixture       *f,
                       ==, 202);
     /* The operation completes on its own, without anybody polling or reading ADR state */
     g_usleep (400 * 1000);
-    cb_sandbox_lock (f->ts->sandbox);
-    g_assert_true (cb_sandbox_hub_lookup_device (f->ts->sandbox, HUB, "dev-2", &enabled));
-    cb_sandbox_unlock (f->ts->sandbox);
+    cb_sb_lock (f->ts->sandbox);
+    g_assert_true (cb_sb_hub_lookup_device (f->ts->sandbox, HUB, "dev-2", &enabled));
+    cb_sb_unlock (f->ts->sandbox);
     g_assert_false (enabled);
     g_assert_cmpuint (wait_location (f, soup_message_headers_get_one (h, "Location"), &r), ==, 200);
     g_assert_cmpstr (jstr (r, "result"), ==, "Succeeded");
@@ -1075,7 +1075,7 @@ test_byor (Fixture       *f,
   g_autofree char *csr_pem = NULL;
   g_autofree char *none = NULL;
   g_autofree char *leaf = NULL;
-  gint64 now = cb_sandbox_now (f->ts->sandbox);
+  gint64 now = cb_sb_now (f->ts->sandbox);
   const struct
   {
     gint64      days;
@@ -1322,7 +1322,7 @@ activity (Fixture    *f,
           const char *extra_filter,
           JsonNode  **page)
 {
-  gint64 now = cb_sandbox_now (f->ts->sandbox);
+  gint64 now = cb_sb_now (f->ts->sandbox);
   g_autofree char *from = cb_time_format_fixed (now - 3600);
   g_autofree char *to = cb_time_format_fixed (now + 3600);
   g_autofree char *filter = g_strdup_printf ("eventTimestamp ge '%s' and eventTimestamp le '%s'%s",

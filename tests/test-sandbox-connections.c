@@ -81,7 +81,7 @@ restart_with_timeouts (CbTestSandbox *ts,
   cb_sandbox_set_connection_timeouts (ts->sandbox, handshake_ms, idle_ms);
   cb_sandbox_start_in_thread (ts->sandbox, &error);
   g_assert_no_error (error);
-  cb_sandbox_mqtt_set_connect_timeout_ms (ts->sandbox, handshake_ms);
+  cb_sb_mqtt_set_connect_timeout_ms (ts->sandbox, handshake_ms);
 }
 
 /* ---- Statements and the WAL ------------------------------------------------------------ */
@@ -108,9 +108,9 @@ hub_sas (CbTestSandbox *ts)
   g_autofree char *key = NULL;
   char *token;
 
-  cb_sandbox_lock (ts->sandbox);
-  key = cb_sandbox_dup_hub_key (ts->sandbox, HUB, "iothubowner");
-  cb_sandbox_unlock (ts->sandbox);
+  cb_sb_lock (ts->sandbox);
+  key = cb_sb_dup_hub_key (ts->sandbox, HUB, "iothubowner");
+  cb_sb_unlock (ts->sandbox);
   g_assert_nonnull (key);
   token = cb_sas_token_new (HUB_HOST, key, "iothubowner", g_get_real_time () / G_USEC_PER_SEC + 3600,
                             CB_SAS_FLAGS_LOWERCASE_RESOURCE, &error);
@@ -183,14 +183,14 @@ test_wal_bounded (void)
   g_autofree char *bearer = NULL;
   g_autofree char *sas_owner = NULL;
 
-  cb_sandbox_lock (ts->sandbox);
-  cb_sandbox_create_hub (ts->sandbox, SUB, RG, HUB, namespace_id, &error);
+  cb_sb_lock (ts->sandbox);
+  cb_sb_create_hub (ts->sandbox, SUB, RG, HUB, namespace_id, &error);
   g_assert_no_error (error);
-  cb_sandbox_create_dps (ts->sandbox, SUB, RG, DPS, ID_SCOPE, namespace_id, HUB, &error);
+  cb_sb_create_dps (ts->sandbox, SUB, RG, DPS, ID_SCOPE, namespace_id, HUB, &error);
   g_assert_no_error (error);
-  cb_sandbox_dps_create_enrollment_group (ts->sandbox, DPS, GROUP, GROUP_KEY, "default", &error);
+  cb_sb_dps_create_enrollment_group (ts->sandbox, DPS, GROUP, GROUP_KEY, "default", &error);
   g_assert_no_error (error);
-  cb_sandbox_unlock (ts->sandbox);
+  cb_sb_unlock (ts->sandbox);
 
   bearer = cb_test_sandbox_token (ts, "ops@contoso.example", NULL, NULL, CB_SB_AUD_HUB);
   sas_owner = hub_sas (ts);

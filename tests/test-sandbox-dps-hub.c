@@ -41,15 +41,15 @@ setup_topology (Fixture *fx)
 
   fx->namespace_id = cb_sb_namespace_id (SUB, RG, NS);
 
-  cb_sandbox_lock (sb);
-  cb_sandbox_create_hub (sb, SUB, RG, HUB, fx->namespace_id, &error);
+  cb_sb_lock (sb);
+  cb_sb_create_hub (sb, SUB, RG, HUB, fx->namespace_id, &error);
   g_assert_no_error (error);
-  cb_sandbox_create_dps (sb, SUB, RG, DPS, ID_SCOPE, fx->namespace_id, HUB, &error);
+  cb_sb_create_dps (sb, SUB, RG, DPS, ID_SCOPE, fx->namespace_id, HUB, &error);
   g_assert_no_error (error);
-  g_assert_true (cb_sandbox_set_dps_owner_key (sb, DPS, OWNER_KEY));
-  cb_sandbox_dps_create_enrollment_group (sb, DPS, GROUP, GROUP_KEY, POLICY, &error);
+  g_assert_true (cb_sb_set_dps_owner_key (sb, DPS, OWNER_KEY));
+  cb_sb_dps_create_enrollment_group (sb, DPS, GROUP, GROUP_KEY, POLICY, &error);
   g_assert_no_error (error);
-  cb_sandbox_unlock (sb);
+  cb_sb_unlock (sb);
 }
 
 /* The ADR side (namespace, credential, policy), for the tests that issue certificates. */
@@ -59,14 +59,14 @@ setup_adr (Fixture *fx)
   CbSandbox *sb = fx->ts->sandbox;
   g_autoptr(GError) error = NULL;
 
-  cb_sandbox_lock (sb);
-  cb_sandbox_adr_create_namespace (sb, SUB, RG, NS, "westeurope", &error);
+  cb_sb_lock (sb);
+  cb_sb_adr_create_namespace (sb, SUB, RG, NS, "westeurope", &error);
   g_assert_no_error (error);
-  cb_sandbox_adr_create_credential (sb, fx->namespace_id, &error);
+  cb_sb_adr_create_credential (sb, fx->namespace_id, &error);
   g_assert_no_error (error);
-  cb_sandbox_adr_create_policy (sb, fx->namespace_id, POLICY, 30, FALSE, &error);
+  cb_sb_adr_create_policy (sb, fx->namespace_id, POLICY, 30, FALSE, &error);
   g_assert_no_error (error);
-  cb_sandbox_unlock (sb);
+  cb_sb_unlock (sb);
 }
 
 static void
@@ -178,9 +178,9 @@ hub_sas (Fixture    *fx,
   g_autofree char *key = NULL;
   char *token;
 
-  cb_sandbox_lock (fx->ts->sandbox);
-  key = cb_sandbox_dup_hub_key (fx->ts->sandbox, HUB, key_name);
-  cb_sandbox_unlock (fx->ts->sandbox);
+  cb_sb_lock (fx->ts->sandbox);
+  key = cb_sb_dup_hub_key (fx->ts->sandbox, HUB, key_name);
+  cb_sb_unlock (fx->ts->sandbox);
   g_assert_nonnull (key);
 
   token = cb_sas_token_new (HUB_HOST, key, key_name, g_get_real_time () / G_USEC_PER_SEC + 3600,
@@ -369,9 +369,9 @@ test_dps_register_with_csr (Fixture       *fx,
 
   setup_adr (fx);
   /* Long enough that the first poll certainly sees "assigning". */
-  cb_sandbox_lock (fx->ts->sandbox);
+  cb_sb_lock (fx->ts->sandbox);
   fx->ts->sandbox->lro_delay_ms = 300;
-  cb_sandbox_unlock (fx->ts->sandbox);
+  cb_sb_unlock (fx->ts->sandbox);
 
   csr = csr_base64 (CB_KEY_TYPE_EC_P384, "line1-0001", &key);
   final = register_and_wait (fx, "line1-0001", csr, TRUE);
@@ -438,9 +438,9 @@ test_dps_register_with_csr (Fixture       *fx,
   }
 
   /* Registering again is a re-provisioning. */
-  cb_sandbox_lock (fx->ts->sandbox);
+  cb_sb_lock (fx->ts->sandbox);
   fx->ts->sandbox->lro_delay_ms = 20;
-  cb_sandbox_unlock (fx->ts->sandbox);
+  cb_sb_unlock (fx->ts->sandbox);
   g_clear_pointer (&csr, g_free);
   g_clear_pointer (&key, cb_key_unref);
   csr = csr_base64 (CB_KEY_TYPE_EC_P256, "line1-0001", &key);
@@ -462,10 +462,10 @@ test_dps_policy_missing (Fixture       *fx,
   JsonObject *state;
 
   setup_adr (fx);
-  cb_sandbox_lock (fx->ts->sandbox);
-  cb_sandbox_dps_create_enrollment_group (fx->ts->sandbox, DPS, GROUP, GROUP_KEY, "no-such-policy", &error);
+  cb_sb_lock (fx->ts->sandbox);
+  cb_sb_dps_create_enrollment_group (fx->ts->sandbox, DPS, GROUP, GROUP_KEY, "no-such-policy", &error);
   fx->ts->sandbox->lro_delay_ms = 20;
-  cb_sandbox_unlock (fx->ts->sandbox);
+  cb_sb_unlock (fx->ts->sandbox);
   g_assert_no_error (error);
 
   csr = csr_base64 (CB_KEY_TYPE_EC_P256, "line1-0002", NULL);
@@ -490,29 +490,29 @@ test_dps_register_without_csr_and_persist (Fixture       *fx,
   JsonObject *state;
   gboolean enabled = FALSE;
 
-  cb_sandbox_lock (fx->ts->sandbox);
+  cb_sb_lock (fx->ts->sandbox);
   fx->ts->sandbox->lro_delay_ms = 20;
-  cb_sandbox_unlock (fx->ts->sandbox);
+  cb_sb_unlock (fx->ts->sandbox);
 
   final = register_and_wait (fx, "plain-01", NULL, FALSE);
   state = json_object_get_object_member (obj (final), "registrationState");
   g_assert_cmpstr (json_object_get_string_member (state, "status"), ==, "assigned");
   g_assert_false (json_object_has_member (state, "issuedCertificateChain"));
-  g_assert_true (cb_sandbox_hub_lookup_device (fx->ts->sandbox, HUB, "plain-01", &enabled));
+  g_assert_true (cb_sb_hub_lookup_device (fx->ts->sandbox, HUB, "plain-01", &enabled));
   g_assert_true (enabled);
 
   cb_test_sandbox_restart (fx->ts);
   /* The restarted sandbox has the helper's delay again: keep the one the operation ran with. */
-  cb_sandbox_lock (fx->ts->sandbox);
+  cb_sb_lock (fx->ts->sandbox);
   fx->ts->sandbox->lro_delay_ms = 20;
-  cb_sandbox_unlock (fx->ts->sandbox);
+  cb_sb_unlock (fx->ts->sandbox);
 
   sas = device_sas (GROUP_KEY, "plain-01", g_get_real_time () / G_USEC_PER_SEC + 600);
   g_assert_cmpuint (request (fx, "POST", "/dps/" ID_SCOPE "/registrations/plain-01?" DPS_API, sas,
                              NULL, &lookup, NULL, NULL), ==, 200);
   g_assert_cmpstr (json_object_get_string_member (obj (lookup), "status"), ==, "assigned");
   g_assert_cmpstr (json_object_get_string_member (obj (lookup), "deviceId"), ==, "plain-01");
-  g_assert_true (cb_sandbox_hub_lookup_device (fx->ts->sandbox, HUB, "plain-01", &enabled));
+  g_assert_true (cb_sb_hub_lookup_device (fx->ts->sandbox, HUB, "plain-01", &enabled));
 }
 
 static void
@@ -526,13 +526,13 @@ test_dps_disabled_and_faults (Fixture       *fx,
   g_autofree char *owner = owner_sas ();
   JsonObject *state;
 
-  cb_sandbox_lock (fx->ts->sandbox);
+  cb_sb_lock (fx->ts->sandbox);
   fx->ts->sandbox->lro_delay_ms = 20;
-  cb_sandbox_hub_ensure_device (fx->ts->sandbox, HUB, "off-01", &error);
+  cb_sb_hub_ensure_device (fx->ts->sandbox, HUB, "off-01", &error);
   g_assert_no_error (error);
-  cb_sandbox_hub_set_device_enabled (fx->ts->sandbox, HUB, "off-01", FALSE, &error);
+  cb_sb_hub_set_device_enabled (fx->ts->sandbox, HUB, "off-01", FALSE, &error);
   g_assert_no_error (error);
-  cb_sandbox_unlock (fx->ts->sandbox);
+  cb_sb_unlock (fx->ts->sandbox);
 
   /* A device disabled in the hub fails. */
   disabled_device = register_and_wait (fx, "off-01", NULL, FALSE);
@@ -927,7 +927,7 @@ test_hub_device_crud (Fixture       *fx,
   {
     gboolean enabled = TRUE;
 
-    g_assert_true (cb_sandbox_hub_lookup_device (fx->ts->sandbox, HUB, "dev-1", &enabled));
+    g_assert_true (cb_sb_hub_lookup_device (fx->ts->sandbox, HUB, "dev-1", &enabled));
     g_assert_false (enabled);
   }
   /* "*" replaces unconditionally. */
@@ -1050,12 +1050,12 @@ test_hub_twin_and_query (Fixture       *fx,
   guint pages;
 
   /* Eight devices: even ones on line L1, odd ones on L2; the first three report certificates. */
-  cb_sandbox_lock (fx->ts->sandbox);
+  cb_sb_lock (fx->ts->sandbox);
   for (guint i = 0; i < 8; i++)
     {
       g_autofree char *id = g_strdup_printf ("q-%02u", i);
 
-      cb_sandbox_hub_ensure_device (fx->ts->sandbox, HUB, id, &error);
+      cb_sb_hub_ensure_device (fx->ts->sandbox, HUB, id, &error);
       g_assert_no_error (error);
       if (i < 3)
         {
@@ -1066,11 +1066,11 @@ test_hub_twin_and_query (Fixture       *fx,
           json_object_set_string_member (cert, "validFrom", "2026-02-01T00:00:00Z");
           json_object_set_string_member (cert, "validUntil", until);
           json_object_set_object_member (patch, "certificate", cert);
-          cb_sandbox_hub_patch_reported (fx->ts->sandbox, HUB, id, patch, &error);
+          cb_sb_hub_patch_reported (fx->ts->sandbox, HUB, id, patch, &error);
           g_assert_no_error (error);
         }
     }
-  cb_sandbox_unlock (fx->ts->sandbox);
+  cb_sb_unlock (fx->ts->sandbox);
 
   for (guint i = 0; i < 8; i++)
     {
@@ -1255,9 +1255,9 @@ test_sas_on_fast_clock (Fixture       *fx,
   g_autofree char *body = query_body ("SELECT COUNT() AS n FROM devices");
   g_autoptr(JsonNode) final = NULL;
 
-  cb_sandbox_lock (fx->ts->sandbox);
+  cb_sb_lock (fx->ts->sandbox);
   fx->ts->sandbox->lro_delay_ms = 20;
-  cb_sandbox_unlock (fx->ts->sandbox);
+  cb_sb_unlock (fx->ts->sandbox);
 
   g_assert_cmpuint (request (fx, "POST", "/sandbox/clock", NULL, "{\"rate\": 86400}", NULL, NULL,
                              NULL), ==, 200);
@@ -1333,9 +1333,9 @@ test_hub_sas_rights (Fixture       *fx,
   }
 
   /* A token for another hub, an expired one, a device policy: refused. */
-  cb_sandbox_lock (fx->ts->sandbox);
-  key = cb_sandbox_dup_hub_key (fx->ts->sandbox, HUB, "iothubowner");
-  cb_sandbox_unlock (fx->ts->sandbox);
+  cb_sb_lock (fx->ts->sandbox);
+  key = cb_sb_dup_hub_key (fx->ts->sandbox, HUB, "iothubowner");
+  cb_sb_unlock (fx->ts->sandbox);
   wrong_hub = cb_sas_token_new ("other-hub.azure-devices.net", key, "iothubowner",
                                 g_get_real_time () / G_USEC_PER_SEC + 600,
                                 CB_SAS_FLAGS_LOWERCASE_RESOURCE, &error);
@@ -1400,22 +1400,22 @@ test_hub_restart_persistence (Fixture       *fx,
                              "{\"tags\": {\"site\": \"north\"}, \"properties\": {\"desired\": {\"a\": 1}}}",
                              NULL, NULL, NULL), ==, 200);
   json_object_set_string_member (patch, "fw", "1.2.3");
-  cb_sandbox_lock (fx->ts->sandbox);
-  cb_sandbox_hub_patch_reported (fx->ts->sandbox, HUB, "keep-1", patch, &error);
-  cb_sandbox_unlock (fx->ts->sandbox);
+  cb_sb_lock (fx->ts->sandbox);
+  cb_sb_hub_patch_reported (fx->ts->sandbox, HUB, "keep-1", patch, &error);
+  cb_sb_unlock (fx->ts->sandbox);
   g_assert_no_error (error);
   g_assert_cmpuint (request (fx, "GET", "/hubs/" HUB "/twins/keep-1?" HUB_API, auth, NULL, &twin_before,
                              NULL, NULL), ==, 200);
 
-  cb_sandbox_lock (fx->ts->sandbox);
-  key_before = cb_sandbox_dup_hub_key (fx->ts->sandbox, HUB, "iothubowner");
-  cb_sandbox_unlock (fx->ts->sandbox);
+  cb_sb_lock (fx->ts->sandbox);
+  key_before = cb_sb_dup_hub_key (fx->ts->sandbox, HUB, "iothubowner");
+  cb_sb_unlock (fx->ts->sandbox);
 
   cb_test_sandbox_restart (fx->ts);
 
-  cb_sandbox_lock (fx->ts->sandbox);
-  key_after = cb_sandbox_dup_hub_key (fx->ts->sandbox, HUB, "iothubowner");
-  cb_sandbox_unlock (fx->ts->sandbox);
+  cb_sb_lock (fx->ts->sandbox);
+  key_after = cb_sb_dup_hub_key (fx->ts->sandbox, HUB, "iothubowner");
+  cb_sb_unlock (fx->ts->sandbox);
   g_assert_cmpstr (key_after, ==, key_before);
   after_auth = hub_sas (fx, "iothubowner");
 

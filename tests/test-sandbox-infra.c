@@ -29,9 +29,9 @@ handle_probe (CbSbRequest *req)
 static void
 add_probe_route (CbTestSandbox *ts)
 {
-  cb_sandbox_lock (ts->sandbox);
-  cb_sandbox_add_route (ts->sandbox, "GET", "/arm/probe/{perm}", CB_SB_STYLE_ARM, handle_probe);
-  cb_sandbox_unlock (ts->sandbox);
+  cb_sb_lock (ts->sandbox);
+  cb_sb_add_route (ts->sandbox, "GET", "/arm/probe/{perm}", CB_SB_STYLE_ARM, handle_probe);
+  cb_sb_unlock (ts->sandbox);
 }
 
 static void
@@ -39,17 +39,17 @@ add_people (CbTestSandbox *ts)
 {
   g_autoptr(GError) error = NULL;
 
-  cb_sandbox_lock (ts->sandbox);
-  cb_sandbox_add_principal (ts->sandbox, "admin@sandbox.test", "Admin", &error);
+  cb_sb_lock (ts->sandbox);
+  cb_sb_add_principal (ts->sandbox, "admin@sandbox.test", "Admin", &error);
   g_assert_no_error (error);
-  cb_sandbox_assign_role (ts->sandbox, "admin@sandbox.test", "Owner", "/subscriptions/s1", &error);
+  cb_sb_assign_role (ts->sandbox, "admin@sandbox.test", "Owner", "/subscriptions/s1", &error);
   g_assert_no_error (error);
-  cb_sandbox_add_principal (ts->sandbox, "reader@sandbox.test", "Reader", &error);
+  cb_sb_add_principal (ts->sandbox, "reader@sandbox.test", "Reader", &error);
   g_assert_no_error (error);
-  cb_sandbox_assign_role (ts->sandbox, "reader@sandbox.test", "Reader", "/subscriptions/s1", &error);
+  cb_sb_assign_role (ts->sandbox, "reader@sandbox.test", "Reader", "/subscriptions/s1", &error);
   g_assert_no_error (error);
-  g_assert_true (cb_sandbox_set_meta (ts->sandbox, "default_principal", "admin@sandbox.test"));
-  cb_sandbox_unlock (ts->sandbox);
+  g_assert_true (cb_sb_set_meta (ts->sandbox, "default_principal", "admin@sandbox.test"));
+  cb_sb_unlock (ts->sandbox);
 }
 
 static const char *

@@ -85,18 +85,18 @@ fixture_setup (Fixture       *f,
   f->dir = g_build_filename (f->ts->data_dir, "devices", NULL);
   g_mkdir_with_parents (f->dir, 0700);
 
-  cb_sandbox_lock (sb);
-  cb_sandbox_adr_create_namespace (sb, SUB, RG, NS, "westeurope", &error);
+  cb_sb_lock (sb);
+  cb_sb_adr_create_namespace (sb, SUB, RG, NS, "westeurope", &error);
   g_assert_no_error (error);
-  cb_sandbox_adr_create_credential (sb, f->ns_id, &error);
+  cb_sb_adr_create_credential (sb, f->ns_id, &error);
   g_assert_no_error (error);
-  cb_sandbox_adr_create_policy (sb, f->ns_id, POLICY, 30, FALSE, &error);
+  cb_sb_adr_create_policy (sb, f->ns_id, POLICY, 30, FALSE, &error);
   g_assert_no_error (error);
-  cb_sandbox_create_hub (sb, SUB, RG, HUB, f->ns_id, &error);
+  cb_sb_create_hub (sb, SUB, RG, HUB, f->ns_id, &error);
   g_assert_no_error (error);
-  cb_sandbox_adr_synchronize (sb, f->ns_id, &error);
+  cb_sb_adr_synchronize (sb, f->ns_id, &error);
   g_assert_no_error (error);
-  cb_sandbox_unlock (sb);
+  cb_sb_unlock (sb);
 }
 
 static void
@@ -159,20 +159,20 @@ make_device_cn (Fixture    *f,
   csr = cb_csr_create (key, cn, &error);
   g_assert_no_error (error);
 
-  cb_sandbox_lock (sb);
-  cb_sandbox_adr_ensure_device (sb, f->ns_id, cn, f->policy_id, &error);
+  cb_sb_lock (sb);
+  cb_sb_adr_ensure_device (sb, f->ns_id, cn, f->policy_id, &error);
   g_assert_no_error (error);
-  cb_sandbox_hub_ensure_device (sb, HUB, cn, &error);
+  cb_sb_hub_ensure_device (sb, HUB, cn, &error);
   g_assert_no_error (error);
   if (!g_str_equal (id, cn))
     {
-      cb_sandbox_adr_ensure_device (sb, f->ns_id, id, f->policy_id, &error);
+      cb_sb_adr_ensure_device (sb, f->ns_id, id, f->policy_id, &error);
       g_assert_no_error (error);
-      cb_sandbox_hub_ensure_device (sb, HUB, id, &error);
+      cb_sb_hub_ensure_device (sb, HUB, id, &error);
       g_assert_no_error (error);
     }
-  chain = cb_sandbox_ca_issue_leaf (sb, f->policy_id, cn, csr, &error);
-  cb_sandbox_unlock (sb);
+  chain = cb_sb_ca_issue_leaf (sb, f->policy_id, cn, csr, &error);
+  cb_sb_unlock (sb);
   g_assert_no_error (error);
   g_assert_cmpuint (chain->len, ==, 3);
 
@@ -229,9 +229,9 @@ make_foreign_device (Fixture    *f,
   leaf_der = cb_cert_issue (&leaf, spki, ca_key, ca_der, &error);
   g_assert_no_error (error);
 
-  cb_sandbox_lock (f->ts->sandbox);
-  cb_sandbox_hub_ensure_device (f->ts->sandbox, HUB, id, &error);
-  cb_sandbox_unlock (f->ts->sandbox);
+  cb_sb_lock (f->ts->sandbox);
+  cb_sb_hub_ensure_device (f->ts->sandbox, HUB, id, &error);
+  cb_sb_unlock (f->ts->sandbox);
   g_assert_no_error (error);
 
   g_ptr_array_add (chain, g_bytes_ref (leaf_der));
@@ -569,9 +569,9 @@ hub_sas (Fixture *f)
   g_autofree char *key = NULL;
   char *token;
 
-  cb_sandbox_lock (f->ts->sandbox);
-  key = cb_sandbox_dup_hub_key (f->ts->sandbox, HUB, "iothubowner");
-  cb_sandbox_unlock (f->ts->sandbox);
+  cb_sb_lock (f->ts->sandbox);
+  key = cb_sb_dup_hub_key (f->ts->sandbox, HUB, "iothubowner");
+  cb_sb_unlock (f->ts->sandbox);
   g_assert_nonnull (key);
   token = cb_sas_token_new (HUB_HOST, key, "iothubowner", g_get_real_time () / G_USEC_PER_SEC + 3600,
                             CB_SAS_FLAGS_LOWERCASE_RESOURCE, &error);
@@ -717,7 +717,7 @@ test_connect_verdicts (Fixture       *f,
   assert_refused (f, revoked, "revoked-identifier");
 
   /* A disabled hub identity. */
-  cb_sandbox_hub_set_device_enabled (f->ts->sandbox, HUB, disabled->id, FALSE, &error);
+  cb_sb_hub_set_device_enabled (f->ts->sandbox, HUB, disabled->id, FALSE, &error);
   g_assert_no_error (error);
   assert_refused (f, disabled, "device-disabled");
 
@@ -838,7 +838,7 @@ test_revoke_drops_live_connection (Fixture       *f,
                          "revoked") != NULL);
 
   /* Disabling the hub identity drops the other one. */
-  cb_sandbox_hub_set_device_enabled (f->ts->sandbox, HUB, bystander->id, FALSE, &error);
+  cb_sb_hub_set_device_enabled (f->ts->sandbox, HUB, bystander->id, FALSE, &error);
   g_assert_no_error (error);
   g_assert_true (raw_wait_closed (other, 5000));
 }
@@ -1145,7 +1145,7 @@ test_renewal_conflicts (Fixture       *f,
   raw_subscribe (r, "$iothub/credentials/res/#", 1);
 
   /* A long pending operation, so the second request meets it. */
-  cb_sandbox_mqtt_set_renewal_delay_ms (f->ts->sandbox, 5000);
+  cb_sb_mqtt_set_renewal_delay_ms (f->ts->sandbox, 5000);
   {
     g_autoptr(JsonNode) reply = renew (r, "ren-a", first, &status);
     g_assert_cmpuint (status, ==, 202);
@@ -1166,7 +1166,7 @@ test_renewal_conflicts (Fixture       *f,
   }
 
   /* replace names the active one: it is cancelled, the new one completes. */
-  cb_sandbox_mqtt_set_renewal_delay_ms (f->ts->sandbox, 100);
+  cb_sb_mqtt_set_renewal_delay_ms (f->ts->sandbox, 100);
   {
     g_autoptr(JsonNode) reply = renew (r, "ren-d", replace, &status);
     g_autoptr(CbMqttPacket) final = NULL;
@@ -1262,7 +1262,7 @@ test_renewal_bad_requests (Fixture       *f,
   guint status = 0;
 
   raw_subscribe (r, "$iothub/credentials/res/#", 1);
-  cb_sandbox_mqtt_set_renewal_delay_ms (f->ts->sandbox, 50);
+  cb_sb_mqtt_set_renewal_delay_ms (f->ts->sandbox, 50);
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
@@ -1344,7 +1344,7 @@ test_renewal_after_reconnect (Fixture       *f,
   g_autoptr(CbMqttPacket) final = NULL;
   guint status = 0;
 
-  cb_sandbox_mqtt_set_renewal_delay_ms (f->ts->sandbox, 200);
+  cb_sb_mqtt_set_renewal_delay_ms (f->ts->sandbox, 200);
   {
     g_autoptr(Raw) r = device_connect (f, d);
     g_autoptr(JsonNode) reply = NULL;
@@ -1385,7 +1385,7 @@ test_renewal_accelerated_clock (Fixture       *f,
   g_assert_cmpuint (cb_test_sandbox_request (f->ts, "POST", "/sandbox/clock", NULL, NULL,
                                              "{\"rate\": 86400}", NULL, NULL), ==, 200);
   /* Longer than the once-a-second sweep that drops expired operations. */
-  cb_sandbox_mqtt_set_renewal_delay_ms (f->ts->sandbox, 1500);
+  cb_sb_mqtt_set_renewal_delay_ms (f->ts->sandbox, 1500);
 
   reply = renew (r, "fast1", body, &status);
   g_assert_cmpuint (status, ==, 202);
@@ -1690,7 +1690,7 @@ test_robustness (Fixture       *f,
   assert_still_serving (f, watcher, round++);
 
   /* Silent clients (no TLS handshake; TLS but no CONNECT) are closed after the deadline. */
-  cb_sandbox_mqtt_set_connect_timeout_ms (f->ts->sandbox, 1000);
+  cb_sb_mqtt_set_connect_timeout_ms (f->ts->sandbox, 1000);
   {
     g_autoptr(Raw) silent_tcp = raw_tcp (f);
     g_autoptr(Raw) silent_tls = raw_tls (f, d);
@@ -2016,9 +2016,9 @@ test_client_report (Fixture       *f,
   g_autofree char *endpoint = g_strdup_printf ("127.0.0.1:%u", f->port);
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
 
-  cb_sandbox_lock (f->ts->sandbox);
+  cb_sb_lock (f->ts->sandbox);
   profile = cb_sandbox_create_profile (f->ts->sandbox);
-  cb_sandbox_unlock (f->ts->sandbox);
+  cb_sb_unlock (f->ts->sandbox);
   g_assert_cmpstr (cb_profile_get_hub_name (profile), ==, HUB);
   g_assert_cmpstr (cb_profile_get_hub_device_endpoint (profile), ==, endpoint);
   http = cb_http_client_new (profile, &error);

@@ -133,7 +133,7 @@ test_idempotent_and_persistent (void)
   g_assert_cmpstr (json_object_get_string_member (demo, "enrollmentGroup"), ==, "factory-line-1");
 
   /* The seeded admin may list the namespace through ARM. */
-  token = cb_sandbox_issue_token (ts->sandbox, "admin@sandbox.certbench.local", CB_SB_AUD_ARM, NULL);
+  token = cb_sb_issue_token (ts->sandbox, "admin@sandbox.certbench.local", CB_SB_AUD_ARM, NULL);
   g_assert_nonnull (token);
   {
     g_autofree char *auth = g_strconcat ("Bearer ", token, NULL);

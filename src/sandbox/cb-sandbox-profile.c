@@ -21,9 +21,9 @@ cb_sandbox_create_profile (CbSandbox *self)
   g_return_val_if_fail (CB_IS_SANDBOX (self), NULL);
   g_return_val_if_fail (self->base_url != NULL, NULL);
 
-  cb_sandbox_lock (self);
-  info = cb_sandbox_build_info (self);
-  cb_sandbox_unlock (self);
+  cb_sb_lock (self);
+  info = cb_sb_build_info (self);
+  cb_sb_unlock (self);
 
   return cb_profile_new_from_sandbox_info (json_node_get_object (info), NULL);
 }
@@ -38,14 +38,14 @@ cb_sandbox_dup_enrollment_group_key (CbSandbox  *self,
 
   g_return_val_if_fail (CB_IS_SANDBOX (self), NULL);
 
-  cb_sandbox_lock (self);
+  cb_sb_lock (self);
   stmt = cb_sb_prepare (self, "SELECT primary_key FROM dps_enrollment_groups "
                               "WHERE dps = ? AND group_id = ?");
   sqlite3_bind_text (stmt, 1, dps, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 2, group_id, -1, SQLITE_TRANSIENT);
   if (sqlite3_step (stmt) == SQLITE_ROW)
     key = cb_sb_column_dup (stmt, 0);
-  cb_sandbox_unlock (self);
+  cb_sb_unlock (self);
 
   return key;
 }

@@ -70,7 +70,7 @@ report_dates (CbSandbox   *self,
               GError     **error)
 {
   const gint64 day = 86400;
-  gint64 now = cb_sandbox_now (self);
+  gint64 now = cb_sb_now (self);
   gint64 lifetime = DEMO_POLICY_DAYS * day;
   gint64 used;
   g_autofree char *from = NULL;
@@ -104,7 +104,7 @@ report_dates (CbSandbox   *self,
   json_object_set_string_member (cert, "validUntil", until);
   json_object_set_object_member (patch, "certificate", cert);
 
-  return cb_sandbox_hub_patch_reported (self, DEMO_HUB, device_id, patch, error);
+  return cb_sb_hub_patch_reported (self, DEMO_HUB, device_id, patch, error);
 }
 
 static gboolean
@@ -114,13 +114,13 @@ seed_people (CbSandbox   *self,
 {
   g_autofree char *subscription_scope = g_strdup ("/subscriptions/" DEMO_SUBSCRIPTION);
 
-  return cb_sandbox_add_principal (self, ADMIN, "Ada Admin", error) &&
-         cb_sandbox_assign_role (self, ADMIN, CB_SB_ROLE_OWNER, subscription_scope, error) &&
-         cb_sandbox_add_principal (self, OPERATOR, "Otto Operator", error) &&
-         cb_sandbox_assign_role (self, OPERATOR, CB_SB_ROLE_ADR_CONTRIBUTOR, namespace_id, error) &&
-         cb_sandbox_add_principal (self, READER, "Rita Reader", error) &&
-         cb_sandbox_assign_role (self, READER, CB_SB_ROLE_READER, subscription_scope, error) &&
-         cb_sandbox_set_meta (self, "default_principal", ADMIN);
+  return cb_sb_add_principal (self, ADMIN, "Ada Admin", error) &&
+         cb_sb_assign_role (self, ADMIN, CB_SB_ROLE_OWNER, subscription_scope, error) &&
+         cb_sb_add_principal (self, OPERATOR, "Otto Operator", error) &&
+         cb_sb_assign_role (self, OPERATOR, CB_SB_ROLE_ADR_CONTRIBUTOR, namespace_id, error) &&
+         cb_sb_add_principal (self, READER, "Rita Reader", error) &&
+         cb_sb_assign_role (self, READER, CB_SB_ROLE_READER, subscription_scope, error) &&
+         cb_sb_set_meta (self, "default_principal", ADMIN);
 }
 
 static char *
@@ -172,12 +172,12 @@ cb_sandbox_seed_demo (CbSandbox  *self,
   g_return_val_if_fail (CB_IS_SANDBOX (self), FALSE);
   g_return_val_if_fail (self->db != NULL, FALSE);
 
-  cb_sandbox_lock (self);
+  cb_sb_lock (self);
 
-  seeded = cb_sandbox_dup_meta (self, "demo");
+  seeded = cb_sb_dup_meta (self, "demo");
   if (seeded != NULL)
     {
-      cb_sandbox_unlock (self);
+      cb_sb_unlock (self);
       return TRUE;
     }
 
@@ -192,22 +192,22 @@ cb_sandbox_seed_demo (CbSandbox  *self,
     }
 
   if (!seed_people (self, namespace_id, error) ||
-      !cb_sandbox_adr_create_namespace (self, DEMO_SUBSCRIPTION, DEMO_RESOURCE_GROUP,
-                                        DEMO_NAMESPACE, DEMO_LOCATION, error) ||
-      !cb_sandbox_create_hub (self, DEMO_SUBSCRIPTION, DEMO_RESOURCE_GROUP, DEMO_HUB,
-                              namespace_id, error) ||
-      !cb_sandbox_create_dps (self, DEMO_SUBSCRIPTION, DEMO_RESOURCE_GROUP, DEMO_DPS,
-                              DEMO_ID_SCOPE, namespace_id, DEMO_HUB, error) ||
-      !cb_sandbox_adr_create_credential (self, namespace_id, error) ||
-      !cb_sandbox_adr_create_policy (self, namespace_id, DEMO_POLICY, DEMO_POLICY_DAYS, FALSE,
-                                     error) ||
-      !cb_sandbox_adr_synchronize (self, namespace_id, error) ||
-      !cb_sandbox_dps_create_enrollment_group (self, DEMO_DPS, DEMO_GROUP, DEMO_GROUP_KEY,
-                                               DEMO_POLICY, error))
+      !cb_sb_adr_create_namespace (self, DEMO_SUBSCRIPTION, DEMO_RESOURCE_GROUP,
+                                   DEMO_NAMESPACE, DEMO_LOCATION, error) ||
+      !cb_sb_create_hub (self, DEMO_SUBSCRIPTION, DEMO_RESOURCE_GROUP, DEMO_HUB,
+                         namespace_id, error) ||
+      !cb_sb_create_dps (self, DEMO_SUBSCRIPTION, DEMO_RESOURCE_GROUP, DEMO_DPS,
+                         DEMO_ID_SCOPE, namespace_id, DEMO_HUB, error) ||
+      !cb_sb_adr_create_credential (self, namespace_id, error) ||
+      !cb_sb_adr_create_policy (self, namespace_id, DEMO_POLICY, DEMO_POLICY_DAYS, FALSE,
+                                error) ||
+      !cb_sb_adr_synchronize (self, namespace_id, error) ||
+      !cb_sb_dps_create_enrollment_group (self, DEMO_DPS, DEMO_GROUP, DEMO_GROUP_KEY,
+                                          DEMO_POLICY, error))
     goto rollback;
 
-  if (!cb_sandbox_set_hub_key (self, DEMO_HUB, "iothubowner", DEMO_HUB_OWNER_KEY) ||
-      !cb_sandbox_set_dps_owner_key (self, DEMO_DPS, DEMO_DPS_OWNER_KEY))
+  if (!cb_sb_set_hub_key (self, DEMO_HUB, "iothubowner", DEMO_HUB_OWNER_KEY) ||
+      !cb_sb_set_dps_owner_key (self, DEMO_DPS, DEMO_DPS_OWNER_KEY))
     {
       cb_sb_set_sqlite_error (self, error);
       goto rollback;
@@ -217,14 +217,14 @@ cb_sandbox_seed_demo (CbSandbox  *self,
     {
       g_autofree char *device_id = g_strdup_printf ("demo-%04u", i);
 
-      if (!cb_sandbox_adr_ensure_device (self, namespace_id, device_id, policy_id, error) ||
-          !cb_sandbox_hub_ensure_device (self, DEMO_HUB, device_id, error) ||
+      if (!cb_sb_adr_ensure_device (self, namespace_id, device_id, policy_id, error) ||
+          !cb_sb_hub_ensure_device (self, DEMO_HUB, device_id, error) ||
           !report_dates (self, device_id, demo_state_for (i), i, error))
         goto rollback;
     }
 
   description = demo_description (namespace_id, policy_id);
-  if (!cb_sandbox_set_meta (self, "demo", description))
+  if (!cb_sb_set_meta (self, "demo", description))
     {
       cb_sb_set_sqlite_error (self, error);
       goto rollback;
@@ -243,6 +243,6 @@ rollback:
   cb_sb_rollback (self);
 
 out:
-  cb_sandbox_unlock (self);
+  cb_sb_unlock (self);
   return ok;
 }

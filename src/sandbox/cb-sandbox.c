@@ -225,9 +225,9 @@ cb_sandbox_load_faults (CbSandbox   *self,
   if (!json_parser_load_from_file (parser, path, error))
     return FALSE;
 
-  cb_sandbox_lock (self);
+  cb_sb_lock (self);
   ret = cb_sb_faults_set_from_json (self, json_parser_get_root (parser), error);
-  cb_sandbox_unlock (self);
+  cb_sb_unlock (self);
 
   return ret;
 }
@@ -294,7 +294,7 @@ cb_sandbox_start (CbSandbox  *self,
   g_return_val_if_fail (CB_IS_SANDBOX (self), FALSE);
   g_return_val_if_fail (self->server == NULL, FALSE);
 
-  cb_sandbox_lock (self);
+  cb_sb_lock (self);
 
   if (!check_bind_address (self, error) ||
       !cb_mkdir_private (self->data_dir, error) ||
@@ -304,11 +304,11 @@ cb_sandbox_start (CbSandbox  *self,
       !cb_sb_topology_init (self, error))
     goto out;
 
-  tenant = cb_sandbox_dup_meta (self, "tenant_id");
+  tenant = cb_sb_dup_meta (self, "tenant_id");
   if (tenant == NULL)
     {
       tenant = g_uuid_string_random ();
-      cb_sandbox_set_meta (self, "tenant_id", tenant);
+      cb_sb_set_meta (self, "tenant_id", tenant);
     }
   cb_sb_clock_load (self);
 
@@ -322,12 +322,12 @@ cb_sandbox_start (CbSandbox  *self,
 
   if (!cb_sb_routes_sandbox_init (self, error) ||
       !cb_sb_routes_entra_init (self, error) ||
-      !cb_sandbox_ca_init (self, error) ||
-      !cb_sandbox_activity_init (self, error) ||
-      !cb_sandbox_arm_init (self, error) ||
-      !cb_sandbox_hub_init (self, error) ||
-      !cb_sandbox_dps_init (self, error) ||
-      !cb_sandbox_mqtt_init (self, error))
+      !cb_sb_ca_init (self, error) ||
+      !cb_sb_activity_init (self, error) ||
+      !cb_sb_arm_init (self, error) ||
+      !cb_sb_hub_init (self, error) ||
+      !cb_sb_dps_init (self, error) ||
+      !cb_sb_mqtt_init (self, error))
     goto out;
 
   soup_server_add_handler (self->server, NULL, cb_sb_router_handle, self, NULL);
@@ -349,7 +349,7 @@ cb_sandbox_start (CbSandbox  *self,
 out:
   if (!ret)
     teardown (self);
-  cb_sandbox_unlock (self);
+  cb_sb_unlock (self);
   return ret;
 }
 
@@ -373,9 +373,9 @@ sandbox_thread (gpointer data)
   if (ok)
     {
       g_main_loop_run (self->loop);
-      cb_sandbox_lock (self);
+      cb_sb_lock (self);
       teardown (self);
-      cb_sandbox_unlock (self);
+      cb_sb_unlock (self);
 
       /* Let closed connections finish their own cleanup before the context goes away. */
       while (g_main_context_iteration (self->context, FALSE))
@@ -444,7 +444,7 @@ cb_sandbox_stop (CbSandbox *self)
       return;
     }
 
-  cb_sandbox_lock (self);
+  cb_sb_lock (self);
   teardown (self);
-  cb_sandbox_unlock (self);
+  cb_sb_unlock (self);
 }

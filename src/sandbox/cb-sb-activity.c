@@ -82,15 +82,15 @@ resource_type_of (const char *id,
 }
 
 void
-cb_sandbox_log_activity (CbSandbox   *self,
-                         const char  *caller,
-                         const char  *caller_id,
-                         const char  *correlation_id,
-                         const char  *method,
-                         const char  *operation_name,
-                         const char  *resource_id,
-                         const char  *status,
-                         guint        http_status)
+cb_sb_log_activity (CbSandbox   *self,
+                    const char  *caller,
+                    const char  *caller_id,
+                    const char  *correlation_id,
+                    const char  *method,
+                    const char  *operation_name,
+                    const char  *resource_id,
+                    const char  *status,
+                    guint        http_status)
 {
   g_autofree char *event_id = g_uuid_string_random ();
   g_autofree char *correlation = NULL;
@@ -99,7 +99,7 @@ cb_sandbox_log_activity (CbSandbox   *self,
   g_autofree char *provider = NULL;
   g_autofree char *type = NULL;
   g_autoptr(CbSbStmt) stmt = NULL;
-  gint64 now = cb_sandbox_now_usec (self);
+  gint64 now = cb_sb_now_usec (self);
 
   g_return_if_fail (CB_IS_SANDBOX (self));
   g_return_if_fail (operation_name != NULL && resource_id != NULL && status != NULL);

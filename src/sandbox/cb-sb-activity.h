@@ -13,15 +13,15 @@ gboolean      cb_sb_activity_store_init   (CbSandbox   *self,
 
 /* Records one management event. caller, caller_id and method may be NULL (no caller to
  * name); a NULL correlation_id gets a new one. */
-void          cb_sandbox_log_activity     (CbSandbox   *self,
-                                           const char  *caller,
-                                           const char  *caller_id,
-                                           const char  *correlation_id,
-                                           const char  *method,
-                                           const char  *operation_name, /* "Microsoft.DeviceRegistry/namespaces/credentials/policies/revokeIssuer/action" */
-                                           const char  *resource_id,
-                                           const char  *status,       /* Started, Succeeded, Failed, Accepted */
-                                           guint        http_status);
+void          cb_sb_log_activity     (CbSandbox   *self,
+                                      const char  *caller,
+                                      const char  *caller_id,
+                                      const char  *correlation_id,
+                                      const char  *method,
+                                      const char  *operation_name, /* "Microsoft.DeviceRegistry/namespaces/credentials/policies/revokeIssuer/action" */
+                                      const char  *resource_id,
+                                      const char  *status,       /* Started, Succeeded, Failed, Accepted */
+                                      guint        http_status);
 
 /* One stored event; the strings live as long as the callback runs. */
 typedef struct

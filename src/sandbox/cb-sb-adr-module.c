@@ -21,8 +21,8 @@
 
 /* The CA engine's tables and the sandbox's own CA endpoints. */
 gboolean
-cb_sandbox_ca_init (CbSandbox  *self,
-                    GError    **error)
+cb_sb_ca_init (CbSandbox  *self,
+               GError    **error)
 {
   g_return_val_if_fail (CB_IS_SANDBOX (self), FALSE);
 
@@ -35,8 +35,8 @@ cb_sandbox_ca_init (CbSandbox  *self,
 
 /* The activity log and the Monitor surface that serves it. */
 gboolean
-cb_sandbox_activity_init (CbSandbox  *self,
-                          GError    **error)
+cb_sb_activity_init (CbSandbox  *self,
+                     GError    **error)
 {
   g_return_val_if_fail (CB_IS_SANDBOX (self), FALSE);
 
@@ -49,8 +49,8 @@ cb_sandbox_activity_init (CbSandbox  *self,
 
 /* The ADR tables and the ARM surfaces: Microsoft.DeviceRegistry and the hubs' certificates. */
 gboolean
-cb_sandbox_arm_init (CbSandbox  *self,
-                     GError    **error)
+cb_sb_arm_init (CbSandbox  *self,
+                GError    **error)
 {
   g_return_val_if_fail (CB_IS_SANDBOX (self), FALSE);
 

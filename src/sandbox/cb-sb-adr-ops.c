@@ -96,7 +96,7 @@ rotate_device (CbSandbox   *self,
     }
 
   if (!cb_sb_adr_set_device_identifier (self, id, identifier, etag, disable,
-                                        disable && was_enabled ? cb_sandbox_now_usec (self) : 0,
+                                        disable && was_enabled ? cb_sb_now_usec (self) : 0,
                                         error))
     return FALSE;
 
@@ -113,8 +113,8 @@ rotate_device (CbSandbox   *self,
           const char *hub = g_ptr_array_index (hubs, i);
           gboolean enabled = FALSE;
 
-          if (cb_sandbox_hub_lookup_device (self, hub, name, &enabled) && enabled &&
-              !cb_sandbox_hub_set_device_enabled (self, hub, name, FALSE, error))
+          if (cb_sb_hub_lookup_device (self, hub, name, &enabled) && enabled &&
+              !cb_sb_hub_set_device_enabled (self, hub, name, FALSE, error))
             return FALSE;
         }
     }
@@ -136,8 +136,8 @@ sync_hub_enabled (CbSandbox  *self,
       gboolean current = FALSE;
       g_autoptr(GError) error = NULL;
 
-      if (cb_sandbox_hub_lookup_device (self, hub, name, &current) && current != enabled &&
-          !cb_sandbox_hub_set_device_enabled (self, hub, name, enabled, &error))
+      if (cb_sb_hub_lookup_device (self, hub, name, &current) && current != enabled &&
+          !cb_sb_hub_set_device_enabled (self, hub, name, enabled, &error))
         g_warning ("Could not update device %s in hub %s: %s", name, hub, error->message);
     }
 }
@@ -210,7 +210,7 @@ cb_sb_adr_apply_device_properties (CbSandbox   *self,
 
   transition = enabled >= 0 && (enabled != 0) != was_enabled;
   if (!cb_sb_adr_set_device_properties (self, id, props_text, etag, enabled, policy_given, policy,
-                                        transition ? cb_sandbox_now_usec (self) : 0, error))
+                                        transition ? cb_sb_now_usec (self) : 0, error))
     return FALSE;
 
   /* ADR is the source of truth: a disabled device cannot authenticate anywhere. */
@@ -292,7 +292,7 @@ cb_sb_adr_apply_operation (CbSandbox   *self,
     }
   else if (g_str_equal (kind, "credential-sync"))
     {
-      return cb_sandbox_adr_synchronize (self, target, error);
+      return cb_sb_adr_synchronize (self, target, error);
     }
   else if (g_str_equal (kind, "policy-create"))
     {
@@ -340,7 +340,7 @@ cb_sb_adr_apply_operation (CbSandbox   *self,
       if (!cb_sb_adr_set_policy_issuer (self, target, new_issuer, error))
         return FALSE;
       /* "ADR generates a replacement ICA and syncs it to linked hubs." */
-      if (!cb_sandbox_adr_synchronize (self, ns_id, error))
+      if (!cb_sb_adr_synchronize (self, ns_id, error))
         return FALSE;
       cb_sb_events_recheck_all (self->events, "an issuing CA was revoked");
     }
@@ -392,12 +392,12 @@ cb_sb_adr_apply_operation (CbSandbox   *self,
 /* ---- The cross-module API --------------------------------------------------------------- */
 
 gboolean
-cb_sandbox_adr_create_namespace (CbSandbox   *self,
-                                 const char  *subscription,
-                                 const char  *resource_group,
-                                 const char  *name,
-                                 const char  *location,
-                                 GError     **error)
+cb_sb_adr_create_namespace (CbSandbox   *self,
+                            const char  *subscription,
+                            const char  *resource_group,
+                            const char  *name,
+                            const char  *location,
+                            GError     **error)
 {
   g_autofree char *ns_id = NULL;
   g_autofree char *state = NULL;
@@ -429,9 +429,9 @@ cb_sandbox_adr_create_namespace (CbSandbox   *self,
 }
 
 gboolean
-cb_sandbox_adr_create_credential (CbSandbox   *self,
-                                  const char  *namespace_id,
-                                  GError     **error)
+cb_sb_adr_create_credential (CbSandbox   *self,
+                             const char  *namespace_id,
+                             GError     **error)
 {
   g_autofree char *location = NULL;
   g_autofree char *ns_state = NULL;
@@ -474,12 +474,12 @@ cb_sandbox_adr_create_credential (CbSandbox   *self,
 }
 
 gboolean
-cb_sandbox_adr_create_policy (CbSandbox   *self,
-                              const char  *namespace_id,
-                              const char  *policy,
-                              guint        validity_days,
-                              gboolean     byor,
-                              GError     **error)
+cb_sb_adr_create_policy (CbSandbox   *self,
+                         const char  *namespace_id,
+                         const char  *policy,
+                         guint        validity_days,
+                         gboolean     byor,
+                         GError     **error)
 {
   g_autofree char *policy_id = NULL;
   g_autofree char *issuer = NULL;
@@ -541,9 +541,9 @@ cb_sandbox_adr_create_policy (CbSandbox   *self,
 }
 
 gboolean
-cb_sandbox_adr_synchronize (CbSandbox   *self,
-                            const char  *namespace_id,
-                            GError     **error)
+cb_sb_adr_synchronize (CbSandbox   *self,
+                       const char  *namespace_id,
+                       GError     **error)
 {
   g_autoptr(GPtrArray) hubs = NULL;
   g_autoptr(GPtrArray) policies = NULL;
@@ -571,11 +571,11 @@ cb_sandbox_adr_synchronize (CbSandbox   *self,
 }
 
 gboolean
-cb_sandbox_adr_ensure_device (CbSandbox   *self,
-                              const char  *namespace_id,
-                              const char  *device_name,
-                              const char  *policy_id,
-                              GError     **error)
+cb_sb_adr_ensure_device (CbSandbox   *self,
+                         const char  *namespace_id,
+                         const char  *device_name,
+                         const char  *policy_id,
+                         GError     **error)
 {
   g_autofree char *location = NULL;
   g_autofree char *ns_state = NULL;

@@ -135,7 +135,7 @@ cb_sb_adr_set_modified (CbSandbox  *self,
 
   cb_sb_bind_text (stmt, 1, who != NULL ? who : CB_SB_SANDBOX_ACTOR);
   cb_sb_bind_text (stmt, 2, who != NULL ? "User" : "Application");
-  sqlite3_bind_int64 (stmt, 3, cb_sandbox_now_usec (self));
+  sqlite3_bind_int64 (stmt, 3, cb_sb_now_usec (self));
   cb_sb_bind_text (stmt, 4, key);
   cb_sb_step_done (self, stmt, NULL);
 }
@@ -206,7 +206,7 @@ cb_sb_adr_insert_namespace (CbSandbox  *self,
   g_autofree char *ns_id = cb_sb_namespace_id (subscription, resource_group, name);
   g_autofree char *uuid = g_uuid_string_random ();
   g_autofree char *principal_id = g_uuid_string_random ();
-  gint64 now = cb_sandbox_now_usec (self);
+  gint64 now = cb_sb_now_usec (self);
   g_autoptr(CbSbStmt) stmt = NULL;
 
   stmt = cb_sb_prepare (self,
@@ -307,7 +307,7 @@ cb_sb_adr_insert_credential (CbSandbox   *self,
   cb_sb_bind_text (stmt, 4, state);
   cb_sb_bind_text (stmt, 5, actor.name);
   cb_sb_bind_text (stmt, 6, actor.type);
-  sqlite3_bind_int64 (stmt, 7, cb_sandbox_now_usec (self));
+  sqlite3_bind_int64 (stmt, 7, cb_sb_now_usec (self));
   return cb_sb_step_done (self, stmt, error);
 }
 
@@ -405,7 +405,7 @@ cb_sb_adr_insert_policy (CbSandbox  *self,
   cb_sb_bind_text (stmt, 8, state);
   cb_sb_bind_text (stmt, 9, actor.name);
   cb_sb_bind_text (stmt, 10, actor.type);
-  sqlite3_bind_int64 (stmt, 11, cb_sandbox_now_usec (self));
+  sqlite3_bind_int64 (stmt, 11, cb_sb_now_usec (self));
   cb_sb_step_done (self, stmt, NULL);
 }
 
@@ -600,7 +600,7 @@ cb_sb_adr_insert_device (CbSandbox   *self,
   cb_sb_bind_text (stmt, 12, state);
   cb_sb_bind_text (stmt, 13, actor.name);
   cb_sb_bind_text (stmt, 14, actor.type);
-  sqlite3_bind_int64 (stmt, 15, cb_sandbox_now_usec (self));
+  sqlite3_bind_int64 (stmt, 15, cb_sb_now_usec (self));
   return cb_sb_step_done (self, stmt, error);
 }
 

@@ -134,7 +134,7 @@ cb_sb_arm_namespace_json (CbSandbox  *self,
       return NULL;
     }
 
-  tenant = cb_sandbox_dup_meta (self, "tenant_id");
+  tenant = cb_sb_dup_meta (self, "tenant_id");
   id = cb_sb_column_dup (stmt, 0);
 
   b = json_builder_new ();

@@ -111,8 +111,8 @@ cb_sb_arm_log_write (CbSbRequest *req,
   else
     result = "Failed";
 
-  cb_sandbox_log_activity (req->sandbox, req->principal, req->principal_id, req->correlation_id,
-                           req->method, operation, resource_id, result, status);
+  cb_sb_log_activity (req->sandbox, req->principal, req->principal_id, req->correlation_id,
+                      req->method, operation, resource_id, result, status);
 }
 
 void

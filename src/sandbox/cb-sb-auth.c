@@ -40,8 +40,8 @@ cb_sb_require_bearer (CbSbRequest *req,
       return FALSE;
     }
 
-  pid = cb_sandbox_lookup_token (req->sandbox, auth + 7, "access", &token_audience, &principal,
-                                 NULL, &expired);
+  pid = cb_sb_lookup_token (req->sandbox, auth + 7, "access", &token_audience, &principal,
+                            NULL, &expired);
   if (pid == NULL || expired)
     {
       cb_sb_set_header (req, "WWW-Authenticate", www);

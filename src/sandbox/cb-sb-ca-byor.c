@@ -118,7 +118,7 @@ cb_sb_ca_check_byor_chain (CbSandbox   *self,
   g_autofree char *got_dn = NULL;
   CbCertificate *ica;
   g_autoptr(CbSbStmt) stmt = NULL;
-  gint64 now = cb_sandbox_now (self);
+  gint64 now = cb_sb_now (self);
 
   stmt = cb_sb_prepare (self, "SELECT status, key_ref, subject FROM ca_issuers WHERE id = ?");
   cb_sb_bind_text (stmt, 1, issuer_id);

@@ -234,7 +234,7 @@ cb_sb_ca_create_root (CbSandbox   *self,
   g_autofree char *key_ref = NULL;
   CbCertProfile profile = { 0 };
   g_autoptr(CbSbStmt) stmt = NULL;
-  gint64 now = cb_sandbox_now (self);
+  gint64 now = cb_sb_now (self);
 
   if (cb_sb_ca_has_root (self, namespace_id))
     return TRUE;
@@ -394,7 +394,7 @@ insert_issuer (CbSandbox     *self,
       sqlite3_bind_int64 (stmt, 14, cb_certificate_get_not_before (cert));
       sqlite3_bind_int64 (stmt, 15, cb_certificate_get_not_after (cert));
     }
-  sqlite3_bind_int64 (stmt, 16, cb_sandbox_now (self));
+  sqlite3_bind_int64 (stmt, 16, cb_sb_now (self));
 
   return cb_sb_step_done (self, stmt, error);
 }
@@ -411,7 +411,7 @@ cb_sb_ca_create_issuer (CbSandbox   *self,
   g_autofree char *id = cb_random_hex (16);
   g_autofree char *subject = g_strdup_printf ("CN=%s", id);
   g_autofree char *key_ref = NULL;
-  gint64 now = cb_sandbox_now (self);
+  gint64 now = cb_sb_now (self);
 
   key = cb_key_generate (CB_KEY_TYPE_EC_P384, error);
   if (key == NULL)
@@ -493,7 +493,7 @@ cb_sb_ca_revoke_issuer (CbSandbox   *self,
                                       "UPDATE ca_issuers SET status = 'revoked', revoked_at = ? "
                                       "WHERE id = ? AND status != 'revoked'");
 
-  sqlite3_bind_int64 (stmt, 1, cb_sandbox_now (self));
+  sqlite3_bind_int64 (stmt, 1, cb_sb_now (self));
   cb_sb_bind_text (stmt, 2, issuer_id);
 
   return cb_sb_step_done (self, stmt, error);
@@ -671,7 +671,7 @@ cb_sb_ca_revoke_device_leaves (CbSandbox  *self,
                                       "WHERE namespace_id = ? AND device = ? "
                                       "  AND revoked_at IS NULL");
 
-  sqlite3_bind_int64 (stmt, 1, cb_sandbox_now (self));
+  sqlite3_bind_int64 (stmt, 1, cb_sb_now (self));
   cb_sb_bind_text (stmt, 2, namespace_id);
   cb_sb_bind_text (stmt, 3, device_name);
   cb_sb_step_done (self, stmt, NULL);
@@ -741,7 +741,7 @@ cb_sb_ca_make_crl (CbSandbox   *self,
   g_autoptr(GPtrArray) serials = NULL;
   g_autoptr(CbKey) key = NULL;
   g_autoptr(CbSbStmt) stmt = NULL;
-  gint64 now = cb_sandbox_now (self);
+  gint64 now = cb_sb_now (self);
 
   stmt = cb_sb_prepare (self, "SELECT key_ref, cert FROM ca_roots WHERE uuid = ?");
   cb_sb_bind_text (stmt, 1, id);
@@ -805,7 +805,7 @@ cb_sb_ca_put_hub_certificate (CbSandbox   *self,
   g_autoptr(CbSbStmt) stmt = NULL;
   g_autofree char *current = NULL;
   g_autofree char *etag = NULL;
-  gint64 now = cb_sandbox_now (self);
+  gint64 now = cb_sb_now (self);
   gboolean exists = FALSE;
 
   stmt = cb_sb_prepare (self,

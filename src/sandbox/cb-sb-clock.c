@@ -20,7 +20,7 @@ clock_accel_usec (CbSandbox *self,
 }
 
 gint64
-cb_sandbox_now_usec (CbSandbox *self)
+cb_sb_now_usec (CbSandbox *self)
 {
   gint64 real = g_get_real_time ();
 
@@ -28,13 +28,13 @@ cb_sandbox_now_usec (CbSandbox *self)
 }
 
 gint64
-cb_sandbox_now (CbSandbox *self)
+cb_sb_now (CbSandbox *self)
 {
-  return cb_sandbox_now_usec (self) / G_USEC_PER_SEC;
+  return cb_sb_now_usec (self) / G_USEC_PER_SEC;
 }
 
 gint64
-cb_sandbox_session_now (CbSandbox *self)
+cb_sb_session_now (CbSandbox *self)
 {
   return g_get_real_time () / G_USEC_PER_SEC + self->clock_offset;
 }
@@ -52,14 +52,14 @@ cb_sb_clock_save (CbSandbox *self)
   text = g_strdup_printf ("%" G_GINT64_FORMAT " %" G_GINT64_FORMAT " %" G_GINT64_FORMAT " %s",
                           self->clock_offset, self->clock_accel_usec, self->clock_rate_since,
                           rate);
-  if (!cb_sandbox_set_meta (self, "clock", text))
+  if (!cb_sb_set_meta (self, "clock", text))
     g_warning ("The sandbox clock could not be saved: %s", sqlite3_errmsg (self->db));
 }
 
 void
 cb_sb_clock_load (CbSandbox *self)
 {
-  g_autofree char *text = cb_sandbox_dup_meta (self, "clock");
+  g_autofree char *text = cb_sb_dup_meta (self, "clock");
   g_auto(GStrv) parts = NULL;
   double rate;
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-/* Infrastructure: setting the sandbox's clocks (reading them: cb_sandbox_now() and friends in
+/* Infrastructure: setting the sandbox's clocks (reading them: cb_sb_now() and friends in
  * cb-sb-world.h). */
 
 #include "cb-sb-world.h"

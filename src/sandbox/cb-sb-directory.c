@@ -30,10 +30,10 @@ cb_sb_directory_init (CbSandbox  *self,
 }
 
 gboolean
-cb_sandbox_add_principal (CbSandbox   *self,
-                          const char  *name,
-                          const char  *display_name,
-                          GError     **error)
+cb_sb_add_principal (CbSandbox   *self,
+                     const char  *name,
+                     const char  *display_name,
+                     GError     **error)
 {
   g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self,
       "INSERT INTO principals (id, name, display_name) VALUES (?, ?, ?) "
@@ -66,11 +66,11 @@ principal_id_for_name (CbSandbox  *self,
 }
 
 gboolean
-cb_sandbox_assign_role (CbSandbox   *self,
-                        const char  *principal_name,
-                        const char  *role,
-                        const char  *scope,
-                        GError     **error)
+cb_sb_assign_role (CbSandbox   *self,
+                   const char  *principal_name,
+                   const char  *role,
+                   const char  *scope,
+                   GError     **error)
 {
   g_autofree char *pid = principal_id_for_name (self, principal_name);
   g_autoptr(CbSbStmt) stmt = NULL;
@@ -104,13 +104,13 @@ token_hash (const char *token)
 }
 
 char *
-cb_sandbox_store_token (CbSandbox  *self,
-                        const char *kind,
-                        const char *principal_id,
-                        const char *audience,
-                        const char *scope,
-                        const char *client_id,
-                        gint64      lifetime)
+cb_sb_store_token (CbSandbox  *self,
+                   const char *kind,
+                   const char *principal_id,
+                   const char *audience,
+                   const char *scope,
+                   const char *client_id,
+                   gint64      lifetime)
 {
   g_autofree char *random = cb_random_hex (32);
   g_autofree char *token = g_strdup_printf ("cbx%s.%s", g_str_equal (kind, "refresh") ? "r" : "a",
@@ -126,7 +126,7 @@ cb_sandbox_store_token (CbSandbox  *self,
   sqlite3_bind_text (stmt, 4, audience, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 5, scope, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 6, client_id, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 7, cb_sandbox_session_now (self) + lifetime);
+  sqlite3_bind_int64 (stmt, 7, cb_sb_session_now (self) + lifetime);
   if (sqlite3_step (stmt) != SQLITE_DONE)
     return NULL;
 
@@ -135,13 +135,13 @@ cb_sandbox_store_token (CbSandbox  *self,
 
 /* Looks a token up; returns its principal id and sets the other fields. */
 char *
-cb_sandbox_lookup_token (CbSandbox   *self,
-                         const char  *token,
-                         const char  *kind,
-                         char       **out_audience,
-                         char       **out_principal_name,
-                         char       **out_client_id,
-                         gboolean    *out_expired)
+cb_sb_lookup_token (CbSandbox   *self,
+                    const char  *token,
+                    const char  *kind,
+                    char       **out_audience,
+                    char       **out_principal_name,
+                    char       **out_client_id,
+                    gboolean    *out_expired)
 {
   g_autofree char *hash = token_hash (token);
   g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self,
@@ -160,14 +160,14 @@ cb_sandbox_lookup_token (CbSandbox   *self,
   if (out_client_id != NULL)
     *out_client_id = cb_sb_column_dup (stmt, 3);
   if (out_expired != NULL)
-    *out_expired = sqlite3_column_int64 (stmt, 4) <= cb_sandbox_session_now (self);
+    *out_expired = sqlite3_column_int64 (stmt, 4) <= cb_sb_session_now (self);
 
   return cb_sb_column_dup (stmt, 0);
 }
 
 void
-cb_sandbox_delete_token (CbSandbox  *self,
-                         const char *token)
+cb_sb_delete_token (CbSandbox  *self,
+                    const char *token)
 {
   g_autofree char *hash = token_hash (token);
   g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self, "DELETE FROM tokens WHERE hash = ?");
@@ -177,10 +177,10 @@ cb_sandbox_delete_token (CbSandbox  *self,
 }
 
 char *
-cb_sandbox_issue_token (CbSandbox   *self,
-                        const char  *principal_name,
-                        const char  *audience,
-                        GError     **error)
+cb_sb_issue_token (CbSandbox   *self,
+                   const char  *principal_name,
+                   const char  *audience,
+                   GError     **error)
 {
   g_autofree char *pid = NULL;
   g_autofree char *scope = NULL;
@@ -188,19 +188,19 @@ cb_sandbox_issue_token (CbSandbox   *self,
 
   g_return_val_if_fail (self != NULL, NULL);
 
-  cb_sandbox_lock (self);
+  cb_sb_lock (self);
   pid = principal_id_for_name (self, principal_name);
   if (pid == NULL)
     {
-      cb_sandbox_unlock (self);
+      cb_sb_unlock (self);
       g_set_error (error, CB_SANDBOX_ERROR, CB_SANDBOX_ERROR_CONFIG,
                    "No principal named %s", principal_name);
       return NULL;
     }
 
   scope = g_strconcat (audience, "/.default", NULL);
-  token = cb_sandbox_store_token (self, "access", pid, audience, scope, "certbench", 3600);
-  cb_sandbox_unlock (self);
+  token = cb_sb_store_token (self, "access", pid, audience, scope, "certbench", 3600);
+  cb_sb_unlock (self);
 
   if (token == NULL)
     g_set_error (error, CB_SANDBOX_ERROR, CB_SANDBOX_ERROR_STORE, "Could not store the token");

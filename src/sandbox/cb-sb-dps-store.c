@@ -503,7 +503,7 @@ gboolean
 cb_sb_dps_still_assigning (CbSandbox *self,
                            gint64     started)
 {
-  return cb_sandbox_now_usec (self) - started < (gint64) self->lro_delay_ms * 1000;
+  return cb_sb_now_usec (self) - started < (gint64) self->lro_delay_ms * 1000;
 }
 
 /* registrationState / DeviceRegistrationResult (§2.3). */
@@ -581,12 +581,12 @@ cb_sb_dps_add_registration_state (JsonBuilder *b,
 /* ---- Cross-module functions ------------------------------------------------------------ */
 
 gboolean
-cb_sandbox_dps_create_enrollment_group (CbSandbox   *self,
-                                        const char  *dps,
-                                        const char  *group_id,
-                                        const char  *primary_key,
-                                        const char  *credential_policy_name,
-                                        GError     **error)
+cb_sb_dps_create_enrollment_group (CbSandbox   *self,
+                                   const char  *dps,
+                                   const char  *group_id,
+                                   const char  *primary_key,
+                                   const char  *credential_policy_name,
+                                   GError     **error)
 {
   g_autoptr(CbSbDpsInstance) instance = NULL;
   g_autoptr(CbSbEnrollment) existing = NULL;
@@ -611,16 +611,16 @@ cb_sandbox_dps_create_enrollment_group (CbSandbox   *self,
       return FALSE;
     }
 
-  cb_sandbox_lock (self);
+  cb_sb_lock (self);
 
   if (!(instance = cb_sb_dps_instance_load (self, "name", dps)))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "The DPS instance '%s' does not exist", dps);
-      cb_sandbox_unlock (self);
+      cb_sb_unlock (self);
       return FALSE;
     }
 
-  now = cb_sandbox_now_usec (self);
+  now = cb_sb_now_usec (self);
   existing = cb_sb_enrollment_load (self, instance->name, TRUE, group_id);
 
   e = g_new0 (CbSbEnrollment, 1);
@@ -637,6 +637,6 @@ cb_sandbox_dps_create_enrollment_group (CbSandbox   *self,
 
   ret = cb_sb_enrollment_save (self, instance->name, e, error);
 
-  cb_sandbox_unlock (self);
+  cb_sb_unlock (self);
   return ret;
 }

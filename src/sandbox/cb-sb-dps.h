@@ -7,10 +7,10 @@
 
 G_BEGIN_DECLS
 
-gboolean      cb_sandbox_dps_create_enrollment_group (CbSandbox *self, const char *dps,
-                                                      const char *group_id,
-                                                      const char *primary_key,
-                                                      const char *credential_policy_name,
-                                                      GError **error);
+gboolean      cb_sb_dps_create_enrollment_group (CbSandbox *self, const char *dps,
+                                                 const char *group_id,
+                                                 const char *primary_key,
+                                                 const char *credential_policy_name,
+                                                 GError **error);
 
 G_END_DECLS

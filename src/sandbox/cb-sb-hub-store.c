@@ -249,7 +249,7 @@ cb_sb_hub_device_new (CbSandbox  *self,
                       const char *auth_type)
 {
   CbSbHubDevice *dev = g_new0 (CbSbHubDevice, 1);
-  gint64 now = cb_sandbox_now_usec (self);
+  gint64 now = cb_sb_now_usec (self);
   g_autofree char *stamp = cb_time_format_precise (now);
 
   dev->hub = g_strdup (hub);
@@ -319,10 +319,10 @@ cb_sb_hub_resolve (CbSandbox  *self,
 /* ---- Cross-module functions: devices ---------------------------------------------------- */
 
 gboolean
-cb_sandbox_hub_ensure_device (CbSandbox   *self,
-                              const char  *hub,
-                              const char  *device_id,
-                              GError     **error)
+cb_sb_hub_ensure_device (CbSandbox   *self,
+                         const char  *hub,
+                         const char  *device_id,
+                         GError     **error)
 {
   g_autoptr(CbSbHubDevice) dev = NULL;
   g_autofree char *canonical = NULL;
@@ -331,13 +331,13 @@ cb_sandbox_hub_ensure_device (CbSandbox   *self,
   g_return_val_if_fail (CB_IS_SANDBOX (self), FALSE);
   g_return_val_if_fail (device_id != NULL, FALSE);
 
-  cb_sandbox_lock (self);
+  cb_sb_lock (self);
 
   if (hub == NULL || !cb_sb_hub_lookup (self, hub, &canonical, NULL))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "The IoT hub '%s' does not exist",
                    hub != NULL ? hub : "(none)");
-      cb_sandbox_unlock (self);
+      cb_sb_unlock (self);
       return FALSE;
     }
 
@@ -362,15 +362,15 @@ cb_sandbox_hub_ensure_device (CbSandbox   *self,
       ret = cb_sb_hub_device_save (self, dev, error);
     }
 
-  cb_sandbox_unlock (self);
+  cb_sb_unlock (self);
   return ret;
 }
 
 gboolean
-cb_sandbox_hub_lookup_device (CbSandbox  *self,
-                              const char *hub,
-                              const char *device_id,
-                              gboolean   *enabled)
+cb_sb_hub_lookup_device (CbSandbox  *self,
+                         const char *hub,
+                         const char *device_id,
+                         gboolean   *enabled)
 {
   g_autoptr(CbSbHubDevice) dev = NULL;
 
@@ -379,9 +379,9 @@ cb_sandbox_hub_lookup_device (CbSandbox  *self,
   if (hub == NULL || device_id == NULL)
     return FALSE;
 
-  cb_sandbox_lock (self);
+  cb_sb_lock (self);
   dev = cb_sb_hub_device_load (self, hub, device_id);
-  cb_sandbox_unlock (self);
+  cb_sb_unlock (self);
 
   if (dev == NULL)
     return FALSE;
@@ -391,11 +391,11 @@ cb_sandbox_hub_lookup_device (CbSandbox  *self,
 }
 
 gboolean
-cb_sandbox_hub_set_device_enabled (CbSandbox   *self,
-                                   const char  *hub,
-                                   const char  *device_id,
-                                   gboolean     enabled,
-                                   GError     **error)
+cb_sb_hub_set_device_enabled (CbSandbox   *self,
+                              const char  *hub,
+                              const char  *device_id,
+                              gboolean     enabled,
+                              GError     **error)
 {
   g_autoptr(CbSbHubDevice) dev = NULL;
   const char *status = enabled ? "enabled" : "disabled";
@@ -403,11 +403,11 @@ cb_sandbox_hub_set_device_enabled (CbSandbox   *self,
 
   g_return_val_if_fail (CB_IS_SANDBOX (self), FALSE);
 
-  cb_sandbox_lock (self);
+  cb_sb_lock (self);
 
   if (!(dev = cb_sb_hub_device_load_existing (self, hub, device_id, error)))
     {
-      cb_sandbox_unlock (self);
+      cb_sb_unlock (self);
       return FALSE;
     }
 
@@ -415,7 +415,7 @@ cb_sandbox_hub_set_device_enabled (CbSandbox   *self,
     {
       g_free (dev->status);
       dev->status = g_strdup (status);
-      dev->status_updated = cb_sandbox_now_usec (self);
+      dev->status_updated = cb_sb_now_usec (self);
       g_free (dev->etag);
       dev->etag = cb_sb_hub_new_device_etag ();
       ret = cb_sb_hub_device_save (self, dev, error);
@@ -424,7 +424,7 @@ cb_sandbox_hub_set_device_enabled (CbSandbox   *self,
   if (ret && !enabled)
     cb_sb_events_drop_device (self->events, dev->hub, device_id, "the device was disabled");
 
-  cb_sandbox_unlock (self);
+  cb_sb_unlock (self);
   return ret;
 }
 
@@ -441,7 +441,7 @@ update_connection (CbSandbox  *self,
   g_autoptr(CbSbStmt) stmt = NULL;
   int rc;
 
-  cb_sandbox_lock (self);
+  cb_sb_lock (self);
   stmt = cb_sb_prepare (self, sql);
   sqlite3_bind_int64 (stmt, 1, now_usec);
   sqlite3_bind_int64 (stmt, 2, activity_usec);
@@ -449,17 +449,17 @@ update_connection (CbSandbox  *self,
   sqlite3_bind_text (stmt, 4, device_id, -1, SQLITE_TRANSIENT);
   rc = sqlite3_step (stmt);
   sqlite3_reset (stmt);
-  cb_sandbox_unlock (self);
+  cb_sb_unlock (self);
 
   return rc == SQLITE_DONE;
 }
 
 gboolean
-cb_sandbox_hub_set_connection (CbSandbox  *self,
-                               const char *hub,
-                               const char *device_id,
-                               gboolean    connected,
-                               gint64      activity_usec)
+cb_sb_hub_set_connection (CbSandbox  *self,
+                          const char *hub,
+                          const char *device_id,
+                          gboolean    connected,
+                          gint64      activity_usec)
 {
   g_return_val_if_fail (CB_IS_SANDBOX (self), FALSE);
 
@@ -474,14 +474,14 @@ cb_sandbox_hub_set_connection (CbSandbox  *self,
                               "  connection_state_updated = ?1, "
                               "  last_activity = CASE WHEN ?2 > 0 THEN ?2 ELSE last_activity END "
                               "WHERE hub = ?3 AND device_id = ?4",
-                            hub, device_id, cb_sandbox_now_usec (self), activity_usec);
+                            hub, device_id, cb_sb_now_usec (self), activity_usec);
 }
 
 gboolean
-cb_sandbox_hub_set_activity (CbSandbox  *self,
-                             const char *hub,
-                             const char *device_id,
-                             gint64      activity_usec)
+cb_sb_hub_set_activity (CbSandbox  *self,
+                        const char *hub,
+                        const char *device_id,
+                        gint64      activity_usec)
 {
   g_return_val_if_fail (CB_IS_SANDBOX (self), FALSE);
 
@@ -492,29 +492,29 @@ cb_sandbox_hub_set_activity (CbSandbox  *self,
 }
 
 void
-cb_sandbox_hub_reset_connections (CbSandbox *self)
+cb_sb_hub_reset_connections (CbSandbox *self)
 {
   g_return_if_fail (CB_IS_SANDBOX (self));
 
-  cb_sandbox_lock (self);
+  cb_sb_lock (self);
   cb_sb_exec (self, "UPDATE hub_devices SET connection_state = 'Disconnected' "
                     "WHERE connection_state != 'Disconnected'", NULL);
-  cb_sandbox_unlock (self);
+  cb_sb_unlock (self);
 }
 
 gboolean
-cb_sandbox_hub_get_connection (CbSandbox  *self,
-                               const char *hub,
-                               const char *device_id,
-                               char      **state,
-                               gint64     *activity_usec)
+cb_sb_hub_get_connection (CbSandbox  *self,
+                          const char *hub,
+                          const char *device_id,
+                          char      **state,
+                          gint64     *activity_usec)
 {
   g_autoptr(CbSbStmt) stmt = NULL;
   gboolean found = FALSE;
 
   g_return_val_if_fail (CB_IS_SANDBOX (self), FALSE);
 
-  cb_sandbox_lock (self);
+  cb_sb_lock (self);
   stmt = cb_sb_prepare (self, "SELECT connection_state, last_activity FROM hub_devices "
                               "WHERE hub = ? AND device_id = ?");
   sqlite3_bind_text (stmt, 1, hub, -1, SQLITE_TRANSIENT);
@@ -528,7 +528,7 @@ cb_sandbox_hub_get_connection (CbSandbox  *self,
         *activity_usec = sqlite3_column_int64 (stmt, 1);
     }
   sqlite3_reset (stmt);
-  cb_sandbox_unlock (self);
+  cb_sb_unlock (self);
 
   return found;
 }

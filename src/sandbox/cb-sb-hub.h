@@ -10,41 +10,41 @@
 G_BEGIN_DECLS
 
 /* IoT Hub device registry (cb-sb-hub-store.c) */
-gboolean      cb_sandbox_hub_ensure_device     (CbSandbox *self, const char *hub,
-                                                const char *device_id, GError **error);
+gboolean      cb_sb_hub_ensure_device     (CbSandbox *self, const char *hub,
+                                           const char *device_id, GError **error);
 /* FALSE when the device does not exist. */
-gboolean      cb_sandbox_hub_lookup_device     (CbSandbox *self, const char *hub,
-                                                const char *device_id, gboolean *enabled);
-gboolean      cb_sandbox_hub_set_device_enabled (CbSandbox *self, const char *hub,
-                                                 const char *device_id, gboolean enabled,
-                                                 GError **error);
+gboolean      cb_sb_hub_lookup_device     (CbSandbox *self, const char *hub,
+                                           const char *device_id, gboolean *enabled);
+gboolean      cb_sb_hub_set_device_enabled (CbSandbox *self, const char *hub,
+                                            const char *device_id, gboolean enabled,
+                                            GError **error);
 /* Merges a reported-properties patch (as a device would send it). */
-gboolean      cb_sandbox_hub_patch_reported    (CbSandbox *self, const char *hub,
-                                                const char *device_id, JsonObject *patch,
-                                                GError **error);
+gboolean      cb_sb_hub_patch_reported    (CbSandbox *self, const char *hub,
+                                           const char *device_id, JsonObject *patch,
+                                           GError **error);
 
 /* Twin (cb-sb-twin-store.c) and connection state (cb-sb-hub-store.c) for the hub device
  * endpoint. patch_reported_versioned is patch_reported that also gives the reported
  * properties' new $version. */
-gboolean      cb_sandbox_hub_patch_reported_versioned (CbSandbox *self, const char *hub,
-                                                       const char *device_id, JsonObject *patch,
-                                                       gint64 *out_version, GError **error);
+gboolean      cb_sb_hub_patch_reported_versioned (CbSandbox *self, const char *hub,
+                                                  const char *device_id, JsonObject *patch,
+                                                  gint64 *out_version, GError **error);
 /* {"desired": {..., "$version": n}, "reported": {..., "$version": m}} as a device GETs it, or
  * NULL when the device does not exist. */
-JsonNode     *cb_sandbox_hub_dup_device_twin   (CbSandbox *self, const char *hub,
-                                                const char *device_id);
+JsonNode     *cb_sb_hub_dup_device_twin   (CbSandbox *self, const char *hub,
+                                           const char *device_id);
 /* connectionState Connected/Disconnected (and connectionStateUpdatedTime) plus lastActivityTime
  * (usec on the sandbox clock; 0 leaves it). No etag change, as on IoT Hub. */
-gboolean      cb_sandbox_hub_set_connection    (CbSandbox *self, const char *hub,
-                                                const char *device_id, gboolean connected,
-                                                gint64 activity_usec);
-gboolean      cb_sandbox_hub_set_activity      (CbSandbox *self, const char *hub,
-                                                const char *device_id, gint64 activity_usec);
+gboolean      cb_sb_hub_set_connection    (CbSandbox *self, const char *hub,
+                                           const char *device_id, gboolean connected,
+                                           gint64 activity_usec);
+gboolean      cb_sb_hub_set_activity      (CbSandbox *self, const char *hub,
+                                           const char *device_id, gint64 activity_usec);
 /* Every device Disconnected (at start: no connection survives a restart). */
-void          cb_sandbox_hub_reset_connections (CbSandbox *self);
+void          cb_sb_hub_reset_connections (CbSandbox *self);
 /* FALSE when the device does not exist. */
-gboolean      cb_sandbox_hub_get_connection    (CbSandbox *self, const char *hub,
-                                                const char *device_id, char **state,
-                                                gint64 *activity_usec);
+gboolean      cb_sb_hub_get_connection    (CbSandbox *self, const char *hub,
+                                           const char *device_id, char **state,
+                                           gint64 *activity_usec);
 
 G_END_DECLS

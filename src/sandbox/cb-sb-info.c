@@ -15,15 +15,15 @@
 #include "cb-sb-store.h"
 
 JsonNode *
-cb_sandbox_build_info (CbSandbox *self)
+cb_sb_build_info (CbSandbox *self)
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autofree char *tenant = cb_sandbox_dup_meta (self, "tenant_id");
-  g_autofree char *default_principal = cb_sandbox_dup_meta (self, "default_principal");
+  g_autofree char *tenant = cb_sb_dup_meta (self, "tenant_id");
+  g_autofree char *default_principal = cb_sb_dup_meta (self, "default_principal");
   g_autofree char *entra = g_strconcat (self->base_url, "/entra", NULL);
   g_autofree char *arm = g_strconcat (self->base_url, "/arm", NULL);
   g_autofree char *dps = g_strconcat (self->base_url, "/dps", NULL);
-  g_autofree char *demo = cb_sandbox_dup_meta (self, "demo");
+  g_autofree char *demo = cb_sb_dup_meta (self, "demo");
   g_autoptr(CbSbStmt) stmt = NULL;
 
   json_builder_begin_object (b);

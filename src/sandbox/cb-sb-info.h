@@ -10,6 +10,6 @@ G_BEGIN_DECLS
 
 /* The /sandbox/info document: endpoints, tenant, hubs, DPS instances, principals, demo. Call
  * with the lock held. */
-JsonNode     *cb_sandbox_build_info       (CbSandbox   *self);
+JsonNode     *cb_sb_build_info       (CbSandbox   *self);
 
 G_END_DECLS

@@ -23,11 +23,11 @@
 
 
 GPtrArray *
-cb_sandbox_ca_issue_leaf (CbSandbox   *self,
-                          const char  *policy_id,
-                          const char  *device_name,
-                          GBytes      *csr_der,
-                          GError     **error)
+cb_sb_ca_issue_leaf (CbSandbox   *self,
+                     const char  *policy_id,
+                     const char  *device_name,
+                     GBytes      *csr_der,
+                     GError     **error)
 {
   g_autoptr(GPtrArray) result = NULL;
   g_autoptr(CbCsr) csr = NULL;
@@ -93,7 +93,7 @@ cb_sandbox_ca_issue_leaf (CbSandbox   *self,
 
   if (!cb_sb_adr_device_credential (self, namespace_id, device_name, &enabled, &identifier))
     {
-      if (!cb_sandbox_adr_ensure_device (self, namespace_id, device_name, policy_id, error))
+      if (!cb_sb_adr_ensure_device (self, namespace_id, device_name, policy_id, error))
         return NULL;
       if (!cb_sb_adr_device_credential (self, namespace_id, device_name, &enabled, &identifier))
         {
@@ -123,7 +123,7 @@ cb_sandbox_ca_issue_leaf (CbSandbox   *self,
   if (ica_key == NULL)
     return NULL;
 
-  now = cb_sandbox_now (self);
+  now = cb_sb_now (self);
   if (cb_certificate_get_not_after (ica) <= now)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,

@@ -13,8 +13,8 @@ G_BEGIN_DECLS
  * Returns [leaf, issuing CA, root] as GBytes DER. Errors: CB_X509_ERROR for CSR problems,
  * G_IO_ERROR_NOT_FOUND for a missing/deleted policy, G_IO_ERROR_PERMISSION_DENIED for a
  * disabled device or a policy that cannot issue (PendingActivation). */
-GPtrArray    *cb_sandbox_ca_issue_leaf         (CbSandbox *self, const char *policy_id,
-                                                const char *device_name, GBytes *csr_der,
-                                                GError **error);
+GPtrArray    *cb_sb_ca_issue_leaf         (CbSandbox *self, const char *policy_id,
+                                           const char *device_name, GBytes *csr_der,
+                                           GError **error);
 
 G_END_DECLS

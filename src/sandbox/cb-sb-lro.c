@@ -32,12 +32,12 @@ typedef struct
 static LroState *
 lro_state (CbSandbox *self)
 {
-  LroState *state = cb_sandbox_get_module_data (self, "arm");
+  LroState *state = cb_sb_get_module_data (self, "arm");
 
   if (state == NULL)
     {
       state = g_new0 (LroState, 1);
-      cb_sandbox_set_module_data (self, "arm", state, g_free);
+      cb_sb_set_module_data (self, "arm", state, g_free);
     }
 
   return state;
@@ -66,11 +66,11 @@ operations_due_cb (gpointer data)
 {
   CbSandbox *self = data;
 
-  cb_sandbox_lock (self);
+  cb_sb_lock (self);
   /* The sandbox may have stopped since. */
   if (self->db != NULL)
     cb_sb_arm_run_due_operations (self);
-  cb_sandbox_unlock (self);
+  cb_sb_unlock (self);
 
   return G_SOURCE_REMOVE;
 }
@@ -81,7 +81,7 @@ cb_sb_lro_start (CbSandbox          *self,
 {
   char *id = g_uuid_string_random ();
   g_autofree char *loc = cb_sb_arm_normalize_location (start->location);
-  gint64 now = cb_sandbox_now_usec (self);
+  gint64 now = cb_sb_now_usec (self);
   CbSbOperation op = { 0 };
 
   op.id = id;
@@ -189,7 +189,7 @@ complete_operation (CbSandbox  *self,
       g_debug ("Operation %s (%s) failed: %s", op_id, op.kind, error->message);
     }
 
-  cb_sb_adr_finish_operation (self, op_id, ok, cb_sandbox_now_usec (self), code,
+  cb_sb_adr_finish_operation (self, op_id, ok, cb_sb_now_usec (self), code,
                               ok ? NULL : error->message, http);
   if (!ok)
     cb_sb_commit (self);
@@ -201,9 +201,9 @@ complete_operation (CbSandbox  *self,
              : g_str_has_suffix (op.kind, "-create") ? "PUT"
              : g_str_has_suffix (op.kind, "-update") ? "PATCH"
              : "POST";
-      cb_sandbox_log_activity (self, op.caller, op.caller_id, op.correlation_id, method,
-                               op.operation_name, op.resource_id,
-                               ok ? "Succeeded" : "Failed", http);
+      cb_sb_log_activity (self, op.caller, op.caller_id, op.correlation_id, method,
+                          op.operation_name, op.resource_id,
+                          ok ? "Succeeded" : "Failed", http);
     }
 }
 
@@ -216,7 +216,7 @@ cb_sb_arm_run_due_operations (CbSandbox *self)
   if (state->completing)
     return;
 
-  due = cb_sb_adr_due_operations (self, cb_sandbox_now_usec (self));
+  due = cb_sb_adr_due_operations (self, cb_sb_now_usec (self));
 
   state->completing = TRUE;
   for (guint i = 0; i < due->len; i++)

@@ -13,11 +13,11 @@ G_BEGIN_DECLS
 /* Each module creates its tables (CREATE TABLE IF NOT EXISTS ...) and adds its routes. */
 gboolean      cb_sb_routes_sandbox_init   (CbSandbox *self, GError **error);
 gboolean      cb_sb_routes_entra_init     (CbSandbox *self, GError **error);
-gboolean      cb_sandbox_arm_init         (CbSandbox *self, GError **error);
-gboolean      cb_sandbox_ca_init          (CbSandbox *self, GError **error);
-gboolean      cb_sandbox_activity_init    (CbSandbox *self, GError **error);
-gboolean      cb_sandbox_dps_init         (CbSandbox *self, GError **error);
-gboolean      cb_sandbox_hub_init         (CbSandbox *self, GError **error);
-gboolean      cb_sandbox_mqtt_init        (CbSandbox *self, GError **error);
+gboolean      cb_sb_arm_init         (CbSandbox *self, GError **error);
+gboolean      cb_sb_ca_init          (CbSandbox *self, GError **error);
+gboolean      cb_sb_activity_init    (CbSandbox *self, GError **error);
+gboolean      cb_sb_dps_init         (CbSandbox *self, GError **error);
+gboolean      cb_sb_hub_init         (CbSandbox *self, GError **error);
+gboolean      cb_sb_mqtt_init        (CbSandbox *self, GError **error);
 
 G_END_DECLS

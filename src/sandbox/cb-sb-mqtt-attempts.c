@@ -43,7 +43,7 @@ cb_sb_mqtt_attempts_record (CbSandbox  *self,
                               "  verdict, reason) VALUES (?, ?, ?, ?, ?, ?)");
   sqlite3_bind_text (stmt, 1, hub, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 2, device_id, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 3, cb_sandbox_now_usec (self));
+  sqlite3_bind_int64 (stmt, 3, cb_sb_now_usec (self));
   sqlite3_bind_int (stmt, 4, accepted ? 1 : 0);
   sqlite3_bind_text (stmt, 5, verdict, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 6, reason, -1, SQLITE_TRANSIENT);

@@ -2,7 +2,7 @@
 #define G_LOG_DOMAIN "cb-sandbox-mqtt"
 
 /* The hub device endpoint's CONNECT: see cb-sb-mqtt-handle.h. The decision is made here, by
- * cb_sandbox_check_device_chain(), so a refusal can say why (CONNACK 5 and a recorded
+ * cb_sb_check_device_chain(), so a refusal can say why (CONNACK 5 and a recorded
  * attempt) instead of a bare handshake failure. */
 
 #include "config.h"
@@ -155,7 +155,7 @@ cb_sb_mqtt_handle_connect (CbSbMqttConn *c,
       return;
     }
 
-  verdict = cb_sandbox_check_device_chain (m->sandbox, hub, p->client_id, chain, &reason);
+  verdict = cb_sb_check_device_chain (m->sandbox, hub, p->client_id, chain, &reason);
   if (verdict != CB_SB_VERDICT_ACCEPTED)
     {
       refuse (c, hub, p->client_id, CB_MQTT_CONNACK_NOT_AUTHORIZED,
@@ -172,12 +172,12 @@ cb_sb_mqtt_handle_connect (CbSbMqttConn *c,
   c->device_id = g_strdup (p->client_id);
   c->key = g_strdup (key);
   c->state = CB_SB_MQTT_CONN_ONLINE;
-  c->activity = cb_sandbox_now_usec (m->sandbox);
+  c->activity = cb_sb_now_usec (m->sandbox);
   c->activity_flushed = g_get_monotonic_time ();
   g_hash_table_insert (m->devices, g_steal_pointer (&key), c);
 
   cb_sb_mqtt_attempts_record (m->sandbox, c->hub, c->device_id, TRUE, "accepted", reason);
-  cb_sandbox_hub_set_connection (m->sandbox, c->hub, c->device_id, TRUE, c->activity);
+  cb_sb_hub_set_connection (m->sandbox, c->hub, c->device_id, TRUE, c->activity);
   g_debug ("%s connected to %s", c->device_id, c->hub);
 
   cb_sb_mqtt_conn_send (c, cb_mqtt_encode_connack (FALSE, CB_MQTT_CONNACK_ACCEPTED));

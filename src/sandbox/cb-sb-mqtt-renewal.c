@@ -220,7 +220,7 @@ complete_op (CbSbMqtt *m,
       return;
     }
 
-  chain = cb_sandbox_ca_issue_leaf (self, policy, op->device_id, op->csr_der, &error);
+  chain = cb_sb_ca_issue_leaf (self, policy, op->device_id, op->csr_der, &error);
   if (chain == NULL)
     {
       JsonObject *info = op_info (op);
@@ -291,7 +291,7 @@ op_timer_cb (gpointer data)
   CbSbMqtt *m = t->mqtt;
   RenewOp *op;
 
-  cb_sandbox_lock (m->sandbox);
+  cb_sb_lock (m->sandbox);
   op = g_hash_table_lookup (m->ops, t->key);
   if (op != NULL)
     {
@@ -299,7 +299,7 @@ op_timer_cb (gpointer data)
       complete_op (m, op);
       cb_sb_mqtt_renewal_deliver (m, t->key);
     }
-  cb_sandbox_unlock (m->sandbox);
+  cb_sb_unlock (m->sandbox);
 
   return G_SOURCE_REMOVE;
 }
@@ -502,7 +502,7 @@ cb_sb_mqtt_handle_issue_certificate (CbSbMqttConn *c,
   op->device_id = g_strdup (c->device_id);
   op->rid = g_strdup (rid);
   op->correlation_id = g_uuid_string_random ();
-  op->expires = cb_sandbox_now (self) + OPERATION_LIFETIME;
+  op->expires = cb_sb_now (self) + OPERATION_LIFETIME;
   /* The hour runs in real time: on an accelerated sandbox clock (a fleet's day per second)
    * it would be over before the result is due. */
   op->deadline = g_get_monotonic_time () + (gint64) OPERATION_LIFETIME * G_USEC_PER_SEC;

@@ -61,7 +61,7 @@ cb_sb_mqtt_error_payload (CbSandbox  *self,
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autoptr(JsonNode) root = NULL;
   g_autofree char *tracking = g_uuid_string_random ();
-  g_autofree char *stamp = cb_time_format_precise (cb_sandbox_now_usec (self));
+  g_autofree char *stamp = cb_time_format_precise (cb_sb_now_usec (self));
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "errorCode");

@@ -39,7 +39,7 @@ cb_sb_mqtt_device_key (const char *hub,
 CbSbMqtt *
 cb_sb_mqtt_get (CbSandbox *self)
 {
-  return cb_sandbox_get_module_data (self, CB_SB_MQTT_MODULE);
+  return cb_sb_get_module_data (self, CB_SB_MQTT_MODULE);
 }
 
 static void
@@ -119,7 +119,7 @@ flush_activity (CbSbMqttConn *c)
 {
   if (!c->activity_dirty || c->hub == NULL || c->device_id == NULL)
     return;
-  cb_sandbox_hub_set_activity (c->sandbox, c->hub, c->device_id, c->activity);
+  cb_sb_hub_set_activity (c->sandbox, c->hub, c->device_id, c->activity);
   c->activity_dirty = FALSE;
   c->activity_flushed = g_get_monotonic_time ();
 }
@@ -153,8 +153,8 @@ cb_sb_mqtt_conn_close (CbSbMqttConn *c,
   if (m != NULL && c->key != NULL && g_hash_table_lookup (m->devices, c->key) == c)
     {
       g_hash_table_remove (m->devices, c->key);
-      cb_sandbox_hub_set_connection (c->sandbox, c->hub, c->device_id, FALSE,
-                                     c->activity_dirty ? c->activity : 0);
+      cb_sb_hub_set_connection (c->sandbox, c->hub, c->device_id, FALSE,
+                                c->activity_dirty ? c->activity : 0);
       c->activity_dirty = FALSE;
     }
 
@@ -183,7 +183,7 @@ write_cb (GObject      *object,
 
   g_output_stream_write_all_finish (G_OUTPUT_STREAM (object), result, NULL, &error);
 
-  cb_sandbox_lock (sandbox);
+  cb_sb_lock (sandbox);
 
   c->out_bytes -= g_bytes_get_size (c->writing);
   g_clear_pointer (&c->writing, g_bytes_unref);
@@ -197,7 +197,7 @@ write_cb (GObject      *object,
   else if (c->closing_after_flush)
     cb_sb_mqtt_conn_close (c, "its last answer was sent", FALSE);
 
-  cb_sandbox_unlock (sandbox);
+  cb_sb_unlock (sandbox);
   cb_sb_mqtt_conn_unref (c);
   g_object_unref (sandbox);
 }
@@ -238,10 +238,10 @@ start_write_cb (gpointer data)
   CbSbMqttConn *c = data;
   CbSandbox *sandbox = g_object_ref (c->sandbox);
 
-  cb_sandbox_lock (sandbox);
+  cb_sb_lock (sandbox);
   c->flush_scheduled = FALSE;
   conn_start_write (c);
-  cb_sandbox_unlock (sandbox);
+  cb_sb_unlock (sandbox);
   g_object_unref (sandbox);
 
   return G_SOURCE_REMOVE;
@@ -327,7 +327,7 @@ read_cb (GObject      *object,
 
   n = g_input_stream_read_finish (G_INPUT_STREAM (object), result, &error);
 
-  cb_sandbox_lock (sandbox);
+  cb_sb_lock (sandbox);
   c->reading = FALSE;
 
   if (c->state == CB_SB_MQTT_CONN_CLOSED)
@@ -362,7 +362,7 @@ read_cb (GObject      *object,
   else
     conn_read (c);                             /* drain until the answer is out */
 
-  cb_sandbox_unlock (sandbox);
+  cb_sb_unlock (sandbox);
   cb_sb_mqtt_conn_unref (c);
   g_object_unref (sandbox);
 }
@@ -428,7 +428,7 @@ handshake_cb (GObject      *object,
 
   ok = g_tls_connection_handshake_finish (G_TLS_CONNECTION (object), result, &error);
 
-  cb_sandbox_lock (sandbox);
+  cb_sb_lock (sandbox);
   c->handshaking = FALSE;
 
   if (c->state == CB_SB_MQTT_CONN_CLOSED)
@@ -445,7 +445,7 @@ handshake_cb (GObject      *object,
       conn_read (c);
     }
 
-  cb_sandbox_unlock (sandbox);
+  cb_sb_unlock (sandbox);
   cb_sb_mqtt_conn_unref (c);
   g_object_unref (sandbox);
 }
@@ -459,7 +459,7 @@ hello_cb (gboolean complete,
   g_autoptr(GError) error = NULL;
   CbSandbox *sandbox = g_object_ref (c->sandbox);
 
-  cb_sandbox_lock (sandbox);
+  cb_sb_lock (sandbox);
   cb_sb_mqtt_conn_ref (c);
   g_clear_pointer (&c->hello, cb_sb_client_hello_free);
 
@@ -496,7 +496,7 @@ hello_cb (gboolean complete,
     }
 
   cb_sb_mqtt_conn_unref (c);
-  cb_sandbox_unlock (sandbox);
+  cb_sb_unlock (sandbox);
   g_object_unref (sandbox);
 }
 
@@ -515,7 +515,7 @@ incoming_cb (GSocketService    *service,
   /* Small request/response packets: without this, Nagle and delayed ACKs add 40 ms each. */
   g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
 
-  cb_sandbox_lock (m->sandbox);
+  cb_sb_lock (m->sandbox);
 
   c = g_new0 (CbSbMqttConn, 1);
   c->ref = 1;
@@ -535,7 +535,7 @@ incoming_cb (GSocketService    *service,
    * it. */
   c->hello = cb_sb_client_hello_wait (socket, m->context, hello_cb, c);
 
-  cb_sandbox_unlock (m->sandbox);
+  cb_sb_unlock (m->sandbox);
   return TRUE;
 }
 

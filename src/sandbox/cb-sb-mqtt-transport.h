@@ -14,7 +14,7 @@
 
 G_BEGIN_DECLS
 
-/* The endpoint's module data key (cb_sandbox_get_module_data). */
+/* The endpoint's module data key (cb_sb_get_module_data). */
 #define CB_SB_MQTT_MODULE "mqtt"
 
 typedef enum

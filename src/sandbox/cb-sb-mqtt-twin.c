@@ -15,7 +15,7 @@ void
 cb_sb_mqtt_twin_get (CbSbMqttConn *c,
                      const char   *rid)
 {
-  g_autoptr(JsonNode) doc = cb_sandbox_hub_dup_device_twin (c->sandbox, c->hub, c->device_id);
+  g_autoptr(JsonNode) doc = cb_sb_hub_dup_device_twin (c->sandbox, c->hub, c->device_id);
   g_autofree char *text = NULL;
 
   if (doc == NULL)
@@ -68,8 +68,8 @@ cb_sb_mqtt_twin_patch (CbSbMqttConn *c,
       return;
     }
 
-  if (!cb_sandbox_hub_patch_reported_versioned (c->sandbox, c->hub, c->device_id,
-                                                json_node_get_object (node), &version, &error))
+  if (!cb_sb_hub_patch_reported_versioned (c->sandbox, c->hub, c->device_id,
+                                           json_node_get_object (node), &version, &error))
     {
       gboolean missing = g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
 
@@ -101,13 +101,13 @@ cb_sb_mqtt_twin_push_desired (CbSandbox  *self,
 
   g_return_if_fail (CB_IS_SANDBOX (self));
 
-  cb_sandbox_lock (self);
+  cb_sb_lock (self);
   m = cb_sb_mqtt_get (self);
   key = hub != NULL && device_id != NULL ? cb_sb_mqtt_device_key (hub, device_id) : NULL;
   c = m != NULL && key != NULL ? g_hash_table_lookup (m->devices, key) : NULL;
   if (c == NULL)
     {
-      cb_sandbox_unlock (self);
+      cb_sb_unlock (self);
       return;
     }
 
@@ -125,5 +125,5 @@ cb_sb_mqtt_twin_push_desired (CbSandbox  *self,
                            version);
   cb_sb_mqtt_conn_publish (c, topic, text);
 
-  cb_sandbox_unlock (self);
+  cb_sb_unlock (self);
 }

@@ -5,7 +5,7 @@
  * (azure-api-reference.md §3.1-3.3, §5, §6 items 19-21).
  *
  * TLS takes any client certificate; the decision is made after CONNECT, by
- * cb_sandbox_check_device_chain(), so a refusal can say why (CONNACK 5 and a recorded attempt)
+ * cb_sb_check_device_chain(), so a refusal can say why (CONNACK 5 and a recorded attempt)
  * instead of a bare handshake failure. Everything runs on the sandbox's main context; the
  * callbacks take the sandbox lock as request handlers do. Per connection the state is small
  * (a 4 KiB read buffer, a decoder capped at the packet limit, an output queue capped at
@@ -56,7 +56,7 @@ handle_packet (CbSbMqttConn *c,
     }
 
   c->last_packet = g_get_monotonic_time ();
-  c->activity = cb_sandbox_now_usec (c->sandbox);
+  c->activity = cb_sb_now_usec (c->sandbox);
   c->activity_dirty = TRUE;
 
   switch (p->type)
@@ -98,10 +98,10 @@ sweep_cb (gpointer data)
 
   g_assert (m != NULL);
 
-  cb_sandbox_lock (m->sandbox);
+  cb_sb_lock (m->sandbox);
   cb_sb_mqtt_transport_sweep (m, now);
   cb_sb_mqtt_renewal_expire (m, now);
-  cb_sandbox_unlock (m->sandbox);
+  cb_sb_unlock (m->sandbox);
 
   return G_SOURCE_CONTINUE;
 }
@@ -143,11 +143,11 @@ drop_device (CbSandbox  *self,
   g_return_if_fail (CB_IS_SANDBOX (self));
   g_return_if_fail (device_id != NULL);
 
-  cb_sandbox_lock (self);
+  cb_sb_lock (self);
   m = cb_sb_mqtt_get (self);
   if (m == NULL)
     {
-      cb_sandbox_unlock (self);
+      cb_sb_unlock (self);
       return;
     }
 
@@ -180,7 +180,7 @@ drop_device (CbSandbox  *self,
         }
     }
 
-  cb_sandbox_unlock (self);
+  cb_sb_unlock (self);
 }
 
 static void
@@ -192,11 +192,11 @@ recheck_all (CbSandbox  *self,
 
   g_return_if_fail (CB_IS_SANDBOX (self));
 
-  cb_sandbox_lock (self);
+  cb_sb_lock (self);
   m = cb_sb_mqtt_get (self);
   if (m == NULL)
     {
-      cb_sandbox_unlock (self);
+      cb_sb_unlock (self);
       return;
     }
 
@@ -208,7 +208,7 @@ recheck_all (CbSandbox  *self,
       g_autofree char *why = NULL;
       CbSbVerdict verdict;
 
-      verdict = cb_sandbox_check_device_chain (self, c->hub, c->device_id, chain, &why);
+      verdict = cb_sb_check_device_chain (self, c->hub, c->device_id, chain, &why);
       if (verdict != CB_SB_VERDICT_ACCEPTED)
         {
           g_message ("Dropping the hub connection of %s (%s): %s", c->device_id, reason, why);
@@ -216,7 +216,7 @@ recheck_all (CbSandbox  *self,
         }
     }
 
-  cb_sandbox_unlock (self);
+  cb_sb_unlock (self);
 }
 
 static void
@@ -257,38 +257,38 @@ desired_patched_cb (CbSbEvents *events,
 /* ---- Cross-module functions -------------------------------------------------------------- */
 
 void
-cb_sandbox_mqtt_set_renewal_delay_ms (CbSandbox *self,
-                                      guint      delay_ms)
+cb_sb_mqtt_set_renewal_delay_ms (CbSandbox *self,
+                                 guint      delay_ms)
 {
   CbSbMqtt *m;
 
   g_return_if_fail (CB_IS_SANDBOX (self));
 
-  cb_sandbox_lock (self);
+  cb_sb_lock (self);
   if ((m = cb_sb_mqtt_get (self)) != NULL)
     m->renewal_delay_ms = delay_ms;
-  cb_sandbox_unlock (self);
+  cb_sb_unlock (self);
 }
 
 void
-cb_sandbox_mqtt_set_connect_timeout_ms (CbSandbox *self,
-                                        guint      timeout_ms)
+cb_sb_mqtt_set_connect_timeout_ms (CbSandbox *self,
+                                   guint      timeout_ms)
 {
   CbSbMqtt *m;
 
   g_return_if_fail (CB_IS_SANDBOX (self));
 
-  cb_sandbox_lock (self);
+  cb_sb_lock (self);
   if ((m = cb_sb_mqtt_get (self)) != NULL)
     m->connect_timeout_ms = timeout_ms;
-  cb_sandbox_unlock (self);
+  cb_sb_unlock (self);
 }
 
 /* ---- Start ------------------------------------------------------------------------------- */
 
 gboolean
-cb_sandbox_mqtt_init (CbSandbox  *self,
-                      GError    **error)
+cb_sb_mqtt_init (CbSandbox  *self,
+                 GError    **error)
 {
   CbSbMqtt *m;
 
@@ -301,7 +301,7 @@ cb_sandbox_mqtt_init (CbSandbox  *self,
     return FALSE;
 
   /* No connection survives a restart. */
-  cb_sandbox_hub_reset_connections (self);
+  cb_sb_hub_reset_connections (self);
 
   cb_sb_routes_mqtt_connection_add (self);
 
@@ -316,7 +316,7 @@ cb_sandbox_mqtt_init (CbSandbox  *self,
   m->connect_timeout_ms = CONNECT_TIMEOUT_MS;
   m->handle_packet = handle_packet;
   g_object_get (self->server, "tls-certificate", &m->certificate, NULL);
-  cb_sandbox_set_module_data (self, CB_SB_MQTT_MODULE, m, mqtt_free);
+  cb_sb_set_module_data (self, CB_SB_MQTT_MODULE, m, mqtt_free);
 
   g_signal_connect (self->events, "device-dropped", G_CALLBACK (device_dropped_cb), m);
   g_signal_connect (self->events, "recheck-all", G_CALLBACK (recheck_all_cb), m);

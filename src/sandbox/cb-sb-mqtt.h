@@ -10,8 +10,8 @@
 G_BEGIN_DECLS
 
 /* Delay between a renewal's 202 and its result (default 200 ms). */
-void          cb_sandbox_mqtt_set_renewal_delay_ms (CbSandbox *self, guint delay_ms);
+void          cb_sb_mqtt_set_renewal_delay_ms (CbSandbox *self, guint delay_ms);
 /* How long a connection may take for its TLS handshake and CONNECT (default 10 s). */
-void          cb_sandbox_mqtt_set_connect_timeout_ms (CbSandbox *self, guint timeout_ms);
+void          cb_sb_mqtt_set_connect_timeout_ms (CbSandbox *self, guint timeout_ms);
 
 G_END_DECLS

@@ -64,7 +64,7 @@ reply_error_valist (CbSbRequest *req,
   g_autofree char *message = g_strdup_vprintf (format, args);
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autofree char *tracking = g_uuid_string_random ();
-  g_autofree char *stamp = cb_time_format_precise (cb_sandbox_now_usec (req->sandbox));
+  g_autofree char *stamp = cb_time_format_precise (cb_sb_now_usec (req->sandbox));
 
   switch (req->style)
     {
@@ -88,7 +88,7 @@ reply_error_valist (CbSbRequest *req,
 
     case CB_SB_STYLE_HUB:
       {
-        g_autoptr(GDateTime) now = g_date_time_new_from_unix_utc (cb_sandbox_now (req->sandbox));
+        g_autoptr(GDateTime) now = g_date_time_new_from_unix_utc (cb_sb_now (req->sandbox));
         g_autofree char *when = g_date_time_format (now, "%m/%d/%Y %H:%M:%S");
         g_autofree char *msg_text = g_strdup_printf ("ErrorCode:%s;%s", code, message);
         g_autofree char *exc = g_strdup_printf ("Tracking ID:%s-G:0-TimeStamp:%s", tracking, when);

@@ -52,11 +52,11 @@ void          cb_sb_request_free          (CbSbRequest       *req);
  * Literal segments match case-insensitively (as ARM does); {name} captures one segment.
  * A path that matches a pattern with another method gets 405. The first matching route wins,
  * so register specific routes before general ones. style is the error style of the surface. */
-void          cb_sandbox_add_route        (CbSandbox   *self,
-                                           const char  *method,
-                                           const char  *pattern,
-                                           CbSbStyle    style,
-                                           CbSbHandler  handler);
+void          cb_sb_add_route        (CbSandbox   *self,
+                                      const char  *method,
+                                      const char  *pattern,
+                                      CbSbStyle    style,
+                                      CbSbHandler  handler);
 
 const char   *cb_sb_param                 (CbSbRequest *req,
                                            const char  *name);

@@ -31,11 +31,11 @@ cb_sb_route_free (CbSbRoute *route)
 }
 
 void
-cb_sandbox_add_route (CbSandbox   *self,
-                      const char  *method,
-                      const char  *pattern,
-                      CbSbStyle    style,
-                      CbSbHandler  handler)
+cb_sb_add_route (CbSandbox   *self,
+                 const char  *method,
+                 const char  *pattern,
+                 CbSbStyle    style,
+                 CbSbHandler  handler)
 {
   CbSbRoute *route;
 
@@ -216,10 +216,10 @@ delayed_request_cb (gpointer data)
   CbSbRequest *req = data;
   CbSandbox *self = g_object_ref (req->sandbox);
 
-  cb_sandbox_lock (self);
+  cb_sb_lock (self);
   route_request (req);
   finish_request (req, TRUE);
-  cb_sandbox_unlock (self);
+  cb_sb_unlock (self);
   g_object_unref (self);
 
   return G_SOURCE_REMOVE;
@@ -235,14 +235,14 @@ cb_sb_router_handle (SoupServer        *server,
   CbSandbox *self = user_data;
   CbSbRequest *req;
 
-  cb_sandbox_lock (self);
+  cb_sb_lock (self);
 
   req = cb_sb_request_new (self, msg, path, query);
 
   /* Date on the world clock, which clients read as the service's time (libsoup set it to the
    * real time when the headers arrived). */
   {
-    g_autoptr(GDateTime) now = g_date_time_new_from_unix_utc (cb_sandbox_now (self));
+    g_autoptr(GDateTime) now = g_date_time_new_from_unix_utc (cb_sb_now (self));
     g_autofree char *date = soup_date_time_to_string (now, SOUP_DATE_HTTP);
 
     soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Date", date);
@@ -258,12 +258,12 @@ cb_sb_router_handle (SoupServer        *server,
       g_source_set_callback (source, delayed_request_cb, req, NULL);
       g_source_attach (source, g_main_context_get_thread_default ());
       g_source_unref (source);
-      cb_sandbox_unlock (self);
+      cb_sb_unlock (self);
       return;
     }
 
   route_request (req);
   finish_request (req, FALSE);
 
-  cb_sandbox_unlock (self);
+  cb_sb_unlock (self);
 }

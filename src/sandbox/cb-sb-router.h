@@ -2,7 +2,7 @@
 #pragma once
 
 /* Surfaces: the router's side the assembly wires (routes are added with
- * cb_sandbox_add_route(), cb-sb-request.h). */
+ * cb_sb_add_route(), cb-sb-request.h). */
 
 #include <libsoup/soup.h>
 #include "cb-sb-world.h"

@@ -446,7 +446,7 @@ handle_list (CbSbRequest *req)
   guint offset = 0;
   guint limit = cb_sb_page_size (self);
   gboolean more;
-  gint64 now = cb_sandbox_now_usec (self);
+  gint64 now = cb_sb_now_usec (self);
 
   if (!cb_sb_require_bearer (req, CB_SB_AUD_ARM) ||
       !cb_sb_require_api_version (req, CB_SB_ACTIVITY_API_VERSION, NULL))
@@ -534,8 +534,8 @@ handle_list (CbSbRequest *req)
 void
 cb_sb_routes_activity_add (CbSandbox *self)
 {
-  cb_sandbox_add_route (self, "GET",
-                        "/arm/subscriptions/{sub}/providers/Microsoft.Insights/eventtypes/"
-                        "management/values",
-                        CB_SB_STYLE_ARM, handle_list);
+  cb_sb_add_route (self, "GET",
+                   "/arm/subscriptions/{sub}/providers/Microsoft.Insights/eventtypes/"
+                   "management/values",
+                   CB_SB_STYLE_ARM, handle_list);
 }

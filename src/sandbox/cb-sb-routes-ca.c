@@ -164,7 +164,7 @@ handle_check_chain (CbSbRequest *req)
       return;
     }
 
-  result = cb_sandbox_check_device_chain (req->sandbox, hub, device_id, chain, &reason);
+  result = cb_sb_check_device_chain (req->sandbox, hub, device_id, chain, &reason);
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "accepted");
@@ -181,9 +181,9 @@ handle_check_chain (CbSbRequest *req)
 void
 cb_sb_routes_ca_add (CbSandbox *self)
 {
-  cb_sandbox_add_route (self, "GET", "/sandbox/crl/{file}", CB_SB_STYLE_PLAIN, handle_crl);
-  cb_sandbox_add_route (self, "GET", "/sandbox/namespaces/{ns}/root.pem", CB_SB_STYLE_PLAIN,
-                        handle_namespace_root);
-  cb_sandbox_add_route (self, "POST", "/sandbox/hubs/{hub}/devices/{deviceId}/check-chain",
-                        CB_SB_STYLE_PLAIN, handle_check_chain);
+  cb_sb_add_route (self, "GET", "/sandbox/crl/{file}", CB_SB_STYLE_PLAIN, handle_crl);
+  cb_sb_add_route (self, "GET", "/sandbox/namespaces/{ns}/root.pem", CB_SB_STYLE_PLAIN,
+                   handle_namespace_root);
+  cb_sb_add_route (self, "POST", "/sandbox/hubs/{hub}/devices/{deviceId}/check-chain",
+                   CB_SB_STYLE_PLAIN, handle_check_chain);
 }

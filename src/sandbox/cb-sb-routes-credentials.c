@@ -691,6 +691,6 @@ cb_sb_routes_credentials_add (CbSandbox *self)
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (routes); i++)
-    cb_sandbox_add_route (self, routes[i].method, routes[i].pattern, CB_SB_STYLE_ARM,
-                          routes[i].handler);
+    cb_sb_add_route (self, routes[i].method, routes[i].pattern, CB_SB_STYLE_ARM,
+                     routes[i].handler);
 }

@@ -330,12 +330,12 @@ CB_SB_ARM_ROUTE (handle_device_revoke, DEV, OP_DEVICE_REVOKE, CB_SB_PERM_WRITE_C
 void
 cb_sb_routes_devices_add (CbSandbox *self)
 {
-  cb_sandbox_add_route (self, "GET", CB_SB_ARM_NS "/devices", CB_SB_STYLE_ARM,
-                        handle_devices_list);
-  cb_sandbox_add_route (self, "GET", CB_SB_ARM_DEV, CB_SB_STYLE_ARM, handle_device_get);
-  cb_sandbox_add_route (self, "PUT", CB_SB_ARM_DEV, CB_SB_STYLE_ARM, handle_device_put);
-  cb_sandbox_add_route (self, "PATCH", CB_SB_ARM_DEV, CB_SB_STYLE_ARM, handle_device_patch);
-  cb_sandbox_add_route (self, "DELETE", CB_SB_ARM_DEV, CB_SB_STYLE_ARM, handle_device_delete);
-  cb_sandbox_add_route (self, "POST", CB_SB_ARM_DEV "/revoke", CB_SB_STYLE_ARM,
-                        handle_device_revoke);
+  cb_sb_add_route (self, "GET", CB_SB_ARM_NS "/devices", CB_SB_STYLE_ARM,
+                   handle_devices_list);
+  cb_sb_add_route (self, "GET", CB_SB_ARM_DEV, CB_SB_STYLE_ARM, handle_device_get);
+  cb_sb_add_route (self, "PUT", CB_SB_ARM_DEV, CB_SB_STYLE_ARM, handle_device_put);
+  cb_sb_add_route (self, "PATCH", CB_SB_ARM_DEV, CB_SB_STYLE_ARM, handle_device_patch);
+  cb_sb_add_route (self, "DELETE", CB_SB_ARM_DEV, CB_SB_STYLE_ARM, handle_device_delete);
+  cb_sb_add_route (self, "POST", CB_SB_ARM_DEV "/revoke", CB_SB_STYLE_ARM,
+                   handle_device_revoke);
 }

@@ -62,7 +62,7 @@ authenticate_device (CbSbRequest *req,
   g_autoptr(CbSbEnrollment) individual = NULL;
   g_autoptr(GPtrArray) groups = NULL;
   g_autofree char *resource = g_strdup_printf ("%s/registrations/%s", dps->id_scope, registration_id);
-  gint64 now = cb_sandbox_session_now (self);
+  gint64 now = cb_sb_session_now (self);
 
   if (auth == NULL)
     {
@@ -372,7 +372,7 @@ assign (CbSbRequest *req,
       return;
     }
 
-  if (cb_sandbox_hub_lookup_device (self, dps->linked_hub, device_id, &enabled) && !enabled)
+  if (cb_sb_hub_lookup_device (self, dps->linked_hub, device_id, &enabled) && !enabled)
     {
       g_autofree char *message = g_strdup_printf ("The device '%s' is disabled in IoT hub %s",
                                                   device_id, host);
@@ -391,20 +391,20 @@ assign (CbSbRequest *req,
         }
 
       policy_id = cb_sb_policy_id (dps->namespace_id, enrollment->policy);
-      if (!cb_sandbox_adr_ensure_device (self, dps->namespace_id, device_id, policy_id, &error))
+      if (!cb_sb_adr_ensure_device (self, dps->namespace_id, device_id, policy_id, &error))
         {
           operation_fail_from_error (op, error, enrollment->policy);
           return;
         }
 
-      if (!(chain = cb_sandbox_ca_issue_leaf (self, policy_id, device_id, csr_der, &error)))
+      if (!(chain = cb_sb_ca_issue_leaf (self, policy_id, device_id, csr_der, &error)))
         {
           operation_fail_from_error (op, error, enrollment->policy);
           return;
         }
     }
 
-  if (!cb_sandbox_hub_ensure_device (self, dps->linked_hub, device_id, &error))
+  if (!cb_sb_hub_ensure_device (self, dps->linked_hub, device_id, &error))
     {
       operation_fail_from_error (op, error, enrollment->policy);
       return;
@@ -542,7 +542,7 @@ handle_register (CbSbRequest *req)
   g_autofree char *path = NULL;
   g_autofree char *location = NULL;
   JsonNode *csr_node;
-  gint64 now = cb_sandbox_now_usec (self);
+  gint64 now = cb_sb_now_usec (self);
 
   if (!(enrollment = begin_device_request (req, &dps)))
     return;
@@ -626,7 +626,7 @@ handle_operation (CbSbRequest *req)
       g_autoptr(GError) error = NULL;
 
       operation_fail (op, "failed", 500214, "The registration failed (sandbox fault injection)");
-      op->updated = cb_sandbox_now_usec (self);
+      op->updated = cb_sb_now_usec (self);
       if (!cb_sb_dps_operation_save (self, dps->name, op, &error))
         g_warning ("Could not record the injected failure: %s", error->message);
     }
@@ -696,11 +696,11 @@ void
 cb_sb_routes_dps_device_add (CbSandbox *self)
 {
   /* Device API (global.azure-devices-provisioning.net) */
-  cb_sandbox_add_route (self, "PUT", "/dps/{idScope}/registrations/{registrationId}/register",
-                        CB_SB_STYLE_DPS, handle_register);
-  cb_sandbox_add_route (self, "GET",
-                        "/dps/{idScope}/registrations/{registrationId}/operations/{operationId}",
-                        CB_SB_STYLE_DPS, handle_operation);
-  cb_sandbox_add_route (self, "POST", "/dps/{idScope}/registrations/{registrationId}",
-                        CB_SB_STYLE_DPS, handle_status_lookup);
+  cb_sb_add_route (self, "PUT", "/dps/{idScope}/registrations/{registrationId}/register",
+                   CB_SB_STYLE_DPS, handle_register);
+  cb_sb_add_route (self, "GET",
+                   "/dps/{idScope}/registrations/{registrationId}/operations/{operationId}",
+                   CB_SB_STYLE_DPS, handle_operation);
+  cb_sb_add_route (self, "POST", "/dps/{idScope}/registrations/{registrationId}",
+                   CB_SB_STYLE_DPS, handle_status_lookup);
 }

@@ -100,7 +100,7 @@ begin_service_request (CbSbRequest *req)
           return NULL;
         }
       if (!cb_sas_token_verify (token, dps->host_name, dps->owner_key,
-                                cb_sandbox_session_now (req->sandbox), &error))
+                                cb_sb_session_now (req->sandbox), &error))
         {
           cb_sb_dps_reply_unauthorized (req, error->message);
           return NULL;
@@ -273,7 +273,7 @@ handle_put_enrollment (CbSbRequest *req)
   const char *secondary;
   const char *policy;
   const char *status;
-  gint64 now = cb_sandbox_now_usec (self);
+  gint64 now = cb_sb_now_usec (self);
 
   if (!(dps = begin_service_request (req)))
     return;
@@ -575,8 +575,8 @@ handle_delete_registration_state (CbSbRequest *req)
 /* ---- Registration ---------------------------------------------------------------------- */
 
 gboolean
-cb_sandbox_dps_init (CbSandbox  *self,
-                     GError    **error)
+cb_sb_dps_init (CbSandbox  *self,
+                GError    **error)
 {
   if (!cb_sb_dps_store_init (self, error))
     return FALSE;
@@ -584,26 +584,26 @@ cb_sandbox_dps_init (CbSandbox  *self,
   cb_sb_routes_dps_device_add (self);
 
   /* Service API ({dps}.azure-devices-provisioning.net) */
-  cb_sandbox_add_route (self, "POST", "/dps-service/{dpsName}/enrollmentGroups/query",
-                        CB_SB_STYLE_DPS, handle_query_enrollments);
-  cb_sandbox_add_route (self, "PUT", "/dps-service/{dpsName}/enrollmentGroups/{id}",
-                        CB_SB_STYLE_DPS, handle_put_enrollment);
-  cb_sandbox_add_route (self, "GET", "/dps-service/{dpsName}/enrollmentGroups/{id}",
-                        CB_SB_STYLE_DPS, handle_get_enrollment);
-  cb_sandbox_add_route (self, "DELETE", "/dps-service/{dpsName}/enrollmentGroups/{id}",
-                        CB_SB_STYLE_DPS, handle_delete_enrollment);
-  cb_sandbox_add_route (self, "POST", "/dps-service/{dpsName}/enrollments/query",
-                        CB_SB_STYLE_DPS, handle_query_enrollments);
-  cb_sandbox_add_route (self, "PUT", "/dps-service/{dpsName}/enrollments/{id}",
-                        CB_SB_STYLE_DPS, handle_put_enrollment);
-  cb_sandbox_add_route (self, "GET", "/dps-service/{dpsName}/enrollments/{id}",
-                        CB_SB_STYLE_DPS, handle_get_enrollment);
-  cb_sandbox_add_route (self, "DELETE", "/dps-service/{dpsName}/enrollments/{id}",
-                        CB_SB_STYLE_DPS, handle_delete_enrollment);
-  cb_sandbox_add_route (self, "GET", "/dps-service/{dpsName}/registrations/{id}",
-                        CB_SB_STYLE_DPS, handle_get_registration_state);
-  cb_sandbox_add_route (self, "DELETE", "/dps-service/{dpsName}/registrations/{id}",
-                        CB_SB_STYLE_DPS, handle_delete_registration_state);
+  cb_sb_add_route (self, "POST", "/dps-service/{dpsName}/enrollmentGroups/query",
+                   CB_SB_STYLE_DPS, handle_query_enrollments);
+  cb_sb_add_route (self, "PUT", "/dps-service/{dpsName}/enrollmentGroups/{id}",
+                   CB_SB_STYLE_DPS, handle_put_enrollment);
+  cb_sb_add_route (self, "GET", "/dps-service/{dpsName}/enrollmentGroups/{id}",
+                   CB_SB_STYLE_DPS, handle_get_enrollment);
+  cb_sb_add_route (self, "DELETE", "/dps-service/{dpsName}/enrollmentGroups/{id}",
+                   CB_SB_STYLE_DPS, handle_delete_enrollment);
+  cb_sb_add_route (self, "POST", "/dps-service/{dpsName}/enrollments/query",
+                   CB_SB_STYLE_DPS, handle_query_enrollments);
+  cb_sb_add_route (self, "PUT", "/dps-service/{dpsName}/enrollments/{id}",
+                   CB_SB_STYLE_DPS, handle_put_enrollment);
+  cb_sb_add_route (self, "GET", "/dps-service/{dpsName}/enrollments/{id}",
+                   CB_SB_STYLE_DPS, handle_get_enrollment);
+  cb_sb_add_route (self, "DELETE", "/dps-service/{dpsName}/enrollments/{id}",
+                   CB_SB_STYLE_DPS, handle_delete_enrollment);
+  cb_sb_add_route (self, "GET", "/dps-service/{dpsName}/registrations/{id}",
+                   CB_SB_STYLE_DPS, handle_get_registration_state);
+  cb_sb_add_route (self, "DELETE", "/dps-service/{dpsName}/registrations/{id}",
+                   CB_SB_STYLE_DPS, handle_delete_registration_state);
 
   return TRUE;
 }

@@ -46,7 +46,7 @@ static gboolean
 check_tenant (CbSbRequest *req)
 {
   const char *tenant = cb_sb_param (req, "tenant");
-  g_autofree char *own = cb_sandbox_dup_meta (req->sandbox, "tenant_id");
+  g_autofree char *own = cb_sb_dup_meta (req->sandbox, "tenant_id");
 
   if (g_str_equal (tenant, "common") || g_str_equal (tenant, "organizations") ||
       g_ascii_strcasecmp (tenant, own) == 0 || g_ascii_strcasecmp (tenant, "sandbox") == 0)
@@ -127,7 +127,7 @@ bad:
 static char *
 default_principal_id (CbSandbox *self)
 {
-  g_autofree char *name = cb_sandbox_dup_meta (self, "default_principal");
+  g_autofree char *name = cb_sb_dup_meta (self, "default_principal");
   g_autoptr(CbSbStmt) stmt = NULL;
 
   if (name == NULL)
@@ -221,7 +221,7 @@ handle_devicecode (CbSbRequest *req)
   sqlite3_bind_text (stmt, 5, audience, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 6, principal != NULL ? "approved" : "pending", -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 7, principal, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 8, cb_sandbox_session_now (self) + DEVICE_CODE_LIFETIME);
+  sqlite3_bind_int64 (stmt, 8, cb_sb_session_now (self) + DEVICE_CODE_LIFETIME);
   if (sqlite3_step (stmt) != SQLITE_DONE)
     {
       cb_sb_reply_error (req, 500, "server_error", 50000, "Could not store the device code");
@@ -275,14 +275,14 @@ make_id_token (CbSandbox  *self,
                const char *principal_id,
                const char *client_id)
 {
-  g_autofree char *tenant = cb_sandbox_dup_meta (self, "tenant_id");
+  g_autofree char *tenant = cb_sb_dup_meta (self, "tenant_id");
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autoptr(JsonGenerator) gen = json_generator_new ();
   g_autofree char *payload = NULL;
   g_autofree char *h = base64url ("{\"alg\":\"none\",\"typ\":\"JWT\"}");
   g_autofree char *p = NULL;
   g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self, "SELECT name, display_name FROM principals WHERE id = ?");
-  gint64 now = cb_sandbox_session_now (self);
+  gint64 now = cb_sb_session_now (self);
 
   sqlite3_bind_text (stmt, 1, principal_id, -1, SQLITE_TRANSIENT);
   if (sqlite3_step (stmt) != SQLITE_ROW)
@@ -330,15 +330,15 @@ reply_tokens (CbSbRequest *req,
               gboolean     openid)
 {
   CbSandbox *self = req->sandbox;
-  g_autofree char *access = cb_sandbox_store_token (self, "access", principal_id, audience, scope,
-                                                    client_id, ACCESS_TOKEN_LIFETIME);
+  g_autofree char *access = cb_sb_store_token (self, "access", principal_id, audience, scope,
+                                               client_id, ACCESS_TOKEN_LIFETIME);
   g_autofree char *refresh = NULL;
   g_autofree char *id_token = NULL;
   g_autoptr(JsonBuilder) b = json_builder_new ();
 
   if (offline)
-    refresh = cb_sandbox_store_token (self, "refresh", principal_id, audience, scope, client_id,
-                                      REFRESH_TOKEN_LIFETIME);
+    refresh = cb_sb_store_token (self, "refresh", principal_id, audience, scope, client_id,
+                                 REFRESH_TOKEN_LIFETIME);
   if (openid || offline)
     id_token = make_id_token (self, principal_id, client_id);
 
@@ -427,7 +427,7 @@ token_device_code (CbSbRequest *req,
       return;
     }
 
-  if (expires <= cb_sandbox_session_now (self))
+  if (expires <= cb_sb_session_now (self))
     {
       cb_sb_reply_error (req, 400, "expired_token", 70020,
                          "The device code has expired. Start the sign-in again.");
@@ -481,8 +481,8 @@ token_refresh (CbSbRequest *req,
       return;
     }
 
-  principal = cb_sandbox_lookup_token (self, refresh, "refresh", &old_audience, NULL, &old_client,
-                                       &expired);
+  principal = cb_sb_lookup_token (self, refresh, "refresh", &old_audience, NULL, &old_client,
+                                  &expired);
   if (principal == NULL || expired)
     {
       cb_sb_reply_error (req, 400, "invalid_grant", 70008,
@@ -518,7 +518,7 @@ token_refresh (CbSbRequest *req,
     }
 
   /* Refresh tokens rotate: the old one is spent. */
-  cb_sandbox_delete_token (self, refresh);
+  cb_sb_delete_token (self, refresh);
   reply_tokens (req, principal, audience, new_scope, client_id, offline, openid);
 }
 
@@ -557,7 +557,7 @@ decide (CbSandbox  *self,
     {
       if (principal_name == NULL || *principal_name == '\0')
         {
-          g_autofree char *dflt = cb_sandbox_dup_meta (self, "default_principal");
+          g_autofree char *dflt = cb_sb_dup_meta (self, "default_principal");
           principal_name = NULL;
           if (dflt == NULL)
             return g_strdup ("Choose who signs in.");
@@ -583,7 +583,7 @@ decide (CbSandbox  *self,
   sqlite3_bind_text (stmt, 1, decline ? "declined" : "approved", -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 2, pid, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 3, code, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 4, cb_sandbox_session_now (self));
+  sqlite3_bind_int64 (stmt, 4, cb_sb_session_now (self));
   if (sqlite3_step (stmt) != SQLITE_DONE || sqlite3_changes (sqlite3_db_handle (stmt)) != 1)
     return g_strdup_printf ("The code “%s” is not waiting for approval (wrong, expired or used).", code);
 
@@ -644,7 +644,7 @@ static void
 handle_devicelogin_get (CbSbRequest *req)
 {
   g_autoptr(GString) options = g_string_new (NULL);
-  g_autofree char *dflt = cb_sandbox_dup_meta (req->sandbox, "default_principal");
+  g_autofree char *dflt = cb_sb_dup_meta (req->sandbox, "default_principal");
   g_autofree char *html = NULL;
   g_autoptr(CbSbStmt) stmt = cb_sb_prepare (req->sandbox,
                                       "SELECT name, display_name FROM principals ORDER BY name");
@@ -700,16 +700,16 @@ cb_sb_routes_entra_init (CbSandbox  *self,
   if (!cb_sb_exec (self, entra_schema, error))
     return FALSE;
 
-  cb_sandbox_add_route (self, "POST", "/entra/{tenant}/oauth2/v2.0/devicecode",
-                        CB_SB_STYLE_OAUTH, handle_devicecode);
-  cb_sandbox_add_route (self, "POST", "/entra/{tenant}/oauth2/v2.0/token",
-                        CB_SB_STYLE_OAUTH, handle_token);
-  cb_sandbox_add_route (self, "GET", "/entra/devicelogin", CB_SB_STYLE_PLAIN,
-                        handle_devicelogin_get);
-  cb_sandbox_add_route (self, "POST", "/entra/devicelogin", CB_SB_STYLE_PLAIN,
-                        handle_devicelogin_post);
-  cb_sandbox_add_route (self, "POST", "/sandbox/entra/approve", CB_SB_STYLE_PLAIN,
-                        handle_approve);
+  cb_sb_add_route (self, "POST", "/entra/{tenant}/oauth2/v2.0/devicecode",
+                   CB_SB_STYLE_OAUTH, handle_devicecode);
+  cb_sb_add_route (self, "POST", "/entra/{tenant}/oauth2/v2.0/token",
+                   CB_SB_STYLE_OAUTH, handle_token);
+  cb_sb_add_route (self, "GET", "/entra/devicelogin", CB_SB_STYLE_PLAIN,
+                   handle_devicelogin_get);
+  cb_sb_add_route (self, "POST", "/entra/devicelogin", CB_SB_STYLE_PLAIN,
+                   handle_devicelogin_post);
+  cb_sb_add_route (self, "POST", "/sandbox/entra/approve", CB_SB_STYLE_PLAIN,
+                   handle_approve);
 
   return TRUE;
 }

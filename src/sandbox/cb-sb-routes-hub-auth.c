@@ -109,7 +109,7 @@ authorize (CbSbRequest *req,
       return unauthorized (req, msg);
     }
 
-  primary = cb_sandbox_dup_hub_key (self, ctx->hub, token->key_name);
+  primary = cb_sb_dup_hub_key (self, ctx->hub, token->key_name);
   stmt = cb_sb_prepare (self, "SELECT secondary_key, rights FROM hub_keys WHERE hub = ? AND key_name = ?");
   sqlite3_bind_text (stmt, 1, ctx->hub, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 2, token->key_name, -1, SQLITE_TRANSIENT);
@@ -127,12 +127,12 @@ authorize (CbSbRequest *req,
       return unauthorized (req, msg);
     }
 
-  verified = cb_sas_token_verify (token, token->resource, primary, cb_sandbox_session_now (self), &error);
+  verified = cb_sas_token_verify (token, token->resource, primary, cb_sb_session_now (self), &error);
   if (!verified && secondary != NULL &&
       g_error_matches (error, CB_SAS_ERROR, CB_SAS_ERROR_BAD_SIGNATURE))
     {
       g_clear_error (&error);
-      verified = cb_sas_token_verify (token, token->resource, secondary, cb_sandbox_session_now (self), &error);
+      verified = cb_sas_token_verify (token, token->resource, secondary, cb_sb_session_now (self), &error);
     }
   if (!verified)
     return unauthorized (req, error->message);

@@ -228,10 +228,10 @@ handle_hub_certificate_delete (CbSbRequest *req)
 void
 cb_sb_routes_hub_certificates_add (CbSandbox *self)
 {
-  cb_sandbox_add_route (self, "GET", HUB "/certificates", CB_SB_STYLE_ARM,
-                        handle_hub_certificates_list);
-  cb_sandbox_add_route (self, "GET", HUB "/certificates/{name}", CB_SB_STYLE_ARM,
-                        handle_hub_certificate_get);
-  cb_sandbox_add_route (self, "DELETE", HUB "/certificates/{name}", CB_SB_STYLE_ARM,
-                        handle_hub_certificate_delete);
+  cb_sb_add_route (self, "GET", HUB "/certificates", CB_SB_STYLE_ARM,
+                   handle_hub_certificates_list);
+  cb_sb_add_route (self, "GET", HUB "/certificates/{name}", CB_SB_STYLE_ARM,
+                   handle_hub_certificate_get);
+  cb_sb_add_route (self, "DELETE", HUB "/certificates/{name}", CB_SB_STYLE_ARM,
+                   handle_hub_certificate_delete);
 }

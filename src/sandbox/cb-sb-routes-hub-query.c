@@ -202,5 +202,5 @@ void
 cb_sb_routes_hub_query_add (CbSandbox *self)
 {
   /* The query route comes first: a device may well be called "query". */
-  cb_sandbox_add_route (self, "POST", "/hubs/{hub}/devices/query", CB_SB_STYLE_HUB, handle_query);
+  cb_sb_add_route (self, "POST", "/hubs/{hub}/devices/query", CB_SB_STYLE_HUB, handle_query);
 }

@@ -187,7 +187,7 @@ begin_twin_update (CbSbRequest     *req,
   if (!check_twin_body (req, body, tags, desired))
     return NULL;
 
-  *stamp = cb_time_format_precise (cb_sandbox_now_usec (req->sandbox));
+  *stamp = cb_time_format_precise (cb_sb_now_usec (req->sandbox));
   return g_steal_pointer (&dev);
 }
 
@@ -265,7 +265,7 @@ handle_put_twin (CbSbRequest *req)
 void
 cb_sb_routes_hub_twins_add (CbSandbox *self)
 {
-  cb_sandbox_add_route (self, "GET", "/hubs/{hub}/twins/{id}", CB_SB_STYLE_HUB, handle_get_twin);
-  cb_sandbox_add_route (self, "PATCH", "/hubs/{hub}/twins/{id}", CB_SB_STYLE_HUB, handle_patch_twin);
-  cb_sandbox_add_route (self, "PUT", "/hubs/{hub}/twins/{id}", CB_SB_STYLE_HUB, handle_put_twin);
+  cb_sb_add_route (self, "GET", "/hubs/{hub}/twins/{id}", CB_SB_STYLE_HUB, handle_get_twin);
+  cb_sb_add_route (self, "PATCH", "/hubs/{hub}/twins/{id}", CB_SB_STYLE_HUB, handle_patch_twin);
+  cb_sb_add_route (self, "PUT", "/hubs/{hub}/twins/{id}", CB_SB_STYLE_HUB, handle_put_twin);
 }

@@ -104,7 +104,7 @@ apply_device_body (CbSbRequest *req,
   const char *type = cb_sb_json_member_string (auth, "type");
   const char *primary;
   const char *secondary;
-  gint64 now = cb_sandbox_now_usec (req->sandbox);
+  gint64 now = cb_sb_now_usec (req->sandbox);
 
   if (body_id != NULL && g_strcmp0 (body_id, dev->device_id) != 0)
     {
@@ -392,18 +392,18 @@ handle_list_devices (CbSbRequest *req)
 /* ---- Registration ---------------------------------------------------------------------- */
 
 gboolean
-cb_sandbox_hub_init (CbSandbox  *self,
-                     GError    **error)
+cb_sb_hub_init (CbSandbox  *self,
+                GError    **error)
 {
   if (!cb_sb_hub_store_init (self, error))
     return FALSE;
 
   cb_sb_routes_hub_query_add (self);
-  cb_sandbox_add_route (self, "GET", "/hubs/{hub}/devices", CB_SB_STYLE_HUB, handle_list_devices);
-  cb_sandbox_add_route (self, "GET", "/hubs/{hub}/devices/{id}", CB_SB_STYLE_HUB, handle_get_device);
-  cb_sandbox_add_route (self, "PUT", "/hubs/{hub}/devices/{id}", CB_SB_STYLE_HUB, handle_put_device);
-  cb_sandbox_add_route (self, "DELETE", "/hubs/{hub}/devices/{id}", CB_SB_STYLE_HUB,
-                        handle_delete_device);
+  cb_sb_add_route (self, "GET", "/hubs/{hub}/devices", CB_SB_STYLE_HUB, handle_list_devices);
+  cb_sb_add_route (self, "GET", "/hubs/{hub}/devices/{id}", CB_SB_STYLE_HUB, handle_get_device);
+  cb_sb_add_route (self, "PUT", "/hubs/{hub}/devices/{id}", CB_SB_STYLE_HUB, handle_put_device);
+  cb_sb_add_route (self, "DELETE", "/hubs/{hub}/devices/{id}", CB_SB_STYLE_HUB,
+                   handle_delete_device);
   cb_sb_routes_hub_twins_add (self);
 
   return TRUE;

@@ -35,7 +35,7 @@ handle_connection (CbSbRequest *req)
                          "There is no hub “%s” in the sandbox.", hub_param);
       return;
     }
-  if (!cb_sandbox_hub_get_connection (self, hub, device_id, &state, &activity))
+  if (!cb_sb_hub_get_connection (self, hub, device_id, &state, &activity))
     {
       cb_sb_reply_error (req, SOUP_STATUS_NOT_FOUND, "DeviceNotFound", 0,
                          "There is no device “%s” in hub “%s”.", device_id, hub);
@@ -71,6 +71,6 @@ handle_connection (CbSbRequest *req)
 void
 cb_sb_routes_mqtt_connection_add (CbSandbox *self)
 {
-  cb_sandbox_add_route (self, "GET", "/sandbox/hubs/{hub}/devices/{deviceId}/connection",
-                        CB_SB_STYLE_PLAIN, handle_connection);
+  cb_sb_add_route (self, "GET", "/sandbox/hubs/{hub}/devices/{deviceId}/connection",
+                   CB_SB_STYLE_PLAIN, handle_connection);
 }

@@ -189,14 +189,14 @@ CB_SB_ARM_ROUTE (handle_namespace_delete, CB_SB_ARM_SCOPE_NAMESPACE, OP_NS_DELET
 void
 cb_sb_routes_namespaces_add (CbSandbox *self)
 {
-  cb_sandbox_add_route (self, "GET", CB_SB_ARM_SUB "/providers/Microsoft.DeviceRegistry/namespaces",
-                        CB_SB_STYLE_ARM, handle_namespaces_list_subscription);
-  cb_sandbox_add_route (self, "GET",
-                        CB_SB_ARM_SUB "/resourceGroups/{rg}/providers/Microsoft.DeviceRegistry/"
-                        "namespaces",
-                        CB_SB_STYLE_ARM, handle_namespaces_list_group);
-  cb_sandbox_add_route (self, "GET", CB_SB_ARM_NS, CB_SB_STYLE_ARM, handle_namespace_get);
-  cb_sandbox_add_route (self, "PUT", CB_SB_ARM_NS, CB_SB_STYLE_ARM, handle_namespace_put);
-  cb_sandbox_add_route (self, "PATCH", CB_SB_ARM_NS, CB_SB_STYLE_ARM, handle_namespace_patch);
-  cb_sandbox_add_route (self, "DELETE", CB_SB_ARM_NS, CB_SB_STYLE_ARM, handle_namespace_delete);
+  cb_sb_add_route (self, "GET", CB_SB_ARM_SUB "/providers/Microsoft.DeviceRegistry/namespaces",
+                   CB_SB_STYLE_ARM, handle_namespaces_list_subscription);
+  cb_sb_add_route (self, "GET",
+                   CB_SB_ARM_SUB "/resourceGroups/{rg}/providers/Microsoft.DeviceRegistry/"
+                   "namespaces",
+                   CB_SB_STYLE_ARM, handle_namespaces_list_group);
+  cb_sb_add_route (self, "GET", CB_SB_ARM_NS, CB_SB_STYLE_ARM, handle_namespace_get);
+  cb_sb_add_route (self, "PUT", CB_SB_ARM_NS, CB_SB_STYLE_ARM, handle_namespace_put);
+  cb_sb_add_route (self, "PATCH", CB_SB_ARM_NS, CB_SB_STYLE_ARM, handle_namespace_patch);
+  cb_sb_add_route (self, "DELETE", CB_SB_ARM_NS, CB_SB_STYLE_ARM, handle_namespace_delete);
 }

@@ -162,8 +162,8 @@ handle_operation_result (CbSbRequest *req)
 void
 cb_sb_routes_operations_add (CbSandbox *self)
 {
-  cb_sandbox_add_route (self, "GET", LOC "/operationStatuses/{opId}", CB_SB_STYLE_ARM,
-                        handle_operation_status);
-  cb_sandbox_add_route (self, "GET", LOC "/operationResults/{opId}", CB_SB_STYLE_ARM,
-                        handle_operation_result);
+  cb_sb_add_route (self, "GET", LOC "/operationStatuses/{opId}", CB_SB_STYLE_ARM,
+                   handle_operation_status);
+  cb_sb_add_route (self, "GET", LOC "/operationResults/{opId}", CB_SB_STYLE_ARM,
+                   handle_operation_result);
 }

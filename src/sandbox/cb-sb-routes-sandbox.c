@@ -16,19 +16,19 @@
 static void
 handle_info (CbSbRequest *req)
 {
-  cb_sb_reply_json (req, 200, cb_sandbox_build_info (req->sandbox));
+  cb_sb_reply_json (req, 200, cb_sb_build_info (req->sandbox));
 }
 
 static void
 reply_clock (CbSbRequest *req)
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autofree char *now = cb_time_format_fixed (cb_sandbox_now (req->sandbox));
+  g_autofree char *now = cb_time_format_fixed (cb_sb_now (req->sandbox));
 
   json_builder_begin_object (b);
   cb_sb_json_add_string (b, "now", now);
   json_builder_set_member_name (b, "offsetSeconds");
-  json_builder_add_int_value (b, cb_sandbox_now (req->sandbox) - g_get_real_time () / G_USEC_PER_SEC);
+  json_builder_add_int_value (b, cb_sb_now (req->sandbox) - g_get_real_time () / G_USEC_PER_SEC);
   json_builder_set_member_name (b, "rate");
   json_builder_add_double_value (b, req->sandbox->clock_rate);
   json_builder_end_object (b);
@@ -150,11 +150,11 @@ gboolean
 cb_sb_routes_sandbox_init (CbSandbox  *self,
                            GError    **error)
 {
-  cb_sandbox_add_route (self, "GET", "/sandbox/info", CB_SB_STYLE_PLAIN, handle_info);
-  cb_sandbox_add_route (self, "GET", "/sandbox/clock", CB_SB_STYLE_PLAIN, handle_clock_get);
-  cb_sandbox_add_route (self, "POST", "/sandbox/clock", CB_SB_STYLE_PLAIN, handle_clock_post);
-  cb_sandbox_add_route (self, "GET", "/sandbox/faults", CB_SB_STYLE_PLAIN, handle_faults_get);
-  cb_sandbox_add_route (self, "PUT", "/sandbox/faults", CB_SB_STYLE_PLAIN, handle_faults_put);
-  cb_sandbox_add_route (self, "DELETE", "/sandbox/faults", CB_SB_STYLE_PLAIN, handle_faults_delete);
+  cb_sb_add_route (self, "GET", "/sandbox/info", CB_SB_STYLE_PLAIN, handle_info);
+  cb_sb_add_route (self, "GET", "/sandbox/clock", CB_SB_STYLE_PLAIN, handle_clock_get);
+  cb_sb_add_route (self, "POST", "/sandbox/clock", CB_SB_STYLE_PLAIN, handle_clock_post);
+  cb_sb_add_route (self, "GET", "/sandbox/faults", CB_SB_STYLE_PLAIN, handle_faults_get);
+  cb_sb_add_route (self, "PUT", "/sandbox/faults", CB_SB_STYLE_PLAIN, handle_faults_put);
+  cb_sb_add_route (self, "DELETE", "/sandbox/faults", CB_SB_STYLE_PLAIN, handle_faults_delete);
   return TRUE;
 }

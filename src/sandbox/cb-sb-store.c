@@ -22,13 +22,13 @@ static const char store_schema[] =
 /* ---- Lock ------------------------------------------------------------------------------ */
 
 void
-cb_sandbox_lock (CbSandbox *self)
+cb_sb_lock (CbSandbox *self)
 {
   g_rec_mutex_lock (&self->lock);
 }
 
 void
-cb_sandbox_unlock (CbSandbox *self)
+cb_sb_unlock (CbSandbox *self)
 {
   g_rec_mutex_unlock (&self->lock);
 }
@@ -58,8 +58,8 @@ cb_sb_module_data_new (void)
 }
 
 gpointer
-cb_sandbox_get_module_data (CbSandbox  *self,
-                            const char *module)
+cb_sb_get_module_data (CbSandbox  *self,
+                       const char *module)
 {
   ModuleData *md = g_hash_table_lookup (self->module_data, module);
 
@@ -67,10 +67,10 @@ cb_sandbox_get_module_data (CbSandbox  *self,
 }
 
 void
-cb_sandbox_set_module_data (CbSandbox      *self,
-                            const char     *module,
-                            gpointer        data,
-                            GDestroyNotify  destroy)
+cb_sb_set_module_data (CbSandbox      *self,
+                       const char     *module,
+                       gpointer        data,
+                       GDestroyNotify  destroy)
 {
   ModuleData *md = g_new0 (ModuleData, 1);
 
@@ -242,8 +242,8 @@ cb_sb_store_close (CbSandbox *self)
 /* ---- Meta ------------------------------------------------------------------------------ */
 
 char *
-cb_sandbox_dup_meta (CbSandbox  *self,
-                     const char *key)
+cb_sb_dup_meta (CbSandbox  *self,
+                const char *key)
 {
   g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self, "SELECT value FROM meta WHERE key = ?");
 
@@ -255,9 +255,9 @@ cb_sandbox_dup_meta (CbSandbox  *self,
 }
 
 gboolean
-cb_sandbox_set_meta (CbSandbox  *self,
-                     const char *key,
-                     const char *value)
+cb_sb_set_meta (CbSandbox  *self,
+                const char *key,
+                const char *value)
 {
   g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self, "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)");
 

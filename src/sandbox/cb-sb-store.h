@@ -45,8 +45,8 @@ void          cb_sb_rollback              (CbSandbox   *self);
 /* Request handlers run with this (recursive) lock held. Code that touches the store from
  * another thread (tests calling module functions directly while the server runs in its own
  * thread) takes it around the call. */
-void          cb_sandbox_lock             (CbSandbox   *self);
-void          cb_sandbox_unlock           (CbSandbox   *self);
+void          cb_sb_lock             (CbSandbox   *self);
+void          cb_sb_unlock           (CbSandbox   *self);
 /* Sets a GError from the last SQLite failure. */
 void          cb_sb_set_sqlite_error      (CbSandbox   *self,
                                            GError     **error);
@@ -55,21 +55,21 @@ char         *cb_sb_column_dup            (sqlite3_stmt *stmt,
                                            int          col);
 
 /* Small persistent settings (tenant id, default principal, demo description). */
-char         *cb_sandbox_dup_meta         (CbSandbox   *self,
-                                           const char  *key);
-gboolean      cb_sandbox_set_meta         (CbSandbox   *self,
-                                           const char  *key,
-                                           const char  *value);
+char         *cb_sb_dup_meta         (CbSandbox   *self,
+                                      const char  *key);
+gboolean      cb_sb_set_meta         (CbSandbox   *self,
+                                      const char  *key,
+                                      const char  *value);
 
 /* Module state that is not persisted. The table the sandbox keeps it in (module name ->
  * data, freed with its destroy function). */
 GHashTable   *cb_sb_module_data_new       (void);
-gpointer      cb_sandbox_get_module_data  (CbSandbox   *self,
-                                           const char  *module);
-void          cb_sandbox_set_module_data  (CbSandbox   *self,
-                                           const char  *module,
-                                           gpointer     data,
-                                           GDestroyNotify destroy);
+gpointer      cb_sb_get_module_data  (CbSandbox   *self,
+                                      const char  *module);
+void          cb_sb_set_module_data  (CbSandbox   *self,
+                                      const char  *module,
+                                      gpointer     data,
+                                      GDestroyNotify destroy);
 
 /* Private key files under <data>/keys/, 0600 in a 0700 folder. Returns the file's base name
  * to keep in the database. */

@@ -31,12 +31,12 @@ cb_sb_topology_init (CbSandbox  *self,
 }
 
 gboolean
-cb_sandbox_create_hub (CbSandbox   *self,
-                       const char  *subscription,
-                       const char  *resource_group,
-                       const char  *name,
-                       const char  *namespace_id,
-                       GError     **error)
+cb_sb_create_hub (CbSandbox   *self,
+                  const char  *subscription,
+                  const char  *resource_group,
+                  const char  *name,
+                  const char  *namespace_id,
+                  GError     **error)
 {
   static const struct { const char *name; const char *rights; } policies[] = {
     { "iothubowner", "RegistryWrite, ServiceConnect, DeviceConnect" },
@@ -58,7 +58,7 @@ cb_sandbox_create_hub (CbSandbox   *self,
   sqlite3_bind_text (stmt, 3, resource_group, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 4, namespace_id, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 5, host, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 6, cb_sandbox_now (self));
+  sqlite3_bind_int64 (stmt, 6, cb_sb_now (self));
   if (sqlite3_step (stmt) != SQLITE_DONE)
     goto failed;
 
@@ -90,10 +90,10 @@ failed:
 }
 
 gboolean
-cb_sandbox_set_hub_key (CbSandbox  *self,
-                        const char *hub,
-                        const char *key_name,
-                        const char *primary_key)
+cb_sb_set_hub_key (CbSandbox  *self,
+                   const char *hub,
+                   const char *key_name,
+                   const char *primary_key)
 {
   g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self,
       "UPDATE hub_keys SET primary_key = ? WHERE hub = ? AND key_name = ?");
@@ -105,14 +105,14 @@ cb_sandbox_set_hub_key (CbSandbox  *self,
 }
 
 gboolean
-cb_sandbox_create_dps (CbSandbox   *self,
-                       const char  *subscription,
-                       const char  *resource_group,
-                       const char  *name,
-                       const char  *id_scope,
-                       const char  *namespace_id,
-                       const char  *linked_hub,
-                       GError     **error)
+cb_sb_create_dps (CbSandbox   *self,
+                  const char  *subscription,
+                  const char  *resource_group,
+                  const char  *name,
+                  const char  *id_scope,
+                  const char  *namespace_id,
+                  const char  *linked_hub,
+                  GError     **error)
 {
   g_autofree char *host = g_strdup_printf ("%s.azure-devices-provisioning.net", name);
   g_autofree char *owner_key = cb_random_base64 (32);
@@ -128,7 +128,7 @@ cb_sandbox_create_dps (CbSandbox   *self,
   sqlite3_bind_text (stmt, 6, linked_hub, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 7, host, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 8, owner_key, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 9, cb_sandbox_now (self));
+  sqlite3_bind_int64 (stmt, 9, cb_sb_now (self));
   if (sqlite3_step (stmt) != SQLITE_DONE)
     {
       cb_sb_set_sqlite_error (self, error);
@@ -139,9 +139,9 @@ cb_sandbox_create_dps (CbSandbox   *self,
 }
 
 gboolean
-cb_sandbox_set_dps_owner_key (CbSandbox  *self,
-                              const char *dps,
-                              const char *owner_key)
+cb_sb_set_dps_owner_key (CbSandbox  *self,
+                         const char *dps,
+                         const char *owner_key)
 {
   g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self, "UPDATE dps_instances SET owner_key = ? WHERE name = ?");
 
@@ -151,9 +151,9 @@ cb_sandbox_set_dps_owner_key (CbSandbox  *self,
 }
 
 char *
-cb_sandbox_dup_hub_key (CbSandbox  *self,
-                        const char *hub,
-                        const char *key_name)
+cb_sb_dup_hub_key (CbSandbox  *self,
+                   const char *hub,
+                   const char *key_name)
 {
   g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self,
       "SELECT primary_key FROM hub_keys WHERE hub = ? AND key_name = ?");
@@ -167,8 +167,8 @@ cb_sandbox_dup_hub_key (CbSandbox  *self,
 }
 
 GPtrArray *
-cb_sandbox_list_hubs_for_namespace (CbSandbox  *self,
-                                    const char *namespace_id)
+cb_sb_list_hubs_for_namespace (CbSandbox  *self,
+                               const char *namespace_id)
 {
   GPtrArray *hubs = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self, "SELECT name FROM hubs WHERE namespace_id = ? ORDER BY name");

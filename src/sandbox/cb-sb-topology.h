@@ -16,34 +16,34 @@ G_BEGIN_DECLS
 /* Creates those tables after the store opened. */
 gboolean      cb_sb_topology_init         (CbSandbox   *self,
                                            GError     **error);
-gboolean      cb_sandbox_create_hub       (CbSandbox   *self,
-                                           const char  *subscription,
-                                           const char  *resource_group,
-                                           const char  *name,
-                                           const char  *namespace_id,
-                                           GError     **error);
-gboolean      cb_sandbox_create_dps       (CbSandbox   *self,
-                                           const char  *subscription,
-                                           const char  *resource_group,
-                                           const char  *name,
-                                           const char  *id_scope,
-                                           const char  *namespace_id,
-                                           const char  *linked_hub,
-                                           GError     **error);
+gboolean      cb_sb_create_hub       (CbSandbox   *self,
+                                      const char  *subscription,
+                                      const char  *resource_group,
+                                      const char  *name,
+                                      const char  *namespace_id,
+                                      GError     **error);
+gboolean      cb_sb_create_dps       (CbSandbox   *self,
+                                      const char  *subscription,
+                                      const char  *resource_group,
+                                      const char  *name,
+                                      const char  *id_scope,
+                                      const char  *namespace_id,
+                                      const char  *linked_hub,
+                                      GError     **error);
 /* The key of a hub's shared access policy (iothubowner, service, registryRead, ...). */
-char         *cb_sandbox_dup_hub_key      (CbSandbox   *self,
-                                           const char  *hub,
-                                           const char  *key_name);
+char         *cb_sb_dup_hub_key      (CbSandbox   *self,
+                                      const char  *hub,
+                                      const char  *key_name);
 /* Known keys for the demo seed, so the docs can show them. */
-gboolean      cb_sandbox_set_hub_key      (CbSandbox   *self,
-                                           const char  *hub,
-                                           const char  *key_name,
-                                           const char  *primary_key);
-gboolean      cb_sandbox_set_dps_owner_key (CbSandbox  *self,
-                                            const char *dps,
-                                            const char *owner_key);
+gboolean      cb_sb_set_hub_key      (CbSandbox   *self,
+                                      const char  *hub,
+                                      const char  *key_name,
+                                      const char  *primary_key);
+gboolean      cb_sb_set_dps_owner_key (CbSandbox  *self,
+                                       const char *dps,
+                                       const char *owner_key);
 /* Hub names whose namespace_id is ns_id. */
-GPtrArray    *cb_sandbox_list_hubs_for_namespace (CbSandbox *self,
-                                                  const char *namespace_id);
+GPtrArray    *cb_sb_list_hubs_for_namespace (CbSandbox *self,
+                                             const char *namespace_id);
 
 G_END_DECLS

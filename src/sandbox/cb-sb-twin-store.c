@@ -76,22 +76,22 @@ cb_sb_hub_twin_to_json (CbSbHubDevice *dev)
 /* ---- Cross-module functions ------------------------------------------------------------ */
 
 gboolean
-cb_sandbox_hub_patch_reported (CbSandbox   *self,
-                               const char  *hub,
-                               const char  *device_id,
-                               JsonObject  *patch,
-                               GError     **error)
+cb_sb_hub_patch_reported (CbSandbox   *self,
+                          const char  *hub,
+                          const char  *device_id,
+                          JsonObject  *patch,
+                          GError     **error)
 {
-  return cb_sandbox_hub_patch_reported_versioned (self, hub, device_id, patch, NULL, error);
+  return cb_sb_hub_patch_reported_versioned (self, hub, device_id, patch, NULL, error);
 }
 
 gboolean
-cb_sandbox_hub_patch_reported_versioned (CbSandbox   *self,
-                                         const char  *hub,
-                                         const char  *device_id,
-                                         JsonObject  *patch,
-                                         gint64      *out_version,
-                                         GError     **error)
+cb_sb_hub_patch_reported_versioned (CbSandbox   *self,
+                                    const char  *hub,
+                                    const char  *device_id,
+                                    JsonObject  *patch,
+                                    gint64      *out_version,
+                                    GError     **error)
 {
   g_autoptr(CbSbHubDevice) dev = NULL;
   g_autofree char *stamp = NULL;
@@ -103,15 +103,15 @@ cb_sandbox_hub_patch_reported_versioned (CbSandbox   *self,
   if (!cb_sb_twin_validate_properties (patch, "the reported properties", 1, error))
     return FALSE;
 
-  cb_sandbox_lock (self);
+  cb_sb_lock (self);
 
   if (!(dev = cb_sb_hub_device_load_existing (self, hub, device_id, error)))
     {
-      cb_sandbox_unlock (self);
+      cb_sb_unlock (self);
       return FALSE;
     }
 
-  stamp = cb_time_format_precise (cb_sandbox_now_usec (self));
+  stamp = cb_time_format_precise (cb_sb_now_usec (self));
   dev->reported_version++;
   dev->twin_version++;
   cb_sb_twin_merge_patch (dev->reported, dev->reported_meta, patch, stamp, -1);
@@ -119,14 +119,14 @@ cb_sandbox_hub_patch_reported_versioned (CbSandbox   *self,
   if (ret && out_version != NULL)
     *out_version = dev->reported_version;
 
-  cb_sandbox_unlock (self);
+  cb_sb_unlock (self);
   return ret;
 }
 
 JsonNode *
-cb_sandbox_hub_dup_device_twin (CbSandbox  *self,
-                                const char *hub,
-                                const char *device_id)
+cb_sb_hub_dup_device_twin (CbSandbox  *self,
+                           const char *hub,
+                           const char *device_id)
 {
   g_autoptr(CbSbHubDevice) dev = NULL;
   JsonObject *doc;
@@ -136,9 +136,9 @@ cb_sandbox_hub_dup_device_twin (CbSandbox  *self,
 
   g_return_val_if_fail (CB_IS_SANDBOX (self), NULL);
 
-  cb_sandbox_lock (self);
+  cb_sb_lock (self);
   dev = hub != NULL && device_id != NULL ? cb_sb_hub_device_load (self, hub, device_id) : NULL;
-  cb_sandbox_unlock (self);
+  cb_sb_unlock (self);
   if (dev == NULL)
     return NULL;
 

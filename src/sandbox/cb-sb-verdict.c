@@ -84,11 +84,11 @@ format_time (gint64 unix_seconds)
 }
 
 CbSbVerdict
-cb_sandbox_check_device_chain (CbSandbox   *self,
-                               const char  *hub,
-                               const char  *device_id,
-                               GPtrArray   *chain,
-                               char       **reason)
+cb_sb_check_device_chain (CbSandbox   *self,
+                          const char  *hub,
+                          const char  *device_id,
+                          GPtrArray   *chain,
+                          char       **reason)
 {
   g_auto(IssuerRow) issuer = { 0 };
   g_autoptr(CbCertificate) ica = NULL;
@@ -107,7 +107,7 @@ cb_sandbox_check_device_chain (CbSandbox   *self,
 
   cb_sb_arm_run_due_operations (self);
 
-  if (!cb_sandbox_hub_lookup_device (self, hub, device_id, &enabled))
+  if (!cb_sb_hub_lookup_device (self, hub, device_id, &enabled))
     return verdict (reason, CB_SB_VERDICT_UNKNOWN_DEVICE,
                     "The device “%s” is not registered in hub “%s”.", device_id, hub);
   if (!enabled)
@@ -149,7 +149,7 @@ cb_sandbox_check_device_chain (CbSandbox   *self,
                     "The certificate's common name “%s” is not the device id “%s”.",
                     cn ? cn : "", device_id);
 
-  now = cb_sandbox_now (self);
+  now = cb_sb_now (self);
   if (cb_certificate_get_not_before (leaf) > now)
     {
       g_autofree char *when = format_time (cb_certificate_get_not_before (leaf));

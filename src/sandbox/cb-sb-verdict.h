@@ -24,8 +24,8 @@ typedef enum
 const char   *cb_sb_verdict_to_string          (CbSbVerdict verdict); /* "accepted", "revoked-identifier", ... */
 /* Would the hub accept this chain (CbCertificate, leaf first) for this device now? The one
  * place that decides, used by the check endpoint and (later) the MQTT endpoint. */
-CbSbVerdict   cb_sandbox_check_device_chain    (CbSandbox *self, const char *hub,
-                                                const char *device_id, GPtrArray *chain,
-                                                char **reason);
+CbSbVerdict   cb_sb_check_device_chain    (CbSandbox *self, const char *hub,
+                                           const char *device_id, GPtrArray *chain,
+                                           char **reason);
 
 G_END_DECLS

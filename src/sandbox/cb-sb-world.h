@@ -86,11 +86,11 @@ struct _CbSandbox
  * fast as real time once a rate is set (a simulated fleet lives a day a second). Use it for
  * everything a device or a certificate sees, never g_get_real_time() directly, so expiry and
  * renewal can be tested. */
-gint64        cb_sandbox_now              (CbSandbox   *self);      /* unix seconds */
-gint64        cb_sandbox_now_usec         (CbSandbox   *self);
+gint64        cb_sb_now              (CbSandbox   *self);      /* unix seconds */
+gint64        cb_sb_now_usec         (CbSandbox   *self);
 /* The sign-in clock: real time plus the offset only, never accelerated. Entra's codes and
  * tokens and the expiry of SAS tokens live on it (clients sign with their own clock), so an
  * accelerated world does not sign everyone out every second. */
-gint64        cb_sandbox_session_now      (CbSandbox   *self);      /* unix seconds */
+gint64        cb_sb_session_now      (CbSandbox   *self);      /* unix seconds */
 
 G_END_DECLS
