@@ -54,19 +54,27 @@ def layer_of(stem):
 
 # A class split Text Editor style (editor-window.c, editor-window-actions.c and
 # editor-window-private.h) is one module: its parts call each other through the private header.
+# Parts are regular expressions of file stems.
 SPLIT_CLASSES = {
-    "cb-registry-page": ["cb-registry-page-actions", "cb-registry-activity",
-                         "cb-registry-policy-pane"],
-    "cb-cli": ["cb-cli-commands"],
+    "cb-registry-page": [r"cb-registry-page-actions", r"cb-registry-activity",
+                         r"cb-registry-policy-pane"],
+    "cb-bench-page": [r"cb-bench-page-.*"],
+    "cb-cli": [r"cb-cli-commands", r"cb-cli-cmd-.*"],
 }
-PART_OF = {part: whole for whole, parts in SPLIT_CLASSES.items() for part in parts}
+
+
+def whole_of(stem):
+    for whole, parts in SPLIT_CLASSES.items():
+        if any(re.fullmatch(part, stem) for part in parts):
+            return whole
+    return stem
 
 
 def module_of(stem):
     # foo-private.h is part of foo: it is the struct and the functions foo's own files share.
     if stem.endswith("-private"):
         stem = stem[:-len("-private")]
-    return PART_OF.get(stem, stem)
+    return whole_of(stem)
 
 
 def stems_in(folder):
