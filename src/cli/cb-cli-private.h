@@ -5,6 +5,7 @@
 #include <json-glib/json-glib.h>
 
 #include "cb-adr-client.h"
+#include "cb-bench-client.h"
 #include "cb-dps-client.h"
 #include "cb-entra-client.h"
 #include "cb-http.h"
@@ -13,10 +14,15 @@
 #include "cb-profile.h"
 #include "cb-sandbox.h"
 #include "cb-secrets.h"
+#include "cb-serial-port.h"
+#include "cb-smp-transport.h"
 
 #include "cb-cli.h"
 
 G_BEGIN_DECLS
+
+/* Where a running certbench-sandbox answers unless --sandbox-url says otherwise. */
+#define CB_CLI_SANDBOX_DEFAULT_URL "https://127.0.0.1:7443"
 
 /* Everything the command line said. */
 typedef struct
@@ -104,6 +110,27 @@ void          cb_cli_context_connect_arm (CbCliContext *ctx);
 gboolean      cb_cli_context_open_journal (CbCliContext *ctx,
                                            GError      **error);
 void          cb_cli_context_clear     (CbCliContext  *ctx);
+
+/* Reports an error that stops a command before it produced a result: on stderr, and on stdout
+ * as {"error", "exitCode"} with --json. Returns code. */
+int           cb_cli_fail              (CbCliContext  *ctx,
+                                        CbCliExit      code,
+                                        const char    *format,
+                                        ...) G_GNUC_PRINTF (3, 4);
+/* Adds a member that is a string, or null when value is NULL. */
+void          cb_cli_add_string        (JsonBuilder   *b,
+                                        const char    *name,
+                                        const char    *value);
+/* Adds a member that is a fixed-format time, or null when unix_seconds is 0. */
+void          cb_cli_add_time          (JsonBuilder   *b,
+                                        const char    *name,
+                                        gint64         unix_seconds);
+/* Opens --port at --baud and the SMP transport and bench client on it. */
+gboolean      cb_cli_open_device       (CbCliContext     *ctx,
+                                        CbSerialPort    **out_port,
+                                        CbSmpTransport  **out_transport,
+                                        CbBenchClient   **out_bench,
+                                        GError          **error);
 
 /* The exit code for an error (CbRunError, G_IO_ERROR from the port, CB_SMP_ERROR...). */
 CbCliExit     cb_cli_exit_for_error    (const GError  *error);
