@@ -13,7 +13,9 @@
 
 #include "cb-util.h"
 
-#include "cb-cli-private.h"
+#include "cb-cli-cmd-devsim.h"
+#include "cb-cli-context.h"
+#include "cb-cli-shared.h"
 
 static char *
 find_devsim (void)

@@ -19,7 +19,9 @@
 #include "cb-util.h"
 #include "cbp-group.h"
 
-#include "cb-cli-private.h"
+#include "cb-cli-cmd-inspect.h"
+#include "cb-cli-context.h"
+#include "cb-cli-shared.h"
 
 #define DIAGNOSIS_TIMEOUT_S 120
 

@@ -13,7 +13,9 @@
 #include "cb-journal-export.h"
 #include "cb-util.h"
 
-#include "cb-cli-private.h"
+#include "cb-cli-cmd-journal.h"
+#include "cb-cli-context.h"
+#include "cb-cli-shared.h"
 
 static gboolean
 parse_time (const char  *text,

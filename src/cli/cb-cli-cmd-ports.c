@@ -11,7 +11,9 @@
 #include "cb-port-monitor.h"
 #include "cb-serial-port.h"
 
-#include "cb-cli-private.h"
+#include "cb-cli-cmd-ports.h"
+#include "cb-cli-context.h"
+#include "cb-cli-shared.h"
 
 static void
 print_port (CbCliContext     *ctx,

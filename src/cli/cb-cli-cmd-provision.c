@@ -18,7 +18,9 @@
 #include "cb-util.h"
 #include "cbp-group.h"
 
-#include "cb-cli-private.h"
+#include "cb-cli-cmd-provision.h"
+#include "cb-cli-context.h"
+#include "cb-cli-shared.h"
 
 static char *
 chain_to_pem (GPtrArray *chain)

@@ -15,7 +15,8 @@
 #include "cb-sandbox-client.h"
 #include "cb-sandbox-profile.h"
 
-#include "cb-cli-private.h"
+#include "cb-cli-context.h"
+#include "cb-cli-shared.h"
 
 #define SIGN_IN_TIMEOUT_S   30
 

@@ -17,7 +17,7 @@
 #include "cb-smp-transport.h"
 #include "cb-util.h"
 
-#include "cb-cli-private.h"
+#include "cb-cli-shared.h"
 
 void
 cb_cli_store_result (GObject      *object,
