@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Helpers more than one part of certbench-cli uses (cb-cli-shared.c). */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+#include "cb-bench-client.h"
+#include "cb-serial-port.h"
+#include "cb-smp-transport.h"
+
+#include "cb-cli-exit.h"
+#include "cb-cli-types.h"
+
+G_BEGIN_DECLS
+
+/* Waits (iterating the default main context) for an async result. */
+GAsyncResult *cb_cli_wait              (GAsyncResult **slot);
+void          cb_cli_store_result      (GObject       *object,
+                                        GAsyncResult  *result,
+                                        gpointer       user_data);
+
+/* Prints to stderr unless --quiet; progress and messages never go to stdout. */
+void          cb_cli_note              (CbCliContext  *ctx,
+                                        const char    *format,
+                                        ...) G_GNUC_PRINTF (2, 3);
+void          cb_cli_print_json        (JsonNode      *node);
+
+/* Reports an error that stops a command before it produced a result: on stderr, and on stdout
+ * as {"error", "exitCode"} with --json. Returns code. */
+int           cb_cli_fail              (CbCliContext  *ctx,
+                                        CbCliExit      code,
+                                        const char    *format,
+                                        ...) G_GNUC_PRINTF (3, 4);
+/* Adds a member that is a string, or null when value is NULL. */
+void          cb_cli_add_string        (JsonBuilder   *b,
+                                        const char    *name,
+                                        const char    *value);
+/* Adds a member that is a fixed-format time, or null when unix_seconds is 0. */
+void          cb_cli_add_time          (JsonBuilder   *b,
+                                        const char    *name,
+                                        gint64         unix_seconds);
+/* Opens --port at --baud and the SMP transport and bench client on it. */
+gboolean      cb_cli_open_device       (CbCliContext     *ctx,
+                                        CbSerialPort    **out_port,
+                                        CbSmpTransport  **out_transport,
+                                        CbBenchClient   **out_bench,
+                                        GError          **error);
+
+/* The exit code for an error (CbRunError, G_IO_ERROR from the port, CB_SMP_ERROR...). */
+CbCliExit     cb_cli_exit_for_error    (const GError  *error);
+
+G_END_DECLS
