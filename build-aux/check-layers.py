@@ -59,7 +59,6 @@ SPLIT_CLASSES = {
     "cb-registry-page": [r"cb-registry-page-actions", r"cb-registry-activity",
                          r"cb-registry-policy-pane"],
     "cb-bench-page": [r"cb-bench-page-.*"],
-    "cb-cli": [r"cb-cli-commands", r"cb-cli-cmd-.*"],
 }
 
 
