@@ -3,7 +3,9 @@
 
 #include <sqlite3.h>
 
-#include "cb-journal.h"
+#include <glib.h>
+
+#include "cb-journal-scrub.h"
 
 G_BEGIN_DECLS
 

@@ -5,6 +5,7 @@
 
 #include "cb-journal-result.h"
 #include "cb-journal-run.h"
+#include "cb-journal-scrub.h"
 #include "cb-journal-step.h"
 
 G_BEGIN_DECLS
@@ -21,18 +22,6 @@ G_BEGIN_DECLS
  * dates, results and human-readable error text (which is scrubbed of anything that looks like a
  * credential before it is stored). */
 
-typedef enum
-{
-  CB_JOURNAL_ERROR_FAILED,
-  CB_JOURNAL_ERROR_DATABASE,      /* SQLite refused (message says why) */
-  CB_JOURNAL_ERROR_NEWER_SCHEMA,  /* written by a newer Certbench */
-  CB_JOURNAL_ERROR_NOT_FOUND,     /* no such run or step */
-  CB_JOURNAL_ERROR_ALREADY_ENDED, /* the run or step has its end row already */
-  CB_JOURNAL_ERROR_INVALID,       /* a bad argument (empty step name, unknown result) */
-} CbJournalError;
-
-#define CB_JOURNAL_ERROR (cb_journal_error_quark ())
-GQuark cb_journal_error_quark (void);
 
 /* ---- Writing -------------------------------------------------------------------------- */
 
@@ -222,8 +211,5 @@ gboolean         cb_journal_export_finish        (CbJournal               *self,
  * that starts with = + - @ TAB or CR (a device serial is untrusted input) gets a leading single
  * quote so a spreadsheet shows it instead of running it as a formula. Returns: (transfer full) */
 char            *cb_journal_csv_field            (const char              *text);
-/* Replaces anything that looks like a credential (SAS signatures, bearer tokens, PEM private
- * keys, "key=..." pairs) with "[redacted]". Returns: (transfer full) */
-char            *cb_journal_scrub                (const char              *text);
 
 G_END_DECLS

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "cb-provisioning-run"
+
+/* The proof-of-possession step of a provisioning run: the device signs a fresh challenge with the
+ * new key and the run checks the signature against the leaf. */
+
+#include "config.h"
+
+#include <string.h>
+
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
+
+#include "cbp-group.h"
+#include "cbp-smp.h"
+
+#include "cb-error.h"
+#include "cb-protocol-log.h"
+#include "cb-provisioning-config-private.h"
+#include "cb-provisioning-run-private.h"
+#include "cb-registration-template.h"
+#include "cb-run-result-private.h"
+#include "cb-run-step-private.h"
+#include "cb-sandbox-client.h"
+#include "cb-sas.h"
+#include "cb-util.h"
+
+static void
+pop_cb (GObject      *object,
+        GAsyncResult *result,
+        gpointer      user_data)
+{
+  g_autoptr(CbProvisioningRun) self = user_data;
+  g_autoptr(CbPopResult) pop = NULL;
+  g_autoptr(GBytes) message = NULL;
+  g_autoptr(GBytes) leaf_pub = NULL;
+  g_autoptr(GError) verify_error = NULL;
+  CbCertificate *leaf = g_ptr_array_index (self->chain, 0);
+  GError *error = NULL;
+  gsize len = 0;
+  const guint8 *data;
+
+  pop = cb_bench_client_pop_finish (CB_BENCH_CLIENT (object), result, &error);
+  if (pop == NULL)
+    {
+      cb_provisioning_run_step_error (self, error);
+      return;
+    }
+
+  /* Verified with the leaf's key, not with whatever key the device says it used. */
+  leaf_pub = cb_certificate_get_public_key_der (leaf);
+  message = cb_bench_pop_message (self->challenge);
+  data = g_bytes_get_data (message, &len);
+  if (!cb_pki_verify_signature (leaf_pub, data, len, pop->signature, &verify_error))
+    {
+      cb_provisioning_run_step_error (self, CHECK_FAILED ("The device's signature over the challenge does not verify "
+                                                          "with the certificate's key: %s", verify_error->message));
+      return;
+    }
+
+  cb_provisioning_run_step_passed (self, CB_RUN_STEP_STATE_PASSED,
+                                   "32-byte random challenge signed by the device, verified with the leaf's key");
+}
+
+void
+cb_provisioning_run_do_proof_of_possession (CbProvisioningRun *self)
+{
+  guint8 challenge[CBP_CHALLENGE_LEN];
+
+  if (gnutls_rnd (GNUTLS_RND_NONCE, challenge, sizeof challenge) != 0)
+    {
+      cb_provisioning_run_step_error (self, g_error_new (CB_RUN_ERROR, CB_RUN_ERROR_FAILED,
+                                                         "No random bytes for the challenge"));
+      return;
+    }
+
+  g_clear_pointer (&self->challenge, g_bytes_unref);
+  self->challenge = g_bytes_new (challenge, sizeof challenge);
+  cb_bench_client_pop_async (self->bench, self->challenge, self->cancellable, pop_cb,
+                             g_object_ref (self));
+}
