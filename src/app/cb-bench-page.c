@@ -16,7 +16,7 @@
 #include "cb-port-row.h"
 #include "cb-run-step-row.h"
 #include "cb-station.h"
-#include "cb-window.h"
+#include "cb-toasts.h"
 
 #include "cb-bench-page.h"
 
