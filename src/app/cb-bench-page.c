@@ -13,6 +13,7 @@
 #include "cb-smp-transport.h"
 
 #include "cb-certificate-row.h"
+#include "cb-page-context.h"
 #include "cb-port-row.h"
 #include "cb-run-step-row.h"
 #include "cb-station.h"
@@ -1231,10 +1232,8 @@ cb_bench_page_constructed (GObject *object)
   if (self->settings != NULL)
     g_signal_connect_object (self->settings, "changed::renewal-fraction",
                              G_CALLBACK (on_renewal_fraction_changed), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->context, "notify::profile", G_CALLBACK (on_context_changed),
-                           self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->context, "notify::state", G_CALLBACK (on_context_changed),
-                           self, G_CONNECT_SWAPPED);
+  cb_page_context_watch (self, self->context, CB_PAGE_CONTEXT_PROFILE | CB_PAGE_CONTEXT_STATE,
+                         G_CALLBACK (on_context_changed));
   g_signal_connect_object (self->context, "station-changed", G_CALLBACK (on_station_changed_cb),
                            self, G_CONNECT_SWAPPED);
   g_signal_connect (self, "map", G_CALLBACK (on_map_cb), NULL);
@@ -1318,7 +1317,7 @@ cb_bench_page_dispose (GObject *object)
   g_clear_object (&self->config);
   g_clear_object (&self->settings);
   g_clear_object (&self->no_steps);
-  g_clear_object (&self->context);
+  cb_page_context_clear (self, &self->context);
   self->monitor = NULL;
 
   G_OBJECT_CLASS (cb_bench_page_parent_class)->dispose (object);
