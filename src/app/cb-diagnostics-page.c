@@ -11,6 +11,7 @@
 #include "cb-a11y.h"
 #include "cb-diagnosis.h"
 #include "cb-diagnostics-page.h"
+#include "cb-page-context.h"
 #include "cb-serial-port.h"
 
 struct _CbDiagnosticsPage
@@ -316,8 +317,8 @@ cb_diagnostics_page_set_context (CbDiagnosticsPage *self,
   g_set_object (&self->context, context);
   cb_diagnosis_set_context (self->diagnosis, context);
   if (context != NULL)
-    g_signal_connect_object (context, "notify::profile", G_CALLBACK (on_profile_changed_cb), self,
-                             G_CONNECT_SWAPPED);
+    cb_page_context_watch (self, context, CB_PAGE_CONTEXT_PROFILE,
+                           G_CALLBACK (on_profile_changed_cb));
 
   if (context != NULL && cb_context_get_port_monitor (context) != NULL)
     ports = cb_port_monitor_get_ports (cb_context_get_port_monitor (context));
@@ -344,9 +345,7 @@ cb_diagnostics_page_dispose (GObject *object)
   g_clear_object (&self->diagnosis);
   if (self->port_dropdown != NULL && gtk_drop_down_get_model (self->port_dropdown) != NULL)
     g_signal_handlers_disconnect_by_data (gtk_drop_down_get_model (self->port_dropdown), self);
-  if (self->context != NULL)
-    g_signal_handlers_disconnect_by_data (self->context, self);
-  g_clear_object (&self->context);
+  cb_page_context_clear (self, &self->context);
   /* AdwBin keeps its own pointer to the template's top widget: drop it first. */
   adw_bin_set_child (ADW_BIN (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), CB_TYPE_DIAGNOSTICS_PAGE);

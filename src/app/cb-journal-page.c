@@ -10,7 +10,7 @@
 #include "cb-a11y.h"
 #include "cb-journal-export.h"
 #include "cb-run-window.h"
-#include "cb-window.h"
+#include "cb-toasts.h"
 
 #include "cb-journal-page.h"
 #include "cb-page-context.h"

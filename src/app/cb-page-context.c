@@ -2,7 +2,7 @@
 #define G_LOG_DOMAIN "cb-page-context"
 
 /* A page's CbContext plumbing, written once (cb-page-context.h): the Registry, Fleet and
- * Journal pages use it. */
+ * Journal, Bench and Diagnostics pages use it. */
 
 #include "config.h"
 

@@ -8,6 +8,8 @@
 /* The overlay keeps its current toast of each kind as object data under "cb-toast:<kind>"; the
  * toast carries the key, so its "dismissed" handler can drop it again. */
 #define KEY_DATA "cb-toast-key"
+/* The root keeps the overlay its widgets' toasts go to. */
+#define ROOT_OVERLAY_DATA "cb-toast-root-overlay"
 
 static char *
 kind_key (const char *kind)
@@ -69,4 +71,31 @@ cb_toast_overlay_get_kind (AdwToastOverlay *overlay,
 
   key = kind_key (kind);
   return g_object_get_data (G_OBJECT (overlay), key);
+}
+
+void
+cb_toast_overlay_set_for_root (GtkRoot         *root,
+                               AdwToastOverlay *overlay)
+{
+  g_return_if_fail (GTK_IS_ROOT (root));
+  g_return_if_fail (overlay == NULL || ADW_IS_TOAST_OVERLAY (overlay));
+
+  g_object_set_data (G_OBJECT (root), ROOT_OVERLAY_DATA, overlay);
+}
+
+void
+cb_widget_toast (GtkWidget  *widget,
+                 const char *title)
+{
+  GtkRoot *root;
+  AdwToastOverlay *overlay = NULL;
+
+  g_return_if_fail (GTK_IS_WIDGET (widget));
+  g_return_if_fail (title != NULL);
+
+  root = gtk_widget_get_root (widget);
+  if (root != NULL)
+    overlay = g_object_get_data (G_OBJECT (root), ROOT_OVERLAY_DATA);
+  if (overlay != NULL)
+    adw_toast_overlay_add_toast (overlay, adw_toast_new (title));
 }

@@ -17,4 +17,14 @@ void      cb_toast_overlay_add_kind  (AdwToastOverlay *overlay,
 AdwToast *cb_toast_overlay_get_kind  (AdwToastOverlay *overlay,
                                       const char      *kind);
 
+/* Makes @overlay the place where cb_widget_toast() shows the toasts of widgets in @root.
+ * @root does not own @overlay (it is its child). */
+void      cb_toast_overlay_set_for_root (GtkRoot         *root,
+                                         AdwToastOverlay *overlay);
+
+/* Convenience for pages: toasts @title in the overlay set for the page's root (does nothing
+ * outside one). */
+void      cb_widget_toast            (GtkWidget       *widget,
+                                      const char      *title);
+
 G_END_DECLS

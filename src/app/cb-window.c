@@ -13,6 +13,7 @@
 #include "cb-journal-page.h"
 #include "cb-registry-page.h"
 #include "cb-sign-in-dialog.h"
+#include "cb-toasts.h"
 #include "cb-window.h"
 
 struct _CbWindow
@@ -484,6 +485,7 @@ static void
 cb_window_init (CbWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  cb_toast_overlay_set_for_root (GTK_ROOT (self), self->toast_overlay);
   cb_a11y_name_popup_button (GTK_WIDGET (self->connection_button), _("Connection"));
   cb_a11y_name_popup_button (GTK_WIDGET (self->primary_menu_button), _("Main menu"));
 }
@@ -555,16 +557,4 @@ cb_window_for_widget (GtkWidget *widget)
 
   root = gtk_widget_get_root (widget);
   return CB_IS_WINDOW (root) ? CB_WINDOW (root) : NULL;
-}
-
-void
-cb_widget_toast (GtkWidget  *widget,
-                 const char *title)
-{
-  CbWindow *window = cb_window_for_widget (widget);
-
-  g_return_if_fail (title != NULL);
-
-  if (window != NULL)
-    cb_window_add_toast (window, adw_toast_new (title));
 }

@@ -27,8 +27,5 @@ GtkWidget  *cb_window_get_page_widget  (CbWindow       *self,
 
 /* For a page: the CbWindow it is in, or NULL. */
 CbWindow   *cb_window_for_widget       (GtkWidget      *widget);
-/* Convenience for pages: toasts @title in the page's window (does nothing outside one). */
-void        cb_widget_toast            (GtkWidget      *widget,
-                                        const char     *title);
 
 G_END_DECLS
