@@ -8,7 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "cb-hub-query.h"
+#include "cb-hub-query-error.h"
 #include "cb-hub-query-lex.h"
 
 G_DEFINE_QUARK (cb-hub-query-error-quark, cb_hub_query_error)

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <json-glib/json-glib.h>
+#include "cb-hub-query-error.h"
 
 G_BEGIN_DECLS
 
@@ -21,22 +22,6 @@ G_BEGIN_DECLS
  * Comparisons are defined only between primitives of the same type (strings compare by code
  * point, so ISO-8601 timestamps in one fixed format compare as dates); anything else is
  * undefined, and an undefined condition does not match (NOT undefined is undefined). */
-
-typedef enum
-{
-  CB_HUB_QUERY_ERROR_SYNTAX,      /* the text does not parse: the message names the token */
-  CB_HUB_QUERY_ERROR_UNSUPPORTED, /* parses, but asks for something the sandbox does not serve */
-  CB_HUB_QUERY_ERROR_INVALID,     /* e.g. a selected path that is not in GROUP BY */
-  CB_HUB_QUERY_ERROR_TOO_COMPLEX, /* nests deeper than MAX_DEPTH or has more than MAX_CONDITIONS */
-} CbHubQueryError;
-
-/* The parser and the evaluator recurse once per level of parentheses and NOT, and once per
- * AND/OR in a chain: both are bounded so a hostile query cannot exhaust the stack. */
-#define CB_HUB_QUERY_MAX_DEPTH      32
-#define CB_HUB_QUERY_MAX_CONDITIONS 500
-
-#define CB_HUB_QUERY_ERROR (cb_hub_query_error_quark ())
-GQuark cb_hub_query_error_quark (void);
 
 typedef struct _CbHubQuery CbHubQuery;
 typedef struct _CbHubQueryGroups CbHubQueryGroups;

@@ -6,7 +6,7 @@
  * a body over the size or nesting limits. */
 
 #include "cb-json-limits.h"
-#include "cb-sb-request.h"
+#include "cb-sb-reply.h"
 #include "cb-util.h"
 
 void

@@ -6,40 +6,14 @@
 
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
+#include "cb-sb-exchange.h"
+#include "cb-sb-reply.h"
 #include "cb-sb-world.h"
 
 G_BEGIN_DECLS
 
 /* ---- Requests ------------------------------------------------------------------------- */
 
-typedef enum
-{
-  CB_SB_STYLE_ARM,      /* {"error":{"code","message"}} */
-  CB_SB_STYLE_DPS,      /* {"errorCode","trackingId","message","timestampUtc"} + x-ms-error-code */
-  CB_SB_STYLE_HUB,      /* {"Message":"ErrorCode:X;...","ExceptionMessage":"Tracking ID:..."} + iothub-errorcode */
-  CB_SB_STYLE_OAUTH,    /* {"error","error_description","error_codes"} */
-  CB_SB_STYLE_PLAIN,    /* sandbox-own endpoints: {"error":{"code","message"}} */
-} CbSbStyle;
-
-typedef struct
-{
-  CbSandbox         *sandbox;
-  SoupServerMessage *msg;
-  const char        *method;
-  const char        *path;         /* decoded path, e.g. /arm/subscriptions/... */
-  GHashTable        *params;       /* {name} captures from the route pattern, decoded */
-  GHashTable        *query;        /* query parameters, decoded (never NULL) */
-  GBytes            *body;         /* request body (maybe empty) */
-  CbSbStyle          style;        /* error style of the surface this path belongs to */
-  char              *principal;    /* principal name (UPN) once authenticated, else NULL */
-  char              *principal_id; /* its object id */
-  char              *auth_key_name;/* SAS key name (skn) once authenticated by SAS, else NULL */
-  char              *correlation_id;
-  const CbSbFault   *fault;        /* the fault rule that matched this request, if any */
-  gboolean           replied;
-} CbSbRequest;
-
-typedef void (*CbSbHandler) (CbSbRequest *req);
 
 /* For the router: a request made from libsoup's message, and its end. */
 CbSbRequest  *cb_sb_request_new           (CbSandbox         *self,
@@ -64,9 +38,6 @@ const char   *cb_sb_query                 (CbSbRequest *req,
                                            const char  *name);
 const char   *cb_sb_header                (CbSbRequest *req,
                                            const char  *name);
-/* Replies 413 (size) or 400 (nesting) in the request's style for a CB_JSON_LIMIT_ERROR. */
-void          cb_sb_reply_limit_error     (CbSbRequest  *req,
-                                           const GError *limit_error);
 /* Pure: a request body as every handler reads it, limits first (no reply). NULL with a
  * CB_JSON_LIMIT_ERROR or JSON_PARSER_ERROR. */
 JsonNode     *cb_sb_parse_json_body       (const char  *data,
@@ -89,30 +60,6 @@ gboolean      cb_sb_fault_wants           (CbSbRequest *req,
                                            const char  *value);
 
 /* ---- Replies -------------------------------------------------------------------------- */
-
-void          cb_sb_reply_json            (CbSbRequest *req,
-                                           guint        status,
-                                           JsonNode    *node);        /* transfer full; NULL: no body */
-void          cb_sb_reply_empty           (CbSbRequest *req,
-                                           guint        status);
-void          cb_sb_set_header            (CbSbRequest *req,
-                                           const char  *name,
-                                           const char  *value);
-/* Error in the request's style. code is the ARM code / hub error name / OAuth error;
- * numeric_code is the DPS or hub number (e.g. 404001), ignored for ARM. */
-void          cb_sb_reply_error           (CbSbRequest *req,
-                                           guint        status,
-                                           const char  *code,
-                                           int          numeric_code,
-                                           const char  *format,
-                                           ...) G_GNUC_PRINTF (5, 6);
-/* ARM's error with a target. */
-void          cb_sb_reply_arm_error       (CbSbRequest *req,
-                                           guint        status,
-                                           const char  *code,
-                                           const char  *target,
-                                           const char  *format,
-                                           ...) G_GNUC_PRINTF (5, 6);
 
 /* The absolute URL of a sandbox path (for nextLink, Location, Azure-AsyncOperation). */
 char         *cb_sb_url                   (CbSbRequest *req,

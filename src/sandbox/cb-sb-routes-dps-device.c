@@ -17,8 +17,9 @@
 #include "cb-sb-faults.h"
 #include "cb-sb-hub.h"
 #include "cb-sb-json.h"
+#include "cb-sb-routes-dps-reply.h"
 #include "cb-sb-request.h"
-#include "cb-sb-routes-dps.h"
+#include "cb-sb-routes-dps-device.h"
 #include "cb-sb-store.h"
 #include "cb-sb-validate.h"
 #include "cb-util.h"
@@ -28,14 +29,6 @@
 #define MAX_CSR_BYTES          8192
 
 /* ---- Authentication -------------------------------------------------------------------- */
-
-gboolean
-cb_sb_dps_reply_unauthorized (CbSbRequest *req,
-                              const char  *reason)
-{
-  cb_sb_reply_error (req, 401, "Unauthorized", 401002, "Unauthorized: %s", reason);
-  return FALSE;
-}
 
 static gboolean
 token_matches_key (const CbSasToken *token,

@@ -11,7 +11,7 @@
 
 #include "cb-sas.h"
 #include "cb-sb-hub-store.h"
-#include "cb-sb-routes-hub.h"
+#include "cb-sb-routes-hub-auth.h"
 #include "cb-sb-store.h"
 #include "cb-sb-topology.h"
 

@@ -12,7 +12,8 @@
 #include "cb-hub-query.h"
 #include "cb-sb-hub-store.h"
 #include "cb-sb-json.h"
-#include "cb-sb-routes-hub.h"
+#include "cb-sb-routes-hub-auth.h"
+#include "cb-sb-routes-hub-query.h"
 #include "cb-sb-store.h"
 #include "cb-sb-twin-store.h"
 

@@ -1,46 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-/* Surfaces: what the route files of IoT Hub's service REST surface share (the hub a request
- * names, its authorization by shared access policy or bearer token), and each file's routes. */
+/* Surfaces: the route files of IoT Hub's service REST surface: what they share
+ * (cb-sb-routes-hub-auth.h) and each file's routes. */
 
 #include "cb-sb-request.h"
-
-G_BEGIN_DECLS
-
-#define CB_SB_HUB_MAX_PAGE_SIZE 1000
-
-typedef enum
-{
-  CB_SB_HUB_RIGHT_REGISTRY_READ  = 1 << 0,
-  CB_SB_HUB_RIGHT_REGISTRY_WRITE = 1 << 1,
-  CB_SB_HUB_RIGHT_SERVICE        = 1 << 2,
-  CB_SB_HUB_RIGHT_DEVICE         = 1 << 3,
-} CbSbHubRights;
-
-/* The hub a request addresses. */
-typedef struct
-{
-  char *hub;
-  char *host_name;
-} CbSbHubContext;
-
-void          cb_sb_hub_context_clear          (CbSbHubContext *ctx);
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CbSbHubContext, cb_sb_hub_context_clear)
-
-/* The common start of every hub request: the hub exists, the caller may do this (one of the
- * accepted rights; right_name is what a refusal names), the api-version is one the hub
- * serves. Replies and returns FALSE otherwise. */
-gboolean      cb_sb_hub_begin_request          (CbSbRequest    *req,
-                                                CbSbHubContext *ctx,
-                                                guint           accepted,
-                                                const char     *right_name);
-void          cb_sb_hub_reply_device_not_found (CbSbRequest    *req,
-                                                CbSbHubContext *ctx,
-                                                const char     *device_id);
-
-/* The routes of each file, in the order they must be matched. */
-void          cb_sb_routes_hub_query_add       (CbSandbox      *self);  /* cb-sb-routes-hub-query.c */
-void          cb_sb_routes_hub_twins_add       (CbSandbox      *self);  /* cb-sb-routes-hub-twins.c */
-
-G_END_DECLS
+#include "cb-sb-routes-hub-auth.h"
+#include "cb-sb-routes-hub-query.h"
+#include "cb-sb-routes-hub-twins.h"
