@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cb-adr-client.h"
+#include "cb-csr.h"
 #include "cb-entra-client.h"
 #include "cb-error.h"
 #include "cb-pki.h"

@@ -20,6 +20,7 @@
 #include "cb-sandbox-client.h"
 #include "cb-sas.h"
 #include "cb-util.h"
+#include "cb-x509-chain.h"
 
 /* ---- Registration-id templates (pure) --------------------------------------------------- */
 

@@ -26,6 +26,7 @@
 
 #include "cb-cli-private.h"
 #include "cb-sandbox-client.h"
+#include "cb-x509-chain.h"
 
 /* ---- Shared bits ------------------------------------------------------------------------ */
 
