@@ -9,6 +9,7 @@
 
 #include <glib/gstdio.h>
 
+#include "cb-hub-certificates-client.h"
 #include "cb-test-sandbox.h"
 
 #include "cb-adr-client.h"

@@ -16,6 +16,7 @@
 #include "cb-bench-client.h"
 #include "cb-diagnosis.h"
 #include "cb-error.h"
+#include "cb-hub-certificates-client.h"
 #include "cb-journal-export.h"
 #include "cb-port-monitor.h"
 #include "cb-provisioning-run.h"
