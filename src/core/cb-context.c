@@ -13,6 +13,7 @@
 #include <glib/gstdio.h>
 
 #include "cb-context.h"
+#include "cb-dps-service-client.h"
 #include "cb-error.h"
 
 #define SANDBOX_PROFILE_ID "sandbox"
