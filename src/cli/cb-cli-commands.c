@@ -22,6 +22,7 @@
 #include "cb-provisioning-run.h"
 #include "cb-serial-port.h"
 #include "cb-smp-transport.h"
+#include "cb-udev-port-monitor.h"
 #include "cb-util.h"
 #include "cbp-group.h"
 

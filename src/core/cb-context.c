@@ -15,6 +15,7 @@
 #include "cb-context.h"
 #include "cb-dps-service-client.h"
 #include "cb-error.h"
+#include "cb-udev-port-monitor.h"
 
 #define SANDBOX_PROFILE_ID "sandbox"
 
