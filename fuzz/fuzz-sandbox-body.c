@@ -5,6 +5,7 @@
 #include <glib.h>
 #include <string.h>
 
+#include "cb-csr.h"
 #include "cb-sandbox-private.h"
 #include "cb-x509.h"
 #include "fuzz-harness.h"

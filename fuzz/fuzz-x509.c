@@ -3,7 +3,9 @@
  * (DER chains, CSRs), a service (PEM, base64 in JSON) or a user's file. */
 #include <glib.h>
 
+#include "cb-csr.h"
 #include "cb-pki.h"
+#include "cb-x509-chain.h"
 #include "cb-x509.h"
 #include "fuzz-harness.h"
 

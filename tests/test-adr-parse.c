@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cb-activity-event.h"
+#include "cb-activity-log-client.h"
 #include "cb-adr-client.h"
 #include "cb-adr-device.h"
 #include "cb-error.h"

@@ -8,6 +8,7 @@
 #include "cb-confirm-dialog.h"
 #include "cb-device-list-model.h"
 #include "cb-error.h"
+#include "cb-hub-certificates-client.h"
 #include "cb-registry-page.h"
 #include "cb-registry-page-error.h"
 #include "cb-test-app.h"

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cb-bench-page.h"
+#include "cb-dps-service-client.h"
 #include "cb-error.h"
 #include "cb-policy-dialog.h"
 #include "cb-station-chooser.h"

@@ -3,9 +3,12 @@
 
 #include <string.h>
 
+#include "cb-activity-log-client.h"
 #include "cb-adr-client.h"
+#include "cb-csr.h"
 #include "cb-entra-client.h"
 #include "cb-error.h"
+#include "cb-hub-certificates-client.h"
 #include "cb-pki.h"
 #include "cb-sandbox-profile.h"
 #include "cb-secrets.h"

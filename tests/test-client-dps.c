@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cb-dps-client.h"
+#include "cb-dps-service-client.h"
 #include "cb-error.h"
 #include "cb-pki.h"
 #include "cb-sas.h"

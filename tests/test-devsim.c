@@ -13,6 +13,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "cb-csr.h"
 #include "cb-pki.h"
 #include "cb-sas.h"
 #include "cb-test-sandbox.h"

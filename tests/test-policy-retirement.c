@@ -8,6 +8,7 @@
 
 #include "cb-adr-client.h"
 #include "cb-error.h"
+#include "cb-hub-certificates-client.h"
 #include "cb-policy-retirement.h"
 #include "cb-test-sandbox.h"
 

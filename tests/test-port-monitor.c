@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "cb-port-monitor.h"
+#include "cb-udev-port-monitor.h"
 
 typedef struct
 {

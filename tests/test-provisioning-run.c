@@ -9,6 +9,7 @@
 
 #include <glib/gstdio.h>
 
+#include "cb-hub-certificates-client.h"
 #include "cb-test-sandbox.h"
 
 #include "cb-adr-client.h"
@@ -20,6 +21,7 @@
 #include "cb-sandbox-client.h"
 #include "cb-sas.h"
 #include "cb-util.h"
+#include "cb-x509-chain.h"
 
 /* ---- Registration-id templates (pure) --------------------------------------------------- */
 

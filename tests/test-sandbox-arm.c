@@ -5,6 +5,7 @@
 #include <gnutls/x509.h>
 #include <string.h>
 
+#include "cb-csr.h"
 #include "cb-pki.h"
 #include "cb-sandbox-private.h"
 #include "cb-test-sandbox.h"

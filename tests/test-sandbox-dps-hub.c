@@ -6,6 +6,7 @@
 #include "cb-sas.h"
 #include "cb-test-sandbox.h"
 #include "cb-util.h"
+#include "cb-x509-chain.h"
 #include "cb-x509.h"
 
 /* The sandbox's DPS and IoT Hub surfaces over real HTTPS: registration with a CSR, the CSR and

@@ -4,8 +4,10 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "cb-csr.h"
 #include "cb-pki.h"
 #include "cb-util.h"
+#include "cb-x509-chain.h"
 #include "cb-x509.h"
 
 #define HOUR (60 * 60)

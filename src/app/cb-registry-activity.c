@@ -8,6 +8,7 @@
 
 #include <glib/gi18n.h>
 
+#include "cb-activity-log-client.h"
 #include "cb-registry-page-error.h"
 #include "cb-registry-page-private.h"
 

@@ -9,6 +9,7 @@
 
 #include <glib/gi18n.h>
 
+#include "cb-dps-service-client.h"
 #include "cb-error.h"
 #include "cb-util.h"
 #include "cb-registry-page-private.h"

@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "cb-dps-service-client.h"
 #include "cb-policy-dialog.h"
 #include "cb-station.h"
 #include "cb-station-chooser.h"

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <gnutls/crypto.h>
 
+#include "cb-x509-chain.h"
+#include "cb-hub-certificates-client.h"
 #include "cb-bench-client.h"
 #include "cb-diagnosis.h"
 #include "cb-error.h"

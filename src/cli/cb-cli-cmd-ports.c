@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 
+#include "cb-udev-port-monitor.h"
 #include "cb-port-monitor.h"
 #include "cb-serial-port.h"
 

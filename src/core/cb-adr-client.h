@@ -268,8 +268,3 @@ gboolean     cb_adr_client_revoke_device_finish  (CbAdrClient          *self,
                                                   GError              **error);
 
 G_END_DECLS
-
-/* The hub-certificate and activity-log calls of this client, for the callers that include only
- * this header. */
-#include "cb-activity-log-client.h"
-#include "cb-hub-certificates-client.h"

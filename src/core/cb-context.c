@@ -13,7 +13,9 @@
 #include <glib/gstdio.h>
 
 #include "cb-context.h"
+#include "cb-dps-service-client.h"
 #include "cb-error.h"
+#include "cb-udev-port-monitor.h"
 
 #define SANDBOX_PROFILE_ID "sandbox"
 

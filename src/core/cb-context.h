@@ -6,6 +6,7 @@
 #include "cb-adr-client.h"
 #include "cb-dps-client.h"
 #include "cb-context-state.h"
+#include "cb-dps-service-client.h"
 #include "cb-entra-client.h"
 #include "cb-http.h"
 #include "cb-hub-client.h"

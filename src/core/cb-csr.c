@@ -11,7 +11,10 @@
 #include <gnutls/x509.h>
 #include <string.h>
 
-#include "cb-x509-private.h"
+#include "cb-csr.h"
+#include "cb-pki.h"
+#include "cb-x509-encoding-private.h"
+#include "cb-x509-error.h"
 
 struct _CbCsr
 {

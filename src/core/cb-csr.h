@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-#include "cb-x509.h"
+#include <glib-object.h>
+
+#include "cb-pki.h"
+#include "cb-x509-error.h"
 
 G_BEGIN_DECLS
 

@@ -11,6 +11,7 @@
 #include <glib/gi18n.h>
 
 #include "cb-activity-event.h"
+#include "cb-activity-log-client.h"
 #include "cb-device-state-info.h"
 #include "cb-util.h"
 

@@ -24,6 +24,7 @@
 #include "cb-sandbox-client.h"
 #include "cb-serial-port.h"
 #include "cb-util.h"
+#include "cb-x509-chain.h"
 #include "cb-x509.h"
 
 /* The checklist, in the order it is shown. */

@@ -11,8 +11,6 @@
 
 G_BEGIN_DECLS
 
-#define CB_DPS_API_VERSION "2025-07-01-preview"
-
 /**
  * CbDpsClient:
  *
@@ -41,6 +39,3 @@ CbDpsRegistration *cb_dps_client_register_finish  (CbDpsClient         *self,
                                                    GError             **error);
 
 G_END_DECLS
-
-/* The service API's client, for the callers that include only this header. */
-#include "cb-dps-service-client.h"

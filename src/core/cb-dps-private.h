@@ -3,11 +3,14 @@
 
 #include <json-glib/json-glib.h>
 
-#include "cb-dps-client.h"
+#include "cb-dps-registration.h"
 
 G_BEGIN_DECLS
 
 /* Shared by the DPS files (cb-dps-registration.c, cb-dps-client.c, cb-dps-service-client.c). */
+
+/* The DPS API version of the device and service calls. */
+#define CB_DPS_API_VERSION "2025-07-01-preview"
 
 /* How long a SAS token the DPS clients make is valid. */
 #define CB_DPS_SAS_LIFETIME_SECS 3600

@@ -8,9 +8,10 @@
 
 #include <string.h>
 
-#include "cb-dps-client.h"
 #include "cb-dps-private.h"
+#include "cb-dps-registration.h"
 #include "cb-error.h"
+#include "cb-http.h"
 
 struct _CbDpsRegistration
 {

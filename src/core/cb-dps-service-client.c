@@ -8,8 +8,8 @@
 
 #include <string.h>
 
-#include "cb-dps-client.h"
 #include "cb-dps-private.h"
+#include "cb-dps-service-client.h"
 #include "cb-error.h"
 #include "cb-sas.h"
 #include "cb-secrets.h"

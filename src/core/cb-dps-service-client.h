@@ -4,7 +4,6 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
-#include "cb-dps-client.h"
 #include "cb-entra-client.h"
 #include "cb-http.h"
 #include "cb-profile.h"

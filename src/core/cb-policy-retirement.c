@@ -8,6 +8,7 @@
 
 #include "config.h"
 
+#include "cb-hub-certificates-client.h"
 #include "cb-policy-retirement.h"
 
 struct _CbPolicyRetirement

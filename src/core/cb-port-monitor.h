@@ -40,6 +40,3 @@ gboolean          cb_port_monitor_remove_port           (CbPortMonitor    *self,
                                                          const char       *path);
 
 G_END_DECLS
-
-/* The udev backend, for the callers that include only this header. */
-#include "cb-udev-port-monitor.h"

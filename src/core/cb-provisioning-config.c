@@ -9,6 +9,7 @@
 
 #include "cbp-group.h"
 
+#include "cb-hub-certificates-client.h"
 #include "cb-provisioning-config-private.h"
 #include "cb-registration-template.h"
 #include "cb-util.h"

@@ -8,6 +8,7 @@
 #include "cbp-group.h"
 #include "cbp-smp.h"
 
+#include "cb-csr.h"
 #include "cb-error.h"
 #include "cb-protocol-log.h"
 #include "cb-provisioning-config-private.h"
@@ -18,6 +19,7 @@
 #include "cb-sandbox-client.h"
 #include "cb-sas.h"
 #include "cb-util.h"
+#include "cb-x509-chain.h"
 
 G_DEFINE_QUARK (cb-run-error-quark, cb_run_error)
 

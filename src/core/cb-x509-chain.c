@@ -11,6 +11,8 @@
 #include <gnutls/x509.h>
 #include <string.h>
 
+#include "cb-x509-chain.h"
+#include "cb-x509-error.h"
 #include "cb-x509-private.h"
 
 static char *

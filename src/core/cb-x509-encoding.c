@@ -12,7 +12,8 @@
 #include <string.h>
 
 #include "cb-der-private.h"
-#include "cb-x509-private.h"
+#include "cb-x509-encoding-private.h"
+#include "cb-x509-error.h"
 
 /* Checks that data is exactly one DER SEQUENCE, explaining what is wrong otherwise. */
 gboolean

@@ -10,9 +10,8 @@
 #include <gnutls/x509.h>
 #include <string.h>
 
+#include "cb-x509-encoding-private.h"
 #include "cb-x509-private.h"
-
-G_DEFINE_QUARK (cb-x509-error-quark, cb_x509_error)
 
 
 /* ---- CbCertificate -------------------------------------------------------------------- */

@@ -12,6 +12,7 @@
 
 #include <string.h>
 
+#include "cb-csr.h"
 #include "cb-pki.h"
 #include "cb-sb-adr.h"
 #include "cb-sb-issuance.h"

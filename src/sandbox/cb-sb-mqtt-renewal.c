@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "cb-csr.h"
 #include "cb-json-limits.h"
 #include "cb-sb-adr.h"
 #include "cb-sb-faults.h"

@@ -11,6 +11,7 @@
 
 #include <string.h>
 
+#include "cb-csr.h"
 #include "cb-sas.h"
 #include "cb-sb-adr.h"
 #include "cb-sb-dps-store.h"
