@@ -43,8 +43,9 @@ test-sandbox-dps-hub:/cb/sandbox-dps-hub/dps/register-with-csr
 test-devsim-fleet:/cb/devsim-fleet/lifecycle"
 
 list_suite () {
+  # "project:suite / name" with several suites, a bare name with one (as with -Dapp=false).
   for t in $(meson test -C "$BUILD" --no-rebuild --list --suite "$1" 2>/dev/null |
-             grep ' / ' | sed 's/.* \/ //'); do
+             sed 's/.* \/ //'); do
     case " $SKIP " in *" $t "*) ;; *) echo "$t" ;; esac
   done
 }
@@ -53,6 +54,12 @@ if [ $# -gt 0 ]; then
   ALL="$*"
 else
   ALL="$(list_suite displayless)"
+fi
+if [ -z "$(echo $ALL)" ]; then
+  # A pass that runs nothing must not look like a pass that found nothing.
+  echo "sanitizer pass: no tests found in $BUILD" >&2
+  echo "$LOGDIR/testlog-sanitize.json"
+  exit 1
 fi
 
 # Sort the tests into: those with paths to skip (only GLib test programs take -s), and the rest.
