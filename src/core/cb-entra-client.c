@@ -11,6 +11,7 @@
 #include "cb-entra-client.h"
 #include "cb-entra-device-code-private.h"
 #include "cb-error.h"
+#include "cb-http-sleep.h"
 #include "cb-json-limits.h"
 #include "cb-util.h"
 
