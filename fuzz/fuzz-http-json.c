@@ -7,7 +7,7 @@
 #include "cb-activity-event.h"
 #include "cb-adr-device.h"
 #include "cb-dps-client.h"
-#include "cb-http.h"
+#include "cb-http-parse.h"
 #include "cb-hub-certificate.h"
 #include "cb-namespace.h"
 #include "cb-policy.h"

@@ -10,7 +10,7 @@
 #include "cb-error.h"
 #include "cb-hub-certificates-client.h"
 #include "cb-registry-page.h"
-#include "cb-registry-page-error.h"
+#include "cb-error-text.h"
 #include "cb-test-app.h"
 #include "cb-toasts.h"
 
@@ -480,13 +480,13 @@ test_forbidden_wording (void)
                                  "Microsoft.DeviceRegistry/namespaces/demo-ns' or the scope is "
                                  "invalid. Required role: 'Azure Device Registry Credentials "
                                  "Contributor' (or 'Owner') on that scope or a parent scope.");
-  text = cb_registry_describe_error (error);
+  text = cb_error_text (error);
   g_assert_nonnull (strstr (text, "Azure Device Registry Credentials Contributor"));
   g_assert_nonnull (strstr (text, "namespaces/demo-ns"));
   g_assert_null (strstr (text, "object id"));
 
   other = g_error_new_literal (CB_API_ERROR, CB_API_ERROR_CONFLICT, "It exists");
-  other_text = cb_registry_describe_error (other);
+  other_text = cb_error_text (other);
   g_assert_cmpstr (other_text, ==, "It exists");
 }
 

@@ -10,6 +10,7 @@
 #include "cbp-smp.h"
 
 #include "cb-bench-client.h"
+#include "cb-bench-format.h"
 #include "cb-csr.h"
 #include "cb-pki.h"
 #include "cb-x509.h"

@@ -5,6 +5,7 @@
 
 #include "cb-error.h"
 #include "cb-http.h"
+#include "cb-http-sleep.h"
 
 /* CbHttpClient against a plain-HTTP SoupServer on loopback, in the same main context: the
  * retry, Retry-After, error and cancellation paths without the sandbox. */

@@ -5,7 +5,7 @@
 
 #include "cb-error.h"
 #include "cb-dps-client.h"
-#include "cb-http.h"
+#include "cb-http-parse.h"
 #include "cb-hub-client.h"
 
 static GBytes *

@@ -12,6 +12,7 @@
 #include <sqlite3.h>
 
 #include "cb-journal.h"
+#include "cb-journal-export.h"
 #include "cb-protocol-log.h"
 
 typedef struct

@@ -8,7 +8,7 @@
 #include "cb-device-table.h"
 #include "cb-fleet-page.h"
 #include "cb-page-context.h"
-#include "cb-registry-page-error.h"
+#include "cb-error-text.h"
 #include "cb-x509.h"
 
 #define N_STATES CB_DEVICE_N_STATES
@@ -267,7 +267,7 @@ count_cb (GObject      *object,
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && !self->failed)
         {
-          g_autofree char *reason = cb_registry_describe_error (error);
+          g_autofree char *reason = cb_error_text (error);
 
           self->failed = TRUE;
           adw_status_page_set_description (self->error_status, reason);

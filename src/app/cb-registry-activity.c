@@ -9,7 +9,7 @@
 #include <glib/gi18n.h>
 
 #include "cb-activity-log-client.h"
-#include "cb-registry-page-error.h"
+#include "cb-error-text.h"
 #include "cb-registry-page-private.h"
 
 #define ACTIVITY_DAYS 30
@@ -65,7 +65,7 @@ list_activity_cb (GObject      *object,
 
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
-      reason = cb_registry_describe_error (error);
+      reason = cb_error_text (error);
       adw_status_page_set_title (self->activity_status, _("The Activity Log Could Not Be Read"));
       adw_status_page_set_description (self->activity_status, reason);
       gtk_stack_set_visible_child_name (self->activity_stack, "empty");

@@ -15,7 +15,7 @@
 #include "cb-error.h"
 #include "cb-page-context.h"
 #include "cb-util.h"
-#include "cb-registry-page-error.h"
+#include "cb-error-text.h"
 #include "cb-registry-page-private.h"
 #include "cb-toasts.h"
 
@@ -76,7 +76,7 @@ _cb_registry_page_show_error_toast (CbRegistryPage *self,
                   const char     *what,
                   const GError   *error)
 {
-  g_autofree char *reason = cb_registry_describe_error (error);
+  g_autofree char *reason = cb_error_text (error);
   g_autofree char *text = g_strdup_printf ("%s: %s", what, reason);
 
   _cb_registry_page_show_toast (self, text);
@@ -248,7 +248,7 @@ update_devices_view (CbRegistryPage *self)
 
   if (error != NULL)
     {
-      g_autofree char *reason = cb_registry_describe_error (error);
+      g_autofree char *reason = cb_error_text (error);
 
       adw_status_page_set_icon_name (self->devices_status, "dialog-warning-symbolic");
       adw_status_page_set_title (self->devices_status, _("Devices Could Not Be Read"));
@@ -519,7 +519,7 @@ get_credential_cb (GObject      *object,
     adw_action_row_set_subtitle (self->credential_row, _("None: this namespace issues no certificates"));
   else
     {
-      g_autofree char *reason = cb_registry_describe_error (error);
+      g_autofree char *reason = cb_error_text (error);
       adw_action_row_set_subtitle (self->credential_row, reason);
     }
   _cb_registry_page_update_actions (self);
@@ -578,7 +578,7 @@ list_namespaces_cb (GObject      *object,
 
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
-      reason = cb_registry_describe_error (error);
+      reason = cb_error_text (error);
       adw_status_page_set_description (self->error_status, reason);
       gtk_stack_set_visible_child_name (self->main_stack, "error");
       return;

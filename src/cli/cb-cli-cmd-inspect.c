@@ -12,6 +12,7 @@
 #include "cb-x509-chain.h"
 #include "cb-hub-certificates-client.h"
 #include "cb-bench-client.h"
+#include "cb-bench-format.h"
 #include "cb-diagnosis.h"
 #include "cb-error.h"
 #include "cb-provisioning-chain.h"

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "cb-bench-client"
 
+/* CbBenchClient: the station's client for the Certbench bench group and the two OS group
+ * commands it needs, one function per command, on a CbSmpTransport (see cb-bench-client.h). */
+
 #include "config.h"
 
 #include <stdlib.h>
@@ -10,60 +13,13 @@
 #include "cbp-smp.h"
 
 #include "cb-bench-client.h"
+#include "cb-bench-format.h"
 #include "cb-device-diag-private.h"
 #include "cb-device-info-private.h"
 
 /* Room left in a packet for the SMP header and the CBOR around a chunk's data; the spec asks
  * stations to send at most buf_size - 64 data bytes per chunk. */
 #define CHUNK_HEADROOM 64
-
-/* ---- plain results ---- */
-
-void
-cb_keygen_result_free (CbKeygenResult *result)
-{
-  if (result == NULL)
-    return;
-  g_free (result->key_type);
-  g_clear_pointer (&result->public_key, g_bytes_unref);
-  g_free (result);
-}
-
-void
-cb_commit_result_free (CbCommitResult *result)
-{
-  if (result == NULL)
-    return;
-  g_clear_pointer (&result->sha256, g_bytes_unref);
-  g_free (result);
-}
-
-void
-cb_pop_result_free (CbPopResult *result)
-{
-  if (result == NULL)
-    return;
-  g_clear_pointer (&result->signature, g_bytes_unref);
-  g_clear_pointer (&result->public_key, g_bytes_unref);
-  g_free (result->algorithm);
-  g_free (result);
-}
-
-void
-cb_dps_status_free (CbDpsStatus *status)
-{
-  if (status == NULL)
-    return;
-  g_free (status->state);
-  g_free (status->scope);
-  g_free (status->registration_id);
-  g_free (status->endpoint);
-  g_free (status->hub);
-  g_free (status->device_id);
-  g_clear_pointer (&status->sha256, g_bytes_unref);
-  g_free (status->error);
-  g_free (status);
-}
 
 static GBytes *
 bytes_from_cbp (const cbp_bytes *b)
@@ -83,74 +39,6 @@ sha256_of (GBytes *data)
   g_checksum_update (checksum, g_bytes_get_data (data, NULL), g_bytes_get_size (data));
   g_checksum_get_digest (checksum, digest, &digest_len);
   return g_bytes_new (digest, digest_len);
-}
-
-GBytes *
-cb_bench_pop_message (GBytes *challenge)
-{
-  GByteArray *msg;
-
-  g_return_val_if_fail (challenge != NULL, NULL);
-
-  msg = g_byte_array_sized_new (CBP_POP_PREFIX_LEN + g_bytes_get_size (challenge));
-  /* the prefix's terminating NUL is the 0x00 separator */
-  g_byte_array_append (msg, (const guint8 *)CBP_POP_PREFIX, CBP_POP_PREFIX_LEN);
-  g_byte_array_append (msg, g_bytes_get_data (challenge, NULL), g_bytes_get_size (challenge));
-  return g_byte_array_free_to_bytes (msg);
-}
-
-GBytes *
-cb_bench_chain_to_der (GBytes  *der_or_pem,
-                       GError **error)
-{
-  static const char begin[] = "-----BEGIN CERTIFICATE-----";
-  static const char end[] = "-----END CERTIFICATE-----";
-  g_autoptr(GByteArray) der = NULL;
-  g_autofree char *text = NULL;
-  gsize len;
-  const guint8 *data;
-  const char *p;
-
-  g_return_val_if_fail (der_or_pem != NULL, NULL);
-
-  data = g_bytes_get_data (der_or_pem, &len);
-  if (len > 0 && data[0] == 0x30)
-    return g_bytes_ref (der_or_pem);
-
-  text = g_strndup ((const char *)data, len);
-  der = g_byte_array_new ();
-  p = text;
-  while ((p = strstr (p, begin)) != NULL)
-    {
-      const char *body = p + strlen (begin);
-      const char *stop = strstr (body, end);
-      g_autofree char *b64 = NULL;
-      g_autofree guchar *cert = NULL;
-      gsize cert_len = 0;
-
-      if (stop == NULL)
-        break;
-
-      b64 = g_strndup (body, stop - body);
-      cert = g_base64_decode (g_strstrip (b64), &cert_len);
-      if (cert_len < 2 || cert[0] != 0x30)
-        {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                       "A PEM CERTIFICATE block does not hold a DER certificate");
-          return NULL;
-        }
-      g_byte_array_append (der, cert, cert_len);
-      p = stop + strlen (end);
-    }
-
-  if (der->len == 0)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   "The chain is neither DER nor PEM with CERTIFICATE blocks");
-      return NULL;
-    }
-
-  return g_byte_array_free_to_bytes (g_steal_pointer (&der));
 }
 
 /* ---- CbBenchClient ---- */

@@ -3,6 +3,7 @@
 
 #include <gio/gio.h>
 
+#include "cb-bench-results.h"
 #include "cb-device-diag.h"
 #include "cb-device-info.h"
 #include "cb-smp-transport.h"
@@ -13,60 +14,6 @@ G_BEGIN_DECLS
  * two OS group commands it needs, on a CbSmpTransport. Every call uses the schema's timeout and
  * repeat-safety; device errors are CB_SMP_ERROR_GROUP_RC with the bench rc (cbp_rc in
  * cbp-group.h) or CB_SMP_ERROR_GENERIC_RC, a malformed answer CB_SMP_ERROR_PROTOCOL. */
-
-/* Plain results */
-
-typedef struct
-{
-  char    *key_type;      /* "p256" */
-  gboolean created;
-  GBytes  *public_key;    /* DER SubjectPublicKeyInfo of the working key */
-} CbKeygenResult;
-
-void cb_keygen_result_free (CbKeygenResult *result);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (CbKeygenResult, cb_keygen_result_free)
-
-typedef struct
-{
-  GBytes *sha256;         /* of the now active chain */
-  gint64  not_before;     /* leaf, Unix seconds */
-  gint64  not_after;
-} CbCommitResult;
-
-void cb_commit_result_free (CbCommitResult *result);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (CbCommitResult, cb_commit_result_free)
-
-typedef struct
-{
-  GBytes *signature;      /* DER ECDSA-Sig-Value over cb_bench_pop_message (challenge) */
-  GBytes *public_key;     /* DER SPKI of the signing key */
-  char   *algorithm;      /* "ecdsa-sha256" or "ecdsa-sha384" */
-} CbPopResult;
-
-void cb_pop_result_free (CbPopResult *result);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (CbPopResult, cb_pop_result_free)
-
-typedef struct
-{
-  char   *state;          /* "idle", "running", "assigned", "failed" */
-  char   *scope;
-  char   *registration_id;
-  char   *endpoint;
-  char   *hub;            /* when assigned */
-  char   *device_id;      /* when assigned */
-  GBytes *sha256;         /* of the staged chain, when assigned */
-  char   *error;          /* when failed */
-} CbDpsStatus;
-
-void cb_dps_status_free (CbDpsStatus *status);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (CbDpsStatus, cb_dps_status_free)
-
-/* The 49 bytes a device signs for pop: "certbench-pop-v1" 0x00 challenge. */
-GBytes *cb_bench_pop_message        (GBytes       *challenge);
-/* A chain as the device stores it (DER certificates, leaf first, concatenated) from either that
- * or PEM text with one or more CERTIFICATE blocks. NULL with G_IO_ERROR_INVALID_DATA if neither. */
-GBytes *cb_bench_chain_to_der       (GBytes       *der_or_pem,
-                                     GError      **error);
 
 /* CbBenchClient */
 

@@ -20,7 +20,7 @@
 #include "cb-diagnosis.h"
 #include "cb-error.h"
 #include "cb-provisioning-run.h"
-#include "cb-registry-page-error.h"
+#include "cb-error-text.h"
 #include "cb-sandbox-client.h"
 #include "cb-serial-port.h"
 #include "cb-util.h"
@@ -523,7 +523,7 @@ list_policies_cb (GObject      *object,
   issuer = g_ptr_array_index (self->chain, 1);
   if (policies == NULL)
     {
-      g_autofree char *reason = cb_registry_describe_error (error);
+      g_autofree char *reason = cb_error_text (error);
       set_check (self, "issuer", CB_CHECK_WARNING, reason,
                  _("Sign in with an account that may read the namespace's policies"));
     }
@@ -585,7 +585,7 @@ get_device_cb (GObject      *object,
     }
   else if (device == NULL)
     {
-      g_autofree char *reason = cb_registry_describe_error (error);
+      g_autofree char *reason = cb_error_text (error);
       set_check (self, "enabled", CB_CHECK_WARNING, reason,
                  _("Check the connection and the account's hub permissions"));
     }
@@ -644,7 +644,7 @@ get_twin_cb (GObject      *object,
 
   if (twin == NULL)
     {
-      g_autofree char *reason = cb_registry_describe_error (error);
+      g_autofree char *reason = cb_error_text (error);
       set_check (self, "twin", CB_CHECK_WARNING, reason,
                  _("Check that the device exists in the hub"));
     }

@@ -11,6 +11,7 @@
 #include "cb-dps-client.h"
 #include "cb-dps-private.h"
 #include "cb-error.h"
+#include "cb-http-sleep.h"
 #include "cb-sas.h"
 #include "cb-secrets.h"
 

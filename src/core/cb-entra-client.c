@@ -1,176 +1,26 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "cb-entra-client"
 
+/* CbEntraClient: Microsoft Entra ID sign-in for one profile (device-code flow, refresh-token
+ * grant, a per-scope access-token cache; the refresh token in CbSecrets). */
+
 #include "config.h"
 
 #include <string.h>
 
 #include "cb-entra-client.h"
+#include "cb-entra-device-code-private.h"
 #include "cb-error.h"
+#include "cb-http-sleep.h"
 #include "cb-json-limits.h"
 #include "cb-util.h"
 
 #define DEVICE_CODE_GRANT   "urn:ietf:params:oauth:grant-type:device_code"
 #define DEFAULT_TENANT      "organizations"
-#define DEFAULT_INTERVAL    5
 #define SLOW_DOWN_STEP      5
 /* A cached token is renewed this long before it expires, so a request never goes out with a
  * token that expires in flight. */
 #define EXPIRY_MARGIN_SECS  300
-
-/* -------------------------------------------------------------------------------------------- */
-/* CbEntraDeviceCode                                                                            */
-
-struct _CbEntraDeviceCode
-{
-  GObject  parent_instance;
-
-  char    *device_code;
-  char    *user_code;
-  char    *verification_uri;
-  char    *message;
-  guint    interval;
-  gint64   expires_at;
-};
-
-G_DEFINE_FINAL_TYPE (CbEntraDeviceCode, cb_entra_device_code, G_TYPE_OBJECT)
-
-enum
-{
-  CODE_PROP_0,
-  CODE_PROP_USER_CODE,
-  CODE_PROP_VERIFICATION_URI,
-  CODE_PROP_MESSAGE,
-  CODE_PROP_INTERVAL,
-  CODE_PROP_EXPIRES_AT,
-  CODE_N_PROPS
-};
-
-static GParamSpec *code_properties[CODE_N_PROPS];
-
-static void
-wipe_string (char **str)
-{
-  if (*str != NULL)
-    {
-      memset (*str, 0, strlen (*str));
-      g_clear_pointer (str, g_free);
-    }
-}
-
-static void
-cb_entra_device_code_finalize (GObject *object)
-{
-  CbEntraDeviceCode *self = (CbEntraDeviceCode *)object;
-
-  wipe_string (&self->device_code);
-  g_clear_pointer (&self->user_code, g_free);
-  g_clear_pointer (&self->verification_uri, g_free);
-  g_clear_pointer (&self->message, g_free);
-
-  G_OBJECT_CLASS (cb_entra_device_code_parent_class)->finalize (object);
-}
-
-static void
-cb_entra_device_code_get_property (GObject    *object,
-                                   guint       prop_id,
-                                   GValue     *value,
-                                   GParamSpec *pspec)
-{
-  CbEntraDeviceCode *self = CB_ENTRA_DEVICE_CODE (object);
-
-  switch (prop_id)
-    {
-    case CODE_PROP_USER_CODE:
-      g_value_set_string (value, self->user_code);
-      break;
-    case CODE_PROP_VERIFICATION_URI:
-      g_value_set_string (value, self->verification_uri);
-      break;
-    case CODE_PROP_MESSAGE:
-      g_value_set_string (value, self->message);
-      break;
-    case CODE_PROP_INTERVAL:
-      g_value_set_uint (value, self->interval);
-      break;
-    case CODE_PROP_EXPIRES_AT:
-      g_value_set_int64 (value, self->expires_at);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-cb_entra_device_code_class_init (CbEntraDeviceCodeClass *klass)
-{
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
-
-  object_class->finalize = cb_entra_device_code_finalize;
-  object_class->get_property = cb_entra_device_code_get_property;
-
-  code_properties[CODE_PROP_USER_CODE] =
-    g_param_spec_string ("user-code", NULL, NULL, NULL,
-                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-  code_properties[CODE_PROP_VERIFICATION_URI] =
-    g_param_spec_string ("verification-uri", NULL, NULL, NULL,
-                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-  code_properties[CODE_PROP_MESSAGE] =
-    g_param_spec_string ("message", NULL, NULL, NULL,
-                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-  code_properties[CODE_PROP_INTERVAL] =
-    g_param_spec_uint ("interval", NULL, NULL, 0, G_MAXUINT, DEFAULT_INTERVAL,
-                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-  code_properties[CODE_PROP_EXPIRES_AT] =
-    g_param_spec_int64 ("expires-at", NULL, NULL, 0, G_MAXINT64, 0,
-                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-
-  g_object_class_install_properties (object_class, CODE_N_PROPS, code_properties);
-}
-
-static void
-cb_entra_device_code_init (CbEntraDeviceCode *self)
-{
-  self->interval = DEFAULT_INTERVAL;
-}
-
-const char *
-cb_entra_device_code_get_user_code (CbEntraDeviceCode *self)
-{
-  g_return_val_if_fail (CB_IS_ENTRA_DEVICE_CODE (self), NULL);
-  return self->user_code;
-}
-
-const char *
-cb_entra_device_code_get_verification_uri (CbEntraDeviceCode *self)
-{
-  g_return_val_if_fail (CB_IS_ENTRA_DEVICE_CODE (self), NULL);
-  return self->verification_uri;
-}
-
-const char *
-cb_entra_device_code_get_message (CbEntraDeviceCode *self)
-{
-  g_return_val_if_fail (CB_IS_ENTRA_DEVICE_CODE (self), NULL);
-  return self->message;
-}
-
-guint
-cb_entra_device_code_get_interval (CbEntraDeviceCode *self)
-{
-  g_return_val_if_fail (CB_IS_ENTRA_DEVICE_CODE (self), 0);
-  return self->interval;
-}
-
-gint64
-cb_entra_device_code_get_expires_at (CbEntraDeviceCode *self)
-{
-  g_return_val_if_fail (CB_IS_ENTRA_DEVICE_CODE (self), 0);
-  return self->expires_at;
-}
-
-/* -------------------------------------------------------------------------------------------- */
-/* CbEntraClient                                                                                */
 
 typedef struct
 {
@@ -181,7 +31,7 @@ typedef struct
 static void
 token_free (Token *token)
 {
-  wipe_string (&token->access_token);
+  cb_wipe_string (&token->access_token);
   g_free (token);
 }
 
@@ -230,7 +80,7 @@ cb_entra_client_finalize (GObject *object)
   g_clear_object (&self->profile);
   g_clear_object (&self->http);
   g_clear_object (&self->secrets);
-  wipe_string (&self->refresh_token);
+  cb_wipe_string (&self->refresh_token);
   g_clear_pointer (&self->username, g_free);
   g_clear_pointer (&self->tokens, g_hash_table_unref);
   g_clear_pointer (&self->pending, g_hash_table_unref);
@@ -553,7 +403,7 @@ adopt_token_response (CbEntraClient  *self,
 
   if (refresh_token != NULL && g_strcmp0 (refresh_token, self->refresh_token) != 0)
     {
-      wipe_string (&self->refresh_token);
+      cb_wipe_string (&self->refresh_token);
       self->refresh_token = g_strdup (refresh_token);
       cb_secrets_store_async (self->secrets, cb_profile_get_id (self->profile),
                               CB_SECRET_REFRESH_TOKEN, refresh_token, NULL,
@@ -613,7 +463,7 @@ begin_sign_in_cb (GObject      *object,
     code->message = g_strdup_printf ("To sign in, open %s and enter the code %s.",
                                      code->verification_uri, code->user_code);
   expires_in = json_get_seconds (body, "expires_in", 900);
-  interval = json_get_seconds (body, "interval", DEFAULT_INTERVAL);
+  interval = json_get_seconds (body, "interval", CB_ENTRA_DEVICE_CODE_DEFAULT_INTERVAL);
   code->interval = (guint) CLAMP (interval, 0, 60);
   code->expires_at = g_get_real_time () / G_USEC_PER_SEC + MAX (expires_in, 0);
 
@@ -928,7 +778,7 @@ refresh_token_cb (GObject      *object,
       if (g_error_matches (error, CB_API_ERROR, CB_API_ERROR_UNAUTHORIZED))
         {
           /* The refresh token is dead (revoked, expired, password changed). */
-          wipe_string (&self->refresh_token);
+          cb_wipe_string (&self->refresh_token);
           g_hash_table_remove_all (self->tokens);
           set_signed_in (self, FALSE);
           g_prefix_error (&error, "Sign in again: ");
@@ -1159,7 +1009,7 @@ cb_entra_client_sign_out_async (CbEntraClient       *self,
   g_task_set_source_tag (task, cb_entra_client_sign_out_async);
 
   self->generation++;
-  wipe_string (&self->refresh_token);
+  cb_wipe_string (&self->refresh_token);
   g_hash_table_remove_all (self->tokens);
   if (self->username != NULL)
     {

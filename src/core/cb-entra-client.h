@@ -3,6 +3,7 @@
 
 #include <gio/gio.h>
 
+#include "cb-entra-device-code.h"
 #include "cb-http.h"
 #include "cb-profile.h"
 #include "cb-secrets.h"
@@ -12,22 +13,6 @@ G_BEGIN_DECLS
 #define CB_ENTRA_SCOPE_ARM "https://management.azure.com/.default"
 #define CB_ENTRA_SCOPE_HUB "https://iothubs.azure.net/.default"
 #define CB_ENTRA_SCOPE_DPS "https://azure-devices-provisioning.net/.default"
-
-/**
- * CbEntraDeviceCode:
- *
- * What a UI shows while the user signs in elsewhere: the code, the link and Entra's own
- * message. Also carries the device code the client polls with (never shown, never logged).
- */
-#define CB_TYPE_ENTRA_DEVICE_CODE (cb_entra_device_code_get_type ())
-G_DECLARE_FINAL_TYPE (CbEntraDeviceCode, cb_entra_device_code, CB, ENTRA_DEVICE_CODE, GObject)
-
-const char *cb_entra_device_code_get_user_code        (CbEntraDeviceCode *self);
-const char *cb_entra_device_code_get_verification_uri (CbEntraDeviceCode *self);
-const char *cb_entra_device_code_get_message          (CbEntraDeviceCode *self);
-guint       cb_entra_device_code_get_interval         (CbEntraDeviceCode *self);
-/* Unix seconds after which the code is no longer valid. */
-gint64      cb_entra_device_code_get_expires_at       (CbEntraDeviceCode *self);
 
 /**
  * CbEntraClient:

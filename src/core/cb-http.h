@@ -5,53 +5,11 @@
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
+#include "cb-http-parse.h"
+#include "cb-http-response.h"
 #include "cb-profile.h"
 
 G_BEGIN_DECLS
-
-/* How a service writes its error bodies; decides how a non-2xx response becomes a CbApiError. */
-typedef enum
-{
-  CB_HTTP_STYLE_ARM,    /* {"error":{"code","message","target"}} */
-  CB_HTTP_STYLE_DPS,    /* {"errorCode","message","trackingId"} + x-ms-error-code */
-  CB_HTTP_STYLE_HUB,    /* {"Message":"ErrorCode:X;..."} + iothub-errorcode */
-  CB_HTTP_STYLE_OAUTH,  /* {"error","error_description"} */
-} CbHttpErrorStyle;
-
-/**
- * CbHttpResponse:
- * @status: the HTTP status (always 2xx when returned by _finish)
- * @headers: the response headers (owned reference)
- * @json: the parsed JSON body, or %NULL when the body is empty or not JSON
- * @body: the raw body (never %NULL, may be empty)
- *
- * A reference-counted, immutable response.
- */
-typedef struct
-{
-  guint               status;
-  SoupMessageHeaders *headers;
-  JsonNode           *json;
-  GBytes             *body;
-} CbHttpResponse;
-
-#define CB_TYPE_HTTP_RESPONSE (cb_http_response_get_type ())
-GType           cb_http_response_get_type        (void) G_GNUC_CONST;
-CbHttpResponse *cb_http_response_ref             (CbHttpResponse *response);
-void            cb_http_response_unref           (CbHttpResponse *response);
-/* Convenience accessors; NULL when absent. */
-const char     *cb_http_response_get_header      (CbHttpResponse *response,
-                                                  const char     *name);
-JsonObject     *cb_http_response_get_object      (CbHttpResponse *response);
-/* A JSON member that services write as a string or a number (DPS "errorCode": 401002 or
- * "401002"), as a string; NULL when absent or of another type. */
-char           *cb_http_json_dup_code            (JsonObject     *object,
-                                                  const char     *member);
-/* Seconds from a Retry-After header (delta-seconds or HTTP date) or a JSON "retryAfter"
- * member; 0 when there is none. */
-guint           cb_http_response_get_retry_after (CbHttpResponse *response);
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (CbHttpResponse, cb_http_response_unref)
 
 #define CB_TYPE_HTTP_CLIENT (cb_http_client_get_type ())
 G_DECLARE_FINAL_TYPE (CbHttpClient, cb_http_client, CB, HTTP_CLIENT, GObject)
@@ -107,30 +65,5 @@ void            cb_http_client_post_form_async   (CbHttpClient       *self,
 CbHttpResponse *cb_http_client_request_finish    (CbHttpClient       *self,
                                                   GAsyncResult       *result,
                                                   GError            **error);
-
-/* A cancellable timer for polling loops (DPS operations, device-code sign-in). Fails with
- * G_IO_ERROR_CANCELLED when @cancellable fires first. */
-void            cb_http_sleep_async              (guint               delay_ms,
-                                                  GCancellable       *cancellable,
-                                                  GAsyncReadyCallback callback,
-                                                  gpointer            user_data);
-gboolean        cb_http_sleep_finish             (GAsyncResult       *result,
-                                                  GError            **error);
-
-/* Pure helpers, unit-tested on literal strings. */
-GError         *cb_http_parse_error              (CbHttpErrorStyle    style,
-                                                  guint               status,
-                                                  SoupMessageHeaders *headers,
-                                                  GBytes             *body);
-guint           cb_http_parse_retry_after        (SoupMessageHeaders *headers,
-                                                  JsonNode           *json,
-                                                  GDateTime          *now);
-/* A JSON answer checked against CB_JSON_MAX_RESPONSE_SIZE and CB_JSON_MAX_DEPTH first; NULL
- * for an empty body (no error) or with a CB_JSON_LIMIT_ERROR or JSON_PARSER_ERROR. */
-JsonNode       *cb_http_parse_json               (GBytes             *body,
-                                                  GError            **error);
-/* Joins base and path segments, percent-encoding each segment; NULL-terminated. */
-char           *cb_http_build_url                (const char         *base,
-                                                  ...) G_GNUC_NULL_TERMINATED;
 
 G_END_DECLS

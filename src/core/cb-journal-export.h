@@ -7,6 +7,30 @@
 
 G_BEGIN_DECLS
 
+/* The runs that match @filter, oldest first, in @format on @stream; the _async
+ * variant reads on a worker thread with its own connection. */
+gboolean         cb_journal_export               (CbJournal               *self,
+                                                  const CbJournalFilter   *filter,
+                                                  CbJournalExportFormat    format,
+                                                  GOutputStream           *stream,
+                                                  GCancellable            *cancellable,
+                                                  GError                 **error);
+void             cb_journal_export_async         (CbJournal               *self,
+                                                  const CbJournalFilter   *filter,
+                                                  CbJournalExportFormat    format,
+                                                  GOutputStream           *stream,
+                                                  GCancellable            *cancellable,
+                                                  GAsyncReadyCallback      callback,
+                                                  gpointer                 user_data);
+gboolean         cb_journal_export_finish        (CbJournal               *self,
+                                                  GAsyncResult            *result,
+                                                  GError                 **error);
+
+/* RFC 4180 field quoting: quoted when it holds a comma, quote, CR or LF (quotes doubled). Text
+ * that starts with = + - @ TAB or CR (a device serial is untrusted input) gets a leading single
+ * quote so a spreadsheet shows it instead of running it as a formula. Returns: (transfer full) */
+char            *cb_journal_csv_field            (const char              *text);
+
 /* Writes the journal's runs that match @filter to @file in @format (cb_journal_export()):
  * the file is replaced (with @flags, see g_file_replace()) only once every record is written.
  * The app's Journal page and `certbench-cli journal export --output` both use it. */

@@ -190,26 +190,4 @@ CbJournalRun    *cb_journal_get_run              (CbJournal               *self,
                                                   gint64                   run_id,
                                                   GError                 **error);
 
-gboolean         cb_journal_export               (CbJournal               *self,
-                                                  const CbJournalFilter   *filter,
-                                                  CbJournalExportFormat    format,
-                                                  GOutputStream           *stream,
-                                                  GCancellable            *cancellable,
-                                                  GError                 **error);
-void             cb_journal_export_async         (CbJournal               *self,
-                                                  const CbJournalFilter   *filter,
-                                                  CbJournalExportFormat    format,
-                                                  GOutputStream           *stream,
-                                                  GCancellable            *cancellable,
-                                                  GAsyncReadyCallback      callback,
-                                                  gpointer                 user_data);
-gboolean         cb_journal_export_finish        (CbJournal               *self,
-                                                  GAsyncResult            *result,
-                                                  GError                 **error);
-
-/* RFC 4180 field quoting: quoted when it holds a comma, quote, CR or LF (quotes doubled). Text
- * that starts with = + - @ TAB or CR (a device serial is untrusted input) gets a leading single
- * quote so a spreadsheet shows it instead of running it as a formula. Returns: (transfer full) */
-char            *cb_journal_csv_field            (const char              *text);
-
 G_END_DECLS

@@ -14,6 +14,7 @@
 #include "cbp-group.h"
 #include "cbp-smp.h"
 
+#include "cb-bench-format.h"
 #include "cb-error.h"
 #include "cb-protocol-log.h"
 #include "cb-provisioning-config-private.h"

@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "cb-smp-transport"
 
+/* CbSmpTransport: SMP requests over the serial console framing on a CbSerialPort, one in
+ * flight, with sequence matching, timeouts, resends of repeat-safe commands and the device's
+ * log lines (see cb-smp-transport.h). */
+
 #include "config.h"
 
 #include <stdlib.h>
@@ -10,6 +14,8 @@
 #include "cbp-group.h"
 #include "cbp-smp.h"
 
+#include "cb-smp-error-private.h"
+#include "cb-smp-schema-private.h"
 #include "cb-smp-transport.h"
 
 /* A device's log line longer than this is cut, so a chatty device without newlines cannot grow
@@ -17,175 +23,6 @@
 #define LOG_LINE_MAX 1024
 /* A partial line (a shell prompt, a line cut by a reset) is shown after this much quiet. */
 #define LOG_LINE_FLUSH_MS 500
-
-/* Errors */
-
-typedef struct
-{
-  guint group;
-  guint command;
-  int   rc;
-} CbSmpErrorPrivate;
-
-static void
-cb_smp_error_private_init (CbSmpErrorPrivate *priv)
-{
-  priv->group = 0;
-  priv->command = 0;
-  priv->rc = 0;
-}
-
-static void
-cb_smp_error_private_copy (const CbSmpErrorPrivate *src,
-                           CbSmpErrorPrivate       *dest)
-{
-  *dest = *src;
-}
-
-static void
-cb_smp_error_private_clear (CbSmpErrorPrivate *priv)
-{
-}
-
-G_DEFINE_EXTENDED_ERROR (CbSmpError, cb_smp_error)
-
-static GError *
-cb_smp_error_new_full (CbSmpError  code,
-                       guint       group,
-                       guint       command,
-                       int         rc,
-                       const char *format,
-                       ...) G_GNUC_PRINTF (5, 6);
-
-static GError *
-cb_smp_error_new_full (CbSmpError  code,
-                       guint       group,
-                       guint       command,
-                       int         rc,
-                       const char *format,
-                       ...)
-{
-  CbSmpErrorPrivate *priv;
-  GError *error;
-  va_list args;
-
-  va_start (args, format);
-  error = g_error_new_valist (CB_SMP_ERROR, code, format, args);
-  va_end (args);
-
-  priv = cb_smp_error_get_private (error);
-  g_assert (priv != NULL);
-  priv->group = group;
-  priv->command = command;
-  priv->rc = rc;
-
-  return error;
-}
-
-guint
-cb_smp_error_get_group (const GError *error)
-{
-  CbSmpErrorPrivate *priv = cb_smp_error_get_private (error);
-
-  return priv != NULL ? priv->group : 0;
-}
-
-int
-cb_smp_error_get_rc (const GError *error)
-{
-  CbSmpErrorPrivate *priv = cb_smp_error_get_private (error);
-
-  return priv != NULL ? priv->rc : 0;
-}
-
-guint
-cb_smp_error_get_command (const GError *error)
-{
-  CbSmpErrorPrivate *priv = cb_smp_error_get_private (error);
-
-  return priv != NULL ? priv->command : 0;
-}
-
-/* Traffic records */
-
-G_DEFINE_BOXED_TYPE (CbSmpTraffic, cb_smp_traffic, cb_smp_traffic_copy, cb_smp_traffic_free)
-
-CbSmpTraffic *
-cb_smp_traffic_copy (const CbSmpTraffic *traffic)
-{
-  CbSmpTraffic *copy = g_memdup2 (traffic, sizeof *traffic);
-
-  if (copy->payload != NULL)
-    g_bytes_ref (copy->payload);
-  return copy;
-}
-
-void
-cb_smp_traffic_free (CbSmpTraffic *traffic)
-{
-  if (traffic == NULL)
-    return;
-  g_clear_pointer (&traffic->payload, g_bytes_unref);
-  g_free (traffic);
-}
-
-static const cbp_command *
-lookup_command (guint group,
-                guint command,
-                guint bench_group)
-{
-  if (command > G_MAXUINT8)
-    return NULL;
-  if (group == CBP_GROUP_OS)
-    return cbp_os_command (command);
-  if (group == bench_group)
-    return cbp_group_command (command);
-  return NULL;
-}
-
-static const char *
-op_name (CbSmpOp op)
-{
-  switch (op)
-    {
-    case CB_SMP_OP_READ: return "read";
-    case CB_SMP_OP_READ_RSP: return "read-rsp";
-    case CB_SMP_OP_WRITE: return "write";
-    case CB_SMP_OP_WRITE_RSP: return "write-rsp";
-    default: return "?";
-    }
-}
-
-char *
-cb_smp_traffic_to_string (const CbSmpTraffic *traffic,
-                          guint               bench_group)
-{
-  const cbp_command *cmd;
-  GString *s;
-
-  g_return_val_if_fail (traffic != NULL, NULL);
-
-  cmd = lookup_command (traffic->group, traffic->command, bench_group);
-  s = g_string_new (NULL);
-  g_string_append_printf (s, "%s v%u %s %u/%u",
-                          traffic->direction == CB_SMP_DIRECTION_TX ? "TX" : "RX",
-                          traffic->version + 1, op_name (traffic->op),
-                          traffic->group, traffic->command);
-  if (cmd != NULL)
-    g_string_append_printf (s, " (%s)", cmd->name);
-  g_string_append_printf (s, " seq %u len %u", traffic->seq, traffic->payload_len);
-  if (traffic->n_frames > 0)
-    g_string_append_printf (s, " in %u frame%s", traffic->n_frames,
-                            traffic->n_frames == 1 ? "" : "s");
-  if (traffic->attempt > 1)
-    g_string_append_printf (s, " retry %u", traffic->attempt - 1);
-  if (traffic->is_error)
-    g_string_append (s, " error");
-  if (traffic->dropped)
-    g_string_append (s, " dropped");
-
-  return g_string_free (s, FALSE);
-}
 
 const char *
 cb_smp_frame_error_to_string (CbSmpFrameError kind)
@@ -200,8 +37,6 @@ cb_smp_frame_error_to_string (CbSmpFrameError kind)
     default: return "?";
     }
 }
-
-/* The transport */
 
 typedef struct
 {
@@ -1229,7 +1064,7 @@ cb_smp_transport_request_async (CbSmpTransport      *self,
       return;
     }
 
-  cmd = lookup_command (group, command, self->bench_group);
+  cmd = cb_smp_lookup_command (group, command, self->bench_group);
 
   req = g_new0 (Request, 1);
   req->group = group;

@@ -4,6 +4,8 @@
 #include <gio/gio.h>
 
 #include "cb-serial-port.h"
+#include "cb-smp-error.h"
+#include "cb-smp-traffic.h"
 
 G_BEGIN_DECLS
 
@@ -13,44 +15,6 @@ G_BEGIN_DECLS
  * with the same group, command and sequence; anything else is dropped. Repeat-safe commands are
  * resent on timeout a bounded number of times; others fail with CB_SMP_ERROR_TIMEOUT. Bytes
  * outside frames come out as `log-line`. */
-
-/**
- * CbSmpError:
- * @CB_SMP_ERROR_FAILED: anything else
- * @CB_SMP_ERROR_GENERIC_RC: the device answered `{"rc": N}` (generic SMP code, v1 or v2)
- * @CB_SMP_ERROR_GROUP_RC: the device answered `{"err": {"group": G, "rc": RC}}` (SMP v2)
- * @CB_SMP_ERROR_TIMEOUT: no matching response within the timeout, after any retries
- * @CB_SMP_ERROR_PROTOCOL: the response is malformed (not a CBOR map, wrong type)
- * @CB_SMP_ERROR_TOO_LARGE: the request does not fit in the device's buffer
- *
- * Device errors carry the group and rc (cb_smp_error_get_group/_rc). A vanished device is
- * G_IO_ERROR_BROKEN_PIPE from the port, a closed one G_IO_ERROR_CLOSED.
- */
-typedef enum
-{
-  CB_SMP_ERROR_FAILED,
-  CB_SMP_ERROR_GENERIC_RC,
-  CB_SMP_ERROR_GROUP_RC,
-  CB_SMP_ERROR_TIMEOUT,
-  CB_SMP_ERROR_PROTOCOL,
-  CB_SMP_ERROR_TOO_LARGE,
-} CbSmpError;
-
-#define CB_SMP_ERROR (cb_smp_error_quark ())
-GQuark  cb_smp_error_quark      (void);
-/* The group of the failed request (for GROUP_RC: the group the device named). */
-guint   cb_smp_error_get_group  (const GError *error);
-/* The device's rc (generic SMP code for GENERIC_RC, group code for GROUP_RC), 0 otherwise. */
-int     cb_smp_error_get_rc     (const GError *error);
-guint   cb_smp_error_get_command (const GError *error);
-
-typedef enum
-{
-  CB_SMP_OP_READ = 0,
-  CB_SMP_OP_READ_RSP = 1,
-  CB_SMP_OP_WRITE = 2,
-  CB_SMP_OP_WRITE_RSP = 3,
-} CbSmpOp;
 
 typedef enum
 {
@@ -72,38 +36,6 @@ typedef enum
 } CbSmpFrameError;
 
 const char *cb_smp_frame_error_to_string (CbSmpFrameError kind);   /* "crc", "base64", ... */
-
-typedef enum
-{
-  CB_SMP_DIRECTION_TX,
-  CB_SMP_DIRECTION_RX,
-} CbSmpDirection;
-
-/* One packet as the protocol log pane shows it. */
-typedef struct
-{
-  CbSmpDirection direction;
-  guint          version;        /* 0 = v1, 1 = v2 */
-  CbSmpOp        op;
-  guint          group;
-  guint          command;
-  guint          seq;
-  guint          payload_len;    /* CBOR bytes */
-  guint          n_frames;       /* TX: frames it was cut into; RX: 0 (not known) */
-  guint          attempt;        /* TX: 1 for the first send, 2.. for retries */
-  gboolean       dropped;        /* RX: did not match the outstanding request */
-  gboolean       is_error;       /* RX: an rc/err payload */
-  GBytes        *payload;        /* (nullable): the CBOR payload; a copy holds a reference */
-} CbSmpTraffic;
-
-#define CB_TYPE_SMP_TRAFFIC (cb_smp_traffic_get_type ())
-GType         cb_smp_traffic_get_type  (void) G_GNUC_CONST;
-CbSmpTraffic *cb_smp_traffic_copy      (const CbSmpTraffic *traffic);
-void          cb_smp_traffic_free      (CbSmpTraffic       *traffic);
-/* "TX v2 write 64/3 seq 12 len 230 (3 frames)", for logs; command names from the schema. */
-char         *cb_smp_traffic_to_string (const CbSmpTraffic *traffic,
-                                        guint               bench_group);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (CbSmpTraffic, cb_smp_traffic_free)
 
 typedef struct
 {

@@ -8,6 +8,6 @@ G_BEGIN_DECLS
 /* A message for people: a 403 names the missing role and the scope (from ARM's
  * AuthorizationFailed message), other service errors keep their own message.
  * Returns: (transfer full) */
-char *cb_registry_describe_error (const GError *error);
+char *cb_error_text (const GError *error);
 
 G_END_DECLS

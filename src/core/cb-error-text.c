@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#define G_LOG_DOMAIN "cb-registry-page"
+#define G_LOG_DOMAIN "cb-error-text"
+
+/* The text for people of a service's error, as the registry, fleet and diagnostics show it: a
+ * refused permission (403, ARM's AuthorizationFailed) names the missing role and the scope;
+ * other errors keep their own message. */
 
 #include "config.h"
 
 #include <glib/gi18n.h>
 
 #include "cb-error.h"
-#include "cb-registry-page-error.h"
+#include "cb-error-text.h"
 
 static char *
 match_quoted (const char *message,
@@ -21,7 +25,7 @@ match_quoted (const char *message,
 }
 
 char *
-cb_registry_describe_error (const GError *error)
+cb_error_text (const GError *error)
 {
   g_autofree char *role = NULL;
   g_autofree char *scope = NULL;

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+#include <sqlite3.h>
+
+#include "cb-journal.h"
+
+G_BEGIN_DECLS
+
+/* The journal's fields and its readers, shared by cb-journal.c (the store: writes, recovery,
+ * reads) and cb-journal-export.c (CSV and JSON export on a worker thread). */
+
+struct _CbJournal
+{
+  GObject  parent_instance;
+
+  /* Owned */
+  char    *path;
+  sqlite3 *db;
+  guint    n_recovered;
+};
+
+/* Filters own their strings while a worker thread reads with them. */
+typedef struct
+{
+  CbJournalFilter        filter;
+  char                  *path;
+  CbJournalExportFormat  format;
+  GOutputStream         *stream;
+} CbJournalQueryData;
+
+CbJournalQueryData *_cb_journal_query_data_new  (CbJournal             *self,
+                                                 const CbJournalFilter *filter);
+void                _cb_journal_query_data_free (CbJournalQueryData    *data);
+
+/* Runs matching @filter, newest first, and a run's steps in order, read on @db (the journal's
+ * own connection or a worker thread's). */
+GPtrArray          *_cb_journal_list_runs_on    (sqlite3               *db,
+                                                 const CbJournalFilter *filter,
+                                                 GError               **error);
+GPtrArray          *_cb_journal_list_steps_on   (sqlite3               *db,
+                                                 gint64                 run_id,
+                                                 GError               **error);
+
+G_END_DECLS
