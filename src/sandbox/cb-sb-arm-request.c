@@ -13,6 +13,7 @@
 #include "config.h"
 
 #include "cb-sb-activity.h"
+#include "cb-sb-adr-ca-store.h"
 #include "cb-sb-adr-ids.h"
 #include "cb-sb-adr-store.h"
 #include "cb-sb-arm-request.h"
@@ -41,6 +42,27 @@ cb_sb_arm_is_old_api (CbSbRequest *req)
 
 /* ---- The prelude and the activity log ----------------------------------------------------- */
 
+gboolean
+cb_sb_arm_require_api_version (CbSbRequest     *req,
+                               CbSbArmVersions  versions)
+{
+  switch (versions)
+    {
+    case CB_SB_ARM_V_NEWEST_PREVIEW:
+      return cb_sb_require_api_version (req, CB_SB_ARM_API_VERSION, NULL);
+    case CB_SB_ARM_V_STABLE:
+      return cb_sb_require_api_version (req, CB_SB_ARM_API_STABLE, CB_SB_ARM_API_STABLE_PREVIEW,
+                                        NULL);
+    case CB_SB_ARM_V_ALL:
+      return cb_sb_require_api_version (req, CB_SB_ARM_API_STABLE, CB_SB_ARM_API_STABLE_PREVIEW,
+                                        CB_SB_ARM_API_VERSION, CB_SB_ARM_API_VERSION_OLD, NULL);
+    case CB_SB_ARM_V_PREVIEWS:
+    default:
+      return cb_sb_require_api_version (req, CB_SB_ARM_API_VERSION, CB_SB_ARM_API_VERSION_OLD,
+                                        NULL);
+    }
+}
+
 static void
 ids_clear (CbSbArmIds *ids)
 {
@@ -49,6 +71,8 @@ ids_clear (CbSbArmIds *ids)
   g_clear_pointer (&ids->cred_id, g_free);
   g_clear_pointer (&ids->policy_id, g_free);
   g_clear_pointer (&ids->device_id, g_free);
+  g_clear_pointer (&ids->ca_id, g_free);
+  g_clear_pointer (&ids->ca_policy_id, g_free);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CbSbArmIds, ids_clear)
@@ -73,6 +97,8 @@ ids_init (CbSbRequest  *req,
     case CB_SB_ARM_SCOPE_CREDENTIAL:
     case CB_SB_ARM_SCOPE_POLICY:
     case CB_SB_ARM_SCOPE_DEVICE:
+    case CB_SB_ARM_SCOPE_CA:
+    case CB_SB_ARM_SCOPE_CA_POLICY:
     default:
       break;
     }
@@ -83,10 +109,16 @@ ids_init (CbSbRequest  *req,
     ids->policy_id = cb_sb_policy_id (ids->ns_id, cb_sb_param (req, "policy"));
   if (scope == CB_SB_ARM_SCOPE_DEVICE)
     ids->device_id = cb_sb_device_id (ids->ns_id, cb_sb_param (req, "device"));
+  if (scope == CB_SB_ARM_SCOPE_CA || scope == CB_SB_ARM_SCOPE_CA_POLICY)
+    ids->ca_id = cb_sb_adr_ca_id (ids->ns_id, cb_sb_param (req, "ca"));
+  if (scope == CB_SB_ARM_SCOPE_CA_POLICY)
+    ids->ca_policy_id = cb_sb_adr_ca_policy_id (ids->ca_id, cb_sb_param (req, "cp"));
 
   ids->scope = g_strdup (scope == CB_SB_ARM_SCOPE_NAMESPACE ? ids->ns_id
                          : scope == CB_SB_ARM_SCOPE_CREDENTIAL ? ids->cred_id
                          : scope == CB_SB_ARM_SCOPE_POLICY ? ids->policy_id
+                         : scope == CB_SB_ARM_SCOPE_CA ? ids->ca_id
+                         : scope == CB_SB_ARM_SCOPE_CA_POLICY ? ids->ca_policy_id
                          : ids->device_id);
 }
 
@@ -126,9 +158,7 @@ cb_sb_arm_handle (CbSbRequest          *req,
   if (!cb_sb_require_bearer (req, CB_SB_AUD_ARM))
     return;
 
-  if (handler->newest_only ? !cb_sb_require_api_version (req, CB_SB_ARM_API_VERSION, NULL)
-                           : !cb_sb_require_api_version (req, CB_SB_ARM_API_VERSION,
-                                                         CB_SB_ARM_API_VERSION_OLD, NULL))
+  if (!cb_sb_arm_require_api_version (req, handler->versions))
     return;
 
   if (!cb_sb_require_permission (req, ids.scope, handler->action, handler->perm))
