@@ -80,7 +80,8 @@ count_icas (CbSandbox  *self,
   g_autoptr(GPtrArray) ids = cb_sb_adr_ca_ids (self, namespace_id, CB_SB_CA_TYPE_ICA);
 
   for (guint i = ids->len; i > 0; i--)
-    if (g_ascii_strcasecmp (g_ptr_array_index (ids, i - 1), except_id) == 0)
+    if (except_id != NULL &&
+        g_ascii_strcasecmp (g_ptr_array_index (ids, i - 1), except_id) == 0)
       g_ptr_array_remove_index (ids, i - 1);
 
   if (names != NULL)
