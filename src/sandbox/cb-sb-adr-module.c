@@ -62,11 +62,11 @@ cb_sb_arm_init (CbSandbox  *self,
     return FALSE;
 
   cb_sb_routes_operations_add (self);
+  cb_sb_routes_certificate_authorities_add (self);
+  cb_sb_routes_certificate_policies_add (self);
   cb_sb_routes_namespaces_add (self);
   cb_sb_routes_credentials_add (self);
   cb_sb_routes_devices_add (self);
-  cb_sb_routes_certificate_authorities_add (self);
-  cb_sb_routes_certificate_policies_add (self);
   cb_sb_routes_hub_certificates_add (self);
   return TRUE;
 }

@@ -16,12 +16,6 @@ G_BEGIN_DECLS
 #define CB_SB_TYPE_CREDENTIAL "Microsoft.DeviceRegistry/namespaces/credentials"
 #define CB_SB_TYPE_POLICY     "Microsoft.DeviceRegistry/namespaces/credentials/policies"
 #define CB_SB_TYPE_DEVICE     "Microsoft.DeviceRegistry/namespaces/devices"
-
-/* ADR's stable model (certificate authorities and policies, namespace endpoints, registry
- * devices), and the preview that adds to it. */
-#define CB_SB_ARM_API_STABLE         "2026-11-01"
-#define CB_SB_ARM_API_STABLE_PREVIEW "2026-11-02-preview"
-
 #define CB_SB_TYPE_CA         "Microsoft.DeviceRegistry/namespaces/certificateAuthorities"
 #define CB_SB_TYPE_CA_POLICY  "Microsoft.DeviceRegistry/namespaces/certificateAuthorities/certificatePolicies"
 
@@ -62,18 +56,16 @@ typedef struct
 typedef void (*CbSbArmFunc) (CbSbRequest      *req,
                              const CbSbArmIds *ids);
 
-/* The api-versions a route answers; any other is refused (cb_sb_require_api_version). */
+/* The api-versions a route answers (CbSbArmHandler.versions). FALSE and TRUE still mean
+ * the first two. */
 typedef enum
 {
-  CB_SB_ARM_V_PREVIEWS = 0,      /* 2026-03-01-preview and 2025-11-01-preview */
-  CB_SB_ARM_V_NEWEST_PREVIEW,    /* 2026-03-01-preview only (the actions it added) */
-  CB_SB_ARM_V_STABLE,            /* 2026-11-01 and 2026-11-02-preview (the stable model) */
-  CB_SB_ARM_V_ALL,               /* every one of the above */
+  CB_SB_ARM_VERSIONS_PREVIEW = 0,     /* 2026-03-01-preview and 2025-11-01-preview */
+  CB_SB_ARM_VERSIONS_NEWEST_PREVIEW,  /* 2026-03-01-preview (the actions it added) */
+  CB_SB_ARM_VERSIONS_ANY,             /* the previews and the stable 2026-11-01 model */
+  CB_SB_ARM_VERSIONS_STABLE,          /* 2026-11-01 and 2026-11-02-preview */
+  CB_SB_ARM_VERSIONS_STABLE_PREVIEW,  /* 2026-11-02-preview (what it adds to 2026-11-01) */
 } CbSbArmVersions;
-
-/* Replies ARM's error and returns FALSE when ?api-version= is not one of versions. */
-gboolean      cb_sb_arm_require_api_version (CbSbRequest     *req,
-                                             CbSbArmVersions  versions);
 
 typedef struct
 {
@@ -109,6 +101,8 @@ void          cb_sb_arm_log_write         (CbSbRequest *req,
 const char   *cb_sb_arm_api_version       (CbSbRequest *req);
 /* The 2025-11-01-preview shape (policies are tracked resources, no BYOR). */
 gboolean      cb_sb_arm_is_old_api        (CbSbRequest *req);
+/* The stable model's shape: 2026-11-01 or 2026-11-02-preview. */
+gboolean      cb_sb_arm_is_stable_api     (CbSbRequest *req);
 
 /* ---- Errors ----------------------------------------------------------------------------- */
 

@@ -362,7 +362,7 @@ ca_revoke_and_rotate (CbSbRequest      *req,
 #define CA     CB_SB_ARM_SCOPE_CA
 #define READ   CB_SB_PERM_READ
 #define CREDS  CB_SB_PERM_WRITE_CREDENTIALS
-#define V      CB_SB_ARM_V_STABLE
+#define V      CB_SB_ARM_VERSIONS_STABLE
 
 CB_SB_ARM_ROUTE (handle_cas_list, NS, OP_CA_READ, READ, V, FALSE, cas_list)
 CB_SB_ARM_ROUTE (handle_ca_get, CA, OP_CA_READ, READ, V, FALSE, ca_get)

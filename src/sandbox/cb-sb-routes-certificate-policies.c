@@ -299,7 +299,7 @@ policy_delete (CbSbRequest      *req,
 #define CP     CB_SB_ARM_SCOPE_CA_POLICY
 #define READ   CB_SB_PERM_READ
 #define CREDS  CB_SB_PERM_WRITE_CREDENTIALS
-#define V      CB_SB_ARM_V_STABLE
+#define V      CB_SB_ARM_VERSIONS_STABLE
 
 CB_SB_ARM_ROUTE (handle_policies_list, CA, OP_CP_READ, READ, V, FALSE, policies_list)
 CB_SB_ARM_ROUTE (handle_policy_get, CP, OP_CP_READ, READ, V, FALSE, policy_get)

@@ -39,7 +39,9 @@ operation_begin (CbSbRequest   *req,
   memset (op, 0, sizeof *op);
 
   if (!cb_sb_require_bearer (req, CB_SB_AUD_ARM) ||
-      !cb_sb_arm_require_api_version (req, CB_SB_ARM_V_ALL))
+      !cb_sb_require_api_version (req, CB_SB_ARM_API_VERSION, CB_SB_ARM_API_VERSION_OLD,
+                                  CB_SB_ARM_API_VERSION_STABLE,
+                                  CB_SB_ARM_API_VERSION_STABLE_PREVIEW, NULL))
     return FALSE;
 
   cb_sb_arm_run_due_operations (req->sandbox);
