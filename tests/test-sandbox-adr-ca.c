@@ -6,6 +6,7 @@
 #include "cb-csr.h"
 #include "cb-pki.h"
 #include "cb-sandbox-private.h"
+#include "cb-test-arm.h"
 #include "cb-test-sandbox.h"
 #include "cb-x509.h"
 
@@ -100,47 +101,14 @@ n_published (Fixture *f)
 
 /* ---- JSON and HTTP helpers -------------------------------------------------------------- */
 
-static JsonNode *
-jget (JsonNode   *root,
-      const char *path)
-{
-  g_auto(GStrv) parts = g_strsplit (path, ".", -1);
-  JsonNode *node = root;
 
-  for (guint i = 0; parts[i] != NULL; i++)
-    {
-      JsonObject *obj;
-
-      if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
-        return NULL;
-      obj = json_node_get_object (node);
-      if (!json_object_has_member (obj, parts[i]))
-        return NULL;
-      node = json_object_get_member (obj, parts[i]);
-    }
-
-  return node;
-}
-
-static const char *
-jstr (JsonNode   *root,
-      const char *path)
-{
-  JsonNode *node = jget (root, path);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-
-  return json_node_get_string (node);
-}
 
 /* The object's member names, sorted and joined with ",". */
 static char *
 members (JsonNode   *root,
          const char *path)
 {
-  JsonNode *node = path != NULL ? jget (root, path) : root;
+  JsonNode *node = path != NULL ? cb_test_jget (root, path) : root;
   g_autoptr(GList) names = NULL;
   GString *out = g_string_new (NULL);
 
@@ -198,32 +166,18 @@ expect_error (Fixture    *f,
 
   g_assert_cmpuint (request (f, method, path, f->owner, body, &json, NULL), ==, status);
   g_assert_nonnull (json);
-  g_assert_cmpstr (jstr (json, "error.code"), ==, code);
-  g_assert_nonnull (jstr (json, "error.message"));
-  g_test_message ("%s %s: %s", method, rest, jstr (json, "error.message"));
+  g_assert_cmpstr (cb_test_jstr (json, "error.code"), ==, code);
+  g_assert_nonnull (cb_test_jstr (json, "error.message"));
+  g_test_message ("%s %s: %s", method, rest, cb_test_jstr (json, "error.message"));
 
-  return g_strdup (jstr (json, "error.message"));
+  return g_strdup (cb_test_jstr (json, "error.message"));
 }
 
 static JsonNode *
 wait_async (Fixture    *f,
             const char *url)
 {
-  for (guint i = 0; i < 400; i++)
-    {
-      g_autoptr(JsonNode) json = NULL;
-      const char *status;
-
-      g_assert_cmpuint (request (f, "GET", url, f->owner, NULL, &json, NULL), ==, 200);
-      status = jstr (json, "status");
-      g_assert_nonnull (status);
-      if (!g_str_equal (status, "InProgress"))
-        return g_steal_pointer (&json);
-      g_usleep (10 * 1000);
-    }
-
-  g_assert_not_reached ();
-  return NULL;
+  return cb_test_arm_wait_async (f->ts, f->owner, url);
 }
 
 static guint
@@ -231,23 +185,7 @@ wait_location (Fixture    *f,
                const char *url,
                JsonNode  **final)
 {
-  for (guint i = 0; i < 400; i++)
-    {
-      g_autoptr(JsonNode) json = NULL;
-      g_autoptr(SoupMessageHeaders) headers = NULL;
-      guint status = request (f, "GET", url, f->owner, NULL, &json, &headers);
-
-      if (status != 202)
-        {
-          if (final != NULL)
-            *final = g_steal_pointer (&json);
-          return status;
-        }
-      g_usleep (10 * 1000);
-    }
-
-  g_assert_not_reached ();
-  return 0;
+  return cb_test_arm_wait_location (f->ts, f->owner, url, final);
 }
 
 /* PUT that must create: 201 + Azure-AsyncOperation + Retry-After and no Location; returns
@@ -263,7 +201,7 @@ put_created (Fixture    *f,
   const char *async_url;
 
   g_assert_cmpuint (request (f, "PUT", path, f->owner, body, &json, &headers), ==, 201);
-  g_assert_cmpstr (jstr (json, "properties.provisioningState"), ==, "Accepted");
+  g_assert_cmpstr (cb_test_jstr (json, "properties.provisioningState"), ==, "Accepted");
   async_url = soup_message_headers_get_one (headers, "Azure-AsyncOperation");
   g_assert_nonnull (async_url);
   g_assert_true (strstr (async_url, "/locations/eastus2/operationStatuses/") != NULL);
@@ -281,7 +219,7 @@ put_and_wait (Fixture    *f,
 {
   g_autoptr(JsonNode) status = put_created (f, rest, body);
 
-  g_assert_cmpstr (jstr (status, "status"), ==, "Succeeded");
+  g_assert_cmpstr (cb_test_jstr (status, "status"), ==, "Succeeded");
 }
 
 /* POST/PATCH/DELETE answered 202 + Location + Retry-After; returns the final status. */
@@ -350,7 +288,7 @@ setup_hierarchy (Fixture    *f,
                              &json, &headers), ==, 201);
   g_clear_pointer (&json, json_node_unref);
   json = wait_async (f, soup_message_headers_get_one (headers, "Azure-AsyncOperation"));
-  g_assert_cmpstr (jstr (json, "status"), ==, "Succeeded");
+  g_assert_cmpstr (cb_test_jstr (json, "status"), ==, "Succeeded");
 
   put_and_wait (f, root, ROOT_BODY);
   if (ica != NULL)
@@ -391,17 +329,17 @@ test_shapes (Fixture       *f,
   assert_members (root, NULL, "id,location,name,properties,tags,type");
   assert_members (root, "properties", "certificateAuthorityType,keyType,provisioningState,"
                                       "subject,uuid,validityNotAfter,validityNotBefore");
-  g_assert_cmpstr (jstr (root, "id"), ==, root_id);
-  g_assert_cmpstr (jstr (root, "name"), ==, "root");
-  g_assert_cmpstr (jstr (root, "type"), ==,
+  g_assert_cmpstr (cb_test_jstr (root, "id"), ==, root_id);
+  g_assert_cmpstr (cb_test_jstr (root, "name"), ==, "root");
+  g_assert_cmpstr (cb_test_jstr (root, "type"), ==,
                    "Microsoft.DeviceRegistry/namespaces/certificateAuthorities");
-  g_assert_cmpstr (jstr (root, "location"), ==, "East US 2");
-  g_assert_cmpstr (jstr (root, "tags.env"), ==, "test");
-  g_assert_cmpstr (jstr (root, "properties.provisioningState"), ==, "Succeeded");
-  g_assert_cmpstr (jstr (root, "properties.certificateAuthorityType"), ==, "Root");
-  g_assert_cmpstr (jstr (root, "properties.keyType"), ==, "ECC");
-  g_assert_true (g_uuid_string_is_valid (jstr (root, "properties.uuid")));
-  g_assert_true (g_str_has_prefix (jstr (root, "properties.subject"), "CN="));
+  g_assert_cmpstr (cb_test_jstr (root, "location"), ==, "East US 2");
+  g_assert_cmpstr (cb_test_jstr (root, "tags.env"), ==, "test");
+  g_assert_cmpstr (cb_test_jstr (root, "properties.provisioningState"), ==, "Succeeded");
+  g_assert_cmpstr (cb_test_jstr (root, "properties.certificateAuthorityType"), ==, "Root");
+  g_assert_cmpstr (cb_test_jstr (root, "properties.keyType"), ==, "ECC");
+  g_assert_true (g_uuid_string_is_valid (cb_test_jstr (root, "properties.uuid")));
+  g_assert_true (g_str_has_prefix (cb_test_jstr (root, "properties.subject"), "CN="));
 
   ica = get_ok (f, CAS "ica");
   assert_members (ica, NULL, "id,location,name,properties,type");
@@ -409,33 +347,33 @@ test_shapes (Fixture       *f,
                                      "provisioningState,subject,uuid,validityNotAfter,"
                                      "validityNotBefore");
   assert_members (ica, "properties.issuer", "certificateAuthorityResourceId,issuerType");
-  g_assert_cmpstr (jstr (ica, "properties.issuer.issuerType"), ==, "Microsoft");
-  g_assert_cmpstr (jstr (ica, "properties.issuer.certificateAuthorityResourceId"), ==, root_id);
+  g_assert_cmpstr (cb_test_jstr (ica, "properties.issuer.issuerType"), ==, "Microsoft");
+  g_assert_cmpstr (cb_test_jstr (ica, "properties.issuer.certificateAuthorityResourceId"), ==, root_id);
 
   /* An External ICA waits for its chain: CSR and status, no validity yet */
   ext = get_ok (f, CAS "ext");
   assert_members (ext, "properties", "certificateAuthorityType,issuer,keyType,"
                                      "provisioningState,subject,uuid");
   assert_members (ext, "properties.issuer", "certificateSigningRequest,issuerType,status");
-  g_assert_cmpstr (jstr (ext, "properties.issuer.status"), ==, "PendingActivation");
-  g_assert_true (g_str_has_prefix (jstr (ext, "properties.issuer.certificateSigningRequest"),
+  g_assert_cmpstr (cb_test_jstr (ext, "properties.issuer.status"), ==, "PendingActivation");
+  g_assert_true (g_str_has_prefix (cb_test_jstr (ext, "properties.issuer.certificateSigningRequest"),
                                    "-----BEGIN CERTIFICATE REQUEST-----"));
 
   policy = get_ok (f, CAS "ica/certificatePolicies/pol");
   assert_members (policy, NULL, "id,location,name,properties,type");
   assert_members (policy, "properties", "certificate,provisioningState,uuid");
-  g_assert_cmpstr (jstr (policy, "type"), ==,
+  g_assert_cmpstr (cb_test_jstr (policy, "type"), ==,
                    "Microsoft.DeviceRegistry/namespaces/certificateAuthorities/certificatePolicies");
-  g_assert_cmpint (json_node_get_int (jget (policy, "properties.certificate.validityPeriodInDays")),
+  g_assert_cmpint (json_node_get_int (cb_test_jget (policy, "properties.certificate.validityPeriodInDays")),
                    ==, 30);
-  g_assert_true (json_node_get_value_type (jget (policy, "properties.certificate.validityPeriodInDays"))
+  g_assert_true (json_node_get_value_type (cb_test_jget (policy, "properties.certificate.validityPeriodInDays"))
                  == G_TYPE_INT64);
 
   list = get_ok (f, NS "/certificateAuthorities");
-  g_assert_cmpuint (json_array_get_length (json_node_get_array (jget (list, "value"))), ==, 3);
-  g_assert_null (jget (list, "nextLink"));
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (cb_test_jget (list, "value"))), ==, 3);
+  g_assert_null (cb_test_jget (list, "nextLink"));
   policies = get_ok (f, CAS "ica/certificatePolicies");
-  g_assert_cmpuint (json_array_get_length (json_node_get_array (jget (policies, "value"))), ==, 1);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (cb_test_jget (policies, "value"))), ==, 1);
 
   /* A PUT on an existing CA is synchronous and changes the tags only */
   g_assert_cmpuint (request (f, "PUT", root_path, f->owner,
@@ -443,18 +381,18 @@ test_shapes (Fixture       *f,
                              "\"properties\": {\"certificateAuthorityType\": \"Root\", "
                              "\"keyType\": \"ECC\"}}", &again, &headers), ==, 200);
   g_assert_null (soup_message_headers_get_one (headers, "Azure-AsyncOperation"));
-  g_assert_cmpstr (jstr (again, "tags.env"), ==, "prod");
-  g_assert_cmpstr (jstr (again, "properties.uuid"), ==, jstr (root, "properties.uuid"));
+  g_assert_cmpstr (cb_test_jstr (again, "tags.env"), ==, "prod");
+  g_assert_cmpstr (cb_test_jstr (again, "properties.uuid"), ==, cb_test_jstr (root, "properties.uuid"));
 
   /* PATCH: 202 + Location, then the resource */
   g_assert_cmpuint (accepted_and_wait (f, "PATCH", CAS "ica/certificatePolicies/pol",
                                        "{\"tags\": {\"k\": \"v\"}, \"properties\": "
                                        "{\"certificate\": {\"validityPeriodInDays\": 60}}}",
                                        &patched), ==, 200);
-  g_assert_cmpint (json_node_get_int (jget (patched, "properties.certificate.validityPeriodInDays")),
+  g_assert_cmpint (json_node_get_int (cb_test_jget (patched, "properties.certificate.validityPeriodInDays")),
                    ==, 60);
-  g_assert_cmpstr (jstr (patched, "tags.k"), ==, "v");
-  g_assert_cmpstr (jstr (patched, "properties.provisioningState"), ==, "Succeeded");
+  g_assert_cmpstr (cb_test_jstr (patched, "tags.k"), ==, "v");
+  g_assert_cmpstr (cb_test_jstr (patched, "properties.provisioningState"), ==, "Succeeded");
 
   /* DELETE: 202 then gone; of nothing: 204 */
   g_assert_cmpuint (accepted_and_wait (f, "DELETE", CAS "ica/certificatePolicies/pol", NULL,
@@ -487,11 +425,11 @@ test_api_versions (Fixture       *f,
   setup_hierarchy (f, NS, NULL);
 
   g_assert_cmpuint (request (f, "GET", old, f->owner, NULL, &json, NULL), ==, 400);
-  g_assert_cmpstr (jstr (json, "error.code"), ==, "InvalidApiVersionParameter");
-  g_assert_true (strstr (jstr (json, "error.message"), "2026-11-01") != NULL);
+  g_assert_cmpstr (cb_test_jstr (json, "error.code"), ==, "InvalidApiVersionParameter");
+  g_assert_true (strstr (cb_test_jstr (json, "error.message"), "2026-11-01") != NULL);
   g_clear_pointer (&json, json_node_unref);
   g_assert_cmpuint (request (f, "GET", none, f->owner, NULL, &json, NULL), ==, 400);
-  g_assert_cmpstr (jstr (json, "error.code"), ==, "MissingApiVersionParameter");
+  g_assert_cmpstr (cb_test_jstr (json, "error.code"), ==, "MissingApiVersionParameter");
   g_clear_pointer (&json, json_node_unref);
   g_assert_cmpuint (request (f, "GET", preview, f->owner, NULL, &json, NULL), ==, 200);
   g_clear_pointer (&json, json_node_unref);
@@ -501,15 +439,15 @@ test_api_versions (Fixture       *f,
     g_autofree char *cred = path_of (NS "/credentials/default", API);
 
     g_assert_cmpuint (request (f, "GET", cred, f->owner, NULL, &json, NULL), ==, 400);
-    g_assert_cmpstr (jstr (json, "error.code"), ==, "InvalidApiVersionParameter");
+    g_assert_cmpstr (cb_test_jstr (json, "error.code"), ==, "InvalidApiVersionParameter");
     g_clear_pointer (&json, json_node_unref);
   }
 
   g_assert_cmpuint (request (f, "PUT", put, f->owner, EXT_BODY, &json, &headers), ==, 201);
   async_url = g_strdup (soup_message_headers_get_one (headers, "Azure-AsyncOperation"));
   status = wait_async (f, async_url);
-  g_assert_cmpstr (jstr (status, "status"), ==, "Succeeded");
-  g_assert_true (strstr (jstr (status, "id"), "/operationStatuses/") != NULL);
+  g_assert_cmpstr (cb_test_jstr (status, "status"), ==, "Succeeded");
+  g_assert_true (strstr (cb_test_jstr (status, "id"), "/operationStatuses/") != NULL);
 
   /* The same operation at .../asyncOperationStatuses/{id} (main.tsp, 2026-11-01), as the
    * Get_AsyncOperationStatus example shows it */
@@ -524,10 +462,10 @@ test_api_versions (Fixture       *f,
   }
   assert_members (async_status, NULL, "endTime,id,name,percentComplete,resourceId,startTime,"
                                       "status");
-  g_assert_cmpstr (jstr (async_status, "status"), ==, "Succeeded");
-  g_assert_cmpstr (jstr (async_status, "name"), ==, jstr (status, "name"));
-  g_assert_true (strstr (jstr (async_status, "id"), "/asyncOperationStatuses/") != NULL);
-  g_assert_cmpfloat (json_node_get_double (jget (async_status, "percentComplete")), ==, 100.0);
+  g_assert_cmpstr (cb_test_jstr (async_status, "status"), ==, "Succeeded");
+  g_assert_cmpstr (cb_test_jstr (async_status, "name"), ==, cb_test_jstr (status, "name"));
+  g_assert_true (strstr (cb_test_jstr (async_status, "id"), "/asyncOperationStatuses/") != NULL);
+  g_assert_cmpfloat (json_node_get_double (cb_test_jget (async_status, "percentComplete")), ==, 100.0);
 }
 
 /* Each rule, with the error ARM answers when it is broken. */
@@ -619,7 +557,7 @@ test_rules (Fixture       *f,
                                "{\"location\": \"East US 2\", \"properties\": {}}", NULL, &h2),
                       ==, 201);
     s2 = wait_async (f, soup_message_headers_get_one (h2, "Azure-AsyncOperation"));
-    g_assert_cmpstr (jstr (s2, "status"), ==, "Succeeded");
+    g_assert_cmpstr (cb_test_jstr (s2, "status"), ==, "Succeeded");
     message = expect_error (f, "PUT", "ns-preview/certificateAuthorities/root", ROOT_BODY, 409,
                             "Conflict");
     g_assert_true (strstr (message, "preview credential") != NULL);
@@ -679,84 +617,7 @@ test_find_policy (Fixture       *f,
 
 /* ---- activate ------------------------------------------------------------------------- */
 
-/* Signs the CSR with a new test root: [ICA, root] as PEM. days: the ICA's validity. */
-static char *
-sign_csr (const char *csr_pem,
-          gint64      now,
-          gint64      days,
-          gboolean    wrong_key,
-          gboolean    reversed)
-{
-  g_autoptr(CbKey) root_key = NULL;
-  g_autoptr(CbKey) other = NULL;
-  g_autoptr(CbCsr) csr = NULL;
-  g_autoptr(GBytes) root_pub = NULL;
-  g_autoptr(GBytes) root_der = NULL;
-  g_autoptr(GBytes) ica_der = NULL;
-  g_autoptr(GBytes) ica_pub = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *ica_pem = NULL;
-  g_autofree char *root_pem = NULL;
-  CbCertProfile root_profile = { 0 };
-  CbCertProfile ica_profile = { 0 };
 
-  csr = cb_csr_new_from_pem (csr_pem, -1, &error);
-  g_assert_no_error (error);
-
-  root_key = cb_key_generate (CB_KEY_TYPE_EC_P384, &error);
-  g_assert_no_error (error);
-  root_pub = cb_key_get_public_key_der (root_key);
-  root_profile.subject_dn = "CN=Contoso Test Root,O=Contoso";
-  root_profile.not_before = now - 3600;
-  root_profile.not_after = now + 20 * 365 * 24 * 3600;
-  root_profile.is_ca = TRUE;
-  root_profile.path_len = 1;
-  root_profile.key_usage = CB_KEY_USAGE_KEY_CERT_SIGN | CB_KEY_USAGE_CRL_SIGN |
-                           CB_KEY_USAGE_DIGITAL_SIGNATURE;
-  root_der = cb_cert_issue (&root_profile, root_pub, root_key, NULL, &error);
-  g_assert_no_error (error);
-
-  if (wrong_key)
-    {
-      other = cb_key_generate (CB_KEY_TYPE_EC_P384, &error);
-      g_assert_no_error (error);
-      ica_pub = cb_key_get_public_key_der (other);
-    }
-  else
-    {
-      ica_pub = cb_csr_get_public_key_der (csr);
-    }
-
-  ica_profile.subject_dn = cb_csr_get_subject (csr);
-  ica_profile.not_before = now - 3600;
-  ica_profile.not_after = now + days * 24 * 3600;
-  ica_profile.is_ca = TRUE;
-  ica_profile.path_len = 0;
-  ica_profile.key_usage = CB_KEY_USAGE_DIGITAL_SIGNATURE | CB_KEY_USAGE_KEY_CERT_SIGN |
-                          CB_KEY_USAGE_CRL_SIGN;
-  ica_der = cb_cert_issue (&ica_profile, ica_pub, root_key, root_der, &error);
-  g_assert_no_error (error);
-
-  ica_pem = cb_sb_der_to_pem ("CERTIFICATE", ica_der);
-  root_pem = cb_sb_der_to_pem ("CERTIFICATE", root_der);
-
-  return reversed ? g_strconcat (root_pem, ica_pem, NULL) : g_strconcat (ica_pem, root_pem, NULL);
-}
-
-static char *
-activation_body (const char *chain)
-{
-  g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autoptr(JsonNode) node = NULL;
-
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "certificateChain");
-  json_builder_add_string_value (b, chain);
-  json_builder_end_object (b);
-  node = json_builder_get_root (b);
-
-  return json_to_string (node, FALSE);
-}
 
 static void
 test_activate (Fixture       *f,
@@ -770,14 +631,14 @@ test_activate (Fixture       *f,
   gint64 now = cb_sb_now (f->ts->sandbox);
   const struct
   {
-    gint64      days;
-    gboolean    wrong_key;
-    gboolean    reversed;
-    const char *message;
+    gint64          days;
+    CbTestSignFlags flags;
+    const char     *message;
   } bad[] = {
-    { 730, TRUE, FALSE, "does not certify the key" },
-    { 100, FALSE, FALSE, "at least 365" },
-    { 730, FALSE, TRUE, "does not certify the key" },
+    { 730, CB_TEST_SIGN_WRONG_KEY, "does not certify the key" },
+    { 100, CB_TEST_SIGN_NORMAL, "at least 365" },
+    { 730, CB_TEST_SIGN_REVERSED, "does not certify the key" },
+    { 730, CB_TEST_SIGN_WRONG_SUBJECT, "does not equal the CSR subject" },
   };
 
   setup_hierarchy (f, NS, NULL);
@@ -786,15 +647,14 @@ test_activate (Fixture       *f,
   g_assert_cmpuint (n_published (f), ==, 0);
 
   pending = get_ok (f, CAS "ext");
-  csr_pem = g_strdup (jstr (pending, "properties.issuer.certificateSigningRequest"));
+  csr_pem = g_strdup (cb_test_jstr (pending, "properties.issuer.certificateSigningRequest"));
   g_assert_nonnull (csr_pem);
 
   g_free (expect_error (f, "POST", CAS "ext/activate", "{}", 400, "InvalidRequestContent"));
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
-      g_autofree char *chain = sign_csr (csr_pem, now, bad[i].days, bad[i].wrong_key,
-                                         bad[i].reversed);
-      g_autofree char *body = activation_body (chain);
+      g_autofree char *chain = cb_test_sign_csr (csr_pem, now, bad[i].days, bad[i].flags, NULL);
+      g_autofree char *body = cb_test_chain_body (chain);
       g_autofree char *message = expect_error (f, "POST", CAS "ext/activate", body, 400,
                                                "InvalidCertificateChain");
 
@@ -803,12 +663,12 @@ test_activate (Fixture       *f,
   {
     g_autoptr(JsonNode) still = get_ok (f, CAS "ext");
 
-    g_assert_cmpstr (jstr (still, "properties.issuer.status"), ==, "PendingActivation");
+    g_assert_cmpstr (cb_test_jstr (still, "properties.issuer.status"), ==, "PendingActivation");
   }
 
   {
-    g_autofree char *chain = sign_csr (csr_pem, now, 730, FALSE, FALSE);
-    g_autofree char *body = activation_body (chain);
+    g_autofree char *chain = cb_test_sign_csr (csr_pem, now, 730, CB_TEST_SIGN_NORMAL, NULL);
+    g_autofree char *body = cb_test_chain_body (chain);
 
     g_assert_cmpuint (accepted_and_wait (f, "POST", CAS "ext/activate", body, NULL), ==, 204);
 
@@ -817,10 +677,10 @@ test_activate (Fixture       *f,
   }
 
   active = get_ok (f, CAS "ext");
-  g_assert_cmpstr (jstr (active, "properties.issuer.status"), ==, "Active");
+  g_assert_cmpstr (cb_test_jstr (active, "properties.issuer.status"), ==, "Active");
   assert_members (active, "properties.issuer", "certificateSigningRequest,issuerType,status,"
                                                "thumbprint");
-  g_assert_nonnull (jstr (active, "properties.validityNotAfter"));
+  g_assert_nonnull (cb_test_jstr (active, "properties.validityNotAfter"));
 
   /* Issuance may go through it now, and the linking side heard of it */
   cb_sb_lock (f->ts->sandbox);
@@ -903,25 +763,6 @@ sync_published (Fixture *f)
   g_mutex_unlock (&f->lock);
 }
 
-static char *
-verdict (Fixture    *f,
-         const char *device,
-         const char *pem)
-{
-  g_autofree char *path = g_strdup_printf ("/sandbox/hubs/%s/devices/%s/check-chain", HUB, device);
-  g_autoptr(GBytes) body = NULL;
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GError) error = NULL;
-
-  g_assert_cmpuint (cb_test_sandbox_request (f->ts, "POST", path, NULL, "text/plain", pem, &body,
-                                             NULL), ==, 200);
-  json_parser_load_from_data (parser, g_bytes_get_data (body, NULL), g_bytes_get_size (body),
-                              &error);
-  g_assert_no_error (error);
-  g_test_message ("%s: %s", device, jstr (json_parser_get_root (parser), "reason"));
-
-  return g_strdup (jstr (json_parser_get_root (parser), "verdict"));
-}
 
 static void
 assert_verdict (Fixture    *f,
@@ -929,7 +770,7 @@ assert_verdict (Fixture    *f,
                 const char *pem,
                 const char *expected)
 {
-  g_autofree char *got = verdict (f, device, pem);
+  g_autofree char *got = cb_test_check_chain (f->ts, HUB, device, pem);
 
   g_assert_cmpstr (got, ==, expected);
 }
@@ -965,7 +806,7 @@ test_revoke_and_rotate (Fixture       *f,
   assert_verdict (f, "dev-2", leaf2, "accepted");
 
   before = get_ok (f, CAS "ica");
-  before_uuid = g_strdup (jstr (before, "properties.uuid"));
+  before_uuid = g_strdup (cb_test_jstr (before, "properties.uuid"));
   cb_sb_lock (f->ts->sandbox);
   g_assert_true (cb_sb_adr_ca_find_policy (f->ts->sandbox, ns_id, "ica", "pol", &old_issuer,
                                            NULL, NULL, NULL));
@@ -979,9 +820,9 @@ test_revoke_and_rotate (Fixture       *f,
 
   /* The same resource, a new ICA, published for the linked hubs */
   after = get_ok (f, CAS "ica");
-  g_assert_cmpstr (jstr (after, "properties.uuid"), ==, before_uuid);
-  g_assert_cmpstr (jstr (after, "properties.subject"), !=, jstr (before, "properties.subject"));
-  g_assert_cmpstr (jstr (after, "properties.provisioningState"), ==, "Succeeded");
+  g_assert_cmpstr (cb_test_jstr (after, "properties.uuid"), ==, before_uuid);
+  g_assert_cmpstr (cb_test_jstr (after, "properties.subject"), !=, cb_test_jstr (before, "properties.subject"));
+  g_assert_cmpstr (cb_test_jstr (after, "properties.provisioningState"), ==, "Succeeded");
   cb_sb_lock (f->ts->sandbox);
   g_assert_true (cb_sb_adr_ca_find_policy (f->ts->sandbox, ns_id, "ica", "pol", &new_issuer,
                                            NULL, NULL, NULL));
@@ -1020,10 +861,10 @@ test_rbac (Fixture       *f,
   g_assert_cmpuint (request (f, "PUT", path, NULL, body, &json, NULL), ==, 401);
   g_clear_pointer (&json, json_node_unref);
   g_assert_cmpuint (request (f, "PUT", path, f->reader, body, &json, NULL), ==, 403);
-  g_assert_cmpstr (jstr (json, "error.code"), ==, "AuthorizationFailed");
+  g_assert_cmpstr (cb_test_jstr (json, "error.code"), ==, "AuthorizationFailed");
   g_clear_pointer (&json, json_node_unref);
   g_assert_cmpuint (request (f, "PUT", path, contributor, body, &json, NULL), ==, 403);
-  g_assert_true (strstr (jstr (json, "error.message"),
+  g_assert_true (strstr (cb_test_jstr (json, "error.message"),
                          "Microsoft.DeviceRegistry/namespaces/certificateAuthorities/write") != NULL);
   g_clear_pointer (&json, json_node_unref);
   {
@@ -1041,7 +882,7 @@ test_rbac (Fixture       *f,
 
   g_assert_cmpuint (request (f, "PUT", path, credentials, body, &json, &headers), ==, 201);
   status = wait_async (f, soup_message_headers_get_one (headers, "Azure-AsyncOperation"));
-  g_assert_cmpstr (jstr (status, "status"), ==, "Succeeded");
+  g_assert_cmpstr (cb_test_jstr (status, "status"), ==, "Succeeded");
 }
 
 static void
@@ -1064,11 +905,11 @@ test_lro_fault (Fixture       *f,
 
   /* The operation fails, the CA is Failed and nothing was published */
   status = put_created (f, CAS "ica", body);
-  g_assert_cmpstr (jstr (status, "status"), ==, "Failed");
-  g_assert_nonnull (jstr (status, "error.code"));
+  g_assert_cmpstr (cb_test_jstr (status, "status"), ==, "Failed");
+  g_assert_nonnull (cb_test_jstr (status, "error.code"));
   failed = get_ok (f, CAS "ica");
-  g_assert_cmpstr (jstr (failed, "properties.provisioningState"), ==, "Failed");
-  g_assert_null (jget (failed, "properties.subject"));
+  g_assert_cmpstr (cb_test_jstr (failed, "properties.provisioningState"), ==, "Failed");
+  g_assert_null (cb_test_jget (failed, "properties.subject"));
   g_assert_cmpuint (n_published (f), ==, 0);
   cb_sb_lock (f->ts->sandbox);
   g_assert_false (cb_sb_adr_ca_find_policy (f->ts->sandbox, ns_id, "ica", "pol", NULL, NULL,
@@ -1081,7 +922,7 @@ test_lro_fault (Fixture       *f,
   {
     g_autoptr(JsonNode) created = get_ok (f, CAS "ica");
 
-    g_assert_cmpstr (jstr (created, "properties.provisioningState"), ==, "Succeeded");
+    g_assert_cmpstr (cb_test_jstr (created, "properties.provisioningState"), ==, "Succeeded");
   }
   g_assert_cmpuint (n_published (f), ==, 1);
 }
