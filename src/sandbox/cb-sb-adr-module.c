@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "cb-sb-activity.h"
+#include "cb-sb-adr-ca-store.h"
 #include "cb-sb-adr-operations.h"
 #include "cb-sb-adr-store.h"
 #include "cb-sb-ca.h"
@@ -13,6 +14,8 @@
 #include "cb-sb-modules.h"
 #include "cb-sb-routes-activity.h"
 #include "cb-sb-routes-ca.h"
+#include "cb-sb-routes-certificate-authorities.h"
+#include "cb-sb-routes-certificate-policies.h"
 #include "cb-sb-routes-credentials.h"
 #include "cb-sb-routes-devices.h"
 #include "cb-sb-routes-hub-certificates.h"
@@ -54,10 +57,13 @@ cb_sb_arm_init (CbSandbox  *self,
 {
   g_return_val_if_fail (CB_IS_SANDBOX (self), FALSE);
 
-  if (!cb_sb_adr_store_init (self, error) || !cb_sb_adr_operations_init (self, error))
+  if (!cb_sb_adr_store_init (self, error) || !cb_sb_adr_operations_init (self, error) ||
+      !cb_sb_adr_ca_store_init (self, error))
     return FALSE;
 
   cb_sb_routes_operations_add (self);
+  cb_sb_routes_certificate_authorities_add (self);
+  cb_sb_routes_certificate_policies_add (self);
   cb_sb_routes_namespaces_add (self);
   cb_sb_routes_credentials_add (self);
   cb_sb_routes_devices_add (self);
