@@ -190,7 +190,8 @@ cancel_cb (gpointer user_data)
 static CbDiagnosis *
 run_diagnosis (CbCliContext *ctx)
 {
-  g_autoptr(CbContext) context = cb_context_new_for_profile (ctx->profile, ctx->secrets);
+  g_autoptr(CbContext) context = cb_context_new_for_profile (ctx->profile, NULL, ctx->secrets,
+                                                                CB_CONTEXT_FLAGS_NONE);
   g_autoptr(CbDiagnosis) diagnosis = cb_diagnosis_new (context);
   g_autoptr(GCancellable) timeout = g_cancellable_new ();
   guint timeout_id = g_timeout_add_seconds (DIAGNOSIS_TIMEOUT_S, cancel_cb, timeout);
