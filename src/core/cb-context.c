@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 
 /* The services the app and the CLI share (like GNOME Calendar's GcalContext): the connection
- * profiles, the active one's sign-in and its service clients, the secret store, the journal,
- * the port monitor and, for the sandbox profile, the local service run inside this process
- * (behind CbLocalService, so core never calls the sandbox). */
+ * profiles, the active one's service clients, the secret store, the journal, the port monitor
+ * and, for the sandbox profile, the local service run inside this process (behind
+ * CbLocalService, so core never calls the sandbox). Its sign-in is in cb-context-sign-in.c. */
 #define G_LOG_DOMAIN "cb-context"
 
 #include "config.h"
