@@ -223,6 +223,25 @@ test_discover_none (Fixture       *f,
   cb_test_remove_tree (empty);
 }
 
+/* Interrupted while it looks at the default URL: cancelled, not "nothing runs" (which would
+ * start a sandbox). */
+static void
+test_discover_cancelled (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(CbProfile) profile = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_cancellable_cancel (cancellable);
+  cb_sandbox_discover_async (NULL, f->ts->data_dir, cancellable, cb_test_store_result_cb,
+                             &result);
+  profile = cb_sandbox_discover_finish (cb_test_wait_for (&result), NULL, NULL, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_null (profile);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -241,6 +260,8 @@ main (int    argc,
               fixture_teardown);
   g_test_add ("/cb/sandbox-discovery/none", Fixture, NULL, fixture_setup, test_discover_none,
               fixture_teardown);
+  g_test_add ("/cb/sandbox-discovery/cancelled", Fixture, NULL, fixture_setup,
+              test_discover_cancelled, fixture_teardown);
 
   return g_test_run ();
 }

@@ -21,7 +21,7 @@ void       cb_sandbox_discover_async   (const char           *url,
 /* The sandbox's profile, the URL it answered at (@out_base_url) and its demo enrollment group
  * key (@out_group_key, a secret: NULL without the demo seed). Without @url, nothing answering
  * is G_IO_ERROR_NOT_FOUND (start a sandbox then); with it, an error that says why the sandbox
- * at @url does not answer. */
+ * at @url does not answer; G_IO_ERROR_CANCELLED either way when @cancellable was cancelled. */
 CbProfile *cb_sandbox_discover_finish  (GAsyncResult         *result,
                                         char                **out_base_url,
                                         char                **out_group_key,
