@@ -28,6 +28,19 @@ cb_test_cli_run (const char          *cli,
                  char               **out_stderr,
                  const char * const  *args)
 {
+  return cb_test_cli_run_with_env (cli, home, ts, journal, NULL, out_stdout, out_stderr, args);
+}
+
+int
+cb_test_cli_run_with_env (const char          *cli,
+                          const char          *home,
+                          CbTestSandbox       *ts,
+                          const char          *journal,
+                          const char * const  *env,
+                          char               **out_stdout,
+                          char               **out_stderr,
+                          const char * const  *args)
+{
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GSubprocess) process = NULL;
   g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
@@ -63,6 +76,13 @@ cb_test_cli_run (const char          *cli,
   g_subprocess_launcher_unsetenv (launcher, "CERTBENCH_SANDBOX_URL");
   g_subprocess_launcher_unsetenv (launcher, "CERTBENCH_SANDBOX_DIR");
   g_subprocess_launcher_unsetenv (launcher, "CERTBENCH_JOURNAL");
+  for (guint i = 0; env != NULL && env[i] != NULL; i++)
+    {
+      g_auto(GStrv) pair = g_strsplit (env[i], "=", 2);
+
+      g_test_message ("%s", env[i]);
+      g_subprocess_launcher_setenv (launcher, pair[0], pair[1], TRUE);
+    }
   process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
   g_assert_no_error (error);
   g_subprocess_communicate_utf8 (process, NULL, NULL, &stdout_text, &stderr_text, &error);

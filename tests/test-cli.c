@@ -552,6 +552,49 @@ test_cli_fresh_machine (void)
   g_assert_nonnull (strstr (out, "CB-CLI-FRESH-2"));
 }
 
+/* The sandbox named by $CERTBENCH_SANDBOX_URL (its CA in $CERTBENCH_SANDBOX_DIR), and --no-arm:
+ * the run passes without ARM, and the notes say which sandbox and why there is no ARM. A URL
+ * that does not answer is a configuration error. */
+static void
+test_cli_sandbox_from_env (void)
+{
+  Env *e = env_get ();
+  g_autofree char *pty = start_device ("CB-CLI-ENV-1", NULL);
+  g_autofree char *url_env = g_strconcat ("CERTBENCH_SANDBOX_URL=",
+                                          cb_sandbox_get_base_url (e->ts->sandbox), NULL);
+  g_autofree char *dir_env = g_strconcat ("CERTBENCH_SANDBOX_DIR=", e->ts->data_dir, NULL);
+  g_autofree char *journal_env = g_strconcat ("CERTBENCH_JOURNAL=", e->journal, NULL);
+  g_autofree char *using = g_strconcat ("Using the sandbox at ",
+                                        cb_sandbox_get_base_url (e->ts->sandbox), NULL);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  int status;
+
+  status = cb_test_cli_run_with_env (e->cli, e->home, NULL, NULL,
+                                     (const char *[]) { url_env, dir_env, journal_env, NULL },
+                                     &out, &err,
+                                     (const char *[]) { "provision", "--port", pty, "--no-arm",
+                                                        "--validity-days", "30", NULL });
+  g_assert_cmpint (status, ==, 0);
+  g_assert_true (g_str_has_prefix (out, "PASS  cb-cli-env-1"));
+  g_assert_nonnull (strstr (err, using));
+  g_assert_nonnull (strstr (err, "ARM: ARM was turned off with --no-arm; the policy's validity "
+                                 "comes from --validity-days"));
+  g_assert_nonnull (strstr (err, "The hub step goes by the device's word"));
+  g_assert_null (strstr (err, "Started a sandbox"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  status = cb_test_cli_run_with_env (e->cli, e->home, NULL, NULL,
+                                     (const char *[]) { "CERTBENCH_SANDBOX_URL=https://127.0.0.1:1",
+                                                        dir_env, journal_env, NULL },
+                                     &out, &err,
+                                     (const char *[]) { "inspect", "--port", pty, NULL });
+  g_assert_cmpint (status, ==, 3);
+  g_assert_nonnull (strstr (err, "The sandbox at https://127.0.0.1:1 (CA "));
+  g_assert_nonnull (strstr (err, "does not answer"));
+}
+
 static void
 test_cli_help (void)
 {
@@ -583,6 +626,7 @@ main (int   argc,
   g_test_add_func ("/cb/cli/failures", test_cli_failures);
   g_test_add_func ("/cb/cli/journal", test_cli_journal);
   g_test_add_func ("/cb/cli/fresh-machine", test_cli_fresh_machine);
+  g_test_add_func ("/cb/cli/sandbox-from-env", test_cli_sandbox_from_env);
   g_test_add_func ("/cb/cli/help", test_cli_help);
 
   status = g_test_run ();

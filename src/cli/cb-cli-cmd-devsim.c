@@ -14,7 +14,6 @@
 #include "cb-util.h"
 
 #include "cb-cli-cmd-devsim.h"
-#include "cb-cli-context.h"
 #include "cb-cli-shared.h"
 
 static char *

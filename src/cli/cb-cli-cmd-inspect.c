@@ -23,7 +23,6 @@
 #include "cbp-group.h"
 
 #include "cb-cli-cmd-inspect.h"
-#include "cb-cli-context.h"
 #include "cb-cli-shared.h"
 
 #define DIAGNOSIS_TIMEOUT_S 120
@@ -58,7 +57,8 @@ ask_sandbox (CbCliContext  *ctx,
   g_autoptr(GAsyncResult) async = NULL;
   g_autoptr(CbChainVerdict) answer = NULL;
 
-  cb_sandbox_client_check_chain_async (ctx->http, ctx->profile, device_id, chain,
+  cb_sandbox_client_check_chain_async (cb_context_get_http (ctx->context),
+                                       cb_context_get_profile (ctx->context), device_id, chain,
                                        ctx->cancellable, cb_cli_store_result, &async);
   answer = cb_sandbox_client_check_chain_finish (cb_cli_wait (&async), error);
   if (answer == NULL)
@@ -84,6 +84,7 @@ ask_arm (CbCliContext *ctx,
   g_autoptr(GPtrArray) certs = NULL;
   g_autoptr(GError) error = NULL;
   CbCertificate *issuer = chain->len > 1 ? g_ptr_array_index (chain, 1) : NULL;
+  CbAdrClient *adr;
   gboolean found = FALSE;
 
   v->source = g_strdup ("local checks and ARM");
@@ -98,7 +99,8 @@ ask_arm (CbCliContext *ctx,
     }
 
   cb_cli_context_connect_arm (ctx);
-  if (ctx->adr == NULL)
+  adr = cb_context_get_adr (ctx->context);
+  if (adr == NULL)
     {
       v->verdict = g_strdup ("unknown");
       v->reason = g_strdup_printf ("the chain is valid, but the hub's CA list cannot be read: %s",
@@ -106,9 +108,8 @@ ask_arm (CbCliContext *ctx,
       return;
     }
 
-  cb_adr_client_list_hub_certificates_async (ctx->adr, ctx->cancellable, cb_cli_store_result,
-                                             &async);
-  certs = cb_adr_client_list_hub_certificates_finish (ctx->adr, cb_cli_wait (&async), &error);
+  cb_adr_client_list_hub_certificates_async (adr, ctx->cancellable, cb_cli_store_result, &async);
+  certs = cb_adr_client_list_hub_certificates_finish (adr, cb_cli_wait (&async), &error);
   if (certs == NULL)
     {
       v->verdict = g_strdup ("unknown");
@@ -132,7 +133,7 @@ ask_arm (CbCliContext *ctx,
                                    "(its policy was revoked or deleted, or the credential was "
                                    "not synchronised)",
                                    issuer ? cb_certificate_get_subject (issuer) : "?",
-                                   cb_profile_get_hub_name (ctx->profile));
+                                   cb_profile_get_hub_name (cb_context_get_profile (ctx->context)));
       return;
     }
 
@@ -186,25 +187,28 @@ cancel_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* The Diagnostics page's checks, from the same core diagnosis on a context for this profile
- * (with --no-arm it stays unconnected, and the checks that ask the services say so). */
+/* The Diagnostics page's checks, from the same core diagnosis on this command's context, signed
+ * in to ARM if it can be. With --no-arm it runs on a context for the profile that is not
+ * started: no service is asked, and the checks that need one say so. */
 static CbDiagnosis *
 run_diagnosis (CbCliContext *ctx)
 {
-  g_autoptr(CbContext) context = cb_context_new_for_profile (ctx->profile, ctx->secrets);
-  g_autoptr(CbDiagnosis) diagnosis = cb_diagnosis_new (context);
+  g_autoptr(CbContext) offline = NULL;
+  g_autoptr(CbDiagnosis) diagnosis = NULL;
   g_autoptr(GCancellable) timeout = g_cancellable_new ();
-  guint timeout_id = g_timeout_add_seconds (DIAGNOSIS_TIMEOUT_S, cancel_cb, timeout);
+  CbContext *context = ctx->context;
+  guint timeout_id;
 
-  if (!ctx->options->no_arm)
-    {
-      cb_context_start (context);
-      while (cb_context_get_state (context) == CB_CONTEXT_STATE_STARTING &&
-             !g_cancellable_is_cancelled (timeout) &&
-             !g_cancellable_is_cancelled (ctx->cancellable))
-        g_main_context_iteration (NULL, TRUE);
-    }
+  if (ctx->options->no_arm)
+    context = offline = cb_context_new_for_profile (cb_context_get_profile (ctx->context), NULL,
+                                                    cb_context_get_secrets (ctx->context),
+                                                    CB_CONTEXT_FLAGS_NO_PORT_MONITOR |
+                                                    CB_CONTEXT_FLAGS_NO_ARM);
+  else
+    cb_cli_context_connect_arm (ctx);
 
+  diagnosis = cb_diagnosis_new (context);
+  timeout_id = g_timeout_add_seconds (DIAGNOSIS_TIMEOUT_S, cancel_cb, timeout);
   cb_diagnosis_run (diagnosis, ctx->options->port, (guint) ctx->options->baud);
   while (cb_diagnosis_get_running (diagnosis))
     {
@@ -215,7 +219,8 @@ run_diagnosis (CbCliContext *ctx)
 
   if (!g_cancellable_is_cancelled (timeout))
     g_source_remove (timeout_id);
-  cb_context_shutdown (context);
+  if (offline != NULL)
+    cb_context_shutdown (offline);
   return g_steal_pointer (&diagnosis);
 }
 
@@ -354,18 +359,18 @@ cb_cli_cmd_inspect (CbCliContext *ctx)
     g_clear_error (&error);
   }
 
-  if (ctx->is_sandbox && ctx->sandbox_base != NULL &&
+  if (ctx->is_sandbox &&
       !ask_sandbox (ctx, cb_certificate_get_common_name (leaf), chain, &verdict, &error))
     return cb_cli_fail (ctx, CB_CLI_EXIT_SERVICE, "The sandbox could not judge the chain: %s",
                  error->message);
 
   /* Local check: the chain verifies to the root it carries, now on the service's clock (a
    * sandbox may run fast; the service's answers carried its time). */
-  now = cb_http_client_get_server_now (ctx->http);
+  now = cb_http_client_get_server_now (cb_context_get_http (ctx->context));
   g_ptr_array_add (anchors, g_ptr_array_index (chain, chain->len - 1));
   cb_x509_verify_chain (chain, anchors, now, &local_error);
 
-  if (!(ctx->is_sandbox && ctx->sandbox_base != NULL))
+  if (!ctx->is_sandbox)
     ask_arm (ctx, chain, local_error ? local_error->message : NULL, &verdict);
 
   exit_code = !verdict.known ? CB_CLI_EXIT_SERVICE
@@ -435,7 +440,7 @@ cb_cli_cmd_inspect (CbCliContext *ctx)
 
       json_builder_set_member_name (b, "hub");
       json_builder_begin_object (b);
-      cb_cli_add_string (b, "name", cb_profile_get_hub_name (ctx->profile));
+      cb_cli_add_string (b, "name", cb_profile_get_hub_name (cb_context_get_profile (ctx->context)));
       cb_cli_add_string (b, "deviceId", cb_certificate_get_common_name (leaf));
       json_builder_set_member_name (b, "accepted");
       if (verdict.known)
@@ -490,9 +495,9 @@ cb_cli_cmd_inspect (CbCliContext *ctx)
       printf ("Chain           %s\n", local_error ? local_error->message
                                                   : "verifies to its root, now");
       if (!verdict.known)
-        printf ("Hub %s: UNKNOWN  %s\n", cb_profile_get_hub_name (ctx->profile), verdict.reason);
+        printf ("Hub %s: UNKNOWN  %s\n", cb_profile_get_hub_name (cb_context_get_profile (ctx->context)), verdict.reason);
       else
-        printf ("Hub %s: %s  %s: %s (%s)\n", cb_profile_get_hub_name (ctx->profile),
+        printf ("Hub %s: %s  %s: %s (%s)\n", cb_profile_get_hub_name (cb_context_get_profile (ctx->context)),
                 verdict.accepted ? "ACCEPTED" : "REJECTED", verdict.verdict,
                 verdict.reason ? verdict.reason : "", verdict.source);
       {

@@ -13,7 +13,6 @@
 #include "cb-serial-port.h"
 
 #include "cb-cli-cmd-ports.h"
-#include "cb-cli-context.h"
 #include "cb-cli-shared.h"
 
 static void

@@ -19,7 +19,6 @@
 #include "cbp-group.h"
 
 #include "cb-cli-cmd-provision.h"
-#include "cb-cli-context.h"
 #include "cb-cli-shared.h"
 
 static char *
@@ -242,6 +241,7 @@ cb_cli_cmd_provision (CbCliContext *ctx)
   g_autoptr(CbRunResult) result = NULL;
   g_autoptr(GAsyncResult) async = NULL;
   Progress progress = { .ctx = ctx, .tty = isatty (STDERR_FILENO) };
+  CbContext *context;
   int exit_code;
 
   if (o->port == NULL)
@@ -258,15 +258,17 @@ cb_cli_cmd_provision (CbCliContext *ctx)
     return cb_cli_fail (ctx, CB_CLI_EXIT_JOURNAL, "The journal could not be opened: %s", error->message);
   if (ctx->group_key == NULL && !o->device_registers)
     return cb_cli_fail (ctx, CB_CLI_EXIT_CONFIG, "There is no enrollment group key for profile “%s” (the "
-                 "app stores it in the secret service)", cb_profile_get_name (ctx->profile));
+                 "app stores it in the secret service)",
+                 cb_profile_get_name (cb_context_get_profile (ctx->context)));
 
   cb_cli_context_connect_arm (ctx);
-  if (ctx->adr == NULL)
+  context = ctx->context;
+  if (cb_context_get_adr (context) == NULL)
     cb_cli_note (ctx, "ARM: %s; the policy's validity comes from --validity-days", ctx->arm_note);
 
-  config = cb_provisioning_config_new (ctx->profile);
-  cb_provisioning_config_set_dps_client (config, ctx->dps);
-  cb_provisioning_config_set_adr_client (config, ctx->adr);
+  config = cb_provisioning_config_new (cb_context_get_profile (context));
+  cb_provisioning_config_set_dps_client (config, cb_context_get_dps (context));
+  cb_provisioning_config_set_adr_client (config, cb_context_get_adr (context));
   cb_provisioning_config_set_enrollment_group_key (config, ctx->group_key);
   if (!cb_provisioning_config_set_registration_template (config, o->template_text, &error))
     return cb_cli_fail (ctx, CB_CLI_EXIT_USAGE, "%s", error->message);
@@ -279,9 +281,9 @@ cb_cli_cmd_provision (CbCliContext *ctx)
   if (o->device_registers)
     cb_provisioning_config_set_registration_mode (config, CB_REGISTRATION_MODE_DEVICE);
   cb_provisioning_config_set_hub_check (config, !o->no_hub_check);
-  cb_provisioning_config_set_hub_client (config, ctx->hub);
-  cb_provisioning_config_set_http_client (config, ctx->http);
-  if (!o->no_hub_check && ctx->hub == NULL)
+  cb_provisioning_config_set_hub_client (config, cb_context_get_hub (context));
+  cb_provisioning_config_set_http_client (config, cb_context_get_http (context));
+  if (!o->no_hub_check && cb_context_get_hub (context) == NULL)
     cb_cli_note (ctx, "The hub step goes by the device's word: without ARM the twin is not read");
   if (o->trusted_root != NULL)
     {
@@ -304,7 +306,7 @@ cb_cli_cmd_provision (CbCliContext *ctx)
   g_signal_connect (run, "step-changed", G_CALLBACK (on_step_changed), &progress);
 
   cb_cli_note (ctx, "Provisioning %s with profile “%s”", o->port,
-               cb_profile_get_name (ctx->profile));
+               cb_profile_get_name (cb_context_get_profile (context)));
   cb_provisioning_run_run_async (run, ctx->cancellable, cb_cli_store_result, &async);
   result = cb_provisioning_run_run_finish (run, cb_cli_wait (&async), &error);
   if (result == NULL)

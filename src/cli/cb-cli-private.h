@@ -10,6 +10,5 @@
 #include "cb-cli-cmd-journal.h"
 #include "cb-cli-cmd-ports.h"
 #include "cb-cli-cmd-provision.h"
-#include "cb-cli-context.h"
 #include "cb-cli-shared.h"
 #include "cb-cli-types.h"

@@ -1,18 +1,24 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Helpers more than one part of certbench-cli uses: waiting for an async result, notes on
- * stderr, printing JSON, the exit code for an error, reporting an error that stops a command
- * (on stderr, and as JSON with --json), adding nullable strings and times to a JSON reply, and
- * opening the bench device on the serial port given with --port.
+/* Helpers more than one part of certbench-cli uses: the context a command runs in (core's
+ * CbContext for the sandbox or profile the options name, ARM when a command asks, the
+ * journal), waiting for an async result, notes on stderr, printing JSON, the exit code for an
+ * error, reporting an error that stops a command (on stderr, and as JSON with --json), adding
+ * nullable strings and times to a JSON reply, and opening the bench device on the serial port
+ * given with --port.
  */
 #define G_LOG_DOMAIN "certbench-cli"
 
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cb-bench-client.h"
 #include "cb-error.h"
 #include "cb-provisioning-run.h"
+#include "cb-sandbox-discovery.h"
+#include "cb-sandbox-service.h"
 #include "cb-serial-port.h"
 #include "cb-smp-transport.h"
 #include "cb-util.h"
@@ -178,4 +184,228 @@ cb_cli_open_device (CbCliContext    *ctx,
   *out_bench = cb_bench_client_new (*out_transport);
   *out_port = g_steal_pointer (&port);
   return TRUE;
+}
+
+/* ---- The context a command runs in ------------------------------------------------------ */
+
+static char *
+sandbox_dir (CbCliContext *ctx)
+{
+  if (ctx->options->sandbox_dir != NULL)
+    return g_strdup (ctx->options->sandbox_dir);
+  if (g_getenv ("CERTBENCH_SANDBOX_DIR") != NULL)
+    return g_strdup (g_getenv ("CERTBENCH_SANDBOX_DIR"));
+  /* The app's sandbox lives here too, so the CLI and the app see the same devices. */
+  return g_build_filename (g_get_user_data_dir (), "certbench", "sandbox", NULL);
+}
+
+/* A running sandbox (--sandbox-url, $CERTBENCH_SANDBOX_URL, or the standalone one's default
+ * URL), else one started in this process on the same data folder as the app's. */
+static CbProfile *
+find_sandbox (CbCliContext    *ctx,
+              CbLocalService **out_service,
+              GError         **error)
+{
+  g_autofree char *dir = sandbox_dir (ctx);
+  g_autofree char *base_url = NULL;
+  const char *url = ctx->options->sandbox_url;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(CbLocalService) service = NULL;
+  CbProfile *profile;
+
+  if (url == NULL)
+    url = g_getenv ("CERTBENCH_SANDBOX_URL");
+
+  cb_sandbox_discover_async (url, dir, ctx->cancellable, cb_cli_store_result, &result);
+  profile = cb_sandbox_discover_finish (cb_cli_wait (&result), &base_url, &ctx->group_key,
+                                        &local_error);
+  if (profile != NULL)
+    {
+      cb_cli_note (ctx, "Using the sandbox at %s", base_url);
+      return profile;
+    }
+  if (!g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+
+  /* Nothing running: a sandbox of our own, on the same data folder as the app's. */
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      int errsv = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+                   "Could not create the sandbox folder %s: %s", dir, g_strerror (errsv));
+      return NULL;
+    }
+
+  service = cb_sandbox_service_start (dir, error);
+  if (service == NULL)
+    {
+      g_prefix_error (error, "The sandbox could not start in %s: ", dir);
+      return NULL;
+    }
+
+  profile = cb_local_service_create_profile (service);
+  ctx->group_key = cb_local_service_dup_enrollment_group_key (service,
+                                                              cb_profile_get_dps_name (profile),
+                                                              cb_profile_get_enrollment_group_id (
+                                                                profile));
+  cb_cli_note (ctx, "Started a sandbox in this process (%s)", dir);
+  *out_service = g_steal_pointer (&service);
+  return profile;
+}
+
+/* One of the app's profiles, by id or name, with the enrollment group key the app stored. */
+static CbProfile *
+find_profile (CbCliContext  *ctx,
+              CbSecrets     *secrets,
+              GError       **error)
+{
+  g_autofree char *path = cb_profile_list_default_path ();
+  g_autoptr(GPtrArray) profiles = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) secret_error = NULL;
+  const char *wanted = ctx->options->profile;
+  CbProfile *found = NULL;
+
+  profiles = cb_profile_list_load (path, error);
+  if (profiles == NULL)
+    {
+      g_prefix_error (error, "The profiles in %s could not be read: ", path);
+      return NULL;
+    }
+
+  for (guint i = 0; i < profiles->len && found == NULL; i++)
+    {
+      CbProfile *profile = g_ptr_array_index (profiles, i);
+
+      if (g_strcmp0 (cb_profile_get_id (profile), wanted) == 0 ||
+          g_strcmp0 (cb_profile_get_name (profile), wanted) == 0)
+        found = g_object_ref (profile);
+    }
+
+  if (found == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                   "There is no profile “%s” in %s", wanted, path);
+      return NULL;
+    }
+
+  /* The enrollment group key lives in the secret service, where the app put it. */
+  cb_secrets_lookup_async (secrets, cb_profile_get_id (found), CB_SECRET_ENROLLMENT_GROUP_KEY,
+                           ctx->cancellable, cb_cli_store_result, &result);
+  ctx->group_key = cb_secrets_lookup_finish (secrets, cb_cli_wait (&result), &secret_error);
+  if (secret_error != NULL)
+    g_debug ("The enrollment group key could not be read: %s", secret_error->message);
+
+  return found;
+}
+
+gboolean
+cb_cli_context_connect (CbCliContext  *ctx,
+                        GError       **error)
+{
+  gboolean sandbox = ctx->options->profile == NULL ||
+                     g_strcmp0 (ctx->options->profile, "sandbox") == 0;
+  /* A command line: ports by path, ARM only when a command asks (never with --no-arm), and
+   * nobody to wait for. */
+  CbContextFlags flags = CB_CONTEXT_FLAGS_NO_PORT_MONITOR | CB_CONTEXT_FLAGS_ARM_ON_DEMAND |
+                         CB_CONTEXT_FLAGS_UNATTENDED;
+  g_autoptr(CbProfile) profile = NULL;
+  g_autoptr(CbLocalService) service = NULL;
+  g_autoptr(CbSecrets) secrets = NULL;
+
+  if (ctx->context != NULL)
+    return TRUE;
+
+  ctx->is_sandbox = sandbox;
+  if (sandbox)
+    {
+      profile = find_sandbox (ctx, &service, error);
+      secrets = cb_secrets_new_memory ();
+    }
+  else
+    {
+      secrets = cb_secrets_new ();
+      profile = find_profile (ctx, secrets, error);
+    }
+  if (profile == NULL)
+    return FALSE;
+
+  if (ctx->options->no_arm)
+    flags |= CB_CONTEXT_FLAGS_NO_ARM;
+  ctx->context = cb_context_new_for_profile (profile, service, secrets, flags);
+  cb_context_start (ctx->context);
+  if (cb_context_get_state (ctx->context) == CB_CONTEXT_STATE_ERROR)
+    {
+      g_propagate_error (error, g_error_copy (cb_context_get_error (ctx->context)));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+void
+cb_cli_context_connect_arm (CbCliContext *ctx)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (cb_context_get_adr (ctx->context) != NULL || ctx->arm_note != NULL)
+    return;
+
+  if (ctx->options->no_arm)
+    {
+      ctx->arm_note = g_strdup ("ARM was turned off with --no-arm");
+      return;
+    }
+
+  cb_context_sign_in_arm_async (ctx->context, ctx->cancellable, cb_cli_store_result, &result);
+  if (!cb_context_sign_in_arm_finish (ctx->context, cb_cli_wait (&result), &error))
+    ctx->arm_note = g_strdup (error->message);
+}
+
+gboolean
+cb_cli_context_open_journal (CbCliContext  *ctx,
+                             GError       **error)
+{
+  g_autofree char *path = NULL;
+
+  if (ctx->journal != NULL)
+    return TRUE;
+
+  if (ctx->options->journal_path != NULL)
+    path = g_strdup (ctx->options->journal_path);
+  else if (g_getenv ("CERTBENCH_JOURNAL") != NULL)
+    path = g_strdup (g_getenv ("CERTBENCH_JOURNAL"));
+  else
+    path = cb_journal_dup_default_path ();
+
+  ctx->journal = cb_journal_open (path, error);
+  if (ctx->journal == NULL)
+    return FALSE;
+
+  if (cb_journal_get_n_recovered (ctx->journal) > 0)
+    cb_cli_note (ctx, "The journal marked %u run(s) as interrupted: their station process ended "
+                 "before they did", cb_journal_get_n_recovered (ctx->journal));
+  return TRUE;
+}
+
+void
+cb_cli_context_clear (CbCliContext *ctx)
+{
+  g_clear_object (&ctx->journal);
+  /* Stops the sandbox this process started, if it did. */
+  if (ctx->context != NULL)
+    cb_context_shutdown (ctx->context);
+  g_clear_object (&ctx->context);
+  g_clear_pointer (&ctx->arm_note, g_free);
+  if (ctx->group_key != NULL)
+    {
+      memset (ctx->group_key, 0, strlen (ctx->group_key));
+      g_clear_pointer (&ctx->group_key, g_free);
+    }
+  g_clear_object (&ctx->cancellable);
 }

@@ -13,6 +13,18 @@
 
 G_BEGIN_DECLS
 
+/* Makes the context for the profile the options name (the local sandbox, found running or
+ * started here, or one of the app's profiles) and starts it, without ARM. */
+gboolean      cb_cli_context_connect   (CbCliContext  *ctx,
+                                        GError       **error);
+/* Signs in to ARM when the profile can; on failure ctx->context has no ADR client and
+ * ctx->arm_note says why. */
+void          cb_cli_context_connect_arm (CbCliContext *ctx);
+gboolean      cb_cli_context_open_journal (CbCliContext *ctx,
+                                           GError      **error);
+/* Shuts the context down (stopping a sandbox started here) and wipes the group key. */
+void          cb_cli_context_clear     (CbCliContext  *ctx);
+
 /* Waits (iterating the default main context) for an async result. */
 GAsyncResult *cb_cli_wait              (GAsyncResult **slot);
 void          cb_cli_store_result      (GObject       *object,

@@ -1,20 +1,13 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The two structs every part of certbench-cli passes around, without code: CbCliOptions (what
- * the command line said) and CbCliContext (the profile and clients a command runs with; made
- * and cleared in cb-cli-context.c). */
+ * the command line said) and CbCliContext (core's CbContext a command runs with, and what the
+ * command line adds to it; made and cleared in cb-cli-shared.c). */
 #pragma once
 
 #include <gio/gio.h>
 
-#include "cb-adr-client.h"
-#include "cb-dps-client.h"
-#include "cb-entra-client.h"
-#include "cb-http.h"
-#include "cb-hub-client.h"
+#include "cb-context.h"
 #include "cb-journal.h"
-#include "cb-profile.h"
-#include "cb-sandbox.h"
-#include "cb-secrets.h"
 
 G_BEGIN_DECLS
 
@@ -63,24 +56,16 @@ typedef struct
   int       limit;
 } CbCliOptions;
 
-/* The environment a command runs in: the profile and its clients, built on demand. */
+/* The environment a command runs in: core's context for the profile, built on demand. */
 typedef struct
 {
   CbCliOptions  *options;
   GCancellable  *cancellable;
 
-  CbProfile     *profile;
-  gboolean       is_sandbox;
-  CbSandbox     *sandbox;        /* in-process, or NULL */
-  char          *sandbox_base;   /* base URL of the sandbox in use */
-  CbHttpClient  *http;
-  CbSecrets     *secrets;
-  CbEntraClient *entra;
-  CbAdrClient   *adr;            /* NULL when ARM is not reachable */
-  char          *arm_note;       /* why not */
-  CbDpsClient   *dps;
-  CbHubClient   *hub;            /* reads twins once ARM is signed in; NULL otherwise */
+  CbContext     *context;        /* the profile and its clients; NULL until connected */
+  gboolean       is_sandbox;     /* the local sandbox, found running or started here */
   char          *group_key;      /* secret: wiped on free */
+  char          *arm_note;       /* why ARM is not signed in, once a command asked for it */
   CbJournal     *journal;
 } CbCliContext;
 

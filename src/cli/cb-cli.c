@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* certbench-cli's entry: the options, the help, and the dispatch to one command
- * (cb-cli-cmd-*.c) with the context (cb-cli-context.c) it runs in.
+ * (cb-cli-cmd-*.c) with the context (cb-cli-shared.c) it runs in.
  */
 #define G_LOG_DOMAIN "certbench-cli"
 
@@ -10,6 +10,8 @@
 #include <stdio.h>
 
 #include <glib-unix.h>
+
+#include "cb-sandbox-discovery.h"
 
 #include "cb-cli-private.h"
 
@@ -103,7 +105,7 @@ cb_cli_main (int    argc,
       "Connection profile (id or name) from the app's profiles; default: the local sandbox",
       "NAME" },
     { "sandbox-url", 0, 0, G_OPTION_ARG_STRING, &options.sandbox_url,
-      "A running certbench-sandbox to use (default " CB_CLI_SANDBOX_DEFAULT_URL " when it answers)",
+      "A running certbench-sandbox to use (default " CB_SANDBOX_DEFAULT_URL " when it answers)",
       "URL" },
     { "sandbox-dir", 0, 0, G_OPTION_ARG_FILENAME, &options.sandbox_dir,
       "The sandbox's data folder, for its CA (default $XDG_DATA_HOME/certbench/sandbox)", "DIR" },

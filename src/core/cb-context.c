@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 
 /* The services the app and the CLI share (like GNOME Calendar's GcalContext): the connection
- * profiles, the active one's sign-in and its service clients, the secret store, the journal,
- * the port monitor and, for the sandbox profile, the local service run inside this process
- * (behind CbLocalService, so core never calls the sandbox). */
+ * profiles, the active one's service clients, the secret store, the journal, the port monitor
+ * and, for the sandbox profile, the local service run inside this process (behind
+ * CbLocalService, so core never calls the sandbox). Its sign-in is in cb-context-sign-in.c. */
 #define G_LOG_DOMAIN "cb-context"
 
 #include "config.h"
@@ -12,45 +12,12 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
-#include "cb-context.h"
+#include "cb-context-private.h"
 #include "cb-dps-service-client.h"
 #include "cb-error.h"
 #include "cb-udev-port-monitor.h"
 
 #define SANDBOX_PROFILE_ID "sandbox"
-
-struct _CbContext
-{
-  GObject         parent_instance;
-
-  /* Owned */
-  CbProfile      *profile;
-  CbLocalService *sandbox;
-  CbLocalServiceStartFunc start_sandbox;
-  CbHttpClient   *http;
-  CbSecrets      *secrets;
-  CbEntraClient  *entra;
-  CbAdrClient    *adr;
-  CbHubClient    *hub;
-  CbDpsClient    *dps;
-  CbDpsServiceClient *dps_service;
-  CbJournal      *journal;
-  CbPortMonitor  *port_monitor;
-  GCancellable   *cancellable;
-  GListStore     *profiles;
-  GError         *error;
-  char           *status_text;
-  char           *data_dir;
-  char           *profiles_path;
-  char           *journal_path;
-
-  CbContextState  state;
-  guint           started : 1;
-  guint           owns_sandbox : 1;
-  guint           sandbox_starting : 1;
-  guint           shut_down : 1;
-  guint           fixed_profile : 1;   /* cb_context_new_for_profile() */
-};
 
 G_DEFINE_FINAL_TYPE (CbContext, cb_context, G_TYPE_OBJECT)
 
@@ -72,6 +39,7 @@ enum {
   PROP_USERNAME,
   PROP_DATA_DIR,
   PROP_SECRETS_PROBLEM,
+  PROP_FLAGS,
   N_PROPS
 };
 
@@ -82,17 +50,17 @@ static guint signals[N_SIGNALS];
 
 static void cb_context_activate (CbContext *self);
 
-static gboolean
-is_sandbox (CbProfile *profile)
+gboolean
+_cb_context_is_sandbox (CbProfile *profile)
 {
   return profile != NULL && cb_profile_get_kind (profile) == CB_PROFILE_KIND_SANDBOX;
 }
 
-static void
-set_state (CbContext      *self,
-           CbContextState  state,
-           const char     *status_text,
-           const GError   *error)
+void
+_cb_context_set_state (CbContext      *self,
+                       CbContextState  state,
+                       const char     *status_text,
+                       const GError   *error)
 {
   gboolean text_changed = g_strcmp0 (status_text, self->status_text) != 0;
 
@@ -117,15 +85,15 @@ set_state (CbContext      *self,
     }
 }
 
-static void
-set_ready (CbContext *self)
+void
+_cb_context_set_ready (CbContext *self)
 {
   g_autofree char *text = NULL;
   const char *user = cb_context_get_username (self);
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_USERNAME]);
 
-  if (is_sandbox (self->profile))
+  if (_cb_context_is_sandbox (self->profile))
     text = g_strdup (_("Sandbox"));
   else if (user != NULL)
     /* Translators: a profile name, then the signed-in user */
@@ -133,34 +101,34 @@ set_ready (CbContext *self)
   else
     text = g_strdup (cb_profile_get_name (self->profile));
 
-  set_state (self, CB_CONTEXT_STATE_READY, text, NULL);
+  _cb_context_set_state (self, CB_CONTEXT_STATE_READY, text, NULL);
 }
 
-static void
-set_signed_out (CbContext *self)
+void
+_cb_context_set_signed_out (CbContext *self)
 {
   g_autofree char *text = NULL;
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_USERNAME]);
   /* Translators: a connection profile's name */
   text = g_strdup_printf (_("%s · Not signed in"), cb_profile_get_name (self->profile));
-  set_state (self, CB_CONTEXT_STATE_SIGNED_OUT, text, NULL);
+  _cb_context_set_state (self, CB_CONTEXT_STATE_SIGNED_OUT, text, NULL);
 }
 
-static void
-set_error (CbContext    *self,
-           const GError *error)
+void
+_cb_context_set_error (CbContext    *self,
+                       const GError *error)
 {
   g_autofree char *text = NULL;
 
-  if (is_sandbox (self->profile))
+  if (_cb_context_is_sandbox (self->profile))
     text = g_strdup (_("Sandbox unavailable"));
   else
     /* Translators: a connection profile's name */
     text = g_strdup_printf (_("%s · Unavailable"), cb_profile_get_name (self->profile));
 
   g_debug ("Profile %s failed: %s", cb_profile_get_id (self->profile), error->message);
-  set_state (self, CB_CONTEXT_STATE_ERROR, text, error);
+  _cb_context_set_state (self, CB_CONTEXT_STATE_ERROR, text, error);
 }
 
 static void
@@ -174,14 +142,32 @@ clear_clients (CbContext *self)
   g_clear_object (&self->http);
 }
 
-static void
-notify_clients (CbContext *self)
+void
+_cb_context_notify_clients (CbContext *self)
 {
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HTTP]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ENTRA]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ADR]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HUB]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DPS]);
+}
+
+/* A command line waits for nobody: it gives up on a service's Retry-After beyond this, and on
+ * a DPS registration after that (CB_CONTEXT_FLAGS_UNATTENDED). */
+#define UNATTENDED_MAX_DELAY_S  10
+#define UNATTENDED_DPS_S        120
+
+void
+_cb_context_make_arm_clients (CbContext *self)
+{
+  const char *hub_host = cb_profile_get_hub_host_name (self->profile);
+
+  self->adr = cb_adr_client_new (self->profile, self->http);
+  cb_adr_client_set_entra_client (self->adr, self->entra);
+  /* Signed in on demand, a context without a hub goes by the device's word (no twin to read). */
+  if (!(self->flags & CB_CONTEXT_FLAGS_ARM_ON_DEMAND) || hub_host != NULL)
+    self->hub = cb_hub_client_new (self->profile, self->http, self->entra);
+  self->dps_service = cb_dps_service_client_new (self->profile, self->http, self->entra);
 }
 
 static gboolean
@@ -195,104 +181,23 @@ make_clients (CbContext  *self,
 
   self->http = g_steal_pointer (&http);
   self->entra = cb_entra_client_new (self->profile, self->http, self->secrets);
-  self->adr = cb_adr_client_new (self->profile, self->http);
-  cb_adr_client_set_entra_client (self->adr, self->entra);
-  self->hub = cb_hub_client_new (self->profile, self->http, self->entra);
   self->dps = cb_dps_client_new (self->profile, self->http);
-  self->dps_service = cb_dps_service_client_new (self->profile, self->http, self->entra);
+  if (self->flags & CB_CONTEXT_FLAGS_UNATTENDED)
+    {
+      cb_http_client_set_max_delay (self->http, UNATTENDED_MAX_DELAY_S);
+      cb_dps_client_set_timeout (self->dps, UNATTENDED_DPS_S);
+    }
+  /* On demand (or never), ARM's clients wait for cb_context_sign_in_arm_async(). */
+  if (!(self->flags & (CB_CONTEXT_FLAGS_ARM_ON_DEMAND | CB_CONTEXT_FLAGS_NO_ARM)))
+    _cb_context_make_arm_clients (self);
   return TRUE;
 }
 
-static gboolean
-is_current (CbContext    *self,
-            GCancellable *cancellable)
+gboolean
+_cb_context_is_current (CbContext    *self,
+                        GCancellable *cancellable)
 {
   return cancellable == self->cancellable && !g_cancellable_is_cancelled (cancellable);
-}
-
-/* Sign-in ------------------------------------------------------------------------------ */
-
-static void
-auto_complete_cb (GObject      *object,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  CbContext *self = g_task_get_source_object (task);
-  g_autoptr(GError) error = NULL;
-
-  if (!cb_entra_client_complete_sign_in_finish (CB_ENTRA_CLIENT (object), result, &error))
-    {
-      if (is_current (self, g_task_get_cancellable (task)))
-        set_error (self, error);
-      return;
-    }
-
-  if (is_current (self, g_task_get_cancellable (task)))
-    set_ready (self);
-}
-
-static void
-auto_begin_cb (GObject      *object,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  CbContext *self = g_task_get_source_object (task);
-  g_autoptr(CbEntraDeviceCode) code = NULL;
-  g_autoptr(GError) error = NULL;
-  GCancellable *cancellable;
-
-  code = cb_entra_client_begin_sign_in_finish (CB_ENTRA_CLIENT (object), result, &error);
-  if (code == NULL)
-    {
-      if (is_current (self, g_task_get_cancellable (task)))
-        set_error (self, error);
-      return;
-    }
-
-  if (!is_current (self, g_task_get_cancellable (task)))
-    return;
-
-  /* The sandbox approves device codes itself: the same flow a user goes through for Azure. */
-  set_state (self, CB_CONTEXT_STATE_STARTING, _("Signing in to the sandbox…"), NULL);
-  cancellable = g_task_get_cancellable (task);
-  cb_entra_client_complete_sign_in_async (CB_ENTRA_CLIENT (object), code, cancellable,
-                                          auto_complete_cb, g_steal_pointer (&task));
-}
-
-static void
-stored_token_cb (GObject      *object,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  CbContext *self = g_task_get_source_object (task);
-  GCancellable *cancellable = g_task_get_cancellable (task);
-  g_autofree char *token = NULL;
-  g_autoptr(GError) error = NULL;
-
-  token = cb_entra_client_get_access_token_finish (CB_ENTRA_CLIENT (object), result, &error);
-  if (!is_current (self, cancellable))
-    return;
-
-  if (token != NULL)
-    {
-      set_ready (self);
-      return;
-    }
-
-  if (is_sandbox (self->profile))
-    {
-      cb_entra_client_begin_sign_in_async (self->entra, cancellable, auto_begin_cb,
-                                           g_steal_pointer (&task));
-      return;
-    }
-
-  if (g_error_matches (error, CB_API_ERROR, CB_API_ERROR_UNAUTHORIZED))
-    set_signed_out (self);
-  else
-    set_error (self, error);
 }
 
 static void
@@ -321,7 +226,7 @@ lookup_key_cb (GObject      *object,
    * keyring if there is one, else for this session. */
   value = cb_secrets_lookup_finish (CB_SECRETS (object), result, &error);
   if (value != NULL || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
-      self->sandbox == NULL || !is_sandbox (self->profile))
+      self->sandbox == NULL || !_cb_context_is_sandbox (self->profile))
     {
       cb_secrets_free_value (value);
       return;
@@ -349,38 +254,42 @@ static void
 connect_profile (CbContext *self)
 {
   g_autoptr(GError) error = NULL;
-  GTask *task;
 
   /* The sandbox hands its tokens and keys again at every start: they never need the keyring,
    * so a missing, locked or prompting keyring cannot hold up its sign-in. */
-  if (is_sandbox (self->profile))
+  if (_cb_context_is_sandbox (self->profile))
     cb_secrets_set_session_only (self->secrets, cb_profile_get_id (self->profile));
 
   /* "profile" is notified once the new clients are in place, so a page that reloads on it
    * reaches the new backend (and then waits for "state" to say READY). */
   if (!make_clients (self, &error))
     {
-      notify_clients (self);
+      _cb_context_notify_clients (self);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROFILE]);
-      set_error (self, error);
+      _cb_context_set_error (self, error);
       return;
     }
-  notify_clients (self);
+  _cb_context_notify_clients (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROFILE]);
 
-  if (is_sandbox (self->profile) && self->sandbox != NULL)
+  if (_cb_context_is_sandbox (self->profile) && self->sandbox != NULL)
     cb_secrets_lookup_async (self->secrets, cb_profile_get_id (self->profile),
                              CB_SECRET_ENROLLMENT_GROUP_KEY, NULL, lookup_key_cb,
                              g_object_ref (self));
 
-  set_state (self, CB_CONTEXT_STATE_STARTING,
-             is_sandbox (self->profile) ? _("Signing in to the sandbox…") : _("Signing in…"),
-             NULL);
+  /* Signed in when asked (a command line), or never: the clients that need no sign-in are
+   * ready, the others come with cb_context_sign_in_arm_async(). */
+  if (self->flags & (CB_CONTEXT_FLAGS_ARM_ON_DEMAND | CB_CONTEXT_FLAGS_NO_ARM))
+    {
+      _cb_context_set_signed_out (self);
+      return;
+    }
 
-  task = g_task_new (self, self->cancellable, NULL, NULL);
-  g_task_set_source_tag (task, connect_profile);
-  cb_entra_client_get_access_token_async (self->entra, CB_ENTRA_SCOPE_ARM, self->cancellable,
-                                          stored_token_cb, task);
+  _cb_context_set_state (self, CB_CONTEXT_STATE_STARTING,
+                         _cb_context_is_sandbox (self->profile) ? _("Signing in to the sandbox…")
+                                                                : _("Signing in…"),
+                         NULL);
+  _cb_context_sign_in (self);
 }
 
 /* The sandbox ------------------------------------------------------------------------- */
@@ -485,8 +394,8 @@ start_sandbox_cb (GObject      *object,
   sandbox = g_task_propagate_pointer (G_TASK (result), &error);
   if (sandbox == NULL)
     {
-      if (is_sandbox (self->profile))
-        set_error (self, error);
+      if (_cb_context_is_sandbox (self->profile))
+        _cb_context_set_error (self, error);
       return;
     }
 
@@ -502,7 +411,7 @@ start_sandbox_cb (GObject      *object,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOCAL_SERVICE]);
 
   /* The user may have switched to an Azure profile while the sandbox came up. */
-  if (is_sandbox (self->profile))
+  if (_cb_context_is_sandbox (self->profile))
     {
       adopt_sandbox_profile (self);
       connect_profile (self);
@@ -519,7 +428,7 @@ cb_context_activate (CbContext *self)
 
   clear_clients (self);
 
-  if (!is_sandbox (self->profile) || self->fixed_profile)
+  if (!_cb_context_is_sandbox (self->profile) || self->fixed_profile)
     {
       connect_profile (self);
       return;
@@ -532,15 +441,15 @@ cb_context_activate (CbContext *self)
       return;
     }
 
-  notify_clients (self);
+  _cb_context_notify_clients (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROFILE]);
-  set_state (self, CB_CONTEXT_STATE_STARTING, _("Starting the sandbox…"), NULL);
+  _cb_context_set_state (self, CB_CONTEXT_STATE_STARTING, _("Starting the sandbox…"), NULL);
   if (self->start_sandbox == NULL)
     {
       g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
                                                      _("This build has no local sandbox"));
 
-      set_error (self, error);
+      _cb_context_set_error (self, error);
       return;
     }
   if (!self->sandbox_starting)
@@ -656,7 +565,7 @@ cb_context_set_station (CbContext   *self,
   cb_profile_set_enrollment_group_id (self->profile, enrollment_group_id);
   cb_profile_set_credential_policy (self->profile, credential_policy);
 
-  if (is_sandbox (self->profile))
+  if (_cb_context_is_sandbox (self->profile))
     {
       g_autoptr(GKeyFile) key_file = g_key_file_new ();
       g_autofree char *path = station_path (self);
@@ -789,6 +698,27 @@ cb_context_get_property (GObject    *object,
     case PROP_SECRETS_PROBLEM:
       g_value_set_string (value, cb_context_get_secrets_problem (self));
       break;
+    case PROP_FLAGS:
+      g_value_set_flags (value, self->flags);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cb_context_set_property (GObject      *object,
+                         guint         prop_id,
+                         const GValue *value,
+                         GParamSpec   *pspec)
+{
+  CbContext *self = CB_CONTEXT (object);
+
+  switch (prop_id)
+    {
+    case PROP_FLAGS:
+      self->flags = g_value_get_flags (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -803,6 +733,7 @@ cb_context_class_init (CbContextClass *klass)
   object_class->dispose = cb_context_dispose;
   object_class->finalize = cb_context_finalize;
   object_class->get_property = cb_context_get_property;
+  object_class->set_property = cb_context_set_property;
 
   properties[PROP_PROFILE] = g_param_spec_object ("profile", NULL, NULL, CB_TYPE_PROFILE, flags);
   properties[PROP_LOCAL_SERVICE] =
@@ -826,6 +757,11 @@ cb_context_class_init (CbContextClass *klass)
   properties[PROP_DATA_DIR] = g_param_spec_string ("data-dir", NULL, NULL, NULL, flags);
   properties[PROP_SECRETS_PROBLEM] =
     g_param_spec_string ("secrets-problem", NULL, NULL, NULL, flags);
+
+  /* How the context was built (cb_context_new_for_profile()): the app's, or a command line's. */
+  properties[PROP_FLAGS] =
+    g_param_spec_flags ("flags", NULL, NULL, CB_TYPE_CONTEXT_FLAGS, CB_CONTEXT_FLAGS_NONE,
+                        G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -884,20 +820,29 @@ cb_context_new_for_service (CbLocalService          *sandbox,
 }
 
 CbContext *
-cb_context_new_for_profile (CbProfile *profile,
-                            CbSecrets *secrets)
+cb_context_new_for_profile (CbProfile      *profile,
+                            CbLocalService *local_service,
+                            CbSecrets      *secrets,
+                            CbContextFlags  flags)
 {
   CbContext *self;
 
   g_return_val_if_fail (CB_IS_PROFILE (profile), NULL);
+  g_return_val_if_fail (local_service == NULL || CB_IS_LOCAL_SERVICE (local_service), NULL);
   g_return_val_if_fail (CB_IS_SECRETS (secrets), NULL);
 
-  self = g_object_new (CB_TYPE_CONTEXT, NULL);
+  self = g_object_new (CB_TYPE_CONTEXT, "flags", flags, NULL);
   self->fixed_profile = TRUE;
   self->data_dir = g_build_filename (g_get_user_data_dir (), "certbench", NULL);
   self->profiles_path = cb_profile_list_default_path ();
   self->secrets = g_object_ref (secrets);
-  self->port_monitor = cb_udev_port_monitor_new ();
+  if (local_service != NULL)
+    {
+      self->sandbox = g_object_ref (local_service);
+      self->owns_sandbox = TRUE;
+    }
+  if (!(flags & CB_CONTEXT_FLAGS_NO_PORT_MONITOR))
+    self->port_monitor = cb_udev_port_monitor_new ();
   g_signal_connect_object (self->secrets, "notify::problem", G_CALLBACK (secrets_problem_cb),
                            self, G_CONNECT_SWAPPED);
   g_signal_connect (self, "notify::profile", G_CALLBACK (secrets_problem_cb), NULL);
@@ -915,7 +860,8 @@ cb_context_start (CbContext *self)
     return;
   self->started = TRUE;
 
-  cb_port_monitor_start (self->port_monitor);
+  if (self->port_monitor != NULL)
+    cb_port_monitor_start (self->port_monitor);
   cb_context_activate (self);
 }
 
@@ -933,6 +879,13 @@ cb_context_shutdown (CbContext *self)
       cb_local_service_stop (self->sandbox);
       self->owns_sandbox = FALSE;
     }
+}
+
+CbContextFlags
+cb_context_get_flags (CbContext *self)
+{
+  g_return_val_if_fail (CB_IS_CONTEXT (self), CB_CONTEXT_FLAGS_NONE);
+  return self->flags;
 }
 
 CbLocalService *
@@ -1018,7 +971,7 @@ cb_context_get_secrets_problem (CbContext *self)
 {
   g_return_val_if_fail (CB_IS_CONTEXT (self), NULL);
 
-  if (self->profile == NULL || is_sandbox (self->profile))
+  if (self->profile == NULL || _cb_context_is_sandbox (self->profile))
     return NULL;
   return cb_secrets_get_problem (self->secrets);
 }
@@ -1119,159 +1072,4 @@ cb_context_reconnect (CbContext *self)
     cb_context_activate (self);
   else
     cb_context_start (self);
-}
-
-static void
-begin_sign_in_cb (GObject      *object,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(GError) error = NULL;
-  CbEntraDeviceCode *code;
-
-  code = cb_entra_client_begin_sign_in_finish (CB_ENTRA_CLIENT (object), result, &error);
-  if (code == NULL)
-    g_task_return_error (task, g_steal_pointer (&error));
-  else
-    g_task_return_pointer (task, code, g_object_unref);
-}
-
-void
-cb_context_begin_sign_in_async (CbContext           *self,
-                                GCancellable        *cancellable,
-                                GAsyncReadyCallback  callback,
-                                gpointer             user_data)
-{
-  g_autoptr(GTask) task = NULL;
-
-  g_return_if_fail (CB_IS_CONTEXT (self));
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, cb_context_begin_sign_in_async);
-
-  if (self->entra == NULL)
-    {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED,
-                               _("The connection is not ready yet"));
-      return;
-    }
-
-  cb_entra_client_begin_sign_in_async (self->entra, cancellable, begin_sign_in_cb,
-                                       g_steal_pointer (&task));
-}
-
-CbEntraDeviceCode *
-cb_context_begin_sign_in_finish (CbContext     *self,
-                                 GAsyncResult  *result,
-                                 GError       **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-static void
-complete_sign_in_cb (GObject      *object,
-                     GAsyncResult *result,
-                     gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  CbContext *self = g_task_get_source_object (task);
-  g_autoptr(GError) error = NULL;
-
-  if (!cb_entra_client_complete_sign_in_finish (CB_ENTRA_CLIENT (object), result, &error))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  if (CB_ENTRA_CLIENT (object) == self->entra)
-    set_ready (self);
-  g_task_return_boolean (task, TRUE);
-}
-
-void
-cb_context_complete_sign_in_async (CbContext           *self,
-                                   CbEntraDeviceCode   *code,
-                                   GCancellable        *cancellable,
-                                   GAsyncReadyCallback  callback,
-                                   gpointer             user_data)
-{
-  g_autoptr(GTask) task = NULL;
-
-  g_return_if_fail (CB_IS_CONTEXT (self));
-  g_return_if_fail (CB_IS_ENTRA_DEVICE_CODE (code));
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, cb_context_complete_sign_in_async);
-
-  if (self->entra == NULL)
-    {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED,
-                               _("The connection is not ready yet"));
-      return;
-    }
-
-  cb_entra_client_complete_sign_in_async (self->entra, code, cancellable, complete_sign_in_cb,
-                                          g_steal_pointer (&task));
-}
-
-gboolean
-cb_context_complete_sign_in_finish (CbContext     *self,
-                                    GAsyncResult  *result,
-                                    GError       **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-static void
-sign_out_cb (GObject      *object,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  CbContext *self = g_task_get_source_object (task);
-  g_autoptr(GError) error = NULL;
-
-  if (!cb_entra_client_sign_out_finish (CB_ENTRA_CLIENT (object), result, &error))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  if (CB_ENTRA_CLIENT (object) == self->entra)
-    set_signed_out (self);
-  g_task_return_boolean (task, TRUE);
-}
-
-void
-cb_context_sign_out_async (CbContext           *self,
-                           GCancellable        *cancellable,
-                           GAsyncReadyCallback  callback,
-                           gpointer             user_data)
-{
-  g_autoptr(GTask) task = NULL;
-
-  g_return_if_fail (CB_IS_CONTEXT (self));
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, cb_context_sign_out_async);
-
-  if (self->entra == NULL)
-    {
-      g_task_return_boolean (task, TRUE);
-      return;
-    }
-
-  cb_entra_client_sign_out_async (self->entra, cancellable, sign_out_cb, g_steal_pointer (&task));
-}
-
-gboolean
-cb_context_sign_out_finish (CbContext     *self,
-                            GAsyncResult  *result,
-                            GError       **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  return g_task_propagate_boolean (G_TASK (result), error);
 }

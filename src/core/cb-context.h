@@ -5,6 +5,7 @@
 
 #include "cb-adr-client.h"
 #include "cb-dps-client.h"
+#include "cb-context-flags.h"
 #include "cb-context-state.h"
 #include "cb-dps-service-client.h"
 #include "cb-entra-client.h"
@@ -46,16 +47,21 @@ CbContext      *cb_context_new_for_service     (CbLocalService          *sandbox
                                                 const char              *journal_path);
 
 /* A context for one @profile only (the CLI's, which found its sandbox or profile itself): no
- * profile list, no journal, no sandbox of its own; the clients are made and signed in as for
- * any profile (a sandbox profile by a device code its sandbox approves). Call
- * cb_context_start(). */
+ * profile list, no journal; @local_service is the running sandbox @profile reaches when it runs
+ * in this process (the context stops it on shutdown), else NULL. The clients are made and
+ * signed in as for any profile (a sandbox profile by a device code its sandbox approves), or
+ * as @flags say (a command line: CB_CONTEXT_FLAGS_NO_PORT_MONITOR, _ARM_ON_DEMAND or _NO_ARM,
+ * _UNATTENDED). Call cb_context_start(). */
 CbContext      *cb_context_new_for_profile     (CbProfile               *profile,
-                                                CbSecrets               *secrets);
+                                                CbLocalService          *local_service,
+                                                CbSecrets               *secrets,
+                                                CbContextFlags           flags);
 
 /* Brings up the active profile without blocking: the sandbox starts in a thread of its own,
  * then the clients are made and the stored or a device-code sign-in happens. */
 void            cb_context_start               (CbContext           *self);
 
+CbContextFlags  cb_context_get_flags           (CbContext           *self);
 CbContextState  cb_context_get_state           (CbContext           *self);
 /* The reason for CB_CONTEXT_STATE_ERROR, else NULL. */
 const GError   *cb_context_get_error           (CbContext           *self);
@@ -135,6 +141,20 @@ void               cb_context_sign_out_async          (CbContext           *self
 gboolean           cb_context_sign_out_finish         (CbContext           *self,
                                                        GAsyncResult        *result,
                                                        GError             **error);
+
+/* ARM for a context made with CB_CONTEXT_FLAGS_ARM_ON_DEMAND (or _NO_ARM), once it started:
+ * signs in (the sandbox by a device code it approves, an Azure profile with its stored token),
+ * then makes the ADR, hub (when the profile names one) and DPS service clients, and the state
+ * becomes READY; once signed in, later calls succeed at once. Fails with G_IO_ERROR_PERMISSION_DENIED
+ * (_NO_ARM), G_IO_ERROR_NOT_SUPPORTED ("the profile has no ARM subscription") or the sign-in's
+ * error ("not signed in to ARM (…)"); the other clients keep working without ARM. */
+void            cb_context_sign_in_arm_async   (CbContext           *self,
+                                                GCancellable        *cancellable,
+                                                GAsyncReadyCallback  callback,
+                                                gpointer             user_data);
+gboolean        cb_context_sign_in_arm_finish  (CbContext           *self,
+                                                GAsyncResult        *result,
+                                                GError             **error);
 
 /* Stops the in-process sandbox (if this context started it) and cancels everything. */
 void            cb_context_shutdown            (CbContext           *self);

@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Core's CbContext built the way certbench-cli builds it (no port monitor, ARM signed in on
+ * demand or never, the unattended timeouts) and the discovery of a running sandbox, against a
+ * real sandbox served from this process. */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "cb-context.h"
+#include "cb-error.h"
+#include "cb-sandbox-discovery.h"
+#include "cb-sandbox-profile.h"
+#include "cb-test-sandbox.h"
+
+#define COMMAND_LINE (CB_CONTEXT_FLAGS_NO_PORT_MONITOR | CB_CONTEXT_FLAGS_ARM_ON_DEMAND | \
+                      CB_CONTEXT_FLAGS_UNATTENDED)
+
+typedef struct
+{
+  CbTestSandbox *ts;
+  CbProfile     *profile;
+  CbSecrets     *secrets;
+  CbContext     *context;
+} Fixture;
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->ts = cb_test_sandbox_new (CB_TEST_SANDBOX_NONE);
+  cb_sandbox_seed_demo (f->ts->sandbox, &error);
+  g_assert_no_error (error);
+  f->profile = cb_sandbox_create_profile (f->ts->sandbox);
+  f->secrets = cb_secrets_new_memory ();
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  if (f->context != NULL)
+    cb_context_shutdown (f->context);
+  g_clear_object (&f->context);
+  g_clear_object (&f->secrets);
+  g_clear_object (&f->profile);
+  g_clear_pointer (&f->ts, cb_test_sandbox_free);
+}
+
+static gboolean
+sign_in_arm (CbContext  *context,
+             GError    **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  cb_context_sign_in_arm_async (context, NULL, cb_test_store_result_cb, &result);
+  return cb_context_sign_in_arm_finish (context, cb_test_wait_for (&result), error);
+}
+
+/* Started, a command line's context has its HTTP and DPS clients at once, with the unattended
+ * limits, no port monitor and no ARM; ARM comes when asked, and only then the ADR and hub. */
+static void
+test_arm_on_demand (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->context = cb_context_new_for_profile (f->profile, NULL, f->secrets, COMMAND_LINE);
+  g_assert_cmpint (cb_context_get_flags (f->context), ==, COMMAND_LINE);
+  cb_context_start (f->context);
+
+  g_assert_null (cb_context_get_port_monitor (f->context));
+  g_assert_cmpint (cb_context_get_state (f->context), ==, CB_CONTEXT_STATE_SIGNED_OUT);
+  g_assert_nonnull (cb_context_get_http (f->context));
+  g_assert_cmpuint (cb_http_client_get_max_delay (cb_context_get_http (f->context)), ==, 10);
+  g_assert_nonnull (cb_context_get_dps (f->context));
+  g_assert_null (cb_context_get_adr (f->context));
+  g_assert_null (cb_context_get_hub (f->context));
+  g_assert_null (cb_context_get_dps_service (f->context));
+
+  g_assert_true (sign_in_arm (f->context, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (cb_context_get_state (f->context), ==, CB_CONTEXT_STATE_READY);
+  g_assert_nonnull (cb_context_get_adr (f->context));
+  g_assert_nonnull (cb_context_get_hub (f->context));
+  g_assert_nonnull (cb_context_get_dps_service (f->context));
+
+  /* Signed in once is enough. */
+  g_assert_true (sign_in_arm (f->context, &error));
+  g_assert_no_error (error);
+}
+
+/* The app's context from the same constructor: the port monitor, and signed in at start. */
+static void
+test_app_flags (Fixture       *f,
+                gconstpointer  data)
+{
+  f->context = cb_context_new_for_profile (f->profile, NULL, f->secrets, CB_CONTEXT_FLAGS_NONE);
+  g_assert_nonnull (cb_context_get_port_monitor (f->context));
+  cb_context_start (f->context);
+  g_assert_nonnull (cb_context_get_adr (f->context));
+  g_assert_cmpuint (cb_http_client_get_max_delay (cb_context_get_http (f->context)), ==, 30);
+  while (cb_context_get_state (f->context) == CB_CONTEXT_STATE_STARTING)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (cb_context_get_state (f->context), ==, CB_CONTEXT_STATE_READY);
+}
+
+static void
+test_no_arm (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->context = cb_context_new_for_profile (f->profile, NULL, f->secrets,
+                                           COMMAND_LINE | CB_CONTEXT_FLAGS_NO_ARM);
+  cb_context_start (f->context);
+  g_assert_nonnull (cb_context_get_dps (f->context));
+
+  g_assert_false (sign_in_arm (f->context, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED);
+  g_assert_null (cb_context_get_adr (f->context));
+  g_assert_null (cb_context_get_hub (f->context));
+  g_assert_cmpint (cb_context_get_state (f->context), ==, CB_CONTEXT_STATE_SIGNED_OUT);
+}
+
+/* The reasons certbench-cli prints after "ARM: ". */
+static void
+test_arm_reasons (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(CbProfile) no_subscription = cb_sandbox_create_profile (f->ts->sandbox);
+  g_autoptr(CbContext) other = NULL;
+  g_autoptr(GError) error = NULL;
+
+  cb_profile_set_subscription_id (no_subscription, NULL);
+  other = cb_context_new_for_profile (no_subscription, NULL, f->secrets, COMMAND_LINE);
+  cb_context_start (other);
+  g_assert_false (sign_in_arm (other, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+  g_assert_cmpstr (error->message, ==, "the profile has no ARM subscription");
+  g_clear_error (&error);
+  cb_context_shutdown (other);
+
+  /* The sandbox is gone: the sign-in fails, and says why. */
+  f->context = cb_context_new_for_profile (f->profile, NULL, f->secrets, COMMAND_LINE);
+  cb_context_start (f->context);
+  g_clear_pointer (&f->ts, cb_test_sandbox_free);
+  g_assert_false (sign_in_arm (f->context, &error));
+  g_test_message ("%s", error->message);
+  g_assert_true (g_str_has_prefix (error->message, "not signed in to ARM ("));
+  g_assert_true (g_str_has_suffix (error->message, ")"));
+  g_assert_null (cb_context_get_adr (f->context));
+}
+
+static CbProfile *
+discover (const char  *url,
+          const char  *dir,
+          char       **out_base_url,
+          char       **out_group_key,
+          GError     **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  cb_sandbox_discover_async (url, dir, NULL, cb_test_store_result_cb, &result);
+  return cb_sandbox_discover_finish (cb_test_wait_for (&result), out_base_url, out_group_key,
+                                     error);
+}
+
+/* A running sandbox named by its URL, trusted through the CA in its folder: its profile and its
+ * demo group key. */
+static void
+test_discover_named (Fixture       *f,
+                     gconstpointer  data)
+{
+  const char *url = cb_sandbox_get_base_url (f->ts->sandbox);
+  g_autoptr(CbProfile) profile = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *base_url = NULL;
+  g_autofree char *group_key = NULL;
+  g_autofree char *expected_key = NULL;
+
+  profile = discover (url, f->ts->data_dir, &base_url, &group_key, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (profile);
+  g_assert_cmpstr (base_url, ==, url);
+  g_assert_cmpint (cb_profile_get_kind (profile), ==, CB_PROFILE_KIND_SANDBOX);
+  g_assert_cmpstr (cb_profile_get_hub_host_name (profile), ==,
+                   cb_profile_get_hub_host_name (f->profile));
+  expected_key = cb_sandbox_dup_enrollment_group_key (f->ts->sandbox,
+                                                      cb_profile_get_dps_name (f->profile),
+                                                      cb_profile_get_enrollment_group_id (
+                                                        f->profile));
+  g_assert_nonnull (group_key);
+  g_assert_cmpstr (group_key, ==, expected_key);
+}
+
+/* Nothing named and no CA in the folder: not found, so the caller starts a sandbox. A named URL
+ * that does not answer is an error that says where. */
+static void
+test_discover_none (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autofree char *empty = g_dir_make_tmp ("cb-discovery-XXXXXX", NULL);
+  g_autoptr(CbProfile) profile = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *base_url = NULL;
+
+  profile = discover (NULL, empty, &base_url, NULL, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_assert_null (profile);
+  g_assert_null (base_url);
+  g_clear_error (&error);
+
+  profile = discover ("https://127.0.0.1:1", f->ts->data_dir, NULL, NULL, &error);
+  g_assert_error (error, CB_API_ERROR, CB_API_ERROR_FAILED);
+  g_test_message ("%s", error->message);
+  g_assert_true (g_str_has_prefix (error->message, "The sandbox at https://127.0.0.1:1 (CA "));
+  g_assert_nonnull (strstr (error->message, "does not answer"));
+  g_assert_null (profile);
+
+  cb_test_remove_tree (empty);
+}
+
+/* Interrupted while it looks at the default URL: cancelled, not "nothing runs" (which would
+ * start a sandbox). */
+static void
+test_discover_cancelled (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(CbProfile) profile = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_cancellable_cancel (cancellable);
+  cb_sandbox_discover_async (NULL, f->ts->data_dir, cancellable, cb_test_store_result_cb,
+                             &result);
+  profile = cb_sandbox_discover_finish (cb_test_wait_for (&result), NULL, NULL, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_null (profile);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add ("/cb/context/command-line/arm-on-demand", Fixture, NULL, fixture_setup,
+              test_arm_on_demand, fixture_teardown);
+  g_test_add ("/cb/context/command-line/app-flags", Fixture, NULL, fixture_setup,
+              test_app_flags, fixture_teardown);
+  g_test_add ("/cb/context/command-line/no-arm", Fixture, NULL, fixture_setup, test_no_arm,
+              fixture_teardown);
+  g_test_add ("/cb/context/command-line/arm-reasons", Fixture, NULL, fixture_setup,
+              test_arm_reasons, fixture_teardown);
+  g_test_add ("/cb/sandbox-discovery/named", Fixture, NULL, fixture_setup, test_discover_named,
+              fixture_teardown);
+  g_test_add ("/cb/sandbox-discovery/none", Fixture, NULL, fixture_setup, test_discover_none,
+              fixture_teardown);
+  g_test_add ("/cb/sandbox-discovery/cancelled", Fixture, NULL, fixture_setup,
+              test_discover_cancelled, fixture_teardown);
+
+  return g_test_run ();
+}
