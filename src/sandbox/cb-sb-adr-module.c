@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "cb-sb-activity.h"
+#include "cb-sb-adr-ca-store.h"
 #include "cb-sb-adr-endpoint-store.h"
 #include "cb-sb-adr-operations.h"
 #include "cb-sb-adr-store.h"
@@ -55,7 +56,8 @@ cb_sb_arm_init (CbSandbox  *self,
 {
   g_return_val_if_fail (CB_IS_SANDBOX (self), FALSE);
 
-  if (!cb_sb_adr_store_init (self, error) || !cb_sb_adr_operations_init (self, error))
+  if (!cb_sb_adr_store_init (self, error) || !cb_sb_adr_operations_init (self, error) ||
+      !cb_sb_adr_ca_store_init (self, error))
     return FALSE;
   if (!cb_sb_adr_endpoints_init (self, error))
     return FALSE;
