@@ -5,6 +5,7 @@
 
 #include "cb-csr.h"
 #include "cb-sas.h"
+#include "cb-sb-adr-store.h"
 #include "cb-test-sandbox.h"
 #include "cb-x509.h"
 
@@ -26,6 +27,8 @@
 #define OWNER_KEY   "ZHBzLW93bmVyLWtleS1mb3ItbGlua2luZy0wMTIzNDU="
 #define GROUP       "line-stable"
 #define GROUP_KEY   "Y2VydGJlbmNoLWxpbmtpbmctZ3JvdXAta2V5LTAxMjM="
+#define ICA         "ica-one"
+#define POLICY      "leaf-policy"
 
 #define STABLE      "api-version=2026-11-01"
 #define STABLE_PRE  "api-version=2026-11-02-preview"
@@ -556,6 +559,125 @@ test_link_versions (Fixture       *f,
   g_assert_nonnull (jstr (refused, "error.code"));
 }
 
+/* ---- Registry devices --------------------------------------------------------------------- */
+
+/* A device in the namespace, as DPS registration makes it; policy_id may be NULL. */
+static void
+add_device (Fixture    *f,
+            const char *name,
+            const char *policy_id)
+{
+  g_autoptr(GError) error = NULL;
+
+  with_lock (f);
+  cb_sb_adr_ensure_device (f->ts->sandbox, f->ns_id, name, policy_id, &error);
+  without_lock (f);
+  g_assert_no_error (error);
+}
+
+static char *
+stable_policy_id (const char *ns_id)
+{
+  return g_strconcat (ns_id, "/certificateAuthorities/" ICA "/certificatePolicies/" POLICY, NULL);
+}
+
+/* GET and list answer in Get_RegistryDevice.json's shape, at 2026-11-01 only. */
+static void
+test_registry_device_get (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(JsonNode) device = NULL;
+  g_autoptr(JsonNode) list = NULL;
+  g_autoptr(JsonNode) refused = NULL;
+  g_autoptr(JsonNode) missing = NULL;
+  g_autofree char *members = NULL;
+  g_autofree char *props = NULL;
+  g_autofree char *expected_id = g_strconcat (f->ns_id, "/registryDevices/sensor-1", NULL);
+  JsonArray *value;
+
+  create_namespace (f, NS);
+  add_device (f, "sensor-1", NULL);
+  add_device (f, "sensor-2", NULL);
+
+  g_assert_cmpuint (arm (f, "GET", NS_PATH NS "/registryDevices/sensor-1?" STABLE, NULL,
+                         &device, NULL), ==, 200);
+  members = jmembers (device, NULL);
+  g_assert_cmpstr (members, ==, "etag,id,location,name,properties,systemData,tags,type");
+  props = jmembers (device, "properties");
+  g_assert_cmpstr (props, ==, "enablementState,externalDeviceId,provisioningState,uuid");
+  g_assert_cmpstr (jstr (device, "id"), ==, expected_id);
+  g_assert_cmpstr (jstr (device, "type"), ==, "Microsoft.DeviceRegistry/namespaces/registryDevices");
+  g_assert_cmpstr (jstr (device, "properties.enablementState"), ==, "Enabled");
+  g_assert_cmpstr (jstr (device, "properties.externalDeviceId"), ==, "sensor-1");
+  g_assert_cmpstr (jstr (device, "properties.provisioningState"), ==, "Succeeded");
+  g_assert_false (g_str_has_prefix (jstr (device, "etag"), "\""));
+
+  g_assert_cmpuint (arm (f, "GET", NS_PATH NS "/registryDevices?" STABLE, NULL, &list, NULL),
+                    ==, 200);
+  value = json_node_get_array (jget (list, "value"));
+  g_assert_cmpuint (json_array_get_length (value), ==, 2);
+
+  g_assert_cmpuint (arm (f, "GET", NS_PATH NS "/registryDevices/sensor-9?" STABLE, NULL,
+                         &missing, NULL), ==, 404);
+  assert_arm_error (missing, "ResourceNotFound", "registryDevices/sensor-9");
+
+  /* The preview has no registry devices. */
+  g_assert_cmpuint (arm (f, "GET", NS_PATH NS "/registryDevices/sensor-1?" PREVIEW, NULL,
+                         &refused, NULL), ==, 400);
+}
+
+/* A device whose certificates come from a stable certificate policy has the profile
+ * "default"; others have none. The profiles answer at 2026-11-02-preview only. */
+static void
+test_profile_get (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autofree char *policy_id = stable_policy_id (f->ns_id);
+  g_autoptr(JsonNode) profile = NULL;
+  g_autoptr(JsonNode) list = NULL;
+  g_autoptr(JsonNode) none = NULL;
+  g_autoptr(JsonNode) missing = NULL;
+  g_autoptr(JsonNode) refused = NULL;
+  g_autoptr(JsonNode) keys = NULL;
+  g_autofree char *members = NULL;
+
+  create_namespace (f, NS);
+  add_device (f, "sensor-1", policy_id);
+  add_device (f, "sensor-2", NULL);
+
+  g_assert_cmpuint (arm (f, "GET", NS_PATH NS "/registryDevices/sensor-1/authenticationProfiles/"
+                         "default?" STABLE_PRE, NULL, &profile, NULL), ==, 200);
+  members = jmembers (profile, NULL);
+  g_assert_cmpstr (members, ==, "id,name,properties,systemData,type");
+  g_assert_cmpstr (jstr (profile, "type"), ==,
+                   "Microsoft.DeviceRegistry/namespaces/registryDevices/authenticationProfiles");
+  g_assert_cmpstr (jstr (profile, "properties.authenticationType"), ==,
+                   "CertificateAuthoritySignedX509Certificate");
+  g_assert_cmpstr (jstr (profile, "properties.certificateAuthority.certificatePolicyResourceId"),
+                   ==, policy_id);
+
+  g_assert_cmpuint (arm (f, "GET", NS_PATH NS "/registryDevices/sensor-1/authenticationProfiles?"
+                         STABLE_PRE, NULL, &list, NULL), ==, 200);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (jget (list, "value"))), ==, 1);
+
+  g_assert_cmpuint (arm (f, "GET", NS_PATH NS "/registryDevices/sensor-2/authenticationProfiles/"
+                         "default?" STABLE_PRE, NULL, &none, NULL), ==, 404);
+  g_assert_cmpuint (arm (f, "GET", NS_PATH NS "/registryDevices/sensor-1/authenticationProfiles/"
+                         "other?" STABLE_PRE, NULL, &missing, NULL), ==, 404);
+  assert_arm_error (missing, "ResourceNotFound", "authenticationProfiles/other");
+  g_assert_cmpuint (arm (f, "GET", NS_PATH NS "/registryDevices/sensor-1/authenticationProfiles/"
+                         "default?" STABLE, NULL, &refused, NULL), ==, 400);
+
+  /* A certificate profile has no keys, by either action name. */
+  g_assert_cmpuint (arm (f, "POST", NS_PATH NS "/registryDevices/sensor-1/authenticationProfiles/"
+                         "default/getKeys?" STABLE_PRE, NULL, &keys, NULL), ==, 400);
+  assert_arm_error (keys, "InvalidAuthenticationType", "SymmetricKey");
+  g_clear_pointer (&keys, json_node_unref);
+  g_assert_cmpuint (arm (f, "POST", NS_PATH NS "/registryDevices/sensor-1/authenticationProfiles/"
+                         "default/listKeys?" STABLE_PRE, NULL, &keys, NULL), ==, 400);
+  assert_arm_error (keys, "InvalidAuthenticationType", NULL);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -573,6 +695,8 @@ main (int   argc,
   ADD ("/adr-linking/endpoints/unlink", test_unlink);
   ADD ("/adr-linking/endpoints/bad-body", test_link_bad_body);
   ADD ("/adr-linking/endpoints/versions", test_link_versions);
+  ADD ("/adr-linking/registry-devices/get", test_registry_device_get);
+  ADD ("/adr-linking/profiles/get", test_profile_get);
 
   return g_test_run ();
 }

@@ -20,6 +20,7 @@
 #include "cb-sb-routes-hub-certificates.h"
 #include "cb-sb-routes-namespaces.h"
 #include "cb-sb-routes-operations.h"
+#include "cb-sb-routes-registry-devices.h"
 
 /* The CA engine's tables and the sandbox's own CA endpoints. */
 gboolean
@@ -66,6 +67,7 @@ cb_sb_arm_init (CbSandbox  *self,
   cb_sb_routes_namespaces_add (self);
   cb_sb_routes_credentials_add (self);
   cb_sb_routes_devices_add (self);
+  cb_sb_routes_registry_devices_add (self);
   cb_sb_routes_hub_certificates_add (self);
   return TRUE;
 }
