@@ -3,11 +3,10 @@
 
 #include <string.h>
 
-#include "cb-csr.h"
-#include "cb-sas.h"
+#include "cb-sb-adr-ca-store.h"
 #include "cb-sb-adr-store.h"
+#include "cb-sb-lro.h"
 #include "cb-test-sandbox.h"
-#include "cb-x509.h"
 
 /* The stable 2026-11-01 ADR model in the sandbox, over real HTTPS: a namespace's messaging and
  * provisioning endpoints and their linking, the intermediate CAs synced to linked hubs,
@@ -25,16 +24,13 @@
 #define ID_SCOPE    "0ne00L1NK01"
 #define OWNER       "owner@contoso.example"
 #define OWNER_KEY   "ZHBzLW93bmVyLWtleS1mb3ItbGlua2luZy0wMTIzNDU="
-#define GROUP       "line-stable"
-#define GROUP_KEY   "Y2VydGJlbmNoLWxpbmtpbmctZ3JvdXAta2V5LTAxMjM="
 #define ICA         "ica-one"
+#define ROOT        "root-one"
 #define POLICY      "leaf-policy"
 
 #define STABLE      "api-version=2026-11-01"
 #define STABLE_PRE  "api-version=2026-11-02-preview"
 #define PREVIEW     "api-version=2026-03-01-preview"
-#define DPS_STABLE  "api-version=2026-11-01"
-#define DPS_PREVIEW "api-version=2025-07-01-preview"
 
 #define RG_PATH     "/arm/subscriptions/" SUB "/resourceGroups/" RG
 #define NS_PATH     RG_PATH "/providers/Microsoft.DeviceRegistry/namespaces/"
@@ -291,6 +287,16 @@ wait_linked (Fixture    *f,
 
   g_error ("%s never left InProgress", endpoint);
   return NULL;
+}
+
+/* Lets the LROs started so far complete (their delay, then the engine's run). */
+static void
+wait_operations (Fixture *f)
+{
+  g_usleep ((f->ts->sandbox->lro_delay_ms + 20) * 1000);
+  with_lock (f);
+  cb_sb_arm_run_due_operations (f->ts->sandbox);
+  without_lock (f);
 }
 
 /* ---- Linking ------------------------------------------------------------------------------ */
@@ -678,6 +684,166 @@ test_profile_get (Fixture       *f,
   assert_arm_error (keys, "InvalidAuthenticationType", NULL);
 }
 
+/* revokeCertificates: 202 + Location, then 204; the device has a new credential identifier
+ * (every certificate issued to it is refused by the hub from then on). */
+static void
+test_profile_revoke_certificates (Fixture       *f,
+                                  gconstpointer  data)
+{
+  g_autofree char *policy_id = stable_policy_id (f->ns_id);
+  g_autoptr(SoupMessageHeaders) headers = NULL;
+  g_autoptr(JsonNode) json = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  const char *location;
+  gboolean enabled = FALSE;
+
+  create_namespace (f, NS);
+  add_device (f, "sensor-1", policy_id);
+  with_lock (f);
+  g_assert_true (cb_sb_adr_device_credential (f->ts->sandbox, f->ns_id, "sensor-1", &enabled,
+                                              &before));
+  without_lock (f);
+
+  g_assert_cmpuint (arm (f, "POST", NS_PATH NS "/registryDevices/sensor-1/authenticationProfiles/"
+                         "default/revokeCertificates?" STABLE_PRE, NULL, &json, &headers), ==, 202);
+  location = soup_message_headers_get_one (headers, "Location");
+  g_assert_nonnull (location);
+  g_assert_true (strstr (location, "/operationResults/") != NULL);
+  g_assert_null (soup_message_headers_get_one (headers, "Azure-AsyncOperation"));
+  wait_operations (f);
+  with_lock (f);
+  g_assert_true (cb_sb_adr_device_credential (f->ts->sandbox, f->ns_id, "sensor-1", &enabled,
+                                              &after));
+  without_lock (f);
+  g_assert_true (enabled);
+  g_assert_cmpstr (before, !=, after);
+}
+
+/* ---- The ICAs on linked hubs -------------------------------------------------------------- */
+
+/* An ICA of the 2026-11-01 model as the CA side leaves it: the CA engine's issuer (signed by
+ * the namespace's root) behind a certificateAuthorities row in status. Returns the issuer. */
+static char *
+add_ica (Fixture    *f,
+         const char *name,
+         const char *status)
+{
+  CbSandbox *sb = f->ts->sandbox;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *ica_id = g_strconcat (f->ns_id, "/certificateAuthorities/", name, NULL);
+  g_autofree char *root_id = g_strconcat (f->ns_id, "/certificateAuthorities/" ROOT, NULL);
+  g_autofree char *uuid = g_uuid_string_random ();
+  CbSbCaRow row = { 0 };
+  char *issuer;
+
+  with_lock (f);
+  if (!cb_sb_ca_has_root (sb, f->ns_id))
+    cb_sb_ca_create_root (sb, f->ns_id, &error);
+  g_assert_no_error (error);
+  issuer = cb_sb_ca_create_issuer (sb, f->ns_id, ica_id, FALSE, &error);
+  g_assert_no_error (error);
+
+  row.id = ica_id;
+  row.namespace_id = f->ns_id;
+  row.name = (char *) name;
+  row.ca_type = (char *) CB_SB_CA_TYPE_ICA;
+  row.key_type = (char *) "ECC";
+  row.issuer_type = (char *) CB_SB_ISSUER_MICROSOFT;
+  row.parent_id = root_id;
+  row.issuer_id = issuer;
+  row.status = (char *) status;
+  row.uuid = uuid;
+  row.location = (char *) "northeurope";
+  row.state = (char *) "Succeeded";
+  cb_sb_adr_insert_ca (sb, &row, cb_sb_actor (NULL), &error);
+  g_assert_no_error (error);
+  without_lock (f);
+
+  return issuer;
+}
+
+static gboolean
+hub_trusts (Fixture    *f,
+            const char *hub,
+            const char *issuer)
+{
+  gboolean trusted;
+
+  with_lock (f);
+  trusted = cb_sb_ca_hub_has_issuer (f->ts->sandbox, hub, issuer);
+  without_lock (f);
+
+  return trusted;
+}
+
+static void
+link_hub_and_wait (Fixture *f)
+{
+  g_autofree char *body = link_body ("messaging", "primary", HUB_ID HUB);
+  g_autoptr(JsonNode) done = NULL;
+
+  patch_endpoints (f, NS, body);
+  done = wait_linked (f, NS, "messaging", "primary");
+  g_assert_cmpstr (jstr (done, "properties.messaging.endpoints.primary.linkingState"), ==,
+                   "Succeeded");
+}
+
+/* A hub that links gets the namespace's usable ICAs (not a pending one), named after them. */
+static void
+test_sync_on_link (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *active = NULL;
+  g_autofree char *pending = NULL;
+  g_autoptr(GPtrArray) names = NULL;
+
+  add_hub (f, HUB, NULL);
+  create_namespace (f, NS);
+  active = add_ica (f, ICA, CB_SB_CA_ACTIVE);
+  pending = add_ica (f, "ica-pending", CB_SB_CA_PENDING);
+  g_assert_false (hub_trusts (f, HUB, active));
+
+  link_hub_and_wait (f);
+  g_assert_true (hub_trusts (f, HUB, active));
+  g_assert_false (hub_trusts (f, HUB, pending));
+
+  with_lock (f);
+  names = cb_sb_ca_list_hub_certificates (f->ts->sandbox, HUB);
+  without_lock (f);
+  g_assert_cmpuint (names->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (names, 0), ==, ICA);
+}
+
+/* An ICA published after the link reaches every linked hub; one failed to link gets nothing. */
+static void
+test_sync_on_publish (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autofree char *failed_body = link_body ("messaging", "broken", HUB_ID HUB_OTHER);
+  g_autofree char *other_id = cb_sb_namespace_id (SUB, RG, NS_OTHER);
+  g_autoptr(JsonNode) failed = NULL;
+  g_autofree char *issuer = NULL;
+
+  add_hub (f, HUB, NULL);
+  add_hub (f, HUB_OTHER, other_id);
+  create_namespace (f, NS);
+  link_hub_and_wait (f);
+  patch_endpoints (f, NS, failed_body);
+  failed = wait_linked (f, NS, "messaging", "broken");
+  g_assert_cmpstr (jstr (failed, "properties.messaging.endpoints.broken.linkingState"), ==,
+                   "Failed");
+
+  issuer = add_ica (f, ICA, CB_SB_CA_ACTIVE);
+  g_assert_false (hub_trusts (f, HUB, issuer));
+
+  with_lock (f);
+  cb_sb_events_issuer_published (f->ts->sandbox->events, f->ns_id, issuer);
+  without_lock (f);
+  g_assert_true (hub_trusts (f, HUB, issuer));
+  g_assert_false (hub_trusts (f, HUB_OTHER, issuer));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -695,8 +861,11 @@ main (int   argc,
   ADD ("/adr-linking/endpoints/unlink", test_unlink);
   ADD ("/adr-linking/endpoints/bad-body", test_link_bad_body);
   ADD ("/adr-linking/endpoints/versions", test_link_versions);
+  ADD ("/adr-linking/sync/on-link", test_sync_on_link);
+  ADD ("/adr-linking/sync/on-publish", test_sync_on_publish);
   ADD ("/adr-linking/registry-devices/get", test_registry_device_get);
   ADD ("/adr-linking/profiles/get", test_profile_get);
+  ADD ("/adr-linking/profiles/revoke-certificates", test_profile_revoke_certificates);
 
   return g_test_run ();
 }

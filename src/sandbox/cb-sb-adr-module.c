@@ -8,6 +8,7 @@
 #include "cb-sb-activity.h"
 #include "cb-sb-adr-ca-store.h"
 #include "cb-sb-adr-endpoint-store.h"
+#include "cb-sb-adr-linking.h"
 #include "cb-sb-adr-operations.h"
 #include "cb-sb-adr-store.h"
 #include "cb-sb-ca.h"
@@ -62,6 +63,7 @@ cb_sb_arm_init (CbSandbox  *self,
     return FALSE;
   if (!cb_sb_adr_endpoints_init (self, error))
     return FALSE;
+  cb_sb_adr_linking_init (self);
 
   cb_sb_routes_operations_add (self);
   cb_sb_routes_namespaces_add (self);
