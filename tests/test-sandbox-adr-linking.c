@@ -3,10 +3,13 @@
 
 #include <string.h>
 
+#include "cb-csr.h"
+#include "cb-sas.h"
 #include "cb-sb-adr-ca-store.h"
 #include "cb-sb-adr-store.h"
 #include "cb-sb-lro.h"
 #include "cb-test-sandbox.h"
+#include "cb-x509.h"
 
 /* The stable 2026-11-01 ADR model in the sandbox, over real HTTPS: a namespace's messaging and
  * provisioning endpoints and their linking, the intermediate CAs synced to linked hubs,
@@ -24,6 +27,8 @@
 #define ID_SCOPE    "0ne00L1NK01"
 #define OWNER       "owner@contoso.example"
 #define OWNER_KEY   "ZHBzLW93bmVyLWtleS1mb3ItbGlua2luZy0wMTIzNDU="
+#define GROUP       "line-stable"
+#define GROUP_KEY   "Y2VydGJlbmNoLWxpbmtpbmctZ3JvdXAta2V5LTAxMjM="
 #define ICA         "ica-one"
 #define ROOT        "root-one"
 #define POLICY      "leaf-policy"
@@ -31,6 +36,8 @@
 #define STABLE      "api-version=2026-11-01"
 #define STABLE_PRE  "api-version=2026-11-02-preview"
 #define PREVIEW     "api-version=2026-03-01-preview"
+#define DPS_STABLE  "api-version=2026-11-01"
+#define DPS_PREVIEW "api-version=2025-07-01-preview"
 
 #define RG_PATH     "/arm/subscriptions/" SUB "/resourceGroups/" RG
 #define NS_PATH     RG_PATH "/providers/Microsoft.DeviceRegistry/namespaces/"
@@ -763,6 +770,30 @@ add_ica (Fixture    *f,
   return issuer;
 }
 
+static void
+add_ca_policy (Fixture    *f,
+               const char *ica,
+               const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *ica_id = g_strconcat (f->ns_id, "/certificateAuthorities/", ica, NULL);
+  g_autofree char *policy_id = g_strconcat (ica_id, "/certificatePolicies/", name, NULL);
+  g_autofree char *uuid = g_uuid_string_random ();
+  CbSbCaPolicyRow row = { 0 };
+
+  row.id = policy_id;
+  row.ca_id = ica_id;
+  row.name = (char *) name;
+  row.validity_days = 30;
+  row.uuid = uuid;
+  row.location = (char *) "northeurope";
+  row.state = (char *) "Succeeded";
+  with_lock (f);
+  cb_sb_adr_insert_ca_policy (f->ts->sandbox, &row, cb_sb_actor (NULL), &error);
+  without_lock (f);
+  g_assert_no_error (error);
+}
+
 static gboolean
 hub_trusts (Fixture    *f,
             const char *hub,
@@ -844,6 +875,324 @@ test_sync_on_publish (Fixture       *f,
   g_assert_false (hub_trusts (f, HUB_OTHER, issuer));
 }
 
+/* ---- DPS at 2026-11-01 -------------------------------------------------------------------- */
+
+static char *
+owner_sas (void)
+{
+  g_autoptr(GError) error = NULL;
+  char *token = cb_sas_token_new (DPS ".azure-devices-provisioning.net", OWNER_KEY,
+                                  "provisioningserviceowner",
+                                  g_get_real_time () / G_USEC_PER_SEC + 3600,
+                                  CB_SAS_FLAGS_NONE, &error);
+
+  g_assert_no_error (error);
+  return token;
+}
+
+static guint
+dps_request (Fixture     *f,
+             const char  *method,
+             const char  *path,
+             const char  *authorization,
+             const char  *body,
+             JsonNode   **json)
+{
+  return cb_test_sandbox_request_json (f->ts, method, path, authorization, body, json, NULL);
+}
+
+static guint
+put_group (Fixture    *f,
+           const char *api,
+           const char *members,
+           JsonNode  **json)
+{
+  g_autofree char *sas = owner_sas ();
+  g_autofree char *path = g_strdup_printf ("/dps-service/" DPS "/enrollmentGroups/" GROUP "?%s",
+                                           api);
+  g_autofree char *body = g_strdup_printf ("{\"enrollmentGroupId\": \"" GROUP "\", "
+                                           "\"attestation\": {\"type\": \"symmetricKey\", "
+                                           "\"symmetricKey\": {\"primaryKey\": \"" GROUP_KEY "\", "
+                                           "\"secondaryKey\": \"" GROUP_KEY "\"}}%s%s}",
+                                           members[0] != '\0' ? ", " : "", members);
+
+  return dps_request (f, "PUT", path, sas, body, json);
+}
+
+#define ISSUING_PATH "\"namespaceName\": \"" NS "\", \"certificateAuthorityName\": \"" ICA \
+                     "\", \"certificatePolicyName\": \"" POLICY "\""
+
+static void
+assert_dps_error (JsonNode *json,
+                  gint64    code,
+                  const char *fragment)
+{
+  const char *message;
+
+  g_assert_nonnull (json);
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (json), "errorCode"), ==,
+                   code);
+  message = json_object_get_string_member_with_default (json_node_get_object (json), "message",
+                                                        "");
+  if (fragment != NULL && strstr (message, fragment) == NULL)
+    g_error ("DPS error message \"%s\" lacks \"%s\"", message, fragment);
+}
+
+/* The three names come together, only at 2026-11-01, and not beside credentialPolicyName. */
+static void
+test_dps_enrollment_members (Fixture       *f,
+                             gconstpointer  data)
+{
+  static const struct { const char *api; const char *members; const char *fragment; } bad[] = {
+    { DPS_STABLE, "\"namespaceName\": \"" NS "\"", "certificateAuthorityName" },
+    { DPS_STABLE, "\"namespaceName\": \"" NS "\", \"certificateAuthorityName\": \"" ICA "\"",
+      "certificatePolicyName" },
+    { DPS_STABLE, "\"certificatePolicyName\": \"" POLICY "\"", "namespaceName" },
+    { DPS_STABLE, ISSUING_PATH ", \"credentialPolicyName\": \"default\"",
+      "credentialPolicyName" },
+    { DPS_STABLE, "\"namespaceName\": \"\", \"certificateAuthorityName\": \"" ICA "\", "
+      "\"certificatePolicyName\": \"" POLICY "\"", "namespaceName" },
+    { DPS_PREVIEW, ISSUING_PATH, "2026-11-01" },
+  };
+  g_autoptr(JsonNode) good = NULL;
+
+  add_hub (f, HUB, NULL);
+  add_dps (f, f->ns_id);
+  create_namespace (f, NS);
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(JsonNode) json = NULL;
+
+      g_assert_cmpuint (put_group (f, bad[i].api, bad[i].members, &json), ==, 400);
+      assert_dps_error (json, 400301, bad[i].fragment);
+    }
+
+  g_assert_cmpuint (put_group (f, DPS_STABLE, ISSUING_PATH, &good), ==, 200);
+  g_assert_cmpstr (jstr (good, "namespaceName"), ==, NS);
+  g_assert_cmpstr (jstr (good, "certificateAuthorityName"), ==, ICA);
+  g_assert_cmpstr (jstr (good, "certificatePolicyName"), ==, POLICY);
+  g_assert_null (jget (good, "credentialPolicyName"));
+}
+
+/* DPS must be linked to the namespace the enrollment names: 400004 when it is linked to none,
+ * 403000 when it is linked to another. */
+static void
+test_dps_enrollment_not_linked (Fixture       *f,
+                                gconstpointer  data)
+{
+  g_autoptr(JsonNode) none = NULL;
+  g_autoptr(JsonNode) other = NULL;
+  g_autofree char *other_id = cb_sb_namespace_id (SUB, RG, NS_OTHER);
+  g_autoptr(GError) error = NULL;
+
+  add_hub (f, HUB, NULL);
+  add_dps (f, NULL);
+  create_namespace (f, NS);
+
+  g_assert_cmpuint (put_group (f, DPS_STABLE, ISSUING_PATH, &none), ==, 400);
+  assert_dps_error (none, 400004, "Device Registry Namespace is required");
+
+  with_lock (f);
+  cb_sb_topology_set_namespace (f->ts->sandbox, TRUE, DPS, other_id, &error);
+  without_lock (f);
+  g_assert_no_error (error);
+  g_assert_cmpuint (put_group (f, DPS_STABLE, ISSUING_PATH, &other), ==, 403);
+  assert_dps_error (other, 403000, NS_OTHER);
+}
+
+static char *
+device_sas (const char *registration_id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *device_key = cb_sas_derive_device_key (GROUP_KEY, registration_id, &error);
+  g_autofree char *resource = g_strdup_printf ("%s/registrations/%s", ID_SCOPE, registration_id);
+  char *token;
+
+  g_assert_no_error (error);
+  token = cb_sas_token_new (resource, device_key, "registration",
+                            g_get_real_time () / G_USEC_PER_SEC + 600, CB_SAS_FLAGS_NONE, &error);
+  g_assert_no_error (error);
+  return token;
+}
+
+/* Registers registration_id with a new EC key's CSR; returns the final registration state. */
+static JsonNode *
+register_device (Fixture    *f,
+                 const char *registration_id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbKey) key = cb_key_generate (CB_KEY_TYPE_EC_P256, &error);
+  g_autoptr(GBytes) der = NULL;
+  g_autofree char *csr = NULL;
+  g_autofree char *sas = device_sas (registration_id);
+  g_autofree char *body = NULL;
+  g_autofree char *path = g_strdup_printf ("/dps/" ID_SCOPE "/registrations/%s/register?"
+                                           DPS_STABLE, registration_id);
+  g_autoptr(JsonNode) reply = NULL;
+  const char *operation_id;
+  gsize len = 0;
+  const guchar *data;
+
+  g_assert_no_error (error);
+  der = cb_csr_create (key, registration_id, &error);
+  g_assert_no_error (error);
+  data = g_bytes_get_data (der, &len);
+  csr = g_base64_encode (data, len);
+  body = g_strdup_printf ("{\"registrationId\": \"%s\", \"csr\": \"%s\"}", registration_id,
+                          csr);
+
+  g_assert_cmpuint (dps_request (f, "PUT", path, sas, body, &reply), ==, 202);
+  operation_id = jstr (reply, "operationId");
+  g_assert_nonnull (operation_id);
+
+  for (guint i = 0; i < 400; i++)
+    {
+      g_autofree char *poll = g_strdup_printf ("/dps/" ID_SCOPE "/registrations/%s/operations/%s?"
+                                               DPS_STABLE, registration_id, operation_id);
+      g_autoptr(JsonNode) state = NULL;
+      guint status = dps_request (f, "GET", poll, sas, NULL, &state);
+
+      if (status == 202)
+        {
+          g_usleep (10 * 1000);
+          continue;
+        }
+      g_assert_cmpuint (status, ==, 200);
+      return g_steal_pointer (&state);
+    }
+
+  g_error ("The registration of %s never finished", registration_id);
+  return NULL;
+}
+
+static GPtrArray *
+issued_chain (JsonNode *state)
+{
+  JsonArray *array = json_node_get_array (jget (state, "registrationState.issuedCertificateChain"));
+  GPtrArray *chain = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      gsize len = 0;
+      g_autofree guchar *raw = g_base64_decode (json_array_get_string_element (array, i), &len);
+      g_autoptr(GBytes) der = g_bytes_new (raw, len);
+      g_autoptr(GError) error = NULL;
+      CbCertificate *cert = cb_certificate_new_from_der (der, &error);
+
+      g_assert_no_error (error);
+      g_ptr_array_add (chain, cert);
+    }
+
+  return chain;
+}
+
+static CbSbVerdict
+verdict (Fixture    *f,
+         const char *device,
+         GPtrArray  *chain)
+{
+  CbSbVerdict v;
+
+  with_lock (f);
+  v = cb_sb_check_device_chain (f->ts->sandbox, HUB, device, chain, NULL);
+  without_lock (f);
+
+  return v;
+}
+
+/* The stable path end to end: hub and DPS linked through the namespace's endpoints, an ICA
+ * and its policy, an enrollment group at 2026-11-01; a registration with a CSR gets a leaf
+ * from that ICA, the registry device exists with its profile, and the hub accepts the chain
+ * until revokeCertificates. */
+static void
+test_dps_register (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *dps_body = link_body ("provisioning", "dps", DPS_ID DPS);
+  g_autofree char *policy_id = stable_policy_id (f->ns_id);
+  g_autofree char *issuer = NULL;
+  g_autoptr(JsonNode) linked = NULL;
+  g_autoptr(JsonNode) group = NULL;
+  g_autoptr(JsonNode) state = NULL;
+  g_autoptr(JsonNode) device = NULL;
+  g_autoptr(JsonNode) profile = NULL;
+  g_autoptr(JsonNode) revoke = NULL;
+  g_autoptr(GPtrArray) chain = NULL;
+  CbCertificate *leaf;
+
+  add_hub (f, HUB, NULL);
+  add_dps (f, NULL);
+  create_namespace (f, NS);
+  issuer = add_ica (f, ICA, CB_SB_CA_ACTIVE);
+  add_ca_policy (f, ICA, POLICY);
+
+  link_hub_and_wait (f);
+  patch_endpoints (f, NS, dps_body);
+  linked = wait_linked (f, NS, "provisioning", "dps");
+  g_assert_cmpstr (jstr (linked, "properties.provisioning.endpoints.dps.linkingState"), ==,
+                   "Succeeded");
+
+  g_assert_cmpuint (put_group (f, DPS_STABLE, ISSUING_PATH, &group), ==, 200);
+
+  state = register_device (f, "stable-0001");
+  g_assert_cmpstr (jstr (state, "status"), ==, "assigned");
+  g_assert_cmpstr (jstr (state, "registrationState.assignedHub"), ==, HUB ".azure-devices.net");
+  chain = issued_chain (state);
+  g_assert_cmpuint (chain->len, >=, 2);
+  leaf = g_ptr_array_index (chain, 0);
+  g_assert_cmpstr (cb_certificate_get_common_name (leaf), ==, "stable-0001");
+  g_assert_true (cb_certificate_is_issued_by (leaf, g_ptr_array_index (chain, 1)));
+  g_assert_cmpint (verdict (f, "stable-0001", chain), ==, CB_SB_VERDICT_ACCEPTED);
+
+  g_assert_cmpuint (arm (f, "GET", NS_PATH NS "/registryDevices/stable-0001?" STABLE, NULL,
+                         &device, NULL), ==, 200);
+  g_assert_cmpstr (jstr (device, "properties.enablementState"), ==, "Enabled");
+  g_assert_cmpuint (arm (f, "GET", NS_PATH NS "/registryDevices/stable-0001/authenticationProfiles/"
+                         "default?" STABLE_PRE, NULL, &profile, NULL), ==, 200);
+  g_assert_cmpstr (jstr (profile, "properties.certificateAuthority.certificatePolicyResourceId"),
+                   ==, policy_id);
+
+  g_assert_cmpuint (arm (f, "POST", NS_PATH NS "/registryDevices/stable-0001/"
+                         "authenticationProfiles/default/revokeCertificates?" STABLE_PRE, NULL,
+                         &revoke, NULL), ==, 202);
+  wait_operations (f);
+  g_assert_cmpint (verdict (f, "stable-0001", chain), ==, CB_SB_VERDICT_REVOKED_IDENTIFIER);
+}
+
+/* Registration through an enrollment whose CA cannot issue, or whose name is the root's,
+ * fails with the registration state's errorCode. */
+static void
+test_dps_register_refused (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(JsonNode) group = NULL;
+  g_autoptr(JsonNode) pending = NULL;
+  g_autoptr(JsonNode) missing = NULL;
+  g_autofree char *issuer = NULL;
+  g_autoptr(GError) error = NULL;
+
+  add_hub (f, HUB, f->ns_id);
+  add_dps (f, f->ns_id);
+  create_namespace (f, NS);
+  issuer = add_ica (f, ICA, CB_SB_CA_PENDING);
+  add_ca_policy (f, ICA, POLICY);
+
+  g_assert_cmpuint (put_group (f, DPS_STABLE, ISSUING_PATH, &group), ==, 200);
+  pending = register_device (f, "stable-0002");
+  g_assert_cmpstr (jstr (pending, "status"), ==, "failed");
+  g_assert_cmpint (json_node_get_int (jget (pending, "registrationState.errorCode")), ==, 409212);
+
+  /* The link goes: the enrollment's namespace is no longer DPS's. */
+  with_lock (f);
+  cb_sb_topology_set_namespace (f->ts->sandbox, TRUE, DPS, NULL, &error);
+  without_lock (f);
+  g_assert_no_error (error);
+  missing = register_device (f, "stable-0003");
+  g_assert_cmpstr (jstr (missing, "status"), ==, "failed");
+  g_assert_cmpint (json_node_get_int (jget (missing, "registrationState.errorCode")), ==, 400004);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -866,6 +1215,10 @@ main (int   argc,
   ADD ("/adr-linking/registry-devices/get", test_registry_device_get);
   ADD ("/adr-linking/profiles/get", test_profile_get);
   ADD ("/adr-linking/profiles/revoke-certificates", test_profile_revoke_certificates);
+  ADD ("/adr-linking/dps/enrollment-members", test_dps_enrollment_members);
+  ADD ("/adr-linking/dps/enrollment-not-linked", test_dps_enrollment_not_linked);
+  ADD ("/adr-linking/dps/register", test_dps_register);
+  ADD ("/adr-linking/dps/register-refused", test_dps_register_refused);
 
   return g_test_run ();
 }
