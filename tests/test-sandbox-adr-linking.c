@@ -619,7 +619,8 @@ test_registry_device_get (Fixture       *f,
   props = jmembers (device, "properties");
   g_assert_cmpstr (props, ==, "enablementState,externalDeviceId,provisioningState,uuid");
   g_assert_cmpstr (jstr (device, "id"), ==, expected_id);
-  g_assert_cmpstr (jstr (device, "type"), ==, "Microsoft.DeviceRegistry/namespaces/registryDevices");
+  g_assert_cmpstr (jstr (device, "type"), ==,
+                   "Microsoft.DeviceRegistry/namespaces/registryDevices");
   g_assert_cmpstr (jstr (device, "properties.enablementState"), ==, "Enabled");
   g_assert_cmpstr (jstr (device, "properties.externalDeviceId"), ==, "sensor-1");
   g_assert_cmpstr (jstr (device, "properties.provisioningState"), ==, "Succeeded");
