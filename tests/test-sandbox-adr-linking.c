@@ -1102,6 +1102,37 @@ verdict (Fixture    *f,
   return v;
 }
 
+/* What the hub's MQTT renewal does for the device: issuance under its policy id. */
+static GPtrArray *
+renew (Fixture    *f,
+       const char *device,
+       const char *policy_id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbKey) key = cb_key_generate (CB_KEY_TYPE_EC_P256, &error);
+  g_autoptr(GBytes) csr = NULL;
+  g_autoptr(GPtrArray) ders = NULL;
+  GPtrArray *chain = g_ptr_array_new_with_free_func (g_object_unref);
+
+  g_assert_no_error (error);
+  csr = cb_csr_create (key, device, &error);
+  g_assert_no_error (error);
+  with_lock (f);
+  ders = cb_sb_ca_issue_leaf (f->ts->sandbox, policy_id, device, csr, &error);
+  without_lock (f);
+  g_assert_no_error (error);
+
+  for (guint i = 0; i < ders->len; i++)
+    {
+      CbCertificate *cert = cb_certificate_new_from_der (g_ptr_array_index (ders, i), &error);
+
+      g_assert_no_error (error);
+      g_ptr_array_add (chain, cert);
+    }
+
+  return chain;
+}
+
 /* The stable path end to end: hub and DPS linked through the namespace's endpoints, an ICA
  * and its policy, an enrollment group at 2026-11-01; a registration with a CSR gets a leaf
  * from that ICA, the registry device exists with its profile, and the hub accepts the chain
@@ -1120,6 +1151,7 @@ test_dps_register (Fixture       *f,
   g_autoptr(JsonNode) profile = NULL;
   g_autoptr(JsonNode) revoke = NULL;
   g_autoptr(GPtrArray) chain = NULL;
+  g_autoptr(GPtrArray) renewed = NULL;
   CbCertificate *leaf;
 
   add_hub (f, HUB, NULL);
@@ -1146,6 +1178,10 @@ test_dps_register (Fixture       *f,
   g_assert_true (cb_certificate_is_issued_by (leaf, g_ptr_array_index (chain, 1)));
   g_assert_cmpint (verdict (f, "stable-0001", chain), ==, CB_SB_VERDICT_ACCEPTED);
 
+  /* The hub's renewal knows the device's policy by its id: it issues under the same ICA. */
+  renewed = renew (f, "stable-0001", policy_id);
+  g_assert_cmpint (verdict (f, "stable-0001", renewed), ==, CB_SB_VERDICT_ACCEPTED);
+
   g_assert_cmpuint (arm (f, "GET", NS_PATH NS "/registryDevices/stable-0001?" STABLE, NULL,
                          &device, NULL), ==, 200);
   g_assert_cmpstr (jstr (device, "properties.enablementState"), ==, "Enabled");
@@ -1159,6 +1195,7 @@ test_dps_register (Fixture       *f,
                          &revoke, NULL), ==, 202);
   wait_operations (f);
   g_assert_cmpint (verdict (f, "stable-0001", chain), ==, CB_SB_VERDICT_REVOKED_IDENTIFIER);
+  g_assert_cmpint (verdict (f, "stable-0001", renewed), ==, CB_SB_VERDICT_REVOKED_IDENTIFIER);
 }
 
 /* Registration through an enrollment whose CA cannot issue, or whose name is the root's,
