@@ -43,6 +43,8 @@
 #define NS_PATH     RG_PATH "/providers/Microsoft.DeviceRegistry/namespaces/"
 #define HUB_ID      "/subscriptions/" SUB "/resourceGroups/" RG \
                     "/providers/Microsoft.Devices/IotHubs/"
+#define USER_IDENTITY "/subscriptions/" SUB "/resourceGroups/" RG \
+                      "/providers/Microsoft.ManagedIdentity/userAssignedIdentities/adr-caller"
 #define DPS_ID      "/subscriptions/" SUB "/resourceGroups/" RG \
                     "/providers/Microsoft.Devices/provisioningServices/"
 
@@ -294,7 +296,9 @@ test_link_hub (Fixture       *f,
   g_assert_cmpstr (cb_test_jstr (done, "properties.messaging.endpoints.primary.linkingState"), ==,
                    "Succeeded");
   g_assert_cmpstr (cb_test_jstr (done, "properties.messaging.endpoints.primary.address"), ==,
-                   HUB ".azure-devices.net");
+                   HUB ".service.azure-devices.net");
+  g_assert_cmpstr (cb_test_jstr (done, "properties.messaging.endpoints.primary.deviceAddress"),
+                   ==, HUB ".device.azure-devices.net");
   g_assert_cmpstr (cb_test_jstr (done, "properties.messaging.endpoints.primary.resourceId"), ==,
                    HUB_ID HUB);
   g_assert_cmpstr (cb_test_jstr (done, "properties.messaging.endpoints.primary.inboundCallerIdentity.type"),
@@ -311,7 +315,12 @@ static void
 test_link_dps (Fixture       *f,
                gconstpointer  data)
 {
-  g_autofree char *body = link_body ("provisioning", "dps", DPS_ID DPS);
+  g_autofree char *body = g_strdup_printf ("{\"properties\": {\"provisioning\": {\"endpoints\": "
+                                           "{\"dps\": {\"endpointType\": "
+                                           "\"Microsoft.Devices/provisioningServices\", "
+                                           "\"resourceId\": \"%s\", \"inboundCallerIdentity\": "
+                                           "{\"type\": \"UserAssigned\", \"userAssignedIdentity\": "
+                                           "\"%s\"}}}}}}", DPS_ID DPS, USER_IDENTITY);
   g_autoptr(JsonNode) done = NULL;
   g_autofree char *members = NULL;
   g_autofree char *linked = NULL;
@@ -324,6 +333,9 @@ test_link_dps (Fixture       *f,
   done = wait_linked (f, NS, "provisioning", "dps");
   members = jmembers (done, "properties.provisioning.endpoints.dps");
   g_assert_cmpstr (members, ==, "endpointType,inboundCallerIdentity,linkingState,resourceId");
+  g_assert_cmpstr (cb_test_jstr (done, "properties.provisioning.endpoints.dps."
+                                       "inboundCallerIdentity.userAssignedIdentity"), ==,
+                   USER_IDENTITY);
   g_assert_cmpstr (cb_test_jstr (done, "properties.provisioning.endpoints.dps.linkingState"), ==,
                    "Succeeded");
   g_assert_cmpstr (cb_test_jstr (done, "properties.provisioning.endpoints.dps.endpointType"), ==,
@@ -353,6 +365,8 @@ test_link_missing_resource (Fixture       *f,
                                   "properties.messaging.endpoints.primary.linkingError.message"),
                             "was not found"));
   g_assert_null (cb_test_jget (failed, "properties.messaging.endpoints.primary.address"));
+  g_assert_cmpstr (cb_test_jstr (failed, "properties.provisioningState"), ==, "Failed");
+  g_assert_null (cb_test_jget (failed, "tags"));
 
   add_hub (f, HUB, NULL);
   patch_endpoints (f, NS, body);
@@ -360,6 +374,7 @@ test_link_missing_resource (Fixture       *f,
   g_assert_cmpstr (cb_test_jstr (done, "properties.messaging.endpoints.primary.linkingState"), ==,
                    "Succeeded");
   g_assert_null (cb_test_jget (done, "properties.messaging.endpoints.primary.linkingError"));
+  g_assert_cmpstr (cb_test_jstr (done, "properties.provisioningState"), ==, "Succeeded");
 }
 
 /* A fault rule makes the link fail with the code it names; the hub stays unlinked. */
@@ -389,7 +404,8 @@ test_link_fault (Fixture       *f,
                    "Failed");
   g_assert_cmpstr (cb_test_jstr (failed, "properties.messaging.endpoints.primary.linkingError.code"), ==,
                    "LinkInitiateFailed");
-  g_assert_nonnull (cb_test_jstr (failed, "properties.messaging.endpoints.primary.linkingError.message"));
+  g_assert_nonnull (strstr (cb_test_jstr (failed, "properties.messaging.endpoints.primary."
+                                                  "linkingError.message"), "not authorized"));
   linked = topology_namespace (f, FALSE, HUB);
   g_assert_null (linked);
 
@@ -467,7 +483,10 @@ test_link_bad_body (Fixture       *f,
       "availability" },
     { "{\"properties\": {\"messaging\": {\"endpoints\": {\"e\": {\"resourceId\": \""
       HUB_ID HUB "\", \"inboundCallerIdentity\": {\"type\": \"UserAssigned\"}}}}}}",
-      "inboundCallerIdentity" },
+      "userAssignedIdentity" },
+    { "{\"properties\": {\"messaging\": {\"endpoints\": {\"e\": {\"resourceId\": \""
+      HUB_ID HUB "\", \"inboundCallerIdentity\": {\"type\": \"None\"}}}}}}",
+      "inboundCallerIdentity.type" },
     { "{\"properties\": {\"messaging\": {\"endpoints\": {\"a\": {\"resourceId\": \""
       HUB_ID HUB "\"}, \"b\": {\"resourceId\": \"" HUB_ID HUB "\"}}}}}", "two endpoints" },
     { "{\"properties\": {\"messaging\": {\"endpoints\": [1]}}}", "endpoints" },
@@ -570,7 +589,7 @@ test_registry_device_get (Fixture       *f,
   g_assert_cmpuint (arm (f, "GET", NS_PATH NS "/registryDevices/sensor-1?" STABLE, NULL,
                          &device, NULL), ==, 200);
   members = jmembers (device, NULL);
-  g_assert_cmpstr (members, ==, "etag,id,location,name,properties,systemData,tags,type");
+  g_assert_cmpstr (members, ==, "etag,id,location,name,properties,systemData,type");
   props = jmembers (device, "properties");
   g_assert_cmpstr (props, ==, "enablementState,externalDeviceId,provisioningState,uuid");
   g_assert_cmpstr (cb_test_jstr (device, "id"), ==, expected_id);

@@ -205,6 +205,7 @@ parse_endpoint (const char  *namespace_id,
   const char *type;
   const char *resource_id;
   const char *identity_type = NULL;
+  const char *user_identity = NULL;
   const char *availability = NULL;
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
@@ -247,11 +248,26 @@ parse_endpoint (const char  *namespace_id,
         }
       identity = json_node_get_object (id_node);
       identity_type = member_string (identity, "type", &wrong);
-      if (wrong || (identity_type != NULL && !g_str_equal (identity_type, "SystemAssigned")))
+      user_identity = member_string (identity, "userAssignedIdentity", &wrong);
+      if (wrong || identity_type == NULL ||
+          (!g_str_equal (identity_type, "SystemAssigned") &&
+           !g_str_equal (identity_type, "UserAssigned")))
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                        "properties.%s.endpoints.%s.inboundCallerIdentity.type must be "
-                       "'SystemAssigned'", kind, name);
+                       "'SystemAssigned' or 'UserAssigned'", kind, name);
+          return NULL;
+        }
+      if (g_str_equal (identity_type, "UserAssigned") !=
+          (user_identity != NULL &&
+           strstr (user_identity, "/providers/Microsoft.ManagedIdentity/userAssignedIdentities/")
+           != NULL))
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                       "properties.%s.endpoints.%s.inboundCallerIdentity.userAssignedIdentity "
+                       "names the managed identity of a UserAssigned caller (the ARM id of a "
+                       "Microsoft.ManagedIdentity/userAssignedIdentities), and only then",
+                       kind, name);
           return NULL;
         }
     }
@@ -300,6 +316,7 @@ parse_endpoint (const char  *namespace_id,
   row->endpoint_type = g_strdup (type != NULL ? type : canonical);
   row->resource_id = g_strdup (resource_id);
   row->identity_type = g_strdup (identity_type);
+  row->user_identity = g_strdup (user_identity);
   row->availability = g_strdup (availability);
   return g_steal_pointer (&row);
 }
@@ -479,9 +496,10 @@ link_endpoint (CbSandbox        *self,
   if (row->fault != NULL)
     {
       *code = g_strdup (row->fault);
-      *message = g_strdup_printf ("The namespace's managed identity may not link the %s "
-                                  "(fault injection). Grant it access on the resource, then "
-                                  "send the request again.", what);
+      /* Microsoft's example's words (Get_Namespace_With_FailedLinkingEndpoint.json). */
+      *message = g_strdup_printf ("The namespace's managed identity is not authorized to link "
+                                  "the %s resource. Grant it access on the resource, then "
+                                  "resubmit the request.", dps ? "DPS" : "Hub");
       return TRUE;
     }
 

@@ -83,7 +83,9 @@ registry_device_from (JsonNode   *device,
   json_object_set_string_member (obj, "name", name);
   json_object_set_string_member (obj, "type", TYPE_REGISTRY_DEVICE);
   copy_member (obj, from, "location");
-  copy_member (obj, from, "tags");
+  if (cb_sb_json_member_object (from, "tags") != NULL &&
+      json_object_get_size (cb_sb_json_member_object (from, "tags")) > 0)
+    copy_member (obj, from, "tags");
   if (etag != NULL)
     {
       /* ADR's registry devices show the etag bare. */
