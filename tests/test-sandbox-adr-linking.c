@@ -614,6 +614,57 @@ test_registry_device_get (Fixture       *f,
                          &refused, NULL), ==, 400);
 }
 
+/* createOrReplace: 201 + Azure-AsyncOperation, then the device as CreateOrReplace_RegistryDevice
+ * shows it; a second PUT replaces it (200) and can disable it; enablementState is required. */
+static void
+test_registry_device_put (Fixture       *f,
+                          gconstpointer  data)
+{
+  static const char body[] =
+    "{\"location\": \"northeurope\", \"tags\": {\"owner\": \"IT\"}, \"properties\": "
+    "{\"externalDeviceId\": \"ext-7\", \"enablementState\": \"Enabled\", "
+    "\"manufacturer\": \"Contoso\", \"model\": \"SmartSensor\", "
+    "\"hardwareRevision\": \"1.0\", \"softwareRevision\": \"5.15\"}}";
+  static const char disable[] =
+    "{\"location\": \"northeurope\", \"properties\": {\"enablementState\": \"Disabled\", "
+    "\"model\": \"SmartSensor 2\"}}";
+  const char *path = NS_PATH NS "/registryDevices/sensor-7?" STABLE;
+  g_autoptr(JsonNode) created = NULL;
+  g_autoptr(JsonNode) final = NULL;
+  g_autoptr(JsonNode) device = NULL;
+  g_autoptr(JsonNode) replaced = NULL;
+  g_autoptr(JsonNode) refused = NULL;
+  g_autoptr(SoupMessageHeaders) headers = NULL;
+  g_autofree char *props = NULL;
+
+  create_namespace (f, NS);
+
+  g_assert_cmpuint (arm (f, "PUT", path, body, &created, &headers), ==, 201);
+  final = cb_test_arm_wait_async (f->ts, f->owner,
+                                  soup_message_headers_get_one (headers, "Azure-AsyncOperation"));
+  g_assert_cmpstr (cb_test_jstr (final, "status"), ==, "Succeeded");
+
+  g_assert_cmpuint (arm (f, "GET", path, NULL, &device, NULL), ==, 200);
+  props = jmembers (device, "properties");
+  g_assert_cmpstr (props, ==, "enablementState,externalDeviceId,hardwareRevision,manufacturer,"
+                              "model,provisioningState,softwareRevision,uuid");
+  g_assert_cmpstr (cb_test_jstr (device, "properties.externalDeviceId"), ==, "ext-7");
+  g_assert_cmpstr (cb_test_jstr (device, "properties.hardwareRevision"), ==, "1.0");
+  g_assert_cmpstr (cb_test_jstr (device, "properties.softwareRevision"), ==, "5.15");
+  g_assert_cmpstr (cb_test_jstr (device, "properties.provisioningState"), ==, "Succeeded");
+  g_assert_cmpstr (cb_test_jstr (device, "tags.owner"), ==, "IT");
+
+  g_assert_cmpuint (arm (f, "PUT", path, disable, &replaced, NULL), ==, 200);
+  g_assert_cmpstr (cb_test_jstr (replaced, "properties.enablementState"), ==, "Disabled");
+  g_assert_cmpstr (cb_test_jstr (replaced, "properties.model"), ==, "SmartSensor 2");
+  g_assert_null (cb_test_jget (replaced, "properties.manufacturer"));
+  g_assert_null (cb_test_jget (replaced, "tags"));
+
+  g_assert_cmpuint (arm (f, "PUT", path, "{\"location\": \"northeurope\", \"properties\": {}}",
+                         &refused, NULL), ==, 400);
+  assert_arm_error (refused, "InvalidRequestContent", "enablementState");
+}
+
 /* A device whose certificates come from a stable certificate policy has the profile
  * "default"; others have none. The profiles answer at 2026-11-02-preview only. */
 static void
@@ -1273,6 +1324,7 @@ main (int   argc,
   ADD ("/adr-linking/sync/on-publish", test_sync_on_publish);
   ADD ("/adr-linking/sync/arm-created", test_sync_arm_created);
   ADD ("/adr-linking/registry-devices/get", test_registry_device_get);
+  ADD ("/adr-linking/registry-devices/put", test_registry_device_put);
   ADD ("/adr-linking/profiles/get", test_profile_get);
   ADD ("/adr-linking/profiles/revoke-certificates", test_profile_revoke_certificates);
   ADD ("/adr-linking/dps/enrollment-members", test_dps_enrollment_members);
