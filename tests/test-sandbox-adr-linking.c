@@ -263,6 +263,19 @@ wait_linked (Fixture    *f,
   return NULL;
 }
 
+/* Links HUB to NS as the primary messaging endpoint and waits until it linked. */
+static void
+link_hub_and_wait (Fixture *f)
+{
+  g_autofree char *body = link_body ("messaging", "primary", HUB_ID HUB);
+  g_autoptr(JsonNode) done = NULL;
+
+  patch_endpoints (f, NS, body);
+  done = wait_linked (f, NS, "messaging", "primary");
+  g_assert_cmpstr (cb_test_jstr (done, "properties.messaging.endpoints.primary.linkingState"), ==,
+                   "Succeeded");
+}
+
 /* ---- Linking ------------------------------------------------------------------------------ */
 
 /* A hub links: InProgress, then Succeeded with the hub's address; the topology now names the
@@ -369,10 +382,8 @@ test_link_missing_resource (Fixture       *f,
   g_assert_null (cb_test_jget (failed, "tags"));
 
   add_hub (f, HUB, NULL);
-  patch_endpoints (f, NS, body);
-  done = wait_linked (f, NS, "messaging", "primary");
-  g_assert_cmpstr (cb_test_jstr (done, "properties.messaging.endpoints.primary.linkingState"), ==,
-                   "Succeeded");
+  link_hub_and_wait (f);
+  done = get_namespace (f, NS, STABLE);
   g_assert_null (cb_test_jget (done, "properties.messaging.endpoints.primary.linkingError"));
   g_assert_cmpstr (cb_test_jstr (done, "properties.provisioningState"), ==, "Succeeded");
 }
@@ -387,7 +398,6 @@ test_link_fault (Fixture       *f,
                                                 "\"linking\": \"LinkInitiateFailed\", "
                                                 "\"count\": 1}]", NULL);
   g_autoptr(JsonNode) failed = NULL;
-  g_autoptr(JsonNode) done = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *linked = NULL;
 
@@ -410,10 +420,7 @@ test_link_fault (Fixture       *f,
   g_assert_null (linked);
 
   /* The rule was for one request: sending it again links. */
-  patch_endpoints (f, NS, body);
-  done = wait_linked (f, NS, "messaging", "primary");
-  g_assert_cmpstr (cb_test_jstr (done, "properties.messaging.endpoints.primary.linkingState"), ==,
-                   "Succeeded");
+  link_hub_and_wait (f);
 }
 
 /* A hub linked to another namespace does not link to a second one. */
@@ -444,17 +451,12 @@ static void
 test_unlink (Fixture       *f,
              gconstpointer  data)
 {
-  g_autofree char *body = link_body ("messaging", "primary", HUB_ID HUB);
-  g_autoptr(JsonNode) done = NULL;
   g_autoptr(JsonNode) after = NULL;
   g_autofree char *linked = NULL;
 
   add_hub (f, HUB, NULL);
   create_namespace (f, NS);
-  patch_endpoints (f, NS, body);
-  done = wait_linked (f, NS, "messaging", "primary");
-  g_assert_cmpstr (cb_test_jstr (done, "properties.messaging.endpoints.primary.linkingState"), ==,
-                   "Succeeded");
+  link_hub_and_wait (f);
 
   patch_endpoints (f, NS, "{\"properties\": {\"messaging\": {\"endpoints\": "
                           "{\"primary\": null}}}}");
@@ -531,10 +533,7 @@ test_link_versions (Fixture       *f,
   g_assert_null (cb_test_jget (done, "properties.messaging"));
 
   g_clear_pointer (&done, json_node_unref);
-  patch_endpoints (f, NS, body);
-  done = wait_linked (f, NS, "messaging", "primary");
-  g_assert_cmpstr (cb_test_jstr (done, "properties.messaging.endpoints.primary.linkingState"), ==,
-                   "Succeeded");
+  link_hub_and_wait (f);
 
   /* The preview shape shows the hub the way it always did (the topology's link). */
   preview = get_namespace (f, NS, PREVIEW);
@@ -834,17 +833,6 @@ hub_trusts (Fixture    *f,
   return trusted;
 }
 
-static void
-link_hub_and_wait (Fixture *f)
-{
-  g_autofree char *body = link_body ("messaging", "primary", HUB_ID HUB);
-  g_autoptr(JsonNode) done = NULL;
-
-  patch_endpoints (f, NS, body);
-  done = wait_linked (f, NS, "messaging", "primary");
-  g_assert_cmpstr (cb_test_jstr (done, "properties.messaging.endpoints.primary.linkingState"), ==,
-                   "Succeeded");
-}
 
 /* A hub that links gets the namespace's usable ICAs (not a pending one), named after them. */
 static void
