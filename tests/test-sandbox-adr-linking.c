@@ -466,6 +466,32 @@ test_unlink (Fixture       *f,
   g_assert_null (linked);
 }
 
+/* Deleting the namespace unlinks its hubs and DPS instances; made again, it has no endpoints. */
+static void
+test_unlink_on_delete (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(JsonNode) deleted = NULL;
+  g_autoptr(JsonNode) again = NULL;
+  g_autoptr(SoupMessageHeaders) headers = NULL;
+  g_autofree char *linked = NULL;
+
+  add_hub (f, HUB, NULL);
+  create_namespace (f, NS);
+  link_hub_and_wait (f);
+
+  g_assert_cmpuint (arm (f, "DELETE", NS_PATH NS "?" STABLE, NULL, &deleted, &headers), ==, 202);
+  g_assert_cmpuint (cb_test_arm_wait_location (f->ts, f->owner,
+                                               soup_message_headers_get_one (headers, "Location"),
+                                               NULL), ==, 204);
+  linked = topology_namespace (f, FALSE, HUB);
+  g_assert_null (linked);
+
+  create_namespace (f, NS);
+  again = get_namespace (f, NS, STABLE);
+  g_assert_null (cb_test_jget (again, "properties.messaging"));
+}
+
 /* Bad endpoints are refused before anything changes. */
 static void
 test_link_bad_body (Fixture       *f,
@@ -1306,6 +1332,7 @@ main (int   argc,
   ADD ("/adr-linking/endpoints/fault", test_link_fault);
   ADD ("/adr-linking/endpoints/linked-elsewhere", test_link_elsewhere);
   ADD ("/adr-linking/endpoints/unlink", test_unlink);
+  ADD ("/adr-linking/endpoints/unlink-on-delete", test_unlink_on_delete);
   ADD ("/adr-linking/endpoints/bad-body", test_link_bad_body);
   ADD ("/adr-linking/endpoints/versions", test_link_versions);
   ADD ("/adr-linking/sync/on-link", test_sync_on_link);

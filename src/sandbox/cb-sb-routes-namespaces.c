@@ -390,6 +390,28 @@ namespace_patch (CbSbRequest      *req,
                          OP_NS_WRITE);
 }
 
+static gboolean
+unlink_all (CbSbRequest *req,
+            const char  *ns_id)
+{
+  static const char * const kinds[] = { CB_SB_ENDPOINTS_MESSAGING, CB_SB_ENDPOINTS_PROVISIONING };
+  g_autoptr(JsonObject) none = json_object_new ();
+
+  for (guint k = 0; k < G_N_ELEMENTS (kinds); k++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!cb_sb_adr_linking_apply (req->sandbox, ns_id, kinds[k], none, TRUE, NULL, &error))
+        {
+          cb_sb_reply_arm_error (req, SOUP_STATUS_INTERNAL_SERVER_ERROR, "InternalServerError",
+                                 NULL, "%s", error->message);
+          return FALSE;
+        }
+    }
+
+  return TRUE;
+}
+
 static void
 namespace_delete (CbSbRequest      *req,
                   const CbSbArmIds *ids)
@@ -416,6 +438,11 @@ namespace_delete (CbSbRequest      *req,
                              cb_sb_param (req, "ns"));
       return;
     }
+
+  /* Its links go with it, so a namespace made again under the name starts unlinked and the
+   * hubs and DPS instances are free for another. */
+  if (!unlink_all (req, ids->ns_id))
+    return;
 
   cb_sb_arm_start_delete (req, "ns-delete", ids->ns_id, ids->ns_id, location, state,
                           OP_NS_DELETE);
