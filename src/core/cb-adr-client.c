@@ -17,6 +17,10 @@ struct _CbAdrClient
   /* Owned */
   CbArmEngine           arm;
   char                 *namespace;
+  /* The namespace's model once found (cb-adr-client-model.c), forgotten when it changes. */
+  CbAdrModel            model;
+  /* 2026-11-01: policy name -> the ICA it hangs under, as last listed. */
+  GHashTable           *policy_cas;
 };
 
 G_DEFINE_FINAL_TYPE (CbAdrClient, cb_adr_client, G_TYPE_OBJECT)
@@ -91,6 +95,7 @@ cb_adr_client_finalize (GObject *object)
 
   cb_arm_engine_clear (&self->arm);
   g_clear_pointer (&self->namespace, g_free);
+  g_clear_pointer (&self->policy_cas, g_hash_table_unref);
 
   G_OBJECT_CLASS (cb_adr_client_parent_class)->finalize (object);
 }
@@ -187,6 +192,7 @@ static void
 cb_adr_client_init (CbAdrClient *self)
 {
   cb_arm_engine_init (&self->arm, CB_ADR_ARM_SCOPE);
+  self->policy_cas = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
 /**
@@ -291,7 +297,11 @@ cb_adr_client_set_namespace (CbAdrClient *self,
     ns = NULL;
 
   if (cb_set_str (&self->namespace, ns))
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NAMESPACE]);
+    {
+      self->model = CB_ADR_MODEL_UNKNOWN;
+      g_hash_table_remove_all (self->policy_cas);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NAMESPACE]);
+    }
 }
 
 guint
@@ -342,11 +352,12 @@ cb_adr_client_set_operation_timeout (CbAdrClient *self,
 
 /* {arm}/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.DeviceRegistry/namespaces/{ns}
  * followed by extra (NULL-terminated) segments. */
-static char *
-namespace_url (CbAdrClient         *self,
-               const char          *ns,
-               const char * const  *extra,
-               GError             **error)
+char *
+_cb_adr_client_namespace_url (CbAdrClient         *self,
+                              const char          *ns,
+                              const char * const  *extra,
+                              const char          *api_version,
+                              GError             **error)
 {
   const char *arm = cb_profile_get_arm_endpoint (self->arm.profile);
   const char *sub = cb_profile_get_subscription_id (self->arm.profile);
@@ -374,7 +385,47 @@ namespace_url (CbAdrClient         *self,
     g_ptr_array_add (segments, (gpointer) extra[i]);
   g_ptr_array_add (segments, NULL);
 
-  return cb_arm_build_url (arm, (const char * const *) segments->pdata, CB_ADR_API_VERSION);
+  return cb_arm_build_url (arm, (const char * const *) segments->pdata, api_version);
+}
+
+static char *
+namespace_url (CbAdrClient         *self,
+               const char          *ns,
+               const char * const  *extra,
+               GError             **error)
+{
+  return _cb_adr_client_namespace_url (self, ns, extra, CB_ADR_API_VERSION, error);
+}
+
+CbAdrModel
+_cb_adr_client_get_model (CbAdrClient *self)
+{
+  return self->model;
+}
+
+void
+_cb_adr_client_set_model (CbAdrClient *self,
+                          CbAdrModel   model)
+{
+  self->model = model;
+}
+
+void
+_cb_adr_client_remember_policy_ca (CbAdrClient *self,
+                                   const char  *policy,
+                                   const char  *ca)
+{
+  /* ARM names compare without case. */
+  g_hash_table_replace (self->policy_cas, g_ascii_strdown (policy, -1), g_strdup (ca));
+}
+
+const char *
+_cb_adr_client_lookup_policy_ca (CbAdrClient *self,
+                                 const char  *policy)
+{
+  g_autofree char *key = g_ascii_strdown (policy, -1);
+
+  return g_hash_table_lookup (self->policy_cas, key);
 }
 
 static char *
@@ -824,7 +875,7 @@ cb_adr_client_synchronize_credential_finish (CbAdrClient   *self,
 /* Policies                                                                                     */
 
 void
-cb_adr_client_list_policies_async (CbAdrClient         *self,
+_cb_adr_client_credential_list_policies_async (CbAdrClient         *self,
                                    GCancellable        *cancellable,
                                    GAsyncReadyCallback  callback,
                                    gpointer             user_data)
@@ -837,25 +888,25 @@ cb_adr_client_list_policies_async (CbAdrClient         *self,
   g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
 
   url = credential_url (self, segments, &error);
-  cb_arm_engine_list (&self->arm, self, cb_adr_client_list_policies_async, url, error,
+  cb_arm_engine_list (&self->arm, self, _cb_adr_client_credential_list_policies_async, url, error,
               (CbAdrParseFunc) cb_policy_new_from_json, FALSE, cancellable, callback, user_data);
 }
 
 /**
- * cb_adr_client_list_policies_finish:
+ * _cb_adr_client_credential_list_policies_finish:
  *
  * Returns: (transfer full) (element-type CbPolicy): the credential's policies
  */
 GPtrArray *
-cb_adr_client_list_policies_finish (CbAdrClient   *self,
+_cb_adr_client_credential_list_policies_finish (CbAdrClient   *self,
                                     GAsyncResult  *result,
                                     GError       **error)
 {
-  return cb_arm_finish_pointer (self, result, cb_adr_client_list_policies_async, error);
+  return cb_arm_finish_pointer (self, result, _cb_adr_client_credential_list_policies_async, error);
 }
 
 void
-cb_adr_client_get_policy_async (CbAdrClient         *self,
+_cb_adr_client_credential_get_policy_async (CbAdrClient         *self,
                                 const char          *policy,
                                 GCancellable        *cancellable,
                                 GAsyncReadyCallback  callback,
@@ -868,22 +919,22 @@ cb_adr_client_get_policy_async (CbAdrClient         *self,
   g_return_if_fail (policy != NULL && *policy != '\0');
 
   url = policy_url (self, policy, NULL, &error);
-  cb_arm_engine_start (&self->arm, self, cb_adr_client_get_policy_async, "GET", url, error, NULL, NULL,
+  cb_arm_engine_start (&self->arm, self, _cb_adr_client_credential_get_policy_async, "GET", url, error, NULL, NULL,
             CB_ARM_FINAL_NONE, CB_ARM_RESULT_OBJECT, (CbAdrParseFunc) cb_policy_new_from_json,
             cancellable, callback, user_data);
 }
 
 /**
- * cb_adr_client_get_policy_finish:
+ * _cb_adr_client_credential_get_policy_finish:
  *
  * Returns: (transfer full): the policy
  */
 CbPolicy *
-cb_adr_client_get_policy_finish (CbAdrClient   *self,
+_cb_adr_client_credential_get_policy_finish (CbAdrClient   *self,
                                  GAsyncResult  *result,
                                  GError       **error)
 {
-  return cb_arm_finish_pointer (self, result, cb_adr_client_get_policy_async, error);
+  return cb_arm_finish_pointer (self, result, _cb_adr_client_credential_get_policy_async, error);
 }
 
 void
@@ -950,7 +1001,7 @@ cb_adr_client_create_policy_finish (CbAdrClient   *self,
 }
 
 void
-cb_adr_client_update_policy_validity_async (CbAdrClient         *self,
+_cb_adr_client_credential_update_policy_validity_async (CbAdrClient         *self,
                                             const char          *policy,
                                             guint                validity_days,
                                             GCancellable        *cancellable,
@@ -982,26 +1033,26 @@ cb_adr_client_update_policy_validity_async (CbAdrClient         *self,
   json_builder_end_object (builder);
   body = json_builder_get_root (builder);
 
-  cb_arm_engine_start (&self->arm, self, cb_adr_client_update_policy_validity_async, "PATCH", url, error, body, NULL,
+  cb_arm_engine_start (&self->arm, self, _cb_adr_client_credential_update_policy_validity_async, "PATCH", url, error, body, NULL,
             CB_ARM_FINAL_LOCATION, CB_ARM_RESULT_OBJECT, (CbAdrParseFunc) cb_policy_new_from_json,
             cancellable, callback, user_data);
 }
 
 /**
- * cb_adr_client_update_policy_validity_finish:
+ * _cb_adr_client_credential_update_policy_validity_finish:
  *
  * Returns: (transfer full): the updated policy
  */
 CbPolicy *
-cb_adr_client_update_policy_validity_finish (CbAdrClient   *self,
+_cb_adr_client_credential_update_policy_validity_finish (CbAdrClient   *self,
                                              GAsyncResult  *result,
                                              GError       **error)
 {
-  return cb_arm_finish_pointer (self, result, cb_adr_client_update_policy_validity_async, error);
+  return cb_arm_finish_pointer (self, result, _cb_adr_client_credential_update_policy_validity_async, error);
 }
 
 void
-cb_adr_client_delete_policy_async (CbAdrClient         *self,
+_cb_adr_client_credential_delete_policy_async (CbAdrClient         *self,
                                    const char          *policy,
                                    GCancellable        *cancellable,
                                    GAsyncReadyCallback  callback,
@@ -1014,20 +1065,20 @@ cb_adr_client_delete_policy_async (CbAdrClient         *self,
   g_return_if_fail (policy != NULL && *policy != '\0');
 
   url = policy_url (self, policy, NULL, &error);
-  cb_arm_engine_start (&self->arm, self, cb_adr_client_delete_policy_async, "DELETE", url, error, NULL, NULL,
+  cb_arm_engine_start (&self->arm, self, _cb_adr_client_credential_delete_policy_async, "DELETE", url, error, NULL, NULL,
             CB_ARM_FINAL_LOCATION, CB_ARM_RESULT_BOOLEAN, NULL, cancellable, callback, user_data);
 }
 
 gboolean
-cb_adr_client_delete_policy_finish (CbAdrClient   *self,
+_cb_adr_client_credential_delete_policy_finish (CbAdrClient   *self,
                                     GAsyncResult  *result,
                                     GError       **error)
 {
-  return cb_arm_finish_boolean (self, result, cb_adr_client_delete_policy_async, error);
+  return cb_arm_finish_boolean (self, result, _cb_adr_client_credential_delete_policy_async, error);
 }
 
 void
-cb_adr_client_revoke_issuer_async (CbAdrClient         *self,
+_cb_adr_client_credential_revoke_issuer_async (CbAdrClient         *self,
                                    const char          *policy,
                                    GCancellable        *cancellable,
                                    GAsyncReadyCallback  callback,
@@ -1040,20 +1091,20 @@ cb_adr_client_revoke_issuer_async (CbAdrClient         *self,
   g_return_if_fail (policy != NULL && *policy != '\0');
 
   url = policy_url (self, policy, "revokeIssuer", &error);
-  cb_arm_engine_start (&self->arm, self, cb_adr_client_revoke_issuer_async, "POST", url, error, NULL, NULL,
+  cb_arm_engine_start (&self->arm, self, _cb_adr_client_credential_revoke_issuer_async, "POST", url, error, NULL, NULL,
             CB_ARM_FINAL_LOCATION, CB_ARM_RESULT_BOOLEAN, NULL, cancellable, callback, user_data);
 }
 
 gboolean
-cb_adr_client_revoke_issuer_finish (CbAdrClient   *self,
+_cb_adr_client_credential_revoke_issuer_finish (CbAdrClient   *self,
                                     GAsyncResult  *result,
                                     GError       **error)
 {
-  return cb_arm_finish_boolean (self, result, cb_adr_client_revoke_issuer_async, error);
+  return cb_arm_finish_boolean (self, result, _cb_adr_client_credential_revoke_issuer_async, error);
 }
 
 void
-cb_adr_client_activate_byor_async (CbAdrClient         *self,
+_cb_adr_client_credential_activate_byor_async (CbAdrClient         *self,
                                    const char          *policy,
                                    const char          *certificate_chain,
                                    GCancellable        *cancellable,
@@ -1077,16 +1128,16 @@ cb_adr_client_activate_byor_async (CbAdrClient         *self,
   json_builder_end_object (builder);
   body = json_builder_get_root (builder);
 
-  cb_arm_engine_start (&self->arm, self, cb_adr_client_activate_byor_async, "POST", url, error, body, NULL,
+  cb_arm_engine_start (&self->arm, self, _cb_adr_client_credential_activate_byor_async, "POST", url, error, body, NULL,
             CB_ARM_FINAL_LOCATION, CB_ARM_RESULT_BOOLEAN, NULL, cancellable, callback, user_data);
 }
 
 gboolean
-cb_adr_client_activate_byor_finish (CbAdrClient   *self,
+_cb_adr_client_credential_activate_byor_finish (CbAdrClient   *self,
                                     GAsyncResult  *result,
                                     GError       **error)
 {
-  return cb_arm_finish_boolean (self, result, cb_adr_client_activate_byor_async, error);
+  return cb_arm_finish_boolean (self, result, _cb_adr_client_credential_activate_byor_async, error);
 }
 
 /* -------------------------------------------------------------------------------------------- */

@@ -1,0 +1,627 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "cb-adr-client"
+
+/* CbAdrClient, continued: one interface over ADR's two certificate-management models. The
+ * client finds the namespace's model once (certificate authorities when it has any, the
+ * credential model when it has credentials/default, the stable model for a namespace with
+ * neither), and the policy operations both models have run on the model's own paths: in the
+ * stable model a policy's issuing CA is its ICA, so "revoke the issuer" is the ICA's
+ * revokeAndRotate and "activate" is the External ICA's activate. The app and the CLI call these
+ * and never see an api-version. */
+
+#include "config.h"
+
+#include "cb-adr-client-ca.h"
+#include "cb-adr-client-private.h"
+#include "cb-error.h"
+
+/* -------------------------------------------------------------------------------------------- */
+/* Which model                                                                                  */
+
+static void
+model_credential_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  CbAdrClient *self = CB_ADR_CLIENT (source);
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *state = NULL;
+  GError *ca_error = g_task_get_task_data (task);
+
+  state = cb_adr_client_get_credential_finish (self, result, &error);
+  if (state != NULL)
+    {
+      _cb_adr_client_set_model (self, CB_ADR_MODEL_CREDENTIAL);
+      g_task_return_int (task, CB_ADR_MODEL_CREDENTIAL);
+    }
+  else if (!g_error_matches (error, CB_API_ERROR, CB_API_ERROR_NOT_FOUND))
+    g_task_return_error (task, g_steal_pointer (&error));
+  else if (ca_error != NULL)
+    /* Neither model answers: most likely the namespace itself is missing; say what the CA
+     * list said. */
+    g_task_return_error (task, g_error_copy (ca_error));
+  else
+    {
+      /* A namespace with neither yet: every new namespace is in the stable model. */
+      _cb_adr_client_set_model (self, CB_ADR_MODEL_CERTIFICATE_AUTHORITIES);
+      g_task_return_int (task, CB_ADR_MODEL_CERTIFICATE_AUTHORITIES);
+    }
+}
+
+static void
+model_list_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  CbAdrClient *self = CB_ADR_CLIENT (source);
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) cas = NULL;
+
+  cas = cb_adr_client_list_certificate_authorities_finish (self, result, &error);
+  if (cas != NULL && cas->len > 0)
+    {
+      _cb_adr_client_set_model (self, CB_ADR_MODEL_CERTIFICATE_AUTHORITIES);
+      g_task_return_int (task, CB_ADR_MODEL_CERTIFICATE_AUTHORITIES);
+      return;
+    }
+
+  /* A service without 2026-11-01 (400 for the api-version, or 404 for the route) is the
+   * preview's; anything else is an answer we cannot read a model from. */
+  if (error != NULL &&
+      !g_error_matches (error, CB_API_ERROR, CB_API_ERROR_NOT_FOUND) &&
+      !g_error_matches (error, CB_API_ERROR, CB_API_ERROR_BAD_REQUEST))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  if (error != NULL)
+    g_task_set_task_data (task, g_steal_pointer (&error), (GDestroyNotify) g_error_free);
+  cb_adr_client_get_credential_async (self, g_task_get_cancellable (task), model_credential_cb,
+                                      g_object_ref (task));
+}
+
+void
+cb_adr_client_get_model_async (CbAdrClient         *self,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (CB_IS_ADR_CLIENT (self));
+  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, cb_adr_client_get_model_async);
+
+  if (_cb_adr_client_get_model (self) != CB_ADR_MODEL_UNKNOWN)
+    {
+      g_task_return_int (task, _cb_adr_client_get_model (self));
+      return;
+    }
+
+  cb_adr_client_list_certificate_authorities_async (self, cancellable, model_list_cb,
+                                                    g_steal_pointer (&task));
+}
+
+void
+cb_adr_client_set_model (CbAdrClient *self,
+                         CbAdrModel   model)
+{
+  g_return_if_fail (CB_IS_ADR_CLIENT (self));
+
+  _cb_adr_client_set_model (self, model);
+}
+
+/**
+ * cb_adr_client_get_model_finish:
+ *
+ * Returns: the model, or %CB_ADR_MODEL_UNKNOWN with @error set
+ */
+CbAdrModel
+cb_adr_client_get_model_finish (CbAdrClient   *self,
+                                GAsyncResult  *result,
+                                GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), CB_ADR_MODEL_UNKNOWN);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == cb_adr_client_get_model_async,
+                        CB_ADR_MODEL_UNKNOWN);
+
+  return (CbAdrModel) g_task_propagate_int (G_TASK (result), error);
+}
+
+/* -------------------------------------------------------------------------------------------- */
+/* The policy operations both models have                                                       */
+
+typedef enum
+{
+  OP_LIST,
+  OP_GET,
+  OP_UPDATE_VALIDITY,
+  OP_DELETE,
+  OP_REVOKE_ISSUER,
+  OP_ACTIVATE,
+} OpKind;
+
+typedef struct
+{
+  OpKind  kind;
+  char   *policy;
+  guint   validity_days;
+  char   *chain;
+} Op;
+
+static void
+op_free (Op *op)
+{
+  g_free (op->policy);
+  g_free (op->chain);
+  g_free (op);
+}
+
+static gboolean
+op_returns_pointer (OpKind kind)
+{
+  return kind == OP_LIST || kind == OP_GET || kind == OP_UPDATE_VALIDITY;
+}
+
+static void
+return_result (GTask    *task,
+               gpointer  pointer,
+               gboolean  ok,
+               GError   *error)
+{
+  Op *op = g_task_get_task_data (task);
+
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else if (op_returns_pointer (op->kind))
+    g_task_return_pointer (task, pointer,
+                           op->kind == OP_LIST ? (GDestroyNotify) g_ptr_array_unref
+                                               : g_object_unref);
+  else
+    g_task_return_boolean (task, ok);
+}
+
+/* ---- The credential model: the preview's own paths ---- */
+
+static void
+credential_done_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  CbAdrClient *self = CB_ADR_CLIENT (source);
+  g_autoptr(GTask) task = user_data;
+  Op *op = g_task_get_task_data (task);
+  GError *error = NULL;
+  gpointer pointer = NULL;
+  gboolean ok = FALSE;
+
+  switch (op->kind)
+    {
+    case OP_LIST:
+      pointer = _cb_adr_client_credential_list_policies_finish (self, result, &error);
+      break;
+    case OP_GET:
+      pointer = _cb_adr_client_credential_get_policy_finish (self, result, &error);
+      break;
+    case OP_UPDATE_VALIDITY:
+      pointer = _cb_adr_client_credential_update_policy_validity_finish (self, result, &error);
+      break;
+    case OP_DELETE:
+      ok = _cb_adr_client_credential_delete_policy_finish (self, result, &error);
+      break;
+    case OP_REVOKE_ISSUER:
+      ok = _cb_adr_client_credential_revoke_issuer_finish (self, result, &error);
+      break;
+    case OP_ACTIVATE:
+      ok = _cb_adr_client_credential_activate_byor_finish (self, result, &error);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+
+  return_result (task, pointer, ok, error);
+}
+
+static void
+run_credential (CbAdrClient *self,
+                GTask       *task)
+{
+  Op *op = g_task_get_task_data (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+
+  switch (op->kind)
+    {
+    case OP_LIST:
+      _cb_adr_client_credential_list_policies_async (self, cancellable, credential_done_cb, task);
+      break;
+    case OP_GET:
+      _cb_adr_client_credential_get_policy_async (self, op->policy, cancellable,
+                                                  credential_done_cb, task);
+      break;
+    case OP_UPDATE_VALIDITY:
+      _cb_adr_client_credential_update_policy_validity_async (self, op->policy,
+                                                              op->validity_days, cancellable,
+                                                              credential_done_cb, task);
+      break;
+    case OP_DELETE:
+      _cb_adr_client_credential_delete_policy_async (self, op->policy, cancellable,
+                                                     credential_done_cb, task);
+      break;
+    case OP_REVOKE_ISSUER:
+      _cb_adr_client_credential_revoke_issuer_async (self, op->policy, cancellable,
+                                                     credential_done_cb, task);
+      break;
+    case OP_ACTIVATE:
+      _cb_adr_client_credential_activate_byor_async (self, op->policy, op->chain, cancellable,
+                                                     credential_done_cb, task);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/* ---- The stable model: the policy's ICA ---- */
+
+static CbPolicy *
+find_policy (GPtrArray  *policies,
+             const char *name)
+{
+  for (guint i = 0; i < policies->len; i++)
+    {
+      CbPolicy *policy = g_ptr_array_index (policies, i);
+
+      if (g_ascii_strcasecmp (cb_policy_get_name (policy), name) == 0)
+        return policy;
+    }
+  return NULL;
+}
+
+static void
+ca_listed_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  CbAdrClient *self = CB_ADR_CLIENT (source);
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GPtrArray) policies = NULL;
+  Op *op = g_task_get_task_data (task);
+  GError *error = NULL;
+  CbPolicy *policy;
+
+  policies = _cb_adr_client_list_ca_policies_finish (self, result, &error);
+  if (policies == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  if (op->kind == OP_LIST)
+    {
+      g_task_return_pointer (task, g_steal_pointer (&policies),
+                             (GDestroyNotify) g_ptr_array_unref);
+      return;
+    }
+
+  /* OP_GET, and an update's answer read back with its ICA. */
+  policy = find_policy (policies, op->policy);
+  if (policy == NULL)
+    g_task_return_new_error (task, CB_API_ERROR, CB_API_ERROR_NOT_FOUND,
+                             "No certificate authority of namespace “%s” has a policy “%s”",
+                             cb_adr_client_get_namespace (self), op->policy);
+  else
+    g_task_return_pointer (task, g_object_ref (policy), g_object_unref);
+}
+
+static void
+ca_action_done_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  CbAdrClient *self = CB_ADR_CLIENT (source);
+  g_autoptr(GTask) task = user_data;
+  Op *op = g_task_get_task_data (task);
+  g_autoptr(CbPolicy) updated = NULL;
+  GError *error = NULL;
+  gboolean ok = FALSE;
+
+  switch (op->kind)
+    {
+    case OP_UPDATE_VALIDITY:
+      updated = cb_adr_client_update_certificate_policy_finish (self, result, &error);
+      if (updated != NULL)
+        {
+          GCancellable *cancellable = g_task_get_cancellable (task);
+
+          _cb_adr_client_list_ca_policies_async (self, cancellable, ca_listed_cb,
+                                                 g_steal_pointer (&task));
+          return;
+        }
+      break;
+    case OP_DELETE:
+      ok = cb_adr_client_delete_certificate_policy_finish (self, result, &error);
+      break;
+    case OP_REVOKE_ISSUER:
+      ok = cb_adr_client_revoke_and_rotate_finish (self, result, &error);
+      break;
+    case OP_ACTIVATE:
+      ok = cb_adr_client_activate_certificate_authority_finish (self, result, &error);
+      break;
+    case OP_LIST:
+    case OP_GET:
+    default:
+      g_assert_not_reached ();
+    }
+
+  return_result (task, NULL, ok, error);
+}
+
+static void
+ca_found_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  CbAdrClient *self = CB_ADR_CLIENT (source);
+  g_autoptr(GTask) task = user_data;
+  Op *op = g_task_get_task_data (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+  g_autofree char *ca = NULL;
+  GError *error = NULL;
+
+  ca = _cb_adr_client_find_policy_ca_finish (self, result, &error);
+  if (ca == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  switch (op->kind)
+    {
+    case OP_UPDATE_VALIDITY:
+      cb_adr_client_update_certificate_policy_async (self, ca, op->policy, op->validity_days,
+                                                     cancellable, ca_action_done_cb,
+                                                     g_steal_pointer (&task));
+      break;
+    case OP_DELETE:
+      cb_adr_client_delete_certificate_policy_async (self, ca, op->policy, cancellable,
+                                                     ca_action_done_cb, g_steal_pointer (&task));
+      break;
+    case OP_REVOKE_ISSUER:
+      cb_adr_client_revoke_and_rotate_async (self, ca, cancellable, ca_action_done_cb,
+                                             g_steal_pointer (&task));
+      break;
+    case OP_ACTIVATE:
+      cb_adr_client_activate_certificate_authority_async (self, ca, op->chain, cancellable,
+                                                          ca_action_done_cb,
+                                                          g_steal_pointer (&task));
+      break;
+    case OP_LIST:
+    case OP_GET:
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static void
+run_certificate_authorities (CbAdrClient *self,
+                             GTask       *task)
+{
+  Op *op = g_task_get_task_data (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+
+  if (op->kind == OP_LIST || op->kind == OP_GET)
+    _cb_adr_client_list_ca_policies_async (self, cancellable, ca_listed_cb, task);
+  else
+    _cb_adr_client_find_policy_ca_async (self, op->policy, cancellable, ca_found_cb, task);
+}
+
+/* ---- Either ---- */
+
+static void
+op_model_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  CbAdrClient *self = CB_ADR_CLIENT (source);
+  GTask *task = user_data;
+  GError *error = NULL;
+  CbAdrModel model;
+
+  model = cb_adr_client_get_model_finish (self, result, &error);
+  if (model == CB_ADR_MODEL_CREDENTIAL)
+    run_credential (self, task);
+  else if (model == CB_ADR_MODEL_CERTIFICATE_AUTHORITIES)
+    run_certificate_authorities (self, task);
+  else
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+    }
+}
+
+static void
+op_start (CbAdrClient         *self,
+          gpointer             source_tag,
+          Op                  *op,
+          GCancellable        *cancellable,
+          GAsyncReadyCallback  callback,
+          gpointer             user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, source_tag);
+  g_task_set_task_data (task, op, (GDestroyNotify) op_free);
+  cb_adr_client_get_model_async (self, cancellable, op_model_cb, task);
+}
+
+static Op *
+op_new (OpKind      kind,
+        const char *policy)
+{
+  Op *op = g_new0 (Op, 1);
+
+  op->kind = kind;
+  op->policy = g_strdup (policy);
+  return op;
+}
+
+void
+cb_adr_client_list_policies_async (CbAdrClient         *self,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_return_if_fail (CB_IS_ADR_CLIENT (self));
+  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
+
+  op_start (self, cb_adr_client_list_policies_async, op_new (OP_LIST, NULL),
+            cancellable, callback, user_data);
+}
+
+/**
+ * cb_adr_client_list_policies_finish:
+ *
+ * Returns: (transfer full) (element-type CbPolicy): the namespace's policies: the credential's
+ *   in the preview model, every ICA's (each with its ICA) in the stable one
+ */
+GPtrArray *
+cb_adr_client_list_policies_finish (CbAdrClient   *self,
+                                    GAsyncResult  *result,
+                                    GError       **error)
+{
+  return cb_arm_finish_pointer (self, result, cb_adr_client_list_policies_async, error);
+}
+
+void
+cb_adr_client_get_policy_async (CbAdrClient         *self,
+                                const char          *policy,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_return_if_fail (CB_IS_ADR_CLIENT (self));
+  g_return_if_fail (policy != NULL && *policy != '\0');
+
+  op_start (self, cb_adr_client_get_policy_async, op_new (OP_GET, policy),
+            cancellable, callback, user_data);
+}
+
+/**
+ * cb_adr_client_get_policy_finish:
+ *
+ * Returns: (transfer full): the policy
+ */
+CbPolicy *
+cb_adr_client_get_policy_finish (CbAdrClient   *self,
+                                 GAsyncResult  *result,
+                                 GError       **error)
+{
+  return cb_arm_finish_pointer (self, result, cb_adr_client_get_policy_async, error);
+}
+
+void
+cb_adr_client_update_policy_validity_async (CbAdrClient         *self,
+                                            const char          *policy,
+                                            guint                validity_days,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data)
+{
+  Op *op;
+
+  g_return_if_fail (CB_IS_ADR_CLIENT (self));
+  g_return_if_fail (policy != NULL && *policy != '\0');
+
+  op = op_new (OP_UPDATE_VALIDITY, policy);
+  op->validity_days = validity_days;
+  op_start (self, cb_adr_client_update_policy_validity_async, op, cancellable, callback,
+            user_data);
+}
+
+/**
+ * cb_adr_client_update_policy_validity_finish:
+ *
+ * Returns: (transfer full): the updated policy
+ */
+CbPolicy *
+cb_adr_client_update_policy_validity_finish (CbAdrClient   *self,
+                                             GAsyncResult  *result,
+                                             GError       **error)
+{
+  return cb_arm_finish_pointer (self, result, cb_adr_client_update_policy_validity_async, error);
+}
+
+void
+cb_adr_client_delete_policy_async (CbAdrClient         *self,
+                                   const char          *policy,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_return_if_fail (CB_IS_ADR_CLIENT (self));
+  g_return_if_fail (policy != NULL && *policy != '\0');
+
+  op_start (self, cb_adr_client_delete_policy_async, op_new (OP_DELETE, policy),
+            cancellable, callback, user_data);
+}
+
+gboolean
+cb_adr_client_delete_policy_finish (CbAdrClient   *self,
+                                    GAsyncResult  *result,
+                                    GError       **error)
+{
+  return cb_arm_finish_boolean (self, result, cb_adr_client_delete_policy_async, error);
+}
+
+void
+cb_adr_client_revoke_issuer_async (CbAdrClient         *self,
+                                   const char          *policy,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_return_if_fail (CB_IS_ADR_CLIENT (self));
+  g_return_if_fail (policy != NULL && *policy != '\0');
+
+  op_start (self, cb_adr_client_revoke_issuer_async, op_new (OP_REVOKE_ISSUER, policy),
+            cancellable, callback, user_data);
+}
+
+gboolean
+cb_adr_client_revoke_issuer_finish (CbAdrClient   *self,
+                                    GAsyncResult  *result,
+                                    GError       **error)
+{
+  return cb_arm_finish_boolean (self, result, cb_adr_client_revoke_issuer_async, error);
+}
+
+void
+cb_adr_client_activate_byor_async (CbAdrClient         *self,
+                                   const char          *policy,
+                                   const char          *certificate_chain,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  Op *op;
+
+  g_return_if_fail (CB_IS_ADR_CLIENT (self));
+  g_return_if_fail (policy != NULL && *policy != '\0');
+  g_return_if_fail (certificate_chain != NULL);
+
+  op = op_new (OP_ACTIVATE, policy);
+  op->chain = g_strdup (certificate_chain);
+  op_start (self, cb_adr_client_activate_byor_async, op, cancellable, callback, user_data);
+}
+
+gboolean
+cb_adr_client_activate_byor_finish (CbAdrClient   *self,
+                                    GAsyncResult  *result,
+                                    GError       **error)
+{
+  return cb_arm_finish_boolean (self, result, cb_adr_client_activate_byor_async, error);
+}
