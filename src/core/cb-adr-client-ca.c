@@ -711,3 +711,133 @@ _cb_adr_client_find_policy_ca_finish (CbAdrClient   *self,
 
   return g_task_propagate_pointer (G_TASK (result), error);
 }
+
+/* -------------------------------------------------------------------------------------------- */
+/* Registry devices                                                                             */
+
+#define PROFILE_API_VERSION CB_ADR_API_VERSION_AUTHENTICATION_PROFILES
+/* The one authentication profile a device whose certificates come from a certificate policy
+ * has (registryDeviceAuthenticationProfiles.tsp). */
+#define DEFAULT_PROFILE "default"
+
+static char *
+registry_device_url (CbAdrClient  *self,
+                     const char   *device,
+                     GError      **error)
+{
+  const char *segments[] = { "registryDevices", device, NULL };
+
+  return _cb_adr_client_namespace_url (self, NULL, segments, CA_API_VERSION, error);
+}
+
+void
+_cb_adr_client_registry_list_devices_page_async (CbAdrClient         *self,
+                                                 const char          *next_link,
+                                                 GCancellable        *cancellable,
+                                                 GAsyncReadyCallback  callback,
+                                                 gpointer             user_data)
+{
+  CbArmEngine *arm = cb_adr_client_get_arm_engine (self);
+  const char *segments[] = { "registryDevices", NULL };
+  GError *error = NULL;
+  char *url = NULL;
+
+  if (next_link == NULL)
+    url = _cb_adr_client_namespace_url (self, NULL, segments, CA_API_VERSION, &error);
+  else if (cb_arm_engine_url_is_trusted (arm, next_link))
+    url = g_strdup (next_link);
+  else
+    error = cb_arm_untrusted_url_error ("next page link");
+
+  cb_arm_engine_list (arm, self, _cb_adr_client_registry_list_devices_page_async, url, error,
+                      (CbArmParseFunc) cb_adr_device_new_from_json, TRUE,
+                      cancellable, callback, user_data);
+}
+
+CbArmPage *
+_cb_adr_client_registry_list_devices_page_finish (CbAdrClient   *self,
+                                                  GAsyncResult  *result,
+                                                  GError       **error)
+{
+  return cb_arm_finish_pointer (self, result, _cb_adr_client_registry_list_devices_page_async,
+                                error);
+}
+
+void
+_cb_adr_client_registry_get_device_async (CbAdrClient         *self,
+                                          const char          *device,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data)
+{
+  GError *error = NULL;
+  char *url = registry_device_url (self, device, &error);
+
+  cb_arm_engine_start (cb_adr_client_get_arm_engine (self), self,
+                       _cb_adr_client_registry_get_device_async, "GET", url, error, NULL, NULL,
+                       CB_ARM_FINAL_NONE, CB_ARM_RESULT_OBJECT,
+                       (CbArmParseFunc) cb_adr_device_new_from_json,
+                       cancellable, callback, user_data);
+}
+
+CbAdrDevice *
+_cb_adr_client_registry_get_device_finish (CbAdrClient   *self,
+                                           GAsyncResult  *result,
+                                           GError       **error)
+{
+  return cb_arm_finish_pointer (self, result, _cb_adr_client_registry_get_device_async, error);
+}
+
+void
+_cb_adr_client_registry_delete_device_async (CbAdrClient         *self,
+                                             const char          *device,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data)
+{
+  GError *error = NULL;
+  char *url = registry_device_url (self, device, &error);
+
+  cb_arm_engine_start (cb_adr_client_get_arm_engine (self), self,
+                       _cb_adr_client_registry_delete_device_async, "DELETE", url, error, NULL,
+                       NULL, CB_ARM_FINAL_LOCATION, CB_ARM_RESULT_BOOLEAN, NULL,
+                       cancellable, callback, user_data);
+}
+
+gboolean
+_cb_adr_client_registry_delete_device_finish (CbAdrClient   *self,
+                                              GAsyncResult  *result,
+                                              GError       **error)
+{
+  return cb_arm_finish_boolean (self, result, _cb_adr_client_registry_delete_device_async,
+                                error);
+}
+
+void
+_cb_adr_client_registry_revoke_device_async (CbAdrClient         *self,
+                                             const char          *device,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data)
+{
+  const char *segments[] = {
+    "registryDevices", device, "authenticationProfiles", DEFAULT_PROFILE, "revokeCertificates",
+    NULL
+  };
+  GError *error = NULL;
+  char *url = _cb_adr_client_namespace_url (self, NULL, segments, PROFILE_API_VERSION, &error);
+
+  cb_arm_engine_start (cb_adr_client_get_arm_engine (self), self,
+                       _cb_adr_client_registry_revoke_device_async, "POST", url, error, NULL,
+                       NULL, CB_ARM_FINAL_LOCATION, CB_ARM_RESULT_BOOLEAN, NULL,
+                       cancellable, callback, user_data);
+}
+
+gboolean
+_cb_adr_client_registry_revoke_device_finish (CbAdrClient   *self,
+                                              GAsyncResult  *result,
+                                              GError       **error)
+{
+  return cb_arm_finish_boolean (self, result, _cb_adr_client_registry_revoke_device_async,
+                                error);
+}

@@ -144,14 +144,20 @@ typedef enum
   OP_DELETE,
   OP_REVOKE_ISSUER,
   OP_ACTIVATE,
+  OP_DEVICES_PAGE,
+  OP_GET_DEVICE,
+  OP_UPDATE_DEVICE_ENABLED,
+  OP_DELETE_DEVICE,
+  OP_REVOKE_DEVICE,
 } OpKind;
 
 typedef struct
 {
-  OpKind  kind;
-  char   *policy;
-  guint   validity_days;
-  char   *chain;
+  OpKind    kind;
+  char     *policy;       /* or the device */
+  guint     validity_days;
+  char     *chain;        /* or the next page's link */
+  gboolean  flag;         /* enabled, or revoke's disable */
 } Op;
 
 static void
@@ -165,7 +171,18 @@ op_free (Op *op)
 static gboolean
 op_returns_pointer (OpKind kind)
 {
-  return kind == OP_LIST || kind == OP_GET || kind == OP_UPDATE_VALIDITY;
+  return kind == OP_LIST || kind == OP_GET || kind == OP_UPDATE_VALIDITY ||
+         kind == OP_DEVICES_PAGE || kind == OP_GET_DEVICE || kind == OP_UPDATE_DEVICE_ENABLED;
+}
+
+static GDestroyNotify
+op_pointer_free_func (OpKind kind)
+{
+  if (kind == OP_LIST)
+    return (GDestroyNotify) g_ptr_array_unref;
+  if (kind == OP_DEVICES_PAGE)
+    return (GDestroyNotify) cb_arm_page_free;
+  return g_object_unref;
 }
 
 static void
@@ -179,9 +196,7 @@ return_result (GTask    *task,
   if (error != NULL)
     g_task_return_error (task, error);
   else if (op_returns_pointer (op->kind))
-    g_task_return_pointer (task, pointer,
-                           op->kind == OP_LIST ? (GDestroyNotify) g_ptr_array_unref
-                                               : g_object_unref);
+    g_task_return_pointer (task, pointer, op_pointer_free_func (op->kind));
   else
     g_task_return_boolean (task, ok);
 }
@@ -219,6 +234,21 @@ credential_done_cb (GObject      *source,
       break;
     case OP_ACTIVATE:
       ok = _cb_adr_client_credential_activate_byor_finish (self, result, &error);
+      break;
+    case OP_DEVICES_PAGE:
+      pointer = _cb_adr_client_credential_list_devices_page_finish (self, result, &error);
+      break;
+    case OP_GET_DEVICE:
+      pointer = _cb_adr_client_credential_get_device_finish (self, result, &error);
+      break;
+    case OP_UPDATE_DEVICE_ENABLED:
+      pointer = _cb_adr_client_credential_update_device_enabled_finish (self, result, &error);
+      break;
+    case OP_DELETE_DEVICE:
+      ok = _cb_adr_client_credential_delete_device_finish (self, result, &error);
+      break;
+    case OP_REVOKE_DEVICE:
+      ok = _cb_adr_client_credential_revoke_device_finish (self, result, &error);
       break;
     default:
       g_assert_not_reached ();
@@ -258,6 +288,27 @@ run_credential (CbAdrClient *self,
       break;
     case OP_ACTIVATE:
       _cb_adr_client_credential_activate_byor_async (self, op->policy, op->chain, cancellable,
+                                                     credential_done_cb, task);
+      break;
+    case OP_DEVICES_PAGE:
+      _cb_adr_client_credential_list_devices_page_async (self, op->chain, cancellable,
+                                                         credential_done_cb, task);
+      break;
+    case OP_GET_DEVICE:
+      _cb_adr_client_credential_get_device_async (self, op->policy, cancellable,
+                                                  credential_done_cb, task);
+      break;
+    case OP_UPDATE_DEVICE_ENABLED:
+      _cb_adr_client_credential_update_device_enabled_async (self, op->policy, op->flag,
+                                                             cancellable, credential_done_cb,
+                                                             task);
+      break;
+    case OP_DELETE_DEVICE:
+      _cb_adr_client_credential_delete_device_async (self, op->policy, cancellable,
+                                                     credential_done_cb, task);
+      break;
+    case OP_REVOKE_DEVICE:
+      _cb_adr_client_credential_revoke_device_async (self, op->policy, op->flag, cancellable,
                                                      credential_done_cb, task);
       break;
     default:
@@ -406,12 +457,93 @@ ca_found_cb (GObject      *source,
     }
 }
 
+/* ---- The stable model's registry devices ---- */
+
+static void
+registry_done_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  CbAdrClient *self = CB_ADR_CLIENT (source);
+  g_autoptr(GTask) task = user_data;
+  Op *op = g_task_get_task_data (task);
+  GError *error = NULL;
+  gpointer pointer = NULL;
+  gboolean ok = FALSE;
+
+  switch (op->kind)
+    {
+    case OP_DEVICES_PAGE:
+      pointer = _cb_adr_client_registry_list_devices_page_finish (self, result, &error);
+      break;
+    case OP_GET_DEVICE:
+      pointer = _cb_adr_client_registry_get_device_finish (self, result, &error);
+      break;
+    case OP_DELETE_DEVICE:
+      ok = _cb_adr_client_registry_delete_device_finish (self, result, &error);
+      break;
+    case OP_REVOKE_DEVICE:
+      ok = _cb_adr_client_registry_revoke_device_finish (self, result, &error);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+
+  return_result (task, pointer, ok, error);
+}
+
+static gboolean
+run_registry_devices (CbAdrClient *self,
+                      GTask       *task)
+{
+  Op *op = g_task_get_task_data (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+
+  switch (op->kind)
+    {
+    case OP_DEVICES_PAGE:
+      _cb_adr_client_registry_list_devices_page_async (self, op->chain, cancellable,
+                                                       registry_done_cb, task);
+      return TRUE;
+    case OP_GET_DEVICE:
+      _cb_adr_client_registry_get_device_async (self, op->policy, cancellable, registry_done_cb,
+                                                task);
+      return TRUE;
+    case OP_DELETE_DEVICE:
+      _cb_adr_client_registry_delete_device_async (self, op->policy, cancellable,
+                                                   registry_done_cb, task);
+      return TRUE;
+    case OP_REVOKE_DEVICE:
+      if (op->flag)
+        break;
+      _cb_adr_client_registry_revoke_device_async (self, op->policy, cancellable,
+                                                   registry_done_cb, task);
+      return TRUE;
+    case OP_UPDATE_DEVICE_ENABLED:
+      break;
+    default:
+      return FALSE;
+    }
+
+  /* The stable API has no way to enable or disable a registry device (it is read-only but for
+   * DELETE); say so before anything is sent. */
+  g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                           "Namespace “%s” uses ADR's certificate authorities (2026-11-01), "
+                           "which cannot disable a device: revoke its certificates, or delete it",
+                           cb_adr_client_get_namespace (self));
+  g_object_unref (task);
+  return TRUE;
+}
+
 static void
 run_certificate_authorities (CbAdrClient *self,
                              GTask       *task)
 {
   Op *op = g_task_get_task_data (task);
   GCancellable *cancellable = g_task_get_cancellable (task);
+
+  if (run_registry_devices (self, task))
+    return;
 
   if (op->kind == OP_LIST || op->kind == OP_GET)
     _cb_adr_client_list_ca_policies_async (self, cancellable, ca_listed_cb, task);
@@ -624,4 +756,161 @@ cb_adr_client_activate_byor_finish (CbAdrClient   *self,
                                     GError       **error)
 {
   return cb_arm_finish_boolean (self, result, cb_adr_client_activate_byor_async, error);
+}
+
+/* -------------------------------------------------------------------------------------------- */
+/* The device operations both models have                                                       */
+
+void
+cb_adr_client_list_devices_page_async (CbAdrClient         *self,
+                                       const char          *next_link,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
+{
+  Op *op;
+
+  g_return_if_fail (CB_IS_ADR_CLIENT (self));
+  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
+
+  op = op_new (OP_DEVICES_PAGE, NULL);
+  op->chain = g_strdup (next_link);
+  op_start (self, cb_adr_client_list_devices_page_async, op, cancellable, callback, user_data);
+}
+
+/**
+ * cb_adr_client_list_devices_page_finish:
+ * @out_next_link: (out) (optional): the link to the next page, NULL on the last page
+ *
+ * Returns: (transfer full) (element-type CbAdrDevice): one page of devices
+ */
+GPtrArray *
+cb_adr_client_list_devices_page_finish (CbAdrClient   *self,
+                                        GAsyncResult  *result,
+                                        char         **out_next_link,
+                                        GError       **error)
+{
+  CbArmPage *page;
+  GPtrArray *items;
+
+  if (out_next_link != NULL)
+    *out_next_link = NULL;
+
+  page = cb_arm_finish_pointer (self, result, cb_adr_client_list_devices_page_async, error);
+  if (page == NULL)
+    return NULL;
+
+  items = g_steal_pointer (&page->items);
+  if (out_next_link != NULL)
+    *out_next_link = g_steal_pointer (&page->next_link);
+  cb_arm_page_free (page);
+
+  return items;
+}
+
+void
+cb_adr_client_get_device_async (CbAdrClient         *self,
+                                const char          *device,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_return_if_fail (CB_IS_ADR_CLIENT (self));
+  g_return_if_fail (device != NULL && *device != '\0');
+
+  op_start (self, cb_adr_client_get_device_async, op_new (OP_GET_DEVICE, device),
+            cancellable, callback, user_data);
+}
+
+/**
+ * cb_adr_client_get_device_finish:
+ *
+ * Returns: (transfer full): the device
+ */
+CbAdrDevice *
+cb_adr_client_get_device_finish (CbAdrClient   *self,
+                                 GAsyncResult  *result,
+                                 GError       **error)
+{
+  return cb_arm_finish_pointer (self, result, cb_adr_client_get_device_async, error);
+}
+
+void
+cb_adr_client_update_device_enabled_async (CbAdrClient         *self,
+                                           const char          *device,
+                                           gboolean             enabled,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data)
+{
+  Op *op;
+
+  g_return_if_fail (CB_IS_ADR_CLIENT (self));
+  g_return_if_fail (device != NULL && *device != '\0');
+
+  op = op_new (OP_UPDATE_DEVICE_ENABLED, device);
+  op->flag = !!enabled;
+  op_start (self, cb_adr_client_update_device_enabled_async, op, cancellable, callback,
+            user_data);
+}
+
+/**
+ * cb_adr_client_update_device_enabled_finish:
+ *
+ * Returns: (transfer full): the updated device
+ */
+CbAdrDevice *
+cb_adr_client_update_device_enabled_finish (CbAdrClient   *self,
+                                            GAsyncResult  *result,
+                                            GError       **error)
+{
+  return cb_arm_finish_pointer (self, result, cb_adr_client_update_device_enabled_async, error);
+}
+
+void
+cb_adr_client_delete_device_async (CbAdrClient         *self,
+                                   const char          *device,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_return_if_fail (CB_IS_ADR_CLIENT (self));
+  g_return_if_fail (device != NULL && *device != '\0');
+
+  op_start (self, cb_adr_client_delete_device_async, op_new (OP_DELETE_DEVICE, device),
+            cancellable, callback, user_data);
+}
+
+gboolean
+cb_adr_client_delete_device_finish (CbAdrClient   *self,
+                                    GAsyncResult  *result,
+                                    GError       **error)
+{
+  return cb_arm_finish_boolean (self, result, cb_adr_client_delete_device_async, error);
+}
+
+void
+cb_adr_client_revoke_device_async (CbAdrClient         *self,
+                                   const char          *device,
+                                   gboolean             disable,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  Op *op;
+
+  g_return_if_fail (CB_IS_ADR_CLIENT (self));
+  g_return_if_fail (device != NULL && *device != '\0');
+
+  op = op_new (OP_REVOKE_DEVICE, device);
+  op->flag = !!disable;
+  op_start (self, cb_adr_client_revoke_device_async, op, cancellable, callback, user_data);
+}
+
+gboolean
+cb_adr_client_revoke_device_finish (CbAdrClient   *self,
+                                    GAsyncResult  *result,
+                                    GError       **error)
+{
+  return cb_arm_finish_boolean (self, result, cb_adr_client_revoke_device_async, error);
 }

@@ -102,4 +102,83 @@ gboolean _cb_adr_client_credential_activate_byor_finish (CbAdrClient          *s
                                                          GAsyncResult         *result,
                                                          GError               **error);
 
+void _cb_adr_client_credential_list_devices_page_async (CbAdrClient          *self,
+                                                        const char           *next_link,
+                                                        GCancellable         *cancellable,
+                                                        GAsyncReadyCallback   callback,
+                                                        gpointer              user_data);
+/* Returns: (transfer full): the page */
+CbArmPage *_cb_adr_client_credential_list_devices_page_finish (CbAdrClient   *self,
+                                                               GAsyncResult  *result,
+                                                               GError       **error);
+void _cb_adr_client_credential_get_device_async (CbAdrClient          *self,
+                                                 const char           *device,
+                                                 GCancellable         *cancellable,
+                                                 GAsyncReadyCallback   callback,
+                                                 gpointer              user_data);
+CbAdrDevice *_cb_adr_client_credential_get_device_finish (CbAdrClient   *self,
+                                                          GAsyncResult  *result,
+                                                          GError       **error);
+void _cb_adr_client_credential_update_device_enabled_async (CbAdrClient          *self,
+                                                            const char           *device,
+                                                            gboolean              enabled,
+                                                            GCancellable         *cancellable,
+                                                            GAsyncReadyCallback   callback,
+                                                            gpointer              user_data);
+CbAdrDevice *_cb_adr_client_credential_update_device_enabled_finish (CbAdrClient   *self,
+                                                                     GAsyncResult  *result,
+                                                                     GError       **error);
+void _cb_adr_client_credential_delete_device_async (CbAdrClient          *self,
+                                                    const char           *device,
+                                                    GCancellable         *cancellable,
+                                                    GAsyncReadyCallback   callback,
+                                                    gpointer              user_data);
+gboolean _cb_adr_client_credential_delete_device_finish (CbAdrClient   *self,
+                                                         GAsyncResult  *result,
+                                                         GError       **error);
+void _cb_adr_client_credential_revoke_device_async (CbAdrClient          *self,
+                                                    const char           *device,
+                                                    gboolean              disable,
+                                                    GCancellable         *cancellable,
+                                                    GAsyncReadyCallback   callback,
+                                                    gpointer              user_data);
+gboolean _cb_adr_client_credential_revoke_device_finish (CbAdrClient   *self,
+                                                         GAsyncResult  *result,
+                                                         GError       **error);
+
+/* The stable model's side of the device operations (registryDevices, cb-adr-client-ca.c). */
+void _cb_adr_client_registry_list_devices_page_async (CbAdrClient          *self,
+                                                      const char           *next_link,
+                                                      GCancellable         *cancellable,
+                                                      GAsyncReadyCallback   callback,
+                                                      gpointer              user_data);
+CbArmPage *_cb_adr_client_registry_list_devices_page_finish (CbAdrClient   *self,
+                                                             GAsyncResult  *result,
+                                                             GError       **error);
+void _cb_adr_client_registry_get_device_async (CbAdrClient          *self,
+                                               const char           *device,
+                                               GCancellable         *cancellable,
+                                               GAsyncReadyCallback   callback,
+                                               gpointer              user_data);
+CbAdrDevice *_cb_adr_client_registry_get_device_finish (CbAdrClient   *self,
+                                                        GAsyncResult  *result,
+                                                        GError       **error);
+void _cb_adr_client_registry_delete_device_async (CbAdrClient          *self,
+                                                  const char           *device,
+                                                  GCancellable         *cancellable,
+                                                  GAsyncReadyCallback   callback,
+                                                  gpointer              user_data);
+gboolean _cb_adr_client_registry_delete_device_finish (CbAdrClient   *self,
+                                                       GAsyncResult  *result,
+                                                       GError       **error);
+/* revokeCertificates on the device's authentication profile "default". */
+void _cb_adr_client_registry_revoke_device_async (CbAdrClient          *self,
+                                                  const char           *device,
+                                                  GCancellable         *cancellable,
+                                                  GAsyncReadyCallback   callback,
+                                                  gpointer              user_data);
+gboolean _cb_adr_client_registry_revoke_device_finish (CbAdrClient   *self,
+                                                       GAsyncResult  *result,
+                                                       GError       **error);
+
 G_END_DECLS

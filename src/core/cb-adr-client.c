@@ -1144,7 +1144,7 @@ _cb_adr_client_credential_activate_byor_finish (CbAdrClient   *self,
 /* Devices                                                                                      */
 
 void
-cb_adr_client_list_devices_page_async (CbAdrClient         *self,
+_cb_adr_client_credential_list_devices_page_async (CbAdrClient         *self,
                                        const char          *next_link,
                                        GCancellable        *cancellable,
                                        GAsyncReadyCallback  callback,
@@ -1164,43 +1164,22 @@ cb_adr_client_list_devices_page_async (CbAdrClient         *self,
   else
     error = cb_arm_untrusted_url_error ("next page link");
 
-  cb_arm_engine_list (&self->arm, self, cb_adr_client_list_devices_page_async, url, error,
+  cb_arm_engine_list (&self->arm, self, _cb_adr_client_credential_list_devices_page_async, url, error,
               (CbAdrParseFunc) cb_adr_device_new_from_json, TRUE,
               cancellable, callback, user_data);
 }
 
-/**
- * cb_adr_client_list_devices_page_finish:
- * @out_next_link: (out) (optional): the link to the next page, NULL on the last page
- *
- * Returns: (transfer full) (element-type CbAdrDevice): one page of devices
- */
-GPtrArray *
-cb_adr_client_list_devices_page_finish (CbAdrClient   *self,
-                                        GAsyncResult  *result,
-                                        char         **out_next_link,
-                                        GError       **error)
+CbArmPage *
+_cb_adr_client_credential_list_devices_page_finish (CbAdrClient   *self,
+                                                    GAsyncResult  *result,
+                                                    GError       **error)
 {
-  CbArmPage *page;
-  GPtrArray *items;
-
-  if (out_next_link != NULL)
-    *out_next_link = NULL;
-
-  page = cb_arm_finish_pointer (self, result, cb_adr_client_list_devices_page_async, error);
-  if (page == NULL)
-    return NULL;
-
-  items = g_steal_pointer (&page->items);
-  if (out_next_link != NULL)
-    *out_next_link = g_steal_pointer (&page->next_link);
-  cb_arm_page_free (page);
-
-  return items;
+  return cb_arm_finish_pointer (self, result, _cb_adr_client_credential_list_devices_page_async,
+                                error);
 }
 
 void
-cb_adr_client_get_device_async (CbAdrClient         *self,
+_cb_adr_client_credential_get_device_async (CbAdrClient         *self,
                                 const char          *device,
                                 GCancellable        *cancellable,
                                 GAsyncReadyCallback  callback,
@@ -1213,26 +1192,26 @@ cb_adr_client_get_device_async (CbAdrClient         *self,
   g_return_if_fail (device != NULL && *device != '\0');
 
   url = device_url (self, device, NULL, &error);
-  cb_arm_engine_start (&self->arm, self, cb_adr_client_get_device_async, "GET", url, error, NULL, NULL,
+  cb_arm_engine_start (&self->arm, self, _cb_adr_client_credential_get_device_async, "GET", url, error, NULL, NULL,
             CB_ARM_FINAL_NONE, CB_ARM_RESULT_OBJECT, (CbAdrParseFunc) cb_adr_device_new_from_json,
             cancellable, callback, user_data);
 }
 
 /**
- * cb_adr_client_get_device_finish:
+ * _cb_adr_client_credential_get_device_finish:
  *
  * Returns: (transfer full): the device
  */
 CbAdrDevice *
-cb_adr_client_get_device_finish (CbAdrClient   *self,
+_cb_adr_client_credential_get_device_finish (CbAdrClient   *self,
                                  GAsyncResult  *result,
                                  GError       **error)
 {
-  return cb_arm_finish_pointer (self, result, cb_adr_client_get_device_async, error);
+  return cb_arm_finish_pointer (self, result, _cb_adr_client_credential_get_device_async, error);
 }
 
 void
-cb_adr_client_update_device_enabled_async (CbAdrClient         *self,
+_cb_adr_client_credential_update_device_enabled_async (CbAdrClient         *self,
                                            const char          *device,
                                            gboolean             enabled,
                                            GCancellable        *cancellable,
@@ -1258,26 +1237,26 @@ cb_adr_client_update_device_enabled_async (CbAdrClient         *self,
   json_builder_end_object (builder);
   body = json_builder_get_root (builder);
 
-  cb_arm_engine_start (&self->arm, self, cb_adr_client_update_device_enabled_async, "PATCH", url, error, body, NULL,
+  cb_arm_engine_start (&self->arm, self, _cb_adr_client_credential_update_device_enabled_async, "PATCH", url, error, body, NULL,
             CB_ARM_FINAL_LOCATION, CB_ARM_RESULT_OBJECT, (CbAdrParseFunc) cb_adr_device_new_from_json,
             cancellable, callback, user_data);
 }
 
 /**
- * cb_adr_client_update_device_enabled_finish:
+ * _cb_adr_client_credential_update_device_enabled_finish:
  *
  * Returns: (transfer full): the updated device
  */
 CbAdrDevice *
-cb_adr_client_update_device_enabled_finish (CbAdrClient   *self,
+_cb_adr_client_credential_update_device_enabled_finish (CbAdrClient   *self,
                                             GAsyncResult  *result,
                                             GError       **error)
 {
-  return cb_arm_finish_pointer (self, result, cb_adr_client_update_device_enabled_async, error);
+  return cb_arm_finish_pointer (self, result, _cb_adr_client_credential_update_device_enabled_async, error);
 }
 
 void
-cb_adr_client_delete_device_async (CbAdrClient         *self,
+_cb_adr_client_credential_delete_device_async (CbAdrClient         *self,
                                    const char          *device,
                                    GCancellable        *cancellable,
                                    GAsyncReadyCallback  callback,
@@ -1290,20 +1269,20 @@ cb_adr_client_delete_device_async (CbAdrClient         *self,
   g_return_if_fail (device != NULL && *device != '\0');
 
   url = device_url (self, device, NULL, &error);
-  cb_arm_engine_start (&self->arm, self, cb_adr_client_delete_device_async, "DELETE", url, error, NULL, NULL,
+  cb_arm_engine_start (&self->arm, self, _cb_adr_client_credential_delete_device_async, "DELETE", url, error, NULL, NULL,
             CB_ARM_FINAL_LOCATION, CB_ARM_RESULT_BOOLEAN, NULL, cancellable, callback, user_data);
 }
 
 gboolean
-cb_adr_client_delete_device_finish (CbAdrClient   *self,
+_cb_adr_client_credential_delete_device_finish (CbAdrClient   *self,
                                     GAsyncResult  *result,
                                     GError       **error)
 {
-  return cb_arm_finish_boolean (self, result, cb_adr_client_delete_device_async, error);
+  return cb_arm_finish_boolean (self, result, _cb_adr_client_credential_delete_device_async, error);
 }
 
 void
-cb_adr_client_revoke_device_async (CbAdrClient         *self,
+_cb_adr_client_credential_revoke_device_async (CbAdrClient         *self,
                                    const char          *device,
                                    gboolean             disable,
                                    GCancellable        *cancellable,
@@ -1327,17 +1306,17 @@ cb_adr_client_revoke_device_async (CbAdrClient         *self,
   json_builder_end_object (builder);
   body = json_builder_get_root (builder);
 
-  cb_arm_engine_start_action (&self->arm, self, cb_adr_client_revoke_device_async, url, error,
+  cb_arm_engine_start_action (&self->arm, self, _cb_adr_client_credential_revoke_device_async, url, error,
                               body, cb_adr_parse_revoke_result, cancellable, callback,
                               user_data);
 }
 
 gboolean
-cb_adr_client_revoke_device_finish (CbAdrClient   *self,
+_cb_adr_client_credential_revoke_device_finish (CbAdrClient   *self,
                                     GAsyncResult  *result,
                                     GError       **error)
 {
-  return cb_arm_finish_boolean (self, result, cb_adr_client_revoke_device_async, error);
+  return cb_arm_finish_boolean (self, result, _cb_adr_client_credential_revoke_device_async, error);
 }
 
 CbArmEngine *
