@@ -149,6 +149,7 @@ typedef enum
   OP_UPDATE_DEVICE_ENABLED,
   OP_DELETE_DEVICE,
   OP_REVOKE_DEVICE,
+  OP_SYNCHRONIZE,
 } OpKind;
 
 typedef struct
@@ -250,6 +251,9 @@ credential_done_cb (GObject      *source,
     case OP_REVOKE_DEVICE:
       ok = _cb_adr_client_credential_revoke_device_finish (self, result, &error);
       break;
+    case OP_SYNCHRONIZE:
+      ok = _cb_adr_client_credential_synchronize_finish (self, result, &error);
+      break;
     default:
       g_assert_not_reached ();
     }
@@ -310,6 +314,9 @@ run_credential (CbAdrClient *self,
     case OP_REVOKE_DEVICE:
       _cb_adr_client_credential_revoke_device_async (self, op->policy, op->flag, cancellable,
                                                      credential_done_cb, task);
+      break;
+    case OP_SYNCHRONIZE:
+      _cb_adr_client_credential_synchronize_async (self, cancellable, credential_done_cb, task);
       break;
     default:
       g_assert_not_reached ();
@@ -544,6 +551,15 @@ run_certificate_authorities (CbAdrClient *self,
 
   if (run_registry_devices (self, task))
     return;
+
+  if (op->kind == OP_SYNCHRONIZE)
+    {
+      /* The stable model has no credential sync: ADR pushes a usable ICA to every linked hub
+       * by itself. */
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+      return;
+    }
 
   if (op->kind == OP_LIST || op->kind == OP_GET)
     _cb_adr_client_list_ca_policies_async (self, cancellable, ca_listed_cb, task);
@@ -913,4 +929,28 @@ cb_adr_client_revoke_device_finish (CbAdrClient   *self,
                                     GError       **error)
 {
   return cb_arm_finish_boolean (self, result, cb_adr_client_revoke_device_async, error);
+}
+
+/* -------------------------------------------------------------------------------------------- */
+/* Putting the issuing CAs on the hubs                                                          */
+
+void
+cb_adr_client_synchronize_credential_async (CbAdrClient         *self,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data)
+{
+  g_return_if_fail (CB_IS_ADR_CLIENT (self));
+  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
+
+  op_start (self, cb_adr_client_synchronize_credential_async, op_new (OP_SYNCHRONIZE, NULL),
+            cancellable, callback, user_data);
+}
+
+gboolean
+cb_adr_client_synchronize_credential_finish (CbAdrClient   *self,
+                                             GAsyncResult  *result,
+                                             GError       **error)
+{
+  return cb_arm_finish_boolean (self, result, cb_adr_client_synchronize_credential_async, error);
 }

@@ -181,4 +181,12 @@ gboolean _cb_adr_client_registry_revoke_device_finish (CbAdrClient   *self,
                                                        GAsyncResult  *result,
                                                        GError       **error);
 
+void _cb_adr_client_credential_synchronize_async (CbAdrClient          *self,
+                                                  GCancellable         *cancellable,
+                                                  GAsyncReadyCallback   callback,
+                                                  gpointer              user_data);
+gboolean _cb_adr_client_credential_synchronize_finish (CbAdrClient   *self,
+                                                       GAsyncResult  *result,
+                                                       GError       **error);
+
 G_END_DECLS

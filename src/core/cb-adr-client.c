@@ -847,7 +847,7 @@ cb_adr_client_delete_credential_finish (CbAdrClient   *self,
 }
 
 void
-cb_adr_client_synchronize_credential_async (CbAdrClient         *self,
+_cb_adr_client_credential_synchronize_async (CbAdrClient         *self,
                                             GCancellable        *cancellable,
                                             GAsyncReadyCallback  callback,
                                             gpointer             user_data)
@@ -859,16 +859,16 @@ cb_adr_client_synchronize_credential_async (CbAdrClient         *self,
   g_return_if_fail (CB_IS_ADR_CLIENT (self));
 
   url = credential_url (self, segments, &error);
-  cb_arm_engine_start (&self->arm, self, cb_adr_client_synchronize_credential_async, "POST", url, error, NULL, NULL,
+  cb_arm_engine_start (&self->arm, self, _cb_adr_client_credential_synchronize_async, "POST", url, error, NULL, NULL,
             CB_ARM_FINAL_LOCATION, CB_ARM_RESULT_BOOLEAN, NULL, cancellable, callback, user_data);
 }
 
 gboolean
-cb_adr_client_synchronize_credential_finish (CbAdrClient   *self,
+_cb_adr_client_credential_synchronize_finish (CbAdrClient   *self,
                                              GAsyncResult  *result,
                                              GError       **error)
 {
-  return cb_arm_finish_boolean (self, result, cb_adr_client_synchronize_credential_async, error);
+  return cb_arm_finish_boolean (self, result, _cb_adr_client_credential_synchronize_async, error);
 }
 
 /* -------------------------------------------------------------------------------------------- */
