@@ -13,6 +13,7 @@
 #include "config.h"
 
 #include "cb-sb-activity.h"
+#include "cb-sb-adr-ca-store.h"
 #include "cb-sb-adr-ids.h"
 #include "cb-sb-adr-store.h"
 #include "cb-sb-arm-request.h"
@@ -39,6 +40,15 @@ cb_sb_arm_is_old_api (CbSbRequest *req)
   return g_strcmp0 (cb_sb_arm_api_version (req), CB_SB_ARM_API_VERSION_OLD) == 0;
 }
 
+gboolean
+cb_sb_arm_is_stable_api (CbSbRequest *req)
+{
+  const char *v = cb_sb_arm_api_version (req);
+
+  return g_strcmp0 (v, CB_SB_ARM_API_VERSION_STABLE) == 0 ||
+         g_strcmp0 (v, CB_SB_ARM_API_VERSION_STABLE_PREVIEW) == 0;
+}
+
 /* ---- The prelude and the activity log ----------------------------------------------------- */
 
 static void
@@ -49,6 +59,8 @@ ids_clear (CbSbArmIds *ids)
   g_clear_pointer (&ids->cred_id, g_free);
   g_clear_pointer (&ids->policy_id, g_free);
   g_clear_pointer (&ids->device_id, g_free);
+  g_clear_pointer (&ids->ca_id, g_free);
+  g_clear_pointer (&ids->ca_policy_id, g_free);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CbSbArmIds, ids_clear)
@@ -73,6 +85,8 @@ ids_init (CbSbRequest  *req,
     case CB_SB_ARM_SCOPE_CREDENTIAL:
     case CB_SB_ARM_SCOPE_POLICY:
     case CB_SB_ARM_SCOPE_DEVICE:
+    case CB_SB_ARM_SCOPE_CA:
+    case CB_SB_ARM_SCOPE_CA_POLICY:
     default:
       break;
     }
@@ -83,10 +97,16 @@ ids_init (CbSbRequest  *req,
     ids->policy_id = cb_sb_policy_id (ids->ns_id, cb_sb_param (req, "policy"));
   if (scope == CB_SB_ARM_SCOPE_DEVICE)
     ids->device_id = cb_sb_device_id (ids->ns_id, cb_sb_param (req, "device"));
+  if (scope == CB_SB_ARM_SCOPE_CA || scope == CB_SB_ARM_SCOPE_CA_POLICY)
+    ids->ca_id = cb_sb_adr_ca_id (ids->ns_id, cb_sb_param (req, "ca"));
+  if (scope == CB_SB_ARM_SCOPE_CA_POLICY)
+    ids->ca_policy_id = cb_sb_adr_ca_policy_id (ids->ca_id, cb_sb_param (req, "cp"));
 
   ids->scope = g_strdup (scope == CB_SB_ARM_SCOPE_NAMESPACE ? ids->ns_id
                          : scope == CB_SB_ARM_SCOPE_CREDENTIAL ? ids->cred_id
                          : scope == CB_SB_ARM_SCOPE_POLICY ? ids->policy_id
+                         : scope == CB_SB_ARM_SCOPE_CA ? ids->ca_id
+                         : scope == CB_SB_ARM_SCOPE_CA_POLICY ? ids->ca_policy_id
                          : ids->device_id);
 }
 
@@ -115,6 +135,30 @@ cb_sb_arm_log_write (CbSbRequest *req,
                       req->method, operation, resource_id, result, status);
 }
 
+static gboolean
+require_versions (CbSbRequest     *req,
+                  CbSbArmVersions  versions)
+{
+  switch (versions)
+    {
+    case CB_SB_ARM_VERSIONS_NEWEST_PREVIEW:
+      return cb_sb_require_api_version (req, CB_SB_ARM_API_VERSION, NULL);
+    case CB_SB_ARM_VERSIONS_ANY:
+      return cb_sb_require_api_version (req, CB_SB_ARM_API_VERSION, CB_SB_ARM_API_VERSION_OLD,
+                                        CB_SB_ARM_API_VERSION_STABLE,
+                                        CB_SB_ARM_API_VERSION_STABLE_PREVIEW, NULL);
+    case CB_SB_ARM_VERSIONS_STABLE:
+      return cb_sb_require_api_version (req, CB_SB_ARM_API_VERSION_STABLE,
+                                        CB_SB_ARM_API_VERSION_STABLE_PREVIEW, NULL);
+    case CB_SB_ARM_VERSIONS_STABLE_PREVIEW:
+      return cb_sb_require_api_version (req, CB_SB_ARM_API_VERSION_STABLE_PREVIEW, NULL);
+    case CB_SB_ARM_VERSIONS_PREVIEW:
+    default:
+      return cb_sb_require_api_version (req, CB_SB_ARM_API_VERSION, CB_SB_ARM_API_VERSION_OLD,
+                                        NULL);
+    }
+}
+
 void
 cb_sb_arm_handle (CbSbRequest          *req,
                   const CbSbArmHandler *handler)
@@ -126,9 +170,7 @@ cb_sb_arm_handle (CbSbRequest          *req,
   if (!cb_sb_require_bearer (req, CB_SB_AUD_ARM))
     return;
 
-  if (handler->newest_only ? !cb_sb_require_api_version (req, CB_SB_ARM_API_VERSION, NULL)
-                           : !cb_sb_require_api_version (req, CB_SB_ARM_API_VERSION,
-                                                         CB_SB_ARM_API_VERSION_OLD, NULL))
+  if (!require_versions (req, handler->versions))
     return;
 
   if (!cb_sb_require_permission (req, ids.scope, handler->action, handler->perm))

@@ -18,9 +18,11 @@
 #include <json-glib/json-glib.h>
 
 #include "cb-sb-activity.h"
+#include "cb-sb-adr-ca-rules.h"
 #include "cb-sb-adr-operations.h"
 #include "cb-sb-adr-ops.h"
 #include "cb-sb-adr-store.h"
+#include "cb-sb-adr-linking.h"
 #include "cb-sb-lro.h"
 #include "cb-sb-store.h"
 
@@ -165,7 +167,9 @@ complete_operation (CbSandbox  *self,
       JsonObject *args_obj = args != NULL && JSON_NODE_HOLDS_OBJECT (args)
                              ? json_node_get_object (args) : NULL;
 
-      ok = cb_sb_adr_apply_operation (self, op.kind, op.target, args_obj, op.caller, &error);
+      ok = cb_sb_adr_ca_is_kind (op.kind)
+           ? cb_sb_adr_ca_apply_operation (self, op.kind, op.target, args_obj, op.caller, &error)
+           : cb_sb_adr_apply_operation (self, op.kind, op.target, args_obj, op.caller, &error);
     }
 
   if (ok)
@@ -221,5 +225,7 @@ cb_sb_arm_run_due_operations (CbSandbox *self)
   state->completing = TRUE;
   for (guint i = 0; i < due->len; i++)
     complete_operation (self, g_ptr_array_index (due, i));
+  /* Linked endpoints (2026-11-01) end their linking on the same clock. */
+  cb_sb_adr_linking_run_due (self);
   state->completing = FALSE;
 }
