@@ -126,11 +126,15 @@ cb_adr_client_get_model_finish (CbAdrClient   *self,
                                 GAsyncResult  *result,
                                 GError       **error)
 {
+  gssize model;
+
   g_return_val_if_fail (g_task_is_valid (result, self), CB_ADR_MODEL_UNKNOWN);
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == cb_adr_client_get_model_async,
                         CB_ADR_MODEL_UNKNOWN);
 
-  return (CbAdrModel) g_task_propagate_int (G_TASK (result), error);
+  model = g_task_propagate_int (G_TASK (result), error);
+
+  return model < 0 ? CB_ADR_MODEL_UNKNOWN : (CbAdrModel) model;
 }
 
 /* -------------------------------------------------------------------------------------------- */
@@ -402,6 +406,8 @@ ca_action_done_cb (GObject      *source,
       break;
     case OP_DELETE:
       ok = cb_adr_client_delete_certificate_policy_finish (self, result, &error);
+      if (ok)
+        _cb_adr_client_forget_policy_ca (self, op->policy);
       break;
     case OP_REVOKE_ISSUER:
       ok = cb_adr_client_revoke_and_rotate_finish (self, result, &error);
@@ -953,4 +959,102 @@ cb_adr_client_synchronize_credential_finish (CbAdrClient   *self,
                                              GError       **error)
 {
   return cb_arm_finish_boolean (self, result, cb_adr_client_synchronize_credential_async, error);
+}
+
+/* -------------------------------------------------------------------------------------------- */
+/* Reading a namespace                                                                          */
+
+static void
+namespace_read_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  CbAdrClient *self = CB_ADR_CLIENT (source);
+  g_autoptr(GTask) task = user_data;
+  CbAdrModel model = GPOINTER_TO_INT (g_task_get_task_data (task));
+  CbNamespace *ns;
+  GError *error = NULL;
+
+  ns = _cb_adr_client_read_namespace_finish (self, result, &error);
+  if (ns == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  cb_namespace_set_model (ns, model);
+  g_task_return_pointer (task, ns, g_object_unref);
+}
+
+static void
+namespace_model_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  CbAdrClient *self = CB_ADR_CLIENT (source);
+  g_autoptr(GTask) task = user_data;
+  GCancellable *cancellable = g_task_get_cancellable (task);
+  GError *error = NULL;
+  CbAdrModel model;
+
+  model = cb_adr_client_get_model_finish (self, result, &error);
+  if (model == CB_ADR_MODEL_UNKNOWN)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  /* Each model's api-version shows its own members: the stable one the linked endpoints. */
+  g_task_set_task_data (task, GINT_TO_POINTER (model), NULL);
+  _cb_adr_client_read_namespace_async (self, NULL,
+                                       model == CB_ADR_MODEL_CERTIFICATE_AUTHORITIES
+                                       ? CB_ADR_API_VERSION_CERTIFICATE_AUTHORITIES
+                                       : CB_ADR_API_VERSION_CREDENTIAL,
+                                       cancellable, namespace_read_cb, g_steal_pointer (&task));
+}
+
+/**
+ * cb_adr_client_get_namespace_async:
+ * @ns: (nullable): a namespace name; NULL: the client's
+ *
+ * The client's own namespace is read at the api-version of its model, which the namespace then
+ * names (cb_namespace_get_model()); another namespace is read as the preview shows it, its model
+ * left unknown.
+ */
+void
+cb_adr_client_get_namespace_async (CbAdrClient         *self,
+                                   const char          *ns,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  const char *own;
+
+  g_return_if_fail (CB_IS_ADR_CLIENT (self));
+  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, cb_adr_client_get_namespace_async);
+  g_task_set_task_data (task, GINT_TO_POINTER (CB_ADR_MODEL_UNKNOWN), NULL);
+
+  own = cb_adr_client_get_namespace (self);
+  if (ns == NULL || (own != NULL && g_ascii_strcasecmp (ns, own) == 0))
+    cb_adr_client_get_model_async (self, cancellable, namespace_model_cb, g_steal_pointer (&task));
+  else
+    _cb_adr_client_read_namespace_async (self, ns, CB_ADR_API_VERSION_CREDENTIAL, cancellable,
+                                         namespace_read_cb, g_steal_pointer (&task));
+}
+
+/**
+ * cb_adr_client_get_namespace_finish:
+ *
+ * Returns: (transfer full): the namespace
+ */
+CbNamespace *
+cb_adr_client_get_namespace_finish (CbAdrClient   *self,
+                                    GAsyncResult  *result,
+                                    GError       **error)
+{
+  return cb_arm_finish_pointer (self, result, cb_adr_client_get_namespace_async, error);
 }

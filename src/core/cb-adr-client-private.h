@@ -29,6 +29,8 @@ void         _cb_adr_client_remember_policy_ca (CbAdrClient    *self,
                                                 const char     *ca);
 const char  *_cb_adr_client_lookup_policy_ca   (CbAdrClient    *self,
                                                 const char     *policy);
+void         _cb_adr_client_forget_policy_ca   (CbAdrClient    *self,
+                                                const char     *policy);
 
 /* 2026-11-01: every policy of the namespace (each ICA's, the ICA attached), remembering which
  * ICA each hangs under. */
@@ -188,5 +190,16 @@ void _cb_adr_client_credential_synchronize_async (CbAdrClient          *self,
 gboolean _cb_adr_client_credential_synchronize_finish (CbAdrClient   *self,
                                                        GAsyncResult  *result,
                                                        GError       **error);
+
+/* GET a namespace at api_version. */
+void _cb_adr_client_read_namespace_async (CbAdrClient          *self,
+                                          const char           *ns,
+                                          const char           *api_version,
+                                          GCancellable         *cancellable,
+                                          GAsyncReadyCallback   callback,
+                                          gpointer              user_data);
+CbNamespace *_cb_adr_client_read_namespace_finish (CbAdrClient   *self,
+                                                   GAsyncResult  *result,
+                                                   GError       **error);
 
 G_END_DECLS

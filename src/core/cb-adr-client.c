@@ -419,6 +419,15 @@ _cb_adr_client_remember_policy_ca (CbAdrClient *self,
   g_hash_table_replace (self->policy_cas, g_ascii_strdown (policy, -1), g_strdup (ca));
 }
 
+void
+_cb_adr_client_forget_policy_ca (CbAdrClient *self,
+                                 const char  *policy)
+{
+  g_autofree char *key = g_ascii_strdown (policy, -1);
+
+  g_hash_table_remove (self->policy_cas, key);
+}
+
 const char *
 _cb_adr_client_lookup_policy_ca (CbAdrClient *self,
                                  const char  *policy)
@@ -556,34 +565,29 @@ cb_adr_client_list_namespaces_finish (CbAdrClient   *self,
 }
 
 void
-cb_adr_client_get_namespace_async (CbAdrClient         *self,
-                                   const char          *ns,
-                                   GCancellable        *cancellable,
-                                   GAsyncReadyCallback  callback,
-                                   gpointer             user_data)
+_cb_adr_client_read_namespace_async (CbAdrClient         *self,
+                                     const char          *ns,
+                                     const char          *api_version,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
 {
   GError *error = NULL;
   char *url;
 
-  g_return_if_fail (CB_IS_ADR_CLIENT (self));
-
-  url = namespace_url (self, ns, NULL, &error);
-  cb_arm_engine_start (&self->arm, self, cb_adr_client_get_namespace_async, "GET", url, error, NULL, NULL,
-            CB_ARM_FINAL_NONE, CB_ARM_RESULT_OBJECT, (CbAdrParseFunc) cb_namespace_new_from_json,
-            cancellable, callback, user_data);
+  url = _cb_adr_client_namespace_url (self, ns, NULL, api_version, &error);
+  cb_arm_engine_start (&self->arm, self, _cb_adr_client_read_namespace_async, "GET", url, error,
+                       NULL, NULL, CB_ARM_FINAL_NONE, CB_ARM_RESULT_OBJECT,
+                       (CbAdrParseFunc) cb_namespace_new_from_json,
+                       cancellable, callback, user_data);
 }
 
-/**
- * cb_adr_client_get_namespace_finish:
- *
- * Returns: (transfer full): the namespace
- */
 CbNamespace *
-cb_adr_client_get_namespace_finish (CbAdrClient   *self,
-                                    GAsyncResult  *result,
-                                    GError       **error)
+_cb_adr_client_read_namespace_finish (CbAdrClient   *self,
+                                      GAsyncResult  *result,
+                                      GError       **error)
 {
-  return cb_arm_finish_pointer (self, result, cb_adr_client_get_namespace_async, error);
+  return cb_arm_finish_pointer (self, result, _cb_adr_client_read_namespace_async, error);
 }
 
 void
