@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cb-activity-log-client.h"
+#include "cb-adr-client-ca.h"
 #include "cb-adr-client.h"
 #include "cb-csr.h"
 #include "cb-entra-client.h"
@@ -134,6 +135,9 @@ mock_new (MockHandler handler)
   cb_http_client_set_max_delay (mock->http, 1);
 
   mock->client = cb_adr_client_new (mock->profile, mock->http);
+  /* The scripted server speaks the credential model; the model's detection is tested against
+   * the sandbox (test-adr-models). */
+  cb_adr_client_set_model (mock->client, CB_ADR_MODEL_CREDENTIAL);
   cb_adr_client_set_access_token (mock->client, "mock-token-0123456789");
   cb_adr_client_set_max_poll_delay_ms (mock->client, 20);
 

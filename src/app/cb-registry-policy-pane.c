@@ -219,8 +219,7 @@ _cb_registry_policy_pane_describe_groups_using (CbRegistryPage *self,
                                                                    NULL);
 
       if (id == NULL ||
-          g_strcmp0 (json_object_get_string_member_with_default (group, "credentialPolicyName",
-                                                                 NULL), policy) != 0)
+          g_strcmp0 (cb_dps_enrollment_get_policy (group), policy) != 0)
         continue;
       /* Translators: the separator between enrollment group names */
       g_string_append_printf (names, "%s“%s”", n > 0 ? _(", ") : "", id);

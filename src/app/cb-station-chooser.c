@@ -170,8 +170,7 @@ groups_cb (GObject      *object,
     {
       JsonObject *group = g_ptr_array_index (groups, i);
       const char *id = json_object_get_string_member_with_default (group, "enrollmentGroupId", NULL);
-      const char *policy = json_object_get_string_member_with_default (group, "credentialPolicyName",
-                                                                       NULL);
+      const char *policy = cb_dps_enrollment_get_policy (group);
       gboolean disabled = g_strcmp0 (json_object_get_string_member_with_default (
                                        group, "provisioningStatus", "enabled"), "disabled") == 0;
       g_autofree char *subtitle = NULL;

@@ -17,6 +17,10 @@ struct _CbAdrClient
   /* Owned */
   CbArmEngine           arm;
   char                 *namespace;
+  /* The namespace's model once found (cb-adr-client-model.c), forgotten when it changes. */
+  CbAdrModel            model;
+  /* 2026-11-01: policy name -> the ICA it hangs under, as last listed. */
+  GHashTable           *policy_cas;
 };
 
 G_DEFINE_FINAL_TYPE (CbAdrClient, cb_adr_client, G_TYPE_OBJECT)
@@ -91,6 +95,7 @@ cb_adr_client_finalize (GObject *object)
 
   cb_arm_engine_clear (&self->arm);
   g_clear_pointer (&self->namespace, g_free);
+  g_clear_pointer (&self->policy_cas, g_hash_table_unref);
 
   G_OBJECT_CLASS (cb_adr_client_parent_class)->finalize (object);
 }
@@ -187,6 +192,7 @@ static void
 cb_adr_client_init (CbAdrClient *self)
 {
   cb_arm_engine_init (&self->arm, CB_ADR_ARM_SCOPE);
+  self->policy_cas = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
 /**
@@ -291,7 +297,11 @@ cb_adr_client_set_namespace (CbAdrClient *self,
     ns = NULL;
 
   if (cb_set_str (&self->namespace, ns))
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NAMESPACE]);
+    {
+      self->model = CB_ADR_MODEL_UNKNOWN;
+      g_hash_table_remove_all (self->policy_cas);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NAMESPACE]);
+    }
 }
 
 guint
@@ -342,11 +352,12 @@ cb_adr_client_set_operation_timeout (CbAdrClient *self,
 
 /* {arm}/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.DeviceRegistry/namespaces/{ns}
  * followed by extra (NULL-terminated) segments. */
-static char *
-namespace_url (CbAdrClient         *self,
-               const char          *ns,
-               const char * const  *extra,
-               GError             **error)
+char *
+_cb_adr_client_namespace_url (CbAdrClient         *self,
+                              const char          *ns,
+                              const char * const  *extra,
+                              const char          *api_version,
+                              GError             **error)
 {
   const char *arm = cb_profile_get_arm_endpoint (self->arm.profile);
   const char *sub = cb_profile_get_subscription_id (self->arm.profile);
@@ -374,7 +385,56 @@ namespace_url (CbAdrClient         *self,
     g_ptr_array_add (segments, (gpointer) extra[i]);
   g_ptr_array_add (segments, NULL);
 
-  return cb_arm_build_url (arm, (const char * const *) segments->pdata, CB_ADR_API_VERSION);
+  return cb_arm_build_url (arm, (const char * const *) segments->pdata, api_version);
+}
+
+static char *
+namespace_url (CbAdrClient         *self,
+               const char          *ns,
+               const char * const  *extra,
+               GError             **error)
+{
+  return _cb_adr_client_namespace_url (self, ns, extra, CB_ADR_API_VERSION, error);
+}
+
+CbAdrModel
+_cb_adr_client_get_model (CbAdrClient *self)
+{
+  return self->model;
+}
+
+void
+_cb_adr_client_set_model (CbAdrClient *self,
+                          CbAdrModel   model)
+{
+  self->model = model;
+}
+
+void
+_cb_adr_client_remember_policy_ca (CbAdrClient *self,
+                                   const char  *policy,
+                                   const char  *ca)
+{
+  /* ARM names compare without case. */
+  g_hash_table_replace (self->policy_cas, g_ascii_strdown (policy, -1), g_strdup (ca));
+}
+
+void
+_cb_adr_client_forget_policy_ca (CbAdrClient *self,
+                                 const char  *policy)
+{
+  g_autofree char *key = g_ascii_strdown (policy, -1);
+
+  g_hash_table_remove (self->policy_cas, key);
+}
+
+const char *
+_cb_adr_client_lookup_policy_ca (CbAdrClient *self,
+                                 const char  *policy)
+{
+  g_autofree char *key = g_ascii_strdown (policy, -1);
+
+  return g_hash_table_lookup (self->policy_cas, key);
 }
 
 static char *
@@ -505,34 +565,29 @@ cb_adr_client_list_namespaces_finish (CbAdrClient   *self,
 }
 
 void
-cb_adr_client_get_namespace_async (CbAdrClient         *self,
-                                   const char          *ns,
-                                   GCancellable        *cancellable,
-                                   GAsyncReadyCallback  callback,
-                                   gpointer             user_data)
+_cb_adr_client_read_namespace_async (CbAdrClient         *self,
+                                     const char          *ns,
+                                     const char          *api_version,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
 {
   GError *error = NULL;
   char *url;
 
-  g_return_if_fail (CB_IS_ADR_CLIENT (self));
-
-  url = namespace_url (self, ns, NULL, &error);
-  cb_arm_engine_start (&self->arm, self, cb_adr_client_get_namespace_async, "GET", url, error, NULL, NULL,
-            CB_ARM_FINAL_NONE, CB_ARM_RESULT_OBJECT, (CbAdrParseFunc) cb_namespace_new_from_json,
-            cancellable, callback, user_data);
+  url = _cb_adr_client_namespace_url (self, ns, NULL, api_version, &error);
+  cb_arm_engine_start (&self->arm, self, _cb_adr_client_read_namespace_async, "GET", url, error,
+                       NULL, NULL, CB_ARM_FINAL_NONE, CB_ARM_RESULT_OBJECT,
+                       (CbAdrParseFunc) cb_namespace_new_from_json,
+                       cancellable, callback, user_data);
 }
 
-/**
- * cb_adr_client_get_namespace_finish:
- *
- * Returns: (transfer full): the namespace
- */
 CbNamespace *
-cb_adr_client_get_namespace_finish (CbAdrClient   *self,
-                                    GAsyncResult  *result,
-                                    GError       **error)
+_cb_adr_client_read_namespace_finish (CbAdrClient   *self,
+                                      GAsyncResult  *result,
+                                      GError       **error)
 {
-  return cb_arm_finish_pointer (self, result, cb_adr_client_get_namespace_async, error);
+  return cb_arm_finish_pointer (self, result, _cb_adr_client_read_namespace_async, error);
 }
 
 void
@@ -796,7 +851,7 @@ cb_adr_client_delete_credential_finish (CbAdrClient   *self,
 }
 
 void
-cb_adr_client_synchronize_credential_async (CbAdrClient         *self,
+_cb_adr_client_credential_synchronize_async (CbAdrClient         *self,
                                             GCancellable        *cancellable,
                                             GAsyncReadyCallback  callback,
                                             gpointer             user_data)
@@ -808,23 +863,23 @@ cb_adr_client_synchronize_credential_async (CbAdrClient         *self,
   g_return_if_fail (CB_IS_ADR_CLIENT (self));
 
   url = credential_url (self, segments, &error);
-  cb_arm_engine_start (&self->arm, self, cb_adr_client_synchronize_credential_async, "POST", url, error, NULL, NULL,
+  cb_arm_engine_start (&self->arm, self, _cb_adr_client_credential_synchronize_async, "POST", url, error, NULL, NULL,
             CB_ARM_FINAL_LOCATION, CB_ARM_RESULT_BOOLEAN, NULL, cancellable, callback, user_data);
 }
 
 gboolean
-cb_adr_client_synchronize_credential_finish (CbAdrClient   *self,
+_cb_adr_client_credential_synchronize_finish (CbAdrClient   *self,
                                              GAsyncResult  *result,
                                              GError       **error)
 {
-  return cb_arm_finish_boolean (self, result, cb_adr_client_synchronize_credential_async, error);
+  return cb_arm_finish_boolean (self, result, _cb_adr_client_credential_synchronize_async, error);
 }
 
 /* -------------------------------------------------------------------------------------------- */
 /* Policies                                                                                     */
 
 void
-cb_adr_client_list_policies_async (CbAdrClient         *self,
+_cb_adr_client_credential_list_policies_async (CbAdrClient         *self,
                                    GCancellable        *cancellable,
                                    GAsyncReadyCallback  callback,
                                    gpointer             user_data)
@@ -837,25 +892,25 @@ cb_adr_client_list_policies_async (CbAdrClient         *self,
   g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
 
   url = credential_url (self, segments, &error);
-  cb_arm_engine_list (&self->arm, self, cb_adr_client_list_policies_async, url, error,
+  cb_arm_engine_list (&self->arm, self, _cb_adr_client_credential_list_policies_async, url, error,
               (CbAdrParseFunc) cb_policy_new_from_json, FALSE, cancellable, callback, user_data);
 }
 
 /**
- * cb_adr_client_list_policies_finish:
+ * _cb_adr_client_credential_list_policies_finish:
  *
  * Returns: (transfer full) (element-type CbPolicy): the credential's policies
  */
 GPtrArray *
-cb_adr_client_list_policies_finish (CbAdrClient   *self,
+_cb_adr_client_credential_list_policies_finish (CbAdrClient   *self,
                                     GAsyncResult  *result,
                                     GError       **error)
 {
-  return cb_arm_finish_pointer (self, result, cb_adr_client_list_policies_async, error);
+  return cb_arm_finish_pointer (self, result, _cb_adr_client_credential_list_policies_async, error);
 }
 
 void
-cb_adr_client_get_policy_async (CbAdrClient         *self,
+_cb_adr_client_credential_get_policy_async (CbAdrClient         *self,
                                 const char          *policy,
                                 GCancellable        *cancellable,
                                 GAsyncReadyCallback  callback,
@@ -868,22 +923,22 @@ cb_adr_client_get_policy_async (CbAdrClient         *self,
   g_return_if_fail (policy != NULL && *policy != '\0');
 
   url = policy_url (self, policy, NULL, &error);
-  cb_arm_engine_start (&self->arm, self, cb_adr_client_get_policy_async, "GET", url, error, NULL, NULL,
+  cb_arm_engine_start (&self->arm, self, _cb_adr_client_credential_get_policy_async, "GET", url, error, NULL, NULL,
             CB_ARM_FINAL_NONE, CB_ARM_RESULT_OBJECT, (CbAdrParseFunc) cb_policy_new_from_json,
             cancellable, callback, user_data);
 }
 
 /**
- * cb_adr_client_get_policy_finish:
+ * _cb_adr_client_credential_get_policy_finish:
  *
  * Returns: (transfer full): the policy
  */
 CbPolicy *
-cb_adr_client_get_policy_finish (CbAdrClient   *self,
+_cb_adr_client_credential_get_policy_finish (CbAdrClient   *self,
                                  GAsyncResult  *result,
                                  GError       **error)
 {
-  return cb_arm_finish_pointer (self, result, cb_adr_client_get_policy_async, error);
+  return cb_arm_finish_pointer (self, result, _cb_adr_client_credential_get_policy_async, error);
 }
 
 void
@@ -950,7 +1005,7 @@ cb_adr_client_create_policy_finish (CbAdrClient   *self,
 }
 
 void
-cb_adr_client_update_policy_validity_async (CbAdrClient         *self,
+_cb_adr_client_credential_update_policy_validity_async (CbAdrClient         *self,
                                             const char          *policy,
                                             guint                validity_days,
                                             GCancellable        *cancellable,
@@ -982,26 +1037,26 @@ cb_adr_client_update_policy_validity_async (CbAdrClient         *self,
   json_builder_end_object (builder);
   body = json_builder_get_root (builder);
 
-  cb_arm_engine_start (&self->arm, self, cb_adr_client_update_policy_validity_async, "PATCH", url, error, body, NULL,
+  cb_arm_engine_start (&self->arm, self, _cb_adr_client_credential_update_policy_validity_async, "PATCH", url, error, body, NULL,
             CB_ARM_FINAL_LOCATION, CB_ARM_RESULT_OBJECT, (CbAdrParseFunc) cb_policy_new_from_json,
             cancellable, callback, user_data);
 }
 
 /**
- * cb_adr_client_update_policy_validity_finish:
+ * _cb_adr_client_credential_update_policy_validity_finish:
  *
  * Returns: (transfer full): the updated policy
  */
 CbPolicy *
-cb_adr_client_update_policy_validity_finish (CbAdrClient   *self,
+_cb_adr_client_credential_update_policy_validity_finish (CbAdrClient   *self,
                                              GAsyncResult  *result,
                                              GError       **error)
 {
-  return cb_arm_finish_pointer (self, result, cb_adr_client_update_policy_validity_async, error);
+  return cb_arm_finish_pointer (self, result, _cb_adr_client_credential_update_policy_validity_async, error);
 }
 
 void
-cb_adr_client_delete_policy_async (CbAdrClient         *self,
+_cb_adr_client_credential_delete_policy_async (CbAdrClient         *self,
                                    const char          *policy,
                                    GCancellable        *cancellable,
                                    GAsyncReadyCallback  callback,
@@ -1014,20 +1069,20 @@ cb_adr_client_delete_policy_async (CbAdrClient         *self,
   g_return_if_fail (policy != NULL && *policy != '\0');
 
   url = policy_url (self, policy, NULL, &error);
-  cb_arm_engine_start (&self->arm, self, cb_adr_client_delete_policy_async, "DELETE", url, error, NULL, NULL,
+  cb_arm_engine_start (&self->arm, self, _cb_adr_client_credential_delete_policy_async, "DELETE", url, error, NULL, NULL,
             CB_ARM_FINAL_LOCATION, CB_ARM_RESULT_BOOLEAN, NULL, cancellable, callback, user_data);
 }
 
 gboolean
-cb_adr_client_delete_policy_finish (CbAdrClient   *self,
+_cb_adr_client_credential_delete_policy_finish (CbAdrClient   *self,
                                     GAsyncResult  *result,
                                     GError       **error)
 {
-  return cb_arm_finish_boolean (self, result, cb_adr_client_delete_policy_async, error);
+  return cb_arm_finish_boolean (self, result, _cb_adr_client_credential_delete_policy_async, error);
 }
 
 void
-cb_adr_client_revoke_issuer_async (CbAdrClient         *self,
+_cb_adr_client_credential_revoke_issuer_async (CbAdrClient         *self,
                                    const char          *policy,
                                    GCancellable        *cancellable,
                                    GAsyncReadyCallback  callback,
@@ -1040,20 +1095,20 @@ cb_adr_client_revoke_issuer_async (CbAdrClient         *self,
   g_return_if_fail (policy != NULL && *policy != '\0');
 
   url = policy_url (self, policy, "revokeIssuer", &error);
-  cb_arm_engine_start (&self->arm, self, cb_adr_client_revoke_issuer_async, "POST", url, error, NULL, NULL,
+  cb_arm_engine_start (&self->arm, self, _cb_adr_client_credential_revoke_issuer_async, "POST", url, error, NULL, NULL,
             CB_ARM_FINAL_LOCATION, CB_ARM_RESULT_BOOLEAN, NULL, cancellable, callback, user_data);
 }
 
 gboolean
-cb_adr_client_revoke_issuer_finish (CbAdrClient   *self,
+_cb_adr_client_credential_revoke_issuer_finish (CbAdrClient   *self,
                                     GAsyncResult  *result,
                                     GError       **error)
 {
-  return cb_arm_finish_boolean (self, result, cb_adr_client_revoke_issuer_async, error);
+  return cb_arm_finish_boolean (self, result, _cb_adr_client_credential_revoke_issuer_async, error);
 }
 
 void
-cb_adr_client_activate_byor_async (CbAdrClient         *self,
+_cb_adr_client_credential_activate_byor_async (CbAdrClient         *self,
                                    const char          *policy,
                                    const char          *certificate_chain,
                                    GCancellable        *cancellable,
@@ -1077,23 +1132,23 @@ cb_adr_client_activate_byor_async (CbAdrClient         *self,
   json_builder_end_object (builder);
   body = json_builder_get_root (builder);
 
-  cb_arm_engine_start (&self->arm, self, cb_adr_client_activate_byor_async, "POST", url, error, body, NULL,
+  cb_arm_engine_start (&self->arm, self, _cb_adr_client_credential_activate_byor_async, "POST", url, error, body, NULL,
             CB_ARM_FINAL_LOCATION, CB_ARM_RESULT_BOOLEAN, NULL, cancellable, callback, user_data);
 }
 
 gboolean
-cb_adr_client_activate_byor_finish (CbAdrClient   *self,
+_cb_adr_client_credential_activate_byor_finish (CbAdrClient   *self,
                                     GAsyncResult  *result,
                                     GError       **error)
 {
-  return cb_arm_finish_boolean (self, result, cb_adr_client_activate_byor_async, error);
+  return cb_arm_finish_boolean (self, result, _cb_adr_client_credential_activate_byor_async, error);
 }
 
 /* -------------------------------------------------------------------------------------------- */
 /* Devices                                                                                      */
 
 void
-cb_adr_client_list_devices_page_async (CbAdrClient         *self,
+_cb_adr_client_credential_list_devices_page_async (CbAdrClient         *self,
                                        const char          *next_link,
                                        GCancellable        *cancellable,
                                        GAsyncReadyCallback  callback,
@@ -1113,43 +1168,22 @@ cb_adr_client_list_devices_page_async (CbAdrClient         *self,
   else
     error = cb_arm_untrusted_url_error ("next page link");
 
-  cb_arm_engine_list (&self->arm, self, cb_adr_client_list_devices_page_async, url, error,
+  cb_arm_engine_list (&self->arm, self, _cb_adr_client_credential_list_devices_page_async, url, error,
               (CbAdrParseFunc) cb_adr_device_new_from_json, TRUE,
               cancellable, callback, user_data);
 }
 
-/**
- * cb_adr_client_list_devices_page_finish:
- * @out_next_link: (out) (optional): the link to the next page, NULL on the last page
- *
- * Returns: (transfer full) (element-type CbAdrDevice): one page of devices
- */
-GPtrArray *
-cb_adr_client_list_devices_page_finish (CbAdrClient   *self,
-                                        GAsyncResult  *result,
-                                        char         **out_next_link,
-                                        GError       **error)
+CbArmPage *
+_cb_adr_client_credential_list_devices_page_finish (CbAdrClient   *self,
+                                                    GAsyncResult  *result,
+                                                    GError       **error)
 {
-  CbArmPage *page;
-  GPtrArray *items;
-
-  if (out_next_link != NULL)
-    *out_next_link = NULL;
-
-  page = cb_arm_finish_pointer (self, result, cb_adr_client_list_devices_page_async, error);
-  if (page == NULL)
-    return NULL;
-
-  items = g_steal_pointer (&page->items);
-  if (out_next_link != NULL)
-    *out_next_link = g_steal_pointer (&page->next_link);
-  cb_arm_page_free (page);
-
-  return items;
+  return cb_arm_finish_pointer (self, result, _cb_adr_client_credential_list_devices_page_async,
+                                error);
 }
 
 void
-cb_adr_client_get_device_async (CbAdrClient         *self,
+_cb_adr_client_credential_get_device_async (CbAdrClient         *self,
                                 const char          *device,
                                 GCancellable        *cancellable,
                                 GAsyncReadyCallback  callback,
@@ -1162,26 +1196,26 @@ cb_adr_client_get_device_async (CbAdrClient         *self,
   g_return_if_fail (device != NULL && *device != '\0');
 
   url = device_url (self, device, NULL, &error);
-  cb_arm_engine_start (&self->arm, self, cb_adr_client_get_device_async, "GET", url, error, NULL, NULL,
+  cb_arm_engine_start (&self->arm, self, _cb_adr_client_credential_get_device_async, "GET", url, error, NULL, NULL,
             CB_ARM_FINAL_NONE, CB_ARM_RESULT_OBJECT, (CbAdrParseFunc) cb_adr_device_new_from_json,
             cancellable, callback, user_data);
 }
 
 /**
- * cb_adr_client_get_device_finish:
+ * _cb_adr_client_credential_get_device_finish:
  *
  * Returns: (transfer full): the device
  */
 CbAdrDevice *
-cb_adr_client_get_device_finish (CbAdrClient   *self,
+_cb_adr_client_credential_get_device_finish (CbAdrClient   *self,
                                  GAsyncResult  *result,
                                  GError       **error)
 {
-  return cb_arm_finish_pointer (self, result, cb_adr_client_get_device_async, error);
+  return cb_arm_finish_pointer (self, result, _cb_adr_client_credential_get_device_async, error);
 }
 
 void
-cb_adr_client_update_device_enabled_async (CbAdrClient         *self,
+_cb_adr_client_credential_update_device_enabled_async (CbAdrClient         *self,
                                            const char          *device,
                                            gboolean             enabled,
                                            GCancellable        *cancellable,
@@ -1207,26 +1241,26 @@ cb_adr_client_update_device_enabled_async (CbAdrClient         *self,
   json_builder_end_object (builder);
   body = json_builder_get_root (builder);
 
-  cb_arm_engine_start (&self->arm, self, cb_adr_client_update_device_enabled_async, "PATCH", url, error, body, NULL,
+  cb_arm_engine_start (&self->arm, self, _cb_adr_client_credential_update_device_enabled_async, "PATCH", url, error, body, NULL,
             CB_ARM_FINAL_LOCATION, CB_ARM_RESULT_OBJECT, (CbAdrParseFunc) cb_adr_device_new_from_json,
             cancellable, callback, user_data);
 }
 
 /**
- * cb_adr_client_update_device_enabled_finish:
+ * _cb_adr_client_credential_update_device_enabled_finish:
  *
  * Returns: (transfer full): the updated device
  */
 CbAdrDevice *
-cb_adr_client_update_device_enabled_finish (CbAdrClient   *self,
+_cb_adr_client_credential_update_device_enabled_finish (CbAdrClient   *self,
                                             GAsyncResult  *result,
                                             GError       **error)
 {
-  return cb_arm_finish_pointer (self, result, cb_adr_client_update_device_enabled_async, error);
+  return cb_arm_finish_pointer (self, result, _cb_adr_client_credential_update_device_enabled_async, error);
 }
 
 void
-cb_adr_client_delete_device_async (CbAdrClient         *self,
+_cb_adr_client_credential_delete_device_async (CbAdrClient         *self,
                                    const char          *device,
                                    GCancellable        *cancellable,
                                    GAsyncReadyCallback  callback,
@@ -1239,20 +1273,20 @@ cb_adr_client_delete_device_async (CbAdrClient         *self,
   g_return_if_fail (device != NULL && *device != '\0');
 
   url = device_url (self, device, NULL, &error);
-  cb_arm_engine_start (&self->arm, self, cb_adr_client_delete_device_async, "DELETE", url, error, NULL, NULL,
+  cb_arm_engine_start (&self->arm, self, _cb_adr_client_credential_delete_device_async, "DELETE", url, error, NULL, NULL,
             CB_ARM_FINAL_LOCATION, CB_ARM_RESULT_BOOLEAN, NULL, cancellable, callback, user_data);
 }
 
 gboolean
-cb_adr_client_delete_device_finish (CbAdrClient   *self,
+_cb_adr_client_credential_delete_device_finish (CbAdrClient   *self,
                                     GAsyncResult  *result,
                                     GError       **error)
 {
-  return cb_arm_finish_boolean (self, result, cb_adr_client_delete_device_async, error);
+  return cb_arm_finish_boolean (self, result, _cb_adr_client_credential_delete_device_async, error);
 }
 
 void
-cb_adr_client_revoke_device_async (CbAdrClient         *self,
+_cb_adr_client_credential_revoke_device_async (CbAdrClient         *self,
                                    const char          *device,
                                    gboolean             disable,
                                    GCancellable        *cancellable,
@@ -1276,17 +1310,17 @@ cb_adr_client_revoke_device_async (CbAdrClient         *self,
   json_builder_end_object (builder);
   body = json_builder_get_root (builder);
 
-  cb_arm_engine_start_action (&self->arm, self, cb_adr_client_revoke_device_async, url, error,
+  cb_arm_engine_start_action (&self->arm, self, _cb_adr_client_credential_revoke_device_async, url, error,
                               body, cb_adr_parse_revoke_result, cancellable, callback,
                               user_data);
 }
 
 gboolean
-cb_adr_client_revoke_device_finish (CbAdrClient   *self,
+_cb_adr_client_credential_revoke_device_finish (CbAdrClient   *self,
                                     GAsyncResult  *result,
                                     GError       **error)
 {
-  return cb_arm_finish_boolean (self, result, cb_adr_client_revoke_device_async, error);
+  return cb_arm_finish_boolean (self, result, _cb_adr_client_credential_revoke_device_async, error);
 }
 
 CbArmEngine *

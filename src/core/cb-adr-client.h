@@ -13,9 +13,9 @@
 
 G_BEGIN_DECLS
 
-/* The only place that knows ADR's ARM paths and bodies (credentials/policies in
- * 2026-03-01-preview). The 2026-11 certificateAuthorities model would replace this file's
- * internals, not its callers. */
+/* The only place that knows ADR's ARM paths and bodies, in both of its certificate-management
+ * models (cb-adr-model.h): the operations below work on either, on the paths of the model the
+ * namespace uses; cb-adr-client-ca.h has what only the certificate-authority model has. */
 #define CB_ADR_API_VERSION       "2026-03-01-preview"
 #define CB_ADR_HUB_API_VERSION   "2025-08-01-preview"
 #define CB_ADR_ACTIVITY_API_VERSION "2015-04-01"
@@ -146,7 +146,8 @@ void         cb_adr_client_delete_credential_async (CbAdrClient        *self,
 gboolean     cb_adr_client_delete_credential_finish (CbAdrClient      *self,
                                                   GAsyncResult         *result,
                                                   GError              **error);
-/* Pushes the issuing CAs to the linked hubs. */
+/* Pushes the issuing CAs to the linked hubs: the credential model's synchronize; in the
+ * certificate-authority model ADR does it by itself, and this succeeds at once. */
 void         cb_adr_client_synchronize_credential_async (CbAdrClient   *self,
                                                   GCancellable         *cancellable,
                                                   GAsyncReadyCallback   callback,

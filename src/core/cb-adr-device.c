@@ -188,6 +188,7 @@ cb_adr_device_new_from_json (JsonNode  *node,
   JsonObject *policy = NULL;
   const char *id = NULL, *name = NULL, *etag = NULL, *uuid = NULL, *policy_id = NULL;
   const char *external_id = NULL, *manufacturer = NULL, *model = NULL, *state = NULL;
+  const char *enablement = NULL;
 
   if (!(obj = cb_adr_json_require_object (node, what, error)) ||
       !cb_adr_json_require_string (obj, "name", what, &name, error) ||
@@ -202,8 +203,23 @@ cb_adr_device_new_from_json (JsonNode  *node,
       !cb_adr_json_get_int (props, "version", what, &self->version, error) ||
       !cb_adr_json_get_string (props, "provisioningState", what, &state, error) ||
       !cb_adr_json_get_object (props, "policy", what, &policy, error) ||
-      !cb_adr_json_get_string (policy, "resourceId", what, &policy_id, error))
+      !cb_adr_json_get_string (policy, "resourceId", what, &policy_id, error) ||
+      !cb_adr_json_get_string (props, "enablementState", what, &enablement, error))
     return NULL;
+
+  /* A registry device (2026-11-01) says enablementState instead of enabled. */
+  if (enablement != NULL)
+    {
+      if (g_str_equal (enablement, "Enabled"))
+        self->enabled = TRUE;
+      else if (g_str_equal (enablement, "Disabled"))
+        self->enabled = FALSE;
+      else
+        {
+          cb_adr_json_set_parse_error (error, what, "enablementState", "Enabled or Disabled");
+          return NULL;
+        }
+    }
 
   self->id = g_strdup (id);
   self->name = g_strdup (name);

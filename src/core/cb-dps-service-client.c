@@ -26,6 +26,7 @@ struct _CbDpsServiceClient
   CbEntraClient *entra;
   char          *policy_name;
   char          *key;
+  CbAdrModel     model;
 };
 
 G_DEFINE_FINAL_TYPE (CbDpsServiceClient, cb_dps_service_client, G_TYPE_OBJECT)
@@ -248,6 +249,22 @@ service_token_cb (GObject      *object,
   memset (authorization, 0, strlen (authorization));
 }
 
+/* The certificate-authority model's members exist only at 2026-11-01 (and the credential
+ * model's only before it): a body goes at the version its members need, a read at the model's. */
+#define CB_DPS_API_VERSION_CERTIFICATE_AUTHORITIES "2026-11-01"
+
+static const char *
+api_version_for (CbDpsServiceClient *self,
+                 JsonObject         *body)
+{
+  if (body != NULL)
+    return cb_dps_enrollment_get_certificate_authority (body) != NULL
+           ? CB_DPS_API_VERSION_CERTIFICATE_AUTHORITIES : CB_DPS_API_VERSION;
+
+  return self->model == CB_ADR_MODEL_CERTIFICATE_AUTHORITIES
+         ? CB_DPS_API_VERSION_CERTIFICATE_AUTHORITIES : CB_DPS_API_VERSION;
+}
+
 static void
 service_start (CbDpsServiceClient  *self,
                gpointer             source_tag,
@@ -284,7 +301,7 @@ service_start (CbDpsServiceClient  *self,
   if (source_tag == cb_dps_service_client_query_async)
     request->items = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
   request->method = g_strdup (method);
-  request->url = g_strconcat (base, "?api-version=" CB_DPS_API_VERSION, NULL);
+  request->url = g_strconcat (base, "?api-version=", api_version_for (self, body), NULL);
   request->etag = g_strdup (etag);
   if (body != NULL)
     {
@@ -484,4 +501,81 @@ cb_dps_enrollment_new_symmetric_key (CbDpsEnrollmentKind  kind,
     }
 
   return enrollment;
+}
+
+void
+cb_dps_service_client_set_model (CbDpsServiceClient *self,
+                                 CbAdrModel          model)
+{
+  g_return_if_fail (CB_IS_DPS_SERVICE_CLIENT (self));
+
+  self->model = model;
+}
+
+static const char *
+string_member (JsonObject *object,
+               const char *member)
+{
+  JsonNode *node = json_object_get_member (object, member);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+const char *
+cb_dps_enrollment_get_policy (JsonObject *enrollment)
+{
+  const char *policy;
+
+  g_return_val_if_fail (enrollment != NULL, NULL);
+
+  policy = string_member (enrollment, "certificatePolicyName");
+  return policy != NULL ? policy : string_member (enrollment, "credentialPolicyName");
+}
+
+const char *
+cb_dps_enrollment_get_certificate_authority (JsonObject *enrollment)
+{
+  g_return_val_if_fail (enrollment != NULL, NULL);
+
+  return string_member (enrollment, "certificateAuthorityName");
+}
+
+const char *
+cb_dps_enrollment_get_namespace (JsonObject *enrollment)
+{
+  g_return_val_if_fail (enrollment != NULL, NULL);
+
+  return string_member (enrollment, "namespaceName");
+}
+
+void
+cb_dps_enrollment_set_policy (JsonObject *enrollment,
+                              const char *namespace_name,
+                              const char *ca_name,
+                              const char *policy)
+{
+  static const char * const members[] = {
+    "credentialPolicyName", "namespaceName", "certificateAuthorityName", "certificatePolicyName",
+  };
+
+  g_return_if_fail (enrollment != NULL);
+  g_return_if_fail (policy != NULL);
+  g_return_if_fail (ca_name == NULL || namespace_name != NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (members); i++)
+    if (json_object_has_member (enrollment, members[i]))
+      json_object_remove_member (enrollment, members[i]);
+
+  if (ca_name == NULL)
+    {
+      json_object_set_string_member (enrollment, "credentialPolicyName", policy);
+      return;
+    }
+
+  json_object_set_string_member (enrollment, "namespaceName", namespace_name);
+  json_object_set_string_member (enrollment, "certificateAuthorityName", ca_name);
+  json_object_set_string_member (enrollment, "certificatePolicyName", policy);
 }

@@ -4,6 +4,7 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+#include "cb-adr-model.h"
 #include "cb-entra-client.h"
 #include "cb-http.h"
 #include "cb-profile.h"
@@ -14,7 +15,11 @@ G_BEGIN_DECLS
  * CbDpsServiceClient:
  *
  * The DPS service API ({dps}.azure-devices-provisioning.net): enrollment groups and individual
- * enrollments, with "credentialPolicyName". Authenticates with a shared access policy key
+ * enrollments, naming where their devices' certificates come from in either ADR model: a
+ * "credentialPolicyName" (the credential model, api-version 2025-07-01-preview), or
+ * "namespaceName", "certificateAuthorityName" and "certificatePolicyName" together (the
+ * certificate-authority model, api-version 2026-11-01). A body is sent at the version its
+ * members need; reads use the version of the client's model. Authenticates with a shared access policy key
  * (skn=provisioningserviceowner by default, sr = the DPS host name) when one is set, else with
  * an Entra token for https://azure-devices-provisioning.net/.default.
  */
@@ -30,6 +35,10 @@ typedef enum
 CbDpsServiceClient *cb_dps_service_client_new          (CbProfile           *profile,
                                                         CbHttpClient        *http,
                                                         CbEntraClient       *entra);
+/* Which ADR model the enrollments read with get and query follow (CB_ADR_MODEL_CREDENTIAL until
+ * set). */
+void                cb_dps_service_client_set_model    (CbDpsServiceClient  *self,
+                                                        CbAdrModel           model);
 /* policy_name NULL means "provisioningserviceowner"; key NULL goes back to Entra. */
 void                cb_dps_service_client_set_sas_key  (CbDpsServiceClient  *self,
                                                         const char          *policy_name,
@@ -84,5 +93,17 @@ JsonObject         *cb_dps_enrollment_new_symmetric_key (CbDpsEnrollmentKind  ki
                                                          const char          *primary_key,
                                                          const char          *secondary_key,
                                                          const char * const  *iot_hubs);
+
+/* The certificate policy an enrollment names, in either model (NULL when none), and in the
+ * certificate-authority model the ICA and namespace it names with it (else NULL). */
+const char         *cb_dps_enrollment_get_policy        (JsonObject          *enrollment);
+const char         *cb_dps_enrollment_get_certificate_authority (JsonObject  *enrollment);
+const char         *cb_dps_enrollment_get_namespace     (JsonObject          *enrollment);
+/* Points an enrollment at a policy: ca_name NULL is the credential model's credentialPolicyName;
+ * else the three names of the certificate-authority model (the other model's members go). */
+void                cb_dps_enrollment_set_policy        (JsonObject          *enrollment,
+                                                         const char          *namespace_name,
+                                                         const char          *ca_name,
+                                                         const char          *policy);
 
 G_END_DECLS

@@ -16,6 +16,9 @@ struct _CbNamespace
   char    *uuid;
   char    *provisioning_state;
   char    *resource_group;
+
+  CbAdrModel  model;
+  GPtrArray  *endpoints;
 };
 
 G_DEFINE_FINAL_TYPE (CbNamespace, cb_namespace, G_TYPE_OBJECT)
@@ -63,6 +66,7 @@ cb_namespace_finalize (GObject *object)
 
   for (guint i = PROP_0 + 1; i < N_PROPS; i++)
     g_clear_pointer (cb_namespace_string_field (self, i), g_free);
+  g_clear_pointer (&self->endpoints, g_ptr_array_unref);
 
   G_OBJECT_CLASS (cb_namespace_parent_class)->finalize (object);
 }
@@ -120,6 +124,41 @@ cb_namespace_class_init (CbNamespaceClass *klass)
 static void
 cb_namespace_init (CbNamespace *self)
 {
+  self->endpoints = g_ptr_array_new_with_free_func (g_object_unref);
+}
+
+/* properties.<group>.endpoints: each member is one link, named by the member. */
+static gboolean
+parse_endpoints (CbNamespace     *self,
+                 JsonObject      *props,
+                 const char      *group,
+                 CbEndpointKind   kind,
+                 GError         **error)
+{
+  const char *what = "namespace";
+  JsonObject *group_object = NULL;
+  JsonObject *endpoints = NULL;
+  g_autoptr(GList) names = NULL;
+
+  if (!cb_adr_json_get_object (props, group, what, &group_object, error) ||
+      !cb_adr_json_get_object (group_object, "endpoints", what, &endpoints, error))
+    return FALSE;
+  if (endpoints == NULL)
+    return TRUE;
+
+  names = g_list_sort (json_object_get_members (endpoints), (GCompareFunc) g_strcmp0);
+  for (GList *l = names; l != NULL; l = l->next)
+    {
+      CbNamespaceEndpoint *endpoint =
+        cb_namespace_endpoint_new_from_json (kind, l->data,
+                                             json_object_get_member (endpoints, l->data), error);
+
+      if (endpoint == NULL)
+        return FALSE;
+      g_ptr_array_add (self->endpoints, endpoint);
+    }
+
+  return TRUE;
 }
 
 /**
@@ -148,6 +187,12 @@ cb_namespace_new_from_json (JsonNode  *node,
     return NULL;
 
   self = g_object_new (CB_TYPE_NAMESPACE, NULL);
+  if (!parse_endpoints (self, props, "messaging", CB_ENDPOINT_MESSAGING, error) ||
+      !parse_endpoints (self, props, "provisioning", CB_ENDPOINT_PROVISIONING, error))
+    {
+      g_object_unref (self);
+      return NULL;
+    }
   self->id = g_strdup (id);
   self->name = g_strdup (name);
   self->location = g_strdup (location);
@@ -198,4 +243,29 @@ cb_namespace_get_resource_group (CbNamespace *self)
 {
   g_return_val_if_fail (CB_IS_NAMESPACE (self), NULL);
   return self->resource_group;
+}
+
+CbAdrModel
+cb_namespace_get_model (CbNamespace *self)
+{
+  g_return_val_if_fail (CB_IS_NAMESPACE (self), CB_ADR_MODEL_UNKNOWN);
+
+  return self->model;
+}
+
+void
+cb_namespace_set_model (CbNamespace *self,
+                        CbAdrModel   model)
+{
+  g_return_if_fail (CB_IS_NAMESPACE (self));
+
+  self->model = model;
+}
+
+GPtrArray *
+cb_namespace_get_endpoints (CbNamespace *self)
+{
+  g_return_val_if_fail (CB_IS_NAMESPACE (self), NULL);
+
+  return self->endpoints;
 }

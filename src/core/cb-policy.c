@@ -23,6 +23,8 @@ struct _CbPolicy
   char     *byor_status;
   char     *byor_csr;
   char     *byor_thumbprint;
+
+  CbCertificateAuthority *ca;
 };
 
 G_DEFINE_FINAL_TYPE (CbPolicy, cb_policy, G_TYPE_OBJECT)
@@ -61,6 +63,7 @@ cb_policy_finalize (GObject *object)
   g_clear_pointer (&self->byor_status, g_free);
   g_clear_pointer (&self->byor_csr, g_free);
   g_clear_pointer (&self->byor_thumbprint, g_free);
+  g_clear_object (&self->ca);
 
   G_OBJECT_CLASS (cb_policy_parent_class)->finalize (object);
 }
@@ -390,4 +393,79 @@ cb_policy_get_byor_thumbprint (CbPolicy *self)
 {
   g_return_val_if_fail (CB_IS_POLICY (self), NULL);
   return self->byor_thumbprint;
+}
+
+/**
+ * cb_policy_new_from_certificate_policy_json:
+ * @node: one certificate policy resource (2026-11-01) as ARM returns it
+ *
+ * Returns: (transfer full): the policy, or %NULL with %CB_API_ERROR_PARSE
+ */
+CbPolicy *
+cb_policy_new_from_certificate_policy_json (JsonNode  *node,
+                                            GError   **error)
+{
+  const char *what = "certificate policy";
+  CbPolicy *self;
+  JsonObject *obj;
+  JsonObject *props = NULL;
+  JsonObject *cert = NULL;
+  const char *id = NULL, *name = NULL, *state = NULL;
+  gint64 validity = 0;
+
+  if (!(obj = cb_adr_json_require_object (node, what, error)) ||
+      !cb_adr_json_require_string (obj, "name", what, &name, error) ||
+      !cb_adr_json_get_string (obj, "id", what, &id, error) ||
+      !cb_adr_json_get_object (obj, "properties", what, &props, error) ||
+      !cb_adr_json_get_string (props, "provisioningState", what, &state, error) ||
+      !cb_adr_json_get_object (props, "certificate", what, &cert, error) ||
+      !cb_adr_json_get_int (cert, "validityPeriodInDays", what, &validity, error))
+    return NULL;
+
+  if (validity < 0 || validity > G_MAXINT32)
+    {
+      cb_adr_json_set_parse_error (error, what, "validityPeriodInDays", "a number of days");
+      return NULL;
+    }
+
+  self = g_object_new (CB_TYPE_POLICY, NULL);
+  self->id = g_strdup (id);
+  self->name = g_strdup (name);
+  self->namespace = cb_adr_json_id_segment (id, "namespaces");
+  self->provisioning_state = g_strdup (state);
+  self->validity_days = (guint) validity;
+
+  return self;
+}
+
+/**
+ * cb_policy_set_certificate_authority:
+ * @ca: the ICA the policy hangs under
+ *
+ * Copies what the pages show of a policy's issuing CA from @ca.
+ */
+void
+cb_policy_set_certificate_authority (CbPolicy               *self,
+                                     CbCertificateAuthority *ca)
+{
+  g_return_if_fail (CB_IS_POLICY (self));
+  g_return_if_fail (CB_IS_CERTIFICATE_AUTHORITY (ca));
+
+  g_set_object (&self->ca, ca);
+  cb_set_str (&self->key_type, cb_certificate_authority_get_key_type (ca));
+  cb_set_str (&self->ca_subject, cb_certificate_authority_get_subject (ca));
+  self->ca_not_before = cb_certificate_authority_get_not_before (ca);
+  self->ca_not_after = cb_certificate_authority_get_not_after (ca);
+  self->byor_enabled = cb_certificate_authority_get_issuer (ca) == CB_CA_ISSUER_EXTERNAL;
+  cb_set_str (&self->byor_status, cb_certificate_authority_get_status (ca));
+  cb_set_str (&self->byor_csr, cb_certificate_authority_get_csr (ca));
+  cb_set_str (&self->byor_thumbprint, cb_certificate_authority_get_thumbprint (ca));
+}
+
+CbCertificateAuthority *
+cb_policy_get_certificate_authority (CbPolicy *self)
+{
+  g_return_val_if_fail (CB_IS_POLICY (self), NULL);
+
+  return self->ca;
 }

@@ -3,6 +3,8 @@
 
 #include <json-glib/json-glib.h>
 
+#include "cb-certificate-authority.h"
+
 G_BEGIN_DECLS
 
 #define CB_TYPE_POLICY (cb_policy_get_type ())
@@ -33,5 +35,17 @@ gboolean    cb_policy_get_byor_enabled      (CbPolicy  *self);
 const char *cb_policy_get_byor_status       (CbPolicy  *self);
 const char *cb_policy_get_byor_csr          (CbPolicy  *self);
 const char *cb_policy_get_byor_thumbprint   (CbPolicy  *self);
+
+/* The 2026-11-01 model: a certificate policy under an ICA
+ * (namespaces/{ns}/certificateAuthorities/{ica}/certificatePolicies/{p}). Its issuing CA is
+ * the ICA, given with cb_policy_set_certificate_authority() once known; the CA getters above
+ * (subject, validity, key type, and the BYOR ones for an External ICA) then read the ICA, so
+ * the pages show both models' policies the same way. */
+CbPolicy   *cb_policy_new_from_certificate_policy_json (JsonNode  *node,
+                                                        GError   **error);
+void        cb_policy_set_certificate_authority (CbPolicy               *self,
+                                                 CbCertificateAuthority *ca);
+/* Returns: (transfer none) (nullable): the ICA, NULL in the preview model */
+CbCertificateAuthority *cb_policy_get_certificate_authority (CbPolicy *self);
 
 G_END_DECLS

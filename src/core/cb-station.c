@@ -191,7 +191,7 @@ check_group_cb (GObject      *object,
       return;
     }
 
-  policy = member_string (group, "credentialPolicyName");
+  policy = cb_dps_enrollment_get_policy (group);
   health->policy = g_strdup (policy);
   /* DPS decides which policy signs: the station shows that one. */
   if (policy != NULL &&
@@ -266,6 +266,23 @@ cb_station_check_finish (CbContext     *context,
 
 /* ---- use a policy --------------------------------------------------------------------- */
 
+/* The policy a station is to use, and where it hangs in the certificate-authority model. */
+typedef struct
+{
+  char *policy;
+  char *ca;          /* NULL in the credential model */
+  char *namespace;
+} UsePolicy;
+
+static void
+use_policy_free (UsePolicy *use)
+{
+  g_free (use->policy);
+  g_free (use->ca);
+  g_free (use->namespace);
+  g_free (use);
+}
+
 static void
 sync_cb (GObject      *object,
          GAsyncResult *result,
@@ -289,7 +306,7 @@ put_group_cb (GObject      *object,
 {
   g_autoptr(GTask) task = user_data;
   CbContext *context = g_task_get_source_object (task);
-  const char *policy = g_task_get_task_data (task);
+  UsePolicy *use = g_task_get_task_data (task);
   GCancellable *cancellable = g_task_get_cancellable (task);
   g_autoptr(JsonObject) group = NULL;
   GError *error = NULL;
@@ -297,7 +314,7 @@ put_group_cb (GObject      *object,
   group = cb_dps_service_client_enrollment_finish (CB_DPS_SERVICE_CLIENT (object), result,
                                                    &error);
   if (group == NULL ||
-      !cb_context_set_station (context, member_string (group, "enrollmentGroupId"), policy,
+      !cb_context_set_station (context, member_string (group, "enrollmentGroupId"), use->policy,
                                &error))
     {
       g_task_return_error (task, error);
@@ -317,7 +334,7 @@ get_group_for_policy_cb (GObject      *object,
 {
   g_autoptr(GTask) task = user_data;
   CbContext *context = g_task_get_source_object (task);
-  const char *policy = g_task_get_task_data (task);
+  UsePolicy *use = g_task_get_task_data (task);
   g_autoptr(JsonObject) group = NULL;
   GCancellable *cancellable = g_task_get_cancellable (task);
   GError *error = NULL;
@@ -331,15 +348,52 @@ get_group_for_policy_cb (GObject      *object,
       return;
     }
 
-  /* The group as DPS has it, with only its policy changed; the etag guards a concurrent edit. */
+  /* The group as DPS has it, with only its policy changed; the etag guards a concurrent edit.
+   * In the certificate-authority model the group names the policy's ICA and namespace too. */
   id = member_string (group, "enrollmentGroupId");
-  json_object_set_string_member (group, "credentialPolicyName", policy);
+  cb_dps_enrollment_set_policy (group, use->namespace, use->ca, use->policy);
   cb_dps_service_client_put_async (CB_DPS_SERVICE_CLIENT (object), CB_DPS_ENROLLMENT_GROUP,
                                    id != NULL ? id
                                               : cb_profile_get_enrollment_group_id (
                                                   cb_context_get_profile (context)),
                                    group, member_string (group, "etag"), cancellable,
                                    put_group_cb, g_steal_pointer (&task));
+}
+
+static void
+use_policy_found_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  CbContext *context = g_task_get_source_object (task);
+  UsePolicy *use = g_task_get_task_data (task);
+  g_autoptr(CbPolicy) policy = NULL;
+  CbCertificateAuthority *ca;
+  GCancellable *cancellable;
+  GError *error = NULL;
+
+  policy = cb_adr_client_get_policy_finish (CB_ADR_CLIENT (object), result, &error);
+  if (policy == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  ca = cb_policy_get_certificate_authority (policy);
+  if (ca != NULL)
+    {
+      use->ca = g_strdup (cb_certificate_authority_get_name (ca));
+      use->namespace = g_strdup (cb_certificate_authority_get_namespace (ca));
+      if (use->namespace == NULL)
+        use->namespace = g_strdup (cb_adr_client_get_namespace (CB_ADR_CLIENT (object)));
+    }
+
+  cancellable = g_task_get_cancellable (task);
+  cb_dps_service_client_get_async (cb_context_get_dps_service (context), CB_DPS_ENROLLMENT_GROUP,
+                                   cb_profile_get_enrollment_group_id (
+                                     cb_context_get_profile (context)),
+                                   cancellable, get_group_for_policy_cb, g_steal_pointer (&task));
 }
 
 void
@@ -351,30 +405,31 @@ cb_station_use_policy_async (CbContext           *context,
 {
   g_autoptr(GTask) task = NULL;
   g_autoptr(GError) error = NULL;
-  const char *group;
+  UsePolicy *use;
 
   g_return_if_fail (CB_IS_CONTEXT (context));
   g_return_if_fail (policy != NULL);
 
   task = g_task_new (context, cancellable, callback, user_data);
   g_task_set_source_tag (task, cb_station_use_policy_async);
-  g_task_set_task_data (task, g_strdup (policy), g_free);
+  use = g_new0 (UsePolicy, 1);
+  use->policy = g_strdup (policy);
+  g_task_set_task_data (task, use, (GDestroyNotify) use_policy_free);
   if (!services_ready (context, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  group = cb_profile_get_enrollment_group_id (cb_context_get_profile (context));
-  if (group == NULL)
+  if (cb_profile_get_enrollment_group_id (cb_context_get_profile (context)) == NULL)
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
                                _("Choose an enrollment group first"));
       return;
     }
 
-  cb_dps_service_client_get_async (cb_context_get_dps_service (context), CB_DPS_ENROLLMENT_GROUP,
-                                   group, cancellable, get_group_for_policy_cb,
-                                   g_steal_pointer (&task));
+  /* Which model the namespace uses decides how the group names the policy. */
+  cb_adr_client_get_policy_async (cb_context_get_adr (context), policy, cancellable,
+                                  use_policy_found_cb, g_steal_pointer (&task));
 }
 
 gboolean
