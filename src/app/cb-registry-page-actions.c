@@ -8,6 +8,7 @@
 
 #include <glib/gi18n.h>
 
+#include "cb-adr-client-ca.h"
 #include "cb-confirm-run.h"
 #include "cb-policy-retirement.h"
 #include "cb-error.h"
@@ -922,21 +923,30 @@ revoke_device_action (GtkWidget  *widget,
   g_autofree char *heading = NULL;
   g_autofree char *body = NULL;
   g_autofree char *running = NULL;
+  gboolean can_disable;
   const char *id;
 
   if (device == NULL)
     return;
   id = cb_device_item_get_device_id (device);
+  /* ADR's certificate-authority model cannot disable a registry device: no such option. */
+  can_disable = cb_adr_client_peek_model (cb_context_get_adr (self->context)) !=
+                CB_ADR_MODEL_CERTIFICATE_AUTHORITIES;
   heading = g_strdup_printf (_("Revoke the Certificates of %s?"), id);
-  body = g_strdup_printf (_("1 device loses every certificate it was ever issued: the hub refuses "
-                            "them from now on. %s can register again for a new certificate "
-                            "unless you also disable it."), id);
+  if (can_disable)
+    body = g_strdup_printf (_("1 device loses every certificate it was ever issued: the hub "
+                              "refuses them from now on. %s can register again for a new "
+                              "certificate unless you also disable it."), id);
+  else
+    body = g_strdup_printf (_("1 device loses every certificate it was ever issued: the hub "
+                              "refuses them from now on. %s can register again for a new "
+                              "certificate."), id);
   running = g_strdup_printf (_("Revoking the certificates of %s…"), id);
   confirm_run (self, &(CbConfirmRun) {
                  .heading = heading,
                  .body = body,
                  .confirm_label = _("_Revoke"),
-                 .option_label = _("Also _disable the device"),
+                 .option_label = can_disable ? _("Also _disable the device") : NULL,
                  .subject = id,
                  .running = running,
                  .failure = _("Certificates not revoked"),

@@ -23,6 +23,9 @@ void        cb_adr_client_get_model_async          (CbAdrClient          *self,
 CbAdrModel  cb_adr_client_get_model_finish         (CbAdrClient          *self,
                                                     GAsyncResult         *result,
                                                     GError              **error);
+/* The model as found so far: CB_ADR_MODEL_UNKNOWN until an operation (or
+ * cb_adr_client_get_model_async()) has found it. For a page choosing what to offer. */
+CbAdrModel  cb_adr_client_peek_model               (CbAdrClient          *self);
 /* For a caller that knows the model already (a profile's setting, an earlier answer): the
  * client then asks nothing to find it. Forgotten when the namespace changes. */
 void        cb_adr_client_set_model                (CbAdrClient          *self,

@@ -107,6 +107,14 @@ cb_adr_client_get_model_async (CbAdrClient         *self,
                                                     g_steal_pointer (&task));
 }
 
+CbAdrModel
+cb_adr_client_peek_model (CbAdrClient *self)
+{
+  g_return_val_if_fail (CB_IS_ADR_CLIENT (self), CB_ADR_MODEL_UNKNOWN);
+
+  return _cb_adr_client_get_model (self);
+}
+
 void
 cb_adr_client_set_model (CbAdrClient *self,
                          CbAdrModel   model)
