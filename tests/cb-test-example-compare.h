@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+/* Compares an ARM response body with the body an example file expects, member for member:
+ * the same members and JSON types everywhere, equal values except where an ignore rule
+ * names the member's path. */
+
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+/* One member whose value is not compared (its presence and JSON type still are). path is
+ * dotted; "*" matches one member name (a map key such as an endpoint's name) and "[]" after
+ * a name stands for any element of that array ("value[].id"). scope, when not NULL, limits
+ * the rule to an operationId ("AsyncOperationStatus_Get") or a status ("201"). */
+typedef struct
+{
+  const char *scope;
+  const char *path;
+  const char *why;
+} CbExampleIgnore;
+
+/* Appends one line per difference to report ("properties.subject: expected \"CN=a\", got
+ * \"CN=b\""). operation_id and status select the scoped rules. Returns TRUE when equal. */
+gboolean cb_test_example_compare (JsonNode              *expected,
+                                  JsonNode              *actual,
+                                  const CbExampleIgnore *rules,
+                                  guint                  n_rules,
+                                  const char            *operation_id,
+                                  const char            *status,
+                                  GString               *report);
+
+G_END_DECLS
