@@ -883,6 +883,76 @@ done:
   cb_test_sandbox_free (run.ts);
 }
 
+/* The comparison itself finds what differs and leaves alone what the table ignores. */
+static void
+test_compare (void)
+{
+  static const char *expected_text =
+    "{\"id\": \"/a\", \"name\": \"x\", \"tags\": {\"k\": \"v\"}, \"value\": [{\"id\": \"/b\"}],"
+    " \"properties\": {\"uuid\": \"u1\", \"subject\": \"CN=a\", \"n\": 1,"
+    " \"endpoints\": {\"e1\": {\"linkingState\": \"Succeeded\"}}}}";
+  static const struct
+  {
+    const char *actual;
+    const char *found;      /* NULL: equal */
+  } cases[] = {
+    { "{\"id\": \"/other\", \"name\": \"x\", \"tags\": {\"k\": \"v\"}, \"value\": [{\"id\": \"/c\"}],"
+      " \"properties\": {\"uuid\": \"u2\", \"subject\": \"CN=a\", \"n\": 1.0,"
+      " \"endpoints\": {\"e1\": {\"linkingState\": \"Succeeded\"}}}}", NULL },
+    { "{\"id\": \"/a\", \"name\": \"x\", \"tags\": {\"k\": \"v\"}, \"value\": [{\"id\": \"/b\"}],"
+      " \"properties\": {\"uuid\": \"u1\", \"subject\": \"CN=b\", \"n\": 1,"
+      " \"endpoints\": {\"e1\": {\"linkingState\": \"Succeeded\"}}}}",
+      "properties.subject: expected \"CN=a\", got \"CN=b\"" },
+    { "{\"id\": \"/a\", \"name\": \"x\", \"value\": [{\"id\": \"/b\"}],"
+      " \"properties\": {\"uuid\": \"u1\", \"subject\": \"CN=a\", \"n\": 1,"
+      " \"endpoints\": {\"e1\": {\"linkingState\": \"Succeeded\"}}}}", "tags: missing" },
+    { "{\"id\": \"/a\", \"name\": \"x\", \"tags\": {\"k\": \"v\"}, \"value\": [{\"id\": \"/b\"}],"
+      " \"properties\": {\"uuid\": \"u1\", \"subject\": \"CN=a\", \"n\": \"1\", \"extra\": true,"
+      " \"endpoints\": {\"e1\": {\"linkingState\": \"Succeeded\"}}}}",
+      "properties.n: expected a number, got a string" },
+    { "{\"id\": \"/a\", \"name\": \"x\", \"tags\": {\"k\": \"v\"}, \"value\": [],"
+      " \"properties\": {\"uuid\": \"u1\", \"subject\": \"CN=a\", \"n\": 1,"
+      " \"endpoints\": {\"e1\": {\"linkingState\": \"Failed\"}}}}",
+      "properties.endpoints.e1.linkingState: expected \"Succeeded\", got \"Failed\"" },
+  };
+  g_autoptr(JsonNode) expected = json_from_string (expected_text, NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(JsonNode) actual = json_from_string (cases[i].actual, NULL);
+      g_autoptr(GString) report = g_string_new (NULL);
+      gboolean equal = cb_test_example_compare (expected, actual, ignore_rules,
+                                                G_N_ELEMENTS (ignore_rules), "X_Get", "200",
+                                                report);
+
+      g_assert_nonnull (actual);
+      if (cases[i].found == NULL)
+        {
+          g_assert_cmpstr (report->str, ==, "");
+          g_assert_true (equal);
+        }
+      else
+        {
+          g_assert_false (equal);
+          g_assert_nonnull (strstr (report->str, cases[i].found));
+        }
+    }
+
+  /* The extra member and the shorter array are named too */
+  {
+    g_autoptr(JsonNode) actual = json_from_string (cases[3].actual, NULL);
+    g_autoptr(JsonNode) shorter = json_from_string (cases[4].actual, NULL);
+    g_autoptr(GString) report = g_string_new (NULL);
+
+    cb_test_example_compare (expected, actual, ignore_rules, G_N_ELEMENTS (ignore_rules),
+                             "X_Get", "200", report);
+    g_assert_nonnull (strstr (report->str, "properties.extra: not in the example"));
+    cb_test_example_compare (expected, shorter, ignore_rules, G_N_ELEMENTS (ignore_rules),
+                             "X_Get", "200", report);
+    g_assert_nonnull (strstr (report->str, "value: expected 1 elements, got 0"));
+  }
+}
+
 /* ---- finding the files ------------------------------------------------------------------- */
 
 static char *
@@ -937,6 +1007,7 @@ main (int   argc,
       return 77;
     }
 
+  g_test_add_func ("/adr-examples/compare", test_compare);
   seeds = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
   versions = sorted_entries (examples_root);
   g_ptr_array_sort (versions, compare_names);
