@@ -6,6 +6,8 @@
 #include "config.h"
 
 #include "cb-sb-activity.h"
+#include "cb-sb-adr-ca-store.h"
+#include "cb-sb-adr-endpoint-store.h"
 #include "cb-sb-adr-operations.h"
 #include "cb-sb-adr-store.h"
 #include "cb-sb-ca.h"
@@ -54,7 +56,10 @@ cb_sb_arm_init (CbSandbox  *self,
 {
   g_return_val_if_fail (CB_IS_SANDBOX (self), FALSE);
 
-  if (!cb_sb_adr_store_init (self, error) || !cb_sb_adr_operations_init (self, error))
+  if (!cb_sb_adr_store_init (self, error) || !cb_sb_adr_operations_init (self, error) ||
+      !cb_sb_adr_ca_store_init (self, error))
+    return FALSE;
+  if (!cb_sb_adr_endpoints_init (self, error))
     return FALSE;
 
   cb_sb_routes_operations_add (self);

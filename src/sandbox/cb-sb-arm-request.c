@@ -39,6 +39,15 @@ cb_sb_arm_is_old_api (CbSbRequest *req)
   return g_strcmp0 (cb_sb_arm_api_version (req), CB_SB_ARM_API_VERSION_OLD) == 0;
 }
 
+gboolean
+cb_sb_arm_is_stable_api (CbSbRequest *req)
+{
+  const char *v = cb_sb_arm_api_version (req);
+
+  return g_strcmp0 (v, CB_SB_ARM_API_VERSION_STABLE) == 0 ||
+         g_strcmp0 (v, CB_SB_ARM_API_VERSION_STABLE_PREVIEW) == 0;
+}
+
 /* ---- The prelude and the activity log ----------------------------------------------------- */
 
 static void
@@ -115,6 +124,30 @@ cb_sb_arm_log_write (CbSbRequest *req,
                       req->method, operation, resource_id, result, status);
 }
 
+static gboolean
+require_versions (CbSbRequest     *req,
+                  CbSbArmVersions  versions)
+{
+  switch (versions)
+    {
+    case CB_SB_ARM_VERSIONS_NEWEST_PREVIEW:
+      return cb_sb_require_api_version (req, CB_SB_ARM_API_VERSION, NULL);
+    case CB_SB_ARM_VERSIONS_ANY:
+      return cb_sb_require_api_version (req, CB_SB_ARM_API_VERSION, CB_SB_ARM_API_VERSION_OLD,
+                                        CB_SB_ARM_API_VERSION_STABLE,
+                                        CB_SB_ARM_API_VERSION_STABLE_PREVIEW, NULL);
+    case CB_SB_ARM_VERSIONS_STABLE:
+      return cb_sb_require_api_version (req, CB_SB_ARM_API_VERSION_STABLE,
+                                        CB_SB_ARM_API_VERSION_STABLE_PREVIEW, NULL);
+    case CB_SB_ARM_VERSIONS_STABLE_PREVIEW:
+      return cb_sb_require_api_version (req, CB_SB_ARM_API_VERSION_STABLE_PREVIEW, NULL);
+    case CB_SB_ARM_VERSIONS_PREVIEW:
+    default:
+      return cb_sb_require_api_version (req, CB_SB_ARM_API_VERSION, CB_SB_ARM_API_VERSION_OLD,
+                                        NULL);
+    }
+}
+
 void
 cb_sb_arm_handle (CbSbRequest          *req,
                   const CbSbArmHandler *handler)
@@ -126,9 +159,7 @@ cb_sb_arm_handle (CbSbRequest          *req,
   if (!cb_sb_require_bearer (req, CB_SB_AUD_ARM))
     return;
 
-  if (handler->newest_only ? !cb_sb_require_api_version (req, CB_SB_ARM_API_VERSION, NULL)
-                           : !cb_sb_require_api_version (req, CB_SB_ARM_API_VERSION,
-                                                         CB_SB_ARM_API_VERSION_OLD, NULL))
+  if (!require_versions (req, handler->versions))
     return;
 
   if (!cb_sb_require_permission (req, ids.scope, handler->action, handler->perm))

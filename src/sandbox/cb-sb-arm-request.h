@@ -48,12 +48,23 @@ typedef struct
 typedef void (*CbSbArmFunc) (CbSbRequest      *req,
                              const CbSbArmIds *ids);
 
+/* The api-versions a route answers (CbSbArmHandler.versions). FALSE and TRUE still mean
+ * the first two. */
+typedef enum
+{
+  CB_SB_ARM_VERSIONS_PREVIEW = 0,     /* 2026-03-01-preview and 2025-11-01-preview */
+  CB_SB_ARM_VERSIONS_NEWEST_PREVIEW,  /* 2026-03-01-preview (the actions it added) */
+  CB_SB_ARM_VERSIONS_ANY,             /* the previews and the stable 2026-11-01 model */
+  CB_SB_ARM_VERSIONS_STABLE,          /* 2026-11-01 and 2026-11-02-preview */
+  CB_SB_ARM_VERSIONS_STABLE_PREVIEW,  /* 2026-11-02-preview (what it adds to 2026-11-01) */
+} CbSbArmVersions;
+
 typedef struct
 {
   CbSbArmScope    scope;
   const char     *action;        /* "Microsoft.DeviceRegistry/namespaces/write" */
   CbSbPermission  perm;
-  gboolean        newest_only;   /* only the newest api-version (the actions it added) */
+  CbSbArmVersions versions;
   gboolean        write;         /* logged in the activity log once answered */
   CbSbArmFunc     func;
 } CbSbArmHandler;
@@ -64,11 +75,11 @@ void          cb_sb_arm_handle            (CbSbRequest          *req,
                                            const CbSbArmHandler *handler);
 
 /* Defines `static void name (CbSbRequest *req)` for the route table. */
-#define CB_SB_ARM_ROUTE(name, scope, action, perm, newest_only, write, func) \
+#define CB_SB_ARM_ROUTE(name, scope, action, perm, versions, write, func) \
   static void \
   name (CbSbRequest *req) \
   { \
-    static const CbSbArmHandler handler = { scope, action, perm, newest_only, write, func }; \
+    static const CbSbArmHandler handler = { scope, action, perm, versions, write, func }; \
     cb_sb_arm_handle (req, &handler); \
   }
 
@@ -82,6 +93,8 @@ void          cb_sb_arm_log_write         (CbSbRequest *req,
 const char   *cb_sb_arm_api_version       (CbSbRequest *req);
 /* The 2025-11-01-preview shape (policies are tracked resources, no BYOR). */
 gboolean      cb_sb_arm_is_old_api        (CbSbRequest *req);
+/* The stable model's shape: 2026-11-01 or 2026-11-02-preview. */
+gboolean      cb_sb_arm_is_stable_api     (CbSbRequest *req);
 
 /* ---- Errors ----------------------------------------------------------------------------- */
 

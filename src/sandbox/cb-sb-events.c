@@ -18,6 +18,7 @@ enum
   DEVICE_DROPPED,
   RECHECK_ALL,
   DESIRED_PATCHED,
+  ISSUER_PUBLISHED,
   N_SIGNALS
 };
 
@@ -54,6 +55,14 @@ cb_sb_events_class_init (CbSbEventsClass *klass)
                   G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE,
                   JSON_TYPE_OBJECT | G_SIGNAL_TYPE_STATIC_SCOPE,
                   G_TYPE_INT64);
+  signals[ISSUER_PUBLISHED] =
+    g_signal_new ("issuer-published",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 2,
+                  G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE,
+                  G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE);
 }
 
 static void
@@ -100,4 +109,16 @@ cb_sb_events_desired_patched (CbSbEvents *self,
   g_return_if_fail (patch != NULL);
 
   g_signal_emit (self, signals[DESIRED_PATCHED], 0, hub, device_id, patch, version);
+}
+
+void
+cb_sb_events_issuer_published (CbSbEvents *self,
+                               const char *namespace_id,
+                               const char *issuer_id)
+{
+  g_return_if_fail (CB_IS_SB_EVENTS (self));
+  g_return_if_fail (namespace_id != NULL);
+  g_return_if_fail (issuer_id != NULL);
+
+  g_signal_emit (self, signals[ISSUER_PUBLISHED], 0, namespace_id, issuer_id);
 }

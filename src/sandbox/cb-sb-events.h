@@ -32,5 +32,11 @@ void          cb_sb_events_desired_patched    (CbSbEvents  *self,
                                                const char  *device_id,
                                                JsonObject  *patch,
                                                gint64       version);
+/* "issuer-published" (namespace id, issuer id: the CA engine's ca_issuers.id): an
+ * intermediate CA of the 2026-11-01 model became usable (created by Microsoft, activated,
+ * rotated), so the hubs linked to the namespace must trust it. */
+void          cb_sb_events_issuer_published   (CbSbEvents  *self,
+                                               const char  *namespace_id,
+                                               const char  *issuer_id);
 
 G_END_DECLS

@@ -3,7 +3,8 @@
 
 /* Infrastructure: fault rules set by tests and demos (PUT /sandbox/faults, --faults FILE).
  * A rule matches a method and a path glob and asks for latency, an error status (with
- * Retry-After) or a failing outcome of some kind ("lro", "dps", "hubRenewal"), optionally a
+ * Retry-After) or a failing outcome of some kind ("lro", "dps", "hubRenewal", "linking": the
+ * linkingError code an endpoint's link ends with), optionally a
  * limited number of times. The router and the surfaces ask here; the rules know nothing of
  * requests. */
 
@@ -85,7 +86,7 @@ parse_fault_rules (JsonNode   *root,
       fault->retry_after = (guint) CLAMP (json_object_get_int_member_with_default (obj, "retryAfter", 0), 0, 3600);
       fault->remaining = (int) json_object_get_int_member_with_default (obj, "count", -1);
 
-      for (const char * const *k = (const char * const[]) { "lro", "dps", "hubRenewal", NULL }; *k; k++)
+      for (const char * const *k = (const char * const[]) { "lro", "dps", "hubRenewal", "linking", NULL }; *k; k++)
         if (json_object_has_member (obj, *k))
           {
             fault->kind = g_strdup (*k);
@@ -216,6 +217,22 @@ cb_sb_fault_rule_wants (const CbSbFault *rule,
     fault->remaining--;
 
   return TRUE;
+}
+
+const char *
+cb_sb_fault_rule_value (const CbSbFault *rule,
+                        const char      *kind)
+{
+  CbSbFault *fault = (CbSbFault *) rule;
+
+  if (fault == NULL || fault->kind == NULL || fault->remaining == 0 ||
+      g_strcmp0 (fault->kind, kind) != 0 || fault->value == NULL || fault->value[0] == '\0')
+    return NULL;
+
+  if (fault->remaining > 0)
+    fault->remaining--;
+
+  return fault->value;
 }
 
 void

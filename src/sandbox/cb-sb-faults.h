@@ -43,5 +43,9 @@ void          cb_sb_fault_consume         (const CbSbFault *fault);
 gboolean      cb_sb_fault_rule_wants      (const CbSbFault *fault,
                                            const char      *kind,
                                            const char      *value);
+/* The value the rule (or NULL) gives kind, whatever it is ("linking" -> the linkingError
+ * code), consuming one use; NULL when it gives none. */
+const char   *cb_sb_fault_rule_value      (const CbSbFault *fault,
+                                           const char      *kind);
 
 G_END_DECLS

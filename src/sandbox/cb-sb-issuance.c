@@ -30,29 +30,10 @@ cb_sb_ca_issue_leaf (CbSandbox   *self,
                      GBytes      *csr_der,
                      GError     **error)
 {
-  g_autoptr(GPtrArray) result = NULL;
-  g_autoptr(CbCsr) csr = NULL;
-  g_autoptr(CbKey) ica_key = NULL;
-  g_autoptr(GBytes) ica_der = NULL;
-  g_autoptr(GBytes) root_der = NULL;
-  g_autoptr(GBytes) leaf_der = NULL;
-  g_autoptr(GBytes) identifier_value = NULL;
-  g_autoptr(GBytes) csr_key = NULL;
-  g_autoptr(CbCertificate) ica = NULL;
-  g_autoptr(CbCertificate) leaf = NULL;
   g_autofree char *namespace_id = NULL;
   g_autofree char *state = NULL;
   g_autofree char *issuer_id = NULL;
-  g_autofree char *issuer_status = NULL;
-  g_autofree char *key_ref = NULL;
-  g_autofree char *chain_pem = NULL;
-  g_autofree char *identifier = NULL;
-  const char * const eku[] = { CB_OID_EKU_CLIENT_AUTH, NULL };
-  CbCertExtension extension = { 0 };
-  CbCertProfile profile = { 0 };
-  gboolean enabled = FALSE;
   gint64 validity_days = 0;
-  gint64 now;
 
   g_return_val_if_fail (CB_IS_SANDBOX (self), NULL);
   g_return_val_if_fail (policy_id != NULL, NULL);
@@ -75,6 +56,45 @@ cb_sb_ca_issue_leaf (CbSandbox   *self,
                    "(provisioningState %s)", policy_id, state);
       return NULL;
     }
+
+  return cb_sb_ca_issue_leaf_under (self, namespace_id, issuer_id, policy_id, validity_days,
+                                    device_name, csr_der, error);
+}
+
+GPtrArray *
+cb_sb_ca_issue_leaf_under (CbSandbox   *self,
+                           const char  *namespace_id,
+                           const char  *issuer_id,
+                           const char  *policy_id,
+                           gint64       validity_days,
+                           const char  *device_name,
+                           GBytes      *csr_der,
+                           GError     **error)
+{
+  g_autoptr(GPtrArray) result = NULL;
+  g_autoptr(CbCsr) csr = NULL;
+  g_autoptr(CbKey) ica_key = NULL;
+  g_autoptr(GBytes) ica_der = NULL;
+  g_autoptr(GBytes) root_der = NULL;
+  g_autoptr(GBytes) leaf_der = NULL;
+  g_autoptr(GBytes) identifier_value = NULL;
+  g_autoptr(GBytes) csr_key = NULL;
+  g_autoptr(CbCertificate) ica = NULL;
+  g_autoptr(CbCertificate) leaf = NULL;
+  g_autofree char *issuer_status = NULL;
+  g_autofree char *key_ref = NULL;
+  g_autofree char *chain_pem = NULL;
+  g_autofree char *identifier = NULL;
+  const char * const eku[] = { CB_OID_EKU_CLIENT_AUTH, NULL };
+  CbCertExtension extension = { 0 };
+  CbCertProfile profile = { 0 };
+  gboolean enabled = FALSE;
+  gint64 now;
+
+  g_return_val_if_fail (CB_IS_SANDBOX (self), NULL);
+  g_return_val_if_fail (namespace_id != NULL && issuer_id != NULL && policy_id != NULL, NULL);
+  g_return_val_if_fail (device_name != NULL, NULL);
+  g_return_val_if_fail (csr_der != NULL, NULL);
 
   cb_sb_ca_get_issuer_material (self, issuer_id, &issuer_status, &key_ref, &ica_der, &chain_pem);
 

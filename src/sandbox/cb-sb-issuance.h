@@ -16,5 +16,13 @@ G_BEGIN_DECLS
 GPtrArray    *cb_sb_ca_issue_leaf         (CbSandbox *self, const char *policy_id,
                                            const char *device_name, GBytes *csr_der,
                                            GError **error);
+/* The same under a given issuing CA (the CA engine's issuer id) and validity, for a policy
+ * whose lookup the caller made (the 2026-11-01 model: cb_sb_adr_ca_find_policy). The leaf
+ * is recorded under policy_id, and a device seen first is created in the namespace pointing
+ * at it. Same errors, except G_IO_ERROR_NOT_FOUND. */
+GPtrArray    *cb_sb_ca_issue_leaf_under   (CbSandbox *self, const char *namespace_id,
+                                           const char *issuer_id, const char *policy_id,
+                                           gint64 validity_days, const char *device_name,
+                                           GBytes *csr_der, GError **error);
 
 G_END_DECLS

@@ -21,6 +21,7 @@
 #include "cb-sb-adr-operations.h"
 #include "cb-sb-adr-ops.h"
 #include "cb-sb-adr-store.h"
+#include "cb-sb-adr-linking.h"
 #include "cb-sb-lro.h"
 #include "cb-sb-store.h"
 
@@ -221,5 +222,7 @@ cb_sb_arm_run_due_operations (CbSandbox *self)
   state->completing = TRUE;
   for (guint i = 0; i < due->len; i++)
     complete_operation (self, g_ptr_array_index (due, i));
+  /* Linked endpoints (2026-11-01) end their linking on the same clock. */
+  cb_sb_adr_linking_run_due (self);
   state->completing = FALSE;
 }

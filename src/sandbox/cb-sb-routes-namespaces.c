@@ -3,20 +3,230 @@
 
 /* The ARM surface of Microsoft.DeviceRegistry/namespaces: list (by subscription or resource
  * group), get, create or update (PUT), PATCH (tags) and delete. A namespace with a credential
- * cannot be deleted. */
+ * cannot be deleted. At 2026-11-01 (and 2026-11-02-preview) a PUT or PATCH also names the
+ * namespace's linked IoT hubs and DPS instances (properties.messaging.endpoints,
+ * properties.provisioning.endpoints, cb-sb-adr-linking.c), and every answer shows them with
+ * their linkingState. */
 
 #include "config.h"
 
+#include "cb-sb-adr-endpoint-store.h"
+#include "cb-sb-adr-linking.h"
 #include "cb-sb-adr-ops.h"
 #include "cb-sb-adr-store.h"
 #include "cb-sb-arm-body.h"
 #include "cb-sb-arm-json.h"
 #include "cb-sb-arm-request.h"
+#include "cb-sb-dps-store.h"
+#include "cb-sb-faults.h"
+#include "cb-sb-json.h"
 #include "cb-sb-routes-namespaces.h"
 
 #define OP_NS_WRITE        "Microsoft.DeviceRegistry/namespaces/write"
 #define OP_NS_DELETE       "Microsoft.DeviceRegistry/namespaces/delete"
 #define OP_NS_READ         "Microsoft.DeviceRegistry/namespaces/read"
+
+/* ---- The stable model's endpoints --------------------------------------------------------- */
+
+static gboolean
+is_stable (const char *api_version)
+{
+  return g_strcmp0 (api_version, CB_SB_ARM_API_VERSION_STABLE) == 0 ||
+         g_strcmp0 (api_version, CB_SB_ARM_API_VERSION_STABLE_PREVIEW) == 0;
+}
+
+static void
+add_endpoint (CbSandbox       *self,
+              JsonBuilder     *b,
+              CbSbEndpointRow *row)
+{
+  gboolean linked = g_strcmp0 (row->linking_state, CB_SB_LINKING_SUCCEEDED) == 0;
+
+  json_builder_set_member_name (b, row->name);
+  json_builder_begin_object (b);
+  cb_sb_json_add_string (b, "endpointType", row->endpoint_type);
+  cb_sb_json_add_string (b, "resourceId", row->resource_id);
+  if (row->identity_type != NULL)
+    {
+      json_builder_set_member_name (b, "inboundCallerIdentity");
+      json_builder_begin_object (b);
+      cb_sb_json_add_string (b, "type", row->identity_type);
+      json_builder_end_object (b);
+    }
+  cb_sb_json_add_string (b, "linkingState", row->linking_state);
+  if (g_strcmp0 (row->linking_state, CB_SB_LINKING_FAILED) == 0 && row->error_code != NULL)
+    {
+      json_builder_set_member_name (b, "linkingError");
+      json_builder_begin_object (b);
+      cb_sb_json_add_string (b, "code", row->error_code);
+      cb_sb_json_add_string (b, "message", row->error_message);
+      json_builder_end_object (b);
+    }
+  if (linked && g_str_equal (row->kind, CB_SB_ENDPOINTS_MESSAGING))
+    {
+      g_autofree char *name = NULL;
+      g_autofree char *host = NULL;
+
+      /* The sandbox has one host per hub, for services and devices alike. */
+      if (cb_sb_adr_linking_parse_id (row->resource_id, FALSE, NULL, NULL, &name) &&
+          (host = cb_sb_dps_hub_host_name (self, name)) != NULL)
+        {
+          cb_sb_json_add_string (b, "address", host);
+          cb_sb_json_add_string (b, "deviceAddress", host);
+        }
+    }
+  if (row->availability != NULL || row->allocation_weight >= 0)
+    {
+      json_builder_set_member_name (b, "provisioning");
+      json_builder_begin_object (b);
+      if (row->availability != NULL)
+        cb_sb_json_add_string (b, "availability", row->availability);
+      if (row->allocation_weight >= 0)
+        {
+          json_builder_set_member_name (b, "allocationWeight");
+          json_builder_add_int_value (b, row->allocation_weight);
+        }
+      json_builder_end_object (b);
+    }
+  json_builder_end_object (b);
+}
+
+/* properties.messaging and properties.provisioning as the stable model has them: the
+ * endpoints the namespace named, with their linking state (the preview's messaging, read off
+ * the topology, gives way). */
+static void
+replace_endpoints (CbSandbox  *self,
+                   JsonNode   *node,
+                   const char *ns_id)
+{
+  static const char * const kinds[] = { CB_SB_ENDPOINTS_MESSAGING, CB_SB_ENDPOINTS_PROVISIONING };
+  JsonObject *props = cb_sb_json_member_object (json_node_get_object (node), "properties");
+
+  if (props == NULL)
+    return;
+
+  json_object_remove_member (props, "messaging");
+  for (guint k = 0; k < G_N_ELEMENTS (kinds); k++)
+    {
+      g_autoptr(GPtrArray) rows = cb_sb_adr_endpoints_list (self, ns_id, kinds[k]);
+      g_autoptr(JsonBuilder) b = NULL;
+
+      if (rows->len == 0)
+        continue;
+
+      b = json_builder_new ();
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "endpoints");
+      json_builder_begin_object (b);
+      for (guint i = 0; i < rows->len; i++)
+        add_endpoint (self, b, g_ptr_array_index (rows, i));
+      json_builder_end_object (b);
+      json_builder_end_object (b);
+      json_object_set_member (props, kinds[k], json_builder_get_root (b));
+    }
+}
+
+static JsonNode *
+namespace_json (CbSandbox  *self,
+                const char *ns_id,
+                const char *api_version)
+{
+  JsonNode *node = cb_sb_arm_namespace_json (self, ns_id, api_version);
+
+  if (node != NULL && is_stable (api_version))
+    replace_endpoints (self, node, ns_id);
+
+  return node;
+}
+
+/* Applies the endpoints a stable PUT (replace) or PATCH names. FALSE after replying 400. */
+static gboolean
+apply_endpoints (CbSbRequest *req,
+                 const char  *ns_id,
+                 JsonObject  *body,
+                 gboolean     replace)
+{
+  static const char * const kinds[] = { CB_SB_ENDPOINTS_MESSAGING, CB_SB_ENDPOINTS_PROVISIONING };
+  JsonObject *props = NULL;
+  const char *fault = NULL;
+  gboolean fault_taken = FALSE;
+
+  if (!cb_sb_arm_is_stable_api (req))
+    return TRUE;
+
+  if (json_object_has_member (body, "properties"))
+    {
+      JsonNode *node = json_object_get_member (body, "properties");
+
+      if (!JSON_NODE_HOLDS_NULL (node) && !JSON_NODE_HOLDS_OBJECT (node))
+        {
+          cb_sb_arm_reply_invalid_content (req, "properties", "properties must be an object");
+          return FALSE;
+        }
+      if (JSON_NODE_HOLDS_OBJECT (node))
+        props = json_node_get_object (node);
+    }
+
+  for (guint k = 0; k < G_N_ELEMENTS (kinds); k++)
+    {
+      g_autoptr(JsonObject) empty = json_object_new ();
+      g_autoptr(GError) error = NULL;
+      g_autofree char *target = g_strdup_printf ("properties.%s", kinds[k]);
+      JsonNode *kind_node = props != NULL ? json_object_get_member (props, kinds[k]) : NULL;
+      JsonNode *endpoints = NULL;
+      gboolean kind_replace = replace;
+
+      if (kind_node == NULL && !replace)
+        continue;
+
+      if (kind_node != NULL && !JSON_NODE_HOLDS_NULL (kind_node))
+        {
+          if (!JSON_NODE_HOLDS_OBJECT (kind_node))
+            {
+              g_autofree char *message = g_strdup_printf ("%s must be an object", target);
+
+              cb_sb_arm_reply_invalid_content (req, target, message);
+              return FALSE;
+            }
+          endpoints = json_object_get_member (json_node_get_object (kind_node), "endpoints");
+          if (endpoints == NULL && !replace)
+            continue;
+        }
+
+      if (endpoints != NULL && !JSON_NODE_HOLDS_NULL (endpoints) &&
+          !JSON_NODE_HOLDS_OBJECT (endpoints))
+        {
+          g_autofree char *message = g_strdup_printf ("%s.endpoints must be an object", target);
+
+          cb_sb_arm_reply_invalid_content (req, target, message);
+          return FALSE;
+        }
+      /* A null (or, in a PUT, a missing) set of endpoints unlinks them all. */
+      if (endpoints == NULL || JSON_NODE_HOLDS_NULL (endpoints))
+        kind_replace = TRUE;
+
+      if (!fault_taken)
+        {
+          fault = cb_sb_fault_rule_value (req->fault, "linking");
+          fault_taken = TRUE;
+        }
+
+      if (!cb_sb_adr_linking_apply (req->sandbox, ns_id, kinds[k],
+                                    endpoints != NULL && JSON_NODE_HOLDS_OBJECT (endpoints)
+                                      ? json_node_get_object (endpoints) : empty,
+                                    kind_replace, fault, &error))
+        {
+          if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT))
+            cb_sb_arm_reply_invalid_content (req, target, error->message);
+          else
+            cb_sb_reply_arm_error (req, SOUP_STATUS_INTERNAL_SERVER_ERROR,
+                                   "InternalServerError", NULL, "%s", error->message);
+          return FALSE;
+        }
+    }
+
+  return TRUE;
+}
 
 static void
 namespaces_list_subscription (CbSbRequest      *req,
@@ -25,7 +235,7 @@ namespaces_list_subscription (CbSbRequest      *req,
   cb_sb_arm_reply_list (req,
                         "SELECT id FROM adr_namespaces WHERE subscription = ?1 ORDER BY name, id "
                         "LIMIT :limit OFFSET :offset",
-                        cb_sb_param (req, "sub"), NULL, cb_sb_arm_namespace_json);
+                        cb_sb_param (req, "sub"), NULL, namespace_json);
 }
 
 static void
@@ -36,7 +246,7 @@ namespaces_list_group (CbSbRequest      *req,
                         "SELECT id FROM adr_namespaces WHERE subscription = ?1 "
                         "AND resource_group = ?2 ORDER BY name LIMIT :limit OFFSET :offset",
                         cb_sb_param (req, "sub"), cb_sb_param (req, "rg"),
-                        cb_sb_arm_namespace_json);
+                        namespace_json);
 }
 
 static void
@@ -51,8 +261,7 @@ static void
 namespace_get (CbSbRequest      *req,
                const CbSbArmIds *ids)
 {
-  JsonNode *node = cb_sb_arm_namespace_json (req->sandbox, ids->ns_id,
-                                             cb_sb_arm_api_version (req));
+  JsonNode *node = namespace_json (req->sandbox, ids->ns_id, cb_sb_arm_api_version (req));
 
   if (node == NULL)
     reply_namespace_not_found (req);
@@ -98,18 +307,22 @@ namespace_put (CbSbRequest      *req,
           !cb_sb_arm_check_location_unchanged (req, ns, current_location, location))
         return;
 
+      if (!apply_endpoints (req, ns_id, obj, TRUE))
+        return;
       if (tags != NULL)
         cb_sb_adr_set_tags (self, "adr_namespaces", "id", ns_id, tags);
       cb_sb_adr_set_modified (self, "adr_namespaces", "id", ns_id, req->principal);
       cb_sb_reply_json (req, SOUP_STATUS_OK,
-                        cb_sb_arm_namespace_json (self, ns_id, cb_sb_arm_api_version (req)));
+                        namespace_json (self, ns_id, cb_sb_arm_api_version (req)));
       return;
     }
 
+  if (!apply_endpoints (req, ns_id, obj, TRUE))
+    return;
   cb_sb_adr_insert_namespace (self, sub, rg, ns, location, tags, "Accepted",
                               cb_sb_actor (req->principal));
   cb_sb_arm_reply_created (req, location, "ns-create", ns_id, ns_id, NULL, OP_NS_WRITE,
-                           cb_sb_arm_namespace_json (self, ns_id, cb_sb_arm_api_version (req)));
+                           namespace_json (self, ns_id, cb_sb_arm_api_version (req)));
 }
 
 static void
@@ -134,7 +347,7 @@ namespace_patch (CbSbRequest      *req,
 
   body = cb_sb_json_body (req, FALSE);
   if (body == NULL || (obj = cb_sb_arm_body_object (req, body)) == NULL ||
-      !cb_sb_arm_get_tags (req, obj, &tags))
+      !cb_sb_arm_get_tags (req, obj, &tags) || !apply_endpoints (req, ids->ns_id, obj, FALSE))
     return;
 
   args = cb_sb_arm_tags_args (tags);
@@ -174,17 +387,17 @@ namespace_delete (CbSbRequest      *req,
 }
 
 CB_SB_ARM_ROUTE (handle_namespaces_list_subscription, CB_SB_ARM_SCOPE_SUBSCRIPTION, OP_NS_READ,
-                 CB_SB_PERM_READ, FALSE, FALSE, namespaces_list_subscription)
+                 CB_SB_PERM_READ, CB_SB_ARM_VERSIONS_ANY, FALSE, namespaces_list_subscription)
 CB_SB_ARM_ROUTE (handle_namespaces_list_group, CB_SB_ARM_SCOPE_GROUP, OP_NS_READ,
-                 CB_SB_PERM_READ, FALSE, FALSE, namespaces_list_group)
+                 CB_SB_PERM_READ, CB_SB_ARM_VERSIONS_ANY, FALSE, namespaces_list_group)
 CB_SB_ARM_ROUTE (handle_namespace_get, CB_SB_ARM_SCOPE_NAMESPACE, OP_NS_READ,
-                 CB_SB_PERM_READ, FALSE, FALSE, namespace_get)
+                 CB_SB_PERM_READ, CB_SB_ARM_VERSIONS_ANY, FALSE, namespace_get)
 CB_SB_ARM_ROUTE (handle_namespace_put, CB_SB_ARM_SCOPE_NAMESPACE, OP_NS_WRITE,
-                 CB_SB_PERM_WRITE, FALSE, TRUE, namespace_put)
+                 CB_SB_PERM_WRITE, CB_SB_ARM_VERSIONS_ANY, TRUE, namespace_put)
 CB_SB_ARM_ROUTE (handle_namespace_patch, CB_SB_ARM_SCOPE_NAMESPACE, OP_NS_WRITE,
-                 CB_SB_PERM_WRITE, FALSE, TRUE, namespace_patch)
+                 CB_SB_PERM_WRITE, CB_SB_ARM_VERSIONS_ANY, TRUE, namespace_patch)
 CB_SB_ARM_ROUTE (handle_namespace_delete, CB_SB_ARM_SCOPE_NAMESPACE, OP_NS_DELETE,
-                 CB_SB_PERM_WRITE, FALSE, TRUE, namespace_delete)
+                 CB_SB_PERM_WRITE, CB_SB_ARM_VERSIONS_ANY, TRUE, namespace_delete)
 
 void
 cb_sb_routes_namespaces_add (CbSandbox *self)

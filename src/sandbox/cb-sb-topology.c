@@ -179,3 +179,64 @@ cb_sb_list_hubs_for_namespace (CbSandbox  *self,
 
   return hubs;
 }
+
+/* The hubs and the DPS instances have the same columns for this. */
+static const char *
+topology_table (gboolean dps)
+{
+  return dps ? "dps_instances" : "hubs";
+}
+
+char *
+cb_sb_topology_find (CbSandbox   *self,
+                     gboolean     dps,
+                     const char  *subscription,
+                     const char  *resource_group,
+                     const char  *name,
+                     char       **namespace_id)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT name, namespace_id FROM %s WHERE name = ? "
+                                          "AND subscription = ? COLLATE NOCASE "
+                                          "AND resource_group = ? COLLATE NOCASE",
+                                          topology_table (dps));
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self, sql);
+  char *stored = NULL;
+
+  sqlite3_bind_text (stmt, 1, name, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, subscription, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 3, resource_group, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      stored = cb_sb_column_dup (stmt, 0);
+      if (namespace_id != NULL)
+        *namespace_id = cb_sb_column_dup (stmt, 1);
+    }
+  sqlite3_reset (stmt);
+
+  return stored;
+}
+
+gboolean
+cb_sb_topology_set_namespace (CbSandbox   *self,
+                              gboolean     dps,
+                              const char  *name,
+                              const char  *namespace_id,
+                              GError     **error)
+{
+  g_autofree char *sql = g_strdup_printf ("UPDATE %s SET namespace_id = ? WHERE name = ?",
+                                          topology_table (dps));
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self, sql);
+
+  if (namespace_id != NULL)
+    sqlite3_bind_text (stmt, 1, namespace_id, -1, SQLITE_TRANSIENT);
+  else
+    sqlite3_bind_null (stmt, 1);
+  sqlite3_bind_text (stmt, 2, name, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    {
+      cb_sb_set_sqlite_error (self, error);
+      return FALSE;
+    }
+
+  return TRUE;
+}

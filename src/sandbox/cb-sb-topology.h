@@ -45,5 +45,20 @@ gboolean      cb_sb_set_dps_owner_key (CbSandbox  *self,
 /* Hub names whose namespace_id is ns_id. */
 GPtrArray    *cb_sb_list_hubs_for_namespace (CbSandbox *self,
                                              const char *namespace_id);
+/* The stored name of the hub (dps FALSE) or DPS instance (dps TRUE) called name in that
+ * subscription and group, and the namespace it is linked to (NULL: none); NULL when there
+ * is none. */
+char         *cb_sb_topology_find           (CbSandbox   *self,
+                                             gboolean     dps,
+                                             const char  *subscription,
+                                             const char  *resource_group,
+                                             const char  *name,
+                                             char       **namespace_id);
+/* Links the hub or DPS instance to namespace_id (NULL: unlinks it). */
+gboolean      cb_sb_topology_set_namespace  (CbSandbox   *self,
+                                             gboolean     dps,
+                                             const char  *name,
+                                             const char  *namespace_id,
+                                             GError     **error);
 
 G_END_DECLS

@@ -19,9 +19,15 @@ G_BEGIN_DECLS
 
 #define CB_SB_ARM_API_VERSION       "2026-03-01-preview"
 #define CB_SB_ARM_API_VERSION_OLD   "2025-11-01-preview"
+/* The stable model (certificate authorities, linked endpoints, registry devices) and the
+ * preview that adds to it (authentication profiles). */
+#define CB_SB_ARM_API_VERSION_STABLE          "2026-11-01"
+#define CB_SB_ARM_API_VERSION_STABLE_PREVIEW  "2026-11-02-preview"
 #define CB_SB_HUB_ARM_API_VERSION   "2025-08-01-preview"
 #define CB_SB_ACTIVITY_API_VERSION  "2015-04-01"
 #define CB_SB_DPS_API_VERSION       "2025-07-01-preview"
+/* DPS with the stable ADR model: enrollments name a certificate authority and policy. */
+#define CB_SB_DPS_API_VERSION_STABLE "2026-11-01"
 #define CB_SB_HUB_API_VERSION       "2021-04-12"
 
 #define CB_SB_ROLE_OWNER                  "Owner"

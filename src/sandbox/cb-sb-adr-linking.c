@@ -1,0 +1,446 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "cb-sandbox-arm"
+
+/* Linking in the stable 2026-11-01 model. A namespace names its hubs in
+ * properties.messaging.endpoints and its DPS instances in properties.provisioning.endpoints;
+ * each endpoint links on its own: InProgress for the sandbox's LRO delay, then Succeeded (the
+ * topology's hub or DPS row now names the namespace, which is what the hub's verdict and DPS
+ * read) or Failed with a linkingError {code, message} that stays until the request is sent
+ * again. A link fails when the resource is not in the sandbox's topology (in that subscription
+ * and group), when it is linked to another namespace, or when a fault rule asks for it
+ * ("linking": "<code>").
+ *
+ * The preview model's "synchronize" is gone: a hub gets the namespace's usable intermediate
+ * CAs as CA certificates when it links, and again whenever an ICA becomes usable (the CA side
+ * emits issuer-published). */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "cb-sb-adr-endpoint-store.h"
+#include "cb-sb-adr-linking.h"
+#include "cb-sb-store.h"
+#include "cb-sb-topology.h"
+
+/* ---- Resource ids ----------------------------------------------------------------------- */
+
+gboolean
+cb_sb_adr_linking_parse_id (const char  *resource_id,
+                            gboolean     dps,
+                            char       **subscription,
+                            char       **resource_group,
+                            char       **name)
+{
+  g_auto(GStrv) parts = NULL;
+  const char *type = dps ? "provisioningServices" : "IotHubs";
+
+  if (resource_id == NULL || resource_id[0] != '/')
+    return FALSE;
+
+  /* "", subscriptions, {s}, resourceGroups, {rg}, providers, Microsoft.Devices, {type}, {n} */
+  parts = g_strsplit (resource_id, "/", -1);
+  if (g_strv_length (parts) != 9 ||
+      g_ascii_strcasecmp (parts[1], "subscriptions") != 0 || parts[2][0] == '\0' ||
+      g_ascii_strcasecmp (parts[3], "resourceGroups") != 0 || parts[4][0] == '\0' ||
+      g_ascii_strcasecmp (parts[5], "providers") != 0 ||
+      g_ascii_strcasecmp (parts[6], "Microsoft.Devices") != 0 ||
+      g_ascii_strcasecmp (parts[7], type) != 0 || parts[8][0] == '\0')
+    return FALSE;
+
+  if (subscription != NULL)
+    *subscription = g_strdup (parts[2]);
+  if (resource_group != NULL)
+    *resource_group = g_strdup (parts[4]);
+  if (name != NULL)
+    *name = g_strdup (parts[8]);
+  return TRUE;
+}
+
+/* ---- Applying a PUT or PATCH ---------------------------------------------------------- */
+
+static gboolean
+invalid (GError     **error,
+         const char  *format,
+         ...) G_GNUC_PRINTF (2, 3);
+
+static gboolean
+invalid (GError     **error,
+         const char  *format,
+         ...)
+{
+  va_list args;
+  g_autofree char *message = NULL;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, message);
+  return FALSE;
+}
+
+static const char *
+member_string (JsonObject *obj,
+               const char *name,
+               gboolean   *wrong_type)
+{
+  JsonNode *node;
+
+  if (obj == NULL || !json_object_has_member (obj, name))
+    return NULL;
+  node = json_object_get_member (obj, name);
+  if (JSON_NODE_HOLDS_NULL (node))
+    return NULL;
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    {
+      *wrong_type = TRUE;
+      return NULL;
+    }
+
+  return json_node_get_string (node);
+}
+
+/* One endpoint of the body, checked, as a row (not yet linking). */
+static CbSbEndpointRow *
+parse_endpoint (const char  *namespace_id,
+                const char  *kind,
+                const char  *name,
+                JsonNode    *node,
+                GError     **error)
+{
+  gboolean dps = g_str_equal (kind, CB_SB_ENDPOINTS_PROVISIONING);
+  const char *canonical = dps ? CB_SB_ENDPOINT_TYPE_DPS : CB_SB_ENDPOINT_TYPE_HUB;
+  g_autoptr(CbSbEndpointRow) row = g_new0 (CbSbEndpointRow, 1);
+  gboolean wrong = FALSE;
+  JsonObject *obj;
+  JsonObject *identity = NULL;
+  JsonObject *provisioning = NULL;
+  const char *type;
+  const char *resource_id;
+  const char *identity_type = NULL;
+  const char *availability = NULL;
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      invalid (error, "properties.%s.endpoints.%s must be an object", kind, name);
+      return NULL;
+    }
+  obj = json_node_get_object (node);
+
+  type = member_string (obj, "endpointType", &wrong);
+  if (wrong || (type != NULL && g_ascii_strcasecmp (type, canonical) != 0))
+    {
+      invalid (error, "properties.%s.endpoints.%s.endpointType must be '%s'", kind, name,
+               canonical);
+      return NULL;
+    }
+
+  resource_id = member_string (obj, "resourceId", &wrong);
+  if (wrong || !cb_sb_adr_linking_parse_id (resource_id, dps, NULL, NULL, NULL))
+    {
+      invalid (error, "properties.%s.endpoints.%s.resourceId must be the ARM id of %s, e.g. "
+               "/subscriptions/{subscription}/resourceGroups/{group}/providers/%s/{name}",
+               kind, name, dps ? "a provisioning service" : "an IoT hub", canonical);
+      return NULL;
+    }
+
+  if (json_object_has_member (obj, "inboundCallerIdentity"))
+    {
+      JsonNode *id_node = json_object_get_member (obj, "inboundCallerIdentity");
+
+      if (!JSON_NODE_HOLDS_OBJECT (id_node))
+        {
+          invalid (error, "properties.%s.endpoints.%s.inboundCallerIdentity must be an object",
+                   kind, name);
+          return NULL;
+        }
+      identity = json_node_get_object (id_node);
+      identity_type = member_string (identity, "type", &wrong);
+      if (wrong || (identity_type != NULL && !g_str_equal (identity_type, "SystemAssigned")))
+        {
+          invalid (error, "properties.%s.endpoints.%s.inboundCallerIdentity.type must be "
+                   "'SystemAssigned'", kind, name);
+          return NULL;
+        }
+    }
+
+  row->allocation_weight = -1;
+  if (!dps && json_object_has_member (obj, "provisioning"))
+    {
+      JsonNode *p_node = json_object_get_member (obj, "provisioning");
+      JsonNode *weight;
+
+      if (!JSON_NODE_HOLDS_OBJECT (p_node))
+        {
+          invalid (error, "properties.%s.endpoints.%s.provisioning must be an object", kind, name);
+          return NULL;
+        }
+      provisioning = json_node_get_object (p_node);
+      availability = member_string (provisioning, "availability", &wrong);
+      if (wrong || (availability != NULL && !g_str_equal (availability, "Available") &&
+                    !g_str_equal (availability, "Disabled")))
+        {
+          invalid (error, "properties.%s.endpoints.%s.provisioning.availability must be "
+                   "'Available' or 'Disabled'", kind, name);
+          return NULL;
+        }
+      weight = json_object_get_member (provisioning, "allocationWeight");
+      if (weight != NULL && !JSON_NODE_HOLDS_NULL (weight))
+        {
+          if (!JSON_NODE_HOLDS_VALUE (weight) ||
+              json_node_get_value_type (weight) != G_TYPE_INT64 ||
+              json_node_get_int (weight) < 0 || json_node_get_int (weight) > G_MAXINT32)
+            {
+              invalid (error, "properties.%s.endpoints.%s.provisioning.allocationWeight must be "
+                       "a whole number, 0 or more", kind, name);
+              return NULL;
+            }
+          row->allocation_weight = json_node_get_int (weight);
+        }
+    }
+
+  row->namespace_id = g_strdup (namespace_id);
+  row->kind = g_strdup (kind);
+  row->name = g_strdup (name);
+  row->endpoint_type = g_strdup (type != NULL ? type : canonical);
+  row->resource_id = g_strdup (resource_id);
+  row->identity_type = g_strdup (identity_type);
+  row->availability = g_strdup (availability);
+  return g_steal_pointer (&row);
+}
+
+static CbSbEndpointRow *
+find_row (GPtrArray  *rows,
+          const char *name)
+{
+  for (guint i = 0; i < rows->len; i++)
+    {
+      CbSbEndpointRow *row = g_ptr_array_index (rows, i);
+
+      if (g_str_equal (row->name, name))
+        return row;
+    }
+
+  return NULL;
+}
+
+/* The topology forgets the link if it is this namespace's. */
+static gboolean
+unlink_endpoint (CbSandbox        *self,
+                 CbSbEndpointRow  *row,
+                 GError          **error)
+{
+  gboolean dps = g_str_equal (row->kind, CB_SB_ENDPOINTS_PROVISIONING);
+  g_autofree char *sub = NULL;
+  g_autofree char *rg = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *stored = NULL;
+  g_autofree char *linked_ns = NULL;
+
+  if (g_strcmp0 (row->linking_state, CB_SB_LINKING_SUCCEEDED) == 0 &&
+      cb_sb_adr_linking_parse_id (row->resource_id, dps, &sub, &rg, &name) &&
+      (stored = cb_sb_topology_find (self, dps, sub, rg, name, &linked_ns)) != NULL &&
+      g_strcmp0 (linked_ns, row->namespace_id) == 0 &&
+      !cb_sb_topology_set_namespace (self, dps, stored, NULL, error))
+    return FALSE;
+
+  return cb_sb_adr_endpoint_delete (self, row->namespace_id, row->kind, row->name, error);
+}
+
+gboolean
+cb_sb_adr_linking_apply (CbSandbox   *self,
+                         const char  *namespace_id,
+                         const char  *kind,
+                         JsonObject  *endpoints,
+                         gboolean     replace,
+                         const char  *fault,
+                         GError     **error)
+{
+  g_autoptr(GPtrArray) current = NULL;
+  g_autoptr(GPtrArray) parsed = g_ptr_array_new_with_free_func ((GDestroyNotify) cb_sb_endpoint_row_free);
+  g_autoptr(GPtrArray) removed = g_ptr_array_new ();
+  g_autoptr(GList) members = json_object_get_members (endpoints);
+  gint64 now = cb_sb_now_usec (self);
+
+  g_return_val_if_fail (CB_IS_SANDBOX (self), FALSE);
+
+  current = cb_sb_adr_endpoints_list (self, namespace_id, kind);
+
+  /* Check everything before changing anything. */
+  for (GList *l = members; l != NULL; l = l->next)
+    {
+      const char *name = l->data;
+      JsonNode *node = json_object_get_member (endpoints, name);
+      CbSbEndpointRow *row;
+
+      if (name[0] == '\0' || strlen (name) > 64)
+        return invalid (error, "properties.%s.endpoints: an endpoint's name has 1 to 64 "
+                        "characters", kind);
+
+      if (JSON_NODE_HOLDS_NULL (node))
+        {
+          if (replace)
+            return invalid (error, "properties.%s.endpoints.%s must be an object", kind, name);
+          if ((row = find_row (current, name)) != NULL)
+            g_ptr_array_add (removed, row);
+          continue;
+        }
+
+      if (!(row = parse_endpoint (namespace_id, kind, name, node, error)))
+        return FALSE;
+
+      for (guint i = 0; i < parsed->len; i++)
+        if (g_ascii_strcasecmp (((CbSbEndpointRow *) g_ptr_array_index (parsed, i))->resource_id,
+                                row->resource_id) == 0)
+          {
+            cb_sb_endpoint_row_free (row);
+            return invalid (error, "properties.%s.endpoints: two endpoints name the resource "
+                            "'%s'", kind, ((CbSbEndpointRow *) g_ptr_array_index (parsed, i))->resource_id);
+          }
+      g_ptr_array_add (parsed, row);
+    }
+
+  if (replace)
+    for (guint i = 0; i < current->len; i++)
+      {
+        CbSbEndpointRow *row = g_ptr_array_index (current, i);
+
+        if (!json_object_has_member (endpoints, row->name))
+          g_ptr_array_add (removed, row);
+      }
+
+  cb_sb_begin (self);
+
+  for (guint i = 0; i < removed->len; i++)
+    if (!unlink_endpoint (self, g_ptr_array_index (removed, i), error))
+      goto failed;
+
+  for (guint i = 0; i < parsed->len; i++)
+    {
+      CbSbEndpointRow *row = g_ptr_array_index (parsed, i);
+      CbSbEndpointRow *old = find_row (current, row->name);
+
+      if (old != NULL && g_ascii_strcasecmp (old->resource_id, row->resource_id) == 0 &&
+          g_strcmp0 (old->linking_state, CB_SB_LINKING_FAILED) != 0)
+        {
+          /* The same link: its state stays. */
+          row->linking_state = g_strdup (old->linking_state);
+          row->started = old->started;
+          row->fault = g_strdup (old->fault);
+        }
+      else
+        {
+          if (old != NULL && !unlink_endpoint (self, old, error))
+            goto failed;
+          row->linking_state = g_strdup (CB_SB_LINKING_IN_PROGRESS);
+          row->started = now;
+          row->fault = g_strdup (fault);
+        }
+
+      if (!cb_sb_adr_endpoint_save (self, row, error))
+        goto failed;
+    }
+
+  cb_sb_commit (self);
+  return TRUE;
+
+failed:
+  cb_sb_rollback (self);
+  return FALSE;
+}
+
+/* ---- Completing the links ------------------------------------------------------------- */
+
+/* Links row now: the state it ends in, and the linkingError when it failed. */
+static gboolean
+link_endpoint (CbSandbox        *self,
+               CbSbEndpointRow  *row,
+               char            **code,
+               char            **message,
+               GError          **error)
+{
+  gboolean dps = g_str_equal (row->kind, CB_SB_ENDPOINTS_PROVISIONING);
+  const char *what = dps ? "provisioning service" : "IoT hub";
+  g_autofree char *sub = NULL;
+  g_autofree char *rg = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *stored = NULL;
+  g_autofree char *linked_ns = NULL;
+
+  if (row->fault != NULL)
+    {
+      *code = g_strdup (row->fault);
+      *message = g_strdup_printf ("The namespace's managed identity may not link the %s "
+                                  "(fault injection). Grant it access on the resource, then "
+                                  "send the request again.", what);
+      return TRUE;
+    }
+
+  if (!cb_sb_adr_linking_parse_id (row->resource_id, dps, &sub, &rg, &name) ||
+      !(stored = cb_sb_topology_find (self, dps, sub, rg, name, &linked_ns)))
+    {
+      *code = g_strdup (CB_SB_LINK_FAILED);
+      *message = g_strdup_printf ("The %s '%s' was not found in resource group '%s' of "
+                                  "subscription '%s'. Create it, or correct resourceId, then "
+                                  "send the request again.", what, name != NULL ? name : "",
+                                  rg != NULL ? rg : "", sub != NULL ? sub : "");
+      return TRUE;
+    }
+
+  if (linked_ns != NULL && g_ascii_strcasecmp (linked_ns, row->namespace_id) != 0)
+    {
+      *code = g_strdup (CB_SB_LINK_FAILED);
+      *message = g_strdup_printf ("The %s '%s' is linked to the namespace '%s'. Unlink it there "
+                                  "first, then send the request again.", what, stored,
+                                  linked_ns);
+      return TRUE;
+    }
+
+  if (!cb_sb_topology_set_namespace (self, dps, stored, row->namespace_id, error))
+    return FALSE;
+
+  return TRUE;
+}
+
+void
+cb_sb_adr_linking_run_due (CbSandbox *self)
+{
+  g_autoptr(GPtrArray) rows = NULL;
+  gint64 now;
+
+  g_return_if_fail (CB_IS_SANDBOX (self));
+
+  rows = cb_sb_adr_endpoints_linking (self);
+  now = cb_sb_now_usec (self);
+
+  for (guint i = 0; i < rows->len; i++)
+    {
+      CbSbEndpointRow *row = g_ptr_array_index (rows, i);
+      g_autofree char *code = NULL;
+      g_autofree char *message = NULL;
+      g_autoptr(GError) error = NULL;
+
+      if (row->started + (gint64) self->lro_delay_ms * 1000 > now)
+        continue;
+
+      cb_sb_begin (self);
+      if (!link_endpoint (self, row, &code, &message, &error) ||
+          !cb_sb_adr_endpoint_set_linking (self, row->namespace_id, row->kind, row->name,
+                                           code != NULL ? CB_SB_LINKING_FAILED
+                                                        : CB_SB_LINKING_SUCCEEDED,
+                                           code, message, &error))
+        {
+          cb_sb_rollback (self);
+          g_warning ("Could not link %s of %s: %s", row->name, row->namespace_id,
+                     error->message);
+          cb_sb_begin (self);
+          cb_sb_adr_endpoint_set_linking (self, row->namespace_id, row->kind, row->name,
+                                          CB_SB_LINKING_FAILED, CB_SB_LINK_FAILED,
+                                          "The link could not be made (internal error).", NULL);
+          cb_sb_commit (self);
+          continue;
+        }
+      cb_sb_commit (self);
+    }
+}
