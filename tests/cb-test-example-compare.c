@@ -39,15 +39,14 @@ path_matches (const char *pattern,
 static gboolean
 ignored (const CbExampleIgnore *rules,
          guint                  n_rules,
-         const char            *operation_id,
-         const char            *status,
+         const char * const    *scopes,
          const char            *path)
 {
   for (guint i = 0; i < n_rules; i++)
     {
       const char *scope = rules[i].scope;
 
-      if (scope != NULL && !g_str_equal (scope, operation_id) && !g_str_equal (scope, status))
+      if (scope != NULL && !g_strv_contains (scopes, scope))
         continue;
       if (path_matches (rules[i].path, path))
         return TRUE;
@@ -119,8 +118,7 @@ typedef struct
 {
   const CbExampleIgnore *rules;
   guint                  n_rules;
-  const char            *operation_id;
-  const char            *status;
+  const char * const    *scopes;
   GString               *report;
 } Walk;
 
@@ -207,7 +205,7 @@ compare_nodes (Walk       *w,
         compare_nodes (w, json_array_get_element (a, i), json_array_get_element (b, i),
                        element);
     }
-  else if (!ignored (w->rules, w->n_rules, w->operation_id, w->status, path) &&
+  else if (!ignored (w->rules, w->n_rules, w->scopes, path) &&
            !scalars_equal (expected, actual))
     {
       g_autofree char *a = show (expected);
@@ -222,11 +220,10 @@ cb_test_example_compare (JsonNode              *expected,
                          JsonNode              *actual,
                          const CbExampleIgnore *rules,
                          guint                  n_rules,
-                         const char            *operation_id,
-                         const char            *status,
+                         const char * const    *scopes,
                          GString               *report)
 {
-  Walk w = { rules, n_rules, operation_id, status, report };
+  Walk w = { rules, n_rules, scopes, report };
   gsize before = report->len;
 
   compare_nodes (&w, expected, actual, "");

@@ -12,7 +12,8 @@ G_BEGIN_DECLS
 /* One member whose value is not compared (its presence and JSON type still are). path is
  * dotted; "*" matches one member name (a map key such as an endpoint's name) and "[]" after
  * a name stands for any element of that array ("value[].id"). scope, when not NULL, limits
- * the rule to an operationId ("AsyncOperationStatus_Get") or a status ("201"). */
+ * the rule to one of the scopes the comparison is given: an operationId
+ * ("AsyncOperationStatus_Get"), a status ("201") or an example file's name. */
 typedef struct
 {
   const char *scope;
@@ -21,13 +22,12 @@ typedef struct
 } CbExampleIgnore;
 
 /* Appends one line per difference to report ("properties.subject: expected \"CN=a\", got
- * \"CN=b\""). operation_id and status select the scoped rules. Returns TRUE when equal. */
+ * \"CN=b\""). scopes (NULL-terminated) select the scoped rules. Returns TRUE when equal. */
 gboolean cb_test_example_compare (JsonNode              *expected,
                                   JsonNode              *actual,
                                   const CbExampleIgnore *rules,
                                   guint                  n_rules,
-                                  const char            *operation_id,
-                                  const char            *status,
+                                  const char * const    *scopes,
                                   GString               *report);
 
 G_END_DECLS
