@@ -36,11 +36,11 @@ path_matches (const char *pattern,
   return want[i] == NULL && have[i] == NULL;
 }
 
-static gboolean
-ignored (const CbExampleIgnore *rules,
-         guint                  n_rules,
-         const char * const    *scopes,
-         const char            *path)
+gboolean
+cb_test_example_ignored (const CbExampleIgnore *rules,
+                         guint                  n_rules,
+                         const char * const    *scopes,
+                         const char            *path)
 {
   for (guint i = 0; i < n_rules; i++)
     {
@@ -205,7 +205,7 @@ compare_nodes (Walk       *w,
         compare_nodes (w, json_array_get_element (a, i), json_array_get_element (b, i),
                        element);
     }
-  else if (!ignored (w->rules, w->n_rules, w->scopes, path) &&
+  else if (!cb_test_example_ignored (w->rules, w->n_rules, w->scopes, path) &&
            !scalars_equal (expected, actual))
     {
       g_autofree char *a = show (expected);

@@ -30,4 +30,10 @@ gboolean cb_test_example_compare (JsonNode              *expected,
                                   const char * const    *scopes,
                                   GString               *report);
 
+/* Whether a rule for scopes names path ("header:location" for a response header). */
+gboolean cb_test_example_ignored (const CbExampleIgnore *rules,
+                                  guint                  n_rules,
+                                  const char * const    *scopes,
+                                  const char            *path);
+
 G_END_DECLS

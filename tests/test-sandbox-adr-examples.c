@@ -119,6 +119,7 @@ static const CbExampleIgnore ignore_rules[] = {
   /* Errors in single example files, scoped to the file: what the file shows contradicts its own
    * request or the spec, so no service could answer it. */
   { "CreateOrReplace_Namespace_With_ManagementEndpoints.json", "type", "the response says Private.DeviceRegistry/namespaces, a private provider, for a request to Microsoft.DeviceRegistry" },
+  { "Delete_RegistryDevice.json", "header:azure-asyncoperation", "the spec's 202 for RegistryDevices_Delete has Location, not Azure-AsyncOperation" },
 };
 
 /* ---- one example file -------------------------------------------------------------------- */
@@ -1009,6 +1010,7 @@ check_answer (Run                *run,
 {
   g_autofree char *code = g_strdup_printf ("%u", status);
   JsonObject *response = obj_obj (responses, code);
+  const char * const scopes[] = { op->operation_id, code, file, NULL };
 
   if (response == NULL)
     {
@@ -1029,8 +1031,14 @@ check_answer (Run                *run,
       g_autoptr(GList) names = json_object_get_members (obj_obj (response, "headers"));
 
       for (GList *l = names; l != NULL; l = l->next)
-        if (soup_message_headers_get_one (headers, l->data) == NULL)
-          g_string_append_printf (run->report, "header %s: missing\n", (char *) l->data);
+        {
+          g_autofree char *lower = g_ascii_strdown (l->data, -1);
+          g_autofree char *rule = g_strconcat ("header:", lower, NULL);
+
+          if (soup_message_headers_get_one (headers, l->data) == NULL &&
+              !cb_test_example_ignored (ignore_rules, G_N_ELEMENTS (ignore_rules), scopes, rule))
+            g_string_append_printf (run->report, "header %s: missing\n", (char *) l->data);
+        }
     }
 
   if (json_object_has_member (response, "body"))
@@ -1039,13 +1047,8 @@ check_answer (Run                *run,
         g_string_append_printf (run->report, "status %u without the body the example shows\n",
                                 status);
       else
-        {
-          const char * const scopes[] = { op->operation_id, code, file, NULL };
-
-          cb_test_example_compare (json_object_get_member (response, "body"), actual,
-                                   ignore_rules, G_N_ELEMENTS (ignore_rules), scopes,
-                                   run->report);
-        }
+        cb_test_example_compare (json_object_get_member (response, "body"), actual,
+                                 ignore_rules, G_N_ELEMENTS (ignore_rules), scopes, run->report);
     }
   else if (actual != NULL)
     {
