@@ -40,13 +40,16 @@ gboolean
 cb_test_example_ignored (const CbExampleIgnore *rules,
                          guint                  n_rules,
                          const char * const    *scopes,
-                         const char            *path)
+                         const char            *path,
+                         gboolean               presence)
 {
   for (guint i = 0; i < n_rules; i++)
     {
       const char *scope = rules[i].scope;
 
       if (scope != NULL && !g_strv_contains (scopes, scope))
+        continue;
+      if (presence && !rules[i].presence)
         continue;
       if (path_matches (rules[i].path, path))
         return TRUE;
@@ -146,7 +149,10 @@ compare_objects (Walk       *w,
       g_autofree char *sub = child_path (path, name);
 
       if (!json_object_has_member (actual, name))
-        g_string_append_printf (w->report, "%s: missing\n", sub);
+        {
+          if (!cb_test_example_ignored (w->rules, w->n_rules, w->scopes, sub, TRUE))
+            g_string_append_printf (w->report, "%s: missing\n", sub);
+        }
       else
         compare_nodes (w, json_object_get_member (expected, name),
                        json_object_get_member (actual, name), sub);
@@ -161,7 +167,8 @@ compare_objects (Walk       *w,
           g_autofree char *sub = child_path (path, name);
           g_autofree char *value = show (json_object_get_member (actual, name));
 
-          g_string_append_printf (w->report, "%s: not in the example (got %s)\n", sub, value);
+          if (!cb_test_example_ignored (w->rules, w->n_rules, w->scopes, sub, TRUE))
+            g_string_append_printf (w->report, "%s: not in the example (got %s)\n", sub, value);
         }
     }
 }
@@ -205,7 +212,7 @@ compare_nodes (Walk       *w,
         compare_nodes (w, json_array_get_element (a, i), json_array_get_element (b, i),
                        element);
     }
-  else if (!cb_test_example_ignored (w->rules, w->n_rules, w->scopes, path) &&
+  else if (!cb_test_example_ignored (w->rules, w->n_rules, w->scopes, path, FALSE) &&
            !scalars_equal (expected, actual))
     {
       g_autofree char *a = show (expected);
