@@ -968,6 +968,7 @@ sign_external_ica (Run        *run,
   g_autoptr(GBytes) root = NULL;
   g_autoptr(GBytes) ica = NULL;
   g_autoptr(CbCsr) csr = NULL;
+  g_autoptr(GBytes) csr_pub = NULL;
   g_autoptr(CbCertificate) root_cert = NULL;
   g_autoptr(CbCertificate) ica_cert = NULL;
   g_autofree char *root_pem = NULL;
@@ -1017,7 +1018,8 @@ sign_external_ica (Run        *run,
   g_assert_no_error (error);
   profile.subject_dn = cb_csr_get_subject (csr);
   profile.path_len = 0;
-  ica = cb_cert_issue (&profile, cb_csr_get_public_key_der (csr), root_key, root, &error);
+  csr_pub = cb_csr_get_public_key_der (csr);
+  ica = cb_cert_issue (&profile, csr_pub, root_key, root, &error);
   g_assert_no_error (error);
 
   root_cert = cb_certificate_new_from_der (root, &error);
