@@ -5,6 +5,9 @@
 
 #include "cb-csr.h"
 #include "cb-sas.h"
+#include "cb-sb-adr-ca-store.h"
+#include "cb-sb-adr-store.h"
+#include "cb-sb-lro.h"
 #include "cb-test-sandbox.h"
 #include "cb-x509.h"
 
@@ -26,6 +29,9 @@
 #define OWNER_KEY   "ZHBzLW93bmVyLWtleS1mb3ItbGlua2luZy0wMTIzNDU="
 #define GROUP       "line-stable"
 #define GROUP_KEY   "Y2VydGJlbmNoLWxpbmtpbmctZ3JvdXAta2V5LTAxMjM="
+#define ICA         "ica-one"
+#define ROOT        "root-one"
+#define POLICY      "leaf-policy"
 
 #define STABLE      "api-version=2026-11-01"
 #define STABLE_PRE  "api-version=2026-11-02-preview"
@@ -288,6 +294,16 @@ wait_linked (Fixture    *f,
 
   g_error ("%s never left InProgress", endpoint);
   return NULL;
+}
+
+/* Lets the LROs started so far complete (their delay, then the engine's run). */
+static void
+wait_operations (Fixture *f)
+{
+  g_usleep ((f->ts->sandbox->lro_delay_ms + 20) * 1000);
+  with_lock (f);
+  cb_sb_arm_run_due_operations (f->ts->sandbox);
+  without_lock (f);
 }
 
 /* ---- Linking ------------------------------------------------------------------------------ */
@@ -556,6 +572,627 @@ test_link_versions (Fixture       *f,
   g_assert_nonnull (jstr (refused, "error.code"));
 }
 
+/* ---- Registry devices --------------------------------------------------------------------- */
+
+/* A device in the namespace, as DPS registration makes it; policy_id may be NULL. */
+static void
+add_device (Fixture    *f,
+            const char *name,
+            const char *policy_id)
+{
+  g_autoptr(GError) error = NULL;
+
+  with_lock (f);
+  cb_sb_adr_ensure_device (f->ts->sandbox, f->ns_id, name, policy_id, &error);
+  without_lock (f);
+  g_assert_no_error (error);
+}
+
+static char *
+stable_policy_id (const char *ns_id)
+{
+  return g_strconcat (ns_id, "/certificateAuthorities/" ICA "/certificatePolicies/" POLICY, NULL);
+}
+
+/* GET and list answer in Get_RegistryDevice.json's shape, at 2026-11-01 only. */
+static void
+test_registry_device_get (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(JsonNode) device = NULL;
+  g_autoptr(JsonNode) list = NULL;
+  g_autoptr(JsonNode) refused = NULL;
+  g_autoptr(JsonNode) missing = NULL;
+  g_autofree char *members = NULL;
+  g_autofree char *props = NULL;
+  g_autofree char *expected_id = g_strconcat (f->ns_id, "/registryDevices/sensor-1", NULL);
+  JsonArray *value;
+
+  create_namespace (f, NS);
+  add_device (f, "sensor-1", NULL);
+  add_device (f, "sensor-2", NULL);
+
+  g_assert_cmpuint (arm (f, "GET", NS_PATH NS "/registryDevices/sensor-1?" STABLE, NULL,
+                         &device, NULL), ==, 200);
+  members = jmembers (device, NULL);
+  g_assert_cmpstr (members, ==, "etag,id,location,name,properties,systemData,tags,type");
+  props = jmembers (device, "properties");
+  g_assert_cmpstr (props, ==, "enablementState,externalDeviceId,provisioningState,uuid");
+  g_assert_cmpstr (jstr (device, "id"), ==, expected_id);
+  g_assert_cmpstr (jstr (device, "type"), ==, "Microsoft.DeviceRegistry/namespaces/registryDevices");
+  g_assert_cmpstr (jstr (device, "properties.enablementState"), ==, "Enabled");
+  g_assert_cmpstr (jstr (device, "properties.externalDeviceId"), ==, "sensor-1");
+  g_assert_cmpstr (jstr (device, "properties.provisioningState"), ==, "Succeeded");
+  g_assert_false (g_str_has_prefix (jstr (device, "etag"), "\""));
+
+  g_assert_cmpuint (arm (f, "GET", NS_PATH NS "/registryDevices?" STABLE, NULL, &list, NULL),
+                    ==, 200);
+  value = json_node_get_array (jget (list, "value"));
+  g_assert_cmpuint (json_array_get_length (value), ==, 2);
+
+  g_assert_cmpuint (arm (f, "GET", NS_PATH NS "/registryDevices/sensor-9?" STABLE, NULL,
+                         &missing, NULL), ==, 404);
+  assert_arm_error (missing, "ResourceNotFound", "registryDevices/sensor-9");
+
+  /* The preview has no registry devices. */
+  g_assert_cmpuint (arm (f, "GET", NS_PATH NS "/registryDevices/sensor-1?" PREVIEW, NULL,
+                         &refused, NULL), ==, 400);
+}
+
+/* A device whose certificates come from a stable certificate policy has the profile
+ * "default"; others have none. The profiles answer at 2026-11-02-preview only. */
+static void
+test_profile_get (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autofree char *policy_id = stable_policy_id (f->ns_id);
+  g_autoptr(JsonNode) profile = NULL;
+  g_autoptr(JsonNode) list = NULL;
+  g_autoptr(JsonNode) none = NULL;
+  g_autoptr(JsonNode) missing = NULL;
+  g_autoptr(JsonNode) refused = NULL;
+  g_autoptr(JsonNode) keys = NULL;
+  g_autofree char *members = NULL;
+
+  create_namespace (f, NS);
+  add_device (f, "sensor-1", policy_id);
+  add_device (f, "sensor-2", NULL);
+
+  g_assert_cmpuint (arm (f, "GET", NS_PATH NS "/registryDevices/sensor-1/authenticationProfiles/"
+                         "default?" STABLE_PRE, NULL, &profile, NULL), ==, 200);
+  members = jmembers (profile, NULL);
+  g_assert_cmpstr (members, ==, "id,name,properties,systemData,type");
+  g_assert_cmpstr (jstr (profile, "type"), ==,
+                   "Microsoft.DeviceRegistry/namespaces/registryDevices/authenticationProfiles");
+  g_assert_cmpstr (jstr (profile, "properties.authenticationType"), ==,
+                   "CertificateAuthoritySignedX509Certificate");
+  g_assert_cmpstr (jstr (profile, "properties.certificateAuthority.certificatePolicyResourceId"),
+                   ==, policy_id);
+
+  g_assert_cmpuint (arm (f, "GET", NS_PATH NS "/registryDevices/sensor-1/authenticationProfiles?"
+                         STABLE_PRE, NULL, &list, NULL), ==, 200);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (jget (list, "value"))), ==, 1);
+
+  g_assert_cmpuint (arm (f, "GET", NS_PATH NS "/registryDevices/sensor-2/authenticationProfiles/"
+                         "default?" STABLE_PRE, NULL, &none, NULL), ==, 404);
+  g_assert_cmpuint (arm (f, "GET", NS_PATH NS "/registryDevices/sensor-1/authenticationProfiles/"
+                         "other?" STABLE_PRE, NULL, &missing, NULL), ==, 404);
+  assert_arm_error (missing, "ResourceNotFound", "authenticationProfiles/other");
+  g_assert_cmpuint (arm (f, "GET", NS_PATH NS "/registryDevices/sensor-1/authenticationProfiles/"
+                         "default?" STABLE, NULL, &refused, NULL), ==, 400);
+
+  /* A certificate profile has no keys, by either action name. */
+  g_assert_cmpuint (arm (f, "POST", NS_PATH NS "/registryDevices/sensor-1/authenticationProfiles/"
+                         "default/getKeys?" STABLE_PRE, NULL, &keys, NULL), ==, 400);
+  assert_arm_error (keys, "InvalidAuthenticationType", "SymmetricKey");
+  g_clear_pointer (&keys, json_node_unref);
+  g_assert_cmpuint (arm (f, "POST", NS_PATH NS "/registryDevices/sensor-1/authenticationProfiles/"
+                         "default/listKeys?" STABLE_PRE, NULL, &keys, NULL), ==, 400);
+  assert_arm_error (keys, "InvalidAuthenticationType", NULL);
+}
+
+/* revokeCertificates: 202 + Location, then 204; the device has a new credential identifier
+ * (every certificate issued to it is refused by the hub from then on). */
+static void
+test_profile_revoke_certificates (Fixture       *f,
+                                  gconstpointer  data)
+{
+  g_autofree char *policy_id = stable_policy_id (f->ns_id);
+  g_autoptr(SoupMessageHeaders) headers = NULL;
+  g_autoptr(JsonNode) json = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  const char *location;
+  gboolean enabled = FALSE;
+
+  create_namespace (f, NS);
+  add_device (f, "sensor-1", policy_id);
+  with_lock (f);
+  g_assert_true (cb_sb_adr_device_credential (f->ts->sandbox, f->ns_id, "sensor-1", &enabled,
+                                              &before));
+  without_lock (f);
+
+  g_assert_cmpuint (arm (f, "POST", NS_PATH NS "/registryDevices/sensor-1/authenticationProfiles/"
+                         "default/revokeCertificates?" STABLE_PRE, NULL, &json, &headers), ==, 202);
+  location = soup_message_headers_get_one (headers, "Location");
+  g_assert_nonnull (location);
+  g_assert_true (strstr (location, "/operationResults/") != NULL);
+  g_assert_null (soup_message_headers_get_one (headers, "Azure-AsyncOperation"));
+  wait_operations (f);
+  with_lock (f);
+  g_assert_true (cb_sb_adr_device_credential (f->ts->sandbox, f->ns_id, "sensor-1", &enabled,
+                                              &after));
+  without_lock (f);
+  g_assert_true (enabled);
+  g_assert_cmpstr (before, !=, after);
+}
+
+/* ---- The ICAs on linked hubs -------------------------------------------------------------- */
+
+/* An ICA of the 2026-11-01 model as the CA side leaves it: the CA engine's issuer (signed by
+ * the namespace's root) behind a certificateAuthorities row in status. Returns the issuer. */
+static char *
+add_ica (Fixture    *f,
+         const char *name,
+         const char *status)
+{
+  CbSandbox *sb = f->ts->sandbox;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *ica_id = g_strconcat (f->ns_id, "/certificateAuthorities/", name, NULL);
+  g_autofree char *root_id = g_strconcat (f->ns_id, "/certificateAuthorities/" ROOT, NULL);
+  g_autofree char *uuid = g_uuid_string_random ();
+  CbSbCaRow row = { 0 };
+  char *issuer;
+
+  with_lock (f);
+  if (!cb_sb_ca_has_root (sb, f->ns_id))
+    cb_sb_ca_create_root (sb, f->ns_id, &error);
+  g_assert_no_error (error);
+  issuer = cb_sb_ca_create_issuer (sb, f->ns_id, ica_id, FALSE, &error);
+  g_assert_no_error (error);
+
+  row.id = ica_id;
+  row.namespace_id = f->ns_id;
+  row.name = (char *) name;
+  row.ca_type = (char *) CB_SB_CA_TYPE_ICA;
+  row.key_type = (char *) "ECC";
+  row.issuer_type = (char *) CB_SB_ISSUER_MICROSOFT;
+  row.parent_id = root_id;
+  row.issuer_id = issuer;
+  row.status = (char *) status;
+  row.uuid = uuid;
+  row.location = (char *) "northeurope";
+  row.state = (char *) "Succeeded";
+  cb_sb_adr_insert_ca (sb, &row, cb_sb_actor (NULL), &error);
+  g_assert_no_error (error);
+  without_lock (f);
+
+  return issuer;
+}
+
+static void
+add_ca_policy (Fixture    *f,
+               const char *ica,
+               const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *ica_id = g_strconcat (f->ns_id, "/certificateAuthorities/", ica, NULL);
+  g_autofree char *policy_id = g_strconcat (ica_id, "/certificatePolicies/", name, NULL);
+  g_autofree char *uuid = g_uuid_string_random ();
+  CbSbCaPolicyRow row = { 0 };
+
+  row.id = policy_id;
+  row.ca_id = ica_id;
+  row.name = (char *) name;
+  row.validity_days = 30;
+  row.uuid = uuid;
+  row.location = (char *) "northeurope";
+  row.state = (char *) "Succeeded";
+  with_lock (f);
+  cb_sb_adr_insert_ca_policy (f->ts->sandbox, &row, cb_sb_actor (NULL), &error);
+  without_lock (f);
+  g_assert_no_error (error);
+}
+
+static gboolean
+hub_trusts (Fixture    *f,
+            const char *hub,
+            const char *issuer)
+{
+  gboolean trusted;
+
+  with_lock (f);
+  trusted = cb_sb_ca_hub_has_issuer (f->ts->sandbox, hub, issuer);
+  without_lock (f);
+
+  return trusted;
+}
+
+static void
+link_hub_and_wait (Fixture *f)
+{
+  g_autofree char *body = link_body ("messaging", "primary", HUB_ID HUB);
+  g_autoptr(JsonNode) done = NULL;
+
+  patch_endpoints (f, NS, body);
+  done = wait_linked (f, NS, "messaging", "primary");
+  g_assert_cmpstr (jstr (done, "properties.messaging.endpoints.primary.linkingState"), ==,
+                   "Succeeded");
+}
+
+/* A hub that links gets the namespace's usable ICAs (not a pending one), named after them. */
+static void
+test_sync_on_link (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *active = NULL;
+  g_autofree char *pending = NULL;
+  g_autoptr(GPtrArray) names = NULL;
+
+  add_hub (f, HUB, NULL);
+  create_namespace (f, NS);
+  active = add_ica (f, ICA, CB_SB_CA_ACTIVE);
+  pending = add_ica (f, "ica-pending", CB_SB_CA_PENDING);
+  g_assert_false (hub_trusts (f, HUB, active));
+
+  link_hub_and_wait (f);
+  g_assert_true (hub_trusts (f, HUB, active));
+  g_assert_false (hub_trusts (f, HUB, pending));
+
+  with_lock (f);
+  names = cb_sb_ca_list_hub_certificates (f->ts->sandbox, HUB);
+  without_lock (f);
+  g_assert_cmpuint (names->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (names, 0), ==, ICA);
+}
+
+/* An ICA published after the link reaches every linked hub; one failed to link gets nothing. */
+static void
+test_sync_on_publish (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autofree char *failed_body = link_body ("messaging", "broken", HUB_ID HUB_OTHER);
+  g_autofree char *other_id = cb_sb_namespace_id (SUB, RG, NS_OTHER);
+  g_autoptr(JsonNode) failed = NULL;
+  g_autofree char *issuer = NULL;
+
+  add_hub (f, HUB, NULL);
+  add_hub (f, HUB_OTHER, other_id);
+  create_namespace (f, NS);
+  link_hub_and_wait (f);
+  patch_endpoints (f, NS, failed_body);
+  failed = wait_linked (f, NS, "messaging", "broken");
+  g_assert_cmpstr (jstr (failed, "properties.messaging.endpoints.broken.linkingState"), ==,
+                   "Failed");
+
+  issuer = add_ica (f, ICA, CB_SB_CA_ACTIVE);
+  g_assert_false (hub_trusts (f, HUB, issuer));
+
+  with_lock (f);
+  cb_sb_events_issuer_published (f->ts->sandbox->events, f->ns_id, issuer);
+  without_lock (f);
+  g_assert_true (hub_trusts (f, HUB, issuer));
+  g_assert_false (hub_trusts (f, HUB_OTHER, issuer));
+}
+
+/* ---- DPS at 2026-11-01 -------------------------------------------------------------------- */
+
+static char *
+owner_sas (void)
+{
+  g_autoptr(GError) error = NULL;
+  char *token = cb_sas_token_new (DPS ".azure-devices-provisioning.net", OWNER_KEY,
+                                  "provisioningserviceowner",
+                                  g_get_real_time () / G_USEC_PER_SEC + 3600,
+                                  CB_SAS_FLAGS_NONE, &error);
+
+  g_assert_no_error (error);
+  return token;
+}
+
+static guint
+dps_request (Fixture     *f,
+             const char  *method,
+             const char  *path,
+             const char  *authorization,
+             const char  *body,
+             JsonNode   **json)
+{
+  return cb_test_sandbox_request_json (f->ts, method, path, authorization, body, json, NULL);
+}
+
+static guint
+put_group (Fixture    *f,
+           const char *api,
+           const char *members,
+           JsonNode  **json)
+{
+  g_autofree char *sas = owner_sas ();
+  g_autofree char *path = g_strdup_printf ("/dps-service/" DPS "/enrollmentGroups/" GROUP "?%s",
+                                           api);
+  g_autofree char *body = g_strdup_printf ("{\"enrollmentGroupId\": \"" GROUP "\", "
+                                           "\"attestation\": {\"type\": \"symmetricKey\", "
+                                           "\"symmetricKey\": {\"primaryKey\": \"" GROUP_KEY "\", "
+                                           "\"secondaryKey\": \"" GROUP_KEY "\"}}%s%s}",
+                                           members[0] != '\0' ? ", " : "", members);
+
+  return dps_request (f, "PUT", path, sas, body, json);
+}
+
+#define ISSUING_PATH "\"namespaceName\": \"" NS "\", \"certificateAuthorityName\": \"" ICA \
+                     "\", \"certificatePolicyName\": \"" POLICY "\""
+
+static void
+assert_dps_error (JsonNode *json,
+                  gint64    code,
+                  const char *fragment)
+{
+  const char *message;
+
+  g_assert_nonnull (json);
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (json), "errorCode"), ==,
+                   code);
+  message = json_object_get_string_member_with_default (json_node_get_object (json), "message",
+                                                        "");
+  if (fragment != NULL && strstr (message, fragment) == NULL)
+    g_error ("DPS error message \"%s\" lacks \"%s\"", message, fragment);
+}
+
+/* The three names come together, only at 2026-11-01, and not beside credentialPolicyName. */
+static void
+test_dps_enrollment_members (Fixture       *f,
+                             gconstpointer  data)
+{
+  static const struct { const char *api; const char *members; const char *fragment; } bad[] = {
+    { DPS_STABLE, "\"namespaceName\": \"" NS "\"", "certificateAuthorityName" },
+    { DPS_STABLE, "\"namespaceName\": \"" NS "\", \"certificateAuthorityName\": \"" ICA "\"",
+      "certificatePolicyName" },
+    { DPS_STABLE, "\"certificatePolicyName\": \"" POLICY "\"", "namespaceName" },
+    { DPS_STABLE, ISSUING_PATH ", \"credentialPolicyName\": \"default\"",
+      "credentialPolicyName" },
+    { DPS_STABLE, "\"namespaceName\": \"\", \"certificateAuthorityName\": \"" ICA "\", "
+      "\"certificatePolicyName\": \"" POLICY "\"", "namespaceName" },
+    { DPS_PREVIEW, ISSUING_PATH, "2026-11-01" },
+  };
+  g_autoptr(JsonNode) good = NULL;
+
+  add_hub (f, HUB, NULL);
+  add_dps (f, f->ns_id);
+  create_namespace (f, NS);
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(JsonNode) json = NULL;
+
+      g_assert_cmpuint (put_group (f, bad[i].api, bad[i].members, &json), ==, 400);
+      assert_dps_error (json, 400301, bad[i].fragment);
+    }
+
+  g_assert_cmpuint (put_group (f, DPS_STABLE, ISSUING_PATH, &good), ==, 200);
+  g_assert_cmpstr (jstr (good, "namespaceName"), ==, NS);
+  g_assert_cmpstr (jstr (good, "certificateAuthorityName"), ==, ICA);
+  g_assert_cmpstr (jstr (good, "certificatePolicyName"), ==, POLICY);
+  g_assert_null (jget (good, "credentialPolicyName"));
+}
+
+/* DPS must be linked to the namespace the enrollment names: 400004 when it is linked to none,
+ * 403000 when it is linked to another. */
+static void
+test_dps_enrollment_not_linked (Fixture       *f,
+                                gconstpointer  data)
+{
+  g_autoptr(JsonNode) none = NULL;
+  g_autoptr(JsonNode) other = NULL;
+  g_autofree char *other_id = cb_sb_namespace_id (SUB, RG, NS_OTHER);
+  g_autoptr(GError) error = NULL;
+
+  add_hub (f, HUB, NULL);
+  add_dps (f, NULL);
+  create_namespace (f, NS);
+
+  g_assert_cmpuint (put_group (f, DPS_STABLE, ISSUING_PATH, &none), ==, 400);
+  assert_dps_error (none, 400004, "Device Registry Namespace is required");
+
+  with_lock (f);
+  cb_sb_topology_set_namespace (f->ts->sandbox, TRUE, DPS, other_id, &error);
+  without_lock (f);
+  g_assert_no_error (error);
+  g_assert_cmpuint (put_group (f, DPS_STABLE, ISSUING_PATH, &other), ==, 403);
+  assert_dps_error (other, 403000, NS_OTHER);
+}
+
+static char *
+device_sas (const char *registration_id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *device_key = cb_sas_derive_device_key (GROUP_KEY, registration_id, &error);
+  g_autofree char *resource = g_strdup_printf ("%s/registrations/%s", ID_SCOPE, registration_id);
+  char *token;
+
+  g_assert_no_error (error);
+  token = cb_sas_token_new (resource, device_key, "registration",
+                            g_get_real_time () / G_USEC_PER_SEC + 600, CB_SAS_FLAGS_NONE, &error);
+  g_assert_no_error (error);
+  return token;
+}
+
+/* Registers registration_id with a new EC key's CSR; returns the final registration state. */
+static JsonNode *
+register_device (Fixture    *f,
+                 const char *registration_id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbKey) key = cb_key_generate (CB_KEY_TYPE_EC_P256, &error);
+  g_autoptr(GBytes) der = NULL;
+  g_autofree char *csr = NULL;
+  g_autofree char *sas = device_sas (registration_id);
+  g_autofree char *body = NULL;
+  g_autofree char *path = g_strdup_printf ("/dps/" ID_SCOPE "/registrations/%s/register?"
+                                           DPS_STABLE, registration_id);
+  g_autoptr(JsonNode) reply = NULL;
+  const char *operation_id;
+  gsize len = 0;
+  const guchar *data;
+
+  g_assert_no_error (error);
+  der = cb_csr_create (key, registration_id, &error);
+  g_assert_no_error (error);
+  data = g_bytes_get_data (der, &len);
+  csr = g_base64_encode (data, len);
+  body = g_strdup_printf ("{\"registrationId\": \"%s\", \"csr\": \"%s\"}", registration_id,
+                          csr);
+
+  g_assert_cmpuint (dps_request (f, "PUT", path, sas, body, &reply), ==, 202);
+  operation_id = jstr (reply, "operationId");
+  g_assert_nonnull (operation_id);
+
+  for (guint i = 0; i < 400; i++)
+    {
+      g_autofree char *poll = g_strdup_printf ("/dps/" ID_SCOPE "/registrations/%s/operations/%s?"
+                                               DPS_STABLE, registration_id, operation_id);
+      g_autoptr(JsonNode) state = NULL;
+      guint status = dps_request (f, "GET", poll, sas, NULL, &state);
+
+      if (status == 202)
+        {
+          g_usleep (10 * 1000);
+          continue;
+        }
+      g_assert_cmpuint (status, ==, 200);
+      return g_steal_pointer (&state);
+    }
+
+  g_error ("The registration of %s never finished", registration_id);
+  return NULL;
+}
+
+static GPtrArray *
+issued_chain (JsonNode *state)
+{
+  JsonArray *array = json_node_get_array (jget (state, "registrationState.issuedCertificateChain"));
+  GPtrArray *chain = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      gsize len = 0;
+      g_autofree guchar *raw = g_base64_decode (json_array_get_string_element (array, i), &len);
+      g_autoptr(GBytes) der = g_bytes_new (raw, len);
+      g_autoptr(GError) error = NULL;
+      CbCertificate *cert = cb_certificate_new_from_der (der, &error);
+
+      g_assert_no_error (error);
+      g_ptr_array_add (chain, cert);
+    }
+
+  return chain;
+}
+
+static CbSbVerdict
+verdict (Fixture    *f,
+         const char *device,
+         GPtrArray  *chain)
+{
+  CbSbVerdict v;
+
+  with_lock (f);
+  v = cb_sb_check_device_chain (f->ts->sandbox, HUB, device, chain, NULL);
+  without_lock (f);
+
+  return v;
+}
+
+/* The stable path end to end: hub and DPS linked through the namespace's endpoints, an ICA
+ * and its policy, an enrollment group at 2026-11-01; a registration with a CSR gets a leaf
+ * from that ICA, the registry device exists with its profile, and the hub accepts the chain
+ * until revokeCertificates. */
+static void
+test_dps_register (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *dps_body = link_body ("provisioning", "dps", DPS_ID DPS);
+  g_autofree char *policy_id = stable_policy_id (f->ns_id);
+  g_autofree char *issuer = NULL;
+  g_autoptr(JsonNode) linked = NULL;
+  g_autoptr(JsonNode) group = NULL;
+  g_autoptr(JsonNode) state = NULL;
+  g_autoptr(JsonNode) device = NULL;
+  g_autoptr(JsonNode) profile = NULL;
+  g_autoptr(JsonNode) revoke = NULL;
+  g_autoptr(GPtrArray) chain = NULL;
+  CbCertificate *leaf;
+
+  add_hub (f, HUB, NULL);
+  add_dps (f, NULL);
+  create_namespace (f, NS);
+  issuer = add_ica (f, ICA, CB_SB_CA_ACTIVE);
+  add_ca_policy (f, ICA, POLICY);
+
+  link_hub_and_wait (f);
+  patch_endpoints (f, NS, dps_body);
+  linked = wait_linked (f, NS, "provisioning", "dps");
+  g_assert_cmpstr (jstr (linked, "properties.provisioning.endpoints.dps.linkingState"), ==,
+                   "Succeeded");
+
+  g_assert_cmpuint (put_group (f, DPS_STABLE, ISSUING_PATH, &group), ==, 200);
+
+  state = register_device (f, "stable-0001");
+  g_assert_cmpstr (jstr (state, "status"), ==, "assigned");
+  g_assert_cmpstr (jstr (state, "registrationState.assignedHub"), ==, HUB ".azure-devices.net");
+  chain = issued_chain (state);
+  g_assert_cmpuint (chain->len, >=, 2);
+  leaf = g_ptr_array_index (chain, 0);
+  g_assert_cmpstr (cb_certificate_get_common_name (leaf), ==, "stable-0001");
+  g_assert_true (cb_certificate_is_issued_by (leaf, g_ptr_array_index (chain, 1)));
+  g_assert_cmpint (verdict (f, "stable-0001", chain), ==, CB_SB_VERDICT_ACCEPTED);
+
+  g_assert_cmpuint (arm (f, "GET", NS_PATH NS "/registryDevices/stable-0001?" STABLE, NULL,
+                         &device, NULL), ==, 200);
+  g_assert_cmpstr (jstr (device, "properties.enablementState"), ==, "Enabled");
+  g_assert_cmpuint (arm (f, "GET", NS_PATH NS "/registryDevices/stable-0001/authenticationProfiles/"
+                         "default?" STABLE_PRE, NULL, &profile, NULL), ==, 200);
+  g_assert_cmpstr (jstr (profile, "properties.certificateAuthority.certificatePolicyResourceId"),
+                   ==, policy_id);
+
+  g_assert_cmpuint (arm (f, "POST", NS_PATH NS "/registryDevices/stable-0001/"
+                         "authenticationProfiles/default/revokeCertificates?" STABLE_PRE, NULL,
+                         &revoke, NULL), ==, 202);
+  wait_operations (f);
+  g_assert_cmpint (verdict (f, "stable-0001", chain), ==, CB_SB_VERDICT_REVOKED_IDENTIFIER);
+}
+
+/* Registration through an enrollment whose CA cannot issue, or whose name is the root's,
+ * fails with the registration state's errorCode. */
+static void
+test_dps_register_refused (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(JsonNode) group = NULL;
+  g_autoptr(JsonNode) pending = NULL;
+  g_autoptr(JsonNode) missing = NULL;
+  g_autofree char *issuer = NULL;
+  g_autoptr(GError) error = NULL;
+
+  add_hub (f, HUB, f->ns_id);
+  add_dps (f, f->ns_id);
+  create_namespace (f, NS);
+  issuer = add_ica (f, ICA, CB_SB_CA_PENDING);
+  add_ca_policy (f, ICA, POLICY);
+
+  g_assert_cmpuint (put_group (f, DPS_STABLE, ISSUING_PATH, &group), ==, 200);
+  pending = register_device (f, "stable-0002");
+  g_assert_cmpstr (jstr (pending, "status"), ==, "failed");
+  g_assert_cmpint (json_node_get_int (jget (pending, "registrationState.errorCode")), ==, 409212);
+
+  /* The link goes: the enrollment's namespace is no longer DPS's. */
+  with_lock (f);
+  cb_sb_topology_set_namespace (f->ts->sandbox, TRUE, DPS, NULL, &error);
+  without_lock (f);
+  g_assert_no_error (error);
+  missing = register_device (f, "stable-0003");
+  g_assert_cmpstr (jstr (missing, "status"), ==, "failed");
+  g_assert_cmpint (json_node_get_int (jget (missing, "registrationState.errorCode")), ==, 400004);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -573,6 +1210,15 @@ main (int   argc,
   ADD ("/adr-linking/endpoints/unlink", test_unlink);
   ADD ("/adr-linking/endpoints/bad-body", test_link_bad_body);
   ADD ("/adr-linking/endpoints/versions", test_link_versions);
+  ADD ("/adr-linking/sync/on-link", test_sync_on_link);
+  ADD ("/adr-linking/sync/on-publish", test_sync_on_publish);
+  ADD ("/adr-linking/registry-devices/get", test_registry_device_get);
+  ADD ("/adr-linking/profiles/get", test_profile_get);
+  ADD ("/adr-linking/profiles/revoke-certificates", test_profile_revoke_certificates);
+  ADD ("/adr-linking/dps/enrollment-members", test_dps_enrollment_members);
+  ADD ("/adr-linking/dps/enrollment-not-linked", test_dps_enrollment_not_linked);
+  ADD ("/adr-linking/dps/register", test_dps_register);
+  ADD ("/adr-linking/dps/register-refused", test_dps_register_refused);
 
   return g_test_run ();
 }

@@ -18,8 +18,11 @@
 
 #include <string.h>
 
+#include "cb-sb-adr-ca-store.h"
 #include "cb-sb-adr-endpoint-store.h"
 #include "cb-sb-adr-linking.h"
+#include "cb-sb-ca.h"
+#include "cb-sb-events.h"
 #include "cb-sb-store.h"
 #include "cb-sb-topology.h"
 
@@ -55,6 +58,110 @@ cb_sb_adr_linking_parse_id (const char  *resource_id,
   if (name != NULL)
     *name = g_strdup (parts[8]);
   return TRUE;
+}
+
+/* ---- Syncing the ICAs to the hubs ----------------------------------------------------- */
+
+static gboolean
+ica_is_usable (const CbSbCaRow *row)
+{
+  return row->issuer_id != NULL && cb_sb_adr_ca_status_usable (row->status);
+}
+
+/* The hubs whose messaging endpoint of the namespace linked. */
+static GPtrArray *
+linked_hubs (CbSandbox  *self,
+             const char *namespace_id)
+{
+  g_autoptr(GPtrArray) rows = cb_sb_adr_endpoints_list (self, namespace_id,
+                                                        CB_SB_ENDPOINTS_MESSAGING);
+  GPtrArray *hubs = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; i < rows->len; i++)
+    {
+      CbSbEndpointRow *row = g_ptr_array_index (rows, i);
+      g_autofree char *sub = NULL;
+      g_autofree char *rg = NULL;
+      g_autofree char *name = NULL;
+      g_autofree char *linked_ns = NULL;
+      g_autofree char *stored = NULL;
+
+      if (g_strcmp0 (row->linking_state, CB_SB_LINKING_SUCCEEDED) != 0 ||
+          !cb_sb_adr_linking_parse_id (row->resource_id, FALSE, &sub, &rg, &name))
+        continue;
+
+      stored = cb_sb_topology_find (self, FALSE, sub, rg, name, &linked_ns);
+      if (stored != NULL && g_strcmp0 (linked_ns, namespace_id) == 0)
+        g_ptr_array_add (hubs, g_steal_pointer (&stored));
+    }
+
+  return hubs;
+}
+
+gboolean
+cb_sb_adr_linking_sync (CbSandbox   *self,
+                        const char  *namespace_id,
+                        const char  *hub,
+                        GError     **error)
+{
+  g_autoptr(GPtrArray) hubs = NULL;
+  g_autoptr(GPtrArray) icas = NULL;
+
+  g_return_val_if_fail (CB_IS_SANDBOX (self), FALSE);
+
+  if (hub != NULL)
+    {
+      hubs = g_ptr_array_new_with_free_func (g_free);
+      g_ptr_array_add (hubs, g_strdup (hub));
+    }
+  else
+    {
+      hubs = linked_hubs (self, namespace_id);
+    }
+  icas = cb_sb_adr_ca_ids (self, namespace_id, CB_SB_CA_TYPE_ICA);
+
+  cb_sb_begin (self);
+  for (guint i = 0; i < icas->len; i++)
+    {
+      g_auto(CbSbCaRow) row = { 0 };
+
+      if (!cb_sb_adr_ca_row (self, g_ptr_array_index (icas, i), &row) || !ica_is_usable (&row))
+        continue;
+
+      for (guint j = 0; j < hubs->len; j++)
+        if (!cb_sb_ca_put_hub_certificate (self, g_ptr_array_index (hubs, j), row.name,
+                                           row.issuer_id, row.id, error))
+          {
+            cb_sb_rollback (self);
+            return FALSE;
+          }
+    }
+  cb_sb_commit (self);
+
+  return TRUE;
+}
+
+static void
+issuer_published_cb (CbSbEvents *events,
+                     const char *namespace_id,
+                     const char *issuer_id,
+                     gpointer    user_data)
+{
+  CbSandbox *self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!cb_sb_adr_linking_sync (self, namespace_id, NULL, &error))
+    g_warning ("Could not push the intermediate CA %s of %s to its linked hubs: %s",
+               issuer_id, namespace_id, error->message);
+}
+
+void
+cb_sb_adr_linking_init (CbSandbox *self)
+{
+  g_return_if_fail (CB_IS_SANDBOX (self));
+
+  g_signal_connect_object (self->events, "issuer-published",
+                           G_CALLBACK (issuer_published_cb), self, 0);
 }
 
 /* ---- Applying a PUT or PATCH ---------------------------------------------------------- */
@@ -398,6 +505,8 @@ link_endpoint (CbSandbox        *self,
     }
 
   if (!cb_sb_topology_set_namespace (self, dps, stored, row->namespace_id, error))
+    return FALSE;
+  if (!dps && !cb_sb_adr_linking_sync (self, row->namespace_id, stored, error))
     return FALSE;
 
   return TRUE;

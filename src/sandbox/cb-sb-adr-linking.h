@@ -18,6 +18,9 @@ G_BEGIN_DECLS
 /* The linkingError code of a link that could not start (Microsoft's example). */
 #define CB_SB_LINK_FAILED        "LinkInitiateFailed"
 
+/* Connects to the events that make the linked hubs sync (issuer-published). */
+void          cb_sb_adr_linking_init      (CbSandbox   *self);
+
 /* Splits an IoT hub's (dps FALSE) or DPS instance's ARM id. FALSE when it is not one. */
 gboolean      cb_sb_adr_linking_parse_id  (const char  *resource_id,
                                            gboolean     dps,
@@ -43,5 +46,12 @@ gboolean      cb_sb_adr_linking_apply     (CbSandbox   *self,
  * Succeeded (the topology links the hub or DPS to the namespace; a hub gets the namespace's
  * usable ICAs) or Failed with a linkingError. */
 void          cb_sb_adr_linking_run_due   (CbSandbox   *self);
+
+/* Pushes every usable ICA of the namespace (Active, or Active but pending renewal) to hub as
+ * a CA certificate named after the ICA; hub NULL: to every hub linked to the namespace. */
+gboolean      cb_sb_adr_linking_sync      (CbSandbox   *self,
+                                           const char  *namespace_id,
+                                           const char  *hub,
+                                           GError     **error);
 
 G_END_DECLS

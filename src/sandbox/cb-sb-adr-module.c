@@ -8,6 +8,7 @@
 #include "cb-sb-activity.h"
 #include "cb-sb-adr-ca-store.h"
 #include "cb-sb-adr-endpoint-store.h"
+#include "cb-sb-adr-linking.h"
 #include "cb-sb-adr-operations.h"
 #include "cb-sb-adr-store.h"
 #include "cb-sb-ca.h"
@@ -20,6 +21,7 @@
 #include "cb-sb-routes-hub-certificates.h"
 #include "cb-sb-routes-namespaces.h"
 #include "cb-sb-routes-operations.h"
+#include "cb-sb-routes-registry-devices.h"
 
 /* The CA engine's tables and the sandbox's own CA endpoints. */
 gboolean
@@ -61,11 +63,13 @@ cb_sb_arm_init (CbSandbox  *self,
     return FALSE;
   if (!cb_sb_adr_endpoints_init (self, error))
     return FALSE;
+  cb_sb_adr_linking_init (self);
 
   cb_sb_routes_operations_add (self);
   cb_sb_routes_namespaces_add (self);
   cb_sb_routes_credentials_add (self);
   cb_sb_routes_devices_add (self);
+  cb_sb_routes_registry_devices_add (self);
   cb_sb_routes_hub_certificates_add (self);
   return TRUE;
 }

@@ -14,6 +14,7 @@
 #include "cb-csr.h"
 #include "cb-sas.h"
 #include "cb-sb-adr.h"
+#include "cb-sb-adr-ca-store.h"
 #include "cb-sb-dps-store.h"
 #include "cb-sb-faults.h"
 #include "cb-sb-hub.h"
@@ -318,6 +319,79 @@ chain_to_json (GPtrArray *chain)
   return json_to_string (node, FALSE);
 }
 
+/* The certificate policy a 2026-11-01 enrollment names (namespaceName,
+ * certificateAuthorityName, certificatePolicyName), as an ARM id, with the CA engine's issuer
+ * that signs under it and its validity, when DPS is linked to that namespace and the policy
+ * can issue. Records the failure in op and returns NULL otherwise. */
+static char *
+stable_policy (CbSandbox        *self,
+               CbSbDpsInstance  *dps,
+               CbSbEnrollment   *enrollment,
+               CbSbDpsOperation *op,
+               char            **issuer_out,
+               gint64           *days_out)
+{
+  const char *ns_name = cb_sb_json_member_string (enrollment->extra, "namespaceName");
+  const char *ca_name = cb_sb_json_member_string (enrollment->extra, "certificateAuthorityName");
+  const char *policy_name = cb_sb_json_member_string (enrollment->extra,
+                                                      "certificatePolicyName");
+  const char *linked_name;
+  g_autofree char *issuer_id = NULL;
+  g_autofree char *policy_id = NULL;
+  g_autofree char *message = NULL;
+  g_autoptr(GError) error = NULL;
+  guint days = 0;
+
+  if (dps->namespace_id == NULL)
+    {
+      operation_fail (op, "failed", 400004,
+                      "A Device Registry Namespace is required to be set on this DPS instance");
+      return NULL;
+    }
+
+  linked_name = strrchr (dps->namespace_id, '/') != NULL ? strrchr (dps->namespace_id, '/') + 1
+                                                         : dps->namespace_id;
+  if (ns_name == NULL || g_ascii_strcasecmp (linked_name, ns_name) != 0)
+    {
+      message = g_strdup_printf ("The DPS instance may not use the namespace '%s': it is linked "
+                                 "to the namespace '%s'", ns_name ? ns_name : "", linked_name);
+      operation_fail (op, "failed", 403000, message);
+      return NULL;
+    }
+
+  if (!cb_sb_adr_ca_find_policy (self, dps->namespace_id, ca_name, policy_name, &issuer_id,
+                                 &policy_id, &days, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+        {
+          message = g_strdup_printf ("The enrollment's certificate policy '%s' of certificate "
+                                     "authority '%s' cannot issue: %s. Update the enrollment, or "
+                                     "disable it.", policy_name, ca_name, error->message);
+          operation_fail (op, "failed", 404211, message);
+        }
+      else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT))
+        {
+          message = g_strdup_printf ("The enrollment's certificateAuthorityName '%s' must name an "
+                                     "intermediate CA, not a root: %s", ca_name, error->message);
+          operation_fail (op, "failed", 400209, message);
+        }
+      else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED))
+        {
+          operation_fail (op, "failed", 409212, error->message);
+        }
+      else
+        {
+          message = g_strdup_printf ("Internal error: %s", error->message);
+          operation_fail (op, "failed", 500214, message);
+        }
+      return NULL;
+    }
+
+  *issuer_out = g_steal_pointer (&issuer_id);
+  *days_out = days;
+  return g_steal_pointer (&policy_id);
+}
+
 /* Assigns the device: the hub identity, the ADR device pointed at the enrollment's policy and,
  * with a CSR, the issued chain. Every outcome is recorded in op. */
 static void
@@ -332,6 +406,8 @@ assign (CbSbRequest *req,
   g_autoptr(GError) error = NULL;
   g_autofree char *host = NULL;
   g_autofree char *policy_id = NULL;
+  g_autofree char *issuer_id = NULL;
+  gint64 validity_days = 0;
   g_autoptr(GPtrArray) chain = NULL;
   const char *device_id = enrollment->device_id != NULL ? enrollment->device_id : op->registration_id;
   gboolean enabled = TRUE;
@@ -358,7 +434,12 @@ assign (CbSbRequest *req,
       return;
     }
 
-  if (csr_der != NULL && enrollment->policy == NULL)
+  if (cb_sb_json_member_string (enrollment->extra, "namespaceName") != NULL)
+    {
+      if (!(policy_id = stable_policy (self, dps, enrollment, op, &issuer_id, &validity_days)))
+        return;
+    }
+  else if (csr_der != NULL && enrollment->policy == NULL)
     {
       operation_fail (op, "failed", 400208,
                       "A csr was sent but the enrollment has no credentialPolicyName: certificate "
@@ -374,6 +455,17 @@ assign (CbSbRequest *req,
       return;
     }
 
+  if (policy_id != NULL && csr_der == NULL)
+    {
+      /* A registration through a 2026-11-01 enrollment makes the registry device, with or
+       * without a certificate. */
+      if (!cb_sb_adr_ensure_device (self, dps->namespace_id, device_id, policy_id, &error))
+        {
+          operation_fail_from_error (op, error, policy_id);
+          return;
+        }
+    }
+
   if (csr_der != NULL)
     {
       if (dps->namespace_id == NULL)
@@ -384,14 +476,20 @@ assign (CbSbRequest *req,
           return;
         }
 
-      policy_id = cb_sb_policy_id (dps->namespace_id, enrollment->policy);
+      if (policy_id == NULL)
+        policy_id = cb_sb_policy_id (dps->namespace_id, enrollment->policy);
       if (!cb_sb_adr_ensure_device (self, dps->namespace_id, device_id, policy_id, &error))
         {
           operation_fail_from_error (op, error, enrollment->policy);
           return;
         }
 
-      if (!(chain = cb_sb_ca_issue_leaf (self, policy_id, device_id, csr_der, &error)))
+      if (issuer_id != NULL)
+        chain = cb_sb_ca_issue_leaf_under (self, dps->namespace_id, issuer_id, policy_id,
+                                           validity_days, device_id, csr_der, &error);
+      else
+        chain = cb_sb_ca_issue_leaf (self, policy_id, device_id, csr_der, &error);
+      if (chain == NULL)
         {
           operation_fail_from_error (op, error, enrollment->policy);
           return;
@@ -440,7 +538,8 @@ begin_device_request (CbSbRequest  *req,
       return NULL;
     }
 
-  if (!cb_sb_require_api_version (req, CB_SB_DPS_API_VERSION, DPS_API_VERSION_GA, NULL))
+  if (!cb_sb_require_api_version (req, CB_SB_DPS_API_VERSION, DPS_API_VERSION_GA,
+                                  CB_SB_DPS_API_VERSION_STABLE, NULL))
     return NULL;
 
   if (!(enrollment = authenticate_device (req, dps, registration_id)))

@@ -3,7 +3,10 @@
 
 /* The Device Provisioning Service: the device API under /dps/{idScope} (registration with a
  * CSR, operation polling, status lookup) and the service API under /dps-service/{dpsName}
- * (enrollment groups and individual enrollments with credentialPolicyName).
+ * (enrollment groups and individual enrollments with credentialPolicyName; at 2026-11-01 with
+ * namespaceName, certificateAuthorityName and certificatePolicyName instead, all three or none:
+ * the issuing path of the stable ADR model, which DPS may name only when it is linked to that
+ * namespace).
  *
  * Azure publishes no CSR-specific DPS error codes (reference §2.6), so the sandbox uses these
  * errorCode values; the first three digits are the HTTP status:
@@ -20,7 +23,12 @@
  *   400205  csr subject CN differs from the registrationId
  *   400206  csr signature does not verify
  *   400207  csr sent to the status lookup (POST registrations/{id})
+ *   400004  service API, 2026-11-01: the DPS instance is linked to no ADR namespace
+ *           ("A Device Registry Namespace is required to be set on this DPS instance"; the
+ *           number is Azure's, and the same as the empty body's)
  *   400301  service API: the enrollment (group) body is not valid
+ *   403000  service API, 2026-11-01: namespaceName is not the namespace the DPS instance is
+ *           linked to (Azure's code for a DPS identity without access to the namespace)
  *   401002  SAS missing, malformed, expired, for another resource or not signed with the
  *           enrollment's (derived) key; unknown ID scope
  *   404201  no such registration or operation
@@ -28,7 +36,11 @@
  *   412301  service API: If-Match does not match the enrollment's etag
  *
  * registrationState.errorCode of operations that end "failed" (or "disabled"):
- *   400208  a csr was sent but the enrollment has no credentialPolicyName
+ *   400004  2026-11-01 enrollment: the DPS instance is linked to no ADR namespace
+ *   403000  2026-11-01 enrollment: the DPS instance is linked to another namespace
+ *   400208  a csr was sent but the enrollment has no credentialPolicyName (or, at 2026-11-01,
+ *           certificate policy)
+ *   400209  2026-11-01 enrollment: certificateAuthorityName names a root, not an intermediate CA
  *   403209  the device is disabled (IoT hub identity or ADR device)
  *   403210  the enrollment (group) is disabled                    (status "disabled")
  *   404211  the credential policy does not exist (missing or deleted)
@@ -109,7 +121,8 @@ begin_service_request (CbSbRequest *req)
       req->auth_key_name = g_strdup (token->key_name);
     }
 
-  if (!cb_sb_require_api_version (req, CB_SB_DPS_API_VERSION, DPS_SERVICE_VERSION_GA, NULL))
+  if (!cb_sb_require_api_version (req, CB_SB_DPS_API_VERSION, DPS_SERVICE_VERSION_GA,
+                                  CB_SB_DPS_API_VERSION_STABLE, NULL))
     return NULL;
 
   return g_steal_pointer (&dps);
@@ -250,6 +263,91 @@ reply_enrollment_not_found (CbSbRequest *req,
                      is_group ? "enrollment group" : "enrollment", id);
 }
 
+/* The stable model's issuing path of an enrollment at 2026-11-01: namespaceName,
+ * certificateAuthorityName and certificatePolicyName together, and DPS linked to that
+ * namespace. Earlier api-versions know none of them. Replies and returns FALSE when wrong. */
+static gboolean
+check_issuing_path (CbSbRequest     *req,
+                    CbSbDpsInstance *dps,
+                    JsonObject      *body)
+{
+  static const char * const names[] = {
+    "namespaceName", "certificateAuthorityName", "certificatePolicyName",
+  };
+  gboolean stable = g_strcmp0 (cb_sb_query (req, "api-version"), CB_SB_DPS_API_VERSION_STABLE) == 0;
+  g_autoptr(GString) missing = g_string_new (NULL);
+  const char *linked_name;
+  guint given = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      const char *value = cb_sb_json_member_string (body, names[i]);
+
+      if (!json_object_has_member (body, names[i]) ||
+          JSON_NODE_HOLDS_NULL (json_object_get_member (body, names[i])))
+        {
+          g_string_append_printf (missing, "%s%s", missing->len > 0 ? ", " : "", names[i]);
+          continue;
+        }
+      if (!stable)
+        {
+          cb_sb_reply_error (req, 400, "BadRequest", 400301,
+                             "%s is not known at api-version %s: the certificate authority and "
+                             "policy of an enrollment are named from api-version %s on",
+                             names[i], cb_sb_query (req, "api-version"),
+                             CB_SB_DPS_API_VERSION_STABLE);
+          return FALSE;
+        }
+      if (value == NULL || *value == '\0')
+        {
+          cb_sb_reply_error (req, 400, "BadRequest", 400301, "%s must be a name", names[i]);
+          return FALSE;
+        }
+      given++;
+    }
+
+  if (!stable || given == 0)
+    return TRUE;
+
+  if (json_object_has_member (body, "credentialPolicyName"))
+    {
+      cb_sb_reply_error (req, 400, "BadRequest", 400301,
+                         "credentialPolicyName belongs to the preview model; an enrollment names "
+                         "namespaceName, certificateAuthorityName and certificatePolicyName "
+                         "instead");
+      return FALSE;
+    }
+
+  if (given < G_N_ELEMENTS (names))
+    {
+      cb_sb_reply_error (req, 400, "BadRequest", 400301,
+                         "namespaceName, certificateAuthorityName and certificatePolicyName come "
+                         "together; missing: %s", missing->str);
+      return FALSE;
+    }
+
+  if (dps->namespace_id == NULL)
+    {
+      cb_sb_reply_error (req, 400, "BadRequest", 400004,
+                         "A Device Registry Namespace is required to be set on this DPS "
+                         "instance: link it to the namespace (its provisioning endpoints) first");
+      return FALSE;
+    }
+
+  linked_name = strrchr (dps->namespace_id, '/') != NULL ? strrchr (dps->namespace_id, '/') + 1
+                                                         : dps->namespace_id;
+  if (g_ascii_strcasecmp (linked_name, cb_sb_json_member_string (body, "namespaceName")) != 0)
+    {
+      cb_sb_reply_error (req, 403, "Forbidden", 403000,
+                         "The DPS instance '%s' may not use the namespace '%s': it is linked to "
+                         "the namespace '%s'", dps->name,
+                         cb_sb_json_member_string (body, "namespaceName"), linked_name);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
 static void
 handle_put_enrollment (CbSbRequest *req)
 {
@@ -332,6 +430,9 @@ handle_put_enrollment (CbSbRequest *req)
                          "The symmetric keys must be base64 encoded, 16 to 64 bytes long");
       return;
     }
+
+  if (!check_issuing_path (req, dps, body))
+    return;
 
   policy = cb_sb_json_member_string (body, "credentialPolicyName");
   if ((policy == NULL && cb_sb_json_member_not_string (body, "credentialPolicyName")) ||
