@@ -8,6 +8,7 @@
 #include "cb-csr.h"
 #include "cb-pki.h"
 #include "cb-sandbox-private.h"
+#include "cb-test-arm.h"
 #include "cb-test-sandbox.h"
 #include "cb-util.h"
 #include "cb-x509.h"
@@ -54,41 +55,7 @@ fixture_teardown (Fixture       *f,
 
 /* ---- JSON and HTTP helpers -------------------------------------------------------------- */
 
-/* "a.b.c" through objects; NULL when absent. */
-static JsonNode *
-jget (JsonNode   *root,
-      const char *path)
-{
-  g_auto(GStrv) parts = g_strsplit (path, ".", -1);
-  JsonNode *node = root;
 
-  for (guint i = 0; parts[i] != NULL; i++)
-    {
-      JsonObject *obj;
-
-      if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
-        return NULL;
-      obj = json_node_get_object (node);
-      if (!json_object_has_member (obj, parts[i]))
-        return NULL;
-      node = json_object_get_member (obj, parts[i]);
-    }
-
-  return node;
-}
-
-static const char *
-jstr (JsonNode   *root,
-      const char *path)
-{
-  JsonNode *node = jget (root, path);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-
-  return json_node_get_string (node);
-}
 
 static char *
 path_of (const char *rest)
@@ -113,8 +80,8 @@ assert_arm_error (JsonNode   *json,
                   const char *code)
 {
   g_assert_nonnull (json);
-  g_assert_cmpstr (jstr (json, "error.code"), ==, code);
-  g_assert_nonnull (jstr (json, "error.message"));
+  g_assert_cmpstr (cb_test_jstr (json, "error.code"), ==, code);
+  g_assert_nonnull (cb_test_jstr (json, "error.message"));
 }
 
 /* Polls an Azure-AsyncOperation URL to a terminal status; returns the final body. */
@@ -122,24 +89,7 @@ static JsonNode *
 wait_async (Fixture    *f,
             const char *url)
 {
-  for (guint i = 0; i < 400; i++)
-    {
-      g_autoptr(JsonNode) json = NULL;
-      const char *status;
-
-      g_assert_cmpuint (request (f, "GET", url, f->owner, NULL, &json, NULL), ==, 200);
-      status = jstr (json, "status");
-      g_assert_nonnull (status);
-      if (g_str_equal (status, "Succeeded") || g_str_equal (status, "Failed") ||
-          g_str_equal (status, "Canceled"))
-        return g_steal_pointer (&json);
-
-      g_assert_cmpstr (status, ==, "InProgress");
-      g_usleep (10 * 1000);
-    }
-
-  g_assert_not_reached ();
-  return NULL;
+  return cb_test_arm_wait_async (f->ts, f->owner, url);
 }
 
 /* Polls a Location URL until it stops answering 202; returns the final status. */
@@ -148,26 +98,7 @@ wait_location (Fixture    *f,
                const char *url,
                JsonNode  **final)
 {
-  for (guint i = 0; i < 400; i++)
-    {
-      g_autoptr(JsonNode) json = NULL;
-      g_autoptr(SoupMessageHeaders) headers = NULL;
-      guint status = request (f, "GET", url, f->owner, NULL, &json, &headers);
-
-      if (status != 202)
-        {
-          if (final != NULL)
-            *final = g_steal_pointer (&json);
-          return status;
-        }
-
-      g_assert_nonnull (soup_message_headers_get_one (headers, "Location"));
-      g_assert_nonnull (soup_message_headers_get_one (headers, "Retry-After"));
-      g_usleep (10 * 1000);
-    }
-
-  g_assert_not_reached ();
-  return 0;
+  return cb_test_arm_wait_location (f->ts, f->owner, url, final);
 }
 
 /* PUT that must create: 201 + Azure-AsyncOperation + Retry-After, then Succeeded. */
@@ -184,7 +115,7 @@ put_and_wait (Fixture    *f,
   const char *async_url;
 
   g_assert_cmpuint (request (f, "PUT", path, f->owner, body, &json, &headers), ==, 201);
-  g_assert_cmpstr (jstr (json, "properties.provisioningState"), ==, "Accepted");
+  g_assert_cmpstr (cb_test_jstr (json, "properties.provisioningState"), ==, "Accepted");
   async_url = soup_message_headers_get_one (headers, "Azure-AsyncOperation");
   g_assert_nonnull (async_url);
   g_assert_true (strstr (async_url, "/operationStatuses/") != NULL);
@@ -192,10 +123,10 @@ put_and_wait (Fixture    *f,
   g_assert_null (soup_message_headers_get_one (headers, "Location"));
 
   final = wait_async (f, async_url);
-  g_assert_cmpstr (jstr (final, "status"), ==, "Succeeded");
+  g_assert_cmpstr (cb_test_jstr (final, "status"), ==, "Succeeded");
 
   g_assert_cmpuint (request (f, "GET", path, f->owner, NULL, &resource, NULL), ==, 200);
-  g_assert_cmpstr (jstr (resource, "properties.provisioningState"), ==, "Succeeded");
+  g_assert_cmpstr (cb_test_jstr (resource, "properties.provisioningState"), ==, "Succeeded");
 }
 
 /* POST/PATCH/DELETE answered 202 + Location + Retry-After; returns the final status. */
@@ -327,28 +258,7 @@ check_chain (Fixture    *f,
              const char *device,
              const char *pem)
 {
-  g_autofree char *path = g_strdup_printf ("/sandbox/hubs/%s/devices/%s/check-chain", HUB, device);
-  g_autoptr(GBytes) body = NULL;
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GError) error = NULL;
-  JsonNode *root;
-  const char *verdict;
-  guint status;
-
-  status = cb_test_sandbox_request (f->ts, "POST", path, NULL, "text/plain", pem, &body, NULL);
-  g_assert_cmpuint (status, ==, 200);
-  json_parser_load_from_data (parser, g_bytes_get_data (body, NULL), g_bytes_get_size (body),
-                              &error);
-  g_assert_no_error (error);
-  root = json_parser_get_root (parser);
-  verdict = jstr (root, "verdict");
-  g_assert_nonnull (verdict);
-  g_assert_nonnull (jstr (root, "reason"));
-  g_assert_cmpint (json_node_get_boolean (jget (root, "accepted")), ==,
-                   g_str_equal (verdict, "accepted"));
-  g_test_message ("%s: %s (%s)", device, verdict, jstr (root, "reason"));
-
-  return g_strdup (verdict);
+  return cb_test_check_chain (f->ts, HUB, device, pem);
 }
 
 static void
@@ -400,44 +310,44 @@ test_create_and_poll (Fixture       *f,
   setup_pki (f, NS, "pol-a", FALSE, FALSE);
 
   g_assert_cmpuint (request (f, "GET", ns_path, f->owner, NULL, &ns, NULL), ==, 200);
-  g_assert_cmpstr (jstr (ns, "id"), ==, ns_id);
-  g_assert_cmpstr (jstr (ns, "name"), ==, NS);
-  g_assert_cmpstr (jstr (ns, "type"), ==, "Microsoft.DeviceRegistry/namespaces");
-  g_assert_cmpstr (jstr (ns, "location"), ==, "North Europe");
-  g_assert_cmpstr (jstr (ns, "tags.team"), ==, "bench");
-  g_assert_cmpstr (jstr (ns, "identity.type"), ==, "SystemAssigned");
-  g_assert_nonnull (jstr (ns, "identity.principalId"));
-  g_assert_nonnull (jstr (ns, "properties.uuid"));
-  g_assert_cmpstr (jstr (ns, "systemData.createdBy"), ==, OWNER);
-  g_assert_cmpstr (jstr (ns, "systemData.createdByType"), ==, "User");
-  g_assert_nonnull (jstr (ns, "systemData.lastModifiedAt"));
+  g_assert_cmpstr (cb_test_jstr (ns, "id"), ==, ns_id);
+  g_assert_cmpstr (cb_test_jstr (ns, "name"), ==, NS);
+  g_assert_cmpstr (cb_test_jstr (ns, "type"), ==, "Microsoft.DeviceRegistry/namespaces");
+  g_assert_cmpstr (cb_test_jstr (ns, "location"), ==, "North Europe");
+  g_assert_cmpstr (cb_test_jstr (ns, "tags.team"), ==, "bench");
+  g_assert_cmpstr (cb_test_jstr (ns, "identity.type"), ==, "SystemAssigned");
+  g_assert_nonnull (cb_test_jstr (ns, "identity.principalId"));
+  g_assert_nonnull (cb_test_jstr (ns, "properties.uuid"));
+  g_assert_cmpstr (cb_test_jstr (ns, "systemData.createdBy"), ==, OWNER);
+  g_assert_cmpstr (cb_test_jstr (ns, "systemData.createdByType"), ==, "User");
+  g_assert_nonnull (cb_test_jstr (ns, "systemData.lastModifiedAt"));
 
   g_assert_cmpuint (request (f, "GET", cred_path, f->owner, NULL, &cred, NULL), ==, 200);
-  g_assert_cmpstr (jstr (cred, "name"), ==, "default");
-  g_assert_cmpstr (jstr (cred, "type"), ==, "Microsoft.DeviceRegistry/namespaces/credentials");
-  g_assert_cmpstr (jstr (cred, "location"), ==, "North Europe");
+  g_assert_cmpstr (cb_test_jstr (cred, "name"), ==, "default");
+  g_assert_cmpstr (cb_test_jstr (cred, "type"), ==, "Microsoft.DeviceRegistry/namespaces/credentials");
+  g_assert_cmpstr (cb_test_jstr (cred, "location"), ==, "North Europe");
 
   g_assert_cmpuint (request (f, "GET", pol_path, f->owner, NULL, &policy, NULL), ==, 200);
-  g_assert_cmpstr (jstr (policy, "type"), ==,
+  g_assert_cmpstr (cb_test_jstr (policy, "type"), ==,
                    "Microsoft.DeviceRegistry/namespaces/credentials/policies");
-  g_assert_null (jget (policy, "location"));   /* a proxy resource in 2026-03-01-preview */
-  g_assert_cmpstr (jstr (policy, "properties.certificate.certificateAuthorityConfiguration.keyType"),
+  g_assert_null (cb_test_jget (policy, "location"));   /* a proxy resource in 2026-03-01-preview */
+  g_assert_cmpstr (cb_test_jstr (policy, "properties.certificate.certificateAuthorityConfiguration.keyType"),
                    ==, "ECC");
-  subject = jstr (policy, "properties.certificate.certificateAuthorityConfiguration.subject");
+  subject = cb_test_jstr (policy, "properties.certificate.certificateAuthorityConfiguration.subject");
   g_assert_nonnull (subject);
   g_assert_true (g_str_has_prefix (subject, "CN="));
   g_assert_cmpuint (strlen (subject), ==, 3 + 32);
-  g_assert_nonnull (jstr (policy, "properties.certificate.certificateAuthorityConfiguration.validityNotBefore"));
-  g_assert_nonnull (jstr (policy, "properties.certificate.certificateAuthorityConfiguration.validityNotAfter"));
-  g_assert_false (json_node_get_boolean (jget (policy, "properties.certificate.certificateAuthorityConfiguration.bringYourOwnRoot.enabled")));
-  g_assert_cmpint (json_node_get_int (jget (policy, "properties.certificate.leafCertificateConfiguration.validityPeriodInDays")), ==, 30);
+  g_assert_nonnull (cb_test_jstr (policy, "properties.certificate.certificateAuthorityConfiguration.validityNotBefore"));
+  g_assert_nonnull (cb_test_jstr (policy, "properties.certificate.certificateAuthorityConfiguration.validityNotAfter"));
+  g_assert_false (json_node_get_boolean (cb_test_jget (policy, "properties.certificate.certificateAuthorityConfiguration.bringYourOwnRoot.enabled")));
+  g_assert_cmpint (json_node_get_int (cb_test_jget (policy, "properties.certificate.leafCertificateConfiguration.validityPeriodInDays")), ==, 30);
 
   /* The 2025-11-01-preview shape: a tracked policy, no BYOR */
   old_path = g_strdup_printf (NS_PATH NS "/credentials/default/policies/pol-a"
                               "?api-version=2025-11-01-preview");
   g_assert_cmpuint (request (f, "GET", old_path, f->owner, NULL, &old, NULL), ==, 200);
-  g_assert_nonnull (jget (old, "tags"));
-  g_assert_null (jget (old, "properties.certificate.certificateAuthorityConfiguration.bringYourOwnRoot"));
+  g_assert_nonnull (cb_test_jget (old, "tags"));
+  g_assert_null (cb_test_jget (old, "properties.certificate.certificateAuthorityConfiguration.bringYourOwnRoot"));
 
   /* PATCH: 202 + Location, final 200 with the resource */
   g_assert_cmpuint (accepted_and_wait (f, "PATCH", NS "/credentials/default/policies/pol-a",
@@ -445,8 +355,8 @@ test_create_and_poll (Fixture       *f,
                                        "{\"leafCertificateConfiguration\": "
                                        "{\"validityPeriodInDays\": 45}}}}", &patched),
                     ==, 200);
-  g_assert_cmpint (json_node_get_int (jget (patched, "properties.certificate.leafCertificateConfiguration.validityPeriodInDays")), ==, 45);
-  g_assert_cmpstr (jstr (patched, "properties.provisioningState"), ==, "Succeeded");
+  g_assert_cmpint (json_node_get_int (cb_test_jget (patched, "properties.certificate.leafCertificateConfiguration.validityPeriodInDays")), ==, 45);
+  g_assert_cmpstr (cb_test_jstr (patched, "properties.provisioningState"), ==, "Succeeded");
 
   /* A second PUT on an existing resource is synchronous */
   g_assert_cmpuint (request (f, "PUT", ns_path, f->owner,
@@ -466,13 +376,13 @@ test_create_and_poll (Fixture       *f,
     g_assert_nonnull (async_url);
     g_assert_true (strstr (async_url, "/locations/northeurope/operationStatuses/") != NULL);
     status = wait_async (f, async_url);
-    g_assert_cmpstr (jstr (status, "status"), ==, "Succeeded");
-    g_assert_nonnull (jstr (status, "name"));
-    g_assert_true (g_str_has_prefix (jstr (status, "id"), "/subscriptions/" SUB
+    g_assert_cmpstr (cb_test_jstr (status, "status"), ==, "Succeeded");
+    g_assert_nonnull (cb_test_jstr (status, "name"));
+    g_assert_true (g_str_has_prefix (cb_test_jstr (status, "id"), "/subscriptions/" SUB
                                      "/providers/Microsoft.DeviceRegistry/locations/"));
-    g_assert_nonnull (jstr (status, "startTime"));
-    g_assert_nonnull (jstr (status, "endTime"));
-    g_assert_cmpfloat (json_node_get_double (jget (status, "percentComplete")), ==, 100.0);
+    g_assert_nonnull (cb_test_jstr (status, "startTime"));
+    g_assert_nonnull (cb_test_jstr (status, "endTime"));
+    g_assert_cmpfloat (json_node_get_double (cb_test_jget (status, "percentComplete")), ==, 100.0);
   }
 
   /* DELETE of something absent: 204 */
@@ -517,18 +427,18 @@ test_paging (Fixture       *f,
       const char *next;
 
       g_assert_cmpuint (request (f, "GET", url, f->reader, NULL, &page, NULL), ==, 200);
-      value = json_node_get_array (jget (page, "value"));
+      value = json_node_get_array (cb_test_jget (page, "value"));
       for (guint i = 0; i < json_array_get_length (value); i++)
         {
           JsonNode *item = json_array_get_element (value, i);
 
-          g_assert_cmpstr (jstr (item, "properties.manufacturer"), ==, "Contoso");
-          g_assert_true (g_hash_table_add (seen, g_strdup (jstr (item, "name"))));
-          g_assert_nonnull (jstr (item, "etag"));
+          g_assert_cmpstr (cb_test_jstr (item, "properties.manufacturer"), ==, "Contoso");
+          g_assert_true (g_hash_table_add (seen, g_strdup (cb_test_jstr (item, "name"))));
+          g_assert_nonnull (cb_test_jstr (item, "etag"));
         }
 
       pages++;
-      next = jstr (page, "nextLink");
+      next = cb_test_jstr (page, "nextLink");
       g_clear_pointer (&url, g_free);
       if (next != NULL)
         {
@@ -555,8 +465,8 @@ test_paging (Fixture       *f,
     g_assert_cmpuint (request (f, "GET", "/arm/subscriptions/" SUB
                                "/providers/Microsoft.DeviceRegistry/namespaces?" API,
                                f->reader, NULL, &list, NULL), ==, 200);
-    g_assert_cmpuint (json_array_get_length (json_node_get_array (jget (list, "value"))), ==, 2);
-    g_assert_null (jget (list, "nextLink"));
+    g_assert_cmpuint (json_array_get_length (json_node_get_array (cb_test_jget (list, "value"))), ==, 2);
+    g_assert_null (cb_test_jget (list, "nextLink"));
   }
   {
     g_autoptr(JsonNode) list = NULL;
@@ -564,7 +474,7 @@ test_paging (Fixture       *f,
     g_assert_cmpuint (request (f, "GET", "/arm/subscriptions/" SUB "/resourceGroups/" RG
                                "/providers/Microsoft.DeviceRegistry/namespaces?" API,
                                f->reader, NULL, &list, NULL), ==, 200);
-    g_assert_cmpuint (json_array_get_length (json_node_get_array (jget (list, "value"))), ==, 2);
+    g_assert_cmpuint (json_array_get_length (json_node_get_array (cb_test_jget (list, "value"))), ==, 2);
   }
 }
 
@@ -583,7 +493,7 @@ expect_error (Fixture    *f,
   g_assert_cmpuint (request (f, method, path, f->owner, body, &json, NULL), ==, status);
   assert_arm_error (json, code);
   if (message_part != NULL)
-    g_assert_true (strstr (jstr (json, "error.message"), message_part) != NULL);
+    g_assert_true (strstr (cb_test_jstr (json, "error.message"), message_part) != NULL);
 }
 
 static void
@@ -671,7 +581,7 @@ test_auth (Fixture       *f,
   g_assert_cmpuint (request (f, "PATCH", pol_path, f->reader,
                              "{\"properties\": {}}", &json, NULL), ==, 403);
   assert_arm_error (json, "AuthorizationFailed");
-  message = jstr (json, "error.message");
+  message = cb_test_jstr (json, "error.message");
   g_assert_true (strstr (message, policy_id) != NULL);
   g_assert_true (strstr (message, CB_SB_ROLE_ADR_CREDENTIALS) != NULL);
   g_assert_true (strstr (message, READER) != NULL);
@@ -827,10 +737,10 @@ test_device_revoke (Fixture       *f,
   g_assert_nonnull (soup_message_headers_get_one (headers, "Location"));
   g_assert_nonnull (soup_message_headers_get_one (headers, "Retry-After"));
   status = wait_async (f, soup_message_headers_get_one (headers, "Azure-AsyncOperation"));
-  g_assert_cmpstr (jstr (status, "status"), ==, "Succeeded");
+  g_assert_cmpstr (cb_test_jstr (status, "status"), ==, "Succeeded");
   g_assert_cmpuint (wait_location (f, soup_message_headers_get_one (headers, "Location"),
                                    &result), ==, 200);
-  g_assert_cmpstr (jstr (result, "result"), ==, "Succeeded");
+  g_assert_cmpstr (cb_test_jstr (result, "result"), ==, "Succeeded");
 
   /* Every certificate it ever had is refused; other devices are unaffected; a new issuance
    * works. */
@@ -855,7 +765,7 @@ test_device_revoke (Fixture       *f,
     cb_sb_unlock (f->ts->sandbox);
     g_assert_false (enabled);
     g_assert_cmpuint (wait_location (f, soup_message_headers_get_one (h, "Location"), &r), ==, 200);
-    g_assert_cmpstr (jstr (r, "result"), ==, "Succeeded");
+    g_assert_cmpstr (cb_test_jstr (r, "result"), ==, "Succeeded");
   }
   assert_verdict (f, "dev-2", leaf2, "device-disabled");
   none = issue (f, NS, "pol-a", "dev-2", &error);
@@ -865,9 +775,9 @@ test_device_revoke (Fixture       *f,
     g_autofree char *dev = path_of (NS "/devices/dev-2");
 
     g_assert_cmpuint (request (f, "GET", dev, f->reader, NULL, &device, NULL), ==, 200);
-    g_assert_false (json_node_get_boolean (jget (device, "properties.enabled")));
-    g_assert_cmpstr (jstr (device, "properties.externalDeviceId"), ==, "dev-2");
-    g_assert_true (g_str_has_suffix (jstr (device, "properties.policy.resourceId"),
+    g_assert_false (json_node_get_boolean (cb_test_jget (device, "properties.enabled")));
+    g_assert_cmpstr (cb_test_jstr (device, "properties.externalDeviceId"), ==, "dev-2");
+    g_assert_true (g_str_has_suffix (cb_test_jstr (device, "properties.policy.resourceId"),
                                      "/policies/pol-a"));
   }
 
@@ -889,8 +799,8 @@ test_device_revoke (Fixture       *f,
     text = json_to_string (body, FALSE);
     g_assert_cmpuint (request (f, "POST", "/sandbox/hubs/" HUB "/devices/dev-1/check-chain", NULL,
                                text, &answer, NULL), ==, 200);
-    g_assert_cmpstr (jstr (answer, "verdict"), ==, "revoked-identifier");
-    g_assert_false (json_node_get_boolean (jget (answer, "accepted")));
+    g_assert_cmpstr (cb_test_jstr (answer, "verdict"), ==, "revoked-identifier");
+    g_assert_false (json_node_get_boolean (cb_test_jget (answer, "accepted")));
   }
 
   /* The issuing CA's CRL lists the revoked device's leaves (the hub never reads it) */
@@ -951,7 +861,7 @@ test_revoke_issuer (Fixture       *f,
   assert_verdict (f, "dev-1", leaf3, "accepted");
 
   g_assert_cmpuint (request (f, "GET", pol_path, f->owner, NULL, &policy, NULL), ==, 200);
-  g_assert_cmpstr (jstr (policy, "properties.certificate.certificateAuthorityConfiguration.subject"),
+  g_assert_cmpstr (cb_test_jstr (policy, "properties.certificate.certificateAuthorityConfiguration.subject"),
                    ==, cb_certificate_get_subject (new_ica));
 
   /* The hub's certificate was replaced by the new ICA */
@@ -959,14 +869,14 @@ test_revoke_issuer (Fixture       *f,
                              "/providers/Microsoft.Devices/IotHubs/" HUB
                              "/certificates?api-version=2025-08-01-preview",
                              f->reader, NULL, &certs, NULL), ==, 200);
-  g_assert_cmpuint (json_array_get_length (json_node_get_array (jget (certs, "value"))), ==, 1);
-  item = json_array_get_element (json_node_get_array (jget (certs, "value")), 0);
-  g_assert_cmpstr (jstr (item, "properties.subject"), ==, cb_certificate_get_subject (new_ica));
-  g_assert_true (g_str_has_suffix (jstr (item, "properties.policyResourceId"), "/policies/pol-a"));
-  g_assert_true (g_str_has_prefix (jstr (item, "properties.certificate"), "-----BEGIN CERTIFICATE-----"));
-  g_assert_cmpstr (jstr (item, "type"), ==, "Microsoft.Devices/IotHubs/Certificates");
-  g_assert_nonnull (jstr (item, "etag"));
-  g_assert_true (g_str_has_suffix (jstr (item, "properties.expiry"), " GMT"));
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (cb_test_jget (certs, "value"))), ==, 1);
+  item = json_array_get_element (json_node_get_array (cb_test_jget (certs, "value")), 0);
+  g_assert_cmpstr (cb_test_jstr (item, "properties.subject"), ==, cb_certificate_get_subject (new_ica));
+  g_assert_true (g_str_has_suffix (cb_test_jstr (item, "properties.policyResourceId"), "/policies/pol-a"));
+  g_assert_true (g_str_has_prefix (cb_test_jstr (item, "properties.certificate"), "-----BEGIN CERTIFICATE-----"));
+  g_assert_cmpstr (cb_test_jstr (item, "type"), ==, "Microsoft.Devices/IotHubs/Certificates");
+  g_assert_nonnull (cb_test_jstr (item, "etag"));
+  g_assert_true (g_str_has_suffix (cb_test_jstr (item, "properties.expiry"), " GMT"));
 
   /* The root's CRL lists the old ICA */
   {
@@ -989,79 +899,11 @@ sign_byor_csr (const char *csr_pem,
                gboolean    wrong_subject,
                GBytes    **root_out)
 {
-  g_autoptr(CbKey) root_key = NULL;
-  g_autoptr(CbKey) other = NULL;
-  g_autoptr(CbCsr) csr = NULL;
-  g_autoptr(GBytes) root_pub = NULL;
-  g_autoptr(GBytes) root_der = NULL;
-  g_autoptr(GBytes) ica_der = NULL;
-  g_autoptr(GBytes) ica_pub = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *ica_pem = NULL;
-  g_autofree char *root_pem = NULL;
-  CbCertProfile root_profile = { 0 };
-  CbCertProfile ica_profile = { 0 };
-
-  csr = cb_csr_new_from_pem (csr_pem, -1, &error);
-  g_assert_no_error (error);
-  g_assert_true (cb_csr_verify_signature (csr, &error));
-
-  root_key = cb_key_generate (CB_KEY_TYPE_EC_P384, &error);
-  g_assert_no_error (error);
-  root_pub = cb_key_get_public_key_der (root_key);
-  root_profile.subject_dn = "CN=Contoso Device Root,O=Contoso";
-  root_profile.not_before = now - 3600;
-  root_profile.not_after = now + 20 * 365 * 24 * 3600;
-  root_profile.is_ca = TRUE;
-  root_profile.path_len = 1;
-  root_profile.key_usage = CB_KEY_USAGE_KEY_CERT_SIGN | CB_KEY_USAGE_CRL_SIGN |
-                           CB_KEY_USAGE_DIGITAL_SIGNATURE;
-  root_der = cb_cert_issue (&root_profile, root_pub, root_key, NULL, &error);
-  g_assert_no_error (error);
-
-  if (wrong_key)
-    {
-      other = cb_key_generate (CB_KEY_TYPE_EC_P384, &error);
-      g_assert_no_error (error);
-      ica_pub = cb_key_get_public_key_der (other);
-    }
-  else
-    {
-      ica_pub = cb_csr_get_public_key_der (csr);
-    }
-
-  ica_profile.subject_dn = wrong_subject ? "CN=somebody-else" : cb_csr_get_subject (csr);
-  ica_profile.not_before = now - 3600;
-  ica_profile.not_after = now + ica_days * 24 * 3600;
-  ica_profile.is_ca = TRUE;
-  ica_profile.path_len = 0;
-  ica_profile.key_usage = CB_KEY_USAGE_DIGITAL_SIGNATURE | CB_KEY_USAGE_KEY_CERT_SIGN |
-                          CB_KEY_USAGE_CRL_SIGN;
-  ica_der = cb_cert_issue (&ica_profile, ica_pub, root_key, root_der, &error);
-  g_assert_no_error (error);
-
-  ica_pem = cb_sb_der_to_pem ("CERTIFICATE", ica_der);
-  root_pem = cb_sb_der_to_pem ("CERTIFICATE", root_der);
-  if (root_out != NULL)
-    *root_out = g_bytes_ref (root_der);
-
-  return g_strconcat (ica_pem, root_pem, NULL);
+  return cb_test_sign_csr (csr_pem, now, ica_days,
+                           (wrong_key ? CB_TEST_SIGN_WRONG_KEY : 0) |
+                           (wrong_subject ? CB_TEST_SIGN_WRONG_SUBJECT : 0), root_out);
 }
 
-static char *
-activation_body (const char *chain)
-{
-  g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autoptr(JsonNode) node = NULL;
-
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "certificateChain");
-  json_builder_add_string_value (b, chain);
-  json_builder_end_object (b);
-  node = json_builder_get_root (b);
-
-  return json_to_string (node, FALSE);
-}
 
 static void
 test_byor (Fixture       *f,
@@ -1092,10 +934,10 @@ test_byor (Fixture       *f,
   setup_pki (f, NS, "pol-x", TRUE, TRUE);
 
   g_assert_cmpuint (request (f, "GET", pol_path, f->owner, NULL, &policy, NULL), ==, 200);
-  g_assert_true (json_node_get_boolean (jget (policy, "properties.certificate.certificateAuthorityConfiguration.bringYourOwnRoot.enabled")));
-  g_assert_cmpstr (jstr (policy, "properties.certificate.certificateAuthorityConfiguration.bringYourOwnRoot.status"),
+  g_assert_true (json_node_get_boolean (cb_test_jget (policy, "properties.certificate.certificateAuthorityConfiguration.bringYourOwnRoot.enabled")));
+  g_assert_cmpstr (cb_test_jstr (policy, "properties.certificate.certificateAuthorityConfiguration.bringYourOwnRoot.status"),
                    ==, "PendingActivation");
-  csr_pem = g_strdup (jstr (policy, "properties.certificate.certificateAuthorityConfiguration.bringYourOwnRoot.certificateSigningRequest"));
+  csr_pem = g_strdup (cb_test_jstr (policy, "properties.certificate.certificateAuthorityConfiguration.bringYourOwnRoot.certificateSigningRequest"));
   g_assert_nonnull (csr_pem);
   g_assert_true (g_str_has_prefix (csr_pem, "-----BEGIN CERTIFICATE REQUEST-----"));
 
@@ -1110,19 +952,19 @@ test_byor (Fixture       *f,
     {
       g_autofree char *chain = sign_byor_csr (csr_pem, now, bad[i].days, bad[i].wrong_key,
                                               bad[i].wrong_subject, NULL);
-      g_autofree char *body = activation_body (chain);
+      g_autofree char *body = cb_test_chain_body (chain);
       g_autoptr(JsonNode) json = NULL;
 
       g_assert_cmpuint (request (f, "POST", activate, f->owner, body, &json, NULL), ==, 400);
       assert_arm_error (json, "BadRequest");
-      g_test_message ("refused: %s", jstr (json, "error.message"));
-      g_assert_true (strstr (jstr (json, "error.message"), bad[i].message) != NULL);
+      g_test_message ("refused: %s", cb_test_jstr (json, "error.message"));
+      g_assert_true (strstr (cb_test_jstr (json, "error.message"), bad[i].message) != NULL);
     }
 
   /* A good chain activates the policy */
   {
     g_autofree char *chain = sign_byor_csr (csr_pem, now, 730, FALSE, FALSE, &root_der);
-    g_autofree char *body = activation_body (chain);
+    g_autofree char *body = cb_test_chain_body (chain);
 
     g_assert_cmpuint (accepted_and_wait (f, "POST",
                                          NS "/credentials/default/policies/pol-x/activateBringYourOwnRoot",
@@ -1130,10 +972,10 @@ test_byor (Fixture       *f,
   }
 
   g_assert_cmpuint (request (f, "GET", pol_path, f->owner, NULL, &active, NULL), ==, 200);
-  g_assert_cmpstr (jstr (active, "properties.certificate.certificateAuthorityConfiguration.bringYourOwnRoot.status"),
+  g_assert_cmpstr (cb_test_jstr (active, "properties.certificate.certificateAuthorityConfiguration.bringYourOwnRoot.status"),
                    ==, "Active");
-  g_assert_nonnull (jstr (active, "properties.certificate.certificateAuthorityConfiguration.bringYourOwnRoot.issuingCertificateThumbprint"));
-  g_assert_nonnull (jstr (active, "properties.certificate.certificateAuthorityConfiguration.validityNotAfter"));
+  g_assert_nonnull (cb_test_jstr (active, "properties.certificate.certificateAuthorityConfiguration.bringYourOwnRoot.issuingCertificateThumbprint"));
+  g_assert_nonnull (cb_test_jstr (active, "properties.certificate.certificateAuthorityConfiguration.validityNotAfter"));
 
   /* After the sync the hub accepts leaves chaining to the customer's root */
   g_assert_cmpuint (accepted_and_wait (f, "POST", NS "/credentials/default/synchronize", NULL, NULL),
@@ -1150,7 +992,7 @@ test_byor (Fixture       *f,
   /* Activation is single-use, and revokeIssuer stays refused */
   {
     g_autofree char *chain = sign_byor_csr (csr_pem, now, 730, FALSE, FALSE, NULL);
-    g_autofree char *body = activation_body (chain);
+    g_autofree char *body = cb_test_chain_body (chain);
     g_autoptr(JsonNode) json = NULL;
 
     g_assert_cmpuint (request (f, "POST", activate, f->owner, body, &json, NULL), ==, 409);
@@ -1194,7 +1036,7 @@ test_policy_delete (Fixture       *f,
 
   /* ...until the hub certificate is deleted (with its etag) */
   g_assert_cmpuint (request (f, "GET", certs_url, f->owner, NULL, &cert, NULL), ==, 200);
-  etag = g_strdup (jstr (cert, "etag"));
+  etag = g_strdup (cb_test_jstr (cert, "etag"));
   g_assert_nonnull (etag);
   g_assert_cmpuint (request (f, "DELETE", certs_url, f->owner, NULL, &json, NULL), ==, 400);
   g_clear_pointer (&json, json_node_unref);
@@ -1244,7 +1086,7 @@ test_restart (Fixture       *f,
   cb_test_sandbox_restart (f->ts);
 
   g_assert_cmpuint (request (f, "GET", pol_path, f->owner, NULL, &policy, NULL), ==, 200);
-  g_assert_cmpstr (jstr (policy, "properties.provisioningState"), ==, "Succeeded");
+  g_assert_cmpstr (cb_test_jstr (policy, "properties.provisioningState"), ==, "Succeeded");
   assert_verdict (f, "dev-1", leaf, "accepted");
 
   leaf2 = issue_ok (f, NS, "pol-a", "dev-2");
@@ -1298,9 +1140,9 @@ test_lro_fault (Fixture       *f,
 
   /* Nothing happened */
   g_assert_cmpuint (request (f, "GET", pol_path, f->owner, NULL, &after, NULL), ==, 200);
-  g_assert_cmpstr (jstr (after, "properties.certificate.certificateAuthorityConfiguration.subject"), ==,
-                   jstr (before, "properties.certificate.certificateAuthorityConfiguration.subject"));
-  g_assert_cmpstr (jstr (after, "properties.provisioningState"), ==, "Succeeded");
+  g_assert_cmpstr (cb_test_jstr (after, "properties.certificate.certificateAuthorityConfiguration.subject"), ==,
+                   cb_test_jstr (before, "properties.certificate.certificateAuthorityConfiguration.subject"));
+  g_assert_cmpstr (cb_test_jstr (after, "properties.provisioningState"), ==, "Succeeded");
   assert_verdict (f, "dev-1", leaf, "accepted");
 
   /* A failed create: the status says Failed with an error, the resource is Failed */
@@ -1310,11 +1152,11 @@ test_lro_fault (Fixture       *f,
   g_assert_cmpuint (request (f, "PUT", pol_b, f->owner, POLICY_BODY ("30", "false"), &created,
                              &headers), ==, 201);
   status = wait_async (f, soup_message_headers_get_one (headers, "Azure-AsyncOperation"));
-  g_assert_cmpstr (jstr (status, "status"), ==, "Failed");
-  g_assert_nonnull (jstr (status, "error.code"));
-  g_assert_nonnull (jstr (status, "error.message"));
+  g_assert_cmpstr (cb_test_jstr (status, "status"), ==, "Failed");
+  g_assert_nonnull (cb_test_jstr (status, "error.code"));
+  g_assert_nonnull (cb_test_jstr (status, "error.message"));
   g_assert_cmpuint (request (f, "GET", pol_b, f->owner, NULL, &failed, NULL), ==, 200);
-  g_assert_cmpstr (jstr (failed, "properties.provisioningState"), ==, "Failed");
+  g_assert_cmpstr (cb_test_jstr (failed, "properties.provisioningState"), ==, "Failed");
   set_faults (f, "[]");
 }
 
@@ -1334,7 +1176,7 @@ activity (Fixture    *f,
                                           "&$filter=%s", escaped);
 
   g_assert_cmpuint (request (f, "GET", url, f->reader, NULL, page, NULL), ==, 200);
-  return json_node_get_array (jget (*page, "value"));
+  return json_node_get_array (cb_test_jget (*page, "value"));
 }
 
 static void
@@ -1363,27 +1205,27 @@ test_activity (Fixture       *f,
   for (guint i = 0; i < json_array_get_length (events); i++)
     {
       JsonNode *e = json_array_get_element (events, i);
-      const char *status = jstr (e, "status.value");
+      const char *status = cb_test_jstr (e, "status.value");
 
-      g_assert_cmpstr (jstr (e, "operationName.value"), ==,
+      g_assert_cmpstr (cb_test_jstr (e, "operationName.value"), ==,
                        "Microsoft.DeviceRegistry/namespaces/devices/revoke/action");
-      g_assert_cmpstr (jstr (e, "authorization.action"), ==,
+      g_assert_cmpstr (cb_test_jstr (e, "authorization.action"), ==,
                        "Microsoft.DeviceRegistry/namespaces/devices/revoke/action");
-      g_assert_cmpstr (jstr (e, "authorization.scope"), ==, dev_id);
-      g_assert_cmpstr (jstr (e, "caller"), ==, OWNER);
-      g_assert_cmpstr (jstr (e, "resourceId"), ==, dev_id);
-      g_assert_cmpstr (jstr (e, "level"), ==, "Informational");
-      g_assert_cmpstr (jstr (e, "category.value"), ==, "Administrative");
-      g_assert_cmpstr (jstr (e, "subscriptionId"), ==, SUB);
-      g_assert_cmpstr (jstr (e, "resourceGroupName"), ==, RG);
-      g_assert_nonnull (jstr (e, "eventDataId"));
-      g_assert_nonnull (jstr (e, "eventTimestamp"));
-      g_assert_nonnull (jstr (e, "submissionTimestamp"));
-      g_assert_nonnull (jstr (e, "subStatus.localizedValue"));
+      g_assert_cmpstr (cb_test_jstr (e, "authorization.scope"), ==, dev_id);
+      g_assert_cmpstr (cb_test_jstr (e, "caller"), ==, OWNER);
+      g_assert_cmpstr (cb_test_jstr (e, "resourceId"), ==, dev_id);
+      g_assert_cmpstr (cb_test_jstr (e, "level"), ==, "Informational");
+      g_assert_cmpstr (cb_test_jstr (e, "category.value"), ==, "Administrative");
+      g_assert_cmpstr (cb_test_jstr (e, "subscriptionId"), ==, SUB);
+      g_assert_cmpstr (cb_test_jstr (e, "resourceGroupName"), ==, RG);
+      g_assert_nonnull (cb_test_jstr (e, "eventDataId"));
+      g_assert_nonnull (cb_test_jstr (e, "eventTimestamp"));
+      g_assert_nonnull (cb_test_jstr (e, "submissionTimestamp"));
+      g_assert_nonnull (cb_test_jstr (e, "subStatus.localizedValue"));
       if (g_strcmp0 (status, "Accepted") == 0)
-        accepted_correlation = jstr (e, "correlationId");
+        accepted_correlation = cb_test_jstr (e, "correlationId");
       else if (g_strcmp0 (status, "Succeeded") == 0)
-        succeeded_correlation = jstr (e, "correlationId");
+        succeeded_correlation = cb_test_jstr (e, "correlationId");
     }
   g_assert_nonnull (accepted_correlation);
   g_assert_cmpstr (accepted_correlation, ==, succeeded_correlation);
@@ -1393,7 +1235,7 @@ test_activity (Fixture       *f,
   g_assert_cmpuint (json_array_get_length (events), ==, 3);
   while (page != NULL)
     {
-      const char *next = jstr (page, "nextLink");
+      const char *next = cb_test_jstr (page, "nextLink");
       g_autofree char *url = next != NULL ? g_strdup (next) : NULL;
 
       pages++;
@@ -1407,7 +1249,7 @@ test_activity (Fixture       *f,
   g_assert_cmpuint (request (f, "GET", "/arm/subscriptions/" SUB "/providers/Microsoft.Insights/"
                              "eventtypes/management/values?api-version=2015-04-01", f->reader,
                              NULL, &bad, NULL), ==, 400);
-  g_assert_cmpstr (jstr (bad, "code"), ==, "BadRequest");
+  g_assert_cmpstr (cb_test_jstr (bad, "code"), ==, "BadRequest");
 }
 
 int

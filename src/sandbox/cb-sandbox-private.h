@@ -19,6 +19,7 @@
 #include "cb-sb-topology.h"
 #include "cb-sb-activity.h"
 #include "cb-sb-adr.h"
+#include "cb-sb-adr-ca-store.h"
 #include "cb-sb-ca.h"
 #include "cb-sb-hub.h"
 #include "cb-sb-dps.h"

@@ -16,6 +16,8 @@
 #include "cb-sb-modules.h"
 #include "cb-sb-routes-activity.h"
 #include "cb-sb-routes-ca.h"
+#include "cb-sb-routes-certificate-authorities.h"
+#include "cb-sb-routes-certificate-policies.h"
 #include "cb-sb-routes-credentials.h"
 #include "cb-sb-routes-devices.h"
 #include "cb-sb-routes-hub-certificates.h"
@@ -66,6 +68,8 @@ cb_sb_arm_init (CbSandbox  *self,
   cb_sb_adr_linking_init (self);
 
   cb_sb_routes_operations_add (self);
+  cb_sb_routes_certificate_authorities_add (self);
+  cb_sb_routes_certificate_policies_add (self);
   cb_sb_routes_namespaces_add (self);
   cb_sb_routes_credentials_add (self);
   cb_sb_routes_devices_add (self);

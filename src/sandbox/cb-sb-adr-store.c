@@ -151,6 +151,10 @@ cb_sb_adr_table_for_kind (const char  *kind,
     *table = "adr_credentials", *key_column = "namespace_id";
   else if (g_str_has_prefix (kind, "policy-"))
     *table = "adr_policies", *key_column = "id";
+  else if (g_str_has_prefix (kind, "ca-"))
+    *table = "adr_cas", *key_column = "id";
+  else if (g_str_has_prefix (kind, "capolicy-"))
+    *table = "adr_ca_policies", *key_column = "id";
   else
     *table = "adr_devices", *key_column = "id";
 }

@@ -52,7 +52,8 @@ void          cb_sb_adr_set_tags              (CbSandbox   *self,
                                                const char  *key_column,
                                                const char  *key,
                                                const char  *tags);
-/* The table an operation kind ("ns-create", "policy-revoke-issuer", ...) works on. */
+/* The table an operation kind ("ns-create", "policy-revoke-issuer", ...) works on
+ * (adr_cas and adr_ca_policies for "ca-*" and "capolicy-*": cb-sb-adr-ca-store.h). */
 void          cb_sb_adr_table_for_kind        (const char  *kind,
                                                const char **table,
                                                const char **key_column);

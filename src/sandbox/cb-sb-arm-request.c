@@ -13,6 +13,7 @@
 #include "config.h"
 
 #include "cb-sb-activity.h"
+#include "cb-sb-adr-ca-store.h"
 #include "cb-sb-adr-ids.h"
 #include "cb-sb-adr-store.h"
 #include "cb-sb-arm-request.h"
@@ -58,6 +59,8 @@ ids_clear (CbSbArmIds *ids)
   g_clear_pointer (&ids->cred_id, g_free);
   g_clear_pointer (&ids->policy_id, g_free);
   g_clear_pointer (&ids->device_id, g_free);
+  g_clear_pointer (&ids->ca_id, g_free);
+  g_clear_pointer (&ids->ca_policy_id, g_free);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CbSbArmIds, ids_clear)
@@ -82,6 +85,8 @@ ids_init (CbSbRequest  *req,
     case CB_SB_ARM_SCOPE_CREDENTIAL:
     case CB_SB_ARM_SCOPE_POLICY:
     case CB_SB_ARM_SCOPE_DEVICE:
+    case CB_SB_ARM_SCOPE_CA:
+    case CB_SB_ARM_SCOPE_CA_POLICY:
     default:
       break;
     }
@@ -92,10 +97,16 @@ ids_init (CbSbRequest  *req,
     ids->policy_id = cb_sb_policy_id (ids->ns_id, cb_sb_param (req, "policy"));
   if (scope == CB_SB_ARM_SCOPE_DEVICE)
     ids->device_id = cb_sb_device_id (ids->ns_id, cb_sb_param (req, "device"));
+  if (scope == CB_SB_ARM_SCOPE_CA || scope == CB_SB_ARM_SCOPE_CA_POLICY)
+    ids->ca_id = cb_sb_adr_ca_id (ids->ns_id, cb_sb_param (req, "ca"));
+  if (scope == CB_SB_ARM_SCOPE_CA_POLICY)
+    ids->ca_policy_id = cb_sb_adr_ca_policy_id (ids->ca_id, cb_sb_param (req, "cp"));
 
   ids->scope = g_strdup (scope == CB_SB_ARM_SCOPE_NAMESPACE ? ids->ns_id
                          : scope == CB_SB_ARM_SCOPE_CREDENTIAL ? ids->cred_id
                          : scope == CB_SB_ARM_SCOPE_POLICY ? ids->policy_id
+                         : scope == CB_SB_ARM_SCOPE_CA ? ids->ca_id
+                         : scope == CB_SB_ARM_SCOPE_CA_POLICY ? ids->ca_policy_id
                          : ids->device_id);
 }
 

@@ -16,6 +16,8 @@ G_BEGIN_DECLS
 #define CB_SB_TYPE_CREDENTIAL "Microsoft.DeviceRegistry/namespaces/credentials"
 #define CB_SB_TYPE_POLICY     "Microsoft.DeviceRegistry/namespaces/credentials/policies"
 #define CB_SB_TYPE_DEVICE     "Microsoft.DeviceRegistry/namespaces/devices"
+#define CB_SB_TYPE_CA         "Microsoft.DeviceRegistry/namespaces/certificateAuthorities"
+#define CB_SB_TYPE_CA_POLICY  "Microsoft.DeviceRegistry/namespaces/certificateAuthorities/certificatePolicies"
 
 /* Route patterns */
 #define CB_SB_ARM_SUB  "/arm/subscriptions/{sub}"
@@ -23,6 +25,8 @@ G_BEGIN_DECLS
 #define CB_SB_ARM_CRED CB_SB_ARM_NS "/credentials/default"
 #define CB_SB_ARM_POL  CB_SB_ARM_CRED "/policies/{policy}"
 #define CB_SB_ARM_DEV  CB_SB_ARM_NS "/devices/{device}"
+#define CB_SB_ARM_CA   CB_SB_ARM_NS "/certificateAuthorities/{ca}"
+#define CB_SB_ARM_CP   CB_SB_ARM_CA "/certificatePolicies/{cp}"
 
 /* What a route is about: the RBAC scope, and the resource a write is logged for. */
 typedef enum
@@ -33,6 +37,8 @@ typedef enum
   CB_SB_ARM_SCOPE_CREDENTIAL,
   CB_SB_ARM_SCOPE_POLICY,
   CB_SB_ARM_SCOPE_DEVICE,
+  CB_SB_ARM_SCOPE_CA,             /* namespaces/{ns}/certificateAuthorities/{ca} (2026-11-01) */
+  CB_SB_ARM_SCOPE_CA_POLICY,      /* .../certificateAuthorities/{ca}/certificatePolicies/{cp} */
 } CbSbArmScope;
 
 /* The ids a route's parameters name (NULL above the route's scope). */
@@ -43,6 +49,8 @@ typedef struct
   char *cred_id;
   char *policy_id;
   char *device_id;
+  char *ca_id;
+  char *ca_policy_id;
 } CbSbArmIds;
 
 typedef void (*CbSbArmFunc) (CbSbRequest      *req,

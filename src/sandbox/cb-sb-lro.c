@@ -18,6 +18,7 @@
 #include <json-glib/json-glib.h>
 
 #include "cb-sb-activity.h"
+#include "cb-sb-adr-ca-rules.h"
 #include "cb-sb-adr-operations.h"
 #include "cb-sb-adr-ops.h"
 #include "cb-sb-adr-store.h"
@@ -166,7 +167,9 @@ complete_operation (CbSandbox  *self,
       JsonObject *args_obj = args != NULL && JSON_NODE_HOLDS_OBJECT (args)
                              ? json_node_get_object (args) : NULL;
 
-      ok = cb_sb_adr_apply_operation (self, op.kind, op.target, args_obj, op.caller, &error);
+      ok = cb_sb_adr_ca_is_kind (op.kind)
+           ? cb_sb_adr_ca_apply_operation (self, op.kind, op.target, args_obj, op.caller, &error)
+           : cb_sb_adr_apply_operation (self, op.kind, op.target, args_obj, op.caller, &error);
     }
 
   if (ok)

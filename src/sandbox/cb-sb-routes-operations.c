@@ -4,17 +4,23 @@
 /* The ARM surface of long-running operations (cb-sb-lro.c):
  *
  *   GET .../providers/Microsoft.DeviceRegistry/locations/{loc}/operationStatuses/{id}
- *       the status (InProgress with Retry-After, Succeeded, Failed with its error)
+ *   GET .../providers/Microsoft.DeviceRegistry/locations/{loc}/asyncOperationStatuses/{id}
+ *       the status (InProgress with Retry-After, Succeeded, Failed with its error); the
+ *       second path is the one 2026-11-01's main.tsp adds (AsyncOperationStatus_Get), and
+ *       its document's id names that path
  *   GET .../providers/Microsoft.DeviceRegistry/locations/{loc}/operationResults/{id}
  *       202 while running, then the resource, nothing (204), or a revoke's {"result"}
  *
- * The caller needs read access to the operation's resource. */
+ * Every api-version of both ADR models is accepted: an operation is read with the version
+ * that started it. The caller needs read access to the operation's resource. */
 
 #include "config.h"
 
 #include <string.h>
 
+#include "cb-sb-adr-ca-rules.h"
 #include "cb-sb-adr-operations.h"
+#include "cb-sb-arm-ca.h"
 #include "cb-sb-arm-json.h"
 #include "cb-sb-arm-request.h"
 #include "cb-sb-json.h"
@@ -33,7 +39,9 @@ operation_begin (CbSbRequest   *req,
   memset (op, 0, sizeof *op);
 
   if (!cb_sb_require_bearer (req, CB_SB_AUD_ARM) ||
-      !cb_sb_require_api_version (req, CB_SB_ARM_API_VERSION, CB_SB_ARM_API_VERSION_OLD, NULL))
+      !cb_sb_require_api_version (req, CB_SB_ARM_API_VERSION, CB_SB_ARM_API_VERSION_OLD,
+                                  CB_SB_ARM_API_VERSION_STABLE,
+                                  CB_SB_ARM_API_VERSION_STABLE_PREVIEW, NULL))
     return FALSE;
 
   cb_sb_arm_run_due_operations (req->sandbox);
@@ -62,7 +70,8 @@ add_error_object (JsonBuilder *b,
 }
 
 static void
-handle_operation_status (CbSbRequest *req)
+reply_operation_status (CbSbRequest *req,
+                        const char  *collection)
 {
   g_auto(CbSbOperation) row = { 0 };
   g_autoptr(JsonBuilder) b = NULL;
@@ -74,7 +83,7 @@ handle_operation_status (CbSbRequest *req)
 
   running = g_strcmp0 (row.status, "InProgress") == 0;
   id = g_strdup_printf ("/subscriptions/%s/providers/Microsoft.DeviceRegistry/locations/%s/"
-                        "operationStatuses/%s", row.subscription, row.location, row.id);
+                        "%s/%s", row.subscription, row.location, collection, row.id);
 
   b = json_builder_new ();
   json_builder_begin_object (b);
@@ -99,6 +108,18 @@ handle_operation_status (CbSbRequest *req)
     }
 
   cb_sb_reply_json (req, SOUP_STATUS_OK, json_builder_get_root (b));
+}
+
+static void
+handle_operation_status (CbSbRequest *req)
+{
+  reply_operation_status (req, "operationStatuses");
+}
+
+static void
+handle_async_operation_status (CbSbRequest *req)
+{
+  reply_operation_status (req, "asyncOperationStatuses");
 }
 
 static void
@@ -144,8 +165,11 @@ handle_operation_result (CbSbRequest *req)
 
   if (row.final_kind == CB_SB_FINAL_RESOURCE)
     {
-      JsonNode *node = cb_sb_arm_resource_json (req->sandbox, row.kind, row.target,
-                                                cb_sb_arm_api_version (req));
+      JsonNode *node = cb_sb_adr_ca_is_kind (row.kind)
+                       ? cb_sb_arm_ca_resource_json (req->sandbox, row.kind, row.target,
+                                                     cb_sb_arm_api_version (req))
+                       : cb_sb_arm_resource_json (req->sandbox, row.kind, row.target,
+                                                  cb_sb_arm_api_version (req));
 
       if (node != NULL)
         {
@@ -164,6 +188,8 @@ cb_sb_routes_operations_add (CbSandbox *self)
 {
   cb_sb_add_route (self, "GET", LOC "/operationStatuses/{opId}", CB_SB_STYLE_ARM,
                    handle_operation_status);
+  cb_sb_add_route (self, "GET", LOC "/asyncOperationStatuses/{opId}", CB_SB_STYLE_ARM,
+                   handle_async_operation_status);
   cb_sb_add_route (self, "GET", LOC "/operationResults/{opId}", CB_SB_STYLE_ARM,
                    handle_operation_result);
 }
