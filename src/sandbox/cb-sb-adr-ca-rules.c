@@ -18,8 +18,10 @@
  *          e2e scripts report Azure doing; the spec's examples put one under a root: see
  *          docs/sandbox.md), one per ICA.
  *
- * Checks run when the request comes in; the engine changes run when the long-running
- * operation completes (cb-sb-lro.c), inside its transaction. */
+ * Checks run when the request comes in, and a new CA's keys and certificates are made then
+ * (its 201 shows them, as Microsoft's examples do); every other engine change runs when the
+ * long-running operation completes (cb-sb-lro.c), inside its transaction. The certificates'
+ * subject is "CN=<resource name>", as in the examples. */
 
 #include "config.h"
 
@@ -454,29 +456,40 @@ apply_tags (CbSandbox  *self,
   cb_sb_adr_set_tags (self, table, "id", key, text);
 }
 
-static gboolean
-create_ca (CbSandbox   *self,
-           CbSbCaRow   *row,
-           GError     **error)
+gboolean
+cb_sb_adr_ca_prepare (CbSandbox   *self,
+                      CbSbCaRow   *row,
+                      GError     **error)
 {
   g_autofree char *issuer = NULL;
   gboolean external;
 
   if (g_strcmp0 (row->ca_type, CB_SB_CA_TYPE_ROOT) == 0)
-    return cb_sb_ca_create_root (self, row->namespace_id, error);
+    return cb_sb_ca_create_named_root (self, row->namespace_id, row->name, error);
 
   external = g_strcmp0 (row->issuer_type, CB_SB_ISSUER_EXTERNAL) == 0;
-  issuer = cb_sb_ca_create_issuer (self, row->namespace_id, row->id, external, error);
+  issuer = cb_sb_ca_create_named_issuer (self, row->namespace_id, row->id, row->name, external,
+                                         error);
   if (issuer == NULL)
-    return FALSE;
-
-  if (!cb_sb_adr_set_ca_issuer (self, row->id, issuer,
-                                external ? CB_SB_CA_PENDING : CB_SB_CA_ACTIVE, error))
     return FALSE;
 
   g_free (row->issuer_id);
   row->issuer_id = g_steal_pointer (&issuer);
+  g_free (row->status);
+  row->status = g_strdup (external ? CB_SB_CA_PENDING : CB_SB_CA_ACTIVE);
   return TRUE;
+}
+
+void
+cb_sb_adr_ca_discard (CbSandbox       *self,
+                      const CbSbCaRow *row)
+{
+  if (row->issuer_id == NULL)
+    return;
+
+  /* Never published, so no hub trusts it; a pending one goes with its key. */
+  cb_sb_ca_drop_pending_issuer (self, row->issuer_id);
+  cb_sb_ca_revoke_issuer (self, row->issuer_id, NULL);
 }
 
 static gboolean
@@ -519,7 +532,8 @@ rotate_ca (CbSandbox   *self,
   if (row->issuer_id != NULL && !cb_sb_ca_revoke_issuer (self, row->issuer_id, error))
     return FALSE;
 
-  issuer = cb_sb_ca_create_issuer (self, row->namespace_id, row->id, FALSE, error);
+  issuer = cb_sb_ca_create_named_issuer (self, row->namespace_id, row->id, row->name, FALSE,
+                                         error);
   if (issuer == NULL)
     return FALSE;
   if (!cb_sb_adr_set_ca_issuer (self, row->id, issuer, CB_SB_CA_ACTIVE, error))
@@ -551,9 +565,9 @@ apply_ca_operation (CbSandbox   *self,
 
   if (g_str_equal (kind, "ca-create"))
     {
-      if (!create_ca (self, &row, error))
-        return FALSE;
-      publish = g_strcmp0 (row.issuer_type, CB_SB_ISSUER_MICROSOFT) == 0;
+      /* The keys and certificates were made when the PUT came in (cb_sb_adr_ca_prepare);
+       * completing makes a Microsoft-issued ICA usable. */
+      publish = g_strcmp0 (row.issuer_type, CB_SB_ISSUER_MICROSOFT) == 0 && row.issuer_id != NULL;
     }
   else if (g_str_equal (kind, "ca-update"))
     {

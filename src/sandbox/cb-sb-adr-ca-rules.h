@@ -7,6 +7,7 @@
  * the CA engine (cb-sb-ca.c). */
 
 #include <json-glib/json-glib.h>
+#include "cb-sb-adr-ca-store.h"
 #include "cb-sb-world.h"
 
 G_BEGIN_DECLS
@@ -67,6 +68,17 @@ gboolean      cb_sb_adr_ca_check_activate     (CbSandbox   *self,
 gboolean      cb_sb_adr_ca_check_rotate       (CbSandbox   *self,
                                                const char  *ca_id,
                                                GError     **error);
+
+/* Makes a new CA's keys and certificates on the CA engine when its PUT comes in (so the 201
+ * shows its subject and validity, or its CSR): the namespace root for a Root, an issuing CA
+ * (active, or pending activation for an External ICA) whose id and status go into row. The
+ * operation's completion then makes it Succeeded. */
+gboolean      cb_sb_adr_ca_prepare            (CbSandbox   *self,
+                                               CbSbCaRow   *row,
+                                               GError     **error);
+/* Forgets the issuing CA a failed creation left (before a PUT retries the creation). */
+void          cb_sb_adr_ca_discard            (CbSandbox       *self,
+                                               const CbSbCaRow *row);
 
 /* Applies a completed operation of kind to target (the LRO engine calls this inside a
  * transaction) and marks the row Succeeded, modified by caller. An ICA that becomes usable

@@ -221,10 +221,12 @@ cb_sb_ca_has_root (CbSandbox  *self,
   return found;
 }
 
-gboolean
-cb_sb_ca_create_root (CbSandbox   *self,
-                      const char  *namespace_id,
-                      GError     **error)
+/* cn NULL: "CN=<uuid>,O=Certbench Sandbox" (the preview credential's root). */
+static gboolean
+create_root (CbSandbox   *self,
+             const char  *namespace_id,
+             const char  *cn,
+             GError     **error)
 {
   g_autoptr(CbKey) key = NULL;
   g_autoptr(GBytes) public_key = NULL;
@@ -244,7 +246,8 @@ cb_sb_ca_create_root (CbSandbox   *self,
     return FALSE;
 
   uuid = cb_random_hex (16);
-  subject = g_strdup_printf ("CN=%s,O=Certbench Sandbox", uuid);
+  subject = cn != NULL ? g_strdup_printf ("CN=%s", cn)
+                       : g_strdup_printf ("CN=%s,O=Certbench Sandbox", uuid);
   public_key = cb_key_get_public_key_der (key);
 
   profile.subject_dn = subject;
@@ -278,6 +281,23 @@ cb_sb_ca_create_root (CbSandbox   *self,
 
   g_debug ("Created root CA %s for %s", uuid, namespace_id);
   return TRUE;
+}
+
+gboolean
+cb_sb_ca_create_root (CbSandbox   *self,
+                      const char  *namespace_id,
+                      GError     **error)
+{
+  return create_root (self, namespace_id, NULL, error);
+}
+
+gboolean
+cb_sb_ca_create_named_root (CbSandbox   *self,
+                            const char  *namespace_id,
+                            const char  *cn,
+                            GError     **error)
+{
+  return create_root (self, namespace_id, cn, error);
 }
 
 void
@@ -399,17 +419,19 @@ insert_issuer (CbSandbox     *self,
   return cb_sb_step_done (self, stmt, error);
 }
 
-char *
-cb_sb_ca_create_issuer (CbSandbox   *self,
-                        const char  *namespace_id,
-                        const char  *policy_id,
-                        gboolean     byor,
-                        GError     **error)
+/* cn NULL: the issuer id is the CN (the preview's policies). */
+static char *
+create_issuer (CbSandbox   *self,
+               const char  *namespace_id,
+               const char  *policy_id,
+               const char  *cn,
+               gboolean     byor,
+               GError     **error)
 {
   g_autoptr(CbKey) key = NULL;
   g_autoptr(GBytes) public_key = NULL;
   g_autofree char *id = cb_random_hex (16);
-  g_autofree char *subject = g_strdup_printf ("CN=%s", id);
+  g_autofree char *subject = g_strdup_printf ("CN=%s", cn != NULL ? cn : id);
   g_autofree char *key_ref = NULL;
   gint64 now = cb_sb_now (self);
 
@@ -420,7 +442,7 @@ cb_sb_ca_create_issuer (CbSandbox   *self,
 
   if (byor)
     {
-      g_autoptr(GBytes) csr = cb_csr_create (key, id, error);
+      g_autoptr(GBytes) csr = cb_csr_create (key, cn != NULL ? cn : id, error);
       g_autofree char *csr_pem = NULL;
 
       if (csr == NULL)
@@ -482,6 +504,27 @@ cb_sb_ca_create_issuer (CbSandbox   *self,
 
   g_debug ("Created issuing CA %s for %s%s", id, policy_id, byor ? " (pending BYOR)" : "");
   return g_steal_pointer (&id);
+}
+
+char *
+cb_sb_ca_create_issuer (CbSandbox   *self,
+                        const char  *namespace_id,
+                        const char  *policy_id,
+                        gboolean     byor,
+                        GError     **error)
+{
+  return create_issuer (self, namespace_id, policy_id, NULL, byor, error);
+}
+
+char *
+cb_sb_ca_create_named_issuer (CbSandbox   *self,
+                              const char  *namespace_id,
+                              const char  *owner_id,
+                              const char  *cn,
+                              gboolean     byor,
+                              GError     **error)
+{
+  return create_issuer (self, namespace_id, owner_id, cn, byor, error);
 }
 
 gboolean

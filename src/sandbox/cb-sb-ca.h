@@ -31,6 +31,11 @@ char         *cb_sb_ca_decode_identifier      (GBytes      *value);
 gboolean      cb_sb_ca_create_root            (CbSandbox   *self,
                                                const char  *namespace_id,
                                                GError     **error);
+/* The same with the subject "CN=<cn>" (the 2026-11-01 model's named root CA). */
+gboolean      cb_sb_ca_create_named_root      (CbSandbox   *self,
+                                               const char  *namespace_id,
+                                               const char  *cn,
+                                               GError     **error);
 gboolean      cb_sb_ca_has_root               (CbSandbox   *self,
                                                const char  *namespace_id);
 void          cb_sb_ca_delete_root            (CbSandbox   *self,
@@ -55,6 +60,14 @@ guint         cb_sb_ca_find_root_by_name      (CbSandbox   *self,
 char         *cb_sb_ca_create_issuer          (CbSandbox   *self,
                                                const char  *namespace_id,
                                                const char  *policy_id,
+                                               gboolean     byor,
+                                               GError     **error);
+/* The same for the 2026-11-01 model: owned by owner_id (an ICA's ARM id, in place of the
+ * policy), subject and CSR subject "CN=<cn>". */
+char         *cb_sb_ca_create_named_issuer    (CbSandbox   *self,
+                                               const char  *namespace_id,
+                                               const char  *owner_id,
+                                               const char  *cn,
                                                gboolean     byor,
                                                GError     **error);
 /* Puts the issuer on its root's CRL; its leaves are refused from now on. */

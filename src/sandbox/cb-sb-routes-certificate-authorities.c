@@ -221,18 +221,24 @@ ca_put (CbSbRequest      *req,
 
   /* A failed creation is retried by PUT, as in ARM. */
   if (row.id != NULL)
-    cb_sb_adr_delete_ca (self, ids->ca_id, NULL);
+    {
+      cb_sb_adr_ca_discard (self, &row);
+      cb_sb_adr_delete_ca (self, ids->ca_id, NULL);
+    }
 
   uuid = g_uuid_string_random ();
   {
-    CbSbCaRow new_row = {
-      .id = ids->ca_id, .namespace_id = ids->ns_id, .name = (char *) name,
-      .ca_type = (char *) in.ca_type, .key_type = (char *) in.key_type,
-      .issuer_type = (char *) in.issuer_type, .parent_id = (char *) in.parent_id,
-      .uuid = uuid, .location = (char *) in.location, .tags = in.tags, .state = "Accepted",
+    g_auto(CbSbCaRow) new_row = {
+      .id = g_strdup (ids->ca_id), .namespace_id = g_strdup (ids->ns_id),
+      .name = g_strdup (name), .ca_type = g_strdup (in.ca_type),
+      .key_type = g_strdup (in.key_type), .issuer_type = g_strdup (in.issuer_type),
+      .parent_id = g_strdup (in.parent_id), .uuid = g_strdup (uuid),
+      .location = g_strdup (in.location), .tags = g_strdup (in.tags),
+      .state = g_strdup ("Accepted"),
     };
 
-    if (!cb_sb_adr_insert_ca (self, &new_row, cb_sb_actor (req->principal), &error))
+    if (!cb_sb_adr_ca_prepare (self, &new_row, &error) ||
+        !cb_sb_adr_insert_ca (self, &new_row, cb_sb_actor (req->principal), &error))
       {
         cb_sb_reply_arm_error (req, SOUP_STATUS_INTERNAL_SERVER_ERROR, "InternalServerError",
                                NULL, "%s", error->message);

@@ -89,7 +89,9 @@ reply_operation_status (CbSbRequest *req,
   json_builder_begin_object (b);
   cb_sb_json_add_string (b, "id", id);
   cb_sb_json_add_string (b, "name", row.id);
-  cb_sb_json_add_string (b, "resourceId", row.resource_id);
+  /* The 2026-11-01 examples (Get_AsyncOperationStatus) show no resourceId. */
+  if (!cb_sb_arm_is_stable_api (req))
+    cb_sb_json_add_string (b, "resourceId", row.resource_id);
   cb_sb_json_add_string (b, "status", row.status);
   json_builder_set_member_name (b, "percentComplete");
   json_builder_add_double_value (b, running ? 50.0 : 100.0);
