@@ -7,7 +7,7 @@
 #include "cb-sas.h"
 #include "cb-sb-adr-ca-store.h"
 #include "cb-sb-adr-store.h"
-#include "cb-sb-lro.h"
+#include "cb-test-arm.h"
 #include "cb-test-sandbox.h"
 #include "cb-x509.h"
 
@@ -43,6 +43,8 @@
 #define NS_PATH     RG_PATH "/providers/Microsoft.DeviceRegistry/namespaces/"
 #define HUB_ID      "/subscriptions/" SUB "/resourceGroups/" RG \
                     "/providers/Microsoft.Devices/IotHubs/"
+#define USER_IDENTITY "/subscriptions/" SUB "/resourceGroups/" RG \
+                      "/providers/Microsoft.ManagedIdentity/userAssignedIdentities/adr-caller"
 #define DPS_ID      "/subscriptions/" SUB "/resourceGroups/" RG \
                     "/providers/Microsoft.Devices/provisioningServices/"
 
@@ -74,41 +76,6 @@ fixture_teardown (Fixture       *f,
 
 /* ---- Helpers ------------------------------------------------------------------------------ */
 
-static JsonNode *
-jget (JsonNode   *root,
-      const char *path)
-{
-  g_auto(GStrv) parts = g_strsplit (path, ".", -1);
-  JsonNode *node = root;
-
-  for (guint i = 0; parts[i] != NULL; i++)
-    {
-      JsonObject *obj;
-
-      if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
-        return NULL;
-      obj = json_node_get_object (node);
-      if (!json_object_has_member (obj, parts[i]))
-        return NULL;
-      node = json_object_get_member (obj, parts[i]);
-    }
-
-  return node;
-}
-
-static const char *
-jstr (JsonNode   *root,
-      const char *path)
-{
-  JsonNode *node = jget (root, path);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-
-  return json_node_get_string (node);
-}
-
 static int
 compare_names (gconstpointer a,
                gconstpointer b)
@@ -121,7 +88,7 @@ static char *
 jmembers (JsonNode   *root,
           const char *path)
 {
-  JsonNode *node = path != NULL ? jget (root, path) : root;
+  JsonNode *node = path != NULL ? cb_test_jget (root, path) : root;
   g_autoptr(GList) members = NULL;
   g_autoptr(GPtrArray) names = g_ptr_array_new ();
 
@@ -155,8 +122,8 @@ assert_arm_error (JsonNode   *json,
   const char *message;
 
   g_assert_nonnull (json);
-  g_assert_cmpstr (jstr (json, "error.code"), ==, code);
-  message = jstr (json, "error.message");
+  g_assert_cmpstr (cb_test_jstr (json, "error.code"), ==, code);
+  message = cb_test_jstr (json, "error.message");
   g_assert_nonnull (message);
   if (fragment != NULL && strstr (message, fragment) == NULL)
     g_error ("ARM error message \"%s\" lacks \"%s\"", message, fragment);
@@ -284,7 +251,7 @@ wait_linked (Fixture    *f,
   for (guint i = 0; i < 400; i++)
     {
       g_autoptr(JsonNode) json = get_namespace (f, ns, STABLE);
-      const char *state = jstr (json, state_path);
+      const char *state = cb_test_jstr (json, state_path);
 
       g_assert_nonnull (state);
       if (!g_str_equal (state, "InProgress"))
@@ -296,14 +263,17 @@ wait_linked (Fixture    *f,
   return NULL;
 }
 
-/* Lets the LROs started so far complete (their delay, then the engine's run). */
+/* Links HUB to NS as the primary messaging endpoint and waits until it linked. */
 static void
-wait_operations (Fixture *f)
+link_hub_and_wait (Fixture *f)
 {
-  g_usleep ((f->ts->sandbox->lro_delay_ms + 20) * 1000);
-  with_lock (f);
-  cb_sb_arm_run_due_operations (f->ts->sandbox);
-  without_lock (f);
+  g_autofree char *body = link_body ("messaging", "primary", HUB_ID HUB);
+  g_autoptr(JsonNode) done = NULL;
+
+  patch_endpoints (f, NS, body);
+  done = wait_linked (f, NS, "messaging", "primary");
+  g_assert_cmpstr (cb_test_jstr (done, "properties.messaging.endpoints.primary.linkingState"), ==,
+                   "Succeeded");
 }
 
 /* ---- Linking ------------------------------------------------------------------------------ */
@@ -326,9 +296,9 @@ test_link_hub (Fixture       *f,
 
   patch_endpoints (f, NS, body);
   first = get_namespace (f, NS, STABLE);
-  g_assert_cmpstr (jstr (first, "properties.messaging.endpoints.primary.linkingState"), ==,
+  g_assert_cmpstr (cb_test_jstr (first, "properties.messaging.endpoints.primary.linkingState"), ==,
                    "InProgress");
-  g_assert_null (jget (first, "properties.messaging.endpoints.primary.linkingError"));
+  g_assert_null (cb_test_jget (first, "properties.messaging.endpoints.primary.linkingError"));
   linked = topology_namespace (f, FALSE, HUB);
   g_assert_null (linked);
 
@@ -336,15 +306,17 @@ test_link_hub (Fixture       *f,
   members = jmembers (done, "properties.messaging.endpoints.primary");
   g_assert_cmpstr (members, ==, "address,deviceAddress,endpointType,inboundCallerIdentity,"
                                 "linkingState,resourceId");
-  g_assert_cmpstr (jstr (done, "properties.messaging.endpoints.primary.linkingState"), ==,
+  g_assert_cmpstr (cb_test_jstr (done, "properties.messaging.endpoints.primary.linkingState"), ==,
                    "Succeeded");
-  g_assert_cmpstr (jstr (done, "properties.messaging.endpoints.primary.address"), ==,
-                   HUB ".azure-devices.net");
-  g_assert_cmpstr (jstr (done, "properties.messaging.endpoints.primary.resourceId"), ==,
+  g_assert_cmpstr (cb_test_jstr (done, "properties.messaging.endpoints.primary.address"), ==,
+                   HUB ".service.azure-devices.net");
+  g_assert_cmpstr (cb_test_jstr (done, "properties.messaging.endpoints.primary.deviceAddress"),
+                   ==, HUB ".device.azure-devices.net");
+  g_assert_cmpstr (cb_test_jstr (done, "properties.messaging.endpoints.primary.resourceId"), ==,
                    HUB_ID HUB);
-  g_assert_cmpstr (jstr (done, "properties.messaging.endpoints.primary.inboundCallerIdentity.type"),
+  g_assert_cmpstr (cb_test_jstr (done, "properties.messaging.endpoints.primary.inboundCallerIdentity.type"),
                    ==, "SystemAssigned");
-  g_assert_null (jget (done, "properties.provisioning"));
+  g_assert_null (cb_test_jget (done, "properties.provisioning"));
 
   g_clear_pointer (&linked, g_free);
   linked = topology_namespace (f, FALSE, HUB);
@@ -356,7 +328,12 @@ static void
 test_link_dps (Fixture       *f,
                gconstpointer  data)
 {
-  g_autofree char *body = link_body ("provisioning", "dps", DPS_ID DPS);
+  g_autofree char *body = g_strdup_printf ("{\"properties\": {\"provisioning\": {\"endpoints\": "
+                                           "{\"dps\": {\"endpointType\": "
+                                           "\"Microsoft.Devices/provisioningServices\", "
+                                           "\"resourceId\": \"%s\", \"inboundCallerIdentity\": "
+                                           "{\"type\": \"UserAssigned\", \"userAssignedIdentity\": "
+                                           "\"%s\"}}}}}}", DPS_ID DPS, USER_IDENTITY);
   g_autoptr(JsonNode) done = NULL;
   g_autofree char *members = NULL;
   g_autofree char *linked = NULL;
@@ -369,9 +346,12 @@ test_link_dps (Fixture       *f,
   done = wait_linked (f, NS, "provisioning", "dps");
   members = jmembers (done, "properties.provisioning.endpoints.dps");
   g_assert_cmpstr (members, ==, "endpointType,inboundCallerIdentity,linkingState,resourceId");
-  g_assert_cmpstr (jstr (done, "properties.provisioning.endpoints.dps.linkingState"), ==,
+  g_assert_cmpstr (cb_test_jstr (done, "properties.provisioning.endpoints.dps."
+                                       "inboundCallerIdentity.userAssignedIdentity"), ==,
+                   USER_IDENTITY);
+  g_assert_cmpstr (cb_test_jstr (done, "properties.provisioning.endpoints.dps.linkingState"), ==,
                    "Succeeded");
-  g_assert_cmpstr (jstr (done, "properties.provisioning.endpoints.dps.endpointType"), ==,
+  g_assert_cmpstr (cb_test_jstr (done, "properties.provisioning.endpoints.dps.endpointType"), ==,
                    "Microsoft.Devices/provisioningServices");
   linked = topology_namespace (f, TRUE, DPS);
   g_assert_cmpstr (linked, ==, f->ns_id);
@@ -390,21 +370,22 @@ test_link_missing_resource (Fixture       *f,
   create_namespace (f, NS);
   patch_endpoints (f, NS, body);
   failed = wait_linked (f, NS, "messaging", "primary");
-  g_assert_cmpstr (jstr (failed, "properties.messaging.endpoints.primary.linkingState"), ==,
+  g_assert_cmpstr (cb_test_jstr (failed, "properties.messaging.endpoints.primary.linkingState"), ==,
                    "Failed");
-  g_assert_cmpstr (jstr (failed, "properties.messaging.endpoints.primary.linkingError.code"), ==,
+  g_assert_cmpstr (cb_test_jstr (failed, "properties.messaging.endpoints.primary.linkingError.code"), ==,
                    "LinkInitiateFailed");
-  g_assert_nonnull (strstr (jstr (failed,
+  g_assert_nonnull (strstr (cb_test_jstr (failed,
                                   "properties.messaging.endpoints.primary.linkingError.message"),
                             "was not found"));
-  g_assert_null (jget (failed, "properties.messaging.endpoints.primary.address"));
+  g_assert_null (cb_test_jget (failed, "properties.messaging.endpoints.primary.address"));
+  g_assert_cmpstr (cb_test_jstr (failed, "properties.provisioningState"), ==, "Failed");
+  g_assert_null (cb_test_jget (failed, "tags"));
 
   add_hub (f, HUB, NULL);
-  patch_endpoints (f, NS, body);
-  done = wait_linked (f, NS, "messaging", "primary");
-  g_assert_cmpstr (jstr (done, "properties.messaging.endpoints.primary.linkingState"), ==,
-                   "Succeeded");
-  g_assert_null (jget (done, "properties.messaging.endpoints.primary.linkingError"));
+  link_hub_and_wait (f);
+  done = get_namespace (f, NS, STABLE);
+  g_assert_null (cb_test_jget (done, "properties.messaging.endpoints.primary.linkingError"));
+  g_assert_cmpstr (cb_test_jstr (done, "properties.provisioningState"), ==, "Succeeded");
 }
 
 /* A fault rule makes the link fail with the code it names; the hub stays unlinked. */
@@ -417,7 +398,6 @@ test_link_fault (Fixture       *f,
                                                 "\"linking\": \"LinkInitiateFailed\", "
                                                 "\"count\": 1}]", NULL);
   g_autoptr(JsonNode) failed = NULL;
-  g_autoptr(JsonNode) done = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *linked = NULL;
 
@@ -430,19 +410,17 @@ test_link_fault (Fixture       *f,
 
   patch_endpoints (f, NS, body);
   failed = wait_linked (f, NS, "messaging", "primary");
-  g_assert_cmpstr (jstr (failed, "properties.messaging.endpoints.primary.linkingState"), ==,
+  g_assert_cmpstr (cb_test_jstr (failed, "properties.messaging.endpoints.primary.linkingState"), ==,
                    "Failed");
-  g_assert_cmpstr (jstr (failed, "properties.messaging.endpoints.primary.linkingError.code"), ==,
+  g_assert_cmpstr (cb_test_jstr (failed, "properties.messaging.endpoints.primary.linkingError.code"), ==,
                    "LinkInitiateFailed");
-  g_assert_nonnull (jstr (failed, "properties.messaging.endpoints.primary.linkingError.message"));
+  g_assert_nonnull (strstr (cb_test_jstr (failed, "properties.messaging.endpoints.primary."
+                                                  "linkingError.message"), "not authorized"));
   linked = topology_namespace (f, FALSE, HUB);
   g_assert_null (linked);
 
   /* The rule was for one request: sending it again links. */
-  patch_endpoints (f, NS, body);
-  done = wait_linked (f, NS, "messaging", "primary");
-  g_assert_cmpstr (jstr (done, "properties.messaging.endpoints.primary.linkingState"), ==,
-                   "Succeeded");
+  link_hub_and_wait (f);
 }
 
 /* A hub linked to another namespace does not link to a second one. */
@@ -459,9 +437,9 @@ test_link_elsewhere (Fixture       *f,
   create_namespace (f, NS);
   patch_endpoints (f, NS, body);
   failed = wait_linked (f, NS, "messaging", "primary");
-  g_assert_cmpstr (jstr (failed, "properties.messaging.endpoints.primary.linkingState"), ==,
+  g_assert_cmpstr (cb_test_jstr (failed, "properties.messaging.endpoints.primary.linkingState"), ==,
                    "Failed");
-  g_assert_nonnull (strstr (jstr (failed,
+  g_assert_nonnull (strstr (cb_test_jstr (failed,
                                   "properties.messaging.endpoints.primary.linkingError.message"),
                             NS_OTHER));
   linked = topology_namespace (f, FALSE, HUB_OTHER);
@@ -473,24 +451,45 @@ static void
 test_unlink (Fixture       *f,
              gconstpointer  data)
 {
-  g_autofree char *body = link_body ("messaging", "primary", HUB_ID HUB);
-  g_autoptr(JsonNode) done = NULL;
   g_autoptr(JsonNode) after = NULL;
   g_autofree char *linked = NULL;
 
   add_hub (f, HUB, NULL);
   create_namespace (f, NS);
-  patch_endpoints (f, NS, body);
-  done = wait_linked (f, NS, "messaging", "primary");
-  g_assert_cmpstr (jstr (done, "properties.messaging.endpoints.primary.linkingState"), ==,
-                   "Succeeded");
+  link_hub_and_wait (f);
 
   patch_endpoints (f, NS, "{\"properties\": {\"messaging\": {\"endpoints\": "
                           "{\"primary\": null}}}}");
   after = get_namespace (f, NS, STABLE);
-  g_assert_null (jget (after, "properties.messaging"));
+  g_assert_null (cb_test_jget (after, "properties.messaging"));
   linked = topology_namespace (f, FALSE, HUB);
   g_assert_null (linked);
+}
+
+/* Deleting the namespace unlinks its hubs and DPS instances; made again, it has no endpoints. */
+static void
+test_unlink_on_delete (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(JsonNode) deleted = NULL;
+  g_autoptr(JsonNode) again = NULL;
+  g_autoptr(SoupMessageHeaders) headers = NULL;
+  g_autofree char *linked = NULL;
+
+  add_hub (f, HUB, NULL);
+  create_namespace (f, NS);
+  link_hub_and_wait (f);
+
+  g_assert_cmpuint (arm (f, "DELETE", NS_PATH NS "?" STABLE, NULL, &deleted, &headers), ==, 202);
+  g_assert_cmpuint (cb_test_arm_wait_location (f->ts, f->owner,
+                                               soup_message_headers_get_one (headers, "Location"),
+                                               NULL), ==, 204);
+  linked = topology_namespace (f, FALSE, HUB);
+  g_assert_null (linked);
+
+  create_namespace (f, NS);
+  again = get_namespace (f, NS, STABLE);
+  g_assert_null (cb_test_jget (again, "properties.messaging"));
 }
 
 /* Bad endpoints are refused before anything changes. */
@@ -512,7 +511,10 @@ test_link_bad_body (Fixture       *f,
       "availability" },
     { "{\"properties\": {\"messaging\": {\"endpoints\": {\"e\": {\"resourceId\": \""
       HUB_ID HUB "\", \"inboundCallerIdentity\": {\"type\": \"UserAssigned\"}}}}}}",
-      "inboundCallerIdentity" },
+      "userAssignedIdentity" },
+    { "{\"properties\": {\"messaging\": {\"endpoints\": {\"e\": {\"resourceId\": \""
+      HUB_ID HUB "\", \"inboundCallerIdentity\": {\"type\": \"None\"}}}}}}",
+      "inboundCallerIdentity.type" },
     { "{\"properties\": {\"messaging\": {\"endpoints\": {\"a\": {\"resourceId\": \""
       HUB_ID HUB "\"}, \"b\": {\"resourceId\": \"" HUB_ID HUB "\"}}}}}", "two endpoints" },
     { "{\"properties\": {\"messaging\": {\"endpoints\": [1]}}}", "endpoints" },
@@ -530,8 +532,8 @@ test_link_bad_body (Fixture       *f,
       g_assert_cmpuint (arm (f, "PATCH", path, cases[i].body, &json, NULL), ==, 400);
       assert_arm_error (json, "InvalidRequestContent", cases[i].fragment);
       after = get_namespace (f, NS, STABLE);
-      g_assert_null (jget (after, "properties.messaging"));
-      g_assert_null (jget (after, "properties.provisioning"));
+      g_assert_null (cb_test_jget (after, "properties.messaging"));
+      g_assert_null (cb_test_jget (after, "properties.provisioning"));
     }
 }
 
@@ -554,22 +556,19 @@ test_link_versions (Fixture       *f,
   /* At the preview, messaging in a PATCH body is not read. */
   g_assert_cmpuint (arm (f, "PATCH", preview_path, body, &json, NULL), ==, 202);
   done = get_namespace (f, NS, STABLE);
-  g_assert_null (jget (done, "properties.messaging"));
+  g_assert_null (cb_test_jget (done, "properties.messaging"));
 
   g_clear_pointer (&done, json_node_unref);
-  patch_endpoints (f, NS, body);
-  done = wait_linked (f, NS, "messaging", "primary");
-  g_assert_cmpstr (jstr (done, "properties.messaging.endpoints.primary.linkingState"), ==,
-                   "Succeeded");
+  link_hub_and_wait (f);
 
   /* The preview shape shows the hub the way it always did (the topology's link). */
   preview = get_namespace (f, NS, PREVIEW);
-  g_assert_null (jget (preview, "properties.messaging.endpoints.primary"));
-  g_assert_nonnull (jget (preview, "properties.messaging.endpoints." HUB));
+  g_assert_null (cb_test_jget (preview, "properties.messaging.endpoints.primary"));
+  g_assert_nonnull (cb_test_jget (preview, "properties.messaging.endpoints." HUB));
 
   g_assert_cmpuint (arm (f, "GET", NS_PATH NS "?api-version=2026-10-01", NULL, &refused, NULL),
                     ==, 400);
-  g_assert_nonnull (jstr (refused, "error.code"));
+  g_assert_nonnull (cb_test_jstr (refused, "error.code"));
 }
 
 /* ---- Registry devices --------------------------------------------------------------------- */
@@ -615,19 +614,20 @@ test_registry_device_get (Fixture       *f,
   g_assert_cmpuint (arm (f, "GET", NS_PATH NS "/registryDevices/sensor-1?" STABLE, NULL,
                          &device, NULL), ==, 200);
   members = jmembers (device, NULL);
-  g_assert_cmpstr (members, ==, "etag,id,location,name,properties,systemData,tags,type");
+  g_assert_cmpstr (members, ==, "etag,id,location,name,properties,systemData,type");
   props = jmembers (device, "properties");
   g_assert_cmpstr (props, ==, "enablementState,externalDeviceId,provisioningState,uuid");
-  g_assert_cmpstr (jstr (device, "id"), ==, expected_id);
-  g_assert_cmpstr (jstr (device, "type"), ==, "Microsoft.DeviceRegistry/namespaces/registryDevices");
-  g_assert_cmpstr (jstr (device, "properties.enablementState"), ==, "Enabled");
-  g_assert_cmpstr (jstr (device, "properties.externalDeviceId"), ==, "sensor-1");
-  g_assert_cmpstr (jstr (device, "properties.provisioningState"), ==, "Succeeded");
-  g_assert_false (g_str_has_prefix (jstr (device, "etag"), "\""));
+  g_assert_cmpstr (cb_test_jstr (device, "id"), ==, expected_id);
+  g_assert_cmpstr (cb_test_jstr (device, "type"), ==,
+                   "Microsoft.DeviceRegistry/namespaces/registryDevices");
+  g_assert_cmpstr (cb_test_jstr (device, "properties.enablementState"), ==, "Enabled");
+  g_assert_cmpstr (cb_test_jstr (device, "properties.externalDeviceId"), ==, "sensor-1");
+  g_assert_cmpstr (cb_test_jstr (device, "properties.provisioningState"), ==, "Succeeded");
+  g_assert_false (g_str_has_prefix (cb_test_jstr (device, "etag"), "\""));
 
   g_assert_cmpuint (arm (f, "GET", NS_PATH NS "/registryDevices?" STABLE, NULL, &list, NULL),
                     ==, 200);
-  value = json_node_get_array (jget (list, "value"));
+  value = json_node_get_array (cb_test_jget (list, "value"));
   g_assert_cmpuint (json_array_get_length (value), ==, 2);
 
   g_assert_cmpuint (arm (f, "GET", NS_PATH NS "/registryDevices/sensor-9?" STABLE, NULL,
@@ -637,6 +637,57 @@ test_registry_device_get (Fixture       *f,
   /* The preview has no registry devices. */
   g_assert_cmpuint (arm (f, "GET", NS_PATH NS "/registryDevices/sensor-1?" PREVIEW, NULL,
                          &refused, NULL), ==, 400);
+}
+
+/* createOrReplace: 201 + Azure-AsyncOperation, then the device as CreateOrReplace_RegistryDevice
+ * shows it; a second PUT replaces it (200) and can disable it; enablementState is required. */
+static void
+test_registry_device_put (Fixture       *f,
+                          gconstpointer  data)
+{
+  static const char body[] =
+    "{\"location\": \"northeurope\", \"tags\": {\"owner\": \"IT\"}, \"properties\": "
+    "{\"externalDeviceId\": \"ext-7\", \"enablementState\": \"Enabled\", "
+    "\"manufacturer\": \"Contoso\", \"model\": \"SmartSensor\", "
+    "\"hardwareRevision\": \"1.0\", \"softwareRevision\": \"5.15\"}}";
+  static const char disable[] =
+    "{\"location\": \"northeurope\", \"properties\": {\"enablementState\": \"Disabled\", "
+    "\"model\": \"SmartSensor 2\"}}";
+  const char *path = NS_PATH NS "/registryDevices/sensor-7?" STABLE;
+  g_autoptr(JsonNode) created = NULL;
+  g_autoptr(JsonNode) final = NULL;
+  g_autoptr(JsonNode) device = NULL;
+  g_autoptr(JsonNode) replaced = NULL;
+  g_autoptr(JsonNode) refused = NULL;
+  g_autoptr(SoupMessageHeaders) headers = NULL;
+  g_autofree char *props = NULL;
+
+  create_namespace (f, NS);
+
+  g_assert_cmpuint (arm (f, "PUT", path, body, &created, &headers), ==, 201);
+  final = cb_test_arm_wait_async (f->ts, f->owner,
+                                  soup_message_headers_get_one (headers, "Azure-AsyncOperation"));
+  g_assert_cmpstr (cb_test_jstr (final, "status"), ==, "Succeeded");
+
+  g_assert_cmpuint (arm (f, "GET", path, NULL, &device, NULL), ==, 200);
+  props = jmembers (device, "properties");
+  g_assert_cmpstr (props, ==, "enablementState,externalDeviceId,hardwareRevision,manufacturer,"
+                              "model,provisioningState,softwareRevision,uuid");
+  g_assert_cmpstr (cb_test_jstr (device, "properties.externalDeviceId"), ==, "ext-7");
+  g_assert_cmpstr (cb_test_jstr (device, "properties.hardwareRevision"), ==, "1.0");
+  g_assert_cmpstr (cb_test_jstr (device, "properties.softwareRevision"), ==, "5.15");
+  g_assert_cmpstr (cb_test_jstr (device, "properties.provisioningState"), ==, "Succeeded");
+  g_assert_cmpstr (cb_test_jstr (device, "tags.owner"), ==, "IT");
+
+  g_assert_cmpuint (arm (f, "PUT", path, disable, &replaced, NULL), ==, 200);
+  g_assert_cmpstr (cb_test_jstr (replaced, "properties.enablementState"), ==, "Disabled");
+  g_assert_cmpstr (cb_test_jstr (replaced, "properties.model"), ==, "SmartSensor 2");
+  g_assert_null (cb_test_jget (replaced, "properties.manufacturer"));
+  g_assert_null (cb_test_jget (replaced, "tags"));
+
+  g_assert_cmpuint (arm (f, "PUT", path, "{\"location\": \"northeurope\", \"properties\": {}}",
+                         &refused, NULL), ==, 400);
+  assert_arm_error (refused, "InvalidRequestContent", "enablementState");
 }
 
 /* A device whose certificates come from a stable certificate policy has the profile
@@ -662,16 +713,16 @@ test_profile_get (Fixture       *f,
                          "default?" STABLE_PRE, NULL, &profile, NULL), ==, 200);
   members = jmembers (profile, NULL);
   g_assert_cmpstr (members, ==, "id,name,properties,systemData,type");
-  g_assert_cmpstr (jstr (profile, "type"), ==,
+  g_assert_cmpstr (cb_test_jstr (profile, "type"), ==,
                    "Microsoft.DeviceRegistry/namespaces/registryDevices/authenticationProfiles");
-  g_assert_cmpstr (jstr (profile, "properties.authenticationType"), ==,
+  g_assert_cmpstr (cb_test_jstr (profile, "properties.authenticationType"), ==,
                    "CertificateAuthoritySignedX509Certificate");
-  g_assert_cmpstr (jstr (profile, "properties.certificateAuthority.certificatePolicyResourceId"),
+  g_assert_cmpstr (cb_test_jstr (profile, "properties.certificateAuthority.certificatePolicyResourceId"),
                    ==, policy_id);
 
   g_assert_cmpuint (arm (f, "GET", NS_PATH NS "/registryDevices/sensor-1/authenticationProfiles?"
                          STABLE_PRE, NULL, &list, NULL), ==, 200);
-  g_assert_cmpuint (json_array_get_length (json_node_get_array (jget (list, "value"))), ==, 1);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (cb_test_jget (list, "value"))), ==, 1);
 
   g_assert_cmpuint (arm (f, "GET", NS_PATH NS "/registryDevices/sensor-2/authenticationProfiles/"
                          "default?" STABLE_PRE, NULL, &none, NULL), ==, 404);
@@ -718,7 +769,7 @@ test_profile_revoke_certificates (Fixture       *f,
   g_assert_nonnull (location);
   g_assert_true (strstr (location, "/operationResults/") != NULL);
   g_assert_null (soup_message_headers_get_one (headers, "Azure-AsyncOperation"));
-  wait_operations (f);
+  g_assert_cmpuint (cb_test_arm_wait_location (f->ts, f->owner, location, NULL), ==, 204);
   with_lock (f);
   g_assert_true (cb_sb_adr_device_credential (f->ts->sandbox, f->ns_id, "sensor-1", &enabled,
                                               &after));
@@ -808,17 +859,6 @@ hub_trusts (Fixture    *f,
   return trusted;
 }
 
-static void
-link_hub_and_wait (Fixture *f)
-{
-  g_autofree char *body = link_body ("messaging", "primary", HUB_ID HUB);
-  g_autoptr(JsonNode) done = NULL;
-
-  patch_endpoints (f, NS, body);
-  done = wait_linked (f, NS, "messaging", "primary");
-  g_assert_cmpstr (jstr (done, "properties.messaging.endpoints.primary.linkingState"), ==,
-                   "Succeeded");
-}
 
 /* A hub that links gets the namespace's usable ICAs (not a pending one), named after them. */
 static void
@@ -862,7 +902,7 @@ test_sync_on_publish (Fixture       *f,
   link_hub_and_wait (f);
   patch_endpoints (f, NS, failed_body);
   failed = wait_linked (f, NS, "messaging", "broken");
-  g_assert_cmpstr (jstr (failed, "properties.messaging.endpoints.broken.linkingState"), ==,
+  g_assert_cmpstr (cb_test_jstr (failed, "properties.messaging.endpoints.broken.linkingState"), ==,
                    "Failed");
 
   issuer = add_ica (f, ICA, CB_SB_CA_ACTIVE);
@@ -873,6 +913,50 @@ test_sync_on_publish (Fixture       *f,
   without_lock (f);
   g_assert_true (hub_trusts (f, HUB, issuer));
   g_assert_false (hub_trusts (f, HUB_OTHER, issuer));
+}
+
+/* With the CA side's own routes: an ICA Microsoft issues after the hub linked reaches the hub
+ * (the CA rules publish it; linking listens). */
+static void
+test_sync_arm_created (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autofree char *ica_body = g_strdup_printf ("{\"location\": \"northeurope\", \"properties\": "
+                                               "{\"certificateAuthorityType\": \"ICA\", "
+                                               "\"keyType\": \"ECC\", \"issuer\": {\"issuerType\": "
+                                               "\"Microsoft\", \"certificateAuthorityResourceId\": "
+                                               "\"%s/certificateAuthorities/" ROOT "\"}}}", f->ns_id);
+  g_autofree char *ica_id = g_strconcat (f->ns_id, "/certificateAuthorities/" ICA, NULL);
+  static const char root_body[] = "{\"location\": \"northeurope\", \"properties\": "
+                                  "{\"certificateAuthorityType\": \"Root\", \"keyType\": \"ECC\"}}";
+  const char *paths[] = { NS_PATH NS "/certificateAuthorities/" ROOT "?" STABLE,
+                          NS_PATH NS "/certificateAuthorities/" ICA "?" STABLE };
+  const char *bodies[] = { root_body, ica_body };
+  CbSbCaRow row = { 0 };
+
+  add_hub (f, HUB, NULL);
+  create_namespace (f, NS);
+  link_hub_and_wait (f);
+
+  for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
+    {
+      g_autoptr(JsonNode) json = NULL;
+      g_autoptr(JsonNode) final = NULL;
+      g_autoptr(SoupMessageHeaders) headers = NULL;
+
+      g_assert_cmpuint (arm (f, "PUT", paths[i], bodies[i], &json, &headers), ==, 201);
+      final = cb_test_arm_wait_async (f->ts, f->owner,
+                                      soup_message_headers_get_one (headers,
+                                                                    "Azure-AsyncOperation"));
+      g_assert_cmpstr (cb_test_jstr (final, "status"), ==, "Succeeded");
+    }
+
+  with_lock (f);
+  g_assert_true (cb_sb_adr_ca_row (f->ts->sandbox, ica_id, &row));
+  without_lock (f);
+  g_assert_nonnull (row.issuer_id);
+  g_assert_true (hub_trusts (f, HUB, row.issuer_id));
+  cb_sb_ca_row_clear (&row);
 }
 
 /* ---- DPS at 2026-11-01 -------------------------------------------------------------------- */
@@ -969,10 +1053,10 @@ test_dps_enrollment_members (Fixture       *f,
     }
 
   g_assert_cmpuint (put_group (f, DPS_STABLE, ISSUING_PATH, &good), ==, 200);
-  g_assert_cmpstr (jstr (good, "namespaceName"), ==, NS);
-  g_assert_cmpstr (jstr (good, "certificateAuthorityName"), ==, ICA);
-  g_assert_cmpstr (jstr (good, "certificatePolicyName"), ==, POLICY);
-  g_assert_null (jget (good, "credentialPolicyName"));
+  g_assert_cmpstr (cb_test_jstr (good, "namespaceName"), ==, NS);
+  g_assert_cmpstr (cb_test_jstr (good, "certificateAuthorityName"), ==, ICA);
+  g_assert_cmpstr (cb_test_jstr (good, "certificatePolicyName"), ==, POLICY);
+  g_assert_null (cb_test_jget (good, "credentialPolicyName"));
 }
 
 /* DPS must be linked to the namespace the enrollment names: 400004 when it is linked to none,
@@ -1043,7 +1127,7 @@ register_device (Fixture    *f,
                           csr);
 
   g_assert_cmpuint (dps_request (f, "PUT", path, sas, body, &reply), ==, 202);
-  operation_id = jstr (reply, "operationId");
+  operation_id = cb_test_jstr (reply, "operationId");
   g_assert_nonnull (operation_id);
 
   for (guint i = 0; i < 400; i++)
@@ -1069,7 +1153,7 @@ register_device (Fixture    *f,
 static GPtrArray *
 issued_chain (JsonNode *state)
 {
-  JsonArray *array = json_node_get_array (jget (state, "registrationState.issuedCertificateChain"));
+  JsonArray *array = json_node_get_array (cb_test_jget (state, "registrationState.issuedCertificateChain"));
   GPtrArray *chain = g_ptr_array_new_with_free_func (g_object_unref);
 
   for (guint i = 0; i < json_array_get_length (array); i++)
@@ -1101,6 +1185,37 @@ verdict (Fixture    *f,
   return v;
 }
 
+/* What the hub's MQTT renewal does for the device: issuance under its policy id. */
+static GPtrArray *
+renew (Fixture    *f,
+       const char *device,
+       const char *policy_id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbKey) key = cb_key_generate (CB_KEY_TYPE_EC_P256, &error);
+  g_autoptr(GBytes) csr = NULL;
+  g_autoptr(GPtrArray) ders = NULL;
+  GPtrArray *chain = g_ptr_array_new_with_free_func (g_object_unref);
+
+  g_assert_no_error (error);
+  csr = cb_csr_create (key, device, &error);
+  g_assert_no_error (error);
+  with_lock (f);
+  ders = cb_sb_ca_issue_leaf (f->ts->sandbox, policy_id, device, csr, &error);
+  without_lock (f);
+  g_assert_no_error (error);
+
+  for (guint i = 0; i < ders->len; i++)
+    {
+      CbCertificate *cert = cb_certificate_new_from_der (g_ptr_array_index (ders, i), &error);
+
+      g_assert_no_error (error);
+      g_ptr_array_add (chain, cert);
+    }
+
+  return chain;
+}
+
 /* The stable path end to end: hub and DPS linked through the namespace's endpoints, an ICA
  * and its policy, an enrollment group at 2026-11-01; a registration with a CSR gets a leaf
  * from that ICA, the registry device exists with its profile, and the hub accepts the chain
@@ -1119,6 +1234,8 @@ test_dps_register (Fixture       *f,
   g_autoptr(JsonNode) profile = NULL;
   g_autoptr(JsonNode) revoke = NULL;
   g_autoptr(GPtrArray) chain = NULL;
+  g_autoptr(GPtrArray) renewed = NULL;
+  g_autoptr(SoupMessageHeaders) headers = NULL;
   CbCertificate *leaf;
 
   add_hub (f, HUB, NULL);
@@ -1130,14 +1247,14 @@ test_dps_register (Fixture       *f,
   link_hub_and_wait (f);
   patch_endpoints (f, NS, dps_body);
   linked = wait_linked (f, NS, "provisioning", "dps");
-  g_assert_cmpstr (jstr (linked, "properties.provisioning.endpoints.dps.linkingState"), ==,
+  g_assert_cmpstr (cb_test_jstr (linked, "properties.provisioning.endpoints.dps.linkingState"), ==,
                    "Succeeded");
 
   g_assert_cmpuint (put_group (f, DPS_STABLE, ISSUING_PATH, &group), ==, 200);
 
   state = register_device (f, "stable-0001");
-  g_assert_cmpstr (jstr (state, "status"), ==, "assigned");
-  g_assert_cmpstr (jstr (state, "registrationState.assignedHub"), ==, HUB ".azure-devices.net");
+  g_assert_cmpstr (cb_test_jstr (state, "status"), ==, "assigned");
+  g_assert_cmpstr (cb_test_jstr (state, "registrationState.assignedHub"), ==, HUB ".azure-devices.net");
   chain = issued_chain (state);
   g_assert_cmpuint (chain->len, >=, 2);
   leaf = g_ptr_array_index (chain, 0);
@@ -1145,19 +1262,26 @@ test_dps_register (Fixture       *f,
   g_assert_true (cb_certificate_is_issued_by (leaf, g_ptr_array_index (chain, 1)));
   g_assert_cmpint (verdict (f, "stable-0001", chain), ==, CB_SB_VERDICT_ACCEPTED);
 
+  /* The hub's renewal knows the device's policy by its id: it issues under the same ICA. */
+  renewed = renew (f, "stable-0001", policy_id);
+  g_assert_cmpint (verdict (f, "stable-0001", renewed), ==, CB_SB_VERDICT_ACCEPTED);
+
   g_assert_cmpuint (arm (f, "GET", NS_PATH NS "/registryDevices/stable-0001?" STABLE, NULL,
                          &device, NULL), ==, 200);
-  g_assert_cmpstr (jstr (device, "properties.enablementState"), ==, "Enabled");
+  g_assert_cmpstr (cb_test_jstr (device, "properties.enablementState"), ==, "Enabled");
   g_assert_cmpuint (arm (f, "GET", NS_PATH NS "/registryDevices/stable-0001/authenticationProfiles/"
                          "default?" STABLE_PRE, NULL, &profile, NULL), ==, 200);
-  g_assert_cmpstr (jstr (profile, "properties.certificateAuthority.certificatePolicyResourceId"),
+  g_assert_cmpstr (cb_test_jstr (profile, "properties.certificateAuthority.certificatePolicyResourceId"),
                    ==, policy_id);
 
   g_assert_cmpuint (arm (f, "POST", NS_PATH NS "/registryDevices/stable-0001/"
                          "authenticationProfiles/default/revokeCertificates?" STABLE_PRE, NULL,
-                         &revoke, NULL), ==, 202);
-  wait_operations (f);
+                         &revoke, &headers), ==, 202);
+  g_assert_cmpuint (cb_test_arm_wait_location (f->ts, f->owner,
+                                               soup_message_headers_get_one (headers, "Location"),
+                                               NULL), ==, 204);
   g_assert_cmpint (verdict (f, "stable-0001", chain), ==, CB_SB_VERDICT_REVOKED_IDENTIFIER);
+  g_assert_cmpint (verdict (f, "stable-0001", renewed), ==, CB_SB_VERDICT_REVOKED_IDENTIFIER);
 }
 
 /* Registration through an enrollment whose CA cannot issue, or whose name is the root's,
@@ -1180,8 +1304,8 @@ test_dps_register_refused (Fixture       *f,
 
   g_assert_cmpuint (put_group (f, DPS_STABLE, ISSUING_PATH, &group), ==, 200);
   pending = register_device (f, "stable-0002");
-  g_assert_cmpstr (jstr (pending, "status"), ==, "failed");
-  g_assert_cmpint (json_node_get_int (jget (pending, "registrationState.errorCode")), ==, 409212);
+  g_assert_cmpstr (cb_test_jstr (pending, "status"), ==, "failed");
+  g_assert_cmpint (json_node_get_int (cb_test_jget (pending, "registrationState.errorCode")), ==, 409212);
 
   /* The link goes: the enrollment's namespace is no longer DPS's. */
   with_lock (f);
@@ -1189,8 +1313,8 @@ test_dps_register_refused (Fixture       *f,
   without_lock (f);
   g_assert_no_error (error);
   missing = register_device (f, "stable-0003");
-  g_assert_cmpstr (jstr (missing, "status"), ==, "failed");
-  g_assert_cmpint (json_node_get_int (jget (missing, "registrationState.errorCode")), ==, 400004);
+  g_assert_cmpstr (cb_test_jstr (missing, "status"), ==, "failed");
+  g_assert_cmpint (json_node_get_int (cb_test_jget (missing, "registrationState.errorCode")), ==, 400004);
 }
 
 int
@@ -1208,11 +1332,14 @@ main (int   argc,
   ADD ("/adr-linking/endpoints/fault", test_link_fault);
   ADD ("/adr-linking/endpoints/linked-elsewhere", test_link_elsewhere);
   ADD ("/adr-linking/endpoints/unlink", test_unlink);
+  ADD ("/adr-linking/endpoints/unlink-on-delete", test_unlink_on_delete);
   ADD ("/adr-linking/endpoints/bad-body", test_link_bad_body);
   ADD ("/adr-linking/endpoints/versions", test_link_versions);
   ADD ("/adr-linking/sync/on-link", test_sync_on_link);
   ADD ("/adr-linking/sync/on-publish", test_sync_on_publish);
+  ADD ("/adr-linking/sync/arm-created", test_sync_arm_created);
   ADD ("/adr-linking/registry-devices/get", test_registry_device_get);
+  ADD ("/adr-linking/registry-devices/put", test_registry_device_put);
   ADD ("/adr-linking/profiles/get", test_profile_get);
   ADD ("/adr-linking/profiles/revoke-certificates", test_profile_revoke_certificates);
   ADD ("/adr-linking/dps/enrollment-members", test_dps_enrollment_members);

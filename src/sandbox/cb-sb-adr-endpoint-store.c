@@ -20,6 +20,7 @@ static const char schema[] =
   "  endpoint_type TEXT NOT NULL,"
   "  resource_id TEXT NOT NULL,"
   "  identity_type TEXT,"
+  "  user_identity TEXT,"
   "  availability TEXT,"
   "  allocation_weight INTEGER,"
   "  linking_state TEXT NOT NULL,"
@@ -31,7 +32,7 @@ static const char schema[] =
 
 #define COLUMNS "namespace_id, kind, name, endpoint_type, resource_id, identity_type, " \
                 "availability, allocation_weight, linking_state, error_code, error_message, " \
-                "fault, started"
+                "fault, started, user_identity"
 
 gboolean
 cb_sb_adr_endpoints_init (CbSandbox  *self,
@@ -52,6 +53,7 @@ cb_sb_endpoint_row_free (CbSbEndpointRow *row)
   g_free (row->endpoint_type);
   g_free (row->resource_id);
   g_free (row->identity_type);
+  g_free (row->user_identity);
   g_free (row->availability);
   g_free (row->linking_state);
   g_free (row->error_code);
@@ -83,6 +85,7 @@ read_rows (sqlite3_stmt *stmt)
       row->error_message = cb_sb_column_dup (stmt, 10);
       row->fault = cb_sb_column_dup (stmt, 11);
       row->started = sqlite3_column_int64 (stmt, 12);
+      row->user_identity = cb_sb_column_dup (stmt, 13);
       g_ptr_array_add (rows, row);
     }
   cb_sb_stmt_done (stmt);
@@ -121,7 +124,7 @@ cb_sb_adr_endpoint_save (CbSandbox             *self,
 {
   g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self,
       "INSERT OR REPLACE INTO adr_endpoints (" COLUMNS ") "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 
   cb_sb_bind_text (stmt, 1, row->namespace_id);
   cb_sb_bind_text (stmt, 2, row->kind);
@@ -139,6 +142,7 @@ cb_sb_adr_endpoint_save (CbSandbox             *self,
   cb_sb_bind_text (stmt, 11, row->error_message);
   cb_sb_bind_text (stmt, 12, row->fault);
   sqlite3_bind_int64 (stmt, 13, row->started);
+  cb_sb_bind_text (stmt, 14, row->user_identity);
 
   return cb_sb_step_done (self, stmt, error);
 }

@@ -26,6 +26,7 @@ typedef struct
   char   *endpoint_type;     /* "Microsoft.Devices/IotHubs", ... as the client wrote it */
   char   *resource_id;
   char   *identity_type;     /* inboundCallerIdentity.type, or NULL */
+  char   *user_identity;     /* inboundCallerIdentity.userAssignedIdentity, or NULL */
   char   *availability;      /* provisioning.availability of a messaging endpoint, or NULL */
   gint64  allocation_weight; /* provisioning.allocationWeight, -1 when not set */
   char   *linking_state;     /* CB_SB_LINKING_* */

@@ -166,27 +166,6 @@ cb_sb_adr_linking_init (CbSandbox *self)
 
 /* ---- Applying a PUT or PATCH ---------------------------------------------------------- */
 
-static gboolean
-invalid (GError     **error,
-         const char  *format,
-         ...) G_GNUC_PRINTF (2, 3);
-
-static gboolean
-invalid (GError     **error,
-         const char  *format,
-         ...)
-{
-  va_list args;
-  g_autofree char *message = NULL;
-
-  va_start (args, format);
-  message = g_strdup_vprintf (format, args);
-  va_end (args);
-
-  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, message);
-  return FALSE;
-}
-
 static const char *
 member_string (JsonObject *obj,
                const char *name,
@@ -226,11 +205,13 @@ parse_endpoint (const char  *namespace_id,
   const char *type;
   const char *resource_id;
   const char *identity_type = NULL;
+  const char *user_identity = NULL;
   const char *availability = NULL;
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
-      invalid (error, "properties.%s.endpoints.%s must be an object", kind, name);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "properties.%s.endpoints.%s must be an object", kind, name);
       return NULL;
     }
   obj = json_node_get_object (node);
@@ -238,17 +219,19 @@ parse_endpoint (const char  *namespace_id,
   type = member_string (obj, "endpointType", &wrong);
   if (wrong || (type != NULL && g_ascii_strcasecmp (type, canonical) != 0))
     {
-      invalid (error, "properties.%s.endpoints.%s.endpointType must be '%s'", kind, name,
-               canonical);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "properties.%s.endpoints.%s.endpointType must be '%s'", kind, name,
+                   canonical);
       return NULL;
     }
 
   resource_id = member_string (obj, "resourceId", &wrong);
   if (wrong || !cb_sb_adr_linking_parse_id (resource_id, dps, NULL, NULL, NULL))
     {
-      invalid (error, "properties.%s.endpoints.%s.resourceId must be the ARM id of %s, e.g. "
-               "/subscriptions/{subscription}/resourceGroups/{group}/providers/%s/{name}",
-               kind, name, dps ? "a provisioning service" : "an IoT hub", canonical);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "properties.%s.endpoints.%s.resourceId must be the ARM id of %s, e.g. "
+                   "/subscriptions/{subscription}/resourceGroups/{group}/providers/%s/{name}",
+                   kind, name, dps ? "a provisioning service" : "an IoT hub", canonical);
       return NULL;
     }
 
@@ -258,16 +241,33 @@ parse_endpoint (const char  *namespace_id,
 
       if (!JSON_NODE_HOLDS_OBJECT (id_node))
         {
-          invalid (error, "properties.%s.endpoints.%s.inboundCallerIdentity must be an object",
-                   kind, name);
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                       "properties.%s.endpoints.%s.inboundCallerIdentity must be an object",
+                       kind, name);
           return NULL;
         }
       identity = json_node_get_object (id_node);
       identity_type = member_string (identity, "type", &wrong);
-      if (wrong || (identity_type != NULL && !g_str_equal (identity_type, "SystemAssigned")))
+      user_identity = member_string (identity, "userAssignedIdentity", &wrong);
+      if (wrong || identity_type == NULL ||
+          (!g_str_equal (identity_type, "SystemAssigned") &&
+           !g_str_equal (identity_type, "UserAssigned")))
         {
-          invalid (error, "properties.%s.endpoints.%s.inboundCallerIdentity.type must be "
-                   "'SystemAssigned'", kind, name);
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                       "properties.%s.endpoints.%s.inboundCallerIdentity.type must be "
+                       "'SystemAssigned' or 'UserAssigned'", kind, name);
+          return NULL;
+        }
+      if (g_str_equal (identity_type, "UserAssigned") !=
+          (user_identity != NULL &&
+           strstr (user_identity, "/providers/Microsoft.ManagedIdentity/userAssignedIdentities/")
+           != NULL))
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                       "properties.%s.endpoints.%s.inboundCallerIdentity.userAssignedIdentity "
+                       "names the managed identity of a UserAssigned caller (the ARM id of a "
+                       "Microsoft.ManagedIdentity/userAssignedIdentities), and only then",
+                       kind, name);
           return NULL;
         }
     }
@@ -280,7 +280,8 @@ parse_endpoint (const char  *namespace_id,
 
       if (!JSON_NODE_HOLDS_OBJECT (p_node))
         {
-          invalid (error, "properties.%s.endpoints.%s.provisioning must be an object", kind, name);
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                       "properties.%s.endpoints.%s.provisioning must be an object", kind, name);
           return NULL;
         }
       provisioning = json_node_get_object (p_node);
@@ -288,8 +289,9 @@ parse_endpoint (const char  *namespace_id,
       if (wrong || (availability != NULL && !g_str_equal (availability, "Available") &&
                     !g_str_equal (availability, "Disabled")))
         {
-          invalid (error, "properties.%s.endpoints.%s.provisioning.availability must be "
-                   "'Available' or 'Disabled'", kind, name);
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                       "properties.%s.endpoints.%s.provisioning.availability must be "
+                       "'Available' or 'Disabled'", kind, name);
           return NULL;
         }
       weight = json_object_get_member (provisioning, "allocationWeight");
@@ -299,8 +301,9 @@ parse_endpoint (const char  *namespace_id,
               json_node_get_value_type (weight) != G_TYPE_INT64 ||
               json_node_get_int (weight) < 0 || json_node_get_int (weight) > G_MAXINT32)
             {
-              invalid (error, "properties.%s.endpoints.%s.provisioning.allocationWeight must be "
-                       "a whole number, 0 or more", kind, name);
+              g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                           "properties.%s.endpoints.%s.provisioning.allocationWeight must be "
+                           "a whole number, 0 or more", kind, name);
               return NULL;
             }
           row->allocation_weight = json_node_get_int (weight);
@@ -313,6 +316,7 @@ parse_endpoint (const char  *namespace_id,
   row->endpoint_type = g_strdup (type != NULL ? type : canonical);
   row->resource_id = g_strdup (resource_id);
   row->identity_type = g_strdup (identity_type);
+  row->user_identity = g_strdup (user_identity);
   row->availability = g_strdup (availability);
   return g_steal_pointer (&row);
 }
@@ -365,7 +369,7 @@ cb_sb_adr_linking_apply (CbSandbox   *self,
                          GError     **error)
 {
   g_autoptr(GPtrArray) current = NULL;
-  g_autoptr(GPtrArray) parsed = g_ptr_array_new_with_free_func ((GDestroyNotify) cb_sb_endpoint_row_free);
+  g_autoptr(GPtrArray) parsed = NULL;
   g_autoptr(GPtrArray) removed = g_ptr_array_new ();
   g_autoptr(GList) members = json_object_get_members (endpoints);
   gint64 now = cb_sb_now_usec (self);
@@ -373,6 +377,7 @@ cb_sb_adr_linking_apply (CbSandbox   *self,
   g_return_val_if_fail (CB_IS_SANDBOX (self), FALSE);
 
   current = cb_sb_adr_endpoints_list (self, namespace_id, kind);
+  parsed = g_ptr_array_new_with_free_func ((GDestroyNotify) cb_sb_endpoint_row_free);
 
   /* Check everything before changing anything. */
   for (GList *l = members; l != NULL; l = l->next)
@@ -382,13 +387,21 @@ cb_sb_adr_linking_apply (CbSandbox   *self,
       CbSbEndpointRow *row;
 
       if (name[0] == '\0' || strlen (name) > 64)
-        return invalid (error, "properties.%s.endpoints: an endpoint's name has 1 to 64 "
-                        "characters", kind);
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                       "properties.%s.endpoints: an endpoint's name has 1 to 64 "
+                       "characters", kind);
+          return FALSE;
+        }
 
       if (JSON_NODE_HOLDS_NULL (node))
         {
           if (replace)
-            return invalid (error, "properties.%s.endpoints.%s must be an object", kind, name);
+            {
+              g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                           "properties.%s.endpoints.%s must be an object", kind, name);
+              return FALSE;
+            }
           if ((row = find_row (current, name)) != NULL)
             g_ptr_array_add (removed, row);
           continue;
@@ -398,13 +411,18 @@ cb_sb_adr_linking_apply (CbSandbox   *self,
         return FALSE;
 
       for (guint i = 0; i < parsed->len; i++)
-        if (g_ascii_strcasecmp (((CbSbEndpointRow *) g_ptr_array_index (parsed, i))->resource_id,
-                                row->resource_id) == 0)
-          {
-            cb_sb_endpoint_row_free (row);
-            return invalid (error, "properties.%s.endpoints: two endpoints name the resource "
-                            "'%s'", kind, ((CbSbEndpointRow *) g_ptr_array_index (parsed, i))->resource_id);
-          }
+        {
+          CbSbEndpointRow *other = g_ptr_array_index (parsed, i);
+
+          if (g_ascii_strcasecmp (other->resource_id, row->resource_id) == 0)
+            {
+              g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                           "properties.%s.endpoints: two endpoints name the resource '%s'",
+                           kind, other->resource_id);
+              cb_sb_endpoint_row_free (row);
+              return FALSE;
+            }
+        }
       g_ptr_array_add (parsed, row);
     }
 
@@ -478,9 +496,10 @@ link_endpoint (CbSandbox        *self,
   if (row->fault != NULL)
     {
       *code = g_strdup (row->fault);
-      *message = g_strdup_printf ("The namespace's managed identity may not link the %s "
-                                  "(fault injection). Grant it access on the resource, then "
-                                  "send the request again.", what);
+      /* Microsoft's example's words (Get_Namespace_With_FailedLinkingEndpoint.json). */
+      *message = g_strdup_printf ("The namespace's managed identity is not authorized to link "
+                                  "the %s resource. Grant it access on the resource, then "
+                                  "resubmit the request.", dps ? "DPS" : "Hub");
       return TRUE;
     }
 

@@ -15,6 +15,7 @@
 #include "cb-csr.h"
 #include "cb-pki.h"
 #include "cb-sb-adr.h"
+#include "cb-sb-adr-ca-store.h"
 #include "cb-sb-issuance.h"
 #include "cb-sb-adr-store.h"
 #include "cb-sb-ca.h"
@@ -22,6 +23,59 @@
 #include "cb-sb-store.h"
 #include "cb-x509.h"
 
+#define CA_SEGMENT      "/certificateAuthorities/"
+#define POLICY_SEGMENT  "/certificatePolicies/"
+
+/* A 2026-11-01 certificate policy's id: its namespace, its ICA's name and its own. */
+static gboolean
+split_certificate_policy (const char  *policy_id,
+                          char       **namespace_id,
+                          char       **ca_name,
+                          char       **policy_name)
+{
+  const char *ca = strstr (policy_id, CA_SEGMENT);
+  const char *policy = ca != NULL ? strstr (ca, POLICY_SEGMENT) : NULL;
+
+  if (policy == NULL || policy == ca + strlen (CA_SEGMENT) ||
+      strchr (policy + strlen (POLICY_SEGMENT), '/') != NULL)
+    return FALSE;
+
+  *namespace_id = g_strndup (policy_id, ca - policy_id);
+  *ca_name = g_strndup (ca + strlen (CA_SEGMENT), policy - ca - strlen (CA_SEGMENT));
+  *policy_name = g_strdup (policy + strlen (POLICY_SEGMENT));
+  return TRUE;
+}
+
+/* A device of the 2026-11-01 model renews under its certificate policy (hub renewal knows the
+ * policy by its id only). */
+static GPtrArray *
+issue_under_certificate_policy (CbSandbox   *self,
+                                const char  *namespace_id,
+                                const char  *ca_name,
+                                const char  *policy_name,
+                                const char  *device_name,
+                                GBytes      *csr_der,
+                                GError     **error)
+{
+  g_autofree char *issuer_id = NULL;
+  g_autofree char *policy_id = NULL;
+  g_autoptr(GError) local = NULL;
+  guint days = 0;
+
+  if (!cb_sb_adr_ca_find_policy (self, namespace_id, ca_name, policy_name, &issuer_id,
+                                 &policy_id, &days, &local))
+    {
+      if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+        g_propagate_error (error, g_steal_pointer (&local));
+      else
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                     "The certificate policy %s cannot issue: %s", policy_name, local->message);
+      return NULL;
+    }
+
+  return cb_sb_ca_issue_leaf_under (self, namespace_id, issuer_id, policy_id, days, device_name,
+                                    csr_der, error);
+}
 
 GPtrArray *
 cb_sb_ca_issue_leaf (CbSandbox   *self,
@@ -33,6 +87,8 @@ cb_sb_ca_issue_leaf (CbSandbox   *self,
   g_autofree char *namespace_id = NULL;
   g_autofree char *state = NULL;
   g_autofree char *issuer_id = NULL;
+  g_autofree char *ca_name = NULL;
+  g_autofree char *policy_name = NULL;
   gint64 validity_days = 0;
 
   g_return_val_if_fail (CB_IS_SANDBOX (self), NULL);
@@ -41,6 +97,10 @@ cb_sb_ca_issue_leaf (CbSandbox   *self,
   g_return_val_if_fail (csr_der != NULL, NULL);
 
   cb_sb_arm_run_due_operations (self);
+
+  if (split_certificate_policy (policy_id, &namespace_id, &ca_name, &policy_name))
+    return issue_under_certificate_policy (self, namespace_id, ca_name, policy_name,
+                                           device_name, csr_der, error);
 
   if (!cb_sb_adr_policy_for_issuance (self, policy_id, &namespace_id, &state, &validity_days,
                                       &issuer_id))

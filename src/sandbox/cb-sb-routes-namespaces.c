@@ -10,6 +10,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "cb-sb-adr-endpoint-store.h"
 #include "cb-sb-adr-linking.h"
 #include "cb-sb-adr-ops.h"
@@ -51,6 +53,8 @@ add_endpoint (CbSandbox       *self,
       json_builder_set_member_name (b, "inboundCallerIdentity");
       json_builder_begin_object (b);
       cb_sb_json_add_string (b, "type", row->identity_type);
+      if (row->user_identity != NULL)
+        cb_sb_json_add_string (b, "userAssignedIdentity", row->user_identity);
       json_builder_end_object (b);
     }
   cb_sb_json_add_string (b, "linkingState", row->linking_state);
@@ -67,12 +71,21 @@ add_endpoint (CbSandbox       *self,
       g_autofree char *name = NULL;
       g_autofree char *host = NULL;
 
-      /* The sandbox has one host per hub, for services and devices alike. */
+      /* As Azure shows them: {hub}.service.azure-devices.net for services and
+       * {hub}.device.azure-devices.net for devices (Microsoft's example); the sandbox
+       * serves both on its one host per hub. */
       if (cb_sb_adr_linking_parse_id (row->resource_id, FALSE, NULL, NULL, &name) &&
           (host = cb_sb_dps_hub_host_name (self, name)) != NULL)
         {
-          cb_sb_json_add_string (b, "address", host);
-          cb_sb_json_add_string (b, "deviceAddress", host);
+          const char *dot = strchr (host, '.');
+          g_autofree char *hub = g_strndup (host, dot != NULL ? (gsize) (dot - host)
+                                                              : strlen (host));
+          const char *domain = dot != NULL ? dot : "";
+          g_autofree char *address = g_strconcat (hub, ".service", domain, NULL);
+          g_autofree char *device_address = g_strconcat (hub, ".device", domain, NULL);
+
+          cb_sb_json_add_string (b, "address", address);
+          cb_sb_json_add_string (b, "deviceAddress", device_address);
         }
     }
   if (row->availability != NULL || row->allocation_weight >= 0)
@@ -101,6 +114,7 @@ replace_endpoints (CbSandbox  *self,
 {
   static const char * const kinds[] = { CB_SB_ENDPOINTS_MESSAGING, CB_SB_ENDPOINTS_PROVISIONING };
   JsonObject *props = cb_sb_json_member_object (json_node_get_object (node), "properties");
+  gboolean failed = FALSE;
 
   if (props == NULL)
     return;
@@ -119,11 +133,22 @@ replace_endpoints (CbSandbox  *self,
       json_builder_set_member_name (b, "endpoints");
       json_builder_begin_object (b);
       for (guint i = 0; i < rows->len; i++)
-        add_endpoint (self, b, g_ptr_array_index (rows, i));
+        {
+          CbSbEndpointRow *row = g_ptr_array_index (rows, i);
+
+          add_endpoint (self, b, row);
+          failed |= g_strcmp0 (row->linking_state, CB_SB_LINKING_FAILED) == 0;
+        }
       json_builder_end_object (b);
       json_builder_end_object (b);
       json_object_set_member (props, kinds[k], json_builder_get_root (b));
     }
+
+  /* A namespace whose link failed shows it (Get_Namespace_With_FailedLinkingEndpoint.json),
+   * until the link is made again. */
+  if (failed && g_strcmp0 (json_object_get_string_member_with_default (props, "provisioningState",
+                                                                       NULL), "Succeeded") == 0)
+    json_object_set_string_member (props, "provisioningState", "Failed");
 }
 
 static JsonNode *
@@ -132,9 +157,19 @@ namespace_json (CbSandbox  *self,
                 const char *api_version)
 {
   JsonNode *node = cb_sb_arm_namespace_json (self, ns_id, api_version);
+  JsonObject *obj;
+  JsonObject *tags;
 
-  if (node != NULL && is_stable (api_version))
-    replace_endpoints (self, node, ns_id);
+  if (node == NULL || !is_stable (api_version))
+    return node;
+
+  replace_endpoints (self, node, ns_id);
+
+  /* The stable model's answers leave out tags the resource does not have. */
+  obj = json_node_get_object (node);
+  tags = cb_sb_json_member_object (obj, "tags");
+  if (tags != NULL && json_object_get_size (tags) == 0)
+    json_object_remove_member (obj, "tags");
 
   return node;
 }
@@ -355,6 +390,28 @@ namespace_patch (CbSbRequest      *req,
                          OP_NS_WRITE);
 }
 
+static gboolean
+unlink_all (CbSbRequest *req,
+            const char  *ns_id)
+{
+  static const char * const kinds[] = { CB_SB_ENDPOINTS_MESSAGING, CB_SB_ENDPOINTS_PROVISIONING };
+  g_autoptr(JsonObject) none = json_object_new ();
+
+  for (guint k = 0; k < G_N_ELEMENTS (kinds); k++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!cb_sb_adr_linking_apply (req->sandbox, ns_id, kinds[k], none, TRUE, NULL, &error))
+        {
+          cb_sb_reply_arm_error (req, SOUP_STATUS_INTERNAL_SERVER_ERROR, "InternalServerError",
+                                 NULL, "%s", error->message);
+          return FALSE;
+        }
+    }
+
+  return TRUE;
+}
+
 static void
 namespace_delete (CbSbRequest      *req,
                   const CbSbArmIds *ids)
@@ -381,6 +438,11 @@ namespace_delete (CbSbRequest      *req,
                              cb_sb_param (req, "ns"));
       return;
     }
+
+  /* Its links go with it, so a namespace made again under the name starts unlinked and the
+   * hubs and DPS instances are free for another. */
+  if (!unlink_all (req, ids->ns_id))
+    return;
 
   cb_sb_arm_start_delete (req, "ns-delete", ids->ns_id, ids->ns_id, location, state,
                           OP_NS_DELETE);

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "cb-sandbox-arm"
 
-/* The ARM surface of namespaces/{ns}/registryDevices (2026-11-01): list, get and delete, and
- * at 2026-11-02-preview their authenticationProfiles: list, get, revokeCertificates and
- * getKeys (listKeys, the name the newer example uses, answers the same).
+/* The ARM surface of namespaces/{ns}/registryDevices (2026-11-01): list, get, createOrReplace
+ * and delete, and at 2026-11-02-preview their authenticationProfiles: list, get,
+ * revokeCertificates and getKeys (listKeys, the name the newer example uses, answers the
+ * same).
  *
  * A registry device is the stable model's view of the namespace's devices: the rows DPS
  * registration creates (adr_devices, the table the preview's namespaces/{ns}/devices shows
@@ -20,6 +21,7 @@
 #include "cb-sb-adr-ids.h"
 #include "cb-sb-adr-ops.h"
 #include "cb-sb-adr-store.h"
+#include "cb-sb-arm-body.h"
 #include "cb-sb-arm-json.h"
 #include "cb-sb-arm-request.h"
 #include "cb-sb-json.h"
@@ -30,6 +32,7 @@
 #define DEFAULT_PROFILE       "default"
 
 #define OP_RD_READ        "Microsoft.DeviceRegistry/namespaces/registryDevices/read"
+#define OP_RD_WRITE       "Microsoft.DeviceRegistry/namespaces/registryDevices/write"
 #define OP_RD_DELETE      "Microsoft.DeviceRegistry/namespaces/registryDevices/delete"
 #define OP_AP_READ        TYPE_AUTH_PROFILE "/read"
 #define OP_AP_REVOKE      TYPE_AUTH_PROFILE "/revokeCertificates/action"
@@ -83,7 +86,9 @@ registry_device_from (JsonNode   *device,
   json_object_set_string_member (obj, "name", name);
   json_object_set_string_member (obj, "type", TYPE_REGISTRY_DEVICE);
   copy_member (obj, from, "location");
-  copy_member (obj, from, "tags");
+  if (cb_sb_json_member_object (from, "tags") != NULL &&
+      json_object_get_size (cb_sb_json_member_object (from, "tags")) > 0)
+    copy_member (obj, from, "tags");
   if (etag != NULL)
     {
       /* ADR's registry devices show the etag bare. */
@@ -108,13 +113,31 @@ registry_device_from (JsonNode   *device,
                                  ? "Enabled" : "Disabled");
   copy_member (props, from_props, "manufacturer");
   copy_member (props, from_props, "model");
-  copy_member (props, from_props, "hardwareRevision");
-  copy_member (props, from_props, "softwareRevision");
   copy_member (props, from_props, "provisioningState");
   json_object_set_object_member (obj, "properties", g_steal_pointer (&props));
 
   json_node_take_object (node, g_steal_pointer (&obj));
   return node;
+}
+
+/* The revisions the preview's JSON does not carry, from the stored properties. */
+static void
+add_revisions (CbSandbox  *self,
+               const char *device_id,
+               JsonNode   *node)
+{
+  static const char * const names[] = { "hardwareRevision", "softwareRevision" };
+  JsonObject *props = cb_sb_json_member_object (json_node_get_object (node), "properties");
+  g_autofree char *text = NULL;
+  g_autoptr(JsonNode) stored = NULL;
+
+  if (props == NULL || !cb_sb_adr_device_row (self, device_id, NULL, NULL, NULL, &text) ||
+      text == NULL || (stored = json_from_string (text, NULL)) == NULL ||
+      !JSON_NODE_HOLDS_OBJECT (stored))
+    return;
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    copy_member (props, json_node_get_object (stored), names[i]);
 }
 
 /* CbSbArmToJson: key is the adr_devices id. */
@@ -125,8 +148,14 @@ registry_device_json (CbSandbox  *self,
 {
   g_autoptr(JsonNode) device = cb_sb_arm_device_json (self, device_id, api_version);
   g_autofree char *ns_id = cb_sb_namespace_of (device_id);
+  JsonNode *node;
 
-  return device != NULL ? registry_device_from (device, ns_id) : NULL;
+  if (device == NULL)
+    return NULL;
+
+  node = registry_device_from (device, ns_id);
+  add_revisions (self, device_id, node);
+  return node;
 }
 
 /* The device's "default" profile, or NULL when it has none. */
@@ -257,10 +286,168 @@ static void
 registry_device_get (CbSbRequest      *req,
                      const CbSbArmIds *ids)
 {
-  g_autoptr(JsonNode) device = require_device (req, ids, NULL);
+  g_autofree char *id = NULL;
+  g_autoptr(JsonNode) device = require_device (req, ids, &id);
 
   if (device != NULL)
-    cb_sb_reply_json (req, SOUP_STATUS_OK, registry_device_from (device, ids->ns_id));
+    cb_sb_reply_json (req, SOUP_STATUS_OK,
+                      registry_device_json (req->sandbox, id, cb_sb_arm_api_version (req)));
+}
+
+/* The string properties a registry device keeps (RegistryDevicePropertiesBase). */
+static const char * const string_props[] = {
+  "externalDeviceId", "manufacturer", "model", "hardwareRevision", "softwareRevision",
+};
+
+/* Checks a PUT body's properties: enablementState (required) and the string properties.
+ * Returns the device row's props JSON text and enabled, or replies 400 and returns NULL. */
+static char *
+read_registry_properties (CbSbRequest *req,
+                          JsonObject  *body,
+                          const char  *name,
+                          gboolean    *enabled)
+{
+  JsonObject *props = cb_sb_json_member_object (body, "properties");
+  const char *state;
+  g_autoptr(JsonObject) out = json_object_new ();
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+
+  if (props == NULL)
+    {
+      cb_sb_arm_reply_invalid_content (req, "properties", "properties is required, with "
+                                       "enablementState");
+      return NULL;
+    }
+
+  state = json_object_get_string_member_with_default (props, "enablementState", NULL);
+  if (g_strcmp0 (state, "Enabled") != 0 && g_strcmp0 (state, "Disabled") != 0)
+    {
+      cb_sb_arm_reply_invalid_content (req, "properties.enablementState",
+                                       "properties.enablementState must be 'Enabled' or "
+                                       "'Disabled'");
+      return NULL;
+    }
+  *enabled = g_str_equal (state, "Enabled");
+
+  for (guint i = 0; i < G_N_ELEMENTS (string_props); i++)
+    {
+      JsonNode *value = json_object_get_member (props, string_props[i]);
+
+      if (value == NULL || JSON_NODE_HOLDS_NULL (value))
+        continue;
+      if (!JSON_NODE_HOLDS_VALUE (value) || json_node_get_value_type (value) != G_TYPE_STRING)
+        {
+          g_autofree char *target = g_strdup_printf ("properties.%s", string_props[i]);
+          g_autofree char *message = g_strdup_printf ("%s must be a string", target);
+
+          cb_sb_arm_reply_invalid_content (req, target, message);
+          return NULL;
+        }
+      json_object_set_string_member (out, string_props[i], json_node_get_string (value));
+    }
+  if (!json_object_has_member (out, "externalDeviceId"))
+    json_object_set_string_member (out, "externalDeviceId", name);
+
+  json_node_set_object (node, out);
+  return json_to_string (node, FALSE);
+}
+
+/* enablementState through the preview's device rule, which also enables or disables the
+ * device in every hub linked to the namespace (ADR is the source of truth). */
+static gboolean
+set_enabled (CbSandbox  *self,
+             const char *id,
+             gboolean    changed,
+             gboolean    enabled,
+             GError    **error)
+{
+  g_autoptr(JsonObject) properties = NULL;
+
+  if (!changed)
+    return TRUE;
+
+  properties = json_object_new ();
+  json_object_set_boolean_member (properties, "enabled", enabled);
+  return cb_sb_adr_apply_device_properties (self, id, properties, FALSE, error);
+}
+
+/* createOrReplace: 201 + Azure-AsyncOperation for a new device, 200 for an existing one. The
+ * device is the same row DPS makes; its policy stays. */
+static void
+registry_device_put (CbSbRequest      *req,
+                     const CbSbArmIds *ids)
+{
+  CbSandbox *self = req->sandbox;
+  const char *name = cb_sb_param (req, "device");
+  g_autofree char *id = cb_sb_device_id (ids->ns_id, name);
+  g_autofree char *ns_state = NULL;
+  g_autofree char *state = NULL;
+  g_autofree char *current_location = NULL;
+  g_autofree char *tags = NULL;
+  g_autofree char *props = NULL;
+  g_autofree char *etag = cb_sb_adr_new_etag ();
+  g_autoptr(JsonNode) body = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean enabled = TRUE;
+  gboolean was_enabled = TRUE;
+  const char *location;
+  JsonObject *obj;
+
+  if ((ns_state = cb_sb_arm_require_namespace (req, ids->ns_id, NULL)) == NULL ||
+      cb_sb_arm_reply_if_deleting (req, ns_state))
+    return;
+
+  if (!cb_sb_adr_valid_child_name (name))
+    {
+      cb_sb_reply_arm_error (req, SOUP_STATUS_BAD_REQUEST, "InvalidResourceName", "name",
+                             "The resource name '%s' is invalid. A registry device name has 3 "
+                             "to 63 characters: letters, digits and hyphens, starting with a "
+                             "letter or digit (^[0-9a-zA-Z][a-zA-Z0-9-]*$).", name);
+      return;
+    }
+
+  body = cb_sb_json_body (req, FALSE);
+  if (body == NULL || (obj = cb_sb_arm_body_object (req, body)) == NULL ||
+      !cb_sb_arm_require_location (req, obj, &location) ||
+      !cb_sb_arm_get_tags (req, obj, &tags) ||
+      !(props = read_registry_properties (req, obj, name, &enabled)))
+    return;
+
+  state = cb_sb_adr_device_state (self, id, &current_location, NULL);
+  if (state != NULL)
+    {
+      if (cb_sb_arm_reply_if_deleting (req, state) ||
+          !cb_sb_arm_check_location_unchanged (req, name, current_location, location))
+        return;
+      cb_sb_adr_device_row (self, id, NULL, NULL, &was_enabled, NULL);
+    }
+  else if (!cb_sb_adr_insert_device (self, id, ids->ns_id, name, location, tags, NULL, NULL, 0,
+                                     "Accepted", cb_sb_actor (req->principal), &error))
+    {
+      cb_sb_reply_arm_error (req, SOUP_STATUS_INTERNAL_SERVER_ERROR, "InternalServerError", NULL,
+                             "%s", error->message);
+      return;
+    }
+
+  if (!cb_sb_adr_set_device_properties (self, id, props, etag, -1, FALSE, NULL, 0, &error) ||
+      !set_enabled (self, id, state == NULL || enabled != was_enabled, enabled, &error))
+    {
+      cb_sb_reply_arm_error (req, SOUP_STATUS_INTERNAL_SERVER_ERROR, "InternalServerError", NULL,
+                             "%s", error->message);
+      return;
+    }
+
+  if (state == NULL)
+    {
+      cb_sb_arm_reply_created (req, location, "device-create", id, id, NULL, OP_RD_WRITE,
+                               registry_device_json (self, id, cb_sb_arm_api_version (req)));
+      return;
+    }
+
+  cb_sb_adr_set_tags (self, "adr_devices", "id", id, tags);
+  cb_sb_adr_set_modified (self, "adr_devices", "id", id, req->principal);
+  cb_sb_reply_json (req, SOUP_STATUS_OK,
+                    registry_device_json (self, id, cb_sb_arm_api_version (req)));
 }
 
 static void
@@ -359,6 +546,8 @@ CB_SB_ARM_ROUTE (handle_registry_devices_list, NS, OP_RD_READ, CB_SB_PERM_READ,
                  CB_SB_ARM_VERSIONS_STABLE, FALSE, registry_devices_list)
 CB_SB_ARM_ROUTE (handle_registry_device_get, NS, OP_RD_READ, CB_SB_PERM_READ,
                  CB_SB_ARM_VERSIONS_STABLE, FALSE, registry_device_get)
+CB_SB_ARM_ROUTE (handle_registry_device_put, NS, OP_RD_WRITE, CB_SB_PERM_WRITE,
+                 CB_SB_ARM_VERSIONS_STABLE, TRUE, registry_device_put)
 CB_SB_ARM_ROUTE (handle_registry_device_delete, NS, OP_RD_DELETE, CB_SB_PERM_WRITE,
                  CB_SB_ARM_VERSIONS_STABLE, TRUE, registry_device_delete)
 CB_SB_ARM_ROUTE (handle_profiles_list, NS, OP_AP_READ, CB_SB_PERM_READ,
@@ -377,6 +566,7 @@ cb_sb_routes_registry_devices_add (CbSandbox *self)
   cb_sb_add_route (self, "GET", CB_SB_ARM_NS "/registryDevices", CB_SB_STYLE_ARM,
                    handle_registry_devices_list);
   cb_sb_add_route (self, "GET", ARM_RD, CB_SB_STYLE_ARM, handle_registry_device_get);
+  cb_sb_add_route (self, "PUT", ARM_RD, CB_SB_STYLE_ARM, handle_registry_device_put);
   cb_sb_add_route (self, "DELETE", ARM_RD, CB_SB_STYLE_ARM, handle_registry_device_delete);
   cb_sb_add_route (self, "GET", ARM_RD "/authenticationProfiles", CB_SB_STYLE_ARM,
                    handle_profiles_list);
