@@ -4,14 +4,13 @@
 #include <string.h>
 
 #include "cb-csr.h"
-#include "cb-pki.h"
 #include "cb-sandbox-private.h"
 #include "cb-sb-store.h"
 #include "cb-sb-topology.h"
+#include "cb-test-arm.h"
 #include "cb-test-dps-device.h"
 #include "cb-test-example-compare.h"
 #include "cb-test-sandbox.h"
-#include "cb-x509.h"
 
 /* Microsoft's own example files for Microsoft.DeviceRegistry (2026-11-01, and the
  * 2026-11-02-preview authentication profiles) run against the sandbox: each file's request is
@@ -974,22 +973,10 @@ sign_external_ica (Run        *run,
 {
   g_autoptr(JsonNode) ca = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(CbKey) root_key = cb_key_generate (CB_KEY_TYPE_EC_P384, &error);
-  g_autoptr(GBytes) root_pub = NULL;
-  g_autoptr(GBytes) root = NULL;
-  g_autoptr(GBytes) ica = NULL;
   g_autoptr(CbCsr) csr = NULL;
-  g_autoptr(GBytes) csr_pub = NULL;
-  g_autoptr(CbCertificate) root_cert = NULL;
-  g_autoptr(CbCertificate) ica_cert = NULL;
-  g_autofree char *root_pem = NULL;
-  g_autofree char *ica_pem = NULL;
   g_autofree char *csr_pem = NULL;
-  CbCertProfile profile = { 0 };
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
   const char *text;
 
-  g_assert_no_error (error);
   if (send (run, "GET", ca_path, NULL, &ca, NULL) != 200 || ca == NULL)
     {
       g_string_append_printf (run->report, "GET %s: the External ICA is not there\n", ca_path);
@@ -1010,36 +997,15 @@ sign_external_ica (Run        *run,
     csr_pem = g_strjoinv ("\n", lines);
   }
   csr = cb_csr_new_from_pem (csr_pem, -1, &error);
-  if (csr == NULL)
+  if (csr == NULL || !cb_csr_verify_signature (csr, &error))
     {
-      g_string_append_printf (run->report, "%s: the CSR does not parse: %s\n", ca_path,
+      g_string_append_printf (run->report, "%s: the CSR does not parse or verify: %s\n", ca_path,
                               error->message);
       return NULL;
     }
 
-  profile.not_before = now - 60;
-  profile.not_after = now + 3 * 365 * 86400;
-  profile.is_ca = TRUE;
-  profile.key_usage = CB_KEY_USAGE_KEY_CERT_SIGN | CB_KEY_USAGE_CRL_SIGN |
-                      CB_KEY_USAGE_DIGITAL_SIGNATURE;
-  profile.subject_dn = "CN=adrex test root";
-  profile.path_len = 1;
-  root_pub = cb_key_get_public_key_der (root_key);
-  root = cb_cert_issue (&profile, root_pub, root_key, NULL, &error);
-  g_assert_no_error (error);
-  profile.subject_dn = cb_csr_get_subject (csr);
-  profile.path_len = 0;
-  csr_pub = cb_csr_get_public_key_der (csr);
-  ica = cb_cert_issue (&profile, csr_pub, root_key, root, &error);
-  g_assert_no_error (error);
-
-  root_cert = cb_certificate_new_from_der (root, &error);
-  g_assert_no_error (error);
-  ica_cert = cb_certificate_new_from_der (ica, &error);
-  g_assert_no_error (error);
-  ica_pem = cb_certificate_to_pem (ica_cert);
-  root_pem = cb_certificate_to_pem (root_cert);
-  return g_strconcat (ica_pem, root_pem, NULL);
+  return cb_test_sign_csr (csr_pem, g_get_real_time () / G_USEC_PER_SEC, 3 * 365,
+                           CB_TEST_SIGN_NORMAL, NULL);
 }
 
 static void
