@@ -542,23 +542,33 @@ find_seed (Kind        kind,
   return plain;
 }
 
-/* The values the expected resource shows for the members the create body sets (scalars, at
- * any depth): the examples disagree with each other on those too. */
+/* Members a service sets, never a request (the spec's read-only properties of these resources). */
+static const char * const read_only_members[] = {
+  "provisioningState", "uuid", "linkingState", "linkingError", "address", "deviceAddress",
+  "subject", "validityNotBefore", "validityNotAfter", "certificateSigningRequest", "thumbprint",
+  "status", NULL
+};
+
+/* The create body takes what the expected resource shows: its values for the members the body
+ * sets, and the settable members the body leaves out (the examples disagree with each other on
+ * those, e.g. which identity an endpoint uses). */
 static void
 take_expected_values (JsonObject *body,
                       JsonObject *expected)
 {
-  g_autoptr(GList) names = body != NULL ? json_object_get_members (body) : NULL;
+  g_autoptr(GList) names = expected != NULL ? json_object_get_members (expected) : NULL;
 
-  for (GList *l = names; l != NULL && expected != NULL; l = l->next)
+  for (GList *l = names; l != NULL && body != NULL; l = l->next)
     {
-      JsonNode *mine = json_object_get_member (body, l->data);
-      JsonNode *theirs = json_object_has_member (expected, l->data) ?
-                         json_object_get_member (expected, l->data) : NULL;
+      JsonNode *theirs = json_object_get_member (expected, l->data);
+      JsonNode *mine = json_object_has_member (body, l->data) ?
+                       json_object_get_member (body, l->data) : NULL;
 
-      if (theirs == NULL)
+      if (g_strv_contains (read_only_members, l->data))
         continue;
-      if (JSON_NODE_HOLDS_OBJECT (mine) && JSON_NODE_HOLDS_OBJECT (theirs))
+      if (mine == NULL)
+        json_object_set_member (body, l->data, deep_copy (theirs));
+      else if (JSON_NODE_HOLDS_OBJECT (mine) && JSON_NODE_HOLDS_OBJECT (theirs))
         take_expected_values (json_node_get_object (mine), json_node_get_object (theirs));
       else if (JSON_NODE_HOLDS_VALUE (mine) && JSON_NODE_HOLDS_VALUE (theirs))
         json_object_set_member (body, l->data, deep_copy (theirs));
