@@ -120,6 +120,7 @@ static const CbExampleIgnore ignore_rules[] = {
   { "CreateOrReplace_Namespace_With_ManagementEndpoints.json", "type", "the response says Private.DeviceRegistry/namespaces, a private provider, for a request to Microsoft.DeviceRegistry" },
   { "Delete_RegistryDevice.json", "header:azure-asyncoperation", "the spec's 202 for RegistryDevices_Delete has Location, not Azure-AsyncOperation", TRUE },
   { "List_RegistryDevices_ByNamespace.json", "value[].systemData", "the list leaves out the systemData its own Get_RegistryDevice.json shows for the same device", TRUE },
+  { "CreateOrReplace_CertificatePolicy.json", "tags", "its 201 shows tags its request does not send and its own 200 does not show", TRUE },
   { "Get_CertificatePolicy.json", "location", "the Get leaves out the location its CreateOrReplace and List examples show for the same policy", TRUE },
   { "CreateOrReplace_Namespace_With_MessagingAndProvisioningEndpoints.json", "properties.provisioning.endpoints.*.linkingState", "its DPS endpoint has no linkingState, in the 201 as in the 200, where Get_Namespace.json shows one for the same endpoint", TRUE },
 };
@@ -1113,6 +1114,18 @@ check_outcome (Run             *run,
                               lines[i]);
 }
 
+/* Whether the CA a policy example names is created by a Root example. */
+static gboolean
+policy_parent_is_root (Run *run)
+{
+  JsonObject *seed = find_seed (KIND_CA, param (run, run->params, "certificateAuthorityName"),
+                                FALSE);
+  JsonObject *resource = obj_obj (obj_obj (seed, "parameters"), "resource");
+
+  return g_strcmp0 (obj_str (obj_obj (resource, "properties"), "certificateAuthorityType"),
+                    "Root") == 0;
+}
+
 static void
 run_case (gconstpointer data)
 {
@@ -1161,8 +1174,19 @@ run_case (gconstpointer data)
       if (!start_operation (&run))
         goto done;
     }
-  else if (!create_parents (&run, op, responses))
-    goto done;
+  else
+    {
+      /* The spec's policy examples put the policy under the root "myrootca"; Azure refuses a
+       * policy under a root (409 PolicyRequiresIssuingCa, Microsoft's e2e code), and so does
+       * the sandbox (docs/sandbox.md). The one erratum that changes a request: such a policy
+       * goes under the CA examples' Microsoft ICA instead, its body as written. */
+      if (g_str_has_prefix (op->operation_id, "CertificatePolicies_") &&
+          policy_parent_is_root (&run))
+        g_hash_table_insert (run.overrides, g_strdup ("certificateAuthorityName"),
+                             g_strdup (DEVICE_ICA));
+      if (!create_parents (&run, op, responses))
+        goto done;
+    }
 
   path = build_path (&run, run.params, op->path, api_version);
   if (op->body != NULL && json_object_has_member (run.params, op->body))
