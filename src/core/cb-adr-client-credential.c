@@ -192,7 +192,7 @@ cb_adr_client_create_credential_async (CbAdrClient         *self,
   g_task_set_task_data (task, url, g_free);
 
   if (location == NULL || *location == '\0')
-    location = cb_profile_get_location (self->arm.profile);
+    location = cb_profile_get_location (cb_adr_client_get_profile (self));
 
   if (location != NULL && *location != '\0')
     {
