@@ -713,11 +713,3 @@ _cb_adr_client_credential_revoke_device_finish (CbAdrClient   *self,
 {
   return cb_arm_finish_boolean (self, result, _cb_adr_client_credential_revoke_device_async, error);
 }
-
-CbArmEngine *
-cb_adr_client_get_arm_engine (CbAdrClient *self)
-{
-  g_return_val_if_fail (CB_IS_ADR_CLIENT (self), NULL);
-
-  return cb_adr_client_get_arm_engine (self);
-}

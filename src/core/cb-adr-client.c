@@ -633,3 +633,10 @@ cb_adr_client_delete_namespace_finish (CbAdrClient   *self,
   return cb_arm_finish_boolean (self, result, cb_adr_client_delete_namespace_async, error);
 }
 
+CbArmEngine *
+cb_adr_client_get_arm_engine (CbAdrClient *self)
+{
+  g_return_val_if_fail (CB_IS_ADR_CLIENT (self), NULL);
+
+  return &self->arm;
+}
