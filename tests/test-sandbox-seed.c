@@ -8,6 +8,7 @@
 #include "cb-sandbox-profile.h"
 #include "cb-sas.h"
 #include "cb-sb-verdict.h"
+#include "cb-test-arm.h"
 #include "cb-test-sandbox.h"
 #include "cb-x509.h"
 #include "cb-util.h"
@@ -279,33 +280,6 @@ test_profile_drives_clients (void)
   }
 }
 
-/* A member of json by a dotted path ("properties.provisioningState"); NULL when absent. */
-static JsonNode *
-jget (JsonNode   *json,
-      const char *path)
-{
-  g_auto(GStrv) parts = g_strsplit (path, ".", -1);
-  JsonNode *node = json;
-
-  for (guint i = 0; parts[i] != NULL; i++)
-    {
-      if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node) ||
-          !json_object_has_member (json_node_get_object (node), parts[i]))
-        return NULL;
-      node = json_object_get_member (json_node_get_object (node), parts[i]);
-    }
-  return node;
-}
-
-static const char *
-jstr (JsonNode   *json,
-      const char *path)
-{
-  JsonNode *node = jget (json, path);
-
-  return node != NULL && JSON_NODE_HOLDS_VALUE (node) ? json_node_get_string (node) : NULL;
-}
-
 static JsonNode *
 arm_get (CbTestSandbox *ts,
          const char    *path)
@@ -353,7 +327,7 @@ register_stable (CbTestSandbox *ts,
 
   g_assert_cmpuint (cb_test_sandbox_request_json (ts, "PUT", path, sas, body, &reply, NULL), ==,
                     202);
-  operation_id = g_strdup (jstr (reply, "operationId"));
+  operation_id = g_strdup (cb_test_jstr (reply, "operationId"));
   g_assert_nonnull (operation_id);
 
   for (guint i = 0; i < 400; i++)
@@ -371,11 +345,11 @@ register_stable (CbTestSandbox *ts,
           continue;
         }
       g_assert_cmpuint (status, ==, 200);
-      g_assert_cmpstr (jstr (state, "status"), ==, "assigned");
-      g_assert_cmpstr (jstr (state, "registrationState.assignedHub"), ==,
+      g_assert_cmpstr (cb_test_jstr (state, "status"), ==, "assigned");
+      g_assert_cmpstr (cb_test_jstr (state, "registrationState.assignedHub"), ==,
                        "demo-stable-hub.azure-devices.net");
 
-      array = json_node_get_array (jget (state, "registrationState.issuedCertificateChain"));
+      array = json_node_get_array (cb_test_jget (state, "registrationState.issuedCertificateChain"));
       chain = g_ptr_array_new_with_free_func (g_object_unref);
       for (guint j = 0; j < json_array_get_length (array); j++)
         {
@@ -419,23 +393,23 @@ test_stable_namespace (void)
 
   g_assert_cmpuint (cb_test_sandbox_request_json (ts, "GET", "/sandbox/info", NULL, NULL, &info,
                                                   NULL), ==, 200);
-  g_assert_cmpstr (jstr (info, "demo.stableNamespace.namespace"), ==, "demo-stable-ns");
-  g_assert_cmpstr (jstr (info, "demo.stableNamespace.ica"), ==, "demo-ica");
-  g_assert_cmpstr (jstr (info, "demo.stableNamespace.policy"), ==, "thirty-days");
-  g_assert_cmpstr (jstr (info, "demo.stableNamespace.hub"), ==, "demo-stable-hub");
-  g_assert_cmpstr (jstr (info, "demo.stableNamespace.dps"), ==, "demo-stable-dps");
-  g_assert_cmpstr (jstr (info, "demo.stableNamespace.idScope"), ==, CA_ID_SCOPE);
-  g_assert_cmpstr (jstr (info, "demo.stableNamespace.enrollmentGroup"), ==, "ca-line1");
-  g_assert_cmpstr (jstr (info, "demo.stableNamespace.enrollmentGroupKey"), ==, CA_GROUP_KEY);
+  g_assert_cmpstr (cb_test_jstr (info, "demo.stableNamespace.namespace"), ==, "demo-stable-ns");
+  g_assert_cmpstr (cb_test_jstr (info, "demo.stableNamespace.ica"), ==, "demo-ica");
+  g_assert_cmpstr (cb_test_jstr (info, "demo.stableNamespace.policy"), ==, "thirty-days");
+  g_assert_cmpstr (cb_test_jstr (info, "demo.stableNamespace.hub"), ==, "demo-stable-hub");
+  g_assert_cmpstr (cb_test_jstr (info, "demo.stableNamespace.dps"), ==, "demo-stable-dps");
+  g_assert_cmpstr (cb_test_jstr (info, "demo.stableNamespace.idScope"), ==, CA_ID_SCOPE);
+  g_assert_cmpstr (cb_test_jstr (info, "demo.stableNamespace.enrollmentGroup"), ==, "ca-line1");
+  g_assert_cmpstr (cb_test_jstr (info, "demo.stableNamespace.enrollmentGroupKey"), ==, CA_GROUP_KEY);
   /* The preview namespace's names are where they were. */
-  g_assert_cmpstr (jstr (info, "demo.namespace"), ==, "demo-ns");
-  g_assert_cmpstr (jstr (info, "demo.hub"), ==, "demo-hub");
+  g_assert_cmpstr (cb_test_jstr (info, "demo.namespace"), ==, "demo-ns");
+  g_assert_cmpstr (cb_test_jstr (info, "demo.hub"), ==, "demo-hub");
 
   ns = arm_get (ts, CA_NS_PATH "?" CA_STABLE);
-  g_assert_cmpstr (jstr (ns, "properties.provisioningState"), ==, "Succeeded");
-  g_assert_cmpstr (jstr (ns, "properties.messaging.endpoints.demo-stable-hub.linkingState"), ==,
+  g_assert_cmpstr (cb_test_jstr (ns, "properties.provisioningState"), ==, "Succeeded");
+  g_assert_cmpstr (cb_test_jstr (ns, "properties.messaging.endpoints.demo-stable-hub.linkingState"), ==,
                    "Succeeded");
-  g_assert_cmpstr (jstr (ns, "properties.provisioning.endpoints.demo-stable-dps.linkingState"), ==,
+  g_assert_cmpstr (cb_test_jstr (ns, "properties.provisioning.endpoints.demo-stable-dps.linkingState"), ==,
                    "Succeeded");
 
   cas = arm_get (ts, CA_NS_PATH "/certificateAuthorities?" CA_STABLE);
@@ -443,20 +417,20 @@ test_stable_namespace (void)
   g_assert_cmpuint (json_array_get_length (value), ==, 2);
 
   root = arm_get (ts, CA_NS_PATH "/certificateAuthorities/demo-root?" CA_STABLE);
-  g_assert_cmpstr (jstr (root, "properties.certificateAuthorityType"), ==, "Root");
-  g_assert_cmpstr (jstr (root, "properties.provisioningState"), ==, "Succeeded");
+  g_assert_cmpstr (cb_test_jstr (root, "properties.certificateAuthorityType"), ==, "Root");
+  g_assert_cmpstr (cb_test_jstr (root, "properties.provisioningState"), ==, "Succeeded");
 
   ica = arm_get (ts, CA_NS_PATH "/certificateAuthorities/demo-ica?" CA_STABLE);
-  g_assert_cmpstr (jstr (ica, "properties.certificateAuthorityType"), ==, "ICA");
-  g_assert_cmpstr (jstr (ica, "properties.provisioningState"), ==, "Succeeded");
-  g_assert_cmpstr (jstr (ica, "properties.issuer.issuerType"), ==, "Microsoft");
-  g_assert_cmpstr (jstr (ica, "properties.issuer.certificateAuthorityResourceId"), ==,
-                   jstr (root, "id"));
+  g_assert_cmpstr (cb_test_jstr (ica, "properties.certificateAuthorityType"), ==, "ICA");
+  g_assert_cmpstr (cb_test_jstr (ica, "properties.provisioningState"), ==, "Succeeded");
+  g_assert_cmpstr (cb_test_jstr (ica, "properties.issuer.issuerType"), ==, "Microsoft");
+  g_assert_cmpstr (cb_test_jstr (ica, "properties.issuer.certificateAuthorityResourceId"), ==,
+                   cb_test_jstr (root, "id"));
 
   policy = arm_get (ts, CA_NS_PATH "/certificateAuthorities/demo-ica/certificatePolicies/"
                     "thirty-days?" CA_STABLE);
-  g_assert_cmpstr (jstr (policy, "properties.provisioningState"), ==, "Succeeded");
-  g_assert_cmpint (json_node_get_int (jget (policy, "properties.certificate.validityPeriodInDays")),
+  g_assert_cmpstr (cb_test_jstr (policy, "properties.provisioningState"), ==, "Succeeded");
+  g_assert_cmpint (json_node_get_int (cb_test_jget (policy, "properties.certificate.validityPeriodInDays")),
                    ==, 30);
 
   dps_sas = cb_sas_token_new ("demo-stable-dps.azure-devices-provisioning.net", CA_DPS_KEY,
@@ -466,10 +440,10 @@ test_stable_namespace (void)
   g_assert_cmpuint (cb_test_sandbox_request_json (ts, "GET", "/dps-service/demo-stable-dps/"
                                                   "enrollmentGroups/ca-line1?" CA_STABLE, dps_sas,
                                                   NULL, &group, NULL), ==, 200);
-  g_assert_cmpstr (jstr (group, "namespaceName"), ==, "demo-stable-ns");
-  g_assert_cmpstr (jstr (group, "certificateAuthorityName"), ==, "demo-ica");
-  g_assert_cmpstr (jstr (group, "certificatePolicyName"), ==, "thirty-days");
-  g_assert_cmpstr (jstr (group, "attestation.symmetricKey.primaryKey"), ==, CA_GROUP_KEY);
+  g_assert_cmpstr (cb_test_jstr (group, "namespaceName"), ==, "demo-stable-ns");
+  g_assert_cmpstr (cb_test_jstr (group, "certificateAuthorityName"), ==, "demo-ica");
+  g_assert_cmpstr (cb_test_jstr (group, "certificatePolicyName"), ==, "thirty-days");
+  g_assert_cmpstr (cb_test_jstr (group, "attestation.symmetricKey.primaryKey"), ==, CA_GROUP_KEY);
 
   /* [leaf, ICA, root]: the ICA's subject is the one ARM shows, the root signs itself. */
   chain = register_stable (ts, "ca-device-0001");
@@ -479,11 +453,11 @@ test_stable_namespace (void)
   g_assert_true (cb_certificate_is_issued_by (g_ptr_array_index (chain, 0),
                                               g_ptr_array_index (chain, 1)));
   g_assert_cmpstr (cb_certificate_get_subject (g_ptr_array_index (chain, 1)), ==,
-                   jstr (ica, "properties.subject"));
+                   cb_test_jstr (ica, "properties.subject"));
   g_assert_true (cb_certificate_is_issued_by (g_ptr_array_index (chain, 1),
                                               g_ptr_array_index (chain, 2)));
   g_assert_cmpstr (cb_certificate_get_subject (g_ptr_array_index (chain, 2)), ==,
-                   jstr (root, "properties.subject"));
+                   cb_test_jstr (root, "properties.subject"));
   g_assert_true (cb_certificate_is_issued_by (g_ptr_array_index (chain, 2),
                                               g_ptr_array_index (chain, 2)));
 
