@@ -1,17 +1,28 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include "cb-csr.h"
 #include "cb-dps-client.h"
 #include "cb-http.h"
 #include "cb-sandbox-client.h"
 #include "cb-sandbox-profile.h"
 #include "cb-sas.h"
+#include "cb-sb-verdict.h"
+#include "cb-test-arm.h"
 #include "cb-test-sandbox.h"
 #include "cb-x509.h"
 #include "cb-util.h"
 
 #define HUB_OWNER_KEY "Y2VydGJlbmNoLWRlbW8taW90aHVib3duZXIta2V5LTAx"
 #define SUBSCRIPTION  "cb000000-0000-4000-8000-000000000001"
+
+/* The stable model's namespace of the seed (docs/sandbox.md). */
+#define CA_NS_PATH    "/arm/subscriptions/" SUBSCRIPTION "/resourceGroups/certbench-demo/" \
+                      "providers/Microsoft.DeviceRegistry/namespaces/demo-stable-ns"
+#define CA_STABLE     "api-version=2026-11-01"
+#define CA_ID_SCOPE   "0ne00CB0CA1"
+#define CA_GROUP_KEY  "Y2VydGJlbmNoLWRlbW8tY2EtZW5yb2xsbWVudC1rZXkx"
+#define CA_DPS_KEY    "Y2VydGJlbmNoLWRlbW8tY2EtZHBzLW93bmVyLWtleTAx"
 
 static char *
 hub_sas (void)
@@ -145,9 +156,12 @@ test_idempotent_and_persistent (void)
                                                     "?api-version=2026-03-01-preview",
                                                     auth, NULL, &namespaces, NULL), ==, 200);
     value = json_object_get_array_member (json_node_get_object (namespaces), "value");
-    g_assert_cmpuint (json_array_get_length (value), ==, 1);
+    /* One namespace per ADR model (issue 13): the preview one first. */
+    g_assert_cmpuint (json_array_get_length (value), ==, 2);
     g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (value, 0), "name"),
                      ==, "demo-ns");
+    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (value, 1), "name"),
+                     ==, "demo-stable-ns");
   }
 }
 
@@ -266,6 +280,194 @@ test_profile_drives_clients (void)
   }
 }
 
+static JsonNode *
+arm_get (CbTestSandbox *ts,
+         const char    *path)
+{
+  g_autofree char *token = cb_sb_issue_token (ts->sandbox, "admin@sandbox.certbench.local",
+                                              CB_SB_AUD_ARM, NULL);
+  g_autofree char *auth = g_strconcat ("Bearer ", token, NULL);
+  JsonNode *json = NULL;
+
+  g_assert_cmpuint (cb_test_sandbox_request_json (ts, "GET", path, auth, NULL, &json, NULL), ==,
+                    200);
+  return json;
+}
+
+/* Registers registration_id through the stable group with a new key's CSR; the chain DPS
+ * issued, as certificates. */
+static GPtrArray *
+register_stable (CbTestSandbox *ts,
+                 const char    *registration_id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbKey) key = cb_key_generate (CB_KEY_TYPE_EC_P256, &error);
+  g_autofree char *device_key = cb_sas_derive_device_key (CA_GROUP_KEY, registration_id, &error);
+  g_autofree char *resource = g_strdup_printf (CA_ID_SCOPE "/registrations/%s", registration_id);
+  g_autofree char *sas = NULL;
+  g_autoptr(GBytes) der = NULL;
+  g_autofree char *csr = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *path = g_strdup_printf ("/dps/" CA_ID_SCOPE "/registrations/%s/register?"
+                                           CA_STABLE, registration_id);
+  g_autoptr(JsonNode) reply = NULL;
+  g_autofree char *operation_id = NULL;
+  gsize len = 0;
+  const guchar *data;
+
+  g_assert_no_error (error);
+  sas = cb_sas_token_new (resource, device_key, "registration",
+                          g_get_real_time () / G_USEC_PER_SEC + 600, CB_SAS_FLAGS_NONE, &error);
+  g_assert_no_error (error);
+  der = cb_csr_create (key, registration_id, &error);
+  g_assert_no_error (error);
+  data = g_bytes_get_data (der, &len);
+  csr = g_base64_encode (data, len);
+  body = g_strdup_printf ("{\"registrationId\": \"%s\", \"csr\": \"%s\"}", registration_id, csr);
+
+  g_assert_cmpuint (cb_test_sandbox_request_json (ts, "PUT", path, sas, body, &reply, NULL), ==,
+                    202);
+  operation_id = g_strdup (cb_test_jstr (reply, "operationId"));
+  g_assert_nonnull (operation_id);
+
+  for (guint i = 0; i < 400; i++)
+    {
+      g_autofree char *poll = g_strdup_printf ("/dps/" CA_ID_SCOPE "/registrations/%s/operations/%s?"
+                                               CA_STABLE, registration_id, operation_id);
+      g_autoptr(JsonNode) state = NULL;
+      guint status = cb_test_sandbox_request_json (ts, "GET", poll, sas, NULL, &state, NULL);
+      GPtrArray *chain;
+      JsonArray *array;
+
+      if (status == 202)
+        {
+          g_usleep (10 * 1000);
+          continue;
+        }
+      g_assert_cmpuint (status, ==, 200);
+      g_assert_cmpstr (cb_test_jstr (state, "status"), ==, "assigned");
+      g_assert_cmpstr (cb_test_jstr (state, "registrationState.assignedHub"), ==,
+                       "demo-stable-hub.azure-devices.net");
+
+      array = json_node_get_array (cb_test_jget (state, "registrationState.issuedCertificateChain"));
+      chain = g_ptr_array_new_with_free_func (g_object_unref);
+      for (guint j = 0; j < json_array_get_length (array); j++)
+        {
+          gsize raw_len = 0;
+          g_autofree guchar *raw = g_base64_decode (json_array_get_string_element (array, j),
+                                                    &raw_len);
+          g_autoptr(GBytes) cert_der = g_bytes_new (raw, raw_len);
+          CbCertificate *cert = cb_certificate_new_from_der (cert_der, &error);
+
+          g_assert_no_error (error);
+          g_ptr_array_add (chain, cert);
+        }
+      return chain;
+    }
+
+  g_error ("The registration of %s never finished", registration_id);
+  return NULL;
+}
+
+/* Beside the preview namespace, the seed makes one in the stable 2026-11-01 model: root,
+ * Microsoft-issued ICA, a 30-day policy under it, its hub and DPS linked, and an enrollment
+ * group naming namespace, ICA and policy, through which a CSR gets [leaf, ICA, root]. */
+static void
+test_stable_namespace (void)
+{
+  g_autoptr(CbTestSandbox) ts = cb_test_sandbox_new (CB_TEST_SANDBOX_NONE);
+  g_autoptr(JsonNode) info = NULL;
+  g_autoptr(JsonNode) ns = NULL;
+  g_autoptr(JsonNode) cas = NULL;
+  g_autoptr(JsonNode) ica = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(JsonNode) policy = NULL;
+  g_autoptr(JsonNode) group = NULL;
+  g_autoptr(GPtrArray) chain = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dps_sas = NULL;
+  JsonArray *value;
+  CbSbVerdict verdict;
+
+  seed (ts);
+
+  g_assert_cmpuint (cb_test_sandbox_request_json (ts, "GET", "/sandbox/info", NULL, NULL, &info,
+                                                  NULL), ==, 200);
+  g_assert_cmpstr (cb_test_jstr (info, "demo.stableNamespace.namespace"), ==, "demo-stable-ns");
+  g_assert_cmpstr (cb_test_jstr (info, "demo.stableNamespace.ica"), ==, "demo-ica");
+  g_assert_cmpstr (cb_test_jstr (info, "demo.stableNamespace.policy"), ==, "thirty-days");
+  g_assert_cmpstr (cb_test_jstr (info, "demo.stableNamespace.hub"), ==, "demo-stable-hub");
+  g_assert_cmpstr (cb_test_jstr (info, "demo.stableNamespace.dps"), ==, "demo-stable-dps");
+  g_assert_cmpstr (cb_test_jstr (info, "demo.stableNamespace.idScope"), ==, CA_ID_SCOPE);
+  g_assert_cmpstr (cb_test_jstr (info, "demo.stableNamespace.enrollmentGroup"), ==, "ca-line1");
+  g_assert_cmpstr (cb_test_jstr (info, "demo.stableNamespace.enrollmentGroupKey"), ==, CA_GROUP_KEY);
+  /* The preview namespace's names are where they were. */
+  g_assert_cmpstr (cb_test_jstr (info, "demo.namespace"), ==, "demo-ns");
+  g_assert_cmpstr (cb_test_jstr (info, "demo.hub"), ==, "demo-hub");
+
+  ns = arm_get (ts, CA_NS_PATH "?" CA_STABLE);
+  g_assert_cmpstr (cb_test_jstr (ns, "properties.provisioningState"), ==, "Succeeded");
+  g_assert_cmpstr (cb_test_jstr (ns, "properties.messaging.endpoints.demo-stable-hub.linkingState"), ==,
+                   "Succeeded");
+  g_assert_cmpstr (cb_test_jstr (ns, "properties.provisioning.endpoints.demo-stable-dps.linkingState"), ==,
+                   "Succeeded");
+
+  cas = arm_get (ts, CA_NS_PATH "/certificateAuthorities?" CA_STABLE);
+  value = json_object_get_array_member (json_node_get_object (cas), "value");
+  g_assert_cmpuint (json_array_get_length (value), ==, 2);
+
+  root = arm_get (ts, CA_NS_PATH "/certificateAuthorities/demo-root?" CA_STABLE);
+  g_assert_cmpstr (cb_test_jstr (root, "properties.certificateAuthorityType"), ==, "Root");
+  g_assert_cmpstr (cb_test_jstr (root, "properties.provisioningState"), ==, "Succeeded");
+
+  ica = arm_get (ts, CA_NS_PATH "/certificateAuthorities/demo-ica?" CA_STABLE);
+  g_assert_cmpstr (cb_test_jstr (ica, "properties.certificateAuthorityType"), ==, "ICA");
+  g_assert_cmpstr (cb_test_jstr (ica, "properties.provisioningState"), ==, "Succeeded");
+  g_assert_cmpstr (cb_test_jstr (ica, "properties.issuer.issuerType"), ==, "Microsoft");
+  g_assert_cmpstr (cb_test_jstr (ica, "properties.issuer.certificateAuthorityResourceId"), ==,
+                   cb_test_jstr (root, "id"));
+
+  policy = arm_get (ts, CA_NS_PATH "/certificateAuthorities/demo-ica/certificatePolicies/"
+                    "thirty-days?" CA_STABLE);
+  g_assert_cmpstr (cb_test_jstr (policy, "properties.provisioningState"), ==, "Succeeded");
+  g_assert_cmpint (json_node_get_int (cb_test_jget (policy, "properties.certificate.validityPeriodInDays")),
+                   ==, 30);
+
+  dps_sas = cb_sas_token_new ("demo-stable-dps.azure-devices-provisioning.net", CA_DPS_KEY,
+                              "provisioningserviceowner", g_get_real_time () / G_USEC_PER_SEC + 3600,
+                              CB_SAS_FLAGS_NONE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (cb_test_sandbox_request_json (ts, "GET", "/dps-service/demo-stable-dps/"
+                                                  "enrollmentGroups/ca-line1?" CA_STABLE, dps_sas,
+                                                  NULL, &group, NULL), ==, 200);
+  g_assert_cmpstr (cb_test_jstr (group, "namespaceName"), ==, "demo-stable-ns");
+  g_assert_cmpstr (cb_test_jstr (group, "certificateAuthorityName"), ==, "demo-ica");
+  g_assert_cmpstr (cb_test_jstr (group, "certificatePolicyName"), ==, "thirty-days");
+  g_assert_cmpstr (cb_test_jstr (group, "attestation.symmetricKey.primaryKey"), ==, CA_GROUP_KEY);
+
+  /* [leaf, ICA, root]: the ICA's subject is the one ARM shows, the root signs itself. */
+  chain = register_stable (ts, "ca-device-0001");
+  g_assert_cmpuint (chain->len, ==, 3);
+  g_assert_cmpstr (cb_certificate_get_common_name (g_ptr_array_index (chain, 0)), ==,
+                   "ca-device-0001");
+  g_assert_true (cb_certificate_is_issued_by (g_ptr_array_index (chain, 0),
+                                              g_ptr_array_index (chain, 1)));
+  g_assert_cmpstr (cb_certificate_get_subject (g_ptr_array_index (chain, 1)), ==,
+                   cb_test_jstr (ica, "properties.subject"));
+  g_assert_true (cb_certificate_is_issued_by (g_ptr_array_index (chain, 1),
+                                              g_ptr_array_index (chain, 2)));
+  g_assert_cmpstr (cb_certificate_get_subject (g_ptr_array_index (chain, 2)), ==,
+                   cb_test_jstr (root, "properties.subject"));
+  g_assert_true (cb_certificate_is_issued_by (g_ptr_array_index (chain, 2),
+                                              g_ptr_array_index (chain, 2)));
+
+  /* The linked hub trusts what its namespace's ICA issued. */
+  cb_sb_lock (ts->sandbox);
+  verdict = cb_sb_check_device_chain (ts->sandbox, "demo-stable-hub", "ca-device-0001", chain, NULL);
+  cb_sb_unlock (ts->sandbox);
+  g_assert_cmpint (verdict, ==, CB_SB_VERDICT_ACCEPTED);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -275,6 +477,7 @@ main (int   argc,
   g_test_add_func ("/cb/sandbox/seed/fleet-states", test_fleet_states);
   g_test_add_func ("/cb/sandbox/seed/idempotent-and-persistent", test_idempotent_and_persistent);
   g_test_add_func ("/cb/sandbox/seed/profile-drives-clients", test_profile_drives_clients);
+  g_test_add_func ("/cb/sandbox/seed/stable-namespace", test_stable_namespace);
 
   return g_test_run ();
 }

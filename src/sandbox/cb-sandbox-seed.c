@@ -4,8 +4,13 @@
 #include "config.h"
 
 #include "cb-sb-adr.h"
+#include "cb-sb-adr-ca-rules.h"
+#include "cb-sb-adr-ca-store.h"
+#include "cb-sb-adr-endpoint-store.h"
+#include "cb-sb-adr-linking.h"
 #include "cb-sb-directory.h"
 #include "cb-sb-dps.h"
+#include "cb-sb-dps-store.h"
 #include "cb-sb-hub.h"
 #include "cb-sb-json.h"
 #include "cb-sb-store.h"
@@ -13,8 +18,9 @@
 #include "cb-util.h"
 
 /* Assembly: the demo seed, everything a new user needs to try every flow without an Azure
- * account. Names and keys are fixed so docs/sandbox.md can show them; they are demo values
- * only. */
+ * account: a namespace in ADR's preview model (credential and policy, a fleet) and one in the
+ * stable 2026-11-01 model (root, Microsoft-issued ICA, certificate policy, linked hub and DPS).
+ * Names and keys are fixed so docs/sandbox.md can show them; they are demo values only. */
 
 #define DEMO_SUBSCRIPTION    "cb000000-0000-4000-8000-000000000001"
 #define DEMO_RESOURCE_GROUP  "certbench-demo"
@@ -33,6 +39,24 @@
 /* base64("certbench-demo-dps-owner-key-0001") */
 #define DEMO_DPS_OWNER_KEY   "Y2VydGJlbmNoLWRlbW8tZHBzLW93bmVyLWtleS0wMDAx"
 #define DEMO_DEVICES         240
+
+/* The stable model's namespace. Its names sort after the preview ones: the sandbox profile
+ * takes the first hub and DPS of /sandbox/info, which must stay demo-hub and demo-dps. */
+#define DEMO_CA_NAMESPACE    "demo-stable-ns"
+#define DEMO_CA_ROOT         "demo-root"
+#define DEMO_CA_ICA          "demo-ica"
+#define DEMO_CA_POLICY       "thirty-days"
+#define DEMO_CA_POLICY_DAYS  30
+#define DEMO_CA_HUB          "demo-stable-hub"
+#define DEMO_CA_DPS          "demo-stable-dps"
+#define DEMO_CA_ID_SCOPE     "0ne00CB0CA1"
+#define DEMO_CA_GROUP        "ca-line1"
+/* base64("certbench-demo-ca-enrollment-key1") */
+#define DEMO_CA_GROUP_KEY    "Y2VydGJlbmNoLWRlbW8tY2EtZW5yb2xsbWVudC1rZXkx"
+/* base64("certbench-demo-ca-hub-owner-key01") */
+#define DEMO_CA_HUB_OWNER_KEY "Y2VydGJlbmNoLWRlbW8tY2EtaHViLW93bmVyLWtleTAx"
+/* base64("certbench-demo-ca-dps-owner-key01") */
+#define DEMO_CA_DPS_OWNER_KEY "Y2VydGJlbmNoLWRlbW8tY2EtZHBzLW93bmVyLWtleTAx"
 
 #define ADMIN     "admin@sandbox.certbench.local"
 #define OPERATOR  "operator@sandbox.certbench.local"
@@ -123,9 +147,164 @@ seed_people (CbSandbox   *self,
          cb_sb_set_meta (self, "default_principal", ADMIN);
 }
 
+/* ---- The stable model's namespace ------------------------------------------------------ */
+
+/* A CA as its PUT and the completed operation make it (the route's and the LRO's calls). */
+static gboolean
+seed_ca (CbSandbox   *self,
+         const char  *namespace_id,
+         const char  *name,
+         const char  *ca_type,
+         const char  *issuer_type,
+         const char  *parent_id,
+         GError     **error)
+{
+  g_autofree char *ca_id = cb_sb_adr_ca_id (namespace_id, name);
+  g_auto(CbSbCaRow) row = {
+    .id = g_strdup (ca_id), .namespace_id = g_strdup (namespace_id), .name = g_strdup (name),
+    .ca_type = g_strdup (ca_type), .key_type = g_strdup ("ECC"),
+    .issuer_type = g_strdup (issuer_type), .parent_id = g_strdup (parent_id),
+    .uuid = g_uuid_string_random (), .location = g_strdup (DEMO_LOCATION),
+    .state = g_strdup ("Accepted"),
+  };
+
+  return cb_sb_adr_ca_check_create (self, namespace_id, ca_id, ca_type, issuer_type, parent_id,
+                                    error) &&
+         cb_sb_adr_ca_prepare (self, &row, error) &&
+         cb_sb_adr_insert_ca (self, &row, cb_sb_actor (ADMIN), error) &&
+         cb_sb_adr_ca_apply_operation (self, "ca-create", ca_id, NULL, ADMIN, error);
+}
+
+static gboolean
+seed_ca_policy (CbSandbox   *self,
+                const char  *ca_id,
+                const char  *policy_id,
+                GError     **error)
+{
+  g_autofree char *uuid = g_uuid_string_random ();
+  CbSbCaPolicyRow row = {
+    .id = (char *) policy_id, .ca_id = (char *) ca_id, .name = (char *) DEMO_CA_POLICY,
+    .validity_days = DEMO_CA_POLICY_DAYS, .uuid = uuid, .location = (char *) DEMO_LOCATION,
+    .tags = NULL, .state = (char *) "Accepted",
+  };
+
+  return cb_sb_adr_ca_check_policy_create (self, ca_id, error) &&
+         cb_sb_adr_insert_ca_policy (self, &row, cb_sb_actor (ADMIN), error) &&
+         cb_sb_adr_ca_apply_operation (self, "capolicy-create", policy_id, NULL, ADMIN, error);
+}
+
+/* The namespace's endpoints as a PUT names them: the hub and DPS by their ARM ids. */
+static gboolean
+seed_endpoint (CbSandbox   *self,
+               const char  *namespace_id,
+               const char  *kind,
+               const char  *name,
+               GError     **error)
+{
+  gboolean dps = g_str_equal (kind, CB_SB_ENDPOINTS_PROVISIONING);
+  const char *type = dps ? CB_SB_ENDPOINT_TYPE_DPS : CB_SB_ENDPOINT_TYPE_HUB;
+  g_autofree char *resource_id = g_strdup_printf ("/subscriptions/" DEMO_SUBSCRIPTION
+                                                  "/resourceGroups/" DEMO_RESOURCE_GROUP
+                                                  "/providers/%s/%s", type, name);
+  g_autoptr(JsonObject) endpoints = json_object_new ();
+  JsonObject *endpoint = json_object_new ();
+
+  json_object_set_string_member (endpoint, "endpointType", type);
+  json_object_set_string_member (endpoint, "resourceId", resource_id);
+  json_object_set_object_member (endpoints, name, endpoint);
+
+  return cb_sb_adr_linking_apply (self, namespace_id, kind, endpoints, FALSE, NULL, error);
+}
+
+/* An enrollment group at 2026-11-01: the three names of its issuing path, as the service
+ * API keeps them. */
+static gboolean
+seed_ca_group (CbSandbox   *self,
+               GError     **error)
+{
+  g_autoptr(CbSbEnrollment) group = NULL;
+
+  if (!cb_sb_dps_create_enrollment_group (self, DEMO_CA_DPS, DEMO_CA_GROUP, DEMO_CA_GROUP_KEY,
+                                          NULL, error))
+    return FALSE;
+
+  group = cb_sb_enrollment_load (self, DEMO_CA_DPS, TRUE, DEMO_CA_GROUP);
+  if (group == NULL)
+    {
+      cb_sb_set_sqlite_error (self, error);
+      return FALSE;
+    }
+  json_object_set_string_member (group->extra, "namespaceName", DEMO_CA_NAMESPACE);
+  json_object_set_string_member (group->extra, "certificateAuthorityName", DEMO_CA_ICA);
+  json_object_set_string_member (group->extra, "certificatePolicyName", DEMO_CA_POLICY);
+
+  return cb_sb_enrollment_save (self, DEMO_CA_DPS, group, error);
+}
+
+static gboolean
+seed_ca_namespace (CbSandbox   *self,
+                   const char  *namespace_id,
+                   GError     **error)
+{
+  g_autofree char *root_id = cb_sb_adr_ca_id (namespace_id, DEMO_CA_ROOT);
+  g_autofree char *ica_id = cb_sb_adr_ca_id (namespace_id, DEMO_CA_ICA);
+  g_autofree char *policy_id = cb_sb_adr_ca_policy_id (ica_id, DEMO_CA_POLICY);
+
+  if (!cb_sb_adr_create_namespace (self, DEMO_SUBSCRIPTION, DEMO_RESOURCE_GROUP,
+                                   DEMO_CA_NAMESPACE, DEMO_LOCATION, error) ||
+      !cb_sb_create_hub (self, DEMO_SUBSCRIPTION, DEMO_RESOURCE_GROUP, DEMO_CA_HUB, NULL, error) ||
+      !cb_sb_create_dps (self, DEMO_SUBSCRIPTION, DEMO_RESOURCE_GROUP, DEMO_CA_DPS,
+                         DEMO_CA_ID_SCOPE, NULL, DEMO_CA_HUB, error) ||
+      !seed_ca (self, namespace_id, DEMO_CA_ROOT, CB_SB_CA_TYPE_ROOT, NULL, NULL, error) ||
+      !seed_ca (self, namespace_id, DEMO_CA_ICA, CB_SB_CA_TYPE_ICA, CB_SB_ISSUER_MICROSOFT,
+                root_id, error) ||
+      !seed_ca_policy (self, ica_id, policy_id, error) ||
+      !seed_endpoint (self, namespace_id, CB_SB_ENDPOINTS_MESSAGING, DEMO_CA_HUB, error) ||
+      !seed_endpoint (self, namespace_id, CB_SB_ENDPOINTS_PROVISIONING, DEMO_CA_DPS, error) ||
+      !cb_sb_adr_linking_finish (self, namespace_id, error) ||
+      !seed_ca_group (self, error))
+    return FALSE;
+
+  if (!cb_sb_set_hub_key (self, DEMO_CA_HUB, "iothubowner", DEMO_CA_HUB_OWNER_KEY) ||
+      !cb_sb_set_dps_owner_key (self, DEMO_CA_DPS, DEMO_CA_DPS_OWNER_KEY))
+    {
+      cb_sb_set_sqlite_error (self, error);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static void
+describe_ca_namespace (JsonBuilder *b,
+                       const char  *namespace_id)
+{
+  g_autofree char *ica_id = cb_sb_adr_ca_id (namespace_id, DEMO_CA_ICA);
+  g_autofree char *policy_id = cb_sb_adr_ca_policy_id (ica_id, DEMO_CA_POLICY);
+
+  json_builder_set_member_name (b, "stableNamespace");
+  json_builder_begin_object (b);
+  cb_sb_json_add_string (b, "namespace", DEMO_CA_NAMESPACE);
+  cb_sb_json_add_string (b, "namespaceId", namespace_id);
+  cb_sb_json_add_string (b, "apiVersion", CB_SB_ARM_API_VERSION_STABLE);
+  cb_sb_json_add_string (b, "rootCa", DEMO_CA_ROOT);
+  cb_sb_json_add_string (b, "ica", DEMO_CA_ICA);
+  cb_sb_json_add_string (b, "policy", DEMO_CA_POLICY);
+  cb_sb_json_add_string (b, "policyId", policy_id);
+  cb_sb_json_add_string (b, "hub", DEMO_CA_HUB);
+  cb_sb_json_add_string (b, "hubOwnerKey", DEMO_CA_HUB_OWNER_KEY);
+  cb_sb_json_add_string (b, "dps", DEMO_CA_DPS);
+  cb_sb_json_add_string (b, "idScope", DEMO_CA_ID_SCOPE);
+  cb_sb_json_add_string (b, "dpsOwnerKey", DEMO_CA_DPS_OWNER_KEY);
+  cb_sb_json_add_string (b, "enrollmentGroup", DEMO_CA_GROUP);
+  cb_sb_json_add_string (b, "enrollmentGroupKey", DEMO_CA_GROUP_KEY);
+  json_builder_end_object (b);
+}
+
 static char *
 demo_description (const char *namespace_id,
-                  const char *policy_id)
+                  const char *policy_id,
+                  const char *ca_namespace_id)
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autoptr(JsonGenerator) gen = json_generator_new ();
@@ -150,6 +329,7 @@ demo_description (const char *namespace_id,
   cb_sb_json_add_string (b, "reader", READER);
   json_builder_set_member_name (b, "devices");
   json_builder_add_int_value (b, DEMO_DEVICES);
+  describe_ca_namespace (b, ca_namespace_id);
   json_builder_end_object (b);
 
   {
@@ -166,6 +346,7 @@ cb_sandbox_seed_demo (CbSandbox  *self,
   g_autofree char *seeded = NULL;
   g_autofree char *namespace_id = NULL;
   g_autofree char *policy_id = NULL;
+  g_autofree char *ca_namespace_id = NULL;
   g_autofree char *description = NULL;
   gboolean ok = FALSE;
 
@@ -183,6 +364,8 @@ cb_sandbox_seed_demo (CbSandbox  *self,
 
   namespace_id = cb_sb_namespace_id (DEMO_SUBSCRIPTION, DEMO_RESOURCE_GROUP, DEMO_NAMESPACE);
   policy_id = cb_sb_policy_id (namespace_id, DEMO_POLICY);
+  ca_namespace_id = cb_sb_namespace_id (DEMO_SUBSCRIPTION, DEMO_RESOURCE_GROUP,
+                                        DEMO_CA_NAMESPACE);
 
   /* One transaction: a half-made demo never survives a crash. */
   if (!cb_sb_begin (self))
@@ -223,7 +406,10 @@ cb_sandbox_seed_demo (CbSandbox  *self,
         goto rollback;
     }
 
-  description = demo_description (namespace_id, policy_id);
+  if (!seed_ca_namespace (self, ca_namespace_id, error))
+    goto rollback;
+
+  description = demo_description (namespace_id, policy_id, ca_namespace_id);
   if (!cb_sb_set_meta (self, "demo", description))
     {
       cb_sb_set_sqlite_error (self, error);

@@ -572,3 +572,39 @@ cb_sb_adr_linking_run_due (CbSandbox *self)
       cb_sb_commit (self);
     }
 }
+
+gboolean
+cb_sb_adr_linking_finish (CbSandbox   *self,
+                          const char  *namespace_id,
+                          GError     **error)
+{
+  g_autoptr(GPtrArray) rows = NULL;
+
+  g_return_val_if_fail (CB_IS_SANDBOX (self), FALSE);
+  g_return_val_if_fail (namespace_id != NULL, FALSE);
+
+  rows = cb_sb_adr_endpoints_list (self, namespace_id, NULL);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      CbSbEndpointRow *row = g_ptr_array_index (rows, i);
+      g_autofree char *code = NULL;
+      g_autofree char *message = NULL;
+
+      if (g_strcmp0 (row->linking_state, CB_SB_LINKING_IN_PROGRESS) != 0)
+        continue;
+
+      if (!link_endpoint (self, row, &code, &message, error))
+        return FALSE;
+      if (code != NULL)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Could not link %s of %s: %s",
+                       row->name, namespace_id, message);
+          return FALSE;
+        }
+      if (!cb_sb_adr_endpoint_set_linking (self, namespace_id, row->kind, row->name,
+                                           CB_SB_LINKING_SUCCEEDED, NULL, NULL, error))
+        return FALSE;
+    }
+
+  return TRUE;
+}

@@ -47,6 +47,13 @@ gboolean      cb_sb_adr_linking_apply     (CbSandbox   *self,
  * usable ICAs) or Failed with a linkingError. */
 void          cb_sb_adr_linking_run_due   (CbSandbox   *self);
 
+/* Ends the linking of the namespace's endpoints still InProgress now, whatever the delay,
+ * inside the caller's transaction (the demo seed links its own hub and DPS). FALSE (error
+ * set) when one could not be linked: nothing is marked Failed then. */
+gboolean      cb_sb_adr_linking_finish    (CbSandbox   *self,
+                                           const char  *namespace_id,
+                                           GError     **error);
+
 /* Pushes every usable ICA of the namespace (Active, or Active but pending renewal) to hub as
  * a CA certificate named after the ICA; hub NULL: to every hub linked to the namespace. */
 gboolean      cb_sb_adr_linking_sync      (CbSandbox   *self,
