@@ -21,6 +21,8 @@ typedef enum
   CB_CLI_EXIT_JOURNAL = 7,       /* the journal could not be opened or written */
   CB_CLI_EXIT_REJECTED = 8,      /* inspect: the hub would not accept the device's chain */
   CB_CLI_EXIT_NO_CERTIFICATE = 9,/* inspect: the device has no certificate */
+  CB_CLI_EXIT_NOT_CONFIRMED = 10,/* registry: a destructive action was not confirmed (no --yes
+                                  * without a terminal, or the name typed did not match) */
   CB_CLI_EXIT_CANCELLED = 130,   /* interrupted (SIGINT/SIGTERM) */
 } CbCliExit;
 

@@ -10,5 +10,6 @@
 #include "cb-cli-cmd-journal.h"
 #include "cb-cli-cmd-ports.h"
 #include "cb-cli-cmd-provision.h"
+#include "cb-cli-cmd-registry.h"
 #include "cb-cli-shared.h"
 #include "cb-cli-types.h"

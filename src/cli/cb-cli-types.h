@@ -54,6 +54,15 @@ typedef struct
   char     *since;
   char     *until;
   int       limit;
+
+  /* registry */
+  char     *namespace_name;  /* NULL: the profile's */
+  char     *root;            /* create-ica: the root's name */
+  char     *ca;              /* create-policy: the ICA's name */
+  char     *chain;           /* activate: the chain file */
+  char     *link_name;       /* link-hub, link-dps: the link's name */
+  gboolean  all;             /* devices: every page */
+  gboolean  yes;             /* destructive actions: no question */
 } CbCliOptions;
 
 /* The environment a command runs in: core's context for the profile, built on demand. */

@@ -28,6 +28,15 @@ static const char commands_help[] =
   "  journal list           List journal records (filters below).\n"
   "  journal export --csv|--csv-steps|--json [--output FILE]\n"
   "                         Export journal records.\n"
+  "  registry SUBCOMMAND [ARG] [--namespace NS] [--json] [--yes]\n"
+  "                         List and act on the namespace's certificate management, in\n"
+  "                         either ADR model: model, cas, policies, links, devices [--all];\n"
+  "                         create-namespace NS, create-root NAME, create-ica NAME [--root R],\n"
+  "                         create-external-ica NAME, activate ICA --chain FILE,\n"
+  "                         revoke-and-rotate ICA, revoke-issuer POLICY,\n"
+  "                         create-policy NAME [--ca ICA] --validity-days N, delete-policy P,\n"
+  "                         link-hub HUB, link-dps DPS [--link NAME], unlink-hub LINK,\n"
+  "                         unlink-dps LINK, revoke-device DEVICE.\n"
   "  devsim [OPTIONS]       Start a simulated device on a pseudo-terminal (runs\n"
   "                         certbench-devsim; its options follow, see devsim --help).\n"
   "\n"
@@ -47,6 +56,7 @@ static const char exit_help[] =
   "  7    journal: could not be opened or written\n"
   "  8    inspect: the hub would not accept the device's chain\n"
   "  9    inspect: the device has no certificate\n"
+  "  10   registry: not confirmed (no --yes without a terminal, or the name typed differed)\n"
   "  130  interrupted\n"
   "\n"
   "See docs/cli.md for details, JSON shapes and the trust decisions.";
@@ -76,6 +86,11 @@ options_clear (CbCliOptions *options)
   g_free (options->serial);
   g_free (options->since);
   g_free (options->until);
+  g_free (options->namespace_name);
+  g_free (options->root);
+  g_free (options->ca);
+  g_free (options->chain);
+  g_free (options->link_name);
 }
 
 static gboolean
@@ -137,7 +152,8 @@ cb_cli_main (int    argc,
     { "key-type", 0, 0, G_OPTION_ARG_STRING, &options.key_type,
       "provision: p256 (default) or p384", "TYPE" },
     { "validity-days", 0, 0, G_OPTION_ARG_INT, &options.validity_days,
-      "provision: the policy's validityPeriodInDays when ARM cannot tell", "N" },
+      "provision: the policy's validityPeriodInDays when ARM cannot tell; "
+      "registry create-policy: the new policy's", "N" },
     { "pem", 0, 0, G_OPTION_ARG_FILENAME, &options.pem_path,
       "inspect: also write the chain read from the device to FILE as PEM", "FILE" },
     { "trusted-root", 0, 0, G_OPTION_ARG_FILENAME, &options.trusted_root,
@@ -166,6 +182,20 @@ cb_cli_main (int    argc,
     { "until", 0, 0, G_OPTION_ARG_STRING, &options.until,
       "journal: runs started before this ISO 8601 time", "TIME" },
     { "limit", 0, 0, G_OPTION_ARG_INT, &options.limit, "journal: at most N runs", "N" },
+    /* registry */
+    { "namespace", 0, 0, G_OPTION_ARG_STRING, &options.namespace_name,
+      "registry: this ADR namespace instead of the profile's", "NS" },
+    { "root", 0, 0, G_OPTION_ARG_STRING, &options.root,
+      "registry create-ica: the root CA that issues it (default: the only root)", "NAME" },
+    { "ca", 0, 0, G_OPTION_ARG_STRING, &options.ca,
+      "registry create-policy: the intermediate CA the policy lives under", "NAME" },
+    { "chain", 0, 0, G_OPTION_ARG_FILENAME, &options.chain,
+      "registry activate: PEM of the signed ICA and the chain above it", "FILE" },
+    { "link", 0, 0, G_OPTION_ARG_STRING, &options.link_name,
+      "registry link-hub, link-dps: the link's name (default: the hub's or DPS's)", "NAME" },
+    { "all", 0, 0, G_OPTION_ARG_NONE, &options.all, "registry devices: every page", NULL },
+    { "yes", 'y', 0, G_OPTION_ARG_NONE, &options.yes,
+      "registry: do destructive actions without asking (needed without a terminal)", NULL },
     { NULL }
   };
 
@@ -218,7 +248,9 @@ cb_cli_main (int    argc,
   options.command = g_strdup (args[1]);
   if (args[2] != NULL)
     options.subcommand = g_strdup (args[2]);
-  if (args[2] != NULL && args[3] != NULL && !g_str_equal (options.command, "journal"))
+  if (args[2] != NULL && g_str_equal (options.command, "registry"))
+    options.rest = g_strdupv (args + 3);
+  else if (args[2] != NULL && args[3] != NULL && !g_str_equal (options.command, "journal"))
     {
       fprintf (stderr, "certbench-cli: unexpected argument “%s”\n", args[2]);
       options_clear (&options);
@@ -237,6 +269,8 @@ cb_cli_main (int    argc,
     status = cb_cli_cmd_ports (&ctx);
   else if (g_str_equal (options.command, "journal"))
     status = cb_cli_cmd_journal (&ctx);
+  else if (g_str_equal (options.command, "registry"))
+    status = cb_cli_cmd_registry (&ctx);
   else
     {
       fprintf (stderr, "certbench-cli: unknown command “%s”\nTry certbench-cli --help.\n",
