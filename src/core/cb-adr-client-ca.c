@@ -154,8 +154,20 @@ cb_adr_client_create_certificate_authority_async (CbAdrClient         *self,
 
   g_return_if_fail (CB_IS_ADR_CLIENT (self));
   g_return_if_fail (name != NULL && *name != '\0');
-  g_return_if_fail (location != NULL && *location != '\0');
   g_return_if_fail ((issuer == CB_CA_ISSUER_MICROSOFT) == (root_id != NULL));
+
+  if (location == NULL || *location == '\0')
+    location = cb_profile_get_location (cb_adr_client_get_profile (self));
+  if (location == NULL || *location == '\0')
+    {
+      /* No request without a place: the CA lives where its namespace lives. */
+      g_task_report_new_error (self, callback, user_data,
+                               cb_adr_client_create_certificate_authority_async,
+                               G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                               "Neither the caller nor the profile gives a location for the "
+                               "certificate authority “%s”", name);
+      return;
+    }
 
   url = ca_url (self, name, NULL, NULL, NULL, &error);
   body = build_ca_body (location, issuer, root_id);

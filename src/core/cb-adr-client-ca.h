@@ -43,7 +43,7 @@ GPtrArray  *cb_adr_client_list_certificate_authorities_finish (CbAdrClient      
 
 /* A root (issuer NONE, root_id NULL), a Microsoft-issued ICA under the root root_id (its ARM
  * id), or an External ICA (root_id NULL; it waits for activation). location is the
- * namespace's. */
+ * namespace's; NULL takes the profile's. */
 void        cb_adr_client_create_certificate_authority_async  (CbAdrClient         *self,
                                                                const char          *name,
                                                                const char          *location,
