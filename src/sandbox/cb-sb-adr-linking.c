@@ -21,6 +21,7 @@
 #include "cb-sb-adr-ca-store.h"
 #include "cb-sb-adr-endpoint-store.h"
 #include "cb-sb-adr-linking.h"
+#include "cb-sb-adr-operations.h"
 #include "cb-sb-ca.h"
 #include "cb-sb-events.h"
 #include "cb-sb-store.h"
@@ -549,7 +550,10 @@ cb_sb_adr_linking_run_due (CbSandbox *self)
       g_autofree char *message = NULL;
       g_autoptr(GError) error = NULL;
 
-      if (row->started + (gint64) self->lro_delay_ms * 1000 > now)
+      /* A link ends with the namespace write that asked for it, never before: a reader must
+       * not see the link Failed while the namespace still reads Accepted. */
+      if (row->started + (gint64) self->lro_delay_ms * 1000 > now ||
+          cb_sb_adr_operation_pending (self, row->namespace_id))
         continue;
 
       cb_sb_begin (self);

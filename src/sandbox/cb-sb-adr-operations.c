@@ -115,6 +115,23 @@ cb_sb_adr_due_operations (CbSandbox *self,
 }
 
 gboolean
+cb_sb_adr_operation_pending (CbSandbox  *self,
+                             const char *target)
+{
+  g_autoptr(CbSbStmt) stmt = NULL;
+  gboolean pending;
+
+  stmt = cb_sb_prepare (self,
+                        "SELECT 1 FROM adr_operations WHERE status = 'InProgress' "
+                        "  AND target = ? LIMIT 1");
+  sqlite3_bind_text (stmt, 1, target, -1, SQLITE_TRANSIENT);
+  pending = sqlite3_step (stmt) == SQLITE_ROW;
+  cb_sb_stmt_done (stmt);
+
+  return pending;
+}
+
+gboolean
 cb_sb_adr_get_operation (CbSandbox     *self,
                          const char    *op_id,
                          const char    *subscription,

@@ -53,6 +53,9 @@ gboolean      cb_sb_adr_insert_operation      (CbSandbox           *self,
 /* Ids of InProgress operations ready at now_usec, oldest first. */
 GPtrArray    *cb_sb_adr_due_operations        (CbSandbox   *self,
                                                gint64       now_usec);
+/* Whether an operation on target is still InProgress. */
+gboolean      cb_sb_adr_operation_pending     (CbSandbox   *self,
+                                               const char  *target);
 /* subscription NULL: any; in_progress: only an InProgress one. FALSE when not found. */
 gboolean      cb_sb_adr_get_operation         (CbSandbox     *self,
                                                const char    *op_id,
