@@ -22,7 +22,7 @@ NO_GTK = ["src/core", "src/sandbox", "src/devsim", "src/cli"]
 # The sandbox's layers, lowest first: (layer, file stems as regular expressions).
 LAYERS = [
     ("codec", [r"cb-hub-query(-.*)?", r"cb-mqtt-packet", r"cb-sb-json", r"cb-sb-twin-json",
-               r"cb-sb-validate", r"cb-sb-adr-ids", r"cb-sb-error"]),
+               r"cb-sb-validate", r"cb-sb-adr-ids", r"cb-sb-error", r"cb-sb-azure-hosts"]),
     ("infrastructure", [r"cb-sb-world", r"cb-sb-store", r"cb-sb-sql", r"cb-sb-clock",
                         r"cb-sb-faults?", r"cb-sb-events", r"cb-sb-keys", r"cb-sb-net",
                         r"cb-sb-listener", r"cb-sb-client-hello", r"cb-sb-folder-lock",

@@ -182,6 +182,14 @@ cb_sandbox_set_mqtt_port (CbSandbox *self,
   self->mqtt_port = port;
 }
 
+void
+cb_sandbox_set_azure_https_port (CbSandbox *self,
+                                 guint16    port)
+{
+  g_return_if_fail (CB_IS_SANDBOX (self));
+  self->azure_https_port = port;
+}
+
 guint16
 cb_sandbox_get_mqtt_port (CbSandbox *self)
 {
@@ -337,6 +345,13 @@ cb_sandbox_start (CbSandbox  *self,
   self->listener = cb_sb_listener_new (self, self->server, cert, sockaddr, &self->port, error);
   if (self->listener == NULL)
     goto out;
+  if (self->azure_https_port != 0 && self->azure_https_port != self->port)
+    {
+      g_autoptr(GSocketAddress) azure = g_inet_socket_address_new (addr, self->azure_https_port);
+
+      if (!cb_sb_listener_add_address (self->listener, azure, NULL, error))
+        goto out;
+    }
 
   g_free (self->base_url);
   if (g_inet_address_get_family (addr) == G_SOCKET_FAMILY_IPV6)

@@ -28,6 +28,11 @@ void        cb_sandbox_set_port             (CbSandbox    *self,
 /* The hub device endpoint's port (MQTT over TLS); default 0: any free port. */
 void        cb_sandbox_set_mqtt_port        (CbSandbox    *self,
                                              guint16       port);
+/* HTTPS on port too, beside cb_sandbox_set_port()'s (443 for Microsoft's SDKs, which call
+ * https://{host}/ on the Azure host names; 0, the default: no second port). Ports below the
+ * system's unprivileged start need root or CAP_NET_BIND_SERVICE; the start's error says so. */
+void        cb_sandbox_set_azure_https_port (CbSandbox    *self,
+                                             guint16       port);
 void        cb_sandbox_set_bind_address     (CbSandbox    *self,
                                              const char   *address,
                                              gboolean      allow_remote);

@@ -18,5 +18,8 @@ CbSbClientHello *cb_sb_client_hello_wait  (GSocket             *socket,
                                            CbSbClientHelloFunc  func,
                                            gpointer             user_data);
 void          cb_sb_client_hello_free     (CbSbClientHello *hello);
+/* The server name (SNI) the ClientHello asked for, NULL when it named none; valid once the
+ * callback was called with complete TRUE, until the hello is freed. */
+const char   *cb_sb_client_hello_get_server_name (CbSbClientHello *hello);
 
 G_END_DECLS

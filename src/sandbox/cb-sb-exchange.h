@@ -35,6 +35,7 @@ typedef struct
   char              *correlation_id;
   const CbSbFault   *fault;        /* the fault rule that matched this request, if any */
   gboolean           replied;
+  char              *azure_host;   /* the Azure host it was sent to (Host, port kept), else NULL */
 } CbSbRequest;
 
 typedef void (*CbSbHandler) (CbSbRequest *req);

@@ -76,10 +76,12 @@ struct _Conn
   gboolean           shut_down;        /* idle timeout: shutdown() sent, libsoup to notice */
   gboolean           announced;        /* libsoup's connection object was seen */
   GSource           *watch;            /* idle: readable, to see the peer's close */
+  char              *server_name;      /* what the ClientHello asked for (SNI), or NULL */
 };
 
 static GPrivate accepting;             /* the Conn being handed to libsoup, per thread */
 static GQuark   conn_quark;
+static GQuark   server_name_quark;
 
 static void conn_watch_idle (Conn *c);
 
@@ -101,6 +103,7 @@ conn_unref (Conn *c)
   g_clear_object (&c->tcp);
   g_clear_object (&c->socket);
   g_clear_object (&c->cancellable);
+  g_free (c->server_name);
   g_free (c);
 }
 
@@ -208,6 +211,8 @@ request_started_hook (GSignalInvocationHint *hint,
 
   if (msg != NULL)
     {
+      if (c->server_name != NULL)
+        g_object_set_qdata_full (msg, server_name_quark, g_strdup (c->server_name), g_free);
       c->busy++;
       conn_stop_watch (c);
       g_object_weak_ref (msg, message_gone_cb, conn_ref (c));
@@ -243,6 +248,7 @@ install_hook (GError **error)
       if (signal_id != 0)
         {
           conn_quark = g_quark_from_static_string ("cb-sandbox-listener-conn");
+          server_name_quark = g_quark_from_static_string ("cb-sandbox-listener-server-name");
           g_signal_add_emission_hook (signal_id, 0, request_started_hook, NULL, NULL);
         }
       g_once_init_leave (&done, signal_id != 0 ? 1 : 2);
@@ -378,6 +384,8 @@ hello_cb (gboolean complete,
   g_autoptr(GError) error = NULL;
   const char *protocols[] = { "http/1.1", "http/1.0", NULL };
 
+  if (complete && c->hello != NULL)
+    c->server_name = g_strdup (cb_sb_client_hello_get_server_name (c->hello));
   g_clear_pointer (&c->hello, cb_sb_client_hello_free);
   if (!complete || l == NULL)
     {
@@ -556,6 +564,60 @@ cb_sb_listener_new (CbSandbox        *sandbox,
   g_source_attach (l->sweep, l->context);
 
   return l;
+}
+
+/* The lowest port anyone may listen on (Linux: 1024 unless the sysctl says otherwise). */
+static guint
+unprivileged_port_start (void)
+{
+  g_autofree char *text = NULL;
+  guint64 value = 0;
+
+  if (g_file_get_contents ("/proc/sys/net/ipv4/ip_unprivileged_port_start", &text, NULL, NULL) &&
+      g_ascii_string_to_unsigned (g_strstrip (text), 10, 0, 65536, &value, NULL))
+    return (guint) value;
+  return 1024;
+}
+
+gboolean
+cb_sb_listener_add_address (CbSbListener    *l,
+                            GSocketAddress  *address,
+                            guint16         *out_port,
+                            GError         **error)
+{
+  g_autoptr(GSocketAddress) effective = NULL;
+  g_autoptr(GError) local_error = NULL;
+  guint port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address));
+
+  if (!g_socket_listener_add_address (G_SOCKET_LISTENER (l->service), address,
+                                      G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL,
+                                      &effective, &local_error))
+    {
+      if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED))
+        g_set_error (error, CB_SANDBOX_ERROR, CB_SANDBOX_ERROR_FAILED,
+                     "Cannot listen on port %u (%s): only root or a program with the "
+                     "CAP_NET_BIND_SERVICE capability may use a port below %u. Either run the "
+                     "sandbox as root, or give it the capability once "
+                     "(sudo setcap cap_net_bind_service=+ep <path of certbench-sandbox>), or let "
+                     "every program use ports from %u up "
+                     "(sudo sysctl net.ipv4.ip_unprivileged_port_start=%u)",
+                     port, local_error->message, unprivileged_port_start (), port, port);
+      else
+        g_set_error (error, CB_SANDBOX_ERROR, CB_SANDBOX_ERROR_FAILED,
+                     "Cannot listen on port %u: %s", port, local_error->message);
+      return FALSE;
+    }
+  if (out_port != NULL)
+    *out_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
+  return TRUE;
+}
+
+const char *
+cb_sb_listener_get_server_name (SoupServerMessage *msg)
+{
+  if (server_name_quark == 0)
+    return NULL;
+  return g_object_get_qdata (G_OBJECT (msg), server_name_quark);
 }
 
 /* Call after soup_server_disconnect(): libsoup has closed the connections it held. */

@@ -19,5 +19,12 @@ CbSbListener *cb_sb_listener_new          (CbSandbox        *sandbox,
                                            guint16          *out_port,
                                            GError          **error);
 void          cb_sb_listener_free         (CbSbListener     *listener);
+/* Listens on one more address (the --azure-hosts mode's port 443) for the same server. */
+gboolean      cb_sb_listener_add_address  (CbSbListener     *listener,
+                                           GSocketAddress   *address,
+                                           guint16          *out_port,
+                                           GError          **error);
+/* The server name (SNI) the TLS client that sent msg asked for, or NULL. */
+const char   *cb_sb_listener_get_server_name (SoupServerMessage *msg);
 
 G_END_DECLS

@@ -10,6 +10,7 @@
 
 #include "cb-json-limits.h"
 #include "cb-sb-faults.h"
+#include "cb-sb-azure-hosts.h"
 #include "cb-sb-request.h"
 
 static CbSbStyle
@@ -101,6 +102,7 @@ cb_sb_request_free (CbSbRequest *req)
   g_free (req->principal_id);
   g_free (req->auth_key_name);
   g_free (req->correlation_id);
+  g_free (req->azure_host);
   g_clear_object (&req->msg);
   g_clear_object (&req->sandbox);
   g_free (req);
@@ -243,7 +245,7 @@ char *
 cb_sb_url (CbSbRequest *req,
            const char  *path_and_query)
 {
-  return g_strconcat (req->sandbox->base_url, path_and_query, NULL);
+  return cb_sb_azure_url (req->sandbox->base_url, req->azure_host, path_and_query);
 }
 
 gboolean

@@ -4,12 +4,20 @@
 /* Surfaces: the router. The route table (method and pattern per surface), and the dispatch
  * of every HTTPS request: the fault rules first (latency, an injected status), then the first
  * matching route (405 for a known path with another method, 404 for none), the body cap, the
- * handler, and the check that nothing was left unanswered or open. */
+ * handler, and the check that nothing was left unanswered or open.
+ *
+ * Before that, the path is made canonical: repeated slashes count as one (the generic ARM
+ * client writes "…/arm//subscriptions/…"), and a request sent to an Azure host name (the
+ * Host header, or the TLS server name when Host names none) gets that host's path prefix, so
+ * https://management.azure.com/subscriptions/… is served by the routes of /arm/subscriptions/…
+ * (cb-sb-azure-hosts.c holds the table). */
 
 #include <string.h>
 
 #include "cb-json-limits.h"
+#include "cb-sb-azure-hosts.h"
 #include "cb-sb-faults.h"
+#include "cb-sb-listener.h"
 #include "cb-sb-request.h"
 #include "cb-sb-router.h"
 #include "cb-sb-store.h"
@@ -225,6 +233,48 @@ delayed_request_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* path with every run of slashes made one. */
+static char *
+collapse_slashes (const char *path)
+{
+  GString *out = g_string_sized_new (strlen (path));
+
+  for (const char *p = path; *p != '\0'; p++)
+    if (*p != '/' || out->len == 0 || out->str[out->len - 1] != '/')
+      g_string_append_c (out, *p);
+  return g_string_free (out, FALSE);
+}
+
+/* The path the routes know for a request: its Azure host's prefix (if it was sent to one) and
+ * its path with single slashes. Sets *out_azure_host to the host it was routed by (the Host
+ * header's value, so its port is kept) or NULL. */
+static char *
+canonical_path (SoupServerMessage  *msg,
+                const char         *path,
+                char              **out_azure_host)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  const char *host = soup_message_headers_get_one (headers, "Host");
+  const char *server_name = cb_sb_listener_get_server_name (msg);
+  g_autofree char *single = collapse_slashes (path);
+  g_autofree char *prefix = NULL;
+
+  *out_azure_host = NULL;
+  if ((prefix = cb_sb_azure_host_prefix (host)) != NULL)
+    *out_azure_host = g_strdup (host);
+  else if ((prefix = cb_sb_azure_host_prefix (server_name)) != NULL)
+    {
+      guint16 port = cb_sb_azure_host_port (host);
+
+      *out_azure_host = port != 0 ? g_strdup_printf ("%s:%u", server_name, port)
+                                  : g_strdup (server_name);
+    }
+
+  if (prefix == NULL)
+    return g_steal_pointer (&single);
+  return g_strconcat (prefix, single, NULL);
+}
+
 void
 cb_sb_router_handle (SoupServer        *server,
                      SoupServerMessage *msg,
@@ -234,10 +284,13 @@ cb_sb_router_handle (SoupServer        *server,
 {
   CbSandbox *self = user_data;
   CbSbRequest *req;
+  g_autofree char *azure_host = NULL;
+  g_autofree char *routed = canonical_path (msg, path, &azure_host);
 
   cb_sb_lock (self);
 
-  req = cb_sb_request_new (self, msg, path, query);
+  req = cb_sb_request_new (self, msg, routed, query);
+  req->azure_host = g_steal_pointer (&azure_host);
 
   /* Date on the world clock, which clients read as the service's time (libsoup set it to the
    * real time when the headers arrived). */

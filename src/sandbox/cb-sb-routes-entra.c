@@ -8,13 +8,17 @@
 #include "cb-sb-directory.h"
 #include "cb-sb-modules.h"
 #include "cb-sb-request.h"
+#include "cb-sb-routes-entra-discovery.h"
 #include "cb-sb-store.h"
 #include "cb-util.h"
 
 /* Surfaces: a stand-in for Microsoft Entra ID's device-code sign-in (OAuth 2.0 RFC 8628 as Entra v2
  * speaks it): /devicecode, /token with the device_code and refresh_token grants, and the page
  * where a person enters the code. Tokens are opaque; each carries one audience (ARM, IoT Hub
- * or DPS) and a principal, which is all the other surfaces check. */
+ * or DPS) and a principal, which is all the other surfaces check. MSAL and @azure/identity
+ * find the endpoints the way they find Entra's: the OpenID configuration of a tenant and the
+ * instance-discovery document, both naming the sandbox as the client reached it
+ * (login.microsoftonline.com by host name, or the /entra prefix). */
 
 #define DEVICE_CODE_LIFETIME   900
 #define ACCESS_TOKEN_LIFETIME  3599
@@ -40,22 +44,6 @@ form_body (CbSbRequest *req)
   g_autofree char *text = g_strndup (data != NULL ? data : "", len);
 
   return soup_form_decode (text);
-}
-
-static gboolean
-check_tenant (CbSbRequest *req)
-{
-  const char *tenant = cb_sb_param (req, "tenant");
-  g_autofree char *own = cb_sb_dup_meta (req->sandbox, "tenant_id");
-
-  if (g_str_equal (tenant, "common") || g_str_equal (tenant, "organizations") ||
-      g_ascii_strcasecmp (tenant, own) == 0 || g_ascii_strcasecmp (tenant, "sandbox") == 0)
-    return TRUE;
-
-  cb_sb_reply_error (req, 400, "invalid_request", 90002,
-                     "Tenant '%s' not found. The sandbox's tenant is '%s' (or use 'organizations').",
-                     tenant, own);
-  return FALSE;
 }
 
 /* The one resource a scope string asks for ("<resource>/.default offline_access"). */
@@ -180,7 +168,7 @@ handle_devicecode (CbSbRequest *req)
   gboolean offline, openid;
   g_autoptr(CbSbStmt) stmt = NULL;
 
-  if (!check_tenant (req))
+  if (!cb_sb_entra_check_tenant (req))
     return;
 
   if (client_id == NULL || *client_id == '\0')
@@ -228,7 +216,7 @@ handle_devicecode (CbSbRequest *req)
       return;
     }
 
-  verification_uri = g_strconcat (self->base_url, "/entra/devicelogin", NULL);
+  verification_uri = cb_sb_url (req, "/entra/devicelogin");
   message = g_strdup_printf ("To sign in, use a web browser to open the page %s and enter the "
                              "code %s to authenticate.", verification_uri, user_code);
 
@@ -271,10 +259,11 @@ base64url (const char *text)
 
 /* An unsigned id_token: enough for a client to show who signed in. */
 static char *
-make_id_token (CbSandbox  *self,
-               const char *principal_id,
-               const char *client_id)
+make_id_token (CbSbRequest *req,
+               const char  *principal_id,
+               const char  *client_id)
 {
+  CbSandbox *self = req->sandbox;
   g_autofree char *tenant = cb_sb_dup_meta (self, "tenant_id");
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autoptr(JsonGenerator) gen = json_generator_new ();
@@ -293,7 +282,8 @@ make_id_token (CbSandbox  *self,
   json_builder_add_string_value (b, client_id);
   json_builder_set_member_name (b, "iss");
   {
-    g_autofree char *iss = g_strdup_printf ("%s/entra/%s/v2.0", self->base_url, tenant);
+    g_autofree char *path = g_strdup_printf ("/entra/%s/v2.0", tenant);
+    g_autofree char *iss = cb_sb_url (req, path);
     json_builder_add_string_value (b, iss);
   }
   json_builder_set_member_name (b, "iat");
@@ -340,7 +330,7 @@ reply_tokens (CbSbRequest *req,
     refresh = cb_sb_store_token (self, "refresh", principal_id, audience, scope, client_id,
                                  REFRESH_TOKEN_LIFETIME);
   if (openid || offline)
-    id_token = make_id_token (self, principal_id, client_id);
+    id_token = make_id_token (req, principal_id, client_id);
 
   if (access == NULL || (offline && refresh == NULL))
     {
@@ -528,17 +518,21 @@ handle_token (CbSbRequest *req)
   g_autoptr(GHashTable) form = form_body (req);
   const char *grant = g_hash_table_lookup (form, "grant_type");
 
-  if (!check_tenant (req))
+  if (!cb_sb_entra_check_tenant (req))
     return;
 
-  if (g_strcmp0 (grant, "urn:ietf:params:oauth:grant-type:device_code") == 0)
+  /* Entra v2 takes the device-code grant by its RFC 8628 name and by the short one MSAL and
+   * @azure/identity send. */
+  if (g_strcmp0 (grant, "urn:ietf:params:oauth:grant-type:device_code") == 0 ||
+      g_strcmp0 (grant, "device_code") == 0)
     token_device_code (req, form);
   else if (g_strcmp0 (grant, "refresh_token") == 0)
     token_refresh (req, form);
   else
     cb_sb_reply_error (req, 400, "unsupported_grant_type", 70003,
                        "The app requested an unsupported grant type '%s'. The sandbox supports "
-                       "device_code and refresh_token.", grant != NULL ? grant : "");
+                       "'urn:ietf:params:oauth:grant-type:device_code' (also written "
+                       "'device_code') and 'refresh_token'.", grant != NULL ? grant : "");
 }
 
 /* Approves or declines a pending code. Returns NULL on success, else a message. */
@@ -710,6 +704,7 @@ cb_sb_routes_entra_init (CbSandbox  *self,
                    handle_devicelogin_post);
   cb_sb_add_route (self, "POST", "/sandbox/entra/approve", CB_SB_STYLE_PLAIN,
                    handle_approve);
+  cb_sb_routes_entra_discovery_add (self);
 
   return TRUE;
 }

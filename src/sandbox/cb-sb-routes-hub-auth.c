@@ -16,6 +16,7 @@
 #include "cb-sb-topology.h"
 
 #define HUB_API_VERSION_CLI "2024-03-31"
+#define HUB_API_VERSION_NODE_PL "2020-09-30"   /* azure-iothub's IoTHubRegistryManager */
 
 static guint
 parse_rights (const char *text)
@@ -169,7 +170,8 @@ cb_sb_hub_begin_request (CbSbRequest *req,
   if (!authorize (req, ctx, accepted, right_name))
     return FALSE;
 
-  return cb_sb_require_api_version (req, CB_SB_HUB_API_VERSION, HUB_API_VERSION_CLI, NULL);
+  return cb_sb_require_api_version (req, CB_SB_HUB_API_VERSION, HUB_API_VERSION_CLI,
+                                    HUB_API_VERSION_NODE_PL, NULL);
 }
 
 void

@@ -3,7 +3,8 @@
 
 /* The other resource provider's side of ADR: Microsoft.Devices/IotHubs/{hub}/certificates,
  * the hub's CA certificates that ADR synchronizes from the policies' issuing CAs (list, get,
- * delete with If-Match). Its own api-version, 2025-08-01-preview. */
+ * delete with If-Match). Its own api-versions: 2025-08-01-preview, and the GA and preview
+ * versions @azure/arm-iothub and the Azure CLI send (6.x: 2023-06-30), with one shape. */
 
 #include "config.h"
 
@@ -15,6 +16,9 @@
 #include "cb-sb-routes-hub-certificates.h"
 
 #define TYPE_HUB_CERT      "Microsoft.Devices/IotHubs/Certificates"
+#define HUB_ARM_GA         "2023-06-30"
+#define HUB_ARM_GA_OLD     "2021-07-02"
+#define HUB_ARM_PREVIEW    "2023-06-30-preview"
 #define OP_HUB_CERT_READ   "Microsoft.Devices/IotHubs/certificates/read"
 #define OP_HUB_CERT_DELETE "Microsoft.Devices/IotHubs/certificates/delete"
 
@@ -87,7 +91,8 @@ hub_begin (CbSbRequest    *req,
   char *name;
 
   if (!cb_sb_require_bearer (req, CB_SB_AUD_ARM) ||
-      !cb_sb_require_api_version (req, CB_SB_HUB_ARM_API_VERSION, NULL) ||
+      !cb_sb_require_api_version (req, CB_SB_HUB_ARM_API_VERSION, HUB_ARM_GA, HUB_ARM_PREVIEW,
+                                  HUB_ARM_GA_OLD, NULL) ||
       !cb_sb_require_permission (req, id, action, perm))
     return NULL;
 

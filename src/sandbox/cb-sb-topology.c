@@ -240,3 +240,16 @@ cb_sb_topology_set_namespace (CbSandbox   *self,
 
   return TRUE;
 }
+
+GPtrArray *
+cb_sb_topology_list_names (CbSandbox *self,
+                           gboolean   dps)
+{
+  GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self, dps ? "SELECT name FROM dps_instances ORDER BY name"
+                                                      : "SELECT name FROM hubs ORDER BY name");
+
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_ptr_array_add (names, cb_sb_column_dup (stmt, 0));
+  return names;
+}

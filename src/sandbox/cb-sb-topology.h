@@ -42,6 +42,9 @@ gboolean      cb_sb_set_hub_key      (CbSandbox   *self,
 gboolean      cb_sb_set_dps_owner_key (CbSandbox  *self,
                                        const char *dps,
                                        const char *owner_key);
+/* Every hub's (dps FALSE) or DPS instance's (dps TRUE) name, sorted. */
+GPtrArray    *cb_sb_topology_list_names     (CbSandbox   *self,
+                                             gboolean     dps);
 /* Hub names whose namespace_id is ns_id. */
 GPtrArray    *cb_sb_list_hubs_for_namespace (CbSandbox *self,
                                              const char *namespace_id);

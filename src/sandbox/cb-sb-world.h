@@ -52,6 +52,7 @@ struct _CbSandbox
   gboolean      allow_remote;
   guint16       port;
   guint16       mqtt_port;          /* the hub device endpoint (MQTT over TLS); 0: any free port */
+  guint16       azure_https_port;   /* HTTPS on this port too (443, --azure-hosts); 0: none */
   guint         page_size;          /* ARM nextLink and hub query page size */
   guint         lro_delay_ms;       /* how long an LRO reports InProgress */
   guint         max_policies;       /* per credential: 1 in the preview */

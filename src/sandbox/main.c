@@ -8,9 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "cb-sandbox-hosts.h"
 #include "cb-sandbox-private.h"
 
-/* certbench-sandbox: the local stand-in for Azure, on its own (tests, demos, training). */
+/* certbench-sandbox: the local stand-in for Azure, on its own (tests, demos, training).
+ * `certbench-sandbox hosts` prints what points Microsoft's SDKs at it (cb-sandbox-hosts.c). */
 
 enum
 {
@@ -33,7 +35,8 @@ default_data_dir (void)
 
 static void
 print_welcome (CbSandbox  *sandbox,
-               gboolean    seeded)
+               gboolean    seeded,
+               gboolean    azure_hosts)
 {
   const char *base = cb_sandbox_get_base_url (sandbox);
   const char *ca = cb_sandbox_get_ca_file (sandbox);
@@ -51,6 +54,12 @@ print_welcome (CbSandbox  *sandbox,
   if (seeded)
     printf ("The demo seed is in place (namespace demo-ns, policy default, hub demo-hub,\n"
             "DPS ID scope 0ne00CB0DE1, 240 devices).\n\n");
+  if (azure_hosts)
+    printf ("It also answers as Azure on 443 (HTTPS) and %u (MQTT): login.microsoftonline.com,\n"
+            "management.azure.com, global.azure-devices-provisioning.net, {hub}.azure-devices.net\n"
+            "and {dps}.azure-devices-provisioning.net. `certbench-sandbox hosts` prints the\n"
+            "hosts-file lines and the CA to trust for each SDK.\n\n",
+            cb_sandbox_get_mqtt_port (sandbox));
   printf ("Try it:\n  curl --cacert %s %s/sandbox/info\n\n", ca, base);
   printf ("docs/sandbox.md walks through every endpoint. Press Ctrl+C to stop.\n");
   fflush (stdout);
@@ -72,6 +81,7 @@ main (int   argc,
   gboolean manual_sign_in = FALSE;
   gboolean allow_remote = FALSE;
   gboolean version = FALSE;
+  gboolean azure_hosts = FALSE;
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(CbSandbox) sandbox = NULL;
@@ -96,16 +106,22 @@ main (int   argc,
       "Policies allowed per credential (the preview allows 1)", "N" },
     { "manual-sign-in", 0, 0, G_OPTION_ARG_NONE, &manual_sign_in,
       "Device codes wait for approval at /entra/devicelogin instead of approving themselves", NULL },
+    { "azure-hosts", 0, 0, G_OPTION_ARG_NONE, &azure_hosts,
+      "Also listen on the Azure ports, 443 (HTTPS) and 8883 (MQTT), for Microsoft's SDKs "
+      "pointed at the sandbox by a hosts file (see the hosts command); 443 needs root or "
+      "CAP_NET_BIND_SERVICE", NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
     { NULL }
   };
 
   setlocale (LC_ALL, "");
 
-  context = g_option_context_new ("- the local Azure stand-in for Certbench");
+  context = g_option_context_new ("[hosts] - the local Azure stand-in for Certbench");
   g_option_context_set_summary (context,
       "Serves Entra sign-in, Azure Device Registry (ARM), DPS and IoT Hub over TLS on loopback,\n"
-      "with a real CA and a SQLite database, following the Azure wire formats.");
+      "with a real CA and a SQLite database, following the Azure wire formats.\n\n"
+      "certbench-sandbox hosts [--data-dir DIR] [--bind ADDR] prints the hosts-file lines\n"
+      "and the CA to trust that point Microsoft's SDKs at the sandbox.");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
@@ -119,8 +135,31 @@ main (int   argc,
       return EXIT_SUCCESS;
     }
 
+  if (data_dir == NULL)
+    data_dir = default_data_dir ();
+
+  if (argc > 1 && g_str_equal (argv[1], "hosts") && argc == 2)
+    {
+      g_autofree char *text = cb_sandbox_hosts_text (data_dir, bind != NULL ? bind : "127.0.0.1",
+                                                     &error);
+
+      if (text == NULL)
+        {
+          g_printerr ("certbench-sandbox: %s\n", error->message);
+          return EXIT_USAGE;
+        }
+      fputs (text, stdout);
+      return EXIT_SUCCESS;
+    }
+  if (argc > 1)
+    {
+      g_printerr ("certbench-sandbox: unknown command “%s” (known: hosts)\nTry --help.\n", argv[1]);
+      return EXIT_USAGE;
+    }
+
+  /* Microsoft's SDKs call mqtts://{hub}.azure-devices.net:8883, whatever --port says. */
   if (mqtt_port < 0)
-    mqtt_port = port == 0 ? 0 : 8883;
+    mqtt_port = port == 0 && !azure_hosts ? 0 : 8883;
 
   if (port < 0 || port > 65535 || mqtt_port > 65535 || page_size < 1 || page_size > 1000 || lro_delay_ms < 0 ||
       max_policies < 1)
@@ -135,12 +174,11 @@ main (int   argc,
       return EXIT_USAGE;
     }
 
-  if (data_dir == NULL)
-    data_dir = default_data_dir ();
-
   sandbox = cb_sandbox_new (data_dir);
   cb_sandbox_set_port (sandbox, (guint16) port);
   cb_sandbox_set_mqtt_port (sandbox, (guint16) mqtt_port);
+  if (azure_hosts)
+    cb_sandbox_set_azure_https_port (sandbox, 443);
   cb_sandbox_set_bind_address (sandbox, bind, allow_remote);
   cb_sandbox_set_page_size (sandbox, (guint) page_size);
   cb_sandbox_set_lro_delay_ms (sandbox, (guint) lro_delay_ms);
@@ -165,7 +203,7 @@ main (int   argc,
       return EXIT_START;
     }
 
-  print_welcome (sandbox, seed != NULL);
+  print_welcome (sandbox, seed != NULL, azure_hosts);
 
   loop = g_main_loop_new (NULL, FALSE);
   g_unix_signal_add (SIGINT, quit_cb, loop);

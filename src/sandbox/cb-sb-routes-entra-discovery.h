@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+/* Surfaces: Entra's metadata documents (cb-sb-routes-entra-discovery.c). */
+
+#include "cb-sb-request.h"
+
+G_BEGIN_DECLS
+
+/* Whether the {tenant} of the request is one the sandbox answers for (common, organizations,
+ * its own tenant id, "sandbox"); replies 400 invalid_request otherwise. */
+gboolean      cb_sb_entra_check_tenant          (CbSbRequest *req);
+/* Adds the OpenID configuration, the (empty) signing keys and instance discovery. */
+void          cb_sb_routes_entra_discovery_add  (CbSandbox   *self);
+
+G_END_DECLS
