@@ -12,7 +12,7 @@ PACKAGES="build-essential pkg-config meson ninja-build gettext libxml2-utils
   xvfb xauth dbus dbus-x11 gnome-keyring at-spi2-core libgl1-mesa-dri libegl1
   python3-pyatspi gir1.2-atspi-2.0 python3-dogtail
   imagemagick socat mosquitto mosquitto-clients openssl curl ca-certificates locales
-  flatpak-builder groff-base"
+  flatpak-builder groff-base iproute2"
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
@@ -37,3 +37,6 @@ if ! locale -a 2>/dev/null | grep -qi '^de_DE\.utf8$'; then
   $SUDO sed -i 's/^# *de_DE.UTF-8 UTF-8/de_DE.UTF-8 UTF-8/' /etc/locale.gen
   $SUDO locale-gen >&2
 fi
+
+# Microsoft's Node SDKs, pinned, for the compatibility tests.
+sh "$(dirname "$0")/setup-compat.sh"
