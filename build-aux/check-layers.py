@@ -35,7 +35,7 @@ LAYERS = [
                  r"cb-sb-routes-.*", r"cb-sb-mqtt(-.*)?", r"cb-sb-info",
                  r"cb-sb-preconditions", r"cb-sb-arm-.*"]),
     ("assembly", [r"cb-sandbox", r"cb-sandbox-private", r"cb-sb-modules", r"cb-sandbox-seed",
-                  r"cb-sb-seed", r"cb-sandbox-profile", r"cb-sandbox-service",
+                  r"cb-sb-seed", r"cb-sandbox-profile", r"cb-sandbox-service", r"cb-sandbox-hosts",
                   r"cb-sb-adr-module", r"main"]),
 ]
 

@@ -12,7 +12,7 @@ PACKAGES="build-essential pkg-config meson ninja-build gettext libxml2-utils
   xvfb xauth dbus dbus-x11 gnome-keyring at-spi2-core libgl1-mesa-dri libegl1
   python3-pyatspi gir1.2-atspi-2.0 python3-dogtail
   imagemagick socat mosquitto mosquitto-clients openssl curl ca-certificates locales
-  flatpak-builder groff-base iproute2"
+  flatpak-builder groff-base iproute2 util-linux"
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then

@@ -190,8 +190,8 @@ cb_sb_azure_url (const char *base_url,
 
   port = cb_sb_azure_host_port (azure_host);
   if (port != 0 && port != 443)
-    return g_strdup_printf ("https://%s:%u%s", host, port, rest);
-  return g_strconcat ("https://", host, rest, NULL);
+    return g_strdup_printf ("https://%s:%u%s%s", host, port, rest[0] == '?' ? "/" : "", rest);
+  return g_strconcat ("https://", host, rest[0] == '?' ? "/" : "", rest, NULL);
 }
 
 char *
