@@ -5,6 +5,7 @@
  * (cb-sb-mqtt-handle-connect.c), PUBLISH (cb-sb-mqtt-handle-publish.c), SUBSCRIBE and
  * UNSUBSCRIBE (cb-sb-mqtt-handle-subscribe.c). Called with the sandbox lock held. */
 
+#include <json-glib/json-glib.h>
 #include "cb-mqtt-packet.h"
 #include "cb-sb-mqtt-transport.h"
 
@@ -26,5 +27,10 @@ void          cb_sb_mqtt_handle_subscribe      (CbSbMqttConn *c,
                                                 CbMqttPacket *p);
 void          cb_sb_mqtt_handle_unsubscribe    (CbSbMqttConn *c,
                                                 CbMqttPacket *p);
+/* Adds "refusedSubscriptions" (the newest ten topic filters the device "hub/device" was
+ * refused, SUBACK 0x80, newest first: {"time", "topicFilter"}) to the object b is building. */
+void          cb_sb_mqtt_add_refused_subscriptions_json (CbSbMqtt    *m,
+                                                         const char  *key,
+                                                         JsonBuilder *b);
 
 G_END_DECLS

@@ -55,6 +55,7 @@ typedef struct
   char               *key;              /* "hub/device" once accepted */
   GPtrArray          *chain;            /* GBytes DER, leaf first; NULL: none presented. Kept
                                          * as DER: a parsed certificate is ~20 KiB of ASN.1 */
+  gboolean            sas;              /* authenticated by a SAS password, not the chain */
   GPtrArray          *filters;          /* subscribed topic filters (char *) */
   guint16             keep_alive;
   gint64              created;          /* monotonic usec */
@@ -77,6 +78,10 @@ struct _CbSbMqtt
   GHashTable      *conns;               /* CbSbMqttConn* -> CbSbMqttConn* (one ref each) */
   GHashTable      *devices;             /* "hub/device" -> CbSbMqttConn* (borrowed, in conns) */
   GHashTable      *ops;                 /* "hub/device" -> renewal operation (cb-sb-mqtt-renewal.c) */
+  GHashTable      *refused_subscriptions; /* "hub/device" -> GPtrArray (cb-sb-mqtt-handle-subscribe.c) */
+  GHashTable      *c2d;                 /* "hub/device" -> GQueue of waiting messages (cb-sb-mqtt-c2d.c) */
+  GHashTable      *methods;             /* "hub/device/rid" -> pending direct method (cb-sb-mqtt-methods.c) */
+  guint64          next_method_rid;
   GSource         *sweep;
   gsize            max_packet;
   guint            renewal_delay_ms;

@@ -119,8 +119,12 @@ mqtt_free (gpointer data)
       g_source_unref (m->sweep);
     }
 
+  /* Pending direct methods answer their callers (the endpoint is gone) before it stops. */
+  g_clear_pointer (&m->methods, g_hash_table_destroy);
   cb_sb_mqtt_transport_stop (m);
 
+  g_clear_pointer (&m->c2d, g_hash_table_destroy);
+  g_clear_pointer (&m->refused_subscriptions, g_hash_table_destroy);
   g_hash_table_destroy (m->ops);
   g_hash_table_destroy (m->devices);
   g_hash_table_destroy (m->conns);
@@ -204,10 +208,13 @@ recheck_all (CbSandbox  *self,
   for (guint i = 0; i < list->len; i++)
     {
       CbSbMqttConn *c = g_ptr_array_index (list, i);
-      g_autoptr(GPtrArray) chain = cb_sb_mqtt_parse_chain (c->chain);
+      g_autoptr(GPtrArray) chain = NULL;
       g_autofree char *why = NULL;
       CbSbVerdict verdict;
 
+      if (c->sas)
+        continue;                              /* no chain to judge; disabling drops it */
+      chain = cb_sb_mqtt_parse_chain (c->chain);
       verdict = cb_sb_check_device_chain (self, c->hub, c->device_id, chain, &why);
       if (verdict != CB_SB_VERDICT_ACCEPTED)
         {
