@@ -9,6 +9,7 @@
 
 #include <string.h>
 
+#include "cb-sas.h"
 #include "cb-sb-adr.h"
 #include "cb-sb-hub.h"
 #include "cb-sb-hub-store.h"
@@ -74,6 +75,7 @@ check_sas (CbSandbox   *self,
            const char  *hub,
            const char  *device_id,
            GBytes      *password,
+           gint64      *expiry,
            char       **reason)
 {
   g_autoptr(GError) error = NULL;
@@ -111,6 +113,11 @@ check_sas (CbSandbox   *self,
       *reason = g_strdup_printf ("The device “%s” is disabled.", device_id);
       return "device-disabled";
     }
+  {
+    g_autoptr(CbSasToken) token = cb_sas_token_parse (text, NULL);
+
+    *expiry = token != NULL ? token->expiry : 0;
+  }
   *reason = g_strdup ("The SAS password is valid for this device.");
   return NULL;
 }
@@ -202,7 +209,8 @@ cb_sb_mqtt_handle_connect (CbSbMqttConn *c,
 
   if (p->password != NULL && g_bytes_get_size (p->password) > 0)
     {
-      const char *sas_verdict = check_sas (m->sandbox, hub, p->client_id, p->password, &reason);
+      const char *sas_verdict = check_sas (m->sandbox, hub, p->client_id, p->password,
+                                           &c->sas_expiry, &reason);
 
       if (sas_verdict != NULL)
         {

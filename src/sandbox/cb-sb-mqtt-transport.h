@@ -56,6 +56,7 @@ typedef struct
   GPtrArray          *chain;            /* GBytes DER, leaf first; NULL: none presented. Kept
                                          * as DER: a parsed certificate is ~20 KiB of ASN.1 */
   gboolean            sas;              /* authenticated by a SAS password, not the chain */
+  gint64              sas_expiry;       /* its "se" (session clock): closed when it passes */
   GPtrArray          *filters;          /* subscribed topic filters (char *) */
   guint16             keep_alive;
   gint64              created;          /* monotonic usec */
@@ -116,8 +117,9 @@ GPtrArray    *cb_sb_mqtt_snapshot              (GHashTable   *table,
 /* Listens on the sandbox's bind address and MQTT port (0: any; the port is written back). */
 gboolean      cb_sb_mqtt_transport_listen      (CbSbMqtt     *m,
                                                 GError      **error);
-/* Closes what is late: a last answer not sent, no handshake and CONNECT in time, no packet
- * in 1.5 × the keep-alive; writes lastActivityTime that is due. Lock held. */
+/* Closes what is late: a last answer not sent, no handshake and CONNECT in time, an expired
+ * SAS token, no packet in 1.5 × the keep-alive; writes lastActivityTime that is due. Lock
+ * held. */
 void          cb_sb_mqtt_transport_sweep       (CbSbMqtt     *m,
                                                 gint64        now);
 /* Stops listening and closes every connection. */
