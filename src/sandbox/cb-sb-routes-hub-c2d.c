@@ -15,7 +15,7 @@
 
 #include "cb-sb-hub.h"
 #include "cb-sb-mqtt-c2d.h"
-#include "cb-sb-routes-hub.h"
+#include "cb-sb-routes-hub-auth.h"
 #include "cb-sb-routes-hub-c2d.h"
 
 #define MAX_C2D_SIZE (64 * 1024)

@@ -19,7 +19,7 @@
 #include "cb-sb-hub-store.h"
 #include "cb-sb-json.h"
 #include "cb-sb-mqtt-methods.h"
-#include "cb-sb-routes-hub.h"
+#include "cb-sb-routes-hub-auth.h"
 #include "cb-sb-routes-hub-methods.h"
 
 #define DEFAULT_RESPONSE_TIMEOUT 30
