@@ -11,15 +11,17 @@
 
 G_BEGIN_DECLS
 
-/* Judges the device (user name, client id, its certificate chain: the hub's verdict) and
- * answers CONNACK; an accepted connection replaces the device's earlier one. */
+/* Judges the device (user name, client id, and its SAS password or else its certificate chain:
+ * the hub's verdict) and answers CONNACK; an accepted connection replaces the device's earlier
+ * one. */
 void          cb_sb_mqtt_handle_connect        (CbSbMqttConn *c,
                                                 CbMqttPacket *p);
 /* The certificates (CbCertificate) of a chain of DER GBytes, up to the first that does not
  * parse; NULL when none does. */
 GPtrArray    *cb_sb_mqtt_parse_chain           (GPtrArray    *ders);
 
-/* Twin requests, renewal requests and telemetry; anything else closes the connection. */
+/* Twin requests, renewal requests, direct method answers and telemetry; anything else closes
+ * the connection. */
 void          cb_sb_mqtt_handle_publish        (CbSbMqttConn *c,
                                                 CbMqttPacket *p);
 

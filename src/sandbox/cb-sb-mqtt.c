@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "cb-sandbox-mqtt"
 
-/* The hub's device endpoint: MQTT 3.1.1 over TLS with client certificates
+/* The hub's device endpoint: MQTT 3.1.1 over TLS with client certificates or SAS passwords
  * (azure-api-reference.md §3.1-3.3, §5, §6 items 19-21).
  *
  * TLS takes any client certificate; the decision is made after CONNECT, by
@@ -14,8 +14,9 @@
 
 /* This file connects the endpoint's parts (as mosquitto's): the transport
  * (cb-sb-mqtt-transport.c) hands each packet to handle_packet() here, which passes it to the
- * per-packet handlers (cb-sb-mqtt-handle-*.c); those use the twin topics (cb-sb-mqtt-twin.c)
- * and renewal (cb-sb-mqtt-renewal.c). It starts the endpoint and listens to the sandbox's
+ * per-packet handlers (cb-sb-mqtt-handle-*.c); those use the twin topics (cb-sb-mqtt-twin.c),
+ * renewal (cb-sb-mqtt-renewal.c), direct methods (cb-sb-mqtt-methods.c) and cloud-to-device
+ * messages (cb-sb-mqtt-c2d.c). It starts the endpoint and listens to the sandbox's
  * events: a device dropped, every connection to recheck, desired properties patched. */
 
 #include "config.h"
