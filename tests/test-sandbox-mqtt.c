@@ -1403,8 +1403,11 @@ test_protocol (Fixture       *f,
   g_autoptr(Device) d = make_device (f, "proto-01");
   g_autoptr(Raw) r = device_connect (f, d);
 
-  /* Only the hub's response topics may be subscribed. */
-  raw_subscribe (r, "devices/proto-01/messages/devicebound/#", CB_MQTT_SUBACK_FAILURE);
+  /* Only the topics the hub serves may be subscribed: its response topics, methods and the
+   * device's own cloud-to-device messages. */
+  raw_subscribe (r, "devices/proto-01/messages/devicebound/#", 1);
+  raw_subscribe (r, "devices/proto-02/messages/devicebound/#", CB_MQTT_SUBACK_FAILURE);
+  raw_subscribe (r, "$iothub/methods/POST/#", 1);
   raw_subscribe (r, "#", CB_MQTT_SUBACK_FAILURE);
   raw_subscribe (r, "$iothub/twin/res/#", 1);
 

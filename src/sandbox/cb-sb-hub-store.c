@@ -277,6 +277,86 @@ cb_sb_hub_device_new (CbSandbox  *self,
 }
 
 /* The hub's canonical name and host, or FALSE when there is no such hub. */
+static void
+hub_info_free (gpointer data)
+{
+  CbSbHubInfo *info = data;
+
+  g_free (info->name);
+  g_free (info->subscription);
+  g_free (info->resource_group);
+  g_free (info->namespace_id);
+  g_free (info->host_name);
+  g_free (info);
+}
+
+GPtrArray *
+cb_sb_hub_list_hubs (CbSandbox  *self,
+                     const char *subscription,
+                     const char *resource_group)
+{
+  GPtrArray *list = g_ptr_array_new_with_free_func (hub_info_free);
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self,
+      "SELECT name, subscription, resource_group, namespace_id, host_name, created FROM hubs "
+      "WHERE subscription = ?1 COLLATE NOCASE AND (?2 IS NULL OR resource_group = ?2 COLLATE NOCASE) "
+      "ORDER BY name");
+
+  sqlite3_bind_text (stmt, 1, subscription, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, resource_group, -1, SQLITE_TRANSIENT);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      CbSbHubInfo *info = g_new0 (CbSbHubInfo, 1);
+
+      info->name = cb_sb_column_dup (stmt, 0);
+      info->subscription = cb_sb_column_dup (stmt, 1);
+      info->resource_group = cb_sb_column_dup (stmt, 2);
+      info->namespace_id = cb_sb_column_dup (stmt, 3);
+      info->host_name = cb_sb_column_dup (stmt, 4);
+      info->created = sqlite3_column_int64 (stmt, 5);
+      g_ptr_array_add (list, info);
+    }
+  sqlite3_reset (stmt);
+  return list;
+}
+
+static void
+hub_policy_free (gpointer data)
+{
+  CbSbHubPolicy *policy = data;
+
+  g_free (policy->key_name);
+  cb_wipe_string (&policy->primary_key);
+  cb_wipe_string (&policy->secondary_key);
+  g_free (policy->rights);
+  g_free (policy);
+}
+
+GPtrArray *
+cb_sb_hub_list_policies (CbSandbox  *self,
+                         const char *hub)
+{
+  GPtrArray *list = g_ptr_array_new_with_free_func (hub_policy_free);
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self,
+      "SELECT key_name, primary_key, secondary_key, rights FROM hub_keys WHERE hub = ? "
+      "ORDER BY CASE key_name WHEN 'iothubowner' THEN 0 WHEN 'service' THEN 1 "
+      "WHEN 'device' THEN 2 WHEN 'registryRead' THEN 3 WHEN 'registryReadWrite' THEN 4 "
+      "ELSE 5 END, key_name");
+
+  sqlite3_bind_text (stmt, 1, hub, -1, SQLITE_TRANSIENT);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      CbSbHubPolicy *policy = g_new0 (CbSbHubPolicy, 1);
+
+      policy->key_name = cb_sb_column_dup (stmt, 0);
+      policy->primary_key = cb_sb_column_dup (stmt, 1);
+      policy->secondary_key = cb_sb_column_dup (stmt, 2);
+      policy->rights = cb_sb_column_dup (stmt, 3);
+      g_ptr_array_add (list, policy);
+    }
+  sqlite3_reset (stmt);
+  return list;
+}
+
 gboolean
 cb_sb_hub_lookup (CbSandbox  *self,
                   const char *name,
@@ -361,6 +441,60 @@ cb_sb_hub_ensure_device (CbSandbox   *self,
       dev->etag = cb_sb_hub_new_device_etag ();
       ret = cb_sb_hub_device_save (self, dev, error);
     }
+
+  cb_sb_unlock (self);
+  return ret;
+}
+
+gboolean
+cb_sb_hub_ensure_sas_device (CbSandbox   *self,
+                             const char  *hub,
+                             const char  *device_id,
+                             const char  *primary_key,
+                             const char  *secondary_key,
+                             GError     **error)
+{
+  g_autoptr(CbSbHubDevice) dev = NULL;
+  g_autofree char *canonical = NULL;
+  gboolean ret;
+
+  g_return_val_if_fail (CB_IS_SANDBOX (self), FALSE);
+  g_return_val_if_fail (device_id != NULL && primary_key != NULL, FALSE);
+
+  cb_sb_lock (self);
+
+  if (hub == NULL || !cb_sb_hub_lookup (self, hub, &canonical, NULL))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "The IoT hub '%s' does not exist",
+                   hub != NULL ? hub : "(none)");
+      cb_sb_unlock (self);
+      return FALSE;
+    }
+
+  dev = cb_sb_hub_device_load (self, canonical, device_id);
+  if (dev == NULL)
+    {
+      dev = cb_sb_hub_device_new (self, canonical, device_id, "sas");
+      dev->status_updated = dev->created;
+    }
+  else if (g_strcmp0 (dev->auth_type, "sas") == 0 && g_strcmp0 (dev->primary_key, primary_key) == 0 &&
+           g_strcmp0 (dev->secondary_key, secondary_key ? secondary_key : primary_key) == 0)
+    {
+      cb_sb_unlock (self);
+      return TRUE;
+    }
+
+  g_free (dev->auth_type);
+  dev->auth_type = g_strdup ("sas");
+  g_free (dev->primary_key);
+  dev->primary_key = g_strdup (primary_key);
+  g_free (dev->secondary_key);
+  dev->secondary_key = g_strdup (secondary_key ? secondary_key : primary_key);
+  g_clear_pointer (&dev->primary_thumbprint, g_free);
+  g_clear_pointer (&dev->secondary_thumbprint, g_free);
+  g_free (dev->etag);
+  dev->etag = cb_sb_hub_new_device_etag ();
+  ret = cb_sb_hub_device_save (self, dev, error);
 
   cb_sb_unlock (self);
   return ret;

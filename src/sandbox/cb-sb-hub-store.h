@@ -87,6 +87,34 @@ char          *cb_sb_hub_twin_etag        (gint64       seq);
 /* usec as the hub writes times; 0001-01-01T00:00:00Z for never. */
 char          *cb_sb_hub_format_time      (gint64       usec);
 
+/* A hub as the resource provider shows it (hubs), and one of its shared access policies
+ * (hub_keys; the keys are secrets: never log them). */
+typedef struct
+{
+  char   *name;
+  char   *subscription;
+  char   *resource_group;
+  char   *namespace_id;
+  char   *host_name;
+  gint64  created;                     /* unix seconds */
+} CbSbHubInfo;
+
+typedef struct
+{
+  char   *key_name;
+  char   *primary_key;
+  char   *secondary_key;
+  char   *rights;
+} CbSbHubPolicy;
+
+/* The hubs of a subscription (and resource group, unless NULL), by name: CbSbHubInfo. */
+GPtrArray     *cb_sb_hub_list_hubs        (CbSandbox   *self,
+                                           const char  *subscription,
+                                           const char  *resource_group);
+/* The hub's shared access policies in the order IoT Hub lists them: CbSbHubPolicy. */
+GPtrArray     *cb_sb_hub_list_policies    (CbSandbox   *self,
+                                           const char  *hub);
+
 /* The hub's canonical name and host, or FALSE when there is no such hub. */
 gboolean       cb_sb_hub_lookup           (CbSandbox   *self,
                                            const char  *name,

@@ -12,6 +12,13 @@ G_BEGIN_DECLS
 /* IoT Hub device registry (cb-sb-hub-store.c) */
 gboolean      cb_sb_hub_ensure_device     (CbSandbox *self, const char *hub,
                                            const char *device_id, GError **error);
+/* Creates or updates the identity as a symmetric-key (sas) device with these keys, as DPS does
+ * for a registration attested by a symmetric key (the key derived from the enrollment group's,
+ * or the individual enrollment's); secondary may be NULL (then the primary serves both). An
+ * existing identity keeps its status and twin. */
+gboolean      cb_sb_hub_ensure_sas_device (CbSandbox *self, const char *hub,
+                                           const char *device_id, const char *primary_key,
+                                           const char *secondary_key, GError **error);
 /* FALSE when the device does not exist. */
 gboolean      cb_sb_hub_lookup_device     (CbSandbox *self, const char *hub,
                                            const char *device_id, gboolean *enabled);

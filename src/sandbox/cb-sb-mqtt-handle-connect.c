@@ -9,11 +9,13 @@
 
 #include <string.h>
 
+#include "cb-sas.h"
 #include "cb-sb-adr.h"
 #include "cb-sb-hub.h"
 #include "cb-sb-hub-store.h"
 #include "cb-sb-mqtt-attempts.h"
 #include "cb-sb-mqtt-handle.h"
+#include "cb-sb-sas.h"
 #include "cb-x509.h"
 
 /* "{host}/{deviceId}/?api-version=..." -> host and device id; FALSE when not that shape. */
@@ -66,10 +68,68 @@ refuse (CbSbMqttConn *c,
   cb_sb_mqtt_conn_close (c, reason, TRUE);
 }
 
+/* A device authenticating with a SharedAccessSignature as its password (signed with its own
+ * key, or a policy's with DeviceConnect): NULL when accepted, else the verdict and *reason. */
+static const char *
+check_sas (CbSandbox   *self,
+           const char  *hub,
+           const char  *device_id,
+           GBytes      *password,
+           gint64      *expiry,
+           char       **reason)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *host = NULL;
+  g_autofree char *resource = NULL;
+  gsize len = 0;
+  const char *data = g_bytes_get_data (password, &len);
+  gboolean enabled = FALSE;
+  guint rights = 0;
+
+  cb_sb_hub_lookup (self, hub, NULL, &host);
+  resource = g_strdup_printf ("%s/devices/%s", host, device_id);
+  text = g_strndup (data, len);
+  if (strlen (text) != len || !g_utf8_validate (text, -1, NULL) ||
+      !cb_sb_hub_sas_verify (self, hub, host, text, resource, &rights, NULL, NULL, &error))
+    {
+      *reason = g_strdup_printf ("The SAS password was refused: %s.",
+                                 error != NULL ? error->message : "it is not text");
+      return "bad-sas";
+    }
+  if ((rights & CB_SB_HUB_RIGHT_DEVICE) == 0)
+    {
+      *reason = g_strdup ("The SAS password was refused: its shared access policy does not "
+                          "grant DeviceConnect.");
+      return "bad-sas";
+    }
+  if (!cb_sb_hub_lookup_device (self, hub, device_id, &enabled))
+    {
+      *reason = g_strdup_printf ("The device “%s” is not registered in the hub.", device_id);
+      return "unknown-device";
+    }
+  if (!enabled)
+    {
+      *reason = g_strdup_printf ("The device “%s” is disabled.", device_id);
+      return "device-disabled";
+    }
+  {
+    g_autoptr(CbSasToken) token = cb_sas_token_parse (text, NULL);
+
+    *expiry = token != NULL ? token->expiry : 0;
+  }
+  *reason = g_strdup ("The SAS password is valid for this device.");
+  return NULL;
+}
+
 GPtrArray *
 cb_sb_mqtt_parse_chain (GPtrArray *ders)
 {
-  GPtrArray *chain = g_ptr_array_new_with_free_func (g_object_unref);
+  GPtrArray *chain;
+
+  if (ders == NULL)
+    return NULL;
+  chain = g_ptr_array_new_with_free_func (g_object_unref);
 
   for (guint i = 0; i < ders->len; i++)
     {
@@ -147,20 +207,34 @@ cb_sb_mqtt_handle_connect (CbSbMqttConn *c,
       return;
     }
 
-  if (c->chain == NULL || c->chain->len == 0 || !(chain = cb_sb_mqtt_parse_chain (c->chain)))
+  if (p->password != NULL && g_bytes_get_size (p->password) > 0)
+    {
+      const char *sas_verdict = check_sas (m->sandbox, hub, p->client_id, p->password,
+                                           &c->sas_expiry, &reason);
+
+      if (sas_verdict != NULL)
+        {
+          refuse (c, hub, p->client_id, CB_MQTT_CONNACK_NOT_AUTHORIZED, sas_verdict, reason);
+          return;
+        }
+      c->sas = TRUE;
+    }
+  else if (c->chain == NULL || c->chain->len == 0 || !(chain = cb_sb_mqtt_parse_chain (c->chain)))
     {
       refuse (c, hub, p->client_id, CB_MQTT_CONNACK_NOT_AUTHORIZED, "no-certificate",
-              "No client certificate was presented: devices authenticate with their "
-              "certificate and key.");
+              "No client certificate and no SAS password were presented: devices authenticate "
+              "with their certificate and key, or with a SharedAccessSignature.");
       return;
     }
-
-  verdict = cb_sb_check_device_chain (m->sandbox, hub, p->client_id, chain, &reason);
-  if (verdict != CB_SB_VERDICT_ACCEPTED)
+  else
     {
-      refuse (c, hub, p->client_id, CB_MQTT_CONNACK_NOT_AUTHORIZED,
-              cb_sb_verdict_to_string (verdict), reason);
-      return;
+      verdict = cb_sb_check_device_chain (m->sandbox, hub, p->client_id, chain, &reason);
+      if (verdict != CB_SB_VERDICT_ACCEPTED)
+        {
+          refuse (c, hub, p->client_id, CB_MQTT_CONNACK_NOT_AUTHORIZED,
+                  cb_sb_verdict_to_string (verdict), reason);
+          return;
+        }
     }
 
   key = cb_sb_mqtt_device_key (hub, p->client_id);

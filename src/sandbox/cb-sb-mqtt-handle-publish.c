@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cb-sb-mqtt-handle.h"
+#include "cb-sb-mqtt-methods.h"
 #include "cb-sb-mqtt-renewal.h"
 #include "cb-sb-mqtt-response.h"
 #include "cb-sb-mqtt-twin.h"
@@ -40,6 +41,8 @@ cb_sb_mqtt_handle_publish (CbSbMqttConn *c,
     cb_sb_mqtt_twin_patch (c, rid, p->payload);
   else if (g_str_equal (base, CB_SB_MQTT_TOPIC_ISSUE_CERT))
     cb_sb_mqtt_handle_issue_certificate (c, rid, p->payload);
+  else if (g_str_has_prefix (base, CB_SB_MQTT_TOPIC_METHOD_RES))
+    cb_sb_mqtt_method_response (c, base, rid, p->payload);
   else if (g_str_has_prefix (base, telemetry))
     ;                                          /* telemetry: accepted, not stored */
   else

@@ -609,6 +609,13 @@ cb_sb_mqtt_transport_sweep (CbSbMqtt *m,
       else if (c->state != CB_SB_MQTT_CONN_ONLINE &&
                now - c->created > (gint64) m->connect_timeout_ms * 1000)
         cb_sb_mqtt_conn_close (c, "no TLS handshake and CONNECT in time", FALSE);
+      else if (c->state == CB_SB_MQTT_CONN_ONLINE && c->sas &&
+               cb_sb_session_now (m->sandbox) >= c->sas_expiry)
+        {
+          /* As IoT Hub does: a device renews its token by connecting again. */
+          g_message ("Closing the hub connection of %s: its SAS token expired", c->device_id);
+          cb_sb_mqtt_conn_close (c, "the SAS token expired", FALSE);
+        }
       else if (c->state == CB_SB_MQTT_CONN_ONLINE && c->keep_alive > 0 &&
                now - c->last_packet > (gint64) c->keep_alive * 1500000)
         {

@@ -55,6 +55,8 @@ typedef struct
   char               *key;              /* "hub/device" once accepted */
   GPtrArray          *chain;            /* GBytes DER, leaf first; NULL: none presented. Kept
                                          * as DER: a parsed certificate is ~20 KiB of ASN.1 */
+  gboolean            sas;              /* authenticated by a SAS password, not the chain */
+  gint64              sas_expiry;       /* its "se" (session clock): closed when it passes */
   GPtrArray          *filters;          /* subscribed topic filters (char *) */
   guint16             keep_alive;
   gint64              created;          /* monotonic usec */
@@ -77,6 +79,10 @@ struct _CbSbMqtt
   GHashTable      *conns;               /* CbSbMqttConn* -> CbSbMqttConn* (one ref each) */
   GHashTable      *devices;             /* "hub/device" -> CbSbMqttConn* (borrowed, in conns) */
   GHashTable      *ops;                 /* "hub/device" -> renewal operation (cb-sb-mqtt-renewal.c) */
+  GHashTable      *refused_subscriptions; /* "hub/device" -> GPtrArray (cb-sb-mqtt-handle-subscribe.c) */
+  GHashTable      *c2d;                 /* "hub/device" -> GQueue of waiting messages (cb-sb-mqtt-c2d.c) */
+  GHashTable      *methods;             /* "hub/device/rid" -> pending direct method (cb-sb-mqtt-methods.c) */
+  guint64          next_method_rid;
   GSource         *sweep;
   gsize            max_packet;
   guint            renewal_delay_ms;
@@ -111,8 +117,9 @@ GPtrArray    *cb_sb_mqtt_snapshot              (GHashTable   *table,
 /* Listens on the sandbox's bind address and MQTT port (0: any; the port is written back). */
 gboolean      cb_sb_mqtt_transport_listen      (CbSbMqtt     *m,
                                                 GError      **error);
-/* Closes what is late: a last answer not sent, no handshake and CONNECT in time, no packet
- * in 1.5 × the keep-alive; writes lastActivityTime that is due. Lock held. */
+/* Closes what is late: a last answer not sent, no handshake and CONNECT in time, an expired
+ * SAS token, no packet in 1.5 × the keep-alive; writes lastActivityTime that is due. Lock
+ * held. */
 void          cb_sb_mqtt_transport_sweep       (CbSbMqtt     *m,
                                                 gint64        now);
 /* Stops listening and closes every connection. */

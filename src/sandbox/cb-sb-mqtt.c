@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "cb-sandbox-mqtt"
 
-/* The hub's device endpoint: MQTT 3.1.1 over TLS with client certificates
+/* The hub's device endpoint: MQTT 3.1.1 over TLS with client certificates or SAS passwords
  * (azure-api-reference.md §3.1-3.3, §5, §6 items 19-21).
  *
  * TLS takes any client certificate; the decision is made after CONNECT, by
@@ -14,8 +14,9 @@
 
 /* This file connects the endpoint's parts (as mosquitto's): the transport
  * (cb-sb-mqtt-transport.c) hands each packet to handle_packet() here, which passes it to the
- * per-packet handlers (cb-sb-mqtt-handle-*.c); those use the twin topics (cb-sb-mqtt-twin.c)
- * and renewal (cb-sb-mqtt-renewal.c). It starts the endpoint and listens to the sandbox's
+ * per-packet handlers (cb-sb-mqtt-handle-*.c); those use the twin topics (cb-sb-mqtt-twin.c),
+ * renewal (cb-sb-mqtt-renewal.c), direct methods (cb-sb-mqtt-methods.c) and cloud-to-device
+ * messages (cb-sb-mqtt-c2d.c). It starts the endpoint and listens to the sandbox's
  * events: a device dropped, every connection to recheck, desired properties patched. */
 
 #include "config.h"
@@ -119,8 +120,12 @@ mqtt_free (gpointer data)
       g_source_unref (m->sweep);
     }
 
+  /* Pending direct methods answer their callers (the endpoint is gone) before it stops. */
+  g_clear_pointer (&m->methods, g_hash_table_destroy);
   cb_sb_mqtt_transport_stop (m);
 
+  g_clear_pointer (&m->c2d, g_hash_table_destroy);
+  g_clear_pointer (&m->refused_subscriptions, g_hash_table_destroy);
   g_hash_table_destroy (m->ops);
   g_hash_table_destroy (m->devices);
   g_hash_table_destroy (m->conns);
@@ -204,10 +209,13 @@ recheck_all (CbSandbox  *self,
   for (guint i = 0; i < list->len; i++)
     {
       CbSbMqttConn *c = g_ptr_array_index (list, i);
-      g_autoptr(GPtrArray) chain = cb_sb_mqtt_parse_chain (c->chain);
+      g_autoptr(GPtrArray) chain = NULL;
       g_autofree char *why = NULL;
       CbSbVerdict verdict;
 
+      if (c->sas)
+        continue;                              /* no chain to judge; disabling drops it */
+      chain = cb_sb_mqtt_parse_chain (c->chain);
       verdict = cb_sb_check_device_chain (self, c->hub, c->device_id, chain, &why);
       if (verdict != CB_SB_VERDICT_ACCEPTED)
         {

@@ -6,18 +6,11 @@
  * policy or bearer token. Below the route files, so they all call down to it. */
 
 #include "cb-sb-request.h"
+#include "cb-sb-sas.h"
 
 G_BEGIN_DECLS
 
 #define CB_SB_HUB_MAX_PAGE_SIZE 1000
-
-typedef enum
-{
-  CB_SB_HUB_RIGHT_REGISTRY_READ  = 1 << 0,
-  CB_SB_HUB_RIGHT_REGISTRY_WRITE = 1 << 1,
-  CB_SB_HUB_RIGHT_SERVICE        = 1 << 2,
-  CB_SB_HUB_RIGHT_DEVICE         = 1 << 3,
-} CbSbHubRights;
 
 /* The hub a request addresses. */
 typedef struct

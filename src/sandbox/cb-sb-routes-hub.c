@@ -18,6 +18,7 @@
 #include "cb-sb-modules.h"
 #include "cb-sb-preconditions.h"
 #include "cb-sb-routes-hub.h"
+#include "cb-sb-routes-iothub-rp.h"
 #include "cb-sb-store.h"
 #include "cb-sb-validate.h"
 #include "cb-util.h"
@@ -146,8 +147,13 @@ apply_device_body (CbSbRequest *req,
 
   if (g_str_equal (type, "sas"))
     {
+      /* Empty keys are what azure-iothub's Registry.create sends for "generate them". */
       primary = cb_sb_json_member_string (keys, "primaryKey");
       secondary = cb_sb_json_member_string (keys, "secondaryKey");
+      if (primary != NULL && *primary == '\0')
+        primary = NULL;
+      if (secondary != NULL && *secondary == '\0')
+        secondary = NULL;
       if ((primary != NULL && !cb_sb_key_is_valid (primary)) || (secondary != NULL && !cb_sb_key_is_valid (secondary)))
         {
           cb_sb_reply_error (req, 400, "ArgumentInvalid", 400004,
@@ -389,6 +395,41 @@ handle_list_devices (CbSbRequest *req)
   cb_sb_reply_json (req, 200, json_builder_get_root (b));
 }
 
+/* GET /statistics/devices: the registry's counts, as IoT Hub's RegistryStatistics. */
+static void
+handle_device_statistics (CbSbRequest *req)
+{
+  g_auto(CbSbHubContext) ctx = { 0 };
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(CbSbStmt) stmt = NULL;
+  gint64 total = 0;
+  gint64 enabled = 0;
+
+  if (!cb_sb_hub_begin_request (req, &ctx, CB_SB_HUB_RIGHT_REGISTRY_READ, "RegistryRead"))
+    return;
+
+  stmt = cb_sb_prepare (req->sandbox,
+      "SELECT COUNT(*), COUNT(CASE WHEN status = 'enabled' THEN 1 END) FROM hub_devices "
+      "WHERE hub = ?");
+  sqlite3_bind_text (stmt, 1, ctx.hub, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      total = sqlite3_column_int64 (stmt, 0);
+      enabled = sqlite3_column_int64 (stmt, 1);
+    }
+  sqlite3_reset (stmt);
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "totalDeviceCount");
+  json_builder_add_int_value (b, total);
+  json_builder_set_member_name (b, "enabledDeviceCount");
+  json_builder_add_int_value (b, enabled);
+  json_builder_set_member_name (b, "disabledDeviceCount");
+  json_builder_add_int_value (b, total - enabled);
+  json_builder_end_object (b);
+  cb_sb_reply_json (req, 200, json_builder_get_root (b));
+}
+
 /* ---- Registration ---------------------------------------------------------------------- */
 
 gboolean
@@ -404,7 +445,12 @@ cb_sb_hub_init (CbSandbox  *self,
   cb_sb_add_route (self, "PUT", "/hubs/{hub}/devices/{id}", CB_SB_STYLE_HUB, handle_put_device);
   cb_sb_add_route (self, "DELETE", "/hubs/{hub}/devices/{id}", CB_SB_STYLE_HUB,
                    handle_delete_device);
+  cb_sb_add_route (self, "GET", "/hubs/{hub}/statistics/devices", CB_SB_STYLE_HUB,
+                   handle_device_statistics);
   cb_sb_routes_hub_twins_add (self);
+  cb_sb_routes_hub_methods_add (self);
+  cb_sb_routes_hub_c2d_add (self);
+  cb_sb_routes_iothub_rp_add (self);
 
   return TRUE;
 }

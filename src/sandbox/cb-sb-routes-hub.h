@@ -6,5 +6,7 @@
 
 #include "cb-sb-request.h"
 #include "cb-sb-routes-hub-auth.h"
+#include "cb-sb-routes-hub-c2d.h"
+#include "cb-sb-routes-hub-methods.h"
 #include "cb-sb-routes-hub-query.h"
 #include "cb-sb-routes-hub-twins.h"

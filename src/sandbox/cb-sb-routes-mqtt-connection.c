@@ -10,6 +10,7 @@
 #include "cb-sb-hub.h"
 #include "cb-sb-hub-store.h"
 #include "cb-sb-mqtt-attempts.h"
+#include "cb-sb-mqtt-handle.h"
 #include "cb-sb-mqtt-transport.h"
 #include "cb-sb-request.h"
 #include "cb-sb-routes-mqtt-connection.h"
@@ -63,6 +64,7 @@ handle_connection (CbSbRequest *req)
     json_builder_add_null_value (b);
 
   cb_sb_mqtt_attempts_add_json (self, hub, device_id, b);
+  cb_sb_mqtt_add_refused_subscriptions_json (m, key, b);
   json_builder_end_object (b);
 
   cb_sb_reply_json (req, SOUP_STATUS_OK, json_builder_get_root (b));
