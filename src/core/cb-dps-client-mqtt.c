@@ -288,8 +288,9 @@ connect_cb (GObject      *object,
 
   if (!connected)
     {
+      /* A refused CONNECT is DPS's 401002 over HTTPS: the same error either way. */
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED))
-        finish (r, NULL, cb_api_error_new_full (CB_API_ERROR_UNAUTHORIZED, 401, NULL, NULL, 0,
+        finish (r, NULL, cb_api_error_new_full (CB_API_ERROR_UNAUTHORIZED, 401, "401002", NULL, 0,
                                                 "DPS refused the device: %s", error->message));
       else
         finish (r, NULL, g_steal_pointer (&error));
@@ -314,7 +315,8 @@ deadline_cb (gpointer data)
 }
 
 static gboolean
-cancelled_cb (gpointer data)
+cancelled_cb (GCancellable *cancellable,
+              gpointer      data)
 {
   MqttRegister *r = data;
 
@@ -355,7 +357,7 @@ cb_dps_mqtt_register (GTask        *task,
   if (cancellable != NULL)
     {
       r->cancel_source = g_cancellable_source_new (cancellable);
-      g_source_set_callback (r->cancel_source, cancelled_cb, r, NULL);
+      g_source_set_callback (r->cancel_source, G_SOURCE_FUNC (cancelled_cb), r, NULL);
       g_source_attach (r->cancel_source, g_main_context_get_thread_default ());
     }
 

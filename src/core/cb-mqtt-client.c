@@ -365,7 +365,8 @@ source_drop (gpointer data)
 
 /* The cancellable of a connect fired: fails it if it still waits. */
 static gboolean
-connect_cancelled_cb (gpointer data)
+connect_cancelled_cb (GCancellable *cancellable,
+                      gpointer      data)
 {
   CbMqttClient *self = data;
 
@@ -425,7 +426,8 @@ cb_mqtt_client_connect_async (CbMqttClient        *self,
       /* The wait for CONNACK is cancellable too, not only the TCP connect and the handshake. */
       g_autoptr(GSource) source = g_cancellable_source_new (cancellable);
 
-      g_source_set_callback (source, connect_cancelled_cb, g_object_ref (self), g_object_unref);
+      g_source_set_callback (source, G_SOURCE_FUNC (connect_cancelled_cb), g_object_ref (self),
+                             g_object_unref);
       g_source_attach (source, g_main_context_get_thread_default ());
       g_task_set_task_data (task, g_steal_pointer (&source), source_drop);
     }
