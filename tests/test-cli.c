@@ -409,6 +409,59 @@ test_cli_provision_verify_revoke (void)
 }
 
 static void
+set_faults (const char *json)
+{
+  Env *e = env_get ();
+
+  g_assert_cmpuint (cb_test_sandbox_request (e->ts, "PUT", "/sandbox/faults", NULL, NULL, json,
+                                             NULL, NULL) / 100, ==, 2);
+}
+
+/* provision registers with DPS over MQTT or HTTPS as --dps-transport says: over MQTT it passes
+ * while every REST DPS request would fail, over HTTPS it passes again once they do not. */
+static void
+test_cli_provision_dps_transport (void)
+{
+  g_autofree char *pty = start_device ("CB-CLI-MQTT-1", NULL);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  int status;
+
+  set_faults ("{\"faults\":[{\"path\":\"/dps/*\",\"status\":403}]}");
+  status = run_cli (&out, &err, (const char *[]) { "provision", "--port", pty,
+                                                   "--dps-transport", "mqtt", NULL });
+  set_faults ("{\"faults\":[]}");
+  g_test_message ("%s%s", out, err);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_true (g_str_has_prefix (out, "PASS  cb-cli-mqtt-1"));
+  g_assert_nonnull (strstr (err, "DPS: over MQTT"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  status = run_cli (&out, &err, (const char *[]) { "provision", "--port", pty,
+                                                   "--dps-transport", "https", NULL });
+  g_assert_cmpint (status, ==, 0);
+  g_assert_true (g_str_has_prefix (out, "PASS  cb-cli-mqtt-1"));
+  g_assert_nonnull (strstr (err, "DPS: over HTTPS"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* Over HTTPS the same fault fails the registration: the MQTT pass above did not use it. */
+  set_faults ("{\"faults\":[{\"path\":\"/dps/*\",\"status\":403}]}");
+  status = run_cli (&out, &err, (const char *[]) { "provision", "--port", pty,
+                                                   "--dps-transport", "https", NULL });
+  set_faults ("{\"faults\":[]}");
+  g_assert_cmpint (status, !=, 0);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  status = run_cli (NULL, &err, (const char *[]) { "provision", "--port", pty,
+                                                   "--dps-transport", "amqp", NULL });
+  g_assert_cmpint (status, ==, 2);
+  g_assert_nonnull (strstr (err, "--dps-transport is mqtt or https"));
+}
+
+static void
 test_cli_failures (void)
 {
   const char * const refuse[] = { "--refuse-commit", NULL };
@@ -624,6 +677,7 @@ main (int   argc,
 
   g_test_add_func ("/cb/cli/provision-verify-revoke", test_cli_provision_verify_revoke);
   g_test_add_func ("/cb/cli/failures", test_cli_failures);
+  g_test_add_func ("/cb/cli/provision-dps-transport", test_cli_provision_dps_transport);
   g_test_add_func ("/cb/cli/journal", test_cli_journal);
   g_test_add_func ("/cb/cli/fresh-machine", test_cli_fresh_machine);
   g_test_add_func ("/cb/cli/sandbox-from-env", test_cli_sandbox_from_env);

@@ -13,7 +13,8 @@
 #include "cb-x509.h"
 
 /* CbDpsClient (device registration with a CSR) and CbDpsServiceClient (enrollments) against
- * the sandbox over real HTTPS on loopback. */
+ * the sandbox over real HTTPS on loopback; the registration tests run again over MQTT
+ * (/cb/client-dps/mqtt/...), on the sandbox's MQTT listener. */
 
 #define SUB        "00000000-0000-0000-0000-0000000000d5"
 #define RG         "rg-dps"
@@ -37,6 +38,7 @@ typedef struct
   CbDpsClient        *dps;
   CbDpsServiceClient *service;
   char               *hub_host;
+  gboolean            mqtt;
 } Fixture;
 
 static const char *
@@ -119,6 +121,9 @@ fixture_setup (Fixture       *f,
   f->entra = cb_entra_client_new (f->profile, f->http, f->secrets);
   f->dps = cb_dps_client_new (f->profile, f->http);
   cb_dps_client_set_timeout (f->dps, 30);
+  f->mqtt = GPOINTER_TO_INT (data) == CB_DPS_TRANSPORT_MQTT;
+  if (data != NULL)
+    cb_dps_client_set_transport (f->dps, GPOINTER_TO_INT (data));
   f->service = cb_dps_service_client_new (f->profile, f->http, f->entra);
   cb_dps_service_client_set_sas_key (f->service, NULL, OWNER_KEY);
 }
@@ -182,6 +187,19 @@ set_faults (Fixture    *f,
                                           NULL, NULL);
 
   g_assert_cmpuint (status / 100, ==, 2);
+}
+
+/* A fault rule on the register request of the fixture's transport (PUT …/register, or the
+ * register topic over MQTT); rest is the rule's other members. */
+static void
+set_register_fault (Fixture    *f,
+                    const char *rest)
+{
+  g_autofree char *json = f->mqtt
+    ? g_strdup_printf ("{\"faults\":[{\"method\":\"PUBLISH\",\"path\":\"/mqtt/dps/*/iotdps-register/\",%s}]}", rest)
+    : g_strdup_printf ("{\"faults\":[{\"method\":\"PUT\",\"path\":\"/dps/*/register\",%s}]}", rest);
+
+  set_faults (f, json);
 }
 
 static JsonObject *
@@ -357,7 +375,7 @@ test_operation_failed (Fixture       *f,
   g_autoptr(CbDpsRegistration) reg = NULL;
 
   /* The operation ends "failed": the DPS errorCode becomes the remote code. */
-  set_faults (f, "{\"faults\":[{\"path\":\"/dps/*\",\"dps\":\"failed\",\"count\":1}]}");
+  set_register_fault (f, "\"dps\":\"failed\",\"count\":1");
 
   reg = do_register (f, "line7-0007", GROUP_KEY, CB_DPS_KEY_ENROLLMENT_GROUP, csr, &error);
   g_assert_null (reg);
@@ -375,8 +393,7 @@ test_throttled_then_success (Fixture       *f,
   g_autoptr(CbDpsRegistration) reg = NULL;
   gint64 start = g_get_monotonic_time ();
 
-  set_faults (f, "{\"faults\":[{\"method\":\"PUT\",\"path\":\"/dps/*/register\","
-                 "\"status\":429,\"retryAfter\":1,\"count\":1}]}");
+  set_register_fault (f, "\"status\":429,\"retryAfter\":1,\"count\":1");
 
   reg = do_register (f, "line7-0008", GROUP_KEY, CB_DPS_KEY_ENROLLMENT_GROUP, csr, &error);
   g_assert_no_error (error);
@@ -403,6 +420,53 @@ test_cancel (Fixture       *f,
   reg = cb_dps_client_register_finish (f->dps, cb_test_wait_for (&result), &error);
   g_assert_null (reg);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
+
+/* Over MQTT the REST device API is never asked: with every HTTPS DPS request failing, the
+ * registration still succeeds. */
+static void
+test_mqtt_not_https (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GBytes) csr = make_csr (CB_KEY_TYPE_EC_P256, "line7-0010", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbDpsRegistration) reg = NULL;
+
+  g_assert_cmpint (cb_dps_client_get_transport (f->dps), ==, CB_DPS_TRANSPORT_MQTT);
+  set_faults (f, "{\"faults\":[{\"path\":\"/dps/*\",\"status\":403}]}");
+
+  reg = do_register (f, "line7-0010", GROUP_KEY, CB_DPS_KEY_ENROLLMENT_GROUP, csr, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (cb_dps_registration_get_assigned_hub (reg), ==, f->hub_host);
+  g_assert_cmpuint (cb_dps_registration_get_issued_chain (reg)->len, ==, 3);
+}
+
+/* MQTT on Azure profiles (the path the CSR-capable SDKs take), HTTPS on sandbox profiles,
+ * unless set. */
+static void
+test_transport_default (void)
+{
+  g_autoptr(CbProfile) azure = cb_profile_new_azure ("Azure", "tenant", "client", "sub", "rg",
+                                                     "hub", "dps", "0ne00000001");
+  g_autoptr(CbProfile) sandbox = cb_profile_new ("sb", "Sandbox", CB_PROFILE_KIND_SANDBOX);
+  g_autoptr(CbHttpClient) http = cb_http_client_new_for_ca_file (NULL, NULL);
+  g_autoptr(CbDpsClient) on_azure = cb_dps_client_new (azure, http);
+  g_autoptr(CbDpsClient) on_sandbox = cb_dps_client_new (sandbox, http);
+  CbDpsTransport parsed = CB_DPS_TRANSPORT_DEFAULT;
+
+  g_assert_cmpint (cb_dps_client_get_transport (on_azure), ==, CB_DPS_TRANSPORT_MQTT);
+  g_assert_cmpint (cb_dps_client_get_transport (on_sandbox), ==, CB_DPS_TRANSPORT_HTTPS);
+  cb_dps_client_set_transport (on_azure, CB_DPS_TRANSPORT_HTTPS);
+  g_assert_cmpint (cb_dps_client_get_transport (on_azure), ==, CB_DPS_TRANSPORT_HTTPS);
+  cb_dps_client_set_transport (on_sandbox, CB_DPS_TRANSPORT_MQTT);
+  g_assert_cmpint (cb_dps_client_get_transport (on_sandbox), ==, CB_DPS_TRANSPORT_MQTT);
+
+  g_assert_true (cb_dps_transport_from_string ("mqtt", &parsed));
+  g_assert_cmpint (parsed, ==, CB_DPS_TRANSPORT_MQTT);
+  g_assert_true (cb_dps_transport_from_string ("https", &parsed));
+  g_assert_cmpint (parsed, ==, CB_DPS_TRANSPORT_HTTPS);
+  g_assert_false (cb_dps_transport_from_string ("amqp", &parsed));
+  g_assert_false (cb_dps_transport_from_string (NULL, &parsed));
 }
 
 /* ---- service API ---------------------------------------------------------------------------- */
@@ -565,15 +629,26 @@ main (int   argc,
 #define ADD(path, func) \
   g_test_add ("/cb/client-dps/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
 
-  ADD ("register/group-key", test_register_group_key);
-  ADD ("register/device-key", test_register_device_key);
-  ADD ("register/csr-wrong-name", test_csr_wrong_name);
-  ADD ("register/csr-rsa", test_csr_rsa);
-  ADD ("register/csr-garbage", test_csr_garbage);
-  ADD ("register/wrong-key", test_wrong_key);
-  ADD ("register/operation-failed", test_operation_failed);
-  ADD ("register/throttled-then-success", test_throttled_then_success);
+#define ADD_BOTH(path, func) \
+  g_test_add ("/cb/client-dps/" path, Fixture, NULL, fixture_setup, func, fixture_teardown); \
+  g_test_add ("/cb/client-dps/mqtt/" path, Fixture, GINT_TO_POINTER (CB_DPS_TRANSPORT_MQTT), \
+              fixture_setup, func, fixture_teardown)
+
+  ADD_BOTH ("register/group-key", test_register_group_key);
+  ADD_BOTH ("register/device-key", test_register_device_key);
+  ADD_BOTH ("register/csr-wrong-name", test_csr_wrong_name);
+  ADD_BOTH ("register/csr-rsa", test_csr_rsa);
+  ADD_BOTH ("register/csr-garbage", test_csr_garbage);
+  ADD_BOTH ("register/wrong-key", test_wrong_key);
+  ADD_BOTH ("register/operation-failed", test_operation_failed);
+  ADD_BOTH ("register/throttled-then-success", test_throttled_then_success);
   ADD ("register/cancel", test_cancel);
+  g_test_add ("/cb/client-dps/mqtt/register/cancel", Fixture,
+              GINT_TO_POINTER (CB_DPS_TRANSPORT_MQTT), fixture_setup, test_cancel, fixture_teardown);
+  g_test_add ("/cb/client-dps/mqtt/register/not-over-https", Fixture,
+              GINT_TO_POINTER (CB_DPS_TRANSPORT_MQTT), fixture_setup, test_mqtt_not_https,
+              fixture_teardown);
+  g_test_add_func ("/cb/client-dps/transport/default", test_transport_default);
   ADD ("service/groups", test_service_groups);
   ADD ("service/query", test_service_query);
   ADD ("service/individual", test_service_individual);

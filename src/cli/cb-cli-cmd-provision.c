@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cb-bench-client.h"
+#include "cb-dps-client.h"
 #include "cb-error.h"
 #include "cb-provisioning-run.h"
 #include "cb-serial-port.h"
@@ -242,6 +243,7 @@ cb_cli_cmd_provision (CbCliContext *ctx)
   g_autoptr(GAsyncResult) async = NULL;
   Progress progress = { .ctx = ctx, .tty = isatty (STDERR_FILENO) };
   CbContext *context;
+  CbDpsTransport dps_transport = CB_DPS_TRANSPORT_DEFAULT;
   int exit_code;
 
   if (o->port == NULL)
@@ -251,6 +253,9 @@ cb_cli_cmd_provision (CbCliContext *ctx)
     return cb_cli_fail (ctx, CB_CLI_EXIT_USAGE, "--key-type is p256 or p384, not “%s”", o->key_type);
   if (o->validity_days < 0 || o->validity_days > 3650)
     return cb_cli_fail (ctx, CB_CLI_EXIT_USAGE, "--validity-days is out of range");
+  if (o->dps_transport != NULL && !cb_dps_transport_from_string (o->dps_transport, &dps_transport))
+    return cb_cli_fail (ctx, CB_CLI_EXIT_USAGE, "--dps-transport is mqtt or https, not “%s”",
+                        o->dps_transport);
 
   if (!cb_cli_context_connect (ctx, &error))
     return cb_cli_fail (ctx, CB_CLI_EXIT_CONFIG, "%s", error->message);
@@ -267,6 +272,10 @@ cb_cli_cmd_provision (CbCliContext *ctx)
     cb_cli_note (ctx, "ARM: %s; the policy's validity comes from --validity-days", ctx->arm_note);
 
   config = cb_provisioning_config_new (cb_context_get_profile (context));
+  if (dps_transport != CB_DPS_TRANSPORT_DEFAULT)
+    cb_dps_client_set_transport (cb_context_get_dps (context), dps_transport);
+  cb_cli_note (ctx, "DPS: over %s", cb_dps_client_get_transport (cb_context_get_dps (context))
+                                    == CB_DPS_TRANSPORT_MQTT ? "MQTT" : "HTTPS");
   cb_provisioning_config_set_dps_client (config, cb_context_get_dps (context));
   cb_provisioning_config_set_adr_client (config, cb_context_get_adr (context));
   cb_provisioning_config_set_enrollment_group_key (config, ctx->group_key);

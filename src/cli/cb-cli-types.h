@@ -35,6 +35,7 @@ typedef struct
   char     *template_text;
   char     *key_type;
   char     *trusted_root;
+  char     *dps_transport;   /* provision: "mqtt" or "https" (NULL: the profile's default) */
   char     *pem_path;        /* inspect: also write the device's chain here */
   int       validity_days;
   int       baud;

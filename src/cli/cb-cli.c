@@ -77,6 +77,7 @@ options_clear (CbCliOptions *options)
   g_free (options->operator_name);
   g_free (options->port);
   g_free (options->registration_id);
+  g_free (options->dps_transport);
   g_free (options->template_text);
   g_free (options->key_type);
   g_free (options->trusted_root);
@@ -158,6 +159,9 @@ cb_cli_main (int    argc,
       "inspect: also write the chain read from the device to FILE as PEM", "FILE" },
     { "trusted-root", 0, 0, G_OPTION_ARG_FILENAME, &options.trusted_root,
       "provision: PEM of the namespace root to pin (default: the root DPS returns)", "FILE" },
+    { "dps-transport", 0, 0, G_OPTION_ARG_STRING, &options.dps_transport,
+      "provision: how the station registers with DPS: mqtt (the default on Azure) or https "
+      "(the default on the sandbox)", "mqtt|https" },
     { "device-registers", 0, 0, G_OPTION_ARG_NONE, &options.device_registers,
       "provision: let the device register with DPS itself", NULL },
     { "no-hub-check", 0, 0, G_OPTION_ARG_NONE, &options.no_hub_check,

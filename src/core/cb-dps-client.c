@@ -28,6 +28,7 @@ struct _CbDpsClient
   CbHttpClient *http;
 
   guint         timeout;
+  CbDpsTransport transport;
 };
 
 G_DEFINE_FINAL_TYPE (CbDpsClient, cb_dps_client, G_TYPE_OBJECT)
@@ -82,6 +83,67 @@ cb_dps_client_set_timeout (CbDpsClient *self,
 {
   g_return_if_fail (CB_IS_DPS_CLIENT (self));
   self->timeout = seconds;
+}
+
+gboolean
+cb_dps_transport_from_string (const char     *text,
+                              CbDpsTransport *transport)
+{
+  if (g_strcmp0 (text, "mqtt") == 0)
+    *transport = CB_DPS_TRANSPORT_MQTT;
+  else if (g_strcmp0 (text, "https") == 0)
+    *transport = CB_DPS_TRANSPORT_HTTPS;
+  else
+    return FALSE;
+  return TRUE;
+}
+
+void
+cb_dps_client_set_transport (CbDpsClient    *self,
+                             CbDpsTransport  transport)
+{
+  g_return_if_fail (CB_IS_DPS_CLIENT (self));
+  self->transport = transport;
+}
+
+CbDpsTransport
+cb_dps_client_get_transport (CbDpsClient *self)
+{
+  g_return_val_if_fail (CB_IS_DPS_CLIENT (self), CB_DPS_TRANSPORT_HTTPS);
+
+  if (self->transport != CB_DPS_TRANSPORT_DEFAULT)
+    return self->transport;
+  return cb_profile_get_kind (self->profile) == CB_PROFILE_KIND_AZURE ? CB_DPS_TRANSPORT_MQTT
+                                                                      : CB_DPS_TRANSPORT_HTTPS;
+}
+
+/* Where DPS's MQTT endpoint is: a sandbox profile's MQTT port ("host:port", shared with the
+ * hub's), else the global endpoint's host on 8883. */
+static gboolean
+mqtt_endpoint (CbProfile  *profile,
+               char      **host,
+               guint16    *port,
+               GError    **error)
+{
+  const char *device_endpoint = cb_profile_get_hub_device_endpoint (profile);
+  g_autoptr(GUri) uri = NULL;
+
+  if (device_endpoint != NULL && *device_endpoint != '\0')
+    {
+      g_autoptr(GSocketConnectable) address = g_network_address_parse (device_endpoint, 8883, error);
+
+      if (address == NULL)
+        return FALSE;
+      *host = g_strdup (g_network_address_get_hostname (G_NETWORK_ADDRESS (address)));
+      *port = g_network_address_get_port (G_NETWORK_ADDRESS (address));
+      return TRUE;
+    }
+
+  if (!(uri = g_uri_parse (cb_profile_get_dps_global_endpoint (profile), G_URI_FLAGS_NONE, error)))
+    return FALSE;
+  *host = g_strdup (g_uri_get_host (uri));
+  *port = 8883;
+  return TRUE;
 }
 
 typedef struct
@@ -308,6 +370,23 @@ cb_dps_client_register_async (CbDpsClient         *self,
     }
   json_builder_end_object (builder);
   body = json_builder_get_root (builder);
+
+  if (cb_dps_client_get_transport (self) == CB_DPS_TRANSPORT_MQTT)
+    {
+      g_autofree char *host = NULL;
+      g_autofree char *text = json_to_string (body, FALSE);
+      guint16 port = 0;
+
+      if (!mqtt_endpoint (self->profile, &host, &port, &error))
+        {
+          g_task_return_error (task, g_steal_pointer (&error));
+          return;
+        }
+      cb_dps_mqtt_register (task, soup_session_get_tls_database (cb_http_client_get_session (self->http)),
+                            host, port, id_scope, registration_id, reg->authorization, text,
+                            reg->deadline, cb_http_client_get_max_attempts (self->http));
+      return;
+    }
 
   base = cb_http_build_url (endpoint, id_scope, "registrations", registration_id, "register", NULL);
   url = g_strconcat (base, "?api-version=" CB_DPS_API_VERSION, NULL);

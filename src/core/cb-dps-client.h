@@ -12,10 +12,28 @@
 G_BEGIN_DECLS
 
 /**
+ * CbDpsTransport:
+ * @CB_DPS_TRANSPORT_DEFAULT: MQTT for Azure profiles (the path Microsoft's CSR-capable SDKs
+ *   take), HTTPS for sandbox profiles
+ * @CB_DPS_TRANSPORT_MQTT: MQTT over TLS, port 8883 (a sandbox's MQTT port on a sandbox profile)
+ * @CB_DPS_TRANSPORT_HTTPS: the REST device API
+ */
+typedef enum
+{
+  CB_DPS_TRANSPORT_DEFAULT,
+  CB_DPS_TRANSPORT_MQTT,
+  CB_DPS_TRANSPORT_HTTPS,
+} CbDpsTransport;
+
+/* "mqtt", "https" (NULL or anything else: FALSE). */
+gboolean           cb_dps_transport_from_string   (const char          *text,
+                                                   CbDpsTransport      *transport);
+
+/**
  * CbDpsClient:
  *
- * Acts for a device: registers with DPS over HTTPS with a symmetric-key SAS and a CSR, then
- * polls the operation until DPS assigns the device and returns its certificate chain.
+ * Acts for a device: registers with DPS over MQTT or HTTPS with a symmetric-key SAS and a
+ * CSR, then polls the operation until DPS assigns the device and returns its certificate chain.
  */
 #define CB_TYPE_DPS_CLIENT (cb_dps_client_get_type ())
 G_DECLARE_FINAL_TYPE (CbDpsClient, cb_dps_client, CB, DPS_CLIENT, GObject)
@@ -25,6 +43,11 @@ CbDpsClient       *cb_dps_client_new              (CbProfile           *profile,
 /* Upper bound on the whole register + poll, in seconds (default 300). */
 void               cb_dps_client_set_timeout      (CbDpsClient         *self,
                                                    guint                seconds);
+/* Which transport the registrations take (default: CB_DPS_TRANSPORT_DEFAULT). */
+void               cb_dps_client_set_transport    (CbDpsClient         *self,
+                                                   CbDpsTransport       transport);
+/* The transport a registration takes now: MQTT or HTTPS, the default resolved. */
+CbDpsTransport     cb_dps_client_get_transport    (CbDpsClient         *self);
 void               cb_dps_client_register_async   (CbDpsClient         *self,
                                                    const char          *registration_id,
                                                    const char          *key_base64,

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+#include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
 #include "cb-dps-registration.h"
@@ -14,6 +15,21 @@ G_BEGIN_DECLS
 
 /* How long a SAS token the DPS clients make is valid. */
 #define CB_DPS_SAS_LIFETIME_SECS 3600
+
+/* cb-dps-client-mqtt.c: registers over MQTT (TLS to host:port, trusting database or the
+ * system), sending body (the DeviceRegistration JSON) with the SAS sas, and returns task
+ * (a CbDpsRegistration, or the error the HTTPS path gives). deadline is monotonic usec;
+ * 429 and 5xx answers are retried up to max_attempts. */
+void        cb_dps_mqtt_register (GTask        *task,
+                                  GTlsDatabase *database,
+                                  const char   *host,
+                                  guint16       port,
+                                  const char   *id_scope,
+                                  const char   *registration_id,
+                                  const char   *sas,
+                                  const char   *body,
+                                  gint64        deadline,
+                                  guint         max_attempts);
 
 /* The string member of object, or NULL when absent or not a string. */
 const char *cb_dps_json_get_string (JsonObject *object,

@@ -14,6 +14,7 @@
 #include "cb-sb-hub.h"
 #include "cb-sb-hub-store.h"
 #include "cb-sb-mqtt-attempts.h"
+#include "cb-sb-mqtt-dps.h"
 #include "cb-sb-mqtt-handle.h"
 #include "cb-sb-sas.h"
 #include "cb-x509.h"
@@ -168,6 +169,9 @@ cb_sb_mqtt_handle_connect (CbSbMqttConn *c,
       refuse (c, NULL, p->client_id, CB_MQTT_CONNACK_BAD_PROTOCOL, "bad-protocol", why);
       return;
     }
+
+  if (cb_sb_mqtt_dps_handle_connect (c, p))    /* "{idScope}/registrations/…": DPS */
+    return;
 
   if (p->client_id == NULL || *p->client_id == '\0')
     {

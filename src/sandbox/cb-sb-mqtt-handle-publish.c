@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "cb-sb-mqtt-dps.h"
 #include "cb-sb-mqtt-handle.h"
 #include "cb-sb-mqtt-methods.h"
 #include "cb-sb-mqtt-renewal.h"
@@ -22,6 +23,8 @@ cb_sb_mqtt_handle_publish (CbSbMqttConn *c,
   g_autofree char *telemetry = NULL;
   const char *props;
 
+  if (cb_sb_mqtt_dps_handle_publish (c, p))    /* a DPS session's request */
+    return;
   if (p->qos == 2)
     {
       cb_sb_mqtt_conn_close (c, "QoS 2 is not supported by IoT Hub", FALSE);

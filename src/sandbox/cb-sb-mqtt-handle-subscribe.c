@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include "cb-sb-mqtt-c2d.h"
+#include "cb-sb-mqtt-dps.h"
 #include "cb-sb-mqtt-handle.h"
 #include "cb-sb-mqtt-renewal.h"
 #include "cb-util.h"
@@ -132,6 +133,8 @@ cb_sb_mqtt_handle_subscribe (CbSbMqttConn *c,
 {
   g_autoptr(CbMqttPacket) ack = cb_mqtt_packet_new (CB_MQTT_SUBACK);
 
+  if (cb_sb_mqtt_dps_handle_subscribe (c, p))  /* a DPS session's response topics */
+    return;
   if (c->filters == NULL)
     c->filters = g_ptr_array_new_with_free_func (g_free);
 

@@ -1,739 +1,120 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "cb-sandbox-dps"
 
-/* The Device Provisioning Service's device API (global.azure-devices-provisioning.net) under
- * /dps/{idScope}: registration with symmetric-key SAS attestation and an optional CSR,
- * operation polling and the status lookup. Assignment creates the hub identity and, with a
- * CSR, points the ADR device at the enrollment's credential policy and issues the chain. The
- * errorCode values are listed in cb-sb-routes-dps.c. */
+/* The Device Provisioning Service's device API over HTTPS (global.azure-devices-provisioning.net)
+ * under /dps/{idScope}: registration with symmetric-key SAS attestation and an optional CSR,
+ * operation polling and the status lookup. What a registration does is the same over MQTT and
+ * lives in cb-sb-dps-register.c; this file reads the HTTP request and writes the HTTP answer.
+ * The errorCode values are listed in cb-sb-routes-dps.c. */
 
 #include "config.h"
 
-#include <string.h>
-
-#include "cb-csr.h"
-#include "cb-sas.h"
-#include "cb-sb-adr.h"
-#include "cb-sb-adr-ca-store.h"
-#include "cb-sb-dps-store.h"
-#include "cb-sb-faults.h"
-#include "cb-sb-hub.h"
-#include "cb-sb-json.h"
-#include "cb-sb-routes-dps-reply.h"
+#include "cb-sb-dps-register.h"
 #include "cb-sb-request.h"
 #include "cb-sb-routes-dps-device.h"
-#include "cb-sb-store.h"
-#include "cb-sb-validate.h"
-#include "cb-util.h"
-#include "cb-x509.h"
 
-#define DPS_API_VERSION_GA     "2021-06-01"
-#define MAX_CSR_BYTES          8192
-
-/* ---- Authentication -------------------------------------------------------------------- */
-
-static gboolean
-token_matches_key (const CbSasToken *token,
-                   const char       *resource,
-                   const char       *key,
-                   gint64            now,
-                   GError          **error)
+/* Answers a CB_SB_DPS_ERROR in DPS's style. */
+static void
+reply_dps_error (CbSbRequest  *req,
+                 const GError *error)
 {
-  return key != NULL && cb_sas_token_verify (token, resource, key, now, error);
+  guint status = cb_sb_dps_error_status (error);
+  int code = error->domain == CB_SB_DPS_ERROR ? error->code : 500214;
+
+  cb_sb_reply_error (req, status, status == 401 ? "Unauthorized"
+                                : status == 404 ? "NotFound"
+                                : status >= 500 ? "InternalServerError" : "BadRequest",
+                     code, "%s", error->message);
 }
 
-/* Verifies the device's SAS against its individual enrollment, or else against the key each
- * enrollment group derives for it (enabled groups first). Returns the enrollment, or replies
- * 401 and returns NULL. */
+/* The ID scope, the api-version and the device's SAS, in DPS's order. Returns the
+ * enrollment, or NULL after replying. */
 static CbSbEnrollment *
-authenticate_device (CbSbRequest *req,
-                     CbSbDpsInstance *dps,
-                     const char  *registration_id)
-{
-  CbSandbox *self = req->sandbox;
-  const char *auth = cb_sb_header (req, "Authorization");
-  g_autoptr(CbSasToken) token = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(CbSbEnrollment) individual = NULL;
-  g_autoptr(GPtrArray) groups = NULL;
-  g_autofree char *resource = g_strdup_printf ("%s/registrations/%s", dps->id_scope, registration_id);
-  gint64 now = cb_sb_session_now (self);
-
-  if (auth == NULL)
-    {
-      cb_sb_dps_reply_unauthorized (req, "the Authorization header is missing (symmetric key "
-                                         "attestation needs a SharedAccessSignature)");
-      return NULL;
-    }
-
-  if (!(token = cb_sas_token_parse (auth, &error)))
-    {
-      cb_sb_dps_reply_unauthorized (req, error->message);
-      return NULL;
-    }
-
-  if (g_strcmp0 (token->key_name, "registration") != 0)
-    {
-      cb_sb_dps_reply_unauthorized (req, "the SharedAccessSignature must use skn=registration");
-      return NULL;
-    }
-
-  if (g_ascii_strcasecmp (token->resource, resource) != 0)
-    {
-      g_autofree char *msg = g_strdup_printf ("the token is for '%s', not for '%s'",
-                                              token->resource, resource);
-      cb_sb_dps_reply_unauthorized (req, msg);
-      return NULL;
-    }
-
-  if (token->expiry <= now)
-    {
-      cb_sb_dps_reply_unauthorized (req, "the SharedAccessSignature has expired");
-      return NULL;
-    }
-
-  individual = cb_sb_enrollment_load (self, dps->name, FALSE, registration_id);
-  if (individual != NULL)
-    {
-      if (token_matches_key (token, resource, individual->primary_key, now, NULL) ||
-          token_matches_key (token, resource, individual->secondary_key, now, NULL))
-        return g_steal_pointer (&individual);
-
-      cb_sb_dps_reply_unauthorized (req, "the signature does not match the individual "
-                                         "enrollment's key");
-      return NULL;
-    }
-
-  groups = cb_sb_enrollment_list (self, dps->name, TRUE);
-  for (int pass = 0; pass < 2; pass++)
-    {
-      for (guint i = 0; i < groups->len; i++)
-        {
-          CbSbEnrollment *group = g_ptr_array_index (groups, i);
-          gboolean enabled = g_strcmp0 (group->provisioning_status, "enabled") == 0;
-          const char *keys[] = { group->primary_key, group->secondary_key };
-
-          if (enabled != (pass == 0))
-            continue;
-
-          for (guint k = 0; k < G_N_ELEMENTS (keys); k++)
-            {
-              g_autofree char *device_key = cb_sas_derive_device_key (keys[k], registration_id, NULL);
-
-              if (token_matches_key (token, resource, device_key, now, NULL))
-                return g_ptr_array_steal_index (groups, i);
-            }
-        }
-    }
-
-  cb_sb_dps_reply_unauthorized (req, "no enrollment matches: the signature is not made with the "
-                                     "individual enrollment's key or a key derived from an "
-                                     "enrollment group's key");
-  return NULL;
-}
-
-/* ---- The CSR --------------------------------------------------------------------------- */
-
-/* Checks csr as §2.2 and §4.2 require. Replies 400 and returns NULL when it is not valid. */
-static GBytes *
-check_csr (CbSbRequest *req,
-           JsonNode    *node,
-           const char  *registration_id)
-{
-  g_autoptr(GBytes) der = NULL;
-  g_autoptr(CbCsr) csr = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree guchar *raw = NULL;
-  const char *text;
-  const char *cn;
-  CbKeyType key_type;
-  gsize len;
-  gsize raw_len = 0;
-
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    {
-      cb_sb_reply_error (req, 400, "BadRequest", 400201,
-                         "Invalid csr: it must be a string holding a base64-encoded DER PKCS#10 request");
-      return NULL;
-    }
-
-  text = json_node_get_string (node);
-  if (strstr (text, "-----BEGIN") != NULL || strstr (text, "-----END") != NULL)
-    {
-      cb_sb_reply_error (req, 400, "BadRequest", 400202,
-                         "Invalid csr: PEM armour is not accepted; send the base64 of the DER "
-                         "request without the -----BEGIN/END CERTIFICATE REQUEST----- lines");
-      return NULL;
-    }
-
-  len = strlen (text);
-  if (len == 0 || len % 4 != 0)
-    {
-      cb_sb_reply_error (req, 400, "BadRequest", 400201,
-                         "Invalid csr: it is not valid base64 (the length %zu is not a multiple of 4)",
-                         len);
-      return NULL;
-    }
-  for (gsize i = 0; i < len; i++)
-    {
-      char c = text[i];
-      gboolean padding = c == '=' && i >= len - 2 && (i == len - 1 || text[len - 1] == '=');
-
-      if (!g_ascii_isalnum (c) && c != '+' && c != '/' && !padding)
-        {
-          cb_sb_reply_error (req, 400, "BadRequest", 400201,
-                             "Invalid csr: it is not valid base64 (unexpected character at "
-                             "offset %zu)", i);
-          return NULL;
-        }
-    }
-
-  raw = g_base64_decode (text, &raw_len);
-  if (raw_len > MAX_CSR_BYTES)
-    {
-      cb_sb_reply_error (req, 400, "BadRequest", 400201,
-                         "Invalid csr: %zu bytes is larger than the %d bytes accepted",
-                         raw_len, MAX_CSR_BYTES);
-      return NULL;
-    }
-  der = g_bytes_new_take (g_steal_pointer (&raw), raw_len);
-
-  if (!(csr = cb_csr_new_from_der (der, &error)))
-    {
-      cb_sb_reply_error (req, 400, "BadRequest", 400203,
-                         "Invalid csr: it is not a PKCS#10 certificate signing request (%s)",
-                         error->message);
-      return NULL;
-    }
-
-  if (!cb_csr_verify_signature (csr, &error))
-    {
-      cb_sb_reply_error (req, 400, "BadRequest", 400206,
-                         "Invalid csr: its signature does not verify with its own public key (%s)",
-                         error->message);
-      return NULL;
-    }
-
-  key_type = cb_csr_get_key_type (csr);
-  if (key_type != CB_KEY_TYPE_EC_P256 && key_type != CB_KEY_TYPE_EC_P384)
-    {
-      cb_sb_reply_error (req, 400, "BadRequest", 400204,
-                         "Invalid csr: the key is %s; %sonly EC P-384 (or P-256) keys are accepted",
-                         cb_key_type_to_string (key_type),
-                         key_type == CB_KEY_TYPE_RSA ? "RSA keys aren't supported in the current preview: " : "");
-      return NULL;
-    }
-
-  cn = cb_csr_get_common_name (csr);
-  if (g_strcmp0 (cn, registration_id) != 0)
-    {
-      cb_sb_reply_error (req, 400, "BadRequest", 400205,
-                         "Invalid csr: the subject's common name ('%s') must equal the "
-                         "registrationId ('%s')", cn != NULL ? cn : "", registration_id);
-      return NULL;
-    }
-
-  /* The same checks once more through the shared helper, so the sandbox and the station never
-   * disagree on what a valid CSR is. */
-  if (!cb_csr_check (csr, registration_id, NULL, &error))
-    {
-      cb_sb_reply_error (req, 400, "BadRequest", 400203, "Invalid csr: %s", error->message);
-      return NULL;
-    }
-
-  return g_steal_pointer (&der);
-}
-
-/* ---- Assignment ------------------------------------------------------------------------ */
-
-static void
-operation_fail (CbSbDpsOperation  *op,
-                const char *status,
-                int         code,
-                const char *message)
-{
-  g_free (op->status);
-  op->status = g_strdup (status);
-  op->error_code = code;
-  g_free (op->error_message);
-  op->error_message = g_strdup (message);
-  g_clear_pointer (&op->chain, g_free);
-  g_clear_pointer (&op->substatus, g_free);
-}
-
-static void
-operation_fail_from_error (CbSbDpsOperation  *op,
-                           GError     *error,
-                           const char *policy)
-{
-  g_autofree char *message = NULL;
-
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
-    {
-      message = g_strdup_printf ("The credential policy '%s' of the enrollment cannot issue: it does "
-                                 "not exist in the linked namespace (missing or deleted). Update the "
-                                 "enrollment to use another policy, or disable it. (%s)",
-                                 policy, error->message);
-      operation_fail (op, "failed", 404211, message);
-    }
-  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED))
-    {
-      if (strstr (error->message, "disabled") != NULL)
-        operation_fail (op, "failed", 403209, error->message);
-      else
-        operation_fail (op, "failed", 409212, error->message);
-    }
-  else if (error->domain == CB_X509_ERROR)
-    {
-      int code = error->code == CB_X509_ERROR_WRONG_NAME ? 400205
-               : error->code == CB_X509_ERROR_UNSUPPORTED_KEY ? 400204
-               : error->code == CB_X509_ERROR_BAD_SIGNATURE ? 400206 : 400203;
-
-      message = g_strdup_printf ("Invalid csr: %s", error->message);
-      operation_fail (op, "failed", code, message);
-    }
-  else
-    {
-      message = g_strdup_printf ("Internal error: %s", error->message);
-      operation_fail (op, "failed", 500214, message);
-    }
-}
-
-static char *
-chain_to_json (GPtrArray *chain)
-{
-  g_autoptr(JsonArray) array = json_array_new ();
-  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_ARRAY);
-
-  for (guint i = 0; i < chain->len; i++)
-    {
-      GBytes *der = g_ptr_array_index (chain, i);
-      gsize len = 0;
-      const guchar *data = g_bytes_get_data (der, &len);
-      g_autofree char *b64 = g_base64_encode (data, len);
-
-      json_array_add_string_element (array, b64);
-    }
-
-  json_node_set_array (node, array);
-  return json_to_string (node, FALSE);
-}
-
-/* The certificate policy a 2026-11-01 enrollment names (namespaceName,
- * certificateAuthorityName, certificatePolicyName), as an ARM id, with the CA engine's issuer
- * that signs under it and its validity, when DPS is linked to that namespace and the policy
- * can issue. Records the failure in op and returns NULL otherwise. */
-static char *
-stable_policy (CbSandbox        *self,
-               CbSbDpsInstance  *dps,
-               CbSbEnrollment   *enrollment,
-               CbSbDpsOperation *op,
-               char            **issuer_out,
-               gint64           *days_out)
-{
-  const char *ns_name = cb_sb_json_member_string (enrollment->extra, "namespaceName");
-  const char *ca_name = cb_sb_json_member_string (enrollment->extra, "certificateAuthorityName");
-  const char *policy_name = cb_sb_json_member_string (enrollment->extra,
-                                                      "certificatePolicyName");
-  const char *linked_name;
-  g_autofree char *issuer_id = NULL;
-  g_autofree char *policy_id = NULL;
-  g_autofree char *message = NULL;
-  g_autoptr(GError) error = NULL;
-  guint days = 0;
-
-  if (dps->namespace_id == NULL)
-    {
-      operation_fail (op, "failed", 400004,
-                      "A Device Registry Namespace is required to be set on this DPS instance");
-      return NULL;
-    }
-
-  linked_name = strrchr (dps->namespace_id, '/') != NULL ? strrchr (dps->namespace_id, '/') + 1
-                                                         : dps->namespace_id;
-  if (ns_name == NULL || g_ascii_strcasecmp (linked_name, ns_name) != 0)
-    {
-      message = g_strdup_printf ("The DPS instance may not use the namespace '%s': it is linked "
-                                 "to the namespace '%s'", ns_name ? ns_name : "", linked_name);
-      operation_fail (op, "failed", 403000, message);
-      return NULL;
-    }
-
-  if (!cb_sb_adr_ca_find_policy (self, dps->namespace_id, ca_name, policy_name, &issuer_id,
-                                 &policy_id, &days, &error))
-    {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
-        {
-          message = g_strdup_printf ("The enrollment's certificate policy '%s' of certificate "
-                                     "authority '%s' cannot issue: %s. Update the enrollment, or "
-                                     "disable it.", policy_name, ca_name, error->message);
-          operation_fail (op, "failed", 404211, message);
-        }
-      else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT))
-        {
-          message = g_strdup_printf ("The enrollment's certificateAuthorityName '%s' must name an "
-                                     "intermediate CA, not a root: %s", ca_name, error->message);
-          operation_fail (op, "failed", 400209, message);
-        }
-      else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED))
-        {
-          operation_fail (op, "failed", 409212, error->message);
-        }
-      else
-        {
-          message = g_strdup_printf ("Internal error: %s", error->message);
-          operation_fail (op, "failed", 500214, message);
-        }
-      return NULL;
-    }
-
-  *issuer_out = g_steal_pointer (&issuer_id);
-  *days_out = days;
-  return g_steal_pointer (&policy_id);
-}
-
-/* Assigns the device: the hub identity, the ADR device pointed at the enrollment's policy and,
- * with a CSR, the issued chain. Every outcome is recorded in op. */
-static void
-assign (CbSbRequest *req,
-        CbSbDpsInstance *dps,
-        CbSbEnrollment  *enrollment,
-        CbSbDpsOperation   *op,
-        GBytes      *csr_der,
-        gboolean     reprovisioned)
-{
-  CbSandbox *self = req->sandbox;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *host = NULL;
-  g_autofree char *policy_id = NULL;
-  g_autofree char *issuer_id = NULL;
-  gint64 validity_days = 0;
-  g_autoptr(GPtrArray) chain = NULL;
-  const char *device_id = enrollment->device_id != NULL ? enrollment->device_id : op->registration_id;
-  gboolean enabled = TRUE;
-
-  if (g_strcmp0 (enrollment->provisioning_status, "enabled") != 0)
-    {
-      g_autofree char *message = g_strdup_printf ("The %s '%s' is disabled",
-                                                  enrollment->is_group ? "enrollment group"
-                                                                       : "enrollment",
-                                                  enrollment->id);
-      operation_fail (op, "disabled", 403210, message);
-      return;
-    }
-
-  if (cb_sb_fault_wants (req, "dps", "failed"))
-    {
-      operation_fail (op, "failed", 500214, "The registration failed (sandbox fault injection)");
-      return;
-    }
-
-  if (dps->linked_hub == NULL || !(host = cb_sb_dps_hub_host_name (self, dps->linked_hub)))
-    {
-      operation_fail (op, "failed", 409213, "The DPS instance has no linked IoT hub to assign to");
-      return;
-    }
-
-  if (cb_sb_json_member_string (enrollment->extra, "namespaceName") != NULL)
-    {
-      if (!(policy_id = stable_policy (self, dps, enrollment, op, &issuer_id, &validity_days)))
-        return;
-    }
-  else if (csr_der != NULL && enrollment->policy == NULL)
-    {
-      operation_fail (op, "failed", 400208,
-                      "A csr was sent but the enrollment has no credentialPolicyName: certificate "
-                      "issuance is not configured for it");
-      return;
-    }
-
-  if (cb_sb_hub_lookup_device (self, dps->linked_hub, device_id, &enabled) && !enabled)
-    {
-      g_autofree char *message = g_strdup_printf ("The device '%s' is disabled in IoT hub %s",
-                                                  device_id, host);
-      operation_fail (op, "failed", 403209, message);
-      return;
-    }
-
-  if (policy_id != NULL && csr_der == NULL)
-    {
-      /* A registration through a 2026-11-01 enrollment makes the registry device, with or
-       * without a certificate. */
-      if (!cb_sb_adr_ensure_device (self, dps->namespace_id, device_id, policy_id, &error))
-        {
-          operation_fail_from_error (op, error, policy_id);
-          return;
-        }
-    }
-
-  if (csr_der != NULL)
-    {
-      if (dps->namespace_id == NULL)
-        {
-          operation_fail (op, "failed", 404211,
-                          "The DPS instance is not linked to an ADR namespace: no credential "
-                          "policy can issue");
-          return;
-        }
-
-      if (policy_id == NULL)
-        policy_id = cb_sb_policy_id (dps->namespace_id, enrollment->policy);
-      if (!cb_sb_adr_ensure_device (self, dps->namespace_id, device_id, policy_id, &error))
-        {
-          operation_fail_from_error (op, error, enrollment->policy);
-          return;
-        }
-
-      if (issuer_id != NULL)
-        chain = cb_sb_ca_issue_leaf_under (self, dps->namespace_id, issuer_id, policy_id,
-                                           validity_days, device_id, csr_der, &error);
-      else
-        chain = cb_sb_ca_issue_leaf (self, policy_id, device_id, csr_der, &error);
-      if (chain == NULL)
-        {
-          operation_fail_from_error (op, error, enrollment->policy);
-          return;
-        }
-    }
-
-  if (!cb_sb_hub_ensure_device (self, dps->linked_hub, device_id, &error))
-    {
-      operation_fail_from_error (op, error, enrollment->policy);
-      return;
-    }
-
-  g_free (op->status);
-  op->status = g_strdup ("assigned");
-  g_free (op->substatus);
-  op->substatus = g_strdup (reprovisioned ? "reprovisionedToInitialAssignment" : "initialAssignment");
-  g_free (op->device_id);
-  op->device_id = g_strdup (device_id);
-  g_free (op->assigned_hub);
-  op->assigned_hub = g_strdup (host);
-  op->error_code = 0;
-  g_clear_pointer (&op->error_message, g_free);
-  g_clear_pointer (&op->chain, g_free);
-  if (chain != NULL)
-    op->chain = chain_to_json (chain);
-}
-
-/* ---- Handlers -------------------------------------------------------------------------- */
-
-/* The ID scope, the api-version and the device's SAS. Returns the enrollment, or NULL after
- * replying. */
-static CbSbEnrollment *
-begin_device_request (CbSbRequest  *req,
+begin_device_request (CbSbRequest      *req,
                       CbSbDpsInstance **dps_out)
 {
-  const char *id_scope = cb_sb_param (req, "idScope");
-  const char *registration_id = cb_sb_param (req, "registrationId");
-  g_autoptr(CbSbDpsInstance) dps = cb_sb_dps_instance_load (req->sandbox, "id_scope", id_scope);
+  g_autoptr(CbSbDpsInstance) dps = NULL;
+  g_autoptr(GError) error = NULL;
   CbSbEnrollment *enrollment;
 
-  if (dps == NULL)
+  if (!(dps = cb_sb_dps_find_instance (req->sandbox, cb_sb_param (req, "idScope"), &error)) ||
+      !cb_sb_dps_check_api_version (cb_sb_query (req, "api-version"), &error) ||
+      !(enrollment = cb_sb_dps_authenticate (req->sandbox, dps, cb_sb_param (req, "registrationId"),
+                                             cb_sb_header (req, "Authorization"), &error)))
     {
-      g_autofree char *msg = g_strdup_printf ("no DPS instance has the ID scope '%s'", id_scope);
-
-      cb_sb_dps_reply_unauthorized (req, msg);
+      reply_dps_error (req, error);
       return NULL;
     }
-
-  if (!cb_sb_require_api_version (req, CB_SB_DPS_API_VERSION, DPS_API_VERSION_GA,
-                                  CB_SB_DPS_API_VERSION_STABLE, NULL))
-    return NULL;
-
-  if (!(enrollment = authenticate_device (req, dps, registration_id)))
-    return NULL;
 
   *dps_out = g_steal_pointer (&dps);
   return enrollment;
 }
 
-/* Checks a DeviceRegistration body's registrationId. Replies 400 and returns FALSE if wrong. */
-static gboolean
-check_registration_body (CbSbRequest *req,
-                         JsonNode    *body,
-                         const char  *registration_id,
-                         gboolean     required)
-{
-  JsonObject *obj;
-  const char *body_id;
-
-  if (!JSON_NODE_HOLDS_OBJECT (body))
-    {
-      cb_sb_reply_error (req, 400, "BadRequest", 400101,
-                         "The body must be a DeviceRegistration object");
-      return FALSE;
-    }
-
-  obj = json_node_get_object (body);
-  body_id = cb_sb_json_member_string (obj, "registrationId");
-  if (body_id == NULL && (required || cb_sb_json_member_not_string (obj, "registrationId")))
-    {
-      cb_sb_reply_error (req, 400, "BadRequest", 400101,
-                         "The body must carry registrationId (a string)");
-      return FALSE;
-    }
-
-  if (body_id != NULL && g_ascii_strcasecmp (body_id, registration_id) != 0)
-    {
-      cb_sb_reply_error (req, 400, "BadRequest", 400102,
-                         "The registrationId in the body ('%s') differs from the one in the path ('%s')",
-                         body_id, registration_id);
-      return FALSE;
-    }
-
-  if (!cb_sb_registration_id_is_valid (registration_id))
-    {
-      cb_sb_reply_error (req, 400, "BadRequest", 400103,
-                         "The registrationId '%s' is not valid: up to 128 letters, digits and - . _ :, "
-                         "ending with a letter, a digit or '-'", registration_id);
-      return FALSE;
-    }
-
-  return TRUE;
-}
-
 static void
 set_retry_after (CbSbRequest *req)
 {
-  g_autofree char *seconds = g_strdup_printf ("%u", (req->sandbox->lro_delay_ms + 999) / 1000);
+  g_autofree char *seconds = g_strdup_printf ("%u", cb_sb_dps_retry_after (req->sandbox));
 
   cb_sb_set_header (req, "Retry-After", seconds);
-}
-
-static JsonNode *
-assigning_body (const char *operation_id)
-{
-  g_autoptr(JsonBuilder) b = json_builder_new ();
-
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "operationId");
-  json_builder_add_string_value (b, operation_id);
-  json_builder_set_member_name (b, "status");
-  json_builder_add_string_value (b, "assigning");
-  json_builder_end_object (b);
-
-  return json_builder_get_root (b);
 }
 
 static void
 handle_register (CbSbRequest *req)
 {
-  CbSandbox *self = req->sandbox;
   const char *id_scope = cb_sb_param (req, "idScope");
   const char *registration_id = cb_sb_param (req, "registrationId");
   g_autoptr(CbSbDpsInstance) dps = NULL;
   g_autoptr(CbSbEnrollment) enrollment = NULL;
   g_autoptr(JsonNode) body = NULL;
-  g_autoptr(GBytes) csr_der = NULL;
   g_autoptr(CbSbDpsOperation) op = NULL;
-  g_autoptr(CbSbDpsOperation) previous = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *uuid = NULL;
-  g_autofree char *node_id = NULL;
   g_autofree char *path = NULL;
   g_autofree char *location = NULL;
-  JsonNode *csr_node;
-  gint64 now = cb_sb_now_usec (self);
 
   if (!(enrollment = begin_device_request (req, &dps)))
     return;
 
   if (!(body = cb_sb_json_body (req, FALSE)))
     return;
-  if (!check_registration_body (req, body, registration_id, TRUE))
-    return;
 
-  csr_node = json_object_get_member (json_node_get_object (body), "csr");
-  if (csr_node != NULL && !JSON_NODE_HOLDS_NULL (csr_node) &&
-      !(csr_der = check_csr (req, csr_node, registration_id)))
-    return;
-
-  previous = cb_sb_dps_registration_load (self, dps->name, registration_id);
-
-  uuid = g_uuid_string_random ();
-  node_id = cb_random_hex (8);
-  op = g_new0 (CbSbDpsOperation, 1);
-  op->operation_id = g_strdup_printf ("5.%s.%s", node_id, uuid);
-  op->registration_id = g_strdup (registration_id);
-  op->started = now;
-  op->updated = now;
-  op->registration_created = previous != NULL ? previous->registration_created : now;
-  op->etag = cb_sb_dps_new_etag ();
-  op->enrollment_group_id = enrollment->is_group ? g_strdup (enrollment->id) : NULL;
-
-  assign (req, dps, enrollment, op, csr_der,
-          previous != NULL && g_strcmp0 (previous->status, "assigned") == 0);
-
-  cb_sb_begin (self);
-  if (!cb_sb_dps_operation_save (self, dps->name, op, &error) ||
-      !cb_sb_dps_registration_save (self, dps->name, op, &error))
+  if (!(op = cb_sb_dps_register (req->sandbox, dps, enrollment, registration_id, body,
+                                 req->fault, &error)))
     {
-      cb_sb_rollback (self);
-      cb_sb_reply_error (req, 500, "InternalServerError", 500214, "%s", error->message);
+      reply_dps_error (req, error);
       return;
     }
-  cb_sb_commit (self);
-
-  g_debug ("Registration %s of %s: %s", op->operation_id, registration_id, op->status);
 
   path = g_strdup_printf ("/dps/%s/registrations/%s/register", id_scope, registration_id);
   location = cb_sb_url (req, path);
   cb_sb_set_header (req, "Location", location);
   set_retry_after (req);
-  cb_sb_reply_json (req, 202, assigning_body (op->operation_id));
+  cb_sb_reply_json (req, 202, cb_sb_dps_assigning_body (op->operation_id));
 }
 
 static void
 handle_operation (CbSbRequest *req)
 {
-  CbSandbox *self = req->sandbox;
-  const char *registration_id = cb_sb_param (req, "registrationId");
-  const char *operation_id = cb_sb_param (req, "operationId");
   g_autoptr(CbSbDpsInstance) dps = NULL;
   g_autoptr(CbSbEnrollment) enrollment = NULL;
-  g_autoptr(CbSbDpsOperation) op = NULL;
-  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(GError) error = NULL;
+  JsonNode *answer;
+  guint status = 0;
 
   if (!(enrollment = begin_device_request (req, &dps)))
     return;
 
-  if (!(op = cb_sb_dps_operation_load (self, dps->name, registration_id, operation_id)))
+  answer = cb_sb_dps_operation_status (req->sandbox, dps, cb_sb_param (req, "registrationId"),
+                                       cb_sb_param (req, "operationId"), req->fault, &status,
+                                       &error);
+  if (answer == NULL)
     {
-      cb_sb_reply_error (req, 404, "NotFound", 404201,
-                         "The registration %s has no operation %s", registration_id, operation_id);
+      reply_dps_error (req, error);
       return;
     }
 
-  if (cb_sb_dps_still_assigning (self, op->started))
-    {
-      set_retry_after (req);
-      cb_sb_reply_json (req, 202, assigning_body (op->operation_id));
-      return;
-    }
-
-  /* A fault rule on the polling path turns an outcome into a failure once it is reported. */
-  if (g_strcmp0 (op->status, "assigned") == 0 && cb_sb_fault_wants (req, "dps", "failed"))
-    {
-      g_autoptr(GError) error = NULL;
-
-      operation_fail (op, "failed", 500214, "The registration failed (sandbox fault injection)");
-      op->updated = cb_sb_now_usec (self);
-      if (!cb_sb_dps_operation_save (self, dps->name, op, &error))
-        g_warning ("Could not record the injected failure: %s", error->message);
-    }
-
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "operationId");
-  json_builder_add_string_value (b, op->operation_id);
-  json_builder_set_member_name (b, "status");
-  json_builder_add_string_value (b, op->status);
-  json_builder_set_member_name (b, "registrationState");
-  cb_sb_dps_add_registration_state (b, op, op->status, TRUE);
-  json_builder_end_object (b);
-
-  cb_sb_reply_json (req, 200, json_builder_get_root (b));
+  if (status == 202)
+    set_retry_after (req);
+  cb_sb_reply_json (req, status, answer);
 }
 
 static void
@@ -746,6 +127,7 @@ handle_status_lookup (CbSbRequest *req)
   g_autoptr(CbSbDpsOperation) reg = NULL;
   g_autoptr(JsonNode) body = NULL;
   g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(GError) error = NULL;
   const char *status;
 
   if (!(enrollment = begin_device_request (req, &dps)))
@@ -758,8 +140,11 @@ handle_status_lookup (CbSbRequest *req)
     {
       JsonNode *csr;
 
-      if (!check_registration_body (req, body, registration_id, FALSE))
-        return;
+      if (!cb_sb_dps_check_registration (body, registration_id, FALSE, &error))
+        {
+          reply_dps_error (req, error);
+          return;
+        }
       csr = json_object_get_member (json_node_get_object (body), "csr");
       if (csr != NULL && !JSON_NODE_HOLDS_NULL (csr))
         {

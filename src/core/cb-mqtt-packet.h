@@ -7,7 +7,8 @@ G_BEGIN_DECLS
 
 /* A bounded MQTT 3.1.1 codec: an incremental decoder that turns bytes into packets or a precise
  * error, an encoder for every packet the sandbox's hub endpoint speaks, and topic filter
- * matching. No I/O: the broker (cb-sb-mqtt-transport.c) and the tests feed it. */
+ * matching. No I/O: the sandbox's broker (cb-sb-mqtt-transport.c), core's client
+ * (cb-mqtt-client.c) and the tests feed it. */
 
 typedef enum
 {

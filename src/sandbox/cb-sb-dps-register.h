@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+/* Domain: a device's registration with DPS, whatever carries it (HTTPS in
+ * cb-sb-routes-dps-device.c, MQTT in cb-sb-mqtt-dps.c): the api-versions the device API
+ * accepts, the SAS check against the enrollments, the DeviceRegistration body and its CSR, the
+ * assignment (hub identity, ADR device, the chain issued under the enrollment's policy) and the
+ * operation a device polls. Failures are CB_SB_DPS_ERROR errors whose code is DPS's errorCode;
+ * its first three digits are the status (401002 -> 401). */
+
+#include <json-glib/json-glib.h>
+#include "cb-sb-dps-store.h"
+#include "cb-sb-world.h"
+
+G_BEGIN_DECLS
+
+#define CB_SB_DPS_ERROR (cb_sb_dps_error_quark ())
+GQuark        cb_sb_dps_error_quark            (void);
+
+/* The status (HTTP, or the MQTT response topic's) of a CB_SB_DPS_ERROR. */
+guint         cb_sb_dps_error_status           (const GError *error);
+
+/* The api-versions the device API accepts, NULL-terminated: those Microsoft's device SDKs
+ * send (2019-03-31 Node 1.9.1, C and Embedded C; 2021-06-01; 2021-11-01-preview .NET;
+ * 2025-07-01-preview the CSR branches) and 2026-11-01. */
+extern const char * const cb_sb_dps_device_api_versions[];
+/* NULL with 400001 when version is NULL or not accepted. */
+gboolean      cb_sb_dps_check_api_version      (const char   *version,
+                                                GError      **error);
+
+/* The DPS instance of id_scope; NULL with 401002 when there is none. */
+CbSbDpsInstance *cb_sb_dps_find_instance       (CbSandbox        *self,
+                                                const char       *id_scope,
+                                                GError          **error);
+/* The enrollment of dps whose key (an individual enrollment's, or the key a group derives
+ * for registration_id) signed sas ("SharedAccessSignature sr=…&sig=…&se=…&skn=registration").
+ * NULL with 401002 otherwise. */
+CbSbEnrollment *cb_sb_dps_authenticate         (CbSandbox        *self,
+                                                CbSbDpsInstance  *dps,
+                                                const char       *registration_id,
+                                                const char       *sas,
+                                                GError          **error);
+
+/* Checks a DeviceRegistration body: an object whose registrationId (required or not) is
+ * registration_id, itself valid. 4001xx otherwise. */
+gboolean      cb_sb_dps_check_registration     (JsonNode         *body,
+                                                const char       *registration_id,
+                                                gboolean          required,
+                                                GError          **error);
+
+/* Registers: checks body (and its csr), assigns and records the operation and the
+ * registration. fault (may be NULL) is the fault rule matched by the request. Returns the
+ * operation (its status may be "failed" or "disabled": that is an outcome, not an error), or
+ * NULL with the error to answer. */
+CbSbDpsOperation *cb_sb_dps_register           (CbSandbox        *self,
+                                                CbSbDpsInstance  *dps,
+                                                CbSbEnrollment   *enrollment,
+                                                const char       *registration_id,
+                                                JsonNode         *body,
+                                                const CbSbFault  *fault,
+                                                GError          **error);
+
+/* The answer to polling operation_id: 202 with {operationId, status: "assigning"} while the
+ * sandbox's LRO delay runs, then 200 with the RegistrationOperationStatus. NULL with 404201
+ * when there is no such operation. */
+JsonNode     *cb_sb_dps_operation_status       (CbSandbox        *self,
+                                                CbSbDpsInstance  *dps,
+                                                const char       *registration_id,
+                                                const char       *operation_id,
+                                                const CbSbFault  *fault,
+                                                guint            *status_out,
+                                                GError          **error);
+
+/* {"operationId": …, "status": "assigning"} */
+JsonNode     *cb_sb_dps_assigning_body         (const char       *operation_id);
+/* Seconds a device should wait before polling (Retry-After, &retry-after=). */
+guint         cb_sb_dps_retry_after            (CbSandbox        *self);
+
+G_END_DECLS
