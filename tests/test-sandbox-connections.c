@@ -372,6 +372,59 @@ test_idle_timeout (void)
   g_assert_cmpint (g_get_monotonic_time () - start, <, 5 * G_USEC_PER_SEC);
 }
 
+/* Reads one answer's head (up to the blank line) from stream into a string. */
+static char *
+read_head (GIOStream *stream)
+{
+  GString *head = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  char c;
+
+  while (!g_str_has_suffix (head->str, "\r\n\r\n"))
+    {
+      gssize n = g_input_stream_read (g_io_stream_get_input_stream (stream), &c, 1, NULL,
+                                      &error);
+
+      if (n <= 0)
+        g_error ("The connection ended after %zu bytes (%s): %s", head->len,
+                 error != NULL ? error->message : "EOF", head->str);
+      g_string_append_c (head, c);
+    }
+  return g_string_free (head, FALSE);
+}
+
+/* An empty answer (a 204, as every DELETE gets) keeps the connection: Node's keep-alive agent,
+ * and with it every Azure SDK for JavaScript, sends its next request on it and would get
+ * "socket hang up" if the sandbox closed it. */
+static void
+test_keepalive_after_empty_answer (void)
+{
+  g_autoptr(CbTestSandbox) ts = cb_test_sandbox_new (CB_TEST_SANDBOX_NONE);
+  g_autoptr(GIOStream) tls = tls_connect (cb_sandbox_get_port (ts->sandbox));
+  GOutputStream *out = g_io_stream_get_output_stream (tls);
+  const char *requests[] = {
+    "DELETE /sandbox/faults HTTP/1.1\r\nHost: localhost\r\n\r\n",
+    "DELETE /sandbox/faults HTTP/1.1\r\nHost: localhost\r\n\r\n",
+    "GET /sandbox/clock HTTP/1.1\r\nHost: localhost\r\n\r\n",
+  };
+  const char *expected[] = { "HTTP/1.1 204 ", "HTTP/1.1 204 ", "HTTP/1.1 200 " };
+
+  for (guint i = 0; i < G_N_ELEMENTS (requests); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *head = NULL;
+
+      g_output_stream_write_all (out, requests[i], strlen (requests[i]), NULL, NULL, &error);
+      g_assert_no_error (error);
+      head = read_head (tls);
+      g_assert_true (g_str_has_prefix (head, expected[i]));
+      g_assert_null (strstr (head, "Connection: close"));
+      /* RFC 9110 8.6: no Content-Length on a 204. */
+      if (g_str_has_prefix (expected[i], "HTTP/1.1 204"))
+        g_assert_null (strstr (head, "Content-Length"));
+    }
+}
+
 /* ---- Stalled TLS handshakes -------------------------------------------------------------- */
 
 /* Connects and sends the first bytes of a ClientHello whose record says 512 bytes follow. */
@@ -462,6 +515,8 @@ main (int   argc,
   g_test_add_func ("/cb/sandbox-connections/keepalive-closed-by-client",
                    test_keepalive_closed_by_client);
   g_test_add_func ("/cb/sandbox-connections/idle-timeout", test_idle_timeout);
+  g_test_add_func ("/cb/sandbox-connections/keepalive-after-empty-answer",
+                   test_keepalive_after_empty_answer);
   g_test_add_func ("/cb/sandbox-connections/stalled-handshakes", test_stalled_handshakes);
 
   return g_test_run ();

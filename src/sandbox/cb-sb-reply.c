@@ -41,7 +41,20 @@ cb_sb_reply_json (CbSbRequest *req,
     }
   else
     {
+      SoupMessageHeaders *headers = soup_server_message_get_response_headers (req->msg);
+
       soup_server_message_set_response (req->msg, NULL, SOUP_MEMORY_STATIC, NULL, 0);
+      /* An answer without a length is one that ends when the connection closes, and libsoup
+       * closes it: a keep-alive client (Node's agent, so every Azure SDK for JavaScript)
+       * that sends its next request on that connection gets "socket hang up". An empty 2xx
+       * says Content-Length: 0. A 204 may carry no Content-Length (RFC 9110 8.6), and
+       * libsoup 3.2 strips one, so only a chunked framing keeps it alive there: no body is
+       * written after a 204 whatever the header says, and clients (llhttp, curl, libsoup)
+       * read none. */
+      if (status == SOUP_STATUS_NO_CONTENT)
+        soup_message_headers_set_encoding (headers, SOUP_ENCODING_CHUNKED);
+      else
+        soup_message_headers_set_content_length (headers, 0);
     }
 }
 
