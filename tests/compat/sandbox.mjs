@@ -33,3 +33,28 @@ export async function sandboxInfo () {
     info = await getJson (`${process.env.CB_SANDBOX_URL}/sandbox/info`);
   return info;
 }
+
+// The demo seed's fixed keys (docs/sandbox.md, "The demo seed"): what a user copies from there.
+export const HUB_OWNER_KEY = 'Y2VydGJlbmNoLWRlbW8taW90aHVib3duZXIta2V5LTAx';
+export const DPS_OWNER_KEY = 'Y2VydGJlbmNoLWRlbW8tZHBzLW93bmVyLWtleS0wMDAx';
+export const GROUP_KEY = 'Y2VydGJlbmNoLWRlbW8tZW5yb2xsbWVudC1rZXktMDE=';
+
+export function hubConnectionString (hub) {
+  return `HostName=${hub}.azure-devices.net;SharedAccessKeyName=iothubowner;` +
+         `SharedAccessKey=${HUB_OWNER_KEY}`;
+}
+
+export function dpsConnectionString (dps) {
+  return `HostName=${dps}.azure-devices-provisioning.net;` +
+         `SharedAccessKeyName=provisioningserviceowner;SharedAccessKey=${DPS_OWNER_KEY}`;
+}
+
+// Waits until check () is true, a bounded number of times (no timing asserted).
+export async function until (check, what, tries = 200) {
+  for (let i = 0; i < tries; i++) {
+    if (await check ())
+      return;
+    await new Promise ((resolve) => setTimeout (resolve, 50));
+  }
+  throw new Error (`never happened: ${what}`);
+}
