@@ -405,9 +405,12 @@ test_keepalive_after_empty_answer (void)
   const char *requests[] = {
     "DELETE /sandbox/faults HTTP/1.1\r\nHost: localhost\r\n\r\n",
     "DELETE /sandbox/faults HTTP/1.1\r\nHost: localhost\r\n\r\n",
-    "GET /sandbox/clock HTTP/1.1\r\nHost: localhost\r\n\r\n",
+    "GET /sandbox/clock/ HTTP/1.1\r\nHost: localhost\r\n\r\n",
   };
   const char *expected[] = { "HTTP/1.1 204 ", "HTTP/1.1 204 ", "HTTP/1.1 200 " };
+
+  /* The last one ends in a slash, as azure-iothub's Registry.list writes "/devices/": Azure
+   * serves it as the path without. */
 
   for (guint i = 0; i < G_N_ELEMENTS (requests); i++)
     {

@@ -233,7 +233,8 @@ delayed_request_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* path with every run of slashes made one. */
+/* path with every run of slashes made one, and without a trailing one: Azure serves
+ * ".../devices/" as ".../devices" (azure-iothub's Registry.list sends the former). */
 static char *
 collapse_slashes (const char *path)
 {
@@ -242,6 +243,8 @@ collapse_slashes (const char *path)
   for (const char *p = path; *p != '\0'; p++)
     if (*p != '/' || out->len == 0 || out->str[out->len - 1] != '/')
       g_string_append_c (out, *p);
+  if (out->len > 1 && out->str[out->len - 1] == '/')
+    g_string_truncate (out, out->len - 1);
   return g_string_free (out, FALSE);
 }
 
