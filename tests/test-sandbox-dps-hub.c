@@ -502,6 +502,23 @@ test_dps_register_without_csr_and_persist (Fixture       *fx,
   g_assert_true (cb_sb_hub_lookup_device (fx->ts->sandbox, HUB, "plain-01", &enabled));
   g_assert_true (enabled);
 
+  /* Issued no certificate, the device authenticates to the hub with its key, derived from the
+   * group's as DPS derives it, so a device SDK that registered with it connects with it. */
+  {
+    g_autofree char *hub_auth = hub_sas (fx, "iothubowner");
+    g_autofree char *derived = cb_sas_derive_device_key (GROUP_KEY, "plain-01", NULL);
+    g_autoptr(JsonNode) device = NULL;
+    JsonObject *auth;
+
+    g_assert_cmpuint (request (fx, "GET", "/hubs/" HUB "/devices/plain-01?" HUB_API, hub_auth,
+                               NULL, &device, NULL, NULL), ==, 200);
+    auth = json_object_get_object_member (obj (device), "authentication");
+    g_assert_cmpstr (json_object_get_string_member (auth, "type"), ==, "sas");
+    g_assert_cmpstr (json_object_get_string_member (
+                       json_object_get_object_member (auth, "symmetricKey"), "primaryKey"), ==,
+                     derived);
+  }
+
   cb_test_sandbox_restart (fx->ts);
   /* The restarted sandbox has the helper's delay again: keep the one the operation ran with. */
   cb_sb_lock (fx->ts->sandbox);

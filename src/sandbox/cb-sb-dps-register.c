@@ -446,6 +446,44 @@ stable_policy (CbSandbox        *self,
   return g_steal_pointer (&policy_id);
 }
 
+/* The device's identity in the hub it is assigned to. A device issued a certificate
+ * authenticates with it (certificateAuthority); one attested by a symmetric key and issued
+ * none authenticates with that key, as DPS makes it: the individual enrollment's keys, or
+ * the ones derived from the group's for this registration id. */
+static gboolean
+ensure_hub_identity (CbSandbox        *self,
+                     CbSbDpsInstance  *dps,
+                     CbSbEnrollment   *enrollment,
+                     const char       *registration_id,
+                     const char       *device_id,
+                     gboolean          issued,
+                     GError          **error)
+{
+  g_autofree char *primary = NULL;
+  g_autofree char *secondary = NULL;
+
+  if (issued || enrollment->primary_key == NULL)
+    return cb_sb_hub_ensure_device (self, dps->linked_hub, device_id, error);
+
+  if (enrollment->is_group)
+    {
+      if (!(primary = cb_sas_derive_device_key (enrollment->primary_key, registration_id, error)))
+        return FALSE;
+      if (enrollment->secondary_key != NULL &&
+          !(secondary = cb_sas_derive_device_key (enrollment->secondary_key, registration_id,
+                                                  error)))
+        return FALSE;
+    }
+  else
+    {
+      primary = g_strdup (enrollment->primary_key);
+      secondary = g_strdup (enrollment->secondary_key);
+    }
+
+  return cb_sb_hub_ensure_sas_device (self, dps->linked_hub, device_id, primary, secondary,
+                                      error);
+}
+
 /* Assigns the device: the hub identity, the ADR device pointed at the enrollment's policy and,
  * with a CSR, the issued chain. Every outcome is recorded in op. */
 static void
@@ -550,7 +588,8 @@ assign (CbSandbox        *self,
         }
     }
 
-  if (!cb_sb_hub_ensure_device (self, dps->linked_hub, device_id, &error))
+  if (!ensure_hub_identity (self, dps, enrollment, op->registration_id, device_id,
+                            chain != NULL, &error))
     {
       operation_fail_from_error (op, error, enrollment->policy);
       return;
