@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "cb-json-limits.h"
-#include "cb-sb-faults.h"
 #include "cb-sb-azure-hosts.h"
+#include "cb-sb-faults.h"
 #include "cb-sb-request.h"
 
 static CbSbStyle
