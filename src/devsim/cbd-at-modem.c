@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The simulated nRF91 modem: its state (functional mode, error reporting, notification
+ * subscription, echo) and the table of the commands it knows, each answered as the nRF91 AT
+ * command reference shows: information lines, then OK, ERROR, or +CME ERROR: <n> once +CMEE=1
+ * asked for numbers (until then every error is a plain ERROR, as on the modem). Commands it
+ * does not know are ERROR. It emulates the AT interface only: there is no network, so a modem
+ * set to normal mode searches (+CEREG: 2) and never registers. */
+#define G_LOG_DOMAIN "cbd-at"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "cbd-at-cmng.h"
+#include "cbd-at-identity.h"
+#include "cbd-at-modem.h"
+
+#define MAX_LINE       16384   /* a root CA and a chain, quoted, fit */
+#define OPEN_QUOTE_MS  3000
+
+struct _CbdAtModem
+{
+  CbdAtConfig     config;
+  CbdAtLine      *line;
+  CbdAtIdentity  *identity;
+  int             cfun;
+  int             cmee;
+  int             cereg;
+};
+
+typedef struct
+{
+  const char   *name;
+  CbdAtHandler  handler;
+} CbdAtEntry;
+
+static gboolean
+cfun_valid (gint64 fun)
+{
+  static const int modes[] = { 0, 1, 2, 4, 20, 21, 30, 31, 40, 41, 44 };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (modes); i++)
+    if (modes[i] == fun)
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+lte_on (int fun)
+{
+  return fun == 1 || fun == 21;
+}
+
+/* <stat>: 2 (searching) while LTE is on, as there is no network to find; else 0. */
+static int
+cereg_stat (CbdAtModem *modem)
+{
+  return lte_on (modem->cfun) ? 2 : 0;
+}
+
+static int
+handle_at (CbdAtModem *modem, const CbdAtCommand *cmd)
+{
+  return CBD_AT_OK;
+}
+
+/* ATE0 / ATE1 (V.250 echo). */
+static int
+handle_echo (CbdAtModem *modem, const CbdAtCommand *cmd)
+{
+  gint64 on = 0;
+
+  if (cmd->op == CBD_AT_SET && !cbd_at_command_get_int (cmd, 0, 0, 1, &on))
+    return CBD_AT_ERROR;
+  cbd_at_line_set_echo (modem->line, on == 1);
+  return CBD_AT_OK;
+}
+
+static int
+handle_cfun (CbdAtModem *modem, const CbdAtCommand *cmd)
+{
+  gint64 fun;
+  int before = modem->cfun;
+
+  switch (cmd->op)
+    {
+    case CBD_AT_READ:
+      cbd_at_line_sendf (modem->line, "+CFUN: %d", modem->cfun);
+      return CBD_AT_OK;
+    case CBD_AT_TEST:
+      cbd_at_line_send (modem->line, "+CFUN: (0,1,2,4,20,21,30,31,40,41,44)");
+      return CBD_AT_OK;
+    case CBD_AT_SET:
+      if (cbd_at_command_n_params (cmd) != 1 || !cbd_at_command_get_int (cmd, 0, 0, 44, &fun) ||
+          !cfun_valid (fun))
+        return CBD_AT_ERROR;
+      modem->cfun = (int) fun;
+      g_message ("Functional mode %d", modem->cfun);
+      /* The answer first; the notification follows it. */
+      cbd_at_line_send (modem->line, "OK");
+      if (modem->cereg > 0 && lte_on (before) != lte_on (modem->cfun))
+        cbd_at_line_sendf (modem->line, "+CEREG: %d", cereg_stat (modem));
+      return CBD_AT_NO_RESULT;
+    default:
+      return CBD_AT_ERROR;
+    }
+}
+
+/* +CMEE: 0 plain ERROR, 1 +CME ERROR: <n>. */
+static int
+handle_cmee (CbdAtModem *modem, const CbdAtCommand *cmd)
+{
+  gint64 n;
+
+  switch (cmd->op)
+    {
+    case CBD_AT_READ:
+      cbd_at_line_sendf (modem->line, "+CMEE: %d", modem->cmee);
+      return CBD_AT_OK;
+    case CBD_AT_TEST:
+      cbd_at_line_send (modem->line, "+CMEE: (0,1)");
+      return CBD_AT_OK;
+    case CBD_AT_SET:
+      if (cbd_at_command_n_params (cmd) != 1 || !cbd_at_command_get_int (cmd, 0, 0, 1, &n))
+        return CBD_AT_ERROR;
+      modem->cmee = (int) n;
+      return CBD_AT_OK;
+    default:
+      return CBD_AT_ERROR;
+    }
+}
+
+/* +CEREG=<n> subscribes network registration notifications; +CEREG? reads <n>,<stat>. */
+static int
+handle_cereg (CbdAtModem *modem, const CbdAtCommand *cmd)
+{
+  gint64 n;
+
+  switch (cmd->op)
+    {
+    case CBD_AT_READ:
+      cbd_at_line_sendf (modem->line, "+CEREG: %d,%d", modem->cereg, cereg_stat (modem));
+      return CBD_AT_OK;
+    case CBD_AT_TEST:
+      cbd_at_line_send (modem->line, "+CEREG: (0-5)");
+      return CBD_AT_OK;
+    case CBD_AT_SET:
+      if (cbd_at_command_n_params (cmd) != 1 || !cbd_at_command_get_int (cmd, 0, 0, 5, &n))
+        return CBD_AT_ERROR;
+      modem->cereg = (int) n;
+      return CBD_AT_OK;
+    default:
+      return CBD_AT_ERROR;
+    }
+}
+
+static const CbdAtEntry commands[] = {
+  { "", handle_at },
+  { "E", handle_echo },
+  { "+CFUN", handle_cfun },
+  { "+CMEE", handle_cmee },
+  { "+CEREG", handle_cereg },
+  { "+CGSN", cbd_at_identity_cgsn },
+  { "+CGMI", cbd_at_identity_cgmi },
+  { "+CGMM", cbd_at_identity_cgmm },
+  { "+CGMR", cbd_at_identity_cgmr },
+  { "%XMODEMUUID", cbd_at_identity_xmodemuuid },
+  { "%DEVICEUUID", cbd_at_identity_deviceuuid },
+  { "%ATTESTTOKEN", cbd_at_identity_attesttoken },
+  { "%KEYGEN", cbd_at_identity_keygen },
+  { "%CMNG", cbd_at_cmng_handle },
+};
+
+static void
+send_result (CbdAtModem *modem, int rc)
+{
+  if (rc == CBD_AT_NO_RESULT)
+    return;
+  if (rc == CBD_AT_OK)
+    cbd_at_line_send (modem->line, "OK");
+  else if (rc > 0 && modem->cmee == 1)
+    cbd_at_line_sendf (modem->line, "+CME ERROR: %d", rc);
+  else
+    cbd_at_line_send (modem->line, "ERROR");
+}
+
+static void
+on_line (const char *text,
+         gsize       len,
+         gboolean    bad,
+         gpointer    user_data)
+{
+  CbdAtModem *modem = user_data;
+  g_autoptr(CbdAtCommand) cmd = NULL;
+  guint i;
+
+  if (bad || (cmd = cbd_at_command_parse (text)) == NULL)
+    {
+      send_result (modem, CBD_AT_ERROR);
+      return;
+    }
+  for (i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (strcmp (commands[i].name, cmd->name) == 0)
+      {
+        send_result (modem, commands[i].handler (modem, cmd));
+        return;
+      }
+  send_result (modem, CBD_AT_ERROR);
+}
+
+static void
+line_write (void *ctx, const guint8 *data, gsize len)
+{
+  CbdAtModem *modem = ctx;
+
+  modem->config.write (modem->config.ctx, data, len);
+}
+
+CbdAtModem *
+cbd_at_modem_new (const CbdAtConfig  *config,
+                  GError            **error)
+{
+  CbdAtModem *modem = g_new0 (CbdAtModem, 1);
+
+  modem->config = *config;
+  modem->identity = cbd_at_identity_load (config->storage, error);
+  if (modem->identity == NULL)
+    {
+      g_free (modem);
+      return NULL;
+    }
+  modem->line = cbd_at_line_new (MAX_LINE, OPEN_QUOTE_MS, on_line, line_write, modem);
+  modem->cfun = cfun_valid (config->cfun) ? config->cfun : 0;
+  modem->cereg = config->urc ? 1 : 0;
+  if (modem->cereg > 0 && lte_on (modem->cfun))
+    cbd_at_line_sendf (modem->line, "+CEREG: %d", cereg_stat (modem));
+  return modem;
+}
+
+void
+cbd_at_modem_free (CbdAtModem *modem)
+{
+  if (modem == NULL)
+    return;
+  cbd_at_line_free (modem->line);
+  cbd_at_identity_free (modem->identity);
+  g_free (modem);
+}
+
+void
+cbd_at_modem_feed (CbdAtModem   *modem,
+                   const guint8 *data,
+                   gsize         len)
+{
+  cbd_at_line_feed (modem->line, data, len);
+}
+
+CbdAtLine *
+cbd_at_modem_get_line (CbdAtModem *modem)
+{
+  return modem->line;
+}
+
+const CbdAtConfig *
+cbd_at_modem_get_config (CbdAtModem *modem)
+{
+  return &modem->config;
+}
+
+gboolean
+cbd_at_modem_is_active (CbdAtModem *modem)
+{
+  return modem->cfun == 1 || modem->cfun == 2 || modem->cfun == 21;
+}
+
+CbdAtIdentity *
+cbd_at_modem_get_identity (CbdAtModem *modem)
+{
+  return modem->identity;
+}
