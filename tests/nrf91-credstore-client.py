@@ -135,7 +135,6 @@ def main():
     if cmng_list(modem, TAG):
         fail("tag %d not empty after delete" % TAG)
     modem.expect_ok("AT+CFUN=1")
-    print("ok")
     return 0
 
 

@@ -126,7 +126,7 @@ digest_hex (GBytes *content)
 
 /* "%CMNG: <tag>,<type>,"<sha>"" */
 static void
-send_entry (CbdAtModem *modem, guint32 sec_tag, int type, GBytes *content, gboolean with_content)
+send_entry (CbdAtContext *ctx, guint32 sec_tag, int type, GBytes *content, gboolean with_content)
 {
   g_autofree char *sha = digest_hex (content);
   g_autoptr(GString) line = g_string_new (NULL);
@@ -141,13 +141,13 @@ send_entry (CbdAtModem *modem, guint32 sec_tag, int type, GBytes *content, gbool
       g_string_append_len (line, data, (gssize) len);
       g_string_append_c (line, '"');
     }
-  cbd_at_line_send (cbd_at_modem_get_line (modem), line->str);
+  cbd_at_line_send (ctx->line, line->str);
 }
 
 static int
-cmng_write (CbdAtModem *modem, const CbdAtCommand *cmd, guint32 sec_tag, int type)
+cmng_write (CbdAtContext *ctx, const CbdAtCommand *cmd, guint32 sec_tag, int type)
 {
-  const CbdAtConfig *config = cbd_at_modem_get_config (modem);
+  const CbdAtConfig *config = &ctx->config;
   const char *content = cbd_at_command_get_string (cmd, 3);
   gsize len;
   int rc;
@@ -165,7 +165,7 @@ cmng_write (CbdAtModem *modem, const CbdAtCommand *cmd, guint32 sec_tag, int typ
         if (!g_ascii_isxdigit (content[i]))
           return CBD_AT_ERROR;
     }
-  if (cbd_at_modem_is_active (modem))
+  if (cbd_at_context_is_active (ctx))
     return CBD_AT_CME_ACTIVE_STATE;
   if (type == CBD_AT_CRED_CLIENT_CERT && config->refuse_commit)
     return CBD_AT_CME_NO_ACCESS;
@@ -182,9 +182,9 @@ cmng_write (CbdAtModem *modem, const CbdAtCommand *cmd, guint32 sec_tag, int typ
 }
 
 static int
-cmng_list (CbdAtModem *modem, const CbdAtCommand *cmd)
+cmng_list (CbdAtContext *ctx, const CbdAtCommand *cmd)
 {
-  const CbdAtConfig *config = cbd_at_modem_get_config (modem);
+  const CbdAtConfig *config = &ctx->config;
   g_autoptr(GArray) ids = cred_list (config->storage);
   gint64 tag = -1, type = -1;
   guint n = cbd_at_command_n_params (cmd);
@@ -203,36 +203,36 @@ cmng_list (CbdAtModem *modem, const CbdAtCommand *cmd)
         continue;
       if (!cred_load (config->storage, id->sec_tag, id->type, &content))
         continue;
-      send_entry (modem, id->sec_tag, id->type, content, FALSE);
+      send_entry (ctx, id->sec_tag, id->type, content, FALSE);
     }
   return CBD_AT_OK;
 }
 
 int
-cbd_at_cmng_handle (CbdAtModem         *modem,
+cbd_at_cmng_handle (CbdAtContext       *ctx,
                     const CbdAtCommand *cmd)
 {
-  const CbdAtConfig *config = cbd_at_modem_get_config (modem);
+  const CbdAtConfig *config = &ctx->config;
   gint64 opcode, tag, type;
   g_autoptr(GBytes) content = NULL;
   g_autofree char *name = NULL;
 
   if (cmd->op == CBD_AT_TEST)
     {
-      cbd_at_line_send (cbd_at_modem_get_line (modem), "%CMNG: (0-3),(0-2147483647),(0-5)");
+      cbd_at_line_send (ctx->line, "%CMNG: (0-3),(0-2147483647),(0-5)");
       return CBD_AT_OK;
     }
   if (cmd->op != CBD_AT_SET || !cbd_at_command_get_int (cmd, 0, 0, 3, &opcode))
     return CBD_AT_ERROR;
   if (opcode == 1)
-    return cmng_list (modem, cmd);
+    return cmng_list (ctx, cmd);
 
   /* Write, read and delete name one credential: <sec_tag>,<type>. */
   if (!cbd_at_command_get_int (cmd, 1, 0, MAX_SEC_TAG, &tag) ||
       !cbd_at_command_get_int (cmd, 2, 0, CBD_AT_CRED_PUBLIC_KEY, &type))
     return CBD_AT_ERROR;
   if (opcode == 0)
-    return cmng_write (modem, cmd, (guint32) tag, (int) type);
+    return cmng_write (ctx, cmd, (guint32) tag, (int) type);
   if (cbd_at_command_n_params (cmd) != 3)
     return CBD_AT_ERROR;
 
@@ -242,12 +242,12 @@ cbd_at_cmng_handle (CbdAtModem         *modem,
         return CBD_AT_CME_NO_ACCESS;
       if (!cred_load (config->storage, (guint32) tag, (int) type, &content))
         return CBD_AT_CME_NOT_FOUND;
-      send_entry (modem, (guint32) tag, (int) type, content, TRUE);
+      send_entry (ctx, (guint32) tag, (int) type, content, TRUE);
       return CBD_AT_OK;
     }
 
   /* Delete. */
-  if (cbd_at_modem_is_active (modem))
+  if (cbd_at_context_is_active (ctx))
     return CBD_AT_CME_ACTIVE_STATE;
   if (!cbd_at_cred_exists (config->storage, (guint32) tag, (int) type))
     return CBD_AT_CME_NOT_FOUND;

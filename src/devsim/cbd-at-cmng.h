@@ -4,7 +4,7 @@
 
 #include <glib.h>
 
-#include "cbd-at-modem.h"
+#include "cbd-at-context.h"
 
 G_BEGIN_DECLS
 
@@ -33,7 +33,7 @@ int       cbd_at_cred_store   (CbdStorage   *storage,
                                const guint8 *content,
                                gsize         len);
 
-int       cbd_at_cmng_handle  (CbdAtModem         *modem,
+int       cbd_at_cmng_handle  (CbdAtContext       *ctx,
                                const CbdAtCommand *cmd);
 
 G_END_DECLS

@@ -188,11 +188,11 @@ plain_exec (const CbdAtCommand *cmd)
 }
 
 int
-cbd_at_identity_cgsn (CbdAtModem         *modem,
+cbd_at_identity_cgsn (CbdAtContext       *ctx,
                       const CbdAtCommand *cmd)
 {
-  CbdAtIdentity *id = cbd_at_modem_get_identity (modem);
-  CbdAtLine *line = cbd_at_modem_get_line (modem);
+  CbdAtIdentity *id = ctx->identity;
+  CbdAtLine *line = ctx->line;
   gint64 snt = 0;
 
   if (cmd->op == CBD_AT_TEST)
@@ -224,54 +224,54 @@ cbd_at_identity_cgsn (CbdAtModem         *modem,
 }
 
 int
-cbd_at_identity_cgmi (CbdAtModem         *modem,
+cbd_at_identity_cgmi (CbdAtContext       *ctx,
                       const CbdAtCommand *cmd)
 {
   if (!plain_exec (cmd))
     return CBD_AT_ERROR;
-  cbd_at_line_send (cbd_at_modem_get_line (modem), "Nordic Semiconductor ASA");
+  cbd_at_line_send (ctx->line, "Nordic Semiconductor ASA");
   return CBD_AT_OK;
 }
 
 int
-cbd_at_identity_cgmm (CbdAtModem         *modem,
+cbd_at_identity_cgmm (CbdAtContext       *ctx,
                       const CbdAtCommand *cmd)
 {
   if (!plain_exec (cmd))
     return CBD_AT_ERROR;
-  cbd_at_line_send (cbd_at_modem_get_line (modem), "nRF9160-SICA");
+  cbd_at_line_send (ctx->line, "nRF9160-SICA");
   return CBD_AT_OK;
 }
 
 int
-cbd_at_identity_cgmr (CbdAtModem         *modem,
+cbd_at_identity_cgmr (CbdAtContext       *ctx,
                       const CbdAtCommand *cmd)
 {
   if (!plain_exec (cmd))
     return CBD_AT_ERROR;
-  cbd_at_line_send (cbd_at_modem_get_line (modem), FW_REVISION);
+  cbd_at_line_send (ctx->line, FW_REVISION);
   return CBD_AT_OK;
 }
 
 int
-cbd_at_identity_xmodemuuid (CbdAtModem         *modem,
+cbd_at_identity_xmodemuuid (CbdAtContext       *ctx,
                             const CbdAtCommand *cmd)
 {
   if (!plain_exec (cmd))
     return CBD_AT_ERROR;
-  cbd_at_line_send (cbd_at_modem_get_line (modem), "%XMODEMUUID: " FW_BUILD_UUID);
+  cbd_at_line_send (ctx->line, "%XMODEMUUID: " FW_BUILD_UUID);
   return CBD_AT_OK;
 }
 
 int
-cbd_at_identity_deviceuuid (CbdAtModem         *modem,
+cbd_at_identity_deviceuuid (CbdAtContext       *ctx,
                             const CbdAtCommand *cmd)
 {
-  CbdAtIdentity *id = cbd_at_modem_get_identity (modem);
+  CbdAtIdentity *id = ctx->identity;
 
   if (!plain_exec (cmd))
     return CBD_AT_ERROR;
-  cbd_at_line_sendf (cbd_at_modem_get_line (modem), "%%DEVICEUUID: %s", id->device_uuid);
+  cbd_at_line_sendf (ctx->line, "%%DEVICEUUID: %s", id->device_uuid);
   return CBD_AT_OK;
 }
 
@@ -448,10 +448,10 @@ body_dot_cose (GBytes *body, GBytes *cose)
 /* ---- %ATTESTTOKEN ---- */
 
 int
-cbd_at_identity_attesttoken (CbdAtModem         *modem,
+cbd_at_identity_attesttoken (CbdAtContext       *ctx,
                              const CbdAtCommand *cmd)
 {
-  CbdAtIdentity *id = cbd_at_modem_get_identity (modem);
+  CbdAtIdentity *id = ctx->identity;
   g_autoptr(GBytes) nonce = NULL;
   g_autoptr(GBytes) body = NULL;
   g_autoptr(GBytes) cose = NULL;
@@ -500,7 +500,7 @@ cbd_at_identity_attesttoken (CbdAtModem         *modem,
       return CBD_AT_ERROR;
     }
   token = body_dot_cose (body, cose);
-  cbd_at_line_sendf (cbd_at_modem_get_line (modem), "%%ATTESTTOKEN: \"%s\"", token);
+  cbd_at_line_sendf (ctx->line, "%%ATTESTTOKEN: \"%s\"", token);
   return CBD_AT_OK;
 }
 
@@ -611,11 +611,11 @@ free_pem (char *pem)
 
 /* %KEYGEN=<sec_tag>,<key_type>[,<response_content>][,<attributes>][,<key_usage>] */
 int
-cbd_at_identity_keygen (CbdAtModem         *modem,
+cbd_at_identity_keygen (CbdAtContext       *ctx,
                         const CbdAtCommand *cmd)
 {
-  const CbdAtConfig *config = cbd_at_modem_get_config (modem);
-  CbdAtIdentity *id = cbd_at_modem_get_identity (modem);
+  const CbdAtConfig *config = &ctx->config;
+  CbdAtIdentity *id = ctx->identity;
   g_autoptr(GPtrArray) oids = g_ptr_array_new ();
   g_autoptr(GPtrArray) values = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GBytes) body = NULL;
@@ -668,7 +668,7 @@ cbd_at_identity_keygen (CbdAtModem         *modem,
   /* Only client keys (2); endorsement keys (8) and the rest are not for this modem. */
   if (key_type != CBD_AT_CRED_PRIVATE_KEY)
     return CBD_AT_CME_NO_ACCESS;
-  if (cbd_at_modem_is_active (modem))
+  if (cbd_at_context_is_active (ctx))
     return CBD_AT_CME_ACTIVE_STATE;
   if (cbd_at_cred_exists (config->storage, (guint32) sec_tag, CBD_AT_CRED_PRIVATE_KEY))
     return CBD_AT_CME_ALREADY_EXISTS;
@@ -749,6 +749,6 @@ cbd_at_identity_keygen (CbdAtModem         *modem,
       return CBD_AT_CME_KEYGEN_FAILED;
     }
   answer = body_dot_cose (body, cose);
-  cbd_at_line_sendf (cbd_at_modem_get_line (modem), "%%KEYGEN: \"%s\"", answer);
+  cbd_at_line_sendf (ctx->line, "%%KEYGEN: \"%s\"", answer);
   return CBD_AT_OK;
 }

@@ -4,7 +4,7 @@
 
 #include <glib.h>
 
-#include "cbd-at-modem.h"
+#include "cbd-at-context.h"
 
 G_BEGIN_DECLS
 
@@ -14,21 +14,21 @@ CbdAtIdentity *cbd_at_identity_load        (CbdStorage          *storage,
                                             GError             **error);
 void           cbd_at_identity_free        (CbdAtIdentity       *identity);
 
-int            cbd_at_identity_cgsn        (CbdAtModem          *modem,
+int            cbd_at_identity_cgsn        (CbdAtContext        *ctx,
                                             const CbdAtCommand  *cmd);
-int            cbd_at_identity_cgmi        (CbdAtModem          *modem,
+int            cbd_at_identity_cgmi        (CbdAtContext        *ctx,
                                             const CbdAtCommand  *cmd);
-int            cbd_at_identity_cgmm        (CbdAtModem          *modem,
+int            cbd_at_identity_cgmm        (CbdAtContext        *ctx,
                                             const CbdAtCommand  *cmd);
-int            cbd_at_identity_cgmr        (CbdAtModem          *modem,
+int            cbd_at_identity_cgmr        (CbdAtContext        *ctx,
                                             const CbdAtCommand  *cmd);
-int            cbd_at_identity_xmodemuuid  (CbdAtModem          *modem,
+int            cbd_at_identity_xmodemuuid  (CbdAtContext        *ctx,
                                             const CbdAtCommand  *cmd);
-int            cbd_at_identity_deviceuuid  (CbdAtModem          *modem,
+int            cbd_at_identity_deviceuuid  (CbdAtContext        *ctx,
                                             const CbdAtCommand  *cmd);
-int            cbd_at_identity_attesttoken (CbdAtModem          *modem,
+int            cbd_at_identity_attesttoken (CbdAtContext        *ctx,
                                             const CbdAtCommand  *cmd);
-int            cbd_at_identity_keygen      (CbdAtModem          *modem,
+int            cbd_at_identity_keygen      (CbdAtContext        *ctx,
                                             const CbdAtCommand  *cmd);
 
 G_END_DECLS

@@ -20,12 +20,7 @@
 
 struct _CbdAtModem
 {
-  CbdAtConfig     config;
-  CbdAtLine      *line;
-  CbdAtIdentity  *identity;
-  int             cfun;
-  int             cmee;
-  int             cereg;
+  CbdAtContext  ctx;
 };
 
 typedef struct
@@ -54,53 +49,53 @@ lte_on (int fun)
 
 /* <stat>: 2 (searching) while LTE is on, as there is no network to find; else 0. */
 static int
-cereg_stat (CbdAtModem *modem)
+cereg_stat (CbdAtContext *ctx)
 {
-  return lte_on (modem->cfun) ? 2 : 0;
+  return lte_on (ctx->cfun) ? 2 : 0;
 }
 
 static int
-handle_at (CbdAtModem *modem, const CbdAtCommand *cmd)
+handle_at (CbdAtContext *ctx, const CbdAtCommand *cmd)
 {
   return CBD_AT_OK;
 }
 
 /* ATE0 / ATE1 (V.250 echo). */
 static int
-handle_echo (CbdAtModem *modem, const CbdAtCommand *cmd)
+handle_echo (CbdAtContext *ctx, const CbdAtCommand *cmd)
 {
   gint64 on = 0;
 
   if (cmd->op == CBD_AT_SET && !cbd_at_command_get_int (cmd, 0, 0, 1, &on))
     return CBD_AT_ERROR;
-  cbd_at_line_set_echo (modem->line, on == 1);
+  cbd_at_line_set_echo (ctx->line, on == 1);
   return CBD_AT_OK;
 }
 
 static int
-handle_cfun (CbdAtModem *modem, const CbdAtCommand *cmd)
+handle_cfun (CbdAtContext *ctx, const CbdAtCommand *cmd)
 {
   gint64 fun;
-  int before = modem->cfun;
+  int before = ctx->cfun;
 
   switch (cmd->op)
     {
     case CBD_AT_READ:
-      cbd_at_line_sendf (modem->line, "+CFUN: %d", modem->cfun);
+      cbd_at_line_sendf (ctx->line, "+CFUN: %d", ctx->cfun);
       return CBD_AT_OK;
     case CBD_AT_TEST:
-      cbd_at_line_send (modem->line, "+CFUN: (0,1,2,4,20,21,30,31,40,41,44)");
+      cbd_at_line_send (ctx->line, "+CFUN: (0,1,2,4,20,21,30,31,40,41,44)");
       return CBD_AT_OK;
     case CBD_AT_SET:
       if (cbd_at_command_n_params (cmd) != 1 || !cbd_at_command_get_int (cmd, 0, 0, 44, &fun) ||
           !cfun_valid (fun))
         return CBD_AT_ERROR;
-      modem->cfun = (int) fun;
-      g_message ("Functional mode %d", modem->cfun);
+      ctx->cfun = (int) fun;
+      g_message ("Functional mode %d", ctx->cfun);
       /* The answer first; the notification follows it. */
-      cbd_at_line_send (modem->line, "OK");
-      if (modem->cereg > 0 && lte_on (before) != lte_on (modem->cfun))
-        cbd_at_line_sendf (modem->line, "+CEREG: %d", cereg_stat (modem));
+      cbd_at_line_send (ctx->line, "OK");
+      if (ctx->cereg > 0 && lte_on (before) != lte_on (ctx->cfun))
+        cbd_at_line_sendf (ctx->line, "+CEREG: %d", cereg_stat (ctx));
       return CBD_AT_NO_RESULT;
     default:
       return CBD_AT_ERROR;
@@ -109,22 +104,22 @@ handle_cfun (CbdAtModem *modem, const CbdAtCommand *cmd)
 
 /* +CMEE: 0 plain ERROR, 1 +CME ERROR: <n>. */
 static int
-handle_cmee (CbdAtModem *modem, const CbdAtCommand *cmd)
+handle_cmee (CbdAtContext *ctx, const CbdAtCommand *cmd)
 {
   gint64 n;
 
   switch (cmd->op)
     {
     case CBD_AT_READ:
-      cbd_at_line_sendf (modem->line, "+CMEE: %d", modem->cmee);
+      cbd_at_line_sendf (ctx->line, "+CMEE: %d", ctx->cmee);
       return CBD_AT_OK;
     case CBD_AT_TEST:
-      cbd_at_line_send (modem->line, "+CMEE: (0,1)");
+      cbd_at_line_send (ctx->line, "+CMEE: (0,1)");
       return CBD_AT_OK;
     case CBD_AT_SET:
       if (cbd_at_command_n_params (cmd) != 1 || !cbd_at_command_get_int (cmd, 0, 0, 1, &n))
         return CBD_AT_ERROR;
-      modem->cmee = (int) n;
+      ctx->cmee = (int) n;
       return CBD_AT_OK;
     default:
       return CBD_AT_ERROR;
@@ -133,22 +128,22 @@ handle_cmee (CbdAtModem *modem, const CbdAtCommand *cmd)
 
 /* +CEREG=<n> subscribes network registration notifications; +CEREG? reads <n>,<stat>. */
 static int
-handle_cereg (CbdAtModem *modem, const CbdAtCommand *cmd)
+handle_cereg (CbdAtContext *ctx, const CbdAtCommand *cmd)
 {
   gint64 n;
 
   switch (cmd->op)
     {
     case CBD_AT_READ:
-      cbd_at_line_sendf (modem->line, "+CEREG: %d,%d", modem->cereg, cereg_stat (modem));
+      cbd_at_line_sendf (ctx->line, "+CEREG: %d,%d", ctx->cereg, cereg_stat (ctx));
       return CBD_AT_OK;
     case CBD_AT_TEST:
-      cbd_at_line_send (modem->line, "+CEREG: (0-5)");
+      cbd_at_line_send (ctx->line, "+CEREG: (0-5)");
       return CBD_AT_OK;
     case CBD_AT_SET:
       if (cbd_at_command_n_params (cmd) != 1 || !cbd_at_command_get_int (cmd, 0, 0, 5, &n))
         return CBD_AT_ERROR;
-      modem->cereg = (int) n;
+      ctx->cereg = (int) n;
       return CBD_AT_OK;
     default:
       return CBD_AT_ERROR;
@@ -173,16 +168,16 @@ static const CbdAtEntry commands[] = {
 };
 
 static void
-send_result (CbdAtModem *modem, int rc)
+send_result (CbdAtContext *ctx, int rc)
 {
   if (rc == CBD_AT_NO_RESULT)
     return;
   if (rc == CBD_AT_OK)
-    cbd_at_line_send (modem->line, "OK");
-  else if (rc > 0 && modem->cmee == 1)
-    cbd_at_line_sendf (modem->line, "+CME ERROR: %d", rc);
+    cbd_at_line_send (ctx->line, "OK");
+  else if (rc > 0 && ctx->cmee == 1)
+    cbd_at_line_sendf (ctx->line, "+CME ERROR: %d", rc);
   else
-    cbd_at_line_send (modem->line, "ERROR");
+    cbd_at_line_send (ctx->line, "ERROR");
 }
 
 static void
@@ -197,16 +192,16 @@ on_line (const char *text,
 
   if (bad || (cmd = cbd_at_command_parse (text)) == NULL)
     {
-      send_result (modem, CBD_AT_ERROR);
+      send_result (&modem->ctx, CBD_AT_ERROR);
       return;
     }
   for (i = 0; i < G_N_ELEMENTS (commands); i++)
     if (strcmp (commands[i].name, cmd->name) == 0)
       {
-        send_result (modem, commands[i].handler (modem, cmd));
+        send_result (&modem->ctx, commands[i].handler (&modem->ctx, cmd));
         return;
       }
-  send_result (modem, CBD_AT_ERROR);
+  send_result (&modem->ctx, CBD_AT_ERROR);
 }
 
 static void
@@ -214,7 +209,7 @@ line_write (void *ctx, const guint8 *data, gsize len)
 {
   CbdAtModem *modem = ctx;
 
-  modem->config.write (modem->config.ctx, data, len);
+  modem->ctx.config.write (modem->ctx.config.ctx, data, len);
 }
 
 CbdAtModem *
@@ -222,19 +217,20 @@ cbd_at_modem_new (const CbdAtConfig  *config,
                   GError            **error)
 {
   CbdAtModem *modem = g_new0 (CbdAtModem, 1);
+  CbdAtContext *ctx = &modem->ctx;
 
-  modem->config = *config;
-  modem->identity = cbd_at_identity_load (config->storage, error);
-  if (modem->identity == NULL)
+  ctx->config = *config;
+  ctx->identity = cbd_at_identity_load (config->storage, error);
+  if (ctx->identity == NULL)
     {
       g_free (modem);
       return NULL;
     }
-  modem->line = cbd_at_line_new (MAX_LINE, OPEN_QUOTE_MS, on_line, line_write, modem);
-  modem->cfun = cfun_valid (config->cfun) ? config->cfun : 0;
-  modem->cereg = config->urc ? 1 : 0;
-  if (modem->cereg > 0 && lte_on (modem->cfun))
-    cbd_at_line_sendf (modem->line, "+CEREG: %d", cereg_stat (modem));
+  ctx->line = cbd_at_line_new (MAX_LINE, OPEN_QUOTE_MS, on_line, line_write, modem);
+  ctx->cfun = cfun_valid (config->cfun) ? config->cfun : 0;
+  ctx->cereg = config->urc ? 1 : 0;
+  if (ctx->cereg > 0 && lte_on (ctx->cfun))
+    cbd_at_line_sendf (ctx->line, "+CEREG: %d", cereg_stat (ctx));
   return modem;
 }
 
@@ -243,8 +239,8 @@ cbd_at_modem_free (CbdAtModem *modem)
 {
   if (modem == NULL)
     return;
-  cbd_at_line_free (modem->line);
-  cbd_at_identity_free (modem->identity);
+  cbd_at_line_free (modem->ctx.line);
+  cbd_at_identity_free (modem->ctx.identity);
   g_free (modem);
 }
 
@@ -253,29 +249,5 @@ cbd_at_modem_feed (CbdAtModem   *modem,
                    const guint8 *data,
                    gsize         len)
 {
-  cbd_at_line_feed (modem->line, data, len);
-}
-
-CbdAtLine *
-cbd_at_modem_get_line (CbdAtModem *modem)
-{
-  return modem->line;
-}
-
-const CbdAtConfig *
-cbd_at_modem_get_config (CbdAtModem *modem)
-{
-  return &modem->config;
-}
-
-gboolean
-cbd_at_modem_is_active (CbdAtModem *modem)
-{
-  return modem->cfun == 1 || modem->cfun == 2 || modem->cfun == 21;
-}
-
-CbdAtIdentity *
-cbd_at_modem_get_identity (CbdAtModem *modem)
-{
-  return modem->identity;
+  cbd_at_line_feed (modem->ctx.line, data, len);
 }
