@@ -27,20 +27,30 @@ cred_name (guint32 sec_tag, int type)
   return g_strdup_printf ("cmng-%u-%d", sec_tag, type);
 }
 
+GBytes *
+cbd_at_storage_load (CbdStorage *storage,
+                     const char *name)
+{
+  uint8_t *data = NULL;
+  size_t len = 0;
+  GBytes *bytes;
+
+  if (cbd_storage_load (storage, name, &data, &len) != 0)
+    return NULL;
+  /* libc memory from the storage, wiped (it may be a key) once GLib has its copy. */
+  bytes = g_bytes_new (data, len);
+  memset (data, 0, len);
+  free (data);
+  return bytes;
+}
+
 static gboolean
 cred_load (CbdStorage *storage, guint32 sec_tag, int type, GBytes **out)
 {
   g_autofree char *name = cred_name (sec_tag, type);
-  uint8_t *data = NULL;
-  size_t len = 0;
 
-  if (cbd_storage_load (storage, name, &data, &len) != 0)
-    return FALSE;
-  /* libc memory from the storage; hand it over to GLib. */
-  *out = g_bytes_new (data, len);
-  memset (data, 0, len);
-  free (data);
-  return TRUE;
+  *out = cbd_at_storage_load (storage, name);
+  return *out != NULL;
 }
 
 gboolean

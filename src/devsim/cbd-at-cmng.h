@@ -23,6 +23,9 @@ G_BEGIN_DECLS
 #define CBD_AT_CME_ALREADY_EXISTS   519
 #define CBD_AT_CME_KEYGEN_FAILED    523
 
+/* A file of the state directory, NULL when absent. */
+GBytes   *cbd_at_storage_load (CbdStorage   *storage,
+                               const char   *name);
 gboolean  cbd_at_cred_exists  (CbdStorage   *storage,
                                guint32       sec_tag,
                                int           type);

@@ -83,14 +83,14 @@ uuid_to_bin (const char *uuid, guint8 out[16])
 static gboolean
 load_blob (CbdStorage *storage, const char *name, char **out)
 {
-  uint8_t *data = NULL;
-  size_t len = 0;
+  g_autoptr(GBytes) bytes = cbd_at_storage_load (storage, name);
+  gsize len;
+  const char *data;
 
-  if (cbd_storage_load (storage, name, &data, &len) != 0)
+  if (bytes == NULL)
     return FALSE;
-  *out = g_strndup ((const char *) data, len);
-  memset (data, 0, len);
-  free (data);
+  data = g_bytes_get_data (bytes, &len);
+  *out = g_strndup (data, len);
   return TRUE;
 }
 
@@ -223,44 +223,26 @@ cbd_at_identity_cgsn (CbdAtContext       *ctx,
   return CBD_AT_OK;
 }
 
+/* +CGMI, +CGMM, +CGMR, %XMODEMUUID: one fixed line. */
 int
-cbd_at_identity_cgmi (CbdAtContext       *ctx,
-                      const CbdAtCommand *cmd)
+cbd_at_identity_fixed (CbdAtContext       *ctx,
+                       const CbdAtCommand *cmd)
 {
-  if (!plain_exec (cmd))
-    return CBD_AT_ERROR;
-  cbd_at_line_send (ctx->line, "Nordic Semiconductor ASA");
-  return CBD_AT_OK;
-}
+  static const struct { const char *name; const char *line; } fixed[] = {
+    { "+CGMI", "Nordic Semiconductor ASA" },
+    { "+CGMM", "nRF9160-SICA" },
+    { "+CGMR", FW_REVISION },
+    { "%XMODEMUUID", "%XMODEMUUID: " FW_BUILD_UUID },
+  };
+  guint i;
 
-int
-cbd_at_identity_cgmm (CbdAtContext       *ctx,
-                      const CbdAtCommand *cmd)
-{
-  if (!plain_exec (cmd))
-    return CBD_AT_ERROR;
-  cbd_at_line_send (ctx->line, "nRF9160-SICA");
-  return CBD_AT_OK;
-}
-
-int
-cbd_at_identity_cgmr (CbdAtContext       *ctx,
-                      const CbdAtCommand *cmd)
-{
-  if (!plain_exec (cmd))
-    return CBD_AT_ERROR;
-  cbd_at_line_send (ctx->line, FW_REVISION);
-  return CBD_AT_OK;
-}
-
-int
-cbd_at_identity_xmodemuuid (CbdAtContext       *ctx,
-                            const CbdAtCommand *cmd)
-{
-  if (!plain_exec (cmd))
-    return CBD_AT_ERROR;
-  cbd_at_line_send (ctx->line, "%XMODEMUUID: " FW_BUILD_UUID);
-  return CBD_AT_OK;
+  for (i = 0; i < G_N_ELEMENTS (fixed) && plain_exec (cmd); i++)
+    if (strcmp (cmd->name, fixed[i].name) == 0)
+      {
+        cbd_at_line_send (ctx->line, fixed[i].line);
+        return CBD_AT_OK;
+      }
+  return CBD_AT_ERROR;
 }
 
 int

@@ -16,13 +16,8 @@ void           cbd_at_identity_free        (CbdAtIdentity       *identity);
 
 int            cbd_at_identity_cgsn        (CbdAtContext        *ctx,
                                             const CbdAtCommand  *cmd);
-int            cbd_at_identity_cgmi        (CbdAtContext        *ctx,
-                                            const CbdAtCommand  *cmd);
-int            cbd_at_identity_cgmm        (CbdAtContext        *ctx,
-                                            const CbdAtCommand  *cmd);
-int            cbd_at_identity_cgmr        (CbdAtContext        *ctx,
-                                            const CbdAtCommand  *cmd);
-int            cbd_at_identity_xmodemuuid  (CbdAtContext        *ctx,
+/* +CGMI, +CGMM, +CGMR and %XMODEMUUID: one fixed line each. */
+int            cbd_at_identity_fixed       (CbdAtContext        *ctx,
                                             const CbdAtCommand  *cmd);
 int            cbd_at_identity_deviceuuid  (CbdAtContext        *ctx,
                                             const CbdAtCommand  *cmd);

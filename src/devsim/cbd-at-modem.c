@@ -102,52 +102,46 @@ handle_cfun (CbdAtContext *ctx, const CbdAtCommand *cmd)
     }
 }
 
-/* +CMEE: 0 plain ERROR, 1 +CME ERROR: <n>. */
+/* A setting with one number, 0..max: set, test ("+NAME: (0-max)") and read ("+NAME: <n>",
+ * and for +CEREG the registration state after it). */
 static int
-handle_cmee (CbdAtContext *ctx, const CbdAtCommand *cmd)
+handle_setting (CbdAtContext *ctx, const CbdAtCommand *cmd, int max, int *value)
 {
   gint64 n;
 
   switch (cmd->op)
     {
     case CBD_AT_READ:
-      cbd_at_line_sendf (ctx->line, "+CMEE: %d", ctx->cmee);
+      if (value == &ctx->cereg)
+        cbd_at_line_sendf (ctx->line, "%s: %d,%d", cmd->name, *value, cereg_stat (ctx));
+      else
+        cbd_at_line_sendf (ctx->line, "%s: %d", cmd->name, *value);
       return CBD_AT_OK;
     case CBD_AT_TEST:
-      cbd_at_line_send (ctx->line, "+CMEE: (0,1)");
+      cbd_at_line_sendf (ctx->line, "%s: (0-%d)", cmd->name, max);
       return CBD_AT_OK;
     case CBD_AT_SET:
-      if (cbd_at_command_n_params (cmd) != 1 || !cbd_at_command_get_int (cmd, 0, 0, 1, &n))
+      if (cbd_at_command_n_params (cmd) != 1 || !cbd_at_command_get_int (cmd, 0, 0, max, &n))
         return CBD_AT_ERROR;
-      ctx->cmee = (int) n;
+      *value = (int) n;
       return CBD_AT_OK;
     default:
       return CBD_AT_ERROR;
     }
 }
 
+/* +CMEE: 0 plain ERROR, 1 +CME ERROR: <n>. */
+static int
+handle_cmee (CbdAtContext *ctx, const CbdAtCommand *cmd)
+{
+  return handle_setting (ctx, cmd, 1, &ctx->cmee);
+}
+
 /* +CEREG=<n> subscribes network registration notifications; +CEREG? reads <n>,<stat>. */
 static int
 handle_cereg (CbdAtContext *ctx, const CbdAtCommand *cmd)
 {
-  gint64 n;
-
-  switch (cmd->op)
-    {
-    case CBD_AT_READ:
-      cbd_at_line_sendf (ctx->line, "+CEREG: %d,%d", ctx->cereg, cereg_stat (ctx));
-      return CBD_AT_OK;
-    case CBD_AT_TEST:
-      cbd_at_line_send (ctx->line, "+CEREG: (0-5)");
-      return CBD_AT_OK;
-    case CBD_AT_SET:
-      if (cbd_at_command_n_params (cmd) != 1 || !cbd_at_command_get_int (cmd, 0, 0, 5, &n))
-        return CBD_AT_ERROR;
-      ctx->cereg = (int) n;
-      return CBD_AT_OK;
-    default:
-      return CBD_AT_ERROR;
-    }
+  return handle_setting (ctx, cmd, 5, &ctx->cereg);
 }
 
 static const CbdAtEntry commands[] = {
@@ -157,10 +151,10 @@ static const CbdAtEntry commands[] = {
   { "+CMEE", handle_cmee },
   { "+CEREG", handle_cereg },
   { "+CGSN", cbd_at_identity_cgsn },
-  { "+CGMI", cbd_at_identity_cgmi },
-  { "+CGMM", cbd_at_identity_cgmm },
-  { "+CGMR", cbd_at_identity_cgmr },
-  { "%XMODEMUUID", cbd_at_identity_xmodemuuid },
+  { "+CGMI", cbd_at_identity_fixed },
+  { "+CGMM", cbd_at_identity_fixed },
+  { "+CGMR", cbd_at_identity_fixed },
+  { "%XMODEMUUID", cbd_at_identity_fixed },
   { "%DEVICEUUID", cbd_at_identity_deviceuuid },
   { "%ATTESTTOKEN", cbd_at_identity_attesttoken },
   { "%KEYGEN", cbd_at_identity_keygen },
