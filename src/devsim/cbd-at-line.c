@@ -105,7 +105,7 @@ reset (CbdAtLine *line)
 static void
 deliver (CbdAtLine *line, gboolean bad)
 {
-  g_autoptr(GByteArray) buf = g_byte_array_ref (line->buf);
+  g_autoptr(GByteArray) buf = g_steal_pointer (&line->buf);
   gsize len = buf->len;
   gsize i;
 
