@@ -10,7 +10,7 @@ PACKAGES="build-essential pkg-config meson ninja-build gettext libxml2-utils
   libgnutls28-dev gnutls-bin libsqlite3-dev libgudev-1.0-dev libcbor-dev libmosquitto-dev
   libglib2.0-dev-bin libglib2.0-bin glib-networking desktop-file-utils appstream appstream-util
   xvfb xauth dbus dbus-x11 gnome-keyring at-spi2-core libgl1-mesa-dri libegl1
-  python3-pyatspi gir1.2-atspi-2.0 python3-dogtail
+  python3-pyatspi gir1.2-atspi-2.0 python3-dogtail python3-serial
   imagemagick socat mosquitto mosquitto-clients openssl curl ca-certificates locales
   flatpak-builder groff-base iproute2 util-linux"
 

@@ -10,6 +10,12 @@
 
 G_BEGIN_DECLS
 
+typedef enum
+{
+  CBD_PERSONALITY_SMP,         /* Certbench's bench group over SMP (cbd-device.c) */
+  CBD_PERSONALITY_NRF91,       /* a Nordic nRF91 modem's AT interface (cbd-at-modem.c) */
+} CbdPersonality;
+
 typedef struct
 {
   char    *state_dir;
@@ -44,6 +50,11 @@ typedef struct
   double   renew_fraction;     /* 0: 0.8 */
   gboolean no_network;         /* no DPS, no hub: dps_* and hub_config answer not_supported */
   CbdClock *clock;             /* borrowed; NULL: real time */
+
+  /* issue 15: what the device speaks on the pty */
+  CbdPersonality personality;
+  int      at_cfun;            /* nrf91: functional mode at power-on */
+  gboolean at_urc;             /* nrf91: +CEREG notifications subscribed at power-on */
 } CbdOptions;
 
 typedef struct _CbdHost CbdHost;

@@ -14,6 +14,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "cbd-at-modem.h"
 #include "cbd-host.h"
 
 /* The pty transport: the devsim owns the master side, the station opens the slave by path.
@@ -27,6 +28,7 @@ struct _CbdHost
   CbdDps       *dps;
   CbdHub       *hub;
   cbd_device   *device;
+  CbdAtModem   *modem;        /* instead of device with the nrf91 personality */
   cbd_platform  platform;
 
   int           master;
@@ -291,8 +293,13 @@ on_input (int          fd,
     {
       g_autoptr(GByteArray) in = g_byte_array_new ();
       apply_faults (host, buf, (gsize) n, in);
-      cbd_device_feed (host->device, in->data, in->len);
+      if (host->modem != NULL)
+        cbd_at_modem_feed (host->modem, in->data, in->len);
+      else
+        cbd_device_feed (host->device, in->data, in->len);
     }
+  else if (host->modem != NULL)
+    cbd_at_modem_feed (host->modem, buf, (gsize) n);
   else
     cbd_device_feed (host->device, buf, (size_t) n);
   return G_SOURCE_CONTINUE;
@@ -418,6 +425,35 @@ make_pty (CbdHost *host, GError **error)
   return TRUE;
 }
 
+/* The nrf91 personality: the AT modem on the same transport, faults and storage. */
+static gboolean
+host_start_modem (CbdHost *host, GError **error)
+{
+  CbdAtConfig config = { 0 };
+
+  config.storage = &host->storage;
+  config.write = host_write;
+  config.unplug = host_unplug;
+  config.ctx = host;
+  config.cfun = host->opts.at_cfun;
+  config.urc = host->opts.at_urc;
+  config.slow_keygen_ms = host->opts.slow_keygen_ms;
+  config.wrong_cn = host->opts.wrong_cn;
+  config.csr_other_key = host->opts.csr_other_key;
+  config.refuse_commit = host->opts.refuse_commit;
+  config.unplug_at_commit = host->opts.unplug_at_commit;
+  host->modem = cbd_at_modem_new (&config, error);
+  if (host->modem == NULL)
+    {
+      cbd_host_free (host);
+      return FALSE;
+    }
+  host->in_watch = g_unix_fd_add (host->master, G_IO_IN | G_IO_HUP | G_IO_ERR, on_input, host);
+  if (host->opts.chatter_ms > 0)
+    host->chatter_source = g_timeout_add ((guint) host->opts.chatter_ms, chatter_cb, host);
+  return TRUE;
+}
+
 CbdHost *
 cbd_host_new (const CbdOptions  *options,
               GError           **error)
@@ -463,6 +499,9 @@ cbd_host_new (const CbdOptions  *options,
     }
   host->platform.unplug = host_unplug;
   cbd_crypto_set_keygen_delay (options->slow_keygen_ms);
+
+  if (options->personality == CBD_PERSONALITY_NRF91)
+    return host_start_modem (host, error) ? host : NULL;
 
   memset (&cfg, 0, sizeof cfg);
   cfg.serial = host->opts.serial;
@@ -516,6 +555,7 @@ cbd_host_free (CbdHost *host)
     cbd_hub_set_device (host->hub, NULL);
   g_clear_pointer (&host->dps, cbd_dps_free);
   g_clear_pointer (&host->device, cbd_device_free);
+  g_clear_pointer (&host->modem, cbd_at_modem_free);
   g_clear_pointer (&host->hub, cbd_hub_free);
   if (host->master >= 0)
     close (host->master);

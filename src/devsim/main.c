@@ -34,6 +34,9 @@ main (int argc, char **argv)
   g_autofree char *clock_url = NULL;
   g_autofree char *ca_file = NULL;
   gboolean no_network = FALSE;
+  g_autofree char *personality = NULL;
+  int at_cfun = 0;
+  gboolean at_urc = FALSE;
   g_autoptr(CbdClock) clock = NULL;
   CbdHost *host;
   int status;
@@ -85,6 +88,13 @@ main (int argc, char **argv)
       "PEM CA file to trust for --clock-url (default: system trust)", "FILE" },
     { "no-network", 0, 0, G_OPTION_ARG_NONE, &no_network,
       "The device has no network: dps_* and hub_config answer not_supported", NULL },
+    { "personality", 0, 0, G_OPTION_ARG_STRING, &personality,
+      "What the device speaks: smp (the bench group, default) or nrf91 (a Nordic nRF91 "
+      "modem's AT commands)", "NAME" },
+    { "cfun", 0, 0, G_OPTION_ARG_INT, &at_cfun,
+      "nrf91: the functional mode at power-on (default 0; 1 is online)", "N" },
+    { "urc", 0, 0, G_OPTION_ARG_NONE, &at_urc,
+      "nrf91: +CEREG notifications are subscribed at power-on", NULL },
     { NULL }
   };
 
@@ -119,6 +129,12 @@ main (int argc, char **argv)
                   "rates within 0..1, renew fraction within (0, 1])\n");
       return 2;
     }
+  if (personality != NULL && g_strcmp0 (personality, "smp") != 0 &&
+      g_strcmp0 (personality, "nrf91") != 0)
+    {
+      g_printerr ("--personality is smp or nrf91\n");
+      return 2;
+    }
   if (key_types != NULL)
     key_type_list = g_strsplit (key_types, ",", -1);
 
@@ -146,6 +162,10 @@ main (int argc, char **argv)
   opts.unplug_at_commit = unplug_at_commit;
   opts.renew_fraction = renew_fraction;
   opts.no_network = no_network;
+  opts.personality = g_strcmp0 (personality, "nrf91") == 0 ? CBD_PERSONALITY_NRF91
+                                                            : CBD_PERSONALITY_SMP;
+  opts.at_cfun = at_cfun;
+  opts.at_urc = at_urc;
   if (clock_url != NULL)
     {
       clock = cbd_clock_new (clock_url, ca_file, &error);
