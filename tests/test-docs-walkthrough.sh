@@ -13,7 +13,7 @@ cleanup () {
 }
 trap cleanup EXIT
 
-echo "1..8"
+echo "1..9"
 
 "$SANDBOX_BIN" --seed demo --port 0 --lro-delay-ms 500 --data-dir "$WORK/data" > "$WORK/sandbox.out" 2>&1 &
 SANDBOX_PID=$!
@@ -58,3 +58,4 @@ if grep -q '"verdict":"accepted"' "$WORK/out.txt" && grep -q '"verdict":"revoked
 else
   echo "not ok 8 accepted before the revoke, revoked-identifier after"
 fi
+check 9 'reason=walkthrough hello walk-sas' 'a SAS device with hub-made keys receives a cloud-to-device message'
