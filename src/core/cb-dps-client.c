@@ -128,6 +128,12 @@ mqtt_endpoint (CbProfile  *profile,
   const char *device_endpoint = cb_profile_get_hub_device_endpoint (profile);
   g_autoptr(GUri) uri = NULL;
 
+  if (cb_profile_get_dps_global_endpoint (profile) == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED,
+                   "The profile has no DPS endpoint");
+      return FALSE;
+    }
   if (device_endpoint != NULL && *device_endpoint != '\0')
     {
       g_autoptr(GSocketConnectable) address = g_network_address_parse (device_endpoint, 8883, error);
@@ -144,6 +150,23 @@ mqtt_endpoint (CbProfile  *profile,
   *host = g_strdup (g_uri_get_host (uri));
   *port = 8883;
   return TRUE;
+}
+
+char *
+cb_dps_client_dup_device_endpoint (CbDpsClient  *self,
+                                   GError      **error)
+{
+  g_autofree char *host = NULL;
+  guint16 port = 0;
+
+  g_return_val_if_fail (CB_IS_DPS_CLIENT (self), NULL);
+
+  if (self->transport == CB_DPS_TRANSPORT_HTTPS)
+    return g_strdup (cb_profile_get_dps_global_endpoint (self->profile));
+  if (!mqtt_endpoint (self->profile, &host, &port, error))
+    return NULL;
+  return strchr (host, ':') != NULL ? g_strdup_printf ("mqtts://[%s]:%u", host, port)
+                                    : g_strdup_printf ("mqtts://%s:%u", host, port);
 }
 
 typedef struct
