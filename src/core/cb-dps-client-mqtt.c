@@ -184,7 +184,6 @@ message_cb (CbMqttClient *mqtt,
   g_autoptr(JsonNode) json = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *rid = NULL;
-  const char *operation_id;
   int retry_after;
   guint status = 0;
 
@@ -216,39 +215,16 @@ message_cb (CbMqttClient *mqtt,
       return;
     }
 
-  if ((operation_id = cb_dps_json_get_string (json_node_get_object (json), "operationId")) &&
-      g_strcmp0 (operation_id, r->operation_id) != 0)
-    {
-      g_free (r->operation_id);
-      r->operation_id = g_strdup (operation_id);
-    }
-
-  registration = cb_dps_registration_new_from_json (json, &error);
+  registration = cb_dps_registration_from_operation (json, status, r->registration_id,
+                                                     &r->operation_id, &error);
   if (registration != NULL)
     {
-      if (cb_dps_registration_get_issued_chain (registration)->len == 0)
-        {
-          finish (r, NULL, cb_api_error_new_full (CB_API_ERROR_PARSE, status, NULL, NULL, 0,
-                                                  "DPS assigned the device but issued no "
-                                                  "certificate chain"));
-          return;
-        }
-      if (cb_dps_registration_get_registration_id (registration) == NULL)
-        cb_dps_registration_set_registration_id (registration, r->registration_id);
       finish (r, g_steal_pointer (&registration), NULL);
       return;
     }
-
   if (!g_error_matches (error, CB_API_ERROR, CB_API_ERROR_AUTHORIZATION_PENDING))
     {
       finish (r, NULL, g_steal_pointer (&error));
-      return;
-    }
-  if (r->operation_id == NULL)
-    {
-      finish (r, NULL, cb_api_error_new_full (CB_API_ERROR_PARSE, status, NULL, NULL, 0,
-                                              "DPS accepted the registration but sent no "
-                                              "operation ID"));
       return;
     }
 
