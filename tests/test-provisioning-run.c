@@ -1042,7 +1042,13 @@ test_run_device_registers (void)
 
   cb_provisioning_config_set_registration_mode (config, CB_REGISTRATION_MODE_DEVICE);
   cb_provisioning_config_set_device_dps_timeout (config, 60, 100);
+  /* The device registers over MQTT: every REST DPS request failing does not stop it. */
+  g_assert_cmpuint (cb_test_sandbox_request (env_get ()->ts, "PUT", "/sandbox/faults", NULL, NULL,
+                                             "{\"faults\":[{\"path\":\"/dps/*\",\"status\":403}]}",
+                                             NULL, NULL) / 100, ==, 2);
   result = run_sync (config, device, &run);
+  g_assert_cmpuint (cb_test_sandbox_request (env_get ()->ts, "PUT", "/sandbox/faults", NULL, NULL,
+                                             "{\"faults\":[]}", NULL, NULL) / 100, ==, 2);
   g_assert_true (cb_run_result_get_passed (result));
   g_assert_cmpstr (cb_run_result_get_registration_id (result), ==, "cb-self-1");
   g_assert_cmpint (cb_run_step_get_state (cb_provisioning_run_get_step (run, CB_RUN_STEP_INSTALL)),

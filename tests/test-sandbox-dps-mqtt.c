@@ -127,11 +127,21 @@ typedef struct
   GError       *closed;
 } Raw;
 
+/* Closes the session and waits (bounded) until its I/O is done and the client gone, so nothing
+ * of it outlives the test. */
 static void
 raw_free (Raw *r)
 {
+  gpointer client = r->client;
+  gint64 until = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+
+  g_object_add_weak_pointer (client, &client);
   cb_mqtt_client_close (r->client);
   g_object_unref (r->client);
+  while (client != NULL && g_get_monotonic_time () < until)
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (1000);
+  g_assert_null (client);
   g_ptr_array_unref (r->topics);
   g_ptr_array_unref (r->payloads);
   g_clear_error (&r->closed);
@@ -179,7 +189,10 @@ raw_connect (Fixture     *f,
   cb_mqtt_client_connect_async (r->client, "127.0.0.1", f->port, client_id, username, password,
                                 NULL, cb_test_store_result_cb, &result);
   if (!cb_mqtt_client_connect_finish (r->client, cb_test_wait_for (&result), error))
-    return NULL;
+    {
+      g_clear_object (&result);
+      return NULL;                         /* raw_free() waits for the client to go */
+    }
   return g_steal_pointer (&r);
 }
 

@@ -59,7 +59,8 @@ mqtt_register_stop (MqttRegister *r)
     }
   g_clear_signal_handler (&r->message_id, r->mqtt);
   g_clear_signal_handler (&r->closed_id, r->mqtt);
-  cb_mqtt_client_close (r->mqtt);
+  if (r->mqtt != NULL)
+    cb_mqtt_client_close (r->mqtt);
 }
 
 static void
@@ -75,26 +76,51 @@ mqtt_register_unref (MqttRegister *r)
   g_free (r);
 }
 
+typedef struct
+{
+  GTask             *task;
+  CbDpsRegistration *registration;
+  GError            *error;
+} Outcome;
+
+/* The connection is gone with all its I/O: the registration's outcome goes out now, so nothing
+ * of it outlives the task (a caller that exits once it has the answer leaks nothing). */
+static void
+connection_gone_cb (gpointer  data,
+                    GObject  *where_the_object_was)
+{
+  Outcome *o = data;
+
+  if (o->registration != NULL)
+    g_task_return_pointer (o->task, o->registration, g_object_unref);
+  else
+    g_task_return_error (o->task, o->error);
+  g_object_unref (o->task);
+  g_free (o);
+}
+
 /* Ends the registration with registration or error (one of them). */
 static void
 finish (MqttRegister      *r,
         CbDpsRegistration *registration,
         GError            *error)
 {
-  GTask *task = g_steal_pointer (&r->task);
+  Outcome *o;
 
-  if (task == NULL)
+  if (r->task == NULL)
     {
       g_clear_object (&registration);
       g_clear_error (&error);
       return;
     }
-  if (registration != NULL)
-    g_task_return_pointer (task, registration, g_object_unref);
-  else
-    g_task_return_error (task, error);
-  g_object_unref (task);
+
+  o = g_new0 (Outcome, 1);
+  o->task = g_steal_pointer (&r->task);
+  o->registration = registration;
+  o->error = error;
   mqtt_register_stop (r);
+  g_object_weak_ref (G_OBJECT (r->mqtt), connection_gone_cb, o);
+  g_clear_object (&r->mqtt);
   mqtt_register_unref (r);
 }
 
@@ -184,7 +210,6 @@ message_cb (CbMqttClient *mqtt,
   g_autoptr(JsonNode) json = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *rid = NULL;
-  const char *operation_id;
   int retry_after;
   guint status = 0;
 
@@ -216,39 +241,16 @@ message_cb (CbMqttClient *mqtt,
       return;
     }
 
-  if ((operation_id = cb_dps_json_get_string (json_node_get_object (json), "operationId")) &&
-      g_strcmp0 (operation_id, r->operation_id) != 0)
-    {
-      g_free (r->operation_id);
-      r->operation_id = g_strdup (operation_id);
-    }
-
-  registration = cb_dps_registration_new_from_json (json, &error);
+  registration = cb_dps_registration_from_operation (json, status, r->registration_id,
+                                                     &r->operation_id, &error);
   if (registration != NULL)
     {
-      if (cb_dps_registration_get_issued_chain (registration)->len == 0)
-        {
-          finish (r, NULL, cb_api_error_new_full (CB_API_ERROR_PARSE, status, NULL, NULL, 0,
-                                                  "DPS assigned the device but issued no "
-                                                  "certificate chain"));
-          return;
-        }
-      if (cb_dps_registration_get_registration_id (registration) == NULL)
-        cb_dps_registration_set_registration_id (registration, r->registration_id);
       finish (r, g_steal_pointer (&registration), NULL);
       return;
     }
-
   if (!g_error_matches (error, CB_API_ERROR, CB_API_ERROR_AUTHORIZATION_PENDING))
     {
       finish (r, NULL, g_steal_pointer (&error));
-      return;
-    }
-  if (r->operation_id == NULL)
-    {
-      finish (r, NULL, cb_api_error_new_full (CB_API_ERROR_PARSE, status, NULL, NULL, 0,
-                                              "DPS accepted the registration but sent no "
-                                              "operation ID"));
       return;
     }
 

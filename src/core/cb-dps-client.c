@@ -128,6 +128,12 @@ mqtt_endpoint (CbProfile  *profile,
   const char *device_endpoint = cb_profile_get_hub_device_endpoint (profile);
   g_autoptr(GUri) uri = NULL;
 
+  if (cb_profile_get_dps_global_endpoint (profile) == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED,
+                   "The profile has no DPS endpoint");
+      return FALSE;
+    }
   if (device_endpoint != NULL && *device_endpoint != '\0')
     {
       g_autoptr(GSocketConnectable) address = g_network_address_parse (device_endpoint, 8883, error);
@@ -144,6 +150,23 @@ mqtt_endpoint (CbProfile  *profile,
   *host = g_strdup (g_uri_get_host (uri));
   *port = 8883;
   return TRUE;
+}
+
+char *
+cb_dps_client_dup_device_endpoint (CbDpsClient  *self,
+                                   GError      **error)
+{
+  g_autofree char *host = NULL;
+  guint16 port = 0;
+
+  g_return_val_if_fail (CB_IS_DPS_CLIENT (self), NULL);
+
+  if (self->transport == CB_DPS_TRANSPORT_HTTPS)
+    return g_strdup (cb_profile_get_dps_global_endpoint (self->profile));
+  if (!mqtt_endpoint (self->profile, &host, &port, error))
+    return NULL;
+  return strchr (host, ':') != NULL ? g_strdup_printf ("mqtts://[%s]:%u", host, port)
+                                    : g_strdup_printf ("mqtts://%s:%u", host, port);
 }
 
 typedef struct
@@ -194,8 +217,6 @@ operation_cb (GObject      *object,
   g_autoptr(CbHttpResponse) response = NULL;
   g_autoptr(CbDpsRegistration) registration = NULL;
   g_autoptr(GError) error = NULL;
-  JsonObject *object_body;
-  const char *operation_id;
   guint delay;
 
   if (!(response = cb_http_client_request_finish (http, result, &error)))
@@ -204,43 +225,17 @@ operation_cb (GObject      *object,
       return;
     }
 
-  object_body = cb_http_response_get_object (response);
-  if ((operation_id = cb_dps_json_get_string (object_body, "operationId")) &&
-      g_strcmp0 (operation_id, reg->operation_id) != 0)
-    {
-      g_free (reg->operation_id);
-      reg->operation_id = g_strdup (operation_id);
-    }
-
-  registration = cb_dps_registration_new_from_json (response->json, &error);
+  registration = cb_dps_registration_from_operation (response->json, response->status,
+                                                     reg->registration_id, &reg->operation_id,
+                                                     &error);
   if (registration != NULL)
     {
-      if (cb_dps_registration_get_issued_chain (registration)->len == 0)
-        {
-          g_task_return_error (task,
-                               cb_api_error_new_full (CB_API_ERROR_PARSE, response->status,
-                                                      NULL, NULL, 0,
-                                                      "DPS assigned the device but issued no certificate chain"));
-          return;
-        }
-      if (cb_dps_registration_get_registration_id (registration) == NULL)
-        cb_dps_registration_set_registration_id (registration, reg->registration_id);
       g_task_return_pointer (task, g_steal_pointer (&registration), g_object_unref);
       return;
     }
-
   if (!g_error_matches (error, CB_API_ERROR, CB_API_ERROR_AUTHORIZATION_PENDING))
     {
       g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  if (reg->operation_id == NULL)
-    {
-      g_task_return_error (task,
-                           cb_api_error_new_full (CB_API_ERROR_PARSE, response->status, NULL,
-                                                  NULL, 0,
-                                                  "DPS accepted the registration but sent no operation ID"));
       return;
     }
 

@@ -48,6 +48,11 @@ void               cb_dps_client_set_transport    (CbDpsClient         *self,
                                                    CbDpsTransport       transport);
 /* The transport a registration takes now: MQTT or HTTPS, the default resolved. */
 CbDpsTransport     cb_dps_client_get_transport    (CbDpsClient         *self);
+/* Where a device registering itself should reach DPS: "mqtts://host:port" (the MQTT endpoint:
+ * a sandbox's MQTT port, else the global endpoint's host on 8883), unless the transport was
+ * set to HTTPS, then the global endpoint's URL. */
+char              *cb_dps_client_dup_device_endpoint (CbDpsClient      *self,
+                                                      GError          **error);
 void               cb_dps_client_register_async   (CbDpsClient         *self,
                                                    const char          *registration_id,
                                                    const char          *key_base64,

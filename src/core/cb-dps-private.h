@@ -31,6 +31,16 @@ void        cb_dps_mqtt_register (GTask        *task,
                                   gint64        deadline,
                                   guint         max_attempts);
 
+/* What an answer (status, body json) to the register request or to a poll says, whichever
+ * transport brought it: the assigned registration (with its chain, and registration_id when
+ * the body names none), or CB_API_ERROR_AUTHORIZATION_PENDING while DPS is assigning (poll
+ * *operation_id, updated from the body), or the error. */
+CbDpsRegistration *cb_dps_registration_from_operation (JsonNode    *json,
+                                                       guint        status,
+                                                       const char  *registration_id,
+                                                       char       **operation_id,
+                                                       GError     **error);
+
 /* The string member of object, or NULL when absent or not a string. */
 const char *cb_dps_json_get_string (JsonObject *object,
                                     const char *member);

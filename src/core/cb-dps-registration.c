@@ -333,3 +333,52 @@ cb_dps_registration_set_registration_id (CbDpsRegistration *self,
   g_free (self->registration_id);
   self->registration_id = g_strdup (registration_id);
 }
+
+/* What an answer to the register request or to a poll says, whichever transport brought it:
+ * see cb-dps-private.h. */
+CbDpsRegistration *
+cb_dps_registration_from_operation (JsonNode    *json,
+                                    guint        status,
+                                    const char  *registration_id,
+                                    char       **operation_id,
+                                    GError     **error)
+{
+  g_autoptr(CbDpsRegistration) registration = NULL;
+  g_autoptr(GError) local = NULL;
+  const char *id = NULL;
+
+  if (json != NULL && JSON_NODE_HOLDS_OBJECT (json))
+    id = cb_dps_json_get_string (json_node_get_object (json), "operationId");
+  if (id != NULL && g_strcmp0 (id, *operation_id) != 0)
+    {
+      g_free (*operation_id);
+      *operation_id = g_strdup (id);
+    }
+
+  registration = cb_dps_registration_new_from_json (json, &local);
+  if (registration != NULL)
+    {
+      if (cb_dps_registration_get_issued_chain (registration)->len == 0)
+        {
+          g_propagate_error (error,
+                             cb_api_error_new_full (CB_API_ERROR_PARSE, status, NULL, NULL, 0,
+                                                    "DPS assigned the device but issued no certificate chain"));
+          return NULL;
+        }
+      if (cb_dps_registration_get_registration_id (registration) == NULL)
+        cb_dps_registration_set_registration_id (registration, registration_id);
+      return g_steal_pointer (&registration);
+    }
+
+  if (g_error_matches (local, CB_API_ERROR, CB_API_ERROR_AUTHORIZATION_PENDING) &&
+      *operation_id == NULL)
+    {
+      g_propagate_error (error,
+                         cb_api_error_new_full (CB_API_ERROR_PARSE, status, NULL, NULL, 0,
+                                                "DPS accepted the registration but sent no operation ID"));
+      return NULL;
+    }
+
+  g_propagate_error (error, g_steal_pointer (&local));
+  return NULL;
+}

@@ -280,9 +280,21 @@ cb_provisioning_run_do_register (CbProvisioningRun *self)
 
   if (self->config->mode == CB_REGISTRATION_MODE_DEVICE)
     {
-      char *device_key = cb_sas_derive_device_key (self->config->group_key, self->registration_id,
-                                                   &error);
+      g_autofree char *endpoint = NULL;
+      char *device_key;
 
+      /* The device registers over MQTT as the CSR-capable SDKs do (HTTPS when the station's
+       * DPS transport is set to it). */
+      endpoint = self->config->dps != NULL
+        ? cb_dps_client_dup_device_endpoint (self->config->dps, &error)
+        : g_strdup (cb_profile_get_dps_global_endpoint (profile));
+      if (endpoint == NULL && error != NULL)
+        {
+          cb_provisioning_run_step_error (self, error);
+          return;
+        }
+      device_key = cb_sas_derive_device_key (self->config->group_key, self->registration_id,
+                                             &error);
       if (device_key == NULL)
         {
           cb_provisioning_run_step_error (self, error);
@@ -291,8 +303,7 @@ cb_provisioning_run_do_register (CbProvisioningRun *self)
 
       g_object_set_data (G_OBJECT (self), "cb-device-sha", NULL);
       cb_bench_client_dps_config_async (self->bench, cb_profile_get_dps_id_scope (profile),
-                                        self->registration_id, device_key,
-                                        cb_profile_get_dps_global_endpoint (profile),
+                                        self->registration_id, device_key, endpoint,
                                         cb_profile_get_pinned_ca_file (profile),
                                         self->cancellable, device_config_cb, g_object_ref (self));
       cb_wipe_string (&device_key);

@@ -10,10 +10,14 @@
 #include "cb-dps-client.h"
 #include "cb-http.h"
 #include "cb-profile.h"
+#include "cbp-group.h"
 #include "cbd-host.h"
 
-/* The device's own DPS registration over HTTPS (CbDpsClient), reported back to the portable
- * device with cbd_device_dps_result(). */
+/* The device's own DPS registration (CbDpsClient), reported back to the portable device with
+ * cbd_device_dps_result(). The endpoint the station configured says the transport:
+ * "mqtts://host[:port]" is MQTT (port 8883 by default; what stations send), "https://…" or a
+ * bare "host[:port][/path]" is the REST API (older stations); with none configured the
+ * device goes to the global endpoint over MQTT, as Microsoft's CSR-capable SDKs do. */
 
 struct _CbdDps
 {
@@ -113,17 +117,27 @@ cbd_dps_register (void                 *ctx,
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) csr_bytes = NULL;
   g_autofree char *endpoint = NULL;
+  g_autofree char *mqtt_host = NULL;     /* "host[:port]" when the endpoint is MQTT's */
   RegisterData *data;
 
   if (dps->running)
     return 0;
 
-  endpoint = strstr (params->endpoint, "://") != NULL
-               ? g_strdup (params->endpoint)
-               : g_strconcat ("https://", params->endpoint, NULL);
+  if (g_str_has_prefix (params->endpoint, "mqtts://"))
+    {
+      mqtt_host = g_strdup (params->endpoint + strlen ("mqtts://"));
+      mqtt_host[strcspn (mqtt_host, "/")] = '\0';
+    }
+  else if (g_str_equal (params->endpoint, CBP_DPS_ENDPOINT_DEFAULT))
+    mqtt_host = g_strdup (params->endpoint);
+  endpoint = mqtt_host != NULL ? g_strconcat ("https://", mqtt_host, NULL)
+           : strstr (params->endpoint, "://") != NULL ? g_strdup (params->endpoint)
+           : g_strconcat ("https://", params->endpoint, NULL);
 
   profile = cb_profile_new ("devsim", "devsim", CB_PROFILE_KIND_AZURE);
   cb_profile_set_dps_global_endpoint (profile, endpoint);
+  if (mqtt_host != NULL && strchr (mqtt_host, ':') != NULL)
+    cb_profile_set_hub_device_endpoint (profile, mqtt_host);
   cb_profile_set_dps_id_scope (profile, params->scope);
   if (params->ca_path != NULL)
     cb_profile_set_pinned_ca_file (profile, params->ca_path);
@@ -140,6 +154,8 @@ cbd_dps_register (void                 *ctx,
   data = g_new0 (RegisterData, 1);
   data->dps = dps;
   data->client = cb_dps_client_new (profile, http);
+  cb_dps_client_set_transport (data->client, mqtt_host != NULL ? CB_DPS_TRANSPORT_MQTT
+                                                               : CB_DPS_TRANSPORT_HTTPS);
   csr_bytes = g_bytes_new (csr, csr_len);
   dps->running = TRUE;
   cb_dps_client_register_async (data->client, params->reg_id, params->key, CB_DPS_KEY_DEVICE,

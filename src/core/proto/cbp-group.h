@@ -311,7 +311,9 @@ typedef struct
   char *scope;
   char *reg_id;
   char *key;
-  char *endpoint;           /* opt */
+  char *endpoint;           /* opt: "mqtts://host[:port]" (MQTT, 8883 by default) or
+                             * "https://host[:port][/path]" (REST); default: MQTT to
+                             * CBP_DPS_ENDPOINT_DEFAULT */
   char *ca_path;            /* opt */
 } cbp_dps_config_req;
 
