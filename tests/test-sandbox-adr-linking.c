@@ -299,13 +299,23 @@ test_link_hub (Fixture       *f,
   g_assert_cmpstr (cb_test_jstr (first, "properties.messaging.endpoints.primary.linkingState"), ==,
                    "InProgress");
   g_assert_null (cb_test_jget (first, "properties.messaging.endpoints.primary.linkingError"));
+  /* While it links it already shows where it is and how DPS may allocate to it (the defaults),
+   * as CreateOrReplace_Namespace_With_MessagingAndProvisioningEndpoints.json's 201 does */
+  g_assert_cmpstr (cb_test_jstr (first, "properties.messaging.endpoints.primary.address"), ==,
+                   HUB ".service.azure-devices.net");
+  g_assert_cmpstr (cb_test_jstr (first, "properties.messaging.endpoints.primary.deviceAddress"),
+                   ==, HUB ".device.azure-devices.net");
+  g_assert_cmpstr (cb_test_jstr (first, "properties.messaging.endpoints.primary.provisioning.availability"),
+                   ==, "Available");
+  g_assert_cmpint (json_node_get_int (cb_test_jget (first, "properties.messaging.endpoints.primary."
+                                                           "provisioning.allocationWeight")), ==, 1);
   linked = topology_namespace (f, FALSE, HUB);
   g_assert_null (linked);
 
   done = wait_linked (f, NS, "messaging", "primary");
   members = jmembers (done, "properties.messaging.endpoints.primary");
   g_assert_cmpstr (members, ==, "address,deviceAddress,endpointType,inboundCallerIdentity,"
-                                "linkingState,resourceId");
+                                "linkingState,provisioning,resourceId");
   g_assert_cmpstr (cb_test_jstr (done, "properties.messaging.endpoints.primary.linkingState"), ==,
                    "Succeeded");
   g_assert_cmpstr (cb_test_jstr (done, "properties.messaging.endpoints.primary.address"), ==,
@@ -378,6 +388,7 @@ test_link_missing_resource (Fixture       *f,
                                   "properties.messaging.endpoints.primary.linkingError.message"),
                             "was not found"));
   g_assert_null (cb_test_jget (failed, "properties.messaging.endpoints.primary.address"));
+  g_assert_null (cb_test_jget (failed, "properties.messaging.endpoints.primary.provisioning"));
   g_assert_cmpstr (cb_test_jstr (failed, "properties.provisioningState"), ==, "Failed");
   g_assert_null (cb_test_jget (failed, "tags"));
 

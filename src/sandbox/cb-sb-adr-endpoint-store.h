@@ -18,6 +18,10 @@ G_BEGIN_DECLS
 #define CB_SB_LINKING_SUCCEEDED       "Succeeded"
 #define CB_SB_LINKING_FAILED          "Failed"
 
+/* A hub endpoint's provisioning when the client sets none (the examples show these). */
+#define CB_SB_ENDPOINT_AVAILABLE       "Available"
+#define CB_SB_ENDPOINT_DEFAULT_WEIGHT  1
+
 typedef struct
 {
   char   *namespace_id;

@@ -37,12 +37,42 @@ is_stable (const char *api_version)
          g_strcmp0 (api_version, CB_SB_ARM_API_VERSION_STABLE_PREVIEW) == 0;
 }
 
+/* A hub's address and deviceAddress, as Azure shows them: {hub}.service.azure-devices.net for
+ * services and {hub}.device.azure-devices.net for devices (Microsoft's example); the sandbox
+ * serves both on its one host per hub. Nothing when the hub is not in the topology. */
+static void
+add_hub_addresses (CbSandbox       *self,
+                   JsonBuilder     *b,
+                   CbSbEndpointRow *row)
+{
+  g_autofree char *name = NULL;
+  g_autofree char *host = NULL;
+  g_autofree char *hub = NULL;
+  g_autofree char *address = NULL;
+  g_autofree char *device_address = NULL;
+  const char *dot;
+  const char *domain;
+
+  if (!cb_sb_adr_linking_parse_id (row->resource_id, FALSE, NULL, NULL, &name) ||
+      (host = cb_sb_dps_hub_host_name (self, name)) == NULL)
+    return;
+
+  dot = strchr (host, '.');
+  hub = g_strndup (host, dot != NULL ? (gsize) (dot - host) : strlen (host));
+  domain = dot != NULL ? dot : "";
+  address = g_strconcat (hub, ".service", domain, NULL);
+  device_address = g_strconcat (hub, ".device", domain, NULL);
+  cb_sb_json_add_string (b, "address", address);
+  cb_sb_json_add_string (b, "deviceAddress", device_address);
+}
+
 static void
 add_endpoint (CbSandbox       *self,
               JsonBuilder     *b,
               CbSbEndpointRow *row)
 {
-  gboolean linked = g_strcmp0 (row->linking_state, CB_SB_LINKING_SUCCEEDED) == 0;
+  gboolean failed = g_strcmp0 (row->linking_state, CB_SB_LINKING_FAILED) == 0;
+  gboolean hub = g_str_equal (row->kind, CB_SB_ENDPOINTS_MESSAGING);
 
   json_builder_set_member_name (b, row->name);
   json_builder_begin_object (b);
@@ -58,7 +88,7 @@ add_endpoint (CbSandbox       *self,
       json_builder_end_object (b);
     }
   cb_sb_json_add_string (b, "linkingState", row->linking_state);
-  if (g_strcmp0 (row->linking_state, CB_SB_LINKING_FAILED) == 0 && row->error_code != NULL)
+  if (failed && row->error_code != NULL)
     {
       json_builder_set_member_name (b, "linkingError");
       json_builder_begin_object (b);
@@ -66,39 +96,23 @@ add_endpoint (CbSandbox       *self,
       cb_sb_json_add_string (b, "message", row->error_message);
       json_builder_end_object (b);
     }
-  if (linked && g_str_equal (row->kind, CB_SB_ENDPOINTS_MESSAGING))
-    {
-      g_autofree char *name = NULL;
-      g_autofree char *host = NULL;
-
-      /* As Azure shows them: {hub}.service.azure-devices.net for services and
-       * {hub}.device.azure-devices.net for devices (Microsoft's example); the sandbox
-       * serves both on its one host per hub. */
-      if (cb_sb_adr_linking_parse_id (row->resource_id, FALSE, NULL, NULL, &name) &&
-          (host = cb_sb_dps_hub_host_name (self, name)) != NULL)
-        {
-          const char *dot = strchr (host, '.');
-          g_autofree char *hub = g_strndup (host, dot != NULL ? (gsize) (dot - host)
-                                                              : strlen (host));
-          const char *domain = dot != NULL ? dot : "";
-          g_autofree char *address = g_strconcat (hub, ".service", domain, NULL);
-          g_autofree char *device_address = g_strconcat (hub, ".device", domain, NULL);
-
-          cb_sb_json_add_string (b, "address", address);
-          cb_sb_json_add_string (b, "deviceAddress", device_address);
-        }
-    }
-  if (row->availability != NULL || row->allocation_weight >= 0)
+  /* A hub that links or is linked shows its addresses and how DPS may allocate to it, the
+   * defaults (Available, weight 1) when the client set none, as the examples show them from
+   * the 201 on (CreateOrReplace_Namespace_With_MessagingAndProvisioningEndpoints.json); a
+   * failed link shows neither (Get_Namespace_With_FailedLinkingEndpoint.json). */
+  if (hub && !failed)
+    add_hub_addresses (self, b, row);
+  if (row->availability != NULL || row->allocation_weight >= 0 || (hub && !failed))
     {
       json_builder_set_member_name (b, "provisioning");
       json_builder_begin_object (b);
-      if (row->availability != NULL)
-        cb_sb_json_add_string (b, "availability", row->availability);
-      if (row->allocation_weight >= 0)
-        {
-          json_builder_set_member_name (b, "allocationWeight");
-          json_builder_add_int_value (b, row->allocation_weight);
-        }
+      cb_sb_json_add_string (b, "availability",
+                             row->availability != NULL ? row->availability
+                                                       : CB_SB_ENDPOINT_AVAILABLE);
+      json_builder_set_member_name (b, "allocationWeight");
+      json_builder_add_int_value (b, row->allocation_weight >= 0
+                                     ? row->allocation_weight
+                                     : CB_SB_ENDPOINT_DEFAULT_WEIGHT);
       json_builder_end_object (b);
     }
   json_builder_end_object (b);
