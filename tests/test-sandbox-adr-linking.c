@@ -582,6 +582,88 @@ test_link_versions (Fixture       *f,
   g_assert_nonnull (cb_test_jstr (refused, "error.code"));
 }
 
+/* Management endpoints (properties.management.endpoints) are kept as written, all four members
+ * required: a PUT sets them, a PATCH merges (null removes one), a bad entry is refused with
+ * nothing changed, the preview does not show them, and deleting the namespace drops them. */
+#define MGMT(name, n) "\"" name "\": {\"endpointType\": \"Microsoft.EventGrid/Namespaces\", " \
+                      "\"address\": \"eg-" n ".eastus2-1.ts.eventgrid.azure.net\", " \
+                      "\"scopeId\": \"scope-" n "\", \"resourceId\": \"/subscriptions/" SUB \
+                      "/resourceGroups/" RG "/providers/Microsoft.EventGrid/Namespaces/eg-" n "\"}"
+
+static void
+test_management_endpoints (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autofree char *path = g_strconcat (NS_PATH NS "?" STABLE, NULL);
+  g_autofree char *preview_path = g_strconcat (NS_PATH NS "?" PREVIEW, NULL);
+  g_autoptr(JsonNode) created = NULL;
+  g_autoptr(JsonNode) got = NULL;
+  g_autoptr(JsonNode) patched = NULL;
+  g_autoptr(JsonNode) refused = NULL;
+  g_autoptr(JsonNode) after = NULL;
+  g_autoptr(JsonNode) preview = NULL;
+  g_autoptr(JsonNode) again = NULL;
+  g_autofree char *members = NULL;
+  g_autofree char *names = NULL;
+
+  g_assert_cmpuint (arm (f, "PUT", path, "{\"location\": \"northeurope\", \"properties\": "
+                         "{\"management\": {\"endpoints\": {" MGMT ("one", "1") ", "
+                         MGMT ("two", "2") "}}}}", &created, NULL), ==, 201);
+  g_assert_cmpstr (cb_test_jstr (created, "properties.management.endpoints.one.scopeId"), ==,
+                   "scope-1");
+
+  got = get_namespace (f, NS, STABLE);
+  members = jmembers (got, "properties.management.endpoints.two");
+  g_assert_cmpstr (members, ==, "address,endpointType,resourceId,scopeId");
+  g_assert_cmpstr (cb_test_jstr (got, "properties.management.endpoints.two.address"), ==,
+                   "eg-2.eastus2-1.ts.eventgrid.azure.net");
+  g_assert_cmpstr (cb_test_jstr (got, "properties.management.endpoints.two.endpointType"), ==,
+                   "Microsoft.EventGrid/Namespaces");
+  g_assert_null (cb_test_jget (got, "properties.management.endpoints.two.linkingState"));
+
+  /* PATCH merges: one goes, three comes, two stays */
+  patch_endpoints (f, NS, "{\"properties\": {\"management\": {\"endpoints\": {\"one\": null, "
+                          MGMT ("three", "3") "}}}}");
+  patched = get_namespace (f, NS, STABLE);
+  names = jmembers (patched, "properties.management.endpoints");
+  g_assert_cmpstr (names, ==, "three,two");
+
+  /* A member missing: 400 naming it, nothing changed */
+  g_assert_cmpuint (arm (f, "PATCH", path, "{\"properties\": {\"management\": {\"endpoints\": "
+                         "{\"two\": null, \"four\": {\"endpointType\": \"x\", \"address\": \"a\", "
+                         "\"resourceId\": \"r\"}}}}}", &refused, NULL), ==, 400);
+  assert_arm_error (refused, "InvalidRequestContent", "properties.management.endpoints.four.scopeId");
+  after = get_namespace (f, NS, STABLE);
+  g_clear_pointer (&names, g_free);
+  names = jmembers (after, "properties.management.endpoints");
+  g_assert_cmpstr (names, ==, "three,two");
+
+  /* The preview's shape has no management endpoints */
+  g_assert_cmpuint (arm (f, "GET", preview_path, NULL, &preview, NULL), ==, 200);
+  g_assert_null (cb_test_jget (preview, "properties.management"));
+
+  /* Deleted with the namespace: one made again under the name starts without them */
+  {
+    g_autoptr(JsonNode) deleted = NULL;
+    g_autoptr(SoupMessageHeaders) headers = NULL;
+    guint status = arm (f, "DELETE", path, NULL, &deleted, &headers);
+
+    g_assert_true (status == 202 || status == 200 || status == 204);
+    for (guint i = 0; i < 400 && status != 404; i++)
+      {
+        g_autoptr(JsonNode) json = NULL;
+
+        status = arm (f, "GET", path, NULL, &json, NULL);
+        if (status != 404)
+          g_usleep (10 * 1000);
+      }
+    g_assert_cmpuint (status, ==, 404);
+  }
+  create_namespace (f, NS);
+  again = get_namespace (f, NS, STABLE);
+  g_assert_null (cb_test_jget (again, "properties.management"));
+}
+
 /* ---- Registry devices --------------------------------------------------------------------- */
 
 /* A device in the namespace, as DPS registration makes it; policy_id may be NULL. */
@@ -1346,6 +1428,7 @@ main (int   argc,
   ADD ("/adr-linking/endpoints/unlink-on-delete", test_unlink_on_delete);
   ADD ("/adr-linking/endpoints/bad-body", test_link_bad_body);
   ADD ("/adr-linking/endpoints/versions", test_link_versions);
+  ADD ("/adr-linking/endpoints/management", test_management_endpoints);
   ADD ("/adr-linking/sync/on-link", test_sync_on_link);
   ADD ("/adr-linking/sync/on-publish", test_sync_on_publish);
   ADD ("/adr-linking/sync/arm-created", test_sync_arm_created);

@@ -72,4 +72,14 @@ gboolean      cb_sb_adr_endpoint_delete       (CbSandbox   *self,
                                                const char  *name,
                                                GError     **error);
 
+/* properties.management.endpoints of the namespace as JSON object text, or NULL when it has
+ * none. */
+char         *cb_sb_adr_management_endpoints     (CbSandbox   *self,
+                                                  const char  *namespace_id);
+/* Replaces them; endpoints NULL removes them. */
+gboolean      cb_sb_adr_management_endpoints_set (CbSandbox   *self,
+                                                  const char  *namespace_id,
+                                                  const char  *endpoints,
+                                                  GError     **error);
+
 G_END_DECLS

@@ -6,7 +6,8 @@
  * cannot be deleted. At 2026-11-01 (and 2026-11-02-preview) a PUT or PATCH also names the
  * namespace's linked IoT hubs and DPS instances (properties.messaging.endpoints,
  * properties.provisioning.endpoints, cb-sb-adr-linking.c), and every answer shows them with
- * their linkingState. */
+ * their linkingState, and its management endpoints (properties.management.endpoints: kept as
+ * written, nothing is linked). */
 
 #include "config.h"
 
@@ -165,6 +166,149 @@ replace_endpoints (CbSandbox  *self,
     json_object_set_string_member (props, "provisioningState", "Failed");
 }
 
+/* properties.management as the client wrote it, when the namespace has any. */
+static void
+add_management (CbSandbox  *self,
+                JsonNode   *node,
+                const char *ns_id)
+{
+  JsonObject *props = cb_sb_json_member_object (json_node_get_object (node), "properties");
+  g_autofree char *text = cb_sb_adr_management_endpoints (self, ns_id);
+  JsonNode *endpoints = text != NULL ? json_from_string (text, NULL) : NULL;
+  JsonObject *management;
+
+  if (props == NULL || endpoints == NULL)
+    {
+      g_clear_pointer (&endpoints, json_node_unref);
+      return;
+    }
+
+  management = json_object_new ();
+  json_object_set_member (management, "endpoints", endpoints);
+  json_object_set_object_member (props, "management", management);
+}
+
+/* The members of a management endpoint (ManagementEndpoint: all four required). */
+static const char * const management_members[] = {
+  "endpointType", "address", "scopeId", "resourceId",
+};
+
+/* One entry of properties.management.endpoints, only its own members; NULL after replying 400. */
+static JsonNode *
+read_management_endpoint (CbSbRequest *req,
+                          const char  *name,
+                          JsonNode    *node)
+{
+  g_autoptr(JsonObject) out = json_object_new ();
+  JsonNode *result;
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_autofree char *target = g_strdup_printf ("properties.management.endpoints.%s", name);
+      g_autofree char *message = g_strdup_printf ("%s must be an object", target);
+
+      cb_sb_arm_reply_invalid_content (req, target, message);
+      return NULL;
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (management_members); i++)
+    {
+      JsonNode *value = json_object_get_member (json_node_get_object (node),
+                                                management_members[i]);
+
+      if (value == NULL || !JSON_NODE_HOLDS_VALUE (value) ||
+          json_node_get_value_type (value) != G_TYPE_STRING ||
+          *json_node_get_string (value) == '\0')
+        {
+          g_autofree char *target = g_strdup_printf ("properties.management.endpoints.%s.%s",
+                                                     name, management_members[i]);
+          g_autofree char *message = g_strdup_printf ("%s is required, a non-empty string",
+                                                      target);
+
+          cb_sb_arm_reply_invalid_content (req, target, message);
+          return NULL;
+        }
+      json_object_set_string_member (out, management_members[i], json_node_get_string (value));
+    }
+
+  result = json_node_new (JSON_NODE_OBJECT);
+  json_node_set_object (result, out);
+  return result;
+}
+
+/* The namespace's management endpoints after a stable PUT (replace) or PATCH (merge: an entry
+ * set to null goes): *out the JSON text to store (NULL: none), *changed whether the request
+ * touches them. FALSE after replying 400; nothing is written here. */
+static gboolean
+read_management (CbSbRequest *req,
+                 const char  *ns_id,
+                 JsonObject  *props,
+                 gboolean     replace,
+                 char       **out,
+                 gboolean    *changed)
+{
+  JsonNode *kind_node = props != NULL ? json_object_get_member (props, "management") : NULL;
+  JsonNode *endpoints = NULL;
+  g_autoptr(JsonNode) merged = NULL;
+  g_autofree char *stored = NULL;
+  g_autoptr(GList) names = NULL;
+  JsonObject *set;
+
+  *out = NULL;
+  *changed = replace;
+  if (kind_node != NULL && !JSON_NODE_HOLDS_NULL (kind_node))
+    {
+      if (!JSON_NODE_HOLDS_OBJECT (kind_node))
+        {
+          cb_sb_arm_reply_invalid_content (req, "properties.management",
+                                           "properties.management must be an object");
+          return FALSE;
+        }
+      endpoints = json_object_get_member (json_node_get_object (kind_node), "endpoints");
+    }
+  if (kind_node != NULL && (endpoints != NULL || JSON_NODE_HOLDS_NULL (kind_node)))
+    *changed = TRUE;
+  if (endpoints == NULL || JSON_NODE_HOLDS_NULL (endpoints))
+    return TRUE;   /* none (when changed) */
+  if (!JSON_NODE_HOLDS_OBJECT (endpoints))
+    {
+      cb_sb_arm_reply_invalid_content (req, "properties.management.endpoints",
+                                       "properties.management.endpoints must be an object");
+      return FALSE;
+    }
+
+  stored = replace ? NULL : cb_sb_adr_management_endpoints (req->sandbox, ns_id);
+  merged = stored != NULL ? json_from_string (stored, NULL) : NULL;
+  if (merged == NULL || !JSON_NODE_HOLDS_OBJECT (merged))
+    {
+      g_clear_pointer (&merged, json_node_unref);
+      merged = json_node_new (JSON_NODE_OBJECT);
+      json_node_take_object (merged, json_object_new ());
+    }
+  set = json_node_get_object (merged);
+
+  names = json_object_get_members (json_node_get_object (endpoints));
+  for (GList *l = names; l != NULL; l = l->next)
+    {
+      JsonNode *entry = json_object_get_member (json_node_get_object (endpoints), l->data);
+      JsonNode *read;
+
+      if (JSON_NODE_HOLDS_NULL (entry))
+        {
+          if (json_object_has_member (set, l->data))
+            json_object_remove_member (set, l->data);
+          continue;
+        }
+      if ((read = read_management_endpoint (req, l->data, entry)) == NULL)
+        return FALSE;
+      json_object_set_member (set, l->data, read);
+    }
+
+  if (json_object_get_size (set) > 0)
+    *out = json_to_string (merged, FALSE);
+  return TRUE;
+}
+
 static JsonNode *
 namespace_json (CbSandbox  *self,
                 const char *ns_id,
@@ -178,6 +322,7 @@ namespace_json (CbSandbox  *self,
     return node;
 
   replace_endpoints (self, node, ns_id);
+  add_management (self, node, ns_id);
 
   /* The stable model's answers leave out tags the resource does not have. */
   obj = json_node_get_object (node);
@@ -199,6 +344,9 @@ apply_endpoints (CbSbRequest *req,
   JsonObject *props = NULL;
   const char *fault = NULL;
   gboolean fault_taken = FALSE;
+  g_autofree char *management = NULL;
+  gboolean management_changed = FALSE;
+  g_autoptr(GError) management_error = NULL;
 
   if (!cb_sb_arm_is_stable_api (req))
     return TRUE;
@@ -215,6 +363,10 @@ apply_endpoints (CbSbRequest *req,
       if (JSON_NODE_HOLDS_OBJECT (node))
         props = json_node_get_object (node);
     }
+
+  /* Checked before anything is linked, written after */
+  if (!read_management (req, ns_id, props, replace, &management, &management_changed))
+    return FALSE;
 
   for (guint k = 0; k < G_N_ELEMENTS (kinds); k++)
     {
@@ -272,6 +424,14 @@ apply_endpoints (CbSbRequest *req,
                                    "InternalServerError", NULL, "%s", error->message);
           return FALSE;
         }
+    }
+
+  if (management_changed &&
+      !cb_sb_adr_management_endpoints_set (req->sandbox, ns_id, management, &management_error))
+    {
+      cb_sb_reply_arm_error (req, SOUP_STATUS_INTERNAL_SERVER_ERROR, "InternalServerError", NULL,
+                             "%s", management_error->message);
+      return FALSE;
     }
 
   return TRUE;
@@ -422,6 +582,18 @@ unlink_all (CbSbRequest *req,
           return FALSE;
         }
     }
+
+  /* The management endpoints go with the namespace too */
+  {
+    g_autoptr(GError) error = NULL;
+
+    if (!cb_sb_adr_management_endpoints_set (req->sandbox, ns_id, NULL, &error))
+      {
+        cb_sb_reply_arm_error (req, SOUP_STATUS_INTERNAL_SERVER_ERROR, "InternalServerError",
+                               NULL, "%s", error->message);
+        return FALSE;
+      }
+  }
 
   return TRUE;
 }
