@@ -835,6 +835,65 @@ test_profile_get (Fixture       *f,
   assert_arm_error (keys, "InvalidAuthenticationType", NULL);
 }
 
+/* A device created through ARM has a SymmetricKey "default" profile: the resource shows no
+ * keys (an empty symmetricKey, as Get_RegistryDeviceAuthenticationProfile_SymmetricKey.json),
+ * getKeys and listKeys return the two keys the sandbox made for it (32 bytes each, base64),
+ * the same on every call; it has no certificates to revoke. */
+static void
+test_profile_symmetric_key (Fixture       *f,
+                            gconstpointer  data)
+{
+  const char *device_path = NS_PATH NS "/registryDevices/sensor-k?" STABLE;
+  const char *profile = NS_PATH NS "/registryDevices/sensor-k/authenticationProfiles/default";
+  g_autofree char *get_path = g_strconcat (profile, "?" STABLE_PRE, NULL);
+  g_autofree char *keys_path = g_strconcat (profile, "/getKeys?" STABLE_PRE, NULL);
+  g_autofree char *list_path = g_strconcat (profile, "/listKeys?" STABLE_PRE, NULL);
+  g_autofree char *revoke_path = g_strconcat (profile, "/revokeCertificates?" STABLE_PRE, NULL);
+  g_autoptr(JsonNode) created = NULL;
+  g_autoptr(JsonNode) got = NULL;
+  g_autoptr(JsonNode) keys = NULL;
+  g_autoptr(JsonNode) listed = NULL;
+  g_autoptr(JsonNode) refused = NULL;
+  g_autofree char *members = NULL;
+  g_autofree char *key_members = NULL;
+  const char *primary;
+  const char *secondary;
+
+  create_namespace (f, NS);
+  g_assert_cmpuint (arm (f, "PUT", device_path, "{\"location\": \"northeurope\", \"properties\": "
+                         "{\"enablementState\": \"Enabled\"}}", &created, NULL), ==, 201);
+
+  g_assert_cmpuint (arm (f, "GET", get_path, NULL, &got, NULL), ==, 200);
+  g_assert_cmpstr (cb_test_jstr (got, "properties.authenticationType"), ==, "SymmetricKey");
+  members = jmembers (got, "properties.symmetricKey");
+  g_assert_cmpstr (members, ==, "");
+
+  g_assert_cmpuint (arm (f, "POST", keys_path, NULL, &keys, NULL), ==, 200);
+  key_members = jmembers (keys, "symmetricKey");
+  g_assert_cmpstr (key_members, ==, "primaryKey,secondaryKey");
+  primary = cb_test_jstr (keys, "symmetricKey.primaryKey");
+  secondary = cb_test_jstr (keys, "symmetricKey.secondaryKey");
+  g_assert_cmpstr (primary, !=, secondary);
+  {
+    gsize len = 0;
+    g_autofree guchar *raw = g_base64_decode (primary, &len);
+
+    g_assert_cmpuint (len, ==, 32);
+  }
+  {
+    g_autofree char *text = json_to_string (got, FALSE);
+
+    g_assert_null (strstr (text, primary));
+  }
+
+  g_assert_cmpuint (arm (f, "POST", list_path, NULL, &listed, NULL), ==, 200);
+  g_assert_cmpstr (cb_test_jstr (listed, "symmetricKey.primaryKey"), ==, primary);
+  g_assert_cmpstr (cb_test_jstr (listed, "symmetricKey.secondaryKey"), ==, secondary);
+
+  g_assert_cmpuint (arm (f, "POST", revoke_path, NULL, &refused, NULL), ==, 400);
+  assert_arm_error (refused, "InvalidAuthenticationType", "SymmetricKey");
+}
+
 /* revokeCertificates: 202 + Location, then 204; the device has a new credential identifier
  * (every certificate issued to it is refused by the hub from then on). */
 static void
@@ -1435,6 +1494,7 @@ main (int   argc,
   ADD ("/adr-linking/registry-devices/get", test_registry_device_get);
   ADD ("/adr-linking/registry-devices/put", test_registry_device_put);
   ADD ("/adr-linking/profiles/get", test_profile_get);
+  ADD ("/adr-linking/profiles/symmetric-key", test_profile_symmetric_key);
   ADD ("/adr-linking/profiles/revoke-certificates", test_profile_revoke_certificates);
   ADD ("/adr-linking/dps/enrollment-members", test_dps_enrollment_members);
   ADD ("/adr-linking/dps/enrollment-not-linked", test_dps_enrollment_not_linked);

@@ -8,16 +8,19 @@
  *
  * A registry device is the stable model's view of the namespace's devices: the rows DPS
  * registration creates (adr_devices, the table the preview's namespaces/{ns}/devices shows
- * too), so the hub's verdict stays one. Its one authentication profile, "default", exists when
- * the device's certificates come from a certificate policy of the stable model:
- * CertificateAuthoritySignedX509Certificate naming that policy. revokeCertificates is the
- * preview's device revoke: a new credential identifier, every leaf on its CA's CRL, live MQTT
- * connections dropped, the hub refuses the old certificates from then on. */
+ * too), so the hub's verdict stays one. Its one authentication profile, "default", is
+ * CertificateAuthoritySignedX509Certificate naming the policy when the device's certificates
+ * come from a certificate policy of the stable model, and SymmetricKey when the device was
+ * created through ARM (its keys generated then, returned only by getKeys/listKeys).
+ * revokeCertificates is the preview's device revoke: a new credential identifier, every leaf on
+ * its CA's CRL, live MQTT connections dropped, the hub refuses the old certificates from then
+ * on. */
 
 #include "config.h"
 
 #include <string.h>
 
+#include "cb-sb-adr-device-keys.h"
 #include "cb-sb-adr-ids.h"
 #include "cb-sb-adr-ops.h"
 #include "cb-sb-adr-store.h"
@@ -30,6 +33,8 @@
 #define TYPE_REGISTRY_DEVICE  "Microsoft.DeviceRegistry/namespaces/registryDevices"
 #define TYPE_AUTH_PROFILE     TYPE_REGISTRY_DEVICE "/authenticationProfiles"
 #define DEFAULT_PROFILE       "default"
+#define AUTH_CA               "CertificateAuthoritySignedX509Certificate"
+#define AUTH_SYMMETRIC_KEY    "SymmetricKey"
 
 #define OP_RD_READ        "Microsoft.DeviceRegistry/namespaces/registryDevices/read"
 #define OP_RD_WRITE       "Microsoft.DeviceRegistry/namespaces/registryDevices/write"
@@ -158,17 +163,29 @@ registry_device_json (CbSandbox  *self,
   return node;
 }
 
+static const char *
+device_uuid (JsonNode *device)
+{
+  JsonObject *props = cb_sb_json_member_object (json_node_get_object (device), "properties");
+
+  return props != NULL ? json_object_get_string_member_with_default (props, "uuid", NULL)
+                       : NULL;
+}
+
 /* The device's "default" profile, or NULL when it has none. */
 static JsonNode *
-profile_json (JsonNode   *device,
+profile_json (CbSandbox  *self,
+              JsonNode   *device,
               const char *ns_id)
 {
   JsonObject *from = json_node_get_object (device);
   g_autofree char *policy = device_certificate_policy (device);
   g_autofree char *id = NULL;
   g_autoptr(JsonBuilder) b = NULL;
+  const char *uuid = device_uuid (device);
 
-  if (policy == NULL)
+  if (policy == NULL &&
+      (uuid == NULL || !cb_sb_adr_device_keys (self, uuid, NULL, NULL)))
     return NULL;
 
   id = g_strdup_printf ("%s/registryDevices/%s/authenticationProfiles/" DEFAULT_PROFILE, ns_id,
@@ -185,15 +202,35 @@ profile_json (JsonNode   *device,
     }
   json_builder_set_member_name (b, "properties");
   json_builder_begin_object (b);
-  cb_sb_json_add_string (b, "authenticationType", "CertificateAuthoritySignedX509Certificate");
-  json_builder_set_member_name (b, "certificateAuthority");
-  json_builder_begin_object (b);
-  cb_sb_json_add_string (b, "certificatePolicyResourceId", policy);
-  json_builder_end_object (b);
+  if (policy != NULL)
+    {
+      cb_sb_json_add_string (b, "authenticationType", AUTH_CA);
+      json_builder_set_member_name (b, "certificateAuthority");
+      json_builder_begin_object (b);
+      cb_sb_json_add_string (b, "certificatePolicyResourceId", policy);
+      json_builder_end_object (b);
+    }
+  else
+    {
+      /* The keys are never part of the resource (getKeys returns them), so an empty object,
+       * as Get_RegistryDeviceAuthenticationProfile_SymmetricKey.json shows it */
+      cb_sb_json_add_string (b, "authenticationType", AUTH_SYMMETRIC_KEY);
+      json_builder_set_member_name (b, "symmetricKey");
+      json_builder_begin_object (b);
+      json_builder_end_object (b);
+    }
   json_builder_end_object (b);
   json_builder_end_object (b);
 
   return json_builder_get_root (b);
+}
+
+static const char *
+profile_type (JsonNode *profile)
+{
+  JsonObject *props = cb_sb_json_member_object (json_node_get_object (profile), "properties");
+
+  return json_object_get_string_member (props, "authenticationType");
 }
 
 /* ---- Lookups ---------------------------------------------------------------------------- */
@@ -243,20 +280,24 @@ require_device (CbSbRequest      *req,
   return device;
 }
 
-/* The device's profile named in the path, or NULL after replying. */
+/* The device's profile named in the path, or NULL after replying; uuid (may be NULL): the
+ * device's. */
 static JsonNode *
 require_profile (CbSbRequest      *req,
                  const CbSbArmIds *ids,
-                 char            **device_id)
+                 char            **device_id,
+                 char            **uuid)
 {
   g_autoptr(JsonNode) device = require_device (req, ids, device_id);
   JsonNode *profile;
 
   if (device == NULL)
     return NULL;
+  if (uuid != NULL)
+    *uuid = g_strdup (device_uuid (device));
 
   if (g_ascii_strcasecmp (cb_sb_param (req, "profile"), DEFAULT_PROFILE) != 0 ||
-      (profile = profile_json (device, ids->ns_id)) == NULL)
+      (profile = profile_json (req->sandbox, device, ids->ns_id)) == NULL)
     {
       reply_profile_not_found (req);
       return NULL;
@@ -371,6 +412,25 @@ set_enabled (CbSandbox  *self,
   return cb_sb_adr_apply_device_properties (self, id, properties, FALSE, error);
 }
 
+/* A device created through ARM authenticates with symmetric keys unless a certificate policy
+ * is named for it later (DPS): its "default" profile is SymmetricKey, the keys made now. */
+static gboolean
+generate_keys (CbSandbox  *self,
+               const char *id,
+               GError    **error)
+{
+  g_autoptr(JsonNode) device = cb_sb_arm_device_json (self, id, CB_SB_ARM_API_VERSION_STABLE);
+  const char *uuid = device != NULL ? device_uuid (device) : NULL;
+
+  if (uuid == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "The device %s has no uuid", id);
+      return FALSE;
+    }
+
+  return cb_sb_adr_device_keys_generate (self, uuid, error);
+}
+
 /* createOrReplace: 201 + Azure-AsyncOperation for a new device, 200 for an existing one. The
  * device is the same row DPS makes; its policy stays. */
 static void
@@ -437,6 +497,13 @@ registry_device_put (CbSbRequest      *req,
       return;
     }
 
+  if (state == NULL && !generate_keys (self, id, &error))
+    {
+      cb_sb_reply_arm_error (req, SOUP_STATUS_INTERNAL_SERVER_ERROR, "InternalServerError", NULL,
+                             "%s", error->message);
+      return;
+    }
+
   if (state == NULL)
     {
       cb_sb_arm_reply_created (req, location, "device-create", id, id, NULL, OP_RD_WRITE,
@@ -482,7 +549,7 @@ profiles_list (CbSbRequest      *req,
   if (device == NULL)
     return;
 
-  profile = profile_json (device, ids->ns_id);
+  profile = profile_json (req->sandbox, device, ids->ns_id);
   b = json_builder_new ();
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "value");
@@ -498,7 +565,7 @@ static void
 profile_get (CbSbRequest      *req,
              const CbSbArmIds *ids)
 {
-  JsonNode *profile = require_profile (req, ids, NULL);
+  JsonNode *profile = require_profile (req, ids, NULL, NULL);
 
   if (profile != NULL)
     cb_sb_reply_json (req, SOUP_STATUS_OK, profile);
@@ -513,8 +580,19 @@ profile_revoke_certificates (CbSbRequest      *req,
   g_autofree char *location = NULL;
   g_autofree char *state = NULL;
 
-  if (!(profile = require_profile (req, ids, &id)))
+  if (!(profile = require_profile (req, ids, &id, NULL)))
     return;
+
+  /* Only Microsoft-managed certificates can be revoked [INF: the spec says what it applies to,
+   * not what other types get; the answer getKeys gives for the wrong type] */
+  if (g_strcmp0 (profile_type (profile), AUTH_CA) != 0)
+    {
+      cb_sb_reply_arm_error (req, SOUP_STATUS_BAD_REQUEST, "InvalidAuthenticationType", NULL,
+                             "The authentication profile '%s' is of type %s; only a "
+                             AUTH_CA " profile has certificates to revoke.",
+                             cb_sb_param (req, "profile"), profile_type (profile));
+      return;
+    }
 
   state = cb_sb_adr_device_state (req->sandbox, id, &location, NULL);
   if (cb_sb_arm_reply_if_deleting (req, state))
@@ -525,19 +603,40 @@ profile_revoke_certificates (CbSbRequest      *req,
                           CB_SB_FINAL_EMPTY, FALSE, OP_AP_REVOKE);
 }
 
+/* getKeys (listKeys): the plaintext keys of a SymmetricKey profile; any other type 400
+ * InvalidAuthenticationType, as the spec says. */
 static void
 profile_get_keys (CbSbRequest      *req,
                   const CbSbArmIds *ids)
 {
-  g_autoptr(JsonNode) profile = require_profile (req, ids, NULL);
+  g_autofree char *uuid = NULL;
+  g_autoptr(JsonNode) profile = require_profile (req, ids, NULL, &uuid);
+  g_autofree char *primary = NULL;
+  g_autofree char *secondary = NULL;
+  g_autoptr(JsonBuilder) b = NULL;
 
   if (profile == NULL)
     return;
 
-  cb_sb_reply_arm_error (req, SOUP_STATUS_BAD_REQUEST, "InvalidAuthenticationType", NULL,
-                         "The authentication profile '%s' is of type "
-                         "CertificateAuthoritySignedX509Certificate; only a SymmetricKey profile "
-                         "has keys.", cb_sb_param (req, "profile"));
+  if (g_strcmp0 (profile_type (profile), AUTH_SYMMETRIC_KEY) != 0 ||
+      !cb_sb_adr_device_keys (req->sandbox, uuid, &primary, &secondary))
+    {
+      cb_sb_reply_arm_error (req, SOUP_STATUS_BAD_REQUEST, "InvalidAuthenticationType", NULL,
+                             "The authentication profile '%s' is of type %s; only a "
+                             AUTH_SYMMETRIC_KEY " profile has keys.",
+                             cb_sb_param (req, "profile"), profile_type (profile));
+      return;
+    }
+
+  b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "symmetricKey");
+  json_builder_begin_object (b);
+  cb_sb_json_add_string (b, "primaryKey", primary);
+  cb_sb_json_add_string (b, "secondaryKey", secondary);
+  json_builder_end_object (b);
+  json_builder_end_object (b);
+  cb_sb_reply_json (req, SOUP_STATUS_OK, json_builder_get_root (b));
 }
 
 #define NS CB_SB_ARM_SCOPE_NAMESPACE
