@@ -6,6 +6,7 @@
 #include "cb-csr.h"
 #include "cb-sas.h"
 #include "cb-sb-adr-ca-store.h"
+#include "cb-sb-adr-ids.h"
 #include "cb-sb-adr-store.h"
 #include "cb-test-arm.h"
 #include "cb-test-sandbox.h"
@@ -783,6 +784,64 @@ test_registry_device_put (Fixture       *f,
   assert_arm_error (refused, "InvalidRequestContent", "enablementState");
 }
 
+/* update (PATCH): 202 + Location, then the device in the stable shape with the properties it
+ * named changed and the others kept; Disabled disables it; externalDeviceId is fixed at
+ * creation; a bad enablementState changes nothing. */
+static void
+test_registry_device_patch (Fixture       *f,
+                            gconstpointer  data)
+{
+  const char *path = NS_PATH NS "/registryDevices/sensor-p?" STABLE;
+  g_autoptr(JsonNode) created = NULL;
+  g_autoptr(JsonNode) final = NULL;
+  g_autoptr(JsonNode) device = NULL;
+  g_autoptr(JsonNode) refused = NULL;
+  g_autoptr(JsonNode) fixed = NULL;
+  g_autoptr(JsonNode) unchanged = NULL;
+  g_autoptr(SoupMessageHeaders) headers = NULL;
+  gboolean enabled = TRUE;
+  g_autofree char *device_id = cb_sb_device_id (f->ns_id, "sensor-p");
+  guint status;
+
+  create_namespace (f, NS);
+  g_assert_cmpuint (arm (f, "PUT", path, "{\"location\": \"northeurope\", \"properties\": "
+                         "{\"enablementState\": \"Enabled\", \"manufacturer\": \"Contoso\", "
+                         "\"model\": \"SmartSensor\", \"softwareRevision\": \"5.15\"}}",
+                         &created, NULL), ==, 201);
+
+  g_assert_cmpuint (arm (f, "PATCH", path, "{\"tags\": {\"site\": \"north\"}, \"properties\": "
+                         "{\"softwareRevision\": \"6.0\", \"enablementState\": \"Disabled\"}}",
+                         NULL, &headers), ==, 202);
+  status = cb_test_arm_wait_location (f->ts, f->owner,
+                                      soup_message_headers_get_one (headers, "Location"), &final);
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_cmpstr (cb_test_jstr (final, "type"), ==,
+                   "Microsoft.DeviceRegistry/namespaces/registryDevices");
+  g_assert_cmpstr (cb_test_jstr (final, "properties.softwareRevision"), ==, "6.0");
+
+  g_assert_cmpuint (arm (f, "GET", path, NULL, &device, NULL), ==, 200);
+  g_assert_cmpstr (cb_test_jstr (device, "properties.softwareRevision"), ==, "6.0");
+  g_assert_cmpstr (cb_test_jstr (device, "properties.manufacturer"), ==, "Contoso");
+  g_assert_cmpstr (cb_test_jstr (device, "properties.model"), ==, "SmartSensor");
+  g_assert_cmpstr (cb_test_jstr (device, "properties.enablementState"), ==, "Disabled");
+  g_assert_cmpstr (cb_test_jstr (device, "properties.provisioningState"), ==, "Succeeded");
+  g_assert_cmpstr (cb_test_jstr (device, "tags.site"), ==, "north");
+  with_lock (f);
+  g_assert_true (cb_sb_adr_device_row (f->ts->sandbox, device_id, NULL, NULL, &enabled, NULL));
+  without_lock (f);
+  g_assert_false (enabled);
+
+  g_assert_cmpuint (arm (f, "PATCH", path, "{\"properties\": {\"enablementState\": \"Off\"}}",
+                         &refused, NULL), ==, 400);
+  assert_arm_error (refused, "InvalidRequestContent", "enablementState");
+  g_assert_cmpuint (arm (f, "PATCH", path, "{\"properties\": {\"externalDeviceId\": \"x\"}}",
+                         &fixed, NULL), ==, 400);
+  assert_arm_error (fixed, "PropertyChangeNotAllowed", "externalDeviceId");
+  g_assert_cmpuint (arm (f, "GET", path, NULL, &unchanged, NULL), ==, 200);
+  g_assert_cmpstr (cb_test_jstr (unchanged, "properties.enablementState"), ==, "Disabled");
+  g_assert_cmpstr (cb_test_jstr (unchanged, "properties.externalDeviceId"), ==, "sensor-p");
+}
+
 /* A device whose certificates come from a stable certificate policy has the profile
  * "default"; others have none. The profiles answer at 2026-11-02-preview only. */
 static void
@@ -1493,6 +1552,7 @@ main (int   argc,
   ADD ("/adr-linking/sync/arm-created", test_sync_arm_created);
   ADD ("/adr-linking/registry-devices/get", test_registry_device_get);
   ADD ("/adr-linking/registry-devices/put", test_registry_device_put);
+  ADD ("/adr-linking/registry-devices/patch", test_registry_device_patch);
   ADD ("/adr-linking/profiles/get", test_profile_get);
   ADD ("/adr-linking/profiles/symmetric-key", test_profile_symmetric_key);
   ADD ("/adr-linking/profiles/revoke-certificates", test_profile_revoke_certificates);

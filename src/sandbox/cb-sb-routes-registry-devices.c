@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "cb-sandbox-arm"
 
-/* The ARM surface of namespaces/{ns}/registryDevices (2026-11-01): list, get, createOrReplace
- * and delete, and at 2026-11-02-preview their authenticationProfiles: list, get,
+/* The ARM surface of namespaces/{ns}/registryDevices (2026-11-01): list, get, createOrReplace,
+ * update (PATCH) and delete, and at 2026-11-02-preview their authenticationProfiles: list, get,
  * revokeCertificates and getKeys (listKeys, the name the newer example uses, answers the
  * same).
  *
@@ -26,12 +26,12 @@
 #include "cb-sb-adr-store.h"
 #include "cb-sb-arm-body.h"
 #include "cb-sb-arm-json.h"
+#include "cb-sb-arm-registry-device.h"
 #include "cb-sb-arm-request.h"
 #include "cb-sb-json.h"
 #include "cb-sb-routes-registry-devices.h"
 
-#define TYPE_REGISTRY_DEVICE  "Microsoft.DeviceRegistry/namespaces/registryDevices"
-#define TYPE_AUTH_PROFILE     TYPE_REGISTRY_DEVICE "/authenticationProfiles"
+#define TYPE_AUTH_PROFILE     CB_SB_TYPE_REGISTRY_DEVICE "/authenticationProfiles"
 #define DEFAULT_PROFILE       "default"
 #define AUTH_CA               "CertificateAuthoritySignedX509Certificate"
 #define AUTH_SYMMETRIC_KEY    "SymmetricKey"
@@ -48,15 +48,6 @@
 
 /* ---- JSON ------------------------------------------------------------------------------- */
 
-static void
-copy_member (JsonObject *to,
-             JsonObject *from,
-             const char *name)
-{
-  if (from != NULL && json_object_has_member (from, name))
-    json_object_set_member (to, name, json_node_copy (json_object_get_member (from, name)));
-}
-
 /* The stable certificate policy the device's certificates come from, or NULL. */
 static char *
 device_certificate_policy (JsonNode *device)
@@ -71,96 +62,6 @@ device_certificate_policy (JsonNode *device)
     return NULL;
 
   return g_strdup (id);
-}
-
-/* The preview's device JSON in the stable shape (Get_RegistryDevice.json). */
-static JsonNode *
-registry_device_from (JsonNode   *device,
-                      const char *ns_id)
-{
-  JsonObject *from = json_node_get_object (device);
-  JsonObject *from_props = cb_sb_json_member_object (from, "properties");
-  g_autoptr(JsonObject) obj = json_object_new ();
-  g_autoptr(JsonObject) props = json_object_new ();
-  const char *name = json_object_get_string_member (from, "name");
-  const char *etag = json_object_get_string_member_with_default (from, "etag", NULL);
-  g_autofree char *id = g_strdup_printf ("%s/registryDevices/%s", ns_id, name);
-  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
-
-  json_object_set_string_member (obj, "id", id);
-  json_object_set_string_member (obj, "name", name);
-  json_object_set_string_member (obj, "type", TYPE_REGISTRY_DEVICE);
-  copy_member (obj, from, "location");
-  if (cb_sb_json_member_object (from, "tags") != NULL &&
-      json_object_get_size (cb_sb_json_member_object (from, "tags")) > 0)
-    copy_member (obj, from, "tags");
-  if (etag != NULL)
-    {
-      /* ADR's registry devices show the etag bare. */
-      g_autofree char *bare = g_strdup (etag[0] == '"' ? etag + 1 : etag);
-      gsize len = strlen (bare);
-
-      if (len > 0 && bare[len - 1] == '"')
-        bare[len - 1] = '\0';
-      json_object_set_string_member (obj, "etag", bare);
-    }
-  copy_member (obj, from, "systemData");
-
-  copy_member (props, from_props, "uuid");
-  if (from_props != NULL && json_object_has_member (from_props, "externalDeviceId"))
-    copy_member (props, from_props, "externalDeviceId");
-  else
-    json_object_set_string_member (props, "externalDeviceId", name);
-  json_object_set_string_member (props, "enablementState",
-                                 from_props != NULL &&
-                                 json_object_get_boolean_member_with_default (from_props,
-                                                                              "enabled", TRUE)
-                                 ? "Enabled" : "Disabled");
-  copy_member (props, from_props, "manufacturer");
-  copy_member (props, from_props, "model");
-  copy_member (props, from_props, "provisioningState");
-  json_object_set_object_member (obj, "properties", g_steal_pointer (&props));
-
-  json_node_take_object (node, g_steal_pointer (&obj));
-  return node;
-}
-
-/* The revisions the preview's JSON does not carry, from the stored properties. */
-static void
-add_revisions (CbSandbox  *self,
-               const char *device_id,
-               JsonNode   *node)
-{
-  static const char * const names[] = { "hardwareRevision", "softwareRevision" };
-  JsonObject *props = cb_sb_json_member_object (json_node_get_object (node), "properties");
-  g_autofree char *text = NULL;
-  g_autoptr(JsonNode) stored = NULL;
-
-  if (props == NULL || !cb_sb_adr_device_row (self, device_id, NULL, NULL, NULL, &text) ||
-      text == NULL || (stored = json_from_string (text, NULL)) == NULL ||
-      !JSON_NODE_HOLDS_OBJECT (stored))
-    return;
-
-  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
-    copy_member (props, json_node_get_object (stored), names[i]);
-}
-
-/* CbSbArmToJson: key is the adr_devices id. */
-static JsonNode *
-registry_device_json (CbSandbox  *self,
-                      const char *device_id,
-                      const char *api_version)
-{
-  g_autoptr(JsonNode) device = cb_sb_arm_device_json (self, device_id, api_version);
-  g_autofree char *ns_id = cb_sb_namespace_of (device_id);
-  JsonNode *node;
-
-  if (device == NULL)
-    return NULL;
-
-  node = registry_device_from (device, ns_id);
-  add_revisions (self, device_id, node);
-  return node;
 }
 
 static const char *
@@ -320,7 +221,7 @@ registry_devices_list (CbSbRequest      *req,
   cb_sb_arm_reply_list (req,
                         "SELECT id FROM adr_devices WHERE namespace_id = ?1 ORDER BY name "
                         "LIMIT :limit OFFSET :offset",
-                        ids->ns_id, NULL, registry_device_json);
+                        ids->ns_id, NULL, cb_sb_arm_registry_device_json);
 }
 
 static void
@@ -332,7 +233,7 @@ registry_device_get (CbSbRequest      *req,
 
   if (device != NULL)
     cb_sb_reply_json (req, SOUP_STATUS_OK,
-                      registry_device_json (req->sandbox, id, cb_sb_arm_api_version (req)));
+                      cb_sb_arm_registry_device_json (req->sandbox, id, cb_sb_arm_api_version (req)));
 }
 
 /* The string properties a registry device keeps (RegistryDevicePropertiesBase). */
@@ -340,36 +241,34 @@ static const char * const string_props[] = {
   "externalDeviceId", "manufacturer", "model", "hardwareRevision", "softwareRevision",
 };
 
-/* Checks a PUT body's properties: enablementState (required) and the string properties.
- * Returns the device row's props JSON text and enabled, or replies 400 and returns NULL. */
-static char *
-read_registry_properties (CbSbRequest *req,
-                          JsonObject  *body,
-                          const char  *name,
-                          gboolean    *enabled)
+/* enablementState, when props has one: 1 Enabled, 0 Disabled, -1 absent (and allowed), or -2
+ * after replying 400. */
+static int
+read_enablement (CbSbRequest *req,
+                 JsonObject  *props,
+                 gboolean     required)
 {
-  JsonObject *props = cb_sb_json_member_object (body, "properties");
-  const char *state;
-  g_autoptr(JsonObject) out = json_object_new ();
-  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+  const char *state = json_object_get_string_member_with_default (props, "enablementState", NULL);
 
-  if (props == NULL)
-    {
-      cb_sb_arm_reply_invalid_content (req, "properties", "properties is required, with "
-                                       "enablementState");
-      return NULL;
-    }
-
-  state = json_object_get_string_member_with_default (props, "enablementState", NULL);
+  if (state == NULL && !required && !json_object_has_member (props, "enablementState"))
+    return -1;
   if (g_strcmp0 (state, "Enabled") != 0 && g_strcmp0 (state, "Disabled") != 0)
     {
       cb_sb_arm_reply_invalid_content (req, "properties.enablementState",
                                        "properties.enablementState must be 'Enabled' or "
                                        "'Disabled'");
-      return NULL;
+      return -2;
     }
-  *enabled = g_str_equal (state, "Enabled");
 
+  return g_str_equal (state, "Enabled") ? 1 : 0;
+}
+
+/* The string properties of props into out (null ones left out); FALSE after replying 400. */
+static gboolean
+read_string_props (CbSbRequest *req,
+                   JsonObject  *props,
+                   JsonObject  *out)
+{
   for (guint i = 0; i < G_N_ELEMENTS (string_props); i++)
     {
       JsonNode *value = json_object_get_member (props, string_props[i]);
@@ -382,10 +281,37 @@ read_registry_properties (CbSbRequest *req,
           g_autofree char *message = g_strdup_printf ("%s must be a string", target);
 
           cb_sb_arm_reply_invalid_content (req, target, message);
-          return NULL;
+          return FALSE;
         }
       json_object_set_string_member (out, string_props[i], json_node_get_string (value));
     }
+
+  return TRUE;
+}
+
+/* Checks a PUT body's properties: enablementState (required) and the string properties.
+ * Returns the device row's props JSON text and enabled, or replies 400 and returns NULL. */
+static char *
+read_registry_properties (CbSbRequest *req,
+                          JsonObject  *body,
+                          const char  *name,
+                          gboolean    *enabled)
+{
+  JsonObject *props = cb_sb_json_member_object (body, "properties");
+  g_autoptr(JsonObject) out = json_object_new ();
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+  int state;
+
+  if (props == NULL)
+    {
+      cb_sb_arm_reply_invalid_content (req, "properties", "properties is required, with "
+                                       "enablementState");
+      return NULL;
+    }
+
+  if ((state = read_enablement (req, props, TRUE)) < 0 || !read_string_props (req, props, out))
+    return NULL;
+  *enabled = state == 1;
   if (!json_object_has_member (out, "externalDeviceId"))
     json_object_set_string_member (out, "externalDeviceId", name);
 
@@ -507,14 +433,81 @@ registry_device_put (CbSbRequest      *req,
   if (state == NULL)
     {
       cb_sb_arm_reply_created (req, location, "device-create", id, id, NULL, OP_RD_WRITE,
-                               registry_device_json (self, id, cb_sb_arm_api_version (req)));
+                               cb_sb_arm_registry_device_json (self, id, cb_sb_arm_api_version (req)));
       return;
     }
 
   cb_sb_adr_set_tags (self, "adr_devices", "id", id, tags);
   cb_sb_adr_set_modified (self, "adr_devices", "id", id, req->principal);
   cb_sb_reply_json (req, SOUP_STATUS_OK,
-                    registry_device_json (self, id, cb_sb_arm_api_version (req)));
+                    cb_sb_arm_registry_device_json (self, id, cb_sb_arm_api_version (req)));
+}
+
+/* update (PATCH): tags and any of the properties but externalDeviceId, which is set at
+ * creation (the spec's visibility); 202 + Location, then the device. */
+static void
+registry_device_patch (CbSbRequest      *req,
+                       const CbSbArmIds *ids)
+{
+  g_autofree char *id = NULL;
+  g_autoptr(JsonNode) device = require_device (req, ids, &id);
+  g_autofree char *location = NULL;
+  g_autofree char *state = NULL;
+  g_autofree char *tags = NULL;
+  g_autofree char *args = NULL;
+  g_autoptr(JsonNode) body = NULL;
+  g_autoptr(JsonObject) changes = json_object_new ();
+  g_autoptr(JsonObject) out = json_object_new ();
+  JsonObject *obj;
+  JsonObject *props;
+  int enabled;
+
+  if (device == NULL)
+    return;
+  state = cb_sb_adr_device_state (req->sandbox, id, &location, NULL);
+  if (cb_sb_arm_reply_if_deleting (req, state))
+    return;
+
+  body = cb_sb_json_body (req, FALSE);
+  if (body == NULL || (obj = cb_sb_arm_body_object (req, body)) == NULL ||
+      !cb_sb_arm_get_tags (req, obj, &tags))
+    return;
+
+  if (json_object_has_member (obj, "properties") &&
+      !JSON_NODE_HOLDS_OBJECT (json_object_get_member (obj, "properties")))
+    {
+      cb_sb_arm_reply_invalid_content (req, "properties", "properties must be an object");
+      return;
+    }
+  if ((props = cb_sb_json_member_object (obj, "properties")) != NULL)
+    {
+      if (json_object_has_member (props, "externalDeviceId"))
+        {
+          cb_sb_reply_arm_error (req, SOUP_STATUS_BAD_REQUEST, "PropertyChangeNotAllowed",
+                                 "properties.externalDeviceId",
+                                 "properties.externalDeviceId is set when the device is "
+                                 "created and cannot be changed.");
+          return;
+        }
+      if ((enabled = read_enablement (req, props, FALSE)) == -2 ||
+          !read_string_props (req, props, changes))
+        return;
+      if (enabled >= 0)
+        json_object_set_string_member (changes, "enablementState",
+                                       enabled == 1 ? "Enabled" : "Disabled");
+      json_object_set_object_member (out, "properties", g_steal_pointer (&changes));
+    }
+  if (tags != NULL)
+    json_object_set_member (out, "tags", json_from_string (tags, NULL));
+
+  {
+    g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+
+    json_node_set_object (node, out);
+    args = json_to_string (node, FALSE);
+  }
+  cb_sb_arm_start_patch (req, "registry-device-update", id, id, location, state, args,
+                         OP_RD_WRITE);
 }
 
 static void
@@ -647,6 +640,8 @@ CB_SB_ARM_ROUTE (handle_registry_device_get, NS, OP_RD_READ, CB_SB_PERM_READ,
                  CB_SB_ARM_VERSIONS_STABLE, FALSE, registry_device_get)
 CB_SB_ARM_ROUTE (handle_registry_device_put, NS, OP_RD_WRITE, CB_SB_PERM_WRITE,
                  CB_SB_ARM_VERSIONS_STABLE, TRUE, registry_device_put)
+CB_SB_ARM_ROUTE (handle_registry_device_patch, NS, OP_RD_WRITE, CB_SB_PERM_WRITE,
+                 CB_SB_ARM_VERSIONS_STABLE, TRUE, registry_device_patch)
 CB_SB_ARM_ROUTE (handle_registry_device_delete, NS, OP_RD_DELETE, CB_SB_PERM_WRITE,
                  CB_SB_ARM_VERSIONS_STABLE, TRUE, registry_device_delete)
 CB_SB_ARM_ROUTE (handle_profiles_list, NS, OP_AP_READ, CB_SB_PERM_READ,
@@ -666,6 +661,7 @@ cb_sb_routes_registry_devices_add (CbSandbox *self)
                    handle_registry_devices_list);
   cb_sb_add_route (self, "GET", ARM_RD, CB_SB_STYLE_ARM, handle_registry_device_get);
   cb_sb_add_route (self, "PUT", ARM_RD, CB_SB_STYLE_ARM, handle_registry_device_put);
+  cb_sb_add_route (self, "PATCH", ARM_RD, CB_SB_STYLE_ARM, handle_registry_device_patch);
   cb_sb_add_route (self, "DELETE", ARM_RD, CB_SB_STYLE_ARM, handle_registry_device_delete);
   cb_sb_add_route (self, "GET", ARM_RD "/authenticationProfiles", CB_SB_STYLE_ARM,
                    handle_profiles_list);
