@@ -11,7 +11,6 @@
 #include "cb-sb-adr-ops.h"
 #include "cb-sb-adr-store.h"
 #include "cb-sb-arm-json.h"
-#include "cb-sb-arm-registry-device.h"
 #include "cb-sb-arm-request.h"
 #include "cb-sb-ca.h"
 #include "cb-sb-json.h"
@@ -379,8 +378,6 @@ cb_sb_arm_resource_json (CbSandbox  *self,
     return cb_sb_arm_credential_json (self, target, api_version);
   if (g_str_has_prefix (kind, "policy-"))
     return cb_sb_arm_policy_json (self, target, api_version);
-  if (g_str_has_prefix (kind, "registry-device-"))
-    return cb_sb_arm_registry_device_json (self, target, api_version);
 
   return cb_sb_arm_device_json (self, target, api_version);
 }
