@@ -20,6 +20,7 @@
 #include "cb-sb-arm-body.h"
 #include "cb-sb-arm-json.h"
 #include "cb-sb-arm-request.h"
+#include "cb-sb-arm-write.h"
 #include "cb-sb-dps-store.h"
 #include "cb-sb-faults.h"
 #include "cb-sb-json.h"
@@ -503,8 +504,7 @@ namespace_put (CbSbRequest      *req,
       return;
     }
 
-  body = cb_sb_json_body (req, FALSE);
-  if (body == NULL || (obj = cb_sb_arm_body_object (req, body)) == NULL)
+  if ((obj = cb_sb_arm_write_body (req, &body)) == NULL)
     return;
   if (!cb_sb_arm_require_location (req, obj, &location) || !cb_sb_arm_get_tags (req, obj, &tags))
     return;
@@ -554,8 +554,7 @@ namespace_patch (CbSbRequest      *req,
   if (cb_sb_arm_reply_if_deleting (req, state))
     return;
 
-  body = cb_sb_json_body (req, FALSE);
-  if (body == NULL || (obj = cb_sb_arm_body_object (req, body)) == NULL ||
+  if ((obj = cb_sb_arm_write_body (req, &body)) == NULL ||
       !cb_sb_arm_get_tags (req, obj, &tags) || !apply_endpoints (req, ids->ns_id, obj, FALSE))
     return;
 

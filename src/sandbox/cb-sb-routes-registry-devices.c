@@ -28,6 +28,7 @@
 #include "cb-sb-arm-json.h"
 #include "cb-sb-arm-registry-device.h"
 #include "cb-sb-arm-request.h"
+#include "cb-sb-arm-write.h"
 #include "cb-sb-json.h"
 #include "cb-sb-routes-registry-devices.h"
 
@@ -213,15 +214,10 @@ static void
 registry_devices_list (CbSbRequest      *req,
                        const CbSbArmIds *ids)
 {
-  g_autofree char *ns_state = NULL;
-
-  if ((ns_state = cb_sb_arm_require_namespace (req, ids->ns_id, NULL)) == NULL)
-    return;
-
-  cb_sb_arm_reply_list (req,
-                        "SELECT id FROM adr_devices WHERE namespace_id = ?1 ORDER BY name "
-                        "LIMIT :limit OFFSET :offset",
-                        ids->ns_id, NULL, cb_sb_arm_registry_device_json);
+  cb_sb_arm_reply_namespace_list (req, ids->ns_id,
+                                  "SELECT id FROM adr_devices WHERE namespace_id = ?1 "
+                                  "ORDER BY name LIMIT :limit OFFSET :offset",
+                                  cb_sb_arm_registry_device_json);
 }
 
 static void
@@ -383,17 +379,10 @@ registry_device_put (CbSbRequest      *req,
       cb_sb_arm_reply_if_deleting (req, ns_state))
     return;
 
-  if (!cb_sb_adr_valid_child_name (name))
-    {
-      cb_sb_reply_arm_error (req, SOUP_STATUS_BAD_REQUEST, "InvalidResourceName", "name",
-                             "The resource name '%s' is invalid. A registry device name has 3 "
-                             "to 63 characters: letters, digits and hyphens, starting with a "
-                             "letter or digit (^[0-9a-zA-Z][a-zA-Z0-9-]*$).", name);
-      return;
-    }
+  if (!cb_sb_arm_require_child_name (req, name, "registry device"))
+    return;
 
-  body = cb_sb_json_body (req, FALSE);
-  if (body == NULL || (obj = cb_sb_arm_body_object (req, body)) == NULL ||
+  if ((obj = cb_sb_arm_write_body (req, &body)) == NULL ||
       !cb_sb_arm_require_location (req, obj, &location) ||
       !cb_sb_arm_get_tags (req, obj, &tags) ||
       !(props = read_registry_properties (req, obj, name, &enabled)))
@@ -468,8 +457,7 @@ registry_device_patch (CbSbRequest      *req,
   if (cb_sb_arm_reply_if_deleting (req, state))
     return;
 
-  body = cb_sb_json_body (req, FALSE);
-  if (body == NULL || (obj = cb_sb_arm_body_object (req, body)) == NULL ||
+  if ((obj = cb_sb_arm_write_body (req, &body)) == NULL ||
       !cb_sb_arm_get_tags (req, obj, &tags))
     return;
 
