@@ -519,3 +519,13 @@ cb_sb_arm_reply_found (CbSbRequest     *req,
   else
     cb_sb_reply_json (req, SOUP_STATUS_OK, node);
 }
+
+void
+cb_sb_arm_add_routes (CbSandbox               *self,
+                      const CbSbArmRouteEntry *routes,
+                      guint                    n_routes)
+{
+  for (guint i = 0; i < n_routes; i++)
+    cb_sb_add_route (self, routes[i].method, routes[i].pattern, CB_SB_STYLE_ARM,
+                     routes[i].handler);
+}

@@ -218,4 +218,18 @@ void          cb_sb_arm_reply_found       (CbSbRequest     *req,
                                            JsonNode        *node,
                                            CbSbArmNotFound  not_found);
 
+/* ---- Route tables ----------------------------------------------------------------------- */
+
+typedef struct
+{
+  const char  *method;
+  const char  *pattern;
+  CbSbHandler  handler;
+} CbSbArmRouteEntry;
+
+/* Adds each route of the table in the ARM error style. */
+void          cb_sb_arm_add_routes        (CbSandbox               *self,
+                                           const CbSbArmRouteEntry *routes,
+                                           guint                    n_routes);
+
 G_END_DECLS

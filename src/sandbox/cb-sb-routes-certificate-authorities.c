@@ -364,12 +364,7 @@ CB_SB_ARM_ROUTE (handle_ca_rotate, CA, OP_CA_ROTATE, CREDS, V, TRUE, ca_revoke_a
 void
 cb_sb_routes_certificate_authorities_add (CbSandbox *self)
 {
-  const struct
-  {
-    const char  *method;
-    const char  *pattern;
-    CbSbHandler  handler;
-  } routes[] = {
+  static const CbSbArmRouteEntry routes[] = {
     { "GET", CB_SB_ARM_NS "/certificateAuthorities", handle_cas_list },
     { "GET", CB_SB_ARM_CA, handle_ca_get },
     { "PUT", CB_SB_ARM_CA, handle_ca_put },
@@ -379,7 +374,5 @@ cb_sb_routes_certificate_authorities_add (CbSandbox *self)
     { "POST", CB_SB_ARM_CA "/revokeAndRotate", handle_ca_rotate },
   };
 
-  for (guint i = 0; i < G_N_ELEMENTS (routes); i++)
-    cb_sb_add_route (self, routes[i].method, routes[i].pattern, CB_SB_STYLE_ARM,
-                     routes[i].handler);
+  cb_sb_arm_add_routes (self, routes, G_N_ELEMENTS (routes));
 }

@@ -293,12 +293,7 @@ CB_SB_ARM_ROUTE (handle_policy_delete, CP, OP_CP_DELETE, CREDS, V, TRUE, policy_
 void
 cb_sb_routes_certificate_policies_add (CbSandbox *self)
 {
-  const struct
-  {
-    const char  *method;
-    const char  *pattern;
-    CbSbHandler  handler;
-  } routes[] = {
+  static const CbSbArmRouteEntry routes[] = {
     { "GET", CB_SB_ARM_CA "/certificatePolicies", handle_policies_list },
     { "GET", CB_SB_ARM_CP, handle_policy_get },
     { "PUT", CB_SB_ARM_CP, handle_policy_put },
@@ -306,7 +301,5 @@ cb_sb_routes_certificate_policies_add (CbSandbox *self)
     { "DELETE", CB_SB_ARM_CP, handle_policy_delete },
   };
 
-  for (guint i = 0; i < G_N_ELEMENTS (routes); i++)
-    cb_sb_add_route (self, routes[i].method, routes[i].pattern, CB_SB_STYLE_ARM,
-                     routes[i].handler);
+  cb_sb_arm_add_routes (self, routes, G_N_ELEMENTS (routes));
 }

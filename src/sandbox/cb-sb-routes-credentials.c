@@ -640,12 +640,7 @@ CB_SB_ARM_ROUTE (handle_policy_activate, POL, OP_POLICY_ACTIVATE, CREDS, TRUE, T
 void
 cb_sb_routes_credentials_add (CbSandbox *self)
 {
-  const struct
-  {
-    const char  *method;
-    const char  *pattern;
-    CbSbHandler  handler;
-  } routes[] = {
+  static const CbSbArmRouteEntry routes[] = {
     { "GET", CB_SB_ARM_NS "/credentials", handle_credentials_list },
     { "GET", CB_SB_ARM_CRED, handle_credential_get },
     { "PUT", CB_SB_ARM_CRED, handle_credential_put },
@@ -661,7 +656,5 @@ cb_sb_routes_credentials_add (CbSandbox *self)
     { "POST", CB_SB_ARM_POL "/activateBringYourOwnRoot", handle_policy_activate },
   };
 
-  for (guint i = 0; i < G_N_ELEMENTS (routes); i++)
-    cb_sb_add_route (self, routes[i].method, routes[i].pattern, CB_SB_STYLE_ARM,
-                     routes[i].handler);
+  cb_sb_arm_add_routes (self, routes, G_N_ELEMENTS (routes));
 }
