@@ -334,7 +334,8 @@ test_shapes (Fixture       *f,
     g_assert_cmpuint (request (f, "PUT", path, f->owner, EXT_BODY, &created, &h), ==, 201);
     assert_members (created, "properties", "certificateAuthorityType,issuer,keyType,"
                                            "provisioningState,subject,uuid");
-    assert_members (created, "properties.issuer", "certificateSigningRequest,issuerType,status");
+    assert_members (created, "properties.issuer", "certificateSigningRequest,issuerType,status,"
+                                                  "thumbprint");
     g_assert_cmpstr (cb_test_jstr (created, "properties.subject"), ==, "CN=ext");
     done = wait_async (f, soup_message_headers_get_one (h, "Azure-AsyncOperation"));
     g_assert_cmpstr (cb_test_jstr (done, "status"), ==, "Succeeded");
@@ -366,11 +367,22 @@ test_shapes (Fixture       *f,
   g_assert_cmpstr (cb_test_jstr (ica, "properties.issuer.certificateAuthorityResourceId"), ==, root_id);
   g_assert_cmpstr (cb_test_jstr (ica, "properties.subject"), ==, "CN=ica");
 
-  /* An External ICA waits for its chain: CSR and status, no validity yet */
+  /* An External ICA waits for its chain: CSR, status and the CSR's thumbprint (as
+   * CreateOrReplace_CertificateAuthority_ICAExternalIssuer.json shows one), no validity yet */
   ext = get_ok (f, CAS "ext");
   assert_members (ext, "properties", "certificateAuthorityType,issuer,keyType,"
                                      "provisioningState,subject,uuid");
-  assert_members (ext, "properties.issuer", "certificateSigningRequest,issuerType,status");
+  assert_members (ext, "properties.issuer", "certificateSigningRequest,issuerType,status,"
+                                            "thumbprint");
+  {
+    g_autoptr(CbCsr) csr = cb_csr_new_from_pem (cb_test_jstr (ext, "properties.issuer.certificateSigningRequest"),
+                                                -1, NULL);
+    g_autoptr(GBytes) der = cb_csr_get_der (csr);
+    g_autofree char *sha1 = g_compute_checksum_for_bytes (G_CHECKSUM_SHA1, der);
+    g_autofree char *upper = g_ascii_strup (sha1, -1);
+
+    g_assert_cmpstr (cb_test_jstr (ext, "properties.issuer.thumbprint"), ==, upper);
+  }
   g_assert_cmpstr (cb_test_jstr (ext, "properties.issuer.status"), ==, "PendingActivation");
   g_assert_true (g_str_has_prefix (cb_test_jstr (ext, "properties.issuer.certificateSigningRequest"),
                                    "-----BEGIN CERTIFICATE REQUEST-----"));
@@ -693,6 +705,9 @@ test_activate (Fixture       *f,
 
   active = get_ok (f, CAS "ext");
   g_assert_cmpstr (cb_test_jstr (active, "properties.issuer.status"), ==, "Active");
+  /* Once active, the thumbprint is the certificate's, no longer the CSR's */
+  g_assert_cmpstr (cb_test_jstr (active, "properties.issuer.thumbprint"), !=,
+                   cb_test_jstr (pending, "properties.issuer.thumbprint"));
   assert_members (active, "properties.issuer", "certificateSigningRequest,issuerType,status,"
                                                "thumbprint");
   g_assert_nonnull (cb_test_jstr (active, "properties.validityNotAfter"));

@@ -6,6 +6,7 @@
 #include "cb-csr.h"
 #include "cb-sas.h"
 #include "cb-sb-adr-ca-store.h"
+#include "cb-sb-adr-ids.h"
 #include "cb-sb-adr-store.h"
 #include "cb-test-arm.h"
 #include "cb-test-sandbox.h"
@@ -299,13 +300,23 @@ test_link_hub (Fixture       *f,
   g_assert_cmpstr (cb_test_jstr (first, "properties.messaging.endpoints.primary.linkingState"), ==,
                    "InProgress");
   g_assert_null (cb_test_jget (first, "properties.messaging.endpoints.primary.linkingError"));
+  /* While it links it already shows where it is and how DPS may allocate to it (the defaults),
+   * as CreateOrReplace_Namespace_With_MessagingAndProvisioningEndpoints.json's 201 does */
+  g_assert_cmpstr (cb_test_jstr (first, "properties.messaging.endpoints.primary.address"), ==,
+                   HUB ".service.azure-devices.net");
+  g_assert_cmpstr (cb_test_jstr (first, "properties.messaging.endpoints.primary.deviceAddress"),
+                   ==, HUB ".device.azure-devices.net");
+  g_assert_cmpstr (cb_test_jstr (first, "properties.messaging.endpoints.primary.provisioning.availability"),
+                   ==, "Available");
+  g_assert_cmpint (json_node_get_int (cb_test_jget (first, "properties.messaging.endpoints.primary."
+                                                           "provisioning.allocationWeight")), ==, 1);
   linked = topology_namespace (f, FALSE, HUB);
   g_assert_null (linked);
 
   done = wait_linked (f, NS, "messaging", "primary");
   members = jmembers (done, "properties.messaging.endpoints.primary");
   g_assert_cmpstr (members, ==, "address,deviceAddress,endpointType,inboundCallerIdentity,"
-                                "linkingState,resourceId");
+                                "linkingState,provisioning,resourceId");
   g_assert_cmpstr (cb_test_jstr (done, "properties.messaging.endpoints.primary.linkingState"), ==,
                    "Succeeded");
   g_assert_cmpstr (cb_test_jstr (done, "properties.messaging.endpoints.primary.address"), ==,
@@ -378,6 +389,7 @@ test_link_missing_resource (Fixture       *f,
                                   "properties.messaging.endpoints.primary.linkingError.message"),
                             "was not found"));
   g_assert_null (cb_test_jget (failed, "properties.messaging.endpoints.primary.address"));
+  g_assert_null (cb_test_jget (failed, "properties.messaging.endpoints.primary.provisioning"));
   g_assert_cmpstr (cb_test_jstr (failed, "properties.provisioningState"), ==, "Failed");
   g_assert_null (cb_test_jget (failed, "tags"));
 
@@ -571,6 +583,88 @@ test_link_versions (Fixture       *f,
   g_assert_nonnull (cb_test_jstr (refused, "error.code"));
 }
 
+/* Management endpoints (properties.management.endpoints) are kept as written, all four members
+ * required: a PUT sets them, a PATCH merges (null removes one), a bad entry is refused with
+ * nothing changed, the preview does not show them, and deleting the namespace drops them. */
+#define MGMT(name, n) "\"" name "\": {\"endpointType\": \"Microsoft.EventGrid/Namespaces\", " \
+                      "\"address\": \"eg-" n ".eastus2-1.ts.eventgrid.azure.net\", " \
+                      "\"scopeId\": \"scope-" n "\", \"resourceId\": \"/subscriptions/" SUB \
+                      "/resourceGroups/" RG "/providers/Microsoft.EventGrid/Namespaces/eg-" n "\"}"
+
+static void
+test_management_endpoints (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autofree char *path = g_strconcat (NS_PATH NS "?" STABLE, NULL);
+  g_autofree char *preview_path = g_strconcat (NS_PATH NS "?" PREVIEW, NULL);
+  g_autoptr(JsonNode) created = NULL;
+  g_autoptr(JsonNode) got = NULL;
+  g_autoptr(JsonNode) patched = NULL;
+  g_autoptr(JsonNode) refused = NULL;
+  g_autoptr(JsonNode) after = NULL;
+  g_autoptr(JsonNode) preview = NULL;
+  g_autoptr(JsonNode) again = NULL;
+  g_autofree char *members = NULL;
+  g_autofree char *names = NULL;
+
+  g_assert_cmpuint (arm (f, "PUT", path, "{\"location\": \"northeurope\", \"properties\": "
+                         "{\"management\": {\"endpoints\": {" MGMT ("one", "1") ", "
+                         MGMT ("two", "2") "}}}}", &created, NULL), ==, 201);
+  g_assert_cmpstr (cb_test_jstr (created, "properties.management.endpoints.one.scopeId"), ==,
+                   "scope-1");
+
+  got = get_namespace (f, NS, STABLE);
+  members = jmembers (got, "properties.management.endpoints.two");
+  g_assert_cmpstr (members, ==, "address,endpointType,resourceId,scopeId");
+  g_assert_cmpstr (cb_test_jstr (got, "properties.management.endpoints.two.address"), ==,
+                   "eg-2.eastus2-1.ts.eventgrid.azure.net");
+  g_assert_cmpstr (cb_test_jstr (got, "properties.management.endpoints.two.endpointType"), ==,
+                   "Microsoft.EventGrid/Namespaces");
+  g_assert_null (cb_test_jget (got, "properties.management.endpoints.two.linkingState"));
+
+  /* PATCH merges: one goes, three comes, two stays */
+  patch_endpoints (f, NS, "{\"properties\": {\"management\": {\"endpoints\": {\"one\": null, "
+                          MGMT ("three", "3") "}}}}");
+  patched = get_namespace (f, NS, STABLE);
+  names = jmembers (patched, "properties.management.endpoints");
+  g_assert_cmpstr (names, ==, "three,two");
+
+  /* A member missing: 400 naming it, nothing changed */
+  g_assert_cmpuint (arm (f, "PATCH", path, "{\"properties\": {\"management\": {\"endpoints\": "
+                         "{\"two\": null, \"four\": {\"endpointType\": \"x\", \"address\": \"a\", "
+                         "\"resourceId\": \"r\"}}}}}", &refused, NULL), ==, 400);
+  assert_arm_error (refused, "InvalidRequestContent", "properties.management.endpoints.four.scopeId");
+  after = get_namespace (f, NS, STABLE);
+  g_clear_pointer (&names, g_free);
+  names = jmembers (after, "properties.management.endpoints");
+  g_assert_cmpstr (names, ==, "three,two");
+
+  /* The preview's shape has no management endpoints */
+  g_assert_cmpuint (arm (f, "GET", preview_path, NULL, &preview, NULL), ==, 200);
+  g_assert_null (cb_test_jget (preview, "properties.management"));
+
+  /* Deleted with the namespace: one made again under the name starts without them */
+  {
+    g_autoptr(JsonNode) deleted = NULL;
+    g_autoptr(SoupMessageHeaders) headers = NULL;
+    guint status = arm (f, "DELETE", path, NULL, &deleted, &headers);
+
+    g_assert_true (status == 202 || status == 200 || status == 204);
+    for (guint i = 0; i < 400 && status != 404; i++)
+      {
+        g_autoptr(JsonNode) json = NULL;
+
+        status = arm (f, "GET", path, NULL, &json, NULL);
+        if (status != 404)
+          g_usleep (10 * 1000);
+      }
+    g_assert_cmpuint (status, ==, 404);
+  }
+  create_namespace (f, NS);
+  again = get_namespace (f, NS, STABLE);
+  g_assert_null (cb_test_jget (again, "properties.management"));
+}
+
 /* ---- Registry devices --------------------------------------------------------------------- */
 
 /* A device in the namespace, as DPS registration makes it; policy_id may be NULL. */
@@ -690,6 +784,64 @@ test_registry_device_put (Fixture       *f,
   assert_arm_error (refused, "InvalidRequestContent", "enablementState");
 }
 
+/* update (PATCH): 202 + Location, then the device in the stable shape with the properties it
+ * named changed and the others kept; Disabled disables it; externalDeviceId is fixed at
+ * creation; a bad enablementState changes nothing. */
+static void
+test_registry_device_patch (Fixture       *f,
+                            gconstpointer  data)
+{
+  const char *path = NS_PATH NS "/registryDevices/sensor-p?" STABLE;
+  g_autoptr(JsonNode) created = NULL;
+  g_autoptr(JsonNode) final = NULL;
+  g_autoptr(JsonNode) device = NULL;
+  g_autoptr(JsonNode) refused = NULL;
+  g_autoptr(JsonNode) fixed = NULL;
+  g_autoptr(JsonNode) unchanged = NULL;
+  g_autoptr(SoupMessageHeaders) headers = NULL;
+  gboolean enabled = TRUE;
+  g_autofree char *device_id = cb_sb_device_id (f->ns_id, "sensor-p");
+  guint status;
+
+  create_namespace (f, NS);
+  g_assert_cmpuint (arm (f, "PUT", path, "{\"location\": \"northeurope\", \"properties\": "
+                         "{\"enablementState\": \"Enabled\", \"manufacturer\": \"Contoso\", "
+                         "\"model\": \"SmartSensor\", \"softwareRevision\": \"5.15\"}}",
+                         &created, NULL), ==, 201);
+
+  g_assert_cmpuint (arm (f, "PATCH", path, "{\"tags\": {\"site\": \"north\"}, \"properties\": "
+                         "{\"softwareRevision\": \"6.0\", \"enablementState\": \"Disabled\"}}",
+                         NULL, &headers), ==, 202);
+  status = cb_test_arm_wait_location (f->ts, f->owner,
+                                      soup_message_headers_get_one (headers, "Location"), &final);
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_cmpstr (cb_test_jstr (final, "type"), ==,
+                   "Microsoft.DeviceRegistry/namespaces/registryDevices");
+  g_assert_cmpstr (cb_test_jstr (final, "properties.softwareRevision"), ==, "6.0");
+
+  g_assert_cmpuint (arm (f, "GET", path, NULL, &device, NULL), ==, 200);
+  g_assert_cmpstr (cb_test_jstr (device, "properties.softwareRevision"), ==, "6.0");
+  g_assert_cmpstr (cb_test_jstr (device, "properties.manufacturer"), ==, "Contoso");
+  g_assert_cmpstr (cb_test_jstr (device, "properties.model"), ==, "SmartSensor");
+  g_assert_cmpstr (cb_test_jstr (device, "properties.enablementState"), ==, "Disabled");
+  g_assert_cmpstr (cb_test_jstr (device, "properties.provisioningState"), ==, "Succeeded");
+  g_assert_cmpstr (cb_test_jstr (device, "tags.site"), ==, "north");
+  with_lock (f);
+  g_assert_true (cb_sb_adr_device_row (f->ts->sandbox, device_id, NULL, NULL, &enabled, NULL));
+  without_lock (f);
+  g_assert_false (enabled);
+
+  g_assert_cmpuint (arm (f, "PATCH", path, "{\"properties\": {\"enablementState\": \"Off\"}}",
+                         &refused, NULL), ==, 400);
+  assert_arm_error (refused, "InvalidRequestContent", "enablementState");
+  g_assert_cmpuint (arm (f, "PATCH", path, "{\"properties\": {\"externalDeviceId\": \"x\"}}",
+                         &fixed, NULL), ==, 400);
+  assert_arm_error (fixed, "PropertyChangeNotAllowed", "externalDeviceId");
+  g_assert_cmpuint (arm (f, "GET", path, NULL, &unchanged, NULL), ==, 200);
+  g_assert_cmpstr (cb_test_jstr (unchanged, "properties.enablementState"), ==, "Disabled");
+  g_assert_cmpstr (cb_test_jstr (unchanged, "properties.externalDeviceId"), ==, "sensor-p");
+}
+
 /* A device whose certificates come from a stable certificate policy has the profile
  * "default"; others have none. The profiles answer at 2026-11-02-preview only. */
 static void
@@ -740,6 +892,65 @@ test_profile_get (Fixture       *f,
   g_assert_cmpuint (arm (f, "POST", NS_PATH NS "/registryDevices/sensor-1/authenticationProfiles/"
                          "default/listKeys?" STABLE_PRE, NULL, &keys, NULL), ==, 400);
   assert_arm_error (keys, "InvalidAuthenticationType", NULL);
+}
+
+/* A device created through ARM has a SymmetricKey "default" profile: the resource shows no
+ * keys (an empty symmetricKey, as Get_RegistryDeviceAuthenticationProfile_SymmetricKey.json),
+ * getKeys and listKeys return the two keys the sandbox made for it (32 bytes each, base64),
+ * the same on every call; it has no certificates to revoke. */
+static void
+test_profile_symmetric_key (Fixture       *f,
+                            gconstpointer  data)
+{
+  const char *device_path = NS_PATH NS "/registryDevices/sensor-k?" STABLE;
+  const char *profile = NS_PATH NS "/registryDevices/sensor-k/authenticationProfiles/default";
+  g_autofree char *get_path = g_strconcat (profile, "?" STABLE_PRE, NULL);
+  g_autofree char *keys_path = g_strconcat (profile, "/getKeys?" STABLE_PRE, NULL);
+  g_autofree char *list_path = g_strconcat (profile, "/listKeys?" STABLE_PRE, NULL);
+  g_autofree char *revoke_path = g_strconcat (profile, "/revokeCertificates?" STABLE_PRE, NULL);
+  g_autoptr(JsonNode) created = NULL;
+  g_autoptr(JsonNode) got = NULL;
+  g_autoptr(JsonNode) keys = NULL;
+  g_autoptr(JsonNode) listed = NULL;
+  g_autoptr(JsonNode) refused = NULL;
+  g_autofree char *members = NULL;
+  g_autofree char *key_members = NULL;
+  const char *primary;
+  const char *secondary;
+
+  create_namespace (f, NS);
+  g_assert_cmpuint (arm (f, "PUT", device_path, "{\"location\": \"northeurope\", \"properties\": "
+                         "{\"enablementState\": \"Enabled\"}}", &created, NULL), ==, 201);
+
+  g_assert_cmpuint (arm (f, "GET", get_path, NULL, &got, NULL), ==, 200);
+  g_assert_cmpstr (cb_test_jstr (got, "properties.authenticationType"), ==, "SymmetricKey");
+  members = jmembers (got, "properties.symmetricKey");
+  g_assert_cmpstr (members, ==, "");
+
+  g_assert_cmpuint (arm (f, "POST", keys_path, NULL, &keys, NULL), ==, 200);
+  key_members = jmembers (keys, "symmetricKey");
+  g_assert_cmpstr (key_members, ==, "primaryKey,secondaryKey");
+  primary = cb_test_jstr (keys, "symmetricKey.primaryKey");
+  secondary = cb_test_jstr (keys, "symmetricKey.secondaryKey");
+  g_assert_cmpstr (primary, !=, secondary);
+  {
+    gsize len = 0;
+    g_autofree guchar *raw = g_base64_decode (primary, &len);
+
+    g_assert_cmpuint (len, ==, 32);
+  }
+  {
+    g_autofree char *text = json_to_string (got, FALSE);
+
+    g_assert_null (strstr (text, primary));
+  }
+
+  g_assert_cmpuint (arm (f, "POST", list_path, NULL, &listed, NULL), ==, 200);
+  g_assert_cmpstr (cb_test_jstr (listed, "symmetricKey.primaryKey"), ==, primary);
+  g_assert_cmpstr (cb_test_jstr (listed, "symmetricKey.secondaryKey"), ==, secondary);
+
+  g_assert_cmpuint (arm (f, "POST", revoke_path, NULL, &refused, NULL), ==, 400);
+  assert_arm_error (refused, "InvalidAuthenticationType", "SymmetricKey");
 }
 
 /* revokeCertificates: 202 + Location, then 204; the device has a new credential identifier
@@ -1335,12 +1546,15 @@ main (int   argc,
   ADD ("/adr-linking/endpoints/unlink-on-delete", test_unlink_on_delete);
   ADD ("/adr-linking/endpoints/bad-body", test_link_bad_body);
   ADD ("/adr-linking/endpoints/versions", test_link_versions);
+  ADD ("/adr-linking/endpoints/management", test_management_endpoints);
   ADD ("/adr-linking/sync/on-link", test_sync_on_link);
   ADD ("/adr-linking/sync/on-publish", test_sync_on_publish);
   ADD ("/adr-linking/sync/arm-created", test_sync_arm_created);
   ADD ("/adr-linking/registry-devices/get", test_registry_device_get);
   ADD ("/adr-linking/registry-devices/put", test_registry_device_put);
+  ADD ("/adr-linking/registry-devices/patch", test_registry_device_patch);
   ADD ("/adr-linking/profiles/get", test_profile_get);
+  ADD ("/adr-linking/profiles/symmetric-key", test_profile_symmetric_key);
   ADD ("/adr-linking/profiles/revoke-certificates", test_profile_revoke_certificates);
   ADD ("/adr-linking/dps/enrollment-members", test_dps_enrollment_members);
   ADD ("/adr-linking/dps/enrollment-not-linked", test_dps_enrollment_not_linked);

@@ -80,6 +80,37 @@ column_list (sqlite3_stmt *stmt)
   return out;
 }
 
+/* The one row sql (one parameter: key) selects, column i into *columns[i]; a NULL entry is the
+ * integer column, read into *number. FALSE when there is no such row. */
+static gboolean
+read_row (CbSandbox         *self,
+          const char        *sql,
+          const char        *key,
+          char ** const      columns[],
+          guint              n_columns,
+          gint64            *number)
+{
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self, sql);
+
+  cb_sb_bind_text (stmt, 1, key);
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    {
+      cb_sb_stmt_done (stmt);
+      return FALSE;
+    }
+
+  for (guint i = 0; i < n_columns; i++)
+    {
+      if (columns[i] != NULL)
+        *columns[i] = cb_sb_column_dup (stmt, (int) i);
+      else if (number != NULL)
+        *number = sqlite3_column_int64 (stmt, (int) i);
+    }
+  cb_sb_stmt_done (stmt);
+
+  return TRUE;
+}
+
 /* ---- Certificate authorities ------------------------------------------------------------ */
 
 gboolean
@@ -113,36 +144,18 @@ cb_sb_adr_ca_row (CbSandbox  *self,
                   const char *ca_id,
                   CbSbCaRow  *row)
 {
-  g_autoptr(CbSbStmt) stmt = NULL;
+  char ** const columns[] = {
+    &row->id, &row->namespace_id, &row->name, &row->ca_type, &row->key_type, &row->issuer_type,
+    &row->parent_id, &row->issuer_id, &row->status, &row->uuid, &row->location, &row->tags,
+    &row->state,
+  };
 
   memset (row, 0, sizeof *row);
-  stmt = cb_sb_prepare (self,
-                        "SELECT id, namespace_id, name, ca_type, key_type, issuer_type, "
-                        "  parent_id, issuer_id, status, uuid, location, tags, state "
-                        "FROM adr_cas WHERE id = ?");
-  cb_sb_bind_text (stmt, 1, ca_id);
-  if (sqlite3_step (stmt) != SQLITE_ROW)
-    {
-      cb_sb_stmt_done (stmt);
-      return FALSE;
-    }
-
-  row->id = cb_sb_column_dup (stmt, 0);
-  row->namespace_id = cb_sb_column_dup (stmt, 1);
-  row->name = cb_sb_column_dup (stmt, 2);
-  row->ca_type = cb_sb_column_dup (stmt, 3);
-  row->key_type = cb_sb_column_dup (stmt, 4);
-  row->issuer_type = cb_sb_column_dup (stmt, 5);
-  row->parent_id = cb_sb_column_dup (stmt, 6);
-  row->issuer_id = cb_sb_column_dup (stmt, 7);
-  row->status = cb_sb_column_dup (stmt, 8);
-  row->uuid = cb_sb_column_dup (stmt, 9);
-  row->location = cb_sb_column_dup (stmt, 10);
-  row->tags = cb_sb_column_dup (stmt, 11);
-  row->state = cb_sb_column_dup (stmt, 12);
-  cb_sb_stmt_done (stmt);
-
-  return TRUE;
+  return read_row (self,
+                   "SELECT id, namespace_id, name, ca_type, key_type, issuer_type, "
+                   "  parent_id, issuer_id, status, uuid, location, tags, state "
+                   "FROM adr_cas WHERE id = ?",
+                   ca_id, columns, G_N_ELEMENTS (columns), NULL);
 }
 
 GPtrArray *
@@ -266,30 +279,16 @@ cb_sb_adr_ca_policy_row (CbSandbox       *self,
                          const char      *policy_id,
                          CbSbCaPolicyRow *row)
 {
-  g_autoptr(CbSbStmt) stmt = NULL;
+  char ** const columns[] = {
+    &row->id, &row->ca_id, &row->name, NULL /* validity_days */, &row->uuid, &row->location,
+    &row->tags, &row->state,
+  };
 
   memset (row, 0, sizeof *row);
-  stmt = cb_sb_prepare (self,
-                        "SELECT id, ca_id, name, validity_days, uuid, location, tags, state "
-                        "FROM adr_ca_policies WHERE id = ?");
-  cb_sb_bind_text (stmt, 1, policy_id);
-  if (sqlite3_step (stmt) != SQLITE_ROW)
-    {
-      cb_sb_stmt_done (stmt);
-      return FALSE;
-    }
-
-  row->id = cb_sb_column_dup (stmt, 0);
-  row->ca_id = cb_sb_column_dup (stmt, 1);
-  row->name = cb_sb_column_dup (stmt, 2);
-  row->validity_days = sqlite3_column_int64 (stmt, 3);
-  row->uuid = cb_sb_column_dup (stmt, 4);
-  row->location = cb_sb_column_dup (stmt, 5);
-  row->tags = cb_sb_column_dup (stmt, 6);
-  row->state = cb_sb_column_dup (stmt, 7);
-  cb_sb_stmt_done (stmt);
-
-  return TRUE;
+  return read_row (self,
+                   "SELECT id, ca_id, name, validity_days, uuid, location, tags, state "
+                   "FROM adr_ca_policies WHERE id = ?",
+                   policy_id, columns, G_N_ELEMENTS (columns), &row->validity_days);
 }
 
 GPtrArray *

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "cb-sandbox-arm"
 
-/* A namespace's linked endpoints (stable 2026-11-01 model): one row per entry of
+/* A namespace's endpoints (stable 2026-11-01 model): one row per entry of
  * properties.messaging.endpoints and properties.provisioning.endpoints, with what the client
  * wrote and the linking state the sandbox keeps for it. The hubs and DPS instances themselves
- * are the topology's; linking writes their namespace there (cb-sb-adr-linking.c). */
+ * are the topology's; linking writes their namespace there (cb-sb-adr-linking.c). And its
+ * properties.management.endpoints, which link nothing: the set as the client wrote it, one row
+ * per namespace. */
 
 #include "config.h"
 
@@ -28,7 +30,10 @@ static const char schema[] =
   "  error_message TEXT,"
   "  fault TEXT,"
   "  started INTEGER NOT NULL,"
-  "  PRIMARY KEY (namespace_id, kind, name));";
+  "  PRIMARY KEY (namespace_id, kind, name));"
+  "CREATE TABLE IF NOT EXISTS adr_management_endpoints ("
+  "  namespace_id TEXT PRIMARY KEY COLLATE NOCASE,"
+  "  endpoints TEXT NOT NULL);";
 
 #define COLUMNS "namespace_id, kind, name, endpoint_type, resource_id, identity_type, " \
                 "availability, allocation_weight, linking_state, error_code, error_message, " \
@@ -184,6 +189,42 @@ cb_sb_adr_endpoint_delete (CbSandbox   *self,
   cb_sb_bind_text (stmt, 1, namespace_id);
   cb_sb_bind_text (stmt, 2, kind);
   cb_sb_bind_text (stmt, 3, name);
+
+  return cb_sb_step_done (self, stmt, error);
+}
+
+char *
+cb_sb_adr_management_endpoints (CbSandbox  *self,
+                                const char *namespace_id)
+{
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self,
+      "SELECT endpoints FROM adr_management_endpoints WHERE namespace_id = ?");
+  char *text = NULL;
+
+  cb_sb_bind_text (stmt, 1, namespace_id);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    text = cb_sb_column_dup (stmt, 0);
+  cb_sb_stmt_done (stmt);
+
+  return text;
+}
+
+gboolean
+cb_sb_adr_management_endpoints_set (CbSandbox   *self,
+                                    const char  *namespace_id,
+                                    const char  *endpoints,
+                                    GError     **error)
+{
+  g_autoptr(CbSbStmt) stmt = NULL;
+
+  if (endpoints == NULL)
+    stmt = cb_sb_prepare (self, "DELETE FROM adr_management_endpoints WHERE namespace_id = ?");
+  else
+    stmt = cb_sb_prepare (self, "INSERT OR REPLACE INTO adr_management_endpoints "
+                                "(namespace_id, endpoints) VALUES (?, ?)");
+  cb_sb_bind_text (stmt, 1, namespace_id);
+  if (endpoints != NULL)
+    cb_sb_bind_text (stmt, 2, endpoints);
 
   return cb_sb_step_done (self, stmt, error);
 }

@@ -18,6 +18,10 @@ G_BEGIN_DECLS
 #define CB_SB_LINKING_SUCCEEDED       "Succeeded"
 #define CB_SB_LINKING_FAILED          "Failed"
 
+/* A hub endpoint's provisioning when the client sets none (the examples show these). */
+#define CB_SB_ENDPOINT_AVAILABLE       "Available"
+#define CB_SB_ENDPOINT_DEFAULT_WEIGHT  1
+
 typedef struct
 {
   char   *namespace_id;
@@ -67,5 +71,15 @@ gboolean      cb_sb_adr_endpoint_delete       (CbSandbox   *self,
                                                const char  *kind,
                                                const char  *name,
                                                GError     **error);
+
+/* properties.management.endpoints of the namespace as JSON object text, or NULL when it has
+ * none. */
+char         *cb_sb_adr_management_endpoints     (CbSandbox   *self,
+                                                  const char  *namespace_id);
+/* Replaces them; endpoints NULL removes them. */
+gboolean      cb_sb_adr_management_endpoints_set (CbSandbox   *self,
+                                                  const char  *namespace_id,
+                                                  const char  *endpoints,
+                                                  GError     **error);
 
 G_END_DECLS

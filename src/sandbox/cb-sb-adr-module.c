@@ -7,6 +7,7 @@
 
 #include "cb-sb-activity.h"
 #include "cb-sb-adr-ca-store.h"
+#include "cb-sb-adr-device-keys.h"
 #include "cb-sb-adr-endpoint-store.h"
 #include "cb-sb-adr-linking.h"
 #include "cb-sb-adr-operations.h"
@@ -63,7 +64,7 @@ cb_sb_arm_init (CbSandbox  *self,
   if (!cb_sb_adr_store_init (self, error) || !cb_sb_adr_operations_init (self, error) ||
       !cb_sb_adr_ca_store_init (self, error))
     return FALSE;
-  if (!cb_sb_adr_endpoints_init (self, error))
+  if (!cb_sb_adr_endpoints_init (self, error) || !cb_sb_adr_device_keys_init (self, error))
     return FALSE;
   cb_sb_adr_linking_init (self);
 

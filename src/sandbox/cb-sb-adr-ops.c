@@ -222,6 +222,59 @@ cb_sb_adr_apply_device_properties (CbSandbox   *self,
 
 /* ---- Operations ------------------------------------------------------------------------- */
 
+/* A registry device's PATCH (2026-11-01): the string properties it names replace the stored
+ * ones, the others stay; enablementState goes through the device rule (the hubs follow). */
+static gboolean
+update_registry_device (CbSandbox   *self,
+                        const char  *id,
+                        JsonNode    *properties,
+                        GError     **error)
+{
+  JsonObject *given = properties != NULL && JSON_NODE_HOLDS_OBJECT (properties)
+                      ? json_node_get_object (properties) : NULL;
+  g_autofree char *stored = NULL;
+  g_autoptr(JsonNode) current = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *etag = cb_sb_adr_new_etag ();
+  g_autoptr(GList) names = NULL;
+  const char *state;
+
+  if (given == NULL)
+    return TRUE;
+  if (!cb_sb_adr_device_row (self, id, NULL, NULL, NULL, &stored))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "The device no longer exists.");
+      return FALSE;
+    }
+  current = stored != NULL ? json_from_string (stored, NULL) : NULL;
+  if (current == NULL || !JSON_NODE_HOLDS_OBJECT (current))
+    {
+      g_clear_pointer (&current, json_node_unref);
+      current = json_node_new (JSON_NODE_OBJECT);
+      json_node_take_object (current, json_object_new ());
+    }
+
+  names = json_object_get_members (given);
+  for (GList *l = names; l != NULL; l = l->next)
+    if (!g_str_equal (l->data, "enablementState"))
+      json_object_set_member (json_node_get_object (current), l->data,
+                              json_node_copy (json_object_get_member (given, l->data)));
+  text = json_to_string (current, FALSE);
+  if (!cb_sb_adr_set_device_properties (self, id, text, etag, -1, FALSE, NULL, 0, error))
+    return FALSE;
+
+  state = json_object_get_string_member_with_default (given, "enablementState", NULL);
+  if (state != NULL)
+    {
+      g_autoptr(JsonObject) enabled = json_object_new ();
+
+      json_object_set_boolean_member (enabled, "enabled", g_str_equal (state, "Enabled"));
+      return cb_sb_adr_apply_device_properties (self, id, enabled, FALSE, error);
+    }
+
+  return TRUE;
+}
+
 static void
 apply_tags (CbSandbox  *self,
             const char *table,
@@ -363,6 +416,12 @@ cb_sb_adr_apply_operation (CbSandbox   *self,
       if (p != NULL && JSON_NODE_HOLDS_OBJECT (p))
         properties = json_node_get_object (p);
       if (!cb_sb_adr_apply_device_properties (self, target, properties, FALSE, error))
+        return FALSE;
+      apply_tags (self, table, key_column, target, args);
+    }
+  else if (g_str_equal (kind, "registry-device-update"))
+    {
+      if (!update_registry_device (self, target, cb_sb_adr_member (args, "properties"), error))
         return FALSE;
       apply_tags (self, table, key_column, target, args);
     }

@@ -5,11 +5,13 @@
  * member for member as Microsoft's example files do (stable/2026-11-01/examples): id, name,
  * type, location, tags (only when set), properties. A CA's subject and validity are its
  * certificate's, read from the CA engine; an External ICA shows its issuer's
- * certificateSigningRequest and status, and its thumbprint and validity once activated. No
+ * certificateSigningRequest, status and thumbprint (while it waits for its chain, the SHA-1 of
+ * the CSR, as Microsoft's example shows one then), and its validity once activated. No
  * systemData: the examples show none. And how a broken rule is answered. */
 
 #include "config.h"
 
+#include "cb-csr.h"
 #include "cb-sb-adr-ca-rules.h"
 #include "cb-sb-adr-ca-store.h"
 #include "cb-sb-arm-ca.h"
@@ -63,6 +65,24 @@ add_root_certificate (CbSandbox   *self,
   add_validity (b, cb_certificate_get_not_before (cert), cb_certificate_get_not_after (cert));
 }
 
+/* The thumbprint of a pending External ICA: the SHA-1 of the CSR it waits on, upper-case hex
+ * as ARM shows thumbprints [INF: the example shows a thumbprint before activation, the spec
+ * does not say of what]. NULL when the CSR does not parse. */
+static char *
+csr_thumbprint (const char *csr_pem)
+{
+  g_autoptr(CbCsr) csr = csr_pem != NULL ? cb_csr_new_from_pem (csr_pem, -1, NULL) : NULL;
+  g_autofree char *hex = NULL;
+  g_autoptr(GBytes) der = NULL;
+
+  if (csr == NULL)
+    return NULL;
+
+  der = cb_csr_get_der (csr);
+  hex = g_compute_checksum_for_bytes (G_CHECKSUM_SHA1, der);
+  return g_ascii_strup (hex, -1);
+}
+
 static void
 add_ica (CbSandbox   *self,
          JsonBuilder *b,
@@ -80,8 +100,11 @@ add_ica (CbSandbox   *self,
     cb_sb_json_add_string (b, "certificateAuthorityResourceId", row->parent_id);
   if (external && known)
     {
+      g_autofree char *pending = info.thumbprint == NULL ? csr_thumbprint (info.csr_pem) : NULL;
+
       cb_sb_json_add_string_opt (b, "certificateSigningRequest", info.csr_pem);
-      cb_sb_json_add_string_opt (b, "thumbprint", info.thumbprint);
+      cb_sb_json_add_string_opt (b, "thumbprint", info.thumbprint != NULL ? info.thumbprint
+                                                                          : pending);
     }
   if (external && row->status != NULL)
     cb_sb_json_add_string (b, "status", row->status);

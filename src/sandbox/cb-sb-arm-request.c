@@ -496,3 +496,36 @@ cb_sb_arm_reply_list (CbSbRequest   *req,
 
   cb_sb_reply_json (req, SOUP_STATUS_OK, json_builder_get_root (builder));
 }
+
+void
+cb_sb_arm_reply_namespace_list (CbSbRequest   *req,
+                                const char    *ns_id,
+                                const char    *sql,
+                                CbSbArmToJson  to_json)
+{
+  g_autofree char *state = cb_sb_arm_require_namespace (req, ns_id, NULL);
+
+  if (state != NULL)
+    cb_sb_arm_reply_list (req, sql, ns_id, NULL, to_json);
+}
+
+void
+cb_sb_arm_reply_found (CbSbRequest     *req,
+                       JsonNode        *node,
+                       CbSbArmNotFound  not_found)
+{
+  if (node == NULL)
+    not_found (req);
+  else
+    cb_sb_reply_json (req, SOUP_STATUS_OK, node);
+}
+
+void
+cb_sb_arm_add_routes (CbSandbox               *self,
+                      const CbSbArmRouteEntry *routes,
+                      guint                    n_routes)
+{
+  for (guint i = 0; i < n_routes; i++)
+    cb_sb_add_route (self, routes[i].method, routes[i].pattern, CB_SB_STYLE_ARM,
+                     routes[i].handler);
+}

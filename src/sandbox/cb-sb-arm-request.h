@@ -205,5 +205,31 @@ void          cb_sb_arm_reply_list        (CbSbRequest   *req,
                                            const char    *a,
                                            const char    *b,
                                            CbSbArmToJson  to_json);
+/* The same for the children of a namespace (?1 its id): 404 when the namespace is missing. */
+void          cb_sb_arm_reply_namespace_list (CbSbRequest   *req,
+                                              const char    *ns_id,
+                                              const char    *sql,
+                                              CbSbArmToJson  to_json);
+
+typedef void (*CbSbArmNotFound) (CbSbRequest *req);
+
+/* 200 with node (taken), or not_found (req) when it is NULL. */
+void          cb_sb_arm_reply_found       (CbSbRequest     *req,
+                                           JsonNode        *node,
+                                           CbSbArmNotFound  not_found);
+
+/* ---- Route tables ----------------------------------------------------------------------- */
+
+typedef struct
+{
+  const char  *method;
+  const char  *pattern;
+  CbSbHandler  handler;
+} CbSbArmRouteEntry;
+
+/* Adds each route of the table in the ARM error style. */
+void          cb_sb_arm_add_routes        (CbSandbox               *self,
+                                           const CbSbArmRouteEntry *routes,
+                                           guint                    n_routes);
 
 G_END_DECLS

@@ -16,6 +16,7 @@
 #include "cb-sb-arm-body.h"
 #include "cb-sb-arm-ca.h"
 #include "cb-sb-arm-request.h"
+#include "cb-sb-arm-write.h"
 #include "cb-sb-json.h"
 #include "cb-sb-routes-certificate-authorities.h"
 
@@ -64,15 +65,9 @@ static void
 cas_list (CbSbRequest      *req,
           const CbSbArmIds *ids)
 {
-  g_autofree char *state = NULL;
-
-  if ((state = cb_sb_arm_require_namespace (req, ids->ns_id, NULL)) == NULL)
-    return;
-
-  cb_sb_arm_reply_list (req,
-                        "SELECT id FROM adr_cas WHERE namespace_id = ?1 ORDER BY name "
-                        "LIMIT :limit OFFSET :offset",
-                        ids->ns_id, NULL, cb_sb_arm_ca_json);
+  cb_sb_arm_reply_namespace_list (req, ids->ns_id,
+                                  "SELECT id FROM adr_cas WHERE namespace_id = ?1 ORDER BY name "
+                                  "LIMIT :limit OFFSET :offset", cb_sb_arm_ca_json);
 }
 
 static void
@@ -80,16 +75,13 @@ ca_get (CbSbRequest      *req,
         const CbSbArmIds *ids)
 {
   g_autofree char *state = NULL;
-  JsonNode *node;
 
   if ((state = cb_sb_arm_require_namespace (req, ids->ns_id, NULL)) == NULL)
     return;
 
-  node = cb_sb_arm_ca_json (req->sandbox, ids->ca_id, cb_sb_arm_api_version (req));
-  if (node == NULL)
-    reply_ca_not_found (req);
-  else
-    cb_sb_reply_json (req, SOUP_STATUS_OK, node);
+  cb_sb_arm_reply_found (req, cb_sb_arm_ca_json (req->sandbox, ids->ca_id,
+                                                 cb_sb_arm_api_version (req)),
+                         reply_ca_not_found);
 }
 
 typedef struct
@@ -179,17 +171,10 @@ ca_put (CbSbRequest      *req,
       cb_sb_arm_reply_if_deleting (req, ns_state))
     return;
 
-  if (!cb_sb_adr_valid_child_name (name))
-    {
-      cb_sb_reply_arm_error (req, SOUP_STATUS_BAD_REQUEST, "InvalidResourceName", "name",
-                             "The resource name '%s' is invalid. A certificate authority name "
-                             "has 3 to 63 characters: letters, digits and hyphens, starting "
-                             "with a letter or digit (^[0-9a-zA-Z][a-zA-Z0-9-]*$).", name);
-      return;
-    }
+  if (!cb_sb_arm_require_child_name (req, name, "certificate authority"))
+    return;
 
-  body = cb_sb_json_body (req, FALSE);
-  if (body == NULL || (obj = cb_sb_arm_body_object (req, body)) == NULL ||
+  if ((obj = cb_sb_arm_write_body (req, &body)) == NULL ||
       !read_ca_input (req, obj, &in))
     return;
 
@@ -264,8 +249,7 @@ ca_patch (CbSbRequest      *req,
   if (!require_ca (req, ids, &row))
     return;
 
-  body = cb_sb_json_body (req, FALSE);
-  if (body == NULL || (obj = cb_sb_arm_body_object (req, body)) == NULL ||
+  if ((obj = cb_sb_arm_write_body (req, &body)) == NULL ||
       !cb_sb_arm_get_tags (req, obj, &tags))
     return;
 
@@ -315,8 +299,7 @@ ca_activate (CbSbRequest      *req,
   if (!require_ca (req, ids, &row))
     return;
 
-  body = cb_sb_json_body (req, FALSE);
-  if (body == NULL || (obj = cb_sb_arm_body_object (req, body)) == NULL ||
+  if ((obj = cb_sb_arm_write_body (req, &body)) == NULL ||
       !cb_sb_arm_get_string (req, obj, "certificateChain", "certificateChain", &chain))
     return;
   if (chain == NULL || *chain == '\0')
@@ -381,12 +364,7 @@ CB_SB_ARM_ROUTE (handle_ca_rotate, CA, OP_CA_ROTATE, CREDS, V, TRUE, ca_revoke_a
 void
 cb_sb_routes_certificate_authorities_add (CbSandbox *self)
 {
-  const struct
-  {
-    const char  *method;
-    const char  *pattern;
-    CbSbHandler  handler;
-  } routes[] = {
+  static const CbSbArmRouteEntry routes[] = {
     { "GET", CB_SB_ARM_NS "/certificateAuthorities", handle_cas_list },
     { "GET", CB_SB_ARM_CA, handle_ca_get },
     { "PUT", CB_SB_ARM_CA, handle_ca_put },
@@ -396,7 +374,5 @@ cb_sb_routes_certificate_authorities_add (CbSandbox *self)
     { "POST", CB_SB_ARM_CA "/revokeAndRotate", handle_ca_rotate },
   };
 
-  for (guint i = 0; i < G_N_ELEMENTS (routes); i++)
-    cb_sb_add_route (self, routes[i].method, routes[i].pattern, CB_SB_STYLE_ARM,
-                     routes[i].handler);
+  cb_sb_arm_add_routes (self, routes, G_N_ELEMENTS (routes));
 }

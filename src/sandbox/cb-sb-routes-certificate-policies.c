@@ -17,6 +17,7 @@
 #include "cb-sb-arm-body.h"
 #include "cb-sb-arm-ca.h"
 #include "cb-sb-arm-request.h"
+#include "cb-sb-arm-write.h"
 #include "cb-sb-json.h"
 #include "cb-sb-routes-certificate-policies.h"
 
@@ -81,16 +82,13 @@ policy_get (CbSbRequest      *req,
             const CbSbArmIds *ids)
 {
   g_auto(CbSbCaRow) ca = { 0 };
-  JsonNode *node;
 
   if (!require_ca (req, ids, &ca))
     return;
 
-  node = cb_sb_arm_ca_policy_json (req->sandbox, ids->ca_policy_id, cb_sb_arm_api_version (req));
-  if (node == NULL)
-    reply_policy_not_found (req);
-  else
-    cb_sb_reply_json (req, SOUP_STATUS_OK, node);
+  cb_sb_arm_reply_found (req, cb_sb_arm_ca_policy_json (req->sandbox, ids->ca_policy_id,
+                                                        cb_sb_arm_api_version (req)),
+                         reply_policy_not_found);
 }
 
 typedef struct
@@ -133,15 +131,8 @@ read_policy_input (CbSbRequest *req,
       return FALSE;
     }
 
-  if (in->days_given &&
-      (in->days < CB_SB_MIN_VALIDITY_DAYS || in->days > CB_SB_MAX_VALIDITY_DAYS))
-    {
-      cb_sb_reply_arm_error (req, SOUP_STATUS_BAD_REQUEST, "InvalidRequestContent", P_DAYS,
-                             "The value %" G_GINT64_FORMAT " is not valid for "
-                             "validityPeriodInDays: it must be between %d and %d days.",
-                             in->days, CB_SB_MIN_VALIDITY_DAYS, CB_SB_MAX_VALIDITY_DAYS);
-      return FALSE;
-    }
+  if (!cb_sb_arm_check_validity_days (req, P_DAYS, in->days_given, in->days))
+    return FALSE;
 
   return TRUE;
 }
@@ -163,17 +154,10 @@ policy_put (CbSbRequest      *req,
   if (!require_ca (req, ids, &ca) || cb_sb_arm_reply_if_deleting (req, ca.state))
     return;
 
-  if (!cb_sb_adr_valid_child_name (name))
-    {
-      cb_sb_reply_arm_error (req, SOUP_STATUS_BAD_REQUEST, "InvalidResourceName", "name",
-                             "The resource name '%s' is invalid. A certificate policy name "
-                             "has 3 to 63 characters: letters, digits and hyphens, starting "
-                             "with a letter or digit (^[0-9a-zA-Z][a-zA-Z0-9-]*$).", name);
-      return;
-    }
+  if (!cb_sb_arm_require_child_name (req, name, "certificate policy"))
+    return;
 
-  body = cb_sb_json_body (req, FALSE);
-  if (body == NULL || (obj = cb_sb_arm_body_object (req, body)) == NULL ||
+  if ((obj = cb_sb_arm_write_body (req, &body)) == NULL ||
       !read_policy_input (req, obj, &in))
     return;
 
@@ -249,8 +233,7 @@ policy_patch (CbSbRequest      *req,
   if (cb_sb_arm_reply_if_deleting (req, row.state))
     return;
 
-  body = cb_sb_json_body (req, FALSE);
-  if (body == NULL || (obj = cb_sb_arm_body_object (req, body)) == NULL ||
+  if ((obj = cb_sb_arm_write_body (req, &body)) == NULL ||
       !read_policy_input (req, obj, &in))
     return;
 
@@ -310,12 +293,7 @@ CB_SB_ARM_ROUTE (handle_policy_delete, CP, OP_CP_DELETE, CREDS, V, TRUE, policy_
 void
 cb_sb_routes_certificate_policies_add (CbSandbox *self)
 {
-  const struct
-  {
-    const char  *method;
-    const char  *pattern;
-    CbSbHandler  handler;
-  } routes[] = {
+  static const CbSbArmRouteEntry routes[] = {
     { "GET", CB_SB_ARM_CA "/certificatePolicies", handle_policies_list },
     { "GET", CB_SB_ARM_CP, handle_policy_get },
     { "PUT", CB_SB_ARM_CP, handle_policy_put },
@@ -323,7 +301,5 @@ cb_sb_routes_certificate_policies_add (CbSandbox *self)
     { "DELETE", CB_SB_ARM_CP, handle_policy_delete },
   };
 
-  for (guint i = 0; i < G_N_ELEMENTS (routes); i++)
-    cb_sb_add_route (self, routes[i].method, routes[i].pattern, CB_SB_STYLE_ARM,
-                     routes[i].handler);
+  cb_sb_arm_add_routes (self, routes, G_N_ELEMENTS (routes));
 }

@@ -14,6 +14,7 @@
 #include "cb-sb-arm-body.h"
 #include "cb-sb-arm-json.h"
 #include "cb-sb-arm-request.h"
+#include "cb-sb-arm-write.h"
 #include "cb-sb-ca.h"
 #include "cb-sb-ca-byor.h"
 #include "cb-sb-json.h"
@@ -57,15 +58,10 @@ static void
 credentials_list (CbSbRequest      *req,
                   const CbSbArmIds *ids)
 {
-  g_autofree char *state = NULL;
-
-  if ((state = cb_sb_arm_require_namespace (req, ids->ns_id, NULL)) == NULL)
-    return;
-
-  cb_sb_arm_reply_list (req,
-                        "SELECT namespace_id FROM adr_credentials WHERE namespace_id = ?1 "
-                        "LIMIT :limit OFFSET :offset",
-                        ids->ns_id, NULL, cb_sb_arm_credential_json);
+  cb_sb_arm_reply_namespace_list (req, ids->ns_id,
+                                  "SELECT namespace_id FROM adr_credentials "
+                                  "WHERE namespace_id = ?1 LIMIT :limit OFFSET :offset",
+                                  cb_sb_arm_credential_json);
 }
 
 static void
@@ -73,16 +69,13 @@ credential_get (CbSbRequest      *req,
                 const CbSbArmIds *ids)
 {
   g_autofree char *state = NULL;
-  JsonNode *node;
 
   if ((state = cb_sb_arm_require_namespace (req, ids->ns_id, NULL)) == NULL)
     return;
 
-  node = cb_sb_arm_credential_json (req->sandbox, ids->ns_id, cb_sb_arm_api_version (req));
-  if (node == NULL)
-    reply_credential_not_found (req);
-  else
-    cb_sb_reply_json (req, SOUP_STATUS_OK, node);
+  cb_sb_arm_reply_found (req, cb_sb_arm_credential_json (req->sandbox, ids->ns_id,
+                                                         cb_sb_arm_api_version (req)),
+                         reply_credential_not_found);
 }
 
 static void
@@ -104,8 +97,7 @@ credential_put (CbSbRequest      *req,
       cb_sb_arm_reply_if_deleting (req, ns_state))
     return;
 
-  body = cb_sb_json_body (req, FALSE);
-  if (body == NULL || (obj = cb_sb_arm_body_object (req, body)) == NULL)
+  if ((obj = cb_sb_arm_write_body (req, &body)) == NULL)
     return;
   if (!cb_sb_arm_require_location (req, obj, &location) || !cb_sb_arm_get_tags (req, obj, &tags) ||
       !cb_sb_arm_get_object (req, obj, "properties", "properties", &properties))
@@ -161,8 +153,7 @@ credential_patch (CbSbRequest      *req,
   if (cb_sb_arm_reply_if_deleting (req, state))
     return;
 
-  body = cb_sb_json_body (req, FALSE);
-  if (body == NULL || (obj = cb_sb_arm_body_object (req, body)) == NULL ||
+  if ((obj = cb_sb_arm_write_body (req, &body)) == NULL ||
       !cb_sb_arm_get_tags (req, obj, &tags))
     return;
 
@@ -258,16 +249,12 @@ static void
 policy_get (CbSbRequest      *req,
             const CbSbArmIds *ids)
 {
-  JsonNode *node;
-
   if (!cb_sb_arm_require_credential (req, ids->ns_id, NULL))
     return;
 
-  node = cb_sb_arm_policy_json (req->sandbox, ids->policy_id, cb_sb_arm_api_version (req));
-  if (node == NULL)
-    reply_policy_not_found (req);
-  else
-    cb_sb_reply_json (req, SOUP_STATUS_OK, node);
+  cb_sb_arm_reply_found (req, cb_sb_arm_policy_json (req->sandbox, ids->policy_id,
+                                                     cb_sb_arm_api_version (req)),
+                         reply_policy_not_found);
 }
 
 #define P_CERT   "properties.certificate"
@@ -329,15 +316,8 @@ read_policy_input (CbSbRequest *req,
       return FALSE;
     }
 
-  if (in->days_given &&
-      (in->days < CB_SB_MIN_VALIDITY_DAYS || in->days > CB_SB_MAX_VALIDITY_DAYS))
-    {
-      cb_sb_reply_arm_error (req, SOUP_STATUS_BAD_REQUEST, "InvalidRequestContent", P_DAYS,
-                             "The value %" G_GINT64_FORMAT " is not valid for "
-                             "validityPeriodInDays: it must be between %d and %d days.",
-                             in->days, CB_SB_MIN_VALIDITY_DAYS, CB_SB_MAX_VALIDITY_DAYS);
-      return FALSE;
-    }
+  if (!cb_sb_arm_check_validity_days (req, P_DAYS, in->days_given, in->days))
+    return FALSE;
 
   return TRUE;
 }
@@ -376,17 +356,10 @@ policy_put (CbSbRequest      *req,
   if (!cb_sb_arm_require_credential (req, ns_id, &cred_location))
     return;
 
-  if (!cb_sb_adr_valid_child_name (name))
-    {
-      cb_sb_reply_arm_error (req, SOUP_STATUS_BAD_REQUEST, "InvalidResourceName", "name",
-                             "The resource name '%s' is invalid. A policy name has 3 to 63 "
-                             "characters: letters, digits and hyphens, starting with a letter "
-                             "or digit (^[0-9a-zA-Z][a-zA-Z0-9-]*$).", name);
-      return;
-    }
+  if (!cb_sb_arm_require_child_name (req, name, "policy"))
+    return;
 
-  body = cb_sb_json_body (req, FALSE);
-  if (body == NULL || (obj = cb_sb_arm_body_object (req, body)) == NULL ||
+  if ((obj = cb_sb_arm_write_body (req, &body)) == NULL ||
       !read_policy_input (req, obj, &in))
     return;
 
@@ -478,8 +451,7 @@ policy_patch (CbSbRequest      *req,
       cb_sb_arm_reply_if_deleting (req, row.state))
     return;
 
-  body = cb_sb_json_body (req, FALSE);
-  if (body == NULL || (obj = cb_sb_arm_body_object (req, body)) == NULL ||
+  if ((obj = cb_sb_arm_write_body (req, &body)) == NULL ||
       !read_policy_input (req, obj, &in))
     return;
 
@@ -598,8 +570,7 @@ policy_activate (CbSbRequest      *req,
   if (reply_if_not_ready (req, row.state))
     return;
 
-  body = cb_sb_json_body (req, FALSE);
-  if (body == NULL || (obj = cb_sb_arm_body_object (req, body)) == NULL ||
+  if ((obj = cb_sb_arm_write_body (req, &body)) == NULL ||
       !cb_sb_arm_get_string (req, obj, "certificateChain", "certificateChain", &chain))
     return;
   if (chain == NULL || *chain == '\0')
@@ -669,12 +640,7 @@ CB_SB_ARM_ROUTE (handle_policy_activate, POL, OP_POLICY_ACTIVATE, CREDS, TRUE, T
 void
 cb_sb_routes_credentials_add (CbSandbox *self)
 {
-  const struct
-  {
-    const char  *method;
-    const char  *pattern;
-    CbSbHandler  handler;
-  } routes[] = {
+  static const CbSbArmRouteEntry routes[] = {
     { "GET", CB_SB_ARM_NS "/credentials", handle_credentials_list },
     { "GET", CB_SB_ARM_CRED, handle_credential_get },
     { "PUT", CB_SB_ARM_CRED, handle_credential_put },
@@ -690,7 +656,5 @@ cb_sb_routes_credentials_add (CbSandbox *self)
     { "POST", CB_SB_ARM_POL "/activateBringYourOwnRoot", handle_policy_activate },
   };
 
-  for (guint i = 0; i < G_N_ELEMENTS (routes); i++)
-    cb_sb_add_route (self, routes[i].method, routes[i].pattern, CB_SB_STYLE_ARM,
-                     routes[i].handler);
+  cb_sb_arm_add_routes (self, routes, G_N_ELEMENTS (routes));
 }

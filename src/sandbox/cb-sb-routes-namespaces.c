@@ -6,7 +6,8 @@
  * cannot be deleted. At 2026-11-01 (and 2026-11-02-preview) a PUT or PATCH also names the
  * namespace's linked IoT hubs and DPS instances (properties.messaging.endpoints,
  * properties.provisioning.endpoints, cb-sb-adr-linking.c), and every answer shows them with
- * their linkingState. */
+ * their linkingState, and its management endpoints (properties.management.endpoints: kept as
+ * written, nothing is linked). */
 
 #include "config.h"
 
@@ -19,6 +20,7 @@
 #include "cb-sb-arm-body.h"
 #include "cb-sb-arm-json.h"
 #include "cb-sb-arm-request.h"
+#include "cb-sb-arm-write.h"
 #include "cb-sb-dps-store.h"
 #include "cb-sb-faults.h"
 #include "cb-sb-json.h"
@@ -37,12 +39,42 @@ is_stable (const char *api_version)
          g_strcmp0 (api_version, CB_SB_ARM_API_VERSION_STABLE_PREVIEW) == 0;
 }
 
+/* A hub's address and deviceAddress, as Azure shows them: {hub}.service.azure-devices.net for
+ * services and {hub}.device.azure-devices.net for devices (Microsoft's example); the sandbox
+ * serves both on its one host per hub. Nothing when the hub is not in the topology. */
+static void
+add_hub_addresses (CbSandbox       *self,
+                   JsonBuilder     *b,
+                   CbSbEndpointRow *row)
+{
+  g_autofree char *name = NULL;
+  g_autofree char *host = NULL;
+  g_autofree char *hub = NULL;
+  g_autofree char *address = NULL;
+  g_autofree char *device_address = NULL;
+  const char *dot;
+  const char *domain;
+
+  if (!cb_sb_adr_linking_parse_id (row->resource_id, FALSE, NULL, NULL, &name) ||
+      (host = cb_sb_dps_hub_host_name (self, name)) == NULL)
+    return;
+
+  dot = strchr (host, '.');
+  hub = g_strndup (host, dot != NULL ? (gsize) (dot - host) : strlen (host));
+  domain = dot != NULL ? dot : "";
+  address = g_strconcat (hub, ".service", domain, NULL);
+  device_address = g_strconcat (hub, ".device", domain, NULL);
+  cb_sb_json_add_string (b, "address", address);
+  cb_sb_json_add_string (b, "deviceAddress", device_address);
+}
+
 static void
 add_endpoint (CbSandbox       *self,
               JsonBuilder     *b,
               CbSbEndpointRow *row)
 {
-  gboolean linked = g_strcmp0 (row->linking_state, CB_SB_LINKING_SUCCEEDED) == 0;
+  gboolean failed = g_strcmp0 (row->linking_state, CB_SB_LINKING_FAILED) == 0;
+  gboolean hub = g_str_equal (row->kind, CB_SB_ENDPOINTS_MESSAGING);
 
   json_builder_set_member_name (b, row->name);
   json_builder_begin_object (b);
@@ -58,7 +90,7 @@ add_endpoint (CbSandbox       *self,
       json_builder_end_object (b);
     }
   cb_sb_json_add_string (b, "linkingState", row->linking_state);
-  if (g_strcmp0 (row->linking_state, CB_SB_LINKING_FAILED) == 0 && row->error_code != NULL)
+  if (failed && row->error_code != NULL)
     {
       json_builder_set_member_name (b, "linkingError");
       json_builder_begin_object (b);
@@ -66,39 +98,23 @@ add_endpoint (CbSandbox       *self,
       cb_sb_json_add_string (b, "message", row->error_message);
       json_builder_end_object (b);
     }
-  if (linked && g_str_equal (row->kind, CB_SB_ENDPOINTS_MESSAGING))
-    {
-      g_autofree char *name = NULL;
-      g_autofree char *host = NULL;
-
-      /* As Azure shows them: {hub}.service.azure-devices.net for services and
-       * {hub}.device.azure-devices.net for devices (Microsoft's example); the sandbox
-       * serves both on its one host per hub. */
-      if (cb_sb_adr_linking_parse_id (row->resource_id, FALSE, NULL, NULL, &name) &&
-          (host = cb_sb_dps_hub_host_name (self, name)) != NULL)
-        {
-          const char *dot = strchr (host, '.');
-          g_autofree char *hub = g_strndup (host, dot != NULL ? (gsize) (dot - host)
-                                                              : strlen (host));
-          const char *domain = dot != NULL ? dot : "";
-          g_autofree char *address = g_strconcat (hub, ".service", domain, NULL);
-          g_autofree char *device_address = g_strconcat (hub, ".device", domain, NULL);
-
-          cb_sb_json_add_string (b, "address", address);
-          cb_sb_json_add_string (b, "deviceAddress", device_address);
-        }
-    }
-  if (row->availability != NULL || row->allocation_weight >= 0)
+  /* A hub that links or is linked shows its addresses and how DPS may allocate to it, the
+   * defaults (Available, weight 1) when the client set none, as the examples show them from
+   * the 201 on (CreateOrReplace_Namespace_With_MessagingAndProvisioningEndpoints.json); a
+   * failed link shows neither (Get_Namespace_With_FailedLinkingEndpoint.json). */
+  if (hub && !failed)
+    add_hub_addresses (self, b, row);
+  if (row->availability != NULL || row->allocation_weight >= 0 || (hub && !failed))
     {
       json_builder_set_member_name (b, "provisioning");
       json_builder_begin_object (b);
-      if (row->availability != NULL)
-        cb_sb_json_add_string (b, "availability", row->availability);
-      if (row->allocation_weight >= 0)
-        {
-          json_builder_set_member_name (b, "allocationWeight");
-          json_builder_add_int_value (b, row->allocation_weight);
-        }
+      cb_sb_json_add_string (b, "availability",
+                             row->availability != NULL ? row->availability
+                                                       : CB_SB_ENDPOINT_AVAILABLE);
+      json_builder_set_member_name (b, "allocationWeight");
+      json_builder_add_int_value (b, row->allocation_weight >= 0
+                                     ? row->allocation_weight
+                                     : CB_SB_ENDPOINT_DEFAULT_WEIGHT);
       json_builder_end_object (b);
     }
   json_builder_end_object (b);
@@ -151,6 +167,149 @@ replace_endpoints (CbSandbox  *self,
     json_object_set_string_member (props, "provisioningState", "Failed");
 }
 
+/* properties.management as the client wrote it, when the namespace has any. */
+static void
+add_management (CbSandbox  *self,
+                JsonNode   *node,
+                const char *ns_id)
+{
+  JsonObject *props = cb_sb_json_member_object (json_node_get_object (node), "properties");
+  g_autofree char *text = cb_sb_adr_management_endpoints (self, ns_id);
+  JsonNode *endpoints = text != NULL ? json_from_string (text, NULL) : NULL;
+  JsonObject *management;
+
+  if (props == NULL || endpoints == NULL)
+    {
+      g_clear_pointer (&endpoints, json_node_unref);
+      return;
+    }
+
+  management = json_object_new ();
+  json_object_set_member (management, "endpoints", endpoints);
+  json_object_set_object_member (props, "management", management);
+}
+
+/* The members of a management endpoint (ManagementEndpoint: all four required). */
+static const char * const management_members[] = {
+  "endpointType", "address", "scopeId", "resourceId",
+};
+
+/* One entry of properties.management.endpoints, only its own members; NULL after replying 400. */
+static JsonNode *
+read_management_endpoint (CbSbRequest *req,
+                          const char  *name,
+                          JsonNode    *node)
+{
+  g_autoptr(JsonObject) out = json_object_new ();
+  JsonNode *result;
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_autofree char *target = g_strdup_printf ("properties.management.endpoints.%s", name);
+      g_autofree char *message = g_strdup_printf ("%s must be an object", target);
+
+      cb_sb_arm_reply_invalid_content (req, target, message);
+      return NULL;
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (management_members); i++)
+    {
+      JsonNode *value = json_object_get_member (json_node_get_object (node),
+                                                management_members[i]);
+
+      if (value == NULL || !JSON_NODE_HOLDS_VALUE (value) ||
+          json_node_get_value_type (value) != G_TYPE_STRING ||
+          *json_node_get_string (value) == '\0')
+        {
+          g_autofree char *target = g_strdup_printf ("properties.management.endpoints.%s.%s",
+                                                     name, management_members[i]);
+          g_autofree char *message = g_strdup_printf ("%s is required, a non-empty string",
+                                                      target);
+
+          cb_sb_arm_reply_invalid_content (req, target, message);
+          return NULL;
+        }
+      json_object_set_string_member (out, management_members[i], json_node_get_string (value));
+    }
+
+  result = json_node_new (JSON_NODE_OBJECT);
+  json_node_set_object (result, out);
+  return result;
+}
+
+/* The namespace's management endpoints after a stable PUT (replace) or PATCH (merge: an entry
+ * set to null goes): *out the JSON text to store (NULL: none), *changed whether the request
+ * touches them. FALSE after replying 400; nothing is written here. */
+static gboolean
+read_management (CbSbRequest *req,
+                 const char  *ns_id,
+                 JsonObject  *props,
+                 gboolean     replace,
+                 char       **out,
+                 gboolean    *changed)
+{
+  JsonNode *kind_node = props != NULL ? json_object_get_member (props, "management") : NULL;
+  JsonNode *endpoints = NULL;
+  g_autoptr(JsonNode) merged = NULL;
+  g_autofree char *stored = NULL;
+  g_autoptr(GList) names = NULL;
+  JsonObject *set;
+
+  *out = NULL;
+  *changed = replace;
+  if (kind_node != NULL && !JSON_NODE_HOLDS_NULL (kind_node))
+    {
+      if (!JSON_NODE_HOLDS_OBJECT (kind_node))
+        {
+          cb_sb_arm_reply_invalid_content (req, "properties.management",
+                                           "properties.management must be an object");
+          return FALSE;
+        }
+      endpoints = json_object_get_member (json_node_get_object (kind_node), "endpoints");
+    }
+  if (kind_node != NULL && (endpoints != NULL || JSON_NODE_HOLDS_NULL (kind_node)))
+    *changed = TRUE;
+  if (endpoints == NULL || JSON_NODE_HOLDS_NULL (endpoints))
+    return TRUE;   /* none (when changed) */
+  if (!JSON_NODE_HOLDS_OBJECT (endpoints))
+    {
+      cb_sb_arm_reply_invalid_content (req, "properties.management.endpoints",
+                                       "properties.management.endpoints must be an object");
+      return FALSE;
+    }
+
+  stored = replace ? NULL : cb_sb_adr_management_endpoints (req->sandbox, ns_id);
+  merged = stored != NULL ? json_from_string (stored, NULL) : NULL;
+  if (merged == NULL || !JSON_NODE_HOLDS_OBJECT (merged))
+    {
+      g_clear_pointer (&merged, json_node_unref);
+      merged = json_node_new (JSON_NODE_OBJECT);
+      json_node_take_object (merged, json_object_new ());
+    }
+  set = json_node_get_object (merged);
+
+  names = json_object_get_members (json_node_get_object (endpoints));
+  for (GList *l = names; l != NULL; l = l->next)
+    {
+      JsonNode *entry = json_object_get_member (json_node_get_object (endpoints), l->data);
+      JsonNode *read;
+
+      if (JSON_NODE_HOLDS_NULL (entry))
+        {
+          if (json_object_has_member (set, l->data))
+            json_object_remove_member (set, l->data);
+          continue;
+        }
+      if ((read = read_management_endpoint (req, l->data, entry)) == NULL)
+        return FALSE;
+      json_object_set_member (set, l->data, read);
+    }
+
+  if (json_object_get_size (set) > 0)
+    *out = json_to_string (merged, FALSE);
+  return TRUE;
+}
+
 static JsonNode *
 namespace_json (CbSandbox  *self,
                 const char *ns_id,
@@ -164,6 +323,7 @@ namespace_json (CbSandbox  *self,
     return node;
 
   replace_endpoints (self, node, ns_id);
+  add_management (self, node, ns_id);
 
   /* The stable model's answers leave out tags the resource does not have. */
   obj = json_node_get_object (node);
@@ -185,6 +345,9 @@ apply_endpoints (CbSbRequest *req,
   JsonObject *props = NULL;
   const char *fault = NULL;
   gboolean fault_taken = FALSE;
+  g_autofree char *management = NULL;
+  gboolean management_changed = FALSE;
+  g_autoptr(GError) management_error = NULL;
 
   if (!cb_sb_arm_is_stable_api (req))
     return TRUE;
@@ -201,6 +364,10 @@ apply_endpoints (CbSbRequest *req,
       if (JSON_NODE_HOLDS_OBJECT (node))
         props = json_node_get_object (node);
     }
+
+  /* Checked before anything is linked, written after */
+  if (!read_management (req, ns_id, props, replace, &management, &management_changed))
+    return FALSE;
 
   for (guint k = 0; k < G_N_ELEMENTS (kinds); k++)
     {
@@ -258,6 +425,14 @@ apply_endpoints (CbSbRequest *req,
                                    "InternalServerError", NULL, "%s", error->message);
           return FALSE;
         }
+    }
+
+  if (management_changed &&
+      !cb_sb_adr_management_endpoints_set (req->sandbox, ns_id, management, &management_error))
+    {
+      cb_sb_reply_arm_error (req, SOUP_STATUS_INTERNAL_SERVER_ERROR, "InternalServerError", NULL,
+                             "%s", management_error->message);
+      return FALSE;
     }
 
   return TRUE;
@@ -329,8 +504,7 @@ namespace_put (CbSbRequest      *req,
       return;
     }
 
-  body = cb_sb_json_body (req, FALSE);
-  if (body == NULL || (obj = cb_sb_arm_body_object (req, body)) == NULL)
+  if ((obj = cb_sb_arm_write_body (req, &body)) == NULL)
     return;
   if (!cb_sb_arm_require_location (req, obj, &location) || !cb_sb_arm_get_tags (req, obj, &tags))
     return;
@@ -380,8 +554,7 @@ namespace_patch (CbSbRequest      *req,
   if (cb_sb_arm_reply_if_deleting (req, state))
     return;
 
-  body = cb_sb_json_body (req, FALSE);
-  if (body == NULL || (obj = cb_sb_arm_body_object (req, body)) == NULL ||
+  if ((obj = cb_sb_arm_write_body (req, &body)) == NULL ||
       !cb_sb_arm_get_tags (req, obj, &tags) || !apply_endpoints (req, ids->ns_id, obj, FALSE))
     return;
 
@@ -408,6 +581,18 @@ unlink_all (CbSbRequest *req,
           return FALSE;
         }
     }
+
+  /* The management endpoints go with the namespace too */
+  {
+    g_autoptr(GError) error = NULL;
+
+    if (!cb_sb_adr_management_endpoints_set (req->sandbox, ns_id, NULL, &error))
+      {
+        cb_sb_reply_arm_error (req, SOUP_STATUS_INTERNAL_SERVER_ERROR, "InternalServerError",
+                               NULL, "%s", error->message);
+        return FALSE;
+      }
+  }
 
   return TRUE;
 }

@@ -22,6 +22,7 @@
 #include "cb-sb-adr-operations.h"
 #include "cb-sb-arm-ca.h"
 #include "cb-sb-arm-json.h"
+#include "cb-sb-arm-registry-device.h"
 #include "cb-sb-arm-request.h"
 #include "cb-sb-json.h"
 #include "cb-sb-lro.h"
@@ -167,11 +168,14 @@ handle_operation_result (CbSbRequest *req)
 
   if (row.final_kind == CB_SB_FINAL_RESOURCE)
     {
+      const char *api_version = cb_sb_arm_api_version (req);
       JsonNode *node = cb_sb_adr_ca_is_kind (row.kind)
                        ? cb_sb_arm_ca_resource_json (req->sandbox, row.kind, row.target,
-                                                     cb_sb_arm_api_version (req))
+                                                     api_version)
+                       : g_str_has_prefix (row.kind, "registry-device-")
+                       ? cb_sb_arm_registry_device_json (req->sandbox, row.target, api_version)
                        : cb_sb_arm_resource_json (req->sandbox, row.kind, row.target,
-                                                  cb_sb_arm_api_version (req));
+                                                  api_version);
 
       if (node != NULL)
         {
