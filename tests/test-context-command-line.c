@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cb-context.h"
+#include "cb-dps-service-client.h"
 #include "cb-error.h"
 #include "cb-sandbox-discovery.h"
 #include "cb-sandbox-profile.h"
@@ -105,6 +106,52 @@ test_app_flags (Fixture       *f,
   while (cb_context_get_state (f->context) == CB_CONTEXT_STATE_STARTING)
     g_main_context_iteration (NULL, TRUE);
   g_assert_cmpint (cb_context_get_state (f->context), ==, CB_CONTEXT_STATE_READY);
+}
+
+/* Enrollments are read in the model of the profile's namespace: once signed in, the DPS service
+ * client knows it (a command line's next call may read an enrollment at once), and the app's
+ * context learns it too once it is ready. */
+static void
+test_dps_follows_model (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbContext) preview = NULL;
+  gint64 deadline;
+
+  cb_profile_set_namespace (f->profile, "demo-stable-ns");
+  f->context = cb_context_new_for_profile (f->profile, NULL, f->secrets, COMMAND_LINE);
+  cb_context_start (f->context);
+  g_assert_true (sign_in_arm (f->context, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (cb_dps_service_client_get_model (cb_context_get_dps_service (f->context)), ==,
+                   CB_ADR_MODEL_CERTIFICATE_AUTHORITIES);
+  cb_context_shutdown (f->context);
+  g_clear_object (&f->context);
+
+  /* The demo's own namespace is in the credential model. */
+  cb_profile_set_namespace (f->profile, "demo-ns");
+  preview = cb_context_new_for_profile (f->profile, NULL, f->secrets, COMMAND_LINE);
+  cb_context_start (preview);
+  g_assert_true (sign_in_arm (preview, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (cb_dps_service_client_get_model (cb_context_get_dps_service (preview)), ==,
+                   CB_ADR_MODEL_CREDENTIAL);
+  cb_context_shutdown (preview);
+
+  /* The app's context, signed in at start. */
+  cb_profile_set_namespace (f->profile, "demo-stable-ns");
+  f->context = cb_context_new_for_profile (f->profile, NULL, f->secrets, CB_CONTEXT_FLAGS_NONE);
+  cb_context_start (f->context);
+  /* A bounded wait that never blocks on the loop. */
+  deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  while (cb_dps_service_client_get_model (cb_context_get_dps_service (f->context)) ==
+           CB_ADR_MODEL_UNKNOWN && g_get_monotonic_time () < deadline)
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (10 * 1000);
+  g_assert_cmpint (cb_context_get_state (f->context), ==, CB_CONTEXT_STATE_READY);
+  g_assert_cmpint (cb_dps_service_client_get_model (cb_context_get_dps_service (f->context)), ==,
+                   CB_ADR_MODEL_CERTIFICATE_AUTHORITIES);
 }
 
 static void
@@ -252,6 +299,8 @@ main (int    argc,
               test_arm_on_demand, fixture_teardown);
   g_test_add ("/cb/context/command-line/app-flags", Fixture, NULL, fixture_setup,
               test_app_flags, fixture_teardown);
+  g_test_add ("/cb/context/command-line/dps-follows-model", Fixture, NULL, fixture_setup,
+              test_dps_follows_model, fixture_teardown);
   g_test_add ("/cb/context/command-line/no-arm", Fixture, NULL, fixture_setup, test_no_arm,
               fixture_teardown);
   g_test_add ("/cb/context/command-line/arm-reasons", Fixture, NULL, fixture_setup,

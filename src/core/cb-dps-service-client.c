@@ -512,6 +512,14 @@ cb_dps_service_client_set_model (CbDpsServiceClient *self,
   self->model = model;
 }
 
+CbAdrModel
+cb_dps_service_client_get_model (CbDpsServiceClient *self)
+{
+  g_return_val_if_fail (CB_IS_DPS_SERVICE_CLIENT (self), CB_ADR_MODEL_UNKNOWN);
+
+  return self->model;
+}
+
 static const char *
 string_member (JsonObject *object,
                const char *member)

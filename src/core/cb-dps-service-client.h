@@ -35,10 +35,11 @@ typedef enum
 CbDpsServiceClient *cb_dps_service_client_new          (CbProfile           *profile,
                                                         CbHttpClient        *http,
                                                         CbEntraClient       *entra);
-/* Which ADR model the enrollments read with get and query follow (CB_ADR_MODEL_CREDENTIAL until
- * set). */
+/* Which ADR model the enrollments read with get and query follow (CB_ADR_MODEL_UNKNOWN, read
+ * as the credential model, until set; CbContext sets it once the ADR client knows the model). */
 void                cb_dps_service_client_set_model    (CbDpsServiceClient  *self,
                                                         CbAdrModel           model);
+CbAdrModel          cb_dps_service_client_get_model    (CbDpsServiceClient  *self);
 /* policy_name NULL means "provisioningserviceowner"; key NULL goes back to Entra. */
 void                cb_dps_service_client_set_sas_key  (CbDpsServiceClient  *self,
                                                         const char          *policy_name,
