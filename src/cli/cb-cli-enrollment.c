@@ -93,27 +93,6 @@ cb_cli_create_enrollment_group (CbCliContext *ctx,
   return CB_CLI_EXIT_OK;
 }
 
-static const char *
-member_string (JsonObject *object,
-               const char *member)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
-static JsonObject *
-member_object (JsonObject *object,
-               const char *member)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-}
-
 gboolean
 cb_cli_use_enrollment_group (CbCliContext  *ctx,
                              const char    *group_id,
@@ -150,8 +129,7 @@ cb_cli_use_enrollment_group (CbCliContext  *ctx,
       return FALSE;
     }
 
-  key = member_string (member_object (member_object (group, "attestation"), "symmetricKey"),
-                       "primaryKey");
+  key = cb_dps_enrollment_get_primary_key (group);
   policy = cb_dps_enrollment_get_policy (group);
   if (key == NULL || policy == NULL)
     {

@@ -100,6 +100,9 @@ JsonObject         *cb_dps_enrollment_new_symmetric_key (CbDpsEnrollmentKind  ki
 const char         *cb_dps_enrollment_get_policy        (JsonObject          *enrollment);
 const char         *cb_dps_enrollment_get_certificate_authority (JsonObject  *enrollment);
 const char         *cb_dps_enrollment_get_namespace     (JsonObject          *enrollment);
+/* A symmetric-key enrollment's primary key as the service returned it (a secret: never log
+ * it); NULL for another attestation. */
+const char         *cb_dps_enrollment_get_primary_key   (JsonObject          *enrollment);
 /* Points an enrollment at a policy: ca_name NULL is the credential model's credentialPolicyName;
  * else the three names of the certificate-authority model (the other model's members go). */
 void                cb_dps_enrollment_set_policy        (JsonObject          *enrollment,
