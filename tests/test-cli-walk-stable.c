@@ -84,18 +84,27 @@ env_free (void)
   g_clear_pointer (&env, g_free);
 }
 
+/* The object of array whose member is value, or NULL. */
 static JsonObject *
-find_in (JsonArray  *array,
-         const char *name)
+find_by (JsonArray  *array,
+         const char *member,
+         const char *value)
 {
   for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
     {
       JsonObject *o = json_array_get_object_element (array, i);
 
-      if (g_strcmp0 (json_object_get_string_member (o, "name"), name) == 0)
+      if (g_strcmp0 (json_object_get_string_member (o, member), value) == 0)
         return o;
     }
   return NULL;
+}
+
+static JsonObject *
+find_in (JsonArray  *array,
+         const char *name)
+{
+  return find_by (array, "name", name);
 }
 
 /* The connection profile an admin makes for the new line: the sandbox's endpoints, the new
@@ -272,20 +281,6 @@ run_cli_on_tty (const char          *typed,
 }
 
 static JsonObject *
-find_in_ids (JsonArray  *array,
-             const char *id)
-{
-  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
-    {
-      JsonObject *o = json_array_get_object_element (array, i);
-
-      if (g_strcmp0 (json_object_get_string_member (o, "id"), id) == 0)
-        return o;
-    }
-  g_assert_not_reached ();
-}
-
-static JsonObject *
 find_named (JsonArray  *array,
             const char *name)
 {
@@ -432,7 +427,7 @@ assert_diagnosis (JsonNode   *inspect,
 
   g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (object, "state"),
                                                   "state"), ==, state);
-  g_assert_cmpstr (json_object_get_string_member (find_in_ids (findings, check), "status"), ==,
+  g_assert_cmpstr (json_object_get_string_member (find_by (findings, "id", check), "status"), ==,
                    status);
 }
 

@@ -88,6 +88,16 @@ add_latest (GHashTable *table,
   g_hash_table_insert (table, g_strdup (key), g_memdup2 (&when, sizeof when));
 }
 
+/* 0 when the table (of a NULL CbRevocations) or the key is missing. */
+static gint64
+get_latest (GHashTable *table,
+            const char *key)
+{
+  gint64 *when = table != NULL && key != NULL ? g_hash_table_lookup (table, key) : NULL;
+
+  return when != NULL ? *when : 0;
+}
+
 void
 cb_revocations_add_device (CbRevocations *self,
                            const char    *device_id,
@@ -101,12 +111,7 @@ gint64
 cb_revocations_get_device (const CbRevocations *self,
                            const char          *device_id)
 {
-  gint64 *when;
-
-  if (self == NULL || device_id == NULL)
-    return 0;
-  when = g_hash_table_lookup (self->devices, device_id);
-  return when != NULL ? *when : 0;
+  return get_latest (self != NULL ? self->devices : NULL, device_id);
 }
 
 static int
@@ -145,12 +150,7 @@ gint64
 cb_revocations_get_issuer (const CbRevocations *self,
                            const char          *policy_name)
 {
-  gint64 *when;
-
-  if (self == NULL || policy_name == NULL)
-    return 0;
-  when = g_hash_table_lookup (self->issuers, policy_name);
-  return when != NULL ? *when : 0;
+  return get_latest (self != NULL ? self->issuers : NULL, policy_name);
 }
 
 void
@@ -166,12 +166,7 @@ gint64
 cb_revocations_get_certificate_authority (const CbRevocations *self,
                                           const char          *ca_name)
 {
-  gint64 *when;
-
-  if (self == NULL || ca_name == NULL)
-    return 0;
-  when = g_hash_table_lookup (self->cas, ca_name);
-  return when != NULL ? *when : 0;
+  return get_latest (self != NULL ? self->cas : NULL, ca_name);
 }
 
 /* The value after "/<collection>/" in an ARM id, case-insensitively. */
