@@ -8,9 +8,11 @@
 #include <string.h>
 
 #include "cb-context.h"
+#include "cb-dps-service-client.h"
 #include "cb-error.h"
 #include "cb-sandbox-discovery.h"
 #include "cb-sandbox-profile.h"
+#include "cb-station.h"
 #include "cb-test-sandbox.h"
 
 #define COMMAND_LINE (CB_CONTEXT_FLAGS_NO_PORT_MONITOR | CB_CONTEXT_FLAGS_ARM_ON_DEMAND | \
@@ -105,6 +107,106 @@ test_app_flags (Fixture       *f,
   while (cb_context_get_state (f->context) == CB_CONTEXT_STATE_STARTING)
     g_main_context_iteration (NULL, TRUE);
   g_assert_cmpint (cb_context_get_state (f->context), ==, CB_CONTEXT_STATE_READY);
+}
+
+/* Enrollments are read in the model of the profile's namespace: once signed in, the DPS service
+ * client knows it (a command line's next call may read an enrollment at once), and the app's
+ * context learns it too once it is ready. */
+static void
+test_dps_follows_model (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbContext) preview = NULL;
+  gint64 deadline;
+
+  cb_profile_set_namespace (f->profile, "demo-stable-ns");
+  f->context = cb_context_new_for_profile (f->profile, NULL, f->secrets, COMMAND_LINE);
+  cb_context_start (f->context);
+  g_assert_true (sign_in_arm (f->context, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (cb_dps_service_client_get_model (cb_context_get_dps_service (f->context)), ==,
+                   CB_ADR_MODEL_CERTIFICATE_AUTHORITIES);
+  cb_context_shutdown (f->context);
+  g_clear_object (&f->context);
+
+  /* The demo's own namespace is in the credential model. */
+  cb_profile_set_namespace (f->profile, "demo-ns");
+  preview = cb_context_new_for_profile (f->profile, NULL, f->secrets, COMMAND_LINE);
+  cb_context_start (preview);
+  g_assert_true (sign_in_arm (preview, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (cb_dps_service_client_get_model (cb_context_get_dps_service (preview)), ==,
+                   CB_ADR_MODEL_CREDENTIAL);
+  cb_context_shutdown (preview);
+
+  /* The app's context, signed in at start. */
+  cb_profile_set_namespace (f->profile, "demo-stable-ns");
+  f->context = cb_context_new_for_profile (f->profile, NULL, f->secrets, CB_CONTEXT_FLAGS_NONE);
+  cb_context_start (f->context);
+  /* A bounded wait that never blocks on the loop. */
+  deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  while (cb_dps_service_client_get_model (cb_context_get_dps_service (f->context)) ==
+           CB_ADR_MODEL_UNKNOWN && g_get_monotonic_time () < deadline)
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (10 * 1000);
+  g_assert_cmpint (cb_context_get_state (f->context), ==, CB_CONTEXT_STATE_READY);
+  g_assert_cmpint (cb_dps_service_client_get_model (cb_context_get_dps_service (f->context)), ==,
+                   CB_ADR_MODEL_CERTIFICATE_AUTHORITIES);
+}
+
+/* The station takes an enrollment group of the stable model too: its key and the certificate
+ * policy it names (certificatePolicyName, beside its ICA and namespace). */
+static void
+test_station_stable_group (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(JsonNode) info = NULL;
+  g_autofree char *key = NULL;
+  JsonArray *instances;
+
+  g_assert_cmpuint (cb_test_sandbox_request_json (f->ts, "GET", "/sandbox/info", NULL, NULL,
+                                                  &info, NULL), ==, 200);
+  instances = json_object_get_array_member (
+    json_object_get_object_member (json_node_get_object (info), "dps"), "instances");
+  for (guint i = 0; i < json_array_get_length (instances); i++)
+    {
+      JsonObject *dps = json_array_get_object_element (instances, i);
+
+      if (g_strcmp0 (json_object_get_string_member (dps, "name"), "demo-stable-dps") != 0)
+        continue;
+      cb_profile_set_dps_name (f->profile, "demo-stable-dps");
+      cb_profile_set_dps_id_scope (f->profile, json_object_get_string_member (dps, "idScope"));
+      cb_profile_set_dps_host_name (f->profile, json_object_get_string_member (dps, "hostName"));
+      cb_profile_set_dps_service_endpoint (f->profile,
+                                           json_object_get_string_member (dps, "serviceEndpoint"));
+    }
+  g_assert_cmpstr (cb_profile_get_dps_name (f->profile), ==, "demo-stable-dps");
+  cb_profile_set_namespace (f->profile, "demo-stable-ns");
+
+  f->context = cb_context_new_for_profile (f->profile, NULL, f->secrets, COMMAND_LINE);
+  cb_context_start (f->context);
+  g_assert_true (sign_in_arm (f->context, &error));
+  g_assert_no_error (error);
+
+  cb_station_use_enrollment_group_async (f->context, "ca-line1", NULL, cb_test_store_result_cb,
+                                         &result);
+  g_assert_true (cb_station_use_enrollment_group_finish (f->context, cb_test_wait_for (&result),
+                                                         &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (cb_profile_get_enrollment_group_id (cb_context_get_profile (f->context)), ==,
+                   "ca-line1");
+  g_assert_cmpstr (cb_profile_get_credential_policy (cb_context_get_profile (f->context)), ==,
+                   "thirty-days");
+  g_clear_object (&result);
+  cb_secrets_lookup_async (f->secrets, cb_profile_get_id (f->profile),
+                           CB_SECRET_ENROLLMENT_GROUP_KEY, NULL, cb_test_store_result_cb,
+                           &result);
+  key = cb_secrets_lookup_finish (f->secrets, cb_test_wait_for (&result), &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (key);
 }
 
 static void
@@ -246,12 +348,23 @@ int
 main (int    argc,
       char **argv)
 {
+  g_autofree char *data = NULL;
+  int status;
+
   g_test_init (&argc, &argv, NULL);
+  /* The sandbox station's choice is written under the user's data folder: a private one. */
+  data = g_dir_make_tmp ("cb-context-data-XXXXXX", NULL);
+  g_assert_nonnull (data);
+  g_setenv ("XDG_DATA_HOME", data, TRUE);
 
   g_test_add ("/cb/context/command-line/arm-on-demand", Fixture, NULL, fixture_setup,
               test_arm_on_demand, fixture_teardown);
   g_test_add ("/cb/context/command-line/app-flags", Fixture, NULL, fixture_setup,
               test_app_flags, fixture_teardown);
+  g_test_add ("/cb/context/command-line/dps-follows-model", Fixture, NULL, fixture_setup,
+              test_dps_follows_model, fixture_teardown);
+  g_test_add ("/cb/context/command-line/station-stable-group", Fixture, NULL, fixture_setup,
+              test_station_stable_group, fixture_teardown);
   g_test_add ("/cb/context/command-line/no-arm", Fixture, NULL, fixture_setup, test_no_arm,
               fixture_teardown);
   g_test_add ("/cb/context/command-line/arm-reasons", Fixture, NULL, fixture_setup,
@@ -263,5 +376,7 @@ main (int    argc,
   g_test_add ("/cb/sandbox-discovery/cancelled", Fixture, NULL, fixture_setup,
               test_discover_cancelled, fixture_teardown);
 
-  return g_test_run ();
+  status = g_test_run ();
+  cb_test_remove_tree (data);
+  return status;
 }

@@ -20,6 +20,7 @@
 #include "cbp-group.h"
 
 #include "cb-cli-cmd-provision.h"
+#include "cb-cli-enrollment.h"
 #include "cb-cli-shared.h"
 
 static char *
@@ -261,6 +262,8 @@ cb_cli_cmd_provision (CbCliContext *ctx)
     return cb_cli_fail (ctx, CB_CLI_EXIT_CONFIG, "%s", error->message);
   if (!o->no_journal && !cb_cli_context_open_journal (ctx, &error))
     return cb_cli_fail (ctx, CB_CLI_EXIT_JOURNAL, "The journal could not be opened: %s", error->message);
+  if (o->enrollment_group != NULL && !cb_cli_use_enrollment_group (ctx, o->enrollment_group, &error))
+    return cb_cli_fail (ctx, cb_cli_exit_for_error (error), "%s", error->message);
   if (ctx->group_key == NULL && !o->device_registers)
     return cb_cli_fail (ctx, CB_CLI_EXIT_CONFIG, "There is no enrollment group key for profile “%s” (the "
                  "app stores it in the secret service)",

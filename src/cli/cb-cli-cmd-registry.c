@@ -22,6 +22,7 @@
 #include "cb-util.h"
 
 #include "cb-cli-cmd-registry.h"
+#include "cb-cli-enrollment.h"
 #include "cb-cli-shared.h"
 
 typedef struct
@@ -930,6 +931,12 @@ cmd_create_namespace (Registry *r)
   return CB_CLI_EXIT_OK;
 }
 
+static int
+cmd_create_enrollment_group (Registry *r)
+{
+  return cb_cli_create_enrollment_group (r->ctx, r->adr, r->model, r->arg);
+}
+
 /* ---- Dispatch --------------------------------------------------------------------------- */
 
 static const struct
@@ -958,6 +965,7 @@ static const struct
   { "unlink-hub", cmd_unlink_hub, TRUE, TRUE },
   { "unlink-dps", cmd_unlink_dps, TRUE, TRUE },
   { "revoke-device", cmd_revoke_device, TRUE, FALSE },
+  { "create-enrollment-group", cmd_create_enrollment_group, TRUE, FALSE },
 };
 
 int

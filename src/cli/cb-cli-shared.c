@@ -320,7 +320,6 @@ cb_cli_context_connect (CbCliContext  *ctx,
   if (ctx->context != NULL)
     return TRUE;
 
-  ctx->is_sandbox = sandbox;
   if (sandbox)
     {
       profile = find_sandbox (ctx, &service, error);
@@ -333,6 +332,8 @@ cb_cli_context_connect (CbCliContext  *ctx,
     }
   if (profile == NULL)
     return FALSE;
+  /* One of the app's profiles may point at a sandbox too: its hub's judge is the sandbox's. */
+  ctx->is_sandbox = cb_profile_get_kind (profile) == CB_PROFILE_KIND_SANDBOX;
 
   if (ctx->options->no_arm)
     flags |= CB_CONTEXT_FLAGS_NO_ARM;

@@ -37,6 +37,7 @@ typedef struct
   char     *trusted_root;
   char     *dps_transport;   /* provision: "mqtt" or "https" (NULL: the profile's default) */
   char     *pem_path;        /* inspect: also write the device's chain here */
+  char     *enrollment_group; /* provision: this enrollment group instead of the profile's */
   int       validity_days;
   int       baud;
   gboolean  device_registers;
@@ -62,6 +63,7 @@ typedef struct
   char     *ca;              /* create-policy: the ICA's name */
   char     *chain;           /* activate: the chain file */
   char     *link_name;       /* link-hub, link-dps: the link's name */
+  char     *policy;          /* create-enrollment-group: the policy its devices use */
   gboolean  all;             /* devices: every page */
   gboolean  yes;             /* destructive actions: no question */
 } CbCliOptions;

@@ -18,6 +18,7 @@
 static const char commands_help[] =
   "Commands:\n"
   "  provision --port PATH [--registration-id ID] [--no-hub-check]\n"
+  "            [--enrollment-group ID]\n"
   "                         Provision the device on PATH: key on the device, CSR, DPS, chain\n"
   "                         checks, install, commit, read-back, proof of possession, the\n"
   "                         device's hub connection and twin, journal.\n"
@@ -36,7 +37,8 @@ static const char commands_help[] =
   "                         revoke-and-rotate ICA, revoke-issuer POLICY,\n"
   "                         create-policy NAME [--ca ICA] --validity-days N, delete-policy P,\n"
   "                         link-hub HUB, link-dps DPS [--link NAME], unlink-hub LINK,\n"
-  "                         unlink-dps LINK, revoke-device DEVICE.\n"
+  "                         unlink-dps LINK, revoke-device DEVICE,\n"
+  "                         create-enrollment-group GROUP --policy P [--ca ICA].\n"
   "  devsim [OPTIONS]       Start a simulated device on a pseudo-terminal (runs\n"
   "                         certbench-devsim; its options follow, see devsim --help).\n"
   "\n"
@@ -92,6 +94,8 @@ options_clear (CbCliOptions *options)
   g_free (options->ca);
   g_free (options->chain);
   g_free (options->link_name);
+  g_free (options->policy);
+  g_free (options->enrollment_group);
 }
 
 static gboolean
@@ -162,6 +166,9 @@ cb_cli_main (int    argc,
     { "dps-transport", 0, 0, G_OPTION_ARG_STRING, &options.dps_transport,
       "provision: how the station registers with DPS: mqtt (the default on Azure) or https "
       "(the default on the sandbox)", "mqtt|https" },
+    { "enrollment-group", 0, 0, G_OPTION_ARG_STRING, &options.enrollment_group,
+      "provision: through this enrollment group of the profile's DPS (its key and policy are "
+      "read from DPS; needs ARM)", "ID" },
     { "device-registers", 0, 0, G_OPTION_ARG_NONE, &options.device_registers,
       "provision: let the device register with DPS itself", NULL },
     { "no-hub-check", 0, 0, G_OPTION_ARG_NONE, &options.no_hub_check,
@@ -193,6 +200,8 @@ cb_cli_main (int    argc,
       "registry create-ica: the root CA that issues it (default: the only root)", "NAME" },
     { "ca", 0, 0, G_OPTION_ARG_STRING, &options.ca,
       "registry create-policy: the intermediate CA the policy lives under", "NAME" },
+    { "policy", 0, 0, G_OPTION_ARG_STRING, &options.policy,
+      "registry create-enrollment-group: the certificate policy its devices use", "NAME" },
     { "chain", 0, 0, G_OPTION_ARG_FILENAME, &options.chain,
       "registry activate: PEM of the signed ICA and the chain above it", "FILE" },
     { "link", 0, 0, G_OPTION_ARG_STRING, &options.link_name,

@@ -12,7 +12,9 @@
 
 #include "cb-adr-client-ca.h"
 #include "cb-adr-client-private.h"
+#include "cb-adr-json-private.h"
 #include "cb-error.h"
+#include "cb-http-response.h"
 
 #define CA_API_VERSION CB_ADR_API_VERSION_CERTIFICATE_AUTHORITIES
 
@@ -742,6 +744,122 @@ registry_device_url (CbAdrClient  *self,
   return _cb_adr_client_namespace_url (self, NULL, segments, CA_API_VERSION, error);
 }
 
+/* A registry device says nothing of where its certificates come from: its "default"
+ * authentication profile does (certificateAuthority.certificatePolicyResourceId). The page's
+ * devices get their policy from there, one profile after the other; a device without one (404)
+ * has none. */
+typedef struct
+{
+  CbArmPage *page;
+  guint      next;
+} DevicePolicies;
+
+static void
+device_policies_free (DevicePolicies *fill)
+{
+  g_clear_pointer (&fill->page, cb_arm_page_free);
+  g_free (fill);
+}
+
+static void device_policies_next (GTask *task);
+
+static void
+device_profile_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  DevicePolicies *fill = g_task_get_task_data (task);
+  g_autoptr(CbHttpResponse) response = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonObject *body = NULL, *props = NULL, *ca = NULL;
+  const char *policy_id = NULL;
+
+  response = cb_arm_engine_request_finish (source, result, &error);
+  if (response == NULL && !g_error_matches (error, CB_API_ERROR, CB_API_ERROR_NOT_FOUND))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (response != NULL)
+    body = cb_http_response_get_object (response);
+  if (body != NULL &&
+      (!cb_adr_json_get_object (body, "properties",
+                                "authentication profile", &props, &error) ||
+       !cb_adr_json_get_object (props, "certificateAuthority", "authentication profile", &ca,
+                                &error) ||
+       !cb_adr_json_get_string (ca, "certificatePolicyResourceId", "authentication profile",
+                                &policy_id, &error)))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (policy_id != NULL)
+    {
+      /* .../certificateAuthorities/{ica}/certificatePolicies/{policy} */
+      g_autofree char *name = cb_adr_json_id_segment (policy_id, "certificatePolicies");
+
+      g_object_set (g_ptr_array_index (fill->page->items, fill->next), "policy-id", policy_id,
+                    "policy-name", name, NULL);
+    }
+
+  fill->next++;
+  device_policies_next (g_steal_pointer (&task));
+}
+
+static void
+device_policies_next (GTask *task)
+{
+  CbAdrClient *self = g_task_get_source_object (task);
+  DevicePolicies *fill = g_task_get_task_data (task);
+  g_autofree char *url = NULL;
+  GError *error = NULL;
+  const char *segments[] = {
+    "registryDevices", NULL, "authenticationProfiles", DEFAULT_PROFILE, NULL
+  };
+
+  while (fill->next < fill->page->items->len &&
+         cb_adr_device_get_policy_id (g_ptr_array_index (fill->page->items, fill->next)) != NULL)
+    fill->next++;
+  if (fill->next == fill->page->items->len)
+    {
+      g_task_return_pointer (task, g_steal_pointer (&fill->page), (GDestroyNotify) cb_arm_page_free);
+      g_object_unref (task);
+      return;
+    }
+
+  segments[1] = cb_adr_device_get_name (g_ptr_array_index (fill->page->items, fill->next));
+  url = _cb_adr_client_namespace_url (self, NULL, segments, PROFILE_API_VERSION, &error);
+  if (url == NULL)
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  cb_arm_engine_request_async (cb_adr_client_get_arm_engine (self), self, "GET", url, NULL, NULL,
+                               CB_ARM_FINAL_NONE, FALSE, g_task_get_cancellable (task),
+                               device_profile_cb, task);
+}
+
+static void
+registry_page_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  GTask *task = user_data;
+  DevicePolicies *fill = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  fill->page = cb_arm_finish_pointer (source, result, registry_page_cb, &error);
+  if (fill->page == NULL)
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  device_policies_next (task);
+}
+
 void
 _cb_adr_client_registry_list_devices_page_async (CbAdrClient         *self,
                                                  const char          *next_link,
@@ -751,8 +869,12 @@ _cb_adr_client_registry_list_devices_page_async (CbAdrClient         *self,
 {
   CbArmEngine *arm = cb_adr_client_get_arm_engine (self);
   const char *segments[] = { "registryDevices", NULL };
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
   GError *error = NULL;
   char *url = NULL;
+
+  g_task_set_source_tag (task, _cb_adr_client_registry_list_devices_page_async);
+  g_task_set_task_data (task, g_new0 (DevicePolicies, 1), (GDestroyNotify) device_policies_free);
 
   if (next_link == NULL)
     url = _cb_adr_client_namespace_url (self, NULL, segments, CA_API_VERSION, &error);
@@ -761,9 +883,9 @@ _cb_adr_client_registry_list_devices_page_async (CbAdrClient         *self,
   else
     error = cb_arm_untrusted_url_error ("next page link");
 
-  cb_arm_engine_list (arm, self, _cb_adr_client_registry_list_devices_page_async, url, error,
+  cb_arm_engine_list (arm, self, registry_page_cb, url, error,
                       (CbArmParseFunc) cb_adr_device_new_from_json, TRUE,
-                      cancellable, callback, user_data);
+                      cancellable, registry_page_cb, task);
 }
 
 CbArmPage *

@@ -122,12 +122,11 @@ create_credential_namespace_cb (GObject      *object,
 {
   CbAdrClient *self = (CbAdrClient *)object;
   g_autoptr(GTask) task = user_data;
-  g_autoptr(CbHttpResponse) response = NULL;
   g_autoptr(CbNamespace) ns = NULL;
   GError *error = NULL;
 
-  response = cb_arm_engine_request_finish (object, result, &error);
-  if (response == NULL || !(ns = cb_namespace_new_from_json (response->json, &error)))
+  ns = _cb_adr_client_read_namespace_finish (self, result, &error);
+  if (ns == NULL)
     {
       g_task_return_error (task, error);
       return;
@@ -201,12 +200,8 @@ cb_adr_client_create_credential_async (CbAdrClient         *self,
     }
 
   /* The credential must live where its namespace lives; ask the namespace. */
-  {
-    g_autofree char *ns_url = namespace_url (self, NULL, NULL, NULL);
-
-    cb_arm_engine_request_async (cb_adr_client_get_arm_engine (self), self, "GET", ns_url, NULL, NULL, CB_ARM_FINAL_NONE, FALSE, cancellable,
-                create_credential_namespace_cb, task);
-  }
+  _cb_adr_client_read_namespace_async (self, NULL, CB_ADR_API_VERSION_CREDENTIAL, cancellable,
+                                       create_credential_namespace_cb, task);
 }
 
 gboolean

@@ -631,6 +631,31 @@ op_new (OpKind      kind,
   return op;
 }
 
+/* The public pair of an operation on one named policy or device: the async starts the Op of
+ * that kind on the namespace's model, the finish returns what it gives. */
+#define NAMED_OP(op_name, KIND, Result, finish_func)                                            \
+  void                                                                                         \
+  cb_adr_client_##op_name##_async (CbAdrClient         *self,                                  \
+                                   const char          *name,                                  \
+                                   GCancellable        *cancellable,                           \
+                                   GAsyncReadyCallback  callback,                              \
+                                   gpointer             user_data)                             \
+  {                                                                                            \
+    g_return_if_fail (CB_IS_ADR_CLIENT (self));                                                \
+    g_return_if_fail (name != NULL && *name != '\0');                                          \
+                                                                                               \
+    op_start (self, cb_adr_client_##op_name##_async, op_new (KIND, name), cancellable,        \
+              callback, user_data);                                                            \
+  }                                                                                            \
+                                                                                               \
+  Result                                                                                       \
+  cb_adr_client_##op_name##_finish (CbAdrClient   *self,                                       \
+                                    GAsyncResult  *result,                                     \
+                                    GError       **error)                                      \
+  {                                                                                            \
+    return finish_func (self, result, cb_adr_client_##op_name##_async, error);                \
+  }
+
 void
 cb_adr_client_list_policies_async (CbAdrClient         *self,
                                    GCancellable        *cancellable,
@@ -658,32 +683,8 @@ cb_adr_client_list_policies_finish (CbAdrClient   *self,
   return cb_arm_finish_pointer (self, result, cb_adr_client_list_policies_async, error);
 }
 
-void
-cb_adr_client_get_policy_async (CbAdrClient         *self,
-                                const char          *policy,
-                                GCancellable        *cancellable,
-                                GAsyncReadyCallback  callback,
-                                gpointer             user_data)
-{
-  g_return_if_fail (CB_IS_ADR_CLIENT (self));
-  g_return_if_fail (policy != NULL && *policy != '\0');
-
-  op_start (self, cb_adr_client_get_policy_async, op_new (OP_GET, policy),
-            cancellable, callback, user_data);
-}
-
-/**
- * cb_adr_client_get_policy_finish:
- *
- * Returns: (transfer full): the policy
- */
-CbPolicy *
-cb_adr_client_get_policy_finish (CbAdrClient   *self,
-                                 GAsyncResult  *result,
-                                 GError       **error)
-{
-  return cb_arm_finish_pointer (self, result, cb_adr_client_get_policy_async, error);
-}
+/* cb_adr_client_get_policy_finish() returns (transfer full) the policy. */
+NAMED_OP (get_policy, OP_GET, CbPolicy *, cb_arm_finish_pointer)
 
 void
 cb_adr_client_update_policy_validity_async (CbAdrClient         *self,
@@ -717,49 +718,9 @@ cb_adr_client_update_policy_validity_finish (CbAdrClient   *self,
   return cb_arm_finish_pointer (self, result, cb_adr_client_update_policy_validity_async, error);
 }
 
-void
-cb_adr_client_delete_policy_async (CbAdrClient         *self,
-                                   const char          *policy,
-                                   GCancellable        *cancellable,
-                                   GAsyncReadyCallback  callback,
-                                   gpointer             user_data)
-{
-  g_return_if_fail (CB_IS_ADR_CLIENT (self));
-  g_return_if_fail (policy != NULL && *policy != '\0');
+NAMED_OP (delete_policy, OP_DELETE, gboolean, cb_arm_finish_boolean)
 
-  op_start (self, cb_adr_client_delete_policy_async, op_new (OP_DELETE, policy),
-            cancellable, callback, user_data);
-}
-
-gboolean
-cb_adr_client_delete_policy_finish (CbAdrClient   *self,
-                                    GAsyncResult  *result,
-                                    GError       **error)
-{
-  return cb_arm_finish_boolean (self, result, cb_adr_client_delete_policy_async, error);
-}
-
-void
-cb_adr_client_revoke_issuer_async (CbAdrClient         *self,
-                                   const char          *policy,
-                                   GCancellable        *cancellable,
-                                   GAsyncReadyCallback  callback,
-                                   gpointer             user_data)
-{
-  g_return_if_fail (CB_IS_ADR_CLIENT (self));
-  g_return_if_fail (policy != NULL && *policy != '\0');
-
-  op_start (self, cb_adr_client_revoke_issuer_async, op_new (OP_REVOKE_ISSUER, policy),
-            cancellable, callback, user_data);
-}
-
-gboolean
-cb_adr_client_revoke_issuer_finish (CbAdrClient   *self,
-                                    GAsyncResult  *result,
-                                    GError       **error)
-{
-  return cb_arm_finish_boolean (self, result, cb_adr_client_revoke_issuer_async, error);
-}
+NAMED_OP (revoke_issuer, OP_REVOKE_ISSUER, gboolean, cb_arm_finish_boolean)
 
 void
 cb_adr_client_activate_byor_async (CbAdrClient         *self,
@@ -838,32 +799,8 @@ cb_adr_client_list_devices_page_finish (CbAdrClient   *self,
   return items;
 }
 
-void
-cb_adr_client_get_device_async (CbAdrClient         *self,
-                                const char          *device,
-                                GCancellable        *cancellable,
-                                GAsyncReadyCallback  callback,
-                                gpointer             user_data)
-{
-  g_return_if_fail (CB_IS_ADR_CLIENT (self));
-  g_return_if_fail (device != NULL && *device != '\0');
-
-  op_start (self, cb_adr_client_get_device_async, op_new (OP_GET_DEVICE, device),
-            cancellable, callback, user_data);
-}
-
-/**
- * cb_adr_client_get_device_finish:
- *
- * Returns: (transfer full): the device
- */
-CbAdrDevice *
-cb_adr_client_get_device_finish (CbAdrClient   *self,
-                                 GAsyncResult  *result,
-                                 GError       **error)
-{
-  return cb_arm_finish_pointer (self, result, cb_adr_client_get_device_async, error);
-}
+/* cb_adr_client_get_device_finish() returns (transfer full) the device. */
+NAMED_OP (get_device, OP_GET_DEVICE, CbAdrDevice *, cb_arm_finish_pointer)
 
 void
 cb_adr_client_update_device_enabled_async (CbAdrClient         *self,
@@ -897,27 +834,7 @@ cb_adr_client_update_device_enabled_finish (CbAdrClient   *self,
   return cb_arm_finish_pointer (self, result, cb_adr_client_update_device_enabled_async, error);
 }
 
-void
-cb_adr_client_delete_device_async (CbAdrClient         *self,
-                                   const char          *device,
-                                   GCancellable        *cancellable,
-                                   GAsyncReadyCallback  callback,
-                                   gpointer             user_data)
-{
-  g_return_if_fail (CB_IS_ADR_CLIENT (self));
-  g_return_if_fail (device != NULL && *device != '\0');
-
-  op_start (self, cb_adr_client_delete_device_async, op_new (OP_DELETE_DEVICE, device),
-            cancellable, callback, user_data);
-}
-
-gboolean
-cb_adr_client_delete_device_finish (CbAdrClient   *self,
-                                    GAsyncResult  *result,
-                                    GError       **error)
-{
-  return cb_arm_finish_boolean (self, result, cb_adr_client_delete_device_async, error);
-}
+NAMED_OP (delete_device, OP_DELETE_DEVICE, gboolean, cb_arm_finish_boolean)
 
 void
 cb_adr_client_revoke_device_async (CbAdrClient         *self,

@@ -59,6 +59,12 @@ void     _cb_context_set_error         (CbContext      *self,
 /* The clients that need an ARM sign-in: ADR, the hub and the DPS service API. */
 void     _cb_context_make_arm_clients  (CbContext      *self);
 void     _cb_context_notify_clients    (CbContext      *self);
+/* Tells the DPS service client the ADR model of the profile's namespace, asking the ADR client
+ * for it when it does not know it yet; completes (never fails) once that is settled. */
+void     _cb_context_find_model_async  (CbContext      *self,
+                                        GCancellable   *cancellable,
+                                        GAsyncReadyCallback callback,
+                                        gpointer        user_data);
 
 /* cb-context-sign-in.c: signs the profile whose clients were just made in, with the token
  * stored for it or (the sandbox) a device code that the sandbox approves. */

@@ -153,6 +153,17 @@ arm_caller_cancelled_cb (GCancellable *caller,
 }
 
 static void
+arm_model_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+
+  _cb_context_set_ready (CB_CONTEXT (object));
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
 arm_return (GTask        *task,
             const GError *error)
 {
@@ -170,8 +181,9 @@ arm_return (GTask        *task,
       _cb_context_make_arm_clients (self);
       _cb_context_notify_clients (self);
     }
-  _cb_context_set_ready (self);
-  g_task_return_boolean (task, TRUE);
+  /* A command's next call may read an enrollment: it reads in the namespace's model. */
+  _cb_context_find_model_async (self, g_task_get_cancellable (task), arm_model_cb,
+                                g_object_ref (task));
 }
 
 static void

@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
+#include "cb-adr-client-ca.h"
 #include "cb-context-private.h"
 #include "cb-dps-service-client.h"
 #include "cb-error.h"
@@ -85,6 +86,53 @@ _cb_context_set_state (CbContext      *self,
     }
 }
 
+/* Enrollments are read in the model of the namespace they name: the DPS service client follows
+ * the ADR client as soon as it knows the profile's namespace's model. */
+static void
+model_found_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  CbContext *self = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+  CbAdrModel model;
+
+  model = cb_adr_client_get_model_finish (CB_ADR_CLIENT (source), result, &error);
+  if (model == CB_ADR_MODEL_UNKNOWN)
+    g_debug ("The ADR model of the profile's namespace is not known: %s", error->message);
+  else if (CB_ADR_CLIENT (source) == self->adr && self->dps_service != NULL)
+    cb_dps_service_client_set_model (self->dps_service, model);
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+_cb_context_find_model_async (CbContext           *self,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  CbAdrModel model;
+
+  g_task_set_source_tag (task, _cb_context_find_model_async);
+  if (self->adr == NULL || self->dps_service == NULL)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  model = cb_adr_client_peek_model (self->adr);
+  if (model != CB_ADR_MODEL_UNKNOWN)
+    {
+      cb_dps_service_client_set_model (self->dps_service, model);
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  cb_adr_client_get_model_async (self->adr, cancellable, model_found_cb, g_steal_pointer (&task));
+}
+
 void
 _cb_context_set_ready (CbContext *self)
 {
@@ -92,6 +140,7 @@ _cb_context_set_ready (CbContext *self)
   const char *user = cb_context_get_username (self);
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_USERNAME]);
+  _cb_context_find_model_async (self, self->cancellable, NULL, NULL);
 
   if (_cb_context_is_sandbox (self->profile))
     text = g_strdup (_("Sandbox"));

@@ -61,6 +61,7 @@ typedef struct
   CbDeviceStateInfo *info;
   char              *wanted;
   char              *namespace_prefix;
+  char              *ca_name;        /* the policy's ICA (certificate-authority model) */
   gint64             ca_not_before;
 } InfoLoad;
 
@@ -71,6 +72,7 @@ info_load_free (InfoLoad *load)
   cb_device_state_info_unref (load->info);
   g_free (load->wanted);
   g_free (load->namespace_prefix);
+  g_free (load->ca_name);
   g_free (load);
 }
 
@@ -104,9 +106,10 @@ info_activity_cb (GObject      *object,
   cb_revocations_add_events (info->revocations, events, load->namespace_prefix);
   info->context.revocations_known = TRUE;
 
-  /* After a revokeIssuer the policy's issuing CA is the replacement: what predates it came
-   * from the revoked one. */
-  rotated = cb_revocations_get_issuer (info->revocations, info->policy);
+  /* After a revokeIssuer (or its ICA's revokeAndRotate) the policy's issuing CA is the
+   * replacement: what predates it came from the revoked one. */
+  rotated = MAX (cb_revocations_get_issuer (info->revocations, info->policy),
+                 cb_revocations_get_certificate_authority (info->revocations, load->ca_name));
   if (rotated > 0)
     info->context.issuer_rotated_at = load->ca_not_before > 0 ? load->ca_not_before : rotated;
 
@@ -147,6 +150,7 @@ info_policies_cb (GObject      *object,
     {
       CbPolicy *policy = g_ptr_array_index (policies, i);
       const char *id = cb_policy_get_id (policy);
+      CbCertificateAuthority *ca = cb_policy_get_certificate_authority (policy);
       const char *credentials;
 
       if (i > 0 && g_strcmp0 (cb_policy_get_name (policy), load->wanted) != 0)
@@ -154,8 +158,12 @@ info_policies_cb (GObject      *object,
       cb_set_str (&load->info->policy, cb_policy_get_name (policy));
       load->info->context.validity_days = cb_policy_get_validity_days (policy);
       load->ca_not_before = cb_policy_get_ca_not_before (policy);
-      /* The namespace's resource id: what comes before /credentials/ in the policy's. */
+      cb_set_str (&load->ca_name, ca != NULL ? cb_certificate_authority_get_name (ca) : NULL);
+      /* The namespace's resource id: what comes before /credentials/ (or in the
+       * certificate-authority model /certificateAuthorities/) in the policy's. */
       credentials = id != NULL ? strstr (id, "/credentials/") : NULL;
+      if (credentials == NULL && id != NULL)
+        credentials = strstr (id, "/certificateAuthorities/");
       if (credentials != NULL)
         {
           g_autofree char *ns = g_strndup (id, credentials - id);

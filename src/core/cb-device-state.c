@@ -8,8 +8,11 @@
  *   - twin properties.reported.certificate.validFrom/validUntil (device convention) [DOC]
  *   - twin status enabled/disabled, lastActivityTime [SDK]
  *   - device revokes and issuer revokes: the Azure Monitor activity log of the namespace
- *     (Succeeded .../devices/revoke/action, .../policies/revokeIssuer/action) [DOC]; ARM exposes
- *     no revocation field on the device, and the per-device credential identifier is internal
+ *     (Succeeded .../devices/revoke/action, .../policies/revokeIssuer/action) [DOC]; in the
+ *     certificate-authority model .../registryDevices/authenticationProfiles/
+ *     revokeCertificates/action and an ICA's .../certificateAuthorities/revokeAndRotate/action,
+ *     which revokes the issuer of every policy under it; ARM exposes no revocation field on the
+ *     device, and the per-device credential identifier is internal
  *   - the policy's current issuing CA validityNotBefore [SPEC]
  *   - sandbox only (a refinement, never required): the hub's last refused attempt and verdict
  *
@@ -45,6 +48,7 @@ struct _CbRevocations
 {
   GHashTable *devices;   /* device id -> gint64 * */
   GHashTable *issuers;   /* policy name -> gint64 * */
+  GHashTable *cas;       /* intermediate CA name -> gint64 * (revokeAndRotate) */
 };
 
 CbRevocations *
@@ -54,6 +58,7 @@ cb_revocations_new (void)
 
   self->devices = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->issuers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->cas = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   return self;
 }
 
@@ -64,6 +69,7 @@ cb_revocations_free (CbRevocations *self)
     return;
   g_hash_table_unref (self->devices);
   g_hash_table_unref (self->issuers);
+  g_hash_table_unref (self->cas);
   g_free (self);
 }
 
@@ -82,6 +88,16 @@ add_latest (GHashTable *table,
   g_hash_table_insert (table, g_strdup (key), g_memdup2 (&when, sizeof when));
 }
 
+/* 0 when the table (of a NULL CbRevocations) or the key is missing. */
+static gint64
+get_latest (GHashTable *table,
+            const char *key)
+{
+  gint64 *when = table != NULL && key != NULL ? g_hash_table_lookup (table, key) : NULL;
+
+  return when != NULL ? *when : 0;
+}
+
 void
 cb_revocations_add_device (CbRevocations *self,
                            const char    *device_id,
@@ -95,12 +111,7 @@ gint64
 cb_revocations_get_device (const CbRevocations *self,
                            const char          *device_id)
 {
-  gint64 *when;
-
-  if (self == NULL || device_id == NULL)
-    return 0;
-  when = g_hash_table_lookup (self->devices, device_id);
-  return when != NULL ? *when : 0;
+  return get_latest (self != NULL ? self->devices : NULL, device_id);
 }
 
 static int
@@ -139,12 +150,23 @@ gint64
 cb_revocations_get_issuer (const CbRevocations *self,
                            const char          *policy_name)
 {
-  gint64 *when;
+  return get_latest (self != NULL ? self->issuers : NULL, policy_name);
+}
 
-  if (self == NULL || policy_name == NULL)
-    return 0;
-  when = g_hash_table_lookup (self->issuers, policy_name);
-  return when != NULL ? *when : 0;
+void
+cb_revocations_add_certificate_authority (CbRevocations *self,
+                                          const char    *ca_name,
+                                          gint64         when)
+{
+  g_return_if_fail (self != NULL && ca_name != NULL);
+  add_latest (self->cas, ca_name, when);
+}
+
+gint64
+cb_revocations_get_certificate_authority (const CbRevocations *self,
+                                          const char          *ca_name)
+{
+  return get_latest (self != NULL ? self->cas : NULL, ca_name);
 }
 
 /* The value after "/<collection>/" in an ARM id, case-insensitively. */
@@ -202,6 +224,28 @@ cb_revocations_add_events (CbRevocations *self,
 
           if (policy != NULL)
             cb_revocations_add_issuer (self, policy, cb_activity_event_get_time (event));
+        }
+      else if (g_ascii_strcasecmp (operation, "Microsoft.DeviceRegistry/namespaces/registryDevices/"
+                                              "authenticationProfiles/revokeCertificates/"
+                                              "action") == 0)
+        {
+          /* The registry device's, or the device row's it is a view of. */
+          g_autofree char *device = id_segment (resource, "registryDevices");
+
+          if (device == NULL)
+            device = id_segment (resource, "devices");
+          if (device != NULL)
+            cb_revocations_add_device (self, device, cb_activity_event_get_time (event));
+        }
+      else if (g_ascii_strcasecmp (operation, "Microsoft.DeviceRegistry/namespaces/"
+                                              "certificateAuthorities/revokeAndRotate/"
+                                              "action") == 0)
+        {
+          g_autofree char *ca = id_segment (resource, "certificateAuthorities");
+
+          if (ca != NULL)
+            cb_revocations_add_certificate_authority (self, ca,
+                                                      cb_activity_event_get_time (event));
         }
     }
 }

@@ -50,6 +50,13 @@ void           cb_revocations_add_issuer       (CbRevocations *self,
                                                 gint64         when);
 gint64         cb_revocations_get_issuer       (const CbRevocations *self,
                                                 const char          *policy_name);
+/* The certificate-authority model: an ICA's revokeAndRotate revokes the issuer of every policy
+ * under it. */
+void           cb_revocations_add_certificate_authority (CbRevocations       *self,
+                                                         const char          *ca_name,
+                                                         gint64               when);
+gint64         cb_revocations_get_certificate_authority (const CbRevocations *self,
+                                                         const char          *ca_name);
 /* Collects the Succeeded revoke events (CbActivityEvent) on resources under namespace_id
  * (NULL: any namespace). */
 void           cb_revocations_add_events       (CbRevocations *self,

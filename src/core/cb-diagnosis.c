@@ -534,8 +534,12 @@ list_policies_cb (GObject      *object,
       for (guint i = 0; i < policies->len; i++)
         {
           CbPolicy *policy = g_ptr_array_index (policies, i);
+          gint64 not_before = cb_policy_get_ca_not_before (policy);
 
-          if (g_strcmp0 (cb_policy_get_ca_subject (policy), cb_certificate_get_subject (issuer)) == 0)
+          /* A rotated ICA of the stable model keeps its name and subject: the current one is
+           * the one whose validity started when the issuer's did. */
+          if (g_strcmp0 (cb_policy_get_ca_subject (policy), cb_certificate_get_subject (issuer)) == 0 &&
+              (not_before == 0 || not_before == cb_certificate_get_not_before (issuer)))
             match = policy;
         }
 

@@ -512,6 +512,14 @@ cb_dps_service_client_set_model (CbDpsServiceClient *self,
   self->model = model;
 }
 
+CbAdrModel
+cb_dps_service_client_get_model (CbDpsServiceClient *self)
+{
+  g_return_val_if_fail (CB_IS_DPS_SERVICE_CLIENT (self), CB_ADR_MODEL_UNKNOWN);
+
+  return self->model;
+}
+
 static const char *
 string_member (JsonObject *object,
                const char *member)
@@ -541,6 +549,22 @@ cb_dps_enrollment_get_certificate_authority (JsonObject *enrollment)
   g_return_val_if_fail (enrollment != NULL, NULL);
 
   return string_member (enrollment, "certificateAuthorityName");
+}
+
+const char *
+cb_dps_enrollment_get_primary_key (JsonObject *enrollment)
+{
+  JsonNode *attestation, *symmetric_key;
+
+  g_return_val_if_fail (enrollment != NULL, NULL);
+
+  attestation = json_object_get_member (enrollment, "attestation");
+  if (attestation == NULL || !JSON_NODE_HOLDS_OBJECT (attestation))
+    return NULL;
+  symmetric_key = json_object_get_member (json_node_get_object (attestation), "symmetricKey");
+  if (symmetric_key == NULL || !JSON_NODE_HOLDS_OBJECT (symmetric_key))
+    return NULL;
+  return string_member (json_node_get_object (symmetric_key), "primaryKey");
 }
 
 const char *

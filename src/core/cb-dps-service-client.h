@@ -35,10 +35,11 @@ typedef enum
 CbDpsServiceClient *cb_dps_service_client_new          (CbProfile           *profile,
                                                         CbHttpClient        *http,
                                                         CbEntraClient       *entra);
-/* Which ADR model the enrollments read with get and query follow (CB_ADR_MODEL_CREDENTIAL until
- * set). */
+/* Which ADR model the enrollments read with get and query follow (CB_ADR_MODEL_UNKNOWN, read
+ * as the credential model, until set; CbContext sets it once the ADR client knows the model). */
 void                cb_dps_service_client_set_model    (CbDpsServiceClient  *self,
                                                         CbAdrModel           model);
+CbAdrModel          cb_dps_service_client_get_model    (CbDpsServiceClient  *self);
 /* policy_name NULL means "provisioningserviceowner"; key NULL goes back to Entra. */
 void                cb_dps_service_client_set_sas_key  (CbDpsServiceClient  *self,
                                                         const char          *policy_name,
@@ -99,6 +100,9 @@ JsonObject         *cb_dps_enrollment_new_symmetric_key (CbDpsEnrollmentKind  ki
 const char         *cb_dps_enrollment_get_policy        (JsonObject          *enrollment);
 const char         *cb_dps_enrollment_get_certificate_authority (JsonObject  *enrollment);
 const char         *cb_dps_enrollment_get_namespace     (JsonObject          *enrollment);
+/* A symmetric-key enrollment's primary key as the service returned it (a secret: never log
+ * it); NULL for another attestation. */
+const char         *cb_dps_enrollment_get_primary_key   (JsonObject          *enrollment);
 /* Points an enrollment at a policy: ca_name NULL is the credential model's credentialPolicyName;
  * else the three names of the certificate-authority model (the other model's members go). */
 void                cb_dps_enrollment_set_policy        (JsonObject          *enrollment,

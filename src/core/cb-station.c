@@ -99,15 +99,6 @@ member_string (JsonObject *object,
   return json_node_get_string (node);
 }
 
-static JsonObject *
-member_object (JsonObject *object,
-               const char *member)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-}
-
 static gboolean
 services_ready (CbContext *context,
                 GError   **error)
@@ -497,8 +488,7 @@ get_group_cb (GObject      *object,
       return;
     }
 
-  key = member_string (member_object (member_object (group, "attestation"), "symmetricKey"),
-                       "primaryKey");
+  key = cb_dps_enrollment_get_primary_key (group);
   if (key == NULL)
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
@@ -506,7 +496,8 @@ get_group_cb (GObject      *object,
                                  "this station cannot register devices with it"), data->group);
       return;
     }
-  data->policy = g_strdup (member_string (group, "credentialPolicyName"));
+  /* In either model: a credential policy, or a certificate policy under an ICA. */
+  data->policy = g_strdup (cb_dps_enrollment_get_policy (group));
   /* The key goes to the keyring only, as every enrollment key does. */
   cb_secrets_store_async (cb_context_get_secrets (context),
                           cb_profile_get_id (cb_context_get_profile (context)),
