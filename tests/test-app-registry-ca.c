@@ -156,17 +156,28 @@ answer (AdwMessageDialog *dialog,
   gtk_window_destroy (GTK_WINDOW (dialog));
 }
 
+/* @widget (the window, or a dialog) at @width, into <build>/tests/screenshots; "-de" added
+ * when the run is in German. */
 static void
-screenshot (Fixture    *f,
-            const char *name,
-            int         width)
+screenshot_of (GtkWidget  *widget,
+               const char *name,
+               int         width,
+               int         height)
 {
   g_autofree char *file = g_strdup_printf ("%s%s.png", name,
                                            g_strcmp0 (g_getenv ("LANGUAGE"), "de") == 0 ? "-de"
                                                                                         : "");
   g_autofree char *path = g_test_build_filename (G_TEST_BUILT, "screenshots", file, NULL);
 
-  cb_test_app_save_png (f->window, path, width, 800);
+  cb_test_app_save_png (widget, path, width, height);
+}
+
+static void
+screenshot (Fixture    *f,
+            const char *name,
+            int         width)
+{
+  screenshot_of (f->window, name, width, 800);
 }
 
 /* ---- the hierarchy ------------------------------------------------------------------------ */
@@ -203,7 +214,19 @@ test_hierarchy (Fixture       *f,
   g_assert_nonnull (strstr (row_subtitle (dps), "linked"));
 
   screenshot (f, "registry-ca", 1280);
+  /* Narrow, the content replaces the lists: the hierarchy, then the links below it. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "registry.show-view", "s",
+                                             "authorities"));
   screenshot (f, "narrow-registry-ca", 360);
+  {
+    GtkWidget *links = cb_registry_ca_pane_find_row (f->pane, "demo-stable-dps");
+    GtkWidget *scrolled = gtk_widget_get_ancestor (links, GTK_TYPE_SCROLLED_WINDOW);
+    GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
+
+    gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment));
+    screenshot (f, "narrow-registry-ca-links", 360);
+  }
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 1280, 800);
 
   /* The preview namespace shows its credential and no hierarchy. */
   g_assert_true (cb_registry_page_select_namespace (f->page, "demo-ns"));
@@ -241,7 +264,8 @@ test_create (Fixture       *f,
                    CB_CA_ISSUER_MICROSOFT);
   g_assert_true (g_str_has_suffix (cb_ca_create_dialog_get_root_id (CB_CA_CREATE_DIALOG (dialog)),
                                    "/demo-root"));
-  screenshot (f, "registry-ca-new-ica", 1280);
+  screenshot_of (GTK_WIDGET (dialog), "registry-ca-new-ica", 480, 420);
+  screenshot_of (GTK_WIDGET (dialog), "narrow-registry-ca-new-ica", 360, 520);
   answer (dialog, "create");
   wait_row (f, "line2-ica", "Microsoft");
   cb_test_app_wait (idle, f, 30000);
@@ -254,6 +278,7 @@ test_create (Fixture       *f,
   dialog = take_dialog (f);
   g_assert_true (CB_IS_CA_POLICY_DIALOG (dialog));
   policy = CB_CA_POLICY_DIALOG (dialog);
+  screenshot_of (GTK_WIDGET (dialog), "registry-ca-new-policy", 480, 420);
   g_assert_cmpuint (cb_ca_policy_dialog_get_days (policy), ==, 30);
   gtk_editable_set_text (cb_ca_policy_dialog_get_name_entry (policy), "line2-30d");
   g_assert_true (adw_message_dialog_get_response_enabled (dialog, "create"));
@@ -320,7 +345,7 @@ test_rotate (Fixture       *f,
   g_assert_false (cb_confirm_dialog_get_confirm_enabled (CB_CONFIRM_DIALOG (dialog)));
   gtk_editable_set_text (entry, "Demo-ica");
   g_assert_false (cb_confirm_dialog_get_confirm_enabled (CB_CONFIRM_DIALOG (dialog)));
-  screenshot (f, "registry-ca-rotate", 1280);
+  screenshot_of (GTK_WIDGET (dialog), "registry-ca-rotate", 480, 400);
   answer (dialog, "cancel");
   cb_test_app_spin (200);
   g_assert_cmpuint (cb_registry_ca_pane_get_n_operations (f->pane), ==, 0);
@@ -407,6 +432,7 @@ activate_with (Fixture    *f,
   dialog = take_dialog (f);
   /* The checks are said before the file is chosen. */
   g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "signing request"));
+  screenshot_of (GTK_WIDGET (dialog), "registry-ca-activate", 480, 480);
   answer (dialog, "choose");
   cb_test_app_wait (has_chooser, f, 30000);
   chooser = cb_registry_ca_pane_get_chooser (f->pane);
@@ -451,7 +477,7 @@ test_activate (Fixture       *f,
   g_test_message ("refused: %s", adw_message_dialog_get_body (dialog));
   g_assert_nonnull (strstr (adw_message_dialog_get_heading (dialog), "Was Not Activated"));
   g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "365"));
-  screenshot (f, "registry-ca-activate-refused", 1280);
+  screenshot_of (GTK_WIDGET (dialog), "registry-ca-activate-refused", 480, 380);
   answer (dialog, "close");
   wait_row (f, "ext-ica", "Pending activation");
 
@@ -489,6 +515,7 @@ test_links (Fixture       *f,
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->pane), "ca.link-hub", NULL));
   dialog = take_dialog (f);
   link = CB_ENDPOINT_LINK_DIALOG (dialog);
+  screenshot_of (GTK_WIDGET (dialog), "registry-ca-link", 480, 420);
   gtk_editable_set_text (cb_endpoint_link_dialog_get_resource_entry (link), "no such hub");
   g_assert_false (adw_message_dialog_get_response_enabled (dialog, "link"));
   gtk_editable_set_text (cb_endpoint_link_dialog_get_resource_entry (link), "missing-hub");

@@ -130,8 +130,7 @@ cb_ca_create_dialog_new (GtkWindow *parent,
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->name_row), _("Name"));
   gtk_list_box_append (GTK_LIST_BOX (list), GTK_WIDGET (self->name_row));
 
-  issuers = gtk_string_list_new ((const char *[]) { _("Microsoft, by a root of this namespace"),
-                                                    _("External, by your own CA"), NULL });
+  issuers = gtk_string_list_new ((const char *[]) { _("Microsoft"), _("External"), NULL });
   self->issuer_row = ADW_COMBO_ROW (adw_combo_row_new ());
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->issuer_row), _("Issued by"));
   adw_combo_row_set_model (self->issuer_row, G_LIST_MODEL (issuers));

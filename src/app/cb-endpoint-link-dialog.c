@@ -127,17 +127,12 @@ cb_endpoint_link_dialog_init (CbEndpointLinkDialog *self)
 CbEndpointLinkDialog *
 cb_endpoint_link_dialog_new (GtkWindow      *parent,
                              CbEndpointKind  kind,
-                             CbProfile      *profile,
-                             GPtrArray      *linked)
+                             CbProfile      *profile)
 {
   CbEndpointLinkDialog *self;
   gboolean hub = kind == CB_ENDPOINT_MESSAGING;
-  const char *own = NULL;
   g_autofree char *body = NULL;
   GtkWidget *list;
-
-  if (profile != NULL)
-    own = hub ? cb_profile_get_hub_name (profile) : cb_profile_get_dps_name (profile);
   body = g_strdup_printf (hub ? _("Linked hubs receive the namespace's intermediate CAs, so "
                                   "they accept the certificates those sign. Give the hub's "
                                   "name in the resource group “%s”, or its whole resource ID.")
@@ -180,13 +175,6 @@ cb_endpoint_link_dialog_new (GtkWindow      *parent,
   gtk_list_box_append (GTK_LIST_BOX (list), GTK_WIDGET (self->link_row));
   adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (self), list);
 
-  /* The connection's own hub or DPS first, unless it is linked already. */
-  for (guint i = 0; own != NULL && linked != NULL && i < linked->len; i++)
-    if (g_strcmp0 (cb_namespace_endpoint_get_resource_name (g_ptr_array_index (linked, i)),
-                   own) == 0)
-      own = NULL;
-  if (own != NULL)
-    gtk_editable_set_text (GTK_EDITABLE (self->resource_row), own);
 
   g_signal_connect_object (self->resource_row, "changed", G_CALLBACK (update), self,
                            G_CONNECT_SWAPPED);

@@ -16,13 +16,10 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (CbEndpointLinkDialog, cb_endpoint_link_dialog, CB, ENDPOINT_LINK_DIALOG,
                       AdwMessageDialog)
 
-/* @profile gives the subscription and resource group a name is looked for in, and the
- * connection's own hub or DPS, offered first; @linked: (element-type CbNamespaceEndpoint): the
- * namespace's links (a resource already linked is not offered). */
+/* @profile gives the subscription and resource group a name is looked for in. */
 CbEndpointLinkDialog *cb_endpoint_link_dialog_new              (GtkWindow            *parent,
                                                                 CbEndpointKind        kind,
-                                                                CbProfile            *profile,
-                                                                GPtrArray            *linked);
+                                                                CbProfile            *profile);
 CbEndpointKind        cb_endpoint_link_dialog_get_kind         (CbEndpointLinkDialog *self);
 /* The resource ID to link (built from a name), or NULL while nothing is typed. */
 char                 *cb_endpoint_link_dialog_dup_resource_id  (CbEndpointLinkDialog *self);

@@ -685,9 +685,7 @@ link_action (GtkWidget  *widget,
   if (self->context == NULL)
     return;
   dialog = cb_endpoint_link_dialog_new (_cb_registry_ca_pane_get_window (self), kind,
-                                        cb_context_get_profile (self->context),
-                                        self->ns != NULL ? cb_namespace_get_endpoints (self->ns)
-                                                         : NULL);
+                                        cb_context_get_profile (self->context));
   g_signal_connect_object (dialog, "response", G_CALLBACK (on_link_response_cb), self, 0);
   present (self, ADW_MESSAGE_DIALOG (dialog));
 }

@@ -312,8 +312,7 @@ add_common_rows (AdwExpanderRow         *expander,
     validity = g_strdup_printf (_("%s to %s"), before, after);
   else
     validity = g_strdup (_("Set when it is activated"));
-  adw_expander_row_add_row (expander, detail_row (_("Issuer"), issuer_text (ca)));
-  adw_expander_row_add_row (expander, detail_row (_("Status"), status_text (ca)));
+  /* Its kind, issuer and status are the expander's subtitle. */
   adw_expander_row_add_row (expander, detail_row (_("Validity"), validity));
   adw_expander_row_add_row (expander,
                             detail_row (_("Subject"), cb_certificate_authority_get_subject (ca)));
@@ -440,17 +439,30 @@ ica_row (CbRegistryCaPane       *self,
 
 static GtkWidget *
 new_group (const char *title,
-           const char *description,
-           GtkWidget  *suffix)
+           const char *description)
 {
   GtkWidget *group = adw_preferences_group_new ();
 
   adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group), title);
   if (description != NULL)
     adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (group), description);
-  if (suffix != NULL)
-    adw_preferences_group_set_header_suffix (ADW_PREFERENCES_GROUP (group), suffix);
   return group;
+}
+
+/* The group's last row, activated to add to it: a header button would squeeze the group's
+ * title in a narrow window. */
+static void
+add_adding_row (GtkWidget  *group,
+                const char *title,
+                const char *action)
+{
+  GtkWidget *row = adw_action_row_new ();
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_action_row_add_prefix (ADW_ACTION_ROW (row), gtk_image_new_from_icon_name ("list-add-symbolic"));
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (row), action);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
 }
 
 static gboolean
@@ -473,11 +485,7 @@ add_authorities (CbRegistryCaPane *self)
 
   group = new_group (_("Certificate Authorities"),
                      _("A root signs up to three intermediate CAs; each intermediate CA signs "
-                       "the device certificates of its policy."),
-                     button_for (_("_New Intermediate CA…"), "ca.new-ica", NULL,
-                                 _("New intermediate CA"), FALSE));
-  gtk_widget_add_css_class (adw_preferences_group_get_header_suffix (ADW_PREFERENCES_GROUP (group)),
-                            "flat");
+                       "the device certificates of its policy."));
 
   /* Each root with the intermediate CAs it issued inside it. */
   for (guint i = 0; i < self->cas->len; i++)
@@ -530,6 +538,8 @@ add_authorities (CbRegistryCaPane *self)
                                      "create-root"));
       adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
     }
+  if (n_icas < CB_ADR_MAX_INTERMEDIATE_CAS)
+    add_adding_row (group, _("New intermediate CA…"), "ca.new-ica");
   gtk_box_append (self->content, group);
 }
 
@@ -573,13 +583,7 @@ add_links (CbRegistryCaPane *self,
                      hub ? _("They receive the intermediate CAs, so they accept the "
                              "certificates those sign.")
                          : _("Their enrollments provision devices through the namespace's "
-                             "policies."),
-                     button_for (hub ? _("_Link Hub…") : _("L_ink Service…"),
-                                 hub ? "ca.link-hub" : "ca.link-dps", NULL,
-                                 hub ? _("Link an IoT hub") : _("Link a provisioning service"),
-                                 FALSE));
-  gtk_widget_add_css_class (adw_preferences_group_get_header_suffix (ADW_PREFERENCES_GROUP (group)),
-                            "flat");
+                             "policies."));
 
   for (guint i = 0; endpoints != NULL && i < endpoints->len; i++)
     {
@@ -631,6 +635,8 @@ add_links (CbRegistryCaPane *self,
                                      hub ? _("No linked hub") : _("No linked service"));
       adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
     }
+  add_adding_row (group, hub ? _("Link a hub…") : _("Link a provisioning service…"),
+                  hub ? "ca.link-hub" : "ca.link-dps");
   gtk_box_append (self->content, group);
 }
 
