@@ -8,6 +8,7 @@
 
 #include "config.h"
 
+#include <locale.h>
 #include <glib/gstdio.h>
 
 #include "cb-adr-client-ca.h"
@@ -16,6 +17,7 @@
 #include "cb-ca-policy-dialog.h"
 #include "cb-confirm-dialog.h"
 #include "cb-endpoint-link-dialog.h"
+#include "cb-i18n.h"
 #include "cb-registry-page.h"
 #include "cb-sb-adr-ids.h"
 #include "cb-sb-adr.h"
@@ -539,11 +541,85 @@ test_links (Fixture       *f,
   g_assert_null (cb_registry_ca_pane_find_row (f->pane, "No linked hub"));
 }
 
+/* ---- every view and dialog, pictured --------------------------------------------------- */
+
+/* Opens each dialog of the view, pictures it and cancels it: nothing here depends on the
+ * language, so that LANGUAGE=de pictures the German ones (the screenshots end in -de). */
+static void
+picture_dialog (Fixture    *f,
+                const char *action,
+                const char *target,
+                const char *name,
+                int         height)
+{
+  AdwMessageDialog *dialog;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->pane), action,
+                                             target != NULL ? "s" : NULL, target));
+  dialog = take_dialog (f);
+  screenshot_of (GTK_WIDGET (dialog), name, 480, height);
+  answer (dialog, "cancel");
+  cb_test_app_wait (idle, f, 30000);
+}
+
+static void
+test_pictures (Fixture       *f,
+               gconstpointer  data)
+{
+  AdwMessageDialog *refused;
+
+  wait_hierarchy (f);
+  cb_test_app_wait (idle, f, 30000);
+  screenshot (f, "registry-ca-view", 1280);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "registry.show-view", "s",
+                                             "authorities"));
+  screenshot (f, "narrow-registry-ca-view", 360);
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 1280, 800);
+
+  picture_dialog (f, "ca.new-ica", NULL, "dialog-ca-new-ica", 420);
+  picture_dialog (f, "ca.new-policy", "demo-ica", "dialog-ca-new-policy", 420);
+  picture_dialog (f, "ca.revoke-and-rotate", "demo-ica", "dialog-ca-rotate", 400);
+  picture_dialog (f, "ca.activate", "demo-ica", "dialog-ca-activate", 480);
+  picture_dialog (f, "ca.link-hub", NULL, "dialog-ca-link-hub", 420);
+  picture_dialog (f, "ca.link-dps", NULL, "dialog-ca-link-dps", 420);
+  picture_dialog (f, "ca.unlink-dps", "demo-stable-dps", "dialog-ca-unlink", 360);
+
+  refused = cb_ca_activate_dialog_new_failed (GTK_WINDOW (f->window), "ext-ica",
+                                              "InvalidCertificateChain: Certificate 0 "
+                                              "(CN=ext-ica) has 99 days of validity left; at "
+                                              "least 365 are required.");
+  screenshot_of (GTK_WIDGET (refused), "dialog-ca-activate-refused", 480, 380);
+  gtk_window_destroy (GTK_WINDOW (refused));
+
+  /* Nothing was changed by looking. */
+  g_assert_nonnull (cb_registry_ca_pane_find_row (f->pane, "demo-stable-dps"));
+  g_assert_null (strstr (row_subtitle (cb_registry_ca_pane_find_row (f->pane, "demo-ica")),
+                         "rotated"));
+}
+
 int
 main (int   argc,
       char *argv[])
 {
+  gboolean german = g_strcmp0 (g_getenv ("LANGUAGE"), "de") == 0;
+
   cb_test_app_init (&argc, &argv);
+
+  /* LANGUAGE=de: only the pictures, in German (the other tests read English text). */
+  if (german)
+    {
+      g_autofree char *app_path = g_test_build_filename (G_TEST_BUILT, "..", "src", "app",
+                                                         "certbench", NULL);
+
+      if (setlocale (LC_ALL, "de_DE.UTF-8") == NULL)
+        g_printerr ("de_DE.UTF-8 is not generated: the pictures stay in English\n");
+      cb_i18n_init (app_path);
+      g_test_add ("/cb/app-registry-ca/pictures", Fixture, NULL, fixture_setup, test_pictures,
+                  fixture_teardown);
+      return g_test_run ();
+    }
+  g_test_add ("/cb/app-registry-ca/pictures", Fixture, NULL, fixture_setup, test_pictures,
+              fixture_teardown);
 
   g_test_add ("/cb/app-registry-ca/hierarchy", Fixture, NULL, fixture_setup, test_hierarchy,
               fixture_teardown);
