@@ -2,7 +2,7 @@
 #pragma once
 
 /* The certificate authorities pane's insides, shared by its two files: cb-registry-ca-pane.c
- * (the widget, the loading and the rows) and cb-registry-ca-actions.c (what its buttons do). */
+ * (the widget, the loading and the rows) and cb-registry-ca-pane-actions.c (what its buttons do). */
 
 #include "cb-adr-client-ca.h"
 #include "cb-registry-ca-pane.h"
@@ -61,7 +61,7 @@ void              _cb_registry_ca_pane_mark_rotated  (CbRegistryCaPane *self,
                                                       const char       *ca_name);
 void              _cb_registry_ca_pane_policies_changed (CbRegistryCaPane *self);
 
-/* cb-registry-ca-actions.c */
+/* cb-registry-ca-pane-actions.c */
 void              _cb_registry_ca_actions_class_init (GtkWidgetClass   *widget_class);
 void              _cb_registry_ca_actions_update     (CbRegistryCaPane *self);
 

@@ -6,7 +6,7 @@
  * the namespace's linked hubs and DPS, and shows them as a hierarchy (a root's expander holds
  * its intermediate CAs, an intermediate CA's its details, its policy and its actions). While a
  * link or a CA is still settling it reads them again, a bounded number of times. The actions
- * are in cb-registry-ca-actions.c. */
+ * are in cb-registry-ca-pane-actions.c. */
 
 #include "config.h"
 
