@@ -449,20 +449,25 @@ new_group (const char *title,
   return group;
 }
 
-/* The group's last row, activated to add to it: a header button would squeeze the group's
- * title in a narrow window. */
+/* Below the group's rows, the button that adds to it: a header button would squeeze the
+ * group's title in a narrow window. */
 static void
-add_adding_row (GtkWidget  *group,
-                const char *title,
-                const char *action)
+add_adding_button (GtkWidget  *group,
+                   const char *label,
+                   const char *action)
 {
-  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *content = adw_button_content_new ();
+  GtkWidget *button = gtk_button_new ();
 
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
-  adw_action_row_add_prefix (ADW_ACTION_ROW (row), gtk_image_new_from_icon_name ("list-add-symbolic"));
-  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (row), action);
-  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
+  adw_button_content_set_icon_name (ADW_BUTTON_CONTENT (content), "list-add-symbolic");
+  adw_button_content_set_label (ADW_BUTTON_CONTENT (content), label);
+  adw_button_content_set_use_underline (ADW_BUTTON_CONTENT (content), TRUE);
+  gtk_button_set_child (GTK_BUTTON (button), content);
+  gtk_widget_set_halign (button, GTK_ALIGN_START);
+  gtk_widget_set_margin_top (button, 6);
+  gtk_widget_add_css_class (button, "flat");
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), action);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), button);
 }
 
 static gboolean
@@ -539,7 +544,7 @@ add_authorities (CbRegistryCaPane *self)
       adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
     }
   if (n_icas < CB_ADR_MAX_INTERMEDIATE_CAS)
-    add_adding_row (group, _("New intermediate CA…"), "ca.new-ica");
+    add_adding_button (group, _("_New intermediate CA…"), "ca.new-ica");
   gtk_box_append (self->content, group);
 }
 
@@ -635,8 +640,8 @@ add_links (CbRegistryCaPane *self,
                                      hub ? _("No linked hub") : _("No linked service"));
       adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
     }
-  add_adding_row (group, hub ? _("Link a hub…") : _("Link a provisioning service…"),
-                  hub ? "ca.link-hub" : "ca.link-dps");
+  add_adding_button (group, hub ? _("_Link a hub…") : _("L_ink a provisioning service…"),
+                     hub ? "ca.link-hub" : "ca.link-dps");
   gtk_box_append (self->content, group);
 }
 
