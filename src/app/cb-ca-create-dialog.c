@@ -20,8 +20,8 @@ struct _CbCaCreateDialog
   GPtrArray        *roots;        /* CbCertificateAuthority */
   guint             n_icas;
   AdwEntryRow      *name_row;
-  AdwComboRow      *issuer_row;
-  AdwComboRow      *root_row;
+  GPtrArray        *root_checks;  /* GtkCheckButton, one per root: Microsoft, by that root */
+  GtkCheckButton   *external_check;
   GtkLabel         *hint;
 };
 
@@ -31,11 +31,10 @@ static void
 update (CbCaCreateDialog *self)
 {
   const char *name = gtk_editable_get_text (GTK_EDITABLE (self->name_row));
-  gboolean microsoft = adw_combo_row_get_selected (self->issuer_row) == 0;
+  gboolean microsoft = !gtk_check_button_get_active (self->external_check);
   const char *hint = NULL;
   gboolean ok = TRUE;
 
-  gtk_widget_set_sensitive (GTK_WIDGET (self->root_row), microsoft && self->roots->len > 0);
   if (self->n_icas >= CB_ADR_MAX_INTERMEDIATE_CAS)
     {
       hint = _("This namespace has three intermediate CAs, the most it can have: delete one "
@@ -74,6 +73,7 @@ cb_ca_create_dialog_finalize (GObject *object)
   CbCaCreateDialog *self = CB_CA_CREATE_DIALOG (object);
 
   g_clear_pointer (&self->roots, g_ptr_array_unref);
+  g_clear_pointer (&self->root_checks, g_ptr_array_unref);
   G_OBJECT_CLASS (cb_ca_create_dialog_parent_class)->finalize (object);
 }
 
@@ -94,8 +94,7 @@ cb_ca_create_dialog_new (GtkWindow *parent,
                          guint      n_icas)
 {
   CbCaCreateDialog *self;
-  g_autoptr(GtkStringList) issuers = NULL;
-  g_autoptr(GtkStringList) root_names = gtk_string_list_new (NULL);
+  GtkWidget *issuers;
   GtkWidget *box;
   GtkWidget *list;
 
@@ -130,20 +129,52 @@ cb_ca_create_dialog_new (GtkWindow *parent,
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->name_row), _("Name"));
   gtk_list_box_append (GTK_LIST_BOX (list), GTK_WIDGET (self->name_row));
 
-  issuers = gtk_string_list_new ((const char *[]) { _("Microsoft"), _("External"), NULL });
-  self->issuer_row = ADW_COMBO_ROW (adw_combo_row_new ());
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->issuer_row), _("Issued by"));
-  adw_combo_row_set_model (self->issuer_row, G_LIST_MODEL (issuers));
-  gtk_list_box_append (GTK_LIST_BOX (list), GTK_WIDGET (self->issuer_row));
-
-  for (guint i = 0; i < roots->len; i++)
-    gtk_string_list_append (root_names,
-                            cb_certificate_authority_get_name (g_ptr_array_index (roots, i)));
-  self->root_row = ADW_COMBO_ROW (adw_combo_row_new ());
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->root_row), _("Root CA"));
-  adw_combo_row_set_model (self->root_row, G_LIST_MODEL (root_names));
-  gtk_list_box_append (GTK_LIST_BOX (list), GTK_WIDGET (self->root_row));
   gtk_box_append (GTK_BOX (box), list);
+
+  /* Who signs it: a root of this namespace (one choice per root), or your own CA. */
+  issuers = gtk_list_box_new ();
+  gtk_list_box_set_selection_mode (GTK_LIST_BOX (issuers), GTK_SELECTION_NONE);
+  gtk_widget_add_css_class (issuers, "boxed-list");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (issuers), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Issued by"), -1);
+  self->root_checks = g_ptr_array_new ();
+  for (guint i = 0; i <= roots->len; i++)
+    {
+      GtkWidget *row = adw_action_row_new ();
+      GtkWidget *check = gtk_check_button_new ();
+      g_autofree char *subtitle = NULL;
+
+      if (i < roots->len)
+        {
+          subtitle = g_strdup_printf (_("Signed by the root “%s” at once"),
+                                      cb_certificate_authority_get_name (g_ptr_array_index (roots, i)));
+          adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Microsoft"));
+          g_ptr_array_add (self->root_checks, check);
+        }
+      else
+        {
+          subtitle = g_strdup (_("Signed by your own CA, then activated with its chain"));
+          adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("External"));
+          self->external_check = GTK_CHECK_BUTTON (check);
+        }
+      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+      gtk_widget_set_valign (check, GTK_ALIGN_CENTER);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (check), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                      subtitle, -1);
+      if (i > 0)
+        gtk_check_button_set_group (GTK_CHECK_BUTTON (check),
+                                    i < roots->len ? g_ptr_array_index (self->root_checks, 0)
+                                                   : roots->len > 0
+                                                       ? g_ptr_array_index (self->root_checks, 0)
+                                                       : NULL);
+      gtk_check_button_set_active (GTK_CHECK_BUTTON (check), i == 0);
+      adw_action_row_add_prefix (ADW_ACTION_ROW (row), check);
+      adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), check);
+      gtk_list_box_append (GTK_LIST_BOX (issuers), row);
+      g_signal_connect_object (check, "toggled", G_CALLBACK (update), self, G_CONNECT_SWAPPED);
+    }
+  gtk_box_append (GTK_BOX (box), issuers);
 
   self->hint = GTK_LABEL (gtk_label_new (NULL));
   gtk_label_set_wrap (self->hint, TRUE);
@@ -154,8 +185,6 @@ cb_ca_create_dialog_new (GtkWindow *parent,
   adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (self), box);
 
   g_signal_connect_object (self->name_row, "changed", G_CALLBACK (update), self,
-                           G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->issuer_row, "notify::selected", G_CALLBACK (update), self,
                            G_CONNECT_SWAPPED);
   update (self);
   return self;
@@ -172,21 +201,19 @@ CbCaIssuer
 cb_ca_create_dialog_get_issuer (CbCaCreateDialog *self)
 {
   g_return_val_if_fail (CB_IS_CA_CREATE_DIALOG (self), CB_CA_ISSUER_MICROSOFT);
-  return adw_combo_row_get_selected (self->issuer_row) == 0 ? CB_CA_ISSUER_MICROSOFT
-                                                            : CB_CA_ISSUER_EXTERNAL;
+  return gtk_check_button_get_active (self->external_check) ? CB_CA_ISSUER_EXTERNAL
+                                                            : CB_CA_ISSUER_MICROSOFT;
 }
 
 const char *
 cb_ca_create_dialog_get_root_id (CbCaCreateDialog *self)
 {
-  guint selected;
-
   g_return_val_if_fail (CB_IS_CA_CREATE_DIALOG (self), NULL);
-  selected = adw_combo_row_get_selected (self->root_row);
-  if (cb_ca_create_dialog_get_issuer (self) != CB_CA_ISSUER_MICROSOFT ||
-      selected >= self->roots->len)
-    return NULL;
-  return cb_certificate_authority_get_id (g_ptr_array_index (self->roots, selected));
+
+  for (guint i = 0; i < self->root_checks->len; i++)
+    if (gtk_check_button_get_active (g_ptr_array_index (self->root_checks, i)))
+      return cb_certificate_authority_get_id (g_ptr_array_index (self->roots, i));
+  return NULL;
 }
 
 GtkEditable *
@@ -201,5 +228,8 @@ cb_ca_create_dialog_set_issuer (CbCaCreateDialog *self,
                                 CbCaIssuer        issuer)
 {
   g_return_if_fail (CB_IS_CA_CREATE_DIALOG (self));
-  adw_combo_row_set_selected (self->issuer_row, issuer == CB_CA_ISSUER_EXTERNAL ? 1 : 0);
+  if (issuer == CB_CA_ISSUER_EXTERNAL)
+    gtk_check_button_set_active (self->external_check, TRUE);
+  else if (self->root_checks->len > 0)
+    gtk_check_button_set_active (g_ptr_array_index (self->root_checks, 0), TRUE);
 }

@@ -24,7 +24,7 @@ CbCaIssuer        cb_ca_create_dialog_get_issuer   (CbCaCreateDialog *self);
 /* The chosen root's ARM id for a Microsoft-issued CA, else NULL. */
 const char       *cb_ca_create_dialog_get_root_id  (CbCaCreateDialog *self);
 
-/* For tests: the name entry and the issuer choice (0 Microsoft, 1 External). */
+/* For tests: the name entry, and choosing External or the first root. */
 GtkEditable      *cb_ca_create_dialog_get_name_entry (CbCaCreateDialog *self);
 void              cb_ca_create_dialog_set_issuer     (CbCaCreateDialog *self,
                                                       CbCaIssuer        issuer);

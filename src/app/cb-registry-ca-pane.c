@@ -3,7 +3,7 @@
 
 /* The Registry's certificate authorities view (the certificate-authority model, docs/DESIGN.md
  * "Two ADR models"): it reads the namespace's CAs, the policy under each intermediate CA and
- * the namespace's linked hubs and DPS, and shows them as a hierarchy (a root's expander holds
+ * the namespace's linked hubs and DPS, and shows them as a hierarchy (a root's group holds
  * its intermediate CAs, an intermediate CA's its details, its policy and its actions). While a
  * link or a CA is still settling it reads them again, a bounded number of times. The actions
  * are in cb-registry-ca-pane-actions.c. */
@@ -245,6 +245,8 @@ detail_row (const char *title,
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), value != NULL ? value : "—");
   gtk_widget_add_css_class (row, "property");
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
+  gtk_widget_set_focusable (row, FALSE);
   return row;
 }
 
@@ -295,11 +297,13 @@ action_row (const char *title,
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
+  gtk_widget_set_focusable (row, FALSE);
   return row;
 }
 
 static void
-add_common_rows (AdwExpanderRow         *expander,
+add_common_rows (AdwPreferencesGroup    *group,
                  CbCertificateAuthority *ca)
 {
   g_autofree char *before = format_date (cb_certificate_authority_get_not_before (ca));
@@ -312,9 +316,9 @@ add_common_rows (AdwExpanderRow         *expander,
     validity = g_strdup_printf (_("%s to %s"), before, after);
   else
     validity = g_strdup (_("Set when it is activated"));
-  /* Its kind, issuer and status are the expander's subtitle. */
-  adw_expander_row_add_row (expander, detail_row (_("Validity"), validity));
-  adw_expander_row_add_row (expander,
+  /* Its kind, issuer and status are the group's description. */
+  adw_preferences_group_add (group, detail_row (_("Validity"), validity));
+  adw_preferences_group_add (group,
                             detail_row (_("Subject"), cb_certificate_authority_get_subject (ca)));
   if (thumbprint != NULL)
     {
@@ -333,15 +337,17 @@ add_common_rows (AdwExpanderRow         *expander,
       gtk_actionable_set_action_target (GTK_ACTIONABLE (copy), "s",
                                         cb_certificate_authority_get_name (ca));
       adw_action_row_add_suffix (ADW_ACTION_ROW (row), copy);
-      adw_expander_row_add_row (expander, row);
+      adw_preferences_group_add (group, row);
     }
 }
 
+/* A CA's own group: its name as the title, its kind, issuer and status as the description,
+ * its details as rows; the intermediate CAs a root issued are groups inside the root's. */
 static GtkWidget *
-expander_for (CbRegistryCaPane       *self,
-              CbCertificateAuthority *ca)
+group_for (CbRegistryCaPane       *self,
+           CbCertificateAuthority *ca)
 {
-  GtkWidget *row = adw_expander_row_new ();
+  GtkWidget *group = adw_preferences_group_new ();
   gboolean root = cb_certificate_authority_get_kind (ca) == CB_CA_KIND_ROOT;
   g_autofree char *rotated = rotated_text (self, ca);
   g_autofree char *subtitle = NULL;
@@ -359,19 +365,20 @@ expander_for (CbRegistryCaPane       *self,
       g_free (subtitle);
       subtitle = longer;
     }
-  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), cb_certificate_authority_get_name (ca));
-  adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (row), subtitle);
-  add_common_rows (ADW_EXPANDER_ROW (row), ca);
-  return row;
+  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group),
+                                   cb_certificate_authority_get_name (ca));
+  adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (group), subtitle);
+  g_object_set_data (G_OBJECT (group), "cb-ca", ca);
+  add_common_rows (ADW_PREFERENCES_GROUP (group), ca);
+  return group;
 }
 
 static GtkWidget *
 ica_row (CbRegistryCaPane       *self,
          CbCertificateAuthority *ca)
 {
-  GtkWidget *row = expander_for (self, ca);
-  AdwExpanderRow *expander = ADW_EXPANDER_ROW (row);
+  GtkWidget *row = group_for (self, ca);
+  AdwPreferencesGroup *group = ADW_PREFERENCES_GROUP (row);
   const char *name = cb_certificate_authority_get_name (ca);
   CbPolicy *policy = _cb_registry_ca_pane_find_policy (self, name);
   gboolean external = cb_certificate_authority_get_issuer (ca) == CB_CA_ISSUER_EXTERNAL;
@@ -391,12 +398,14 @@ ica_row (CbRegistryCaPane       *self,
       adw_action_row_set_subtitle (ADW_ACTION_ROW (policy_row), subtitle);
       adw_action_row_add_prefix (ADW_ACTION_ROW (policy_row),
                                  gtk_image_new_from_icon_name ("security-medium-symbolic"));
-      adw_expander_row_add_row (expander, policy_row);
+      gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (policy_row), FALSE);
+      gtk_widget_set_focusable (policy_row, FALSE);
+      adw_preferences_group_add (group, policy_row);
     }
   else
     {
       a11y = g_strdup_printf (_("New policy for “%s”"), name);
-      adw_expander_row_add_row (expander,
+      adw_preferences_group_add (group,
                                 action_row (_("No policy"),
                                             _("Devices cannot be provisioned through it yet"),
                                             button_for (_("_New Policy…"), "ca.new-policy", name,
@@ -410,7 +419,7 @@ ica_row (CbRegistryCaPane       *self,
       GtkWidget *activate;
 
       a11y = g_strdup_printf (_("Copy the signing request of “%s”"), name);
-      adw_expander_row_add_row (expander,
+      adw_preferences_group_add (group,
                                 action_row (_("Signing request"),
                                             _("Your CA signs it to make this CA's certificate"),
                                             button_for (_("_Copy"), "ca.copy-request", name, a11y,
@@ -419,7 +428,7 @@ ica_row (CbRegistryCaPane       *self,
       a11y = g_strdup_printf (_("Activate “%s” with a chain file"), name);
       activate = button_for (_("_Activate…"), "ca.activate", name, a11y, FALSE);
       gtk_widget_add_css_class (activate, "suggested-action");
-      adw_expander_row_add_row (expander,
+      adw_preferences_group_add (group,
                                 action_row (_("Activation"),
                                             _("Give the signed certificate and the chain above it"),
                                             activate));
@@ -427,7 +436,7 @@ ica_row (CbRegistryCaPane       *self,
   else if (cb_certificate_authority_get_issuer (ca) == CB_CA_ISSUER_MICROSOFT)
     {
       a11y = g_strdup_printf (_("Revoke and rotate “%s”"), name);
-      adw_expander_row_add_row (expander,
+      adw_preferences_group_add (group,
                                 action_row (_("Revoke and rotate"),
                                             _("A new CA replaces it: every certificate it signed "
                                               "stops working"),
@@ -492,7 +501,7 @@ add_authorities (CbRegistryCaPane *self)
                      _("A root signs up to three intermediate CAs; each intermediate CA signs "
                        "the device certificates of its policy."));
 
-  /* Each root with the intermediate CAs it issued inside it. */
+  /* Each root with the intermediate CAs it issued inside it, indented. */
   for (guint i = 0; i < self->cas->len; i++)
     {
       CbCertificateAuthority *root = g_ptr_array_index (self->cas, i);
@@ -500,8 +509,7 @@ add_authorities (CbRegistryCaPane *self)
 
       if (cb_certificate_authority_get_kind (root) != CB_CA_KIND_ROOT)
         continue;
-      row = expander_for (self, root);
-      adw_expander_row_set_expanded (ADW_EXPANDER_ROW (row), TRUE);
+      row = group_for (self, root);
       for (guint j = 0; j < self->cas->len; j++)
         {
           CbCertificateAuthority *ica = g_ptr_array_index (self->cas, j);
@@ -512,10 +520,12 @@ add_authorities (CbRegistryCaPane *self)
                         cb_certificate_authority_get_id (root)))
             continue;
           child = ica_row (self, ica);
-          adw_expander_row_set_expanded (ADW_EXPANDER_ROW (child), TRUE);
-          adw_expander_row_add_row (ADW_EXPANDER_ROW (row), child);
+          gtk_widget_set_margin_start (child, 24);
+          gtk_widget_set_margin_top (child, 18);
+          adw_preferences_group_add (ADW_PREFERENCES_GROUP (row), child);
           g_hash_table_add (placed, ica);
         }
+      gtk_widget_set_margin_top (row, 12);
       adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
     }
 
@@ -529,7 +539,7 @@ add_authorities (CbRegistryCaPane *self)
           g_hash_table_contains (placed, ica))
         continue;
       row = ica_row (self, ica);
-      adw_expander_row_set_expanded (ADW_EXPANDER_ROW (row), TRUE);
+      gtk_widget_set_margin_top (row, 18);
       adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
     }
 
@@ -608,6 +618,8 @@ add_links (CbRegistryCaPane *self,
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), name);
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
       adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 4);
+      gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
+      gtk_widget_set_focusable (row, FALSE);
       if (g_strcmp0 (cb_namespace_endpoint_get_linking_state (e), CB_LINKING_FAILED) == 0)
         adw_action_row_add_prefix (ADW_ACTION_ROW (row),
                                    gtk_image_new_from_icon_name ("dialog-warning-symbolic"));
@@ -908,6 +920,9 @@ find_row (GtkWidget  *widget,
 {
   if (ADW_IS_PREFERENCES_ROW (widget) &&
       g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title) == 0)
+    return widget;
+  if (ADW_IS_PREFERENCES_GROUP (widget) &&
+      g_strcmp0 (adw_preferences_group_get_title (ADW_PREFERENCES_GROUP (widget)), title) == 0)
     return widget;
   for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
        child = gtk_widget_get_next_sibling (child))

@@ -28,8 +28,8 @@ void              cb_registry_ca_pane_activate_from_file (CbRegistryCaPane *self
                                                           const char       *ca_name,
                                                           GFile            *file);
 
-/* For tests: whether a load or an operation is running, the row titled @title (a CA, a
- * policy, a link; NULL when none), the dialog asking now, the chain chooser. */
+/* For tests: whether a load or an operation is running, the row or group titled @title (a
+ * CA's group, a policy's row, a link's row; NULL when none), the dialog asking now, the chain chooser. */
 gboolean          cb_registry_ca_pane_get_loading      (CbRegistryCaPane *self);
 guint             cb_registry_ca_pane_get_n_operations (CbRegistryCaPane *self);
 GtkWidget        *cb_registry_ca_pane_find_row         (CbRegistryCaPane *self,
