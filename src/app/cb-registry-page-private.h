@@ -13,7 +13,9 @@
 #include "cb-device-list-model.h"
 #include "cb-device-table.h"
 #include "cb-device-state.h"
+#include "cb-adr-model.h"
 #include "cb-policy-dialog.h"
+#include "cb-registry-ca-pane.h"
 #include "cb-registry-page.h"
 
 G_BEGIN_DECLS
@@ -47,6 +49,7 @@ struct _CbRegistryPage
   gboolean            counted;          /* the counts above were read at least once */
   gboolean            loaded;
   gboolean            disposed;
+  CbAdrModel          model;            /* the selected namespace's, once known */
 
   /* template */
   AdwToastOverlay    *toast_overlay;
@@ -63,6 +66,10 @@ struct _CbRegistryPage
   GtkSpinner         *busy_spinner;
   GtkLabel           *busy_label;
   AdwViewStack       *view_stack;
+  AdwViewStackPage   *authorities_page;
+  CbRegistryCaPane   *ca_pane;
+  GtkWidget          *credential_heading;
+  GtkWidget          *credential_list;
   GtkStack           *policy_stack;
   AdwActionRow       *ca_subject_row;
   AdwActionRow       *ca_validity_row;

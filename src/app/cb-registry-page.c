@@ -11,6 +11,7 @@
 #include <glib/gi18n.h>
 
 #include "cb-a11y.h"
+#include "cb-adr-client-ca.h"
 #include "cb-app-settings.h"
 #include "cb-error.h"
 #include "cb-page-context.h"
@@ -331,6 +332,11 @@ on_devices_changed_cb (CbRegistryPage *self)
   /* Template widgets emit while they are torn down. */
   if (self->disposed)
     return;
+  g_signal_connect_object (self->ca_pane, "toast", G_CALLBACK (_cb_registry_page_show_toast),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->ca_pane, "policies-changed",
+                           G_CALLBACK (_cb_registry_policy_pane_load), self, G_CONNECT_SWAPPED);
+
   update_devices_view (self);
   _cb_registry_page_update_actions (self);
 }
@@ -525,14 +531,50 @@ get_credential_cb (GObject      *object,
   _cb_registry_page_update_actions (self);
 }
 
+/* The certificate-authority model shows its hierarchy and links in place of the credential. */
+static void
+get_model_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(CbRegistryPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  CbAdrModel model;
+  gboolean authorities;
+
+  model = cb_adr_client_get_model_finish (CB_ADR_CLIENT (object), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->disposed)
+    return;
+
+  self->model = model;
+  authorities = model == CB_ADR_MODEL_CERTIFICATE_AUTHORITIES;
+  gtk_widget_set_visible (self->credential_heading, !authorities);
+  gtk_widget_set_visible (self->credential_list, !authorities);
+  adw_view_stack_page_set_visible (self->authorities_page, authorities);
+  if (authorities)
+    {
+      /* No credential here: its actions (a new credential-model policy, sync) are off. */
+      g_clear_pointer (&self->credential_state, g_free);
+      _cb_registry_page_update_actions (self);
+      adw_view_stack_set_visible_child_name (self->view_stack, "authorities");
+      cb_registry_ca_pane_load (self->ca_pane);
+      return;
+    }
+  if (g_strcmp0 (adw_view_stack_get_visible_child_name (self->view_stack), "authorities") == 0)
+    adw_view_stack_set_visible_child_name (self->view_stack, "policy");
+  cb_adr_client_get_credential_async (CB_ADR_CLIENT (object), _cb_registry_page_get_cancellable (self),
+                                      get_credential_cb, g_object_ref (self));
+}
+
 void
 _cb_registry_page_load_namespace (CbRegistryPage *self)
 {
   if (!_cb_registry_page_is_ready (self))
     return;
 
-  cb_adr_client_get_credential_async (cb_context_get_adr (self->context), _cb_registry_page_get_cancellable (self),
-                                      get_credential_cb, g_object_ref (self));
+  cb_adr_client_get_model_async (cb_context_get_adr (self->context),
+                                 _cb_registry_page_get_cancellable (self), get_model_cb,
+                                 g_object_ref (self));
   _cb_registry_policy_pane_load (self);
   _cb_registry_activity_load (self);
 }
@@ -555,6 +597,8 @@ on_namespace_list_row_selected_cb (CbRegistryPage *self,
   if (ns == NULL)
     return;
 
+  if (g_strcmp0 (self->namespace_id, cb_namespace_get_id (ns)) != 0)
+    cb_registry_ca_pane_clear (self->ca_pane);
   cb_set_str (&self->namespace_id, cb_namespace_get_id (ns));
   cb_adr_client_set_namespace (cb_context_get_adr (self->context), cb_namespace_get_name (ns));
   _cb_registry_page_load_namespace (self);
@@ -660,6 +704,9 @@ on_context_changed_cb (CbRegistryPage *self)
   self->counts_pending = 0;
   g_clear_pointer (&self->enrollment_groups, g_ptr_array_unref);
   g_list_store_remove_all (self->policies);
+  self->model = CB_ADR_MODEL_UNKNOWN;
+  cb_registry_ca_pane_set_context (self->ca_pane, self->context);
+  cb_registry_ca_pane_clear (self->ca_pane);
   _cb_registry_page_update_actions (self);
   cb_registry_page_reload (self);
 }
@@ -673,7 +720,10 @@ cb_registry_page_set_context (CbRegistryPage *self,
   if (cb_page_context_set (self, &self->context, context,
                            CB_PAGE_CONTEXT_STATE | CB_PAGE_CONTEXT_PROFILE,
                            G_CALLBACK (on_context_changed_cb)))
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTEXT]);
+    {
+      cb_registry_ca_pane_set_context (self->ca_pane, context);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTEXT]);
+    }
 }
 
 /* ---- GObject ---------------------------------------------------------------------------- */
@@ -802,6 +852,7 @@ cb_registry_page_class_init (CbRegistryPageClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (CB_TYPE_DEVICE_TABLE);
+  g_type_ensure (CB_TYPE_REGISTRY_CA_PANE);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/certbench/Certbench/cb-registry-page.ui");
@@ -815,6 +866,10 @@ cb_registry_page_class_init (CbRegistryPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CbRegistryPage, busy_spinner);
   gtk_widget_class_bind_template_child (widget_class, CbRegistryPage, busy_label);
   gtk_widget_class_bind_template_child (widget_class, CbRegistryPage, view_stack);
+  gtk_widget_class_bind_template_child (widget_class, CbRegistryPage, authorities_page);
+  gtk_widget_class_bind_template_child (widget_class, CbRegistryPage, ca_pane);
+  gtk_widget_class_bind_template_child (widget_class, CbRegistryPage, credential_heading);
+  gtk_widget_class_bind_template_child (widget_class, CbRegistryPage, credential_list);
   gtk_widget_class_bind_template_child (widget_class, CbRegistryPage, policy_stack);
   gtk_widget_class_bind_template_child (widget_class, CbRegistryPage, ca_subject_row);
   gtk_widget_class_bind_template_child (widget_class, CbRegistryPage, ca_validity_row);
@@ -874,6 +929,11 @@ cb_registry_page_init (CbRegistryPage *self)
   g_signal_connect_object (self->device_selection, "items-changed",
                            G_CALLBACK (on_selection_items_changed_cb), self,
                            G_CONNECT_SWAPPED | G_CONNECT_AFTER);
+
+  g_signal_connect_object (self->ca_pane, "toast", G_CALLBACK (_cb_registry_page_show_toast),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->ca_pane, "policies-changed",
+                           G_CALLBACK (_cb_registry_policy_pane_load), self, G_CONNECT_SWAPPED);
 
   update_devices_view (self);
   _cb_registry_page_update_actions (self);
@@ -977,4 +1037,38 @@ cb_registry_page_get_n_activity (CbRegistryPage *self)
 {
   g_return_val_if_fail (CB_IS_REGISTRY_PAGE (self), 0);
   return self->n_activity;
+}
+
+gboolean
+cb_registry_page_select_namespace (CbRegistryPage *self,
+                                   const char     *name)
+{
+  g_return_val_if_fail (CB_IS_REGISTRY_PAGE (self), FALSE);
+
+  for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->namespace_list));
+       row != NULL; row = gtk_widget_get_next_sibling (row))
+    {
+      CbNamespace *ns = g_object_get_data (G_OBJECT (row), "cb-namespace");
+
+      if (ns != NULL && g_strcmp0 (cb_namespace_get_name (ns), name) == 0)
+        {
+          gtk_list_box_select_row (self->namespace_list, GTK_LIST_BOX_ROW (row));
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+CbAdrModel
+cb_registry_page_get_model (CbRegistryPage *self)
+{
+  g_return_val_if_fail (CB_IS_REGISTRY_PAGE (self), CB_ADR_MODEL_UNKNOWN);
+  return self->model;
+}
+
+CbRegistryCaPane *
+cb_registry_page_get_ca_pane (CbRegistryPage *self)
+{
+  g_return_val_if_fail (CB_IS_REGISTRY_PAGE (self), NULL);
+  return self->ca_pane;
 }

@@ -3,9 +3,11 @@
 
 #include <adwaita.h>
 
+#include "cb-adr-model.h"
 #include "cb-context.h"
 #include "cb-policy-dialog.h"
 #include "cb-device-list-model.h"
+#include "cb-registry-ca-pane.h"
 
 G_BEGIN_DECLS
 
@@ -46,5 +48,13 @@ const char        *cb_registry_page_get_last_toast   (CbRegistryPage *self);
 guint              cb_registry_page_get_n_operations (CbRegistryPage *self);
 /* Activity entries shown for the namespace. */
 guint              cb_registry_page_get_n_activity   (CbRegistryPage *self);
+/* Selects the namespace @name in the list; FALSE when it is not listed. */
+gboolean           cb_registry_page_select_namespace (CbRegistryPage *self,
+                                                      const char     *name);
+/* The selected namespace's model, CB_ADR_MODEL_UNKNOWN until it is known. */
+CbAdrModel         cb_registry_page_get_model        (CbRegistryPage *self);
+/* Returns: (transfer none): the certificate authorities view (the certificate-authority
+ * model's) */
+CbRegistryCaPane  *cb_registry_page_get_ca_pane      (CbRegistryPage *self);
 
 G_END_DECLS

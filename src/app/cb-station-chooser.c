@@ -171,13 +171,21 @@ groups_cb (GObject      *object,
       JsonObject *group = g_ptr_array_index (groups, i);
       const char *id = json_object_get_string_member_with_default (group, "enrollmentGroupId", NULL);
       const char *policy = cb_dps_enrollment_get_policy (group);
+      const char *ca = cb_dps_enrollment_get_certificate_authority (group);
+      const char *ns = cb_dps_enrollment_get_namespace (group);
       gboolean disabled = g_strcmp0 (json_object_get_string_member_with_default (
                                        group, "provisioningStatus", "enabled"), "disabled") == 0;
       g_autofree char *subtitle = NULL;
 
       if (id == NULL)
         continue;
-      if (policy != NULL)
+      /* The certificate-authority model names the whole issuing path. */
+      if (policy != NULL && ca != NULL)
+        /* Translators: a namespace, an intermediate CA and a certificate policy */
+        subtitle = g_strdup_printf (disabled ? _("Namespace %s · CA %s · policy %s · disabled")
+                                             : _("Namespace %s · CA %s · policy %s"),
+                                    ns != NULL ? ns : "—", ca, policy);
+      else if (policy != NULL)
         /* Translators: a credential policy name */
         subtitle = g_strdup_printf (disabled ? _("Policy %s · disabled") : _("Policy %s"), policy);
       else
@@ -215,6 +223,14 @@ policies_cb (GObject      *object,
 
       if (!cb_station_policy_can_issue (policy, &reason))
         subtitle = g_strdup (reason);
+      else if (cb_policy_get_certificate_authority (policy) != NULL)
+        /* Translators: an intermediate CA's name, then the days */
+        subtitle = g_strdup_printf (ngettext ("CA %s · leaf certificates valid %u day",
+                                              "CA %s · leaf certificates valid %u days",
+                                              cb_policy_get_validity_days (policy)),
+                                    cb_certificate_authority_get_name (
+                                      cb_policy_get_certificate_authority (policy)),
+                                    cb_policy_get_validity_days (policy));
       else
         subtitle = g_strdup_printf (ngettext ("Leaf certificates valid %u day",
                                               "Leaf certificates valid %u days",

@@ -975,3 +975,67 @@ _cb_adr_client_registry_revoke_device_finish (CbAdrClient   *self,
   return cb_arm_finish_boolean (self, result, _cb_adr_client_registry_revoke_device_async,
                                 error);
 }
+
+/* A plain object carrying the profile's policy id: the ARM engine's results are objects. */
+static gpointer
+profile_policy_from_json (JsonNode  *node,
+                          GError   **error)
+{
+  GObject *holder = g_object_new (G_TYPE_OBJECT, NULL);
+  JsonObject *obj = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+  JsonNode *props = obj != NULL ? json_object_get_member (obj, "properties") : NULL;
+  JsonNode *ca = props != NULL && JSON_NODE_HOLDS_OBJECT (props)
+                   ? json_object_get_member (json_node_get_object (props), "certificateAuthority")
+                   : NULL;
+  const char *id = ca != NULL && JSON_NODE_HOLDS_OBJECT (ca)
+                     ? json_object_get_string_member_with_default (json_node_get_object (ca),
+                                                                   "certificatePolicyResourceId",
+                                                                   NULL)
+                     : NULL;
+
+  g_object_set_data_full (holder, "certificate-policy-id", g_strdup (id), g_free);
+  return holder;
+}
+
+void
+cb_adr_client_get_device_certificate_policy_async (CbAdrClient         *self,
+                                                   const char          *device,
+                                                   GCancellable        *cancellable,
+                                                   GAsyncReadyCallback  callback,
+                                                   gpointer             user_data)
+{
+  const char *segments[] = {
+    "registryDevices", device, "authenticationProfiles", DEFAULT_PROFILE, NULL
+  };
+  GError *error = NULL;
+  char *url;
+
+  g_return_if_fail (CB_IS_ADR_CLIENT (self));
+  g_return_if_fail (device != NULL);
+
+  url = _cb_adr_client_namespace_url (self, NULL, segments, PROFILE_API_VERSION, &error);
+  cb_arm_engine_start (cb_adr_client_get_arm_engine (self), self,
+                       cb_adr_client_get_device_certificate_policy_async, "GET", url, error, NULL,
+                       NULL, CB_ARM_FINAL_NONE, CB_ARM_RESULT_OBJECT, profile_policy_from_json,
+                       cancellable, callback, user_data);
+}
+
+char *
+cb_adr_client_get_device_certificate_policy_finish (CbAdrClient   *self,
+                                                    GAsyncResult  *result,
+                                                    GError       **error)
+{
+  g_autoptr(GObject) holder = NULL;
+  g_autoptr(GError) local = NULL;
+
+  holder = cb_arm_finish_pointer (self, result, cb_adr_client_get_device_certificate_policy_async,
+                                  &local);
+  if (holder == NULL)
+    {
+      /* No default profile: no certificate from a policy. */
+      if (!g_error_matches (local, CB_API_ERROR, CB_API_ERROR_NOT_FOUND))
+        g_propagate_error (error, g_steal_pointer (&local));
+      return NULL;
+    }
+  return g_strdup (g_object_get_data (holder, "certificate-policy-id"));
+}

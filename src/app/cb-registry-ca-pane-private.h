@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+/* The certificate authorities pane's insides, shared by its two files: cb-registry-ca-pane.c
+ * (the widget, the loading and the rows) and cb-registry-ca-pane-actions.c (what its buttons do). */
+
+#include "cb-adr-client-ca.h"
+#include "cb-registry-ca-pane.h"
+
+G_BEGIN_DECLS
+
+struct _CbRegistryCaPane
+{
+  AdwBin                parent_instance;
+
+  CbContext            *context;
+  GCancellable         *cancellable;   /* the load's: cancelled by the next one */
+  GCancellable         *op_cancellable; /* the operations': cancelled on clear and dispose */
+  GPtrArray            *cas;           /* CbCertificateAuthority, as last read */
+  GHashTable           *policies;      /* ICA name (lower case) → CbPolicy */
+  CbNamespace          *ns;
+  GHashTable           *rotated;       /* ICA name (lower case) → gint64 *, rotated here */
+  GPtrArray            *operations;    /* char *, what runs */
+  AdwMessageDialog     *dialog;        /* weak */
+  GtkFileChooserNative *chooser;
+  char                 *chooser_ca;
+  GError               *error;
+  guint                 generation;
+  guint                 pending;
+  guint                 poll_id;
+  guint                 polls;
+  gboolean              loading;
+  gboolean              disposed;
+
+  GtkStack             *stack;
+  AdwStatusPage        *status;
+  GtkBox               *content;
+  GtkRevealer          *busy_revealer;
+  GtkSpinner           *busy_spinner;
+  GtkLabel             *busy_label;
+};
+
+/* cb-registry-ca-pane.c */
+void              _cb_registry_ca_pane_toast         (CbRegistryCaPane *self,
+                                                      const char       *text);
+void              _cb_registry_ca_pane_error_toast   (CbRegistryCaPane *self,
+                                                      const char       *what,
+                                                      const GError     *error);
+void              _cb_registry_ca_pane_set_dialog    (CbRegistryCaPane *self,
+                                                      AdwMessageDialog *dialog);
+GtkWindow        *_cb_registry_ca_pane_get_window    (CbRegistryCaPane *self);
+gpointer          _cb_registry_ca_pane_begin         (CbRegistryCaPane *self,
+                                                      const char       *description);
+void              _cb_registry_ca_pane_end           (gpointer          op);
+CbCertificateAuthority *
+                  _cb_registry_ca_pane_find_ca       (CbRegistryCaPane *self,
+                                                      const char       *name);
+CbPolicy         *_cb_registry_ca_pane_find_policy   (CbRegistryCaPane *self,
+                                                      const char       *ca_name);
+void              _cb_registry_ca_pane_mark_rotated  (CbRegistryCaPane *self,
+                                                      const char       *ca_name);
+void              _cb_registry_ca_pane_policies_changed (CbRegistryCaPane *self);
+
+/* cb-registry-ca-pane-actions.c */
+void              _cb_registry_ca_actions_class_init (GtkWidgetClass   *widget_class);
+void              _cb_registry_ca_actions_update     (CbRegistryCaPane *self);
+
+G_END_DECLS
