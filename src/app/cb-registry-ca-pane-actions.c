@@ -464,8 +464,6 @@ typedef struct
 {
   Call      *call;
   char      *prefix;    /* "<the CA's id>/certificatePolicies/", lower case */
-  GPtrArray *devices;   /* names still to ask about */
-  guint      next;
   guint      count;
 } Count;
 
@@ -473,7 +471,6 @@ static void
 count_free (Count *count)
 {
   g_clear_pointer (&count->call, call_free);
-  g_clear_pointer (&count->devices, g_ptr_array_unref);
   g_free (count->prefix);
   g_free (count);
 }
@@ -509,8 +506,6 @@ ask_rotate (CbRegistryCaPane *self,
                });
 }
 
-static void count_next (Count *count);
-
 static void
 count_failed (Count        *count,
               const GError *error)
@@ -519,54 +514,6 @@ count_failed (Count        *count,
     _cb_registry_ca_pane_error_toast (call_pane (count->call),
                                       _("The devices that lose their certificates could not be "
                                         "counted"), error);
-  count_free (count);
-}
-
-static void
-count_policy_cb (GObject      *object,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  Count *count = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *policy = NULL;
-
-  policy = cb_adr_client_get_device_certificate_policy_finish (CB_ADR_CLIENT (object), result,
-                                                               &error);
-  if (error != NULL)
-    {
-      count_failed (count, error);
-      return;
-    }
-  if (policy != NULL)
-    {
-      g_autofree char *lower = g_ascii_strdown (policy, -1);
-
-      count->count += g_str_has_prefix (lower, count->prefix);
-    }
-  count_next (count);
-}
-
-static void
-count_next (Count *count)
-{
-  CbRegistryCaPane *self = call_pane (count->call);
-  CbAdrClient *adr = ready_adr (self);
-
-  if (adr == NULL)
-    {
-      count_free (count);
-      return;
-    }
-  if (count->next < count->devices->len)
-    {
-      const char *device = g_ptr_array_index (count->devices, count->next++);
-
-      cb_adr_client_get_device_certificate_policy_async (adr, device, self->op_cancellable,
-                                                         count_policy_cb, count);
-      return;
-    }
-  ask_rotate (self, count->call->subject, count->count);
   count_free (count);
 }
 
@@ -587,16 +534,23 @@ count_page_cb (GObject      *object,
       count_failed (count, error);
       return;
     }
+  /* A listed device names the policy its certificates come from (core reads it from the
+   * device's default authentication profile in this model): count those under this CA. */
   for (guint i = 0; i < page->len; i++)
-    g_ptr_array_add (count->devices,
-                     g_strdup (cb_adr_device_get_name (g_ptr_array_index (page, i))));
+    {
+      const char *policy = cb_adr_device_get_policy_id (g_ptr_array_index (page, i));
+      g_autofree char *lower = policy != NULL ? g_ascii_strdown (policy, -1) : NULL;
+
+      count->count += lower != NULL && g_str_has_prefix (lower, count->prefix);
+    }
   if (next != NULL && ready_adr (self) != NULL)
     {
       cb_adr_client_list_devices_page_async (CB_ADR_CLIENT (object), next, self->op_cancellable,
                                              count_page_cb, count);
       return;
     }
-  count_next (count);
+  ask_rotate (self, count->call->subject, count->count);
+  count_free (count);
 }
 
 static void
@@ -618,7 +572,6 @@ revoke_and_rotate_action (GtkWidget  *widget,
                           NULL);
   prefix = g_strconcat (cb_certificate_authority_get_id (ca), "/certificatePolicies/", NULL);
   count->prefix = g_ascii_strdown (prefix, -1);
-  count->devices = g_ptr_array_new_with_free_func (g_free);
   cb_adr_client_list_devices_page_async (adr, NULL, self->op_cancellable, count_page_cb, count);
 }
 

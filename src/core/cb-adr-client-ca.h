@@ -149,16 +149,4 @@ CbNamespace *cb_adr_client_set_endpoint_finish (CbAdrClient          *self,
                                                 GAsyncResult         *result,
                                                 GError              **error);
 
-/* The certificate policy (its ARM id) a registry device's certificates come from, read from
- * its "default" authentication profile (2026-11-02-preview): what the registry device itself
- * does not say. NULL without an error when the device has no such profile. */
-void        cb_adr_client_get_device_certificate_policy_async  (CbAdrClient         *self,
-                                                                const char          *device,
-                                                                GCancellable        *cancellable,
-                                                                GAsyncReadyCallback  callback,
-                                                                gpointer             user_data);
-char       *cb_adr_client_get_device_certificate_policy_finish (CbAdrClient         *self,
-                                                                GAsyncResult        *result,
-                                                                GError             **error);
-
 G_END_DECLS
