@@ -673,6 +673,18 @@ fraction_in_view (GtkWidget *widget)
   return MAX (bottom - top, 0) / bounds.size.height;
 }
 
+static gboolean
+fully_in_view (gpointer widget)
+{
+  return fraction_in_view (widget) == 1.0;
+}
+
+static gboolean
+partly_hidden (gpointer widget)
+{
+  return fraction_in_view (widget) < 1.0;
+}
+
 /* At 1280×800 the result of a run and the chain it issued are on screen when the run ends,
  * without scrolling; Provision Again goes back to the top even when the last run was
  * scrolled down. */
@@ -714,18 +726,18 @@ test_window_bench_result_in_view (void)
   vadjustment = gtk_scrolled_window_get_vadjustment (scroller);
   g_assert_cmpfloat (gtk_adjustment_get_upper (vadjustment), >,
                      gtk_adjustment_get_page_size (vadjustment));
+  /* Each state is waited for, not given a fixed time: under load (CI's sanitizer pass, two
+   * cores) scrolling and layout take longer, and a fixed 100 ms was not always enough. */
   gtk_adjustment_set_value (vadjustment, gtk_adjustment_get_upper (vadjustment));
-  cb_test_app_spin (100);
-  g_assert_cmpfloat (fraction_in_view (result), <, 1.0);
+  cb_test_app_wait (partly_hidden, result, 10000);
 
   g_assert_true (gtk_widget_activate_action (bench, "bench.provision-selected", NULL));
-  cb_test_app_spin (100);
+  cb_test_app_wait (fully_in_view, result, 10000);
+  g_assert_cmpuint (cb_bench_page_get_n_running (CB_BENCH_PAGE (bench)), ==, 1);
   g_assert_cmpstr (cb_bench_page_get_result_text (CB_BENCH_PAGE (bench)), ==, "Running…");
-  g_assert_cmpfloat (fraction_in_view (result), ==, 1.0);
   cb_test_app_wait (bench_idle, bench, 60000);
-  cb_test_app_spin (100);
   g_assert_cmpstr (cb_bench_page_get_result_text (CB_BENCH_PAGE (bench)), ==, "PASS");
-  g_assert_cmpfloat (fraction_in_view (result), ==, 1.0);
+  cb_test_app_wait (fully_in_view, result, 10000);
 
   gtk_window_destroy (GTK_WINDOW (window));
 }
