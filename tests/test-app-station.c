@@ -37,6 +37,11 @@ static void
 fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
+  /* The Virtual device stops with its test: it must not outlive the test's folder and
+   * sandbox while a reference to the page is still let go of (it would write into a folder
+   * that is gone, in the next test). */
+  if (cb_bench_page_get_virtual_device (f->bench) != NULL)
+    g_object_run_dispose (G_OBJECT (cb_bench_page_get_virtual_device (f->bench)));
   gtk_window_destroy (GTK_WINDOW (f->window));
   cb_test_app_spin (100);
   cb_test_app_free (f->app);

@@ -45,14 +45,14 @@ cb_sb_reply_json (CbSbRequest *req,
 
       soup_server_message_set_response (req->msg, NULL, SOUP_MEMORY_STATIC, NULL, 0);
       /* An answer without a length is one that ends when the connection closes, and libsoup
-       * closes it: a keep-alive client (Node's agent, so every Azure SDK for JavaScript)
-       * that sends its next request on that connection gets "socket hang up". An empty 2xx
-       * says Content-Length: 0. A 204 may carry no Content-Length (RFC 9110 8.6), and
-       * libsoup 3.2 strips one, so only a chunked framing keeps it alive there: no body is
-       * written after a 204 whatever the header says, and clients (llhttp, curl, libsoup)
-       * read none. */
+       * closes it: a keep-alive client (Node's agent, so every Azure SDK for JavaScript) that
+       * sends its next request on that connection gets "socket hang up". An empty 2xx says
+       * Content-Length: 0 and keeps the connection. A 204 may carry neither a length nor a
+       * chunked framing (RFC 9110 8.6, RFC 9112 6.1), and libsoup 3.2 closes the connection
+       * after it whatever is set: it says so, so that clients open a new one instead of
+       * reusing this. */
       if (status == SOUP_STATUS_NO_CONTENT)
-        soup_message_headers_set_encoding (headers, SOUP_ENCODING_CHUNKED);
+        soup_message_headers_replace (headers, "Connection", "close");
       else
         soup_message_headers_set_content_length (headers, 0);
     }
