@@ -37,6 +37,3 @@ if ! locale -a 2>/dev/null | grep -qi '^de_DE\.utf8$'; then
   $SUDO sed -i 's/^# *de_DE.UTF-8 UTF-8/de_DE.UTF-8 UTF-8/' /etc/locale.gen
   $SUDO locale-gen >&2
 fi
-
-# Microsoft's Node SDKs, pinned, for the compatibility tests.
-sh "$(dirname "$0")/setup-compat.sh"

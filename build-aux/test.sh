@@ -6,6 +6,9 @@ set -u
 cd "$(dirname "$0")/.."
 
 sh build-aux/setup.sh || exit 1
+# Microsoft's Node SDKs, pinned, for the compatibility tests (tests/compat): the test
+# command's own, so running the app never downloads them.
+sh build-aux/setup-compat.sh || exit 1
 
 BUILD=${BUILD_DIR:-build}
 if [ ! -f "$BUILD/build.ninja" ]; then
