@@ -202,7 +202,7 @@ async_start (Async              *a,
 {
   g_autoptr(GError) error = NULL;
 
-  a->done = NULL;
+  g_clear_object (&a->done);
   a->proc = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE |
                                G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
   g_assert_no_error (error);
@@ -229,6 +229,7 @@ async_finish (Async  *a,
   int status;
 
   g_subprocess_communicate_utf8_finish (a->proc, cb_test_wait_for (&a->done), out, &err, &error);
+  g_clear_object (&a->done);
   g_assert_no_error (error);
   status = g_subprocess_get_exit_status (a->proc);
   g_test_message ("%s (exit %d) %s", *out, status, err);
@@ -524,6 +525,7 @@ test_sas_expiry (Fixture       *f,
 
     g_subprocess_communicate_utf8_finish (listener.proc, cb_test_wait_for (&listener.done), &out,
                                           &err, &error);
+    g_clear_object (&listener.done);
     g_assert_no_error (error);
     g_clear_object (&listener.proc);
   }
