@@ -13,6 +13,7 @@
 #include "cb-adr-client-ca.h"
 #include "cb-adr-client-private.h"
 #include "cb-adr-json-private.h"
+#include "cb-json-body.h"
 #include "cb-error.h"
 #include "cb-http-response.h"
 
@@ -109,35 +110,19 @@ build_ca_body (const char *location,
                CbCaIssuer  issuer,
                const char *root_id)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  JsonNode *body = cb_json_body_new ();
 
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "location");
-  json_builder_add_string_value (builder, location);
-  json_builder_set_member_name (builder, "properties");
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "certificateAuthorityType");
-  json_builder_add_string_value (builder, issuer == CB_CA_ISSUER_NONE ? "Root" : "ICA");
-  json_builder_set_member_name (builder, "keyType");
-  json_builder_add_string_value (builder, "ECC");
+  cb_json_body_set_string (body, "location", location);
+  cb_json_body_set_string (body, "properties/certificateAuthorityType",
+                           issuer == CB_CA_ISSUER_NONE ? "Root" : "ICA");
+  cb_json_body_set_string (body, "properties/keyType", "ECC");
   if (issuer != CB_CA_ISSUER_NONE)
-    {
-      json_builder_set_member_name (builder, "issuer");
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "issuerType");
-      json_builder_add_string_value (builder,
-                                     issuer == CB_CA_ISSUER_MICROSOFT ? "Microsoft" : "External");
-      if (issuer == CB_CA_ISSUER_MICROSOFT)
-        {
-          json_builder_set_member_name (builder, "certificateAuthorityResourceId");
-          json_builder_add_string_value (builder, root_id);
-        }
-      json_builder_end_object (builder);
-    }
-  json_builder_end_object (builder);
-  json_builder_end_object (builder);
+    cb_json_body_set_string (body, "properties/issuer/issuerType",
+                             issuer == CB_CA_ISSUER_MICROSOFT ? "Microsoft" : "External");
+  if (issuer == CB_CA_ISSUER_MICROSOFT)
+    cb_json_body_set_string (body, "properties/issuer/certificateAuthorityResourceId", root_id);
 
-  return json_builder_get_root (builder);
+  return body;
 }
 
 void
@@ -231,7 +216,6 @@ cb_adr_client_activate_certificate_authority_async (CbAdrClient         *self,
                                                     GAsyncReadyCallback  callback,
                                                     gpointer             user_data)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonNode) body = NULL;
   GError *error = NULL;
   char *url;
@@ -241,11 +225,7 @@ cb_adr_client_activate_certificate_authority_async (CbAdrClient         *self,
   g_return_if_fail (chain_pem != NULL);
 
   url = ca_url (self, name, "activate", NULL, NULL, &error);
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "certificateChain");
-  json_builder_add_string_value (builder, chain_pem);
-  json_builder_end_object (builder);
-  body = json_builder_get_root (builder);
+  body = cb_json_body_new_string ("certificateChain", chain_pem);
 
   cb_arm_engine_start (cb_adr_client_get_arm_engine (self), self,
                        cb_adr_client_activate_certificate_authority_async, "POST", url, error,
@@ -355,21 +335,8 @@ cb_adr_client_list_certificate_policies_finish (CbAdrClient   *self,
 static JsonNode *
 build_policy_body (guint validity_days)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-
   /* Range checks are the service's: it answers with its own code and message. */
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "properties");
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "certificate");
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "validityPeriodInDays");
-  json_builder_add_int_value (builder, validity_days);
-  json_builder_end_object (builder);
-  json_builder_end_object (builder);
-  json_builder_end_object (builder);
-
-  return json_builder_get_root (builder);
+  return cb_json_body_new_int ("properties/certificate/validityPeriodInDays", validity_days);
 }
 
 void
@@ -484,7 +451,7 @@ cb_adr_client_set_endpoint_async (CbAdrClient         *self,
                                   GAsyncReadyCallback  callback,
                                   gpointer             user_data)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autofree char *path = NULL;
   g_autoptr(JsonNode) body = NULL;
   GError *error = NULL;
   char *url;
@@ -495,28 +462,16 @@ cb_adr_client_set_endpoint_async (CbAdrClient         *self,
   url = _cb_adr_client_namespace_url (self, NULL, NULL, CA_API_VERSION, &error);
 
   /* A merge patch: the other links stay as they are; null removes this one. */
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "properties");
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder,
-                                kind == CB_ENDPOINT_MESSAGING ? "messaging" : "provisioning");
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "endpoints");
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, link_name);
-  if (resource_id != NULL)
-    json_builder_add_value (builder,
-                            cb_namespace_endpoint_build_link (kind == CB_ENDPOINT_MESSAGING
-                                                              ? CB_ENDPOINT_TYPE_IOT_HUB
-                                                              : CB_ENDPOINT_TYPE_DPS,
-                                                              resource_id));
-  else
-    json_builder_add_null_value (builder);
-  json_builder_end_object (builder);
-  json_builder_end_object (builder);
-  json_builder_end_object (builder);
-  json_builder_end_object (builder);
-  body = json_builder_get_root (builder);
+  path = g_strdup_printf ("properties/%s/endpoints/%s",
+                          kind == CB_ENDPOINT_MESSAGING ? "messaging" : "provisioning",
+                          link_name);
+  body = cb_json_body_new ();
+  cb_json_body_set_node (body, path,
+                         resource_id == NULL ? NULL
+                         : cb_namespace_endpoint_build_link (kind == CB_ENDPOINT_MESSAGING
+                                                             ? CB_ENDPOINT_TYPE_IOT_HUB
+                                                             : CB_ENDPOINT_TYPE_DPS,
+                                                             resource_id));
 
   cb_arm_engine_start (cb_adr_client_get_arm_engine (self), self,
                        cb_adr_client_set_endpoint_async, "PATCH", url, error, body, NULL,

@@ -12,6 +12,7 @@
 
 #include "cb-adr-client-private.h"
 #include "cb-adr-json-private.h"
+#include "cb-json-body.h"
 #include "cb-error.h"
 #include "cb-util.h"
 
@@ -148,18 +149,11 @@ create_credential_put (CbAdrClient *self,
                        GTask       *task,
                        const char  *location)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) body = NULL;
+  g_autoptr(JsonNode) body = cb_json_body_new ();
   const char *url = g_task_get_task_data (task);
 
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "location");
-  json_builder_add_string_value (builder, location);
-  json_builder_set_member_name (builder, "properties");
-  json_builder_begin_object (builder);
-  json_builder_end_object (builder);
-  json_builder_end_object (builder);
-  body = json_builder_get_root (builder);
+  cb_json_body_set_string (body, "location", location);
+  cb_json_body_set_object (body, "properties");
 
   cb_arm_engine_request_async (cb_adr_client_get_arm_engine (self), self, "PUT", url, body, NULL, CB_ARM_FINAL_ORIGINAL, FALSE,
               g_task_get_cancellable (task), create_credential_put_cb, task);
@@ -336,8 +330,7 @@ cb_adr_client_create_policy_async (CbAdrClient         *self,
                                    GAsyncReadyCallback  callback,
                                    gpointer             user_data)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) body = NULL;
+  g_autoptr(JsonNode) body = cb_json_body_new ();
   GError *error = NULL;
   char *url;
 
@@ -347,30 +340,12 @@ cb_adr_client_create_policy_async (CbAdrClient         *self,
   url = policy_url (self, policy, NULL, &error);
 
   /* Range checks (7..90 days) are the service's: it answers with its own code and message. */
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "properties");
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "certificate");
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "certificateAuthorityConfiguration");
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "keyType");
-  json_builder_add_string_value (builder, "ECC");
-  json_builder_set_member_name (builder, "bringYourOwnRoot");
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "enabled");
-  json_builder_add_boolean_value (builder, !!bring_your_own_root);
-  json_builder_end_object (builder);
-  json_builder_end_object (builder);
-  json_builder_set_member_name (builder, "leafCertificateConfiguration");
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "validityPeriodInDays");
-  json_builder_add_int_value (builder, validity_days);
-  json_builder_end_object (builder);
-  json_builder_end_object (builder);
-  json_builder_end_object (builder);
-  json_builder_end_object (builder);
-  body = json_builder_get_root (builder);
+  cb_json_body_set_string (body, "properties/certificate/certificateAuthorityConfiguration/keyType",
+                           "ECC");
+  cb_json_body_set_boolean (body, "properties/certificate/certificateAuthorityConfiguration/"
+                                  "bringYourOwnRoot/enabled", bring_your_own_root);
+  cb_json_body_set_int (body, "properties/certificate/leafCertificateConfiguration/"
+                              "validityPeriodInDays", validity_days);
 
   cb_arm_engine_start (cb_adr_client_get_arm_engine (self), self, cb_adr_client_create_policy_async, "PUT", url, error, body, NULL,
             CB_ARM_FINAL_ORIGINAL, CB_ARM_RESULT_OBJECT, (CbAdrParseFunc) cb_policy_new_from_json,
@@ -398,7 +373,6 @@ _cb_adr_client_credential_update_policy_validity_async (CbAdrClient         *sel
                                             GAsyncReadyCallback  callback,
                                             gpointer             user_data)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonNode) body = NULL;
   GError *error = NULL;
   char *url;
@@ -407,21 +381,8 @@ _cb_adr_client_credential_update_policy_validity_async (CbAdrClient         *sel
   g_return_if_fail (policy != NULL && *policy != '\0');
 
   url = policy_url (self, policy, NULL, &error);
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "properties");
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "certificate");
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "leafCertificateConfiguration");
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "validityPeriodInDays");
-  json_builder_add_int_value (builder, validity_days);
-  json_builder_end_object (builder);
-  json_builder_end_object (builder);
-  json_builder_end_object (builder);
-  json_builder_end_object (builder);
-  body = json_builder_get_root (builder);
+  body = cb_json_body_new_int ("properties/certificate/leafCertificateConfiguration/"
+                               "validityPeriodInDays", validity_days);
 
   cb_arm_engine_start (cb_adr_client_get_arm_engine (self), self, _cb_adr_client_credential_update_policy_validity_async, "PATCH", url, error, body, NULL,
             CB_ARM_FINAL_LOCATION, CB_ARM_RESULT_OBJECT, (CbAdrParseFunc) cb_policy_new_from_json,
@@ -501,7 +462,6 @@ _cb_adr_client_credential_activate_byor_async (CbAdrClient         *self,
                                    GAsyncReadyCallback  callback,
                                    gpointer             user_data)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonNode) body = NULL;
   GError *error = NULL;
   char *url;
@@ -511,12 +471,7 @@ _cb_adr_client_credential_activate_byor_async (CbAdrClient         *self,
   g_return_if_fail (certificate_chain != NULL);
 
   url = policy_url (self, policy, "activateBringYourOwnRoot", &error);
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "certificateChain");
-  json_builder_add_string_value (builder, certificate_chain);
-  json_builder_end_object (builder);
-  body = json_builder_get_root (builder);
+  body = cb_json_body_new_string ("certificateChain", certificate_chain);
 
   cb_arm_engine_start (cb_adr_client_get_arm_engine (self), self, _cb_adr_client_credential_activate_byor_async, "POST", url, error, body, NULL,
             CB_ARM_FINAL_LOCATION, CB_ARM_RESULT_BOOLEAN, NULL, cancellable, callback, user_data);
@@ -608,7 +563,6 @@ _cb_adr_client_credential_update_device_enabled_async (CbAdrClient         *self
                                            GAsyncReadyCallback  callback,
                                            gpointer             user_data)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonNode) body = NULL;
   GError *error = NULL;
   char *url;
@@ -617,15 +571,7 @@ _cb_adr_client_credential_update_device_enabled_async (CbAdrClient         *self
   g_return_if_fail (device != NULL && *device != '\0');
 
   url = device_url (self, device, NULL, &error);
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "properties");
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "enabled");
-  json_builder_add_boolean_value (builder, !!enabled);
-  json_builder_end_object (builder);
-  json_builder_end_object (builder);
-  body = json_builder_get_root (builder);
+  body = cb_json_body_new_boolean ("properties/enabled", enabled);
 
   cb_arm_engine_start (cb_adr_client_get_arm_engine (self), self, _cb_adr_client_credential_update_device_enabled_async, "PATCH", url, error, body, NULL,
             CB_ARM_FINAL_LOCATION, CB_ARM_RESULT_OBJECT, (CbAdrParseFunc) cb_adr_device_new_from_json,
@@ -679,7 +625,6 @@ _cb_adr_client_credential_revoke_device_async (CbAdrClient         *self,
                                    GAsyncReadyCallback  callback,
                                    gpointer             user_data)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonNode) body = NULL;
   GError *error = NULL;
   char *url;
@@ -690,11 +635,7 @@ _cb_adr_client_credential_revoke_device_async (CbAdrClient         *self,
   url = device_url (self, device, "revoke", &error);
 
   /* Always explicit: the az CLI once omitted a false "disable" and the service misread it. */
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "disable");
-  json_builder_add_boolean_value (builder, !!disable);
-  json_builder_end_object (builder);
-  body = json_builder_get_root (builder);
+  body = cb_json_body_new_boolean ("disable", disable);
 
   cb_arm_engine_start_action (cb_adr_client_get_arm_engine (self), self, _cb_adr_client_credential_revoke_device_async, url, error,
                               body, cb_adr_parse_revoke_result, cancellable, callback,

@@ -7,6 +7,7 @@
 
 #include "cb-adr-client-private.h"
 #include "cb-adr-json-private.h"
+#include "cb-json-body.h"
 #include "cb-error.h"
 #include "cb-util.h"
 
@@ -560,7 +561,6 @@ cb_adr_client_create_namespace_async (CbAdrClient         *self,
                                       GAsyncReadyCallback  callback,
                                       gpointer             user_data)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonNode) body = NULL;
   GError *error = NULL;
   char *url;
@@ -575,19 +575,10 @@ cb_adr_client_create_namespace_async (CbAdrClient         *self,
   if (url != NULL && !cb_arm_require_setting (location, "location", &error))
     g_clear_pointer (&url, g_free);
 
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "location");
-  json_builder_add_string_value (builder, location != NULL ? location : "");
-  json_builder_set_member_name (builder, "identity");
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "type");
-  json_builder_add_string_value (builder, "SystemAssigned");
-  json_builder_end_object (builder);
-  json_builder_set_member_name (builder, "properties");
-  json_builder_begin_object (builder);
-  json_builder_end_object (builder);
-  json_builder_end_object (builder);
-  body = json_builder_get_root (builder);
+  body = cb_json_body_new ();
+  cb_json_body_set_string (body, "location", location != NULL ? location : "");
+  cb_json_body_set_string (body, "identity/type", "SystemAssigned");
+  cb_json_body_set_object (body, "properties");
 
   cb_arm_engine_start (&self->arm, self, cb_adr_client_create_namespace_async, "PUT", url, error, body, NULL,
             CB_ARM_FINAL_ORIGINAL, CB_ARM_RESULT_OBJECT, (CbAdrParseFunc) cb_namespace_new_from_json,
