@@ -727,6 +727,7 @@ _cb_registry_ca_actions_update (CbRegistryCaPane *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "ca.new-ica", loaded);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "ca.link-hub", self->ns != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "ca.link-dps", self->ns != NULL);
+  _cb_registry_ca_groups_update (self);
 }
 
 void
