@@ -13,6 +13,7 @@
 #include <glib/gi18n.h>
 
 #include "cb-adr-client-ca.h"
+#include "cb-dps-service-client.h"
 #include "cb-error-text.h"
 #include "cb-namespace-dialog.h"
 #include "cb-policy-dialog.h"
@@ -258,9 +259,19 @@ fail (CbNamespaceDialog *self,
 }
 
 static void
-done (CbNamespaceDialog *self)
+done (CbNamespaceDialog *self,
+      CbAdrModel         model)
 {
   g_autofree char *name = g_strdup (self->made);
+  CbProfile *profile = cb_context_get_profile (self->context);
+  CbDpsServiceClient *dps = cb_context_get_dps_service (self->context);
+
+  /* The connection's own namespace: its enrollments are read in its model from now on (the
+   * context found none when it signed in, the namespace did not exist). */
+  cb_adr_client_set_model (cb_context_get_adr (self->context), model);
+  if (dps != NULL && profile != NULL &&
+      g_strcmp0 (cb_profile_get_namespace (profile), name) == 0)
+    cb_dps_service_client_set_model (dps, model);
 
   set_busy (self, FALSE);
   g_signal_emit (self, signals[SIGNAL_CREATED], 0, name);
@@ -287,8 +298,7 @@ root_created_cb (GObject      *object,
       fail (self, what, error);
       return;
     }
-  cb_adr_client_set_model (CB_ADR_CLIENT (object), CB_ADR_MODEL_CERTIFICATE_AUTHORITIES);
-  done (self);
+  done (self, CB_ADR_MODEL_CERTIFICATE_AUTHORITIES);
 }
 
 static void
@@ -309,8 +319,7 @@ credential_created_cb (GObject      *object,
       fail (self, what, error);
       return;
     }
-  cb_adr_client_set_model (CB_ADR_CLIENT (object), CB_ADR_MODEL_CREDENTIAL);
-  done (self);
+  done (self, CB_ADR_MODEL_CREDENTIAL);
 }
 
 /* Second step: the root CA (stable model) or the credential (preview model), in the new

@@ -14,6 +14,7 @@
 #include "cb-ca-activate-dialog.h"
 #include "cb-ca-create-dialog.h"
 #include "cb-ca-policy-dialog.h"
+#include "cb-ca-root-dialog.h"
 #include "cb-confirm-run.h"
 #include "cb-endpoint-link-dialog.h"
 #include "cb-error-text.h"
@@ -153,6 +154,69 @@ new_ica_action (GtkWidget  *widget,
     }
   dialog = cb_ca_create_dialog_new (_cb_registry_ca_pane_get_window (self), roots, n_icas);
   g_signal_connect_object (dialog, "response", G_CALLBACK (on_create_response_cb), self, 0);
+  present (self, ADW_MESSAGE_DIALOG (dialog));
+}
+
+/* ---- new root CA (a namespace without one) ---------------------------------------------- */
+
+static void
+root_created_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(Call) call = user_data;
+  CbRegistryCaPane *self = call_pane (call);
+  g_autoptr(CbCertificateAuthority) ca = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  ca = cb_adr_client_create_certificate_authority_finish (CB_ADR_CLIENT (object), result, &error);
+  if (ca == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        _cb_registry_ca_pane_error_toast (self, _("The root CA was not created"), error);
+      return;
+    }
+  text = g_strdup_printf (_("Created the root CA “%s”: give it an intermediate CA next"),
+                          cb_certificate_authority_get_name (ca));
+  _cb_registry_ca_pane_toast (self, text);
+  cb_registry_ca_pane_load (self);
+}
+
+static void
+on_root_response_cb (CbCaRootDialog   *dialog,
+                     const char       *response,
+                     CbRegistryCaPane *self)
+{
+  g_autofree char *running = NULL;
+  CbAdrClient *adr = ready_adr (self);
+  const char *name = cb_ca_root_dialog_get_name (dialog);
+
+  if (g_strcmp0 (response, "create") != 0 || adr == NULL)
+    return;
+  running = g_strdup_printf (_("Creating “%s”…"), name);
+  cb_adr_client_create_certificate_authority_async (adr, name,
+                                                    self->ns != NULL
+                                                      ? cb_namespace_get_location (self->ns)
+                                                      : NULL,
+                                                    CB_CA_ISSUER_NONE, NULL,
+                                                    self->op_cancellable, root_created_cb,
+                                                    call_new (self, running, name, NULL));
+}
+
+static void
+new_root_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  CbRegistryCaPane *self = CB_REGISTRY_CA_PANE (widget);
+  CbCaRootDialog *dialog;
+
+  if (self->cas == NULL)
+    return;
+  dialog = cb_ca_root_dialog_new (_cb_registry_ca_pane_get_window (self),
+                                  self->ns != NULL ? cb_namespace_get_name (self->ns) : NULL);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_root_response_cb), self, 0);
   present (self, ADW_MESSAGE_DIALOG (dialog));
 }
 
@@ -725,6 +789,7 @@ _cb_registry_ca_actions_update (CbRegistryCaPane *self)
   gboolean loaded = self->cas != NULL;
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "ca.new-ica", loaded);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "ca.new-root", loaded);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "ca.link-hub", self->ns != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "ca.link-dps", self->ns != NULL);
   _cb_registry_ca_groups_update (self);
@@ -734,6 +799,7 @@ void
 _cb_registry_ca_actions_class_init (GtkWidgetClass *widget_class)
 {
   gtk_widget_class_install_action (widget_class, "ca.new-ica", NULL, new_ica_action);
+  gtk_widget_class_install_action (widget_class, "ca.new-root", NULL, new_root_action);
   gtk_widget_class_install_action (widget_class, "ca.new-policy", "s", new_policy_action);
   gtk_widget_class_install_action (widget_class, "ca.activate", "s", activate_action);
   gtk_widget_class_install_action (widget_class, "ca.copy-request", "s", copy_request_action);

@@ -91,36 +91,31 @@ _cb_registry_ca_groups_add (CbRegistryCaPane *self,
   gtk_box_append (content, group);
 }
 
-/* The state of the namespace's link to the connection's DPS, for the dialog; NULL when the
- * namespace links no provisioning service. */
+/* The state of the namespace's link to the connection's DPS (the one the group is made on),
+ * for the dialog; NULL when the namespace does not link that DPS. */
 static const char *
 dps_link_text (CbRegistryCaPane *self)
 {
   GPtrArray *endpoints = self->ns != NULL ? cb_namespace_get_endpoints (self->ns) : NULL;
   CbProfile *profile = cb_context_get_profile (self->context);
   const char *dps = profile != NULL ? cb_profile_get_dps_name (profile) : NULL;
-  CbNamespaceEndpoint *found = NULL;
-  const char *state;
 
-  for (guint i = 0; endpoints != NULL && i < endpoints->len; i++)
+  for (guint i = 0; dps != NULL && endpoints != NULL && i < endpoints->len; i++)
     {
       CbNamespaceEndpoint *e = g_ptr_array_index (endpoints, i);
       const char *resource = cb_namespace_endpoint_get_resource_name (e);
+      const char *state = cb_namespace_endpoint_get_linking_state (e);
 
-      if (cb_namespace_endpoint_get_kind (e) != CB_ENDPOINT_PROVISIONING)
+      if (cb_namespace_endpoint_get_kind (e) != CB_ENDPOINT_PROVISIONING || resource == NULL ||
+          g_ascii_strcasecmp (dps, resource) != 0)
         continue;
-      if (found == NULL || (dps != NULL && resource != NULL &&
-                            g_ascii_strcasecmp (dps, resource) == 0))
-        found = e;
+      if (g_strcmp0 (state, CB_LINKING_SUCCEEDED) == 0)
+        return _("linked to this namespace");
+      if (g_strcmp0 (state, CB_LINKING_FAILED) == 0)
+        return _("its link to this namespace failed");
+      return _("being linked to this namespace");
     }
-  if (found == NULL)
-    return NULL;
-  state = cb_namespace_endpoint_get_linking_state (found);
-  if (g_strcmp0 (state, CB_LINKING_SUCCEEDED) == 0)
-    return _("linked to this namespace");
-  if (g_strcmp0 (state, CB_LINKING_FAILED) == 0)
-    return _("its link to this namespace failed");
-  return _("being linked to this namespace");
+  return NULL;
 }
 
 static void

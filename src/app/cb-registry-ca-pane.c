@@ -561,9 +561,10 @@ add_authorities (CbRegistryCaPane *self)
 
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("No certificate authority"));
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row),
-                                   _("Create the namespace's root with certbench-cli registry "
-                                     "create-root"));
+                                   _("The namespace needs a root first: it signs the "
+                                     "intermediate CAs"));
       adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
+      add_adding_button (group, _("New _root CA…"), "ca.new-root");
     }
   if (n_icas < CB_ADR_MAX_INTERMEDIATE_CAS)
     add_adding_button (group, _("_New intermediate CA…"), "ca.new-ica");
