@@ -20,6 +20,7 @@
 #include "cb-bench-page.h"
 #include "cb-ca-create-dialog.h"
 #include "cb-ca-policy-dialog.h"
+#include "cb-ca-root-dialog.h"
 #include "cb-confirm-dialog.h"
 #include "cb-diagnostics-page.h"
 #include "cb-dps-service-client.h"
@@ -774,6 +775,85 @@ test_walk (Fixture       *f,
   activate_external (f);
 }
 
+/* ---- a namespace made elsewhere, without a root; and one of the preview model ------------- */
+
+static gboolean
+bare_selected (gpointer data)
+{
+  Fixture *f = data;
+
+  return cb_registry_page_select_namespace (f->registry, "bare-ns");
+}
+
+static gboolean
+credential_model (gpointer data)
+{
+  Fixture *f = data;
+
+  return cb_registry_page_get_model (f->registry) == CB_ADR_MODEL_CREDENTIAL;
+}
+
+static void
+test_new_root (Fixture       *f,
+               gconstpointer  data)
+{
+  CbAdrClient *adr = cb_context_get_adr (f->app->context);
+  g_autoptr(CbNamespace) made = NULL;
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *result = NULL;
+  AdwMessageDialog *dialog;
+  GtkEditable *entry;
+
+  /* Made by another tool: a namespace with neither root nor credential. */
+  cb_adr_client_create_namespace_async (adr, "bare-ns", NULL, NULL, store_result, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  made = cb_adr_client_create_namespace_finish (adr, result, &error);
+  g_object_unref (result);
+  g_assert_no_error (error);
+
+  cb_test_app_wait (namespace_listed, f, 60000);
+  cb_registry_page_reload (f->registry);
+  cb_test_app_wait (bare_selected, f, 60000);
+  cb_test_app_wait (stable_model, f, 60000);
+  wait_row (f, "No certificate authority", "root");
+  screenshot_of (f->window, "registry-ca-no-root", 1280, 800);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->pane), "ca.new-root", NULL));
+  dialog = take_dialog (f);
+  g_assert_true (CB_IS_CA_ROOT_DIALOG (dialog));
+  entry = cb_ca_root_dialog_get_name_entry (CB_CA_ROOT_DIALOG (dialog));
+  g_assert_cmpstr (gtk_editable_get_text (entry), ==, "bare-ns-root");
+  g_assert_true (adw_message_dialog_get_response_enabled (dialog, "create"));
+  gtk_editable_set_text (entry, "-root");
+  g_assert_false (adw_message_dialog_get_response_enabled (dialog, "create"));
+  gtk_editable_set_text (entry, "bare-root");
+  screenshot_of (GTK_WIDGET (dialog), "dialog-ca-new-root", 480, 400);
+  screenshot_of (GTK_WIDGET (dialog), "narrow-dialog-ca-new-root", 360, 480);
+  answer (dialog, "create");
+  wait_row (f, "bare-root", "Root");
+  g_assert_null (cb_registry_ca_pane_find_row (f->pane, "No certificate authority"));
+
+  /* A namespace of the preview model: the dialog makes its credential instead of a root. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->registry), "registry.new-namespace",
+                                             NULL));
+  {
+    CbNamespaceDialog *ns = CB_NAMESPACE_DIALOG (cb_registry_page_get_namespace_dialog (f->registry));
+
+    gtk_editable_set_text (cb_namespace_dialog_get_name_entry (ns), "bare-ns");
+    g_assert_false (cb_namespace_dialog_can_create (ns));
+    gtk_editable_set_text (cb_namespace_dialog_get_name_entry (ns), "preview-ns");
+    cb_namespace_dialog_set_model (ns, CB_ADR_MODEL_CREDENTIAL);
+    /* No root to name: the empty root name does not keep Create off. */
+    gtk_editable_set_text (cb_namespace_dialog_get_root_entry (ns), "");
+    g_assert_true (cb_namespace_dialog_can_create (ns));
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (ns), "namespace.create", NULL));
+  }
+  cb_test_app_wait (namespace_dialog_gone, f, 60000);
+  cb_test_app_wait (credential_model, f, 60000);
+  g_assert_cmpstr (cb_adr_client_get_namespace (adr), ==, "preview-ns");
+}
+
 /* ---- pictures ---------------------------------------------------------------------------- */
 
 static gboolean
@@ -849,6 +929,8 @@ main (int   argc,
     }
 
   g_test_add ("/cb/app-registry-walk/pictures", Fixture, NULL, fixture_setup, test_pictures,
+              fixture_teardown);
+  g_test_add ("/cb/app-registry-walk/new-root", Fixture, NULL, fixture_setup, test_new_root,
               fixture_teardown);
   g_test_add ("/cb/app-registry-walk/walk", Fixture, NULL, line_setup, test_walk,
               fixture_teardown);
