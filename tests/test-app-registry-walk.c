@@ -832,6 +832,9 @@ test_new_root (Fixture       *f,
   screenshot_of (GTK_WIDGET (dialog), "narrow-dialog-ca-new-root", 360, 480);
   answer (dialog, "create");
   wait_row (f, "bare-root", "Root");
+  cb_test_app_wait (pane_idle, f, 30000);
+  g_assert_true (g_str_has_prefix (cb_registry_page_get_last_toast (f->registry),
+                                   "Created the root CA “bare-root”"));
   g_assert_null (cb_registry_ca_pane_find_row (f->pane, "No certificate authority"));
 
   /* A namespace of the preview model: the dialog makes its credential instead of a root. */

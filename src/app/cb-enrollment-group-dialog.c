@@ -2,8 +2,8 @@
 #define G_LOG_DOMAIN "cb-enrollment-group-dialog"
 
 /* The "new enrollment group" form of a certificate-authority namespace: the group's name
- * checked as it is typed, the intermediate CA and its policy picked from lists (so a partial
- * issuing path cannot be sent), and the DPS call that makes the group, run from the dialog,
+ * checked as it is typed, the intermediate CA and with it its policy picked from a list (so a
+ * partial issuing path cannot be sent), and the DPS call that makes the group, run from the dialog,
  * which keeps everything chosen when the service refuses it. */
 
 #include "config.h"
@@ -27,8 +27,7 @@ struct _CbEnrollmentGroupDialog
 
   /* Template widgets */
   AdwEntryRow    *id_row;
-  AdwComboRow    *ca_row;
-  AdwComboRow    *policy_row;
+  GtkWidget      *ca_group;
   AdwActionRow   *namespace_row;
   AdwActionRow   *dps_row;
   GtkWidget      *form_group;
@@ -41,9 +40,8 @@ struct _CbEnrollmentGroupDialog
   char           *namespace_name;
   GPtrArray      *icas;          /* CbCertificateAuthority, in the CA list's order */
   GHashTable     *policies;      /* ICA name (lower case) → CbPolicy */
+  GPtrArray      *checks;        /* GtkCheckButton, one per ICA, in the same order */
   GStrv           existing;
-  GtkStringList  *ca_names;
-  GtkStringList  *policy_names;
   char           *error;
   gboolean        busy;
 };
@@ -71,9 +69,10 @@ cb_enrollment_group_id_is_valid (const char *id)
 static CbCertificateAuthority *
 chosen_ca (CbEnrollmentGroupDialog *self)
 {
-  guint i = adw_combo_row_get_selected (self->ca_row);
-
-  return i < self->icas->len ? g_ptr_array_index (self->icas, i) : NULL;
+  for (guint i = 0; i < self->checks->len; i++)
+    if (gtk_check_button_get_active (g_ptr_array_index (self->checks, i)))
+      return g_ptr_array_index (self->icas, i);
+  return NULL;
 }
 
 static CbPolicy *
@@ -88,17 +87,11 @@ policy_of (CbEnrollmentGroupDialog *self,
   return g_hash_table_lookup (self->policies, key);
 }
 
+/* An ICA has one policy: choosing the CA chooses it. */
 static CbPolicy *
 chosen_policy (CbEnrollmentGroupDialog *self)
 {
-  CbPolicy *policy = policy_of (self, chosen_ca (self));
-
-  /* The list holds the CA's policy alone: chosen when the list has it selected. */
-  if (policy == NULL ||
-      adw_combo_row_get_selected (self->policy_row) >=
-        g_list_model_get_n_items (G_LIST_MODEL (self->policy_names)))
-    return NULL;
-  return policy;
+  return policy_of (self, chosen_ca (self));
 }
 
 static gboolean
@@ -163,7 +156,6 @@ validate (CbEnrollmentGroupDialog *self)
                                 cb_certificate_authority_get_name (ca));
 
   mark (GTK_WIDGET (self->id_row), id_error != NULL);
-  mark (GTK_WIDGET (self->ca_row), ca_error != NULL);
   if (id_error != NULL && ca_error != NULL)
     {
       g_autofree char *both = g_strdup_printf ("%s %s", id_error, ca_error);
@@ -190,45 +182,13 @@ on_field_changed_cb (CbEnrollmentGroupDialog *self)
   update (self);
 }
 
-/* The policy list follows the CA: the policy under it, or nothing to choose. */
-static void
-on_ca_selected_cb (CbEnrollmentGroupDialog *self)
-{
-  CbPolicy *policy;
-  g_autofree char *validity = NULL;
-  guint n;
-
-  g_assert (CB_IS_ENROLLMENT_GROUP_DIALOG (self));
-  if (self->policy_names == NULL)
-    return;
-
-  policy = policy_of (self, chosen_ca (self));
-  n = g_list_model_get_n_items (G_LIST_MODEL (self->policy_names));
-  if (policy != NULL)
-    {
-      const char *names[] = { cb_policy_get_name (policy), NULL };
-
-      gtk_string_list_splice (self->policy_names, 0, n, names);
-      validity = g_strdup_printf (ngettext ("Device certificates valid %u day",
-                                            "Device certificates valid %u days",
-                                            cb_policy_get_validity_days (policy)),
-                                  cb_policy_get_validity_days (policy));
-    }
-  else
-    gtk_string_list_splice (self->policy_names, 0, n, NULL);
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (self->policy_row),
-                               validity != NULL ? validity : _("None under this CA"));
-  adw_combo_row_set_selected (self->policy_row, policy != NULL ? 0 : GTK_INVALID_LIST_POSITION);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->policy_row), policy != NULL);
-  update (self);
-}
-
 static void
 set_busy (CbEnrollmentGroupDialog *self,
           gboolean                 busy)
 {
   self->busy = busy;
   gtk_widget_set_sensitive (self->form_group, !busy);
+  gtk_widget_set_sensitive (self->ca_group, !busy);
   gtk_widget_set_visible (GTK_WIDGET (self->spinner), busy);
   gtk_spinner_set_spinning (self->spinner, busy);
   update (self);
@@ -322,8 +282,7 @@ cb_enrollment_group_dialog_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (self), CB_TYPE_ENROLLMENT_GROUP_DIALOG);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->context);
-  g_clear_object (&self->ca_names);
-  g_clear_object (&self->policy_names);
+  g_clear_pointer (&self->checks, g_ptr_array_unref);
   g_clear_pointer (&self->icas, g_ptr_array_unref);
   g_clear_pointer (&self->policies, g_hash_table_unref);
   g_clear_pointer (&self->existing, g_strfreev);
@@ -350,15 +309,13 @@ cb_enrollment_group_dialog_class_init (CbEnrollmentGroupDialogClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                RESOURCE_PATH "/cb-enrollment-group-dialog.ui");
   gtk_widget_class_bind_template_child (widget_class, CbEnrollmentGroupDialog, id_row);
-  gtk_widget_class_bind_template_child (widget_class, CbEnrollmentGroupDialog, ca_row);
-  gtk_widget_class_bind_template_child (widget_class, CbEnrollmentGroupDialog, policy_row);
+  gtk_widget_class_bind_template_child (widget_class, CbEnrollmentGroupDialog, ca_group);
   gtk_widget_class_bind_template_child (widget_class, CbEnrollmentGroupDialog, namespace_row);
   gtk_widget_class_bind_template_child (widget_class, CbEnrollmentGroupDialog, dps_row);
   gtk_widget_class_bind_template_child (widget_class, CbEnrollmentGroupDialog, form_group);
   gtk_widget_class_bind_template_child (widget_class, CbEnrollmentGroupDialog, error_label);
   gtk_widget_class_bind_template_child (widget_class, CbEnrollmentGroupDialog, spinner);
   gtk_widget_class_bind_template_callback (widget_class, on_field_changed_cb);
-  gtk_widget_class_bind_template_callback (widget_class, on_ca_selected_cb);
 
   gtk_widget_class_install_action (widget_class, "group.create", NULL, create_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
@@ -369,7 +326,43 @@ cb_enrollment_group_dialog_init (CbEnrollmentGroupDialog *self)
 {
   self->icas = g_ptr_array_new_with_free_func (g_object_unref);
   self->policies = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->checks = g_ptr_array_new ();
   gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+/* One choice: the ICA, and under it the policy it would give the group's devices. */
+static void
+add_choice (CbEnrollmentGroupDialog *self,
+            CbCertificateAuthority  *ca,
+            CbPolicy                *policy)
+{
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *check = gtk_check_button_new ();
+  g_autofree char *subtitle = NULL;
+  g_autofree char *a11y = NULL;
+
+  if (policy != NULL)
+    /* Translators: a policy's name, then its validity in days */
+    subtitle = g_strdup_printf (ngettext ("Policy “%s” · device certificates valid %u day",
+                                          "Policy “%s” · device certificates valid %u days",
+                                          cb_policy_get_validity_days (policy)),
+                                cb_policy_get_name (policy), cb_policy_get_validity_days (policy));
+  else
+    subtitle = g_strdup (_("No policy yet"));
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), cb_certificate_authority_get_name (ca));
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  gtk_widget_set_valign (check, GTK_ALIGN_CENTER);
+  /* Translators: an intermediate CA's name, then what its policy gives */
+  a11y = g_strdup_printf (_("%s: %s"), cb_certificate_authority_get_name (ca), subtitle);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (check), GTK_ACCESSIBLE_PROPERTY_LABEL, a11y, -1);
+  if (self->checks->len > 0)
+    gtk_check_button_set_group (GTK_CHECK_BUTTON (check), g_ptr_array_index (self->checks, 0));
+  adw_action_row_add_prefix (ADW_ACTION_ROW (row), check);
+  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), check);
+  g_signal_connect_object (check, "toggled", G_CALLBACK (update), self, G_CONNECT_SWAPPED);
+  g_ptr_array_add (self->checks, check);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (self->ca_group), row);
 }
 
 CbEnrollmentGroupDialog *
@@ -395,32 +388,38 @@ cb_enrollment_group_dialog_new (CbContext          *context,
   self->namespace_name = g_strdup (namespace_name);
   self->existing = g_strdupv ((char **) existing);
 
-  self->ca_names = gtk_string_list_new (NULL);
   for (guint i = 0; i < cas->len; i++)
     {
       CbCertificateAuthority *ca = g_ptr_array_index (cas, i);
       g_autofree char *key = NULL;
+      CbPolicy *policy;
 
       if (cb_certificate_authority_get_kind (ca) != CB_CA_KIND_INTERMEDIATE)
         continue;
       key = g_ascii_strdown (cb_certificate_authority_get_name (ca), -1);
-      if (g_hash_table_lookup (policies, key) != NULL)
-        g_hash_table_replace (self->policies, g_strdup (key),
-                              g_object_ref (g_hash_table_lookup (policies, key)));
+      policy = g_hash_table_lookup (policies, key);
+      if (policy != NULL)
+        g_hash_table_replace (self->policies, g_strdup (key), g_object_ref (policy));
       /* The first CA that can issue through a policy is chosen at first. */
-      if (first_ready == GTK_INVALID_LIST_POSITION && cb_certificate_authority_can_issue (ca) &&
-          g_hash_table_lookup (policies, key) != NULL)
+      if (first_ready == GTK_INVALID_LIST_POSITION && policy != NULL &&
+          cb_certificate_authority_can_issue (ca))
         first_ready = self->icas->len;
       g_ptr_array_add (self->icas, g_object_ref (ca));
-      gtk_string_list_append (self->ca_names, cb_certificate_authority_get_name (ca));
+      add_choice (self, ca, policy);
     }
-  self->policy_names = gtk_string_list_new (NULL);
-  adw_combo_row_set_model (self->policy_row, G_LIST_MODEL (self->policy_names));
-  adw_combo_row_set_model (self->ca_row, G_LIST_MODEL (self->ca_names));
-  adw_combo_row_set_selected (self->ca_row, first_ready != GTK_INVALID_LIST_POSITION
-                                              ? first_ready : 0);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->ca_row), self->icas->len > 0);
-  on_ca_selected_cb (self);
+  if (self->icas->len == 0)
+    {
+      GtkWidget *row = adw_action_row_new ();
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("No intermediate CA"));
+      gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
+      gtk_widget_set_focusable (row, FALSE);
+      adw_preferences_group_add (ADW_PREFERENCES_GROUP (self->ca_group), row);
+    }
+  else
+    gtk_check_button_set_active (g_ptr_array_index (self->checks,
+                                                    first_ready != GTK_INVALID_LIST_POSITION
+                                                      ? first_ready : 0), TRUE);
 
   adw_action_row_set_subtitle (self->namespace_row, namespace_name);
   profile = cb_context_get_profile (context);
@@ -459,7 +458,7 @@ cb_enrollment_group_dialog_choose_ca (CbEnrollmentGroupDialog *self,
     if (g_ascii_strcasecmp (cb_certificate_authority_get_name (g_ptr_array_index (self->icas, i)),
                             ca_name) == 0)
       {
-        adw_combo_row_set_selected (self->ca_row, i);
+        gtk_check_button_set_active (g_ptr_array_index (self->checks, i), TRUE);
         return TRUE;
       }
   return FALSE;

@@ -15,8 +15,9 @@ gboolean cb_enrollment_group_id_is_valid (const char *id);
  * CbEnrollmentGroupDialog:
  *
  * "New Enrollment Group" in a namespace of the certificate-authority model: a group name (not
- * one the provisioning service has), the intermediate CA picked from the namespace's and the
- * policy picked from that CA's, so the three names DPS needs always come together. Create
+ * one the provisioning service has) and the intermediate CA picked from the namespace's, each
+ * shown with the policy under it (an ICA has one), so the three names DPS needs always come
+ * together; a CA without a policy, or that cannot sign yet, keeps Create off. Create
  * makes the group (symmetric keys DPS generates) on the connection's provisioning service; a
  * refusal keeps the dialog open with the service's reason and everything chosen. "created" is
  * emitted with the group's id before the dialog closes.

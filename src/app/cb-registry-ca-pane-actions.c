@@ -96,10 +96,16 @@ ca_created_cb (GObject      *object,
   if (ca == NULL)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        _cb_registry_ca_pane_error_toast (self, _("The intermediate CA was not created"), error);
+        _cb_registry_ca_pane_error_toast (self, call->extra != NULL
+                                                  ? _("The root CA was not created")
+                                                  : _("The intermediate CA was not created"),
+                                          error);
       return;
     }
-  if (cb_certificate_authority_get_issuer (ca) == CB_CA_ISSUER_EXTERNAL)
+  if (cb_certificate_authority_get_kind (ca) == CB_CA_KIND_ROOT)
+    text = g_strdup_printf (_("Created the root CA “%s”: give it an intermediate CA next"),
+                            cb_certificate_authority_get_name (ca));
+  else if (cb_certificate_authority_get_issuer (ca) == CB_CA_ISSUER_EXTERNAL)
     text = g_strdup_printf (_("Created “%s”: copy its signing request for your CA to sign"),
                             cb_certificate_authority_get_name (ca));
   else
@@ -109,26 +115,39 @@ ca_created_cb (GObject      *object,
   cb_registry_ca_pane_load (self);
 }
 
+/* A root (issuer NONE) or an intermediate CA, in the namespace's location; "extra" marks a
+ * root for the failure's words. */
 static void
-on_create_response_cb (CbCaCreateDialog *dialog,
-                       const char       *response,
-                       CbRegistryCaPane *self)
+create_ca (CbRegistryCaPane *self,
+           const char       *name,
+           CbCaIssuer        issuer,
+           const char       *root_id)
 {
   g_autofree char *running = NULL;
   CbAdrClient *adr = ready_adr (self);
-  const char *name = cb_ca_create_dialog_get_name (dialog);
 
-  if (g_strcmp0 (response, "create") != 0 || adr == NULL)
+  if (adr == NULL)
     return;
   running = g_strdup_printf (_("Creating “%s”…"), name);
   cb_adr_client_create_certificate_authority_async (adr, name,
                                                     self->ns != NULL
                                                       ? cb_namespace_get_location (self->ns)
                                                       : NULL,
-                                                    cb_ca_create_dialog_get_issuer (dialog),
-                                                    cb_ca_create_dialog_get_root_id (dialog),
-                                                    self->op_cancellable, ca_created_cb,
-                                                    call_new (self, running, name, NULL));
+                                                    issuer, root_id, self->op_cancellable,
+                                                    ca_created_cb,
+                                                    call_new (self, running, name,
+                                                              issuer == CB_CA_ISSUER_NONE
+                                                                ? "root" : NULL));
+}
+
+static void
+on_create_response_cb (CbCaCreateDialog *dialog,
+                       const char       *response,
+                       CbRegistryCaPane *self)
+{
+  if (g_strcmp0 (response, "create") == 0)
+    create_ca (self, cb_ca_create_dialog_get_name (dialog), cb_ca_create_dialog_get_issuer (dialog),
+               cb_ca_create_dialog_get_root_id (dialog));
 }
 
 static void
@@ -160,48 +179,12 @@ new_ica_action (GtkWidget  *widget,
 /* ---- new root CA (a namespace without one) ---------------------------------------------- */
 
 static void
-root_created_cb (GObject      *object,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  g_autoptr(Call) call = user_data;
-  CbRegistryCaPane *self = call_pane (call);
-  g_autoptr(CbCertificateAuthority) ca = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *text = NULL;
-
-  ca = cb_adr_client_create_certificate_authority_finish (CB_ADR_CLIENT (object), result, &error);
-  if (ca == NULL)
-    {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        _cb_registry_ca_pane_error_toast (self, _("The root CA was not created"), error);
-      return;
-    }
-  text = g_strdup_printf (_("Created the root CA “%s”: give it an intermediate CA next"),
-                          cb_certificate_authority_get_name (ca));
-  _cb_registry_ca_pane_toast (self, text);
-  cb_registry_ca_pane_load (self);
-}
-
-static void
 on_root_response_cb (CbCaRootDialog   *dialog,
                      const char       *response,
                      CbRegistryCaPane *self)
 {
-  g_autofree char *running = NULL;
-  CbAdrClient *adr = ready_adr (self);
-  const char *name = cb_ca_root_dialog_get_name (dialog);
-
-  if (g_strcmp0 (response, "create") != 0 || adr == NULL)
-    return;
-  running = g_strdup_printf (_("Creating “%s”…"), name);
-  cb_adr_client_create_certificate_authority_async (adr, name,
-                                                    self->ns != NULL
-                                                      ? cb_namespace_get_location (self->ns)
-                                                      : NULL,
-                                                    CB_CA_ISSUER_NONE, NULL,
-                                                    self->op_cancellable, root_created_cb,
-                                                    call_new (self, running, name, NULL));
+  if (g_strcmp0 (response, "create") == 0)
+    create_ca (self, cb_ca_root_dialog_get_name (dialog), CB_CA_ISSUER_NONE, NULL);
 }
 
 static void

@@ -72,6 +72,8 @@ _cb_registry_ca_groups_add (CbRegistryCaPane *self,
                                        : _("No enrollment group"));
       if (self->groups_error != NULL)
         adw_action_row_set_subtitle (ADW_ACTION_ROW (row), self->groups_error);
+      gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
+      gtk_widget_set_focusable (row, FALSE);
       adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
     }
 
