@@ -58,9 +58,9 @@ def layer_of(stem):
 # Parts are regular expressions of file stems.
 SPLIT_CLASSES = {
     "cb-registry-page": [r"cb-registry-page-actions", r"cb-registry-activity",
-                         r"cb-registry-policy-pane"],
+                         r"cb-registry-policy-pane", r"cb-registry-page-namespaces"],
     "cb-bench-page": [r"cb-bench-page-.*"],
-    "cb-registry-ca-pane": [r"cb-registry-ca-pane-actions"],
+    "cb-registry-ca-pane": [r"cb-registry-ca-pane-actions", r"cb-registry-ca-pane-groups"],
     # The context and its sign-in (cb-context-private.h).
     "cb-context": [r"cb-context-sign-in"],
     # The run's state machine and its steps (they call back into it to pass or fail a step).

@@ -14,6 +14,7 @@
 #include "cb-ca-activate-dialog.h"
 #include "cb-ca-create-dialog.h"
 #include "cb-ca-policy-dialog.h"
+#include "cb-ca-root-dialog.h"
 #include "cb-confirm-run.h"
 #include "cb-endpoint-link-dialog.h"
 #include "cb-error-text.h"
@@ -95,10 +96,16 @@ ca_created_cb (GObject      *object,
   if (ca == NULL)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        _cb_registry_ca_pane_error_toast (self, _("The intermediate CA was not created"), error);
+        _cb_registry_ca_pane_error_toast (self, call->extra != NULL
+                                                  ? _("The root CA was not created")
+                                                  : _("The intermediate CA was not created"),
+                                          error);
       return;
     }
-  if (cb_certificate_authority_get_issuer (ca) == CB_CA_ISSUER_EXTERNAL)
+  if (cb_certificate_authority_get_kind (ca) == CB_CA_KIND_ROOT)
+    text = g_strdup_printf (_("Created the root CA “%s”: give it an intermediate CA next"),
+                            cb_certificate_authority_get_name (ca));
+  else if (cb_certificate_authority_get_issuer (ca) == CB_CA_ISSUER_EXTERNAL)
     text = g_strdup_printf (_("Created “%s”: copy its signing request for your CA to sign"),
                             cb_certificate_authority_get_name (ca));
   else
@@ -108,26 +115,39 @@ ca_created_cb (GObject      *object,
   cb_registry_ca_pane_load (self);
 }
 
+/* A root (issuer NONE) or an intermediate CA, in the namespace's location; "extra" marks a
+ * root for the failure's words. */
 static void
-on_create_response_cb (CbCaCreateDialog *dialog,
-                       const char       *response,
-                       CbRegistryCaPane *self)
+create_ca (CbRegistryCaPane *self,
+           const char       *name,
+           CbCaIssuer        issuer,
+           const char       *root_id)
 {
   g_autofree char *running = NULL;
   CbAdrClient *adr = ready_adr (self);
-  const char *name = cb_ca_create_dialog_get_name (dialog);
 
-  if (g_strcmp0 (response, "create") != 0 || adr == NULL)
+  if (adr == NULL)
     return;
   running = g_strdup_printf (_("Creating “%s”…"), name);
   cb_adr_client_create_certificate_authority_async (adr, name,
                                                     self->ns != NULL
                                                       ? cb_namespace_get_location (self->ns)
                                                       : NULL,
-                                                    cb_ca_create_dialog_get_issuer (dialog),
-                                                    cb_ca_create_dialog_get_root_id (dialog),
-                                                    self->op_cancellable, ca_created_cb,
-                                                    call_new (self, running, name, NULL));
+                                                    issuer, root_id, self->op_cancellable,
+                                                    ca_created_cb,
+                                                    call_new (self, running, name,
+                                                              issuer == CB_CA_ISSUER_NONE
+                                                                ? "root" : NULL));
+}
+
+static void
+on_create_response_cb (CbCaCreateDialog *dialog,
+                       const char       *response,
+                       CbRegistryCaPane *self)
+{
+  if (g_strcmp0 (response, "create") == 0)
+    create_ca (self, cb_ca_create_dialog_get_name (dialog), cb_ca_create_dialog_get_issuer (dialog),
+               cb_ca_create_dialog_get_root_id (dialog));
 }
 
 static void
@@ -153,6 +173,33 @@ new_ica_action (GtkWidget  *widget,
     }
   dialog = cb_ca_create_dialog_new (_cb_registry_ca_pane_get_window (self), roots, n_icas);
   g_signal_connect_object (dialog, "response", G_CALLBACK (on_create_response_cb), self, 0);
+  present (self, ADW_MESSAGE_DIALOG (dialog));
+}
+
+/* ---- new root CA (a namespace without one) ---------------------------------------------- */
+
+static void
+on_root_response_cb (CbCaRootDialog   *dialog,
+                     const char       *response,
+                     CbRegistryCaPane *self)
+{
+  if (g_strcmp0 (response, "create") == 0)
+    create_ca (self, cb_ca_root_dialog_get_name (dialog), CB_CA_ISSUER_NONE, NULL);
+}
+
+static void
+new_root_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  CbRegistryCaPane *self = CB_REGISTRY_CA_PANE (widget);
+  CbCaRootDialog *dialog;
+
+  if (self->cas == NULL)
+    return;
+  dialog = cb_ca_root_dialog_new (_cb_registry_ca_pane_get_window (self),
+                                  self->ns != NULL ? cb_namespace_get_name (self->ns) : NULL);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_root_response_cb), self, 0);
   present (self, ADW_MESSAGE_DIALOG (dialog));
 }
 
@@ -725,14 +772,17 @@ _cb_registry_ca_actions_update (CbRegistryCaPane *self)
   gboolean loaded = self->cas != NULL;
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "ca.new-ica", loaded);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "ca.new-root", loaded);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "ca.link-hub", self->ns != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "ca.link-dps", self->ns != NULL);
+  _cb_registry_ca_groups_update (self);
 }
 
 void
 _cb_registry_ca_actions_class_init (GtkWidgetClass *widget_class)
 {
   gtk_widget_class_install_action (widget_class, "ca.new-ica", NULL, new_ica_action);
+  gtk_widget_class_install_action (widget_class, "ca.new-root", NULL, new_root_action);
   gtk_widget_class_install_action (widget_class, "ca.new-policy", "s", new_policy_action);
   gtk_widget_class_install_action (widget_class, "ca.activate", "s", activate_action);
   gtk_widget_class_install_action (widget_class, "ca.copy-request", "s", copy_request_action);

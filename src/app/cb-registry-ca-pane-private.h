@@ -22,6 +22,9 @@ struct _CbRegistryCaPane
   GHashTable           *rotated;       /* ICA name (lower case) → gint64 *, rotated here */
   GPtrArray            *operations;    /* char *, what runs */
   AdwMessageDialog     *dialog;        /* weak */
+  GtkWindow            *form;          /* weak: a form dialog (new enrollment group) */
+  GPtrArray            *groups;        /* JsonObject: the DPS's enrollment groups, NULL unread */
+  char                 *groups_error;  /* why they could not be read */
   GtkFileChooserNative *chooser;
   char                 *chooser_ca;
   GError               *error;
@@ -61,8 +64,17 @@ void              _cb_registry_ca_pane_mark_rotated  (CbRegistryCaPane *self,
                                                       const char       *ca_name);
 void              _cb_registry_ca_pane_policies_changed (CbRegistryCaPane *self);
 
+void              _cb_registry_ca_pane_set_form      (CbRegistryCaPane *self,
+                                                      GtkWindow        *form);
+
 /* cb-registry-ca-pane-actions.c */
 void              _cb_registry_ca_actions_class_init (GtkWidgetClass   *widget_class);
 void              _cb_registry_ca_actions_update     (CbRegistryCaPane *self);
+
+/* cb-registry-ca-pane-groups.c */
+void              _cb_registry_ca_groups_add         (CbRegistryCaPane *self,
+                                                      GtkBox           *content);
+void              _cb_registry_ca_groups_update      (CbRegistryCaPane *self);
+void              _cb_registry_ca_groups_class_init  (GtkWidgetClass   *widget_class);
 
 G_END_DECLS

@@ -12,6 +12,7 @@
 
 #include <glib/gi18n.h>
 
+#include "cb-dps-service-client.h"
 #include "cb-error-text.h"
 #include "cb-registry-ca-pane-private.h"
 #include "cb-util.h"
@@ -50,6 +51,17 @@ _cb_registry_ca_pane_error_toast (CbRegistryCaPane *self,
   g_autofree char *text = g_strdup_printf ("%s: %s", what, reason);
 
   _cb_registry_ca_pane_toast (self, text);
+}
+
+void
+_cb_registry_ca_pane_set_form (CbRegistryCaPane *self,
+                               GtkWindow        *form)
+{
+  if (self->form != NULL)
+    g_object_remove_weak_pointer (G_OBJECT (self->form), (gpointer *) &self->form);
+  self->form = form;
+  if (form != NULL)
+    g_object_add_weak_pointer (G_OBJECT (form), (gpointer *) &self->form);
 }
 
 void
@@ -549,9 +561,10 @@ add_authorities (CbRegistryCaPane *self)
 
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("No certificate authority"));
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row),
-                                   _("Create the namespace's root with certbench-cli registry "
-                                     "create-root"));
+                                   _("The namespace needs a root first: it signs the "
+                                     "intermediate CAs"));
       adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
+      add_adding_button (group, _("New _root CA…"), "ca.new-root");
     }
   if (n_icas < CB_ADR_MAX_INTERMEDIATE_CAS)
     add_adding_button (group, _("_New intermediate CA…"), "ca.new-ica");
@@ -712,6 +725,7 @@ show (CbRegistryCaPane *self)
   add_authorities (self);
   add_links (self, CB_ENDPOINT_MESSAGING);
   add_links (self, CB_ENDPOINT_PROVISIONING);
+  _cb_registry_ca_groups_add (self, self->content);
   gtk_stack_set_visible_child_name (self->stack, "content");
   _cb_registry_ca_actions_update (self);
   schedule_poll (self);
@@ -811,6 +825,32 @@ cas_cb (GObject      *object,
   load_part_done (load, error);
 }
 
+/* The provisioning service's enrollment groups: the pane shows without them when they cannot
+ * be read (the reason is in their group). */
+static void
+groups_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(Load) load = user_data;
+  g_autoptr(GPtrArray) groups = NULL;
+  g_autoptr(GError) error = NULL;
+  CbRegistryCaPane *self = load->self;
+
+  groups = cb_dps_service_client_query_finish (CB_DPS_SERVICE_CLIENT (object), result, &error);
+  if (!self->disposed && load->generation == self->generation &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_clear_pointer (&self->groups, g_ptr_array_unref);
+      g_clear_pointer (&self->groups_error, g_free);
+      if (groups != NULL)
+        self->groups = g_ptr_array_ref (groups);
+      else
+        self->groups_error = cb_error_text (error);
+    }
+  load_part_done (load, g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ? error : NULL);
+}
+
 static void
 namespace_cb (GObject      *object,
               GAsyncResult *result,
@@ -853,6 +893,13 @@ cb_registry_ca_pane_load (CbRegistryCaPane *self)
                                                     load_new (self, NULL));
   cb_adr_client_get_namespace_async (adr, NULL, self->cancellable, namespace_cb,
                                      load_new (self, NULL));
+  if (cb_context_get_dps_service (self->context) != NULL)
+    {
+      self->pending++;
+      cb_dps_service_client_query_async (cb_context_get_dps_service (self->context),
+                                         CB_DPS_ENROLLMENT_GROUP, self->cancellable, groups_cb,
+                                         load_new (self, NULL));
+    }
 }
 
 static gboolean
@@ -882,6 +929,8 @@ cb_registry_ca_pane_clear (CbRegistryCaPane *self)
   self->polls = 0;
   g_clear_pointer (&self->cas, g_ptr_array_unref);
   g_clear_object (&self->ns);
+  g_clear_pointer (&self->groups, g_ptr_array_unref);
+  g_clear_pointer (&self->groups_error, g_free);
   g_hash_table_remove_all (self->policies);
   clear_content (self);
   gtk_stack_set_visible_child_name (self->stack, "loading");
@@ -950,6 +999,13 @@ cb_registry_ca_pane_get_dialog (CbRegistryCaPane *self)
   return self->dialog;
 }
 
+GtkWindow *
+cb_registry_ca_pane_get_form (CbRegistryCaPane *self)
+{
+  g_return_val_if_fail (CB_IS_REGISTRY_CA_PANE (self), NULL);
+  return self->form;
+}
+
 GtkFileChooser *
 cb_registry_ca_pane_get_chooser (CbRegistryCaPane *self)
 {
@@ -969,6 +1025,7 @@ cb_registry_ca_pane_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_cancellable_cancel (self->op_cancellable);
   _cb_registry_ca_pane_set_dialog (self, NULL);
+  _cb_registry_ca_pane_set_form (self, NULL);
   if (self->chooser != NULL)
     gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
   g_clear_object (&self->chooser);
@@ -989,6 +1046,8 @@ cb_registry_ca_pane_finalize (GObject *object)
   g_clear_pointer (&self->policies, g_hash_table_unref);
   g_clear_pointer (&self->rotated, g_hash_table_unref);
   g_clear_object (&self->ns);
+  g_clear_pointer (&self->groups, g_ptr_array_unref);
+  g_clear_pointer (&self->groups_error, g_free);
   g_clear_pointer (&self->operations, g_ptr_array_unref);
   g_clear_error (&self->error);
   g_free (self->chooser_ca);
@@ -1012,6 +1071,7 @@ cb_registry_ca_pane_class_init (CbRegistryCaPaneClass *klass)
                   NULL, NULL, G_TYPE_NONE, 0);
 
   _cb_registry_ca_actions_class_init (GTK_WIDGET_CLASS (klass));
+  _cb_registry_ca_groups_class_init (GTK_WIDGET_CLASS (klass));
 }
 
 static void

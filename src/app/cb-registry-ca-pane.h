@@ -36,5 +36,7 @@ GtkWidget        *cb_registry_ca_pane_find_row         (CbRegistryCaPane *self,
                                                         const char       *title);
 AdwMessageDialog *cb_registry_ca_pane_get_dialog       (CbRegistryCaPane *self);
 GtkFileChooser   *cb_registry_ca_pane_get_chooser      (CbRegistryCaPane *self);
+/* For tests: the form dialog open now (New Enrollment Group), NULL when none. */
+GtkWindow        *cb_registry_ca_pane_get_form         (CbRegistryCaPane *self);
 
 G_END_DECLS

@@ -126,6 +126,7 @@ _cb_registry_page_update_actions (CbRegistryPage *self)
   gboolean byor = has_policy && cb_policy_get_byor_enabled (self->policy);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "registry.refresh", self->context != NULL);
+  _cb_registry_page_namespaces_update (self);
   /* A credential holds one policy in this preview: a second one is refused by the service. */
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "registry.create-policy",
                                  ready && self->credential_state != NULL &&

@@ -124,6 +124,10 @@ void          _cb_registry_policy_pane_load         (CbRegistryPage   *self);
 char         *_cb_registry_policy_pane_describe_groups_using (CbRegistryPage *self,
                                                               const char     *policy);
 
+/* cb-registry-page-namespaces.c */
+void          _cb_registry_page_namespaces_update   (CbRegistryPage   *self);
+void          _cb_registry_page_namespaces_class_init (GtkWidgetClass *widget_class);
+
 /* cb-registry-activity.c */
 void          _cb_registry_activity_load            (CbRegistryPage   *self);
 

@@ -898,6 +898,7 @@ cb_registry_page_class_init (CbRegistryPageClass *klass)
 
   _cb_registry_policy_pane_class_init (widget_class);
   _cb_registry_page_class_actions_init (widget_class);
+  _cb_registry_page_namespaces_class_init (widget_class);
 }
 
 static void

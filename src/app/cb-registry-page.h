@@ -39,6 +39,8 @@ void               cb_registry_page_filter_devices   (CbRegistryPage *self,
 AdwMessageDialog  *cb_registry_page_get_dialog       (CbRegistryPage *self);
 /* Returns: (transfer none) (nullable): the New Policy dialog now open */
 CbPolicyDialog    *cb_registry_page_get_policy_dialog (CbRegistryPage *self);
+/* Returns: (transfer none) (nullable): the New Namespace dialog now open */
+GtkWindow         *cb_registry_page_get_namespace_dialog (CbRegistryPage *self);
 
 /* The kind of the policy validity toasts: a new one replaces the last (cb-toasts.h). */
 #define CB_REGISTRY_TOAST_VALIDITY "policy-validity"
