@@ -18,6 +18,8 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 
+#include "cb-app-settings.h"
+#include "cb-bench-session.h"
 #include "cb-device-drivers.h"
 #include "cb-serial-port.h"
 
@@ -285,6 +287,80 @@ test_pinned (void)
   close (master);
 }
 
+/* A port of the station with a driver pinned: its session opens that driver, and one that is
+ * not in this build keeps the session from starting, with the reason. */
+static void
+test_session_pinned (void)
+{
+  g_autoptr(Sim) sim = sim_start ("smp");
+  g_autoptr(CbBenchSession) session = cb_bench_session_new (sim->pty_path);
+  g_autoptr(CbProvisioningConfig) config = NULL;
+  g_autoptr(CbProfile) profile = cb_profile_new ("test", "Test", CB_PROFILE_KIND_SANDBOX);
+  g_autoptr(GError) error = NULL;
+
+  config = cb_provisioning_config_new (profile);
+  g_assert_cmpstr (cb_bench_session_get_driver_name (session), ==, "auto");
+  g_assert_true (cb_bench_session_open (session, config, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (cb_device_driver_get_name (cb_provisioning_run_get_driver (cb_bench_session_get_run (session))),
+                   ==, "smp");
+  cb_bench_session_fail (session, "test over");
+
+  if (!cb_device_drivers_is_available ("nrf91"))
+    {
+      cb_bench_session_set_driver_name (session, "nrf91");
+      g_assert_cmpstr (cb_bench_session_get_driver_name (session), ==, "nrf91");
+      g_assert_false (cb_bench_session_open (session, config, &error));
+      g_assert_error (error, CB_DEVICE_DRIVER_ERROR, CB_DEVICE_DRIVER_ERROR_UNAVAILABLE);
+      g_assert_nonnull (strstr (error->message, "not available"));
+    }
+}
+
+/* The operator's pin per port path, kept in the settings ("port-drivers"). */
+static void
+test_settings_pin (void)
+{
+  g_autoptr(GSettingsSchema) schema = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *before = cb_app_settings_dup_port_driver ("/dev/ttyACM7");
+
+  g_assert_cmpstr (before, ==, "auto");
+  schema = g_settings_schema_source_lookup (g_settings_schema_source_get_default (),
+                                            "io.github.certbench.Certbench", TRUE);
+  if (schema == NULL)
+    {
+      /* Built without the app: no schema, so nothing is pinned and a pin is refused. */
+      g_assert_false (cb_app_settings_set_port_driver ("/dev/ttyACM7", "smp", &error));
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+      return;
+    }
+
+  g_assert_true (cb_app_settings_set_port_driver ("/dev/ttyACM7", "nrf91", &error));
+  g_assert_no_error (error);
+  g_assert_true (cb_app_settings_set_port_driver ("/dev/ttyACM8", "smp", &error));
+  {
+    g_autofree char *a = cb_app_settings_dup_port_driver ("/dev/ttyACM7");
+    g_autofree char *b = cb_app_settings_dup_port_driver ("/dev/ttyACM8");
+    g_autofree char *c = cb_app_settings_dup_port_driver ("/dev/ttyACM9");
+
+    g_assert_cmpstr (a, ==, "nrf91");
+    g_assert_cmpstr (b, ==, "smp");
+    g_assert_cmpstr (c, ==, "auto");
+  }
+  /* An unknown name is refused and changes nothing; "auto" unpins. */
+  g_assert_false (cb_app_settings_set_port_driver ("/dev/ttyACM7", "modbus", &error));
+  g_assert_error (error, CB_DEVICE_DRIVER_ERROR, CB_DEVICE_DRIVER_ERROR_UNAVAILABLE);
+  g_clear_error (&error);
+  g_assert_true (cb_app_settings_set_port_driver ("/dev/ttyACM7", "auto", &error));
+  {
+    g_autofree char *a = cb_app_settings_dup_port_driver ("/dev/ttyACM7");
+    g_autofree char *b = cb_app_settings_dup_port_driver ("/dev/ttyACM8");
+
+    g_assert_cmpstr (a, ==, "auto");
+    g_assert_cmpstr (b, ==, "smp");
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -295,6 +371,8 @@ main (int   argc,
   g_test_add_func ("/cb/device-drivers/probe/nrf91", test_probe_nrf91);
   g_test_add_func ("/cb/device-drivers/probe/silent", test_probe_silent);
   g_test_add_func ("/cb/device-drivers/pinned", test_pinned);
+  g_test_add_func ("/cb/device-drivers/session-pinned", test_session_pinned);
+  g_test_add_func ("/cb/device-drivers/settings-pin", test_settings_pin);
 
   return g_test_run ();
 }
