@@ -31,25 +31,21 @@ cb_test_cli_run (const char          *cli,
   return cb_test_cli_run_with_env (cli, home, ts, journal, NULL, out_stdout, out_stderr, args);
 }
 
-int
-cb_test_cli_run_with_env (const char          *cli,
-                          const char          *home,
-                          CbTestSandbox       *ts,
-                          const char          *journal,
-                          const char * const  *env,
-                          char               **out_stdout,
-                          char               **out_stderr,
-                          const char * const  *args)
+GSubprocess *
+cb_test_cli_spawn (const char          *cli,
+                   const char          *home,
+                   CbTestSandbox       *ts,
+                   const char          *journal,
+                   const char * const  *env,
+                   const char * const  *args)
 {
   g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GSubprocess) process = NULL;
   g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GError) error = NULL;
   g_autofree char *data = g_build_filename (home, "data", NULL);
   g_autofree char *config = g_build_filename (home, "config", NULL);
-  g_autofree char *stdout_text = NULL;
-  g_autofree char *stderr_text = NULL;
   g_autofree char *command = NULL;
+  GSubprocess *process;
 
   g_ptr_array_add (argv, g_strdup (cli));
   if (ts != NULL)
@@ -85,6 +81,24 @@ cb_test_cli_run_with_env (const char          *cli,
     }
   process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
   g_assert_no_error (error);
+  return process;
+}
+
+int
+cb_test_cli_run_with_env (const char          *cli,
+                          const char          *home,
+                          CbTestSandbox       *ts,
+                          const char          *journal,
+                          const char * const  *env,
+                          char               **out_stdout,
+                          char               **out_stderr,
+                          const char * const  *args)
+{
+  g_autoptr(GSubprocess) process = cb_test_cli_spawn (cli, home, ts, journal, env, args);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *stdout_text = NULL;
+  g_autofree char *stderr_text = NULL;
+
   g_subprocess_communicate_utf8 (process, NULL, NULL, &stdout_text, &stderr_text, &error);
   g_assert_no_error (error);
 

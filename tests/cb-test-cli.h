@@ -33,6 +33,14 @@ int   cb_test_cli_run_with_env (const char          *cli,
                                 char               **out_stderr,
                                 const char * const  *args);
 
+/* Starts the same command and returns it running, its stdout and stderr piped. */
+GSubprocess *cb_test_cli_spawn        (const char          *cli,
+                                       const char          *home,
+                                       CbTestSandbox       *ts,
+                                       const char          *journal,
+                                       const char * const  *env,
+                                       const char * const  *args);
+
 /* Starts a simulated device through `certbench-cli devsim` (which execs @devsim) with @args
  * after the command; it dies with the test. Returns the process; @out_pty: its pty path. */
 GSubprocess *cb_test_cli_start_device (const char         *cli,

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cb-dps-client.h"
+#include "cb-dps-private.h"
 #include "cb-dps-service-client.h"
 #include "cb-error.h"
 #include "cb-pki.h"
@@ -620,6 +621,22 @@ test_service_bearer (Fixture       *f,
   g_assert_cmpstr (json_object_get_string_member (group, "enrollmentGroupId"), ==, GROUP);
 }
 
+/* "Retry-After: 0" is honoured: the first poll goes at once (it was a fixed 100 ms), later
+ * ones back off to a second so a service that keeps saying 0 is not polled in a busy loop; a
+ * stated delay is kept. */
+static void
+test_poll_delay (void)
+{
+  g_assert_cmpuint (cb_dps_poll_delay_ms (0, 0), ==, 0);
+  g_assert_cmpuint (cb_dps_poll_delay_ms (0, 1), ==, 10);
+  g_assert_cmpuint (cb_dps_poll_delay_ms (0, 2), ==, 20);
+  g_assert_cmpuint (cb_dps_poll_delay_ms (0, 7), ==, 640);
+  g_assert_cmpuint (cb_dps_poll_delay_ms (0, 8), ==, 1000);
+  g_assert_cmpuint (cb_dps_poll_delay_ms (0, 1000), ==, 1000);
+  g_assert_cmpuint (cb_dps_poll_delay_ms (3, 0), ==, 3000);
+  g_assert_cmpuint (cb_dps_poll_delay_ms (2, 9), ==, 2000);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -649,6 +666,7 @@ main (int   argc,
               GINT_TO_POINTER (CB_DPS_TRANSPORT_MQTT), fixture_setup, test_mqtt_not_https,
               fixture_teardown);
   g_test_add_func ("/cb/client-dps/transport/default", test_transport_default);
+  g_test_add_func ("/cb/client-dps/poll-delay", test_poll_delay);
   ADD ("service/groups", test_service_groups);
   ADD ("service/query", test_service_query);
   ADD ("service/individual", test_service_individual);

@@ -234,8 +234,9 @@ print_provision_human (CbRunResult *result)
   fflush (stdout);
 }
 
-int
-cb_cli_cmd_provision (CbCliContext *ctx)
+/* Provisions the device on ctx->options->port. */
+static int
+provision_port (CbCliContext *ctx)
 {
   CbCliOptions *o = ctx->options;
   g_autoptr(GError) error = NULL;
@@ -338,4 +339,60 @@ cb_cli_cmd_provision (CbCliContext *ctx)
 
   cb_serial_port_close (port);
   return exit_code;
+}
+
+/* Exit codes from the worst down: a usage or set-up problem, then the run's failures, then
+ * success. Anything unknown counts as a failure. */
+static int
+exit_severity (int code)
+{
+  switch (code)
+    {
+    case CB_CLI_EXIT_OK: return 0;
+    case CB_CLI_EXIT_CANCELLED: return 3;
+    case CB_CLI_EXIT_USAGE:
+    case CB_CLI_EXIT_CONFIG:
+    case CB_CLI_EXIT_JOURNAL: return 2;
+    default: return 1;
+    }
+}
+
+/* Several --port: one process (one sign-in, one session per service, one journal) provisions
+ * each port in turn; each port's result is printed and journaled, and the exit code is the
+ * worst of them. */
+int
+cb_cli_cmd_provision (CbCliContext *ctx)
+{
+  CbCliOptions *o = ctx->options;
+  g_autofree char *first = g_steal_pointer (&o->port);
+  guint n_ports = o->ports != NULL ? g_strv_length (o->ports) : 0;
+  int worst = CB_CLI_EXIT_OK;
+
+  if (n_ports <= 1)
+    {
+      o->port = g_steal_pointer (&first);
+      return provision_port (ctx);
+    }
+  if (o->registration_id != NULL)
+    return cb_cli_fail (ctx, CB_CLI_EXIT_USAGE,
+                        "--registration-id names one device: give it with one --port");
+
+  for (guint i = 0; i < n_ports && !g_cancellable_is_cancelled (ctx->cancellable); i++)
+    {
+      int code;
+
+      g_free (o->port);
+      o->port = g_strdup (o->ports[i]);
+      code = provision_port (ctx);
+      if (exit_severity (code) > exit_severity (worst) ||
+          (exit_severity (code) == exit_severity (worst) && code > worst))
+        worst = code;
+      /* A usage or set-up problem is the same for every port. */
+      if (exit_severity (code) == 2)
+        break;
+    }
+  if (g_cancellable_is_cancelled (ctx->cancellable) && worst == CB_CLI_EXIT_OK)
+    worst = CB_CLI_EXIT_CANCELLED;
+
+  return worst;
 }

@@ -11,5 +11,6 @@
 #include "cb-cli-cmd-ports.h"
 #include "cb-cli-cmd-provision.h"
 #include "cb-cli-cmd-registry.h"
+#include "cb-cli-cmd-station.h"
 #include "cb-cli-shared.h"
 #include "cb-cli-types.h"

@@ -30,7 +30,8 @@ typedef struct
   gboolean  no_journal;
 
   /* provision / inspect */
-  char     *port;
+  char     *port;            /* the port a command works on now (provision: each of ports) */
+  char    **ports;           /* every --port given, in order */
   char     *registration_id;
   char     *template_text;
   char     *key_type;
@@ -47,6 +48,10 @@ typedef struct
 
   /* ports */
   gboolean  watch;
+
+  /* station */
+  char     *pty_dir;         /* entries appearing here are ports plugged in */
+  int       max_runs;        /* stop after this many runs (0: until Ctrl+C) */
 
   /* journal */
   gboolean  csv;

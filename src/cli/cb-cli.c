@@ -17,11 +17,16 @@
 
 static const char commands_help[] =
   "Commands:\n"
-  "  provision --port PATH [--registration-id ID] [--no-hub-check]\n"
+  "  provision --port PATH [--port PATH…] [--registration-id ID] [--no-hub-check]\n"
   "            [--enrollment-group ID]\n"
   "                         Provision the device on PATH: key on the device, CSR, DPS, chain\n"
   "                         checks, install, commit, read-back, proof of possession, the\n"
-  "                         device's hub connection and twin, journal.\n"
+  "                         device's hub connection and twin, journal. Several ports run in\n"
+  "                         turn in one process; the exit code is the worst.\n"
+  "  station [--port PATH…] [--pty-dir DIR]\n"
+  "                         Keep running and provision each device as it is plugged in: USB\n"
+  "                         serial ports, the --port paths, and entries appearing in DIR\n"
+  "                         (simulated devices' pty links). Ctrl+C stops.\n"
   "  inspect --port PATH    Show the device's chain with expiry, its hub connection and last\n"
   "                         renewal, and whether the hub would accept it (asked of the\n"
   "                         sandbox, or checked against ARM).\n"
@@ -79,6 +84,8 @@ options_clear (CbCliOptions *options)
   g_free (options->operator_name);
   g_free (options->port);
   g_free (options->driver);
+  g_strfreev (options->ports);
+  g_free (options->pty_dir);
   g_free (options->registration_id);
   g_free (options->dps_transport);
   g_free (options->template_text);
@@ -146,8 +153,9 @@ cb_cli_main (int    argc,
       "Do not sign in to ARM (the policy's validity then comes from --validity-days)", NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version", NULL },
     /* provision / inspect */
-    { "port", 'p', 0, G_OPTION_ARG_FILENAME, &options.port,
-      "provision, inspect: the device's serial port (or pty)", "PATH" },
+    { "port", 'p', 0, G_OPTION_ARG_FILENAME_ARRAY, &options.ports,
+      "provision, inspect, station: the device's serial port (or pty); provision and station "
+      "take several", "PATH" },
     { "baud", 0, 0, G_OPTION_ARG_INT, &options.baud,
       "provision, inspect: baud rate (default 115200)", "N" },
     { "driver", 0, 0, G_OPTION_ARG_STRING, &options.driver,
@@ -178,6 +186,11 @@ cb_cli_main (int    argc,
     { "no-hub-check", 0, 0, G_OPTION_ARG_NONE, &options.no_hub_check,
       "provision: skip the last step (the device connects to the hub and reports its twin), "
       "for benches without network", NULL },
+    /* station */
+    { "pty-dir", 0, 0, G_OPTION_ARG_FILENAME, &options.pty_dir,
+      "station: entries appearing in DIR (simulated devices' --link) are ports plugged in", "DIR" },
+    { "max-runs", 0, 0, G_OPTION_ARG_INT, &options.max_runs,
+      "station: stop after N runs (default: until Ctrl+C)", "N" },
     /* ports */
     { "watch", 'w', 0, G_OPTION_ARG_NONE, &options.watch,
       "ports: keep running and print ports as they come and go", NULL },
@@ -262,6 +275,9 @@ cb_cli_main (int    argc,
       return CB_CLI_EXIT_USAGE;
     }
 
+  if (options.ports != NULL && options.ports[0] != NULL)
+    options.port = g_strdup (options.ports[0]);
+
   options.command = g_strdup (args[1]);
   if (args[2] != NULL)
     options.subcommand = g_strdup (args[2]);
@@ -284,6 +300,8 @@ cb_cli_main (int    argc,
     status = cb_cli_cmd_inspect (&ctx);
   else if (g_str_equal (options.command, "ports"))
     status = cb_cli_cmd_ports (&ctx);
+  else if (g_str_equal (options.command, "station"))
+    status = cb_cli_cmd_station (&ctx);
   else if (g_str_equal (options.command, "journal"))
     status = cb_cli_cmd_journal (&ctx);
   else if (g_str_equal (options.command, "registry"))

@@ -26,6 +26,7 @@ struct _CbCsr
   char              *subject;
   char              *common_name;
   CbKeyType          key_type;
+  gboolean           signature_ok;   /* verified once: the DER cannot change */
 };
 
 G_DEFINE_FINAL_TYPE (CbCsr, cb_csr, G_TYPE_OBJECT)
@@ -280,6 +281,9 @@ cb_csr_verify_signature (CbCsr   *self,
   g_return_val_if_fail (CB_IS_CSR (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
+  if (self->signature_ok)
+    return TRUE;
+
   algorithm = gnutls_x509_crq_get_signature_algorithm (self->crq);
   if (algorithm < 0 ||
       !cb_x509_signature_verifies (self->der, (gnutls_sign_algorithm_t) algorithm, self->spki))
@@ -291,6 +295,7 @@ cb_csr_verify_signature (CbCsr   *self,
       return FALSE;
     }
 
+  self->signature_ok = TRUE;
   return TRUE;
 }
 

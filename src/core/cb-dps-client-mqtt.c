@@ -39,6 +39,7 @@ typedef struct
   gint64        deadline;            /* monotonic usec */
   guint         attempts;            /* of the current request */
   guint         max_attempts;
+  guint         polls;               /* of the operation, while DPS is assigning */
   guint         timer_id;
   guint         deadline_id;
   GSource      *cancel_source;
@@ -156,12 +157,14 @@ timer_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* Sends again after "retry-after=seconds", the count-th time: "retry-after=0" the first
+ * time at once. */
 static void
 send_later (MqttRegister *r,
-            guint         seconds)
+            guint         seconds,
+            guint         count)
 {
-  /* Even "retry-after=0" yields to the main loop for a moment. */
-  r->timer_id = g_timeout_add (seconds > 0 ? MIN (seconds, MAX_POLL_SECS) * 1000 : 100,
+  r->timer_id = g_timeout_add (cb_dps_poll_delay_ms (MIN (seconds, MAX_POLL_SECS), count),
                                timer_cb, r);
 }
 
@@ -225,7 +228,8 @@ message_cb (CbMqttClient *mqtt,
           g_get_monotonic_time () < r->deadline)
         {
           g_debug ("DPS answered %u; retrying in %d s", status, retry_after);
-          send_later (r, retry_after >= 0 ? (guint) retry_after : 1u << MIN (r->attempts, 4));
+          send_later (r, retry_after >= 0 ? (guint) retry_after : 1u << MIN (r->attempts, 4),
+                      r->attempts);
           return;
         }
       error = cb_http_parse_error (CB_HTTP_STYLE_DPS, status, NULL, payload);
@@ -257,7 +261,7 @@ message_cb (CbMqttClient *mqtt,
   r->attempts = 0;
   g_debug ("Registration %s is still assigning; polling again in %d s", r->registration_id,
            retry_after);
-  send_later (r, retry_after >= 0 ? (guint) retry_after : DEFAULT_POLL_SECS);
+  send_later (r, retry_after >= 0 ? (guint) retry_after : DEFAULT_POLL_SECS, r->polls++);
 }
 
 static void

@@ -253,12 +253,11 @@ operation_cb (GObject      *object,
     delay = DEFAULT_POLL_SECS;
   delay = MIN (delay, MAX_POLL_SECS);
 
-  reg->polls++;
   g_debug ("Registration %s is still assigning; polling again in %u s", reg->registration_id,
            delay);
 
-  /* Even "Retry-After: 0" yields to the main loop for a moment. */
-  cb_http_sleep_async (delay > 0 ? delay * 1000 : 100, g_task_get_cancellable (task),
+  /* "Retry-After: 0" is honoured: the first poll goes at once. */
+  cb_http_sleep_async (cb_dps_poll_delay_ms (delay, reg->polls++), g_task_get_cancellable (task),
                        poll_wait_cb, g_object_ref (task));
 }
 

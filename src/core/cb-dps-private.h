@@ -41,6 +41,12 @@ CbDpsRegistration *cb_dps_registration_from_operation (JsonNode    *json,
                                                        char       **operation_id,
                                                        GError     **error);
 
+/* How long to wait before poll number polls (0 for the first) when DPS said "Retry-After:
+ * retry_after_secs": what it says, and for 0 at once the first time, then 10, 20, 40… ms up
+ * to a second, so a service that keeps saying 0 is not polled in a busy loop. */
+guint       cb_dps_poll_delay_ms (guint retry_after_secs,
+                                  guint polls);
+
 /* The string member of object, or NULL when absent or not a string. */
 const char *cb_dps_json_get_string (JsonObject *object,
                                     const char *member);

@@ -114,6 +114,17 @@ cb_dps_registration_get_state (CbDpsRegistration *self)
   return self->state;
 }
 
+guint
+cb_dps_poll_delay_ms (guint retry_after_secs,
+                      guint polls)
+{
+  if (retry_after_secs > 0)
+    return retry_after_secs * 1000;
+  if (polls == 0)
+    return 0;
+  return MIN (10u << MIN (polls - 1, 7u), 1000u);
+}
+
 const char *
 cb_dps_json_get_string (JsonObject *object,
                         const char *member)

@@ -515,6 +515,7 @@ typedef struct
   CbEntraDeviceCode *code;
   guint              interval;
   guint              generation;
+  guint              polls;
 } Poll;
 
 static void
@@ -626,8 +627,11 @@ static void
 poll_wait (GTask *task)
 {
   Poll *poll = g_task_get_task_data (task);
-  /* An interval of 0 (test services) still yields to the main loop between polls. */
-  guint delay_ms = poll->interval > 0 ? poll->interval * 1000 : 50;
+  /* An interval of 0 (the sandbox, whose codes approve themselves) polls at once the first
+   * time and then yields to the main loop for a moment between polls. */
+  guint delay_ms = poll->interval > 0 ? poll->interval * 1000 : poll->polls > 0 ? 50 : 0;
+
+  poll->polls++;
 
   cb_http_sleep_async (delay_ms, g_task_get_cancellable (task), poll_wait_cb, g_object_ref (task));
 }

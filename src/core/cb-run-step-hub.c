@@ -52,6 +52,21 @@ hub_poll_timeout_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* A device connects within tens of ms of its hub config: poll soon at first, then less
+ * often (half the time waited so far, at least HUB_POLL_MIN_MS), up to the poll interval, so
+ * the polls cost the line a bounded share of its bytes. */
+#define HUB_POLL_MIN_MS 20
+
+static guint
+hub_poll_delay_ms (CbProvisioningRun *self)
+{
+  gint64 started = self->hub_deadline - (gint64) self->config->hub_timeout * G_USEC_PER_SEC;
+  gint64 waited_ms = (g_get_monotonic_time () - started) / 1000;
+
+  return (guint) CLAMP (waited_ms / 2, MIN (HUB_POLL_MIN_MS, self->config->hub_poll_ms),
+                        self->config->hub_poll_ms);
+}
+
 /* Asks again after the poll interval, or gives up at the deadline with what was seen last. */
 static void
 hub_poll_later (CbProvisioningRun *self)
@@ -71,7 +86,7 @@ hub_poll_later (CbProvisioningRun *self)
       return;
     }
 
-  self->poll_source = g_timeout_add (self->config->hub_poll_ms, hub_poll_timeout_cb, self);
+  self->poll_source = g_timeout_add (hub_poll_delay_ms (self), hub_poll_timeout_cb, self);
 }
 
 static JsonObject *

@@ -722,7 +722,9 @@ cb_sb_ca_revoke_device_leaves (CbSandbox  *self,
 
 gboolean
 cb_sb_ca_record_leaf (CbSandbox     *self,
-                      CbCertificate *leaf,
+                      const char    *serial,
+                      gint64         not_before,
+                      gint64         not_after,
                       const char    *namespace_id,
                       const char    *device_name,
                       const char    *issuer_id,
@@ -737,14 +739,14 @@ cb_sb_ca_record_leaf (CbSandbox     *self,
                         "INSERT INTO ca_leaves (serial, namespace_id, device, issuer_id, "
                         "  policy_id, identifier, not_before, not_after, issued_at) "
                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
-  cb_sb_bind_text (stmt, 1, cb_certificate_get_serial (leaf));
+  cb_sb_bind_text (stmt, 1, serial);
   cb_sb_bind_text (stmt, 2, namespace_id);
   cb_sb_bind_text (stmt, 3, device_name);
   cb_sb_bind_text (stmt, 4, issuer_id);
   cb_sb_bind_text (stmt, 5, policy_id);
   cb_sb_bind_text (stmt, 6, identifier);
-  sqlite3_bind_int64 (stmt, 7, cb_certificate_get_not_before (leaf));
-  sqlite3_bind_int64 (stmt, 8, cb_certificate_get_not_after (leaf));
+  sqlite3_bind_int64 (stmt, 7, not_before);
+  sqlite3_bind_int64 (stmt, 8, not_after);
   sqlite3_bind_int64 (stmt, 9, issued_at);
 
   return cb_sb_step_done (self, stmt, error);

@@ -114,9 +114,11 @@ gboolean      cb_sb_ca_find_leaf_issuer       (CbSandbox     *self,
 
 /* ---- Leaves and CRLs ------------------------------------------------------------------ */
 
-/* Records an issued leaf, for the CRLs. */
+/* Records an issued leaf (its serial as lower-case hex, its validity), for the CRLs. */
 gboolean      cb_sb_ca_record_leaf            (CbSandbox     *self,
-                                               CbCertificate *leaf,
+                                               const char    *serial,
+                                               gint64         not_before,
+                                               gint64         not_after,
                                                const char    *namespace_id,
                                                const char    *device_name,
                                                const char    *issuer_id,

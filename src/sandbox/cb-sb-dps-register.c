@@ -188,8 +188,9 @@ cb_sb_dps_authenticate (CbSandbox        *self,
 
 /* ---- The CSR --------------------------------------------------------------------------- */
 
-/* Checks csr as §2.2 and §4.2 require. NULL with 4002xx when it is not valid. */
-static GBytes *
+/* Checks csr as §2.2 and §4.2 require: the request parsed and its signature verified, once
+ * for the whole registration. NULL with 4002xx when it is not valid. */
+static CbCsr *
 check_csr (JsonNode    *node,
            const char  *registration_id,
            GError     **error)
@@ -295,7 +296,7 @@ check_csr (JsonNode    *node,
       return NULL;
     }
 
-  return g_steal_pointer (&der);
+  return g_steal_pointer (&csr);
 }
 
 /* ---- Assignment ------------------------------------------------------------------------ */
@@ -491,7 +492,7 @@ assign (CbSandbox        *self,
         CbSbDpsInstance  *dps,
         CbSbEnrollment   *enrollment,
         CbSbDpsOperation *op,
-        GBytes           *csr_der,
+        CbCsr            *csr,
         const CbSbFault  *fault,
         gboolean          reprovisioned)
 {
@@ -531,7 +532,7 @@ assign (CbSandbox        *self,
       if (!(policy_id = stable_policy (self, dps, enrollment, op, &issuer_id, &validity_days)))
         return;
     }
-  else if (csr_der != NULL && enrollment->policy == NULL)
+  else if (csr != NULL && enrollment->policy == NULL)
     {
       operation_fail (op, "failed", 400208,
                       "A csr was sent but the enrollment has no credentialPolicyName: certificate "
@@ -547,7 +548,7 @@ assign (CbSandbox        *self,
       return;
     }
 
-  if (policy_id != NULL && csr_der == NULL)
+  if (policy_id != NULL && csr == NULL)
     {
       /* A registration through a 2026-11-01 enrollment makes the registry device, with or
        * without a certificate. */
@@ -558,7 +559,7 @@ assign (CbSandbox        *self,
         }
     }
 
-  if (csr_der != NULL)
+  if (csr != NULL)
     {
       if (dps->namespace_id == NULL)
         {
@@ -578,9 +579,9 @@ assign (CbSandbox        *self,
 
       if (issuer_id != NULL)
         chain = cb_sb_ca_issue_leaf_under (self, dps->namespace_id, issuer_id, policy_id,
-                                           validity_days, device_id, csr_der, &error);
+                                           validity_days, device_id, csr, &error);
       else
-        chain = cb_sb_ca_issue_leaf (self, policy_id, device_id, csr_der, &error);
+        chain = cb_sb_ca_issue_leaf_for_csr (self, policy_id, device_id, csr, &error);
       if (chain == NULL)
         {
           operation_fail_from_error (op, error, enrollment->policy);
@@ -663,7 +664,7 @@ cb_sb_dps_register (CbSandbox        *self,
                     const CbSbFault  *fault,
                     GError          **error)
 {
-  g_autoptr(GBytes) csr_der = NULL;
+  g_autoptr(CbCsr) csr = NULL;
   g_autoptr(CbSbDpsOperation) op = NULL;
   g_autoptr(CbSbDpsOperation) previous = NULL;
   g_autoptr(GError) local = NULL;
@@ -677,7 +678,7 @@ cb_sb_dps_register (CbSandbox        *self,
 
   csr_node = json_object_get_member (json_node_get_object (body), "csr");
   if (csr_node != NULL && !JSON_NODE_HOLDS_NULL (csr_node) &&
-      !(csr_der = check_csr (csr_node, registration_id, error)))
+      !(csr = check_csr (csr_node, registration_id, error)))
     return NULL;
 
   previous = cb_sb_dps_registration_load (self, dps->name, registration_id);
@@ -693,10 +694,12 @@ cb_sb_dps_register (CbSandbox        *self,
   op->etag = cb_sb_dps_new_etag ();
   op->enrollment_group_id = enrollment->is_group ? g_strdup (enrollment->id) : NULL;
 
-  assign (self, dps, enrollment, op, csr_der, fault,
+  /* One transaction for the whole registration: the registry device, the leaf, the hub
+   * identity and the operation commit together (one WAL commit, not one per write). */
+  cb_sb_begin (self);
+  assign (self, dps, enrollment, op, csr, fault,
           previous != NULL && g_strcmp0 (previous->status, "assigned") == 0);
 
-  cb_sb_begin (self);
   if (!cb_sb_dps_operation_save (self, dps->name, op, &local) ||
       !cb_sb_dps_registration_save (self, dps->name, op, &local))
     {

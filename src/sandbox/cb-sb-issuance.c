@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <gnutls/crypto.h>
 
 #include "cb-csr.h"
 #include "cb-pki.h"
@@ -25,6 +26,49 @@
 
 #define CA_SEGMENT      "/certificateAuthorities/"
 #define POLICY_SEGMENT  "/certificatePolicies/"
+
+/* The issuing CA as a parsed certificate: parsed once per issuer and kept while its DER is
+ * the same (a BYOR activation or a renewal changes it). */
+static CbCertificate *
+issuer_certificate (CbSandbox   *self,
+                    const char  *issuer_id,
+                    GBytes      *der,
+                    GError     **error)
+{
+  CbCertificate *cert = self->issuers != NULL ? g_hash_table_lookup (self->issuers, issuer_id) : NULL;
+
+  if (cert != NULL)
+    {
+      g_autoptr(GBytes) kept = cb_certificate_get_der (cert);
+
+      if (g_bytes_equal (kept, der))
+        return g_object_ref (cert);
+    }
+
+  if (!(cert = cb_certificate_new_from_der (der, error)))
+    return NULL;
+  if (self->issuers == NULL)
+    self->issuers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  g_hash_table_insert (self->issuers, g_strdup (issuer_id), g_object_ref (cert));
+  return cert;
+}
+
+/* A random positive 16-byte serial, and its lower-case hex as CbCertificate gives it: the
+ * leaf is recorded without parsing it back. */
+static GBytes *
+new_serial (char **hex)
+{
+  guint8 serial[16];
+  GString *text = g_string_sized_new (2 * sizeof serial);
+
+  if (gnutls_rnd (GNUTLS_RND_NONCE, serial, sizeof serial) < 0)
+    g_error ("No random numbers for a serial");
+  serial[0] = (serial[0] & 0x7f) | 0x40;
+  for (gsize i = 0; i < sizeof serial; i++)
+    g_string_append_printf (text, "%02x", serial[i]);
+  *hex = g_string_free (text, FALSE);
+  return g_bytes_new (serial, sizeof serial);
+}
 
 /* A 2026-11-01 certificate policy's id: its namespace, its ICA's name and its own. */
 static gboolean
@@ -54,7 +98,7 @@ issue_under_certificate_policy (CbSandbox   *self,
                                 const char  *ca_name,
                                 const char  *policy_name,
                                 const char  *device_name,
-                                GBytes      *csr_der,
+                                CbCsr       *csr,
                                 GError     **error)
 {
   g_autofree char *issuer_id = NULL;
@@ -74,7 +118,7 @@ issue_under_certificate_policy (CbSandbox   *self,
     }
 
   return cb_sb_ca_issue_leaf_under (self, namespace_id, issuer_id, policy_id, days, device_name,
-                                    csr_der, error);
+                                    csr, error);
 }
 
 GPtrArray *
@@ -83,6 +127,22 @@ cb_sb_ca_issue_leaf (CbSandbox   *self,
                      const char  *device_name,
                      GBytes      *csr_der,
                      GError     **error)
+{
+  g_autoptr(CbCsr) csr = NULL;
+
+  g_return_val_if_fail (csr_der != NULL, NULL);
+
+  if (!(csr = cb_csr_new_from_der (csr_der, error)))
+    return NULL;
+  return cb_sb_ca_issue_leaf_for_csr (self, policy_id, device_name, csr, error);
+}
+
+GPtrArray *
+cb_sb_ca_issue_leaf_for_csr (CbSandbox   *self,
+                             const char  *policy_id,
+                             const char  *device_name,
+                             CbCsr       *csr,
+                             GError     **error)
 {
   g_autofree char *namespace_id = NULL;
   g_autofree char *state = NULL;
@@ -94,13 +154,13 @@ cb_sb_ca_issue_leaf (CbSandbox   *self,
   g_return_val_if_fail (CB_IS_SANDBOX (self), NULL);
   g_return_val_if_fail (policy_id != NULL, NULL);
   g_return_val_if_fail (device_name != NULL, NULL);
-  g_return_val_if_fail (csr_der != NULL, NULL);
+  g_return_val_if_fail (CB_IS_CSR (csr), NULL);
 
   cb_sb_arm_run_due_operations (self);
 
   if (split_certificate_policy (policy_id, &namespace_id, &ca_name, &policy_name))
     return issue_under_certificate_policy (self, namespace_id, ca_name, policy_name,
-                                           device_name, csr_der, error);
+                                           device_name, csr, error);
 
   if (!cb_sb_adr_policy_for_issuance (self, policy_id, &namespace_id, &state, &validity_days,
                                       &issuer_id))
@@ -118,7 +178,7 @@ cb_sb_ca_issue_leaf (CbSandbox   *self,
     }
 
   return cb_sb_ca_issue_leaf_under (self, namespace_id, issuer_id, policy_id, validity_days,
-                                    device_name, csr_der, error);
+                                    device_name, csr, error);
 }
 
 GPtrArray *
@@ -128,11 +188,10 @@ cb_sb_ca_issue_leaf_under (CbSandbox   *self,
                            const char  *policy_id,
                            gint64       validity_days,
                            const char  *device_name,
-                           GBytes      *csr_der,
+                           CbCsr       *csr,
                            GError     **error)
 {
   g_autoptr(GPtrArray) result = NULL;
-  g_autoptr(CbCsr) csr = NULL;
   g_autoptr(CbKey) ica_key = NULL;
   g_autoptr(GBytes) ica_der = NULL;
   g_autoptr(GBytes) root_der = NULL;
@@ -140,7 +199,8 @@ cb_sb_ca_issue_leaf_under (CbSandbox   *self,
   g_autoptr(GBytes) identifier_value = NULL;
   g_autoptr(GBytes) csr_key = NULL;
   g_autoptr(CbCertificate) ica = NULL;
-  g_autoptr(CbCertificate) leaf = NULL;
+  g_autoptr(GBytes) serial = NULL;
+  g_autofree char *serial_hex = NULL;
   g_autofree char *issuer_status = NULL;
   g_autofree char *key_ref = NULL;
   g_autofree char *chain_pem = NULL;
@@ -154,7 +214,7 @@ cb_sb_ca_issue_leaf_under (CbSandbox   *self,
   g_return_val_if_fail (CB_IS_SANDBOX (self), NULL);
   g_return_val_if_fail (namespace_id != NULL && issuer_id != NULL && policy_id != NULL, NULL);
   g_return_val_if_fail (device_name != NULL, NULL);
-  g_return_val_if_fail (csr_der != NULL, NULL);
+  g_return_val_if_fail (CB_IS_CSR (csr), NULL);
 
   cb_sb_ca_get_issuer_material (self, issuer_id, &issuer_status, &key_ref, &ica_der, &chain_pem);
 
@@ -191,13 +251,10 @@ cb_sb_ca_issue_leaf_under (CbSandbox   *self,
       return NULL;
     }
 
-  csr = cb_csr_new_from_der (csr_der, error);
-  if (csr == NULL)
-    return NULL;
   if (!cb_csr_check (csr, device_name, NULL, error))
     return NULL;
 
-  ica = cb_certificate_new_from_der (ica_der, error);
+  ica = issuer_certificate (self, issuer_id, ica_der, error);
   if (ica == NULL)
     return NULL;
   ica_key = cb_sb_load_key (self, key_ref, error);
@@ -229,16 +286,17 @@ cb_sb_ca_issue_leaf_under (CbSandbox   *self,
   profile.extensions = &extension;
   profile.n_extensions = 1;
 
+  serial = new_serial (&serial_hex);
+  profile.serial = serial;
+
   csr_key = cb_csr_get_public_key_der (csr);
   leaf_der = cb_cert_issue (&profile, csr_key, ica_key, ica_der, error);
   if (leaf_der == NULL)
     return NULL;
-  leaf = cb_certificate_new_from_der (leaf_der, error);
-  if (leaf == NULL)
-    return NULL;
 
-  if (!cb_sb_ca_record_leaf (self, leaf, namespace_id, device_name, issuer_id, policy_id,
-                             identifier, now, error))
+  if (!cb_sb_ca_record_leaf (self, serial_hex, profile.not_before, profile.not_after,
+                             namespace_id, device_name, issuer_id, policy_id, identifier, now,
+                             error))
     return NULL;
 
   result = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
@@ -260,7 +318,6 @@ cb_sb_ca_issue_leaf_under (CbSandbox   *self,
       g_ptr_array_add (result, g_steal_pointer (&root_der));
     }
 
-  g_debug ("Issued leaf %s for %s under %s", cb_certificate_get_serial (leaf), device_name,
-           issuer_id);
+  g_debug ("Issued leaf %s for %s under %s", serial_hex, device_name, issuer_id);
   return g_steal_pointer (&result);
 }

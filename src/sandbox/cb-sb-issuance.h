@@ -4,6 +4,7 @@
 /* Domain: issuance (cb-sb-issuance.c), the one way a device gets a leaf, for DPS registration
  * and hub renewal. */
 
+#include "cb-csr.h"
 #include "cb-sb-world.h"
 
 G_BEGIN_DECLS
@@ -16,6 +17,10 @@ G_BEGIN_DECLS
 GPtrArray    *cb_sb_ca_issue_leaf         (CbSandbox *self, const char *policy_id,
                                            const char *device_name, GBytes *csr_der,
                                            GError **error);
+/* The same for a CSR parsed (and its signature verified) once by the caller. */
+GPtrArray    *cb_sb_ca_issue_leaf_for_csr (CbSandbox *self, const char *policy_id,
+                                           const char *device_name, CbCsr *csr,
+                                           GError **error);
 /* The same under a given issuing CA (the CA engine's issuer id) and validity, for a policy
  * whose lookup the caller made (the 2026-11-01 model: cb_sb_adr_ca_find_policy). The leaf
  * is recorded under policy_id, and a device seen first is created in the namespace pointing
@@ -23,6 +28,6 @@ GPtrArray    *cb_sb_ca_issue_leaf         (CbSandbox *self, const char *policy_i
 GPtrArray    *cb_sb_ca_issue_leaf_under   (CbSandbox *self, const char *namespace_id,
                                            const char *issuer_id, const char *policy_id,
                                            gint64 validity_days, const char *device_name,
-                                           GBytes *csr_der, GError **error);
+                                           CbCsr *csr, GError **error);
 
 G_END_DECLS

@@ -236,6 +236,8 @@ void
 cb_sb_store_close (CbSandbox *self)
 {
   g_clear_pointer (&self->statements, g_hash_table_unref);
+  g_clear_pointer (&self->keys, g_hash_table_unref);
+  g_clear_pointer (&self->issuers, g_hash_table_unref);
   g_clear_pointer (&self->db, sqlite3_close);
 }
 
@@ -320,12 +322,24 @@ cb_sb_load_key (CbSandbox   *self,
       return NULL;
     }
 
+  /* Every issue signs with a CA key: each key file is read and parsed once. Key files are
+   * never rewritten under the same reference (cb_sb_delete_key() forgets one). */
+  if (self->keys != NULL && (key = g_hash_table_lookup (self->keys, key_ref)) != NULL)
+    return cb_key_ref (key);
+
   path = g_build_filename (dir, key_ref, NULL);
   if (!g_file_get_contents (path, &pem, &len, error))
     return NULL;
 
   key = cb_key_new_from_pem (pem, len, error);
   memset (pem, 0, len);
+  if (key == NULL)
+    return NULL;
+
+  if (self->keys == NULL)
+    self->keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                        (GDestroyNotify) cb_key_unref);
+  g_hash_table_insert (self->keys, g_strdup (key_ref), cb_key_ref (key));
   return key;
 }
 
@@ -339,6 +353,8 @@ cb_sb_delete_key (CbSandbox  *self,
   if (key_ref == NULL || strchr (key_ref, '/') != NULL || key_ref[0] == '.')
     return;
 
+  if (self->keys != NULL)
+    g_hash_table_remove (self->keys, key_ref);
   path = g_build_filename (dir, key_ref, NULL);
   g_unlink (path);
 }

@@ -62,6 +62,8 @@ struct _CbSandbox
   /* Owned */
   sqlite3      *db;
   GHashTable   *statements;         /* SQL text -> sqlite3_stmt*, cached */
+  GHashTable   *keys;               /* key_ref -> CbKey*, each key file parsed once */
+  GHashTable   *issuers;            /* issuer id -> CbCertificate*, the ICAs kept parsed */
   SoupServer   *server;
   char         *base_url;
   char         *ca_file;
