@@ -1790,18 +1790,6 @@ test_many_devices (Fixture       *f,
 /* ---- The transport: many sockets, one source ----------------------------------------------- */
 
 static guint
-open_fds (void)
-{
-  g_autoptr(GDir) dir = g_dir_open ("/proc/self/fd", 0, NULL);
-  guint n = 0;
-
-  g_assert_nonnull (dir);
-  while (g_dir_read_name (dir) != NULL)
-    n++;
-  return n;
-}
-
-static guint
 endpoint_connections (Fixture *f)
 {
   CbSandbox *sb = f->ts->sandbox;
@@ -1820,10 +1808,10 @@ wait_released (Fixture *f,
                guint    conns,
                guint    fds)
 {
-  for (guint i = 0; i < 500 && (endpoint_connections (f) != conns || open_fds () > fds); i++)
+  for (guint i = 0; i < 500 && (endpoint_connections (f) != conns || cb_test_count_fds () > fds); i++)
     g_usleep (20000);
   g_assert_cmpuint (endpoint_connections (f), ==, conns);
-  g_assert_cmpuint (open_fds (), <=, fds);
+  g_assert_cmpuint (cb_test_count_fds (), <=, fds);
 }
 
 /* The endpoint's connection of a device, with a reference (NULL: none). */
@@ -1860,7 +1848,7 @@ test_transport_churn (Fixture       *f,
       g_ptr_array_add (devices, make_device (f, id));
     }
   conns = endpoint_connections (f);
-  fds = open_fds ();
+  fds = cb_test_count_fds ();
 
   for (guint round = 0; round < 5; round++)
     {
@@ -2022,7 +2010,7 @@ test_transport_half_packet (Fixture       *f,
   g_assert_cmpuint (pending, ==, g_bytes_get_size (wire) / 2);
 
   conns = endpoint_connections (f);
-  fds = open_fds ();
+  fds = cb_test_count_fds ();
   g_clear_pointer (&r, raw_free);
   wait_released (f, conns - 1, fds - 1);
 
