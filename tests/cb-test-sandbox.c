@@ -247,3 +247,15 @@ cb_test_issue_chain (CbKey      *root_key,
   g_byte_array_append (chain, g_bytes_get_data (root_der, NULL), (guint) g_bytes_get_size (root_der));
   return g_byte_array_free_to_bytes (chain);
 }
+
+guint
+cb_test_count_fds (void)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/fd", 0, NULL);
+  guint n = 0;
+
+  g_assert_nonnull (dir);
+  while (g_dir_read_name (dir) != NULL)
+    n++;
+  return n;
+}

@@ -76,6 +76,9 @@ void           cb_test_store_result_cb    (GObject            *object,
                                            gpointer            user_data);
 GAsyncResult  *cb_test_wait_for           (GAsyncResult      **slot);
 
+/* The file descriptors this process holds (the sandbox's too, in a test). */
+guint          cb_test_count_fds          (void);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CbTestSandbox, cb_test_sandbox_free)
 
 G_END_DECLS

@@ -28,18 +28,6 @@
 #define HUB_API    "api-version=2021-04-12"
 #define HUB_HOST   HUB ".azure-devices.net"
 
-static guint
-count_fds (void)
-{
-  g_autoptr(GDir) dir = g_dir_open ("/proc/self/fd", 0, NULL);
-  guint n = 0;
-
-  g_assert_nonnull (dir);
-  while (g_dir_read_name (dir) != NULL)
-    n++;
-  return n;
-}
-
 static SoupSession *
 new_session (CbTestSandbox *ts)
 {
@@ -280,7 +268,7 @@ wait_for_fds (guint        limit,
   gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
   guint n;
 
-  while ((n = count_fds ()) > limit && g_get_monotonic_time () < deadline)
+  while ((n = cb_test_count_fds ()) > limit && g_get_monotonic_time () < deadline)
     g_usleep (20 * 1000);
   if (n > limit)
     g_error ("%s: %u file descriptors open, expected at most %u", what, n, limit);
@@ -294,7 +282,7 @@ test_keepalive_closed_by_client (void)
 
   /* Warm up: the sandbox's and the session's own descriptors. */
   g_assert_cmpuint (get_info (ts->session, ts), ==, 200);
-  baseline = count_fds ();
+  baseline = cb_test_count_fds ();
 
   for (guint i = 0; i < 30; i++)
     {

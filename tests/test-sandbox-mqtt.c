@@ -2,10 +2,13 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <gnutls/gnutls.h>
 #include <mosquitto.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cb-error.h"
 #include "cb-http.h"
@@ -14,6 +17,7 @@
 #include "cb-sandbox-client.h"
 #include "cb-sandbox-profile.h"
 #include "cb-sas.h"
+#include "cb-sb-mqtt-transport.h"
 #include "cb-test-sandbox.h"
 #include "cb-util.h"
 #include "cb-x509.h"
@@ -1783,6 +1787,242 @@ test_many_devices (Fixture       *f,
   g_assert_cmpstr (connection_state (f, "many-0000", &report), ==, "Connected");
 }
 
+/* ---- The transport: many sockets, one source ----------------------------------------------- */
+
+static guint
+endpoint_connections (Fixture *f)
+{
+  CbSandbox *sb = f->ts->sandbox;
+  guint n;
+
+  cb_sb_lock (sb);
+  n = g_hash_table_size (cb_sb_mqtt_get (sb)->conns);
+  cb_sb_unlock (sb);
+  return n;
+}
+
+/* Waits (bounded) until the endpoint holds `conns` connections and the process at most
+ * `fds` descriptors: what closed was let go. */
+static void
+wait_released (Fixture *f,
+               guint    conns,
+               guint    fds)
+{
+  for (guint i = 0; i < 500 && (endpoint_connections (f) != conns || cb_test_count_fds () > fds); i++)
+    g_usleep (20000);
+  g_assert_cmpuint (endpoint_connections (f), ==, conns);
+  g_assert_cmpuint (cb_test_count_fds (), <=, fds);
+}
+
+/* The endpoint's connection of a device, with a reference (NULL: none). */
+static CbSbMqttConn *
+endpoint_connection (Fixture    *f,
+                     const char *id)
+{
+  CbSandbox *sb = f->ts->sandbox;
+  g_autofree char *key = cb_sb_mqtt_device_key (HUB, id);
+  CbSbMqttConn *c;
+
+  cb_sb_lock (sb);
+  c = g_hash_table_lookup (cb_sb_mqtt_get (sb)->devices, key);
+  if (c != NULL)
+    cb_sb_mqtt_conn_ref (c);
+  cb_sb_unlock (sb);
+  return c;
+}
+
+/* Connections open and close in bursts; each one's socket and memory go with it. */
+static void
+test_transport_churn (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(Device) watched = make_device (f, "churn-watch");
+  g_autoptr(Raw) watcher = device_connect (f, watched);
+  g_autoptr(GPtrArray) devices = g_ptr_array_new_with_free_func ((GDestroyNotify) device_free);
+  guint fds, conns;
+
+  raw_subscribe (watcher, "$iothub/twin/res/#", 1);
+  for (guint i = 0; i < 20; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("churn-%02u", i);
+      g_ptr_array_add (devices, make_device (f, id));
+    }
+  conns = endpoint_connections (f);
+  fds = cb_test_count_fds ();
+
+  for (guint round = 0; round < 5; round++)
+    {
+      g_autoptr(GPtrArray) clients = g_ptr_array_new_with_free_func ((GDestroyNotify) raw_free);
+
+      /* Online devices, TLS without CONNECT, bare TCP: all held at once, then all gone. */
+      for (guint i = 0; i < devices->len; i++)
+        g_ptr_array_add (clients, device_connect (f, devices->pdata[i]));
+      for (guint i = 0; i < 10; i++)
+        g_ptr_array_add (clients, raw_tls (f, devices->pdata[i]));
+      for (guint i = 0; i < 10; i++)
+        g_ptr_array_add (clients, raw_tcp (f));
+      for (guint i = 0; i < 30 && endpoint_connections (f) < conns + clients->len; i++)
+        g_usleep (20000);
+      g_assert_cmpuint (endpoint_connections (f), ==, conns + clients->len);
+      assert_still_serving (f, watcher, round);
+      g_clear_pointer (&clients, g_ptr_array_unref);
+      wait_released (f, conns, fds);
+    }
+  assert_still_serving (f, watcher, 99);
+}
+
+/* A client that sends its ClientHello and then nothing: as many as a small thread pool holds,
+ * and more. */
+typedef struct
+{
+  int              fd;
+  gnutls_session_t session;
+  gnutls_certificate_credentials_t creds;
+} Stalled;
+
+static void
+stalled_free (Stalled *s)
+{
+  gnutls_deinit (s->session);
+  gnutls_certificate_free_credentials (s->creds);
+  close (s->fd);
+  g_free (s);
+}
+
+/* Never anything to read: the client's handshake stops after its ClientHello. */
+static ssize_t
+never_pull (gnutls_transport_ptr_t  ptr,
+            void                   *data,
+            size_t                  size)
+{
+  errno = EAGAIN;
+  return -1;
+}
+
+static Stalled *
+stalled_new (Fixture *f)
+{
+  Stalled *s = g_new0 (Stalled, 1);
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) conn = NULL;
+  g_autoptr(GError) error = NULL;
+  int r;
+
+  conn = g_socket_client_connect_to_host (client, "127.0.0.1", f->port, NULL, &error);
+  g_assert_no_error (error);
+  s->fd = dup (g_socket_get_fd (g_socket_connection_get_socket (conn)));
+  g_socket_set_blocking (g_socket_connection_get_socket (conn), FALSE);
+  gnutls_certificate_allocate_credentials (&s->creds);
+  gnutls_init (&s->session, GNUTLS_CLIENT | GNUTLS_NONBLOCK);
+  gnutls_set_default_priority (s->session);
+  gnutls_credentials_set (s->session, GNUTLS_CRD_CERTIFICATE, s->creds);
+  gnutls_transport_set_int (s->session, s->fd);
+  gnutls_transport_set_pull_function (s->session, never_pull);
+  /* The ClientHello goes out; the server's answer is never read. */
+  r = gnutls_handshake (s->session);
+  g_assert_cmpint (r, ==, GNUTLS_E_AGAIN);
+  return s;
+}
+
+static void
+test_transport_slowloris (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(Device) d = make_device (f, "slow-ok");
+  g_autoptr(GPtrArray) stalled = g_ptr_array_new_with_free_func ((GDestroyNotify) stalled_free);
+  g_autoptr(GPtrArray) partial = g_ptr_array_new_with_free_func ((GDestroyNotify) raw_free);
+  guint conns = endpoint_connections (f);
+
+  /* Nothing closes them while the others connect. */
+  cb_sb_mqtt_set_connect_timeout_ms (f->ts->sandbox, 600000);
+  for (guint i = 0; i < 120; i++)
+    g_ptr_array_add (stalled, stalled_new (f));
+  /* And half a TLS record: a handshake record header announcing 300 bytes, then 10 of them. */
+  for (guint i = 0; i < 20; i++)
+    {
+      const guint8 head[] = { 0x16, 0x03, 0x01, 0x01, 0x2c, 0x01, 0x00, 0x01, 0x28, 0x03,
+                              0x03, 0, 0, 0, 0 };
+      Raw *r = raw_tcp (f);
+
+      raw_write (r, head, sizeof head);
+      g_ptr_array_add (partial, r);
+    }
+
+  /* A device connects, subscribes and reads its twin, again and again, each time in the
+   * ordinary time of the raw client's waits. */
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autoptr(Raw) r = device_connect (f, d);
+      g_autofree char *rid = g_strdup_printf ("$iothub/twin/GET/?$rid=slow%u", i);
+      g_autoptr(CbMqttPacket) res = NULL;
+
+      raw_subscribe (r, "$iothub/twin/res/#", 1);
+      raw_publish (r, rid, NULL);
+      res = raw_expect_publish (r, "$iothub/twin/res/200/", 5000);
+      g_assert_nonnull (res);
+    }
+  /* The device's last connection goes; the stalled ones stay. */
+  for (guint i = 0; i < 500 && endpoint_connections (f) > conns + stalled->len + partial->len; i++)
+    g_usleep (20000);
+  g_assert_cmpuint (endpoint_connections (f), ==, conns + stalled->len + partial->len);
+
+  /* The deadline closes them all. */
+  cb_sb_mqtt_set_connect_timeout_ms (f->ts->sandbox, 200);
+  for (guint i = 0; i < 500 && endpoint_connections (f) > conns; i++)
+    g_usleep (20000);
+  g_assert_cmpuint (endpoint_connections (f), ==, conns);
+}
+
+/* A connection that held half a packet and went away lets go of it; an idle one holds no
+ * buffer at all. */
+static void
+test_transport_half_packet (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(Device) d = make_device (f, "half-01");
+  g_autoptr(Raw) r = device_connect (f, d);
+  g_autofree char *big = g_malloc0 (60000);
+  g_autoptr(GBytes) wire = NULL;
+  CbSbMqttConn *c;
+  guint conns, fds;
+  gsize pending = 0;
+
+  raw_subscribe (r, "$iothub/twin/res/#", 1);
+  c = endpoint_connection (f, "half-01");
+  g_assert_nonnull (c);
+  cb_sb_lock (f->ts->sandbox);
+  g_assert_null (c->decoder);
+  g_assert_null (c->writing);
+  g_assert_true (g_queue_is_empty (&c->out));
+  cb_sb_unlock (f->ts->sandbox);
+
+  memset (big, 'a', 59999);
+  wire = cb_mqtt_encode_publish ("$iothub/twin/PATCH/properties/reported/?$rid=half", big,
+                                 59999, 0, 0);
+  raw_write (r, g_bytes_get_data (wire, NULL), g_bytes_get_size (wire) / 2);
+  for (guint i = 0; i < 500 && pending < g_bytes_get_size (wire) / 2; i++)
+    {
+      g_usleep (20000);
+      cb_sb_lock (f->ts->sandbox);
+      pending = c->decoder != NULL ? cb_mqtt_decoder_pending (c->decoder) : 0;
+      cb_sb_unlock (f->ts->sandbox);
+    }
+  g_assert_cmpuint (pending, ==, g_bytes_get_size (wire) / 2);
+
+  conns = endpoint_connections (f);
+  fds = cb_test_count_fds ();
+  g_clear_pointer (&r, raw_free);
+  wait_released (f, conns - 1, fds - 1);
+
+  /* Let go at close, not when the last reference goes. */
+  cb_sb_lock (f->ts->sandbox);
+  g_assert_cmpint (c->state, ==, CB_SB_MQTT_CONN_CLOSED);
+  g_assert_null (c->decoder);
+  g_assert_cmpint (c->fd, ==, -1);
+  cb_sb_unlock (f->ts->sandbox);
+  cb_sb_mqtt_conn_unref (c);
+}
+
 /* ---- Clients that are not ours ------------------------------------------------------------ */
 
 static char *
@@ -2118,6 +2358,9 @@ main (int    argc,
   ADD ("keep-alive", test_keep_alive);
   ADD ("robustness", test_robustness);
   ADD ("many-devices", test_many_devices);
+  ADD ("transport/churn", test_transport_churn);
+  ADD ("transport/slowloris", test_transport_slowloris);
+  ADD ("transport/half-packet", test_transport_half_packet);
   ADD ("mosquitto-clients", test_mosquitto_clients);
   ADD ("libmosquitto", test_libmosquitto);
   ADD ("client-report", test_client_report);

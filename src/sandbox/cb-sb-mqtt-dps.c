@@ -11,7 +11,7 @@
  * operationId=…" until "res/200". Errors are answered "res/{status}/?$rid=…" with DPS's error
  * body. What a registration does is cb-sb-dps-register.c's, as for HTTPS.
  *
- * A session's ID scope and enrollment hang on the connection's socket (object data), so the
+ * A session's ID scope and enrollment hang on the connection (its session data), so the
  * endpoint's connection struct stays the hub's; a session has no hub and no "hub/device" key,
  * so the hub's bookkeeping (presence, lastActivityTime, rechecks) never sees it. */
 
@@ -27,7 +27,6 @@
 #include "cb-sb-request.h"
 #include "cb-sb-validate.h"
 
-#define SESSION_KEY      "cb-sb-mqtt-dps-session"
 #define MAX_RID_LENGTH   64
 
 typedef struct
@@ -53,7 +52,7 @@ session_free (gpointer data)
 static Session *
 session_of (CbSbMqttConn *c)
 {
-  return c->base != NULL ? g_object_get_data (G_OBJECT (c->base), SESSION_KEY) : NULL;
+  return c->session_data_free == session_free ? c->session_data : NULL;
 }
 
 /* ---- CONNECT --------------------------------------------------------------------------- */
@@ -155,7 +154,9 @@ cb_sb_mqtt_dps_handle_connect (CbSbMqttConn *c,
   session->id_scope = g_strdup (dps->id_scope);
   session->registration_id = g_strdup (registration_id);
   session->sas = g_steal_pointer (&sas);
-  g_object_set_data_full (G_OBJECT (c->base), SESSION_KEY, session, session_free);
+  g_assert (c->session_data == NULL);
+  c->session_data = session;
+  c->session_data_free = session_free;
 
   c->device_id = g_strdup (registration_id);
   c->state = CB_SB_MQTT_CONN_ONLINE;

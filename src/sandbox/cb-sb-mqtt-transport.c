@@ -1,29 +1,44 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "cb-sandbox-mqtt"
 
-/* The hub device endpoint's transport: see cb-sb-mqtt-transport.h. Everything runs on the
- * sandbox's main context; the callbacks take the sandbox lock as request handlers do. Per
- * connection the state is small (a 4 KiB read buffer, a decoder capped at the packet limit,
- * an output queue capped at MAX_OUTPUT). TLS takes any client certificate: the hub judges it
- * after CONNECT (cb-sb-mqtt-handle-connect.c), where it can say why. */
+/* The hub device endpoint's transport: see cb-sb-mqtt-transport.h. One epoll set holds the
+ * listening socket and every connection's socket, and one GSource on the sandbox's main
+ * context polls it: the main loop's cost does not grow with the connections, where a
+ * GTlsConnection per socket cost one GSource each (and a thread per handshake). Each
+ * connection is a non-blocking socket with a GnuTLS session of its own, driven by the epoll
+ * events under the sandbox lock, as request handlers run. A connection holds no buffer
+ * between packets: reads go through the endpoint's one read buffer, the packet decoder is
+ * made when bytes arrive and freed once they are all packets, output is queued only while the
+ * socket cannot take it (capped at MAX_OUTPUT). A client that stalls mid-handshake holds only
+ * its socket and session until the connect timeout. TLS takes any client certificate: the hub
+ * judges it after CONNECT (cb-sb-mqtt-handle-connect.c), where it can say why. */
 
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <glib-unix.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "cb-sb-hub.h"
 #include "cb-sb-mqtt-transport.h"
 #include "cb-sb-store.h"
+#include "cb-sb-tls.h"
 
-#define READ_SIZE            4096
+#define READ_SIZE            16384           /* one TLS record */
+#define MAX_EVENTS           64
+#define MAX_ACCEPTS          32              /* per wake-up: the connections we hold go first */
+#define MAX_CHAIN            8
 #define MAX_OUTPUT           (256 * 1024)
 #define CLOSE_TIMEOUT_US     (5 * G_USEC_PER_SEC)
 #define ACTIVITY_FLUSH_US    (5 * G_USEC_PER_SEC)
 
-static void conn_read        (CbSbMqttConn *c);
-static void conn_start_write (CbSbMqttConn *c);
+static void conn_flush (CbSbMqttConn *c);
 
 /* ---- Small helpers --------------------------------------------------------------------- */
 
@@ -42,19 +57,6 @@ cb_sb_mqtt_get (CbSandbox *self)
   return cb_sb_get_module_data (self, CB_SB_MQTT_MODULE);
 }
 
-static void
-run_on_context (CbSbMqtt       *m,
-                GSourceFunc     func,
-                gpointer        data,
-                GDestroyNotify  destroy)
-{
-  GSource *source = g_idle_source_new ();
-
-  g_source_set_callback (source, func, data, destroy);
-  g_source_attach (source, m->context);
-  g_source_unref (source);
-}
-
 /* ---- Connections: lifetime and output -------------------------------------------------- */
 
 CbSbMqttConn *
@@ -70,16 +72,15 @@ cb_sb_mqtt_conn_unref (CbSbMqttConn *c)
   if (!g_atomic_int_dec_and_test (&c->ref))
     return;
 
-  g_assert (c->hello == NULL);
-  if (!c->socket_closed && c->base != NULL)
-    g_io_stream_close (G_IO_STREAM (c->base), NULL, NULL);
-  g_clear_object (&c->tls);
-  g_clear_object (&c->base);
-  g_clear_object (&c->cancellable);
+  if (c->fd >= 0)
+    close (c->fd);
+  if (c->session != NULL)
+    gnutls_deinit (c->session);
   g_clear_pointer (&c->decoder, cb_mqtt_decoder_free);
-  g_free (c->inbuf);
   g_queue_clear_full (&c->out, (GDestroyNotify) g_bytes_unref);
   g_clear_pointer (&c->writing, g_bytes_unref);
+  if (c->session_data_free != NULL)
+    c->session_data_free (c->session_data);
   g_free (c->hub);
   g_free (c->device_id);
   g_free (c->key);
@@ -89,29 +90,23 @@ cb_sb_mqtt_conn_unref (CbSbMqttConn *c)
   g_free (c);
 }
 
-/* Closes the socket once no operation is pending on it (each one's callback calls this). */
+/* What the epoll set waits for on c's socket: reading always, writing while output waits. */
 static void
-conn_maybe_close_socket (CbSbMqttConn *c)
+conn_watch (CbSbMqttConn *c)
 {
-  if (c->state != CB_SB_MQTT_CONN_CLOSED || c->socket_closed || c->reading || c->handshaking ||
-      c->writing != NULL)
+  struct epoll_event ev = { 0 };
+
+  if (c->fd < 0 || c->mqtt == NULL)
     return;
-
-  c->socket_closed = TRUE;
-  g_io_stream_close (G_IO_STREAM (c->base), NULL, NULL);
-}
-
-static gboolean
-close_socket_cb (gpointer data)
-{
-  CbSbMqttConn *c = data;
-
-  g_clear_pointer (&c->hello, cb_sb_client_hello_free);
-  /* A handshake thread blocked in a read (a client that stalled mid-handshake) wakes up. */
-  if (c->handshaking)
-    g_socket_shutdown (g_socket_connection_get_socket (c->base), TRUE, TRUE, NULL);
-  conn_maybe_close_socket (c);
-  return G_SOURCE_REMOVE;
+  ev.events = EPOLLIN;
+  if (c->writing != NULL ||
+      (c->state == CB_SB_MQTT_CONN_HANDSHAKE && gnutls_record_get_direction (c->session) == 1))
+    ev.events |= EPOLLOUT;
+  if (ev.events == c->events)
+    return;
+  ev.data.ptr = c;
+  c->events = ev.events;
+  epoll_ctl (c->mqtt->epoll_fd, EPOLL_CTL_MOD, c->fd, &ev);
 }
 
 static void
@@ -136,7 +131,7 @@ cb_sb_mqtt_conn_close (CbSbMqttConn *c,
 
   if (flush_first && (c->writing != NULL || !g_queue_is_empty (&c->out)))
     {
-      /* Let the CONNACK or last answer out; the write callback comes back here. */
+      /* Let the CONNACK or last answer out; the write comes back here. */
       if (!c->closing_after_flush)
         {
           c->closing_after_flush = TRUE;
@@ -158,93 +153,80 @@ cb_sb_mqtt_conn_close (CbSbMqttConn *c,
       c->activity_dirty = FALSE;
     }
 
-  g_cancellable_cancel (c->cancellable);
+  /* Everything is under the sandbox lock, epoll_wait() included: no event for this socket is
+   * in flight, so it leaves the set and closes now. Its memory goes with the last reference. */
+  if (c->fd >= 0)
+    {
+      if (m != NULL)
+        epoll_ctl (m->epoll_fd, EPOLL_CTL_DEL, c->fd, NULL);
+      close (c->fd);
+      c->fd = -1;
+      gnutls_transport_set_int (c->session, -1);
+    }
+  g_clear_pointer (&c->decoder, cb_mqtt_decoder_free);
+  g_queue_clear_full (&c->out, (GDestroyNotify) g_bytes_unref);
+  g_queue_init (&c->out);
+  g_clear_pointer (&c->writing, g_bytes_unref);
+  c->out_bytes = 0;
 
   if (m != NULL)
-    {
-      run_on_context (m, close_socket_cb, cb_sb_mqtt_conn_ref (c),
-                      (GDestroyNotify) cb_sb_mqtt_conn_unref);
-      /* Last: this may drop the table's reference. */
-      g_hash_table_remove (m->conns, c);
-    }
+    g_hash_table_remove (m->conns, c);         /* last: this may drop the table's reference */
 }
 
+/* Writes what is queued until the socket takes no more; what queued up meanwhile goes out as
+ * one buffer. */
 static void
-write_cb (GObject      *object,
-          GAsyncResult *result,
-          gpointer      user_data)
+conn_flush (CbSbMqttConn *c)
 {
-  CbSbMqttConn *c = user_data;
-  g_autoptr(GError) error = NULL;
-  CbSandbox *sandbox;
+  while (c->state != CB_SB_MQTT_CONN_CLOSED && c->state != CB_SB_MQTT_CONN_HANDSHAKE)
+    {
+      gsize size;
+      const guint8 *data;
+      ssize_t n;
 
-  g_assert (c != NULL && c->sandbox != NULL);
-  sandbox = g_object_ref (c->sandbox);
+      if (c->writing == NULL)
+        {
+          if (g_queue_is_empty (&c->out))
+            break;
+          if (c->out.length == 1)
+            c->writing = g_queue_pop_head (&c->out);
+          else
+            {
+              GByteArray *all = g_byte_array_sized_new (c->out_bytes);
+              GBytes *b;
 
-  g_output_stream_write_all_finish (G_OUTPUT_STREAM (object), result, NULL, &error);
+              while ((b = g_queue_pop_head (&c->out)) != NULL)
+                {
+                  g_byte_array_append (all, g_bytes_get_data (b, NULL), g_bytes_get_size (b));
+                  g_bytes_unref (b);
+                }
+              c->writing = g_byte_array_free_to_bytes (all);
+            }
+          c->written = 0;
+        }
 
-  cb_sb_lock (sandbox);
-
-  c->out_bytes -= g_bytes_get_size (c->writing);
-  g_clear_pointer (&c->writing, g_bytes_unref);
+      /* After GNUTLS_E_AGAIN the same call is repeated: the same data from the same point. */
+      data = g_bytes_get_data (c->writing, &size);
+      n = gnutls_record_send (c->session, data + c->written, size - c->written);
+      if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED)
+        break;
+      if (n < 0)
+        {
+          cb_sb_mqtt_conn_close (c, gnutls_strerror (n), FALSE);
+          return;
+        }
+      c->written += n;
+      c->out_bytes -= n;
+      if (c->written == size)
+        g_clear_pointer (&c->writing, g_bytes_unref);
+    }
 
   if (c->state == CB_SB_MQTT_CONN_CLOSED)
-    conn_maybe_close_socket (c);
-  else if (error != NULL)
-    cb_sb_mqtt_conn_close (c, error->message, FALSE);
-  else if (!g_queue_is_empty (&c->out))
-    conn_start_write (c);
-  else if (c->closing_after_flush)
-    cb_sb_mqtt_conn_close (c, "its last answer was sent", FALSE);
-
-  cb_sb_unlock (sandbox);
-  cb_sb_mqtt_conn_unref (c);
-  g_object_unref (sandbox);
-}
-
-/* One write at a time; what queued up meanwhile goes out as one buffer. */
-static void
-conn_start_write (CbSbMqttConn *c)
-{
-  GBytes *next;
-
-  if (c->writing != NULL || g_queue_is_empty (&c->out) || c->state == CB_SB_MQTT_CONN_CLOSED)
     return;
-
-  if (c->out.length == 1)
-    next = g_queue_pop_head (&c->out);
+  if (c->closing_after_flush && c->writing == NULL && g_queue_is_empty (&c->out))
+    cb_sb_mqtt_conn_close (c, "its last answer was sent", FALSE);
   else
-    {
-      GByteArray *all = g_byte_array_sized_new (c->out_bytes);
-      GBytes *b;
-
-      while ((b = g_queue_pop_head (&c->out)) != NULL)
-        {
-          g_byte_array_append (all, g_bytes_get_data (b, NULL), g_bytes_get_size (b));
-          g_bytes_unref (b);
-        }
-      next = g_byte_array_free_to_bytes (all);
-    }
-  c->writing = next;
-  g_output_stream_write_all_async (g_io_stream_get_output_stream (c->tls),
-                                   g_bytes_get_data (next, NULL), g_bytes_get_size (next),
-                                   G_PRIORITY_DEFAULT, c->cancellable, write_cb,
-                                   cb_sb_mqtt_conn_ref (c));
-}
-
-static gboolean
-start_write_cb (gpointer data)
-{
-  CbSbMqttConn *c = data;
-  CbSandbox *sandbox = g_object_ref (c->sandbox);
-
-  cb_sb_lock (sandbox);
-  c->flush_scheduled = FALSE;
-  conn_start_write (c);
-  cb_sb_unlock (sandbox);
-  g_object_unref (sandbox);
-
-  return G_SOURCE_REMOVE;
+    conn_watch (c);
 }
 
 /* Takes bytes. Output that piles up because the peer does not read closes the connection. */
@@ -270,19 +252,8 @@ cb_sb_mqtt_conn_send (CbSbMqttConn *c,
       return;
     }
 
-  /* Streams are driven from the sandbox's context only (a test thread may call in). */
-  if (c->mqtt != NULL && !g_main_context_is_owner (c->mqtt->context))
-    {
-      if (!c->flush_scheduled)
-        {
-          c->flush_scheduled = TRUE;
-          run_on_context (c->mqtt, start_write_cb, cb_sb_mqtt_conn_ref (c),
-                          (GDestroyNotify) cb_sb_mqtt_conn_unref);
-        }
-      return;
-    }
-
-  conn_start_write (c);
+  /* Under the sandbox lock, as every use of the session is, whatever the thread. */
+  conn_flush (c);
 }
 
 static gboolean
@@ -312,232 +283,246 @@ cb_sb_mqtt_conn_publish (CbSbMqttConn *c,
 
 /* ---- Reading --------------------------------------------------------------------------- */
 
+/* Decodes and handles what bytes hold. */
 static void
-read_cb (GObject      *object,
-         GAsyncResult *result,
-         gpointer      user_data)
+conn_handle_bytes (CbSbMqttConn *c,
+                   const guint8 *bytes,
+                   gsize         len)
 {
-  CbSbMqttConn *c = user_data;
   g_autoptr(GError) error = NULL;
-  CbSandbox *sandbox;
-  gssize n;
 
-  g_assert (c != NULL && c->sandbox != NULL);
-  sandbox = g_object_ref (c->sandbox);
+  c->last_packet = g_get_monotonic_time ();
+  if (c->decoder == NULL)
+    c->decoder = cb_mqtt_decoder_new (c->mqtt->max_packet);
+  cb_mqtt_decoder_feed (c->decoder, bytes, len);
 
-  n = g_input_stream_read_finish (G_INPUT_STREAM (object), result, &error);
-
-  cb_sb_lock (sandbox);
-  c->reading = FALSE;
-
-  if (c->state == CB_SB_MQTT_CONN_CLOSED)
-    conn_maybe_close_socket (c);
-  else if (n <= 0)
-    cb_sb_mqtt_conn_close (c, n == 0 ? "the peer closed the connection" : error->message, FALSE);
-  else if (!c->closing_after_flush)
+  while (c->state != CB_SB_MQTT_CONN_CLOSED && !c->closing_after_flush)
     {
-      c->last_packet = g_get_monotonic_time ();
-      cb_mqtt_decoder_feed (c->decoder, c->inbuf, n);
+      g_autoptr(CbMqttPacket) packet = cb_mqtt_decoder_next (c->decoder, &error);
 
-      while (c->state != CB_SB_MQTT_CONN_CLOSED && !c->closing_after_flush)
+      if (packet == NULL)
         {
-          g_autoptr(CbMqttPacket) packet = cb_mqtt_decoder_next (c->decoder, &error);
-
-          if (packet == NULL)
+          if (error != NULL)
             {
-              if (error != NULL)
-                {
-                  g_message ("Closing the hub connection of %s: %s",
-                             c->device_id ? c->device_id : "a client", error->message);
-                  cb_sb_mqtt_conn_close (c, error->message, FALSE);
-                }
-              break;
+              g_message ("Closing the hub connection of %s: %s",
+                         c->device_id ? c->device_id : "a client", error->message);
+              cb_sb_mqtt_conn_close (c, error->message, FALSE);
             }
-          c->mqtt->handle_packet (c, packet);
-          cb_sb_check_statements (sandbox, "an MQTT packet");
+          break;
         }
-
-      conn_read (c);
+      c->mqtt->handle_packet (c, packet);
+      cb_sb_check_statements (c->sandbox, "an MQTT packet");
     }
-  else
-    conn_read (c);                             /* drain until the answer is out */
 
-  cb_sb_unlock (sandbox);
-  cb_sb_mqtt_conn_unref (c);
-  g_object_unref (sandbox);
+  /* Nothing held between packets: most connections are idle most of the time. */
+  if (c->decoder != NULL && cb_mqtt_decoder_pending (c->decoder) == 0)
+    g_clear_pointer (&c->decoder, cb_mqtt_decoder_free);
 }
 
 static void
 conn_read (CbSbMqttConn *c)
 {
-  if (c->state == CB_SB_MQTT_CONN_CLOSED || c->reading)
-    return;
+  while (c->state != CB_SB_MQTT_CONN_CLOSED)
+    {
+      ssize_t n = gnutls_record_recv (c->session, c->mqtt->read_buffer, READ_SIZE);
 
-  c->reading = TRUE;
-  g_input_stream_read_async (g_io_stream_get_input_stream (c->tls), c->inbuf, READ_SIZE,
-                             G_PRIORITY_DEFAULT, c->cancellable, read_cb, cb_sb_mqtt_conn_ref (c));
+      if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED)
+        break;
+      if (n == 0 || n == GNUTLS_E_PREMATURE_TERMINATION)
+        cb_sb_mqtt_conn_close (c, "the peer closed the connection", FALSE);
+      else if (n < 0)
+        cb_sb_mqtt_conn_close (c, gnutls_strerror (n), FALSE);
+      else if (!c->closing_after_flush)
+        conn_handle_bytes (c, c->mqtt->read_buffer, n);
+      /* else: drained until the answer is out */
+    }
 }
 
 /* ---- TLS --------------------------------------------------------------------------------- */
 
-static gboolean
-accept_any_certificate_cb (GTlsConnection       *conn,
-                           GTlsCertificate      *peer,
-                           GTlsCertificateFlags  errors,
-                           gpointer              user_data)
-{
-  /* The hub decides after CONNECT, where it can say why. */
-  return TRUE;
-}
-
+/* The peer's chain as DER, leaf first; NULL when it presented none. Kept as DER: a parsed
+ * certificate is ~20 KiB of ASN.1. */
 static GPtrArray *
-peer_chain (GTlsConnection *tls)
+peer_chain (gnutls_session_t session)
 {
-  GTlsCertificate *cert = g_tls_connection_get_peer_certificate (tls);
+  unsigned int n = 0;
+  const gnutls_datum_t *certs = gnutls_certificate_get_peers (session, &n);
   GPtrArray *chain;
 
-  if (cert == NULL)
+  if (certs == NULL || n == 0)
     return NULL;
 
   chain = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
-  for (; cert != NULL && chain->len < 8; cert = g_tls_certificate_get_issuer (cert))
-    {
-      GByteArray *der = NULL;
-
-      g_object_get (cert, "certificate", &der, NULL);
-      if (der == NULL)
-        break;
-      g_ptr_array_add (chain, g_byte_array_free_to_bytes (der));
-    }
-
+  for (unsigned int i = 0; i < n && i < MAX_CHAIN; i++)
+    g_ptr_array_add (chain, g_bytes_new (certs[i].data, certs[i].size));
   return chain;
 }
 
 static void
-handshake_cb (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
+conn_handshake (CbSbMqttConn *c)
 {
-  CbSbMqttConn *c = user_data;
-  g_autoptr(GError) error = NULL;
-  CbSandbox *sandbox;
-  gboolean ok;
+  int r = gnutls_handshake (c->session);
 
-  g_assert (c != NULL && c->sandbox != NULL);
-  sandbox = g_object_ref (c->sandbox);
-
-  ok = g_tls_connection_handshake_finish (G_TLS_CONNECTION (object), result, &error);
-
-  cb_sb_lock (sandbox);
-  c->handshaking = FALSE;
-
-  if (c->state == CB_SB_MQTT_CONN_CLOSED)
-    conn_maybe_close_socket (c);
-  else if (!ok)
+  if (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED)
     {
-      g_debug ("TLS handshake failed: %s", error->message);
-      cb_sb_mqtt_conn_close (c, error->message, FALSE);
+      conn_watch (c);
+      return;
     }
-  else
+  if (r < 0)
     {
-      c->chain = peer_chain (G_TLS_CONNECTION (c->tls));
-      c->state = CB_SB_MQTT_CONN_WAIT_CONNECT;
-      conn_read (c);
+      g_debug ("TLS handshake failed: %s", gnutls_strerror (r));
+      cb_sb_mqtt_conn_close (c, gnutls_strerror (r), FALSE);
+      return;
     }
 
-  cb_sb_unlock (sandbox);
-  cb_sb_mqtt_conn_unref (c);
-  g_object_unref (sandbox);
+  c->chain = peer_chain (c->session);
+  c->state = CB_SB_MQTT_CONN_WAIT_CONNECT;
+  conn_watch (c);
+  conn_read (c);                               /* CONNECT may have come with the Finished */
 }
 
 static void
-hello_cb (gboolean complete,
-          gpointer data)
+conn_event (CbSbMqttConn *c,
+            guint32       events)
 {
-  CbSbMqttConn *c = data;
-  CbSbMqtt *m = c->mqtt;
-  g_autoptr(GError) error = NULL;
-  CbSandbox *sandbox = g_object_ref (c->sandbox);
-
-  cb_sb_lock (sandbox);
-  cb_sb_mqtt_conn_ref (c);
-  g_clear_pointer (&c->hello, cb_sb_client_hello_free);
-
-  if (c->state == CB_SB_MQTT_CONN_CLOSED || m == NULL)
-    ;
-  else if (!complete)
-    cb_sb_mqtt_conn_close (c, "it closed the connection before its TLS hello", FALSE);
-  else
+  if (c->state == CB_SB_MQTT_CONN_CLOSED)
+    return;
+  if (c->state == CB_SB_MQTT_CONN_HANDSHAKE)
     {
-      /* No trust store: any client certificate passes TLS, the hub judges it after CONNECT.
-       * Requested rather than required, so a client without one hears "no-certificate". The
-       * database is set at construction: g_tls_server_connection_new() would first load the
-       * system trust store, about 9 ms of CPU per connection with glib-networking 2.74. */
-      c->tls = g_initable_new (g_tls_backend_get_server_connection_type (g_tls_backend_get_default ()),
-                               NULL, &error,
-                               "base-io-stream", c->base,
-                               "certificate", m->certificate,
-                               "database", NULL,
-                               "authentication-mode", G_TLS_AUTHENTICATION_REQUESTED,
-                               NULL);
-      if (c->tls == NULL)
-        {
-          g_warning ("Cannot start TLS on a hub connection: %s", error->message);
-          cb_sb_mqtt_conn_close (c, error->message, FALSE);
-        }
-      else
-        {
-          g_signal_connect (c->tls, "accept-certificate", G_CALLBACK (accept_any_certificate_cb),
-                            NULL);
-          c->handshaking = TRUE;
-          g_tls_connection_handshake_async (G_TLS_CONNECTION (c->tls), G_PRIORITY_DEFAULT,
-                                            c->cancellable, handshake_cb, cb_sb_mqtt_conn_ref (c));
-        }
+      conn_handshake (c);
+      return;
     }
-
-  cb_sb_mqtt_conn_unref (c);
-  cb_sb_unlock (sandbox);
-  g_object_unref (sandbox);
+  if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+    conn_read (c);
+  if (events & EPOLLOUT)
+    conn_flush (c);
 }
 
-static gboolean
-incoming_cb (GSocketService    *service,
-             GSocketConnection *connection,
-             GObject           *source_object,
-             gpointer           user_data)
+/* ---- Accepting --------------------------------------------------------------------------- */
+
+static void
+accept_one (CbSbMqtt *m,
+            int       fd)
 {
-  CbSbMqtt *m = user_data;
-  GSocket *socket = g_socket_connection_get_socket (connection);
+  struct epoll_event ev = { .events = EPOLLIN };
   CbSbMqttConn *c;
 
-  g_assert (m != NULL);
-
   /* Small request/response packets: without this, Nagle and delayed ACKs add 40 ms each. */
-  g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
-
-  cb_sb_lock (m->sandbox);
+  setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &(int) { 1 }, sizeof (int));
 
   c = g_new0 (CbSbMqttConn, 1);
   c->ref = 1;
   c->sandbox = g_object_ref (m->sandbox);
   c->mqtt = m;
-  c->base = g_object_ref (connection);
-  c->cancellable = g_cancellable_new ();
-  c->decoder = cb_mqtt_decoder_new (m->max_packet);
-  c->inbuf = g_malloc (READ_SIZE);
+  c->fd = fd;
   g_queue_init (&c->out);
   c->state = CB_SB_MQTT_CONN_HANDSHAKE;
   c->created = c->last_packet = g_get_monotonic_time ();
+
+  /* No trust store: any client certificate passes TLS, the hub judges it after CONNECT.
+   * Requested rather than required, so a client without one hears "no-certificate". No
+   * session tickets: devices hold one long connection, and a ticket costs memory per
+   * session. */
+  if (gnutls_init (&c->session, GNUTLS_SERVER | GNUTLS_NONBLOCK | GNUTLS_NO_TICKETS) < 0 ||
+      gnutls_set_default_priority (c->session) < 0 ||
+      gnutls_credentials_set (c->session, GNUTLS_CRD_CERTIFICATE, m->credentials) < 0)
+    {
+      g_warning ("Cannot start TLS on a hub connection");
+      cb_sb_mqtt_conn_unref (c);
+      return;
+    }
+  gnutls_certificate_server_set_request (c->session, GNUTLS_CERT_REQUEST);
+  gnutls_handshake_set_timeout (c->session, 0);   /* the sweep's connect timeout instead */
+  gnutls_transport_set_int (c->session, fd);
+
+  ev.data.ptr = c;
+  c->events = ev.events;
+  if (epoll_ctl (m->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0)
+    {
+      g_warning ("Cannot watch a hub connection: %s", g_strerror (errno));
+      cb_sb_mqtt_conn_unref (c);
+      return;
+    }
   g_hash_table_add (m->conns, c);
-
-  /* The handshake starts once the whole ClientHello is in (cb-sandbox-client-hello.c): a
-   * client that stalls before that holds no TLS thread. The sweep's connect timeout closes
-   * it. */
-  c->hello = cb_sb_client_hello_wait (socket, m->context, hello_cb, c);
-
-  cb_sb_unlock (m->sandbox);
-  return TRUE;
 }
+
+static void
+accept_some (CbSbMqtt *m)
+{
+  int listen_fd = g_socket_get_fd (m->listener);
+
+  for (guint i = 0; i < MAX_ACCEPTS; i++)
+    {
+      int fd = accept (listen_fd, NULL, NULL);
+
+      if (fd >= 0)
+        {
+          if (!g_unix_set_fd_nonblocking (fd, TRUE, NULL) || fcntl (fd, F_SETFD, FD_CLOEXEC) < 0)
+            {
+              close (fd);
+              continue;
+            }
+          accept_one (m, fd);
+          continue;
+        }
+      if (errno == EINTR || errno == ECONNABORTED)
+        continue;
+      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+        {
+          /* Waiting clients stay in the backlog; the sweep listens again in a second. */
+          g_warning ("The hub device endpoint cannot accept a connection: %s (the process's "
+                     "file descriptor limit, ulimit -n, bounds the connections)",
+                     g_strerror (errno));
+          epoll_ctl (m->epoll_fd, EPOLL_CTL_DEL, listen_fd, NULL);
+          m->accept_paused = TRUE;
+        }
+      break;
+    }
+}
+
+static gboolean
+io_dispatch (GSource     *source,
+             GSourceFunc  callback,
+             gpointer     user_data)
+{
+  CbSbMqtt *m = *(CbSbMqtt **) ((guint8 *) source + sizeof (GSource));
+  CbSandbox *sandbox;
+  struct epoll_event events[MAX_EVENTS];
+  CbSbMqttConn *conns[MAX_EVENTS];
+  gboolean listener_ready = FALSE;
+  int n;
+
+  if (m == NULL)
+    return G_SOURCE_REMOVE;
+  sandbox = g_object_ref (m->sandbox);
+
+  /* The lock before the wait: a connection another thread closes leaves the set under the
+   * lock too, so every event of this batch is for a live connection. */
+  cb_sb_lock (sandbox);
+  n = epoll_wait (m->epoll_fd, events, MAX_EVENTS, 0);
+  for (int i = 0; i < n; i++)
+    {
+      conns[i] = events[i].data.ptr;
+      if (conns[i] != NULL)
+        cb_sb_mqtt_conn_ref (conns[i]);        /* an earlier one may close it */
+      else
+        listener_ready = TRUE;
+    }
+  for (int i = 0; i < n; i++)
+    if (conns[i] != NULL)
+      {
+        conn_event (conns[i], events[i].events);
+        cb_sb_mqtt_conn_unref (conns[i]);
+      }
+  if (listener_ready && m->listener != NULL)
+    accept_some (m);
+  cb_sb_unlock (sandbox);
+  g_object_unref (sandbox);
+
+  return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs io_funcs = { NULL, NULL, io_dispatch, NULL, NULL, NULL };
 
 /* The connections of a table (keys or values), each with a reference: closing one while
  * walking would change the table. */
@@ -565,23 +550,58 @@ cb_sb_mqtt_transport_listen (CbSbMqtt  *m,
   g_autoptr(GInetAddress) addr = NULL;
   g_autoptr(GSocketAddress) sockaddr = NULL;
   g_autoptr(GSocketAddress) effective = NULL;
+  g_autofree char *cert_file = NULL;
+  g_autofree char *key_file = NULL;
+  struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
+  int r;
 
-  m->service = g_socket_service_new ();
-  /* A fleet connects a thousand devices at once. */
-  g_socket_listener_set_backlog (G_SOCKET_LISTENER (m->service), 1024);
+  if (!cb_sb_ensure_tls_identity (self, &cert_file, &key_file, error))
+    return FALSE;
+  gnutls_certificate_allocate_credentials (&m->credentials);
+  r = gnutls_certificate_set_x509_key_file (m->credentials, cert_file, key_file,
+                                            GNUTLS_X509_FMT_PEM);
+  if (r < 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                   "The hub device endpoint cannot load its TLS identity: %s",
+                   gnutls_strerror (r));
+      return FALSE;
+    }
+  m->read_buffer = g_malloc (READ_SIZE);
+
   addr = g_inet_address_new_from_string (self->bind_address);
   sockaddr = g_inet_socket_address_new (addr, self->mqtt_port);
-  if (!g_socket_listener_add_address (G_SOCKET_LISTENER (m->service), sockaddr,
-                                      G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL,
-                                      &effective, error))
+  m->listener = g_socket_new (g_inet_address_get_family (addr), G_SOCKET_TYPE_STREAM,
+                              G_SOCKET_PROTOCOL_TCP, error);
+  if (m->listener == NULL)
+    return FALSE;
+  g_socket_set_blocking (m->listener, FALSE);
+  /* A fleet connects a thousand devices at once. */
+  g_socket_set_listen_backlog (m->listener, 1024);
+  if (!g_socket_bind (m->listener, sockaddr, TRUE, error) ||
+      !g_socket_listen (m->listener, error) ||
+      !(effective = g_socket_get_local_address (m->listener, error)))
     {
       g_prefix_error (error, "The hub device endpoint cannot listen on port %u: ",
                       self->mqtt_port);
+      g_clear_object (&m->listener);
       return FALSE;
     }
   self->mqtt_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
-  g_signal_connect (m->service, "incoming", G_CALLBACK (incoming_cb), m);
-  g_socket_service_start (m->service);
+
+  m->epoll_fd = epoll_create1 (EPOLL_CLOEXEC);
+  if (m->epoll_fd < 0 ||
+      epoll_ctl (m->epoll_fd, EPOLL_CTL_ADD, g_socket_get_fd (m->listener), &ev) < 0)
+    {
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno),
+                   "The hub device endpoint cannot poll: %s", g_strerror (errno));
+      return FALSE;
+    }
+  m->io = g_source_new (&io_funcs, sizeof (GSource) + sizeof (CbSbMqtt *));
+  *(CbSbMqtt **) ((guint8 *) m->io + sizeof (GSource)) = m;
+  g_source_set_name (m->io, "hub device endpoint");
+  g_source_add_unix_fd (m->io, m->epoll_fd, G_IO_IN);
+  g_source_attach (m->io, m->context);
 
   return TRUE;
 }
@@ -592,6 +612,14 @@ cb_sb_mqtt_transport_sweep (CbSbMqtt *m,
 {
   g_autoptr(GPtrArray) list = NULL;
   gboolean began = FALSE;
+
+  if (m->accept_paused && m->listener != NULL)
+    {
+      struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
+
+      m->accept_paused = FALSE;
+      epoll_ctl (m->epoll_fd, EPOLL_CTL_ADD, g_socket_get_fd (m->listener), &ev);
+    }
 
   list = cb_sb_mqtt_snapshot (m->conns, FALSE);
 
@@ -640,11 +668,16 @@ cb_sb_mqtt_transport_stop (CbSbMqtt *m)
 {
   g_autoptr(GPtrArray) list = NULL;
 
-  if (m->service != NULL)
+  if (m->io != NULL)
     {
-      g_socket_service_stop (m->service);
-      g_socket_listener_close (G_SOCKET_LISTENER (m->service));
-      g_signal_handlers_disconnect_by_data (m->service, m);
+      *(CbSbMqtt **) ((guint8 *) m->io + sizeof (GSource)) = NULL;
+      g_source_destroy (m->io);
+      g_clear_pointer (&m->io, g_source_unref);
+    }
+  if (m->listener != NULL)
+    {
+      g_socket_close (m->listener, NULL);
+      g_clear_object (&m->listener);
     }
 
   list = cb_sb_mqtt_snapshot (m->conns, FALSE);
@@ -655,4 +688,12 @@ cb_sb_mqtt_transport_stop (CbSbMqtt *m)
       cb_sb_mqtt_conn_close (c, "the sandbox stops", FALSE);
       c->mqtt = NULL;
     }
+
+  if (m->epoll_fd > 0)
+    close (m->epoll_fd);
+  m->epoll_fd = -1;
+  if (m->credentials != NULL)
+    gnutls_certificate_free_credentials (m->credentials);
+  m->credentials = NULL;
+  g_clear_pointer (&m->read_buffer, g_free);
 }

@@ -2,12 +2,13 @@
 #pragma once
 
 /* Surfaces: the hub device endpoint's transport: the listening socket, TLS with client
- * certificates, connections (reading packets, queueing output, closing), keep-alive and the
- * timeouts. The endpoint (CbSbMqtt) and its connections (CbSbMqttConn) are shared by the
+ * certificates (GnuTLS, non-blocking, one epoll set and one GSource for every socket),
+ * connections (reading packets, queueing output, closing), keep-alive and the timeouts. The endpoint (CbSbMqtt) and its connections (CbSbMqttConn) are shared by the
  * endpoint's files (cb-sb-mqtt*.c); what a packet means is theirs, handed over through
  * CbSbMqtt.handle_packet. */
 
 #include <gio/gio.h>
+#include <gnutls/gnutls.h>
 #include "cb-mqtt-packet.h"
 #include "cb-sb-net.h"
 #include "cb-sb-world.h"
@@ -33,21 +34,18 @@ typedef struct
   CbSandbox          *sandbox;          /* owned: callbacks may outlive the module */
   CbSbMqtt           *mqtt;             /* NULL once the module is gone */
 
-  GSocketConnection  *base;
-  GIOStream          *tls;
-  GCancellable       *cancellable;
-  CbSbClientHello    *hello;            /* waiting for the whole ClientHello */
-  CbMqttDecoder      *decoder;
-  guint8             *inbuf;
+  int                 fd;               /* -1 once closed */
+  gnutls_session_t    session;          /* TLS over fd, non-blocking */
+  guint32             events;           /* what the endpoint's epoll set waits for on fd */
+  CbMqttDecoder      *decoder;          /* NULL between packets: made on the next read */
   GQueue              out;              /* GBytes */
   gsize               out_bytes;
-  GBytes             *writing;
-  gboolean            reading;
-  gboolean            handshaking;
-  gboolean            socket_closed;
-  gboolean            flush_scheduled;
+  GBytes             *writing;          /* taken by gnutls_record_send, written up to... */
+  gsize               written;          /* ...here */
   gboolean            closing_after_flush;
   gint64              close_started;
+  gpointer            session_data;     /* a protocol's state on the connection (DPS's) */
+  GDestroyNotify      session_data_free;
 
   CbSbMqttConnState   state;
   char               *hub;              /* canonical hub name once CONNECT named it */
@@ -74,8 +72,12 @@ struct _CbSbMqtt
 {
   CbSandbox       *sandbox;             /* borrowed: the module is the sandbox's */
   GMainContext    *context;
-  GSocketService  *service;
-  GTlsCertificate *certificate;
+  GSocket         *listener;
+  int              epoll_fd;            /* the listener and every connection */
+  GSource         *io;                  /* the one source that polls epoll_fd */
+  gboolean         accept_paused;       /* out of fds: the sweep listens again */
+  gnutls_certificate_credentials_t credentials;
+  guint8          *read_buffer;         /* one for all connections: reads run under the lock */
   GHashTable      *conns;               /* CbSbMqttConn* -> CbSbMqttConn* (one ref each) */
   GHashTable      *devices;             /* "hub/device" -> CbSbMqttConn* (borrowed, in conns) */
   GHashTable      *ops;                 /* "hub/device" -> renewal operation (cb-sb-mqtt-renewal.c) */

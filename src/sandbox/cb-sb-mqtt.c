@@ -7,9 +7,9 @@
  * TLS takes any client certificate; the decision is made after CONNECT, by
  * cb_sb_check_device_chain(), so a refusal can say why (CONNACK 5 and a recorded attempt)
  * instead of a bare handshake failure. Everything runs on the sandbox's main context; the
- * callbacks take the sandbox lock as request handlers do. Per connection the state is small
- * (a 4 KiB read buffer, a decoder capped at the packet limit, an output queue capped at
- * MAX_OUTPUT), and nothing per packet walks all devices: live connections are found by
+ * transport's one source takes the sandbox lock as request handlers do. Per connection the
+ * state is small (a TLS session, buffers only while a packet is partial or output waits), and
+ * nothing per packet walks all devices: live connections are found by
  * "hub/device" in a hash table, lastActivityTime reaches SQLite at most every few seconds. */
 
 /* This file connects the endpoint's parts (as mosquitto's): the transport
@@ -129,8 +129,6 @@ mqtt_free (gpointer data)
   g_hash_table_destroy (m->ops);
   g_hash_table_destroy (m->devices);
   g_hash_table_destroy (m->conns);
-  g_clear_object (&m->service);
-  g_clear_object (&m->certificate);
   g_main_context_unref (m->context);
   g_free (m);
 }
@@ -323,7 +321,6 @@ cb_sb_mqtt_init (CbSandbox  *self,
   m->renewal_delay_ms = DEFAULT_RENEWAL_MS;
   m->connect_timeout_ms = CONNECT_TIMEOUT_MS;
   m->handle_packet = handle_packet;
-  g_object_get (self->server, "tls-certificate", &m->certificate, NULL);
   cb_sb_set_module_data (self, CB_SB_MQTT_MODULE, m, mqtt_free);
 
   g_signal_connect (self->events, "device-dropped", G_CALLBACK (device_dropped_cb), m);
