@@ -19,6 +19,7 @@
 #include "cb-csr.h"
 #include "cb-nrf91-modem.h"
 #include "cb-pki.h"
+#include "cb-registration-template.h"
 
 typedef struct
 {
@@ -693,6 +694,51 @@ test_params (void)
   g_assert_error (error, CB_AT_ERROR, CB_AT_ERROR_PROTOCOL);
 }
 
+static const char *
+identity_fact (gpointer user_data, const char *name)
+{
+  CbNrf91Identity *id = user_data;
+
+  if (g_str_equal (name, "imei") || g_str_equal (name, "serial"))
+    return id->imei;
+  if (g_str_equal (name, "uuid"))
+    return id->uuid;
+  if (g_str_equal (name, "model"))
+    return id->model;
+  return NULL;
+}
+
+/* {imei} and {uuid} from what the modem reports */
+static void
+test_registration_template (void)
+{
+  Sim *sim = sim_start (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbNrf91Identity) id = identify (sim, &error);
+  g_autofree char *by_imei = NULL;
+  g_autofree char *by_uuid = NULL;
+  g_autofree char *expected = NULL;
+  g_autofree char *none = NULL;
+
+  g_assert_no_error (error);
+  g_assert_true (cb_registration_template_check ("nrf-{imei}-{uuid}", &error));
+  g_assert_no_error (error);
+  by_imei = cb_registration_template_expand_with ("line1-{imei}", identity_fact, id, &error);
+  g_assert_no_error (error);
+  expected = g_strdup_printf ("line1-%s", id->imei);
+  g_assert_cmpstr (by_imei, ==, expected);
+  by_uuid = cb_registration_template_expand_with ("{uuid}", identity_fact, id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (by_uuid, ==, id->uuid);
+
+  /* a device without the fact: said so */
+  g_clear_pointer (&id->uuid, g_free);
+  none = cb_registration_template_expand_with ("{uuid}", identity_fact, id, &error);
+  g_assert_null (none);
+  g_assert_error (error, CB_REGISTRATION_ID_ERROR, CB_REGISTRATION_ID_ERROR_MISSING_VALUE);
+  sim_stop (sim);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -708,6 +754,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/nrf91-modem/plain-error", test_plain_error);
   g_test_add_func ("/nrf91-modem/timeout-and-cancel", test_timeout_and_cancel);
   g_test_add_func ("/nrf91-modem/hostile", test_hostile);
+  g_test_add_func ("/nrf91-modem/registration-template", test_registration_template);
 
   return g_test_run ();
 }
