@@ -27,6 +27,7 @@ struct _CbDeviceInfo
   guint     staged_bytes;
   gboolean  has_next_key;
   gboolean  has_active_chain;
+  GHashTable *facts;   /* name → value */
 };
 
 G_DEFINE_FINAL_TYPE (CbDeviceInfo, cb_device_info, G_TYPE_OBJECT)
@@ -61,6 +62,7 @@ cb_device_info_finalize (GObject *object)
   g_clear_pointer (&self->firmware, g_free);
   g_clear_pointer (&self->key_types, g_strfreev);
   g_clear_pointer (&self->key_type, g_free);
+  g_clear_pointer (&self->facts, g_hash_table_unref);
 
   G_OBJECT_CLASS (cb_device_info_parent_class)->finalize (object);
 }
@@ -151,8 +153,100 @@ cb_device_info_new_from_rsp (const cbp_info_rsp *rsp)
   self->slots = cb_bench_clamp_uint (rsp->slots);
   self->has_active_chain = rsp->active;
   self->staged_bytes = cb_bench_clamp_uint (rsp->staged);
+  cb_device_info_set_fact (self, "serial", self->serial);
+  cb_device_info_set_fact (self, "model", self->model);
+  cb_device_info_set_fact (self, "firmware", self->firmware);
 
   return self;
+}
+
+CbDeviceInfo *
+cb_device_info_new (const char         *serial,
+                    const char         *model,
+                    const char         *firmware,
+                    const char * const *key_types)
+{
+  CbDeviceInfo *self = g_object_new (CB_TYPE_DEVICE_INFO, NULL);
+
+  self->serial = g_strdup (serial);
+  self->model = g_strdup (model);
+  self->firmware = g_strdup (firmware);
+  self->key_types = key_types != NULL ? g_strdupv ((char **) key_types) : g_new0 (char *, 1);
+  cb_device_info_set_fact (self, "serial", serial);
+  cb_device_info_set_fact (self, "model", model);
+  cb_device_info_set_fact (self, "firmware", firmware);
+
+  return self;
+}
+
+void
+cb_device_info_set_fact (CbDeviceInfo *self,
+                         const char   *name,
+                         const char   *value)
+{
+  g_return_if_fail (CB_IS_DEVICE_INFO (self));
+  g_return_if_fail (name != NULL);
+
+  if (self->facts == NULL)
+    self->facts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  if (value == NULL)
+    g_hash_table_remove (self->facts, name);
+  else
+    g_hash_table_replace (self->facts, g_strdup (name), g_strdup (value));
+}
+
+const char *
+cb_device_info_get_fact (CbDeviceInfo *self,
+                         const char   *name)
+{
+  g_return_val_if_fail (CB_IS_DEVICE_INFO (self), NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  return self->facts != NULL ? g_hash_table_lookup (self->facts, name) : NULL;
+}
+
+static int
+compare_strings (gconstpointer a,
+                 gconstpointer b)
+{
+  return g_strcmp0 (*(char * const *) a, *(char * const *) b);
+}
+
+char **
+cb_device_info_dup_fact_names (CbDeviceInfo *self)
+{
+  g_autoptr(GPtrArray) names = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer key;
+
+  g_return_val_if_fail (CB_IS_DEVICE_INFO (self), NULL);
+
+  if (self->facts != NULL)
+    {
+      g_hash_table_iter_init (&iter, self->facts);
+      while (g_hash_table_iter_next (&iter, &key, NULL))
+        g_ptr_array_add (names, g_strdup (key));
+    }
+  g_ptr_array_sort (names, compare_strings);
+  g_ptr_array_add (names, NULL);
+  return (char **) g_ptr_array_free (g_steal_pointer (&names), FALSE);
+}
+
+void
+cb_device_info_set_key_type (CbDeviceInfo *self,
+                             const char   *key_type)
+{
+  g_return_if_fail (CB_IS_DEVICE_INFO (self));
+  g_free (self->key_type);
+  self->key_type = g_strdup (key_type);
+}
+
+void
+cb_device_info_set_has_active_chain (CbDeviceInfo *self,
+                                     gboolean      has_active_chain)
+{
+  g_return_if_fail (CB_IS_DEVICE_INFO (self));
+  self->has_active_chain = has_active_chain;
 }
 
 const char *

@@ -28,4 +28,26 @@ guint               cb_device_info_get_slots            (CbDeviceInfo *self);
 gboolean            cb_device_info_get_has_active_chain (CbDeviceInfo *self);
 guint               cb_device_info_get_staged_bytes     (CbDeviceInfo *self);
 
+/* The facts the device's driver reports, by name: always "serial", "model", "firmware" (when
+ * known); a driver adds its own ("imei", "uuid", "modem_uuid"...). NULL when not reported. */
+const char         *cb_device_info_get_fact             (CbDeviceInfo *self,
+                                                         const char   *name);
+/* The facts' names, sorted. Returns: (transfer full) */
+char              **cb_device_info_dup_fact_names       (CbDeviceInfo *self);
+
+/* For drivers other than the bench group's: an info with what the device said. key_types:
+ * the key types it makes ({ "p256", NULL }). The serial, model and firmware become facts. */
+CbDeviceInfo       *cb_device_info_new                  (const char         *serial,
+                                                         const char         *model,
+                                                         const char         *firmware,
+                                                         const char * const *key_types);
+/* While the driver builds it (before handing it out). */
+void                cb_device_info_set_fact             (CbDeviceInfo *self,
+                                                         const char   *name,
+                                                         const char   *value);
+void                cb_device_info_set_key_type         (CbDeviceInfo *self,
+                                                         const char   *key_type);
+void                cb_device_info_set_has_active_chain (CbDeviceInfo *self,
+                                                         gboolean      has_active_chain);
+
 G_END_DECLS
