@@ -451,6 +451,49 @@ test_refused (void)
   sim_stop (sim);
 }
 
+/* A root CA the tag already holds (the hub's TLS root, say) stays; the chain's root is not
+ * forced over it, and the read-back compares the client certificate. */
+static void
+test_keeps_root (void)
+{
+  Sim *sim = sim_start (NULL);
+  g_autoptr(CbDeviceInfo) info = drv_identify (sim);
+  g_autoptr(CbDeviceCsr) dcsr = drv_key_and_csr (sim, "dev-keeps-root");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbCsr) csr = cb_csr_new_from_der (dcsr->der, &error);
+  g_autoptr(GPtrArray) chain = NULL;
+  g_autoptr(CbDeviceReadBack) rb = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autofree char *hub_root = NULL;
+  g_autofree char *want = NULL;
+  g_autofree char *got = NULL;
+  CbCertificate *other;
+  Pki pki, hub;
+
+  pki_init (&pki);
+  pki_init (&hub);
+  other = cb_certificate_new_from_der (hub.root_der, &error);
+  g_assert_no_error (error);
+  hub_root = cb_certificate_to_pem (other);
+  g_object_unref (other);
+  cb_nrf91_modem_cmng_write_async (sim->modem, CB_NRF91_DRIVER_DEFAULT_SEC_TAG,
+                                   CB_NRF91_CRED_ROOT_CA, hub_root, NULL, on_done, &result);
+  g_assert_true (cb_nrf91_modem_cmng_write_finish (sim->modem, wait_result (&result), &error));
+  g_assert_no_error (error);
+
+  chain = pki_issue (&pki, csr);
+  drv_install (sim, chain);
+  rb = drv_read_back (sim, chain);
+  g_assert_true (rb->matches);
+  g_assert_cmpuint (rb->n_items, ==, 1);
+  want = cb_nrf91_content_digest (hub_root);
+  got = modem_digest (sim, CB_NRF91_DRIVER_DEFAULT_SEC_TAG, 0);
+  g_assert_cmpstr (got, ==, want);
+  pki_clear (&pki);
+  pki_clear (&hub);
+  sim_stop (sim);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -458,6 +501,7 @@ main (int argc, char *argv[])
 
   g_test_add_func ("/nrf91-driver/provision", test_provision);
   g_test_add_func ("/nrf91-driver/refused", test_refused);
+  g_test_add_func ("/nrf91-driver/keeps-root", test_keeps_root);
 
   return g_test_run ();
 }

@@ -545,18 +545,13 @@ install_step (GTask *task)
   Job *job = job_of (task);
   GCancellable *cancellable = g_task_get_cancellable (task);
 
-  /* %CMNG writes never overwrite (519): delete the tag's root CA and client certificate, then
-   * write the root CA (type 0) and the client certificate with its intermediates (type 1). */
+  /* %CMNG writes never overwrite (519): the tag's client certificate goes first. A root CA
+   * (type 0) the tag already holds stays: the modem's TLS verifies the server with it, and
+   * for a hub that is the hub's TLS root, which the factory may have put there; the chain's
+   * root is written only into an empty place. */
   switch (job->next++)
     {
     case 0:
-      if (job_find (job, CB_NRF91_CRED_ROOT_CA) != NULL)
-        {
-          cb_nrf91_modem_cmng_delete_async (self->modem, self->sec_tag, CB_NRF91_CRED_ROOT_CA,
-                                            cancellable, install_op_cb, task);
-          return;
-        }
-      G_GNUC_FALLTHROUGH;
     case 1:
       job->next = 2;
       if (job_find (job, CB_NRF91_CRED_CLIENT_CERT) != NULL)
@@ -568,7 +563,7 @@ install_step (GTask *task)
       G_GNUC_FALLTHROUGH;
     case 2:
       job->next = 3;
-      if (job->root_pem != NULL)
+      if (job->root_pem != NULL && job_find (job, CB_NRF91_CRED_ROOT_CA) == NULL)
         {
           cb_nrf91_modem_cmng_write_async (self->modem, self->sec_tag, CB_NRF91_CRED_ROOT_CA,
                                            job->root_pem, cancellable, install_op_cb, task);
@@ -705,6 +700,9 @@ read_back_list_cb (GObject      *source,
         continue;
       want = cb_nrf91_content_digest (items[i].text);
       c = job_find (job, items[i].type);
+      /* Another root CA the tag held before stays (install_step): not Certbench's to compare. */
+      if (items[i].type == CB_NRF91_CRED_ROOT_CA && c != NULL && g_strcmp0 (c->sha256, want) != 0)
+        continue;
       rb->n_items++;
       if (c == NULL || g_strcmp0 (c->sha256, want) != 0)
         {

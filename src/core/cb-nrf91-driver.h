@@ -11,7 +11,7 @@ G_BEGIN_DECLS
 /* CbNrf91Driver: a Nordic nRF91 modem (AT commands, cb-nrf91-modem.h) as a CbDeviceDriver, the
  * registry's "nrf91". The modem makes its key and CSR with %KEYGEN into one security tag and
  * keeps the issued chain there with %CMNG (the client certificate with its intermediates as
- * type 1, the chain's root as type 0), offline (+CFUN=4) while it writes and in the mode it
+ * type 1, the chain's root as type 0 when the tag holds no root CA yet), offline (+CFUN=4) while it writes and in the mode it
  * was in afterwards; read-back compares the SHA-256 digests %CMNG list reports with those of
  * the text written. docs/devices.md says what each step does. */
 
