@@ -350,6 +350,8 @@ test_provision (void)
   g_assert_true (g_uuid_string_is_valid (cb_device_info_get_fact (info, "uuid")));
   g_assert_cmpstr (cb_device_info_get_model (info), ==, "nRF9160-SICA");
   g_assert_null (cb_device_info_get_key_type (info));
+  g_assert_cmpstr (cb_device_info_get_fact (info, "cfun"), ==, "1");
+  g_assert_cmpstr (cb_device_info_get_fact (info, "credentials"), ==, "");
   g_assert_false (cb_device_info_get_has_active_chain (info));
 
   regid = g_strdup_printf ("nrf-%s", cb_device_info_get_fact (info, "imei"));
@@ -389,6 +391,7 @@ test_provision (void)
   after = drv_identify (sim);
   g_assert_cmpstr (cb_device_info_get_key_type (after), ==, "p256");
   g_assert_true (cb_device_info_get_has_active_chain (after));
+  g_assert_nonnull (strstr (cb_device_info_get_fact (after, "credentials"), "client certificate"));
 
   /* a second provisioning of the same modem: the old key and chain go first (519 otherwise) */
   {

@@ -261,7 +261,7 @@ explain (GError     *error,
 /* ---- identify ---- */
 
 static void
-identify_list_cb (GObject      *source,
+identify_cfun_cb (GObject      *source,
                   GAsyncResult *result,
                   gpointer      user_data)
 {
@@ -271,10 +271,13 @@ identify_list_cb (GObject      *source,
   GError *error = NULL;
   static const char * const key_types[] = { "p256", NULL };
   g_autoptr(CbDeviceInfo) info = NULL;
+  g_autoptr(GString) creds = g_string_new (NULL);
   g_autofree char *tag = NULL;
+  g_autofree char *cfun = NULL;
+  int mode;
 
-  job->list = cb_nrf91_modem_cmng_list_finish (CB_NRF91_MODEM (source), result, &error);
-  if (job->list == NULL)
+  mode = cb_nrf91_modem_get_cfun_finish (CB_NRF91_MODEM (source), result, &error);
+  if (mode < 0)
     {
       g_task_return_error (task, error);
       g_object_unref (task);
@@ -287,11 +290,42 @@ identify_list_cb (GObject      *source,
     cb_device_info_set_fact (info, "uuid", job->identity->uuid);
   tag = g_strdup_printf ("%u", self->sec_tag);
   cb_device_info_set_fact (info, "sec_tag", tag);
+  /* What Diagnostics can show of the modem: its functional mode and the tag's entries. */
+  cfun = g_strdup_printf ("%d", mode);
+  cb_device_info_set_fact (info, "cfun", cfun);
+  for (guint i = 0; i < job->list->len; i++)
+    {
+      CbNrf91Credential *c = g_ptr_array_index (job->list, i);
+
+      g_string_append_printf (creds, "%s%s %.8s…", creds->len > 0 ? ", " : "",
+                              cb_nrf91_cred_type_text (c->type), c->sha256);
+    }
+  cb_device_info_set_fact (info, "credentials", creds->str);
   if (job_find (job, CB_NRF91_CRED_CLIENT_KEY) != NULL)
     cb_device_info_set_key_type (info, "p256");
   cb_device_info_set_has_active_chain (info, job_find (job, CB_NRF91_CRED_CLIENT_CERT) != NULL);
   g_task_return_pointer (task, g_steal_pointer (&info), g_object_unref);
   g_object_unref (task);
+}
+
+static void
+identify_list_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  GTask *task = user_data;
+  Job *job = job_of (task);
+  GError *error = NULL;
+
+  job->list = cb_nrf91_modem_cmng_list_finish (CB_NRF91_MODEM (source), result, &error);
+  if (job->list == NULL)
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  cb_nrf91_modem_get_cfun_async (CB_NRF91_MODEM (source), g_task_get_cancellable (task),
+                                 identify_cfun_cb, task);
 }
 
 static void

@@ -16,7 +16,7 @@ G_BEGIN_DECLS
  * the text written. docs/devices.md says what each step does. */
 
 /* The security tag used unless set otherwise. */
-#define CB_NRF91_DRIVER_DEFAULT_SEC_TAG 10
+#define CB_NRF91_DRIVER_DEFAULT_SEC_TAG 11
 
 #define CB_TYPE_NRF91_DRIVER (cb_nrf91_driver_get_type ())
 G_DECLARE_FINAL_TYPE (CbNrf91Driver, cb_nrf91_driver, CB, NRF91_DRIVER, GObject)
