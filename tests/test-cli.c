@@ -667,6 +667,45 @@ test_cli_help (void)
   g_assert_true (g_str_has_prefix (g_strstrip (out), "["));
 }
 
+/* --driver: an unknown name is a usage error; the nRF91 driver, pinned or found by the probe
+ * (the simulated modem answers AT), is refused as not available until it lands; a pinned smp
+ * provisions as auto does. */
+static void
+test_cli_driver (void)
+{
+  g_autofree char *smp = start_device ("CB-CLI-DRV1", NULL);
+  g_autofree char *modem = start_device ("CB-CLI-DRV2", (const char *[]) { "--personality", "nrf91", NULL });
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  int status;
+
+  status = run_cli (&out, &err, (const char *[]) { "provision", "--port", smp, "--driver",
+                                                   "modbus", NULL });
+  g_assert_cmpint (status, ==, 2);
+  g_assert_nonnull (strstr (err, "--driver is auto, smp or nrf91, not “modbus”"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  status = run_cli (&out, &err, (const char *[]) { "provision", "--port", modem, "--driver",
+                                                   "nrf91", NULL });
+  g_assert_cmpint (status, ==, 4);
+  g_assert_nonnull (strstr (err, "not available"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  status = run_cli (&out, &err, (const char *[]) { "inspect", "--port", modem, NULL });
+  g_assert_cmpint (status, ==, 4);
+  g_assert_nonnull (strstr (err, "answers as a Nordic nRF91 modem (AT commands)"));
+  g_assert_nonnull (strstr (err, "not available"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  status = run_cli (&out, &err, (const char *[]) { "provision", "--port", smp, "--driver", "smp",
+                                                   "--template", "line1-{serial}", NULL });
+  g_assert_cmpint (status, ==, 0);
+  g_assert_true (g_str_has_prefix (out, "PASS  line1-cb-cli-drv1"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -682,6 +721,7 @@ main (int   argc,
   g_test_add_func ("/cb/cli/fresh-machine", test_cli_fresh_machine);
   g_test_add_func ("/cb/cli/sandbox-from-env", test_cli_sandbox_from_env);
   g_test_add_func ("/cb/cli/help", test_cli_help);
+  g_test_add_func ("/cb/cli/driver", test_cli_driver);
 
   status = g_test_run ();
   env_free ();

@@ -20,6 +20,7 @@
 #include "cb-registration-template.h"
 #include "cb-sandbox-client.h"
 #include "cb-sas.h"
+#include "cb-smp-driver.h"
 #include "cb-util.h"
 #include "cb-x509-chain.h"
 
@@ -1371,6 +1372,253 @@ test_run_concurrent (void)
   journal_path_free (journal_path);
 }
 
+/* ---- A device that lacks capabilities ------------------------------------------------------ */
+
+/* A test double of a device that cannot sign a station challenge nor connect to the hub: the
+ * simulated bench device behind the SMP driver, with those two capabilities taken away (the
+ * way an nRF91 modem lacks them). Every operation goes to the SMP driver, whose results carry
+ * it as their source, so the run finishes them on it. */
+
+#define TEST_TYPE_LIMITED_DRIVER (test_limited_driver_get_type ())
+G_DECLARE_FINAL_TYPE (TestLimitedDriver, test_limited_driver, TEST, LIMITED_DRIVER, GObject)
+
+struct _TestLimitedDriver
+{
+  GObject         parent_instance;
+  CbDeviceDriver *inner;
+};
+
+static void test_limited_driver_iface_init (CbDeviceDriverInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (TestLimitedDriver, test_limited_driver, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (CB_TYPE_DEVICE_DRIVER,
+                                                      test_limited_driver_iface_init))
+
+#define LIMITED_REASON_POP "The test device signs no station challenge: the CSR's signature is the proof of possession at issuance."
+#define LIMITED_REASON_HUB "The test device has no network of its own."
+#define INNER(d) (((TestLimitedDriver *) (d))->inner)
+
+static void
+test_limited_driver_finalize (GObject *object)
+{
+  g_clear_object (&TEST_LIMITED_DRIVER (object)->inner);
+  G_OBJECT_CLASS (test_limited_driver_parent_class)->finalize (object);
+}
+
+static void
+test_limited_driver_class_init (TestLimitedDriverClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = test_limited_driver_finalize;
+}
+
+static void
+test_limited_driver_init (TestLimitedDriver *self)
+{
+}
+
+static const char *
+limited_get_name (CbDeviceDriver *d)
+{
+  return "test-limited";
+}
+
+static const char *
+limited_get_port_path (CbDeviceDriver *d)
+{
+  return cb_device_driver_get_port_path (INNER (d));
+}
+
+static CbDeviceCapabilities
+limited_get_capabilities (CbDeviceDriver *d)
+{
+  return cb_device_driver_get_capabilities (INNER (d)) &
+         ~(CB_DEVICE_CAP_PROVE_POSSESSION | CB_DEVICE_CAP_HUB_CONNECT);
+}
+
+static char *
+limited_dup_missing_reason (CbDeviceDriver       *d,
+                            CbDeviceCapabilities  capability)
+{
+  if (capability == CB_DEVICE_CAP_PROVE_POSSESSION)
+    return g_strdup (LIMITED_REASON_POP);
+  if (capability == CB_DEVICE_CAP_HUB_CONNECT)
+    return g_strdup (LIMITED_REASON_HUB);
+  return NULL;
+}
+
+static void
+limited_attach (CbDeviceDriver *d, CbProtocolLog *log)
+{
+  cb_device_driver_attach_protocol_log (INNER (d), log);
+}
+
+static void
+limited_detach (CbDeviceDriver *d, CbProtocolLog *log)
+{
+  cb_device_driver_detach_protocol_log (INNER (d), log);
+}
+
+static gboolean
+limited_error_is_refusal (CbDeviceDriver *d, const GError *error)
+{
+  return cb_device_driver_error_is_refusal (INNER (d), error);
+}
+
+static void
+limited_identify (CbDeviceDriver *d, GCancellable *c, GAsyncReadyCallback cb, gpointer data)
+{
+  cb_device_driver_identify_async (INNER (d), c, cb, data);
+}
+
+static void
+limited_create_key (CbDeviceDriver *d, const char *type, const char *cn, gboolean replace,
+                    GCancellable *c, GAsyncReadyCallback cb, gpointer data)
+{
+  cb_device_driver_create_key_async (INNER (d), type, cn, replace, c, cb, data);
+}
+
+static void
+limited_create_csr (CbDeviceDriver *d, const char *cn, GCancellable *c, GAsyncReadyCallback cb,
+                    gpointer data)
+{
+  cb_device_driver_create_csr_async (INNER (d), cn, c, cb, data);
+}
+
+static void
+limited_install (CbDeviceDriver *d, GBytes *der, GPtrArray *certs, GCancellable *c,
+                 GAsyncReadyCallback cb, gpointer data)
+{
+  cb_device_driver_install_chain_async (INNER (d), der, certs, c, cb, data);
+}
+
+static void
+limited_commit (CbDeviceDriver *d, GBytes *sha, GCancellable *c, GAsyncReadyCallback cb,
+                gpointer data)
+{
+  cb_device_driver_commit_async (INNER (d), sha, c, cb, data);
+}
+
+static void
+limited_read_back (CbDeviceDriver *d, GBytes *der, GPtrArray *certs, GCancellable *c,
+                   GAsyncReadyCallback cb, gpointer data)
+{
+  cb_device_driver_read_back_async (INNER (d), der, certs, c, cb, data);
+}
+
+static void
+limited_read_chain (CbDeviceDriver *d, CbDeviceSlot slot, GCancellable *c,
+                    GAsyncReadyCallback cb, gpointer data)
+{
+  cb_device_driver_read_chain_async (INNER (d), slot, c, cb, data);
+}
+
+static void
+limited_dps_configure (CbDeviceDriver *d, const char *scope, const char *id, const char *key,
+                       const char *endpoint, const char *ca, GCancellable *c,
+                       GAsyncReadyCallback cb, gpointer data)
+{
+  cb_device_driver_dps_configure_async (INNER (d), scope, id, key, endpoint, ca, c, cb, data);
+}
+
+static void
+limited_dps_register (CbDeviceDriver *d, GCancellable *c, GAsyncReadyCallback cb, gpointer data)
+{
+  cb_device_driver_dps_register_async (INNER (d), c, cb, data);
+}
+
+static void
+limited_dps_status (CbDeviceDriver *d, GCancellable *c, GAsyncReadyCallback cb, gpointer data)
+{
+  cb_device_driver_dps_status_async (INNER (d), c, cb, data);
+}
+
+static void
+limited_diagnose (CbDeviceDriver *d, GCancellable *c, GAsyncReadyCallback cb, gpointer data)
+{
+  cb_device_driver_diagnose_async (INNER (d), c, cb, data);
+}
+
+static void
+test_limited_driver_iface_init (CbDeviceDriverInterface *iface)
+{
+  iface->get_name = limited_get_name;
+  iface->get_port_path = limited_get_port_path;
+  iface->get_capabilities = limited_get_capabilities;
+  iface->dup_missing_reason = limited_dup_missing_reason;
+  iface->attach_protocol_log = limited_attach;
+  iface->detach_protocol_log = limited_detach;
+  iface->error_is_refusal = limited_error_is_refusal;
+  iface->identify_async = limited_identify;
+  iface->create_key_async = limited_create_key;
+  iface->create_csr_async = limited_create_csr;
+  iface->install_chain_async = limited_install;
+  iface->commit_async = limited_commit;
+  iface->read_back_async = limited_read_back;
+  iface->read_chain_async = limited_read_chain;
+  iface->dps_configure_async = limited_dps_configure;
+  iface->dps_register_async = limited_dps_register;
+  iface->dps_status_async = limited_dps_status;
+  iface->diagnose_async = limited_diagnose;
+  /* No prove_possession, no hub_configure. The finishes are the inner driver's: the results'
+   * source is the inner driver. */
+}
+
+/* A device that cannot do a step: the step ends "not applicable" with the driver's reason,
+ * never passed, and the run passes on what the device can do. */
+static void
+test_run_not_applicable (void)
+{
+  g_autoptr(Device) device = device_new ("CB-NA-0001", NULL);
+  g_autoptr(CbSmpDriver) smp = cb_smp_driver_new (device->bench);
+  g_autoptr(TestLimitedDriver) limited = g_object_new (TEST_TYPE_LIMITED_DRIVER, NULL);
+  g_autoptr(CbProvisioningConfig) config = config_new (NULL);
+  g_autoptr(CbProvisioningRun) run = NULL;
+  g_autoptr(CbRunResult) result = NULL;
+  g_autoptr(GAsyncResult) async = NULL;
+  g_autoptr(GError) error = NULL;
+  CbRunStep *pop, *hub;
+
+  limited->inner = g_object_ref (CB_DEVICE_DRIVER (smp));
+  g_assert_false (cb_device_driver_has_capability (CB_DEVICE_DRIVER (limited),
+                                                   CB_DEVICE_CAP_PROVE_POSSESSION));
+  g_assert_true (cb_provisioning_config_set_registration_template (config, "line1-{serial}",
+                                                                    &error));
+  run = cb_provisioning_run_new_for_driver (config, CB_DEVICE_DRIVER (limited), NULL);
+  g_assert_true (cb_provisioning_run_get_driver (run) == CB_DEVICE_DRIVER (limited));
+  cb_provisioning_run_run_async (run, NULL, on_result, &async);
+  result = cb_provisioning_run_run_finish (run, wait_for (&async), &error);
+  g_assert_no_error (error);
+  if (!cb_run_result_get_passed (result))
+    g_test_message ("failed: %s", cb_run_result_get_error (result)->message);
+  g_assert_true (cb_run_result_get_passed (result));
+
+  pop = cb_provisioning_run_get_step (run, CB_RUN_STEP_PROOF_OF_POSSESSION);
+  g_assert_cmpint (cb_run_step_get_state (pop), ==, CB_RUN_STEP_STATE_NOT_APPLICABLE);
+  g_assert_cmpstr (cb_run_step_state_to_string (cb_run_step_get_state (pop)), ==, "not-applicable");
+  g_assert_cmpstr (cb_run_step_get_detail (pop), ==, LIMITED_REASON_POP);
+  hub = cb_provisioning_run_get_step (run, CB_RUN_STEP_HUB_CONNECT);
+  g_assert_cmpint (cb_run_step_get_state (hub), ==, CB_RUN_STEP_STATE_NOT_APPLICABLE);
+  g_assert_cmpstr (cb_run_step_get_detail (hub), ==, LIMITED_REASON_HUB);
+  /* The steps the device can do passed as ever. */
+  g_assert_cmpint (cb_run_step_get_state (cb_provisioning_run_get_step (run, CB_RUN_STEP_READ_BACK)),
+                   ==, CB_RUN_STEP_STATE_PASSED);
+
+  /* Called directly, an operation the driver lacks fails at once with the reason. */
+  {
+    g_autoptr(GAsyncResult) r = NULL;
+    g_autoptr(CbDevicePossession) possession = NULL;
+    g_autoptr(GBytes) challenge = g_bytes_new_static ("01234567890123456789012345678901", 32);
+
+    cb_device_driver_prove_possession_async (CB_DEVICE_DRIVER (limited), challenge, NULL,
+                                             on_result, &r);
+    possession = cb_device_driver_prove_possession_finish (CB_DEVICE_DRIVER (limited),
+                                                           wait_for (&r), &error);
+    g_assert_null (possession);
+    g_assert_error (error, CB_DEVICE_DRIVER_ERROR, CB_DEVICE_DRIVER_ERROR_NOT_SUPPORTED);
+    g_assert_cmpstr (error->message, ==, LIMITED_REASON_POP);
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1390,6 +1638,7 @@ main (int   argc,
   g_test_add_func ("/cb/provisioning-run/hub/skipped", test_run_hub_skipped);
   g_test_add_func ("/cb/provisioning-run/hub/refused", test_run_hub_refused);
   g_test_add_func ("/cb/provisioning-run/commit-answer-lost", test_run_commit_answer_lost);
+  g_test_add_func ("/cb/provisioning-run/not-applicable", test_run_not_applicable);
   for (guint i = 0; i < G_N_ELEMENTS (fault_cases); i++)
     {
       g_autofree char *path = g_strdup_printf ("/cb/provisioning-run/fault/%s",

@@ -8,6 +8,7 @@
 
 #include <glib/gi18n.h>
 
+#include "cb-app-settings.h"
 #include "cb-toasts.h"
 
 #include "cb-bench-page-private.h"
@@ -102,6 +103,12 @@ start_session_run (CbBenchPage    *self,
   cb_provisioning_config_set_hub_check (self->config,
                                         self->settings == NULL ||
                                         g_settings_get_boolean (self->settings, "hub-check"));
+  /* The driver pinned for this port, if any (also read at every start). */
+  {
+    g_autofree char *pinned = cb_app_settings_dup_port_driver (cb_bench_session_get_path (s));
+
+    cb_bench_session_set_driver_name (s, pinned);
+  }
   if (!cb_bench_session_open (s, self->config, &error))
     {
       session_failed_to_start (self, s, error->message);

@@ -76,6 +76,12 @@ update (CbRunStepRow *self)
       state_text = _("Skipped");
       gtk_widget_add_css_class (image, "dim-label");
       break;
+    case CB_RUN_STEP_STATE_NOT_APPLICABLE:
+      /* Never shown as passed: the detail is the device's reason. */
+      icon = "action-unavailable-symbolic";
+      state_text = _("Not supported by this device");
+      gtk_widget_add_css_class (image, "dim-label");
+      break;
     case CB_RUN_STEP_STATE_CANCELLED:
     default:
       icon = "process-stop-symbolic";
@@ -110,7 +116,15 @@ update (CbRunStepRow *self)
     }
   gtk_label_set_label (self->time_label, time_text != NULL ? time_text : "");
 
-  set_optional_label (self->detail_label, cb_run_step_get_detail (self->step));
+  if (state == CB_RUN_STEP_STATE_NOT_APPLICABLE)
+    {
+      /* Translators: a run step the device cannot do; %s is the device's reason */
+      g_autofree char *text = g_strdup_printf (_("Not supported by this device: %s"),
+                                               cb_run_step_get_detail (self->step) ? cb_run_step_get_detail (self->step) : "");
+      set_optional_label (self->detail_label, text);
+    }
+  else
+    set_optional_label (self->detail_label, cb_run_step_get_detail (self->step));
   set_optional_label (self->error_label, cb_run_step_get_error (self->step));
 
   a11y = g_strdup_printf ("%s: %s", gtk_label_get_label (self->title_label), state_text);

@@ -12,7 +12,6 @@
 #include "cb-x509-chain.h"
 #include "cb-hub-certificates-client.h"
 #include "cb-bench-client.h"
-#include "cb-bench-format.h"
 #include "cb-diagnosis.h"
 #include "cb-error.h"
 #include "cb-provisioning-chain.h"
@@ -191,7 +190,8 @@ cancel_cb (gpointer user_data)
  * in to ARM if it can be. With --no-arm it runs on a context for the profile that is not
  * started: no service is asked, and the checks that need one say so. */
 static CbDiagnosis *
-run_diagnosis (CbCliContext *ctx)
+run_diagnosis (CbCliContext *ctx,
+               const char   *driver_name)
 {
   g_autoptr(CbContext) offline = NULL;
   g_autoptr(CbDiagnosis) diagnosis = NULL;
@@ -208,6 +208,7 @@ run_diagnosis (CbCliContext *ctx)
     cb_cli_context_connect_arm (ctx);
 
   diagnosis = cb_diagnosis_new (context);
+  cb_diagnosis_set_driver_name (diagnosis, driver_name);
   timeout_id = g_timeout_add_seconds (DIAGNOSIS_TIMEOUT_S, cancel_cb, timeout);
   cb_diagnosis_run (diagnosis, ctx->options->port, (guint) ctx->options->baud);
   while (cb_diagnosis_get_running (diagnosis))
@@ -266,14 +267,14 @@ cb_cli_cmd_inspect (CbCliContext *ctx)
   g_autoptr(GError) chain_error = NULL;
   g_autoptr(GError) local_error = NULL;
   g_autoptr(CbSerialPort) port = NULL;
-  g_autoptr(CbSmpTransport) transport = NULL;
-  g_autoptr(CbBenchClient) bench = NULL;
+  g_autoptr(CbDeviceDriver) driver = NULL;
+  g_autofree char *driver_problem = cb_cli_check_driver_option (ctx);
   g_autoptr(CbDeviceInfo) info = NULL;
   g_autoptr(CbDeviceDiag) diag = NULL;
   g_autoptr(GBytes) blob = NULL;
   g_autoptr(GPtrArray) chain = NULL;
   g_autoptr(GPtrArray) anchors = g_ptr_array_new ();
-  g_autoptr(CbPopResult) pop = NULL;
+  g_autoptr(CbDevicePossession) pop = NULL;
   g_autoptr(GAsyncResult) a1 = NULL;
   g_autoptr(GAsyncResult) a2 = NULL;
   g_autoptr(GAsyncResult) a3 = NULL;
@@ -289,27 +290,31 @@ cb_cli_cmd_inspect (CbCliContext *ctx)
 
   if (o->port == NULL)
     return cb_cli_fail (ctx, CB_CLI_EXIT_USAGE, "inspect needs --port PATH");
+  if (driver_problem != NULL)
+    return cb_cli_fail (ctx, CB_CLI_EXIT_USAGE, "%s", driver_problem);
 
   if (!cb_cli_context_connect (ctx, &error))
     return cb_cli_fail (ctx, CB_CLI_EXIT_CONFIG, "%s", error->message);
-  if (!cb_cli_open_device (ctx, &port, &transport, &bench, &error))
+  if (!cb_cli_open_device (ctx, &port, &driver, &error))
     return cb_cli_fail (ctx, CB_CLI_EXIT_DEVICE, "%s", error->message);
 
-  cb_bench_client_identify_async (bench, ctx->cancellable, cb_cli_store_result, &a1);
-  info = cb_bench_client_identify_finish (bench, cb_cli_wait (&a1), &error);
+  cb_device_driver_identify_async (driver, ctx->cancellable, cb_cli_store_result, &a1);
+  info = cb_device_driver_identify_finish (driver, cb_cli_wait (&a1), &error);
   if (info == NULL)
     return cb_cli_fail (ctx, cb_cli_exit_for_error (error), "The device does not identify: %s",
                  error->message);
 
-  cb_bench_client_diag_async (bench, ctx->cancellable, cb_cli_store_result, &a2);
-  diag = cb_bench_client_diag_finish (bench, cb_cli_wait (&a2), NULL);
+  cb_device_driver_diagnose_async (driver, ctx->cancellable, cb_cli_store_result, &a2);
+  diag = cb_device_driver_diagnose_finish (driver, cb_cli_wait (&a2), NULL);
 
-  cb_bench_client_get_chain_async (bench, NULL, ctx->cancellable, cb_cli_store_result, &a3);
-  blob = cb_bench_client_get_chain_finish (bench, cb_cli_wait (&a3), &error);
+  cb_device_driver_read_chain_async (driver, CB_DEVICE_SLOT_ACTIVE, ctx->cancellable,
+                                     cb_cli_store_result, &a3);
+  blob = cb_device_driver_read_chain_finish (driver, cb_cli_wait (&a3), &error);
   if (blob == NULL)
     {
-      if (g_error_matches (error, CB_SMP_ERROR, CB_SMP_ERROR_GROUP_RC) &&
-          cb_smp_error_get_rc (error) == CBP_RC_NO_CERT)
+      if ((g_error_matches (error, CB_SMP_ERROR, CB_SMP_ERROR_GROUP_RC) &&
+           cb_smp_error_get_rc (error) == CBP_RC_NO_CERT) ||
+          g_error_matches (error, CB_DEVICE_DRIVER_ERROR, CB_DEVICE_DRIVER_ERROR_NO_CHAIN))
         return cb_cli_fail (ctx, CB_CLI_EXIT_NO_CERTIFICATE, "Device %s on %s has no certificate",
                      cb_device_info_get_serial (info), o->port);
       return cb_cli_fail (ctx, cb_cli_exit_for_error (error), "The chain could not be read: %s",
@@ -339,21 +344,24 @@ cb_cli_cmd_inspect (CbCliContext *ctx)
 
     gnutls_rnd (GNUTLS_RND_NONCE, challenge, sizeof challenge);
     bytes = g_bytes_new (challenge, sizeof challenge);
-    cb_bench_client_pop_async (bench, bytes, ctx->cancellable, cb_cli_store_result, &a4);
-    pop = cb_bench_client_pop_finish (bench, cb_cli_wait (&a4), &error);
+    cb_device_driver_prove_possession_async (driver, bytes, ctx->cancellable,
+                                             cb_cli_store_result, &a4);
+    pop = cb_device_driver_prove_possession_finish (driver, cb_cli_wait (&a4), &error);
     if (pop != NULL)
       {
-        g_autoptr(GBytes) message = cb_bench_pop_message (bytes);
         g_autoptr(GBytes) leaf_key = cb_certificate_get_public_key_der (leaf);
         g_autoptr(GError) verify_error = NULL;
 
-        pop_ok = cb_pki_verify_signature (leaf_key, g_bytes_get_data (message, NULL),
-                                          g_bytes_get_size (message), pop->signature,
+        pop_ok = cb_pki_verify_signature (leaf_key, g_bytes_get_data (pop->signed_data, NULL),
+                                          g_bytes_get_size (pop->signed_data), pop->signature,
                                           &verify_error);
         pop_note = pop_ok ? g_strdup ("the device proved it holds the leaf's key")
                           : g_strdup_printf ("the device's signature does not verify with the "
                                              "leaf's key: %s", verify_error->message);
       }
+    else if (g_error_matches (error, CB_DEVICE_DRIVER_ERROR, CB_DEVICE_DRIVER_ERROR_NOT_SUPPORTED))
+      pop_note = g_strdup_printf ("proof of possession: not supported by this device: %s",
+                                  error->message);
     else
       pop_note = g_strdup_printf ("proof of possession failed: %s", error->message);
     g_clear_error (&error);
@@ -378,7 +386,7 @@ cb_cli_cmd_inspect (CbCliContext *ctx)
 
   /* The port is free again for the diagnosis. */
   cb_serial_port_close (port);
-  diagnosis = run_diagnosis (ctx);
+  diagnosis = run_diagnosis (ctx, cb_device_driver_get_name (driver));
 
   if (o->json)
     {

@@ -45,6 +45,7 @@ state_mark (CbRunStepState state)
     case CB_RUN_STEP_STATE_FAILED: return "FAIL";
     case CB_RUN_STEP_STATE_SKIPPED: return "skip";
     case CB_RUN_STEP_STATE_CANCELLED: return "stop";
+    case CB_RUN_STEP_STATE_NOT_APPLICABLE: return "n/a ";
     case CB_RUN_STEP_STATE_RUNNING: return "... ";
     case CB_RUN_STEP_STATE_PENDING:
     default: return "    ";
@@ -82,10 +83,13 @@ on_step_changed (CbProvisioningRun *run,
     fprintf (stderr, "\r\033[K");
   progress->line_open = FALSE;
 
-  fprintf (stderr, "  [%2u/%u] %s %-20s %6" G_GINT64_FORMAT " ms  %s\n", index, CB_RUN_N_STEPS,
+  fprintf (stderr, "  [%2u/%u] %s %-20s %6" G_GINT64_FORMAT " ms  %s%s\n", index, CB_RUN_N_STEPS,
            state_mark (state), cb_run_step_get_name (step), cb_run_step_get_duration_ms (step),
            state == CB_RUN_STEP_STATE_FAILED || state == CB_RUN_STEP_STATE_CANCELLED
              ? (cb_run_step_get_error (step) ? cb_run_step_get_error (step) : "")
+             : state == CB_RUN_STEP_STATE_NOT_APPLICABLE ? "not supported by this device: " : "",
+           state == CB_RUN_STEP_STATE_FAILED || state == CB_RUN_STEP_STATE_CANCELLED
+             ? ""
              : (cb_run_step_get_detail (step) ? cb_run_step_get_detail (step) : ""));
   fflush (stderr);
 }
@@ -236,8 +240,8 @@ cb_cli_cmd_provision (CbCliContext *ctx)
   CbCliOptions *o = ctx->options;
   g_autoptr(GError) error = NULL;
   g_autoptr(CbSerialPort) port = NULL;
-  g_autoptr(CbSmpTransport) transport = NULL;
-  g_autoptr(CbBenchClient) bench = NULL;
+  g_autoptr(CbDeviceDriver) driver = NULL;
+  g_autofree char *driver_problem = cb_cli_check_driver_option (ctx);
   g_autoptr(CbProvisioningConfig) config = NULL;
   g_autoptr(CbProvisioningRun) run = NULL;
   g_autoptr(CbRunResult) result = NULL;
@@ -249,6 +253,8 @@ cb_cli_cmd_provision (CbCliContext *ctx)
 
   if (o->port == NULL)
     return cb_cli_fail (ctx, CB_CLI_EXIT_USAGE, "provision needs --port PATH");
+  if (driver_problem != NULL)
+    return cb_cli_fail (ctx, CB_CLI_EXIT_USAGE, "%s", driver_problem);
   if (o->key_type != NULL && !g_str_equal (o->key_type, CBP_KEY_TYPE_P256) &&
       !g_str_equal (o->key_type, CBP_KEY_TYPE_P384))
     return cb_cli_fail (ctx, CB_CLI_EXIT_USAGE, "--key-type is p256 or p384, not “%s”", o->key_type);
@@ -309,10 +315,10 @@ cb_cli_cmd_provision (CbCliContext *ctx)
       cb_provisioning_config_set_trusted_root (config, root);
     }
 
-  if (!cb_cli_open_device (ctx, &port, &transport, &bench, &error))
+  if (!cb_cli_open_device (ctx, &port, &driver, &error))
     return cb_cli_fail (ctx, CB_CLI_EXIT_DEVICE, "%s", error->message);
 
-  run = cb_provisioning_run_new (config, bench, o->port);
+  run = cb_provisioning_run_new_for_driver (config, driver, o->port);
   if (o->registration_id != NULL)
     cb_provisioning_run_set_registration_id (run, o->registration_id);
   g_signal_connect (run, "step-changed", G_CALLBACK (on_step_changed), &progress);

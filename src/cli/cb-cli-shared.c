@@ -170,20 +170,37 @@ cb_cli_add_time (JsonBuilder *b,
 gboolean
 cb_cli_open_device (CbCliContext    *ctx,
                     CbSerialPort   **out_port,
-                    CbSmpTransport **out_transport,
-                    CbBenchClient  **out_bench,
+                    CbDeviceDriver **out_driver,
                     GError         **error)
 {
   g_autoptr(CbSerialPort) port = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
 
   port = cb_serial_port_open (ctx->options->port, (guint) ctx->options->baud, error);
   if (port == NULL)
     return FALSE;
 
-  *out_transport = cb_smp_transport_new (port);
-  *out_bench = cb_bench_client_new (*out_transport);
+  cb_device_drivers_open_async (port, ctx->options->driver, 0, ctx->cancellable,
+                                cb_cli_store_result, &result);
+  *out_driver = cb_device_drivers_open_finish (cb_cli_wait (&result), error);
+  if (*out_driver == NULL)
+    {
+      cb_serial_port_close (port);
+      return FALSE;
+    }
+  if (ctx->options->driver == NULL || g_str_equal (ctx->options->driver, CB_DEVICE_DRIVER_AUTO))
+    cb_cli_note (ctx, "%s answers as a %s", ctx->options->port,
+                 cb_device_drivers_get_title (cb_device_driver_get_name (*out_driver)));
   *out_port = g_steal_pointer (&port);
   return TRUE;
+}
+
+char *
+cb_cli_check_driver_option (CbCliContext *ctx)
+{
+  if (ctx->options->driver == NULL || cb_device_drivers_is_known (ctx->options->driver))
+    return NULL;
+  return g_strdup_printf ("--driver is auto, smp or nrf91, not “%s”", ctx->options->driver);
 }
 
 /* ---- The context a command runs in ------------------------------------------------------ */

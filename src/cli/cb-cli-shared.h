@@ -5,6 +5,7 @@
 #include <json-glib/json-glib.h>
 
 #include "cb-bench-client.h"
+#include "cb-device-drivers.h"
 #include "cb-serial-port.h"
 #include "cb-smp-transport.h"
 
@@ -51,12 +52,15 @@ void          cb_cli_add_string        (JsonBuilder   *b,
 void          cb_cli_add_time          (JsonBuilder   *b,
                                         const char    *name,
                                         gint64         unix_seconds);
-/* Opens --port at --baud and the SMP transport and bench client on it. */
+/* Opens --port at --baud and the device's driver on it: --driver when it names one, else the
+ * one whose probe answers. */
 gboolean      cb_cli_open_device       (CbCliContext     *ctx,
                                         CbSerialPort    **out_port,
-                                        CbSmpTransport  **out_transport,
-                                        CbBenchClient   **out_bench,
+                                        CbDeviceDriver  **out_driver,
                                         GError          **error);
+/* A usage error's message when --driver names no driver; NULL when it is fine.
+ * Returns: (transfer full) (nullable) */
+char         *cb_cli_check_driver_option (CbCliContext   *ctx);
 
 /* The exit code for an error (CbRunError, G_IO_ERROR from the port, CB_SMP_ERROR...). */
 CbCliExit     cb_cli_exit_for_error    (const GError  *error);

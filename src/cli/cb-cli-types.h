@@ -38,6 +38,7 @@ typedef struct
   char     *dps_transport;   /* provision: "mqtt" or "https" (NULL: the profile's default) */
   char     *pem_path;        /* inspect: also write the device's chain here */
   char     *enrollment_group; /* provision: this enrollment group instead of the profile's */
+  char     *driver;          /* provision, inspect: "auto" (NULL), "smp", "nrf91" */
   int       validity_days;
   int       baud;
   gboolean  device_registers;

@@ -78,6 +78,7 @@ options_clear (CbCliOptions *options)
   g_free (options->station);
   g_free (options->operator_name);
   g_free (options->port);
+  g_free (options->driver);
   g_free (options->registration_id);
   g_free (options->dps_transport);
   g_free (options->template_text);
@@ -149,6 +150,9 @@ cb_cli_main (int    argc,
       "provision, inspect: the device's serial port (or pty)", "PATH" },
     { "baud", 0, 0, G_OPTION_ARG_INT, &options.baud,
       "provision, inspect: baud rate (default 115200)", "N" },
+    { "driver", 0, 0, G_OPTION_ARG_STRING, &options.driver,
+      "provision, inspect: the device's driver: auto (probe the port: SMP echo, then AT; "
+      "the default), smp or nrf91", "NAME" },
     { "registration-id", 'r', 0, G_OPTION_ARG_STRING, &options.registration_id,
       "provision: this registration id instead of the template", "ID" },
     { "template", 0, 0, G_OPTION_ARG_STRING, &options.template_text,

@@ -14,6 +14,8 @@
 
 #include "cb-bench-client.h"
 #include "cb-bench-session.h"
+#include "cb-device-drivers.h"
+#include "cb-smp-driver.h"
 #include "cb-serial-port.h"
 
 struct _CbBenchSession
@@ -25,6 +27,8 @@ struct _CbBenchSession
   CbSerialPort        *port;
   CbSmpTransport      *transport;
   CbBenchClient       *bench;
+  CbDeviceDriver      *driver;
+  char                *driver_name;  /* pinned: "smp", "nrf91"; NULL or "auto" */
   CbProvisioningRun   *run;
   CbRunResult         *result;
   GCancellable        *cancellable;
@@ -47,6 +51,7 @@ close_port (CbBenchSession *s)
     cb_smp_transport_get_stats (s->transport, &s->stats);
   if (s->transport != NULL)
     g_signal_handlers_disconnect_matched (s->transport, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL, s);
+  g_clear_object (&s->driver);
   g_clear_object (&s->bench);
   g_clear_object (&s->transport);
   if (s->port != NULL)
@@ -104,6 +109,8 @@ cb_bench_session_finalize (GObject *object)
 
   g_free (s->path);
   g_free (s->message);
+
+  g_free (s->driver_name);
 
   G_OBJECT_CLASS (cb_bench_session_parent_class)->finalize (object);
 }
@@ -251,15 +258,32 @@ cb_bench_session_open (CbBenchSession        *self,
   self->port = cb_serial_port_open (self->path, CB_SERIAL_PORT_DEFAULT_BAUD, error);
   if (self->port == NULL)
     return FALSE;
+
+  /* A driver other than the bench group's, pinned for this port. */
+  if (self->driver_name != NULL && g_strcmp0 (self->driver_name, CB_DEVICE_DRIVER_AUTO) != 0 &&
+      g_strcmp0 (self->driver_name, "smp") != 0)
+    {
+      self->driver = cb_device_drivers_new_driver (self->driver_name, self->port, error);
+      if (self->driver == NULL)
+        {
+          close_port (self);
+          return FALSE;
+        }
+      g_clear_object (&self->run);
+      self->run = cb_provisioning_run_new_for_driver (config, self->driver, self->path);
+      return TRUE;
+    }
+
   self->transport = cb_smp_transport_new (self->port);
   g_signal_connect (self->transport, "traffic", G_CALLBACK (on_transport_traffic), self);
   g_signal_connect (self->transport, "log-line", G_CALLBACK (on_transport_log_line), self);
   g_signal_connect (self->transport, "frame-error", G_CALLBACK (on_transport_frame_error), self);
   g_signal_connect (self->transport, "retry", G_CALLBACK (on_transport_retry), self);
   self->bench = cb_bench_client_new (self->transport);
+  self->driver = CB_DEVICE_DRIVER (cb_smp_driver_new (self->bench));
 
   g_clear_object (&self->run);
-  self->run = cb_provisioning_run_new (config, self->bench, self->path);
+  self->run = cb_provisioning_run_new_for_driver (config, self->driver, self->path);
   return TRUE;
 }
 
@@ -390,4 +414,20 @@ cb_bench_session_get_stats (CbBenchSession      *self,
   *stats = self->stats;
   if (self->transport != NULL)
     cb_smp_transport_get_stats (self->transport, stats);
+}
+
+void
+cb_bench_session_set_driver_name (CbBenchSession *self,
+                                  const char     *name)
+{
+  g_return_if_fail (CB_IS_BENCH_SESSION (self));
+  g_free (self->driver_name);
+  self->driver_name = g_strdup (name);
+}
+
+const char *
+cb_bench_session_get_driver_name (CbBenchSession *self)
+{
+  g_return_val_if_fail (CB_IS_BENCH_SESSION (self), NULL);
+  return self->driver_name != NULL ? self->driver_name : CB_DEVICE_DRIVER_AUTO;
 }

@@ -54,6 +54,13 @@ gboolean             cb_bench_session_is_cancelled (CbBenchSession      *self);
 void                 cb_bench_session_fail        (CbBenchSession       *self,
                                                    const char           *message);
 
+/* The driver pinned for this port ("smp", "nrf91"), or "auto"/NULL (the default). Until the
+ * session probes asynchronously, "auto" opens the bench group (SMP), as before the driver
+ * layer; a pinned driver that is not in this build makes open fail with its reason. */
+void                 cb_bench_session_set_driver_name (CbBenchSession  *self,
+                                                       const char      *name);
+const char          *cb_bench_session_get_driver_name (CbBenchSession  *self);
+
 /* Opens the port and builds the run with @config (FALSE with @error when the port cannot be
  * opened); then cb_bench_session_run_async() runs it. */
 gboolean             cb_bench_session_open        (CbBenchSession       *self,

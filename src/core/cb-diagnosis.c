@@ -15,7 +15,7 @@
 #include <glib/gi18n.h>
 
 #include "cb-app-settings.h"
-#include "cb-bench-client.h"
+#include "cb-device-drivers.h"
 #include "cb-device-list-model.h"
 #include "cb-diagnosis.h"
 #include "cb-error.h"
@@ -52,7 +52,8 @@ struct _CbDiagnosis
   GListStore        *checks;
   GCancellable      *cancellable;
   CbSerialPort      *port;
-  CbBenchClient     *bench;
+  CbDeviceDriver    *driver;
+  char              *driver_name;  /* NULL: the bench group (SMP) */
   GPtrArray         *chain;
   CbDeviceDiag      *diag;
   char              *device_id;
@@ -185,7 +186,7 @@ set_pending (CbDiagnosis *self,
   if (pending == 0 && self->port != NULL)
     {
       cb_serial_port_close (self->port);
-      g_clear_object (&self->bench);
+      g_clear_object (&self->driver);
       g_clear_object (&self->port);
     }
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
@@ -993,7 +994,7 @@ diag_cb (GObject      *object,
   g_autoptr(CbDiagnosis) self = user_data;
   g_autoptr(GError) error = NULL;
 
-  self->diag = cb_bench_client_diag_finish (CB_BENCH_CLIENT (object), result, &error);
+  self->diag = cb_device_driver_diagnose_finish (CB_DEVICE_DRIVER (object), result, &error);
   if (self->diag == NULL && handle_cancelled (self, error))
     return;
 
@@ -1005,12 +1006,17 @@ diag_cb (GObject      *object,
   else
     {
       static const char * const from_diag[] = { "device", "hub", "renewal" };
-      g_autofree char *detail = g_strdup_printf (_("The device did not answer diag: %s"),
-                                                 error->message);
+      gboolean unsupported = g_error_matches (error, CB_DEVICE_DRIVER_ERROR,
+                                              CB_DEVICE_DRIVER_ERROR_NOT_SUPPORTED);
+      g_autofree char *detail = unsupported
+        /* Translators: %s is the device driver's reason */
+        ? g_strdup_printf (_("Not supported by this device: %s"), error->message)
+        : g_strdup_printf (_("The device did not answer diag: %s"), error->message);
 
       for (guint i = 0; i < G_N_ELEMENTS (from_diag); i++)
         set_check (self, from_diag[i], CB_CHECK_WARNING, detail,
-                   _("Update the device firmware to one that supports diag"));
+                   unsupported ? _("Check these on the service side: the device cannot report them")
+                               : _("Update the device firmware to one that supports diag"));
     }
 
   g_signal_emit (self, diagnosis_signals[SIGNAL_DEVICE_READ], 0);
@@ -1030,7 +1036,7 @@ get_chain_cb (GObject      *object,
   g_autoptr(GBytes) der = NULL;
   g_autoptr(GError) error = NULL;
 
-  der = cb_bench_client_get_chain_finish (CB_BENCH_CLIENT (object), result, &error);
+  der = cb_device_driver_read_chain_finish (CB_DEVICE_DRIVER (object), result, &error);
   if (der == NULL && handle_cancelled (self, error))
     return;
 
@@ -1054,7 +1060,7 @@ get_chain_cb (GObject      *object,
   if (check_chain (self))
     confirm_namespace_root (self);
   check_validity (self);
-  cb_bench_client_diag_async (self->bench, self->cancellable, diag_cb, g_object_ref (self));
+  cb_device_driver_diagnose_async (self->driver, self->cancellable, diag_cb, g_object_ref (self));
 }
 
 static void
@@ -1066,7 +1072,7 @@ identify_cb (GObject      *object,
   g_autoptr(CbDeviceInfo) info = NULL;
   g_autoptr(GError) error = NULL;
 
-  info = cb_bench_client_identify_finish (CB_BENCH_CLIENT (object), result, &error);
+  info = cb_device_driver_identify_finish (CB_DEVICE_DRIVER (object), result, &error);
   if (info == NULL)
     {
       g_autofree char *detail = NULL;
@@ -1080,8 +1086,16 @@ identify_cb (GObject      *object,
       return;
     }
 
-  cb_bench_client_get_chain_async (self->bench, NULL, self->cancellable, get_chain_cb,
-                                   g_object_ref (self));
+  cb_device_driver_read_chain_async (self->driver, CB_DEVICE_SLOT_ACTIVE, self->cancellable,
+                                     get_chain_cb, g_object_ref (self));
+}
+
+void
+cb_diagnosis_set_driver_name (CbDiagnosis *self,
+                              const char  *name)
+{
+  g_return_if_fail (CB_IS_DIAGNOSIS (self));
+  cb_set_str (&self->driver_name, g_strcmp0 (name, CB_DEVICE_DRIVER_AUTO) == 0 ? NULL : name);
 }
 
 void
@@ -1090,7 +1104,6 @@ cb_diagnosis_run (CbDiagnosis *self,
                   guint        baud)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(CbSmpTransport) transport = NULL;
 
   g_return_if_fail (CB_IS_DIAGNOSIS (self));
   g_return_if_fail (CB_IS_CONTEXT (self->context));
@@ -1127,10 +1140,20 @@ cb_diagnosis_run (CbDiagnosis *self,
       return;
     }
 
-  transport = cb_smp_transport_new (self->port);
-  self->bench = cb_bench_client_new (transport);
+  self->driver = cb_device_drivers_new_driver (self->driver_name != NULL ? self->driver_name : "smp",
+                                              self->port, &error);
+  if (self->driver == NULL)
+    {
+      g_signal_emit (self, diagnosis_signals[SIGNAL_DEVICE_READ], 0);
+      g_signal_emit (self, diagnosis_signals[SIGNAL_FACTS_CHANGED], 0);
+      cb_serial_port_close (self->port);
+      g_clear_object (&self->port);
+      fail_remaining (self, error->message);
+      return;
+    }
   set_pending (self, 1);
-  cb_bench_client_identify_async (self->bench, self->cancellable, identify_cb, g_object_ref (self));
+  cb_device_driver_identify_async (self->driver, self->cancellable, identify_cb,
+                                   g_object_ref (self));
 }
 
 /* ---- GObject ---------------------------------------------------------------------------- */
@@ -1162,6 +1185,7 @@ cb_diagnosis_finalize (GObject *object)
   g_free (self->refused_reason);
   g_free (self->state_reason);
 
+  g_free (self->driver_name);
   G_OBJECT_CLASS (cb_diagnosis_parent_class)->finalize (object);
 }
 
@@ -1251,7 +1275,7 @@ cb_diagnosis_stop (CbDiagnosis *self)
     g_cancellable_cancel (self->cancellable);
   if (self->port != NULL)
     cb_serial_port_close (self->port);
-  g_clear_object (&self->bench);
+  g_clear_object (&self->driver);
   g_clear_object (&self->port);
 }
 

@@ -26,6 +26,10 @@ G_DECLARE_FINAL_TYPE (CbDiagnosis, cb_diagnosis, CB, DIAGNOSIS, GObject)
 CbDiagnosis       *cb_diagnosis_new            (CbContext    *context);
 void               cb_diagnosis_set_context    (CbDiagnosis  *self,
                                                 CbContext    *context);
+/* The driver to read the device with ("smp", "nrf91"); NULL or "auto": the bench group (SMP).
+ * A driver not in this build fails every check with its reason. */
+void               cb_diagnosis_set_driver_name (CbDiagnosis *self,
+                                                 const char  *name);
 /* Diagnoses the device on @port_path at @baud (0: the default); does nothing while running. */
 void               cb_diagnosis_run            (CbDiagnosis  *self,
                                                 const char   *port_path,

@@ -18,7 +18,7 @@ struct _CbProvisioningRun
 
   /* Owned */
   CbProvisioningConfig *config;
-  CbBenchClient        *bench;
+  CbDeviceDriver       *driver;
   char                 *port;
   char                 *registration_id_override;
   GListStore           *steps;
@@ -78,6 +78,13 @@ void       cb_provisioning_run_step_passed          (CbProvisioningRun  *self,
 /* The current step's attempt failed: try again when that can help, else end the run. */
 void       cb_provisioning_run_step_error           (CbProvisioningRun  *self,
                                                      GError             *error);
+/* The current step cannot be done on this device (the driver lacks what it needs): it ends
+ * "not applicable" with @reason, never as passed, and the run goes on. */
+void       cb_provisioning_run_step_not_applicable  (CbProvisioningRun  *self,
+                                                     const char         *reason);
+/* The device answered that it holds no chain there (a read of an empty slot). */
+gboolean   cb_provisioning_run_error_is_no_chain    (CbProvisioningRun  *self,
+                                                     const GError       *error);
 /* Ends the run at the current step with error (which names the cause, not the step). */
 void       cb_provisioning_run_fail                 (CbProvisioningRun  *self,
                                                      GError             *cause);

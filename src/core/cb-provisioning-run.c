@@ -18,6 +18,7 @@
 #include "cb-run-step-private.h"
 #include "cb-sandbox-client.h"
 #include "cb-sas.h"
+#include "cb-smp-driver.h"
 #include "cb-util.h"
 #include "cb-x509-chain.h"
 
@@ -68,7 +69,7 @@ cb_provisioning_run_finalize (GObject *object)
   CbProvisioningRun *self = CB_PROVISIONING_RUN (object);
 
   g_clear_object (&self->config);
-  g_clear_object (&self->bench);
+  g_clear_object (&self->driver);
   g_free (self->port);
   g_free (self->registration_id_override);
   g_clear_object (&self->steps);
@@ -167,21 +168,41 @@ cb_provisioning_run_new (CbProvisioningConfig *config,
                          CbBenchClient        *bench,
                          const char           *port)
 {
-  CbProvisioningRun *self;
+  g_autoptr(CbSmpDriver) driver = NULL;
 
   g_return_val_if_fail (CB_IS_PROVISIONING_CONFIG (config), NULL);
   g_return_val_if_fail (CB_IS_BENCH_CLIENT (bench), NULL);
 
+  driver = cb_smp_driver_new (bench);
+  return cb_provisioning_run_new_for_driver (config, CB_DEVICE_DRIVER (driver), port);
+}
+
+CbProvisioningRun *
+cb_provisioning_run_new_for_driver (CbProvisioningConfig *config,
+                                    CbDeviceDriver       *driver,
+                                    const char           *port)
+{
+  CbProvisioningRun *self;
+
+  g_return_val_if_fail (CB_IS_PROVISIONING_CONFIG (config), NULL);
+  g_return_val_if_fail (CB_IS_DEVICE_DRIVER (driver), NULL);
+
   self = g_object_new (CB_TYPE_PROVISIONING_RUN, NULL);
   self->config = g_object_ref (config);
-  self->bench = g_object_ref (bench);
+  self->driver = g_object_ref (driver);
   if (port != NULL)
     self->port = g_strdup (port);
   else
-    self->port = g_strdup (cb_serial_port_get_path (
-                             cb_smp_transport_get_port (cb_bench_client_get_transport (bench))));
+    self->port = g_strdup (cb_device_driver_get_port_path (driver));
 
   return self;
+}
+
+CbDeviceDriver *
+cb_provisioning_run_get_driver (CbProvisioningRun *self)
+{
+  g_return_val_if_fail (CB_IS_PROVISIONING_RUN (self), NULL);
+  return self->driver;
 }
 
 void
@@ -267,6 +288,11 @@ cb_provisioning_run_error_is_transient (const GError *error)
             (cb_smp_error_get_rc (error) == CBP_RC_DPS_BUSY ||
              cb_smp_error_get_rc (error) == CBP_RC_STORAGE));
 
+  if (error->domain == CB_DEVICE_DRIVER_ERROR)
+    return error->code == CB_DEVICE_DRIVER_ERROR_TIMEOUT ||
+           error->code == CB_DEVICE_DRIVER_ERROR_BUSY ||
+           error->code == CB_DEVICE_DRIVER_ERROR_PROTOCOL;
+
   if (error->domain == CB_API_ERROR)
     return error->code == CB_API_ERROR_THROTTLED || error->code == CB_API_ERROR_SERVER ||
            error->code == CB_API_ERROR_TIMEOUT;
@@ -294,6 +320,8 @@ classify (CbProvisioningRun *self,
     return error->code;
   if (error->domain == CB_SMP_ERROR)
     return error->code == CB_SMP_ERROR_TIMEOUT ? CB_RUN_ERROR_DEVICE_GONE : CB_RUN_ERROR_DEVICE;
+  if (error->domain == CB_DEVICE_DRIVER_ERROR)
+    return error->code == CB_DEVICE_DRIVER_ERROR_TIMEOUT ? CB_RUN_ERROR_DEVICE_GONE : CB_RUN_ERROR_DEVICE;
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE) ||
       g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CLOSED))
     return CB_RUN_ERROR_DEVICE_GONE;
@@ -308,6 +336,16 @@ classify (CbProvisioningRun *self,
       error->domain == CB_SAS_ERROR)
     return CB_RUN_ERROR_SERVICE;
   return CB_RUN_ERROR_FAILED;
+}
+
+/* The device answered that it holds no chain there (a read of an empty slot). */
+gboolean
+cb_provisioning_run_error_is_no_chain (CbProvisioningRun *self,
+                                       const GError      *error)
+{
+  return g_error_matches (error, CB_SMP_ERROR, CB_SMP_ERROR_GROUP_RC) ||
+         g_error_matches (error, CB_DEVICE_DRIVER_ERROR, CB_DEVICE_DRIVER_ERROR_NO_CHAIN) ||
+         g_error_matches (error, CB_DEVICE_DRIVER_ERROR, CB_DEVICE_DRIVER_ERROR_REFUSED);
 }
 
 /* ---- Journal ---------------------------------------------------------------------------- */
@@ -343,10 +381,14 @@ journal_end_step (CbProvisioningRun *self,
   const char *step_detail = cb_run_step_get_detail (step);
   g_autoptr(GError) error = NULL;
   g_autofree char *detail = NULL;
+  g_autofree char *not_applicable = NULL;
 
   if (cb_provisioning_run_journal (self) == NULL || cb_run_step_get_journal_id (step) == 0)
     return;
 
+  /* The journal knows no "not applicable" result: its detail says it. */
+  if (cb_run_step_get_state (step) == CB_RUN_STEP_STATE_NOT_APPLICABLE)
+    step_detail = not_applicable = g_strdup_printf ("not applicable: %s", step_detail ? step_detail : "");
   /* Retries are part of the record: a unit that needed three tries is worth knowing about. */
   if (cb_run_step_get_attempts (step) > 1)
     detail = g_strdup_printf ("%s%s(%u attempts)", step_detail ? step_detail : "",
@@ -443,7 +485,7 @@ finish_run (CbProvisioningRun *self,
   self->running = FALSE;
   g_set_object (&self->result, result);
   if (self->protocol_log != NULL)
-    cb_protocol_log_detach (self->protocol_log);
+    cb_device_driver_detach_protocol_log (self->driver, self->protocol_log);
 
   if (self->caller_cancel_id != 0)
     g_cancellable_disconnect (self->caller_cancellable, self->caller_cancel_id);
@@ -477,7 +519,7 @@ journal_end_run (CbProvisioningRun  *self,
       g_autofree char *log = NULL;
       g_autoptr(GError) log_error = NULL;
 
-      cb_protocol_log_detach (self->protocol_log);
+      cb_device_driver_detach_protocol_log (self->driver, self->protocol_log);
       log = cb_protocol_log_to_text (self->protocol_log);
       if (!cb_journal_add_protocol_log (cb_provisioning_run_journal (self), self->journal_run, log, &log_error))
         g_warning ("Could not journal the protocol log of the run on %s: %s", self->port,
@@ -579,9 +621,21 @@ end_step (CbProvisioningRun *self,
   CbRunStep *step = cb_provisioning_run_current_step (self);
 
   cb_run_step_end (step, state, detail);
-  journal_end_step (self, step, state == CB_RUN_STEP_STATE_SKIPPED ? CB_JOURNAL_RESULT_SKIPPED
-                                                                   : CB_JOURNAL_RESULT_PASS);
+  /* The journal's steps table knows no "not applicable": such a step is journaled as skipped,
+   * its detail starting "not applicable:" (never as passed). */
+  journal_end_step (self, step, state == CB_RUN_STEP_STATE_PASSED ? CB_JOURNAL_RESULT_PASS
+                                                                  : CB_JOURNAL_RESULT_SKIPPED);
   emit_step_changed (self, step);
+}
+
+/* The current step cannot be done on this device: "not applicable" with the driver's reason. */
+void
+cb_provisioning_run_step_not_applicable (CbProvisioningRun *self,
+                                         const char        *reason)
+{
+  cb_protocol_log_add_note (self->protocol_log, "step %s: not applicable: %s",
+                            cb_run_step_kind_to_name (self->current), reason);
+  cb_provisioning_run_step_passed (self, CB_RUN_STEP_STATE_NOT_APPLICABLE, reason);
 }
 
 /* The current step succeeded: on to the next one, unless the run was cancelled meanwhile. */
@@ -754,7 +808,7 @@ cb_provisioning_run_run_async (CbProvisioningRun   *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
 
   self->protocol_log = cb_protocol_log_new ();
-  cb_protocol_log_attach (self->protocol_log, cb_bench_client_get_transport (self->bench));
+  cb_device_driver_attach_protocol_log (self->driver, self->protocol_log);
 
   if (self->config->journal != NULL)
     {

@@ -5,6 +5,7 @@
 
 #include "cb-adr-client.h"
 #include "cb-bench-client.h"
+#include "cb-device-driver.h"
 #include "cb-dps-client.h"
 #include "cb-http.h"
 #include "cb-hub-client.h"
@@ -49,10 +50,18 @@ GQuark       cb_run_error_quark          (void);
 #define CB_TYPE_PROVISIONING_RUN (cb_provisioning_run_get_type ())
 G_DECLARE_FINAL_TYPE (CbProvisioningRun, cb_provisioning_run, CB, PROVISIONING_RUN, GObject)
 
-/* port: the name the journal records (the bench client's port path when NULL). */
+/* A run on an SMP bench device (the bench client wrapped in a CbSmpDriver). port: the name
+ * the journal records (the bench client's port path when NULL). */
 CbProvisioningRun *cb_provisioning_run_new           (CbProvisioningConfig *config,
                                                       CbBenchClient        *bench,
                                                       const char           *port);
+/* A run on any device, through its driver (cb-device-drivers.h finds one for a port). port:
+ * the name the journal records (the driver's port path when NULL). */
+CbProvisioningRun *cb_provisioning_run_new_for_driver (CbProvisioningConfig *config,
+                                                       CbDeviceDriver       *driver,
+                                                       const char           *port);
+/* Returns: (transfer none): the driver the run talks to the device through */
+CbDeviceDriver *cb_provisioning_run_get_driver       (CbProvisioningRun    *self);
 /* Use this registration id instead of the template (validated and lower-cased at start). */
 void         cb_provisioning_run_set_registration_id (CbProvisioningRun    *self,
                                                       const char           *registration_id);

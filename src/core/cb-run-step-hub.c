@@ -29,7 +29,8 @@
 static gboolean
 is_not_supported (const GError *error)
 {
-  return (g_error_matches (error, CB_SMP_ERROR, CB_SMP_ERROR_GROUP_RC) &&
+  return g_error_matches (error, CB_DEVICE_DRIVER_ERROR, CB_DEVICE_DRIVER_ERROR_NOT_SUPPORTED) ||
+         (g_error_matches (error, CB_SMP_ERROR, CB_SMP_ERROR_GROUP_RC) &&
           cb_smp_error_get_rc (error) == CBP_RC_NOT_SUPPORTED) ||
          (g_error_matches (error, CB_SMP_ERROR, CB_SMP_ERROR_GENERIC_RC) &&
           cb_smp_error_get_rc (error) == CBP_SMP_RC_NOT_SUPPORTED);
@@ -223,7 +224,7 @@ hub_diag_cb (GObject      *object,
   const char *state, *hub_error;
   gint64 changed;
 
-  diag = cb_bench_client_diag_finish (CB_BENCH_CLIENT (object), result, &error);
+  diag = cb_device_driver_diagnose_finish (CB_DEVICE_DRIVER (object), result, &error);
   if (diag == NULL)
     {
       cb_provisioning_run_step_error (self, error);
@@ -299,7 +300,7 @@ hub_diag_cb (GObject      *object,
 static void
 hub_poll (CbProvisioningRun *self)
 {
-  cb_bench_client_diag_async (self->bench, self->cancellable, hub_diag_cb, g_object_ref (self));
+  cb_device_driver_diagnose_async (self->driver, self->cancellable, hub_diag_cb, g_object_ref (self));
 }
 
 static void
@@ -310,7 +311,7 @@ hub_config_cb (GObject      *object,
   g_autoptr(CbProvisioningRun) self = user_data;
   GError *error = NULL;
 
-  if (!cb_bench_client_hub_config_finish (CB_BENCH_CLIENT (object), result, &error))
+  if (!cb_device_driver_hub_configure_finish (CB_DEVICE_DRIVER (object), result, &error))
     {
       if (is_not_supported (error))
         {
@@ -337,10 +338,10 @@ hub_send_config (CbProvisioningRun *self)
   g_clear_pointer (&self->hub_twin_note, g_free);
   self->hub_saw_progress = FALSE;
   self->hub_sent = g_get_real_time () / G_USEC_PER_SEC;
-  cb_bench_client_hub_config_async (self->bench, self->hub, self->device_id,
-                                    cb_profile_get_hub_device_endpoint (profile),
-                                    cb_profile_get_pinned_ca_file (profile), self->cancellable,
-                                    hub_config_cb, g_object_ref (self));
+  cb_device_driver_hub_configure_async (self->driver, self->hub, self->device_id,
+                                        cb_profile_get_hub_device_endpoint (profile),
+                                        cb_profile_get_pinned_ca_file (profile), self->cancellable,
+                                        hub_config_cb, g_object_ref (self));
 }
 
 static void
@@ -351,7 +352,7 @@ hub_dps_config_cb (GObject      *object,
   g_autoptr(CbProvisioningRun) self = user_data;
   GError *error = NULL;
 
-  if (!cb_bench_client_dps_config_finish (CB_BENCH_CLIENT (object), result, &error))
+  if (!cb_device_driver_dps_configure_finish (CB_DEVICE_DRIVER (object), result, &error))
     {
       if (is_not_supported (error))
         {
@@ -380,6 +381,15 @@ cb_provisioning_run_do_hub_connect (CbProvisioningRun *self)
       return;
     }
 
+  if (!cb_device_driver_has_capability (self->driver, CB_DEVICE_CAP_HUB_CONNECT))
+    {
+      g_autofree char *reason = cb_device_driver_dup_missing_reason (self->driver,
+                                                                     CB_DEVICE_CAP_HUB_CONNECT);
+
+      cb_provisioning_run_step_not_applicable (self, reason);
+      return;
+    }
+
   if (self->hub == NULL || self->device_id == NULL)
     {
       cb_provisioning_run_step_error (self, g_error_new (CB_RUN_ERROR, CB_RUN_ERROR_SERVICE,
@@ -387,8 +397,10 @@ cb_provisioning_run_do_hub_connect (CbProvisioningRun *self)
       return;
     }
 
-  /* A device that registered itself has its DPS configuration already. */
-  if (self->config->mode == CB_REGISTRATION_MODE_DEVICE)
+  /* A device that registered itself has its DPS configuration already; one that cannot
+   * register itself gets none. */
+  if (self->config->mode == CB_REGISTRATION_MODE_DEVICE ||
+      !cb_device_driver_has_capability (self->driver, CB_DEVICE_CAP_DPS_SELF_REGISTER))
     {
       hub_send_config (self);
       return;
@@ -402,10 +414,10 @@ cb_provisioning_run_do_hub_connect (CbProvisioningRun *self)
       cb_provisioning_run_step_error (self, error);
       return;
     }
-  cb_bench_client_dps_config_async (self->bench, cb_profile_get_dps_id_scope (profile),
-                                    self->registration_id, device_key,
-                                    cb_profile_get_dps_global_endpoint (profile),
-                                    cb_profile_get_pinned_ca_file (profile), self->cancellable,
-                                    hub_dps_config_cb, g_object_ref (self));
+  cb_device_driver_dps_configure_async (self->driver, cb_profile_get_dps_id_scope (profile),
+                                        self->registration_id, device_key,
+                                        cb_profile_get_dps_global_endpoint (profile),
+                                        cb_profile_get_pinned_ca_file (profile), self->cancellable,
+                                        hub_dps_config_cb, g_object_ref (self));
   cb_wipe_string (&device_key);
 }

@@ -55,8 +55,8 @@ identify_read_back_cb (GObject      *object,
   GError *error = NULL;
   gboolean installed;
 
-  active = cb_bench_client_get_chain_finish (CB_BENCH_CLIENT (object), result, &error);
-  if (active == NULL && !g_error_matches (error, CB_SMP_ERROR, CB_SMP_ERROR_GROUP_RC))
+  active = cb_device_driver_read_chain_finish (CB_DEVICE_DRIVER (object), result, &error);
+  if (active == NULL && !cb_provisioning_run_error_is_no_chain (self, error))
     {
       cb_provisioning_run_step_error (self, error);
       return;
@@ -87,7 +87,7 @@ identify_cb (GObject      *object,
   GError *error = NULL;
   CbJournalDevice device;
 
-  info = cb_bench_client_identify_finish (CB_BENCH_CLIENT (object), result, &error);
+  info = cb_device_driver_identify_finish (CB_DEVICE_DRIVER (object), result, &error);
   if (info == NULL)
     {
       cb_provisioning_run_step_error (self, error);
@@ -139,9 +139,10 @@ identify_cb (GObject      *object,
                    ? cb_journal_find_sent_leaf (cb_provisioning_run_journal (self), cb_device_info_get_serial (info),
                                                 &self->sent_fingerprint, NULL)
                    : 0;
-  if (self->sent_run > 0)
+  if (self->sent_run > 0 &&
+      cb_device_driver_has_capability (self->driver, CB_DEVICE_CAP_READ_BACK_CHAIN))
     {
-      cb_bench_client_get_chain_async (self->bench, NULL, self->cancellable,
+      cb_device_driver_read_chain_async (self->driver, CB_DEVICE_SLOT_ACTIVE, self->cancellable,
                                        identify_read_back_cb, g_object_ref (self));
       return;
     }
@@ -152,6 +153,6 @@ identify_cb (GObject      *object,
 void
 cb_provisioning_run_do_identify (CbProvisioningRun *self)
 {
-  cb_bench_client_identify_async (self->bench, self->cancellable, identify_cb,
-                                  g_object_ref (self));
+  cb_device_driver_identify_async (self->driver, self->cancellable, identify_cb,
+                                   g_object_ref (self));
 }

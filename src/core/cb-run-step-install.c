@@ -35,10 +35,16 @@ install_cb (GObject      *object,
   g_autofree char *detail = NULL;
   GError *error = NULL;
 
-  sha = cb_bench_client_put_chain_finish (CB_BENCH_CLIENT (object), result, &error);
-  if (sha == NULL)
+  if (!cb_device_driver_install_chain_finish (CB_DEVICE_DRIVER (object), result, &sha, &error))
     {
       cb_provisioning_run_step_error (self, error);
+      return;
+    }
+
+  if (sha == NULL)
+    {
+      detail = g_strdup_printf ("%" G_GSIZE_FORMAT " bytes written", g_bytes_get_size (self->chain_blob));
+      cb_provisioning_run_step_passed (self, CB_RUN_STEP_STATE_PASSED, detail);
       return;
     }
 
@@ -57,15 +63,16 @@ install_cb (GObject      *object,
 void
 cb_provisioning_run_do_install (CbProvisioningRun *self)
 {
-  if (self->config->mode == CB_REGISTRATION_MODE_DEVICE)
+  if (self->config->mode == CB_REGISTRATION_MODE_DEVICE &&
+      cb_device_driver_has_capability (self->driver, CB_DEVICE_CAP_DPS_SELF_REGISTER))
     {
       cb_provisioning_run_step_passed (self, CB_RUN_STEP_STATE_SKIPPED,
                                        "the device staged the chain itself; its SHA-256 was checked");
       return;
     }
 
-  cb_bench_client_put_chain_async (self->bench, self->chain_blob, self->cancellable, install_cb,
-                                   g_object_ref (self));
+  cb_device_driver_install_chain_async (self->driver, self->chain_blob, self->chain,
+                                        self->cancellable, install_cb, g_object_ref (self));
 }
 
 /* ---- commit ----------------------------------------------------------------------------- */
@@ -73,10 +80,10 @@ cb_provisioning_run_do_install (CbProvisioningRun *self)
 /* Whether a failed commit left the device's state unknown: the request went out (it is not
  * cancellable) and no answer came back. An error answer from the device is a refusal. */
 static gboolean
-commit_answer_lost (const GError *error)
+commit_answer_lost (CbProvisioningRun *self,
+                    const GError      *error)
 {
-  return !g_error_matches (error, CB_SMP_ERROR, CB_SMP_ERROR_GROUP_RC) &&
-         !g_error_matches (error, CB_SMP_ERROR, CB_SMP_ERROR_GENERIC_RC);
+  return !cb_device_driver_error_is_refusal (self->driver, error);
 }
 
 static void
@@ -90,8 +97,8 @@ commit_read_back_cb (GObject      *object,
   g_autofree char *detail = NULL;
   GError *cause = g_steal_pointer (&self->commit_error);
 
-  active = cb_bench_client_get_chain_finish (CB_BENCH_CLIENT (object), result, &error);
-  if (active == NULL && !g_error_matches (error, CB_SMP_ERROR, CB_SMP_ERROR_GROUP_RC))
+  active = cb_device_driver_read_chain_finish (CB_DEVICE_DRIVER (object), result, &error);
+  if (active == NULL && !cb_provisioning_run_error_is_no_chain (self, error))
     {
       /* Still no answer: the outcome stays unknown until the device is back. */
       g_debug ("%s: commit read-back: %s", self->port, error->message);
@@ -154,8 +161,14 @@ commit_outcome_unknown (CbProvisioningRun *self,
   g_clear_error (&self->commit_error);
   self->commit_error = error;
   /* Not cancellable either: this read-back is what tells which certificate the device has. */
-  cb_bench_client_get_chain_async (self->bench, NULL, NULL, commit_read_back_cb,
-                                   g_object_ref (self));
+  if (!cb_device_driver_has_capability (self->driver, CB_DEVICE_CAP_READ_BACK_CHAIN))
+    {
+      /* The device cannot give its chain back: the outcome stays unknown. */
+      cb_provisioning_run_fail (self, g_steal_pointer (&self->commit_error));
+      return;
+    }
+  cb_device_driver_read_chain_async (self->driver, CB_DEVICE_SLOT_ACTIVE, NULL, commit_read_back_cb,
+                                     g_object_ref (self));
 }
 
 static void
@@ -169,14 +182,14 @@ commit_cb (GObject      *object,
   CbCertificate *leaf = g_ptr_array_index (self->chain, 0);
   GError *error = NULL;
 
-  commit = cb_bench_client_commit_finish (CB_BENCH_CLIENT (object), result, &error);
+  commit = cb_device_driver_commit_finish (CB_DEVICE_DRIVER (object), result, &error);
   if (commit == NULL)
     {
       CbRunStep *step = cb_provisioning_run_current_step (self);
 
       /* An error answer means the device refused and kept its chain; no answer at all means
        * nobody knows (the device may have activated the chain just before the link died). */
-      self->commit_unknown = commit_answer_lost (error);
+      self->commit_unknown = commit_answer_lost (self, error);
       if (self->commit_unknown)
         journal_leaf_sent (self);
       else if (self->leaf_sent_journaled)
@@ -200,6 +213,15 @@ commit_cb (GObject      *object,
   if (self->leaf_sent_journaled)
     cb_provisioning_run_journal_resolve_leaf (self, self->journal_run, CB_JOURNAL_LEAF_INSTALLED);
 
+  /* A device that reports nothing at commit (sha256 NULL, no dates) is checked by read-back;
+   * the bench group always reports. */
+  if (commit->sha256 == NULL && commit->not_before == 0 && commit->not_after == 0 &&
+      !cb_device_driver_has_capability (self->driver, CB_DEVICE_CAP_READ_BACK_CHAIN))
+    {
+      cb_provisioning_run_step_passed (self, CB_RUN_STEP_STATE_PASSED,
+                                       "the device activated the chain (it reports no digest: read-back checks it)");
+      return;
+    }
   if (commit->sha256 == NULL || !g_bytes_equal (commit->sha256, self->chain_sha))
     {
       cb_provisioning_run_step_error (self, CHECK_FAILED ("The device activated a chain whose SHA-256 is not the "
@@ -223,8 +245,8 @@ cb_provisioning_run_do_commit (CbProvisioningRun *self)
 {
   /* Not cancellable: once the request is on the wire we wait for the answer, so the run
    * always knows which certificate the device has. */
-  cb_bench_client_commit_async (self->bench, self->chain_sha, NULL, commit_cb,
-                                g_object_ref (self));
+  cb_device_driver_commit_async (self->driver, self->chain_sha, NULL, commit_cb,
+                                 g_object_ref (self));
 }
 
 /* ---- read-back -------------------------------------------------------------------------- */
@@ -235,24 +257,43 @@ read_back_cb (GObject      *object,
               gpointer      user_data)
 {
   g_autoptr(CbProvisioningRun) self = user_data;
-  g_autoptr(GBytes) active = NULL;
+  g_autoptr(CbDeviceReadBack) read_back = NULL;
+  GBytes *active;
   g_autofree char *detail = NULL;
   GError *error = NULL;
 
-  active = cb_bench_client_get_chain_finish (CB_BENCH_CLIENT (object), result, &error);
-  if (active == NULL)
+  read_back = cb_device_driver_read_back_finish (CB_DEVICE_DRIVER (object), result, &error);
+  if (read_back == NULL)
     {
       cb_provisioning_run_step_error (self, error);
       return;
     }
 
-  if (!g_bytes_equal (active, self->chain_blob))
+  /* A device that keeps only digests of what it stores: the driver compared those. */
+  if (read_back->compared == CB_DEVICE_COMPARE_DIGESTS)
+    {
+      if (!read_back->matches)
+        {
+          cb_provisioning_run_step_error (self, CHECK_FAILED ("The SHA-256 digests the device reports differ from "
+                                                              "the chain installed%s%s",
+                                                              read_back->detail ? ": " : "",
+                                                              read_back->detail ? read_back->detail : ""));
+          return;
+        }
+      detail = g_strdup_printf ("SHA-256 digests compared (the device gives digests, not the chain)%s%s",
+                                read_back->detail ? ": " : "", read_back->detail ? read_back->detail : "");
+      cb_provisioning_run_step_passed (self, CB_RUN_STEP_STATE_PASSED, detail);
+      return;
+    }
+
+  active = read_back->chain_der;
+  if (active == NULL || !read_back->matches)
     {
       gsize a_len = 0, b_len = 0, at = 0;
       const guint8 *a = g_bytes_get_data (active, &a_len);
       const guint8 *b = g_bytes_get_data (self->chain_blob, &b_len);
 
-      while (at < a_len && at < b_len && a[at] == b[at])
+      while (a != NULL && at < a_len && at < b_len && a[at] == b[at])
         at++;
       cb_provisioning_run_step_error (self, CHECK_FAILED ("The chain read back (%" G_GSIZE_FORMAT " bytes) differs "
                                                           "from the one installed (%" G_GSIZE_FORMAT " bytes) from "
@@ -267,6 +308,6 @@ read_back_cb (GObject      *object,
 void
 cb_provisioning_run_do_read_back (CbProvisioningRun *self)
 {
-  cb_bench_client_get_chain_async (self->bench, NULL, self->cancellable, read_back_cb,
-                                   g_object_ref (self));
+  cb_device_driver_read_back_async (self->driver, self->chain_blob, self->chain,
+                                    self->cancellable, read_back_cb, g_object_ref (self));
 }

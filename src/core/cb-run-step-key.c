@@ -37,7 +37,7 @@ keygen_cb (GObject      *object,
   GError *error = NULL;
   CbKeyType type;
 
-  keygen = cb_bench_client_keygen_finish (CB_BENCH_CLIENT (object), result, &error);
+  keygen = cb_device_driver_create_key_finish (CB_DEVICE_DRIVER (object), result, &error);
   if (keygen == NULL)
     {
       cb_provisioning_run_step_error (self, error);
@@ -70,8 +70,8 @@ cb_provisioning_run_do_keygen (CbProvisioningRun *self)
   gboolean replace = cb_device_info_get_key_type (self->info) != NULL ||
                      cb_device_info_get_has_active_chain (self->info);
 
-  cb_bench_client_keygen_async (self->bench, self->config->key_type, replace, self->cancellable,
-                                keygen_cb, g_object_ref (self));
+  cb_device_driver_create_key_async (self->driver, self->config->key_type, self->registration_id,
+                                     replace, self->cancellable, keygen_cb, g_object_ref (self));
 }
 
 /* ---- csr -------------------------------------------------------------------------------- */
@@ -82,17 +82,19 @@ csr_cb (GObject      *object,
         gpointer      user_data)
 {
   g_autoptr(CbProvisioningRun) self = user_data;
-  g_autoptr(GBytes) der = NULL;
+  g_autoptr(CbDeviceCsr) device_csr = NULL;
+  GBytes *der;
   g_autoptr(CbCsr) csr = NULL;
   g_autofree char *detail = NULL;
   GError *error = NULL;
 
-  der = cb_bench_client_csr_finish (CB_BENCH_CLIENT (object), result, &error);
-  if (der == NULL)
+  device_csr = cb_device_driver_create_csr_finish (CB_DEVICE_DRIVER (object), result, &error);
+  if (device_csr == NULL)
     {
       cb_provisioning_run_step_error (self, error);
       return;
     }
+  der = device_csr->der;
 
   csr = cb_csr_new_from_der (der, &error);
   if (csr == NULL)
@@ -127,6 +129,6 @@ csr_cb (GObject      *object,
 void
 cb_provisioning_run_do_csr (CbProvisioningRun *self)
 {
-  cb_bench_client_csr_async (self->bench, self->registration_id, self->cancellable, csr_cb,
-                             g_object_ref (self));
+  cb_device_driver_create_csr_async (self->driver, self->registration_id, self->cancellable,
+                                     csr_cb, g_object_ref (self));
 }

@@ -14,7 +14,6 @@
 #include "cbp-group.h"
 #include "cbp-smp.h"
 
-#include "cb-bench-format.h"
 #include "cb-error.h"
 #include "cb-protocol-log.h"
 #include "cb-provisioning-config-private.h"
@@ -32,8 +31,7 @@ pop_cb (GObject      *object,
         gpointer      user_data)
 {
   g_autoptr(CbProvisioningRun) self = user_data;
-  g_autoptr(CbPopResult) pop = NULL;
-  g_autoptr(GBytes) message = NULL;
+  g_autoptr(CbDevicePossession) pop = NULL;
   g_autoptr(GBytes) leaf_pub = NULL;
   g_autoptr(GError) verify_error = NULL;
   CbCertificate *leaf = g_ptr_array_index (self->chain, 0);
@@ -41,7 +39,7 @@ pop_cb (GObject      *object,
   gsize len = 0;
   const guint8 *data;
 
-  pop = cb_bench_client_pop_finish (CB_BENCH_CLIENT (object), result, &error);
+  pop = cb_device_driver_prove_possession_finish (CB_DEVICE_DRIVER (object), result, &error);
   if (pop == NULL)
     {
       cb_provisioning_run_step_error (self, error);
@@ -50,8 +48,7 @@ pop_cb (GObject      *object,
 
   /* Verified with the leaf's key, not with whatever key the device says it used. */
   leaf_pub = cb_certificate_get_public_key_der (leaf);
-  message = cb_bench_pop_message (self->challenge);
-  data = g_bytes_get_data (message, &len);
+  data = g_bytes_get_data (pop->signed_data, &len);
   if (!cb_pki_verify_signature (leaf_pub, data, len, pop->signature, &verify_error))
     {
       cb_provisioning_run_step_error (self, CHECK_FAILED ("The device's signature over the challenge does not verify "
@@ -68,6 +65,15 @@ cb_provisioning_run_do_proof_of_possession (CbProvisioningRun *self)
 {
   guint8 challenge[CBP_CHALLENGE_LEN];
 
+  if (!cb_device_driver_has_capability (self->driver, CB_DEVICE_CAP_PROVE_POSSESSION))
+    {
+      g_autofree char *reason = cb_device_driver_dup_missing_reason (self->driver,
+                                                                     CB_DEVICE_CAP_PROVE_POSSESSION);
+
+      cb_provisioning_run_step_not_applicable (self, reason);
+      return;
+    }
+
   if (gnutls_rnd (GNUTLS_RND_NONCE, challenge, sizeof challenge) != 0)
     {
       cb_provisioning_run_step_error (self, g_error_new (CB_RUN_ERROR, CB_RUN_ERROR_FAILED,
@@ -77,6 +83,6 @@ cb_provisioning_run_do_proof_of_possession (CbProvisioningRun *self)
 
   g_clear_pointer (&self->challenge, g_bytes_unref);
   self->challenge = g_bytes_new (challenge, sizeof challenge);
-  cb_bench_client_pop_async (self->bench, self->challenge, self->cancellable, pop_cb,
-                             g_object_ref (self));
+  cb_device_driver_prove_possession_async (self->driver, self->challenge, self->cancellable,
+                                           pop_cb, g_object_ref (self));
 }

@@ -129,7 +129,7 @@ device_staging_cb (GObject      *object,
   GBytes *expected_sha = g_object_get_data (G_OBJECT (self), "cb-device-sha");
   GError *error = NULL;
 
-  blob = cb_bench_client_get_chain_finish (CB_BENCH_CLIENT (object), result, &error);
+  blob = cb_device_driver_read_chain_finish (CB_DEVICE_DRIVER (object), result, &error);
   if (blob == NULL)
     {
       cb_provisioning_run_step_error (self, error);
@@ -178,7 +178,7 @@ device_status_cb (GObject      *object,
   g_autoptr(CbDpsStatus) status = NULL;
   GError *error = NULL;
 
-  status = cb_bench_client_dps_status_finish (CB_BENCH_CLIENT (object), result, &error);
+  status = cb_device_driver_dps_status_finish (CB_DEVICE_DRIVER (object), result, &error);
   if (status == NULL)
     {
       cb_provisioning_run_step_error (self, error);
@@ -192,8 +192,8 @@ device_status_cb (GObject      *object,
       if (status->sha256 != NULL)
         g_object_set_data_full (G_OBJECT (self), "cb-device-sha", g_bytes_ref (status->sha256),
                                 (GDestroyNotify) g_bytes_unref);
-      cb_bench_client_get_chain_async (self->bench, "staging", self->cancellable,
-                                       device_staging_cb, g_object_ref (self));
+      cb_device_driver_read_chain_async (self->driver, CB_DEVICE_SLOT_STAGING, self->cancellable,
+                                         device_staging_cb, g_object_ref (self));
       return;
     }
 
@@ -221,8 +221,8 @@ device_status_cb (GObject      *object,
 static void
 device_poll (CbProvisioningRun *self)
 {
-  cb_bench_client_dps_status_async (self->bench, self->cancellable, device_status_cb,
-                                    g_object_ref (self));
+  cb_device_driver_dps_status_async (self->driver, self->cancellable, device_status_cb,
+                                     g_object_ref (self));
 }
 
 static void
@@ -234,7 +234,7 @@ device_register_cb (GObject      *object,
   g_autofree char *state = NULL;
   GError *error = NULL;
 
-  state = cb_bench_client_dps_register_finish (CB_BENCH_CLIENT (object), result, &error);
+  state = cb_device_driver_dps_register_finish (CB_DEVICE_DRIVER (object), result, &error);
   if (state == NULL)
     {
       cb_provisioning_run_step_error (self, error);
@@ -254,14 +254,14 @@ device_config_cb (GObject      *object,
   g_autoptr(CbProvisioningRun) self = user_data;
   GError *error = NULL;
 
-  if (!cb_bench_client_dps_config_finish (CB_BENCH_CLIENT (object), result, &error))
+  if (!cb_device_driver_dps_configure_finish (CB_DEVICE_DRIVER (object), result, &error))
     {
       cb_provisioning_run_step_error (self, error);
       return;
     }
 
-  cb_bench_client_dps_register_async (self->bench, self->cancellable, device_register_cb,
-                                      g_object_ref (self));
+  cb_device_driver_dps_register_async (self->driver, self->cancellable, device_register_cb,
+                                       g_object_ref (self));
 }
 
 void
@@ -278,7 +278,9 @@ cb_provisioning_run_do_register (CbProvisioningRun *self)
       return;
     }
 
-  if (self->config->mode == CB_REGISTRATION_MODE_DEVICE)
+  /* A device that cannot register itself is registered by the station with its CSR. */
+  if (self->config->mode == CB_REGISTRATION_MODE_DEVICE &&
+      cb_device_driver_has_capability (self->driver, CB_DEVICE_CAP_DPS_SELF_REGISTER))
     {
       g_autofree char *endpoint = NULL;
       char *device_key;
@@ -302,10 +304,10 @@ cb_provisioning_run_do_register (CbProvisioningRun *self)
         }
 
       g_object_set_data (G_OBJECT (self), "cb-device-sha", NULL);
-      cb_bench_client_dps_config_async (self->bench, cb_profile_get_dps_id_scope (profile),
-                                        self->registration_id, device_key, endpoint,
-                                        cb_profile_get_pinned_ca_file (profile),
-                                        self->cancellable, device_config_cb, g_object_ref (self));
+      cb_device_driver_dps_configure_async (self->driver, cb_profile_get_dps_id_scope (profile),
+                                            self->registration_id, device_key, endpoint,
+                                            cb_profile_get_pinned_ca_file (profile),
+                                            self->cancellable, device_config_cb, g_object_ref (self));
       cb_wipe_string (&device_key);
       return;
     }

@@ -37,6 +37,7 @@ static const char * const state_names[] = {
   [CB_RUN_STEP_STATE_FAILED] = "failed",
   [CB_RUN_STEP_STATE_SKIPPED] = "skipped",
   [CB_RUN_STEP_STATE_CANCELLED] = "cancelled",
+  [CB_RUN_STEP_STATE_NOT_APPLICABLE] = "not-applicable",
 };
 
 const char *

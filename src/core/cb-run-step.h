@@ -42,9 +42,13 @@ typedef enum
   CB_RUN_STEP_STATE_FAILED,
   CB_RUN_STEP_STATE_SKIPPED,
   CB_RUN_STEP_STATE_CANCELLED,
+  /* The device cannot do this step (its driver lacks the capability); the detail is the
+   * driver's reason. Not passed: nothing was checked. */
+  CB_RUN_STEP_STATE_NOT_APPLICABLE,
 } CbRunStepState;
 
-const char  *cb_run_step_state_to_string (CbRunStepState state);  /* "pending", "running", ... */
+/* "pending", "running", "passed", "failed", "skipped", "cancelled", "not-applicable" */
+const char  *cb_run_step_state_to_string (CbRunStepState state);
 
 #define CB_TYPE_RUN_STEP (cb_run_step_get_type ())
 G_DECLARE_FINAL_TYPE (CbRunStep, cb_run_step, CB, RUN_STEP, GObject)

@@ -1,0 +1,378 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The device-driver registry and the port probe (src/core/cb-device-drivers.c) against the
+ * real certbench-devsim over ptys: an SMP bench device is named "smp", the simulated nRF91
+ * modem "nrf91" (it answers AT), a pty where nothing answers gives a clear error once the
+ * probe's time is up, and a pinned driver is used without a probe. Every probe leaves the port
+ * clean: the driver's first exchange after it gets its own answer. */
+
+#define _GNU_SOURCE 1
+#include "config.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+
+#include "cb-app-settings.h"
+#include "cb-bench-session.h"
+#include "cb-device-drivers.h"
+#include "cb-serial-port.h"
+
+#define PROBE_MS 400
+
+typedef struct
+{
+  GSubprocess *process;
+  char        *state_dir;
+  char        *pty_path;
+} Sim;
+
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
+static Sim *
+sim_start (const char *personality)
+{
+  Sim *sim = g_new0 (Sim, 1);
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = NULL;
+  const char *devsim = g_getenv ("CERTBENCH_DEVSIM");
+
+  g_assert_nonnull (devsim);
+  sim->state_dir = g_dir_make_tmp ("cb-drivers-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  sim->process = g_subprocess_launcher_spawn (launcher, &error, devsim, "--personality",
+                                              personality, "--state-dir", sim->state_dir, NULL);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (sim->process));
+  line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (line);
+  g_assert_true (g_str_has_prefix (line, "PTY "));
+  sim->pty_path = g_strdup (line + 4);
+  return sim;
+}
+
+static void
+sim_free (Sim *sim)
+{
+  g_autoptr(GDir) dir = NULL;
+  const char *name;
+
+  g_subprocess_send_signal (sim->process, SIGTERM);
+  g_subprocess_wait (sim->process, NULL, NULL);
+  g_object_unref (sim->process);
+  dir = g_dir_open (sim->state_dir, 0, NULL);
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (sim->state_dir, name, NULL);
+      g_unlink (path);
+    }
+  g_rmdir (sim->state_dir);
+  g_free (sim->state_dir);
+  g_free (sim->pty_path);
+  g_free (sim);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Sim, sim_free)
+
+static void
+on_result (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static GAsyncResult *
+wait_for (GAsyncResult **slot)
+{
+  while (*slot == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return *slot;
+}
+
+static CbSerialPort *
+open_port (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  CbSerialPort *port = cb_serial_port_open (path, CB_SERIAL_PORT_DEFAULT_BAUD, &error);
+
+  g_assert_no_error (error);
+  return port;
+}
+
+static char *
+probe (CbSerialPort  *port,
+       GError       **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  cb_device_drivers_probe_async (port, PROBE_MS, NULL, on_result, &result);
+  return cb_device_drivers_probe_finish (wait_for (&result), error);
+}
+
+/* ---- Bytes on the port, for the AT modem after its probe ---- */
+
+typedef struct
+{
+  GString *rx;
+} Rx;
+
+static void
+on_bytes (CbSerialPort *port,
+          GBytes       *bytes,
+          Rx           *rx)
+{
+  gsize len = 0;
+  const char *data = g_bytes_get_data (bytes, &len);
+
+  g_string_append_len (rx->rx, data, len);
+}
+
+static void
+test_probe_smp (void)
+{
+  g_autoptr(Sim) sim = sim_start ("smp");
+  g_autoptr(CbSerialPort) port = open_port (sim->pty_path);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = probe (port, &error);
+  g_autoptr(CbDeviceDriver) driver = NULL;
+  g_autoptr(CbDeviceInfo) info = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (name, ==, "smp");
+
+  /* The port is clean: the driver's first command gets its own answer. */
+  driver = cb_device_drivers_new_driver (name, port, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (cb_device_driver_get_name (driver), ==, "smp");
+  g_assert_cmpstr (cb_device_driver_get_port_path (driver), ==, sim->pty_path);
+  cb_device_driver_identify_async (driver, NULL, on_result, &result);
+  info = cb_device_driver_identify_finish (driver, wait_for (&result), &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (cb_device_info_get_serial (info));
+  g_assert_cmpstr (cb_device_info_get_fact (info, "serial"), ==, cb_device_info_get_serial (info));
+  g_assert_cmpstr (cb_device_info_get_fact (info, "firmware"), ==, cb_device_info_get_firmware (info));
+  cb_serial_port_close (port);
+}
+
+static void
+test_probe_nrf91 (void)
+{
+  g_autoptr(Sim) sim = sim_start ("nrf91");
+  g_autoptr(CbSerialPort) port = open_port (sim->pty_path);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = probe (port, &error);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GBytes) at = g_bytes_new_static ("AT+CGMI\r", 8);
+  g_autoptr(CbDeviceDriver) driver = NULL;
+  Rx rx = { g_string_new (NULL) };
+  gulong handler;
+
+  /* The modem answers AT, not SMP: the nRF91 driver's row. */
+  g_assert_no_error (error);
+  g_assert_cmpstr (name, ==, "nrf91");
+  g_assert_cmpstr (cb_device_drivers_get_title (name), ==, "Nordic nRF91 modem (AT commands)");
+
+  /* The port is clean: the next command's answer is the first thing that comes. */
+  handler = g_signal_connect (port, "bytes-received", G_CALLBACK (on_bytes), &rx);
+  cb_serial_port_write_async (port, at, NULL, on_result, &result);
+  g_assert_true (cb_serial_port_write_finish (port, wait_for (&result), &error));
+  g_assert_no_error (error);
+  while (strstr (rx.rx->str, "OK\r\n") == NULL && strstr (rx.rx->str, "ERROR\r\n") == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpstr (rx.rx->str, ==, "Nordic Semiconductor ASA\r\nOK\r\n");
+  g_signal_handler_disconnect (port, handler);
+  g_string_free (rx.rx, TRUE);
+
+  /* Until the nRF91 driver lands, "auto" on the modem says what answered and what is missing. */
+  if (!cb_device_drivers_is_available ("nrf91"))
+    {
+      g_autoptr(GAsyncResult) opened = NULL;
+
+      cb_device_drivers_open_async (port, CB_DEVICE_DRIVER_AUTO, PROBE_MS, NULL, on_result,
+                                    &opened);
+      driver = cb_device_drivers_open_finish (wait_for (&opened), &error);
+      g_assert_null (driver);
+      g_assert_error (error, CB_DEVICE_DRIVER_ERROR, CB_DEVICE_DRIVER_ERROR_UNAVAILABLE);
+      g_assert_nonnull (strstr (error->message, "nRF91"));
+      g_assert_nonnull (strstr (error->message, "not available"));
+    }
+  cb_serial_port_close (port);
+}
+
+/* A pty with nothing behind it: no driver answers, and the probe says so once its time is
+ * up (each probe waits PROBE_MS at most; the test waits for the answer, not for a time). */
+static void
+test_probe_silent (void)
+{
+  int master = posix_openpt (O_RDWR | O_NOCTTY);
+  g_autoptr(CbSerialPort) port = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = NULL;
+
+  g_assert_cmpint (master, >=, 0);
+  g_assert_cmpint (grantpt (master), ==, 0);
+  g_assert_cmpint (unlockpt (master), ==, 0);
+  port = open_port (ptsname (master));
+
+  name = probe (port, &error);
+  g_assert_null (name);
+  g_assert_error (error, CB_DEVICE_DRIVER_ERROR, CB_DEVICE_DRIVER_ERROR_NO_DRIVER);
+  g_assert_nonnull (strstr (error->message, "No driver answered"));
+  g_assert_nonnull (strstr (error->message, ptsname (master)));
+
+  cb_serial_port_close (port);
+  close (master);
+}
+
+/* A pinned driver is used as named, without a probe (so even on a silent port); "nrf91" is
+ * refused clearly while its driver is not in this build; an unknown name is refused. */
+static void
+test_pinned (void)
+{
+  int master = posix_openpt (O_RDWR | O_NOCTTY);
+  g_autoptr(CbSerialPort) port = NULL;
+  g_autoptr(CbDeviceDriver) driver = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpint (master, >=, 0);
+  g_assert_cmpint (grantpt (master), ==, 0);
+  g_assert_cmpint (unlockpt (master), ==, 0);
+  port = open_port (ptsname (master));
+
+  cb_device_drivers_open_async (port, "smp", PROBE_MS, NULL, on_result, &result);
+  driver = cb_device_drivers_open_finish (wait_for (&result), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (cb_device_driver_get_name (driver), ==, "smp");
+  g_assert_true (cb_device_driver_has_capability (driver, CB_DEVICE_CAP_PROVE_POSSESSION));
+  g_assert_null (cb_device_driver_dup_missing_reason (driver, CB_DEVICE_CAP_READ_BACK_CHAIN));
+  g_clear_object (&driver);
+  g_clear_object (&result);
+
+  if (!cb_device_drivers_is_available ("nrf91"))
+    {
+      cb_device_drivers_open_async (port, "nrf91", PROBE_MS, NULL, on_result, &result);
+      driver = cb_device_drivers_open_finish (wait_for (&result), &error);
+      g_assert_null (driver);
+      g_assert_error (error, CB_DEVICE_DRIVER_ERROR, CB_DEVICE_DRIVER_ERROR_UNAVAILABLE);
+      g_assert_nonnull (strstr (error->message, "not available"));
+      g_clear_error (&error);
+      g_clear_object (&result);
+    }
+
+  g_assert_true (cb_device_drivers_is_known ("auto"));
+  g_assert_true (cb_device_drivers_is_known ("nrf91"));
+  g_assert_false (cb_device_drivers_is_known ("modbus"));
+  driver = cb_device_drivers_new_driver ("modbus", port, &error);
+  g_assert_null (driver);
+  g_assert_error (error, CB_DEVICE_DRIVER_ERROR, CB_DEVICE_DRIVER_ERROR_UNAVAILABLE);
+  g_assert_nonnull (strstr (error->message, "modbus"));
+
+  cb_serial_port_close (port);
+  close (master);
+}
+
+/* A port of the station with a driver pinned: its session opens that driver, and one that is
+ * not in this build keeps the session from starting, with the reason. */
+static void
+test_session_pinned (void)
+{
+  g_autoptr(Sim) sim = sim_start ("smp");
+  g_autoptr(CbBenchSession) session = cb_bench_session_new (sim->pty_path);
+  g_autoptr(CbProvisioningConfig) config = NULL;
+  g_autoptr(CbProfile) profile = cb_profile_new ("test", "Test", CB_PROFILE_KIND_SANDBOX);
+  g_autoptr(GError) error = NULL;
+
+  config = cb_provisioning_config_new (profile);
+  g_assert_cmpstr (cb_bench_session_get_driver_name (session), ==, "auto");
+  g_assert_true (cb_bench_session_open (session, config, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (cb_device_driver_get_name (cb_provisioning_run_get_driver (cb_bench_session_get_run (session))),
+                   ==, "smp");
+  cb_bench_session_fail (session, "test over");
+
+  if (!cb_device_drivers_is_available ("nrf91"))
+    {
+      cb_bench_session_set_driver_name (session, "nrf91");
+      g_assert_cmpstr (cb_bench_session_get_driver_name (session), ==, "nrf91");
+      g_assert_false (cb_bench_session_open (session, config, &error));
+      g_assert_error (error, CB_DEVICE_DRIVER_ERROR, CB_DEVICE_DRIVER_ERROR_UNAVAILABLE);
+      g_assert_nonnull (strstr (error->message, "not available"));
+    }
+}
+
+/* The operator's pin per port path, kept in the settings ("port-drivers"). */
+static void
+test_settings_pin (void)
+{
+  g_autoptr(GSettingsSchema) schema = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *before = cb_app_settings_dup_port_driver ("/dev/ttyACM7");
+
+  g_assert_cmpstr (before, ==, "auto");
+  schema = g_settings_schema_source_lookup (g_settings_schema_source_get_default (),
+                                            "io.github.certbench.Certbench", TRUE);
+  if (schema == NULL)
+    {
+      /* Built without the app: no schema, so nothing is pinned and a pin is refused. */
+      g_assert_false (cb_app_settings_set_port_driver ("/dev/ttyACM7", "smp", &error));
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+      return;
+    }
+
+  g_assert_true (cb_app_settings_set_port_driver ("/dev/ttyACM7", "nrf91", &error));
+  g_assert_no_error (error);
+  g_assert_true (cb_app_settings_set_port_driver ("/dev/ttyACM8", "smp", &error));
+  {
+    g_autofree char *a = cb_app_settings_dup_port_driver ("/dev/ttyACM7");
+    g_autofree char *b = cb_app_settings_dup_port_driver ("/dev/ttyACM8");
+    g_autofree char *c = cb_app_settings_dup_port_driver ("/dev/ttyACM9");
+
+    g_assert_cmpstr (a, ==, "nrf91");
+    g_assert_cmpstr (b, ==, "smp");
+    g_assert_cmpstr (c, ==, "auto");
+  }
+  /* An unknown name is refused and changes nothing; "auto" unpins. */
+  g_assert_false (cb_app_settings_set_port_driver ("/dev/ttyACM7", "modbus", &error));
+  g_assert_error (error, CB_DEVICE_DRIVER_ERROR, CB_DEVICE_DRIVER_ERROR_UNAVAILABLE);
+  g_clear_error (&error);
+  g_assert_true (cb_app_settings_set_port_driver ("/dev/ttyACM7", "auto", &error));
+  {
+    g_autofree char *a = cb_app_settings_dup_port_driver ("/dev/ttyACM7");
+    g_autofree char *b = cb_app_settings_dup_port_driver ("/dev/ttyACM8");
+
+    g_assert_cmpstr (a, ==, "auto");
+    g_assert_cmpstr (b, ==, "smp");
+  }
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/cb/device-drivers/probe/smp", test_probe_smp);
+  g_test_add_func ("/cb/device-drivers/probe/nrf91", test_probe_nrf91);
+  g_test_add_func ("/cb/device-drivers/probe/silent", test_probe_silent);
+  g_test_add_func ("/cb/device-drivers/pinned", test_pinned);
+  g_test_add_func ("/cb/device-drivers/session-pinned", test_session_pinned);
+  g_test_add_func ("/cb/device-drivers/settings-pin", test_settings_pin);
+
+  return g_test_run ();
+}
