@@ -2,7 +2,8 @@
 /* The Virtual device's two kinds (issue 15): Preferences' "Virtual device" row sets the
  * "virtual-device" setting, and the Bench page swaps its in-process device at once: a simulated
  * Nordic nRF91 modem (AT commands, its IMEI as serial, its own state folder) or the Certbench
- * bench device (SMP). The modem on the Bench's port answers the nRF91 driver's identify. */
+ * bench device (SMP). The modem on the Bench's port answers the nRF91 driver's identify, and the
+ * Bench provisions it to PASS. */
 #include "config.h"
 
 #include <string.h>
@@ -125,6 +126,55 @@ test_choose_modem (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+static gboolean
+bench_idle (gpointer user_data)
+{
+  return cb_bench_page_get_n_running (CB_BENCH_PAGE (user_data)) == 0;
+}
+
+/* The Bench provisions the virtual modem to PASS through the nRF91 driver (the Virtual device
+ * says what it is). */
+static void
+test_bench (void)
+{
+  g_autoptr(CbTestApp) app = cb_test_app_new (CB_TEST_APP_NONE);
+  g_autoptr(GSettings) settings = g_settings_new (SETTINGS_SCHEMA);
+  g_autofree char *png = NULL;
+  GtkWidget *window, *page;
+  CbVirtualDevice *device;
+  CbProvisioningRun *run;
+  CbRunResult *result;
+  const char *path;
+
+  g_settings_set_string (settings, "virtual-device", "nrf91");
+  page = cb_bench_page_new (app->context);
+  window = gtk_window_new ();
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+  gtk_window_set_child (GTK_WINDOW (window), page);
+  gtk_window_present (GTK_WINDOW (window));
+  device = cb_bench_page_get_virtual_device (CB_BENCH_PAGE (page));
+  g_assert_cmpint (cb_virtual_device_get_kind (device), ==, CB_VIRTUAL_DEVICE_NRF91);
+  path = cb_virtual_device_get_path (device);
+
+  g_assert_true (gtk_widget_activate_action (page, "bench.provision", "s", path));
+  cb_test_app_wait (bench_idle, page, 60000);
+  run = cb_bench_page_get_run (CB_BENCH_PAGE (page), path);
+  g_assert_nonnull (run);
+  result = cb_provisioning_run_get_result (run);
+  g_assert_nonnull (result);
+  if (!cb_run_result_get_passed (result))
+    g_test_message ("run failed: %s", cb_run_result_get_error (result)->message);
+  g_assert_true (cb_run_result_get_passed (result));
+  g_assert_cmpstr (cb_bench_page_get_result_text (CB_BENCH_PAGE (page)), ==, "PASS");
+  g_assert_true (g_str_has_prefix (cb_run_result_get_registration_id (result), "line1-35265610"));
+  png = g_test_build_filename (G_TEST_BUILT, "screenshots", "bench-nrf91-pass.png", NULL);
+  cb_test_app_save_png (window, png, 1280, 800);
+  g_clear_pointer (&png, g_free);
+
+  g_settings_reset (settings, "virtual-device");
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -132,6 +182,7 @@ main (int    argc,
   cb_test_app_init (&argc, &argv);
 
   g_test_add_func ("/cb/app-virtual-modem/choose-modem", test_choose_modem);
+  g_test_add_func ("/cb/app-virtual-modem/bench", test_bench);
 
   return g_test_run ();
 }
