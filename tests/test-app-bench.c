@@ -212,7 +212,7 @@ test_provision_virtual_device (void)
     g_autofree char *saved = NULL;
     CbRunResult *again;
 
-    g_assert_false (cb_bench_page_set_registration_template (bench, "{imei}", &error));
+    g_assert_false (cb_bench_page_set_registration_template (bench, "{imsi}", &error));
     g_assert_error (error, CB_REGISTRATION_ID_ERROR, CB_REGISTRATION_ID_ERROR_UNKNOWN_PLACEHOLDER);
     g_clear_error (&error);
     saved = g_settings_get_string (settings, "registration-id-template");

@@ -19,11 +19,13 @@
 
 #include "cb-test-arm.h"
 #include "cb-test-cli.h"
+#include "cb-test-nrf91.h"
 #include "cb-test-sandbox.h"
 
 #include "cb-context.h"
 #include "cb-device-state-info.h"
 #include "cb-hub-client.h"
+#include "cb-nrf91-driver.h"
 #include "cb-profile.h"
 #include "cb-sandbox.h"
 #include "cb-sandbox-profile.h"
@@ -626,6 +628,39 @@ test_revoke_device_on_tty (void)
   g_assert_cmpint (fleet_count (CB_DEVICE_STATE_REVOKED), ==, 1);
 }
 
+/* Issue 15: a simulated Nordic nRF91 modem provisioned through the same 2026-11-01 namespace,
+ * enrollment group and policy: PASS, and AT%CMNG=1 on the modem lists the digests read back. */
+static void
+test_nrf91_modem (void)
+{
+  Env *e = env_get ();
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GSubprocess) modem = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *pty = NULL;
+  JsonObject *o;
+
+  if (e->pty == NULL)
+    {
+      g_test_skip ("needs the walk's namespace and enrollment group");
+      return;
+    }
+  modem = cb_test_cli_start_device (e->cli, e->devsim, e->home,
+                                    (const char *[]) { "--personality", "nrf91", NULL }, &pty);
+  node = run_json (0, (const char *[]) { "provision", "--port", pty, "--enrollment-group", GROUP,
+                                         "--template", "walk-{imei}", "--json", NULL });
+  o = json_node_get_object (node);
+  g_assert_cmpstr (json_object_get_string_member (o, "result"), ==, "pass");
+  g_assert_true (g_str_has_prefix (json_object_get_string_member (o, "registrationId"),
+                                   "walk-35265610"));
+  g_assert_cmpstr (json_object_get_string_member (o, "policy"), ==, "thirty-days");
+  cb_test_nrf91_assert_cmng (pty, CB_NRF91_DRIVER_DEFAULT_SEC_TAG,
+                             json_object_get_string_member (o, "chainPem"));
+  g_subprocess_send_signal (modem, SIGTERM);
+  g_subprocess_wait (modem, NULL, &error);
+  g_assert_no_error (error);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -641,6 +676,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/cb/cli-walk-stable/walk", test_walk);
   g_test_add_func ("/cb/cli-walk-stable/revoke-device-on-tty", test_revoke_device_on_tty);
+  g_test_add_func ("/cb/cli-walk-stable/nrf91-modem", test_nrf91_modem);
 
   status = g_test_run ();
   env_free ();

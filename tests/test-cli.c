@@ -10,10 +10,12 @@
 #include <glib/gstdio.h>
 
 #include "cb-test-cli.h"
+#include "cb-test-nrf91.h"
 #include "cb-test-sandbox.h"
 
 #include "cb-adr-client.h"
 #include "cb-dps-client.h"
+#include "cb-nrf91-driver.h"
 #include "cb-pki.h"
 #include "cb-sas.h"
 #include "cb-sandbox-profile.h"
@@ -668,7 +670,7 @@ test_cli_help (void)
 }
 
 /* --driver: an unknown name is a usage error; the nRF91 driver, pinned or found by the probe
- * (the simulated modem answers AT), is refused as not available until it lands; a pinned smp
+ * (the simulated modem answers AT), provisions the simulated modem to PASS; a pinned smp
  * provisions as auto does. */
 static void
 test_cli_driver (void)
@@ -687,18 +689,39 @@ test_cli_driver (void)
   g_clear_pointer (&err, g_free);
 
   status = run_cli (&out, &err, (const char *[]) { "provision", "--port", modem, "--driver",
-                                                   "nrf91", NULL });
-  g_assert_cmpint (status, ==, 4);
-  g_assert_nonnull (strstr (err, "not available"));
+                                                   "nrf91", "--template", "nrf-{imei}", NULL });
+  if (status != 0)
+    g_test_message ("%s\n%s", out, err);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_true (g_str_has_prefix (out, "PASS  nrf-35265610"));
+  g_assert_nonnull (strstr (err, "SHA-256 digests compared"));
+  g_assert_nonnull (strstr (err, "the CSR's signature is the proof of possession at issuance"));
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
 
-  status = run_cli (&out, &err, (const char *[]) { "inspect", "--port", modem, NULL });
-  g_assert_cmpint (status, ==, 4);
-  g_assert_nonnull (strstr (err, "answers as a Nordic nRF91 modem (AT commands)"));
-  g_assert_nonnull (strstr (err, "not available"));
-  g_clear_pointer (&out, g_free);
-  g_clear_pointer (&err, g_free);
+  /* probed: the modem answers AT; provisioned again over what it holds (writes never
+   * overwrite: the driver deletes first); AT%CMNG=1 then lists the digests read back */
+  {
+    g_autoptr(JsonParser) parser = json_parser_new ();
+    g_autoptr(GError) error = NULL;
+    JsonObject *o;
+
+    status = run_cli (&out, &err, (const char *[]) { "provision", "--port", modem, "--template",
+                                                     "nrf-{uuid}", "--json", NULL });
+    if (status != 0)
+      g_test_message ("%s\n%s", out, err);
+    g_assert_cmpint (status, ==, 0);
+    g_assert_nonnull (strstr (err, "answers as a Nordic nRF91 modem"));
+    json_parser_load_from_data (parser, out, -1, &error);
+    g_assert_no_error (error);
+    o = json_node_get_object (json_parser_get_root (parser));
+    g_assert_cmpstr (json_object_get_string_member (o, "result"), ==, "pass");
+    g_assert_true (g_str_has_prefix (json_object_get_string_member (o, "registrationId"), "nrf-"));
+    cb_test_nrf91_assert_cmng (modem, CB_NRF91_DRIVER_DEFAULT_SEC_TAG,
+                               json_object_get_string_member (o, "chainPem"));
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+  }
 
   status = run_cli (&out, &err, (const char *[]) { "provision", "--port", smp, "--driver", "smp",
                                                    "--template", "line1-{serial}", NULL });

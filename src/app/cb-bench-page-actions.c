@@ -9,6 +9,7 @@
 #include <glib/gi18n.h>
 
 #include "cb-app-settings.h"
+#include "cb-device-drivers.h"
 #include "cb-toasts.h"
 
 #include "cb-bench-page-private.h"
@@ -107,6 +108,15 @@ start_session_run (CbBenchPage    *self,
   {
     g_autofree char *pinned = cb_app_settings_dup_port_driver (cb_bench_session_get_path (s));
 
+    /* The Virtual device says what it is: the simulated modem speaks AT. */
+    if (g_strcmp0 (pinned, CB_DEVICE_DRIVER_AUTO) == 0 && self->virtual_device != NULL &&
+        cb_virtual_device_get_kind (self->virtual_device) == CB_VIRTUAL_DEVICE_NRF91 &&
+        g_strcmp0 (cb_bench_session_get_path (s),
+                   cb_virtual_device_get_path (self->virtual_device)) == 0)
+      {
+        g_free (pinned);
+        pinned = g_strdup ("nrf91");
+      }
     cb_bench_session_set_driver_name (s, pinned);
   }
   if (!cb_bench_session_open (s, self->config, &error))

@@ -111,14 +111,38 @@ _cb_bench_page_start_virtual_device (CbBenchPage *self)
   g_autoptr(GError) error = NULL;
   g_autofree char *state_dir = NULL;
 
+  g_autofree char *kind_name = self->settings != NULL
+                               ? g_settings_get_string (self->settings, "virtual-device") : NULL;
+  CbVirtualDeviceKind kind = cb_virtual_device_kind_from_string (kind_name);
+  /* Each kind keeps its own state: a modem's identity is not a bench device's. */
+  const char *folder = kind == CB_VIRTUAL_DEVICE_NRF91 ? "virtual-modem" : "virtual-device";
+
   /* Next to the app's other data ($XDG_DATA_HOME/certbench), so a test context keeps it in
    * its own folder too. */
   if (cb_context_get_data_dir (self->context) != NULL)
-    state_dir = g_build_filename (cb_context_get_data_dir (self->context), "virtual-device", NULL);
+    state_dir = g_build_filename (cb_context_get_data_dir (self->context), folder, NULL);
+  else if (kind == CB_VIRTUAL_DEVICE_NRF91)
+    state_dir = g_build_filename (g_get_user_data_dir (), "certbench", folder, NULL);
   else
     state_dir = cb_virtual_device_dup_default_state_dir ();
 
-  self->virtual_device = cb_virtual_device_new (state_dir, VIRTUAL_CHATTER_MS, &error);
+  /* The Preferences choice takes effect at once: the old device goes, the new one comes. */
+  if (self->settings != NULL)
+    {
+      g_signal_handlers_disconnect_by_func (self->settings,
+                                            G_CALLBACK (_cb_bench_page_start_virtual_device),
+                                            self);
+      g_signal_connect_object (self->settings, "changed::virtual-device",
+                               G_CALLBACK (_cb_bench_page_start_virtual_device), self,
+                               G_CONNECT_SWAPPED);
+    }
+  if (self->virtual_device != NULL)
+    {
+      cb_virtual_device_set_monitor (self->virtual_device, NULL);
+      g_clear_object (&self->virtual_device);
+    }
+
+  self->virtual_device = cb_virtual_device_new_kind (state_dir, VIRTUAL_CHATTER_MS, kind, &error);
   if (self->virtual_device == NULL)
     {
       g_message ("The virtual device could not start: %s", error->message);

@@ -13,6 +13,7 @@
 
 #include "cb-bench-client.h"
 #include "cb-device-drivers.h"
+#include "cb-nrf91-driver.h"
 #include "cb-smp-driver.h"
 #include "cb-smp-transport.h"
 
@@ -42,7 +43,7 @@ new_smp_driver (CbSerialPort *port)
 /* The table. The nRF91 driver (issue 15 item 2) sets its constructor when it lands. */
 static const DriverRow drivers[] = {
   { "smp", N_("Certbench bench device (SMP)"), PROBE_SMP, new_smp_driver },
-  { "nrf91", N_("Nordic nRF91 modem (AT commands)"), PROBE_AT, NULL },
+  { "nrf91", N_("Nordic nRF91 modem (AT commands)"), PROBE_AT, cb_nrf91_driver_new_on_port },
 };
 
 static const DriverRow *

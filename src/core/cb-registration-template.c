@@ -9,7 +9,9 @@
 
 G_DEFINE_QUARK (cb-registration-id-error-quark, cb_registration_id_error)
 
-static const char * const placeholder_names[] = { "serial", "model", "firmware" };
+/* serial, model and firmware every driver reports; imei and uuid an nRF91 modem's
+ * (+CGSN, %DEVICEUUID). */
+static const char * const placeholder_names[] = { "serial", "model", "firmware", "imei", "uuid" };
 
 static gboolean
 is_id_char (char c)
@@ -82,11 +84,12 @@ cb_registration_id_normalize (const char  *registration_id,
   return g_steal_pointer (&lower);
 }
 
-/* Walks the template; with values NULL it only checks the syntax. */
+/* Walks the template; with lookup NULL it only checks the syntax. */
 static char *
-expand (const char         *template_text,
-        const char * const *values,
-        GError            **error)
+expand (const char             *template_text,
+        CbRegistrationLookup    lookup,
+        gpointer                user_data,
+        GError                **error)
 {
   g_autoptr(GString) out = g_string_new (NULL);
   const char *p = template_text;
@@ -134,20 +137,23 @@ expand (const char         *template_text,
         {
           g_set_error (error, CB_REGISTRATION_ID_ERROR, CB_REGISTRATION_ID_ERROR_UNKNOWN_PLACEHOLDER,
                        "The template “%s” uses “{%.*s}”; known placeholders are {serial}, "
-                       "{model} and {firmware}", template_text, (int) name_len, p + 1);
+                       "{model}, {firmware}, {imei} and {uuid}", template_text, (int) name_len,
+                       p + 1);
           return NULL;
         }
 
-      if (values != NULL)
+      if (lookup != NULL)
         {
-          if (values[which] == NULL || *values[which] == '\0')
+          const char *value = lookup (user_data, placeholder_names[which]);
+
+          if (value == NULL || *value == '\0')
             {
               g_set_error (error, CB_REGISTRATION_ID_ERROR, CB_REGISTRATION_ID_ERROR_MISSING_VALUE,
                            "The template “%s” needs the device's %s, which it did not report",
                            template_text, placeholder_names[which]);
               return NULL;
             }
-          g_string_append (out, values[which]);
+          g_string_append (out, value);
         }
 
       p = close + 1;
@@ -160,9 +166,38 @@ gboolean
 cb_registration_template_check (const char  *template_text,
                                 GError     **error)
 {
-  g_autofree char *skeleton = expand (template_text, NULL, error);
+  g_autofree char *skeleton = expand (template_text, NULL, NULL, error);
 
   return skeleton != NULL;
+}
+
+char *
+cb_registration_template_expand_with (const char            *template_text,
+                                      CbRegistrationLookup   lookup,
+                                      gpointer               user_data,
+                                      GError               **error)
+{
+  g_autofree char *expanded = NULL;
+
+  g_return_val_if_fail (lookup != NULL, NULL);
+
+  expanded = expand (template_text, lookup, user_data, error);
+  if (expanded == NULL)
+    return NULL;
+
+  return cb_registration_id_normalize (expanded, error);
+}
+
+static const char *
+lookup_three (gpointer    user_data,
+              const char *name)
+{
+  const char * const *values = user_data;
+
+  for (guint i = 0; i < 3; i++)
+    if (strcmp (name, placeholder_names[i]) == 0)
+      return values[i];
+  return NULL;
 }
 
 char *
@@ -172,14 +207,7 @@ cb_registration_template_expand (const char  *template_text,
                                  const char  *firmware,
                                  GError     **error)
 {
-  const char * const values[] = { serial, model, firmware };
-  g_autofree char *expanded = NULL;
+  const char *values[] = { serial, model, firmware };
 
-  G_STATIC_ASSERT (G_N_ELEMENTS (values) == G_N_ELEMENTS (placeholder_names));
-
-  expanded = expand (template_text, values, error);
-  if (expanded == NULL)
-    return NULL;
-
-  return cb_registration_id_normalize (expanded, error);
+  return cb_registration_template_expand_with (template_text, lookup_three, values, error);
 }

@@ -39,6 +39,17 @@ char     *cb_registration_template_expand    (const char  *template_text,
                                               const char  *model,
                                               const char  *firmware,
                                               GError     **error);
+/* The value of a placeholder ("serial", "imei", ...) or NULL when the device did not report
+ * it; cb_device_info_get_fact fits (user_data the CbDeviceInfo). */
+typedef const char *(*CbRegistrationLookup) (gpointer    user_data,
+                                             const char *name);
+
+/* Expands with every placeholder's value from lookup; then as cb_registration_template_expand.
+ * Returns: (transfer full): the lower-cased registration id, or NULL with error */
+char     *cb_registration_template_expand_with (const char            *template_text,
+                                                CbRegistrationLookup   lookup,
+                                                gpointer               user_data,
+                                                GError               **error);
 /* Validates an id as given (an operator's --registration-id); does not change case, so callers
  * that want DPS's spelling lower-case it first. */
 gboolean  cb_registration_id_validate        (const char  *registration_id,

@@ -107,11 +107,10 @@ identify_cb (GObject      *object,
   if (self->registration_id_override != NULL)
     self->registration_id = cb_registration_id_normalize (self->registration_id_override, &error);
   else
-    self->registration_id = cb_registration_template_expand (self->config->template_text,
-                                                             cb_device_info_get_serial (info),
-                                                             cb_device_info_get_model (info),
-                                                             cb_device_info_get_firmware (info),
-                                                             &error);
+    /* Every fact the driver reports ({serial}, {model}, {firmware}, an nRF91's {imei}, {uuid}). */
+    self->registration_id = cb_registration_template_expand_with (self->config->template_text,
+                                                                  (CbRegistrationLookup) cb_device_info_get_fact,
+                                                                  info, &error);
   if (self->registration_id == NULL)
     {
       cb_provisioning_run_step_error (self, error);

@@ -26,6 +26,7 @@ struct _CbVirtualDevice
   char          *state_dir;
   char          *serial;
   CbPortMonitor *monitor;
+  CbVirtualDeviceKind kind;
 };
 
 G_DEFINE_FINAL_TYPE (CbVirtualDevice, cb_virtual_device, G_TYPE_OBJECT)
@@ -83,11 +84,51 @@ cb_virtual_device_new (const char  *state_dir,
                                             error);
 }
 
+CbVirtualDeviceKind
+cb_virtual_device_kind_from_string (const char *name)
+{
+  return g_strcmp0 (name, "nrf91") == 0 ? CB_VIRTUAL_DEVICE_NRF91 : CB_VIRTUAL_DEVICE_SMP;
+}
+
+static CbVirtualDevice *
+new_device (const char             *state_dir,
+            guint                   chatter_ms,
+            CbVirtualDeviceFaults   faults,
+            CbVirtualDeviceKind     kind,
+            GError                **error);
+
 CbVirtualDevice *
 cb_virtual_device_new_with_faults (const char             *state_dir,
                                    guint                   chatter_ms,
                                    CbVirtualDeviceFaults   faults,
                                    GError                **error)
+{
+  return new_device (state_dir, chatter_ms, faults, CB_VIRTUAL_DEVICE_SMP, error);
+}
+
+CbVirtualDevice *
+cb_virtual_device_new_kind (const char           *state_dir,
+                            guint                 chatter_ms,
+                            CbVirtualDeviceKind   kind,
+                            GError              **error)
+{
+  return new_device (state_dir, chatter_ms, CB_VIRTUAL_DEVICE_FAULT_NONE, kind, error);
+}
+
+CbVirtualDeviceKind
+cb_virtual_device_get_kind (CbVirtualDevice *self)
+{
+  g_return_val_if_fail (CB_IS_VIRTUAL_DEVICE (self), CB_VIRTUAL_DEVICE_SMP);
+
+  return self->kind;
+}
+
+static CbVirtualDevice *
+new_device (const char             *state_dir,
+            guint                   chatter_ms,
+            CbVirtualDeviceFaults   faults,
+            CbVirtualDeviceKind     kind,
+            GError                **error)
 {
   g_autoptr(CbVirtualDevice) self = NULL;
   g_autofree char *serial_path = NULL;
@@ -107,6 +148,7 @@ cb_virtual_device_new_with_faults (const char             *state_dir,
 
   self = g_object_new (CB_TYPE_VIRTUAL_DEVICE, NULL);
   self->state_dir = g_strdup (state_dir);
+  self->kind = kind;
 
   opts.state_dir = self->state_dir;
   opts.model = (char *) "certbench-virtual";
@@ -120,6 +162,7 @@ cb_virtual_device_new_with_faults (const char             *state_dir,
   /* Real time until cb_virtual_device_follow_clock() says which service's clock to keep. */
   self->clock = cbd_clock_new (NULL, NULL, NULL);
   opts.clock = self->clock;
+  opts.personality = kind == CB_VIRTUAL_DEVICE_NRF91 ? CBD_PERSONALITY_NRF91 : CBD_PERSONALITY_SMP;
 
   /* The host puts its sources on the default main context and is driven by the app's loop:
    * no thread, no nested loop (cbd_host_run would also take over SIGTERM). */
@@ -127,10 +170,22 @@ cb_virtual_device_new_with_faults (const char             *state_dir,
   if (self->host == NULL)
     return NULL;
 
-  /* The device keeps its serial in its state folder (made up on first start). */
-  serial_path = g_build_filename (self->state_dir, "serial", NULL);
-  if (g_file_get_contents (serial_path, &serial, NULL, NULL))
-    self->serial = g_strstrip (g_steal_pointer (&serial));
+  /* The device keeps its serial in its state folder (made up on first start); the modem's is
+   * its IMEI, in its identity file. */
+  if (kind == CB_VIRTUAL_DEVICE_NRF91)
+    {
+      g_autoptr(GKeyFile) identity = g_key_file_new ();
+
+      serial_path = g_build_filename (self->state_dir, "at-identity", NULL);
+      if (g_key_file_load_from_file (identity, serial_path, G_KEY_FILE_NONE, NULL))
+        self->serial = g_key_file_get_string (identity, "modem", "imei", NULL);
+    }
+  else
+    {
+      serial_path = g_build_filename (self->state_dir, "serial", NULL);
+      if (g_file_get_contents (serial_path, &serial, NULL, NULL))
+        self->serial = g_strstrip (g_steal_pointer (&serial));
+    }
 
   g_debug ("Virtual device %s on %s", self->serial, cbd_host_get_pty_path (self->host));
   return g_steal_pointer (&self);
@@ -201,7 +256,10 @@ cb_virtual_device_set_monitor (CbVirtualDevice *self,
 
       self->monitor = g_object_ref (monitor);
       info = cb_serial_port_info_new (cbd_host_get_pty_path (self->host), 0, 0,
-                                      "Certbench", _("Virtual device"), self->serial, TRUE);
+                                      "Certbench",
+                                      self->kind == CB_VIRTUAL_DEVICE_NRF91
+                                        ? _("Virtual nRF91 modem") : _("Virtual device"),
+                                      self->serial, TRUE);
       cb_port_monitor_add_port (self->monitor, info);
     }
 }

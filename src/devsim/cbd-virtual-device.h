@@ -23,6 +23,17 @@ typedef enum
   CB_VIRTUAL_DEVICE_FAULT_REFUSE_COMMIT = 1 << 1,   /* cert_commit always says no */
 } CbVirtualDeviceFaults;
 
+/* What the Virtual device is (issue 15): a Certbench bench device (SMP) or a simulated Nordic
+ * nRF91 modem (AT commands, docs/devices.md). */
+typedef enum
+{
+  CB_VIRTUAL_DEVICE_SMP,
+  CB_VIRTUAL_DEVICE_NRF91,
+} CbVirtualDeviceKind;
+
+/* "smp" or "nrf91" (the names of the "virtual-device" setting); SMP for anything else. */
+CbVirtualDeviceKind cb_virtual_device_kind_from_string (const char *name);
+
 /* $XDG_DATA_HOME/certbench/virtual-device */
 char            *cb_virtual_device_dup_default_state_dir (void);
 
@@ -36,6 +47,14 @@ CbVirtualDevice *cb_virtual_device_new_with_faults (const char            *state
                                                     guint                  chatter_ms,
                                                     CbVirtualDeviceFaults  faults,
                                                     GError               **error);
+/* A Virtual device of that kind. Each kind keeps its own state: give each its own state_dir
+ * (the app uses "virtual-device" and "virtual-modem"). An nRF91 modem starts in functional
+ * mode 0 and its serial is its IMEI. */
+CbVirtualDevice *cb_virtual_device_new_kind     (const char            *state_dir,
+                                                 guint                  chatter_ms,
+                                                 CbVirtualDeviceKind    kind,
+                                                 GError               **error);
+CbVirtualDeviceKind cb_virtual_device_get_kind  (CbVirtualDevice *self);
 void             cb_virtual_device_follow_clock (CbVirtualDevice *self,
                                                  const char      *clock_url,
                                                  const char      *ca_file);

@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The Virtual device's two kinds (issue 15): Preferences' "Virtual device" row sets the
+ * "virtual-device" setting, and the Bench page swaps its in-process device at once: a simulated
+ * Nordic nRF91 modem (AT commands, its IMEI as serial, its own state folder) or the Certbench
+ * bench device (SMP). The modem on the Bench's port answers the nRF91 driver's identify, and the
+ * Bench provisions it to PASS. */
+#include "config.h"
+
+#include <string.h>
+
+#include "cb-test-app.h"
+
+#include "cb-at-channel.h"
+#include "cb-bench-page.h"
+#include "cb-nrf91-modem.h"
+#include "cb-preferences-window.h"
+#include "cb-serial-port.h"
+#include "cbd-virtual-device.h"
+
+#define SETTINGS_SCHEMA "io.github.certbench.Certbench"
+
+static void
+on_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static gboolean
+have_result (gpointer user_data)
+{
+  return *(GAsyncResult **) user_data != NULL;
+}
+
+static guint
+count_virtual (CbPortMonitor *monitor)
+{
+  GListModel *ports = cb_port_monitor_get_ports (monitor);
+  guint n = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (ports); i++)
+    {
+      g_autoptr(CbSerialPortInfo) info = g_list_model_get_item (ports, i);
+
+      if (cb_serial_port_info_get_is_virtual (info))
+        n++;
+    }
+  return n;
+}
+
+static void
+test_choose_modem (void)
+{
+  g_autoptr(CbTestApp) app = cb_test_app_new (CB_TEST_APP_NONE);
+  g_autoptr(GSettings) settings = g_settings_new (SETTINGS_SCHEMA);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbSerialPort) port = NULL;
+  g_autoptr(CbAtChannel) channel = NULL;
+  g_autoptr(CbNrf91Modem) modem = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(CbNrf91Identity) id = NULL;
+  g_autofree char *modem_path = NULL;
+  GtkWidget *window, *page, *prefs, *row;
+  CbVirtualDevice *device;
+  CbSerialPortInfo *info;
+  CbPortMonitor *monitor = cb_context_get_port_monitor (app->context);
+
+  g_settings_reset (settings, "virtual-device");
+  page = cb_bench_page_new (app->context);
+  window = gtk_window_new ();
+  gtk_window_set_child (GTK_WINDOW (window), page);
+  gtk_window_present (GTK_WINDOW (window));
+
+  device = cb_bench_page_get_virtual_device (CB_BENCH_PAGE (page));
+  g_assert_nonnull (device);
+  g_assert_cmpint (cb_virtual_device_get_kind (device), ==, CB_VIRTUAL_DEVICE_SMP);
+
+  /* Preferences: the row chooses the modem */
+  prefs = GTK_WIDGET (cb_preferences_window_new (settings));
+  gtk_window_present (GTK_WINDOW (prefs));
+  row = cb_test_app_find_widget (prefs, ADW_TYPE_COMBO_ROW);
+  g_assert_nonnull (row);
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==, "Virtual device");
+  g_assert_cmpuint (adw_combo_row_get_selected (ADW_COMBO_ROW (row)), ==, 0);
+  adw_combo_row_set_selected (ADW_COMBO_ROW (row), 1);
+  g_assert_cmpstr (g_settings_get_string (settings, "virtual-device"), ==, "nrf91");
+
+  /* the Bench swapped its device: a modem on a new port, the old port gone */
+  device = cb_bench_page_get_virtual_device (CB_BENCH_PAGE (page));
+  g_assert_nonnull (device);
+  g_assert_cmpint (cb_virtual_device_get_kind (device), ==, CB_VIRTUAL_DEVICE_NRF91);
+  g_assert_true (g_str_has_suffix (cb_virtual_device_get_state_dir (device), "virtual-modem"));
+  modem_path = g_strdup (cb_virtual_device_get_path (device));
+  /* one virtual port, the modem's (the pty number may be the old one's again) */
+  g_assert_cmpuint (count_virtual (monitor), ==, 1);
+  info = cb_port_monitor_lookup (monitor, modem_path);
+  g_assert_nonnull (info);
+  g_assert_true (cb_serial_port_info_get_is_virtual (info));
+  g_assert_cmpuint (strlen (cb_virtual_device_get_serial (device)), ==, 15);
+  g_assert_cmpstr (cb_serial_port_info_get_serial_number (info), ==,
+                   cb_virtual_device_get_serial (device));
+
+  /* it speaks AT: the nRF91 modem operations identify it by the IMEI the port shows */
+  port = cb_serial_port_open (modem_path, CB_SERIAL_PORT_DEFAULT_BAUD, &error);
+  g_assert_no_error (error);
+  channel = cb_at_channel_new (port);
+  modem = cb_nrf91_modem_new (channel);
+  cb_nrf91_modem_identify_async (modem, NULL, on_done, &result);
+  cb_test_app_wait (have_result, &result, 20000);
+  id = cb_nrf91_modem_identify_finish (modem, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (id->imei, ==, cb_virtual_device_get_serial (device));
+  g_clear_object (&modem);
+  g_clear_object (&channel);
+  cb_serial_port_close (port);
+
+  /* and back */
+  adw_combo_row_set_selected (ADW_COMBO_ROW (row), 0);
+  device = cb_bench_page_get_virtual_device (CB_BENCH_PAGE (page));
+  g_assert_cmpint (cb_virtual_device_get_kind (device), ==, CB_VIRTUAL_DEVICE_SMP);
+  g_assert_cmpuint (count_virtual (monitor), ==, 1);
+  g_assert_cmpstr (cb_serial_port_info_get_serial_number (cb_port_monitor_lookup (monitor, cb_virtual_device_get_path (device))),
+                   ==, cb_virtual_device_get_serial (device));
+
+  g_settings_reset (settings, "virtual-device");
+  gtk_window_destroy (GTK_WINDOW (prefs));
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static gboolean
+bench_idle (gpointer user_data)
+{
+  return cb_bench_page_get_n_running (CB_BENCH_PAGE (user_data)) == 0;
+}
+
+/* The Bench provisions the virtual modem to PASS through the nRF91 driver (the Virtual device
+ * says what it is). */
+static void
+test_bench (void)
+{
+  g_autoptr(CbTestApp) app = cb_test_app_new (CB_TEST_APP_NONE);
+  g_autoptr(GSettings) settings = g_settings_new (SETTINGS_SCHEMA);
+  g_autofree char *png = NULL;
+  GtkWidget *window, *page;
+  CbVirtualDevice *device;
+  CbProvisioningRun *run;
+  CbRunResult *result;
+  const char *path;
+
+  g_settings_set_string (settings, "virtual-device", "nrf91");
+  page = cb_bench_page_new (app->context);
+  window = gtk_window_new ();
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+  gtk_window_set_child (GTK_WINDOW (window), page);
+  gtk_window_present (GTK_WINDOW (window));
+  device = cb_bench_page_get_virtual_device (CB_BENCH_PAGE (page));
+  g_assert_cmpint (cb_virtual_device_get_kind (device), ==, CB_VIRTUAL_DEVICE_NRF91);
+  path = cb_virtual_device_get_path (device);
+
+  g_assert_true (gtk_widget_activate_action (page, "bench.provision", "s", path));
+  cb_test_app_wait (bench_idle, page, 60000);
+  run = cb_bench_page_get_run (CB_BENCH_PAGE (page), path);
+  g_assert_nonnull (run);
+  result = cb_provisioning_run_get_result (run);
+  g_assert_nonnull (result);
+  if (!cb_run_result_get_passed (result))
+    g_test_message ("run failed: %s", cb_run_result_get_error (result)->message);
+  g_assert_true (cb_run_result_get_passed (result));
+  g_assert_cmpstr (cb_bench_page_get_result_text (CB_BENCH_PAGE (page)), ==, "PASS");
+  g_assert_true (g_str_has_prefix (cb_run_result_get_registration_id (result), "line1-35265610"));
+  png = g_test_build_filename (G_TEST_BUILT, "screenshots", "bench-nrf91-pass.png", NULL);
+  cb_test_app_save_png (window, png, 1280, 800);
+  g_clear_pointer (&png, g_free);
+
+  g_settings_reset (settings, "virtual-device");
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  cb_test_app_init (&argc, &argv);
+
+  g_test_add_func ("/cb/app-virtual-modem/choose-modem", test_choose_modem);
+  g_test_add_func ("/cb/app-virtual-modem/bench", test_bench);
+
+  return g_test_run ();
+}
