@@ -14,6 +14,10 @@
 #include "cb-x509.h"
 
 #define DEFAULT_PAGE_SIZE 50
+/* A view that keeps reaching the end (a scrollbar dragged down a long fleet) gets each page
+ * twice as large as the one before, up to the hub's largest page: the last of 100k devices is
+ * about a hundred requests away, not two thousand, while the first page stays small. */
+#define MAX_PAGE_SIZE     1000
 /* Fetch the next page when a view reaches this close to the end of what is loaded. */
 #define PREFETCH_MARGIN   10
 
@@ -31,6 +35,7 @@ struct _CbDeviceListModel
   GError       *error;
   CbDeviceStateInfo *info;
   guint         page_size;
+  guint         next_page_size;   /* the page the next fetch asks for */
   guint         n_requests;
   guint         loading : 1;
   guint         emitting : 1;
@@ -214,6 +219,7 @@ cb_device_list_model_init (CbDeviceListModel *self)
 {
   self->items = g_ptr_array_new_with_free_func (g_object_unref);
   self->page_size = DEFAULT_PAGE_SIZE;
+  self->next_page_size = DEFAULT_PAGE_SIZE;
 }
 
 CbDeviceListModel *
@@ -383,7 +389,7 @@ fetch_page (CbDeviceListModel *self)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_REQUESTS]);
   set_loading (self, TRUE);
 
-  cb_hub_client_query_async (self->hub, query, self->page_size, self->continuation,
+  cb_hub_client_query_async (self->hub, query, self->next_page_size, self->continuation,
                              self->load_cancellable, query_cb, g_object_ref (self));
 }
 
@@ -418,6 +424,7 @@ cb_device_list_model_reload (CbDeviceListModel *self)
 
   g_clear_pointer (&self->continuation, g_free);
   g_clear_error (&self->error);
+  self->next_page_size = self->page_size;
   self->loading = FALSE;
   self->started = TRUE;
   set_complete (self, FALSE);
@@ -437,6 +444,7 @@ cb_device_list_model_load_more (CbDeviceListModel *self)
 
   if (!self->started || self->loading || self->complete || self->continuation == NULL)
     return;
+  self->next_page_size = MIN (self->next_page_size * 2, MAX (MAX_PAGE_SIZE, self->page_size));
   fetch_page (self);
 }
 

@@ -141,7 +141,7 @@ cb_sb_log_activity (CbSandbox   *self,
 gboolean
 cb_sb_activity_query (CbSandbox               *self,
                       const CbSbActivityQuery *query,
-                      guint                    offset,
+                      CbSbActivityCursor      *cursor,
                       guint                    limit,
                       CbSbActivityFunc         func,
                       gpointer                 user_data)
@@ -154,7 +154,7 @@ cb_sb_activity_query (CbSandbox               *self,
                         "SELECT event_data_id, subscription, resource_group, resource_id, "
                         "  provider, resource_type, operation_name, event_name, caller, "
                         "  caller_id, correlation_id, method, status, http_status, event_usec, "
-                        "  submission_usec "
+                        "  submission_usec, seq "
                         "FROM activity_events "
                         "WHERE subscription = :sub AND event_usec >= :from AND event_usec <= :to "
                         "  AND (:uri IS NULL OR resource_id = :uri) "
@@ -163,7 +163,8 @@ cb_sb_activity_query (CbSandbox               *self,
                         "  AND (:corr IS NULL OR correlation_id = :corr) "
                         "  AND (:caller IS NULL OR caller = :caller COLLATE NOCASE) "
                         "  AND (:status IS NULL OR status = :status) "
-                        "ORDER BY event_usec DESC, seq DESC LIMIT :limit OFFSET :offset");
+                        "  AND (event_usec, seq) < (:after_usec, :after_seq) "
+                        "ORDER BY event_usec DESC, seq DESC LIMIT :limit");
 #define BIND_TEXT(name, value) \
   cb_sb_bind_text (stmt, sqlite3_bind_parameter_index (stmt, name), value)
   BIND_TEXT (":sub", query->subscription);
@@ -177,7 +178,10 @@ cb_sb_activity_query (CbSandbox               *self,
   BIND_TEXT (":status", query->status);
 #undef BIND_TEXT
   sqlite3_bind_int64 (stmt, sqlite3_bind_parameter_index (stmt, ":limit"), limit + 1);
-  sqlite3_bind_int64 (stmt, sqlite3_bind_parameter_index (stmt, ":offset"), offset);
+  sqlite3_bind_int64 (stmt, sqlite3_bind_parameter_index (stmt, ":after_usec"),
+                     cursor->set ? cursor->usec : G_MAXINT64);
+  sqlite3_bind_int64 (stmt, sqlite3_bind_parameter_index (stmt, ":after_seq"),
+                     cursor->set ? cursor->seq : G_MAXINT64);
 
   while (sqlite3_step (stmt) == SQLITE_ROW)
     {
@@ -206,6 +210,8 @@ cb_sb_activity_query (CbSandbox               *self,
       event.event_usec = sqlite3_column_int64 (stmt, 14);
       event.submission_usec = sqlite3_column_int64 (stmt, 15);
       func (&event, user_data);
+      cursor->usec = event.event_usec;
+      cursor->seq = sqlite3_column_int64 (stmt, 16);
     }
   cb_sb_stmt_done (stmt);
 

@@ -62,11 +62,21 @@ typedef struct
 typedef void (*CbSbActivityFunc) (const CbSbActivityEvent *event,
                                   gpointer                 user_data);
 
-/* Calls func for at most limit matching events from offset, newest first. Returns TRUE when
- * more events follow. */
+/* Where a page of events resumes: after the event (usec, seq), newest first; a cursor with
+ * set FALSE starts at the newest. */
+typedef struct
+{
+  gboolean set;
+  gint64   usec;
+  gint64   seq;
+} CbSbActivityCursor;
+
+/* Calls func for at most limit matching events after *cursor, newest first (an index seek,
+ * whatever the page). Returns TRUE when more events follow, with *cursor moved to the last
+ * event given. */
 gboolean      cb_sb_activity_query        (CbSandbox               *self,
                                            const CbSbActivityQuery *query,
-                                           guint                    offset,
+                                           CbSbActivityCursor      *cursor,
                                            guint                    limit,
                                            CbSbActivityFunc         func,
                                            gpointer                 user_data);

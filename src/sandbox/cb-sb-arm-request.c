@@ -443,51 +443,81 @@ cb_sb_arm_reply_list (CbSbRequest   *req,
                       CbSbArmToJson  to_json)
 {
   CbSandbox *self = req->sandbox;
-  g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(CbSbStmt) stmt = NULL;
+  g_auto(GStrv) after = NULL;
+  g_auto(GStrv) last = NULL;
   const char *token = cb_sb_query (req, "$skipToken");
-  guint offset = 0;
   guint limit = cb_sb_page_size (self);
-  gboolean more;
+  guint n_keys;
 
   if (token == NULL)
     token = cb_sb_query (req, "$skiptoken");
-  if (!cb_sb_parse_skip_token (token, &offset))
-    {
-      cb_sb_reply_arm_error (req, SOUP_STATUS_BAD_REQUEST, "InvalidSkipToken", "$skipToken",
-                             "The $skipToken '%s' is not valid. Use the nextLink the previous "
-                             "page returned.", token);
-      return;
-    }
 
   stmt = cb_sb_prepare (self, sql);
+  n_keys = (guint) sqlite3_column_count (stmt) - 1;
+  g_assert (n_keys >= 1 && n_keys <= 2);
+
+  if (token != NULL)
+    {
+      switch (cb_sb_skip_token_parse (self, req->path, token, n_keys, &after))
+        {
+        case CB_SB_SKIP_TOKEN_OK:
+          break;
+        case CB_SB_SKIP_TOKEN_EXPIRED:
+          cb_sb_reply_arm_error (req, SOUP_STATUS_BAD_REQUEST, "ExpiredSkipToken", "$skipToken",
+                                 "The $skipToken has expired. List again from the first page.");
+          return;
+        case CB_SB_SKIP_TOKEN_INVALID:
+        default:
+          cb_sb_reply_arm_error (req, SOUP_STATUS_BAD_REQUEST, "InvalidSkipToken", "$skipToken",
+                                 "The $skipToken is not valid for this list. Use the nextLink "
+                                 "the previous page returned.");
+          return;
+        }
+    }
+
   if (a != NULL)
     cb_sb_bind_text (stmt, 1, a);
   if (b != NULL)
     cb_sb_bind_text (stmt, 2, b);
-  sqlite3_bind_int64 (stmt, sqlite3_bind_parameter_index (stmt, ":limit"), limit + 1);
-  sqlite3_bind_int64 (stmt, sqlite3_bind_parameter_index (stmt, ":offset"), offset);
-  while (sqlite3_step (stmt) == SQLITE_ROW)
-    g_ptr_array_add (keys, cb_sb_column_dup (stmt, 0));
-  cb_sb_stmt_done (stmt);
+  for (guint i = 0; i < n_keys; i++)
+    {
+      g_autofree char *name = g_strdup_printf (":k%u", i + 1);
 
-  more = keys->len > limit;
+      cb_sb_bind_text (stmt, sqlite3_bind_parameter_index (stmt, name),
+                       after != NULL ? after[i] : "");
+    }
+  sqlite3_bind_int64 (stmt, sqlite3_bind_parameter_index (stmt, ":limit"), limit + 1);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      g_ptr_array_add (ids, cb_sb_column_dup (stmt, 0));
+      if (ids->len == limit)
+        {
+          g_strfreev (last);
+          last = g_new0 (char *, n_keys + 1);
+          for (guint i = 0; i < n_keys; i++)
+            last[i] = cb_sb_column_dup (stmt, (int) i + 1);
+        }
+    }
+  cb_sb_stmt_done (stmt);
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "value");
   json_builder_begin_array (builder);
-  for (guint i = 0; i < MIN (keys->len, limit); i++)
+  for (guint i = 0; i < MIN (ids->len, limit); i++)
     {
-      JsonNode *node = to_json (self, g_ptr_array_index (keys, i), cb_sb_arm_api_version (req));
+      JsonNode *node = to_json (self, g_ptr_array_index (ids, i), cb_sb_arm_api_version (req));
 
       if (node != NULL)
         json_builder_add_value (builder, node);
     }
   json_builder_end_array (builder);
-  if (more)
+  if (ids->len > limit)
     {
-      g_autofree char *path = cb_sb_next_link_path (req->path, req->query, offset + limit);
+      g_autofree char *next = cb_sb_skip_token_new (self, req->path, (const char * const *) last);
+      g_autofree char *path = cb_sb_next_link_path (req->path, req->query, next);
       g_autofree char *link = cb_sb_url (req, path);
 
       cb_sb_json_add_string (builder, "nextLink", link);

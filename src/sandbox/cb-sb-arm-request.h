@@ -199,7 +199,10 @@ typedef JsonNode *(*CbSbArmToJson) (CbSandbox  *self,
                                     const char *key,
                                     const char *api_version);
 
-/* sql selects the keys, with ?1/?2 bound to a/b and :limit/:offset for paging. */
+/* sql selects the item's key, then the columns of its sort key (one or two, unique in the
+ * list), with ?1/?2 bound to a/b; it pages by keyset: its WHERE resumes after :k1 (and :k2)
+ * in its ORDER BY, and it ends in LIMIT :limit. The first page binds '' to every :kN. E.g.
+ *   SELECT id, name FROM t WHERE parent = ?1 AND name > :k1 ORDER BY name LIMIT :limit */
 void          cb_sb_arm_reply_list        (CbSbRequest   *req,
                                            const char    *sql,
                                            const char    *a,

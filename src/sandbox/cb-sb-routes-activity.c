@@ -443,7 +443,8 @@ handle_list (CbSbRequest *req)
   g_autoptr(JsonBuilder) b = NULL;
   CbSbActivityQuery query = { 0 };
   ListData data;
-  guint offset = 0;
+  CbSbActivityCursor cursor = { 0 };
+  g_auto(GStrv) after = NULL;
   guint limit = cb_sb_page_size (self);
   gboolean more;
   gint64 now = cb_sb_now_usec (self);
@@ -480,11 +481,26 @@ handle_list (CbSbRequest *req)
 
   if (token == NULL)
     token = cb_sb_query (req, "$skiptoken");
-  if (!cb_sb_parse_skip_token (token, &offset))
+  if (token != NULL)
     {
-      reply_monitor_error (req, SOUP_STATUS_BAD_REQUEST, "BadRequest",
-                           "The $skipToken is not valid; use the nextLink of the previous page.");
-      return;
+      CbSbSkipTokenStatus status = cb_sb_skip_token_parse (self, req->path, token, 2, &after);
+
+      if (status == CB_SB_SKIP_TOKEN_EXPIRED)
+        {
+          reply_monitor_error (req, SOUP_STATUS_BAD_REQUEST, "BadRequest",
+                               "The $skipToken has expired; list again from the first page.");
+          return;
+        }
+      if (status != CB_SB_SKIP_TOKEN_OK ||
+          !g_ascii_string_to_signed (after[0], 10, 0, G_MAXINT64, &cursor.usec, NULL) ||
+          !g_ascii_string_to_signed (after[1], 10, 0, G_MAXINT64, &cursor.seq, NULL))
+        {
+          reply_monitor_error (req, SOUP_STATUS_BAD_REQUEST, "BadRequest",
+                               "The $skipToken is not valid; use the nextLink of the previous "
+                               "page.");
+          return;
+        }
+      cursor.set = TRUE;
     }
 
   if (f.resource_uri != NULL)
@@ -516,11 +532,15 @@ handle_list (CbSbRequest *req)
   json_builder_begin_array (b);
   data.builder = b;
   data.select = select;
-  more = cb_sb_activity_query (self, &query, offset, limit, add_event_cb, &data);
+  more = cb_sb_activity_query (self, &query, &cursor, limit, add_event_cb, &data);
   json_builder_end_array (b);
   if (more)
     {
-      g_autofree char *path = cb_sb_next_link_path (req->path, req->query, offset + limit);
+      g_autofree char *usec = g_strdup_printf ("%" G_GINT64_FORMAT, cursor.usec);
+      g_autofree char *seq = g_strdup_printf ("%" G_GINT64_FORMAT, cursor.seq);
+      const char *keys[] = { usec, seq, NULL };
+      g_autofree char *next = cb_sb_skip_token_new (self, req->path, keys);
+      g_autofree char *path = cb_sb_next_link_path (req->path, req->query, next);
       g_autofree char *link = cb_sb_url (req, path);
 
       json_builder_set_member_name (b, "nextLink");

@@ -66,8 +66,8 @@ cas_list (CbSbRequest      *req,
           const CbSbArmIds *ids)
 {
   cb_sb_arm_reply_namespace_list (req, ids->ns_id,
-                                  "SELECT id FROM adr_cas WHERE namespace_id = ?1 ORDER BY name "
-                                  "LIMIT :limit OFFSET :offset", cb_sb_arm_ca_json);
+                                  "SELECT id, name FROM adr_cas WHERE namespace_id = ?1 "
+                                  "AND name > :k1 ORDER BY name LIMIT :limit", cb_sb_arm_ca_json);
 }
 
 static void

@@ -72,8 +72,8 @@ policies_list (CbSbRequest      *req,
     return;
 
   cb_sb_arm_reply_list (req,
-                        "SELECT id FROM adr_ca_policies WHERE ca_id = ?1 ORDER BY name "
-                        "LIMIT :limit OFFSET :offset",
+                        "SELECT id, name FROM adr_ca_policies WHERE ca_id = ?1 AND name > :k1 "
+                        "ORDER BY name LIMIT :limit",
                         ids->ca_id, NULL, cb_sb_arm_ca_policy_json);
 }
 

@@ -59,8 +59,9 @@ credentials_list (CbSbRequest      *req,
                   const CbSbArmIds *ids)
 {
   cb_sb_arm_reply_namespace_list (req, ids->ns_id,
-                                  "SELECT namespace_id FROM adr_credentials "
-                                  "WHERE namespace_id = ?1 LIMIT :limit OFFSET :offset",
+                                  "SELECT namespace_id, namespace_id FROM adr_credentials "
+                                  "WHERE namespace_id = ?1 AND namespace_id > :k1 "
+                                  "ORDER BY namespace_id LIMIT :limit",
                                   cb_sb_arm_credential_json);
 }
 
@@ -240,8 +241,8 @@ policies_list (CbSbRequest      *req,
     return;
 
   cb_sb_arm_reply_list (req,
-                        "SELECT id FROM adr_policies WHERE namespace_id = ?1 ORDER BY name "
-                        "LIMIT :limit OFFSET :offset",
+                        "SELECT id, name FROM adr_policies WHERE namespace_id = ?1 AND name > :k1 "
+                        "ORDER BY name LIMIT :limit",
                         ids->ns_id, NULL, cb_sb_arm_policy_json);
 }
 

@@ -122,8 +122,8 @@ devices_list (CbSbRequest      *req,
     return;
 
   cb_sb_arm_reply_list (req,
-                        "SELECT id FROM adr_devices WHERE namespace_id = ?1 ORDER BY name "
-                        "LIMIT :limit OFFSET :offset",
+                        "SELECT id, name FROM adr_devices WHERE namespace_id = ?1 AND name > :k1 "
+                        "ORDER BY name LIMIT :limit",
                         ids->ns_id, NULL, cb_sb_arm_device_json);
 }
 

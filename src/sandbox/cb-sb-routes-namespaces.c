@@ -443,8 +443,8 @@ namespaces_list_subscription (CbSbRequest      *req,
                               const CbSbArmIds *ids)
 {
   cb_sb_arm_reply_list (req,
-                        "SELECT id FROM adr_namespaces WHERE subscription = ?1 ORDER BY name, id "
-                        "LIMIT :limit OFFSET :offset",
+                        "SELECT id, name, id FROM adr_namespaces WHERE subscription = ?1 "
+                        "AND (name, id) > (:k1, :k2) ORDER BY name, id LIMIT :limit",
                         cb_sb_param (req, "sub"), NULL, namespace_json);
 }
 
@@ -453,8 +453,8 @@ namespaces_list_group (CbSbRequest      *req,
                        const CbSbArmIds *ids)
 {
   cb_sb_arm_reply_list (req,
-                        "SELECT id FROM adr_namespaces WHERE subscription = ?1 "
-                        "AND resource_group = ?2 ORDER BY name LIMIT :limit OFFSET :offset",
+                        "SELECT id, name FROM adr_namespaces WHERE subscription = ?1 "
+                        "AND resource_group = ?2 AND name > :k1 ORDER BY name LIMIT :limit",
                         cb_sb_param (req, "sub"), cb_sb_param (req, "rg"),
                         namespace_json);
 }

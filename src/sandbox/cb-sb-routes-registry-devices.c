@@ -215,8 +215,8 @@ registry_devices_list (CbSbRequest      *req,
                        const CbSbArmIds *ids)
 {
   cb_sb_arm_reply_namespace_list (req, ids->ns_id,
-                                  "SELECT id FROM adr_devices WHERE namespace_id = ?1 "
-                                  "ORDER BY name LIMIT :limit OFFSET :offset",
+                                  "SELECT id, name FROM adr_devices WHERE namespace_id = ?1 "
+                                  "AND name > :k1 ORDER BY name LIMIT :limit",
                                   cb_sb_arm_registry_device_json);
 }
 
