@@ -736,6 +736,7 @@ issue_leaf (Fixture    *f,
 {
   g_autoptr(CbKey) key = NULL;
   g_autoptr(GBytes) csr = NULL;
+  g_autoptr(CbCsr) parsed = NULL;
   g_autoptr(GPtrArray) chain = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *ns_id = ns_id_of (NS);
@@ -748,6 +749,8 @@ issue_leaf (Fixture    *f,
   g_assert_no_error (error);
   csr = cb_csr_create (key, device, &error);
   g_assert_no_error (error);
+  parsed = cb_csr_new_from_der (csr, &error);
+  g_assert_no_error (error);
 
   cb_sb_lock (f->ts->sandbox);
   g_assert_true (cb_sb_adr_ca_find_policy (f->ts->sandbox, ns_id, ica, "pol", &issuer,
@@ -755,7 +758,7 @@ issue_leaf (Fixture    *f,
   cb_sb_hub_ensure_device (f->ts->sandbox, HUB, device, &error);
   g_assert_no_error (error);
   chain = cb_sb_ca_issue_leaf_under (f->ts->sandbox, ns_id, issuer, policy_id, days, device,
-                                     csr, &error);
+                                     parsed, &error);
   cb_sb_unlock (f->ts->sandbox);
   g_assert_no_error (error);
   g_assert_cmpuint (chain->len, ==, 3);
