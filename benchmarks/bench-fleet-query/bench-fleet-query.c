@@ -325,7 +325,9 @@ run_size (guint devices)
       printf ("%-14s %9" G_GINT64_FORMAT " %8.1f %8.1f %8.1f %8.1f %8.1f %8.1f %6.2fx%s\n",
               count->name, count->hub_n, count->hub_ms[0], hub_med, count->hub_ms[repeat - 1],
               count->sql_ms[0], sql_med, count->sql_ms[repeat - 1], hub_med / sql_med,
-              count->hub_n == count->sql_n ? "" : "  (SQLite counted differently!)");
+              count->hub_n == count->sql_n ? "" : "  (SQLite counted differently)");
+      if (count->hub_n != count->sql_n)
+        printf ("  SQLite: %" G_GINT64_FORMAT "\n", count->sql_n);
     }
 
   /* The page: every count at once, until the last answer. */
