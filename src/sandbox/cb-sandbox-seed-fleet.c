@@ -49,6 +49,23 @@ cb_sandbox_fleet_state_for (guint i)
   return CB_SANDBOX_FLEET_NEVER_CONNECTED;
 }
 
+JsonObject *
+cb_sandbox_seed_certificate_patch (gint64 issued_at,
+                                   gint64 lifetime)
+{
+  /* Whole minutes, so the fixed format round-trips exactly. */
+  gint64 from = (issued_at / 60) * 60;
+  g_autofree char *from_text = cb_time_format_fixed (from);
+  g_autofree char *until_text = cb_time_format_fixed (from + lifetime);
+  JsonObject *patch = json_object_new ();
+  JsonObject *cert = json_object_new ();
+
+  json_object_set_string_member (cert, "validFrom", from_text);
+  json_object_set_string_member (cert, "validUntil", until_text);
+  json_object_set_object_member (patch, "certificate", cert);
+  return patch;
+}
+
 static gboolean
 seed_device (CbSandbox   *self,
              const char  *namespace_id,
@@ -64,10 +81,7 @@ seed_device (CbSandbox   *self,
   gint64 now = cb_sb_now (self);
   gint64 lifetime = FLEET_LIFETIME_DAYS * day;
   gint64 used;
-  g_autofree char *from = NULL;
-  g_autofree char *until = NULL;
   g_autoptr(JsonObject) patch = NULL;
-  JsonObject *cert;
 
   if (!cb_sb_adr_ensure_device (self, namespace_id, device_id, policy_id, error) ||
       !cb_sb_hub_ensure_device (self, hub, device_id, error))
@@ -95,15 +109,7 @@ seed_device (CbSandbox   *self,
       return TRUE;
     }
 
-  /* Whole minutes, so the fixed format round-trips exactly. */
-  from = cb_time_format_fixed (((now - used) / 60) * 60);
-  until = cb_time_format_fixed (((now - used) / 60) * 60 + lifetime);
-
-  patch = json_object_new ();
-  cert = json_object_new ();
-  json_object_set_string_member (cert, "validFrom", from);
-  json_object_set_string_member (cert, "validUntil", until);
-  json_object_set_object_member (patch, "certificate", cert);
+  patch = cb_sandbox_seed_certificate_patch (now - used, lifetime);
   json_object_set_string_member (patch, "firmware", i % 3 == 0 ? "1.4.2" : "1.5.0");
 
   if (!cb_sb_hub_patch_reported (self, hub, device_id, patch, error))

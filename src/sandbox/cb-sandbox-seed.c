@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include "cb-sandbox-seed-fleet.h"
 #include "cb-sb-adr.h"
 #include "cb-sb-adr-ca-rules.h"
 #include "cb-sb-adr-ca-store.h"
@@ -15,7 +16,6 @@
 #include "cb-sb-json.h"
 #include "cb-sb-store.h"
 #include "cb-sb-topology.h"
-#include "cb-util.h"
 
 /* Assembly: the demo seed, everything a new user needs to try every flow without an Azure
  * account: a namespace in ADR's preview model (credential and policy, a fleet) and one in the
@@ -97,10 +97,7 @@ report_dates (CbSandbox   *self,
   gint64 now = cb_sb_now (self);
   gint64 lifetime = DEMO_POLICY_DAYS * day;
   gint64 used;
-  g_autofree char *from = NULL;
-  g_autofree char *until = NULL;
   g_autoptr(JsonObject) patch = NULL;
-  JsonObject *cert;
 
   switch (state)
     {
@@ -118,15 +115,7 @@ report_dates (CbSandbox   *self,
       return TRUE;
     }
 
-  /* Whole seconds at the minute so the fixed format round-trips exactly. */
-  from = cb_time_format_fixed (((now - used) / 60) * 60);
-  until = cb_time_format_fixed (((now - used) / 60) * 60 + lifetime);
-
-  patch = json_object_new ();
-  cert = json_object_new ();
-  json_object_set_string_member (cert, "validFrom", from);
-  json_object_set_string_member (cert, "validUntil", until);
-  json_object_set_object_member (patch, "certificate", cert);
+  patch = cb_sandbox_seed_certificate_patch (now - used, lifetime);
 
   return cb_sb_hub_patch_reported (self, DEMO_HUB, device_id, patch, error);
 }
