@@ -10,6 +10,7 @@
 
 #include "config.h"
 
+#include "cb-sandbox-seed.h"
 #include "cb-sandbox-seed-fleet.h"
 #include "cb-sb-activity.h"
 #include "cb-sb-adr.h"
@@ -17,7 +18,6 @@
 #include "cb-sb-adr-ids.h"
 #include "cb-sb-hub.h"
 #include "cb-sb-store.h"
-#include "cb-util.h"
 
 #define FLEET_HUB            "demo-hub"
 #define FLEET_NAMESPACE      "demo-ns"
@@ -47,23 +47,6 @@ cb_sandbox_fleet_state_for (guint i)
   if (r < 93)
     return CB_SANDBOX_FLEET_NOT_REPORTING;
   return CB_SANDBOX_FLEET_NEVER_CONNECTED;
-}
-
-JsonObject *
-cb_sandbox_seed_certificate_patch (gint64 issued_at,
-                                   gint64 lifetime)
-{
-  /* Whole minutes, so the fixed format round-trips exactly. */
-  gint64 from = (issued_at / 60) * 60;
-  g_autofree char *from_text = cb_time_format_fixed (from);
-  g_autofree char *until_text = cb_time_format_fixed (from + lifetime);
-  JsonObject *patch = json_object_new ();
-  JsonObject *cert = json_object_new ();
-
-  json_object_set_string_member (cert, "validFrom", from_text);
-  json_object_set_string_member (cert, "validUntil", until_text);
-  json_object_set_object_member (patch, "certificate", cert);
-  return patch;
 }
 
 static gboolean

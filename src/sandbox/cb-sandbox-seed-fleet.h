@@ -4,7 +4,6 @@
 /* The fleet seed (cb-sandbox-seed-fleet.c): a large fleet on the demo seed, for benchmarks and
  * for trying the app at fleet scale. */
 
-#include <json-glib/json-glib.h>
 #include "cb-sandbox.h"
 
 G_BEGIN_DECLS
@@ -29,12 +28,6 @@ typedef struct
 } CbSandboxFleetSpec;
 
 CbSandboxFleetState cb_sandbox_fleet_state_for (guint i);
-
-/* The reported-properties patch both seeds write: {"certificate": {"validFrom",
- * "validUntil"}}, issued at the whole minute before issued_at (unix seconds), for lifetime
- * seconds. */
-JsonObject *cb_sandbox_seed_certificate_patch (gint64 issued_at,
-                                               gint64 lifetime);
 
 /* Seeds the demo (when it is not there yet), then the fleet, in one transaction. Call after
  * start; run it once per data folder (a second run finds the devices and only rewrites their

@@ -3,7 +3,7 @@
 
 #include "config.h"
 
-#include "cb-sandbox-seed-fleet.h"
+#include "cb-sandbox-seed.h"
 #include "cb-sb-adr.h"
 #include "cb-sb-adr-ca-rules.h"
 #include "cb-sb-adr-ca-store.h"
@@ -15,6 +15,7 @@
 #include "cb-sb-hub.h"
 #include "cb-sb-json.h"
 #include "cb-sb-store.h"
+#include "cb-util.h"
 #include "cb-sb-topology.h"
 
 /* Assembly: the demo seed, everything a new user needs to try every flow without an Azure
@@ -84,6 +85,23 @@ demo_state_for (guint i)
   if (r < 88)
     return DEMO_HEALTHY;
   return DEMO_NOT_REPORTING;
+}
+
+JsonObject *
+cb_sandbox_seed_certificate_patch (gint64 issued_at,
+                                   gint64 lifetime)
+{
+  /* Whole minutes, so the fixed format round-trips exactly. */
+  gint64 from = (issued_at / 60) * 60;
+  g_autofree char *from_text = cb_time_format_fixed (from);
+  g_autofree char *until_text = cb_time_format_fixed (from + lifetime);
+  JsonObject *patch = json_object_new ();
+  JsonObject *cert = json_object_new ();
+
+  json_object_set_string_member (cert, "validFrom", from_text);
+  json_object_set_string_member (cert, "validUntil", until_text);
+  json_object_set_object_member (patch, "certificate", cert);
+  return patch;
 }
 
 static gboolean
