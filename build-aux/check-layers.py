@@ -22,7 +22,8 @@ NO_GTK = ["src/core", "src/sandbox", "src/devsim", "src/cli"]
 # The sandbox's layers, lowest first: (layer, file stems as regular expressions).
 LAYERS = [
     ("codec", [r"cb-hub-query(-.*)?", r"cb-mqtt-packet", r"cb-sb-json", r"cb-sb-twin-json",
-               r"cb-sb-validate", r"cb-sb-adr-ids", r"cb-sb-error", r"cb-sb-azure-hosts"]),
+               r"cb-sb-validate", r"cb-sb-adr-ids", r"cb-sb-error", r"cb-sb-azure-hosts",
+               r"cb-sb-hub-query-sql"]),
     ("infrastructure", [r"cb-sb-world", r"cb-sb-store", r"cb-sb-sql", r"cb-sb-clock",
                         r"cb-sb-faults?", r"cb-sb-events", r"cb-sb-keys", r"cb-sb-net",
                         r"cb-sb-listener", r"cb-sb-client-hello", r"cb-sb-folder-lock",
@@ -36,6 +37,7 @@ LAYERS = [
                  r"cb-sb-routes-.*", r"cb-sb-mqtt(-.*)?", r"cb-sb-info",
                  r"cb-sb-preconditions", r"cb-sb-arm-.*"]),
     ("assembly", [r"cb-sandbox", r"cb-sandbox-private", r"cb-sb-modules", r"cb-sandbox-seed",
+                  r"cb-sandbox-seed-fleet",
                   r"cb-sb-seed", r"cb-sandbox-profile", r"cb-sandbox-service", r"cb-sandbox-hosts",
                   r"cb-sb-adr-module", r"main"]),
 ]

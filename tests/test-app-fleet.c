@@ -311,6 +311,45 @@ test_group_list (Fixture       *f,
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "fleet.show-summary", NULL));
 }
 
+/* A hidden page does not count; shown, it counts its groups once, and being hidden and shown
+ * again while that round is under way does not start another. */
+static void
+test_hidden (void)
+{
+  g_autoptr(CbTestApp) app = cb_test_app_new (CB_TEST_APP_NONE);
+  Fixture f = { app, NULL, NULL };
+  GtkWidget *window;
+
+  f.page = CB_FLEET_PAGE (cb_fleet_page_new (app->context));
+  g_object_ref_sink (f.page);
+  cb_fleet_page_reload (f.page);
+  cb_test_app_spin (300);
+  g_assert_cmpuint (cb_fleet_page_get_rounds (f.page), ==, 0);
+  g_assert_false (cb_fleet_page_get_loading (f.page));
+
+  window = gtk_window_new ();
+  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (f.page));
+  gtk_window_present (GTK_WINDOW (window));
+  /* Hidden and shown again before the counts are in: still the one round. */
+  gtk_widget_set_visible (GTK_WIDGET (f.page), FALSE);
+  gtk_widget_set_visible (GTK_WIDGET (f.page), TRUE);
+  cb_test_app_wait (counted, &f, 60000);
+  g_assert_cmpuint (cb_fleet_page_get_rounds (f.page), ==, 1);
+
+  /* Coming back later counts again, once. */
+  gtk_widget_set_visible (GTK_WIDGET (f.page), FALSE);
+  cb_fleet_page_reload (f.page);
+  cb_test_app_spin (200);
+  g_assert_cmpuint (cb_fleet_page_get_rounds (f.page), ==, 1);
+  gtk_widget_set_visible (GTK_WIDGET (f.page), TRUE);
+  cb_test_app_wait (counted, &f, 60000);
+  g_assert_cmpuint (cb_fleet_page_get_rounds (f.page), ==, 2);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_object_unref (f.page);
+  cb_test_app_spin (50);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -320,6 +359,7 @@ main (int   argc,
   g_test_add ("/cb/app-fleet/counts", Fixture, NULL, fixture_setup, test_counts, fixture_teardown);
   g_test_add ("/cb/app-fleet/group-list", Fixture, NULL, fixture_setup, test_group_list,
               fixture_teardown);
+  g_test_add_func ("/cb/app-fleet/hidden", test_hidden);
   g_test_add ("/cb/app-fleet/revocations", Fixture, NULL, fixture_setup, test_revocations,
               fixture_teardown);
 

@@ -32,6 +32,8 @@ struct _CbFleetPage
   gint64              now;
   guint               pending;
   guint               generation;
+  guint               rounds;           /* rounds of counts started, for tests */
+  gboolean            stale;            /* a reload waits for the page to be shown */
   gboolean            failed;
 
   AdwToastOverlay    *toast_overlay;
@@ -321,6 +323,7 @@ start_counts (CbFleetPage *self)
 {
   guint n = 1;
 
+  self->rounds++;
   self->now = self->info->context.now;
   self->validity_days = self->info->context.validity_days;
   self->failed = FALSE;
@@ -380,6 +383,15 @@ cb_fleet_page_reload (CbFleetPage *self)
 
   if (!is_ready (self))
     return;
+
+  /* Counting a large fleet costs the hub a scan per group: never for a hidden page. Being
+   * shown counts then (cb_fleet_page_map). */
+  if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
+    {
+      self->stale = TRUE;
+      return;
+    }
+  self->stale = FALSE;
 
   adw_status_page_set_title (self->error_status, _("The Fleet Could Not Be Counted"));
   self->fraction = self->settings != NULL
@@ -493,7 +505,8 @@ cb_fleet_page_set_context (CbFleetPage *self,
 }
 
 /* The fleet changes while the page is hidden (the bench provisions, the registry revokes):
- * coming back to the summary counts again. */
+ * coming back to the summary counts again, as does a reload that waited for the page. A
+ * round still under way is not started again. */
 static void
 cb_fleet_page_map (GtkWidget *widget)
 {
@@ -502,7 +515,8 @@ cb_fleet_page_map (GtkWidget *widget)
   GTK_WIDGET_CLASS (cb_fleet_page_parent_class)->map (widget);
 
   if (self->pending == 0 && is_ready (self) &&
-      g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "summary") == 0)
+      (self->stale ||
+       g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "summary") == 0))
     cb_fleet_page_reload (self);
 }
 
@@ -712,6 +726,13 @@ cb_fleet_page_get_count (CbFleetPage   *self,
   g_return_val_if_fail (CB_IS_FLEET_PAGE (self), 0);
   g_return_val_if_fail (state < N_STATES, 0);
   return self->counts[state];
+}
+
+guint
+cb_fleet_page_get_rounds (CbFleetPage *self)
+{
+  g_return_val_if_fail (CB_IS_FLEET_PAGE (self), 0);
+  return self->rounds;
 }
 
 guint

@@ -23,6 +23,8 @@ gboolean           cb_fleet_page_get_loading  (CbFleetPage   *self);
 /* The last counts (0 before the first load). */
 guint              cb_fleet_page_get_count    (CbFleetPage   *self,
                                                CbDeviceState  state);
+/* How many rounds of counts the page started (each counts every group once). */
+guint              cb_fleet_page_get_rounds   (CbFleetPage   *self);
 guint              cb_fleet_page_get_total    (CbFleetPage   *self);
 /* Opens a group's device list (also the fleet.show-group action, parameter the state). */
 void               cb_fleet_page_show_group   (CbFleetPage   *self,

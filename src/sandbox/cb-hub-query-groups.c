@@ -67,18 +67,32 @@ void
 cb_hub_query_groups_add (CbHubQueryGroups *groups,
                          JsonObject       *twin)
 {
-  CbHubQuery *self;
-  g_autoptr(GString) key = g_string_new (NULL);
-  Group *g;
+  g_autoptr(GPtrArray) values = NULL;
 
   g_return_if_fail (groups != NULL);
   g_return_if_fail (twin != NULL);
 
-  self = groups->query;
+  /* Borrowed from the twin: add_counted copies what it keeps. */
+  values = g_ptr_array_new ();
+  for (guint i = 0; i < groups->query->group_by->len; i++)
+    g_ptr_array_add (values, cb_hub_query_resolve (twin, g_ptr_array_index (groups->query->group_by, i)));
+  cb_hub_query_groups_add_counted (groups, values, 1);
+}
 
-  for (guint i = 0; i < self->group_by->len; i++)
+void
+cb_hub_query_groups_add_counted (CbHubQueryGroups *groups,
+                                 GPtrArray        *values,
+                                 gint64            count)
+{
+  g_autoptr(GString) key = g_string_new (NULL);
+  Group *g;
+
+  g_return_if_fail (groups != NULL);
+  g_return_if_fail (values != NULL && values->len == groups->query->group_by->len);
+
+  for (guint i = 0; i < values->len; i++)
     {
-      JsonNode *v = cb_hub_query_resolve (twin, g_ptr_array_index (self->group_by, i));
+      JsonNode *v = g_ptr_array_index (values, i);
 
       if (v == NULL)
         g_string_append (key, "U;");
@@ -95,9 +109,9 @@ cb_hub_query_groups_add (CbHubQueryGroups *groups,
     {
       g = g_new0 (Group, 1);
       g->values = g_ptr_array_new_with_free_func (node_unref0);
-      for (guint i = 0; i < self->group_by->len; i++)
+      for (guint i = 0; i < values->len; i++)
         {
-          JsonNode *v = cb_hub_query_resolve (twin, g_ptr_array_index (self->group_by, i));
+          JsonNode *v = g_ptr_array_index (values, i);
 
           g_ptr_array_add (g->values, v != NULL ? json_node_copy (v) : NULL);
         }
@@ -105,7 +119,7 @@ cb_hub_query_groups_add (CbHubQueryGroups *groups,
       g_hash_table_insert (groups->by_key, g_strdup (key->str), g);
     }
 
-  g->count++;
+  g->count += count;
 }
 
 JsonArray *

@@ -722,3 +722,10 @@ cb_hub_query_get_top (CbHubQuery *self)
   return self->top;
 }
 
+
+guint
+cb_hub_query_get_group_by_length (CbHubQuery *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return self->group_by->len;
+}

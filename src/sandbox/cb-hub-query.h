@@ -35,6 +35,8 @@ void              cb_hub_query_free              (CbHubQuery        *self);
 gboolean          cb_hub_query_selects_all       (CbHubQuery        *self);
 /* COUNT() or GROUP BY: results come from cb_hub_query_groups_*, not from project(). */
 gboolean          cb_hub_query_is_aggregate      (CbHubQuery        *self);
+/* How many GROUP BY paths. */
+guint             cb_hub_query_get_group_by_length (CbHubQuery     *self);
 /* The TOP limit, or -1. */
 gint64            cb_hub_query_get_top           (CbHubQuery        *self);
 
@@ -50,6 +52,11 @@ JsonNode         *cb_hub_query_project           (CbHubQuery        *self,
 CbHubQueryGroups *cb_hub_query_groups_new        (CbHubQuery        *self);
 void              cb_hub_query_groups_add        (CbHubQueryGroups  *groups,
                                                   JsonObject        *twin);
+/* The same for count twins counted elsewhere (SQL) whose GROUP BY values are values
+ * (JsonNode, NULL for undefined, one per GROUP BY path). */
+void              cb_hub_query_groups_add_counted (CbHubQueryGroups *groups,
+                                                   GPtrArray        *values,
+                                                   gint64            count);
 JsonArray        *cb_hub_query_groups_finish     (CbHubQueryGroups  *groups);
 void              cb_hub_query_groups_free       (CbHubQueryGroups  *groups);
 

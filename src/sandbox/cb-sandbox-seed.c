@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include "cb-sandbox-seed.h"
 #include "cb-sb-adr.h"
 #include "cb-sb-adr-ca-rules.h"
 #include "cb-sb-adr-ca-store.h"
@@ -14,8 +15,8 @@
 #include "cb-sb-hub.h"
 #include "cb-sb-json.h"
 #include "cb-sb-store.h"
-#include "cb-sb-topology.h"
 #include "cb-util.h"
+#include "cb-sb-topology.h"
 
 /* Assembly: the demo seed, everything a new user needs to try every flow without an Azure
  * account: a namespace in ADR's preview model (credential and policy, a fleet) and one in the
@@ -86,6 +87,23 @@ demo_state_for (guint i)
   return DEMO_NOT_REPORTING;
 }
 
+JsonObject *
+cb_sandbox_seed_certificate_patch (gint64 issued_at,
+                                   gint64 lifetime)
+{
+  /* Whole minutes, so the fixed format round-trips exactly. */
+  gint64 from = (issued_at / 60) * 60;
+  g_autofree char *from_text = cb_time_format_fixed (from);
+  g_autofree char *until_text = cb_time_format_fixed (from + lifetime);
+  JsonObject *patch = json_object_new ();
+  JsonObject *cert = json_object_new ();
+
+  json_object_set_string_member (cert, "validFrom", from_text);
+  json_object_set_string_member (cert, "validUntil", until_text);
+  json_object_set_object_member (patch, "certificate", cert);
+  return patch;
+}
+
 static gboolean
 report_dates (CbSandbox   *self,
               const char  *device_id,
@@ -97,10 +115,7 @@ report_dates (CbSandbox   *self,
   gint64 now = cb_sb_now (self);
   gint64 lifetime = DEMO_POLICY_DAYS * day;
   gint64 used;
-  g_autofree char *from = NULL;
-  g_autofree char *until = NULL;
   g_autoptr(JsonObject) patch = NULL;
-  JsonObject *cert;
 
   switch (state)
     {
@@ -118,15 +133,7 @@ report_dates (CbSandbox   *self,
       return TRUE;
     }
 
-  /* Whole seconds at the minute so the fixed format round-trips exactly. */
-  from = cb_time_format_fixed (((now - used) / 60) * 60);
-  until = cb_time_format_fixed (((now - used) / 60) * 60 + lifetime);
-
-  patch = json_object_new ();
-  cert = json_object_new ();
-  json_object_set_string_member (cert, "validFrom", from);
-  json_object_set_string_member (cert, "validUntil", until);
-  json_object_set_object_member (patch, "certificate", cert);
+  patch = cb_sandbox_seed_certificate_patch (now - used, lifetime);
 
   return cb_sb_hub_patch_reported (self, DEMO_HUB, device_id, patch, error);
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cb-hub-query.h"
+#include "cb-sb-hub-query-sql.h"
 #include "cb-sb-hub-store.h"
 #include "cb-sb-json.h"
 #include "cb-sb-routes-hub-auth.h"
@@ -62,6 +63,98 @@ parse_continuation (const char  *token,
   return TRUE;
 }
 
+/* SQL filtering, counting and grouping (cb-sb-hub-query-sql.c), unless
+ * CB_SANDBOX_HUB_QUERY=evaluate asks for the twin-by-twin evaluator (tests compare the two). */
+static gboolean
+use_sql (void)
+{
+  return g_strcmp0 (g_getenv ("CB_SANDBOX_HUB_QUERY"), "evaluate") != 0;
+}
+
+static void
+node_unref0 (gpointer p)
+{
+  if (p != NULL)
+    json_node_unref (p);
+}
+
+/* A statement of its own (the SQL changes with every query); NULL when SQLite cannot take it
+ * (an expression deeper than it allows): the caller then evaluates twin by twin. */
+static sqlite3_stmt *
+prepare_query (CbSbRequest     *req,
+               const char      *sql,
+               CbSbHubQuerySql *binds,
+               const char      *hub,
+               const char      *after)
+{
+  sqlite3_stmt *stmt = NULL;
+  int index;
+
+  if (sqlite3_prepare_v2 (req->sandbox->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    {
+      g_debug ("hub query without SQL: %s", sqlite3_errmsg (req->sandbox->db));
+      sqlite3_finalize (stmt);
+      return NULL;
+    }
+  if (binds != NULL)
+    cb_sb_hub_query_sql_bind (binds, stmt);
+  /* The hub and the position take the parameters after the query's own. */
+  index = binds != NULL && binds->binds != NULL ? (int) binds->binds->len : 0;
+  sqlite3_bind_text (stmt, index + 1, hub, -1, SQLITE_TRANSIENT);
+  if (sqlite3_bind_parameter_count (stmt) >= index + 2)
+    sqlite3_bind_text (stmt, index + 2, after != NULL ? after : "", -1, SQLITE_TRANSIENT);
+  return stmt;
+}
+
+/* Counts (and groups) the matching twins in SQLite. FALSE when it cannot. */
+static gboolean
+count_in_sql (CbSbRequest      *req,
+              CbHubQuery       *query,
+              CbSbHubQuerySql  *where,
+              const char       *hub,
+              CbHubQueryGroups *groups)
+{
+  g_autoptr(GString) keys = g_string_new (NULL);
+  g_autoptr(GString) sql = g_string_new ("SELECT ");
+  guint n_keys = cb_hub_query_get_group_by_length (query);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  if (!cb_sb_hub_query_group_sql (query, where, keys))
+    return FALSE;
+
+  if (n_keys > 0)
+    g_string_append_printf (sql, "%s, ", keys->str);
+  g_string_append_printf (sql, "COUNT(*) FROM hub_devices WHERE hub = ?%u AND (%s)",
+                          where->binds->len + 1, where->sql->str);
+  /* Groups in the order of their first twin by device id, as the evaluator meets them. */
+  if (n_keys > 0)
+    {
+      g_string_append (sql, " GROUP BY ");
+      for (guint i = 0; i < n_keys; i++)
+        g_string_append_printf (sql, "%s%u", i > 0 ? ", " : "", i + 1);
+      g_string_append (sql, " ORDER BY MIN(device_id)");
+    }
+
+  if (!(stmt = prepare_query (req, sql->str, where, hub, NULL)))
+    return FALSE;
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      g_autoptr(GPtrArray) values = g_ptr_array_new_with_free_func (node_unref0);
+
+      for (guint i = 0; i < n_keys; i++)
+        {
+          const char *text = (const char *) sqlite3_column_text (stmt, i);
+
+          g_ptr_array_add (values, text != NULL ? json_from_string (text, NULL) : NULL);
+        }
+      cb_hub_query_groups_add_counted (groups, values, sqlite3_column_int64 (stmt, n_keys));
+    }
+  sqlite3_finalize (stmt);
+  return rc == SQLITE_DONE;
+}
+
 static void
 handle_query (CbSbRequest *req)
 {
@@ -80,6 +173,8 @@ handle_query (CbSbRequest *req)
   gint64 emitted = 0;
   gint64 top;
   JsonNode *root;
+  g_auto(CbSbHubQuerySql) where = { 0 };
+  gboolean sql_where;
 
   if (!cb_sb_hub_begin_request (req, &ctx, CB_SB_HUB_RIGHT_REGISTRY_READ | CB_SB_HUB_RIGHT_SERVICE,
                                 "RegistryRead"))
@@ -129,26 +224,35 @@ handle_query (CbSbRequest *req)
     }
 
   top = cb_hub_query_get_top (query);
+  sql_where = use_sql () && cb_sb_hub_query_where_sql (query, &where);
 
   if (cb_hub_query_is_aggregate (query))
     {
       g_autoptr(CbHubQueryGroups) groups = cb_hub_query_groups_new (query);
       g_autoptr(JsonArray) all = NULL;
-      g_autoptr(CbSbStmt) stmt = cb_sb_prepare (req->sandbox,
-          "SELECT " CB_SB_HUB_DEVICE_COLUMNS " FROM hub_devices WHERE hub = ? ORDER BY device_id");
       gint64 offset = emitted;
       guint total;
 
-      sqlite3_bind_text (stmt, 1, ctx.hub, -1, SQLITE_TRANSIENT);
-      while (sqlite3_step (stmt) == SQLITE_ROW)
+      if (!sql_where || !count_in_sql (req, query, &where, ctx.hub, groups))
         {
-          g_autoptr(CbSbHubDevice) dev = cb_sb_hub_device_from_row (stmt);
-          g_autoptr(JsonObject) twin = cb_sb_hub_twin_to_object (dev);
+          g_autoptr(CbSbStmt) stmt = cb_sb_prepare (req->sandbox,
+              "SELECT " CB_SB_HUB_DEVICE_COLUMNS " FROM hub_devices WHERE hub = ? "
+              "ORDER BY device_id");
 
-          if (cb_hub_query_matches (query, twin))
-            cb_hub_query_groups_add (groups, twin);
+          /* A fresh start: count_in_sql may have added groups before it failed. */
+          g_clear_pointer (&groups, cb_hub_query_groups_free);
+          groups = cb_hub_query_groups_new (query);
+          sqlite3_bind_text (stmt, 1, ctx.hub, -1, SQLITE_TRANSIENT);
+          while (sqlite3_step (stmt) == SQLITE_ROW)
+            {
+              g_autoptr(CbSbHubDevice) dev = cb_sb_hub_device_from_row (stmt);
+              g_autoptr(JsonObject) twin = cb_sb_hub_twin_to_object (dev);
+
+              if (cb_hub_query_matches (query, twin))
+                cb_hub_query_groups_add (groups, twin);
+            }
+          sqlite3_reset (stmt);
         }
-      sqlite3_reset (stmt);
 
       all = cb_hub_query_groups_finish (groups);
       total = json_array_get_length (all);
@@ -159,13 +263,28 @@ handle_query (CbSbRequest *req)
     }
   else
     {
-      g_autoptr(CbSbStmt) stmt = cb_sb_prepare (req->sandbox,
-          "SELECT " CB_SB_HUB_DEVICE_COLUMNS " FROM hub_devices WHERE hub = ? AND device_id > ? "
-          "ORDER BY device_id");
       g_autofree char *last_id = NULL;
+      g_autofree char *sql = NULL;
+      sqlite3_stmt *stmt = NULL;
 
-      sqlite3_bind_text (stmt, 1, ctx.hub, -1, SQLITE_TRANSIENT);
-      sqlite3_bind_text (stmt, 2, position != NULL ? position : "", -1, SQLITE_TRANSIENT);
+      /* Only the matching twins are built as JSON. */
+      if (sql_where)
+        {
+          sql = g_strdup_printf ("SELECT " CB_SB_HUB_DEVICE_COLUMNS " FROM hub_devices "
+                                 "WHERE hub = ?%u AND device_id > ?%u AND (%s) "
+                                 "ORDER BY device_id", where.binds->len + 1,
+                                 where.binds->len + 2, where.sql->str);
+          stmt = prepare_query (req, sql, &where, ctx.hub, position);
+        }
+      if (stmt == NULL)
+        stmt = prepare_query (req, "SELECT " CB_SB_HUB_DEVICE_COLUMNS " FROM hub_devices "
+                              "WHERE hub = ?1 AND device_id > ?2 ORDER BY device_id",
+                              NULL, ctx.hub, position);
+      if (stmt == NULL)
+        {
+          cb_sb_reply_error (req, 500, "ServerError", 500000, "The twins could not be read");
+          return;
+        }
 
       while ((top < 0 || emitted < top) && sqlite3_step (stmt) == SQLITE_ROW)
         {
@@ -187,7 +306,7 @@ handle_query (CbSbRequest *req)
           g_free (last_id);
           last_id = g_strdup (dev->device_id);
         }
-      sqlite3_reset (stmt);
+      sqlite3_finalize (stmt);
     }
 
   if (next != NULL)

@@ -10,6 +10,7 @@
 
 #include "cb-sandbox-hosts.h"
 #include "cb-sandbox-private.h"
+#include "cb-sandbox-seed-fleet.h"
 
 /* certbench-sandbox: the local stand-in for Azure, on its own (tests, demos, training).
  * `certbench-sandbox hosts` prints what points Microsoft's SDKs at it (cb-sandbox-hosts.c). */
@@ -73,6 +74,11 @@ main (int   argc,
   g_autofree char *seed = NULL;
   g_autofree char *faults = NULL;
   g_autofree char *bind = NULL;
+  CbSandboxFleetSpec fleet = { 0 };
+  int fleet_devices = 100000;
+  int fleet_disabled = -1;
+  int fleet_revoked = 20;
+  int fleet_stable = -1;
   int port = 7443;
   int mqtt_port = -1;
   int page_size = 100;
@@ -97,7 +103,17 @@ main (int   argc,
     { "bind", 0, 0, G_OPTION_ARG_STRING, &bind, "Address to listen on (default 127.0.0.1)", "ADDR" },
     { "allow-remote", 0, 0, G_OPTION_ARG_NONE, &allow_remote,
       "Allow a non-loopback --bind address (the sandbox is a test double: think twice)", NULL },
-    { "seed", 0, 0, G_OPTION_ARG_STRING, &seed, "Create seed data: \"demo\"", "NAME" },
+    { "seed", 0, 0, G_OPTION_ARG_STRING, &seed,
+      "Create seed data: \"demo\", or \"fleet\" (the demo plus a large fleet; docs/sandbox.md)",
+      "NAME" },
+    { "devices", 0, 0, G_OPTION_ARG_INT, &fleet_devices,
+      "--seed fleet: devices in demo-hub (default 100000)", "N" },
+    { "disabled", 0, 0, G_OPTION_ARG_INT, &fleet_disabled,
+      "--seed fleet: how many of them are disabled (default 2 %)", "N" },
+    { "revoked", 0, 0, G_OPTION_ARG_INT, &fleet_revoked,
+      "--seed fleet: how many of them are revoked (default 20)", "N" },
+    { "stable-devices", 0, 0, G_OPTION_ARG_INT, &fleet_stable,
+      "--seed fleet: devices in demo-stable-hub (default a tenth of --devices)", "N" },
     { "faults", 0, 0, G_OPTION_ARG_FILENAME, &faults, "Fault injection rules (JSON)", "FILE" },
     { "page-size", 0, 0, G_OPTION_ARG_INT, &page_size, "Items per page in lists (default 100)", "N" },
     { "lro-delay-ms", 0, 0, G_OPTION_ARG_INT, &lro_delay_ms,
@@ -168,11 +184,28 @@ main (int   argc,
       return EXIT_USAGE;
     }
 
-  if (seed != NULL && !g_str_equal (seed, "demo"))
+  if (seed != NULL && !g_str_equal (seed, "demo") && !g_str_equal (seed, "fleet"))
     {
-      g_printerr ("certbench-sandbox: unknown seed “%s” (known: demo)\n", seed);
+      g_printerr ("certbench-sandbox: unknown seed “%s” (known: demo, fleet)\n", seed);
       return EXIT_USAGE;
     }
+
+  if (fleet_disabled < 0)
+    fleet_disabled = fleet_devices / 50;
+  if (fleet_stable < 0)
+    fleet_stable = fleet_devices / 10;
+  if (fleet_devices < 0 || fleet_devices > 10000000 || fleet_disabled > fleet_devices ||
+      fleet_revoked < 0 || fleet_revoked > fleet_devices || fleet_revoked > 500 ||
+      fleet_stable > 10000000)
+    {
+      g_printerr ("certbench-sandbox: --devices 0-10000000, --disabled and --revoked at most "
+                  "--devices, --revoked at most 500\n");
+      return EXIT_USAGE;
+    }
+  fleet.devices = (guint) fleet_devices;
+  fleet.disabled = (guint) fleet_disabled;
+  fleet.revoked = (guint) fleet_revoked;
+  fleet.stable_devices = (guint) fleet_stable;
 
   sandbox = cb_sandbox_new (data_dir);
   cb_sandbox_set_port (sandbox, (guint16) port);
@@ -200,7 +233,20 @@ main (int   argc,
       return EXIT_USAGE;
     }
 
-  if (seed != NULL && !cb_sandbox_seed_demo (sandbox, &error))
+  if (seed != NULL && g_str_equal (seed, "fleet"))
+    {
+      gint64 t0 = g_get_monotonic_time ();
+
+      if (!cb_sandbox_seed_fleet (sandbox, &fleet, &error))
+        {
+          g_printerr ("certbench-sandbox: the fleet seed failed: %s\n", error->message);
+          return EXIT_START;
+        }
+      printf ("Seeded a fleet of %u devices (%u disabled, %u revoked) in demo-hub and %u in "
+              "demo-stable-hub in %.1f s.\n", fleet.devices, fleet.disabled, fleet.revoked,
+              fleet.stable_devices, (g_get_monotonic_time () - t0) / 1e6);
+    }
+  else if (seed != NULL && !cb_sandbox_seed_demo (sandbox, &error))
     {
       g_printerr ("certbench-sandbox: the demo seed failed: %s\n", error->message);
       return EXIT_START;
