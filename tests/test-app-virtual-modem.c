@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The Virtual device's two kinds (issue 15): Preferences' "Virtual device" row sets the
+/* The Virtual device's two kinds (issue 15): Preferences' "Virtual device" radio rows set the
  * "virtual-device" setting, and the Bench page swaps its in-process device at once: a simulated
  * Nordic nRF91 modem (AT commands, its IMEI as serial, its own state folder) or the Certbench
  * bench device (SMP). The modem on the Bench's port answers the nRF91 driver's identify, and the
@@ -47,6 +47,30 @@ count_virtual (CbPortMonitor *monitor)
   return n;
 }
 
+/* The Preferences radio row's check button whose action target is kind. */
+static GtkWidget *
+find_kind_check (GtkWidget  *root,
+                 const char *kind)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_CHECK_BUTTON (child))
+        {
+          GVariant *target = gtk_actionable_get_action_target_value (GTK_ACTIONABLE (child));
+
+          if (target != NULL && g_variant_is_of_type (target, G_VARIANT_TYPE_STRING) &&
+              g_str_equal (g_variant_get_string (target, NULL), kind))
+            return child;
+        }
+      if ((found = find_kind_check (child, kind)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
 static void
 test_choose_modem (void)
 {
@@ -59,7 +83,7 @@ test_choose_modem (void)
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(CbNrf91Identity) id = NULL;
   g_autofree char *modem_path = NULL;
-  GtkWidget *window, *page, *prefs, *row;
+  GtkWidget *window, *page, *prefs, *smp_check, *nrf91_check;
   CbVirtualDevice *device;
   CbSerialPortInfo *info;
   CbPortMonitor *monitor = cb_context_get_port_monitor (app->context);
@@ -77,11 +101,16 @@ test_choose_modem (void)
   /* Preferences: the row chooses the modem */
   prefs = GTK_WIDGET (cb_preferences_window_new (settings));
   gtk_window_present (GTK_WINDOW (prefs));
-  row = cb_test_app_find_widget (prefs, ADW_TYPE_COMBO_ROW);
-  g_assert_nonnull (row);
-  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==, "Virtual device");
-  g_assert_cmpuint (adw_combo_row_get_selected (ADW_COMBO_ROW (row)), ==, 0);
-  adw_combo_row_set_selected (ADW_COMBO_ROW (row), 1);
+  smp_check = find_kind_check (prefs, "smp");
+  nrf91_check = find_kind_check (prefs, "nrf91");
+  g_assert_nonnull (smp_check);
+  g_assert_nonnull (nrf91_check);
+  g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (smp_check)));
+  g_assert_false (gtk_check_button_get_active (GTK_CHECK_BUTTON (nrf91_check)));
+  /* as a click on the row does */
+  gtk_widget_activate (nrf91_check);
+  g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (nrf91_check)));
+  g_assert_false (gtk_check_button_get_active (GTK_CHECK_BUTTON (smp_check)));
   g_assert_cmpstr (g_settings_get_string (settings, "virtual-device"), ==, "nrf91");
 
   /* the Bench swapped its device: a modem on a new port, the old port gone */
@@ -114,7 +143,7 @@ test_choose_modem (void)
   cb_serial_port_close (port);
 
   /* and back */
-  adw_combo_row_set_selected (ADW_COMBO_ROW (row), 0);
+  gtk_widget_activate (smp_check);
   device = cb_bench_page_get_virtual_device (CB_BENCH_PAGE (page));
   g_assert_cmpint (cb_virtual_device_get_kind (device), ==, CB_VIRTUAL_DEVICE_SMP);
   g_assert_cmpuint (count_virtual (monitor), ==, 1);

@@ -18,7 +18,6 @@ struct _CbPreferencesWindow
   AdwEntryRow          *template_row;
   GtkSwitch            *auto_start_switch;
   GtkSwitch            *hub_check_switch;
-  AdwComboRow          *virtual_device_row;
   GtkAdjustment        *renewal_adjustment;
 
   /* Owned */
@@ -42,36 +41,6 @@ percent_to_fraction (const GValue       *value,
                      gpointer            user_data)
 {
   return g_variant_new_double (g_value_get_double (value) / 100.0);
-}
-
-/* The "virtual-device" setting's names, in the order of the row's items. */
-static const char * const virtual_device_names[] = { "smp", "nrf91" };
-
-static gboolean
-virtual_device_to_index (GValue   *value,
-                         GVariant *variant,
-                         gpointer  user_data)
-{
-  const char *name = g_variant_get_string (variant, NULL);
-
-  for (guint i = 0; i < G_N_ELEMENTS (virtual_device_names); i++)
-    if (g_str_equal (name, virtual_device_names[i]))
-      {
-        g_value_set_uint (value, i);
-        return TRUE;
-      }
-  g_value_set_uint (value, 0);
-  return TRUE;
-}
-
-static GVariant *
-index_to_virtual_device (const GValue       *value,
-                         const GVariantType *expected_type,
-                         gpointer            user_data)
-{
-  guint i = g_value_get_uint (value);
-
-  return g_variant_new_string (virtual_device_names[i < G_N_ELEMENTS (virtual_device_names) ? i : 0]);
 }
 
 static void
@@ -133,7 +102,6 @@ cb_preferences_window_class_init (CbPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CbPreferencesWindow, template_row);
   gtk_widget_class_bind_template_child (widget_class, CbPreferencesWindow, auto_start_switch);
   gtk_widget_class_bind_template_child (widget_class, CbPreferencesWindow, hub_check_switch);
-  gtk_widget_class_bind_template_child (widget_class, CbPreferencesWindow, virtual_device_row);
   gtk_widget_class_bind_template_child (widget_class, CbPreferencesWindow, renewal_adjustment);
   gtk_widget_class_bind_template_callback (widget_class, on_template_row_apply_cb);
 }
@@ -148,6 +116,8 @@ CbPreferencesWindow *
 cb_preferences_window_new (GSettings *settings)
 {
   CbPreferencesWindow *self;
+  g_autoptr(GSimpleActionGroup) prefs_actions = NULL;
+  g_autoptr(GAction) virtual_device = NULL;
   g_autofree char *template = NULL;
 
   g_return_val_if_fail (G_IS_SETTINGS (settings), NULL);
@@ -163,9 +133,11 @@ cb_preferences_window_new (GSettings *settings)
                    G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (settings, "hub-check", self->hub_check_switch, "active",
                    G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind_with_mapping (settings, "virtual-device", self->virtual_device_row, "selected",
-                                G_SETTINGS_BIND_DEFAULT, virtual_device_to_index,
-                                index_to_virtual_device, NULL, NULL);
+  /* Two radio rows: each check button names its kind as the action's target. */
+  prefs_actions = g_simple_action_group_new ();
+  virtual_device = g_settings_create_action (settings, "virtual-device");
+  g_action_map_add_action (G_ACTION_MAP (prefs_actions), virtual_device);
+  gtk_widget_insert_action_group (GTK_WIDGET (self), "prefs", G_ACTION_GROUP (prefs_actions));
   g_settings_bind_with_mapping (settings, "renewal-fraction", self->renewal_adjustment, "value",
                                 G_SETTINGS_BIND_DEFAULT, fraction_to_percent,
                                 percent_to_fraction, NULL, NULL);
