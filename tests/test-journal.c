@@ -835,6 +835,42 @@ crash_child (const char *path)
   kill (getpid (), SIGKILL);
 }
 
+/* The child ends "identify" and starts "install" in one batch, as a run does, then starts a
+ * batch it never ends and is killed in it: the committed batch is all there, the open one is
+ * not, and the journal opens clean. */
+static void
+crash_batch_child (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  CbJournal *journal = cb_journal_open (path, &error);
+  CbJournalRunStart start = { .station = "bench-1", .port = "/dev/pts/7" };
+  CbJournalDevice device = { .serial = "SN-CRASH", .registration_id = "line1-sn-crash" };
+  gint64 run_id, step_id;
+
+  g_assert_no_error (error);
+  run_id = cb_journal_begin_run (journal, &start, &error);
+  g_assert_no_error (error);
+  step_id = cb_journal_begin_step (journal, run_id, "identify", 0, &error);
+  g_assert_no_error (error);
+  cb_journal_set_device (journal, run_id, &device, &error);
+  g_assert_no_error (error);
+
+  cb_journal_batch_begin (journal);
+  cb_journal_end_step (journal, step_id, CB_JOURNAL_RESULT_PASS, NULL, NULL, 0, &error);
+  g_assert_no_error (error);
+  step_id = cb_journal_begin_step (journal, run_id, "install", 0, &error);
+  g_assert_no_error (error);
+  g_assert_true (cb_journal_batch_end (journal, &error));
+
+  cb_journal_batch_begin (journal);
+  cb_journal_end_step (journal, step_id, CB_JOURNAL_RESULT_PASS, NULL, NULL, 0, &error);
+  g_assert_no_error (error);
+  cb_journal_begin_step (journal, run_id, "verify", 0, &error);
+  g_assert_no_error (error);
+
+  kill (getpid (), SIGKILL);
+}
+
 static char *
 crash_path (pid_t parent)
 {
@@ -842,9 +878,12 @@ crash_path (pid_t parent)
   return g_build_filename (g_get_tmp_dir (), name, NULL);
 }
 
+/* data: TRUE when the child writes as a run does, in batches (crash_batch_child). Either
+ * way the open after the kill finds the same run, interrupted in "install". */
 static void
-test_crash_killed_child (void)
+test_crash_killed_child (gconstpointer data)
 {
+  gboolean batched = GPOINTER_TO_INT (data);
   g_autoptr(GError) error = NULL;
   g_autoptr(CbJournal) journal = NULL;
   g_autoptr(CbJournal) again = NULL;
@@ -858,7 +897,10 @@ test_crash_killed_child (void)
   if (g_test_subprocess ())
     {
       g_autofree char *child_path = crash_path (getppid ());
-      crash_child (child_path);
+      if (batched)
+        crash_batch_child (child_path);
+      else
+        crash_child (child_path);
       return;
     }
 
@@ -1261,92 +1303,6 @@ test_protocol_log_summary (void)
   g_assert_cmpstr (summary, ==, "(not CBOR, 2 bytes)");
 }
 
-/* The child ends "identify" and starts "install" in one batch, as a run does, then starts a
- * batch it never ends and is killed in it: the committed batch is all there, the open one is
- * not, and the journal opens clean. */
-static void
-crash_batch_child (const char *path)
-{
-  g_autoptr(GError) error = NULL;
-  CbJournal *journal = cb_journal_open (path, &error);
-  CbJournalRunStart start = { .station = "bench-1", .port = "/dev/pts/7" };
-  CbJournalDevice device = { .serial = "SN-CRASH", .registration_id = "line1-sn-crash" };
-  gint64 run_id, step_id;
-
-  g_assert_no_error (error);
-  run_id = cb_journal_begin_run (journal, &start, &error);
-  g_assert_no_error (error);
-  step_id = cb_journal_begin_step (journal, run_id, "identify", 0, &error);
-  g_assert_no_error (error);
-  cb_journal_set_device (journal, run_id, &device, &error);
-  g_assert_no_error (error);
-
-  cb_journal_batch_begin (journal);
-  cb_journal_end_step (journal, step_id, CB_JOURNAL_RESULT_PASS, NULL, NULL, 0, &error);
-  g_assert_no_error (error);
-  step_id = cb_journal_begin_step (journal, run_id, "install", 0, &error);
-  g_assert_no_error (error);
-  g_assert_true (cb_journal_batch_end (journal, &error));
-
-  cb_journal_batch_begin (journal);
-  cb_journal_end_step (journal, step_id, CB_JOURNAL_RESULT_PASS, NULL, NULL, 0, &error);
-  g_assert_no_error (error);
-  cb_journal_begin_step (journal, run_id, "verify", 0, &error);
-  g_assert_no_error (error);
-
-  kill (getpid (), SIGKILL);
-}
-
-static void
-test_crash_in_batch (void)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(CbJournal) journal = NULL;
-  g_autoptr(CbJournalRun) run = NULL;
-  g_autoptr(GPtrArray) runs = NULL;
-  g_autofree char *path = NULL;
-  g_autofree char *wal = NULL;
-  g_autofree char *name = NULL;
-  CbJournalStep *step;
-
-  if (g_test_subprocess ())
-    {
-      name = g_strdup_printf ("cb-journal-crash-batch-%d.sqlite", (int) getppid ());
-      path = g_build_filename (g_get_tmp_dir (), name, NULL);
-      crash_batch_child (path);
-      return;
-    }
-
-  name = g_strdup_printf ("cb-journal-crash-batch-%d.sqlite", (int) getpid ());
-  path = g_build_filename (g_get_tmp_dir (), name, NULL);
-  wal = g_strconcat (path, "-wal", NULL);
-  g_unlink (path);
-
-  g_test_trap_subprocess (NULL, 20 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
-  g_test_trap_assert_failed ();
-
-  journal = cb_journal_open (path, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (cb_journal_get_n_recovered (journal), ==, 1);
-  runs = cb_journal_list_runs (journal, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (runs->len, ==, 1);
-  run = cb_journal_get_run (journal, cb_journal_run_get_id (g_ptr_array_index (runs, 0)), &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (cb_journal_run_get_result (run), ==, CB_JOURNAL_RESULT_INTERRUPTED);
-  g_assert_cmpstr (cb_journal_run_get_failed_step (run), ==, "install");
-  g_assert_cmpstr (cb_journal_run_get_device_serial (run), ==, "SN-CRASH");
-  g_assert_cmpuint (cb_journal_run_get_steps (run)->len, ==, 2);
-  step = g_ptr_array_index (cb_journal_run_get_steps (run), 0);
-  g_assert_cmpint (cb_journal_step_get_result (step), ==, CB_JOURNAL_RESULT_PASS);
-  step = g_ptr_array_index (cb_journal_run_get_steps (run), 1);
-  g_assert_cmpstr (cb_journal_step_get_name (step), ==, "install");
-  g_assert_cmpint (cb_journal_step_get_result (step), ==, CB_JOURNAL_RESULT_INTERRUPTED);
-
-  g_clear_object (&journal);
-  g_unlink (path);
-  g_unlink (wal);
-}
 
 int
 main (int   argc,
@@ -1370,8 +1326,10 @@ main (int   argc,
   ADD ("/cb/journal/export/csv", test_export_csv);
   ADD ("/cb/journal/export/json", test_export_json);
   ADD ("/cb/journal/scrub", test_scrub);
-  g_test_add_func ("/cb/journal/crash/killed-child", test_crash_killed_child);
-  g_test_add_func ("/cb/journal/crash/killed-in-batch", test_crash_in_batch);
+  g_test_add_data_func ("/cb/journal/crash/killed-child", GINT_TO_POINTER (FALSE),
+                        test_crash_killed_child);
+  g_test_add_data_func ("/cb/journal/crash/killed-in-batch", GINT_TO_POINTER (TRUE),
+                        test_crash_killed_child);
   ADD ("/cb/journal/crash/owner-alive-or-gone", test_crash_owner_alive_or_gone);
   ADD ("/cb/journal/async", test_async);
   ADD ("/cb/journal/statements-reused", test_statements_reused);
