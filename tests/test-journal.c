@@ -810,9 +810,13 @@ test_batch (Fixture       *f,
   g_assert_cmpint (count_rows (f->path, "SELECT COUNT (*) FROM run_devices"), ==, 1);
 }
 
-/* The child writes a run, enters "install" and is killed: no atexit, no finalizers. */
+/* The child writes a run, enters "install" and is killed: no atexit, no finalizers. With
+ * batched, as a run does: "identify"'s end and "install"'s start in one batch, then a batch
+ * it never ends ("install"'s end, "verify"'s start), killed in it: the committed batch is
+ * all there, the open one is not. */
 static void
-crash_child (const char *path)
+crash_child (const char *path,
+             gboolean    batched)
 {
   g_autoptr(GError) error = NULL;
   CbJournal *journal = cb_journal_open (path, &error);
@@ -827,46 +831,22 @@ crash_child (const char *path)
   g_assert_no_error (error);
   cb_journal_set_device (journal, run_id, &device, &error);
   g_assert_no_error (error);
-  cb_journal_end_step (journal, step_id, CB_JOURNAL_RESULT_PASS, NULL, NULL, 0, &error);
-  g_assert_no_error (error);
-  cb_journal_begin_step (journal, run_id, "install", 0, &error);
-  g_assert_no_error (error);
-
-  kill (getpid (), SIGKILL);
-}
-
-/* The child ends "identify" and starts "install" in one batch, as a run does, then starts a
- * batch it never ends and is killed in it: the committed batch is all there, the open one is
- * not, and the journal opens clean. */
-static void
-crash_batch_child (const char *path)
-{
-  g_autoptr(GError) error = NULL;
-  CbJournal *journal = cb_journal_open (path, &error);
-  CbJournalRunStart start = { .station = "bench-1", .port = "/dev/pts/7" };
-  CbJournalDevice device = { .serial = "SN-CRASH", .registration_id = "line1-sn-crash" };
-  gint64 run_id, step_id;
-
-  g_assert_no_error (error);
-  run_id = cb_journal_begin_run (journal, &start, &error);
-  g_assert_no_error (error);
-  step_id = cb_journal_begin_step (journal, run_id, "identify", 0, &error);
-  g_assert_no_error (error);
-  cb_journal_set_device (journal, run_id, &device, &error);
-  g_assert_no_error (error);
-
-  cb_journal_batch_begin (journal);
+  if (batched)
+    cb_journal_batch_begin (journal);
   cb_journal_end_step (journal, step_id, CB_JOURNAL_RESULT_PASS, NULL, NULL, 0, &error);
   g_assert_no_error (error);
   step_id = cb_journal_begin_step (journal, run_id, "install", 0, &error);
   g_assert_no_error (error);
-  g_assert_true (cb_journal_batch_end (journal, &error));
 
-  cb_journal_batch_begin (journal);
-  cb_journal_end_step (journal, step_id, CB_JOURNAL_RESULT_PASS, NULL, NULL, 0, &error);
-  g_assert_no_error (error);
-  cb_journal_begin_step (journal, run_id, "verify", 0, &error);
-  g_assert_no_error (error);
+  if (batched)
+    {
+      g_assert_true (cb_journal_batch_end (journal, &error));
+      cb_journal_batch_begin (journal);
+      cb_journal_end_step (journal, step_id, CB_JOURNAL_RESULT_PASS, NULL, NULL, 0, &error);
+      g_assert_no_error (error);
+      cb_journal_begin_step (journal, run_id, "verify", 0, &error);
+      g_assert_no_error (error);
+    }
 
   kill (getpid (), SIGKILL);
 }
@@ -878,7 +858,7 @@ crash_path (pid_t parent)
   return g_build_filename (g_get_tmp_dir (), name, NULL);
 }
 
-/* data: TRUE when the child writes as a run does, in batches (crash_batch_child). Either
+/* data: TRUE when the child writes as a run does, in batches (crash_child). Either
  * way the open after the kill finds the same run, interrupted in "install". */
 static void
 test_crash_killed_child (gconstpointer data)
@@ -897,10 +877,7 @@ test_crash_killed_child (gconstpointer data)
   if (g_test_subprocess ())
     {
       g_autofree char *child_path = crash_path (getppid ());
-      if (batched)
-        crash_batch_child (child_path);
-      else
-        crash_child (child_path);
+      crash_child (child_path, batched);
       return;
     }
 
