@@ -708,9 +708,116 @@ test_scrub (Fixture       *f,
     }
 }
 
-/* The child writes a run, enters "install" and is killed: no atexit, no finalizers. */
+/* The write path keeps its statements prepared: a reused one carries no value of the call
+ * before (a run ended without dates after one ended with them stores none). */
 static void
-crash_child (const char *path)
+test_statements_reused (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbJournal) journal = cb_journal_open (f->path, &error);
+  CbJournalRunStart start = { .station = "bench-1", .port = "/dev/ttyACM0" };
+  CbJournalRunEnd dated = {
+    .result = CB_JOURNAL_RESULT_PASS, .hub = "hub-1", .device_id = "dev-1",
+    .leaf_serial = "01", .leaf_fingerprint = "AA", .not_before = 1700000000,
+    .not_after = 1702592000,
+  };
+  CbJournalRunEnd bare = { .result = CB_JOURNAL_RESULT_FAIL, .error = "no answer" };
+  g_autoptr(CbJournalRun) first = NULL;
+  g_autoptr(CbJournalRun) second = NULL;
+  gint64 run1, run2;
+
+  g_assert_no_error (error);
+  run1 = cb_journal_begin_run (journal, &start, &error);
+  g_assert_no_error (error);
+  start.station = NULL;
+  run2 = cb_journal_begin_run (journal, &start, &error);
+  g_assert_no_error (error);
+  g_assert_true (cb_journal_end_run (journal, run1, &dated, &error));
+  g_assert_no_error (error);
+  g_assert_true (cb_journal_end_run (journal, run2, &bare, &error));
+  g_assert_no_error (error);
+  /* A failed write leaves its statement ready for the next. */
+  g_assert_false (cb_journal_end_run (journal, run2, &bare, &error));
+  g_assert_error (error, CB_JOURNAL_ERROR, CB_JOURNAL_ERROR_ALREADY_ENDED);
+  g_clear_error (&error);
+
+  first = cb_journal_get_run (journal, run1, &error);
+  g_assert_no_error (error);
+  second = cb_journal_get_run (journal, run2, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (cb_journal_run_get_not_before (first), ==, 1700000000);
+  g_assert_cmpstr (cb_journal_run_get_station (first), ==, "bench-1");
+  g_assert_cmpint (cb_journal_run_get_not_before (second), ==, 0);
+  g_assert_cmpint (cb_journal_run_get_not_after (second), ==, 0);
+  g_assert_null (cb_journal_run_get_station (second));
+  g_assert_null (cb_journal_run_get_hub (second));
+  g_assert_cmpint (cb_journal_run_get_result (second), ==, CB_JOURNAL_RESULT_FAIL);
+}
+
+/* The one integer sql answers, read on a connection of its own. */
+static gint64
+count_rows (const char *path,
+            const char *sql)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gint64 n;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  n = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return n;
+}
+
+/* A batch is one transaction: another connection sees none of its rows until it ends. */
+static void
+test_batch (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbJournal) journal = cb_journal_open (f->path, &error);
+  CbJournalRunStart start = { .station = "bench-1", .port = "/dev/ttyACM0" };
+  gint64 run_id, step_id;
+
+  g_assert_no_error (error);
+  run_id = cb_journal_begin_run (journal, &start, &error);
+  g_assert_no_error (error);
+  step_id = cb_journal_begin_step (journal, run_id, "identify", 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (count_rows (f->path, "SELECT COUNT (*) FROM steps"), ==, 1);
+
+  cb_journal_batch_begin (journal);
+  g_assert_true (cb_journal_end_step (journal, step_id, CB_JOURNAL_RESULT_PASS, NULL, NULL, 0,
+                                      &error));
+  cb_journal_batch_begin (journal);   /* nested: the outer batch commits */
+  g_assert_cmpint (cb_journal_begin_step (journal, run_id, "keygen", 0, &error), >, 0);
+  g_assert_true (cb_journal_batch_end (journal, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (count_rows (f->path, "SELECT COUNT (*) FROM steps"), ==, 1);
+  g_assert_cmpint (count_rows (f->path, "SELECT COUNT (*) FROM step_ends"), ==, 0);
+
+  g_assert_true (cb_journal_batch_end (journal, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (count_rows (f->path, "SELECT COUNT (*) FROM steps"), ==, 2);
+  g_assert_cmpint (count_rows (f->path, "SELECT COUNT (*) FROM step_ends"), ==, 1);
+
+  /* Outside a batch each row commits at once, as before. */
+  g_assert_true (cb_journal_set_device (journal, run_id, &(CbJournalDevice) { .serial = "SN-1" },
+                                        &error));
+  g_assert_cmpint (count_rows (f->path, "SELECT COUNT (*) FROM run_devices"), ==, 1);
+}
+
+/* The child writes a run, enters "install" and is killed: no atexit, no finalizers. With
+ * batched, as a run does: "identify"'s end and "install"'s start in one batch, then a batch
+ * it never ends ("install"'s end, "verify"'s start), killed in it: the committed batch is
+ * all there, the open one is not. */
+static void
+crash_child (const char *path,
+             gboolean    batched)
 {
   g_autoptr(GError) error = NULL;
   CbJournal *journal = cb_journal_open (path, &error);
@@ -725,10 +832,22 @@ crash_child (const char *path)
   g_assert_no_error (error);
   cb_journal_set_device (journal, run_id, &device, &error);
   g_assert_no_error (error);
+  if (batched)
+    cb_journal_batch_begin (journal);
   cb_journal_end_step (journal, step_id, CB_JOURNAL_RESULT_PASS, NULL, NULL, 0, &error);
   g_assert_no_error (error);
-  cb_journal_begin_step (journal, run_id, "install", 0, &error);
+  step_id = cb_journal_begin_step (journal, run_id, "install", 0, &error);
   g_assert_no_error (error);
+
+  if (batched)
+    {
+      g_assert_true (cb_journal_batch_end (journal, &error));
+      cb_journal_batch_begin (journal);
+      cb_journal_end_step (journal, step_id, CB_JOURNAL_RESULT_PASS, NULL, NULL, 0, &error);
+      g_assert_no_error (error);
+      cb_journal_begin_step (journal, run_id, "verify", 0, &error);
+      g_assert_no_error (error);
+    }
 
   kill (getpid (), SIGKILL);
 }
@@ -740,9 +859,12 @@ crash_path (pid_t parent)
   return g_build_filename (g_get_tmp_dir (), name, NULL);
 }
 
+/* data: TRUE when the child writes as a run does, in batches (crash_child). Either
+ * way the open after the kill finds the same run, interrupted in "install". */
 static void
-test_crash_killed_child (void)
+test_crash_killed_child (gconstpointer data)
 {
+  gboolean batched = GPOINTER_TO_INT (data);
   g_autoptr(GError) error = NULL;
   g_autoptr(CbJournal) journal = NULL;
   g_autoptr(CbJournal) again = NULL;
@@ -756,7 +878,7 @@ test_crash_killed_child (void)
   if (g_test_subprocess ())
     {
       g_autofree char *child_path = crash_path (getppid ());
-      crash_child (child_path);
+      crash_child (child_path, batched);
       return;
     }
 
@@ -1007,17 +1129,7 @@ static const char schema_v1_sql[] =
 static int
 user_version (const char *path)
 {
-  sqlite3 *db = NULL;
-  sqlite3_stmt *stmt = NULL;
-  int version;
-
-  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  version = sqlite3_column_int (stmt, 0);
-  sqlite3_finalize (stmt);
-  sqlite3_close (db);
-  return version;
+  return (int) count_rows (path, "PRAGMA user_version");
 }
 
 static void
@@ -1159,6 +1271,7 @@ test_protocol_log_summary (void)
   g_assert_cmpstr (summary, ==, "(not CBOR, 2 bytes)");
 }
 
+
 int
 main (int   argc,
       char *argv[])
@@ -1181,9 +1294,14 @@ main (int   argc,
   ADD ("/cb/journal/export/csv", test_export_csv);
   ADD ("/cb/journal/export/json", test_export_json);
   ADD ("/cb/journal/scrub", test_scrub);
-  g_test_add_func ("/cb/journal/crash/killed-child", test_crash_killed_child);
+  g_test_add_data_func ("/cb/journal/crash/killed-child", GINT_TO_POINTER (FALSE),
+                        test_crash_killed_child);
+  g_test_add_data_func ("/cb/journal/crash/killed-in-batch", GINT_TO_POINTER (TRUE),
+                        test_crash_killed_child);
   ADD ("/cb/journal/crash/owner-alive-or-gone", test_crash_owner_alive_or_gone);
   ADD ("/cb/journal/async", test_async);
+  ADD ("/cb/journal/statements-reused", test_statements_reused);
+  ADD ("/cb/journal/batch", test_batch);
 
 #undef ADD
 

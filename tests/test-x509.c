@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cb-csr.h"
+#include "cb-provisioning-chain.h"
 #include "cb-pki.h"
 #include "cb-util.h"
 #include "cb-x509-chain.h"
@@ -243,6 +244,68 @@ test_chain_valid (Fixture       *f,
   g_assert_no_error (error);
   g_assert_true (cb_x509_verify_chain (root_only, f->anchors, f->now, &error));
   g_assert_no_error (error);
+}
+
+/* A station splits the same issuing CA and root out of every device's chain: parsed once and
+ * kept, by their DER; the leaf is parsed anew. */
+static void
+test_chain_split_keeps_cas (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GByteArray) joined = g_byte_array_new ();
+  g_autoptr(GBytes) der = NULL;
+  g_autoptr(GPtrArray) first = NULL;
+  g_autoptr(GPtrArray) second = NULL;
+  CbCertificate *certs[] = { f->leaf, f->ica, f->root };
+
+  for (guint i = 0; i < G_N_ELEMENTS (certs); i++)
+    {
+      g_autoptr(GBytes) one = cb_certificate_get_der (certs[i]);
+      g_byte_array_append (joined, g_bytes_get_data (one, NULL), g_bytes_get_size (one));
+    }
+  der = g_byte_array_free_to_bytes (g_steal_pointer (&joined));
+
+  first = cb_provisioning_split_chain (der, &error);
+  g_assert_no_error (error);
+  second = cb_provisioning_split_chain (der, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (first->len, ==, 3);
+  g_assert_cmpuint (second->len, ==, 3);
+  g_assert_true (g_ptr_array_index (first, 0) != g_ptr_array_index (second, 0));
+  g_assert_true (g_ptr_array_index (first, 1) == g_ptr_array_index (second, 1));
+  g_assert_true (g_ptr_array_index (first, 2) == g_ptr_array_index (second, 2));
+  for (guint i = 0; i < 3; i++)
+    g_assert_true (cb_certificate_equal (g_ptr_array_index (second, i), certs[i]));
+  g_assert_true (cb_x509_verify_chain (second, f->anchors, f->now, &error));
+  g_assert_no_error (error);
+}
+
+/* A CA once verified under its root is remembered by both DERs: an ICA with the same name
+ * and key under a root of the same name but another key still fails, before and after the
+ * real one verified. */
+static void
+test_chain_verified_ca_kept (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autoptr(CbKey) other_key = new_key (CB_KEY_TYPE_EC_P384);
+  g_autoptr(CbCertificate) other_root = issue ("CN=Test Root,O=Certbench Tests", other_key,
+                                               other_key, NULL, TRUE, 1, CA_USAGE,
+                                               f->now - DAY, f->now + 3650 * DAY);
+  g_autoptr(CbCertificate) forged = issue ("CN=Test ICA,O=Certbench Tests", f->ica_key,
+                                           other_key, other_root, TRUE, 0, CA_USAGE,
+                                           f->now - DAY, f->now + 365 * DAY);
+  g_autoptr(GPtrArray) good = list_of (f->leaf, f->ica, f->root, NULL);
+  g_autoptr(GPtrArray) bad = list_of (f->leaf, forged, f->root, NULL);
+
+  g_assert_false (cb_x509_verify_chain (bad, f->anchors, f->now, NULL));
+  for (guint i = 0; i < 2; i++)
+    g_assert_true (cb_x509_verify_chain (good, f->anchors, f->now, NULL));
+  g_assert_true (cb_certificate_is_issued_by (f->ica, f->root));
+  g_assert_true (cb_certificate_is_issued_by (forged, other_root));
+  g_assert_false (cb_certificate_is_issued_by (forged, f->root));
+  g_assert_false (cb_certificate_is_issued_by (f->ica, other_root));
+  g_assert_false (cb_x509_verify_chain (bad, f->anchors, f->now, NULL));
 }
 
 static void
@@ -1153,6 +1216,8 @@ main (int   argc,
   g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
 
   ADD ("/cb/x509/chain/valid", test_chain_valid);
+  ADD ("/cb/x509/chain/split-keeps-cas", test_chain_split_keeps_cas);
+  ADD ("/cb/x509/chain/verified-ca-kept", test_chain_verified_ca_kept);
   ADD ("/cb/x509/chain/expired-leaf", test_chain_expired_leaf);
   ADD ("/cb/x509/chain/not-yet-valid", test_chain_not_yet_valid);
   ADD ("/cb/x509/chain/expired-root", test_chain_expired_root);

@@ -41,6 +41,21 @@ void          cb_journal_db_bind_scrubbed (sqlite3_stmt  *stmt,
 char         *cb_journal_db_column_dup    (sqlite3_stmt  *stmt,
                                            int            column);
 
+/* Statements a connection keeps prepared for its life, so the per-run writes do not parse
+ * their SQL again (a station journals a dozen rows per device). A cache belongs to one
+ * connection and is freed before it closes. */
+GHashTable   *cb_journal_db_cache_new     (void);
+/* The statement for @sql from @cache, prepared (SQLITE_PREPARE_PERSISTENT) the first time;
+ * borrowed: hand it back with cb_journal_db_release() (or g_autoptr(CbJournalDbCachedStmt)),
+ * which resets it and clears its bindings. */
+sqlite3_stmt *cb_journal_db_prepare_cached (GHashTable   *cache,
+                                            sqlite3      *db,
+                                            const char   *sql,
+                                            GError      **error);
+typedef sqlite3_stmt CbJournalDbCachedStmt;
+void          cb_journal_db_release       (CbJournalDbCachedStmt *stmt);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, cb_journal_db_finalize)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CbJournalDbCachedStmt, cb_journal_db_release)
 
 G_END_DECLS

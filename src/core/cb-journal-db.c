@@ -62,6 +62,42 @@ cb_journal_db_prepare (sqlite3     *db,
   return stmt;
 }
 
+GHashTable *
+cb_journal_db_cache_new (void)
+{
+  return g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                (GDestroyNotify) cb_journal_db_finalize);
+}
+
+sqlite3_stmt *
+cb_journal_db_prepare_cached (GHashTable  *cache,
+                              sqlite3     *db,
+                              const char  *sql,
+                              GError     **error)
+{
+  sqlite3_stmt *stmt = g_hash_table_lookup (cache, sql);
+
+  if (stmt != NULL)
+    return stmt;
+
+  if (sqlite3_prepare_v3 (db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) != SQLITE_OK)
+    {
+      cb_journal_db_set_error (error, db, "preparing a statement");
+      return NULL;
+    }
+
+  g_hash_table_insert (cache, g_strdup (sql), stmt);
+  return stmt;
+}
+
+/* A reset statement holds no read transaction and no bound text of the last run. */
+void
+cb_journal_db_release (CbJournalDbCachedStmt *stmt)
+{
+  sqlite3_reset (stmt);
+  sqlite3_clear_bindings (stmt);
+}
+
 /* Binds a string, storing NULL for NULL or empty text. */
 void
 cb_journal_db_bind_text (sqlite3_stmt *stmt,

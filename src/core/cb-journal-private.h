@@ -18,7 +18,12 @@ struct _CbJournal
   /* Owned */
   char    *path;
   sqlite3 *db;
+  /* The write path's prepared statements on db (cb_journal_db_prepare_cached) */
+  GHashTable *statements;
   guint    n_recovered;
+  /* cb_journal_batch_begin() nesting, and whether the outermost opened a transaction */
+  guint    batch_depth;
+  gboolean batch_open;
 };
 
 /* Filters own their strings while a worker thread reads with them. */

@@ -212,6 +212,8 @@ cb_journal_finalize (GObject *object)
 {
   CbJournal *self = CB_JOURNAL (object);
 
+  /* Prepared statements first: a connection with statements left does not close. */
+  g_clear_pointer (&self->statements, g_hash_table_unref);
   g_clear_pointer (&self->db, sqlite3_close);
   g_free (self->path);
 
@@ -229,6 +231,7 @@ cb_journal_class_init (CbJournalClass *klass)
 static void
 cb_journal_init (CbJournal *self)
 {
+  self->statements = cb_journal_db_cache_new ();
 }
 
 char *
@@ -343,14 +346,14 @@ cb_journal_begin_run (CbJournal               *self,
                       const CbJournalRunStart *start,
                       GError                 **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(CbJournalDbCachedStmt) stmt = NULL;
   g_autofree char *uuid = g_uuid_string_random ();
   g_autofree char *boot = read_boot_id ();
 
   g_return_val_if_fail (CB_IS_JOURNAL (self), 0);
   g_return_val_if_fail (start != NULL, 0);
 
-  stmt = cb_journal_db_prepare (self->db,
+  stmt = cb_journal_db_prepare_cached (self->statements, self->db,
                   "INSERT INTO runs (uuid, started, station, operator_name, port, profile, policy, "
                   "  owner_host, owner_boot, owner_pid, owner_start) "
                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -382,12 +385,12 @@ cb_journal_set_device (CbJournal             *self,
                        const CbJournalDevice *device,
                        GError               **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(CbJournalDbCachedStmt) stmt = NULL;
 
   g_return_val_if_fail (CB_IS_JOURNAL (self), FALSE);
   g_return_val_if_fail (device != NULL, FALSE);
 
-  stmt = cb_journal_db_prepare (self->db,
+  stmt = cb_journal_db_prepare_cached (self->statements, self->db,
                   "INSERT INTO run_devices (run_id, at, serial, model, firmware, registration_id) "
                   "VALUES (?, ?, ?, ?, ?, ?)",
                   error);
@@ -411,7 +414,7 @@ cb_journal_begin_step (CbJournal   *self,
                        gint64       started,
                        GError     **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(CbJournalDbCachedStmt) stmt = NULL;
 
   g_return_val_if_fail (CB_IS_JOURNAL (self), 0);
 
@@ -422,7 +425,7 @@ cb_journal_begin_step (CbJournal   *self,
       return 0;
     }
 
-  stmt = cb_journal_db_prepare (self->db,
+  stmt = cb_journal_db_prepare_cached (self->statements, self->db,
                   "INSERT INTO steps (run_id, idx, name, started) "
                   "SELECT ?1, (SELECT COALESCE (MAX (idx) + 1, 0) FROM steps WHERE run_id = ?1), ?2, ?3 "
                   "WHERE NOT EXISTS (SELECT 1 FROM run_ends WHERE run_id = ?1)",
@@ -456,7 +459,7 @@ cb_journal_end_step (CbJournal        *self,
                      gint64            ended,
                      GError          **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(CbJournalDbCachedStmt) stmt = NULL;
 
   g_return_val_if_fail (CB_IS_JOURNAL (self), FALSE);
 
@@ -468,7 +471,7 @@ cb_journal_end_step (CbJournal        *self,
       return FALSE;
     }
 
-  stmt = cb_journal_db_prepare (self->db,
+  stmt = cb_journal_db_prepare_cached (self->statements, self->db,
                   "INSERT INTO step_ends (step_id, ended, result, error, detail) VALUES (?, ?, ?, ?, ?)",
                   error);
   if (stmt == NULL)
@@ -489,7 +492,7 @@ cb_journal_end_run (CbJournal             *self,
                     const CbJournalRunEnd *end,
                     GError               **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(CbJournalDbCachedStmt) stmt = NULL;
 
   g_return_val_if_fail (CB_IS_JOURNAL (self), FALSE);
   g_return_val_if_fail (end != NULL, FALSE);
@@ -502,7 +505,7 @@ cb_journal_end_run (CbJournal             *self,
       return FALSE;
     }
 
-  stmt = cb_journal_db_prepare (self->db,
+  stmt = cb_journal_db_prepare_cached (self->statements, self->db,
                   "INSERT INTO run_ends (run_id, ended, result, failed_step, error, hub, device_id, "
                   "  leaf_serial, leaf_fingerprint, not_before, not_after) "
                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -527,18 +530,72 @@ cb_journal_end_run (CbJournal             *self,
   return step_insert (stmt, self->db, "ending a run", error);
 }
 
+/* Runs a statement without rows (BEGIN, COMMIT) from the cache. */
+static gboolean
+exec_cached (CbJournal   *self,
+             const char  *sql,
+             const char  *what,
+             GError     **error)
+{
+  g_autoptr(CbJournalDbCachedStmt) stmt = NULL;
+
+  stmt = cb_journal_db_prepare_cached (self->statements, self->db, sql, error);
+  if (stmt == NULL)
+    return FALSE;
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    return cb_journal_db_set_error (error, self->db, what);
+  return TRUE;
+}
+
+void
+cb_journal_batch_begin (CbJournal *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_return_if_fail (CB_IS_JOURNAL (self));
+
+  if (self->batch_depth++ > 0 || !sqlite3_get_autocommit (self->db))
+    return;
+
+  /* IMMEDIATE: the write lock now (waiting out another writer like any write), so no row of
+   * the batch meets a busy database halfway. */
+  if (exec_cached (self, "BEGIN IMMEDIATE", "starting a batch", &error))
+    self->batch_open = TRUE;
+  else
+    g_debug ("%s; each row commits on its own", error->message);
+}
+
+gboolean
+cb_journal_batch_end (CbJournal  *self,
+                      GError    **error)
+{
+  g_return_val_if_fail (CB_IS_JOURNAL (self), FALSE);
+  g_return_val_if_fail (self->batch_depth > 0, FALSE);
+
+  if (--self->batch_depth > 0 || !self->batch_open)
+    return TRUE;
+
+  self->batch_open = FALSE;
+  if (exec_cached (self, "COMMIT", "committing a batch", error))
+    return TRUE;
+
+  if (!sqlite3_get_autocommit (self->db))
+    cb_journal_db_exec (self->db, "ROLLBACK", NULL);
+  return FALSE;
+}
+
 gboolean
 cb_journal_add_protocol_log (CbJournal   *self,
                              gint64       run_id,
                              const char  *log,
                              GError     **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(CbJournalDbCachedStmt) stmt = NULL;
 
   g_return_val_if_fail (CB_IS_JOURNAL (self), FALSE);
   g_return_val_if_fail (log != NULL, FALSE);
 
-  stmt = cb_journal_db_prepare (self->db,
+  stmt = cb_journal_db_prepare_cached (self->statements, self->db,
                   "INSERT INTO run_protocol_logs (run_id, at, log) VALUES (?, ?, ?)",
                   error);
   if (stmt == NULL)
@@ -568,7 +625,7 @@ cb_journal_leaf_sent (CbJournal            *self,
                       const CbJournalLeaf  *leaf,
                       GError              **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(CbJournalDbCachedStmt) stmt = NULL;
 
   g_return_val_if_fail (CB_IS_JOURNAL (self), FALSE);
   g_return_val_if_fail (leaf != NULL, FALSE);
@@ -580,7 +637,7 @@ cb_journal_leaf_sent (CbJournal            *self,
       return FALSE;
     }
 
-  stmt = cb_journal_db_prepare (self->db,
+  stmt = cb_journal_db_prepare_cached (self->statements, self->db,
                   "INSERT INTO leaf_states (run_id, at, state, device_serial, leaf_serial, "
                   "  leaf_fingerprint, not_before, not_after) "
                   "VALUES (?, ?, 'sent', ?, ?, ?, ?, ?)",
@@ -607,7 +664,7 @@ cb_journal_resolve_leaf (CbJournal           *self,
                          CbJournalLeafState   state,
                          GError             **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(CbJournalDbCachedStmt) stmt = NULL;
 
   g_return_val_if_fail (CB_IS_JOURNAL (self), FALSE);
 
@@ -619,7 +676,7 @@ cb_journal_resolve_leaf (CbJournal           *self,
     }
 
   /* The resolution repeats the sent row's facts, so each row reads on its own. */
-  stmt = cb_journal_db_prepare (self->db,
+  stmt = cb_journal_db_prepare_cached (self->statements, self->db,
                   "INSERT INTO leaf_states (run_id, at, state, device_serial, leaf_serial, "
                   "  leaf_fingerprint, not_before, not_after) "
                   "SELECT run_id, ?, ?, device_serial, leaf_serial, leaf_fingerprint, not_before, "
@@ -649,12 +706,12 @@ cb_journal_get_leaf_state (CbJournal  *self,
                            gint64      run_id,
                            GError    **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(CbJournalDbCachedStmt) stmt = NULL;
   const char *state;
 
   g_return_val_if_fail (CB_IS_JOURNAL (self), CB_JOURNAL_LEAF_NONE);
 
-  stmt = cb_journal_db_prepare (self->db,
+  stmt = cb_journal_db_prepare_cached (self->statements, self->db,
                   "SELECT state FROM leaf_states WHERE run_id = ? ORDER BY id DESC LIMIT 1",
                   error);
   if (stmt == NULL)
@@ -683,7 +740,7 @@ cb_journal_find_sent_leaf (CbJournal   *self,
                            char       **leaf_fingerprint,
                            GError     **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(CbJournalDbCachedStmt) stmt = NULL;
   g_autofree char *serial = NULL;
   int rc;
 
@@ -694,7 +751,7 @@ cb_journal_find_sent_leaf (CbJournal   *self,
     return 0;
 
   /* The newest sent leaf of the device that no later row resolved. */
-  stmt = cb_journal_db_prepare (self->db,
+  stmt = cb_journal_db_prepare_cached (self->statements, self->db,
                   "SELECT s.run_id, s.leaf_fingerprint FROM leaf_states s "
                   "WHERE s.device_serial = ? AND s.state = 'sent' AND NOT EXISTS ("
                   "  SELECT 1 FROM leaf_states r WHERE r.run_id = s.run_id AND r.id > s.id) "

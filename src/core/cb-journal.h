@@ -122,6 +122,16 @@ gboolean         cb_journal_end_run              (CbJournal               *self,
                                                   const CbJournalRunEnd   *end,
                                                   GError                 **error);
 
+/* Writes made back to back between these two go in one transaction: one commit instead of
+ * one per row. Only for writes with no waiting between them (a step's end and the next
+ * step's start; a run's log and its end), so a process killed at any moment loses no row a
+ * commit per row would have kept. Batches nest (the outermost commits). A batch that cannot
+ * start leaves each write committing on its own; end returns FALSE when the commit failed,
+ * and the batch's rows are then not written. */
+void             cb_journal_batch_begin          (CbJournal               *self);
+gboolean         cb_journal_batch_end            (CbJournal               *self,
+                                                  GError                 **error);
+
 /* Stores the run's protocol log, once per run. Give it only text from cb_protocol_log_to_text,
  * which has redacted every secret already. ALREADY_ENDED when the run has one already. */
 gboolean         cb_journal_add_protocol_log     (CbJournal               *self,

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "cb-provisioning-chain"
 
-/* Cutting a device's stored chain (concatenated DER certificates) into certificates. */
+/* Cutting a device's stored chain (concatenated DER certificates) into certificates. The
+ * issuing CAs and the root repeat for every device of a station: they are parsed once and
+ * kept, by the SHA-256 of their DER. */
 
 #include "config.h"
 
@@ -40,6 +42,49 @@ der_sequence_length (const guint8 *data,
   return header + len;
 }
 
+/* Parsed CA certificates by the SHA-256 of their DER; emptied when full (a station sees a
+ * handful). CbCertificate is immutable, so one object serves every run and thread. */
+#define PARSED_CA_MAX 64
+
+static GMutex parsed_ca_lock;
+static GHashTable *parsed_cas;
+
+static CbCertificate *
+certificate_from_der (GBytes    *der,
+                      gboolean   may_be_ca,
+                      GError   **error)
+{
+  g_autofree char *hash = NULL;
+  CbCertificate *cert;
+
+  /* The first certificate is the device's own leaf: new on every run. */
+  if (!may_be_ca)
+    return cb_certificate_new_from_der (der, error);
+
+  hash = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, der);
+  g_mutex_lock (&parsed_ca_lock);
+  cert = parsed_cas != NULL ? g_hash_table_lookup (parsed_cas, hash) : NULL;
+  if (cert != NULL)
+    g_object_ref (cert);
+  g_mutex_unlock (&parsed_ca_lock);
+  if (cert != NULL)
+    return cert;
+
+  cert = cb_certificate_new_from_der (der, error);
+  if (cert == NULL || !cb_certificate_is_ca (cert))
+    return cert;
+
+  g_mutex_lock (&parsed_ca_lock);
+  if (parsed_cas == NULL)
+    parsed_cas = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  if (g_hash_table_size (parsed_cas) >= PARSED_CA_MAX)
+    g_hash_table_remove_all (parsed_cas);
+  g_hash_table_replace (parsed_cas, g_steal_pointer (&hash), g_object_ref (cert));
+  g_mutex_unlock (&parsed_ca_lock);
+
+  return cert;
+}
+
 GPtrArray *
 cb_provisioning_split_chain (GBytes  *der_chain,
                              GError **error)
@@ -74,7 +119,7 @@ cb_provisioning_split_chain (GBytes  *der_chain,
         }
 
       bytes = g_bytes_new_from_bytes (der_chain, offset, one);
-      cert = cb_certificate_new_from_der (bytes, &local_error);
+      cert = certificate_from_der (bytes, offset > 0, &local_error);
       if (cert == NULL)
         {
           g_set_error (error, CB_X509_ERROR, CB_X509_ERROR_PARSE,

@@ -512,6 +512,9 @@ journal_end_run (CbProvisioningRun  *self,
   if (cb_provisioning_run_journal (self) == NULL)
     return TRUE;
 
+  /* The log and the end row are written back to back: one commit. */
+  cb_journal_batch_begin (cb_provisioning_run_journal (self));
+
   /* The log goes in before the end row, so a run that has ended has its log. Losing the log
    * does not fail the run: the end row is the record. */
   if (self->protocol_log != NULL)
@@ -542,7 +545,12 @@ journal_end_run (CbProvisioningRun  *self,
       end.not_after = cb_certificate_get_not_after (leaf);
     }
 
-  return cb_journal_end_run (cb_provisioning_run_journal (self), self->journal_run, &end, error);
+  if (!cb_journal_end_run (cb_provisioning_run_journal (self), self->journal_run, &end, error))
+    {
+      cb_journal_batch_end (cb_provisioning_run_journal (self), NULL);
+      return FALSE;
+    }
+  return cb_journal_batch_end (cb_provisioning_run_journal (self), error);
 }
 
 /* Ends the run at the current step with error (which names the cause, not the step). */
@@ -590,12 +598,13 @@ cb_provisioning_run_fail (CbProvisioningRun *self,
   finish_run (self, error);
 }
 
-static void
-start_step (CbProvisioningRun *self,
-            CbRunStepKind      kind)
+/* Makes kind the current step and journals its start; FALSE when the journal could not. */
+static gboolean
+enter_step (CbProvisioningRun  *self,
+            CbRunStepKind       kind,
+            GError            **error)
 {
   CbRunStep *step;
-  GError *error = NULL;
 
   self->current = kind;
   step = cb_provisioning_run_current_step (self);
@@ -604,7 +613,16 @@ start_step (CbProvisioningRun *self,
   emit_step_changed (self, step);
   cb_protocol_log_add_note (self->protocol_log, "step %s", cb_run_step_kind_to_name (kind));
 
-  if (!journal_begin_step (self, step, &error))
+  return journal_begin_step (self, step, error);
+}
+
+static void
+start_step (CbProvisioningRun *self,
+            CbRunStepKind      kind)
+{
+  GError *error = NULL;
+
+  if (!enter_step (self, kind, &error))
     {
       cb_provisioning_run_fail (self, error);
       return;
@@ -644,22 +662,43 @@ cb_provisioning_run_step_passed (CbProvisioningRun *self,
                                  CbRunStepState     state,
                                  const char        *detail)
 {
+  CbJournal *journal = cb_provisioning_run_journal (self);
+  GError *error = NULL;
+  gboolean entered;
+
+  /* This step's end and the next one's start are written back to back: one commit. */
+  if (journal != NULL)
+    cb_journal_batch_begin (journal);
   end_step (self, state, detail);
 
-  if (self->current + 1 >= CB_RUN_N_STEPS)
+  if (self->current + 1 >= CB_RUN_N_STEPS || g_cancellable_is_cancelled (self->cancellable))
     {
-      finish_run (self, NULL);
+      if (journal != NULL && !cb_journal_batch_end (journal, &error))
+        {
+          g_warning ("Could not journal the end of step %s: %s",
+                     cb_run_step_kind_to_name (self->current), error->message);
+          g_clear_error (&error);
+        }
+      if (self->current + 1 >= CB_RUN_N_STEPS)
+        finish_run (self, NULL);
+      else
+        {
+          self->current++;
+          cb_provisioning_run_fail (self, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled"));
+        }
       return;
     }
 
-  if (g_cancellable_is_cancelled (self->cancellable))
+  entered = enter_step (self, self->current + 1, &error);
+  if (journal != NULL && !cb_journal_batch_end (journal, entered ? &error : NULL))
+    entered = FALSE;
+  if (!entered)
     {
-      self->current++;
-      cb_provisioning_run_fail (self, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled"));
+      cb_provisioning_run_fail (self, error);
       return;
     }
 
-  start_step (self, self->current + 1);
+  run_step (self);
 }
 
 static gboolean

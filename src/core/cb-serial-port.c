@@ -298,6 +298,11 @@ on_read_ready (int           fd,
 
           got_data = TRUE;
           g_signal_emit (self, signals[SIGNAL_BYTES_RECEIVED], 0, bytes);
+          /* A short read took all there was: the next bytes wake us again, so no read that
+           * can only say EAGAIN (at 115200 baud a wake-up brings a few dozen bytes). With a
+           * hangup, drain to the end. */
+          if ((gsize) n < sizeof buf && (condition & (G_IO_HUP | G_IO_ERR)) == 0)
+            break;
           continue;
         }
 

@@ -741,14 +741,47 @@ cb_certificate_equal (CbCertificate *a,
   return a == b || g_bytes_equal (a->der, b->der);
 }
 
+/* CA certificates whose signature verified with an issuer's key, as "CA hash/issuer hash"
+ * (SHA-256 of each DER): a station checks the same issuing CA under the same root for every
+ * device. Only successes are kept, and only for CAs (each leaf is checked once); emptied when
+ * full. */
+#define VERIFIED_CA_MAX 256
+
+static GMutex verified_ca_lock;
+static GHashTable *verified_cas;
+
 gboolean
 cb_certificate_is_issued_by (CbCertificate *self,
                              CbCertificate *issuer)
 {
+  g_autofree char *key = NULL;
+  gboolean known;
+
   g_return_val_if_fail (CB_IS_CERTIFICATE (self), FALSE);
   g_return_val_if_fail (CB_IS_CERTIFICATE (issuer), FALSE);
 
-  return cb_x509_signature_verifies (self->der, self->sign_algorithm, issuer->spki);
+  if (!self->is_ca)
+    return cb_x509_signature_verifies (self->der, self->sign_algorithm, issuer->spki);
+
+  key = g_strconcat (self->sha256_fingerprint, "/", issuer->sha256_fingerprint, NULL);
+  g_mutex_lock (&verified_ca_lock);
+  known = verified_cas != NULL && g_hash_table_contains (verified_cas, key);
+  g_mutex_unlock (&verified_ca_lock);
+  if (known)
+    return TRUE;
+
+  if (!cb_x509_signature_verifies (self->der, self->sign_algorithm, issuer->spki))
+    return FALSE;
+
+  g_mutex_lock (&verified_ca_lock);
+  if (verified_cas == NULL)
+    verified_cas = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  if (g_hash_table_size (verified_cas) >= VERIFIED_CA_MAX)
+    g_hash_table_remove_all (verified_cas);
+  g_hash_table_add (verified_cas, g_steal_pointer (&key));
+  g_mutex_unlock (&verified_ca_lock);
+
+  return TRUE;
 }
 
 /* ---- Validity ------------------------------------------------------------------------- */
