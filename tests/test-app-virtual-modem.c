@@ -13,6 +13,8 @@
 #include "cb-at-channel.h"
 #include "cb-bench-page.h"
 #include "cb-diagnostics-page.h"
+#include "cb-journal.h"
+#include "cb-journal-run.h"
 #include "cb-nrf91-modem.h"
 #include "cb-preferences-window.h"
 #include "cb-serial-port.h"
@@ -214,6 +216,39 @@ test_bench (void)
   png = g_test_build_filename (G_TEST_BUILT, "screenshots", "bench-nrf91-pass.png", NULL);
   cb_test_app_save_png (window, png, 1280, 800);
   g_clear_pointer (&png, g_free);
+  /* the port's protocol log shows the AT traffic, a PEM shortened to its start and size */
+  {
+    GtkWidget *view = cb_test_app_find_widget (page, GTK_TYPE_TEXT_VIEW);
+    GtkTextBuffer *buffer;
+    GtkTextIter start, end;
+    g_autofree char *text = NULL;
+
+    g_assert_nonnull (view);
+    buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (view));
+    gtk_text_buffer_get_bounds (buffer, &start, &end);
+    text = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+    g_assert_nonnull (strstr (text, "TX AT%KEYGEN=11,2,0,\"CN=line1-35265610"));
+    g_assert_nonnull (strstr (text, "RX %KEYGEN: \""));
+    g_assert_nonnull (strstr (text, "TX AT%CMNG=0,11,1,\"-----BEGIN CERTIFICATE-----"));
+    g_assert_nonnull (strstr (text, " bytes)"));
+    g_assert_null (strstr (text, "END CERTIFICATE"));
+  }
+  /* and the run's journaled protocol log (the driver's attach_protocol_log) has it too */
+  {
+    CbJournal *journal = cb_context_get_journal (app->context);
+    g_autoptr(GPtrArray) runs = cb_journal_list_runs (journal, NULL, NULL);
+    g_autoptr(CbJournalRun) full = NULL;
+    const char *log;
+
+    g_assert_nonnull (runs);
+    g_assert_cmpuint (runs->len, >=, 1);
+    full = cb_journal_get_run (journal, cb_journal_run_get_id (g_ptr_array_index (runs, 0)), NULL);
+    g_assert_nonnull (full);
+    log = cb_journal_run_get_protocol_log (full);
+    g_assert_nonnull (log);
+    g_assert_nonnull (strstr (log, "== AT TX AT%KEYGEN=11,2,0,"));
+    g_assert_nonnull (strstr (log, "== AT RX %CMNG: 11,1,"));
+  }
   /* the template's title names the modem's placeholders */
   row = cb_test_app_find_widget (page, ADW_TYPE_ENTRY_ROW);
   g_assert_nonnull (row);

@@ -25,6 +25,9 @@ struct _CbNrf91Driver
   /* From the last create_key: the CSR and its attestation, for create_csr. */
   char            *csr_common_name;
   CbNrf91Keygen   *keygen;
+  /* The protocol log attached (a run's), and its handler on the AT channel. */
+  CbProtocolLog   *log;
+  gulong           traffic_id;
 };
 
 static void cb_nrf91_driver_iface_init (CbDeviceDriverInterface *iface);
@@ -949,6 +952,43 @@ nrf91_read_chain_finish (CbDeviceDriver  *driver,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* ---- protocol log: every AT line, shortened ---- */
+
+static void
+on_traffic (CbAtChannel   *channel,
+            gboolean       sent,
+            const char    *line,
+            CbNrf91Driver *self)
+{
+  g_autofree char *shown = cb_at_line_for_log (line);
+
+  cb_protocol_log_add_note (self->log, "AT %s %s", sent ? "TX" : "RX", shown);
+}
+
+static void
+nrf91_detach_protocol_log (CbDeviceDriver *driver,
+                           CbProtocolLog  *log)
+{
+  CbNrf91Driver *self = CB_NRF91_DRIVER (driver);
+
+  if (self->log == NULL || (log != NULL && log != self->log))
+    return;
+  g_clear_signal_handler (&self->traffic_id, cb_nrf91_modem_get_channel (self->modem));
+  g_clear_object (&self->log);
+}
+
+static void
+nrf91_attach_protocol_log (CbDeviceDriver *driver,
+                           CbProtocolLog  *log)
+{
+  CbNrf91Driver *self = CB_NRF91_DRIVER (driver);
+
+  nrf91_detach_protocol_log (driver, NULL);
+  self->log = g_object_ref (log);
+  self->traffic_id = g_signal_connect (cb_nrf91_modem_get_channel (self->modem), "traffic",
+                                       G_CALLBACK (on_traffic), self);
+}
+
 /* ---- what the driver is ---- */
 
 static const char *
@@ -1020,6 +1060,8 @@ cb_nrf91_driver_iface_init (CbDeviceDriverInterface *iface)
   iface->get_capabilities = nrf91_get_capabilities;
   iface->dup_missing_reason = nrf91_dup_missing_reason;
   iface->error_is_refusal = nrf91_error_is_refusal;
+  iface->attach_protocol_log = nrf91_attach_protocol_log;
+  iface->detach_protocol_log = nrf91_detach_protocol_log;
   iface->identify_async = nrf91_identify_async;
   iface->identify_finish = nrf91_identify_finish;
   iface->create_key_async = nrf91_create_key_async;
@@ -1043,6 +1085,7 @@ cb_nrf91_driver_finalize (GObject *object)
 {
   CbNrf91Driver *self = CB_NRF91_DRIVER (object);
 
+  nrf91_detach_protocol_log (CB_DEVICE_DRIVER (self), NULL);
   g_clear_object (&self->modem);
   g_clear_pointer (&self->keygen, cb_nrf91_keygen_free);
   g_free (self->csr_common_name);
