@@ -12,6 +12,9 @@
 
 #include "cb-at-channel.h"
 #include "cb-bench-page.h"
+#include "cb-diagnostics-page.h"
+#include "cb-journal.h"
+#include "cb-journal-run.h"
 #include "cb-nrf91-modem.h"
 #include "cb-preferences-window.h"
 #include "cb-serial-port.h"
@@ -162,14 +165,57 @@ bench_idle (gpointer user_data)
 }
 
 /* The Bench provisions the virtual modem to PASS through the nRF91 driver (the Virtual device
- * says what it is). */
+ * says what it is); then the Diagnostics page, on the same port, reads the modem's chain back
+ * and judges it, the checks the modem cannot report "not available" with the driver's reason. */
+static gboolean
+diagnostics_done (gpointer user_data)
+{
+  return !cb_diagnostics_page_get_running (CB_DIAGNOSTICS_PAGE (user_data));
+}
+
+static void
+assert_check (GtkWidget     *page,
+              const char    *id,
+              CbCheckStatus  status,
+              const char    *detail_part)
+{
+  CbDiagnosticCheck *check = cb_diagnostics_page_lookup_check (CB_DIAGNOSTICS_PAGE (page), id);
+
+  g_assert_nonnull (check);
+  g_test_message ("%s: %s (%s)", id, cb_check_status_to_string (cb_diagnostic_check_get_status (check)),
+                  cb_diagnostic_check_get_detail (check));
+  g_assert_cmpint (cb_diagnostic_check_get_status (check), ==, status);
+  g_assert_nonnull (strstr (cb_diagnostic_check_get_detail (check), detail_part));
+}
+
+static GtkScrolledWindow *
+find_scrolled_window (GtkWidget *widget)
+{
+  if (GTK_IS_SCROLLED_WINDOW (widget))
+    return GTK_SCROLLED_WINDOW (widget);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkScrolledWindow *found = find_scrolled_window (child);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
 static void
 test_bench (void)
 {
   g_autoptr(CbTestApp) app = cb_test_app_new (CB_TEST_APP_NONE);
   g_autoptr(GSettings) settings = g_settings_new (SETTINGS_SCHEMA);
   g_autofree char *png = NULL;
-  GtkWidget *window, *page;
+  g_autofree char *report = NULL;
+  static const char * const not_available[] = { "device", "hub", "renewal" };
+  GtkWidget *window, *page, *row, *diagnostics, *diag_window;
+  GtkAdjustment *adjustment;
+  CbDeviceState state;
   CbVirtualDevice *device;
   CbProvisioningRun *run;
   CbRunResult *result;
@@ -199,6 +245,78 @@ test_bench (void)
   png = g_test_build_filename (G_TEST_BUILT, "screenshots", "bench-nrf91-pass.png", NULL);
   cb_test_app_save_png (window, png, 1280, 800);
   g_clear_pointer (&png, g_free);
+  /* the port's protocol log shows the AT traffic, a PEM shortened to its start and size */
+  {
+    GtkWidget *view = cb_test_app_find_widget (page, GTK_TYPE_TEXT_VIEW);
+    GtkTextBuffer *buffer;
+    GtkTextIter start, end;
+    g_autofree char *text = NULL;
+
+    g_assert_nonnull (view);
+    buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (view));
+    gtk_text_buffer_get_bounds (buffer, &start, &end);
+    text = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+    g_assert_nonnull (strstr (text, "TX AT%KEYGEN=11,2,0,\"CN=line1-35265610"));
+    g_assert_nonnull (strstr (text, "RX %KEYGEN: \""));
+    g_assert_nonnull (strstr (text, "TX AT%CMNG=0,11,1,\"-----BEGIN CERTIFICATE-----"));
+    g_assert_nonnull (strstr (text, " bytes)"));
+    g_assert_null (strstr (text, "END CERTIFICATE"));
+  }
+  /* and the run's journaled protocol log (the driver's attach_protocol_log) has it too */
+  {
+    CbJournal *journal = cb_context_get_journal (app->context);
+    g_autoptr(GPtrArray) runs = cb_journal_list_runs (journal, NULL, NULL);
+    g_autoptr(CbJournalRun) full = NULL;
+    const char *log;
+
+    g_assert_nonnull (runs);
+    g_assert_cmpuint (runs->len, >=, 1);
+    full = cb_journal_get_run (journal, cb_journal_run_get_id (g_ptr_array_index (runs, 0)), NULL);
+    g_assert_nonnull (full);
+    log = cb_journal_run_get_protocol_log (full);
+    g_assert_nonnull (log);
+    g_assert_nonnull (strstr (log, "== AT TX AT%KEYGEN=11,2,0,"));
+    g_assert_nonnull (strstr (log, "== AT RX %CMNG: 11,1,"));
+  }
+  /* the template's title names the modem's placeholders */
+  row = cb_test_app_find_widget (page, ADW_TYPE_ENTRY_ROW);
+  g_assert_nonnull (row);
+  g_assert_nonnull (strstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)),
+                            "{imei}, {uuid}"));
+
+  /* Diagnostics on the Virtual nRF91 modem: the nRF91 driver (the Virtual device's kind)
+   * reads the chain the Bench installed; chain, issuer and validity are judged as an SMP
+   * device's; what needs device diagnostics is not available, never passed or failed. */
+  diagnostics = cb_diagnostics_page_new (app->context);
+  diag_window = gtk_window_new ();
+  gtk_window_set_default_size (GTK_WINDOW (diag_window), 1280, 800);
+  gtk_window_set_child (GTK_WINDOW (diag_window), diagnostics);
+  gtk_window_present (GTK_WINDOW (diag_window));
+  cb_diagnostics_page_run (CB_DIAGNOSTICS_PAGE (diagnostics), path);
+  cb_test_app_wait (diagnostics_done, diagnostics, 60000);
+  assert_check (diagnostics, "chain", CB_CHECK_PASS, "verif");
+  assert_check (diagnostics, "issuer", CB_CHECK_PASS, "current issuing CA");
+  assert_check (diagnostics, "validity", CB_CHECK_PASS, "Valid until");
+  assert_check (diagnostics, "enabled", CB_CHECK_PASS, cb_run_result_get_registration_id (result));
+  assert_check (diagnostics, "identifier", CB_CHECK_PASS, "would accept");
+  for (guint i = 0; i < G_N_ELEMENTS (not_available); i++)
+    assert_check (diagnostics, not_available[i], CB_CHECK_NOT_AVAILABLE,
+                  "Not available on this device: The modem reports no clock, TLS or hub state");
+  g_assert_true (cb_diagnostics_page_get_state (CB_DIAGNOSTICS_PAGE (diagnostics), &state, NULL));
+  g_assert_cmpint (state, ==, CB_DEVICE_STATE_HEALTHY);
+  report = cb_diagnostics_page_dup_report (CB_DIAGNOSTICS_PAGE (diagnostics));
+  g_assert_nonnull (strstr (report, "[Not available] Hub connection"));
+  png = g_test_build_filename (G_TEST_BUILT, "screenshots", "diagnostics-nrf91.png", NULL);
+  cb_test_app_save_png (diag_window, png, 1280, 800);
+  g_clear_pointer (&png, g_free);
+  /* the not-available rows are below the fold */
+  adjustment = gtk_scrolled_window_get_vadjustment (find_scrolled_window (diagnostics));
+  gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment) -
+                                        gtk_adjustment_get_page_size (adjustment));
+  png = g_test_build_filename (G_TEST_BUILT, "screenshots", "diagnostics-nrf91-end.png", NULL);
+  cb_test_app_save_png (diag_window, png, 1280, 800);
+  g_clear_pointer (&png, g_free);
+  gtk_window_destroy (GTK_WINDOW (diag_window));
 
   g_settings_reset (settings, "virtual-device");
   gtk_window_destroy (GTK_WINDOW (window));

@@ -629,16 +629,23 @@ test_revoke_device_on_tty (void)
 }
 
 /* Issue 15: a simulated Nordic nRF91 modem provisioned through the same 2026-11-01 namespace,
- * enrollment group and policy: PASS, and AT%CMNG=1 on the modem lists the digests read back. */
+ * enrollment group and policy: PASS, and AT%CMNG=1 on the modem lists the digests read back;
+ * inspect then judges the modem's chain as it does an SMP device's, before and after a revoke. */
 static void
 test_nrf91_modem (void)
 {
   Env *e = env_get ();
   g_autoptr(JsonNode) node = NULL;
+  g_autoptr(JsonNode) inspect = NULL;
   g_autoptr(GSubprocess) modem = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *pty = NULL;
-  JsonObject *o;
+  g_autofree char *reg_id = NULL;
+  g_autofree char *chain_pem = NULL;
+  g_autofree char *err = NULL;
+  static const char * const not_available[] = { "device", "hub", "renewal" };
+  JsonArray *findings;
+  JsonObject *o, *hub;
 
   if (e->pty == NULL)
     {
@@ -656,6 +663,45 @@ test_nrf91_modem (void)
   g_assert_cmpstr (json_object_get_string_member (o, "policy"), ==, "thirty-days");
   cb_test_nrf91_assert_cmng (pty, CB_NRF91_DRIVER_DEFAULT_SEC_TAG,
                              json_object_get_string_member (o, "chainPem"));
+  reg_id = g_strdup (json_object_get_string_member (o, "registrationId"));
+  chain_pem = g_strdup (json_object_get_string_member (o, "chainPem"));
+
+  /* inspect reads the modem's chain back (%CMNG=2: the client certificate with its ICA, the
+   * root CA) and judges it as an SMP device's: accepted, valid to the namespace root, issued
+   * by the policy's current ICA, healthy. The checks that need device diagnostics the modem
+   * lacks are not available, with the driver's reason: neither passed nor failed. */
+  inspect = run_json (0, (const char *[]) { "inspect", "--port", pty, "--json", NULL });
+  o = json_node_get_object (inspect);
+  g_assert_cmpstr (json_object_get_string_member (o, "chainPem"), ==, chain_pem);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (o, "chain")), ==, 3);
+  hub = json_object_get_object_member (o, "hub");
+  g_assert_cmpstr (json_object_get_string_member (hub, "verdict"), ==, "accepted");
+  g_assert_cmpstr (json_object_get_string_member (hub, "deviceId"), ==, reg_id);
+  assert_diagnosis (inspect, "healthy", "issuer", "pass");
+  assert_diagnosis (inspect, "healthy", "chain", "pass");
+  findings = json_object_get_array_member (o, "findings");
+  g_assert_nonnull (strstr (json_object_get_string_member (find_by (findings, "id", "issuer"),
+                                                           "detail"), "thirty-days"));
+  for (guint i = 0; i < G_N_ELEMENTS (not_available); i++)
+    {
+      JsonObject *finding = find_by (findings, "id", not_available[i]);
+
+      g_assert_cmpstr (json_object_get_string_member (finding, "status"), ==, "not-available");
+      g_assert_true (g_str_has_prefix (json_object_get_string_member (finding, "detail"),
+                                       "Not available on this device: The modem reports no "
+                                       "clock, TLS or hub state"));
+    }
+
+  /* Revoked through the registry: the modem's chain gets the revoked verdict too. */
+  g_assert_cmpint (run_cli_on_tty (reg_id, &err,
+                                   (const char *[]) { "registry", "revoke-device", reg_id,
+                                                      NULL }), ==, 0);
+  g_clear_pointer (&inspect, json_node_unref);
+  inspect = run_json (EXIT_REJECTED, (const char *[]) { "inspect", "--port", pty, "--json",
+                                                        NULL });
+  hub = json_object_get_object_member (json_node_get_object (inspect), "hub");
+  g_assert_cmpstr (json_object_get_string_member (hub, "verdict"), ==, "revoked-identifier");
+  assert_diagnosis (inspect, "revoked", "identifier", "fail");
   g_subprocess_send_signal (modem, SIGTERM);
   g_subprocess_wait (modem, NULL, &error);
   g_assert_no_error (error);

@@ -9,6 +9,8 @@
 #include <glib/gi18n.h>
 
 #include "cb-a11y.h"
+#include "cb-app-settings.h"
+#include "cb-device-drivers.h"
 #include "cb-diagnosis.h"
 #include "cb-diagnostics-page.h"
 #include "cb-page-context.h"
@@ -81,6 +83,11 @@ create_check_row (gpointer item,
     case CB_CHECK_FAIL:
       icon_name = "dialog-error-symbolic";
       css = "error";
+      break;
+    case CB_CHECK_NOT_AVAILABLE:
+      /* Never shown as passed or failed: the detail is the device's reason. */
+      icon_name = "action-unavailable-symbolic";
+      css = "dim-label";
       break;
     case CB_CHECK_PENDING:
     default:
@@ -175,16 +182,63 @@ on_running_cb (CbDiagnosticsPage *self)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
 }
 
+/* The Virtual device's kind (Preferences' "virtual-device": "smp", "nrf91"). */
+static char *
+dup_virtual_device_kind (void)
+{
+  GSettingsSchema *schema;
+  char *kind = NULL;
+
+  schema = g_settings_schema_source_lookup (g_settings_schema_source_get_default (),
+                                            "io.github.certbench.Certbench", TRUE);
+  if (schema != NULL && g_settings_schema_has_key (schema, "virtual-device"))
+    {
+      g_autoptr(GSettings) settings = g_settings_new ("io.github.certbench.Certbench");
+
+      kind = g_settings_get_string (settings, "virtual-device");
+    }
+  if (schema != NULL)
+    g_settings_schema_unref (schema);
+  return kind;
+}
+
+/* The driver for @port_path, as the Bench chooses it: the one pinned for the port; else, for
+ * the Virtual device, its kind's (the simulated modem speaks AT); else "auto": the diagnosis
+ * probes the port (SMP echo, then AT). */
+static char *
+dup_driver_for_port (CbDiagnosticsPage *self,
+                     const char        *port_path)
+{
+  g_autofree char *pinned = cb_app_settings_dup_port_driver (port_path);
+  CbPortMonitor *monitor = self->context != NULL ? cb_context_get_port_monitor (self->context)
+                                                 : NULL;
+  CbSerialPortInfo *info = monitor != NULL ? cb_port_monitor_lookup (monitor, port_path) : NULL;
+
+  if (g_strcmp0 (pinned, CB_DEVICE_DRIVER_AUTO) == 0 && info != NULL &&
+      cb_serial_port_info_get_is_virtual (info))
+    {
+      g_autofree char *kind = dup_virtual_device_kind ();
+
+      if (kind != NULL && cb_device_drivers_is_available (kind))
+        return g_steal_pointer (&kind);
+    }
+  return g_steal_pointer (&pinned);
+}
+
 void
 cb_diagnostics_page_run (CbDiagnosticsPage *self,
                          const char        *port_path)
 {
+  g_autofree char *driver = NULL;
+
   g_return_if_fail (CB_IS_DIAGNOSTICS_PAGE (self));
   g_return_if_fail (port_path != NULL);
 
   if (cb_diagnosis_get_running (self->diagnosis))
     return;
 
+  driver = dup_driver_for_port (self, port_path);
+  cb_diagnosis_set_driver_name (self->diagnosis, driver);
   adw_action_row_set_subtitle (self->state_row, "—");
   gtk_stack_set_visible_child_name (self->results_stack, "running");
   cb_diagnosis_run (self->diagnosis, port_path, 0);
@@ -267,8 +321,10 @@ port_display_name (CbSerialPortInfo *info)
 {
   if (info == NULL)
     return g_strdup ("");
+  /* The Virtual device names its kind ("Virtual nRF91 modem"). */
   if (cb_serial_port_info_get_is_virtual (info))
-    return g_strdup (_("Virtual device"));
+    return g_strdup (cb_serial_port_info_get_product_name (info) != NULL
+                     ? cb_serial_port_info_get_product_name (info) : _("Virtual device"));
   return cb_serial_port_info_dup_display_name (info);
 }
 

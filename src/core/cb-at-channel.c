@@ -20,6 +20,9 @@ static const char * const urc_names[] = {
   "%CONEVAL", "%XPOFWARN", "%REDCAP", "%PERIODICSEARCHCONF", "%XBANDLOCK",
 };
 
+/* A quoted value longer than this is shortened in a log line (a PEM, a CSR). */
+#define LOG_QUOTED_MAX 32
+
 /* More information lines than this in one answer is not an answer. */
 #define MAX_LINES 4096
 
@@ -55,6 +58,7 @@ G_DEFINE_QUARK (cb-at-cme-error-quark, cb_at_cme_error)
 
 enum {
   SIGNAL_UNSOLICITED,
+  SIGNAL_TRAFFIC,
   N_SIGNALS
 };
 
@@ -226,6 +230,8 @@ handle_line (CbAtChannel *self,
                     "the device sent binary bytes, not AT text (wrong port or baud rate?)");
       return;
     }
+
+  g_signal_emit (self, signals[SIGNAL_TRAFFIC], 0, FALSE, line);
 
   if (is_log_line (line))
     {
@@ -457,6 +463,7 @@ start_next (CbAtChannel *self)
   self->discarding = FALSE;
 
   g_debug ("-> %s", req->name);
+  g_signal_emit (self, signals[SIGNAL_TRAFFIC], 0, TRUE, req->command);
   req->timeout_source = g_timeout_source_new (req->timeout_ms);
   g_source_set_callback (req->timeout_source, on_timeout, self, NULL);
   g_source_attach (req->timeout_source, g_task_get_context (self->current));
@@ -575,6 +582,19 @@ cb_at_channel_class_init (CbAtChannelClass *klass)
                   G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL,
                   G_TYPE_NONE, 1, G_TYPE_STRING);
+
+  /**
+   * CbAtChannel::traffic:
+   * @sent: TRUE for a command line written, FALSE for a line read (any kind: echo, answer,
+   *   unsolicited, device log)
+   * @line: the line without its line end (cb_at_line_for_log() shortens it for a log)
+   */
+  signals[SIGNAL_TRAFFIC] =
+    g_signal_new ("traffic",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 2, G_TYPE_BOOLEAN, G_TYPE_STRING);
 }
 
 static void
@@ -599,6 +619,43 @@ cb_at_channel_new (CbSerialPort *port)
   self->disconnected_id = g_signal_connect (port, "disconnected", G_CALLBACK (on_disconnected),
                                             self);
   return self;
+}
+
+char *
+cb_at_line_for_log (const char *line)
+{
+  GString *out = g_string_new (NULL);
+  const char *p = line;
+
+  g_return_val_if_fail (line != NULL, NULL);
+
+  while (*p != '\0')
+    {
+      const char *close;
+      gsize len;
+
+      if (*p != '"' || (close = strchr (p + 1, '"')) == NULL)
+        {
+          g_string_append_c (out, g_ascii_isprint (*p) ? *p : '.');
+          p++;
+          continue;
+        }
+      len = (gsize) (close - p - 1);
+      if (len <= LOG_QUOTED_MAX)
+        {
+          for (const char *q = p; q <= close; q++)
+            g_string_append_c (out, g_ascii_isprint (*q) ? *q : '.');
+        }
+      else
+        {
+          g_string_append_c (out, '"');
+          for (const char *q = p + 1; q < p + 1 + LOG_QUOTED_MAX; q++)
+            g_string_append_c (out, g_ascii_isprint (*q) ? *q : '.');
+          g_string_append_printf (out, "…\" (%" G_GSIZE_FORMAT " bytes)", len);
+        }
+      p = close + 1;
+    }
+  return g_string_free (out, FALSE);
 }
 
 char **

@@ -16,7 +16,8 @@ G_BEGIN_DECLS
  * bytes fails the command in flight with CB_AT_ERROR_PROTOCOL; no final result in time fails
  * it with CB_AT_ERROR_TIMEOUT; a port that goes away fails it with G_IO_ERROR_BROKEN_PIPE.
  * Lines that come while no command is in flight are unsolicited ("+..."/"%..." lines) or
- * dropped; Zephyr log lines ("I: ...", "<inf> ...") sharing the UART are dropped always. After
+ * dropped; Zephyr log lines ("I: ...", "<inf> ...") sharing the UART are dropped always. Every
+ * line written and read is told as `traffic`, for a protocol log. After
  * a timeout the device's state is unknown: a caller that goes on should send "AT" first. */
 
 typedef enum
@@ -63,6 +64,12 @@ char        **cb_at_channel_command_finish  (CbAtChannel          *self,
 /* The command's name as a result line carries it: "AT+CEREG?" -> "+CEREG", "AT%CMNG=1" ->
  * "%CMNG", "AT" -> "". Returns: (transfer full) */
 char         *cb_at_command_name            (const char           *command);
+
+/* @line as a protocol log shows it: a quoted value over 32 characters is cut, with its size
+ * ("\"-----BEGIN CERTIFICATE-----\nMIIB…\" (1234 bytes)"), and control bytes become '.'.
+ * Nothing the modem sends or is sent is secret (a private key never leaves it); the log
+ * scrubs its lines anyway. Returns: (transfer full) */
+char         *cb_at_line_for_log            (const char           *line);
 
 /* The parameters of an information line "<name>: <p1>,<p2>,...", split at commas outside
  * quotes and unquoted ("%CMNG: 16842753,0,\"AB..\"" -> {"16842753", "0", "AB.."}).

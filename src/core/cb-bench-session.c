@@ -15,6 +15,7 @@
 #include "cb-bench-client.h"
 #include "cb-bench-session.h"
 #include "cb-device-drivers.h"
+#include "cb-nrf91-driver.h"
 #include "cb-smp-driver.h"
 #include "cb-serial-port.h"
 
@@ -205,6 +206,19 @@ on_transport_retry (CbSmpTransport *transport,
   emit_log (s, "error", text);
 }
 
+/* An nRF91 modem's AT lines, shortened (cb_at_line_for_log). */
+static void
+on_at_traffic (CbAtChannel    *channel,
+               gboolean        sent,
+               const char     *line,
+               CbBenchSession *s)
+{
+  g_autofree char *shown = cb_at_line_for_log (line);
+  g_autofree char *text = g_strdup_printf ("%s %s", sent ? "TX" : "RX", shown);
+
+  emit_log (s, sent ? "tx" : "rx", text);
+}
+
 /* ---- Runs ------------------------------------------------------------------------------- */
 
 void
@@ -269,6 +283,10 @@ cb_bench_session_open (CbBenchSession        *self,
           close_port (self);
           return FALSE;
         }
+      if (CB_IS_NRF91_DRIVER (self->driver))
+        g_signal_connect_object (cb_nrf91_modem_get_channel (
+                                   cb_nrf91_driver_get_modem (CB_NRF91_DRIVER (self->driver))),
+                                 "traffic", G_CALLBACK (on_at_traffic), self, 0);
       g_clear_object (&self->run);
       self->run = cb_provisioning_run_new_for_driver (config, self->driver, self->path);
       return TRUE;

@@ -1010,11 +1010,13 @@ diag_cb (GObject      *object,
                                               CB_DEVICE_DRIVER_ERROR_NOT_SUPPORTED);
       g_autofree char *detail = unsupported
         /* Translators: %s is the device driver's reason */
-        ? g_strdup_printf (_("Not supported by this device: %s"), error->message)
+        ? g_strdup_printf (_("Not available on this device: %s"), error->message)
         : g_strdup_printf (_("The device did not answer diag: %s"), error->message);
 
+      /* A device without diagnostics is not judged on them: neither passed nor failed. */
       for (guint i = 0; i < G_N_ELEMENTS (from_diag); i++)
-        set_check (self, from_diag[i], CB_CHECK_WARNING, detail,
+        set_check (self, from_diag[i], unsupported ? CB_CHECK_NOT_AVAILABLE : CB_CHECK_WARNING,
+                   detail,
                    unsupported ? _("Check these on the service side: the device cannot report them")
                                : _("Update the device firmware to one that supports diag"));
     }
@@ -1090,6 +1092,29 @@ identify_cb (GObject      *object,
                                      get_chain_cb, g_object_ref (self));
 }
 
+static void
+open_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(CbDiagnosis) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  self->driver = cb_device_drivers_open_finish (result, &error);
+  if (self->driver == NULL)
+    {
+      if (handle_cancelled (self, error))
+        return;
+      g_signal_emit (self, diagnosis_signals[SIGNAL_DEVICE_READ], 0);
+      g_signal_emit (self, diagnosis_signals[SIGNAL_FACTS_CHANGED], 0);
+      fail_remaining (self, error->message);
+      finish_one (self);
+      return;
+    }
+  cb_device_driver_identify_async (self->driver, self->cancellable, identify_cb,
+                                   g_object_ref (self));
+}
+
 void
 cb_diagnosis_set_driver_name (CbDiagnosis *self,
                               const char  *name)
@@ -1140,20 +1165,10 @@ cb_diagnosis_run (CbDiagnosis *self,
       return;
     }
 
-  self->driver = cb_device_drivers_new_driver (self->driver_name != NULL ? self->driver_name : "smp",
-                                              self->port, &error);
-  if (self->driver == NULL)
-    {
-      g_signal_emit (self, diagnosis_signals[SIGNAL_DEVICE_READ], 0);
-      g_signal_emit (self, diagnosis_signals[SIGNAL_FACTS_CHANGED], 0);
-      cb_serial_port_close (self->port);
-      g_clear_object (&self->port);
-      fail_remaining (self, error->message);
-      return;
-    }
+  /* The driver pinned, or the one whose probe answers (SMP echo, then AT). */
   set_pending (self, 1);
-  cb_device_driver_identify_async (self->driver, self->cancellable, identify_cb,
-                                   g_object_ref (self));
+  cb_device_drivers_open_async (self->port, self->driver_name, 0, self->cancellable,
+                                open_cb, g_object_ref (self));
 }
 
 /* ---- GObject ---------------------------------------------------------------------------- */

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 
-/* One finding of the diagnosis: a check's id, title, status (pass, warning, fail), what was
- * found and what to do about it. The Diagnostics page shows them; `certbench-cli inspect`
- * prints them. */
+/* One finding of the diagnosis: a check's id, title, status (pass, warning, fail, or not
+ * available on the device), what was found and what to do about it. The Diagnostics page
+ * shows them; `certbench-cli inspect` prints them. */
 
 #define G_LOG_DOMAIN "cb-diagnostic-check"
 
@@ -35,6 +35,8 @@ cb_check_status_to_string (CbCheckStatus status)
       return "warning";
     case CB_CHECK_FAIL:
       return "fail";
+    case CB_CHECK_NOT_AVAILABLE:
+      return "not-available";
     case CB_CHECK_PENDING:
     default:
       return "pending";
@@ -52,6 +54,8 @@ cb_check_status_to_label (CbCheckStatus status)
       return _("Warning");
     case CB_CHECK_FAIL:
       return _("Fail");
+    case CB_CHECK_NOT_AVAILABLE:
+      return _("Not available");
     case CB_CHECK_PENDING:
     default:
       return _("Checking…");

@@ -11,10 +11,14 @@ typedef enum
   CB_CHECK_PASS,
   CB_CHECK_WARNING,
   CB_CHECK_FAIL,
+  /* The device cannot report what the check needs (the driver says why): neither passed nor
+   * failed. */
+  CB_CHECK_NOT_AVAILABLE,
 } CbCheckStatus;
 
-const char *cb_check_status_to_string (CbCheckStatus status);   /* "pass", "warning", ... */
-/* "Pass", "Warning", "Fail", "Checking…" (translated). */
+/* "pass", "warning", "fail", "not-available", "pending". */
+const char *cb_check_status_to_string (CbCheckStatus status);
+/* "Pass", "Warning", "Fail", "Not available", "Checking…" (translated). */
 const char *cb_check_status_to_label  (CbCheckStatus status);
 
 /* One item of the checklist. */

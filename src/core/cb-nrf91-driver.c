@@ -25,6 +25,9 @@ struct _CbNrf91Driver
   /* From the last create_key: the CSR and its attestation, for create_csr. */
   char            *csr_common_name;
   CbNrf91Keygen   *keygen;
+  /* The protocol log attached (a run's), and its handler on the AT channel. */
+  CbProtocolLog   *log;
+  gulong           traffic_id;
 };
 
 static void cb_nrf91_driver_iface_init (CbDeviceDriverInterface *iface);
@@ -789,6 +792,203 @@ nrf91_read_back_finish (CbDeviceDriver  *driver,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* ---- read chain: %CMNG read of the client certificate (type 1) and the root CA (type 0) ---- */
+
+typedef struct
+{
+  GPtrArray *chain;   /* CbCertificate, leaf first */
+} ReadChain;
+
+static void
+read_chain_free (ReadChain *rc)
+{
+  g_clear_pointer (&rc->chain, g_ptr_array_unref);
+  g_free (rc);
+}
+
+/* The certificates of a %CMNG read's PEM text. */
+static GPtrArray *
+parse_pem (CbNrf91Credential  *credential,
+           GError            **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  GPtrArray *certs;
+
+  certs = cb_certificate_list_new_from_data ((const guint8 *) credential->content,
+                                             strlen (credential->content), &local_error);
+  if (certs == NULL)
+    g_set_error (error, CB_DEVICE_DRIVER_ERROR, CB_DEVICE_DRIVER_ERROR_PROTOCOL,
+                 _("The modem's %s in security tag %u is not a PEM certificate: %s"),
+                 cb_nrf91_cred_type_text (credential->type), credential->sec_tag,
+                 local_error->message);
+  return certs;
+}
+
+static void
+read_chain_return (GTask *task)
+{
+  ReadChain *rc = g_task_get_task_data (task);
+  g_autoptr(GByteArray) der = g_byte_array_new ();
+
+  for (guint i = 0; i < rc->chain->len; i++)
+    {
+      g_autoptr(GBytes) one = cb_certificate_get_der (g_ptr_array_index (rc->chain, i));
+      gsize len;
+      const guint8 *data = g_bytes_get_data (one, &len);
+
+      g_byte_array_append (der, data, (guint) len);
+    }
+  g_task_return_pointer (task, g_byte_array_free_to_bytes (g_steal_pointer (&der)),
+                         (GDestroyNotify) g_bytes_unref);
+}
+
+static void
+read_root_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ReadChain *rc = g_task_get_task_data (task);
+  g_autoptr(CbNrf91Credential) root = NULL;
+  g_autoptr(GPtrArray) roots = NULL;
+  g_autoptr(GError) error = NULL;
+  CbCertificate *last = g_ptr_array_index (rc->chain, rc->chain->len - 1);
+
+  root = cb_nrf91_modem_cmng_read_finish (CB_NRF91_MODEM (source), result, &error);
+  if (root == NULL)
+    {
+      /* No root CA in the tag (513) leaves the chain as the client certificate has it; a
+       * failed read is an error. */
+      if (!g_error_matches (error, CB_AT_CME_ERROR, 513))
+        {
+          g_task_return_error (task, explain (g_steal_pointer (&error),
+                                              _("The modem's root CA could not be read")));
+          return;
+        }
+      read_chain_return (task);
+      return;
+    }
+  roots = parse_pem (root, &error);
+  if (roots == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  /* The tag's root CA ends the chain when it issued the chain's last certificate; a root the
+   * factory put there for another server (the hub's TLS root) is not part of it. */
+  if (!cb_certificate_is_issued_by (last, last) &&
+      cb_certificate_is_issued_by (last, g_ptr_array_index (roots, 0)))
+    g_ptr_array_add (rc->chain, g_object_ref (g_ptr_array_index (roots, 0)));
+  read_chain_return (task);
+}
+
+static void
+read_client_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  CbNrf91Driver *self = g_task_get_source_object (task);
+  ReadChain *rc = g_task_get_task_data (task);
+  g_autoptr(CbNrf91Credential) client = NULL;
+  g_autoptr(GError) error = NULL;
+  GCancellable *cancellable;
+
+  client = cb_nrf91_modem_cmng_read_finish (CB_NRF91_MODEM (source), result, &error);
+  if (client == NULL && g_error_matches (error, CB_AT_CME_ERROR, 513))
+    {
+      g_task_return_new_error (task, CB_DEVICE_DRIVER_ERROR, CB_DEVICE_DRIVER_ERROR_NO_CHAIN,
+                               _("Security tag %u holds no client certificate"), self->sec_tag);
+      return;
+    }
+  if (client == NULL)
+    {
+      g_task_return_error (task, explain (g_steal_pointer (&error),
+                                          _("The modem's client certificate could not be read")));
+      return;
+    }
+  rc->chain = parse_pem (client, &error);
+  if (rc->chain == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  cancellable = g_task_get_cancellable (task);
+  cb_nrf91_modem_cmng_read_async (CB_NRF91_MODEM (source), self->sec_tag, CB_NRF91_CRED_ROOT_CA,
+                                  cancellable, read_root_cb, g_steal_pointer (&task));
+}
+
+/* The modem gives back what was written (the reference: "exactly what is written"): the
+ * client certificate with its intermediates as one PEM text, and the root CA; only the
+ * private key (type 2) is unreadable. It stages nothing, so only the active slot exists. */
+static void
+nrf91_read_chain_async (CbDeviceDriver      *driver,
+                        CbDeviceSlot         slot,
+                        GCancellable        *cancellable,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data)
+{
+  CbNrf91Driver *self = CB_NRF91_DRIVER (driver);
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, nrf91_read_chain_async);
+  g_task_set_task_data (task, g_new0 (ReadChain, 1), (GDestroyNotify) read_chain_free);
+  if (slot != CB_DEVICE_SLOT_ACTIVE)
+    {
+      g_task_return_new_error (task, CB_DEVICE_DRIVER_ERROR, CB_DEVICE_DRIVER_ERROR_NO_CHAIN,
+                               _("The modem stages nothing: a credential is in use once "
+                                 "written"));
+      return;
+    }
+  cb_nrf91_modem_cmng_read_async (self->modem, self->sec_tag, CB_NRF91_CRED_CLIENT_CERT,
+                                  cancellable, read_client_cb, g_steal_pointer (&task));
+}
+
+static GBytes *
+nrf91_read_chain_finish (CbDeviceDriver  *driver,
+                         GAsyncResult    *result,
+                         GError         **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ---- protocol log: every AT line, shortened ---- */
+
+static void
+on_traffic (CbAtChannel   *channel,
+            gboolean       sent,
+            const char    *line,
+            CbNrf91Driver *self)
+{
+  g_autofree char *shown = cb_at_line_for_log (line);
+
+  cb_protocol_log_add_note (self->log, "AT %s %s", sent ? "TX" : "RX", shown);
+}
+
+static void
+nrf91_detach_protocol_log (CbDeviceDriver *driver,
+                           CbProtocolLog  *log)
+{
+  CbNrf91Driver *self = CB_NRF91_DRIVER (driver);
+
+  if (self->log == NULL || (log != NULL && log != self->log))
+    return;
+  g_clear_signal_handler (&self->traffic_id, cb_nrf91_modem_get_channel (self->modem));
+  g_clear_object (&self->log);
+}
+
+static void
+nrf91_attach_protocol_log (CbDeviceDriver *driver,
+                           CbProtocolLog  *log)
+{
+  CbNrf91Driver *self = CB_NRF91_DRIVER (driver);
+
+  nrf91_detach_protocol_log (driver, NULL);
+  self->log = g_object_ref (log);
+  self->traffic_id = g_signal_connect (cb_nrf91_modem_get_channel (self->modem), "traffic",
+                                       G_CALLBACK (on_traffic), self);
+}
+
 /* ---- what the driver is ---- */
 
 static const char *
@@ -829,8 +1029,8 @@ nrf91_dup_missing_reason (CbDeviceDriver       *driver,
                          "its application firmware connects, with the credentials in the "
                          "security tag."));
     case CB_DEVICE_CAP_READ_BACK_CHAIN:
-      return g_strdup (_("The modem gives back SHA-256 digests of what it stores, not the "
-                         "chain: the read-back compares digests."));
+      return g_strdup (_("The run's read-back compares the SHA-256 digests the modem reports "
+                         "for what it stores, not the bytes."));
     case CB_DEVICE_CAP_DIAGNOSTICS:
       return g_strdup (_("The modem reports no clock, TLS or hub state to the station."));
     case CB_DEVICE_CAP_REPLACE_KEY:
@@ -860,6 +1060,8 @@ cb_nrf91_driver_iface_init (CbDeviceDriverInterface *iface)
   iface->get_capabilities = nrf91_get_capabilities;
   iface->dup_missing_reason = nrf91_dup_missing_reason;
   iface->error_is_refusal = nrf91_error_is_refusal;
+  iface->attach_protocol_log = nrf91_attach_protocol_log;
+  iface->detach_protocol_log = nrf91_detach_protocol_log;
   iface->identify_async = nrf91_identify_async;
   iface->identify_finish = nrf91_identify_finish;
   iface->create_key_async = nrf91_create_key_async;
@@ -872,6 +1074,8 @@ cb_nrf91_driver_iface_init (CbDeviceDriverInterface *iface)
   iface->commit_finish = nrf91_commit_finish;
   iface->read_back_async = nrf91_read_back_async;
   iface->read_back_finish = nrf91_read_back_finish;
+  iface->read_chain_async = nrf91_read_chain_async;
+  iface->read_chain_finish = nrf91_read_chain_finish;
 }
 
 /* ---- object ---- */
@@ -881,6 +1085,7 @@ cb_nrf91_driver_finalize (GObject *object)
 {
   CbNrf91Driver *self = CB_NRF91_DRIVER (object);
 
+  nrf91_detach_protocol_log (CB_DEVICE_DRIVER (self), NULL);
   g_clear_object (&self->modem);
   g_clear_pointer (&self->keygen, cb_nrf91_keygen_free);
   g_free (self->csr_common_name);
