@@ -163,23 +163,6 @@ log_checks (Fixture *f)
     }
 }
 
-static GtkScrolledWindow *
-find_scrolled_window (GtkWidget *widget)
-{
-  if (GTK_IS_SCROLLED_WINDOW (widget))
-    return GTK_SCROLLED_WINDOW (widget);
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkScrolledWindow *found = find_scrolled_window (child);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 /* The checklist's end (the hub and renewal rows) is below the fold at 1280×800: picture the
  * page scrolled to the bottom too. */
 static void
@@ -187,7 +170,8 @@ save_scrolled_to_end (Fixture    *f,
                       const char *name)
 {
   g_autofree char *path = g_test_build_filename (G_TEST_BUILT, "screenshots", name, NULL);
-  GtkScrolledWindow *scrolled = find_scrolled_window (GTK_WIDGET (f->page));
+  GtkScrolledWindow *scrolled =
+    GTK_SCROLLED_WINDOW (cb_test_app_find_widget (GTK_WIDGET (f->page), GTK_TYPE_SCROLLED_WINDOW));
   GtkAdjustment *adjustment;
 
   g_assert_nonnull (scrolled);

@@ -188,23 +188,6 @@ assert_check (GtkWidget     *page,
   g_assert_nonnull (strstr (cb_diagnostic_check_get_detail (check), detail_part));
 }
 
-static GtkScrolledWindow *
-find_scrolled_window (GtkWidget *widget)
-{
-  if (GTK_IS_SCROLLED_WINDOW (widget))
-    return GTK_SCROLLED_WINDOW (widget);
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkScrolledWindow *found = find_scrolled_window (child);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 static void
 test_bench (void)
 {
@@ -310,7 +293,8 @@ test_bench (void)
   cb_test_app_save_png (diag_window, png, 1280, 800);
   g_clear_pointer (&png, g_free);
   /* the not-available rows are below the fold */
-  adjustment = gtk_scrolled_window_get_vadjustment (find_scrolled_window (diagnostics));
+  adjustment = gtk_scrolled_window_get_vadjustment (
+    GTK_SCROLLED_WINDOW (cb_test_app_find_widget (diagnostics, GTK_TYPE_SCROLLED_WINDOW)));
   gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment) -
                                         gtk_adjustment_get_page_size (adjustment));
   png = g_test_build_filename (G_TEST_BUILT, "screenshots", "diagnostics-nrf91-end.png", NULL);
