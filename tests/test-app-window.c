@@ -900,6 +900,66 @@ test_window_names (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* What the view stack holds for a page: NULL while the page is not built. */
+static GtkWidget *
+page_in_stack (CbWindow   *window,
+               const char *name)
+{
+  GtkWidget *stack = cb_test_app_find_widget (GTK_WIDGET (window), ADW_TYPE_VIEW_STACK);
+
+  g_assert_nonnull (stack);
+  return adw_bin_get_child (ADW_BIN (adw_view_stack_get_child_by_name (ADW_VIEW_STACK (stack),
+                                                                       name)));
+}
+
+static gboolean
+all_pages_built (gpointer user_data)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
+    if (page_in_stack (user_data, pages[i]) == NULL)
+      return FALSE;
+  return TRUE;
+}
+
+/* Only the page on screen is built with the window (start-up time); another is built when
+ * shown or asked for, and all of them once the first frame is painted. */
+static void
+test_window_lazy_pages (void)
+{
+  g_autoptr(CbTestApp) app = cb_test_app_new (CB_TEST_APP_NO_SIGN_IN);
+  g_autoptr(GSettings) settings = g_settings_new ("io.github.certbench.Certbench");
+  CbWindow *window;
+  GtkWidget *journal;
+
+  g_settings_reset (settings, "last-page");
+  window = cb_window_new (NULL, app->context);
+  g_assert_cmpstr (cb_window_get_page (window), ==, "bench");
+  g_assert_nonnull (page_in_stack (window, "bench"));
+  g_assert_true (page_in_stack (window, "bench") == cb_window_get_page_widget (window, "bench"));
+  for (guint i = 1; i < G_N_ELEMENTS (pages); i++)
+    g_assert_null (page_in_stack (window, pages[i]));
+
+  /* Shown through the switcher's stack: built. */
+  cb_window_set_page (window, "fleet");
+  g_assert_cmpstr (G_OBJECT_TYPE_NAME (page_in_stack (window, "fleet")), ==, "CbFleetPage");
+  g_assert_null (page_in_stack (window, "journal"));
+
+  /* Asked for: built, and the same page later. */
+  journal = cb_window_get_page_widget (window, "journal");
+  g_assert_cmpstr (G_OBJECT_TYPE_NAME (journal), ==, "CbJournalPage");
+  g_assert_true (page_in_stack (window, "journal") == journal);
+  g_assert_true (cb_window_get_page_widget (window, "journal") == journal);
+  g_assert_null (page_in_stack (window, "registry"));
+
+  /* The rest after the first frame, without being shown. */
+  gtk_window_present (GTK_WINDOW (window));
+  cb_test_app_wait (all_pages_built, window, 60000);
+  g_assert_cmpstr (cb_window_get_page (window), ==, "fleet");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_settings_reset (settings, "last-page");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -918,6 +978,7 @@ main (int   argc,
   g_test_add_func ("/cb/app-window/sign-in/cancel", test_sign_in_cancel);
   g_test_add_func ("/cb/app-window/preferences", test_preferences);
   g_test_add_func ("/cb/app-window/help-overlay", test_help_overlay);
+  g_test_add_func ("/cb/app-window/lazy-pages", test_window_lazy_pages);
 
   return g_test_run ();
 }

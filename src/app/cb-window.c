@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "cb-a11y.h"
 #include "cb-bench-page.h"
@@ -15,6 +16,12 @@
 #include "cb-sign-in-dialog.h"
 #include "cb-toasts.h"
 #include "cb-window.h"
+
+/* The order of the switcher and of Ctrl+1..5. */
+static const char * const page_names[] = {
+  "bench", "journal", "registry", "fleet", "diagnostics",
+};
+#define N_PAGES G_N_ELEMENTS (page_names)
 
 struct _CbWindow
 {
@@ -43,6 +50,10 @@ struct _CbWindow
   CbContext            *context;
   GSettings            *settings;
   char                 *profile_id;   /* the profile last seen */
+  /* Each page's slot in the view stack, and the page once built (the slot holds it). */
+  AdwBin               *slots[N_PAGES];
+  GtkWidget            *pages[N_PAGES];
+  guint                 build_idle_id;
   CbContextState        last_state;
   guint                 switched : 1;  /* to another profile, not yet ready */
 };
@@ -57,10 +68,36 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-/* The order of the switcher and of Ctrl+1..5. */
-static const char * const page_names[] = {
-  "bench", "journal", "registry", "fleet", "diagnostics",
-};
+static int
+page_index (const char *name)
+{
+  for (guint i = 0; i < N_PAGES; i++)
+    if (g_strcmp0 (name, page_names[i]) == 0)
+      return (int) i;
+  return -1;
+}
+
+/* A page is built the first time it is shown or asked for, or after the window's first frame:
+ * only the page on screen costs start-up time. */
+static GtkWidget *
+ensure_page (CbWindow *self,
+             guint     i)
+{
+  if (self->pages[i] != NULL)
+    return self->pages[i];
+
+  switch (i)
+    {
+    case 0: self->pages[i] = cb_bench_page_new (self->context); break;
+    case 1: self->pages[i] = cb_journal_page_new (self->context); break;
+    case 2: self->pages[i] = cb_registry_page_new (self->context); break;
+    case 3: self->pages[i] = cb_fleet_page_new (self->context); break;
+    case 4: self->pages[i] = cb_diagnostics_page_new (self->context); break;
+    default: g_assert_not_reached ();
+    }
+  adw_bin_set_child (self->slots[i], self->pages[i]);
+  return self->pages[i];
+}
 
 static void
 update_connection (CbWindow *self)
@@ -230,7 +267,8 @@ cb_window_refresh_action (GtkWidget  *widget,
                           GVariant   *param)
 {
   CbWindow *self = CB_WINDOW (widget);
-  GtkWidget *page = adw_view_stack_get_visible_child (self->stack);
+  const char *name = adw_view_stack_get_visible_child_name (self->stack);
+  GtkWidget *page = name != NULL ? cb_window_get_page_widget (self, name) : NULL;
 
   /* Each page installs "page.refresh" if it has something to reload. */
   if (page != NULL)
@@ -301,15 +339,55 @@ cb_window_sign_out_action (GtkWidget  *widget,
 
 static void
 add_page (CbWindow   *self,
-          GtkWidget  *page,
-          const char *name,
+          guint       i,
           const char *title,
           const char *icon_name)
 {
   AdwViewStackPage *stack_page;
 
-  stack_page = adw_view_stack_add_titled (self->stack, page, name, title);
+  self->slots[i] = ADW_BIN (adw_bin_new ());
+  stack_page = adw_view_stack_add_titled (self->stack, GTK_WIDGET (self->slots[i]),
+                                          page_names[i], title);
   adw_view_stack_page_set_icon_name (stack_page, icon_name);
+}
+
+/* The hidden pages, one per main-loop turn, once the first frame is on screen: the Bench page
+ * provisions devices plugged in while another page is shown, and every page keeps its
+ * behaviour of a window built whole. At default priority: a lower one starves behind the
+ * frame clock while anything animates (a spinner) on a slow renderer. */
+static gboolean
+build_next_page_cb (gpointer user_data)
+{
+  CbWindow *self = user_data;
+
+  for (guint i = 0; i < N_PAGES; i++)
+    if (self->pages[i] == NULL)
+      {
+        ensure_page (self, i);
+        return G_SOURCE_CONTINUE;
+      }
+  self->build_idle_id = 0;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_first_paint_cb (CbWindow      *self,
+                   GdkFrameClock *clock)
+{
+  g_signal_handlers_disconnect_by_func (clock, on_first_paint_cb, self);
+  if (self->build_idle_id == 0)
+    self->build_idle_id = g_idle_add_full (G_PRIORITY_DEFAULT, build_next_page_cb, self, NULL);
+}
+
+static void
+on_map_cb (CbWindow *self)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
+
+  g_signal_handlers_disconnect_by_func (self, on_map_cb, NULL);
+  if (clock != NULL)
+    g_signal_connect_object (clock, "after-paint", G_CALLBACK (on_first_paint_cb), self,
+                             G_CONNECT_SWAPPED);
 }
 
 static void
@@ -318,7 +396,10 @@ on_visible_child_cb (CbWindow   *self,
                      AdwViewStack *stack)
 {
   const char *name = adw_view_stack_get_visible_child_name (stack);
+  int i = page_index (name);
 
+  if (i >= 0)
+    ensure_page (self, (guint) i);
   if (self->settings != NULL && name != NULL)
     g_settings_set_string (self->settings, "last-page", name);
 }
@@ -333,16 +414,11 @@ cb_window_constructed (GObject *object)
 
   g_return_if_fail (CB_IS_CONTEXT (self->context));
 
-  add_page (self, cb_bench_page_new (self->context), "bench", _("Bench"),
-            "applications-engineering-symbolic");
-  add_page (self, cb_journal_page_new (self->context), "journal", _("Journal"),
-            "document-open-recent-symbolic");
-  add_page (self, cb_registry_page_new (self->context), "registry", _("Registry"),
-            "network-server-symbolic");
-  add_page (self, cb_fleet_page_new (self->context), "fleet", _("Fleet"),
-            "view-grid-symbolic");
-  add_page (self, cb_diagnostics_page_new (self->context), "diagnostics", _("Diagnostics"),
-            "system-run-symbolic");
+  add_page (self, 0, _("Bench"), "applications-engineering-symbolic");
+  add_page (self, 1, _("Journal"), "document-open-recent-symbolic");
+  add_page (self, 2, _("Registry"), "network-server-symbolic");
+  add_page (self, 3, _("Fleet"), "view-grid-symbolic");
+  add_page (self, 4, _("Diagnostics"), "system-run-symbolic");
 
   self->settings = g_settings_new ("io.github.certbench.Certbench");
   g_settings_bind (self->settings, "window-width", self, "default-width", G_SETTINGS_BIND_DEFAULT);
@@ -352,10 +428,13 @@ cb_window_constructed (GObject *object)
 
   /* The bench is where a new user starts; return to the last page otherwise. */
   last_page = g_settings_get_string (self->settings, "last-page");
-  if (cb_window_get_page_widget (self, last_page) != NULL)
+  if (page_index (last_page) >= 0)
     adw_view_stack_set_visible_child_name (self->stack, last_page);
+  ensure_page (self, (guint) page_index (adw_view_stack_get_visible_child_name (self->stack)));
   g_signal_connect_object (self->stack, "notify::visible-child",
                            G_CALLBACK (on_visible_child_cb), self, G_CONNECT_SWAPPED);
+
+  g_signal_connect (self, "map", G_CALLBACK (on_map_cb), NULL);
 
   g_signal_connect_object (self->context, "notify::state", G_CALLBACK (on_context_notify_cb),
                            self, G_CONNECT_SWAPPED);
@@ -380,7 +459,13 @@ cb_window_dispose (GObject *object)
 {
   CbWindow *self = CB_WINDOW (object);
 
+  g_clear_handle_id (&self->build_idle_id, g_source_remove);
+  /* No page is built while the stack takes its children down. */
+  if (self->stack != NULL)
+    g_signal_handlers_disconnect_by_func (self->stack, on_visible_child_cb, self);
   gtk_widget_dispose_template (GTK_WIDGET (self), CB_TYPE_WINDOW);
+  memset (self->pages, 0, sizeof self->pages);
+  memset (self->slots, 0, sizeof self->slots);
   g_clear_object (&self->settings);
   g_clear_object (&self->context);
   g_clear_pointer (&self->profile_id, g_free);
@@ -472,7 +557,7 @@ cb_window_class_init (CbWindowClass *klass)
                                    cb_window_reconnect_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F5, 0, "win.refresh", NULL);
-  for (guint i = 0; i < G_N_ELEMENTS (page_names); i++)
+  for (guint i = 0; i < N_PAGES; i++)
     {
       gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1 + i, GDK_CONTROL_MASK,
                                            "win.show-page", "s", page_names[i]);
@@ -527,7 +612,7 @@ cb_window_set_page (CbWindow   *self,
   g_return_if_fail (CB_IS_WINDOW (self));
   g_return_if_fail (name != NULL);
 
-  if (adw_view_stack_get_child_by_name (self->stack, name) != NULL)
+  if (page_index (name) >= 0)
     adw_view_stack_set_visible_child_name (self->stack, name);
 }
 
@@ -542,10 +627,13 @@ GtkWidget *
 cb_window_get_page_widget (CbWindow   *self,
                            const char *name)
 {
+  int i;
+
   g_return_val_if_fail (CB_IS_WINDOW (self), NULL);
   g_return_val_if_fail (name != NULL, NULL);
 
-  return adw_view_stack_get_child_by_name (self->stack, name);
+  i = page_index (name);
+  return i >= 0 ? ensure_page (self, (guint) i) : NULL;
 }
 
 CbWindow *
