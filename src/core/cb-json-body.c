@@ -12,7 +12,11 @@
 JsonNode *
 cb_json_body_new (void)
 {
-  return json_node_init_object (json_node_alloc (), json_object_new ());
+  JsonNode *body = json_node_new (JSON_NODE_OBJECT);
+
+  /* take, not init: json_node_init_object() adds a reference of its own */
+  json_node_take_object (body, json_object_new ());
+  return body;
 }
 
 /* The object that holds the last segment of path, made on the way; *out_member is that
