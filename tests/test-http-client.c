@@ -26,6 +26,7 @@ typedef struct
   char         *last_content_type;
   char         *last_body;
   char         *last_custom;
+  GHashTable   *client_ports;    /* the remote ports requests came from, as a set */
 
   CbHttpResponse *response;
   GError       *error;
@@ -45,6 +46,8 @@ handler (SoupServer        *server,
   g_autoptr(GBytes) body = soup_message_body_flatten (request_body);
 
   f->hits++;
+  g_hash_table_add (f->client_ports, GUINT_TO_POINTER (g_inet_socket_address_get_port (
+    G_INET_SOCKET_ADDRESS (soup_server_message_get_remote_address (msg)))));
   g_free (f->last_authorization);
   f->last_authorization = g_strdup (soup_message_headers_get_one (request_headers, "Authorization"));
   g_free (f->last_content_type);
@@ -104,6 +107,7 @@ fixture_setup (Fixture       *f,
   g_autoptr(GError) error = NULL;
   GSList *uris;
 
+  f->client_ports = g_hash_table_new (NULL, NULL);
   f->server = soup_server_new (NULL, NULL);
   soup_server_add_handler (f->server, NULL, handler, f, NULL);
   soup_server_listen_local (f->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
@@ -136,6 +140,7 @@ fixture_teardown (Fixture       *f,
   g_free (f->last_content_type);
   g_free (f->last_body);
   g_free (f->last_custom);
+  g_hash_table_unref (f->client_ports);
 }
 
 static char *
@@ -190,6 +195,38 @@ test_success (Fixture       *f,
   g_assert_cmpstr (f->last_body, ==, "{\"name\":\"x\"}");
   g_assert_true (g_str_has_prefix (f->last_content_type, "application/json"));
   g_assert_cmpuint (f->hits, ==, 1);
+}
+
+/* A query goes out on the connection the last one used; any other POST gets a new one, as
+ * libsoup does for whatever may not be sent twice. */
+static void
+test_query_keeps_connection (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autoptr(JsonNode) body = json_from_string ("{\"query\":\"SELECT * FROM devices\"}", NULL);
+  g_autofree char *url = url_for (f, "/devices/query");
+
+  for (guint i = 0; i < 3; i++)
+    {
+      cb_http_client_query_async (f->client, url, "SharedAccessSignature sr=x", NULL, body,
+                                  CB_HTTP_STYLE_HUB, NULL, request_cb, f);
+      g_main_loop_run (f->loop);
+      g_assert_no_error (f->error);
+      g_assert_cmpuint (f->response->status, ==, 200);
+      g_clear_pointer (&f->response, cb_http_response_unref);
+    }
+  g_assert_cmpstr (f->last_body, ==, "{\"query\":\"SELECT * FROM devices\"}");
+  g_assert_true (g_str_has_prefix (f->last_content_type, "application/json"));
+  g_assert_cmpuint (f->hits, ==, 3);
+  g_assert_cmpuint (g_hash_table_size (f->client_ports), ==, 1);
+
+  for (guint i = 0; i < 2; i++)
+    {
+      run_request (f, "POST", "/actions/revoke", NULL, body, NULL);
+      g_assert_no_error (f->error);
+      g_clear_pointer (&f->response, cb_http_response_unref);
+    }
+  g_assert_cmpuint (g_hash_table_size (f->client_ports), ==, 3);
 }
 
 static void
@@ -458,6 +495,7 @@ main (int   argc,
   g_test_add ("/cb/http-client/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
 
   ADD ("success", test_success);
+  ADD ("query-keeps-connection", test_query_keeps_connection);
   ADD ("retry-then-success", test_retry_then_success);
   ADD ("honours-retry-after", test_honours_retry_after);
   ADD ("backoff-capped", test_backoff_capped);

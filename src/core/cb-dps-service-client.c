@@ -221,10 +221,17 @@ service_send (GTask      *task,
       request->authorization = g_strdup (authorization);
     }
 
-  cb_http_client_request_async (self->http, request->method, request->url, authorization,
-                                headers, request->body, CB_HTTP_STYLE_DPS,
+  /* A query (the one POST) only reads. */
+  if (request->items != NULL)
+    cb_http_client_query_async (self->http, request->url, authorization, headers,
+                                request->body, CB_HTTP_STYLE_DPS,
                                 g_task_get_cancellable (task), service_response_cb,
                                 g_object_ref (task));
+  else
+    cb_http_client_request_async (self->http, request->method, request->url, authorization,
+                                  headers, request->body, CB_HTTP_STYLE_DPS,
+                                  g_task_get_cancellable (task), service_response_cb,
+                                  g_object_ref (task));
 }
 
 static void

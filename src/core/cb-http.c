@@ -277,6 +277,8 @@ typedef struct
   GPtrArray        *secrets;
   CbHttpErrorStyle  style;
   guint             attempt;
+  /* A POST that only reads (cb_http_client_query_async). */
+  gboolean          read_only;
 } Request;
 
 static void
@@ -446,7 +448,8 @@ request_send_cb (GObject      *object,
           return;
         }
 
-      if (error_is_transient (error) && method_is_idempotent (request->method) &&
+      if (error_is_transient (error) &&
+          (request->read_only || method_is_idempotent (request->method)) &&
           request->attempt < self->max_attempts)
         {
           g_debug ("%s %s: %s; retrying (attempt %u of %u)", request->method,
@@ -528,6 +531,11 @@ request_send (GTask *task)
 
   request->attempt++;
 
+  /* libsoup sends a POST on a new connection (a TLS handshake each) unless told that sending
+   * it twice does no harm, which a query's does not. */
+  if (request->read_only)
+    soup_message_add_flags (message, SOUP_MESSAGE_IDEMPOTENT);
+
   headers = soup_message_get_request_headers (message);
   soup_message_headers_replace (headers, "Accept", "application/json");
   if (request->authorization != NULL)
@@ -563,24 +571,15 @@ request_start (CbHttpClient       *self,
   request_send (task);
 }
 
-void
-cb_http_client_request_async (CbHttpClient       *self,
-                              const char         *method,
-                              const char         *url,
-                              const char         *authorization,
-                              const char * const *extra_headers,
-                              JsonNode           *body,
-                              CbHttpErrorStyle    style,
-                              GCancellable       *cancellable,
-                              GAsyncReadyCallback callback,
-                              gpointer            user_data)
+static Request *
+request_new_json (const char         *method,
+                  const char         *url,
+                  const char         *authorization,
+                  const char * const *extra_headers,
+                  JsonNode           *body,
+                  CbHttpErrorStyle    style)
 {
   Request *request;
-
-  g_return_if_fail (CB_IS_HTTP_CLIENT (self));
-  g_return_if_fail (method != NULL);
-  g_return_if_fail (url != NULL);
-  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
 
   request = g_new0 (Request, 1);
   request->method = g_ascii_strup (method, -1);
@@ -601,6 +600,50 @@ cb_http_client_request_async (CbHttpClient       *self,
       request->content_type = "application/json; charset=utf-8";
     }
 
+  return request;
+}
+
+void
+cb_http_client_request_async (CbHttpClient       *self,
+                              const char         *method,
+                              const char         *url,
+                              const char         *authorization,
+                              const char * const *extra_headers,
+                              JsonNode           *body,
+                              CbHttpErrorStyle    style,
+                              GCancellable       *cancellable,
+                              GAsyncReadyCallback callback,
+                              gpointer            user_data)
+{
+  g_return_if_fail (CB_IS_HTTP_CLIENT (self));
+  g_return_if_fail (method != NULL);
+  g_return_if_fail (url != NULL);
+  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
+
+  request_start (self, request_new_json (method, url, authorization, extra_headers, body, style),
+                 cancellable, callback, user_data);
+}
+
+void
+cb_http_client_query_async (CbHttpClient       *self,
+                            const char         *url,
+                            const char         *authorization,
+                            const char * const *extra_headers,
+                            JsonNode           *body,
+                            CbHttpErrorStyle    style,
+                            GCancellable       *cancellable,
+                            GAsyncReadyCallback callback,
+                            gpointer            user_data)
+{
+  Request *request;
+
+  g_return_if_fail (CB_IS_HTTP_CLIENT (self));
+  g_return_if_fail (url != NULL);
+  g_return_if_fail (body != NULL);
+  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
+
+  request = request_new_json ("POST", url, authorization, extra_headers, body, style);
+  request->read_only = TRUE;
   request_start (self, request, cancellable, callback, user_data);
 }
 

@@ -53,6 +53,23 @@ void            cb_http_client_request_async     (CbHttpClient       *self,
                                                   GCancellable       *cancellable,
                                                   GAsyncReadyCallback callback,
                                                   gpointer            user_data);
+/**
+ * cb_http_client_query_async:
+ *
+ * POSTs @body (application/json) to @url, a request that only reads: an IoT Hub or DPS query.
+ * Unlike cb_http_client_request_async() with "POST", it may go out on a kept-alive connection
+ * and is retried after a connection error like a GET. Finish with
+ * cb_http_client_request_finish().
+ */
+void            cb_http_client_query_async       (CbHttpClient       *self,
+                                                  const char         *url,
+                                                  const char         *authorization,
+                                                  const char * const *extra_headers,
+                                                  JsonNode           *body,
+                                                  CbHttpErrorStyle    style,
+                                                  GCancellable       *cancellable,
+                                                  GAsyncReadyCallback callback,
+                                                  gpointer            user_data);
 /* POST application/x-www-form-urlencoded of @form (string -> string). */
 void            cb_http_client_post_form_async   (CbHttpClient       *self,
                                                   const char         *url,

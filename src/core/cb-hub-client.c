@@ -211,10 +211,17 @@ call_send (GTask      *task,
   CbHubClient *self = g_task_get_source_object (task);
   Call *call = g_task_get_task_data (task);
 
-  cb_http_client_request_async (self->http, call->method, call->url, authorization,
+  /* The one POST, the query, only reads. */
+  if (g_str_equal (call->method, "POST"))
+    cb_http_client_query_async (self->http, call->url, authorization,
                                 (const char * const *) call->headers, call->body,
                                 CB_HTTP_STYLE_HUB, g_task_get_cancellable (task),
                                 call_response_cb, g_object_ref (task));
+  else
+    cb_http_client_request_async (self->http, call->method, call->url, authorization,
+                                  (const char * const *) call->headers, call->body,
+                                  CB_HTTP_STYLE_HUB, g_task_get_cancellable (task),
+                                  call_response_cb, g_object_ref (task));
 }
 
 static void
