@@ -2286,6 +2286,10 @@ test_client_report (Fixture       *f,
   g_assert_cmpint (ABS (report->last_activity - now), <, 60);
   g_clear_pointer (&report, cb_hub_connection_report_free);
 
+  /* Accepted once, then refused once revoked: both attempts, newest first. */
+  g_clear_pointer (&r, raw_free);
+  r = device_connect (f, revoked);
+  g_clear_pointer (&r, raw_free);
   arm_revoke (f, revoked->id);
   assert_refused (f, revoked, "revoked-identifier");
   report = client_report (http, profile, revoked->id, &error);
@@ -2293,6 +2297,19 @@ test_client_report (Fixture       *f,
   g_assert_false (report->accepted);
   g_assert_cmpstr (report->verdict, ==, "revoked-identifier");
   g_assert_nonnull (strstr (report->reason, "revoked"));
+  g_assert_cmpuint (report->attempts->len, ==, 2);
+  {
+    CbHubConnectionAttempt *refused = g_ptr_array_index (report->attempts, 0);
+    CbHubConnectionAttempt *accepted = g_ptr_array_index (report->attempts, 1);
+
+    g_assert_false (refused->accepted);
+    g_assert_cmpstr (refused->verdict, ==, "revoked-identifier");
+    g_assert_nonnull (strstr (refused->reason, "revoked"));
+    g_assert_true (accepted->accepted);
+    g_assert_cmpstr (accepted->verdict, ==, "accepted");
+    g_assert_cmpint (accepted->time, <=, refused->time);
+    g_assert_cmpint (ABS (accepted->time - now), <, 60);
+  }
   g_clear_pointer (&report, cb_hub_connection_report_free);
 
   report = client_report (http, profile, "nobody", &error);

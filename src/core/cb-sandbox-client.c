@@ -34,6 +34,18 @@ member_object (JsonObject *object,
   return JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
 }
 
+static JsonArray *
+member_array (JsonObject *object,
+              const char *name)
+{
+  JsonNode *node;
+
+  if (object == NULL || !json_object_has_member (object, name))
+    return NULL;
+  node = json_object_get_member (object, name);
+  return JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+}
+
 static JsonObject *
 first_element (JsonObject *object,
                const char *name)
@@ -316,7 +328,18 @@ cb_hub_connection_report_free (CbHubConnectionReport *report)
   g_free (report->connection_state);
   g_free (report->verdict);
   g_free (report->reason);
+  g_clear_pointer (&report->attempts, g_ptr_array_unref);
   g_free (report);
+}
+
+void
+cb_hub_connection_attempt_free (CbHubConnectionAttempt *attempt)
+{
+  if (attempt == NULL)
+    return;
+  g_free (attempt->verdict);
+  g_free (attempt->reason);
+  g_free (attempt);
 }
 
 static gint64
@@ -340,6 +363,7 @@ get_connection_cb (GObject      *object,
   g_autoptr(CbHubConnectionReport) report = NULL;
   JsonObject *answer;
   JsonObject *attempt;
+  JsonArray *attempts;
 
   if (!(answer = finish_answer (task, object, result, "connectionState", "connection report",
                                 &response)))
@@ -357,6 +381,24 @@ get_connection_cb (GObject      *object,
       report->accepted = json_object_get_boolean_member_with_default (attempt, "accepted", FALSE);
       report->verdict = g_strdup (member_string (attempt, "verdict"));
       report->reason = g_strdup (member_string (attempt, "reason"));
+    }
+
+  report->attempts = g_ptr_array_new_with_free_func ((GDestroyNotify) cb_hub_connection_attempt_free);
+  attempts = member_array (answer, "attempts");
+  for (guint i = 0; attempts != NULL && i < json_array_get_length (attempts); i++)
+    {
+      JsonNode *node = json_array_get_element (attempts, i);
+      CbHubConnectionAttempt *item;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        continue;
+      attempt = json_node_get_object (node);
+      item = g_new0 (CbHubConnectionAttempt, 1);
+      item->time = member_time (attempt, "time");
+      item->accepted = json_object_get_boolean_member_with_default (attempt, "accepted", FALSE);
+      item->verdict = g_strdup (member_string (attempt, "verdict"));
+      item->reason = g_strdup (member_string (attempt, "reason"));
+      g_ptr_array_add (report->attempts, item);
     }
 
   g_task_return_pointer (task, g_steal_pointer (&report),

@@ -55,6 +55,17 @@ CbCertificate  *cb_sandbox_client_get_root_finish     (GAsyncResult        *resu
  * /sandbox/hubs/{hub}/devices/{id}/connection): its connection state and its last connection
  * attempt with the hub's verdict. Azure has no such endpoint; on Azure the device's own diag
  * and the twin's connectionState are all there is. */
+/* One connection attempt the hub's device endpoint recorded. */
+typedef struct
+{
+  gint64    time;
+  gboolean  accepted;
+  char     *verdict;            /* "accepted", "revoked-identifier", "expired", ... */
+  char     *reason;             /* a sentence for people, NULL when accepted */
+} CbHubConnectionAttempt;
+
+void          cb_hub_connection_attempt_free       (CbHubConnectionAttempt *attempt);
+
 typedef struct
 {
   char     *connection_state;   /* "Connected" / "Disconnected" */
@@ -64,6 +75,7 @@ typedef struct
   gboolean  accepted;
   char     *verdict;            /* "accepted", "revoked-identifier", "expired", ... */
   char     *reason;             /* a sentence for people */
+  GPtrArray *attempts;          /* CbHubConnectionAttempt, newest first (the hub keeps ten) */
 } CbHubConnectionReport;
 
 void          cb_hub_connection_report_free        (CbHubConnectionReport *report);
