@@ -106,6 +106,24 @@ cb_device_table_set_property (GObject      *object,
     }
 }
 
+/* A row activated (double click, Enter) opens its device page: the window's action, so any
+ * list of devices in the window opens it the same way. */
+static void
+on_activate_cb (GtkColumnView *view,
+                guint          position,
+                CbDeviceTable *self)
+{
+  GtkSelectionModel *model = gtk_column_view_get_model (view);
+  g_autoptr(CbDeviceItem) item = NULL;
+
+  if (model == NULL)
+    return;
+  item = g_list_model_get_item (G_LIST_MODEL (model), position);
+  if (item != NULL)
+    gtk_widget_activate_action (GTK_WIDGET (self), "win.show-device", "s",
+                                cb_device_item_get_device_id (item));
+}
+
 static void
 cb_device_table_class_init (CbDeviceTableClass *klass)
 {
@@ -142,6 +160,7 @@ cb_device_table_init (CbDeviceTable *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   self->policy = g_object_ref (self->policy_column);
   self->show_policy = TRUE;
+  g_signal_connect_object (self->view, "activate", G_CALLBACK (on_activate_cb), self, 0);
 }
 
 GtkWidget *

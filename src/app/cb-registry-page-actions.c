@@ -10,6 +10,7 @@
 
 #include "cb-adr-client-ca.h"
 #include "cb-confirm-run.h"
+#include "cb-device-actions.h"
 #include "cb-policy-retirement.h"
 #include "cb-error.h"
 #include "cb-util.h"
@@ -909,9 +910,7 @@ revoke_device_finish (gpointer       owner,
   _cb_registry_activity_load (self);
   /* The activity log has the revoke now: the row reads Revoked, in place. */
   _cb_registry_page_refresh_state_info (self);
-  if (disable)
-    return g_strdup_printf (_("Revoked the certificates of %s and disabled it"), device);
-  return g_strdup_printf (_("Revoked the certificates of %s"), device);
+  return cb_device_actions_revoked_text (device, disable);
 }
 
 static void
@@ -921,39 +920,14 @@ revoke_device_action (GtkWidget  *widget,
 {
   CbRegistryPage *self = CB_REGISTRY_PAGE (widget);
   CbDeviceItem *device = _cb_registry_page_get_selected_device (self);
-  g_autofree char *heading = NULL;
-  g_autofree char *body = NULL;
-  g_autofree char *running = NULL;
-  gboolean can_disable;
-  const char *id;
+  g_autoptr(GPtrArray) strings = g_ptr_array_new_with_free_func (g_free);
+  CbConfirmRun run = { .start = revoke_device_start, .finish = revoke_device_finish };
 
   if (device == NULL)
     return;
-  id = cb_device_item_get_device_id (device);
-  /* ADR's certificate-authority model cannot disable a registry device: no such option. */
-  can_disable = cb_adr_client_peek_model (cb_context_get_adr (self->context)) !=
-                CB_ADR_MODEL_CERTIFICATE_AUTHORITIES;
-  heading = g_strdup_printf (_("Revoke the Certificates of %s?"), id);
-  if (can_disable)
-    body = g_strdup_printf (_("1 device loses every certificate it was ever issued: the hub "
-                              "refuses them from now on. %s can register again for a new "
-                              "certificate unless you also disable it."), id);
-  else
-    body = g_strdup_printf (_("1 device loses every certificate it was ever issued: the hub "
-                              "refuses them from now on. %s can register again for a new "
-                              "certificate."), id);
-  running = g_strdup_printf (_("Revoking the certificates of %s…"), id);
-  confirm_run (self, &(CbConfirmRun) {
-                 .heading = heading,
-                 .body = body,
-                 .confirm_label = _("_Revoke"),
-                 .option_label = can_disable ? _("Also _disable the device") : NULL,
-                 .subject = id,
-                 .running = running,
-                 .failure = _("Certificates not revoked"),
-                 .start = revoke_device_start,
-                 .finish = revoke_device_finish,
-               });
+  cb_device_actions_ask_revoke (&run, self->context, cb_device_item_get_device_id (device),
+                                strings);
+  confirm_run (self, &run);
 }
 
 static gboolean
@@ -997,29 +971,13 @@ delete_device_action (GtkWidget  *widget,
 {
   CbRegistryPage *self = CB_REGISTRY_PAGE (widget);
   CbDeviceItem *device = _cb_registry_page_get_selected_device (self);
-  g_autofree char *heading = NULL;
-  g_autofree char *body = NULL;
-  g_autofree char *running = NULL;
-  const char *id;
+  g_autoptr(GPtrArray) strings = g_ptr_array_new_with_free_func (g_free);
+  CbConfirmRun run = { .start = delete_device_start, .finish = delete_device_finish };
 
   if (device == NULL)
     return;
-  id = cb_device_item_get_device_id (device);
-  heading = g_strdup_printf (_("Delete %s?"), id);
-  body = g_strdup_printf (_("1 device is removed from the registry and its hub identity goes "
-                            "with it: its certificate stops working and %s must be provisioned "
-                            "again to connect."), id);
-  running = g_strdup_printf (_("Deleting %s…"), id);
-  confirm_run (self, &(CbConfirmRun) {
-                 .heading = heading,
-                 .body = body,
-                 .confirm_label = _("_Delete"),
-                 .subject = id,
-                 .running = running,
-                 .failure = _("Device not deleted"),
-                 .start = delete_device_start,
-                 .finish = delete_device_finish,
-               });
+  cb_device_actions_ask_delete (&run, cb_device_item_get_device_id (device), strings);
+  confirm_run (self, &run);
 }
 
 static void

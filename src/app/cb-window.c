@@ -9,6 +9,7 @@
 #include "cb-a11y.h"
 #include "cb-bench-page.h"
 #include "cb-connections-window.h"
+#include "cb-device-page.h"
 #include "cb-diagnostics-page.h"
 #include "cb-fleet-page.h"
 #include "cb-journal-page.h"
@@ -45,6 +46,9 @@ struct _CbWindow
   GtkWidget            *sign_out_button;
   GtkInfoBar           *secrets_bar;
   GtkLabel             *secrets_label;
+  AdwLeaflet           *leaflet;
+  GtkWidget            *pages_box;
+  AdwBin               *device_slot;
 
   /* Owned */
   CbContext            *context;
@@ -251,6 +255,14 @@ update_secrets_bar (CbWindow *self)
       gtk_label_set_label (self->secrets_label, text);
     }
   gtk_info_bar_set_revealed (self->secrets_bar, problem != NULL);
+}
+
+static void
+cb_window_show_device_action (GtkWidget  *widget,
+                              const char *action_name,
+                              GVariant   *param)
+{
+  cb_window_show_device (CB_WINDOW (widget), g_variant_get_string (param, NULL));
 }
 
 static void
@@ -528,6 +540,9 @@ cb_window_class_init (CbWindowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/certbench/Certbench/cb-window.ui");
   gtk_widget_class_bind_template_child (widget_class, CbWindow, stack);
+  gtk_widget_class_bind_template_child (widget_class, CbWindow, leaflet);
+  gtk_widget_class_bind_template_child (widget_class, CbWindow, pages_box);
+  gtk_widget_class_bind_template_child (widget_class, CbWindow, device_slot);
   gtk_widget_class_bind_template_child (widget_class, CbWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, CbWindow, connection_button);
   gtk_widget_class_bind_template_child (widget_class, CbWindow, primary_menu_button);
@@ -547,6 +562,8 @@ cb_window_class_init (CbWindowClass *klass)
 
   gtk_widget_class_install_action (widget_class, "win.show-page", "s",
                                    cb_window_show_page_action);
+  gtk_widget_class_install_action (widget_class, "win.show-device", "s",
+                                   cb_window_show_device_action);
   gtk_widget_class_install_action (widget_class, "win.refresh", NULL, cb_window_refresh_action);
   gtk_widget_class_install_action (widget_class, "win.connections", NULL,
                                    cb_window_connections_action);
@@ -634,6 +651,44 @@ cb_window_get_page_widget (CbWindow   *self,
 
   i = page_index (name);
   return i >= 0 ? ensure_page (self, (guint) i) : NULL;
+}
+
+static void
+on_device_back_cb (CbWindow *self)
+{
+  adw_leaflet_set_visible_child (self->leaflet, self->pages_box);
+}
+
+GtkWidget *
+cb_window_show_device (CbWindow   *self,
+                       const char *device_id)
+{
+  GtkWidget *page;
+
+  g_return_val_if_fail (CB_IS_WINDOW (self), NULL);
+  g_return_val_if_fail (device_id != NULL, NULL);
+
+  page = adw_bin_get_child (self->device_slot);
+  if (page == NULL)
+    {
+      page = cb_device_page_new (self->context);
+      g_signal_connect_object (page, "back", G_CALLBACK (on_device_back_cb), self,
+                               G_CONNECT_SWAPPED);
+      adw_bin_set_child (self->device_slot, page);
+    }
+  cb_device_page_show_device (CB_DEVICE_PAGE (page), device_id);
+  adw_leaflet_set_visible_child (self->leaflet, GTK_WIDGET (self->device_slot));
+  return page;
+}
+
+GtkWidget *
+cb_window_get_device_page (CbWindow *self)
+{
+  g_return_val_if_fail (CB_IS_WINDOW (self), NULL);
+
+  if (adw_leaflet_get_visible_child (self->leaflet) != GTK_WIDGET (self->device_slot))
+    return NULL;
+  return adw_bin_get_child (self->device_slot);
 }
 
 CbWindow *

@@ -25,6 +25,13 @@ const char *cb_window_get_page         (CbWindow       *self);
 GtkWidget  *cb_window_get_page_widget  (CbWindow       *self,
                                         const char     *name);
 
+/* Opens the device page on @device_id over the pages (Back returns). Returns: (transfer none)
+ * the CbDevicePage. */
+GtkWidget  *cb_window_show_device      (CbWindow       *self,
+                                        const char     *device_id);
+/* The device page while it is shown, else NULL. Returns: (transfer none) (nullable) */
+GtkWidget  *cb_window_get_device_page  (CbWindow       *self);
+
 /* For a page: the CbWindow it is in, or NULL. */
 CbWindow   *cb_window_for_widget       (GtkWidget      *widget);
 
