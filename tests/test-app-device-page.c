@@ -187,6 +187,19 @@ test_from_registry (Fixture       *f,
   path = g_test_build_filename (G_TEST_BUILT, "screenshots", "device-page-narrow.png", NULL);
   cb_test_app_save_png (GTK_WIDGET (f->window), path, 360, 800);
   gtk_window_set_default_size (GTK_WINDOW (f->window), 1280, 800);
+  {
+    /* Further down: the twin and the history. */
+    GtkWidget *text = cb_test_app_find_widget (GTK_WIDGET (page), GTK_TYPE_TEXT_VIEW);
+    GtkWidget *scrolled = gtk_widget_get_ancestor (gtk_widget_get_parent (gtk_widget_get_parent (text)),
+                                                   GTK_TYPE_SCROLLED_WINDOW);
+    GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
+
+    g_clear_pointer (&path, g_free);
+    path = g_test_build_filename (G_TEST_BUILT, "screenshots", "device-page-twin.png", NULL);
+    gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment));
+    cb_test_app_save_png (GTK_WIDGET (f->window), path, 1280, 800);
+    gtk_adjustment_set_value (adjustment, 0);
+  }
 
   /* Revoke from the page: the Registry's impact question, then the state reads Revoked. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "device.revoke", NULL));
@@ -297,6 +310,9 @@ int
 main (int   argc,
       char *argv[])
 {
+  /* The test AT context keeps the accessible properties for the walk to read (the suite's
+   * GTK_A11Y=none keeps none). */
+  g_setenv ("GTK_A11Y", "test", TRUE);
   cb_test_app_init (&argc, &argv);
 
   g_test_add ("/cb/app-device-page/from-registry", Fixture, NULL, fixture_setup,

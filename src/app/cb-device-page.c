@@ -64,6 +64,8 @@ struct _CbDevicePage
   GtkListBox            *twin_list;
   GtkTextView           *twin_view;
   GtkListBox            *history_list;
+  GtkWidget             *enable_button;
+  GtkWidget             *disable_button;
 };
 
 G_DEFINE_FINAL_TYPE (CbDevicePage, cb_device_page, ADW_TYPE_BIN)
@@ -319,6 +321,12 @@ update_actions (CbDevicePage *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "device.delete", loaded);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "device.enable", loaded && !enabled);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "device.disable", enabled);
+  /* One of the two at a time: a narrow window keeps the actions on one line. */
+  if (self->enable_button != NULL && self->item != NULL)
+    {
+      gtk_widget_set_visible (self->enable_button, !cb_device_item_get_enabled (self->item));
+      gtk_widget_set_visible (self->disable_button, cb_device_item_get_enabled (self->item));
+    }
 }
 
 static void
@@ -823,6 +831,8 @@ cb_device_page_class_init (CbDevicePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CbDevicePage, twin_list);
   gtk_widget_class_bind_template_child (widget_class, CbDevicePage, twin_view);
   gtk_widget_class_bind_template_child (widget_class, CbDevicePage, history_list);
+  gtk_widget_class_bind_template_child (widget_class, CbDevicePage, enable_button);
+  gtk_widget_class_bind_template_child (widget_class, CbDevicePage, disable_button);
 
   gtk_widget_class_install_action (widget_class, "device.back", NULL, back_action);
   gtk_widget_class_install_action (widget_class, "device.refresh", NULL, refresh_action);
