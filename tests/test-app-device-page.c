@@ -14,7 +14,9 @@
 #include "cb-device-page.h"
 #include "cb-device-table.h"
 #include "cb-fleet-page.h"
+#include "cb-journal.h"
 #include "cb-registry-page.h"
+#include "cb-run-window.h"
 #include "cb-test-app.h"
 #include "cb-window.h"
 
@@ -255,6 +257,45 @@ test_from_fleet_expired (Fixture       *f,
   g_assert_nonnull (strstr (cb_device_page_get_state_reason (page), "expired"));
 }
 
+/* A journal run opens its device; the device page lists the run in its history. */
+static void
+test_from_journal (Fixture       *f,
+                   gconstpointer  data)
+{
+  CbJournal *journal = cb_context_get_journal (f->app->context);
+  CbJournalRunStart start = { .station = "bench-1", .port = "/dev/ttyTEST0" };
+  CbJournalDevice device = { .serial = "SN-1", .registration_id = "demo-0002" };
+  CbJournalRunEnd end = { .result = CB_JOURNAL_RESULT_PASS, .device_id = "demo-0002",
+                          .leaf_serial = "0A1B", .leaf_fingerprint = "AB:CD:EF" };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbJournalRun) run = NULL;
+  GtkWidget *run_window;
+  CbDevicePage *page;
+  gint64 id;
+
+  id = cb_journal_begin_run (journal, &start, &error);
+  g_assert_no_error (error);
+  g_assert_true (cb_journal_set_device (journal, id, &device, &error));
+  g_assert_true (cb_journal_end_run (journal, id, &end, &error));
+  run = cb_journal_get_run (journal, id, &error);
+  g_assert_no_error (error);
+
+  run_window = cb_run_window_new (run);
+  gtk_window_set_transient_for (GTK_WINDOW (run_window), GTK_WINDOW (f->window));
+  gtk_window_present (GTK_WINDOW (run_window));
+  g_assert_nonnull (cb_test_app_find_button (run_window, "_Open device"));
+  g_assert_true (gtk_widget_activate_action (run_window, "run.open-device", NULL));
+  gtk_window_destroy (GTK_WINDOW (run_window));
+
+  page = CB_DEVICE_PAGE (cb_window_get_device_page (f->window));
+  g_assert_nonnull (page);
+  g_assert_cmpstr (cb_device_page_get_device_id (page), ==, "demo-0002");
+  cb_test_app_wait (page_loaded, page, 30000);
+  /* The history row and the leaf it issued. */
+  g_assert_nonnull (cb_test_app_find_label (GTK_WIDGET (page), "Passed — /dev/ttyTEST0"));
+  assert_row (page, "Last issued on this station: SHA-256", "AB:CD:EF");
+}
+
 /* Every control a keyboard or screen reader reaches says what it is: a button by its label or
  * an accessible label, a row by its title, anything else focusable by an accessible label. */
 static guint
@@ -319,6 +360,8 @@ main (int   argc,
               test_from_registry, fixture_teardown);
   g_test_add ("/cb/app-device-page/from-fleet-expired", Fixture, NULL, fixture_setup,
               test_from_fleet_expired, fixture_teardown);
+  g_test_add ("/cb/app-device-page/from-journal", Fixture, NULL, fixture_setup, test_from_journal,
+              fixture_teardown);
   g_test_add ("/cb/app-device-page/a11y", Fixture, NULL, fixture_setup, test_a11y,
               fixture_teardown);
   return g_test_run ();

@@ -24,6 +24,7 @@
 #include "cb-journal-run.h"
 #include "cb-journal.h"
 #include "cb-page-context.h"
+#include "cb-run-window.h"
 #include "cb-sandbox-client.h"
 
 typedef enum
@@ -301,7 +302,7 @@ show_history (CbDevicePage *self)
       CbJournalRun *run = g_ptr_array_index (self->runs, i);
       g_autofree char *when = format_unix (cb_journal_run_get_started (run) / G_USEC_PER_SEC);
       const char *error = cb_journal_run_get_error (run);
-      const char *result = cb_journal_result_to_string (cb_journal_run_get_result (run));
+      const char *result = cb_run_window_result_text (cb_journal_run_get_result (run));
 
       add_row_take (self->history_list, when,
                     error != NULL ? g_strdup_printf ("%s — %s", result, error)

@@ -7,6 +7,7 @@
 
 #include "cb-provisioning-run.h"
 #include "cb-run-window.h"
+#include "cb-window.h"
 
 struct _CbRunWindow
 {
@@ -31,8 +32,8 @@ format_time_us (gint64 unix_us)
   return g_date_time_format (local, "%Y-%m-%d %H:%M:%S");
 }
 
-static const char *
-result_text (CbJournalResult result)
+const char *
+cb_run_window_result_text (CbJournalResult result)
 {
   switch (result)
     {
@@ -92,7 +93,7 @@ build_details (CbRunWindow *self)
   g_autofree char *device = NULL;
 
   adw_preferences_group_set_title (group, _("Run"));
-  add_detail_row (group, _("Result"), result_text (cb_journal_run_get_result (run)));
+  add_detail_row (group, _("Result"), cb_run_window_result_text (cb_journal_run_get_result (run)));
   add_detail_row (group, _("Error"), cb_journal_run_get_error (run));
   add_detail_row (group, _("Started"), started);
   add_detail_row (group, _("Serial number"), cb_journal_run_get_device_serial (run));
@@ -129,7 +130,7 @@ build_steps (CbRunWindow *self)
   for (guint i = 0; steps != NULL && i < steps->len; i++)
     {
       CbJournalStep *step = g_ptr_array_index (steps, i);
-      g_autoptr(GString) text = g_string_new (result_text (cb_journal_step_get_result (step)));
+      g_autoptr(GString) text = g_string_new (cb_run_window_result_text (cb_journal_step_get_result (step)));
       GtkWidget *row = adw_action_row_new ();
 
       if (cb_journal_step_get_ended (step) > 0)
@@ -202,6 +203,24 @@ build_protocol_log (CbRunWindow *self)
   return expander;
 }
 
+/* The device this run provisioned, on the main window's device page (issue 17). */
+static void
+open_device_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  CbRunWindow *self = CB_RUN_WINDOW (widget);
+  GtkWindow *parent = gtk_window_get_transient_for (GTK_WINDOW (self));
+  const char *id = cb_journal_run_get_device_id (self->run);
+
+  if (id == NULL)
+    id = cb_journal_run_get_registration_id (self->run);
+  if (id == NULL || !CB_IS_WINDOW (parent))
+    return;
+  cb_window_show_device (CB_WINDOW (parent), id);
+  gtk_window_present (parent);
+}
+
 static void
 copy_log_action (GtkWidget  *widget,
                  const char *action_name,
@@ -235,6 +254,7 @@ cb_run_window_class_init (CbRunWindowClass *klass)
   object_class->dispose = cb_run_window_dispose;
 
   gtk_widget_class_install_action (widget_class, "run.copy-log", NULL, copy_log_action);
+  gtk_widget_class_install_action (widget_class, "run.open-device", NULL, open_device_action);
   /* A details window goes away the way a dialog does. */
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK,
@@ -280,6 +300,13 @@ cb_run_window_new (CbJournalRun *run)
   header = adw_header_bar_new ();
   window_title = adw_window_title_new (title, who != NULL && started != NULL ? started : "");
   adw_header_bar_set_title_widget (ADW_HEADER_BAR (header), window_title);
+  if (cb_journal_run_get_device_id (run) != NULL || cb_journal_run_get_registration_id (run) != NULL)
+    {
+      GtkWidget *open = gtk_button_new_with_mnemonic (_("_Open device"));
+
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (open), "run.open-device");
+      adw_header_bar_pack_start (ADW_HEADER_BAR (header), open);
+    }
   gtk_box_append (GTK_BOX (box), header);
 
   self->toasts = ADW_TOAST_OVERLAY (adw_toast_overlay_new ());
