@@ -7,7 +7,6 @@
 
 #include "cb-provisioning-run.h"
 #include "cb-run-window.h"
-#include "cb-window.h"
 
 struct _CbRunWindow
 {
@@ -215,9 +214,10 @@ open_device_action (GtkWidget  *widget,
 
   if (id == NULL)
     id = cb_journal_run_get_registration_id (self->run);
-  if (id == NULL || !CB_IS_WINDOW (parent))
+  /* The window's action, not a call into it: the main window opens run windows. */
+  if (id == NULL || parent == NULL ||
+      !gtk_widget_activate_action (GTK_WIDGET (parent), "win.show-device", "s", id))
     return;
-  cb_window_show_device (CB_WINDOW (parent), id);
   gtk_window_present (parent);
 }
 
