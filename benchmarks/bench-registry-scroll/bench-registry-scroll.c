@@ -118,7 +118,30 @@ typedef struct
   double             start;
   double             reached;
   double             rss_before;
+  gint64             emission_start;
+  gint64             longest_emission;   /* the views' handling of one items-changed */
 } Scroll;
+
+static void
+emission_start_cb (GListModel *model,
+                   guint       position,
+                   guint       removed,
+                   guint       added,
+                   Scroll     *scroll)
+{
+  scroll->emission_start = g_get_monotonic_time ();
+}
+
+static void
+emission_end_cb (GListModel *model,
+                 guint       position,
+                 guint       removed,
+                 guint       added,
+                 Scroll     *scroll)
+{
+  scroll->longest_emission = MAX (scroll->longest_emission,
+                                  g_get_monotonic_time () - scroll->emission_start);
+}
 
 /* Frames drawn before the clock starts: the first ones build the renderer's caches. */
 #define WARM_UP_FRAMES 10
@@ -189,11 +212,14 @@ child_ui (const char *info_path,
   /* As the Registry page sets it up (cb-registry-page.c). */
   model = cb_device_list_model_new ();
   cb_device_list_model_set_hub (model, hub);
+  /* Around the selection's and the view's handlers: what taking in a page costs the view. */
+  g_signal_connect (model, "items-changed", G_CALLBACK (emission_start_cb), &scroll);
   selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (model)));
   gtk_single_selection_set_autoselect (selection, FALSE);
   gtk_single_selection_set_can_unselect (selection, TRUE);
   table = cb_device_table_new ();
   cb_device_table_set_model (CB_DEVICE_TABLE (table), GTK_SELECTION_MODEL (selection));
+  g_signal_connect_after (model, "items-changed", G_CALLBACK (emission_end_cb), &scroll);
   window = gtk_window_new ();
   gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
   gtk_window_set_child (GTK_WINDOW (window), table);
@@ -217,9 +243,10 @@ child_ui (const char *info_path,
   g_timeout_add_seconds (600, give_up_cb, &scroll);
   g_main_loop_run (loop);
 
-  printf ("RESULT %.1f %.1f %.1f %u %.1f\n", scroll.reached - scroll.start,
+  printf ("RESULT %.1f %.1f %.1f %u %.1f %.1f\n", scroll.reached - scroll.start,
           scroll.longest_gap / 1000.0, peak_rss_mib (),
-          g_list_model_get_n_items (G_LIST_MODEL (model)), scroll.rss_before);
+          g_list_model_get_n_items (G_LIST_MODEL (model)), scroll.rss_before,
+          scroll.longest_emission / 1000.0);
   gtk_window_destroy (GTK_WINDOW (window));
   return 0;
 }
@@ -233,6 +260,7 @@ typedef struct
   double rss_mib;
   guint  n;
   double rss_before_mib;   /* the window with its first page, before scrolling */
+  double emission_ms;      /* the longest items-changed handling */
 } Run;
 
 static Run
@@ -257,8 +285,8 @@ run_child (const char *self_exe,
   if (child == NULL || !g_subprocess_communicate_utf8 (child, NULL, NULL, &out, NULL, &error))
     g_error ("%s: %s", mode, error->message);
   if (!g_subprocess_get_successful (child) || (line = strstr (out, "RESULT ")) == NULL ||
-      sscanf (line, "RESULT %lf %lf %lf %u %lf", &run.ms, &run.stall_ms, &run.rss_mib, &run.n,
-              &run.rss_before_mib) < 4)
+      sscanf (line, "RESULT %lf %lf %lf %u %lf %lf", &run.ms, &run.stall_ms, &run.rss_mib,
+              &run.n, &run.rss_before_mib, &run.emission_ms) < 4)
     g_error ("The %s run failed: %s", mode, out);
   return run;
 }
@@ -278,6 +306,7 @@ main (int   argc,
   g_autoptr(CbSandbox) sandbox = NULL;
   g_autoptr(JsonNode) info = NULL;
   g_autofree double *ui_ms = NULL, *ui_stall = NULL, *ui_rss = NULL, *ui_rss0 = NULL;
+  g_autofree double *ui_emission = NULL;
   g_autofree double *raw_ms = NULL, *raw_rss = NULL;
   double ui_med, raw_med, ui_rss_med, raw_rss_med, stall_med;
   CbSandboxFleetSpec spec;
@@ -327,6 +356,7 @@ main (int   argc,
   ui_stall = g_new0 (double, repeats);
   ui_rss = g_new0 (double, repeats);
   ui_rss0 = g_new0 (double, repeats);
+  ui_emission = g_new0 (double, repeats);
   raw_ms = g_new0 (double, repeats);
   raw_rss = g_new0 (double, repeats);
   for (guint r = 0; r < repeats; r++)
@@ -344,6 +374,7 @@ main (int   argc,
       ui_stall[r] = ui.stall_ms;
       ui_rss[r] = ui.rss_mib;
       ui_rss0[r] = ui.rss_before_mib;
+      ui_emission[r] = ui.emission_ms;
     }
 
   printf ("%-52s %10s %10s %10s\n", "", "min", "median", "max");
@@ -351,6 +382,8 @@ main (int   argc,
                      &ui_med);
   bench_print_stats ("  longest gap between frames while scrolling, ms", "%10.1f", ui_stall,
                      repeats, &stall_med);
+  bench_print_stats ("  longest items-changed handling (view), ms", "%10.1f", ui_emission,
+                     repeats, NULL);
   bench_print_stats ("  peak RSS, MiB", "%10.1f", ui_rss, repeats, &ui_rss_med);
   bench_print_stats ("  peak RSS with the first page shown, MiB", "%10.1f", ui_rss0, repeats,
                      NULL);
