@@ -39,6 +39,7 @@ struct _CbDeviceListModel
   guint         n_requests;
   guint         loading : 1;
   guint         emitting : 1;
+  guint         more_wanted : 1;  /* a view reached the end during an emission */
   guint         complete : 1;
   guint         started : 1;
 };
@@ -81,10 +82,17 @@ list_model_get_item (GListModel *model,
   if (position >= self->items->len)
     return NULL;
 
-  /* A view asking for rows near the end is the signal to fetch the next page; views also
-   * peek at rows while they handle items-changed, which says nothing about scrolling. */
-  if (!self->emitting && position + PREFETCH_MARGIN >= self->items->len)
-    cb_device_list_model_load_more (self);
+  /* A view asking for rows near the end is the signal to fetch the next page. GtkListView
+   * asks for the rows it shows while it handles items-changed, and may not ask again: such a
+   * request is kept and served once the emission is over (a fetch started inside it would be
+   * a change of state under the view's feet). */
+  if (position + PREFETCH_MARGIN >= self->items->len)
+    {
+      if (self->emitting)
+        self->more_wanted = TRUE;
+      else
+        cb_device_list_model_load_more (self);
+    }
 
   return g_object_ref (g_ptr_array_index (self->items, position));
 }
@@ -104,11 +112,22 @@ items_changed (CbDeviceListModel *self,
                guint              removed,
                guint              added)
 {
+  g_autoptr(CbDeviceListModel) keep = g_object_ref (self);
+
   self->emitting = TRUE;
+  self->more_wanted = FALSE;
   g_list_model_items_changed (G_LIST_MODEL (self), position, removed, added);
   self->emitting = FALSE;
   if (removed != added)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+
+  /* What a view asked for during the emission: at most one fetch, and none while one is on
+   * its way, the list is complete or a reload is about to start its own. */
+  if (self->more_wanted)
+    {
+      self->more_wanted = FALSE;
+      cb_device_list_model_load_more (self);
+    }
 }
 
 static void
@@ -429,6 +448,7 @@ cb_device_list_model_reload (CbDeviceListModel *self)
   self->started = TRUE;
   set_complete (self, FALSE);
 
+  /* Nothing is left to continue from while the rows go: the first page comes next. */
   removed = self->items->len;
   g_ptr_array_set_size (self->items, 0);
   if (removed > 0)

@@ -1,0 +1,401 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The Registry's device list scrolled from its first to its last device at fleet scale.
+ *
+ * A sandbox in this process is seeded with a fleet through its own code (cb-sandbox-seed-fleet,
+ * as `certbench-sandbox --seed fleet --devices N`); then, each in a child process of its own so
+ * that its peak memory is its own:
+ *  - the app's part: the Registry's device model (CbDeviceListModel, its real paging) in the
+ *    Registry's device table (CbDeviceTable: a GtkColumnView, a GtkListView inside) in a
+ *    1280x800 window, scrolled to the end on every frame as a scrollbar dragged down and held,
+ *    until the last device is in and shown: the time to get there, the longest gap between
+ *    two frames while scrolling (the longest stall of the main loop) and the peak RSS;
+ *  - the reference: the same hub queries, page after page of the same sizes, over HTTPS with
+ *    the same client and no UI (the raw walk), its time and peak RSS.
+ * Repeated, min/median/max, and the ratios app/raw.
+ *
+ * Run (needs a display; Xvfb does): xvfb-run -a bench-registry-scroll [devices] [repeats] */
+#include "config.h"
+
+#include <adwaita.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench-common.h"
+#include "cb-device-list-model.h"
+#include "cb-device-table.h"
+#include "cb-hub-client.h"
+#include "cb-http.h"
+#include "cb-sandbox-client.h"
+#include "cb-sandbox-private.h"
+#include "cb-sandbox-seed-fleet.h"
+#include "cb-sb-info.h"
+#include "cb-sb-topology.h"
+
+#define HUB_KEY_ENV "CB_BENCH_HUB_KEY"
+/* The walk's pages: the sizes the model asks for as a view keeps reaching the end. */
+#define FIRST_PAGE  50
+#define LAST_PAGE   1000
+
+/* Peak resident memory of this process so far, in MiB. */
+static double
+peak_rss_mib (void)
+{
+  g_autofree char *status = NULL;
+  const char *line;
+
+  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL) ||
+      (line = strstr (status, "VmHWM:")) == NULL)
+    return -1;
+  return g_ascii_strtod (line + strlen ("VmHWM:"), NULL) / 1024.0;
+}
+
+/* ---- in a child: the hub client the app would have ------------------------------------- */
+
+static CbHubClient *
+child_hub (const char *info_path)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(CbProfile) profile = NULL;
+  g_autoptr(CbHttpClient) http = NULL;
+  g_autoptr(GError) error = NULL;
+  CbHubClient *hub;
+
+  if (!json_parser_load_from_file (parser, info_path, &error))
+    g_error ("%s: %s", info_path, error->message);
+  profile = cb_profile_new_from_sandbox_info (json_node_get_object (json_parser_get_root (parser)),
+                                              NULL);
+  http = cb_http_client_new (profile, &error);
+  if (http == NULL)
+    g_error ("http: %s", error->message);
+  hub = cb_hub_client_new (profile, http, NULL);
+  cb_hub_client_set_sas_key (hub, "iothubowner", g_getenv (HUB_KEY_ENV));
+  return hub;
+}
+
+/* The reference: every page of SELECT * FROM devices, of the model's sizes, read and
+ * dropped. Prints "RESULT ms stall_ms rss_mib n". */
+static int
+child_walk (const char *info_path)
+{
+  g_autoptr(CbHubClient) hub = child_hub (info_path);
+  g_autofree char *continuation = NULL;
+  guint size = FIRST_PAGE;
+  guint n = 0;
+  double start = bench_now_ms ();
+
+  do
+    {
+      g_autoptr(GAsyncResult) result = NULL;
+      g_autoptr(CbHubQueryPage) page = NULL;
+      g_autoptr(GError) error = NULL;
+
+      cb_hub_client_query_async (hub, "SELECT * FROM devices", size, continuation, NULL,
+                                 bench_store_result, &result);
+      page = cb_hub_client_query_finish (hub, bench_wait (&result), &error);
+      if (page == NULL)
+        g_error ("query: %s", error->message);
+      n += page->items != NULL ? json_array_get_length (page->items) : 0;
+      g_free (continuation);
+      continuation = g_strdup (page->continuation);
+      size = MIN (size * 2, LAST_PAGE);
+    }
+  while (continuation != NULL);
+
+  printf ("RESULT %.1f %.1f %.1f %u\n", bench_now_ms () - start, 0.0, peak_rss_mib (), n);
+  return 0;
+}
+
+typedef struct
+{
+  CbDeviceListModel *model;
+  GtkAdjustment     *vadjustment;
+  GMainLoop         *loop;
+  guint              expected;
+  gint64             last_frame;
+  gint64             longest_gap;
+  guint              frames;
+  double             start;
+  double             reached;
+  double             rss_before;
+  gint64             emission_start;
+  gint64             longest_emission;   /* the views' handling of one items-changed */
+} Scroll;
+
+static void
+emission_start_cb (GListModel *model,
+                   guint       position,
+                   guint       removed,
+                   guint       added,
+                   Scroll     *scroll)
+{
+  scroll->emission_start = g_get_monotonic_time ();
+}
+
+static void
+emission_end_cb (GListModel *model,
+                 guint       position,
+                 guint       removed,
+                 guint       added,
+                 Scroll     *scroll)
+{
+  scroll->longest_emission = MAX (scroll->longest_emission,
+                                  g_get_monotonic_time () - scroll->emission_start);
+}
+
+/* Frames drawn before the clock starts: the first ones build the renderer's caches. */
+#define WARM_UP_FRAMES 10
+
+/* Every frame: the gap since the one before, then the scrollbar held at the end. Done when
+ * the last device is in and the view shows the end of the list. */
+static gboolean
+tick_cb (GtkWidget     *widget,
+         GdkFrameClock *clock,
+         gpointer       user_data)
+{
+  Scroll *scroll = user_data;
+  gint64 now = g_get_monotonic_time ();
+  double upper = gtk_adjustment_get_upper (scroll->vadjustment);
+  double page = gtk_adjustment_get_page_size (scroll->vadjustment);
+
+  if (++scroll->frames <= WARM_UP_FRAMES)
+    {
+      scroll->start = bench_now_ms ();
+      scroll->rss_before = peak_rss_mib ();
+      scroll->last_frame = now;
+      return G_SOURCE_CONTINUE;
+    }
+  scroll->longest_gap = MAX (scroll->longest_gap, now - scroll->last_frame);
+  scroll->last_frame = now;
+
+  if (g_list_model_get_n_items (G_LIST_MODEL (scroll->model)) == scroll->expected &&
+      cb_device_list_model_get_complete (scroll->model) &&
+      gtk_adjustment_get_value (scroll->vadjustment) >= upper - page - 1)
+    {
+      scroll->reached = bench_now_ms ();
+      g_main_loop_quit (scroll->loop);
+      return G_SOURCE_REMOVE;
+    }
+  gtk_adjustment_set_value (scroll->vadjustment, upper - page);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+give_up_cb (gpointer user_data)
+{
+  Scroll *scroll = user_data;
+
+  g_printerr ("The list stopped at %u of %u devices\n",
+              g_list_model_get_n_items (G_LIST_MODEL (scroll->model)), scroll->expected);
+  exit (1);
+}
+
+/* The app's part. Prints "RESULT ms stall_ms rss_mib n". */
+static int
+child_ui (const char *info_path,
+          guint       expected)
+{
+  g_autoptr(CbHubClient) hub = NULL;
+  g_autoptr(CbDeviceListModel) model = NULL;
+  g_autoptr(GtkSingleSelection) selection = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+  GtkWidget *window;
+  GtkWidget *table;
+  GtkWidget *scrolled;
+  Scroll scroll = { 0 };
+
+  gtk_init ();
+  adw_init ();
+  hub = child_hub (info_path);
+  loop = g_main_loop_new (NULL, FALSE);
+
+  /* As the Registry page sets it up (cb-registry-page.c). */
+  model = cb_device_list_model_new ();
+  cb_device_list_model_set_hub (model, hub);
+  /* Around the selection's and the view's handlers: what taking in a page costs the view. */
+  g_signal_connect (model, "items-changed", G_CALLBACK (emission_start_cb), &scroll);
+  selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (model)));
+  gtk_single_selection_set_autoselect (selection, FALSE);
+  gtk_single_selection_set_can_unselect (selection, TRUE);
+  table = cb_device_table_new ();
+  cb_device_table_set_model (CB_DEVICE_TABLE (table), GTK_SELECTION_MODEL (selection));
+  g_signal_connect_after (model, "items-changed", G_CALLBACK (emission_end_cb), &scroll);
+  window = gtk_window_new ();
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+  gtk_window_set_child (GTK_WINDOW (window), table);
+  gtk_window_present (GTK_WINDOW (window));
+
+  /* The first page shown, then the clock starts and the scrollbar goes down. */
+  cb_device_list_model_reload (model);
+  while (g_list_model_get_n_items (G_LIST_MODEL (model)) == 0 ||
+         !gtk_widget_get_mapped (window))
+    g_main_context_iteration (NULL, TRUE);
+
+  scrolled = gtk_widget_get_first_child (table);
+  while (scrolled != NULL && !GTK_IS_SCROLLED_WINDOW (scrolled))
+    scrolled = gtk_widget_get_first_child (scrolled);
+  g_assert (scrolled != NULL);
+  scroll.model = model;
+  scroll.vadjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
+  scroll.loop = loop;
+  scroll.expected = expected;
+  gtk_widget_add_tick_callback (table, tick_cb, &scroll, NULL);
+  g_timeout_add_seconds (600, give_up_cb, &scroll);
+  g_main_loop_run (loop);
+
+  printf ("RESULT %.1f %.1f %.1f %u %.1f %.1f\n", scroll.reached - scroll.start,
+          scroll.longest_gap / 1000.0, peak_rss_mib (),
+          g_list_model_get_n_items (G_LIST_MODEL (model)), scroll.rss_before,
+          scroll.longest_emission / 1000.0);
+  gtk_window_destroy (GTK_WINDOW (window));
+  return 0;
+}
+
+/* ---- the parent: the sandbox, the runs, the figures ------------------------------------ */
+
+typedef struct
+{
+  double ms;
+  double stall_ms;
+  double rss_mib;
+  guint  n;
+  double rss_before_mib;   /* the window with its first page, before scrolling */
+  double emission_ms;      /* the longest items-changed handling */
+} Run;
+
+static Run
+run_child (const char *self_exe,
+           const char *mode,
+           const char *info_path,
+           const char *hub_key,
+           guint       devices)
+{
+  g_autoptr(GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr(GSubprocess) child = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *n = g_strdup_printf ("%u", devices);
+  const char *line;
+  Run run = { 0 };
+
+  g_subprocess_launcher_setenv (launcher, HUB_KEY_ENV, hub_key, TRUE);
+  child = g_subprocess_launcher_spawn (launcher, &error, self_exe, "--child", mode, info_path,
+                                       n, NULL);
+  if (child == NULL || !g_subprocess_communicate_utf8 (child, NULL, NULL, &out, NULL, &error))
+    g_error ("%s: %s", mode, error->message);
+  if (!g_subprocess_get_successful (child) || (line = strstr (out, "RESULT ")) == NULL ||
+      sscanf (line, "RESULT %lf %lf %lf %u %lf %lf", &run.ms, &run.stall_ms, &run.rss_mib,
+              &run.n, &run.rss_before_mib, &run.emission_ms) < 4)
+    g_error ("The %s run failed: %s", mode, out);
+  return run;
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  guint devices;
+  guint repeats;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *info_path = NULL;
+  g_autofree char *info_json = NULL;
+  g_autofree char *hub_key = NULL;
+  g_autofree char *self_exe = NULL;
+  g_autoptr(CbSandbox) sandbox = NULL;
+  g_autoptr(JsonNode) info = NULL;
+  g_autofree double *ui_ms = NULL, *ui_stall = NULL, *ui_rss = NULL, *ui_rss0 = NULL;
+  g_autofree double *ui_emission = NULL;
+  g_autofree double *raw_ms = NULL, *raw_rss = NULL;
+  double ui_med, raw_med, ui_rss_med, raw_rss_med, stall_med;
+  CbSandboxFleetSpec spec;
+  double t0;
+
+  if (argc == 5 && strcmp (argv[1], "--child") == 0)
+    {
+      if (strcmp (argv[2], "ui") == 0)
+        return child_ui (argv[3], (guint) atoi (argv[4]));
+      return child_walk (argv[3]);
+    }
+
+  devices = argc > 1 ? (guint) atoi (argv[1]) : 100000;
+  repeats = argc > 2 ? (guint) atoi (argv[2]) : 3;
+  if (devices < 100 || repeats < 1)
+    {
+      fprintf (stderr, "usage: %s [devices ≥ 100] [repeats ≥ 1]\n", argv[0]);
+      return 2;
+    }
+  self_exe = g_file_read_link ("/proc/self/exe", &error);
+  g_assert_no_error (error);
+  dir = g_dir_make_tmp ("bench-registry-scroll-XXXXXX", &error);
+  g_assert_no_error (error);
+
+  sandbox = cb_sandbox_new (dir);
+  cb_sandbox_set_port (sandbox, 0);
+  cb_sandbox_set_mqtt_port (sandbox, 0);
+  if (!cb_sandbox_start_in_thread (sandbox, &error))
+    g_error ("start: %s", error->message);
+  spec = (CbSandboxFleetSpec) { devices, devices / 50, 20, devices / 10 };
+  t0 = bench_now_ms ();
+  if (!cb_sandbox_seed_fleet (sandbox, &spec, &error))
+    g_error ("seed: %s", error->message);
+
+  cb_sb_lock (sandbox);
+  info = cb_sb_build_info (sandbox);
+  hub_key = cb_sb_dup_hub_key (sandbox, "demo-hub", "iothubowner");
+  cb_sb_unlock (sandbox);
+  info_json = json_to_string (info, FALSE);
+  info_path = g_build_filename (dir, "info.json", NULL);
+  if (!g_file_set_contents (info_path, info_json, -1, &error))
+    g_error ("%s", error->message);
+
+  printf ("bench-registry-scroll: %u fleet devices in demo-hub (seeded in %.1f s), %u runs each\n",
+          devices, (bench_now_ms () - t0) / 1000.0, repeats);
+  ui_ms = g_new0 (double, repeats);
+  ui_stall = g_new0 (double, repeats);
+  ui_rss = g_new0 (double, repeats);
+  ui_rss0 = g_new0 (double, repeats);
+  ui_emission = g_new0 (double, repeats);
+  raw_ms = g_new0 (double, repeats);
+  raw_rss = g_new0 (double, repeats);
+  for (guint r = 0; r < repeats; r++)
+    {
+      /* The fleet and the demo seed's devices: the walk says how many the list must reach. */
+      Run raw = run_child (self_exe, "walk", info_path, hub_key, 0);
+      Run ui = run_child (self_exe, "ui", info_path, hub_key, raw.n);
+
+      if (raw.n < devices || ui.n != raw.n)
+        g_error ("The walk read %u devices and the list %u, of %u seeded", raw.n, ui.n, devices);
+
+      raw_ms[r] = raw.ms;
+      raw_rss[r] = raw.rss_mib;
+      ui_ms[r] = ui.ms;
+      ui_stall[r] = ui.stall_ms;
+      ui_rss[r] = ui.rss_mib;
+      ui_rss0[r] = ui.rss_before_mib;
+      ui_emission[r] = ui.emission_ms;
+    }
+
+  printf ("%-52s %10s %10s %10s\n", "", "min", "median", "max");
+  bench_print_stats ("registry list scrolled to the last device, ms", "%10.0f", ui_ms, repeats,
+                     &ui_med);
+  bench_print_stats ("  longest gap between frames while scrolling, ms", "%10.1f", ui_stall,
+                     repeats, &stall_med);
+  bench_print_stats ("  longest items-changed handling (view), ms", "%10.1f", ui_emission,
+                     repeats, NULL);
+  bench_print_stats ("  peak RSS, MiB", "%10.1f", ui_rss, repeats, &ui_rss_med);
+  bench_print_stats ("  peak RSS with the first page shown, MiB", "%10.1f", ui_rss0, repeats,
+                     NULL);
+  bench_print_stats ("reference: raw hub walk over HTTPS, no UI, ms", "%10.0f", raw_ms, repeats,
+                     &raw_med);
+  bench_print_stats ("  peak RSS, MiB", "%10.1f", raw_rss, repeats, &raw_rss_med);
+  printf ("ratio time to the last device / raw walk (medians): %.2fx\n", ui_med / raw_med);
+  printf ("ratio peak RSS / raw walk's (medians): %.2fx; target < 200 MiB: %s\n",
+          ui_rss_med / raw_rss_med, ui_rss_med < 200 ? "met" : "NOT met");
+
+  cb_sandbox_stop (sandbox);
+  g_clear_object (&sandbox);
+  bench_remove_tree (dir);
+  return 0;
+}
