@@ -95,10 +95,42 @@ run_cb (GObject      *object,
 }
 
 static void
+opened_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(CbBenchSession) s = user_data;
+  g_autoptr(GError) error = NULL;
+  CbBenchPage *self = _cb_bench_page_session_page (s);
+  gboolean opened = cb_bench_session_open_finish (s, result, &error);
+
+  if (self == NULL)
+    return;   /* the page is gone */
+  if (!opened && (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+                  cb_bench_session_is_cancelled (s)))
+    {
+      /* Cancelled while the port was probed: nothing was sent but the probe. */
+      cb_bench_session_fail (s, NULL);
+      _cb_bench_page_session_log_and_show (s, "station", _("Run cancelled"));
+      _cb_bench_page_set_session_state (self, s, CB_PORT_ROW_IDLE);
+      return;
+    }
+  if (!opened)
+    {
+      session_failed_to_start (self, s, error->message);
+      return;
+    }
+  if (g_strcmp0 (self->selected_path, cb_bench_session_get_path (s)) == 0)
+    _cb_bench_page_show_session (self, s);
+
+  cb_bench_session_run_async (s, cb_context_get_cancellable (self->context), run_cb,
+                              g_object_ref (s));
+}
+
+static void
 start_session_run (CbBenchPage    *self,
                    CbBenchSession *s)
 {
-  g_autoptr(GError) error = NULL;
 
   /* Read at every start: the preference may change between runs. */
   cb_provisioning_config_set_hub_check (self->config,
@@ -119,16 +151,9 @@ start_session_run (CbBenchPage    *self,
       }
     cb_bench_session_set_driver_name (s, pinned);
   }
-  if (!cb_bench_session_open (s, self->config, &error))
-    {
-      session_failed_to_start (self, s, error->message);
-      return;
-    }
-  if (g_strcmp0 (self->selected_path, cb_bench_session_get_path (s)) == 0)
-    _cb_bench_page_show_session (self, s);
-
-  cb_bench_session_run_async (s, cb_context_get_cancellable (self->context), run_cb,
-                              g_object_ref (s));
+  /* A port set to "auto" is probed first: the page stays live meanwhile, the log tells it. */
+  cb_bench_session_open_async (s, self->config, cb_context_get_cancellable (self->context),
+                               opened_cb, g_object_ref (s));
 }
 
 static void
