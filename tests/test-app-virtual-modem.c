@@ -433,8 +433,16 @@ test_bench_probes_modem (void)
   cb_test_app_spin (100);
 }
 
-/* A port where nothing answers: the run cannot start, and the page says why and what to
- * check; nothing blocks meanwhile. */
+static gboolean
+probing (gpointer user_data)
+{
+  g_autofree char *text = dup_log_text (user_data);
+
+  return strstr (text, "which driver it speaks") != NULL;
+}
+
+/* A port where nothing answers: Cancel during the probe ends the run cancelled; else the run
+ * cannot start, and the page says why and what to check; nothing blocks meanwhile. */
 static void
 test_bench_probe_silent (void)
 {
@@ -457,6 +465,18 @@ test_bench_probe_silent (void)
   gtk_window_present (GTK_WINDOW (window));
   info = cb_serial_port_info_new (path, 0, 0, NULL, NULL, NULL, FALSE);
   cb_port_monitor_add_port (cb_context_get_port_monitor (app->context), info);
+
+  /* Cancel while the port is probed: the run ends cancelled, not failed. */
+  g_assert_true (gtk_widget_activate_action (page, "bench.provision", "s", path));
+  cb_test_app_wait (probing, page, 60000);
+  g_assert_true (gtk_widget_activate_action (page, "bench.cancel", "s", path));
+  cb_test_app_wait (bench_idle, page, 60000);
+  g_assert_cmpstr (cb_bench_page_get_result_text (CB_BENCH_PAGE (page)), ==, "Ready");
+  g_assert_cmpuint (cb_bench_page_get_n_failed (CB_BENCH_PAGE (page)), ==, 0);
+  text = dup_log_text (page);
+  g_assert_nonnull (strstr (text, "Run cancelled"));
+  g_assert_null (strstr (text, "No device answered on"));
+  g_clear_pointer (&text, g_free);
 
   g_assert_true (gtk_widget_activate_action (page, "bench.provision", "s", path));
   g_assert_cmpuint (cb_bench_page_get_n_running (CB_BENCH_PAGE (page)), ==, 1);

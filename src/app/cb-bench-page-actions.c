@@ -140,20 +140,24 @@ start_session_run (CbBenchPage    *self,
   {
     g_autofree char *pinned = cb_app_settings_dup_port_driver (cb_bench_session_get_path (s));
 
-    /* The Virtual device says what it is: the simulated modem speaks AT. */
+    /* The Virtual device says what it is (the simulated modem speaks AT): no probe. */
     if (g_strcmp0 (pinned, CB_DEVICE_DRIVER_AUTO) == 0 && self->virtual_device != NULL &&
-        cb_virtual_device_get_kind (self->virtual_device) == CB_VIRTUAL_DEVICE_NRF91 &&
         g_strcmp0 (cb_bench_session_get_path (s),
                    cb_virtual_device_get_path (self->virtual_device)) == 0)
       {
         g_free (pinned);
-        pinned = g_strdup ("nrf91");
+        pinned = g_strdup (cb_virtual_device_get_kind (self->virtual_device) ==
+                             CB_VIRTUAL_DEVICE_NRF91 ? "nrf91" : "smp");
       }
     cb_bench_session_set_driver_name (s, pinned);
   }
   /* A port set to "auto" is probed first: the page stays live meanwhile, the log tells it. */
   cb_bench_session_open_async (s, self->config, cb_context_get_cancellable (self->context),
                                opened_cb, g_object_ref (s));
+  /* A pinned driver's run is built at once: the step list shows it from the start. */
+  if (cb_bench_session_get_run (s) != NULL &&
+      g_strcmp0 (self->selected_path, cb_bench_session_get_path (s)) == 0)
+    _cb_bench_page_show_session (self, s);
 }
 
 static void

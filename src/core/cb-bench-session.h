@@ -76,7 +76,8 @@ gboolean             cb_bench_session_open        (CbBenchSession       *self,
  * the probe and what answered. Errors: CB_DEVICE_DRIVER_ERROR_NO_DRIVER when nothing
  * answered ("No device answered on …: neither SMP nor AT", with what to check),
  * CB_DEVICE_DRIVER_ERROR_UNAVAILABLE, G_IO_ERROR (the port; G_IO_ERROR_CANCELLED when the
- * session or @context_cancellable was cancelled). The port is closed on error. */
+ * session or @context_cancellable was cancelled). The port is closed on error. A pinned
+ * driver is opened before this returns (cb_bench_session_get_run() has the run at once). */
 void                 cb_bench_session_open_async  (CbBenchSession       *self,
                                                    CbProvisioningConfig *config,
                                                    GCancellable         *context_cancellable,
