@@ -194,6 +194,21 @@ assert_check (GtkWidget     *page,
   g_assert_nonnull (strstr (cb_diagnostic_check_get_detail (check), detail_part));
 }
 
+/* The station journal's newest run, read in full (its steps, its protocol log). */
+static CbJournalRun *
+get_last_journal_run (CbTestApp *app)
+{
+  CbJournal *journal = cb_context_get_journal (app->context);
+  g_autoptr(GPtrArray) runs = cb_journal_list_runs (journal, NULL, NULL);
+  CbJournalRun *full;
+
+  g_assert_nonnull (runs);
+  g_assert_cmpuint (runs->len, >=, 1);
+  full = cb_journal_get_run (journal, cb_journal_run_get_id (g_ptr_array_index (runs, 0)), NULL);
+  g_assert_nonnull (full);
+  return full;
+}
+
 static void
 test_bench (void)
 {
@@ -253,15 +268,9 @@ test_bench (void)
   }
   /* and the run's journaled protocol log (the driver's attach_protocol_log) has it too */
   {
-    CbJournal *journal = cb_context_get_journal (app->context);
-    g_autoptr(GPtrArray) runs = cb_journal_list_runs (journal, NULL, NULL);
-    g_autoptr(CbJournalRun) full = NULL;
+    g_autoptr(CbJournalRun) full = get_last_journal_run (app);
     const char *log;
 
-    g_assert_nonnull (runs);
-    g_assert_cmpuint (runs->len, >=, 1);
-    full = cb_journal_get_run (journal, cb_journal_run_get_id (g_ptr_array_index (runs, 0)), NULL);
-    g_assert_nonnull (full);
     log = cb_journal_run_get_protocol_log (full);
     g_assert_nonnull (log);
     g_assert_nonnull (strstr (log, "== AT TX AT%KEYGEN=11,2,0,"));
@@ -330,20 +339,6 @@ find_label_with (GtkWidget  *root,
   return NULL;
 }
 
-/* The text of the Bench's protocol log (the selected port's). */
-static char *
-dup_log_text (GtkWidget *page)
-{
-  GtkWidget *view = cb_test_app_find_widget (page, GTK_TYPE_TEXT_VIEW);
-  GtkTextBuffer *buffer;
-  GtkTextIter start, end;
-
-  g_assert_nonnull (view);
-  buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (view));
-  gtk_text_buffer_get_bounds (buffer, &start, &end);
-  return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
-}
-
 /* A port whose driver is "auto" (no pin, and not the app's own Virtual device): the Bench
  * probes it without blocking the page, the simulated nRF91 modem answers AT, the run goes
  * through the nRF91 driver to PASS, and the log and the port's subtitle say what answered. */
@@ -390,7 +385,7 @@ test_bench_probes_modem (void)
   g_assert_true (cb_run_result_get_passed (result));
   g_assert_cmpstr (cb_bench_page_get_result_text (CB_BENCH_PAGE (page)), ==, "PASS");
 
-  text = dup_log_text (page);
+  text = cb_bench_page_dup_log_text (CB_BENCH_PAGE (page), path);
   g_assert_nonnull (strstr (text, "which driver it speaks: an SMP echo, then AT"));
   g_assert_nonnull (strstr (text, "The device answered the probe as a Nordic nRF91 modem (AT commands)"));
   g_assert_nonnull (strstr (text, "TX AT%KEYGEN=11,2,0,"));
@@ -398,16 +393,10 @@ test_bench_probes_modem (void)
 
   /* The journal has the step the modem cannot do as skipped, with the driver's reason. */
   {
-    CbJournal *journal = cb_context_get_journal (app->context);
-    g_autoptr(GPtrArray) runs = cb_journal_list_runs (journal, NULL, NULL);
-    g_autoptr(CbJournalRun) full = NULL;
+    g_autoptr(CbJournalRun) full = get_last_journal_run (app);
     GPtrArray *steps;
     gboolean pop_seen = FALSE;
 
-    g_assert_nonnull (runs);
-    g_assert_cmpuint (runs->len, >=, 1);
-    full = cb_journal_get_run (journal, cb_journal_run_get_id (g_ptr_array_index (runs, 0)), NULL);
-    g_assert_nonnull (full);
     steps = cb_journal_run_get_steps (full);
     for (guint i = 0; steps != NULL && i < steps->len; i++)
       {
@@ -433,12 +422,14 @@ test_bench_probes_modem (void)
   cb_test_app_spin (100);
 }
 
+static const char *probed_path;
+
 static gboolean
 probing (gpointer user_data)
 {
-  g_autofree char *text = dup_log_text (user_data);
+  g_autofree char *text = cb_bench_page_dup_log_text (CB_BENCH_PAGE (user_data), probed_path);
 
-  return strstr (text, "which driver it speaks") != NULL;
+  return text != NULL && strstr (text, "which driver it speaks") != NULL;
 }
 
 /* A port where nothing answers: Cancel during the probe ends the run cancelled; else the run
@@ -467,13 +458,14 @@ test_bench_probe_silent (void)
   cb_port_monitor_add_port (cb_context_get_port_monitor (app->context), info);
 
   /* Cancel while the port is probed: the run ends cancelled, not failed. */
+  probed_path = path;
   g_assert_true (gtk_widget_activate_action (page, "bench.provision", "s", path));
   cb_test_app_wait (probing, page, 60000);
   g_assert_true (gtk_widget_activate_action (page, "bench.cancel", "s", path));
   cb_test_app_wait (bench_idle, page, 60000);
   g_assert_cmpstr (cb_bench_page_get_result_text (CB_BENCH_PAGE (page)), ==, "Ready");
   g_assert_cmpuint (cb_bench_page_get_n_failed (CB_BENCH_PAGE (page)), ==, 0);
-  text = dup_log_text (page);
+  text = cb_bench_page_dup_log_text (CB_BENCH_PAGE (page), path);
   g_assert_nonnull (strstr (text, "Run cancelled"));
   g_assert_null (strstr (text, "No device answered on"));
   g_clear_pointer (&text, g_free);
@@ -484,7 +476,7 @@ test_bench_probe_silent (void)
 
   g_assert_cmpstr (cb_bench_page_get_result_text (CB_BENCH_PAGE (page)), ==, "FAIL");
   g_assert_cmpuint (cb_bench_page_get_n_failed (CB_BENCH_PAGE (page)), ==, 1);
-  text = dup_log_text (page);
+  text = cb_bench_page_dup_log_text (CB_BENCH_PAGE (page), path);
   g_assert_nonnull (strstr (text, "No device answered on"));
   g_assert_nonnull (strstr (text, "neither SMP nor AT"));
   /* the result's detail, under FAIL, says it too */
