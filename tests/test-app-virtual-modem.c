@@ -441,6 +441,7 @@ test_bench_probe_silent (void)
   g_autoptr(CbSerialPortInfo) info = NULL;
   g_autofree char *text = NULL;
   g_autofree char *path = NULL;
+  g_autofree char *png = NULL;
   GtkWidget *window, *page;
   int master = posix_openpt (O_RDWR | O_NOCTTY);
 
@@ -481,6 +482,8 @@ test_bench_probe_silent (void)
   g_assert_nonnull (strstr (text, "neither SMP nor AT"));
   /* the result's detail, under FAIL, says it too */
   g_assert_nonnull (find_label_with (page, "Check that the device is powered on"));
+  png = g_test_build_filename (G_TEST_BUILT, "screenshots", "bench-probe-silent.png", NULL);
+  cb_test_app_save_png (window, png, 1280, 800);
 
   cb_port_monitor_remove_port (cb_context_get_port_monitor (app->context), path);
   gtk_window_destroy (GTK_WINDOW (window));
