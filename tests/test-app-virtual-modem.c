@@ -4,17 +4,23 @@
  * Nordic nRF91 modem (AT commands, its IMEI as serial, its own state folder) or the Certbench
  * bench device (SMP). The modem on the Bench's port answers the nRF91 driver's identify, and the
  * Bench provisions it to PASS. */
+#define _GNU_SOURCE 1
 #include "config.h"
 
+#include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cb-test-app.h"
 
+#include "cb-app-settings.h"
 #include "cb-at-channel.h"
 #include "cb-bench-page.h"
 #include "cb-diagnostics-page.h"
 #include "cb-journal.h"
 #include "cb-journal-run.h"
+#include "cb-journal-step.h"
 #include "cb-nrf91-modem.h"
 #include "cb-preferences-window.h"
 #include "cb-serial-port.h"
@@ -188,6 +194,21 @@ assert_check (GtkWidget     *page,
   g_assert_nonnull (strstr (cb_diagnostic_check_get_detail (check), detail_part));
 }
 
+/* The station journal's newest run, read in full (its steps, its protocol log). */
+static CbJournalRun *
+get_last_journal_run (CbTestApp *app)
+{
+  CbJournal *journal = cb_context_get_journal (app->context);
+  g_autoptr(GPtrArray) runs = cb_journal_list_runs (journal, NULL, NULL);
+  CbJournalRun *full;
+
+  g_assert_nonnull (runs);
+  g_assert_cmpuint (runs->len, >=, 1);
+  full = cb_journal_get_run (journal, cb_journal_run_get_id (g_ptr_array_index (runs, 0)), NULL);
+  g_assert_nonnull (full);
+  return full;
+}
+
 static void
 test_bench (void)
 {
@@ -247,15 +268,9 @@ test_bench (void)
   }
   /* and the run's journaled protocol log (the driver's attach_protocol_log) has it too */
   {
-    CbJournal *journal = cb_context_get_journal (app->context);
-    g_autoptr(GPtrArray) runs = cb_journal_list_runs (journal, NULL, NULL);
-    g_autoptr(CbJournalRun) full = NULL;
+    g_autoptr(CbJournalRun) full = get_last_journal_run (app);
     const char *log;
 
-    g_assert_nonnull (runs);
-    g_assert_cmpuint (runs->len, >=, 1);
-    full = cb_journal_get_run (journal, cb_journal_run_get_id (g_ptr_array_index (runs, 0)), NULL);
-    g_assert_nonnull (full);
     log = cb_journal_run_get_protocol_log (full);
     g_assert_nonnull (log);
     g_assert_nonnull (strstr (log, "== AT TX AT%KEYGEN=11,2,0,"));
@@ -306,6 +321,176 @@ test_bench (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* A label below root whose text holds part. */
+static GtkWidget *
+find_label_with (GtkWidget  *root,
+                 const char *part)
+{
+  if (GTK_IS_LABEL (root) && strstr (gtk_label_get_label (GTK_LABEL (root)), part) != NULL)
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_label_with (child, part);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* A port whose driver is "auto" (no pin, and not the app's own Virtual device): the Bench
+ * probes it without blocking the page, the simulated nRF91 modem answers AT, the run goes
+ * through the nRF91 driver to PASS, and the log and the port's subtitle say what answered. */
+static void
+test_bench_probes_modem (void)
+{
+  g_autoptr(CbTestApp) app = cb_test_app_new (CB_TEST_APP_NONE);
+  g_autoptr(CbVirtualDevice) modem = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *state_dir = g_build_filename (app->dir, "plugged-modem", NULL);
+  g_autofree char *png = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *pinned = NULL;
+  GtkWidget *window, *page;
+  CbProvisioningRun *run;
+  CbRunResult *result;
+  const char *path;
+
+  page = cb_bench_page_new (app->context);
+  window = gtk_window_new ();
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+  gtk_window_set_child (GTK_WINDOW (window), page);
+  gtk_window_present (GTK_WINDOW (window));
+
+  modem = cb_virtual_device_new_kind (state_dir, 0, CB_VIRTUAL_DEVICE_NRF91, &error);
+  g_assert_no_error (error);
+  cb_virtual_device_set_monitor (modem, cb_context_get_port_monitor (app->context));
+  path = cb_virtual_device_get_path (modem);
+  pinned = cb_app_settings_dup_port_driver (path);
+  g_assert_cmpstr (pinned, ==, "auto");
+
+  g_assert_true (gtk_widget_activate_action (page, "bench.provision", "s", path));
+  /* The probe runs in the main loop: the page is back at once, the port running. */
+  g_assert_cmpuint (cb_bench_page_get_n_running (CB_BENCH_PAGE (page)), ==, 1);
+  cb_test_app_wait (bench_idle, page, 60000);
+
+  run = cb_bench_page_get_run (CB_BENCH_PAGE (page), path);
+  g_assert_nonnull (run);
+  g_assert_cmpstr (cb_device_driver_get_name (cb_provisioning_run_get_driver (run)), ==, "nrf91");
+  result = cb_provisioning_run_get_result (run);
+  g_assert_nonnull (result);
+  if (!cb_run_result_get_passed (result))
+    g_test_message ("run failed: %s", cb_run_result_get_error (result)->message);
+  g_assert_true (cb_run_result_get_passed (result));
+  g_assert_cmpstr (cb_bench_page_get_result_text (CB_BENCH_PAGE (page)), ==, "PASS");
+
+  text = cb_bench_page_dup_log_text (CB_BENCH_PAGE (page), path);
+  g_assert_nonnull (strstr (text, "which driver it speaks: an SMP echo, then AT"));
+  g_assert_nonnull (strstr (text, "The device answered the probe as a Nordic nRF91 modem (AT commands)"));
+  g_assert_nonnull (strstr (text, "TX AT%KEYGEN=11,2,0,"));
+  g_assert_nonnull (find_label_with (page, "Nordic nRF91 modem (AT commands), found by the probe"));
+
+  /* The journal has the step the modem cannot do as skipped, with the driver's reason. */
+  {
+    g_autoptr(CbJournalRun) full = get_last_journal_run (app);
+    GPtrArray *steps;
+    gboolean pop_seen = FALSE;
+
+    steps = cb_journal_run_get_steps (full);
+    for (guint i = 0; steps != NULL && i < steps->len; i++)
+      {
+        CbJournalStep *step = g_ptr_array_index (steps, i);
+
+        if (g_strcmp0 (cb_journal_step_get_name (step), "proof-of-possession") != 0)
+          continue;
+        pop_seen = TRUE;
+        g_assert_cmpint (cb_journal_step_get_result (step), ==, CB_JOURNAL_RESULT_SKIPPED);
+        g_assert_true (g_str_has_prefix (cb_journal_step_get_detail (step), "not applicable: "));
+      }
+    g_assert_true (pop_seen);
+  }
+
+  png = g_test_build_filename (G_TEST_BUILT, "screenshots", "bench-nrf91-probed.png", NULL);
+  cb_test_app_save_png (window, png, 1280, 800);
+  g_clear_pointer (&png, g_free);
+  png = g_test_build_filename (G_TEST_BUILT, "screenshots", "bench-nrf91-probed-narrow.png", NULL);
+  cb_test_app_save_png (window, png, 360, 800);
+
+  cb_virtual_device_set_monitor (modem, NULL);
+  gtk_window_destroy (GTK_WINDOW (window));
+  cb_test_app_spin (100);
+}
+
+static const char *probed_path;
+
+static gboolean
+probing (gpointer user_data)
+{
+  g_autofree char *text = cb_bench_page_dup_log_text (CB_BENCH_PAGE (user_data), probed_path);
+
+  return text != NULL && strstr (text, "which driver it speaks") != NULL;
+}
+
+/* A port where nothing answers: Cancel during the probe ends the run cancelled; else the run
+ * cannot start, and the page says why and what to check; nothing blocks meanwhile. */
+static void
+test_bench_probe_silent (void)
+{
+  g_autoptr(CbTestApp) app = cb_test_app_new (CB_TEST_APP_NONE);
+  g_autoptr(CbSerialPortInfo) info = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *png = NULL;
+  GtkWidget *window, *page;
+  int master = posix_openpt (O_RDWR | O_NOCTTY);
+
+  g_assert_cmpint (master, >=, 0);
+  g_assert_cmpint (grantpt (master), ==, 0);
+  g_assert_cmpint (unlockpt (master), ==, 0);
+  path = g_strdup (ptsname (master));
+
+  page = cb_bench_page_new (app->context);
+  window = gtk_window_new ();
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+  gtk_window_set_child (GTK_WINDOW (window), page);
+  gtk_window_present (GTK_WINDOW (window));
+  info = cb_serial_port_info_new (path, 0, 0, NULL, NULL, NULL, FALSE);
+  cb_port_monitor_add_port (cb_context_get_port_monitor (app->context), info);
+
+  /* Cancel while the port is probed: the run ends cancelled, not failed. */
+  probed_path = path;
+  g_assert_true (gtk_widget_activate_action (page, "bench.provision", "s", path));
+  cb_test_app_wait (probing, page, 60000);
+  g_assert_true (gtk_widget_activate_action (page, "bench.cancel", "s", path));
+  cb_test_app_wait (bench_idle, page, 60000);
+  g_assert_cmpstr (cb_bench_page_get_result_text (CB_BENCH_PAGE (page)), ==, "Ready");
+  g_assert_cmpuint (cb_bench_page_get_n_failed (CB_BENCH_PAGE (page)), ==, 0);
+  text = cb_bench_page_dup_log_text (CB_BENCH_PAGE (page), path);
+  g_assert_nonnull (strstr (text, "Run cancelled"));
+  g_assert_null (strstr (text, "No device answered on"));
+  g_clear_pointer (&text, g_free);
+
+  g_assert_true (gtk_widget_activate_action (page, "bench.provision", "s", path));
+  g_assert_cmpuint (cb_bench_page_get_n_running (CB_BENCH_PAGE (page)), ==, 1);
+  cb_test_app_wait (bench_idle, page, 60000);
+
+  g_assert_cmpstr (cb_bench_page_get_result_text (CB_BENCH_PAGE (page)), ==, "FAIL");
+  g_assert_cmpuint (cb_bench_page_get_n_failed (CB_BENCH_PAGE (page)), ==, 1);
+  text = cb_bench_page_dup_log_text (CB_BENCH_PAGE (page), path);
+  g_assert_nonnull (strstr (text, "No device answered on"));
+  g_assert_nonnull (strstr (text, "neither SMP nor AT"));
+  /* the result's detail, under FAIL, says it too */
+  g_assert_nonnull (find_label_with (page, "Check that the device is powered on"));
+  png = g_test_build_filename (G_TEST_BUILT, "screenshots", "bench-probe-silent.png", NULL);
+  cb_test_app_save_png (window, png, 1280, 800);
+
+  cb_port_monitor_remove_port (cb_context_get_port_monitor (app->context), path);
+  gtk_window_destroy (GTK_WINDOW (window));
+  cb_test_app_spin (100);
+  close (master);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -314,6 +499,8 @@ main (int    argc,
 
   g_test_add_func ("/cb/app-virtual-modem/choose-modem", test_choose_modem);
   g_test_add_func ("/cb/app-virtual-modem/bench", test_bench);
+  g_test_add_func ("/cb/app-virtual-modem/bench-probes-modem", test_bench_probes_modem);
+  g_test_add_func ("/cb/app-virtual-modem/bench-probe-silent", test_bench_probe_silent);
 
   return g_test_run ();
 }

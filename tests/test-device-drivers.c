@@ -38,8 +38,12 @@ die_with_parent (gpointer user_data)
   prctl (PR_SET_PDEATHSIG, SIGTERM);
 }
 
+/* A devsim of that personality; drop_rate > 0 makes it lose that fraction of the bytes in
+ * both directions, from the random sequence of seed (the same bytes every time). */
 static Sim *
-sim_start (const char *personality)
+sim_start_dropping (const char *personality,
+                    double      drop_rate,
+                    int         seed)
 {
   Sim *sim = g_new0 (Sim, 1);
   g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
@@ -52,8 +56,20 @@ sim_start (const char *personality)
   sim->state_dir = g_dir_make_tmp ("cb-drivers-XXXXXX", &error);
   g_assert_no_error (error);
   g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  sim->process = g_subprocess_launcher_spawn (launcher, &error, devsim, "--personality",
-                                              personality, "--state-dir", sim->state_dir, NULL);
+  if (drop_rate > 0)
+    {
+      char rate[G_ASCII_DTOSTR_BUF_SIZE];
+      g_autofree char *seed_text = g_strdup_printf ("%d", seed);
+
+      g_ascii_dtostr (rate, sizeof rate, drop_rate);
+      sim->process = g_subprocess_launcher_spawn (launcher, &error, devsim, "--personality",
+                                                  personality, "--state-dir", sim->state_dir,
+                                                  "--drop-rate", rate, "--fault-seed", seed_text,
+                                                  NULL);
+    }
+  else
+    sim->process = g_subprocess_launcher_spawn (launcher, &error, devsim, "--personality",
+                                                personality, "--state-dir", sim->state_dir, NULL);
   g_assert_no_error (error);
   out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (sim->process));
   line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
@@ -62,6 +78,12 @@ sim_start (const char *personality)
   g_assert_true (g_str_has_prefix (line, "PTY "));
   sim->pty_path = g_strdup (line + 4);
   return sim;
+}
+
+static Sim *
+sim_start (const char *personality)
+{
+  return sim_start_dropping (personality, 0, 0);
 }
 
 static void
@@ -232,7 +254,8 @@ test_probe_silent (void)
   name = probe (port, &error);
   g_assert_null (name);
   g_assert_error (error, CB_DEVICE_DRIVER_ERROR, CB_DEVICE_DRIVER_ERROR_NO_DRIVER);
-  g_assert_nonnull (strstr (error->message, "No driver answered"));
+  g_assert_nonnull (strstr (error->message, "No device answered on"));
+  g_assert_nonnull (strstr (error->message, "neither SMP nor AT"));
   g_assert_nonnull (strstr (error->message, ptsname (master)));
 
   cb_serial_port_close (port);
@@ -316,6 +339,143 @@ test_session_pinned (void)
     }
 }
 
+/* One frame lost on the line must not hide a device: each probe is sent a second time within
+ * its time. The devsim drops bytes at random from a fixed seed (so the same bytes every run):
+ * these seeds lose a byte of the first SMP echo exchange (or the first AT exchange, on the
+ * modem) and none of the second. Without the resend the probe finds nothing, or the wrong
+ * driver. */
+typedef struct
+{
+  const char *personality;
+  double      drop_rate;
+  int         seed;
+} DropCase;
+
+static const DropCase drop_cases[] = {
+  { "smp", 0.01, 5 },
+  { "nrf91", 0.05, 4 },
+};
+
+static void
+test_probe_drops (gconstpointer data)
+{
+  const DropCase *c = data;
+  const char *seed_env = g_getenv ("CB_TEST_DROP_SEED");   /* to look for another seed */
+  g_autoptr(Sim) sim = sim_start_dropping (c->personality, c->drop_rate,
+                                           seed_env != NULL ? atoi (seed_env) : c->seed);
+  g_autoptr(CbSerialPort) port = open_port (sim->pty_path);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = NULL;
+
+  cb_device_drivers_probe_async (port, 0, NULL, on_result, &result);
+  name = cb_device_drivers_probe_finish (wait_for (&result), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (name, ==, c->personality);
+  cb_serial_port_close (port);
+}
+
+/* The station's session on a port set to "auto" probes it without blocking, says in its log
+ * what answered and opens that driver: the bench group on an SMP device (with its protocol
+ * log), the nRF91 driver on the modem; on a silent port it fails with what to check and
+ * leaves the port closed. */
+typedef struct
+{
+  GPtrArray *lines;
+} Log;
+
+static void
+on_log (CbBenchSession *session,
+        const char     *tag,
+        const char     *text,
+        Log            *log)
+{
+  g_ptr_array_add (log->lines, g_strdup (text));
+}
+
+static gboolean
+log_has (Log        *log,
+         const char *part)
+{
+  for (guint i = 0; i < log->lines->len; i++)
+    if (strstr (g_ptr_array_index (log->lines, i), part) != NULL)
+      return TRUE;
+  return FALSE;
+}
+
+static void
+test_session_probes (void)
+{
+  static const char * const personalities[] = { "smp", "nrf91" };
+  g_autoptr(CbProfile) profile = cb_profile_new ("test", "Test", CB_PROFILE_KIND_SANDBOX);
+  g_autoptr(CbProvisioningConfig) config = cb_provisioning_config_new (profile);
+
+  for (guint i = 0; i < G_N_ELEMENTS (personalities); i++)
+    {
+      g_autoptr(Sim) sim = sim_start (personalities[i]);
+      g_autoptr(CbBenchSession) session = cb_bench_session_new (sim->pty_path);
+      g_autoptr(GAsyncResult) result = NULL;
+      g_autoptr(GError) error = NULL;
+      Log log = { g_ptr_array_new_with_free_func (g_free) };
+
+      g_signal_connect (session, "log", G_CALLBACK (on_log), &log);
+      cb_bench_session_reset (session);
+      cb_bench_session_open_async (session, config, NULL, on_result, &result);
+      /* Not answered yet: the probe needs the main loop. */
+      g_assert_null (result);
+      g_assert_true (cb_bench_session_open_finish (session, wait_for (&result), &error));
+      g_assert_no_error (error);
+      g_assert_cmpstr (cb_bench_session_get_probed_driver (session), ==, personalities[i]);
+      g_assert_cmpstr (cb_device_driver_get_name (cb_provisioning_run_get_driver (cb_bench_session_get_run (session))),
+                       ==, personalities[i]);
+      g_assert_true (log_has (&log, "which driver it speaks"));
+      g_assert_true (log_has (&log, cb_device_drivers_get_title (personalities[i])));
+      cb_bench_session_fail (session, "test over");
+      g_ptr_array_unref (log.lines);
+    }
+
+  /* Nothing behind the pty. */
+  {
+    int master = posix_openpt (O_RDWR | O_NOCTTY);
+    g_autoptr(CbBenchSession) session = NULL;
+    g_autoptr(GAsyncResult) result = NULL;
+    g_autoptr(GError) error = NULL;
+
+    g_assert_cmpint (master, >=, 0);
+    g_assert_cmpint (grantpt (master), ==, 0);
+    g_assert_cmpint (unlockpt (master), ==, 0);
+    session = cb_bench_session_new (ptsname (master));
+    cb_bench_session_reset (session);
+    cb_bench_session_open_async (session, config, NULL, on_result, &result);
+    g_assert_false (cb_bench_session_open_finish (session, wait_for (&result), &error));
+    g_assert_error (error, CB_DEVICE_DRIVER_ERROR, CB_DEVICE_DRIVER_ERROR_NO_DRIVER);
+    g_assert_nonnull (strstr (error->message, "No device answered on"));
+    g_assert_nonnull (strstr (error->message, "neither SMP nor AT"));
+    g_assert_nonnull (strstr (error->message, "Check that"));
+    g_assert_null (cb_bench_session_get_probed_driver (session));
+    g_assert_null (cb_bench_session_get_run (session));
+    close (master);
+  }
+
+  /* A pinned driver is opened without a probe. */
+  {
+    g_autoptr(Sim) sim = sim_start ("nrf91");
+    g_autoptr(CbBenchSession) session = cb_bench_session_new (sim->pty_path);
+    g_autoptr(GAsyncResult) result = NULL;
+    g_autoptr(GError) error = NULL;
+
+    cb_bench_session_set_driver_name (session, "nrf91");
+    cb_bench_session_reset (session);
+    cb_bench_session_open_async (session, config, NULL, on_result, &result);
+    g_assert_true (cb_bench_session_open_finish (session, wait_for (&result), &error));
+    g_assert_no_error (error);
+    g_assert_null (cb_bench_session_get_probed_driver (session));
+    g_assert_cmpstr (cb_device_driver_get_name (cb_provisioning_run_get_driver (cb_bench_session_get_run (session))),
+                     ==, "nrf91");
+    cb_bench_session_fail (session, "test over");
+  }
+}
+
 /* The operator's pin per port path, kept in the settings ("port-drivers"). */
 static void
 test_settings_pin (void)
@@ -373,6 +533,9 @@ main (int   argc,
   g_test_add_func ("/cb/device-drivers/pinned", test_pinned);
   g_test_add_func ("/cb/device-drivers/session-pinned", test_session_pinned);
   g_test_add_func ("/cb/device-drivers/settings-pin", test_settings_pin);
+  g_test_add_data_func ("/cb/device-drivers/probe/smp-drops", &drop_cases[0], test_probe_drops);
+  g_test_add_data_func ("/cb/device-drivers/probe/nrf91-drops", &drop_cases[1], test_probe_drops);
+  g_test_add_func ("/cb/device-drivers/session-probes", test_session_probes);
 
   return g_test_run ();
 }

@@ -95,31 +95,27 @@ run_cb (GObject      *object,
 }
 
 static void
-start_session_run (CbBenchPage    *self,
-                   CbBenchSession *s)
+opened_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
 {
+  g_autoptr(CbBenchSession) s = user_data;
   g_autoptr(GError) error = NULL;
+  CbBenchPage *self = _cb_bench_page_session_page (s);
+  gboolean opened = cb_bench_session_open_finish (s, result, &error);
 
-  /* Read at every start: the preference may change between runs. */
-  cb_provisioning_config_set_hub_check (self->config,
-                                        self->settings == NULL ||
-                                        g_settings_get_boolean (self->settings, "hub-check"));
-  /* The driver pinned for this port, if any (also read at every start). */
-  {
-    g_autofree char *pinned = cb_app_settings_dup_port_driver (cb_bench_session_get_path (s));
-
-    /* The Virtual device says what it is: the simulated modem speaks AT. */
-    if (g_strcmp0 (pinned, CB_DEVICE_DRIVER_AUTO) == 0 && self->virtual_device != NULL &&
-        cb_virtual_device_get_kind (self->virtual_device) == CB_VIRTUAL_DEVICE_NRF91 &&
-        g_strcmp0 (cb_bench_session_get_path (s),
-                   cb_virtual_device_get_path (self->virtual_device)) == 0)
-      {
-        g_free (pinned);
-        pinned = g_strdup ("nrf91");
-      }
-    cb_bench_session_set_driver_name (s, pinned);
-  }
-  if (!cb_bench_session_open (s, self->config, &error))
+  if (self == NULL)
+    return;   /* the page is gone */
+  if (!opened && (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+                  cb_bench_session_is_cancelled (s)))
+    {
+      /* Cancelled while the port was probed: nothing was sent but the probe. */
+      cb_bench_session_fail (s, NULL);
+      _cb_bench_page_session_log_and_show (s, "station", _("Run cancelled"));
+      _cb_bench_page_set_session_state (self, s, CB_PORT_ROW_IDLE);
+      return;
+    }
+  if (!opened)
     {
       session_failed_to_start (self, s, error->message);
       return;
@@ -129,6 +125,39 @@ start_session_run (CbBenchPage    *self,
 
   cb_bench_session_run_async (s, cb_context_get_cancellable (self->context), run_cb,
                               g_object_ref (s));
+}
+
+static void
+start_session_run (CbBenchPage    *self,
+                   CbBenchSession *s)
+{
+
+  /* Read at every start: the preference may change between runs. */
+  cb_provisioning_config_set_hub_check (self->config,
+                                        self->settings == NULL ||
+                                        g_settings_get_boolean (self->settings, "hub-check"));
+  /* The driver pinned for this port, if any (also read at every start). */
+  {
+    g_autofree char *pinned = cb_app_settings_dup_port_driver (cb_bench_session_get_path (s));
+
+    /* The Virtual device says what it is (the simulated modem speaks AT): no probe. */
+    if (g_strcmp0 (pinned, CB_DEVICE_DRIVER_AUTO) == 0 && self->virtual_device != NULL &&
+        g_strcmp0 (cb_bench_session_get_path (s),
+                   cb_virtual_device_get_path (self->virtual_device)) == 0)
+      {
+        g_free (pinned);
+        pinned = g_strdup (cb_virtual_device_get_kind (self->virtual_device) ==
+                             CB_VIRTUAL_DEVICE_NRF91 ? "nrf91" : "smp");
+      }
+    cb_bench_session_set_driver_name (s, pinned);
+  }
+  /* A port set to "auto" is probed first: the page stays live meanwhile, the log tells it. */
+  cb_bench_session_open_async (s, self->config, cb_context_get_cancellable (self->context),
+                               opened_cb, g_object_ref (s));
+  /* A pinned driver's run is built at once: the step list shows it from the start. */
+  if (cb_bench_session_get_run (s) != NULL &&
+      g_strcmp0 (self->selected_path, cb_bench_session_get_path (s)) == 0)
+    _cb_bench_page_show_session (self, s);
 }
 
 static void

@@ -10,6 +10,7 @@
 
 #include <glib/gi18n.h>
 
+#include "cb-device-drivers.h"
 #include "cb-serial-port.h"
 #include "cb-smp-transport.h"
 
@@ -362,6 +363,18 @@ _cb_bench_page_show_session (CbBenchPage    *self,
                    /* Translators: port path and the device's serial number */
                    ? g_strdup_printf (_("%s · Serial %s"), path, serial)
                    : g_strdup (path);
+    }
+  /* Which driver answered the probe of a port set to "auto". */
+  if (cb_bench_session_get_probed_driver (s) != NULL)
+    {
+      char *with_driver =
+        /* Translators: port (and serial) · the driver that answered the probe */
+        g_strdup_printf (_("%s · %s, found by the probe"),
+                         subtitle != NULL ? subtitle : path,
+                         cb_device_drivers_get_title (cb_bench_session_get_probed_driver (s)));
+
+      g_free (subtitle);
+      subtitle = with_driver;
     }
   gtk_label_set_label (self->port_title_label, display != NULL ? display : path);
   gtk_label_set_label (self->port_subtitle_label, subtitle != NULL ? subtitle : "");

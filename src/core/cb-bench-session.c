@@ -30,6 +30,7 @@ struct _CbBenchSession
   CbBenchClient       *bench;
   CbDeviceDriver      *driver;
   char                *driver_name;  /* pinned: "smp", "nrf91"; NULL or "auto" */
+  char                *probed_driver;  /* what answered the last open's probe, or NULL */
   CbProvisioningRun   *run;
   CbRunResult         *result;
   GCancellable        *cancellable;
@@ -112,6 +113,7 @@ cb_bench_session_finalize (GObject *object)
   g_free (s->message);
 
   g_free (s->driver_name);
+  g_free (s->probed_driver);
 
   G_OBJECT_CLASS (cb_bench_session_parent_class)->finalize (object);
 }
@@ -261,23 +263,23 @@ cb_bench_session_fail (CbBenchSession *self,
   close_port (self);
 }
 
-gboolean
-cb_bench_session_open (CbBenchSession        *self,
-                       CbProvisioningConfig  *config,
-                       GError               **error)
+static gboolean
+is_auto (const char *name)
 {
-  g_return_val_if_fail (CB_IS_BENCH_SESSION (self), FALSE);
-  g_return_val_if_fail (config != NULL, FALSE);
+  return name == NULL || g_strcmp0 (name, CB_DEVICE_DRIVER_AUTO) == 0;
+}
 
-  self->port = cb_serial_port_open (self->path, CB_SERIAL_PORT_DEFAULT_BAUD, error);
-  if (self->port == NULL)
-    return FALSE;
-
-  /* A driver other than the bench group's, pinned for this port. */
-  if (self->driver_name != NULL && g_strcmp0 (self->driver_name, CB_DEVICE_DRIVER_AUTO) != 0 &&
-      g_strcmp0 (self->driver_name, "smp") != 0)
+/* The driver @name ("smp" or NULL: the bench group, with its protocol log) on the open port,
+ * and the run built on it. */
+static gboolean
+attach_driver (CbBenchSession        *self,
+               CbProvisioningConfig  *config,
+               const char            *name,
+               GError               **error)
+{
+  if (!is_auto (name) && g_strcmp0 (name, "smp") != 0)
     {
-      self->driver = cb_device_drivers_new_driver (self->driver_name, self->port, error);
+      self->driver = cb_device_drivers_new_driver (name, self->port, error);
       if (self->driver == NULL)
         {
           close_port (self);
@@ -303,6 +305,120 @@ cb_bench_session_open (CbBenchSession        *self,
   g_clear_object (&self->run);
   self->run = cb_provisioning_run_new_for_driver (config, self->driver, self->path);
   return TRUE;
+}
+
+static gboolean
+open_port (CbBenchSession  *self,
+           GError         **error)
+{
+  g_clear_pointer (&self->probed_driver, g_free);
+  close_port (self);
+  self->port = cb_serial_port_open (self->path, CB_SERIAL_PORT_DEFAULT_BAUD, error);
+  return self->port != NULL;
+}
+
+gboolean
+cb_bench_session_open (CbBenchSession        *self,
+                       CbProvisioningConfig  *config,
+                       GError               **error)
+{
+  g_return_val_if_fail (CB_IS_BENCH_SESSION (self), FALSE);
+  g_return_val_if_fail (config != NULL, FALSE);
+
+  if (!open_port (self, error))
+    return FALSE;
+  return attach_driver (self, config, self->driver_name, error);
+}
+
+static void
+open_probed_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  CbBenchSession *self = g_task_get_source_object (task);
+  CbProvisioningConfig *config = g_task_get_task_data (task);
+  g_autofree char *name = NULL;
+  g_autofree char *line = NULL;
+  GError *error = NULL;
+
+  name = cb_device_drivers_probe_finish (result, &error);
+  if (name != NULL && !cb_device_drivers_is_available (name))
+    {
+      g_set_error (&error, CB_DEVICE_DRIVER_ERROR, CB_DEVICE_DRIVER_ERROR_UNAVAILABLE,
+                   _("The device on %s answers as a %s, but the %s driver is not available in "
+                     "this build of Certbench"),
+                   self->path, cb_device_drivers_get_title (name), name);
+      g_clear_pointer (&name, g_free);
+    }
+  if (name == NULL)
+    {
+      close_port (self);
+      g_task_return_error (task, error);
+      return;
+    }
+
+  /* Translators: log line; %s is a driver's title ("Nordic nRF91 modem (AT commands)") */
+  line = g_strdup_printf (_("The device answered the probe as a %s"),
+                          cb_device_drivers_get_title (name));
+  emit_log (self, "station", line);
+  self->probed_driver = g_strdup (name);
+  if (!attach_driver (self, config, name, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+void
+cb_bench_session_open_async (CbBenchSession        *self,
+                             CbProvisioningConfig  *config,
+                             GCancellable          *context_cancellable,
+                             GAsyncReadyCallback    callback,
+                             gpointer               user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autofree char *line = NULL;
+  GError *error = NULL;
+
+  g_return_if_fail (CB_IS_BENCH_SESSION (self));
+  g_return_if_fail (config != NULL);
+
+  if (self->cancellable == NULL)
+    self->cancellable = g_cancellable_new ();
+  task = g_task_new (self, self->cancellable, callback, user_data);
+  g_task_set_source_tag (task, cb_bench_session_open_async);
+  g_task_set_task_data (task, g_object_ref (config), g_object_unref);
+  follow_context (self, context_cancellable);
+
+  if (!open_port (self, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (!is_auto (self->driver_name))
+    {
+      if (!attach_driver (self, config, self->driver_name, &error))
+        g_task_return_error (task, error);
+      else
+        g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  /* Translators: log line; %s is the port */
+  line = g_strdup_printf (_("Asking the device on %s which driver it speaks: an SMP echo, then "
+                            "AT"), self->path);
+  emit_log (self, "station", line);
+  cb_device_drivers_probe_async (self->port, 0, self->cancellable, open_probed_cb,
+                                 g_steal_pointer (&task));
+}
+
+gboolean
+cb_bench_session_open_finish (CbBenchSession  *self,
+                              GAsyncResult    *result,
+                              GError         **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 static void
@@ -448,4 +564,11 @@ cb_bench_session_get_driver_name (CbBenchSession *self)
 {
   g_return_val_if_fail (CB_IS_BENCH_SESSION (self), NULL);
   return self->driver_name != NULL ? self->driver_name : CB_DEVICE_DRIVER_AUTO;
+}
+
+const char *
+cb_bench_session_get_probed_driver (CbBenchSession *self)
+{
+  g_return_val_if_fail (CB_IS_BENCH_SESSION (self), NULL);
+  return self->probed_driver;
 }

@@ -54,17 +54,37 @@ gboolean             cb_bench_session_is_cancelled (CbBenchSession      *self);
 void                 cb_bench_session_fail        (CbBenchSession       *self,
                                                    const char           *message);
 
-/* The driver pinned for this port ("smp", "nrf91"), or "auto"/NULL (the default). Until the
- * session probes asynchronously, "auto" opens the bench group (SMP), as before the driver
- * layer; a pinned driver that is not in this build makes open fail with its reason. */
+/* The driver pinned for this port ("smp", "nrf91"), or "auto"/NULL (the default). "auto" is
+ * probed by cb_bench_session_open_async(); the synchronous cb_bench_session_open() cannot
+ * probe and opens the bench group (SMP) for it. A pinned driver that is not in this build
+ * makes open fail with its reason. */
 void                 cb_bench_session_set_driver_name (CbBenchSession  *self,
                                                        const char      *name);
 const char          *cb_bench_session_get_driver_name (CbBenchSession  *self);
+/* The driver that answered the last open's probe ("smp", "nrf91"); NULL when the driver was
+ * pinned, the open was synchronous or nothing answered. */
+const char          *cb_bench_session_get_probed_driver (CbBenchSession *self);
 
 /* Opens the port and builds the run with @config (FALSE with @error when the port cannot be
- * opened); then cb_bench_session_run_async() runs it. */
+ * opened); then cb_bench_session_run_async() runs it. "auto" opens the bench group without a
+ * probe: use cb_bench_session_open_async() for a port whose driver is not known. */
 gboolean             cb_bench_session_open        (CbBenchSession       *self,
                                                    CbProvisioningConfig *config,
+                                                   GError              **error);
+/* The same without blocking: a port set to "auto" is probed first (an SMP echo, then AT, at
+ * most CB_DEVICE_PROBE_TIMEOUT_MS each, see cb-device-drivers.h), the "log" signal telling
+ * the probe and what answered. Errors: CB_DEVICE_DRIVER_ERROR_NO_DRIVER when nothing
+ * answered ("No device answered on …: neither SMP nor AT", with what to check),
+ * CB_DEVICE_DRIVER_ERROR_UNAVAILABLE, G_IO_ERROR (the port; G_IO_ERROR_CANCELLED when the
+ * session or @context_cancellable was cancelled). The port is closed on error. A pinned
+ * driver is opened before this returns (cb_bench_session_get_run() has the run at once). */
+void                 cb_bench_session_open_async  (CbBenchSession       *self,
+                                                   CbProvisioningConfig *config,
+                                                   GCancellable         *context_cancellable,
+                                                   GAsyncReadyCallback   callback,
+                                                   gpointer              user_data);
+gboolean             cb_bench_session_open_finish (CbBenchSession       *self,
+                                                   GAsyncResult         *result,
                                                    GError              **error);
 /* Runs the run cb_bench_session_open() built; @context_cancellable (the context's) cancels it
  * too. The finish closes the port and keeps the result. */

@@ -17,6 +17,9 @@
 #include "cb-smp-driver.h"
 #include "cb-smp-transport.h"
 
+/* How long the line must stay quiet after the AT probe's OK. */
+#define AT_SETTLE_MS 50
+
 typedef enum
 {
   PROBE_SMP,
@@ -146,6 +149,8 @@ typedef struct
   gulong          disconnect_handler;
   GSource        *deadline;
   GSource        *settle;
+  GSource        *resend;
+  gint64          settle_limit;  /* a chatty device does not keep the probe waiting */
   gboolean        at_done;
 } Probe;
 
@@ -161,8 +166,15 @@ probe_stop_at (Probe *probe)
     }
   if (probe->settle != NULL)
     {
+      if (g_get_monotonic_time () > probe->settle_limit)
+        return;
       g_source_destroy (probe->settle);
       g_clear_pointer (&probe->settle, g_source_unref);
+    }
+  if (probe->resend != NULL)
+    {
+      g_source_destroy (probe->resend);
+      g_clear_pointer (&probe->resend, g_source_unref);
     }
 }
 
@@ -213,6 +225,16 @@ at_settled_cb (gpointer user_data)
 }
 
 static void
+probe_settle (GTask *task)
+{
+  Probe *probe = g_task_get_task_data (task);
+
+  probe->settle = g_timeout_source_new (AT_SETTLE_MS);
+  g_source_set_callback (probe->settle, at_settled_cb, task, NULL);
+  g_source_attach (probe->settle, g_task_get_context (task));
+}
+
+static void
 at_bytes_cb (CbSerialPort *port,
              GBytes       *bytes,
              gpointer      user_data)
@@ -222,23 +244,38 @@ at_bytes_cb (CbSerialPort *port,
   gsize len = 0;
   const char *data = g_bytes_get_data (bytes, &len);
 
-  if (probe->at_done || probe->settle != NULL)
+  if (probe->at_done)
     return;
+  /* OK came: more bytes (a URC, the answer to the resent AT) restart the quiet wait. */
+  if (probe->settle != NULL)
+    {
+      if (g_get_monotonic_time () > probe->settle_limit)
+        return;
+      g_source_destroy (probe->settle);
+      g_clear_pointer (&probe->settle, g_source_unref);
+      probe_settle (task);
+      return;
+    }
   /* Bounded: a chatty device does not grow the buffer without end. */
   if (probe->at_answer->len < 4096)
     g_string_append_len (probe->at_answer, data, len);
   if (!at_answer_has_ok (probe->at_answer))
     return;
 
-  /* OK came: wait a moment for anything after it (a URC), so the driver starts clean. */
+  /* OK came: wait until the line is quiet a moment (a URC, or the OK of a resent AT, may
+   * follow), so the driver starts clean. */
   if (probe->deadline != NULL)
     {
       g_source_destroy (probe->deadline);
       g_clear_pointer (&probe->deadline, g_source_unref);
     }
-  probe->settle = g_timeout_source_new (50);
-  g_source_set_callback (probe->settle, at_settled_cb, task, NULL);
-  g_source_attach (probe->settle, g_task_get_context (task));
+  if (probe->resend != NULL)
+    {
+      g_source_destroy (probe->resend);
+      g_clear_pointer (&probe->resend, g_source_unref);
+    }
+  probe->settle_limit = g_get_monotonic_time () + 10 * AT_SETTLE_MS * G_TIME_SPAN_MILLISECOND;
+  probe_settle (task);
 }
 
 static void
@@ -267,10 +304,12 @@ at_deadline_cb (gpointer user_data)
   probe->at_done = TRUE;
   probe_stop_at (probe);
   g_task_return_new_error (task, CB_DEVICE_DRIVER_ERROR, CB_DEVICE_DRIVER_ERROR_NO_DRIVER,
-                           _("No driver answered on %s: no answer to an SMP echo nor to AT "
-                             "within %u ms each (is the device on, on this port, at this "
-                             "baud rate?)"),
-                           cb_serial_port_get_path (probe->port), probe->timeout_ms);
+                           _("No device answered on %s: neither SMP nor AT (no answer to an SMP "
+                             "echo nor to AT within %u ms each, each sent twice). Check that "
+                             "the device is powered on, that its cable is on this port, that "
+                             "it runs at %u baud and that no other program has the port open"),
+                           cb_serial_port_get_path (probe->port), probe->timeout_ms,
+                           cb_serial_port_get_baud_rate (probe->port));
   g_object_unref (task);
   return G_SOURCE_REMOVE;
 }
@@ -298,6 +337,22 @@ at_written_cb (GObject      *object,
     }
 }
 
+/* Half the probe's time went by without an OK: the command or its answer may have lost a
+ * byte on the line. Sent once more; the CR first ends whatever partial line the modem holds
+ * (a modem drops an empty line). */
+static gboolean
+at_resend_cb (gpointer user_data)
+{
+  GTask *task = user_data;
+  Probe *probe = g_task_get_task_data (task);
+  g_autoptr(GBytes) command = g_bytes_new_static ("\rAT\r", 4);
+
+  g_clear_pointer (&probe->resend, g_source_unref);
+  g_debug ("%s: no OK to AT yet; sending it once more", cb_serial_port_get_path (probe->port));
+  cb_serial_port_write_async (probe->port, command, NULL, at_written_cb, g_object_ref (task));
+  return G_SOURCE_REMOVE;
+}
+
 static void
 probe_at (GTask *task)
 {
@@ -314,6 +369,9 @@ probe_at (GTask *task)
   probe->deadline = g_timeout_source_new (probe->timeout_ms);
   g_source_set_callback (probe->deadline, at_deadline_cb, task, NULL);
   g_source_attach (probe->deadline, g_task_get_context (task));
+  probe->resend = g_timeout_source_new (probe->timeout_ms / 2);
+  g_source_set_callback (probe->resend, at_resend_cb, task, NULL);
+  g_source_attach (probe->resend, g_task_get_context (task));
   cb_serial_port_write_async (probe->port, command, NULL, at_written_cb, g_object_ref (task));
 }
 
@@ -370,10 +428,11 @@ cb_device_drivers_probe_async (CbSerialPort        *port,
   probe->timeout_ms = timeout_ms != 0 ? timeout_ms : CB_DEVICE_PROBE_TIMEOUT_MS;
   g_task_set_task_data (task, probe, (GDestroyNotify) probe_free);
 
-  /* One echo, no resend, answered within the probe's time (the schema gives echo 2 s). */
+  /* One echo, sent again once if its frame or the answer's was lost on the line, both within
+   * the probe's time: half of it each (the schema gives echo 2 s). */
   probe->transport = cb_smp_transport_new (port);
-  cb_smp_transport_set_max_retries (probe->transport, 0);
-  cb_smp_transport_set_timeout_scale (probe->transport, probe->timeout_ms / 2000.0);
+  cb_smp_transport_set_max_retries (probe->transport, 1);
+  cb_smp_transport_set_timeout_scale (probe->transport, probe->timeout_ms / 2.0 / 2000.0);
   probe->bench = cb_bench_client_new (probe->transport);
   cb_bench_client_echo_async (probe->bench, "certbench-probe", cancellable, smp_echo_cb,
                               g_steal_pointer (&task));

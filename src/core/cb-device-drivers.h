@@ -39,7 +39,8 @@ CbDeviceDriver     *cb_device_drivers_new_driver  (const char    *name,
 
 /* Asks @port which driver answers: first an SMP OS echo, then `AT\r` expecting `OK`, each
  * waiting at most @timeout_ms (0: CB_DEVICE_PROBE_TIMEOUT_MS), and reads what the device
- * answers so the port is left with nothing pending. Finish: the name of the driver whose
+ * answers so the port is left with nothing pending. Each is sent a second time when half its
+ * time went by unanswered, so one frame lost on the line does not hide the device. Finish: the name of the driver whose
  * probe answered ("smp", "nrf91"), available in this build or not; or
  * CB_DEVICE_DRIVER_ERROR_NO_DRIVER when nothing answered, G_IO_ERROR when the port failed. */
 void                cb_device_drivers_probe_async  (CbSerialPort        *port,
