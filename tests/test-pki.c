@@ -841,6 +841,107 @@ test_cert_random_serials_differ (void)
     }
 }
 
+/* An issuer kept parsed issues, leaf after leaf, what cb_cert_issue() issues with the CA's DER
+ * each time (the same fields, verifying under the same CA, AKI = the CA's SKI), keeps its own
+ * references, and refuses a key that is not the certificate's. */
+static void
+test_cert_issuer_kept (void)
+{
+  Chain c = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbCertIssuer) issuer = NULL;
+  g_autoptr(CbCertIssuer) wrong = NULL;
+  g_autoptr(GBytes) leaf_spki = NULL;
+  g_autoptr(GBytes) kept_der = NULL;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  CbCertProfile profile = {
+    .subject_dn = "CN=dev-1",
+    .not_before = now - 300,
+    .not_after = now + 30 * DAY,
+    .path_len = -1,
+    .key_usage = GNUTLS_KEY_DIGITAL_SIGNATURE,
+    .ext_key_usage = ica_eku,
+  };
+  gnutls_x509_crt_t ica;
+  gnutls_x509_crt_t root;
+  gnutls_x509_trust_list_t tl = NULL;
+  guint8 ica_ski[64];
+  size_t ica_ski_len = sizeof ica_ski;
+  unsigned int critical = 0;
+
+  chain_init (&c);
+  issuer = cb_cert_issuer_new (c.ica_key, c.ica, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (issuer);
+  g_assert_true (cb_cert_issuer_get_key (issuer) == c.ica_key);
+  kept_der = cb_cert_issuer_get_der (issuer);
+  g_assert_true (g_bytes_equal (kept_der, c.ica));
+
+  ica = import_crt (c.ica);
+  root = import_crt (c.root);
+  g_assert_cmpint (gnutls_x509_crt_get_subject_key_id (ica, ica_ski, &ica_ski_len, &critical), ==, 0);
+  g_assert_cmpint (gnutls_x509_trust_list_init (&tl, 0), ==, 0);
+  g_assert_cmpint (gnutls_x509_trust_list_add_cas (tl, &root, 1, 0), ==, 1);
+
+  leaf_spki = cb_key_get_public_key_der (c.leaf_key);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(GBytes) kept_leaf = cb_cert_issuer_issue (issuer, &profile, leaf_spki, &error);
+      g_autoptr(GBytes) plain_leaf = NULL;
+      gnutls_x509_crt_t certs[2];
+      gnutls_x509_crt_t plain;
+      unsigned int status = 1;
+      guint8 aki[64];
+      size_t aki_len = sizeof aki;
+      char dn[128], plain_dn[128];
+      size_t dn_len = sizeof dn, plain_dn_len = sizeof plain_dn;
+
+      g_assert_no_error (error);
+      g_assert_nonnull (kept_leaf);
+      plain_leaf = cb_cert_issue (&profile, leaf_spki, c.ica_key, c.ica, &error);
+      g_assert_no_error (error);
+
+      certs[0] = import_crt (kept_leaf);
+      certs[1] = ica;
+      g_assert_cmpint (gnutls_x509_trust_list_verify_crt (tl, certs, 2, 0, &status, NULL), ==, 0);
+      g_assert_cmpuint (status, ==, 0);
+      g_assert_cmpint (gnutls_x509_crt_get_authority_key_id (certs[0], aki, &aki_len, &critical),
+                       ==, 0);
+      g_assert_cmpmem (aki, aki_len, ica_ski, ica_ski_len);
+
+      plain = import_crt (plain_leaf);
+      g_assert_cmpint (gnutls_x509_crt_get_issuer_dn (certs[0], dn, &dn_len), ==, 0);
+      g_assert_cmpint (gnutls_x509_crt_get_issuer_dn (plain, plain_dn, &plain_dn_len), ==, 0);
+      g_assert_cmpstr (dn, ==, plain_dn);
+      g_assert_cmpint (gnutls_x509_crt_get_signature_algorithm (certs[0]), ==,
+                       gnutls_x509_crt_get_signature_algorithm (plain));
+      g_assert_cmpuint (g_bytes_get_size (kept_leaf), >, 0);
+      gnutls_x509_crt_deinit (plain);
+      gnutls_x509_crt_deinit (certs[0]);
+    }
+
+  /* The leaf key is not the ICA's. */
+  wrong = cb_cert_issuer_new (c.leaf_key, c.ica, &error);
+  g_assert_error (error, CB_PKI_ERROR, CB_PKI_ERROR_INVALID_KEY);
+  g_assert_null (wrong);
+  g_clear_error (&error);
+
+  /* The issuer holds its key and DER: it outlives the caller's. */
+  chain_clear (&c);
+  g_clear_pointer (&kept_der, g_bytes_unref);
+  {
+    g_autoptr(CbKey) key = cb_key_generate (CB_KEY_TYPE_EC_P256, &error);
+    g_autoptr(GBytes) spki = cb_key_get_public_key_der (key);
+    g_autoptr(GBytes) leaf = cb_cert_issuer_issue (issuer, &profile, spki, &error);
+
+    g_assert_no_error (error);
+    g_assert_nonnull (leaf);
+  }
+
+  gnutls_x509_trust_list_deinit (tl, 1);
+  gnutls_x509_crt_deinit (ica);
+}
+
 /* ---- CRLs ----------------------------------------------------------------------------- */
 
 static void
@@ -957,6 +1058,7 @@ main (int   argc,
   g_test_add_func ("/cb/pki/cert/openssl-verify", test_cert_openssl_verify);
   g_test_add_func ("/cb/pki/cert/bad-input", test_cert_bad_input);
   g_test_add_func ("/cb/pki/cert/random-serials", test_cert_random_serials_differ);
+  g_test_add_func ("/cb/pki/cert/issuer-kept", test_cert_issuer_kept);
   g_test_add_func ("/cb/pki/crl/issue", test_crl_issue);
   g_test_add_func ("/cb/pki/crl/empty", test_crl_empty);
 

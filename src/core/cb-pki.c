@@ -635,15 +635,109 @@ issuer_key_id (gnutls_x509_crt_t issuer)
   return cb_pki_key_id_from_spki (spki_bytes);
 }
 
-GBytes *
-cb_cert_issue (const CbCertProfile  *profile,
-               GBytes               *subject_public_key_der,
-               CbKey                *issuer_key,
-               GBytes               *issuer_cert_der,
-               GError              **error)
+struct _CbCertIssuer
+{
+  gatomicrefcount    ref_count;
+  CbKey             *key;
+  gnutls_x509_crt_t  crt;
+  GBytes            *der;
+  GBytes            *key_id;   /* the AKI of what it issues */
+};
+
+CbCertIssuer *
+cb_cert_issuer_new (CbKey   *key,
+                    GBytes  *cert_der,
+                    GError **error)
 {
   g_auto(CbGnutlsCrt) crt = NULL;
-  g_auto(CbGnutlsCrt) issuer = NULL;
+  g_auto(CbGnutlsPubkey) pub = NULL;
+  g_autoptr(GBytes) cert_spki = NULL;
+  g_autoptr(GBytes) key_spki = NULL;
+  CbCertIssuer *self;
+  int ret;
+
+  g_return_val_if_fail (key != NULL, NULL);
+  g_return_val_if_fail (cert_der != NULL, NULL);
+
+  if (!import_crt (&crt, cert_der, error))
+    return NULL;
+
+  if ((ret = gnutls_pubkey_init (&pub)) < 0 ||
+      (ret = gnutls_pubkey_import_x509 (pub, crt, 0)) < 0)
+    {
+      set_gnutls_error (error, CB_PKI_ERROR_INVALID_INPUT, ret,
+                        "Cannot read the issuer certificate's key");
+      return NULL;
+    }
+
+  if ((cert_spki = pubkey_to_der (pub, error)) == NULL)
+    return NULL;
+  key_spki = cb_key_get_public_key_der (key);
+  if (key_spki == NULL || !g_bytes_equal (cert_spki, key_spki))
+    {
+      g_set_error (error, CB_PKI_ERROR, CB_PKI_ERROR_INVALID_KEY,
+                   "The issuer key does not belong to the issuer certificate");
+      return NULL;
+    }
+
+  self = g_new0 (CbCertIssuer, 1);
+  g_atomic_ref_count_init (&self->ref_count);
+  self->key = cb_key_ref (key);
+  self->crt = g_steal_pointer (&crt);
+  self->der = g_bytes_ref (cert_der);
+  self->key_id = issuer_key_id (self->crt);
+  return self;
+}
+
+CbCertIssuer *
+cb_cert_issuer_ref (CbCertIssuer *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  g_atomic_ref_count_inc (&self->ref_count);
+  return self;
+}
+
+void
+cb_cert_issuer_unref (CbCertIssuer *self)
+{
+  if (self == NULL || !g_atomic_ref_count_dec (&self->ref_count))
+    return;
+
+  cb_key_unref (self->key);
+  gnutls_x509_crt_deinit (self->crt);
+  g_bytes_unref (self->der);
+  g_clear_pointer (&self->key_id, g_bytes_unref);
+  g_free (self);
+}
+
+GBytes *
+cb_cert_issuer_get_der (CbCertIssuer *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return g_bytes_ref (self->der);
+}
+
+CbKey *
+cb_cert_issuer_get_key (CbCertIssuer *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->key;
+}
+
+/* Builds and signs: under issuer (its parsed certificate and key identifier) or, with
+ * issuer NULL, self-signed by key. */
+static GBytes *
+issue_signed (const CbCertProfile  *profile,
+              GBytes               *subject_public_key_der,
+              CbKey                *key,
+              gnutls_x509_crt_t     issuer,
+              GBytes               *issuer_key_id_bytes,
+              GError              **error)
+{
+  g_auto(CbGnutlsCrt) crt = NULL;
   g_auto(CbGnutlsPubkey) pub = NULL;
   g_autoptr(GBytes) ski = NULL;
   g_autoptr(GBytes) aki = NULL;
@@ -651,10 +745,6 @@ cb_cert_issue (const CbCertProfile  *profile,
   gnutls_datum_t out = { NULL, 0 };
   const char *err_pos = NULL;
   int ret;
-
-  g_return_val_if_fail (profile != NULL, NULL);
-  g_return_val_if_fail (subject_public_key_der != NULL, NULL);
-  g_return_val_if_fail (issuer_key != NULL, NULL);
 
   if (profile->subject_dn == NULL || *profile->subject_dn == '\0')
     {
@@ -681,38 +771,13 @@ cb_cert_issue (const CbCertProfile  *profile,
       return NULL;
     }
 
-  if (issuer_cert_der != NULL)
+  if (issuer != NULL)
     {
-      g_auto(CbGnutlsPubkey) issuer_pub = NULL;
-      g_autoptr(GBytes) issuer_spki = NULL;
-      g_autoptr(GBytes) key_spki = NULL;
-
-      if (!import_crt (&issuer, issuer_cert_der, error))
-        return NULL;
-
-      if ((ret = gnutls_pubkey_init (&issuer_pub)) < 0 ||
-          (ret = gnutls_pubkey_import_x509 (issuer_pub, issuer, 0)) < 0)
-        {
-          set_gnutls_error (error, CB_PKI_ERROR_INVALID_INPUT, ret,
-                            "Cannot read the issuer certificate's key");
-          return NULL;
-        }
-
-      if ((issuer_spki = pubkey_to_der (issuer_pub, error)) == NULL)
-        return NULL;
-      key_spki = cb_key_get_public_key_der (issuer_key);
-      if (key_spki == NULL || !g_bytes_equal (issuer_spki, key_spki))
-        {
-          g_set_error (error, CB_PKI_ERROR, CB_PKI_ERROR_INVALID_KEY,
-                       "The issuer key does not belong to the issuer certificate");
-          return NULL;
-        }
-
-      aki = issuer_key_id (issuer);
+      aki = issuer_key_id_bytes != NULL ? g_bytes_ref (issuer_key_id_bytes) : NULL;
     }
   else
     {
-      g_autoptr(GBytes) key_spki = cb_key_get_public_key_der (issuer_key);
+      g_autoptr(GBytes) key_spki = cb_key_get_public_key_der (key);
 
       if (key_spki == NULL || !g_bytes_equal (key_spki, subject_public_key_der))
         {
@@ -890,8 +955,8 @@ cb_cert_issue (const CbCertProfile  *profile,
     }
 
   /* Self-signed: the certificate is its own issuer, so the issuer DN is its subject. */
-  ret = gnutls_x509_crt_privkey_sign (crt, issuer != NULL ? issuer : crt, issuer_key->privkey,
-                                      digest_for_key_type (issuer_key->type), 0);
+  ret = gnutls_x509_crt_privkey_sign (crt, issuer != NULL ? issuer : crt, key->privkey,
+                                      digest_for_key_type (key->type), 0);
   if (ret < 0)
     {
       set_gnutls_error (error, CB_PKI_ERROR_FAILED, ret, "Cannot sign the certificate");
@@ -905,6 +970,41 @@ cb_cert_issue (const CbCertProfile  *profile,
     }
 
   return datum_to_bytes (&out);
+}
+
+GBytes *
+cb_cert_issuer_issue (CbCertIssuer         *self,
+                      const CbCertProfile  *profile,
+                      GBytes               *subject_public_key_der,
+                      GError              **error)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (profile != NULL, NULL);
+  g_return_val_if_fail (subject_public_key_der != NULL, NULL);
+
+  return issue_signed (profile, subject_public_key_der, self->key, self->crt, self->key_id,
+                       error);
+}
+
+GBytes *
+cb_cert_issue (const CbCertProfile  *profile,
+               GBytes               *subject_public_key_der,
+               CbKey                *issuer_key,
+               GBytes               *issuer_cert_der,
+               GError              **error)
+{
+  g_autoptr(CbCertIssuer) issuer = NULL;
+
+  g_return_val_if_fail (profile != NULL, NULL);
+  g_return_val_if_fail (subject_public_key_der != NULL, NULL);
+  g_return_val_if_fail (issuer_key != NULL, NULL);
+
+  if (issuer_cert_der == NULL)
+    return issue_signed (profile, subject_public_key_der, issuer_key, NULL, NULL, error);
+
+  if (!(issuer = cb_cert_issuer_new (issuer_key, issuer_cert_der, error)))
+    return NULL;
+  return cb_cert_issuer_issue (issuer, profile, subject_public_key_der, error);
 }
 
 GBytes *

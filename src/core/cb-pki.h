@@ -112,6 +112,26 @@ GBytes    *cb_cert_issue            (const CbCertProfile *profile,
                                      GBytes        *issuer_cert_der,
                                      GError       **error);
 
+/* An issuing CA kept parsed: its certificate imported and matched with its key once, for
+ * issuing many certificates under it (the sandbox issues every leaf of a CA under one).
+ * Errors as cb_cert_issue()'s for the issuer. */
+typedef struct _CbCertIssuer CbCertIssuer;
+
+CbCertIssuer *cb_cert_issuer_new     (CbKey               *key,
+                                      GBytes              *cert_der,
+                                      GError             **error);
+CbCertIssuer *cb_cert_issuer_ref     (CbCertIssuer        *self);
+void          cb_cert_issuer_unref   (CbCertIssuer        *self);
+GBytes       *cb_cert_issuer_get_der (CbCertIssuer        *self);
+CbKey        *cb_cert_issuer_get_key (CbCertIssuer        *self);   /* (transfer none) */
+/* cb_cert_issue() under the kept issuer: the same certificate, without parsing it again. */
+GBytes       *cb_cert_issuer_issue   (CbCertIssuer        *self,
+                                      const CbCertProfile *profile,
+                                      GBytes              *subject_public_key_der,
+                                      GError             **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CbCertIssuer, cb_cert_issuer_unref)
+
 /* A v2 CRL signed by the issuer listing revoked_serials (GBytes each, raw big-endian), each
  * revoked at this_update, with a CRL number and the issuer's AKI. Returns DER. */
 GBytes    *cb_crl_issue             (CbKey         *issuer_key,

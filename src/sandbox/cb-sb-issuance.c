@@ -27,30 +27,59 @@
 #define CA_SEGMENT      "/certificateAuthorities/"
 #define POLICY_SEGMENT  "/certificatePolicies/"
 
-/* The issuing CA as a parsed certificate: parsed once per issuer and kept while its DER is
- * the same (a BYOR activation or a renewal changes it). */
-static CbCertificate *
-issuer_certificate (CbSandbox   *self,
-                    const char  *issuer_id,
-                    GBytes      *der,
-                    GError     **error)
+/* The issuing CA kept parsed: its certificate (for its dates) and, for signing, its
+ * certificate imported into GnuTLS and matched with its key, once per issuer and kept while its
+ * DER and its key are the same (a BYOR activation or a renewal changes them). */
+typedef struct
 {
-  CbCertificate *cert = self->issuers != NULL ? g_hash_table_lookup (self->issuers, issuer_id) : NULL;
+  CbCertificate *cert;
+  CbCertIssuer  *issuer;
+} KeptIssuer;
 
-  if (cert != NULL)
+static void
+kept_issuer_free (gpointer data)
+{
+  KeptIssuer *kept = data;
+
+  g_object_unref (kept->cert);
+  cb_cert_issuer_unref (kept->issuer);
+  g_free (kept);
+}
+
+static KeptIssuer *
+kept_issuer (CbSandbox   *self,
+             const char  *issuer_id,
+             const char  *key_ref,
+             GBytes      *der,
+             GError     **error)
+{
+  KeptIssuer *kept = self->issuers != NULL ? g_hash_table_lookup (self->issuers, issuer_id) : NULL;
+  g_autoptr(CbKey) key = NULL;
+  g_autoptr(CbCertificate) cert = NULL;
+  CbCertIssuer *issuer;
+
+  if (!(key = cb_sb_load_key (self, key_ref, error)))
+    return NULL;
+
+  if (kept != NULL && cb_cert_issuer_get_key (kept->issuer) == key)
     {
-      g_autoptr(GBytes) kept = cb_certificate_get_der (cert);
+      g_autoptr(GBytes) kept_der = cb_cert_issuer_get_der (kept->issuer);
 
-      if (g_bytes_equal (kept, der))
-        return g_object_ref (cert);
+      if (g_bytes_equal (kept_der, der))
+        return kept;
     }
 
-  if (!(cert = cb_certificate_new_from_der (der, error)))
+  if (!(cert = cb_certificate_new_from_der (der, error)) ||
+      !(issuer = cb_cert_issuer_new (key, der, error)))
     return NULL;
+
+  kept = g_new0 (KeptIssuer, 1);
+  kept->cert = g_steal_pointer (&cert);
+  kept->issuer = issuer;
   if (self->issuers == NULL)
-    self->issuers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
-  g_hash_table_insert (self->issuers, g_strdup (issuer_id), g_object_ref (cert));
-  return cert;
+    self->issuers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, kept_issuer_free);
+  g_hash_table_insert (self->issuers, g_strdup (issuer_id), kept);
+  return kept;
 }
 
 /* A random positive 16-byte serial, and its lower-case hex as CbCertificate gives it: the
@@ -192,13 +221,13 @@ cb_sb_ca_issue_leaf_under (CbSandbox   *self,
                            GError     **error)
 {
   g_autoptr(GPtrArray) result = NULL;
-  g_autoptr(CbKey) ica_key = NULL;
   g_autoptr(GBytes) ica_der = NULL;
   g_autoptr(GBytes) root_der = NULL;
   g_autoptr(GBytes) leaf_der = NULL;
   g_autoptr(GBytes) identifier_value = NULL;
   g_autoptr(GBytes) csr_key = NULL;
-  g_autoptr(CbCertificate) ica = NULL;
+  KeptIssuer *kept;
+  CbCertificate *ica;
   g_autoptr(GBytes) serial = NULL;
   g_autofree char *serial_hex = NULL;
   g_autofree char *issuer_status = NULL;
@@ -254,12 +283,9 @@ cb_sb_ca_issue_leaf_under (CbSandbox   *self,
   if (!cb_csr_check (csr, device_name, NULL, error))
     return NULL;
 
-  ica = issuer_certificate (self, issuer_id, ica_der, error);
-  if (ica == NULL)
+  if (!(kept = kept_issuer (self, issuer_id, key_ref, ica_der, error)))
     return NULL;
-  ica_key = cb_sb_load_key (self, key_ref, error);
-  if (ica_key == NULL)
-    return NULL;
+  ica = kept->cert;
 
   now = cb_sb_now (self);
   if (cb_certificate_get_not_after (ica) <= now)
@@ -290,7 +316,7 @@ cb_sb_ca_issue_leaf_under (CbSandbox   *self,
   profile.serial = serial;
 
   csr_key = cb_csr_get_public_key_der (csr);
-  leaf_der = cb_cert_issue (&profile, csr_key, ica_key, ica_der, error);
+  leaf_der = cb_cert_issuer_issue (kept->issuer, &profile, csr_key, error);
   if (leaf_der == NULL)
     return NULL;
 

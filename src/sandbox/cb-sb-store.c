@@ -224,6 +224,10 @@ cb_sb_store_open (CbSandbox  *self,
   self->statements = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                             finalize_statement);
 
+  /* WAL with synchronous=NORMAL: a commit appends to the WAL without an fsync (only a
+   * checkpoint syncs). The sandbox is a test double: losing the last commits to a power cut is
+   * acceptable, and a crash of the process still cannot corrupt the database (SQLite's WAL
+   * guarantee). A registration is one transaction (cb-sb-dps-register.c). */
   return cb_sb_exec (self,
                      "PRAGMA journal_mode=WAL;"
                      "PRAGMA synchronous=NORMAL;"

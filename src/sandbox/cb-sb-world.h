@@ -63,7 +63,7 @@ struct _CbSandbox
   sqlite3      *db;
   GHashTable   *statements;         /* SQL text -> sqlite3_stmt*, cached */
   GHashTable   *keys;               /* key_ref -> CbKey*, each key file parsed once */
-  GHashTable   *issuers;            /* issuer id -> CbCertificate*, the ICAs kept parsed */
+  GHashTable   *issuers;            /* issuer id -> the ICA kept parsed (cb-sb-issuance.c) */
   SoupServer   *server;
   char         *base_url;
   char         *ca_file;
