@@ -367,11 +367,29 @@ on_read_ready (int           fd,
   while (self->fd >= 0)
     {
       guint8 buf[READ_CHUNK];
-      gssize n = read (self->fd, buf, sizeof buf);
+      gsize got = 0;
+      gssize n;
 
-      if (n > 0)
+      /* With VMIN above 64, Linux's tty read(2) hands over at most 64 bytes a call (it copies
+       * through a 64-byte buffer and asks the line discipline for more only once VMIN is
+       * reached): read on until nothing is left, so a wake-up still takes all there is. */
+      for (;;)
         {
-          g_autoptr(GBytes) bytes = g_bytes_new (buf, n);
+          n = read (self->fd, buf + got, sizeof buf - got);
+          if (n > 0)
+            {
+              got += n;
+              if (got < sizeof buf && self->read_min > 1)
+                continue;
+            }
+          else if (n < 0 && errno == EINTR)
+            continue;
+          break;
+        }
+
+      if (got > 0)
+        {
+          g_autoptr(GBytes) bytes = g_bytes_new (buf, got);
 
           got_data = TRUE;
           self->read_min_next = 1;
@@ -379,7 +397,7 @@ on_read_ready (int           fd,
           /* A short read took all there was: the next bytes wake us again, so no read that
            * can only say EAGAIN (at 115200 baud a wake-up brings a few dozen bytes). With a
            * hangup, drain to the end. */
-          if ((gsize) n < sizeof buf && (condition & (G_IO_HUP | G_IO_ERR)) == 0)
+          if (got < sizeof buf && (condition & (G_IO_HUP | G_IO_ERR)) == 0)
             break;
           continue;
         }
