@@ -31,6 +31,12 @@ typedef struct
   gboolean      cancelled;
 } WriteOp;
 
+typedef struct
+{
+  GSource source;
+  gint64  at;               /* monotonic µs, or -1 */
+} ReadMinDeadline;
+
 struct _CbSerialPort
 {
   GObject  parent_instance;
@@ -42,7 +48,7 @@ struct _CbSerialPort
   GQueue   write_queue;     /* WriteOp* */
   GError  *close_error;
 
-  GSource *read_min_deadline; /* gives up a read minimum the line does not meet */
+  ReadMinDeadline *read_min_deadline; /* gives up a read minimum the line does not meet */
 
   int      fd;
   guint    baud_rate;
@@ -314,11 +320,43 @@ apply_read_min (CbSerialPort *self,
     {
       gint64 wire_us = (gint64) want * 10 * G_USEC_PER_SEC / MAX (self->baud_rate, 1);
 
-      g_source_set_ready_time (self->read_min_deadline, g_get_monotonic_time () + 2 * wire_us +
-                               READ_MIN_SLACK_MS * 1000);
+      self->read_min_deadline->at = g_get_monotonic_time () + 2 * wire_us +
+                                    READ_MIN_SLACK_MS * 1000;
     }
   else
-    g_source_set_ready_time (self->read_min_deadline, -1);
+    self->read_min_deadline->at = -1;
+}
+
+/* The deadline's own time, read at each loop iteration: g_source_set_ready_time() would
+ * signal the main context's wakeup fd at every change, a spurious poll wake-up per frame. */
+static gboolean
+read_min_deadline_prepare (GSource *source,
+                           gint    *timeout)
+{
+  ReadMinDeadline *d = (ReadMinDeadline *) source;
+  gint64 now;
+
+  if (d->at < 0)
+    {
+      *timeout = -1;
+      return FALSE;
+    }
+  now = g_source_get_time (source);
+  if (now >= d->at)
+    {
+      *timeout = 0;
+      return TRUE;
+    }
+  *timeout = (gint) MIN ((d->at - now + 999) / 1000, G_MAXINT);
+  return FALSE;
+}
+
+static gboolean
+read_min_deadline_check (GSource *source)
+{
+  ReadMinDeadline *d = (ReadMinDeadline *) source;
+
+  return d->at >= 0 && g_source_get_time (source) >= d->at;
 }
 
 static gboolean
@@ -326,12 +364,13 @@ read_min_deadline_dispatch (GSource     *source,
                             GSourceFunc  callback,
                             gpointer     user_data)
 {
-  g_source_set_ready_time (source, -1);
+  ((ReadMinDeadline *) source)->at = -1;
   return callback (user_data);
 }
 
 static GSourceFuncs read_min_deadline_funcs = {
-  NULL, NULL, read_min_deadline_dispatch, NULL, NULL, NULL
+  read_min_deadline_prepare, read_min_deadline_check, read_min_deadline_dispatch, NULL, NULL,
+  NULL
 };
 
 /* The bytes a reader waited for did not come in time (a device that abandoned a frame, or a
@@ -559,7 +598,8 @@ cb_serial_port_shutdown (CbSerialPort *self,
 
   g_clear_pointer (&self->read_source, g_source_destroy);
   g_clear_pointer (&self->write_source, g_source_destroy);
-  g_clear_pointer (&self->read_min_deadline, g_source_destroy);
+  if (self->read_min_deadline != NULL)
+    g_source_destroy (&g_steal_pointer (&self->read_min_deadline)->source);
   self->in_read = FALSE;
 
   ioctl (self->fd, TIOCNXCL);
@@ -661,11 +701,13 @@ cb_serial_port_open (const char  *path,
   g_source_unref (self->read_source);
 
   self->read_min = 1;
-  self->read_min_deadline = g_source_new (&read_min_deadline_funcs, sizeof (GSource));
-  g_source_set_callback (self->read_min_deadline, on_read_min_deadline, self, NULL);
-  g_source_set_static_name (self->read_min_deadline, "[cb-serial-port read minimum]");
-  g_source_attach (self->read_min_deadline, g_main_context_get_thread_default ());
-  g_source_unref (self->read_min_deadline);
+  self->read_min_deadline = (ReadMinDeadline *) g_source_new (&read_min_deadline_funcs,
+                                                              sizeof (ReadMinDeadline));
+  self->read_min_deadline->at = -1;
+  g_source_set_callback (&self->read_min_deadline->source, on_read_min_deadline, self, NULL);
+  g_source_set_static_name (&self->read_min_deadline->source, "[cb-serial-port read minimum]");
+  g_source_attach (&self->read_min_deadline->source, g_main_context_get_thread_default ());
+  g_source_unref (&self->read_min_deadline->source);
 
   return g_steal_pointer (&self);
 }
@@ -705,7 +747,7 @@ cb_serial_port_set_baud_rate (CbSerialPort  *self,
     return FALSE;
   /* The settings start over at VMIN 1. */
   self->read_min = 1;
-  g_source_set_ready_time (self->read_min_deadline, -1);
+  self->read_min_deadline->at = -1;
 
   if (self->baud_rate != baud_rate)
     {
