@@ -272,6 +272,58 @@ test_round_trip (void)
   }
 }
 
+/* bytes_wanted is a lower bound a reader can wait for: at every byte of a packet's frames it
+ * never asks for more than is left, never for nothing before the packet is complete, and once
+ * a first frame's length is in, it asks for most of the rest at once. */
+static void
+test_bytes_wanted (void)
+{
+  static const gsize frame_sizes[] = { 7, 8, 10, 20, 64, 127, 128, 300, 1024 };
+  static const gsize packet_sizes[] = { 1, 2, 8, 9, 17, 89, 90, 91, 92, 93, 94, 95, 186, 279,
+                                        500, 1000, 2048, 4000 };
+  g_autoptr(GRand) rand = g_rand_new_with_seed (7);
+
+  for (guint i = 0; i < G_N_ELEMENTS (frame_sizes); i++)
+    for (guint j = 0; j < G_N_ELEMENTS (packet_sizes); j++)
+      {
+        g_autofree guint8 *packet = g_malloc (packet_sizes[j]);
+        g_autoptr(GBytes) frames = NULL;
+        const guint8 *d;
+        gsize len, b64 = 0;
+        cbp_decoder *dec;
+        Sink sink;
+
+        for (gsize k = 0; k < packet_sizes[j]; k++)
+          packet[k] = (guint8) g_rand_int (rand);
+        frames = encode (packet, packet_sizes[j], frame_sizes[i]);
+        d = g_bytes_get_data (frames, &len);
+        for (gsize k = 0; k < len; k++)
+          b64 += d[k] != '\n' && d[k] != CBP_MARK_FIRST_0 && d[k] != CBP_MARK_FIRST_1 &&
+                 d[k] != CBP_MARK_CONT_0 && d[k] != CBP_MARK_CONT_1;
+
+        sink_init (&sink);
+        dec = cbp_decoder_new (4096, sink_packet, sink_text, &sink);
+        g_assert_cmpuint (cbp_decoder_bytes_wanted (dec), ==, 0);
+        for (gsize k = 0; k < len; k++)
+          {
+            size_t wanted;
+
+            cbp_decoder_feed (dec, d + k, 1);
+            wanted = cbp_decoder_bytes_wanted (dec);
+            g_assert_cmpuint (wanted, <=, len - k - 1);
+            if (k + 1 < len)
+              g_assert_cmpuint (wanted, >, 0);
+            /* After the marker and the first group (the length): the rest of the base64. */
+            if (k == 5)
+              g_assert_cmpuint (wanted, >=, b64 - 4 - 3);
+          }
+        g_assert_cmpuint (cbp_decoder_bytes_wanted (dec), ==, 0);
+        g_assert_cmpuint (sink.packets->len, ==, 1);
+        cbp_decoder_free (dec);
+        sink_clear (&sink);
+      }
+}
+
 /* A decoder with the echo packet in it, a chunk of garbage and log text around and between. */
 static void
 test_garbage_and_logs (void)
@@ -524,6 +576,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cb/proto-frame/header", test_header);
   g_test_add_func ("/cb/proto-frame/echo-vector", test_echo_vector);
   g_test_add_func ("/cb/proto-frame/round-trip", test_round_trip);
+  g_test_add_func ("/cb/proto-frame/bytes-wanted", test_bytes_wanted);
   g_test_add_func ("/cb/proto-frame/garbage-and-logs", test_garbage_and_logs);
   g_test_add_func ("/cb/proto-frame/truncated", test_truncated);
   g_test_add_func ("/cb/proto-frame/crc-error", test_crc_error);

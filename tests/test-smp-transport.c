@@ -43,7 +43,11 @@ typedef struct
   guint        break_frame;     /* put log text inside a frame line of this many replies */
   guint        wrong_seq;       /* send this many replies with seq + 1 first */
   gboolean     chatter;         /* log text before, between and after the frames */
+  guint        pace;            /* hand replies over this many bytes every 2 ms, like a UART */
   ReplyMode    mode;
+
+  GByteArray  *paced;           /* reply bytes not handed over yet */
+  guint        pace_id;
 
   /* observations */
   GArray      *seqs;            /* guint8 of every request seen */
@@ -52,10 +56,45 @@ typedef struct
   guint        requests_framed; /* frames (lines) the station sent */
 } Device;
 
+static void device_write_now (Device       *dev,
+                              const guint8 *data,
+                              gsize         len);
+
+static gboolean
+on_device_pace (gpointer user_data)
+{
+  Device *dev = user_data;
+  guint n = MIN (dev->pace, dev->paced->len);
+
+  device_write_now (dev, dev->paced->data, n);
+  g_byte_array_remove_range (dev->paced, 0, n);
+  if (dev->paced->len > 0)
+    return G_SOURCE_CONTINUE;
+  dev->pace_id = 0;
+  return G_SOURCE_REMOVE;
+}
+
 static void
 device_write (Device       *dev,
               const guint8 *data,
               gsize         len)
+{
+  if (dev->pace == 0)
+    {
+      device_write_now (dev, data, len);
+      return;
+    }
+  if (dev->paced == NULL)
+    dev->paced = g_byte_array_new ();
+  g_byte_array_append (dev->paced, data, (guint) len);
+  if (dev->pace_id == 0)
+    dev->pace_id = g_timeout_add (2, on_device_pace, dev);
+}
+
+static void
+device_write_now (Device       *dev,
+                  const guint8 *data,
+                  gsize         len)
 {
   gsize done = 0;
 
@@ -302,6 +341,8 @@ static void
 device_clear (Device *dev)
 {
   device_unplug (dev);
+  g_clear_handle_id (&dev->pace_id, g_source_remove);
+  g_clear_pointer (&dev->paced, g_byte_array_unref);
   if (dev->slave_keep >= 0)
     close (dev->slave_keep);
   g_clear_pointer (&dev->decoder, cbp_decoder_free);
@@ -556,6 +597,97 @@ test_fragmentation (Fixture       *f,
   for (guint i = 1; i < f->dev.seqs->len; i++)
     g_assert_cmpuint (g_array_index (f->dev.seqs, guint8, i), ==,
                       (guint8)(g_array_index (f->dev.seqs, guint8, i - 1) + 1));
+}
+
+static gboolean has_line (Fixture    *f,
+                          const char *line);
+
+static gboolean
+tick_cb (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/* Waits (at most 10 s) for the device's log line. */
+static void
+wait_for_line (Fixture    *f,
+               const char *line)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  guint tick = g_timeout_add (100, tick_cb, NULL);
+
+  while (!has_line (f, line) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (tick);
+  g_assert_true (has_line (f, line));
+}
+
+static void
+count_wake_up (CbSerialPort *port,
+               GBytes       *bytes,
+               guint        *wake_ups)
+{
+  (*wake_ups)++;
+}
+
+/* A device that hands its reply over a few bytes at a time, as a UART does: once the
+ * transport knows how long the packet is, the port wakes it for the rest in a few large
+ * reads, not at every delivery. */
+static void
+test_paced_reply (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autofree char *big = g_strnfill (600, 'x');
+  g_autofree char *reply = NULL;
+  Result res = { 0 };
+  guint wake_ups = 0, deliveries;
+
+  for (guint i = 0; i < 600; i++)
+    big[i] = 'a' + (i * 11) % 26;
+  f->dev.pace = 16;
+  /* A pty has no baud rate; at 9600 the port's fallback (twice the wire time of what it waits
+   * for) is far longer than this device takes even on a loaded machine. */
+  g_assert_true (cb_serial_port_set_baud_rate (f->port, 9600, NULL));
+  g_signal_connect (f->port, "bytes-received", G_CALLBACK (count_wake_up), &wake_ups);
+
+  echo (f, big, 0, &res);
+  wait_for (&res);
+  g_assert_no_error (res.error);
+  reply = echo_reply_text (res.payload);
+  g_assert_cmpstr (reply, ==, big);
+
+  /* The reply is about 830 bytes: some 52 deliveries of 16. */
+  deliveries = (8 + 600 + 4) * 4 / 3 / 16;
+  g_test_message ("%u wake-ups for about %u deliveries", wake_ups, deliveries);
+  /* The first delivery, then the rest at most 255 bytes (a terminal's VMIN) at a time. */
+  g_assert_cmpuint (wake_ups, <=, deliveries / 6);
+  result_clear (&res);
+
+  /* A log line and a prompt without a newline still come through, as at every byte. */
+  f->dev.pace = 0;
+  device_write_str (&f->dev, "I: after\nuart:~$ ");
+  wait_for_line (f, "uart:~$ ");
+  g_assert_true (has_line (f, "I: after"));
+}
+
+/* A device that stops in the middle of a long packet's first frame (a reset) and then says
+ * something short: the port gave up waiting for the rest, so the words still arrive. */
+static void
+test_abandoned_frame (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autofree guint8 *packet = g_malloc0 (600);
+  uint8_t *frames = NULL;
+  size_t frames_len = 0;
+
+  g_assert_cmpint (cbp_frame_encode (packet, 600, 127, &frames, &frames_len), ==, 0);
+  device_write (&f->dev, frames, 40);
+  free (frames);
+  /* Let the transport see the frame's start, and so its length. */
+  for (guint i = 0; i < 20; i++)
+    g_main_context_iteration (NULL, FALSE);
+  device_write_str (&f->dev, "!! reset\n");
+  wait_for_line (f, "!! reset");
 }
 
 static gboolean
@@ -1029,6 +1161,8 @@ main (int   argc,
 
   ADD ("echo", test_echo);
   ADD ("fragmentation", test_fragmentation);
+  ADD ("paced-reply", test_paced_reply);
+  ADD ("abandoned-frame", test_abandoned_frame);
   ADD ("log-text", test_log_text);
   ADD ("log-prompt", test_log_prompt);
   ADD ("corrupt-then-retry", test_corrupt_then_retry);

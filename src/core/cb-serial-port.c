@@ -16,6 +16,10 @@
 #include "cb-serial-port.h"
 
 #define READ_CHUNK 4096
+/* The terminal's VMIN is a cc_t: a reader can wait for at most this many bytes at once. */
+#define READ_MIN_MAX 255
+/* A read minimum the line does not meet is given up after twice its wire time plus this. */
+#define READ_MIN_SLACK_MS 20
 
 typedef struct
 {
@@ -26,6 +30,12 @@ typedef struct
   GSource      *cancel_source;
   gboolean      cancelled;
 } WriteOp;
+
+typedef struct
+{
+  GSource source;
+  gint64  at;               /* monotonic µs, or -1 */
+} ReadMinDeadline;
 
 struct _CbSerialPort
 {
@@ -38,9 +48,14 @@ struct _CbSerialPort
   GQueue   write_queue;     /* WriteOp* */
   GError  *close_error;
 
+  ReadMinDeadline *read_min_deadline; /* gives up a read minimum the line does not meet */
+
   int      fd;
   guint    baud_rate;
   gsize    pending;
+  guint    read_min;        /* VMIN in force */
+  guint    read_min_next;   /* asked for during a bytes-received emission */
+  gboolean in_read;
 };
 
 G_DEFINE_FINAL_TYPE (CbSerialPort, cb_serial_port, G_TYPE_OBJECT)
@@ -273,6 +288,104 @@ cb_serial_port_disconnect (CbSerialPort *self,
   g_signal_emit (self, signals[SIGNAL_DISCONNECTED], 0, error);
 }
 
+/* Puts the terminal's VMIN at want: poll(2) says the port is readable only once that many
+ * bytes wait (Linux's n_tty with VTIME 0), so the line's small deliveries in between do not
+ * wake us. */
+static void
+apply_read_min (CbSerialPort *self,
+                guint         want)
+{
+  struct termios tio;
+
+  want = CLAMP (want, 1, READ_MIN_MAX);
+  if (self->fd < 0 || want == self->read_min)
+    return;
+
+  if (tcgetattr (self->fd, &tio) != 0)
+    {
+      g_debug ("Serial port %s: cannot read terminal settings: %s", self->path,
+               g_strerror (errno));
+      return;
+    }
+  tio.c_cc[VMIN] = want;
+  tio.c_cc[VTIME] = 0;
+  if (tcsetattr (self->fd, TCSANOW, &tio) != 0)
+    {
+      g_debug ("Serial port %s: cannot set VMIN %u: %s", self->path, want, g_strerror (errno));
+      return;
+    }
+  self->read_min = want;
+
+  if (want > 1)
+    {
+      gint64 wire_us = (gint64) want * 10 * G_USEC_PER_SEC / MAX (self->baud_rate, 1);
+
+      self->read_min_deadline->at = g_get_monotonic_time () + 2 * wire_us +
+                                    READ_MIN_SLACK_MS * 1000;
+    }
+  else
+    self->read_min_deadline->at = -1;
+}
+
+/* The deadline's own time, read at each loop iteration: g_source_set_ready_time() would
+ * signal the main context's wakeup fd at every change, a spurious poll wake-up per frame. */
+static gboolean
+read_min_deadline_prepare (GSource *source,
+                           gint    *timeout)
+{
+  ReadMinDeadline *d = (ReadMinDeadline *) source;
+  gint64 now;
+
+  if (d->at < 0)
+    {
+      *timeout = -1;
+      return FALSE;
+    }
+  now = g_source_get_time (source);
+  if (now >= d->at)
+    {
+      *timeout = 0;
+      return TRUE;
+    }
+  *timeout = (gint) MIN ((d->at - now + 999) / 1000, G_MAXINT);
+  return FALSE;
+}
+
+static gboolean
+read_min_deadline_check (GSource *source)
+{
+  ReadMinDeadline *d = (ReadMinDeadline *) source;
+
+  return d->at >= 0 && g_source_get_time (source) >= d->at;
+}
+
+static gboolean
+read_min_deadline_dispatch (GSource     *source,
+                            GSourceFunc  callback,
+                            gpointer     user_data)
+{
+  ((ReadMinDeadline *) source)->at = -1;
+  return callback (user_data);
+}
+
+static GSourceFuncs read_min_deadline_funcs = {
+  read_min_deadline_prepare, read_min_deadline_check, read_min_deadline_dispatch, NULL, NULL,
+  NULL
+};
+
+/* The bytes a reader waited for did not come in time (a device that abandoned a frame, or a
+ * guess too high): every byte wakes it again. */
+static gboolean
+on_read_min_deadline (gpointer user_data)
+{
+  CbSerialPort *self = user_data;
+
+  g_debug ("Serial port %s: %u bytes did not arrive in time; reading what is there",
+           self->path, self->read_min);
+  apply_read_min (self, 1);
+  return G_SOURCE_CONTINUE;
+}
+
 static gboolean
 on_read_ready (int           fd,
                GIOCondition  condition,
@@ -285,29 +398,52 @@ on_read_ready (int           fd,
   g_assert (CB_IS_SERIAL_PORT (self));
 
   hold = g_object_ref (self);
+  /* A read minimum lasts one wake-up: the listeners say again what they wait for. */
+  self->in_read = TRUE;
+  self->read_min_next = 1;
 
   /* Drain what is there first: a hangup can arrive with the device's last words queued. */
   while (self->fd >= 0)
     {
       guint8 buf[READ_CHUNK];
-      gssize n = read (self->fd, buf, sizeof buf);
+      gsize got = 0;
+      gssize n;
 
-      if (n > 0)
+      /* With VMIN above 64, Linux's tty read(2) hands over at most 64 bytes a call (it copies
+       * through a 64-byte buffer and asks the line discipline for more only once VMIN is
+       * reached): read on until nothing is left, so a wake-up still takes all there is. */
+      for (;;)
         {
-          g_autoptr(GBytes) bytes = g_bytes_new (buf, n);
+          n = read (self->fd, buf + got, sizeof buf - got);
+          if (n > 0)
+            {
+              got += n;
+              if (got < sizeof buf && self->read_min > 1)
+                continue;
+            }
+          else if (n < 0 && errno == EINTR)
+            continue;
+          break;
+        }
+
+      if (got > 0)
+        {
+          g_autoptr(GBytes) bytes = g_bytes_new (buf, got);
 
           got_data = TRUE;
+          self->read_min_next = 1;
           g_signal_emit (self, signals[SIGNAL_BYTES_RECEIVED], 0, bytes);
           /* A short read took all there was: the next bytes wake us again, so no read that
            * can only say EAGAIN (at 115200 baud a wake-up brings a few dozen bytes). With a
            * hangup, drain to the end. */
-          if ((gsize) n < sizeof buf && (condition & (G_IO_HUP | G_IO_ERR)) == 0)
+          if (got < sizeof buf && (condition & (G_IO_HUP | G_IO_ERR)) == 0)
             break;
           continue;
         }
 
       if (n == 0)
         {
+          self->in_read = FALSE;
           cb_serial_port_disconnect (self, "end of file");
           return G_SOURCE_REMOVE;
         }
@@ -318,10 +454,12 @@ on_read_ready (int           fd,
       if (errno == EAGAIN || errno == EWOULDBLOCK)
         break;
 
+      self->in_read = FALSE;
       cb_serial_port_disconnect (self, g_strerror (errno));
       return G_SOURCE_REMOVE;
     }
 
+  self->in_read = FALSE;
   if (self->fd < 0)
     return G_SOURCE_REMOVE;
 
@@ -332,6 +470,7 @@ on_read_ready (int           fd,
       return G_SOURCE_REMOVE;
     }
 
+  apply_read_min (self, self->read_min_next);
   return G_SOURCE_CONTINUE;
 }
 
@@ -459,6 +598,9 @@ cb_serial_port_shutdown (CbSerialPort *self,
 
   g_clear_pointer (&self->read_source, g_source_destroy);
   g_clear_pointer (&self->write_source, g_source_destroy);
+  if (self->read_min_deadline != NULL)
+    g_source_destroy (&g_steal_pointer (&self->read_min_deadline)->source);
+  self->in_read = FALSE;
 
   ioctl (self->fd, TIOCNXCL);
   flock (self->fd, LOCK_UN);
@@ -558,6 +700,15 @@ cb_serial_port_open (const char  *path,
   g_source_attach (self->read_source, g_main_context_get_thread_default ());
   g_source_unref (self->read_source);
 
+  self->read_min = 1;
+  self->read_min_deadline = (ReadMinDeadline *) g_source_new (&read_min_deadline_funcs,
+                                                              sizeof (ReadMinDeadline));
+  self->read_min_deadline->at = -1;
+  g_source_set_callback (&self->read_min_deadline->source, on_read_min_deadline, self, NULL);
+  g_source_set_static_name (&self->read_min_deadline->source, "[cb-serial-port read minimum]");
+  g_source_attach (&self->read_min_deadline->source, g_main_context_get_thread_default ());
+  g_source_unref (&self->read_min_deadline->source);
+
   return g_steal_pointer (&self);
 }
 
@@ -594,6 +745,9 @@ cb_serial_port_set_baud_rate (CbSerialPort  *self,
 
   if (!configure_termios (self->fd, self->path, baud_rate, error))
     return FALSE;
+  /* The settings start over at VMIN 1. */
+  self->read_min = 1;
+  self->read_min_deadline->at = -1;
 
   if (self->baud_rate != baud_rate)
     {
@@ -602,6 +756,32 @@ cb_serial_port_set_baud_rate (CbSerialPort  *self,
     }
 
   return TRUE;
+}
+
+/**
+ * cb_serial_port_set_read_min:
+ * @bytes: how many bytes the reader needs before it can make progress (0 or 1: any)
+ *
+ * Wakes the reader (`bytes-received`) only once @bytes (at most 255) are waiting, so a reader
+ * that knows how long the rest of a frame is takes it in one wake-up instead of at every few
+ * bytes the line delivers. @bytes must be a lower bound: if fewer come, the reader is woken
+ * anyway after twice their time on the line plus 20 ms. Called from a `bytes-received`
+ * handler, it holds from the end of that wake-up; a wake-up where nobody calls it goes back
+ * to 1.
+ */
+void
+cb_serial_port_set_read_min (CbSerialPort *self,
+                             gsize         bytes)
+{
+  guint want;
+
+  g_return_if_fail (CB_IS_SERIAL_PORT (self));
+
+  want = (guint) CLAMP (bytes, 1, READ_MIN_MAX);
+  if (self->in_read)
+    self->read_min_next = want;
+  else
+    apply_read_min (self, want);
 }
 
 gboolean

@@ -444,6 +444,9 @@ on_bytes_received (CbSerialPort   *port,
     return;
 
   cbp_decoder_feed (self->decoder, data, len);
+  /* Inside a packet whose length is known, the port wakes us again only when the rest of it
+   * (or 255 bytes of it) is there, not at every few bytes the line hands over. */
+  cb_serial_port_set_read_min (port, cbp_decoder_bytes_wanted (self->decoder));
   report_frame_errors (self);
 
   if (self->dispatching)
@@ -713,6 +716,8 @@ cb_smp_transport_dispose (GObject *object)
 
   if (self->port != NULL)
     {
+      /* Whoever reads the port next waits for no packet of ours. */
+      cb_serial_port_set_read_min (self->port, 1);
       g_clear_signal_handler (&self->bytes_handler, self->port);
       g_clear_signal_handler (&self->disconnect_handler, self->port);
       g_clear_object (&self->port);

@@ -408,6 +408,67 @@ finish_frame (cbp_decoder *dec)
     }
 }
 
+/* Base64 chars that carry left more bytes, at the fewest (no padding counted). */
+static size_t
+b64_chars_at_least (size_t left)
+{
+  return (left * 4 + 2) / 3;
+}
+
+/* Bytes still to come for a packet of expect raw bytes of which have are decoded, while the
+ * current frame holds partial chars of a group not yet decoded: the rest of the base64 and the
+ * frame's newline. */
+static size_t
+wanted_for (size_t expect,
+            size_t have,
+            size_t partial)
+{
+  size_t chars;
+
+  if (have >= expect)
+    return 1;
+  chars = b64_chars_at_least (expect - have) + 1;
+  return chars > partial + 1 ? chars - partial : 1;
+}
+
+size_t
+cbp_decoder_bytes_wanted (const cbp_decoder *dec)
+{
+  uint8_t head[3];
+  size_t plen;
+
+  switch (dec->mode)
+    {
+    case MODE_TEXT:
+      /* Between the frames of a packet: a continuation marker and the rest. */
+      return dec->pkt_active ? 2 + wanted_for (dec->pkt_expect, dec->pkt_len, 0) : 0;
+
+    case MODE_MARK:
+      /* A lone marker byte may be text: only its second byte is certain. */
+      return dec->pkt_active ? 1 + wanted_for (dec->pkt_expect, dec->pkt_len, 0) : 1;
+
+    case MODE_FRAME:
+      if (!dec->frame_first)
+        return dec->pkt_active ? wanted_for (dec->pkt_expect,
+                                             dec->pkt_len + dec->line_len / 4 * 3,
+                                             dec->line_len % 4)
+                               : 1;
+      /* A first frame: its first group says how long the packet is. */
+      if (dec->line_len < 4)
+        return 4 - dec->line_len + 1;
+      if (cbp_base64_decode (dec->line, 4, head) < 2)
+        return 1;
+      plen = ((size_t) head[0] << 8) | head[1];
+      if (plen < 3 || plen > dec->max_packet + 2)
+        return 1;
+      return wanted_for (plen + 2, dec->line_len / 4 * 3, dec->line_len % 4);
+
+    case MODE_SKIP:
+    default:
+      return 1;
+    }
+}
+
 static bool
 is_b64_char (uint8_t c)
 {

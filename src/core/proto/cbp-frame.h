@@ -75,6 +75,12 @@ void         cbp_decoder_reset (cbp_decoder     *dec);
 void         cbp_decoder_feed  (cbp_decoder     *dec,
                                 const uint8_t   *data,
                                 size_t           len);
+/* A lower bound on the bytes that must still arrive before the packet being assembled is
+ * complete (0 when no packet is under way), counting only its base64 and final newline: a
+ * reader that knows the rest of a frame is coming can wait for that many bytes in one go
+ * rather than wake at every few the line hands over. Only a bound for well-formed input: a
+ * device that abandons a packet never sends them. */
+size_t       cbp_decoder_bytes_wanted (const cbp_decoder *dec);
 /* Total of all err_* counters. */
 unsigned long cbp_decoder_errors (const cbp_decoder *dec);
 const cbp_decoder_stats *cbp_decoder_get_stats (const cbp_decoder *dec);
