@@ -60,6 +60,12 @@ enrollment_key_stored (gpointer user_data)
   return has_secret (user_data, CB_SECRET_ENROLLMENT_GROUP_KEY);
 }
 
+static gboolean
+ports_scanned (gpointer user_data)
+{
+  return cb_port_monitor_get_scanned (user_data);
+}
+
 static void
 test_first_run (void)
 {
@@ -90,6 +96,9 @@ test_first_run (void)
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window)));
   g_assert_cmpint (cb_context_get_state (context), ==, CB_CONTEXT_STATE_STARTING);
   g_assert_cmpstr (cb_window_get_page (CB_WINDOW (window)), ==, "bench");
+  /* The ports are scanned after the first frame, not before it. */
+  g_assert_false (cb_port_monitor_get_scanned (cb_context_get_port_monitor (context)));
+  cb_test_app_wait (ports_scanned, cb_context_get_port_monitor (context), 30000);
 
   cb_test_app_wait_for_state (context, CB_CONTEXT_STATE_READY, 60000);
   g_test_message ("Ready %d ms after activation", (int) ((g_get_monotonic_time () - start) / 1000));

@@ -275,6 +275,65 @@ test_provision_virtual_device (void)
   g_assert_null (cb_port_monitor_lookup (cb_context_get_port_monitor (app->context), saved_path));
 }
 
+/* The app scans the ports after its first frame, when the bench page may already be up:
+ * a device that was plugged in before the app started shows in that scan but is not
+ * auto-started; one plugged in after it is. */
+static void
+test_auto_start_after_late_scan (void)
+{
+  g_autoptr(CbTestApp) app = cb_test_app_new (CB_TEST_APP_NO_SIGN_IN);
+  g_autoptr(GSettings) settings = g_settings_new ("io.github.certbench.Certbench");
+  g_autoptr(CbVirtualDevice) present = NULL;
+  g_autoptr(CbVirtualDevice) later = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *present_dir = g_build_filename (app->dir, "present-device", NULL);
+  g_autofree char *later_dir = g_build_filename (app->dir, "later-device", NULL);
+  CbPortMonitor *monitor = cb_context_get_port_monitor (app->context);
+  GtkWidget *window, *page;
+  CbBenchPage *bench;
+
+  g_settings_set_boolean (settings, "auto-start", TRUE);
+
+  /* As the app starts: signed in, the bench page up, the ports not scanned yet. */
+  cb_context_start_without_ports (app->context);
+  cb_test_app_wait_for_state (app->context, CB_CONTEXT_STATE_READY, 30000);
+  g_assert_false (cb_port_monitor_get_scanned (monitor));
+
+  page = cb_bench_page_new (app->context);
+  bench = CB_BENCH_PAGE (page);
+  window = gtk_window_new ();
+  gtk_window_set_child (GTK_WINDOW (window), page);
+  gtk_window_present (GTK_WINDOW (window));
+
+  /* A device that was there before: the monitor lists it before its first scan is done. */
+  present = cb_virtual_device_new (present_dir, 0, &error);
+  g_assert_no_error (error);
+  cb_virtual_device_set_monitor (present, monitor);
+  cb_port_monitor_start (monitor);
+  g_assert_true (cb_port_monitor_get_scanned (monitor));
+  g_assert_nonnull (cb_port_monitor_lookup (monitor, cb_virtual_device_get_path (present)));
+  cb_test_app_spin (100);
+  g_assert_cmpuint (cb_bench_page_get_n_running (bench), ==, 0);
+  g_assert_null (cb_bench_page_get_run (bench, cb_virtual_device_get_path (present)));
+
+  /* Plugged in after the scan: provisioned without a click. */
+  later = cb_virtual_device_new (later_dir, 0, &error);
+  g_assert_no_error (error);
+  cb_virtual_device_set_monitor (later, monitor);
+  g_assert_cmpuint (cb_bench_page_get_n_running (bench), ==, 1);
+
+  cb_test_app_wait (page_idle, page, 50000);
+  g_assert_cmpuint (cb_bench_page_get_n_passed (bench), ==, 1);
+  g_assert_nonnull (cb_bench_page_get_run (bench, cb_virtual_device_get_path (later)));
+  g_assert_null (cb_bench_page_get_run (bench, cb_virtual_device_get_path (present)));
+
+  cb_virtual_device_set_monitor (later, NULL);
+  cb_virtual_device_set_monitor (present, NULL);
+  g_settings_reset (settings, "auto-start");
+  gtk_window_destroy (GTK_WINDOW (window));
+  cb_test_app_spin (100);
+}
+
 static void
 test_auto_start_and_parallel (void)
 {
@@ -631,6 +690,8 @@ main (int    argc,
   g_test_add_func ("/cb/app-bench/virtual-device-renews", test_virtual_device_renews);
   g_test_add_func ("/cb/app-bench/signing-in", test_signing_in);
   g_test_add_func ("/cb/app-bench/auto-start-and-parallel", test_auto_start_and_parallel);
+  g_test_add_func ("/cb/app-bench/auto-start-after-late-scan",
+                   test_auto_start_after_late_scan);
   g_test_add_func ("/cb/app-bench/failed-run", test_failed_run);
   g_test_add_func ("/cb/app-bench/not-connected", test_not_connected);
 

@@ -63,7 +63,10 @@ test_feed (void)
   Events ev = { g_ptr_array_new_with_free_func (g_free), g_ptr_array_new_with_free_func (g_free), 0 };
   GListModel *ports;
 
+  /* Ports listed before the first scan is done were there, not plugged in. */
+  g_assert_false (cb_port_monitor_get_scanned (monitor));
   cb_port_monitor_start (monitor);
+  g_assert_true (cb_port_monitor_get_scanned (monitor));
   ports = cb_port_monitor_get_ports (monitor);
   g_assert_true (g_list_model_get_item_type (ports) == CB_TYPE_SERIAL_PORT_INFO);
   g_assert_cmpuint (g_list_model_get_n_items (ports), ==, 0);

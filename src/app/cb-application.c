@@ -17,6 +17,8 @@ struct _CbApplication
   /* Owned */
   CbContext      *context;
   GSettings      *settings;
+
+  gboolean        ports_scan_pending;
 };
 
 G_DEFINE_FINAL_TYPE (CbApplication, cb_application, ADW_TYPE_APPLICATION)
@@ -50,6 +52,49 @@ cb_application_startup (GApplication *app)
                            self, G_CONNECT_SWAPPED);
 }
 
+static gboolean
+scan_ports_cb (gpointer user_data)
+{
+  CbApplication *self = user_data;
+  CbPortMonitor *monitor = self->context != NULL ? cb_context_get_port_monitor (self->context)
+                                                 : NULL;
+
+  self->ports_scan_pending = FALSE;
+  if (monitor != NULL)
+    cb_port_monitor_start (monitor);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_first_frame_cb (GdkFrameClock *clock,
+                   CbApplication *self)
+{
+  g_signal_handlers_disconnect_by_func (clock, on_first_frame_cb, self);
+  /* Out of the frame clock's cycle: the frame is on screen, the scan comes next, before the
+   * window builds its hidden pages (cb-window.c, also at G_PRIORITY_DEFAULT). */
+  g_idle_add_full (G_PRIORITY_DEFAULT, scan_ports_cb, g_object_ref (self), g_object_unref);
+}
+
+/* The ports are scanned once the window's first frame is drawn: the scan waits on udev and
+ * nothing in the first frame needs it. The monitor tells the ports this scan lists (there
+ * before) from the ones plugged in later, so the late scan auto-starts nothing. */
+static void
+scan_ports_after_first_frame (CbApplication *self,
+                              GtkWindow     *window)
+{
+  CbPortMonitor *monitor = cb_context_get_port_monitor (self->context);
+  GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (window));
+
+  if (monitor == NULL || cb_port_monitor_get_scanned (monitor) || self->ports_scan_pending)
+    return;
+  self->ports_scan_pending = TRUE;
+  if (surface != NULL)
+    g_signal_connect_object (gdk_surface_get_frame_clock (surface), "after-paint",
+                             G_CALLBACK (on_first_frame_cb), self, 0);
+  else
+    g_idle_add_full (G_PRIORITY_DEFAULT, scan_ports_cb, g_object_ref (self), g_object_unref);
+}
+
 static void
 cb_application_activate (GApplication *app)
 {
@@ -58,12 +103,13 @@ cb_application_activate (GApplication *app)
 
   /* The sandbox starts in a thread of its own while the window is built and shown; the
    * connection indicator follows it. */
-  cb_context_start (self->context);
+  cb_context_start_without_ports (self->context);
 
   window = gtk_application_get_active_window (GTK_APPLICATION (app));
   if (window == NULL)
     window = GTK_WINDOW (cb_window_new (GTK_APPLICATION (app), self->context));
   gtk_window_present (window);
+  scan_ports_after_first_frame (self, window);
 }
 
 static void

@@ -88,8 +88,25 @@ _cb_bench_page_on_port_added (CbBenchPage      *self,
 
   if (g_strcmp0 (path, self->selected_path) == 0)
     _cb_bench_page_select_port (self, path);
+  /* Auto-start is for devices plugged in: a port the monitor's first scan lists was there
+   * before, whenever that scan runs (the app scans after its first frame). */
+  if (!cb_port_monitor_get_scanned (self->monitor))
+    return;
   if (self->settings != NULL && g_settings_get_boolean (self->settings, "auto-start"))
     _cb_bench_page_provision_port (self, path);
+}
+
+void
+_cb_bench_page_on_ports_scanned (CbBenchPage *self)
+{
+  GtkListBoxRow *first;
+
+  /* Show a port from the start rather than an empty pane, once the ports are known. */
+  if (self->selected_path != NULL)
+    return;
+  first = gtk_list_box_get_row_at_index (self->ports_list, 0);
+  if (first != NULL)
+    gtk_list_box_select_row (self->ports_list, first);
 }
 
 void

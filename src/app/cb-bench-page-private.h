@@ -131,6 +131,7 @@ void _cb_bench_page_on_port_added (CbBenchPage      *self,
                                    CbSerialPortInfo *info);
 void _cb_bench_page_on_port_removed (CbBenchPage      *self,
                                      CbSerialPortInfo *info);
+void _cb_bench_page_on_ports_scanned (CbBenchPage *self);
 void _cb_bench_page_start_virtual_device (CbBenchPage *self);
 
 /* cb-bench-page-actions.c */

@@ -59,15 +59,14 @@ cb_bench_page_constructed (GObject *object)
   self->monitor = cb_context_get_port_monitor (self->context);
   if (self->monitor != NULL)
     {
-      GtkListBoxRow *first;
-
       gtk_list_box_bind_model (self->ports_list, cb_port_monitor_get_ports (self->monitor),
                                _cb_bench_page_create_port_row, self, NULL);
       _cb_bench_page_start_virtual_device (self);
-      /* Show a port from the start rather than an empty pane. */
-      first = gtk_list_box_get_row_at_index (self->ports_list, 0);
-      if (first != NULL)
-        gtk_list_box_select_row (self->ports_list, first);
+      _cb_bench_page_on_ports_scanned (self);
+      /* Before the first scan the list may hold only the virtual device. */
+      g_signal_connect_object (self->monitor, "notify::scanned",
+                               G_CALLBACK (_cb_bench_page_on_ports_scanned), self,
+                               G_CONNECT_SWAPPED);
       /* After the virtual device: auto-start is for devices plugged in from now on. */
       g_signal_connect_object (self->monitor, "port-added",
                                G_CALLBACK (_cb_bench_page_on_port_added), self,

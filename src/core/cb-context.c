@@ -907,10 +907,21 @@ cb_context_start (CbContext *self)
 
   if (self->started)
     return;
-  self->started = TRUE;
 
   if (self->port_monitor != NULL)
     cb_port_monitor_start (self->port_monitor);
+  cb_context_start_without_ports (self);
+}
+
+void
+cb_context_start_without_ports (CbContext *self)
+{
+  g_return_if_fail (CB_IS_CONTEXT (self));
+
+  if (self->started)
+    return;
+  self->started = TRUE;
+
   cb_context_activate (self);
 }
 

@@ -60,6 +60,9 @@ CbContext      *cb_context_new_for_profile     (CbProfile               *profile
 /* Brings up the active profile without blocking: the sandbox starts in a thread of its own,
  * then the clients are made and the stored or a device-code sign-in happens. */
 void            cb_context_start               (CbContext           *self);
+/* The same, but the port monitor's first scan is left to the caller (cb_port_monitor_start on
+ * the context's monitor): the app scans the ports after its first frame. */
+void            cb_context_start_without_ports (CbContext           *self);
 
 CbContextFlags  cb_context_get_flags           (CbContext           *self);
 CbContextState  cb_context_get_state           (CbContext           *self);

@@ -2,7 +2,9 @@
 #define G_LOG_DOMAIN "cb-port-monitor"
 
 /* CbPortMonitor: the ports the station can use as a GListModel sorted by path, with port-added
- * and port-removed; fed by hand or by a backend subclass. */
+ * and port-removed; fed by hand or by a backend subclass. `scanned` tells the ports that were
+ * there when the monitor started (listed before or during its first scan) from the ones that
+ * came afterwards, whenever that scan runs. */
 
 #include "config.h"
 
@@ -16,6 +18,7 @@ typedef struct
   GListStore *ports;
 
   gboolean    started;
+  gboolean    scanned;
 } CbPortMonitorPrivate;
 
 G_DEFINE_TYPE_WITH_PRIVATE (CbPortMonitor, cb_port_monitor, G_TYPE_OBJECT)
@@ -27,6 +30,32 @@ enum {
 };
 
 static guint signals[N_SIGNALS];
+
+enum {
+  PROP_0,
+  PROP_SCANNED,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+cb_port_monitor_get_property (GObject    *object,
+                              guint       prop_id,
+                              GValue     *value,
+                              GParamSpec *pspec)
+{
+  CbPortMonitor *self = CB_PORT_MONITOR (object);
+
+  switch (prop_id)
+    {
+    case PROP_SCANNED:
+      g_value_set_boolean (value, cb_port_monitor_get_scanned (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
 
 static void
 cb_port_monitor_dispose (GObject *object)
@@ -50,7 +79,18 @@ cb_port_monitor_class_init (CbPortMonitorClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
   object_class->dispose = cb_port_monitor_dispose;
+  object_class->get_property = cb_port_monitor_get_property;
   klass->start = cb_port_monitor_real_start;
+
+  /**
+   * CbPortMonitor:scanned:
+   *
+   * TRUE once the first scan (the backend's start) has listed the ports that were there.
+   */
+  properties[PROP_SCANNED] =
+    g_param_spec_boolean ("scanned", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
    * CbPortMonitor::port-added:
@@ -101,6 +141,18 @@ cb_port_monitor_start (CbPortMonitor *self)
 
   priv->started = TRUE;
   CB_PORT_MONITOR_GET_CLASS (self)->start (self);
+  priv->scanned = TRUE;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SCANNED]);
+}
+
+gboolean
+cb_port_monitor_get_scanned (CbPortMonitor *self)
+{
+  CbPortMonitorPrivate *priv = cb_port_monitor_get_instance_private (self);
+
+  g_return_val_if_fail (CB_IS_PORT_MONITOR (self), FALSE);
+
+  return priv->scanned;
 }
 
 GListModel *

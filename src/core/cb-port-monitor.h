@@ -27,6 +27,9 @@ struct _CbPortMonitorClass
 CbPortMonitor    *cb_port_monitor_new                   (void);
 /* Starts the backend (enumerates existing ports, then listens for hotplug). Idempotent. */
 void              cb_port_monitor_start                 (CbPortMonitor    *self);
+/* FALSE until the first scan is done: a port-added seen while it is FALSE is a port that was
+ * already there (listed by the scan or by hand before it), not one plugged in. */
+gboolean          cb_port_monitor_get_scanned           (CbPortMonitor    *self);
 /* Returns: (transfer none): a GListModel of CbSerialPortInfo */
 GListModel       *cb_port_monitor_get_ports             (CbPortMonitor    *self);
 /* Returns: (transfer none) (nullable) */
