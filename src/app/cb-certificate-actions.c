@@ -91,9 +91,8 @@ toast (CertActions *self,
 {
   GtkWidget *overlay = gtk_widget_get_ancestor (self->widget, ADW_TYPE_TOAST_OVERLAY);
 
-  /* A newer copy makes the last "copied" toast stale. */
   if (overlay != NULL)
-    cb_toast_overlay_add_kind (ADW_TOAST_OVERLAY (overlay), "cb-certificate", adw_toast_new (title));
+    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (title));
   else
     cb_widget_toast (self->widget, title);
 }
@@ -305,6 +304,11 @@ details_cb (GSimpleAction *action,
   CertActions *self = user_data;
   GtkRoot *root = gtk_widget_get_root (self->widget);
   GtkWidget *window = cb_certificate_details_window_new (self->chain, self->index);
+
+  cb_certificate_actions_install (window, self->chain, self->index);
+  cb_certificate_details_window_add_header_widget (
+    CB_CERTIFICATE_DETAILS_WINDOW (window),
+    cb_certificate_actions_menu_button_new (self->chain->len > 1, _("Copy or save the certificate")));
 
   if (GTK_IS_WINDOW (root))
     gtk_window_set_transient_for (GTK_WINDOW (window), GTK_WINDOW (root));

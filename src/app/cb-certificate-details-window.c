@@ -3,14 +3,13 @@
 
 /* The certificate details window: one preferences group per section of the certificate (the
  * header fields, the names, the validity, the key, the fingerprints, each extension with its
- * critical flag), a row per field with its value wrapped and selectable, and the "cert" menu to
- * copy or save it. The fields come from core (cb-x509-details.c). */
+ * critical flag), a row per field with its value wrapped and selectable; whoever opens it
+ * adds the menu to copy or save it (cb-certificate-actions.c). The fields come from core (cb-x509-details.c). */
 
 #include "config.h"
 
 #include <glib/gi18n.h>
 
-#include "cb-certificate-actions.h"
 #include "cb-x509-details.h"
 
 #include "cb-certificate-details-window.h"
@@ -20,6 +19,7 @@ struct _CbCertificateDetailsWindow
   AdwWindow      parent_instance;
 
   CbCertificate *certificate;
+  AdwHeaderBar  *header;
 };
 
 G_DEFINE_FINAL_TYPE (CbCertificateDetailsWindow, cb_certificate_details_window, ADW_TYPE_WINDOW)
@@ -67,13 +67,11 @@ build (CbCertificateDetailsWindow *self,
                                            _("Certificate details"));
   GtkWidget *overlay = adw_toast_overlay_new ();
   GtkWidget *page = adw_preferences_page_new ();
-  GtkWidget *menu = cb_certificate_actions_menu_button_new (chain->len > 1,
-                                                            _("Copy or save the certificate"));
   AdwPreferencesGroup *group = NULL;
   const char *section = NULL;
 
   adw_header_bar_set_title_widget (ADW_HEADER_BAR (header), title);
-  adw_header_bar_pack_end (ADW_HEADER_BAR (header), menu);
+  self->header = ADW_HEADER_BAR (header);
   gtk_box_append (GTK_BOX (toolbar), header);
 
   for (guint i = 0; i < details->len; i++)
@@ -105,8 +103,6 @@ build (CbCertificateDetailsWindow *self,
   gtk_widget_set_vexpand (overlay, TRUE);
   gtk_box_append (GTK_BOX (toolbar), overlay);
   adw_window_set_content (ADW_WINDOW (self), toolbar);
-
-  cb_certificate_actions_install (GTK_WIDGET (self), chain, index);
 }
 
 static void
@@ -156,4 +152,12 @@ cb_certificate_details_window_get_certificate (CbCertificateDetailsWindow *self)
 {
   g_return_val_if_fail (CB_IS_CERTIFICATE_DETAILS_WINDOW (self), NULL);
   return self->certificate;
+}
+
+void
+cb_certificate_details_window_add_header_widget (CbCertificateDetailsWindow *self,
+                                                 GtkWidget                  *widget)
+{
+  g_return_if_fail (CB_IS_CERTIFICATE_DETAILS_WINDOW (self));
+  adw_header_bar_pack_end (self->header, widget);
 }
