@@ -7,8 +7,13 @@
 
 #include "config.h"
 
+#include <glib/gstdio.h>
+
 #include "cb-bench-client.h"
+#include "cb-certificate-actions.h"
+#include "cb-certificate-details-window.h"
 #include "cb-diagnostics-page.h"
+#include "cb-provisioning-chain.h"
 #include "cb-provisioning-run.h"
 #include "cb-sandbox-profile.h"
 #include "cb-sandbox-service.h"
@@ -311,6 +316,279 @@ test_no_device (Fixture       *f,
   g_assert_nonnull (strstr (cb_diagnostic_check_get_detail (chain), "/nonexistent/tty"));
 }
 
+/* ---- the verdict, certificates to take away, a dropped file --------------------------------- */
+
+static char *
+clipboard_text (GtkWidget *widget)
+{
+  AsyncWait w = { 0 };
+  g_autoptr(GError) error = NULL;
+  GdkClipboard *clipboard = gtk_widget_get_clipboard (widget);
+  char *text;
+
+  gdk_clipboard_read_text_async (clipboard, NULL, async_cb, &w);
+  cb_test_app_wait (async_done, &w, 10000);
+  text = gdk_clipboard_read_text_finish (clipboard, w.result, &error);
+  g_clear_object (&w.result);
+  g_assert_no_error (error);
+  return text;
+}
+
+/* What `openssl x509 -noout -fingerprint -<digest>` prints for @pem_path, after the "=". */
+static char *
+openssl_fingerprint (const char *pem_path,
+                     const char *digest)
+{
+  g_autofree char *out = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *argv[] = { "openssl", "x509", "-noout", "-fingerprint", digest, "-in", pem_path, NULL };
+  int status = 0;
+  char *eq;
+
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, NULL, &status,
+                &error);
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  eq = strchr (out, '=');
+  g_assert_nonnull (eq);
+  return g_strdup (g_strstrip (eq + 1));
+}
+
+static GtkDropTarget *
+find_drop_target (GtkWidget *widget)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_DROP_TARGET (controller))
+        return GTK_DROP_TARGET (controller);
+    }
+  return NULL;
+}
+
+/* Drops @path on the page through its drop target, as a file manager's drop would arrive. */
+static gboolean
+drop_file (Fixture    *f,
+           const char *path)
+{
+  GtkDropTarget *target = find_drop_target (GTK_WIDGET (f->page));
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GSList) files = g_slist_prepend (NULL, file);
+  GValue value = G_VALUE_INIT;
+  gboolean handled = FALSE;
+
+  g_assert_nonnull (target);
+  g_value_init (&value, GDK_TYPE_FILE_LIST);
+  g_value_take_boxed (&value, gdk_file_list_new_from_list (files));
+  g_signal_emit_by_name (target, "drop", &value, 10.0, 10.0, &handled);
+  g_value_unset (&value);
+  return handled;
+}
+
+typedef struct
+{
+  Fixture    *f;
+  const char *verdict;
+} VerdictWait;
+
+static gboolean
+verdict_is (gpointer data)
+{
+  VerdictWait *w = data;
+  g_autofree char *verdict = cb_diagnostics_page_dup_verdict (w->f->page, NULL);
+  static char *last;
+
+  if (g_strcmp0 (verdict, last) != 0)
+    {
+      g_test_message ("verdict: %s", verdict);
+      g_free (last);
+      last = g_strdup (verdict);
+    }
+  return g_strcmp0 (verdict, w->verdict) == 0;
+}
+
+static void
+save_at (GtkWidget  *widget,
+         const char *name,
+         int         width,
+         int         height)
+{
+  g_autofree char *path = g_test_build_filename (G_TEST_BUILT, "screenshots", name, NULL);
+
+  cb_test_app_save_png (widget, path, width, height);
+}
+
+static void
+test_verdict_take_away_and_drop (Fixture       *f,
+                                 gconstpointer  data)
+{
+  g_autofree char *dir = g_dir_make_tmp ("cb-app-certs-XXXXXX", NULL);
+  g_autofree char *pem_path = g_build_filename (dir, "chain.pem", NULL);
+  g_autofree char *der_path = g_build_filename (dir, "chain.der", NULL);
+  g_autofree char *leaf_path = g_build_filename (dir, "leaf.pem", NULL);
+  g_autofree char *bad_path = g_build_filename (dir, "notes.crt", NULL);
+  g_autoptr(GFile) pem_file = g_file_new_for_path (pem_path);
+  g_autoptr(GFile) der_file = g_file_new_for_path (der_path);
+  g_autoptr(GFile) leaf_file = g_file_new_for_path (leaf_path);
+  g_autoptr(GPtrArray) chain = NULL;
+  g_autoptr(GPtrArray) read_back = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *verdict = NULL;
+  g_autofree char *first = NULL;
+  g_autofree char *report = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *copied = NULL;
+  g_autofree char *expected = NULL;
+  g_autofree char *registration = NULL;
+  g_autofree char *version = g_strdup_printf ("App version: %s\n", PACKAGE_VERSION);
+  GtkWidget *menu;
+  GtkWidget *details = NULL;
+  gsize len;
+  VerdictWait vw = { f, NULL };
+
+  /* The device: all nine pass, said at the top. */
+  diagnose (f);
+  verdict = cb_diagnostics_page_dup_verdict (f->page, &first);
+  g_assert_cmpstr (verdict, ==, "9 of 9 checks passed");
+  g_assert_null (first);
+  g_assert_nonnull (cb_test_app_find_label (GTK_WIDGET (f->page), "9 of 9 checks passed"));
+  report = cb_diagnostics_page_dup_report (f->page);
+  g_test_message ("%s", report);
+  registration = g_strdup_printf ("\nRegistration ID: %s\n", f->device_id);
+  g_assert_nonnull (strstr (report, "\n9 of 9 checks passed\n"));
+  g_assert_nonnull (strstr (report, "\nHardware serial: "));
+  g_assert_nonnull (strstr (report, registration));
+  g_assert_nonnull (strstr (report, version));
+  g_assert_nonnull (strstr (report, "\nService time: "));
+  save_at (GTK_WIDGET (f->page), "diagnostics-verdict.png", 1280, 800);
+  save_at (GTK_WIDGET (f->page), "diagnostics-verdict-360.png", 360, 800);
+
+  /* The chain read from the device, exported as PEM and DER and read back (what the save
+   * actions write once the desktop's file chooser has a name). */
+  menu = cb_test_app_find_widget (GTK_WIDGET (f->page), GTK_TYPE_MENU_BUTTON);
+  g_assert_nonnull (menu);
+  g_assert_true (gtk_widget_get_visible (menu));
+  {
+    g_autofree char *pem = NULL;
+
+    /* Copy the chain as PEM through the menu's action: the device's whole chain. */
+    g_assert_true (gtk_widget_activate_action (menu, "cert.copy-chain-pem", NULL));
+    pem = clipboard_text (menu);
+    chain = cb_certificate_list_new_from_data ((const guint8 *) pem, strlen (pem), &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (chain->len, >=, 2);
+  }
+
+  g_assert_true (cb_certificate_export_to_file (chain, -1, CB_CERTIFICATE_FORMAT_PEM, pem_file, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (pem_path, &contents, &len, &error));
+  read_back = cb_certificate_list_new_from_data ((const guint8 *) contents, len, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (read_back->len, ==, chain->len);
+  for (guint i = 0; i < chain->len; i++)
+    g_assert_true (cb_certificate_equal (g_ptr_array_index (read_back, i), g_ptr_array_index (chain, i)));
+  g_clear_pointer (&read_back, g_ptr_array_unref);
+  g_clear_pointer (&contents, g_free);
+
+  g_assert_true (cb_certificate_export_to_file (chain, -1, CB_CERTIFICATE_FORMAT_DER, der_file, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (der_path, &contents, &len, &error));
+  {
+    g_autoptr(GBytes) der = g_bytes_new (contents, len);
+
+    g_assert_cmpuint (contents[0], ==, 0x30);
+    read_back = cb_provisioning_split_chain (der, &error);
+    g_assert_no_error (error);
+  }
+  g_assert_cmpuint (read_back->len, ==, chain->len);
+  for (guint i = 0; i < chain->len; i++)
+    g_assert_true (cb_certificate_equal (g_ptr_array_index (read_back, i), g_ptr_array_index (chain, i)));
+  g_clear_pointer (&contents, g_free);
+
+  g_assert_true (cb_certificate_export_to_file (chain, 0, CB_CERTIFICATE_FORMAT_PEM, leaf_file, &error));
+  g_assert_no_error (error);
+
+  /* The fingerprints copied are openssl's. */
+  g_assert_true (gtk_widget_activate_action (menu, "cert.copy-sha256", NULL));
+  copied = clipboard_text (menu);
+  expected = openssl_fingerprint (leaf_path, "-sha256");
+  g_assert_cmpstr (copied, ==, expected);
+  g_clear_pointer (&copied, g_free);
+  g_clear_pointer (&expected, g_free);
+  g_assert_true (gtk_widget_activate_action (menu, "cert.copy-sha1", NULL));
+  copied = clipboard_text (menu);
+  expected = openssl_fingerprint (leaf_path, "-sha1");
+  g_assert_cmpstr (copied, ==, expected);
+
+  /* The details window shows the leaf, every field. */
+  g_assert_true (gtk_widget_activate_action (menu, "cert.details", NULL));
+  cb_test_app_spin (100);
+  {
+    GList *toplevels = gtk_window_list_toplevels ();
+
+    for (GList *l = toplevels; l != NULL; l = l->next)
+      if (CB_IS_CERTIFICATE_DETAILS_WINDOW (l->data))
+        details = l->data;
+    g_list_free (toplevels);
+  }
+  g_assert_nonnull (details);
+  g_assert_true (cb_certificate_equal (cb_certificate_details_window_get_certificate (CB_CERTIFICATE_DETAILS_WINDOW (details)),
+                                       g_ptr_array_index (chain, 0)));
+  g_assert_nonnull (cb_test_app_find_label (details, cb_certificate_get_sha256_fingerprint (g_ptr_array_index (chain, 0))));
+  g_assert_nonnull (cb_test_app_find_label (details, "Subject key identifier"));
+  save_at (details, "certificate-details.png", 640, 900);
+  save_at (details, "certificate-details-360.png", 360, 900);
+  gtk_window_destroy (GTK_WINDOW (details));
+
+  /* A file that is not a certificate: a clear error, the findings stay. */
+  g_assert_true (g_file_set_contents (bad_path, "not a certificate\n", -1, NULL));
+  g_assert_false (cb_diagnostics_page_check_data (f->page, (const guint8 *) "not a certificate\n", 18,
+                                                   "notes.crt", &error));
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "notes.crt is not a certificate"));
+  g_clear_error (&error);
+  g_assert_true (drop_file (f, bad_path));
+  cb_test_app_spin (300);
+  g_clear_pointer (&verdict, g_free);
+  verdict = cb_diagnostics_page_dup_verdict (f->page, NULL);
+  g_assert_cmpstr (verdict, ==, "9 of 9 checks passed");
+  g_assert_false (cb_diagnostics_page_get_running (f->page));
+
+  /* The chain dropped as a DER file: the service's checks, the device's not available. */
+  g_assert_true (drop_file (f, der_path));
+  vw.verdict = "6 of 6 checks passed (3 not available)";
+  cb_test_app_wait (verdict_is, &vw, 60000);
+  log_checks (f);
+  g_clear_pointer (&report, g_free);
+  report = cb_diagnostics_page_dup_report (f->page);
+  g_assert_nonnull (strstr (report, "\nChecked from: chain.der\n"));
+  g_assert_nonnull (strstr (report, registration));
+  g_assert_cmpint (cb_diagnostic_check_get_status (cb_diagnostics_page_lookup_check (f->page, "identifier")),
+                   ==, CB_CHECK_PASS);
+  save_at (GTK_WIDGET (f->page), "diagnostics-file.png", 1280, 800);
+
+  /* The leaf alone (PEM): the chain check fails, and the verdict says what to do first. */
+  g_assert_true (drop_file (f, leaf_path));
+  /* The chain fails, and without an issuing CA the issuer check warns. */
+  vw.verdict = "4 of 6 checks passed (3 not available)";
+  cb_test_app_wait (verdict_is, &vw, 60000);
+  g_clear_pointer (&first, g_free);
+  g_clear_pointer (&verdict, g_free);
+  verdict = cb_diagnostics_page_dup_verdict (f->page, &first);
+  g_assert_nonnull (first);
+  g_assert_true (g_str_has_suffix (first, "(Chain valid to the namespace root)"));
+  save_at (GTK_WIDGET (f->page), "diagnostics-file-leaf-360.png", 360, 800);
+
+  g_unlink (pem_path);
+  g_unlink (der_path);
+  g_unlink (leaf_path);
+  g_unlink (bad_path);
+  g_rmdir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -321,6 +599,8 @@ main (int   argc,
               test_pass_then_revoked, fixture_teardown);
   g_test_add ("/cb/app-diagnostics/no-device", Fixture, NULL, fixture_setup, test_no_device,
               fixture_teardown);
+  g_test_add ("/cb/app-diagnostics/verdict-take-away-and-drop", Fixture, "provision",
+              fixture_setup, test_verdict_take_away_and_drop, fixture_teardown);
 
   return g_test_run ();
 }

@@ -242,6 +242,98 @@ test_same_findings_then_revoked (Fixture       *f,
   assert_same_findings (findings, diagnosis);
 }
 
+static void
+wait_done (CbDiagnosis *diagnosis)
+{
+  gint64 deadline = g_get_monotonic_time () + 120 * G_USEC_PER_SEC;
+
+  while (cb_diagnosis_get_running (diagnosis) && g_get_monotonic_time () < deadline)
+    {
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (1000);
+    }
+  g_assert_false (cb_diagnosis_get_running (diagnosis));
+}
+
+/* The verdict and the report's header on a healthy device; then the same device's chain, as a
+ * file would give it, checked with the same rules: the same service findings, the device's own
+ * not available; a chain that does not end at the namespace root says what to do first. */
+static void
+test_verdict_and_chain_from_file (Fixture       *f,
+                                  gconstpointer  data)
+{
+  g_autoptr(CbDiagnosis) diagnosis = NULL;
+  g_autoptr(CbDiagnosis) from_file = NULL;
+  g_autofree char *verdict = NULL;
+  g_autofree char *first = NULL;
+  g_autofree char *report = NULL;
+  g_autofree char *version = g_strdup_printf ("App version: %s\n", PACKAGE_VERSION);
+  GPtrArray *chain;
+  int status;
+
+  status = run_cli (f, NULL, (const char *[]) { "provision", "--port", f->pty, "--template",
+                                                "diag-{serial}", "--quiet", NULL });
+  g_assert_cmpint (status, ==, 0);
+
+  diagnosis = diagnose (f);
+  verdict = cb_diagnosis_dup_verdict (diagnosis, &first);
+  g_assert_cmpstr (verdict, ==, "9 of 9 checks passed");
+  g_assert_null (first);
+  report = cb_diagnosis_dup_report (diagnosis);
+  g_test_message ("%s", report);
+  g_assert_nonnull (strstr (report, "\n9 of 9 checks passed\n"));
+  g_assert_nonnull (strstr (report, "\nHardware serial: CB-DIAG-0001\n"));
+  g_assert_nonnull (strstr (report, "\nRegistration ID: diag-cb-diag-0001\n"));
+  g_assert_nonnull (strstr (report, version));
+  g_assert_nonnull (strstr (report, "\nService time: "));
+
+  /* The same chain from a file. */
+  chain = cb_diagnosis_get_chain (diagnosis);
+  from_file = cb_diagnosis_new (f->context);
+  cb_diagnosis_run_chain (from_file, chain, "dev.pem");
+  wait_done (from_file);
+  for (guint i = 0; i < 9; i++)
+    {
+      g_autoptr(CbDiagnosticCheck) device = g_list_model_get_item (cb_diagnosis_get_checks (diagnosis), i);
+      g_autoptr(CbDiagnosticCheck) file = g_list_model_get_item (cb_diagnosis_get_checks (from_file), i);
+      const char *id = cb_diagnostic_check_get_id (file);
+
+      g_test_message ("%s: %s", id, cb_check_status_to_string (cb_diagnostic_check_get_status (file)));
+      if (g_str_equal (id, "device") || g_str_equal (id, "hub") || g_str_equal (id, "renewal"))
+        g_assert_cmpint (cb_diagnostic_check_get_status (file), ==, CB_CHECK_NOT_AVAILABLE);
+      else
+        {
+          g_assert_cmpint (cb_diagnostic_check_get_status (file), ==, cb_diagnostic_check_get_status (device));
+          g_assert_cmpstr (cb_diagnostic_check_get_detail (file), ==, cb_diagnostic_check_get_detail (device));
+        }
+    }
+  g_clear_pointer (&verdict, g_free);
+  verdict = cb_diagnosis_dup_verdict (from_file, &first);
+  g_assert_cmpstr (verdict, ==, "6 of 6 checks passed (3 not available)");
+  g_assert_null (first);
+  g_clear_pointer (&report, g_free);
+  report = cb_diagnosis_dup_report (from_file);
+  g_assert_nonnull (strstr (report, "\nChecked from: dev.pem\n"));
+  g_assert_nonnull (strstr (report, "\nRegistration ID: diag-cb-diag-0001\n"));
+  g_assert_null (strstr (report, "Hardware serial"));
+
+  /* The leaf alone does not end at a root: the chain check fails first, with its advice. */
+  {
+    g_autoptr(GPtrArray) leaf_only = g_ptr_array_new ();
+
+    g_ptr_array_add (leaf_only, g_ptr_array_index (chain, 0));
+    cb_diagnosis_run_chain (from_file, leaf_only, "leaf.der");
+    wait_done (from_file);
+    g_clear_pointer (&verdict, g_free);
+    verdict = cb_diagnosis_dup_verdict (from_file, &first);
+    g_assert_cmpint (cb_diagnostic_check_get_status (cb_diagnosis_lookup_check (from_file, "chain")),
+                     ==, CB_CHECK_FAIL);
+    g_assert_true (g_str_has_suffix (verdict, "checks passed (3 not available)"));
+    g_assert_cmpstr (first, ==, "Provision the device again: the station installs the whole chain "
+                                "up to the namespace root (Chain valid to the namespace root)");
+  }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -250,6 +342,8 @@ main (int    argc,
 
   g_test_add ("/cb/diagnosis/same-findings-then-revoked", Fixture, NULL, fixture_setup,
               test_same_findings_then_revoked, fixture_teardown);
+  g_test_add ("/cb/diagnosis/verdict-and-chain-from-file", Fixture, NULL, fixture_setup,
+              test_verdict_and_chain_from_file, fixture_teardown);
 
   return g_test_run ();
 }

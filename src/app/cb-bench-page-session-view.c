@@ -209,6 +209,7 @@ _cb_bench_page_show_chain (CbBenchPage    *self,
 
       /* The bar marks the station's renewal point, not the default one. */
       cb_certificate_row_set_renewal_fraction (CB_CERTIFICATE_ROW (row), fraction);
+      cb_certificate_row_set_chain (CB_CERTIFICATE_ROW (row), chain, i);
       gtk_list_box_append (self->chain_list, row);
     }
   gtk_widget_set_visible (self->chain_group, chain != NULL && chain->len > 0);

@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "cb-certificate-actions.h"
 #include "cb-lifetime-bar.h"
 
 #include "cb-certificate-row.h"
@@ -15,6 +16,7 @@ struct _CbCertificateRow
 
   /* Template widgets */
   GtkLabel      *role_label;
+  GtkBox        *actions_box;
   GtkLabel      *subject_label;
   GtkLabel      *issuer_label;
   GtkLabel      *serial_label;
@@ -171,6 +173,7 @@ cb_certificate_row_class_init (CbCertificateRowClass *klass)
   gtk_widget_class_set_template_from_resource (
     widget_class, "/io/github/certbench/Certbench/cb-certificate-row.ui");
   gtk_widget_class_bind_template_child (widget_class, CbCertificateRow, role_label);
+  gtk_widget_class_bind_template_child (widget_class, CbCertificateRow, actions_box);
   gtk_widget_class_bind_template_child (widget_class, CbCertificateRow, subject_label);
   gtk_widget_class_bind_template_child (widget_class, CbCertificateRow, issuer_label);
   gtk_widget_class_bind_template_child (widget_class, CbCertificateRow, serial_label);
@@ -230,4 +233,32 @@ cb_certificate_row_set_renewal_fraction (CbCertificateRow *self,
 {
   g_return_if_fail (CB_IS_CERTIFICATE_ROW (self));
   cb_lifetime_bar_set_renewal_fraction (self->lifetime_bar, fraction);
+}
+
+void
+cb_certificate_row_set_chain (CbCertificateRow *self,
+                              GPtrArray        *chain,
+                              guint             index)
+{
+  GtkWidget *child;
+
+  g_return_if_fail (CB_IS_CERTIFICATE_ROW (self));
+  g_return_if_fail (chain == NULL || index < chain->len);
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->actions_box))) != NULL)
+    gtk_box_remove (self->actions_box, child);
+  cb_certificate_actions_install (GTK_WIDGET (self), chain, index);
+  if (chain != NULL && chain->len > 0)
+    {
+      CbCertificate *cert = g_ptr_array_index (chain, index);
+      const char *cn = cb_certificate_get_common_name (cert);
+      /* Translators: the accessible name of a certificate's menu; %s is its common name */
+      g_autofree char *name = g_strdup_printf (_("Certificate actions for %s"),
+                                               cn != NULL ? cn : cb_certificate_get_subject (cert));
+
+      cb_certificate_row_set_certificate (self, cert);
+      gtk_box_append (self->actions_box,
+                      cb_certificate_actions_menu_button_new (chain->len > 1, name));
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->actions_box), chain != NULL && chain->len > 0);
 }

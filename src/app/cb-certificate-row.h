@@ -19,6 +19,11 @@ GtkWidget     *cb_certificate_row_new             (CbCertificate    *certificate
 CbCertificate *cb_certificate_row_get_certificate (CbCertificateRow *self);
 void           cb_certificate_row_set_certificate (CbCertificateRow *self,
                                                    CbCertificate    *certificate);
+/* Shows certificate @index of @chain (CbCertificate elements, leaf first) with the "cert" menu
+ * (copy or save it or the chain, copy a fingerprint, details: cb-certificate-actions.h). */
+void           cb_certificate_row_set_chain       (CbCertificateRow *self,
+                                                   GPtrArray        *chain,
+                                                   guint             index);
 /* Where the lifetime bar marks the renewal point (default CB_DEFAULT_RENEWAL_FRACTION). */
 void           cb_certificate_row_set_renewal_fraction (CbCertificateRow *self,
                                                         double            fraction);

@@ -1,19 +1,25 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "cb-diagnostics-page"
 
-/* The Diagnostics page: choose a port, diagnose, read the findings. The checks and their advice
- * are core's (cb-diagnosis.c, which `certbench-cli inspect` uses too); the page shows them. */
+/* The Diagnostics page: choose a port, diagnose, read the verdict and the findings; or drop or
+ * paste a certificate file to check it against the service the same way. The checks and their
+ * advice are core's (cb-diagnosis.c, which `certbench-cli inspect` uses too); the page shows
+ * them. */
 
 #include "config.h"
+
+#include <string.h>
 
 #include <glib/gi18n.h>
 
 #include "cb-a11y.h"
 #include "cb-app-settings.h"
+#include "cb-certificate-actions.h"
 #include "cb-device-drivers.h"
 #include "cb-diagnosis.h"
 #include "cb-diagnostics-page.h"
 #include "cb-page-context.h"
+#include "cb-provisioning-chain.h"
 #include "cb-serial-port.h"
 
 struct _CbDiagnosticsPage
@@ -30,6 +36,10 @@ struct _CbDiagnosticsPage
   AdwStatusPage     *running_status;
   GtkSpinner        *running_spinner;
   AdwActionRow      *device_row;
+  GtkWidget         *device_menu;
+  AdwPreferencesGroup *verdict_group;
+  AdwActionRow      *verdict_row;
+  GtkImage          *verdict_icon;
   AdwActionRow      *issuer_row;
   AdwActionRow      *validity_row;
   AdwActionRow      *state_row;
@@ -129,11 +139,17 @@ static void
 on_facts_changed_cb (CbDiagnosticsPage *self)
 {
   CbCertificate *cert = cb_diagnosis_get_leaf (self->diagnosis);
-  const char *port_path = cb_diagnosis_get_port_path (self->diagnosis);
+  const char *port_path = cb_diagnosis_get_port_path (self->diagnosis) != NULL
+                            ? cb_diagnosis_get_port_path (self->diagnosis)
+                            : cb_diagnosis_get_source (self->diagnosis);
   g_autofree char *from = NULL;
   g_autofree char *until = NULL;
   g_autofree char *validity = NULL;
   g_autofree char *device = NULL;
+
+  /* Copy, save or inspect what was read. */
+  cb_certificate_actions_install (GTK_WIDGET (self->device_row), cb_diagnosis_get_chain (self->diagnosis), 0);
+  gtk_widget_set_visible (self->device_menu, cert != NULL);
 
   if (cert == NULL)
     {
@@ -158,6 +174,35 @@ on_device_read_cb (CbDiagnosticsPage *self)
   gtk_stack_set_visible_child_name (self->results_stack, "results");
 }
 
+/* "9 of 9 checks passed", or the count and what to do first. */
+static void
+update_verdict (CbDiagnosticsPage *self)
+{
+  g_autofree char *first = NULL;
+  g_autofree char *verdict = cb_diagnosis_dup_verdict (self->diagnosis, &first);
+  g_autofree char *subtitle = NULL;
+  g_autofree char *a11y = NULL;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->verdict_group), verdict != NULL);
+  if (verdict == NULL)
+    return;
+
+  if (first != NULL)
+    /* Translators: the verdict's subtitle: what to do first, from the first failed check */
+    subtitle = g_strdup_printf (_("What to do first: %s"), first);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->verdict_row), verdict);
+  adw_action_row_set_subtitle (self->verdict_row, subtitle != NULL ? subtitle : "");
+  gtk_image_set_from_icon_name (self->verdict_icon, first == NULL ? "emblem-ok-symbolic"
+                                                                  : "dialog-warning-symbolic");
+  gtk_widget_remove_css_class (GTK_WIDGET (self->verdict_icon), first == NULL ? "warning" : "success");
+  gtk_widget_add_css_class (GTK_WIDGET (self->verdict_icon), first == NULL ? "success" : "warning");
+  a11y = subtitle != NULL ? g_strdup_printf ("%s. %s", verdict, subtitle) : g_strdup (verdict);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->verdict_icon), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  first == NULL ? _("All checks passed") : _("Needs attention"), -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->verdict_row), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  a11y, -1);
+}
+
 static void
 on_running_cb (CbDiagnosticsPage *self)
 {
@@ -178,6 +223,7 @@ on_running_cb (CbDiagnosticsPage *self)
         adw_action_row_set_subtitle (self->state_row, "—");
     }
   gtk_spinner_set_spinning (self->running_spinner, running);
+  update_verdict (self);
   update_actions (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
 }
@@ -261,6 +307,8 @@ update_actions (CbDiagnosticsPage *self)
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "diagnostics.run",
                                  !running && selected_port (self) != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "diagnostics.paste",
+                                 !running && self->context != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "diagnostics.copy-report",
                                  !running &&
                                  g_list_model_get_n_items (
@@ -312,6 +360,154 @@ copy_report_action (GtkWidget  *widget,
 
   gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), report);
   adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (_("Report copied")));
+}
+
+/* ---- a certificate from a file or the clipboard ------------------------------------------ */
+
+char *
+cb_diagnostics_page_dup_verdict (CbDiagnosticsPage  *self,
+                                 char              **first_advice)
+{
+  g_return_val_if_fail (CB_IS_DIAGNOSTICS_PAGE (self), NULL);
+  return cb_diagnosis_dup_verdict (self->diagnosis, first_advice);
+}
+
+static void
+toast_error (CbDiagnosticsPage *self,
+             const char        *message)
+{
+  AdwToast *toast = adw_toast_new (message);
+
+  adw_toast_set_timeout (toast, 0);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+gboolean
+cb_diagnostics_page_check_data (CbDiagnosticsPage  *self,
+                                const guint8       *data,
+                                gsize               len,
+                                const char         *source,
+                                GError            **error)
+{
+  g_autoptr(GPtrArray) chain = NULL;
+  g_autoptr(GError) local = NULL;
+
+  g_return_val_if_fail (CB_IS_DIAGNOSTICS_PAGE (self), FALSE);
+  g_return_val_if_fail (source != NULL, FALSE);
+
+  if (cb_diagnosis_get_running (self->diagnosis) || self->context == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY,
+                   _("Wait for the diagnosis in progress to finish"));
+      return FALSE;
+    }
+
+  /* The findings on the page stay until the new certificate is known to be one. DER starts
+   * with a SEQUENCE: one certificate or, as a device holds its chain, several in a row. */
+  if (len > 0 && data[0] == 0x30)
+    {
+      g_autoptr(GBytes) der = g_bytes_new (data, len);
+
+      chain = cb_provisioning_split_chain (der, &local);
+    }
+  else
+    chain = cb_certificate_list_new_from_data (data, len, &local);
+  if (chain == NULL)
+    {
+      g_set_error (error, local->domain, local->code,
+                   /* Translators: %s is a file name (or "the clipboard"), then why */
+                   _("%s is not a certificate: %s"), source, local->message);
+      return FALSE;
+    }
+
+  adw_action_row_set_subtitle (self->state_row, "—");
+  gtk_stack_set_visible_child_name (self->results_stack, "running");
+  cb_diagnosis_run_chain (self->diagnosis, chain, source);
+  return TRUE;
+}
+
+static void
+file_loaded_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(CbDiagnosticsPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *name = g_file_get_basename (G_FILE (object));
+  gsize len = 0;
+
+  if (!g_file_load_contents_finish (G_FILE (object), result, &contents, &len, NULL, &error))
+    {
+      /* Translators: %s is a file name, then why it could not be read */
+      g_autofree char *message = g_strdup_printf (_("%s could not be read: %s"), name,
+                                                  error->message);
+
+      toast_error (self, message);
+      return;
+    }
+  if (!cb_diagnostics_page_check_data (self, (const guint8 *) contents, len, name, &error))
+    toast_error (self, error->message);
+}
+
+void
+cb_diagnostics_page_check_file (CbDiagnosticsPage *self,
+                                GFile             *file)
+{
+  g_return_if_fail (CB_IS_DIAGNOSTICS_PAGE (self));
+  g_return_if_fail (G_IS_FILE (file));
+
+  g_file_load_contents_async (file, NULL, file_loaded_cb, g_object_ref (self));
+}
+
+static gboolean
+on_drop_cb (GtkDropTarget     *target,
+            const GValue      *value,
+            double             x,
+            double             y,
+            CbDiagnosticsPage *self)
+{
+  GSList *files;
+
+  if (!G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
+    return FALSE;
+  files = gdk_file_list_get_files (g_value_get_boxed (value));
+  if (files == NULL)
+    return FALSE;
+  if (files->next != NULL)
+    adw_toast_overlay_add_toast (self->toast_overlay,
+                                 adw_toast_new (_("Drop one file at a time: checking the first")));
+  cb_diagnostics_page_check_file (self, files->data);
+  g_slist_free (files);
+  return TRUE;
+}
+
+static void
+clipboard_text_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(CbDiagnosticsPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = gdk_clipboard_read_text_finish (GDK_CLIPBOARD (object), result, &error);
+
+  if (text == NULL)
+    {
+      toast_error (self, _("The clipboard holds no text to check"));
+      return;
+    }
+  if (!cb_diagnostics_page_check_data (self, (const guint8 *) text, strlen (text),
+                                       _("The clipboard"), &error))
+    toast_error (self, error->message);
+}
+
+static void
+paste_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  gdk_clipboard_read_text_async (gtk_widget_get_clipboard (widget), NULL, clipboard_text_cb,
+                                 g_object_ref (widget));
 }
 
 /* ---- ports and context ------------------------------------------------------------------ */
@@ -475,6 +671,9 @@ cb_diagnostics_page_class_init (CbDiagnosticsPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CbDiagnosticsPage, running_status);
   gtk_widget_class_bind_template_child (widget_class, CbDiagnosticsPage, running_spinner);
   gtk_widget_class_bind_template_child (widget_class, CbDiagnosticsPage, device_row);
+  gtk_widget_class_bind_template_child (widget_class, CbDiagnosticsPage, verdict_group);
+  gtk_widget_class_bind_template_child (widget_class, CbDiagnosticsPage, verdict_row);
+  gtk_widget_class_bind_template_child (widget_class, CbDiagnosticsPage, verdict_icon);
   gtk_widget_class_bind_template_child (widget_class, CbDiagnosticsPage, issuer_row);
   gtk_widget_class_bind_template_child (widget_class, CbDiagnosticsPage, validity_row);
   gtk_widget_class_bind_template_child (widget_class, CbDiagnosticsPage, state_row);
@@ -483,15 +682,26 @@ cb_diagnostics_page_class_init (CbDiagnosticsPageClass *klass)
 
   gtk_widget_class_install_action (widget_class, "diagnostics.run", NULL, run_action);
   gtk_widget_class_install_action (widget_class, "diagnostics.copy-report", NULL, copy_report_action);
+  gtk_widget_class_install_action (widget_class, "diagnostics.paste", NULL, paste_action);
 }
 
 static void
 cb_diagnostics_page_init (CbDiagnosticsPage *self)
 {
   g_autoptr(GtkExpression) expression = NULL;
+  GtkDropTarget *drop;
 
   gtk_widget_init_template (GTK_WIDGET (self));
   cb_a11y_name_popup_button (GTK_WIDGET (self->port_dropdown), _("Port"));
+
+  self->device_menu = cb_certificate_actions_menu_button_new (TRUE, _("Device certificate actions"));
+  gtk_widget_set_visible (self->device_menu, FALSE);
+  adw_action_row_add_suffix (self->device_row, self->device_menu);
+
+  /* A certificate file dropped anywhere on the page is checked like a device's chain. */
+  drop = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
+  g_signal_connect_object (drop, "drop", G_CALLBACK (on_drop_cb), self, 0);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
 
   self->diagnosis = cb_diagnosis_new (NULL);
   g_signal_connect_object (self->diagnosis, "notify::running", G_CALLBACK (on_running_cb), self,

@@ -30,6 +30,21 @@ CbDiagnosticCheck *cb_diagnostics_page_lookup_check (CbDiagnosticsPage *self,
 /* The findings as plain text (what "Copy Report" puts on the clipboard).
  * Returns: (transfer full) */
 char              *cb_diagnostics_page_dup_report   (CbDiagnosticsPage *self);
+/* Checks a certificate or chain (PEM or DER, what a dropped file or the clipboard holds),
+ * named @source in the findings, against the service with the device checks' rules. When
+ * @data holds no certificate, or a diagnosis is running, says why and changes nothing. */
+gboolean           cb_diagnostics_page_check_data   (CbDiagnosticsPage  *self,
+                                                     const guint8       *data,
+                                                     gsize               len,
+                                                     const char         *source,
+                                                     GError            **error);
+/* Reads @file and checks it (what dropping it on the page does); errors become toasts. */
+void               cb_diagnostics_page_check_file   (CbDiagnosticsPage  *self,
+                                                     GFile              *file);
+/* The verdict shown at the top (cb_diagnosis_dup_verdict()).
+ * first_advice: (out) (optional) (transfer full) */
+char              *cb_diagnostics_page_dup_verdict  (CbDiagnosticsPage  *self,
+                                                     char              **first_advice);
 /* The device's effective state once a run is done (FALSE before, or without a certificate);
  * reason: (out) (optional) (transfer none) */
 gboolean           cb_diagnostics_page_get_state    (CbDiagnosticsPage  *self,

@@ -56,8 +56,10 @@ struct _CbDiagnosis
   char              *driver_name;  /* NULL: the bench group (SMP) */
   GPtrArray         *chain;
   CbDeviceDiag      *diag;
+  CbDeviceInfo      *info;         /* who the device said it is; NULL for a chain from a file */
   char              *device_id;
   char              *port_path;
+  char              *source;       /* the file the chain came from, NULL for a device */
   guint              pending;
   gboolean           disposed;     /* stopped: a cancelled step no longer counts */
 
@@ -1075,6 +1077,7 @@ identify_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
 
   info = cb_device_driver_identify_finish (CB_DEVICE_DRIVER (object), result, &error);
+  g_set_object (&self->info, info);
   if (info == NULL)
     {
       g_autofree char *detail = NULL;
@@ -1115,6 +1118,67 @@ open_cb (GObject      *object,
                                    g_object_ref (self));
 }
 
+/* Forgets the last run's findings and facts. */
+static void
+reset_run (CbDiagnosis *self,
+           const char  *port_path,
+           const char  *source)
+{
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+  g_clear_pointer (&self->chain, g_ptr_array_unref);
+  g_clear_object (&self->diag);
+  g_clear_object (&self->info);
+  g_clear_pointer (&self->device_id, g_free);
+  cb_set_str (&self->port_path, port_path);
+  cb_set_str (&self->source, source);
+  g_clear_pointer (&self->state_info, cb_device_state_info_unref);
+  memset (&self->signals, 0, sizeof self->signals);
+  g_clear_pointer (&self->refused_verdict, g_free);
+  g_clear_pointer (&self->refused_reason, g_free);
+  g_clear_pointer (&self->state_reason, g_free);
+  self->has_state = FALSE;
+  self->disposed = FALSE;
+
+  reset_checks (self);
+}
+
+void
+cb_diagnosis_run_chain (CbDiagnosis *self,
+                        GPtrArray   *chain,
+                        const char  *source)
+{
+  static const char * const from_device[] = { "device", "hub", "renewal" };
+
+  g_return_if_fail (CB_IS_DIAGNOSIS (self));
+  g_return_if_fail (CB_IS_CONTEXT (self->context));
+  g_return_if_fail (chain != NULL && chain->len > 0);
+  g_return_if_fail (source != NULL);
+
+  if (self->pending > 0)
+    return;
+
+  reset_run (self, NULL, source);
+  self->chain = g_ptr_array_ref (chain);
+  set_pending (self, 1);
+  g_signal_emit (self, diagnosis_signals[SIGNAL_DEVICE_READ], 0);
+  g_signal_emit (self, diagnosis_signals[SIGNAL_FACTS_CHANGED], 0);
+
+  /* The same checks as for a device's chain, in the same order. */
+  if (check_chain (self))
+    confirm_namespace_root (self);
+  check_validity (self);
+  for (guint i = 0; i < G_N_ELEMENTS (from_device); i++)
+    set_check (self, from_device[i], CB_CHECK_NOT_AVAILABLE,
+               _("Checked from a file: only the device itself reports this"),
+               _("Diagnose the device on its port to check this too"));
+  if (is_ready (self))
+    start_service_checks (self);
+  else
+    fail_remaining (self, _("Not connected to the registry and the hub"));
+  finish_one (self);
+}
+
 void
 cb_diagnosis_set_driver_name (CbDiagnosis *self,
                               const char  *name)
@@ -1137,21 +1201,7 @@ cb_diagnosis_run (CbDiagnosis *self,
   if (self->pending > 0)
     return;
 
-  g_clear_object (&self->cancellable);
-  self->cancellable = g_cancellable_new ();
-  g_clear_pointer (&self->chain, g_ptr_array_unref);
-  g_clear_object (&self->diag);
-  g_clear_pointer (&self->device_id, g_free);
-  cb_set_str (&self->port_path, port_path);
-  g_clear_pointer (&self->state_info, cb_device_state_info_unref);
-  memset (&self->signals, 0, sizeof self->signals);
-  g_clear_pointer (&self->refused_verdict, g_free);
-  g_clear_pointer (&self->refused_reason, g_free);
-  g_clear_pointer (&self->state_reason, g_free);
-  self->has_state = FALSE;
-  self->disposed = FALSE;
-
-  reset_checks (self);
+  reset_run (self, port_path, NULL);
 
   self->port = cb_serial_port_open (port_path, baud != 0 ? baud : CB_SERIAL_PORT_DEFAULT_BAUD,
                                     &error);
@@ -1193,8 +1243,10 @@ cb_diagnosis_finalize (GObject *object)
   g_clear_object (&self->checks);
   g_clear_pointer (&self->chain, g_ptr_array_unref);
   g_clear_object (&self->diag);
+  g_clear_object (&self->info);
   g_free (self->device_id);
   g_free (self->port_path);
+  g_free (self->source);
   g_clear_pointer (&self->state_info, cb_device_state_info_unref);
   g_free (self->refused_verdict);
   g_free (self->refused_reason);
@@ -1405,18 +1457,36 @@ cb_diagnosis_dup_report (CbDiagnosis *self)
   GString *report;
   g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
   g_autofree char *stamp = g_date_time_format (now, "%Y-%m-%d %H:%M:%S UTC");
+  g_autofree char *service_time = format_date (service_now (self));
+  g_autofree char *verdict = NULL;
+  g_autofree char *first = NULL;
   CbCertificate *cert;
 
   g_return_val_if_fail (CB_IS_DIAGNOSIS (self), NULL);
 
   cert = leaf (self);
   report = g_string_new (NULL);
+  verdict = cb_diagnosis_dup_verdict (self, &first);
   g_string_append_printf (report, _("Certbench diagnostics, %s\n"), stamp);
+  if (verdict != NULL)
+    g_string_append_printf (report, "%s\n", verdict);
+  if (first != NULL)
+    g_string_append_printf (report, _("What to do first: %s\n"), first);
+  g_string_append_printf (report, _("App version: %s\n"), PACKAGE_VERSION);
+  g_string_append_printf (report, _("Service time: %s\n"), service_time);
   if (self->context != NULL && cb_context_get_profile (self->context) != NULL)
     g_string_append_printf (report, _("Connection: %s\n"),
                             cb_profile_get_name (cb_context_get_profile (self->context)));
   if (self->port_path != NULL)
     g_string_append_printf (report, _("Port: %s\n"), self->port_path);
+  if (self->source != NULL)
+    g_string_append_printf (report, _("Checked from: %s\n"), self->source);
+  if (self->info != NULL && cb_device_info_get_serial (self->info) != NULL)
+    g_string_append_printf (report, _("Hardware serial: %s\n"), cb_device_info_get_serial (self->info));
+  if (self->device_id != NULL || (cert != NULL && cb_certificate_get_common_name (cert) != NULL))
+    g_string_append_printf (report, _("Registration ID: %s\n"),
+                            self->device_id != NULL ? self->device_id
+                                                    : cb_certificate_get_common_name (cert));
   if (cert != NULL)
     {
       g_autofree char *from = format_date (cb_certificate_get_not_before (cert));
@@ -1438,3 +1508,77 @@ cb_diagnosis_dup_report (CbDiagnosis *self)
 }
 
 
+
+const char *
+cb_diagnosis_get_source (CbDiagnosis *self)
+{
+  g_return_val_if_fail (CB_IS_DIAGNOSIS (self), NULL);
+  return self->source;
+}
+
+char *
+cb_diagnosis_dup_verdict (CbDiagnosis  *self,
+                          char        **first_advice)
+{
+  GListModel *checks;
+  CbDiagnosticCheck *first = NULL;
+  guint n, passed = 0, not_available = 0;
+  char *verdict;
+
+  g_return_val_if_fail (CB_IS_DIAGNOSIS (self), NULL);
+
+  if (first_advice != NULL)
+    *first_advice = NULL;
+  checks = G_LIST_MODEL (self->checks);
+  n = g_list_model_get_n_items (checks);
+  if (n == 0 || self->pending > 0)
+    return NULL;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(CbDiagnosticCheck) check = g_list_model_get_item (checks, i);
+
+      switch (cb_diagnostic_check_get_status (check))
+        {
+        case CB_CHECK_PASS:
+          passed++;
+          break;
+        case CB_CHECK_NOT_AVAILABLE:
+          not_available++;
+          break;
+        case CB_CHECK_FAIL:
+          /* A failure comes before any warning, whatever their order. */
+          if (first == NULL || cb_diagnostic_check_get_status (first) != CB_CHECK_FAIL)
+            g_set_object (&first, check);
+          break;
+        case CB_CHECK_WARNING:
+        case CB_CHECK_PENDING:
+        default:
+          if (first == NULL)
+            g_set_object (&first, check);
+          break;
+        }
+    }
+
+  if (not_available > 0)
+    /* Translators: "6 of 6 checks passed (3 not available)" */
+    verdict = g_strdup_printf (ngettext ("%u of %u check passed (%u not available)",
+                                         "%u of %u checks passed (%u not available)",
+                                         n - not_available),
+                               passed, n - not_available, not_available);
+  else
+    verdict = g_strdup_printf (ngettext ("%u of %u check passed", "%u of %u checks passed", n),
+                               passed, n);
+
+  if (first != NULL && first_advice != NULL)
+    {
+      const char *advice = cb_diagnostic_check_get_advice (first);
+
+      /* Translators: what to do first: "advice (the check's title)" */
+      *first_advice = g_strdup_printf (_("%s (%s)"),
+                                       advice != NULL ? advice : cb_diagnostic_check_get_detail (first),
+                                       cb_diagnostic_check_get_title (first));
+    }
+  g_clear_object (&first);
+  return verdict;
+}

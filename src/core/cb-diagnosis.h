@@ -34,6 +34,12 @@ void               cb_diagnosis_set_driver_name (CbDiagnosis *self,
 void               cb_diagnosis_run            (CbDiagnosis  *self,
                                                 const char   *port_path,
                                                 guint         baud);
+/* Checks @chain (leaf first; CbCertificate elements), read from a file or the clipboard named
+ * @source, against the service with the same rules as a device's chain: the checks only the
+ * device can answer are "not available". Does nothing while running. */
+void               cb_diagnosis_run_chain      (CbDiagnosis  *self,
+                                                GPtrArray    *chain,
+                                                const char   *source);
 /* Cancels what is in flight; the cancelled checks still count as done. */
 void               cb_diagnosis_cancel         (CbDiagnosis  *self);
 /* Cancels and closes the port for good (the page is going away): nothing more is reported. */
@@ -57,6 +63,13 @@ gboolean           cb_diagnosis_get_state      (CbDiagnosis    *self,
 /* The findings as plain text (what "Copy Report" puts on the clipboard).
  * Returns: (transfer full) */
 char              *cb_diagnosis_dup_report     (CbDiagnosis  *self);
+/* Once a run is done (NULL before or while running): "9 of 9 checks passed", and in
+ * first_advice what to do first, from the first failed check (else the first warning), or NULL
+ * when all passed. first_advice: (out) (optional) (transfer full) */
+char              *cb_diagnosis_dup_verdict    (CbDiagnosis  *self,
+                                                char        **first_advice);
+/* The file the last chain was checked from (NULL for a device). */
+const char        *cb_diagnosis_get_source     (CbDiagnosis  *self);
 /* The findings alone, in the report's words ("[Pass] title", detail, what to do).
  * Returns: (transfer full) */
 char              *cb_diagnosis_dup_findings_text (CbDiagnosis *self);
