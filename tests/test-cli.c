@@ -723,6 +723,40 @@ test_cli_driver (void)
     g_clear_pointer (&err, g_free);
   }
 
+  /* --sec-tag: out of Nordic's range is a usage error; a tag of the operator's choosing holds
+   * what the run wrote, and the default tag still what the run before wrote. */
+  status = run_cli (&out, &err, (const char *[]) { "provision", "--port", modem, "--sec-tag",
+                                                   "2147483648", NULL });
+  g_assert_cmpint (status, ==, 2);
+  g_assert_nonnull (strstr (err, "--sec-tag is a security tag from 0 to 2147483647, not “2147483648”"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  status = run_cli (&out, &err, (const char *[]) { "inspect", "--port", modem, "--sec-tag",
+                                                   "eleven", NULL });
+  g_assert_cmpint (status, ==, 2);
+  g_assert_nonnull (strstr (err, "not “eleven”"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  {
+    g_autoptr(JsonParser) parser = json_parser_new ();
+    g_autoptr(GError) error = NULL;
+    JsonObject *o;
+
+    status = run_cli (&out, &err, (const char *[]) { "provision", "--port", modem, "--sec-tag",
+                                                     "42", "--template", "tag42-{imei}",
+                                                     "--json", NULL });
+    if (status != 0)
+      g_test_message ("%s\n%s", out, err);
+    g_assert_cmpint (status, ==, 0);
+    json_parser_load_from_data (parser, out, -1, &error);
+    g_assert_no_error (error);
+    o = json_node_get_object (json_parser_get_root (parser));
+    g_assert_cmpstr (json_object_get_string_member (o, "result"), ==, "pass");
+    cb_test_nrf91_assert_cmng (modem, 42, json_object_get_string_member (o, "chainPem"));
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+  }
+
   status = run_cli (&out, &err, (const char *[]) { "provision", "--port", smp, "--driver", "smp",
                                                    "--template", "line1-{serial}", NULL });
   g_assert_cmpint (status, ==, 0);

@@ -136,6 +136,10 @@ start_session_run (CbBenchPage    *self,
   cb_provisioning_config_set_hub_check (self->config,
                                         self->settings == NULL ||
                                         g_settings_get_boolean (self->settings, "hub-check"));
+  if (self->settings != NULL)
+    cb_provisioning_config_set_modem_sec_tag (self->config,
+                                              g_settings_get_uint (self->settings,
+                                                                   "modem-sec-tag"));
   /* The driver pinned for this port, if any (also read at every start). */
   {
     g_autofree char *pinned = cb_app_settings_dup_port_driver (cb_bench_session_get_path (s));

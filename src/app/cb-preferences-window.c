@@ -18,6 +18,7 @@ struct _CbPreferencesWindow
   AdwEntryRow          *template_row;
   GtkSwitch            *auto_start_switch;
   GtkSwitch            *hub_check_switch;
+  GtkSpinButton        *sec_tag_spin;
   GtkAdjustment        *renewal_adjustment;
 
   /* Owned */
@@ -102,6 +103,7 @@ cb_preferences_window_class_init (CbPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CbPreferencesWindow, template_row);
   gtk_widget_class_bind_template_child (widget_class, CbPreferencesWindow, auto_start_switch);
   gtk_widget_class_bind_template_child (widget_class, CbPreferencesWindow, hub_check_switch);
+  gtk_widget_class_bind_template_child (widget_class, CbPreferencesWindow, sec_tag_spin);
   gtk_widget_class_bind_template_child (widget_class, CbPreferencesWindow, renewal_adjustment);
   gtk_widget_class_bind_template_callback (widget_class, on_template_row_apply_cb);
 }
@@ -132,6 +134,8 @@ cb_preferences_window_new (GSettings *settings)
   g_settings_bind (settings, "auto-start", self->auto_start_switch, "active",
                    G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (settings, "hub-check", self->hub_check_switch, "active",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (settings, "modem-sec-tag", self->sec_tag_spin, "value",
                    G_SETTINGS_BIND_DEFAULT);
   /* Two radio rows: each check button names its kind as the action's target. */
   prefs_actions = g_simple_action_group_new ();

@@ -300,6 +300,7 @@ provision_port (CbCliContext *ctx)
   if (o->device_registers)
     cb_provisioning_config_set_registration_mode (config, CB_REGISTRATION_MODE_DEVICE);
   cb_provisioning_config_set_hub_check (config, !o->no_hub_check);
+  cb_provisioning_config_set_modem_sec_tag (config, cb_cli_get_sec_tag (ctx));
   cb_provisioning_config_set_hub_client (config, cb_context_get_hub (context));
   cb_provisioning_config_set_http_client (config, cb_context_get_http (context));
   if (!o->no_hub_check && cb_context_get_hub (context) == NULL)

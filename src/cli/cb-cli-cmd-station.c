@@ -257,6 +257,7 @@ make_config (CbCliContext  *ctx,
   cb_provisioning_config_set_key_type (config, o->key_type);
   cb_provisioning_config_set_validity_days (config, (guint) o->validity_days);
   cb_provisioning_config_set_hub_check (config, !o->no_hub_check);
+  cb_provisioning_config_set_modem_sec_tag (config, cb_cli_get_sec_tag (ctx));
   return g_steal_pointer (&config);
 }
 
@@ -266,7 +267,10 @@ cb_cli_cmd_station (CbCliContext *ctx)
   CbCliOptions *o = ctx->options;
   Station station = { .ctx = ctx, .worst = CB_CLI_EXIT_OK };
   g_autoptr(GError) error = NULL;
+  g_autofree char *driver_problem = cb_cli_check_driver_option (ctx);
 
+  if (driver_problem != NULL)
+    return cb_cli_fail (ctx, CB_CLI_EXIT_USAGE, "%s", driver_problem);
   if (o->validity_days < 0 || o->validity_days > 3650)
     return cb_cli_fail (ctx, CB_CLI_EXIT_USAGE, "--validity-days is out of range");
   if (o->max_runs < 0)

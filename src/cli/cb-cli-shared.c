@@ -16,6 +16,8 @@
 
 #include "cb-bench-client.h"
 #include "cb-error.h"
+#include "cb-nrf91-driver.h"
+#include "cb-nrf91-modem.h"
 #include "cb-provisioning-run.h"
 #include "cb-sandbox-discovery.h"
 #include "cb-sandbox-service.h"
@@ -188,6 +190,8 @@ cb_cli_open_device (CbCliContext    *ctx,
       cb_serial_port_close (port);
       return FALSE;
     }
+  if (CB_IS_NRF91_DRIVER (*out_driver))
+    cb_nrf91_driver_set_sec_tag (CB_NRF91_DRIVER (*out_driver), cb_cli_get_sec_tag (ctx));
   if (ctx->options->driver == NULL || g_str_equal (ctx->options->driver, CB_DEVICE_DRIVER_AUTO))
     cb_cli_note (ctx, "%s answers as a %s", ctx->options->port,
                  cb_device_drivers_get_title (cb_device_driver_get_name (*out_driver)));
@@ -195,9 +199,28 @@ cb_cli_open_device (CbCliContext    *ctx,
   return TRUE;
 }
 
+guint32
+cb_cli_get_sec_tag (CbCliContext *ctx)
+{
+  guint64 tag = CB_NRF91_DRIVER_DEFAULT_SEC_TAG;
+
+  if (ctx->options->sec_tag != NULL &&
+      !g_ascii_string_to_unsigned (ctx->options->sec_tag, 10, 0, CB_NRF91_SEC_TAG_MAX, &tag,
+                                   NULL))
+    return CB_NRF91_DRIVER_DEFAULT_SEC_TAG;
+  return (guint32) tag;
+}
+
 char *
 cb_cli_check_driver_option (CbCliContext *ctx)
 {
+  const char *sec_tag = ctx->options->sec_tag;
+
+  /* Nordic's range for a security tag; 2147483648 and above are the modem's own. */
+  if (sec_tag != NULL &&
+      !g_ascii_string_to_unsigned (sec_tag, 10, 0, CB_NRF91_SEC_TAG_MAX, NULL, NULL))
+    return g_strdup_printf ("--sec-tag is a security tag from 0 to %u, not “%s”",
+                            CB_NRF91_SEC_TAG_MAX, sec_tag);
   if (ctx->options->driver == NULL || cb_device_drivers_is_known (ctx->options->driver))
     return NULL;
   return g_strdup_printf ("--driver is auto, smp or nrf91, not “%s”", ctx->options->driver);

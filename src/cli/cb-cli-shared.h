@@ -58,7 +58,11 @@ gboolean      cb_cli_open_device       (CbCliContext     *ctx,
                                         CbSerialPort    **out_port,
                                         CbDeviceDriver  **out_driver,
                                         GError          **error);
-/* A usage error's message when --driver names no driver; NULL when it is fine.
+/* --sec-tag, or CB_NRF91_DRIVER_DEFAULT_SEC_TAG (cb_cli_check_driver_option() refuses a bad
+ * one first). */
+guint32       cb_cli_get_sec_tag         (CbCliContext   *ctx);
+/* A usage error's message when --driver names no driver or --sec-tag no security tag; NULL
+ * when they are fine.
  * Returns: (transfer full) (nullable) */
 char         *cb_cli_check_driver_option (CbCliContext   *ctx);
 

@@ -84,6 +84,7 @@ options_clear (CbCliOptions *options)
   g_free (options->operator_name);
   g_free (options->port);
   g_free (options->driver);
+  g_free (options->sec_tag);
   g_strfreev (options->ports);
   g_free (options->pty_dir);
   g_free (options->registration_id);
@@ -161,6 +162,9 @@ cb_cli_main (int    argc,
     { "driver", 0, 0, G_OPTION_ARG_STRING, &options.driver,
       "provision, inspect: the device's driver: auto (probe the port: SMP echo, then AT; "
       "the default), smp or nrf91", "NAME" },
+    { "sec-tag", 0, 0, G_OPTION_ARG_STRING, &options.sec_tag,
+      "provision, inspect, station: the security tag an nRF91 modem keeps the device's key "
+      "and certificates in, 0 to 2147483647 (default 11)", "N" },
     { "registration-id", 'r', 0, G_OPTION_ARG_STRING, &options.registration_id,
       "provision: this registration id instead of the template", "ID" },
     { "template", 0, 0, G_OPTION_ARG_STRING, &options.template_text,

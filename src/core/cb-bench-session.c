@@ -286,6 +286,9 @@ attach_driver (CbBenchSession        *self,
           return FALSE;
         }
       if (CB_IS_NRF91_DRIVER (self->driver))
+        cb_nrf91_driver_set_sec_tag (CB_NRF91_DRIVER (self->driver),
+                                     cb_provisioning_config_get_modem_sec_tag (config));
+      if (CB_IS_NRF91_DRIVER (self->driver))
         g_signal_connect_object (cb_nrf91_modem_get_channel (
                                    cb_nrf91_driver_get_modem (CB_NRF91_DRIVER (self->driver))),
                                  "traffic", G_CALLBACK (on_at_traffic), self, 0);

@@ -50,6 +50,7 @@ struct _CbProvisioningConfig
   gboolean            hub_check;
   guint               hub_timeout;
   guint               hub_poll_ms;
+  guint32             modem_sec_tag;
 
   CbServiceFacts       *facts;
   GPtrArray          *facts_waiters;   /* GTask, while a fetch is under way */

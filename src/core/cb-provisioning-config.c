@@ -11,6 +11,7 @@
 
 #include "cb-hub-certificates-client.h"
 #include "cb-provisioning-config-private.h"
+#include "cb-nrf91-driver.h"
 #include "cb-registration-template.h"
 #include "cb-util.h"
 
@@ -83,6 +84,7 @@ cb_provisioning_config_init (CbProvisioningConfig *self)
   self->hub_check = TRUE;
   self->hub_timeout = 30;
   self->hub_poll_ms = 250;
+  self->modem_sec_tag = CB_NRF91_DRIVER_DEFAULT_SEC_TAG;
   self->mode = CB_REGISTRATION_MODE_STATION;
 }
 
@@ -268,6 +270,22 @@ cb_provisioning_config_get_hub_check (CbProvisioningConfig *self)
 {
   g_return_val_if_fail (CB_IS_PROVISIONING_CONFIG (self), FALSE);
   return self->hub_check;
+}
+
+void
+cb_provisioning_config_set_modem_sec_tag (CbProvisioningConfig *self,
+                                          guint32               sec_tag)
+{
+  g_return_if_fail (CB_IS_PROVISIONING_CONFIG (self));
+  g_return_if_fail (sec_tag <= CB_NRF91_SEC_TAG_MAX);
+  self->modem_sec_tag = sec_tag;
+}
+
+guint32
+cb_provisioning_config_get_modem_sec_tag (CbProvisioningConfig *self)
+{
+  g_return_val_if_fail (CB_IS_PROVISIONING_CONFIG (self), CB_NRF91_DRIVER_DEFAULT_SEC_TAG);
+  return self->modem_sec_tag;
 }
 
 void

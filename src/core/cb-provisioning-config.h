@@ -82,6 +82,12 @@ void         cb_provisioning_config_set_device_dps_timeout (CbProvisioningConfig
 void         cb_provisioning_config_set_hub_check       (CbProvisioningConfig *self,
                                                          gboolean              check);
 gboolean     cb_provisioning_config_get_hub_check       (CbProvisioningConfig *self);
+/* The security tag an nRF91 modem keeps the device's key and certificates in (default
+ * CB_NRF91_DRIVER_DEFAULT_SEC_TAG, at most CB_NRF91_SEC_TAG_MAX); drivers without security
+ * tags ignore it. */
+void         cb_provisioning_config_set_modem_sec_tag   (CbProvisioningConfig *self,
+                                                         guint32               sec_tag);
+guint32      cb_provisioning_config_get_modem_sec_tag   (CbProvisioningConfig *self);
 /* Reads the device's twin in the hub-connect step; without one the step goes by the device's
  * own diag and says the twin was not checked. */
 void         cb_provisioning_config_set_hub_client      (CbProvisioningConfig *self,
