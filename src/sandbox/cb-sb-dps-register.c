@@ -15,6 +15,7 @@
 #include "cb-sb-adr.h"
 #include "cb-sb-adr-ca-store.h"
 #include "cb-sb-dps-register.h"
+#include "cb-sb-dps-x509.h"
 #include "cb-sb-faults.h"
 #include "cb-sb-hub.h"
 #include "cb-sb-json.h"
@@ -463,7 +464,8 @@ ensure_hub_identity (CbSandbox        *self,
   g_autofree char *primary = NULL;
   g_autofree char *secondary = NULL;
 
-  if (issued || enrollment->primary_key == NULL)
+  /* An X.509-attested device issued no certificate keeps authenticating with a certificate. */
+  if (issued || enrollment->primary_key == NULL || cb_sb_dps_x509_is_x509 (enrollment))
     return cb_sb_hub_ensure_device (self, dps->linked_hub, device_id, error);
 
   if (enrollment->is_group)
