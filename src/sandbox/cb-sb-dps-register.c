@@ -187,6 +187,52 @@ cb_sb_dps_authenticate (CbSandbox        *self,
   return enrollment_of_token (self, dps, registration_id, token, resource, now, error);
 }
 
+/* The X.509 individual enrollment of registration_id whose certificate the device presented
+ * in its TLS handshake: its CN must be the registration id and it must be valid now. */
+CbSbEnrollment *
+cb_sb_dps_authenticate_certificate (CbSandbox        *self,
+                                    CbSbDpsInstance  *dps,
+                                    const char       *registration_id,
+                                    GTlsCertificate  *peer,
+                                    GError          **error)
+{
+  g_autoptr(GByteArray) raw = NULL;
+  g_autoptr(GBytes) der = NULL;
+  g_autoptr(CbCertificate) presented = NULL;
+  g_autoptr(CbSbEnrollment) e = NULL;
+  gint64 now = cb_sb_session_now (self);
+  const char *cn;
+
+  g_object_get (peer, "certificate", &raw, NULL);
+  if (raw != NULL)
+    {
+      der = g_bytes_new (raw->data, raw->len);
+      presented = cb_certificate_new_from_der (der, NULL);
+    }
+  if (presented == NULL)
+    return unauthorized (error, "the TLS client certificate cannot be read");
+
+  cn = cb_certificate_get_common_name (presented);
+  if (g_strcmp0 (cn, registration_id) != 0)
+    {
+      g_autofree char *msg = g_strdup_printf ("the certificate's common name '%s' is not the "
+                                              "registration id '%s'", cn != NULL ? cn : "",
+                                              registration_id);
+      return unauthorized (error, msg);
+    }
+  if (cb_certificate_get_not_before (presented) > now ||
+      cb_certificate_get_not_after (presented) < now)
+    return unauthorized (error, "the certificate is outside its validity period");
+
+  e = cb_sb_enrollment_load (self, dps->name, FALSE, registration_id);
+  if (e == NULL || !cb_sb_dps_x509_is_x509 (e))
+    return unauthorized (error, "no X.509 individual enrollment has this registration id");
+  if (!cb_sb_dps_x509_matches (e, presented))
+    return unauthorized (error, "the certificate is not the enrollment's primary or secondary "
+                                "certificate");
+  return g_steal_pointer (&e);
+}
+
 /* ---- The CSR --------------------------------------------------------------------------- */
 
 /* Checks csr as §2.2 and §4.2 require: the request parsed and its signature verified, once

@@ -9,7 +9,6 @@
 
 #include <string.h>
 
-#include "cb-sb-dps-register.h"
 #include "cb-sb-dps-x509.h"
 #include "cb-sb-json.h"
 #include "cb-util.h"
@@ -180,60 +179,18 @@ cb_sb_dps_x509_add_attestation (JsonBuilder    *b,
   json_builder_end_object (b);
 }
 
-static CbSbEnrollment *
-unauthorized (GError     **error,
-              const char  *reason)
+gboolean
+cb_sb_dps_x509_matches (CbSbEnrollment *e,
+                        CbCertificate  *presented)
 {
-  g_set_error (error, CB_SB_DPS_ERROR, 401002, "Unauthorized: %s", reason);
-  return NULL;
-}
+  JsonObject *client = client_certificates (e);
 
-CbSbEnrollment *
-cb_sb_dps_x509_authenticate (CbSandbox        *self,
-                             CbSbDpsInstance  *dps,
-                             const char       *registration_id,
-                             GTlsCertificate  *peer,
-                             gint64            now,
-                             GError          **error)
-{
-  g_autoptr(GByteArray) raw = NULL;
-  g_autoptr(GBytes) der = NULL;
-  g_autoptr(CbCertificate) presented = NULL;
-  g_autoptr(CbSbEnrollment) e = NULL;
-  JsonObject *client;
-  const char *cn;
-
-  g_object_get (peer, "certificate", &raw, NULL);
-  if (raw == NULL)
-    return unauthorized (error, "the TLS client certificate cannot be read");
-  der = g_bytes_new (raw->data, raw->len);
-  if (!(presented = cb_certificate_new_from_der (der, NULL)))
-    return unauthorized (error, "the TLS client certificate cannot be read");
-
-  cn = cb_certificate_get_common_name (presented);
-  if (g_strcmp0 (cn, registration_id) != 0)
-    {
-      g_autofree char *msg = g_strdup_printf ("the certificate's common name '%s' is not the "
-                                              "registration id '%s'", cn != NULL ? cn : "",
-                                              registration_id);
-      return unauthorized (error, msg);
-    }
-  if (cb_certificate_get_not_before (presented) > now ||
-      cb_certificate_get_not_after (presented) < now)
-    return unauthorized (error, "the certificate is outside its validity period");
-
-  e = cb_sb_enrollment_load (self, dps->name, FALSE, registration_id);
-  client = e != NULL ? client_certificates (e) : NULL;
   for (guint i = 0; client != NULL && i < G_N_ELEMENTS (slots); i++)
     {
       g_autoptr(CbCertificate) enrolled = slot_certificate (client, slots[i]);
 
       if (enrolled != NULL && cb_certificate_equal (enrolled, presented))
-        return g_steal_pointer (&e);
+        return TRUE;
     }
-
-  return unauthorized (error, client != NULL
-                              ? "the certificate is not the enrollment's primary or secondary "
-                                "certificate"
-                              : "no X.509 individual enrollment has this registration id");
+  return FALSE;
 }

@@ -10,7 +10,6 @@
 #include "config.h"
 
 #include "cb-sb-dps-register.h"
-#include "cb-sb-dps-x509.h"
 #include "cb-sb-listener.h"
 #include "cb-sb-request.h"
 #include "cb-sb-routes-dps-device.h"
@@ -46,9 +45,9 @@ begin_device_request (CbSbRequest      *req,
   if (!(dps = cb_sb_dps_find_instance (req->sandbox, cb_sb_param (req, "idScope"), &error)) ||
       !cb_sb_dps_check_api_version (cb_sb_query (req, "api-version"), &error) ||
       !(enrollment = (sas == NULL && peer != NULL)
-                       ? cb_sb_dps_x509_authenticate (req->sandbox, dps,
-                                                      cb_sb_param (req, "registrationId"), peer,
-                                                      cb_sb_session_now (req->sandbox), &error)
+                       ? cb_sb_dps_authenticate_certificate (req->sandbox, dps,
+                                                             cb_sb_param (req, "registrationId"),
+                                                             peer, &error)
                        : cb_sb_dps_authenticate (req->sandbox, dps,
                                                  cb_sb_param (req, "registrationId"), sas,
                                                  &error)))
