@@ -202,6 +202,8 @@ curl (Fixture    *f,
   g_ptr_array_add (argv, (char *) "curl");
   g_ptr_array_add (argv, (char *) "--silent");
   g_ptr_array_add (argv, (char *) "--show-error");
+  g_ptr_array_add (argv, (char *) "--noproxy");
+  g_ptr_array_add (argv, (char *) "*");
   g_ptr_array_add (argv, (char *) "--cacert");
   g_ptr_array_add (argv, (char *) cb_sandbox_get_ca_file (f->ts->sandbox));
   if (o != NULL)

@@ -1334,7 +1334,6 @@ test_renewal_bad_requests (Fixture       *f,
     g_assert_true (JSON_NODE_HOLDS_ARRAY (array));
     g_assert_cmpuint (json_array_get_length (json_node_get_array (array)), ==, 3);
     /* The station reads this shape too: the same chain, leaf first, no correlation id. */
-    correlation = g_strdup ("stale");
     chain = cb_renewal_result_parse (g_bytes_get_data (final->payload, NULL),
                                      g_bytes_get_size (final->payload), &correlation, &error);
     g_assert_no_error (error);
