@@ -31,7 +31,7 @@ LAYERS = [
     ("state", [r"cb-sb-directory", r"cb-sb-topology", r"cb-sb-activity",
                r"cb-sb-adr-store", r"cb-sb-.*-store", r"cb-sb-hub", r"cb-sb-dps"]),
     ("domain", [r"cb-sb-ca", r"cb-sb-issuance", r"cb-sb-verdict", r"cb-sb-sas", r"cb-sb-adr(-.*)?",
-                r"cb-sb-lro", r"cb-sb-paging", r"cb-sb-dps-register", r"cb-sb-operations?",
+                r"cb-sb-lro", r"cb-sb-paging", r"cb-sb-dps-register", r"cb-sb-dps-x509", r"cb-sb-operations?",
                 r"cb-sb-ca-byor"]),
     ("surface", [r"cb-sb-request", r"cb-sb-reply", r"cb-sb-router", r"cb-sb-auth",
                  r"cb-sb-routes-.*", r"cb-sb-mqtt(-.*)?", r"cb-sb-info",

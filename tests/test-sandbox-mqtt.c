@@ -14,6 +14,7 @@
 #include "cb-http.h"
 #include "cb-mqtt-packet.h"
 #include "cb-pki.h"
+#include "cb-renewal-result.h"
 #include "cb-sandbox-client.h"
 #include "cb-sandbox-profile.h"
 #include "cb-sas.h"
@@ -1070,12 +1071,12 @@ test_renewal (Fixture       *f,
   g_autoptr(JsonNode) accepted = NULL;
   g_autoptr(JsonNode) done = NULL;
   g_autofree char *body = renewal_body (d->id, d->id, NULL, &new_key);
-  g_autoptr(GPtrArray) chain = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) chain = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(CbMqttPacket) final = NULL;
   g_autoptr(Device) renewed = g_new0 (Device, 1);
   g_autofree char *leaf_key = NULL;
-  JsonArray *certs;
+  g_autofree char *correlation = NULL;
   gint64 expires = 0;
   guint status = 0;
 
@@ -1091,18 +1092,12 @@ test_renewal (Fixture       *f,
   g_assert_nonnull (final);
   done = payload_json (final);
   g_assert_cmpstr (jstr (done, "correlationId"), ==, jstr (accepted, "correlationId"));
-  certs = json_node_get_array (jget (done, "certificates"));
-  g_assert_cmpuint (json_array_get_length (certs), ==, 3);
-  for (guint i = 0; i < 3; i++)
-    {
-      gsize len = 0;
-      guchar *der = g_base64_decode (json_array_get_string_element (certs, i), &len);
-      g_autoptr(GBytes) bytes = g_bytes_new_take (der, len);
-      CbCertificate *cert = cb_certificate_new_from_der (bytes, &error);
-
-      g_assert_no_error (error);
-      g_ptr_array_add (chain, cert);
-    }
+  /* The default shape, {"correlationId", "certificates"}, as the station reads it. */
+  chain = cb_renewal_result_parse (g_bytes_get_data (final->payload, NULL),
+                                   g_bytes_get_size (final->payload), &correlation, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (correlation, ==, jstr (accepted, "correlationId"));
+  g_assert_cmpuint (chain->len, ==, 3);
 
   /* Leaf first, CN = device id, the new key, and the chain verifies to the root. */
   g_assert_cmpstr (cb_certificate_get_common_name (chain->pdata[0]), ==, d->id);
@@ -1263,6 +1258,9 @@ test_renewal_bad_requests (Fixture       *f,
     { "{\"csr\": \"AAAA\"}", 400, 400004 },
     { garbage_csr, 400, 400040 },
   };
+  g_autoptr(GPtrArray) chain = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *correlation = NULL;
   guint status = 0;
 
   raw_subscribe (r, "$iothub/credentials/res/#", 1);
@@ -1335,6 +1333,28 @@ test_renewal_bad_requests (Fixture       *f,
     array = payload_json (final);
     g_assert_true (JSON_NODE_HOLDS_ARRAY (array));
     g_assert_cmpuint (json_array_get_length (json_node_get_array (array)), ==, 3);
+    /* The station reads this shape too: the same chain, leaf first, no correlation id. */
+    chain = cb_renewal_result_parse (g_bytes_get_data (final->payload, NULL),
+                                     g_bytes_get_size (final->payload), &correlation, &error);
+    g_assert_no_error (error);
+    g_assert_null (correlation);
+    g_assert_cmpuint (chain->len, ==, 3);
+    g_assert_cmpstr (cb_certificate_get_common_name (chain->pdata[0]), ==, d->id);
+    g_assert_true (cb_certificate_is_issued_by (chain->pdata[0], chain->pdata[1]));
+  }
+
+  /* The rule was for one renewal: the next result is the object again. */
+  {
+    g_autoptr(JsonNode) reply = renew (r, "ok3", good, &status);
+    g_autoptr(CbMqttPacket) final = NULL;
+    g_autoptr(JsonNode) object = NULL;
+
+    g_assert_cmpuint (status, ==, 202);
+    final = raw_expect_publish (r, "$iothub/credentials/res/200/?$rid=ok3", 5000);
+    g_assert_nonnull (final);
+    object = payload_json (final);
+    g_assert_true (JSON_NODE_HOLDS_OBJECT (object));
+    g_assert_cmpstr (jstr (object, "correlationId"), ==, jstr (reply, "correlationId"));
   }
 }
 

@@ -15,6 +15,7 @@
 #include "cb-sb-adr.h"
 #include "cb-sb-adr-ca-store.h"
 #include "cb-sb-dps-register.h"
+#include "cb-sb-dps-x509.h"
 #include "cb-sb-faults.h"
 #include "cb-sb-hub.h"
 #include "cb-sb-json.h"
@@ -184,6 +185,52 @@ cb_sb_dps_authenticate (CbSandbox        *self,
     return unauthorized (error, "the SharedAccessSignature has expired");
 
   return enrollment_of_token (self, dps, registration_id, token, resource, now, error);
+}
+
+/* The X.509 individual enrollment of registration_id whose certificate the device presented
+ * in its TLS handshake: its CN must be the registration id and it must be valid now. */
+CbSbEnrollment *
+cb_sb_dps_authenticate_certificate (CbSandbox        *self,
+                                    CbSbDpsInstance  *dps,
+                                    const char       *registration_id,
+                                    GTlsCertificate  *peer,
+                                    GError          **error)
+{
+  g_autoptr(GByteArray) raw = NULL;
+  g_autoptr(GBytes) der = NULL;
+  g_autoptr(CbCertificate) presented = NULL;
+  g_autoptr(CbSbEnrollment) e = NULL;
+  gint64 now = cb_sb_session_now (self);
+  const char *cn;
+
+  g_object_get (peer, "certificate", &raw, NULL);
+  if (raw != NULL)
+    {
+      der = g_bytes_new (raw->data, raw->len);
+      presented = cb_certificate_new_from_der (der, NULL);
+    }
+  if (presented == NULL)
+    return unauthorized (error, "the TLS client certificate cannot be read");
+
+  cn = cb_certificate_get_common_name (presented);
+  if (g_strcmp0 (cn, registration_id) != 0)
+    {
+      g_autofree char *msg = g_strdup_printf ("the certificate's common name '%s' is not the "
+                                              "registration id '%s'", cn != NULL ? cn : "",
+                                              registration_id);
+      return unauthorized (error, msg);
+    }
+  if (cb_certificate_get_not_before (presented) > now ||
+      cb_certificate_get_not_after (presented) < now)
+    return unauthorized (error, "the certificate is outside its validity period");
+
+  e = cb_sb_enrollment_load (self, dps->name, FALSE, registration_id);
+  if (e == NULL || !cb_sb_dps_x509_is_x509 (e))
+    return unauthorized (error, "no X.509 individual enrollment has this registration id");
+  if (!cb_sb_dps_x509_matches (e, presented))
+    return unauthorized (error, "the certificate is not the enrollment's primary or secondary "
+                                "certificate");
+  return g_steal_pointer (&e);
 }
 
 /* ---- The CSR --------------------------------------------------------------------------- */
@@ -463,7 +510,8 @@ ensure_hub_identity (CbSandbox        *self,
   g_autofree char *primary = NULL;
   g_autofree char *secondary = NULL;
 
-  if (issued || enrollment->primary_key == NULL)
+  /* An X.509-attested device issued no certificate keeps authenticating with a certificate. */
+  if (issued || enrollment->primary_key == NULL || cb_sb_dps_x509_is_x509 (enrollment))
     return cb_sb_hub_ensure_device (self, dps->linked_hub, device_id, error);
 
   if (enrollment->is_group)

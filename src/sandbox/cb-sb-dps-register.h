@@ -8,6 +8,7 @@
  * operation a device polls. Failures are CB_SB_DPS_ERROR errors whose code is DPS's errorCode;
  * its first three digits are the status (401002 -> 401). */
 
+#include <gio/gio.h>
 #include <json-glib/json-glib.h>
 #include "cb-sb-dps-store.h"
 #include "cb-sb-world.h"
@@ -41,6 +42,15 @@ CbSbEnrollment *cb_sb_dps_authenticate         (CbSandbox        *self,
                                                 const char       *sas,
                                                 GError          **error);
 
+/* The X.509 individual enrollment of registration_id (enabled or not) whose primary or
+ * secondary certificate peer (the device's TLS client certificate) is; NULL with 401002 when
+ * there is none, the certificate's CN is not registration_id, or it is outside its dates on
+ * the session clock. */
+CbSbEnrollment *cb_sb_dps_authenticate_certificate (CbSandbox     *self,
+                                                CbSbDpsInstance  *dps,
+                                                const char       *registration_id,
+                                                GTlsCertificate  *peer,
+                                                GError          **error);
 /* Checks a DeviceRegistration body: an object whose registrationId (required or not) is
  * registration_id, itself valid. 4001xx otherwise. */
 gboolean      cb_sb_dps_check_registration     (JsonNode         *body,

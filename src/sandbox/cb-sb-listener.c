@@ -82,6 +82,7 @@ struct _Conn
 static GPrivate accepting;             /* the Conn being handed to libsoup, per thread */
 static GQuark   conn_quark;
 static GQuark   server_name_quark;
+static GQuark   peer_quark;
 
 static void conn_watch_idle (Conn *c);
 
@@ -211,8 +212,15 @@ request_started_hook (GSignalInvocationHint *hint,
 
   if (msg != NULL)
     {
+      GTlsCertificate *peer = c->tls != NULL
+                              ? g_tls_connection_get_peer_certificate (G_TLS_CONNECTION (c->tls))
+                              : NULL;
+
       if (c->server_name != NULL)
         g_object_set_qdata_full (msg, server_name_quark, g_strdup (c->server_name), g_free);
+      /* libsoup does not know the TLS of a stream it was handed: the listener says it. */
+      if (peer != NULL)
+        g_object_set_qdata_full (msg, peer_quark, g_object_ref (peer), g_object_unref);
       c->busy++;
       conn_stop_watch (c);
       g_object_weak_ref (msg, message_gone_cb, conn_ref (c));
@@ -249,6 +257,7 @@ install_hook (GError **error)
         {
           conn_quark = g_quark_from_static_string ("cb-sandbox-listener-conn");
           server_name_quark = g_quark_from_static_string ("cb-sandbox-listener-server-name");
+          peer_quark = g_quark_from_static_string ("cb-sandbox-listener-peer-certificate");
           g_signal_add_emission_hook (signal_id, 0, request_started_hook, NULL, NULL);
         }
       g_once_init_leave (&done, signal_id != 0 ? 1 : 2);
@@ -375,6 +384,18 @@ handshake_cb (GObject      *object,
   conn_unref (c);
 }
 
+/* A client certificate is taken as it comes: no trust store could vouch for a factory's
+ * device certificate, and the enrollment it is checked against (at the request, which can
+ * answer with DPS's error) is the trust. */
+static gboolean
+accept_any_certificate (GTlsConnection       *conn,
+                        GTlsCertificate      *peer,
+                        GTlsCertificateFlags  errors,
+                        gpointer              data)
+{
+  return TRUE;
+}
+
 static void
 hello_cb (gboolean complete,
           gpointer data)
@@ -393,14 +414,16 @@ hello_cb (gboolean complete,
       return;
     }
 
-  /* No trust store (clients are not asked for certificates): g_tls_server_connection_new()
-   * would load the system's, about 9 ms of CPU per connection. */
+  /* No trust store: g_tls_server_connection_new() would load the system's, about 9 ms of CPU
+   * per connection. Clients are asked for a certificate and need not send one: a DPS device
+   * attested by X.509 authenticates with it (cb-sb-dps-x509.c checks it against its
+   * enrollment); every other surface ignores it. */
   c->tls = g_initable_new (g_tls_backend_get_server_connection_type (g_tls_backend_get_default ()),
                            NULL, &error,
                            "base-io-stream", c->tcp,
                            "certificate", l->certificate,
                            "database", NULL,
-                           "authentication-mode", G_TLS_AUTHENTICATION_NONE,
+                           "authentication-mode", G_TLS_AUTHENTICATION_REQUESTED,
                            "require-close-notify", FALSE,
                            "advertised-protocols", protocols,
                            NULL);
@@ -410,6 +433,8 @@ hello_cb (gboolean complete,
       conn_close (c);
       return;
     }
+
+  g_signal_connect (c->tls, "accept-certificate", G_CALLBACK (accept_any_certificate), NULL);
 
   c->state = CONN_HANDSHAKE;
   g_tls_connection_handshake_async (G_TLS_CONNECTION (c->tls), G_PRIORITY_DEFAULT,
@@ -618,6 +643,14 @@ cb_sb_listener_get_server_name (SoupServerMessage *msg)
   if (server_name_quark == 0)
     return NULL;
   return g_object_get_qdata (G_OBJECT (msg), server_name_quark);
+}
+
+GTlsCertificate *
+cb_sb_listener_get_peer_certificate (SoupServerMessage *msg)
+{
+  if (peer_quark == 0)
+    return NULL;
+  return g_object_get_qdata (G_OBJECT (msg), peer_quark);
 }
 
 /* Call after soup_server_disconnect(): libsoup has closed the connections it held. */

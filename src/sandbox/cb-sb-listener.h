@@ -26,5 +26,8 @@ gboolean      cb_sb_listener_add_address  (CbSbListener     *listener,
                                            GError          **error);
 /* The server name (SNI) the TLS client that sent msg asked for, or NULL. */
 const char   *cb_sb_listener_get_server_name (SoupServerMessage *msg);
+/* The certificate the TLS client that sent msg presented (the listener asks every client
+ * for one and requires none), or NULL. */
+GTlsCertificate *cb_sb_listener_get_peer_certificate (SoupServerMessage *msg);
 
 G_END_DECLS

@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include "cb-sb-dps-register.h"
+#include "cb-sb-listener.h"
 #include "cb-sb-request.h"
 #include "cb-sb-routes-dps-device.h"
 
@@ -37,10 +38,19 @@ begin_device_request (CbSbRequest      *req,
   g_autoptr(GError) error = NULL;
   CbSbEnrollment *enrollment;
 
+  const char *sas = cb_sb_header (req, "Authorization");
+  GTlsCertificate *peer = req->msg != NULL ? cb_sb_listener_get_peer_certificate (req->msg) : NULL;
+
+  /* A SAS, when there is one; else the certificate of the TLS handshake (X.509 attestation). */
   if (!(dps = cb_sb_dps_find_instance (req->sandbox, cb_sb_param (req, "idScope"), &error)) ||
       !cb_sb_dps_check_api_version (cb_sb_query (req, "api-version"), &error) ||
-      !(enrollment = cb_sb_dps_authenticate (req->sandbox, dps, cb_sb_param (req, "registrationId"),
-                                             cb_sb_header (req, "Authorization"), &error)))
+      !(enrollment = (sas == NULL && peer != NULL)
+                       ? cb_sb_dps_authenticate_certificate (req->sandbox, dps,
+                                                             cb_sb_param (req, "registrationId"),
+                                                             peer, &error)
+                       : cb_sb_dps_authenticate (req->sandbox, dps,
+                                                 cb_sb_param (req, "registrationId"), sas,
+                                                 &error)))
     {
       reply_dps_error (req, error);
       return NULL;

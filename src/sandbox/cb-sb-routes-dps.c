@@ -30,7 +30,8 @@
  *   403000  service API, 2026-11-01: namespaceName is not the namespace the DPS instance is
  *           linked to (Azure's code for a DPS identity without access to the namespace)
  *   401002  SAS missing, malformed, expired, for another resource or not signed with the
- *           enrollment's (derived) key; unknown ID scope
+ *           enrollment's (derived) key; unknown ID scope; a TLS client certificate that is not
+ *           the X.509 enrollment's, not named for its registration id or not valid now
  *   404201  no such registration or operation
  *   404301  service API: no such enrollment (group)
  *   412301  service API: If-Match does not match the enrollment's etag
@@ -55,6 +56,7 @@
 
 #include "cb-sas.h"
 #include "cb-sb-dps-store.h"
+#include "cb-sb-dps-x509.h"
 #include "cb-sb-json.h"
 #include "cb-sb-modules.h"
 #include "cb-sb-preconditions.h"
@@ -162,18 +164,23 @@ enrollment_to_json (CbSandbox   *self,
       json_builder_add_string_value (b, e->device_id);
     }
 
-  json_builder_set_member_name (b, "attestation");
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "type");
-  json_builder_add_string_value (b, "symmetricKey");
-  json_builder_set_member_name (b, "symmetricKey");
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "primaryKey");
-  json_builder_add_string_value (b, e->primary_key);
-  json_builder_set_member_name (b, "secondaryKey");
-  json_builder_add_string_value (b, e->secondary_key);
-  json_builder_end_object (b);
-  json_builder_end_object (b);
+  if (cb_sb_dps_x509_is_x509 (e))
+    cb_sb_dps_x509_add_attestation (b, e);
+  else
+    {
+      json_builder_set_member_name (b, "attestation");
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "type");
+      json_builder_add_string_value (b, "symmetricKey");
+      json_builder_set_member_name (b, "symmetricKey");
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "primaryKey");
+      json_builder_add_string_value (b, e->primary_key);
+      json_builder_set_member_name (b, "secondaryKey");
+      json_builder_add_string_value (b, e->secondary_key);
+      json_builder_end_object (b);
+      json_builder_end_object (b);
+    }
 
   if (!json_object_has_member (e->extra, "capabilities"))
     {
@@ -225,6 +232,9 @@ enrollment_to_json (CbSandbox   *self,
 
   for (GList *l = members; l != NULL; l = l->next)
     {
+      /* An X.509 attestation is kept here, and shown above. */
+      if (g_str_equal (l->data, "attestation"))
+        continue;
       json_builder_set_member_name (b, l->data);
       json_builder_add_value (b, json_node_copy (json_object_get_member (e->extra, l->data)));
     }
@@ -365,6 +375,7 @@ handle_put_enrollment (CbSbRequest *req)
   JsonObject *body;
   JsonObject *attestation;
   JsonObject *sym;
+  g_autoptr(JsonObject) x509 = NULL;
   const char *body_id;
   const char *type;
   const char *primary;
@@ -411,10 +422,24 @@ handle_put_enrollment (CbSbRequest *req)
       return;
     }
   type = cb_sb_json_member_string (attestation, "type");
-  if (attestation != NULL && g_strcmp0 (type, "symmetricKey") != 0)
+  if (attestation != NULL && g_strcmp0 (type, "x509") == 0 && !is_group)
+    {
+      g_autofree char *problem = NULL;
+
+      if (!(x509 = cb_sb_dps_x509_attestation_parse (attestation, &problem)))
+        {
+          cb_sb_reply_error (req, 400, "BadRequest", 400301, "%s", problem);
+          return;
+        }
+    }
+  else if (attestation != NULL && g_strcmp0 (type, "symmetricKey") != 0)
     {
       cb_sb_reply_error (req, 400, "BadRequest", 400301,
-                         "The attestation type '%s' is not supported by the sandbox: use symmetricKey",
+                         is_group && g_strcmp0 (type, "x509") == 0
+                         ? "The attestation type '%s' is not supported by the sandbox for "
+                           "enrollment groups: use symmetricKey"
+                         : "The attestation type '%s' is not supported by the sandbox: use "
+                           "symmetricKey or (individual enrollments) x509",
                          type != NULL ? type : "(none)");
       return;
     }
@@ -494,6 +519,13 @@ handle_put_enrollment (CbSbRequest *req)
         continue;
       json_object_set_member (e->extra, l->data, json_node_copy (json_object_get_member (body, l->data)));
     }
+  /* An X.509 enrollment keeps its attestation (its certificates as base64 DER); one updated
+   * without an attestation keeps the one it had. */
+  if (x509 != NULL)
+    json_object_set_object_member (e->extra, "attestation", g_steal_pointer (&x509));
+  else if (attestation == NULL && existing != NULL && cb_sb_dps_x509_is_x509 (existing))
+    json_object_set_member (e->extra, "attestation",
+                            json_node_copy (json_object_get_member (existing->extra, "attestation")));
 
   if (!cb_sb_enrollment_save (self, dps->name, e, &error))
     {
