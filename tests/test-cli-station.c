@@ -75,17 +75,28 @@ env_get (void)
   return env;
 }
 
-/* A simulated device with serial; with link, its pty is linked there too. Returns its pty. */
+/* A simulated device with serial (an nRF91 modem with personality "nrf91", else a bench
+ * device); with link, its pty is linked there too. Returns its pty. */
 static char *
-start_device (const char *serial,
-              const char *link)
+start_device_as (const char *serial,
+                 const char *link,
+                 const char *personality)
 {
   Env *e = env_get ();
-  const char *args[] = { "--serial", serial, link != NULL ? "--link" : NULL, link, NULL };
+  const char *args[] = { "--serial", serial, "--personality",
+                         personality != NULL ? personality : "smp",
+                         link != NULL ? "--link" : NULL, link, NULL };
   char *pty = NULL;
 
   g_ptr_array_add (e->devices, cb_test_cli_start_device (e->cli, e->devsim, e->home, args, &pty));
   return pty;
+}
+
+static char *
+start_device (const char *serial,
+              const char *link)
+{
+  return start_device_as (serial, link, NULL);
 }
 
 static int
@@ -161,8 +172,9 @@ run_cli_thread (gpointer data)
   return NULL;
 }
 
-/* A station provisions devices as they are plugged in: two devices linked into its pty
- * folder while it runs, each provisioned once and printed as a JSON line. */
+/* A station provisions devices as they are plugged in: two bench devices and an nRF91 modem
+ * (found by the probe: it answers AT, not SMP) linked into its pty folder while it runs, each
+ * provisioned once and printed as a JSON line. */
 static void
 test_station_plug_in (void)
 {
@@ -170,18 +182,23 @@ test_station_plug_in (void)
   g_autofree char *dir = g_build_filename (e->home, "ptys", NULL);
   g_autofree char *link_a = g_build_filename (dir, "a", NULL);
   g_autofree char *link_b = g_build_filename (dir, "b", NULL);
+  g_autofree char *link_c = g_build_filename (dir, "c", NULL);
   g_autofree char *a = NULL;
   g_autofree char *b = NULL;
+  g_autofree char *c = NULL;
+  guint modems = 0;
   g_auto(GStrv) lines = NULL;
   CliThread t = { 0 };
   GThread *thread;
   guint passed = 0;
 
   g_assert_cmpint (g_mkdir (dir, 0700), ==, 0);
-  t.args = (const char *[]) { "--json", "station", "--pty-dir", dir, "--max-runs", "2", NULL };
+  t.args = (const char *[]) { "--json", "station", "--pty-dir", dir, "--max-runs", "3",
+                              "--template", "st-{serial}", NULL };
   thread = g_thread_new ("station", run_cli_thread, &t);
   a = start_device ("CB-STATION-A", link_a);
   b = start_device ("CB-STATION-B", link_b);
+  c = start_device_as ("CB-STATION-C", link_c, "nrf91");
   g_thread_join (thread);
 
   g_assert_cmpint (t.status, ==, 0);
@@ -196,13 +213,16 @@ test_station_plug_in (void)
         continue;
       g_assert_true (json_parser_load_from_data (parser, lines[i], -1, &error));
       object = json_node_get_object (json_parser_get_root (parser));
+      g_test_message ("%s", lines[i]);
       g_assert_cmpstr (json_object_get_string_member (object, "result"), ==, "pass");
       g_assert_true (g_str_has_prefix (json_object_get_string_member (object, "registrationId"),
-                                       "cb-station-"));
+                                       "st-"));
       g_assert_cmpint (json_object_get_int_member (object, "journalRunId"), >, 0);
+      modems += g_str_has_suffix (json_object_get_string_member (object, "port"), "/c");
       passed++;
     }
-  g_assert_cmpuint (passed, ==, 2);
+  g_assert_cmpuint (passed, ==, 3);
+  g_assert_cmpuint (modems, ==, 1);
   g_free (t.out);
 }
 

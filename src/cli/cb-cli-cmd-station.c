@@ -120,7 +120,32 @@ run_cb (GObject      *object,
   g_hash_table_remove (station->running, cb_bench_session_get_path (session));
 }
 
-/* A device was plugged in: one run on its port, unless one is running there already. */
+static void
+open_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  CbBenchSession *session = CB_BENCH_SESSION (object);
+  Station *station = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!cb_bench_session_open_finish (session, result, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          cb_bench_session_fail (session, error->message);
+          print_result (station, session, NULL, error->message);
+          count (station, CB_CLI_EXIT_DEVICE);
+        }
+      g_hash_table_remove (station->running, cb_bench_session_get_path (session));
+      return;
+    }
+
+  cb_bench_session_run_async (session, station->ctx->cancellable, run_cb, station);
+}
+
+/* A device was plugged in: one run on its port, unless one is running there already. The
+ * port is probed for its driver (SMP echo, then AT) unless --driver pins one. */
 static void
 on_port_added (CbPortMonitor    *monitor,
                CbSerialPortInfo *info,
@@ -129,7 +154,6 @@ on_port_added (CbPortMonitor    *monitor,
   const char *path = cb_serial_port_info_get_path (info);
   int max_runs = station->ctx->options->max_runs;
   g_autoptr(CbBenchSession) session = NULL;
-  g_autoptr(GError) error = NULL;
 
   if (g_cancellable_is_cancelled (station->ctx->cancellable) ||
       g_hash_table_contains (station->running, path) ||
@@ -140,16 +164,10 @@ on_port_added (CbPortMonitor    *monitor,
   session = cb_bench_session_new (path);
   cb_bench_session_set_info (session, info);
   cb_bench_session_reset (session);
-  if (!cb_bench_session_open (session, station->config, &error))
-    {
-      cb_bench_session_fail (session, error->message);
-      print_result (station, session, NULL, error->message);
-      count (station, CB_CLI_EXIT_DEVICE);
-      return;
-    }
-
+  cb_bench_session_set_driver_name (session, station->ctx->options->driver);
   g_hash_table_insert (station->running, g_strdup (path), g_object_ref (session));
-  cb_bench_session_run_async (session, station->ctx->cancellable, run_cb, station);
+  cb_bench_session_open_async (session, station->config, station->ctx->cancellable, open_cb,
+                               station);
 }
 
 static void

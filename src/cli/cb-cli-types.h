@@ -39,7 +39,7 @@ typedef struct
   char     *dps_transport;   /* provision: "mqtt" or "https" (NULL: the profile's default) */
   char     *pem_path;        /* inspect: also write the device's chain here */
   char     *enrollment_group; /* provision: this enrollment group instead of the profile's */
-  char     *driver;          /* provision, inspect: "auto" (NULL), "smp", "nrf91" */
+  char     *driver;          /* provision, inspect, station: "auto" (NULL), "smp", "nrf91" */
   char     *sec_tag;         /* provision, inspect, station: an nRF91's security tag (NULL: 11) */
   int       validity_days;
   int       baud;
