@@ -420,6 +420,26 @@ find_type (GtkWidget *root,
   return NULL;
 }
 
+/* The widget whose name (gtk_widget_set_name) is @name. */
+static GtkWidget *
+find_named (GtkWidget  *root,
+            const char *name)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (g_strcmp0 (gtk_widget_get_name (child), name) == 0)
+        return child;
+      if ((found = find_named (child, name)) != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
 static void
 test_preferences (void)
 {
@@ -429,6 +449,7 @@ test_preferences (void)
   GtkWidget *row;
   GtkWidget *toggle;
   GtkWidget *spin;
+  GtkWidget *sec_tag;
 
   g_settings_reset (settings, "registration-id-template");
   template = g_settings_get_string (settings, "registration-id-template");
@@ -441,7 +462,9 @@ test_preferences (void)
   gtk_window_present (GTK_WINDOW (preferences));
   row = find_type (GTK_WIDGET (preferences), ADW_TYPE_ENTRY_ROW);
   toggle = find_type (GTK_WIDGET (preferences), GTK_TYPE_SWITCH);
-  spin = find_type (GTK_WIDGET (preferences), GTK_TYPE_SPIN_BUTTON);
+  spin = find_named (GTK_WIDGET (preferences), "renewal-spin");
+  sec_tag = find_named (GTK_WIDGET (preferences), "sec-tag-spin");
+  g_assert_true (GTK_IS_SPIN_BUTTON (sec_tag));
   g_assert_nonnull (row);
   g_assert_nonnull (toggle);
   g_assert_nonnull (spin);
@@ -473,11 +496,18 @@ test_preferences (void)
                                   1e-9);
   g_settings_set_string (settings, "registration-id-template", "bench-{serial}");
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row)), ==, "bench-{serial}");
+  /* The nRF91 security tag: 11 unless set, and the whole of Nordic's range. */
+  g_assert_cmpfloat_with_epsilon (gtk_spin_button_get_value (GTK_SPIN_BUTTON (sec_tag)), 11, 1e-9);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (sec_tag), 2147483647);
+  g_assert_cmpuint (g_settings_get_uint (settings, "modem-sec-tag"), ==, 2147483647);
+  g_settings_set_uint (settings, "modem-sec-tag", 42);
+  g_assert_cmpfloat_with_epsilon (gtk_spin_button_get_value (GTK_SPIN_BUTTON (sec_tag)), 42, 1e-9);
 
   gtk_window_destroy (GTK_WINDOW (preferences));
   g_settings_reset (settings, "auto-start");
   g_settings_reset (settings, "renewal-fraction");
   g_settings_reset (settings, "registration-id-template");
+  g_settings_reset (settings, "modem-sec-tag");
 }
 
 static void
