@@ -13,6 +13,7 @@
 #include "cb-http.h"
 #include "cb-http-response-private.h"
 #include "cb-http-sleep.h"
+#include "cb-tls-lazy-database.h"
 
 #define DEFAULT_MAX_ATTEMPTS   4
 #define DEFAULT_MAX_DELAY      30
@@ -128,6 +129,10 @@ cb_http_client_class_init (CbHttpClientClass *klass)
   object_class->finalize = cb_http_client_finalize;
   object_class->get_property = cb_http_client_get_property;
   object_class->set_property = cb_http_client_set_property;
+
+  /* libsoup sets a pinned CA only after making the connection: without this, every
+   * connection would read the system trust store first (cb-tls-lazy-database.c). */
+  cb_tls_lazy_database_install ();
 
   properties[PROP_MAX_ATTEMPTS] =
     g_param_spec_uint ("max-attempts", NULL, NULL,

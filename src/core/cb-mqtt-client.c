@@ -13,6 +13,7 @@
 
 #include "cb-mqtt-client.h"
 #include "cb-mqtt-packet.h"
+#include "cb-tls-lazy-database.h"
 
 #define KEEP_ALIVE_SECS   60
 #define READ_CHUNK        4096
@@ -70,7 +71,8 @@ static void
 cb_mqtt_client_class_init (CbMqttClientClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = cb_mqtt_client_finalize;
-
+  /* Connections read the system trust store only when they verify against it. */
+  cb_tls_lazy_database_install ();
   /* (topic, payload): a PUBLISH from the server. */
   signals[SIGNAL_MESSAGE] = g_signal_new ("message", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                           0, NULL, NULL, NULL, G_TYPE_NONE, 2,
@@ -343,14 +345,23 @@ connected_cb (GObject      *object,
     }
 
   identity = g_network_address_new (self->host, self->port);
-  if (!(tls = g_tls_client_connection_new (G_IO_STREAM (self->base), identity, &error)))
+  /* The trust anchors at construction: set afterwards, glib-networking would first build the
+   * connection's credentials from the default database (cb-tls-lazy-database.c). */
+  if (self->database != NULL)
+    tls = g_initable_new (g_tls_backend_get_client_connection_type (g_tls_backend_get_default ()),
+                          NULL, &error,
+                          "base-io-stream", self->base,
+                          "server-identity", identity,
+                          "database", self->database,
+                          NULL);
+  else
+    tls = g_tls_client_connection_new (G_IO_STREAM (self->base), identity, &error);
+  if (tls == NULL)
     {
       fail (self, g_steal_pointer (&error));
       return;
     }
   self->tls = tls;
-  if (self->database != NULL)
-    g_tls_connection_set_database (G_TLS_CONNECTION (tls), self->database);
 
   g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT, self->io,
                                     handshake_cb, g_object_ref (self));
