@@ -15,6 +15,7 @@
 #include "cb-http.h"
 #include "cb-sandbox-client.h"
 #include "cb-sandbox-discovery.h"
+#include "cb-tls-lazy-database.h"
 
 /* A sandbox named by its URL gets time to answer; the default one is only tried. */
 #define NAMED_TIMEOUT_S    15
@@ -180,6 +181,8 @@ cb_sandbox_discover_async (const char          *url,
       return;
     }
 
+  /* Often the process's first connection: it must not read the system store either. */
+  cb_tls_lazy_database_install ();
   d->session = soup_session_new ();
   soup_session_set_tls_database (d->session, db);
   soup_session_set_timeout (d->session, d->named ? NAMED_TIMEOUT_S : DEFAULT_TIMEOUT_S);
