@@ -25,7 +25,6 @@
 #include "cb-sb-dps-register.h"
 #include "cb-sb-faults.h"
 #include "cb-sb-mqtt-dps.h"
-#include "cb-sb-mqtt-handle.h"
 #include "cb-sb-mqtt-response.h"
 #include "cb-sb-request.h"
 #include "cb-sb-validate.h"
@@ -98,13 +97,16 @@ parse_username (const char  *username,
 static GTlsCertificate *
 peer_certificate (CbSbMqttConn *c)
 {
-  g_autoptr(GPtrArray) chain = cb_sb_mqtt_parse_chain (c->chain);
   g_autoptr(GString) pem = g_string_new (NULL);
 
-  for (guint i = 0; chain != NULL && i < chain->len; i++)
+  for (guint i = 0; c->chain != NULL && i < c->chain->len; i++)
     {
-      g_autofree char *one = cb_certificate_to_pem (g_ptr_array_index (chain, i));
+      g_autoptr(CbCertificate) cert = cb_certificate_new_from_der (g_ptr_array_index (c->chain, i),
+                                                                   NULL);
+      g_autofree char *one = cert != NULL ? cb_certificate_to_pem (cert) : NULL;
 
+      if (one == NULL)
+        break;
       g_string_append (pem, one);
     }
   return pem->len > 0 ? g_tls_certificate_new_from_pem (pem->str, -1, NULL) : NULL;
