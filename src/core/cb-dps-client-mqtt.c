@@ -338,6 +338,7 @@ cb_dps_mqtt_register (GTask        *task,
                       const char   *id_scope,
                       const char   *registration_id,
                       const char   *sas,
+                      GTlsCertificate *certificate,
                       const char   *body,
                       gint64        deadline,
                       guint         max_attempts)
@@ -350,6 +351,7 @@ cb_dps_mqtt_register (GTask        *task,
   r->ref = 2;                              /* the registration and the connect */
   r->task = g_object_ref (task);
   r->mqtt = cb_mqtt_client_new (database);
+  cb_mqtt_client_set_certificate (r->mqtt, certificate);
   r->host = g_strdup (host);
   r->port = port;
   r->registration_id = g_strdup (registration_id);

@@ -29,6 +29,7 @@ struct _CbDpsClient
 
   guint         timeout;
   CbDpsTransport transport;
+  GTlsCertificate *certificate;   /* X.509 attestation, or NULL */
 };
 
 G_DEFINE_FINAL_TYPE (CbDpsClient, cb_dps_client, G_TYPE_OBJECT)
@@ -40,6 +41,7 @@ cb_dps_client_finalize (GObject *object)
 
   g_clear_object (&self->profile);
   g_clear_object (&self->http);
+  g_clear_object (&self->certificate);
 
   G_OBJECT_CLASS (cb_dps_client_parent_class)->finalize (object);
 }
@@ -104,6 +106,15 @@ cb_dps_client_set_transport (CbDpsClient    *self,
 {
   g_return_if_fail (CB_IS_DPS_CLIENT (self));
   self->transport = transport;
+}
+
+void
+cb_dps_client_set_client_certificate (CbDpsClient     *self,
+                                      GTlsCertificate *certificate)
+{
+  g_return_if_fail (CB_IS_DPS_CLIENT (self));
+  g_return_if_fail (certificate == NULL || G_IS_TLS_CERTIFICATE (certificate));
+  g_set_object (&self->certificate, certificate);
 }
 
 CbDpsTransport
@@ -306,7 +317,7 @@ cb_dps_client_register_async (CbDpsClient         *self,
 
   g_return_if_fail (CB_IS_DPS_CLIENT (self));
   g_return_if_fail (registration_id != NULL);
-  g_return_if_fail (key_base64 != NULL);
+  g_return_if_fail (key_base64 != NULL || self->certificate != NULL);
   g_return_if_fail (csr_der != NULL);
   g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
 
@@ -322,11 +333,20 @@ cb_dps_client_register_async (CbDpsClient         *self,
       return;
     }
 
-  if (key_kind == CB_DPS_KEY_ENROLLMENT_GROUP)
+  if (self->certificate != NULL && cb_dps_client_get_transport (self) != CB_DPS_TRANSPORT_MQTT)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                               "A device with an onboarding certificate registers over MQTT");
+      return;
+    }
+
+  if (self->certificate != NULL)
+    device_key = NULL;
+  else if (key_kind == CB_DPS_KEY_ENROLLMENT_GROUP)
     device_key = cb_sas_derive_device_key (key_base64, registration_id, &error);
   else
     device_key = g_strdup (key_base64);
-  if (device_key == NULL)
+  if (device_key == NULL && self->certificate == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
@@ -339,11 +359,14 @@ cb_dps_client_register_async (CbDpsClient         *self,
 
   /* DPS signs "{idScope}/registrations/{registrationId}" with the ID scope's case kept. */
   resource = g_strdup_printf ("%s/registrations/%s", id_scope, registration_id);
-  reg->authorization = cb_sas_token_new (resource, device_key, "registration",
-                                         g_get_real_time () / G_USEC_PER_SEC + CB_DPS_SAS_LIFETIME_SECS,
-                                         CB_SAS_FLAGS_NONE, &error);
-  memset (device_key, 0, strlen (device_key));
-  if (reg->authorization == NULL)
+  if (device_key != NULL)
+    {
+      reg->authorization = cb_sas_token_new (resource, device_key, "registration",
+                                             g_get_real_time () / G_USEC_PER_SEC + CB_DPS_SAS_LIFETIME_SECS,
+                                             CB_SAS_FLAGS_NONE, &error);
+      memset (device_key, 0, strlen (device_key));
+    }
+  if (reg->authorization == NULL && self->certificate == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
@@ -377,7 +400,8 @@ cb_dps_client_register_async (CbDpsClient         *self,
           return;
         }
       cb_dps_mqtt_register (task, soup_session_get_tls_database (cb_http_client_get_session (self->http)),
-                            host, port, id_scope, registration_id, reg->authorization, text,
+                            host, port, id_scope, registration_id, reg->authorization,
+                            self->certificate, text,
                             reg->deadline, cb_http_client_get_max_attempts (self->http));
       return;
     }

@@ -32,8 +32,8 @@ gboolean           cb_dps_transport_from_string   (const char          *text,
 /**
  * CbDpsClient:
  *
- * Acts for a device: registers with DPS over MQTT or HTTPS with a symmetric-key SAS and a
- * CSR, then polls the operation until DPS assigns the device and returns its certificate chain.
+ * Acts for a device: registers with DPS over MQTT or HTTPS with a symmetric-key SAS (or over
+ * MQTT with an X.509 onboarding certificate) and a CSR, then polls the operation until DPS assigns the device and returns its certificate chain.
  */
 #define CB_TYPE_DPS_CLIENT (cb_dps_client_get_type ())
 G_DECLARE_FINAL_TYPE (CbDpsClient, cb_dps_client, CB, DPS_CLIENT, GObject)
@@ -46,6 +46,11 @@ void               cb_dps_client_set_timeout      (CbDpsClient         *self,
 /* Which transport the registrations take (default: CB_DPS_TRANSPORT_DEFAULT). */
 void               cb_dps_client_set_transport    (CbDpsClient         *self,
                                                    CbDpsTransport       transport);
+/* X.509 attestation: the device's onboarding certificate (with its private key) authenticates
+ * it in the TLS handshake, and registrations send no SAS (their key_base64 may be NULL).
+ * MQTT only. NULL: symmetric key. */
+void               cb_dps_client_set_client_certificate (CbDpsClient   *self,
+                                                         GTlsCertificate *certificate);
 /* The transport a registration takes now: MQTT or HTTPS, the default resolved. */
 CbDpsTransport     cb_dps_client_get_transport    (CbDpsClient         *self);
 /* Where a device registering itself should reach DPS: "mqtts://host:port" (the MQTT endpoint:

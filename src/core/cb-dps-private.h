@@ -17,7 +17,8 @@ G_BEGIN_DECLS
 #define CB_DPS_SAS_LIFETIME_SECS 3600
 
 /* cb-dps-client-mqtt.c: registers over MQTT (TLS to host:port, trusting database or the
- * system), sending body (the DeviceRegistration JSON) with the SAS sas, and returns task
+ * system), sending body (the DeviceRegistration JSON) with the SAS sas, or with none and
+ * certificate presented in the TLS handshake (X.509 attestation), and returns task
  * (a CbDpsRegistration, or the error the HTTPS path gives). deadline is monotonic usec;
  * 429 and 5xx answers are retried up to max_attempts. */
 void        cb_dps_mqtt_register (GTask        *task,
@@ -27,6 +28,7 @@ void        cb_dps_mqtt_register (GTask        *task,
                                   const char   *id_scope,
                                   const char   *registration_id,
                                   const char   *sas,
+                                  GTlsCertificate *certificate,
                                   const char   *body,
                                   gint64        deadline,
                                   guint         max_attempts);

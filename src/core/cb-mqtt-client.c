@@ -23,6 +23,7 @@ struct _CbMqttClient
   GObject             parent_instance;
 
   GTlsDatabase       *database;
+  GTlsCertificate    *certificate;      /* the client's, or NULL */
   GSocketConnection  *base;
   GIOStream          *tls;
   GCancellable       *io;               /* cancelled on close */
@@ -57,6 +58,7 @@ cb_mqtt_client_finalize (GObject *object)
   g_clear_object (&self->base);
   g_clear_object (&self->io);
   g_clear_object (&self->database);
+  g_clear_object (&self->certificate);
   g_clear_pointer (&self->decoder, cb_mqtt_decoder_free);
   g_queue_clear_full (&self->out, (GDestroyNotify) g_bytes_unref);
   g_clear_pointer (&self->writing, g_bytes_unref);
@@ -98,6 +100,15 @@ cb_mqtt_client_new (GTlsDatabase *database)
   g_return_val_if_fail (database == NULL || G_IS_TLS_DATABASE (database), NULL);
   self->database = database != NULL ? g_object_ref (database) : NULL;
   return self;
+}
+
+void
+cb_mqtt_client_set_certificate (CbMqttClient    *self,
+                                GTlsCertificate *certificate)
+{
+  g_return_if_fail (CB_IS_MQTT_CLIENT (self));
+  g_return_if_fail (certificate == NULL || G_IS_TLS_CERTIFICATE (certificate));
+  g_set_object (&self->certificate, certificate);
 }
 
 /* Ends the connection with error: fails a connect still waiting, else says "closed". */
@@ -362,6 +373,8 @@ connected_cb (GObject      *object,
       return;
     }
   self->tls = tls;
+  if (self->certificate != NULL)
+    g_tls_connection_set_certificate (G_TLS_CONNECTION (tls), self->certificate);
 
   g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT, self->io,
                                     handshake_cb, g_object_ref (self));

@@ -19,6 +19,10 @@ G_DECLARE_FINAL_TYPE (CbMqttClient, cb_mqtt_client, CB, MQTT_CLIENT, GObject)
 
 /* database: the trust anchors (NULL: the system's). */
 CbMqttClient *cb_mqtt_client_new             (GTlsDatabase        *database);
+/* The certificate (with its private key, issuers linked) to present in the TLS handshake:
+ * X.509 client authentication; NULL: none. Before cb_mqtt_client_connect_async(). */
+void          cb_mqtt_client_set_certificate (CbMqttClient        *self,
+                                              GTlsCertificate     *certificate);
 /* Connects to host:port over TLS (the server certificate must name host and chain to the
  * trust anchors), sends CONNECT and waits for CONNACK. A refusal is G_IO_ERROR_PERMISSION_DENIED
  * naming the CONNACK code. */

@@ -22,7 +22,8 @@ typedef struct
 {
   const char *scope;
   const char *reg_id;
-  const char *key;         /* base64 symmetric key: a secret, never log it */
+  const char *key;         /* base64 symmetric key: a secret, never log it; NULL (or "")
+                            * with cbd_config.dps_x509 */
   const char *endpoint;    /* host name or https:// URL */
   const char *ca_path;     /* NULL: system trust */
 } cbd_dps_params;
@@ -143,6 +144,9 @@ typedef struct
   /* Never renew (neither through the hub nor DPS): a fleet's devices that let their
    * certificate expire. */
   bool               never_renew;
+  /* The platform registers with a factory onboarding certificate (X.509 attestation): a DPS
+   * configuration needs no symmetric key. */
+  bool               dps_x509;
 } cbd_config;
 
 typedef struct cbd_device cbd_device;

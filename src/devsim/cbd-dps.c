@@ -45,7 +45,7 @@ dps_configure (cbd_device *dev, const cbp_dps_config_req *req)
     return CBP_RC_NOT_SUPPORTED;
   if (dev->dps_state == DPS_RUNNING)
     return CBP_RC_DPS_BUSY;
-  if (req->scope[0] == 0 || req->reg_id[0] == 0 || req->key[0] == 0)
+  if (req->scope[0] == 0 || req->reg_id[0] == 0 || (req->key[0] == 0 && !dev->cfg.dps_x509))
     return GENERIC (CBP_SMP_RC_INVALID);
 
   if (cbp_request_encode (cmd, req, &out, &len) != CBP_OK)
@@ -85,11 +85,12 @@ cbd_device_dps_configure (cbd_device *dev, const cbd_dps_params *params)
 {
   cbp_dps_config_req req;
 
-  if (params == NULL || params->scope == NULL || params->reg_id == NULL || params->key == NULL)
+  if (params == NULL || params->scope == NULL || params->reg_id == NULL ||
+      (params->key == NULL && !dev->cfg.dps_x509))
     return GENERIC (CBP_SMP_RC_INVALID);
   req.scope = (char *) params->scope;
   req.reg_id = (char *) params->reg_id;
-  req.key = (char *) params->key;
+  req.key = (char *) (params->key != NULL ? params->key : "");
   req.endpoint = (char *) params->endpoint;
   req.ca_path = (char *) params->ca_path;
   return dps_configure (dev, &req);

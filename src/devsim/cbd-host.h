@@ -55,6 +55,22 @@ typedef struct
   CbdPersonality personality;
   int      at_cfun;            /* nrf91: functional mode at power-on */
   gboolean at_urc;             /* nrf91: +CEREG notifications subscribed at power-on */
+
+  /* issue 18: a factory onboarding certificate (X.509 attestation to DPS over MQTT), given
+   * as files or minted at start by a test factory CA for CN=onboarding_id */
+  char    *onboarding_cert;
+  char    *onboarding_key;     /* a secret's file */
+  char    *factory_ca;
+  char    *factory_ca_key;     /* a secret's file */
+  char    *onboarding_id;      /* NULL: the serial */
+  /* With an onboarding certificate: the DPS the device registers with by itself at start
+   * when it has no certificate yet (as a factory-provisioned device does), and the hub
+   * endpoint ("host:port") to use instead of the assigned hub's name; NULL: wait for a
+   * station's dps_config. ca_file: the trust anchors of both (NULL: system trust). */
+  char    *dps_scope;
+  char    *dps_endpoint;       /* "mqtts://host:port"; NULL: the global endpoint */
+  char    *hub_endpoint;
+  char    *ca_file;
 } CbdOptions;
 
 typedef struct _CbdHost CbdHost;
@@ -98,6 +114,10 @@ void        cbd_dps_set_device     (CbdDps           *dps,
                                     cbd_device       *device);
 int         cbd_dps_register       (void *ctx, const cbd_dps_params *params,
                                     const uint8_t *csr, size_t csr_len);
+/* X.509 attestation: registrations present certificate (with its key) over MQTT and send
+ * no SAS; NULL: the symmetric key of the DPS configuration. */
+void        cbd_dps_set_onboarding (CbdDps           *dps,
+                                    GTlsCertificate  *certificate);
 
 /* The hub connection: libmosquitto driven by the thread-default GLib main context (no
  * threads; thousands of them in one process are fine). One CbdHub per device. dir: the

@@ -24,6 +24,7 @@ struct _CbdDps
   cbd_device   *device;      /* borrowed */
   GCancellable *cancellable;
   gboolean      running;
+  GTlsCertificate *onboarding;   /* X.509 attestation, or NULL */
 };
 
 CbdDps *
@@ -42,6 +43,7 @@ cbd_dps_free (CbdDps *dps)
     return;
   g_cancellable_cancel (dps->cancellable);
   g_clear_object (&dps->cancellable);
+  g_clear_object (&dps->onboarding);
   g_free (dps);
 }
 
@@ -50,6 +52,13 @@ cbd_dps_set_device (CbdDps     *dps,
                     cbd_device *device)
 {
   dps->device = device;
+}
+
+void
+cbd_dps_set_onboarding (CbdDps          *dps,
+                        GTlsCertificate *certificate)
+{
+  g_set_object (&dps->onboarding, certificate);
 }
 
 typedef struct
@@ -156,9 +165,12 @@ cbd_dps_register (void                 *ctx,
   data->client = cb_dps_client_new (profile, http);
   cb_dps_client_set_transport (data->client, mqtt_host != NULL ? CB_DPS_TRANSPORT_MQTT
                                                                : CB_DPS_TRANSPORT_HTTPS);
+  /* With an onboarding certificate the handshake authenticates: no SAS. */
+  cb_dps_client_set_client_certificate (data->client, dps->onboarding);
   csr_bytes = g_bytes_new (csr, csr_len);
   dps->running = TRUE;
-  cb_dps_client_register_async (data->client, params->reg_id, params->key, CB_DPS_KEY_DEVICE,
+  cb_dps_client_register_async (data->client, params->reg_id,
+                                dps->onboarding != NULL ? NULL : params->key, CB_DPS_KEY_DEVICE,
                                 csr_bytes, NULL, dps->cancellable, register_cb, data);
   return 0;
 }

@@ -16,6 +16,7 @@
 
 #include "cbd-at-modem.h"
 #include "cbd-host.h"
+#include "cbd-onboarding.h"
 
 /* The pty transport: the devsim owns the master side, the station opens the slave by path.
  * Output goes through a queue so that pacing, faults, stalls and the unplug can act on the
@@ -30,6 +31,7 @@ struct _CbdHost
   cbd_device   *device;
   CbdAtModem   *modem;        /* instead of device with the nrf91 personality */
   cbd_platform  platform;
+  char         *onboarding_id; /* the CN of the onboarding certificate, or NULL */
 
   int           master;
   int           slave;        /* kept open so the master never sees a hangup */
@@ -456,6 +458,61 @@ host_start_modem (CbdHost *host, GError **error)
   return TRUE;
 }
 
+/* The factory onboarding certificate of the options, for DPS. */
+static gboolean
+host_onboarding (CbdHost           *host,
+                 const CbdOptions  *options,
+                 GError           **error)
+{
+  g_autoptr(CbdOnboarding) onboarding = cbd_onboarding_new_for_options (&host->storage, options,
+                                                                        error);
+
+  if (onboarding == NULL)
+    return FALSE;
+
+  cbd_dps_set_onboarding (host->dps, cbd_onboarding_get_certificate (onboarding));
+  host->onboarding_id = g_strdup (cbd_onboarding_get_common_name (onboarding));
+  g_message ("Onboarding to DPS as %s with the certificate SHA-256 %s",
+             cbd_onboarding_get_common_name (onboarding),
+             cbd_onboarding_get_fingerprint (onboarding));
+  return TRUE;
+}
+
+/* A device with an onboarding certificate and its DPS scope registers by itself: DPS over
+ * MQTT with its CSR, then the hub (the assigned one, at hub_endpoint when given), then it
+ * renews there as any device does. */
+static gboolean
+host_self_provision (CbdHost           *host,
+                     const CbdOptions  *options,
+                     GError           **error)
+{
+  cbd_dps_params params = { 0 };
+  cbd_status status;
+  int rc;
+
+  params.scope = options->dps_scope;
+  params.reg_id = host->onboarding_id;
+  params.key = NULL;
+  params.endpoint = options->dps_endpoint;
+  params.ca_path = options->ca_file;
+  if ((rc = cbd_device_dps_configure (host->device, &params)) != 0 ||
+      (rc = cbd_device_hub_configure (host->device, NULL, NULL, options->hub_endpoint,
+                                      options->ca_file)) != 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                   "The device cannot take its DPS and hub configuration (%d)", rc);
+      return FALSE;
+    }
+  cbd_device_get_status (host->device, &status);
+  if (!status.active && (rc = cbd_device_register (host->device, NULL)) != 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                   "The device cannot start its DPS registration (%d)", rc);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 CbdHost *
 cbd_host_new (const CbdOptions  *options,
               GError           **error)
@@ -469,6 +526,11 @@ cbd_host_new (const CbdOptions  *options,
   host->opts.serial = g_strdup (options->serial);
   host->opts.model = g_strdup (options->model);
   host->opts.key_types = g_strdupv (options->key_types);
+  /* Used while starting only (options itself), not kept. */
+  host->opts.onboarding_cert = host->opts.onboarding_key = host->opts.onboarding_id = NULL;
+  host->opts.factory_ca = host->opts.factory_ca_key = NULL;
+  host->opts.dps_scope = host->opts.dps_endpoint = host->opts.hub_endpoint = NULL;
+  host->opts.ca_file = NULL;
   host->master = host->slave = -1;
   host->out = g_byte_array_new ();
   host->rand = options->fault_seed != 0 ? g_rand_new_with_seed (options->fault_seed) : g_rand_new ();
@@ -477,6 +539,8 @@ cbd_host_new (const CbdOptions  *options,
   host->hub = cbd_hub_new (host->opts.state_dir);
 
   if (!cbd_storage_init (&host->storage, host->opts.state_dir, error) ||
+      ((options->onboarding_cert != NULL || options->factory_ca != NULL) &&
+       !host_onboarding (host, options, error)) ||
       !make_pty (host, error))
     {
       cbd_host_free (host);
@@ -520,6 +584,7 @@ cbd_host_new (const CbdOptions  *options,
   cfg.fault_refuse_commit = options->refuse_commit;
   cfg.fault_unplug_at_commit = options->unplug_at_commit;
   cfg.renew_fraction = options->renew_fraction;
+  cfg.dps_x509 = options->onboarding_cert != NULL || options->factory_ca != NULL;
 
   host->device = cbd_device_new (&cfg, &host->platform);
   if (host->device == NULL)
@@ -531,6 +596,11 @@ cbd_host_new (const CbdOptions  *options,
     }
   cbd_dps_set_device (host->dps, host->device);
   cbd_hub_set_device (host->hub, host->device);
+  if (options->dps_scope != NULL && !host_self_provision (host, options, error))
+    {
+      cbd_host_free (host);
+      return NULL;
+    }
   host->tick_source = g_timeout_add (1000, tick_cb, host);
   /* A configured device with a certificate connects at once, not a tick later. */
   cbd_device_tick (host->device);
@@ -567,6 +637,7 @@ cbd_host_free (CbdHost *host)
     g_unlink (host->opts.link_path);
   cbd_storage_clear (&host->storage);
   g_free (host->pty_path);
+  g_free (host->onboarding_id);
   g_free (host->opts.state_dir);
   g_free (host->opts.link_path);
   g_free (host->opts.serial);

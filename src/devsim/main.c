@@ -10,6 +10,7 @@
 
 #include "cbd-fleet-main.h"
 #include "cbd-host.h"
+#include "cbd-onboarding.h"
 
 int
 main (int argc, char **argv)
@@ -37,6 +38,16 @@ main (int argc, char **argv)
   g_autofree char *personality = NULL;
   int at_cfun = 0;
   gboolean at_urc = FALSE;
+  g_autofree char *onboarding_cert = NULL;
+  g_autofree char *onboarding_key = NULL;
+  g_autofree char *factory_ca = NULL;
+  g_autofree char *factory_ca_key = NULL;
+  g_autofree char *onboarding_id = NULL;
+  gboolean make_factory_ca = FALSE;
+  gboolean print_onboarding = FALSE;
+  g_autofree char *dps_scope = NULL;
+  g_autofree char *dps_endpoint = NULL;
+  g_autofree char *hub_endpoint = NULL;
   g_autoptr(CbdClock) clock = NULL;
   CbdHost *host;
   int status;
@@ -85,7 +96,8 @@ main (int argc, char **argv)
     { "clock-url", 0, 0, G_OPTION_ARG_STRING, &clock_url,
       "Follow this clock (the sandbox's /sandbox/clock URL) instead of real time", "URL" },
     { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &ca_file,
-      "PEM CA file to trust for --clock-url (default: system trust)", "FILE" },
+      "PEM CA file to trust for --clock-url, --dps-endpoint and --hub-endpoint (default: "
+      "system trust)", "FILE" },
     { "no-network", 0, 0, G_OPTION_ARG_NONE, &no_network,
       "The device has no network: dps_* and hub_config answer not_supported", NULL },
     { "personality", 0, 0, G_OPTION_ARG_STRING, &personality,
@@ -95,6 +107,31 @@ main (int argc, char **argv)
       "nrf91: the functional mode at power-on (default 0; 1 is online)", "N" },
     { "urc", 0, 0, G_OPTION_ARG_NONE, &at_urc,
       "nrf91: +CEREG notifications are subscribed at power-on", NULL },
+    { "onboarding-cert", 0, 0, G_OPTION_ARG_FILENAME, &onboarding_cert,
+      "The device's factory onboarding certificate (PEM): it registers with DPS over MQTT by "
+      "X.509 attestation, no symmetric key", "FILE" },
+    { "onboarding-key", 0, 0, G_OPTION_ARG_FILENAME, &onboarding_key,
+      "The onboarding certificate's private key (PEM)", "FILE" },
+    { "factory-ca", 0, 0, G_OPTION_ARG_FILENAME, &factory_ca,
+      "A test factory CA (PEM) that signs an onboarding certificate for the device at its "
+      "first start (its own key, CN = --onboarding-id), kept in the state directory", "FILE" },
+    { "factory-ca-key", 0, 0, G_OPTION_ARG_FILENAME, &factory_ca_key,
+      "The factory CA's private key (PEM)", "FILE" },
+    { "onboarding-id", 0, 0, G_OPTION_ARG_STRING, &onboarding_id,
+      "The registration id the factory CA signs (default: --serial)", "ID" },
+    { "make-factory-ca", 0, 0, G_OPTION_ARG_NONE, &make_factory_ca,
+      "Write a new test factory CA to --factory-ca and --factory-ca-key, then exit", NULL },
+    { "print-onboarding-cert", 0, 0, G_OPTION_ARG_NONE, &print_onboarding,
+      "Print the device's onboarding certificate (PEM; minted by --factory-ca at the first "
+      "start) for its enrollment, then exit", NULL },
+    { "dps-scope", 0, 0, G_OPTION_ARG_STRING, &dps_scope,
+      "With an onboarding certificate: register by itself with this DPS ID scope at start "
+      "when the device has no certificate yet, then connect to the hub and renew there",
+      "ID" },
+    { "dps-endpoint", 0, 0, G_OPTION_ARG_STRING, &dps_endpoint,
+      "DPS over MQTT for --dps-scope (default: the global endpoint)", "mqtts://HOST:PORT" },
+    { "hub-endpoint", 0, 0, G_OPTION_ARG_STRING, &hub_endpoint,
+      "Reach the assigned hub here instead of by its name", "HOST:PORT" },
     { NULL }
   };
 
@@ -116,11 +153,48 @@ main (int argc, char **argv)
       g_printerr ("%s\n", error->message);
       return 2;
     }
+  if ((factory_ca == NULL) != (factory_ca_key == NULL) ||
+      (onboarding_cert == NULL) != (onboarding_key == NULL) ||
+      (factory_ca != NULL && onboarding_cert != NULL))
+    {
+      g_printerr ("Give --onboarding-cert with --onboarding-key, or --factory-ca with "
+                  "--factory-ca-key, not both\n");
+      return 2;
+    }
+  if (make_factory_ca)
+    {
+      if (factory_ca == NULL)
+        {
+          g_printerr ("--make-factory-ca writes to --factory-ca and --factory-ca-key\n");
+          return 2;
+        }
+      if (!cbd_onboarding_write_factory_ca (factory_ca, factory_ca_key, NULL, &error))
+        {
+          g_printerr ("certbench-devsim: %s\n", error->message);
+          return 1;
+        }
+      return 0;
+    }
   if (state_dir == NULL)
     {
       g_printerr ("--state-dir is required\n");
       return 2;
     }
+  if ((dps_scope != NULL || print_onboarding) && onboarding_cert == NULL && factory_ca == NULL)
+    {
+      g_printerr ("--dps-scope and --print-onboarding-cert need an onboarding certificate "
+                  "(--onboarding-cert or --factory-ca)\n");
+      return 2;
+    }
+  opts.state_dir = state_dir;
+  opts.serial = serial;
+  opts.onboarding_cert = onboarding_cert;
+  opts.onboarding_key = onboarding_key;
+  opts.factory_ca = factory_ca;
+  opts.factory_ca_key = factory_ca_key;
+  opts.onboarding_id = onboarding_id;
+  if (print_onboarding)
+    return cbd_onboarding_print (&opts);
   if (group < 64 || group > 65535 || frame_size < 7 || buf_size < 640 || flip_rate < 0 ||
       flip_rate > 1 || drop_rate < 0 || drop_rate > 1 || stall_s < 0 || unplug_after < 0 ||
       !(renew_fraction > 0 && renew_fraction <= 1))
@@ -166,6 +240,15 @@ main (int argc, char **argv)
                                                             : CBD_PERSONALITY_SMP;
   opts.at_cfun = at_cfun;
   opts.at_urc = at_urc;
+  opts.onboarding_cert = onboarding_cert;
+  opts.onboarding_key = onboarding_key;
+  opts.factory_ca = factory_ca;
+  opts.factory_ca_key = factory_ca_key;
+  opts.onboarding_id = onboarding_id;
+  opts.dps_scope = dps_scope;
+  opts.dps_endpoint = dps_endpoint;
+  opts.hub_endpoint = hub_endpoint;
+  opts.ca_file = ca_file;
   if (clock_url != NULL)
     {
       clock = cbd_clock_new (clock_url, ca_file, &error);

@@ -4,7 +4,9 @@
 /* DPS's device API over MQTT (azure-api-reference.md §2.4), on the hub's device endpoint:
  * a session is a connection whose user name is "{idScope}/registrations/{registrationId}/
  * api-version=…[&ClientVersion=…]", whose client id is the registration id and whose password
- * is the SAS token. It subscribes to "$dps/registrations/res/#", publishes
+ * is the SAS token, or, for an X.509 enrollment, no password and the device's onboarding
+ * certificate in the TLS handshake (cb_sb_dps_authenticate_certificate(), as over HTTPS). It
+ * subscribes to "$dps/registrations/res/#", publishes
  * "$dps/registrations/PUT/iotdps-register/?$rid=…" with the DeviceRegistration JSON (the same
  * body as over HTTPS, csr included) and is answered "$dps/registrations/res/202/?$rid=…&
  * retry-after=…" with the operation, then polls "…/GET/iotdps-get-operationstatus/?$rid=…&
@@ -26,6 +28,7 @@
 #include "cb-sb-mqtt-response.h"
 #include "cb-sb-request.h"
 #include "cb-sb-validate.h"
+#include "cb-x509.h"
 
 #define MAX_RID_LENGTH   64
 
@@ -34,6 +37,8 @@ typedef struct
   char     *id_scope;
   char     *registration_id;
   char     *sas;                     /* checked at CONNECT, checked again per request */
+  GTlsCertificate *peer;             /* X.509 attestation: the handshake's chain, leaf first;
+                                      * checked the same way */
 } Session;
 
 static void
@@ -46,6 +51,7 @@ session_free (gpointer data)
   if (s->sas != NULL)
     memset (s->sas, 0, strlen (s->sas));
   g_free (s->sas);
+  g_clear_object (&s->peer);
   g_free (s);
 }
 
@@ -86,6 +92,40 @@ parse_username (const char  *username,
   return TRUE;
 }
 
+/* The chain the device presented in its TLS handshake (leaf first) as the GTlsCertificate the
+ * DPS lookup takes, issuers linked; NULL when it presented none or it cannot be read. */
+static GTlsCertificate *
+peer_certificate (CbSbMqttConn *c)
+{
+  g_autoptr(GString) pem = g_string_new (NULL);
+
+  for (guint i = 0; c->chain != NULL && i < c->chain->len; i++)
+    {
+      g_autoptr(CbCertificate) cert = cb_certificate_new_from_der (g_ptr_array_index (c->chain, i),
+                                                                   NULL);
+      g_autofree char *one = cert != NULL ? cb_certificate_to_pem (cert) : NULL;
+
+      if (one == NULL)
+        break;
+      g_string_append (pem, one);
+    }
+  return pem->len > 0 ? g_tls_certificate_new_from_pem (pem->str, -1, NULL) : NULL;
+}
+
+/* The session's enrollment: by its SAS, else by the certificate of its handshake. */
+static CbSbEnrollment *
+authenticate (CbSbMqttConn     *c,
+              CbSbDpsInstance  *dps,
+              const char       *registration_id,
+              const char       *sas,
+              GTlsCertificate  *peer,
+              GError          **error)
+{
+  if (sas == NULL && peer != NULL)
+    return cb_sb_dps_authenticate_certificate (c->sandbox, dps, registration_id, peer, error);
+  return cb_sb_dps_authenticate (c->sandbox, dps, registration_id, sas, error);
+}
+
 static void
 refuse (CbSbMqttConn *c,
         guint8        code,
@@ -106,6 +146,7 @@ cb_sb_mqtt_dps_handle_connect (CbSbMqttConn *c,
   g_autofree char *registration_id = NULL;
   g_autofree char *api_version = NULL;
   g_autofree char *sas = NULL;
+  g_autoptr(GTlsCertificate) peer = NULL;
   g_autoptr(CbSbDpsInstance) dps = NULL;
   g_autoptr(CbSbEnrollment) enrollment = NULL;
   g_autoptr(GError) error = NULL;
@@ -132,17 +173,13 @@ cb_sb_mqtt_dps_handle_connect (CbSbMqttConn *c,
 
   if (p->password != NULL)
     sas = g_strndup (g_bytes_get_data (p->password, NULL), g_bytes_get_size (p->password));
-  if (sas == NULL && c->chain != NULL && c->chain->len > 0)
-    {
-      refuse (c, CB_MQTT_CONNACK_NOT_AUTHORIZED, registration_id,
-              "X.509 attestation is not offered by the sandbox's DPS: its enrollments use "
-              "symmetric keys; send the SAS token as the password.");
-      return TRUE;
-    }
+  /* No password: X.509 attestation, the certificate of the handshake authenticates. */
+  if (sas == NULL)
+    peer = peer_certificate (c);
 
   if (!(dps = cb_sb_dps_find_instance (c->sandbox, id_scope, &error)) ||
       !cb_sb_dps_check_api_version (api_version, &error) ||
-      !(enrollment = cb_sb_dps_authenticate (c->sandbox, dps, registration_id, sas, &error)))
+      !(enrollment = authenticate (c, dps, registration_id, sas, peer, &error)))
     {
       refuse (c, CB_MQTT_CONNACK_NOT_AUTHORIZED, registration_id, error->message);
       if (sas != NULL)
@@ -154,6 +191,7 @@ cb_sb_mqtt_dps_handle_connect (CbSbMqttConn *c,
   session->id_scope = g_strdup (dps->id_scope);
   session->registration_id = g_strdup (registration_id);
   session->sas = g_steal_pointer (&sas);
+  session->peer = g_steal_pointer (&peer);
   g_assert (c->session_data == NULL);
   c->session_data = session;
   c->session_data_free = session_free;
@@ -162,7 +200,8 @@ cb_sb_mqtt_dps_handle_connect (CbSbMqttConn *c,
   c->state = CB_SB_MQTT_CONN_ONLINE;
   c->activity = cb_sb_now_usec (c->sandbox);
   c->activity_flushed = g_get_monotonic_time ();
-  g_debug ("%s connected to DPS %s (api-version %s)", registration_id, dps->name, api_version);
+  g_debug ("%s connected to DPS %s (api-version %s, %s)", registration_id, dps->name,
+           api_version, session->peer != NULL ? "X.509" : "SAS");
 
   cb_sb_mqtt_conn_send (c, cb_mqtt_encode_connack (FALSE, CB_MQTT_CONNACK_ACCEPTED));
   return TRUE;
@@ -262,7 +301,7 @@ answer_status_fault (CbSbMqttConn    *c,
 }
 
 /* The session's DPS instance and enrollment, checked again: the enrollment may have been
- * deleted or its key rolled since CONNECT. */
+ * deleted, its key rolled or its certificate replaced since CONNECT. */
 static CbSbEnrollment *
 reauthenticate (CbSbMqttConn     *c,
                 Session          *s,
@@ -274,7 +313,7 @@ reauthenticate (CbSbMqttConn     *c,
 
   if (dps == NULL)
     return NULL;
-  enrollment = cb_sb_dps_authenticate (c->sandbox, dps, s->registration_id, s->sas, error);
+  enrollment = authenticate (c, dps, s->registration_id, s->sas, s->peer, error);
   if (enrollment != NULL)
     *dps_out = g_steal_pointer (&dps);
   return enrollment;

@@ -18,7 +18,8 @@ G_BEGIN_DECLS
 #define CB_SB_MQTT_DPS_TOPIC_RESPONSE  "$dps/registrations/res"
 
 /* Whether p's user name is a DPS one; if so the device is judged (ID scope, api-version,
- * client id, SAS password) and answered CONNACK here, and TRUE is returned. */
+ * client id, SAS password or, with none, the TLS client certificate against the X.509
+ * enrollments) and answered CONNACK here, and TRUE is returned. */
 gboolean      cb_sb_mqtt_dps_handle_connect    (CbSbMqttConn *c,
                                                 CbMqttPacket *p);
 /* Whether c is a DPS session; if so p is handled here: register and poll requests are
