@@ -51,7 +51,7 @@ cb_dps_proof_certificate_new (const char  *ca_pem,
   if (!(ca_key = cb_key_new_from_pem (ca_key_pem, -1, &local)))
     {
       g_set_error (error, CB_PKI_ERROR, CB_PKI_ERROR_INVALID_INPUT,
-                   _("The key file is not an unencrypted private key in PEM: %s"), local->message);
+                   _("That file is not an unencrypted private key in PEM (%s)."), local->message);
       return NULL;
     }
   if (!(own_key = cb_key_generate (CB_KEY_TYPE_EC_P256, error)))
@@ -69,7 +69,7 @@ cb_dps_proof_certificate_new (const char  *ca_pem,
     {
       if (g_error_matches (local, CB_PKI_ERROR, CB_PKI_ERROR_INVALID_KEY))
         g_set_error (error, CB_PKI_ERROR, CB_PKI_ERROR_INVALID_KEY,
-                     _("The key file holds another key than the CA certificate's"));
+                     _("That key file holds another key than the CA certificate’s: choose the CA’s own key."));
       else
         g_propagate_error (error, g_steal_pointer (&local));
       return NULL;
