@@ -198,6 +198,8 @@ cb_sb_dps_authenticate_certificate (CbSandbox        *self,
                                     GError          **error)
 {
   g_autoptr(GPtrArray) chain = cb_sb_dps_x509_chain_from_tls (peer);
+  g_autofree char *reason = NULL;
+  CbSbEnrollment *e;
   CbCertificate *presented;
   gint64 now = cb_sb_session_now (self);
   const char *cn;
@@ -218,7 +220,9 @@ cb_sb_dps_authenticate_certificate (CbSandbox        *self,
       cb_certificate_get_not_after (presented) < now)
     return unauthorized (error, "the certificate is outside its validity period");
 
-  return cb_sb_dps_x509_find_enrollment (self, dps, registration_id, chain, error);
+  if (!(e = cb_sb_dps_x509_find_enrollment (self, dps, registration_id, chain, &reason)))
+    return unauthorized (error, reason);
+  return e;
 }
 
 /* ---- The CSR --------------------------------------------------------------------------- */

@@ -14,7 +14,6 @@
 #include "config.h"
 
 #include "cb-sb-dps-ca-store.h"
-#include "cb-sb-dps-register.h"
 #include "cb-sb-dps-x509.h"
 #include "cb-sb-json.h"
 #include "cb-sb-validate.h"
@@ -217,7 +216,7 @@ cb_sb_dps_x509_find_enrollment (CbSandbox       *self,
                                 CbSbDpsInstance *dps,
                                 const char      *registration_id,
                                 GPtrArray       *chain,
-                                GError         **error)
+                                char           **reason)
 {
   g_autoptr(CbSbEnrollment) individual = NULL;
   g_autoptr(GPtrArray) groups = NULL;
@@ -227,8 +226,7 @@ cb_sb_dps_x509_find_enrollment (CbSandbox       *self,
 
   if (chain->len == 0)
     {
-      g_set_error (error, CB_SB_DPS_ERROR, 401002,
-                   "Unauthorized: the TLS client certificate cannot be read");
+      *reason = g_strdup ("the TLS client certificate cannot be read");
       return NULL;
     }
 
@@ -238,11 +236,11 @@ cb_sb_dps_x509_find_enrollment (CbSandbox       *self,
   if (individual != NULL)
     {
       if (!cb_sb_dps_x509_is_x509 (individual))
-        g_set_error (error, CB_SB_DPS_ERROR, 401002, "Unauthorized: the individual enrollment "
-                     "of this registration id is not attested by X.509");
+        *reason = g_strdup ("the individual enrollment of this registration id is not attested "
+                            "by X.509");
       else if (!cb_sb_dps_x509_matches (individual, g_ptr_array_index (chain, 0)))
-        g_set_error (error, CB_SB_DPS_ERROR, 401002, "Unauthorized: the certificate is not the "
-                     "enrollment's primary or secondary certificate");
+        *reason = g_strdup ("the certificate is not the enrollment's primary or secondary "
+                            "certificate");
       else
         return g_steal_pointer (&individual);
       return NULL;
@@ -263,9 +261,8 @@ cb_sb_dps_x509_find_enrollment (CbSandbox       *self,
       }
 
   if (found == NULL)
-    g_set_error (error, CB_SB_DPS_ERROR, 401002,
-                 "Unauthorized: no X.509 enrollment matches: no individual enrollment has this "
-                 "registration id and no enrollment group's verified signing CA issued the "
-                 "certificate%s", problems->str);
+    *reason = g_strdup_printf ("no X.509 enrollment matches: no individual enrollment has this "
+                               "registration id and no enrollment group's verified signing CA "
+                               "issued the certificate%s", problems->str);
   return found;
 }

@@ -47,11 +47,12 @@ GPtrArray      *cb_sb_dps_x509_chain_from_tls          (GTlsCertificate *peer);
  * name and validity) belongs to: the X.509 individual enrollment of registration_id when there
  * is one, else the X.509 enrollment group (enabled ones first) one of whose signing CAs issued
  * the chain: a signing certificate, or a referenced DPS certificate that is verified. NULL with
- * 401002 and the reason (unknown certificate, unverified or deleted CA, no matching group). */
+ * the reason in reason (transfer full; unknown certificate, unverified or deleted CA, no
+ * matching group), which DPS answers with 401002 (cb_sb_dps_authenticate_certificate()). */
 CbSbEnrollment *cb_sb_dps_x509_find_enrollment         (CbSandbox       *self,
                                                         CbSbDpsInstance *dps,
                                                         const char      *registration_id,
                                                         GPtrArray       *chain,
-                                                        GError         **error);
+                                                        char           **reason);
 
 G_END_DECLS
