@@ -197,6 +197,16 @@ json_string (const char *text)
   return json_to_string (node, FALSE);
 }
 
+/* The PEM file stem.crt as a JSON string. */
+static char *
+json_certificate (Fixture    *f,
+                  const char *stem)
+{
+  g_autofree char *text = read_text (f, stem, "crt");
+
+  return json_string (text);
+}
+
 /* ---- ARM: the certificates sub-resource ---------------------------------------------------- */
 
 static guint
@@ -532,7 +542,7 @@ test_group_lifecycle (Fixture       *f,
     g_autofree char *body = NULL;
 
     openssl_root (f, "impostor", code);
-    proof_json = json_string (read_text (f, "impostor", "crt"));
+    proof_json = json_certificate (f, "impostor");
     body = g_strdup_printf ("{\"certificate\": %s}", proof_json);
     g_assert_cmpuint (arm (f, "POST", CERTS "/factory-root/verify?" ARM_API, etag, body, &wrong),
                       ==, 400);
@@ -543,7 +553,7 @@ test_group_lifecycle (Fixture       *f,
     g_autofree char *body = NULL;
 
     openssl_issue (f, "proof", code, "root", FALSE);
-    proof_json = json_string (read_text (f, "proof", "crt"));
+    proof_json = json_certificate (f, "proof");
     body = g_strdup_printf ("{\"certificate\": %s}", proof_json);
     g_assert_cmpuint (arm (f, "POST", CERTS "/factory-root/verify?" ARM_API, etag, body, &verified),
                       ==, 200);
@@ -568,7 +578,7 @@ test_group_lifecycle (Fixture       *f,
 
   /* One device revoked by a disabled individual enrollment of its certificate. */
   {
-    g_autofree char *leaf_json = json_string (read_text (f, "device-b", "crt"));
+    g_autofree char *leaf_json = json_certificate (f, "device-b");
     g_autofree char *body = g_strdup_printf (
       "{\"registrationId\": \"device-b\", \"provisioningStatus\": \"disabled\","
       " \"attestation\": {\"type\": \"x509\", \"x509\": {\"clientCertificates\":"
@@ -581,6 +591,7 @@ test_group_lifecycle (Fixture       *f,
   }
 
   /* The CA deleted (If-Match required): refused. */
+  g_clear_pointer (&no_match, json_node_unref);
   g_assert_cmpuint (arm (f, "DELETE", CERTS "/factory-root?" ARM_API, NULL, NULL, &no_match), ==, 412);
   g_assert_cmpuint (arm (f, "DELETE", CERTS "/factory-root?" ARM_API, etag, NULL, &deleted), ==, 200);
   assert_refused (f, "device-a", "not in the provisioning service");
@@ -611,7 +622,7 @@ test_signing_certificates (Fixture       *f,
   write_chain (f, "device-a", NULL);
   write_chain (f, "device-c", NULL);
 
-  ca_json = json_string (read_text (f, "root", "crt"));
+  ca_json = json_certificate (f, "root");
   body = g_strdup_printf ("{\"provisioningStatus\": \"enabled\", \"credentialPolicyName\": \""
                           POLICY "\", \"attestation\": {\"type\": \"x509\", \"x509\":"
                           " {\"signingCertificates\": {\"primary\": {\"certificate\": %s}}}}}",

@@ -50,6 +50,8 @@ plain_row (const char *title,
   if (subtitle != NULL)
     adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
   gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
+  /* It says, it does nothing: not a stop for the keyboard (a Verify button in it is). */
+  gtk_widget_set_focusable (row, FALSE);
   return row;
 }
 
