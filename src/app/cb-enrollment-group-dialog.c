@@ -3,8 +3,9 @@
 
 /* The "new enrollment group" form of a certificate-authority namespace: the group's name
  * checked as it is typed, the intermediate CA and with it its policy picked from a list (so a
- * partial issuing path cannot be sent), and the DPS call that makes the group, run from the dialog,
- * which keeps everything chosen when the service refuses it. */
+ * partial issuing path cannot be sent), how its devices prove who they are (symmetric keys, or
+ * certificates of a verified signing CA of the service), and the DPS call that makes the group,
+ * run from the dialog, which keeps everything chosen when the service refuses it. */
 
 #include "config.h"
 
@@ -13,6 +14,7 @@
 #include <glib/gi18n.h>
 
 #include "cb-certificate-authority.h"
+#include "cb-dps-enrollment-group-x509.h"
 #include "cb-dps-service-client.h"
 #include "cb-enrollment-group-dialog.h"
 #include "cb-error-text.h"
@@ -44,6 +46,9 @@ struct _CbEnrollmentGroupDialog
   GStrv           existing;
   char           *error;
   gboolean        busy;
+  GtkWidget      *attestation_group;  /* NULL until signing CAs are offered */
+  GPtrArray      *signing_checks;     /* GtkCheckButton: symmetric keys, then one per CA */
+  GPtrArray      *signing_names;      /* char *: NULL, then each CA's name */
 };
 
 G_DEFINE_FINAL_TYPE (CbEnrollmentGroupDialog, cb_enrollment_group_dialog, ADW_TYPE_WINDOW)
@@ -72,6 +77,16 @@ chosen_ca (CbEnrollmentGroupDialog *self)
   for (guint i = 0; i < self->checks->len; i++)
     if (gtk_check_button_get_active (g_ptr_array_index (self->checks, i)))
       return g_ptr_array_index (self->icas, i);
+  return NULL;
+}
+
+/* The signing CA the group's devices prove themselves with, or NULL for symmetric keys. */
+static const char *
+chosen_signing_ca (CbEnrollmentGroupDialog *self)
+{
+  for (guint i = 1; self->signing_checks != NULL && i < self->signing_checks->len; i++)
+    if (gtk_check_button_get_active (g_ptr_array_index (self->signing_checks, i)))
+      return g_ptr_array_index (self->signing_names, i);
   return NULL;
 }
 
@@ -189,6 +204,8 @@ set_busy (CbEnrollmentGroupDialog *self,
   self->busy = busy;
   gtk_widget_set_sensitive (self->form_group, !busy);
   gtk_widget_set_sensitive (self->ca_group, !busy);
+  if (self->attestation_group != NULL)
+    gtk_widget_set_sensitive (self->attestation_group, !busy);
   gtk_widget_set_visible (GTK_WIDGET (self->spinner), busy);
   gtk_spinner_set_spinning (self->spinner, busy);
   update (self);
@@ -248,9 +265,13 @@ create_action (GtkWidget  *widget,
 
   ca = chosen_ca (self);
   policy = chosen_policy (self);
-  /* DPS makes the keys; the three names go together. */
-  body = cb_dps_enrollment_new_symmetric_key (CB_DPS_ENROLLMENT_GROUP, id, NULL, NULL, NULL,
-                                              NULL);
+  /* DPS makes the keys, or the devices show certificates of a verified signing CA; the three
+   * names go together. */
+  if (chosen_signing_ca (self) != NULL)
+    body = cb_dps_enrollment_new_x509_group (id, NULL, chosen_signing_ca (self), NULL);
+  else
+    body = cb_dps_enrollment_new_symmetric_key (CB_DPS_ENROLLMENT_GROUP, id, NULL, NULL, NULL,
+                                                NULL);
   cb_dps_enrollment_set_policy (body, self->namespace_name,
                                 cb_certificate_authority_get_name (ca),
                                 cb_policy_get_name (policy));
@@ -283,6 +304,8 @@ cb_enrollment_group_dialog_dispose (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_object (&self->context);
   g_clear_pointer (&self->checks, g_ptr_array_unref);
+  g_clear_pointer (&self->signing_checks, g_ptr_array_unref);
+  g_clear_pointer (&self->signing_names, g_ptr_array_unref);
   g_clear_pointer (&self->icas, g_ptr_array_unref);
   g_clear_pointer (&self->policies, g_hash_table_unref);
   g_clear_pointer (&self->existing, g_strfreev);
@@ -439,6 +462,86 @@ cb_enrollment_group_dialog_new (CbContext          *context,
                                gtk_image_new_from_icon_name ("dialog-warning-symbolic"));
   update (self);
   return self;
+}
+
+static GtkWidget *
+attestation_choice (CbEnrollmentGroupDialog *self,
+                    const char              *title,
+                    const char              *subtitle,
+                    const char              *name,
+                    gboolean                 usable)
+{
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *check = gtk_check_button_new ();
+  g_autofree char *a11y = g_strdup_printf (_("%s: %s"), title, subtitle);
+
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  gtk_widget_set_valign (check, GTK_ALIGN_CENTER);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (check), GTK_ACCESSIBLE_PROPERTY_LABEL, a11y, -1);
+  if (self->signing_checks->len > 0)
+    gtk_check_button_set_group (GTK_CHECK_BUTTON (check), g_ptr_array_index (self->signing_checks, 0));
+  adw_action_row_add_prefix (ADW_ACTION_ROW (row), check);
+  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), check);
+  gtk_widget_set_sensitive (row, usable);
+  g_ptr_array_add (self->signing_checks, check);
+  g_ptr_array_add (self->signing_names, g_strdup (name));
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (self->attestation_group), row);
+  return check;
+}
+
+void
+cb_enrollment_group_dialog_set_signing_cas (CbEnrollmentGroupDialog *self,
+                                            GPtrArray               *certificates)
+{
+  GtkWidget *parent;
+
+  g_return_if_fail (CB_IS_ENROLLMENT_GROUP_DIALOG (self));
+
+  if (self->attestation_group != NULL || certificates == NULL || certificates->len == 0)
+    return;
+
+  self->signing_checks = g_ptr_array_new ();
+  self->signing_names = g_ptr_array_new_with_free_func (g_free);
+  self->attestation_group = adw_preferences_group_new ();
+  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (self->attestation_group),
+                                   _("How devices prove who they are"));
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (attestation_choice (
+    self, _("Symmetric keys"), _("DPS makes the group’s keys; the Bench derives each device’s."),
+    NULL, TRUE)), TRUE);
+  for (guint i = 0; i < certificates->len; i++)
+    {
+      CbHubCertificate *cert = g_ptr_array_index (certificates, i);
+      gboolean verified = cb_hub_certificate_get_is_verified (cert);
+      g_autofree char *title = g_strdup_printf (_("Certificates from “%s”"),
+                                                cb_hub_certificate_get_name (cert));
+
+      attestation_choice (self, title,
+                          verified ? _("Devices register with factory certificates this CA "
+                                       "issued.")
+                                   : _("Unverified: verify it under Signing CAs first."),
+                          cb_hub_certificate_get_name (cert), verified);
+    }
+
+  parent = gtk_widget_get_parent (self->form_group);
+  gtk_box_insert_child_after (GTK_BOX (parent), self->attestation_group, self->form_group);
+}
+
+gboolean
+cb_enrollment_group_dialog_choose_signing_ca (CbEnrollmentGroupDialog *self,
+                                              const char              *name)
+{
+  g_return_val_if_fail (CB_IS_ENROLLMENT_GROUP_DIALOG (self), FALSE);
+
+  for (guint i = 1; self->signing_checks != NULL && i < self->signing_checks->len; i++)
+    if (g_strcmp0 (g_ptr_array_index (self->signing_names, i), name) == 0 &&
+        gtk_widget_is_sensitive (g_ptr_array_index (self->signing_checks, i)))
+      {
+        gtk_check_button_set_active (g_ptr_array_index (self->signing_checks, i), TRUE);
+        return TRUE;
+      }
+  return FALSE;
 }
 
 GtkEditable *

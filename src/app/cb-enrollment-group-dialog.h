@@ -4,6 +4,7 @@
 #include <adwaita.h>
 
 #include "cb-context.h"
+#include "cb-hub-certificate.h"
 
 G_BEGIN_DECLS
 
@@ -36,6 +37,14 @@ CbEnrollmentGroupDialog *cb_enrollment_group_dialog_new (CbContext          *con
                                                          GHashTable         *policies,
                                                          const char * const *existing,
                                                          const char         *dps_link);
+
+/* Offers, besides symmetric keys, X.509 attestation by each of the provisioning service's
+ * signing CAs (element-type CbHubCertificate; unverified ones shown, not choosable). */
+void         cb_enrollment_group_dialog_set_signing_cas (CbEnrollmentGroupDialog *self,
+                                                         GPtrArray               *certificates);
+/* Chooses the signing CA name (FALSE when it is not offered or not verified). */
+gboolean     cb_enrollment_group_dialog_choose_signing_ca (CbEnrollmentGroupDialog *self,
+                                                           const char              *name);
 
 /* For tests: the name entry, choosing an intermediate CA by name (FALSE when not offered), the
  * names chosen (NULL when none), the error shown, whether it runs, whether Create is possible. */

@@ -3,13 +3,15 @@
 
 /* The certificate authorities pane's enrollment groups: the groups of the connection's
  * provisioning service that name this namespace (with the intermediate CA and policy each
- * names), and the "new enrollment group" flow that makes one through an ICA's policy. */
+ * names), and the "new enrollment group" flow that makes one through an ICA's policy; below
+ * them the service's signing CAs (cb-dps-signing-cas.c). */
 
 #include "config.h"
 
 #include <glib/gi18n.h>
 
 #include "cb-dps-service-client.h"
+#include "cb-dps-signing-cas.h"
 #include "cb-enrollment-group-dialog.h"
 #include "cb-registry-ca-pane-private.h"
 
@@ -91,6 +93,18 @@ _cb_registry_ca_groups_add (CbRegistryCaPane *self,
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), button);
 
   gtk_box_append (content, group);
+
+  /* The CAs X.509 enrollment groups name, on the same provisioning service. */
+  if (self->context != NULL && cb_context_get_profile (self->context) != NULL &&
+      cb_profile_get_dps_name (cb_context_get_profile (self->context)) != NULL)
+    {
+      CbDpsSigningCas *cas = cb_dps_signing_cas_new (self->context);
+
+      /* The new-group dialog offers the verified ones. */
+      g_object_set_data_full (G_OBJECT (self), "cb-dps-signing-cas", g_object_ref (cas),
+                              g_object_unref);
+      gtk_box_append (content, GTK_WIDGET (cas));
+    }
 }
 
 /* The state of the namespace's link to the connection's DPS (the one the group is made on),
@@ -158,6 +172,10 @@ new_group_action (GtkWidget  *widget,
                                            self->cas, self->policies,
                                            (const char * const *) ids->pdata,
                                            dps_link_text (self));
+  if (g_object_get_data (G_OBJECT (self), "cb-dps-signing-cas") != NULL)
+    cb_enrollment_group_dialog_set_signing_cas (
+      dialog, cb_dps_signing_cas_get_certificates (g_object_get_data (G_OBJECT (self),
+                                                                      "cb-dps-signing-cas")));
   gtk_window_set_transient_for (GTK_WINDOW (dialog), _cb_registry_ca_pane_get_window (self));
   g_signal_connect_object (dialog, "created", G_CALLBACK (on_group_created_cb), self, 0);
   _cb_registry_ca_pane_set_form (self, GTK_WINDOW (dialog));

@@ -187,8 +187,9 @@ cb_sb_dps_authenticate (CbSandbox        *self,
   return enrollment_of_token (self, dps, registration_id, token, resource, now, error);
 }
 
-/* The X.509 individual enrollment of registration_id whose certificate the device presented
- * in its TLS handshake: its CN must be the registration id and it must be valid now. */
+/* The X.509 enrollment (individual, or group by its signing CA) of the chain the device
+ * presented in its TLS handshake: the leaf's CN must be the registration id and it must be
+ * valid now. The lookup itself is cb_sb_dps_x509_find_enrollment's. */
 CbSbEnrollment *
 cb_sb_dps_authenticate_certificate (CbSandbox        *self,
                                     CbSbDpsInstance  *dps,
@@ -196,21 +197,16 @@ cb_sb_dps_authenticate_certificate (CbSandbox        *self,
                                     GTlsCertificate  *peer,
                                     GError          **error)
 {
-  g_autoptr(GByteArray) raw = NULL;
-  g_autoptr(GBytes) der = NULL;
-  g_autoptr(CbCertificate) presented = NULL;
-  g_autoptr(CbSbEnrollment) e = NULL;
+  g_autoptr(GPtrArray) chain = cb_sb_dps_x509_chain_from_tls (peer);
+  g_autofree char *reason = NULL;
+  CbSbEnrollment *e;
+  CbCertificate *presented;
   gint64 now = cb_sb_session_now (self);
   const char *cn;
 
-  g_object_get (peer, "certificate", &raw, NULL);
-  if (raw != NULL)
-    {
-      der = g_bytes_new (raw->data, raw->len);
-      presented = cb_certificate_new_from_der (der, NULL);
-    }
-  if (presented == NULL)
+  if (chain->len == 0)
     return unauthorized (error, "the TLS client certificate cannot be read");
+  presented = g_ptr_array_index (chain, 0);
 
   cn = cb_certificate_get_common_name (presented);
   if (g_strcmp0 (cn, registration_id) != 0)
@@ -224,13 +220,9 @@ cb_sb_dps_authenticate_certificate (CbSandbox        *self,
       cb_certificate_get_not_after (presented) < now)
     return unauthorized (error, "the certificate is outside its validity period");
 
-  e = cb_sb_enrollment_load (self, dps->name, FALSE, registration_id);
-  if (e == NULL || !cb_sb_dps_x509_is_x509 (e))
-    return unauthorized (error, "no X.509 individual enrollment has this registration id");
-  if (!cb_sb_dps_x509_matches (e, presented))
-    return unauthorized (error, "the certificate is not the enrollment's primary or secondary "
-                                "certificate");
-  return g_steal_pointer (&e);
+  if (!(e = cb_sb_dps_x509_find_enrollment (self, dps, registration_id, chain, &reason)))
+    return unauthorized (error, reason);
+  return e;
 }
 
 /* ---- The CSR --------------------------------------------------------------------------- */

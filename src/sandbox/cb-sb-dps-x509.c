@@ -84,21 +84,27 @@ cb_sb_dps_x509_attestation_parse (JsonObject  *attestation,
 }
 
 static JsonObject *
-client_certificates (CbSbEnrollment *e)
+x509_attestation (CbSbEnrollment *e)
 {
   JsonObject *attestation = e->extra != NULL ? cb_sb_json_member_object (e->extra, "attestation")
                                              : NULL;
 
   if (g_strcmp0 (cb_sb_json_member_string (attestation, "type"), "x509") != 0)
     return NULL;
-  return cb_sb_json_member_object (cb_sb_json_member_object (attestation, "x509"),
-                                   "clientCertificates");
+  return cb_sb_json_member_object (attestation, "x509");
+}
+
+static JsonObject *
+client_certificates (CbSbEnrollment *e)
+{
+  return cb_sb_json_member_object (x509_attestation (e), "clientCertificates");
 }
 
 gboolean
 cb_sb_dps_x509_is_x509 (CbSbEnrollment *e)
 {
-  return client_certificates (e) != NULL;
+  /* An individual enrollment's device certificates, or a group's signing CAs. */
+  return x509_attestation (e) != NULL;
 }
 
 static CbCertificate *
@@ -121,23 +127,18 @@ thumbprint (const char *fingerprint)
   return g_string_free (s, FALSE);
 }
 
-void
-cb_sb_dps_x509_add_attestation (JsonBuilder    *b,
-                                CbSbEnrollment *e)
+/* member: {"primary": {"info": …}, "secondary": …}, what the service read from each
+ * certificate of slots (not the certificate). */
+static void
+add_certificates_info (JsonBuilder *b,
+                       const char  *member,
+                       JsonObject  *certificates)
 {
-  JsonObject *client = client_certificates (e);
-
-  json_builder_set_member_name (b, "attestation");
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "type");
-  json_builder_add_string_value (b, "x509");
-  json_builder_set_member_name (b, "x509");
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "clientCertificates");
+  json_builder_set_member_name (b, member);
   json_builder_begin_object (b);
   for (guint i = 0; i < G_N_ELEMENTS (slots); i++)
     {
-      g_autoptr(CbCertificate) cert = slot_certificate (client, slots[i]);
+      g_autoptr(CbCertificate) cert = slot_certificate (certificates, slots[i]);
       g_autofree char *sha1 = NULL;
       g_autofree char *sha256 = NULL;
       g_autofree char *not_before = NULL;
@@ -150,7 +151,6 @@ cb_sb_dps_x509_add_attestation (JsonBuilder    *b,
       not_before = cb_time_format_fixed (cb_certificate_get_not_before (cert));
       not_after = cb_time_format_fixed (cb_certificate_get_not_after (cert));
 
-      /* The service shows what it read from the certificate, not the certificate. */
       json_builder_set_member_name (b, slots[i]);
       json_builder_begin_object (b);
       json_builder_set_member_name (b, "info");
@@ -175,6 +175,33 @@ cb_sb_dps_x509_add_attestation (JsonBuilder    *b,
       json_builder_end_object (b);
     }
   json_builder_end_object (b);
+}
+
+void
+cb_sb_dps_x509_add_attestation (JsonBuilder    *b,
+                                CbSbEnrollment *e)
+{
+  JsonObject *x509 = x509_attestation (e);
+  JsonObject *client = cb_sb_json_member_object (x509, "clientCertificates");
+  JsonObject *signing = cb_sb_json_member_object (x509, "signingCertificates");
+  JsonObject *references = cb_sb_json_member_object (x509, "caReferences");
+
+  json_builder_set_member_name (b, "attestation");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "type");
+  json_builder_add_string_value (b, "x509");
+  json_builder_set_member_name (b, "x509");
+  json_builder_begin_object (b);
+  if (client != NULL)
+    add_certificates_info (b, "clientCertificates", client);
+  if (signing != NULL)
+    add_certificates_info (b, "signingCertificates", signing);
+  if (references != NULL)
+    {
+      /* CA references are names of the DPS instance's certificates, shown as given. */
+      json_builder_set_member_name (b, "caReferences");
+      json_builder_add_value (b, json_node_init_object (json_node_alloc (), references));
+    }
   json_builder_end_object (b);
   json_builder_end_object (b);
 }

@@ -31,7 +31,8 @@
  *           linked to (Azure's code for a DPS identity without access to the namespace)
  *   401002  SAS missing, malformed, expired, for another resource or not signed with the
  *           enrollment's (derived) key; unknown ID scope; a TLS client certificate that is not
- *           the X.509 enrollment's, not named for its registration id or not valid now
+ *           the X.509 enrollment's, not named for its registration id or not valid now, or
+ *           that no X.509 group's verified signing CA issued (cb-sb-dps-x509-groups.c)
  *   404201  no such registration or operation
  *   404301  service API: no such enrollment (group)
  *   412301  service API: If-Match does not match the enrollment's etag
@@ -55,6 +56,7 @@
 #include <string.h>
 
 #include "cb-sas.h"
+#include "cb-sb-dps-ca-store.h"
 #include "cb-sb-dps-store.h"
 #include "cb-sb-dps-x509.h"
 #include "cb-sb-json.h"
@@ -62,6 +64,7 @@
 #include "cb-sb-preconditions.h"
 #include "cb-sb-request.h"
 #include "cb-sb-routes-dps.h"
+#include "cb-sb-routes-dps-certificates.h"
 #include "cb-sb-validate.h"
 #include "cb-util.h"
 
@@ -358,6 +361,38 @@ check_issuing_path (CbSbRequest     *req,
   return TRUE;
 }
 
+/* A group's caReferences must name certificates of the DPS instance (verified or not: the
+ * registration refuses an unverified one). Replies and returns FALSE when one is missing. */
+static gboolean
+check_ca_references (CbSbRequest     *req,
+                     CbSbDpsInstance *dps,
+                     JsonObject      *attestation)
+{
+  CbSbEnrollment probe = { .is_group = TRUE, .extra = json_object_new () };
+  g_autoptr(GPtrArray) names = NULL;
+  gboolean ok = TRUE;
+
+  json_object_set_object_member (probe.extra, "attestation", json_object_ref (attestation));
+  names = cb_sb_dps_x509_group_ca_references (&probe);
+  for (guint i = 0; ok && i < names->len; i++)
+    {
+      g_autoptr(CbSbDpsCaCert) cert = cb_sb_dps_ca_cert_load (req->sandbox, dps->name,
+                                                              g_ptr_array_index (names, i));
+
+      if (cert == NULL)
+        {
+          cb_sb_reply_error (req, 400, "BadRequest", 400301,
+                             "x509.caReferences names the certificate '%s', which the "
+                             "provisioning service '%s' does not have: upload it first",
+                             (const char *) g_ptr_array_index (names, i), dps->name);
+          ok = FALSE;
+        }
+    }
+  g_clear_pointer (&names, g_ptr_array_unref);
+  json_object_unref (probe.extra);
+  return ok;
+}
+
 static void
 handle_put_enrollment (CbSbRequest *req)
 {
@@ -422,25 +457,25 @@ handle_put_enrollment (CbSbRequest *req)
       return;
     }
   type = cb_sb_json_member_string (attestation, "type");
-  if (attestation != NULL && g_strcmp0 (type, "x509") == 0 && !is_group)
+  if (attestation != NULL && g_strcmp0 (type, "x509") == 0)
     {
       g_autofree char *problem = NULL;
 
-      if (!(x509 = cb_sb_dps_x509_attestation_parse (attestation, &problem)))
+      x509 = is_group ? cb_sb_dps_x509_group_attestation_parse (attestation, &problem)
+                      : cb_sb_dps_x509_attestation_parse (attestation, &problem);
+      if (x509 == NULL)
         {
           cb_sb_reply_error (req, 400, "BadRequest", 400301, "%s", problem);
           return;
         }
+      if (is_group && !check_ca_references (req, dps, x509))
+        return;
     }
   else if (attestation != NULL && g_strcmp0 (type, "symmetricKey") != 0)
     {
       cb_sb_reply_error (req, 400, "BadRequest", 400301,
-                         is_group && g_strcmp0 (type, "x509") == 0
-                         ? "The attestation type '%s' is not supported by the sandbox for "
-                           "enrollment groups: use symmetricKey"
-                         : "The attestation type '%s' is not supported by the sandbox: use "
-                           "symmetricKey or (individual enrollments) x509",
-                         type != NULL ? type : "(none)");
+                         "The attestation type '%s' is not supported by the sandbox: use "
+                         "symmetricKey or x509", type != NULL ? type : "(none)");
       return;
     }
   sym = cb_sb_json_member_object (attestation, "symmetricKey");
@@ -711,7 +746,8 @@ gboolean
 cb_sb_dps_init (CbSandbox  *self,
                 GError    **error)
 {
-  if (!cb_sb_dps_store_init (self, error))
+  if (!cb_sb_dps_store_init (self, error) ||
+      !cb_sb_routes_dps_certificates_init (self, error))
     return FALSE;
 
   cb_sb_routes_dps_device_add (self);
