@@ -837,9 +837,10 @@ build (CbBulkBar *self)
   gtk_widget_set_focusable (self->summary_box, TRUE);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->summary_box), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   _("Outcome of the devices' action"), -1);
-  top = row_box ();
   self->summary_label = GTK_LABEL (status_label ());
-  gtk_box_append (GTK_BOX (top), GTK_WIDGET (self->summary_label));
+  gtk_box_append (GTK_BOX (self->summary_box), GTK_WIDGET (self->summary_label));
+  top = row_box ();
+  gtk_widget_set_halign (top, GTK_ALIGN_END);
   self->retry_button = button (_("_Retry the Failed"), "bulk.retry", NULL, FALSE);
   gtk_box_append (GTK_BOX (top), self->retry_button);
   gtk_box_append (GTK_BOX (top), button (_("_Dismiss"), "bulk.dismiss", NULL, FALSE));
