@@ -405,7 +405,9 @@ fill_failed (CbBulkBar       *self,
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row), reason);
       gtk_list_box_append (self->failed_list, row);
     }
-  gtk_widget_set_visible (GTK_WIDGET (self->failed_list),
+  /* Its scrolled window keeps a height of its own: no failures, no box. */
+  gtk_widget_set_visible (gtk_widget_get_ancestor (GTK_WIDGET (self->failed_list),
+                                                   GTK_TYPE_SCROLLED_WINDOW),
                           gtk_widget_get_first_child (GTK_WIDGET (self->failed_list)) != NULL);
 }
 
