@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "cb-bulk-bar.h"
 #include "cb-device-table.h"
 #include "cb-fleet-page.h"
 #include "cb-page-context.h"
@@ -20,7 +21,7 @@ struct _CbFleetPage
 
   CbContext          *context;
   CbDeviceListModel  *devices;
-  GtkNoSelection     *device_selection;
+  GtkMultiSelection  *device_selection;
   GSettings          *settings;
   CbDeviceStateInfo  *info;             /* the signals the counts were made with */
   AdwActionRow       *rows[N_STATES];
@@ -35,6 +36,8 @@ struct _CbFleetPage
   guint               rounds;           /* rounds of counts started, for tests */
   gboolean            stale;            /* a reload waits for the page to be shown */
   gboolean            failed;
+  int                 group;            /* the group shown, -1 none */
+  gboolean            relist;           /* after a bulk run: list the group again */
 
   AdwToastOverlay    *toast_overlay;
   GtkStack           *main_stack;
@@ -46,6 +49,7 @@ struct _CbFleetPage
   GtkLabel           *group_label;
   GtkSpinner         *devices_spinner;
   CbDeviceTable      *device_table;
+  CbBulkBar          *bulk_bar;
 };
 
 G_DEFINE_FINAL_TYPE (CbFleetPage, cb_fleet_page, ADW_TYPE_BIN)
@@ -240,6 +244,19 @@ update_summary (CbFleetPage *self)
   gtk_widget_queue_draw (GTK_WIDGET (self->bar));
 }
 
+/* The open group's heading, with its count. */
+static void
+update_group_label (CbFleetPage *self)
+{
+  g_autofree char *title = NULL;
+
+  if (self->group < 0)
+    return;
+  title = g_strdup_printf (ngettext ("%s: %u device", "%s: %u devices", self->counts[self->group]),
+                           cb_device_state_to_label (self->group), self->counts[self->group]);
+  gtk_label_set_text (self->group_label, title);
+}
+
 typedef struct
 {
   CbFleetPage *self;
@@ -292,6 +309,7 @@ count_cb (GObject      *object,
   if (self->pending == 0 && !self->failed)
     {
       update_summary (self);
+      update_group_label (self);
       if (g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "devices") != 0)
         gtk_stack_set_visible_child_name (self->main_stack, "summary");
     }
@@ -364,6 +382,12 @@ state_info_cb (GObject      *object,
   g_clear_pointer (&self->info, cb_device_state_info_unref);
   self->info = g_steal_pointer (&info);
   start_counts (self);
+  /* A bulk run changed the group's devices: its list is read with the new signals. */
+  if (self->relist && self->group >= 0)
+    {
+      self->relist = FALSE;
+      cb_fleet_page_show_group (self, self->group);
+    }
 }
 
 void
@@ -419,7 +443,6 @@ cb_fleet_page_show_group (CbFleetPage   *self,
                           CbDeviceState  state)
 {
   g_autofree char *condition = NULL;
-  g_autofree char *title = NULL;
 
   g_return_if_fail (CB_IS_FLEET_PAGE (self));
   g_return_if_fail (state < N_STATES);
@@ -433,10 +456,9 @@ cb_fleet_page_show_group (CbFleetPage   *self,
                                                                : CB_DEFAULT_RENEWAL_FRACTION);
 
   /* The list uses the same signals and cut-offs as the counts it came from. */
+  self->group = state;
   condition = cb_device_state_build_condition (state, &self->info->context);
-  title = g_strdup_printf (ngettext ("%s: %u device", "%s: %u devices", self->counts[state]),
-                           cb_device_state_to_label (state), self->counts[state]);
-  gtk_label_set_text (self->group_label, title);
+  update_group_label (self);
 
   cb_device_list_model_set_hub (self->devices, cb_context_get_hub (self->context));
   cb_device_list_model_set_cancellable (self->devices, cb_context_get_cancellable (self->context));
@@ -475,6 +497,27 @@ refresh_action (GtkWidget  *widget,
   cb_fleet_page_reload (CB_FLEET_PAGE (widget));
 }
 
+/* A bulk run ended: count again and list the group again, with the revocations it made. The
+ * list stays on screen meanwhile (no Loading page). */
+static void
+on_bulk_finished_cb (CbFleetPage *self)
+{
+  CountOp *op;
+
+  if (!is_ready (self))
+    return;
+  self->generation++;
+  self->relist = TRUE;
+  set_pending (self, 1);
+  op = g_new0 (CountOp, 1);
+  op->self = g_object_ref (self);
+  op->generation = self->generation;
+  cb_device_state_info_load_async (self->context,
+                                   cb_profile_get_credential_policy (cb_context_get_profile (self->context)),
+                                   self->fraction, cb_context_get_cancellable (self->context),
+                                   state_info_cb, op);
+}
+
 static void
 on_loading_changed_cb (CbFleetPage *self)
 {
@@ -489,6 +532,7 @@ on_context_changed_cb (CbFleetPage *self)
   memset (self->counts, 0, sizeof self->counts);
   self->total = 0;
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "fleet.show-group", is_ready (self));
+  cb_bulk_bar_set_context (self->bulk_bar, self->context);
   cb_fleet_page_reload (self);
 }
 
@@ -611,6 +655,7 @@ cb_fleet_page_class_init (CbFleetPageClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (CB_TYPE_DEVICE_TABLE);
+  g_type_ensure (CB_TYPE_BULK_BAR);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/certbench/Certbench/cb-fleet-page.ui");
@@ -624,6 +669,7 @@ cb_fleet_page_class_init (CbFleetPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CbFleetPage, group_label);
   gtk_widget_class_bind_template_child (widget_class, CbFleetPage, devices_spinner);
   gtk_widget_class_bind_template_child (widget_class, CbFleetPage, device_table);
+  gtk_widget_class_bind_template_child (widget_class, CbFleetPage, bulk_bar);
 
   gtk_widget_class_install_action (widget_class, "fleet.refresh", NULL, refresh_action);
   gtk_widget_class_install_action (widget_class, "fleet.show-group", "i", show_group_action);
@@ -690,8 +736,13 @@ cb_fleet_page_init (CbFleetPage *self)
   self->validity_days = DEFAULT_VALIDITY_DAYS;
 
   self->devices = cb_device_list_model_new ();
-  self->device_selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->devices)));
+  /* Several devices at once (shift/ctrl-click, Ctrl+A): the bar acts on them. */
+  self->device_selection = gtk_multi_selection_new (g_object_ref (G_LIST_MODEL (self->devices)));
   cb_device_table_set_model (self->device_table, GTK_SELECTION_MODEL (self->device_selection));
+  cb_bulk_bar_set_model (self->bulk_bar, GTK_SELECTION_MODEL (self->device_selection), self->devices);
+  g_signal_connect_object (self->bulk_bar, "finished", G_CALLBACK (on_bulk_finished_cb), self,
+                           G_CONNECT_SWAPPED);
+  self->group = -1;
   g_signal_connect_object (self->devices, "notify::loading", G_CALLBACK (on_loading_changed_cb),
                            self, G_CONNECT_SWAPPED);
 
@@ -747,4 +798,11 @@ cb_fleet_page_get_devices (CbFleetPage *self)
 {
   g_return_val_if_fail (CB_IS_FLEET_PAGE (self), NULL);
   return self->devices;
+}
+
+GtkWidget *
+cb_fleet_page_get_bulk_bar (CbFleetPage *self)
+{
+  g_return_val_if_fail (CB_IS_FLEET_PAGE (self), NULL);
+  return GTK_WIDGET (self->bulk_bar);
 }

@@ -31,5 +31,7 @@ void               cb_fleet_page_show_group   (CbFleetPage   *self,
                                                CbDeviceState  state);
 /* Returns: (transfer none): the device list a group opens */
 CbDeviceListModel *cb_fleet_page_get_devices  (CbFleetPage   *self);
+/* Returns: (transfer none): the group list's selection bar (bulk actions) */
+GtkWidget         *cb_fleet_page_get_bulk_bar (CbFleetPage   *self);
 
 G_END_DECLS

@@ -9,6 +9,7 @@
 
 #include <adwaita.h>
 
+#include "cb-bulk-bar.h"
 #include "cb-context.h"
 #include "cb-device-list-model.h"
 #include "cb-device-table.h"
@@ -28,7 +29,7 @@ struct _CbRegistryPage
   GCancellable       *cancellable;     /* ours: cancelled on dispose and on a profile switch */
   GListStore         *policies;
   CbDeviceListModel  *devices;
-  GtkSingleSelection *device_selection;
+  GtkMultiSelection  *device_selection;   /* several devices: the bulk bar acts on them */
   CbPolicy           *policy;          /* selected */
   char               *namespace_id;    /* selected namespace's resource id */
   char               *credential_state;
@@ -84,6 +85,7 @@ struct _CbRegistryPage
   GtkLabel           *devices_count_label;
   GtkStack           *devices_stack;
   CbDeviceTable      *device_table;
+  CbBulkBar          *bulk_bar;
   AdwStatusPage      *devices_status;
   GtkStack           *activity_stack;
   GtkListBox         *activity_list;

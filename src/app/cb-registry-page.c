@@ -123,10 +123,18 @@ _cb_registry_page_set_dialog (CbRegistryPage   *self,
     g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &self->dialog);
 }
 
+/* The one device the single-device actions act on: exactly one row selected. */
 CbDeviceItem *
 _cb_registry_page_get_selected_device (CbRegistryPage *self)
 {
-  return gtk_single_selection_get_selected_item (self->device_selection);
+  g_autoptr(GtkBitset) set = gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->device_selection));
+  g_autoptr(CbDeviceItem) item = NULL;
+
+  if (gtk_bitset_get_size (set) != 1)
+    return NULL;
+  item = g_list_model_get_item (G_LIST_MODEL (self->device_selection), gtk_bitset_get_nth (set, 0));
+  /* The model keeps the row: transfer none, as before. */
+  return item;
 }
 
 /* Folded (a narrow window), the policy's views replace the namespace and policy lists. */
@@ -302,6 +310,20 @@ reload_devices (CbRegistryPage *self)
   update_devices_view (self);
 }
 
+/* A bulk run ended: the rows are judged again with the revocations it made, and read again
+ * for the devices it enabled or disabled. */
+static void
+on_bulk_finished_cb (CbRegistryPage *self)
+{
+  if (self->disposed)
+    return;
+  g_clear_pointer (&self->state_info, cb_device_state_info_unref);
+  self->state_generation++;
+  reload_devices (self);
+  _cb_registry_activity_load (self);
+  _cb_registry_page_count_hub_devices (self);
+}
+
 static void
 on_search_entry_search_changed_cb (CbRegistryPage *self,
                                    GtkSearchEntry *entry)
@@ -353,7 +375,7 @@ on_selection_items_changed_cb (CbRegistryPage *self)
   if (cb_device_list_model_find (self->devices, self->reselect, &position) == NULL)
     return;
   g_clear_pointer (&self->reselect, g_free);
-  gtk_single_selection_set_selected (self->device_selection, position);
+  gtk_selection_model_select_item (GTK_SELECTION_MODEL (self->device_selection), position, TRUE);
   _cb_registry_page_update_actions (self);
 }
 
@@ -707,6 +729,7 @@ on_context_changed_cb (CbRegistryPage *self)
   self->model = CB_ADR_MODEL_UNKNOWN;
   cb_registry_ca_pane_set_context (self->ca_pane, self->context);
   cb_registry_ca_pane_clear (self->ca_pane);
+  cb_bulk_bar_set_context (self->bulk_bar, self->context);
   _cb_registry_page_update_actions (self);
   cb_registry_page_reload (self);
 }
@@ -852,6 +875,7 @@ cb_registry_page_class_init (CbRegistryPageClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (CB_TYPE_DEVICE_TABLE);
+  g_type_ensure (CB_TYPE_BULK_BAR);
   g_type_ensure (CB_TYPE_REGISTRY_CA_PANE);
 
   gtk_widget_class_set_template_from_resource (widget_class,
@@ -887,6 +911,7 @@ cb_registry_page_class_init (CbRegistryPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CbRegistryPage, content_pane);
   gtk_widget_class_bind_template_child (widget_class, CbRegistryPage, devices_stack);
   gtk_widget_class_bind_template_child (widget_class, CbRegistryPage, device_table);
+  gtk_widget_class_bind_template_child (widget_class, CbRegistryPage, bulk_bar);
   gtk_widget_class_bind_template_child (widget_class, CbRegistryPage, devices_status);
   gtk_widget_class_bind_template_child (widget_class, CbRegistryPage, activity_stack);
   gtk_widget_class_bind_template_child (widget_class, CbRegistryPage, activity_list);
@@ -914,10 +939,13 @@ cb_registry_page_init (CbRegistryPage *self)
   self->cancellable = g_cancellable_new ();
   self->policies = g_list_store_new (CB_TYPE_POLICY);
   self->devices = cb_device_list_model_new ();
-  self->device_selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->devices)));
-  gtk_single_selection_set_autoselect (self->device_selection, FALSE);
-  gtk_single_selection_set_can_unselect (self->device_selection, TRUE);
+  /* Several devices at once (shift/ctrl-click, Ctrl+A): the bulk bar acts on them; the
+   * single-device actions on exactly one. */
+  self->device_selection = gtk_multi_selection_new (g_object_ref (G_LIST_MODEL (self->devices)));
   cb_device_table_set_model (self->device_table, GTK_SELECTION_MODEL (self->device_selection));
+  cb_bulk_bar_set_model (self->bulk_bar, GTK_SELECTION_MODEL (self->device_selection), self->devices);
+  g_signal_connect_object (self->bulk_bar, "finished", G_CALLBACK (on_bulk_finished_cb), self,
+                           G_CONNECT_SWAPPED);
 
   g_signal_connect_object (self->devices, "items-changed", G_CALLBACK (on_devices_changed_cb),
                            self, G_CONNECT_SWAPPED);
@@ -925,7 +953,7 @@ cb_registry_page_init (CbRegistryPage *self)
                            self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->devices, "notify::complete", G_CALLBACK (on_devices_changed_cb),
                            self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->device_selection, "notify::selected",
+  g_signal_connect_object (self->device_selection, "selection-changed",
                            G_CALLBACK (_cb_registry_page_update_actions), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->device_selection, "items-changed",
                            G_CALLBACK (on_selection_items_changed_cb), self,
@@ -977,7 +1005,7 @@ cb_registry_page_select_device (CbRegistryPage *self,
 
   if (cb_device_list_model_find (self->devices, device_id, &position) == NULL)
     return FALSE;
-  gtk_single_selection_set_selected (self->device_selection, position);
+  gtk_selection_model_select_item (GTK_SELECTION_MODEL (self->device_selection), position, TRUE);
   _cb_registry_page_update_actions (self);
   return TRUE;
 }
@@ -1072,4 +1100,11 @@ cb_registry_page_get_ca_pane (CbRegistryPage *self)
 {
   g_return_val_if_fail (CB_IS_REGISTRY_PAGE (self), NULL);
   return self->ca_pane;
+}
+
+GtkWidget *
+cb_registry_page_get_bulk_bar (CbRegistryPage *self)
+{
+  g_return_val_if_fail (CB_IS_REGISTRY_PAGE (self), NULL);
+  return GTK_WIDGET (self->bulk_bar);
 }

@@ -27,6 +27,8 @@ void               cb_registry_page_reload           (CbRegistryPage *self);
 GListModel        *cb_registry_page_get_policies     (CbRegistryPage *self);
 /* Returns: (transfer none) */
 CbDeviceListModel *cb_registry_page_get_devices      (CbRegistryPage *self);
+/* Returns: (transfer none): the device list's selection bar (bulk actions) */
+GtkWidget         *cb_registry_page_get_bulk_bar     (CbRegistryPage *self);
 /* Selects a loaded device row; FALSE when it is not loaded. */
 gboolean           cb_registry_page_select_device    (CbRegistryPage *self,
                                                       const char     *device_id);

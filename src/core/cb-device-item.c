@@ -299,6 +299,22 @@ cb_device_item_get_valid_until (CbDeviceItem *self)
   return self->valid_until;
 }
 
+/* The twin's lastActivityTime (unix seconds), 0 when unknown. */
+gint64
+cb_device_item_get_last_activity (CbDeviceItem *self)
+{
+  g_return_val_if_fail (CB_IS_DEVICE_ITEM (self), 0);
+  return self->signals.last_activity;
+}
+
+/* Whether the twin reports certificate dates (else valid_until means nothing). */
+gboolean
+cb_device_item_get_has_dates (CbDeviceItem *self)
+{
+  g_return_val_if_fail (CB_IS_DEVICE_ITEM (self), FALSE);
+  return self->has_dates;
+}
+
 CbDeviceState
 cb_device_item_get_state (CbDeviceItem *self)
 {

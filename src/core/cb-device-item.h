@@ -21,6 +21,9 @@ void          cb_device_item_set_enabled     (CbDeviceItem  *self,
                                               gboolean       enabled);
 const char   *cb_device_item_get_policy      (CbDeviceItem  *self);
 gint64        cb_device_item_get_valid_until (CbDeviceItem  *self);
+gboolean      cb_device_item_get_has_dates   (CbDeviceItem  *self);
+/* The twin's lastActivityTime (unix seconds), 0 when unknown. */
+gint64        cb_device_item_get_last_activity (CbDeviceItem *self);
 CbDeviceState cb_device_item_get_state       (CbDeviceItem  *self);
 const char   *cb_device_item_get_state_label (CbDeviceItem  *self);
 /* Why the row is in its state, a sentence. */
