@@ -7,6 +7,7 @@
 
 #include "cb-pki.h"
 #include "cb-registry-enrollments-pane.h"
+#include "cb-registry-page.h"
 #include "cb-test-app.h"
 #include "cb-x509.h"
 
@@ -150,6 +151,32 @@ test_import_folder (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* The Registry page carries the pane as its "Enrollments" view, with the page's context, and
+ * loads it when shown. */
+static void
+test_registry_page (void)
+{
+  g_autoptr(CbTestApp) app = cb_test_app_new (CB_TEST_APP_NONE);
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *page = cb_registry_page_new (app->context);
+  AdwViewStack *stack;
+  GtkWidget *pane;
+  g_autoptr(CbContext) context = NULL;
+
+  gtk_window_set_child (GTK_WINDOW (window), page);
+  gtk_window_present (GTK_WINDOW (window));
+  stack = ADW_VIEW_STACK (cb_test_app_find_widget (page, ADW_TYPE_VIEW_STACK));
+  pane = adw_view_stack_get_child_by_name (stack, "enrollments");
+  g_assert_true (CB_IS_REGISTRY_ENROLLMENTS_PANE (pane));
+  g_object_get (pane, "context", &context, NULL);
+  g_assert_true (context == app->context);
+
+  adw_view_stack_set_visible_child_name (stack, "enrollments");
+  g_assert_true (cb_registry_enrollments_pane_get_loading (CB_REGISTRY_ENROLLMENTS_PANE (pane)));
+  cb_test_app_wait (not_loading, pane, 30000);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -157,6 +184,7 @@ main (int   argc,
   cb_test_app_init (&argc, &argv);
 
   g_test_add_func ("/cb/app-enrollments/import-folder", test_import_folder);
+  g_test_add_func ("/cb/app-enrollments/registry-page", test_registry_page);
 
   return g_test_run ();
 }

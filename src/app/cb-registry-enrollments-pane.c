@@ -46,6 +46,15 @@ struct _CbRegistryEnrollmentsPane
 
 G_DEFINE_FINAL_TYPE (CbRegistryEnrollmentsPane, cb_registry_enrollments_pane, ADW_TYPE_BIN)
 
+enum
+{
+  PROP_0,
+  PROP_CONTEXT,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
 static void
 clear_list_box (GtkListBox *box)
 {
@@ -536,9 +545,54 @@ cb_registry_enrollments_pane_dispose (GObject *object)
 }
 
 static void
+cb_registry_enrollments_pane_get_property (GObject    *object,
+                                           guint       prop_id,
+                                           GValue     *value,
+                                           GParamSpec *pspec)
+{
+  CbRegistryEnrollmentsPane *self = CB_REGISTRY_ENROLLMENTS_PANE (object);
+
+  switch (prop_id)
+    {
+    case PROP_CONTEXT:
+      g_value_set_object (value, self->context);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cb_registry_enrollments_pane_set_property (GObject      *object,
+                                           guint         prop_id,
+                                           const GValue *value,
+                                           GParamSpec   *pspec)
+{
+  CbRegistryEnrollmentsPane *self = CB_REGISTRY_ENROLLMENTS_PANE (object);
+
+  switch (prop_id)
+    {
+    case PROP_CONTEXT:
+      cb_registry_enrollments_pane_set_context (self, g_value_get_object (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 cb_registry_enrollments_pane_class_init (CbRegistryEnrollmentsPaneClass *klass)
 {
-  G_OBJECT_CLASS (klass)->dispose = cb_registry_enrollments_pane_dispose;
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = cb_registry_enrollments_pane_dispose;
+  object_class->get_property = cb_registry_enrollments_pane_get_property;
+  object_class->set_property = cb_registry_enrollments_pane_set_property;
+
+  properties[PROP_CONTEXT] =
+    g_param_spec_object ("context", NULL, NULL, CB_TYPE_CONTEXT,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
 GtkWidget *
@@ -557,6 +611,37 @@ cb_registry_enrollments_pane_set_context (CbRegistryEnrollmentsPane *self,
     return;
   clear_list_box (self->list);
   gtk_stack_set_visible_child_name (self->list_stack, "empty");
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTEXT]);
+  /* Another profile while shown: its enrollments. */
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)))
+    cb_registry_enrollments_pane_load (self);
+}
+
+static void
+on_stack_child_changed (AdwViewStack              *stack,
+                        GParamSpec                *pspec,
+                        CbRegistryEnrollmentsPane *self)
+{
+  if (adw_view_stack_get_visible_child (stack) == GTK_WIDGET (self) && !self->loading)
+    cb_registry_enrollments_pane_load (self);
+}
+
+void
+cb_registry_enrollments_pane_add_to_stack (AdwViewStack *stack,
+                                           GObject      *context_source)
+{
+  GtkWidget *pane;
+  AdwViewStackPage *page;
+
+  g_return_if_fail (ADW_IS_VIEW_STACK (stack));
+  g_return_if_fail (G_IS_OBJECT (context_source));
+
+  pane = cb_registry_enrollments_pane_new ();
+  page = adw_view_stack_add_titled (stack, pane, "enrollments", _("Enrollments"));
+  adw_view_stack_page_set_icon_name (page, "contact-new-symbolic");
+  g_object_bind_property (context_source, "context", pane, "context", G_BINDING_SYNC_CREATE);
+  g_signal_connect_object (stack, "notify::visible-child", G_CALLBACK (on_stack_child_changed),
+                           pane, 0);
 }
 
 gboolean

@@ -19,6 +19,10 @@ G_DECLARE_FINAL_TYPE (CbRegistryEnrollmentsPane, cb_registry_enrollments_pane, C
 GtkWidget          *cb_registry_enrollments_pane_new         (void);
 void                cb_registry_enrollments_pane_set_context (CbRegistryEnrollmentsPane *self,
                                                               CbContext                 *context);
+/* Adds a pane as the page "enrollments" of @stack, its context bound to @context_source's
+ * "context" property; it loads whenever it is shown. */
+void                cb_registry_enrollments_pane_add_to_stack (AdwViewStack *stack,
+                                                               GObject      *context_source);
 /* Reads the individual enrollments again. */
 void                cb_registry_enrollments_pane_load        (CbRegistryEnrollmentsPane *self);
 /* Imports @source (a folder, a CSV file or one certificate file): what the choosers do. */
