@@ -260,6 +260,7 @@ test_folder (Fixture       *f,
   g_autoptr(JsonObject) enrollment = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(CbCertificate) ca_cert = NULL;
+  g_autoptr(GBytes) ca_der = NULL;
   g_autofree char *key_pem = NULL;
   g_autofree char *first_pem = NULL;
   g_autofree char *with_key = NULL;
@@ -300,7 +301,8 @@ test_folder (Fixture       *f,
   first_pem = cb_certificate_to_pem (first);
   with_key = g_strconcat (first_pem, key_pem, NULL);
   write_file (f, "with-key.pem", with_key, -1);
-  ca_cert = cb_certificate_new_from_der (cb_cert_issuer_get_der (f->factory), &error);
+  ca_der = cb_cert_issuer_get_der (f->factory);
+  ca_cert = cb_certificate_new_from_der (ca_der, &error);
   g_assert_no_error (error);
   write_pem (f, "factory-ca.pem", ca_cert);
   write_file (f, "notes.txt", "not a certificate, and not read", -1);
