@@ -17,6 +17,7 @@
 #include "cb-page-context.h"
 #include "cb-util.h"
 #include "cb-error-text.h"
+#include "cb-registry-enrollments-pane.h"
 #include "cb-registry-page-private.h"
 #include "cb-toasts.h"
 
@@ -963,6 +964,8 @@ cb_registry_page_init (CbRegistryPage *self)
                            self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->ca_pane, "policies-changed",
                            G_CALLBACK (_cb_registry_policy_pane_load), self, G_CONNECT_SWAPPED);
+
+  cb_registry_enrollments_pane_add_to_stack (self->view_stack, G_OBJECT (self));
 
   update_devices_view (self);
   _cb_registry_page_update_actions (self);

@@ -937,6 +937,12 @@ cmd_create_enrollment_group (Registry *r)
   return cb_cli_create_enrollment_group (r->ctx, r->adr, r->model, r->arg);
 }
 
+static int
+cmd_import_enrollments (Registry *r)
+{
+  return cb_cli_import_enrollments (r->ctx, r->adr, r->model, r->arg);
+}
+
 /* ---- Dispatch --------------------------------------------------------------------------- */
 
 static const struct
@@ -966,6 +972,7 @@ static const struct
   { "unlink-dps", cmd_unlink_dps, TRUE, TRUE },
   { "revoke-device", cmd_revoke_device, TRUE, FALSE },
   { "create-enrollment-group", cmd_create_enrollment_group, TRUE, FALSE },
+  { "import-enrollments", cmd_import_enrollments, TRUE, FALSE },
 };
 
 int

@@ -1,19 +1,24 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* certbench-cli and DPS enrollment groups: making one that names where its devices'
+/* certbench-cli and DPS enrollments: making an enrollment group that names where its devices'
  * certificates come from (a credential policy, or in the certificate-authority model the
- * namespace, ICA and policy together), and provisioning through one other than the profile's:
- * its key is read from DPS for the run and never written anywhere.
+ * namespace, ICA and policy together), provisioning through one other than the profile's (its
+ * key is read from DPS for the run and never written anywhere), and importing device
+ * certificates in bulk into individual X.509 enrollments (core's CbEnrollmentImport), each
+ * item's result printed as it comes.
  */
 #define G_LOG_DOMAIN "certbench-cli"
 
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include <glib/gi18n.h>
 
 #include "cb-adr-client-ca.h"
+#include "cb-dps-enrollment-x509.h"
 #include "cb-dps-service-client.h"
+#include "cb-enrollment-import.h"
 #include "cb-error.h"
 #include "cb-provisioning-run.h"
 
@@ -152,4 +157,122 @@ cb_cli_use_enrollment_group (CbCliContext  *ctx,
   cb_profile_set_credential_policy (profile, policy);
   cb_cli_note (ctx, _("Enrollment group %s, policy %s"), group_id, policy);
   return TRUE;
+}
+
+/* ---- registry import-enrollments -------------------------------------------------------- */
+
+typedef struct
+{
+  CbCliContext *ctx;
+  guint         width;     /* the longest status word, for the text columns */
+} ImportPrinter;
+
+static void
+print_import_item (CbEnrollmentImport *import,
+                   guint               index,
+                   gpointer            user_data)
+{
+  ImportPrinter *printer = user_data;
+  const CbEnrollmentImportItem *item = g_ptr_array_index (cb_enrollment_import_get_items (import),
+                                                          index);
+
+  if (printer->ctx->options->json)
+    return;
+  /* One line per item as it finishes, for a script to follow or a person to read. */
+  printf ("%-*s  %-24s  %s%s%s\n", printer->width,
+          cb_enrollment_import_status_to_string (item->status),
+          item->registration_id != NULL ? item->registration_id : "-", item->source,
+          item->message != NULL ? ": " : "", item->message != NULL ? item->message : "");
+  fflush (stdout);
+}
+
+static void
+print_import_json (CbEnrollmentImport *import)
+{
+  GPtrArray *items = cb_enrollment_import_get_items (import);
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+
+  json_builder_begin_array (b);
+  for (guint i = 0; i < items->len; i++)
+    {
+      const CbEnrollmentImportItem *item = g_ptr_array_index (items, i);
+      g_autofree char *thumbprint = item->certificate != NULL
+                                    ? cb_dps_x509_thumbprint (item->certificate) : NULL;
+
+      json_builder_begin_object (b);
+      cb_cli_add_string (b, "source", item->source);
+      cb_cli_add_string (b, "registrationId", item->registration_id);
+      cb_cli_add_string (b, "status", cb_enrollment_import_status_to_string (item->status));
+      cb_cli_add_string (b, "message", item->message);
+      cb_cli_add_string (b, "subject", item->certificate != NULL
+                                       ? cb_certificate_get_subject (item->certificate) : NULL);
+      cb_cli_add_string (b, "sha256Thumbprint", thumbprint);
+      cb_cli_add_time (b, "notAfter", item->certificate != NULL
+                                      ? cb_certificate_get_not_after (item->certificate) : 0);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  root = json_builder_get_root (b);
+  cb_cli_print_json (root);
+}
+
+int
+cb_cli_import_enrollments (CbCliContext *ctx,
+                           CbAdrClient  *adr,
+                           CbAdrModel    model,
+                           const char   *path)
+{
+  CbCliOptions *o = ctx->options;
+  CbDpsServiceClient *dps = cb_context_get_dps_service (ctx->context);
+  g_autoptr(CbEnrollmentImport) import = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GFile) source = NULL;
+  g_autoptr(GError) error = NULL;
+  ImportPrinter printer = { .ctx = ctx, .width = strlen ("invalid-certificate") };
+  guint failed;
+  gboolean done;
+
+  if (path == NULL)
+    return cb_cli_fail (ctx, CB_CLI_EXIT_USAGE,
+                        _("Usage: certbench-cli registry import-enrollments FOLDER|FILE.csv "
+                          "[--policy POLICY [--ca ICA]]"));
+  if (dps == NULL)
+    return cb_cli_fail (ctx, CB_CLI_EXIT_CONFIG, _("The profile names no DPS service"));
+  if (o->ca != NULL && o->policy == NULL)
+    return cb_cli_fail (ctx, CB_CLI_EXIT_USAGE, _("--ca goes with --policy"));
+
+  source = g_file_new_for_commandline_arg (path);
+  import = cb_enrollment_import_new (dps, source);
+  if (o->policy != NULL)
+    {
+      if (model == CB_ADR_MODEL_CERTIFICATE_AUTHORITIES && o->ca == NULL)
+        return cb_cli_fail (ctx, CB_CLI_EXIT_USAGE,
+                            _("In the certificate-authority model --policy needs --ca, the "
+                              "policy's intermediate CA"));
+      cb_enrollment_import_set_policy (import, cb_adr_client_get_namespace (adr),
+                                       model == CB_ADR_MODEL_CERTIFICATE_AUTHORITIES ? o->ca : NULL,
+                                       o->policy);
+    }
+  g_signal_connect (import, "item-finished", G_CALLBACK (print_import_item), &printer);
+
+  cb_enrollment_import_run_async (import, ctx->cancellable, cb_cli_store_result, &result);
+  done = cb_enrollment_import_run_finish (import, cb_cli_wait (&result), &error);
+  if (!done && cb_enrollment_import_get_items (import)->len == 0)
+    return cb_cli_fail (ctx,
+                        g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
+                          ? CB_CLI_EXIT_CANCELLED : CB_CLI_EXIT_USAGE,
+                        _("The certificates could not be read: %s"), error->message);
+
+  if (o->json)
+    print_import_json (import);
+
+  failed = cb_enrollment_import_count_failed (import);
+  cb_cli_note (ctx, _("%u certificates: %u enrollments created, %u enrolled already, %u failed."),
+               cb_enrollment_import_get_items (import)->len,
+               cb_enrollment_import_count (import, CB_ENROLLMENT_IMPORT_CREATED),
+               cb_enrollment_import_count (import, CB_ENROLLMENT_IMPORT_EXISTS), failed);
+  if (!done)
+    return CB_CLI_EXIT_CANCELLED;
+  return failed > 0 ? CB_CLI_EXIT_FAILED : CB_CLI_EXIT_OK;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* certbench-cli and DPS enrollment groups (cb-cli-enrollment.c). */
+/* certbench-cli and DPS enrollments (cb-cli-enrollment.c). */
 #pragma once
 
 #include "cb-adr-client.h"
@@ -21,5 +21,14 @@ int      cb_cli_create_enrollment_group (CbCliContext  *ctx,
 gboolean cb_cli_use_enrollment_group    (CbCliContext  *ctx,
                                          const char    *group_id,
                                          GError       **error);
+
+/* `registry import-enrollments FOLDER|FILE.csv [--policy P [--ca ICA]]`: an individual X.509
+ * enrollment on the profile's DPS for each device certificate (docs/cli.md), each item's
+ * result on standard output as it finishes (or all of them as a JSON array with --json), a
+ * summary on standard error. Returns the exit code: 1 when any item failed. */
+int      cb_cli_import_enrollments      (CbCliContext  *ctx,
+                                         CbAdrClient   *adr,
+                                         CbAdrModel     model,
+                                         const char    *path);
 
 G_END_DECLS

@@ -43,7 +43,9 @@ static const char commands_help[] =
   "                         create-policy NAME [--ca ICA] --validity-days N, delete-policy P,\n"
   "                         link-hub HUB, link-dps DPS [--link NAME], unlink-hub LINK,\n"
   "                         unlink-dps LINK, revoke-device DEVICE,\n"
-  "                         create-enrollment-group GROUP --policy P [--ca ICA].\n"
+  "                         create-enrollment-group GROUP --policy P [--ca ICA],\n"
+  "                         import-enrollments FOLDER|FILE.csv [--policy P [--ca ICA]]\n"
+  "                         (device certificates into individual X.509 enrollments).\n"
   "  devsim [OPTIONS]       Start a simulated device on a pseudo-terminal (runs\n"
   "                         certbench-devsim; its options follow, see devsim --help).\n"
   "\n"
@@ -222,7 +224,8 @@ cb_cli_main (int    argc,
     { "ca", 0, 0, G_OPTION_ARG_STRING, &options.ca,
       "registry create-policy: the intermediate CA the policy lives under", "NAME" },
     { "policy", 0, 0, G_OPTION_ARG_STRING, &options.policy,
-      "registry create-enrollment-group: the certificate policy its devices use", "NAME" },
+      "registry create-enrollment-group, import-enrollments: the certificate policy its devices "
+      "use", "NAME" },
     { "chain", 0, 0, G_OPTION_ARG_FILENAME, &options.chain,
       "registry activate: PEM of the signed ICA and the chain above it", "FILE" },
     { "link", 0, 0, G_OPTION_ARG_STRING, &options.link_name,
