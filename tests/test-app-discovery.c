@@ -121,7 +121,7 @@ test_choose_from_lists (void)
   g_autoptr(CbTestApp) app = cb_test_app_new (CB_TEST_APP_NONE);
   CbConnectionsWindow *window = cb_connections_window_new (app->context);
   g_autofree char *tenant = cb_sb_dup_meta (app->ts->sandbox, "tenant_id");
-  g_autofree char *png_subs = screenshot ("discovery-subscriptions.png");
+  g_autofree char *png_subs = screenshot ("discovery-subscriptions-360.png");
   g_autofree char *png_narrow = screenshot ("discovery-groups-360.png");
   g_autoptr(CbProfile) saved = NULL;
   g_autoptr(CbProfile) reach = NULL;
@@ -139,7 +139,7 @@ test_choose_from_lists (void)
   g_assert_nonnull (cb_discovery_step_find_row (step, DEMO_SUB));
   g_assert_nonnull (cb_discovery_step_find_row (step, LAB_SUB));
   cb_test_app_save_png (GTK_WIDGET (cb_connections_window_get_discovery (window)), png_subs,
-                        420, 600);
+                        360, 560);
 
   /* The search filters as one types. */
   gtk_editable_set_text (cb_discovery_step_get_search (step), "lab");
@@ -216,6 +216,8 @@ test_restricted_account (void)
   cb_test_app_wait_for_state (app->context, CB_CONTEXT_STATE_READY, 30000);
 
   window = cb_connections_window_new (app->context);
+  /* At a phone's width from the start: a mapped window does not shrink for the picture. */
+  gtk_window_set_default_size (GTK_WINDOW (window), 360, 1000);
   gtk_window_present (GTK_WINDOW (window));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "conn.add", NULL));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "conn.discover", NULL));

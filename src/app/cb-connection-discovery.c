@@ -268,8 +268,8 @@ cb_connection_discovery_new (CbContext *context)
 
   self = g_object_new (CB_TYPE_CONNECTION_DISCOVERY,
                        "title", _("Choose from Your Account"),
-                       "default-width", 420,
-                       "default-height", 600,
+                       "default-width", 360,
+                       "default-height", 560,
                        "modal", TRUE,
                        NULL);
   self->discovery = cb_arm_discovery_new (cb_context_get_profile (context),

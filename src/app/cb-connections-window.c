@@ -38,7 +38,7 @@ struct _CbConnectionsWindow
   char                 *offer_for;    /* a profile just put to use: offer sign-in for it */
   gboolean              discover_after_sign_in;
 
-  /* Borrowed: the chooser while it is open */
+  /* Weak: the chooser while it is open */
   CbConnectionDiscovery *discovery;
 
   /* Borrowed */
@@ -329,7 +329,10 @@ on_discovery_finished_cb (CbConnectionDiscovery *discovery,
   AdwEntryRow *next = NULL;
 
   if (self->discovery == discovery)
-    self->discovery = NULL;
+    {
+      g_object_remove_weak_pointer (G_OBJECT (discovery), (gpointer *) &self->discovery);
+      self->discovery = NULL;
+    }
 
   if (sub != NULL && cb_arm_resource_get_tenant_id (sub) != NULL)
     set_text (self->tenant_row, cb_arm_resource_get_tenant_id (sub));
@@ -376,7 +379,10 @@ open_discovery (CbConnectionsWindow *self)
 {
   CbConnectionDiscovery *discovery = cb_connection_discovery_new (self->context);
 
+  if (self->discovery != NULL)
+    g_object_remove_weak_pointer (G_OBJECT (self->discovery), (gpointer *) &self->discovery);
   self->discovery = discovery;
+  g_object_add_weak_pointer (G_OBJECT (discovery), (gpointer *) &self->discovery);
   g_signal_connect_object (discovery, "finished", G_CALLBACK (on_discovery_finished_cb), self,
                            0);
   gtk_window_set_transient_for (GTK_WINDOW (discovery), GTK_WINDOW (self));
@@ -666,6 +672,11 @@ cb_connections_window_dispose (GObject *object)
   g_clear_object (&self->context);
   g_clear_pointer (&self->editing_id, g_free);
   g_clear_pointer (&self->offer_for, g_free);
+  if (self->discovery != NULL)
+    {
+      g_object_remove_weak_pointer (G_OBJECT (self->discovery), (gpointer *) &self->discovery);
+      self->discovery = NULL;
+    }
 
   G_OBJECT_CLASS (cb_connections_window_parent_class)->dispose (object);
 }
