@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "cb-connection-discovery.h"
 #include "cb-connections-window.h"
 #include "cb-sign-in-dialog.h"
 
@@ -35,6 +36,10 @@ struct _CbConnectionsWindow
   CbContext            *context;
   char                 *editing_id;   /* NULL: a new profile */
   char                 *offer_for;    /* a profile just put to use: offer sign-in for it */
+  gboolean              discover_after_sign_in;
+
+  /* Weak: the chooser while it is open */
+  CbConnectionDiscovery *discovery;
 
   /* Borrowed */
   AdwToast             *sign_in_toast;
@@ -43,6 +48,7 @@ struct _CbConnectionsWindow
 G_DEFINE_FINAL_TYPE (CbConnectionsWindow, cb_connections_window, ADW_TYPE_PREFERENCES_WINDOW)
 
 static gboolean check_ids (CbConnectionsWindow *self);
+static void     open_discovery (CbConnectionsWindow *self);
 
 static void
 toast (CbConnectionsWindow *self,
@@ -265,6 +271,12 @@ on_context_state_cb (CbConnectionsWindow *self,
   g_autofree char *title = NULL;
   AdwToast *offer;
 
+  if (self->discover_after_sign_in && state == CB_CONTEXT_STATE_READY)
+    {
+      self->discover_after_sign_in = FALSE;
+      open_discovery (self);
+    }
+
   if (self->offer_for == NULL || profile == NULL ||
       g_strcmp0 (cb_profile_get_id (profile), self->offer_for) != 0 ||
       state == CB_CONTEXT_STATE_STARTING)
@@ -298,6 +310,101 @@ conn_sign_in_action (GtkWidget  *widget,
   dialog = cb_sign_in_dialog_new (self->context);
   gtk_window_set_transient_for (GTK_WINDOW (dialog), GTK_WINDOW (self));
   gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* The chooser's choices into the form; a step left to the typed fields keeps what is there
+ * and gets the focus. */
+static void
+on_discovery_finished_cb (CbConnectionDiscovery *discovery,
+                          gboolean               complete,
+                          CbConnectionsWindow   *self)
+{
+  CbArmResource *tenant = cb_connection_discovery_get_choice (discovery, CB_ARM_RESOURCE_TENANT);
+  CbArmResource *sub = cb_connection_discovery_get_choice (discovery,
+                                                           CB_ARM_RESOURCE_SUBSCRIPTION);
+  CbArmResource *group = cb_connection_discovery_get_choice (discovery, CB_ARM_RESOURCE_GROUP);
+  CbArmResource *ns = cb_connection_discovery_get_choice (discovery, CB_ARM_RESOURCE_NAMESPACE);
+  CbArmResource *hub = cb_connection_discovery_get_choice (discovery, CB_ARM_RESOURCE_HUB);
+  CbArmResource *dps = cb_connection_discovery_get_choice (discovery, CB_ARM_RESOURCE_DPS);
+  AdwEntryRow *next = NULL;
+
+  if (self->discovery == discovery)
+    {
+      g_object_remove_weak_pointer (G_OBJECT (discovery), (gpointer *) &self->discovery);
+      self->discovery = NULL;
+    }
+
+  if (sub != NULL && cb_arm_resource_get_tenant_id (sub) != NULL)
+    set_text (self->tenant_row, cb_arm_resource_get_tenant_id (sub));
+  else if (tenant != NULL)
+    set_text (self->tenant_row, cb_arm_resource_get_name (tenant));
+  if (sub != NULL)
+    {
+      set_text (self->subscription_row, cb_arm_resource_get_name (sub));
+      if (get_text (self->name_row) == NULL)
+        set_text (self->name_row, cb_arm_resource_get_title (sub));
+    }
+  if (group != NULL)
+    set_text (self->resource_group_row, cb_arm_resource_get_name (group));
+  if (ns != NULL)
+    set_text (self->namespace_row, cb_arm_resource_get_name (ns));
+  if (hub != NULL && cb_arm_resource_get_host_name (hub) != NULL)
+    set_text (self->hub_host_row, cb_arm_resource_get_host_name (hub));
+  if (dps != NULL && cb_arm_resource_get_id_scope (dps) != NULL)
+    set_text (self->id_scope_row, cb_arm_resource_get_id_scope (dps));
+  check_ids (self);
+
+  if (complete)
+    {
+      toast (self, _("Filled in from your account"));
+      return;
+    }
+
+  /* Entered by hand from here: the first field the lists did not fill. */
+  if (sub == NULL)
+    next = self->subscription_row;
+  else if (group == NULL)
+    next = self->resource_group_row;
+  else if (ns == NULL)
+    next = self->namespace_row;
+  else if (hub == NULL)
+    next = self->hub_host_row;
+  else
+    next = self->id_scope_row;
+  gtk_widget_grab_focus (GTK_WIDGET (next));
+}
+
+static void
+open_discovery (CbConnectionsWindow *self)
+{
+  CbConnectionDiscovery *discovery = cb_connection_discovery_new (self->context);
+
+  if (self->discovery != NULL)
+    g_object_remove_weak_pointer (G_OBJECT (self->discovery), (gpointer *) &self->discovery);
+  self->discovery = discovery;
+  g_object_add_weak_pointer (G_OBJECT (discovery), (gpointer *) &self->discovery);
+  g_signal_connect_object (discovery, "finished", G_CALLBACK (on_discovery_finished_cb), self,
+                           0);
+  gtk_window_set_transient_for (GTK_WINDOW (discovery), GTK_WINDOW (self));
+  gtk_window_present (GTK_WINDOW (discovery));
+}
+
+/* Choosing from the lists needs the sign-in: when there is none yet, sign in first, then
+ * the chooser opens. */
+static void
+conn_discover_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *param)
+{
+  CbConnectionsWindow *self = CB_CONNECTIONS_WINDOW (widget);
+
+  if (cb_context_get_state (self->context) == CB_CONTEXT_STATE_READY)
+    {
+      open_discovery (self);
+      return;
+    }
+  self->discover_after_sign_in = TRUE;
+  conn_sign_in_action (widget, "conn.sign-in", NULL);
 }
 
 /* 8-4-4-4-12 hexadecimal digits, as Entra and ARM write client, tenant and subscription ids. */
@@ -360,19 +467,56 @@ check_row (AdwEntryRow *row,
   return bad ? message : NULL;
 }
 
+/* Resource group names: 1 to 90 letters, digits, underscores, hyphens, periods and
+ * parentheses, not ending in a period (ARM's rule). */
+static gboolean
+is_resource_group (const char *text)
+{
+  glong n = g_utf8_strlen (text, -1);
+
+  if (!g_utf8_validate (text, -1, NULL) || n < 1 || n > 90 || g_str_has_suffix (text, "."))
+    return FALSE;
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (!g_unichar_isalnum (c) && c != '_' && c != '-' && c != '.' && c != '(' && c != ')')
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* Device Registry namespace names: 3 to 64 lowercase letters, digits and hyphens, starting
+ * and ending with a letter or digit. */
+static gboolean
+is_namespace (const char *text)
+{
+  gsize n = strlen (text);
+
+  if (n < 3 || n > 64 || text[0] == '-' || text[n - 1] == '-')
+    return FALSE;
+  for (const char *p = text; *p != '\0'; p++)
+    if (!g_ascii_islower (*p) && !g_ascii_isdigit (*p) && *p != '-')
+      return FALSE;
+  return TRUE;
+}
+
+/* Shows the messages given (NULL ones left out), one after the other; hides the label when
+ * there are none. */
 static void
 show_message (GtkLabel   *label,
               const char *first,
-              const char *second)
+              const char *second,
+              const char *third)
 {
-  g_autofree char *text = NULL;
+  const char *messages[] = { first, second, third };
+  g_autoptr(GString) text = g_string_new (NULL);
 
-  if (first != NULL && second != NULL)
-    text = g_strdup_printf ("%s %s", first, second);
-  else
-    text = g_strdup (first != NULL ? first : second);
-  gtk_label_set_label (label, text != NULL ? text : "");
-  gtk_widget_set_visible (GTK_WIDGET (label), text != NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (messages); i++)
+    if (messages[i] != NULL)
+      g_string_append_printf (text, "%s%s", text->len > 0 ? " " : "", messages[i]);
+  gtk_label_set_label (label, text->str);
+  gtk_widget_set_visible (GTK_WIDGET (label), text->len > 0);
 }
 
 /* Checks the identifiers as they are typed; returns TRUE when all are well formed. */
@@ -389,9 +533,18 @@ check_ids (CbConnectionsWindow *self)
                                         _("The subscription ID is a GUID such as "
                                           "00000000-0000-0000-0000-000000000001."));
 
-  show_message (self->entra_error_label, tenant, client);
-  show_message (self->registry_error_label, subscription, NULL);
-  return tenant == NULL && client == NULL && subscription == NULL;
+  const char *group = check_row (self->resource_group_row, is_resource_group,
+                                 _("A resource group name has up to 90 letters, digits, "
+                                   "underscores, hyphens, periods or parentheses, and does not "
+                                   "end with a period."));
+  const char *ns = check_row (self->namespace_row, is_namespace,
+                              _("A namespace name has 3 to 64 lowercase letters, digits or "
+                                "hyphens, and starts and ends with a letter or digit."));
+
+  show_message (self->entra_error_label, tenant, client, NULL);
+  show_message (self->registry_error_label, subscription, group, ns);
+  return tenant == NULL && client == NULL && subscription == NULL && group == NULL &&
+         ns == NULL;
 }
 
 static void
@@ -519,6 +672,11 @@ cb_connections_window_dispose (GObject *object)
   g_clear_object (&self->context);
   g_clear_pointer (&self->editing_id, g_free);
   g_clear_pointer (&self->offer_for, g_free);
+  if (self->discovery != NULL)
+    {
+      g_object_remove_weak_pointer (G_OBJECT (self->discovery), (gpointer *) &self->discovery);
+      self->discovery = NULL;
+    }
 
   G_OBJECT_CLASS (cb_connections_window_parent_class)->dispose (object);
 }
@@ -557,6 +715,7 @@ cb_connections_window_class_init (CbConnectionsWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "conn.save", NULL, conn_save_action);
   gtk_widget_class_install_action (widget_class, "conn.remove", NULL, conn_remove_action);
   gtk_widget_class_install_action (widget_class, "conn.sign-in", NULL, conn_sign_in_action);
+  gtk_widget_class_install_action (widget_class, "conn.discover", NULL, conn_discover_action);
 }
 
 static void
@@ -608,6 +767,14 @@ cb_connections_window_get_field (CbConnectionsWindow *self,
       return GTK_EDITABLE (G_STRUCT_MEMBER (AdwEntryRow *, self, fields[i].offset));
 
   return NULL;
+}
+
+CbConnectionDiscovery *
+cb_connections_window_get_discovery (CbConnectionsWindow *self)
+{
+  g_return_val_if_fail (CB_IS_CONNECTIONS_WINDOW (self), NULL);
+
+  return self->discovery;
 }
 
 AdwToast *

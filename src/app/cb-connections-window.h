@@ -3,6 +3,7 @@
 
 #include <adwaita.h>
 
+#include "cb-connection-discovery.h"
 #include "cb-context.h"
 
 G_BEGIN_DECLS
@@ -12,7 +13,8 @@ G_DECLARE_FINAL_TYPE (CbConnectionsWindow, cb_connections_window, CB, CONNECTION
                       AdwPreferencesWindow)
 
 /* Lists the context's profiles; "conn.use" switches, "conn.add" and "conn.edit" open the
- * Azure profile form, "conn.save" saves it, "conn.remove" removes the edited profile. */
+ * Azure profile form, "conn.save" saves it, "conn.remove" removes the edited profile,
+ * "conn.discover" fills the form from lists read after signing in (signing in first). */
 CbConnectionsWindow *cb_connections_window_new        (CbContext           *context);
 /* Opens the form for a new profile (NULL) or the profile with this id. */
 void                 cb_connections_window_edit       (CbConnectionsWindow *self,
@@ -24,5 +26,8 @@ GtkEditable         *cb_connections_window_get_field  (CbConnectionsWindow *self
 /* The toast offering to sign in to a profile just put to use ("conn.sign-in" opens the sign-in
  * dialog), or NULL. */
 AdwToast            *cb_connections_window_get_sign_in_offer (CbConnectionsWindow *self);
+
+/* The chooser "conn.discover" opened, while it is open; else NULL. */
+CbConnectionDiscovery *cb_connections_window_get_discovery (CbConnectionsWindow *self);
 
 G_END_DECLS

@@ -9,6 +9,7 @@
 #include "cb-sb-adr-ca-store.h"
 #include "cb-sb-adr-endpoint-store.h"
 #include "cb-sb-adr-linking.h"
+#include "cb-sb-arm-resources.h"
 #include "cb-sb-directory.h"
 #include "cb-sb-dps.h"
 #include "cb-sb-dps-store.h"
@@ -58,6 +59,14 @@
 #define DEMO_CA_HUB_OWNER_KEY "Y2VydGJlbmNoLWRlbW8tY2EtaHViLW93bmVyLWtleTAx"
 /* base64("certbench-demo-ca-dps-owner-key01") */
 #define DEMO_CA_DPS_OWNER_KEY "Y2VydGJlbmNoLWRlbW8tY2EtZHBzLW93bmVyLWtleTAx"
+
+/* Discovery (issue 17): a second subscription the admin owns and an empty resource group, so
+ * that choosing from ARM's lists after signing in is a real choice. */
+#define DEMO_SUBSCRIPTION_NAME   "Certbench demo"
+#define DEMO_LAB_SUBSCRIPTION    "cb000000-0000-4000-8000-000000000002"
+#define DEMO_LAB_SUBSCRIPTION_NAME "Certbench lab"
+#define DEMO_LAB_RESOURCE_GROUP  "certbench-lab"
+#define DEMO_EMPTY_RESOURCE_GROUP "certbench-staging"
 
 #define ADMIN     "admin@sandbox.certbench.local"
 #define OPERATOR  "operator@sandbox.certbench.local"
@@ -152,6 +161,21 @@ seed_people (CbSandbox   *self,
          cb_sb_add_principal (self, READER, "Rita Reader", error) &&
          cb_sb_assign_role (self, READER, CB_SB_ROLE_READER, subscription_scope, error) &&
          cb_sb_set_meta (self, "default_principal", ADMIN);
+}
+
+static gboolean
+seed_discovery (CbSandbox   *self,
+                GError     **error)
+{
+  return cb_sb_arm_add_subscription (self, DEMO_SUBSCRIPTION, DEMO_SUBSCRIPTION_NAME, error) &&
+         cb_sb_arm_add_subscription (self, DEMO_LAB_SUBSCRIPTION, DEMO_LAB_SUBSCRIPTION_NAME,
+                                     error) &&
+         cb_sb_arm_add_resource_group (self, DEMO_SUBSCRIPTION, DEMO_EMPTY_RESOURCE_GROUP,
+                                       DEMO_LOCATION, error) &&
+         cb_sb_arm_add_resource_group (self, DEMO_LAB_SUBSCRIPTION, DEMO_LAB_RESOURCE_GROUP,
+                                       "northeurope", error) &&
+         cb_sb_assign_role (self, ADMIN, CB_SB_ROLE_OWNER,
+                            "/subscriptions/" DEMO_LAB_SUBSCRIPTION, error);
 }
 
 /* ---- The stable model's namespace ------------------------------------------------------ */
@@ -381,7 +405,7 @@ cb_sandbox_seed_demo (CbSandbox  *self,
       goto out;
     }
 
-  if (!seed_people (self, namespace_id, error) ||
+  if (!seed_people (self, namespace_id, error) || !seed_discovery (self, error) ||
       !cb_sb_adr_create_namespace (self, DEMO_SUBSCRIPTION, DEMO_RESOURCE_GROUP,
                                    DEMO_NAMESPACE, DEMO_LOCATION, error) ||
       !cb_sb_create_hub (self, DEMO_SUBSCRIPTION, DEMO_RESOURCE_GROUP, DEMO_HUB,

@@ -12,15 +12,18 @@
 #include "cb-sb-adr-linking.h"
 #include "cb-sb-adr-operations.h"
 #include "cb-sb-adr-store.h"
+#include "cb-sb-arm-resources.h"
 #include "cb-sb-ca.h"
 #include "cb-sb-events.h"
 #include "cb-sb-modules.h"
 #include "cb-sb-routes-activity.h"
+#include "cb-sb-routes-arm-resources.h"
 #include "cb-sb-routes-ca.h"
 #include "cb-sb-routes-certificate-authorities.h"
 #include "cb-sb-routes-certificate-policies.h"
 #include "cb-sb-routes-credentials.h"
 #include "cb-sb-routes-devices.h"
+#include "cb-sb-routes-dps-rp.h"
 #include "cb-sb-routes-hub-certificates.h"
 #include "cb-sb-routes-namespaces.h"
 #include "cb-sb-routes-operations.h"
@@ -66,6 +69,8 @@ cb_sb_arm_init (CbSandbox  *self,
     return FALSE;
   if (!cb_sb_adr_endpoints_init (self, error) || !cb_sb_adr_device_keys_init (self, error))
     return FALSE;
+  if (!cb_sb_arm_resources_init (self, error))
+    return FALSE;
   cb_sb_adr_linking_init (self);
 
   cb_sb_routes_operations_add (self);
@@ -76,5 +81,7 @@ cb_sb_arm_init (CbSandbox  *self,
   cb_sb_routes_devices_add (self);
   cb_sb_routes_registry_devices_add (self);
   cb_sb_routes_hub_certificates_add (self);
+  cb_sb_routes_arm_resources_add (self);
+  cb_sb_routes_dps_rp_add (self);
   return TRUE;
 }
