@@ -14,6 +14,7 @@
 #include "cb-adr-client.h"
 #include "cb-adr-device.h"
 #include "cb-app-settings.h"
+#include "cb-bench-page.h"
 #include "cb-device-actions.h"
 #include "cb-device-item.h"
 #include "cb-device-page.h"
@@ -26,6 +27,7 @@
 #include "cb-page-context.h"
 #include "cb-run-window.h"
 #include "cb-sandbox-client.h"
+#include "cb-window.h"
 
 typedef enum
 {
@@ -257,6 +259,11 @@ show_certificate (CbDevicePage *self)
   clear_list (self->certificate_list);
   add_row (self->certificate_list, _("Reported valid from"), twin_string (certificate, "validFrom"));
   add_row (self->certificate_list, _("Reported valid until"), twin_string (certificate, "validUntil"));
+  /* IoT Hub's device identity of a CA-issued device has no thumbprint, and no API returns the
+   * chain a device presented: the hub checks it at each connection and keeps the outcome. */
+  add_row (self->certificate_list, _("Chain the hub last saw"),
+           _("Not kept by IoT Hub: it checks the chain at each connection and records only "
+             "whether it accepted it (see Connection)"));
 
   for (guint i = 0; self->runs != NULL && i < self->runs->len && last == NULL; i++)
     if (cb_journal_run_get_leaf_fingerprint (g_ptr_array_index (self->runs, i)) != NULL)
@@ -770,6 +777,26 @@ back_action (GtkWidget  *widget,
   g_signal_emit (widget, signals[SIGNAL_BACK], 0);
 }
 
+/* On the Bench: the port the device is plugged into, or what to do to plug it in. */
+static void
+reprovision_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  CbDevicePage *self = CB_DEVICE_PAGE (widget);
+  GtkRoot *root = gtk_widget_get_root (widget);
+  GtkWidget *bench;
+
+  if (self->device_id == NULL || !CB_IS_WINDOW (root))
+    return;
+  bench = cb_window_get_page_widget (CB_WINDOW (root), "bench");
+  if (bench == NULL)
+    return;
+  g_signal_emit (widget, signals[SIGNAL_BACK], 0);
+  cb_window_set_page (CB_WINDOW (root), "bench");
+  cb_bench_page_reprovision (CB_BENCH_PAGE (bench), self->device_id);
+}
+
 /* ---- class ------------------------------------------------------------------------------ */
 
 static void
@@ -841,6 +868,7 @@ cb_device_page_class_init (CbDevicePageClass *klass)
   gtk_widget_class_install_action (widget_class, "device.delete", NULL, delete_action);
   gtk_widget_class_install_action (widget_class, "device.enable", NULL, enable_action);
   gtk_widget_class_install_action (widget_class, "device.disable", NULL, disable_action);
+  gtk_widget_class_install_action (widget_class, "device.reprovision", NULL, reprovision_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "device.back", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Left, GDK_ALT_MASK, "device.back", NULL);
 }
