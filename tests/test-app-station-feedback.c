@@ -360,6 +360,17 @@ test_unattended (Fixture       *f,
   g_assert_cmpstr (cb_station_tile_get_device_text (tile), ==,
                    cb_run_result_get_registration_id (result));
   g_assert_true (cb_bench_page_get_board_shown (f->bench));
+  /* Its accessible name says the same in one line. */
+  {
+    g_autofree char *label = g_strdup_printf ("Virtual device (Certbench): PASS, %s, %s",
+                                              cb_station_tile_get_step_text (tile),
+                                              cb_station_tile_get_device_text (tile));
+    g_autofree char *mismatch = gtk_test_accessible_check_property (GTK_ACCESSIBLE (tile),
+                                                                    GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                                                    label);
+
+    g_assert_null (mismatch);
+  }
   save (f, "bench-board.png", 1280);
   save (f, "bench-board-360.png", 360);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->bench), "bench.show-board", NULL));
@@ -455,6 +466,8 @@ main (int   argc,
   /* The desktop this test plays is org.gtk.Notifications (GNOME Shell's): pick its backend
    * even where a portal or another server would be found. */
   g_setenv ("GNOTIFICATION_BACKEND", "gtk", TRUE);
+  /* The test AT context keeps the tiles' accessible names for the test to read. */
+  g_setenv ("GTK_A11Y", "test", TRUE);
   cb_test_app_init (&argc, &argv);
 
   if (g_getenv ("DBUS_SESSION_BUS_ADDRESS") == NULL)

@@ -27,7 +27,6 @@
 #include "cb-page-context.h"
 #include "cb-run-window.h"
 #include "cb-sandbox-client.h"
-#include "cb-window.h"
 
 typedef enum
 {
@@ -777,6 +776,24 @@ back_action (GtkWidget  *widget,
   g_signal_emit (widget, signals[SIGNAL_BACK], 0);
 }
 
+/* The window's Bench page: found in the widget tree, as the window includes this page (a call
+ * back into cb-window.c would make a circle). */
+static GtkWidget *
+find_bench (GtkWidget *widget)
+{
+  if (CB_IS_BENCH_PAGE (widget))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *bench = find_bench (child);
+
+      if (bench != NULL)
+        return bench;
+    }
+  return NULL;
+}
+
 /* On the Bench: the port the device is plugged into, or what to do to plug it in. */
 static void
 reprovision_action (GtkWidget  *widget,
@@ -785,15 +802,12 @@ reprovision_action (GtkWidget  *widget,
 {
   CbDevicePage *self = CB_DEVICE_PAGE (widget);
   GtkRoot *root = gtk_widget_get_root (widget);
-  GtkWidget *bench;
+  GtkWidget *bench = root != NULL ? find_bench (GTK_WIDGET (root)) : NULL;
 
-  if (self->device_id == NULL || !CB_IS_WINDOW (root))
-    return;
-  bench = cb_window_get_page_widget (CB_WINDOW (root), "bench");
-  if (bench == NULL)
+  if (self->device_id == NULL || bench == NULL)
     return;
   g_signal_emit (widget, signals[SIGNAL_BACK], 0);
-  cb_window_set_page (CB_WINDOW (root), "bench");
+  gtk_widget_activate_action (widget, "win.show-page", "s", "bench");
   cb_bench_page_reprovision (CB_BENCH_PAGE (bench), self->device_id);
 }
 
