@@ -9,16 +9,19 @@
 
 #include <string.h>
 
+#include "cb-bench-page.h"
 #include "cb-confirm-dialog.h"
 #include "cb-device-list-model.h"
 #include "cb-device-page.h"
 #include "cb-device-table.h"
+#include "cb-diagnostics-page.h"
 #include "cb-fleet-page.h"
 #include "cb-journal.h"
 #include "cb-registry-page.h"
 #include "cb-run-window.h"
 #include "cb-test-app.h"
 #include "cb-window.h"
+#include "cbd-virtual-device.h"
 
 typedef struct
 {
@@ -347,6 +350,70 @@ test_a11y (Fixture       *f,
   g_assert_cmpstr (unnamed->str, ==, "");
 }
 
+static gboolean
+bench_idle (gpointer data)
+{
+  return cb_bench_page_get_n_running (data) == 0;
+}
+
+static gboolean
+diagnosis_done (gpointer data)
+{
+  return !cb_diagnostics_page_get_running (data);
+}
+
+/* A device provisioned on the Bench and then diagnosed: the verdict's Device Page button opens
+ * its page, and the page's Re-provision on the Bench goes back to the Bench, to the port the
+ * device is on, its last run on screen. A device that is not plugged in gets told so. */
+static void
+test_from_diagnostics_and_reprovision (Fixture       *f,
+                                       gconstpointer  data)
+{
+  CbBenchPage *bench = CB_BENCH_PAGE (cb_window_get_page_widget (f->window, "bench"));
+  GtkWidget *diagnostics = cb_window_get_page_widget (f->window, "diagnostics");
+  CbVirtualDevice *device = cb_bench_page_get_virtual_device (bench);
+  const char *path;
+  const char *device_id;
+  CbRunResult *result;
+  GtkWidget *button;
+  GtkWidget *page;
+
+  g_assert_nonnull (device);
+  path = cb_virtual_device_get_path (device);
+  cb_window_set_page (f->window, "bench");
+  cb_test_app_spin (1000);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (bench), "bench.provision", "s", path));
+  cb_test_app_wait (bench_idle, bench, 60000);
+  result = cb_provisioning_run_get_result (cb_bench_page_get_run (bench, path));
+  g_assert_true (cb_run_result_get_passed (result));
+  device_id = cb_run_result_get_registration_id (result);
+
+  cb_window_set_page (f->window, "diagnostics");
+  button = cb_test_app_find_button (diagnostics, "Device _Page");
+  g_assert_nonnull (button);
+  g_assert_false (gtk_widget_get_visible (button));
+  cb_diagnostics_page_run (CB_DIAGNOSTICS_PAGE (diagnostics), path);
+  cb_test_app_wait (diagnosis_done, diagnostics, 60000);
+  g_assert_true (gtk_widget_get_visible (button));
+  g_assert_true (gtk_widget_is_sensitive (button));
+  g_signal_emit_by_name (button, "clicked");
+  page = cb_window_get_device_page (f->window);
+  g_assert_true (CB_IS_DEVICE_PAGE (page));
+  cb_test_app_wait (page_loaded, page, 30000);
+  g_assert_cmpstr (cb_device_page_get_device_id (CB_DEVICE_PAGE (page)), ==, device_id);
+
+  /* Back on the Bench, its port and run shown rather than the board. */
+  g_assert_true (gtk_widget_activate_action (page, "device.reprovision", NULL));
+  g_assert_null (cb_window_get_device_page (f->window));
+  g_assert_cmpstr (cb_window_get_page (f->window), ==, "bench");
+  g_assert_cmpstr (cb_bench_page_get_selected_port (bench), ==, path);
+  g_assert_false (cb_bench_page_get_board_shown (bench));
+  g_assert_cmpstr (cb_bench_page_get_result_text (bench), ==, "PASS");
+
+  /* Not on any port: the Bench says to plug it in. */
+  g_assert_false (cb_bench_page_reprovision (bench, "not-plugged-in"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -364,5 +431,7 @@ main (int   argc,
               fixture_teardown);
   g_test_add ("/cb/app-device-page/a11y", Fixture, NULL, fixture_setup, test_a11y,
               fixture_teardown);
+  g_test_add ("/cb/app-device-page/from-diagnostics-reprovision", Fixture, NULL, fixture_setup,
+              test_from_diagnostics_and_reprovision, fixture_teardown);
   return g_test_run ();
 }

@@ -3,6 +3,8 @@
 
 #include "cb-bench-page.h"
 #include "cb-connections-window.h"
+#include "cb-device-page.h"
+#include "cb-diagnostics-page.h"
 #include "cb-preferences-window.h"
 #include "cb-sign-in-dialog.h"
 #include "cb-test-app.h"
@@ -131,6 +133,108 @@ test_screenshot_narrow_registry_devices (void)
   g_assert_true (gtk_widget_activate_action (page, "registry.show-view", "s", "policy"));
 }
 
+/* ---- The metainfo's screenshots of issue 17: the board, the device page, the verdict ------- */
+
+/* At 1280×800 as the app's users see it: without the development build's striped header, the
+ * header's view switcher settled at the new width (a narrow test may come before), and the
+ * toasts of what came before gone (they last five seconds). Named metainfo-*.png: the other
+ * tests' pictures of the same pages keep their names. */
+static void
+save_metainfo_shot (const char *name)
+{
+  g_autofree char *file = g_strconcat (name, ".png", NULL);
+  g_autofree char *path = g_test_build_filename (G_TEST_BUILT, "screenshots", file, NULL);
+  gboolean devel = gtk_widget_has_css_class (GTK_WIDGET (window), "devel");
+
+  gtk_widget_remove_css_class (GTK_WIDGET (window), "devel");
+  cb_test_app_save_png (GTK_WIDGET (window), path, WIDTH, HEIGHT);
+  cb_test_app_spin (5500);
+  cb_test_app_save_png (GTK_WIDGET (window), path, WIDTH, HEIGHT);
+  if (devel)
+    gtk_widget_add_css_class (GTK_WIDGET (window), "devel");
+}
+
+static const char *
+provisioned_device_id (CbBenchPage *bench)
+{
+  CbVirtualDevice *device = cb_bench_page_get_virtual_device (bench);
+  CbProvisioningRun *run = cb_bench_page_get_run (bench, cb_virtual_device_get_path (device));
+  CbRunResult *result = run != NULL ? cb_provisioning_run_get_result (run) : NULL;
+
+  return result != NULL && cb_run_result_get_passed (result)
+           ? cb_run_result_get_registration_id (result) : NULL;
+}
+
+/* The station's board: every port's last result in large type (after bench-run-narrow's run,
+ * the Virtual device's PASS). */
+static void
+test_bench_board (void)
+{
+  GtkWidget *page = cb_window_get_page_widget (window, "bench");
+  g_autofree char *narrow = g_test_build_filename (G_TEST_BUILT, "screenshots",
+                                                   "narrow-bench-board.png", NULL);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-page", "s", "bench"));
+  g_assert_nonnull (provisioned_device_id (CB_BENCH_PAGE (page)));
+  g_assert_true (gtk_widget_activate_action (page, "bench.show-board", NULL));
+  cb_test_app_spin (500);
+  g_assert_true (cb_bench_page_get_board_shown (CB_BENCH_PAGE (page)));
+  save_metainfo_shot ("metainfo-bench-board");
+  cb_test_app_save_png (GTK_WIDGET (window), narrow, NARROW_WIDTH, NARROW_HEIGHT);
+}
+
+static gboolean
+device_page_loaded (gpointer data)
+{
+  GtkWidget *page = cb_window_get_device_page (window);
+
+  return page != NULL && cb_device_page_get_state_reason (CB_DEVICE_PAGE (page)) != NULL;
+}
+
+/* The device just provisioned, on its own page. */
+static void
+test_device_page (void)
+{
+  GtkWidget *bench = cb_window_get_page_widget (window, "bench");
+  const char *device_id = provisioned_device_id (CB_BENCH_PAGE (bench));
+
+  g_assert_nonnull (device_id);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-device", "s",
+                                             device_id));
+  cb_test_app_wait (device_page_loaded, NULL, 30000);
+  cb_test_app_spin (500);
+  save_metainfo_shot ("metainfo-device-page");
+  g_assert_true (gtk_widget_activate_action (cb_window_get_device_page (window), "device.back",
+                                             NULL));
+  cb_test_app_spin (200);
+}
+
+static gboolean
+diagnosis_done (gpointer data)
+{
+  return !cb_diagnostics_page_get_running (data);
+}
+
+/* Diagnostics on the Virtual device: its verdict on top of the checks. */
+static void
+test_diagnostics_verdict (void)
+{
+  GtkWidget *bench = cb_window_get_page_widget (window, "bench");
+  GtkWidget *page = cb_window_get_page_widget (window, "diagnostics");
+  CbVirtualDevice *device = cb_bench_page_get_virtual_device (CB_BENCH_PAGE (bench));
+  g_autofree char *verdict = NULL;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-page", "s",
+                                             "diagnostics"));
+  cb_diagnostics_page_run (CB_DIAGNOSTICS_PAGE (page), cb_virtual_device_get_path (device));
+  cb_test_app_wait (diagnosis_done, page, 60000);
+  verdict = cb_diagnostics_page_dup_verdict (CB_DIAGNOSTICS_PAGE (page), NULL);
+  g_test_message ("verdict: %s", verdict);
+  g_assert_nonnull (verdict);
+  cb_test_app_spin (500);
+  save_metainfo_shot ("metainfo-diagnostics-verdict");
+}
+
 static void
 save_dialog (GtkWindow  *dialog,
              const char *name,
@@ -222,6 +326,10 @@ main (int   argc,
                    test_screenshot_narrow_registry_devices);
   /* Before the dialogs: the sign-in one leaves the sandbox approving nothing for a while. */
   g_test_add_func ("/cb/app-screenshots/bench-run-narrow", test_screenshot_narrow_bench_run);
+  /* After bench-run-narrow: they show the device it provisioned. */
+  g_test_add_func ("/cb/app-screenshots/bench-board", test_bench_board);
+  g_test_add_func ("/cb/app-screenshots/device-page", test_device_page);
+  g_test_add_func ("/cb/app-screenshots/diagnostics-verdict", test_diagnostics_verdict);
 
   g_test_add_func ("/cb/app-screenshots/connections", test_connections);
   g_test_add_func ("/cb/app-screenshots/sign-in", test_sign_in);

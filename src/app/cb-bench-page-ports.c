@@ -50,7 +50,12 @@ _cb_bench_page_on_ports_list_row_activated_cb (CbBenchPage   *self,
   /* The row already selected: selecting it again is no signal, but it should show the run. */
   if (CB_IS_PORT_ROW (row) && self->selected_path != NULL &&
       g_strcmp0 (self->selected_path, cb_port_row_get_path (CB_PORT_ROW (row))) == 0)
-    adw_leaflet_set_visible_child (self->leaflet, GTK_WIDGET (self->run_stack));
+    {
+      /* Chosen by hand, a port shows its run rather than the board. */
+      if (self->board_shown)
+        _cb_bench_page_show_board (self, FALSE);
+      adw_leaflet_set_visible_child (self->leaflet, GTK_WIDGET (self->run_stack));
+    }
 }
 
 void
@@ -167,4 +172,48 @@ _cb_bench_page_start_virtual_device (CbBenchPage *self)
     }
   cb_virtual_device_set_monitor (self->virtual_device, self->monitor);
   _cb_bench_page_update_virtual_device_clock (self);
+}
+
+/* ---- Re-provisioning a device from its device page -------------------------------------- */
+
+gboolean
+cb_bench_page_reprovision (CbBenchPage *self,
+                           const char  *device_id)
+{
+  GHashTableIter iter;
+  gpointer value;
+  g_autofree char *text = NULL;
+
+  g_return_val_if_fail (CB_IS_BENCH_PAGE (self), FALSE);
+  g_return_val_if_fail (device_id != NULL, FALSE);
+
+  /* The port whose last run registered this device, if it is still plugged in. */
+  g_hash_table_iter_init (&iter, self->sessions);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      CbBenchSession *s = value;
+      CbRunResult *result = cb_bench_session_get_result (s);
+      const char *path = cb_bench_session_get_path (s);
+
+      if (result == NULL ||
+          g_strcmp0 (cb_run_result_get_registration_id (result), device_id) != 0 ||
+          self->monitor == NULL || cb_port_monitor_lookup (self->monitor, path) == NULL)
+        continue;
+
+      self->board_shown = FALSE;
+      _cb_bench_page_select_port (self, path);
+      _cb_bench_page_show_session (self, s);
+      adw_leaflet_set_visible_child (self->leaflet, GTK_WIDGET (self->run_stack));
+      /* Translators: %s is the device's registration ID */
+      text = g_strdup_printf (_("%s is on this port: Provision Again gives it a new certificate"),
+                              device_id);
+      _cb_bench_page_toast (self, text);
+      return TRUE;
+    }
+
+  /* Translators: %s is the device's registration ID */
+  text = g_strdup_printf (_("Plug in %s and provision it: the station registers it again with "
+                            "the registration ID template"), device_id);
+  _cb_bench_page_toast (self, text);
+  return FALSE;
 }

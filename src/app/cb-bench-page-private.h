@@ -5,8 +5,9 @@
  * editor-window-private.h pattern): cb-bench-page.c (the widget and its lifecycle),
  * cb-bench-page-session-view.c (each port's session, its protocol log and the view of its
  * run), cb-bench-page-ports.c (the port list and the virtual device), cb-bench-page-actions.c
- * (the runs and the page's run actions) and cb-bench-page-station.c (the station's health,
- * settings and the actions that fix it). */
+ * (the runs and the page's run actions), cb-bench-page-station.c (the station's health,
+ * settings and the actions that fix it) and cb-bench-page-board.c (the board of big per-port
+ * results and the unattended station's notifications and sounds). */
 
 #include <adwaita.h>
 
@@ -15,6 +16,7 @@
 #include "cb-port-row.h"
 #include "cb-station.h"
 #include "cb-station-chooser.h"
+#include "cb-station-feedback.h"
 
 #include "cb-bench-page.h"
 
@@ -74,6 +76,9 @@ struct _CbBenchPage
   guint                 n_running;
   CbStationHealth      *health;         /* NULL until checked */
   GCancellable         *health_cancellable;
+  CbStationFeedback    *feedback;
+  GtkFlowBox           *board;          /* a tile per port, in run_stack's "board" page */
+  gboolean              board_shown;
 
   /* Borrowed */
   CbPortMonitor        *monitor;
@@ -155,6 +160,18 @@ void _cb_bench_page_reset_counters_action (GtkWidget  *widget,
 void _cb_bench_page_clear_log_action (GtkWidget  *widget,
                                       const char *action_name,
                                       GVariant   *parameter);
+
+/* cb-bench-page-board.c */
+void _cb_bench_page_init_board (CbBenchPage *self);
+void _cb_bench_page_update_tile (CbBenchPage    *self,
+                                 CbBenchSession *s);
+void _cb_bench_page_show_board (CbBenchPage *self,
+                                gboolean     shown);
+void _cb_bench_page_show_board_action (GtkWidget  *widget,
+                                       const char *action_name,
+                                       GVariant   *parameter);
+void _cb_bench_page_announce (CbBenchPage    *self,
+                              CbBenchSession *s);
 
 /* cb-bench-page-station.c */
 void _cb_bench_page_check_station (CbBenchPage *self);

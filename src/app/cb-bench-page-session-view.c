@@ -150,7 +150,8 @@ _cb_bench_page_set_session_state (CbBenchPage    *self,
                                   CbPortRowState  state)
 {
   CbPortRow *row;
-  gboolean was_running = _cb_bench_page_row_state (s) == CB_PORT_ROW_RUNNING;
+  CbPortRowState was = _cb_bench_page_row_state (s);
+  gboolean was_running = was == CB_PORT_ROW_RUNNING;
 
   cb_bench_session_set_state (s, (CbBenchSessionState) state);
   if (was_running != (state == CB_PORT_ROW_RUNNING))
@@ -161,8 +162,12 @@ _cb_bench_page_set_session_state (CbBenchPage    *self,
   row = _cb_bench_page_find_port_row (self, cb_bench_session_get_path (s));
   if (row != NULL)
     cb_port_row_set_state (row, state);
+  _cb_bench_page_update_tile (self, s);
   if (g_strcmp0 (self->selected_path, cb_bench_session_get_path (s)) == 0)
     _cb_bench_page_show_session (self, s);
+  /* A result (or a new run, which takes the last result's notification away). */
+  if (state != was)
+    _cb_bench_page_announce (self, s);
 }
 
 /* ---- Showing a port's run --------------------------------------------------------------- */
@@ -331,7 +336,8 @@ _cb_bench_page_show_session (CbBenchPage    *self,
 
   if (s == NULL)
     {
-      gtk_stack_set_visible_child_name (self->run_stack, "empty");
+      if (!self->board_shown)
+        gtk_stack_set_visible_child_name (self->run_stack, "empty");
       gtk_list_box_bind_model (self->steps_list, G_LIST_MODEL (self->no_steps),
                                create_step_row, NULL, NULL);
       g_object_set_data (G_OBJECT (self->steps_list), "bound-run", NULL);
@@ -342,7 +348,9 @@ _cb_bench_page_show_session (CbBenchPage    *self,
   run = cb_bench_session_get_run (s);
   path = cb_bench_session_get_path (s);
   running = _cb_bench_page_row_state (s) == CB_PORT_ROW_RUNNING;
-  gtk_stack_set_visible_child_name (self->run_stack, "run");
+  /* The board, when shown, stays: the run shows when its tile or port is chosen. */
+  if (!self->board_shown)
+    gtk_stack_set_visible_child_name (self->run_stack, "run");
 
   /* Another port, a new run or its result: back to the top, where the result is. A
    * scroll position kept from the last run would leave PASS/FAIL out of sight. */
@@ -433,6 +441,9 @@ _cb_bench_page_session_log_and_show (CbBenchSession *s,
   CbBenchPage *self = _cb_bench_page_session_page (s);
 
   _cb_bench_page_session_log (s, tag, text);
+  /* The run logs each step: the port's tile follows it. */
+  if (self != NULL && _cb_bench_page_row_state (s) == CB_PORT_ROW_RUNNING)
+    _cb_bench_page_update_tile (self, s);
   if (self != NULL && g_strcmp0 (self->selected_path, cb_bench_session_get_path (s)) == 0)
     {
       scroll_log_to_end (self);

@@ -75,8 +75,9 @@ cb_bench_page_constructed (GObject *object)
                                G_CALLBACK (_cb_bench_page_on_port_removed), self,
                                G_CONNECT_SWAPPED);
     }
-  if (self->selected_path == NULL)
-    _cb_bench_page_show_session (self, NULL);
+  _cb_bench_page_init_board (self);
+  if (self->selected_path == NULL || self->board_shown)
+    _cb_bench_page_show_board (self, self->board_shown);
 }
 
 static void
@@ -119,6 +120,10 @@ cb_bench_page_dispose (GObject *object)
     }
   if (self->ports_list != NULL)
     gtk_list_box_bind_model (self->ports_list, NULL, NULL, NULL, NULL);
+  if (self->board != NULL)
+    gtk_flow_box_bind_model (self->board, NULL, NULL, NULL, NULL);
+  self->board = NULL;   /* in the template's stack */
+  g_clear_object (&self->feedback);
   if (self->steps_list != NULL)
     gtk_list_box_bind_model (self->steps_list, NULL, NULL, NULL, NULL);
 
@@ -275,6 +280,8 @@ cb_bench_page_class_init (CbBenchPageClass *klass)
                                    _cb_bench_page_fix_station_action);
   gtk_widget_class_install_action (widget_class, "bench.show-ports", NULL,
                                    _cb_bench_page_show_ports_action);
+  gtk_widget_class_install_action (widget_class, "bench.show-board", NULL,
+                                   _cb_bench_page_show_board_action);
 }
 
 static void

@@ -5,6 +5,7 @@
 
 #include "cb-context.h"
 #include "cb-station-chooser.h"
+#include "cb-station-feedback.h"
 #include "cb-provisioning-run.h"
 #include "cbd-virtual-device.h"
 
@@ -16,7 +17,7 @@ G_BEGIN_DECLS
  * selected port, and the passed / failed counters of this shift. Several ports may run at once.
  *
  * Actions: bench.provision (s), bench.provision-selected (Ctrl+Return), bench.cancel (s),
- * bench.reset-counters, bench.clear-log. */
+ * bench.reset-counters, bench.clear-log, bench.show-board (every port's result as a big tile). */
 
 #define CB_TYPE_BENCH_PAGE (cb_bench_page_get_type ())
 G_DECLARE_FINAL_TYPE (CbBenchPage, cb_bench_page, CB, BENCH_PAGE, AdwBin)
@@ -55,5 +56,16 @@ const char        *cb_bench_page_get_station_problem (CbBenchPage *self);
 /* The enrollment group or policy chooser now open (bench.choose-enrollment,
  * bench.choose-policy, bench.fix-station). Returns: (transfer none) (nullable) */
 CbStationChooser  *cb_bench_page_get_station_chooser (CbBenchPage *self);
+
+/* From a device's page: shows the port the device was last provisioned on, ready to provision
+ * it again (TRUE), or says it needs the device plugged in (FALSE). */
+gboolean           cb_bench_page_reprovision        (CbBenchPage *self,
+                                                     const char  *device_id);
+/* The board: a CbStationTile per port (shown when the station starts runs by itself, or by
+ * bench.show-board), and whether it is what the run pane shows now. */
+GtkFlowBox        *cb_bench_page_get_board          (CbBenchPage *self);
+gboolean           cb_bench_page_get_board_shown    (CbBenchPage *self);
+/* The notifications and sounds of each result. Returns: (transfer none) */
+CbStationFeedback *cb_bench_page_get_feedback       (CbBenchPage *self);
 
 G_END_DECLS

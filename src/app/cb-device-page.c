@@ -14,6 +14,7 @@
 #include "cb-adr-client.h"
 #include "cb-adr-device.h"
 #include "cb-app-settings.h"
+#include "cb-bench-page.h"
 #include "cb-device-actions.h"
 #include "cb-device-item.h"
 #include "cb-device-page.h"
@@ -257,6 +258,11 @@ show_certificate (CbDevicePage *self)
   clear_list (self->certificate_list);
   add_row (self->certificate_list, _("Reported valid from"), twin_string (certificate, "validFrom"));
   add_row (self->certificate_list, _("Reported valid until"), twin_string (certificate, "validUntil"));
+  /* IoT Hub's device identity of a CA-issued device has no thumbprint, and no API returns the
+   * chain a device presented: the hub checks it at each connection and keeps the outcome. */
+  add_row (self->certificate_list, _("Chain the hub last saw"),
+           _("Not kept by IoT Hub: it checks the chain at each connection and records only "
+             "whether it accepted it (see Connection)"));
 
   for (guint i = 0; self->runs != NULL && i < self->runs->len && last == NULL; i++)
     if (cb_journal_run_get_leaf_fingerprint (g_ptr_array_index (self->runs, i)) != NULL)
@@ -770,6 +776,41 @@ back_action (GtkWidget  *widget,
   g_signal_emit (widget, signals[SIGNAL_BACK], 0);
 }
 
+/* The window's Bench page: found in the widget tree, as the window includes this page (a call
+ * back into cb-window.c would make a circle). */
+static GtkWidget *
+find_bench (GtkWidget *widget)
+{
+  if (CB_IS_BENCH_PAGE (widget))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *bench = find_bench (child);
+
+      if (bench != NULL)
+        return bench;
+    }
+  return NULL;
+}
+
+/* On the Bench: the port the device is plugged into, or what to do to plug it in. */
+static void
+reprovision_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  CbDevicePage *self = CB_DEVICE_PAGE (widget);
+  GtkRoot *root = gtk_widget_get_root (widget);
+  GtkWidget *bench = root != NULL ? find_bench (GTK_WIDGET (root)) : NULL;
+
+  if (self->device_id == NULL || bench == NULL)
+    return;
+  g_signal_emit (widget, signals[SIGNAL_BACK], 0);
+  gtk_widget_activate_action (widget, "win.show-page", "s", "bench");
+  cb_bench_page_reprovision (CB_BENCH_PAGE (bench), self->device_id);
+}
+
 /* ---- class ------------------------------------------------------------------------------ */
 
 static void
@@ -841,6 +882,7 @@ cb_device_page_class_init (CbDevicePageClass *klass)
   gtk_widget_class_install_action (widget_class, "device.delete", NULL, delete_action);
   gtk_widget_class_install_action (widget_class, "device.enable", NULL, enable_action);
   gtk_widget_class_install_action (widget_class, "device.disable", NULL, disable_action);
+  gtk_widget_class_install_action (widget_class, "device.reprovision", NULL, reprovision_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "device.back", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Left, GDK_ALT_MASK, "device.back", NULL);
 }

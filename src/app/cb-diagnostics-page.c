@@ -40,6 +40,7 @@ struct _CbDiagnosticsPage
   AdwPreferencesGroup *verdict_group;
   AdwActionRow      *verdict_row;
   GtkImage          *verdict_icon;
+  GtkWidget         *device_page_button;
   AdwActionRow      *issuer_row;
   AdwActionRow      *validity_row;
   AdwActionRow      *state_row;
@@ -174,6 +175,29 @@ on_device_read_cb (CbDiagnosticsPage *self)
   gtk_stack_set_visible_child_name (self->results_stack, "results");
 }
 
+/* A device diagnosed on a port (not a file) whose certificate names it: its device page is one
+ * click away (win.show-device, the hub device ID being the certificate's common name). */
+static void
+update_device_page_button (CbDiagnosticsPage *self)
+{
+  CbCertificate *cert = cb_diagnosis_get_leaf (self->diagnosis);
+  const char *device_id = cert != NULL ? cb_certificate_get_common_name (cert) : NULL;
+  gboolean shown = device_id != NULL && *device_id != '\0' &&
+                   cb_diagnosis_get_source (self->diagnosis) == NULL &&
+                   !cb_diagnosis_get_running (self->diagnosis);
+
+  gtk_widget_set_visible (self->device_page_button, shown);
+  if (shown)
+    {
+      g_autofree char *a11y = g_strdup_printf (_("Open the device page of %s"), device_id);
+
+      gtk_actionable_set_action_target (GTK_ACTIONABLE (self->device_page_button), "s", device_id);
+      gtk_widget_set_tooltip_text (self->device_page_button, a11y);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self->device_page_button),
+                                      GTK_ACCESSIBLE_PROPERTY_LABEL, a11y, -1);
+    }
+}
+
 /* "9 of 9 checks passed", or the count and what to do first. */
 static void
 update_verdict (CbDiagnosticsPage *self)
@@ -184,6 +208,7 @@ update_verdict (CbDiagnosticsPage *self)
   g_autofree char *a11y = NULL;
 
   gtk_widget_set_visible (GTK_WIDGET (self->verdict_group), verdict != NULL);
+  update_device_page_button (self);
   if (verdict == NULL)
     return;
 
@@ -697,6 +722,14 @@ cb_diagnostics_page_init (CbDiagnosticsPage *self)
   self->device_menu = cb_certificate_actions_menu_button_new (TRUE, _("Device certificate actions"));
   gtk_widget_set_visible (self->device_menu, FALSE);
   adw_action_row_add_suffix (self->device_row, self->device_menu);
+
+  /* The target first: an action with a parameter and a button without one would warn. */
+  self->device_page_button = gtk_button_new_with_mnemonic (_("Device _Page"));
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (self->device_page_button), "s", "");
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->device_page_button), "win.show-device");
+  gtk_widget_set_valign (self->device_page_button, GTK_ALIGN_CENTER);
+  gtk_widget_set_visible (self->device_page_button, FALSE);
+  adw_action_row_add_suffix (self->verdict_row, self->device_page_button);
 
   /* A certificate file dropped anywhere on the page is checked like a device's chain. */
   drop = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);

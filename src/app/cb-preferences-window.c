@@ -17,6 +17,7 @@ struct _CbPreferencesWindow
   /* Template widgets */
   AdwEntryRow          *template_row;
   GtkSwitch            *auto_start_switch;
+  GtkSwitch            *sound_switch;
   GtkSwitch            *hub_check_switch;
   GtkSpinButton        *sec_tag_spin;
   GtkAdjustment        *renewal_adjustment;
@@ -102,6 +103,7 @@ cb_preferences_window_class_init (CbPreferencesWindowClass *klass)
                                                RESOURCE_PATH "/cb-preferences-window.ui");
   gtk_widget_class_bind_template_child (widget_class, CbPreferencesWindow, template_row);
   gtk_widget_class_bind_template_child (widget_class, CbPreferencesWindow, auto_start_switch);
+  gtk_widget_class_bind_template_child (widget_class, CbPreferencesWindow, sound_switch);
   gtk_widget_class_bind_template_child (widget_class, CbPreferencesWindow, hub_check_switch);
   gtk_widget_class_bind_template_child (widget_class, CbPreferencesWindow, sec_tag_spin);
   gtk_widget_class_bind_template_child (widget_class, CbPreferencesWindow, renewal_adjustment);
@@ -134,6 +136,8 @@ cb_preferences_window_new (GSettings *settings)
   g_settings_bind (settings, "auto-start", self->auto_start_switch, "active",
                    G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (settings, "hub-check", self->hub_check_switch, "active",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (settings, "station-sound", self->sound_switch, "active",
                    G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (settings, "modem-sec-tag", self->sec_tag_spin, "value",
                    G_SETTINGS_BIND_DEFAULT);
