@@ -459,6 +459,12 @@ cb_registry_enrollments_pane_init (CbRegistryEnrollmentsPane *self)
   gtk_flow_box_append (GTK_FLOW_BOX (buttons), self->add_button);
   gtk_flow_box_append (GTK_FLOW_BOX (buttons), self->import_folder_button);
   gtk_flow_box_append (GTK_FLOW_BOX (buttons), self->import_csv_button);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (buttons), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Ways to enroll devices"), -1);
+  /* The flow box's children are containers, not stops of their own: Tab goes to the buttons. */
+  for (GtkWidget *child = gtk_widget_get_first_child (buttons); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    gtk_widget_set_focusable (child, FALSE);
   gtk_box_append (GTK_BOX (box), buttons);
   g_signal_connect_swapped (self->add_button, "clicked", G_CALLBACK (on_add_clicked), self);
   g_signal_connect_swapped (self->import_folder_button, "clicked",
