@@ -4,6 +4,8 @@
 #include <glib/gstdio.h>
 
 #include "cb-pki.h"
+#include "cb-sb-adr.h"
+#include "cb-sb-topology.h"
 #include "cb-test-sandbox.h"
 #include "cb-tls-lazy-database.h"
 
@@ -262,4 +264,34 @@ cb_test_count_fds (void)
   while (g_dir_read_name (dir) != NULL)
     n++;
   return n;
+}
+
+void
+cb_test_sandbox_add_dps_topology (CbTestSandbox *ts,
+                                  const char    *sub,
+                                  const char    *rg,
+                                  const char    *ns,
+                                  const char    *hub,
+                                  const char    *dps,
+                                  const char    *id_scope,
+                                  const char    *owner_key,
+                                  const char    *policy)
+{
+  CbSandbox *sb = ts->sandbox;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *namespace_id = cb_sb_namespace_id (sub, rg, ns);
+
+  cb_sb_lock (sb);
+  cb_sb_create_hub (sb, sub, rg, hub, namespace_id, &error);
+  g_assert_no_error (error);
+  cb_sb_create_dps (sb, sub, rg, dps, id_scope, namespace_id, hub, &error);
+  g_assert_no_error (error);
+  g_assert_true (cb_sb_set_dps_owner_key (sb, dps, owner_key));
+  cb_sb_adr_create_namespace (sb, sub, rg, ns, "westeurope", &error);
+  g_assert_no_error (error);
+  cb_sb_adr_create_credential (sb, namespace_id, &error);
+  g_assert_no_error (error);
+  cb_sb_adr_create_policy (sb, namespace_id, policy, 30, FALSE, &error);
+  g_assert_no_error (error);
+  cb_sb_unlock (sb);
 }

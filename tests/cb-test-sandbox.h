@@ -30,6 +30,18 @@ CbTestSandbox *cb_test_sandbox_new        (CbTestSandboxFlags  flags);
 void           cb_test_sandbox_restart    (CbTestSandbox      *ts);
 void           cb_test_sandbox_free       (CbTestSandbox      *ts);
 
+/* In sub/rg: namespace ns with its credential and a 30-day policy, a hub and a DPS instance
+ * (id_scope, owner_key) linked to it. */
+void           cb_test_sandbox_add_dps_topology (CbTestSandbox *ts,
+                                                 const char    *sub,
+                                                 const char    *rg,
+                                                 const char    *ns,
+                                                 const char    *hub,
+                                                 const char    *dps,
+                                                 const char    *id_scope,
+                                                 const char    *owner_key,
+                                                 const char    *policy);
+
 /* Adds a principal with a role on a scope ("/subscriptions/..."), returns a token for
  * audience (CB_SB_AUD_ARM, ...). */
 char          *cb_test_sandbox_token      (CbTestSandbox      *ts,

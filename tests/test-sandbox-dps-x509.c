@@ -98,28 +98,13 @@ static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
 {
-  CbSandbox *sb;
   g_autoptr(GError) error = NULL;
-  g_autofree char *namespace_id = cb_sb_namespace_id (SUB, RG, NS);
 
   f->ts = cb_test_sandbox_new (CB_TEST_SANDBOX_NONE);
   f->dir = g_dir_make_tmp ("test-dps-x509-XXXXXX", &error);
   g_assert_no_error (error);
-  sb = f->ts->sandbox;
 
-  cb_sb_lock (sb);
-  cb_sb_create_hub (sb, SUB, RG, HUB, namespace_id, &error);
-  g_assert_no_error (error);
-  cb_sb_create_dps (sb, SUB, RG, DPS, ID_SCOPE, namespace_id, HUB, &error);
-  g_assert_no_error (error);
-  g_assert_true (cb_sb_set_dps_owner_key (sb, DPS, OWNER_KEY));
-  cb_sb_adr_create_namespace (sb, SUB, RG, NS, "westeurope", &error);
-  g_assert_no_error (error);
-  cb_sb_adr_create_credential (sb, namespace_id, &error);
-  g_assert_no_error (error);
-  cb_sb_adr_create_policy (sb, namespace_id, POLICY, 30, FALSE, &error);
-  g_assert_no_error (error);
-  cb_sb_unlock (sb);
+  cb_test_sandbox_add_dps_topology (f->ts, SUB, RG, NS, HUB, DPS, ID_SCOPE, OWNER_KEY, POLICY);
 }
 
 static void
