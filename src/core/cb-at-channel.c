@@ -457,10 +457,11 @@ start_next (CbAtChannel *self)
       return;
     }
 
-  /* A half line from before (garbage, a log line cut short) is not part of this answer. */
+  /* A half line from before (garbage, a log line cut short) is not part of this answer. The
+   * rest of an over-long line may still be on its way: it is dropped up to its line end, not
+   * taken as the start of this answer (it would only overflow again). */
   g_string_truncate (self->line, 0);
   self->in_quote = FALSE;
-  self->discarding = FALSE;
 
   g_debug ("-> %s", req->name);
   g_signal_emit (self, signals[SIGNAL_TRAFFIC], 0, TRUE, req->command);
