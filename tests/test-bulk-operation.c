@@ -235,27 +235,6 @@ test_cancelled (void)
   g_assert_false (cb_bulk_operation_get_item_done (op, 3));
 }
 
-/* RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled. */
-static void
-test_csv_field (void)
-{
-  const struct { const char *in; const char *out; } cases[] = {
-    { "demo-0001", "demo-0001" },
-    { "a,b", "\"a,b\"" },
-    { "say \"hi\"", "\"say \"\"hi\"\"\"" },
-    { "two\r\nlines", "\"two\r\nlines\"" },
-    { "", "" },
-    { NULL, "" },
-  };
-
-  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
-    {
-      g_autofree char *field = cb_device_export_csv_field (cases[i].in);
-
-      g_assert_cmpstr (field, ==, cases[i].out);
-    }
-}
-
 int
 main (int   argc,
       char *argv[])
@@ -265,6 +244,5 @@ main (int   argc,
   g_test_add_func ("/cb/bulk-operation/failed-item-in-the-middle", test_failed_item_in_the_middle);
   g_test_add_func ("/cb/bulk-operation/enable-disable", test_enable_disable);
   g_test_add_func ("/cb/bulk-operation/cancelled", test_cancelled);
-  g_test_add_func ("/cb/bulk-operation/csv-field", test_csv_field);
   return g_test_run ();
 }

@@ -507,50 +507,12 @@ test_cancel (Fixture       *f,
   g_assert_cmpuint (cb_enrollment_import_get_n_finished (import), ==, 20);
 }
 
-/* RFC 4180 as a spreadsheet writes it. */
-static void
-test_csv_reader (void)
-{
-  g_autoptr(GPtrArray) records = NULL;
-  g_autoptr(GError) error = NULL;
-  CbCsvRecord *r;
-
-  records = cb_csv_parse ("\xef\xbb\xbf" "a,\"b,c\"\r\n\r\n\"x\"\"y\",\"multi\nline\"\nlast,", -1,
-                          &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (records->len, ==, 3);
-  r = g_ptr_array_index (records, 0);
-  g_assert_cmpuint (r->line, ==, 1);
-  g_assert_cmpstr (r->fields[0], ==, "a");
-  g_assert_cmpstr (r->fields[1], ==, "b,c");
-  r = g_ptr_array_index (records, 1);
-  g_assert_cmpuint (r->line, ==, 3);
-  g_assert_cmpstr (r->fields[0], ==, "x\"y");
-  g_assert_cmpstr (r->fields[1], ==, "multi\nline");
-  r = g_ptr_array_index (records, 2);
-  g_assert_cmpuint (r->line, ==, 5);
-  g_assert_cmpstr (r->fields[0], ==, "last");
-  g_assert_cmpstr (r->fields[1], ==, "");
-  g_assert_null (r->fields[2]);
-  g_clear_pointer (&records, g_ptr_array_unref);
-
-  records = cb_csv_parse ("ok\n\"never closed,\n", -1, &error);
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
-  g_assert_nonnull (strstr (error->message, "Line 2"));
-  g_assert_null (records);
-  g_clear_error (&error);
-  records = cb_csv_parse ("\"quoted\"tail,x\n", -1, &error);
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
-  g_assert_null (records);
-}
-
 int
 main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
-  g_test_add_func ("/cb/enrollment-import/csv-reader", test_csv_reader);
   g_test_add ("/cb/enrollment-import/folder", Fixture, NULL, fixture_setup, test_folder,
               fixture_teardown);
   g_test_add ("/cb/enrollment-import/conflict", Fixture, NULL, fixture_setup, test_conflict,

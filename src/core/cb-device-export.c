@@ -7,35 +7,14 @@
 #include "config.h"
 
 #include <json-glib/json-glib.h>
-#include <string.h>
 
+#include "cb-csv-writer.h"
 #include "cb-device-export.h"
 #include "cb-util.h"
 
 static const char *const fields[] = {
   "device_id", "enabled", "state", "reason", "certificate_valid_until", "last_activity",
 };
-
-char *
-cb_device_export_csv_field (const char *value)
-{
-  GString *out;
-
-  if (value == NULL)
-    return g_strdup ("");
-  if (strpbrk (value, ",\"\r\n") == NULL)
-    return g_strdup (value);
-
-  out = g_string_new ("\"");
-  for (const char *p = value; *p != '\0'; p++)
-    {
-      if (*p == '"')
-        g_string_append_c (out, '"');
-      g_string_append_c (out, *p);
-    }
-  g_string_append_c (out, '"');
-  return g_string_free (out, FALSE);
-}
 
 /* A row's values in the order of fields[]; NULL for unknown. */
 static void
@@ -57,23 +36,15 @@ export_csv (GPtrArray *items)
 {
   GString *out = g_string_new (NULL);
 
-  for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
-    g_string_append_printf (out, "%s%s", i > 0 ? "," : "", fields[i]);
-  g_string_append (out, "\r\n");
-
+  cb_csv_append_row (out, fields, G_N_ELEMENTS (fields));
   for (guint r = 0; r < items->len; r++)
     {
       char *values[G_N_ELEMENTS (fields)];
 
       row_values (g_ptr_array_index (items, r), values);
+      cb_csv_append_row (out, (const char * const *) values, G_N_ELEMENTS (fields));
       for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
-        {
-          g_autofree char *field = cb_device_export_csv_field (values[i]);
-
-          g_string_append_printf (out, "%s%s", i > 0 ? "," : "", field);
-          g_free (values[i]);
-        }
-      g_string_append (out, "\r\n");
+        g_free (values[i]);
     }
   return g_string_free (out, FALSE);
 }

@@ -20,7 +20,4 @@ typedef enum
 /* @items: CbDeviceItem. Returns: (transfer full) the file's text */
 char *cb_device_export (GPtrArray            *items,
                         CbDeviceExportFormat  format);
-/* One CSV field as RFC 4180 writes it. Returns: (transfer full) */
-char *cb_device_export_csv_field (const char *value);
-
 G_END_DECLS

@@ -15,38 +15,12 @@
 #include <json-glib/json-glib.h>
 
 #include "cb-journal-db-private.h"
+#include "cb-csv-writer.h"
 #include "cb-journal-export.h"
 #include "cb-journal-private.h"
 #include "cb-journal-run-private.h"
 #include "cb-journal-step-private.h"
 #include "cb-util.h"
-
-char *
-cb_journal_csv_field (const char *text)
-{
-  GString *out;
-  gboolean formula;
-
-  if (text == NULL)
-    return g_strdup ("");
-
-  formula = text[0] != '\0' && strchr ("=+-@\t\r", text[0]) != NULL;
-  if (!formula && strpbrk (text, ",\"\r\n") == NULL)
-    return g_strdup (text);
-
-  out = g_string_new ("\"");
-  if (formula)
-    g_string_append_c (out, '\'');
-  for (const char *p = text; *p != '\0'; p++)
-    {
-      if (*p == '"')
-        g_string_append_c (out, '"');
-      g_string_append_c (out, *p);
-    }
-  g_string_append_c (out, '"');
-
-  return g_string_free (out, FALSE);
-}
 
 static char *
 format_usec (gint64 usec)
@@ -86,17 +60,7 @@ write_csv_row (GOutputStream      *stream,
 {
   g_autoptr(GString) line = g_string_new (NULL);
 
-  for (guint i = 0; i < n_fields; i++)
-    {
-      g_autofree char *field = cb_journal_csv_field (fields[i]);
-
-      if (i > 0)
-        g_string_append_c (line, ',');
-      g_string_append (line, field);
-    }
-  /* RFC 4180 ends records with CRLF. */
-  g_string_append (line, "\r\n");
-
+  cb_csv_append_row (line, fields, n_fields);
   return write_all (stream, line->str, cancellable, error);
 }
 

@@ -26,11 +26,6 @@ gboolean         cb_journal_export_finish        (CbJournal               *self,
                                                   GAsyncResult            *result,
                                                   GError                 **error);
 
-/* RFC 4180 field quoting: quoted when it holds a comma, quote, CR or LF (quotes doubled). Text
- * that starts with = + - @ TAB or CR (a device serial is untrusted input) gets a leading single
- * quote so a spreadsheet shows it instead of running it as a formula. Returns: (transfer full) */
-char            *cb_journal_csv_field            (const char              *text);
-
 /* Writes the journal's runs that match @filter to @file in @format (cb_journal_export()):
  * the file is replaced (with @flags, see g_file_replace()) only once every record is written.
  * The app's Journal page and `certbench-cli journal export --output` both use it. */
