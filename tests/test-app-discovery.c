@@ -134,7 +134,9 @@ test_choose_from_lists (void)
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "conn.discover", NULL));
   g_assert_nonnull (cb_connections_window_get_discovery (window));
 
-  /* One tenant: straight to the subscriptions, both of them. */
+  /* Two tenants: the home one has the two subscriptions. */
+  step = wait_step (window, CB_ARM_RESOURCE_TENANT, "list");
+  choose (step, tenant);
   step = wait_step (window, CB_ARM_RESOURCE_SUBSCRIPTION, "list");
   g_assert_nonnull (cb_discovery_step_find_row (step, DEMO_SUB));
   g_assert_nonnull (cb_discovery_step_find_row (step, LAB_SUB));

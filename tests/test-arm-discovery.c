@@ -14,6 +14,7 @@
 #define DEMO_SUB "cb000000-0000-4000-8000-000000000001"
 #define LAB_SUB  "cb000000-0000-4000-8000-000000000002"
 #define DEMO_RG  "certbench-demo"
+#define FIELD_TENANT "cb000000-0000-4000-8000-000000000f1d"
 
 typedef struct
 {
@@ -129,10 +130,11 @@ test_lists (void)
 
   tenants = list (env, CB_ARM_RESOURCE_TENANT, NULL, NULL, NULL, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (tenants->len, ==, 1);
+  g_assert_cmpuint (tenants->len, ==, 2);
   g_assert_cmpstr (name_at (tenants, 0), ==, tenant);
   g_assert_cmpstr (cb_arm_resource_get_title (g_ptr_array_index (tenants, 0)), ==,
                    "Certbench sandbox");
+  g_assert_cmpstr (name_at (tenants, 1), ==, FIELD_TENANT);
 
   /* One a page: the client follows nextLink. */
   cb_sandbox_set_page_size (env->ts->sandbox, 1);
