@@ -323,6 +323,7 @@ test_not_a_guest (Fixture       *f,
                     ==, 400);
   g_assert_cmpstr (cb_test_jstr (refused, "error"), ==, "invalid_grant");
   g_assert_nonnull (strstr (cb_test_jstr (refused, "error_description"), FIELD_TENANT));
+  g_assert_nonnull (strstr (cb_test_jstr (refused, "error_description"), READER));
 
   /* A device code redeemed at the Field Lab's authority: refused alike. */
   g_hash_table_insert (form, (gpointer) "scope", (gpointer) ARM_SCOPE " offline_access");

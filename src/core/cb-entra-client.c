@@ -420,8 +420,14 @@ adopt_token_response (CbEntraClient  *self,
 
   set_signed_in (self, TRUE);
 
-  g_debug ("Got an access token for %s, valid for %" G_GINT64_FORMAT " s", scope,
-           token->expires_at - g_get_real_time () / G_USEC_PER_SEC);
+  {
+    g_autofree char *tenant = NULL;
+    const char *bare_scope = key_scope (scope, &tenant);
+
+    g_debug ("Got an access token for %s%s%s, valid for %" G_GINT64_FORMAT " s", bare_scope,
+             tenant != NULL ? " in tenant " : "", tenant != NULL ? tenant : "",
+             token->expires_at - g_get_real_time () / G_USEC_PER_SEC);
+  }
 
   g_task_set_task_data (task, g_strdup (access_token), (GDestroyNotify) cb_secrets_free_value);
 

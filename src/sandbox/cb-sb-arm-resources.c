@@ -132,8 +132,8 @@ cb_sb_arm_subscription_tenant (CbSandbox  *self,
                                const char *id)
 {
   g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self,
-                                            "SELECT s.id, (SELECT a.tenant FROM arm_subscriptions a "
-                                            "WHERE a.id = s.id) FROM ("
+                                            "SELECT s.id, (SELECT a.tenant FROM "
+                                            "arm_subscriptions a WHERE a.id = s.id) FROM ("
                                             CB_SB_ARM_SUBSCRIPTIONS_SQL ") s "
                                             "WHERE s.id = ?1 COLLATE NOCASE");
   char *tenant = NULL;

@@ -327,10 +327,18 @@ token_tenant (CbSbRequest *req,
     tenant = cb_sb_dup_meta (req->sandbox, "tenant_id");
   if (!cb_sb_is_tenant_member (req->sandbox, tenant, principal_id))
     {
+      g_autoptr(CbSbStmt) stmt = cb_sb_prepare (req->sandbox,
+                                                "SELECT name FROM principals WHERE id = ?");
+      g_autofree char *name = NULL;
+
+      sqlite3_bind_text (stmt, 1, principal_id, -1, SQLITE_TRANSIENT);
+      if (sqlite3_step (stmt) == SQLITE_ROW)
+        name = cb_sb_column_dup (stmt, 0);
       cb_sb_reply_error (req, 400, "invalid_grant", 50020,
                          "User account '%s' does not exist in tenant '%s' and cannot access "
                          "the application in that tenant. The account needs to be added as "
-                         "an external user in the tenant first.", principal_id, tenant);
+                         "an external user in the tenant first.",
+                         name != NULL ? name : principal_id, tenant);
       return NULL;
     }
   return g_steal_pointer (&tenant);

@@ -3,9 +3,9 @@
 // device code at the organizations authority (the home tenant), then asks silently for a
 // token at the second tenant's authority by URL (https://login.microsoftonline.com/{tenant}),
 // which MSAL gets with the cached refresh token (forceRefresh: MSAL would otherwise answer
-// from its cache for the account's home tenant, request.account.tenantId). ARM lists each tenant's subscriptions with
-// that tenant's token and refuses the home tenant's token for the second tenant's
-// subscription (401 InvalidAuthenticationTokenTenant).
+// from its cache for the account's home tenant, request.account.tenantId). ARM lists each
+// tenant's subscriptions with that tenant's token and refuses the home tenant's token for the
+// second tenant's subscription (401 InvalidAuthenticationTokenTenant).
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
