@@ -1,19 +1,28 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Discovery after sign-in, against the real sandbox: from the Azure profile form, "Choose…"
- * walks the lists the sandbox's ARM serves (subscription, resource group with search,
+ * walks the lists the sandbox's ARM serves (tenant, subscription, resource group with search,
  * namespace, hub, DPS instance), fills the form, and the saved profile reaches the chosen
- * namespace. An operator whose role is on one namespace finds no resource group to list and
- * goes on with the typed fields, which say at once what is wrong with a bad name. */
+ * namespace. The admin belongs to two tenants: choosing the second lists its subscription
+ * only, and the saved connection names that tenant and reaches its namespace with a token
+ * issued there. An operator whose role is on one namespace, in one tenant, goes straight to
+ * the subscriptions, finds no resource group to list and goes on with the typed fields, which
+ * say at once what is wrong with a bad name. */
 
 #include "config.h"
 
+#include <string.h>
+
 #include "cb-adr-client.h"
 #include "cb-connections-window.h"
+#include "cb-entra-client.h"
+#include "cb-error.h"
 #include "cb-sb-store.h"
 #include "cb-test-app.h"
 
 #define DEMO_SUB "cb000000-0000-4000-8000-000000000001"
 #define LAB_SUB  "cb000000-0000-4000-8000-000000000002"
+#define FIELD_SUB    "cb000000-0000-4000-8000-000000000003"
+#define FIELD_TENANT "cb000000-0000-4000-8000-000000000f1d"
 
 typedef struct
 {
@@ -109,6 +118,22 @@ namespace_found_cb (GObject      *object,
   *(gboolean *) user_data = TRUE;
 }
 
+/* The home tenant's token for the second tenant's namespace: ARM's 401. */
+static void
+namespace_refused_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbNamespace) ns = cb_adr_client_get_namespace_finish (CB_ADR_CLIENT (object),
+                                                                   result, &error);
+
+  g_assert_null (ns);
+  g_assert_error (error, CB_API_ERROR, CB_API_ERROR_UNAUTHORIZED);
+  g_assert_nonnull (strstr (error->message, "wrong issuer"));
+  *(gboolean *) user_data = TRUE;
+}
+
 static gboolean
 is_true (gpointer user_data)
 {
@@ -134,8 +159,11 @@ test_choose_from_lists (void)
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "conn.discover", NULL));
   g_assert_nonnull (cb_connections_window_get_discovery (window));
 
-  /* One tenant: straight to the subscriptions, both of them. */
+  /* Two tenants: the home one has the two subscriptions. */
+  step = wait_step (window, CB_ARM_RESOURCE_TENANT, "list");
+  choose (step, tenant);
   step = wait_step (window, CB_ARM_RESOURCE_SUBSCRIPTION, "list");
+  g_assert_null (cb_discovery_step_find_row (step, FIELD_SUB));
   g_assert_nonnull (cb_discovery_step_find_row (step, DEMO_SUB));
   g_assert_nonnull (cb_discovery_step_find_row (step, LAB_SUB));
   cb_test_app_save_png (GTK_WIDGET (cb_connections_window_get_discovery (window)), png_subs,
@@ -190,6 +218,104 @@ test_choose_from_lists (void)
   adr = cb_adr_client_new (reach, cb_context_get_http (app->context));
   cb_adr_client_set_entra_client (adr, cb_context_get_entra (app->context));
   cb_adr_client_get_namespace_async (adr, "demo-ns", NULL, namespace_found_cb, &found);
+  cb_test_app_wait (is_true, &found, 20000);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* The second tenant: its subscription, group and namespace, read with a token issued there;
+ * the saved connection names the tenant, and its namespace opens with that tenant's token
+ * (the home tenant's is refused). */
+static void
+test_second_tenant (void)
+{
+  g_autoptr(CbTestApp) app = cb_test_app_new (CB_TEST_APP_NONE);
+  CbConnectionsWindow *window = cb_connections_window_new (app->context);
+  g_autofree char *home = cb_sb_dup_meta (app->ts->sandbox, "tenant_id");
+  g_autofree char *png = screenshot ("discovery-tenants-360.png");
+  g_autoptr(CbProfile) saved = NULL;
+  g_autoptr(CbProfile) reach = NULL;
+  g_autoptr(CbEntraClient) entra = NULL;
+  g_autoptr(CbAdrClient) adr = NULL;
+  g_autoptr(CbAdrClient) home_adr = NULL;
+  gboolean refused = FALSE;
+  CbDiscoveryStep *step;
+  GtkWidget *home_row;
+  GtkWidget *field_row;
+  GtkWidget *skip;
+  gboolean found = FALSE;
+
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "conn.add", NULL));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "conn.discover", NULL));
+
+  step = wait_step (window, CB_ARM_RESOURCE_TENANT, "list");
+  home_row = cb_discovery_step_find_row (step, home);
+  field_row = cb_discovery_step_find_row (step, FIELD_TENANT);
+  g_assert_nonnull (home_row);
+  g_assert_nonnull (field_row);
+  g_assert_nonnull (cb_test_app_find_label (GTK_WIDGET (step), "Certbench Field Lab"));
+  g_assert_nonnull (cb_test_app_find_label (GTK_WIDGET (step), "fieldlab.certbench.local"));
+  cb_test_app_save_png (GTK_WIDGET (cb_connections_window_get_discovery (window)), png,
+                        360, 560);
+
+  /* Search by name or domain, as in the other steps. */
+  gtk_editable_set_text (cb_discovery_step_get_search (step), "fieldlab");
+  cb_test_app_spin (600);
+  g_assert_false (gtk_widget_get_child_visible (home_row));
+  g_assert_true (gtk_widget_get_child_visible (field_row));
+  choose (step, FIELD_TENANT);
+
+  step = wait_step (window, CB_ARM_RESOURCE_SUBSCRIPTION, "list");
+  g_assert_null (cb_discovery_step_find_row (step, DEMO_SUB));
+  g_assert_null (cb_discovery_step_find_row (step, LAB_SUB));
+  choose (step, FIELD_SUB);
+  step = wait_step (window, CB_ARM_RESOURCE_GROUP, "list");
+  choose (step, "field-lab");
+  step = wait_step (window, CB_ARM_RESOURCE_NAMESPACE, "list");
+  choose (step, "field-ns");
+  /* No hub or DPS instance there: both steps are skipped. */
+  step = wait_step (window, CB_ARM_RESOURCE_HUB, "empty");
+  skip = cb_test_app_find_button (GTK_WIDGET (step), "_Skip");
+  g_assert_nonnull (skip);
+  g_signal_emit_by_name (skip, "clicked");
+  step = wait_step (window, CB_ARM_RESOURCE_DPS, "empty");
+  skip = cb_test_app_find_button (GTK_WIDGET (step), "_Skip");
+  g_assert_nonnull (skip);
+  g_signal_emit_by_name (skip, "clicked");
+  cb_test_app_wait (closed, window, 5000);
+
+  g_assert_cmpstr (field (window, "tenant"), ==, FIELD_TENANT);
+  g_assert_cmpstr (field (window, "subscription-id"), ==, FIELD_SUB);
+  g_assert_cmpstr (field (window, "resource-group"), ==, "field-lab");
+  g_assert_cmpstr (field (window, "namespace"), ==, "field-ns");
+
+  gtk_editable_set_text (cb_connections_window_get_field (window, "client-id"),
+                         "11111111-2222-3333-4444-555555555555");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "conn.save", NULL));
+  g_assert_cmpuint (g_list_model_get_n_items (cb_context_get_profiles (app->context)), ==, 2);
+  saved = g_list_model_get_item (cb_context_get_profiles (app->context), 1);
+  g_assert_cmpstr (cb_profile_get_tenant (saved), ==, FIELD_TENANT);
+  g_assert_cmpstr (cb_profile_get_subscription_id (saved), ==, FIELD_SUB);
+  g_assert_cmpstr (cb_profile_get_namespace (saved), ==, "field-ns");
+
+  /* The saved connection's namespace, read through ARM by a sign-in whose authority is the
+   * saved tenant: the same account's refresh token, from the secret store, gets the token.
+   * The home tenant's sign-in is refused there. */
+  reach = cb_profile_copy (cb_context_get_profile (app->context));
+  cb_profile_set_subscription_id (reach, cb_profile_get_subscription_id (saved));
+  cb_profile_set_resource_group (reach, cb_profile_get_resource_group (saved));
+  cb_profile_set_namespace (reach, cb_profile_get_namespace (saved));
+  home_adr = cb_adr_client_new (reach, cb_context_get_http (app->context));
+  cb_adr_client_set_entra_client (home_adr, cb_context_get_entra (app->context));
+  cb_adr_client_get_namespace_async (home_adr, "field-ns", NULL, namespace_refused_cb, &refused);
+  cb_test_app_wait (is_true, &refused, 20000);
+  cb_profile_set_tenant (reach, cb_profile_get_tenant (saved));
+  entra = cb_entra_client_new (reach, cb_context_get_http (app->context),
+                               cb_context_get_secrets (app->context));
+  adr = cb_adr_client_new (reach, cb_context_get_http (app->context));
+  cb_adr_client_set_entra_client (adr, entra);
+  cb_adr_client_get_namespace_async (adr, "field-ns", NULL, namespace_found_cb, &found);
   cb_test_app_wait (is_true, &found, 20000);
 
   gtk_window_destroy (GTK_WINDOW (window));
@@ -263,6 +389,7 @@ main (int   argc,
   cb_test_app_init (&argc, &argv);
 
   g_test_add_func ("/cb/app-discovery/choose-from-lists", test_choose_from_lists);
+  g_test_add_func ("/cb/app-discovery/second-tenant", test_second_tenant);
   g_test_add_func ("/cb/app-discovery/restricted-account", test_restricted_account);
 
   return g_test_run ();

@@ -1,12 +1,19 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The core's discovery client against the real sandbox on the demo seed: it reads every list
  * a connection is chosen from, follows nextLink across pages, says "forbidden" where the
- * account may not list, and stops when cancelled. */
+ * account may not list, and stops when cancelled. Across tenants: signed in with a device
+ * code at organizations, it lists the account's two tenants and, once the second is chosen,
+ * that tenant's subscription, group and namespace with a token got for it through the
+ * refresh token (which stays in the secret store). */
 
 #include "config.h"
 
+#include <string.h>
+
 #include "cb-arm-discovery.h"
+#include "cb-entra-client.h"
 #include "cb-error.h"
+#include "cb-sandbox-profile.h"
 #include "cb-sb-directory.h"
 #include "cb-sb-store.h"
 #include "cb-test-sandbox.h"
@@ -14,6 +21,9 @@
 #define DEMO_SUB "cb000000-0000-4000-8000-000000000001"
 #define LAB_SUB  "cb000000-0000-4000-8000-000000000002"
 #define DEMO_RG  "certbench-demo"
+#define FIELD_SUB    "cb000000-0000-4000-8000-000000000003"
+#define FIELD_TENANT "cb000000-0000-4000-8000-000000000f1d"
+#define CLIENT_ID    "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
 
 typedef struct
 {
@@ -129,10 +139,11 @@ test_lists (void)
 
   tenants = list (env, CB_ARM_RESOURCE_TENANT, NULL, NULL, NULL, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (tenants->len, ==, 1);
+  g_assert_cmpuint (tenants->len, ==, 2);
   g_assert_cmpstr (name_at (tenants, 0), ==, tenant);
   g_assert_cmpstr (cb_arm_resource_get_title (g_ptr_array_index (tenants, 0)), ==,
                    "Certbench sandbox");
+  g_assert_cmpstr (name_at (tenants, 1), ==, FIELD_TENANT);
 
   /* One a page: the client follows nextLink. */
   cb_sandbox_set_page_size (env->ts->sandbox, 1);
@@ -232,6 +243,153 @@ test_cancel_and_missing_parent (void)
   env_free (env);
 }
 
+/* The tenant and principal the sandbox issued an access token in and to. */
+static char *
+token_tenant (CbTestSandbox *ts,
+              const char    *token)
+{
+  g_autofree char *pid = NULL;
+  char *tenant = NULL;
+
+  cb_sb_lock (ts->sandbox);
+  pid = cb_sb_lookup_token (ts->sandbox, token, "access", NULL, NULL, NULL, &tenant, NULL);
+  cb_sb_unlock (ts->sandbox);
+  g_assert_nonnull (pid);
+  return tenant;
+}
+
+static void
+test_several_tenants (void)
+{
+  g_autoptr(CbTestSandbox) ts = cb_test_sandbox_new (CB_TEST_SANDBOX_NONE);
+  g_autoptr(CbProfile) profile = NULL;
+  g_autoptr(CbHttpClient) http = NULL;
+  g_autoptr(CbSecrets) secrets = cb_secrets_new_memory ();
+  g_autoptr(CbEntraClient) entra = NULL;
+  g_autoptr(CbArmDiscovery) discovery = NULL;
+  g_autoptr(CbEntraDeviceCode) code = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) tenants = NULL;
+  g_autoptr(GPtrArray) home_subs = NULL;
+  g_autoptr(GPtrArray) subs = NULL;
+  g_autoptr(GPtrArray) groups = NULL;
+  g_autoptr(GPtrArray) namespaces = NULL;
+  g_autoptr(GPtrArray) refused = NULL;
+  g_autofree char *home = NULL;
+  g_autofree char *home_token = NULL;
+  g_autofree char *field_token = NULL;
+  g_autofree char *home_tid = NULL;
+  g_autofree char *field_tid = NULL;
+  g_autofree char *stored = NULL;
+  g_autofree char *stored_tenant = NULL;
+  Env env = { 0 };
+
+  g_assert_true (cb_sandbox_seed_demo (ts->sandbox, NULL));
+  home = cb_sb_dup_meta (ts->sandbox, "tenant_id");
+  profile = cb_sandbox_create_profile (ts->sandbox);
+  cb_profile_set_client_id (profile, CLIENT_ID);
+  cb_profile_set_tenant (profile, "organizations");
+  http = cb_http_client_new (profile, &error);
+  g_assert_no_error (error);
+  entra = cb_entra_client_new (profile, http, secrets);
+
+  /* The device-code sign-in at organizations (the sandbox approves as the admin). */
+  cb_entra_client_begin_sign_in_async (entra, NULL, cb_test_store_result_cb, &result);
+  code = cb_entra_client_begin_sign_in_finish (entra, cb_test_wait_for (&result), &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  cb_entra_client_complete_sign_in_async (entra, code, NULL, cb_test_store_result_cb, &result);
+  g_assert_true (cb_entra_client_complete_sign_in_finish (entra, cb_test_wait_for (&result),
+                                                          &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+
+  discovery = cb_arm_discovery_new (profile, http);
+  cb_arm_discovery_set_entra_client (discovery, entra);
+  env.ts = ts;
+  env.discovery = discovery;
+
+  tenants = list (&env, CB_ARM_RESOURCE_TENANT, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (tenants->len, ==, 2);
+  g_assert_cmpstr (name_at (tenants, 1), ==, FIELD_TENANT);
+  g_assert_cmpstr (cb_arm_resource_get_title (g_ptr_array_index (tenants, 1)), ==,
+                   "Certbench Field Lab");
+  g_assert_cmpstr (cb_arm_resource_get_detail (g_ptr_array_index (tenants, 1)), ==,
+                   "fieldlab.certbench.local");
+
+  /* The sign-in's own tenant: the home subscriptions; the Field Lab's is refused (401). */
+  home_subs = list (&env, CB_ARM_RESOURCE_SUBSCRIPTION, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (home_subs->len, ==, 2);
+  refused = list (&env, CB_ARM_RESOURCE_GROUP, FIELD_SUB, NULL, NULL, &error);
+  g_assert_error (error, CB_API_ERROR, CB_API_ERROR_UNAUTHORIZED);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "wrong issuer"));
+  g_assert_null (refused);
+  g_clear_error (&error);
+  g_assert_true (cb_entra_client_get_signed_in (entra));
+
+  /* The second tenant chosen: its lists, with a token issued there. */
+  cb_arm_discovery_set_tenant (discovery, FIELD_TENANT);
+  g_assert_cmpstr (cb_arm_discovery_get_tenant (discovery), ==, FIELD_TENANT);
+  subs = list (&env, CB_ARM_RESOURCE_SUBSCRIPTION, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (subs->len, ==, 1);
+  g_assert_cmpstr (name_at (subs, 0), ==, FIELD_SUB);
+  g_assert_cmpstr (cb_arm_resource_get_tenant_id (g_ptr_array_index (subs, 0)), ==,
+                   FIELD_TENANT);
+  groups = list (&env, CB_ARM_RESOURCE_GROUP, FIELD_SUB, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (groups->len, ==, 1);
+  g_assert_cmpstr (name_at (groups, 0), ==, "field-lab");
+  namespaces = list (&env, CB_ARM_RESOURCE_NAMESPACE, FIELD_SUB, "field-lab", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (namespaces->len, ==, 1);
+  g_assert_cmpstr (name_at (namespaces, 0), ==, "field-ns");
+
+  /* Two tokens side by side, each issued in its tenant. */
+  cb_entra_client_get_access_token_async (entra, CB_ENTRA_SCOPE_ARM, NULL,
+                                          cb_test_store_result_cb, &result);
+  home_token = cb_entra_client_get_access_token_finish (entra, cb_test_wait_for (&result),
+                                                        &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  cb_entra_client_get_tenant_access_token_async (entra, FIELD_TENANT, CB_ENTRA_SCOPE_ARM, NULL,
+                                                 cb_test_store_result_cb, &result);
+  field_token = cb_entra_client_get_access_token_finish (entra, cb_test_wait_for (&result),
+                                                         &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_assert_cmpstr (home_token, !=, field_token);
+  home_tid = token_tenant (ts, home_token);
+  field_tid = token_tenant (ts, field_token);
+  g_assert_cmpstr (home_tid, ==, home);
+  g_assert_cmpstr (field_tid, ==, FIELD_TENANT);
+
+  /* The refresh token the secret store holds is the sandbox's newest, issued in the Field
+   * Lab (the last grant's). */
+  cb_secrets_lookup_async (secrets, cb_profile_get_id (profile), CB_SECRET_REFRESH_TOKEN, NULL,
+                           cb_test_store_result_cb, &result);
+  stored = cb_secrets_lookup_finish (secrets, cb_test_wait_for (&result), &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_assert_nonnull (stored);
+  cb_sb_lock (ts->sandbox);
+  g_free (cb_sb_lookup_token (ts->sandbox, stored, "refresh", NULL, NULL, NULL,
+                              &stored_tenant, NULL));
+  cb_sb_unlock (ts->sandbox);
+  g_assert_cmpstr (stored_tenant, ==, FIELD_TENANT);
+
+  /* Back to the profile's tenant. */
+  cb_arm_discovery_set_tenant (discovery, NULL);
+  g_clear_pointer (&subs, g_ptr_array_unref);
+  subs = list (&env, CB_ARM_RESOURCE_SUBSCRIPTION, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (subs->len, ==, 2);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -241,6 +399,7 @@ main (int   argc,
   g_test_add_func ("/arm-discovery/lists", test_lists);
   g_test_add_func ("/arm-discovery/restricted", test_restricted);
   g_test_add_func ("/arm-discovery/cancel-and-missing-parent", test_cancel_and_missing_parent);
+  g_test_add_func ("/arm-discovery/several-tenants", test_several_tenants);
 
   return g_test_run ();
 }

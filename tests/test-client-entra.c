@@ -145,7 +145,7 @@ token_audience (Fixture    *f,
 
   cb_sb_lock (f->ts->sandbox);
   principal = cb_sb_lookup_token (f->ts->sandbox, token, "access", &audience, &name, &client,
-                                  &expired);
+                                  NULL, &expired);
   cb_sb_unlock (f->ts->sandbox);
 
   if (principal == NULL)

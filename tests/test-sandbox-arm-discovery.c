@@ -144,10 +144,17 @@ test_tenants (Fixture       *f,
   g_autoptr(JsonNode) none = get (f, NULL, "/arm/tenants?" RES_API, 401);
   g_autoptr(JsonNode) old = get (f, f->admin, "/arm/tenants?api-version=1999-01-01", 400);
 
-  g_assert_cmpuint (json_array_get_length (value), ==, 1);
-  assert_members (json_array_get_element (value, 0), strings, objects);
+  g_autoptr(JsonNode) reader = get (f, f->reader, "/arm/tenants?" RES_API, 200);
+
+  /* The home tenant, then the one the admin is a guest in (test-sandbox-tenants). */
+  g_assert_cmpuint (json_array_get_length (value), ==, 2);
+  for (guint i = 0; i < 2; i++)
+    assert_members (json_array_get_element (value, i), strings, objects);
   g_assert_cmpstr (str_at (value, 0, "tenantId"), ==, tenant);
   g_assert_cmpstr (str_at (value, 0, "id"), ==, id);
+  g_assert_cmpstr (str_at (value, 1, "displayName"), ==, "Certbench Field Lab");
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (cb_test_jget (reader, "value"))),
+                    ==, 1);
 }
 
 static void

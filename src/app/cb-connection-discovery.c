@@ -4,7 +4,9 @@
 /* The chooser an Azure connection is made with after the device-code sign-in: one
  * CbDiscoveryStep a page of an AdwLeaflet, each list read with CbArmDiscovery when its step
  * opens (the parents chosen before name it), cancelled when the user goes back or closes the
- * window. The tenant step is shown only when the account has several tenants. A step whose
+ * window. The tenant step is shown only when the account has several tenants; the lists after
+ * it are read with a token for the tenant chosen (CbArmDiscovery gets it with the sign-in's
+ * refresh token at that tenant's authority). A step whose
  * list is empty or forbidden leads to the typed fields ("Enter Manually"); the hub and DPS
  * steps may be skipped. */
 
@@ -119,6 +121,7 @@ list_cb (GObject      *object,
       CbArmResource *only = items->len == 1 ? g_ptr_array_index (items, 0) : NULL;
 
       g_set_object (&self->choices[kind], only);
+      cb_arm_discovery_set_tenant (self->discovery, NULL);
       load (self, CB_ARM_RESOURCE_SUBSCRIPTION);
       return;
     }
@@ -169,6 +172,8 @@ on_chosen_cb (CbDiscoveryStep       *step,
   g_set_object (&self->choices[kind], resource);
   for (guint k = kind + 1; k < N_KINDS; k++)
     g_clear_object (&self->choices[k]);
+  if (kind == CB_ARM_RESOURCE_TENANT)
+    cb_arm_discovery_set_tenant (self->discovery, cb_arm_resource_get_name (resource));
 
   if (kind == CB_ARM_RESOURCE_DPS)
     finish (self, TRUE);

@@ -7,7 +7,11 @@
  * resource groups (GET /subscriptions/{id}/resourcegroups), namespaces
  * (Microsoft.DeviceRegistry/namespaces), IoT hubs (Microsoft.Devices/IotHubs) and DPS
  * instances (Microsoft.Devices/provisioningServices), the last three by resource group or by
- * subscription. */
+ * subscription. The account's tenants are listed whatever tenant the token is from; the rest
+ * only in the token's tenant, so once a tenant is chosen (cb_arm_discovery_set_tenant) the
+ * lists are read with a token for it, got with the sign-in's refresh token at that tenant's
+ * authority (ARM refuses another tenant's token for a subscription:
+ * InvalidAuthenticationTokenTenant). */
 
 #include "config.h"
 
@@ -193,6 +197,23 @@ cb_arm_discovery_list_async (CbArmDiscovery      *self,
                                     subscription, resource_group, &error);
   cb_arm_engine_list (&self->arm, self, cb_arm_discovery_list_async, url, error,
                       parsers[kind], FALSE, cancellable, callback, user_data);
+}
+
+void
+cb_arm_discovery_set_tenant (CbArmDiscovery *self,
+                             const char     *tenant)
+{
+  g_return_if_fail (CB_IS_ARM_DISCOVERY (self));
+
+  cb_arm_engine_set_tenant (&self->arm, tenant);
+}
+
+const char *
+cb_arm_discovery_get_tenant (CbArmDiscovery *self)
+{
+  g_return_val_if_fail (CB_IS_ARM_DISCOVERY (self), NULL);
+
+  return self->arm.tenant;
 }
 
 /**

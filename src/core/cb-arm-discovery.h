@@ -20,8 +20,9 @@ G_BEGIN_DECLS
  *
  * Finds, for a signed-in user, what a connection can use: the tenants, subscriptions,
  * resource groups, Device Registry namespaces, IoT hubs and DPS instances ARM lets them read,
- * every page of each list. Tokens for the profile's tenant come from the Entra client (or a
- * fixed token); a token for another tenant needs a sign-in at that tenant's authority.
+ * every page of each list. Tokens come from the Entra client (or a fixed token): for the
+ * profile's tenant, or for the tenant chosen with cb_arm_discovery_set_tenant(), which the
+ * sign-in's refresh token gets at that tenant's authority.
  */
 #define CB_TYPE_ARM_DISCOVERY (cb_arm_discovery_get_type ())
 G_DECLARE_FINAL_TYPE (CbArmDiscovery, cb_arm_discovery, CB, ARM_DISCOVERY, GObject)
@@ -33,6 +34,12 @@ void            cb_arm_discovery_set_entra_client (CbArmDiscovery       *self,
                                                    CbEntraClient        *entra);
 void            cb_arm_discovery_set_access_token (CbArmDiscovery       *self,
                                                    const char           *token);
+
+/* The tenant (its id) the lists after the tenants are read in; NULL: the profile's. ARM lists
+ * the subscriptions of the token's tenant only. */
+void            cb_arm_discovery_set_tenant       (CbArmDiscovery       *self,
+                                                   const char           *tenant);
+const char     *cb_arm_discovery_get_tenant       (CbArmDiscovery       *self);
 
 /* The URL of the first page of a list: tenants and subscriptions take no parent; resource
  * groups a subscription; namespaces, hubs and DPS instances a subscription and, unless NULL,

@@ -230,6 +230,15 @@ cb_arm_engine_clear (CbArmEngine *self)
     }
   if (self->token_destroy != NULL)
     g_clear_pointer (&self->token_data, self->token_destroy);
+  g_clear_pointer (&self->tenant, g_free);
+}
+
+void
+cb_arm_engine_set_tenant (CbArmEngine *self,
+                          const char  *tenant)
+{
+  g_free (self->tenant);
+  self->tenant = tenant != NULL && *tenant != '\0' ? g_strdup (tenant) : NULL;
 }
 
 void
@@ -372,8 +381,13 @@ call_start (GTask *task)
       return;
     }
 
-  self->token_func (self->scope, g_task_get_cancellable (task),
-                    call_token_cb, task, self->token_data);
+  if (self->token_func == entra_token && self->tenant != NULL)
+    cb_entra_client_get_tenant_access_token_async (self->token_data, self->tenant, self->scope,
+                                                   g_task_get_cancellable (task),
+                                                   call_token_cb, task);
+  else
+    self->token_func (self->scope, g_task_get_cancellable (task),
+                      call_token_cb, task, self->token_data);
 }
 
 /* Takes over task. */
@@ -493,7 +507,7 @@ call_initial_cb (GObject      *object,
       g_debug ("%s %s: token refused, getting a new one", call->method, call->url);
       g_clear_error (&error);
       call->retried = TRUE;
-      cb_entra_client_forget_access_token (self->token_data, self->scope);
+      cb_entra_client_forget_tenant_access_token (self->token_data, self->tenant, self->scope);
       g_clear_pointer (&call->authorization, cb_secrets_free_value);
       call_start (task);
       return;

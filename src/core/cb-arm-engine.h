@@ -63,6 +63,7 @@ typedef struct
   CbArmTokenFinishFunc  token_finish;
   gpointer              token_data;
   GDestroyNotify        token_destroy;
+  char                 *tenant;           /* Entra tokens for this tenant (NULL: the profile's) */
   guint                 max_poll_delay_ms;
   guint                 operation_timeout; /* seconds */
 } CbArmEngine;
@@ -80,6 +81,10 @@ void       cb_arm_engine_set_token_func   (CbArmEngine          *self,
 /* Tokens from the Entra client's cache (NULL: none). */
 void       cb_arm_engine_set_entra_client (CbArmEngine          *self,
                                            CbEntraClient        *entra);
+
+/* Entra tokens are asked for in tenant (its id; NULL: the profile's tenant). */
+void       cb_arm_engine_set_tenant       (CbArmEngine          *self,
+                                           const char           *tenant);
 
 /* One ARM request as a GTask of source_object, with the long-running operation engine behind it
  * when final is not CB_ARM_FINAL_NONE; want_resource GETs the resource when the last answer is

@@ -2,7 +2,10 @@
 #define G_LOG_DOMAIN "cb-entra-client"
 
 /* CbEntraClient: Microsoft Entra ID sign-in for one profile (device-code flow, refresh-token
- * grant, a per-scope access-token cache; the refresh token in CbSecrets). */
+ * grant, a per-scope access-token cache; the refresh token in CbSecrets). A token for another
+ * tenant than the profile's comes from the same refresh token sent to that tenant's authority
+ * (https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token): Entra's refresh tokens are
+ * good in every tenant the account belongs to. Such tokens are cached under "{tenant}\n{scope}". */
 
 #include "config.h"
 
@@ -224,12 +227,33 @@ set_signed_in (CbEntraClient *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SIGNED_IN]);
 }
 
+/* The cache key of a token for scope in tenant (NULL: the profile's). */
+static char *
+token_key (const char *tenant,
+           const char *scope)
+{
+  return tenant != NULL ? g_strconcat (tenant, "\n", scope, NULL) : g_strdup (scope);
+}
+
+/* Splits a cache key back: the scope, and the tenant when the key names one. */
+static const char *
+key_scope (const char  *key,
+           char       **out_tenant)
+{
+  const char *newline = strchr (key, '\n');
+
+  *out_tenant = newline != NULL ? g_strndup (key, newline - key) : NULL;
+  return newline != NULL ? newline + 1 : key;
+}
+
 static char *
 endpoint_url (CbEntraClient *self,
+              const char    *tenant_override,
               const char    *leaf)
 {
   const char *login = cb_profile_get_login_endpoint (self->profile);
-  const char *tenant = cb_profile_get_tenant (self->profile);
+  const char *tenant = tenant_override != NULL ? tenant_override
+                                               : cb_profile_get_tenant (self->profile);
 
   if (login == NULL)
     login = CB_AZURE_LOGIN_ENDPOINT;
@@ -396,8 +420,14 @@ adopt_token_response (CbEntraClient  *self,
 
   set_signed_in (self, TRUE);
 
-  g_debug ("Got an access token for %s, valid for %" G_GINT64_FORMAT " s", scope,
-           token->expires_at - g_get_real_time () / G_USEC_PER_SEC);
+  {
+    g_autofree char *tenant = NULL;
+    const char *bare_scope = key_scope (scope, &tenant);
+
+    g_debug ("Got an access token for %s%s%s, valid for %" G_GINT64_FORMAT " s", bare_scope,
+             tenant != NULL ? " in tenant " : "", tenant != NULL ? tenant : "",
+             token->expires_at - g_get_real_time () / G_USEC_PER_SEC);
+  }
 
   g_task_set_task_data (task, g_strdup (access_token), (GDestroyNotify) cb_secrets_free_value);
 
@@ -486,7 +516,7 @@ cb_entra_client_begin_sign_in_async (CbEntraClient       *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, cb_entra_client_begin_sign_in_async);
 
-  url = endpoint_url (self, "devicecode");
+  url = endpoint_url (self, NULL, "devicecode");
   form = form_new (self);
   g_hash_table_insert (form, (gpointer) "scope", (gpointer) CB_ENTRA_SCOPE_ARM " offline_access");
 
@@ -613,7 +643,7 @@ poll_wait_cb (GObject      *object,
       return;
     }
 
-  url = endpoint_url (self, "token");
+  url = endpoint_url (self, NULL, "token");
   form = form_new (self);
   g_hash_table_insert (form, (gpointer) "grant_type", (gpointer) DEVICE_CODE_GRANT);
   g_hash_table_insert (form, (gpointer) "device_code", poll->code->device_code);
@@ -683,6 +713,20 @@ cb_entra_client_forget_access_token (CbEntraClient *self,
   g_return_if_fail (scope != NULL);
 
   g_hash_table_remove (self->tokens, scope);
+}
+
+void
+cb_entra_client_forget_tenant_access_token (CbEntraClient *self,
+                                            const char    *tenant,
+                                            const char    *scope)
+{
+  g_autofree char *key = NULL;
+
+  g_return_if_fail (CB_IS_ENTRA_CLIENT (self));
+  g_return_if_fail (scope != NULL);
+
+  key = token_key (tenant, scope);
+  g_hash_table_remove (self->tokens, key);
 }
 
 typedef struct
@@ -779,7 +823,10 @@ refresh_token_cb (GObject      *object,
 
   if (response == NULL)
     {
-      if (g_error_matches (error, CB_API_ERROR, CB_API_ERROR_UNAUTHORIZED))
+      /* Refused for another tenant, the account may just not belong there (AADSTS50020):
+       * the sign-in stays; a dead refresh token shows at the profile's own tenant. */
+      if (g_error_matches (error, CB_API_ERROR, CB_API_ERROR_UNAUTHORIZED) &&
+          strchr (refresh->scope, '\n') == NULL)
         {
           /* The refresh token is dead (revoked, expired, password changed). */
           cb_wipe_string (&self->refresh_token);
@@ -807,8 +854,10 @@ refresh_with (GTask      *task,
   CbEntraClient *self = g_task_get_source_object (task);
   Refresh *refresh = g_task_get_task_data (task);
   g_autoptr(GHashTable) form = form_new (self);
-  g_autofree char *url = endpoint_url (self, "token");
-  g_autofree char *scope = g_strconcat (refresh->scope, " offline_access", NULL);
+  g_autofree char *tenant = NULL;
+  const char *bare_scope = key_scope (refresh->scope, &tenant);
+  g_autofree char *url = endpoint_url (self, tenant, "token");
+  g_autofree char *scope = g_strconcat (bare_scope, " offline_access", NULL);
 
   g_hash_table_insert (form, (gpointer) "grant_type", (gpointer) "refresh_token");
   g_hash_table_insert (form, (gpointer) "refresh_token", (gpointer) refresh_token);
@@ -933,6 +982,26 @@ cb_entra_client_get_access_token_async (CbEntraClient       *self,
   g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
 
   get_token (self, scope, FALSE, cb_entra_client_get_access_token_async,
+             cancellable, callback, user_data);
+}
+
+void
+cb_entra_client_get_tenant_access_token_async (CbEntraClient       *self,
+                                               const char          *tenant,
+                                               const char          *scope,
+                                               GCancellable        *cancellable,
+                                               GAsyncReadyCallback  callback,
+                                               gpointer             user_data)
+{
+  g_autofree char *key = NULL;
+
+  g_return_if_fail (CB_IS_ENTRA_CLIENT (self));
+  g_return_if_fail (scope != NULL && strchr (scope, '\n') == NULL);
+  g_return_if_fail (tenant == NULL || (*tenant != '\0' && strchr (tenant, '\n') == NULL));
+  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
+
+  key = token_key (tenant, scope);
+  get_token (self, key, FALSE, cb_entra_client_get_access_token_async,
              cancellable, callback, user_data);
 }
 

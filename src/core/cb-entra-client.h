@@ -63,9 +63,22 @@ void               cb_entra_client_get_access_token_async   (CbEntraClient      
 char              *cb_entra_client_get_access_token_finish  (CbEntraClient       *self,
                                                              GAsyncResult        *result,
                                                              GError             **error);
+/* The same for @scope in @tenant (its id or domain; NULL: the profile's, as above): the
+ * refresh token is sent to that tenant's authority, which answers with a token issued in
+ * that tenant when the account belongs to it. Finish with
+ * cb_entra_client_get_access_token_finish(). */
+void               cb_entra_client_get_tenant_access_token_async (CbEntraClient  *self,
+                                                             const char          *tenant,
+                                                             const char          *scope,
+                                                             GCancellable        *cancellable,
+                                                             GAsyncReadyCallback  callback,
+                                                             gpointer             user_data);
 /* Drops the cached access token for @scope (memory only): the service refused it (401) though
  * our clock said it was valid, so the next request gets a new one through the refresh token. */
 void               cb_entra_client_forget_access_token      (CbEntraClient       *self,
+                                                             const char          *scope);
+void               cb_entra_client_forget_tenant_access_token (CbEntraClient    *self,
+                                                             const char          *tenant,
                                                              const char          *scope);
 /* Forces the refresh-token grant for @scope even if a cached token is still valid. */
 void               cb_entra_client_refresh_async            (CbEntraClient       *self,

@@ -68,6 +68,19 @@
 #define DEMO_LAB_RESOURCE_GROUP  "certbench-lab"
 #define DEMO_EMPTY_RESOURCE_GROUP "certbench-staging"
 
+/* Several tenants (issue 17): a second directory the admin is a guest in, with a subscription
+ * of its own holding a resource group and a namespace, so that choosing a tenant after
+ * signing in is a real choice and ARM's tenant rule (a token from the subscription's tenant)
+ * is met on every walk into it. */
+#define DEMO_FIELD_TENANT        "cb000000-0000-4000-8000-000000000f1d"
+#define DEMO_FIELD_TENANT_NAME   "Certbench Field Lab"
+#define DEMO_FIELD_DOMAIN        "fieldlab.certbench.local"
+#define DEMO_FIELD_SUBSCRIPTION  "cb000000-0000-4000-8000-000000000003"
+#define DEMO_FIELD_SUBSCRIPTION_NAME "Field lab devices"
+#define DEMO_FIELD_RESOURCE_GROUP "field-lab"
+#define DEMO_FIELD_NAMESPACE     "field-ns"
+#define DEMO_FIELD_LOCATION      "swedencentral"
+
 #define ADMIN     "admin@sandbox.certbench.local"
 #define OPERATOR  "operator@sandbox.certbench.local"
 #define READER    "reader@sandbox.certbench.local"
@@ -176,6 +189,38 @@ seed_discovery (CbSandbox   *self,
                                        "northeurope", error) &&
          cb_sb_assign_role (self, ADMIN, CB_SB_ROLE_OWNER,
                             "/subscriptions/" DEMO_LAB_SUBSCRIPTION, error);
+}
+
+static gboolean
+seed_field_tenant (CbSandbox   *self,
+                   GError     **error)
+{
+  return cb_sb_add_tenant (self, DEMO_FIELD_TENANT, DEMO_FIELD_TENANT_NAME, DEMO_FIELD_DOMAIN,
+                           "SE", error) &&
+         cb_sb_add_tenant_member (self, DEMO_FIELD_TENANT, ADMIN, error) &&
+         cb_sb_arm_add_subscription_in_tenant (self, DEMO_FIELD_SUBSCRIPTION,
+                                               DEMO_FIELD_SUBSCRIPTION_NAME, DEMO_FIELD_TENANT,
+                                               error) &&
+         cb_sb_arm_add_resource_group (self, DEMO_FIELD_SUBSCRIPTION, DEMO_FIELD_RESOURCE_GROUP,
+                                       DEMO_FIELD_LOCATION, error) &&
+         cb_sb_assign_role (self, ADMIN, CB_SB_ROLE_OWNER,
+                            "/subscriptions/" DEMO_FIELD_SUBSCRIPTION, error) &&
+         cb_sb_adr_create_namespace (self, DEMO_FIELD_SUBSCRIPTION, DEMO_FIELD_RESOURCE_GROUP,
+                                     DEMO_FIELD_NAMESPACE, DEMO_FIELD_LOCATION, error);
+}
+
+static void
+describe_field_tenant (JsonBuilder *b)
+{
+  json_builder_set_member_name (b, "secondTenant");
+  json_builder_begin_object (b);
+  cb_sb_json_add_string (b, "tenant", DEMO_FIELD_TENANT);
+  cb_sb_json_add_string (b, "displayName", DEMO_FIELD_TENANT_NAME);
+  cb_sb_json_add_string (b, "defaultDomain", DEMO_FIELD_DOMAIN);
+  cb_sb_json_add_string (b, "subscription", DEMO_FIELD_SUBSCRIPTION);
+  cb_sb_json_add_string (b, "resourceGroup", DEMO_FIELD_RESOURCE_GROUP);
+  cb_sb_json_add_string (b, "namespace", DEMO_FIELD_NAMESPACE);
+  json_builder_end_object (b);
 }
 
 /* ---- The stable model's namespace ------------------------------------------------------ */
@@ -361,6 +406,7 @@ demo_description (const char *namespace_id,
   json_builder_set_member_name (b, "devices");
   json_builder_add_int_value (b, DEMO_DEVICES);
   describe_ca_namespace (b, ca_namespace_id);
+  describe_field_tenant (b);
   json_builder_end_object (b);
 
   {
@@ -437,7 +483,7 @@ cb_sandbox_seed_demo (CbSandbox  *self,
         goto rollback;
     }
 
-  if (!seed_ca_namespace (self, ca_namespace_id, error))
+  if (!seed_ca_namespace (self, ca_namespace_id, error) || !seed_field_tenant (self, error))
     goto rollback;
 
   description = demo_description (namespace_id, policy_id, ca_namespace_id);

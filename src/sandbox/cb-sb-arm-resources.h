@@ -28,6 +28,12 @@ gboolean      cb_sb_arm_add_subscription      (CbSandbox   *self,
                                                const char  *id,
                                                const char  *display_name,
                                                GError     **error);
+/* A subscription in another tenant than the home one (NULL: the home tenant). */
+gboolean      cb_sb_arm_add_subscription_in_tenant (CbSandbox *self,
+                                                    const char *id,
+                                                    const char *display_name,
+                                                    const char *tenant,
+                                                    GError    **error);
 gboolean      cb_sb_arm_add_resource_group    (CbSandbox   *self,
                                                const char  *subscription,
                                                const char  *name,
@@ -41,5 +47,10 @@ char         *cb_sb_arm_subscription_name     (CbSandbox   *self,
 char         *cb_sb_arm_resource_group_location (CbSandbox  *self,
                                                  const char *subscription,
                                                  const char *name);
+
+/* The tenant a subscription belongs to (the home tenant unless it was named in another), or
+ * NULL when there is no such subscription. */
+char         *cb_sb_arm_subscription_tenant   (CbSandbox   *self,
+                                               const char  *id);
 
 G_END_DECLS

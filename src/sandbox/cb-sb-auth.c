@@ -2,14 +2,49 @@
 #define G_LOG_DOMAIN "cb-sandbox"
 
 /* Surfaces: authentication and RBAC. A bearer token from the sandbox's Entra for the
- * surface's audience, answered 401 in the surface's style; then a role on the ARM scope (or a
- * parent scope) that grants the action, answered 403 AuthorizationFailed naming the role. */
+ * surface's audience, answered 401 in the surface's style; on ARM, a token issued in the
+ * tenant of the subscription the path names (401 InvalidAuthenticationTokenTenant otherwise,
+ * worded as ARM words it); then a role on the ARM scope (or a parent scope) that grants the
+ * action, answered 403 AuthorizationFailed naming the role. */
 
 #include <string.h>
 
+#include "cb-sb-arm-resources.h"
 #include "cb-sb-directory.h"
 #include "cb-sb-request.h"
 #include "cb-sb-store.h"
+
+/* ARM takes a token for a subscription only from the subscription's tenant; it says which
+ * authority gives the right one (login.windows.net/{tenant}, as ARM writes it). */
+static gboolean
+require_subscription_tenant (CbSbRequest *req,
+                             const char  *token_tenant)
+{
+  const char *sub = cb_sb_param (req, "sub");
+  g_autofree char *tenant = NULL;
+  g_autofree char *www = NULL;
+
+  if (sub == NULL || (tenant = cb_sb_arm_subscription_tenant (req->sandbox, sub)) == NULL ||
+      g_ascii_strcasecmp (tenant, token_tenant) == 0)
+    return TRUE;
+
+  www = g_strdup_printf ("Bearer authorization_uri=\"https://login.windows.net/%s\", "
+                         "error=\"invalid_token\", "
+                         "error_description=\"The access token is from the wrong issuer.\"",
+                         tenant);
+  cb_sb_set_header (req, "WWW-Authenticate", www);
+  cb_sb_reply_arm_error (req, 401, "InvalidAuthenticationTokenTenant", NULL,
+                         "The access token is from the wrong issuer "
+                         "'https://sts.windows.net/%s/'. It must match the tenant "
+                         "'https://sts.windows.net/%s/' associated with this subscription. "
+                         "Please use the authority (URL) 'https://login.windows.net/%s' to get "
+                         "the token. Note, if the subscription is transferred to another tenant "
+                         "there is no impact to the services, but information about new tenant "
+                         "could take time to propagate (up to an hour). If you just transferred "
+                         "your subscription and see this error message, please try back later.",
+                         token_tenant, tenant, tenant);
+  return FALSE;
+}
 
 gboolean
 cb_sb_require_bearer (CbSbRequest *req,
@@ -19,6 +54,7 @@ cb_sb_require_bearer (CbSbRequest *req,
   g_autofree char *token_audience = NULL;
   g_autofree char *principal = NULL;
   g_autofree char *pid = NULL;
+  g_autofree char *tenant = NULL;
   gboolean expired = FALSE;
   g_autofree char *www = NULL;
 
@@ -41,7 +77,7 @@ cb_sb_require_bearer (CbSbRequest *req,
     }
 
   pid = cb_sb_lookup_token (req->sandbox, auth + 7, "access", &token_audience, &principal,
-                            NULL, &expired);
+                            NULL, &tenant, &expired);
   if (pid == NULL || expired)
     {
       cb_sb_set_header (req, "WWW-Authenticate", www);
@@ -77,10 +113,15 @@ cb_sb_require_bearer (CbSbRequest *req,
       return FALSE;
     }
 
+  if (req->style == CB_SB_STYLE_ARM && !require_subscription_tenant (req, tenant))
+    return FALSE;
+
   g_free (req->principal);
   req->principal = g_steal_pointer (&principal);
   g_free (req->principal_id);
   req->principal_id = g_steal_pointer (&pid);
+  g_free (req->tenant_id);
+  req->tenant_id = g_steal_pointer (&tenant);
 
   return TRUE;
 }

@@ -34,16 +34,41 @@ char         *cb_sb_store_token      (CbSandbox   *self,
                                       const char  *audience,
                                       const char  *scope,
                                       const char  *client_id,
+                                      const char  *tenant,  /* NULL: the home tenant */
                                       gint64       lifetime);
-/* Returns the principal id, or NULL when unknown. */
+/* Returns the principal id, or NULL when unknown; out_tenant is the tenant it was issued in. */
 char         *cb_sb_lookup_token     (CbSandbox   *self,
                                       const char  *token,
                                       const char  *kind,
                                       char       **out_audience,
                                       char       **out_principal_name,
                                       char       **out_client_id,
+                                      char       **out_tenant,
                                       gboolean    *out_expired);
 void          cb_sb_delete_token     (CbSandbox   *self,
                                       const char  *token);
+
+/* Tenants besides the home one (meta tenant_id, display name "Certbench sandbox", domain
+ * CB_SB_HOME_DOMAIN), which every principal belongs to; a principal is a guest in another
+ * tenant once added to it. */
+#define CB_SB_HOME_DOMAIN "sandbox.certbench.local"
+
+gboolean      cb_sb_add_tenant       (CbSandbox   *self,
+                                      const char  *id,
+                                      const char  *display_name,
+                                      const char  *default_domain,
+                                      const char  *country_code,
+                                      GError     **error);
+gboolean      cb_sb_add_tenant_member (CbSandbox  *self,
+                                      const char  *tenant,
+                                      const char  *principal_name,
+                                      GError     **error);
+/* The id of the tenant name (a tenant id or its domain; "sandbox" for the home tenant), or
+ * NULL when the sandbox has no such tenant. */
+char         *cb_sb_resolve_tenant   (CbSandbox   *self,
+                                      const char  *name);
+gboolean      cb_sb_is_tenant_member (CbSandbox   *self,
+                                      const char  *tenant,
+                                      const char  *principal_id);
 
 G_END_DECLS

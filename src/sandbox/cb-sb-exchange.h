@@ -31,6 +31,7 @@ typedef struct
   CbSbStyle          style;        /* error style of the surface this path belongs to */
   char              *principal;    /* principal name (UPN) once authenticated, else NULL */
   char              *principal_id; /* its object id */
+  char              *tenant_id;    /* the tenant its bearer token was issued in */
   char              *auth_key_name;/* SAS key name (skn) once authenticated by SAS, else NULL */
   char              *correlation_id;
   const CbSbFault   *fault;        /* the fault rule that matched this request, if any */

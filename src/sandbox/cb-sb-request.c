@@ -100,6 +100,7 @@ cb_sb_request_free (CbSbRequest *req)
   g_free ((char *) req->path);
   g_free (req->principal);
   g_free (req->principal_id);
+  g_free (req->tenant_id);
   g_free (req->auth_key_name);
   g_free (req->correlation_id);
   g_free (req->azure_host);

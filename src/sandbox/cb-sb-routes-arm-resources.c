@@ -2,7 +2,9 @@
 #define G_LOG_DOMAIN "cb-sandbox-arm"
 
 /* Surfaces: the lists a client reads to find its way after signing in, in Azure's shapes:
- * GET /tenants (the sandbox's one tenant; GetTenants.json), GET /subscriptions and
+ * GET /tenants (the home tenant and those the caller is a guest in, whichever tenant the token
+ * is from; GetTenants.json), GET /subscriptions (those of the token's tenant only, as ARM
+ * lists them: a client lists another tenant's with a token from that tenant) and
  * GET /subscriptions/{id} (GetSubscriptions.json, GetSubscription.json) and
  * GET /subscriptions/{id}/resourcegroups (the ResourceGroup of CreateResourceGroup.json), all
  * examples of specification/resources/resource-manager/Microsoft.Resources/stable/2022-12-01
@@ -17,6 +19,7 @@
 
 #include "cb-sb-arm-request.h"
 #include "cb-sb-arm-resources.h"
+#include "cb-sb-directory.h"
 #include "cb-sb-json.h"
 #include "cb-sb-routes-arm-resources.h"
 #include "cb-sb-sql.h"
@@ -32,6 +35,11 @@
   "EXISTS (SELECT 1 FROM role_assignments r WHERE r.principal_id = ?1 AND " \
   "(rtrim(r.scope, '/') = '' OR r.scope = '/subscriptions/' || ?2 OR " \
   "r.scope = '/subscriptions/' || ?2 || '/resourceGroups/' || g.name))"
+
+/* The subscription s.id is in the tenant ?2 (no tenant named: the home tenant, meta). */
+#define IN_TENANT \
+  "COALESCE((SELECT a.tenant FROM arm_subscriptions a WHERE a.id = s.id), " \
+  "(SELECT value FROM meta WHERE key = 'tenant_id')) = ?2 COLLATE NOCASE"
 
 static gboolean
 begin (CbSbRequest *req)
@@ -55,30 +63,54 @@ add_domains (JsonBuilder *b,
 }
 
 static void
+add_tenant (JsonBuilder *b,
+            const char  *tenant,
+            const char  *display_name,
+            const char  *domain,
+            const char  *country_code)
+{
+  g_autofree char *id = g_strconcat ("/tenants/", tenant, NULL);
+
+  json_builder_begin_object (b);
+  cb_sb_json_add_string (b, "id", id);
+  cb_sb_json_add_string (b, "tenantId", tenant);
+  cb_sb_json_add_string (b, "countryCode", country_code);
+  cb_sb_json_add_string (b, "displayName", display_name);
+  add_domains (b, domain);
+  /* A guest's tenants are "Home" too: ProjectedBy and ManagedBy are Azure Lighthouse's. */
+  cb_sb_json_add_string (b, "tenantCategory", "Home");
+  cb_sb_json_add_string (b, "defaultDomain", domain);
+  cb_sb_json_add_string (b, "tenantType", "AAD");
+  json_builder_end_object (b);
+}
+
+/* Not paged: a person belongs to a handful of tenants. */
+static void
 handle_tenants (CbSbRequest *req)
 {
   g_autofree char *tenant = NULL;
-  g_autofree char *id = NULL;
   g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(CbSbStmt) stmt = NULL;
 
   if (!begin (req))
     return;
 
   tenant = cb_sb_dup_meta (req->sandbox, "tenant_id");
-  id = g_strconcat ("/tenants/", tenant, NULL);
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "value");
   json_builder_begin_array (b);
-  json_builder_begin_object (b);
-  cb_sb_json_add_string (b, "id", id);
-  cb_sb_json_add_string (b, "tenantId", tenant);
-  cb_sb_json_add_string (b, "countryCode", "DE");
-  cb_sb_json_add_string (b, "displayName", "Certbench sandbox");
-  add_domains (b, "sandbox.certbench.local");
-  cb_sb_json_add_string (b, "tenantCategory", "Home");
-  cb_sb_json_add_string (b, "defaultDomain", "sandbox.certbench.local");
-  cb_sb_json_add_string (b, "tenantType", "AAD");
-  json_builder_end_object (b);
+  add_tenant (b, tenant, "Certbench sandbox", CB_SB_HOME_DOMAIN, "DE");
+  stmt = cb_sb_prepare (req->sandbox,
+                        "SELECT t.id, t.display_name, t.default_domain, t.country_code "
+                        "FROM entra_tenants t JOIN entra_tenant_members m ON m.tenant = t.id "
+                        "WHERE m.principal_id = ? ORDER BY t.display_name, t.id");
+  cb_sb_bind_text (stmt, 1, req->principal_id);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    add_tenant (b, (const char *) sqlite3_column_text (stmt, 0),
+                (const char *) sqlite3_column_text (stmt, 1),
+                (const char *) sqlite3_column_text (stmt, 2),
+                (const char *) sqlite3_column_text (stmt, 3));
+  cb_sb_stmt_done (stmt);
   json_builder_end_array (b);
   json_builder_end_object (b);
   cb_sb_reply_json (req, SOUP_STATUS_OK, json_builder_get_root (b));
@@ -91,7 +123,7 @@ subscription_json (CbSandbox  *self,
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autofree char *id = g_strconcat ("/subscriptions/", key, NULL);
-  g_autofree char *tenant = cb_sb_dup_meta (self, "tenant_id");
+  g_autofree char *tenant = cb_sb_arm_subscription_tenant (self, key);
   g_autofree char *name = cb_sb_arm_subscription_name (self, key);
 
   json_builder_begin_object (b);
@@ -126,9 +158,9 @@ handle_subscriptions (CbSbRequest *req)
   cb_sb_arm_reply_list (req,
                         /* ?1 before :k1: a named parameter takes the next free number. */
                         "SELECT s.id, s.id FROM (" CB_SB_ARM_SUBSCRIPTIONS_SQL ") s "
-                        "WHERE " SEES_SUBSCRIPTION " AND s.id > :k1 "
+                        "WHERE " SEES_SUBSCRIPTION " AND " IN_TENANT " AND s.id > :k1 "
                         "ORDER BY s.id LIMIT :limit",
-                        req->principal_id, NULL, subscription_json);
+                        req->principal_id, req->tenant_id, subscription_json);
 }
 
 /* The subscription the path names when the caller may see it; replies 404 otherwise. */

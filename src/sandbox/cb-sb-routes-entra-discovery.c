@@ -13,20 +13,33 @@
 
 #include <string.h>
 
+#include "cb-sb-directory.h"
 #include "cb-sb-json.h"
 #include "cb-sb-routes-entra-discovery.h"
 #include "cb-sb-store.h"
+
+char *
+cb_sb_entra_authority_tenant (CbSbRequest *req)
+{
+  const char *tenant = cb_sb_param (req, "tenant");
+
+  if (g_str_equal (tenant, "common") || g_str_equal (tenant, "organizations"))
+    return NULL;
+  return cb_sb_resolve_tenant (req->sandbox, tenant);
+}
 
 gboolean
 cb_sb_entra_check_tenant (CbSbRequest *req)
 {
   const char *tenant = cb_sb_param (req, "tenant");
-  g_autofree char *own = cb_sb_dup_meta (req->sandbox, "tenant_id");
+  g_autofree char *own = NULL;
+  g_autofree char *known = NULL;
 
   if (g_str_equal (tenant, "common") || g_str_equal (tenant, "organizations") ||
-      g_ascii_strcasecmp (tenant, own) == 0 || g_ascii_strcasecmp (tenant, "sandbox") == 0)
+      (known = cb_sb_resolve_tenant (req->sandbox, tenant)) != NULL)
     return TRUE;
 
+  own = cb_sb_dup_meta (req->sandbox, "tenant_id");
   cb_sb_reply_error (req, 400, "invalid_request", 90002,
                      "Tenant '%s' not found. The sandbox's tenant is '%s' (or use 'organizations').",
                      tenant, own);
@@ -63,7 +76,7 @@ handle_openid_configuration (CbSbRequest *req)
 {
   const char *tenant = cb_sb_param (req, "tenant");
   g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autofree char *own = cb_sb_dup_meta (req->sandbox, "tenant_id");
+  g_autofree char *own = NULL;
   /* Entra names the issuer of a multi-tenant authority with a placeholder. */
   gboolean multi = g_str_equal (tenant, "common") || g_str_equal (tenant, "organizations");
   static const char * const auth_methods[] = { "client_secret_post", "private_key_jwt",
@@ -81,6 +94,7 @@ handle_openid_configuration (CbSbRequest *req)
 
   if (!cb_sb_entra_check_tenant (req))
     return;
+  own = cb_sb_entra_authority_tenant (req);
 
   json_builder_begin_object (b);
   add_endpoint (req, b, "token_endpoint", tenant, "/oauth2/v2.0/token");

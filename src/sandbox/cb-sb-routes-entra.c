@@ -12,11 +12,15 @@
 #include "cb-sb-store.h"
 #include "cb-util.h"
 
-/* Surfaces: a stand-in for Microsoft Entra ID's device-code sign-in (OAuth 2.0 RFC 8628 as Entra v2
- * speaks it): /devicecode, /token with the device_code and refresh_token grants, and the page
- * where a person enters the code. Tokens are opaque; each carries one audience (ARM, IoT Hub
- * or DPS) and a principal, which is all the other surfaces check. MSAL and @azure/identity
- * find the endpoints the way they find Entra's: the OpenID configuration of a tenant and the
+/* Surfaces: a stand-in for Microsoft Entra ID's device-code sign-in (OAuth 2.0 RFC 8628 as
+ * Entra v2 speaks it): /devicecode, /token with the device_code and refresh_token grants, and
+ * the page where a person enters the code. Tokens are opaque; each carries one audience (ARM,
+ * IoT Hub or DPS), a principal and the tenant it was issued in (the id_token's tid), which is
+ * all the other surfaces check. The tenant is the authority's ({tenant} of the URL: an id or
+ * a domain), or for organizations and common the account's home tenant; a refresh token
+ * redeemed at another tenant's authority gives a token in that tenant when the account
+ * belongs to it, as Entra's multi-tenant refresh tokens do. MSAL and @azure/identity find the
+ * endpoints the way they find Entra's: the OpenID configuration of a tenant and the
  * instance-discovery document, both naming the sandbox as the client reached it
  * (login.microsoftonline.com by host name, or the /entra prefix). */
 
@@ -261,10 +265,10 @@ base64url (const char *text)
 static char *
 make_id_token (CbSbRequest *req,
                const char  *principal_id,
-               const char  *client_id)
+               const char  *client_id,
+               const char  *tenant)
 {
   CbSandbox *self = req->sandbox;
-  g_autofree char *tenant = cb_sb_dup_meta (self, "tenant_id");
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autoptr(JsonGenerator) gen = json_generator_new ();
   g_autofree char *payload = NULL;
@@ -310,9 +314,40 @@ make_id_token (CbSbRequest *req,
   return g_strdup_printf ("%s.%s.", h, p);
 }
 
+/* The tenant a token is issued in: the authority's, else (organizations, common) the
+ * account's home tenant; NULL after a 400 when the account is not in the authority's tenant
+ * (AADSTS50020). */
+static char *
+token_tenant (CbSbRequest *req,
+              const char  *principal_id)
+{
+  g_autofree char *tenant = cb_sb_entra_authority_tenant (req);
+
+  if (tenant == NULL)
+    tenant = cb_sb_dup_meta (req->sandbox, "tenant_id");
+  if (!cb_sb_is_tenant_member (req->sandbox, tenant, principal_id))
+    {
+      g_autoptr(CbSbStmt) stmt = cb_sb_prepare (req->sandbox,
+                                                "SELECT name FROM principals WHERE id = ?");
+      g_autofree char *name = NULL;
+
+      sqlite3_bind_text (stmt, 1, principal_id, -1, SQLITE_TRANSIENT);
+      if (sqlite3_step (stmt) == SQLITE_ROW)
+        name = cb_sb_column_dup (stmt, 0);
+      cb_sb_reply_error (req, 400, "invalid_grant", 50020,
+                         "User account '%s' does not exist in tenant '%s' and cannot access "
+                         "the application in that tenant. The account needs to be added as "
+                         "an external user in the tenant first.",
+                         name != NULL ? name : principal_id, tenant);
+      return NULL;
+    }
+  return g_steal_pointer (&tenant);
+}
+
 static void
 reply_tokens (CbSbRequest *req,
               const char  *principal_id,
+              const char  *tenant,
               const char  *audience,
               const char  *scope,
               const char  *client_id,
@@ -321,16 +356,16 @@ reply_tokens (CbSbRequest *req,
 {
   CbSandbox *self = req->sandbox;
   g_autofree char *access = cb_sb_store_token (self, "access", principal_id, audience, scope,
-                                               client_id, ACCESS_TOKEN_LIFETIME);
+                                               client_id, tenant, ACCESS_TOKEN_LIFETIME);
   g_autofree char *refresh = NULL;
   g_autofree char *id_token = NULL;
   g_autoptr(JsonBuilder) b = json_builder_new ();
 
   if (offline)
     refresh = cb_sb_store_token (self, "refresh", principal_id, audience, scope, client_id,
-                                 REFRESH_TOKEN_LIFETIME);
+                                 tenant, REFRESH_TOKEN_LIFETIME);
   if (openid || offline)
-    id_token = make_id_token (req, principal_id, client_id);
+    id_token = make_id_token (req, principal_id, client_id, tenant);
 
   if (access == NULL || (offline && refresh == NULL))
     {
@@ -380,6 +415,7 @@ token_device_code (CbSbRequest *req,
   g_autofree char *scope = NULL;
   g_autofree char *audience = NULL;
   g_autofree char *stored_client = NULL;
+  g_autofree char *tenant = NULL;
   gboolean offline, openid;
   gint64 expires;
   g_autoptr(CbSbStmt) stmt = NULL;
@@ -438,6 +474,10 @@ token_device_code (CbSbRequest *req,
       return;
     }
 
+  tenant = token_tenant (req, principal);
+  if (tenant == NULL)
+    return;
+
   /* A device code is redeemed once. */
   cb_sb_stmt_release (stmt);
   stmt = cb_sb_prepare (self, "DELETE FROM entra_device_codes WHERE hash = ?");
@@ -445,7 +485,7 @@ token_device_code (CbSbRequest *req,
   sqlite3_step (stmt);
 
   g_free (audience_for_scope (scope, &offline, &openid));
-  reply_tokens (req, principal, audience, scope, client_id, offline, openid);
+  reply_tokens (req, principal, tenant, audience, scope, client_id, offline, openid);
 }
 
 static void
@@ -461,6 +501,7 @@ token_refresh (CbSbRequest *req,
   g_autofree char *old_client = NULL;
   g_autofree char *audience = NULL;
   g_autofree char *new_scope = NULL;
+  g_autofree char *tenant = NULL;
   gboolean expired = FALSE;
   gboolean offline = TRUE, openid = FALSE;
 
@@ -472,7 +513,7 @@ token_refresh (CbSbRequest *req,
     }
 
   principal = cb_sb_lookup_token (self, refresh, "refresh", &old_audience, NULL, &old_client,
-                                  &expired);
+                                  NULL, &expired);
   if (principal == NULL || expired)
     {
       cb_sb_reply_error (req, 400, "invalid_grant", 70008,
@@ -507,9 +548,13 @@ token_refresh (CbSbRequest *req,
       new_scope = g_strconcat (audience, "/.default offline_access", NULL);
     }
 
+  tenant = token_tenant (req, principal);
+  if (tenant == NULL)
+    return;
+
   /* Refresh tokens rotate: the old one is spent. */
   cb_sb_delete_token (self, refresh);
-  reply_tokens (req, principal, audience, new_scope, client_id, offline, openid);
+  reply_tokens (req, principal, tenant, audience, new_scope, client_id, offline, openid);
 }
 
 static void
