@@ -401,7 +401,7 @@ run_device (Fixture *f,
   cb_provisioning_config_set_operator (config, "tester");
   cb_provisioning_config_set_registration_mode (config, CB_REGISTRATION_MODE_DEVICE);
   cb_provisioning_config_set_device_dps_timeout (config, 60, 100);
-  cb_provisioning_config_set_hub_check (config, FALSE);
+  /* The hub step goes by the device's word (no hub client): it connects with the issued chain. */
   /* No ARM here: the demo policy's validity, as a station configuration gives it. */
   cb_provisioning_config_set_validity_days (config, 30);
 
