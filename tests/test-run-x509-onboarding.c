@@ -384,8 +384,9 @@ member_at (JsonObject *object,
 }
 
 static CbRunResult *
-run_device (Fixture *f,
-            Device  *d)
+run_device_in (Fixture            *f,
+               Device             *d,
+               CbRegistrationMode  mode)
 {
   g_autoptr(CbProvisioningConfig) config = cb_provisioning_config_new (f->profile);
   g_autoptr(CbProvisioningRun) run = NULL;
@@ -399,7 +400,7 @@ run_device (Fixture *f,
   cb_provisioning_config_set_journal (config, f->journal);
   cb_provisioning_config_set_station (config, "test-bench");
   cb_provisioning_config_set_operator (config, "tester");
-  cb_provisioning_config_set_registration_mode (config, CB_REGISTRATION_MODE_DEVICE);
+  cb_provisioning_config_set_registration_mode (config, mode);
   cb_provisioning_config_set_device_dps_timeout (config, 60, 100);
   /* The hub step goes by the device's word (no hub client): it connects with the issued chain. */
   /* No ARM here: the demo policy's validity, as a station configuration gives it. */
@@ -414,6 +415,13 @@ run_device (Fixture *f,
                     cb_run_step_kind_to_name (cb_run_result_get_failed_step (result)),
                     cb_run_result_get_error (result)->message);
   return result;
+}
+
+static CbRunResult *
+run_device (Fixture *f,
+            Device  *d)
+{
+  return run_device_in (f, d, CB_REGISTRATION_MODE_DEVICE);
 }
 
 /* The journaled detail of the run's register step. */
@@ -553,6 +561,24 @@ test_group (Fixture       *f,
   g_assert_null (chain);
 }
 
+/* A station that registers devices itself (the app's default) still lets an X.509 device
+ * register on its own: only the device can attest with its certificate, and the station holds
+ * no key for it. */
+static void
+test_station_mode (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *ca = factory_ca (f, "factory");
+  g_autoptr(Device) d = device_new (f, "x509-stn-1", ca);
+  g_autofree char *fingerprint = device_fingerprint (d);
+  g_autoptr(CbRunResult) result = NULL;
+
+  enroll_individual (f, "x509-stn-1", d->cert_pem);
+  result = run_device_in (f, d, CB_REGISTRATION_MODE_STATION);
+  g_assert_true (cb_run_result_get_passed (result));
+  g_assert_cmpstr (cb_run_result_get_onboarding_fingerprint (result), ==, fingerprint);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -562,5 +588,7 @@ main (int   argc,
   g_test_add ("/cb/run-x509/individual", Fixture, NULL, fixture_setup, test_individual,
               fixture_teardown);
   g_test_add ("/cb/run-x509/group", Fixture, NULL, fixture_setup, test_group, fixture_teardown);
+  g_test_add ("/cb/run-x509/station-mode", Fixture, NULL, fixture_setup, test_station_mode,
+              fixture_teardown);
   return g_test_run ();
 }

@@ -110,6 +110,9 @@ void cb_provisioning_run_do_identify            (CbProvisioningRun *self);
 void cb_provisioning_run_do_keygen              (CbProvisioningRun *self);
 void cb_provisioning_run_do_csr                 (CbProvisioningRun *self);
 void cb_provisioning_run_do_register            (CbProvisioningRun *self);
+/* Whether the device registers with DPS itself (a device-registration station, or an X.509
+ * onboarding the register step chose), so the install and hub steps leave DPS to it. */
+gboolean cb_provisioning_run_device_registers   (CbProvisioningRun *self);
 void cb_provisioning_run_do_check_chain         (CbProvisioningRun *self);
 void cb_provisioning_run_do_install             (CbProvisioningRun *self);
 void cb_provisioning_run_do_commit              (CbProvisioningRun *self);

@@ -120,6 +120,7 @@ register_cb (GObject      *object,
 
 static void device_poll (CbProvisioningRun *self);
 static void read_staging (CbProvisioningRun *self);
+static void onboarding_decided (CbProvisioningRun *self);
 static char *onboarding_refusal (CbProvisioningRun *self);
 static void registration_state_cb (GObject      *object,
                                    GAsyncResult *result,
@@ -537,7 +538,7 @@ onboarding_unknown (CbProvisioningRun *self,
   g_message ("The enrollment of %s cannot be read (%s): it onboards with the group's key",
              self->registration_id, error->message);
   g_error_free (error);
-  device_configure (self);
+  onboarding_decided (self);
 }
 
 static void
@@ -566,7 +567,7 @@ onboarding_group_cb (GObject      *object,
         g_strdup (cb_profile_get_enrollment_group_id (self->config->profile));
       self->onboarding_expected = slot_thumbprints (object_at (x509, "signingCertificates"));
     }
-  device_configure (self);
+  onboarding_decided (self);
 }
 
 static void
@@ -591,7 +592,7 @@ onboarding_individual_cb (GObject      *object,
           self->onboarding_x509 = TRUE;
           self->onboarding_expected = slot_thumbprints (object_at (x509, "clientCertificates"));
         }
-      device_configure (self);
+      onboarding_decided (self);
       return;
     }
   if (!g_error_matches (error, CB_API_ERROR, CB_API_ERROR_NOT_FOUND))
@@ -603,38 +604,24 @@ onboarding_individual_cb (GObject      *object,
 
   if (group_id == NULL || *group_id == '\0')
     {
-      device_configure (self);
+      onboarding_decided (self);
       return;
     }
   cb_dps_service_client_get_async (self->config->dps_service, CB_DPS_ENROLLMENT_GROUP, group_id,
                                    self->cancellable, onboarding_group_cb, g_object_ref (self));
 }
 
-void
-cb_provisioning_run_do_register (CbProvisioningRun *self)
+gboolean
+cb_provisioning_run_device_registers (CbProvisioningRun *self)
+{
+  return (self->config->mode == CB_REGISTRATION_MODE_DEVICE || self->onboarding_x509) &&
+         cb_device_driver_has_capability (self->driver, CB_DEVICE_CAP_DPS_SELF_REGISTER);
+}
+
+static void
+station_register (CbProvisioningRun *self)
 {
   CbProfile *profile = self->config->profile;
-
-  /* A device that cannot register itself is registered by the station with its CSR. */
-  if (self->config->mode == CB_REGISTRATION_MODE_DEVICE &&
-      cb_device_driver_has_capability (self->driver, CB_DEVICE_CAP_DPS_SELF_REGISTER))
-    {
-      /* Which onboarding: the enrollment decides (an X.509 individual enrollment of the
-       * registration id, else an X.509 station group), read again on every attempt. */
-      self->onboarding_x509 = FALSE;
-      g_clear_pointer (&self->onboarding_group, g_free);
-      g_clear_pointer (&self->onboarding_expected, g_ptr_array_unref);
-      g_clear_pointer (&self->onboarding_fingerprint, g_free);
-      if (self->config->dps_service == NULL)
-        {
-          device_configure (self);
-          return;
-        }
-      cb_dps_service_client_get_async (self->config->dps_service, CB_DPS_ENROLLMENT_INDIVIDUAL,
-                                       self->registration_id, self->cancellable,
-                                       onboarding_individual_cb, g_object_ref (self));
-      return;
-    }
 
   if (self->config->group_key == NULL)
     {
@@ -654,4 +641,41 @@ cb_provisioning_run_do_register (CbProvisioningRun *self)
   cb_dps_client_register_async (self->config->dps, self->registration_id, self->config->group_key,
                                 CB_DPS_KEY_ENROLLMENT_GROUP, self->csr_der, NULL,
                                 self->cancellable, register_cb, g_object_ref (self));
+}
+
+/* The onboarding is decided: the device registers itself (a device-registration station, or
+ * an X.509 enrollment, which only the device can attest), else the station registers it. */
+static void
+onboarding_decided (CbProvisioningRun *self)
+{
+  if (cb_provisioning_run_device_registers (self))
+    device_configure (self);
+  else
+    station_register (self);
+}
+
+void
+cb_provisioning_run_do_register (CbProvisioningRun *self)
+{
+  /* A device that cannot register itself is registered by the station with its CSR. */
+  if (cb_device_driver_has_capability (self->driver, CB_DEVICE_CAP_DPS_SELF_REGISTER))
+    {
+      /* Which onboarding: the enrollment decides (an X.509 individual enrollment of the
+       * registration id, else an X.509 station group), read again on every attempt. */
+      self->onboarding_x509 = FALSE;
+      g_clear_pointer (&self->onboarding_group, g_free);
+      g_clear_pointer (&self->onboarding_expected, g_ptr_array_unref);
+      g_clear_pointer (&self->onboarding_fingerprint, g_free);
+      if (self->config->dps_service == NULL)
+        {
+          onboarding_decided (self);
+          return;
+        }
+      cb_dps_service_client_get_async (self->config->dps_service, CB_DPS_ENROLLMENT_INDIVIDUAL,
+                                       self->registration_id, self->cancellable,
+                                       onboarding_individual_cb, g_object_ref (self));
+      return;
+    }
+
+  station_register (self);
 }
