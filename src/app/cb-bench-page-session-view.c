@@ -251,6 +251,15 @@ show_result (CbBenchPage    *self,
                                   cb_run_result_get_registration_id (result),
                                   cb_run_result_get_hub (result),
                                   cb_run_result_get_duration_ms (result) / 1000.0);
+      if (result != NULL && cb_run_result_get_onboarding_fingerprint (result) != NULL)
+        {
+          char *summary = detail;
+
+          /* Translators: a second line under PASS; %s is a SHA-256 fingerprint (AB:CD:…) */
+          detail = g_strdup_printf (_("%s\nOnboarded with its X.509 certificate, SHA-256 %s"),
+                                    summary, cb_run_result_get_onboarding_fingerprint (result));
+          g_free (summary);
+        }
       break;
     case CB_PORT_ROW_FAILED:
       text = _("FAIL");

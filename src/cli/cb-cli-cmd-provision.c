@@ -161,6 +161,7 @@ print_provision_json (CbProvisioningRun *run,
   json_builder_add_int_value (b, cb_run_result_get_validity_days (result));
   cb_cli_add_string (b, "leafSerial", cb_run_result_get_leaf_serial (result));
   cb_cli_add_string (b, "leafSha256", cb_run_result_get_leaf_fingerprint (result));
+  cb_cli_add_string (b, "onboardingSha256", cb_run_result_get_onboarding_fingerprint (result));
   cb_cli_add_time (b, "notBefore", cb_run_result_get_not_before (result));
   cb_cli_add_time (b, "notAfter", cb_run_result_get_not_after (result));
   cb_cli_add_string (b, "chainPem", cb_run_result_get_passed (result) ? pem : NULL);
@@ -210,6 +211,9 @@ print_provision_human (CbRunResult *result)
               cb_run_result_get_device_id (result));
       printf ("  leaf serial   %s\n", cb_run_result_get_leaf_serial (result));
       printf ("  leaf SHA-256  %s\n", cb_run_result_get_leaf_fingerprint (result));
+      if (cb_run_result_get_onboarding_fingerprint (result) != NULL)
+        printf ("  onboarding    X.509, SHA-256 %s\n",
+                cb_run_result_get_onboarding_fingerprint (result));
       printf ("  valid         %s until %s (policy %s, %u days)\n", from, until,
               cb_run_result_get_policy (result), cb_run_result_get_validity_days (result));
       if (cb_run_result_get_journal_id (result) > 0)
@@ -287,6 +291,7 @@ provision_port (CbCliContext *ctx)
   cb_cli_note (ctx, "DPS: over %s", cb_dps_client_get_transport (cb_context_get_dps (context))
                                     == CB_DPS_TRANSPORT_MQTT ? "MQTT" : "HTTPS");
   cb_provisioning_config_set_dps_client (config, cb_context_get_dps (context));
+  cb_provisioning_config_set_dps_service_client (config, cb_context_get_dps_service (context));
   cb_provisioning_config_set_adr_client (config, cb_context_get_adr (context));
   cb_provisioning_config_set_enrollment_group_key (config, ctx->group_key);
   if (!cb_provisioning_config_set_registration_template (config, o->template_text, &error))

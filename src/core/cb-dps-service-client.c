@@ -288,6 +288,7 @@ service_start (CbDpsServiceClient  *self,
   g_autofree char *base = NULL;
   ServiceRequest *request;
   const char *endpoint;
+  const char *collection;
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, source_tag);
@@ -300,9 +301,11 @@ service_start (CbDpsServiceClient  *self,
       return;
     }
 
-  base = cb_http_build_url (endpoint,
-                            kind == CB_DPS_ENROLLMENT_GROUP ? "enrollmentGroups" : "enrollments",
-                            id != NULL ? id : "query", NULL);
+  if (source_tag == cb_dps_service_client_get_registration_state_async)
+    collection = "registrations";
+  else
+    collection = kind == CB_DPS_ENROLLMENT_GROUP ? "enrollmentGroups" : "enrollments";
+  base = cb_http_build_url (endpoint, collection, id != NULL ? id : "query", NULL);
 
   request = g_new0 (ServiceRequest, 1);
   if (source_tag == cb_dps_service_client_query_async)
@@ -361,6 +364,30 @@ cb_dps_service_client_get_async (CbDpsServiceClient  *self,
 
   service_start (self, cb_dps_service_client_get_async, "GET", kind, id, NULL, NULL,
                  cancellable, callback, user_data);
+}
+
+void
+cb_dps_service_client_get_registration_state_async (CbDpsServiceClient  *self,
+                                                    const char          *registration_id,
+                                                    GCancellable        *cancellable,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data)
+{
+  g_return_if_fail (CB_IS_DPS_SERVICE_CLIENT (self));
+  g_return_if_fail (registration_id != NULL);
+
+  service_start (self, cb_dps_service_client_get_registration_state_async, "GET",
+                 CB_DPS_ENROLLMENT_INDIVIDUAL, registration_id, NULL, NULL, cancellable,
+                 callback, user_data);
+}
+
+JsonObject *
+cb_dps_service_client_get_registration_state_finish (CbDpsServiceClient  *self,
+                                                     GAsyncResult        *result,
+                                                     GError             **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 void

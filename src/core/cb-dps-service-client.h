@@ -75,6 +75,19 @@ gboolean            cb_dps_service_client_delete_finish (CbDpsServiceClient *sel
                                                          GAsyncResult       *result,
                                                          GError            **error);
 
+/* GET /registrations/{id}: the device registration state DPS keeps of the device's latest
+ * registration (for a device that attested with X.509, its "x509": certificateInfo,
+ * enrollmentGroupId, signingCertificateInfo). Not found: CB_API_ERROR_NOT_FOUND.
+ * Returns: (transfer full) */
+void        cb_dps_service_client_get_registration_state_async  (CbDpsServiceClient  *self,
+                                                                 const char          *id,
+                                                                 GCancellable        *cancellable,
+                                                                 GAsyncReadyCallback  callback,
+                                                                 gpointer             user_data);
+JsonObject *cb_dps_service_client_get_registration_state_finish (CbDpsServiceClient  *self,
+                                                                 GAsyncResult        *result,
+                                                                 GError             **error);
+
 /* POST .../query with x-ms-continuation paging: every enrollment group (or individual
  * enrollment) of the service. Returns: (transfer full) (element-type JsonObject) */
 void                cb_dps_service_client_query_async  (CbDpsServiceClient  *self,

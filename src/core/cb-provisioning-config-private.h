@@ -31,6 +31,7 @@ struct _CbProvisioningConfig
   /* Owned */
   CbProfile          *profile;
   CbDpsClient        *dps;
+  CbDpsServiceClient *dps_service;
   CbAdrClient        *adr;
   CbJournal          *journal;
   CbHubClient        *hub;

@@ -48,6 +48,7 @@ cb_provisioning_config_finalize (GObject *object)
 
   g_clear_object (&self->profile);
   g_clear_object (&self->dps);
+  g_clear_object (&self->dps_service);
   g_clear_object (&self->adr);
   g_clear_object (&self->journal);
   g_clear_object (&self->hub);
@@ -113,6 +114,14 @@ cb_provisioning_config_set_dps_client (CbProvisioningConfig *self,
 {
   g_return_if_fail (CB_IS_PROVISIONING_CONFIG (self));
   g_set_object (&self->dps, dps);
+}
+
+void
+cb_provisioning_config_set_dps_service_client (CbProvisioningConfig *self,
+                                               CbDpsServiceClient   *dps_service)
+{
+  g_return_if_fail (CB_IS_PROVISIONING_CONFIG (self));
+  g_set_object (&self->dps_service, dps_service);
 }
 
 void

@@ -5,6 +5,7 @@
 
 #include "cb-adr-client.h"
 #include "cb-dps-client.h"
+#include "cb-dps-service-client.h"
 #include "cb-http.h"
 #include "cb-hub-client.h"
 #include "cb-journal.h"
@@ -29,6 +30,13 @@ CbProfile   *cb_provisioning_config_get_profile         (CbProvisioningConfig *s
 /* Required for CB_REGISTRATION_MODE_STATION. */
 void         cb_provisioning_config_set_dps_client      (CbProvisioningConfig *self,
                                                          CbDpsClient          *dps);
+/* Optional: with it a device that registers itself is checked for X.509 onboarding: when the
+ * individual enrollment of its registration id, or the profile's enrollment group, is attested
+ * by X.509, the device gets no key and registers with its own onboarding certificate, and the
+ * run checks the certificate DPS reports against the enrollment. Without it every device
+ * onboards with the group's symmetric key. */
+void         cb_provisioning_config_set_dps_service_client (CbProvisioningConfig *self,
+                                                            CbDpsServiceClient   *dps_service);
 /* Optional: with it the policy's validity and the hub's CA certificates come from ARM. */
 void         cb_provisioning_config_set_adr_client      (CbProvisioningConfig *self,
                                                          CbAdrClient          *adr);

@@ -57,6 +57,12 @@ struct _CbProvisioningRun
   char                 *sent_fingerprint; /* identify: a lost commit's leaf, being read back */
   gint64                sent_run;
   gint64                dps_deadline;
+  /* X.509 onboarding (cb-run-step-register.c): what the enrollment expects, and what the
+   * device presented as DPS reported it */
+  gboolean              onboarding_x509;
+  char                 *onboarding_group;       /* the X.509 group's id; NULL: individual */
+  GPtrArray            *onboarding_expected;    /* SHA-256 thumbprints (DPS's hex) */
+  char                 *onboarding_fingerprint; /* as openssl prints it */
   GBytes               *challenge;
   /* hub-connect */
   gint64                hub_deadline;     /* monotonic */
@@ -104,6 +110,9 @@ void cb_provisioning_run_do_identify            (CbProvisioningRun *self);
 void cb_provisioning_run_do_keygen              (CbProvisioningRun *self);
 void cb_provisioning_run_do_csr                 (CbProvisioningRun *self);
 void cb_provisioning_run_do_register            (CbProvisioningRun *self);
+/* Whether the device registers with DPS itself (a device-registration station, or an X.509
+ * onboarding the register step chose), so the install and hub steps leave DPS to it. */
+gboolean cb_provisioning_run_device_registers   (CbProvisioningRun *self);
 void cb_provisioning_run_do_check_chain         (CbProvisioningRun *self);
 void cb_provisioning_run_do_install             (CbProvisioningRun *self);
 void cb_provisioning_run_do_commit              (CbProvisioningRun *self);

@@ -92,6 +92,9 @@ cb_provisioning_run_finalize (GObject *object)
   g_clear_pointer (&self->challenge, g_bytes_unref);
   g_clear_error (&self->commit_error);
   g_free (self->sent_fingerprint);
+  g_free (self->onboarding_group);
+  g_clear_pointer (&self->onboarding_expected, g_ptr_array_unref);
+  g_free (self->onboarding_fingerprint);
   g_free (self->hub_last);
   g_free (self->hub_twin_note);
 
@@ -448,6 +451,7 @@ fill_result_from_run (CbProvisioningRun *self,
   result->validity_days = self->facts != NULL ? self->facts->validity_days : 0;
   result->device_changed = self->device_changed;
   result->outcome_unknown = self->commit_unknown;
+  result->onboarding_fingerprint = g_strdup (self->onboarding_fingerprint);
   if (self->chain != NULL)
     {
       CbCertificate *leaf = g_ptr_array_index (self->chain, 0);

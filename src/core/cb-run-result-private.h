@@ -29,6 +29,7 @@ struct _CbRunResult
   GBytes        *chain_der;
   char          *leaf_serial;
   char          *leaf_fingerprint;
+  char          *onboarding_fingerprint;
   gint64         not_before;
   gint64         not_after;
   gint64         journal_id;

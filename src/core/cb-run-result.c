@@ -27,6 +27,7 @@ cb_run_result_finalize (GObject *object)
   g_clear_pointer (&self->chain_der, g_bytes_unref);
   g_free (self->leaf_serial);
   g_free (self->leaf_fingerprint);
+  g_free (self->onboarding_fingerprint);
 
   G_OBJECT_CLASS (cb_run_result_parent_class)->finalize (object);
 }
@@ -69,6 +70,7 @@ RESULT_GETTER (GPtrArray *, chain, chain, NULL)
 RESULT_GETTER (GBytes *, chain_der, chain_der, NULL)
 RESULT_GETTER (const char *, leaf_serial, leaf_serial, NULL)
 RESULT_GETTER (const char *, leaf_fingerprint, leaf_fingerprint, NULL)
+RESULT_GETTER (const char *, onboarding_fingerprint, onboarding_fingerprint, NULL)
 RESULT_GETTER (gint64, not_before, not_before, 0)
 RESULT_GETTER (gint64, not_after, not_after, 0)
 RESULT_GETTER (gint64, journal_id, journal_id, 0)

@@ -39,6 +39,10 @@ GBytes        *cb_run_result_get_chain_der        (CbRunResult *self);
 /* The leaf's serial and SHA-256 fingerprint; notBefore/notAfter in unix seconds. */
 const char    *cb_run_result_get_leaf_serial      (CbRunResult *self);
 const char    *cb_run_result_get_leaf_fingerprint (CbRunResult *self);
+/* A device that onboarded with X.509: the SHA-256 fingerprint (as openssl prints it) of the
+ * onboarding certificate it presented to DPS, as DPS reported it; NULL for a symmetric-key
+ * onboarding. */
+const char    *cb_run_result_get_onboarding_fingerprint (CbRunResult *self);
 gint64         cb_run_result_get_not_before       (CbRunResult *self);
 gint64         cb_run_result_get_not_after        (CbRunResult *self);
 /* The journal's id for this run, 0 without a journal. */

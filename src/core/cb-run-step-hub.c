@@ -414,7 +414,7 @@ cb_provisioning_run_do_hub_connect (CbProvisioningRun *self)
 
   /* A device that registered itself has its DPS configuration already; one that cannot
    * register itself gets none. */
-  if (self->config->mode == CB_REGISTRATION_MODE_DEVICE ||
+  if (cb_provisioning_run_device_registers (self) ||
       !cb_device_driver_has_capability (self->driver, CB_DEVICE_CAP_DPS_SELF_REGISTER))
     {
       hub_send_config (self);

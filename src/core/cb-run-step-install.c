@@ -63,8 +63,7 @@ install_cb (GObject      *object,
 void
 cb_provisioning_run_do_install (CbProvisioningRun *self)
 {
-  if (self->config->mode == CB_REGISTRATION_MODE_DEVICE &&
-      cb_device_driver_has_capability (self->driver, CB_DEVICE_CAP_DPS_SELF_REGISTER))
+  if (cb_provisioning_run_device_registers (self))
     {
       cb_provisioning_run_step_passed (self, CB_RUN_STEP_STATE_SKIPPED,
                                        "the device staged the chain itself; its SHA-256 was checked");

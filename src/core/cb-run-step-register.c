@@ -14,6 +14,8 @@
 #include "cbp-group.h"
 #include "cbp-smp.h"
 
+#include "cb-dps-enrollment-group-x509.h"
+#include "cb-dps-enrollment-x509.h"
 #include "cb-error.h"
 #include "cb-protocol-log.h"
 #include "cb-provisioning-config-private.h"
@@ -117,6 +119,12 @@ register_cb (GObject      *object,
  * staged chain is read back. */
 
 static void device_poll (CbProvisioningRun *self);
+static void read_staging (CbProvisioningRun *self);
+static void onboarding_decided (CbProvisioningRun *self);
+static char *onboarding_refusal (CbProvisioningRun *self);
+static void registration_state_cb (GObject      *object,
+                                   GAsyncResult *result,
+                                   gpointer      user_data);
 
 static void
 device_staging_cb (GObject      *object,
@@ -149,10 +157,199 @@ device_staging_cb (GObject      *object,
       return;
     }
 
-  detail = g_strdup_printf ("the device registered itself: assigned to %s as %s, chain of %u",
+  detail = g_strdup_printf ("the device registered itself%s%s%s%s: assigned to %s as %s, "
+                            "chain of %u",
+                            self->onboarding_fingerprint != NULL ? " with its onboarding "
+                                                                   "certificate, SHA-256 " : "",
+                            self->onboarding_fingerprint != NULL ? self->onboarding_fingerprint
+                                                                 : "",
+                            self->onboarding_group != NULL ? ", through the enrollment group " : "",
+                            self->onboarding_group != NULL ? self->onboarding_group : "",
                             self->hub ? self->hub : "?", self->device_id ? self->device_id : "?",
                             self->chain->len);
   cb_provisioning_run_step_passed (self, CB_RUN_STEP_STATE_PASSED, detail);
+}
+
+static void
+read_staging (CbProvisioningRun *self)
+{
+  cb_device_driver_read_chain_async (self->driver, CB_DEVICE_SLOT_STAGING, self->cancellable,
+                                     device_staging_cb, g_object_ref (self));
+}
+
+/* ---- X.509 onboarding ---------------------------------------------------------------------- */
+
+static JsonObject *
+object_at (JsonObject *object,
+           const char *member)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
+
+  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}
+
+static const char *
+string_at (JsonObject *object,
+           const char *member)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+/* "ABCD…" as DPS writes thumbprints → "AB:CD:…" as openssl prints fingerprints. */
+static char *
+colon_hex (const char *thumbprint)
+{
+  GString *s = g_string_new (NULL);
+
+  for (const char *p = thumbprint; p[0] != '\0' && p[1] != '\0'; p += 2)
+    {
+      if (s->len > 0)
+        g_string_append_c (s, ':');
+      g_string_append_c (s, g_ascii_toupper (p[0]));
+      g_string_append_c (s, g_ascii_toupper (p[1]));
+    }
+  return g_string_free (s, FALSE);
+}
+
+/* The SHA-256 thumbprints of slots (primary, secondary) of certificates as the service API
+ * shows them: {"primary": {"info": {"sha256Thumbprint": …}}, …}. */
+static GPtrArray *
+slot_thumbprints (JsonObject *certificates)
+{
+  static const char * const slots[] = { "primary", "secondary" };
+  GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; i < G_N_ELEMENTS (slots); i++)
+    {
+      const char *sha = string_at (object_at (object_at (certificates, slots[i]), "info"),
+                                   "sha256Thumbprint");
+
+      if (sha != NULL)
+        g_ptr_array_add (out, g_ascii_strup (sha, -1));
+    }
+  return out;
+}
+
+static gboolean
+thumbprint_expected (CbProvisioningRun *self,
+                     const char        *sha)
+{
+  for (guint i = 0; sha != NULL && i < self->onboarding_expected->len; i++)
+    if (g_ascii_strcasecmp (g_ptr_array_index (self->onboarding_expected, i), sha) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* What DPS reports of the device's registration, checked against the enrollment the run chose
+ * X.509 onboarding for: the presented certificate is the individual enrollment's, or it came
+ * in through the station's group by one of the group's signing CAs. */
+static GError *
+check_registration_state (CbProvisioningRun *self,
+                          JsonObject        *state)
+{
+  JsonObject *x509 = object_at (state, "x509");
+  const char *sha = string_at (object_at (x509, "certificateInfo"), "sha256Thumbprint");
+  const char *group = string_at (x509, "enrollmentGroupId");
+  const char *signing = string_at (object_at (x509, "signingCertificateInfo"), "sha256Thumbprint");
+
+  if (x509 == NULL || sha == NULL)
+    return CHECK_FAILED ("DPS reports no onboarding certificate for %s (its registration state "
+                         "has no x509.certificateInfo): the device did not register with X.509",
+                         self->registration_id);
+
+  g_free (self->onboarding_fingerprint);
+  self->onboarding_fingerprint = colon_hex (sha);
+
+  if (self->onboarding_group == NULL)
+    {
+      if (group != NULL)
+        return CHECK_FAILED ("The device registered through the enrollment group “%s”, not its "
+                             "individual X.509 enrollment “%s”", group, self->registration_id);
+      if (!thumbprint_expected (self, sha))
+        return CHECK_FAILED ("The onboarding certificate the device presented (SHA-256 %s) is "
+                             "not the one its enrollment “%s” holds",
+                             self->onboarding_fingerprint, self->registration_id);
+      return NULL;
+    }
+
+  if (g_strcmp0 (group, self->onboarding_group) != 0)
+    return CHECK_FAILED ("The device's onboarding certificate (SHA-256 %s) registered through "
+                         "%s%s%s, not the station's enrollment group “%s”",
+                         self->onboarding_fingerprint,
+                         group != NULL ? "the enrollment group “" : "an individual enrollment",
+                         group != NULL ? group : "", group != NULL ? "”" : "",
+                         self->onboarding_group);
+  if (signing == NULL)
+    return CHECK_FAILED ("DPS names no signing CA for the onboarding certificate (SHA-256 %s) "
+                         "of the enrollment group “%s”", self->onboarding_fingerprint,
+                         self->onboarding_group);
+  /* A group that references the service's CA certificates by name shows no thumbprint of
+   * its own: there DPS's word that the group's verified CA signed it is what there is. */
+  if (self->onboarding_expected->len > 0 && !thumbprint_expected (self, signing))
+    return CHECK_FAILED ("The onboarding certificate (SHA-256 %s) was signed by a CA (SHA-256 "
+                         "%s) that is not a signing certificate of the enrollment group “%s”",
+                         self->onboarding_fingerprint, signing, self->onboarding_group);
+  return NULL;
+}
+
+/* What a refused X.509 onboarding means, for the run's error (DPS over MQTT says only "not
+ * authorized"): NULL for a symmetric-key onboarding. */
+static char *
+onboarding_refusal (CbProvisioningRun *self)
+{
+  g_autoptr(GString) expected = NULL;
+
+  if (!self->onboarding_x509)
+    return NULL;
+  if (self->onboarding_group != NULL)
+    return g_strdup_printf (". The device presented its X.509 onboarding certificate, and DPS did "
+                            "not accept it: no verified signing CA of an enrollment group (the "
+                            "station's is “%s”) issued it, or its group is disabled",
+                            self->onboarding_group);
+
+  expected = g_string_new (NULL);
+  for (guint i = 0; i < self->onboarding_expected->len; i++)
+    {
+      g_autofree char *fingerprint = colon_hex (g_ptr_array_index (self->onboarding_expected, i));
+
+      g_string_append_printf (expected, "%s%s", i > 0 ? " or " : "", fingerprint);
+    }
+  return g_strdup_printf (". The device presented its X.509 onboarding certificate, and DPS did "
+                          "not accept it for the individual enrollment “%s”, which holds the "
+                          "certificate SHA-256 %s (or the enrollment is disabled)",
+                          self->registration_id, expected->len > 0 ? expected->str : "?");
+}
+
+static void
+registration_state_cb (GObject      *object,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(CbProvisioningRun) self = user_data;
+  g_autoptr(JsonObject) state = NULL;
+  GError *error = NULL;
+
+  state = cb_dps_service_client_get_registration_state_finish (CB_DPS_SERVICE_CLIENT (object),
+                                                               result, &error);
+  if (state == NULL)
+    {
+      g_prefix_error (&error, "DPS's registration state of %s cannot be read: ",
+                      self->registration_id);
+      cb_provisioning_run_step_error (self, error);
+      return;
+    }
+
+  if ((error = check_registration_state (self, state)) != NULL)
+    {
+      cb_provisioning_run_step_error (self, error);
+      return;
+    }
+  read_staging (self);
 }
 
 static gboolean
@@ -192,16 +389,29 @@ device_status_cb (GObject      *object,
       if (status->sha256 != NULL)
         g_object_set_data_full (G_OBJECT (self), "cb-device-sha", g_bytes_ref (status->sha256),
                                 (GDestroyNotify) g_bytes_unref);
-      cb_device_driver_read_chain_async (self->driver, CB_DEVICE_SLOT_STAGING, self->cancellable,
-                                         device_staging_cb, g_object_ref (self));
+      /* An X.509 onboarding is checked against its enrollment before the chain is even read:
+       * a mismatch leaves the device's certificates as they were. */
+      if (self->onboarding_x509)
+        cb_dps_service_client_get_registration_state_async (self->config->dps_service,
+                                                            self->registration_id,
+                                                            self->cancellable,
+                                                            registration_state_cb,
+                                                            g_object_ref (self));
+      else
+        read_staging (self);
       return;
     }
 
   if (g_strcmp0 (status->state, "failed") == 0)
     {
+      g_autofree char *x509_cause = onboarding_refusal (self);
+
       cb_provisioning_run_step_error (self, g_error_new (CB_RUN_ERROR, CB_RUN_ERROR_SERVICE,
-                                                         "The device's own DPS registration failed: %s",
-                                                         status->error ? status->error : "no reason given"));
+                                                         "The device's own DPS registration "
+                                                         "failed: %s%s",
+                                                         status->error ? status->error
+                                                                       : "no reason given",
+                                                         x509_cause != NULL ? x509_cause : ""));
       return;
     }
 
@@ -264,35 +474,35 @@ device_config_cb (GObject      *object,
                                        g_object_ref (self));
 }
 
-void
-cb_provisioning_run_do_register (CbProvisioningRun *self)
+/* Hands the device its DPS configuration: the key derived from the group's for a symmetric-key
+ * onboarding, none for an X.509 one (the device has its own onboarding certificate and key,
+ * which the station never holds). */
+static void
+device_configure (CbProvisioningRun *self)
 {
   CbProfile *profile = self->config->profile;
+  g_autofree char *endpoint = NULL;
+  char *device_key = NULL;
   GError *error = NULL;
 
-  if (self->config->group_key == NULL)
+  /* The device registers over MQTT as the CSR-capable SDKs do (HTTPS when the station's
+   * DPS transport is set to it). */
+  endpoint = self->config->dps != NULL
+    ? cb_dps_client_dup_device_endpoint (self->config->dps, &error)
+    : g_strdup (cb_profile_get_dps_global_endpoint (profile));
+  if (endpoint == NULL && error != NULL)
     {
-      cb_provisioning_run_step_error (self, g_error_new (CB_RUN_ERROR, CB_RUN_ERROR_CONFIG,
-                                                         "No enrollment group key is set for profile “%s”",
-                                                         cb_profile_get_name (profile)));
+      cb_provisioning_run_step_error (self, error);
       return;
     }
 
-  /* A device that cannot register itself is registered by the station with its CSR. */
-  if (self->config->mode == CB_REGISTRATION_MODE_DEVICE &&
-      cb_device_driver_has_capability (self->driver, CB_DEVICE_CAP_DPS_SELF_REGISTER))
+  if (!self->onboarding_x509)
     {
-      g_autofree char *endpoint = NULL;
-      char *device_key;
-
-      /* The device registers over MQTT as the CSR-capable SDKs do (HTTPS when the station's
-       * DPS transport is set to it). */
-      endpoint = self->config->dps != NULL
-        ? cb_dps_client_dup_device_endpoint (self->config->dps, &error)
-        : g_strdup (cb_profile_get_dps_global_endpoint (profile));
-      if (endpoint == NULL && error != NULL)
+      if (self->config->group_key == NULL)
         {
-          cb_provisioning_run_step_error (self, error);
+          cb_provisioning_run_step_error (self, g_error_new (CB_RUN_ERROR, CB_RUN_ERROR_CONFIG,
+                                                             "No enrollment group key is set for profile “%s”",
+                                                             cb_profile_get_name (profile)));
           return;
         }
       device_key = cb_sas_derive_device_key (self->config->group_key, self->registration_id,
@@ -302,13 +512,122 @@ cb_provisioning_run_do_register (CbProvisioningRun *self)
           cb_provisioning_run_step_error (self, error);
           return;
         }
+    }
 
-      g_object_set_data (G_OBJECT (self), "cb-device-sha", NULL);
-      cb_device_driver_dps_configure_async (self->driver, cb_profile_get_dps_id_scope (profile),
-                                            self->registration_id, device_key, endpoint,
-                                            cb_profile_get_pinned_ca_file (profile),
-                                            self->cancellable, device_config_cb, g_object_ref (self));
-      cb_wipe_string (&device_key);
+  g_object_set_data (G_OBJECT (self), "cb-device-sha", NULL);
+  cb_device_driver_dps_configure_async (self->driver, cb_profile_get_dps_id_scope (profile),
+                                        self->registration_id,
+                                        device_key != NULL ? device_key : "", endpoint,
+                                        cb_profile_get_pinned_ca_file (profile),
+                                        self->cancellable, device_config_cb, g_object_ref (self));
+  cb_wipe_string (&device_key);
+}
+
+/* The run's choice when the enrollment cannot be read: the group key when there is one. */
+static void
+onboarding_unknown (CbProvisioningRun *self,
+                    GError            *error)   /* (transfer full) */
+{
+  if (self->config->group_key == NULL || cb_provisioning_run_error_is_cancelled (error))
+    {
+      g_prefix_error (&error, "Whether %s onboards with X.509 cannot be told (its enrollment "
+                      "cannot be read): ", self->registration_id);
+      cb_provisioning_run_step_error (self, error);
+      return;
+    }
+  g_message ("The enrollment of %s cannot be read (%s): it onboards with the group's key",
+             self->registration_id, error->message);
+  g_error_free (error);
+  onboarding_decided (self);
+}
+
+static void
+onboarding_group_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(CbProvisioningRun) self = user_data;
+  g_autoptr(JsonObject) group = NULL;
+  GError *error = NULL;
+
+  group = cb_dps_service_client_enrollment_finish (CB_DPS_SERVICE_CLIENT (object), result, &error);
+  if (group == NULL && !g_error_matches (error, CB_API_ERROR, CB_API_ERROR_NOT_FOUND))
+    {
+      onboarding_unknown (self, error);
+      return;
+    }
+  g_clear_error (&error);
+
+  if (group != NULL && cb_dps_enrollment_is_x509 (group))
+    {
+      JsonObject *x509 = object_at (object_at (group, "attestation"), "x509");
+
+      self->onboarding_x509 = TRUE;
+      self->onboarding_group =
+        g_strdup (cb_profile_get_enrollment_group_id (self->config->profile));
+      self->onboarding_expected = slot_thumbprints (object_at (x509, "signingCertificates"));
+    }
+  onboarding_decided (self);
+}
+
+static void
+onboarding_individual_cb (GObject      *object,
+                          GAsyncResult *result,
+                          gpointer      user_data)
+{
+  g_autoptr(CbProvisioningRun) self = user_data;
+  g_autoptr(JsonObject) individual = NULL;
+  const char *group_id = cb_profile_get_enrollment_group_id (self->config->profile);
+  GError *error = NULL;
+
+  individual = cb_dps_service_client_enrollment_finish (CB_DPS_SERVICE_CLIENT (object), result,
+                                                        &error);
+  if (individual != NULL)
+    {
+      /* An individual enrollment decides for its device, whatever the group. */
+      if (g_strcmp0 (cb_dps_enrollment_get_attestation_type (individual), "x509") == 0)
+        {
+          JsonObject *x509 = object_at (object_at (individual, "attestation"), "x509");
+
+          self->onboarding_x509 = TRUE;
+          self->onboarding_expected = slot_thumbprints (object_at (x509, "clientCertificates"));
+        }
+      onboarding_decided (self);
+      return;
+    }
+  if (!g_error_matches (error, CB_API_ERROR, CB_API_ERROR_NOT_FOUND))
+    {
+      onboarding_unknown (self, error);
+      return;
+    }
+  g_clear_error (&error);
+
+  if (group_id == NULL || *group_id == '\0')
+    {
+      onboarding_decided (self);
+      return;
+    }
+  cb_dps_service_client_get_async (self->config->dps_service, CB_DPS_ENROLLMENT_GROUP, group_id,
+                                   self->cancellable, onboarding_group_cb, g_object_ref (self));
+}
+
+gboolean
+cb_provisioning_run_device_registers (CbProvisioningRun *self)
+{
+  return (self->config->mode == CB_REGISTRATION_MODE_DEVICE || self->onboarding_x509) &&
+         cb_device_driver_has_capability (self->driver, CB_DEVICE_CAP_DPS_SELF_REGISTER);
+}
+
+static void
+station_register (CbProvisioningRun *self)
+{
+  CbProfile *profile = self->config->profile;
+
+  if (self->config->group_key == NULL)
+    {
+      cb_provisioning_run_step_error (self, g_error_new (CB_RUN_ERROR, CB_RUN_ERROR_CONFIG,
+                                                         "No enrollment group key is set for profile “%s”",
+                                                         cb_profile_get_name (profile)));
       return;
     }
 
@@ -322,4 +641,41 @@ cb_provisioning_run_do_register (CbProvisioningRun *self)
   cb_dps_client_register_async (self->config->dps, self->registration_id, self->config->group_key,
                                 CB_DPS_KEY_ENROLLMENT_GROUP, self->csr_der, NULL,
                                 self->cancellable, register_cb, g_object_ref (self));
+}
+
+/* The onboarding is decided: the device registers itself (a device-registration station, or
+ * an X.509 enrollment, which only the device can attest), else the station registers it. */
+static void
+onboarding_decided (CbProvisioningRun *self)
+{
+  if (cb_provisioning_run_device_registers (self))
+    device_configure (self);
+  else
+    station_register (self);
+}
+
+void
+cb_provisioning_run_do_register (CbProvisioningRun *self)
+{
+  /* A device that cannot register itself is registered by the station with its CSR. */
+  if (cb_device_driver_has_capability (self->driver, CB_DEVICE_CAP_DPS_SELF_REGISTER))
+    {
+      /* Which onboarding: the enrollment decides (an X.509 individual enrollment of the
+       * registration id, else an X.509 station group), read again on every attempt. */
+      self->onboarding_x509 = FALSE;
+      g_clear_pointer (&self->onboarding_group, g_free);
+      g_clear_pointer (&self->onboarding_expected, g_ptr_array_unref);
+      g_clear_pointer (&self->onboarding_fingerprint, g_free);
+      if (self->config->dps_service == NULL)
+        {
+          onboarding_decided (self);
+          return;
+        }
+      cb_dps_service_client_get_async (self->config->dps_service, CB_DPS_ENROLLMENT_INDIVIDUAL,
+                                       self->registration_id, self->cancellable,
+                                       onboarding_individual_cb, g_object_ref (self));
+      return;
+    }
+
+  station_register (self);
 }

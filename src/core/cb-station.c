@@ -586,6 +586,7 @@ config_key_cb (GObject      *object,
 
   config = cb_provisioning_config_new (profile);
   cb_provisioning_config_set_dps_client (config, cb_context_get_dps (context));
+  cb_provisioning_config_set_dps_service_client (config, cb_context_get_dps_service (context));
   if (cb_context_get_state (context) == CB_CONTEXT_STATE_READY)
     cb_provisioning_config_set_adr_client (config, cb_context_get_adr (context));
   cb_provisioning_config_set_enrollment_group_key (config, key);

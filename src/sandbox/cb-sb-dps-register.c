@@ -701,6 +701,7 @@ cb_sb_dps_register (CbSandbox        *self,
                     CbSbEnrollment   *enrollment,
                     const char       *registration_id,
                     JsonNode         *body,
+                    const char       *x509_info,
                     const CbSbFault  *fault,
                     GError          **error)
 {
@@ -733,6 +734,7 @@ cb_sb_dps_register (CbSandbox        *self,
   op->registration_created = previous != NULL ? previous->registration_created : now;
   op->etag = cb_sb_dps_new_etag ();
   op->enrollment_group_id = enrollment->is_group ? g_strdup (enrollment->id) : NULL;
+  op->x509 = g_strdup (x509_info);
 
   /* One transaction for the whole registration: the registry device, the leaf, the hub
    * identity and the operation commit together (one WAL commit, not one per write). */

@@ -67,6 +67,7 @@ CbSbDpsOperation *cb_sb_dps_register           (CbSandbox        *self,
                                                 CbSbEnrollment   *enrollment,
                                                 const char       *registration_id,
                                                 JsonNode         *body,
+                                                const char       *x509_info,
                                                 const CbSbFault  *fault,
                                                 GError          **error);
 

@@ -54,6 +54,7 @@ static const char dps_schema[] =
   "  operation_id TEXT,"
   "  created INTEGER NOT NULL,"
   "  updated INTEGER NOT NULL,"
+  "  x509 TEXT,"
   "  PRIMARY KEY (dps, registration_id)) STRICT;"
   "CREATE TABLE IF NOT EXISTS dps_operations ("
   "  operation_id TEXT PRIMARY KEY,"
@@ -70,7 +71,8 @@ static const char dps_schema[] =
   "  chain TEXT,"
   "  registration_created INTEGER NOT NULL,"
   "  etag TEXT NOT NULL,"
-  "  updated INTEGER NOT NULL) STRICT;";
+  "  updated INTEGER NOT NULL,"
+  "  x509 TEXT) STRICT;";
 
 /* ---- Small helpers --------------------------------------------------------------------- */
 
@@ -111,11 +113,50 @@ cb_sb_dps_new_etag (void)
   return g_base64_encode ((const guchar *) quoted, strlen (quoted));
 }
 
+/* Whether table has column (a sandbox folder made before the column came has not). */
+static gboolean
+has_column (CbSandbox  *self,
+            const char *table,
+            const char *column)
+{
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self,
+      "SELECT 1 FROM pragma_table_info (?) WHERE name = ?");
+  gboolean found;
+
+  bind_text (stmt, 1, table);
+  bind_text (stmt, 2, column);
+  found = sqlite3_step (stmt) == SQLITE_ROW;
+  sqlite3_reset (stmt);
+  return found;
+}
+
+/* The migrations of a store made by an older sandbox: columns added since, each NULL in the
+ * rows that were there (a registration by SAS, as every older one was). */
+static gboolean
+migrate (CbSandbox  *self,
+         GError    **error)
+{
+  static const char * const tables[] = { "dps_registrations", "dps_operations" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (tables); i++)
+    {
+      g_autofree char *sql = NULL;
+
+      if (has_column (self, tables[i], "x509"))
+        continue;
+      sql = g_strdup_printf ("ALTER TABLE %s ADD COLUMN x509 TEXT", tables[i]);
+      if (!cb_sb_exec (self, sql, error))
+        return FALSE;
+      g_message ("Sandbox store: added %s.x509 (X.509 registration state)", tables[i]);
+    }
+  return TRUE;
+}
+
 gboolean
 cb_sb_dps_store_init (CbSandbox  *self,
                       GError    **error)
 {
-  return cb_sb_exec (self, dps_schema, error);
+  return cb_sb_exec (self, dps_schema, error) && migrate (self, error);
 }
 
 /* ---- DPS instances --------------------------------------------------------------------- */
@@ -339,6 +380,7 @@ cb_sb_dps_operation_free (CbSbDpsOperation *op)
   g_free (op->enrollment_group_id);
   g_free (op->error_message);
   g_free (op->chain);
+  g_free (op->x509);
   g_free (op->etag);
   g_free (op);
 }
@@ -351,8 +393,8 @@ cb_sb_dps_operation_load (CbSandbox  *self,
 {
   g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self,
       "SELECT operation_id, registration_id, started, status, substatus, device_id, assigned_hub, "
-      "enrollment_group_id, error_code, error_message, chain, registration_created, etag, updated "
-      "FROM dps_operations WHERE operation_id = ? AND dps = ? AND registration_id = ?");
+      "enrollment_group_id, error_code, error_message, chain, registration_created, etag, updated, "
+      "x509 FROM dps_operations WHERE operation_id = ? AND dps = ? AND registration_id = ?");
   CbSbDpsOperation *op = NULL;
 
   bind_text (stmt, 1, operation_id);
@@ -375,6 +417,7 @@ cb_sb_dps_operation_load (CbSandbox  *self,
       op->registration_created = sqlite3_column_int64 (stmt, 11);
       op->etag = cb_sb_column_dup (stmt, 12);
       op->updated = sqlite3_column_int64 (stmt, 13);
+      op->x509 = cb_sb_column_dup (stmt, 14);
     }
   sqlite3_reset (stmt);
 
@@ -390,7 +433,8 @@ cb_sb_dps_operation_save (CbSandbox   *self,
   g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self,
       "INSERT OR REPLACE INTO dps_operations (operation_id, dps, registration_id, started, status, "
       "substatus, device_id, assigned_hub, enrollment_group_id, error_code, error_message, chain, "
-      "registration_created, etag, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      "registration_created, etag, updated, x509) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 
   bind_text (stmt, 1, op->operation_id);
   bind_text (stmt, 2, dps);
@@ -410,6 +454,7 @@ cb_sb_dps_operation_save (CbSandbox   *self,
   sqlite3_bind_int64 (stmt, 13, op->registration_created);
   bind_text (stmt, 14, op->etag);
   sqlite3_bind_int64 (stmt, 15, op->updated);
+  bind_text (stmt, 16, op->x509);
 
   return step_done (self, stmt, error);
 }
@@ -425,7 +470,7 @@ cb_sb_dps_registration_save (CbSandbox   *self,
   g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self,
       "INSERT OR REPLACE INTO dps_registrations (dps, registration_id, device_id, assigned_hub, "
       "enrollment_group_id, status, substatus, error_code, error_message, etag, operation_id, "
-      "created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      "created, updated, x509) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 
   bind_text (stmt, 1, dps);
   bind_text (stmt, 2, op->registration_id);
@@ -443,6 +488,7 @@ cb_sb_dps_registration_save (CbSandbox   *self,
   bind_text (stmt, 11, op->operation_id);
   sqlite3_bind_int64 (stmt, 12, op->registration_created);
   sqlite3_bind_int64 (stmt, 13, op->updated);
+  bind_text (stmt, 14, op->x509);
 
   return step_done (self, stmt, error);
 }
@@ -456,7 +502,7 @@ cb_sb_dps_registration_load (CbSandbox  *self,
   g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self,
       "SELECT r.registration_id, r.device_id, r.assigned_hub, r.enrollment_group_id, r.status, "
       "r.substatus, r.error_code, r.error_message, r.etag, r.operation_id, r.created, r.updated, "
-      "o.started FROM dps_registrations r LEFT JOIN dps_operations o "
+      "o.started, r.x509 FROM dps_registrations r LEFT JOIN dps_operations o "
       "ON o.operation_id = r.operation_id WHERE r.dps = ? AND r.registration_id = ?");
   CbSbDpsOperation *op = NULL;
 
@@ -478,6 +524,7 @@ cb_sb_dps_registration_load (CbSandbox  *self,
       op->registration_created = sqlite3_column_int64 (stmt, 10);
       op->updated = sqlite3_column_int64 (stmt, 11);
       op->started = sqlite3_column_int64 (stmt, 12);
+      op->x509 = cb_sb_column_dup (stmt, 13);
     }
   sqlite3_reset (stmt);
 
@@ -515,6 +562,7 @@ cb_sb_dps_add_registration_state (JsonBuilder *b,
 {
   g_autofree char *created = cb_time_format_precise (op->registration_created);
   g_autofree char *updated = cb_time_format_precise (op->updated);
+  g_autoptr(JsonObject) x509 = NULL;
   gboolean assigned = g_strcmp0 (status, "assigned") == 0;
 
   json_builder_begin_object (b);
@@ -548,12 +596,27 @@ cb_sb_dps_add_registration_state (JsonBuilder *b,
   json_builder_set_member_name (b, "etag");
   json_builder_add_string_value (b, op->etag);
 
-  json_builder_set_member_name (b, "symmetricKey");
+  /* X509RegistrationResult for a device that attested with its certificate, else
+   * SymmetricKeyRegistrationResult (device.json of the DPS device API). */
+  x509 = op->x509 != NULL ? cb_sb_json_object_from_text (op->x509) : NULL;
+  json_builder_set_member_name (b, x509 != NULL ? "x509" : "symmetricKey");
   json_builder_begin_object (b);
+  if (x509 != NULL && json_object_has_member (x509, "certificateInfo"))
+    {
+      json_builder_set_member_name (b, "certificateInfo");
+      json_builder_add_value (b, json_node_copy (json_object_get_member (x509, "certificateInfo")));
+    }
   if (op->enrollment_group_id != NULL)
     {
       json_builder_set_member_name (b, "enrollmentGroupId");
       json_builder_add_string_value (b, op->enrollment_group_id);
+    }
+  if (x509 != NULL && json_object_has_member (x509, "signingCertificateInfo"))
+    {
+      JsonNode *signing = json_object_get_member (x509, "signingCertificateInfo");
+
+      json_builder_set_member_name (b, "signingCertificateInfo");
+      json_builder_add_value (b, json_node_copy (signing));
     }
   json_builder_end_object (b);
 

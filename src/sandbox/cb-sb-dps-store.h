@@ -11,7 +11,8 @@
 
 G_BEGIN_DECLS
 
-/* Creates the tables. */
+/* Creates the tables, and brings an older sandbox's up to date (the registrations' and
+ * operations' x509 column, added for X.509 attestation). */
 gboolean      cb_sb_dps_store_init              (CbSandbox   *self,
                                                  GError     **error);
 
@@ -94,6 +95,9 @@ typedef struct
   int     error_code;            /* 0: none */
   char   *error_message;
   char   *chain;                 /* JSON array text, or NULL */
+  char   *x509;                  /* the presented certificate's X509RegistrationResult parts as
+                                  * JSON text (cb_sb_dps_x509_registration_info()); NULL for a
+                                  * registration by SAS */
   gint64  registration_created;
   char   *etag;
   gint64  updated;

@@ -166,10 +166,10 @@ chain_leads_to (GPtrArray     *chain,
   return FALSE;
 }
 
-/* What a group's CAs say of chain: TRUE when one of them issued it and counts; else why not
- * (appended to problems). */
-static gboolean
-group_issued (CbSandbox       *self,
+/* What a group's CAs say of chain: the one of them that issued it and counts (transfer full);
+ * else NULL, and why not appended to problems. */
+static CbCertificate *
+group_issuer (CbSandbox       *self,
               CbSbDpsInstance *dps,
               CbSbEnrollment  *group,
               GPtrArray       *chain,
@@ -186,7 +186,7 @@ group_issued (CbSandbox       *self,
         cb_sb_json_member_string (cb_sb_json_member_object (signing, slots[i]), "certificate"));
 
       if (ca != NULL && chain_leads_to (chain, ca, now))
-        return TRUE;
+        return g_steal_pointer (&ca);
     }
 
   for (guint i = 0; i < references->len; i++)
@@ -202,13 +202,25 @@ group_issued (CbSandbox       *self,
       else if (ca != NULL && chain_leads_to (chain, ca, now))
         {
           if (stored->verified)
-            return TRUE;
+            return g_steal_pointer (&ca);
           g_string_append_printf (problems, "; the CA certificate '%s' of the enrollment group "
                                   "'%s' issued it but is not verified (prove possession of its "
                                   "key: generateVerificationCode, then verify)", name, group->id);
         }
     }
-  return FALSE;
+  return NULL;
+}
+
+static gboolean
+group_issued (CbSandbox       *self,
+              CbSbDpsInstance *dps,
+              CbSbEnrollment  *group,
+              GPtrArray       *chain,
+              GString         *problems)
+{
+  g_autoptr(CbCertificate) ca = group_issuer (self, dps, group, chain, problems);
+
+  return ca != NULL;
 }
 
 CbSbEnrollment *
@@ -265,4 +277,43 @@ cb_sb_dps_x509_find_enrollment (CbSandbox       *self,
                                "registration id and no enrollment group's verified signing CA "
                                "issued the certificate%s", problems->str);
   return found;
+}
+
+char *
+cb_sb_dps_x509_registration_info (CbSandbox       *self,
+                                  CbSbDpsInstance *dps,
+                                  CbSbEnrollment  *enrollment,
+                                  GTlsCertificate *peer)
+{
+  g_autoptr(GPtrArray) chain = NULL;
+  g_autoptr(CbCertificate) signing = NULL;
+  g_autoptr(JsonBuilder) b = NULL;
+  g_autoptr(JsonNode) root = NULL;
+
+  if (peer == NULL)
+    return NULL;
+  chain = cb_sb_dps_x509_chain_from_tls (peer);
+  if (chain->len == 0)
+    return NULL;
+
+  /* The CA that counted when the device was let in: the same lookup, asked again. */
+  if (enrollment->is_group)
+    {
+      g_autoptr(GString) ignored = g_string_new (NULL);
+
+      signing = group_issuer (self, dps, enrollment, chain, ignored);
+    }
+
+  b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "certificateInfo");
+  cb_sb_dps_x509_add_certificate_info (b, g_ptr_array_index (chain, 0));
+  if (signing != NULL)
+    {
+      json_builder_set_member_name (b, "signingCertificateInfo");
+      cb_sb_dps_x509_add_certificate_info (b, signing);
+    }
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  return json_to_string (root, FALSE);
 }

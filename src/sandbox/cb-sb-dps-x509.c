@@ -127,6 +127,35 @@ thumbprint (const char *fingerprint)
   return g_string_free (s, FALSE);
 }
 
+void
+cb_sb_dps_x509_add_certificate_info (JsonBuilder   *b,
+                                     CbCertificate *cert)
+{
+  g_autofree char *sha1 = thumbprint (cb_certificate_get_sha1_fingerprint (cert));
+  g_autofree char *sha256 = thumbprint (cb_certificate_get_sha256_fingerprint (cert));
+  g_autofree char *not_before = cb_time_format_fixed (cb_certificate_get_not_before (cert));
+  g_autofree char *not_after = cb_time_format_fixed (cb_certificate_get_not_after (cert));
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "subjectName");
+  json_builder_add_string_value (b, cb_certificate_get_subject (cert));
+  json_builder_set_member_name (b, "sha1Thumbprint");
+  json_builder_add_string_value (b, sha1);
+  json_builder_set_member_name (b, "sha256Thumbprint");
+  json_builder_add_string_value (b, sha256);
+  json_builder_set_member_name (b, "issuerName");
+  json_builder_add_string_value (b, cb_certificate_get_issuer (cert));
+  json_builder_set_member_name (b, "notBeforeUtc");
+  json_builder_add_string_value (b, not_before);
+  json_builder_set_member_name (b, "notAfterUtc");
+  json_builder_add_string_value (b, not_after);
+  json_builder_set_member_name (b, "serialNumber");
+  json_builder_add_string_value (b, cb_certificate_get_serial (cert));
+  json_builder_set_member_name (b, "version");
+  json_builder_add_int_value (b, 3);
+  json_builder_end_object (b);
+}
+
 /* member: {"primary": {"info": …}, "secondary": …}, what the service read from each
  * certificate of slots (not the certificate). */
 static void
@@ -139,39 +168,13 @@ add_certificates_info (JsonBuilder *b,
   for (guint i = 0; i < G_N_ELEMENTS (slots); i++)
     {
       g_autoptr(CbCertificate) cert = slot_certificate (certificates, slots[i]);
-      g_autofree char *sha1 = NULL;
-      g_autofree char *sha256 = NULL;
-      g_autofree char *not_before = NULL;
-      g_autofree char *not_after = NULL;
 
       if (cert == NULL)
         continue;
-      sha1 = thumbprint (cb_certificate_get_sha1_fingerprint (cert));
-      sha256 = thumbprint (cb_certificate_get_sha256_fingerprint (cert));
-      not_before = cb_time_format_fixed (cb_certificate_get_not_before (cert));
-      not_after = cb_time_format_fixed (cb_certificate_get_not_after (cert));
-
       json_builder_set_member_name (b, slots[i]);
       json_builder_begin_object (b);
       json_builder_set_member_name (b, "info");
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "subjectName");
-      json_builder_add_string_value (b, cb_certificate_get_subject (cert));
-      json_builder_set_member_name (b, "sha1Thumbprint");
-      json_builder_add_string_value (b, sha1);
-      json_builder_set_member_name (b, "sha256Thumbprint");
-      json_builder_add_string_value (b, sha256);
-      json_builder_set_member_name (b, "issuerName");
-      json_builder_add_string_value (b, cb_certificate_get_issuer (cert));
-      json_builder_set_member_name (b, "notBeforeUtc");
-      json_builder_add_string_value (b, not_before);
-      json_builder_set_member_name (b, "notAfterUtc");
-      json_builder_add_string_value (b, not_after);
-      json_builder_set_member_name (b, "serialNumber");
-      json_builder_add_string_value (b, cb_certificate_get_serial (cert));
-      json_builder_set_member_name (b, "version");
-      json_builder_add_int_value (b, 3);
-      json_builder_end_object (b);
+      cb_sb_dps_x509_add_certificate_info (b, cert);
       json_builder_end_object (b);
     }
   json_builder_end_object (b);

@@ -25,6 +25,11 @@ gboolean        cb_sb_dps_x509_is_x509            (CbSbEnrollment    *e);
 /* Adds "attestation" for an X.509 enrollment as the service API shows it. */
 void            cb_sb_dps_x509_add_attestation    (JsonBuilder       *b,
                                                    CbSbEnrollment    *e);
+/* One certificate as DPS describes it (X509CertificateInfo: subjectName, sha1Thumbprint,
+ * sha256Thumbprint, issuerName, notBeforeUtc, notAfterUtc, serialNumber, version), as an
+ * object value (the member name is the caller's). */
+void            cb_sb_dps_x509_add_certificate_info (JsonBuilder     *b,
+                                                     CbCertificate   *cert);
 /* Whether presented is e's primary or secondary certificate (the same DER). */
 gboolean        cb_sb_dps_x509_matches            (CbSbEnrollment    *e,
                                                    CbCertificate     *presented);
@@ -54,5 +59,15 @@ CbSbEnrollment *cb_sb_dps_x509_find_enrollment         (CbSandbox       *self,
                                                         const char      *registration_id,
                                                         GPtrArray       *chain,
                                                         char           **reason);
+
+/* What a registration by certificate keeps for its registration state's "x509"
+ * (X509RegistrationResult, device.json of the DPS device API): {"certificateInfo": the leaf
+ * the device presented, "signingCertificateInfo": the group's signing CA that issued it (a
+ * group's registration only)} as JSON text (transfer full); NULL when peer is NULL. The
+ * enrollmentGroupId is the registration's own. */
+char           *cb_sb_dps_x509_registration_info       (CbSandbox       *self,
+                                                        CbSbDpsInstance *dps,
+                                                        CbSbEnrollment  *enrollment,
+                                                        GTlsCertificate *peer);
 
 G_END_DECLS

@@ -23,6 +23,7 @@
 
 #include "cb-json-limits.h"
 #include "cb-sb-dps-register.h"
+#include "cb-sb-dps-x509.h"
 #include "cb-sb-faults.h"
 #include "cb-sb-mqtt-dps.h"
 #include "cb-sb-mqtt-response.h"
@@ -332,6 +333,7 @@ handle_register (CbSbMqttConn    *c,
   g_autoptr(JsonNode) body = NULL;
   g_autoptr(JsonNode) answer = NULL;
   g_autoptr(GError) error = NULL;
+  g_autofree char *x509_info = NULL;
   gsize len = payload != NULL ? g_bytes_get_size (payload) : 0;
   const char *data = payload != NULL ? g_bytes_get_data (payload, NULL) : "";
 
@@ -354,8 +356,12 @@ handle_register (CbSbMqttConn    *c,
       return;
     }
 
-  if (!(op = cb_sb_dps_register (c->sandbox, dps, enrollment, s->registration_id, body, fault,
-                                 &error)))
+  /* A session let in by its certificate keeps it for the registration state (s->sas NULL). */
+  x509_info = s->sas == NULL ? cb_sb_dps_x509_registration_info (c->sandbox, dps, enrollment,
+                                                                 s->peer)
+                             : NULL;
+  if (!(op = cb_sb_dps_register (c->sandbox, dps, enrollment, s->registration_id, body,
+                                 x509_info, fault, &error)))
     {
       respond_error (c, rid, error, 0);
       return;

@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include "cb-sb-dps-register.h"
+#include "cb-sb-dps-x509.h"
 #include "cb-sb-listener.h"
 #include "cb-sb-request.h"
 #include "cb-sb-routes-dps-device.h"
@@ -80,6 +81,7 @@ handle_register (CbSbRequest *req)
   g_autoptr(GError) error = NULL;
   g_autofree char *path = NULL;
   g_autofree char *location = NULL;
+  g_autofree char *x509_info = NULL;
 
   if (!(enrollment = begin_device_request (req, &dps)))
     return;
@@ -87,7 +89,11 @@ handle_register (CbSbRequest *req)
   if (!(body = cb_sb_json_body (req, FALSE)))
     return;
 
-  if (!(op = cb_sb_dps_register (req->sandbox, dps, enrollment, registration_id, body,
+  x509_info = cb_sb_header (req, "Authorization") == NULL && req->msg != NULL
+              ? cb_sb_dps_x509_registration_info (req->sandbox, dps, enrollment,
+                                                  cb_sb_listener_get_peer_certificate (req->msg))
+              : NULL;
+  if (!(op = cb_sb_dps_register (req->sandbox, dps, enrollment, registration_id, body, x509_info,
                                  req->fault, &error)))
     {
       reply_dps_error (req, error);
