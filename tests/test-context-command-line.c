@@ -344,6 +344,103 @@ test_discover_cancelled (Fixture       *f,
   g_assert_null (profile);
 }
 
+/* The process's default proxy resolver, ranked above GIO's modules: it counts the lookups it
+ * is asked and answers "direct", so a session that consults the system's proxy settings shows. */
+typedef struct
+{
+  GObject parent_instance;
+} CountingProxyResolver;
+
+typedef GObjectClass CountingProxyResolverClass;
+
+static guint n_proxy_lookups;
+
+static void counting_proxy_resolver_iface_init (GProxyResolverInterface *iface);
+GType counting_proxy_resolver_get_type (void);
+
+G_DEFINE_TYPE_WITH_CODE (CountingProxyResolver, counting_proxy_resolver, G_TYPE_OBJECT,
+                         G_IMPLEMENT_INTERFACE (G_TYPE_PROXY_RESOLVER,
+                                                counting_proxy_resolver_iface_init))
+
+static gboolean
+counting_proxy_resolver_is_supported (GProxyResolver *resolver)
+{
+  return TRUE;
+}
+
+static char **
+counting_proxy_resolver_lookup (GProxyResolver  *resolver,
+                                const char      *uri,
+                                GCancellable    *cancellable,
+                                GError         **error)
+{
+  char *direct[] = { (char *) "direct://", NULL };
+
+  g_atomic_int_inc (&n_proxy_lookups);
+  return g_strdupv (direct);
+}
+
+static void
+counting_proxy_resolver_lookup_async (GProxyResolver      *resolver,
+                                      const char          *uri,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (resolver, cancellable, callback, user_data);
+
+  g_task_return_pointer (task, counting_proxy_resolver_lookup (resolver, uri, NULL, NULL),
+                         (GDestroyNotify) g_strfreev);
+}
+
+static char **
+counting_proxy_resolver_lookup_finish (GProxyResolver  *resolver,
+                                       GAsyncResult    *result,
+                                       GError         **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+counting_proxy_resolver_iface_init (GProxyResolverInterface *iface)
+{
+  iface->is_supported = counting_proxy_resolver_is_supported;
+  iface->lookup = counting_proxy_resolver_lookup;
+  iface->lookup_async = counting_proxy_resolver_lookup_async;
+  iface->lookup_finish = counting_proxy_resolver_lookup_finish;
+}
+
+static void
+counting_proxy_resolver_class_init (CountingProxyResolverClass *klass)
+{
+}
+
+static void
+counting_proxy_resolver_init (CountingProxyResolver *self)
+{
+}
+
+/* The sandbox answers on loopback: asking the system's proxy resolver first would load GIO's
+ * proxy modules (GNOME settings through dconf, libproxy and its lookup thread) before the
+ * process's first connection, for a URL no proxy serves. */
+static void
+test_discover_no_proxy (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(CbProfile) profile = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* Ours is the default, or the test proves nothing. */
+  g_assert_true (G_TYPE_CHECK_INSTANCE_TYPE (g_proxy_resolver_get_default (),
+                                             counting_proxy_resolver_get_type ()));
+  n_proxy_lookups = 0;
+  profile = discover (cb_sandbox_get_base_url (f->ts->sandbox), f->ts->data_dir, NULL, NULL,
+                      &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (profile);
+  g_assert_cmpuint (g_atomic_int_get (&n_proxy_lookups), ==, 0);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -352,6 +449,10 @@ main (int    argc,
   int status;
 
   g_test_init (&argc, &argv, NULL);
+  /* Before anything asks GIO for its default proxy resolver (the choice is made once). */
+  g_io_extension_point_register (G_PROXY_RESOLVER_EXTENSION_POINT_NAME);
+  g_io_extension_point_implement (G_PROXY_RESOLVER_EXTENSION_POINT_NAME,
+                                  counting_proxy_resolver_get_type (), "cb-test-counting", 1000);
   /* The sandbox station's choice is written under the user's data folder: a private one. */
   data = g_dir_make_tmp ("cb-context-data-XXXXXX", NULL);
   g_assert_nonnull (data);
@@ -371,6 +472,8 @@ main (int    argc,
               test_arm_reasons, fixture_teardown);
   g_test_add ("/cb/sandbox-discovery/named", Fixture, NULL, fixture_setup, test_discover_named,
               fixture_teardown);
+  g_test_add ("/cb/sandbox-discovery/no-proxy", Fixture, NULL, fixture_setup,
+              test_discover_no_proxy, fixture_teardown);
   g_test_add ("/cb/sandbox-discovery/none", Fixture, NULL, fixture_setup, test_discover_none,
               fixture_teardown);
   g_test_add ("/cb/sandbox-discovery/cancelled", Fixture, NULL, fixture_setup,

@@ -486,6 +486,108 @@ test_close_fails_writes (void)
   pty_clear (&pty);
 }
 
+/* A device handing over a few bytes at a time, like a UART, from its own thread. */
+typedef struct
+{
+  int   master;
+  guint chunks;
+  guint chunk_len;
+} PacedDevice;
+
+static gpointer
+paced_device_thread (gpointer user_data)
+{
+  PacedDevice *dev = user_data;
+  guint8 chunk[64];
+
+  memset (chunk, 'x', sizeof chunk);
+  for (guint i = 0; i < dev->chunks; i++)
+    {
+      gsize done = 0;
+
+      while (done < dev->chunk_len)
+        {
+          gssize n = write (dev->master, chunk + done, dev->chunk_len - done);
+
+          if (n > 0)
+            done += n;
+          else
+            g_usleep (500);
+        }
+      g_usleep (3000);
+    }
+  return NULL;
+}
+
+static guint n_polls;
+
+static gint
+counting_poll (GPollFD *fds,
+               guint    nfds,
+               gint     timeout)
+{
+  n_polls++;
+  return g_poll (fds, nfds, timeout);
+}
+
+static void
+count_delivery (CbSerialPort *port,
+                GBytes       *bytes,
+                guint        *deliveries)
+{
+  (*deliveries)++;
+}
+
+/* Each delivery is one wake-up of the loop: the port's read source does not make the main
+ * context wake itself (GLib 2.74 signals its wakeup fd when a dispatching source that cannot
+ * recurse leaves the poll set and again when it comes back, a second, empty poll each time). */
+static void
+test_no_self_wake_up (void)
+{
+  g_autoptr(CbSerialPort) port = NULL;
+  g_autoptr(GByteArray) received = g_byte_array_new ();
+  g_autoptr(GError) error = NULL;
+  PacedDevice dev = { .chunks = 40, .chunk_len = 16 };
+  GThread *thread;
+  guint deliveries = 0, polls;
+  GPollFunc old_poll;
+  gint64 deadline;
+  Pty pty;
+
+  pty_open (&pty);
+  port = cb_serial_port_open (pty.slave_path, 115200, &error);
+  g_assert_no_error (error);
+  close (pty.slave_keep);
+  pty.slave_keep = -1;
+  g_signal_connect (port, "bytes-received", G_CALLBACK (on_bytes_received), received);
+  g_signal_connect (port, "bytes-received", G_CALLBACK (count_delivery), &deliveries);
+
+  /* Settle what opening the port queued, then count from the device's first byte. */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  old_poll = g_main_context_get_poll_func (NULL);
+  g_main_context_set_poll_func (NULL, counting_poll);
+  n_polls = 0;
+  dev.master = pty.master;
+  thread = g_thread_new ("paced-device", paced_device_thread, &dev);
+
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (received->len < dev.chunks * dev.chunk_len && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  polls = n_polls;
+  g_main_context_set_poll_func (NULL, old_poll);
+  g_thread_join (thread);
+
+  g_test_message ("%u polls for %u deliveries", polls, deliveries);
+  g_assert_cmpuint (received->len, ==, dev.chunks * dev.chunk_len);
+  g_assert_cmpuint (deliveries, >, 0);
+  /* Before: two polls a delivery. A little slack for a scheduler that splits a chunk. */
+  g_assert_cmpuint (polls, <=, deliveries + deliveries / 4 + 2);
+
+  cb_serial_port_close (port);
+  pty_clear (&pty);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -499,6 +601,7 @@ main (int   argc,
   g_test_add_func ("/cb/serial-port/hangup", test_hangup);
   g_test_add_func ("/cb/serial-port/hangup-pending-write", test_hangup_pending_write);
   g_test_add_func ("/cb/serial-port/close-fails-writes", test_close_fails_writes);
+  g_test_add_func ("/cb/serial-port/no-self-wake-up", test_no_self_wake_up);
 
   return g_test_run ();
 }

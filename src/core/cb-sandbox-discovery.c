@@ -185,6 +185,10 @@ cb_sandbox_discover_async (const char          *url,
   cb_tls_lazy_database_install ();
   d->session = soup_session_new ();
   soup_session_set_tls_database (d->session, db);
+  /* Like every session to the sandbox (cb_http_client_new): no proxy. Asking the system's
+   * resolver would load GIO's proxy modules (GNOME settings through dconf, libproxy) and start
+   * libproxy's lookup thread before the process's first connection, for a URL no proxy serves. */
+  soup_session_set_proxy_resolver (d->session, NULL);
   soup_session_set_timeout (d->session, d->named ? NAMED_TIMEOUT_S : DEFAULT_TIMEOUT_S);
   soup_session_send_and_read_async (d->session, d->message, G_PRIORITY_DEFAULT, cancellable,
                                     info_cb, g_steal_pointer (&task));

@@ -49,6 +49,9 @@ struct _CbSerialPort
   GError  *close_error;
 
   ReadMinDeadline *read_min_deadline; /* gives up a read minimum the line does not meet */
+  /* The settings in force: a read minimum changes VMIN in a copy and sets it, one ioctl where
+   * a tcgetattr first would be two, a few hundred times per device. */
+  struct termios   tio;
 
   int      fd;
   guint    baud_rate;
@@ -124,10 +127,11 @@ cb_serial_port_baud_to_speed (guint baud_rate)
 }
 
 static gboolean
-configure_termios (int          fd,
-                   const char  *path,
-                   guint        baud_rate,
-                   GError     **error)
+configure_termios (int              fd,
+                   const char      *path,
+                   guint            baud_rate,
+                   struct termios  *applied,
+                   GError         **error)
 {
   struct termios tio;
   speed_t speed;
@@ -171,6 +175,7 @@ configure_termios (int          fd,
       return FALSE;
     }
 
+  *applied = tio;
   return TRUE;
 }
 
@@ -301,12 +306,7 @@ apply_read_min (CbSerialPort *self,
   if (self->fd < 0 || want == self->read_min)
     return;
 
-  if (tcgetattr (self->fd, &tio) != 0)
-    {
-      g_debug ("Serial port %s: cannot read terminal settings: %s", self->path,
-               g_strerror (errno));
-      return;
-    }
+  tio = self->tio;
   tio.c_cc[VMIN] = want;
   tio.c_cc[VTIME] = 0;
   if (tcsetattr (self->fd, TCSANOW, &tio) != 0)
@@ -314,6 +314,7 @@ apply_read_min (CbSerialPort *self,
       g_debug ("Serial port %s: cannot set VMIN %u: %s", self->path, want, g_strerror (errno));
       return;
     }
+  self->tio = tio;
   self->read_min = want;
 
   if (want > 1)
@@ -396,6 +397,10 @@ on_read_ready (int           fd,
   gboolean got_data = FALSE;
 
   g_assert (CB_IS_SERIAL_PORT (self));
+
+  /* A nested main loop run from a listener: the outer dispatch reads on when it returns. */
+  if (self->in_read)
+    return G_SOURCE_CONTINUE;
 
   hold = g_object_ref (self);
   /* A read minimum lasts one wake-up: the listeners say again what they wait for. */
@@ -636,6 +641,7 @@ cb_serial_port_open (const char  *path,
                      GError     **error)
 {
   g_autoptr(CbSerialPort) self = NULL;
+  struct termios tio;
   int fd;
 
   g_return_val_if_fail (path != NULL, NULL);
@@ -682,7 +688,7 @@ cb_serial_port_open (const char  *path,
   if (ioctl (fd, TIOCEXCL) != 0)
     g_debug ("TIOCEXCL on %s failed: %s", path, g_strerror (errno));
 
-  if (!configure_termios (fd, path, baud_rate, error))
+  if (!configure_termios (fd, path, baud_rate, &tio, error))
     {
       ioctl (fd, TIOCNXCL);
       close (fd);
@@ -693,10 +699,15 @@ cb_serial_port_open (const char  *path,
   self->path = g_strdup (path);
   self->fd = fd;
   self->baud_rate = baud_rate;
+  self->tio = tio;
 
   self->read_source = g_unix_fd_source_new (fd, G_IO_IN | G_IO_HUP | G_IO_ERR);
   g_source_set_callback (self->read_source, G_SOURCE_FUNC (on_read_ready), self, NULL);
   g_source_set_static_name (self->read_source, "[cb-serial-port read]");
+  /* GLib 2.74 takes a source that cannot recurse out of the poll set while it dispatches and
+   * puts it back after, each a write to the main context's wakeup fd, so every read would wake
+   * the loop twice more for nothing. on_read_ready guards against re-entry itself. */
+  g_source_set_can_recurse (self->read_source, TRUE);
   g_source_attach (self->read_source, g_main_context_get_thread_default ());
   g_source_unref (self->read_source);
 
@@ -743,7 +754,7 @@ cb_serial_port_set_baud_rate (CbSerialPort  *self,
       return FALSE;
     }
 
-  if (!configure_termios (self->fd, self->path, baud_rate, error))
+  if (!configure_termios (self->fd, self->path, baud_rate, &self->tio, error))
     return FALSE;
   /* The settings start over at VMIN 1. */
   self->read_min = 1;
