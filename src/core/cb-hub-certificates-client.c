@@ -32,6 +32,21 @@ hub_certificates_url (CbAdrClient  *self,
   return cb_arm_build_url (arm, segments, CB_ADR_HUB_API_VERSION);
 }
 
+/* Every page of a hub's CA certificates at @url (or @url_error), as CbHubCertificate. */
+static void
+list_certificates (CbAdrClient         *self,
+                   gpointer             source_tag,
+                   char                *url,
+                   GError              *url_error,
+                   GCancellable        *cancellable,
+                   GAsyncReadyCallback  callback,
+                   gpointer             user_data)
+{
+  cb_arm_engine_list (cb_adr_client_get_arm_engine (self), self, source_tag, url, url_error,
+                      (CbAdrParseFunc) cb_hub_certificate_new_from_json, FALSE,
+                      cancellable, callback, user_data);
+}
+
 void
 cb_adr_client_list_hub_certificates_async (CbAdrClient         *self,
                                            GCancellable        *cancellable,
@@ -45,9 +60,8 @@ cb_adr_client_list_hub_certificates_async (CbAdrClient         *self,
   g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
 
   url = hub_certificates_url (self, NULL, &error);
-  cb_arm_engine_list (cb_adr_client_get_arm_engine (self), self, cb_adr_client_list_hub_certificates_async, url, error,
-              (CbAdrParseFunc) cb_hub_certificate_new_from_json, FALSE,
-              cancellable, callback, user_data);
+  list_certificates (self, cb_adr_client_list_hub_certificates_async, url, error, cancellable,
+                     callback, user_data);
 }
 
 /**
@@ -121,10 +135,8 @@ cb_adr_client_list_hub_certificates_of_async (CbAdrClient         *self,
   g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
 
   url = hub_certificates_url_of (self, hub_resource_id, &error);
-  cb_arm_engine_list (cb_adr_client_get_arm_engine (self), self,
-                      cb_adr_client_list_hub_certificates_of_async, url, error,
-                      (CbAdrParseFunc) cb_hub_certificate_new_from_json, FALSE,
-                      cancellable, callback, user_data);
+  list_certificates (self, cb_adr_client_list_hub_certificates_of_async, url, error, cancellable,
+                     callback, user_data);
 }
 
 /**
