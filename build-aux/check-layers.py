@@ -63,7 +63,8 @@ SPLIT_CLASSES = {
     "cb-registry-page": [r"cb-registry-page-actions", r"cb-registry-activity",
                          r"cb-registry-policy-pane", r"cb-registry-page-namespaces"],
     "cb-bench-page": [r"cb-bench-page-.*"],
-    "cb-registry-ca-pane": [r"cb-registry-ca-pane-actions", r"cb-registry-ca-pane-groups"],
+    "cb-registry-ca-pane": [r"cb-registry-ca-pane-actions", r"cb-registry-ca-pane-groups",
+                            r"cb-registry-ca-pane-certs"],
     # The context and its sign-in (cb-context-private.h).
     "cb-context": [r"cb-context-sign-in"],
     # The run's state machine and its steps (they call back into it to pass or fail a step).

@@ -13,10 +13,13 @@
 
 #include "cb-adr-client-ca.h"
 #include "cb-ca-activate-dialog.h"
+#include "cb-ca-certificate-store.h"
+#include "cb-certificate-actions.h"
 #include "cb-ca-create-dialog.h"
 #include "cb-ca-policy-dialog.h"
 #include "cb-confirm-dialog.h"
 #include "cb-endpoint-link-dialog.h"
+#include "cb-hub-certificates-client.h"
 #include "cb-i18n.h"
 #include "cb-registry-page.h"
 #include "cb-sb-adr-ids.h"
@@ -447,17 +450,11 @@ activate_with (Fixture    *f,
   cb_registry_ca_pane_activate_from_file (f->pane, "ext-ica", file);
 }
 
+/* "ext-ica", External, through the dialog: pending activation with its CSR. */
 static void
-test_activate (Fixture       *f,
-               gconstpointer  data)
+create_external_ica (Fixture *f)
 {
   AdwMessageDialog *dialog;
-  g_autofree char *csr = NULL;
-  g_autofree char *bad = NULL;
-  g_autofree char *good = NULL;
-  gint64 now = cb_sb_now (f->app->ts->sandbox);
-
-  wait_hierarchy (f);
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->pane), "ca.new-ica", NULL));
   dialog = take_dialog (f);
@@ -469,6 +466,20 @@ test_activate (Fixture       *f,
   wait_row (f, "ext-ica", "Pending activation");
   cb_test_app_wait (has_csr, f, 30000);
   cb_test_app_wait (idle, f, 30000);
+}
+
+static void
+test_activate (Fixture       *f,
+               gconstpointer  data)
+{
+  AdwMessageDialog *dialog;
+  g_autofree char *csr = NULL;
+  g_autofree char *bad = NULL;
+  g_autofree char *good = NULL;
+  gint64 now = cb_sb_now (f->app->ts->sandbox);
+
+  wait_hierarchy (f);
+  create_external_ica (f);
   screenshot (f, "registry-ca-external", 1280);
   csr = read_csr (f);
   g_assert_nonnull (csr);
@@ -600,6 +611,326 @@ test_pictures (Fixture       *f,
                          "rotated"));
 }
 
+/* ---- certificates to take away -------------------------------------------------------------- */
+
+static char *
+clipboard_text (GtkWidget *widget)
+{
+  GdkClipboard *clipboard = gtk_widget_get_clipboard (widget);
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *result = NULL;
+  char *text;
+
+  gdk_clipboard_read_text_async (clipboard, NULL, store_result, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  text = gdk_clipboard_read_text_finish (clipboard, result, &error);
+  g_object_unref (result);
+  g_assert_no_error (error);
+  return text;
+}
+
+/* ARM's way of writing a thumbprint: upper-case hex, no colons. */
+static char *
+arm_thumbprint (const char *fingerprint)
+{
+  GString *out = g_string_new (NULL);
+
+  for (const char *p = fingerprint; *p != '\0'; p++)
+    if (*p != ':')
+      g_string_append_c (out, g_ascii_toupper (*p));
+  return g_string_free (out, FALSE);
+}
+
+static GtkWidget *
+find_certificate_row (GtkWidget  *widget,
+                      GtkWidget  *group)
+{
+  if (ADW_IS_ACTION_ROW (widget) &&
+      g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), "Certificate") == 0 &&
+      gtk_widget_get_ancestor (gtk_widget_get_parent (widget), ADW_TYPE_PREFERENCES_GROUP) == group)
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_certificate_row (child, group);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* The "Certificate" row of the CA @ca_name: its own, not one of the CAs' inside its group. */
+static GtkWidget *
+certificate_row (Fixture    *f,
+                 const char *ca_name)
+{
+  GtkWidget *group = cb_registry_ca_pane_find_row (f->pane, ca_name);
+  GtkWidget *row;
+
+  g_assert_nonnull (group);
+  row = find_certificate_row (group, group);
+  g_assert_nonnull (row);
+  return row;
+}
+
+/* Copies the CA's certificate as PEM through @menu's action and saves it as PEM and DER into
+ * the test's folder (what the save actions write once the chooser has a name); the real openssl
+ * reads both back with @thumbprint (ARM's form), and the fingerprints copied are openssl's.
+ * Returns the certificate. */
+static CbCertificate *
+take_away (Fixture    *f,
+           GtkWidget  *menu,
+           const char *name,
+           const char *thumbprint)
+{
+  g_autofree char *pem = NULL;
+  g_autofree char *pem_name = g_strdup_printf ("%s.pem", name);
+  g_autofree char *der_name = g_strdup_printf ("%s.der", name);
+  g_autofree char *pem_path = g_build_filename (f->app->dir, pem_name, NULL);
+  g_autofree char *der_path = g_build_filename (f->app->dir, der_name, NULL);
+  g_autoptr(GFile) pem_file = g_file_new_for_path (pem_path);
+  g_autoptr(GFile) der_file = g_file_new_for_path (der_path);
+  g_autoptr(GPtrArray) chain = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *digests[] = { "-sha1", "-sha256" };
+  const char *actions[] = { "cert.copy-sha1", "cert.copy-sha256" };
+
+  g_assert_true (gtk_widget_activate_action (menu, "cert.copy-pem", NULL));
+  pem = clipboard_text (menu);
+  chain = cb_certificate_list_new_from_data ((const guint8 *) pem, strlen (pem), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (chain->len, ==, 1);
+
+  g_assert_true (cb_certificate_export_to_file (chain, 0, CB_CERTIFICATE_FORMAT_PEM, pem_file,
+                                                &error));
+  g_assert_no_error (error);
+  g_assert_true (cb_certificate_export_to_file (chain, 0, CB_CERTIFICATE_FORMAT_DER, der_file,
+                                                &error));
+  g_assert_no_error (error);
+
+  for (guint i = 0; i < G_N_ELEMENTS (digests); i++)
+    {
+      g_autofree char *from_pem = cb_test_openssl_fingerprint (pem_path, digests[i], FALSE);
+      g_autofree char *from_der = cb_test_openssl_fingerprint (der_path, digests[i], TRUE);
+      g_autofree char *copied = NULL;
+
+      g_assert_cmpstr (from_pem, ==, from_der);
+      g_assert_true (gtk_widget_activate_action (menu, actions[i], NULL));
+      copied = clipboard_text (menu);
+      g_assert_cmpstr (copied, ==, from_pem);
+      if (i == 0 && thumbprint != NULL)
+        {
+          g_autofree char *arm = arm_thumbprint (from_pem);
+
+          g_assert_cmpstr (arm, ==, thumbprint);
+        }
+    }
+  return g_object_ref (g_ptr_array_index (chain, 0));
+}
+
+/* The hub's own word on its CA certificate of @subject: its thumbprint. */
+static char *
+hub_thumbprint (Fixture    *f,
+                const char *hub_id,
+                const char *subject)
+{
+  g_autoptr(GPtrArray) certificates = NULL;
+  g_autoptr(GError) error = NULL;
+  CbAdrClient *adr = cb_context_get_adr (f->app->context);
+  GAsyncResult *result = NULL;
+
+  cb_adr_client_list_hub_certificates_of_async (adr, hub_id, NULL, store_result, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  certificates = cb_adr_client_list_hub_certificates_of_finish (adr, result, &error);
+  g_object_unref (result);
+  g_assert_no_error (error);
+  for (guint i = 0; i < certificates->len; i++)
+    if (g_strcmp0 (cb_hub_certificate_get_subject (g_ptr_array_index (certificates, i)), subject) == 0)
+      return g_ascii_strup (cb_hub_certificate_get_thumbprint (g_ptr_array_index (certificates, i)), -1);
+  return NULL;
+}
+
+static CbCertificateAuthority *
+ca_of (Fixture    *f,
+       const char *name)
+{
+  CbCertificateAuthority *ca = g_object_get_data (G_OBJECT (cb_registry_ca_pane_find_row (f->pane,
+                                                                                          name)),
+                                                  "cb-ca");
+
+  g_assert_nonnull (ca);
+  return ca;
+}
+
+/* The window at @width, scrolled so that the CA @ca_name's group is at the top. */
+static void
+screenshot_at_ca (Fixture    *f,
+                  const char *ca_name,
+                  const char *name,
+                  int         width)
+{
+  GtkWidget *group = cb_registry_ca_pane_find_row (f->pane, ca_name);
+  GtkWidget *scrolled = gtk_widget_get_ancestor (group, GTK_TYPE_SCROLLED_WINDOW);
+  GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
+  graphene_point_t point;
+
+  /* Laid out at this width first, then scrolled. */
+  screenshot (f, name, width);
+  g_assert_true (gtk_widget_compute_point (group, gtk_widget_get_first_child (scrolled),
+                                           &GRAPHENE_POINT_INIT (0, 0), &point));
+  gtk_adjustment_set_value (adjustment, gtk_adjustment_get_value (adjustment) + point.y - 12);
+  screenshot (f, name, width);
+}
+
+/* A Microsoft-issued ICA: its certificate from the linked hub's CA certificates, with ADR's
+ * subject and dates and the hub's thumbprint; the root, never seen in a chain, says why it is
+ * not there and has no button that does nothing. */
+static void
+test_certificate_from_hub (Fixture       *f,
+                           gconstpointer  data)
+{
+  CbProfile *profile = cb_adr_client_get_profile (cb_context_get_adr (f->app->context));
+  g_autofree char *hub_id = cb_sb_hub_resource_id (cb_profile_get_subscription_id (profile),
+                                                   cb_profile_get_resource_group (profile),
+                                                   "demo-stable-hub");
+  g_autofree char *thumbprint = NULL;
+  g_autoptr(CbCertificate) cert = NULL;
+  CbCertificateAuthority *ica;
+  GtkWidget *row;
+  GtkWidget *menu;
+  GtkWidget *root_row;
+
+  wait_hierarchy (f);
+  cb_test_app_wait (idle, f, 30000);
+
+  ica = ca_of (f, "demo-ica");
+  g_assert_null (cb_certificate_authority_get_thumbprint (ica));
+  row = certificate_row (f, "demo-ica");
+  g_test_message ("demo-ica: %s", row_subtitle (row));
+  g_assert_nonnull (strstr (row_subtitle (row), "hub “demo-stable-hub”"));
+  menu = cb_test_app_find_widget (row, GTK_TYPE_MENU_BUTTON);
+  g_assert_nonnull (menu);
+  screenshot (f, "registry-ca-certificate", 1280);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "registry.show-view", "s",
+                                             "authorities"));
+  screenshot (f, "narrow-registry-ca-certificate", 360);
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 1280, 800);
+
+  thumbprint = hub_thumbprint (f, hub_id, cb_certificate_authority_get_subject (ica));
+  g_assert_nonnull (thumbprint);
+  cert = take_away (f, menu, "demo-ica", thumbprint);
+  g_assert_cmpstr (cb_certificate_get_subject (cert), ==, cb_certificate_authority_get_subject (ica));
+  g_assert_cmpint (cb_certificate_get_not_before (cert), ==, cb_certificate_authority_get_not_before (ica));
+  g_assert_cmpint (cb_certificate_get_not_after (cert), ==, cb_certificate_authority_get_not_after (ica));
+
+  /* The row opens the details. */
+  g_assert_true (gtk_widget_activate_action (row, "cert.details", NULL));
+  cb_test_app_spin (100);
+
+  root_row = certificate_row (f, "demo-root");
+  g_assert_nonnull (strstr (row_subtitle (root_row), "Not known here yet"));
+  g_assert_null (cb_test_app_find_widget (root_row, GTK_TYPE_MENU_BUTTON));
+  g_assert_null (cb_test_app_find_widget (root_row, GTK_TYPE_BUTTON));
+
+  /* What the pane has kept survives the station's restart: it is in the store's file. */
+  g_assert_true (g_file_test (cb_ca_certificate_store_get_path (
+                                cb_ca_certificate_store_get_for_context (f->app->context)),
+                              G_FILE_TEST_EXISTS));
+
+}
+
+/* An External ICA: pending, it has no certificate yet and says so, and its thumbprint copies;
+ * activated, its certificate is the one of the chain it was activated with, and openssl reads
+ * the saved PEM and DER with the thumbprint ADR now reports; its chain reaches the customer's
+ * root. */
+static void
+test_certificate_external (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autofree char *csr = NULL;
+  g_autofree char *good = NULL;
+  g_autofree char *copied = NULL;
+  g_autoptr(CbCertificate) cert = NULL;
+  gint64 now = cb_sb_now (f->app->ts->sandbox);
+  CbCertificateAuthority *ca;
+  GtkWidget *row;
+  GtkWidget *menu;
+
+  wait_hierarchy (f);
+  create_external_ica (f);
+
+  /* Pending: why there is no certificate, no button that does nothing, the thumbprint copies. */
+  ca = ca_of (f, "ext-ica");
+  row = certificate_row (f, "ext-ica");
+  g_assert_nonnull (strstr (row_subtitle (row), "None yet"));
+  g_assert_null (cb_test_app_find_widget (row, GTK_TYPE_BUTTON));
+  g_assert_nonnull (cb_certificate_authority_get_thumbprint (ca));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->pane), "ca.copy-thumbprint", "s",
+                                             "ext-ica"));
+  copied = clipboard_text (GTK_WIDGET (f->pane));
+  g_assert_cmpstr (copied, ==, cb_certificate_authority_get_thumbprint (ca));
+  screenshot_at_ca (f, "ext-ica", "registry-ca-certificate-pending", 1280);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "registry.show-view", "s",
+                                             "authorities"));
+  screenshot_at_ca (f, "ext-ica", "narrow-registry-ca-certificate-pending", 360);
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 1280, 800);
+
+  csr = read_csr (f);
+  good = cb_test_sign_csr (csr, now, 730, CB_TEST_SIGN_NORMAL, NULL);
+  activate_with (f, good, "chain.pem");
+  wait_row (f, "ext-ica", "Active");
+  cb_test_app_wait (idle, f, 30000);
+
+  ca = ca_of (f, "ext-ica");
+  g_assert_nonnull (cb_certificate_authority_get_thumbprint (ca));
+  row = certificate_row (f, "ext-ica");
+  g_test_message ("ext-ica: %s", row_subtitle (row));
+  /* ADR synchronized it to the linked hub; the customer's root above it is the station's,
+   * kept from the activation chain. */
+  g_assert_nonnull (strstr (row_subtitle (row), "hub “demo-stable-hub”"));
+  g_assert_nonnull (strstr (row_subtitle (row), "chain of 2 up to the root"));
+  menu = cb_test_app_find_widget (row, GTK_TYPE_MENU_BUTTON);
+  g_assert_nonnull (menu);
+  cert = take_away (f, menu, "ext-ica", cb_certificate_authority_get_thumbprint (ca));
+  g_assert_cmpstr (cb_certificate_get_subject (cert), ==, cb_certificate_authority_get_subject (ca));
+
+  /* The whole chain up to the customer's root, as it was given. */
+  {
+    g_autofree char *chain_pem = NULL;
+    g_autoptr(GPtrArray) chain = NULL;
+    g_autoptr(GPtrArray) given = NULL;
+    g_autoptr(GError) error = NULL;
+
+    g_assert_true (gtk_widget_activate_action (menu, "cert.copy-chain-pem", NULL));
+    chain_pem = clipboard_text (menu);
+    chain = cb_certificate_list_new_from_data ((const guint8 *) chain_pem, strlen (chain_pem),
+                                               &error);
+    g_assert_no_error (error);
+    given = cb_certificate_list_new_from_data ((const guint8 *) good, strlen (good), &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (chain->len, ==, 2);
+    for (guint i = 0; i < chain->len; i++)
+      g_assert_true (cb_certificate_equal (g_ptr_array_index (chain, i),
+                                           g_ptr_array_index (given, i)));
+
+    /* Kept in the station's file, for the next start. */
+    {
+      g_autoptr(CbCaCertificateStore) reread = cb_ca_certificate_store_new (
+        cb_ca_certificate_store_get_path (cb_ca_certificate_store_get_for_context (f->app->context)));
+      GPtrArray *kept = cb_ca_certificate_store_get_certificates (reread);
+      gboolean root_kept = FALSE;
+
+      for (guint i = 0; i < kept->len; i++)
+        root_kept |= cb_certificate_equal (g_ptr_array_index (kept, i), g_ptr_array_index (given, 1));
+      g_assert_true (root_kept);
+    }
+  }
+  screenshot_at_ca (f, "ext-ica", "registry-ca-certificate-external", 1280);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -634,6 +965,10 @@ main (int   argc,
               fixture_teardown);
   g_test_add ("/cb/app-registry-ca/links", Fixture, NULL, fixture_setup, test_links,
               fixture_teardown);
+  g_test_add ("/cb/app-registry-ca/certificate-from-hub", Fixture, NULL, fixture_setup,
+              test_certificate_from_hub, fixture_teardown);
+  g_test_add ("/cb/app-registry-ca/certificate-external", Fixture, NULL, fixture_setup,
+              test_certificate_external, fixture_teardown);
 
   return g_test_run ();
 }

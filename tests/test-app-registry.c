@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "cb-confirm-dialog.h"
 #include "cb-device-table.h"
 #include "cb-device-list-model.h"
@@ -678,6 +680,72 @@ count_hub_certificates_of (Fixture    *f,
   return n;
 }
 
+static gboolean
+policy_certificate_known (gpointer data)
+{
+  Fixture *f = data;
+  AdwActionRow *row = g_object_get_data (G_OBJECT (f->page), "cb-policy-certificate-row");
+
+  return row != NULL && adw_action_row_get_subtitle (row) != NULL &&
+         strstr (adw_action_row_get_subtitle (row), "hub") != NULL;
+}
+
+/* The policy view's issuing CA: its certificate, from the profile hub's CA certificates (credential
+ * sync puts it there), with the cert actions; the SHA-1 copied is the hub's thumbprint. */
+static void
+test_policy_certificate (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autofree char *path = g_test_build_filename (G_TEST_BUILT, "screenshots",
+                                                 "registry-policy-certificate.png", NULL);
+  g_autofree char *narrow = g_test_build_filename (G_TEST_BUILT, "screenshots",
+                                                   "narrow-registry-policy-certificate.png", NULL);
+  g_autoptr(CbPolicy) policy = NULL;
+  g_autoptr(GString) copied = g_string_new (NULL);
+  const char *thumbprint = NULL;
+  GtkWidget *row;
+  GtkWidget *menu;
+  CertWait w = { 0 };
+
+  wait_loaded (f);
+  cb_test_app_wait (policy_certificate_known, f, 30000);
+  row = g_object_get_data (G_OBJECT (f->page), "cb-policy-certificate-row");
+  g_test_message ("policy certificate: %s", adw_action_row_get_subtitle (ADW_ACTION_ROW (row)));
+  menu = cb_test_app_find_widget (row, GTK_TYPE_MENU_BUTTON);
+  g_assert_nonnull (menu);
+  policy = g_list_model_get_item (cb_registry_page_get_policies (f->page), 0);
+
+  cb_adr_client_list_hub_certificates_async (cb_context_get_adr (f->app->context), NULL,
+                                             certificates_cb, &w);
+  cb_test_app_wait (certificates_done, &w, 30000);
+  for (guint i = 0; i < w.certificates->len; i++)
+    if (g_strcmp0 (cb_hub_certificate_get_policy_name (g_ptr_array_index (w.certificates, i)),
+                   cb_policy_get_name (policy)) == 0)
+      thumbprint = cb_hub_certificate_get_thumbprint (g_ptr_array_index (w.certificates, i));
+  g_assert_nonnull (thumbprint);
+
+  g_assert_true (gtk_widget_activate_action (menu, "cert.copy-sha1", NULL));
+  {
+    GdkClipboard *clipboard = gtk_widget_get_clipboard (menu);
+    GdkContentProvider *content = gdk_clipboard_get_content (clipboard);
+    GValue value = G_VALUE_INIT;
+
+    g_value_init (&value, G_TYPE_STRING);
+    g_assert_true (gdk_content_provider_get_value (content, &value, NULL));
+    for (const char *p = g_value_get_string (&value); *p != '\0'; p++)
+      if (*p != ':')
+        g_string_append_c (copied, g_ascii_toupper (*p));
+    g_value_unset (&value);
+  }
+  g_assert_cmpstr (copied->str, ==, thumbprint);
+  g_ptr_array_unref (w.certificates);
+
+  cb_test_app_save_png (GTK_WIDGET (f->page), path, 1280, 800);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "registry.show-view", "s",
+                                             "policy"));
+  cb_test_app_save_png (GTK_WIDGET (f->page), narrow, 360, 800);
+}
+
 /* Delete the policy and its CA on the hubs through the dialog, then create one through the
  * form, whose spin button keeps the validity within 7..90. */
 static void
@@ -1182,6 +1250,8 @@ main (int   argc,
   g_test_add ("/cb/app-registry/byor-policy", Fixture, NULL, fixture_setup, test_byor_policy,
               fixture_teardown);
   g_test_add ("/cb/app-registry/views", Fixture, NULL, fixture_setup, test_views, fixture_teardown);
+  g_test_add ("/cb/app-registry/policy-certificate", Fixture, NULL, fixture_setup,
+              test_policy_certificate, fixture_teardown);
   g_test_add ("/cb/app-registry/revoke-issuer", Fixture, NULL, fixture_setup, test_revoke_issuer,
               fixture_teardown);
 

@@ -10,6 +10,7 @@
 
 #include <glib/gi18n.h>
 
+#include "cb-ca-certificate-store.h"
 #include "cb-device-drivers.h"
 #include "cb-serial-port.h"
 #include "cb-smp-transport.h"
@@ -207,6 +208,16 @@ _cb_bench_page_show_chain (CbBenchPage    *self,
 
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->chain_list))) != NULL)
     gtk_list_box_remove (self->chain_list, child);
+
+  /* The issued chain holds the policy's CA and its root: the CA panes offer them from here. */
+  if (chain != NULL && self->context != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!cb_ca_certificate_store_add_chain (cb_ca_certificate_store_get_for_context (self->context),
+                                              chain, &error))
+        g_warning ("The chain's CA certificates could not be kept: %s", error->message);
+    }
 
   for (guint i = 0; chain != NULL && i < chain->len; i++)
     {

@@ -402,3 +402,35 @@ cb_certificate_actions_menu_button_new (gboolean    with_chain,
   cb_a11y_name_popup_button (button, accessible_name);
   return button;
 }
+
+void
+cb_certificate_actions_set_row (AdwActionRow *row,
+                                GPtrArray    *chain,
+                                const char   *subtitle,
+                                const char   *accessible_name)
+{
+  GtkWidget *menu;
+  gboolean known = chain != NULL && chain->len > 0;
+
+  g_return_if_fail (ADW_IS_ACTION_ROW (row));
+
+  menu = g_object_get_data (G_OBJECT (row), "cb-certificate-menu");
+  if (menu != NULL)
+    adw_action_row_remove (row, menu);
+  g_object_set_data (G_OBJECT (row), "cb-certificate-menu", NULL);
+
+  cb_certificate_actions_install (GTK_WIDGET (row), known ? chain : NULL, 0);
+  adw_action_row_set_subtitle (row, subtitle);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (row), known ? "cert.details" : NULL);
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), known);
+  gtk_widget_set_focusable (GTK_WIDGET (row), known);
+  if (known)
+    {
+      menu = cb_certificate_actions_menu_button_new (chain->len > 1, accessible_name);
+      adw_action_row_add_suffix (row, menu);
+      g_object_set_data (G_OBJECT (row), "cb-certificate-menu", menu);
+      gtk_widget_remove_css_class (GTK_WIDGET (row), "property");
+    }
+  else
+    gtk_widget_add_css_class (GTK_WIDGET (row), "property");
+}

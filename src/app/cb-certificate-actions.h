@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-#include <gtk/gtk.h>
+#include <adwaita.h>
 
 #include "cb-x509.h"
 
@@ -41,6 +41,16 @@ void        cb_certificate_actions_install         (GtkWidget            *widget
 GMenuModel *cb_certificate_actions_menu_new        (gboolean              with_chain);
 /* A menu button with that menu, named @accessible_name for assistive technologies. */
 GtkWidget  *cb_certificate_actions_menu_button_new (gboolean              with_chain,
+                                                    const char           *accessible_name);
+
+/* A row for a certificate that may not be known (a CA whose service gives only its name and
+ * dates): with @chain (CbCertificate, the certificate first; NULL or empty when not known) the
+ * "cert" actions on @row, a menu button named @accessible_name and @subtitle saying where it
+ * came from, the row itself opening the details; without it @subtitle says why, and the row
+ * has no button. Can be called again on the same row. */
+void        cb_certificate_actions_set_row         (AdwActionRow         *row,
+                                                    GPtrArray            *chain,
+                                                    const char           *subtitle,
                                                     const char           *accessible_name);
 
 G_END_DECLS

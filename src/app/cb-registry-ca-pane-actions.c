@@ -291,6 +291,8 @@ activated_cb (GObject      *object,
       cb_registry_ca_pane_load (self);
       return;
     }
+  /* ADR keeps the chain but never gives it back: the station keeps its CA certificates. */
+  _cb_registry_ca_certs_keep_chain (self, call->extra);
   text = g_strdup_printf (_("“%s” is active: it can sign device certificates once it has a "
                             "policy"), call->subject);
   _cb_registry_ca_pane_toast (self, text);
@@ -328,7 +330,7 @@ chain_loaded_cb (GObject      *object,
   cb_adr_client_activate_certificate_authority_async (adr, call->subject, contents,
                                                       self->op_cancellable, activated_cb,
                                                       call_new (self, running, call->subject,
-                                                                NULL));
+                                                                contents));
 }
 
 void

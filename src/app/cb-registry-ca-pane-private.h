@@ -25,6 +25,8 @@ struct _CbRegistryCaPane
   GtkWindow            *form;          /* weak: a form dialog (new enrollment group) */
   GPtrArray            *groups;        /* JsonObject: the DPS's enrollment groups, NULL unread */
   char                 *groups_error;  /* why they could not be read */
+  GPtrArray            *hub_certs;     /* CbCertificate: the linked hubs' CA certificates */
+  GPtrArray            *hub_cert_hubs; /* char *: the hub each of those came from */
   GtkFileChooserNative *chooser;
   char                 *chooser_ca;
   GError               *error;
@@ -76,5 +78,19 @@ void              _cb_registry_ca_groups_add         (CbRegistryCaPane *self,
                                                       GtkBox           *content);
 void              _cb_registry_ca_groups_update      (CbRegistryCaPane *self);
 void              _cb_registry_ca_groups_class_init  (GtkWidgetClass   *widget_class);
+
+/* cb-registry-ca-pane-certs.c */
+void              _cb_registry_ca_certs_add_row      (CbRegistryCaPane       *self,
+                                                      AdwPreferencesGroup    *group,
+                                                      CbCertificateAuthority *ca);
+void              _cb_registry_ca_certs_keep_hub_certificates (CbRegistryCaPane *self,
+                                                      const char             *hub,
+                                                      GPtrArray              *hub_certificates);
+void              _cb_registry_ca_certs_keep_chain   (CbRegistryCaPane       *self,
+                                                      const char             *pem);
+/* Where a CA's @chain came from (@hub's CA certificates, or the station's store when NULL)
+ * and how far up it goes, for its certificate row (the policy pane's too). */
+char             *_cb_registry_ca_certs_describe     (GPtrArray              *chain,
+                                                      const char             *hub);
 
 G_END_DECLS

@@ -14,6 +14,7 @@
 
 #include "cb-dps-service-client.h"
 #include "cb-error-text.h"
+#include "cb-hub-certificates-client.h"
 #include "cb-registry-ca-pane-private.h"
 #include "cb-util.h"
 
@@ -382,6 +383,7 @@ group_for (CbRegistryCaPane       *self,
   adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (group), subtitle);
   g_object_set_data (G_OBJECT (group), "cb-ca", ca);
   add_common_rows (ADW_PREFERENCES_GROUP (group), ca);
+  _cb_registry_ca_certs_add_row (self, ADW_PREFERENCES_GROUP (group), ca);
   return group;
 }
 
@@ -851,6 +853,55 @@ groups_cb (GObject      *object,
   load_part_done (load, g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ? error : NULL);
 }
 
+/* A linked hub's CA certificates: where ADR puts each intermediate CA's certificate. The pane
+ * shows without them when they cannot be read (the CA's certificate row says it is not known). */
+static void
+hub_certificates_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(Load) load = user_data;
+  g_autoptr(GPtrArray) certificates = NULL;
+  g_autoptr(GError) error = NULL;
+  CbRegistryCaPane *self = load->self;
+
+  certificates = cb_adr_client_list_hub_certificates_of_finish (CB_ADR_CLIENT (object), result,
+                                                                &error);
+  if (certificates == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_debug ("The CA certificates of the hub %s could not be read: %s", load->ca_name,
+             error->message);
+  if (certificates != NULL && !self->disposed && load->generation == self->generation)
+    _cb_registry_ca_certs_keep_hub_certificates (self, load->ca_name, certificates);
+  load_part_done (load, g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ? error : NULL);
+}
+
+static void
+read_hub_certificates (CbRegistryCaPane *self,
+                       CbAdrClient      *adr)
+{
+  GPtrArray *endpoints = cb_namespace_get_endpoints (self->ns);
+
+  g_ptr_array_set_size (self->hub_certs, 0);
+  g_ptr_array_set_size (self->hub_cert_hubs, 0);
+  for (guint i = 0; endpoints != NULL && i < endpoints->len; i++)
+    {
+      CbNamespaceEndpoint *e = g_ptr_array_index (endpoints, i);
+      const char *name = cb_namespace_endpoint_get_resource_name (e);
+
+      if (cb_namespace_endpoint_get_kind (e) != CB_ENDPOINT_MESSAGING ||
+          cb_namespace_endpoint_get_resource_id (e) == NULL ||
+          g_strcmp0 (cb_namespace_endpoint_get_linking_state (e), CB_LINKING_SUCCEEDED) != 0)
+        continue;
+      self->pending++;
+      cb_adr_client_list_hub_certificates_of_async (adr, cb_namespace_endpoint_get_resource_id (e),
+                                                    self->cancellable, hub_certificates_cb,
+                                                    load_new (self,
+                                                              name != NULL
+                                                                ? name
+                                                                : cb_namespace_endpoint_get_name (e)));
+    }
+}
+
 static void
 namespace_cb (GObject      *object,
               GAsyncResult *result,
@@ -862,7 +913,10 @@ namespace_cb (GObject      *object,
 
   ns = cb_adr_client_get_namespace_finish (CB_ADR_CLIENT (object), result, &error);
   if (ns != NULL && !load->self->disposed && load->generation == load->self->generation)
-    g_set_object (&load->self->ns, ns);
+    {
+      g_set_object (&load->self->ns, ns);
+      read_hub_certificates (load->self, CB_ADR_CLIENT (object));
+    }
   load_part_done (load, error);
 }
 
@@ -931,6 +985,8 @@ cb_registry_ca_pane_clear (CbRegistryCaPane *self)
   g_clear_object (&self->ns);
   g_clear_pointer (&self->groups, g_ptr_array_unref);
   g_clear_pointer (&self->groups_error, g_free);
+  g_ptr_array_set_size (self->hub_certs, 0);
+  g_ptr_array_set_size (self->hub_cert_hubs, 0);
   g_hash_table_remove_all (self->policies);
   clear_content (self);
   gtk_stack_set_visible_child_name (self->stack, "loading");
@@ -1048,6 +1104,8 @@ cb_registry_ca_pane_finalize (GObject *object)
   g_clear_object (&self->ns);
   g_clear_pointer (&self->groups, g_ptr_array_unref);
   g_clear_pointer (&self->groups_error, g_free);
+  g_clear_pointer (&self->hub_certs, g_ptr_array_unref);
+  g_clear_pointer (&self->hub_cert_hubs, g_ptr_array_unref);
   g_clear_pointer (&self->operations, g_ptr_array_unref);
   g_clear_error (&self->error);
   g_free (self->chooser_ca);
@@ -1088,6 +1146,8 @@ cb_registry_ca_pane_init (CbRegistryCaPane *self)
   self->policies = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->rotated = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->operations = g_ptr_array_new ();
+  self->hub_certs = g_ptr_array_new_with_free_func (g_object_unref);
+  self->hub_cert_hubs = g_ptr_array_new_with_free_func (g_free);
 
   self->stack = GTK_STACK (gtk_stack_new ());
 

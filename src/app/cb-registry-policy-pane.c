@@ -9,10 +9,115 @@
 
 #include <glib/gi18n.h>
 
+#include "cb-ca-certificate-store.h"
+#include "cb-certificate-actions.h"
 #include "cb-dps-service-client.h"
+#include "cb-hub-certificates-client.h"
 #include "cb-error.h"
 #include "cb-util.h"
+#include "cb-registry-ca-pane-private.h"
 #include "cb-registry-page-private.h"
+
+/* ---- the issuing CA's certificate ---------------------------------------------------------- */
+
+/* The profile hub's CA certificates as last read (CbCertificate), kept on the page. */
+#define HUB_CERTIFICATES_KEY "cb-policy-hub-certificates"
+
+/* The issuing CA's certificate to take away (docs/DESIGN.md "Where a CA's certificate comes
+ * from"): the service gives its subject and dates, the hub's CA certificates and the station's
+ * store its bytes. */
+static void
+update_certificate_row (CbRegistryPage *self,
+                        CbPolicy       *policy)
+{
+  AdwActionRow *row = g_object_get_data (G_OBJECT (self), "cb-policy-certificate-row");
+  GPtrArray *hub_certs = g_object_get_data (G_OBJECT (self), HUB_CERTIFICATES_KEY);
+  g_autoptr(GPtrArray) pool = g_ptr_array_new ();
+  g_autoptr(GPtrArray) chain = NULL;
+  g_autofree char *subtitle = NULL;
+  g_autofree char *a11y = NULL;
+  const char *hub = NULL;
+  gboolean pending = cb_policy_get_byor_enabled (policy) &&
+                     g_strcmp0 (cb_policy_get_byor_status (policy),
+                                CB_POLICY_BYOR_PENDING_ACTIVATION) == 0;
+
+  if (row == NULL)
+    {
+      row = ADW_ACTION_ROW (adw_action_row_new ());
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Certificate"));
+      adw_preferences_group_add (ADW_PREFERENCES_GROUP (gtk_widget_get_ancestor (
+                                   GTK_WIDGET (self->ca_subject_row), ADW_TYPE_PREFERENCES_GROUP)),
+                                 GTK_WIDGET (row));
+      g_object_set_data (G_OBJECT (self), "cb-policy-certificate-row", row);
+    }
+
+  if (hub_certs != NULL)
+    g_ptr_array_extend (pool, hub_certs, NULL, NULL);
+  if (self->context != NULL)
+    g_ptr_array_extend (pool,
+                        cb_ca_certificate_store_get_certificates (
+                          cb_ca_certificate_store_get_for_context (self->context)),
+                        NULL, NULL);
+  if (!pending)
+    chain = cb_ca_certificate_find_chain (pool, cb_policy_get_ca_subject (policy),
+                                          cb_policy_get_ca_not_before (policy),
+                                          cb_policy_get_ca_not_after (policy),
+                                          cb_policy_get_byor_enabled (policy)
+                                            ? cb_policy_get_byor_thumbprint (policy) : NULL);
+  for (guint i = 0; chain != NULL && hub_certs != NULL && i < hub_certs->len && hub == NULL; i++)
+    if (cb_certificate_equal (g_ptr_array_index (hub_certs, i), g_ptr_array_index (chain, 0)))
+      hub = cb_profile_get_hub_name (cb_context_get_profile (self->context));
+
+  if (chain != NULL)
+    subtitle = _cb_registry_ca_certs_describe (chain, hub);
+  else if (pending)
+    subtitle = g_strdup (_("None yet: sign the CSR with your root, then activate the chain"));
+  else
+    subtitle = g_strdup (_("Not known here yet: Azure gives the issuing CA's subject and dates, "
+                           "not its certificate. Provision one device through this policy and "
+                           "Certbench keeps it."));
+  a11y = g_strdup_printf (_("Copy, save or inspect the issuing CA of “%s”"),
+                          cb_policy_get_name (policy));
+  cb_certificate_actions_set_row (row, chain, subtitle, a11y);
+}
+
+static void
+list_hub_certificates_cb (GObject      *object,
+                          GAsyncResult *result,
+                          gpointer      user_data)
+{
+  g_autoptr(CbRegistryPage) self = user_data;
+  g_autoptr(GPtrArray) entries = NULL;
+  g_autoptr(GPtrArray) certs = NULL;
+  g_autoptr(GError) error = NULL;
+
+  entries = cb_adr_client_list_hub_certificates_finish (CB_ADR_CLIENT (object), result, &error);
+  if (entries == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("The hub's CA certificates could not be read: %s", error->message);
+      return;
+    }
+  if (self->disposed)
+    return;
+  certs = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < entries->len; i++)
+    {
+      CbCertificate *cert =
+        cb_certificate_new_from_text (cb_hub_certificate_get_certificate (g_ptr_array_index (entries, i)));
+
+      if (cert != NULL)
+        g_ptr_array_add (certs, cert);
+    }
+  if (self->context != NULL &&
+      !cb_ca_certificate_store_add_chain (cb_ca_certificate_store_get_for_context (self->context),
+                                          certs, &error))
+    g_warning ("The hub's CA certificates could not be kept: %s", error->message);
+  g_object_set_data_full (G_OBJECT (self), HUB_CERTIFICATES_KEY, g_ptr_array_ref (certs),
+                          (GDestroyNotify) g_ptr_array_unref);
+  if (self->policy != NULL)
+    update_certificate_row (self, self->policy);
+}
 
 /* ---- policy view ------------------------------------------------------------------------ */
 
@@ -64,6 +169,7 @@ show_policy (CbRegistryPage *self,
   gtk_widget_set_visible (self->byor_csr_button, cb_policy_get_byor_enabled (policy));
   gtk_widget_set_visible (self->byor_activate_button, cb_policy_get_byor_enabled (policy));
 
+  update_certificate_row (self, policy);
   gtk_spin_button_set_value (self->validity_spin, cb_policy_get_validity_days (policy));
   gtk_stack_set_visible_child_name (self->policy_stack, "policy");
   _cb_registry_page_update_actions (self);
@@ -198,6 +304,9 @@ _cb_registry_policy_pane_load (CbRegistryPage *self)
     return;
   cb_adr_client_list_policies_async (cb_context_get_adr (self->context), _cb_registry_page_get_cancellable (self),
                                      list_policies_cb, g_object_ref (self));
+  cb_adr_client_list_hub_certificates_async (cb_context_get_adr (self->context),
+                                             _cb_registry_page_get_cancellable (self),
+                                             list_hub_certificates_cb, g_object_ref (self));
   if (cb_context_get_dps_service (self->context) != NULL)
     cb_dps_service_client_query_async (cb_context_get_dps_service (self->context),
                                        CB_DPS_ENROLLMENT_GROUP, _cb_registry_page_get_cancellable (self),

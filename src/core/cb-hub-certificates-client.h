@@ -18,6 +18,17 @@ void         cb_adr_client_list_hub_certificates_async (CbAdrClient    *self,
 GPtrArray   *cb_adr_client_list_hub_certificates_finish (CbAdrClient  *self,
                                                   GAsyncResult         *result,
                                                   GError              **error);
+/* The CA certificates of the hub @hub_resource_id (a namespace's linked hub, on the profile's
+ * ARM endpoint): ADR synchronizes each intermediate CA with a policy there, with its
+ * certificate. */
+void         cb_adr_client_list_hub_certificates_of_async (CbAdrClient   *self,
+                                                  const char           *hub_resource_id,
+                                                  GCancellable         *cancellable,
+                                                  GAsyncReadyCallback   callback,
+                                                  gpointer              user_data);
+GPtrArray   *cb_adr_client_list_hub_certificates_of_finish (CbAdrClient *self,
+                                                  GAsyncResult         *result,
+                                                  GError              **error);
 /* etag: If-Match; required by the service. */
 void         cb_adr_client_delete_hub_certificate_async (CbAdrClient   *self,
                                                   const char           *name,
