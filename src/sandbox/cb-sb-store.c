@@ -105,7 +105,8 @@ cb_sb_prepare (CbSandbox  *self,
       return stmt;
     }
 
-  if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+  /* Kept for the life of the connection: PERSISTENT keeps them out of the lookaside pool. */
+  if (sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) != SQLITE_OK)
     {
       /* A malformed statement is a programming error, not a runtime condition. */
       g_critical ("Cannot prepare \"%s\": %s", sql, sqlite3_errmsg (self->db));
@@ -158,23 +159,34 @@ cb_sb_exec (CbSandbox   *self,
   return TRUE;
 }
 
+/* The savepoint statements run for every registration: prepared once, as the others are (an
+ * sqlite3_exec would compile its SQL each time). */
+static gboolean
+run_cached (CbSandbox  *self,
+            const char *sql)
+{
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self, sql);
+
+  return stmt != NULL && sqlite3_step (stmt) == SQLITE_DONE;
+}
+
 gboolean
 cb_sb_begin (CbSandbox *self)
 {
-  return sqlite3_exec (self->db, "SAVEPOINT cb", NULL, NULL, NULL) == SQLITE_OK;
+  return run_cached (self, "SAVEPOINT cb");
 }
 
 gboolean
 cb_sb_commit (CbSandbox *self)
 {
-  return sqlite3_exec (self->db, "RELEASE cb", NULL, NULL, NULL) == SQLITE_OK;
+  return run_cached (self, "RELEASE cb");
 }
 
 void
 cb_sb_rollback (CbSandbox *self)
 {
-  sqlite3_exec (self->db, "ROLLBACK TO cb", NULL, NULL, NULL);
-  sqlite3_exec (self->db, "RELEASE cb", NULL, NULL, NULL);
+  run_cached (self, "ROLLBACK TO cb");
+  run_cached (self, "RELEASE cb");
 }
 
 char *
