@@ -9,6 +9,7 @@
 
 #include "config.h"
 
+#include "cb-sb-dps-cache.h"
 #include "cb-sb-dps-register.h"
 #include "cb-sb-listener.h"
 #include "cb-sb-request.h"
@@ -100,6 +101,8 @@ handle_register (CbSbRequest *req)
   cb_sb_set_header (req, "Location", location);
   set_retry_after (req);
   cb_sb_reply_json (req, 202, cb_sb_dps_assigning_body (op->operation_id));
+  /* The device's poll comes next: it is answered from memory (cb-sb-dps-cache.c). */
+  cb_sb_dps_cache_put_operation (req->sandbox, dps->name, g_steal_pointer (&op));
 }
 
 static void
