@@ -203,9 +203,12 @@ cb_sb_dps_cache_take_operation (CbSandbox  *self,
 {
   Cache *cache = get_cache (self);
   g_autofree char *key = g_strdup_printf ("%s\n%s", dps_name, operation_id);
+  g_autofree char *stored_key = NULL;
   CbSbDpsOperation *op = NULL;
 
-  if (!g_hash_table_steal_extended (cache->operations, key, NULL, (gpointer *) &op))
+  /* Stealing frees neither the key nor the value: the stored key is freed here. */
+  if (!g_hash_table_steal_extended (cache->operations, key, (gpointer *) &stored_key,
+                                    (gpointer *) &op))
     return NULL;
   if (g_ascii_strcasecmp (op->registration_id, registration_id) != 0)
     {
