@@ -470,6 +470,61 @@ test_transport_default (void)
   g_assert_false (cb_dps_transport_from_string (NULL, &parsed));
 }
 
+/* The sandbox keeps a group's keys, and the keys it derives from them, in memory
+ * (cb-sb-dps-cache.c): a change through the service API takes effect on the next
+ * registration, as the row it changed. */
+static void
+test_register_after_group_change (Fixture       *f,
+                                  gconstpointer  data)
+{
+  const char *new_primary = "bmV3LXByaW1hcnkta2V5LWZvci10aGUtY2FjaGUtdGVzdA==";
+  const char *new_secondary = "bmV3LXNlY29uZGFyeS1rZXktZm9yLXRoZS1jYWNoZS10ZXN0";
+  const char * const hubs[] = { f->hub_host, NULL };
+  g_autoptr(JsonObject) body = NULL;
+  g_autoptr(JsonObject) updated = NULL;
+  g_autoptr(JsonObject) disabled = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbDpsRegistration) first = NULL;
+  g_autoptr(CbDpsRegistration) old_key = NULL;
+  g_autoptr(CbDpsRegistration) new_key = NULL;
+  g_autoptr(CbDpsRegistration) after_disable = NULL;
+  g_autoptr(GBytes) csr1 = make_csr (CB_KEY_TYPE_EC_P256, "line7-0031", NULL);
+  g_autoptr(GBytes) csr2 = make_csr (CB_KEY_TYPE_EC_P256, "line7-0032", NULL);
+  g_autoptr(GBytes) csr3 = make_csr (CB_KEY_TYPE_EC_P256, "line7-0033", NULL);
+  g_autoptr(GBytes) csr4 = make_csr (CB_KEY_TYPE_EC_P256, "line7-0034", NULL);
+
+  first = do_register (f, "line7-0031", GROUP_KEY, CB_DPS_KEY_ENROLLMENT_GROUP, csr1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (cb_dps_registration_get_status (first), ==, "assigned");
+
+  /* New keys: a device key derived from the old one is refused, one from the new accepted. */
+  body = cb_dps_enrollment_new_symmetric_key (CB_DPS_ENROLLMENT_GROUP, GROUP, POLICY,
+                                              new_primary, new_secondary, hubs);
+  updated = service_put (f, CB_DPS_ENROLLMENT_GROUP, GROUP, body, NULL, &error);
+  g_assert_no_error (error);
+
+  old_key = do_register (f, "line7-0032", GROUP_KEY, CB_DPS_KEY_ENROLLMENT_GROUP, csr2, &error);
+  g_assert_null (old_key);
+  g_assert_error (error, CB_API_ERROR, CB_API_ERROR_UNAUTHORIZED);
+  g_assert_cmpstr (cb_api_error_get_remote_code (error), ==, "401002");
+  g_clear_error (&error);
+
+  new_key = do_register (f, "line7-0033", new_primary, CB_DPS_KEY_ENROLLMENT_GROUP, csr3, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (cb_dps_registration_get_status (new_key), ==, "assigned");
+
+  /* Disabled: the next registration is refused. */
+  json_object_set_string_member (body, "provisioningStatus", "disabled");
+  disabled = service_put (f, CB_DPS_ENROLLMENT_GROUP, GROUP, body, NULL, &error);
+  g_assert_no_error (error);
+
+  after_disable = do_register (f, "line7-0034", new_primary, CB_DPS_KEY_ENROLLMENT_GROUP, csr4,
+                               &error);
+  g_assert_null (after_disable);
+  g_assert_nonnull (error);
+  g_assert_cmpstr (cb_api_error_get_remote_code (error), ==, "403210");
+}
+
 /* ---- service API ---------------------------------------------------------------------------- */
 
 static void
@@ -659,6 +714,7 @@ main (int   argc,
   ADD_BOTH ("register/wrong-key", test_wrong_key);
   ADD_BOTH ("register/operation-failed", test_operation_failed);
   ADD_BOTH ("register/throttled-then-success", test_throttled_then_success);
+  ADD_BOTH ("register/after-group-change", test_register_after_group_change);
   ADD ("register/cancel", test_cancel);
   g_test_add ("/cb/client-dps/mqtt/register/cancel", Fixture,
               GINT_TO_POINTER (CB_DPS_TRANSPORT_MQTT), fixture_setup, test_cancel, fixture_teardown);

@@ -14,6 +14,7 @@
 #include "cb-sas.h"
 #include "cb-sb-adr.h"
 #include "cb-sb-adr-ca-store.h"
+#include "cb-sb-dps-cache.h"
 #include "cb-sb-dps-register.h"
 #include "cb-sb-dps-x509.h"
 #include "cb-sb-faults.h"
@@ -106,24 +107,26 @@ enrollment_of_token (CbSandbox        *self,
       return unauthorized (error, "the signature does not match the individual enrollment's key");
     }
 
-  groups = cb_sb_enrollment_list (self, dps->name, TRUE);
+  /* The groups and the keys derived from theirs come from memory (cb-sb-dps-cache.c): a
+   * device's poll, and its next registration, do not read and derive them again. */
+  groups = g_ptr_array_ref (cb_sb_dps_cache_groups (self, dps->name));
   for (int pass = 0; pass < 2; pass++)
     {
       for (guint i = 0; i < groups->len; i++)
         {
           CbSbEnrollment *group = g_ptr_array_index (groups, i);
           gboolean enabled = g_strcmp0 (group->provisioning_status, "enabled") == 0;
-          const char *keys[] = { group->primary_key, group->secondary_key };
 
           if (enabled != (pass == 0))
             continue;
 
-          for (guint k = 0; k < G_N_ELEMENTS (keys); k++)
+          for (int k = 0; k < 2; k++)
             {
-              g_autofree char *device_key = cb_sas_derive_device_key (keys[k], registration_id, NULL);
+              const char *device_key = cb_sb_dps_cache_derived_key (self, dps->name, group, k == 1,
+                                                                    registration_id, NULL);
 
               if (token_matches_key (token, resource, device_key, now))
-                return g_ptr_array_steal_index (groups, i);
+                return cb_sb_dps_cache_enrollment_copy (group);
             }
         }
     }
@@ -138,8 +141,7 @@ cb_sb_dps_find_instance (CbSandbox   *self,
                          const char  *id_scope,
                          GError     **error)
 {
-  CbSbDpsInstance *dps = id_scope != NULL ? cb_sb_dps_instance_load (self, "id_scope", id_scope)
-                                          : NULL;
+  CbSbDpsInstance *dps = id_scope != NULL ? cb_sb_dps_cache_instance (self, id_scope) : NULL;
 
   if (dps == NULL)
     {
@@ -508,12 +510,19 @@ ensure_hub_identity (CbSandbox        *self,
 
   if (enrollment->is_group)
     {
-      if (!(primary = cb_sas_derive_device_key (enrollment->primary_key, registration_id, error)))
+      const char *derived;
+
+      if (!(derived = cb_sb_dps_cache_derived_key (self, dps->name, enrollment, FALSE,
+                                                   registration_id, error)))
         return FALSE;
-      if (enrollment->secondary_key != NULL &&
-          !(secondary = cb_sas_derive_device_key (enrollment->secondary_key, registration_id,
-                                                  error)))
-        return FALSE;
+      primary = g_strdup (derived);
+      if (enrollment->secondary_key != NULL)
+        {
+          if (!(derived = cb_sb_dps_cache_derived_key (self, dps->name, enrollment, TRUE,
+                                                       registration_id, error)))
+            return FALSE;
+          secondary = g_strdup (derived);
+        }
     }
   else
     {
@@ -788,8 +797,11 @@ cb_sb_dps_operation_status (CbSandbox        *self,
   g_autoptr(CbSbDpsOperation) op = NULL;
   g_autoptr(JsonBuilder) b = NULL;
 
-  if (operation_id == NULL ||
-      !(op = cb_sb_dps_operation_load (self, dps->name, registration_id, operation_id)))
+  /* The registration that just finished left its operation in memory; the row otherwise. */
+  if (operation_id != NULL &&
+      !(op = cb_sb_dps_cache_take_operation (self, dps->name, registration_id, operation_id)))
+    op = cb_sb_dps_operation_load (self, dps->name, registration_id, operation_id);
+  if (op == NULL)
     {
       g_set_error (error, CB_SB_DPS_ERROR, 404201, "The registration %s has no operation %s",
                    registration_id, operation_id != NULL ? operation_id : "(none given)");
@@ -798,8 +810,11 @@ cb_sb_dps_operation_status (CbSandbox        *self,
 
   if (cb_sb_dps_still_assigning (self, op->started))
     {
+      JsonNode *body = cb_sb_dps_assigning_body (op->operation_id);
+
       *status_out = 202;
-      return cb_sb_dps_assigning_body (op->operation_id);
+      cb_sb_dps_cache_put_operation (self, dps->name, g_steal_pointer (&op));
+      return body;
     }
 
   /* A fault rule on the polling path turns an outcome into a failure once it is reported. */

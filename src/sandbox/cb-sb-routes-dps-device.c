@@ -9,11 +9,13 @@
 
 #include "config.h"
 
+#include "cb-sb-dps-cache.h"
 #include "cb-sb-dps-register.h"
 #include "cb-sb-dps-x509.h"
 #include "cb-sb-listener.h"
 #include "cb-sb-request.h"
 #include "cb-sb-routes-dps-device.h"
+#include "cb-sb-store.h"
 
 /* Answers a CB_SB_DPS_ERROR in DPS's style. */
 static void
@@ -105,6 +107,8 @@ handle_register (CbSbRequest *req)
   cb_sb_set_header (req, "Location", location);
   set_retry_after (req);
   cb_sb_reply_json (req, 202, cb_sb_dps_assigning_body (op->operation_id));
+  /* The device's poll comes next: it is answered from memory (cb-sb-dps-cache.c). */
+  cb_sb_dps_cache_put_operation (req->sandbox, dps->name, g_steal_pointer (&op));
 }
 
 static void
@@ -184,6 +188,41 @@ handle_status_lookup (CbSbRequest *req)
   cb_sb_reply_json (req, 200, json_builder_get_root (b));
 }
 
+/* Each device request, its reads included, runs in one transaction: the store's locks are
+ * taken once for the request, not once per statement (a registration's writes are a savepoint
+ * inside it, cb_sb_dps_register). */
+static void
+in_transaction (CbSbRequest *req,
+                void       (*handler) (CbSbRequest *req))
+{
+  cb_sb_begin (req->sandbox);
+  handler (req);
+  if (!cb_sb_commit (req->sandbox))
+    {
+      g_warning ("Could not commit the DPS request %s: %s", req->path,
+                 sqlite3_errmsg (req->sandbox->db));
+      cb_sb_rollback (req->sandbox);
+    }
+}
+
+static void
+handle_register_request (CbSbRequest *req)
+{
+  in_transaction (req, handle_register);
+}
+
+static void
+handle_operation_request (CbSbRequest *req)
+{
+  in_transaction (req, handle_operation);
+}
+
+static void
+handle_status_lookup_request (CbSbRequest *req)
+{
+  in_transaction (req, handle_status_lookup);
+}
+
 /* ---- Registration ---------------------------------------------------------------------- */
 
 void
@@ -191,10 +230,10 @@ cb_sb_routes_dps_device_add (CbSandbox *self)
 {
   /* Device API (global.azure-devices-provisioning.net) */
   cb_sb_add_route (self, "PUT", "/dps/{idScope}/registrations/{registrationId}/register",
-                   CB_SB_STYLE_DPS, handle_register);
+                   CB_SB_STYLE_DPS, handle_register_request);
   cb_sb_add_route (self, "GET",
                    "/dps/{idScope}/registrations/{registrationId}/operations/{operationId}",
-                   CB_SB_STYLE_DPS, handle_operation);
+                   CB_SB_STYLE_DPS, handle_operation_request);
   cb_sb_add_route (self, "POST", "/dps/{idScope}/registrations/{registrationId}",
-                   CB_SB_STYLE_DPS, handle_status_lookup);
+                   CB_SB_STYLE_DPS, handle_status_lookup_request);
 }

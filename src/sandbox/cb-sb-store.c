@@ -19,6 +19,17 @@ static const char store_schema[] =
   "CREATE TABLE IF NOT EXISTS meta ("
   "  key TEXT PRIMARY KEY, value TEXT) STRICT;";
 
+/* The watched tables' generation (see "Watched tables" below). */
+typedef struct
+{
+  sqlite3   *db;
+  GPtrArray *tables;      /* names, static strings */
+  guint64    generation;
+} Watch;
+
+#define WATCH_MODULE "store-watch"
+
+
 /* ---- Lock ------------------------------------------------------------------------------ */
 
 void
@@ -105,7 +116,8 @@ cb_sb_prepare (CbSandbox  *self,
       return stmt;
     }
 
-  if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+  /* Kept for the life of the connection: PERSISTENT keeps them out of the lookaside pool. */
+  if (sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) != SQLITE_OK)
     {
       /* A malformed statement is a programming error, not a runtime condition. */
       g_critical ("Cannot prepare \"%s\": %s", sql, sqlite3_errmsg (self->db));
@@ -158,23 +170,39 @@ cb_sb_exec (CbSandbox   *self,
   return TRUE;
 }
 
+/* The savepoint statements run for every registration: prepared once, as the others are (an
+ * sqlite3_exec would compile its SQL each time). */
+static gboolean
+run_cached (CbSandbox  *self,
+            const char *sql)
+{
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self, sql);
+
+  return stmt != NULL && sqlite3_step (stmt) == SQLITE_DONE;
+}
+
 gboolean
 cb_sb_begin (CbSandbox *self)
 {
-  return sqlite3_exec (self->db, "SAVEPOINT cb", NULL, NULL, NULL) == SQLITE_OK;
+  return run_cached (self, "SAVEPOINT cb");
 }
 
 gboolean
 cb_sb_commit (CbSandbox *self)
 {
-  return sqlite3_exec (self->db, "RELEASE cb", NULL, NULL, NULL) == SQLITE_OK;
+  return run_cached (self, "RELEASE cb");
 }
 
 void
 cb_sb_rollback (CbSandbox *self)
 {
-  sqlite3_exec (self->db, "ROLLBACK TO cb", NULL, NULL, NULL);
-  sqlite3_exec (self->db, "RELEASE cb", NULL, NULL, NULL);
+  Watch *watch = cb_sb_get_module_data (self, WATCH_MODULE);
+
+  /* SQLite's rollback hook does not see a savepoint's rollback. */
+  if (watch != NULL)
+    watch->generation++;
+  run_cached (self, "ROLLBACK TO cb");
+  run_cached (self, "RELEASE cb");
 }
 
 char *
@@ -243,6 +271,88 @@ cb_sb_store_close (CbSandbox *self)
   g_clear_pointer (&self->keys, g_hash_table_unref);
   g_clear_pointer (&self->issuers, g_hash_table_unref);
   g_clear_pointer (&self->db, sqlite3_close);
+}
+
+/* ---- Watched tables -------------------------------------------------------------------- */
+
+/* Caches of rows that change rarely (cb-sb-dps-cache.c) check one counter instead of reading
+ * the rows again: it moves whenever a watched table is written through this connection (the
+ * only one that writes the file) and whenever a transaction or savepoint is rolled back, so a
+ * cache never keeps what a rollback undid. */
+
+static void
+watch_update_cb (void          *data,
+                 int            op,
+                 const char    *db_name,
+                 const char    *table,
+                 sqlite3_int64  rowid)
+{
+  Watch *watch = data;
+
+  for (guint i = 0; i < watch->tables->len; i++)
+    if (strcmp (table, g_ptr_array_index (watch->tables, i)) == 0)
+      {
+        watch->generation++;
+        return;
+      }
+}
+
+static void
+watch_rollback_cb (void *data)
+{
+  Watch *watch = data;
+
+  watch->generation++;
+}
+
+static void
+watch_free (gpointer data)
+{
+  Watch *watch = data;
+
+  if (watch->db != NULL)
+    {
+      sqlite3_update_hook (watch->db, NULL, NULL);
+      sqlite3_rollback_hook (watch->db, NULL, NULL);
+    }
+  g_ptr_array_unref (watch->tables);
+  g_free (watch);
+}
+
+static Watch *
+get_watch (CbSandbox *self)
+{
+  Watch *watch = cb_sb_get_module_data (self, WATCH_MODULE);
+
+  if (watch == NULL)
+    {
+      watch = g_new0 (Watch, 1);
+      watch->db = self->db;
+      watch->tables = g_ptr_array_new ();
+      watch->generation = 1;
+      sqlite3_update_hook (self->db, watch_update_cb, watch);
+      sqlite3_rollback_hook (self->db, watch_rollback_cb, watch);
+      cb_sb_set_module_data (self, WATCH_MODULE, watch, watch_free);
+    }
+  return watch;
+}
+
+void
+cb_sb_store_watch_table (CbSandbox  *self,
+                         const char *table)
+{
+  Watch *watch = get_watch (self);
+
+  for (guint i = 0; i < watch->tables->len; i++)
+    if (strcmp (table, g_ptr_array_index (watch->tables, i)) == 0)
+      return;
+  g_ptr_array_add (watch->tables, (gpointer) table);
+}
+
+guint64
+cb_sb_store_generation (CbSandbox *self)
+{
+  return get_watch (self)->generation;
 }
 
 /* ---- Meta ------------------------------------------------------------------------------ */

@@ -42,6 +42,11 @@ gboolean      cb_sb_exec                  (CbSandbox   *self,
 gboolean      cb_sb_begin                 (CbSandbox   *self);
 gboolean      cb_sb_commit                (CbSandbox   *self);
 void          cb_sb_rollback              (CbSandbox   *self);
+/* A counter that moves whenever a watched table is written or a transaction or savepoint is
+ * rolled back: a cache of those tables' rows is current while it has not moved. */
+void          cb_sb_store_watch_table     (CbSandbox   *self,
+                                           const char  *table);
+guint64       cb_sb_store_generation      (CbSandbox   *self);
 /* Request handlers run with this (recursive) lock held. Code that touches the store from
  * another thread (tests calling module functions directly while the server runs in its own
  * thread) takes it around the call. */
