@@ -28,7 +28,7 @@ LAYERS = [
                         r"cb-sb-faults?", r"cb-sb-events", r"cb-sb-keys", r"cb-sb-net",
                         r"cb-sb-listener", r"cb-sb-client-hello", r"cb-sb-folder-lock",
                         r"cb-sb-tls"]),
-    ("state", [r"cb-sb-directory", r"cb-sb-topology", r"cb-sb-activity",
+    ("state", [r"cb-sb-directory", r"cb-sb-topology", r"cb-sb-activity", r"cb-sb-dps-cache",
                r"cb-sb-adr-store", r"cb-sb-.*-store", r"cb-sb-hub", r"cb-sb-dps"]),
     ("domain", [r"cb-sb-ca", r"cb-sb-issuance", r"cb-sb-verdict", r"cb-sb-sas", r"cb-sb-adr(-.*)?",
                 r"cb-sb-lro", r"cb-sb-paging", r"cb-sb-dps-register", r"cb-sb-dps-x509", r"cb-sb-dps-x509-groups",
