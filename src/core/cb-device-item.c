@@ -201,30 +201,56 @@ item_evaluate (CbDeviceItem *self)
   g_object_notify_by_pspec (G_OBJECT (self), item_properties[ITEM_PROP_STATE_REASON]);
 }
 
-CbDeviceItem *
-cb_device_item_new_at (JsonObject        *twin,
-          const char        *policy,
-          CbDeviceStateInfo *info,
-          gint64             now)
+/* The part of a twin a row needs, read without touching any shared state: safe in a worker
+ * thread (the revocations are looked up when the item is made). */
+void
+cb_device_row_init_from_twin (CbDeviceRow *row,
+                              JsonObject  *twin)
 {
-  CbDeviceItem *self;
+  static const CbDeviceStateContext no_context = { 0, };
   JsonObject *certificate;
+  const char *status;
 
-  self = g_object_new (CB_TYPE_DEVICE_ITEM, NULL);
-  self->device_id = g_strdup (object_get_string (twin, "deviceId"));
-  self->policy = g_strdup (policy);
-  self->now = now;
-  self->info = cb_device_state_info_ref (info);
-  self->enabled = g_strcmp0 (object_get_string (twin, "status"), "disabled") != 0;
+  g_return_if_fail (row != NULL);
 
+  status = object_get_string (twin, "status");
+  row->device_id = g_strdup (object_get_string (twin, "deviceId"));
+  row->enabled = g_strcmp0 (status, "disabled") != 0;
   certificate = object_get_object (object_get_object (object_get_object (twin, "properties"),
                                                       "reported"),
                                    "certificate");
-  cb_device_signals_init_from_twin (&self->signals, &info->context, self->device_id,
-                                    object_get_string (twin, "status"),
+  cb_device_signals_init_from_twin (&row->signals, &no_context, row->device_id, status,
                                     object_get_string (certificate, "validFrom"),
                                     object_get_string (certificate, "validUntil"),
                                     object_get_string (twin, "lastActivityTime"));
+}
+
+void
+cb_device_row_clear (CbDeviceRow *row)
+{
+  g_clear_pointer (&row->device_id, g_free);
+}
+
+/* Takes the row's strings. */
+CbDeviceItem *
+cb_device_item_new_from_row (CbDeviceRow       *row,
+                             const char        *policy,
+                             CbDeviceStateInfo *info,
+                             gint64             now)
+{
+  CbDeviceItem *self;
+
+  g_return_val_if_fail (row != NULL && info != NULL, NULL);
+
+  self = g_object_new (CB_TYPE_DEVICE_ITEM, NULL);
+  self->device_id = g_steal_pointer (&row->device_id);
+  self->policy = g_strdup (policy);
+  self->now = now;
+  self->info = cb_device_state_info_ref (info);
+  self->enabled = row->enabled;
+  self->signals = row->signals;
+  self->signals.revoked_at = cb_revocations_get_device (info->context.revocations,
+                                                        self->device_id);
   self->has_dates = self->signals.has_dates;
   self->valid_from = self->signals.valid_from;
   self->valid_until = self->signals.valid_until;
@@ -232,6 +258,18 @@ cb_device_item_new_at (JsonObject        *twin,
   item_evaluate (self);
 
   return self;
+}
+
+CbDeviceItem *
+cb_device_item_new_at (JsonObject        *twin,
+                       const char        *policy,
+                       CbDeviceStateInfo *info,
+                       gint64             now)
+{
+  CbDeviceRow row = { 0, };
+
+  cb_device_row_init_from_twin (&row, twin);
+  return cb_device_item_new_from_row (&row, policy, info, now);
 }
 
 /**
@@ -283,6 +321,28 @@ cb_device_item_set_enabled (CbDeviceItem *self,
   g_object_notify_by_pspec (G_OBJECT (self), item_properties[ITEM_PROP_ENABLED_LABEL]);
   /* The state follows the switch. */
   item_evaluate (self);
+}
+
+/* The table's texts, built when a cell is bound: nothing is kept per row. */
+char *
+cb_device_item_dup_valid_until_text (CbDeviceItem *self)
+{
+  g_return_val_if_fail (CB_IS_DEVICE_ITEM (self), NULL);
+  return item_dup_valid_until_text (self);
+}
+
+char *
+cb_device_item_dup_days_left_text (CbDeviceItem *self)
+{
+  g_return_val_if_fail (CB_IS_DEVICE_ITEM (self), NULL);
+  return item_dup_days_left_text (self);
+}
+
+const char *
+cb_device_item_get_enabled_label (CbDeviceItem *self)
+{
+  g_return_val_if_fail (CB_IS_DEVICE_ITEM (self), NULL);
+  return self->enabled ? _("Enabled") : _("Disabled");
 }
 
 const char *
