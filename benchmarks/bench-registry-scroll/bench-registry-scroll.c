@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "bench-common.h"
 #include "cb-device-list-model.h"
@@ -112,6 +113,17 @@ print_memory_map (const char *when)
                 (const char *) l->data);
 }
 
+/* The CPU time this thread has used, in µs: a stall's own cost, whatever else the machine's
+ * cores are doing (on a loaded machine a gap's wall time is many times its CPU time). */
+static gint64
+thread_cpu_us (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
+  return (gint64) ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
+}
+
 /* ---- in a child: the hub client the app would have ------------------------------------- */
 
 static CbHubClient *
@@ -177,12 +189,16 @@ typedef struct
   guint              expected;
   gint64             last_frame;
   gint64             longest_gap;
+  gint64             last_frame_cpu;
+  gint64             most_cpu;           /* main-thread CPU between two frames */
   guint              frames;
   double             start;
   double             reached;
   double             rss_before;
   gint64             emission_start;
   gint64             longest_emission;   /* the views' handling of one items-changed */
+  gint64             emission_cpu_start;
+  gint64             most_emission_cpu;
 } Scroll;
 
 static void
@@ -193,6 +209,7 @@ emission_start_cb (GListModel *model,
                    Scroll     *scroll)
 {
   scroll->emission_start = g_get_monotonic_time ();
+  scroll->emission_cpu_start = thread_cpu_us ();
 }
 
 static void
@@ -204,6 +221,8 @@ emission_end_cb (GListModel *model,
 {
   scroll->longest_emission = MAX (scroll->longest_emission,
                                   g_get_monotonic_time () - scroll->emission_start);
+  scroll->most_emission_cpu = MAX (scroll->most_emission_cpu,
+                                   thread_cpu_us () - scroll->emission_cpu_start);
 }
 
 /* Frames drawn before the clock starts: the first ones build the renderer's caches. */
@@ -218,6 +237,7 @@ tick_cb (GtkWidget     *widget,
 {
   Scroll *scroll = user_data;
   gint64 now = g_get_monotonic_time ();
+  gint64 cpu = thread_cpu_us ();
   double upper = gtk_adjustment_get_upper (scroll->vadjustment);
   double page = gtk_adjustment_get_page_size (scroll->vadjustment);
 
@@ -226,10 +246,13 @@ tick_cb (GtkWidget     *widget,
       scroll->start = bench_now_ms ();
       scroll->rss_before = peak_rss_mib ();
       scroll->last_frame = now;
+      scroll->last_frame_cpu = cpu;
       return G_SOURCE_CONTINUE;
     }
   scroll->longest_gap = MAX (scroll->longest_gap, now - scroll->last_frame);
   scroll->last_frame = now;
+  scroll->most_cpu = MAX (scroll->most_cpu, cpu - scroll->last_frame_cpu);
+  scroll->last_frame_cpu = cpu;
 
   if (g_list_model_get_n_items (scroll->list) == scroll->expected &&
       (scroll->model == NULL || cb_device_list_model_get_complete (scroll->model)) &&
@@ -309,10 +332,11 @@ child_ui (const char *info_path,
   g_main_loop_run (loop);
 
   print_memory_map ("certbench at the end");
-  printf ("RESULT %.1f %.1f %.1f %u %.1f %.1f\n", scroll.reached - scroll.start,
+  printf ("RESULT %.1f %.1f %.1f %u %.1f %.1f %.1f %.1f\n", scroll.reached - scroll.start,
           scroll.longest_gap / 1000.0, peak_rss_mib (),
           g_list_model_get_n_items (G_LIST_MODEL (model)), scroll.rss_before,
-          scroll.longest_emission / 1000.0);
+          scroll.longest_emission / 1000.0, scroll.most_cpu / 1000.0,
+          scroll.most_emission_cpu / 1000.0);
   gtk_window_destroy (GTK_WINDOW (window));
   return 0;
 }
@@ -403,8 +427,9 @@ child_bare (guint expected)
   g_main_loop_run (loop);
 
   print_memory_map ("bare column view at the end");
-  printf ("RESULT %.1f %.1f %.1f %u %.1f %.1f\n", scroll.reached - scroll.start,
-          scroll.longest_gap / 1000.0, peak_rss_mib (), expected, scroll.rss_before, 0.0);
+  printf ("RESULT %.1f %.1f %.1f %u %.1f %.1f %.1f %.1f\n", scroll.reached - scroll.start,
+          scroll.longest_gap / 1000.0, peak_rss_mib (), expected, scroll.rss_before, 0.0,
+          scroll.most_cpu / 1000.0, 0.0);
   gtk_window_destroy (GTK_WINDOW (window));
   return 0;
 }
@@ -419,6 +444,8 @@ typedef struct
   guint  n;
   double rss_before_mib;   /* the window with its first page, before scrolling */
   double emission_ms;      /* the longest items-changed handling */
+  double cpu_ms;           /* the most main-thread CPU between two frames */
+  double emission_cpu_ms;  /* the most main-thread CPU in one items-changed handling */
 } Run;
 
 static Run
@@ -443,8 +470,9 @@ run_child (const char *self_exe,
   if (child == NULL || !g_subprocess_communicate_utf8 (child, NULL, NULL, &out, NULL, &error))
     g_error ("%s: %s", mode, error->message);
   if (!g_subprocess_get_successful (child) || (line = strstr (out, "RESULT ")) == NULL ||
-      sscanf (line, "RESULT %lf %lf %lf %u %lf %lf", &run.ms, &run.stall_ms, &run.rss_mib,
-              &run.n, &run.rss_before_mib, &run.emission_ms) < 4)
+      sscanf (line, "RESULT %lf %lf %lf %u %lf %lf %lf %lf", &run.ms, &run.stall_ms,
+              &run.rss_mib, &run.n, &run.rss_before_mib, &run.emission_ms, &run.cpu_ms,
+              &run.emission_cpu_ms) < 4)
     g_error ("The %s run failed: %s", mode, out);
   return run;
 }
@@ -464,7 +492,8 @@ main (int   argc,
   g_autoptr(CbSandbox) sandbox = NULL;
   g_autoptr(JsonNode) info = NULL;
   g_autofree double *ui_ms = NULL, *ui_stall = NULL, *ui_rss = NULL, *ui_rss0 = NULL;
-  g_autofree double *ui_emission = NULL;
+  g_autofree double *ui_emission = NULL, *ui_cpu = NULL, *ui_emission_cpu = NULL;
+  g_autofree double *bare_cpu = NULL;
   g_autofree double *raw_ms = NULL, *raw_rss = NULL;
   g_autofree double *bare_ms = NULL, *bare_stall = NULL, *bare_rss = NULL, *bare_rss0 = NULL;
   double ui_med, raw_med, ui_rss_med, raw_rss_med, stall_med;
@@ -518,6 +547,9 @@ main (int   argc,
   ui_rss = g_new0 (double, repeats);
   ui_rss0 = g_new0 (double, repeats);
   ui_emission = g_new0 (double, repeats);
+  ui_cpu = g_new0 (double, repeats);
+  ui_emission_cpu = g_new0 (double, repeats);
+  bare_cpu = g_new0 (double, repeats);
   raw_ms = g_new0 (double, repeats);
   raw_rss = g_new0 (double, repeats);
   bare_ms = g_new0 (double, repeats);
@@ -541,6 +573,9 @@ main (int   argc,
       ui_rss[r] = ui.rss_mib;
       ui_rss0[r] = ui.rss_before_mib;
       ui_emission[r] = ui.emission_ms;
+      ui_cpu[r] = ui.cpu_ms;
+      ui_emission_cpu[r] = ui.emission_cpu_ms;
+      bare_cpu[r] = bare.cpu_ms;
       bare_ms[r] = bare.ms;
       bare_stall[r] = bare.stall_ms;
       bare_rss[r] = bare.rss_mib;
@@ -552,7 +587,11 @@ main (int   argc,
                      &ui_med);
   bench_print_stats ("  longest gap between frames while scrolling, ms", "%10.1f", ui_stall,
                      repeats, &stall_med);
+  bench_print_stats ("  most main-thread CPU between two frames, ms", "%10.1f", ui_cpu,
+                     repeats, NULL);
   bench_print_stats ("  longest items-changed handling (view), ms", "%10.1f", ui_emission,
+                     repeats, NULL);
+  bench_print_stats ("  most CPU in one items-changed handling, ms", "%10.1f", ui_emission_cpu,
                      repeats, NULL);
   bench_print_stats ("  peak RSS, MiB", "%10.1f", ui_rss, repeats, &ui_rss_med);
   bench_print_stats ("  peak RSS with the first page shown, MiB", "%10.1f", ui_rss0, repeats,
@@ -563,6 +602,8 @@ main (int   argc,
   bench_print_stats ("reference: bare GtkColumnView, all rows there, ms", "%10.0f", bare_ms,
                      repeats, NULL);
   bench_print_stats ("  longest gap between frames while scrolling, ms", "%10.1f", bare_stall,
+                     repeats, NULL);
+  bench_print_stats ("  most main-thread CPU between two frames, ms", "%10.1f", bare_cpu,
                      repeats, NULL);
   bench_print_stats ("  peak RSS, MiB", "%10.1f", bare_rss, repeats, NULL);
   bench_print_stats ("  peak RSS at the top, MiB", "%10.1f", bare_rss0, repeats, NULL);
