@@ -186,8 +186,9 @@ cell_update (GtkLabel     *label,
       gtk_label_set_text (label, text);
       break;
     case CELL_STATE:
+      text = cb_device_item_dup_state_reason (item);
       gtk_label_set_text (label, cb_device_item_get_state_label (item));
-      gtk_widget_set_tooltip_text (GTK_WIDGET (label), cb_device_item_get_state_reason (item));
+      gtk_widget_set_tooltip_text (GTK_WIDGET (label), text);
       break;
     default:
       g_assert_not_reached ();

@@ -28,6 +28,8 @@ CbDeviceState cb_device_item_get_state       (CbDeviceItem  *self);
 const char   *cb_device_item_get_state_label (CbDeviceItem  *self);
 /* Why the row is in its state, a sentence. */
 const char   *cb_device_item_get_state_reason (CbDeviceItem *self);
+/* The same, not kept in the item. */
+char         *cb_device_item_dup_state_reason (CbDeviceItem *self);
 
 /* The table's cell texts (the properties of the same names, without a GValue). */
 const char   *cb_device_item_get_enabled_label    (CbDeviceItem *self);

@@ -414,6 +414,9 @@ read_page_thread (GTask        *task,
       if (JSON_NODE_HOLDS_OBJECT (node))
         cb_device_row_init_from_twin (&job->rows[job->n_rows++], json_node_get_object (node));
     }
+  /* The page's JSON is freed here too, not on the main thread (the job holds its only
+   * reference: json-glib's are not atomic, see start_read_cb). */
+  g_clear_pointer (&job->twins, json_array_unref);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -444,6 +447,18 @@ read_page_cb (GObject      *object,
       self->publish_id = g_idle_add (publish_slice_cb, self);
       g_source_set_name_by_id (self->publish_id, "[certbench] device list slice");
     }
+}
+
+/* The read starts a main-loop turn later: by then the HTTP response that also held the page's
+ * JSON has let go of it (it does so once this callback returns), and the worker thread is
+ * the only one left to touch its reference count. */
+static gboolean
+start_read_cb (gpointer user_data)
+{
+  GTask *task = user_data;
+
+  g_task_run_in_thread (task, read_page_thread);
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -500,7 +515,7 @@ query_cb (GObject      *object,
   task = g_task_new (self, self->load_cancellable, read_page_cb, NULL);
   g_task_set_source_tag (task, query_cb);
   g_task_set_task_data (task, job, (GDestroyNotify) read_job_free);
-  g_task_run_in_thread (task, read_page_thread);
+  g_idle_add_full (G_PRIORITY_HIGH, start_read_cb, g_steal_pointer (&task), g_object_unref);
 }
 
 static void
