@@ -174,6 +174,17 @@ test_cells (void)
   g_assert_cmpstr (tooltip, ==, reason);
   g_assert_true (g_str_has_suffix (texts->str, "|Disabled"));
 
+  /* For the eye: the cells, wide and at 360 px. */
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *path = g_test_build_filename (G_TEST_BUILT, "screenshots",
+                                                     i == 0 ? "device-table-cells.png"
+                                                            : "device-table-cells-narrow.png",
+                                                     NULL);
+
+      cb_test_app_save_png (window, path, i == 0 ? 1280 : 360, 160);
+    }
+
   gtk_window_destroy (GTK_WINDOW (window));
   cb_test_app_spin (50);
 }
