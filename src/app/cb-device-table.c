@@ -143,6 +143,24 @@ on_activate_cb (GtkColumnView *view,
 /* A cell is a label made once and reused for whichever row the view binds it to: no builder,
  * no expression watches, nothing kept per row (GtkBuilderListItemFactory ran a GtkBuilder and
  * six watches per row, which GTK 4.8 paid for every row it made while taking in a page). */
+static gboolean
+on_state_query_tooltip_cb (GtkWidget  *label,
+                           int         x,
+                           int         y,
+                           gboolean    keyboard_mode,
+                           GtkTooltip *tooltip,
+                           gpointer    user_data)
+{
+  GtkListItem *list_item = g_object_get_data (G_OBJECT (label), "cb-list-item");
+  CbDeviceItem *item = list_item != NULL ? gtk_list_item_get_item (list_item) : NULL;
+  g_autofree char *reason = NULL;
+
+  if (item == NULL || (reason = cb_device_item_dup_state_reason (item)) == NULL)
+    return FALSE;
+  gtk_tooltip_set_text (tooltip, reason);
+  return TRUE;
+}
+
 static void
 cell_setup_cb (GtkSignalListItemFactory *factory,
                GObject                  *object,
@@ -155,6 +173,14 @@ cell_setup_cb (GtkSignalListItemFactory *factory,
   gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
   if (kind == CELL_VALID_UNTIL || kind == CELL_DAYS_LEFT)
     gtk_widget_add_css_class (label, "numeric");
+  if (kind == CELL_STATE)
+    {
+      /* The reason is asked for when the tooltip shows: setting a tooltip's text makes GTK
+       * 4.8 look where the pointer is (a round trip to the X server) for every row bound. */
+      g_object_set_data (G_OBJECT (label), "cb-list-item", object);
+      gtk_widget_set_has_tooltip (label, TRUE);
+      g_signal_connect (label, "query-tooltip", G_CALLBACK (on_state_query_tooltip_cb), NULL);
+    }
   gtk_list_item_set_child (GTK_LIST_ITEM (object), label);
 }
 
@@ -186,9 +212,12 @@ cell_update (GtkLabel     *label,
       gtk_label_set_text (label, text);
       break;
     case CELL_STATE:
+      /* What the tooltip says, for assistive technologies (a description is no round
+       * trip). */
       text = cb_device_item_dup_state_reason (item);
       gtk_label_set_text (label, cb_device_item_get_state_label (item));
-      gtk_widget_set_tooltip_text (GTK_WIDGET (label), text);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (label), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                      text != NULL ? text : "", -1);
       break;
     default:
       g_assert_not_reached ();
