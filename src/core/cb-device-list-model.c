@@ -43,9 +43,9 @@ struct _CbDeviceListModel
   guint         page_size;
   guint         next_page_size;   /* the page the next fetch asks for */
   guint         n_requests;
-  GPtrArray    *pending;          /* CbDeviceItem read, not yet shown to the views */
+  GArray       *pending;          /* PendingRow: read, not yet shown to the views */
   guint         publish_id;       /* the idle that shows them, a slice at a time */
-  gint64        pending_now;      /* the service's clock when the page was read */
+  gint64        page_now;         /* the service's clock when the last page was read */
   guint         fetching : 1;     /* a page request is on its way */
   guint         reading : 1;      /* a page is being read in a worker thread */
   guint         loading : 1;      /* any of these, or rows pending */
@@ -66,6 +66,20 @@ enum
 };
 
 static GParamSpec *properties[N_PROPS];
+
+/* A row read and not yet shown: its item is made when its slice is shown, so that making a
+ * page's thousand items is spread over the turns that show them. */
+typedef struct
+{
+  CbDeviceRow row;
+  gint64      now;    /* the service's clock when its page was read */
+} PendingRow;
+
+static void
+pending_row_clear (PendingRow *pending)
+{
+  cb_device_row_clear (&pending->row);
+}
 
 static void list_model_iface_init (GListModelInterface *iface);
 
@@ -186,7 +200,7 @@ cb_device_list_model_finalize (GObject *object)
   CbDeviceListModel *self = CB_DEVICE_LIST_MODEL (object);
 
   g_ptr_array_unref (self->items);
-  g_ptr_array_unref (self->pending);
+  g_array_unref (self->pending);
   g_free (self->condition);
   g_free (self->policy);
   g_free (self->continuation);
@@ -252,7 +266,8 @@ static void
 cb_device_list_model_init (CbDeviceListModel *self)
 {
   self->items = g_ptr_array_new_with_free_func (g_object_unref);
-  self->pending = g_ptr_array_new_with_free_func (g_object_unref);
+  self->pending = g_array_new (FALSE, FALSE, sizeof (PendingRow));
+  g_array_set_clear_func (self->pending, (GDestroyNotify) pending_row_clear);
   self->page_size = DEFAULT_PAGE_SIZE;
   self->next_page_size = DEFAULT_PAGE_SIZE;
 }
@@ -324,8 +339,6 @@ cb_device_list_model_update_state_info (CbDeviceListModel *self,
   cb_device_list_model_set_state_info (self, info);
   for (guint i = 0; i < self->items->len; i++)
     cb_device_item_judge_again (g_ptr_array_index (self->items, i), info);
-  for (guint i = 0; i < self->pending->len; i++)
-    cb_device_item_judge_again (g_ptr_array_index (self->pending, i), info);
 }
 
 CbDeviceStateInfo *
@@ -355,8 +368,13 @@ publish_slice (CbDeviceListModel *self)
   guint n = MIN (self->pending->len, SLICE_SIZE);
 
   for (guint i = 0; i < n; i++)
-    g_ptr_array_add (self->items, g_object_ref (g_ptr_array_index (self->pending, i)));
-  g_ptr_array_remove_range (self->pending, 0, n);
+    {
+      PendingRow *pending = &g_array_index (self->pending, PendingRow, i);
+
+      g_ptr_array_add (self->items, cb_device_item_new_from_row (&pending->row, self->policy,
+                                                                 self->info, pending->now));
+    }
+  g_array_remove_range (self->pending, 0, n);
 
   if (self->pending->len == 0 && !self->fetching && !self->reading)
     set_complete (self, self->continuation == NULL);
@@ -383,6 +401,7 @@ typedef struct
   JsonArray   *twins;
   CbDeviceRow *rows;
   guint        n_rows;
+  gint64       now;
 } ReadJob;
 
 static void
@@ -420,8 +439,8 @@ read_page_thread (GTask        *task,
   g_task_return_boolean (task, TRUE);
 }
 
-/* Back on the main thread: the rows become items (cheap: no JSON, no date parsing) and wait
- * to be shown. */
+/* Back on the main thread: the rows wait to be shown, and become items (cheap: no JSON, no
+ * date parsing) a slice at a time as they are. */
 static void
 read_page_cb (GObject      *object,
               GAsyncResult *result,
@@ -435,9 +454,13 @@ read_page_cb (GObject      *object,
 
   self->reading = FALSE;
   for (guint i = 0; i < job->n_rows; i++)
-    g_ptr_array_add (self->pending,
-                     cb_device_item_new_from_row (&job->rows[i], self->policy, self->info,
-                                                  self->pending_now));
+    {
+      PendingRow pending = { job->rows[i], job->now };
+
+      g_array_append_val (self->pending, pending);
+    }
+  /* The rows' strings are the pending rows' now. */
+  job->n_rows = 0;
   /* The first slice now (a view waiting on an empty list shows it in this frame), the rest a
    * main-loop turn apart. */
   if (self->publish_id != 0)
@@ -493,10 +516,10 @@ query_cb (GObject      *object,
     }
 
   /* Rows are judged on the service's clock at the time they were read. */
-  self->pending_now =
+  self->page_now =
     cb_http_client_get_server_now (cb_hub_client_get_http (CB_HUB_CLIENT (object)));
   if (self->info == NULL)
-    self->info = cb_device_state_info_new (self->pending_now, CB_DEFAULT_RENEWAL_FRACTION);
+    self->info = cb_device_state_info_new (self->page_now, CB_DEFAULT_RENEWAL_FRACTION);
 
   g_free (self->continuation);
   self->continuation = g_strdup (page->continuation);
@@ -511,6 +534,7 @@ query_cb (GObject      *object,
 
   job = g_new0 (ReadJob, 1);
   job->twins = g_steal_pointer (&page->items);
+  job->now = self->page_now;
   self->reading = TRUE;
   task = g_task_new (self, self->load_cancellable, read_page_cb, NULL);
   g_task_set_source_tag (task, query_cb);
@@ -577,7 +601,7 @@ cb_device_list_model_reload (CbDeviceListModel *self)
   g_clear_pointer (&self->continuation, g_free);
   g_clear_error (&self->error);
   g_clear_handle_id (&self->publish_id, g_source_remove);
-  g_ptr_array_set_size (self->pending, 0);
+  g_array_set_size (self->pending, 0);
   self->next_page_size = self->page_size;
   self->fetching = FALSE;
   self->reading = FALSE;
