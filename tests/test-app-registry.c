@@ -173,6 +173,81 @@ count_devices (Fixture *f)
   return g_list_model_get_n_items (G_LIST_MODEL (all));
 }
 
+/* What the views see of a page: how much each items-changed adds, and what the model does
+ * when asked for more while the rest of a page is still to be shown. */
+typedef struct
+{
+  guint    emissions;
+  guint    largest;
+  guint    first_added;
+  gboolean loading_at_first;
+  guint    requests_after_first;
+} Slices;
+
+static void
+on_slice_cb (GListModel *model,
+             guint       position,
+             guint       removed,
+             guint       added,
+             Slices     *slices)
+{
+  CbDeviceListModel *devices = CB_DEVICE_LIST_MODEL (model);
+
+  slices->emissions++;
+  slices->largest = MAX (slices->largest, added);
+  if (slices->emissions == 1)
+    {
+      /* A view at the end of the first slice asks for more: the next page is fetched now,
+       * while the rest of this one is still being shown. */
+      slices->first_added = added;
+      slices->loading_at_first = cb_device_list_model_get_loading (devices);
+      cb_device_list_model_load_more (devices);
+      slices->requests_after_first = cb_device_list_model_get_n_requests (devices);
+    }
+}
+
+static void
+test_slices (Fixture *f,
+             guint    total)
+{
+  g_autoptr(CbDeviceListModel) sliced = cb_device_list_model_new ();
+  g_autoptr(CbDeviceListModel) ahead = cb_device_list_model_new ();
+  g_autoptr(GObject) item = NULL;
+  Slices slices = { 0, };
+
+  /* A page of 150 reaches the views as 100 then 50, a main-loop turn apart; the list is
+   * loading until its last slice is in. Before, the page came as one emission of 150 and the
+   * next page could only be asked for once it was all in. */
+  cb_device_list_model_set_hub (sliced, cb_context_get_hub (f->app->context));
+  cb_device_list_model_set_page_size (sliced, 150);
+  g_signal_connect (sliced, "items-changed", G_CALLBACK (on_slice_cb), &slices);
+  cb_device_list_model_reload (sliced);
+  cb_test_app_wait (model_done, sliced, 30000);
+  g_assert_null (cb_device_list_model_get_error (sliced));
+  g_assert_cmpuint (slices.first_added, ==, 100);
+  g_assert_true (slices.loading_at_first);
+  g_assert_cmpuint (slices.requests_after_first, ==, 2);
+  g_assert_cmpuint (slices.largest, <=, 100);
+  g_assert_cmpuint (slices.emissions, >=, (total + 99) / 100);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (sliced)), ==, total);
+  g_assert_cmpuint (cb_device_list_model_get_n_requests (sliced), ==, 2);
+
+  /* The next page is asked for well before the end of what is shown: a row half way into
+   * the last 200 is near enough. (Before, only the last ten rows were.) */
+  cb_device_list_model_set_hub (ahead, cb_context_get_hub (f->app->context));
+  cb_device_list_model_set_page_size (ahead, 200);
+  cb_device_list_model_reload (ahead);
+  cb_test_app_wait (model_idle, ahead, 30000);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (ahead)), ==, 200);
+  item = g_list_model_get_item (G_LIST_MODEL (ahead), 50);
+  g_assert_false (cb_device_list_model_get_loading (ahead));
+  g_clear_object (&item);
+  item = g_list_model_get_item (G_LIST_MODEL (ahead), 120);
+  g_assert_true (cb_device_list_model_get_loading (ahead));
+  cb_test_app_wait (model_done, ahead, 30000);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (ahead)), ==, total);
+}
+
 static void
 test_lazy_paging (Fixture       *f,
                   gconstpointer  data)
@@ -238,6 +313,9 @@ test_lazy_paging (Fixture       *f,
   cb_test_app_wait (model_idle, lone, 30000);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (lone)), ==, 60);
   g_assert_cmpuint (cb_device_list_model_get_n_requests (lone), ==, 2);
+
+  /* Same sandbox: pages shown in slices, the next one asked for ahead. */
+  test_slices (f, total);
 
   /* Same sandbox: search and filters. */
   test_search_filter (f, data);

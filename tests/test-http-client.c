@@ -74,6 +74,23 @@ handler (SoupServer        *server,
       return;
     }
 
+  if (g_str_equal (path, "/big") || g_str_equal (path, "/big-not-json"))
+    {
+      /* A query page's size (parsed in a worker thread from 64 KiB on). */
+      GString *json = g_string_new ("[");
+
+      for (guint i = 0; i < 4000; i++)
+        g_string_append_printf (json, "%s{\"deviceId\":\"device-%05u\",\"status\":\"enabled\"}",
+                                i > 0 ? "," : "", i);
+      g_string_append (json, g_str_equal (path, "/big") ? "]" : "");
+      soup_server_message_set_status (msg, 200, NULL);
+      soup_message_headers_replace (response_headers, "x-answer", "big");
+      soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, json->str,
+                                        json->len);
+      g_string_free (json, FALSE);
+      return;
+    }
+
   if (g_str_equal (path, "/not-json"))
     {
       soup_server_message_set_status (msg, 200, NULL);
@@ -357,6 +374,30 @@ test_empty_and_bad_json (Fixture       *f,
   g_assert_error (f->error, CB_API_ERROR, CB_API_ERROR_PARSE);
 }
 
+/* A large answer (parsed off the main thread) comes back whole, with its headers; a large
+ * broken one is the same parse error as a small one. */
+static void
+test_large_json (Fixture       *f,
+                 gconstpointer  data)
+{
+  JsonArray *array;
+
+  run_request (f, "GET", "/big", NULL, NULL, NULL);
+  g_assert_no_error (f->error);
+  g_assert_cmpuint (g_bytes_get_size (f->response->body), >=, 64 * 1024);
+  g_assert_cmpstr (cb_http_response_get_header (f->response, "x-answer"), ==, "big");
+  g_assert_true (JSON_NODE_HOLDS_ARRAY (f->response->json));
+  array = json_node_get_array (f->response->json);
+  g_assert_cmpuint (json_array_get_length (array), ==, 4000);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (array, 3999),
+                                                  "deviceId"), ==, "device-03999");
+  g_clear_pointer (&f->response, cb_http_response_unref);
+
+  run_request (f, "GET", "/big-not-json", NULL, NULL, NULL);
+  g_assert_error (f->error, CB_API_ERROR, CB_API_ERROR_PARSE);
+  g_assert_null (f->response);
+}
+
 static void
 test_form (Fixture       *f,
            gconstpointer  data)
@@ -504,6 +545,7 @@ main (int   argc,
   ADD ("no-retry-on-400", test_no_retry_on_400);
   ADD ("redacts-echoed-token", test_redacts_echoed_token);
   ADD ("empty-and-bad-json", test_empty_and_bad_json);
+  ADD ("large-json", test_large_json);
   ADD ("form", test_form);
   ADD ("cancel-during-backoff", test_cancel_during_backoff);
   ADD ("connection-refused", test_connection_refused_retried);

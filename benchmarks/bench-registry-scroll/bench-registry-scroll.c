@@ -17,9 +17,11 @@
 #include "config.h"
 
 #include <adwaita.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "bench-common.h"
 #include "cb-device-list-model.h"
@@ -48,6 +50,78 @@ peak_rss_mib (void)
       (line = strstr (status, "VmHWM:")) == NULL)
     return -1;
   return g_ascii_strtod (line + strlen ("VmHWM:"), NULL) / 1024.0;
+}
+
+static int
+compare_rss (gconstpointer a,
+             gconstpointer b,
+             gpointer      user_data)
+{
+  gsize ra = GPOINTER_TO_SIZE (g_hash_table_lookup (user_data, a));
+  gsize rb = GPOINTER_TO_SIZE (g_hash_table_lookup (user_data, b));
+
+  return ra < rb ? 1 : ra > rb ? -1 : 0;
+}
+
+/* Where the resident memory is, to stderr: the largest mappings by Rss (anonymous ones, the
+ * heap, each library and device file), and malloc's own count of what is in use. */
+static void
+print_memory_map (const char *when)
+{
+  g_autofree char *smaps = NULL;
+  g_autoptr(GHashTable) by_name = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GList) names = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autofree char *current = NULL;
+  struct mallinfo2 info = mallinfo2 ();
+  guint shown = 0;
+
+  if (!g_file_get_contents ("/proc/self/smaps", &smaps, NULL, NULL))
+    return;
+  lines = g_strsplit (smaps, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      const char *line = lines[i];
+
+      if (g_ascii_isxdigit (line[0]) && strchr (line, '-') != NULL && strchr (line, ' ') != NULL)
+        {
+          /* "start-end perms offset dev inode   path" */
+          g_auto(GStrv) fields = g_strsplit_set (line, " ", 6);
+          const char *path = g_strv_length (fields) == 6 ? g_strstrip (fields[5]) : "";
+
+          g_free (current);
+          current = g_strdup (*path != '\0' ? path : "[anonymous]");
+        }
+      else if (current != NULL && g_str_has_prefix (line, "Rss:"))
+        {
+          guint64 kib = g_ascii_strtoull (line + strlen ("Rss:"), NULL, 10);
+          gpointer old = g_hash_table_lookup (by_name, current);
+
+          g_hash_table_insert (by_name, g_strdup (current),
+                               GSIZE_TO_POINTER (GPOINTER_TO_SIZE (old) + kib));
+        }
+    }
+
+  names = g_hash_table_get_keys (by_name);
+  names = g_list_sort_with_data (names, (GCompareDataFunc) compare_rss, by_name);
+  g_printerr ("memory %s: VmHWM %.1f MiB; malloc in use %.1f MiB of %.1f MiB arena+mmap\n", when,
+              peak_rss_mib (), info.uordblks / 1048576.0,
+              (info.arena + info.hblkhd) / 1048576.0);
+  for (GList *l = names; l != NULL && shown < 8; l = l->next, shown++)
+    g_printerr ("  %8.1f MiB  %s\n",
+                GPOINTER_TO_SIZE (g_hash_table_lookup (by_name, l->data)) / 1024.0,
+                (const char *) l->data);
+}
+
+/* The CPU time this thread has used, in µs: a stall's own cost, whatever else the machine's
+ * cores are doing (on a loaded machine a gap's wall time is many times its CPU time). */
+static gint64
+thread_cpu_us (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
+  return (gint64) ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
 }
 
 /* ---- in a child: the hub client the app would have ------------------------------------- */
@@ -108,18 +182,23 @@ child_walk (const char *info_path)
 
 typedef struct
 {
-  CbDeviceListModel *model;
+  CbDeviceListModel *model;         /* NULL: the bare reference's string list, all there */
+  GListModel        *list;
   GtkAdjustment     *vadjustment;
   GMainLoop         *loop;
   guint              expected;
   gint64             last_frame;
   gint64             longest_gap;
+  gint64             last_frame_cpu;
+  gint64             most_cpu;           /* main-thread CPU between two frames */
   guint              frames;
   double             start;
   double             reached;
   double             rss_before;
   gint64             emission_start;
   gint64             longest_emission;   /* the views' handling of one items-changed */
+  gint64             emission_cpu_start;
+  gint64             most_emission_cpu;
 } Scroll;
 
 static void
@@ -130,6 +209,7 @@ emission_start_cb (GListModel *model,
                    Scroll     *scroll)
 {
   scroll->emission_start = g_get_monotonic_time ();
+  scroll->emission_cpu_start = thread_cpu_us ();
 }
 
 static void
@@ -141,6 +221,8 @@ emission_end_cb (GListModel *model,
 {
   scroll->longest_emission = MAX (scroll->longest_emission,
                                   g_get_monotonic_time () - scroll->emission_start);
+  scroll->most_emission_cpu = MAX (scroll->most_emission_cpu,
+                                   thread_cpu_us () - scroll->emission_cpu_start);
 }
 
 /* Frames drawn before the clock starts: the first ones build the renderer's caches. */
@@ -155,6 +237,7 @@ tick_cb (GtkWidget     *widget,
 {
   Scroll *scroll = user_data;
   gint64 now = g_get_monotonic_time ();
+  gint64 cpu = thread_cpu_us ();
   double upper = gtk_adjustment_get_upper (scroll->vadjustment);
   double page = gtk_adjustment_get_page_size (scroll->vadjustment);
 
@@ -163,13 +246,16 @@ tick_cb (GtkWidget     *widget,
       scroll->start = bench_now_ms ();
       scroll->rss_before = peak_rss_mib ();
       scroll->last_frame = now;
+      scroll->last_frame_cpu = cpu;
       return G_SOURCE_CONTINUE;
     }
   scroll->longest_gap = MAX (scroll->longest_gap, now - scroll->last_frame);
   scroll->last_frame = now;
+  scroll->most_cpu = MAX (scroll->most_cpu, cpu - scroll->last_frame_cpu);
+  scroll->last_frame_cpu = cpu;
 
-  if (g_list_model_get_n_items (G_LIST_MODEL (scroll->model)) == scroll->expected &&
-      cb_device_list_model_get_complete (scroll->model) &&
+  if (g_list_model_get_n_items (scroll->list) == scroll->expected &&
+      (scroll->model == NULL || cb_device_list_model_get_complete (scroll->model)) &&
       gtk_adjustment_get_value (scroll->vadjustment) >= upper - page - 1)
     {
       scroll->reached = bench_now_ms ();
@@ -186,7 +272,7 @@ give_up_cb (gpointer user_data)
   Scroll *scroll = user_data;
 
   g_printerr ("The list stopped at %u of %u devices\n",
-              g_list_model_get_n_items (G_LIST_MODEL (scroll->model)), scroll->expected);
+              g_list_model_get_n_items (scroll->list), scroll->expected);
   exit (1);
 }
 
@@ -235,7 +321,9 @@ child_ui (const char *info_path,
   while (scrolled != NULL && !GTK_IS_SCROLLED_WINDOW (scrolled))
     scrolled = gtk_widget_get_first_child (scrolled);
   g_assert (scrolled != NULL);
+  print_memory_map ("certbench with its first page");
   scroll.model = model;
+  scroll.list = G_LIST_MODEL (model);
   scroll.vadjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
   scroll.loop = loop;
   scroll.expected = expected;
@@ -243,10 +331,136 @@ child_ui (const char *info_path,
   g_timeout_add_seconds (600, give_up_cb, &scroll);
   g_main_loop_run (loop);
 
-  printf ("RESULT %.1f %.1f %.1f %u %.1f %.1f\n", scroll.reached - scroll.start,
+  print_memory_map ("certbench at the end");
+  printf ("RESULT %.1f %.1f %.1f %u %.1f %.1f %.1f %.1f\n", scroll.reached - scroll.start,
           scroll.longest_gap / 1000.0, peak_rss_mib (),
           g_list_model_get_n_items (G_LIST_MODEL (model)), scroll.rss_before,
-          scroll.longest_emission / 1000.0);
+          scroll.longest_emission / 1000.0, scroll.most_cpu / 1000.0,
+          scroll.most_emission_cpu / 1000.0);
+  gtk_window_destroy (GTK_WINDOW (window));
+  return 0;
+}
+
+/* The toolkit's own share: a bare GtkColumnView of the same six columns (one label a cell)
+ * over a GtkStringList of as many device names, in the same window, scrolled to the end the
+ * same way while its rows arrive as certbench's do (50 first, then 100 a main-loop turn), but
+ * with no network, JSON or items of ours. What this costs, certbench's list cannot do
+ * without. */
+typedef struct
+{
+  GtkStringList *strings;
+  guint          expected;
+  guint          next;
+} Grow;
+
+static gboolean
+grow_cb (gpointer user_data)
+{
+  Grow *grow = user_data;
+  char names[100][32];
+  const char *add[101];
+  guint n = MIN (100, grow->expected - grow->next);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_snprintf (names[i], sizeof names[i], "fleet-%06u", grow->next + i);
+      add[i] = names[i];
+    }
+  add[n] = NULL;
+  gtk_string_list_splice (grow->strings, grow->next, 0, add);
+  grow->next += n;
+  return grow->next < grow->expected ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
+static void
+bare_setup_cb (GtkSignalListItemFactory *factory,
+               GObject                  *object,
+               gpointer                  user_data)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  gtk_list_item_set_child (GTK_LIST_ITEM (object), label);
+}
+
+static void
+bare_bind_cb (GtkSignalListItemFactory *factory,
+              GObject                  *object,
+              gpointer                  user_data)
+{
+  GtkListItem *list_item = GTK_LIST_ITEM (object);
+
+  gtk_label_set_text (GTK_LABEL (gtk_list_item_get_child (list_item)),
+                      gtk_string_object_get_string (gtk_list_item_get_item (list_item)));
+}
+
+static int
+child_bare (guint expected)
+{
+  static const char * const titles[] = {
+    "Device", "Enabled", "Policy", "Reported valid until", "Days left", "State",
+  };
+  g_autoptr(GtkStringList) strings = gtk_string_list_new (NULL);
+  g_autoptr(GtkSingleSelection) selection = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+  GtkWidget *window;
+  GtkWidget *view;
+  GtkWidget *scrolled;
+  Scroll scroll = { 0 };
+  Grow grow;
+
+  gtk_init ();
+  adw_init ();
+  loop = g_main_loop_new (NULL, FALSE);
+  for (guint i = 0; i < 50; i++)
+    {
+      char name[32];
+
+      g_snprintf (name, sizeof name, "fleet-%06u", i);
+      gtk_string_list_append (strings, name);
+    }
+  grow = (Grow) { strings, expected, 50 };
+  selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (strings)));
+  gtk_single_selection_set_autoselect (selection, FALSE);
+  view = gtk_column_view_new (GTK_SELECTION_MODEL (g_object_ref (selection)));
+  gtk_column_view_set_show_row_separators (GTK_COLUMN_VIEW (view), TRUE);
+  gtk_widget_add_css_class (view, "data-table");
+  for (guint i = 0; i < G_N_ELEMENTS (titles); i++)
+    {
+      GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+      g_autoptr(GtkColumnViewColumn) column = NULL;
+
+      g_signal_connect (factory, "setup", G_CALLBACK (bare_setup_cb), NULL);
+      g_signal_connect (factory, "bind", G_CALLBACK (bare_bind_cb), NULL);
+      column = gtk_column_view_column_new (titles[i], factory);
+      gtk_column_view_column_set_expand (column, i == 0);
+      if (i > 0)
+        gtk_column_view_column_set_fixed_width (column, 150);
+      gtk_column_view_append_column (GTK_COLUMN_VIEW (view), column);
+    }
+  scrolled = gtk_scrolled_window_new ();
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), view);
+  window = gtk_window_new ();
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+  gtk_window_set_child (GTK_WINDOW (window), scrolled);
+  gtk_window_present (GTK_WINDOW (window));
+  while (!gtk_widget_get_mapped (window))
+    g_main_context_iteration (NULL, TRUE);
+
+  scroll.list = G_LIST_MODEL (strings);
+  scroll.vadjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
+  scroll.loop = loop;
+  scroll.expected = expected;
+  gtk_widget_add_tick_callback (view, tick_cb, &scroll, NULL);
+  g_timeout_add_seconds (600, give_up_cb, &scroll);
+  g_idle_add (grow_cb, &grow);
+  g_main_loop_run (loop);
+
+  print_memory_map ("bare column view at the end");
+  printf ("RESULT %.1f %.1f %.1f %u %.1f %.1f %.1f %.1f\n", scroll.reached - scroll.start,
+          scroll.longest_gap / 1000.0, peak_rss_mib (), expected, scroll.rss_before, 0.0,
+          scroll.most_cpu / 1000.0, 0.0);
   gtk_window_destroy (GTK_WINDOW (window));
   return 0;
 }
@@ -261,6 +475,8 @@ typedef struct
   guint  n;
   double rss_before_mib;   /* the window with its first page, before scrolling */
   double emission_ms;      /* the longest items-changed handling */
+  double cpu_ms;           /* the most main-thread CPU between two frames */
+  double emission_cpu_ms;  /* the most main-thread CPU in one items-changed handling */
 } Run;
 
 static Run
@@ -285,8 +501,9 @@ run_child (const char *self_exe,
   if (child == NULL || !g_subprocess_communicate_utf8 (child, NULL, NULL, &out, NULL, &error))
     g_error ("%s: %s", mode, error->message);
   if (!g_subprocess_get_successful (child) || (line = strstr (out, "RESULT ")) == NULL ||
-      sscanf (line, "RESULT %lf %lf %lf %u %lf %lf", &run.ms, &run.stall_ms, &run.rss_mib,
-              &run.n, &run.rss_before_mib, &run.emission_ms) < 4)
+      sscanf (line, "RESULT %lf %lf %lf %u %lf %lf %lf %lf", &run.ms, &run.stall_ms,
+              &run.rss_mib, &run.n, &run.rss_before_mib, &run.emission_ms, &run.cpu_ms,
+              &run.emission_cpu_ms) < 4)
     g_error ("The %s run failed: %s", mode, out);
   return run;
 }
@@ -306,8 +523,10 @@ main (int   argc,
   g_autoptr(CbSandbox) sandbox = NULL;
   g_autoptr(JsonNode) info = NULL;
   g_autofree double *ui_ms = NULL, *ui_stall = NULL, *ui_rss = NULL, *ui_rss0 = NULL;
-  g_autofree double *ui_emission = NULL;
+  g_autofree double *ui_emission = NULL, *ui_cpu = NULL, *ui_emission_cpu = NULL;
+  g_autofree double *bare_cpu = NULL;
   g_autofree double *raw_ms = NULL, *raw_rss = NULL;
+  g_autofree double *bare_ms = NULL, *bare_stall = NULL, *bare_rss = NULL, *bare_rss0 = NULL;
   double ui_med, raw_med, ui_rss_med, raw_rss_med, stall_med;
   CbSandboxFleetSpec spec;
   double t0;
@@ -316,6 +535,8 @@ main (int   argc,
     {
       if (strcmp (argv[2], "ui") == 0)
         return child_ui (argv[3], (guint) atoi (argv[4]));
+      if (strcmp (argv[2], "bare") == 0)
+        return child_bare ((guint) atoi (argv[4]));
       return child_walk (argv[3]);
     }
 
@@ -357,13 +578,21 @@ main (int   argc,
   ui_rss = g_new0 (double, repeats);
   ui_rss0 = g_new0 (double, repeats);
   ui_emission = g_new0 (double, repeats);
+  ui_cpu = g_new0 (double, repeats);
+  ui_emission_cpu = g_new0 (double, repeats);
+  bare_cpu = g_new0 (double, repeats);
   raw_ms = g_new0 (double, repeats);
   raw_rss = g_new0 (double, repeats);
+  bare_ms = g_new0 (double, repeats);
+  bare_stall = g_new0 (double, repeats);
+  bare_rss = g_new0 (double, repeats);
+  bare_rss0 = g_new0 (double, repeats);
   for (guint r = 0; r < repeats; r++)
     {
       /* The fleet and the demo seed's devices: the walk says how many the list must reach. */
       Run raw = run_child (self_exe, "walk", info_path, hub_key, 0);
       Run ui = run_child (self_exe, "ui", info_path, hub_key, raw.n);
+      Run bare = run_child (self_exe, "bare", info_path, hub_key, raw.n);
 
       if (raw.n < devices || ui.n != raw.n)
         g_error ("The walk read %u devices and the list %u, of %u seeded", raw.n, ui.n, devices);
@@ -375,6 +604,13 @@ main (int   argc,
       ui_rss[r] = ui.rss_mib;
       ui_rss0[r] = ui.rss_before_mib;
       ui_emission[r] = ui.emission_ms;
+      ui_cpu[r] = ui.cpu_ms;
+      ui_emission_cpu[r] = ui.emission_cpu_ms;
+      bare_cpu[r] = bare.cpu_ms;
+      bare_ms[r] = bare.ms;
+      bare_stall[r] = bare.stall_ms;
+      bare_rss[r] = bare.rss_mib;
+      bare_rss0[r] = bare.rss_before_mib;
     }
 
   printf ("%-52s %10s %10s %10s\n", "", "min", "median", "max");
@@ -382,7 +618,11 @@ main (int   argc,
                      &ui_med);
   bench_print_stats ("  longest gap between frames while scrolling, ms", "%10.1f", ui_stall,
                      repeats, &stall_med);
+  bench_print_stats ("  most main-thread CPU between two frames, ms", "%10.1f", ui_cpu,
+                     repeats, NULL);
   bench_print_stats ("  longest items-changed handling (view), ms", "%10.1f", ui_emission,
+                     repeats, NULL);
+  bench_print_stats ("  most CPU in one items-changed handling, ms", "%10.1f", ui_emission_cpu,
                      repeats, NULL);
   bench_print_stats ("  peak RSS, MiB", "%10.1f", ui_rss, repeats, &ui_rss_med);
   bench_print_stats ("  peak RSS with the first page shown, MiB", "%10.1f", ui_rss0, repeats,
@@ -390,6 +630,14 @@ main (int   argc,
   bench_print_stats ("reference: raw hub walk over HTTPS, no UI, ms", "%10.0f", raw_ms, repeats,
                      &raw_med);
   bench_print_stats ("  peak RSS, MiB", "%10.1f", raw_rss, repeats, &raw_rss_med);
+  bench_print_stats ("reference: bare GtkColumnView, rows 100 a turn, ms", "%10.0f", bare_ms,
+                     repeats, NULL);
+  bench_print_stats ("  longest gap between frames while scrolling, ms", "%10.1f", bare_stall,
+                     repeats, NULL);
+  bench_print_stats ("  most main-thread CPU between two frames, ms", "%10.1f", bare_cpu,
+                     repeats, NULL);
+  bench_print_stats ("  peak RSS, MiB", "%10.1f", bare_rss, repeats, NULL);
+  bench_print_stats ("  peak RSS at the top, MiB", "%10.1f", bare_rss0, repeats, NULL);
   printf ("ratio time to the last device / raw walk (medians): %.2fx\n", ui_med / raw_med);
   printf ("ratio peak RSS / raw walk's (medians): %.2fx; target < 200 MiB: %s\n",
           ui_rss_med / raw_rss_med, ui_rss_med < 200 ? "met" : "NOT met");

@@ -19,8 +19,24 @@ struct _CbDeviceTable
 
   /* template */
   GtkColumnView       *view;
+  GtkColumnViewColumn *device_column;
+  GtkColumnViewColumn *enabled_column;
   GtkColumnViewColumn *policy_column;
+  GtkColumnViewColumn *valid_until_column;
+  GtkColumnViewColumn *days_left_column;
+  GtkColumnViewColumn *state_column;
 };
+
+/* What a column shows: its cells are one label each, set when bound. */
+typedef enum
+{
+  CELL_DEVICE,
+  CELL_ENABLED,
+  CELL_POLICY,
+  CELL_VALID_UNTIL,
+  CELL_DAYS_LEFT,
+  CELL_STATE,
+} CellKind;
 
 G_DEFINE_FINAL_TYPE (CbDeviceTable, cb_device_table, ADW_TYPE_BIN)
 
@@ -124,6 +140,158 @@ on_activate_cb (GtkColumnView *view,
                                 cb_device_item_get_device_id (item));
 }
 
+/* A cell is a label made once and reused for whichever row the view binds it to: no builder,
+ * no expression watches, nothing kept per row (GtkBuilderListItemFactory ran a GtkBuilder and
+ * six watches per row, which GTK 4.8 paid for every row it made while taking in a page). */
+static gboolean
+on_state_query_tooltip_cb (GtkWidget  *label,
+                           int         x,
+                           int         y,
+                           gboolean    keyboard_mode,
+                           GtkTooltip *tooltip,
+                           gpointer    user_data)
+{
+  GtkListItem *list_item = g_object_get_data (G_OBJECT (label), "cb-list-item");
+  CbDeviceItem *item = list_item != NULL ? gtk_list_item_get_item (list_item) : NULL;
+  g_autofree char *reason = NULL;
+
+  if (item == NULL || (reason = cb_device_item_dup_state_reason (item)) == NULL)
+    return FALSE;
+  gtk_tooltip_set_text (tooltip, reason);
+  return TRUE;
+}
+
+static void
+cell_setup_cb (GtkSignalListItemFactory *factory,
+               GObject                  *object,
+               gpointer                  user_data)
+{
+  CellKind kind = GPOINTER_TO_INT (user_data);
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), kind == CELL_DAYS_LEFT ? 1.0 : 0.0);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  if (kind == CELL_VALID_UNTIL || kind == CELL_DAYS_LEFT)
+    gtk_widget_add_css_class (label, "numeric");
+  if (kind == CELL_STATE)
+    {
+      /* The reason is asked for when the tooltip shows: setting a tooltip's text makes GTK
+       * 4.8 look where the pointer is (a round trip to the X server) for every row bound. */
+      g_object_set_data (G_OBJECT (label), "cb-list-item", object);
+      gtk_widget_set_has_tooltip (label, TRUE);
+      g_signal_connect (label, "query-tooltip", G_CALLBACK (on_state_query_tooltip_cb), NULL);
+    }
+  gtk_list_item_set_child (GTK_LIST_ITEM (object), label);
+}
+
+static void
+cell_update (GtkLabel     *label,
+             CbDeviceItem *item,
+             CellKind      kind)
+{
+  g_autofree char *text = NULL;
+
+  switch (kind)
+    {
+    case CELL_DEVICE:
+      gtk_label_set_text (label, cb_device_item_get_device_id (item));
+      break;
+    case CELL_ENABLED:
+      gtk_label_set_text (label, cb_device_item_get_enabled_label (item));
+      break;
+    case CELL_POLICY:
+      gtk_label_set_text (label, cb_device_item_get_policy (item) != NULL ?
+                                   cb_device_item_get_policy (item) : "—");
+      break;
+    case CELL_VALID_UNTIL:
+      text = cb_device_item_dup_valid_until_text (item);
+      gtk_label_set_text (label, text);
+      break;
+    case CELL_DAYS_LEFT:
+      text = cb_device_item_dup_days_left_text (item);
+      gtk_label_set_text (label, text);
+      break;
+    case CELL_STATE:
+      /* What the tooltip says, for assistive technologies (a description is no round
+       * trip). */
+      text = cb_device_item_dup_state_reason (item);
+      gtk_label_set_text (label, cb_device_item_get_state_label (item));
+      gtk_accessible_update_property (GTK_ACCESSIBLE (label), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                      text != NULL ? text : "", -1);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/* The two cells whose row can change while shown: the switch, and the state it judges. */
+static void
+on_item_enabled_cb (CbDeviceItem *item,
+                    GParamSpec   *pspec,
+                    GtkLabel     *label)
+{
+  cell_update (label, item, CELL_ENABLED);
+}
+
+static void
+on_item_state_cb (CbDeviceItem *item,
+                  GParamSpec   *pspec,
+                  GtkLabel     *label)
+{
+  cell_update (label, item, CELL_STATE);
+}
+
+static void
+cell_bind_cb (GtkSignalListItemFactory *factory,
+              GObject                  *object,
+              gpointer                  user_data)
+{
+  CellKind kind = GPOINTER_TO_INT (user_data);
+  GtkListItem *list_item = GTK_LIST_ITEM (object);
+  GtkWidget *label = gtk_list_item_get_child (list_item);
+  CbDeviceItem *item = gtk_list_item_get_item (list_item);
+
+  if (item == NULL)
+    return;
+  cell_update (GTK_LABEL (label), item, kind);
+  if (kind == CELL_ENABLED)
+    g_signal_connect_object (item, "notify::enabled-label", G_CALLBACK (on_item_enabled_cb),
+                             label, 0);
+  else if (kind == CELL_STATE)
+    {
+      g_signal_connect_object (item, "notify::state-label", G_CALLBACK (on_item_state_cb),
+                               label, 0);
+      g_signal_connect_object (item, "notify::state-reason", G_CALLBACK (on_item_state_cb),
+                               label, 0);
+    }
+}
+
+static void
+cell_unbind_cb (GtkSignalListItemFactory *factory,
+                GObject                  *object,
+                gpointer                  user_data)
+{
+  CellKind kind = GPOINTER_TO_INT (user_data);
+  GtkListItem *list_item = GTK_LIST_ITEM (object);
+  GtkWidget *label = gtk_list_item_get_child (list_item);
+  CbDeviceItem *item = gtk_list_item_get_item (list_item);
+
+  if (item != NULL && (kind == CELL_ENABLED || kind == CELL_STATE))
+    g_signal_handlers_disconnect_by_data (item, label);
+}
+
+static void
+column_set_cells (GtkColumnViewColumn *column,
+                  CellKind             kind)
+{
+  g_autoptr(GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
+
+  g_signal_connect (factory, "setup", G_CALLBACK (cell_setup_cb), GINT_TO_POINTER (kind));
+  g_signal_connect (factory, "bind", G_CALLBACK (cell_bind_cb), GINT_TO_POINTER (kind));
+  g_signal_connect (factory, "unbind", G_CALLBACK (cell_unbind_cb), GINT_TO_POINTER (kind));
+  gtk_column_view_column_set_factory (column, factory);
+}
+
 static void
 cb_device_table_class_init (CbDeviceTableClass *klass)
 {
@@ -151,13 +319,24 @@ cb_device_table_class_init (CbDeviceTableClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/certbench/Certbench/cb-device-table.ui");
   gtk_widget_class_bind_template_child (widget_class, CbDeviceTable, view);
+  gtk_widget_class_bind_template_child (widget_class, CbDeviceTable, device_column);
+  gtk_widget_class_bind_template_child (widget_class, CbDeviceTable, enabled_column);
   gtk_widget_class_bind_template_child (widget_class, CbDeviceTable, policy_column);
+  gtk_widget_class_bind_template_child (widget_class, CbDeviceTable, valid_until_column);
+  gtk_widget_class_bind_template_child (widget_class, CbDeviceTable, days_left_column);
+  gtk_widget_class_bind_template_child (widget_class, CbDeviceTable, state_column);
 }
 
 static void
 cb_device_table_init (CbDeviceTable *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  column_set_cells (self->device_column, CELL_DEVICE);
+  column_set_cells (self->enabled_column, CELL_ENABLED);
+  column_set_cells (self->policy_column, CELL_POLICY);
+  column_set_cells (self->valid_until_column, CELL_VALID_UNTIL);
+  column_set_cells (self->days_left_column, CELL_DAYS_LEFT);
+  column_set_cells (self->state_column, CELL_STATE);
   self->policy = g_object_ref (self->policy_column);
   self->show_policy = TRUE;
   g_signal_connect_object (self->view, "activate", G_CALLBACK (on_activate_cb), self, 0);

@@ -16,8 +16,8 @@ struct _CbDeviceItem
 {
   GObject            parent_instance;
   char              *device_id;
-  char              *policy;
-  char              *reason;
+  char              *policy;         /* a GRefString, shared by the rows of one policy */
+  char              *reason;         /* NULL until asked for: most rows never are */
   gboolean           enabled;
   gboolean           has_dates;
   gint64             valid_from;
@@ -100,7 +100,7 @@ cb_device_item_get_property (GObject    *object,
       g_value_set_string (value, cb_device_state_to_label (self->state));
       break;
     case ITEM_PROP_STATE_REASON:
-      g_value_set_string (value, self->reason);
+      g_value_set_string (value, cb_device_item_get_state_reason (self));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -113,7 +113,7 @@ cb_device_item_finalize (GObject *object)
   CbDeviceItem *self = CB_DEVICE_ITEM (object);
 
   g_free (self->device_id);
-  g_free (self->policy);
+  g_clear_pointer (&self->policy, g_ref_string_release);
   g_free (self->reason);
   cb_device_state_info_unref (self->info);
 
@@ -182,49 +182,101 @@ object_get_object (JsonObject *obj,
   return JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
 }
 
-/* Judges the item again: after new signals, or after its enabled switch changed. */
+static CbDeviceState
+item_judge (CbDeviceItem  *self,
+            char         **reason)
+{
+  CbDeviceStateContext context = self->info->context;
+
+  context.now = self->now;
+  return cb_device_state_evaluate (&context, &self->signals, reason);
+}
+
+/* Judges the item again: after new signals, or after its enabled switch changed. The reason
+ * is kept only once someone asked for it (a sentence with dates, for 100k rows that nobody
+ * reads): then it notifies when it changes, else whenever the item is judged again. */
 static void
 item_evaluate (CbDeviceItem *self)
 {
-  CbDeviceStateContext context = self->info->context;
   g_autofree char *reason = NULL;
+  gboolean first = self->state == CB_DEVICE_N_STATES;
   CbDeviceState state;
 
-  context.now = self->now;
-  state = cb_device_state_evaluate (&context, &self->signals, &reason);
-  if (state == self->state && g_strcmp0 (reason, self->reason) == 0)
-    return;
-  self->state = state;
-  g_free (self->reason);
-  self->reason = g_steal_pointer (&reason);
-  g_object_notify_by_pspec (G_OBJECT (self), item_properties[ITEM_PROP_STATE_LABEL]);
+  if (self->reason == NULL)
+    {
+      state = item_judge (self, NULL);
+      if (first)
+        {
+          self->state = state;
+          return;
+        }
+    }
+  else
+    {
+      state = item_judge (self, &reason);
+      if (state == self->state && g_strcmp0 (reason, self->reason) == 0)
+        return;
+      g_free (self->reason);
+      self->reason = g_steal_pointer (&reason);
+    }
+  if (state != self->state)
+    {
+      self->state = state;
+      g_object_notify_by_pspec (G_OBJECT (self), item_properties[ITEM_PROP_STATE_LABEL]);
+    }
   g_object_notify_by_pspec (G_OBJECT (self), item_properties[ITEM_PROP_STATE_REASON]);
 }
 
-CbDeviceItem *
-cb_device_item_new_at (JsonObject        *twin,
-          const char        *policy,
-          CbDeviceStateInfo *info,
-          gint64             now)
+/* The part of a twin a row needs, read without touching any shared state: safe in a worker
+ * thread (the revocations are looked up when the item is made). */
+void
+cb_device_row_init_from_twin (CbDeviceRow *row,
+                              JsonObject  *twin)
 {
-  CbDeviceItem *self;
+  static const CbDeviceStateContext no_context = { 0, };
   JsonObject *certificate;
+  const char *status;
 
-  self = g_object_new (CB_TYPE_DEVICE_ITEM, NULL);
-  self->device_id = g_strdup (object_get_string (twin, "deviceId"));
-  self->policy = g_strdup (policy);
-  self->now = now;
-  self->info = cb_device_state_info_ref (info);
-  self->enabled = g_strcmp0 (object_get_string (twin, "status"), "disabled") != 0;
+  g_return_if_fail (row != NULL);
 
+  status = object_get_string (twin, "status");
+  row->device_id = g_strdup (object_get_string (twin, "deviceId"));
+  row->enabled = g_strcmp0 (status, "disabled") != 0;
   certificate = object_get_object (object_get_object (object_get_object (twin, "properties"),
                                                       "reported"),
                                    "certificate");
-  cb_device_signals_init_from_twin (&self->signals, &info->context, self->device_id,
-                                    object_get_string (twin, "status"),
+  cb_device_signals_init_from_twin (&row->signals, &no_context, row->device_id, status,
                                     object_get_string (certificate, "validFrom"),
                                     object_get_string (certificate, "validUntil"),
                                     object_get_string (twin, "lastActivityTime"));
+}
+
+void
+cb_device_row_clear (CbDeviceRow *row)
+{
+  g_clear_pointer (&row->device_id, g_free);
+}
+
+/* Takes the row's strings. */
+CbDeviceItem *
+cb_device_item_new_from_row (CbDeviceRow       *row,
+                             const char        *policy,
+                             CbDeviceStateInfo *info,
+                             gint64             now)
+{
+  CbDeviceItem *self;
+
+  g_return_val_if_fail (row != NULL && info != NULL, NULL);
+
+  self = g_object_new (CB_TYPE_DEVICE_ITEM, NULL);
+  self->device_id = g_steal_pointer (&row->device_id);
+  self->policy = policy != NULL ? g_ref_string_new_intern (policy) : NULL;
+  self->now = now;
+  self->info = cb_device_state_info_ref (info);
+  self->enabled = row->enabled;
+  self->signals = row->signals;
+  self->signals.revoked_at = cb_revocations_get_device (info->context.revocations,
+                                                        self->device_id);
   self->has_dates = self->signals.has_dates;
   self->valid_from = self->signals.valid_from;
   self->valid_until = self->signals.valid_until;
@@ -232,6 +284,18 @@ cb_device_item_new_at (JsonObject        *twin,
   item_evaluate (self);
 
   return self;
+}
+
+CbDeviceItem *
+cb_device_item_new_at (JsonObject        *twin,
+                       const char        *policy,
+                       CbDeviceStateInfo *info,
+                       gint64             now)
+{
+  CbDeviceRow row = { 0, };
+
+  cb_device_row_init_from_twin (&row, twin);
+  return cb_device_item_new_from_row (&row, policy, info, now);
 }
 
 /**
@@ -285,6 +349,28 @@ cb_device_item_set_enabled (CbDeviceItem *self,
   item_evaluate (self);
 }
 
+/* The table's texts, built when a cell is bound: nothing is kept per row. */
+char *
+cb_device_item_dup_valid_until_text (CbDeviceItem *self)
+{
+  g_return_val_if_fail (CB_IS_DEVICE_ITEM (self), NULL);
+  return item_dup_valid_until_text (self);
+}
+
+char *
+cb_device_item_dup_days_left_text (CbDeviceItem *self)
+{
+  g_return_val_if_fail (CB_IS_DEVICE_ITEM (self), NULL);
+  return item_dup_days_left_text (self);
+}
+
+const char *
+cb_device_item_get_enabled_label (CbDeviceItem *self)
+{
+  g_return_val_if_fail (CB_IS_DEVICE_ITEM (self), NULL);
+  return self->enabled ? _("Enabled") : _("Disabled");
+}
+
 const char *
 cb_device_item_get_policy (CbDeviceItem *self)
 {
@@ -333,7 +419,20 @@ const char *
 cb_device_item_get_state_reason (CbDeviceItem *self)
 {
   g_return_val_if_fail (CB_IS_DEVICE_ITEM (self), NULL);
+  if (self->reason == NULL)
+    item_judge (self, &self->reason);
   return self->reason;
+}
+
+/* The same sentence, not kept in the item (for a cell: rows scrolled past keep nothing). */
+char *
+cb_device_item_dup_state_reason (CbDeviceItem *self)
+{
+  g_return_val_if_fail (CB_IS_DEVICE_ITEM (self), NULL);
+  if (self->reason != NULL)
+    return g_strdup (self->reason);
+  item_judge (self, &self->reason);
+  return g_steal_pointer (&self->reason);
 }
 
 void

@@ -28,10 +28,33 @@ CbDeviceState cb_device_item_get_state       (CbDeviceItem  *self);
 const char   *cb_device_item_get_state_label (CbDeviceItem  *self);
 /* Why the row is in its state, a sentence. */
 const char   *cb_device_item_get_state_reason (CbDeviceItem *self);
+/* The same, not kept in the item. */
+char         *cb_device_item_dup_state_reason (CbDeviceItem *self);
+
+/* The table's cell texts (the properties of the same names, without a GValue). */
+const char   *cb_device_item_get_enabled_label    (CbDeviceItem *self);
+char         *cb_device_item_dup_valid_until_text (CbDeviceItem *self);
+char         *cb_device_item_dup_days_left_text   (CbDeviceItem *self);
 
 /* For the list model: an item read at the service's time @now, and the same item judged again
  * with new signals (its state properties notify when they change). */
 CbDeviceItem *cb_device_item_new_at          (JsonObject              *twin,
+                                              const char              *policy,
+                                              CbDeviceStateInfo       *info,
+                                              gint64                   now);
+/* A twin's row read in a worker thread (plain data, no GObject), made into an item on the
+ * main thread: cb_device_item_new_from_row takes its strings. */
+typedef struct
+{
+  char            *device_id;
+  gboolean         enabled;
+  CbDeviceSignals  signals;     /* revoked_at is filled in when the item is made */
+} CbDeviceRow;
+
+void          cb_device_row_init_from_twin   (CbDeviceRow             *row,
+                                              JsonObject              *twin);
+void          cb_device_row_clear            (CbDeviceRow             *row);
+CbDeviceItem *cb_device_item_new_from_row    (CbDeviceRow             *row,
                                               const char              *policy,
                                               CbDeviceStateInfo       *info,
                                               gint64                   now);

@@ -423,6 +423,91 @@ request_wait (GTask *task,
                        g_object_ref (task));
 }
 
+/* Bodies from this size on are parsed in a worker thread. */
+#define PARSE_IN_THREAD_SIZE (64 * 1024)
+
+static void
+return_response (GTask              *task,
+                 guint               status,
+                 SoupMessageHeaders *headers,
+                 GBytes             *body,
+                 JsonNode           *json,
+                 const GError       *error)
+{
+  if (error != NULL)
+    {
+      g_task_return_error (task,
+                           cb_api_error_new_full (CB_API_ERROR_PARSE, status, NULL, NULL, 0,
+                                                  "The service sent a response that is not valid JSON: %s",
+                                                  error->message));
+      return;
+    }
+
+  g_task_return_pointer (task, cb_http_response_new (status, headers, body, json),
+                         (GDestroyNotify) cb_http_response_unref);
+}
+
+/* The worker thread sees only the body (a GBytes) and makes only the JSON tree: the request's
+ * task and the headers stay with the main thread, and the job is freed there. */
+typedef struct
+{
+  GTask              *task;
+  guint               status;
+  SoupMessageHeaders *headers;
+  GBytes             *body;
+  JsonNode           *json;
+  GError             *error;
+} ParseJob;
+
+static void
+parse_thread (GTask        *parse_task,
+              gpointer      source_object,
+              gpointer      task_data,
+              GCancellable *cancellable)
+{
+  ParseJob *job = task_data;
+
+  job->json = cb_http_parse_json (job->body, &job->error);
+  g_task_return_boolean (parse_task, TRUE);
+}
+
+static void
+parse_done_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  ParseJob *job = user_data;
+
+  return_response (job->task, job->status, job->headers, job->body, job->json, job->error);
+  g_clear_pointer (&job->json, json_node_unref);
+  g_clear_error (&job->error);
+  g_bytes_unref (job->body);
+  soup_message_headers_unref (job->headers);
+  g_object_unref (job->task);
+  g_free (job);
+}
+
+static void
+parse_in_thread (GTask              *task,
+                 guint               status,
+                 SoupMessageHeaders *headers,
+                 GBytes             *body)
+{
+  g_autoptr(GTask) parse_task = NULL;
+  ParseJob *job = g_new0 (ParseJob, 1);
+
+  job->task = g_object_ref (task);
+  job->status = status;
+  job->headers = soup_message_headers_ref (headers);
+  job->body = g_bytes_ref (body);
+  /* No source object and no destroy notify: whichever thread drops the last reference to
+   * this task, it frees nothing of the main thread's. */
+  parse_task = g_task_new (NULL, NULL, parse_done_cb, job);
+  g_task_set_source_tag (parse_task, parse_in_thread);
+  g_task_set_task_data (parse_task, job, NULL);
+  g_task_run_in_thread (parse_task, parse_thread);
+}
+
 static void
 request_send_cb (GObject      *object,
                  GAsyncResult *result,
@@ -502,18 +587,17 @@ request_send_cb (GObject      *object,
   content_type = soup_message_headers_get_content_type (headers, NULL);
   if (content_type == NULL || g_str_equal (content_type, "application/json") ||
       g_str_has_suffix (content_type, "+json") || g_str_equal (content_type, "text/json"))
-    json = cb_http_parse_json (body, &error);
-  if (error != NULL)
     {
-      g_task_return_error (task,
-                           cb_api_error_new_full (CB_API_ERROR_PARSE, status, NULL, NULL, 0,
-                                                  "The service sent a response that is not valid JSON: %s",
-                                                  error->message));
-      return;
+      /* A large answer (a hub query page of 1,000 twins) is parsed in a worker thread: on the
+       * main thread it would hold up the app's frames. */
+      if (g_bytes_get_size (body) >= PARSE_IN_THREAD_SIZE)
+        {
+          parse_in_thread (task, status, headers, body);
+          return;
+        }
+      json = cb_http_parse_json (body, &error);
     }
-
-  g_task_return_pointer (task, cb_http_response_new (status, headers, body, json),
-                         (GDestroyNotify) cb_http_response_unref);
+  return_response (task, status, headers, body, json, error);
 }
 
 static void
