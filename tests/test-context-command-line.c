@@ -7,9 +7,12 @@
 
 #include <string.h>
 
+#include <glib/gstdio.h>
+
 #include "cb-context.h"
 #include "cb-dps-service-client.h"
 #include "cb-error.h"
+#include "cb-provisioning-config-private.h"
 #include "cb-sandbox-discovery.h"
 #include "cb-sandbox-profile.h"
 #include "cb-station.h"
@@ -207,6 +210,122 @@ test_station_stable_group (Fixture       *f,
   key = cb_secrets_lookup_finish (f->secrets, cb_test_wait_for (&result), &error);
   g_assert_no_error (error);
   g_assert_nonnull (key);
+}
+
+/* A self-signed factory CA made by openssl, as PEM text. */
+static char *
+openssl_factory_ca (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("cb-factory-XXXXXX", NULL);
+  g_autofree char *key = g_build_filename (dir, "ca.key", NULL);
+  g_autofree char *cert = g_build_filename (dir, "ca.pem", NULL);
+  g_autoptr(GError) error = NULL;
+  char *pem = NULL;
+  int status = -1;
+  const char *argv[] = { "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                         "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=Factory CA",
+                         "-days", "30", "-keyout", key, "-out", cert, NULL };
+
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL,
+                               G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL |
+                               G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL, NULL, &status,
+                               &error));
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  g_assert_true (g_file_get_contents (cert, &pem, NULL, NULL));
+  g_unlink (key);
+  g_unlink (cert);
+  g_rmdir (dir);
+  return pem;
+}
+
+/* A station on an X.509 enrollment group: its devices register with their own certificates,
+ * so the station keeps no key (and drops the one an earlier group left), and its runs are
+ * configured without one. */
+static void
+test_station_x509_group (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(JsonObject) group = NULL;
+  g_autoptr(JsonObject) created = NULL;
+  g_autoptr(CbProvisioningConfig) config = NULL;
+  g_autofree char *ca_pem = openssl_factory_ca ();
+  g_autofree char *body = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *symmetric_group = g_strdup (cb_profile_get_enrollment_group_id (f->profile));
+  JsonBuilder *b;
+
+  f->context = cb_context_new_for_profile (f->profile, NULL, f->secrets, COMMAND_LINE);
+  cb_context_start (f->context);
+  g_assert_true (sign_in_arm (f->context, &error));
+  g_assert_no_error (error);
+
+  /* A symmetric key group first: its key goes to the keyring. */
+  cb_station_use_enrollment_group_async (f->context, symmetric_group, NULL,
+                                         cb_test_store_result_cb, &result);
+  g_assert_true (cb_station_use_enrollment_group_finish (f->context, cb_test_wait_for (&result),
+                                                         &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+
+  b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "enrollmentGroupId");
+  json_builder_add_string_value (b, "x509-line");
+  json_builder_set_member_name (b, "credentialPolicyName");
+  json_builder_add_string_value (b, cb_profile_get_credential_policy (f->profile));
+  json_builder_set_member_name (b, "attestation");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "type");
+  json_builder_add_string_value (b, "x509");
+  json_builder_set_member_name (b, "x509");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "signingCertificates");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "primary");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "certificate");
+  json_builder_add_string_value (b, ca_pem);
+  json_builder_end_object (b);
+  json_builder_end_object (b);
+  json_builder_end_object (b);
+  json_builder_end_object (b);
+  json_builder_end_object (b);
+  group = json_node_dup_object (json_builder_get_root (b));
+  g_object_unref (b);
+  cb_dps_service_client_put_async (cb_context_get_dps_service (f->context),
+                                   CB_DPS_ENROLLMENT_GROUP, "x509-line", group, NULL, NULL,
+                                   cb_test_store_result_cb, &result);
+  created = cb_dps_service_client_enrollment_finish (cb_context_get_dps_service (f->context),
+                                                     cb_test_wait_for (&result), &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (created);
+  g_clear_object (&result);
+
+  cb_station_use_enrollment_group_async (f->context, "x509-line", NULL, cb_test_store_result_cb,
+                                         &result);
+  g_assert_true (cb_station_use_enrollment_group_finish (f->context, cb_test_wait_for (&result),
+                                                         &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_assert_cmpstr (cb_profile_get_enrollment_group_id (cb_context_get_profile (f->context)), ==,
+                   "x509-line");
+
+  cb_secrets_lookup_async (f->secrets, cb_profile_get_id (f->profile),
+                           CB_SECRET_ENROLLMENT_GROUP_KEY, NULL, cb_test_store_result_cb,
+                           &result);
+  key = cb_secrets_lookup_finish (f->secrets, cb_test_wait_for (&result), &error);
+  g_assert_no_error (error);
+  g_assert_null (key);
+  g_clear_object (&result);
+
+  cb_station_make_config_async (f->context, "{serial}", NULL, cb_test_store_result_cb, &result);
+  config = cb_station_make_config_finish (f->context, cb_test_wait_for (&result), &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (config);
+  g_assert_null (config->group_key);
 }
 
 static void
@@ -464,6 +583,8 @@ main (int    argc,
               test_app_flags, fixture_teardown);
   g_test_add ("/cb/context/command-line/dps-follows-model", Fixture, NULL, fixture_setup,
               test_dps_follows_model, fixture_teardown);
+  g_test_add ("/cb/context/command-line/station-x509-group", Fixture, NULL, fixture_setup,
+              test_station_x509_group, fixture_teardown);
   g_test_add ("/cb/context/command-line/station-stable-group", Fixture, NULL, fixture_setup,
               test_station_stable_group, fixture_teardown);
   g_test_add ("/cb/context/command-line/no-arm", Fixture, NULL, fixture_setup, test_no_arm,

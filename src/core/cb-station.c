@@ -9,6 +9,7 @@
 
 #include <glib/gi18n.h>
 
+#include "cb-dps-enrollment-group-x509.h"
 #include "cb-dps-service-client.h"
 #include "cb-error.h"
 #include "cb-station.h"
@@ -436,8 +437,9 @@ cb_station_use_policy_finish (CbContext     *context,
 
 typedef struct
 {
-  char *group;
-  char *policy;
+  char     *group;
+  char     *policy;
+  gboolean  x509;     /* its devices attest with their own certificates: no key to keep */
 } UseGroup;
 
 static void
@@ -448,18 +450,20 @@ use_group_free (UseGroup *data)
   g_free (data);
 }
 
+/* The key stored (symmetric key group) or an earlier group's key cleared (X.509 group). */
 static void
-store_key_cb (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
+key_kept_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
   CbContext *context = g_task_get_source_object (task);
   UseGroup *data = g_task_get_task_data (task);
   GError *error = NULL;
+  gboolean kept = data->x509 ? cb_secrets_clear_finish (CB_SECRETS (object), result, &error)
+                             : cb_secrets_store_finish (CB_SECRETS (object), result, &error);
 
-  if (!cb_secrets_store_finish (CB_SECRETS (object), result, &error) ||
-      !cb_context_set_station (context, data->group, data->policy, &error))
+  if (!kept || !cb_context_set_station (context, data->group, data->policy, &error))
     {
       g_task_return_error (task, error);
       return;
@@ -488,20 +492,32 @@ get_group_cb (GObject      *object,
       return;
     }
 
+  /* In either model: a credential policy, or a certificate policy under an ICA. */
+  data->policy = g_strdup (cb_dps_enrollment_get_policy (group));
   key = cb_dps_enrollment_get_primary_key (group);
+  if (key == NULL && cb_dps_enrollment_is_x509 (group))
+    {
+      /* Its devices register themselves with their own certificates: the station holds no key
+       * for them, and a key an earlier group left in the keyring must not be used for this one. */
+      data->x509 = TRUE;
+      cb_secrets_clear_async (cb_context_get_secrets (context),
+                              cb_profile_get_id (cb_context_get_profile (context)),
+                              CB_SECRET_ENROLLMENT_GROUP_KEY, cancellable, key_kept_cb,
+                              g_steal_pointer (&task));
+      return;
+    }
   if (key == NULL)
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                               _("The enrollment group “%s” does not use a symmetric key, so "
-                                 "this station cannot register devices with it"), data->group);
+                               _("The enrollment group “%s” uses neither a symmetric key nor "
+                                 "X.509 certificates, so this station cannot provision its "
+                                 "devices"), data->group);
       return;
     }
-  /* In either model: a credential policy, or a certificate policy under an ICA. */
-  data->policy = g_strdup (cb_dps_enrollment_get_policy (group));
   /* The key goes to the keyring only, as every enrollment key does. */
   cb_secrets_store_async (cb_context_get_secrets (context),
                           cb_profile_get_id (cb_context_get_profile (context)),
-                          CB_SECRET_ENROLLMENT_GROUP_KEY, key, cancellable, store_key_cb,
+                          CB_SECRET_ENROLLMENT_GROUP_KEY, key, cancellable, key_kept_cb,
                           g_steal_pointer (&task));
 }
 
@@ -545,6 +561,89 @@ cb_station_use_enrollment_group_finish (CbContext     *context,
 
 /* ---- The configuration of the station's runs -------------------------------------------- */
 
+/* The station's run configuration; @key is NULL for a group whose devices attest with X.509. */
+static CbProvisioningConfig *
+station_config_new (CbContext   *context,
+                    const char  *template_text,
+                    const char  *key,
+                    GError     **error)
+{
+  CbProfile *profile = cb_context_get_profile (context);
+  g_autoptr(CbProvisioningConfig) config = cb_provisioning_config_new (profile);
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *operator_name = NULL;
+
+  cb_provisioning_config_set_dps_client (config, cb_context_get_dps (context));
+  cb_provisioning_config_set_dps_service_client (config, cb_context_get_dps_service (context));
+  if (cb_context_get_state (context) == CB_CONTEXT_STATE_READY)
+    cb_provisioning_config_set_adr_client (config, cb_context_get_adr (context));
+  if (key != NULL)
+    cb_provisioning_config_set_enrollment_group_key (config, key);
+  cb_provisioning_config_set_journal (config, cb_context_get_journal (context));
+  cb_provisioning_config_set_station (config, g_get_host_name ());
+  operator_name = g_strdup (cb_context_get_username (context) != NULL
+                              ? cb_context_get_username (context)
+                              : g_get_user_name ());
+  cb_provisioning_config_set_operator (config, operator_name);
+  /* The last step reads the twin and, on the sandbox, asks why a connection was refused. */
+  cb_provisioning_config_set_hub_client (config, cb_context_get_hub (context));
+  cb_provisioning_config_set_http_client (config, cb_context_get_http (context));
+
+  if (!cb_provisioning_config_set_registration_template (config, template_text, &local_error))
+    {
+      g_set_error (error, CB_RUN_ERROR, CB_RUN_ERROR_CONFIG,
+                   _("The registration ID template is not valid: %s"), local_error->message);
+      return NULL;
+    }
+  return g_steal_pointer (&config);
+}
+
+static void
+return_missing_key (GTask        *task,
+                    const GError *why)
+{
+  CbContext *context = g_task_get_source_object (task);
+
+  g_task_return_new_error (task, CB_RUN_ERROR, CB_RUN_ERROR_CONFIG,
+                           _("The enrollment group key of “%s” is not in the keyring%s%s"),
+                           cb_profile_get_name (cb_context_get_profile (context)),
+                           why != NULL ? ": " : "",
+                           why != NULL ? why->message : "");
+}
+
+/* No key in the keyring: right for a group whose devices attest with X.509, which the service
+ * says. */
+static void
+config_group_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  CbContext *context = g_task_get_source_object (task);
+  const char *template_text = g_task_get_task_data (task);
+  g_autoptr(JsonObject) group = NULL;
+  g_autoptr(GError) error = NULL;
+  CbProvisioningConfig *config;
+
+  group = cb_dps_service_client_enrollment_finish (CB_DPS_SERVICE_CLIENT (object), result,
+                                                   &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (group == NULL || !cb_dps_enrollment_is_x509 (group))
+    {
+      return_missing_key (task, NULL);
+      return;
+    }
+  config = station_config_new (context, template_text, NULL, &error);
+  if (config == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, config, g_object_unref);
+}
+
 static void
 config_key_cb (GObject      *object,
                GAsyncResult *result,
@@ -554,10 +653,10 @@ config_key_cb (GObject      *object,
   CbContext *context = g_task_get_source_object (task);
   const char *template_text = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
-  g_autoptr(CbProvisioningConfig) config = NULL;
-  g_autofree char *operator_name = NULL;
-  char *key;
+  CbProvisioningConfig *config;
+  const char *group_id;
   CbProfile *profile;
+  char *key;
 
   key = cb_secrets_lookup_finish (CB_SECRETS (object), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -574,42 +673,29 @@ config_key_cb (GObject      *object,
                                _("No connection profile is active"));
       return;
     }
+  group_id = cb_profile_get_enrollment_group_id (profile);
+  if (key == NULL && error == NULL && group_id != NULL &&
+      cb_context_get_dps_service (context) != NULL)
+    {
+      GCancellable *cancellable = g_task_get_cancellable (task);
+
+      cb_dps_service_client_get_async (cb_context_get_dps_service (context),
+                                       CB_DPS_ENROLLMENT_GROUP, group_id, cancellable,
+                                       config_group_cb, g_steal_pointer (&task));
+      return;
+    }
   if (key == NULL)
     {
-      g_task_return_new_error (task, CB_RUN_ERROR, CB_RUN_ERROR_CONFIG,
-                               _("The enrollment group key of “%s” is not in the keyring%s%s"),
-                               cb_profile_get_name (profile),
-                               error != NULL ? ": " : "",
-                               error != NULL ? error->message : "");
+      return_missing_key (task, error);
       return;
     }
 
-  config = cb_provisioning_config_new (profile);
-  cb_provisioning_config_set_dps_client (config, cb_context_get_dps (context));
-  cb_provisioning_config_set_dps_service_client (config, cb_context_get_dps_service (context));
-  if (cb_context_get_state (context) == CB_CONTEXT_STATE_READY)
-    cb_provisioning_config_set_adr_client (config, cb_context_get_adr (context));
-  cb_provisioning_config_set_enrollment_group_key (config, key);
+  config = station_config_new (context, template_text, key, &error);
   cb_secrets_free_value (key);
-  cb_provisioning_config_set_journal (config, cb_context_get_journal (context));
-  cb_provisioning_config_set_station (config, g_get_host_name ());
-  operator_name = g_strdup (cb_context_get_username (context) != NULL
-                              ? cb_context_get_username (context)
-                              : g_get_user_name ());
-  cb_provisioning_config_set_operator (config, operator_name);
-  /* The last step reads the twin and, on the sandbox, asks why a connection was refused. */
-  cb_provisioning_config_set_hub_client (config, cb_context_get_hub (context));
-  cb_provisioning_config_set_http_client (config, cb_context_get_http (context));
-
-  if (!cb_provisioning_config_set_registration_template (config, template_text, &error))
-    {
-      g_task_return_new_error (task, CB_RUN_ERROR, CB_RUN_ERROR_CONFIG,
-                               _("The registration ID template is not valid: %s"),
-                               error->message);
-      return;
-    }
-
-  g_task_return_pointer (task, g_steal_pointer (&config), g_object_unref);
+  if (config == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, config, g_object_unref);
 }
 
 void
