@@ -295,3 +295,16 @@ cb_test_sandbox_add_dps_topology (CbTestSandbox *ts,
   g_assert_no_error (error);
   cb_sb_unlock (sb);
 }
+
+gboolean
+cb_test_skip_under_sanitizer (const char *why)
+{
+#ifdef __SANITIZE_ADDRESS__
+  g_autofree char *message = g_strdup_printf ("under the sanitizer: %s", why);
+
+  g_test_skip (message);
+  return TRUE;
+#else
+  return FALSE;
+#endif
+}

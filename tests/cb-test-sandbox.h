@@ -91,6 +91,11 @@ GAsyncResult  *cb_test_wait_for           (GAsyncResult      **slot);
 /* The file descriptors this process holds (the sandbox's too, in a test). */
 guint          cb_test_count_fds          (void);
 
+/* In the sanitizer pass (ASan's 2-3x slowdown, whole stacks on every allocation): skips the
+ * running test case, saying @why, and returns TRUE. For wall-clock checks only, never to
+ * hide a finding. FALSE in a normal build. */
+gboolean       cb_test_skip_under_sanitizer (const char       *why);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CbTestSandbox, cb_test_sandbox_free)
 
 G_END_DECLS
