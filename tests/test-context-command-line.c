@@ -248,6 +248,7 @@ test_station_x509_group (Fixture       *f,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(JsonNode) root = NULL;
   g_autoptr(JsonObject) group = NULL;
   g_autoptr(JsonObject) created = NULL;
   g_autoptr(CbProvisioningConfig) config = NULL;
@@ -293,7 +294,8 @@ test_station_x509_group (Fixture       *f,
   json_builder_end_object (b);
   json_builder_end_object (b);
   json_builder_end_object (b);
-  group = json_node_dup_object (json_builder_get_root (b));
+  root = json_builder_get_root (b);
+  group = json_node_dup_object (root);
   g_object_unref (b);
   cb_dps_service_client_put_async (cb_context_get_dps_service (f->context),
                                    CB_DPS_ENROLLMENT_GROUP, "x509-line", group, NULL, NULL,
