@@ -230,6 +230,7 @@ run_size (guint devices)
   CbSandboxFleetSpec spec = { devices, devices / 50, 20, devices / 10 };
   CbDeviceStateContext context = { 0 };
   CbSbActivityQuery activity = { 0 };
+  CbSbActivityCursor activity_cursor = { 0 };
   Count counts[] = {
     { "total", -1 },
     { "revoked", CB_DEVICE_STATE_REVOKED },
@@ -260,7 +261,7 @@ run_size (guint devices)
   activity.from_usec = 0;
   activity.to_usec = G_MAXINT64;
   activity.status = "Succeeded";
-  cb_sb_activity_query (sandbox, &activity, 0, 100000, revoke_cb, revocations);
+  cb_sb_activity_query (sandbox, &activity, &activity_cursor, 100000, revoke_cb, revocations);
   hub_key = cb_sb_dup_hub_key (sandbox, "demo-hub", "iothubowner");
   cb_sb_unlock (sandbox);
   context.renewal_fraction = CB_DEFAULT_RENEWAL_FRACTION;

@@ -150,6 +150,8 @@ cb_sb_activity_query (CbSandbox               *self,
   gboolean more = FALSE;
   guint n = 0;
 
+  g_return_val_if_fail (cursor != NULL, FALSE);
+
   stmt = cb_sb_prepare (self,
                         "SELECT event_data_id, subscription, resource_group, resource_id, "
                         "  provider, resource_type, operation_name, event_name, caller, "
