@@ -265,6 +265,7 @@ test_folder (Fixture       *f,
   g_autofree char *first_pem = NULL;
   g_autofree char *with_key = NULL;
   g_autofree char *thumbprint = NULL;
+  g_autoptr(GPtrArray) thumbprints = NULL;
   GPtrArray *items;
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
   CbDpsX509Info info;
@@ -339,6 +340,9 @@ test_folder (Fixture       *f,
   g_assert_cmpstr (info.sha256_thumbprint, ==, thumbprint);
   g_assert_cmpstr (info.subject, ==, cb_certificate_get_subject (first));
   g_assert_cmpint (info.not_after, ==, cb_certificate_get_not_after (first));
+  thumbprints = cb_dps_enrollment_dup_x509_thumbprints (enrollment);
+  g_assert_cmpuint (thumbprints->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (thumbprints, 0), ==, thumbprint);
   g_clear_pointer (&enrollment, json_object_unref);
   enrollment = get_enrollment (f, "old-device", &error);
   g_assert_error (error, CB_API_ERROR, CB_API_ERROR_NOT_FOUND);

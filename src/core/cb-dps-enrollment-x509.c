@@ -109,6 +109,31 @@ cb_dps_enrollment_get_x509_info (JsonObject    *enrollment,
   return TRUE;
 }
 
+GPtrArray *
+cb_dps_enrollment_dup_x509_thumbprints (JsonObject *enrollment)
+{
+  static const char * const slots[] = { "primary", "secondary" };
+  GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
+  JsonObject *x509, *certificates;
+
+  g_return_val_if_fail (enrollment != NULL, out);
+
+  x509 = object_member (object_member (enrollment, "attestation"), "x509");
+  certificates = object_member (x509, "clientCertificates");
+  if (certificates == NULL)
+    certificates = object_member (x509, "signingCertificates");
+  for (guint i = 0; i < G_N_ELEMENTS (slots); i++)
+    {
+      const char *sha = string_member (object_member (object_member (certificates, slots[i]),
+                                                      "info"),
+                                       "sha256Thumbprint");
+
+      if (sha != NULL)
+        g_ptr_array_add (out, g_ascii_strup (sha, -1));
+    }
+  return out;
+}
+
 char *
 cb_dps_x509_thumbprint (CbCertificate *certificate)
 {

@@ -35,6 +35,11 @@ const char *cb_dps_enrollment_get_attestation_type (JsonObject *enrollment);
  * not attested by a client certificate the service described. */
 gboolean    cb_dps_enrollment_get_x509_info   (JsonObject     *enrollment,
                                                CbDpsX509Info  *out);
+/* The SHA-256 thumbprints DPS shows for an X.509 enrollment's certificates, primary then
+ * secondary, upper-case hex: an individual enrollment's client certificates, a group's signing
+ * certificates. Empty when it shows none (a group naming its CA by reference).
+ * Returns: (transfer full) (element-type utf8) */
+GPtrArray  *cb_dps_enrollment_dup_x509_thumbprints (JsonObject  *enrollment);
 /* A certificate's SHA-256 thumbprint as DPS writes it (upper-case hex, no colons).
  * Returns: (transfer full) */
 char       *cb_dps_x509_thumbprint            (CbCertificate  *certificate);

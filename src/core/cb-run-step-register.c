@@ -216,25 +216,6 @@ colon_hex (const char *thumbprint)
   return g_string_free (s, FALSE);
 }
 
-/* The SHA-256 thumbprints of slots (primary, secondary) of certificates as the service API
- * shows them: {"primary": {"info": {"sha256Thumbprint": …}}, …}. */
-static GPtrArray *
-slot_thumbprints (JsonObject *certificates)
-{
-  static const char * const slots[] = { "primary", "secondary" };
-  GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
-
-  for (guint i = 0; i < G_N_ELEMENTS (slots); i++)
-    {
-      const char *sha = string_at (object_at (object_at (certificates, slots[i]), "info"),
-                                   "sha256Thumbprint");
-
-      if (sha != NULL)
-        g_ptr_array_add (out, g_ascii_strup (sha, -1));
-    }
-  return out;
-}
-
 static gboolean
 thumbprint_expected (CbProvisioningRun *self,
                      const char        *sha)
@@ -560,12 +541,10 @@ onboarding_group_cb (GObject      *object,
 
   if (group != NULL && cb_dps_enrollment_is_x509 (group))
     {
-      JsonObject *x509 = object_at (object_at (group, "attestation"), "x509");
-
       self->onboarding_x509 = TRUE;
       self->onboarding_group =
         g_strdup (cb_profile_get_enrollment_group_id (self->config->profile));
-      self->onboarding_expected = slot_thumbprints (object_at (x509, "signingCertificates"));
+      self->onboarding_expected = cb_dps_enrollment_dup_x509_thumbprints (group);
     }
   onboarding_decided (self);
 }
@@ -587,10 +566,8 @@ onboarding_individual_cb (GObject      *object,
       /* An individual enrollment decides for its device, whatever the group. */
       if (g_strcmp0 (cb_dps_enrollment_get_attestation_type (individual), "x509") == 0)
         {
-          JsonObject *x509 = object_at (object_at (individual, "attestation"), "x509");
-
           self->onboarding_x509 = TRUE;
-          self->onboarding_expected = slot_thumbprints (object_at (x509, "clientCertificates"));
+          self->onboarding_expected = cb_dps_enrollment_dup_x509_thumbprints (individual);
         }
       onboarding_decided (self);
       return;
