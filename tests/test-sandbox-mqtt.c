@@ -1758,7 +1758,14 @@ static void
 test_many_devices (Fixture       *f,
                    gconstpointer  data)
 {
+#ifdef __SANITIZE_ADDRESS__
+  /* Under the sanitizer a TLS connect costs ~20 times its CPU: 300 took 136 s on a loaded
+   * machine, longer than the first devices' keep-alive while they wait for the rest. The burst
+   * from 8 threads is the same with 100. */
+  guint n = 100;
+#else
   guint n = g_test_slow () ? 1000 : 300;
+#endif
   g_autoptr(GPtrArray) devices = g_ptr_array_new_with_free_func ((GDestroyNotify) device_free);
   g_autoptr(GPtrArray) clients = g_ptr_array_new_with_free_func ((GDestroyNotify) raw_free);
   g_autoptr(JsonNode) report = NULL;
