@@ -14,8 +14,8 @@ import re
 import subprocess
 import sys
 
-# A figure that is not a number: printf's and Python's spellings.
-NOT_A_NUMBER = re.compile(r"(?<![A-Za-z])-?(nan|inf)(?![A-Za-z])", re.IGNORECASE)
+# A figure that is not a number: printf's and Python's spellings, "x" (a ratio) after it or not.
+NOT_A_NUMBER = re.compile(r"(?<![A-Za-z])[-+]?(?i:nan|inf(?:inity)?)(?![A-WYZa-wyz])")
 
 
 def main():
