@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Sandbox figures: start-up, issuance through DPS, fleet queries, memory.
- * Run: meson compile -C build && ./build/benchmarks/bench-sandbox
- * Prints one line per figure; docs/performance.md records them. */
+ * Run: meson compile -C build && ./build/benchmarks/bench-sandbox [REGISTRATIONS [QUERIES]]
+ * (defaults 100 and 50, the figures docs/performance.md records; smaller ones are for the
+ * smoke test, benchmarks/smoke/). Prints one line per figure. */
 #include "config.h"
 
 #include <glib/gstdio.h>
@@ -16,7 +17,7 @@
 #include "cb-sandbox-profile.h"
 #include "cb-sandbox-private.h"
 
-#define REGISTRATIONS 100
+#define REGISTRATIONS 100   /* the defaults */
 #define QUERIES       50
 
 static double
@@ -101,7 +102,18 @@ main (int   argc,
   double start_ms, seed_ms, total_ms;
   double *latencies;
   long rss_before = rss_kib ();
+  guint registrations = REGISTRATIONS, n_queries = QUERIES;
   gint64 t0;
+
+  if (argc > 1)
+    registrations = (guint) g_ascii_strtoull (argv[1], NULL, 10);
+  if (argc > 2)
+    n_queries = (guint) g_ascii_strtoull (argv[2], NULL, 10);
+  if (registrations < 1 || n_queries < 1)
+    {
+      g_printerr ("usage: %s [REGISTRATIONS >= 1 [QUERIES >= 1]]\n", argv[0]);
+      return 2;
+    }
 
   /* Cold: first start makes the TLS identity; the seed makes the CA, 240 devices and twins. */
   sandbox = start (dir, &start_ms, &seed_ms);
@@ -123,9 +135,9 @@ main (int   argc,
                                                    cb_profile_get_enrollment_group_id (profile));
 
   /* DPS issuance end to end over HTTPS: key, CSR, register, poll, chain. */
-  latencies = g_new0 (double, REGISTRATIONS);
+  latencies = g_new0 (double, registrations);
   t0 = g_get_monotonic_time ();
-  for (guint i = 0; i < REGISTRATIONS; i++)
+  for (guint i = 0; i < registrations; i++)
     {
       g_autoptr(CbKey) key = cb_key_generate (CB_KEY_TYPE_EC_P256, NULL);
       g_autofree char *reg = g_strdup_printf ("bench-%04u", i);
@@ -141,11 +153,11 @@ main (int   argc,
       latencies[i] = ms_since (t1);
     }
   total_ms = ms_since (t0);
-  qsort (latencies, REGISTRATIONS, sizeof (double), compare_doubles);
+  qsort (latencies, registrations, sizeof (double), compare_doubles);
   printf ("DPS registrations with a CSR, sequential    %8.1f /s (%u in %.0f ms)\n",
-          REGISTRATIONS * 1000.0 / total_ms, REGISTRATIONS, total_ms);
+          registrations * 1000.0 / total_ms, registrations, total_ms);
   printf ("  latency median / p95                      %8.1f / %.1f ms\n",
-          latencies[REGISTRATIONS / 2], latencies[REGISTRATIONS * 95 / 100]);
+          latencies[registrations / 2], latencies[registrations * 95 / 100]);
   g_free (latencies);
 
   /* Fleet queries as the fleet view makes them. */
@@ -165,7 +177,7 @@ main (int   argc,
     for (guint q = 0; q < G_N_ELEMENTS (queries); q++)
       {
         t0 = g_get_monotonic_time ();
-        for (guint i = 0; i < QUERIES; i++)
+        for (guint i = 0; i < n_queries; i++)
           {
             g_autoptr(GAsyncResult) result = NULL;
             g_autoptr(CbHubQueryPage) page = NULL;
@@ -174,7 +186,7 @@ main (int   argc,
             page = cb_hub_client_query_finish (hub, wait_for (&result), &error);
             g_assert_no_error (error);
           }
-        printf ("hub query: %-34s %8.2f ms each\n", names[q], ms_since (t0) / QUERIES);
+        printf ("hub query: %-34s %8.2f ms each\n", names[q], ms_since (t0) / n_queries);
       }
   }
 

@@ -215,24 +215,3 @@ cb_test_check_chain (CbTestSandbox *ts,
 
   return g_strdup (verdict);
 }
-
-char *
-cb_test_openssl_fingerprint (const char *path,
-                             const char *digest,
-                             gboolean    der)
-{
-  g_autofree char *out = NULL;
-  g_autoptr(GError) error = NULL;
-  const char *argv[] = { "openssl", "x509", "-noout", "-fingerprint", digest, "-in", path,
-                         der ? "-inform" : NULL, "DER", NULL };
-  int status = 0;
-  char *eq;
-
-  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, NULL, &status,
-                &error);
-  g_assert_no_error (error);
-  g_assert_true (g_spawn_check_wait_status (status, NULL));
-  eq = strchr (out, '=');
-  g_assert_nonnull (eq);
-  return g_strdup (g_strstrip (eq + 1));
-}

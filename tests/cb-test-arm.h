@@ -53,10 +53,4 @@ char          *cb_test_check_chain        (CbTestSandbox *ts,
                                            const char    *device,
                                            const char    *pem);
 
-/* What the real `openssl x509 -noout -fingerprint -<digest>` prints for the certificate in
- * @path (DER when @der, else PEM), after the "=": "AB:CD:…". */
-char          *cb_test_openssl_fingerprint (const char   *path,
-                                            const char   *digest,
-                                            gboolean      der);
-
 G_END_DECLS

@@ -28,6 +28,7 @@
 #include "cb-sb-world.h"
 #include "cb-test-app.h"
 #include "cb-test-arm.h"
+#include "cb-test-factory.h"
 
 #define STABLE_NS "demo-stable-ns"
 

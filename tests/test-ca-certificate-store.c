@@ -13,6 +13,7 @@
 #include "cb-ca-certificate-store.h"
 #include "cb-pki.h"
 #include "cb-test-arm.h"
+#include "cb-test-factory.h"
 #include "cb-x509.h"
 
 typedef struct

@@ -7,6 +7,7 @@
 #include <glib/gstdio.h>
 
 #include "cb-test-cli.h"
+#include "cb-test-factory.h"
 #include "cb-test-sandbox.h"
 
 #include "cb-sas.h"
@@ -69,23 +70,6 @@ fixture_teardown (Fixture       *f,
   g_free (f->devsim);
 }
 
-/* Runs a program to success; its stdout. */
-static char *
-run (const char * const *argv)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *err = NULL;
-  char *out = NULL;
-  int wait_status = 0;
-
-  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
-                               &out, &err, &wait_status, &error));
-  g_assert_no_error (error);
-  g_test_message ("%s: %s%s", argv[0], out, err);
-  g_assert_true (g_spawn_check_wait_status (wait_status, NULL));
-  return out;
-}
-
 /* openssl: a factory CA named name (name.crt, name.key) in the home folder. */
 static void
 openssl_ca (Fixture    *f,
@@ -95,9 +79,7 @@ openssl_ca (Fixture    *f,
   g_autofree char *key = g_strdup_printf ("%s/%s.key", f->home, name);
   g_autofree char *subject = g_strdup_printf ("/CN=%s/O=Certbench test", name);
 
-  g_free (run ((const char *[]) { "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                                  "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", crt,
-                                  "-days", "30", "-subj", subject, NULL }));
+  cb_test_factory_ca (crt, key, subject);
 }
 
 /* openssl: a device certificate CN=REG_ID signed by the CA ca, as name.crt and name.key. */
@@ -110,13 +92,8 @@ openssl_device (Fixture    *f,
   g_autofree char *ca_key = g_strdup_printf ("%s/%s.key", f->home, ca);
   g_autofree char *crt = g_strdup_printf ("%s/%s.crt", f->home, name);
   g_autofree char *key = g_strdup_printf ("%s/%s.key", f->home, name);
-  g_autofree char *csr = g_strdup_printf ("%s/%s.csr", f->home, name);
 
-  g_free (run ((const char *[]) { "openssl", "req", "-new", "-newkey", "ec", "-pkeyopt",
-                                  "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", csr,
-                                  "-subj", "/CN=" REG_ID, NULL }));
-  g_free (run ((const char *[]) { "openssl", "x509", "-req", "-in", csr, "-CA", ca_crt, "-CAkey",
-                                  ca_key, "-CAcreateserial", "-days", "30", "-out", crt, NULL }));
+  cb_test_factory_device (ca_crt, ca_key, REG_ID, crt, key);
 }
 
 /* openssl's SHA-256 fingerprint of name.crt ("AB:CD:…"). */
@@ -125,12 +102,8 @@ openssl_fingerprint (Fixture    *f,
                      const char *name)
 {
   g_autofree char *crt = g_strdup_printf ("%s/%s.crt", f->home, name);
-  g_autofree char *out = run ((const char *[]) { "openssl", "x509", "-in", crt, "-noout",
-                                                 "-fingerprint", "-sha256", NULL });
-  const char *eq = strchr (out, '=');
 
-  g_assert_nonnull (eq);
-  return g_strstrip (g_strdup (eq + 1));
+  return cb_test_openssl_fingerprint (crt, "-sha256", FALSE);
 }
 
 static char *
@@ -245,9 +218,10 @@ test_provision (Fixture       *f,
   authorization = g_strconcat ("Authorization: ", owner, NULL);
   url = g_strdup_printf ("%s/dps-service/" DEMO_DPS "/registrations/" REG_ID "?" DPS_API,
                          cb_sandbox_get_base_url (f->ts->sandbox));
-  state_text = run ((const char *[]) { "curl", "--silent", "--show-error", "--fail", "--noproxy",
-                                       "*", "--cacert", cb_sandbox_get_ca_file (f->ts->sandbox),
-                                       "-H", authorization, url, NULL });
+  state_text = cb_test_run_program ((const char *[]) {
+                                      "curl", "--silent", "--show-error", "--fail", "--noproxy",
+                                      "*", "--cacert", cb_sandbox_get_ca_file (f->ts->sandbox),
+                                      "-H", authorization, url, NULL });
   state = parse (state_text);
   x509 = json_object_get_object_member (state, "x509");
   g_assert_nonnull (x509);

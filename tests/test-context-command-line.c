@@ -16,6 +16,7 @@
 #include "cb-sandbox-discovery.h"
 #include "cb-sandbox-profile.h"
 #include "cb-station.h"
+#include "cb-test-factory.h"
 #include "cb-test-sandbox.h"
 
 #define COMMAND_LINE (CB_CONTEXT_FLAGS_NO_PORT_MONITOR | CB_CONTEXT_FLAGS_ARM_ON_DEMAND | \
@@ -219,19 +220,9 @@ openssl_factory_ca (void)
   g_autofree char *dir = g_dir_make_tmp ("cb-factory-XXXXXX", NULL);
   g_autofree char *key = g_build_filename (dir, "ca.key", NULL);
   g_autofree char *cert = g_build_filename (dir, "ca.pem", NULL);
-  g_autoptr(GError) error = NULL;
   char *pem = NULL;
-  int status = -1;
-  const char *argv[] = { "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                         "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=Factory CA",
-                         "-days", "30", "-keyout", key, "-out", cert, NULL };
 
-  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL,
-                               G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL |
-                               G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL, NULL, &status,
-                               &error));
-  g_assert_no_error (error);
-  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  cb_test_factory_ca (cert, key, "/CN=Factory CA");
   g_assert_true (g_file_get_contents (cert, &pem, NULL, NULL));
   g_unlink (key);
   g_unlink (cert);

@@ -3,12 +3,12 @@
 
 #include <string.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 
 #include <glib/gstdio.h>
 
 #include "cb-sas.h"
+#include "cb-test-factory.h"
 #include "cb-test-sandbox.h"
 #include "cb-x509.h"
 
@@ -67,47 +67,6 @@ fixture_teardown (Fixture       *f,
   g_free (f->ca);
   g_free (f->ca_key);
   g_free (f->state);
-}
-
-static const char *
-devsim_path (void)
-{
-  const char *path = g_getenv ("CERTBENCH_DEVSIM");
-
-  g_assert_nonnull (path);
-  return path;
-}
-
-/* Runs certbench-devsim with args (NULL-terminated); its exit status and stdout. */
-static int
-devsim (char       **out,
-        const char  *first,
-        ...)
-{
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GError) error = NULL;
-  g_autofree char *err = NULL;
-  /* GLib's debug output would go to stdout, mixed with the certificate. */
-  g_auto(GStrv) env = g_environ_unsetenv (g_get_environ (), "G_MESSAGES_DEBUG");
-  char *text = NULL;
-  int wait_status = 0;
-  va_list ap;
-
-  g_ptr_array_add (argv, (char *) devsim_path ());
-  va_start (ap, first);
-  for (const char *a = first; a != NULL; a = va_arg (ap, const char *))
-    g_ptr_array_add (argv, (char *) a);
-  va_end (ap);
-  g_ptr_array_add (argv, NULL);
-
-  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, env, G_SPAWN_DEFAULT, NULL, NULL,
-                               &text, &err, &wait_status, &error));
-  g_assert_no_error (error);
-  g_test_message ("certbench-devsim: %s%s", text, err);
-  if (out != NULL)
-    *out = g_steal_pointer (&text);
-  g_free (text);
-  return WIFEXITED (wait_status) ? WEXITSTATUS (wait_status) : -1;
 }
 
 static gint64
@@ -231,17 +190,14 @@ test_factory (Fixture       *f,
   g_autoptr(GError) error = NULL;
   GStatBuf sb;
 
-  g_assert_cmpint (devsim (NULL, "--make-factory-ca", "--factory-ca", f->ca, "--factory-ca-key",
-                           f->ca_key, NULL), ==, 0);
+  g_assert_cmpint (cb_test_devsim_make_factory_ca (f->ca, f->ca_key), ==, 0);
   g_assert_cmpint (g_stat (f->ca_key, &sb), ==, 0);
   g_assert_cmpint (sb.st_mode & 0777, ==, 0600);
   /* Never over an existing CA. */
-  g_assert_cmpint (devsim (NULL, "--make-factory-ca", "--factory-ca", f->ca, "--factory-ca-key",
-                           f->ca_key, NULL), ==, 1);
+  g_assert_cmpint (cb_test_devsim_make_factory_ca (f->ca, f->ca_key), ==, 1);
 
-  g_assert_cmpint (devsim (&pem, "--state-dir", f->state, "--factory-ca", f->ca,
-                           "--factory-ca-key", f->ca_key, "--onboarding-id", REG_ID,
-                           "--print-onboarding-cert", NULL), ==, 0);
+  g_assert_cmpint (cb_test_devsim_onboarding_cert (f->state, NULL, f->ca, f->ca_key, REG_ID,
+                                                   &pem), ==, 0);
   cert = cb_certificate_new_from_text (pem);
   g_assert_nonnull (cert);
   g_assert_cmpstr (cb_certificate_get_common_name (cert), ==, REG_ID);
@@ -250,20 +206,14 @@ test_factory (Fixture       *f,
   g_assert_cmpstr (cb_certificate_get_issuer (cert), ==, cb_certificate_get_subject (ca));
 
   /* The device keeps its identity: the same certificate at the next start. */
-  g_assert_cmpint (devsim (&again, "--state-dir", f->state, "--factory-ca", f->ca,
-                           "--factory-ca-key", f->ca_key, "--onboarding-id", REG_ID,
-                           "--print-onboarding-cert", NULL), ==, 0);
+  g_assert_cmpint (cb_test_devsim_onboarding_cert (f->state, NULL, f->ca, f->ca_key, REG_ID,
+                                                   &again), ==, 0);
   g_assert_cmpstr (again, ==, pem);
 
   /* Half an identity is refused. */
-  g_assert_cmpint (devsim (NULL, "--state-dir", f->state, "--factory-ca", f->ca,
-                           "--print-onboarding-cert", NULL), ==, 2);
-}
-
-static void
-die_with_parent (gpointer data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
+  g_assert_cmpint (cb_test_devsim_run (NULL, (const char *[]) {
+                                         "--state-dir", f->state, "--factory-ca", f->ca,
+                                         "--print-onboarding-cert", NULL }), ==, 2);
 }
 
 /* Onboards over MQTT with the certificate and a CSR, connects to the hub with the issued
@@ -279,29 +229,24 @@ test_onboard_and_renew (Fixture       *f,
   g_autofree char *clock_url = g_strconcat (cb_sandbox_get_base_url (sb), "/sandbox/clock", NULL);
   g_autofree char *first = NULL;
   g_autofree char *renewed = NULL;
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
   g_autoptr(GSubprocess) device = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) registration = NULL;
   g_autofree char *owner = NULL;
 
-  g_assert_cmpint (devsim (NULL, "--make-factory-ca", "--factory-ca", f->ca, "--factory-ca-key",
-                           f->ca_key, NULL), ==, 0);
-  g_assert_cmpint (devsim (&pem, "--state-dir", f->state, "--factory-ca", f->ca,
-                           "--factory-ca-key", f->ca_key, "--onboarding-id", REG_ID,
-                           "--print-onboarding-cert", NULL), ==, 0);
+  g_assert_cmpint (cb_test_devsim_make_factory_ca (f->ca, f->ca_key), ==, 0);
+  g_assert_cmpint (cb_test_devsim_onboarding_cert (f->state, NULL, f->ca, f->ca_key, REG_ID,
+                                                   &pem), ==, 0);
   enroll (f, pem);
 
   /* The device goes with the test, whichever way the test ends. */
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  device = g_subprocess_launcher_spawn (launcher, &error, devsim_path (),
-                                        "--state-dir", f->state, "--factory-ca", f->ca,
-                                        "--factory-ca-key", f->ca_key, "--onboarding-id", REG_ID,
-                                        "--dps-scope", DEMO_SCOPE, "--dps-endpoint", dps_endpoint,
-                                        "--hub-endpoint", endpoint,
-                                        "--ca-file", cb_sandbox_get_ca_file (sb),
-                                        "--clock-url", clock_url, NULL);
-  g_assert_no_error (error);
+  device = cb_test_devsim_spawn (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, (const char *[]) {
+                                   "--state-dir", f->state, "--factory-ca", f->ca,
+                                   "--factory-ca-key", f->ca_key, "--onboarding-id", REG_ID,
+                                   "--dps-scope", DEMO_SCOPE, "--dps-endpoint", dps_endpoint,
+                                   "--hub-endpoint", endpoint,
+                                   "--ca-file", cb_sandbox_get_ca_file (sb),
+                                   "--clock-url", clock_url, NULL });
 
   /* DPS assigned it over MQTT by its certificate, and it is on the hub with the chain. */
   first = wait_connected (f, NULL, "the device onboarded and connected");

@@ -3,10 +3,10 @@
 
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 
 #include <glib/gstdio.h>
 
+#include "cb-test-factory.h"
 #include "cb-test-sandbox.h"
 
 #include "cb-bench-client.h"
@@ -59,15 +59,6 @@ typedef struct
   CbBenchClient  *bench;
   char         *cert_pem;      /* its onboarding certificate */
 } Device;
-
-static const char *
-devsim_path (void)
-{
-  const char *path = g_getenv ("CERTBENCH_DEVSIM");
-
-  g_assert_nonnull (path);
-  return path;
-}
 
 static void
 on_result (GObject      *object,
@@ -145,34 +136,6 @@ fixture_teardown (Fixture       *f,
   g_free (f->policy);
 }
 
-/* Runs certbench-devsim to completion; its stdout. */
-static char *
-devsim_run (const char *first,
-            ...)
-{
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GError) error = NULL;
-  g_autofree char *err = NULL;
-  g_auto(GStrv) env = g_environ_unsetenv (g_get_environ (), "G_MESSAGES_DEBUG");
-  char *out = NULL;
-  int wait_status = 0;
-  va_list ap;
-
-  g_ptr_array_add (argv, (char *) devsim_path ());
-  va_start (ap, first);
-  for (const char *a = first; a != NULL; a = va_arg (ap, const char *))
-    g_ptr_array_add (argv, (char *) a);
-  va_end (ap);
-  g_ptr_array_add (argv, NULL);
-
-  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, env, G_SPAWN_DEFAULT, NULL, NULL,
-                               &out, &err, &wait_status, &error));
-  g_assert_no_error (error);
-  g_test_message ("certbench-devsim: %s", err);
-  g_assert_true (g_spawn_check_wait_status (wait_status, NULL));
-  return out;
-}
-
 /* A test factory CA in f->dir: its certificate file (the key beside it, ".key"). */
 static char *
 factory_ca (Fixture    *f,
@@ -181,14 +144,8 @@ factory_ca (Fixture    *f,
   g_autofree char *key = g_strdup_printf ("%s/%s.key", f->dir, name);
   char *cert = g_strdup_printf ("%s/%s.crt", f->dir, name);
 
-  g_free (devsim_run ("--make-factory-ca", "--factory-ca", cert, "--factory-ca-key", key, NULL));
+  g_assert_cmpint (cb_test_devsim_make_factory_ca (cert, key), ==, 0);
   return cert;
-}
-
-static void
-die_with_parent (gpointer user_data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
 }
 
 /* A device whose registration id is serial, with an onboarding certificate for it from the
@@ -200,32 +157,21 @@ device_new (Fixture    *f,
 {
   Device *d = g_new0 (Device, 1);
   g_autofree char *ca_key = g_strconcat (ca, "", NULL);
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GDataInputStream) out = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *line = NULL;
+  g_autofree char *pty = NULL;
 
   strcpy (ca_key + strlen (ca_key) - strlen ("crt"), "key");
   d->serial = g_strdup (serial);
   d->state_dir = g_build_filename (f->dir, serial, NULL);
   /* The factory: the device makes its key and the CA signs CN=<registration id>. */
-  d->cert_pem = devsim_run ("--state-dir", d->state_dir, "--serial", serial, "--factory-ca", ca,
-                            "--factory-ca-key", ca_key, "--onboarding-id", serial,
-                            "--print-onboarding-cert", NULL);
+  g_assert_cmpint (cb_test_devsim_onboarding_cert (d->state_dir, serial, ca, ca_key, serial,
+                                                   &d->cert_pem), ==, 0);
 
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  d->process = g_subprocess_launcher_spawn (launcher, &error, devsim_path (), "--state-dir",
-                                            d->state_dir, "--serial", serial, "--factory-ca", ca,
-                                            "--factory-ca-key", ca_key, "--onboarding-id", serial,
-                                            NULL);
-  g_assert_no_error (error);
-  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (d->process));
-  line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_str_has_prefix (line, "PTY "));
-
-  d->port = cb_serial_port_open (line + 4, 115200, &error);
+  d->process = cb_test_devsim_start_pty ((const char *[]) {
+                                           "--state-dir", d->state_dir, "--serial", serial,
+                                           "--factory-ca", ca, "--factory-ca-key", ca_key,
+                                           "--onboarding-id", serial, NULL }, &pty);
+  d->port = cb_serial_port_open (pty, 115200, &error);
   g_assert_no_error (error);
   d->transport = cb_smp_transport_new (d->port);
   d->bench = cb_bench_client_new (d->transport);
