@@ -897,12 +897,12 @@ revoke_device_finish (gpointer       owner,
                       GError       **error)
 {
   CbRegistryPage *self = owner;
-  CbDeviceItem *item;
+  g_autoptr(CbDeviceItem) item = NULL;
 
   if (!cb_adr_client_revoke_device_finish (CB_ADR_CLIENT (source), result, error))
     return NULL;
 
-  item = cb_device_list_model_find (self->devices, device, NULL);
+  item = cb_device_list_model_dup_device (self->devices, device, NULL);
   if (item != NULL && disable)
     cb_device_item_set_enabled (item, FALSE);
 
@@ -989,7 +989,7 @@ set_enabled_cb (GObject      *object,
   g_autoptr(CbAdrDevice) device = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *text = NULL;
-  CbDeviceItem *item;
+  g_autoptr(CbDeviceItem) item = NULL;
 
   device = cb_adr_client_update_device_enabled_finish (CB_ADR_CLIENT (object), result, &error);
   if (device == NULL)
@@ -999,7 +999,7 @@ set_enabled_cb (GObject      *object,
                           error);
       return;
     }
-  item = cb_device_list_model_find (op->self->devices, op->subject, NULL);
+  item = cb_device_list_model_dup_device (op->self->devices, op->subject, NULL);
   if (item != NULL)
     cb_device_item_set_enabled (item, cb_adr_device_get_enabled (device));
   text = g_strdup_printf (op->flag ? _("Enabled %s") : _("Disabled %s"), op->subject);

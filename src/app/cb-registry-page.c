@@ -369,11 +369,12 @@ on_devices_changed_cb (CbRegistryPage *self)
 static void
 on_selection_items_changed_cb (CbRegistryPage *self)
 {
+  g_autoptr(CbDeviceItem) item = NULL;
   guint position;
 
   if (self->disposed || self->reselect == NULL)
     return;
-  if (cb_device_list_model_find (self->devices, self->reselect, &position) == NULL)
+  if ((item = cb_device_list_model_dup_device (self->devices, self->reselect, &position)) == NULL)
     return;
   g_clear_pointer (&self->reselect, g_free);
   gtk_selection_model_select_item (GTK_SELECTION_MODEL (self->device_selection), position, TRUE);
@@ -1002,11 +1003,12 @@ gboolean
 cb_registry_page_select_device (CbRegistryPage *self,
                                 const char     *device_id)
 {
+  g_autoptr(CbDeviceItem) item = NULL;
   guint position;
 
   g_return_val_if_fail (CB_IS_REGISTRY_PAGE (self), FALSE);
 
-  if (cb_device_list_model_find (self->devices, device_id, &position) == NULL)
+  if ((item = cb_device_list_model_dup_device (self->devices, device_id, &position)) == NULL)
     return FALSE;
   gtk_selection_model_select_item (GTK_SELECTION_MODEL (self->device_selection), position, TRUE);
   _cb_registry_page_update_actions (self);

@@ -1,7 +1,13 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 
 /* The paged device model: a GListModel of CbDeviceItem that reads hub query pages on demand,
- * never the whole fleet at once. */
+ * never the whole fleet at once.
+ *
+ * Rows are kept compact: one array of plain structs (Row, 48 bytes) whose device ids live in
+ * string chunks, one chunk a page. A CbDeviceItem is made only for a row that is asked for (a
+ * view binding it, a selection read, an action), and kept in a weak cache while someone holds
+ * it, so that the same row gives the same item for as long as it is referenced. At 100k
+ * devices a view holds a few hundred items, not 100k (issue 16). */
 
 #define G_LOG_DOMAIN "cb-device-list-model"
 
@@ -34,7 +40,9 @@ struct _CbDeviceListModel
   GCancellable *cancellable;
   GCancellable *load_cancellable;
   gulong        cancel_handler;
-  GPtrArray    *items;
+  GArray       *rows;             /* Row: the rows shown to the views */
+  GPtrArray    *chunks;           /* GStringChunk: the rows' device ids, one a page */
+  GHashTable   *live;             /* device id (the item's own) -> CbDeviceItem, weak */
   char         *condition;
   char         *policy;
   char         *continuation;
@@ -43,7 +51,7 @@ struct _CbDeviceListModel
   guint         page_size;
   guint         next_page_size;   /* the page the next fetch asks for */
   guint         n_requests;
-  GArray       *pending;          /* PendingRow: read, not yet shown to the views */
+  GArray       *pending;          /* Row: read, not yet shown to the views */
   guint         publish_id;       /* the idle that shows them, a slice at a time */
   gint64        page_now;         /* the service's clock when the last page was read */
   guint         fetching : 1;     /* a page request is on its way */
@@ -67,19 +75,18 @@ enum
 
 static GParamSpec *properties[N_PROPS];
 
-/* A row read and not yet shown: its item is made when its slice is shown, so that making a
- * page's thousand items is spread over the turns that show them. */
+/* One device as the list keeps it: what its item is made from (the state is judged when the
+ * item is made, with the model's signals of the time). */
 typedef struct
 {
-  CbDeviceRow row;
-  gint64      now;    /* the service's clock when its page was read */
-} PendingRow;
-
-static void
-pending_row_clear (PendingRow *pending)
-{
-  cb_device_row_clear (&pending->row);
-}
+  const char *device_id;        /* in one of the model's chunks; NULL: the twin had none */
+  gint64      valid_from;
+  gint64      valid_until;
+  gint64      last_activity;    /* 0: unknown */
+  gint64      now;              /* the service's clock when its page was read */
+  guint       enabled : 1;
+  guint       has_dates : 1;
+} Row;
 
 static void list_model_iface_init (GListModelInterface *iface);
 
@@ -95,7 +102,108 @@ list_model_get_item_type (GListModel *model)
 static guint
 list_model_get_n_items (GListModel *model)
 {
-  return CB_DEVICE_LIST_MODEL (model)->items->len;
+  return CB_DEVICE_LIST_MODEL (model)->rows->len;
+}
+
+static void item_gone_cb (gpointer data, GObject *where_the_object_was);
+
+/* An item that has left the cache: no longer the row's, and no longer followed. */
+static void
+forget_item (CbDeviceListModel *self,
+             CbDeviceItem      *item)
+{
+  g_object_weak_unref (G_OBJECT (item), item_gone_cb, self);
+  g_signal_handlers_disconnect_by_data (item, self);
+}
+
+static void
+forget_all_items (CbDeviceListModel *self)
+{
+  GHashTableIter iter;
+  gpointer item;
+
+  g_hash_table_iter_init (&iter, self->live);
+  while (g_hash_table_iter_next (&iter, NULL, &item))
+    {
+      forget_item (self, item);
+      g_hash_table_iter_remove (&iter);
+    }
+}
+
+/* The last reference to an item went: the row makes a new one when asked again. */
+static void
+item_gone_cb (gpointer  data,
+              GObject  *where_the_object_was)
+{
+  CbDeviceListModel *self = data;
+  /* Weak references are told before the item is finalized: its id is still there. */
+  const char *device_id = cb_device_item_get_device_id (CB_DEVICE_ITEM (where_the_object_was));
+
+  if (device_id != NULL && g_hash_table_lookup (self->live, device_id) == where_the_object_was)
+    g_hash_table_remove (self->live, device_id);
+}
+
+static Row *
+find_row (CbDeviceListModel *self,
+          const char        *device_id,
+          guint             *position)
+{
+  for (guint i = 0; i < self->rows->len; i++)
+    {
+      Row *row = &g_array_index (self->rows, Row, i);
+
+      if (g_strcmp0 (row->device_id, device_id) == 0)
+        {
+          if (position != NULL)
+            *position = i;
+          return row;
+        }
+    }
+  return NULL;
+}
+
+/* An item's switch changed (an action, or a page of its own): the row keeps it for the items
+ * made after this one is gone. */
+static void
+on_item_enabled_cb (CbDeviceItem      *item,
+                    GParamSpec        *pspec,
+                    CbDeviceListModel *self)
+{
+  Row *row = find_row (self, cb_device_item_get_device_id (item), NULL);
+
+  if (row != NULL)
+    row->enabled = cb_device_item_get_enabled (item);
+}
+
+/* The row's item: the one someone still holds, else a new one (cheap: no JSON, no date
+ * parsing). Returns a new reference. */
+static CbDeviceItem *
+item_at (CbDeviceListModel *self,
+         guint              position)
+{
+  Row *row = &g_array_index (self->rows, Row, position);
+  CbDeviceRow parts = { 0, };
+  CbDeviceItem *item;
+
+  if (row->device_id != NULL && (item = g_hash_table_lookup (self->live, row->device_id)) != NULL)
+    return g_object_ref (item);
+
+  parts.device_id = g_strdup (row->device_id);
+  parts.enabled = row->enabled;
+  parts.signals.has_dates = row->has_dates;
+  parts.signals.valid_from = row->valid_from;
+  parts.signals.valid_until = row->valid_until;
+  parts.signals.disabled = !row->enabled;
+  parts.signals.last_activity = row->last_activity;
+  item = cb_device_item_new_from_row (&parts, self->policy, self->info, row->now);
+  cb_device_row_clear (&parts);
+  if (row->device_id != NULL)
+    {
+      g_hash_table_insert (self->live, (gpointer) cb_device_item_get_device_id (item), item);
+      g_object_weak_ref (G_OBJECT (item), item_gone_cb, self);
+      g_signal_connect (item, "notify::enabled", G_CALLBACK (on_item_enabled_cb), self);
+    }
+  return item;
 }
 
 static gpointer
@@ -104,14 +212,14 @@ list_model_get_item (GListModel *model,
 {
   CbDeviceListModel *self = CB_DEVICE_LIST_MODEL (model);
 
-  if (position >= self->items->len)
+  if (position >= self->rows->len)
     return NULL;
 
   /* A view asking for rows near the end is the signal to fetch the next page. GtkListView
    * asks for the rows it shows while it handles items-changed, and may not ask again: such a
    * request is kept and served once the emission is over (a fetch started inside it would be
    * a change of state under the view's feet). */
-  if (position + CLAMP (self->items->len / 2, PREFETCH_MARGIN, PREFETCH_AHEAD) >= self->items->len)
+  if (position + CLAMP (self->rows->len / 2, PREFETCH_MARGIN, PREFETCH_AHEAD) >= self->rows->len)
     {
       if (self->emitting)
         self->more_wanted = TRUE;
@@ -119,7 +227,7 @@ list_model_get_item (GListModel *model,
         cb_device_list_model_load_more (self);
     }
 
-  return g_object_ref (g_ptr_array_index (self->items, position));
+  return item_at (self, position);
 }
 
 static void
@@ -190,6 +298,7 @@ cb_device_list_model_dispose (GObject *object)
   self->cancel_handler = 0;
   g_clear_object (&self->cancellable);
   g_clear_object (&self->hub);
+  forget_all_items (self);
 
   G_OBJECT_CLASS (cb_device_list_model_parent_class)->dispose (object);
 }
@@ -199,7 +308,9 @@ cb_device_list_model_finalize (GObject *object)
 {
   CbDeviceListModel *self = CB_DEVICE_LIST_MODEL (object);
 
-  g_ptr_array_unref (self->items);
+  g_array_unref (self->rows);
+  g_ptr_array_unref (self->chunks);
+  g_hash_table_unref (self->live);
   g_array_unref (self->pending);
   g_free (self->condition);
   g_free (self->policy);
@@ -227,7 +338,7 @@ cb_device_list_model_get_property (GObject    *object,
       g_value_set_boolean (value, self->complete);
       break;
     case PROP_N_ITEMS:
-      g_value_set_uint (value, self->items->len);
+      g_value_set_uint (value, self->rows->len);
       break;
     case PROP_N_REQUESTS:
       g_value_set_uint (value, self->n_requests);
@@ -265,9 +376,10 @@ cb_device_list_model_class_init (CbDeviceListModelClass *klass)
 static void
 cb_device_list_model_init (CbDeviceListModel *self)
 {
-  self->items = g_ptr_array_new_with_free_func (g_object_unref);
-  self->pending = g_array_new (FALSE, FALSE, sizeof (PendingRow));
-  g_array_set_clear_func (self->pending, (GDestroyNotify) pending_row_clear);
+  self->rows = g_array_new (FALSE, FALSE, sizeof (Row));
+  self->chunks = g_ptr_array_new_with_free_func ((GDestroyNotify) g_string_chunk_free);
+  self->live = g_hash_table_new (g_str_hash, g_str_equal);
+  self->pending = g_array_new (FALSE, FALSE, sizeof (Row));
   self->page_size = DEFAULT_PAGE_SIZE;
   self->next_page_size = DEFAULT_PAGE_SIZE;
 }
@@ -333,12 +445,21 @@ void
 cb_device_list_model_update_state_info (CbDeviceListModel *self,
                                         CbDeviceStateInfo *info)
 {
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
+  GHashTableIter iter;
+  gpointer item;
+
   g_return_if_fail (CB_IS_DEVICE_LIST_MODEL (self));
   g_return_if_fail (info != NULL);
 
   cb_device_list_model_set_state_info (self, info);
-  for (guint i = 0; i < self->items->len; i++)
-    cb_device_item_judge_again (g_ptr_array_index (self->items, i), info);
+  /* The items someone holds are judged again in place; the others are made with the new
+   * signals when asked for. (Held here meanwhile: an item's handlers may let go of it.) */
+  g_hash_table_iter_init (&iter, self->live);
+  while (g_hash_table_iter_next (&iter, NULL, &item))
+    g_ptr_array_add (items, g_object_ref (item));
+  for (guint i = 0; i < items->len; i++)
+    cb_device_item_judge_again (g_ptr_array_index (items, i), info);
 }
 
 CbDeviceStateInfo *
@@ -364,16 +485,11 @@ cb_device_list_model_set_cancellable (CbDeviceListModel *self,
 static gboolean
 publish_slice (CbDeviceListModel *self)
 {
-  guint position = self->items->len;
+  guint position = self->rows->len;
   guint n = MIN (self->pending->len, SLICE_SIZE);
 
-  for (guint i = 0; i < n; i++)
-    {
-      PendingRow *pending = &g_array_index (self->pending, PendingRow, i);
-
-      g_ptr_array_add (self->items, cb_device_item_new_from_row (&pending->row, self->policy,
-                                                                 self->info, pending->now));
-    }
+  /* No item is made here: the views ask for the rows they show. */
+  g_array_append_vals (self->rows, self->pending->data, n);
   g_array_remove_range (self->pending, 0, n);
 
   if (self->pending->len == 0 && !self->fetching && !self->reading)
@@ -398,18 +514,18 @@ publish_slice_cb (gpointer user_data)
 
 typedef struct
 {
-  JsonArray   *twins;
-  CbDeviceRow *rows;
-  guint        n_rows;
-  gint64       now;
+  JsonArray    *twins;
+  Row          *rows;
+  guint         n_rows;
+  GStringChunk *ids;      /* the rows' device ids, the model's once the rows are */
+  gint64        now;
 } ReadJob;
 
 static void
 read_job_free (ReadJob *job)
 {
-  for (guint i = 0; i < job->n_rows; i++)
-    cb_device_row_clear (&job->rows[i]);
   g_free (job->rows);
+  g_clear_pointer (&job->ids, g_string_chunk_free);
   g_clear_pointer (&job->twins, json_array_unref);
   g_free (job);
 }
@@ -425,13 +541,28 @@ read_page_thread (GTask        *task,
   ReadJob *job = task_data;
   guint n = json_array_get_length (job->twins);
 
-  job->rows = g_new0 (CbDeviceRow, n);
+  job->rows = g_new0 (Row, n);
+  /* Device ids of the sandbox's and hub's kind are 10 to 30 bytes. */
+  job->ids = g_string_chunk_new (MAX (n * 24, 256));
   for (guint i = 0; i < n && !g_cancellable_is_cancelled (cancellable); i++)
     {
       JsonNode *node = json_array_get_element (job->twins, i);
+      CbDeviceRow parts = { 0, };
+      Row *row;
 
-      if (JSON_NODE_HOLDS_OBJECT (node))
-        cb_device_row_init_from_twin (&job->rows[job->n_rows++], json_node_get_object (node));
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        continue;
+      cb_device_row_init_from_twin (&parts, json_node_get_object (node));
+      row = &job->rows[job->n_rows++];
+      row->device_id = parts.device_id != NULL ? g_string_chunk_insert (job->ids, parts.device_id)
+                                               : NULL;
+      row->enabled = parts.enabled;
+      row->has_dates = parts.signals.has_dates;
+      row->valid_from = parts.signals.valid_from;
+      row->valid_until = parts.signals.valid_until;
+      row->last_activity = parts.signals.last_activity;
+      row->now = job->now;
+      cb_device_row_clear (&parts);
     }
   /* The page's JSON is freed here too, not on the main thread (the job holds its only
    * reference: json-glib's are not atomic, see start_read_cb). */
@@ -439,8 +570,7 @@ read_page_thread (GTask        *task,
   g_task_return_boolean (task, TRUE);
 }
 
-/* Back on the main thread: the rows wait to be shown, and become items (cheap: no JSON, no
- * date parsing) a slice at a time as they are. */
+/* Back on the main thread: the rows wait to be shown, a slice at a time. */
 static void
 read_page_cb (GObject      *object,
               GAsyncResult *result,
@@ -453,13 +583,9 @@ read_page_cb (GObject      *object,
     return;
 
   self->reading = FALSE;
-  for (guint i = 0; i < job->n_rows; i++)
-    {
-      PendingRow pending = { job->rows[i], job->now };
-
-      g_array_append_val (self->pending, pending);
-    }
-  /* The rows' strings are the pending rows' now. */
+  g_array_append_vals (self->pending, job->rows, job->n_rows);
+  /* The rows' strings are the model's now. */
+  g_ptr_array_add (self->chunks, g_steal_pointer (&job->ids));
   job->n_rows = 0;
   /* The first slice now (a view waiting on an empty list shows it in this frame), the rest a
    * main-loop turn apart. */
@@ -610,10 +736,14 @@ cb_device_list_model_reload (CbDeviceListModel *self)
   set_complete (self, FALSE);
 
   /* Nothing is left to continue from while the rows go: the first page comes next. */
-  removed = self->items->len;
-  g_ptr_array_set_size (self->items, 0);
+  /* Items still held elsewhere keep their data; they are no longer the rows'. */
+  forget_all_items (self);
+  removed = self->rows->len;
+  g_array_set_size (self->rows, 0);
   if (removed > 0)
     items_changed (self, 0, removed, 0);
+  /* The rows' ids go with them (pending rows' too: their pages were read before). */
+  g_ptr_array_set_size (self->chunks, 0);
 
   fetch_page (self);
 }
@@ -661,36 +791,38 @@ cb_device_list_model_get_error (CbDeviceListModel *self)
 }
 
 CbDeviceItem *
-cb_device_list_model_find (CbDeviceListModel *self,
-                           const char        *device_id,
-                           guint             *position)
+cb_device_list_model_dup_device (CbDeviceListModel *self,
+                                 const char        *device_id,
+                                 guint             *position)
 {
+  guint i;
+
   g_return_val_if_fail (CB_IS_DEVICE_LIST_MODEL (self), NULL);
 
-  for (guint i = 0; i < self->items->len; i++)
-    {
-      CbDeviceItem *item = g_ptr_array_index (self->items, i);
-
-      if (g_strcmp0 (cb_device_item_get_device_id (item), device_id) == 0)
-        {
-          if (position != NULL)
-            *position = i;
-          return item;
-        }
-    }
-  return NULL;
+  if (find_row (self, device_id, &i) == NULL)
+    return NULL;
+  if (position != NULL)
+    *position = i;
+  return item_at (self, i);
 }
 
 void
 cb_device_list_model_remove_device (CbDeviceListModel *self,
                                     const char        *device_id)
 {
+  CbDeviceItem *item;
   guint position;
 
   g_return_if_fail (CB_IS_DEVICE_LIST_MODEL (self));
 
-  if (cb_device_list_model_find (self, device_id, &position) == NULL)
+  if (device_id == NULL || find_row (self, device_id, &position) == NULL)
     return;
-  g_ptr_array_remove_index (self->items, position);
+  /* An item still held elsewhere is no longer this list's. */
+  if ((item = g_hash_table_lookup (self->live, device_id)) != NULL)
+    {
+      forget_item (self, item);
+      g_hash_table_remove (self->live, device_id);
+    }
+  g_array_remove_index (self->rows, position);
   items_changed (self, position, 1, 0);
 }

@@ -11,7 +11,8 @@ G_BEGIN_DECLS
 
 /* A GListModel of CbDeviceItem that loads hub query pages on demand: the first page on reload,
  * the next one when a view asks for an item near the end of what is loaded. Never asks for the
- * whole fleet at once. */
+ * whole fleet at once. Rows are kept as plain data; an item is made when asked for and is the
+ * same one for as long as someone holds it. */
 #define CB_TYPE_DEVICE_LIST_MODEL (cb_device_list_model_get_type ())
 G_DECLARE_FINAL_TYPE (CbDeviceListModel, cb_device_list_model, CB, DEVICE_LIST_MODEL, GObject)
 
@@ -48,8 +49,9 @@ gboolean           cb_device_list_model_get_complete      (CbDeviceListModel *se
 guint              cb_device_list_model_get_n_requests    (CbDeviceListModel *self);
 /* The last load error, NULL when the last load worked. */
 const GError      *cb_device_list_model_get_error         (CbDeviceListModel *self);
-/* Model updates after an action, without a reload. */
-CbDeviceItem      *cb_device_list_model_find              (CbDeviceListModel *self,
+/* Model updates after an action, without a reload. The device's item (a new reference: the
+ * one a view or anyone else holds, else a new one) and its position; NULL when not loaded. */
+CbDeviceItem      *cb_device_list_model_dup_device        (CbDeviceListModel *self,
                                                            const char        *device_id,
                                                            guint             *position);
 void               cb_device_list_model_remove_device     (CbDeviceListModel *self,
