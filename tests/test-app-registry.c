@@ -772,7 +772,8 @@ policy_certificate_known (gpointer data)
 static gboolean
 shows_content (Fixture *f)
 {
-  AdwLeaflet *leaflet = ADW_LEAFLET (cb_test_app_find_widget (GTK_WIDGET (f->page), ADW_TYPE_LEAFLET));
+  AdwLeaflet *leaflet =
+    ADW_LEAFLET (cb_test_app_find_widget (GTK_WIDGET (f->page), ADW_TYPE_LEAFLET));
   GtkWidget *shown = adw_leaflet_get_visible_child (leaflet);
 
   return cb_test_app_find_widget (shown, ADW_TYPE_VIEW_SWITCHER) != NULL;
@@ -782,7 +783,8 @@ static gboolean
 back_button_shown (gpointer data)
 {
   Fixture *f = data;
-  AdwLeaflet *leaflet = ADW_LEAFLET (cb_test_app_find_widget (GTK_WIDGET (f->page), ADW_TYPE_LEAFLET));
+  AdwLeaflet *leaflet =
+    ADW_LEAFLET (cb_test_app_find_widget (GTK_WIDGET (f->page), ADW_TYPE_LEAFLET));
   /* The content pane's first button is the back button. */
   GtkWidget *back = cb_test_app_find_widget (adw_leaflet_get_visible_child (leaflet),
                                              GTK_TYPE_BUTTON);
@@ -1413,7 +1415,8 @@ main (int   argc,
   g_test_add ("/cb/app-registry/byor-policy", Fixture, NULL, fixture_setup, test_byor_policy,
               fixture_teardown);
   g_test_add ("/cb/app-registry/views", Fixture, NULL, fixture_setup, test_views, fixture_teardown);
-  g_test_add ("/cb/app-registry/narrow", Fixture, NULL, fixture_setup, test_narrow, fixture_teardown);
+  g_test_add ("/cb/app-registry/narrow", Fixture, NULL, fixture_setup, test_narrow,
+              fixture_teardown);
   g_test_add ("/cb/app-registry/policy-certificate", Fixture, NULL, fixture_setup,
               test_policy_certificate, fixture_teardown);
   g_test_add ("/cb/app-registry/revoke-issuer", Fixture, NULL, fixture_setup, test_revoke_issuer,
