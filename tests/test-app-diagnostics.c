@@ -580,6 +580,24 @@ test_verdict_take_away_and_drop (Fixture       *f,
   verdict = cb_diagnostics_page_dup_verdict (f->page, &first);
   g_assert_nonnull (first);
   g_assert_true (g_str_has_suffix (first, "(Chain valid to the namespace root)"));
+  /* Its dates are fine, but a certificate without its chain is not judged healthy: the state
+   * says the chain is incomplete and what to add. */
+  {
+    CbDeviceState state = CB_DEVICE_STATE_HEALTHY;
+    const char *reason = NULL;
+
+    g_assert_true (cb_diagnostics_page_get_state (f->page, &state, &reason));
+    g_test_message ("state: %s: %s", cb_device_state_to_label (state), reason);
+    g_assert_cmpint (state, ==, CB_DEVICE_STATE_UNKNOWN);
+    g_assert_nonnull (strstr (reason, "chain is incomplete"));
+    g_assert_nonnull (strstr (reason, "issuing CA"));
+    g_clear_pointer (&report, g_free);
+    report = cb_diagnostics_page_dup_report (f->page);
+    g_assert_null (strstr (report, "State: Healthy"));
+    g_assert_nonnull (strstr (report, "\nState: Unknown: Its dates are fine, but its chain is "
+                                      "incomplete"));
+  }
+  save_at (GTK_WIDGET (f->page), "diagnostics-file-leaf.png", 1280, 800);
   save_at (GTK_WIDGET (f->page), "diagnostics-file-leaf-360.png", 360, 800);
 
   g_unlink (pem_path);

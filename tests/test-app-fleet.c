@@ -311,6 +311,132 @@ test_group_list (Fixture       *f,
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "fleet.show-summary", NULL));
 }
 
+static gboolean
+group_has (Fixture    *f,
+           const char *device_id)
+{
+  CbDeviceListModel *model = cb_fleet_page_get_devices (f->page);
+
+  return cb_device_list_model_find (model, device_id, NULL) != NULL;
+}
+
+/* The healthy group's list, every page of it. */
+static guint
+list_healthy (Fixture *f)
+{
+  CbDeviceListModel *model = cb_fleet_page_get_devices (f->page);
+
+  cb_test_app_wait (list_idle, f, 30000);
+  while (!cb_device_list_model_get_complete (model))
+    {
+      cb_device_list_model_load_more (model);
+      cb_test_app_wait (list_idle, f, 30000);
+    }
+  g_assert_null (cb_device_list_model_get_error (model));
+  return g_list_model_get_n_items (G_LIST_MODEL (model));
+}
+
+static void
+delete_device (Fixture    *f,
+               const char *device_id)
+{
+  CbAdrClient *adr = cb_context_get_adr (f->app->context);
+  g_autoptr(GError) error = NULL;
+  AsyncWait w = { 0 };
+
+  /* What the Registry's and the device page's Delete do. */
+  cb_adr_client_delete_device_async (adr, device_id, NULL, async_cb, &w);
+  cb_test_app_wait (revoke_done, &w, 30000);
+  g_assert_true (cb_adr_client_delete_device_finish (adr, w.result, &error));
+  g_assert_no_error (error);
+  g_clear_object (&w.result);
+}
+
+typedef struct
+{
+  Fixture    *f;
+  const char *gone;
+} Relisted;
+
+static gboolean
+relisted_without (gpointer data)
+{
+  Relisted *r = data;
+
+  return !cb_fleet_page_get_loading (r->f->page) &&
+         !cb_device_list_model_get_loading (cb_fleet_page_get_devices (r->f->page)) &&
+         !group_has (r->f, r->gone);
+}
+
+static char *
+dup_listed_id (Fixture *f,
+               guint    position)
+{
+  g_autoptr(CbDeviceItem) item =
+    g_list_model_get_item (G_LIST_MODEL (cb_fleet_page_get_devices (f->page)), position);
+
+  g_assert_nonnull (item);
+  return g_strdup (cb_device_item_get_device_id (item));
+}
+
+/* A device deleted in the Registry leaves the fleet: the hub's registry forgets it and its
+ * twin (the namespace is the linked hub's registry), so the counts and the group's list have
+ * one device fewer, on a reload and on coming back to the list. */
+static void
+test_deleted_device (Fixture       *f,
+                     gconstpointer  data)
+{
+  guint expected[CB_DEVICE_N_STATES];
+  guint total;
+  guint total_before;
+  guint healthy_before;
+  guint listed_before;
+  g_autofree char *first = NULL;
+  g_autofree char *second = NULL;
+  Relisted r = { f, NULL };
+
+  cb_test_app_wait (counted, f, 30000);
+  total_before = cb_fleet_page_get_total (f->page);
+  healthy_before = cb_fleet_page_get_count (f->page, CB_DEVICE_STATE_HEALTHY);
+  g_assert_cmpuint (healthy_before, >=, 2);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "fleet.show-group", "i",
+                                             CB_DEVICE_STATE_HEALTHY));
+  listed_before = list_healthy (f);
+  g_assert_cmpuint (listed_before, ==, healthy_before);
+  first = dup_listed_id (f, 0);
+  second = dup_listed_id (f, 1);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "fleet.show-summary", NULL));
+
+  delete_device (f, first);
+  /* The hub itself: one twin fewer. */
+  classify_fleet (f->app->context, CB_DEFAULT_RENEWAL_FRACTION, expected, &total);
+  g_assert_cmpuint (total, ==, total_before - 1);
+
+  cb_fleet_page_reload (f->page);
+  cb_test_app_wait (counted, f, 30000);
+  g_assert_cmpuint (cb_fleet_page_get_total (f->page), ==, total_before - 1);
+  g_assert_cmpuint (cb_fleet_page_get_count (f->page, CB_DEVICE_STATE_HEALTHY), ==,
+                    healthy_before - 1);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "fleet.show-group", "i",
+                                             CB_DEVICE_STATE_HEALTHY));
+  g_assert_cmpuint (list_healthy (f), ==, listed_before - 1);
+  g_assert_false (group_has (f, first));
+  g_assert_true (group_has (f, second));
+
+  /* The list stays open while the user deletes another in the Registry (the Fleet page
+   * hidden meanwhile); coming back shows the list without it. */
+  gtk_widget_set_visible (GTK_WIDGET (f->page), FALSE);
+  delete_device (f, second);
+  gtk_widget_set_visible (GTK_WIDGET (f->page), TRUE);
+  r.gone = second;
+  cb_test_app_wait (relisted_without, &r, 30000);
+  g_assert_cmpuint (list_healthy (f), ==, listed_before - 2);
+  g_assert_cmpuint (cb_fleet_page_get_total (f->page), ==, total_before - 2);
+  g_assert_cmpuint (cb_fleet_page_get_count (f->page, CB_DEVICE_STATE_HEALTHY), ==,
+                    healthy_before - 2);
+}
+
 /* A hidden page does not count; shown, it counts its groups once, and being hidden and shown
  * again while that round is under way does not start another. */
 static void
@@ -361,6 +487,8 @@ main (int   argc,
               fixture_teardown);
   g_test_add_func ("/cb/app-fleet/hidden", test_hidden);
   g_test_add ("/cb/app-fleet/revocations", Fixture, NULL, fixture_setup, test_revocations,
+              fixture_teardown);
+  g_test_add ("/cb/app-fleet/deleted-device", Fixture, NULL, fixture_setup, test_deleted_device,
               fixture_teardown);
 
   return g_test_run ();

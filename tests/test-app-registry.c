@@ -840,6 +840,93 @@ policy_certificate_known (gpointer data)
          strstr (adw_action_row_get_subtitle (row), "hub") != NULL;
 }
 
+/* The leaflet's shown page holds the policy's views (the view switcher), not the sidebar. */
+static gboolean
+shows_content (Fixture *f)
+{
+  AdwLeaflet *leaflet =
+    ADW_LEAFLET (cb_test_app_find_widget (GTK_WIDGET (f->page), ADW_TYPE_LEAFLET));
+  GtkWidget *shown = adw_leaflet_get_visible_child (leaflet);
+
+  return cb_test_app_find_widget (shown, ADW_TYPE_VIEW_SWITCHER) != NULL;
+}
+
+static gboolean
+back_button_shown (gpointer data)
+{
+  Fixture *f = data;
+  AdwLeaflet *leaflet =
+    ADW_LEAFLET (cb_test_app_find_widget (GTK_WIDGET (f->page), ADW_TYPE_LEAFLET));
+  /* The content pane's first button is the back button. */
+  GtkWidget *back = cb_test_app_find_widget (adw_leaflet_get_visible_child (leaflet),
+                                             GTK_TYPE_BUTTON);
+
+  return back != NULL && gtk_widget_get_visible (back) &&
+         g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (back)),
+                    "registry.show-sidebar") == 0;
+}
+
+/* At 360 px (a phone) the leaflet folds: the namespace chosen at load (here the only one)
+ * shows its content, with a back button to the namespaces, as GNOME Settings does; back
+ * shows the sidebar, and activating a namespace there shows its content again. */
+static void
+test_narrow (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autofree char *path = g_test_build_filename (G_TEST_BUILT, "screenshots",
+                                                 "registry-narrow.png", NULL);
+  g_autofree char *sidebar_path = g_test_build_filename (G_TEST_BUILT, "screenshots",
+                                                         "registry-narrow-sidebar.png", NULL);
+  g_autofree char *wide_path = g_test_build_filename (G_TEST_BUILT, "screenshots",
+                                                      "registry-wide-after-narrow.png", NULL);
+  AdwLeaflet *leaflet;
+  GtkWidget *namespace_row;
+
+  wait_loaded (f);
+  leaflet = ADW_LEAFLET (cb_test_app_find_widget (GTK_WIDGET (f->page), ADW_TYPE_LEAFLET));
+  g_assert_nonnull (leaflet);
+  g_assert_false (adw_leaflet_get_folded (leaflet));
+
+  cb_test_app_save_png (GTK_WIDGET (f->window), path, 360, 800);
+  g_assert_true (adw_leaflet_get_folded (leaflet));
+  g_assert_true (shows_content (f));
+  cb_test_app_wait (back_button_shown, f, 5000);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "registry.show-sidebar", NULL));
+  cb_test_app_spin (400);
+  g_assert_false (shows_content (f));
+  cb_test_app_save_png (GTK_WIDGET (f->window), sidebar_path, 360, 800);
+
+  /* The namespace's row, chosen again (a click or Enter activates it). */
+  namespace_row = cb_test_app_find_widget (adw_leaflet_get_visible_child (leaflet),
+                                           ADW_TYPE_ACTION_ROW);
+  g_assert_nonnull (namespace_row);
+  g_assert_true (gtk_list_box_row_get_activatable (GTK_LIST_BOX_ROW (namespace_row)));
+  g_signal_emit_by_name (namespace_row, "activate");
+  cb_test_app_spin (400);
+  g_assert_true (shows_content (f));
+
+  /* The same for a policy's row. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "registry.show-sidebar", NULL));
+  cb_test_app_spin (400);
+  g_assert_false (shows_content (f));
+  {
+    GtkWidget *policy_row = cb_test_app_find_label (adw_leaflet_get_visible_child (leaflet),
+                                                    "default");
+
+    while (policy_row != NULL && !GTK_IS_LIST_BOX_ROW (policy_row))
+      policy_row = gtk_widget_get_parent (policy_row);
+    g_assert_nonnull (policy_row);
+    g_signal_emit_by_name (policy_row, "activate");
+  }
+  cb_test_app_spin (400);
+  g_assert_true (shows_content (f));
+
+  /* Wide again: both side by side. */
+  cb_test_app_save_png (GTK_WIDGET (f->window), wide_path, 1280, 800);
+  g_assert_false (adw_leaflet_get_folded (leaflet));
+}
+
 /* The policy view's issuing CA: its certificate, from the profile hub's CA certificates (credential
  * sync puts it there), with the cert actions; the SHA-1 copied is the hub's thumbprint. */
 static void
@@ -1400,6 +1487,8 @@ main (int   argc,
   g_test_add ("/cb/app-registry/byor-policy", Fixture, NULL, fixture_setup, test_byor_policy,
               fixture_teardown);
   g_test_add ("/cb/app-registry/views", Fixture, NULL, fixture_setup, test_views, fixture_teardown);
+  g_test_add ("/cb/app-registry/narrow", Fixture, NULL, fixture_setup, test_narrow,
+              fixture_teardown);
   g_test_add ("/cb/app-registry/policy-certificate", Fixture, NULL, fixture_setup,
               test_policy_certificate, fixture_teardown);
   g_test_add ("/cb/app-registry/revoke-issuer", Fixture, NULL, fixture_setup, test_revoke_issuer,

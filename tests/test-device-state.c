@@ -120,6 +120,24 @@ test_precedence (void)
   g_assert_cmpint (evaluate (&c, &due, NULL), ==, CB_DEVICE_STATE_RENEWAL_DUE);
   c.revocations_known = TRUE;
 
+  /* A certificate without its chain (a leaf-only file on Diagnostics): its dates make no
+   * healthy device; the states its dates or the service decide stay what they are. */
+  s = healthy;
+  s.chain_incomplete = TRUE;
+  g_assert_cmpint (evaluate (&c, &s, "chain is incomplete"), ==, CB_DEVICE_STATE_UNKNOWN);
+  g_assert_cmpint (evaluate (&c, &s, "add the chain, or the issuing CA"), ==,
+                   CB_DEVICE_STATE_UNKNOWN);
+  s = expired;
+  s.chain_incomplete = TRUE;
+  g_assert_cmpint (evaluate (&c, &s, NULL), ==, CB_DEVICE_STATE_EXPIRED);
+  s = due;
+  s.chain_incomplete = TRUE;
+  g_assert_cmpint (evaluate (&c, &s, NULL), ==, CB_DEVICE_STATE_RENEWAL_DUE);
+  s = healthy;
+  s.chain_incomplete = TRUE;
+  s.revoked_at = NOW - DAY;
+  g_assert_cmpint (evaluate (&c, &s, NULL), ==, CB_DEVICE_STATE_REVOKED);
+
   g_assert_true (cb_device_state_can_revoke (CB_DEVICE_STATE_HEALTHY));
   g_assert_true (cb_device_state_can_revoke (CB_DEVICE_STATE_EXPIRED));
 }

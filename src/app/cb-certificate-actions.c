@@ -91,8 +91,10 @@ toast (CertActions *self,
 {
   GtkWidget *overlay = gtk_widget_get_ancestor (self->widget, ADW_TYPE_TOAST_OVERLAY);
 
+  /* A newer copy makes the last "copied" toast stale. */
   if (overlay != NULL)
-    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (title));
+    cb_toast_overlay_add_kind (ADW_TOAST_OVERLAY (overlay), CB_CERTIFICATE_TOAST_KIND,
+                               adw_toast_new (title));
   else
     cb_widget_toast (self->widget, title);
 }

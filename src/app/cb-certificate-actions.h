@@ -19,6 +19,9 @@ typedef enum
   CB_CERTIFICATE_FORMAT_DER,
 } CbCertificateFormat;
 
+/* The cb_toast_overlay_add_kind() kind of the actions' toasts: a newer one replaces the last. */
+#define CB_CERTIFICATE_TOAST_KIND "cb-certificate"
+
 /* The bytes of certificate @index of @chain, or of the whole chain when @index is -1. */
 GBytes     *cb_certificate_export                  (GPtrArray            *chain,
                                                     int                   index,

@@ -497,10 +497,10 @@ refresh_action (GtkWidget  *widget,
   cb_fleet_page_reload (CB_FLEET_PAGE (widget));
 }
 
-/* A bulk run ended: count again and list the group again, with the revocations it made. The
- * list stays on screen meanwhile (no Loading page). */
+/* Counts again and lists the open group again, with what changed (a bulk run's revocations,
+ * devices deleted in the Registry). The list stays on screen meanwhile (no Loading page). */
 static void
-on_bulk_finished_cb (CbFleetPage *self)
+recount_and_relist (CbFleetPage *self)
 {
   CountOp *op;
 
@@ -516,6 +516,12 @@ on_bulk_finished_cb (CbFleetPage *self)
                                    cb_profile_get_credential_policy (cb_context_get_profile (self->context)),
                                    self->fraction, cb_context_get_cancellable (self->context),
                                    state_info_cb, op);
+}
+
+static void
+on_bulk_finished_cb (CbFleetPage *self)
+{
+  recount_and_relist (self);
 }
 
 static void
@@ -548,20 +554,25 @@ cb_fleet_page_set_context (CbFleetPage *self,
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTEXT]);
 }
 
-/* The fleet changes while the page is hidden (the bench provisions, the registry revokes):
- * coming back to the summary counts again, as does a reload that waited for the page. A
- * round still under way is not started again. */
+/* The fleet changes while the page is hidden (the bench provisions, the registry revokes or
+ * deletes): coming back to the summary counts again, as does a reload that waited for the
+ * page; coming back to a group's list counts and lists it again. A round still under way is
+ * not started again. */
 static void
 cb_fleet_page_map (GtkWidget *widget)
 {
   CbFleetPage *self = CB_FLEET_PAGE (widget);
+  const char *shown;
 
   GTK_WIDGET_CLASS (cb_fleet_page_parent_class)->map (widget);
 
-  if (self->pending == 0 && is_ready (self) &&
-      (self->stale ||
-       g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "summary") == 0))
+  if (self->pending != 0 || !is_ready (self))
+    return;
+  shown = gtk_stack_get_visible_child_name (self->main_stack);
+  if (self->stale || g_strcmp0 (shown, "summary") == 0)
     cb_fleet_page_reload (self);
+  else if (g_strcmp0 (shown, "devices") == 0 && self->group >= 0)
+    recount_and_relist (self);
 }
 
 static void

@@ -670,6 +670,9 @@ list_namespaces_cb (GObject      *object,
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), cb_namespace_get_name (ns));
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
       g_object_set_data_full (G_OBJECT (row), "cb-namespace", g_object_ref (ns), g_object_unref);
+      /* An AdwActionRow is not activatable by itself: a click (or Enter) on it must show the
+       * namespace's content when the leaflet is folded (on_list_row_activated_cb). */
+      gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
       gtk_list_box_append (self->namespace_list, row);
       if (select == NULL || g_strcmp0 (cb_namespace_get_name (ns), current) == 0)
         select = GTK_LIST_BOX_ROW (row);
@@ -686,6 +689,10 @@ list_namespaces_cb (GObject      *object,
 
   gtk_stack_set_visible_child_name (self->main_stack, "content");
   gtk_list_box_select_row (self->namespace_list, select);
+  /* A namespace is chosen (the profile's, or the only one): folded, its content shows, with the
+   * back button to the list, as GNOME Settings does on a phone. Set while unfolded too: the
+   * leaflet shows its visible child when the window narrows. */
+  _cb_registry_page_show_content (self);
 }
 
 void

@@ -189,6 +189,8 @@ create_policy_row (CbPolicy *policy)
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
   if (cb_policy_get_byor_enabled (policy))
     adw_action_row_add_suffix (ADW_ACTION_ROW (row), gtk_label_new (_("Own root")));
+  /* Clicked in a folded leaflet, it shows the policy's views (on_list_row_activated_cb). */
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
   return row;
 }
 

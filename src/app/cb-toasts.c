@@ -6,7 +6,16 @@
 #include "cb-toasts.h"
 
 /* The overlay keeps its current toast of each kind as object data under "cb-toast:<kind>"; the
- * toast carries the key, so its "dismissed" handler can drop it again. */
+ * toast carries the key, so its "dismissed" handler can drop it again.
+ *
+ * A newer toast of a kind is shown by changing the toast already up (or queued) in place, the
+ * way libadwaita's documentation updates an undo toast, never by dismissing it: libadwaita 1.2's
+ * AdwToastOverlay frees a toast's bookkeeping when its hide animation ends but leaves its show
+ * animation running, and a toast shown while another hid (a 500 ms show) and dismissed within
+ * 200 ms had its show animation's "done" write into freed memory (a crash under
+ * MALLOC_PERTURB_; fixed in libadwaita 1.3, "Prevent show_done from firing after hide_done").
+ * Copies clicked in a row, or a page reparented (unmapped, so every animation skips to its end
+ * at once) with such toasts up, did exactly that. */
 #define KEY_DATA "cb-toast-key"
 /* The root keeps the overlay its widgets' toasts go to. */
 #define ROOT_OVERLAY_DATA "cb-toast-root-overlay"
@@ -30,6 +39,33 @@ on_toast_dismissed (AdwToast        *toast,
     g_object_set_data (G_OBJECT (overlay), key, NULL);
 }
 
+/* What a caller sets on a toast, from @from onto @to (the widget showing @to follows its
+ * properties). */
+static void
+update_in_place (AdwToast *to,
+                 AdwToast *from)
+{
+  GtkWidget *custom_title = adw_toast_get_custom_title (from);
+
+  /* Each of the two setters clears the other. */
+  if (custom_title != NULL)
+    {
+      g_object_ref (custom_title);
+      adw_toast_set_custom_title (from, NULL);
+      adw_toast_set_custom_title (to, custom_title);
+      g_object_unref (custom_title);
+    }
+  else
+    {
+      adw_toast_set_title (to, adw_toast_get_title (from));
+    }
+  adw_toast_set_button_label (to, adw_toast_get_button_label (from));
+  adw_toast_set_action_name (to, adw_toast_get_action_name (from));
+  adw_toast_set_action_target_value (to, adw_toast_get_action_target_value (from));
+  adw_toast_set_priority (to, adw_toast_get_priority (from));
+  adw_toast_set_timeout (to, adw_toast_get_timeout (from));
+}
+
 void
 cb_toast_overlay_add_kind (AdwToastOverlay *overlay,
                            const char      *kind,
@@ -49,10 +85,15 @@ cb_toast_overlay_add_kind (AdwToastOverlay *overlay,
 
   key = kind_key (kind);
   old = g_object_get_data (G_OBJECT (overlay), key);
-  /* Dismissing takes a queued toast out of the queue, or hides the shown one. Its handler
-   * drops it from the overlay's data. */
   if (old != NULL)
-    adw_toast_dismiss (old);
+    {
+      update_in_place (old, toast);
+      g_object_unref (toast);
+      /* Adding a toast the overlay holds restarts its timeout when it is shown, and moves it
+       * up the queue when it waits; the overlay takes no reference then. */
+      adw_toast_overlay_add_toast (overlay, g_object_ref (old));
+      return;
+    }
 
   g_object_set_data_full (G_OBJECT (toast), KEY_DATA, g_strdup (key), g_free);
   g_signal_connect_object (toast, "dismissed", G_CALLBACK (on_toast_dismissed), overlay, 0);

@@ -7,8 +7,10 @@ G_BEGIN_DECLS
 
 /* Shows @toast on @overlay in place of the last toast of the same @kind when that one is
  * still shown or queued: a newer outcome of the same kind ("valid for 90 days") makes the
- * older one ("valid for 7 days") wrong, so it must not wait its turn in the queue. A NULL
- * @kind queues as usual. Takes ownership of @toast. */
+ * older one ("valid for 7 days") wrong, so it must not wait its turn in the queue. The toast
+ * up takes @toast's title, custom title, button, action, priority and timeout (restarted);
+ * handlers connected to @toast are not carried over. A NULL @kind queues as usual. Takes
+ * ownership of @toast. */
 void      cb_toast_overlay_add_kind  (AdwToastOverlay *overlay,
                                       const char      *kind,
                                       AdwToast        *toast);

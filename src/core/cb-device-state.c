@@ -425,6 +425,14 @@ cb_device_state_evaluate (const CbDeviceStateContext *context,
       return CB_DEVICE_STATE_RENEWAL_DUE;
     }
 
+  if (signals->chain_incomplete)
+    {
+      set_reason (reason, g_strdup (_("Its dates are fine, but its chain is incomplete: without "
+                                      "the issuing CA and the root it cannot be judged; add the "
+                                      "chain, or the issuing CA, and check again")));
+      return CB_DEVICE_STATE_UNKNOWN;
+    }
+
   if (!context->revocations_known)
     {
       set_reason (reason, g_strdup (_("Its dates are fine, but whether it was revoked could not "

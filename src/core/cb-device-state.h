@@ -88,6 +88,9 @@ typedef struct
   gint64          last_activity;        /* twin lastActivityTime, 0 unknown */
   gint64          revoked_at;           /* 0 none: the device's last revoke */
   CbDeviceIssuer  issuer;               /* from the chain, where it is at hand */
+  /* The chain at hand stops short of a root (a device certificate alone, say): the leaf's
+   * dates cannot make it healthy. FALSE where no chain is at hand (a twin). */
+  gboolean        chain_incomplete;
   /* Sandbox-only refinement: the hub's last refusal, after its last acceptance. */
   gboolean        refused;
   const char     *refused_verdict;

@@ -264,6 +264,8 @@ check_chain (CbDiagnosis *self)
 
   if (self->chain->len < 2 || !cb_certificate_is_issued_by (last, last))
     {
+      /* The leaf's dates alone make no healthy device (cb-device-state.c). */
+      self->signals.chain_incomplete = TRUE;
       set_check (self, "chain", CB_CHECK_FAIL,
                  _("The device's chain does not end at a root certificate"),
                  _("Provision the device again: the station installs the whole chain up to the "

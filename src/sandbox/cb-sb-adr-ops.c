@@ -20,6 +20,7 @@
 #include "cb-sb-ca-byor.h"
 #include "cb-sb-events.h"
 #include "cb-sb-hub.h"
+#include "cb-sb-hub-store.h"
 #include "cb-sb-store.h"
 
 const char * const cb_sb_device_string_props[] = {
@@ -120,6 +121,41 @@ rotate_device (CbSandbox   *self,
     }
 
   return TRUE;
+}
+
+/* A linked hub keeps its devices in the namespace: a device deleted there leaves each hub's
+ * identity registry, and its twin with it (IoT Hub's twin lives and dies with the identity),
+ * so the hub's queries (the Fleet's counts) no longer find it and its connections end. */
+static gboolean
+delete_device (CbSandbox   *self,
+               const char  *id,
+               GError     **error)
+{
+  g_autofree char *ns_id = NULL;
+  g_autofree char *name = NULL;
+
+  if (cb_sb_adr_device_row (self, id, &ns_id, &name, NULL, NULL))
+    {
+      g_autoptr(GPtrArray) hubs = cb_sb_adr_hubs_of_namespace (self, ns_id);
+
+      for (guint i = 0; i < hubs->len; i++)
+        {
+          const char *hub = g_ptr_array_index (hubs, i);
+          gboolean enabled = FALSE;
+
+          if (!cb_sb_hub_lookup_device (self, hub, name, &enabled))
+            continue;
+          if (!cb_sb_hub_device_delete (self, hub, name))
+            {
+              g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                           "The device could not be deleted from hub %s", hub);
+              return FALSE;
+            }
+          cb_sb_events_drop_device (self->events, hub, name, "the device was deleted");
+        }
+    }
+
+  return cb_sb_adr_delete_device (self, id, error);
 }
 
 static void
@@ -427,7 +463,7 @@ cb_sb_adr_apply_operation (CbSandbox   *self,
     }
   else if (g_str_equal (kind, "device-delete"))
     {
-      return cb_sb_adr_delete_device (self, target, error);
+      return delete_device (self, target, error);
     }
   else if (g_str_equal (kind, "device-revoke"))
     {
