@@ -316,8 +316,9 @@ group_has (Fixture    *f,
            const char *device_id)
 {
   CbDeviceListModel *model = cb_fleet_page_get_devices (f->page);
+  g_autoptr(CbDeviceItem) item = cb_device_list_model_dup_device (model, device_id, NULL);
 
-  return cb_device_list_model_find (model, device_id, NULL) != NULL;
+  return item != NULL;
 }
 
 /* The healthy group's list, every page of it. */
