@@ -627,7 +627,8 @@ test_scrub (Fixture       *f,
       "PASSWORD: hunter2hunter2", "Secret=hunter2hunter2", "ACCESS_TOKEN=hunter2hunter2",
       "Id_Token: hunter2hunter2", "SKEY=hunter2hunter2", "SIG=hunter2hunter2",
       "bearer hunter2hunter2", "sharedaccesssignature hunter2hunter2",
-      "x \xe2\x84\xaa" "ey=hunter2hunter2",
+      "x \xe2\x84\xaa" "ey=hunter2hunter2", "PrimaryKey \t: hunter2hunter2",
+      "a token, then access_token = hunter2hunter2",
     };
 
     for (guint i = 0; i < G_N_ELEMENTS (cased); i++)
@@ -639,7 +640,12 @@ test_scrub (Fixture       *f,
       }
   }
 
-  /* Harmless text goes through unchanged. */
+  /* Harmless text goes through unchanged, words of the patterns included. */
+  {
+    g_autofree char *key = cb_journal_scrub ("P-256 key generated; signature: verified");
+
+    g_assert_cmpstr (key, ==, "P-256 key generated; signature: verified");
+  }
   {
     g_autofree char *same = cb_journal_scrub ("DPS 401002: invalid certificate (step register)");
     g_assert_cmpstr (same, ==, "DPS 401002: invalid certificate (step register)");

@@ -11,16 +11,37 @@
 
 G_DEFINE_QUARK (cb-journal-error-quark, cb_journal_error)
 
+/* Whether word occurs in lower followed by optional white space and '=' or ':', as the
+ * key-value pattern needs. */
+static gboolean
+has_assignment (const char *lower,
+                const char *word)
+{
+  gsize len = strlen (word);
+
+  for (const char *p = strstr (lower, word); p != NULL; p = strstr (p + 1, word))
+    {
+      const char *q = p + len;
+
+      while (g_ascii_isspace (*q))
+        q++;
+      if (*q == '=' || *q == ':')
+        return TRUE;
+    }
+  return FALSE;
+}
+
 /* Whether any pattern of cb_journal_scrub() could match: each needs one of these words, in
- * ASCII letters of either case, and only a non-ASCII character can fold to one of them
- * (PCRE's caseless matching in UTF-8 folds U+212A KELVIN SIGN to k, U+017F to s). Most texts
- * (step details, device serials, error messages) have none, and skip four regex passes. */
+ * ASCII letters of either case (the key-value one followed by '=' or ':'), and only a
+ * non-ASCII character can fold to one of them (PCRE's caseless matching in UTF-8 folds U+212A
+ * KELVIN SIGN to k, U+017F to s). Most texts (step details such as "P-256 key generated",
+ * device serials, error messages) have none, and skip four regex passes. */
 static gboolean
 may_hold_secret (const char *text)
 {
-  static const char * const words[] = {
-    "-----begin", "sig", "key", "token", "password", "secret", "bearer",
-  };
+  static const char * const anywhere[] = { "-----begin", "sharedaccesssignature", "bearer" };
+  /* Every word of the key-value pattern ends with one of these. */
+  static const char * const assigned[] = { "sig", "key", "token", "password", "secret" };
   g_autofree char *lower = NULL;
 
   for (const char *p = text; *p != '\0'; p++)
@@ -28,8 +49,11 @@ may_hold_secret (const char *text)
       return TRUE;
 
   lower = g_ascii_strdown (text, -1);
-  for (guint i = 0; i < G_N_ELEMENTS (words); i++)
-    if (strstr (lower, words[i]) != NULL)
+  for (guint i = 0; i < G_N_ELEMENTS (anywhere); i++)
+    if (strstr (lower, anywhere[i]) != NULL)
+      return TRUE;
+  for (guint i = 0; i < G_N_ELEMENTS (assigned); i++)
+    if (has_assignment (lower, assigned[i]))
       return TRUE;
   return FALSE;
 }
