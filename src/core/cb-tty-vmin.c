@@ -9,11 +9,9 @@
 #include <asm/termbits.h>
 #include <errno.h>
 #include <gio/gio.h>
+#include <sys/ioctl.h>
 
 #include "cb-tty-vmin-private.h"
-
-/* <sys/ioctl.h> would bring glibc's terminal definitions in beside the kernel's. */
-extern int ioctl (int fd, unsigned long request, ...);
 
 struct _CbTtyVmin
 {
