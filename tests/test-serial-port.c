@@ -588,6 +588,50 @@ test_no_self_wake_up (void)
   pty_clear (&pty);
 }
 
+/* A read minimum is the terminal's VMIN (set with one ioctl on the kernel's own settings):
+ * the tty says so, and the rest of the settings stay as configured, a baud rate changed
+ * after opening included. */
+static void
+test_read_min_settings (void)
+{
+  g_autoptr(CbSerialPort) port = NULL;
+  g_autoptr(GError) error = NULL;
+  struct termios tio;
+  Pty pty;
+
+  pty_open (&pty);
+  port = cb_serial_port_open (pty.slave_path, 115200, &error);
+  g_assert_no_error (error);
+
+  cb_serial_port_set_read_min (port, 200);
+  g_assert_cmpint (tcgetattr (pty.slave_keep, &tio), ==, 0);
+  g_assert_cmpuint (tio.c_cc[VMIN], ==, 200);
+  g_assert_cmpuint (tio.c_cc[VTIME], ==, 0);
+  g_assert_cmpuint (tio.c_cflag & (CSIZE | CLOCAL | CREAD | PARENB), ==, CS8 | CLOCAL | CREAD);
+  g_assert_cmpuint (tio.c_lflag & (ICANON | ECHO | ISIG), ==, 0);
+  g_assert_cmpuint (cfgetispeed (&tio), ==, B115200);
+
+  /* More than a cc_t holds is 255. */
+  cb_serial_port_set_read_min (port, 4096);
+  g_assert_cmpint (tcgetattr (pty.slave_keep, &tio), ==, 0);
+  g_assert_cmpuint (tio.c_cc[VMIN], ==, 255);
+
+  g_assert_true (cb_serial_port_set_baud_rate (port, 9600, &error));
+  g_assert_no_error (error);
+  cb_serial_port_set_read_min (port, 50);
+  g_assert_cmpint (tcgetattr (pty.slave_keep, &tio), ==, 0);
+  g_assert_cmpuint (tio.c_cc[VMIN], ==, 50);
+  g_assert_cmpuint (cfgetispeed (&tio), ==, B9600);
+  g_assert_cmpuint (cfgetospeed (&tio), ==, B9600);
+
+  cb_serial_port_set_read_min (port, 0);
+  g_assert_cmpint (tcgetattr (pty.slave_keep, &tio), ==, 0);
+  g_assert_cmpuint (tio.c_cc[VMIN], ==, 1);
+
+  cb_serial_port_close (port);
+  pty_clear (&pty);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -602,6 +646,7 @@ main (int   argc,
   g_test_add_func ("/cb/serial-port/hangup-pending-write", test_hangup_pending_write);
   g_test_add_func ("/cb/serial-port/close-fails-writes", test_close_fails_writes);
   g_test_add_func ("/cb/serial-port/no-self-wake-up", test_no_self_wake_up);
+  g_test_add_func ("/cb/serial-port/read-min-settings", test_read_min_settings);
 
   return g_test_run ();
 }

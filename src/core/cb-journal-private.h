@@ -24,6 +24,10 @@ struct _CbJournal
   /* cb_journal_batch_begin() nesting, and whether the outermost opened a transaction */
   guint    batch_depth;
   gboolean batch_open;
+  /* What begin_run records of this process, read from /proc once per process (owner_pid) */
+  char    *owner_boot;
+  gint64   owner_start;
+  int      owner_pid;
 };
 
 /* Filters own their strings while a worker thread reads with them. */

@@ -216,6 +216,7 @@ cb_journal_finalize (GObject *object)
   g_clear_pointer (&self->statements, g_hash_table_unref);
   g_clear_pointer (&self->db, sqlite3_close);
   g_free (self->path);
+  g_free (self->owner_boot);
 
   G_OBJECT_CLASS (cb_journal_parent_class)->finalize (object);
 }
@@ -348,10 +349,19 @@ cb_journal_begin_run (CbJournal               *self,
 {
   g_autoptr(CbJournalDbCachedStmt) stmt = NULL;
   g_autofree char *uuid = g_uuid_string_random ();
-  g_autofree char *boot = read_boot_id ();
 
   g_return_val_if_fail (CB_IS_JOURNAL (self), 0);
   g_return_val_if_fail (start != NULL, 0);
+
+  /* The owner of every run this process starts is the same: a station starting hundreds
+   * reads /proc twice once, not per run. A forked child is another owner. */
+  if (self->owner_pid != getpid ())
+    {
+      g_free (self->owner_boot);
+      self->owner_boot = read_boot_id ();
+      self->owner_pid = getpid ();
+      self->owner_start = read_process_start (self->owner_pid);
+    }
 
   stmt = cb_journal_db_prepare_cached (self->statements, self->db,
                   "INSERT INTO runs (uuid, started, station, operator_name, port, profile, policy, "
@@ -369,9 +379,9 @@ cb_journal_begin_run (CbJournal               *self,
   cb_journal_db_bind_text (stmt, 6, start->profile);
   cb_journal_db_bind_text (stmt, 7, start->policy);
   cb_journal_db_bind_text (stmt, 8, g_get_host_name ());
-  cb_journal_db_bind_text (stmt, 9, boot);
-  sqlite3_bind_int64 (stmt, 10, getpid ());
-  sqlite3_bind_int64 (stmt, 11, read_process_start (getpid ()));
+  cb_journal_db_bind_text (stmt, 9, self->owner_boot);
+  sqlite3_bind_int64 (stmt, 10, self->owner_pid);
+  sqlite3_bind_int64 (stmt, 11, self->owner_start);
 
   if (!step_insert (stmt, self->db, "starting a run", error))
     return 0;

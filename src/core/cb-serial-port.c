@@ -14,6 +14,7 @@
 #include <glib-unix.h>
 
 #include "cb-serial-port.h"
+#include "cb-tty-vmin-private.h"
 
 #define READ_CHUNK 4096
 /* The terminal's VMIN is a cc_t: a reader can wait for at most this many bytes at once. */
@@ -49,9 +50,10 @@ struct _CbSerialPort
   GError  *close_error;
 
   ReadMinDeadline *read_min_deadline; /* gives up a read minimum the line does not meet */
-  /* The settings in force: a read minimum changes VMIN in a copy and sets it, one ioctl where
-   * a tcgetattr first would be two, a few hundred times per device. */
-  struct termios   tio;
+  /* The settings in force, as the kernel holds them: a read minimum changes VMIN in a copy
+   * and sets it, one ioctl (tcgetattr and glibc's tcsetattr would be three), dozens of times
+   * per device. */
+  CbTtyVmin       *tty;
 
   int      fd;
   guint    baud_rate;
@@ -130,7 +132,6 @@ static gboolean
 configure_termios (int              fd,
                    const char      *path,
                    guint            baud_rate,
-                   struct termios  *applied,
                    GError         **error)
 {
   struct termios tio;
@@ -175,8 +176,21 @@ configure_termios (int              fd,
       return FALSE;
     }
 
-  *applied = tio;
   return TRUE;
+}
+
+/* The kernel's copy of the settings just applied, for the read minimum; without it (the
+ * ioctl failed) the port reads at every byte, as before there was a read minimum. */
+static CbTtyVmin *
+read_settings (int         fd,
+               const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  CbTtyVmin *tty = cb_tty_vmin_new (fd, &error);
+
+  if (tty == NULL)
+    g_debug ("Serial port %s: %s; no read minimum", path, error->message);
+  return tty;
 }
 
 static void
@@ -186,6 +200,7 @@ cb_serial_port_finalize (GObject *object)
 
   cb_serial_port_close (self);
   g_clear_pointer (&self->path, g_free);
+  g_clear_pointer (&self->tty, cb_tty_vmin_free);
   g_clear_error (&self->close_error);
 
   G_OBJECT_CLASS (cb_serial_port_parent_class)->finalize (object);
@@ -300,21 +315,16 @@ static void
 apply_read_min (CbSerialPort *self,
                 guint         want)
 {
-  struct termios tio;
-
   want = CLAMP (want, 1, READ_MIN_MAX);
   if (self->fd < 0 || want == self->read_min)
     return;
 
-  tio = self->tio;
-  tio.c_cc[VMIN] = want;
-  tio.c_cc[VTIME] = 0;
-  if (tcsetattr (self->fd, TCSANOW, &tio) != 0)
+  if (self->tty == NULL || !cb_tty_vmin_set (self->tty, self->fd, (guint8) want))
     {
-      g_debug ("Serial port %s: cannot set VMIN %u: %s", self->path, want, g_strerror (errno));
+      g_debug ("Serial port %s: cannot set VMIN %u: %s", self->path, want,
+               self->tty == NULL ? "settings unknown" : g_strerror (errno));
       return;
     }
-  self->tio = tio;
   self->read_min = want;
 
   if (want > 1)
@@ -641,7 +651,6 @@ cb_serial_port_open (const char  *path,
                      GError     **error)
 {
   g_autoptr(CbSerialPort) self = NULL;
-  struct termios tio;
   int fd;
 
   g_return_val_if_fail (path != NULL, NULL);
@@ -688,7 +697,7 @@ cb_serial_port_open (const char  *path,
   if (ioctl (fd, TIOCEXCL) != 0)
     g_debug ("TIOCEXCL on %s failed: %s", path, g_strerror (errno));
 
-  if (!configure_termios (fd, path, baud_rate, &tio, error))
+  if (!configure_termios (fd, path, baud_rate, error))
     {
       ioctl (fd, TIOCNXCL);
       close (fd);
@@ -699,7 +708,7 @@ cb_serial_port_open (const char  *path,
   self->path = g_strdup (path);
   self->fd = fd;
   self->baud_rate = baud_rate;
-  self->tio = tio;
+  self->tty = read_settings (fd, path);
 
   self->read_source = g_unix_fd_source_new (fd, G_IO_IN | G_IO_HUP | G_IO_ERR);
   g_source_set_callback (self->read_source, G_SOURCE_FUNC (on_read_ready), self, NULL);
@@ -754,8 +763,10 @@ cb_serial_port_set_baud_rate (CbSerialPort  *self,
       return FALSE;
     }
 
-  if (!configure_termios (self->fd, self->path, baud_rate, &self->tio, error))
+  if (!configure_termios (self->fd, self->path, baud_rate, error))
     return FALSE;
+  g_clear_pointer (&self->tty, cb_tty_vmin_free);
+  self->tty = read_settings (self->fd, self->path);
   /* The settings start over at VMIN 1. */
   self->read_min = 1;
   self->read_min_deadline->at = -1;

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* A terminal's settings as the kernel holds them (Linux's struct termios of <asm/termbits.h>,
+ * which <termios.h>'s own struct differs from), kept so that a reader changing VMIN many times
+ * a frame does it with one TCSETS ioctl. glibc's tcsetattr() on Debian and Fedora reads the
+ * settings back after setting them (a distribution patch checking c_cflag on ptys), and the
+ * caller's tcgetattr() was one more: three ioctls per change. */
+typedef struct _CbTtyVmin CbTtyVmin;
+
+CbTtyVmin *cb_tty_vmin_new  (int        fd,
+                             GError   **error);
+gboolean   cb_tty_vmin_set  (CbTtyVmin *self,
+                             int        fd,
+                             guint8     vmin);
+void       cb_tty_vmin_free (CbTtyVmin *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CbTtyVmin, cb_tty_vmin_free)
+
+G_END_DECLS
