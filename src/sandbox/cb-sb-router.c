@@ -16,6 +16,7 @@
 
 #include "cb-json-limits.h"
 #include "cb-sb-azure-hosts.h"
+#include "cb-sb-batch.h"
 #include "cb-sb-faults.h"
 #include "cb-sb-listener.h"
 #include "cb-sb-request.h"
@@ -28,6 +29,7 @@ struct _CbSbRoute
   char       **segments;   /* pattern split on '/', without the leading empty one */
   CbSbStyle    style;
   CbSbHandler  handler;
+  gboolean     batched;    /* joins the group commit (cb-sb-batch.c) */
 };
 
 void
@@ -56,6 +58,17 @@ cb_sb_add_route (CbSandbox   *self,
   route->style = style;
   route->handler = handler;
   g_ptr_array_add (self->routes, route);
+}
+
+void
+cb_sb_add_batched_route (CbSandbox   *self,
+                         const char  *method,
+                         const char  *pattern,
+                         CbSbStyle    style,
+                         CbSbHandler  handler)
+{
+  cb_sb_add_route (self, method, pattern, style, handler);
+  ((CbSbRoute *) g_ptr_array_index (self->routes, self->routes->len - 1))->batched = TRUE;
 }
 
 static gboolean
@@ -96,7 +109,8 @@ finish_request (CbSbRequest *req,
     cb_sb_reply_error (req, 500, "InternalServerError", 500001,
                        "The sandbox did not answer this request (a bug: please report it)");
 
-  if (paused)
+  /* A held answer is sent when its group commit is done (cb-sb-batch.c). */
+  if (paused && !req->held)
     soup_server_message_unpause (req->msg);
 
   cb_sb_check_statements (req->sandbox, req->path);
@@ -131,6 +145,7 @@ route_request (CbSbRequest *req)
       guint status = cb_sb_fault_get_status (req->fault);
       guint retry_after = cb_sb_fault_get_retry_after (req->fault);
 
+      cb_sb_batch_flush (self);
       cb_sb_fault_consume (req->fault);
 
       if (retry_after > 0)
@@ -190,6 +205,9 @@ route_request (CbSbRequest *req)
       req->style = route->style;
       if (!check_body_size (req))
         return;
+      /* Nothing answers before the writes of the requests before it are committed. */
+      if (!route->batched)
+        cb_sb_batch_flush (self);
       route->handler (req);
       return;
     }
@@ -224,7 +242,7 @@ delayed_request_cb (gpointer data)
   CbSbRequest *req = data;
   CbSandbox *self = g_object_ref (req->sandbox);
 
-  cb_sb_lock (self);
+  cb_sb_lock_request (self);
   route_request (req);
   finish_request (req, TRUE);
   cb_sb_unlock (self);
@@ -290,7 +308,7 @@ cb_sb_router_handle (SoupServer        *server,
   g_autofree char *azure_host = NULL;
   g_autofree char *routed = canonical_path (msg, path, &azure_host);
 
-  cb_sb_lock (self);
+  cb_sb_lock_request (self);
 
   req = cb_sb_request_new (self, msg, routed, query);
   req->azure_host = g_steal_pointer (&azure_host);

@@ -9,6 +9,7 @@
 
 #include "config.h"
 
+#include "cb-sb-batch.h"
 #include "cb-sb-dps-cache.h"
 #include "cb-sb-dps-register.h"
 #include "cb-sb-dps-x509.h"
@@ -190,11 +191,14 @@ handle_status_lookup (CbSbRequest *req)
 
 /* Each device request, its reads included, runs in one transaction: the store's locks are
  * taken once for the request, not once per statement (a registration's writes are a savepoint
- * inside it, cb_sb_dps_register). */
+ * inside it, cb_sb_dps_register). That transaction is a savepoint in the group commit of the
+ * requests handled alongside (cb-sb-batch.c): the answer is sent once the group committed. */
 static void
 in_transaction (CbSbRequest *req,
                 void       (*handler) (CbSbRequest *req))
 {
+  gboolean joined = cb_sb_batch_join (req);
+
   cb_sb_begin (req->sandbox);
   handler (req);
   if (!cb_sb_commit (req->sandbox))
@@ -203,6 +207,8 @@ in_transaction (CbSbRequest *req,
                  sqlite3_errmsg (req->sandbox->db));
       cb_sb_rollback (req->sandbox);
     }
+  if (joined)
+    cb_sb_batch_hold (req);
 }
 
 static void
@@ -229,11 +235,11 @@ void
 cb_sb_routes_dps_device_add (CbSandbox *self)
 {
   /* Device API (global.azure-devices-provisioning.net) */
-  cb_sb_add_route (self, "PUT", "/dps/{idScope}/registrations/{registrationId}/register",
-                   CB_SB_STYLE_DPS, handle_register_request);
-  cb_sb_add_route (self, "GET",
-                   "/dps/{idScope}/registrations/{registrationId}/operations/{operationId}",
-                   CB_SB_STYLE_DPS, handle_operation_request);
-  cb_sb_add_route (self, "POST", "/dps/{idScope}/registrations/{registrationId}",
-                   CB_SB_STYLE_DPS, handle_status_lookup_request);
+  cb_sb_add_batched_route (self, "PUT", "/dps/{idScope}/registrations/{registrationId}/register",
+                           CB_SB_STYLE_DPS, handle_register_request);
+  cb_sb_add_batched_route (self, "GET",
+                           "/dps/{idScope}/registrations/{registrationId}/operations/{operationId}",
+                           CB_SB_STYLE_DPS, handle_operation_request);
+  cb_sb_add_batched_route (self, "POST", "/dps/{idScope}/registrations/{registrationId}",
+                           CB_SB_STYLE_DPS, handle_status_lookup_request);
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <glib/gstdio.h>
 
+#include "cb-sb-batch.h"
 #include "cb-sb-store.h"
 #include "cb-util.h"
 
@@ -32,8 +33,18 @@ typedef struct
 
 /* ---- Lock ------------------------------------------------------------------------------ */
 
+/* Taking the lock commits an open group commit first (in the sandbox's own thread, outside a
+ * request that joined it): what the holder then answers never precedes that commit. */
 void
 cb_sb_lock (CbSandbox *self)
+{
+  g_rec_mutex_lock (&self->lock);
+  cb_sb_batch_flush_owned (self);
+}
+
+/* The router's: it commits the batch itself unless the request joins it (cb-sb-router.c). */
+void
+cb_sb_lock_request (CbSandbox *self)
 {
   g_rec_mutex_lock (&self->lock);
 }

@@ -51,6 +51,7 @@ guint64       cb_sb_store_generation      (CbSandbox   *self);
  * another thread (tests calling module functions directly while the server runs in its own
  * thread) takes it around the call. */
 void          cb_sb_lock             (CbSandbox   *self);
+void          cb_sb_lock_request     (CbSandbox   *self);
 void          cb_sb_unlock           (CbSandbox   *self);
 /* Sets a GError from the last SQLite failure. */
 void          cb_sb_set_sqlite_error      (CbSandbox   *self,
