@@ -114,6 +114,7 @@ commit_batch (Batch *batch)
       g_clear_pointer (&batch->source, g_source_unref);
     }
 
+  cb_sb_check_statements (self, "a DPS device request (group commit)");
   if (!cb_sb_commit (self))
     {
       g_warning ("Could not commit %u DPS requests: %s", batch->held->len,

@@ -27,6 +27,7 @@ struct _CbSbRoute
 {
   char        *method;
   char       **segments;   /* pattern split on '/', without the leading empty one */
+  guint        n_segments;
   CbSbStyle    style;
   CbSbHandler  handler;
   gboolean     batched;    /* joins the group commit (cb-sb-batch.c) */
@@ -55,6 +56,7 @@ cb_sb_add_route (CbSandbox   *self,
   route = g_new0 (CbSbRoute, 1);
   route->method = g_strdup (method);
   route->segments = g_strsplit (pattern + 1, "/", -1);
+  route->n_segments = g_strv_length (route->segments);
   route->style = style;
   route->handler = handler;
   g_ptr_array_add (self->routes, route);
@@ -71,13 +73,14 @@ cb_sb_add_batched_route (CbSandbox   *self,
   ((CbSbRoute *) g_ptr_array_index (self->routes, self->routes->len - 1))->batched = TRUE;
 }
 
+/* n_path: the length of segments (every route is tried against the same path). */
 static gboolean
 route_match (CbSbRoute   *route,
              char       **segments,
+             guint        n_path,
              GHashTable  *params)
 {
-  guint n_route = g_strv_length (route->segments);
-  guint n_path = g_strv_length (segments);
+  guint n_route = route->n_segments;
 
   if (n_route != n_path)
     return FALSE;
@@ -113,7 +116,10 @@ finish_request (CbSbRequest *req,
   if (paused && !req->held)
     soup_server_message_unpause (req->msg);
 
-  cb_sb_check_statements (req->sandbox, req->path);
+  /* A held request's statements are checked once for its whole group, when it commits (the
+   * walk over every cached statement cost more than a poll's own work). */
+  if (!req->held)
+    cb_sb_check_statements (req->sandbox, req->path);
   cb_sb_request_free (req);
 }
 
@@ -138,6 +144,7 @@ route_request (CbSbRequest *req)
   CbSandbox *self = req->sandbox;
   g_auto(GStrv) segments = NULL;
   g_autoptr(GString) allowed = NULL;
+  guint n_segments;
 
   /* A fault's status wins over the route: the client sees what a throttled service sends. */
   if (req->fault != NULL && cb_sb_fault_get_status (req->fault) != 0)
@@ -182,12 +189,13 @@ route_request (CbSbRequest *req)
     }
 
   segments = g_strsplit (req->path + 1, "/", -1);
+  n_segments = g_strv_length (segments);
 
   for (guint i = 0; i < self->routes->len; i++)
     {
       CbSbRoute *route = g_ptr_array_index (self->routes, i);
 
-      if (!route_match (route, segments, NULL))
+      if (!route_match (route, segments, n_segments, NULL))
         continue;
 
       if (g_ascii_strcasecmp (route->method, req->method) != 0)
@@ -201,7 +209,7 @@ route_request (CbSbRequest *req)
         }
 
       req->params = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-      route_match (route, segments, req->params);
+      route_match (route, segments, n_segments, req->params);
       req->style = route->style;
       if (!check_body_size (req))
         return;

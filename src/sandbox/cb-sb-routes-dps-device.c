@@ -107,7 +107,9 @@ handle_register (CbSbRequest *req)
   location = cb_sb_url (req, path);
   cb_sb_set_header (req, "Location", location);
   set_retry_after (req);
-  cb_sb_reply_json (req, 202, cb_sb_dps_assigning_body (op->operation_id));
+  /* The operation id is the sandbox's own ("5.<hex>.<uuid>"): nothing in it needs escaping. */
+  cb_sb_reply_json_text (req, 202, g_strdup_printf ("{\"operationId\":\"%s\",\"status\":"
+                                                    "\"assigning\"}", op->operation_id));
   /* The device's poll comes next: it is answered from memory (cb-sb-dps-cache.c). */
   cb_sb_dps_cache_put_operation (req->sandbox, dps->name, g_steal_pointer (&op));
 }
@@ -118,15 +120,16 @@ handle_operation (CbSbRequest *req)
   g_autoptr(CbSbDpsInstance) dps = NULL;
   g_autoptr(CbSbEnrollment) enrollment = NULL;
   g_autoptr(GError) error = NULL;
-  JsonNode *answer;
+  char *answer;
   guint status = 0;
 
   if (!(enrollment = begin_device_request (req, &dps)))
     return;
 
-  answer = cb_sb_dps_operation_status (req->sandbox, dps, cb_sb_param (req, "registrationId"),
-                                       cb_sb_param (req, "operationId"), req->fault, &status,
-                                       &error);
+  answer = cb_sb_dps_operation_status_text (req->sandbox, dps,
+                                            cb_sb_param (req, "registrationId"),
+                                            cb_sb_param (req, "operationId"), req->fault,
+                                            &status, &error);
   if (answer == NULL)
     {
       reply_dps_error (req, error);
@@ -135,7 +138,7 @@ handle_operation (CbSbRequest *req)
 
   if (status == 202)
     set_retry_after (req);
-  cb_sb_reply_json (req, status, answer);
+  cb_sb_reply_json_text (req, status, answer);
 }
 
 static void
