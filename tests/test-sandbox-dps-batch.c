@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <string.h>
 
 #include <glib/gstdio.h>
@@ -61,6 +62,13 @@ store_result (GObject      *object,
   *(GAsyncResult **) user_data = g_object_ref (result);
 }
 
+/* A sandbox left behind by a failed assertion goes with the test. */
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
 /* certbench-sandbox on a free port; returns its URL once it listens. */
 static GSubprocess *
 spawn_sandbox (const char  *data_dir,
@@ -78,6 +86,8 @@ spawn_sandbox (const char  *data_dir,
 
   g_unlink (out_path);
   g_subprocess_launcher_set_stdout_file_path (launcher, out_path);
+  g_subprocess_launcher_set_flags (launcher, G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   sandbox = g_subprocess_launcher_spawn (launcher, &error, exe, "--data-dir", data_dir,
                                          "--port", "0", "--lro-delay-ms", "0",
                                          seed ? "--seed" : NULL, "demo", NULL);

@@ -97,7 +97,10 @@ enrollment_of_token (CbSandbox        *self,
   g_autoptr(CbSbEnrollment) individual = NULL;
   g_autoptr(GPtrArray) groups = NULL;
 
-  individual = cb_sb_enrollment_load (self, dps->name, FALSE, registration_id);
+  /* Whether there is one comes from memory (cb-sb-dps-cache.c): a group's devices, the
+   * many, skip the row's lookup. */
+  individual = cb_sb_dps_cache_has_individual (self, dps->name, registration_id)
+               ? cb_sb_enrollment_load (self, dps->name, FALSE, registration_id) : NULL;
   if (individual != NULL)
     {
       if (token_matches_key (token, resource, individual->primary_key, now) ||
