@@ -76,6 +76,7 @@ get_batch (CbSandbox *self,
       batch->sandbox = self;
       batch->held = g_ptr_array_new_with_free_func (g_object_unref);
       cb_sb_set_module_data (self, BATCH_MODULE, batch, batch_free);
+      cb_sb_set_lock_hook (self, cb_sb_batch_flush_owned);
     }
   return batch;
 }

@@ -12,7 +12,6 @@
 #include <unistd.h>
 #include <glib/gstdio.h>
 
-#include "cb-sb-batch.h"
 #include "cb-sb-store.h"
 #include "cb-util.h"
 
@@ -33,13 +32,35 @@ typedef struct
 
 /* ---- Lock ------------------------------------------------------------------------------ */
 
-/* Taking the lock commits an open group commit first (in the sandbox's own thread, outside a
- * request that joined it): what the holder then answers never precedes that commit. */
+#define LOCK_HOOK_MODULE "store-lock-hook"
+
+typedef struct
+{
+  CbSbLockHook hook;
+} LockHook;
+
+/* Taking the lock runs the hook a layer above set (the group commit's: it commits an open
+ * batch first, so what the holder then answers never follows an uncommitted write,
+ * cb-sb-batch.c). */
 void
 cb_sb_lock (CbSandbox *self)
 {
+  LockHook *lock_hook;
+
   g_rec_mutex_lock (&self->lock);
-  cb_sb_batch_flush_owned (self);
+  lock_hook = self->module_data != NULL ? cb_sb_get_module_data (self, LOCK_HOOK_MODULE) : NULL;
+  if (lock_hook != NULL)
+    lock_hook->hook (self);
+}
+
+void
+cb_sb_set_lock_hook (CbSandbox    *self,
+                     CbSbLockHook  hook)
+{
+  LockHook *lock_hook = g_new0 (LockHook, 1);
+
+  lock_hook->hook = hook;
+  cb_sb_set_module_data (self, LOCK_HOOK_MODULE, lock_hook, g_free);
 }
 
 /* The router's: it commits the batch itself unless the request joins it (cb-sb-router.c). */
