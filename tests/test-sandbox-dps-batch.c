@@ -206,8 +206,8 @@ check_operation (CbHttpClient      *http,
   JsonArray *chain;
 
   g_assert_no_error (error);
-  token = cb_sas_token_new (resource, key, "registration", g_get_real_time () / G_USEC_PER_SEC + 600,
-                            CB_SAS_FLAGS_NONE, &error);
+  token = cb_sas_token_new (resource, key, "registration",
+                            g_get_real_time () / G_USEC_PER_SEC + 600, CB_SAS_FLAGS_NONE, &error);
   g_assert_no_error (error);
   base = cb_http_build_url (cb_profile_get_dps_global_endpoint (profile), scope, "registrations",
                             registration_id, "operations",
