@@ -27,7 +27,7 @@ LAYERS = [
     ("infrastructure", [r"cb-sb-world", r"cb-sb-store", r"cb-sb-sql", r"cb-sb-clock",
                         r"cb-sb-faults?", r"cb-sb-events", r"cb-sb-keys", r"cb-sb-net",
                         r"cb-sb-listener", r"cb-sb-client-hello", r"cb-sb-folder-lock",
-                        r"cb-sb-tls"]),
+                        r"cb-sb-tls", r"cb-sb-batch"]),
     ("state", [r"cb-sb-directory", r"cb-sb-topology", r"cb-sb-activity", r"cb-sb-dps-cache",
                r"cb-sb-adr-store", r"cb-sb-.*-store", r"cb-sb-hub", r"cb-sb-dps"]),
     ("domain", [r"cb-sb-ca", r"cb-sb-issuance", r"cb-sb-verdict", r"cb-sb-sas", r"cb-sb-adr(-.*)?",

@@ -26,6 +26,8 @@ typedef struct
   GHashTable *groups;       /* lower-case DPS name -> GPtrArray of CbSbEnrollment */
   GHashTable *derived;      /* "dps\ngroup\nkey index\nregistration id" -> device key */
   GHashTable *operations;   /* "dps\noperation id" -> CbSbDpsOperation, just finished */
+  GHashTable *individual;   /* lower-case DPS name -> set of its individual enrollments' lower-case
+                             * registration ids (most devices have none: a group's) */
 } Cache;
 
 static void
@@ -37,6 +39,7 @@ cache_free (gpointer data)
   g_hash_table_unref (cache->groups);
   g_hash_table_unref (cache->derived);
   g_hash_table_unref (cache->operations);
+  g_hash_table_unref (cache->individual);
   g_free (cache);
 }
 
@@ -70,6 +73,8 @@ get_cache (CbSandbox *self)
       cache->derived = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, free_secret);
       cache->operations = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                                  (GDestroyNotify) cb_sb_dps_operation_free);
+      cache->individual = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                 (GDestroyNotify) g_hash_table_unref);
       cb_sb_set_module_data (self, MODULE, cache, cache_free);
     }
 
@@ -80,6 +85,7 @@ get_cache (CbSandbox *self)
       g_hash_table_remove_all (cache->groups);
       g_hash_table_remove_all (cache->derived);
       g_hash_table_remove_all (cache->operations);
+      g_hash_table_remove_all (cache->individual);
       cache->generation = generation;
     }
   return cache;
@@ -130,6 +136,35 @@ cb_sb_dps_cache_groups (CbSandbox  *self,
       g_hash_table_insert (cache->groups, g_steal_pointer (&key), groups);
     }
   return groups;
+}
+
+gboolean
+cb_sb_dps_cache_has_individual (CbSandbox  *self,
+                                const char *dps_name,
+                                const char *registration_id)
+{
+  Cache *cache = get_cache (self);
+  g_autofree char *key = g_ascii_strdown (dps_name, -1);
+  g_autofree char *id = g_ascii_strdown (registration_id, -1);
+  GHashTable *ids = g_hash_table_lookup (cache->individual, key);
+
+  if (ids == NULL)
+    {
+      /* The columns are COLLATE NOCASE: SQLite folds ASCII, as g_ascii_strdown does. */
+      g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self, "SELECT registration_id "
+                                                      "FROM dps_enrollments WHERE dps = ?");
+
+      ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      sqlite3_bind_text (stmt, 1, dps_name, -1, SQLITE_TRANSIENT);
+      while (sqlite3_step (stmt) == SQLITE_ROW)
+        {
+          const char *row_id = (const char *) sqlite3_column_text (stmt, 0);
+
+          g_hash_table_add (ids, g_ascii_strdown (row_id, -1));
+        }
+      g_hash_table_insert (cache->individual, g_steal_pointer (&key), ids);
+    }
+  return g_hash_table_contains (ids, id);
 }
 
 CbSbEnrollment *

@@ -16,6 +16,11 @@ CbSbDpsInstance *cb_sb_dps_cache_instance        (CbSandbox            *self,
 GPtrArray       *cb_sb_dps_cache_groups          (CbSandbox            *self,
                                                   const char           *dps_name);
 CbSbEnrollment  *cb_sb_dps_cache_enrollment_copy (const CbSbEnrollment *e);
+/* Whether the instance has an individual enrollment for registration_id (case-insensitive):
+ * the lookup of its row is skipped for the devices of a group. */
+gboolean         cb_sb_dps_cache_has_individual  (CbSandbox            *self,
+                                                  const char           *dps_name,
+                                                  const char           *registration_id);
 /* The device key derived from group's primary or secondary key for registration_id; owned by
  * the cache, valid until the store is next written. NULL when the group has no such key, or
  * with error when it is not base64. */

@@ -97,7 +97,10 @@ enrollment_of_token (CbSandbox        *self,
   g_autoptr(CbSbEnrollment) individual = NULL;
   g_autoptr(GPtrArray) groups = NULL;
 
-  individual = cb_sb_enrollment_load (self, dps->name, FALSE, registration_id);
+  /* Whether there is one comes from memory (cb-sb-dps-cache.c): a group's devices, the
+   * many, skip the row's lookup. */
+  individual = cb_sb_dps_cache_has_individual (self, dps->name, registration_id)
+               ? cb_sb_enrollment_load (self, dps->name, FALSE, registration_id) : NULL;
   if (individual != NULL)
     {
       if (token_matches_key (token, resource, individual->primary_key, now) ||
@@ -760,7 +763,8 @@ cb_sb_dps_register (CbSandbox        *self,
     }
   cb_sb_commit (self);
 
-  g_debug ("Registration %s of %s: %s", op->operation_id, registration_id, op->status);
+  if (!g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN))
+    g_debug ("Registration %s of %s: %s", op->operation_id, registration_id, op->status);
   return g_steal_pointer (&op);
 }
 
@@ -785,14 +789,17 @@ cb_sb_dps_retry_after (CbSandbox *self)
   return (self->lro_delay_ms + 999) / 1000;
 }
 
-JsonNode *
-cb_sb_dps_operation_status (CbSandbox        *self,
-                            CbSbDpsInstance  *dps,
-                            const char       *registration_id,
-                            const char       *operation_id,
-                            const CbSbFault  *fault,
-                            guint            *status_out,
-                            GError          **error)
+/* The answer; with chain_out, the issued chain (JSON array text) is left out of it and given
+ * there instead. */
+static JsonNode *
+operation_answer (CbSandbox        *self,
+                  CbSbDpsInstance  *dps,
+                  const char       *registration_id,
+                  const char       *operation_id,
+                  const CbSbFault  *fault,
+                  guint            *status_out,
+                  char            **chain_out,
+                  GError          **error)
 {
   g_autoptr(CbSbDpsOperation) op = NULL;
   g_autoptr(JsonBuilder) b = NULL;
@@ -835,9 +842,59 @@ cb_sb_dps_operation_status (CbSandbox        *self,
   json_builder_set_member_name (b, "status");
   json_builder_add_string_value (b, op->status);
   json_builder_set_member_name (b, "registrationState");
-  cb_sb_dps_add_registration_state (b, op, op->status, TRUE);
+  cb_sb_dps_add_registration_state (b, op, op->status, chain_out == NULL);
   json_builder_end_object (b);
 
+  if (chain_out != NULL && g_strcmp0 (op->status, "assigned") == 0 && op->chain != NULL)
+    *chain_out = g_steal_pointer (&op->chain);
   *status_out = 200;
   return json_builder_get_root (b);
+}
+
+JsonNode *
+cb_sb_dps_operation_status (CbSandbox        *self,
+                            CbSbDpsInstance  *dps,
+                            const char       *registration_id,
+                            const char       *operation_id,
+                            const CbSbFault  *fault,
+                            guint            *status_out,
+                            GError          **error)
+{
+  return operation_answer (self, dps, registration_id, operation_id, fault, status_out, NULL,
+                           error);
+}
+
+char *
+cb_sb_dps_operation_status_text (CbSandbox        *self,
+                                 CbSbDpsInstance  *dps,
+                                 const char       *registration_id,
+                                 const char       *operation_id,
+                                 const CbSbFault  *fault,
+                                 guint            *status_out,
+                                 GError          **error)
+{
+  g_autoptr(JsonNode) answer = NULL;
+  g_autofree char *chain = NULL;
+  g_autofree char *text = NULL;
+  gsize len;
+  GString *out;
+
+  if (!(answer = operation_answer (self, dps, registration_id, operation_id, fault, status_out,
+                                   &chain, error)))
+    return NULL;
+
+  text = json_to_string (answer, FALSE);
+  len = strlen (text);
+  /* The chain is JSON text the registration wrote (chain_to_json): it goes in as it is, not
+   * parsed and written again. issuedCertificateChain is registrationState's last member and
+   * registrationState the answer's last, so the compact text ends with their two braces. */
+  if (chain == NULL || chain[0] != '[' || len < 2 || strcmp (text + len - 2, "}}") != 0)
+    return g_steal_pointer (&text);
+
+  out = g_string_sized_new (len + strlen (chain) + 32);
+  g_string_append_len (out, text, len - 2);
+  g_string_append (out, ",\"issuedCertificateChain\":");
+  g_string_append (out, chain);
+  g_string_append (out, "}}");
+  return g_string_free (out, FALSE);
 }

@@ -81,6 +81,14 @@ JsonNode     *cb_sb_dps_operation_status       (CbSandbox        *self,
                                                 const CbSbFault  *fault,
                                                 guint            *status_out,
                                                 GError          **error);
+/* The same answer as compact JSON text, written without parsing the issued chain again. */
+char         *cb_sb_dps_operation_status_text  (CbSandbox        *self,
+                                                CbSbDpsInstance  *dps,
+                                                const char       *registration_id,
+                                                const char       *operation_id,
+                                                const CbSbFault  *fault,
+                                                guint            *status_out,
+                                                GError          **error);
 
 /* {"operationId": …, "status": "assigning"} */
 JsonNode     *cb_sb_dps_assigning_body         (const char       *operation_id);

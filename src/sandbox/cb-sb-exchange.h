@@ -37,6 +37,7 @@ typedef struct
   const CbSbFault   *fault;        /* the fault rule that matched this request, if any */
   gboolean           replied;
   char              *azure_host;   /* the Azure host it was sent to (Host, port kept), else NULL */
+  gboolean           held;         /* its answer waits for a group commit (cb-sb-batch.c) */
 } CbSbRequest;
 
 typedef void (*CbSbHandler) (CbSbRequest *req);

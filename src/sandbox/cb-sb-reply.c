@@ -5,6 +5,8 @@
  * surface's own style (ARM, DPS, IoT Hub, OAuth, the sandbox's own), including the answer to
  * a body over the size or nesting limits. */
 
+#include <string.h>
+
 #include "cb-json-limits.h"
 #include "cb-sb-reply.h"
 #include "cb-util.h"
@@ -15,6 +17,19 @@ cb_sb_set_header (CbSbRequest *req,
                   const char  *value)
 {
   soup_message_headers_replace (soup_server_message_get_response_headers (req->msg), name, value);
+}
+
+void
+cb_sb_reply_json_text (CbSbRequest *req,
+                       guint        status,
+                       char        *text)
+{
+  g_assert (!req->replied);
+
+  req->replied = TRUE;
+  soup_server_message_set_status (req->msg, status, NULL);
+  soup_server_message_set_response (req->msg, "application/json; charset=utf-8",
+                                    SOUP_MEMORY_TAKE, text, strlen (text));
 }
 
 void

@@ -15,6 +15,10 @@ void          cb_sb_reply_limit_error     (CbSbRequest  *req,
 void          cb_sb_reply_json            (CbSbRequest *req,
                                            guint        status,
                                            JsonNode    *node);        /* transfer full; NULL: no body */
+/* The same for a body already written as JSON text (transfer full). */
+void          cb_sb_reply_json_text       (CbSbRequest *req,
+                                           guint        status,
+                                           char        *text);
 void          cb_sb_reply_empty           (CbSbRequest *req,
                                            guint        status);
 void          cb_sb_set_header            (CbSbRequest *req,

@@ -31,6 +31,13 @@ void          cb_sb_add_route        (CbSandbox   *self,
                                       const char  *pattern,
                                       CbSbStyle    style,
                                       CbSbHandler  handler);
+/* The same for a route whose requests share one commit and whose answers wait for it
+ * (cb-sb-batch.c); its handler calls cb_sb_batch_join and cb_sb_batch_hold. */
+void          cb_sb_add_batched_route (CbSandbox   *self,
+                                       const char  *method,
+                                       const char  *pattern,
+                                       CbSbStyle    style,
+                                       CbSbHandler  handler);
 
 const char   *cb_sb_param                 (CbSbRequest *req,
                                            const char  *name);

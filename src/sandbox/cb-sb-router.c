@@ -16,6 +16,7 @@
 
 #include "cb-json-limits.h"
 #include "cb-sb-azure-hosts.h"
+#include "cb-sb-batch.h"
 #include "cb-sb-faults.h"
 #include "cb-sb-listener.h"
 #include "cb-sb-request.h"
@@ -26,8 +27,10 @@ struct _CbSbRoute
 {
   char        *method;
   char       **segments;   /* pattern split on '/', without the leading empty one */
+  guint        n_segments;
   CbSbStyle    style;
   CbSbHandler  handler;
+  gboolean     batched;    /* joins the group commit (cb-sb-batch.c) */
 };
 
 void
@@ -53,18 +56,31 @@ cb_sb_add_route (CbSandbox   *self,
   route = g_new0 (CbSbRoute, 1);
   route->method = g_strdup (method);
   route->segments = g_strsplit (pattern + 1, "/", -1);
+  route->n_segments = g_strv_length (route->segments);
   route->style = style;
   route->handler = handler;
   g_ptr_array_add (self->routes, route);
 }
 
+void
+cb_sb_add_batched_route (CbSandbox   *self,
+                         const char  *method,
+                         const char  *pattern,
+                         CbSbStyle    style,
+                         CbSbHandler  handler)
+{
+  cb_sb_add_route (self, method, pattern, style, handler);
+  ((CbSbRoute *) g_ptr_array_index (self->routes, self->routes->len - 1))->batched = TRUE;
+}
+
+/* n_path: the length of segments (every route is tried against the same path). */
 static gboolean
 route_match (CbSbRoute   *route,
              char       **segments,
+             guint        n_path,
              GHashTable  *params)
 {
-  guint n_route = g_strv_length (route->segments);
-  guint n_path = g_strv_length (segments);
+  guint n_route = route->n_segments;
 
   if (n_route != n_path)
     return FALSE;
@@ -96,10 +112,14 @@ finish_request (CbSbRequest *req,
     cb_sb_reply_error (req, 500, "InternalServerError", 500001,
                        "The sandbox did not answer this request (a bug: please report it)");
 
-  if (paused)
+  /* A held answer is sent when its group commit is done (cb-sb-batch.c). */
+  if (paused && !req->held)
     soup_server_message_unpause (req->msg);
 
-  cb_sb_check_statements (req->sandbox, req->path);
+  /* A held request's statements are checked once for its whole group, when it commits (the
+   * walk over every cached statement cost more than a poll's own work). */
+  if (!req->held)
+    cb_sb_check_statements (req->sandbox, req->path);
   cb_sb_request_free (req);
 }
 
@@ -124,6 +144,7 @@ route_request (CbSbRequest *req)
   CbSandbox *self = req->sandbox;
   g_auto(GStrv) segments = NULL;
   g_autoptr(GString) allowed = NULL;
+  guint n_segments;
 
   /* A fault's status wins over the route: the client sees what a throttled service sends. */
   if (req->fault != NULL && cb_sb_fault_get_status (req->fault) != 0)
@@ -131,6 +152,7 @@ route_request (CbSbRequest *req)
       guint status = cb_sb_fault_get_status (req->fault);
       guint retry_after = cb_sb_fault_get_retry_after (req->fault);
 
+      cb_sb_batch_flush (self);
       cb_sb_fault_consume (req->fault);
 
       if (retry_after > 0)
@@ -167,12 +189,13 @@ route_request (CbSbRequest *req)
     }
 
   segments = g_strsplit (req->path + 1, "/", -1);
+  n_segments = g_strv_length (segments);
 
   for (guint i = 0; i < self->routes->len; i++)
     {
       CbSbRoute *route = g_ptr_array_index (self->routes, i);
 
-      if (!route_match (route, segments, NULL))
+      if (!route_match (route, segments, n_segments, NULL))
         continue;
 
       if (g_ascii_strcasecmp (route->method, req->method) != 0)
@@ -186,10 +209,13 @@ route_request (CbSbRequest *req)
         }
 
       req->params = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-      route_match (route, segments, req->params);
+      route_match (route, segments, n_segments, req->params);
       req->style = route->style;
       if (!check_body_size (req))
         return;
+      /* Nothing answers before the writes of the requests before it are committed. */
+      if (!route->batched)
+        cb_sb_batch_flush (self);
       route->handler (req);
       return;
     }
@@ -224,7 +250,7 @@ delayed_request_cb (gpointer data)
   CbSbRequest *req = data;
   CbSandbox *self = g_object_ref (req->sandbox);
 
-  cb_sb_lock (self);
+  cb_sb_lock_request (self);
   route_request (req);
   finish_request (req, TRUE);
   cb_sb_unlock (self);
@@ -290,7 +316,7 @@ cb_sb_router_handle (SoupServer        *server,
   g_autofree char *azure_host = NULL;
   g_autofree char *routed = canonical_path (msg, path, &azure_host);
 
-  cb_sb_lock (self);
+  cb_sb_lock_request (self);
 
   req = cb_sb_request_new (self, msg, routed, query);
   req->azure_host = g_steal_pointer (&azure_host);

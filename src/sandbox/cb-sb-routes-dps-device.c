@@ -9,6 +9,7 @@
 
 #include "config.h"
 
+#include "cb-sb-batch.h"
 #include "cb-sb-dps-cache.h"
 #include "cb-sb-dps-register.h"
 #include "cb-sb-dps-x509.h"
@@ -106,7 +107,9 @@ handle_register (CbSbRequest *req)
   location = cb_sb_url (req, path);
   cb_sb_set_header (req, "Location", location);
   set_retry_after (req);
-  cb_sb_reply_json (req, 202, cb_sb_dps_assigning_body (op->operation_id));
+  /* The operation id is the sandbox's own ("5.<hex>.<uuid>"): nothing in it needs escaping. */
+  cb_sb_reply_json_text (req, 202, g_strdup_printf ("{\"operationId\":\"%s\",\"status\":"
+                                                    "\"assigning\"}", op->operation_id));
   /* The device's poll comes next: it is answered from memory (cb-sb-dps-cache.c). */
   cb_sb_dps_cache_put_operation (req->sandbox, dps->name, g_steal_pointer (&op));
 }
@@ -117,15 +120,16 @@ handle_operation (CbSbRequest *req)
   g_autoptr(CbSbDpsInstance) dps = NULL;
   g_autoptr(CbSbEnrollment) enrollment = NULL;
   g_autoptr(GError) error = NULL;
-  JsonNode *answer;
+  char *answer;
   guint status = 0;
 
   if (!(enrollment = begin_device_request (req, &dps)))
     return;
 
-  answer = cb_sb_dps_operation_status (req->sandbox, dps, cb_sb_param (req, "registrationId"),
-                                       cb_sb_param (req, "operationId"), req->fault, &status,
-                                       &error);
+  answer = cb_sb_dps_operation_status_text (req->sandbox, dps,
+                                            cb_sb_param (req, "registrationId"),
+                                            cb_sb_param (req, "operationId"), req->fault,
+                                            &status, &error);
   if (answer == NULL)
     {
       reply_dps_error (req, error);
@@ -134,7 +138,7 @@ handle_operation (CbSbRequest *req)
 
   if (status == 202)
     set_retry_after (req);
-  cb_sb_reply_json (req, status, answer);
+  cb_sb_reply_json_text (req, status, answer);
 }
 
 static void
@@ -190,11 +194,14 @@ handle_status_lookup (CbSbRequest *req)
 
 /* Each device request, its reads included, runs in one transaction: the store's locks are
  * taken once for the request, not once per statement (a registration's writes are a savepoint
- * inside it, cb_sb_dps_register). */
+ * inside it, cb_sb_dps_register). That transaction is a savepoint in the group commit of the
+ * requests handled alongside (cb-sb-batch.c): the answer is sent once the group committed. */
 static void
 in_transaction (CbSbRequest *req,
                 void       (*handler) (CbSbRequest *req))
 {
+  gboolean joined = cb_sb_batch_join (req);
+
   cb_sb_begin (req->sandbox);
   handler (req);
   if (!cb_sb_commit (req->sandbox))
@@ -203,6 +210,8 @@ in_transaction (CbSbRequest *req,
                  sqlite3_errmsg (req->sandbox->db));
       cb_sb_rollback (req->sandbox);
     }
+  if (joined)
+    cb_sb_batch_hold (req);
 }
 
 static void
@@ -229,11 +238,11 @@ void
 cb_sb_routes_dps_device_add (CbSandbox *self)
 {
   /* Device API (global.azure-devices-provisioning.net) */
-  cb_sb_add_route (self, "PUT", "/dps/{idScope}/registrations/{registrationId}/register",
-                   CB_SB_STYLE_DPS, handle_register_request);
-  cb_sb_add_route (self, "GET",
-                   "/dps/{idScope}/registrations/{registrationId}/operations/{operationId}",
-                   CB_SB_STYLE_DPS, handle_operation_request);
-  cb_sb_add_route (self, "POST", "/dps/{idScope}/registrations/{registrationId}",
-                   CB_SB_STYLE_DPS, handle_status_lookup_request);
+  cb_sb_add_batched_route (self, "PUT", "/dps/{idScope}/registrations/{registrationId}/register",
+                           CB_SB_STYLE_DPS, handle_register_request);
+  cb_sb_add_batched_route (self, "GET",
+                           "/dps/{idScope}/registrations/{registrationId}/operations/{operationId}",
+                           CB_SB_STYLE_DPS, handle_operation_request);
+  cb_sb_add_batched_route (self, "POST", "/dps/{idScope}/registrations/{registrationId}",
+                           CB_SB_STYLE_DPS, handle_status_lookup_request);
 }

@@ -32,8 +32,40 @@ typedef struct
 
 /* ---- Lock ------------------------------------------------------------------------------ */
 
+#define LOCK_HOOK_MODULE "store-lock-hook"
+
+typedef struct
+{
+  CbSbLockHook hook;
+} LockHook;
+
+/* Taking the lock runs the hook a layer above set (the group commit's: it commits an open
+ * batch first, so what the holder then answers never follows an uncommitted write,
+ * cb-sb-batch.c). */
 void
 cb_sb_lock (CbSandbox *self)
+{
+  LockHook *lock_hook;
+
+  g_rec_mutex_lock (&self->lock);
+  lock_hook = self->module_data != NULL ? cb_sb_get_module_data (self, LOCK_HOOK_MODULE) : NULL;
+  if (lock_hook != NULL)
+    lock_hook->hook (self);
+}
+
+void
+cb_sb_set_lock_hook (CbSandbox    *self,
+                     CbSbLockHook  hook)
+{
+  LockHook *lock_hook = g_new0 (LockHook, 1);
+
+  lock_hook->hook = hook;
+  cb_sb_set_module_data (self, LOCK_HOOK_MODULE, lock_hook, g_free);
+}
+
+/* The router's: it commits the batch itself unless the request joins it (cb-sb-router.c). */
+void
+cb_sb_lock_request (CbSandbox *self)
 {
   g_rec_mutex_lock (&self->lock);
 }

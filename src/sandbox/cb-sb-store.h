@@ -51,6 +51,13 @@ guint64       cb_sb_store_generation      (CbSandbox   *self);
  * another thread (tests calling module functions directly while the server runs in its own
  * thread) takes it around the call. */
 void          cb_sb_lock             (CbSandbox   *self);
+/* The lock without the hook: the router's, which runs the hook itself when the request
+ * does not join the group commit (cb-sb-router.c). */
+void          cb_sb_lock_request     (CbSandbox   *self);
+/* A function cb_sb_lock calls once it holds the lock (one per sandbox). */
+typedef void (*CbSbLockHook) (CbSandbox *self);
+void          cb_sb_set_lock_hook    (CbSandbox   *self,
+                                      CbSbLockHook hook);
 void          cb_sb_unlock           (CbSandbox   *self);
 /* Sets a GError from the last SQLite failure. */
 void          cb_sb_set_sqlite_error      (CbSandbox   *self,

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+/* Group commit for the DPS device requests (cb-sb-batch.c): the requests one turn of the main
+ * loop handles share one SQLite commit, and their answers wait for it. */
+
+#include "cb-sb-exchange.h"
+
+G_BEGIN_DECLS
+
+/* Opens the batch if none is open (a savepoint the following turn of the main loop commits)
+ * and marks req as joining it. FALSE (nothing done) for a request without an HTTP message. */
+gboolean      cb_sb_batch_join            (CbSbRequest *req);
+/* req's handler is done: its answer waits, paused, until the batch commits. */
+void          cb_sb_batch_hold            (CbSbRequest *req);
+/* Commits the open batch, if any, and sends the answers it held (500 if the commit failed).
+ * The router calls it before every request that does not join the batch. */
+void          cb_sb_batch_flush           (CbSandbox   *self);
+/* The same, but only in the thread that runs the sandbox's main loop and not while a joining
+ * request is being handled (cb_sb_lock calls it: MQTT, timers, teardown). */
+void          cb_sb_batch_flush_owned     (CbSandbox   *self);
+
+G_END_DECLS
