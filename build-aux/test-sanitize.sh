@@ -6,6 +6,7 @@
 # stdout; everything else goes to stderr.
 #
 #   sh build-aux/test-sanitize.sh [<test-name>...]
+#   sh build-aux/test-sanitize.sh --list     # configures only; prints the tests a whole pass runs
 #
 # The build is configured with -Dapp=false: core, sandbox, devsim and CLI without GTK, so every
 # CI run also proves that option builds and passes. Without test names it runs that build's
@@ -27,8 +28,10 @@ elif ! grep -q '"name": "app", "value": false' "$BUILD/meson-info/intro-buildopt
   # A build dir from before the pass left the app out.
   meson configure "$BUILD" -Dapp=false >&2 || { echo "$LOGDIR/testlog-sanitize.json"; exit 1; }
 fi
-rm -f "$LOGDIR"/testlog-sanitize*.json
-meson compile -C "$BUILD" >&2 || { echo "$LOGDIR/testlog-sanitize.json"; exit 1; }
+if [ "${1:-}" != --list ]; then
+  rm -f "$LOGDIR"/testlog-sanitize*.json
+  meson compile -C "$BUILD" >&2 || { echo "$LOGDIR/testlog-sanitize.json"; exit 1; }
+fi
 
 # Not worth the sanitizer's time: they run no code of ours (shell checks of files).
 SKIP="check-potfiles check-flatpak"
@@ -44,7 +47,10 @@ list_suite () {
   done
 }
 
-if [ $# -gt 0 ]; then
+if [ "${1:-}" = --list ]; then
+  list_suite displayless
+  exit 0
+elif [ $# -gt 0 ]; then
   ALL="$*"
 else
   ALL="$(list_suite displayless)"
