@@ -869,6 +869,15 @@ back_button_shown (gpointer data)
 /* At 360 px (a phone) the leaflet folds: the namespace chosen at load (here the only one)
  * shows its content, with a back button to the namespaces, as GNOME Settings does; back
  * shows the sidebar, and activating a namespace there shows its content again. */
+/* The namespace row a reload replaced is gone (a weak pointer). */
+static gboolean
+namespace_row_replaced (gpointer data)
+{
+  GtkWidget **row = data;
+
+  return *row == NULL;
+}
+
 static void
 test_narrow (Fixture       *f,
              gconstpointer  data)
@@ -921,6 +930,18 @@ test_narrow (Fixture       *f,
   }
   cb_test_app_spin (400);
   g_assert_true (shows_content (f));
+
+  /* Back at the list, a reload leaves the folded page there: only a profile's first load
+   * chooses the content for the user. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "registry.show-sidebar", NULL));
+  cb_test_app_spin (400);
+  namespace_row = cb_test_app_find_widget (adw_leaflet_get_visible_child (leaflet),
+                                           ADW_TYPE_ACTION_ROW);
+  g_object_add_weak_pointer (G_OBJECT (namespace_row), (gpointer *) &namespace_row);
+  cb_registry_page_reload (f->page);
+  cb_test_app_wait (namespace_row_replaced, &namespace_row, 30000);
+  cb_test_app_spin (400);
+  g_assert_false (shows_content (f));
 
   /* Wide again: both side by side. */
   cb_test_app_save_png (GTK_WIDGET (f->window), wide_path, 1280, 800);

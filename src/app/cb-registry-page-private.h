@@ -49,6 +49,7 @@ struct _CbRegistryPage
   guint               counts_pending;   /* count queries in flight */
   gboolean            counted;          /* the counts above were read at least once */
   gboolean            loaded;
+  gboolean            content_chosen;   /* the folded page was sent to the content once */
   gboolean            disposed;
   CbAdrModel          model;            /* the selected namespace's, once known */
 

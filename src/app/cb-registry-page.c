@@ -691,8 +691,13 @@ list_namespaces_cb (GObject      *object,
   gtk_list_box_select_row (self->namespace_list, select);
   /* A namespace is chosen (the profile's, or the only one): folded, its content shows, with the
    * back button to the list, as GNOME Settings does on a phone. Set while unfolded too: the
-   * leaflet shows its visible child when the window narrows. */
-  _cb_registry_page_show_content (self);
+   * leaflet shows its visible child when the window narrows. Only on a profile's first load:
+   * a reload (Refresh, coming back to the page) leaves the folded page where the user went. */
+  if (!self->content_chosen)
+    {
+      self->content_chosen = TRUE;
+      _cb_registry_page_show_content (self);
+    }
 }
 
 void
@@ -732,6 +737,7 @@ on_context_changed_cb (CbRegistryPage *self)
   g_clear_pointer (&self->state_info, cb_device_state_info_unref);
   self->state_generation++;
   self->counted = FALSE;
+  self->content_chosen = FALSE;
   self->counts_pending = 0;
   g_clear_pointer (&self->enrollment_groups, g_ptr_array_unref);
   g_list_store_remove_all (self->policies);
