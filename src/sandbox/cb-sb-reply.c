@@ -39,25 +39,20 @@ cb_sb_reply_json (CbSbRequest *req,
 {
   g_assert (!req->replied);
 
-  req->replied = TRUE;
-  soup_server_message_set_status (req->msg, status, NULL);
-
   if (node != NULL)
     {
       g_autoptr(JsonGenerator) gen = json_generator_new ();
-      gsize len = 0;
-      char *data;
 
       json_generator_set_root (gen, node);
-      data = json_generator_to_data (gen, &len);
-      soup_server_message_set_response (req->msg, "application/json; charset=utf-8",
-                                        SOUP_MEMORY_TAKE, data, len);
+      cb_sb_reply_json_text (req, status, json_generator_to_data (gen, NULL));
       json_node_unref (node);
     }
   else
     {
       SoupMessageHeaders *headers = soup_server_message_get_response_headers (req->msg);
 
+      req->replied = TRUE;
+      soup_server_message_set_status (req->msg, status, NULL);
       soup_server_message_set_response (req->msg, NULL, SOUP_MEMORY_STATIC, NULL, 0);
       /* An answer without a length is one that ends when the connection closes, and libsoup
        * closes it: a keep-alive client (Node's agent, so every Azure SDK for JavaScript) that
