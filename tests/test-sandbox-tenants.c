@@ -6,7 +6,9 @@
  * token sent to the Field Lab's authority (by id or domain) gives a token issued there (the
  * id_token's tid); GET /subscriptions lists only the token's tenant's; ARM refuses a token
  * from one tenant for a subscription of the other with 401 InvalidAuthenticationTokenTenant
- * in ARM's words; a reader who is no guest there gets no token for it (AADSTS50020). */
+ * in ARM's words, and IoT Hub and DPS refuse a token from another tenant than their
+ * subscription's, in their own words; a reader who is no guest there gets no token for it
+ * (AADSTS50020). */
 
 #include "config.h"
 
@@ -27,6 +29,10 @@
 #define ARM_SCOPE    "https://management.azure.com/.default"
 #define RES_API      "api-version=2022-12-01"
 #define FORM         "application/x-www-form-urlencoded"
+#define HUB_SCOPE    "https://iothubs.azure.net/.default"
+#define DPS_SCOPE    "https://azure-devices-provisioning.net/.default"
+#define DEMO_HUB     "demo-hub"
+#define DEMO_DPS     "demo-dps"
 
 typedef struct
 {
@@ -105,19 +111,31 @@ sign_in (Fixture    *f,
   return tokens;
 }
 
-/* The refresh_token grant at tenant's authority; returns the status. */
+/* The refresh_token grant at tenant's authority for scope; returns the status. */
+static guint
+refresh_for (Fixture    *f,
+             const char *tenant,
+             const char *refresh_token,
+             const char *scope,
+             JsonNode  **out)
+{
+  g_autoptr(GHashTable) form = form_new ();
+  g_autofree char *scopes = g_strconcat (scope, " offline_access", NULL);
+
+  g_hash_table_insert (form, (gpointer) "grant_type", (gpointer) "refresh_token");
+  g_hash_table_insert (form, (gpointer) "refresh_token", (gpointer) refresh_token);
+  g_hash_table_insert (form, (gpointer) "scope", scopes);
+  return post_form (f, tenant, "token", form, out);
+}
+
+/* The same for ARM. */
 static guint
 refresh (Fixture    *f,
          const char *tenant,
          const char *refresh_token,
          JsonNode  **out)
 {
-  g_autoptr(GHashTable) form = form_new ();
-
-  g_hash_table_insert (form, (gpointer) "grant_type", (gpointer) "refresh_token");
-  g_hash_table_insert (form, (gpointer) "refresh_token", (gpointer) refresh_token);
-  g_hash_table_insert (form, (gpointer) "scope", (gpointer) ARM_SCOPE " offline_access");
-  return post_form (f, tenant, "token", form, out);
+  return refresh_for (f, tenant, refresh_token, ARM_SCOPE, out);
 }
 
 /* The tid claim of an answer's (unsigned) id_token. */
@@ -304,6 +322,76 @@ test_cross_tenant_refused (Fixture       *f,
   g_assert_cmpstr (cb_test_jstr (ok, "name"), ==, "field-ns");
 }
 
+/* A data-plane request with a bearer token: the status, *out the answer. */
+static guint
+bearer_request (Fixture    *f,
+                const char *method,
+                const char *access_token,
+                const char *path,
+                JsonNode  **out)
+{
+  g_autofree char *auth = g_strconcat ("Bearer ", access_token, NULL);
+
+  return cb_test_sandbox_request_json (f->ts, method, path, auth, NULL, out, NULL);
+}
+
+/* IoT Hub and DPS, like ARM, take a token only from their subscription's tenant: demo-hub and
+ * demo-dps are in the home tenant's subscription, so the admin's token from the Field Lab,
+ * for the right audience, is refused there, in each service's words, naming both tenants. */
+static void
+test_data_plane_tenant (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(JsonNode) home = sign_in (f, "organizations");
+  const char *refresh_token = cb_test_jstr (home, "refresh_token");
+  static const struct
+  {
+    const char *scope;
+    const char *path;
+    const char *message_member;   /* IoT Hub: "ErrorCode:<code>;<text>"; DPS: the text */
+    const char *code;
+  } services[] = {
+    { HUB_SCOPE, "/hubs/" DEMO_HUB "/devices?top=1&api-version=2021-04-12", "Message",
+      "ErrorCode:IotHubUnauthorizedAccess;" },
+    { DPS_SCOPE, "/dps-service/" DEMO_DPS "/enrollments/no-such-device?api-version=2026-11-01",
+      "message", NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (services); i++)
+    {
+      g_autoptr(JsonNode) field = NULL;
+      g_autoptr(JsonNode) own = NULL;
+      g_autoptr(JsonNode) refused = NULL;
+      g_autoptr(JsonNode) answer = NULL;
+      const char *message;
+
+      g_test_message ("%s", services[i].path);
+      g_assert_cmpuint (refresh_for (f, FIELD_TENANT, refresh_token, services[i].scope, &field),
+                        ==, 200);
+      refresh_token = cb_test_jstr (field, "refresh_token");
+      g_assert_cmpuint (bearer_request (f, "GET", cb_test_jstr (field, "access_token"),
+                                        services[i].path, &refused), ==, 401);
+      message = cb_test_jstr (refused, services[i].message_member);
+      g_assert_nonnull (message);
+      if (services[i].code != NULL)
+        g_assert_true (g_str_has_prefix (message, services[i].code));
+      else
+        g_assert_cmpint (json_node_get_int (cb_test_jget (refused, "errorCode")), ==, 401002);
+      g_assert_nonnull (strstr (message, FIELD_TENANT));
+      g_assert_nonnull (strstr (message, f->home));
+
+      /* The same audience from the home tenant passes (a missing enrollment is a 404). */
+      g_assert_cmpuint (refresh_for (f, "organizations", refresh_token, services[i].scope, &own),
+                        ==, 200);
+      refresh_token = cb_test_jstr (own, "refresh_token");
+      g_assert_cmpuint (bearer_request (f, "GET", cb_test_jstr (own, "access_token"),
+                                        services[i].path, &answer), !=, 401);
+      g_clear_pointer (&home, json_node_unref);
+      home = g_steal_pointer (&own);
+      refresh_token = cb_test_jstr (home, "refresh_token");
+    }
+}
+
 static void
 test_not_a_guest (Fixture       *f,
                   gconstpointer  data)
@@ -348,6 +436,8 @@ main (int   argc,
               test_refresh_for_tenant, fixture_teardown);
   g_test_add ("/sandbox/tenants/cross-tenant-refused", Fixture, NULL, fixture_setup,
               test_cross_tenant_refused, fixture_teardown);
+  g_test_add ("/sandbox/tenants/data-plane-tenant", Fixture, NULL, fixture_setup,
+              test_data_plane_tenant, fixture_teardown);
   g_test_add ("/sandbox/tenants/not-a-guest", Fixture, NULL, fixture_setup, test_not_a_guest,
               fixture_teardown);
 

@@ -2,31 +2,52 @@
 #define G_LOG_DOMAIN "cb-sandbox"
 
 /* Surfaces: authentication and RBAC. A bearer token from the sandbox's Entra for the
- * surface's audience, answered 401 in the surface's style; on ARM, a token issued in the
- * tenant of the subscription the path names (401 InvalidAuthenticationTokenTenant otherwise,
- * worded as ARM words it); then a role on the ARM scope (or a parent scope) that grants the
- * action, answered 403 AuthorizationFailed naming the role. */
+ * surface's audience, answered 401 in the surface's style; a token issued in the tenant of the
+ * subscription the resource is in (ARM: the one the path names, 401
+ * InvalidAuthenticationTokenTenant otherwise, worded as ARM words it; IoT Hub and DPS: the
+ * hub's or the instance's, whose Entra sign-in is their directory's, 401 in their style); then
+ * a role on the ARM scope (or a parent scope) that grants the action, answered 403
+ * AuthorizationFailed naming the role. */
 
 #include <string.h>
 
 #include "cb-sb-arm-resources.h"
 #include "cb-sb-directory.h"
 #include "cb-sb-request.h"
+#include "cb-sb-sql.h"
 #include "cb-sb-store.h"
 
-/* ARM takes a token for a subscription only from the subscription's tenant; it says which
- * authority gives the right one (login.windows.net/{tenant}, as ARM writes it). */
+/* Azure takes a token for a resource only from the tenant of the resource's subscription; ARM
+ * says which authority gives the right one (login.windows.net/{tenant}, as ARM writes it). */
 static gboolean
 require_subscription_tenant (CbSbRequest *req,
+                             const char  *sub,
                              const char  *token_tenant)
 {
-  const char *sub = cb_sb_param (req, "sub");
   g_autofree char *tenant = NULL;
   g_autofree char *www = NULL;
 
   if (sub == NULL || (tenant = cb_sb_arm_subscription_tenant (req->sandbox, sub)) == NULL ||
       g_ascii_strcasecmp (tenant, token_tenant) == 0)
     return TRUE;
+
+  if (req->style == CB_SB_STYLE_HUB || req->style == CB_SB_STYLE_DPS)
+    {
+      www = g_strdup_printf ("Bearer authorization_uri=\"https://login.windows.net/%s\", "
+                             "error=\"invalid_token\"", tenant);
+      cb_sb_set_header (req, "WWW-Authenticate", www);
+      if (req->style == CB_SB_STYLE_HUB)
+        cb_sb_reply_error (req, 401, "IotHubUnauthorizedAccess", 401002,
+                           "Unauthorized: the token was issued by tenant '%s'; this IoT hub "
+                           "takes tokens from its subscription's tenant '%s'", token_tenant,
+                           tenant);
+      else
+        cb_sb_reply_error (req, 401, "Unauthorized", 401002,
+                           "The token was issued by tenant '%s'; this provisioning service "
+                           "takes tokens from its subscription's tenant '%s'", token_tenant,
+                           tenant);
+      return FALSE;
+    }
 
   www = g_strdup_printf ("Bearer authorization_uri=\"https://login.windows.net/%s\", "
                          "error=\"invalid_token\", "
@@ -46,9 +67,10 @@ require_subscription_tenant (CbSbRequest *req,
   return FALSE;
 }
 
-gboolean
-cb_sb_require_bearer (CbSbRequest *req,
-                      const char  *audience)
+static gboolean
+require_bearer (CbSbRequest *req,
+                const char  *audience,
+                const char  *subscription)
 {
   const char *auth = cb_sb_header (req, "Authorization");
   g_autofree char *token_audience = NULL;
@@ -113,7 +135,7 @@ cb_sb_require_bearer (CbSbRequest *req,
       return FALSE;
     }
 
-  if (req->style == CB_SB_STYLE_ARM && !require_subscription_tenant (req, tenant))
+  if (!require_subscription_tenant (req, subscription, tenant))
     return FALSE;
 
   g_free (req->principal);
@@ -124,6 +146,37 @@ cb_sb_require_bearer (CbSbRequest *req,
   req->tenant_id = g_steal_pointer (&tenant);
 
   return TRUE;
+}
+
+gboolean
+cb_sb_require_bearer (CbSbRequest *req,
+                      const char  *audience)
+{
+  return require_bearer (req, audience,
+                         req->style == CB_SB_STYLE_ARM ? cb_sb_param (req, "sub") : NULL);
+}
+
+gboolean
+cb_sb_require_service_bearer (CbSbRequest *req,
+                              const char  *audience,
+                              const char  *service_table,
+                              const char  *name)
+{
+  g_autoptr(CbSbStmt) stmt = NULL;
+  g_autofree char *sql = NULL;
+  g_autofree char *subscription = NULL;
+
+  g_return_val_if_fail (g_strcmp0 (service_table, "hubs") == 0 ||
+                        g_strcmp0 (service_table, "dps_instances") == 0, FALSE);
+
+  sql = g_strconcat ("SELECT subscription FROM ", service_table, " WHERE name = ?1", NULL);
+  stmt = cb_sb_prepare (req->sandbox, sql);
+  cb_sb_bind_text (stmt, 1, name);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    subscription = cb_sb_column_dup (stmt, 0);
+  cb_sb_stmt_done (stmt);
+
+  return require_bearer (req, audience, subscription);
 }
 
 static gboolean

@@ -80,6 +80,14 @@ char         *cb_sb_url                   (CbSbRequest *req,
 gboolean      cb_sb_require_bearer        (CbSbRequest *req,
                                            const char  *audience);
 
+/* The same for a data-plane service's own surface (IoT Hub, DPS): the service named @name in
+ * @service_table ("hubs" or "dps_instances") takes a token only from the tenant of its
+ * subscription; another tenant's token is answered 401 in the service's style. */
+gboolean      cb_sb_require_service_bearer (CbSbRequest *req,
+                                            const char  *audience,
+                                            const char  *service_table,
+                                            const char  *name);
+
 typedef enum
 {
   CB_SB_PERM_READ,                /* any role on the scope */

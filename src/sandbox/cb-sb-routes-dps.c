@@ -92,7 +92,7 @@ begin_service_request (CbSbRequest *req)
 
   if (auth != NULL && g_ascii_strncasecmp (auth, "Bearer ", 7) == 0)
     {
-      if (!cb_sb_require_bearer (req, CB_SB_AUD_DPS))
+      if (!cb_sb_require_service_bearer (req, CB_SB_AUD_DPS, "dps_instances", dps->name))
         return NULL;
     }
   else

@@ -35,7 +35,8 @@ unauthorized (CbSbRequest *req,
 
 /* SAS: verified by cb_sb_hub_sas_verify() (the resource is the host plus the path under
  * /hubs/{hub}); the token must name a shared access policy holding one of the accepted rights.
- * Bearer: any sandbox principal with a token for the hub audience. */
+ * Bearer: any sandbox principal with a token for the hub audience from the tenant of the hub's
+ * subscription. */
 static gboolean
 authorize (CbSbRequest    *req,
            CbSbHubContext *ctx,
@@ -51,7 +52,7 @@ authorize (CbSbRequest    *req,
   guint rights = 0;
 
   if (auth != NULL && g_ascii_strncasecmp (auth, "Bearer ", 7) == 0)
-    return cb_sb_require_bearer (req, CB_SB_AUD_HUB);
+    return cb_sb_require_service_bearer (req, CB_SB_AUD_HUB, "hubs", ctx->hub);
 
   if (auth == NULL)
     return unauthorized (req, "the Authorization header is missing");
