@@ -533,6 +533,44 @@ test_unknown_tenant (Fixture       *f,
   g_assert_nonnull (strstr (error->message, "contoso.example"));
 }
 
+/* The app and the CLI on one profile: two clients, one secret store. Each refreshes in turn
+ * (every refresh answers with a new refresh token, which the refreshing client stores): the
+ * other goes on with the one it holds, as Entra revokes none on use, and neither is signed out.
+ * The sandbox used to spend a refresh token when it was redeemed, so the second client's next
+ * refresh failed with invalid_grant and it had to sign in again. */
+static void
+test_two_clients_one_profile (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autoptr(CbEntraClient) other = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *first = NULL;
+
+  sign_in (f);
+  other = cb_entra_client_new (f->profile, f->http, f->secrets);
+  first = get_token (other, CB_ENTRA_SCOPE_ARM, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (first);
+
+  for (guint round = 0; round < 3; round++)
+    {
+      g_autofree char *mine = NULL;
+      g_autofree char *theirs = NULL;
+
+      cb_entra_client_forget_access_token (f->entra, CB_ENTRA_SCOPE_HUB);
+      mine = get_token (f->entra, CB_ENTRA_SCOPE_HUB, &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (mine);
+
+      cb_entra_client_forget_access_token (other, CB_ENTRA_SCOPE_DPS);
+      theirs = get_token (other, CB_ENTRA_SCOPE_DPS, &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (theirs);
+    }
+  g_assert_true (cb_entra_client_get_signed_in (f->entra));
+  g_assert_true (cb_entra_client_get_signed_in (other));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -551,6 +589,7 @@ main (int   argc,
   ADD ("cancel", CB_TEST_SANDBOX_MANUAL_SIGN_IN, test_cancel);
   ADD ("refresh-and-restart", CB_TEST_SANDBOX_NONE, test_refresh_and_restart);
   ADD ("revoked-refresh-token", CB_TEST_SANDBOX_NONE, test_revoked_refresh_token);
+  ADD ("two-clients-one-profile", CB_TEST_SANDBOX_NONE, test_two_clients_one_profile);
   ADD ("sign-out", CB_TEST_SANDBOX_NONE, test_sign_out);
   ADD ("not-signed-in", CB_TEST_SANDBOX_NONE, test_not_signed_in);
   ADD ("unknown-tenant", CB_TEST_SANDBOX_NONE, test_unknown_tenant);

@@ -220,7 +220,7 @@ test_device_code_auto (void)
   g_assert_cmpuint (poll_token (ts, device_code, &again), ==, 400);
   g_assert_cmpstr (member (again, "error"), ==, "bad_verification_code");
 
-  /* Refresh for another audience; the refresh token rotates. */
+  /* Refresh for another audience; the answer carries a new refresh token. */
   form = g_strdup_printf ("grant_type=refresh_token&client_id=certbench-test&refresh_token=%s"
                           "&scope=https%%3A%%2F%%2Fiothubs.azure.net%%2F.default",
                           member (tokens, "refresh_token"));
@@ -233,6 +233,16 @@ test_device_code_auto (void)
                                                   &probe, NULL), ==, 401);
   g_assert_cmpstr (arm_code (probe), ==, "InvalidAuthenticationTokenAudience");
 
+  g_assert_cmpstr (member (refreshed, "refresh_token"), !=, member (tokens, "refresh_token"));
+
+  /* The redeemed one stays good until it expires, as Entra's do (it revokes none on use), and
+   * so does the new one; a token the service revoked is refused. */
+  g_assert_cmpuint (form_post (ts, "/entra/organizations/oauth2/v2.0/token", form, &reused), ==, 200);
+  g_assert_nonnull (member (reused, "access_token"));
+  cb_sb_lock (ts->sandbox);
+  cb_sb_delete_token (ts->sandbox, member (tokens, "refresh_token"));
+  cb_sb_unlock (ts->sandbox);
+  g_clear_pointer (&reused, json_node_unref);
   g_assert_cmpuint (form_post (ts, "/entra/organizations/oauth2/v2.0/token", form, &reused), ==, 400);
   g_assert_cmpstr (member (reused, "error"), ==, "invalid_grant");
 }
@@ -436,6 +446,44 @@ test_persistence (void)
                                              NULL, NULL, NULL), ==, 200);
 }
 
+/* Every sign-in and refresh adds tokens, and redeemed refresh tokens stay good: those past
+ * their expiry are dropped at the next one, so the table stays bounded. */
+static void
+test_tokens_pruned (void)
+{
+  g_autoptr(CbTestSandbox) ts = cb_test_sandbox_new (CB_TEST_SANDBOX_NONE);
+  g_autoptr(JsonNode) old = NULL;
+  g_autoptr(JsonNode) fresh = NULL;
+  g_autofree char *device_code = NULL;
+  g_autofree char *old_refresh = NULL;
+  g_autofree char *old_access = NULL;
+  g_autofree char *fresh_refresh = NULL;
+  g_autofree char *advance = g_strdup_printf ("{\"advanceSeconds\": %d}", 91 * 86400);
+
+  add_people (ts);
+  device_code = start_device_code (ts, "https%3A%2F%2Fmanagement.azure.com%2F.default%20offline_access", NULL);
+  g_assert_cmpuint (poll_token (ts, device_code, &old), ==, 200);
+  g_clear_pointer (&device_code, g_free);
+
+  /* 91 days on, past the refresh token's 90, a new sign-in. */
+  g_assert_cmpuint (cb_test_sandbox_request (ts, "POST", "/sandbox/clock", NULL, NULL, advance,
+                                             NULL, NULL), ==, 200);
+  device_code = start_device_code (ts, "https%3A%2F%2Fmanagement.azure.com%2F.default%20offline_access", NULL);
+  g_assert_cmpuint (poll_token (ts, device_code, &fresh), ==, 200);
+
+  cb_sb_lock (ts->sandbox);
+  old_refresh = cb_sb_lookup_token (ts->sandbox, member (old, "refresh_token"), "refresh", NULL,
+                                    NULL, NULL, NULL, NULL);
+  old_access = cb_sb_lookup_token (ts->sandbox, member (old, "access_token"), "access", NULL,
+                                   NULL, NULL, NULL, NULL);
+  fresh_refresh = cb_sb_lookup_token (ts->sandbox, member (fresh, "refresh_token"), "refresh",
+                                      NULL, NULL, NULL, NULL, NULL);
+  cb_sb_unlock (ts->sandbox);
+  g_assert_null (old_refresh);
+  g_assert_null (old_access);
+  g_assert_nonnull (fresh_refresh);
+}
+
 static gint64
 clock_offset (CbTestSandbox *ts,
               double        *out_rate)
@@ -577,6 +625,7 @@ main (int   argc,
   g_test_add_func ("/cb/sandbox/entra/device-code-auto", test_device_code_auto);
   g_test_add_func ("/cb/sandbox/entra/device-code-manual", test_device_code_manual);
   g_test_add_func ("/cb/sandbox/entra/errors", test_entra_errors);
+  g_test_add_func ("/cb/sandbox/entra/tokens-pruned", test_tokens_pruned);
   g_test_add_func ("/cb/sandbox/infra/clock-rate", test_clock_rate);
   g_test_add_func ("/cb/sandbox/infra/clock-persists", test_clock_persists);
 

@@ -198,6 +198,15 @@ cb_sb_lookup_token (CbSandbox   *self,
 }
 
 void
+cb_sb_prune_expired_tokens (CbSandbox *self)
+{
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self, "DELETE FROM tokens WHERE expires <= ?");
+
+  sqlite3_bind_int64 (stmt, 1, cb_sb_session_now (self));
+  sqlite3_step (stmt);
+}
+
+void
 cb_sb_delete_token (CbSandbox  *self,
                     const char *token)
 {

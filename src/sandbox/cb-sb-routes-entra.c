@@ -355,11 +355,15 @@ reply_tokens (CbSbRequest *req,
               gboolean     openid)
 {
   CbSandbox *self = req->sandbox;
-  g_autofree char *access = cb_sb_store_token (self, "access", principal_id, audience, scope,
-                                               client_id, tenant, ACCESS_TOKEN_LIFETIME);
+  g_autofree char *access = NULL;
   g_autofree char *refresh = NULL;
   g_autofree char *id_token = NULL;
   g_autoptr(JsonBuilder) b = json_builder_new ();
+
+  /* Every sign-in and refresh adds tokens: those past their expiry go first. */
+  cb_sb_prune_expired_tokens (self);
+  access = cb_sb_store_token (self, "access", principal_id, audience, scope, client_id, tenant,
+                              ACCESS_TOKEN_LIFETIME);
 
   if (offline)
     refresh = cb_sb_store_token (self, "refresh", principal_id, audience, scope, client_id,
@@ -552,8 +556,12 @@ token_refresh (CbSbRequest *req,
   if (tenant == NULL)
     return;
 
-  /* Refresh tokens rotate: the old one is spent. */
-  cb_sb_delete_token (self, refresh);
+  /* The answer carries a new refresh token, and the old one stays good until it expires:
+   * Entra does not revoke a refresh token when it is redeemed ("Refresh tokens replace
+   * themselves with a fresh token upon every use. The Microsoft identity platform doesn't
+   * revoke old refresh tokens when used to fetch new access tokens", Microsoft identity
+   * platform, "Refresh tokens"). Two clients of one account (the app and the CLI on one
+   * profile) each go on with the one they hold. */
   reply_tokens (req, principal, tenant, audience, new_scope, client_id, offline, openid);
 }
 
