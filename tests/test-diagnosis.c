@@ -10,10 +10,12 @@
 #include <string.h>
 
 #include "cb-adr-client.h"
+#include "cb-ca-certificate-store.h"
 #include "cb-diagnosis.h"
 #include "cb-sandbox-profile.h"
 #include "cb-sandbox-service.h"
 #include "cb-test-cli.h"
+#include "cb-test-factory.h"
 #include "cb-test-sandbox.h"
 
 typedef struct
@@ -334,6 +336,76 @@ test_verdict_and_chain_from_file (Fixture       *f,
   }
 }
 
+static gboolean
+store_has (CbCaCertificateStore *store,
+           CbCertificate        *cert)
+{
+  GPtrArray *kept = cb_ca_certificate_store_get_certificates (store);
+
+  for (guint i = 0; i < kept->len; i++)
+    if (cb_certificate_equal (g_ptr_array_index (kept, i), cert))
+      return TRUE;
+  return FALSE;
+}
+
+/* A device's chain that the service confirms as the namespace's leaves its CA certificates in
+ * the station's CA certificate store (the Registry's CA panes offer them); a chain ending at a
+ * root of the device's own does not, however well it verifies to it. */
+static void
+test_chain_feeds_ca_store (Fixture       *f,
+                           gconstpointer  data)
+{
+  CbCaCertificateStore *store = cb_ca_certificate_store_get_for_context (f->context);
+  g_autoptr(CbDiagnosis) diagnosis = NULL;
+  g_autoptr(CbDiagnosis) forged = NULL;
+  g_autoptr(GPtrArray) forged_chain = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autofree char *ca = g_build_filename (f->home, "forged-ca.pem", NULL);
+  g_autofree char *ca_key = g_build_filename (f->home, "forged-ca.key", NULL);
+  g_autofree char *leaf = g_build_filename (f->home, "forged-leaf.pem", NULL);
+  g_autofree char *leaf_key = g_build_filename (f->home, "forged-leaf.key", NULL);
+  g_autoptr(GError) error = NULL;
+  GPtrArray *chain;
+  guint kept;
+  int status;
+
+  status = run_cli (f, NULL, (const char *[]) { "provision", "--port", f->pty, "--template",
+                                                "store-{serial}", "--quiet", NULL });
+  g_assert_cmpint (status, ==, 0);
+
+  /* Nothing of the namespace's CAs is kept yet (the CLI ran in a process of its own). */
+  g_assert_cmpuint (cb_ca_certificate_store_get_certificates (store)->len, ==, 0);
+  diagnosis = diagnose (f);
+  g_assert_cmpint (cb_diagnostic_check_get_status (cb_diagnosis_lookup_check (diagnosis, "chain")),
+                   ==, CB_CHECK_PASS);
+  chain = cb_diagnosis_get_chain (diagnosis);
+  g_assert_cmpuint (chain->len, >=, 2);
+  for (guint i = 1; i < chain->len; i++)
+    g_assert_true (store_has (store, g_ptr_array_index (chain, i)));
+  g_assert_false (store_has (store, g_ptr_array_index (chain, 0)));
+  kept = cb_ca_certificate_store_get_certificates (store)->len;
+
+  /* A chain of the device's own: it verifies to its root, which is not the namespace's. */
+  cb_test_factory_ca (ca, ca_key, "/CN=Forged Issuing CA");
+  cb_test_factory_device (ca, ca_key, "store-forged", leaf, leaf_key);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *pem = NULL;
+      CbCertificate *cert;
+
+      g_assert_true (g_file_get_contents (i == 0 ? leaf : ca, &pem, NULL, NULL));
+      cert = cb_certificate_new_from_pem (pem, -1, &error);
+      g_assert_no_error (error);
+      g_ptr_array_add (forged_chain, cert);
+    }
+  forged = cb_diagnosis_new (f->context);
+  cb_diagnosis_run_chain (forged, forged_chain, "forged.pem");
+  wait_done (forged);
+  g_assert_cmpint (cb_diagnostic_check_get_status (cb_diagnosis_lookup_check (forged, "chain")),
+                   ==, CB_CHECK_FAIL);
+  g_assert_false (store_has (store, g_ptr_array_index (forged_chain, 1)));
+  g_assert_cmpuint (cb_ca_certificate_store_get_certificates (store)->len, ==, kept);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -344,6 +416,8 @@ main (int    argc,
               test_same_findings_then_revoked, fixture_teardown);
   g_test_add ("/cb/diagnosis/verdict-and-chain-from-file", Fixture, NULL, fixture_setup,
               test_verdict_and_chain_from_file, fixture_teardown);
+  g_test_add ("/cb/diagnosis/chain-feeds-ca-store", Fixture, NULL, fixture_setup,
+              test_chain_feeds_ca_store, fixture_teardown);
 
   return g_test_run ();
 }

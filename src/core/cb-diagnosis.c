@@ -17,6 +17,7 @@
 #include "cb-app-settings.h"
 #include "cb-device-drivers.h"
 #include "cb-device-list-model.h"
+#include "cb-ca-certificate-store.h"
 #include "cb-diagnosis.h"
 #include "cb-error.h"
 #include "cb-provisioning-run.h"
@@ -253,6 +254,35 @@ service_now (CbDiagnosis *self)
   return g_get_real_time () / G_USEC_PER_SEC;
 }
 
+/* A chain that verified to a root the station trusts leaves its CA certificates in the CA
+ * certificate store, which the Registry's CA panes show (ADR gives no CA's certificate): a
+ * root the service confirmed as the namespace's (@confirmed), or one the store already keeps
+ * (from an issued chain, which came over TLS from DPS). A root the device carries proves
+ * nothing by itself: any device can carry a self-signed CA with a known name. */
+static void
+keep_ca_certificates (CbDiagnosis *self,
+                      gboolean     confirmed)
+{
+  CbCaCertificateStore *store;
+  CbCertificate *root = g_ptr_array_index (self->chain, self->chain->len - 1);
+  g_autoptr(GError) error = NULL;
+
+  if (self->context == NULL || cb_context_get_data_dir (self->context) == NULL)
+    return;
+  store = cb_ca_certificate_store_get_for_context (self->context);
+  if (!confirmed)
+    {
+      GPtrArray *kept = cb_ca_certificate_store_get_certificates (store);
+
+      for (guint i = 0; i < kept->len && !confirmed; i++)
+        confirmed = cb_certificate_equal (g_ptr_array_index (kept, i), root);
+      if (!confirmed)
+        return;
+    }
+  if (!cb_ca_certificate_store_add_chain (store, self->chain, &error))
+    g_warning ("The chain's CA certificates could not be kept: %s", error->message);
+}
+
 static gboolean
 check_chain (CbDiagnosis *self)
 {
@@ -281,6 +311,7 @@ check_chain (CbDiagnosis *self)
       return FALSE;
     }
 
+  keep_ca_certificates (self, FALSE);
   detail = g_strdup_printf (ngettext ("%u certificate verify from the leaf to the root %s",
                                       "%u certificates verify from the leaf to the root %s",
                                       self->chain->len),
@@ -331,6 +362,7 @@ namespace_root_cb (GObject      *object,
                                                            self->chain->len),
                                                  self->chain->len, cb_certificate_get_subject (root));
       set_check (self, "chain", CB_CHECK_PASS, detail, NULL);
+      keep_ca_certificates (self, TRUE);
     }
 
   finish_one (self);
