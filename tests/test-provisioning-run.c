@@ -1808,6 +1808,64 @@ test_run_journal_killed (void)
   g_unlink (shm);
 }
 
+/* The diagnostics reads (SMP "diag") a run's hub-connect step sent, from its protocol log. */
+static guint
+count_diag_reads (CbJournal   *journal,
+                  CbRunResult *result)
+{
+  g_autoptr(CbJournalRun) record = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) lines = NULL;
+  guint n = 0;
+
+  record = cb_journal_get_run (journal, cb_run_result_get_journal_id (result), &error);
+  g_assert_no_error (error);
+  lines = g_strsplit (cb_journal_run_get_protocol_log (record), "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (strstr (lines[i], "TX v") != NULL && strstr (lines[i], "(diag) seq") != NULL)
+      n++;
+  return n;
+}
+
+/* A station's runs learn when the device is connected after hub_config: the first run reads
+ * the diagnostics at once and again until it is (two reads or more: a device needs its TLS
+ * and MQTT handshakes first), the later ones wait that long and mostly need one read. */
+static void
+test_run_hub_first_poll (void)
+{
+  g_autoptr(CbProvisioningConfig) config = NULL;
+  g_autoptr(GError) error = NULL;
+  char *journal_path = journal_path_new ();
+  CbJournal *journal = cb_journal_open (journal_path, &error);
+  guint reads[4], later = 0;
+
+  g_assert_no_error (error);
+  config = config_new (journal);
+  g_assert_true (cb_provisioning_config_set_registration_template (config, "line1-{serial}",
+                                                                    &error));
+  for (guint i = 0; i < G_N_ELEMENTS (reads); i++)
+    {
+      g_autofree char *serial = g_strdup_printf ("CB-POLL-%04u", i);
+      g_autoptr(Device) device = device_new (serial, NULL);
+      g_autoptr(CbRunResult) result = run_sync (config, device, NULL);
+
+      g_assert_true (cb_run_result_get_passed (result));
+      reads[i] = count_diag_reads (journal, result);
+      g_test_message ("run %u: %u diagnostics reads", i, reads[i]);
+      g_assert_cmpuint (reads[i], >=, 1);
+      if (i > 0)
+        later += reads[i];
+    }
+  g_assert_cmpuint (reads[0], >=, 2);
+  /* One read each, two for a device slower than the last (a loaded machine); without the
+   * learnt wait every run needs as many as the first (3 or 4 here). */
+  g_assert_cmpuint (later, <=, 2 * (G_N_ELEMENTS (reads) - 1));
+
+  g_clear_object (&config);
+  g_object_unref (journal);
+  journal_path_free (journal_path);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1830,6 +1888,7 @@ main (int   argc,
   g_test_add_func ("/cb/provisioning-run/not-applicable", test_run_not_applicable);
   g_test_add_func ("/cb/provisioning-run/journal/commits", test_run_journal_commits);
   g_test_add_func ("/cb/provisioning-run/journal/killed", test_run_journal_killed);
+  g_test_add_func ("/cb/provisioning-run/hub/first-poll", test_run_hub_first_poll);
   for (guint i = 0; i < G_N_ELEMENTS (fault_cases); i++)
     {
       g_autofree char *path = g_strdup_printf ("/cb/provisioning-run/fault/%s",
