@@ -1112,6 +1112,12 @@ test_migrate_v1 (Fixture       *f,
   journal = cb_journal_open (f->path, &error);
   g_assert_no_error (error);
   g_assert_cmpint (user_version (f->path), ==, 3);
+  /* The steps' duplicate index is gone (UNIQUE (run_id, idx) has its own), the schema
+   * version unchanged for it. */
+  g_assert_cmpint (count_rows (f->path, "SELECT COUNT (*) FROM sqlite_master WHERE type = 'index' "
+                                        "AND tbl_name = 'steps' AND name = 'steps_run'"), ==, 0);
+  g_assert_cmpint (count_rows (f->path, "SELECT COUNT (*) FROM sqlite_master WHERE type = 'index' "
+                                        "AND tbl_name = 'steps'"), ==, 1);
   runs = cb_journal_list_runs (journal, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (runs->len, ==, 1);

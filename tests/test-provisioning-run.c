@@ -1628,6 +1628,244 @@ test_run_not_applicable (void)
   }
 }
 
+/* ---- Journal commits -------------------------------------------------------------------- */
+
+/* The transactions committed to a journal so far, read the way SQLite's recovery reads them:
+ * the commit frames of its write-ahead log (a frame whose header gives the database size)
+ * that carry the log's current salts. Valid while the journal is open and not checkpointed
+ * (SQLite checkpoints at 1000 pages; a run writes under 100). */
+static guint
+wal_commits (const char *journal_path)
+{
+  g_autofree char *wal_path = g_strconcat (journal_path, "-wal", NULL);
+  g_autofree char *data = NULL;
+  g_autoptr(GError) error = NULL;
+  const guint8 *p;
+  gsize length, page_size, offset;
+  guint commits = 0;
+
+  g_assert_true (g_file_get_contents (wal_path, &data, &length, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (length, >=, 32);
+  p = (const guint8 *) data;
+  page_size = GUINT32_FROM_BE (*(const guint32 *) (p + 8));
+  g_assert_cmpuint (page_size, >=, 512);
+
+  for (offset = 32; offset + 24 + page_size <= length; offset += 24 + page_size)
+    {
+      const guint8 *frame = p + offset;
+
+      if (memcmp (frame + 8, p + 16, 8) != 0)
+        break;
+      if (GUINT32_FROM_BE (*(const guint32 *) (frame + 4)) != 0)
+        commits++;
+    }
+  return commits;
+}
+
+/* A run commits its journal rows once per wait on the device or the network (and at its
+ * start and end), not once per row: ten waits here (check-chain's fetch of the service's facts
+ * among them, which a station's later runs find cached), eleven commits; a commit per step
+ * was sixteen. */
+static void
+test_run_journal_commits (void)
+{
+  g_autoptr(Device) device = device_new ("CB-COMMITS-0001", NULL);
+  g_autoptr(CbProvisioningConfig) config = NULL;
+  g_autoptr(CbRunResult) result = NULL;
+  g_autoptr(CbJournalRun) record = NULL;
+  g_autoptr(GError) error = NULL;
+  char *journal_path = journal_path_new ();
+  CbJournal *journal = cb_journal_open (journal_path, &error);
+  guint before, after;
+
+  g_assert_no_error (error);
+  config = config_new (journal);
+  g_assert_true (cb_provisioning_config_set_registration_template (config, "line1-{serial}",
+                                                                    &error));
+  before = wal_commits (journal_path);
+
+  result = run_sync (config, device, NULL);
+  g_assert_true (cb_run_result_get_passed (result));
+  /* The caller hears of the end once the end is on disk. */
+  after = wal_commits (journal_path);
+  g_test_message ("%u commits for a run of %u steps", after - before, CB_RUN_N_STEPS);
+  g_assert_cmpuint (after - before, <=, 11);
+
+  record = cb_journal_get_run (journal, cb_run_result_get_journal_id (result), &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (cb_journal_run_get_result (record), ==, CB_JOURNAL_RESULT_PASS);
+  g_assert_cmpuint (cb_journal_run_get_steps (record)->len, ==, CB_RUN_N_STEPS);
+  g_assert_nonnull (cb_journal_run_get_protocol_log (record));
+
+  g_clear_object (&config);
+  g_object_unref (journal);
+  journal_path_free (journal_path);
+}
+
+static char *
+killed_journal_path (pid_t parent)
+{
+  g_autofree char *name = g_strdup_printf ("cb-run-killed-%d.sqlite", (int) parent);
+  return g_build_filename (g_get_tmp_dir (), name, NULL);
+}
+
+static gboolean
+kill_self_cb (gpointer user_data)
+{
+  CbProvisioningRun *run = user_data;
+
+  /* Still waiting in the step: the device or the sandbox has not answered yet. */
+  g_assert_cmpint (cb_run_step_get_kind (cb_provisioning_run_get_current_step (run)), ==,
+                   CB_RUN_STEP_HUB_CONNECT);
+  kill (getpid (), SIGKILL);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_step_changed_kill (CbProvisioningRun *run,
+                      CbRunStep         *step,
+                      gpointer           user_data)
+{
+  /* Once the loop has nothing else to do: the step's request is out and the run waits. */
+  if (cb_run_step_get_kind (step) == CB_RUN_STEP_HUB_CONNECT &&
+      cb_run_step_get_state (step) == CB_RUN_STEP_STATE_RUNNING)
+    g_idle_add_full (G_PRIORITY_LOW, kill_self_cb, run, NULL);
+}
+
+/* A station killed (SIGKILL: no finalizers) while a run waits in a step: the next open of the
+ * journal marks the run interrupted and names that step, with every earlier step's end. */
+static void
+test_run_journal_killed (void)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *wal = NULL;
+  g_autofree char *shm = NULL;
+  g_autoptr(CbJournal) journal = NULL;
+  g_autoptr(CbJournalRun) run = NULL;
+  g_autoptr(GPtrArray) runs = NULL;
+  g_autoptr(GError) error = NULL;
+  GPtrArray *steps;
+
+  if (g_test_subprocess ())
+    {
+      g_autofree char *child_path = killed_journal_path (getppid ());
+      g_autoptr(Device) device = device_new ("CB-KILLED-0001", NULL);
+      g_autoptr(CbProvisioningConfig) config = NULL;
+      g_autoptr(CbProvisioningRun) child_run = NULL;
+      g_autoptr(GAsyncResult) result = NULL;
+      CbJournal *child_journal = cb_journal_open (child_path, &error);
+
+      g_assert_no_error (error);
+      config = config_new (child_journal);
+      g_assert_true (cb_provisioning_config_set_registration_template (config, "line1-{serial}",
+                                                                        &error));
+      child_run = cb_provisioning_run_new (config, device->bench, NULL);
+      g_signal_connect (child_run, "step-changed", G_CALLBACK (on_step_changed_kill), NULL);
+      cb_provisioning_run_run_async (child_run, NULL, on_result, &result);
+      wait_for (&result);
+      g_assert_not_reached ();
+    }
+
+  path = killed_journal_path (getpid ());
+  wal = g_strconcat (path, "-wal", NULL);
+  shm = g_strconcat (path, "-shm", NULL);
+  g_unlink (path);
+  g_unlink (wal);
+  g_unlink (shm);
+
+  g_test_trap_subprocess (NULL, 120 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_failed ();
+
+  journal = cb_journal_open (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (cb_journal_get_n_recovered (journal), ==, 1);
+  runs = cb_journal_list_runs (journal, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (runs->len, ==, 1);
+  run = cb_journal_get_run (journal, cb_journal_run_get_id (g_ptr_array_index (runs, 0)), &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (cb_journal_run_get_result (run), ==, CB_JOURNAL_RESULT_INTERRUPTED);
+  g_assert_cmpstr (cb_journal_run_get_failed_step (run), ==, "hub-connect");
+  g_assert_nonnull (strstr (cb_journal_run_get_error (run), "hub-connect"));
+  g_assert_cmpstr (cb_journal_run_get_device_serial (run), ==, "CB-KILLED-0001");
+
+  steps = cb_journal_run_get_steps (run);
+  g_assert_cmpuint (steps->len, ==, CB_RUN_STEP_HUB_CONNECT + 1);
+  for (guint i = 0; i < steps->len; i++)
+    {
+      CbJournalStep *step = g_ptr_array_index (steps, i);
+
+      g_assert_cmpstr (cb_journal_step_get_name (step), ==, cb_run_step_kind_to_name (i));
+      g_assert_cmpint (cb_journal_step_get_result (step), ==,
+                       i == CB_RUN_STEP_HUB_CONNECT ? CB_JOURNAL_RESULT_INTERRUPTED
+                                                    : CB_JOURNAL_RESULT_PASS);
+    }
+
+  g_clear_object (&journal);
+  g_unlink (path);
+  g_unlink (wal);
+  g_unlink (shm);
+}
+
+/* The diagnostics reads (SMP "diag") a run's hub-connect step sent, from its protocol log. */
+static guint
+count_diag_reads (CbJournal   *journal,
+                  CbRunResult *result)
+{
+  g_autoptr(CbJournalRun) record = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) lines = NULL;
+  guint n = 0;
+
+  record = cb_journal_get_run (journal, cb_run_result_get_journal_id (result), &error);
+  g_assert_no_error (error);
+  lines = g_strsplit (cb_journal_run_get_protocol_log (record), "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (strstr (lines[i], "TX v") != NULL && strstr (lines[i], "(diag) seq") != NULL)
+      n++;
+  return n;
+}
+
+/* A station's runs learn when the device is connected after hub_config: the first run reads
+ * the diagnostics at once and again until it is (two reads or more: a device needs its TLS
+ * and MQTT handshakes first), the later ones wait that long and mostly need one read. */
+static void
+test_run_hub_first_poll (void)
+{
+  g_autoptr(CbProvisioningConfig) config = NULL;
+  g_autoptr(GError) error = NULL;
+  char *journal_path = journal_path_new ();
+  CbJournal *journal = cb_journal_open (journal_path, &error);
+  guint reads[4], later = 0;
+
+  g_assert_no_error (error);
+  config = config_new (journal);
+  g_assert_true (cb_provisioning_config_set_registration_template (config, "line1-{serial}",
+                                                                    &error));
+  for (guint i = 0; i < G_N_ELEMENTS (reads); i++)
+    {
+      g_autofree char *serial = g_strdup_printf ("CB-POLL-%04u", i);
+      g_autoptr(Device) device = device_new (serial, NULL);
+      g_autoptr(CbRunResult) result = run_sync (config, device, NULL);
+
+      g_assert_true (cb_run_result_get_passed (result));
+      reads[i] = count_diag_reads (journal, result);
+      g_test_message ("run %u: %u diagnostics reads", i, reads[i]);
+      g_assert_cmpuint (reads[i], >=, 1);
+      if (i > 0)
+        later += reads[i];
+    }
+  g_assert_cmpuint (reads[0], >=, 2);
+  /* One read each, two for a device slower than the last (a loaded machine); without the
+   * learnt wait every run needs as many as the first (3 or 4 here). */
+  g_assert_cmpuint (later, <=, 2 * (G_N_ELEMENTS (reads) - 1));
+
+  g_clear_object (&config);
+  g_object_unref (journal);
+  journal_path_free (journal_path);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1648,6 +1886,9 @@ main (int   argc,
   g_test_add_func ("/cb/provisioning-run/hub/refused", test_run_hub_refused);
   g_test_add_func ("/cb/provisioning-run/commit-answer-lost", test_run_commit_answer_lost);
   g_test_add_func ("/cb/provisioning-run/not-applicable", test_run_not_applicable);
+  g_test_add_func ("/cb/provisioning-run/journal/commits", test_run_journal_commits);
+  g_test_add_func ("/cb/provisioning-run/journal/killed", test_run_journal_killed);
+  g_test_add_func ("/cb/provisioning-run/hub/first-poll", test_run_hub_first_poll);
   for (guint i = 0; i < G_N_ELEMENTS (fault_cases); i++)
     {
       g_autofree char *path = g_strdup_printf ("/cb/provisioning-run/fault/%s",

@@ -24,6 +24,8 @@ struct _CbJournal
   /* cb_journal_batch_begin() nesting, and whether the outermost opened a transaction */
   guint    batch_depth;
   gboolean batch_open;
+  /* cb_journal_defer_commit()'s idle, while its batch is open */
+  GSource *deferred;
   /* What begin_run records of this process, read from /proc once per process (owner_pid) */
   char    *owner_boot;
   gint64   owner_start;

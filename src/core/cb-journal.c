@@ -211,6 +211,10 @@ static void
 cb_journal_finalize (GObject *object)
 {
   CbJournal *self = CB_JOURNAL (object);
+  g_autoptr(GError) error = NULL;
+
+  if (!cb_journal_flush (self, &error))
+    g_warning ("%s", error->message);
 
   /* Prepared statements first: a connection with statements left does not close. */
   g_clear_pointer (&self->statements, g_hash_table_unref);
@@ -592,6 +596,50 @@ cb_journal_batch_end (CbJournal  *self,
   if (!sqlite3_get_autocommit (self->db))
     cb_journal_db_exec (self->db, "ROLLBACK", NULL);
   return FALSE;
+}
+
+static gboolean
+deferred_commit_cb (gpointer user_data)
+{
+  CbJournal *self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!cb_journal_flush (self, &error))
+    g_warning ("%s", error->message);
+  return G_SOURCE_REMOVE;
+}
+
+void
+cb_journal_defer_commit (CbJournal *self)
+{
+  g_return_if_fail (CB_IS_JOURNAL (self));
+
+  if (self->deferred != NULL)
+    return;
+
+  cb_journal_batch_begin (self);
+  /* HIGH: dispatched before any default-priority source of the next turn, so before the
+   * loop hands control to another event or blocks in poll. Attached from the context's own
+   * thread, it writes no wake-up. */
+  self->deferred = g_idle_source_new ();
+  g_source_set_priority (self->deferred, G_PRIORITY_HIGH);
+  g_source_set_callback (self->deferred, deferred_commit_cb, self, NULL);
+  g_source_set_static_name (self->deferred, "[certbench] journal commit");
+  g_source_attach (self->deferred, g_main_context_get_thread_default ());
+}
+
+gboolean
+cb_journal_flush (CbJournal  *self,
+                  GError    **error)
+{
+  g_return_val_if_fail (CB_IS_JOURNAL (self), FALSE);
+
+  if (self->deferred == NULL)
+    return TRUE;
+
+  g_source_destroy (self->deferred);
+  g_clear_pointer (&self->deferred, g_source_unref);
+  return cb_journal_batch_end (self, error);
 }
 
 gboolean

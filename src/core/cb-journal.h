@@ -132,6 +132,18 @@ void             cb_journal_batch_begin          (CbJournal               *self)
 gboolean         cb_journal_batch_end            (CbJournal               *self,
                                                   GError                 **error);
 
+/* Opens a batch that ends by itself when the thread-default main context next turns: writes
+ * made from now until the current dispatch returns (and any other dispatch of the same
+ * iteration) go in one transaction, committed by a high-priority idle before the loop waits
+ * again. For a caller whose writes come in bursts between waits, like a run: a step's end,
+ * the next step's start, the rows a step makes without waiting, and other runs' rows of the
+ * same turn, so the rows of each wait are committed when the wait begins. Does nothing when
+ * one is open already. cb_journal_flush() commits it at once (before telling anyone that
+ * the rows are there); the journal's finalize commits one still open. */
+void             cb_journal_defer_commit         (CbJournal               *self);
+gboolean         cb_journal_flush                (CbJournal               *self,
+                                                  GError                 **error);
+
 /* Stores the run's protocol log, once per run. Give it only text from cb_protocol_log_to_text,
  * which has redacted every secret already. ALREADY_ENDED when the run has one already. */
 gboolean         cb_journal_add_protocol_log     (CbJournal               *self,

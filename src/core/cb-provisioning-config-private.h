@@ -52,6 +52,9 @@ struct _CbProvisioningConfig
   guint               hub_timeout;
   guint               hub_poll_ms;
   guint32             modem_sec_tag;
+  /* Learnt by the runs of this config (a station's): how long after hub_config's answer the
+   * device's first diagnostics read should go out to find it connected, in µs; 0 unknown. */
+  gint64              hub_first_poll_us;
 
   CbServiceFacts       *facts;
   GPtrArray          *facts_waiters;   /* GTask, while a fetch is under way */

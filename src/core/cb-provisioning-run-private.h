@@ -68,6 +68,9 @@ struct _CbProvisioningRun
   gint64                hub_deadline;     /* monotonic */
   gint64                hub_sent;         /* unix seconds, when hub_config went out */
   gboolean              hub_saw_progress; /* a state after hub_config that is not final */
+  gint64                hub_answered;     /* monotonic, when hub_config's answer came */
+  gint64                hub_poll_sent;    /* monotonic, when the last diagnostics read went out */
+  guint                 hub_polls;        /* diagnostics reads since hub_config's answer */
   char                 *hub_last;         /* the device's last state, for a timeout message */
   char                 *hub_twin_note;    /* why the twin did not match yet */
 };

@@ -353,10 +353,18 @@ cb_provisioning_run_error_is_no_chain (CbProvisioningRun *self,
 
 /* ---- Journal ---------------------------------------------------------------------------- */
 
+/* The run writes its rows in bursts between waits (a step's end, the next step's start, the
+ * rows of a step that does not wait), so every use defers the commit to the end of this
+ * main-loop turn: a burst is one transaction, committed before the run waits on the device
+ * or the network, where a run can be cut off; the step it waits in is then on disk for
+ * recovery to name. finish_run() commits before anyone hears the run ended. */
 CbJournal *
 cb_provisioning_run_journal (CbProvisioningRun *self)
 {
-  return self->journal_run > 0 ? self->config->journal : NULL;
+  if (self->journal_run <= 0)
+    return NULL;
+  cb_journal_defer_commit (self->config->journal);
+  return self->config->journal;
 }
 
 static gboolean
@@ -412,8 +420,10 @@ cb_provisioning_run_journal_resolve_leaf (CbProvisioningRun  *self,
 {
   g_autoptr(GError) error = NULL;
 
-  if (self->config->journal != NULL && run_id > 0 &&
-      !cb_journal_resolve_leaf (self->config->journal, run_id, state, &error))
+  if (self->config->journal == NULL || run_id <= 0)
+    return;
+  cb_journal_defer_commit (self->config->journal);
+  if (!cb_journal_resolve_leaf (self->config->journal, run_id, state, &error))
     g_warning ("Could not journal what became of run %" G_GINT64_FORMAT "'s leaf: %s", run_id,
                error->message);
 }
@@ -474,8 +484,31 @@ finish_run (CbProvisioningRun *self,
 {
   g_autoptr(GTask) task = g_steal_pointer (&self->task);
   g_autoptr(CbRunResult) result = g_object_new (CB_TYPE_RUN_RESULT, NULL);
+  g_autoptr(GError) journal_error = NULL;
 
   g_assert (!self->done);
+
+  /* The run's last rows are on disk before the caller hears of its end (and may read the
+   * journal on another connection). A run that passed fails if its end did not commit: the
+   * next open marks it interrupted at "journal", which is the truth. */
+  if (self->config->journal != NULL && !cb_journal_flush (self->config->journal, &journal_error))
+    {
+      if (error == NULL)
+        {
+          CbRunStep *step = cb_provisioning_run_current_step (self);
+
+          error = g_error_new (CB_RUN_ERROR, CB_RUN_ERROR_JOURNAL,
+                               "%s: The run's end could not be journaled: %s%s",
+                               cb_run_step_kind_to_name (self->current), journal_error->message,
+                               self->device_changed ? " (the device already holds the new "
+                                                      "certificate)" : "");
+          cb_run_step_fail (step, CB_RUN_STEP_STATE_FAILED, error->message);
+          emit_step_changed (self, step);
+        }
+      else
+        g_warning ("Could not journal the end of the run on %s: %s", self->port,
+                   journal_error->message);
+    }
 
   fill_result_from_run (self, result);
   result->passed = error == NULL;
@@ -516,9 +549,6 @@ journal_end_run (CbProvisioningRun  *self,
   if (cb_provisioning_run_journal (self) == NULL)
     return TRUE;
 
-  /* The log and the end row are written back to back: one commit. */
-  cb_journal_batch_begin (cb_provisioning_run_journal (self));
-
   /* The log goes in before the end row, so a run that has ended has its log. Losing the log
    * does not fail the run: the end row is the record. */
   if (self->protocol_log != NULL)
@@ -549,12 +579,7 @@ journal_end_run (CbProvisioningRun  *self,
       end.not_after = cb_certificate_get_not_after (leaf);
     }
 
-  if (!cb_journal_end_run (cb_provisioning_run_journal (self), self->journal_run, &end, error))
-    {
-      cb_journal_batch_end (cb_provisioning_run_journal (self), NULL);
-      return FALSE;
-    }
-  return cb_journal_batch_end (cb_provisioning_run_journal (self), error);
+  return cb_journal_end_run (cb_provisioning_run_journal (self), self->journal_run, &end, error);
 }
 
 /* Ends the run at the current step with error (which names the cause, not the step). */
@@ -666,23 +691,14 @@ cb_provisioning_run_step_passed (CbProvisioningRun *self,
                                  CbRunStepState     state,
                                  const char        *detail)
 {
-  CbJournal *journal = cb_provisioning_run_journal (self);
   GError *error = NULL;
-  gboolean entered;
 
-  /* This step's end and the next one's start are written back to back: one commit. */
-  if (journal != NULL)
-    cb_journal_batch_begin (journal);
+  /* This step's end and the next one's start go in the turn's transaction (see
+   * cb_provisioning_run_journal). */
   end_step (self, state, detail);
 
   if (self->current + 1 >= CB_RUN_N_STEPS || g_cancellable_is_cancelled (self->cancellable))
     {
-      if (journal != NULL && !cb_journal_batch_end (journal, &error))
-        {
-          g_warning ("Could not journal the end of step %s: %s",
-                     cb_run_step_kind_to_name (self->current), error->message);
-          g_clear_error (&error);
-        }
       if (self->current + 1 >= CB_RUN_N_STEPS)
         finish_run (self, NULL);
       else
@@ -693,10 +709,7 @@ cb_provisioning_run_step_passed (CbProvisioningRun *self,
       return;
     }
 
-  entered = enter_step (self, self->current + 1, &error);
-  if (journal != NULL && !cb_journal_batch_end (journal, entered ? &error : NULL))
-    entered = FALSE;
-  if (!entered)
+  if (!enter_step (self, self->current + 1, &error))
     {
       cb_provisioning_run_fail (self, error);
       return;
@@ -863,6 +876,8 @@ cb_provisioning_run_run_async (CbProvisioningRun   *self,
         .policy = cb_provisioning_config_get_policy_name (self->config),
       };
 
+      /* The run's row and its first step's start: one commit (cb_provisioning_run_journal). */
+      cb_journal_defer_commit (self->config->journal);
       self->journal_run = cb_journal_begin_run (self->config->journal, &start, &error);
       if (self->journal_run == 0)
         {

@@ -37,6 +37,7 @@ is_not_supported (const GError *error)
 }
 
 static void hub_poll (CbProvisioningRun *self);
+static void hub_learn_first_poll (CbProvisioningRun *self);
 
 static gboolean
 hub_poll_timeout_cb (gpointer user_data)
@@ -285,6 +286,7 @@ hub_diag_cb (GObject      *object,
       hub_poll_later (self);
       return;
     }
+  hub_learn_first_poll (self);
 
   if (self->config->hub == NULL)
     {
@@ -315,6 +317,8 @@ hub_diag_cb (GObject      *object,
 static void
 hub_poll (CbProvisioningRun *self)
 {
+  self->hub_polls++;
+  self->hub_poll_sent = g_get_monotonic_time ();
   cb_device_driver_diagnose_async (self->driver, self->cancellable, hub_diag_cb, g_object_ref (self));
 }
 
@@ -339,9 +343,30 @@ hub_config_cb (GObject      *object,
       return;
     }
 
-  self->hub_deadline = g_get_monotonic_time () +
-                       (gint64) self->config->hub_timeout * G_USEC_PER_SEC;
-  hub_poll (self);
+  self->hub_answered = g_get_monotonic_time ();
+  self->hub_deadline = self->hub_answered + (gint64) self->config->hub_timeout * G_USEC_PER_SEC;
+  self->hub_polls = 0;
+  /* The device needs a while to connect (its TLS and MQTT handshakes): a read at once only
+   * finds it connecting. The first read waits what the station's earlier runs needed. */
+  if (self->config->hub_first_poll_us >= 1000)
+    self->poll_source = g_timeout_add ((guint) (self->config->hub_first_poll_us / 1000),
+                                       hub_poll_timeout_cb, self);
+  else
+    hub_poll (self);
+}
+
+/* The device was connected when the last read went out: the next run's first read goes out
+ * then, or an eighth sooner when this run's first read found it connected already (so the
+ * wait follows a device that got faster; one that is slower costs one more read). */
+static void
+hub_learn_first_poll (CbProvisioningRun *self)
+{
+  gint64 at = self->hub_poll_sent - self->hub_answered;
+  gint64 limit = (gint64) self->config->hub_poll_ms * 1000;
+
+  if (self->hub_polls == 1 && self->config->hub_first_poll_us > 0)
+    at = MIN (at, self->config->hub_first_poll_us) * 7 / 8;
+  self->config->hub_first_poll_us = CLAMP (at, 0, limit);
 }
 
 static void
