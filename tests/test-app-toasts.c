@@ -5,8 +5,9 @@
  * animation write into freed memory, which crashed here.
  *
  * Then each overlay of the app the way a user meets it: the window (its own toasts and its
- * pages'), the Diagnostics page, the device page and the run window, each shown two toasts in
- * a row and its close button double clicked: one toast, the last, and nothing after it. */
+ * pages'), the Diagnostics page, the device page, the run window and the Registry, each shown
+ * two toasts in a row and its close button double clicked: one toast, the last, and nothing
+ * after it. */
 #include "config.h"
 
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "cb-device-page.h"
 #include "cb-diagnostics-page.h"
 #include "cb-journal.h"
+#include "cb-registry-page.h"
 #include "cb-run-window.h"
 #include "cb-test-app.h"
 #include "cb-toasts.h"
@@ -483,6 +485,45 @@ test_run_window (AppFixture    *f,
   assert_one_toast_then_none (overlay, "Protocol log copied");
 }
 
+static gboolean
+registry_loaded (gpointer data)
+{
+  CbRegistryPage *page = data;
+
+  return g_list_model_get_n_items (cb_registry_page_get_policies (page)) > 0 &&
+         cb_registry_page_get_n_operations (page) == 0;
+}
+
+static gboolean
+registry_idle (gpointer data)
+{
+  return cb_registry_page_get_n_operations (data) == 0;
+}
+
+/* "Sync to hubs" twice in a row: both syncs end with the same outcome, one toast. */
+static void
+test_registry (AppFixture    *f,
+               gconstpointer  data)
+{
+  GtkWidget *page = cb_registry_page_new (f->app->context);
+  GtkWidget *window = gtk_window_new ();
+  AdwToastOverlay *overlay;
+
+  gtk_window_set_child (GTK_WINDOW (window), page);
+  present (f, window);
+  cb_test_app_wait (registry_loaded, page, 30000);
+  overlay = ADW_TOAST_OVERLAY (cb_test_app_find_widget (page, ADW_TYPE_TOAST_OVERLAY));
+  g_assert_nonnull (overlay);
+
+  g_assert_true (gtk_widget_activate_action (page, "registry.sync", NULL));
+  cb_test_app_spin (40);
+  g_assert_true (gtk_widget_activate_action (page, "registry.sync", NULL));
+  cb_test_app_wait (registry_idle, page, 30000);
+  g_assert_cmpstr (cb_registry_page_get_last_toast (CB_REGISTRY_PAGE (page)), ==,
+                   "The issuing CAs are on the linked hubs");
+  assert_one_toast_then_none (overlay, "The issuing CAs are on the linked hubs");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -503,6 +544,8 @@ main (int    argc,
               test_device_page, app_fixture_teardown);
   g_test_add ("/cb/app/toasts/run-window", AppFixture, NULL, app_fixture_setup,
               test_run_window, app_fixture_teardown);
+  g_test_add ("/cb/app/toasts/registry", AppFixture, NULL, app_fixture_setup, test_registry,
+              app_fixture_teardown);
 
   return g_test_run ();
 }

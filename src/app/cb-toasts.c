@@ -80,12 +80,7 @@ cb_toast_overlay_add_kind (AdwToastOverlay *overlay,
 
   g_return_if_fail (ADW_IS_TOAST_OVERLAY (overlay));
   g_return_if_fail (ADW_IS_TOAST (toast));
-
-  if (kind == NULL)
-    {
-      adw_toast_overlay_add_toast (overlay, toast);
-      return;
-    }
+  g_return_if_fail (kind != NULL);
 
   key = kind_key (kind);
   old = g_object_get_data (G_OBJECT (overlay), key);

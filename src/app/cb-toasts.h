@@ -9,16 +9,16 @@ G_BEGIN_DECLS
  * user did last ("Report copied", "Device disabled", "Signed out"). A newer one replaces the
  * one up whatever it says: it is the answer to the user's latest action, and waiting in a queue
  * behind an older one (5 s each) would show it late and out of step with what they did. The
- * older one was on screen already. Every toast of the window, the Diagnostics and device pages
- * and the run window is of this kind. */
+ * older one was on screen already. Every toast of the window, the Registry, Diagnostics and
+ * device pages and the run window is of this kind. */
 #define CB_TOAST_KIND_OUTCOME "outcome"
 
 /* Shows @toast on @overlay in place of the last toast of the same @kind when that one is
  * still shown or queued: a newer outcome of the same kind ("valid for 90 days") makes the
  * older one ("valid for 7 days") wrong, so it must not wait its turn in the queue. The toast
  * up takes @toast's title, custom title, button, action, priority and timeout (restarted);
- * handlers connected to @toast are not carried over. A NULL @kind queues as usual. Takes
- * ownership of @toast. */
+ * handlers connected to @toast are not carried over. There is no queue: libadwaita 1.2's (see
+ * cb-toasts.c) could write into freed memory. Takes ownership of @toast. */
 void      cb_toast_overlay_add_kind  (AdwToastOverlay *overlay,
                                       const char      *kind,
                                       AdwToast        *toast);
