@@ -29,7 +29,8 @@ typedef enum
   N_COLUMNS
 } CellKind;
 
-/* What the Device column keeps before another column is dropped: ids of 20 characters. */
+/* What the Device column keeps before another column is dropped: room for an id of about 20
+ * characters. */
 #define DEVICE_MIN_WIDTH 170
 
 /* The columns a narrow table drops, the first one first. */
@@ -55,7 +56,6 @@ struct _CbDeviceTable
   GtkColumnViewColumn *days_left_column;
   GtkColumnViewColumn *state_column;
 };
-
 
 G_DEFINE_FINAL_TYPE (CbDeviceTable, cb_device_table, ADW_TYPE_BIN)
 
