@@ -7,7 +7,8 @@ the same library defines make a "calls" edge between two source files; every
 #include "x.h" of a header whose .c is in the same folder makes another. The check fails on:
   - a circle of calls or includes between files of one folder;
   - in src/sandbox, a file that calls or includes a file of a higher layer (LAYERS below);
-  - a part that links a library it must not use (GTK in core, sandbox, devsim or cli).
+  - a part that links a library it must not use (GTK in core, sandbox, devsim or cli);
+  - a call that only one file of a part may make (ONE_CALLER below) from another file.
 Usage: check-layers.py SOURCE_ROOT BUILD_ROOT
 """
 
@@ -124,6 +125,29 @@ def include_edges(folder, stems):
     return edges
 
 
+# Calls that one file of a part makes for the whole part: (part, symbol) → that file's stem.
+ONE_CALLER = {
+    # libadwaita 1.2's toast use-after-free (src/app/cb-toasts.c): every toast goes through
+    # cb_toast_overlay_add_kind.
+    ("src/app", "adw_toast_overlay_add_toast"): "cb-toasts",
+}
+
+
+def one_caller_problems(part, library):
+    out = subprocess.run(["nm", "-A", "-u", library], capture_output=True, text=True,
+                         check=True).stdout
+    problems = []
+    for line in out.splitlines():
+        m = re.match(r".*?([^/:]+)\.c\.o:\s+U\s+(\S+)$", line)
+        if not m:
+            continue
+        stem, symbol = m.groups()
+        caller = ONE_CALLER.get((part, symbol))
+        if caller is not None and stem != caller:
+            problems.append(f"{part}: {stem} calls {symbol}; only {caller} may")
+    return problems
+
+
 def call_edges(library):
     out = subprocess.run(["nm", "-A", library], capture_output=True, text=True, check=True).stdout
     defined, undefined = {}, []
@@ -194,6 +218,7 @@ def main():
         edges = include_edges(folder, stems)
         for library in libraries:
             edges |= call_edges(library)
+            problems += one_caller_problems(part, library)
         edges = {e for e in edges if not allowed(e)}
         for component in circles(edges):
             detail = [f"    {a} {how} → {b}" for a, b, how in sorted(edges)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The device table the Registry and Fleet pages share (cb-device-table.c): its columns in
- * order, the Policy column out of the view while hidden and back in its place, its model and
- * its accessible name. */
+ * order, the Policy column out of the view while hidden and back in its place, the columns a
+ * narrow table drops, its model and its accessible name. */
 #include "config.h"
 
 #include <string.h>
@@ -190,6 +190,44 @@ test_cells (void)
   cb_test_app_spin (50);
 }
 
+/* A narrow table keeps its Device column readable: the columns that do not fit next to it
+ * leave the view, least wanted first, and come back when the table widens. */
+static void
+test_narrow_drops_columns (void)
+{
+  struct { int width; gboolean policy; const char *titles; } steps[] = {
+    { 1280, TRUE, "Device|Enabled|Policy|Reported valid until|Days left|State" },
+    { 700, TRUE, "Device|Enabled|Policy|Days left|State" },
+    { 700, FALSE, "Device|Enabled|Days left|State" },
+    { 500, TRUE, "Device|Days left|State" },
+    { 360, TRUE, "Device|State" },
+    { 1280, FALSE, "Device|Enabled|Reported valid until|Days left|State" },
+    { 1280, TRUE, "Device|Enabled|Policy|Reported valid until|Days left|State" },
+  };
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *table = cb_device_table_new ();
+
+  gtk_window_set_child (GTK_WINDOW (window), table);
+  for (guint i = 0; i < G_N_ELEMENTS (steps); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("device-table-%d%s.png", steps[i].width,
+                                               steps[i].policy ? "" : "-no-policy");
+      g_autofree char *path = g_test_build_filename (G_TEST_BUILT, "screenshots", name, NULL);
+      g_autofree char *titles = NULL;
+
+      cb_device_table_set_show_policy (CB_DEVICE_TABLE (table), steps[i].policy);
+      cb_test_app_save_png (window, path, steps[i].width, 160);
+      cb_test_app_spin (200);
+      titles = column_titles (table);
+      g_test_message ("%d px: %s", gtk_widget_get_width (table), titles);
+      g_assert_cmpint (gtk_widget_get_width (table), ==, steps[i].width);
+      g_assert_cmpstr (titles, ==, steps[i].titles);
+    }
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  cb_test_app_spin (50);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -198,6 +236,7 @@ main (int   argc,
 
   g_test_add_func ("/cb/app-device-table/columns", test_columns);
   g_test_add_func ("/cb/app-device-table/model-and-label", test_model_and_label);
+  g_test_add_func ("/cb/app-device-table/narrow-drops-columns", test_narrow_drops_columns);
   g_test_add_func ("/cb/app-device-table/cells", test_cells);
 
   return g_test_run ();

@@ -878,6 +878,79 @@ namespace_row_replaced (gpointer data)
   return *row == NULL;
 }
 
+static char *
+table_column_titles (CbDeviceTable *table)
+{
+  GtkColumnView *view = GTK_COLUMN_VIEW (cb_test_app_find_widget (GTK_WIDGET (table),
+                                                                  GTK_TYPE_COLUMN_VIEW));
+  GListModel *columns = gtk_column_view_get_columns (view);
+  g_autoptr(GString) titles = g_string_new (NULL);
+
+  for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
+    {
+      g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, i);
+
+      g_string_append_printf (titles, "%s%s", i > 0 ? "|" : "",
+                              gtk_column_view_column_get_title (column));
+    }
+  return g_string_free (g_steal_pointer (&titles), FALSE);
+}
+
+/* The labels below @widget showing a device id of @ids; each must show it whole. */
+static guint
+check_whole_ids (GtkWidget  *widget,
+                 GHashTable *ids)
+{
+  guint n = 0;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_LABEL (child) && gtk_widget_get_mapped (child) &&
+          g_hash_table_contains (ids, gtk_label_get_label (GTK_LABEL (child))))
+        {
+          PangoLayout *layout = gtk_label_get_layout (GTK_LABEL (child));
+
+          if (pango_layout_is_ellipsized (layout))
+            g_test_message ("%s ellipsized in %d px", gtk_label_get_label (GTK_LABEL (child)),
+                            gtk_widget_get_width (child));
+          g_assert_false (pango_layout_is_ellipsized (layout));
+          n++;
+        }
+      n += check_whole_ids (child, ids);
+    }
+  return n;
+}
+
+/* The device table at the window's width: whole device ids in its Device column, and the
+ * columns it shows @titles. */
+static void
+assert_device_table (Fixture    *f,
+                     const char *titles)
+{
+  CbDeviceTable *table = CB_DEVICE_TABLE (cb_test_app_find_widget (GTK_WIDGET (f->page),
+                                                                   CB_TYPE_DEVICE_TABLE));
+  GListModel *devices = G_LIST_MODEL (cb_registry_page_get_devices (f->page));
+  g_autoptr(GHashTable) ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autofree char *shown = NULL;
+
+  g_assert_nonnull (table);
+  g_assert_cmpuint (g_list_model_get_n_items (devices), >, 0);
+  for (guint i = 0; i < g_list_model_get_n_items (devices); i++)
+    {
+      g_autoptr(CbDeviceItem) item = g_list_model_get_item (devices, i);
+
+      g_hash_table_add (ids, g_strdup (cb_device_item_get_device_id (item)));
+    }
+  /* The columns change after the allocation that asks for it. */
+  cb_test_app_spin (300);
+  shown = table_column_titles (table);
+  g_test_message ("%d px: %s", gtk_widget_get_width (GTK_WIDGET (table)), shown);
+  g_assert_cmpuint (check_whole_ids (GTK_WIDGET (table), ids), >, 0);
+  g_assert_cmpstr (shown, ==, titles);
+}
+
 static void
 test_narrow (Fixture       *f,
              gconstpointer  data)
@@ -888,6 +961,10 @@ test_narrow (Fixture       *f,
                                                          "registry-narrow-sidebar.png", NULL);
   g_autofree char *wide_path = g_test_build_filename (G_TEST_BUILT, "screenshots",
                                                       "registry-wide-after-narrow.png", NULL);
+  g_autofree char *devices_path = g_test_build_filename (G_TEST_BUILT, "screenshots",
+                                                         "registry-narrow-devices.png", NULL);
+  g_autofree char *wide_devices_path = g_test_build_filename (G_TEST_BUILT, "screenshots",
+                                                              "registry-wide-devices.png", NULL);
   AdwLeaflet *leaflet;
   GtkWidget *namespace_row;
 
@@ -900,6 +977,16 @@ test_narrow (Fixture       *f,
   g_assert_true (adw_leaflet_get_folded (leaflet));
   g_assert_true (shows_content (f));
   cb_test_app_wait (back_button_shown, f, 5000);
+  /* A phone's width, on the Devices view: the device ids whole, next to their state; the
+   * other columns dropped. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "registry.show-view", "s",
+                                             "devices"));
+  cb_test_app_wait (devices_idle, f, 30000);
+  cb_test_app_spin (300);
+  cb_test_app_save_png (GTK_WIDGET (f->window), devices_path, 360, 800);
+  assert_device_table (f, "Device|State");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "registry.show-view", "s",
+                                             "policy"));
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "registry.show-sidebar", NULL));
   cb_test_app_spin (400);
@@ -943,9 +1030,15 @@ test_narrow (Fixture       *f,
   cb_test_app_spin (400);
   g_assert_false (shows_content (f));
 
-  /* Wide again: both side by side. */
+  /* Wide again: both side by side, and every column back. */
   cb_test_app_save_png (GTK_WIDGET (f->window), wide_path, 1280, 800);
   g_assert_false (adw_leaflet_get_folded (leaflet));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "registry.show-view", "s",
+                                             "devices"));
+  cb_test_app_wait (devices_idle, f, 30000);
+  cb_test_app_spin (300);
+  cb_test_app_save_png (GTK_WIDGET (f->window), wide_devices_path, 1280, 800);
+  assert_device_table (f, "Device|Enabled|Policy|Reported valid until|Days left|State");
 }
 
 /* The policy view's issuing CA: its certificate, from the profile hub's CA certificates (credential

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cb-sas.h"
+#include "cb-sb-adr.h"
 #include "cb-test-sandbox.h"
 #include "cb-util.h"
 #include "cb-x509-chain.h"
@@ -1476,6 +1477,147 @@ test_hub_restart_persistence (Fixture       *fx,
   }
 }
 
+/* ---- Hub: an identity deleted, and the namespace device it stands for ------------------ */
+
+#define HUB2          "hub-second"
+#define ADR_DEVICES   "/arm/subscriptions/" SUB "/resourceGroups/" RG \
+                      "/providers/Microsoft.DeviceRegistry/namespaces/" NS "/devices/"
+#define ADR_API       "api-version=2026-03-01-preview"
+
+static char *
+hub_sas_of (Fixture    *fx,
+            const char *hub)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *host = g_strconcat (hub, ".azure-devices.net", NULL);
+  char *token;
+
+  cb_sb_lock (fx->ts->sandbox);
+  key = cb_sb_dup_hub_key (fx->ts->sandbox, hub, "iothubowner");
+  cb_sb_unlock (fx->ts->sandbox);
+  g_assert_nonnull (key);
+  token = cb_sas_token_new (host, key, "iothubowner", g_get_real_time () / G_USEC_PER_SEC + 3600,
+                            CB_SAS_FLAGS_LOWERCASE_RESOURCE, &error);
+  g_assert_no_error (error);
+  return token;
+}
+
+static void
+put_identity (Fixture    *fx,
+              const char *hub,
+              const char *id)
+{
+  g_autofree char *auth = hub_sas_of (fx, hub);
+  g_autofree char *path = g_strdup_printf ("/hubs/%s/devices/%s?" HUB_API, hub, id);
+  g_autofree char *body = g_strdup_printf ("{\"deviceId\": \"%s\"}", id);
+
+  g_assert_cmpuint (request (fx, "PUT", path, auth, body, NULL, NULL, NULL), ==, 200);
+}
+
+/* DELETE /devices/{id} with curl, as a service client outside the project sends it: the HTTP
+ * status. */
+static guint
+curl_delete (Fixture    *fx,
+             const char *hub,
+             const char *id,
+             const char *if_match)
+{
+  g_autofree char *curl = g_find_program_in_path ("curl");
+  g_autofree char *sas = hub_sas_of (fx, hub);
+  g_autofree char *auth = g_strconcat ("Authorization: ", sas, NULL);
+  g_autofree char *match = g_strconcat ("If-Match: ", if_match, NULL);
+  g_autofree char *url = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr(GError) error = NULL;
+  int wait_status = 0;
+
+  g_assert_nonnull (curl);
+  url = g_strdup_printf ("%s/hubs/%s/devices/%s?" HUB_API,
+                         cb_sandbox_get_base_url (fx->ts->sandbox), hub, id);
+  {
+    const char *argv[] = { curl, "-s", "-o", "/dev/null", "-w", "%{http_code}",
+                           "--cacert", cb_sandbox_get_ca_file (fx->ts->sandbox),
+                           "-X", "DELETE", "-H", auth, "-H", match, url, NULL };
+
+    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out,
+                                 &err, &wait_status, &error));
+  }
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (wait_status, NULL));
+  g_test_message ("curl DELETE %s/%s (If-Match %s) -> %s %s", hub, id, if_match, out, err);
+  return (guint) g_ascii_strtoull (out, NULL, 10);
+}
+
+/* The namespace device on ARM, as the Registry reads it: its HTTP status. */
+static guint
+adr_device_status (Fixture    *fx,
+                   const char *token,
+                   const char *name)
+{
+  g_autofree char *path = g_strdup_printf (ADR_DEVICES "%s?" ADR_API, name);
+
+  return request (fx, "GET", path, token, NULL, NULL, NULL, NULL);
+}
+
+/* The hub's own DELETE of an identity takes the namespace's device with it (the hub uses the
+ * namespace as its registry), unless another hub linked to the namespace still has an identity
+ * of that name; a refused delete leaves both. */
+static void
+test_hub_delete_leaves_namespace (Fixture       *fx,
+                                  gconstpointer  data)
+{
+  CbSandbox *sb = fx->ts->sandbox;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *reader = NULL;
+  const char *names[] = { "line1-0001", "line1-0002" };
+  g_autofree char *curl = g_find_program_in_path ("curl");
+
+  if (curl == NULL)
+    {
+      g_test_skip ("curl is not installed");
+      return;
+    }
+  setup_adr (fx);
+  cb_sb_lock (sb);
+  cb_sb_create_hub (sb, SUB, RG, HUB2, fx->namespace_id, &error);
+  g_assert_no_error (error);
+  /* The namespace devices DPS makes when it registers a device. */
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      cb_sb_adr_ensure_device (sb, fx->namespace_id, names[i], NULL, &error);
+      g_assert_no_error (error);
+    }
+  cb_sb_unlock (sb);
+  reader = cb_test_sandbox_token (fx->ts, "reader@contoso.example", CB_SB_ROLE_READER,
+                                  "/subscriptions/" SUB, CB_SB_AUD_ARM);
+  put_identity (fx, HUB, "line1-0001");
+  put_identity (fx, HUB, "line1-0002");
+  put_identity (fx, HUB2, "line1-0002");
+  put_identity (fx, HUB, "no-adr-device");
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    g_assert_cmpuint (adr_device_status (fx, reader, names[i]), ==, 200);
+
+  /* A stale etag: refused, and nothing is gone. */
+  g_assert_cmpuint (curl_delete (fx, HUB, "line1-0001", "\"MTIzNDU2Nzg5\""), ==, 412);
+  g_assert_cmpuint (adr_device_status (fx, reader, "line1-0001"), ==, 200);
+
+  /* Its only hub deletes it: the namespace device goes. */
+  g_assert_cmpuint (curl_delete (fx, HUB, "line1-0001", "*"), ==, 204);
+  g_assert_cmpuint (adr_device_status (fx, reader, "line1-0001"), ==, 404);
+
+  /* One of its two hubs: the device stays for the other; then the other: it goes. */
+  g_assert_cmpuint (curl_delete (fx, HUB, "line1-0002", "*"), ==, 204);
+  g_assert_cmpuint (adr_device_status (fx, reader, "line1-0002"), ==, 200);
+  g_assert_cmpuint (curl_delete (fx, HUB2, "line1-0002", "*"), ==, 204);
+  g_assert_cmpuint (adr_device_status (fx, reader, "line1-0002"), ==, 404);
+
+  /* An identity with no namespace device is deleted as before. */
+  g_assert_cmpuint (curl_delete (fx, HUB, "no-adr-device", "*"), ==, 204);
+  g_assert_cmpuint (curl_delete (fx, HUB, "no-adr-device", "*"), ==, 404);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1497,6 +1639,7 @@ main (int   argc,
   ADD ("hub/query-parse-error", test_hub_query_parse_error);
   ADD ("hub/sas-rights", test_hub_sas_rights);
   ADD ("hub/restart-persistence", test_hub_restart_persistence);
+  ADD ("hub/delete-leaves-namespace", test_hub_delete_leaves_namespace);
 #undef ADD
 
   return g_test_run ();

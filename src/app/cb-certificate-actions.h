@@ -3,6 +3,7 @@
 
 #include <adwaita.h>
 
+#include "cb-toasts.h"
 #include "cb-x509.h"
 
 G_BEGIN_DECLS
@@ -19,8 +20,10 @@ typedef enum
   CB_CERTIFICATE_FORMAT_DER,
 } CbCertificateFormat;
 
-/* The cb_toast_overlay_add_kind() kind of the actions' toasts: a newer one replaces the last. */
-#define CB_CERTIFICATE_TOAST_KIND "cb-certificate"
+/* The cb_toast_overlay_add_kind() kind of the actions' toasts: a newer one replaces the last,
+ * and on an overlay of one toast at a time (the window's, Diagnostics') the one up, whatever
+ * it said: a copy is the outcome of what the user did last. */
+#define CB_CERTIFICATE_TOAST_KIND CB_TOAST_KIND_OUTCOME
 
 /* The bytes of certificate @index of @chain, or of the whole chain when @index is -1. */
 GBytes     *cb_certificate_export                  (GPtrArray            *chain,

@@ -27,6 +27,7 @@
 #include "cb-page-context.h"
 #include "cb-run-window.h"
 #include "cb-sandbox-client.h"
+#include "cb-toasts.h"
 
 typedef enum
 {
@@ -577,7 +578,7 @@ show_toast (CbDevicePage *self,
 {
   g_free (self->last_toast);
   self->last_toast = g_strdup (text);
-  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (text));
+  cb_toast_overlay_add_kind (self->toast_overlay, CB_TOAST_KIND_OUTCOME, adw_toast_new (text));
 }
 
 static void

@@ -2,12 +2,40 @@
 #define G_LOG_DOMAIN "cb-device-table"
 
 /* The device table the Registry and Fleet pages share (cb-device-table.h): its columns live
- * in ui/cb-device-table.ui, once. */
+ * in ui/cb-device-table.ui, once.
+ *
+ * The columns after Device have fixed widths (710 px together): in a narrow table (a phone's
+ * 360 px) the Device column, the one that says which device a row is, got what was left, and
+ * ids read "dem…". So a table too narrow for them all keeps the Device column at
+ * DEVICE_MIN_WIDTH at least and drops the others that do not fit, least wanted first; the
+ * State column, what the table is for, stays. The table's own width decides (a page may show it
+ * beside a sidebar or alone), once it is allocated; libadwaita 1.2 has no breakpoints, and
+ * AdwBin's layout manager has no allocation hook: the view's horizontal adjustment tells. */
 
 #include "config.h"
 
 #include "cb-device-list-model.h"
 #include "cb-device-table.h"
+
+/* What a column shows: its cells are one label each, set when bound. Also the columns' order. */
+typedef enum
+{
+  CELL_DEVICE,
+  CELL_ENABLED,
+  CELL_POLICY,
+  CELL_VALID_UNTIL,
+  CELL_DAYS_LEFT,
+  CELL_STATE,
+  N_COLUMNS
+} CellKind;
+
+/* What the Device column keeps before another column is dropped: room for an id of about 20
+ * characters. */
+#define DEVICE_MIN_WIDTH 170
+
+/* The columns a narrow table drops, the first one first. */
+static const CellKind drop_order[] = { CELL_VALID_UNTIL, CELL_POLICY, CELL_ENABLED,
+                                       CELL_DAYS_LEFT };
 
 struct _CbDeviceTable
 {
@@ -15,7 +43,9 @@ struct _CbDeviceTable
 
   char                *label;
   gboolean             show_policy;
-  GtkColumnViewColumn *policy;          /* ours: out of the view while hidden */
+  GtkColumnViewColumn *columns[N_COLUMNS]; /* ours, in the view's order: out of it while dropped */
+  int                  width;              /* the view's, last allocated; -1 before */
+  guint                columns_idle;
 
   /* template */
   GtkColumnView       *view;
@@ -26,17 +56,6 @@ struct _CbDeviceTable
   GtkColumnViewColumn *days_left_column;
   GtkColumnViewColumn *state_column;
 };
-
-/* What a column shows: its cells are one label each, set when bound. */
-typedef enum
-{
-  CELL_DEVICE,
-  CELL_ENABLED,
-  CELL_POLICY,
-  CELL_VALID_UNTIL,
-  CELL_DAYS_LEFT,
-  CELL_STATE,
-} CellKind;
 
 G_DEFINE_FINAL_TYPE (CbDeviceTable, cb_device_table, ADW_TYPE_BIN)
 
@@ -56,6 +75,7 @@ cb_device_table_dispose (GObject *object)
 {
   CbDeviceTable *self = CB_DEVICE_TABLE (object);
 
+  g_clear_handle_id (&self->columns_idle, g_source_remove);
   /* AdwBin keeps its own pointer to the template's top widget: drop it first. */
   adw_bin_set_child (ADW_BIN (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), CB_TYPE_DEVICE_TABLE);
@@ -68,7 +88,8 @@ cb_device_table_finalize (GObject *object)
 {
   CbDeviceTable *self = CB_DEVICE_TABLE (object);
 
-  g_clear_object (&self->policy);
+  for (guint i = 0; i < N_COLUMNS; i++)
+    g_clear_object (&self->columns[i]);
   g_free (self->label);
 
   G_OBJECT_CLASS (cb_device_table_parent_class)->finalize (object);
@@ -292,6 +313,98 @@ column_set_cells (GtkColumnViewColumn *column,
   gtk_column_view_column_set_factory (column, factory);
 }
 
+/* ---- the columns shown ------------------------------------------------------------------- */
+
+/* Whether the column of @kind is in the view at the table's width: GTK 4.8 keeps a hidden
+ * column's width in the layout, so a column not shown is out of the view. */
+static gboolean
+wants_column (CbDeviceTable *self,
+              CellKind       kind)
+{
+  int fixed = 0;
+
+  if (kind == CELL_POLICY && !self->show_policy)
+    return FALSE;
+  if (kind == CELL_DEVICE || kind == CELL_STATE || self->width < 0)
+    return TRUE;
+
+  /* The widths of the columns that stay whatever the width, then of those dropped after
+   * @kind: @kind fits when the Device column keeps its least next to them all. */
+  fixed = gtk_column_view_column_get_fixed_width (self->columns[CELL_STATE]);
+  for (guint i = G_N_ELEMENTS (drop_order); i-- > 0;)
+    {
+      CellKind other = drop_order[i];
+
+      if (other == CELL_POLICY && !self->show_policy)
+        continue;
+      fixed += gtk_column_view_column_get_fixed_width (self->columns[other]);
+      if (other == kind)
+        break;
+    }
+  return self->width - fixed >= DEVICE_MIN_WIDTH;
+}
+
+/* Puts the view's columns in line with wants_column(), in their order. */
+static void
+update_columns (CbDeviceTable *self)
+{
+  GListModel *columns = gtk_column_view_get_columns (self->view);
+  GtkColumnViewColumn *wanted[N_COLUMNS];
+  guint n_wanted = 0;
+  gboolean same;
+
+  for (guint i = 0; i < N_COLUMNS; i++)
+    if (wants_column (self, i))
+      wanted[n_wanted++] = self->columns[i];
+
+  same = g_list_model_get_n_items (columns) == n_wanted;
+  for (guint i = 0; same && i < n_wanted; i++)
+    {
+      g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, i);
+
+      same = column == wanted[i];
+    }
+  if (same)
+    return;
+
+  /* GTK 4.8 has no insert_column: every column comes out and the wanted go back in order. */
+  while (g_list_model_get_n_items (columns) > 0)
+    {
+      g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, 0);
+
+      gtk_column_view_remove_column (self->view, column);
+    }
+  for (guint i = 0; i < n_wanted; i++)
+    gtk_column_view_append_column (self->view, wanted[i]);
+}
+
+static gboolean
+update_columns_cb (gpointer user_data)
+{
+  CbDeviceTable *self = user_data;
+
+  self->columns_idle = 0;
+  update_columns (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* The width the view shows, its horizontal adjustment's page, set when the view is
+ * allocated. The columns change after that allocation (changing them queues another), before
+ * the next frame is drawn. */
+static void
+on_page_size_cb (GtkAdjustment *adjustment,
+                 GParamSpec    *pspec,
+                 CbDeviceTable *self)
+{
+  int width = (int) gtk_adjustment_get_page_size (adjustment);
+
+  if (width <= 0 || self->width == width)
+    return;
+  self->width = width;
+  if (self->columns_idle == 0)
+    self->columns_idle = g_idle_add_full (G_PRIORITY_HIGH_IDLE, update_columns_cb, self, NULL);
+}
+
 static void
 cb_device_table_class_init (CbDeviceTableClass *klass)
 {
@@ -337,9 +450,17 @@ cb_device_table_init (CbDeviceTable *self)
   column_set_cells (self->valid_until_column, CELL_VALID_UNTIL);
   column_set_cells (self->days_left_column, CELL_DAYS_LEFT);
   column_set_cells (self->state_column, CELL_STATE);
-  self->policy = g_object_ref (self->policy_column);
+  self->columns[CELL_DEVICE] = g_object_ref (self->device_column);
+  self->columns[CELL_ENABLED] = g_object_ref (self->enabled_column);
+  self->columns[CELL_POLICY] = g_object_ref (self->policy_column);
+  self->columns[CELL_VALID_UNTIL] = g_object_ref (self->valid_until_column);
+  self->columns[CELL_DAYS_LEFT] = g_object_ref (self->days_left_column);
+  self->columns[CELL_STATE] = g_object_ref (self->state_column);
   self->show_policy = TRUE;
+  self->width = -1;
   g_signal_connect_object (self->view, "activate", G_CALLBACK (on_activate_cb), self, 0);
+  g_signal_connect_object (gtk_scrollable_get_hadjustment (GTK_SCROLLABLE (self->view)),
+                           "notify::page-size", G_CALLBACK (on_page_size_cb), self, 0);
 }
 
 GtkWidget *
@@ -368,41 +489,17 @@ cb_device_table_get_model (CbDeviceTable *self)
   return gtk_column_view_get_model (self->view);
 }
 
-/* GTK 4.8 keeps a hidden column's width in the layout, and has no insert_column: the Policy
- * column (the third) is taken out, and put back before the columns after it. */
-#define POLICY_POSITION 2
-
 void
 cb_device_table_set_show_policy (CbDeviceTable *self,
                                  gboolean       show)
 {
-  GListModel *columns;
-  g_autoptr(GPtrArray) after = NULL;
-
   g_return_if_fail (CB_IS_DEVICE_TABLE (self));
 
   show = !!show;
   if (self->show_policy == show)
     return;
   self->show_policy = show;
-
-  if (!show)
-    gtk_column_view_remove_column (self->view, self->policy);
-  else
-    {
-      columns = gtk_column_view_get_columns (self->view);
-      after = g_ptr_array_new_with_free_func (g_object_unref);
-      while (g_list_model_get_n_items (columns) > POLICY_POSITION)
-        {
-          GtkColumnViewColumn *column = g_list_model_get_item (columns, POLICY_POSITION);
-
-          gtk_column_view_remove_column (self->view, column);
-          g_ptr_array_add (after, column);
-        }
-      gtk_column_view_append_column (self->view, self->policy);
-      for (guint i = 0; i < after->len; i++)
-        gtk_column_view_append_column (self->view, g_ptr_array_index (after, i));
-    }
+  update_columns (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SHOW_POLICY]);
 }
 

@@ -21,6 +21,7 @@
 #include "cb-page-context.h"
 #include "cb-provisioning-chain.h"
 #include "cb-serial-port.h"
+#include "cb-toasts.h"
 
 struct _CbDiagnosticsPage
 {
@@ -384,7 +385,8 @@ copy_report_action (GtkWidget  *widget,
   g_autofree char *report = cb_diagnostics_page_dup_report (self);
 
   gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), report);
-  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (_("Report copied")));
+  cb_toast_overlay_add_kind (self->toast_overlay, CB_TOAST_KIND_OUTCOME,
+                             adw_toast_new (_("Report copied")));
 }
 
 /* ---- a certificate from a file or the clipboard ------------------------------------------ */
@@ -404,7 +406,7 @@ toast_error (CbDiagnosticsPage *self,
   AdwToast *toast = adw_toast_new (message);
 
   adw_toast_set_timeout (toast, 0);
-  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+  cb_toast_overlay_add_kind (self->toast_overlay, CB_TOAST_KIND_OUTCOME, toast);
 }
 
 gboolean
@@ -500,8 +502,8 @@ on_drop_cb (GtkDropTarget     *target,
   if (files == NULL)
     return FALSE;
   if (files->next != NULL)
-    adw_toast_overlay_add_toast (self->toast_overlay,
-                                 adw_toast_new (_("Drop one file at a time: checking the first")));
+    cb_toast_overlay_add_kind (self->toast_overlay, CB_TOAST_KIND_OUTCOME,
+                               adw_toast_new (_("Drop one file at a time: checking the first")));
   cb_diagnostics_page_check_file (self, files->data);
   g_slist_free (files);
   return TRUE;

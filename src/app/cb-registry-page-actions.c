@@ -1003,7 +1003,7 @@ set_enabled_cb (GObject      *object,
   if (item != NULL)
     cb_device_item_set_enabled (item, cb_adr_device_get_enabled (device));
   text = g_strdup_printf (op->flag ? _("Enabled %s") : _("Disabled %s"), op->subject);
-  _cb_registry_page_show_toast_of_kind (op->self, "device-enabled", text);
+  _cb_registry_page_show_toast_of_kind (op->self, CB_TOAST_KIND_OUTCOME, text);
   /* The row's state followed the switch; the counts for the dialogs follow too. */
   _cb_registry_page_update_actions (op->self);
   _cb_registry_page_count_hub_devices (op->self);

@@ -96,7 +96,7 @@ struct _CbRegistryPage
 /* cb-registry-page.c */
 gboolean      _cb_registry_page_is_ready            (CbRegistryPage   *self);
 GCancellable *_cb_registry_page_get_cancellable     (CbRegistryPage   *self);
-/* @kind: toasts of one kind replace each other (see cb-toasts.h); NULL queues. */
+/* @kind: toasts of one kind replace each other (see cb-toasts.h). */
 void          _cb_registry_page_show_toast_of_kind  (CbRegistryPage   *self,
                                                      const char       *kind,
                                                      const char       *text);

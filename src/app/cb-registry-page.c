@@ -48,7 +48,7 @@ _cb_registry_page_get_cancellable (CbRegistryPage *self)
   return self->cancellable;
 }
 
-/* @kind: toasts of one kind replace each other (see cb-toasts.h); NULL queues. */
+/* @kind: toasts of one kind replace each other (see cb-toasts.h). */
 void
 _cb_registry_page_show_toast_of_kind (CbRegistryPage *self,
                     const char     *kind,
@@ -70,7 +70,8 @@ void
 _cb_registry_page_show_toast (CbRegistryPage *self,
             const char     *text)
 {
-  _cb_registry_page_show_toast_of_kind (self, NULL, text);
+  /* The outcome of what the user did last: it replaces the toast up (cb-toasts.h). */
+  _cb_registry_page_show_toast_of_kind (self, CB_TOAST_KIND_OUTCOME, text);
 }
 
 void

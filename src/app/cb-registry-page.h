@@ -8,6 +8,7 @@
 #include "cb-policy-dialog.h"
 #include "cb-device-list-model.h"
 #include "cb-registry-ca-pane.h"
+#include "cb-toasts.h"
 
 G_BEGIN_DECLS
 
@@ -44,8 +45,9 @@ CbPolicyDialog    *cb_registry_page_get_policy_dialog (CbRegistryPage *self);
 /* Returns: (transfer none) (nullable): the New Namespace dialog now open */
 GtkWindow         *cb_registry_page_get_namespace_dialog (CbRegistryPage *self);
 
-/* The kind of the policy validity toasts: a new one replaces the last (cb-toasts.h). */
-#define CB_REGISTRY_TOAST_VALIDITY "policy-validity"
+/* The kind of the policy validity toasts: a new one replaces the last (cb-toasts.h). The page
+ * shows one toast at a time, as the window does: every toast of it is of this kind. */
+#define CB_REGISTRY_TOAST_VALIDITY CB_TOAST_KIND_OUTCOME
 /* The text of the last toast shown, NULL before the first. */
 const char        *cb_registry_page_get_last_toast   (CbRegistryPage *self);
 /* Operations (revoke, delete, sync…) still running. */

@@ -7,6 +7,7 @@
 
 #include "cb-provisioning-run.h"
 #include "cb-run-window.h"
+#include "cb-toasts.h"
 
 struct _CbRunWindow
 {
@@ -232,7 +233,8 @@ copy_log_action (GtkWidget  *widget,
   if (log == NULL)
     return;
   gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), log);
-  adw_toast_overlay_add_toast (self->toasts, adw_toast_new (_("Protocol log copied")));
+  cb_toast_overlay_add_kind (self->toasts, CB_TOAST_KIND_OUTCOME,
+                             adw_toast_new (_("Protocol log copied")));
 }
 
 static void

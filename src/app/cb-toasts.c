@@ -15,7 +15,11 @@
  * 200 ms had its show animation's "done" write into freed memory (a crash under
  * MALLOC_PERTURB_; fixed in libadwaita 1.3, "Prevent show_done from firing after hide_done").
  * Copies clicked in a row, or a page reparented (unmapped, so every animation skips to its end
- * at once) with such toasts up, did exactly that. */
+ * at once) with such toasts up, did exactly that. A queue does it too: the toast up closed,
+ * the next one is shown over it as it hides, at the same place, and a double click on the close
+ * button closes that one as well. So the app's toasts have kinds (CB_TOAST_KIND_OUTCOME where
+ * an overlay has one toast at a time) and only this file calls adw_toast_overlay_add_toast
+ * (build-aux/check-layers.py checks it). */
 #define KEY_DATA "cb-toast-key"
 /* The root keeps the overlay its widgets' toasts go to. */
 #define ROOT_OVERLAY_DATA "cb-toast-root-overlay"
@@ -76,12 +80,7 @@ cb_toast_overlay_add_kind (AdwToastOverlay *overlay,
 
   g_return_if_fail (ADW_IS_TOAST_OVERLAY (overlay));
   g_return_if_fail (ADW_IS_TOAST (toast));
-
-  if (kind == NULL)
-    {
-      adw_toast_overlay_add_toast (overlay, toast);
-      return;
-    }
+  g_return_if_fail (kind != NULL);
 
   key = kind_key (kind);
   old = g_object_get_data (G_OBJECT (overlay), key);
@@ -138,5 +137,5 @@ cb_widget_toast (GtkWidget  *widget,
   if (root != NULL)
     overlay = g_object_get_data (G_OBJECT (root), ROOT_OVERLAY_DATA);
   if (overlay != NULL)
-    adw_toast_overlay_add_toast (overlay, adw_toast_new (title));
+    cb_toast_overlay_add_kind (overlay, CB_TOAST_KIND_OUTCOME, adw_toast_new (title));
 }

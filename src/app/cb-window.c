@@ -619,7 +619,7 @@ cb_window_add_toast (CbWindow *self,
   g_return_if_fail (CB_IS_WINDOW (self));
   g_return_if_fail (ADW_IS_TOAST (toast));
 
-  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+  cb_toast_overlay_add_kind (self->toast_overlay, CB_TOAST_KIND_OUTCOME, toast);
 }
 
 void

@@ -766,6 +766,31 @@ cb_sb_adr_current_identifier (CbSandbox  *self,
   return identifier;
 }
 
+char *
+cb_sb_adr_device_of_hub (CbSandbox   *self,
+                         const char  *hub,
+                         const char  *device_name,
+                         char       **ns_id)
+{
+  g_autoptr(CbSbStmt) stmt = cb_sb_prepare (self,
+                                            "SELECT d.id, d.namespace_id FROM adr_devices d "
+                                            "JOIN hubs h ON d.namespace_id = h.namespace_id "
+                                            "WHERE h.name = ? AND d.name = ? LIMIT 1");
+  char *id = NULL;
+
+  cb_sb_bind_text (stmt, 1, hub);
+  cb_sb_bind_text (stmt, 2, device_name);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      id = cb_sb_column_dup (stmt, 0);
+      if (ns_id != NULL)
+        *ns_id = cb_sb_column_dup (stmt, 1);
+    }
+  cb_sb_stmt_done (stmt);
+
+  return id;
+}
+
 /* ---- Hubs linked to a namespace --------------------------------------------------------- */
 
 GPtrArray *

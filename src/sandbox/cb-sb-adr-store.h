@@ -220,6 +220,12 @@ gboolean      cb_sb_adr_device_credential     (CbSandbox   *self,
 char         *cb_sb_adr_current_identifier    (CbSandbox   *self,
                                                const char  *hub,
                                                const char  *device_name);
+/* The id of the ADR device hub's identity device_name stands for: the device of that name in
+ * the namespace the hub is linked to (*ns_id, when not NULL). NULL when there is none. */
+char         *cb_sb_adr_device_of_hub         (CbSandbox   *self,
+                                               const char  *hub,
+                                               const char  *device_name,
+                                               char       **ns_id);
 /* A new etag in the shape ADR uses: "c80325f9-0000-0800-0000-66fcb0290000". */
 char         *cb_sb_adr_new_etag              (void);
 

@@ -12,6 +12,7 @@
 
 #include "config.h"
 
+#include "cb-sb-adr-store.h"
 #include "cb-sb-events.h"
 #include "cb-sb-hub-store.h"
 #include "cb-sb-json.h"
@@ -307,6 +308,42 @@ handle_put_device (CbSbRequest *req)
   cb_sb_reply_json (req, 200, device_to_json (dev));
 }
 
+/* A hub linked to an ADR namespace "uses the linked namespace as a registry for its devices"
+ * (Learn, "Integration with Azure Device Registry (preview)",
+ * https://learn.microsoft.com/azure/iot-hub/iot-hub-device-registry-overview), and the
+ * namespace's devices have no create or delete of their own (the CLI's `az iot adr ns device`:
+ * list, show, update, revoke): they come and go with the hubs' identities. So an identity
+ * deleted on the hub takes its ADR device with it, unless another hub linked to the namespace
+ * (hubs may share one) still has an identity of that name: the device is still theirs. Azure
+ * does not spell this case out [INF]; the reverse, ADR's delete, is in cb-sb-adr-ops.c. */
+static gboolean
+leave_namespace (CbSandbox   *sandbox,
+                 const char  *hub,
+                 const char  *device_id,
+                 GError     **error)
+{
+  g_autofree char *ns_id = NULL;
+  g_autofree char *adr_id = cb_sb_adr_device_of_hub (sandbox, hub, device_id, &ns_id);
+  g_autoptr(GPtrArray) hubs = NULL;
+
+  if (adr_id == NULL)
+    return TRUE;
+
+  hubs = cb_sb_adr_hubs_of_namespace (sandbox, ns_id);
+  for (guint i = 0; i < hubs->len; i++)
+    {
+      const char *other = g_ptr_array_index (hubs, i);
+      g_autoptr(CbSbHubDevice) dev = NULL;
+
+      if (g_ascii_strcasecmp (other, hub) == 0)
+        continue;
+      if ((dev = cb_sb_hub_device_load (sandbox, other, device_id)) != NULL)
+        return TRUE;
+    }
+
+  return cb_sb_adr_delete_device (sandbox, adr_id, error);
+}
+
 static void
 handle_delete_device (CbSbRequest *req)
 {
@@ -341,8 +378,13 @@ handle_delete_device (CbSbRequest *req)
       return;
     }
 
-  if (!cb_sb_hub_device_delete (req->sandbox, ctx.hub, id))
+  /* The identity and its ADR device go together, or neither does. */
+  cb_sb_begin (req->sandbox);
+  if (!cb_sb_hub_device_delete (req->sandbox, ctx.hub, id) ||
+      !leave_namespace (req->sandbox, ctx.hub, id, NULL) ||
+      !cb_sb_commit (req->sandbox))
     {
+      cb_sb_rollback (req->sandbox);
       cb_sb_reply_error (req, 500, "ServerError", 500001, "The device could not be deleted");
       return;
     }
