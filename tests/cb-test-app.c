@@ -307,6 +307,23 @@ cb_test_app_find_widget (GtkWidget *root,
   return NULL;
 }
 
+char *
+cb_test_app_column_titles (GtkWidget *root)
+{
+  GtkColumnView *view = GTK_COLUMN_VIEW (cb_test_app_find_widget (root, GTK_TYPE_COLUMN_VIEW));
+  GListModel *columns = gtk_column_view_get_columns (view);
+  g_autoptr(GString) titles = g_string_new (NULL);
+
+  for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
+    {
+      g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, i);
+
+      g_string_append_printf (titles, "%s%s", i > 0 ? "|" : "",
+                              gtk_column_view_column_get_title (column));
+    }
+  return g_string_free (g_steal_pointer (&titles), FALSE);
+}
+
 static const char *
 shown_text (GtkWidget *widget)
 {

@@ -57,6 +57,8 @@ void        cb_test_app_save_png        (GtkWidget      *widget,
  * @text; NULL when there is none. */
 GtkWidget  *cb_test_app_find_widget     (GtkWidget      *root,
                                          GType           type);
+/* The titles of the columns of the first GtkColumnView below @root, in order, "|"-joined. */
+char       *cb_test_app_column_titles   (GtkWidget      *root);
 GtkWidget  *cb_test_app_find_button     (GtkWidget      *root,
                                          const char     *text);
 GtkWidget  *cb_test_app_find_label      (GtkWidget      *root,

@@ -16,22 +16,6 @@ get_view (GtkWidget *table)
   return GTK_COLUMN_VIEW (cb_test_app_find_widget (table, GTK_TYPE_COLUMN_VIEW));
 }
 
-static char *
-column_titles (GtkWidget *table)
-{
-  GListModel *columns = gtk_column_view_get_columns (get_view (table));
-  g_autoptr(GString) titles = g_string_new (NULL);
-
-  for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
-    {
-      g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, i);
-
-      g_string_append_printf (titles, "%s%s", i > 0 ? "|" : "",
-                              gtk_column_view_column_get_title (column));
-    }
-  return g_string_free (g_steal_pointer (&titles), FALSE);
-}
-
 static void
 test_columns (void)
 {
@@ -40,18 +24,18 @@ test_columns (void)
   g_autofree char *without = NULL;
   g_autofree char *again = NULL;
 
-  all = column_titles (table);
+  all = cb_test_app_column_titles (table);
   g_assert_cmpstr (all, ==, "Device|Enabled|Policy|Reported valid until|Days left|State");
   g_assert_true (cb_device_table_get_show_policy (CB_DEVICE_TABLE (table)));
 
   /* GTK 4.8 would keep a hidden column's width: the column leaves the view. */
   cb_device_table_set_show_policy (CB_DEVICE_TABLE (table), FALSE);
-  without = column_titles (table);
+  without = cb_test_app_column_titles (table);
   g_assert_cmpstr (without, ==, "Device|Enabled|Reported valid until|Days left|State");
   g_assert_false (cb_device_table_get_show_policy (CB_DEVICE_TABLE (table)));
 
   cb_device_table_set_show_policy (CB_DEVICE_TABLE (table), TRUE);
-  again = column_titles (table);
+  again = cb_test_app_column_titles (table);
   g_assert_cmpstr (again, ==, all);
 
   g_object_unref (table);
@@ -66,7 +50,7 @@ test_model_and_label (void)
                                                       "show-policy", FALSE,
                                                       "label", "Devices in this state",
                                                       NULL));
-  g_autofree char *titles = column_titles (table);
+  g_autofree char *titles = cb_test_app_column_titles (table);
 
   g_assert_null (strstr (titles, "Policy"));
   g_assert_cmpstr (cb_device_table_get_label (CB_DEVICE_TABLE (table)), ==, "Devices in this state");
@@ -218,7 +202,7 @@ test_narrow_drops_columns (void)
       cb_device_table_set_show_policy (CB_DEVICE_TABLE (table), steps[i].policy);
       cb_test_app_save_png (window, path, steps[i].width, 160);
       cb_test_app_spin (200);
-      titles = column_titles (table);
+      titles = cb_test_app_column_titles (table);
       g_test_message ("%d px: %s", gtk_widget_get_width (table), titles);
       g_assert_cmpint (gtk_widget_get_width (table), ==, steps[i].width);
       g_assert_cmpstr (titles, ==, steps[i].titles);

@@ -878,24 +878,6 @@ namespace_row_replaced (gpointer data)
   return *row == NULL;
 }
 
-static char *
-table_column_titles (CbDeviceTable *table)
-{
-  GtkColumnView *view = GTK_COLUMN_VIEW (cb_test_app_find_widget (GTK_WIDGET (table),
-                                                                  GTK_TYPE_COLUMN_VIEW));
-  GListModel *columns = gtk_column_view_get_columns (view);
-  g_autoptr(GString) titles = g_string_new (NULL);
-
-  for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
-    {
-      g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, i);
-
-      g_string_append_printf (titles, "%s%s", i > 0 ? "|" : "",
-                              gtk_column_view_column_get_title (column));
-    }
-  return g_string_free (g_steal_pointer (&titles), FALSE);
-}
-
 /* The labels below @widget showing a device id of @ids; each must show it whole. */
 static guint
 check_whole_ids (GtkWidget  *widget,
@@ -945,7 +927,7 @@ assert_device_table (Fixture    *f,
     }
   /* The columns change after the allocation that asks for it. */
   cb_test_app_spin (300);
-  shown = table_column_titles (table);
+  shown = cb_test_app_column_titles (GTK_WIDGET (table));
   g_test_message ("%d px: %s", gtk_widget_get_width (GTK_WIDGET (table)), shown);
   g_assert_cmpuint (check_whole_ids (GTK_WIDGET (table), ids), >, 0);
   g_assert_cmpstr (shown, ==, titles);
