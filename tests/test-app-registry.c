@@ -931,6 +931,24 @@ assert_device_table (Fixture    *f,
   g_test_message ("%d px: %s", gtk_widget_get_width (GTK_WIDGET (table)), shown);
   g_assert_cmpuint (check_whole_ids (GTK_WIDGET (table), ids), >, 0);
   g_assert_cmpstr (shown, ==, titles);
+
+  /* The toolbar above it: the device count whole, the search wide enough for its
+   * placeholder (on a line of its own in a narrow window). */
+  {
+    guint n = g_list_model_get_n_items (devices);
+    g_autofree char *count = g_strdup_printf (cb_device_list_model_get_complete (
+                                                CB_DEVICE_LIST_MODEL (devices))
+                                                ? "%u devices" : "%u devices so far", n);
+    GtkWidget *label = cb_test_app_find_label (GTK_WIDGET (f->page), count);
+    GtkWidget *search = gtk_widget_get_ancestor (cb_test_app_find_label (GTK_WIDGET (f->page),
+                                                                         "Device ID starts with…"),
+                                                 GTK_TYPE_SEARCH_ENTRY);
+
+    g_assert_nonnull (label);
+    g_assert_false (pango_layout_is_ellipsized (gtk_label_get_layout (GTK_LABEL (label))));
+    g_assert_nonnull (search);
+    g_assert_cmpint (gtk_widget_get_width (search), >=, 240);
+  }
 }
 
 static void
