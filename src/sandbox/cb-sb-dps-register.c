@@ -789,8 +789,8 @@ cb_sb_dps_retry_after (CbSandbox *self)
   return (self->lro_delay_ms + 999) / 1000;
 }
 
-/* The answer; with chain_out, the issued chain (JSON array text) is left out of it and given
- * there instead. */
+/* The answer, with the issued chain (JSON array text) left out of it and given in chain_out
+ * instead. */
 static JsonNode *
 operation_answer (CbSandbox        *self,
                   CbSbDpsInstance  *dps,
@@ -842,16 +842,16 @@ operation_answer (CbSandbox        *self,
   json_builder_set_member_name (b, "status");
   json_builder_add_string_value (b, op->status);
   json_builder_set_member_name (b, "registrationState");
-  cb_sb_dps_add_registration_state (b, op, op->status, chain_out == NULL);
+  cb_sb_dps_add_registration_state (b, op, op->status, FALSE);
   json_builder_end_object (b);
 
-  if (chain_out != NULL && g_strcmp0 (op->status, "assigned") == 0 && op->chain != NULL)
+  if (g_strcmp0 (op->status, "assigned") == 0 && op->chain != NULL)
     *chain_out = g_steal_pointer (&op->chain);
   *status_out = 200;
   return json_builder_get_root (b);
 }
 
-JsonNode *
+char *
 cb_sb_dps_operation_status (CbSandbox        *self,
                             CbSbDpsInstance  *dps,
                             const char       *registration_id,
@@ -859,19 +859,6 @@ cb_sb_dps_operation_status (CbSandbox        *self,
                             const CbSbFault  *fault,
                             guint            *status_out,
                             GError          **error)
-{
-  return operation_answer (self, dps, registration_id, operation_id, fault, status_out, NULL,
-                           error);
-}
-
-char *
-cb_sb_dps_operation_status_text (CbSandbox        *self,
-                                 CbSbDpsInstance  *dps,
-                                 const char       *registration_id,
-                                 const char       *operation_id,
-                                 const CbSbFault  *fault,
-                                 guint            *status_out,
-                                 GError          **error)
 {
   g_autoptr(JsonNode) answer = NULL;
   g_autofree char *chain = NULL;
