@@ -398,24 +398,33 @@ operation_fail_from_error (CbSbDpsOperation  *op,
     }
 }
 
+/* The chain as a JSON array of base64 strings, written as text: base64 needs no escaping. */
 static char *
 chain_to_json (GPtrArray *chain)
 {
-  g_autoptr(JsonArray) array = json_array_new ();
-  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_ARRAY);
+  GString *out = g_string_sized_new (1024 * chain->len + 8);
 
+  g_string_append_c (out, '[');
   for (guint i = 0; i < chain->len; i++)
     {
       GBytes *der = g_ptr_array_index (chain, i);
       gsize len = 0;
       const guchar *data = g_bytes_get_data (der, &len);
-      g_autofree char *b64 = g_base64_encode (data, len);
+      gsize start, written;
+      int state = 0, save = 0;
 
-      json_array_add_string_element (array, b64);
+      if (i > 0)
+        g_string_append_c (out, ',');
+      g_string_append_c (out, '"');
+      start = out->len;
+      g_string_set_size (out, start + (len / 3 + 1) * 4 + 4);
+      written = g_base64_encode_step (data, len, FALSE, out->str + start, &state, &save);
+      written += g_base64_encode_close (FALSE, out->str + start + written, &state, &save);
+      g_string_set_size (out, start + written);
+      g_string_append_c (out, '"');
     }
-
-  json_node_set_array (node, array);
-  return json_to_string (node, FALSE);
+  g_string_append_c (out, ']');
+  return g_string_free (out, FALSE);
 }
 
 /* The certificate policy a 2026-11-01 enrollment names (namespaceName,
