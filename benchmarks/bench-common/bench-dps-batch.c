@@ -76,13 +76,17 @@ typedef struct
   guint                 done;
 } Batch;
 
+/* One of the in_flight places: it keeps its client, so each client has the same number of
+ * registrations in flight (with libsoup's two connections per host, no request queues). */
 typedef struct
 {
   Batch *batch;
+  guint  slot;
   guint  index;
 } Pending;
 
-static void start_next (Batch *batch);
+static void start_next (Batch *batch,
+                        guint  slot);
 
 static void
 registered_cb (GObject      *object,
@@ -97,12 +101,13 @@ registered_cb (GObject      *object,
   registration = cb_dps_client_register_finish (CB_DPS_CLIENT (object), result, &error);
   batch->done++;
   batch->answered (pending->index, registration, error, batch->user_data);
+  start_next (batch, pending->slot);
   g_free (pending);
-  start_next (batch);
 }
 
 static void
-start_next (Batch *batch)
+start_next (Batch *batch,
+            guint  slot)
 {
   Pending *pending;
 
@@ -110,8 +115,9 @@ start_next (Batch *batch)
     return;
   pending = g_new0 (Pending, 1);
   pending->batch = batch;
+  pending->slot = slot;
   pending->index = batch->next++;
-  cb_dps_client_register_async (batch->clients->dps[pending->index % BENCH_DPS_CLIENTS],
+  cb_dps_client_register_async (batch->clients->dps[slot % BENCH_DPS_CLIENTS],
                                 g_ptr_array_index (batch->ids, pending->index),
                                 batch->clients->group_key, CB_DPS_KEY_ENROLLMENT_GROUP,
                                 g_ptr_array_index (batch->csrs, pending->index), NULL, NULL,
@@ -131,8 +137,8 @@ bench_dps_register_all (BenchDpsClients      *clients,
 
   g_return_if_fail (ids->len == csrs->len);
 
-  for (guint i = 0; i < in_flight; i++)
-    start_next (&batch);
+  for (guint slot = 0; slot < in_flight; slot++)
+    start_next (&batch, slot);
   while (batch.done < ids->len)
     g_main_context_iteration (NULL, TRUE);
 }

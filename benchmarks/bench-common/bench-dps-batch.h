@@ -12,7 +12,9 @@
 
 G_BEGIN_DECLS
 
-#define BENCH_DPS_CLIENTS 8     /* a SoupSession keeps a few connections per host: 4 in flight each */
+/* libsoup opens two connections per host for a session: 16 clients carry 32 registrations
+ * in flight, each on a connection of its own (8 clients queued half of them). */
+#define BENCH_DPS_CLIENTS 16
 
 typedef struct
 {
@@ -43,7 +45,8 @@ void             bench_dps_make_csrs    (const char       *prefix,
                                          GPtrArray        *csrs);
 
 /* Registers every device of ids (with csrs[i]) through the seeded enrollment group, in_flight
- * at a time spread over the clients, and runs the main context until all have answered. */
+ * at a time, in_flight / BENCH_DPS_CLIENTS on each client, and runs the main context until
+ * all have answered. */
 void             bench_dps_register_all (BenchDpsClients      *clients,
                                          GPtrArray            *ids,
                                          GPtrArray            *csrs,
