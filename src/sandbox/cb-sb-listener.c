@@ -222,11 +222,7 @@ request_started_hook (GSignalInvocationHint *hint,
       if (peer != NULL)
         g_object_set_qdata_full (msg, peer_quark, g_object_ref (peer), g_object_unref);
       c->busy++;
-      /* The idle watch stays: libsoup has read the request (it reads first, the watch runs
-       * at a lower priority), so the socket is not readable while the answer is made, and
-       * if it is (the client closed its end) the watch removes itself. Destroying it here
-       * and making it again when the message ends cost two GSources and two eventfd writes
-       * a request (GLib wakes its context on every poll fd added or removed). */
+      conn_stop_watch (c);
       g_object_weak_ref (msg, message_gone_cb, conn_ref (c));
     }
 
