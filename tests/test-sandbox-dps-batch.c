@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Issue 16: the DPS device requests share a group commit (src/sandbox/cb-sb-batch.c) and
  * their answers wait for it. A certbench-sandbox process (--seed demo --lro-delay-ms 0) takes
- * 96 registrations with a CSR over HTTPS, 32 in flight from 16 clients, so that many requests
+ * 96 registrations with a CSR over HTTPS, 32 in flight from 8 clients, so that many requests
  * share each commit. Every device must get its own answer (a leaf for its own name: held
  * answers are not mixed up). Then the sandbox is killed with SIGKILL the moment the last
  * answer arrives, started again on the same data, and every operation the devices were told

@@ -14,6 +14,7 @@ bench_dps_clients_new (const char *url,
                        const char *data_dir)
 {
   BenchDpsClients *clients = g_new0 (BenchDpsClients, 1);
+  const char *n = g_getenv ("CB_BENCH_DPS_CLIENTS");
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *base_url = NULL;
@@ -24,7 +25,9 @@ bench_dps_clients_new (const char *url,
   if (clients->profile == NULL)
     g_error ("Discovering the sandbox at %s: %s", url, error->message);
 
-  for (guint i = 0; i < BENCH_DPS_CLIENTS; i++)
+  clients->n_clients = n != NULL ? CLAMP (g_ascii_strtoull (n, NULL, 10), 1, BENCH_DPS_CLIENTS_MAX)
+                                 : BENCH_DPS_CLIENTS_DEFAULT;
+  for (guint i = 0; i < clients->n_clients; i++)
     {
       if (!(clients->http[i] = cb_http_client_new (clients->profile, &error)))
         g_error ("An HTTP client: %s", error->message);
@@ -39,7 +42,7 @@ bench_dps_clients_free (BenchDpsClients *clients)
 {
   if (clients == NULL)
     return;
-  for (guint i = 0; i < BENCH_DPS_CLIENTS; i++)
+  for (guint i = 0; i < clients->n_clients; i++)
     {
       g_clear_object (&clients->dps[i]);
       g_clear_object (&clients->http[i]);
@@ -117,7 +120,7 @@ start_next (Batch *batch,
   pending->batch = batch;
   pending->slot = slot;
   pending->index = batch->next++;
-  cb_dps_client_register_async (batch->clients->dps[slot % BENCH_DPS_CLIENTS],
+  cb_dps_client_register_async (batch->clients->dps[slot % batch->clients->n_clients],
                                 g_ptr_array_index (batch->ids, pending->index),
                                 batch->clients->group_key, CB_DPS_KEY_ENROLLMENT_GROUP,
                                 g_ptr_array_index (batch->csrs, pending->index), NULL, NULL,

@@ -12,16 +12,19 @@
 
 G_BEGIN_DECLS
 
-/* libsoup opens two connections per host for a session: 16 clients carry 32 registrations
- * in flight, each on a connection of its own (8 clients queued half of them). */
-#define BENCH_DPS_CLIENTS 16
+/* How many clients (CB_BENCH_DPS_CLIENTS, default 8, at most BENCH_DPS_CLIENTS_MAX). libsoup
+ * opens two connections per host for a session: with 8 clients, 32 registrations in flight
+ * are 16 requests on the wire and 16 queued in the clients; with 16, each has a connection. */
+#define BENCH_DPS_CLIENTS_DEFAULT 8
+#define BENCH_DPS_CLIENTS_MAX     32
 
 typedef struct
 {
   CbProfile    *profile;
   char         *group_key;      /* the seeded enrollment group's primary key */
-  CbHttpClient *http[BENCH_DPS_CLIENTS];
-  CbDpsClient  *dps[BENCH_DPS_CLIENTS];
+  guint         n_clients;
+  CbHttpClient *http[BENCH_DPS_CLIENTS_MAX];
+  CbDpsClient  *dps[BENCH_DPS_CLIENTS_MAX];
 } BenchDpsClients;
 
 /* Called for each answer in the order they arrive: index is the device's in ids, registration
@@ -31,8 +34,8 @@ typedef void (*BenchDpsAnsweredFunc) (guint              index,
                                       const GError      *error,
                                       gpointer           user_data);
 
-/* Discovers the sandbox at url (data_dir its data folder) and makes BENCH_DPS_CLIENTS clients
- * over HTTPS, each on its own HTTP client. Aborts when discovery fails. */
+/* Discovers the sandbox at url (data_dir its data folder) and makes n_clients clients over
+ * HTTPS, each on its own HTTP client. Aborts when discovery fails. */
 BenchDpsClients *bench_dps_clients_new  (const char       *url,
                                          const char       *data_dir);
 void             bench_dps_clients_free (BenchDpsClients  *clients);
@@ -45,7 +48,7 @@ void             bench_dps_make_csrs    (const char       *prefix,
                                          GPtrArray        *csrs);
 
 /* Registers every device of ids (with csrs[i]) through the seeded enrollment group, in_flight
- * at a time, in_flight / BENCH_DPS_CLIENTS on each client, and runs the main context until
+ * at a time, in_flight / n_clients on each client, and runs the main context until
  * all have answered. */
 void             bench_dps_register_all (BenchDpsClients      *clients,
                                          GPtrArray            *ids,

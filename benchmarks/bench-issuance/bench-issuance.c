@@ -197,8 +197,8 @@ main (int   argc,
   sb_share = g_new0 (double, rounds);
 
   printf ("DPS issuance: %u registrations with a CSR (EC P-256 device keys) per round, %d in "
-          "flight over HTTPS, %u rounds, after a warm-up round of %d\n", n, IN_FLIGHT, rounds,
-          IN_FLIGHT);
+          "flight over HTTPS from %u clients, %u rounds, after a warm-up round of %d\n", n,
+          IN_FLIGHT, clients->n_clients, rounds, IN_FLIGHT);
 
   for (guint r = 0; r <= rounds; r++)
     {
