@@ -2,9 +2,11 @@
 /* The measuring helpers the ratio benchmarks share (see bench-common.h). */
 
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
@@ -94,25 +96,36 @@ bench_print_stats (const char *label,
     *median = med;
 }
 
-GSubprocess *
-bench_spawn_sandbox (const char  *sandbox_exe,
-                     const char  *data_dir,
-                     const char  *out_path,
-                     char       **url,
-                     GPid        *pid)
+/* A sandbox left behind by a failed assertion or a killed benchmark goes with it. */
+static void
+die_with_parent (gpointer user_data)
 {
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
+GSubprocess *
+bench_spawn_sandbox_full (const char  *sandbox_exe,
+                          const char  *data_dir,
+                          const char  *out_path,
+                          gboolean     seed,
+                          char       **url,
+                          GPid        *pid)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_MERGE);
   g_autoptr(GError) error = NULL;
   GSubprocess *sandbox;
-  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
 
+  g_unlink (out_path);
   g_subprocess_launcher_set_stdout_file_path (launcher, out_path);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   sandbox = g_subprocess_launcher_spawn (launcher, &error, sandbox_exe, "--data-dir", data_dir,
-                                         "--port", "0", "--seed", "demo", "--lro-delay-ms", "0",
-                                         NULL);
+                                         "--port", "0", "--lro-delay-ms", "0",
+                                         seed ? "--seed" : NULL, "demo", NULL);
   if (sandbox == NULL)
     g_error ("%s: %s", sandbox_exe, error->message);
-  *pid = (GPid) g_ascii_strtoll (g_subprocess_get_identifier (sandbox), NULL, 10);
+  if (pid != NULL)
+    *pid = (GPid) g_ascii_strtoll (g_subprocess_get_identifier (sandbox), NULL, 10);
 
   while (g_get_monotonic_time () < deadline && g_subprocess_get_identifier (sandbox) != NULL)
     {
@@ -129,6 +142,16 @@ bench_spawn_sandbox (const char  *sandbox_exe,
     }
   g_error ("The sandbox did not start (see %s)", out_path);
   return NULL;
+}
+
+GSubprocess *
+bench_spawn_sandbox (const char  *sandbox_exe,
+                     const char  *data_dir,
+                     const char  *out_path,
+                     char       **url,
+                     GPid        *pid)
+{
+  return bench_spawn_sandbox_full (sandbox_exe, data_dir, out_path, TRUE, url, pid);
 }
 
 void

@@ -29,8 +29,16 @@ void    bench_print_stats    (const char   *label,
                               guint         n,
                               double       *median);
 
-/* Starts `sandbox_exe --data-dir data_dir --port 0 --seed demo --lro-delay-ms 0` with its
- * output in out_path and returns its URL once it listens (aborts if it does not). */
+/* Starts `sandbox_exe --data-dir data_dir --port 0 --lro-delay-ms 0 [--seed demo]` with its
+ * output (stdout and stderr) in out_path, ended when this process ends, and returns its URL
+ * once it listens (aborts if it does not within a minute). pid may be NULL. */
+GSubprocess *bench_spawn_sandbox_full (const char  *sandbox_exe,
+                                       const char  *data_dir,
+                                       const char  *out_path,
+                                       gboolean     seed,
+                                       char       **url,
+                                       GPid        *pid);
+/* The same, seeded. */
 GSubprocess *bench_spawn_sandbox (const char  *sandbox_exe,
                                   const char  *data_dir,
                                   const char  *out_path,

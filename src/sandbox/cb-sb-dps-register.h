@@ -71,18 +71,11 @@ CbSbDpsOperation *cb_sb_dps_register           (CbSandbox        *self,
                                                 const CbSbFault  *fault,
                                                 GError          **error);
 
-/* The answer to polling operation_id: 202 with {operationId, status: "assigning"} while the
- * sandbox's LRO delay runs, then 200 with the RegistrationOperationStatus. NULL with 404201
- * when there is no such operation. */
-JsonNode     *cb_sb_dps_operation_status       (CbSandbox        *self,
-                                                CbSbDpsInstance  *dps,
-                                                const char       *registration_id,
-                                                const char       *operation_id,
-                                                const CbSbFault  *fault,
-                                                guint            *status_out,
-                                                GError          **error);
-/* The same answer as compact JSON text, written without parsing the issued chain again. */
-char         *cb_sb_dps_operation_status_text  (CbSandbox        *self,
+/* The answer to polling operation_id, as compact JSON text (the issued chain spliced in as
+ * the registration wrote it, not parsed again): 202 with {operationId, status: "assigning"}
+ * while the sandbox's LRO delay runs, then 200 with the RegistrationOperationStatus. NULL with
+ * 404201 when there is no such operation. */
+char         *cb_sb_dps_operation_status       (CbSandbox        *self,
                                                 CbSbDpsInstance  *dps,
                                                 const char       *registration_id,
                                                 const char       *operation_id,

@@ -251,10 +251,9 @@ respond (CbSbMqttConn *c,
          guint         status,
          const char   *rid,
          guint         retry_after,
-         JsonNode     *body)
+         const char   *payload)
 {
   g_autofree char *topic = NULL;
-  g_autofree char *payload = json_to_string (body, FALSE);
 
   if (status == 202 || status == 429 || (status >= 500 && retry_after > 0))
     topic = g_strdup_printf (CB_SB_MQTT_DPS_TOPIC_RESPONSE "/%u/?$rid=%s&retry-after=%u",
@@ -274,10 +273,9 @@ respond_error (CbSbMqttConn *c,
 {
   int code = error->domain == CB_SB_DPS_ERROR ? error->code : 500214;
   g_autofree char *payload = cb_sb_mqtt_error_payload (c->sandbox, code, error->message, NULL);
-  g_autoptr(JsonNode) body = json_from_string (payload, NULL);
 
   g_debug ("DPS session %s, request %s: %d %s", c->device_id, rid, code, error->message);
-  respond (c, cb_sb_dps_error_status (error), rid, retry_after, body);
+  respond (c, cb_sb_dps_error_status (error), rid, retry_after, payload);
 }
 
 /* A status fault (429, 503 ...) set on "/mqtt/dps/{idScope}/{registrationId}/{topic}" answers
@@ -334,6 +332,7 @@ handle_register (CbSbMqttConn    *c,
   g_autoptr(JsonNode) answer = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *x509_info = NULL;
+  g_autofree char *text = NULL;
   gsize len = payload != NULL ? g_bytes_get_size (payload) : 0;
   const char *data = payload != NULL ? g_bytes_get_data (payload, NULL) : "";
 
@@ -368,7 +367,8 @@ handle_register (CbSbMqttConn    *c,
     }
 
   answer = cb_sb_dps_assigning_body (op->operation_id);
-  respond (c, 202, rid, cb_sb_dps_retry_after (c->sandbox), answer);
+  text = json_to_string (answer, FALSE);
+  respond (c, 202, rid, cb_sb_dps_retry_after (c->sandbox), text);
 }
 
 static void
@@ -380,7 +380,7 @@ handle_status (CbSbMqttConn    *c,
 {
   g_autoptr(CbSbDpsInstance) dps = NULL;
   g_autoptr(CbSbEnrollment) enrollment = NULL;
-  g_autoptr(JsonNode) answer = NULL;
+  g_autofree char *answer = NULL;
   g_autoptr(GError) error = NULL;
   guint status = 0;
 

@@ -322,12 +322,20 @@ cb_sb_router_handle (SoupServer        *server,
   req->azure_host = g_steal_pointer (&azure_host);
 
   /* Date on the world clock, which clients read as the service's time (libsoup set it to the
-   * real time when the headers arrived). */
+   * real time when the headers arrived); written once a world second, not per request. */
   {
-    g_autoptr(GDateTime) now = g_date_time_new_from_unix_utc (cb_sb_now (self));
-    g_autofree char *date = soup_date_time_to_string (now, SOUP_DATE_HTTP);
+    gint64 second = cb_sb_now (self);
 
-    soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Date", date);
+    if (second != self->date_second || self->date_text[0] == '\0')
+      {
+        g_autoptr(GDateTime) now = g_date_time_new_from_unix_utc (second);
+        g_autofree char *date = soup_date_time_to_string (now, SOUP_DATE_HTTP);
+
+        g_strlcpy (self->date_text, date, sizeof self->date_text);
+        self->date_second = second;
+      }
+    soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Date",
+                                  self->date_text);
   }
 
   req->fault = cb_sb_find_fault (self, req->method, req->path);

@@ -126,10 +126,9 @@ handle_operation (CbSbRequest *req)
   if (!(enrollment = begin_device_request (req, &dps)))
     return;
 
-  answer = cb_sb_dps_operation_status_text (req->sandbox, dps,
-                                            cb_sb_param (req, "registrationId"),
-                                            cb_sb_param (req, "operationId"), req->fault,
-                                            &status, &error);
+  answer = cb_sb_dps_operation_status (req->sandbox, dps, cb_sb_param (req, "registrationId"),
+                                       cb_sb_param (req, "operationId"), req->fault, &status,
+                                       &error);
   if (answer == NULL)
     {
       reply_dps_error (req, error);

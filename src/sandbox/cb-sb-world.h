@@ -79,6 +79,8 @@ struct _CbSandbox
   struct _CbSbListener *listener;   /* the HTTPS listener (cb-sb-listener.c) */
   guint         handshake_timeout_ms; /* a TLS handshake, from accept (0: none) */
   guint         idle_timeout_ms;    /* an HTTPS connection with no request (0: none) */
+  gint64        date_second;        /* the world second date_text was written for */
+  char          date_text[40];      /* the HTTP Date of that second (cb-sb-router.c) */
 
   /* Thread mode */
   GThread      *thread;
