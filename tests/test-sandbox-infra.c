@@ -458,16 +458,27 @@ test_tokens_pruned (void)
   g_autofree char *old_refresh = NULL;
   g_autofree char *old_access = NULL;
   g_autofree char *fresh_refresh = NULL;
-  g_autofree char *advance = g_strdup_printf ("{\"advanceSeconds\": %d}", 91 * 86400);
+  g_autofree char *back = g_strdup_printf ("{\"offsetSeconds\": %d}", -91 * 86400);
+  g_autoptr(JsonNode) kept = NULL;
+  g_autofree char *kept_access = NULL;
 
   add_people (ts);
+  /* A sign-in 91 days ago: its tokens, the refresh token's 90 days included, are past. */
+  g_assert_cmpuint (cb_test_sandbox_request (ts, "POST", "/sandbox/clock", NULL, NULL, back,
+                                             NULL, NULL), ==, 200);
   device_code = start_device_code (ts, "https%3A%2F%2Fmanagement.azure.com%2F.default%20offline_access", NULL);
   g_assert_cmpuint (poll_token (ts, device_code, &old), ==, 200);
   g_clear_pointer (&device_code, g_free);
+  g_assert_cmpuint (cb_test_sandbox_request (ts, "POST", "/sandbox/clock", NULL, NULL,
+                                             "{\"offsetSeconds\": 0}", NULL, NULL), ==, 200);
+  /* One of today's, then the clock moved a day ahead: expired on the session clock only. */
+  device_code = start_device_code (ts, "https%3A%2F%2Fmanagement.azure.com%2F.default%20offline_access", NULL);
+  g_assert_cmpuint (poll_token (ts, device_code, &kept), ==, 200);
+  g_clear_pointer (&device_code, g_free);
+  g_assert_cmpuint (cb_test_sandbox_request (ts, "POST", "/sandbox/clock", NULL, NULL,
+                                             "{\"advanceSeconds\": 86400}", NULL, NULL), ==, 200);
 
-  /* 91 days on, past the refresh token's 90, a new sign-in. */
-  g_assert_cmpuint (cb_test_sandbox_request (ts, "POST", "/sandbox/clock", NULL, NULL, advance,
-                                             NULL, NULL), ==, 200);
+  /* A new sign-in. */
   device_code = start_device_code (ts, "https%3A%2F%2Fmanagement.azure.com%2F.default%20offline_access", NULL);
   g_assert_cmpuint (poll_token (ts, device_code, &fresh), ==, 200);
 
@@ -478,10 +489,14 @@ test_tokens_pruned (void)
                                    NULL, NULL, NULL, NULL);
   fresh_refresh = cb_sb_lookup_token (ts->sandbox, member (fresh, "refresh_token"), "refresh",
                                       NULL, NULL, NULL, NULL, NULL);
+  kept_access = cb_sb_lookup_token (ts->sandbox, member (kept, "access_token"), "access", NULL,
+                                    NULL, NULL, NULL, NULL);
   cb_sb_unlock (ts->sandbox);
   g_assert_null (old_refresh);
   g_assert_null (old_access);
   g_assert_nonnull (fresh_refresh);
+  /* Kept: with the clock back, it is good again. */
+  g_assert_nonnull (kept_access);
 }
 
 static gint64

@@ -45,7 +45,8 @@ char         *cb_sb_lookup_token     (CbSandbox   *self,
                                       char       **out_client_id,
                                       char       **out_tenant,
                                       gboolean    *out_expired);
-/* Drops every token past its expiry (Entra forgets them; the table stays bounded). */
+/* Drops every token past its expiry on both the session clock and the real one (Entra forgets
+ * them; the table stays bounded). */
 void          cb_sb_prune_expired_tokens (CbSandbox *self);
 void          cb_sb_delete_token     (CbSandbox   *self,
                                       const char  *token);
