@@ -932,8 +932,8 @@ assert_device_table (Fixture    *f,
   g_assert_cmpuint (check_whole_ids (GTK_WIDGET (table), ids), >, 0);
   g_assert_cmpstr (shown, ==, titles);
 
-  /* The toolbar above it: the device count whole, the search wide enough for its
-   * placeholder (on a line of its own in a narrow window). */
+  /* The toolbar above it: the device count whole, the search wide enough for its hint
+   * text "Device ID starts with…" (on a line of its own in a narrow window). */
   {
     guint n = g_list_model_get_n_items (devices);
     g_autofree char *count = g_strdup_printf (cb_device_list_model_get_complete (
