@@ -128,8 +128,9 @@ def include_edges(folder, stems):
 # Calls that one file of a part makes for the whole part: (part, symbol) → that file's stem.
 ONE_CALLER = {
     # libadwaita 1.2's toast use-after-free (src/app/cb-toasts.c): every toast goes through
-    # cb_toast_overlay_add_kind.
+    # cb_toast_overlay_add_kind or cb_preferences_window_add_kind.
     ("src/app", "adw_toast_overlay_add_toast"): "cb-toasts",
+    ("src/app", "adw_preferences_window_add_toast"): "cb-toasts",
 }
 
 

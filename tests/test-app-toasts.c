@@ -7,15 +7,17 @@
  * Then each overlay of the app the way a user meets it: the window (its own toasts and its
  * pages'), the Diagnostics page, the device page, the run window and the Registry, each shown
  * two toasts in a row and its close button double clicked: one toast, the last, and nothing
- * after it. */
+ * after it. The preferences and connections windows too, through their own overlays. */
 #include "config.h"
 
 #include <string.h>
 
 #include "cb-certificate-actions.h"
+#include "cb-connections-window.h"
 #include "cb-device-page.h"
 #include "cb-diagnostics-page.h"
 #include "cb-journal.h"
+#include "cb-preferences-window.h"
 #include "cb-registry-page.h"
 #include "cb-run-window.h"
 #include "cb-test-app.h"
@@ -524,6 +526,68 @@ test_registry (AppFixture    *f,
   assert_one_toast_then_none (overlay, "The issuing CAs are on the linked hubs");
 }
 
+/* A preferences window's own overlay (libadwaita keeps it inside the window). */
+static AdwToastOverlay *
+preferences_overlay (GtkWidget *window)
+{
+  AdwToastOverlay *overlay = ADW_TOAST_OVERLAY (cb_test_app_find_widget (window,
+                                                                         ADW_TYPE_TOAST_OVERLAY));
+
+  g_assert_nonnull (overlay);
+  return overlay;
+}
+
+/* A registration-ID template DPS would refuse, applied twice in a row with two different
+ * mistakes: the second explanation replaces the first. */
+static void
+test_preferences (AppFixture    *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GSettings) settings = g_settings_new ("io.github.certbench.Certbench");
+  CbPreferencesWindow *window = cb_preferences_window_new (settings);
+  GtkWidget *row;
+  AdwToast *toast;
+  g_autofree char *last = NULL;
+
+  present (f, GTK_WIDGET (window));
+  row = cb_test_app_find_widget (GTK_WIDGET (window), ADW_TYPE_ENTRY_ROW);
+  g_assert_nonnull (row);
+
+  gtk_editable_set_text (GTK_EDITABLE (row), "{serial");
+  g_signal_emit_by_name (row, "apply");
+  cb_test_app_spin (40);
+  gtk_editable_set_text (GTK_EDITABLE (row), "{nosuch}");
+  g_signal_emit_by_name (row, "apply");
+  toast = cb_preferences_window_get_kind (ADW_PREFERENCES_WINDOW (window), CB_TOAST_KIND_OUTCOME);
+  g_assert_nonnull (toast);
+  last = g_strdup (adw_toast_get_title (toast));
+  assert_one_toast_then_none (preferences_overlay (GTK_WIDGET (window)), last);
+}
+
+/* The connections window: a form left empty, a profile that is not there, then the sandbox put
+ * to use: one toast, the last ("Using …"), which also took the place of the others. */
+static void
+test_connections (AppFixture    *f,
+                  gconstpointer  data)
+{
+  CbConnectionsWindow *window = cb_connections_window_new (f->app->context);
+  AdwToast *toast;
+  g_autofree char *last = NULL;
+
+  present (f, GTK_WIDGET (window));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "conn.add", NULL));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "conn.save", NULL));
+  cb_test_app_spin (40);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "conn.use", "s", "no-such"));
+  cb_test_app_spin (40);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "conn.use", "s", "sandbox"));
+  toast = cb_preferences_window_get_kind (ADW_PREFERENCES_WINDOW (window), CB_TOAST_KIND_OUTCOME);
+  g_assert_nonnull (toast);
+  last = g_strdup (adw_toast_get_title (toast));
+  g_assert_nonnull (strstr (last, "Using"));
+  assert_one_toast_then_none (preferences_overlay (GTK_WIDGET (window)), last);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -546,6 +610,10 @@ main (int    argc,
               test_run_window, app_fixture_teardown);
   g_test_add ("/cb/app/toasts/registry", AppFixture, NULL, app_fixture_setup, test_registry,
               app_fixture_teardown);
+  g_test_add ("/cb/app/toasts/preferences", AppFixture, NULL, app_fixture_setup,
+              test_preferences, app_fixture_teardown);
+  g_test_add ("/cb/app/toasts/connections", AppFixture, NULL, app_fixture_setup,
+              test_connections, app_fixture_teardown);
 
   return g_test_run ();
 }

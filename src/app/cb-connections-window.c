@@ -8,6 +8,7 @@
 #include "cb-connection-discovery.h"
 #include "cb-connections-window.h"
 #include "cb-sign-in-dialog.h"
+#include "cb-toasts.h"
 
 #define RESOURCE_PATH "/io/github/certbench/Certbench"
 
@@ -50,11 +51,16 @@ G_DEFINE_FINAL_TYPE (CbConnectionsWindow, cb_connections_window, ADW_TYPE_PREFER
 static gboolean check_ids (CbConnectionsWindow *self);
 static void     open_discovery (CbConnectionsWindow *self);
 
+/* The window shows one toast at a time (cb-toasts.c): a newer one, the sign-in offer included,
+ * takes the place of the one up. */
 static void
 toast (CbConnectionsWindow *self,
        const char          *title)
 {
-  adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), adw_toast_new (title));
+  cb_preferences_window_add_kind (ADW_PREFERENCES_WINDOW (self), CB_TOAST_KIND_OUTCOME,
+                                  adw_toast_new (title));
+  /* An offer up is gone: this toast took its place. */
+  self->sign_in_toast = NULL;
 }
 
 static GtkWidget *
@@ -240,15 +246,29 @@ conn_use_action (GtkWidget  *widget,
   CbConnectionsWindow *self = CB_CONNECTIONS_WINDOW (widget);
   const char *id = g_variant_get_string (param, NULL);
   g_autoptr(GError) error = NULL;
+  CbProfile *profile;
 
-  if (self->sign_in_toast != NULL)
-    adw_toast_dismiss (self->sign_in_toast);
   g_free (self->offer_for);
   self->offer_for = g_strdup (id);
   if (!cb_context_switch_profile (self->context, id, &error))
     {
       g_clear_pointer (&self->offer_for, g_free);
       toast (self, error->message);
+      return;
+    }
+
+  /* Said in a toast, which also takes the place of an offer to sign in to the profile used
+   * before (dismissing it instead, with the next offer coming up as it hides, is what
+   * libadwaita 1.2 could crash on; see cb-toasts.c). A profile that needs a sign-in replaces
+   * this with its own offer (unless the switch made that offer already: then it stays). */
+  profile = cb_context_get_profile (self->context);
+  if (profile != NULL && (self->offer_for != NULL || self->sign_in_toast == NULL))
+    {
+      g_autofree char *title = NULL;
+
+      /* Translators: a connection profile's name */
+      title = g_strdup_printf (_("Using “%s”"), cb_profile_get_name (profile));
+      toast (self, title);
     }
 }
 
@@ -292,9 +312,11 @@ on_context_state_cb (CbConnectionsWindow *self,
   adw_toast_set_button_label (offer, _("_Sign In"));
   adw_toast_set_action_name (offer, "conn.sign-in");
   adw_toast_set_timeout (offer, 0);
+  offer = cb_preferences_window_add_kind (ADW_PREFERENCES_WINDOW (self), CB_TOAST_KIND_OUTCOME,
+                                          offer);
+  g_signal_handlers_disconnect_by_func (offer, on_sign_in_toast_dismissed_cb, self);
   g_signal_connect_object (offer, "dismissed", G_CALLBACK (on_sign_in_toast_dismissed_cb), self, 0);
   self->sign_in_toast = offer;
-  adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), offer);
 }
 
 static void

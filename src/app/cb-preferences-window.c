@@ -7,6 +7,7 @@
 
 #include "cb-preferences-window.h"
 #include "cb-registration-template.h"
+#include "cb-toasts.h"
 
 #define RESOURCE_PATH "/io/github/certbench/Certbench"
 
@@ -58,8 +59,8 @@ on_template_row_apply_cb (CbPreferencesWindow *self,
   if (!cb_registration_template_check (text, &error))
     {
       gtk_widget_add_css_class (GTK_WIDGET (row), "error");
-      adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self),
-                                        adw_toast_new (error->message));
+      cb_preferences_window_add_kind (ADW_PREFERENCES_WINDOW (self), CB_TOAST_KIND_OUTCOME,
+                                      adw_toast_new (error->message));
       return;
     }
 

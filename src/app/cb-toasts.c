@@ -18,8 +18,9 @@
  * at once) with such toasts up, did exactly that. A queue does it too: the toast up closed,
  * the next one is shown over it as it hides, at the same place, and a double click on the close
  * button closes that one as well. So the app's toasts have kinds (CB_TOAST_KIND_OUTCOME where
- * an overlay has one toast at a time) and only this file calls adw_toast_overlay_add_toast
- * (build-aux/check-layers.py checks it). */
+ * an overlay has one toast at a time) and only this file calls adw_toast_overlay_add_toast or
+ * adw_preferences_window_add_toast (build-aux/check-layers.py checks it). A preferences window
+ * keeps its overlay to itself, so the window holds the kinds of its toasts. */
 #define KEY_DATA "cb-toast-key"
 /* The root keeps the overlay its widgets' toasts go to. */
 #define ROOT_OVERLAY_DATA "cb-toast-root-overlay"
@@ -31,16 +32,15 @@ kind_key (const char *kind)
 }
 
 static void
-on_toast_dismissed (AdwToast        *toast,
-                    AdwToastOverlay *overlay)
+on_toast_dismissed (AdwToast *toast,
+                    GObject  *holder)
 {
   const char *key = g_object_get_data (G_OBJECT (toast), KEY_DATA);
 
   g_assert (ADW_IS_TOAST (toast));
-  g_assert (ADW_IS_TOAST_OVERLAY (overlay));
 
-  if (key != NULL && g_object_get_data (G_OBJECT (overlay), key) == toast)
-    g_object_set_data (G_OBJECT (overlay), key, NULL);
+  if (key != NULL && g_object_get_data (holder, key) == toast)
+    g_object_set_data (holder, key, NULL);
 }
 
 /* What a caller sets on a toast, from @from onto @to (the widget showing @to follows its
@@ -70,34 +70,60 @@ update_in_place (AdwToast *to,
   adw_toast_set_timeout (to, adw_toast_get_timeout (from));
 }
 
-void
-cb_toast_overlay_add_kind (AdwToastOverlay *overlay,
-                           const char      *kind,
-                           AdwToast        *toast)
+/* Puts a toast on the overlay @holder stands for: the overlay itself, or a preferences
+ * window's own (libadwaita 1.2 gives no way to reach it but adw_preferences_window_add_toast). */
+typedef void (*AddToastFunc) (gpointer holder, AdwToast *toast);
+
+static void
+overlay_add (gpointer  holder,
+             AdwToast *toast)
 {
-  g_autofree char *key = NULL;
-  AdwToast *old;
+  adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (holder), toast);
+}
 
-  g_return_if_fail (ADW_IS_TOAST_OVERLAY (overlay));
-  g_return_if_fail (ADW_IS_TOAST (toast));
-  g_return_if_fail (kind != NULL);
+static void
+preferences_window_add (gpointer  holder,
+                        AdwToast *toast)
+{
+  adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (holder), toast);
+}
 
-  key = kind_key (kind);
-  old = g_object_get_data (G_OBJECT (overlay), key);
+static AdwToast *
+add_kind (GObject      *holder,
+          AddToastFunc  add,
+          const char   *kind,
+          AdwToast     *toast)
+{
+  g_autofree char *key = kind_key (kind);
+  AdwToast *old = g_object_get_data (holder, key);
+
   if (old != NULL)
     {
       update_in_place (old, toast);
       g_object_unref (toast);
       /* Adding a toast the overlay holds restarts its timeout when it is shown, and moves it
        * up the queue when it waits; the overlay takes no reference then. */
-      adw_toast_overlay_add_toast (overlay, g_object_ref (old));
-      return;
+      add (holder, g_object_ref (old));
+      return old;
     }
 
   g_object_set_data_full (G_OBJECT (toast), KEY_DATA, g_strdup (key), g_free);
-  g_signal_connect_object (toast, "dismissed", G_CALLBACK (on_toast_dismissed), overlay, 0);
-  g_object_set_data_full (G_OBJECT (overlay), key, g_object_ref (toast), g_object_unref);
-  adw_toast_overlay_add_toast (overlay, toast);
+  g_signal_connect_object (toast, "dismissed", G_CALLBACK (on_toast_dismissed), holder, 0);
+  g_object_set_data_full (holder, key, g_object_ref (toast), g_object_unref);
+  add (holder, toast);
+  return toast;
+}
+
+AdwToast *
+cb_toast_overlay_add_kind (AdwToastOverlay *overlay,
+                           const char      *kind,
+                           AdwToast        *toast)
+{
+  g_return_val_if_fail (ADW_IS_TOAST_OVERLAY (overlay), NULL);
+  g_return_val_if_fail (ADW_IS_TOAST (toast), NULL);
+  g_return_val_if_fail (kind != NULL, NULL);
+
+  return add_kind (G_OBJECT (overlay), overlay_add, kind, toast);
 }
 
 AdwToast *
@@ -111,6 +137,31 @@ cb_toast_overlay_get_kind (AdwToastOverlay *overlay,
 
   key = kind_key (kind);
   return g_object_get_data (G_OBJECT (overlay), key);
+}
+
+AdwToast *
+cb_preferences_window_add_kind (AdwPreferencesWindow *window,
+                                const char           *kind,
+                                AdwToast             *toast)
+{
+  g_return_val_if_fail (ADW_IS_PREFERENCES_WINDOW (window), NULL);
+  g_return_val_if_fail (ADW_IS_TOAST (toast), NULL);
+  g_return_val_if_fail (kind != NULL, NULL);
+
+  return add_kind (G_OBJECT (window), preferences_window_add, kind, toast);
+}
+
+AdwToast *
+cb_preferences_window_get_kind (AdwPreferencesWindow *window,
+                                const char           *kind)
+{
+  g_autofree char *key = NULL;
+
+  g_return_val_if_fail (ADW_IS_PREFERENCES_WINDOW (window), NULL);
+  g_return_val_if_fail (kind != NULL, NULL);
+
+  key = kind_key (kind);
+  return g_object_get_data (G_OBJECT (window), key);
 }
 
 void

@@ -10,7 +10,7 @@ G_BEGIN_DECLS
  * one up whatever it says: it is the answer to the user's latest action, and waiting in a queue
  * behind an older one (5 s each) would show it late and out of step with what they did. The
  * older one was on screen already. Every toast of the window, the Registry, Diagnostics and
- * device pages and the run window is of this kind. */
+ * device pages, the run window and the preferences and connections windows is of this kind. */
 #define CB_TOAST_KIND_OUTCOME "outcome"
 
 /* Shows @toast on @overlay in place of the last toast of the same @kind when that one is
@@ -18,14 +18,22 @@ G_BEGIN_DECLS
  * older one ("valid for 7 days") wrong, so it must not wait its turn in the queue. The toast
  * up takes @toast's title, custom title, button, action, priority and timeout (restarted);
  * handlers connected to @toast are not carried over. There is no queue: libadwaita 1.2's (see
- * cb-toasts.c) could write into freed memory. Takes ownership of @toast. */
-void      cb_toast_overlay_add_kind  (AdwToastOverlay *overlay,
+ * cb-toasts.c) could write into freed memory. Takes ownership of @toast. Returns the toast
+ * shown: @toast, or the one it updated (owned by @overlay). */
+AdwToast *cb_toast_overlay_add_kind  (AdwToastOverlay *overlay,
                                       const char      *kind,
                                       AdwToast        *toast);
 
 /* The toast of @kind @overlay shows or queues, or NULL (for tests). */
 AdwToast *cb_toast_overlay_get_kind  (AdwToastOverlay *overlay,
                                       const char      *kind);
+
+/* The same for a preferences window's own overlay. */
+AdwToast *cb_preferences_window_add_kind (AdwPreferencesWindow *window,
+                                          const char           *kind,
+                                          AdwToast             *toast);
+AdwToast *cb_preferences_window_get_kind (AdwPreferencesWindow *window,
+                                          const char           *kind);
 
 /* Makes @overlay the place where cb_widget_toast() shows the toasts of widgets in @root.
  * @root does not own @overlay (it is its child). */
