@@ -406,6 +406,78 @@ test_chain_feeds_ca_store (Fixture       *f,
   g_assert_cmpuint (cb_ca_certificate_store_get_certificates (store)->len, ==, kept);
 }
 
+static CbCertificate *
+read_certificate (const char *path)
+{
+  g_autofree char *pem = NULL;
+  g_autoptr(GError) error = NULL;
+  CbCertificate *cert;
+
+  g_assert_true (g_file_get_contents (path, &pem, NULL, NULL));
+  cert = cb_certificate_new_from_pem (pem, -1, &error);
+  g_assert_no_error (error);
+  return cert;
+}
+
+/* A chain that verifies to a root the store already keeps (as one from an issued chain is,
+ * the way Azure's roots come in) leaves its new issuing CA there, though the sandbox's
+ * namespace root is another; the same chain whose root the store does not keep leaves
+ * nothing. */
+static void
+test_chain_feeds_ca_store_known_root (Fixture       *f,
+                                      gconstpointer  data)
+{
+  CbCaCertificateStore *store = cb_ca_certificate_store_get_for_context (f->context);
+  g_autoptr(GPtrArray) chain = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) root_only = g_ptr_array_new ();
+  g_autoptr(CbDiagnosis) unknown = NULL;
+  g_autoptr(CbDiagnosis) known = NULL;
+  const char *names[] = { "leaf", "issuing", "root" };
+  g_autofree char *paths[3] = { NULL };
+  g_autofree char *keys[3] = { NULL };
+  g_autofree char *csr = g_build_filename (f->home, "issuing.csr", NULL);
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *pem_name = g_strconcat ("known-", names[i], ".pem", NULL);
+      g_autofree char *key_name = g_strconcat ("known-", names[i], ".key", NULL);
+
+      paths[i] = g_build_filename (f->home, pem_name, NULL);
+      keys[i] = g_build_filename (f->home, key_name, NULL);
+    }
+  cb_test_factory_ca (paths[2], keys[2], "/CN=Known Root CA");
+  g_free (cb_test_openssl ((const char *[]) {
+    "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+    "-keyout", keys[1], "-out", csr, "-subj", "/CN=Known Issuing CA",
+    "-addext", "basicConstraints=critical,CA:TRUE",
+    "-addext", "keyUsage=critical,keyCertSign,cRLSign", NULL }));
+  g_free (cb_test_openssl ((const char *[]) {
+    "x509", "-req", "-in", csr, "-CA", paths[2], "-CAkey", keys[2], "-CAcreateserial",
+    "-copy_extensions", "copyall", "-days", "30", "-out", paths[1], NULL }));
+  cb_test_factory_device (paths[1], keys[1], "store-known", paths[0], keys[0]);
+  for (guint i = 0; i < 3; i++)
+    g_ptr_array_add (chain, read_certificate (paths[i]));
+
+  /* Its root is in no store: nothing is kept. */
+  unknown = cb_diagnosis_new (f->context);
+  cb_diagnosis_run_chain (unknown, chain, "known.pem");
+  wait_done (unknown);
+  g_assert_false (store_has (store, g_ptr_array_index (chain, 1)));
+  g_assert_false (store_has (store, g_ptr_array_index (chain, 2)));
+
+  /* The root kept first: now the issuing CA is kept beside it, and never the leaf. */
+  g_ptr_array_add (root_only, g_ptr_array_index (chain, 2));
+  g_assert_true (cb_ca_certificate_store_add_chain (store, root_only, &error));
+  g_assert_no_error (error);
+  known = cb_diagnosis_new (f->context);
+  cb_diagnosis_run_chain (known, chain, "known.pem");
+  wait_done (known);
+  g_assert_true (store_has (store, g_ptr_array_index (chain, 1)));
+  g_assert_true (store_has (store, g_ptr_array_index (chain, 2)));
+  g_assert_false (store_has (store, g_ptr_array_index (chain, 0)));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -418,6 +490,8 @@ main (int    argc,
               test_verdict_and_chain_from_file, fixture_teardown);
   g_test_add ("/cb/diagnosis/chain-feeds-ca-store", Fixture, NULL, fixture_setup,
               test_chain_feeds_ca_store, fixture_teardown);
+  g_test_add ("/cb/diagnosis/chain-feeds-ca-store/known-root", Fixture, NULL, fixture_setup,
+              test_chain_feeds_ca_store_known_root, fixture_teardown);
 
   return g_test_run ();
 }
