@@ -433,8 +433,8 @@ test_chain_feeds_ca_store_known_root (Fixture       *f,
   g_autoptr(CbDiagnosis) unknown = NULL;
   g_autoptr(CbDiagnosis) known = NULL;
   const char *names[] = { "leaf", "issuing", "root" };
-  g_autofree char *paths[3] = { NULL };
-  g_autofree char *keys[3] = { NULL };
+  g_auto(GStrv) paths = g_new0 (char *, 4);
+  g_auto(GStrv) keys = g_new0 (char *, 4);
   g_autofree char *csr = g_build_filename (f->home, "issuing.csr", NULL);
   g_autoptr(GError) error = NULL;
 
