@@ -31,6 +31,15 @@ kind_key (const char *kind)
   return g_strconcat ("cb-toast:", kind, NULL);
 }
 
+static AdwToast *
+get_kind (GObject    *holder,
+          const char *kind)
+{
+  g_autofree char *key = kind_key (kind);
+
+  return g_object_get_data (holder, key);
+}
+
 static void
 on_toast_dismissed (AdwToast *toast,
                     GObject  *holder)
@@ -94,8 +103,8 @@ add_kind (GObject      *holder,
           const char   *kind,
           AdwToast     *toast)
 {
-  g_autofree char *key = kind_key (kind);
-  AdwToast *old = g_object_get_data (holder, key);
+  AdwToast *old = get_kind (holder, kind);
+  g_autofree char *key = NULL;
 
   if (old != NULL)
     {
@@ -107,6 +116,7 @@ add_kind (GObject      *holder,
       return old;
     }
 
+  key = kind_key (kind);
   g_object_set_data_full (G_OBJECT (toast), KEY_DATA, g_strdup (key), g_free);
   g_signal_connect_object (toast, "dismissed", G_CALLBACK (on_toast_dismissed), holder, 0);
   g_object_set_data_full (holder, key, g_object_ref (toast), g_object_unref);
@@ -130,13 +140,10 @@ AdwToast *
 cb_toast_overlay_get_kind (AdwToastOverlay *overlay,
                            const char      *kind)
 {
-  g_autofree char *key = NULL;
-
   g_return_val_if_fail (ADW_IS_TOAST_OVERLAY (overlay), NULL);
   g_return_val_if_fail (kind != NULL, NULL);
 
-  key = kind_key (kind);
-  return g_object_get_data (G_OBJECT (overlay), key);
+  return get_kind (G_OBJECT (overlay), kind);
 }
 
 AdwToast *
@@ -155,13 +162,10 @@ AdwToast *
 cb_preferences_window_get_kind (AdwPreferencesWindow *window,
                                 const char           *kind)
 {
-  g_autofree char *key = NULL;
-
   g_return_val_if_fail (ADW_IS_PREFERENCES_WINDOW (window), NULL);
   g_return_val_if_fail (kind != NULL, NULL);
 
-  key = kind_key (kind);
-  return g_object_get_data (G_OBJECT (window), key);
+  return get_kind (G_OBJECT (window), kind);
 }
 
 void
