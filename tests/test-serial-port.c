@@ -646,6 +646,7 @@ typedef struct
   guint    frames;
   gsize    frame_len;
   guint    gap_ms;          /* between two frames */
+  guint    paced_frames;    /* paced, this many frames are paced and the rest are not (0: all) */
   /* After this many frames, hand over the first bytes of one more and hang up 10 ms later. */
   guint    hang_up_after;
   gint64   written_at[32];  /* monotonic µs a frame's last byte went to the pty */
@@ -688,7 +689,7 @@ line_device_send (LineDevice *dev,
   for (gsize i = 0; i < len; i++)
     data[i] = line_byte (frame, i);
 
-  if (!dev->paced)
+  if (!dev->paced || (dev->paced_frames > 0 && frame >= dev->paced_frames))
     {
       line_device_write (dev, data, MIN (len, 16));
       if (len > 16)
@@ -955,6 +956,61 @@ test_hangup_in_timed_wait (void)
   pty_clear (&pty);
 }
 
+/* A line that was paced and turns fast (another device on the same port, a USB adapter
+ * replugged) stops being read at its wire time: the port measures it again with VMIN every
+ * 16 timed waits. At 38400 baud a 512-byte frame has 133 ms on the wire; the device waits
+ * longer than that between frames, so no timed read finds more than a paced line could have
+ * brought (which would tell the port sooner) and only the measurement can. */
+static void
+test_paced_then_fast (void)
+{
+  g_autoptr(CbSerialPort) port = NULL;
+  g_autoptr(GError) error = NULL;
+  LineDevice dev = { .baud = 38400, .paced = TRUE, .paced_frames = 2, .frames = 24,
+                     .frame_len = 512, .gap_ms = 150 };
+  LineReader reader = { .frame_len = 512 };
+  GThread *thread;
+  gint64 deadline, slow = 0, worst_late = 0;
+  Pty pty;
+
+  pty_open (&pty);
+  port = cb_serial_port_open (pty.slave_path, dev.baud, &error);
+  g_assert_no_error (error);
+  close (pty.slave_keep);
+  pty.slave_keep = -1;
+  reader.got = g_byte_array_new ();
+  g_signal_connect (port, "bytes-received", G_CALLBACK (on_line_bytes), &reader);
+
+  dev.master = pty.master;
+  thread = g_thread_new ("line-device", line_device_thread, &dev);
+  deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  while (reader.frames_done < dev.frames && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_thread_join (thread);
+
+  g_assert_cmpuint (reader.frames_done, ==, dev.frames);
+  line_reader_check (&reader, dev.frames);
+  for (guint f = dev.paced_frames; f < dev.frames; f++)
+    {
+      gint64 late = reader.done_at[f] - dev.written_at[f];
+
+      if (late > 100 * 1000)
+        slow++;
+      if (f >= dev.frames - 4)
+        worst_late = MAX (worst_late, late);
+    }
+  g_test_message ("%" G_GINT64_FORMAT " fast frames read at their wire time; the last four "
+                  "at most %" G_GINT64_FORMAT " µs after their last byte", slow, worst_late);
+  /* It was the paced line's timed waits that showed it the change: some frames waited. */
+  g_assert_cmpint (slow, >, 0);
+  g_assert_cmpint (slow, <=, 17);
+  g_assert_cmpint (worst_late, <, 100 * 1000);
+
+  g_byte_array_unref (reader.got);
+  cb_serial_port_close (port);
+  pty_clear (&pty);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -973,6 +1029,7 @@ main (int   argc,
   g_test_add_func ("/cb/serial-port/paced-timed-read", test_paced_timed_read);
   g_test_add_func ("/cb/serial-port/fast-line-not-slowed", test_fast_line_not_slowed);
   g_test_add_func ("/cb/serial-port/hangup-in-timed-wait", test_hangup_in_timed_wait);
+  g_test_add_func ("/cb/serial-port/paced-then-fast", test_paced_then_fast);
 
   return g_test_run ();
 }
