@@ -392,18 +392,22 @@ line_is_paced (CbSerialPort *self)
  * millisecond whatever the nominal baud) must not wait the wire time, so the port first
  * measures the line in VMIN waits (bytes over the time they took), uses the timed wait only
  * once PACED_EVIDENCE of them found it no faster than 1.5 times the baud's byte rate, measures
- * again every PROBE_EVERY timed waits, and stops at the first faster measurement. */
+ * again every PROBE_EVERY timed waits, and stops at the first faster measurement.
+ *
+ * A hangup discards what the station has not read (tty_ldisc_hangup flushes n_tty's buffer,
+ * a pty's included): a device that sends a frame and hangs up at once loses the part of it a
+ * timed wait had left unread (up to TIMED_WAIT_MAX_US of wire time), where a VMIN wait left at
+ * most VMIN bytes. The frame was cut short either way; the disconnect is reported as before. */
 static void
-arm_wait (CbSerialPort *self,
-          gsize         want)
+arm_wait_from (CbSerialPort *self,
+               gsize         want,
+               gint64        now)
 {
   ReadMinDeadline *deadline = self->read_min_deadline;
-  gint64 now;
 
   if (self->fd < 0)
     return;
 
-  now = g_get_monotonic_time ();
   if (want <= 1)
     {
       self->frame_fallback = FALSE;
@@ -449,6 +453,13 @@ arm_wait (CbSerialPort *self,
   self->wait = LINE_WAIT_VMIN;
   self->wait_start = now;
   deadline->at = now + 2 * wire_us (self, self->read_min) + READ_MIN_SLACK_MS * 1000;
+}
+
+static void
+arm_wait (CbSerialPort *self,
+          gsize         want)
+{
+  arm_wait_from (self, want, g_get_monotonic_time ());
 }
 
 /* What a wake-up that read total bytes at now says about the line (see arm_wait). */
@@ -599,7 +610,7 @@ on_read_ready (int           fd,
   g_autoptr(CbSerialPort) hold = NULL;
   gboolean got_data = FALSE;
   gsize total = 0;
-  gint64 now;
+  gint64 now, drained_at = -1;
 
   g_assert (CB_IS_SERIAL_PORT (self));
 
@@ -641,6 +652,9 @@ on_read_ready (int           fd,
         {
           g_autoptr(GBytes) bytes = g_bytes_new (buf, got);
 
+          /* A short read left the line empty: the wait for what follows starts here, not
+           * after the listeners, so bytes arriving while they work count in its time. */
+          drained_at = g_get_monotonic_time ();
           got_data = TRUE;
           total += got;
           self->want_next = 1;
@@ -683,7 +697,7 @@ on_read_ready (int           fd,
     }
 
   learn_from_wake_up (self, total, now);
-  arm_wait (self, self->want_next);
+  arm_wait_from (self, self->want_next, drained_at >= 0 ? drained_at : g_get_monotonic_time ());
   return G_SOURCE_CONTINUE;
 }
 
