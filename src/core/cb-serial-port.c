@@ -41,7 +41,7 @@ typedef enum
 {
   LINE_WAIT_ANY,     /* any byte wakes the reader (VMIN 1) */
   LINE_WAIT_VMIN,    /* the terminal's VMIN holds the wake-up back */
-  LINE_WAIT_TIMED,   /* the fd is out of the poll set; a deadline reads what the wire time brought */
+  LINE_WAIT_TIMED,   /* the fd is not polled for input; a deadline reads what came by then */
 } LineWait;
 
 /* The port's read source: a GPollFD of its own, whose events the port changes in place
