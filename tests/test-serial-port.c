@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+#define _GNU_SOURCE 1
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <pty.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -632,6 +634,391 @@ test_read_min_settings (void)
   pty_clear (&pty);
 }
 
+/* A device on the far end of a line at `baud`, 8N1. Paced, it hands over what the baud allows
+ * every 2 ms, at most 115 bytes at once (a UART's FIFO; the devsim does the same); not paced, it
+ * writes a frame's first 16 bytes, then, 5 ms later, the rest in one write (a USB CDC-ACM
+ * device: a KiB in about a millisecond whatever the nominal baud). */
+typedef struct
+{
+  int      master;
+  guint    baud;
+  gboolean paced;
+  guint    frames;
+  gsize    frame_len;
+  guint    gap_ms;          /* between two frames */
+  guint    paced_frames;    /* paced, this many frames are paced and the rest are not (0: all) */
+  /* After this many frames, hand over the first bytes of one more and hang up 10 ms after
+   * the reader has them (a hangup discards what the station has not read: n_tty flushes its
+   * buffer in tty_ldisc_hangup). */
+  guint    hang_up_after;
+  gint    *reader_len;      /* the bytes the reader has, atomically */
+  gint64   written_at[32];  /* monotonic µs a frame's last byte went to the pty */
+  gint64   hung_up_at;
+} LineDevice;
+
+static guint8
+line_byte (guint  frame,
+           gsize  i)
+{
+  return (guint8) (frame * 31 + i * 7);
+}
+
+static void
+line_device_write (LineDevice   *dev,
+                   const guint8 *data,
+                   gsize         len)
+{
+  gsize done = 0;
+
+  while (done < len)
+    {
+      gssize n = write (dev->master, data + done, len - done);
+
+      if (n > 0)
+        done += n;
+      else
+        g_usleep (500);
+    }
+}
+
+static void
+line_device_send (LineDevice *dev,
+                  guint       frame,
+                  gsize       len)
+{
+  g_autofree guint8 *data = g_malloc (len);
+  gsize sent = 0;
+
+  for (gsize i = 0; i < len; i++)
+    data[i] = line_byte (frame, i);
+
+  if (!dev->paced || (dev->paced_frames > 0 && frame >= dev->paced_frames))
+    {
+      line_device_write (dev, data, MIN (len, 16));
+      if (len > 16)
+        {
+          g_usleep (5000);
+          line_device_write (dev, data + 16, len - 16);
+        }
+      return;
+    }
+
+  {
+    double rate = dev->baud / 10.0, tokens = 0;
+    gint64 last = g_get_monotonic_time ();
+
+    while (sent < len)
+      {
+        gint64 now = g_get_monotonic_time ();
+        gsize n;
+
+        tokens = MIN (tokens + (now - last) / 1e6 * rate, MAX (16.0, rate / 100.0));
+        last = now;
+        n = MIN ((gsize) tokens, len - sent);
+        if (n > 0)
+          {
+            line_device_write (dev, data + sent, n);
+            sent += n;
+            tokens -= n;
+          }
+        if (sent < len)
+          g_usleep (2000);
+      }
+  }
+}
+
+static gpointer
+line_device_thread (gpointer user_data)
+{
+  LineDevice *dev = user_data;
+
+  for (guint f = 0; f < dev->frames; f++)
+    {
+      line_device_send (dev, f, dev->frame_len);
+      dev->written_at[f] = g_get_monotonic_time ();
+      g_usleep (dev->gap_ms * 1000);
+    }
+  if (dev->hang_up_after > 0)
+    {
+      line_device_send (dev, dev->frames, 23);
+      while ((gsize) g_atomic_int_get (dev->reader_len) < dev->frames * dev->frame_len + 23)
+        g_usleep (1000);
+      g_usleep (10000);
+      dev->hung_up_at = g_get_monotonic_time ();
+      close (dev->master);
+    }
+  return NULL;
+}
+
+/* The reader end, as the SMP transport reads: once a frame has begun it knows how much of it
+ * is still to come, and asks the port for that. */
+typedef struct
+{
+  GByteArray *got;
+  gint        got_len;      /* got->len, for the device thread */
+  gsize       frame_len;
+  guint       frames_done;
+  gint64      done_at[32];  /* monotonic µs the reader had a frame whole */
+  long        csw_at[32];   /* the main thread's voluntary context switches then */
+  guint       polls_at[32]; /* the loop's polls then */
+} LineReader;
+
+static long
+thread_voluntary_switches (void)
+{
+  struct rusage ru;
+
+  g_assert_cmpint (getrusage (RUSAGE_THREAD, &ru), ==, 0);
+  return ru.ru_nvcsw;
+}
+
+static void
+on_line_bytes (CbSerialPort *port,
+               GBytes       *bytes,
+               LineReader   *reader)
+{
+  gsize len, rest;
+  const guint8 *data = g_bytes_get_data (bytes, &len);
+
+  g_byte_array_append (reader->got, data, len);
+  g_atomic_int_set (&reader->got_len, (gint) reader->got->len);
+  while (reader->frames_done < G_N_ELEMENTS (reader->done_at) &&
+         reader->got->len >= (reader->frames_done + 1) * reader->frame_len)
+    {
+      reader->done_at[reader->frames_done] = g_get_monotonic_time ();
+      reader->csw_at[reader->frames_done] = thread_voluntary_switches ();
+      reader->polls_at[reader->frames_done] = n_polls;
+      reader->frames_done++;
+    }
+  rest = reader->got->len % reader->frame_len;
+  cb_serial_port_set_read_min (port, rest == 0 ? 1 : reader->frame_len - rest);
+}
+
+static void
+line_reader_check (LineReader *reader,
+                   guint       frames)
+{
+  g_assert_cmpuint (reader->got->len, >=, frames * reader->frame_len);
+  for (guint f = 0; f < frames; f++)
+    for (gsize i = 0; i < reader->frame_len; i++)
+      if (reader->got->data[f * reader->frame_len + i] != line_byte (f, i))
+        g_error ("frame %u byte %" G_GSIZE_FORMAT " differs", f, i);
+}
+
+/* On a line paced like a UART the port learns that it is, and then reads the rest of a frame
+ * whose length it was told at the time the bytes need on the wire: the thread is not woken
+ * at each delivery. Counted as the main thread's voluntary context switches (Linux wakes
+ * every poller of a tty at each delivery, and with VMIN unmet the thread sleeps again inside
+ * poll(2), a switch that a GPollFunc does not see) and as the loop's polls. */
+static void
+test_paced_timed_read (void)
+{
+  g_autoptr(CbSerialPort) port = NULL;
+  g_autoptr(GError) error = NULL;
+  LineDevice dev = { .baud = 115200, .paced = TRUE, .frames = 8, .frame_len = 1024,
+                     .gap_ms = 20 };
+  LineReader reader = { .frame_len = 1024 };
+  GPollFunc old_poll;
+  GThread *thread;
+  gint64 deadline;
+  Pty pty;
+
+  pty_open (&pty);
+  port = cb_serial_port_open (pty.slave_path, dev.baud, &error);
+  g_assert_no_error (error);
+  close (pty.slave_keep);
+  pty.slave_keep = -1;
+  reader.got = g_byte_array_new ();
+  g_signal_connect (port, "bytes-received", G_CALLBACK (on_line_bytes), &reader);
+
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  old_poll = g_main_context_get_poll_func (NULL);
+  g_main_context_set_poll_func (NULL, counting_poll);
+  n_polls = 0;
+  dev.master = pty.master;
+  thread = g_thread_new ("line-device", line_device_thread, &dev);
+
+  deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  while (reader.frames_done < dev.frames && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_main_context_set_poll_func (NULL, old_poll);
+  g_thread_join (thread);
+
+  g_assert_cmpuint (reader.frames_done, ==, dev.frames);
+  line_reader_check (&reader, dev.frames);
+  /* The first frames measure the line (VMIN waits); from the fourth on, each frame should
+   * cost a wake-up for its first bytes and one for the rest (a few more when a loaded machine
+   * makes the device late and a wait comes short). Before, every delivery (about 45 a KiB at
+   * 115200 baud) was a switch: 42 a frame. */
+  for (guint f = 3; f < dev.frames; f++)
+    g_test_message ("frame %u: %ld voluntary context switches, %u polls, whole %"
+                    G_GINT64_FORMAT " µs after its last byte", f,
+                    reader.csw_at[f] - reader.csw_at[f - 1],
+                    reader.polls_at[f] - reader.polls_at[f - 1],
+                    reader.done_at[f] - dev.written_at[f]);
+  g_assert_cmpint (reader.csw_at[dev.frames - 1] - reader.csw_at[2], <=, 10 * (dev.frames - 3));
+  g_assert_cmpuint (reader.polls_at[dev.frames - 1] - reader.polls_at[2], <=,
+                    10 * (dev.frames - 3));
+
+  g_byte_array_unref (reader.got);
+  cb_serial_port_close (port);
+  pty_clear (&pty);
+}
+
+/* A line faster than its baud (USB CDC-ACM) never waits a frame's wire time: a KiB at a
+ * nominal 9600 baud (1.07 s on the wire) is read as soon as it is written. */
+static void
+test_fast_line_not_slowed (void)
+{
+  g_autoptr(CbSerialPort) port = NULL;
+  g_autoptr(GError) error = NULL;
+  LineDevice dev = { .baud = 9600, .paced = FALSE, .frames = 12, .frame_len = 1024,
+                     .gap_ms = 10 };
+  LineReader reader = { .frame_len = 1024 };
+  GThread *thread;
+  gint64 deadline, worst = 0;
+  Pty pty;
+
+  pty_open (&pty);
+  port = cb_serial_port_open (pty.slave_path, dev.baud, &error);
+  g_assert_no_error (error);
+  close (pty.slave_keep);
+  pty.slave_keep = -1;
+  reader.got = g_byte_array_new ();
+  g_signal_connect (port, "bytes-received", G_CALLBACK (on_line_bytes), &reader);
+
+  dev.master = pty.master;
+  thread = g_thread_new ("line-device", line_device_thread, &dev);
+  deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  while (reader.frames_done < dev.frames && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_thread_join (thread);
+
+  g_assert_cmpuint (reader.frames_done, ==, dev.frames);
+  line_reader_check (&reader, dev.frames);
+  for (guint f = 0; f < dev.frames; f++)
+    worst = MAX (worst, reader.done_at[f] - dev.written_at[f]);
+  g_test_message ("slowest frame whole %" G_GINT64_FORMAT " µs after its last byte", worst);
+  /* A timed wait would be 1.07 s; a loaded machine takes a few ms, not hundreds. */
+  g_assert_cmpint (worst, <, 250 * 1000);
+
+  g_byte_array_unref (reader.got);
+  cb_serial_port_close (port);
+  pty_clear (&pty);
+}
+
+/* A device that hangs up while the port waits out a frame's wire time (its fd polled for no
+ * input) is reported at once, not at the wait's end. */
+static void
+test_hangup_in_timed_wait (void)
+{
+  g_autoptr(CbSerialPort) port = NULL;
+  g_autoptr(GError) error = NULL;
+  /* 1,800-byte frames: the wait for the rest of the last one is the longest a timed wait
+   * lasts (150 ms at 115200 baud). */
+  LineDevice dev = { .baud = 115200, .paced = TRUE, .frames = 3, .frame_len = 1800,
+                     .gap_ms = 20, .hang_up_after = 1 };
+  LineReader reader = { .frame_len = 1800 };
+  Disconnect d = { 0 };
+  GThread *thread;
+  gint64 deadline, noticed_at = 0;
+  Pty pty;
+
+  pty_open (&pty);
+  port = cb_serial_port_open (pty.slave_path, dev.baud, &error);
+  g_assert_no_error (error);
+  close (pty.slave_keep);
+  pty.slave_keep = -1;
+  reader.got = g_byte_array_new ();
+  g_signal_connect (port, "bytes-received", G_CALLBACK (on_line_bytes), &reader);
+  g_signal_connect (port, "disconnected", G_CALLBACK (on_disconnected), &d);
+
+  dev.master = pty.master;
+  dev.reader_len = &reader.got_len;
+  pty.master = -1;     /* the device thread closes it */
+  thread = g_thread_new ("line-device", line_device_thread, &dev);
+  deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  while (d.count == 0 && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  noticed_at = g_get_monotonic_time ();
+  g_thread_join (thread);
+
+  g_assert_cmpuint (d.count, ==, 1);
+  g_assert_error (d.error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE);
+  g_assert_false (cb_serial_port_is_open (port));
+  g_assert_cmpuint (reader.frames_done, ==, dev.frames);
+  line_reader_check (&reader, dev.frames);
+  /* The last frame's first bytes, read before the hangup, are there. */
+  g_assert_cmpuint (reader.got->len, ==, dev.frames * dev.frame_len + 23);
+  for (gsize i = 0; i < 23; i++)
+    g_assert_cmpuint (reader.got->data[dev.frames * dev.frame_len + i], ==,
+                      line_byte (dev.frames, i));
+  g_test_message ("hangup reported %" G_GINT64_FORMAT " µs after it", noticed_at - dev.hung_up_at);
+  /* The wait it interrupted had about 140 ms to go. */
+  g_assert_cmpint (noticed_at - dev.hung_up_at, <, 100 * 1000);
+
+  g_clear_error (&d.error);
+  g_byte_array_unref (reader.got);
+  cb_serial_port_close (port);
+  pty_clear (&pty);
+}
+
+/* A line that was paced and turns fast (another device on the same port, a USB adapter
+ * replugged) stops being read at its wire time: the port measures it again with VMIN every
+ * 16 timed waits. At 38400 baud a 512-byte frame has 133 ms on the wire; the device waits
+ * longer than that between frames, so no timed read finds more than a paced line could have
+ * brought (which would tell the port sooner) and only the measurement can. */
+static void
+test_paced_then_fast (void)
+{
+  g_autoptr(CbSerialPort) port = NULL;
+  g_autoptr(GError) error = NULL;
+  LineDevice dev = { .baud = 38400, .paced = TRUE, .paced_frames = 2, .frames = 24,
+                     .frame_len = 512, .gap_ms = 150 };
+  LineReader reader = { .frame_len = 512 };
+  GThread *thread;
+  gint64 deadline, slow = 0, worst_late = 0;
+  Pty pty;
+
+  pty_open (&pty);
+  port = cb_serial_port_open (pty.slave_path, dev.baud, &error);
+  g_assert_no_error (error);
+  close (pty.slave_keep);
+  pty.slave_keep = -1;
+  reader.got = g_byte_array_new ();
+  g_signal_connect (port, "bytes-received", G_CALLBACK (on_line_bytes), &reader);
+
+  dev.master = pty.master;
+  thread = g_thread_new ("line-device", line_device_thread, &dev);
+  deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  while (reader.frames_done < dev.frames && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_thread_join (thread);
+
+  g_assert_cmpuint (reader.frames_done, ==, dev.frames);
+  line_reader_check (&reader, dev.frames);
+  for (guint f = dev.paced_frames; f < dev.frames; f++)
+    {
+      gint64 late = reader.done_at[f] - dev.written_at[f];
+
+      if (late > 100 * 1000)
+        slow++;
+      if (f >= dev.frames - 4)
+        worst_late = MAX (worst_late, late);
+    }
+  g_test_message ("%" G_GINT64_FORMAT " fast frames read at their wire time; the last four "
+                  "at most %" G_GINT64_FORMAT " µs after their last byte", slow, worst_late);
+  /* It was the paced line's timed waits that showed it the change: some frames waited. */
+  g_assert_cmpint (slow, >, 0);
+  g_assert_cmpint (slow, <=, 17);
+  g_assert_cmpint (worst_late, <, 100 * 1000);
+
+  g_byte_array_unref (reader.got);
+  cb_serial_port_close (port);
+  pty_clear (&pty);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -647,6 +1034,10 @@ main (int   argc,
   g_test_add_func ("/cb/serial-port/close-fails-writes", test_close_fails_writes);
   g_test_add_func ("/cb/serial-port/no-self-wake-up", test_no_self_wake_up);
   g_test_add_func ("/cb/serial-port/read-min-settings", test_read_min_settings);
+  g_test_add_func ("/cb/serial-port/paced-timed-read", test_paced_timed_read);
+  g_test_add_func ("/cb/serial-port/fast-line-not-slowed", test_fast_line_not_slowed);
+  g_test_add_func ("/cb/serial-port/hangup-in-timed-wait", test_hangup_in_timed_wait);
+  g_test_add_func ("/cb/serial-port/paced-then-fast", test_paced_then_fast);
 
   return g_test_run ();
 }

@@ -21,6 +21,37 @@
 #define READ_MIN_MAX 255
 /* A read minimum the line does not meet is given up after twice its wire time plus this. */
 #define READ_MIN_SLACK_MS 20
+/* A timed wait reads this long after the bytes' wire time, plus a 32nd of it: a UART (or
+ * the devsim's pacing, every 2 ms) hands the last of them over a little after the baud says. */
+#define TIMED_SLACK_US 3000
+/* One timed wait covers at most this much wire time: a device that hangs up while the port
+ * is not polled for input is noticed by the read at the end of the wait, if not before. */
+#define TIMED_WAIT_MAX_US (150 * 1000)
+/* The line counts as paced once this many long waits measured it at no more than 1.5 times
+ * the baud's byte rate; one faster measurement and it counts as fast again. */
+#define PACED_EVIDENCE 2
+/* Every this many timed waits, one VMIN wait measures the line again. */
+#define PROBE_EVERY 16
+/* A measurement counts only when a wait was for and brought at least this many bytes. */
+#define MEASURE_MIN_WANT 16
+#define MEASURE_MIN_BYTES 48
+
+/* What the port waits for now. */
+typedef enum
+{
+  LINE_WAIT_ANY,     /* any byte wakes the reader (VMIN 1) */
+  LINE_WAIT_VMIN,    /* the terminal's VMIN holds the wake-up back */
+  LINE_WAIT_TIMED,   /* the fd is not polled for input; a deadline reads what came by then */
+} LineWait;
+
+/* The port's read source: a GPollFD of its own, whose events the port changes in place
+ * between iterations (GLib reads them at each query, g_main_context_query), so taking the
+ * fd out of the poll set and back costs no wake-up of the main context. */
+typedef struct
+{
+  GSource source;
+  GPollFD pfd;
+} ReadSource;
 
 typedef struct
 {
@@ -44,7 +75,7 @@ struct _CbSerialPort
 
   /* Owned */
   char    *path;
-  GSource *read_source;
+  ReadSource *read_source;
   GSource *write_source;
   GQueue   write_queue;     /* WriteOp* */
   GError  *close_error;
@@ -59,8 +90,16 @@ struct _CbSerialPort
   guint    baud_rate;
   gsize    pending;
   guint    read_min;        /* VMIN in force */
-  guint    read_min_next;   /* asked for during a bytes-received emission */
+  gsize    want_next;       /* asked for during a bytes-received emission */
   gboolean in_read;
+
+  /* The wait in force, and what the port learnt of the line (see arm_wait) */
+  LineWait wait;
+  gint64   wait_start;      /* monotonic µs the wait began */
+  gsize    timed_target;    /* bytes a timed wait expects by its deadline */
+  guint    paced_evidence;  /* long waits in a row that measured the line at its baud */
+  guint    timed_left;      /* timed waits before the next measuring VMIN wait */
+  gboolean frame_fallback;  /* a timed wait came short: VMIN until the reader wants any byte */
 };
 
 G_DEFINE_FINAL_TYPE (CbSerialPort, cb_serial_port, G_TYPE_OBJECT)
@@ -308,34 +347,164 @@ cb_serial_port_disconnect (CbSerialPort *self,
   g_signal_emit (self, signals[SIGNAL_DISCONNECTED], 0, error);
 }
 
-/* Puts the terminal's VMIN at want: poll(2) says the port is readable only once that many
- * bytes wait (Linux's n_tty with VTIME 0), so the line's small deliveries in between do not
- * wake us. */
-static void
-apply_read_min (CbSerialPort *self,
-                guint         want)
+static gint64
+wire_us (CbSerialPort *self,
+         gsize         bytes)
 {
-  want = CLAMP (want, 1, READ_MIN_MAX);
-  if (self->fd < 0 || want == self->read_min)
-    return;
+  return (gint64) bytes * 10 * G_USEC_PER_SEC / MAX (self->baud_rate, 1);
+}
+
+/* Puts the terminal's VMIN at want (at most a cc_t's 255): poll(2) says the port is readable
+ * only once that many bytes wait (Linux's n_tty with VTIME 0), so the line's small deliveries
+ * in between do not wake us. Returns whether VMIN is now want. */
+static gboolean
+set_vmin (CbSerialPort *self,
+          guint         want)
+{
+  if (want == self->read_min)
+    return TRUE;
 
   if (self->tty == NULL || !cb_tty_vmin_set (self->tty, self->fd, (guint8) want))
     {
       g_debug ("Serial port %s: cannot set VMIN %u: %s", self->path, want,
                self->tty == NULL ? "settings unknown" : g_strerror (errno));
-      return;
+      return FALSE;
     }
   self->read_min = want;
+  return TRUE;
+}
 
-  if (want > 1)
+static gboolean
+line_is_paced (CbSerialPort *self)
+{
+  return self->paced_evidence >= PACED_EVIDENCE;
+}
+
+/* Sets up the wait for the reader's next wake-up, which needs want bytes (a lower bound).
+ *
+ * VMIN batches the line's deliveries, but not the kernel's wake-ups: n_tty wakes every poller
+ * of the tty at each delivery (a UART's or the devsim's few dozen bytes every 2 ms), and
+ * n_tty_poll then finds VMIN unmet and the thread sleeps again, a context switch each, about
+ * forty a KiB. Only an fd that is not polled for input is not woken. So on a line known to be
+ * paced at its baud (a real UART, or the devsim), the port polls the fd for hangup only and
+ * reads at the time the bytes need on the wire (plus a slack): one wake-up for the rest of a
+ * frame. A line that delivers faster than its baud (USB CDC-ACM hands over a KiB in about a
+ * millisecond whatever the nominal baud) must not wait the wire time, so the port first
+ * measures the line in VMIN waits (bytes over the time they took), uses the timed wait only
+ * once PACED_EVIDENCE of them found it no faster than 1.5 times the baud's byte rate, measures
+ * again every PROBE_EVERY timed waits, and stops at the first faster measurement.
+ *
+ * A hangup discards what the station has not read (tty_ldisc_hangup flushes n_tty's buffer,
+ * a pty's included): a device that sends a frame and hangs up at once loses the part of it a
+ * timed wait had left unread (up to TIMED_WAIT_MAX_US of wire time), where a VMIN wait left at
+ * most VMIN bytes. The frame was cut short either way; the disconnect is reported as before. */
+static void
+arm_wait_from (CbSerialPort *self,
+               gsize         want,
+               gint64        now)
+{
+  ReadMinDeadline *deadline = self->read_min_deadline;
+
+  if (self->fd < 0)
+    return;
+
+  if (want <= 1)
     {
-      gint64 wire_us = (gint64) want * 10 * G_USEC_PER_SEC / MAX (self->baud_rate, 1);
-
-      self->read_min_deadline->at = g_get_monotonic_time () + 2 * wire_us +
-                                    READ_MIN_SLACK_MS * 1000;
+      self->frame_fallback = FALSE;
+      set_vmin (self, 1);
+      self->read_source->pfd.events = G_IO_IN | G_IO_HUP | G_IO_ERR;
+      self->wait = LINE_WAIT_ANY;
+      deadline->at = -1;
+      return;
     }
-  else
-    self->read_min_deadline->at = -1;
+
+  if (line_is_paced (self) && !self->frame_fallback && self->timed_left > 0)
+    {
+      gsize bytes = MIN (want, (gsize) ((gint64) TIMED_WAIT_MAX_US * MAX (self->baud_rate, 1) /
+                                        (10 * G_USEC_PER_SEC)));
+      gint64 wire;
+
+      bytes = MAX (bytes, 1);
+      wire = wire_us (self, bytes);
+      /* VMIN 1, so that the read at the deadline takes everything in one read(2). GLib leaves
+       * HUP and ERR out of the events it polls for (the kernel reports them anyway), so this
+       * polls the fd with no events: data does not wake us, a pty's hangup does (pty_close
+       * wakes its peer's pollers with no key); a UART's hangup, whose wake-up is keyed to
+       * input, is read at the deadline, at most TIMED_WAIT_MAX_US away. */
+      set_vmin (self, 1);
+      self->read_source->pfd.events = G_IO_HUP | G_IO_ERR;
+      self->wait = LINE_WAIT_TIMED;
+      self->wait_start = now;
+      self->timed_target = bytes;
+      self->timed_left--;
+      deadline->at = now + wire + TIMED_SLACK_US + wire / 32;
+      return;
+    }
+
+  /* A VMIN wait; when the line is paced, it is also the measurement that keeps it so. */
+  self->timed_left = PROBE_EVERY;
+  self->read_source->pfd.events = G_IO_IN | G_IO_HUP | G_IO_ERR;
+  if (!set_vmin (self, (guint) MIN (want, READ_MIN_MAX)))
+    {
+      self->wait = LINE_WAIT_ANY;
+      deadline->at = -1;
+      return;
+    }
+  self->wait = LINE_WAIT_VMIN;
+  self->wait_start = now;
+  deadline->at = now + 2 * wire_us (self, self->read_min) + READ_MIN_SLACK_MS * 1000;
+}
+
+static void
+arm_wait (CbSerialPort *self,
+          gsize         want)
+{
+  arm_wait_from (self, want, g_get_monotonic_time ());
+}
+
+/* What a wake-up that read total bytes at now says about the line (see arm_wait). */
+static void
+learn_from_wake_up (CbSerialPort *self,
+                    gsize         total,
+                    gint64        now)
+{
+  /* The most bytes a line at 1.5 times its baud's byte rate hands over in elapsed µs. */
+  gint64 elapsed = MAX (now - self->wait_start, 1);
+  double paced_max = 1.5 * elapsed * MAX (self->baud_rate, 1) / (10.0 * G_USEC_PER_SEC);
+
+  switch (self->wait)
+    {
+    case LINE_WAIT_VMIN:
+      if (self->read_min < MEASURE_MIN_WANT || total < MEASURE_MIN_BYTES)
+        return;
+      if (total > paced_max)
+        {
+          if (line_is_paced (self))
+            g_debug ("Serial port %s: %" G_GSIZE_FORMAT " bytes in %" G_GINT64_FORMAT
+                     " µs, faster than %u baud: no timed waits", self->path, total, elapsed,
+                     self->baud_rate);
+          self->paced_evidence = 0;
+        }
+      else if (self->paced_evidence < PACED_EVIDENCE)
+        {
+          self->paced_evidence++;
+          self->timed_left = PROBE_EVERY;
+        }
+      return;
+
+    case LINE_WAIT_TIMED:
+      /* A burst of a UART's FIFO aside, more than a paced line could have sent: it is fast. */
+      if (total > paced_max + 128)
+        self->paced_evidence = 0;
+      /* A slower device (or one that gave the frame up): VMIN for the rest of the frame. */
+      if (total < self->timed_target)
+        self->frame_fallback = TRUE;
+      return;
+
+    case LINE_WAIT_ANY:
+    default:
+      return;
+    }
 }
 
 /* The deadline's own time, read at each loop iteration: g_source_set_ready_time() would
@@ -384,16 +553,51 @@ static GSourceFuncs read_min_deadline_funcs = {
   NULL
 };
 
-/* The bytes a reader waited for did not come in time (a device that abandoned a frame, or a
- * guess too high): every byte wakes it again. */
+static gboolean
+read_source_check (GSource *source)
+{
+  ReadSource *rs = (ReadSource *) source;
+
+  return (rs->pfd.revents & (rs->pfd.events | G_IO_HUP | G_IO_ERR | G_IO_NVAL)) != 0;
+}
+
+static gboolean
+read_source_dispatch (GSource     *source,
+                      GSourceFunc  callback,
+                      gpointer     user_data)
+{
+  ReadSource *rs = (ReadSource *) source;
+  GIOCondition condition = rs->pfd.revents & (rs->pfd.events | G_IO_HUP | G_IO_ERR | G_IO_NVAL);
+
+  rs->pfd.revents = 0;
+  return ((GUnixFDSourceFunc) (void (*) (void)) callback) (rs->pfd.fd, condition, user_data);
+}
+
+static GSourceFuncs read_source_funcs = {
+  NULL, read_source_check, read_source_dispatch, NULL, NULL, NULL
+};
+
+static gboolean on_read_ready (int           fd,
+                               GIOCondition  condition,
+                               gpointer      user_data);
+
+/* A timed wait's time is up: read what the line brought. Otherwise the bytes a reader waited
+ * for did not come in time (a device that abandoned a frame, or a guess too high): every byte
+ * wakes it again. */
 static gboolean
 on_read_min_deadline (gpointer user_data)
 {
   CbSerialPort *self = user_data;
 
+  if (self->wait == LINE_WAIT_TIMED)
+    {
+      on_read_ready (self->fd, 0, self);
+      return G_SOURCE_CONTINUE;
+    }
+
   g_debug ("Serial port %s: %u bytes did not arrive in time; reading what is there",
            self->path, self->read_min);
-  apply_read_min (self, 1);
+  arm_wait (self, 1);
   return G_SOURCE_CONTINUE;
 }
 
@@ -405,17 +609,20 @@ on_read_ready (int           fd,
   CbSerialPort *self = user_data;
   g_autoptr(CbSerialPort) hold = NULL;
   gboolean got_data = FALSE;
+  gsize total = 0;
+  gint64 now, drained_at = -1;
 
   g_assert (CB_IS_SERIAL_PORT (self));
 
   /* A nested main loop run from a listener: the outer dispatch reads on when it returns. */
-  if (self->in_read)
+  if (self->in_read || self->fd < 0)
     return G_SOURCE_CONTINUE;
 
   hold = g_object_ref (self);
+  now = g_get_monotonic_time ();
   /* A read minimum lasts one wake-up: the listeners say again what they wait for. */
   self->in_read = TRUE;
-  self->read_min_next = 1;
+  self->want_next = 1;
 
   /* Drain what is there first: a hangup can arrive with the device's last words queued. */
   while (self->fd >= 0)
@@ -445,8 +652,12 @@ on_read_ready (int           fd,
         {
           g_autoptr(GBytes) bytes = g_bytes_new (buf, got);
 
+          /* A short read left the line empty: the wait for what follows starts here, not
+           * after the listeners, so bytes arriving while they work count in its time. */
+          drained_at = g_get_monotonic_time ();
           got_data = TRUE;
-          self->read_min_next = 1;
+          total += got;
+          self->want_next = 1;
           g_signal_emit (self, signals[SIGNAL_BYTES_RECEIVED], 0, bytes);
           /* A short read took all there was: the next bytes wake us again, so no read that
            * can only say EAGAIN (at 115200 baud a wake-up brings a few dozen bytes). With a
@@ -485,7 +696,8 @@ on_read_ready (int           fd,
       return G_SOURCE_REMOVE;
     }
 
-  apply_read_min (self, self->read_min_next);
+  learn_from_wake_up (self, total, now);
+  arm_wait_from (self, self->want_next, drained_at >= 0 ? drained_at : g_get_monotonic_time ());
   return G_SOURCE_CONTINUE;
 }
 
@@ -611,7 +823,8 @@ cb_serial_port_shutdown (CbSerialPort *self,
       return;
     }
 
-  g_clear_pointer (&self->read_source, g_source_destroy);
+  if (self->read_source != NULL)
+    g_source_destroy (&g_steal_pointer (&self->read_source)->source);
   g_clear_pointer (&self->write_source, g_source_destroy);
   if (self->read_min_deadline != NULL)
     g_source_destroy (&g_steal_pointer (&self->read_min_deadline)->source);
@@ -710,17 +923,21 @@ cb_serial_port_open (const char  *path,
   self->baud_rate = baud_rate;
   self->tty = read_settings (fd, path);
 
-  self->read_source = g_unix_fd_source_new (fd, G_IO_IN | G_IO_HUP | G_IO_ERR);
-  g_source_set_callback (self->read_source, G_SOURCE_FUNC (on_read_ready), self, NULL);
-  g_source_set_static_name (self->read_source, "[cb-serial-port read]");
+  self->read_source = (ReadSource *) g_source_new (&read_source_funcs, sizeof (ReadSource));
+  self->read_source->pfd.fd = fd;
+  self->read_source->pfd.events = G_IO_IN | G_IO_HUP | G_IO_ERR;
+  g_source_add_poll (&self->read_source->source, &self->read_source->pfd);
+  g_source_set_callback (&self->read_source->source, G_SOURCE_FUNC (on_read_ready), self, NULL);
+  g_source_set_static_name (&self->read_source->source, "[cb-serial-port read]");
   /* GLib 2.74 takes a source that cannot recurse out of the poll set while it dispatches and
    * puts it back after, each a write to the main context's wakeup fd, so every read would wake
    * the loop twice more for nothing. on_read_ready guards against re-entry itself. */
-  g_source_set_can_recurse (self->read_source, TRUE);
-  g_source_attach (self->read_source, g_main_context_get_thread_default ());
-  g_source_unref (self->read_source);
+  g_source_set_can_recurse (&self->read_source->source, TRUE);
+  g_source_attach (&self->read_source->source, g_main_context_get_thread_default ());
+  g_source_unref (&self->read_source->source);
 
   self->read_min = 1;
+  self->wait = LINE_WAIT_ANY;
   self->read_min_deadline = (ReadMinDeadline *) g_source_new (&read_min_deadline_funcs,
                                                               sizeof (ReadMinDeadline));
   self->read_min_deadline->at = -1;
@@ -767,9 +984,10 @@ cb_serial_port_set_baud_rate (CbSerialPort  *self,
     return FALSE;
   g_clear_pointer (&self->tty, cb_tty_vmin_free);
   self->tty = read_settings (self->fd, self->path);
-  /* The settings start over at VMIN 1. */
+  /* The settings start over at VMIN 1, and the line is measured again at its new rate. */
   self->read_min = 1;
-  self->read_min_deadline->at = -1;
+  self->paced_evidence = 0;
+  arm_wait (self, 1);
 
   if (self->baud_rate != baud_rate)
     {
@@ -784,26 +1002,26 @@ cb_serial_port_set_baud_rate (CbSerialPort  *self,
  * cb_serial_port_set_read_min:
  * @bytes: how many bytes the reader needs before it can make progress (0 or 1: any)
  *
- * Wakes the reader (`bytes-received`) only once @bytes (at most 255) are waiting, so a reader
- * that knows how long the rest of a frame is takes it in one wake-up instead of at every few
- * bytes the line delivers. @bytes must be a lower bound: if fewer come, the reader is woken
- * anyway after twice their time on the line plus 20 ms. Called from a `bytes-received`
- * handler, it holds from the end of that wake-up; a wake-up where nobody calls it goes back
- * to 1.
+ * Wakes the reader (`bytes-received`) only once @bytes are waiting, so a reader that knows
+ * how long the rest of a frame is takes it in one wake-up instead of at every few bytes the
+ * line delivers: with the terminal's VMIN (at most 255 bytes a wake-up), or, on a line the
+ * port has measured to be paced at its baud, by not polling for input and reading once their
+ * wire time is past (see arm_wait). @bytes must be a lower bound: if fewer come, the reader is
+ * woken anyway, at the latest after twice their time on the line plus 20 ms. Called from a
+ * `bytes-received` handler, it holds from the end of that wake-up; a wake-up where nobody
+ * calls it goes back to 1.
  */
 void
 cb_serial_port_set_read_min (CbSerialPort *self,
                              gsize         bytes)
 {
-  guint want;
-
   g_return_if_fail (CB_IS_SERIAL_PORT (self));
 
-  want = (guint) CLAMP (bytes, 1, READ_MIN_MAX);
+  bytes = MAX (bytes, 1);
   if (self->in_read)
-    self->read_min_next = want;
+    self->want_next = bytes;
   else
-    apply_read_min (self, want);
+    arm_wait (self, bytes);
 }
 
 gboolean

@@ -30,7 +30,8 @@ gboolean      cb_serial_port_set_baud_rate   (CbSerialPort         *self,
 /* TRUE from a successful open until close or disconnect. */
 gboolean      cb_serial_port_is_open         (CbSerialPort         *self);
 /* Wake the reader only once this many bytes wait (a lower bound of what it needs; given up
- * after twice their wire time). A wake-up where it is not said again goes back to 1. */
+ * after twice their wire time; on a line measured to be paced at its baud, read once their
+ * wire time is past). A wake-up where it is not said again goes back to 1. */
 void          cb_serial_port_set_read_min    (CbSerialPort         *self,
                                               gsize                 bytes);
 /* Bytes queued by write_async() and not yet accepted by the kernel. */
