@@ -202,13 +202,13 @@ test_append_only (Fixture       *f,
     "DELETE FROM runs",
     "UPDATE run_ends SET result = 'pass'",
     "DELETE FROM run_ends",
-    "DELETE FROM steps",
-    "UPDATE step_ends SET error = NULL",
+    "DELETE FROM step_records WHERE ended = 0",
+    "UPDATE step_records SET error = NULL WHERE ended = 1",
     "DELETE FROM run_devices",
     "INSERT OR REPLACE INTO run_ends (run_id, ended, result) "
     "  SELECT run_id, ended, 'pass' FROM run_ends",
-    "INSERT OR REPLACE INTO step_ends (run_id, idx, ended, result) "
-    "  SELECT run_id, idx, ended, 'pass' FROM step_ends",
+    "INSERT OR REPLACE INTO step_records (run_id, idx, ended, at, result) "
+    "  SELECT run_id, idx, ended, at, 'pass' FROM step_records WHERE ended = 1",
   };
   g_autoptr(CbJournalRun) run = NULL;
   sqlite3 *db = NULL;
@@ -736,6 +736,9 @@ count_rows (const char *path,
   return n;
 }
 
+#define STARTS "SELECT COUNT (*) FROM step_records WHERE ended = 0"
+#define ENDS "SELECT COUNT (*) FROM step_records WHERE ended = 1"
+
 /* A batch is one transaction: another connection sees none of its rows until it ends. */
 static void
 test_batch (Fixture       *f,
@@ -751,7 +754,7 @@ test_batch (Fixture       *f,
   g_assert_no_error (error);
   step_id = cb_journal_begin_step (journal, run_id, "identify", 0, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (count_rows (f->path, "SELECT COUNT (*) FROM steps"), ==, 1);
+  g_assert_cmpint (count_rows (f->path, STARTS), ==, 1);
 
   cb_journal_batch_begin (journal);
   g_assert_true (cb_journal_end_step (journal, step_id, CB_JOURNAL_RESULT_PASS, NULL, NULL, 0,
@@ -760,13 +763,13 @@ test_batch (Fixture       *f,
   g_assert_cmpint (cb_journal_begin_step (journal, run_id, "keygen", 0, &error), >, 0);
   g_assert_true (cb_journal_batch_end (journal, &error));
   g_assert_no_error (error);
-  g_assert_cmpint (count_rows (f->path, "SELECT COUNT (*) FROM steps"), ==, 1);
-  g_assert_cmpint (count_rows (f->path, "SELECT COUNT (*) FROM step_ends"), ==, 0);
+  g_assert_cmpint (count_rows (f->path, STARTS), ==, 1);
+  g_assert_cmpint (count_rows (f->path, ENDS), ==, 0);
 
   g_assert_true (cb_journal_batch_end (journal, &error));
   g_assert_no_error (error);
-  g_assert_cmpint (count_rows (f->path, "SELECT COUNT (*) FROM steps"), ==, 2);
-  g_assert_cmpint (count_rows (f->path, "SELECT COUNT (*) FROM step_ends"), ==, 1);
+  g_assert_cmpint (count_rows (f->path, STARTS), ==, 2);
+  g_assert_cmpint (count_rows (f->path, ENDS), ==, 1);
 
   /* Outside a batch each row commits at once, as before. */
   g_assert_true (cb_journal_set_device (journal, run_id, &(CbJournalDevice) { .serial = "SN-1" },
@@ -921,8 +924,8 @@ test_crash_owner_alive_or_gone (Fixture       *f,
   g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
   sql = g_strdup_printf ("INSERT INTO runs (uuid, started, port, owner_host, owner_pid) "
                          "VALUES ('dead-1', 1, 'p1', '%s', %d);"
-                         "INSERT INTO steps (run_id, idx, name, started) "
-                         "  SELECT id, 0, 'commit', 2 FROM runs WHERE uuid = 'dead-1';"
+                         "INSERT INTO step_records (run_id, idx, ended, at, name) "
+                         "  SELECT id, 0, 0, 2, 'commit' FROM runs WHERE uuid = 'dead-1';"
                          "INSERT INTO runs (uuid, started, port, owner_host, owner_boot, owner_pid) "
                          "VALUES ('old-boot', 1, 'p2', '%s', 'another-boot', %d);",
                          g_get_host_name (), (int) child, g_get_host_name (), (int) getpid ());
@@ -1119,10 +1122,12 @@ test_migrate_v1 (Fixture       *f,
   g_assert_cmpint (user_version (f->path), ==, 4);
   /* The steps' duplicate index is gone, and so are the unique ones: each table a run writes
    * is keyed by what it belongs to, one b-tree (a WITHOUT ROWID table's key has no entry of
-   * its own in sqlite_master). */
+   * its own in sqlite_master); a step's start and end are rows of one table. */
   g_assert_cmpint (count_rows (f->path, "SELECT COUNT (*) FROM sqlite_master WHERE type = 'index' "
-                                        "AND tbl_name IN ('steps', 'step_ends', 'run_ends', "
+                                        "AND tbl_name IN ('step_records', 'run_ends', "
                                         "'run_protocol_logs')"), ==, 0);
+  g_assert_cmpint (count_rows (f->path, "SELECT COUNT (*) FROM sqlite_master "
+                                        "WHERE name IN ('steps', 'step_ends')"), ==, 0);
   g_assert_cmpint (count_rows (f->path, "SELECT COUNT (*) FROM sqlite_master WHERE type = 'index' "
                                         "AND tbl_name = 'run_devices'"), ==, 2);
   runs = cb_journal_list_runs (journal, NULL, &error);
@@ -1313,15 +1318,18 @@ test_migrate_v3 (Fixture       *f,
   g_autofree char *after = NULL;
   g_autofree char *before_all = NULL;
   static const char * const tampering[] = {
-    "UPDATE steps SET name = 'x'",
-    "DELETE FROM step_ends",
+    "UPDATE step_records SET name = 'x' WHERE ended = 0",
+    "DELETE FROM step_records WHERE ended = 1",
     "UPDATE run_devices SET serial = 'x'",
     "DELETE FROM run_ends",
     "UPDATE run_protocol_logs SET log = 'forged'",
-    "INSERT INTO steps (run_id, idx, name, started) VALUES (2, 2, 'late', 1)",
-    "INSERT INTO step_ends (run_id, idx, ended, result) VALUES (3, 1, 1, 'passed')",
+    "INSERT INTO step_records (run_id, idx, ended, at, name) VALUES (2, 2, 0, 1, 'late')",
+    "INSERT INTO step_records (run_id, idx, ended, at, result) VALUES (3, 1, 1, 1, 'passed')",
+    "INSERT INTO step_records (run_id, idx, ended, at, result) VALUES (3, 5, 1, 1, 'pass')",
+    "INSERT INTO step_records (run_id, idx, ended, at, name, result) "
+    "  VALUES (3, 2, 0, 1, 'half', 'pass')",
     "INSERT INTO run_ends (run_id, ended, result) VALUES (3, 1, 'skipped')",
-    "INSERT INTO steps (run_id, idx, name, started) VALUES (3, 65536, 'too far', 1)",
+    "INSERT INTO step_records (run_id, idx, ended, at, name) VALUES (3, 65536, 0, 1, 'far')",
   };
   CbJournalStep *step;
   sqlite3 *db = NULL;
@@ -1388,6 +1396,7 @@ test_migrate_v3 (Fixture       *f,
       g_test_message ("%s -> %s", tampering[i], message);
       g_assert_true (strstr (message, "append-only") != NULL ||
                      strstr (message, "the run has ended") != NULL ||
+                     strstr (message, "no such step") != NULL ||
                      strstr (message, "CHECK constraint failed") != NULL);
       sqlite3_free (message);
     }

@@ -173,13 +173,11 @@ cb_journal_db_open (const char  *path,
  * Version 1 made the runs table (unchanged since) and the rows a run writes, each table with
  * an id of its own and a unique index on what it belongs to; version 2 added the protocol
  * logs, 3 the leaf states. Version 4 keys each row a run writes by what it belongs to, one
- * b-tree per table: a run's device, end and log by the run's id (their rowid), a step and its
- * end by (run id, index), WITHOUT ROWID. A commit writes a page per b-tree it touches, and a
- * station commits a step's end with the next step's start at every step of every device: 2
- * pages instead of 4 (the steps' UNIQUE index and the ends' one were b-trees of their own),
- * and a run's start, device and end 3 pages fewer. Their CHECKs compare with each result in
- * turn: SQLite evaluates "IN (five constants)" by building a temporary b-tree of them at every
- * insert. */
+ * b-tree per table: a run's device, end and log by the run's id (their rowid), a step's start
+ * and end by (run id, index, ended), WITHOUT ROWID, in one table. A commit writes a page per
+ * b-tree it touches, and a station commits a step's end with the next step's start at every
+ * step of every device: 1 page instead of 4 (steps, their ends, and a UNIQUE index of each),
+ * and a run's start, device and end 3 pages fewer. */
 static const char runs_sql[] =
   "CREATE TABLE runs ("
   "  id INTEGER PRIMARY KEY,"
@@ -196,7 +194,9 @@ static const char * const runs_tables[] = {
   "runs",
 };
 
-/* A step's index is below 2^16, so a step's id is its run's id and its index in one number
+/* A step's start and its end are two rows of one table, keyed (run, index, ended), so the
+ * end of a step and the start of the next, which a station commits together, land on one page.
+ * A step's index is below 2^16: a step's id is its run's id and its index in one number
  * (CB_JOURNAL_STEP_ID). */
 static const char run_rows_sql[] =
   "CREATE TABLE run_devices ("
@@ -204,22 +204,19 @@ static const char run_rows_sql[] =
   "  at INTEGER NOT NULL,"
   "  serial TEXT, model TEXT, firmware TEXT, registration_id TEXT"
   ") STRICT;"
-  "CREATE TABLE steps ("
+  "CREATE TABLE step_records ("
   "  run_id INTEGER NOT NULL REFERENCES runs (id),"
   "  idx INTEGER NOT NULL CHECK (idx BETWEEN 0 AND 65535),"
-  "  name TEXT NOT NULL,"
-  "  started INTEGER NOT NULL,"
-  "  PRIMARY KEY (run_id, idx)"
-  ") STRICT, WITHOUT ROWID;"
-  "CREATE TABLE step_ends ("
-  "  run_id INTEGER NOT NULL,"
-  "  idx INTEGER NOT NULL,"
-  "  ended INTEGER NOT NULL,"
-  "  result TEXT NOT NULL CHECK (result = 'pass' OR result = 'fail' OR result = 'cancelled' "
-  "OR result = 'interrupted' OR result = 'skipped'),"
-  "  error TEXT, detail TEXT,"
-  "  PRIMARY KEY (run_id, idx),"
-  "  FOREIGN KEY (run_id, idx) REFERENCES steps (run_id, idx)"
+  "  ended INTEGER NOT NULL CHECK (ended = 0 OR ended = 1),"
+  "  at INTEGER NOT NULL,"
+  "  name TEXT,"
+  "  result TEXT, error TEXT, detail TEXT,"
+  /* A start names its step; an end has a result (compared one by one: SQLite evaluates
+   * "IN (five constants)" by building a temporary b-tree of them at every insert). */
+  "  CHECK (ended = 0 AND name IS NOT NULL AND result IS NULL AND error IS NULL AND "
+  "detail IS NULL OR ended = 1 AND name IS NULL AND (result = 'pass' OR result = 'fail' OR "
+  "result = 'cancelled' OR result = 'interrupted' OR result = 'skipped')),"
+  "  PRIMARY KEY (run_id, idx, ended)"
   ") STRICT, WITHOUT ROWID;"
   "CREATE TABLE run_ends ("
   "  run_id INTEGER PRIMARY KEY REFERENCES runs (id),"
@@ -236,14 +233,18 @@ static const char run_rows_sql[] =
   "  log TEXT NOT NULL"
   ") STRICT;";
 
-/* What reads and guards those tables. A run that has ended takes no more steps: the trigger
- * checks it at the insert, a lookup of the run's end by its key. */
+/* What reads and guards those tables. A step ends once (the key) and only after it started; a
+ * run that has ended takes no more steps: triggers check at the insert, a lookup by key each. */
 static const char run_rows_readers_sql[] =
   "CREATE INDEX run_devices_serial ON run_devices (serial);"
   "CREATE INDEX run_devices_registration ON run_devices (registration_id COLLATE NOCASE);"
-  "CREATE TRIGGER steps_after_run_end BEFORE INSERT ON steps "
-  "WHEN EXISTS (SELECT 1 FROM run_ends WHERE run_id = NEW.run_id) "
+  "CREATE TRIGGER step_records_after_run_end BEFORE INSERT ON step_records "
+  "WHEN NEW.ended = 0 AND EXISTS (SELECT 1 FROM run_ends WHERE run_id = NEW.run_id) "
   "BEGIN SELECT RAISE (ABORT, 'the run has ended'); END;"
+  "CREATE TRIGGER step_records_end_after_start BEFORE INSERT ON step_records "
+  "WHEN NEW.ended = 1 AND NOT EXISTS (SELECT 1 FROM step_records WHERE run_id = NEW.run_id "
+  "AND idx = NEW.idx AND ended = 0) "
+  "BEGIN SELECT RAISE (ABORT, 'no such step'); END;"
   "CREATE VIEW run_view AS"
   "  SELECT r.id, r.uuid, r.started, r.station, r.operator_name, r.port, r.profile, r.policy,"
   "         d.serial, d.model, d.firmware, d.registration_id,"
@@ -253,12 +254,14 @@ static const char run_rows_readers_sql[] =
   "  LEFT JOIN run_devices d ON d.run_id = r.id"
   "  LEFT JOIN run_ends e ON e.run_id = r.id;"
   "CREATE VIEW step_view AS"
-  "  SELECT s.run_id * 65536 + s.idx AS id, s.run_id, s.idx, s.name, s.started,"
-  "         x.ended, x.result, x.error, x.detail"
-  "  FROM steps s LEFT JOIN step_ends x ON x.run_id = s.run_id AND x.idx = s.idx;";
+  "  SELECT s.run_id * 65536 + s.idx AS id, s.run_id, s.idx, s.name, s.at AS started,"
+  "         x.at AS ended, x.result, x.error, x.detail"
+  "  FROM step_records s"
+  "  LEFT JOIN step_records x ON x.run_id = s.run_id AND x.idx = s.idx AND x.ended = 1"
+  "  WHERE s.ended = 0;";
 
 static const char * const run_rows_tables[] = {
-  "run_devices", "steps", "step_ends", "run_ends", "run_protocol_logs",
+  "run_devices", "step_records", "run_ends", "run_protocol_logs",
 };
 
 /* From version 1 to 3's tables (the protocol logs from version 2) to version 4's: the old ones
@@ -276,10 +279,10 @@ static const char run_rows_set_aside_sql[] =
 static const char run_rows_copy_sql[] =
   "INSERT INTO run_devices (run_id, at, serial, model, firmware, registration_id)"
   "  SELECT run_id, at, serial, model, firmware, registration_id FROM v3_run_devices;"
-  "INSERT INTO steps (run_id, idx, name, started)"
-  "  SELECT run_id, idx, name, started FROM v3_steps;"
-  "INSERT INTO step_ends (run_id, idx, ended, result, error, detail)"
-  "  SELECT s.run_id, s.idx, x.ended, x.result, x.error, x.detail"
+  "INSERT INTO step_records (run_id, idx, ended, at, name)"
+  "  SELECT run_id, idx, 0, started, name FROM v3_steps;"
+  "INSERT INTO step_records (run_id, idx, ended, at, result, error, detail)"
+  "  SELECT s.run_id, s.idx, 1, x.ended, x.result, x.error, x.detail"
   "  FROM v3_step_ends x JOIN v3_steps s ON s.id = x.step_id;"
   "INSERT INTO run_ends (run_id, ended, result, failed_step, error, hub, device_id,"
   "                      leaf_serial, leaf_fingerprint, not_before, not_after)"

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -141,9 +142,10 @@ recover_interrupted (CbJournal  *self,
 
       last = cb_journal_db_prepare (self->db,
                       "SELECT s.idx, s.name, "
-                      "  NOT EXISTS (SELECT 1 FROM step_ends x WHERE x.run_id = s.run_id "
-                      "                                          AND x.idx = s.idx) "
-                      "FROM steps s WHERE s.run_id = ? ORDER BY s.idx DESC LIMIT 1",
+                      "  NOT EXISTS (SELECT 1 FROM step_records x WHERE x.run_id = s.run_id "
+                      "              AND x.idx = s.idx AND x.ended = 1) "
+                      "FROM step_records s WHERE s.run_id = ? AND s.ended = 0 "
+                      "ORDER BY s.idx DESC LIMIT 1",
                       error);
       if (last == NULL)
         goto fail;
@@ -165,8 +167,9 @@ recover_interrupted (CbJournal  *self,
       if (step_open)
         {
           end_step = cb_journal_db_prepare (self->db,
-                              "INSERT OR IGNORE INTO step_ends (run_id, idx, ended, result, error) "
-                              "VALUES (?, ?, ?, 'interrupted', ?)",
+                              "INSERT OR IGNORE INTO step_records "
+                              "  (run_id, idx, ended, at, result, error) "
+                              "VALUES (?, ?, 1, ?, 'interrupted', ?)",
                               error);
           if (end_step == NULL)
             goto fail;
@@ -338,7 +341,13 @@ step_insert (sqlite3_stmt  *stmt,
                    "Journal: %s: the record exists already", what);
       return FALSE;
     }
-  /* steps_after_run_end: the run has an end row */
+  /* The step_records triggers: a start after the run's end, an end without a start */
+  if (rc == SQLITE_CONSTRAINT_TRIGGER && strstr (sqlite3_errmsg (db), "no such step") != NULL)
+    {
+      g_set_error (error, CB_JOURNAL_ERROR, CB_JOURNAL_ERROR_NOT_FOUND,
+                   "Journal: %s: no such step", what);
+      return FALSE;
+    }
   if (rc == SQLITE_CONSTRAINT_TRIGGER)
     {
       g_set_error (error, CB_JOURNAL_ERROR, CB_JOURNAL_ERROR_ALREADY_ENDED,
@@ -454,7 +463,7 @@ cb_journal_begin_step (CbJournal   *self,
    * after it, rather than one INSERT … SELECT, because SQLite gives a statement that reads
    * what it inserts into a statement journal of its own. */
   next = cb_journal_db_prepare_cached (self->statements, self->db,
-                  "SELECT COALESCE (MAX (idx) + 1, 0) FROM steps WHERE run_id = ?",
+                  "SELECT COALESCE (MAX (idx) + 1, 0) FROM step_records WHERE run_id = ?",
                   error);
   if (next == NULL)
     return 0;
@@ -467,18 +476,18 @@ cb_journal_begin_step (CbJournal   *self,
   idx = sqlite3_column_int64 (next, 0);
   g_clear_pointer (&next, cb_journal_db_release);
 
-  /* A run that has ended takes no more steps (the steps_after_run_end trigger), nor one past
-   * the index a step id holds. */
+  /* A run that has ended takes no more steps (the step_records_after_run_end trigger), nor one
+   * past the index a step id holds. */
   stmt = cb_journal_db_prepare_cached (self->statements, self->db,
-                  "INSERT INTO steps (run_id, idx, name, started) VALUES (?, ?, ?, ?)",
+                  "INSERT INTO step_records (run_id, idx, ended, at, name) VALUES (?, ?, 0, ?, ?)",
                   error);
   if (stmt == NULL)
     return 0;
 
   sqlite3_bind_int64 (stmt, 1, run_id);
   sqlite3_bind_int64 (stmt, 2, idx);
-  cb_journal_db_bind_text (stmt, 3, name);
-  sqlite3_bind_int64 (stmt, 4, started > 0 ? started : g_get_real_time ());
+  sqlite3_bind_int64 (stmt, 3, started > 0 ? started : g_get_real_time ());
+  cb_journal_db_bind_text (stmt, 4, name);
 
   if (!step_insert (stmt, self->db, "starting a step", error))
     return 0;
@@ -508,8 +517,8 @@ cb_journal_end_step (CbJournal        *self,
     }
 
   stmt = cb_journal_db_prepare_cached (self->statements, self->db,
-                  "INSERT INTO step_ends (run_id, idx, ended, result, error, detail) "
-                  "VALUES (?, ?, ?, ?, ?, ?)",
+                  "INSERT INTO step_records (run_id, idx, ended, at, result, error, detail) "
+                  "VALUES (?, ?, 1, ?, ?, ?, ?)",
                   error);
   if (stmt == NULL)
     return FALSE;
