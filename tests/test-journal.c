@@ -1501,7 +1501,6 @@ test_protocol_log_summary (void)
   PUT ("\x01", 1);
   PUT ("\x63" "pub", 4);
   PUT ("\x43" "\x01\x02\x03", 4);                    /* 3 bytes */
-#undef PUT
 
   summary = cb_protocol_log_summarize_cbor (cbor->data, cbor->len);
   g_test_message ("%s", summary);
@@ -1514,6 +1513,29 @@ test_protocol_log_summary (void)
 
   summary = cb_protocol_log_summarize_cbor ((const guint8 *) "\xff\xff", 2);
   g_assert_cmpstr (summary, ==, "(not CBOR, 2 bytes)");
+  g_free (summary);
+
+  /* Whole, as the journal stores it: a secret name in any case, negative and large numbers,
+   * long arrays cut, escapes, nesting. */
+  g_byte_array_set_size (cbor, 0);
+  PUT ("\xa5", 1);                                    /* map of 5 */
+  PUT ("\x68" "SasToken", 9);
+  PUT ("\x63" "abc", 4);
+  PUT ("\x63" "neg", 4);
+  PUT ("\x24", 1);                                    /* -5 */
+  PUT ("\x63" "arr", 4);
+  PUT ("\x8e", 1);                                    /* array of 14: 0 .. 13 */
+  for (guint8 i = 0; i < 14; i++)
+    PUT (&i, 1);
+  PUT ("\x63" "big", 4);
+  PUT ("\x3b\xff\xff\xff\xff\xff\xff\xff\xff", 9); /* -2^64 */
+  PUT ("\x61" "m", 2);
+  PUT ("\xa1\x61" "q\x65" "a\"b\\\n", 9);           /* {q: "a\"b\\\n"} */
+  summary = cb_protocol_log_summarize_cbor (cbor->data, cbor->len);
+  g_assert_cmpstr (summary, ==, "{SasToken: [redacted], neg: -5, arr: [0, 1, 2, 3, 4, 5, 6, 7, 8, "
+                                "9, 10, 11, … 2 more], big: -18446744073709551616, "
+                                "m: {q: \"a\\\"b\\\\\\x0a\"}}");
+#undef PUT
 }
 
 
