@@ -1408,8 +1408,8 @@ test_migrate_v3 (Fixture       *f,
   run = cb_journal_get_run (journal, run_id, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (cb_journal_run_get_steps (run)->len, ==, 2);
-  g_assert_cmpuint (cb_journal_step_get_index (g_ptr_array_index (cb_journal_run_get_steps (run), 1)),
-                    ==, 1);
+  step = g_ptr_array_index (cb_journal_run_get_steps (run), 1);
+  g_assert_cmpuint (cb_journal_step_get_index (step), ==, 1);
   step_id = cb_journal_begin_step (journal, 3, "verify", 0, &error);
   g_assert_no_error (error);
   g_assert_cmpint (step_id, >, 0);

@@ -297,7 +297,8 @@ static const char run_logs_set_aside_sql[] =
   "ALTER TABLE run_protocol_logs RENAME TO v3_run_protocol_logs;";
 
 static const char run_logs_copy_sql[] =
-  "INSERT INTO run_protocol_logs (run_id, at, log) SELECT run_id, at, log FROM v3_run_protocol_logs;"
+  "INSERT INTO run_protocol_logs (run_id, at, log)"
+  "  SELECT run_id, at, log FROM v3_run_protocol_logs;"
   "DROP TABLE v3_run_protocol_logs;";
 
 /* Schema 3: what became of an issued leaf whose commit answer was lost. A 'sent' row when the
