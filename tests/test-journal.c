@@ -202,11 +202,13 @@ test_append_only (Fixture       *f,
     "DELETE FROM runs",
     "UPDATE run_ends SET result = 'pass'",
     "DELETE FROM run_ends",
-    "DELETE FROM steps",
-    "UPDATE step_ends SET error = NULL",
+    "DELETE FROM step_records WHERE ended = 0",
+    "UPDATE step_records SET error = NULL WHERE ended = 1",
     "DELETE FROM run_devices",
-    "INSERT OR REPLACE INTO run_ends (id, run_id, ended, result) "
-    "  SELECT id, run_id, ended, 'pass' FROM run_ends",
+    "INSERT OR REPLACE INTO run_ends (run_id, ended, result) "
+    "  SELECT run_id, ended, 'pass' FROM run_ends",
+    "INSERT OR REPLACE INTO step_records (run_id, idx, ended, at, result) "
+    "  SELECT run_id, idx, ended, at, 'pass' FROM step_records WHERE ended = 1",
   };
   g_autoptr(CbJournalRun) run = NULL;
   sqlite3 *db = NULL;
@@ -297,8 +299,8 @@ test_newer_schema (Fixture       *f,
   g_assert_null (journal);
 }
 
-/* A leaf whose commit answer was lost: sent, then resolved by a read-back; append-only; and a
- * schema 1 journal (from before the table) gets it on open. */
+/* A leaf whose commit answer was lost: sent, then resolved by a read-back; append-only. (A
+ * journal from before the table gets it on open: test_migrate_v2.) */
 static void
 test_leaf_states (Fixture       *f,
                   gconstpointer  data)
@@ -359,16 +361,7 @@ test_leaf_states (Fixture       *f,
                    !=, SQLITE_OK);
   g_assert_nonnull (strstr (message, "append-only"));
   sqlite3_free (message);
-  /* Back to schema 2 (protocol logs, no leaf states), as an older Certbench wrote it. */
-  g_assert_cmpint (sqlite3_exec (db, "DROP TABLE leaf_states; PRAGMA user_version = 2",
-                                 NULL, NULL, NULL), ==, SQLITE_OK);
   sqlite3_close (db);
-
-  journal = cb_journal_open (f->path, &error);
-  g_assert_no_error (error);
-  g_assert_true (cb_journal_leaf_sent (journal, first, &leaf, &error));
-  g_assert_no_error (error);
-  g_assert_cmpint (cb_journal_get_leaf_state (journal, first, &error), ==, CB_JOURNAL_LEAF_SENT);
 }
 
 static void
@@ -629,6 +622,11 @@ test_scrub (Fixture       *f,
       "bearer hunter2hunter2", "sharedaccesssignature hunter2hunter2",
       "x \xe2\x84\xaa" "ey=hunter2hunter2", "PrimaryKey \t: hunter2hunter2",
       "a token, then access_token = hunter2hunter2",
+      /* U+017F LATIN SMALL LETTER LONG S folds to s; a no-break space and an em space are
+       * white space to \s; the punctuation the fast path passes does not hide a word */
+      "\xc5\xbf" "ecret=hunter2hunter2", "password\xc2\xa0= hunter2hunter2",
+      "sig\xe2\x80\x83: hunter2hunter2",
+      "policy \xe2\x80\x9c" "default\xe2\x80\x9d \xe2\x86\x92 sig=hunter2hunter2",
     };
 
     for (guint i = 0; i < G_N_ELEMENTS (cased); i++)
@@ -649,6 +647,13 @@ test_scrub (Fixture       *f,
   {
     g_autofree char *same = cb_journal_scrub ("DPS 401002: invalid certificate (step register)");
     g_assert_cmpstr (same, ==, "DPS 401002: invalid certificate (step register)");
+  }
+  {
+    static const char detail[] = "serial SN-1 \xe2\x86\x92 registration id sn-1; the leaf has "
+                                 "the CSR's key; policy \xe2\x80\x9c" "default\xe2\x80\x9d";
+    g_autofree char *same = cb_journal_scrub (detail);
+
+    g_assert_cmpstr (same, ==, detail);
   }
 
   /* Whatever reaches the journal as error text is scrubbed before it hits the disk. */
@@ -731,6 +736,9 @@ count_rows (const char *path,
   return n;
 }
 
+#define STARTS "SELECT COUNT (*) FROM step_records WHERE ended = 0"
+#define ENDS "SELECT COUNT (*) FROM step_records WHERE ended = 1"
+
 /* A batch is one transaction: another connection sees none of its rows until it ends. */
 static void
 test_batch (Fixture       *f,
@@ -746,7 +754,7 @@ test_batch (Fixture       *f,
   g_assert_no_error (error);
   step_id = cb_journal_begin_step (journal, run_id, "identify", 0, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (count_rows (f->path, "SELECT COUNT (*) FROM steps"), ==, 1);
+  g_assert_cmpint (count_rows (f->path, STARTS), ==, 1);
 
   cb_journal_batch_begin (journal);
   g_assert_true (cb_journal_end_step (journal, step_id, CB_JOURNAL_RESULT_PASS, NULL, NULL, 0,
@@ -755,13 +763,13 @@ test_batch (Fixture       *f,
   g_assert_cmpint (cb_journal_begin_step (journal, run_id, "keygen", 0, &error), >, 0);
   g_assert_true (cb_journal_batch_end (journal, &error));
   g_assert_no_error (error);
-  g_assert_cmpint (count_rows (f->path, "SELECT COUNT (*) FROM steps"), ==, 1);
-  g_assert_cmpint (count_rows (f->path, "SELECT COUNT (*) FROM step_ends"), ==, 0);
+  g_assert_cmpint (count_rows (f->path, STARTS), ==, 1);
+  g_assert_cmpint (count_rows (f->path, ENDS), ==, 0);
 
   g_assert_true (cb_journal_batch_end (journal, &error));
   g_assert_no_error (error);
-  g_assert_cmpint (count_rows (f->path, "SELECT COUNT (*) FROM steps"), ==, 2);
-  g_assert_cmpint (count_rows (f->path, "SELECT COUNT (*) FROM step_ends"), ==, 1);
+  g_assert_cmpint (count_rows (f->path, STARTS), ==, 2);
+  g_assert_cmpint (count_rows (f->path, ENDS), ==, 1);
 
   /* Outside a batch each row commits at once, as before. */
   g_assert_true (cb_journal_set_device (journal, run_id, &(CbJournalDevice) { .serial = "SN-1" },
@@ -916,8 +924,8 @@ test_crash_owner_alive_or_gone (Fixture       *f,
   g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
   sql = g_strdup_printf ("INSERT INTO runs (uuid, started, port, owner_host, owner_pid) "
                          "VALUES ('dead-1', 1, 'p1', '%s', %d);"
-                         "INSERT INTO steps (run_id, idx, name, started) "
-                         "  SELECT id, 0, 'commit', 2 FROM runs WHERE uuid = 'dead-1';"
+                         "INSERT INTO step_records (run_id, idx, ended, at, name) "
+                         "  SELECT id, 0, 0, 2, 'commit' FROM runs WHERE uuid = 'dead-1';"
                          "INSERT INTO runs (uuid, started, port, owner_host, owner_boot, owner_pid) "
                          "VALUES ('old-boot', 1, 'p2', '%s', 'another-boot', %d);",
                          g_get_host_name (), (int) child, g_get_host_name (), (int) getpid ());
@@ -1111,13 +1119,17 @@ test_migrate_v1 (Fixture       *f,
   /* Opening migrates; the old run reads as it was written, without a protocol log. */
   journal = cb_journal_open (f->path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (user_version (f->path), ==, 3);
-  /* The steps' duplicate index is gone (UNIQUE (run_id, idx) has its own), the schema
-   * version unchanged for it. */
+  g_assert_cmpint (user_version (f->path), ==, 4);
+  /* The steps' duplicate index is gone, and so are the unique ones: each table a run writes
+   * is keyed by what it belongs to, one b-tree (a WITHOUT ROWID table's key has no entry of
+   * its own in sqlite_master); a step's start and end are rows of one table. */
   g_assert_cmpint (count_rows (f->path, "SELECT COUNT (*) FROM sqlite_master WHERE type = 'index' "
-                                        "AND tbl_name = 'steps' AND name = 'steps_run'"), ==, 0);
+                                        "AND tbl_name IN ('step_records', 'run_ends', "
+                                        "'run_protocol_logs')"), ==, 0);
+  g_assert_cmpint (count_rows (f->path, "SELECT COUNT (*) FROM sqlite_master "
+                                        "WHERE name IN ('steps', 'step_ends')"), ==, 0);
   g_assert_cmpint (count_rows (f->path, "SELECT COUNT (*) FROM sqlite_master WHERE type = 'index' "
-                                        "AND tbl_name = 'steps'"), ==, 1);
+                                        "AND tbl_name = 'run_devices'"), ==, 2);
   runs = cb_journal_list_runs (journal, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (runs->len, ==, 1);
@@ -1142,6 +1154,275 @@ test_migrate_v1 (Fixture       *f,
   run = cb_journal_get_run (journal, run_id, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (cb_journal_run_get_protocol_log (run), ==, "+   0.001 s  TX v2 read 64/0 (info)\n");
+}
+
+/* What schema 2 and 3 added to schema 1, as Certbench wrote them (the protocol logs with an id
+ * of their own and a unique index on the run; the leaf states, unchanged since). */
+static const char schema_v2_sql[] =
+  "CREATE TABLE run_protocol_logs ("
+  "  id INTEGER PRIMARY KEY,"
+  "  run_id INTEGER NOT NULL UNIQUE REFERENCES runs (id),"
+  "  at INTEGER NOT NULL,"
+  "  log TEXT NOT NULL"
+  ") STRICT;"
+  "CREATE TRIGGER run_protocol_logs_no_update BEFORE UPDATE ON run_protocol_logs "
+  "BEGIN SELECT RAISE (ABORT, 'the journal is append-only'); END;"
+  "CREATE TRIGGER run_protocol_logs_no_delete BEFORE DELETE ON run_protocol_logs "
+  "BEGIN SELECT RAISE (ABORT, 'the journal is append-only'); END;"
+  "PRAGMA user_version = 2;";
+
+static const char schema_v3_sql[] =
+  "CREATE TABLE leaf_states ("
+  "  id INTEGER PRIMARY KEY,"
+  "  run_id INTEGER NOT NULL REFERENCES runs (id),"
+  "  at INTEGER NOT NULL,"
+  "  state TEXT NOT NULL CHECK (state IN ('sent', 'installed', 'not-installed')),"
+  "  device_serial TEXT,"
+  "  leaf_serial TEXT NOT NULL, leaf_fingerprint TEXT NOT NULL,"
+  "  not_before INTEGER, not_after INTEGER"
+  ") STRICT;"
+  "CREATE INDEX leaf_states_device ON leaf_states (device_serial);"
+  "CREATE INDEX leaf_states_run ON leaf_states (run_id);"
+  "CREATE TRIGGER leaf_states_no_update BEFORE UPDATE ON leaf_states "
+  "BEGIN SELECT RAISE (ABORT, 'the journal is append-only'); END;"
+  "CREATE TRIGGER leaf_states_no_delete BEFORE DELETE ON leaf_states "
+  "BEGIN SELECT RAISE (ABORT, 'the journal is append-only'); END;"
+  /* Run 2 failed in register after a leaf of an earlier attempt was sent and found installed;
+   * run 3 is open on another machine (not ours to judge); run 4 was cut off in install by a
+   * process of an earlier boot. Step ids out of run order, as concurrent runs leave them. */
+  "INSERT INTO runs (id, uuid, started, station, operator_name, port, profile, policy, "
+  "  owner_host, owner_boot, owner_pid, owner_start) VALUES "
+  "  (2, 'b1c3d8e2-0000-4000-8000-000000000002', 1700000100000000, 'bench-2', 'ana', "
+  "   '/dev/ttyACM1', 'sandbox', 'line1', 'this-bench', 'boot-a', 4242, 77),"
+  "  (3, 'b1c3d8e2-0000-4000-8000-000000000003', 1700000200000000, 'bench-2', NULL, "
+  "   '/dev/ttyACM2', NULL, NULL, 'another-machine', 'boot-z', 99, 1),"
+  "  (4, 'b1c3d8e2-0000-4000-8000-000000000004', 1700000300000000, 'bench-2', NULL, "
+  "   '/dev/ttyACM3', NULL, NULL, NULL, 'an-earlier-boot', 1, 1);"
+  "INSERT INTO run_devices (run_id, at, serial, model, firmware, registration_id) VALUES "
+  "  (3, 1700000200100000, 'OLD-0003', 'm', '1.0', 'line1-old-0003'),"
+  "  (2, 1700000100100000, 'OLD-0002', 'm', '1.1', 'Line1-Old-0002'),"
+  "  (4, 1700000300100000, 'OLD-0004', NULL, NULL, NULL);"
+  "INSERT INTO steps (id, run_id, idx, name, started) VALUES "
+  "  (2, 2, 0, 'identify', 1700000100000000),"
+  "  (3, 3, 0, 'identify', 1700000200000000),"
+  "  (4, 2, 1, 'register', 1700000100200000),"
+  "  (5, 4, 0, 'identify', 1700000300000000),"
+  "  (6, 3, 1, 'install', 1700000200300000),"
+  "  (7, 4, 1, 'install', 1700000300300000);"
+  "INSERT INTO step_ends (step_id, ended, result, error, detail) VALUES "
+  "  (3, 1700000200200000, 'pass', NULL, 'serial OLD-0003'),"
+  "  (2, 1700000100100000, 'pass', NULL, 'serial OLD-0002, model m'),"
+  "  (5, 1700000300200000, 'skipped', NULL, 'not applicable: no modem'),"
+  "  (4, 1700000100400000, 'fail', 'DPS said no', NULL);"
+  "INSERT INTO run_protocol_logs (run_id, at, log) VALUES "
+  "  (2, 1700000100500000, '+   0.001 s  TX v2 read 64/0 (info)\n+   0.002 s  == step register\n');"
+  "INSERT INTO leaf_states (run_id, at, state, device_serial, leaf_serial, leaf_fingerprint, "
+  "  not_before, not_after) VALUES "
+  "  (2, 1700000100300000, 'sent', 'OLD-0002', '0a0b', 'AA:BB', 1700000000, 1702592000),"
+  "  (2, 1700000100350000, 'installed', 'OLD-0002', '0a0b', 'AA:BB', 1700000000, 1702592000);"
+  "INSERT INTO run_ends (run_id, ended, result, failed_step, error, hub, device_id, "
+  "  leaf_serial, leaf_fingerprint, not_before, not_after) VALUES "
+  "  (2, 1700000100600000, 'fail', 'register', 'register: DPS said no', NULL, NULL, NULL, "
+  "   NULL, NULL, NULL);"
+  "PRAGMA user_version = 3;";
+
+/* A schema 2 journal (protocol logs, no leaf states) gets the leaf states and schema 4's tables
+ * on open, its log kept. */
+static void
+test_migrate_v2 (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbJournal) journal = NULL;
+  g_autoptr(CbJournalRun) run = NULL;
+  g_autofree char *sub = g_path_get_dirname (f->path);
+  CbJournalLeaf leaf = {
+    .device_serial = "OLD-0001", .leaf_serial = "0a1b", .leaf_fingerprint = "AA:BB",
+  };
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (sub, 0700), ==, 0);
+  g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, schema_v1_sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, schema_v2_sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "INSERT INTO run_protocol_logs (run_id, at, log) "
+                                     "VALUES (1, 1700000000900000, 'a log\n')",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+  g_assert_cmpint (user_version (f->path), ==, 2);
+
+  journal = cb_journal_open (f->path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (user_version (f->path), ==, 4);
+  g_assert_true (cb_journal_leaf_sent (journal, 1, &leaf, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (cb_journal_get_leaf_state (journal, 1, &error), ==, CB_JOURNAL_LEAF_SENT);
+  run = cb_journal_get_run (journal, 1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (cb_journal_run_get_protocol_log (run), ==, "a log\n");
+  g_assert_cmpuint (cb_journal_run_get_steps (run)->len, ==, 1);
+}
+
+/* Everything a journal holds but the step ids, as one JSON text, read on a connection of its
+ * own (the same queries on schema 3 and 4). */
+static char *
+journal_contents (const char *path,
+                  const char *runs_where)
+{
+  g_autofree char *sql = g_strdup_printf (
+    "SELECT json_array ("
+    " (SELECT json_group_array (json_array (id, uuid, started, station, operator_name, port,"
+    "    profile, policy, serial, model, firmware, registration_id, ended, result, failed_step,"
+    "    error, hub, device_id, leaf_serial, leaf_fingerprint, not_before, not_after))"
+    "  FROM (SELECT * FROM run_view WHERE %s ORDER BY id)),"
+    " (SELECT json_group_array (json_array (run_id, idx, name, started, ended, result, error,"
+    "    detail))"
+    "  FROM (SELECT * FROM step_view WHERE run_id IN (SELECT id FROM runs WHERE %s)"
+    "        ORDER BY run_id, idx)),"
+    " (SELECT json_group_array (json_array (r.owner_host, r.owner_boot, r.owner_pid,"
+    "    r.owner_start, d.at))"
+    "  FROM (SELECT * FROM runs WHERE %s ORDER BY id) r LEFT JOIN run_devices d"
+    "  ON d.run_id = r.id),"
+    " (SELECT json_group_array (json_array (run_id, at, log))"
+    "  FROM (SELECT * FROM run_protocol_logs ORDER BY run_id)),"
+    " (SELECT json_group_array (json_array (id, run_id, at, state, device_serial, leaf_serial,"
+    "    leaf_fingerprint, not_before, not_after))"
+    "  FROM (SELECT * FROM leaf_states ORDER BY id)))",
+    runs_where, runs_where, runs_where);
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  char *text;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  text = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return text;
+}
+
+/* Schema 3 to 4 (each row a run writes keyed by what it belongs to): every run, step, end,
+ * device, log and leaf state reads as before; a run cut off before the upgrade is still
+ * recovered naming its step; the new tables are append-only and check what they hold; and the
+ * journal takes runs. */
+static void
+test_migrate_v3 (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbJournal) journal = NULL;
+  g_autoptr(CbJournalRun) run = NULL;
+  g_autofree char *sub = g_path_get_dirname (f->path);
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *before_all = NULL;
+  static const char * const tampering[] = {
+    "UPDATE step_records SET name = 'x' WHERE ended = 0",
+    "DELETE FROM step_records WHERE ended = 1",
+    "UPDATE run_devices SET serial = 'x'",
+    "DELETE FROM run_ends",
+    "UPDATE run_protocol_logs SET log = 'forged'",
+    "INSERT INTO step_records (run_id, idx, ended, at, name) VALUES (2, 2, 0, 1, 'late')",
+    "INSERT INTO step_records (run_id, idx, ended, at, result) VALUES (3, 1, 1, 1, 'passed')",
+    "INSERT INTO step_records (run_id, idx, ended, at, result) VALUES (3, 5, 1, 1, 'pass')",
+    "INSERT INTO step_records (run_id, idx, ended, at, name, result) "
+    "  VALUES (3, 2, 0, 1, 'half', 'pass')",
+    "INSERT INTO run_ends (run_id, ended, result) VALUES (3, 1, 'skipped')",
+    "INSERT INTO step_records (run_id, idx, ended, at, name) VALUES (3, 65536, 0, 1, 'far')",
+  };
+  CbJournalStep *step;
+  sqlite3 *db = NULL;
+  gint64 run_id, step_id;
+
+  g_assert_cmpint (g_mkdir_with_parents (sub, 0700), ==, 0);
+  g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, schema_v1_sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, schema_v2_sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, schema_v3_sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+  g_assert_cmpint (user_version (f->path), ==, 3);
+  before = journal_contents (f->path, "id != 4");
+  before_all = journal_contents (f->path, "1");
+  g_test_message ("schema 3: %s", before_all);
+
+  journal = cb_journal_open (f->path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (user_version (f->path), ==, 4);
+  g_assert_cmpuint (cb_journal_get_n_recovered (journal), ==, 1);
+  after = journal_contents (f->path, "id != 4");
+  g_assert_cmpstr (after, ==, before);
+  g_assert_cmpint (count_rows (f->path, "SELECT COUNT (*) FROM sqlite_master "
+                                        "WHERE name LIKE 'v3_%'"), ==, 0);
+
+  /* Run 4 was cut off in install: recovery names it, its earlier step kept. */
+  run = cb_journal_get_run (journal, 4, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (cb_journal_run_get_result (run), ==, CB_JOURNAL_RESULT_INTERRUPTED);
+  g_assert_cmpstr (cb_journal_run_get_failed_step (run), ==, "install");
+  g_assert_cmpuint (cb_journal_run_get_steps (run)->len, ==, 2);
+  step = g_ptr_array_index (cb_journal_run_get_steps (run), 0);
+  g_assert_cmpint (cb_journal_step_get_result (step), ==, CB_JOURNAL_RESULT_SKIPPED);
+  g_assert_cmpstr (cb_journal_step_get_detail (step), ==, "not applicable: no modem");
+  step = g_ptr_array_index (cb_journal_run_get_steps (run), 1);
+  g_assert_cmpint (cb_journal_step_get_result (step), ==, CB_JOURNAL_RESULT_INTERRUPTED);
+  g_clear_object (&run);
+
+  /* Run 2 through the API: its steps' ids are the steps', its leaf's states kept. */
+  run = cb_journal_get_run (journal, 2, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (cb_journal_run_get_protocol_log (run), ==,
+                   "+   0.001 s  TX v2 read 64/0 (info)\n+   0.002 s  == step register\n");
+  step = g_ptr_array_index (cb_journal_run_get_steps (run), 1);
+  g_assert_cmpstr (cb_journal_step_get_error (step), ==, "DPS said no");
+  g_assert_false (cb_journal_end_step (journal, cb_journal_step_get_id (step),
+                                       CB_JOURNAL_RESULT_PASS, NULL, NULL, 0, &error));
+  g_assert_error (error, CB_JOURNAL_ERROR, CB_JOURNAL_ERROR_ALREADY_ENDED);
+  g_clear_error (&error);
+  g_assert_cmpint (cb_journal_begin_step (journal, 2, "late", 0, &error), ==, 0);
+  g_assert_error (error, CB_JOURNAL_ERROR, CB_JOURNAL_ERROR_ALREADY_ENDED);
+  g_clear_error (&error);
+  g_assert_cmpint (cb_journal_get_leaf_state (journal, 2, &error), ==, CB_JOURNAL_LEAF_INSTALLED);
+  g_assert_no_error (error);
+  g_clear_object (&run);
+
+  /* Append-only, and ended runs take no steps, behind the API's back too. */
+  g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
+  for (guint i = 0; i < G_N_ELEMENTS (tampering); i++)
+    {
+      char *message = NULL;
+
+      g_assert_cmpint (sqlite3_exec (db, tampering[i], NULL, NULL, &message), !=, SQLITE_OK);
+      g_test_message ("%s -> %s", tampering[i], message);
+      g_assert_true (strstr (message, "append-only") != NULL ||
+                     strstr (message, "the run has ended") != NULL ||
+                     strstr (message, "no such step") != NULL ||
+                     strstr (message, "CHECK constraint failed") != NULL);
+      sqlite3_free (message);
+    }
+  sqlite3_close (db);
+
+  /* New runs number their steps on from nothing, the old ones' untouched. */
+  run_id = add_run (journal, "SN-NEW", "line1-sn-new", CB_JOURNAL_RESULT_PASS, NULL);
+  g_assert_cmpint (run_id, ==, 5);
+  run = cb_journal_get_run (journal, run_id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (cb_journal_run_get_steps (run)->len, ==, 2);
+  step = g_ptr_array_index (cb_journal_run_get_steps (run), 1);
+  g_assert_cmpuint (cb_journal_step_get_index (step), ==, 1);
+  step_id = cb_journal_begin_step (journal, 3, "verify", 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (step_id, >, 0);
+  g_clear_object (&journal);
+
+  /* Opening again migrates nothing. */
+  g_free (before);
+  before = journal_contents (f->path, "1");
+  journal = cb_journal_open (f->path, &error);
+  g_assert_no_error (error);
+  g_free (after);
+  after = journal_contents (f->path, "1");
+  g_assert_cmpstr (after, ==, before);
 }
 
 static void
@@ -1220,7 +1501,6 @@ test_protocol_log_summary (void)
   PUT ("\x01", 1);
   PUT ("\x63" "pub", 4);
   PUT ("\x43" "\x01\x02\x03", 4);                    /* 3 bytes */
-#undef PUT
 
   summary = cb_protocol_log_summarize_cbor (cbor->data, cbor->len);
   g_test_message ("%s", summary);
@@ -1233,6 +1513,29 @@ test_protocol_log_summary (void)
 
   summary = cb_protocol_log_summarize_cbor ((const guint8 *) "\xff\xff", 2);
   g_assert_cmpstr (summary, ==, "(not CBOR, 2 bytes)");
+  g_free (summary);
+
+  /* Whole, as the journal stores it: a secret name in any case, negative and large numbers,
+   * long arrays cut, escapes, nesting. */
+  g_byte_array_set_size (cbor, 0);
+  PUT ("\xa5", 1);                                    /* map of 5 */
+  PUT ("\x68" "SasToken", 9);
+  PUT ("\x63" "abc", 4);
+  PUT ("\x63" "neg", 4);
+  PUT ("\x24", 1);                                    /* -5 */
+  PUT ("\x63" "arr", 4);
+  PUT ("\x8e", 1);                                    /* array of 14: 0 .. 13 */
+  for (guint8 i = 0; i < 14; i++)
+    PUT (&i, 1);
+  PUT ("\x63" "big", 4);
+  PUT ("\x3b\xff\xff\xff\xff\xff\xff\xff\xff", 9); /* -2^64 */
+  PUT ("\x61" "m", 2);
+  PUT ("\xa1\x61" "q\x65" "a\"b\\\n", 9);           /* {q: "a\"b\\\n"} */
+  summary = cb_protocol_log_summarize_cbor (cbor->data, cbor->len);
+  g_assert_cmpstr (summary, ==, "{SasToken: [redacted], neg: -5, arr: [0, 1, 2, 3, 4, 5, 6, 7, 8, "
+                                "9, 10, 11, … 2 more], big: -18446744073709551616, "
+                                "m: {q: \"a\\\"b\\\\\\x0a\"}}");
+#undef PUT
 }
 
 
@@ -1250,6 +1553,8 @@ main (int   argc,
   ADD ("/cb/journal/file-mode", test_file_mode);
   ADD ("/cb/journal/newer-schema", test_newer_schema);
   ADD ("/cb/journal/migrate-v1", test_migrate_v1);
+  ADD ("/cb/journal/migrate-v2", test_migrate_v2);
+  ADD ("/cb/journal/migrate-v3", test_migrate_v3);
   ADD ("/cb/journal/protocol-log", test_protocol_log);
   ADD ("/cb/journal/leaf-states", test_leaf_states);
   ADD ("/cb/journal/filters", test_filters);

@@ -12,6 +12,8 @@
  * (the run's own durationMs; for one-shot runs also the process's wall), the floor, and the
  * ratios (each run's wall over its own floor, and the medians').
  * Run: ./build-opt/benchmarks/bench-station/bench-station SANDBOX CLI DEVSIM [DEVICES [ROUNDS]]
+ * With BENCH_STATION_NO_PACING set, the devsims do not pace (no --baud): the station's own work
+ * per device without the line's wake-ups (the floor and its ratios then mean nothing).
  */
 #include "config.h"
 
@@ -51,8 +53,10 @@ spawn_device (Bench      *bench,
 
   g_subprocess_launcher_set_stderr_file_path (launcher, err_path);
   device = g_subprocess_launcher_spawn (launcher, &error, bench->devsim, "--state-dir", state,
-                                        "--serial", serial, "--link", link_path, "--baud", baud,
-                                        NULL);
+                                        "--serial", serial, "--link", link_path,
+                                        g_getenv ("BENCH_STATION_NO_PACING") != NULL ? NULL
+                                                                                      : "--baud",
+                                        baud, NULL);
   if (device == NULL)
     g_error ("%s: %s", bench->devsim, error->message);
   return device;

@@ -155,6 +155,14 @@ emit_log (CbBenchSession *s,
   g_signal_emit (s, session_signals[SIGNAL_LOG], 0, tag, text);
 }
 
+/* Whether anyone shows the port's log (the app's bench page does; a CLI station does not):
+ * a line nobody reads is not formatted, at every packet of every device. */
+static gboolean
+wants_log (CbBenchSession *s)
+{
+  return g_signal_has_handler_pending (s, session_signals[SIGNAL_LOG], 0, FALSE);
+}
+
 /* ---- Protocol log ----------------------------------------------------------------------- */
 
 static void
@@ -162,10 +170,12 @@ on_transport_traffic (CbSmpTransport     *transport,
                       const CbSmpTraffic *traffic,
                       CbBenchSession     *s)
 {
-  g_autofree char *text = cb_smp_traffic_to_string (traffic,
-                                                    cb_smp_transport_get_bench_group (transport));
+  g_autofree char *text = NULL;
   const char *tag = traffic->direction == CB_SMP_DIRECTION_TX ? "tx" : "rx";
 
+  if (!wants_log (s))
+    return;
+  text = cb_smp_traffic_to_string (traffic, cb_smp_transport_get_bench_group (transport));
   if (traffic->is_error || traffic->dropped)
     tag = "error";
   emit_log (s, tag, text);
@@ -176,8 +186,11 @@ on_transport_log_line (CbSmpTransport *transport,
                        const char     *line,
                        CbBenchSession *s)
 {
-  g_autofree char *text = g_strdup_printf (_("device: %s"), line);
+  g_autofree char *text = NULL;
 
+  if (!wants_log (s))
+    return;
+  text = g_strdup_printf (_("device: %s"), line);
   emit_log (s, "device", text);
 }
 
@@ -215,9 +228,13 @@ on_at_traffic (CbAtChannel    *channel,
                const char     *line,
                CbBenchSession *s)
 {
-  g_autofree char *shown = cb_at_line_for_log (line);
-  g_autofree char *text = g_strdup_printf ("%s %s", sent ? "TX" : "RX", shown);
+  g_autofree char *shown = NULL;
+  g_autofree char *text = NULL;
 
+  if (!wants_log (s))
+    return;
+  shown = cb_at_line_for_log (line);
+  text = g_strdup_printf ("%s %s", sent ? "TX" : "RX", shown);
   emit_log (s, sent ? "tx" : "rx", text);
 }
 

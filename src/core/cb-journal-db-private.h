@@ -12,6 +12,11 @@ G_BEGIN_DECLS
 /* Private to the journal: its SQLite connection, helpers and schema (cb-journal-db.c). Errors
  * are CB_JOURNAL_ERROR_DATABASE (NEWER_SCHEMA for a journal from a newer Certbench). */
 
+/* A step's id: its run's id and its index (below 2^16) in one number, as step_view gives it. */
+#define CB_JOURNAL_STEP_ID(run_id, idx) ((run_id) * 65536 + (idx))
+#define CB_JOURNAL_STEP_ID_RUN(step_id) ((step_id) / 65536)
+#define CB_JOURNAL_STEP_ID_INDEX(step_id) ((step_id) % 65536)
+
 /* Opens path read-write (creating it) in WAL mode with foreign keys and recursive triggers. */
 sqlite3      *cb_journal_db_open          (const char    *path,
                                            GError       **error);

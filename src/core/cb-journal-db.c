@@ -3,13 +3,14 @@
 
 /* The journal's SQLite: a connection set up for many writers (WAL, busy timeout), the small
  * helpers every query uses, and the schema with its migrations (version 1: runs and steps;
- * 2: protocol logs; 3: leaf states), every table append-only by trigger. */
+ * 2: protocol logs; 3: leaf states; 4: a run's rows keyed by what they belong to), every table
+ * append-only by trigger. */
 
 #include "config.h"
 
 #include "cb-journal-db-private.h"
 
-#define SCHEMA_VERSION 3
+#define SCHEMA_VERSION 4
 #define BUSY_TIMEOUT_MS 10000
 
 gboolean
@@ -167,8 +168,17 @@ cb_journal_db_open (const char  *path,
 /* ---- Schema and migrations --------------------------------------------------------------- */
 
 /* Every table is append-only: a record is inserted once and never changed. recursive_triggers
- * makes INSERT OR REPLACE fire the delete trigger too, so REPLACE cannot sneak a change in. */
-static const char schema_sql[] =
+ * makes INSERT OR REPLACE fire the delete trigger too, so REPLACE cannot sneak a change in.
+ *
+ * Version 1 made the runs table (unchanged since) and the rows a run writes, each table with
+ * an id of its own and a unique index on what it belongs to; version 2 added the protocol
+ * logs, 3 the leaf states. Version 4 keys each row a run writes by what it belongs to, one
+ * b-tree per table: a run's device, end and log by the run's id (their rowid), a step's start
+ * and end by (run id, index, ended), WITHOUT ROWID, in one table. A commit writes a page per
+ * b-tree it touches, and a station commits a step's end with the next step's start at every
+ * step of every device: 1 page instead of 4 (steps, their ends, and a UNIQUE index of each),
+ * and a run's start, device and end 3 pages fewer. */
+static const char runs_sql[] =
   "CREATE TABLE runs ("
   "  id INTEGER PRIMARY KEY,"
   "  uuid TEXT NOT NULL UNIQUE,"
@@ -178,38 +188,63 @@ static const char schema_sql[] =
    * another process is still doing. */
   "  owner_host TEXT, owner_boot TEXT, owner_pid INTEGER, owner_start INTEGER"
   ") STRICT;"
+  "CREATE INDEX runs_started ON runs (started);";
+
+static const char * const runs_tables[] = {
+  "runs",
+};
+
+/* A step's start and its end are two rows of one table, keyed (run, index, ended), so the
+ * end of a step and the start of the next, which a station commits together, land on one page.
+ * A step's index is below 2^16: a step's id is its run's id and its index in one number
+ * (CB_JOURNAL_STEP_ID). */
+static const char run_rows_sql[] =
   "CREATE TABLE run_devices ("
-  "  id INTEGER PRIMARY KEY,"
-  "  run_id INTEGER NOT NULL UNIQUE REFERENCES runs (id),"
+  "  run_id INTEGER PRIMARY KEY REFERENCES runs (id),"
   "  at INTEGER NOT NULL,"
   "  serial TEXT, model TEXT, firmware TEXT, registration_id TEXT"
   ") STRICT;"
-  "CREATE TABLE steps ("
-  "  id INTEGER PRIMARY KEY,"
+  "CREATE TABLE step_records ("
   "  run_id INTEGER NOT NULL REFERENCES runs (id),"
-  "  idx INTEGER NOT NULL,"
-  "  name TEXT NOT NULL,"
-  "  started INTEGER NOT NULL,"
-  "  UNIQUE (run_id, idx)"
-  ") STRICT;"
-  "CREATE TABLE step_ends ("
-  "  id INTEGER PRIMARY KEY,"
-  "  step_id INTEGER NOT NULL UNIQUE REFERENCES steps (id),"
-  "  ended INTEGER NOT NULL,"
-  "  result TEXT NOT NULL CHECK (result IN ('pass', 'fail', 'cancelled', 'interrupted', 'skipped')),"
-  "  error TEXT, detail TEXT"
-  ") STRICT;"
+  "  idx INTEGER NOT NULL CHECK (idx BETWEEN 0 AND 65535),"
+  "  ended INTEGER NOT NULL CHECK (ended = 0 OR ended = 1),"
+  "  at INTEGER NOT NULL,"
+  "  name TEXT,"
+  "  result TEXT, error TEXT, detail TEXT,"
+  /* A start names its step; an end has a result (compared one by one: SQLite evaluates
+   * "IN (five constants)" by building a temporary b-tree of them at every insert). */
+  "  CHECK (ended = 0 AND name IS NOT NULL AND result IS NULL AND error IS NULL AND "
+  "detail IS NULL OR ended = 1 AND name IS NULL AND (result = 'pass' OR result = 'fail' OR "
+  "result = 'cancelled' OR result = 'interrupted' OR result = 'skipped')),"
+  "  PRIMARY KEY (run_id, idx, ended)"
+  ") STRICT, WITHOUT ROWID;"
   "CREATE TABLE run_ends ("
-  "  id INTEGER PRIMARY KEY,"
-  "  run_id INTEGER NOT NULL UNIQUE REFERENCES runs (id),"
+  "  run_id INTEGER PRIMARY KEY REFERENCES runs (id),"
   "  ended INTEGER NOT NULL,"
-  "  result TEXT NOT NULL CHECK (result IN ('pass', 'fail', 'cancelled', 'interrupted')),"
+  "  result TEXT NOT NULL CHECK (result = 'pass' OR result = 'fail' OR result = 'cancelled' "
+  "OR result = 'interrupted'),"
   "  failed_step TEXT, error TEXT, hub TEXT, device_id TEXT,"
   "  leaf_serial TEXT, leaf_fingerprint TEXT, not_before INTEGER, not_after INTEGER"
   ") STRICT;"
-  "CREATE INDEX runs_started ON runs (started);"
+  /* Each run's decoded protocol log (cb-protocol-log.h), written once at the run's end. */
+  "CREATE TABLE run_protocol_logs ("
+  "  run_id INTEGER PRIMARY KEY REFERENCES runs (id),"
+  "  at INTEGER NOT NULL,"
+  "  log TEXT NOT NULL"
+  ") STRICT;";
+
+/* What reads and guards those tables. A step ends once (the key) and only after it started; a
+ * run that has ended takes no more steps: triggers check at the insert, a lookup by key each. */
+static const char run_rows_readers_sql[] =
   "CREATE INDEX run_devices_serial ON run_devices (serial);"
   "CREATE INDEX run_devices_registration ON run_devices (registration_id COLLATE NOCASE);"
+  "CREATE TRIGGER step_records_after_run_end BEFORE INSERT ON step_records "
+  "WHEN NEW.ended = 0 AND EXISTS (SELECT 1 FROM run_ends WHERE run_id = NEW.run_id) "
+  "BEGIN SELECT RAISE (ABORT, 'the run has ended'); END;"
+  "CREATE TRIGGER step_records_end_after_start BEFORE INSERT ON step_records "
+  "WHEN NEW.ended = 1 AND NOT EXISTS (SELECT 1 FROM step_records WHERE run_id = NEW.run_id "
+  "AND idx = NEW.idx AND ended = 0) "
+  "BEGIN SELECT RAISE (ABORT, 'no such step'); END;"
   "CREATE VIEW run_view AS"
   "  SELECT r.id, r.uuid, r.started, r.station, r.operator_name, r.port, r.profile, r.policy,"
   "         d.serial, d.model, d.firmware, d.registration_id,"
@@ -219,26 +254,52 @@ static const char schema_sql[] =
   "  LEFT JOIN run_devices d ON d.run_id = r.id"
   "  LEFT JOIN run_ends e ON e.run_id = r.id;"
   "CREATE VIEW step_view AS"
-  "  SELECT s.id, s.run_id, s.idx, s.name, s.started, x.ended, x.result, x.error, x.detail"
-  "  FROM steps s LEFT JOIN step_ends x ON x.step_id = s.id;";
+  "  SELECT s.run_id * 65536 + s.idx AS id, s.run_id, s.idx, s.name, s.at AS started,"
+  "         x.at AS ended, x.result, x.error, x.detail"
+  "  FROM step_records s"
+  "  LEFT JOIN step_records x ON x.run_id = s.run_id AND x.idx = s.idx AND x.ended = 1"
+  "  WHERE s.ended = 0;";
 
-static const char * const journal_tables_v1[] = {
-  "runs", "run_devices", "steps", "step_ends", "run_ends",
+static const char * const run_rows_tables[] = {
+  "run_devices", "step_records", "run_ends", "run_protocol_logs",
 };
 
-/* Version 2: each run's decoded protocol log (cb-protocol-log.h), written once at the run's
- * end. A journal of version 1 gets the table on open; its runs read as before, without a log. */
-static const char schema_v2_sql[] =
-  "CREATE TABLE run_protocol_logs ("
-  "  id INTEGER PRIMARY KEY,"
-  "  run_id INTEGER NOT NULL UNIQUE REFERENCES runs (id),"
-  "  at INTEGER NOT NULL,"
-  "  log TEXT NOT NULL"
-  ") STRICT;";
+/* From version 1 to 3's tables (the protocol logs from version 2) to version 4's: the old ones
+ * renamed aside, every row copied (a step's end finds its step's run and index through the
+ * old step id), the old ones dropped with their indexes and triggers. The readers go first:
+ * they name the tables. */
+static const char run_rows_set_aside_sql[] =
+  "DROP VIEW IF EXISTS run_view;"
+  "DROP VIEW IF EXISTS step_view;"
+  "ALTER TABLE run_devices RENAME TO v3_run_devices;"
+  "ALTER TABLE steps RENAME TO v3_steps;"
+  "ALTER TABLE step_ends RENAME TO v3_step_ends;"
+  "ALTER TABLE run_ends RENAME TO v3_run_ends;";
 
-static const char * const journal_tables_v2[] = {
-  "run_protocol_logs",
-};
+static const char run_rows_copy_sql[] =
+  "INSERT INTO run_devices (run_id, at, serial, model, firmware, registration_id)"
+  "  SELECT run_id, at, serial, model, firmware, registration_id FROM v3_run_devices;"
+  "INSERT INTO step_records (run_id, idx, ended, at, name)"
+  "  SELECT run_id, idx, 0, started, name FROM v3_steps;"
+  "INSERT INTO step_records (run_id, idx, ended, at, result, error, detail)"
+  "  SELECT s.run_id, s.idx, 1, x.ended, x.result, x.error, x.detail"
+  "  FROM v3_step_ends x JOIN v3_steps s ON s.id = x.step_id;"
+  "INSERT INTO run_ends (run_id, ended, result, failed_step, error, hub, device_id,"
+  "                      leaf_serial, leaf_fingerprint, not_before, not_after)"
+  "  SELECT run_id, ended, result, failed_step, error, hub, device_id,"
+  "         leaf_serial, leaf_fingerprint, not_before, not_after FROM v3_run_ends;"
+  "DROP TABLE v3_step_ends;"
+  "DROP TABLE v3_steps;"
+  "DROP TABLE v3_run_devices;"
+  "DROP TABLE v3_run_ends;";
+
+static const char run_logs_set_aside_sql[] =
+  "ALTER TABLE run_protocol_logs RENAME TO v3_run_protocol_logs;";
+
+static const char run_logs_copy_sql[] =
+  "INSERT INTO run_protocol_logs (run_id, at, log)"
+  "  SELECT run_id, at, log FROM v3_run_protocol_logs;"
+  "DROP TABLE v3_run_protocol_logs;";
 
 /* Schema 3: what became of an issued leaf whose commit answer was lost. A 'sent' row when the
  * device got the commit but the station never heard back, then an 'installed' or
@@ -280,6 +341,27 @@ add_append_only_triggers (sqlite3            *db,
   return cb_journal_db_exec (db, triggers->str, error);
 }
 
+/* The rows a run writes in version 4's tables: made new, or moved from an older journal's
+ * (version 1 to 3; the protocol logs exist from 2). */
+static gboolean
+make_run_rows (sqlite3  *db,
+               int       version,
+               GError  **error)
+{
+  if (version >= 1 && !cb_journal_db_exec (db, run_rows_set_aside_sql, error))
+    return FALSE;
+  if (version >= 2 && !cb_journal_db_exec (db, run_logs_set_aside_sql, error))
+    return FALSE;
+  if (!cb_journal_db_exec (db, run_rows_sql, error))
+    return FALSE;
+  if (version >= 1 && !cb_journal_db_exec (db, run_rows_copy_sql, error))
+    return FALSE;
+  if (version >= 2 && !cb_journal_db_exec (db, run_logs_copy_sql, error))
+    return FALSE;
+  return cb_journal_db_exec (db, run_rows_readers_sql, error) &&
+         add_append_only_triggers (db, run_rows_tables, G_N_ELEMENTS (run_rows_tables), error);
+}
+
 gboolean
 cb_journal_db_ensure_schema (sqlite3  *db,
                              GError  **error)
@@ -310,18 +392,13 @@ cb_journal_db_ensure_schema (sqlite3  *db,
       return FALSE;
     }
 
-  /* Each version's tables, then the migrations from there up, in one transaction. */
-  if ((version < 1 && (!cb_journal_db_exec (db, schema_sql, error) ||
-                       !add_append_only_triggers (db, journal_tables_v1,
-                                                  G_N_ELEMENTS (journal_tables_v1), error))) ||
-      (version < 2 && (!cb_journal_db_exec (db, schema_v2_sql, error) ||
-                       !add_append_only_triggers (db, journal_tables_v2,
-                                                  G_N_ELEMENTS (journal_tables_v2), error))) ||
+  /* The tables a version lacks, in one transaction: a migration that fails leaves the journal
+   * as it was. */
+  if ((version < 1 && (!cb_journal_db_exec (db, runs_sql, error) ||
+                       !add_append_only_triggers (db, runs_tables, G_N_ELEMENTS (runs_tables),
+                                                  error))) ||
       (version < 3 && !cb_journal_db_exec (db, leaf_states_sql, error)) ||
-      /* Journals before 2026-12 had steps_run ON steps (run_id, idx), the twin of the index
-       * UNIQUE (run_id, idx) makes: a page more to write at every step. Older Certbench does
-       * not need it either, so the schema version stays. */
-      !cb_journal_db_exec (db, "DROP INDEX IF EXISTS steps_run", error) ||
+      (version < 4 && !make_run_rows (db, version, error)) ||
       (version < SCHEMA_VERSION &&
        !cb_journal_db_exec (db, "PRAGMA user_version = " G_STRINGIFY (SCHEMA_VERSION), error)))
     {

@@ -31,11 +31,35 @@ has_assignment (const char *lower,
   return FALSE;
 }
 
+/* Non-ASCII punctuation Certbench's own texts use ("serial X → registration id y", policy
+ * “default”, "…"): none is a letter or white space to PCRE, so none can complete a pattern. */
+static gboolean
+is_plain_punctuation (gunichar c)
+{
+  switch (c)
+    {
+    case 0x2192:   /* → */
+    case 0x201C:   /* “ */
+    case 0x201D:   /* ” */
+    case 0x2018:   /* ‘ */
+    case 0x2019:   /* ’ */
+    case 0x2026:   /* … */
+    case 0x2013:   /* – */
+    case 0x2014:   /* — */
+    case 0x00D7:   /* × */
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
 /* Whether any pattern of cb_journal_scrub() could match: each needs one of these words, in
  * ASCII letters of either case (the key-value one followed by '=' or ':'), and only a
  * non-ASCII character can fold to one of them (PCRE's caseless matching in UTF-8 folds U+212A
- * KELVIN SIGN to k, U+017F to s). Most texts (step details such as "P-256 key generated",
- * device serials, error messages) have none, and skip four regex passes. */
+ * KELVIN SIGN to k and U+017F to s, no other character to an ASCII letter) or be white space
+ * to \s. Most texts (step details such as "P-256 key generated", device serials, error
+ * messages) have none, and skip four regex passes; a non-ASCII character other than a few
+ * punctuation marks sends a text to the regexes. */
 static gboolean
 may_hold_secret (const char *text)
 {
@@ -46,7 +70,14 @@ may_hold_secret (const char *text)
 
   for (const char *p = text; *p != '\0'; p++)
     if ((guchar) *p >= 0x80)
-      return TRUE;
+      {
+        gunichar c = g_utf8_get_char_validated (p, -1);
+
+        if (c >= 0x80 && c < 0x110000 && is_plain_punctuation (c))
+          p = g_utf8_next_char (p) - 1;
+        else
+          return TRUE;
+      }
 
   lower = g_ascii_strdown (text, -1);
   for (guint i = 0; i < G_N_ELEMENTS (anywhere); i++)

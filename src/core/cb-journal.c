@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -136,20 +137,22 @@ recover_interrupted (CbJournal  *self,
       g_autoptr(sqlite3_stmt) end_run = NULL;
       g_autofree char *step_name = NULL;
       g_autofree char *message = NULL;
-      gint64 step_id = 0;
+      gint64 step_idx = 0;
       gboolean step_open = FALSE;
 
       last = cb_journal_db_prepare (self->db,
-                      "SELECT s.id, s.name, "
-                      "  NOT EXISTS (SELECT 1 FROM step_ends x WHERE x.step_id = s.id) "
-                      "FROM steps s WHERE s.run_id = ? ORDER BY s.idx DESC LIMIT 1",
+                      "SELECT s.idx, s.name, "
+                      "  NOT EXISTS (SELECT 1 FROM step_records x WHERE x.run_id = s.run_id "
+                      "              AND x.idx = s.idx AND x.ended = 1) "
+                      "FROM step_records s WHERE s.run_id = ? AND s.ended = 0 "
+                      "ORDER BY s.idx DESC LIMIT 1",
                       error);
       if (last == NULL)
         goto fail;
       sqlite3_bind_int64 (last, 1, run_id);
       if (sqlite3_step (last) == SQLITE_ROW)
         {
-          step_id = sqlite3_column_int64 (last, 0);
+          step_idx = sqlite3_column_int64 (last, 0);
           step_name = cb_journal_db_column_dup (last, 1);
           step_open = sqlite3_column_int (last, 2) != 0;
         }
@@ -164,14 +167,16 @@ recover_interrupted (CbJournal  *self,
       if (step_open)
         {
           end_step = cb_journal_db_prepare (self->db,
-                              "INSERT OR IGNORE INTO step_ends (step_id, ended, result, error) "
-                              "VALUES (?, ?, 'interrupted', ?)",
+                              "INSERT OR IGNORE INTO step_records "
+                              "  (run_id, idx, ended, at, result, error) "
+                              "VALUES (?, ?, 1, ?, 'interrupted', ?)",
                               error);
           if (end_step == NULL)
             goto fail;
-          sqlite3_bind_int64 (end_step, 1, step_id);
-          sqlite3_bind_int64 (end_step, 2, now);
-          cb_journal_db_bind_text (end_step, 3, message);
+          sqlite3_bind_int64 (end_step, 1, run_id);
+          sqlite3_bind_int64 (end_step, 2, step_idx);
+          sqlite3_bind_int64 (end_step, 3, now);
+          cb_journal_db_bind_text (end_step, 4, message);
           if (sqlite3_step (end_step) != SQLITE_DONE)
             {
               cb_journal_db_set_error (error, self->db, "ending an interrupted step");
@@ -336,6 +341,19 @@ step_insert (sqlite3_stmt  *stmt,
                    "Journal: %s: the record exists already", what);
       return FALSE;
     }
+  /* The step_records triggers: a start after the run's end, an end without a start */
+  if (rc == SQLITE_CONSTRAINT_TRIGGER && strstr (sqlite3_errmsg (db), "no such step") != NULL)
+    {
+      g_set_error (error, CB_JOURNAL_ERROR, CB_JOURNAL_ERROR_NOT_FOUND,
+                   "Journal: %s: no such step", what);
+      return FALSE;
+    }
+  if (rc == SQLITE_CONSTRAINT_TRIGGER)
+    {
+      g_set_error (error, CB_JOURNAL_ERROR, CB_JOURNAL_ERROR_ALREADY_ENDED,
+                   "Journal: %s: the run has ended already", what);
+      return FALSE;
+    }
   if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
     {
       g_set_error (error, CB_JOURNAL_ERROR, CB_JOURNAL_ERROR_NOT_FOUND,
@@ -428,7 +446,9 @@ cb_journal_begin_step (CbJournal   *self,
                        gint64       started,
                        GError     **error)
 {
+  g_autoptr(CbJournalDbCachedStmt) next = NULL;
   g_autoptr(CbJournalDbCachedStmt) stmt = NULL;
+  gint64 idx;
 
   g_return_val_if_fail (CB_IS_JOURNAL (self), 0);
 
@@ -439,29 +459,40 @@ cb_journal_begin_step (CbJournal   *self,
       return 0;
     }
 
+  /* The run's next index: a seek to the end of its steps in the table's key. A plain INSERT
+   * after it, rather than one INSERT … SELECT, because SQLite gives a statement that reads
+   * what it inserts into a statement journal of its own. */
+  next = cb_journal_db_prepare_cached (self->statements, self->db,
+                  "SELECT COALESCE (MAX (idx) + 1, 0) FROM step_records WHERE run_id = ?",
+                  error);
+  if (next == NULL)
+    return 0;
+  sqlite3_bind_int64 (next, 1, run_id);
+  if (sqlite3_step (next) != SQLITE_ROW)
+    {
+      cb_journal_db_set_error (error, self->db, "numbering a step");
+      return 0;
+    }
+  idx = sqlite3_column_int64 (next, 0);
+  g_clear_pointer (&next, cb_journal_db_release);
+
+  /* A run that has ended takes no more steps (the step_records_after_run_end trigger), nor one
+   * past the index a step id holds. */
   stmt = cb_journal_db_prepare_cached (self->statements, self->db,
-                  "INSERT INTO steps (run_id, idx, name, started) "
-                  "SELECT ?1, (SELECT COALESCE (MAX (idx) + 1, 0) FROM steps WHERE run_id = ?1), ?2, ?3 "
-                  "WHERE NOT EXISTS (SELECT 1 FROM run_ends WHERE run_id = ?1)",
+                  "INSERT INTO step_records (run_id, idx, ended, at, name) VALUES (?, ?, 0, ?, ?)",
                   error);
   if (stmt == NULL)
     return 0;
 
   sqlite3_bind_int64 (stmt, 1, run_id);
-  cb_journal_db_bind_text (stmt, 2, name);
+  sqlite3_bind_int64 (stmt, 2, idx);
   sqlite3_bind_int64 (stmt, 3, started > 0 ? started : g_get_real_time ());
+  cb_journal_db_bind_text (stmt, 4, name);
 
   if (!step_insert (stmt, self->db, "starting a step", error))
     return 0;
 
-  if (sqlite3_changes (self->db) == 0)
-    {
-      g_set_error (error, CB_JOURNAL_ERROR, CB_JOURNAL_ERROR_ALREADY_ENDED,
-                   "Journal: run %" G_GINT64_FORMAT " has ended already", run_id);
-      return 0;
-    }
-
-  return sqlite3_last_insert_rowid (self->db);
+  return CB_JOURNAL_STEP_ID (run_id, idx);
 }
 
 gboolean
@@ -486,16 +517,18 @@ cb_journal_end_step (CbJournal        *self,
     }
 
   stmt = cb_journal_db_prepare_cached (self->statements, self->db,
-                  "INSERT INTO step_ends (step_id, ended, result, error, detail) VALUES (?, ?, ?, ?, ?)",
+                  "INSERT INTO step_records (run_id, idx, ended, at, result, error, detail) "
+                  "VALUES (?, ?, 1, ?, ?, ?, ?)",
                   error);
   if (stmt == NULL)
     return FALSE;
 
-  sqlite3_bind_int64 (stmt, 1, step_id);
-  sqlite3_bind_int64 (stmt, 2, ended > 0 ? ended : g_get_real_time ());
-  cb_journal_db_bind_text (stmt, 3, cb_journal_result_to_string (result));
-  cb_journal_db_bind_scrubbed (stmt, 4, error_message);
-  cb_journal_db_bind_scrubbed (stmt, 5, detail);
+  sqlite3_bind_int64 (stmt, 1, CB_JOURNAL_STEP_ID_RUN (step_id));
+  sqlite3_bind_int64 (stmt, 2, CB_JOURNAL_STEP_ID_INDEX (step_id));
+  sqlite3_bind_int64 (stmt, 3, ended > 0 ? ended : g_get_real_time ());
+  cb_journal_db_bind_text (stmt, 4, cb_journal_result_to_string (result));
+  cb_journal_db_bind_scrubbed (stmt, 5, error_message);
+  cb_journal_db_bind_scrubbed (stmt, 6, detail);
 
   return step_insert (stmt, self->db, "ending a step", error);
 }

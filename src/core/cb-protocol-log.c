@@ -14,12 +14,15 @@
 #define MAX_ITEMS 12     /* map pairs or array items shown */
 #define MAX_DEPTH 4
 
+/* The log is kept as the text the journal stores, one GString a run: each line is appended
+ * where it is made, with no string of its own (a station makes some thirty a device). */
 struct _CbProtocolLog
 {
   GObject         parent_instance;
 
   gint64          started;      /* monotonic */
-  GPtrArray      *lines;        /* char * */
+  GString        *text;         /* the lines, each ending in "\n" */
+  guint           n_lines;
   guint           n_lost;       /* lines past CB_PROTOCOL_LOG_MAX_LINES */
   CbSmpTransport *transport;    /* (weak while attached) */
   gulong          traffic_id;
@@ -39,12 +42,31 @@ is_secret_name (const char *name,
   static const char * const secret_parts[] = {
     "key", "token", "sas", "secret", "password", "passwd", "credential", "sig",
   };
-  g_autofree char *lower = g_ascii_strdown (name, len);
 
   for (guint i = 0; i < G_N_ELEMENTS (secret_parts); i++)
-    if (strstr (lower, secret_parts[i]) != NULL)
-      return TRUE;
+    {
+      gsize part_len = strlen (secret_parts[i]);
+
+      for (gsize at = 0; at + part_len <= len; at++)
+        if (g_ascii_strncasecmp (name + at, secret_parts[i], part_len) == 0)
+          return TRUE;
+    }
   return FALSE;
+}
+
+/* A number in decimal, without printf. */
+static void
+append_uint (GString *out,
+             guint64  value)
+{
+  char digits[24];
+  guint n = 0;
+
+  do
+    digits[n++] = '0' + value % 10;
+  while ((value /= 10) > 0);
+  while (n > 0)
+    g_string_append_c (out, digits[--n]);
 }
 
 static void
@@ -64,9 +86,14 @@ append_text (GString    *out,
       gunichar c = g_utf8_get_char (p);
 
       if (c == '"' || c == '\\')
-        g_string_append_printf (out, "\\%c", (char) c);
+        {
+          g_string_append_c (out, '\\');
+          g_string_append_c (out, (char) c);
+        }
       else if (g_unichar_iscntrl (c))
         g_string_append_printf (out, "\\x%02x", c);
+      else if (c < 0x80)
+        g_string_append_c (out, (char) c);
       else
         g_string_append_unichar (out, c);
     }
@@ -108,21 +135,23 @@ append_map (GString     *out,
   g_string_append_c (out, '{');
   for (size_t i = 0; i < n && i < MAX_ITEMS; i++)
     {
-      g_autoptr(GString) name = g_string_new (NULL);
+      gsize name_at = out->len, name_len = 0;
 
       if (i > 0)
         g_string_append (out, ", ");
+      /* The name is read where it was appended: no copy of its own. */
       if (cbor_isa_string (pairs[i].key))
         {
-          string_bytes (pairs[i].key, name);
-          g_string_append_len (out, name->str, name->len);
+          name_at = out->len;
+          string_bytes (pairs[i].key, out);
+          name_len = out->len - name_at;
         }
       else
         append_item (out, pairs[i].key, depth + 1);
       g_string_append (out, ": ");
 
       /* A secret's value is never looked at, only its kind. */
-      if (name->len > 0 && is_secret_name (name->str, name->len) &&
+      if (name_len > 0 && is_secret_name (out->str + name_at, name_len) &&
           (cbor_isa_string (pairs[i].value) || cbor_isa_bytestring (pairs[i].value)))
         {
           if (cbor_isa_bytestring (pairs[i].value))
@@ -134,7 +163,11 @@ append_map (GString     *out,
         append_item (out, pairs[i].value, depth + 1);
     }
   if (n > MAX_ITEMS)
-    g_string_append_printf (out, ", … %zu more", n - MAX_ITEMS);
+    {
+      g_string_append (out, ", … ");
+      append_uint (out, n - MAX_ITEMS);
+      g_string_append (out, " more");
+    }
   g_string_append_c (out, '}');
 }
 
@@ -152,10 +185,15 @@ append_item (GString     *out,
   switch (cbor_typeof (item))
     {
     case CBOR_TYPE_UINT:
-      g_string_append_printf (out, "%" G_GUINT64_FORMAT, (guint64) cbor_get_int (item));
+      append_uint (out, cbor_get_int (item));
       break;
     case CBOR_TYPE_NEGINT:
-      g_string_append_printf (out, "-%" G_GUINT64_FORMAT, (guint64) cbor_get_int (item) + 1);
+      /* -1 - n, printed without overflowing for n = 2^64 - 1 */
+      g_string_append_c (out, '-');
+      if (cbor_get_int (item) == G_MAXUINT64)
+        g_string_append (out, "18446744073709551616");
+      else
+        append_uint (out, cbor_get_int (item) + 1);
       break;
     case CBOR_TYPE_BYTESTRING:
       {
@@ -166,7 +204,9 @@ append_item (GString     *out,
         else
           for (size_t i = 0; i < cbor_bytestring_chunk_count (item); i++)
             len += cbor_bytestring_length (cbor_bytestring_chunks_handle (item)[i]);
-        g_string_append_printf (out, "<%" G_GSIZE_FORMAT " bytes>", len);
+        g_string_append_c (out, '<');
+        append_uint (out, len);
+        g_string_append (out, " bytes>");
       }
       break;
     case CBOR_TYPE_STRING:
@@ -186,7 +226,11 @@ append_item (GString     *out,
           append_item (out, cbor_array_handle (item)[i], depth + 1);
         }
       if (cbor_array_size (item) > MAX_ITEMS)
-        g_string_append_printf (out, ", … %zu more", cbor_array_size (item) - MAX_ITEMS);
+        {
+          g_string_append (out, ", … ");
+          append_uint (out, cbor_array_size (item) - MAX_ITEMS);
+          g_string_append (out, " more");
+        }
       g_string_append_c (out, ']');
       break;
     case CBOR_TYPE_MAP:
@@ -216,49 +260,84 @@ append_item (GString     *out,
     }
 }
 
-char *
-cb_protocol_log_summarize_cbor (const guint8 *cbor,
-                                gsize         len)
+static void
+append_summary (GString      *out,
+                const guint8 *cbor,
+                gsize         len)
 {
   struct cbor_load_result result;
   cbor_item_t *item;
-  GString *out;
 
   if (cbor == NULL || len == 0)
-    return g_strdup ("(empty)");
+    {
+      g_string_append (out, "(empty)");
+      return;
+    }
 
   item = cbor_load (cbor, len, &result);
   if (item == NULL || result.error.code != CBOR_ERR_NONE)
     {
       if (item != NULL)
         cbor_decref (&item);
-      return g_strdup_printf ("(not CBOR, %" G_GSIZE_FORMAT " bytes)", len);
+      g_string_append_printf (out, "(not CBOR, %" G_GSIZE_FORMAT " bytes)", len);
+      return;
     }
 
-  out = g_string_new (NULL);
   append_item (out, item, 0);
   if (result.read < len)
     g_string_append_printf (out, " (+%" G_GSIZE_FORMAT " trailing bytes)", len - result.read);
   cbor_decref (&item);
+}
 
+char *
+cb_protocol_log_summarize_cbor (const guint8 *cbor,
+                                gsize         len)
+{
+  GString *out = g_string_new (NULL);
+
+  append_summary (out, cbor, len);
   return g_string_free (out, FALSE);
 }
 
 /* ---- Recording -------------------------------------------------------------------------- */
 
+/* Starts a line: "+%8.3f s  " of the time since the log was made, rounded to the
+ * millisecond; FALSE (and the line counted as lost) when the log is full. */
+static gboolean
+begin_line (CbProtocolLog *self)
+{
+  gint64 ms = (g_get_monotonic_time () - self->started + 500) / 1000;
+  gsize at;
+
+  if (self->n_lines >= CB_PROTOCOL_LOG_MAX_LINES)
+    {
+      self->n_lost++;
+      return FALSE;
+    }
+  self->n_lines++;
+
+  g_string_append_c (self->text, '+');
+  at = self->text->len;
+  append_uint (self->text, ms / 1000);
+  /* right-aligned in 4 columns before ".mmm", as %8.3f does */
+  while (self->text->len - at < 4)
+    g_string_insert_c (self->text, at, ' ');
+  g_string_append_c (self->text, '.');
+  g_string_append_c (self->text, '0' + ms % 1000 / 100);
+  g_string_append_c (self->text, '0' + ms % 100 / 10);
+  g_string_append_c (self->text, '0' + ms % 10);
+  g_string_append (self->text, " s  ");
+  return TRUE;
+}
+
 static void
 add_line (CbProtocolLog *self,
           const char    *text)
 {
-  gint64 offset = g_get_monotonic_time () - self->started;
-
-  if (self->lines->len >= CB_PROTOCOL_LOG_MAX_LINES)
-    {
-      self->n_lost++;
-      return;
-    }
-  g_ptr_array_add (self->lines,
-                   g_strdup_printf ("+%8.3f s  %s", offset / (double) G_USEC_PER_SEC, text));
+  if (!begin_line (self))
+    return;
+  g_string_append (self->text, text);
+  g_string_append_c (self->text, '\n');
 }
 
 static void
@@ -267,20 +346,19 @@ on_traffic (CbSmpTransport     *transport,
             gpointer            user_data)
 {
   CbProtocolLog *self = user_data;
-  g_autofree char *header = cb_smp_traffic_to_string (traffic,
-                                                      cb_smp_transport_get_bench_group (transport));
-  g_autofree char *summary = NULL;
-  g_autofree char *line = NULL;
 
+  if (!begin_line (self))
+    return;
+  cb_smp_traffic_append (traffic, cb_smp_transport_get_bench_group (transport), self->text);
+  g_string_append (self->text, "  ");
   if (traffic->payload != NULL)
     {
       gsize len;
       const guint8 *data = g_bytes_get_data (traffic->payload, &len);
 
-      summary = cb_protocol_log_summarize_cbor (data, len);
+      append_summary (self->text, data, len);
     }
-  line = g_strdup_printf ("%s  %s", header, summary != NULL ? summary : "");
-  add_line (self, line);
+  g_string_append_c (self->text, '\n');
 }
 
 static void
@@ -357,7 +435,6 @@ cb_protocol_log_add_note (CbProtocolLog *self,
 {
   g_autofree char *text = NULL;
   g_autofree char *clean = NULL;
-  g_autofree char *line = NULL;
   va_list args;
 
   g_return_if_fail (CB_IS_PROTOCOL_LOG (self));
@@ -367,15 +444,18 @@ cb_protocol_log_add_note (CbProtocolLog *self,
   text = g_strdup_vprintf (format, args);
   va_end (args);
   clean = cb_journal_scrub (text);
-  line = g_strconcat ("== ", clean, NULL);
-  add_line (self, line);
+  if (!begin_line (self))
+    return;
+  g_string_append (self->text, "== ");
+  g_string_append (self->text, clean);
+  g_string_append_c (self->text, '\n');
 }
 
 guint
 cb_protocol_log_get_n_lines (CbProtocolLog *self)
 {
   g_return_val_if_fail (CB_IS_PROTOCOL_LOG (self), 0);
-  return self->lines->len;
+  return self->n_lines;
 }
 
 char *
@@ -385,12 +465,8 @@ cb_protocol_log_to_text (CbProtocolLog *self)
 
   g_return_val_if_fail (CB_IS_PROTOCOL_LOG (self), NULL);
 
-  out = g_string_new (NULL);
-  for (guint i = 0; i < self->lines->len; i++)
-    {
-      g_string_append (out, g_ptr_array_index (self->lines, i));
-      g_string_append_c (out, '\n');
-    }
+  out = g_string_sized_new (self->text->len + 40);
+  g_string_append_len (out, self->text->str, self->text->len);
   if (self->n_lost > 0)
     g_string_append_printf (out, "-- %u more lines not kept\n", self->n_lost);
 
@@ -412,7 +488,7 @@ cb_protocol_log_finalize (GObject *object)
 {
   CbProtocolLog *self = CB_PROTOCOL_LOG (object);
 
-  g_ptr_array_unref (self->lines);
+  g_string_free (self->text, TRUE);
 
   G_OBJECT_CLASS (cb_protocol_log_parent_class)->finalize (object);
 }
@@ -430,7 +506,7 @@ static void
 cb_protocol_log_init (CbProtocolLog *self)
 {
   self->started = g_get_monotonic_time ();
-  self->lines = g_ptr_array_new_with_free_func (g_free);
+  self->text = g_string_new (NULL);
 }
 
 CbProtocolLog *

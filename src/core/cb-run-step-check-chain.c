@@ -131,8 +131,9 @@ check_chain (CbProvisioningRun  *self,
     }
 
   until = cb_time_format_fixed (cb_certificate_get_not_after (leaf));
-  g_string_append_printf (detail, "chain of %u verifies to root %s; leaf key = CSR key, "
-                          "CN = %s; valid %u days as policy “%s” says (%s), until %s",
+  /* No "key = …" in it: the journal's scrub would take it for a credential. */
+  g_string_append_printf (detail, "chain of %u verifies to root %s; the leaf has the CSR's key "
+                          "and CN %s; valid %u days as policy “%s” says (%s), until %s",
                           self->chain->len, cb_certificate_get_subject (root),
                           self->registration_id, facts->validity_days,
                           cb_provisioning_config_get_policy_name (self->config),

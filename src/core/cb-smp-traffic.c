@@ -43,33 +43,76 @@ op_name (CbSmpOp op)
     }
 }
 
+static void
+append_uint (GString *out,
+             guint    value)
+{
+  char digits[12];
+  guint n = 0;
+
+  do
+    digits[n++] = '0' + value % 10;
+  while ((value /= 10) > 0);
+  while (n > 0)
+    g_string_append_c (out, digits[--n]);
+}
+
+/* Without printf: the protocol log appends one at every packet of every device. */
+void
+cb_smp_traffic_append (const CbSmpTraffic *traffic,
+                       guint               bench_group,
+                       GString            *out)
+{
+  const cbp_command *cmd;
+
+  g_return_if_fail (traffic != NULL);
+  g_return_if_fail (out != NULL);
+
+  cmd = cb_smp_lookup_command (traffic->group, traffic->command, bench_group);
+  g_string_append (out, traffic->direction == CB_SMP_DIRECTION_TX ? "TX v" : "RX v");
+  append_uint (out, traffic->version + 1);
+  g_string_append_c (out, ' ');
+  g_string_append (out, op_name (traffic->op));
+  g_string_append_c (out, ' ');
+  append_uint (out, traffic->group);
+  g_string_append_c (out, '/');
+  append_uint (out, traffic->command);
+  if (cmd != NULL)
+    {
+      g_string_append (out, " (");
+      g_string_append (out, cmd->name);
+      g_string_append_c (out, ')');
+    }
+  g_string_append (out, " seq ");
+  append_uint (out, traffic->seq);
+  g_string_append (out, " len ");
+  append_uint (out, traffic->payload_len);
+  if (traffic->n_frames > 0)
+    {
+      g_string_append (out, " in ");
+      append_uint (out, traffic->n_frames);
+      g_string_append (out, traffic->n_frames == 1 ? " frame" : " frames");
+    }
+  if (traffic->attempt > 1)
+    {
+      g_string_append (out, " retry ");
+      append_uint (out, traffic->attempt - 1);
+    }
+  if (traffic->is_error)
+    g_string_append (out, " error");
+  if (traffic->dropped)
+    g_string_append (out, " dropped");
+}
+
 char *
 cb_smp_traffic_to_string (const CbSmpTraffic *traffic,
                           guint               bench_group)
 {
-  const cbp_command *cmd;
   GString *s;
 
   g_return_val_if_fail (traffic != NULL, NULL);
 
-  cmd = cb_smp_lookup_command (traffic->group, traffic->command, bench_group);
   s = g_string_new (NULL);
-  g_string_append_printf (s, "%s v%u %s %u/%u",
-                          traffic->direction == CB_SMP_DIRECTION_TX ? "TX" : "RX",
-                          traffic->version + 1, op_name (traffic->op),
-                          traffic->group, traffic->command);
-  if (cmd != NULL)
-    g_string_append_printf (s, " (%s)", cmd->name);
-  g_string_append_printf (s, " seq %u len %u", traffic->seq, traffic->payload_len);
-  if (traffic->n_frames > 0)
-    g_string_append_printf (s, " in %u frame%s", traffic->n_frames,
-                            traffic->n_frames == 1 ? "" : "s");
-  if (traffic->attempt > 1)
-    g_string_append_printf (s, " retry %u", traffic->attempt - 1);
-  if (traffic->is_error)
-    g_string_append (s, " error");
-  if (traffic->dropped)
-    g_string_append (s, " dropped");
-
+  cb_smp_traffic_append (traffic, bench_group, s);
   return g_string_free (s, FALSE);
 }

@@ -44,6 +44,10 @@ void          cb_smp_traffic_free      (CbSmpTraffic       *traffic);
 /* "TX v2 write 64/3 seq 12 len 230 (3 frames)", for logs; command names from the schema. */
 char         *cb_smp_traffic_to_string (const CbSmpTraffic *traffic,
                                         guint               bench_group);
+/* The same text, appended to out. */
+void          cb_smp_traffic_append    (const CbSmpTraffic *traffic,
+                                        guint               bench_group,
+                                        GString            *out);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CbSmpTraffic, cb_smp_traffic_free)
 
 G_END_DECLS
