@@ -642,6 +642,7 @@ struct _CbCertIssuer
   gnutls_x509_crt_t  crt;
   GBytes            *der;
   GBytes            *key_id;   /* the AKI of what it issues */
+  GMutex             lock;     /* signing: the sandbox signs in a worker thread too */
 };
 
 CbCertIssuer *
@@ -686,6 +687,7 @@ cb_cert_issuer_new (CbKey   *key,
   self->crt = g_steal_pointer (&crt);
   self->der = g_bytes_ref (cert_der);
   self->key_id = issuer_key_id (self->crt);
+  g_mutex_init (&self->lock);
   return self;
 }
 
@@ -708,6 +710,7 @@ cb_cert_issuer_unref (CbCertIssuer *self)
   gnutls_x509_crt_deinit (self->crt);
   g_bytes_unref (self->der);
   g_clear_pointer (&self->key_id, g_bytes_unref);
+  g_mutex_clear (&self->lock);
   g_free (self);
 }
 
@@ -978,12 +981,20 @@ cb_cert_issuer_issue (CbCertIssuer         *self,
                       GBytes               *subject_public_key_der,
                       GError              **error)
 {
+  GBytes *der;
+
   g_return_val_if_fail (self != NULL, NULL);
   g_return_val_if_fail (profile != NULL, NULL);
   g_return_val_if_fail (subject_public_key_der != NULL, NULL);
 
-  return issue_signed (profile, subject_public_key_der, self->key, self->crt, self->key_id,
-                       error);
+  /* GnuTLS makes a private key safe to share between threads (3.5.11 on); the issuer's parsed
+   * certificate is only read, but GnuTLS promises that for no more than "read-only" objects
+   * in general: one signature at a time per kept issuer. */
+  g_mutex_lock (&self->lock);
+  der = issue_signed (profile, subject_public_key_der, self->key, self->crt, self->key_id,
+                      error);
+  g_mutex_unlock (&self->lock);
+  return der;
 }
 
 GBytes *

@@ -124,7 +124,8 @@ CbCertIssuer *cb_cert_issuer_ref     (CbCertIssuer        *self);
 void          cb_cert_issuer_unref   (CbCertIssuer        *self);
 GBytes       *cb_cert_issuer_get_der (CbCertIssuer        *self);
 CbKey        *cb_cert_issuer_get_key (CbCertIssuer        *self);   /* (transfer none) */
-/* cb_cert_issue() under the kept issuer: the same certificate, without parsing it again. */
+/* cb_cert_issue() under the kept issuer: the same certificate, without parsing it again.
+ * Safe to call from several threads at once. */
 GBytes       *cb_cert_issuer_issue   (CbCertIssuer        *self,
                                       const CbCertProfile *profile,
                                       GBytes              *subject_public_key_der,
