@@ -347,6 +347,7 @@ check_csr (JsonNode    *node,
 struct _CbSbCsrCheck
 {
   GBytes   *body;
+  JsonNode *parsed;     /* body, parsed (within the limits) */
   char     *registration_id;
   gboolean  done;       /* the body holds a csr and it was checked */
   CbCsr    *csr;
@@ -379,7 +380,10 @@ cb_sb_dps_csr_check_run (CbSbCsrCheck *check)
     return;
   parser = json_parser_new ();
   if (!json_parser_load_from_data (parser, data, (gssize) len, NULL) ||
-      !(body = json_parser_steal_root (parser)) || !JSON_NODE_HOLDS_OBJECT (body))
+      !(body = json_parser_steal_root (parser)))
+    return;
+  check->parsed = json_node_ref (body);
+  if (!JSON_NODE_HOLDS_OBJECT (body))
     return;
   csr_node = json_object_get_member (json_node_get_object (body), "csr");
   if (csr_node == NULL || JSON_NODE_HOLDS_NULL (csr_node))
@@ -389,6 +393,12 @@ cb_sb_dps_csr_check_run (CbSbCsrCheck *check)
   check->done = TRUE;
 }
 
+JsonNode *
+cb_sb_dps_csr_check_take_body (CbSbCsrCheck *check)
+{
+  return check != NULL ? g_steal_pointer (&check->parsed) : NULL;
+}
+
 void
 cb_sb_dps_csr_check_free (CbSbCsrCheck *check)
 {
@@ -396,6 +406,7 @@ cb_sb_dps_csr_check_free (CbSbCsrCheck *check)
     return;
 
   g_bytes_unref (check->body);
+  g_clear_pointer (&check->parsed, json_node_unref);
   g_free (check->registration_id);
   g_clear_object (&check->csr);
   g_clear_error (&check->error);

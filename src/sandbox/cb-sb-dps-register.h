@@ -82,6 +82,9 @@ CbSbCsrCheck *cb_sb_dps_csr_check_new          (GBytes           *body,
                                                 const char       *registration_id);
 /* Any thread. */
 void          cb_sb_dps_csr_check_run          (CbSbCsrCheck     *check);
+/* The body as the check parsed it (within the request limits, as cb_sb_json_body parses),
+ * or NULL when it did not parse: the handler need not parse it again. */
+JsonNode     *cb_sb_dps_csr_check_take_body    (CbSbCsrCheck     *check);
 void          cb_sb_dps_csr_check_free         (CbSbCsrCheck     *check);
 
 /* cb_sb_dps_register in two steps around the leaf's signature, which can then be made in a

@@ -165,7 +165,9 @@ handle_register (CbSbRequest *req)
   if (!(enrollment = begin_device_request (req, &dps)))
     return;
 
-  if (!(body = cb_sb_json_body (req, FALSE)))
+  /* Parsed in the worker that checked the CSR, if one did. */
+  if (!(body = cb_sb_dps_csr_check_take_body (req->work)) &&
+      !(body = cb_sb_json_body (req, FALSE)))
     return;
 
   x509_info = cb_sb_header (req, "Authorization") == NULL && req->msg != NULL
