@@ -1175,14 +1175,18 @@ issue_signed (const CbCertProfile  *profile,
   if (issuer != NULL && direct_der && leaf_fits_direct_der (profile, key))
     {
       gnutls_datum_t issuer_dn = { NULL, 0 };
+      GBytes *der;
 
+      /* A copy, the issuer's subject as it is encoded. */
       if ((ret = gnutls_x509_crt_get_raw_dn (issuer, &issuer_dn)) < 0)
         {
           set_gnutls_error (error, CB_PKI_ERROR_FAILED, ret, "Cannot read the issuer's name");
           return NULL;
         }
-      return issue_direct_der (profile, subject_public_key_der, key, &issuer_dn, ski, aki,
-                               serial, error);
+      der = issue_direct_der (profile, subject_public_key_der, key, &issuer_dn, ski, aki,
+                              serial, error);
+      gnutls_free (issuer_dn.data);
+      return der;
     }
 
   if ((ret = gnutls_x509_crt_init (&crt)) < 0 ||
