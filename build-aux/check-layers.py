@@ -37,7 +37,7 @@ LAYERS = [
                 r"cb-sb-ca-byor"]),
     ("surface", [r"cb-sb-request", r"cb-sb-reply", r"cb-sb-router", r"cb-sb-auth",
                  r"cb-sb-routes-.*", r"cb-sb-mqtt(-.*)?", r"cb-sb-info",
-                 r"cb-sb-preconditions", r"cb-sb-arm-.*"]),
+                 r"cb-sb-preconditions", r"cb-sb-arm-.*", r"cb-sb-workers"]),
     ("assembly", [r"cb-sandbox", r"cb-sandbox-private", r"cb-sb-modules", r"cb-sandbox-seed",
                   r"cb-sandbox-seed-fleet",
                   r"cb-sb-seed", r"cb-sandbox-profile", r"cb-sandbox-service", r"cb-sandbox-hosts",

@@ -844,6 +844,138 @@ test_cert_random_serials_differ (void)
 /* An issuer kept parsed issues, leaf after leaf, what cb_cert_issue() issues with the CA's DER
  * each time (the same fields, verifying under the same CA, AKI = the CA's SKI), keeps its own
  * references, and refuses a key that is not the certificate's. */
+/* A leaf of the common shape is written as DER directly (cb-pki.c); it must be the
+ * certificate GnuTLS builds for the same inputs, byte for byte but for the signature (ECDSA
+ * signatures differ each time), and openssl must accept its chain. Cases: both issuer key
+ * types, the sandbox's own extension, a GeneralizedTime notAfter, several key usage bits and
+ * none, and a subject the direct path leaves to GnuTLS. */
+static GBytes *
+tbs_of (GBytes *der)
+{
+  const guint8 *p = g_bytes_get_data (der, NULL);
+  const guint8 *q;
+  gsize outer_head = (p[1] & 0x80) ? 2 + (p[1] & 0x7f) : 2;
+  gsize head;
+  gsize len = 0;
+
+  q = p + outer_head;
+  head = (q[1] & 0x80) ? 2 + (q[1] & 0x7f) : 2;
+  for (gsize i = 2; i < head; i++)
+    len = (len << 8) | q[i];
+  if (head == 2)
+    len = q[1];
+  return g_bytes_new (q, head + len);
+}
+
+static void
+test_cert_leaf_direct_der (void)
+{
+  static const struct
+  {
+    CbKeyType   ca_type;
+    const char *subject;
+    gint64      lifetime;
+    guint       key_usage;
+  } cases[] = {
+    { CB_KEY_TYPE_EC_P384, "CN=batch-dev-00001", 30 * DAY, GNUTLS_KEY_DIGITAL_SIGNATURE },
+    { CB_KEY_TYPE_EC_P256, "CN=batch-dev-00001", 30 * DAY, GNUTLS_KEY_DIGITAL_SIGNATURE },
+    { CB_KEY_TYPE_EC_P384, "CN=dev:a.b-(1)", 30 * 365 * DAY,
+      GNUTLS_KEY_DIGITAL_SIGNATURE | GNUTLS_KEY_KEY_ENCIPHERMENT },
+    { CB_KEY_TYPE_EC_P384, "CN=x", DAY, 0 },
+    { CB_KEY_TYPE_EC_P384, "CN=under_score", DAY, GNUTLS_KEY_DIGITAL_SIGNATURE },
+  };
+  static const guint8 identifier[] = { 0x0c, 0x03, 'a', 'b', 'c' };
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  if (!have_openssl ())
+    return;
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(CbKey) ca_key = cb_key_generate (cases[i].ca_type, &error);
+      g_autoptr(CbKey) dev_key = cb_key_generate (CB_KEY_TYPE_EC_P256, &error);
+      g_autoptr(GBytes) ca_spki = cb_key_get_public_key_der (ca_key);
+      g_autoptr(GBytes) dev_spki = cb_key_get_public_key_der (dev_key);
+      g_autoptr(GBytes) ca_der = NULL;
+      g_autoptr(GBytes) id_value = g_bytes_new_static (identifier, sizeof identifier);
+      g_autoptr(GBytes) serial = g_bytes_new_static ("\x41\x02\x03\x04\x05\x06\x07\x08"
+                                                     "\x09\x0a\x0b\x0c\x0d\x0e\x0f\x10", 16);
+      g_autoptr(CbCertIssuer) issuer = NULL;
+      g_autoptr(GBytes) direct = NULL;
+      g_autoptr(GBytes) built = NULL;
+      g_autoptr(GBytes) direct_tbs = NULL;
+      g_autoptr(GBytes) built_tbs = NULL;
+      g_autofree char *ca_pem = NULL;
+      g_autofree char *leaf_pem = NULL;
+      g_autofree char *out = NULL;
+      CbCertExtension ext = { "1.3.6.1.4.1.32473.1.1", id_value, FALSE };
+      CbCertProfile ca_profile = {
+        .subject_dn = "CN=demo-ica,O=Certbench Sandbox",
+        .not_before = now - DAY,
+        .not_after = now + 40 * 365 * DAY,
+        .is_ca = TRUE,
+        .path_len = 0,
+        .key_usage = GNUTLS_KEY_KEY_CERT_SIGN | GNUTLS_KEY_CRL_SIGN,
+      };
+      CbCertProfile leaf = {
+        .subject_dn = cases[i].subject,
+        .not_before = now - 300,
+        .not_after = now + cases[i].lifetime,
+        .path_len = -1,
+        .key_usage = cases[i].key_usage,
+        .ext_key_usage = ica_eku,
+        .serial = serial,
+        .extensions = &ext,
+        .n_extensions = 1,
+      };
+      const char *verify_args[] = { "verify", "-CAfile", NULL, NULL, NULL };
+
+      g_assert_no_error (error);
+      ca_der = cb_cert_issue (&ca_profile, ca_spki, ca_key, NULL, &error);
+      g_assert_no_error (error);
+      issuer = cb_cert_issuer_new (ca_key, ca_der, &error);
+      g_assert_no_error (error);
+
+      direct = cb_cert_issuer_issue (issuer, &leaf, dev_spki, &error);
+      g_assert_no_error (error);
+      cb_cert_issuer_set_gnutls_only (issuer, TRUE);
+      built = cb_cert_issuer_issue (issuer, &leaf, dev_spki, &error);
+      g_assert_no_error (error);
+
+      direct_tbs = tbs_of (direct);
+      built_tbs = tbs_of (built);
+      g_test_message ("%s: TBS %" G_GSIZE_FORMAT " bytes", cases[i].subject,
+                      g_bytes_get_size (direct_tbs));
+      g_assert_cmpmem (g_bytes_get_data (direct_tbs, NULL), g_bytes_get_size (direct_tbs),
+                       g_bytes_get_data (built_tbs, NULL), g_bytes_get_size (built_tbs));
+
+      ca_pem = write_tmp ("direct-ca.der", g_bytes_get_data (ca_der, NULL),
+                          g_bytes_get_size (ca_der));
+      leaf_pem = write_tmp ("direct-leaf.der", g_bytes_get_data (direct, NULL),
+                            g_bytes_get_size (direct));
+      {
+        const char *to_pem_ca[] = { "x509", "-inform", "DER", "-in", ca_pem, "-out",
+                                    "direct-ca.pem", NULL };
+        const char *to_pem_leaf[] = { "x509", "-inform", "DER", "-in", leaf_pem, "-out",
+                                      "direct-leaf.pem", NULL };
+        g_autofree char *ca_out = NULL;
+        g_autofree char *leaf_out = NULL;
+        g_autofree char *ca_path = g_build_filename (tmp_dir, "direct-ca.pem", NULL);
+        g_autofree char *leaf_path = g_build_filename (tmp_dir, "direct-leaf.pem", NULL);
+
+        to_pem_ca[6] = ca_path;
+        to_pem_leaf[6] = leaf_path;
+        ca_out = run_openssl (to_pem_ca);
+        leaf_out = run_openssl (to_pem_leaf);
+        verify_args[2] = ca_path;
+        verify_args[3] = leaf_path;
+        out = run_openssl (verify_args);
+        g_assert_nonnull (strstr (out, ": OK"));
+      }
+    }
+}
+
 static void
 test_cert_issuer_kept (void)
 {
@@ -1059,6 +1191,7 @@ main (int   argc,
   g_test_add_func ("/cb/pki/cert/bad-input", test_cert_bad_input);
   g_test_add_func ("/cb/pki/cert/random-serials", test_cert_random_serials_differ);
   g_test_add_func ("/cb/pki/cert/issuer-kept", test_cert_issuer_kept);
+  g_test_add_func ("/cb/pki/cert/leaf-direct-der", test_cert_leaf_direct_der);
   g_test_add_func ("/cb/pki/crl/issue", test_crl_issue);
   g_test_add_func ("/cb/pki/crl/empty", test_crl_empty);
 

@@ -6,7 +6,12 @@
  * answers are not mixed up). Then the sandbox is killed with SIGKILL the moment the last
  * answer arrives, started again on the same data, and every operation the devices were told
  * about is polled again: each must still be assigned, with the same leaf. An answer sent
- * before its commit would be lost with the process. */
+ * before its commit would be lost with the process.
+ *
+ * The CSR's check and the leaf's signature run in worker threads meanwhile
+ * (src/sandbox/cb-sb-workers.c): stop-with-work-out stops the sandbox (SIGTERM) the moment
+ * the first answer arrives, with registrations in its workers and their next steps queued; it
+ * must exit cleanly (under the sanitizer pass: no use after free, no leak). */
 #include "config.h"
 
 #include <signal.h>
@@ -182,11 +187,73 @@ test_answers_follow_commit (void)
   cb_test_remove_tree (dir);
 }
 
+typedef struct
+{
+  GSubprocess *sandbox;
+  guint        n_answered;
+  guint        n_assigned;
+} Stopping;
+
+static void
+stop_on_first_cb (guint              index,
+                  CbDpsRegistration *registration,
+                  const GError      *error,
+                  gpointer           user_data)
+{
+  Stopping *stopping = user_data;
+
+  if (registration != NULL && g_strcmp0 (cb_dps_registration_get_status (registration),
+                                         "assigned") == 0)
+    stopping->n_assigned++;
+  if (stopping->n_answered++ == 0)
+    g_subprocess_send_signal (stopping->sandbox, SIGTERM);
+  g_clear_object (&registration);
+}
+
+static void
+test_stop_with_work_out (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("certbench-dps-stop-XXXXXX", &error);
+  g_autofree char *data_dir = g_build_filename (dir, "data", NULL);
+  g_autofree char *out_path = g_build_filename (dir, "sandbox.out", NULL);
+  g_autofree char *exe = sandbox_exe ();
+  g_autofree char *url = NULL;
+  g_autofree char *out = NULL;
+  g_autoptr(BenchDpsClients) clients = NULL;
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) csrs = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  Stopping stopping = { 0 };
+
+  g_assert_no_error (error);
+  stopping.sandbox = bench_spawn_sandbox_full (exe, data_dir, out_path, TRUE, &url, NULL);
+  clients = bench_dps_clients_new (url, data_dir);
+  bench_dps_make_csrs ("stop-dev", IN_FLIGHT, ids, csrs);
+
+  bench_dps_register_all (clients, ids, csrs, IN_FLIGHT, stop_on_first_cb, &stopping);
+  g_assert_cmpuint (stopping.n_answered, ==, IN_FLIGHT);
+  g_assert_cmpuint (stopping.n_assigned, >=, 1);
+
+  /* It stopped as asked, cleanly: exit status 0 (the sanitizer's reports exit 86). */
+  g_subprocess_wait (stopping.sandbox, NULL, &error);
+  g_assert_no_error (error);
+  g_file_get_contents (out_path, &out, NULL, NULL);
+  if (!g_subprocess_get_if_exited (stopping.sandbox) ||
+      g_subprocess_get_exit_status (stopping.sandbox) != 0)
+    g_error ("The sandbox did not stop cleanly with work out:\n%s", out != NULL ? out : "");
+  g_assert_null (strstr (out != NULL ? out : "", "CRITICAL"));
+
+  g_clear_object (&stopping.sandbox);
+  g_clear_pointer (&clients, bench_dps_clients_free);
+  cb_test_remove_tree (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/sandbox-dps-batch/answers-follow-commit", test_answers_follow_commit);
+  g_test_add_func ("/sandbox-dps-batch/stop-with-work-out", test_stop_with_work_out);
   return g_test_run ();
 }

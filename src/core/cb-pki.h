@@ -124,7 +124,12 @@ CbCertIssuer *cb_cert_issuer_ref     (CbCertIssuer        *self);
 void          cb_cert_issuer_unref   (CbCertIssuer        *self);
 GBytes       *cb_cert_issuer_get_der (CbCertIssuer        *self);
 CbKey        *cb_cert_issuer_get_key (CbCertIssuer        *self);   /* (transfer none) */
-/* cb_cert_issue() under the kept issuer: the same certificate, without parsing it again. */
+/* For tests: every certificate built by GnuTLS, never written as DER directly (a leaf of
+ * the common shape is, byte for byte the same but for its signature). */
+void          cb_cert_issuer_set_gnutls_only (CbCertIssuer  *self,
+                                              gboolean       gnutls_only);
+/* cb_cert_issue() under the kept issuer: the same certificate, without parsing it again.
+ * Safe to call from several threads at once. */
 GBytes       *cb_cert_issuer_issue   (CbCertIssuer        *self,
                                       const CbCertProfile *profile,
                                       GBytes              *subject_public_key_der,

@@ -196,6 +196,17 @@ cb_sb_batch_hold (CbSbRequest *req)
 }
 
 void
+cb_sb_batch_leave (CbSbRequest *req)
+{
+  Batch *batch = get_batch (req->sandbox, FALSE);
+
+  g_return_if_fail (batch != NULL && batch->open && req->held);
+
+  batch->in_request = FALSE;
+  req->held = FALSE;
+}
+
+void
 cb_sb_batch_flush (CbSandbox *self)
 {
   Batch *batch = get_batch (self, FALSE);

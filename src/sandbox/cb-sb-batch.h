@@ -13,6 +13,9 @@ G_BEGIN_DECLS
 gboolean      cb_sb_batch_join            (CbSbRequest *req);
 /* req's handler is done: its answer waits, paused, until the batch commits. */
 void          cb_sb_batch_hold            (CbSbRequest *req);
+/* req's handler is done but its answer is not written yet (a worker has it, cb-sb-workers.c):
+ * its writes so far stay in the batch, and its next step joins a batch again. */
+void          cb_sb_batch_leave           (CbSbRequest *req);
 /* Commits the open batch, if any, and sends the answers it held (500 if the commit failed).
  * The router calls it before every request that does not join the batch. */
 void          cb_sb_batch_flush           (CbSandbox   *self);

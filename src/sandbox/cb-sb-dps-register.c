@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cb-csr.h"
+#include "cb-json-limits.h"
 #include "cb-sas.h"
 #include "cb-sb-adr.h"
 #include "cb-sb-adr-ca-store.h"
@@ -343,6 +344,75 @@ check_csr (JsonNode    *node,
   return g_steal_pointer (&csr);
 }
 
+struct _CbSbCsrCheck
+{
+  GBytes   *body;
+  JsonNode *parsed;     /* body, parsed (within the limits) */
+  char     *registration_id;
+  gboolean  done;       /* the body holds a csr and it was checked */
+  CbCsr    *csr;
+  GError   *error;
+};
+
+CbSbCsrCheck *
+cb_sb_dps_csr_check_new (GBytes     *body,
+                         const char *registration_id)
+{
+  CbSbCsrCheck *check = g_new0 (CbSbCsrCheck, 1);
+
+  check->body = g_bytes_ref (body);
+  check->registration_id = g_strdup (registration_id);
+  return check;
+}
+
+void
+cb_sb_dps_csr_check_run (CbSbCsrCheck *check)
+{
+  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(JsonNode) body = NULL;
+  JsonNode *csr_node;
+  gsize len = 0;
+  const char *data = g_bytes_get_data (check->body, &len);
+
+  /* Whatever is wrong with the body is the handler's to answer, as before: no check then. */
+  if (check->registration_id == NULL || len == 0 ||
+      !cb_json_check_limits (data, len, CB_JSON_MAX_REQUEST_SIZE, CB_JSON_MAX_DEPTH, NULL))
+    return;
+  parser = json_parser_new ();
+  if (!json_parser_load_from_data (parser, data, (gssize) len, NULL) ||
+      !(body = json_parser_steal_root (parser)))
+    return;
+  check->parsed = json_node_ref (body);
+  if (!JSON_NODE_HOLDS_OBJECT (body))
+    return;
+  csr_node = json_object_get_member (json_node_get_object (body), "csr");
+  if (csr_node == NULL || JSON_NODE_HOLDS_NULL (csr_node))
+    return;
+
+  check->csr = check_csr (csr_node, check->registration_id, &check->error);
+  check->done = TRUE;
+}
+
+JsonNode *
+cb_sb_dps_csr_check_take_body (CbSbCsrCheck *check)
+{
+  return check != NULL ? g_steal_pointer (&check->parsed) : NULL;
+}
+
+void
+cb_sb_dps_csr_check_free (CbSbCsrCheck *check)
+{
+  if (check == NULL)
+    return;
+
+  g_bytes_unref (check->body);
+  g_clear_pointer (&check->parsed, json_node_unref);
+  g_free (check->registration_id);
+  g_clear_object (&check->csr);
+  g_clear_error (&check->error);
+  g_free (check);
+}
+
 /* ---- Assignment ------------------------------------------------------------------------ */
 
 static void
@@ -555,7 +625,8 @@ assign (CbSandbox        *self,
         CbSbDpsOperation *op,
         CbCsr            *csr,
         const CbSbFault  *fault,
-        gboolean          reprovisioned)
+        gboolean          reprovisioned,
+        CbSbLeafJob     **leaf_out)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *host = NULL;
@@ -638,12 +709,19 @@ assign (CbSandbox        *self,
           return;
         }
 
-      if (issuer_id != NULL)
+      /* Signed later, in a worker, when the caller wants the leaf (cb_sb_dps_register_finish
+       * records it); here otherwise. */
+      if (leaf_out != NULL)
+        *leaf_out = issuer_id != NULL
+                    ? cb_sb_ca_prepare_leaf_under (self, dps->namespace_id, issuer_id, policy_id,
+                                                   validity_days, device_id, csr, &error)
+                    : cb_sb_ca_prepare_leaf_for_csr (self, policy_id, device_id, csr, &error);
+      else if (issuer_id != NULL)
         chain = cb_sb_ca_issue_leaf_under (self, dps->namespace_id, issuer_id, policy_id,
                                            validity_days, device_id, csr, &error);
       else
         chain = cb_sb_ca_issue_leaf_for_csr (self, policy_id, device_id, csr, &error);
-      if (chain == NULL)
+      if (chain == NULL && (leaf_out == NULL || *leaf_out == NULL))
         {
           operation_fail_from_error (op, error, enrollment->policy);
           return;
@@ -651,8 +729,10 @@ assign (CbSandbox        *self,
     }
 
   if (!ensure_hub_identity (self, dps, enrollment, op->registration_id, device_id,
-                            chain != NULL, &error))
+                            chain != NULL || (leaf_out != NULL && *leaf_out != NULL), &error))
     {
+      if (leaf_out != NULL)
+        g_clear_pointer (leaf_out, cb_sb_leaf_job_free);
       operation_fail_from_error (op, error, enrollment->policy);
       return;
     }
@@ -716,6 +796,24 @@ cb_sb_dps_check_registration (JsonNode    *body,
   return TRUE;
 }
 
+/* Saves the operation and the registration, in the caller's savepoint. */
+static gboolean
+save_operation (CbSandbox         *self,
+                CbSbDpsInstance   *dps,
+                CbSbDpsOperation  *op,
+                GError           **error)
+{
+  g_autoptr(GError) local = NULL;
+
+  if (!cb_sb_dps_operation_save (self, dps->name, op, &local) ||
+      !cb_sb_dps_registration_save (self, dps->name, op, &local))
+    {
+      g_set_error (error, CB_SB_DPS_ERROR, 500214, "%s", local->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 CbSbDpsOperation *
 cb_sb_dps_register (CbSandbox        *self,
                     CbSbDpsInstance  *dps,
@@ -726,22 +824,53 @@ cb_sb_dps_register (CbSandbox        *self,
                     const CbSbFault  *fault,
                     GError          **error)
 {
+  return cb_sb_dps_register_begin (self, dps, enrollment, registration_id, body, x509_info, fault,
+                                   NULL, NULL, error);
+}
+
+CbSbDpsOperation *
+cb_sb_dps_register_begin (CbSandbox        *self,
+                          CbSbDpsInstance  *dps,
+                          CbSbEnrollment   *enrollment,
+                          const char       *registration_id,
+                          JsonNode         *body,
+                          const char       *x509_info,
+                          const CbSbFault  *fault,
+                          CbSbCsrCheck     *checked,
+                          CbSbLeafJob     **leaf_out,
+                          GError          **error)
+{
   g_autoptr(CbCsr) csr = NULL;
   g_autoptr(CbSbDpsOperation) op = NULL;
   g_autoptr(CbSbDpsOperation) previous = NULL;
-  g_autoptr(GError) local = NULL;
   g_autofree char *uuid = NULL;
   g_autofree char *node_id = NULL;
   JsonNode *csr_node;
   gint64 now = cb_sb_now_usec (self);
 
+  if (leaf_out != NULL)
+    *leaf_out = NULL;
+
   if (!cb_sb_dps_check_registration (body, registration_id, TRUE, error))
     return NULL;
 
   csr_node = json_object_get_member (json_node_get_object (body), "csr");
-  if (csr_node != NULL && !JSON_NODE_HOLDS_NULL (csr_node) &&
-      !(csr = check_csr (csr_node, registration_id, error)))
-    return NULL;
+  if (csr_node != NULL && !JSON_NODE_HOLDS_NULL (csr_node))
+    {
+      /* Checked ahead (in a worker) when it was checked for this registration id. */
+      if (checked != NULL && checked->done &&
+          g_strcmp0 (checked->registration_id, registration_id) == 0)
+        {
+          if (checked->csr == NULL)
+            {
+              g_propagate_error (error, g_error_copy (checked->error));
+              return NULL;
+            }
+          csr = g_object_ref (checked->csr);
+        }
+      else if (!(csr = check_csr (csr_node, registration_id, error)))
+        return NULL;
+    }
 
   previous = cb_sb_dps_registration_load (self, dps->name, registration_id);
 
@@ -758,22 +887,62 @@ cb_sb_dps_register (CbSandbox        *self,
   op->x509 = g_strdup (x509_info);
 
   /* One transaction for the whole registration: the registry device, the leaf, the hub
-   * identity and the operation commit together (one WAL commit, not one per write). */
+   * identity and the operation commit together (one WAL commit, not one per write). With
+   * the leaf signed in a worker, the leaf and the operation are the second step's
+   * (cb_sb_dps_register_finish); both are in the group commit the answer waits for. */
   cb_sb_begin (self);
   assign (self, dps, enrollment, op, csr, fault,
-          previous != NULL && g_strcmp0 (previous->status, "assigned") == 0);
+          previous != NULL && g_strcmp0 (previous->status, "assigned") == 0, leaf_out);
 
-  if (!cb_sb_dps_operation_save (self, dps->name, op, &local) ||
-      !cb_sb_dps_registration_save (self, dps->name, op, &local))
+  if (leaf_out != NULL && *leaf_out != NULL)
+    {
+      cb_sb_commit (self);
+      return g_steal_pointer (&op);
+    }
+
+  if (!save_operation (self, dps, op, error))
     {
       cb_sb_rollback (self);
-      g_set_error (error, CB_SB_DPS_ERROR, 500214, "%s", local->message);
       return NULL;
     }
   cb_sb_commit (self);
 
   if (!g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN))
     g_debug ("Registration %s of %s: %s", op->operation_id, registration_id, op->status);
+  return g_steal_pointer (&op);
+}
+
+CbSbDpsOperation *
+cb_sb_dps_register_finish (CbSandbox        *self,
+                           CbSbDpsInstance  *dps,
+                           CbSbEnrollment   *enrollment,
+                           CbSbDpsOperation *op_in,
+                           CbSbLeafJob      *leaf_in,
+                           GError          **error)
+{
+  g_autoptr(CbSbDpsOperation) op = op_in;
+  g_autoptr(CbSbLeafJob) leaf = leaf_in;
+  g_autoptr(GPtrArray) chain = NULL;
+  g_autoptr(GError) local = NULL;
+
+  cb_sb_begin (self);
+  if (!(chain = cb_sb_leaf_job_finish (self, leaf, &local)))
+    operation_fail_from_error (op, local, enrollment->policy);
+  else
+    {
+      g_clear_pointer (&op->chain, g_free);
+      op->chain = chain_to_json (chain);
+    }
+
+  if (!save_operation (self, dps, op, error))
+    {
+      cb_sb_rollback (self);
+      return NULL;
+    }
+  cb_sb_commit (self);
+
+  if (!g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN))
+    g_debug ("Registration %s of %s: %s", op->operation_id, op->registration_id, op->status);
   return g_steal_pointer (&op);
 }
 

@@ -13,6 +13,8 @@
 #include "cb-sb-dps-store.h"
 #include "cb-sb-world.h"
 
+#include "cb-sb-issuance.h"
+
 G_BEGIN_DECLS
 
 #define CB_SB_DPS_ERROR (cb_sb_dps_error_quark ())
@@ -69,6 +71,43 @@ CbSbDpsOperation *cb_sb_dps_register           (CbSandbox        *self,
                                                 JsonNode         *body,
                                                 const char       *x509_info,
                                                 const CbSbFault  *fault,
+                                                GError          **error);
+
+/* A CSR checked ahead, in a worker thread (cb-sb-workers.c): the same check
+ * cb_sb_dps_register makes of the body's csr, made of the raw body so that it needs no
+ * sandbox state. */
+typedef struct _CbSbCsrCheck CbSbCsrCheck;
+
+CbSbCsrCheck *cb_sb_dps_csr_check_new          (GBytes           *body,
+                                                const char       *registration_id);
+/* Any thread. */
+void          cb_sb_dps_csr_check_run          (CbSbCsrCheck     *check);
+/* The body as the check parsed it (within the request limits, as cb_sb_json_body parses),
+ * or NULL when it did not parse: the handler need not parse it again. */
+JsonNode     *cb_sb_dps_csr_check_take_body    (CbSbCsrCheck     *check);
+void          cb_sb_dps_csr_check_free         (CbSbCsrCheck     *check);
+
+/* cb_sb_dps_register in two steps around the leaf's signature, which can then be made in a
+ * worker thread. begin uses checked (may be NULL) as the csr's check when it was made of this
+ * body, and with a leaf to sign returns the operation unsaved and the leaf in *leaf_out (NULL
+ * otherwise: the operation is saved, as cb_sb_dps_register does); its writes so far (the
+ * registry device, the hub identity) are made. Once the leaf is signed (cb_sb_leaf_job_sign),
+ * finish records it and the operation (op and leaf are taken). */
+CbSbDpsOperation *cb_sb_dps_register_begin     (CbSandbox        *self,
+                                                CbSbDpsInstance  *dps,
+                                                CbSbEnrollment   *enrollment,
+                                                const char       *registration_id,
+                                                JsonNode         *body,
+                                                const char       *x509_info,
+                                                const CbSbFault  *fault,
+                                                CbSbCsrCheck     *checked,
+                                                CbSbLeafJob     **leaf_out,
+                                                GError          **error);
+CbSbDpsOperation *cb_sb_dps_register_finish    (CbSandbox        *self,
+                                                CbSbDpsInstance  *dps,
+                                                CbSbEnrollment   *enrollment,
+                                                CbSbDpsOperation *op,
+                                                CbSbLeafJob      *leaf,
                                                 GError          **error);
 
 /* The answer to polling operation_id, as compact JSON text (the issued chain spliced in as

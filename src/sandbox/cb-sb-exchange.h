@@ -38,6 +38,9 @@ typedef struct
   gboolean           replied;
   char              *azure_host;   /* the Azure host it was sent to (Host, port kept), else NULL */
   gboolean           held;         /* its answer waits for a group commit (cb-sb-batch.c) */
+  gboolean           deferred;     /* its handler handed it to a worker (cb-sb-workers.c) */
+  gpointer           work;         /* what the worker worked on, for the next step */
+  GDestroyNotify     work_free;
 } CbSbRequest;
 
 typedef void (*CbSbHandler) (CbSbRequest *req);

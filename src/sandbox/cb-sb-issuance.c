@@ -121,8 +121,8 @@ split_certificate_policy (const char  *policy_id,
 
 /* A device of the 2026-11-01 model renews under its certificate policy (hub renewal knows the
  * policy by its id only). */
-static GPtrArray *
-issue_under_certificate_policy (CbSandbox   *self,
+static CbSbLeafJob *
+prepare_under_certificate_policy (CbSandbox   *self,
                                 const char  *namespace_id,
                                 const char  *ca_name,
                                 const char  *policy_name,
@@ -146,8 +146,57 @@ issue_under_certificate_policy (CbSandbox   *self,
       return NULL;
     }
 
-  return cb_sb_ca_issue_leaf_under (self, namespace_id, issuer_id, policy_id, days, device_name,
-                                    csr, error);
+  return cb_sb_ca_prepare_leaf_under (self, namespace_id, issuer_id, policy_id, days,
+                                      device_name, csr, error);
+}
+
+/* The leaf decided on the sandbox's thread and signed in any thread: what signing needs, kept
+ * apart from the sandbox's state (cb-sb-workers.c signs it in a worker). */
+struct _CbSbLeafJob
+{
+  CbCertIssuer *issuer;
+  char         *subject_dn;
+  gint64        not_before;
+  gint64        not_after;
+  GBytes       *serial;
+  char         *serial_hex;
+  GBytes       *identifier_value;
+  GBytes       *csr_key;
+  /* For the record and the chain, on the sandbox's thread */
+  char         *namespace_id;
+  char         *device_name;
+  char         *issuer_id;
+  char         *policy_id;
+  char         *identifier;
+  gint64        now;
+  GPtrArray    *chain;        /* [issuing CA, what is above it], GBytes DER */
+  /* The signature */
+  gboolean      signed_;
+  GBytes       *leaf_der;
+  GError       *sign_error;
+};
+
+void
+cb_sb_leaf_job_free (CbSbLeafJob *job)
+{
+  if (job == NULL)
+    return;
+
+  g_clear_pointer (&job->issuer, cb_cert_issuer_unref);
+  g_free (job->subject_dn);
+  g_clear_pointer (&job->serial, g_bytes_unref);
+  g_free (job->serial_hex);
+  g_clear_pointer (&job->identifier_value, g_bytes_unref);
+  g_clear_pointer (&job->csr_key, g_bytes_unref);
+  g_free (job->namespace_id);
+  g_free (job->device_name);
+  g_free (job->issuer_id);
+  g_free (job->policy_id);
+  g_free (job->identifier);
+  g_clear_pointer (&job->chain, g_ptr_array_unref);
+  g_clear_pointer (&job->leaf_der, g_bytes_unref);
+  g_clear_error (&job->sign_error);
+  g_free (job);
 }
 
 GPtrArray *
@@ -166,12 +215,54 @@ cb_sb_ca_issue_leaf (CbSandbox   *self,
   return cb_sb_ca_issue_leaf_for_csr (self, policy_id, device_name, csr, error);
 }
 
+/* Signs and records a prepared leaf, here and now. */
+static GPtrArray *
+issue_now (CbSandbox    *self,
+           CbSbLeafJob  *job,
+           GError      **error)
+{
+  GPtrArray *chain;
+
+  if (job == NULL)
+    return NULL;
+  cb_sb_leaf_job_sign (job);
+  chain = cb_sb_leaf_job_finish (self, job, error);
+  cb_sb_leaf_job_free (job);
+  return chain;
+}
+
 GPtrArray *
 cb_sb_ca_issue_leaf_for_csr (CbSandbox   *self,
                              const char  *policy_id,
                              const char  *device_name,
                              CbCsr       *csr,
                              GError     **error)
+{
+  return issue_now (self, cb_sb_ca_prepare_leaf_for_csr (self, policy_id, device_name, csr,
+                                                         error), error);
+}
+
+GPtrArray *
+cb_sb_ca_issue_leaf_under (CbSandbox   *self,
+                           const char  *namespace_id,
+                           const char  *issuer_id,
+                           const char  *policy_id,
+                           gint64       validity_days,
+                           const char  *device_name,
+                           CbCsr       *csr,
+                           GError     **error)
+{
+  return issue_now (self, cb_sb_ca_prepare_leaf_under (self, namespace_id, issuer_id, policy_id,
+                                                       validity_days, device_name, csr, error),
+                    error);
+}
+
+CbSbLeafJob *
+cb_sb_ca_prepare_leaf_for_csr (CbSandbox   *self,
+                               const char  *policy_id,
+                               const char  *device_name,
+                               CbCsr       *csr,
+                               GError     **error)
 {
   g_autofree char *namespace_id = NULL;
   g_autofree char *state = NULL;
@@ -188,8 +279,8 @@ cb_sb_ca_issue_leaf_for_csr (CbSandbox   *self,
   cb_sb_arm_run_due_operations (self);
 
   if (split_certificate_policy (policy_id, &namespace_id, &ca_name, &policy_name))
-    return issue_under_certificate_policy (self, namespace_id, ca_name, policy_name,
-                                           device_name, csr, error);
+    return prepare_under_certificate_policy (self, namespace_id, ca_name, policy_name,
+                                             device_name, csr, error);
 
   if (!cb_sb_adr_policy_for_issuance (self, policy_id, &namespace_id, &state, &validity_days,
                                       &issuer_id))
@@ -206,37 +297,29 @@ cb_sb_ca_issue_leaf_for_csr (CbSandbox   *self,
       return NULL;
     }
 
-  return cb_sb_ca_issue_leaf_under (self, namespace_id, issuer_id, policy_id, validity_days,
-                                    device_name, csr, error);
+  return cb_sb_ca_prepare_leaf_under (self, namespace_id, issuer_id, policy_id, validity_days,
+                                      device_name, csr, error);
 }
 
-GPtrArray *
-cb_sb_ca_issue_leaf_under (CbSandbox   *self,
-                           const char  *namespace_id,
-                           const char  *issuer_id,
-                           const char  *policy_id,
-                           gint64       validity_days,
-                           const char  *device_name,
-                           CbCsr       *csr,
-                           GError     **error)
+CbSbLeafJob *
+cb_sb_ca_prepare_leaf_under (CbSandbox   *self,
+                             const char  *namespace_id,
+                             const char  *issuer_id,
+                             const char  *policy_id,
+                             gint64       validity_days,
+                             const char  *device_name,
+                             CbCsr       *csr,
+                             GError     **error)
 {
-  g_autoptr(GPtrArray) result = NULL;
   g_autoptr(GBytes) ica_der = NULL;
   g_autoptr(GBytes) root_der = NULL;
-  g_autoptr(GBytes) leaf_der = NULL;
-  g_autoptr(GBytes) identifier_value = NULL;
-  g_autoptr(GBytes) csr_key = NULL;
   KeptIssuer *kept;
   CbCertificate *ica;
-  g_autoptr(GBytes) serial = NULL;
-  g_autofree char *serial_hex = NULL;
   g_autofree char *issuer_status = NULL;
   g_autofree char *key_ref = NULL;
   g_autofree char *chain_pem = NULL;
   g_autofree char *identifier = NULL;
-  const char * const eku[] = { CB_OID_EKU_CLIENT_AUTH, NULL };
-  CbCertExtension extension = { 0 };
-  CbCertProfile profile = { 0 };
+  CbSbLeafJob *job;
   gboolean enabled = FALSE;
   gint64 now;
 
@@ -295,40 +378,24 @@ cb_sb_ca_issue_leaf_under (CbSandbox   *self,
       return NULL;
     }
 
-  identifier_value = cb_sb_ca_encode_identifier (identifier);
-  extension.oid = CB_SB_OID_CREDENTIAL_IDENTIFIER;
-  extension.der_value = identifier_value;
-  extension.critical = FALSE;
+  job = g_new0 (CbSbLeafJob, 1);
+  job->issuer = cb_cert_issuer_ref (kept->issuer);
+  job->subject_dn = g_strdup (cb_csr_get_subject (csr));
+  job->not_before = now - CB_SB_CA_BACKDATE_SECONDS;
+  job->not_after = MIN (job->not_before + CB_SB_CA_BACKDATE_SECONDS + validity_days * 24 * 3600,
+                        cb_certificate_get_not_after (ica));
+  job->serial = new_serial (&job->serial_hex);
+  job->identifier_value = cb_sb_ca_encode_identifier (identifier);
+  job->csr_key = cb_csr_get_public_key_der (csr);
+  job->namespace_id = g_strdup (namespace_id);
+  job->device_name = g_strdup (device_name);
+  job->issuer_id = g_strdup (issuer_id);
+  job->policy_id = g_strdup (policy_id);
+  job->identifier = g_steal_pointer (&identifier);
+  job->now = now;
 
-  profile.subject_dn = cb_csr_get_subject (csr);
-  profile.not_before = now - CB_SB_CA_BACKDATE_SECONDS;
-  profile.not_after = MIN (profile.not_before + CB_SB_CA_BACKDATE_SECONDS +
-                           validity_days * 24 * 3600,
-                           cb_certificate_get_not_after (ica));
-  profile.is_ca = FALSE;
-  profile.path_len = -1;
-  profile.key_usage = CB_KEY_USAGE_DIGITAL_SIGNATURE;
-  profile.ext_key_usage = eku;
-  profile.extensions = &extension;
-  profile.n_extensions = 1;
-
-  serial = new_serial (&serial_hex);
-  profile.serial = serial;
-
-  csr_key = cb_csr_get_public_key_der (csr);
-  leaf_der = cb_cert_issuer_issue (kept->issuer, &profile, csr_key, error);
-  if (leaf_der == NULL)
-    return NULL;
-
-  if (!cb_sb_ca_record_leaf (self, serial_hex, profile.not_before, profile.not_after,
-                             namespace_id, device_name, issuer_id, policy_id, identifier, now,
-                             error))
-    return NULL;
-
-  result = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
-  g_ptr_array_add (result, g_bytes_ref (leaf_der));
-  g_ptr_array_add (result, g_bytes_ref (ica_der));
-
+  job->chain = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  g_ptr_array_add (job->chain, g_steal_pointer (&ica_der));
   if (chain_pem != NULL)
     {
       /* BYOR: [leaf, our ICA, the customer's chain above it] */
@@ -337,15 +404,75 @@ cb_sb_ca_issue_leaf_under (CbSandbox   *self,
       above = cb_certificate_list_new_from_data ((const guint8 *) chain_pem, strlen (chain_pem),
                                                  NULL);
       for (guint i = 0; above != NULL && i < above->len; i++)
-        g_ptr_array_add (result, cb_certificate_get_der (g_ptr_array_index (above, i)));
+        g_ptr_array_add (job->chain, cb_certificate_get_der (g_ptr_array_index (above, i)));
     }
   else if (cb_sb_ca_load_root (self, namespace_id, NULL, NULL, &root_der, NULL))
     {
-      g_ptr_array_add (result, g_steal_pointer (&root_der));
+      g_ptr_array_add (job->chain, g_steal_pointer (&root_der));
     }
+
+  return job;
+}
+
+/* Builds and signs the leaf: no sandbox state, so any thread (the kept issuer is shared
+ * between threads: CbCertIssuer signs under its own lock). */
+void
+cb_sb_leaf_job_sign (CbSbLeafJob *job)
+{
+  const char * const eku[] = { CB_OID_EKU_CLIENT_AUTH, NULL };
+  CbCertExtension extension = { 0 };
+  CbCertProfile profile = { 0 };
+
+  g_return_if_fail (job != NULL && !job->signed_);
+
+  extension.oid = CB_SB_OID_CREDENTIAL_IDENTIFIER;
+  extension.der_value = job->identifier_value;
+  extension.critical = FALSE;
+
+  profile.subject_dn = job->subject_dn;
+  profile.not_before = job->not_before;
+  profile.not_after = job->not_after;
+  profile.is_ca = FALSE;
+  profile.path_len = -1;
+  profile.key_usage = CB_KEY_USAGE_DIGITAL_SIGNATURE;
+  profile.ext_key_usage = eku;
+  profile.extensions = &extension;
+  profile.n_extensions = 1;
+  profile.serial = job->serial;
+
+  job->leaf_der = cb_cert_issuer_issue (job->issuer, &profile, job->csr_key, &job->sign_error);
+  job->signed_ = TRUE;
+}
+
+GPtrArray *
+cb_sb_leaf_job_finish (CbSandbox    *self,
+                       CbSbLeafJob  *job,
+                       GError      **error)
+{
+  g_autoptr(GPtrArray) result = NULL;
+
+  g_return_val_if_fail (CB_IS_SANDBOX (self), NULL);
+  g_return_val_if_fail (job != NULL && job->signed_, NULL);
+
+  if (job->leaf_der == NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&job->sign_error));
+      return NULL;
+    }
+
+  if (!cb_sb_ca_record_leaf (self, job->serial_hex, job->not_before, job->not_after,
+                             job->namespace_id, job->device_name, job->issuer_id, job->policy_id,
+                             job->identifier, job->now, error))
+    return NULL;
+
+  result = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  g_ptr_array_add (result, g_bytes_ref (job->leaf_der));
+  for (guint i = 0; i < job->chain->len; i++)
+    g_ptr_array_add (result, g_bytes_ref (g_ptr_array_index (job->chain, i)));
 
   /* g_debug formats its message before the writer drops it: not for every leaf. */
   if (!g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN))
-    g_debug ("Issued leaf %s for %s under %s", serial_hex, device_name, issuer_id);
+    g_debug ("Issued leaf %s for %s under %s", job->serial_hex, job->device_name,
+             job->issuer_id);
   return g_steal_pointer (&result);
 }

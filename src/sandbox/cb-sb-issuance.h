@@ -30,4 +30,25 @@ GPtrArray    *cb_sb_ca_issue_leaf_under   (CbSandbox *self, const char *namespac
                                            gint64 validity_days, const char *device_name,
                                            CbCsr *csr, GError **error);
 
+/* The same in three steps, so that the signature can be made in another thread
+ * (cb-sb-workers.c): prepare on the sandbox's thread with its lock held (every check and read
+ * above, the device created if new, the serial and validity chosen), sign in any thread
+ * (touches no sandbox state), finish on the sandbox's thread (records the leaf; the chain,
+ * or the signing's error). Free the job with cb_sb_leaf_job_free in any thread. */
+typedef struct _CbSbLeafJob CbSbLeafJob;
+
+CbSbLeafJob  *cb_sb_ca_prepare_leaf_for_csr (CbSandbox *self, const char *policy_id,
+                                             const char *device_name, CbCsr *csr,
+                                             GError **error);
+CbSbLeafJob  *cb_sb_ca_prepare_leaf_under   (CbSandbox *self, const char *namespace_id,
+                                             const char *issuer_id, const char *policy_id,
+                                             gint64 validity_days, const char *device_name,
+                                             CbCsr *csr, GError **error);
+void          cb_sb_leaf_job_sign           (CbSbLeafJob *job);
+GPtrArray    *cb_sb_leaf_job_finish         (CbSandbox *self, CbSbLeafJob *job,
+                                             GError **error);
+void          cb_sb_leaf_job_free           (CbSbLeafJob *job);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CbSbLeafJob, cb_sb_leaf_job_free)
+
 G_END_DECLS

@@ -93,6 +93,8 @@ cb_sb_request_new (CbSandbox         *self,
 void
 cb_sb_request_free (CbSbRequest *req)
 {
+  if (req->work_free != NULL)
+    req->work_free (req->work);
   g_clear_pointer (&req->params, g_hash_table_unref);
   g_clear_pointer (&req->query, g_hash_table_unref);
   g_clear_pointer (&req->body, g_bytes_unref);

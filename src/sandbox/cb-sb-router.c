@@ -108,6 +108,10 @@ static void
 finish_request (CbSbRequest *req,
                 gboolean     paused)
 {
+  /* Handed to a worker: its next step finishes it (cb_sb_router_resume). */
+  if (req->deferred)
+    return;
+
   if (!req->replied)
     cb_sb_reply_error (req, 500, "InternalServerError", 500001,
                        "The sandbox did not answer this request (a bug: please report it)");
@@ -257,6 +261,20 @@ delayed_request_cb (gpointer data)
   g_object_unref (self);
 
   return G_SOURCE_REMOVE;
+}
+
+void
+cb_sb_router_resume (CbSbRequest *req,
+                     CbSbHandler  then)
+{
+  CbSandbox *self = g_object_ref (req->sandbox);
+
+  cb_sb_lock_request (self);
+  req->deferred = FALSE;
+  then (req);
+  finish_request (req, TRUE);
+  cb_sb_unlock (self);
+  g_object_unref (self);
 }
 
 /* path with every run of slashes made one, and without a trailing one: Azure serves

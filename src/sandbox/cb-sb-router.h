@@ -5,6 +5,7 @@
  * cb_sb_add_route(), cb-sb-request.h). */
 
 #include <libsoup/soup.h>
+#include "cb-sb-exchange.h"
 #include "cb-sb-world.h"
 
 G_BEGIN_DECLS
@@ -17,5 +18,10 @@ void          cb_sb_router_handle         (SoupServer        *server,
                                            const char        *path,
                                            GHashTable        *query,
                                            gpointer           user_data);
+
+/* The next step of a request a worker had (cb-sb-workers.c), on the sandbox's thread: then
+ * runs as its route's handler did, with the lock held, and the request finishes as any does. */
+void          cb_sb_router_resume         (CbSbRequest       *req,
+                                           CbSbHandler        then);
 
 G_END_DECLS

@@ -17,6 +17,7 @@
 #include "cb-sb-request.h"
 #include "cb-sb-routes-dps-device.h"
 #include "cb-sb-store.h"
+#include "cb-sb-workers.h"
 
 /* Answers a CB_SB_DPS_ERROR in DPS's style. */
 static void
@@ -72,38 +73,17 @@ set_retry_after (CbSbRequest *req)
   cb_sb_set_header (req, "Retry-After", seconds);
 }
 
+/* The 202 and what the poll then reads. */
 static void
-handle_register (CbSbRequest *req)
+reply_registered (CbSbRequest      *req,
+                  CbSbDpsInstance  *dps,
+                  CbSbDpsOperation *op)
 {
-  const char *id_scope = cb_sb_param (req, "idScope");
-  const char *registration_id = cb_sb_param (req, "registrationId");
-  g_autoptr(CbSbDpsInstance) dps = NULL;
-  g_autoptr(CbSbEnrollment) enrollment = NULL;
-  g_autoptr(JsonNode) body = NULL;
-  g_autoptr(CbSbDpsOperation) op = NULL;
-  g_autoptr(GError) error = NULL;
   g_autofree char *path = NULL;
   g_autofree char *location = NULL;
-  g_autofree char *x509_info = NULL;
 
-  if (!(enrollment = begin_device_request (req, &dps)))
-    return;
-
-  if (!(body = cb_sb_json_body (req, FALSE)))
-    return;
-
-  x509_info = cb_sb_header (req, "Authorization") == NULL && req->msg != NULL
-              ? cb_sb_dps_x509_registration_info (req->sandbox, dps, enrollment,
-                                                  cb_sb_listener_get_peer_certificate (req->msg))
-              : NULL;
-  if (!(op = cb_sb_dps_register (req->sandbox, dps, enrollment, registration_id, body, x509_info,
-                                 req->fault, &error)))
-    {
-      reply_dps_error (req, error);
-      return;
-    }
-
-  path = g_strdup_printf ("/dps/%s/registrations/%s/register", id_scope, registration_id);
+  path = g_strdup_printf ("/dps/%s/registrations/%s/register", cb_sb_param (req, "idScope"),
+                          cb_sb_param (req, "registrationId"));
   location = cb_sb_url (req, path);
   cb_sb_set_header (req, "Location", location);
   set_retry_after (req);
@@ -111,7 +91,111 @@ handle_register (CbSbRequest *req)
   cb_sb_reply_json_text (req, 202, g_strdup_printf ("{\"operationId\":\"%s\",\"status\":"
                                                     "\"assigning\"}", op->operation_id));
   /* The device's poll comes next: it is answered from memory (cb-sb-dps-cache.c). */
-  cb_sb_dps_cache_put_operation (req->sandbox, dps->name, g_steal_pointer (&op));
+  cb_sb_dps_cache_put_operation (req->sandbox, dps->name, op);
+}
+
+/* A registration whose leaf a worker signs (cb-sb-workers.c): what its second step needs. The
+ * instance and the enrollment are as the first step read them: the outcome was decided then,
+ * whatever the DPS cache's generation did meanwhile. */
+typedef struct
+{
+  CbSbDpsInstance  *dps;
+  CbSbEnrollment   *enrollment;
+  CbSbDpsOperation *op;
+  CbSbLeafJob      *leaf;
+} Signing;
+
+static void
+signing_free (gpointer data)
+{
+  Signing *signing = data;
+
+  g_clear_pointer (&signing->dps, cb_sb_dps_instance_free);
+  g_clear_pointer (&signing->enrollment, cb_sb_enrollment_free);
+  g_clear_pointer (&signing->op, cb_sb_dps_operation_free);
+  g_clear_pointer (&signing->leaf, cb_sb_leaf_job_free);
+  g_free (signing);
+}
+
+static void
+signing_run (gpointer data)
+{
+  cb_sb_leaf_job_sign (((Signing *) data)->leaf);
+}
+
+static void in_transaction (CbSbRequest *req, void (*handler) (CbSbRequest *req));
+
+/* The second step: the leaf and the operation recorded, the answer. */
+static void
+handle_signed (CbSbRequest *req)
+{
+  Signing *signing = req->work;
+  g_autoptr(CbSbDpsOperation) op = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!(op = cb_sb_dps_register_finish (req->sandbox, signing->dps, signing->enrollment,
+                                        g_steal_pointer (&signing->op),
+                                        g_steal_pointer (&signing->leaf), &error)))
+    {
+      reply_dps_error (req, error);
+      return;
+    }
+  reply_registered (req, signing->dps, g_steal_pointer (&op));
+}
+
+static void
+handle_signed_request (CbSbRequest *req)
+{
+  in_transaction (req, handle_signed);
+}
+
+static void
+handle_register (CbSbRequest *req)
+{
+  const char *registration_id = cb_sb_param (req, "registrationId");
+  g_autoptr(CbSbDpsInstance) dps = NULL;
+  g_autoptr(CbSbEnrollment) enrollment = NULL;
+  g_autoptr(JsonNode) body = NULL;
+  g_autoptr(CbSbDpsOperation) op = NULL;
+  g_autoptr(CbSbLeafJob) leaf = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *x509_info = NULL;
+  gboolean can_defer = cb_sb_request_can_defer (req);
+
+  if (!(enrollment = begin_device_request (req, &dps)))
+    return;
+
+  /* Parsed in the worker that checked the CSR, if one did. */
+  if (!(body = cb_sb_dps_csr_check_take_body (req->work)) &&
+      !(body = cb_sb_json_body (req, FALSE)))
+    return;
+
+  x509_info = cb_sb_header (req, "Authorization") == NULL && req->msg != NULL
+              ? cb_sb_dps_x509_registration_info (req->sandbox, dps, enrollment,
+                                                  cb_sb_listener_get_peer_certificate (req->msg))
+              : NULL;
+  /* The CSR checked in a worker (handle_register_request), and the leaf to sign handed to one. */
+  if (!(op = cb_sb_dps_register_begin (req->sandbox, dps, enrollment, registration_id, body,
+                                       x509_info, req->fault, req->work,
+                                       can_defer ? &leaf : NULL, &error)))
+    {
+      reply_dps_error (req, error);
+      return;
+    }
+
+  if (leaf != NULL)
+    {
+      Signing *signing = g_new0 (Signing, 1);
+
+      signing->dps = g_steal_pointer (&dps);
+      signing->enrollment = g_steal_pointer (&enrollment);
+      signing->op = g_steal_pointer (&op);
+      signing->leaf = g_steal_pointer (&leaf);
+      cb_sb_request_defer (req, signing_run, signing, signing_free, handle_signed_request);
+      return;
+    }
+
+  reply_registered (req, dps, g_steal_pointer (&op));
 }
 
 static void
@@ -209,13 +293,36 @@ in_transaction (CbSbRequest *req,
                  sqlite3_errmsg (req->sandbox->db));
       cb_sb_rollback (req->sandbox);
     }
-  if (joined)
+  /* Handed to a worker: its next step joins a batch again and is held there. */
+  if (joined && req->deferred)
+    cb_sb_batch_leave (req);
+  else if (joined)
     cb_sb_batch_hold (req);
+}
+
+/* Whether body may carry a csr: the registrations of devices that send none skip the worker. */
+static gboolean
+mentions_csr (GBytes *body)
+{
+  gsize len = 0;
+  const char *data = body != NULL ? g_bytes_get_data (body, &len) : NULL;
+
+  return data != NULL && g_strstr_len (data, (gssize) len, "\"csr\"") != NULL;
 }
 
 static void
 handle_register_request (CbSbRequest *req)
 {
+  /* The CSR's parse and signature check need no state: a worker makes them first, and the
+   * handler uses its result where it would have made them (the answers' order stays). */
+  if (req->work == NULL && cb_sb_request_can_defer (req) && mentions_csr (req->body))
+    {
+      cb_sb_request_defer (req, (CbSbWorkFunc) cb_sb_dps_csr_check_run,
+                           cb_sb_dps_csr_check_new (req->body, cb_sb_param (req,
+                                                                          "registrationId")),
+                           (GDestroyNotify) cb_sb_dps_csr_check_free, handle_register_request);
+      return;
+    }
   in_transaction (req, handle_register);
 }
 

@@ -260,5 +260,9 @@ main (int   argc,
   g_main_loop_run (loop);
 
   cb_sandbox_stop (sandbox);
+  /* What the stop left queued (requests whose worker finished as it stopped: cb-sb-workers.c)
+   * lets go of its memory. */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
   return EXIT_SUCCESS;
 }
