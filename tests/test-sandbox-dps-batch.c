@@ -11,10 +11,17 @@
  * The CSR's check and the leaf's signature run in worker threads meanwhile
  * (src/sandbox/cb-sb-workers.c): stop-with-work-out stops the sandbox (SIGTERM) the moment
  * the first answer arrives, with registrations in its workers and their next steps queued; it
- * must exit cleanly (under the sanitizer pass: no use after free, no leak). */
+ * must exit cleanly (under the sanitizer pass: no use after free, no leak).
+ *
+ * failed-commit: a group commit that fails (a deferred foreign key put in the registration's
+ * first write: the way a full disk would fail it) takes back the registry device and the hub
+ * identity a registration's first step wrote; its second step, after the worker signed, must
+ * then answer 500214 too, not record a leaf and an "assigned" operation for a device that is
+ * not there. */
 #include "config.h"
 
 #include <signal.h>
+#include <sqlite3.h>
 #include <string.h>
 
 #include "cb-test-sandbox.h"
@@ -248,6 +255,92 @@ test_stop_with_work_out (void)
   cb_test_remove_tree (dir);
 }
 
+typedef struct
+{
+  guint n_failed;
+  guint n_assigned;
+} Outcomes;
+
+static void
+outcome_cb (guint              index,
+            CbDpsRegistration *registration,
+            const GError      *error,
+            gpointer           user_data)
+{
+  Outcomes *outcomes = user_data;
+
+  if (error != NULL)
+    {
+      g_test_message ("registration %u: %s", index, error->message);
+      /* The sandbox's own words: a body made of two JSON texts (the handler's answer and the
+       * failure's) would leave only the code. */
+      if (g_str_has_prefix (error->message, "500214: Internal error: the sandbox could not "
+                                             "commit"))
+        outcomes->n_failed++;
+    }
+  else if (g_strcmp0 (cb_dps_registration_get_status (registration), "assigned") == 0)
+    {
+      outcomes->n_assigned++;
+    }
+  g_clear_object (&registration);
+}
+
+static void
+test_failed_commit (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("certbench-dps-fail-XXXXXX", &error);
+  g_autofree char *data_dir = g_build_filename (dir, "data", NULL);
+  g_autofree char *db_path = g_build_filename (data_dir, "sandbox.db", NULL);
+  g_autofree char *out_path = g_build_filename (dir, "sandbox.out", NULL);
+  g_autofree char *exe = sandbox_exe ();
+  g_autofree char *url = NULL;
+  g_autoptr(GSubprocess) sandbox = NULL;
+  g_autoptr(BenchDpsClients) clients = NULL;
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) csrs = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  g_autofree char *g_debug = g_strdup (g_getenv ("G_DEBUG"));
+  Outcomes outcomes = { 0 };
+  sqlite3 *db = NULL;
+  char *message = NULL;
+
+  g_assert_no_error (error);
+  /* The sandbox warns of each failed commit, as it should: not fatal here. */
+  g_setenv ("G_DEBUG", "gc-friendly,fatal-criticals", TRUE);
+  sandbox = bench_spawn_sandbox_full (exe, data_dir, out_path, TRUE, &url, NULL);
+  if (g_debug != NULL)
+    g_setenv ("G_DEBUG", g_debug, TRUE);
+  else
+    g_unsetenv ("G_DEBUG");
+  clients = bench_dps_clients_new (url, data_dir);
+  bench_dps_make_csrs ("fail-dev", 4, ids, csrs);
+
+  /* Every hub identity a registration makes now breaks a deferred foreign key: the group
+   * commit holding it fails at its end, as a full disk would make it fail. */
+  g_assert_cmpint (sqlite3_open (db_path, &db), ==, SQLITE_OK);
+  sqlite3_busy_timeout (db, 10000);
+  if (sqlite3_exec (db,
+                    "CREATE TABLE poison_parent (id INTEGER PRIMARY KEY);"
+                    "CREATE TABLE poison (x INTEGER REFERENCES poison_parent (id) "
+                    "DEFERRABLE INITIALLY DEFERRED);"
+                    "CREATE TRIGGER poison_hub_devices AFTER INSERT ON hub_devices "
+                    "BEGIN INSERT INTO poison VALUES (-1); END;",
+                    NULL, NULL, &message) != SQLITE_OK)
+    g_error ("%s", message);
+  sqlite3_close (db);
+
+  /* One at a time: each registration's second step is in a group commit of its own. */
+  bench_dps_register_all (clients, ids, csrs, 1, outcome_cb, &outcomes);
+  g_assert_cmpuint (outcomes.n_assigned, ==, 0);
+  g_assert_cmpuint (outcomes.n_failed, ==, ids->len);
+
+  g_clear_pointer (&clients, bench_dps_clients_free);
+  g_subprocess_send_signal (sandbox, SIGTERM);
+  g_subprocess_wait (sandbox, NULL, NULL);
+  g_assert_true (g_subprocess_get_if_exited (sandbox));
+  cb_test_remove_tree (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -255,5 +348,6 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/sandbox-dps-batch/answers-follow-commit", test_answers_follow_commit);
   g_test_add_func ("/sandbox-dps-batch/stop-with-work-out", test_stop_with_work_out);
+  g_test_add_func ("/sandbox-dps-batch/failed-commit", test_failed_commit);
   return g_test_run ();
 }

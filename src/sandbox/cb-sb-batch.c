@@ -37,6 +37,8 @@ typedef struct
   GMainContext *context;        /* the loop the batch was opened in */
   GSource      *source;         /* the commit, next turn of that loop */
   GPtrArray    *held;           /* SoupServerMessage, paused */
+  guint64       number;         /* the open batch's, counted from 1 */
+  GArray       *failed;         /* guint64: the numbers of the batches whose commit failed */
 } Batch;
 
 static void commit_batch (Batch *batch);
@@ -61,6 +63,7 @@ batch_free (gpointer data)
     }
   g_clear_pointer (&batch->context, g_main_context_unref);
   g_ptr_array_unref (batch->held);
+  g_array_unref (batch->failed);
   g_free (batch);
 }
 
@@ -75,26 +78,31 @@ get_batch (CbSandbox *self,
       batch = g_new0 (Batch, 1);
       batch->sandbox = self;
       batch->held = g_ptr_array_new_with_free_func (g_object_unref);
+      batch->failed = g_array_new (FALSE, FALSE, sizeof (guint64));
       cb_sb_set_module_data (self, BATCH_MODULE, batch, batch_free);
       cb_sb_set_lock_hook (self, cb_sb_batch_flush_owned);
     }
   return batch;
 }
 
+const char cb_sb_batch_failed_body[] =
+  "{\"errorCode\":500214,\"message\":\"Internal error: the sandbox could not commit the "
+  "request to its database\"}";
+
 static void
 fail_held (SoupServerMessage *msg)
 {
-  static const char body[] =
-    "{\"errorCode\":500214,\"message\":\"Internal error: the sandbox could not commit the "
-    "request to its database\"}";
   SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
 
   soup_message_headers_remove (headers, "Location");
   soup_message_headers_remove (headers, "Retry-After");
   soup_message_headers_replace (headers, "x-ms-error-code", "500214");
   soup_server_message_set_status (msg, 500, NULL);
-  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC, body,
-                                    sizeof body - 1);
+  /* soup_server_message_set_response() appends to a body already set: the answer the handler
+   * wrote would come first, and the device would read two JSON texts in one. */
+  soup_message_body_truncate (soup_server_message_get_response_body (msg));
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC,
+                                    cb_sb_batch_failed_body, sizeof cb_sb_batch_failed_body - 1);
 }
 
 /* Commits (or, failing that, rolls back) the outer savepoint and sends the held answers. */
@@ -122,6 +130,9 @@ commit_batch (Batch *batch)
                  sqlite3_errmsg (self->db));
       cb_sb_rollback (self);
       failed = TRUE;
+      /* Its requests that went on to a worker learn it at their next step. Failures are rare
+       * (a full disk): the list stays short. */
+      g_array_append_val (batch->failed, batch->number);
     }
 
   held = g_steal_pointer (&batch->held);
@@ -167,6 +178,7 @@ cb_sb_batch_join (CbSbRequest *req)
       if (!cb_sb_begin (self))
         return FALSE;
       batch->open = TRUE;
+      batch->number++;
       g_clear_pointer (&batch->context, g_main_context_unref);
       batch->context = g_main_context_ref_thread_default ();
       /* The default priority, attached after the connections' sources: the requests ready in
@@ -204,6 +216,20 @@ cb_sb_batch_leave (CbSbRequest *req)
 
   batch->in_request = FALSE;
   req->held = FALSE;
+  req->left_batch = batch->number;
+}
+
+gboolean
+cb_sb_batch_left_committed (CbSbRequest *req)
+{
+  Batch *batch = get_batch (req->sandbox, FALSE);
+
+  if (batch == NULL || req->left_batch == 0)
+    return TRUE;
+  for (guint i = 0; i < batch->failed->len; i++)
+    if (g_array_index (batch->failed, guint64, i) == req->left_batch)
+      return FALSE;
+  return TRUE;
 }
 
 void

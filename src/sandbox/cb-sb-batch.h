@@ -16,6 +16,12 @@ void          cb_sb_batch_hold            (CbSbRequest *req);
 /* req's handler is done but its answer is not written yet (a worker has it, cb-sb-workers.c):
  * its writes so far stay in the batch, and its next step joins a batch again. */
 void          cb_sb_batch_leave           (CbSbRequest *req);
+/* Whether the writes req made before it left a batch were committed (or are still in the open
+ * batch, which its next step joins): FALSE when that batch's commit failed and took them back.
+ * The next step then writes nothing and answers 500 with x-ms-error-code 500214 and
+ * cb_sb_batch_failed_body, as a held answer of that batch did. */
+gboolean      cb_sb_batch_left_committed  (CbSbRequest *req);
+extern const char cb_sb_batch_failed_body[];
 /* Commits the open batch, if any, and sends the answers it held (500 if the commit failed).
  * The router calls it before every request that does not join the batch. */
 void          cb_sb_batch_flush           (CbSandbox   *self);

@@ -39,6 +39,7 @@ typedef struct
   char              *azure_host;   /* the Azure host it was sent to (Host, port kept), else NULL */
   gboolean           held;         /* its answer waits for a group commit (cb-sb-batch.c) */
   gboolean           deferred;     /* its handler handed it to a worker (cb-sb-workers.c) */
+  guint64            left_batch;   /* the group commit its earlier step's writes are in */
   gpointer           work;         /* what the worker worked on, for the next step */
   GDestroyNotify     work_free;
 } CbSbRequest;

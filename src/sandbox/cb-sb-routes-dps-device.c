@@ -133,6 +133,16 @@ handle_signed (CbSbRequest *req)
   g_autoptr(CbSbDpsOperation) op = NULL;
   g_autoptr(GError) error = NULL;
 
+  /* The first step's writes (the registry device, the hub identity) were taken back by a
+   * failed group commit: recording the leaf and the operation now would leave them pointing at
+   * nothing, so the device hears what the first step would have said. */
+  if (!cb_sb_batch_left_committed (req))
+    {
+      cb_sb_set_header (req, "x-ms-error-code", "500214");
+      cb_sb_reply_json_text (req, 500, g_strdup (cb_sb_batch_failed_body));
+      return;
+    }
+
   if (!(op = cb_sb_dps_register_finish (req->sandbox, signing->dps, signing->enrollment,
                                         g_steal_pointer (&signing->op),
                                         g_steal_pointer (&signing->leaf), &error)))
