@@ -1039,15 +1039,8 @@ issue_direct_der (const CbCertProfile  *profile,
     {
       const CbCertExtension *ext = &profile->extensions[i];
       gsize len = 0;
-      const guint8 *data;
+      const guint8 *data = g_bytes_get_data (ext->der_value, &len);
 
-      if (ext->oid == NULL || ext->der_value == NULL)
-        {
-          g_set_error (error, CB_PKI_ERROR, CB_PKI_ERROR_INVALID_INPUT,
-                       "Extension %u has no OID or no value", i);
-          return NULL;
-        }
-      data = g_bytes_get_data (ext->der_value, &len);
       if (!der_put_extension (tbs, ext->oid, ext->critical, data, len))
         {
           g_set_error (error, CB_PKI_ERROR, CB_PKI_ERROR_INVALID_INPUT,
@@ -1107,6 +1100,14 @@ issue_signed (const CbCertProfile  *profile,
                    "The certificate needs a subject");
       return NULL;
     }
+  /* Checked here for both builders (the direct DER one and GnuTLS's). */
+  for (guint i = 0; i < profile->n_extensions; i++)
+    if (profile->extensions[i].oid == NULL || profile->extensions[i].der_value == NULL)
+      {
+        g_set_error (error, CB_PKI_ERROR, CB_PKI_ERROR_INVALID_INPUT,
+                     "Extension %u has no OID or no value", i);
+        return NULL;
+      }
 
   if (profile->not_after <= profile->not_before)
     {
@@ -1307,16 +1308,8 @@ issue_signed (const CbCertProfile  *profile,
     {
       const CbCertExtension *ext = &profile->extensions[i];
       gsize len = 0;
-      const guint8 *data;
+      const guint8 *data = g_bytes_get_data (ext->der_value, &len);
 
-      if (ext->oid == NULL || ext->der_value == NULL)
-        {
-          g_set_error (error, CB_PKI_ERROR, CB_PKI_ERROR_INVALID_INPUT,
-                       "Extension %u has no OID or no value", i);
-          return NULL;
-        }
-
-      data = g_bytes_get_data (ext->der_value, &len);
       if ((ret = gnutls_x509_crt_set_extension_by_oid (crt, ext->oid, data, len,
                                                        ext->critical ? 1 : 0)) < 0)
         {
