@@ -805,6 +805,54 @@ line_reader_check (LineReader *reader,
         g_error ("frame %u byte %" G_GSIZE_FORMAT " differs", f, i);
 }
 
+/* A port on a new pty at dev's baud, reader listening to it; dev gets the device end. */
+static CbSerialPort *
+line_rig_open (Pty        *pty,
+               LineDevice *dev,
+               LineReader *reader)
+{
+  g_autoptr(GError) error = NULL;
+  CbSerialPort *port;
+
+  pty_open (pty);
+  port = cb_serial_port_open (pty->slave_path, dev->baud, &error);
+  g_assert_no_error (error);
+  close (pty->slave_keep);
+  pty->slave_keep = -1;
+  reader->got = g_byte_array_new ();
+  g_signal_connect (port, "bytes-received", G_CALLBACK (on_line_bytes), reader);
+  dev->master = pty->master;
+  return port;
+}
+
+/* The device sends its frames from a thread; the loop runs until the reader has them all (or
+ * timeout_s passed), and each is checked byte for byte. */
+static void
+line_rig_run (LineDevice *dev,
+              LineReader *reader,
+              guint       timeout_s)
+{
+  GThread *thread = g_thread_new ("line-device", line_device_thread, dev);
+  gint64 deadline = g_get_monotonic_time () + timeout_s * G_USEC_PER_SEC;
+
+  while (reader->frames_done < dev->frames && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_thread_join (thread);
+
+  g_assert_cmpuint (reader->frames_done, ==, dev->frames);
+  line_reader_check (reader, dev->frames);
+}
+
+static void
+line_rig_close (CbSerialPort *port,
+                LineReader   *reader,
+                Pty          *pty)
+{
+  g_byte_array_unref (reader->got);
+  cb_serial_port_close (port);
+  pty_clear (pty);
+}
+
 /* On a line paced like a UART the port learns that it is, and then reads the rest of a frame
  * whose length it was told at the time the bytes need on the wire: the thread is not woken
  * at each delivery. Counted as the main thread's voluntary context switches (Linux wakes
@@ -814,39 +862,21 @@ static void
 test_paced_timed_read (void)
 {
   g_autoptr(CbSerialPort) port = NULL;
-  g_autoptr(GError) error = NULL;
   LineDevice dev = { .baud = 115200, .paced = TRUE, .frames = 8, .frame_len = 1024,
                      .gap_ms = 20 };
   LineReader reader = { .frame_len = 1024 };
   GPollFunc old_poll;
-  GThread *thread;
-  gint64 deadline;
   Pty pty;
 
-  pty_open (&pty);
-  port = cb_serial_port_open (pty.slave_path, dev.baud, &error);
-  g_assert_no_error (error);
-  close (pty.slave_keep);
-  pty.slave_keep = -1;
-  reader.got = g_byte_array_new ();
-  g_signal_connect (port, "bytes-received", G_CALLBACK (on_line_bytes), &reader);
+  port = line_rig_open (&pty, &dev, &reader);
 
   while (g_main_context_iteration (NULL, FALSE))
     ;
   old_poll = g_main_context_get_poll_func (NULL);
   g_main_context_set_poll_func (NULL, counting_poll);
   n_polls = 0;
-  dev.master = pty.master;
-  thread = g_thread_new ("line-device", line_device_thread, &dev);
-
-  deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
-  while (reader.frames_done < dev.frames && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
+  line_rig_run (&dev, &reader, 20);
   g_main_context_set_poll_func (NULL, old_poll);
-  g_thread_join (thread);
-
-  g_assert_cmpuint (reader.frames_done, ==, dev.frames);
-  line_reader_check (&reader, dev.frames);
   /* The first frames measure the line (VMIN waits); from the fourth on, each frame should
    * cost a wake-up for its first bytes and one for the rest (a few more when a loaded machine
    * makes the device late and a wait comes short). Before, every delivery (about 45 a KiB at
@@ -861,9 +891,7 @@ test_paced_timed_read (void)
   g_assert_cmpuint (reader.polls_at[dev.frames - 1] - reader.polls_at[2], <=,
                     10 * (dev.frames - 3));
 
-  g_byte_array_unref (reader.got);
-  cb_serial_port_close (port);
-  pty_clear (&pty);
+  line_rig_close (port, &reader, &pty);
 }
 
 /* A line faster than its baud (USB CDC-ACM) never waits a frame's wire time: a KiB at a
@@ -872,40 +900,21 @@ static void
 test_fast_line_not_slowed (void)
 {
   g_autoptr(CbSerialPort) port = NULL;
-  g_autoptr(GError) error = NULL;
   LineDevice dev = { .baud = 9600, .paced = FALSE, .frames = 12, .frame_len = 1024,
                      .gap_ms = 10 };
   LineReader reader = { .frame_len = 1024 };
-  GThread *thread;
-  gint64 deadline, worst = 0;
+  gint64 worst = 0;
   Pty pty;
 
-  pty_open (&pty);
-  port = cb_serial_port_open (pty.slave_path, dev.baud, &error);
-  g_assert_no_error (error);
-  close (pty.slave_keep);
-  pty.slave_keep = -1;
-  reader.got = g_byte_array_new ();
-  g_signal_connect (port, "bytes-received", G_CALLBACK (on_line_bytes), &reader);
-
-  dev.master = pty.master;
-  thread = g_thread_new ("line-device", line_device_thread, &dev);
-  deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
-  while (reader.frames_done < dev.frames && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
-  g_thread_join (thread);
-
-  g_assert_cmpuint (reader.frames_done, ==, dev.frames);
-  line_reader_check (&reader, dev.frames);
+  port = line_rig_open (&pty, &dev, &reader);
+  line_rig_run (&dev, &reader, 30);
   for (guint f = 0; f < dev.frames; f++)
     worst = MAX (worst, reader.done_at[f] - dev.written_at[f]);
   g_test_message ("slowest frame whole %" G_GINT64_FORMAT " µs after its last byte", worst);
   /* A timed wait would be 1.07 s; a loaded machine takes a few ms, not hundreds. */
   g_assert_cmpint (worst, <, 250 * 1000);
 
-  g_byte_array_unref (reader.got);
-  cb_serial_port_close (port);
-  pty_clear (&pty);
+  line_rig_close (port, &reader, &pty);
 }
 
 /* A device that hangs up while the port waits out a frame's wire time (its fd polled for no
@@ -914,7 +923,6 @@ static void
 test_hangup_in_timed_wait (void)
 {
   g_autoptr(CbSerialPort) port = NULL;
-  g_autoptr(GError) error = NULL;
   /* 1,800-byte frames: the wait for the rest of the last one is the longest a timed wait
    * lasts (150 ms at 115200 baud). */
   LineDevice dev = { .baud = 115200, .paced = TRUE, .frames = 3, .frame_len = 1800,
@@ -925,16 +933,8 @@ test_hangup_in_timed_wait (void)
   gint64 deadline, noticed_at = 0;
   Pty pty;
 
-  pty_open (&pty);
-  port = cb_serial_port_open (pty.slave_path, dev.baud, &error);
-  g_assert_no_error (error);
-  close (pty.slave_keep);
-  pty.slave_keep = -1;
-  reader.got = g_byte_array_new ();
-  g_signal_connect (port, "bytes-received", G_CALLBACK (on_line_bytes), &reader);
+  port = line_rig_open (&pty, &dev, &reader);
   g_signal_connect (port, "disconnected", G_CALLBACK (on_disconnected), &d);
-
-  dev.master = pty.master;
   dev.reader_len = &reader.got_len;
   pty.master = -1;     /* the device thread closes it */
   thread = g_thread_new ("line-device", line_device_thread, &dev);
@@ -959,9 +959,7 @@ test_hangup_in_timed_wait (void)
   g_assert_cmpint (noticed_at - dev.hung_up_at, <, 100 * 1000);
 
   g_clear_error (&d.error);
-  g_byte_array_unref (reader.got);
-  cb_serial_port_close (port);
-  pty_clear (&pty);
+  line_rig_close (port, &reader, &pty);
 }
 
 /* A line that was paced and turns fast (another device on the same port, a USB adapter
@@ -973,31 +971,14 @@ static void
 test_paced_then_fast (void)
 {
   g_autoptr(CbSerialPort) port = NULL;
-  g_autoptr(GError) error = NULL;
   LineDevice dev = { .baud = 38400, .paced = TRUE, .paced_frames = 2, .frames = 24,
                      .frame_len = 512, .gap_ms = 150 };
   LineReader reader = { .frame_len = 512 };
-  GThread *thread;
-  gint64 deadline, slow = 0, worst_late = 0;
+  gint64 slow = 0, worst_late = 0;
   Pty pty;
 
-  pty_open (&pty);
-  port = cb_serial_port_open (pty.slave_path, dev.baud, &error);
-  g_assert_no_error (error);
-  close (pty.slave_keep);
-  pty.slave_keep = -1;
-  reader.got = g_byte_array_new ();
-  g_signal_connect (port, "bytes-received", G_CALLBACK (on_line_bytes), &reader);
-
-  dev.master = pty.master;
-  thread = g_thread_new ("line-device", line_device_thread, &dev);
-  deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
-  while (reader.frames_done < dev.frames && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
-  g_thread_join (thread);
-
-  g_assert_cmpuint (reader.frames_done, ==, dev.frames);
-  line_reader_check (&reader, dev.frames);
+  port = line_rig_open (&pty, &dev, &reader);
+  line_rig_run (&dev, &reader, 30);
   for (guint f = dev.paced_frames; f < dev.frames; f++)
     {
       gint64 late = reader.done_at[f] - dev.written_at[f];
@@ -1014,9 +995,7 @@ test_paced_then_fast (void)
   g_assert_cmpint (slow, <=, 17);
   g_assert_cmpint (worst_late, <, 100 * 1000);
 
-  g_byte_array_unref (reader.got);
-  cb_serial_port_close (port);
-  pty_clear (&pty);
+  line_rig_close (port, &reader, &pty);
 }
 
 int
