@@ -11,7 +11,10 @@
  * first device and its last, a round at a time; a one-shot CLI's whole CPU), wall per run
  * (the run's own durationMs; for one-shot runs also the process's wall), the floor, and the
  * ratios (each run's wall over its own floor, and the medians').
- * Run: ./build-opt/benchmarks/bench-station/bench-station SANDBOX CLI DEVSIM [DEVICES [ROUNDS]]
+ * Run: ./build-opt/benchmarks/bench-station/bench-station SANDBOX CLI DEVSIM [DEVICES [ROUNDS [AT-ONCE]]]
+ * AT-ONCE (default 1): the station's devices are plugged in that many at a time, as on a line
+ * with several ports, each group after the last has finished; the CPU per device is then what a
+ * station serving that many ports at once pays (the one-shot CLI runs stay one at a time).
  * With BENCH_STATION_NO_PACING set, the devsims do not pace (no --baud): the station's own work
  * per device without the line's wake-ups (the floor and its ratios then mean nothing).
  */
@@ -92,9 +95,10 @@ wait_for_file (const char *path)
     }
 }
 
-/* A run's JSON line: its durationMs, or abort when it did not pass. */
+/* A run's JSON line: its durationMs and port, or abort when it did not pass. */
 static double
-run_duration (const char *line)
+run_duration_port (const char  *line,
+                   char       **port)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) error = NULL;
@@ -106,7 +110,15 @@ run_duration (const char *line)
   object = json_node_get_object (json_parser_get_root (parser));
   if (g_strcmp0 (json_object_get_string_member_with_default (object, "result", ""), "pass") != 0)
     g_error ("a run failed: %s", line);
+  if (port != NULL)
+    *port = g_strdup (json_object_get_string_member_with_default (object, "port", ""));
   return (double) json_object_get_int_member (object, "durationMs");
+}
+
+static double
+run_duration (const char *line)
+{
+  return run_duration_port (line, NULL);
 }
 
 static char **
@@ -167,7 +179,7 @@ main (int   argc,
   g_autoptr(GSubprocess) station = NULL;
   g_autoptr(GDataInputStream) lines = NULL;
   g_auto(GStrv) station_args = NULL;
-  guint devices = 8, rounds = 3;
+  guint devices = 8, rounds = 3, at_once = 1;
   double *st_cpu, *st_wall, *st_floor, *cli_cpu, *cli_wall, *cli_run, *cli_floor;
   double *st_ratio, *cli_ratio;
   double keygen, med_st_cpu, med_st_wall, med_floor, med_cli_cpu, med_cli_wall, med_cli_run;
@@ -185,6 +197,8 @@ main (int   argc,
     devices = MAX ((guint) g_ascii_strtoull (argv[4], NULL, 10), 1);
   if (argc > 5)
     rounds = MAX ((guint) g_ascii_strtoull (argv[5], NULL, 10), 1);
+  if (argc > 6)
+    at_once = CLAMP ((guint) g_ascii_strtoull (argv[6], NULL, 10), 1, devices);
 
   tmp = g_dir_make_tmp ("certbench-bench-station-XXXXXX", &error);
   g_assert_no_error (error);
@@ -211,10 +225,11 @@ main (int   argc,
   st_ratio = g_new0 (double, rounds * devices);
   cli_ratio = g_new0 (double, rounds * devices);
 
-  printf ("Station at %d baud: %u rounds of %u devices, after one warm-up device; device key "
-          "generation %.2f ms (median of 21)\n", BAUD, rounds, devices, keygen);
+  printf ("Station at %d baud: %u rounds of %u devices, %u plugged in at once, after one warm-up "
+          "device; device key generation %.2f ms (median of 21)\n", BAUD, rounds, devices, at_once,
+          keygen);
 
-  /* A long-running station: one process, every device plugged in in turn. */
+  /* A long-running station: one process, every device plugged in in turn (at_once at a time). */
   station_args = cli_argv (&bench, "station", "--pty-dir", pty_dir);
   station = g_subprocess_newv ((const char * const *) station_args,
                                G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
@@ -227,23 +242,53 @@ main (int   argc,
       guint count = r == 0 ? 1 : devices;
       double cpu0 = bench_process_cpu_ms (station_pid);
 
-      for (guint i = 0; i < count; i++)
+      for (guint first = 0; first < count; first += at_once)
         {
-          g_autofree char *link = g_strdup_printf ("%s/dev-%u-%u", pty_dir, r, i);
-          g_autoptr(GSubprocess) device = spawn_device (&bench, link, dev_err);
-          g_autofree char *line = g_data_input_stream_read_line (lines, NULL, NULL, &error);
-          double duration, bytes;
+          guint group = MIN (at_once, count - first);
+          g_autoptr(GPtrArray) plugged = g_ptr_array_new_with_free_func (g_object_unref);
+          g_autoptr(GPtrArray) links = g_ptr_array_new_with_free_func (g_free);
+          g_autoptr(GPtrArray) errs = g_ptr_array_new_with_free_func (g_free);
+          double *durations = g_new0 (double, group);
 
-          if (line == NULL)
-            g_error ("The station stopped: %s", error != NULL ? error->message : "end of output");
-          duration = run_duration (line);
-          bytes = unplug_device (device, dev_err);
-          if (r > 0)
+          for (guint j = 0; j < group; j++)
             {
-              st_wall[(r - 1) * devices + i] = duration;
-              st_floor[(r - 1) * devices + i] = bytes * 10 * 1000.0 / BAUD + keygen;
-              st_ratio[(r - 1) * devices + i] = duration / st_floor[(r - 1) * devices + i];
+              char *link = g_strdup_printf ("%s/dev-%u-%u", pty_dir, r, first + j);
+              char *err = g_strdup_printf ("%s.%u", dev_err, j);
+
+              g_ptr_array_add (plugged, spawn_device (&bench, link, err));
+              g_ptr_array_add (links, link);
+              g_ptr_array_add (errs, err);
             }
+          for (guint j = 0; j < group; j++)
+            {
+              g_autofree char *line = g_data_input_stream_read_line (lines, NULL, NULL, &error);
+              g_autofree char *port = NULL;
+              double duration;
+              guint k;
+
+              if (line == NULL)
+                g_error ("The station stopped: %s", error != NULL ? error->message : "end of output");
+              duration = run_duration_port (line, &port);
+              for (k = 0; k < group && g_strcmp0 (g_ptr_array_index (links, k), port) != 0; k++)
+                ;
+              if (k == group)
+                g_error ("A run on a port not plugged in: %s", line);
+              durations[k] = duration;
+            }
+          for (guint j = 0; j < group; j++)
+            {
+              double bytes = unplug_device (g_ptr_array_index (plugged, j),
+                                            g_ptr_array_index (errs, j));
+              guint i = first + j;
+
+              if (r > 0)
+                {
+                  st_wall[(r - 1) * devices + i] = durations[j];
+                  st_floor[(r - 1) * devices + i] = bytes * 10 * 1000.0 / BAUD + keygen;
+                  st_ratio[(r - 1) * devices + i] = durations[j] / st_floor[(r - 1) * devices + i];
+                }
+            }
+          g_free (durations);
         }
       if (r > 0)
         st_cpu[r - 1] = (bench_process_cpu_ms (station_pid) - cpu0) / count;
