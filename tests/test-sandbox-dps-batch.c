@@ -53,6 +53,72 @@ sandbox_exe (void)
     : g_test_build_filename (G_TEST_BUILT, "..", "src", "sandbox", "certbench-sandbox", NULL);
 }
 
+/* What each test starts with: a seeded sandbox in a folder of its own, its DPS clients and
+ * n_devices CSRs named after prefix. With fatal_criticals_only, the sandbox's warnings (of a
+ * failed commit, say) are not fatal to it. */
+typedef struct
+{
+  char            *dir;
+  char            *data_dir;
+  char            *out_path;
+  char            *exe;
+  char            *url;
+  GSubprocess     *sandbox;
+  BenchDpsClients *clients;
+  GPtrArray       *ids;
+  GPtrArray       *csrs;
+} Rig;
+
+static void
+rig_open (Rig        *rig,
+          const char *prefix,
+          guint       n_devices,
+          gboolean    fatal_criticals_only)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *template = g_strdup_printf ("certbench-%s-XXXXXX", prefix);
+  g_autofree char *g_debug = g_strdup (g_getenv ("G_DEBUG"));
+
+  rig->dir = g_dir_make_tmp (template, &error);
+  g_assert_no_error (error);
+  rig->data_dir = g_build_filename (rig->dir, "data", NULL);
+  rig->out_path = g_build_filename (rig->dir, "sandbox.out", NULL);
+  rig->exe = sandbox_exe ();
+  if (fatal_criticals_only)
+    g_setenv ("G_DEBUG", "gc-friendly,fatal-criticals", TRUE);
+  rig->sandbox = bench_spawn_sandbox_full (rig->exe, rig->data_dir, rig->out_path, TRUE,
+                                           &rig->url, NULL);
+  if (fatal_criticals_only && g_debug != NULL)
+    g_setenv ("G_DEBUG", g_debug, TRUE);
+  else if (fatal_criticals_only)
+    g_unsetenv ("G_DEBUG");
+  rig->clients = bench_dps_clients_new (rig->url, rig->data_dir);
+  rig->ids = g_ptr_array_new_with_free_func (g_free);
+  rig->csrs = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  bench_dps_make_csrs (prefix, n_devices, rig->ids, rig->csrs);
+}
+
+/* Stops the sandbox if it still runs and removes the folder. */
+static void
+rig_close (Rig *rig)
+{
+  g_clear_pointer (&rig->clients, bench_dps_clients_free);
+  if (rig->sandbox != NULL && g_subprocess_get_identifier (rig->sandbox) != NULL)
+    {
+      g_subprocess_send_signal (rig->sandbox, SIGTERM);
+      g_subprocess_wait (rig->sandbox, NULL, NULL);
+    }
+  g_clear_object (&rig->sandbox);
+  g_clear_pointer (&rig->ids, g_ptr_array_unref);
+  g_clear_pointer (&rig->csrs, g_ptr_array_unref);
+  cb_test_remove_tree (rig->dir);
+  g_clear_pointer (&rig->dir, g_free);
+  g_clear_pointer (&rig->data_dir, g_free);
+  g_clear_pointer (&rig->out_path, g_free);
+  g_clear_pointer (&rig->exe, g_free);
+  g_clear_pointer (&rig->url, g_free);
+}
+
 static void
 answered_cb (guint              index,
              CbDpsRegistration *registration,
@@ -142,47 +208,37 @@ static void
 test_answers_follow_commit (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("certbench-dps-batch-XXXXXX", &error);
-  g_autofree char *data_dir = g_build_filename (dir, "data", NULL);
-  g_autofree char *out_path = g_build_filename (dir, "sandbox.out", NULL);
-  g_autofree char *exe = sandbox_exe ();
-  g_autofree char *url = NULL;
   g_autofree char *url2 = NULL;
   g_autofree char *group_key = NULL;
-  g_autoptr(GSubprocess) sandbox = NULL;
   g_autoptr(GSubprocess) again = NULL;
-  g_autoptr(BenchDpsClients) clients = NULL;
   g_autoptr(BenchDpsClients) clients2 = NULL;
-  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GPtrArray) csrs = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   Answers answers = { 0 };
+  Rig rig = { 0 };
 
-  g_assert_no_error (error);
-  sandbox = bench_spawn_sandbox_full (exe, data_dir, out_path, TRUE, &url, NULL);
-  clients = bench_dps_clients_new (url, data_dir);
-  bench_dps_make_csrs ("batch-dev", N_DEVICES, ids, csrs);
-  answers.ids = ids;
-  answers.sandbox = sandbox;
+  rig_open (&rig, "batch-dev", N_DEVICES, FALSE);
+  answers.ids = rig.ids;
+  answers.sandbox = rig.sandbox;
 
-  bench_dps_register_all (clients, ids, csrs, IN_FLIGHT, answered_cb, &answers);
+  bench_dps_register_all (rig.clients, rig.ids, rig.csrs, IN_FLIGHT, answered_cb, &answers);
 
   /* Each device got its own answer. */
   for (guint i = 0; i < N_DEVICES; i++)
     {
       g_assert_cmpstr (cb_dps_registration_get_status (answers.done[i]), ==, "assigned");
-      leaf_of (cb_dps_registration_get_issued_chain (answers.done[i]), g_ptr_array_index (ids, i));
+      leaf_of (cb_dps_registration_get_issued_chain (answers.done[i]),
+               g_ptr_array_index (rig.ids, i));
     }
 
-  g_subprocess_wait (sandbox, NULL, &error);
+  g_subprocess_wait (rig.sandbox, NULL, &error);
   g_assert_no_error (error);
-  g_assert_true (g_subprocess_get_if_signaled (sandbox));
-  g_assert_cmpint (g_subprocess_get_term_sig (sandbox), ==, SIGKILL);
-  group_key = g_strdup (clients->group_key);
-  g_clear_pointer (&clients, bench_dps_clients_free);
+  g_assert_true (g_subprocess_get_if_signaled (rig.sandbox));
+  g_assert_cmpint (g_subprocess_get_term_sig (rig.sandbox), ==, SIGKILL);
+  group_key = g_strdup (rig.clients->group_key);
+  g_clear_pointer (&rig.clients, bench_dps_clients_free);
 
   /* Started again on the same data: what every device was told is there. */
-  again = bench_spawn_sandbox_full (exe, data_dir, out_path, FALSE, &url2, NULL);
-  clients2 = bench_dps_clients_new (url2, data_dir);
+  again = bench_spawn_sandbox_full (rig.exe, rig.data_dir, rig.out_path, FALSE, &url2, NULL);
+  clients2 = bench_dps_clients_new (url2, rig.data_dir);
   g_assert_cmpstr (clients2->group_key, ==, group_key);
   for (guint i = 0; i < N_DEVICES; i++)
     check_operation (clients2->http[0], clients2->profile, clients2->group_key, answers.done[i]);
@@ -191,7 +247,7 @@ test_answers_follow_commit (void)
     g_object_unref (answers.done[i]);
   g_subprocess_send_signal (again, SIGTERM);
   g_subprocess_wait (again, NULL, NULL);
-  cb_test_remove_tree (dir);
+  rig_close (&rig);
 }
 
 typedef struct
@@ -221,38 +277,25 @@ static void
 test_stop_with_work_out (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("certbench-dps-stop-XXXXXX", &error);
-  g_autofree char *data_dir = g_build_filename (dir, "data", NULL);
-  g_autofree char *out_path = g_build_filename (dir, "sandbox.out", NULL);
-  g_autofree char *exe = sandbox_exe ();
-  g_autofree char *url = NULL;
   g_autofree char *out = NULL;
-  g_autoptr(BenchDpsClients) clients = NULL;
-  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GPtrArray) csrs = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   Stopping stopping = { 0 };
+  Rig rig = { 0 };
 
-  g_assert_no_error (error);
-  stopping.sandbox = bench_spawn_sandbox_full (exe, data_dir, out_path, TRUE, &url, NULL);
-  clients = bench_dps_clients_new (url, data_dir);
-  bench_dps_make_csrs ("stop-dev", IN_FLIGHT, ids, csrs);
+  rig_open (&rig, "stop-dev", IN_FLIGHT, FALSE);
+  stopping.sandbox = rig.sandbox;
 
-  bench_dps_register_all (clients, ids, csrs, IN_FLIGHT, stop_on_first_cb, &stopping);
+  bench_dps_register_all (rig.clients, rig.ids, rig.csrs, IN_FLIGHT, stop_on_first_cb, &stopping);
   g_assert_cmpuint (stopping.n_answered, ==, IN_FLIGHT);
   g_assert_cmpuint (stopping.n_assigned, >=, 1);
 
   /* It stopped as asked, cleanly: exit status 0 (the sanitizer's reports exit 86). */
-  g_subprocess_wait (stopping.sandbox, NULL, &error);
+  g_subprocess_wait (rig.sandbox, NULL, &error);
   g_assert_no_error (error);
-  g_file_get_contents (out_path, &out, NULL, NULL);
-  if (!g_subprocess_get_if_exited (stopping.sandbox) ||
-      g_subprocess_get_exit_status (stopping.sandbox) != 0)
+  g_file_get_contents (rig.out_path, &out, NULL, NULL);
+  if (!g_subprocess_get_if_exited (rig.sandbox) || g_subprocess_get_exit_status (rig.sandbox) != 0)
     g_error ("The sandbox did not stop cleanly with work out:\n%s", out != NULL ? out : "");
   g_assert_null (strstr (out != NULL ? out : "", "CRITICAL"));
-
-  g_clear_object (&stopping.sandbox);
-  g_clear_pointer (&clients, bench_dps_clients_free);
-  cb_test_remove_tree (dir);
+  rig_close (&rig);
 }
 
 typedef struct
@@ -288,32 +331,15 @@ outcome_cb (guint              index,
 static void
 test_failed_commit (void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("certbench-dps-fail-XXXXXX", &error);
-  g_autofree char *data_dir = g_build_filename (dir, "data", NULL);
-  g_autofree char *db_path = g_build_filename (data_dir, "sandbox.db", NULL);
-  g_autofree char *out_path = g_build_filename (dir, "sandbox.out", NULL);
-  g_autofree char *exe = sandbox_exe ();
-  g_autofree char *url = NULL;
-  g_autoptr(GSubprocess) sandbox = NULL;
-  g_autoptr(BenchDpsClients) clients = NULL;
-  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GPtrArray) csrs = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
-  g_autofree char *g_debug = g_strdup (g_getenv ("G_DEBUG"));
+  g_autofree char *db_path = NULL;
   Outcomes outcomes = { 0 };
   sqlite3 *db = NULL;
   char *message = NULL;
+  Rig rig = { 0 };
 
-  g_assert_no_error (error);
   /* The sandbox warns of each failed commit, as it should: not fatal here. */
-  g_setenv ("G_DEBUG", "gc-friendly,fatal-criticals", TRUE);
-  sandbox = bench_spawn_sandbox_full (exe, data_dir, out_path, TRUE, &url, NULL);
-  if (g_debug != NULL)
-    g_setenv ("G_DEBUG", g_debug, TRUE);
-  else
-    g_unsetenv ("G_DEBUG");
-  clients = bench_dps_clients_new (url, data_dir);
-  bench_dps_make_csrs ("fail-dev", 4, ids, csrs);
+  rig_open (&rig, "fail-dev", 4, TRUE);
+  db_path = g_build_filename (rig.data_dir, "sandbox.db", NULL);
 
   /* Every hub identity a registration makes now breaks a deferred foreign key: the group
    * commit holding it fails at its end, as a full disk would make it fail. */
@@ -330,15 +356,15 @@ test_failed_commit (void)
   sqlite3_close (db);
 
   /* One at a time: each registration's second step is in a group commit of its own. */
-  bench_dps_register_all (clients, ids, csrs, 1, outcome_cb, &outcomes);
+  bench_dps_register_all (rig.clients, rig.ids, rig.csrs, 1, outcome_cb, &outcomes);
   g_assert_cmpuint (outcomes.n_assigned, ==, 0);
-  g_assert_cmpuint (outcomes.n_failed, ==, ids->len);
+  g_assert_cmpuint (outcomes.n_failed, ==, rig.ids->len);
 
-  g_clear_pointer (&clients, bench_dps_clients_free);
-  g_subprocess_send_signal (sandbox, SIGTERM);
-  g_subprocess_wait (sandbox, NULL, NULL);
-  g_assert_true (g_subprocess_get_if_exited (sandbox));
-  cb_test_remove_tree (dir);
+  g_clear_pointer (&rig.clients, bench_dps_clients_free);
+  g_subprocess_send_signal (rig.sandbox, SIGTERM);
+  g_subprocess_wait (rig.sandbox, NULL, NULL);
+  g_assert_true (g_subprocess_get_if_exited (rig.sandbox));
+  rig_close (&rig);
 }
 
 int
