@@ -525,6 +525,195 @@ test_station_mode (Fixture       *f,
   g_assert_cmpstr (cb_run_result_get_onboarding_fingerprint (result), ==, fingerprint);
 }
 
+/* ---- The station's enrollment group, read once for many runs ------------------------------ */
+
+/* A station's config as the app and CLI make it: the group's key, the DPS service client, and
+ * the station registers a device whose group onboards with the key. */
+static CbProvisioningConfig *
+station_config_new (Fixture    *f,
+                    const char *group_key)
+{
+  CbProvisioningConfig *config = cb_provisioning_config_new (f->profile);
+
+  cb_provisioning_config_set_dps_client (config, f->dps);
+  cb_provisioning_config_set_dps_service_client (config, f->service);
+  cb_provisioning_config_set_enrollment_group_key (config, group_key);
+  cb_provisioning_config_set_journal (config, f->journal);
+  cb_provisioning_config_set_station (config, "test-bench");
+  cb_provisioning_config_set_operator (config, "tester");
+  cb_provisioning_config_set_registration_mode (config, CB_REGISTRATION_MODE_STATION);
+  cb_provisioning_config_set_device_dps_timeout (config, 60, 100);
+  cb_provisioning_config_set_validity_days (config, 30);
+  return config;
+}
+
+static CbRunResult *
+run_with (CbProvisioningConfig *config,
+          Device               *d)
+{
+  g_autoptr(CbProvisioningRun) run = cb_provisioning_run_new (config, d->bench, NULL);
+  g_autoptr(GAsyncResult) async = NULL;
+  g_autoptr(GError) error = NULL;
+  CbRunResult *result;
+
+  cb_provisioning_run_run_async (run, NULL, on_result, &async);
+  result = cb_provisioning_run_run_finish (run, wait_for (&async), &error);
+  g_assert_no_error (error);
+  if (!cb_run_result_get_passed (result))
+    g_test_message ("run of %s failed at %s: %s", d->serial,
+                    cb_run_step_kind_to_name (cb_run_result_get_failed_step (result)),
+                    cb_run_result_get_error (result)->message);
+  return result;
+}
+
+/* Counts the requests for the station's group the session sends, as they are queued (and
+ * says every request, for the record of what a device costs). */
+static void
+count_group_reads (SoupSession *session,
+                   SoupMessage *msg,
+                   guint       *reads)
+{
+  const char *path = g_uri_get_path (soup_message_get_uri (msg));
+
+  g_test_message ("request: %s %s", soup_message_get_method (msg), path);
+  if (strstr (path, "/enrollmentGroups/") != NULL)
+    (*reads)++;
+}
+
+static void
+put_symmetric_group (Fixture    *f,
+                     const char *group,
+                     const char *key)
+{
+  g_autofree char *path = g_strdup_printf ("enrollmentGroups/%s", group);
+  g_autofree char *body = g_strdup_printf (
+    "{\"enrollmentGroupId\": \"%s\", \"credentialPolicyName\": \"%s\", \"attestation\": "
+    "{\"type\": \"symmetricKey\", \"symmetricKey\": {\"primaryKey\": \"%s\", "
+    "\"secondaryKey\": \"%s\"}}}", group, f->policy, key, key);
+
+  service_put (f, path, body);
+}
+
+/* Three devices of a station whose group onboards with its key: the group is read once, not
+ * once a device (the individual enrollment, which decides for its device, is still read for
+ * each). */
+static void
+test_group_read_once (Fixture       *f,
+                      gconstpointer  data)
+{
+  const char *group = cb_profile_get_enrollment_group_id (f->profile);
+  g_autofree char *key = cb_sandbox_dup_enrollment_group_key (f->ts->sandbox, DEMO_DPS, group);
+  g_autofree char *ca = factory_ca (f, "factory");
+  g_autoptr(CbProvisioningConfig) config = NULL;
+  guint reads = 0;
+  gulong handler;
+
+  g_assert_nonnull (key);
+  config = station_config_new (f, key);
+  handler = g_signal_connect (cb_http_client_get_session (f->http), "request-queued",
+                              G_CALLBACK (count_group_reads), &reads);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *serial = g_strdup_printf ("grp-once-%u", i);
+      g_autoptr(Device) d = device_new (f, serial, ca);
+      g_autoptr(CbRunResult) result = run_with (config, d);
+
+      g_assert_true (cb_run_result_get_passed (result));
+      g_assert_null (cb_run_result_get_onboarding_fingerprint (result));
+    }
+  g_signal_handler_disconnect (cb_http_client_get_session (f->http), handler);
+  g_assert_cmpuint (reads, ==, 1);
+}
+
+/* The admin switches the station's group to X.509 between two devices, and back: each next
+ * device is still decided right, at the cost of one more read of the group when DPS refuses
+ * what the kept answer made the run do. */
+static void
+test_group_switched (Fixture       *f,
+                     gconstpointer  data)
+{
+  const char *group = cb_profile_get_enrollment_group_id (f->profile);
+  g_autofree char *key = cb_sandbox_dup_enrollment_group_key (f->ts->sandbox, DEMO_DPS, group);
+  g_autofree char *ca = factory_ca (f, "factory");
+  g_autoptr(CbProvisioningConfig) config = NULL;
+  g_autoptr(Device) a = device_new (f, "grp-switch-a", ca);
+  g_autoptr(Device) b = device_new (f, "grp-switch-b", ca);
+  g_autoptr(Device) c = device_new (f, "grp-switch-c", ca);
+  g_autoptr(CbRunResult) first = NULL;
+  g_autoptr(CbRunResult) second = NULL;
+  g_autoptr(CbRunResult) third = NULL;
+  g_autofree char *fingerprint = device_fingerprint (b);
+  g_autofree char *detail = NULL;
+  guint reads = 0;
+  gulong handler;
+
+  g_assert_nonnull (key);
+  config = station_config_new (f, key);
+  handler = g_signal_connect (cb_http_client_get_session (f->http), "request-queued",
+                              G_CALLBACK (count_group_reads), &reads);
+
+  first = run_with (config, a);
+  g_assert_true (cb_run_result_get_passed (first));
+  g_assert_null (cb_run_result_get_onboarding_fingerprint (first));
+  g_assert_cmpuint (reads, ==, 1);
+
+  /* Now X.509 with the factory's CA: the group's key is refused, the station reads the group
+   * again and lets the device register with its certificate. */
+  enroll_group (f, group, ca);
+  second = run_with (config, b);
+  g_assert_true (cb_run_result_get_passed (second));
+  g_assert_cmpstr (cb_run_result_get_onboarding_fingerprint (second), ==, fingerprint);
+  detail = journal_register_detail (f, second);
+  g_assert_nonnull (strstr (detail, group));
+  g_assert_cmpuint (reads, ==, 2);
+
+  /* Back to the key: the device's certificate is refused, the station reads the group again
+   * and registers the device with the key. */
+  put_symmetric_group (f, group, key);
+  third = run_with (config, c);
+  g_assert_true (cb_run_result_get_passed (third));
+  g_assert_null (cb_run_result_get_onboarding_fingerprint (third));
+  g_assert_cmpuint (reads, ==, 3);
+
+  g_signal_handler_disconnect (cb_http_client_get_session (f->http), handler);
+}
+
+/* The admin gives the station's X.509 group another signing CA between two devices: the
+ * second device, of the new factory, comes in through the group by a CA the kept read did not
+ * list; the station reads the group again and checks the registration against it. */
+static void
+test_group_ca_changed (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autofree char *ca = factory_ca (f, "factory");
+  g_autofree char *new_ca = factory_ca (f, "new-factory");
+  g_autoptr(CbProvisioningConfig) config = station_config_new (f, NULL);
+  g_autoptr(Device) a = device_new (f, "grp-ca-a", ca);
+  g_autoptr(Device) b = device_new (f, "grp-ca-b", new_ca);
+  g_autofree char *fingerprint = device_fingerprint (b);
+  g_autoptr(CbRunResult) first = NULL;
+  g_autoptr(CbRunResult) second = NULL;
+  guint reads = 0;
+  gulong handler;
+
+  enroll_group (f, "x509-line", ca);
+  cb_profile_set_enrollment_group_id (f->profile, "x509-line");
+  handler = g_signal_connect (cb_http_client_get_session (f->http), "request-queued",
+                              G_CALLBACK (count_group_reads), &reads);
+
+  first = run_with (config, a);
+  g_assert_true (cb_run_result_get_passed (first));
+  g_assert_cmpuint (reads, ==, 1);
+
+  enroll_group (f, "x509-line", new_ca);
+  second = run_with (config, b);
+  g_assert_true (cb_run_result_get_passed (second));
+  g_assert_cmpstr (cb_run_result_get_onboarding_fingerprint (second), ==, fingerprint);
+  g_assert_cmpuint (reads, ==, 2);
+
+  g_signal_handler_disconnect (cb_http_client_get_session (f->http), handler);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -536,5 +725,11 @@ main (int   argc,
   g_test_add ("/cb/run-x509/group", Fixture, NULL, fixture_setup, test_group, fixture_teardown);
   g_test_add ("/cb/run-x509/station-mode", Fixture, NULL, fixture_setup, test_station_mode,
               fixture_teardown);
+  g_test_add ("/cb/run-x509/group-read-once", Fixture, NULL, fixture_setup, test_group_read_once,
+              fixture_teardown);
+  g_test_add ("/cb/run-x509/group-switched", Fixture, NULL, fixture_setup, test_group_switched,
+              fixture_teardown);
+  g_test_add ("/cb/run-x509/group-ca-changed", Fixture, NULL, fixture_setup,
+              test_group_ca_changed, fixture_teardown);
   return g_test_run ();
 }

@@ -63,6 +63,10 @@ struct _CbProvisioningRun
   char                 *onboarding_group;       /* the X.509 group's id; NULL: individual */
   GPtrArray            *onboarding_expected;    /* SHA-256 thumbprints (DPS's hex) */
   char                 *onboarding_fingerprint; /* as openssl prints it */
+  /* The choice rests on the station's enrollment group as an earlier read left it
+   * (cb_provisioning_config_get_group_async); reread: read again after a refusal */
+  gboolean              onboarding_group_kept;
+  gboolean              onboarding_group_reread;
   GBytes               *challenge;
   /* hub-connect */
   gint64                hub_deadline;     /* monotonic */
