@@ -567,17 +567,31 @@ run_with (CbProvisioningConfig *config,
 }
 
 /* Counts the requests for the station's group the session sends, as they are queued (and
- * says every request, for the record of what a device costs). */
+ * says every request, for the record of what a device costs); reads[1] counts the reads of
+ * individual enrollments when reads points to two counters. */
 static void
-count_group_reads (SoupSession *session,
-                   SoupMessage *msg,
-                   guint       *reads)
+count_reads (SoupSession *session,
+             SoupMessage *msg,
+             guint       *reads)
 {
   const char *path = g_uri_get_path (soup_message_get_uri (msg));
 
   g_test_message ("request: %s %s", soup_message_get_method (msg), path);
   if (strstr (path, "/enrollmentGroups/") != NULL)
-    (*reads)++;
+    reads[0]++;
+  else if (strstr (path, "/dps-service/") != NULL && strstr (path, "/enrollments/") != NULL)
+    reads[1]++;
+}
+
+static void
+count_group_reads (SoupSession *session,
+                   SoupMessage *msg,
+                   guint       *reads)
+{
+  guint both[2] = { 0, 0 };
+
+  count_reads (session, msg, both);
+  *reads += both[0];
 }
 
 static void
@@ -605,13 +619,13 @@ test_group_read_once (Fixture       *f,
   g_autofree char *key = cb_sandbox_dup_enrollment_group_key (f->ts->sandbox, DEMO_DPS, group);
   g_autofree char *ca = factory_ca (f, "factory");
   g_autoptr(CbProvisioningConfig) config = NULL;
-  guint reads = 0;
+  guint reads[2] = { 0, 0 };
   gulong handler;
 
   g_assert_nonnull (key);
   config = station_config_new (f, key);
   handler = g_signal_connect (cb_http_client_get_session (f->http), "request-queued",
-                              G_CALLBACK (count_group_reads), &reads);
+                              G_CALLBACK (count_reads), reads);
   for (guint i = 0; i < 3; i++)
     {
       g_autofree char *serial = g_strdup_printf ("grp-once-%u", i);
@@ -622,7 +636,37 @@ test_group_read_once (Fixture       *f,
       g_assert_null (cb_run_result_get_onboarding_fingerprint (result));
     }
   g_signal_handler_disconnect (cb_http_client_get_session (f->http), handler);
-  g_assert_cmpuint (reads, ==, 1);
+  g_assert_cmpuint (reads[0], ==, 1);
+  g_assert_cmpuint (reads[1], ==, 0);
+}
+
+/* A station that registers with the group's key meets a device with an individual X.509
+ * enrollment: DPS refuses the group's key for it, the run reads the enrollment and lets the
+ * device register with its certificate. */
+static void
+test_individual_in_key_station (Fixture       *f,
+                                gconstpointer  data)
+{
+  const char *group = cb_profile_get_enrollment_group_id (f->profile);
+  g_autofree char *key = cb_sandbox_dup_enrollment_group_key (f->ts->sandbox, DEMO_DPS, group);
+  g_autofree char *ca = factory_ca (f, "factory");
+  g_autoptr(CbProvisioningConfig) config = NULL;
+  g_autoptr(Device) d = device_new (f, "key-stn-x509", ca);
+  g_autofree char *fingerprint = device_fingerprint (d);
+  g_autoptr(CbRunResult) result = NULL;
+  guint reads[2] = { 0, 0 };
+  gulong handler;
+
+  g_assert_nonnull (key);
+  config = station_config_new (f, key);
+  enroll_individual (f, "key-stn-x509", d->cert_pem);
+  handler = g_signal_connect (cb_http_client_get_session (f->http), "request-queued",
+                              G_CALLBACK (count_reads), reads);
+  result = run_with (config, d);
+  g_signal_handler_disconnect (cb_http_client_get_session (f->http), handler);
+  g_assert_true (cb_run_result_get_passed (result));
+  g_assert_cmpstr (cb_run_result_get_onboarding_fingerprint (result), ==, fingerprint);
+  g_assert_cmpuint (reads[1], ==, 1);
 }
 
 /* The admin switches the station's group to X.509 between two devices, and back: each next
@@ -731,5 +775,7 @@ main (int   argc,
               fixture_teardown);
   g_test_add ("/cb/run-x509/group-ca-changed", Fixture, NULL, fixture_setup,
               test_group_ca_changed, fixture_teardown);
+  g_test_add ("/cb/run-x509/individual-in-key-station", Fixture, NULL, fixture_setup,
+              test_individual_in_key_station, fixture_teardown);
   return g_test_run ();
 }
