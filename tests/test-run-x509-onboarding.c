@@ -12,9 +12,11 @@
 #include "cb-bench-client.h"
 #include "cb-dps-client.h"
 #include "cb-dps-service-client.h"
+#include "cb-error.h"
 #include "cb-journal.h"
 #include "cb-journal-run.h"
 #include "cb-journal-step.h"
+#include "cb-provisioning-config-private.h"
 #include "cb-provisioning-run.h"
 #include "cb-sandbox-profile.h"
 #include "cb-sas.h"
@@ -640,6 +642,78 @@ test_group_read_once (Fixture       *f,
   g_assert_cmpuint (reads[1], ==, 0);
 }
 
+/* The config's group read itself: two runs asking at once share one read; the next one is
+ * answered from it (and says so); a forced read asks DPS again; another group is another
+ * read; a group DPS does not have is kept as "not found". */
+static void
+test_group_read_shared (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(CbProvisioningConfig) config = station_config_new (f, NULL);
+  g_autoptr(GAsyncResult) first = NULL;
+  g_autoptr(GAsyncResult) second = NULL;
+  g_autoptr(GAsyncResult) third = NULL;
+  g_autoptr(GAsyncResult) forced = NULL;
+  g_autoptr(GAsyncResult) missing = NULL;
+  g_autoptr(GAsyncResult) missing_again = NULL;
+  g_autoptr(JsonObject) group = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *group_id = g_strdup (cb_profile_get_enrollment_group_id (f->profile));
+  gboolean kept = TRUE;
+  guint reads = 0;
+  gulong handler;
+
+  handler = g_signal_connect (cb_http_client_get_session (f->http), "request-queued",
+                              G_CALLBACK (count_group_reads), &reads);
+  cb_provisioning_config_get_group_async (config, FALSE, NULL, on_result, &first);
+  cb_provisioning_config_get_group_async (config, FALSE, NULL, on_result, &second);
+  wait_for (&first);
+  wait_for (&second);
+  g_assert_cmpuint (reads, ==, 1);
+  group = cb_provisioning_config_get_group_finish (config, first, &kept, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (group);
+  g_assert_false (kept);
+  g_clear_pointer (&group, json_object_unref);
+  group = cb_provisioning_config_get_group_finish (config, second, &kept, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (group);
+  g_assert_false (kept);
+  g_clear_pointer (&group, json_object_unref);
+
+  cb_provisioning_config_get_group_async (config, FALSE, NULL, on_result, &third);
+  group = cb_provisioning_config_get_group_finish (config, wait_for (&third), &kept, &error);
+  g_assert_no_error (error);
+  g_assert_true (kept);
+  g_assert_cmpuint (reads, ==, 1);
+  g_clear_pointer (&group, json_object_unref);
+
+  cb_provisioning_config_get_group_async (config, TRUE, NULL, on_result, &forced);
+  group = cb_provisioning_config_get_group_finish (config, wait_for (&forced), &kept, &error);
+  g_assert_no_error (error);
+  g_assert_false (kept);
+  g_assert_cmpuint (reads, ==, 2);
+  g_clear_pointer (&group, json_object_unref);
+
+  cb_profile_set_enrollment_group_id (f->profile, "no-such-line");
+  cb_provisioning_config_get_group_async (config, FALSE, NULL, on_result, &missing);
+  group = cb_provisioning_config_get_group_finish (config, wait_for (&missing), &kept, &error);
+  g_assert_error (error, CB_API_ERROR, CB_API_ERROR_NOT_FOUND);
+  g_assert_null (group);
+  g_assert_false (kept);
+  g_clear_error (&error);
+  g_assert_cmpuint (reads, ==, 3);
+  cb_provisioning_config_get_group_async (config, FALSE, NULL, on_result, &missing_again);
+  group = cb_provisioning_config_get_group_finish (config, wait_for (&missing_again), &kept,
+                                                   &error);
+  g_assert_error (error, CB_API_ERROR, CB_API_ERROR_NOT_FOUND);
+  g_assert_true (kept);
+  g_assert_cmpuint (reads, ==, 3);
+
+  g_signal_handler_disconnect (cb_http_client_get_session (f->http), handler);
+  cb_profile_set_enrollment_group_id (f->profile, group_id);
+}
+
 /* A station that registers with the group's key meets a device with an individual X.509
  * enrollment: DPS refuses the group's key for it, the run reads the enrollment and lets the
  * device register with its certificate. */
@@ -777,5 +851,7 @@ main (int   argc,
               test_group_ca_changed, fixture_teardown);
   g_test_add ("/cb/run-x509/individual-in-key-station", Fixture, NULL, fixture_setup,
               test_individual_in_key_station, fixture_teardown);
+  g_test_add ("/cb/run-x509/group-read-shared", Fixture, NULL, fixture_setup,
+              test_group_read_shared, fixture_teardown);
   return g_test_run ();
 }
