@@ -83,7 +83,8 @@ register_cb (GObject      *object,
   registration = cb_dps_client_register_finish (CB_DPS_CLIENT (object), result, &error);
   if (registration == NULL)
     {
-      /* The group's key refused: the group may onboard with X.509 now. */
+      /* The group's key refused: the group may onboard with X.509 now, or the device has an
+       * individual enrollment the run did not read (first_group_cb). */
       if ((!g_error_matches (error, CB_API_ERROR, CB_API_ERROR_UNAUTHORIZED) &&
            !g_error_matches (error, CB_API_ERROR, CB_API_ERROR_FORBIDDEN)) ||
           !reconsider_onboarding (self, error, NULL))
