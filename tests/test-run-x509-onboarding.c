@@ -12,9 +12,11 @@
 #include "cb-bench-client.h"
 #include "cb-dps-client.h"
 #include "cb-dps-service-client.h"
+#include "cb-error.h"
 #include "cb-journal.h"
 #include "cb-journal-run.h"
 #include "cb-journal-step.h"
+#include "cb-provisioning-config-private.h"
 #include "cb-provisioning-run.h"
 #include "cb-sandbox-profile.h"
 #include "cb-sas.h"
@@ -525,6 +527,311 @@ test_station_mode (Fixture       *f,
   g_assert_cmpstr (cb_run_result_get_onboarding_fingerprint (result), ==, fingerprint);
 }
 
+/* ---- The station's enrollment group, read once for many runs ------------------------------ */
+
+/* A station's config as the app and CLI make it: the group's key, the DPS service client, and
+ * the station registers a device whose group onboards with the key. */
+static CbProvisioningConfig *
+station_config_new (Fixture    *f,
+                    const char *group_key)
+{
+  CbProvisioningConfig *config = cb_provisioning_config_new (f->profile);
+
+  cb_provisioning_config_set_dps_client (config, f->dps);
+  cb_provisioning_config_set_dps_service_client (config, f->service);
+  cb_provisioning_config_set_enrollment_group_key (config, group_key);
+  cb_provisioning_config_set_journal (config, f->journal);
+  cb_provisioning_config_set_station (config, "test-bench");
+  cb_provisioning_config_set_operator (config, "tester");
+  cb_provisioning_config_set_registration_mode (config, CB_REGISTRATION_MODE_STATION);
+  cb_provisioning_config_set_device_dps_timeout (config, 60, 100);
+  cb_provisioning_config_set_validity_days (config, 30);
+  return config;
+}
+
+static CbRunResult *
+run_with (CbProvisioningConfig *config,
+          Device               *d)
+{
+  g_autoptr(CbProvisioningRun) run = cb_provisioning_run_new (config, d->bench, NULL);
+  g_autoptr(GAsyncResult) async = NULL;
+  g_autoptr(GError) error = NULL;
+  CbRunResult *result;
+
+  cb_provisioning_run_run_async (run, NULL, on_result, &async);
+  result = cb_provisioning_run_run_finish (run, wait_for (&async), &error);
+  g_assert_no_error (error);
+  if (!cb_run_result_get_passed (result))
+    g_test_message ("run of %s failed at %s: %s", d->serial,
+                    cb_run_step_kind_to_name (cb_run_result_get_failed_step (result)),
+                    cb_run_result_get_error (result)->message);
+  return result;
+}
+
+/* Counts the requests for the station's group the session sends, as they are queued (and
+ * says every request, for the record of what a device costs); reads[1] counts the reads of
+ * individual enrollments when reads points to two counters. */
+static void
+count_reads (SoupSession *session,
+             SoupMessage *msg,
+             guint       *reads)
+{
+  const char *path = g_uri_get_path (soup_message_get_uri (msg));
+
+  g_test_message ("request: %s %s", soup_message_get_method (msg), path);
+  if (strstr (path, "/enrollmentGroups/") != NULL)
+    reads[0]++;
+  else if (strstr (path, "/dps-service/") != NULL && strstr (path, "/enrollments/") != NULL)
+    reads[1]++;
+}
+
+static void
+count_group_reads (SoupSession *session,
+                   SoupMessage *msg,
+                   guint       *reads)
+{
+  guint both[2] = { 0, 0 };
+
+  count_reads (session, msg, both);
+  *reads += both[0];
+}
+
+static void
+put_symmetric_group (Fixture    *f,
+                     const char *group,
+                     const char *key)
+{
+  g_autofree char *path = g_strdup_printf ("enrollmentGroups/%s", group);
+  g_autofree char *body = g_strdup_printf (
+    "{\"enrollmentGroupId\": \"%s\", \"credentialPolicyName\": \"%s\", \"attestation\": "
+    "{\"type\": \"symmetricKey\", \"symmetricKey\": {\"primaryKey\": \"%s\", "
+    "\"secondaryKey\": \"%s\"}}}", group, f->policy, key, key);
+
+  service_put (f, path, body);
+}
+
+/* Three devices of a station whose group onboards with its key: the group is read once, not
+ * once a device (the individual enrollment, which decides for its device, is still read for
+ * each). */
+static void
+test_group_read_once (Fixture       *f,
+                      gconstpointer  data)
+{
+  const char *group = cb_profile_get_enrollment_group_id (f->profile);
+  g_autofree char *key = cb_sandbox_dup_enrollment_group_key (f->ts->sandbox, DEMO_DPS, group);
+  g_autofree char *ca = factory_ca (f, "factory");
+  g_autoptr(CbProvisioningConfig) config = NULL;
+  guint reads[2] = { 0, 0 };
+  gulong handler;
+
+  g_assert_nonnull (key);
+  config = station_config_new (f, key);
+  handler = g_signal_connect (cb_http_client_get_session (f->http), "request-queued",
+                              G_CALLBACK (count_reads), reads);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *serial = g_strdup_printf ("grp-once-%u", i);
+      g_autoptr(Device) d = device_new (f, serial, ca);
+      g_autoptr(CbRunResult) result = run_with (config, d);
+
+      g_assert_true (cb_run_result_get_passed (result));
+      g_assert_null (cb_run_result_get_onboarding_fingerprint (result));
+    }
+  g_signal_handler_disconnect (cb_http_client_get_session (f->http), handler);
+  g_assert_cmpuint (reads[0], ==, 1);
+  g_assert_cmpuint (reads[1], ==, 0);
+}
+
+/* The config's group read itself: two runs asking at once share one read; the next one is
+ * answered from it (and says so); a forced read asks DPS again; another group is another
+ * read; a group DPS does not have is kept as "not found". */
+static void
+test_group_read_shared (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(CbProvisioningConfig) config = station_config_new (f, NULL);
+  g_autoptr(GAsyncResult) first = NULL;
+  g_autoptr(GAsyncResult) second = NULL;
+  g_autoptr(GAsyncResult) third = NULL;
+  g_autoptr(GAsyncResult) forced = NULL;
+  g_autoptr(GAsyncResult) missing = NULL;
+  g_autoptr(GAsyncResult) missing_again = NULL;
+  g_autoptr(JsonObject) group = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *group_id = g_strdup (cb_profile_get_enrollment_group_id (f->profile));
+  gboolean kept = TRUE;
+  guint reads = 0;
+  gulong handler;
+
+  handler = g_signal_connect (cb_http_client_get_session (f->http), "request-queued",
+                              G_CALLBACK (count_group_reads), &reads);
+  cb_provisioning_config_get_group_async (config, FALSE, NULL, on_result, &first);
+  cb_provisioning_config_get_group_async (config, FALSE, NULL, on_result, &second);
+  wait_for (&first);
+  wait_for (&second);
+  g_assert_cmpuint (reads, ==, 1);
+  group = cb_provisioning_config_get_group_finish (config, first, &kept, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (group);
+  g_assert_false (kept);
+  g_clear_pointer (&group, json_object_unref);
+  group = cb_provisioning_config_get_group_finish (config, second, &kept, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (group);
+  g_assert_false (kept);
+  g_clear_pointer (&group, json_object_unref);
+
+  cb_provisioning_config_get_group_async (config, FALSE, NULL, on_result, &third);
+  group = cb_provisioning_config_get_group_finish (config, wait_for (&third), &kept, &error);
+  g_assert_no_error (error);
+  g_assert_true (kept);
+  g_assert_cmpuint (reads, ==, 1);
+  g_clear_pointer (&group, json_object_unref);
+
+  cb_provisioning_config_get_group_async (config, TRUE, NULL, on_result, &forced);
+  group = cb_provisioning_config_get_group_finish (config, wait_for (&forced), &kept, &error);
+  g_assert_no_error (error);
+  g_assert_false (kept);
+  g_assert_cmpuint (reads, ==, 2);
+  g_clear_pointer (&group, json_object_unref);
+
+  cb_profile_set_enrollment_group_id (f->profile, "no-such-line");
+  cb_provisioning_config_get_group_async (config, FALSE, NULL, on_result, &missing);
+  group = cb_provisioning_config_get_group_finish (config, wait_for (&missing), &kept, &error);
+  g_assert_error (error, CB_API_ERROR, CB_API_ERROR_NOT_FOUND);
+  g_assert_null (group);
+  g_assert_false (kept);
+  g_clear_error (&error);
+  g_assert_cmpuint (reads, ==, 3);
+  cb_provisioning_config_get_group_async (config, FALSE, NULL, on_result, &missing_again);
+  group = cb_provisioning_config_get_group_finish (config, wait_for (&missing_again), &kept,
+                                                   &error);
+  g_assert_error (error, CB_API_ERROR, CB_API_ERROR_NOT_FOUND);
+  g_assert_true (kept);
+  g_assert_cmpuint (reads, ==, 3);
+
+  g_signal_handler_disconnect (cb_http_client_get_session (f->http), handler);
+  cb_profile_set_enrollment_group_id (f->profile, group_id);
+}
+
+/* A station that registers with the group's key meets a device with an individual X.509
+ * enrollment: DPS refuses the group's key for it, the run reads the enrollment and lets the
+ * device register with its certificate. */
+static void
+test_individual_in_key_station (Fixture       *f,
+                                gconstpointer  data)
+{
+  const char *group = cb_profile_get_enrollment_group_id (f->profile);
+  g_autofree char *key = cb_sandbox_dup_enrollment_group_key (f->ts->sandbox, DEMO_DPS, group);
+  g_autofree char *ca = factory_ca (f, "factory");
+  g_autoptr(CbProvisioningConfig) config = NULL;
+  g_autoptr(Device) d = device_new (f, "key-stn-x509", ca);
+  g_autofree char *fingerprint = device_fingerprint (d);
+  g_autoptr(CbRunResult) result = NULL;
+  guint reads[2] = { 0, 0 };
+  gulong handler;
+
+  g_assert_nonnull (key);
+  config = station_config_new (f, key);
+  enroll_individual (f, "key-stn-x509", d->cert_pem);
+  handler = g_signal_connect (cb_http_client_get_session (f->http), "request-queued",
+                              G_CALLBACK (count_reads), reads);
+  result = run_with (config, d);
+  g_signal_handler_disconnect (cb_http_client_get_session (f->http), handler);
+  g_assert_true (cb_run_result_get_passed (result));
+  g_assert_cmpstr (cb_run_result_get_onboarding_fingerprint (result), ==, fingerprint);
+  g_assert_cmpuint (reads[1], ==, 1);
+}
+
+/* The admin switches the station's group to X.509 between two devices, and back: each next
+ * device is still decided right, at the cost of one more read of the group when DPS refuses
+ * what the kept answer made the run do. */
+static void
+test_group_switched (Fixture       *f,
+                     gconstpointer  data)
+{
+  const char *group = cb_profile_get_enrollment_group_id (f->profile);
+  g_autofree char *key = cb_sandbox_dup_enrollment_group_key (f->ts->sandbox, DEMO_DPS, group);
+  g_autofree char *ca = factory_ca (f, "factory");
+  g_autoptr(CbProvisioningConfig) config = NULL;
+  g_autoptr(Device) a = device_new (f, "grp-switch-a", ca);
+  g_autoptr(Device) b = device_new (f, "grp-switch-b", ca);
+  g_autoptr(Device) c = device_new (f, "grp-switch-c", ca);
+  g_autoptr(CbRunResult) first = NULL;
+  g_autoptr(CbRunResult) second = NULL;
+  g_autoptr(CbRunResult) third = NULL;
+  g_autofree char *fingerprint = device_fingerprint (b);
+  g_autofree char *detail = NULL;
+  guint reads = 0;
+  gulong handler;
+
+  g_assert_nonnull (key);
+  config = station_config_new (f, key);
+  handler = g_signal_connect (cb_http_client_get_session (f->http), "request-queued",
+                              G_CALLBACK (count_group_reads), &reads);
+
+  first = run_with (config, a);
+  g_assert_true (cb_run_result_get_passed (first));
+  g_assert_null (cb_run_result_get_onboarding_fingerprint (first));
+  g_assert_cmpuint (reads, ==, 1);
+
+  /* Now X.509 with the factory's CA: the group's key is refused, the station reads the group
+   * again and lets the device register with its certificate. */
+  enroll_group (f, group, ca);
+  second = run_with (config, b);
+  g_assert_true (cb_run_result_get_passed (second));
+  g_assert_cmpstr (cb_run_result_get_onboarding_fingerprint (second), ==, fingerprint);
+  detail = journal_register_detail (f, second);
+  g_assert_nonnull (strstr (detail, group));
+  g_assert_cmpuint (reads, ==, 2);
+
+  /* Back to the key: the device's certificate is refused, the station reads the group again
+   * and registers the device with the key. */
+  put_symmetric_group (f, group, key);
+  third = run_with (config, c);
+  g_assert_true (cb_run_result_get_passed (third));
+  g_assert_null (cb_run_result_get_onboarding_fingerprint (third));
+  g_assert_cmpuint (reads, ==, 3);
+
+  g_signal_handler_disconnect (cb_http_client_get_session (f->http), handler);
+}
+
+/* The admin gives the station's X.509 group another signing CA between two devices: the
+ * second device, of the new factory, comes in through the group by a CA the kept read did not
+ * list; the station reads the group again and checks the registration against it. */
+static void
+test_group_ca_changed (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autofree char *ca = factory_ca (f, "factory");
+  g_autofree char *new_ca = factory_ca (f, "new-factory");
+  g_autoptr(CbProvisioningConfig) config = station_config_new (f, NULL);
+  g_autoptr(Device) a = device_new (f, "grp-ca-a", ca);
+  g_autoptr(Device) b = device_new (f, "grp-ca-b", new_ca);
+  g_autofree char *fingerprint = device_fingerprint (b);
+  g_autoptr(CbRunResult) first = NULL;
+  g_autoptr(CbRunResult) second = NULL;
+  guint reads = 0;
+  gulong handler;
+
+  enroll_group (f, "x509-line", ca);
+  cb_profile_set_enrollment_group_id (f->profile, "x509-line");
+  handler = g_signal_connect (cb_http_client_get_session (f->http), "request-queued",
+                              G_CALLBACK (count_group_reads), &reads);
+
+  first = run_with (config, a);
+  g_assert_true (cb_run_result_get_passed (first));
+  g_assert_cmpuint (reads, ==, 1);
+
+  enroll_group (f, "x509-line", new_ca);
+  second = run_with (config, b);
+  g_assert_true (cb_run_result_get_passed (second));
+  g_assert_cmpstr (cb_run_result_get_onboarding_fingerprint (second), ==, fingerprint);
+  g_assert_cmpuint (reads, ==, 2);
+
+  g_signal_handler_disconnect (cb_http_client_get_session (f->http), handler);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -536,5 +843,15 @@ main (int   argc,
   g_test_add ("/cb/run-x509/group", Fixture, NULL, fixture_setup, test_group, fixture_teardown);
   g_test_add ("/cb/run-x509/station-mode", Fixture, NULL, fixture_setup, test_station_mode,
               fixture_teardown);
+  g_test_add ("/cb/run-x509/group-read-once", Fixture, NULL, fixture_setup, test_group_read_once,
+              fixture_teardown);
+  g_test_add ("/cb/run-x509/group-switched", Fixture, NULL, fixture_setup, test_group_switched,
+              fixture_teardown);
+  g_test_add ("/cb/run-x509/group-ca-changed", Fixture, NULL, fixture_setup,
+              test_group_ca_changed, fixture_teardown);
+  g_test_add ("/cb/run-x509/individual-in-key-station", Fixture, NULL, fixture_setup,
+              test_individual_in_key_station, fixture_teardown);
+  g_test_add ("/cb/run-x509/group-read-shared", Fixture, NULL, fixture_setup,
+              test_group_read_shared, fixture_teardown);
   return g_test_run ();
 }

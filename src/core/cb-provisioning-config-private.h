@@ -58,6 +58,13 @@ struct _CbProvisioningConfig
 
   CbServiceFacts       *facts;
   GPtrArray          *facts_waiters;   /* GTask, while a fetch is under way */
+
+  /* The profile's enrollment group as the runs last read it (cb_provisioning_config_get_group_
+   * async): the group (NULL when DPS said it does not exist), the id it was read for, when. */
+  JsonObject         *group;
+  char               *group_id;
+  gint64              group_read_at;   /* monotonic µs; 0: not read */
+  GPtrArray          *group_waiters;   /* GTask, while a read is under way */
 };
 
 /* The facts, from the cache while they are fresh (unless force). Never fails: what could not be
@@ -69,5 +76,23 @@ void            cb_provisioning_config_get_facts_async  (CbProvisioningConfig *s
 /* Returns: (transfer full) */
 CbServiceFacts *cb_provisioning_config_get_facts_finish (CbProvisioningConfig *self,
                                                          GAsyncResult         *result);
+
+/* The profile's enrollment group, as one read serves the runs of a station: from the last read
+ * while it is younger than CB_PROVISIONING_CONFIG_GROUP_TTL_SECONDS (unless force), else read
+ * now; runs asking while a read is under way share it. A group DPS does not have is a
+ * CB_API_ERROR_NOT_FOUND error, kept like a group; other errors are not kept. */
+#define CB_PROVISIONING_CONFIG_GROUP_TTL_SECONDS 30
+
+void            cb_provisioning_config_get_group_async  (CbProvisioningConfig *self,
+                                                         gboolean              force,
+                                                         GCancellable         *cancellable,
+                                                         GAsyncReadyCallback   callback,
+                                                         gpointer              user_data);
+/* Returns: (transfer full) (nullable): the group; @out_kept says whether the answer came from
+ * an earlier read (one a later change on DPS may have overtaken). */
+JsonObject     *cb_provisioning_config_get_group_finish (CbProvisioningConfig *self,
+                                                         GAsyncResult         *result,
+                                                         gboolean             *out_kept,
+                                                         GError              **error);
 
 G_END_DECLS

@@ -9,6 +9,7 @@
 
 #include "cbp-group.h"
 
+#include "cb-error.h"
 #include "cb-hub-certificates-client.h"
 #include "cb-provisioning-config-private.h"
 #include "cb-nrf91-driver.h"
@@ -62,6 +63,9 @@ cb_provisioning_config_finalize (GObject *object)
   g_free (self->operator_name);
   g_clear_pointer (&self->facts, cb_service_facts_unref);
   g_clear_pointer (&self->facts_waiters, g_ptr_array_unref);
+  g_clear_pointer (&self->group, json_object_unref);
+  g_free (self->group_id);
+  g_clear_pointer (&self->group_waiters, g_ptr_array_unref);
 
   G_OBJECT_CLASS (cb_provisioning_config_parent_class)->finalize (object);
 }
@@ -121,7 +125,8 @@ cb_provisioning_config_set_dps_service_client (CbProvisioningConfig *self,
                                                CbDpsServiceClient   *dps_service)
 {
   g_return_if_fail (CB_IS_PROVISIONING_CONFIG (self));
-  g_set_object (&self->dps_service, dps_service);
+  if (g_set_object (&self->dps_service, dps_service))
+    self->group_read_at = 0;
 }
 
 void
@@ -474,4 +479,114 @@ cb_provisioning_config_get_facts_finish (CbProvisioningConfig *self,
                          GAsyncResult         *result)
 {
   return g_task_propagate_pointer (G_TASK (result), NULL);
+}
+
+/* ---- The station's enrollment group ------------------------------------------------------ */
+
+/* One read serves every run that asks while it is under way, and the runs after it for
+ * CB_PROVISIONING_CONFIG_GROUP_TTL_SECONDS: a station's devices all onboard through the same
+ * group, and reading it once per device was a request (and its wake-ups) per device. The run
+ * reads again at once when DPS refuses what a kept answer made it do (cb-run-step-register.c),
+ * so an admin's change is seen by the next registration it affects. Like the facts, the read
+ * is not cancelled with one run: others may be waiting for it. */
+
+static void
+group_return (GTask      *task,
+              JsonObject *group,
+              gboolean    kept,
+              const char *group_id)
+{
+  g_task_set_task_data (task, GINT_TO_POINTER (kept), NULL);
+  if (group != NULL)
+    g_task_return_pointer (task, json_object_ref (group), (GDestroyNotify) json_object_unref);
+  else
+    g_task_return_new_error (task, CB_API_ERROR, CB_API_ERROR_NOT_FOUND,
+                             "DPS has no enrollment group “%s”", group_id);
+}
+
+static void
+group_read_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(CbProvisioningConfig) self = user_data;
+  g_autoptr(GPtrArray) waiters = g_steal_pointer (&self->group_waiters);
+  g_autofree char *read_id = g_object_steal_data (G_OBJECT (self), "cb-group-reading");
+  g_autoptr(JsonObject) group = NULL;
+  g_autoptr(GError) error = NULL;
+
+  group = cb_dps_service_client_enrollment_finish (CB_DPS_SERVICE_CLIENT (object), result,
+                                                   &error);
+  /* Kept only while it is the profile's group still. */
+  if ((group != NULL || g_error_matches (error, CB_API_ERROR, CB_API_ERROR_NOT_FOUND)) &&
+      g_strcmp0 (read_id, self->group_id) == 0)
+    {
+      g_clear_pointer (&self->group, json_object_unref);
+      self->group = group != NULL ? json_object_ref (group) : NULL;
+      self->group_read_at = g_get_monotonic_time ();
+    }
+
+  for (guint i = 0; waiters != NULL && i < waiters->len; i++)
+    {
+      GTask *task = g_ptr_array_index (waiters, i);
+
+      if (group != NULL || error->code == CB_API_ERROR_NOT_FOUND)
+        group_return (task, group, FALSE, read_id);
+      else
+        g_task_return_error (task, g_error_copy (error));
+    }
+}
+
+void
+cb_provisioning_config_get_group_async (CbProvisioningConfig *self,
+                                        gboolean              force,
+                                        GCancellable         *cancellable,
+                                        GAsyncReadyCallback   callback,
+                                        gpointer              user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  const char *group_id = cb_profile_get_enrollment_group_id (self->profile);
+
+  g_task_set_source_tag (task, cb_provisioning_config_get_group_async);
+  g_return_if_fail (self->dps_service != NULL && group_id != NULL);
+
+  /* Another group (the profile changed): what was read is not its answer. */
+  if (g_strcmp0 (group_id, self->group_id) != 0)
+    {
+      cb_set_str (&self->group_id, group_id);
+      self->group_read_at = 0;
+    }
+
+  if (!force && self->group_waiters == NULL && self->group_read_at != 0 &&
+      g_get_monotonic_time () - self->group_read_at <
+        CB_PROVISIONING_CONFIG_GROUP_TTL_SECONDS * G_USEC_PER_SEC)
+    {
+      group_return (task, self->group, TRUE, group_id);
+      return;
+    }
+
+  if (self->group_waiters != NULL)
+    {
+      g_ptr_array_add (self->group_waiters, g_steal_pointer (&task));
+      return;
+    }
+
+  self->group_waiters = g_ptr_array_new_with_free_func (g_object_unref);
+  g_ptr_array_add (self->group_waiters, g_steal_pointer (&task));
+  g_object_set_data_full (G_OBJECT (self), "cb-group-reading", g_strdup (group_id), g_free);
+  cb_dps_service_client_get_async (self->dps_service, CB_DPS_ENROLLMENT_GROUP, group_id, NULL,
+                                   group_read_cb, g_object_ref (self));
+}
+
+JsonObject *
+cb_provisioning_config_get_group_finish (CbProvisioningConfig *self,
+                                         GAsyncResult         *result,
+                                         gboolean             *out_kept,
+                                         GError              **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  if (out_kept != NULL)
+    *out_kept = GPOINTER_TO_INT (g_task_get_task_data (G_TASK (result)));
+  return g_task_propagate_pointer (G_TASK (result), error);
 }

@@ -63,6 +63,14 @@ struct _CbProvisioningRun
   char                 *onboarding_group;       /* the X.509 group's id; NULL: individual */
   GPtrArray            *onboarding_expected;    /* SHA-256 thumbprints (DPS's hex) */
   char                 *onboarding_fingerprint; /* as openssl prints it */
+  /* The choice rests on the station's enrollment group as an earlier read left it
+   * (cb_provisioning_config_get_group_async), or on the group alone (the individual
+   * enrollment unread); reread: the enrollments read again after a refusal, when the choice
+   * was was_x509 */
+  gboolean              onboarding_group_kept;
+  gboolean              onboarding_individual_unread;
+  gboolean              onboarding_group_reread;
+  gboolean              onboarding_was_x509;
   GBytes               *challenge;
   /* hub-connect */
   gint64                hub_deadline;     /* monotonic */

@@ -27,6 +27,10 @@
 #include "cb-sas.h"
 #include "cb-util.h"
 
+static gboolean reconsider_onboarding (CbProvisioningRun *self,
+                                       GError            *refusal,
+                                       JsonObject        *state);
+
 static GBytes *
 sha256_of (GBytes *bytes)
 {
@@ -79,7 +83,12 @@ register_cb (GObject      *object,
   registration = cb_dps_client_register_finish (CB_DPS_CLIENT (object), result, &error);
   if (registration == NULL)
     {
-      cb_provisioning_run_step_error (self, error);
+      /* The group's key refused: the group may onboard with X.509 now, or the device has an
+       * individual enrollment the run did not read (first_group_cb). */
+      if ((!g_error_matches (error, CB_API_ERROR, CB_API_ERROR_UNAUTHORIZED) &&
+           !g_error_matches (error, CB_API_ERROR, CB_API_ERROR_FORBIDDEN)) ||
+          !reconsider_onboarding (self, error, NULL))
+        cb_provisioning_run_step_error (self, error);
       return;
     }
 
@@ -121,6 +130,7 @@ register_cb (GObject      *object,
 static void device_poll (CbProvisioningRun *self);
 static void read_staging (CbProvisioningRun *self);
 static void onboarding_decided (CbProvisioningRun *self);
+static void onboarding_chosen (CbProvisioningRun *self);
 static char *onboarding_refusal (CbProvisioningRun *self);
 static void registration_state_cb (GObject      *object,
                                    GAsyncResult *result,
@@ -327,7 +337,9 @@ registration_state_cb (GObject      *object,
 
   if ((error = check_registration_state (self, state)) != NULL)
     {
-      cb_provisioning_run_step_error (self, error);
+      /* A signing CA the admin added to the group since the station read it? */
+      if (self->onboarding_group == NULL || !reconsider_onboarding (self, error, state))
+        cb_provisioning_run_step_error (self, error);
       return;
     }
   read_staging (self);
@@ -387,12 +399,13 @@ device_status_cb (GObject      *object,
     {
       g_autofree char *x509_cause = onboarding_refusal (self);
 
-      cb_provisioning_run_step_error (self, g_error_new (CB_RUN_ERROR, CB_RUN_ERROR_SERVICE,
-                                                         "The device's own DPS registration "
-                                                         "failed: %s%s",
-                                                         status->error ? status->error
-                                                                       : "no reason given",
-                                                         x509_cause != NULL ? x509_cause : ""));
+      error = g_error_new (CB_RUN_ERROR, CB_RUN_ERROR_SERVICE,
+                           "The device's own DPS registration failed: %s%s",
+                           status->error ? status->error : "no reason given",
+                           x509_cause != NULL ? x509_cause : "");
+      /* Refused with what the group was when read: the admin may have changed it since. */
+      if (!reconsider_onboarding (self, error, NULL))
+        cb_provisioning_run_step_error (self, error);
       return;
     }
 
@@ -519,7 +532,24 @@ onboarding_unknown (CbProvisioningRun *self,
   g_message ("The enrollment of %s cannot be read (%s): it onboards with the group's key",
              self->registration_id, error->message);
   g_error_free (error);
-  onboarding_decided (self);
+  onboarding_chosen (self);
+}
+
+/* What the station's enrollment group says of the run's onboarding (NULL: DPS has none). */
+static void
+onboarding_from_group (CbProvisioningRun *self,
+                       JsonObject        *group)
+{
+  self->onboarding_x509 = FALSE;
+  g_clear_pointer (&self->onboarding_group, g_free);
+  g_clear_pointer (&self->onboarding_expected, g_ptr_array_unref);
+  if (group != NULL && cb_dps_enrollment_is_x509 (group))
+    {
+      self->onboarding_x509 = TRUE;
+      self->onboarding_group =
+        g_strdup (cb_profile_get_enrollment_group_id (self->config->profile));
+      self->onboarding_expected = cb_dps_enrollment_dup_x509_thumbprints (group);
+    }
 }
 
 static void
@@ -531,7 +561,8 @@ onboarding_group_cb (GObject      *object,
   g_autoptr(JsonObject) group = NULL;
   GError *error = NULL;
 
-  group = cb_dps_service_client_enrollment_finish (CB_DPS_SERVICE_CLIENT (object), result, &error);
+  group = cb_provisioning_config_get_group_finish (CB_PROVISIONING_CONFIG (object), result,
+                                                   &self->onboarding_group_kept, &error);
   if (group == NULL && !g_error_matches (error, CB_API_ERROR, CB_API_ERROR_NOT_FOUND))
     {
       onboarding_unknown (self, error);
@@ -539,14 +570,117 @@ onboarding_group_cb (GObject      *object,
     }
   g_clear_error (&error);
 
-  if (group != NULL && cb_dps_enrollment_is_x509 (group))
+  onboarding_from_group (self, group);
+  onboarding_chosen (self);
+}
+
+/* DPS refused what the run did on the strength of an earlier read of the station's group (the
+ * group's key, or the device's X.509 certificate), or the device came in through the group by
+ * a CA that read did not list: the admin may have changed the group since. It is read again
+ * at once, and the run decides again: another onboarding is tried once, a registration DPS
+ * made is checked again; else the refusal stands. */
+typedef struct
+{
+  CbProvisioningRun *run;
+  GError            *refusal;
+  JsonObject        *state;   /* the device's registration state, to check again; or NULL */
+} Reconsider;
+
+static void
+reconsider_free (Reconsider *r)
+{
+  g_object_unref (r->run);
+  g_clear_error (&r->refusal);
+  g_clear_pointer (&r->state, json_object_unref);
+  g_free (r);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Reconsider, reconsider_free)
+
+static void
+reconsider_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(Reconsider) r = user_data;
+  CbProvisioningRun *self = r->run;
+  g_autoptr(JsonObject) group = NULL;
+  GError *error = NULL;
+
+  group = cb_provisioning_config_get_group_finish (CB_PROVISIONING_CONFIG (object), result, NULL,
+                                                   &error);
+  if (group == NULL && !g_error_matches (error, CB_API_ERROR, CB_API_ERROR_NOT_FOUND))
     {
-      self->onboarding_x509 = TRUE;
-      self->onboarding_group =
-        g_strdup (cb_profile_get_enrollment_group_id (self->config->profile));
-      self->onboarding_expected = cb_dps_enrollment_dup_x509_thumbprints (group);
+      /* Cancelled, or the group cannot be read now: the refusal is what the run knows. */
+      if (cb_provisioning_run_error_is_cancelled (error))
+        cb_provisioning_run_step_error (self, error);
+      else
+        {
+          g_error_free (error);
+          cb_provisioning_run_step_error (self, g_steal_pointer (&r->refusal));
+        }
+      return;
     }
-  onboarding_decided (self);
+  g_clear_error (&error);
+  onboarding_from_group (self, group);
+
+  if ((error = check_registration_state (self, r->state)) != NULL)
+    cb_provisioning_run_step_error (self, error);
+  else
+    read_staging (self);
+}
+
+static void read_individual (CbProvisioningRun *self);
+
+/* Decides again from the enrollments as DPS has them now (the individual one read, the group
+ * read again): onboarding_chosen() then tries the other onboarding, or ends the step with
+ * @refusal when the choice is the same. */
+static void
+decide_again (CbProvisioningRun *self,
+              GError            *refusal)   /* (transfer full) */
+{
+  g_object_set_data_full (G_OBJECT (self), "cb-onboarding-refusal", refusal,
+                          (GDestroyNotify) g_error_free);
+  self->onboarding_was_x509 = self->onboarding_x509;
+  self->onboarding_x509 = FALSE;
+  self->onboarding_group_kept = FALSE;
+  self->onboarding_individual_unread = FALSE;
+  g_clear_pointer (&self->onboarding_group, g_free);
+  g_clear_pointer (&self->onboarding_expected, g_ptr_array_unref);
+  read_individual (self);
+}
+
+/* Returns: whether the run reads the enrollments again over @refusal (taking it); FALSE when
+ * the choice did not rest on an earlier read or an unread individual enrollment, or they were
+ * read again already. */
+static gboolean
+reconsider_onboarding (CbProvisioningRun *self,
+                       GError            *refusal,
+                       JsonObject        *state)
+{
+  Reconsider *r;
+
+  if ((!self->onboarding_group_kept && !self->onboarding_individual_unread) ||
+      self->onboarding_group_reread || cb_provisioning_run_error_is_cancelled (refusal))
+    return FALSE;
+
+  self->onboarding_group_reread = TRUE;
+  cb_protocol_log_add_note (self->protocol_log,
+                            "step register: %s; reading the enrollments again",
+                            refusal->message);
+  if (state == NULL)
+    {
+      decide_again (self, refusal);
+      return TRUE;
+    }
+
+  r = g_new0 (Reconsider, 1);
+  r->run = g_object_ref (self);
+  r->refusal = refusal;
+  r->state = state != NULL ? json_object_ref (state) : NULL;
+  cb_provisioning_config_get_group_async (self->config, TRUE, self->cancellable, reconsider_cb,
+                                          r);
+  return TRUE;
 }
 
 static void
@@ -569,7 +703,7 @@ onboarding_individual_cb (GObject      *object,
           self->onboarding_x509 = TRUE;
           self->onboarding_expected = cb_dps_enrollment_dup_x509_thumbprints (individual);
         }
-      onboarding_decided (self);
+      onboarding_chosen (self);
       return;
     }
   if (!g_error_matches (error, CB_API_ERROR, CB_API_ERROR_NOT_FOUND))
@@ -581,11 +715,58 @@ onboarding_individual_cb (GObject      *object,
 
   if (group_id == NULL || *group_id == '\0')
     {
-      onboarding_decided (self);
+      onboarding_chosen (self);
       return;
     }
-  cb_dps_service_client_get_async (self->config->dps_service, CB_DPS_ENROLLMENT_GROUP, group_id,
-                                   self->cancellable, onboarding_group_cb, g_object_ref (self));
+  /* The station's group: one read serves many runs (cb-provisioning-config.c); read again
+   * when deciding again after a refusal. */
+  cb_provisioning_config_get_group_async (self->config, self->onboarding_group_reread,
+                                          self->cancellable, onboarding_group_cb,
+                                          g_object_ref (self));
+}
+
+static void
+read_individual (CbProvisioningRun *self)
+{
+  cb_dps_service_client_get_async (self->config->dps_service, CB_DPS_ENROLLMENT_INDIVIDUAL,
+                                   self->registration_id, self->cancellable,
+                                   onboarding_individual_cb, g_object_ref (self));
+}
+
+/* The station registers a device of a group that onboards with the group's key, on the
+ * station's last read of the group, without reading the device's individual enrollment first:
+ * an individual enrollment (which decides for its device) makes DPS refuse the group's key,
+ * and the run then reads it and decides again (reconsider_onboarding). The device is given
+ * no key this way, so a device-registration station still reads the individual enrollment
+ * before it hands the device one. */
+static void
+first_group_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(CbProvisioningRun) self = user_data;
+  g_autoptr(JsonObject) group = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean kept = FALSE;
+
+  group = cb_provisioning_config_get_group_finish (CB_PROVISIONING_CONFIG (object), result,
+                                                   &kept, &error);
+  if (cb_provisioning_run_error_is_cancelled (error))
+    {
+      cb_provisioning_run_step_error (self, g_steal_pointer (&error));
+      return;
+    }
+  if ((group == NULL && !g_error_matches (error, CB_API_ERROR, CB_API_ERROR_NOT_FOUND)) ||
+      (group != NULL && cb_dps_enrollment_is_x509 (group)))
+    {
+      /* Unknown, or X.509: the individual enrollment first, as always. */
+      read_individual (self);
+      return;
+    }
+  self->onboarding_group_kept = kept;
+  self->onboarding_individual_unread = TRUE;
+  onboarding_from_group (self, group);
+  onboarding_chosen (self);
 }
 
 gboolean
@@ -631,6 +812,29 @@ onboarding_decided (CbProvisioningRun *self)
     station_register (self);
 }
 
+/* The enrollments are read: go on with the choice, unless this is the second choice after a
+ * refusal (decide_again) and it is the first one again, when the refusal stands. */
+static void
+onboarding_chosen (CbProvisioningRun *self)
+{
+  GError *refusal = g_object_steal_data (G_OBJECT (self), "cb-onboarding-refusal");
+
+  if (refusal != NULL)
+    {
+      if (self->onboarding_x509 == self->onboarding_was_x509)
+        {
+          cb_provisioning_run_step_error (self, refusal);
+          return;
+        }
+      g_error_free (refusal);
+      cb_protocol_log_add_note (self->protocol_log,
+                                "step register: %s onboards %s: registering again",
+                                self->registration_id,
+                                self->onboarding_x509 ? "with X.509" : "with the group's key");
+    }
+  onboarding_decided (self);
+}
+
 void
 cb_provisioning_run_do_register (CbProvisioningRun *self)
 {
@@ -638,8 +842,15 @@ cb_provisioning_run_do_register (CbProvisioningRun *self)
   if (cb_device_driver_has_capability (self->driver, CB_DEVICE_CAP_DPS_SELF_REGISTER))
     {
       /* Which onboarding: the enrollment decides (an X.509 individual enrollment of the
-       * registration id, else an X.509 station group), read again on every attempt. */
+       * registration id, read on every attempt; else an X.509 station group, as the station
+       * last read it, and read again when DPS refuses what that read made the run do). */
+      const char *group_id = cb_profile_get_enrollment_group_id (self->config->profile);
+
       self->onboarding_x509 = FALSE;
+      self->onboarding_group_kept = FALSE;
+      self->onboarding_group_reread = FALSE;
+      self->onboarding_individual_unread = FALSE;
+      g_object_set_data (G_OBJECT (self), "cb-onboarding-refusal", NULL);
       g_clear_pointer (&self->onboarding_group, g_free);
       g_clear_pointer (&self->onboarding_expected, g_ptr_array_unref);
       g_clear_pointer (&self->onboarding_fingerprint, g_free);
@@ -648,9 +859,12 @@ cb_provisioning_run_do_register (CbProvisioningRun *self)
           onboarding_decided (self);
           return;
         }
-      cb_dps_service_client_get_async (self->config->dps_service, CB_DPS_ENROLLMENT_INDIVIDUAL,
-                                       self->registration_id, self->cancellable,
-                                       onboarding_individual_cb, g_object_ref (self));
+      if (self->config->mode == CB_REGISTRATION_MODE_STATION && self->config->group_key != NULL &&
+          group_id != NULL && *group_id != '\0')
+        cb_provisioning_config_get_group_async (self->config, FALSE, self->cancellable,
+                                                first_group_cb, g_object_ref (self));
+      else
+        read_individual (self);
       return;
     }
 

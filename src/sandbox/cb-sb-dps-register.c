@@ -104,6 +104,11 @@ enrollment_of_token (CbSandbox        *self,
                ? cb_sb_enrollment_load (self, dps->name, FALSE, registration_id) : NULL;
   if (individual != NULL)
     {
+      /* As on DPS: an enrollment attests one way, and an X.509 one has no keys (the row keeps
+       * the keys it had before it was switched to X.509, which DPS no longer shows). */
+      if (cb_sb_dps_x509_is_x509 (individual))
+        return unauthorized (error, "the individual enrollment attests with X.509, not with a "
+                                    "symmetric key");
       if (token_matches_key (token, resource, individual->primary_key, now) ||
           token_matches_key (token, resource, individual->secondary_key, now))
         return g_steal_pointer (&individual);
@@ -121,7 +126,7 @@ enrollment_of_token (CbSandbox        *self,
           CbSbEnrollment *group = g_ptr_array_index (groups, i);
           gboolean enabled = g_strcmp0 (group->provisioning_status, "enabled") == 0;
 
-          if (enabled != (pass == 0))
+          if (enabled != (pass == 0) || cb_sb_dps_x509_is_x509 (group))
             continue;
 
           for (int k = 0; k < 2; k++)
