@@ -592,6 +592,9 @@ on_write_done (GObject      *object,
 static void
 cb_smp_transport_send_current (CbSmpTransport *self)
 {
+  /* A failed write fails every request from in here, whose callbacks may drop the last
+   * reference to us (a resend from the timeout source holds none). */
+  g_autoptr(CbSmpTransport) hold = g_object_ref (self);
   GTask *task = self->current;
   Request *req = task_request (task);
   CbSmpTraffic traffic = { 0 };
