@@ -386,7 +386,8 @@ test_bench_probes_modem (void)
   g_assert_cmpstr (cb_bench_page_get_result_text (CB_BENCH_PAGE (page)), ==, "PASS");
 
   text = cb_bench_page_dup_log_text (CB_BENCH_PAGE (page), path);
-  g_assert_nonnull (strstr (text, "which driver it speaks: an SMP echo, then AT"));
+  g_assert_nonnull (strstr (text, "which driver it speaks: an SMP request (MCUmgr parameters), "
+                                  "then AT"));
   g_assert_nonnull (strstr (text, "The device answered the probe as a Nordic nRF91 modem (AT commands)"));
   g_assert_nonnull (strstr (text, "TX AT%KEYGEN=11,2,0,"));
   g_assert_nonnull (find_label_with (page, "Nordic nRF91 modem (AT commands), found by the probe"));

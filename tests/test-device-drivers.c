@@ -21,7 +21,10 @@
 #include "cb-app-settings.h"
 #include "cb-bench-session.h"
 #include "cb-device-drivers.h"
+#include "cb-bench-client.h"
+#include "cb-protocol-log.h"
 #include "cb-serial-port.h"
+#include "cb-smp-driver.h"
 
 #define PROBE_MS 400
 
@@ -191,6 +194,66 @@ test_probe_smp (void)
   cb_serial_port_close (port);
 }
 
+/* The probe's SMP request is the MCUmgr parameters the SMP driver needs anyway: opened with
+ * "auto", the driver's identify asks only info (one exchange, where a probe of its own and
+ * identify's two made three), its packet limit comes from the probe's answer, and the run's
+ * protocol log says where the parameters came from. */
+static void
+on_traffic (CbSmpTransport     *transport,
+            const CbSmpTraffic *traffic,
+            GPtrArray          *sent)
+{
+  if (traffic->direction == CB_SMP_DIRECTION_TX)
+    g_ptr_array_add (sent, g_strdup_printf ("%u/%u", traffic->group, traffic->command));
+}
+
+static void
+test_probe_hands_over (void)
+{
+  g_autoptr(Sim) sim = sim_start ("smp");
+  g_autoptr(CbSerialPort) port = open_port (sim->pty_path);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbDeviceDriver) driver = NULL;
+  g_autoptr(CbDeviceInfo) info = NULL;
+  g_autoptr(GAsyncResult) opened = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GPtrArray) sent = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(CbProtocolLog) log = cb_protocol_log_new ();
+  g_autofree char *text = NULL;
+  CbBenchClient *bench;
+  guint buf_size = 0, buf_count = 0;
+
+  cb_device_drivers_open_async (port, CB_DEVICE_DRIVER_AUTO, PROBE_MS, NULL, on_result, &opened);
+  driver = cb_device_drivers_open_finish (wait_for (&opened), &error);
+  g_assert_no_error (error);
+  g_assert_true (CB_IS_SMP_DRIVER (driver));
+  bench = cb_smp_driver_get_bench_client (CB_SMP_DRIVER (driver));
+  g_assert_true (cb_bench_client_get_mcumgr_params (bench, &buf_size, &buf_count));
+  g_assert_cmpuint (buf_size, ==, 1024);
+  g_assert_cmpuint (buf_count, ==, 4);
+  g_assert_cmpuint (cb_smp_transport_get_max_packet (cb_bench_client_get_transport (bench)), ==,
+                    1024);
+
+  cb_device_driver_attach_protocol_log (driver, log);
+  g_signal_connect (cb_bench_client_get_transport (bench), "traffic", G_CALLBACK (on_traffic),
+                    sent);
+  cb_device_driver_identify_async (driver, NULL, on_result, &result);
+  info = cb_device_driver_identify_finish (driver, wait_for (&result), &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (cb_device_info_get_serial (info));
+  /* info alone: group 64 (the bench group), command 0. */
+  g_assert_cmpuint (sent->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (sent, 0), ==, "64/0");
+  g_assert_cmpuint (cb_smp_transport_get_max_packet (cb_bench_client_get_transport (bench)), ==,
+                    1024);
+  cb_device_driver_detach_protocol_log (driver, log);
+  text = cb_protocol_log_to_text (log);
+  g_assert_nonnull (strstr (text, "MCUmgr parameters from the port probe: buf_size 1024, "
+                                  "buf_count 4"));
+  g_assert_null (strstr (text, "mcumgr_params"));
+  cb_serial_port_close (port);
+}
+
 static void
 test_probe_nrf91 (void)
 {
@@ -341,8 +404,8 @@ test_session_pinned (void)
 
 /* One frame lost on the line must not hide a device: each probe is sent a second time within
  * its time. The devsim drops bytes at random from a fixed seed (so the same bytes every run):
- * these seeds lose a byte of the first SMP echo exchange (or the first AT exchange, on the
- * modem) and none of the second. Without the resend the probe finds nothing, or the wrong
+ * these seeds lose a byte of the first SMP exchange (MCUmgr parameters; or the first AT
+ * exchange, on the modem) and none of the second. Without the resend the probe finds nothing, or the wrong
  * driver. */
 typedef struct
 {
@@ -429,6 +492,15 @@ test_session_probes (void)
       g_assert_cmpstr (cb_device_driver_get_name (cb_provisioning_run_get_driver (cb_bench_session_get_run (session))),
                        ==, personalities[i]);
       g_assert_true (log_has (&log, "which driver it speaks"));
+      /* The probe's answer went to the SMP driver: its identify asks info only. */
+      if (g_strcmp0 (personalities[i], "smp") == 0)
+        {
+          CbProvisioningRun *run = cb_bench_session_get_run (session);
+          CbDeviceDriver *driver = cb_provisioning_run_get_driver (run);
+
+          g_assert_true (cb_bench_client_get_mcumgr_params (
+                           cb_smp_driver_get_bench_client (CB_SMP_DRIVER (driver)), NULL, NULL));
+        }
       g_assert_true (log_has (&log, cb_device_drivers_get_title (personalities[i])));
       cb_bench_session_fail (session, "test over");
       g_ptr_array_unref (log.lines);
@@ -528,6 +600,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/cb/device-drivers/probe/smp", test_probe_smp);
+  g_test_add_func ("/cb/device-drivers/probe/hands-over", test_probe_hands_over);
   g_test_add_func ("/cb/device-drivers/probe/nrf91", test_probe_nrf91);
   g_test_add_func ("/cb/device-drivers/probe/silent", test_probe_silent);
   g_test_add_func ("/cb/device-drivers/pinned", test_pinned);

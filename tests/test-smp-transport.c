@@ -670,6 +670,48 @@ test_paced_reply (Fixture       *f,
   g_assert_true (has_line (f, "I: after"));
 }
 
+/* A device's log lines on a line the port has measured paced: half a line read, the rest is
+ * read at its wire time, not at each delivery (16 bytes every 2 ms here). Four lines of 137
+ * bytes come in 9 deliveries, each a wake-up before; now about 3. The replies that taught the
+ * port its line still came whole. */
+static void
+test_paced_log_line (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autofree char *big = g_strnfill (300, 'x');
+  guint wake_ups = 0;
+
+  for (guint i = 0; i < 300; i++)
+    big[i] = 'a' + (i * 7) % 26;
+  f->dev.pace = 16;
+  /* 16 bytes every 2 ms is 80,000 baud: a paced line at a nominal 115200. */
+  g_assert_true (cb_serial_port_set_baud_rate (f->port, 115200, NULL));
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *reply = NULL;
+      Result res = { 0 };
+
+      echo (f, big, 0, &res);
+      wait_for (&res);
+      g_assert_no_error (res.error);
+      reply = echo_reply_text (res.payload);
+      g_assert_cmpstr (reply, ==, big);
+      result_clear (&res);
+    }
+
+  g_signal_connect (f->port, "bytes-received", G_CALLBACK (count_wake_up), &wake_ups);
+  device_write_str (&f->dev, "I: keygen: generating a key of type p256\n"
+                             "I: keygen: done\n"
+                             "I: dps: configured for registration id line1-0001-abcdef-7788\n"
+                             "I: hub: connected\n");
+  wait_for_line (f, "I: hub: connected");
+  g_assert_true (has_line (f, "I: keygen: generating a key of type p256"));
+  g_assert_true (has_line (f, "I: keygen: done"));
+  g_assert_true (has_line (f, "I: dps: configured for registration id line1-0001-abcdef-7788"));
+  g_test_message ("%u wake-ups for 9 deliveries of log text", wake_ups);
+  g_assert_cmpuint (wake_ups, <=, 5);
+}
+
 /* A device that stops in the middle of a long packet's first frame (a reset) and then says
  * something short: the port gave up waiting for the rest, so the words still arrive. */
 static void
@@ -1162,6 +1204,7 @@ main (int   argc,
   ADD ("echo", test_echo);
   ADD ("fragmentation", test_fragmentation);
   ADD ("paced-reply", test_paced_reply);
+  ADD ("paced-log-line", test_paced_log_line);
   ADD ("abandoned-frame", test_abandoned_frame);
   ADD ("log-text", test_log_text);
   ADD ("log-prompt", test_log_prompt);

@@ -276,7 +276,7 @@ dup_virtual_device_kind (void)
 
 /* The driver for @port_path, as the Bench chooses it: the one pinned for the port; else, for
  * the Virtual device, its kind's (the simulated modem speaks AT); else "auto": the diagnosis
- * probes the port (SMP echo, then AT). */
+ * probes the port (SMP, then AT). */
 static char *
 dup_driver_for_port (CbDiagnosticsPage *self,
                      const char        *port_path)

@@ -145,7 +145,7 @@ open_cb (GObject      *object,
 }
 
 /* A device was plugged in: one run on its port, unless one is running there already. The
- * port is probed for its driver (SMP echo, then AT) unless --driver pins one. */
+ * port is probed for its driver (SMP, then AT) unless --driver pins one. */
 static void
 on_port_added (CbPortMonitor    *monitor,
                CbSerialPortInfo *info,

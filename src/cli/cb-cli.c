@@ -162,7 +162,7 @@ cb_cli_main (int    argc,
     { "baud", 0, 0, G_OPTION_ARG_INT, &options.baud,
       "provision, inspect: baud rate (default 115200)", "N" },
     { "driver", 0, 0, G_OPTION_ARG_STRING, &options.driver,
-      "provision, inspect, station: the device's driver: auto (probe the port: SMP echo, then AT; "
+      "provision, inspect, station: the device's driver: auto (probe the port: SMP, then AT; "
       "the default), smp or nrf91", "NAME" },
     { "sec-tag", 0, 0, G_OPTION_ARG_STRING, &options.sec_tag,
       "provision, inspect, station: the security tag an nRF91 modem keeps the device's key "

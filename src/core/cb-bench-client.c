@@ -49,6 +49,11 @@ struct _CbBenchClient
 
   /* Owned */
   CbSmpTransport *transport;
+
+  /* The answer to mcumgr_params, when the port probe had it (identify does not ask again) */
+  gboolean        params_known;
+  guint           params_buf_size;    /* 0: the device lacks the command */
+  guint           params_buf_count;
 };
 
 G_DEFINE_FINAL_TYPE (CbBenchClient, cb_bench_client, G_TYPE_OBJECT)
@@ -555,8 +560,44 @@ cb_bench_client_identify_async (CbBenchClient       *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, cb_bench_client_identify_async);
 
+  /* The probe asked mcumgr_params on this port already: the same answer, one exchange less. */
+  if (self->params_known)
+    {
+      g_task_set_task_data (task, GUINT_TO_POINTER (self->params_buf_size), NULL);
+      cb_bench_client_info_async (self, cancellable, on_identify_info, g_steal_pointer (&task));
+      return;
+    }
+
   cb_bench_client_mcumgr_params_async (self, cancellable, on_identify_params,
                                        g_steal_pointer (&task));
+}
+
+void
+cb_bench_client_set_mcumgr_params (CbBenchClient *self,
+                                   guint          buf_size,
+                                   guint          buf_count)
+{
+  g_return_if_fail (CB_IS_BENCH_CLIENT (self));
+
+  self->params_known = TRUE;
+  self->params_buf_size = buf_size;
+  self->params_buf_count = buf_count;
+  if (buf_size != 0)
+    cb_smp_transport_set_max_packet (self->transport, buf_size);
+}
+
+gboolean
+cb_bench_client_get_mcumgr_params (CbBenchClient *self,
+                                   guint         *buf_size,
+                                   guint         *buf_count)
+{
+  g_return_val_if_fail (CB_IS_BENCH_CLIENT (self), FALSE);
+
+  if (buf_size != NULL)
+    *buf_size = self->params_buf_size;
+  if (buf_count != NULL)
+    *buf_count = self->params_buf_count;
+  return self->params_known;
 }
 
 CbDeviceInfo *

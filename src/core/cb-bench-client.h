@@ -25,7 +25,9 @@ CbBenchClient  *cb_bench_client_new                  (CbSmpTransport       *tran
 CbSmpTransport *cb_bench_client_get_transport        (CbBenchClient        *self);
 
 /* mcumgr_params then info; sets the transport's packet limit and frame size from the answers.
- * A device without mcumgr_params (rc 8) is accepted: info carries buf_size too. */
+ * A device without mcumgr_params (rc 8) is accepted: info carries buf_size too. When the
+ * answer to mcumgr_params is known already (cb_bench_client_set_mcumgr_params: the port probe
+ * asked it), only info is asked. */
 void            cb_bench_client_identify_async       (CbBenchClient        *self,
                                                       GCancellable         *cancellable,
                                                       GAsyncReadyCallback   callback,
@@ -53,6 +55,18 @@ gboolean        cb_bench_client_mcumgr_params_finish (CbBenchClient        *self
                                                       guint                *buf_size,
                                                       guint                *buf_count,
                                                       GError              **error);
+
+/* What the device on this client's port answered to mcumgr_params already (the port probe,
+ * cb-device-drivers.c, asks it): identify uses it instead of asking again, and sets the
+ * transport's packet limit from it at once. @buf_size 0: the device answered that it lacks the
+ * command (rc 8). */
+void            cb_bench_client_set_mcumgr_params    (CbBenchClient        *self,
+                                                      guint                 buf_size,
+                                                      guint                 buf_count);
+/* Whether mcumgr_params' answer is known without asking (set above), and what it was. */
+gboolean        cb_bench_client_get_mcumgr_params    (CbBenchClient        *self,
+                                                      guint                *buf_size,
+                                                      guint                *buf_count);
 
 void            cb_bench_client_info_async           (CbBenchClient        *self,
                                                       GCancellable         *cancellable,

@@ -384,9 +384,13 @@ open_probed_cb (GObject      *object,
   emit_log (self, "station", line);
   self->probed_driver = g_strdup (name);
   if (!attach_driver (self, config, name, &error))
-    g_task_return_error (task, error);
-  else
-    g_task_return_boolean (task, TRUE);
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  /* The probe's answer (an SMP device's MCUmgr parameters) saves the driver asking again. */
+  cb_device_drivers_probe_hand_over (result, self->driver);
+  g_task_return_boolean (task, TRUE);
 }
 
 void
@@ -425,8 +429,8 @@ cb_bench_session_open_async (CbBenchSession        *self,
     }
 
   /* Translators: log line; %s is the port */
-  line = g_strdup_printf (_("Asking the device on %s which driver it speaks: an SMP echo, then "
-                            "AT"), self->path);
+  line = g_strdup_printf (_("Asking the device on %s which driver it speaks: an SMP request "
+                            "(MCUmgr parameters), then AT"), self->path);
   emit_log (self, "station", line);
   cb_device_drivers_probe_async (self->port, 0, self->cancellable, open_probed_cb,
                                  g_steal_pointer (&task));

@@ -71,7 +71,7 @@ const char          *cb_bench_session_get_probed_driver (CbBenchSession *self);
 gboolean             cb_bench_session_open        (CbBenchSession       *self,
                                                    CbProvisioningConfig *config,
                                                    GError              **error);
-/* The same without blocking: a port set to "auto" is probed first (an SMP echo, then AT, at
+/* The same without blocking: a port set to "auto" is probed first (an SMP request, then AT, at
  * most CB_DEVICE_PROBE_TIMEOUT_MS each, see cb-device-drivers.h), the "log" signal telling
  * the probe and what answered. Errors: CB_DEVICE_DRIVER_ERROR_NO_DRIVER when nothing
  * answered ("No device answered on …: neither SMP nor AT", with what to check),

@@ -1,15 +1,19 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "cb-device-driver"
 
-/* The registry of device drivers, one row each, and the port probe: an SMP OS echo (a bench
- * device answers it), then `AT\r` (an AT modem answers `OK`), each with a short deadline, the
- * device's answer read to its end so the port is left clean for the driver. */
+/* The registry of device drivers, one row each, and the port probe: the SMP OS group's MCUmgr
+ * parameters (any SMP server answers, with the parameters or with rc 8; the SMP driver's
+ * identify needs them, so the answer is handed to it), then `AT\r` (an AT modem answers `OK`),
+ * each with a short deadline, the device's answer read to its end so the port is left clean
+ * for the driver. */
 
 #include "config.h"
 
 #include <string.h>
 
 #include <glib/gi18n.h>
+
+#include "cbp-smp.h"
 
 #include "cb-bench-client.h"
 #include "cb-device-drivers.h"
@@ -152,6 +156,10 @@ typedef struct
   GSource        *resend;
   gint64          settle_limit;  /* a chatty device does not keep the probe waiting */
   gboolean        at_done;
+  /* What the SMP device answered to mcumgr_params (buf_size 0: it lacks the command) */
+  gboolean        params_known;
+  guint           buf_size;
+  guint           buf_count;
 } Probe;
 
 static void
@@ -305,7 +313,7 @@ at_deadline_cb (gpointer user_data)
   probe_stop_at (probe);
   g_task_return_new_error (task, CB_DEVICE_DRIVER_ERROR, CB_DEVICE_DRIVER_ERROR_NO_DRIVER,
                            _("No device answered on %s: neither SMP nor AT (no answer to an SMP "
-                             "echo nor to AT within %u ms each, each sent twice). Check that "
+                             "request nor to AT within %u ms each, each sent twice). Check that "
                              "the device is powered on, that its cable is on this port, that "
                              "it runs at %u baud and that no other program has the port open"),
                            cb_serial_port_get_path (probe->port), probe->timeout_ms,
@@ -376,24 +384,34 @@ probe_at (GTask *task)
 }
 
 static void
-smp_echo_cb (GObject      *object,
-             GAsyncResult *result,
-             gpointer      user_data)
+smp_params_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
   Probe *probe = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
-  g_autofree char *echo = NULL;
+  gboolean answered;
 
-  echo = cb_bench_client_echo_finish (CB_BENCH_CLIENT (object), result, &error);
+  answered = cb_bench_client_mcumgr_params_finish (CB_BENCH_CLIENT (object), result,
+                                                   &probe->buf_size, &probe->buf_count, &error);
   /* The transport is done with the port: nothing of it stays attached. */
   g_clear_object (&probe->bench);
   g_clear_object (&probe->transport);
 
-  /* Any SMP answer, even an error code, is an SMP device. */
-  if (echo != NULL || (error != NULL && error->domain == CB_SMP_ERROR &&
-                       error->code != CB_SMP_ERROR_TIMEOUT && error->code != CB_SMP_ERROR_PROTOCOL))
+  /* Any SMP answer, even an error code, is an SMP device. Its parameters go to the driver; so
+   * does "not supported" (rc 8: the driver would only be told the same again). */
+  if (answered || (error->domain == CB_SMP_ERROR && error->code != CB_SMP_ERROR_TIMEOUT &&
+                   error->code != CB_SMP_ERROR_PROTOCOL))
     {
+      if (answered)
+        probe->params_known = TRUE;
+      else if (g_error_matches (error, CB_SMP_ERROR, CB_SMP_ERROR_GENERIC_RC) &&
+               cb_smp_error_get_rc (error) == CBP_SMP_RC_NOT_SUPPORTED)
+        {
+          probe->params_known = TRUE;
+          probe->buf_size = probe->buf_count = 0;
+        }
       probe_return_name (task, PROBE_SMP);
       return;
     }
@@ -404,7 +422,7 @@ smp_echo_cb (GObject      *object,
       return;
     }
 
-  g_debug ("%s: no SMP echo (%s); trying AT", cb_serial_port_get_path (probe->port),
+  g_debug ("%s: no SMP answer (%s); trying AT", cb_serial_port_get_path (probe->port),
            error->message);
   probe_at (task);
 }
@@ -428,14 +446,15 @@ cb_device_drivers_probe_async (CbSerialPort        *port,
   probe->timeout_ms = timeout_ms != 0 ? timeout_ms : CB_DEVICE_PROBE_TIMEOUT_MS;
   g_task_set_task_data (task, probe, (GDestroyNotify) probe_free);
 
-  /* One echo, sent again once if its frame or the answer's was lost on the line, both within
-   * the probe's time: half of it each (the schema gives echo 2 s). */
+  /* One request, sent again once if its frame or the answer's was lost on the line, both
+   * within the probe's time: half of it each (the schema gives mcumgr_params 2 s). The request
+   * is one the SMP driver makes anyway, so the probe costs the device no exchange of its own. */
   probe->transport = cb_smp_transport_new (port);
   cb_smp_transport_set_max_retries (probe->transport, 1);
   cb_smp_transport_set_timeout_scale (probe->transport, probe->timeout_ms / 2.0 / 2000.0);
   probe->bench = cb_bench_client_new (probe->transport);
-  cb_bench_client_echo_async (probe->bench, "certbench-probe", cancellable, smp_echo_cb,
-                              g_steal_pointer (&task));
+  cb_bench_client_mcumgr_params_async (probe->bench, cancellable, smp_params_cb,
+                                       g_steal_pointer (&task));
 }
 
 char *
@@ -444,6 +463,22 @@ cb_device_drivers_probe_finish (GAsyncResult  *result,
 {
   g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+cb_device_drivers_probe_hand_over (GAsyncResult   *result,
+                                   CbDeviceDriver *driver)
+{
+  Probe *probe;
+
+  g_return_if_fail (g_task_is_valid (result, NULL));
+  g_return_if_fail (g_task_get_source_tag (G_TASK (result)) == cb_device_drivers_probe_async);
+  g_return_if_fail (CB_IS_DEVICE_DRIVER (driver));
+
+  probe = g_task_get_task_data (G_TASK (result));
+  if (probe->params_known && CB_IS_SMP_DRIVER (driver))
+    cb_bench_client_set_mcumgr_params (cb_smp_driver_get_bench_client (CB_SMP_DRIVER (driver)),
+                                       probe->buf_size, probe->buf_count);
 }
 
 /* ---- Open: pinned or probed --------------------------------------------------------------- */
@@ -478,9 +513,12 @@ open_probed_cb (GObject      *object,
 
   driver = cb_device_drivers_new_driver (name, port, &error);
   if (driver == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, driver, g_object_unref);
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  cb_device_drivers_probe_hand_over (result, driver);
+  g_task_return_pointer (task, driver, g_object_unref);
 }
 
 void

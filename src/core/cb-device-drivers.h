@@ -37,11 +37,13 @@ CbDeviceDriver     *cb_device_drivers_new_driver  (const char    *name,
                                                    CbSerialPort  *port,
                                                    GError       **error);
 
-/* Asks @port which driver answers: first an SMP OS echo, then `AT\r` expecting `OK`, each
- * waiting at most @timeout_ms (0: CB_DEVICE_PROBE_TIMEOUT_MS), and reads what the device
- * answers so the port is left with nothing pending. Each is sent a second time when half its
- * time went by unanswered, so one frame lost on the line does not hide the device. Finish: the name of the driver whose
- * probe answered ("smp", "nrf91"), available in this build or not; or
+/* Asks @port which driver answers: first an SMP request every SMP server answers (the OS
+ * group's MCUmgr parameters, which the SMP driver needs anyway: a server without the command
+ * answers rc 8, which is SMP too), then `AT\r` expecting `OK`, each waiting at most
+ * @timeout_ms (0: CB_DEVICE_PROBE_TIMEOUT_MS), and reads what the device answers so the port
+ * is left with nothing pending. Each is sent a second time when half its time went by
+ * unanswered, so one frame lost on the line does not hide the device. Finish: the name of the
+ * driver whose probe answered ("smp", "nrf91"), available in this build or not; or
  * CB_DEVICE_DRIVER_ERROR_NO_DRIVER when nothing answered, G_IO_ERROR when the port failed. */
 void                cb_device_drivers_probe_async  (CbSerialPort        *port,
                                                     guint                timeout_ms,
@@ -51,6 +53,12 @@ void                cb_device_drivers_probe_async  (CbSerialPort        *port,
 /* Returns: (transfer full) */
 char               *cb_device_drivers_probe_finish (GAsyncResult        *result,
                                                     GError             **error);
+
+/* Gives @driver, made on the probed port, what the probe's answer already told (an SMP
+ * driver: the MCUmgr parameters, so that identify does not ask for them again). Call it with
+ * the probe's @result before the driver's first operation; nothing for other drivers. */
+void                cb_device_drivers_probe_hand_over (GAsyncResult     *result,
+                                                       CbDeviceDriver   *driver);
 
 /* The driver for @port: @name pinned ("smp", "nrf91"), or "auto"/NULL to probe first. A
  * probe that finds a driver not in this build fails with CB_DEVICE_DRIVER_ERROR_UNAVAILABLE

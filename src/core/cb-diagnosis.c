@@ -1249,7 +1249,7 @@ cb_diagnosis_run (CbDiagnosis *self,
       return;
     }
 
-  /* The driver pinned, or the one whose probe answers (SMP echo, then AT). */
+  /* The driver pinned, or the one whose probe answers (SMP, then AT). */
   set_pending (self, 1);
   cb_device_drivers_open_async (self->port, self->driver_name, 0, self->cancellable,
                                 open_cb, g_object_ref (self));

@@ -35,6 +35,11 @@
 /* A measurement counts only when a wait was for and brought at least this many bytes. */
 #define MEASURE_MIN_WANT 16
 #define MEASURE_MIN_BYTES 48
+/* A VMIN wait that measures the line waits for at most this many bytes (enough for a
+ * measurement): on a paced line every delivery until VMIN is met wakes the thread in the
+ * kernel, so waiting for a whole frame's rest (up to 255 bytes, a dozen deliveries at 115200)
+ * to measure it cost as many switches as reading it unlearnt. */
+#define MEASURE_VMIN 64
 
 /* What the port waits for now. */
 typedef enum
@@ -91,15 +96,18 @@ struct _CbSerialPort
   gsize    pending;
   guint    read_min;        /* VMIN in force */
   gsize    want_next;       /* asked for during a bytes-received emission */
+  gsize    soon_next;       /* likely, not certain (set_read_soon), the same way */
   gboolean in_read;
 
   /* The wait in force, and what the port learnt of the line (see arm_wait) */
   LineWait wait;
   gint64   wait_start;      /* monotonic µs the wait began */
   gsize    timed_target;    /* bytes a timed wait expects by its deadline */
+  gboolean timed_soft;      /* ...or may well not get (set_read_soon): no fallback if short */
   guint    paced_evidence;  /* long waits in a row that measured the line at its baud */
   guint    timed_left;      /* timed waits before the next measuring VMIN wait */
   gboolean frame_fallback;  /* a timed wait came short: VMIN until the reader wants any byte */
+  gboolean measured_fast;   /* the last measurement found the line faster than its baud */
 };
 
 G_DEFINE_FINAL_TYPE (CbSerialPort, cb_serial_port, G_TYPE_OBJECT)
@@ -401,12 +409,34 @@ line_is_paced (CbSerialPort *self)
 static void
 arm_wait_from (CbSerialPort *self,
                gsize         want,
+               gsize         soon,
                gint64        now)
 {
   ReadMinDeadline *deadline = self->read_min_deadline;
 
   if (self->fd < 0)
     return;
+
+  /* Bytes that are likely but not certain (the rest of a device's log line): on a paced line
+   * they are read at their wire time, one wake-up instead of one a delivery; a frame that
+   * starts meanwhile is read then too, at most that wire time (plus the slack) after its first
+   * bytes came, and its rest as any frame's. Elsewhere, any byte wakes the reader. */
+  if (want <= 1 && soon > 1 && line_is_paced (self) && !self->frame_fallback)
+    {
+      gsize bytes = MIN (soon, (gsize) ((gint64) TIMED_WAIT_MAX_US * MAX (self->baud_rate, 1) /
+                                        (10 * G_USEC_PER_SEC)));
+      gint64 wire = wire_us (self, MAX (bytes, 1));
+
+      set_vmin (self, 1);
+      self->read_source->pfd.events = G_IO_HUP | G_IO_ERR;
+      self->wait = LINE_WAIT_TIMED;
+      self->wait_start = now;
+      self->timed_target = bytes;
+      self->timed_soft = TRUE;
+      deadline->at = now + wire + TIMED_SLACK_US + wire / 32;
+      return;
+    }
+  self->timed_soft = FALSE;
 
   if (want <= 1)
     {
@@ -441,10 +471,15 @@ arm_wait_from (CbSerialPort *self,
       return;
     }
 
-  /* A VMIN wait; when the line is paced, it is also the measurement that keeps it so. */
+  /* A VMIN wait; when the line is paced, it is also the measurement that keeps it so. While
+   * it measures (a line not found fast, outside a frame that fell back from a timed wait), it
+   * waits for no more than a measurement needs: once measured paced, the rest is a timed wait. */
   self->timed_left = PROBE_EVERY;
   self->read_source->pfd.events = G_IO_IN | G_IO_HUP | G_IO_ERR;
-  if (!set_vmin (self, (guint) MIN (want, READ_MIN_MAX)))
+  want = MIN (want, READ_MIN_MAX);
+  if (!self->measured_fast && !self->frame_fallback)
+    want = MIN (want, MEASURE_VMIN);
+  if (!set_vmin (self, (guint) want))
     {
       self->wait = LINE_WAIT_ANY;
       deadline->at = -1;
@@ -459,7 +494,7 @@ static void
 arm_wait (CbSerialPort *self,
           gsize         want)
 {
-  arm_wait_from (self, want, g_get_monotonic_time ());
+  arm_wait_from (self, want, 0, g_get_monotonic_time ());
 }
 
 /* What a wake-up that read total bytes at now says about the line (see arm_wait). */
@@ -484,20 +519,29 @@ learn_from_wake_up (CbSerialPort *self,
                      " µs, faster than %u baud: no timed waits", self->path, total, elapsed,
                      self->baud_rate);
           self->paced_evidence = 0;
+          self->measured_fast = TRUE;
         }
-      else if (self->paced_evidence < PACED_EVIDENCE)
+      else
         {
-          self->paced_evidence++;
-          self->timed_left = PROBE_EVERY;
+          self->measured_fast = FALSE;
+          if (self->paced_evidence < PACED_EVIDENCE)
+            {
+              self->paced_evidence++;
+              self->timed_left = PROBE_EVERY;
+            }
         }
       return;
 
     case LINE_WAIT_TIMED:
       /* A burst of a UART's FIFO aside, more than a paced line could have sent: it is fast. */
       if (total > paced_max + 128)
-        self->paced_evidence = 0;
-      /* A slower device (or one that gave the frame up): VMIN for the rest of the frame. */
-      if (total < self->timed_target)
+        {
+          self->paced_evidence = 0;
+          self->measured_fast = TRUE;
+        }
+      /* A slower device (or one that gave the frame up): VMIN for the rest of the frame. A
+       * wait for bytes that were only likely (set_read_soon) may well come short. */
+      if (total < self->timed_target && !self->timed_soft)
         self->frame_fallback = TRUE;
       return;
 
@@ -623,6 +667,7 @@ on_read_ready (int           fd,
   /* A read minimum lasts one wake-up: the listeners say again what they wait for. */
   self->in_read = TRUE;
   self->want_next = 1;
+  self->soon_next = 0;
 
   /* Drain what is there first: a hangup can arrive with the device's last words queued. */
   while (self->fd >= 0)
@@ -658,6 +703,7 @@ on_read_ready (int           fd,
           got_data = TRUE;
           total += got;
           self->want_next = 1;
+          self->soon_next = 0;
           g_signal_emit (self, signals[SIGNAL_BYTES_RECEIVED], 0, bytes);
           /* A short read took all there was: the next bytes wake us again, so no read that
            * can only say EAGAIN (at 115200 baud a wake-up brings a few dozen bytes). With a
@@ -697,7 +743,8 @@ on_read_ready (int           fd,
     }
 
   learn_from_wake_up (self, total, now);
-  arm_wait_from (self, self->want_next, drained_at >= 0 ? drained_at : g_get_monotonic_time ());
+  arm_wait_from (self, self->want_next, self->soon_next,
+                 drained_at >= 0 ? drained_at : g_get_monotonic_time ());
   return G_SOURCE_CONTINUE;
 }
 
@@ -722,6 +769,12 @@ complete_op (WriteOp *op,
 {
   g_autoptr(GTask) task = g_steal_pointer (&op->task);
 
+  /* A plain write (cb_serial_port_write) has no one to tell. */
+  if (task == NULL)
+    {
+      g_clear_error (&error);
+      return;
+    }
   if (error != NULL)
     g_task_return_error (task, error);
   else if (op->cancelled)
@@ -987,6 +1040,7 @@ cb_serial_port_set_baud_rate (CbSerialPort  *self,
   /* The settings start over at VMIN 1, and the line is measured again at its new rate. */
   self->read_min = 1;
   self->paced_evidence = 0;
+  self->measured_fast = FALSE;
   arm_wait (self, 1);
 
   if (self->baud_rate != baud_rate)
@@ -1024,6 +1078,29 @@ cb_serial_port_set_read_min (CbSerialPort *self,
     arm_wait (self, bytes);
 }
 
+/**
+ * cb_serial_port_set_read_soon:
+ * @bytes: how many more bytes are likely to come soon (0: no guess)
+ *
+ * Says that more bytes are likely but not certain, such as the rest of a device's log line
+ * whose first part was just read (text has no length). On a line the port has measured to be
+ * paced (see cb_serial_port_set_read_min), the reader is woken once @bytes' wire time has
+ * passed, with everything that came by then, instead of at each of the line's deliveries; on
+ * any other line, and when a read minimum is set too, it changes nothing. Called from a
+ * `bytes-received` handler, it holds for the next wait only.
+ */
+void
+cb_serial_port_set_read_soon (CbSerialPort *self,
+                              gsize         bytes)
+{
+  g_return_if_fail (CB_IS_SERIAL_PORT (self));
+
+  if (self->in_read)
+    self->soon_next = bytes;
+  else if (self->wait == LINE_WAIT_ANY)
+    arm_wait_from (self, 1, bytes, g_get_monotonic_time ());
+}
+
 gboolean
 cb_serial_port_is_open (CbSerialPort *self)
 {
@@ -1046,6 +1123,38 @@ cb_serial_port_get_close_error (CbSerialPort *self)
   g_return_val_if_fail (CB_IS_SERIAL_PORT (self), NULL);
 
   return self->fd >= 0 ? NULL : self->close_error;
+}
+
+gboolean
+cb_serial_port_write (CbSerialPort  *self,
+                      GBytes        *data,
+                      GError       **error)
+{
+  WriteOp *op;
+
+  g_return_val_if_fail (CB_IS_SERIAL_PORT (self), FALSE);
+  g_return_val_if_fail (data != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (self->fd < 0)
+    {
+      if (self->close_error != NULL)
+        g_propagate_error (error, g_error_copy (self->close_error));
+      else
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_CLOSED, "Serial port %s is closed",
+                     self->path);
+      return FALSE;
+    }
+
+  op = g_new0 (WriteOp, 1);
+  op->self = self;
+  op->bytes = g_bytes_ref (data);
+  g_queue_push_tail (&self->write_queue, op);
+  self->pending += g_bytes_get_size (data);
+
+  if (self->write_source == NULL)
+    cb_serial_port_flush (self);
+  return TRUE;
 }
 
 void

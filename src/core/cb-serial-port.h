@@ -34,12 +34,25 @@ gboolean      cb_serial_port_is_open         (CbSerialPort         *self);
  * wire time is past). A wake-up where it is not said again goes back to 1. */
 void          cb_serial_port_set_read_min    (CbSerialPort         *self,
                                               gsize                 bytes);
-/* Bytes queued by write_async() and not yet accepted by the kernel. */
+/* More bytes are likely soon but not certain (a log line half read): on a line measured paced,
+ * read at their wire time instead of at each delivery; elsewhere nothing changes. */
+void          cb_serial_port_set_read_soon   (CbSerialPort         *self,
+                                              gsize                 bytes);
+/* Bytes queued by write_async() or write() and not yet accepted by the kernel. */
 gsize         cb_serial_port_get_pending     (CbSerialPort         *self);
 /* The error that ended the connection (G_IO_ERROR_BROKEN_PIPE or G_IO_ERROR_CLOSED), or
  * NULL while open. */
 const GError *cb_serial_port_get_close_error (CbSerialPort         *self);
 
+/* Queues data (in order with other writes) and writes what the kernel takes now, with no
+ * completion to wait for: a caller that learns of failures from `disconnected` (a write error
+ * closes the port) and needs no callback per write saves the main loop the extra turn in
+ * which a GTask made in the same turn completes. cb_serial_port_get_pending() says what is
+ * still queued; an empty write_async() queued after it completes once it is all written.
+ * FALSE with @error when the port is closed. */
+gboolean      cb_serial_port_write           (CbSerialPort         *self,
+                                              GBytes               *data,
+                                              GError              **error);
 /* Queues data; completes once every byte has been written (in order with other writes). */
 void          cb_serial_port_write_async     (CbSerialPort         *self,
                                               GBytes               *data,

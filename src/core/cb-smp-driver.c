@@ -186,7 +186,19 @@ static void
 smp_attach_protocol_log (CbDeviceDriver *driver,
                          CbProtocolLog  *log)
 {
+  guint buf_size = 0, buf_count = 0;
+
   cb_protocol_log_attach (log, cb_bench_client_get_transport (BENCH (driver)));
+  /* identify will not ask for them: the log says where they came from. */
+  if (cb_bench_client_get_mcumgr_params (BENCH (driver), &buf_size, &buf_count))
+    {
+      if (buf_size != 0)
+        cb_protocol_log_add_note (log, "MCUmgr parameters from the port probe: buf_size %u, "
+                                  "buf_count %u", buf_size, buf_count);
+      else
+        cb_protocol_log_add_note (log, "MCUmgr parameters: the device lacks the command (rc 8 "
+                                  "to the port probe)");
+    }
 }
 
 static void

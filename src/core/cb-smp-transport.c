@@ -23,6 +23,10 @@
 #define LOG_LINE_MAX 1024
 /* A partial line (a shell prompt, a line cut by a reset) is shown after this much quiet. */
 #define LOG_LINE_FLUSH_MS 500
+/* What the rest of a device's log line half read is likely to be, in bytes: on a paced line
+ * the port reads it at that wire time (about 7 ms at 115200 baud, slack included) rather than
+ * at each delivery. */
+#define LOG_LINE_REST 48
 
 const char *
 cb_smp_frame_error_to_string (CbSmpFrameError kind)
@@ -462,6 +466,11 @@ on_bytes_received (CbSerialPort   *port,
       event_free (ev);
     }
   self->dispatching = FALSE;
+
+  /* Outside any frame with half a log line read: the rest of the line is likely to follow (a
+   * device prints a line at once), so a paced line need not wake us at each delivery of it. */
+  if (self->line->len > 0 && cbp_decoder_bytes_wanted (self->decoder) == 0)
+    cb_serial_port_set_read_soon (port, LOG_LINE_REST);
 }
 
 static void
@@ -583,6 +592,9 @@ on_write_done (GObject      *object,
 static void
 cb_smp_transport_send_current (CbSmpTransport *self)
 {
+  /* A failed write fails every request from in here, whose callbacks may drop the last
+   * reference to us (a resend from the timeout source holds none). */
+  g_autoptr(CbSmpTransport) hold = g_object_ref (self);
   GTask *task = self->current;
   Request *req = task_request (task);
   CbSmpTraffic traffic = { 0 };
@@ -594,6 +606,8 @@ cb_smp_transport_send_current (CbSmpTransport *self)
   size_t encoded_len = 0;
   gsize payload_len;
   const guint8 *payload = g_bytes_get_data (req->payload, &payload_len);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) drained = NULL;
   WriteCtx *ctx;
 
   req->attempt++;
@@ -638,10 +652,30 @@ cb_smp_transport_send_current (CbSmpTransport *self)
   /* Also armed before the write completes, so a device that stopped reading cannot stall us. */
   arm_timeout (self, req);
 
+  /* A plain write: a failure closes the port, which fails the request through `disconnected`,
+   * and the common case (the kernel takes the frames at once, so the timeout above runs from
+   * the last byte sent) needs no completion, whose GTask would cost the loop a turn of its own
+   * every exchange. */
+  if (!cb_serial_port_write (self->port, frames, &error))
+    {
+      if (self->current == task)
+        {
+          g_clear_error (&self->closed_error);
+          self->closed_error = g_error_copy (error);
+          fail_all (self, error);
+        }
+      return;
+    }
+  if (self->current != task || cb_serial_port_get_pending (self->port) == 0)
+    return;
+
+  /* The kernel took only part: the timeout runs from when the rest is written, which an empty
+   * write queued after it tells. */
+  drained = g_bytes_new_static ("", 0);
   ctx = g_new0 (WriteCtx, 1);
   ctx->task = g_object_ref (task);
   ctx->attempt = req->attempt;
-  cb_serial_port_write_async (self->port, frames, NULL, on_write_done, ctx);
+  cb_serial_port_write_async (self->port, drained, NULL, on_write_done, ctx);
 }
 
 static void
