@@ -36,6 +36,11 @@ struct _CbProvisioningRun
   gboolean              done;
   gint64                started;
   gint64                journal_run;
+  /* Journal rows not written yet (a bit per step), for the next commit: a step's start before
+   * a step that only reads, its end until the next step that has effects (journal_catch_up). */
+  guint                 journal_starts_due;
+  guint                 journal_ends_due;
+  CbJournalResult       journal_results[CB_RUN_N_STEPS];
   CbProtocolLog        *protocol_log;   /* the transport's traffic while the run runs */
   CbDeviceInfo         *info;
   char                 *registration_id;
