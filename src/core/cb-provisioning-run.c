@@ -397,7 +397,8 @@ write_step_end (CbProvisioningRun *self,
 
   /* The journal knows no "not applicable" result: its detail says it. */
   if (cb_run_step_get_state (step) == CB_RUN_STEP_STATE_NOT_APPLICABLE)
-    step_detail = not_applicable = g_strdup_printf ("not applicable: %s", step_detail ? step_detail : "");
+    step_detail = not_applicable = g_strdup_printf ("not applicable: %s",
+                                                    step_detail ? step_detail : "");
   /* Retries are part of the record: a unit that needed three tries is worth knowing about. */
   if (cb_run_step_get_attempts (step) > 1)
     detail = g_strdup_printf ("%s%s(%u attempts)", step_detail ? step_detail : "",
@@ -421,7 +422,9 @@ journal_catch_up (CbProvisioningRun  *self,
     return TRUE;
 
   cb_journal_defer_commit (self->config->journal);
-  for (guint i = 0; i < CB_RUN_N_STEPS && (self->journal_starts_due | self->journal_ends_due) != 0; i++)
+  if ((self->journal_starts_due | self->journal_ends_due) == 0)
+    return TRUE;
+  for (guint i = 0; i < CB_RUN_N_STEPS; i++)
     {
       CbRunStep *step = cb_provisioning_run_get_step (self, i);
       guint bit = 1u << i;
