@@ -794,6 +794,7 @@ test_run_fault (gconstpointer data)
   g_autoptr(GBytes) before = NULL;
   g_autoptr(GBytes) after = NULL;
   g_autoptr(CbJournalRun) record = NULL;
+  GPtrArray *steps;
 
   g_assert_no_error (error);
   config = config_new (journal);
@@ -840,6 +841,21 @@ test_run_fault (gconstpointer data)
       g_assert_cmpstr (cb_journal_run_get_failed_step (record), ==, cb_run_step_kind_to_name (step));
       g_assert_nonnull (cb_journal_run_get_error (record));
       g_assert_null (cb_journal_run_get_leaf_fingerprint (record));
+      /* Every step up to the failed one is journaled with its end, a step that only reads as
+       * well as one with effects (their rows wait for the run's next commit). */
+      steps = cb_journal_run_get_steps (record);
+      g_assert_cmpuint (steps->len, ==, step + 1);
+      for (guint i = 0; i < steps->len; i++)
+        {
+          CbJournalStep *journaled = g_ptr_array_index (steps, i);
+
+          g_assert_cmpstr (cb_journal_step_get_name (journaled), ==, cb_run_step_kind_to_name (i));
+          if (i == step)
+            g_assert_cmpint (cb_journal_step_get_result (journaled), ==, CB_JOURNAL_RESULT_FAIL);
+          else
+            g_assert_true (cb_journal_step_get_result (journaled) == CB_JOURNAL_RESULT_PASS ||
+                           cb_journal_step_get_result (journaled) == CB_JOURNAL_RESULT_SKIPPED);
+        }
 
       /* Back without faults, the device still has the certificate it had. */
       device_stop (device);
