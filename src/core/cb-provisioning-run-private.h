@@ -105,7 +105,8 @@ void       cb_provisioning_run_fail                 (CbProvisioningRun  *self,
 gboolean   cb_provisioning_run_error_is_cancelled   (const GError       *error);
 /* Worth another try: the link or the service hiccuped, nothing was decided. */
 gboolean   cb_provisioning_run_error_is_transient   (const GError       *error);
-/* The run's journal, NULL when the run is not journaled. */
+/* The run's journal, NULL when the run is not journaled; the step rows still due are written
+ * first and the turn's transaction is committed before the loop waits again. */
 CbJournal *cb_provisioning_run_journal              (CbProvisioningRun  *self);
 /* A leaf whose commit answer was lost, once a read-back told what became of it. */
 void       cb_provisioning_run_journal_resolve_leaf (CbProvisioningRun  *self,
