@@ -1747,15 +1747,24 @@ typedef struct
 {
   CbRunStepKind kill_in;      /* the step the run waits in when the station is killed */
   CbRunStepKind named;        /* the step recovery names: the last whose start was committed */
+  int           priority;     /* of the idle that kills, once the step has begun */
 } KilledCase;
 
-static const KilledCase killed_hub_connect = { CB_RUN_STEP_HUB_CONNECT, CB_RUN_STEP_HUB_CONNECT };
+/* Hub-connect waits seconds for the device: killed once the loop has nothing else to do (its
+ * request is out). */
+static const KilledCase killed_hub_connect = {
+  CB_RUN_STEP_HUB_CONNECT, CB_RUN_STEP_HUB_CONNECT, G_PRIORITY_LOW
+};
 /* Read-back only reads: its start waits for the next commit, so a run killed there is named at
  * commit, the step before it that changed the device (an earlier step, never a later one or
- * one that could not have changed anything while an effect may have happened). */
-static const KilledCase killed_read_back = { CB_RUN_STEP_READ_BACK, CB_RUN_STEP_COMMIT };
+ * one that could not have changed anything while an effect may have happened). Its wait is
+ * short, so the kill comes right after the journal's end-of-turn commit (G_PRIORITY_HIGH) and
+ * before any answer from the device (default priority) can end the step. */
+static const KilledCase killed_read_back = {
+  CB_RUN_STEP_READ_BACK, CB_RUN_STEP_COMMIT, G_PRIORITY_HIGH + 1
+};
 /* CSR only reads: named at keygen, whose effect (the device's new key) happened. */
-static const KilledCase killed_csr = { CB_RUN_STEP_CSR, CB_RUN_STEP_KEYGEN };
+static const KilledCase killed_csr = { CB_RUN_STEP_CSR, CB_RUN_STEP_KEYGEN, G_PRIORITY_HIGH + 1 };
 
 typedef struct
 {
@@ -1782,10 +1791,10 @@ on_step_changed_kill (CbProvisioningRun *run,
 {
   KillState *state = user_data;
 
-  /* Once the loop has nothing else to do: the step's request is out and the run waits. */
+  /* After the turn in which the step began (and its commit, if any): the run waits. */
   if (cb_run_step_get_kind (step) == state->kc->kill_in &&
       cb_run_step_get_state (step) == CB_RUN_STEP_STATE_RUNNING)
-    g_idle_add_full (G_PRIORITY_LOW, kill_self_cb, state, NULL);
+    g_idle_add_full (state->kc->priority, kill_self_cb, state, NULL);
 }
 
 /* A station killed (SIGKILL: no finalizers) while a run waits in a step: the next open of the
