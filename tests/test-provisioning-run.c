@@ -794,6 +794,7 @@ test_run_fault (gconstpointer data)
   g_autoptr(GBytes) before = NULL;
   g_autoptr(GBytes) after = NULL;
   g_autoptr(CbJournalRun) record = NULL;
+  GPtrArray *steps;
 
   g_assert_no_error (error);
   config = config_new (journal);
@@ -840,6 +841,21 @@ test_run_fault (gconstpointer data)
       g_assert_cmpstr (cb_journal_run_get_failed_step (record), ==, cb_run_step_kind_to_name (step));
       g_assert_nonnull (cb_journal_run_get_error (record));
       g_assert_null (cb_journal_run_get_leaf_fingerprint (record));
+      /* Every step up to the failed one is journaled with its end, a step that only reads as
+       * well as one with effects (their rows wait for the run's next commit). */
+      steps = cb_journal_run_get_steps (record);
+      g_assert_cmpuint (steps->len, ==, step + 1);
+      for (guint i = 0; i < steps->len; i++)
+        {
+          CbJournalStep *journaled = g_ptr_array_index (steps, i);
+
+          g_assert_cmpstr (cb_journal_step_get_name (journaled), ==, cb_run_step_kind_to_name (i));
+          if (i == step)
+            g_assert_cmpint (cb_journal_step_get_result (journaled), ==, CB_JOURNAL_RESULT_FAIL);
+          else
+            g_assert_true (cb_journal_step_get_result (journaled) == CB_JOURNAL_RESULT_PASS ||
+                           cb_journal_step_get_result (journaled) == CB_JOURNAL_RESULT_SKIPPED);
+        }
 
       /* Back without faults, the device still has the certificate it had. */
       device_stop (device);
@@ -1636,8 +1652,11 @@ test_run_not_applicable (void)
  * the commit frames of its write-ahead log (a frame whose header gives the database size)
  * that carry the log's current salts. Valid while the journal is open and not checkpointed
  * (SQLite checkpoints at 1000 pages; a run writes under 100). */
-/* Pages a run writes to a new journal (counted: 21 with schema 4, 55 with schema 3). */
-#define PAGES_PER_RUN 23
+/* Pages a run writes to a new journal (counted: 16 with schema 4 and a commit only before a
+ * step with effects, 21 with a commit at every wait, 55 with schema 3). */
+#define PAGES_PER_RUN 18
+/* Commits a run makes: its start, the five steps with effects, its end. */
+#define COMMITS_PER_RUN 7
 
 static guint
 wal_commits (const char *journal_path,
@@ -1671,12 +1690,13 @@ wal_commits (const char *journal_path,
   return commits;
 }
 
-/* A run commits its journal rows once per wait on the device or the network (and at its
- * start and end), not once per row: ten waits here (check-chain's fetch of the service's facts
- * among them, which a station's later runs find cached), eleven commits; a commit per step
- * was sixteen. And each commit writes a page per b-tree it touches (a frame of the log each):
- * a step's end and the next step's start one page since schema 4 keeps both in one table keyed
- * by (run, index, ended), four before (steps and step ends, a unique index each). */
+/* A run commits its journal rows before it waits in a step that can change something outside
+ * the station (keygen, register, install, commit, hub-connect), at its start and at its end,
+ * not once per row nor once per wait: seven commits; once per wait was eleven (ten waits here,
+ * check-chain's fetch of the service's facts among them), a commit per step sixteen. And each
+ * commit writes a page per b-tree it touches (a frame of the log each): a step's end and the
+ * next step's start one page since schema 4 keeps both in one table keyed by (run, index,
+ * ended), four before (steps and step ends, a unique index each). */
 static void
 test_run_journal_commits (void)
 {
@@ -1701,7 +1721,7 @@ test_run_journal_commits (void)
   after = wal_commits (journal_path, &frames_after);
   g_test_message ("%u commits, %u pages written for a run of %u steps", after - before,
                   frames_after - frames_before, CB_RUN_N_STEPS);
-  g_assert_cmpuint (after - before, <=, 11);
+  g_assert_cmpuint (after - before, <=, COMMITS_PER_RUN);
   g_assert_cmpuint (frames_after - frames_before, <=, PAGES_PER_RUN);
 
   record = cb_journal_get_run (journal, cb_run_result_get_journal_id (result), &error);
@@ -1722,14 +1742,44 @@ killed_journal_path (pid_t parent)
   return g_build_filename (g_get_tmp_dir (), name, NULL);
 }
 
+/* Where a killed test's station dies, and what the next open must say of it. */
+typedef struct
+{
+  CbRunStepKind kill_in;      /* the step the run waits in when the station is killed */
+  CbRunStepKind named;        /* the step recovery names: the last whose start was committed */
+  int           priority;     /* of the idle that kills, once the step has begun */
+} KilledCase;
+
+/* Hub-connect waits seconds for the device: killed once the loop has nothing else to do (its
+ * request is out). */
+static const KilledCase killed_hub_connect = {
+  CB_RUN_STEP_HUB_CONNECT, CB_RUN_STEP_HUB_CONNECT, G_PRIORITY_LOW
+};
+/* Read-back only reads: its start waits for the next commit, so a run killed there is named at
+ * commit, the step before it that changed the device (an earlier step, never a later one or
+ * one that could not have changed anything while an effect may have happened). Its wait is
+ * short, so the kill comes right after the journal's end-of-turn commit (G_PRIORITY_HIGH) and
+ * before any answer from the device (default priority) can end the step. */
+static const KilledCase killed_read_back = {
+  CB_RUN_STEP_READ_BACK, CB_RUN_STEP_COMMIT, G_PRIORITY_HIGH + 1
+};
+/* CSR only reads: named at keygen, whose effect (the device's new key) happened. */
+static const KilledCase killed_csr = { CB_RUN_STEP_CSR, CB_RUN_STEP_KEYGEN, G_PRIORITY_HIGH + 1 };
+
+typedef struct
+{
+  CbProvisioningRun *run;
+  const KilledCase  *kc;
+} KillState;
+
 static gboolean
 kill_self_cb (gpointer user_data)
 {
-  CbProvisioningRun *run = user_data;
+  KillState *state = user_data;
 
   /* Still waiting in the step: the device or the sandbox has not answered yet. */
-  g_assert_cmpint (cb_run_step_get_kind (cb_provisioning_run_get_current_step (run)), ==,
-                   CB_RUN_STEP_HUB_CONNECT);
+  g_assert_cmpint (cb_run_step_get_kind (cb_provisioning_run_get_current_step (state->run)), ==,
+                   state->kc->kill_in);
   kill (getpid (), SIGKILL);
   return G_SOURCE_REMOVE;
 }
@@ -1739,17 +1789,21 @@ on_step_changed_kill (CbProvisioningRun *run,
                       CbRunStep         *step,
                       gpointer           user_data)
 {
-  /* Once the loop has nothing else to do: the step's request is out and the run waits. */
-  if (cb_run_step_get_kind (step) == CB_RUN_STEP_HUB_CONNECT &&
+  KillState *state = user_data;
+
+  /* After the turn in which the step began (and its commit, if any): the run waits. */
+  if (cb_run_step_get_kind (step) == state->kc->kill_in &&
       cb_run_step_get_state (step) == CB_RUN_STEP_STATE_RUNNING)
-    g_idle_add_full (G_PRIORITY_LOW, kill_self_cb, run, NULL);
+    g_idle_add_full (state->kc->priority, kill_self_cb, state, NULL);
 }
 
 /* A station killed (SIGKILL: no finalizers) while a run waits in a step: the next open of the
- * journal marks the run interrupted and names that step, with every earlier step's end. */
+ * journal marks the run interrupted and names the step (or, for a step that only reads, the
+ * last step with effects before it), with every earlier step's end. */
 static void
-test_run_journal_killed (void)
+test_run_journal_killed (gconstpointer data)
 {
+  const KilledCase *kc = data;
   g_autofree char *path = NULL;
   g_autofree char *wal = NULL;
   g_autofree char *shm = NULL;
@@ -1767,13 +1821,15 @@ test_run_journal_killed (void)
       g_autoptr(CbProvisioningRun) child_run = NULL;
       g_autoptr(GAsyncResult) result = NULL;
       CbJournal *child_journal = cb_journal_open (child_path, &error);
+      KillState state = { NULL, kc };
 
       g_assert_no_error (error);
       config = config_new (child_journal);
       g_assert_true (cb_provisioning_config_set_registration_template (config, "line1-{serial}",
                                                                         &error));
       child_run = cb_provisioning_run_new (config, device->bench, NULL);
-      g_signal_connect (child_run, "step-changed", G_CALLBACK (on_step_changed_kill), NULL);
+      state.run = child_run;
+      g_signal_connect (child_run, "step-changed", G_CALLBACK (on_step_changed_kill), &state);
       cb_provisioning_run_run_async (child_run, NULL, on_result, &result);
       wait_for (&result);
       g_assert_not_reached ();
@@ -1798,20 +1854,19 @@ test_run_journal_killed (void)
   run = cb_journal_get_run (journal, cb_journal_run_get_id (g_ptr_array_index (runs, 0)), &error);
   g_assert_no_error (error);
   g_assert_cmpint (cb_journal_run_get_result (run), ==, CB_JOURNAL_RESULT_INTERRUPTED);
-  g_assert_cmpstr (cb_journal_run_get_failed_step (run), ==, "hub-connect");
-  g_assert_nonnull (strstr (cb_journal_run_get_error (run), "hub-connect"));
+  g_assert_cmpstr (cb_journal_run_get_failed_step (run), ==, cb_run_step_kind_to_name (kc->named));
+  g_assert_nonnull (strstr (cb_journal_run_get_error (run), cb_run_step_kind_to_name (kc->named)));
   g_assert_cmpstr (cb_journal_run_get_device_serial (run), ==, "CB-KILLED-0001");
 
   steps = cb_journal_run_get_steps (run);
-  g_assert_cmpuint (steps->len, ==, CB_RUN_STEP_HUB_CONNECT + 1);
+  g_assert_cmpuint (steps->len, ==, kc->named + 1);
   for (guint i = 0; i < steps->len; i++)
     {
       CbJournalStep *step = g_ptr_array_index (steps, i);
 
       g_assert_cmpstr (cb_journal_step_get_name (step), ==, cb_run_step_kind_to_name (i));
       g_assert_cmpint (cb_journal_step_get_result (step), ==,
-                       i == CB_RUN_STEP_HUB_CONNECT ? CB_JOURNAL_RESULT_INTERRUPTED
-                                                    : CB_JOURNAL_RESULT_PASS);
+                       i == kc->named ? CB_JOURNAL_RESULT_INTERRUPTED : CB_JOURNAL_RESULT_PASS);
     }
 
   g_clear_object (&journal);
@@ -1899,7 +1954,12 @@ main (int   argc,
   g_test_add_func ("/cb/provisioning-run/commit-answer-lost", test_run_commit_answer_lost);
   g_test_add_func ("/cb/provisioning-run/not-applicable", test_run_not_applicable);
   g_test_add_func ("/cb/provisioning-run/journal/commits", test_run_journal_commits);
-  g_test_add_func ("/cb/provisioning-run/journal/killed", test_run_journal_killed);
+  g_test_add_data_func ("/cb/provisioning-run/journal/killed", &killed_hub_connect,
+                        test_run_journal_killed);
+  g_test_add_data_func ("/cb/provisioning-run/journal/killed-read-back", &killed_read_back,
+                        test_run_journal_killed);
+  g_test_add_data_func ("/cb/provisioning-run/journal/killed-csr", &killed_csr,
+                        test_run_journal_killed);
   g_test_add_func ("/cb/provisioning-run/hub/first-poll", test_run_hub_first_poll);
   for (guint i = 0; i < G_N_ELEMENTS (fault_cases); i++)
     {

@@ -36,6 +36,11 @@ struct _CbProvisioningRun
   gboolean              done;
   gint64                started;
   gint64                journal_run;
+  /* Journal rows not written yet (a bit per step), for the next commit: a step's start before
+   * a step that only reads, its end until the next step that has effects (journal_catch_up). */
+  guint                 journal_starts_due;
+  guint                 journal_ends_due;
+  CbJournalResult       journal_results[CB_RUN_N_STEPS];
   CbProtocolLog        *protocol_log;   /* the transport's traffic while the run runs */
   CbDeviceInfo         *info;
   char                 *registration_id;
@@ -108,7 +113,8 @@ void       cb_provisioning_run_fail                 (CbProvisioningRun  *self,
 gboolean   cb_provisioning_run_error_is_cancelled   (const GError       *error);
 /* Worth another try: the link or the service hiccuped, nothing was decided. */
 gboolean   cb_provisioning_run_error_is_transient   (const GError       *error);
-/* The run's journal, NULL when the run is not journaled. */
+/* The run's journal, NULL when the run is not journaled; the step rows still due are written
+ * first and the turn's transaction is committed before the loop waits again. */
 CbJournal *cb_provisioning_run_journal              (CbProvisioningRun  *self);
 /* A leaf whose commit answer was lost, once a read-back told what became of it. */
 void       cb_provisioning_run_journal_resolve_leaf (CbProvisioningRun  *self,

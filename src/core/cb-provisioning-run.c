@@ -353,63 +353,150 @@ cb_provisioning_run_error_is_no_chain (CbProvisioningRun *self,
 
 /* ---- Journal ---------------------------------------------------------------------------- */
 
-/* The run writes its rows in bursts between waits (a step's end, the next step's start, the
- * rows of a step that does not wait), so every use defers the commit to the end of this
- * main-loop turn: a burst is one transaction, committed before the run waits on the device
- * or the network, where a run can be cut off; the step it waits in is then on disk for
- * recovery to name. finish_run() commits before anyone hears the run ended. */
-CbJournal *
-cb_provisioning_run_journal (CbProvisioningRun *self)
-{
-  if (self->journal_run <= 0)
-    return NULL;
-  cb_journal_defer_commit (self->config->journal);
-  return self->config->journal;
-}
+/* Whether a step can change something outside the station: the device's key (keygen), DPS
+ * (register), the device's certificate store (install, commit), the device's hub
+ * configuration (hub-connect), the journal's own end. A run killed while it waits in such a
+ * step has an unknown outcome, so its start is committed before it waits. The others only
+ * read (identify, csr, check-chain, read-back, proof-of-possession): their rows wait for the
+ * next commit, and a run killed in one of them is named at the last step with effects before
+ * it (or at its start). */
+G_STATIC_ASSERT (CB_RUN_N_STEPS <= 32);   /* a bit per step in journal_starts_due */
 
 static gboolean
-journal_begin_step (CbProvisioningRun  *self,
-                    CbRunStep          *step,
-                    GError            **error)
+step_has_effects (CbRunStepKind kind)
 {
-  gint64 journal_id;
-
-  if (cb_provisioning_run_journal (self) == NULL)
-    return TRUE;
-
-  journal_id = cb_journal_begin_step (cb_provisioning_run_journal (self), self->journal_run,
-                                      cb_run_step_get_name (step),
-                                      cb_run_step_get_started (step), error);
-  cb_run_step_set_journal_id (step, journal_id);
-  return journal_id > 0;
+  switch (kind)
+    {
+    case CB_RUN_STEP_KEYGEN:
+    case CB_RUN_STEP_REGISTER:
+    case CB_RUN_STEP_INSTALL:
+    case CB_RUN_STEP_COMMIT:
+    case CB_RUN_STEP_HUB_CONNECT:
+    case CB_RUN_STEP_JOURNAL:
+      return TRUE;
+    case CB_RUN_STEP_IDENTIFY:
+    case CB_RUN_STEP_CSR:
+    case CB_RUN_STEP_CHECK_CHAIN:
+    case CB_RUN_STEP_READ_BACK:
+    case CB_RUN_STEP_PROOF_OF_POSSESSION:
+    case CB_RUN_N_STEPS:
+    default:
+      return FALSE;
+    }
 }
 
 static void
-journal_end_step (CbProvisioningRun *self,
-                  CbRunStep         *step,
-                  CbJournalResult    result)
+write_step_end (CbProvisioningRun *self,
+                CbRunStep         *step,
+                CbJournalResult    result)
 {
   const char *step_detail = cb_run_step_get_detail (step);
   g_autoptr(GError) error = NULL;
   g_autofree char *detail = NULL;
   g_autofree char *not_applicable = NULL;
 
-  if (cb_provisioning_run_journal (self) == NULL || cb_run_step_get_journal_id (step) == 0)
-    return;
-
   /* The journal knows no "not applicable" result: its detail says it. */
   if (cb_run_step_get_state (step) == CB_RUN_STEP_STATE_NOT_APPLICABLE)
-    step_detail = not_applicable = g_strdup_printf ("not applicable: %s", step_detail ? step_detail : "");
+    step_detail = not_applicable = g_strdup_printf ("not applicable: %s",
+                                                    step_detail ? step_detail : "");
   /* Retries are part of the record: a unit that needed three tries is worth knowing about. */
   if (cb_run_step_get_attempts (step) > 1)
     detail = g_strdup_printf ("%s%s(%u attempts)", step_detail ? step_detail : "",
                               step_detail ? " " : "", cb_run_step_get_attempts (step));
 
-  if (!cb_journal_end_step (cb_provisioning_run_journal (self), cb_run_step_get_journal_id (step), result,
+  if (!cb_journal_end_step (self->config->journal, cb_run_step_get_journal_id (step), result,
                             cb_run_step_get_error (step), detail ? detail : step_detail,
                             cb_run_step_get_ended (step), &error))
     g_warning ("Could not journal the end of step %s: %s",
                cb_run_step_get_name (step), error->message);
+}
+
+/* Writes the step rows that wait (in step order, with the times the steps kept) into the
+ * turn's transaction and has it committed before the main loop waits again. FALSE when a
+ * step's start could not be written; it stays due. */
+static gboolean
+journal_catch_up (CbProvisioningRun  *self,
+                  GError            **error)
+{
+  if (self->journal_run <= 0)
+    return TRUE;
+
+  cb_journal_defer_commit (self->config->journal);
+  if ((self->journal_starts_due | self->journal_ends_due) == 0)
+    return TRUE;
+  for (guint i = 0; i < CB_RUN_N_STEPS; i++)
+    {
+      CbRunStep *step = cb_provisioning_run_get_step (self, i);
+      guint bit = 1u << i;
+
+      if (self->journal_starts_due & bit)
+        {
+          gint64 journal_id = cb_journal_begin_step (self->config->journal, self->journal_run,
+                                                     cb_run_step_get_name (step),
+                                                     cb_run_step_get_started (step), error);
+          if (journal_id <= 0)
+            return FALSE;
+          cb_run_step_set_journal_id (step, journal_id);
+          self->journal_starts_due &= ~bit;
+        }
+      if (self->journal_ends_due & bit)
+        {
+          self->journal_ends_due &= ~bit;
+          if (cb_run_step_get_journal_id (step) != 0)
+            write_step_end (self, step, self->journal_results[i]);
+        }
+    }
+  return TRUE;
+}
+
+/* The run writes its rows in bursts between waits (a step's end, the next step's start, the
+ * rows of a step that does not wait), so every use defers the commit to the end of this
+ * main-loop turn: a burst is one transaction, committed before the run waits on the device
+ * or the network, where a run can be cut off. The step rows still due go in first
+ * (journal_catch_up). finish_run() commits before anyone hears the run ended. */
+CbJournal *
+cb_provisioning_run_journal (CbProvisioningRun *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->journal_run <= 0)
+    return NULL;
+  if (!journal_catch_up (self, &error))
+    g_warning ("Could not journal the start of a step on %s: %s", self->port, error->message);
+  return self->config->journal;
+}
+
+/* A step's start: written and committed before the step waits when the step has effects,
+ * else due with the next commit. */
+static gboolean
+journal_begin_step (CbProvisioningRun  *self,
+                    CbRunStep          *step,
+                    GError            **error)
+{
+  if (self->journal_run <= 0)
+    return TRUE;
+
+  self->journal_starts_due |= 1u << cb_run_step_get_kind (step);
+  if (!step_has_effects (cb_run_step_get_kind (step)))
+    return TRUE;
+  return journal_catch_up (self, error);
+}
+
+/* A step's end: due with the next commit (the next step with effects, a mid-step row, the
+ * run's end). A step that never began has no end to write. */
+static void
+journal_end_step (CbProvisioningRun *self,
+                  CbRunStep         *step,
+                  CbJournalResult    result)
+{
+  CbRunStepKind kind = cb_run_step_get_kind (step);
+
+  if (self->journal_run <= 0 ||
+      (cb_run_step_get_journal_id (step) == 0 && !(self->journal_starts_due & (1u << kind))))
+    return;
+
+  self->journal_results[kind] = result;
+  self->journal_ends_due |= 1u << kind;
 }
 
 /* A leaf whose commit answer was lost, once a read-back told what became of it. */
@@ -487,6 +574,13 @@ finish_run (CbProvisioningRun *self,
   g_autoptr(GError) journal_error = NULL;
 
   g_assert (!self->done);
+
+  if (!journal_catch_up (self, &journal_error))
+    {
+      g_warning ("Could not journal the start of a step on %s: %s", self->port,
+                 journal_error->message);
+      g_clear_error (&journal_error);
+    }
 
   /* The run's last rows are on disk before the caller hears of its end (and may read the
    * journal on another connection). A run that passed fails if its end did not commit: the
@@ -876,7 +970,8 @@ cb_provisioning_run_run_async (CbProvisioningRun   *self,
         .policy = cb_provisioning_config_get_policy_name (self->config),
       };
 
-      /* The run's row and its first step's start: one commit (cb_provisioning_run_journal). */
+      /* The run's row is committed before the run talks to the device (its first step only
+       * reads, so its start waits for the next commit: journal_begin_step). */
       cb_journal_defer_commit (self->config->journal);
       self->journal_run = cb_journal_begin_run (self->config->journal, &start, &error);
       if (self->journal_run == 0)
