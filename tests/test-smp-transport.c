@@ -14,6 +14,7 @@
 #include "cbp-group.h"
 #include "cbp-smp.h"
 
+#include "cb-serial-port-private.h"
 #include "cb-smp-transport.h"
 
 /* A scripted device on the master side of a pty pair, speaking the real framing through the
@@ -1192,6 +1193,52 @@ test_traffic_string (void)
   g_assert_cmpstr (s, ==, "TX v2 write 64/3 (cert_put) seq 12 len 230 in 3 frames retry 1");
 }
 
+static void
+ignore_read (CbSerialPort *port,
+             const guint8 *data,
+             gsize         len,
+             gpointer      user_data)
+{
+}
+
+/* A transport reads its port as the port's one reader (no signal emission a read), and one
+ * made while another still has the port (the probe's, until its last reference goes) listens
+ * to `bytes-received` until that one is gone, then becomes the reader itself and leaves the
+ * signal. */
+static void
+test_reader_handed_on (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(CbSmpTransport) next = cb_smp_transport_new (f->port);
+  g_autofree char *first = NULL;
+  g_autofree char *second = NULL;
+  guint bytes_received = g_signal_lookup ("bytes-received", CB_TYPE_SERIAL_PORT);
+  Result res = { 0 };
+
+  g_assert_false (cb_serial_port_set_reader (f->port, ignore_read, NULL));
+  g_assert_true (g_signal_has_handler_pending (f->port, bytes_received, 0, FALSE));
+
+  g_assert_finalize_object (g_steal_pointer (&f->transport));
+  f->transport = g_steal_pointer (&next);
+
+  echo (f, "one", 0, &res);
+  wait_for (&res);
+  g_assert_no_error (res.error);
+  first = echo_reply_text (res.payload);
+  g_assert_cmpstr (first, ==, "one");
+  result_clear (&res);
+
+  g_assert_false (cb_serial_port_set_reader (f->port, ignore_read, NULL));
+  g_assert_false (g_signal_has_handler_pending (f->port, bytes_received, 0, FALSE));
+
+  echo (f, "two", 0, &res);
+  wait_for (&res);
+  g_assert_no_error (res.error);
+  second = echo_reply_text (res.payload);
+  g_assert_cmpstr (second, ==, "two");
+  result_clear (&res);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1220,6 +1267,7 @@ main (int   argc,
   ADD ("too-large", test_too_large);
   ADD ("cancel", test_cancel);
   ADD ("unplug", test_unplug);
+  ADD ("reader-handed-on", test_reader_handed_on);
   g_test_add_func ("/cb/smp-transport/traffic-string", test_traffic_string);
 
   return g_test_run ();

@@ -16,6 +16,7 @@
 
 #include "cb-smp-error-private.h"
 #include "cb-smp-schema-private.h"
+#include "cb-serial-port-private.h"
 #include "cb-smp-transport.h"
 
 /* A device's log line longer than this is cut, so a chatty device without newlines cannot grow
@@ -350,7 +351,7 @@ handle_packet (CbSmpTransport *self,
   traffic.seq = hdr.seq;
   traffic.payload_len = hdr.len;
   traffic.is_error = status == CBP_OK && err.kind != CBP_ERROR_NONE;
-  body = g_bytes_new (payload, hdr.len);
+  body = g_bytes_new_from_bytes (packet, payload - data, hdr.len);
   traffic.payload = body;
 
   if (self->current != NULL)
@@ -433,13 +434,13 @@ report_frame_errors (CbSmpTransport *self)
 /* Decoder callbacks only queue; everything that can call out (signals, task callbacks) runs
  * here, after the decoder has returned, so a handler may close or drop the transport. */
 static void
-on_bytes_received (CbSerialPort   *port,
-                   GBytes         *bytes,
-                   CbSmpTransport *self)
+on_port_read (CbSerialPort *port,
+              const guint8 *data,
+              gsize         len,
+              gpointer      user_data)
 {
+  CbSmpTransport *self = user_data;
   g_autoptr(CbSmpTransport) hold = g_object_ref (self);
-  gsize len;
-  const guint8 *data = g_bytes_get_data (bytes, &len);
   Event *ev;
 
   g_assert (CB_IS_SMP_TRANSPORT (self));
@@ -471,6 +472,21 @@ on_bytes_received (CbSerialPort   *port,
    * device prints a line at once), so a paced line need not wake us at each delivery of it. */
   if (self->line->len > 0 && cbp_decoder_bytes_wanted (self->decoder) == 0)
     cb_serial_port_set_read_soon (port, LOG_LINE_REST);
+}
+
+/* The same, while the port's reader is another transport's (a probe's, until its last
+ * reference goes): once the port has none, this one becomes its reader. */
+static void
+on_bytes_received (CbSerialPort   *port,
+                   GBytes         *bytes,
+                   CbSmpTransport *self)
+{
+  gsize len;
+  const guint8 *data = g_bytes_get_data (bytes, &len);
+
+  if (cb_serial_port_set_reader (port, on_port_read, self))
+    g_clear_signal_handler (&self->bytes_handler, port);
+  on_port_read (port, data, len, self);
 }
 
 static void
@@ -752,6 +768,7 @@ cb_smp_transport_dispose (GObject *object)
     {
       /* Whoever reads the port next waits for no packet of ours. */
       cb_serial_port_set_read_min (self->port, 1);
+      cb_serial_port_clear_reader (self->port, self);
       g_clear_signal_handler (&self->bytes_handler, self->port);
       g_clear_signal_handler (&self->disconnect_handler, self->port);
       g_clear_object (&self->port);
@@ -836,8 +853,10 @@ cb_smp_transport_constructed (GObject *object)
 
   g_assert (CB_IS_SERIAL_PORT (self->port));
 
-  self->bytes_handler = g_signal_connect (self->port, "bytes-received",
-                                          G_CALLBACK (on_bytes_received), self);
+  /* The port's reader: no signal emission and GBytes a read. */
+  if (!cb_serial_port_set_reader (self->port, on_port_read, self))
+    self->bytes_handler = g_signal_connect (self->port, "bytes-received",
+                                            G_CALLBACK (on_bytes_received), self);
   self->disconnect_handler = g_signal_connect (self->port, "disconnected",
                                                G_CALLBACK (on_port_disconnected), self);
 }
