@@ -5,12 +5,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pty.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include <glib-unix.h>
+#include <glib/gstdio.h>
 
 #include "cb-serial-port.h"
 #include "cb-serial-port-private.h"
@@ -1147,10 +1149,96 @@ test_reader (void)
   pty_clear (&pty);
 }
 
+/* Opening a port and closing it, counted by strace (a client no one here wrote) in a child
+ * that does only that (this binary with --open-once): the kernel's termios read once (it also
+ * says the fd is a terminal), TIOCEXCL, one TCSETS for raw mode, one TCGETS to keep what the
+ * driver made of it, TIOCNXCL at close. Through isatty, tcgetattr and glibc's tcsetattr, with
+ * the settings read again for VMIN, it was eight (main's station in perf trace: TCGETS,
+ * TIOCEXCL, TCGETS, TCGETS, TCSETS, TCGETS, TCGETS, TIOCNXCL). */
+static void
+test_open_ioctls (void)
+{
+  g_autofree char *strace = g_find_program_in_path ("strace");
+  g_autofree char *log_path = NULL;
+  g_autofree char *log = NULL;
+  g_autofree char *self_path = g_file_read_link ("/proc/self/exe", NULL);
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(GError) error = NULL;
+  int wait_status = 0;
+  guint on_port = 0;
+  int log_fd;
+  Pty pty;
+
+  if (strace == NULL)
+    {
+      g_test_skip ("strace is not installed");
+      return;
+    }
+
+  pty_open (&pty);
+  log_fd = g_file_open_tmp ("cb-open-ioctls-XXXXXX", &log_path, &error);
+  g_assert_no_error (error);
+  close (log_fd);
+  {
+    const char *argv[] = { strace, "-qq", "-e", "trace=ioctl", "-e", "signal=none", "-o",
+                           log_path, self_path, "--open-once", pty.slave_path, NULL };
+
+    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                                 NULL, NULL, &wait_status, &error));
+    g_assert_no_error (error);
+  }
+  if (!g_spawn_check_wait_status (wait_status, NULL))
+    {
+      g_unlink (log_path);
+      pty_clear (&pty);
+      g_test_skip ("strace cannot trace here");
+      return;
+    }
+  g_assert_true (g_file_get_contents (log_path, &log, NULL, &error));
+  g_assert_no_error (error);
+  g_unlink (log_path);
+
+  lines = g_strsplit (log, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      int fd;
+
+      /* The port is the child's only fd past stdio that sees an ioctl. */
+      if (sscanf (lines[i], "ioctl(%d,", &fd) == 1 && fd > 2)
+        {
+          g_test_message ("%s", lines[i]);
+          on_port++;
+        }
+    }
+  g_assert_cmpuint (on_port, ==, 5);
+
+  pty_clear (&pty);
+}
+
+/* The child of /cb/serial-port/open-ioctls. */
+static int
+open_once (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  CbSerialPort *port = cb_serial_port_open (path, 115200, &error);
+
+  if (port == NULL)
+    {
+      g_printerr ("%s\n", error->message);
+      return 1;
+    }
+  cb_serial_port_close (port);
+  g_object_unref (port);
+  return 0;
+}
+
 int
 main (int   argc,
       char *argv[])
 {
+  if (argc == 3 && strcmp (argv[1], "--open-once") == 0)
+    return open_once (argv[2]);
+
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/cb/serial-port/raw-all-bytes", test_raw_all_bytes);
@@ -1169,6 +1257,7 @@ main (int   argc,
   g_test_add_func ("/cb/serial-port/paced-then-fast", test_paced_then_fast);
   g_test_add_func ("/cb/serial-port/one-read-a-wake-up", test_one_read_a_wake_up);
   g_test_add_func ("/cb/serial-port/reader", test_reader);
+  g_test_add_func ("/cb/serial-port/open-ioctls", test_open_ioctls);
 
   return g_test_run ();
 }
