@@ -1239,6 +1239,51 @@ test_reader_handed_on (Fixture       *f,
   result_clear (&res);
 }
 
+static gboolean
+never (gpointer user_data)
+{
+  return G_SOURCE_REMOVE;
+}
+
+/* The number of the next source the thread's context attaches (ids count up). */
+static guint
+next_source_id (void)
+{
+  guint id = g_idle_add (never, NULL);
+
+  g_source_remove (id);
+  return id + 1;
+}
+
+/* An exchange attaches no source of its own: the request's timeout is one source a transport
+ * whose time each request sets. Counted as the sources the loop attached (their ids) over
+ * ten echoes: one a request more before (a timeout source made and destroyed each time). */
+static void
+test_sources_per_request (Fixture       *f,
+                          gconstpointer  data)
+{
+  Result res = { 0 };
+  guint first, last;
+
+  /* The first request attaches the transport's timeout source. */
+  echo (f, "warm", 0, &res);
+  wait_for (&res);
+  g_assert_no_error (res.error);
+  result_clear (&res);
+
+  first = next_source_id ();
+  for (guint i = 0; i < 10; i++)
+    {
+      echo (f, "again", 0, &res);
+      wait_for (&res);
+      g_assert_no_error (res.error);
+      result_clear (&res);
+    }
+  last = next_source_id ();
+  g_test_message ("%u sources attached over 10 requests", last - first - 1);
+  g_assert_cmpuint (last - first - 1, ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1268,6 +1313,7 @@ main (int   argc,
   ADD ("cancel", test_cancel);
   ADD ("unplug", test_unplug);
   ADD ("reader-handed-on", test_reader_handed_on);
+  ADD ("sources-per-request", test_sources_per_request);
   g_test_add_func ("/cb/smp-transport/traffic-string", test_traffic_string);
 
   return g_test_run ();

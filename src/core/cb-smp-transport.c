@@ -74,6 +74,15 @@ typedef struct
   GBytes    *bytes;
 } Event;
 
+/* A request's timeout: one source a transport whose time each request sets (`at`, read at
+ * each loop iteration), instead of a timeout source made, attached and destroyed for every
+ * request and resend (a dozen a device in a station). */
+typedef struct
+{
+  GSource source;
+  gint64  at;               /* monotonic µs, or -1 */
+} Deadline;
+
 struct _CbSmpTransport
 {
   GObject        parent_instance;
@@ -83,7 +92,7 @@ struct _CbSmpTransport
   cbp_decoder   *decoder;
   GQueue         queue;          /* GTask*, waiting */
   GTask         *current;        /* in flight */
-  GSource       *timeout_source;
+  Deadline      *deadline;       /* the request's timeout, one source for all of them */
   GSource       *line_flush_source;
   GString       *line;
   GQueue         events;         /* Event*, decoded but not yet dispatched */
@@ -266,6 +275,13 @@ request_timeout_ms (CbSmpTransport *self,
 }
 
 static void
+disarm_timeout (CbSmpTransport *self)
+{
+  if (self->deadline != NULL)
+    self->deadline->at = -1;
+}
+
+static void
 finish_current (CbSmpTransport *self,
                 GBytes         *payload,
                 GError         *error)
@@ -274,7 +290,7 @@ finish_current (CbSmpTransport *self,
 
   g_assert (task != NULL);
 
-  g_clear_pointer (&self->timeout_source, g_source_destroy);
+  disarm_timeout (self);
   self->stats.requests++;
 
   if (error != NULL)
@@ -495,7 +511,7 @@ fail_all (CbSmpTransport *self,
 {
   GTask *task;
 
-  g_clear_pointer (&self->timeout_source, g_source_destroy);
+  disarm_timeout (self);
 
   if (self->current != NULL)
     {
@@ -536,7 +552,6 @@ on_timeout (gpointer user_data)
   g_assert (CB_IS_SMP_TRANSPORT (self));
   g_assert (self->current != NULL);
 
-  self->timeout_source = NULL;
   req = task_request (self->current);
 
   if (req->idempotent && req->attempt <= self->max_retries)
@@ -562,17 +577,80 @@ on_timeout (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+deadline_prepare (GSource *source,
+                  gint    *timeout)
+{
+  Deadline *d = (Deadline *) source;
+  gint64 now;
+
+  if (d->at < 0)
+    {
+      *timeout = -1;
+      return FALSE;
+    }
+  now = g_source_get_time (source);
+  if (now >= d->at)
+    {
+      *timeout = 0;
+      return TRUE;
+    }
+  *timeout = (gint) MIN ((d->at - now + 999) / 1000, G_MAXINT);
+  return FALSE;
+}
+
+static gboolean
+deadline_check (GSource *source)
+{
+  Deadline *d = (Deadline *) source;
+
+  return d->at >= 0 && g_source_get_time (source) >= d->at;
+}
+
+static gboolean
+deadline_dispatch (GSource     *source,
+                   GSourceFunc  callback,
+                   gpointer     user_data)
+{
+  ((Deadline *) source)->at = -1;
+  callback (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs deadline_funcs = {
+  deadline_prepare, deadline_check, deadline_dispatch, NULL, NULL, NULL
+};
+
+static void
+destroy_deadline (CbSmpTransport *self)
+{
+  if (self->deadline == NULL)
+    return;
+  g_source_destroy (&self->deadline->source);
+  g_source_unref (&self->deadline->source);
+  self->deadline = NULL;
+}
+
 static void
 arm_timeout (CbSmpTransport *self,
              Request        *req)
 {
-  g_clear_pointer (&self->timeout_source, g_source_destroy);
+  GMainContext *context = g_main_context_get_thread_default ();
 
-  self->timeout_source = g_timeout_source_new (request_timeout_ms (self, req));
-  g_source_set_callback (self->timeout_source, on_timeout, self, NULL);
-  g_source_set_static_name (self->timeout_source, "[cb-smp-transport timeout]");
-  g_source_attach (self->timeout_source, g_main_context_get_thread_default ());
-  g_source_unref (self->timeout_source);
+  /* Where the request was made: a transport used from another context (a nested loop of its
+   * own) gets its source there. */
+  if (self->deadline != NULL &&
+      g_source_get_context (&self->deadline->source) !=
+      (context != NULL ? context : g_main_context_default ()))
+    destroy_deadline (self);
+  if (self->deadline == NULL)
+    {
+      self->deadline = (Deadline *) g_source_new (&deadline_funcs, sizeof (Deadline));
+      g_source_set_callback (&self->deadline->source, on_timeout, self, NULL);
+      g_source_set_static_name (&self->deadline->source, "[cb-smp-transport timeout]");
+      g_source_attach (&self->deadline->source, context);
+    }
+  self->deadline->at = g_get_monotonic_time () + (gint64) request_timeout_ms (self, req) * 1000;
 }
 
 static void
@@ -761,7 +839,7 @@ cb_smp_transport_dispose (GObject *object)
   CbSmpTransport *self = (CbSmpTransport *)object;
 
   /* Pending tasks hold a reference on us, so nothing is in flight here. */
-  g_clear_pointer (&self->timeout_source, g_source_destroy);
+  destroy_deadline (self);
   g_clear_pointer (&self->line_flush_source, g_source_destroy);
 
   if (self->port != NULL)
