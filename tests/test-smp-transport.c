@@ -1256,25 +1256,27 @@ next_source_id (void)
 }
 
 /* An exchange attaches no source of its own: the request's timeout is one source a transport
- * whose time each request sets. Counted as the sources the loop attached (their ids) over
- * ten echoes: one a request more before (a timeout source made and destroyed each time). */
+ * whose time each request sets, and requests that share a cancellable (a run's) share one
+ * cancel source. Counted as the sources the loop attached (their ids) over ten echoes with a
+ * cancellable: two a request before (a timeout source and a cancellable source, each made and
+ * destroyed every time), one with the timeout shared. */
 static void
 test_sources_per_request (Fixture       *f,
                           gconstpointer  data)
 {
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GBytes) payload = echo_payload ("again");
   Result res = { 0 };
-  guint first, last;
+  guint first = 0, last;
 
-  /* The first request attaches the transport's timeout source. */
-  echo (f, "warm", 0, &res);
-  wait_for (&res);
-  g_assert_no_error (res.error);
-  result_clear (&res);
-
-  first = next_source_id ();
-  for (guint i = 0; i < 10; i++)
+  /* The first request attaches the transport's timeout source and its cancel watch. */
+  for (guint i = 0; i < 11; i++)
     {
-      echo (f, "again", 0, &res);
+      if (i == 1)
+        first = next_source_id ();
+      cb_smp_transport_request_async (f->transport, CBP_GROUP_OS, CBP_OS_ECHO,
+                                      CB_SMP_OP_WRITE, payload, 0, CB_SMP_REQUEST_DEFAULT,
+                                      cancellable, on_request_done, &res);
       wait_for (&res);
       g_assert_no_error (res.error);
       result_clear (&res);
@@ -1282,6 +1284,59 @@ test_sources_per_request (Fixture       *f,
   last = next_source_id ();
   g_test_message ("%u sources attached over 10 requests", last - first - 1);
   g_assert_cmpuint (last - first - 1, ==, 0);
+}
+
+/* Requests that share a cancellable, one in flight and two waiting, end at its cancellation
+ * through the one watch; a request with another cancellable waiting among them goes on, and
+ * one made after the cancellation with a fresh cancellable is answered. */
+static void
+test_cancel_shared (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GCancellable) other = g_cancellable_new ();
+  g_autoptr(GCancellable) fresh = g_cancellable_new ();
+  g_autoptr(GBytes) payload = echo_payload ("shared");
+  g_autofree char *reply = NULL;
+  g_autofree char *last_reply = NULL;
+  Result res[3] = { { 0 } };
+  Result kept = { 0 };
+  Result after = { 0 };
+
+  f->dev.stall = 1;
+  for (guint i = 0; i < 2; i++)
+    cb_smp_transport_request_async (f->transport, CBP_GROUP_OS, CBP_OS_ECHO, CB_SMP_OP_WRITE,
+                                    payload, 5000, CB_SMP_REQUEST_DEFAULT, cancellable,
+                                    on_request_done, &res[i]);
+  cb_smp_transport_request_async (f->transport, CBP_GROUP_OS, CBP_OS_ECHO, CB_SMP_OP_WRITE,
+                                  payload, 0, CB_SMP_REQUEST_DEFAULT, other,
+                                  on_request_done, &kept);
+  cb_smp_transport_request_async (f->transport, CBP_GROUP_OS, CBP_OS_ECHO, CB_SMP_OP_WRITE,
+                                  payload, 5000, CB_SMP_REQUEST_DEFAULT, cancellable,
+                                  on_request_done, &res[2]);
+  while (f->dev.seqs->len < 1)
+    g_main_context_iteration (NULL, TRUE);
+  g_cancellable_cancel (cancellable);
+  for (guint i = 0; i < 3; i++)
+    {
+      wait_for (&res[i]);
+      g_assert_error (res[i].error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+      result_clear (&res[i]);
+    }
+  wait_for (&kept);
+  g_assert_no_error (kept.error);
+  reply = echo_reply_text (kept.payload);
+  g_assert_cmpstr (reply, ==, "shared");
+  result_clear (&kept);
+
+  cb_smp_transport_request_async (f->transport, CBP_GROUP_OS, CBP_OS_ECHO, CB_SMP_OP_WRITE,
+                                  payload, 0, CB_SMP_REQUEST_DEFAULT, fresh,
+                                  on_request_done, &after);
+  wait_for (&after);
+  g_assert_no_error (after.error);
+  last_reply = echo_reply_text (after.payload);
+  g_assert_cmpstr (last_reply, ==, "shared");
+  result_clear (&after);
 }
 
 int
@@ -1314,6 +1369,7 @@ main (int   argc,
   ADD ("unplug", test_unplug);
   ADD ("reader-handed-on", test_reader_handed_on);
   ADD ("sources-per-request", test_sources_per_request);
+  ADD ("cancel-shared", test_cancel_shared);
   g_test_add_func ("/cb/smp-transport/traffic-string", test_traffic_string);
 
   return g_test_run ();

@@ -93,6 +93,8 @@ struct _CbSmpTransport
   GQueue         queue;          /* GTask*, waiting */
   GTask         *current;        /* in flight */
   Deadline      *deadline;       /* the request's timeout, one source for all of them */
+  GCancellable  *watched;        /* the cancellable the shared watch is on (see watch_cancellable) */
+  GSource       *watch_source;
   GSource       *line_flush_source;
   GString       *line;
   GQueue         events;         /* Event*, decoded but not yet dispatched */
@@ -834,12 +836,105 @@ on_request_cancelled (GCancellable *cancellable,
 }
 
 static void
+clear_watch (CbSmpTransport *self)
+{
+  if (self->watch_source != NULL)
+    {
+      g_source_destroy (self->watch_source);
+      g_clear_pointer (&self->watch_source, g_source_unref);
+    }
+  g_clear_object (&self->watched);
+}
+
+/* Whether a request in flight or waiting relies on the shared watch. */
+static gboolean
+watch_in_use (CbSmpTransport *self)
+{
+  if (self->current != NULL && g_task_get_cancellable (self->current) == self->watched &&
+      task_request (self->current)->cancel_source == NULL)
+    return TRUE;
+  for (GList *l = self->queue.head; l != NULL; l = l->next)
+    if (g_task_get_cancellable (l->data) == self->watched &&
+        task_request (l->data)->cancel_source == NULL)
+      return TRUE;
+  return FALSE;
+}
+
+/* The watched cancellable was cancelled: every request relying on the watch ends as its own
+ * cancel source would have ended it, in the same order (the one in flight, then the queue). */
+static gboolean
+on_watch_cancelled (GCancellable *cancellable,
+                    gpointer      user_data)
+{
+  CbSmpTransport *self = user_data;
+  g_autoptr(CbSmpTransport) hold = g_object_ref (self);
+  GList *l;
+
+  /* A request made from a callback below with the same cancellable watches it afresh. */
+  g_clear_pointer (&self->watch_source, g_source_unref);
+  g_clear_object (&self->watched);
+
+  if (self->current != NULL && g_task_get_cancellable (self->current) == cancellable &&
+      task_request (self->current)->cancel_source == NULL)
+    finish_current (self, NULL,
+                    g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled"));
+
+  l = self->queue.head;
+  while (l != NULL)
+    {
+      GList *next = l->next;
+      GTask *task = l->data;
+
+      if (g_task_get_cancellable (task) == cancellable &&
+          task_request (task)->cancel_source == NULL)
+        {
+          g_queue_delete_link (&self->queue, l);
+          g_task_return_error_if_cancelled (task);
+          g_object_unref (task);
+          /* A callback may have changed the queue: start over. */
+          next = self->queue.head;
+        }
+      l = next;
+    }
+
+  return G_SOURCE_REMOVE;
+}
+
+/* A request's cancellation, through one source for all the requests that share a cancellable
+ * (a run passes its own to each of its dozen exchanges), each of which used to make, attach and
+ * destroy a cancellable source of its own. Returns FALSE when the request needs its own: the
+ * watch is on another cancellable still in use, or in another context. */
+static gboolean
+watch_cancellable (CbSmpTransport *self,
+                   GCancellable   *cancellable)
+{
+  GMainContext *context = g_main_context_get_thread_default ();
+
+  if (context == NULL)
+    context = g_main_context_default ();
+
+  if (self->watched == cancellable && self->watch_source != NULL)
+    return g_source_get_context (self->watch_source) == context;
+  if (self->watched != NULL && watch_in_use (self))
+    return FALSE;
+
+  clear_watch (self);
+  self->watched = g_object_ref (cancellable);
+  self->watch_source = g_cancellable_source_new (cancellable);
+  g_source_set_callback (self->watch_source, G_SOURCE_FUNC (on_watch_cancelled), self, NULL);
+  g_source_set_static_name (self->watch_source, "[cb-smp-transport cancel]");
+  g_source_attach (self->watch_source, context);
+  return TRUE;
+}
+
+static void
 cb_smp_transport_dispose (GObject *object)
 {
   CbSmpTransport *self = (CbSmpTransport *)object;
 
   /* Pending tasks hold a reference on us, so nothing is in flight here. */
   destroy_deadline (self);
+  clear_watch (self);
   g_clear_pointer (&self->line_flush_source, g_source_destroy);
 
   if (self->port != NULL)
@@ -1215,7 +1310,7 @@ cb_smp_transport_request_async (CbSmpTransport      *self,
     req->idempotent = FALSE;
   g_task_set_task_data (task, req, (GDestroyNotify)request_free);
 
-  if (cancellable != NULL)
+  if (cancellable != NULL && !watch_cancellable (self, cancellable))
     {
       req->cancel_source = g_cancellable_source_new (cancellable);
       g_source_set_callback (req->cancel_source, G_SOURCE_FUNC (on_request_cancelled),
