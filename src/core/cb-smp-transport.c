@@ -93,7 +93,7 @@ struct _CbSmpTransport
   GQueue         queue;          /* GTask*, waiting */
   GTask         *current;        /* in flight */
   Deadline      *deadline;       /* the request's timeout, one source for all of them */
-  GCancellable  *watched;        /* the cancellable the shared watch is on (see watch_cancellable) */
+  GCancellable  *watched;        /* what the shared watch is on (see watch_cancellable) */
   GSource       *watch_source;
   GSource       *line_flush_source;
   GString       *line;
