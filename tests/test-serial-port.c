@@ -5,14 +5,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pty.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include <glib-unix.h>
+#include <glib/gstdio.h>
 
 #include "cb-serial-port.h"
+#include "cb-serial-port-private.h"
 
 /* The device end of a pty pair: the test holds the master, the station opens the slave by path
  * exactly as it opens /dev/ttyACM0. */
@@ -1039,10 +1042,203 @@ test_paced_then_fast (void)
   line_rig_close (port, &reader, &pty);
 }
 
+/* A wake-up costs one read(2): a read at VMIN 64 or less takes all there is (Linux's n_tty
+ * goes on past its 64-byte copy while VMIN is met), so a short one left the line empty and
+ * another would only say EAGAIN. Before, every wake-up with a read minimum read again until
+ * EAGAIN: three reads a frame here where two do. The device sends each 60-byte frame as 16
+ * bytes, then the rest 5 ms later (a USB CDC-ACM device); the reader asks for the rest (44,
+ * a VMIN wait). Counted, not timed. */
+static void
+test_one_read_a_wake_up (void)
+{
+  g_autoptr(CbSerialPort) port = NULL;
+  LineDevice dev = { .baud = 115200, .paced = FALSE, .frames = 8, .frame_len = 60,
+                     .gap_ms = 10 };
+  LineReader reader = { .frame_len = 60 };
+  CbSerialPortCounts counts;
+  Pty pty;
+
+  port = line_rig_open (&pty, &dev, &reader);
+  line_rig_run (&dev, &reader, 20);
+  cb_serial_port_get_counts (port, &counts);
+  g_test_message ("%u frames: %" G_GUINT64_FORMAT " wake-ups, %" G_GUINT64_FORMAT " reads, %"
+                  G_GUINT64_FORMAT " VMIN changes", dev.frames, counts.wake_ups, counts.reads,
+                  counts.vmin_sets);
+  g_assert_cmpuint (counts.wake_ups, >=, dev.frames);
+  g_assert_cmpuint (counts.wake_ups, <=, 2 * dev.frames);
+  g_assert_cmpuint (counts.reads, ==, counts.wake_ups);
+  /* VMIN 44 for each frame's rest, then 1 again: no ioctl for a VMIN already in force. */
+  g_assert_cmpuint (counts.vmin_sets, <=, 2 * dev.frames);
+
+  line_rig_close (port, &reader, &pty);
+}
+
+typedef struct
+{
+  GByteArray *got;
+  guint       calls;
+} ReaderLog;
+
+static void
+log_reader (CbSerialPort *port,
+            const guint8 *data,
+            gsize         len,
+            gpointer      user_data)
+{
+  ReaderLog *log = user_data;
+
+  g_byte_array_append (log->got, data, len);
+  log->calls++;
+}
+
+static void
+log_bytes_received (CbSerialPort *port,
+                    GBytes       *bytes,
+                    ReaderLog    *log)
+{
+  gsize len;
+  const guint8 *data = g_bytes_get_data (bytes, &len);
+
+  g_byte_array_append (log->got, data, len);
+  log->calls++;
+}
+
+/* The port's one reader gets each read first, then `bytes-received` handlers get the same
+ * bytes; a second reader is refused (it listens to the signal), and only the reader itself
+ * can clear its place. */
+static void
+test_reader (void)
+{
+  g_autoptr(CbSerialPort) port = NULL;
+  g_autoptr(GError) error = NULL;
+  ReaderLog first = { g_byte_array_new (), 0 }, handler = { g_byte_array_new (), 0 };
+  int other;
+  Pty pty;
+
+  pty_open (&pty);
+  port = cb_serial_port_open (pty.slave_path, 115200, &error);
+  g_assert_no_error (error);
+
+  g_assert_true (cb_serial_port_set_reader (port, log_reader, &first));
+  g_assert_false (cb_serial_port_set_reader (port, log_reader, &other));
+  cb_serial_port_clear_reader (port, &other);
+  g_assert_false (cb_serial_port_set_reader (port, log_reader, &other));
+
+  g_assert_cmpint (write (pty.master, "abc", 3), ==, 3);
+  while (first.got->len < 3)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpmem (first.got->data, first.got->len, "abc", 3);
+
+  g_signal_connect (port, "bytes-received", G_CALLBACK (log_bytes_received), &handler);
+  g_assert_cmpint (write (pty.master, "def", 3), ==, 3);
+  while (handler.got->len < 3)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpmem (first.got->data, first.got->len, "abcdef", 6);
+  g_assert_cmpmem (handler.got->data, handler.got->len, "def", 3);
+
+  cb_serial_port_clear_reader (port, &first);
+  g_assert_cmpint (write (pty.master, "g", 1), ==, 1);
+  while (handler.got->len < 4)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (first.got->len, ==, 6);
+  g_assert_true (cb_serial_port_set_reader (port, log_reader, &other));
+
+  cb_serial_port_close (port);
+  g_byte_array_unref (first.got);
+  g_byte_array_unref (handler.got);
+  pty_clear (&pty);
+}
+
+/* Opening a port and closing it, counted by strace (a client no one here wrote) in a child
+ * that does only that (this binary with --open-once): the kernel's termios read once (it also
+ * says the fd is a terminal), TIOCEXCL, one TCSETS for raw mode, one TCGETS to keep what the
+ * driver made of it, TIOCNXCL at close. Through isatty, tcgetattr and glibc's tcsetattr, with
+ * the settings read again for VMIN, it was eight (main's station in perf trace: TCGETS,
+ * TIOCEXCL, TCGETS, TCGETS, TCSETS, TCGETS, TCGETS, TIOCNXCL). */
+static void
+test_open_ioctls (void)
+{
+  g_autofree char *strace = g_find_program_in_path ("strace");
+  g_autofree char *log_path = NULL;
+  g_autofree char *log = NULL;
+  g_autofree char *self_path = g_file_read_link ("/proc/self/exe", NULL);
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(GError) error = NULL;
+  int wait_status = 0;
+  guint on_port = 0;
+  int log_fd;
+  Pty pty;
+
+  if (strace == NULL)
+    {
+      g_test_skip ("strace is not installed");
+      return;
+    }
+
+  pty_open (&pty);
+  log_fd = g_file_open_tmp ("cb-open-ioctls-XXXXXX", &log_path, &error);
+  g_assert_no_error (error);
+  close (log_fd);
+  {
+    const char *argv[] = { strace, "-qq", "-e", "trace=ioctl", "-e", "signal=none", "-o",
+                           log_path, self_path, "--open-once", pty.slave_path, NULL };
+
+    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                                 NULL, NULL, &wait_status, &error));
+    g_assert_no_error (error);
+  }
+  if (!g_spawn_check_wait_status (wait_status, NULL))
+    {
+      g_unlink (log_path);
+      pty_clear (&pty);
+      g_test_skip ("strace cannot trace here");
+      return;
+    }
+  g_assert_true (g_file_get_contents (log_path, &log, NULL, &error));
+  g_assert_no_error (error);
+  g_unlink (log_path);
+
+  lines = g_strsplit (log, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      int fd;
+
+      /* The port is the child's only fd past stdio that sees an ioctl. */
+      if (sscanf (lines[i], "ioctl(%d,", &fd) == 1 && fd > 2)
+        {
+          g_test_message ("%s", lines[i]);
+          on_port++;
+        }
+    }
+  g_assert_cmpuint (on_port, ==, 5);
+
+  pty_clear (&pty);
+}
+
+/* The child of /cb/serial-port/open-ioctls. */
+static int
+open_once (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  CbSerialPort *port = cb_serial_port_open (path, 115200, &error);
+
+  if (port == NULL)
+    {
+      g_printerr ("%s\n", error->message);
+      return 1;
+    }
+  cb_serial_port_close (port);
+  g_object_unref (port);
+  return 0;
+}
+
 int
 main (int   argc,
       char *argv[])
 {
+  if (argc == 3 && strcmp (argv[1], "--open-once") == 0)
+    return open_once (argv[2]);
+
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/cb/serial-port/raw-all-bytes", test_raw_all_bytes);
@@ -1059,6 +1255,9 @@ main (int   argc,
   g_test_add_func ("/cb/serial-port/fast-line-not-slowed", test_fast_line_not_slowed);
   g_test_add_func ("/cb/serial-port/hangup-in-timed-wait", test_hangup_in_timed_wait);
   g_test_add_func ("/cb/serial-port/paced-then-fast", test_paced_then_fast);
+  g_test_add_func ("/cb/serial-port/one-read-a-wake-up", test_one_read_a_wake_up);
+  g_test_add_func ("/cb/serial-port/reader", test_reader);
+  g_test_add_func ("/cb/serial-port/open-ioctls", test_open_ioctls);
 
   return g_test_run ();
 }

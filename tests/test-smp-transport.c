@@ -14,6 +14,7 @@
 #include "cbp-group.h"
 #include "cbp-smp.h"
 
+#include "cb-serial-port-private.h"
 #include "cb-smp-transport.h"
 
 /* A scripted device on the master side of a pty pair, speaking the real framing through the
@@ -1192,6 +1193,152 @@ test_traffic_string (void)
   g_assert_cmpstr (s, ==, "TX v2 write 64/3 (cert_put) seq 12 len 230 in 3 frames retry 1");
 }
 
+static void
+ignore_read (CbSerialPort *port,
+             const guint8 *data,
+             gsize         len,
+             gpointer      user_data)
+{
+}
+
+/* A transport reads its port as the port's one reader (no signal emission a read), and one
+ * made while another still has the port (the probe's, until its last reference goes) listens
+ * to `bytes-received` until that one is gone, then becomes the reader itself and leaves the
+ * signal. */
+static void
+test_reader_handed_on (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(CbSmpTransport) next = cb_smp_transport_new (f->port);
+  g_autofree char *first = NULL;
+  g_autofree char *second = NULL;
+  guint bytes_received = g_signal_lookup ("bytes-received", CB_TYPE_SERIAL_PORT);
+  Result res = { 0 };
+
+  g_assert_false (cb_serial_port_set_reader (f->port, ignore_read, NULL));
+  g_assert_true (g_signal_has_handler_pending (f->port, bytes_received, 0, FALSE));
+
+  g_assert_finalize_object (g_steal_pointer (&f->transport));
+  f->transport = g_steal_pointer (&next);
+
+  echo (f, "one", 0, &res);
+  wait_for (&res);
+  g_assert_no_error (res.error);
+  first = echo_reply_text (res.payload);
+  g_assert_cmpstr (first, ==, "one");
+  result_clear (&res);
+
+  g_assert_false (cb_serial_port_set_reader (f->port, ignore_read, NULL));
+  g_assert_false (g_signal_has_handler_pending (f->port, bytes_received, 0, FALSE));
+
+  echo (f, "two", 0, &res);
+  wait_for (&res);
+  g_assert_no_error (res.error);
+  second = echo_reply_text (res.payload);
+  g_assert_cmpstr (second, ==, "two");
+  result_clear (&res);
+}
+
+static gboolean
+never (gpointer user_data)
+{
+  return G_SOURCE_REMOVE;
+}
+
+/* The number of the next source the thread's context attaches (ids count up). */
+static guint
+next_source_id (void)
+{
+  guint id = g_idle_add (never, NULL);
+
+  g_source_remove (id);
+  return id + 1;
+}
+
+/* An exchange attaches no source of its own: the request's timeout is one source a transport
+ * whose time each request sets, and requests that share a cancellable (a run's) share one
+ * cancel source. Counted as the sources the loop attached (their ids) over ten echoes with a
+ * cancellable: two a request before (a timeout source and a cancellable source, each made and
+ * destroyed every time), one with the timeout shared. */
+static void
+test_sources_per_request (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GBytes) payload = echo_payload ("again");
+  Result res = { 0 };
+  guint first = 0, last;
+
+  /* The first request attaches the transport's timeout source and its cancel watch. */
+  for (guint i = 0; i < 11; i++)
+    {
+      if (i == 1)
+        first = next_source_id ();
+      cb_smp_transport_request_async (f->transport, CBP_GROUP_OS, CBP_OS_ECHO,
+                                      CB_SMP_OP_WRITE, payload, 0, CB_SMP_REQUEST_DEFAULT,
+                                      cancellable, on_request_done, &res);
+      wait_for (&res);
+      g_assert_no_error (res.error);
+      result_clear (&res);
+    }
+  last = next_source_id ();
+  g_test_message ("%u sources attached over 10 requests", last - first - 1);
+  g_assert_cmpuint (last - first - 1, ==, 0);
+}
+
+/* Requests that share a cancellable, one in flight and two waiting, end at its cancellation
+ * through the one watch; a request with another cancellable waiting among them goes on, and
+ * one made after the cancellation with a fresh cancellable is answered. */
+static void
+test_cancel_shared (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GCancellable) other = g_cancellable_new ();
+  g_autoptr(GCancellable) fresh = g_cancellable_new ();
+  g_autoptr(GBytes) payload = echo_payload ("shared");
+  g_autofree char *reply = NULL;
+  g_autofree char *last_reply = NULL;
+  Result res[3] = { { 0 } };
+  Result kept = { 0 };
+  Result after = { 0 };
+
+  f->dev.stall = 1;
+  for (guint i = 0; i < 2; i++)
+    cb_smp_transport_request_async (f->transport, CBP_GROUP_OS, CBP_OS_ECHO, CB_SMP_OP_WRITE,
+                                    payload, 5000, CB_SMP_REQUEST_DEFAULT, cancellable,
+                                    on_request_done, &res[i]);
+  cb_smp_transport_request_async (f->transport, CBP_GROUP_OS, CBP_OS_ECHO, CB_SMP_OP_WRITE,
+                                  payload, 0, CB_SMP_REQUEST_DEFAULT, other,
+                                  on_request_done, &kept);
+  cb_smp_transport_request_async (f->transport, CBP_GROUP_OS, CBP_OS_ECHO, CB_SMP_OP_WRITE,
+                                  payload, 5000, CB_SMP_REQUEST_DEFAULT, cancellable,
+                                  on_request_done, &res[2]);
+  while (f->dev.seqs->len < 1)
+    g_main_context_iteration (NULL, TRUE);
+  g_cancellable_cancel (cancellable);
+  for (guint i = 0; i < 3; i++)
+    {
+      wait_for (&res[i]);
+      g_assert_error (res[i].error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+      result_clear (&res[i]);
+    }
+  wait_for (&kept);
+  g_assert_no_error (kept.error);
+  reply = echo_reply_text (kept.payload);
+  g_assert_cmpstr (reply, ==, "shared");
+  result_clear (&kept);
+
+  cb_smp_transport_request_async (f->transport, CBP_GROUP_OS, CBP_OS_ECHO, CB_SMP_OP_WRITE,
+                                  payload, 0, CB_SMP_REQUEST_DEFAULT, fresh,
+                                  on_request_done, &after);
+  wait_for (&after);
+  g_assert_no_error (after.error);
+  last_reply = echo_reply_text (after.payload);
+  g_assert_cmpstr (last_reply, ==, "shared");
+  result_clear (&after);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1220,6 +1367,9 @@ main (int   argc,
   ADD ("too-large", test_too_large);
   ADD ("cancel", test_cancel);
   ADD ("unplug", test_unplug);
+  ADD ("reader-handed-on", test_reader_handed_on);
+  ADD ("sources-per-request", test_sources_per_request);
+  ADD ("cancel-shared", test_cancel_shared);
   g_test_add_func ("/cb/smp-transport/traffic-string", test_traffic_string);
 
   return g_test_run ();

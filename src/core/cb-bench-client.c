@@ -203,19 +203,37 @@ status_name (int status)
     }
 }
 
+/* What a command does with its decoded answer; it owns both. */
+typedef void (*ReplyFunc) (GTask *task,
+                           Reply *reply);
+
+typedef struct
+{
+  GTask             *task;     /* the command's own, owned */
+  const cbp_command *cmd;
+  ReplyFunc          done;
+} Call;
+
+/* The transport's answer, decoded straight into the command's task: an exchange used to go
+ * through a GTask of its own here as well, created, returned and propagated only to hand the
+ * reply on. The transport's finish checks the cancellable as that task's did. */
 static void
 on_call_done (GObject      *object,
               GAsyncResult *result,
               gpointer      user_data)
 {
-  g_autoptr(GTask) task = user_data;
+  Call *call = user_data;
+  g_autoptr(GTask) task = call->task;
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) payload = NULL;
   g_autoptr(Reply) reply = NULL;
-  const cbp_command *cmd = g_task_get_task_data (task);
+  const cbp_command *cmd = call->cmd;
+  ReplyFunc done = call->done;
   gsize len;
   const guint8 *data;
   int status;
+
+  g_free (call);
 
   payload = cb_smp_transport_request_finish (CB_SMP_TRANSPORT (object), result, &error);
   if (payload == NULL)
@@ -237,35 +255,35 @@ on_call_done (GObject      *object,
       return;
     }
 
-  g_task_return_pointer (task, g_steal_pointer (&reply), (GDestroyNotify)reply_free);
+  done (g_steal_pointer (&task), g_steal_pointer (&reply));
 }
 
+/* Sends cmd and hands its decoded answer to done with task (transfer full), or returns the
+ * error on task. */
 static void
 call_async (CbBenchClient       *self,
             const cbp_command   *cmd,
             const void          *req,
             CbSmpRequestFlags    flags,
             GCancellable        *cancellable,
-            GAsyncReadyCallback  callback,
-            gpointer             user_data)
+            ReplyFunc            done,
+            GTask               *task)
 {
-  g_autoptr(GTask) task = NULL;
   g_autoptr(GBytes) payload = NULL;
   uint8_t *out = NULL;
   size_t out_len = 0;
   guint group;
+  Call *call;
 
   g_assert (CB_IS_BENCH_CLIENT (self));
   g_assert (cmd != NULL);
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, call_async);
-  g_task_set_task_data (task, (gpointer)cmd, NULL);
+  g_assert (G_IS_TASK (task));
 
   if (cbp_request_encode (cmd, req, &out, &out_len) != CBP_OK)
     {
       g_task_return_new_error (task, CB_SMP_ERROR, CB_SMP_ERROR_FAILED,
                                "Cannot encode the %s request", cmd->name);
+      g_object_unref (task);
       return;
     }
   payload = g_bytes_new_with_free_func (out, out_len, free, out);
@@ -273,15 +291,12 @@ call_async (CbBenchClient       *self,
   group = cmd->group == CBP_GROUP_OS ? CBP_GROUP_OS
                                      : cb_smp_transport_get_bench_group (self->transport);
 
+  call = g_new (Call, 1);
+  call->task = task;
+  call->cmd = cmd;
+  call->done = done;
   cb_smp_transport_request_async (self->transport, group, cmd->id, (CbSmpOp)cmd->op, payload,
-                                  0, flags, cancellable, on_call_done, g_steal_pointer (&task));
-}
-
-static Reply *
-call_finish (GAsyncResult  *result,
-             GError       **error)
-{
-  return g_task_propagate_pointer (G_TASK (result), error);
+                                  0, flags, cancellable, on_call_done, call);
 }
 
 /* The bench group's command for an id (the table is static, so never NULL for our ids). */
@@ -303,33 +318,16 @@ os_cmd (guint8 id)
   return cmd;
 }
 
-/* Common head of the completion callbacks: the reply, or NULL after returning the error on the
- * outer task. */
-static Reply *
-take_reply (GTask        *task,
-            GAsyncResult *result)
-{
-  g_autoptr(GError) error = NULL;
-  Reply *reply = call_finish (result, &error);
-
-  if (reply == NULL)
-    g_task_return_error (task, g_steal_pointer (&error));
-  return reply;
-}
-
 /* ---- echo ---- */
 
 static void
-on_echo_done (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
+on_echo_done (GTask *task_in,
+              Reply *reply_in)
 {
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(Reply) reply = take_reply (task, result);
+  g_autoptr(GTask) task = task_in;
+  g_autoptr(Reply) reply = reply_in;
   const cbp_os_echo_rsp *rsp;
 
-  if (reply == NULL)
-    return;
   rsp = reply->rsp;
 
   g_task_return_pointer (task, g_strdup (rsp->r), g_free);
@@ -376,17 +374,14 @@ typedef struct
 } Params;
 
 static void
-on_params_done (GObject      *object,
-                GAsyncResult *result,
-                gpointer      user_data)
+on_params_done (GTask *task_in,
+                Reply *reply_in)
 {
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(Reply) reply = take_reply (task, result);
+  g_autoptr(GTask) task = task_in;
+  g_autoptr(Reply) reply = reply_in;
   const cbp_os_params_rsp *rsp;
   Params *params;
 
-  if (reply == NULL)
-    return;
   rsp = reply->rsp;
   params = g_new0 (Params, 1);
 
@@ -438,15 +433,12 @@ cb_bench_client_mcumgr_params_finish (CbBenchClient  *self,
 /* ---- info ---- */
 
 static void
-on_info_done (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
+on_info_done (GTask *task_in,
+              Reply *reply_in)
 {
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(Reply) reply = take_reply (task, result);
+  g_autoptr(GTask) task = task_in;
+  g_autoptr(Reply) reply = reply_in;
 
-  if (reply == NULL)
-    return;
 
   g_task_return_pointer (task, cb_device_info_new_from_rsp (reply->rsp), g_object_unref);
 }
@@ -614,17 +606,14 @@ cb_bench_client_identify_finish (CbBenchClient  *self,
 /* ---- keygen ---- */
 
 static void
-on_keygen_done (GObject      *object,
-                GAsyncResult *result,
-                gpointer      user_data)
+on_keygen_done (GTask *task_in,
+                Reply *reply_in)
 {
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(Reply) reply = take_reply (task, result);
+  g_autoptr(GTask) task = task_in;
+  g_autoptr(Reply) reply = reply_in;
   const cbp_keygen_rsp *rsp;
   CbKeygenResult *res;
 
-  if (reply == NULL)
-    return;
   rsp = reply->rsp;
 
   if (rsp->pub.data == NULL || rsp->pub.len == 0)
@@ -684,16 +673,13 @@ cb_bench_client_keygen_finish (CbBenchClient  *self,
 /* ---- csr ---- */
 
 static void
-on_csr_done (GObject      *object,
-             GAsyncResult *result,
-             gpointer      user_data)
+on_csr_done (GTask *task_in,
+             Reply *reply_in)
 {
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(Reply) reply = take_reply (task, result);
+  g_autoptr(GTask) task = task_in;
+  g_autoptr(Reply) reply = reply_in;
   const cbp_csr_rsp *rsp;
 
-  if (reply == NULL)
-    return;
   rsp = reply->rsp;
 
   if (rsp->csr.data == NULL || rsp->csr.len == 0)
@@ -794,18 +780,15 @@ put_chunk_size (CbBenchClient *self,
 static void put_send (GTask *task);
 
 static void
-on_put_chunk_done (GObject      *object,
-                   GAsyncResult *result,
-                   gpointer      user_data)
+on_put_chunk_done (GTask *task_in,
+                   Reply *reply_in)
 {
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(Reply) reply = take_reply (task, result);
+  g_autoptr(GTask) task = task_in;
+  g_autoptr(Reply) reply = reply_in;
   CbBenchClient *self = g_task_get_source_object (task);
   PutState *state = g_task_get_task_data (task);
   const cbp_cert_put_rsp *rsp;
 
-  if (reply == NULL)
-    return;
   rsp = reply->rsp;
 
   if (rsp->off > state->total)
@@ -931,17 +914,14 @@ cb_bench_client_put_chain_finish (CbBenchClient  *self,
 /* ---- commit ---- */
 
 static void
-on_commit_done (GObject      *object,
-                GAsyncResult *result,
-                gpointer      user_data)
+on_commit_done (GTask *task_in,
+                Reply *reply_in)
 {
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(Reply) reply = take_reply (task, result);
+  g_autoptr(GTask) task = task_in;
+  g_autoptr(Reply) reply = reply_in;
   const cbp_cert_commit_rsp *rsp;
   CbCommitResult *res;
 
-  if (reply == NULL)
-    return;
   rsp = reply->rsp;
 
   if (rsp->sha.len != CBP_SHA256_LEN)
@@ -1020,19 +1000,16 @@ get_state_free (GetState *state)
 static void get_send (GTask *task);
 
 static void
-on_get_chunk_done (GObject      *object,
-                   GAsyncResult *result,
-                   gpointer      user_data)
+on_get_chunk_done (GTask *task_in,
+                   Reply *reply_in)
 {
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(Reply) reply = take_reply (task, result);
+  g_autoptr(GTask) task = task_in;
+  g_autoptr(Reply) reply = reply_in;
   CbBenchClient *self = g_task_get_source_object (task);
   GetState *state = g_task_get_task_data (task);
   const cbp_cert_get_rsp *rsp;
   g_autoptr(GBytes) sha = NULL;
 
-  if (reply == NULL)
-    return;
   rsp = reply->rsp;
 
   if (rsp->off != state->data->len)
@@ -1162,17 +1139,14 @@ cb_bench_client_get_chain_finish (CbBenchClient  *self,
 /* ---- pop ---- */
 
 static void
-on_pop_done (GObject      *object,
-             GAsyncResult *result,
-             gpointer      user_data)
+on_pop_done (GTask *task_in,
+             Reply *reply_in)
 {
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(Reply) reply = take_reply (task, result);
+  g_autoptr(GTask) task = task_in;
+  g_autoptr(Reply) reply = reply_in;
   const cbp_pop_rsp *rsp;
   CbPopResult *res;
 
-  if (reply == NULL)
-    return;
   rsp = reply->rsp;
 
   if (rsp->sig.len == 0 || rsp->pub.len == 0)
@@ -1233,15 +1207,12 @@ cb_bench_client_pop_finish (CbBenchClient  *self,
 
 /* Commands whose answer is {} (dps_config, hub_config): success is all there is. */
 static void
-on_empty_reply_done (GObject      *object,
-                     GAsyncResult *result,
-                     gpointer      user_data)
+on_empty_reply_done (GTask *task_in,
+                     Reply *reply_in)
 {
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(Reply) reply = take_reply (task, result);
+  g_autoptr(GTask) task = task_in;
+  g_autoptr(Reply) reply = reply_in;
 
-  if (reply == NULL)
-    return;
 
   g_task_return_boolean (task, TRUE);
 }
@@ -1330,16 +1301,13 @@ cb_bench_client_hub_config_finish (CbBenchClient  *self,
 }
 
 static void
-on_dps_register_done (GObject      *object,
-                      GAsyncResult *result,
-                      gpointer      user_data)
+on_dps_register_done (GTask *task_in,
+                      Reply *reply_in)
 {
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(Reply) reply = take_reply (task, result);
+  g_autoptr(GTask) task = task_in;
+  g_autoptr(Reply) reply = reply_in;
   const cbp_dps_register_rsp *rsp;
 
-  if (reply == NULL)
-    return;
   rsp = reply->rsp;
 
   g_task_return_pointer (task, g_strdup (rsp->state), g_free);
@@ -1374,17 +1342,14 @@ cb_bench_client_dps_register_finish (CbBenchClient  *self,
 }
 
 static void
-on_dps_status_done (GObject      *object,
-                    GAsyncResult *result,
-                    gpointer      user_data)
+on_dps_status_done (GTask *task_in,
+                    Reply *reply_in)
 {
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(Reply) reply = take_reply (task, result);
+  g_autoptr(GTask) task = task_in;
+  g_autoptr(Reply) reply = reply_in;
   const cbp_dps_status_rsp *rsp;
   CbDpsStatus *status;
 
-  if (reply == NULL)
-    return;
   rsp = reply->rsp;
   status = g_new0 (CbDpsStatus, 1);
 
@@ -1430,15 +1395,12 @@ cb_bench_client_dps_status_finish (CbBenchClient  *self,
 /* ---- diag ---- */
 
 static void
-on_diag_done (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
+on_diag_done (GTask *task_in,
+              Reply *reply_in)
 {
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(Reply) reply = take_reply (task, result);
+  g_autoptr(GTask) task = task_in;
+  g_autoptr(Reply) reply = reply_in;
 
-  if (reply == NULL)
-    return;
 
   g_task_return_pointer (task, cb_device_diag_new_from_rsp (reply->rsp), g_object_unref);
 }

@@ -14,9 +14,12 @@
 #include <glib-unix.h>
 
 #include "cb-serial-port.h"
+#include "cb-serial-port-private.h"
 #include "cb-tty-vmin-private.h"
 
 #define READ_CHUNK 4096
+/* What one read(2) of a tty takes at most while VMIN is unmet (tty_io.c's kernel_buf). */
+#define TTY_READ_BATCH 64
 /* The terminal's VMIN is a cc_t: a reader can wait for at most this many bytes at once. */
 #define READ_MIN_MAX 255
 /* A read minimum the line does not meet is given up after twice its wire time plus this. */
@@ -108,6 +111,10 @@ struct _CbSerialPort
   guint    timed_left;      /* timed waits before the next measuring VMIN wait */
   gboolean frame_fallback;  /* a timed wait came short: VMIN until the reader wants any byte */
   gboolean measured_fast;   /* the last measurement found the line faster than its baud */
+
+  CbSerialPortCounts counts;
+  CbSerialPortReader reader;
+  gpointer           reader_data;
 };
 
 G_DEFINE_FINAL_TYPE (CbSerialPort, cb_serial_port, G_TYPE_OBJECT)
@@ -175,46 +182,23 @@ cb_serial_port_baud_to_speed (guint baud_rate)
     }
 }
 
+/* Raw 8N1, no flow control, no modem-control hangup on close (the device's SMP server needs
+ * every byte value untouched), VMIN 1, from the settings tty read (cb_tty_vmin_make_raw). */
 static gboolean
-configure_termios (int              fd,
-                   const char      *path,
-                   guint            baud_rate,
-                   GError         **error)
+configure_termios (CbTtyVmin   *tty,
+                   int          fd,
+                   const char  *path,
+                   guint        baud_rate,
+                   GError     **error)
 {
-  struct termios tio;
-  speed_t speed;
-
-  speed = cb_serial_port_baud_to_speed (baud_rate);
-  if (speed == 0)
+  if (cb_serial_port_baud_to_speed (baud_rate) == 0)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
                    "Serial port %s: unsupported baud rate %u", path, baud_rate);
       return FALSE;
     }
 
-  if (tcgetattr (fd, &tio) != 0)
-    {
-      int saved_errno = errno;
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                   "Serial port %s: cannot read terminal settings: %s",
-                   path, g_strerror (saved_errno));
-      return FALSE;
-    }
-
-  /* Raw 8N1, no flow control, no modem-control hangup on close: the device's SMP server
-   * needs every byte value untouched. */
-  cfmakeraw (&tio);
-  tio.c_cflag &= ~(CSIZE | PARENB | CSTOPB | CRTSCTS | HUPCL);
-  tio.c_cflag |= CS8 | CLOCAL | CREAD;
-  tio.c_iflag &= ~(IXON | IXOFF | IXANY);
-  /* VMIN 1: with VMIN 0 an empty non-blocking read returns 0, which is indistinguishable
-   * from the EOF of a hangup; with 1 it is EAGAIN. */
-  tio.c_cc[VMIN] = 1;
-  tio.c_cc[VTIME] = 0;
-  cfsetispeed (&tio, speed);
-  cfsetospeed (&tio, speed);
-
-  if (tcsetattr (fd, TCSANOW, &tio) != 0)
+  if (!cb_tty_vmin_make_raw (tty, fd, baud_rate))
     {
       int saved_errno = errno;
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
@@ -224,20 +208,6 @@ configure_termios (int              fd,
     }
 
   return TRUE;
-}
-
-/* The kernel's copy of the settings just applied, for the read minimum; without it (the
- * ioctl failed) the port reads at every byte, as before there was a read minimum. */
-static CbTtyVmin *
-read_settings (int         fd,
-               const char *path)
-{
-  g_autoptr(GError) error = NULL;
-  CbTtyVmin *tty = cb_tty_vmin_new (fd, &error);
-
-  if (tty == NULL)
-    g_debug ("Serial port %s: %s; no read minimum", path, error->message);
-  return tty;
 }
 
 static void
@@ -379,6 +349,7 @@ set_vmin (CbSerialPort *self,
       return FALSE;
     }
   self->read_min = want;
+  self->counts.vmin_sets++;
   return TRUE;
 }
 
@@ -663,6 +634,7 @@ on_read_ready (int           fd,
     return G_SOURCE_CONTINUE;
 
   hold = g_object_ref (self);
+  self->counts.wake_ups++;
   now = g_get_monotonic_time ();
   /* A read minimum lasts one wake-up: the listeners say again what they wait for. */
   self->in_read = TRUE;
@@ -677,15 +649,18 @@ on_read_ready (int           fd,
       gssize n;
 
       /* With VMIN above 64, Linux's tty read(2) hands over at most 64 bytes a call (it copies
-       * through a 64-byte buffer and asks the line discipline for more only once VMIN is
-       * reached): read on until nothing is left, so a wake-up still takes all there is. */
+       * through a 64-byte buffer and goes on to the next 64 only while VMIN is met): read on
+       * while a call brings those 64, so a wake-up still takes all there is. A call that
+       * brought fewer (or ran at VMIN 64 or less, which reads everything in one call) left the
+       * line empty: one more would only say EAGAIN. */
       for (;;)
         {
           n = read (self->fd, buf + got, sizeof buf - got);
+          self->counts.reads++;
           if (n > 0)
             {
               got += n;
-              if (got < sizeof buf && self->read_min > 1)
+              if (got < sizeof buf && self->read_min > TTY_READ_BATCH && n == TTY_READ_BATCH)
                 continue;
             }
           else if (n < 0 && errno == EINTR)
@@ -695,8 +670,6 @@ on_read_ready (int           fd,
 
       if (got > 0)
         {
-          g_autoptr(GBytes) bytes = g_bytes_new (buf, got);
-
           /* A short read left the line empty: the wait for what follows starts here, not
            * after the listeners, so bytes arriving while they work count in its time. */
           drained_at = g_get_monotonic_time ();
@@ -704,7 +677,14 @@ on_read_ready (int           fd,
           total += got;
           self->want_next = 1;
           self->soon_next = 0;
-          g_signal_emit (self, signals[SIGNAL_BYTES_RECEIVED], 0, bytes);
+          if (self->reader != NULL)
+            self->reader (self, buf, got, self->reader_data);
+          if (g_signal_has_handler_pending (self, signals[SIGNAL_BYTES_RECEIVED], 0, FALSE))
+            {
+              g_autoptr(GBytes) bytes = g_bytes_new (buf, got);
+
+              g_signal_emit (self, signals[SIGNAL_BYTES_RECEIVED], 0, bytes);
+            }
           /* A short read took all there was: the next bytes wake us again, so no read that
            * can only say EAGAIN (at 115200 baud a wake-up brings a few dozen bytes). With a
            * hangup, drain to the end. */
@@ -917,6 +897,7 @@ cb_serial_port_open (const char  *path,
                      GError     **error)
 {
   g_autoptr(CbSerialPort) self = NULL;
+  g_autoptr(CbTtyVmin) tty = NULL;
   int fd;
 
   g_return_val_if_fail (path != NULL, NULL);
@@ -936,7 +917,9 @@ cb_serial_port_open (const char  *path,
       return NULL;
     }
 
-  if (!isatty (fd))
+  /* The terminal's settings, which also say that it is one (isatty() is the same TCGETS). */
+  tty = cb_tty_vmin_new (fd, NULL);
+  if (tty == NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                    "%s is not a serial port", path);
@@ -963,7 +946,7 @@ cb_serial_port_open (const char  *path,
   if (ioctl (fd, TIOCEXCL) != 0)
     g_debug ("TIOCEXCL on %s failed: %s", path, g_strerror (errno));
 
-  if (!configure_termios (fd, path, baud_rate, error))
+  if (!configure_termios (tty, fd, path, baud_rate, error))
     {
       ioctl (fd, TIOCNXCL);
       close (fd);
@@ -974,7 +957,7 @@ cb_serial_port_open (const char  *path,
   self->path = g_strdup (path);
   self->fd = fd;
   self->baud_rate = baud_rate;
-  self->tty = read_settings (fd, path);
+  self->tty = g_steal_pointer (&tty);
 
   self->read_source = (ReadSource *) g_source_new (&read_source_funcs, sizeof (ReadSource));
   self->read_source->pfd.fd = fd;
@@ -1033,10 +1016,14 @@ cb_serial_port_set_baud_rate (CbSerialPort  *self,
       return FALSE;
     }
 
-  if (!configure_termios (self->fd, self->path, baud_rate, error))
+  if (self->tty == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   "Serial port %s: terminal settings unknown", self->path);
+      return FALSE;
+    }
+  if (!configure_termios (self->tty, self->fd, self->path, baud_rate, error))
     return FALSE;
-  g_clear_pointer (&self->tty, cb_tty_vmin_free);
-  self->tty = read_settings (self->fd, self->path);
   /* The settings start over at VMIN 1, and the line is measured again at its new rate. */
   self->read_min = 1;
   self->paced_evidence = 0;
@@ -1099,6 +1086,47 @@ cb_serial_port_set_read_soon (CbSerialPort *self,
     self->soon_next = bytes;
   else if (self->wait == LINE_WAIT_ANY)
     arm_wait_from (self, 1, bytes, g_get_monotonic_time ());
+}
+
+void
+cb_serial_port_get_counts (CbSerialPort       *self,
+                           CbSerialPortCounts *counts)
+{
+  g_return_if_fail (CB_IS_SERIAL_PORT (self));
+  g_return_if_fail (counts != NULL);
+
+  *counts = self->counts;
+}
+
+/* Makes reader the port's reader (see cb-serial-port-private.h), unless it has one: then it
+ * returns FALSE and the caller listens to `bytes-received` instead. */
+gboolean
+cb_serial_port_set_reader (CbSerialPort       *self,
+                           CbSerialPortReader  reader,
+                           gpointer            user_data)
+{
+  g_return_val_if_fail (CB_IS_SERIAL_PORT (self), FALSE);
+  g_return_val_if_fail (reader != NULL, FALSE);
+
+  if (self->reader != NULL)
+    return FALSE;
+  self->reader = reader;
+  self->reader_data = user_data;
+  return TRUE;
+}
+
+/* Drops the reader that user_data set, if it is still the port's. */
+void
+cb_serial_port_clear_reader (CbSerialPort *self,
+                             gpointer      user_data)
+{
+  g_return_if_fail (CB_IS_SERIAL_PORT (self));
+
+  if (self->reader != NULL && self->reader_data == user_data)
+    {
+      self->reader = NULL;
+      self->reader_data = NULL;
+    }
 }
 
 gboolean

@@ -16,6 +16,7 @@
 
 #include "cb-smp-error-private.h"
 #include "cb-smp-schema-private.h"
+#include "cb-serial-port-private.h"
 #include "cb-smp-transport.h"
 
 /* A device's log line longer than this is cut, so a chatty device without newlines cannot grow
@@ -73,6 +74,15 @@ typedef struct
   GBytes    *bytes;
 } Event;
 
+/* A request's timeout: one source a transport whose time each request sets (`at`, read at
+ * each loop iteration), instead of a timeout source made, attached and destroyed for every
+ * request and resend (a dozen a device in a station). */
+typedef struct
+{
+  GSource source;
+  gint64  at;               /* monotonic µs, or -1 */
+} Deadline;
+
 struct _CbSmpTransport
 {
   GObject        parent_instance;
@@ -82,7 +92,9 @@ struct _CbSmpTransport
   cbp_decoder   *decoder;
   GQueue         queue;          /* GTask*, waiting */
   GTask         *current;        /* in flight */
-  GSource       *timeout_source;
+  Deadline      *deadline;       /* the request's timeout, one source for all of them */
+  GCancellable  *watched;        /* what the shared watch is on (see watch_cancellable) */
+  GSource       *watch_source;
   GSource       *line_flush_source;
   GString       *line;
   GQueue         events;         /* Event*, decoded but not yet dispatched */
@@ -265,6 +277,13 @@ request_timeout_ms (CbSmpTransport *self,
 }
 
 static void
+disarm_timeout (CbSmpTransport *self)
+{
+  if (self->deadline != NULL)
+    self->deadline->at = -1;
+}
+
+static void
 finish_current (CbSmpTransport *self,
                 GBytes         *payload,
                 GError         *error)
@@ -273,7 +292,7 @@ finish_current (CbSmpTransport *self,
 
   g_assert (task != NULL);
 
-  g_clear_pointer (&self->timeout_source, g_source_destroy);
+  disarm_timeout (self);
   self->stats.requests++;
 
   if (error != NULL)
@@ -350,7 +369,7 @@ handle_packet (CbSmpTransport *self,
   traffic.seq = hdr.seq;
   traffic.payload_len = hdr.len;
   traffic.is_error = status == CBP_OK && err.kind != CBP_ERROR_NONE;
-  body = g_bytes_new (payload, hdr.len);
+  body = g_bytes_new_from_bytes (packet, payload - data, hdr.len);
   traffic.payload = body;
 
   if (self->current != NULL)
@@ -433,13 +452,13 @@ report_frame_errors (CbSmpTransport *self)
 /* Decoder callbacks only queue; everything that can call out (signals, task callbacks) runs
  * here, after the decoder has returned, so a handler may close or drop the transport. */
 static void
-on_bytes_received (CbSerialPort   *port,
-                   GBytes         *bytes,
-                   CbSmpTransport *self)
+on_port_read (CbSerialPort *port,
+              const guint8 *data,
+              gsize         len,
+              gpointer      user_data)
 {
+  CbSmpTransport *self = user_data;
   g_autoptr(CbSmpTransport) hold = g_object_ref (self);
-  gsize len;
-  const guint8 *data = g_bytes_get_data (bytes, &len);
   Event *ev;
 
   g_assert (CB_IS_SMP_TRANSPORT (self));
@@ -473,13 +492,28 @@ on_bytes_received (CbSerialPort   *port,
     cb_serial_port_set_read_soon (port, LOG_LINE_REST);
 }
 
+/* The same, while the port's reader is another transport's (a probe's, until its last
+ * reference goes): once the port has none, this one becomes its reader. */
+static void
+on_bytes_received (CbSerialPort   *port,
+                   GBytes         *bytes,
+                   CbSmpTransport *self)
+{
+  gsize len;
+  const guint8 *data = g_bytes_get_data (bytes, &len);
+
+  if (cb_serial_port_set_reader (port, on_port_read, self))
+    g_clear_signal_handler (&self->bytes_handler, port);
+  on_port_read (port, data, len, self);
+}
+
 static void
 fail_all (CbSmpTransport *self,
           const GError   *error)
 {
   GTask *task;
 
-  g_clear_pointer (&self->timeout_source, g_source_destroy);
+  disarm_timeout (self);
 
   if (self->current != NULL)
     {
@@ -520,7 +554,6 @@ on_timeout (gpointer user_data)
   g_assert (CB_IS_SMP_TRANSPORT (self));
   g_assert (self->current != NULL);
 
-  self->timeout_source = NULL;
   req = task_request (self->current);
 
   if (req->idempotent && req->attempt <= self->max_retries)
@@ -546,17 +579,80 @@ on_timeout (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+deadline_prepare (GSource *source,
+                  gint    *timeout)
+{
+  Deadline *d = (Deadline *) source;
+  gint64 now;
+
+  if (d->at < 0)
+    {
+      *timeout = -1;
+      return FALSE;
+    }
+  now = g_source_get_time (source);
+  if (now >= d->at)
+    {
+      *timeout = 0;
+      return TRUE;
+    }
+  *timeout = (gint) MIN ((d->at - now + 999) / 1000, G_MAXINT);
+  return FALSE;
+}
+
+static gboolean
+deadline_check (GSource *source)
+{
+  Deadline *d = (Deadline *) source;
+
+  return d->at >= 0 && g_source_get_time (source) >= d->at;
+}
+
+static gboolean
+deadline_dispatch (GSource     *source,
+                   GSourceFunc  callback,
+                   gpointer     user_data)
+{
+  ((Deadline *) source)->at = -1;
+  callback (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs deadline_funcs = {
+  deadline_prepare, deadline_check, deadline_dispatch, NULL, NULL, NULL
+};
+
+static void
+destroy_deadline (CbSmpTransport *self)
+{
+  if (self->deadline == NULL)
+    return;
+  g_source_destroy (&self->deadline->source);
+  g_source_unref (&self->deadline->source);
+  self->deadline = NULL;
+}
+
 static void
 arm_timeout (CbSmpTransport *self,
              Request        *req)
 {
-  g_clear_pointer (&self->timeout_source, g_source_destroy);
+  GMainContext *context = g_main_context_get_thread_default ();
 
-  self->timeout_source = g_timeout_source_new (request_timeout_ms (self, req));
-  g_source_set_callback (self->timeout_source, on_timeout, self, NULL);
-  g_source_set_static_name (self->timeout_source, "[cb-smp-transport timeout]");
-  g_source_attach (self->timeout_source, g_main_context_get_thread_default ());
-  g_source_unref (self->timeout_source);
+  /* Where the request was made: a transport used from another context (a nested loop of its
+   * own) gets its source there. */
+  if (self->deadline != NULL &&
+      g_source_get_context (&self->deadline->source) !=
+      (context != NULL ? context : g_main_context_default ()))
+    destroy_deadline (self);
+  if (self->deadline == NULL)
+    {
+      self->deadline = (Deadline *) g_source_new (&deadline_funcs, sizeof (Deadline));
+      g_source_set_callback (&self->deadline->source, on_timeout, self, NULL);
+      g_source_set_static_name (&self->deadline->source, "[cb-smp-transport timeout]");
+      g_source_attach (&self->deadline->source, context);
+    }
+  self->deadline->at = g_get_monotonic_time () + (gint64) request_timeout_ms (self, req) * 1000;
 }
 
 static void
@@ -740,18 +836,112 @@ on_request_cancelled (GCancellable *cancellable,
 }
 
 static void
+clear_watch (CbSmpTransport *self)
+{
+  if (self->watch_source != NULL)
+    {
+      g_source_destroy (self->watch_source);
+      g_clear_pointer (&self->watch_source, g_source_unref);
+    }
+  g_clear_object (&self->watched);
+}
+
+/* Whether a request in flight or waiting relies on the shared watch. */
+static gboolean
+watch_in_use (CbSmpTransport *self)
+{
+  if (self->current != NULL && g_task_get_cancellable (self->current) == self->watched &&
+      task_request (self->current)->cancel_source == NULL)
+    return TRUE;
+  for (GList *l = self->queue.head; l != NULL; l = l->next)
+    if (g_task_get_cancellable (l->data) == self->watched &&
+        task_request (l->data)->cancel_source == NULL)
+      return TRUE;
+  return FALSE;
+}
+
+/* The watched cancellable was cancelled: every request relying on the watch ends as its own
+ * cancel source would have ended it, in the same order (the one in flight, then the queue). */
+static gboolean
+on_watch_cancelled (GCancellable *cancellable,
+                    gpointer      user_data)
+{
+  CbSmpTransport *self = user_data;
+  g_autoptr(CbSmpTransport) hold = g_object_ref (self);
+  GList *l;
+
+  /* A request made from a callback below with the same cancellable watches it afresh. */
+  g_clear_pointer (&self->watch_source, g_source_unref);
+  g_clear_object (&self->watched);
+
+  if (self->current != NULL && g_task_get_cancellable (self->current) == cancellable &&
+      task_request (self->current)->cancel_source == NULL)
+    finish_current (self, NULL,
+                    g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled"));
+
+  l = self->queue.head;
+  while (l != NULL)
+    {
+      GList *next = l->next;
+      GTask *task = l->data;
+
+      if (g_task_get_cancellable (task) == cancellable &&
+          task_request (task)->cancel_source == NULL)
+        {
+          g_queue_delete_link (&self->queue, l);
+          g_task_return_error_if_cancelled (task);
+          g_object_unref (task);
+          /* A callback may have changed the queue: start over. */
+          next = self->queue.head;
+        }
+      l = next;
+    }
+
+  return G_SOURCE_REMOVE;
+}
+
+/* A request's cancellation, through one source for all the requests that share a cancellable
+ * (a run passes its own to each of its dozen exchanges), each of which used to make, attach and
+ * destroy a cancellable source of its own. Returns FALSE when the request needs its own: the
+ * watch is on another cancellable still in use, or in another context. */
+static gboolean
+watch_cancellable (CbSmpTransport *self,
+                   GCancellable   *cancellable)
+{
+  GMainContext *context = g_main_context_get_thread_default ();
+
+  if (context == NULL)
+    context = g_main_context_default ();
+
+  if (self->watched == cancellable && self->watch_source != NULL)
+    return g_source_get_context (self->watch_source) == context;
+  if (self->watched != NULL && watch_in_use (self))
+    return FALSE;
+
+  clear_watch (self);
+  self->watched = g_object_ref (cancellable);
+  self->watch_source = g_cancellable_source_new (cancellable);
+  g_source_set_callback (self->watch_source, G_SOURCE_FUNC (on_watch_cancelled), self, NULL);
+  g_source_set_static_name (self->watch_source, "[cb-smp-transport cancel]");
+  g_source_attach (self->watch_source, context);
+  return TRUE;
+}
+
+static void
 cb_smp_transport_dispose (GObject *object)
 {
   CbSmpTransport *self = (CbSmpTransport *)object;
 
   /* Pending tasks hold a reference on us, so nothing is in flight here. */
-  g_clear_pointer (&self->timeout_source, g_source_destroy);
+  destroy_deadline (self);
+  clear_watch (self);
   g_clear_pointer (&self->line_flush_source, g_source_destroy);
 
   if (self->port != NULL)
     {
       /* Whoever reads the port next waits for no packet of ours. */
       cb_serial_port_set_read_min (self->port, 1);
+      cb_serial_port_clear_reader (self->port, self);
       g_clear_signal_handler (&self->bytes_handler, self->port);
       g_clear_signal_handler (&self->disconnect_handler, self->port);
       g_clear_object (&self->port);
@@ -836,8 +1026,10 @@ cb_smp_transport_constructed (GObject *object)
 
   g_assert (CB_IS_SERIAL_PORT (self->port));
 
-  self->bytes_handler = g_signal_connect (self->port, "bytes-received",
-                                          G_CALLBACK (on_bytes_received), self);
+  /* The port's reader: no signal emission and GBytes a read. */
+  if (!cb_serial_port_set_reader (self->port, on_port_read, self))
+    self->bytes_handler = g_signal_connect (self->port, "bytes-received",
+                                            G_CALLBACK (on_bytes_received), self);
   self->disconnect_handler = g_signal_connect (self->port, "disconnected",
                                                G_CALLBACK (on_port_disconnected), self);
 }
@@ -1118,7 +1310,7 @@ cb_smp_transport_request_async (CbSmpTransport      *self,
     req->idempotent = FALSE;
   g_task_set_task_data (task, req, (GDestroyNotify)request_free);
 
-  if (cancellable != NULL)
+  if (cancellable != NULL && !watch_cancellable (self, cancellable))
     {
       req->cancel_source = g_cancellable_source_new (cancellable);
       g_source_set_callback (req->cancel_source, G_SOURCE_FUNC (on_request_cancelled),
