@@ -9,6 +9,7 @@
 #include "cb-pki.h"
 #include "cb-util.h"
 #include "cb-x509-chain.h"
+#include "cb-x509-encoding-private.h"
 #include "cb-x509.h"
 
 #define HOUR (60 * 60)
@@ -306,6 +307,84 @@ test_chain_verified_ca_kept (Fixture       *f,
   g_assert_false (cb_certificate_is_issued_by (forged, f->root));
   g_assert_false (cb_certificate_is_issued_by (f->ica, other_root));
   g_assert_false (cb_x509_verify_chain (bad, f->anchors, f->now, NULL));
+}
+
+/* A station verifies the same issuing CA under the same root for every device: the link is
+ * checked once per process, so a second device's chain costs one signature check, its leaf's. */
+static void
+test_chain_verified_link_counted (Fixture       *f,
+                                  gconstpointer  data)
+{
+  g_autoptr(GPtrArray) chain = list_of (f->leaf, f->ica, f->root, NULL);
+  g_autoptr(CbKey) key2 = new_key (CB_KEY_TYPE_EC_P256);
+  g_autoptr(CbCertificate) leaf2 = issue ("CN=dev-2", key2, f->ica_key, f->ica, FALSE, -1,
+                                          CB_KEY_USAGE_DIGITAL_SIGNATURE, f->now - 300,
+                                          f->now + 30 * DAY);
+  g_autoptr(GPtrArray) chain2 = list_of (leaf2, f->ica, f->root, NULL);
+  guint count = cb_x509_signature_verify_count ();
+
+  /* First device: its leaf under the ICA, the ICA under the root. */
+  g_assert_true (cb_x509_verify_chain (chain, f->anchors, f->now, NULL));
+  g_assert_cmpuint (cb_x509_signature_verify_count () - count, ==, 2);
+
+  /* The next devices: only their leaf (a leaf is never kept: each is checked). */
+  count = cb_x509_signature_verify_count ();
+  g_assert_true (cb_x509_verify_chain (chain2, f->anchors, f->now, NULL));
+  g_assert_cmpuint (cb_x509_signature_verify_count () - count, ==, 1);
+  count = cb_x509_signature_verify_count ();
+  g_assert_true (cb_x509_verify_chain (chain, f->anchors, f->now, NULL));
+  g_assert_cmpuint (cb_x509_signature_verify_count () - count, ==, 1);
+}
+
+/* Once the real ICA's link is kept, anything that differs from it is checked in full and fails
+ * as it did before: a tampered ICA (its signature altered), an expired ICA of the same name and
+ * key, the real ICA at a time past its end (validity is judged per device, never kept), and the
+ * real ICA against another root of the same name. */
+static void
+test_chain_verified_link_misses (Fixture       *f,
+                                 gconstpointer  data)
+{
+  g_autoptr(GPtrArray) good = list_of (f->leaf, f->ica, f->root, NULL);
+  g_autoptr(GBytes) ica_der = cb_certificate_get_der (f->ica);
+  g_autoptr(GBytes) tampered_der = flip_byte (ica_der, 0);
+  g_autoptr(CbCertificate) tampered = cert_from_der (tampered_der);
+  g_autoptr(GPtrArray) with_tampered = list_of (f->leaf, tampered, f->root, NULL);
+  g_autoptr(CbCertificate) expired = issue ("CN=Test ICA,O=Certbench Tests", f->ica_key,
+                                            f->root_key, f->root, TRUE, 0, CA_USAGE,
+                                            f->now - 2 * DAY, f->now - 1);
+  g_autoptr(GPtrArray) with_expired = list_of (f->leaf, expired, f->root, NULL);
+  g_autoptr(CbKey) long_key = new_key (CB_KEY_TYPE_EC_P256);
+  g_autoptr(CbCertificate) long_leaf = issue ("CN=dev-long", long_key, f->ica_key, f->ica,
+                                              FALSE, -1, CB_KEY_USAGE_DIGITAL_SIGNATURE,
+                                              f->now - 300, f->now + 3000 * DAY);
+  g_autoptr(GPtrArray) long_chain = list_of (long_leaf, f->ica, f->root, NULL);
+  g_autoptr(CbKey) other_key = new_key (CB_KEY_TYPE_EC_P384);
+  g_autoptr(CbCertificate) other_root = issue ("CN=Test Root,O=Certbench Tests", other_key,
+                                               other_key, NULL, TRUE, 1, CA_USAGE,
+                                               f->now - DAY, f->now + 3650 * DAY);
+  g_autoptr(GPtrArray) other_anchors = list_of (other_root, NULL);
+  g_autoptr(GPtrArray) without_root = list_of (f->leaf, f->ica, NULL);
+  guint count;
+
+  g_assert_true (cb_x509_verify_chain (good, f->anchors, f->now, NULL));
+  g_assert_true (cb_x509_verify_chain (long_chain, f->anchors, f->now, NULL));
+
+  count = cb_x509_signature_verify_count ();
+  assert_chain_error (with_tampered, f->anchors, f->now, CB_X509_ERROR_BAD_SIGNATURE,
+                      "The signature on certificate 2 of 3 (CN=Test ICA,O=Certbench Tests) "
+                      "does not verify");
+  g_assert_cmpuint (cb_x509_signature_verify_count () - count, ==, 2);
+
+  assert_chain_error (with_expired, f->anchors, f->now, CB_X509_ERROR_EXPIRED,
+                      "Certificate 2 of 3 (CN=Test ICA,O=Certbench Tests) expired");
+  assert_chain_error (long_chain, f->anchors, f->now + 400 * DAY, CB_X509_ERROR_EXPIRED,
+                      "Certificate 2 of 3 (CN=Test ICA,O=Certbench Tests) expired");
+  assert_chain_error (without_root, other_anchors, f->now, CB_X509_ERROR_UNKNOWN_ISSUER,
+                      "a trusted root has that name but a different key");
+  g_assert_false (cb_certificate_is_issued_by (f->ica, other_root));
+
+  /* And the real chain still verifies after all of them. */
+  g_assert_true (cb_x509_verify_chain (good, f->anchors, f->now, NULL));
 }
 
 static void
@@ -836,6 +915,36 @@ test_cert_fields (Fixture       *f,
   g_assert_cmpint (not_after_prop, ==, f->now + 7 * DAY);
 }
 
+/* A subject with several CNs: the common name is the last in DER order, the first in the
+ * RFC 4514 subject string (which lists the DN from its end). */
+static void
+test_cert_last_common_name (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(CbKey) key = new_key (CB_KEY_TYPE_EC_P256);
+  g_autoptr(CbCertificate) cert = issue ("CN=inner,OU=Devices,CN=outer,O=Certbench Tests", key,
+                                         f->ica_key, f->ica, FALSE, -1,
+                                         CB_KEY_USAGE_DIGITAL_SIGNATURE, f->now - 300,
+                                         f->now + DAY);
+  const char *subject = cb_certificate_get_subject (cert);
+  g_auto(GStrv) parts = g_strsplit (subject, ",", -1);
+  const char *first_cn = NULL;
+  guint n_cn = 0;
+
+  for (guint i = 0; parts[i] != NULL; i++)
+    if (g_str_has_prefix (parts[i], "CN="))
+      {
+        if (first_cn == NULL)
+          first_cn = parts[i] + 3;
+        n_cn++;
+      }
+
+  g_test_message ("subject %s, common name %s", subject, cb_certificate_get_common_name (cert));
+  g_assert_cmpuint (n_cn, ==, 2);
+  g_assert_cmpstr (cb_certificate_get_common_name (cert), ==, first_cn);
+  g_assert_cmpstr (cb_certificate_get_common_name (f->leaf), ==, "dev-1");
+}
+
 static void
 test_cert_openssl (Fixture       *f,
                    gconstpointer  data)
@@ -1175,6 +1284,45 @@ test_pop (Fixture       *f,
   /* Signed by the leaf's key, checked against another certificate's key. */
   g_assert_false (cb_pki_verify_signature (ica_spki, nonce, sizeof nonce, sig, &error));
   g_assert_error (error, CB_PKI_ERROR, CB_PKI_ERROR_INVALID_INPUT);
+  g_clear_error (&error);
+}
+
+/* The proof of possession with the key the certificate parsed once: the same answers and
+ * errors as with its exported SPKI, for a P-256 leaf and a P-384 CA. */
+static void
+test_pop_certificate_key (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) spki_error = NULL;
+  static const guint8 nonce[] = "pop-nonce-77a1";
+  g_autoptr(GBytes) sig = cb_key_sign (f->leaf_key, nonce, sizeof nonce, &error);
+  g_autoptr(GBytes) ica_sig = cb_key_sign (f->ica_key, nonce, sizeof nonce, &error);
+  g_autoptr(GBytes) bad_sig = flip_byte (sig, 0);
+  g_autoptr(GBytes) ica_spki = cb_certificate_get_public_key_der (f->ica);
+
+  g_assert_no_error (error);
+  g_assert_true (cb_certificate_verify_signature (f->leaf, nonce, sizeof nonce, sig, &error));
+  g_assert_no_error (error);
+  g_assert_true (cb_certificate_verify_signature (f->ica, nonce, sizeof nonce, ica_sig, &error));
+  g_assert_no_error (error);
+
+  g_assert_false (cb_certificate_verify_signature (f->leaf, nonce, sizeof nonce - 1, sig, &error));
+  g_assert_error (error, CB_PKI_ERROR, CB_PKI_ERROR_INVALID_INPUT);
+  g_clear_error (&error);
+  g_assert_false (cb_certificate_verify_signature (f->leaf, nonce, sizeof nonce, bad_sig, &error));
+  g_assert_error (error, CB_PKI_ERROR, CB_PKI_ERROR_INVALID_INPUT);
+  g_clear_error (&error);
+
+  /* Another certificate's key: the message names the key's type, as before. */
+  g_assert_false (cb_certificate_verify_signature (f->ica, nonce, sizeof nonce, sig, &error));
+  g_assert_false (cb_pki_verify_signature (ica_spki, nonce, sizeof nonce, sig, &spki_error));
+  g_assert_error (error, CB_PKI_ERROR, CB_PKI_ERROR_INVALID_INPUT);
+  g_assert_cmpstr (error->message, ==, spki_error->message);
+  g_assert_nonnull (strstr (error->message, "EC P-384"));
+
+  g_assert_cmpint (cb_certificate_get_key_type (f->leaf), ==, CB_KEY_TYPE_EC_P256);
+  g_assert_cmpint (cb_certificate_get_key_type (f->ica), ==, CB_KEY_TYPE_EC_P384);
 }
 
 /* Services write certificates in JSON as PEM or as bare base64 DER. */
@@ -1218,6 +1366,8 @@ main (int   argc,
   ADD ("/cb/x509/chain/valid", test_chain_valid);
   ADD ("/cb/x509/chain/split-keeps-cas", test_chain_split_keeps_cas);
   ADD ("/cb/x509/chain/verified-ca-kept", test_chain_verified_ca_kept);
+  ADD ("/cb/x509/chain/verified-link-counted", test_chain_verified_link_counted);
+  ADD ("/cb/x509/chain/verified-link-misses", test_chain_verified_link_misses);
   ADD ("/cb/x509/chain/expired-leaf", test_chain_expired_leaf);
   ADD ("/cb/x509/chain/not-yet-valid", test_chain_not_yet_valid);
   ADD ("/cb/x509/chain/expired-root", test_chain_expired_root);
@@ -1237,6 +1387,7 @@ main (int   argc,
   g_test_add_func ("/cb/x509/parse/empty", test_parse_empty);
   ADD ("/cb/x509/cert/fields", test_cert_fields);
   ADD ("/cb/x509/cert/openssl", test_cert_openssl);
+  ADD ("/cb/x509/cert/last-common-name", test_cert_last_common_name);
   g_test_add_func ("/cb/x509/validity/math", test_validity_math);
   ADD ("/cb/x509/validity/certificate", test_validity_certificate);
   g_test_add_func ("/cb/x509/csr/accepted", test_csr_accepted);
@@ -1246,6 +1397,7 @@ main (int   argc,
   g_test_add_func ("/cb/x509/csr/wrong-key", test_csr_wrong_key);
   g_test_add_func ("/cb/x509/csr/parse-errors", test_csr_parse_errors);
   ADD ("/cb/x509/pop/sign-verify", test_pop);
+  ADD ("/cb/x509/pop/certificate-key", test_pop_certificate_key);
 
 #undef ADD
 

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cb-csr.h"
+#include "cb-pki-private.h"
 #include "cb-pki.h"
 #include "cb-x509-encoding-private.h"
 #include "cb-x509-error.h"
@@ -23,6 +24,7 @@ struct _CbCsr
   gnutls_x509_crq_t  crq;
   GBytes            *der;
   GBytes            *spki;
+  gnutls_pubkey_t    pub;            /* the key, parsed once: its type, the signature */
   char              *subject;
   char              *common_name;
   CbKeyType          key_type;
@@ -39,6 +41,7 @@ cb_csr_finalize (GObject *object)
   g_clear_pointer (&self->crq, gnutls_x509_crq_deinit);
   g_clear_pointer (&self->der, g_bytes_unref);
   g_clear_pointer (&self->spki, g_bytes_unref);
+  g_clear_pointer (&self->pub, gnutls_pubkey_deinit);
   g_clear_pointer (&self->subject, g_free);
   g_clear_pointer (&self->common_name, g_free);
 
@@ -65,7 +68,6 @@ cb_csr_new_from_der (GBytes  *der,
 {
   g_autoptr(CbCsr) self = NULL;
   g_autofree char *reason = NULL;
-  g_auto(CbX509Pubkey) pub = NULL;
   gnutls_datum_t datum;
   gnutls_datum_t dn = { NULL, 0 };
   char cn[1024];
@@ -107,24 +109,32 @@ cb_csr_new_from_der (GBytes  *der,
   else
     self->subject = g_strdup ("");
 
-  for (int i = 16; i >= 0 && self->common_name == NULL; i--)
+  /* The last CN (of the first 17), counted upwards: the indices have no gaps. */
+  for (int i = 0; i <= 16; i++)
     {
       cn_len = sizeof cn;
-      if (gnutls_x509_crq_get_dn_by_oid (self->crq, GNUTLS_OID_X520_COMMON_NAME, i, 0,
-                                         cn, &cn_len) == 0)
-        self->common_name = g_strndup (cn, cn_len);
+      ret = gnutls_x509_crq_get_dn_by_oid (self->crq, GNUTLS_OID_X520_COMMON_NAME, i, 0, cn,
+                                           &cn_len);
+      if (ret == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
+        break;
+      if (ret == 0)
+        {
+          g_free (self->common_name);
+          self->common_name = g_strndup (cn, cn_len);
+        }
     }
 
-  if ((ret = gnutls_pubkey_init (&pub)) < 0 ||
-      (ret = gnutls_pubkey_import_x509_crq (pub, self->crq, 0)) < 0 ||
-      (self->spki = cb_x509_pubkey_export (pub)) == NULL)
+  if ((ret = gnutls_pubkey_init (&self->pub)) < 0 ||
+      (ret = gnutls_pubkey_import_x509_crq (self->pub, self->crq, 0)) < 0 ||
+      (ret = gnutls_pubkey_set_key_usage (self->pub, 0)) < 0 ||
+      (self->spki = cb_x509_pubkey_export (self->pub)) == NULL)
     {
       g_set_error (error, CB_X509_ERROR, CB_X509_ERROR_PARSE,
                    "The certificate request has an unreadable public key: %s",
                    gnutls_strerror (ret));
       return NULL;
     }
-  self->key_type = cb_pki_key_type_from_spki (self->spki);
+  self->key_type = cb_pki_key_type_from_pubkey (self->pub);
 
   return g_steal_pointer (&self);
 }
@@ -286,7 +296,7 @@ cb_csr_verify_signature (CbCsr   *self,
 
   algorithm = gnutls_x509_crq_get_signature_algorithm (self->crq);
   if (algorithm < 0 ||
-      !cb_x509_signature_verifies (self->der, (gnutls_sign_algorithm_t) algorithm, self->spki))
+      !cb_x509_signature_verifies (self->der, (gnutls_sign_algorithm_t) algorithm, self->pub))
     {
       g_set_error (error, CB_X509_ERROR, CB_X509_ERROR_BAD_SIGNATURE,
                    "The certificate request for \"%s\" is not signed by its own key "

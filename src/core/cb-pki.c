@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cb-der-private.h"
+#include "cb-pki-private.h"
 #include "cb-pki.h"
 
 G_DEFINE_QUARK (cb-pki-error-quark, cb_pki_error)
@@ -52,8 +53,8 @@ cb_key_type_to_string (CbKeyType type)
     }
 }
 
-static CbKeyType
-pubkey_get_key_type (gnutls_pubkey_t pub)
+CbKeyType
+cb_pki_key_type_from_pubkey (gnutls_pubkey_t pub)
 {
   gnutls_ecc_curve_t curve = GNUTLS_ECC_CURVE_INVALID;
   int pk = gnutls_pubkey_get_pk_algorithm (pub, NULL);
@@ -150,7 +151,7 @@ cb_key_new_take (gnutls_x509_privkey_t   x509,
       (ret = gnutls_privkey_import_x509 (privkey, x509, 0)) < 0 ||
       (ret = gnutls_pubkey_init (&pub)) < 0 ||
       (ret = gnutls_pubkey_import_privkey (pub, privkey, 0, 0)) < 0 ||
-      (type = pubkey_get_key_type (pub)) == CB_KEY_TYPE_UNKNOWN)
+      (type = cb_pki_key_type_from_pubkey (pub)) == CB_KEY_TYPE_UNKNOWN)
     {
       g_clear_pointer (&pub, gnutls_pubkey_deinit);
       g_clear_pointer (&privkey, gnutls_privkey_deinit);
@@ -422,27 +423,23 @@ cb_key_sign (CbKey         *key,
 }
 
 gboolean
-cb_pki_verify_signature (GBytes        *public_key_der,
-                         const guint8  *data,
-                         gsize          len,
-                         GBytes        *signature,
-                         GError       **error)
+cb_pki_verify_signature_with_pubkey (gnutls_pubkey_t  pub,
+                                     const guint8    *data,
+                                     gsize            len,
+                                     GBytes          *signature,
+                                     GError         **error)
 {
-  g_auto(CbGnutlsPubkey) pub = NULL;
   gnutls_datum_t in;
   gnutls_datum_t sig;
   gsize sig_len = 0;
   CbKeyType type;
   int ret;
 
-  g_return_val_if_fail (public_key_der != NULL, FALSE);
+  g_return_val_if_fail (pub != NULL, FALSE);
   g_return_val_if_fail (data != NULL || len == 0, FALSE);
   g_return_val_if_fail (signature != NULL, FALSE);
 
-  if ((pub = pubkey_from_der (public_key_der, error)) == NULL)
-    return FALSE;
-
-  type = pubkey_get_key_type (pub);
+  type = cb_pki_key_type_from_pubkey (pub);
   if (type == CB_KEY_TYPE_UNKNOWN)
     {
       g_set_error (error, CB_PKI_ERROR, CB_PKI_ERROR_INVALID_KEY,
@@ -465,6 +462,25 @@ cb_pki_verify_signature (GBytes        *public_key_der,
     }
 
   return TRUE;
+}
+
+gboolean
+cb_pki_verify_signature (GBytes        *public_key_der,
+                         const guint8  *data,
+                         gsize          len,
+                         GBytes        *signature,
+                         GError       **error)
+{
+  g_auto(CbGnutlsPubkey) pub = NULL;
+
+  g_return_val_if_fail (public_key_der != NULL, FALSE);
+  g_return_val_if_fail (data != NULL || len == 0, FALSE);
+  g_return_val_if_fail (signature != NULL, FALSE);
+
+  if ((pub = pubkey_from_der (public_key_der, error)) == NULL)
+    return FALSE;
+
+  return cb_pki_verify_signature_with_pubkey (pub, data, len, signature, error);
 }
 
 /* One DER tag and length at *p whose contents fit before end. */
@@ -524,7 +540,7 @@ cb_pki_key_type_from_spki (GBytes *public_key_der)
   if ((pub = pubkey_from_der (public_key_der, NULL)) == NULL)
     return CB_KEY_TYPE_UNKNOWN;
 
-  return pubkey_get_key_type (pub);
+  return cb_pki_key_type_from_pubkey (pub);
 }
 
 GBytes *

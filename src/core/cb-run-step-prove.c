@@ -32,7 +32,6 @@ pop_cb (GObject      *object,
 {
   g_autoptr(CbProvisioningRun) self = user_data;
   g_autoptr(CbDevicePossession) pop = NULL;
-  g_autoptr(GBytes) leaf_pub = NULL;
   g_autoptr(GError) verify_error = NULL;
   CbCertificate *leaf = g_ptr_array_index (self->chain, 0);
   GError *error = NULL;
@@ -46,10 +45,10 @@ pop_cb (GObject      *object,
       return;
     }
 
-  /* Verified with the leaf's key, not with whatever key the device says it used. */
-  leaf_pub = cb_certificate_get_public_key_der (leaf);
+  /* Verified with the leaf's key (parsed with the leaf), not with whatever key the device says
+   * it used. */
   data = g_bytes_get_data (pop->signed_data, &len);
-  if (!cb_pki_verify_signature (leaf_pub, data, len, pop->signature, &verify_error))
+  if (!cb_certificate_verify_signature (leaf, data, len, pop->signature, &verify_error))
     {
       cb_provisioning_run_step_error (self, CHECK_FAILED ("The device's signature over the challenge does not verify "
                                                           "with the certificate's key: %s", verify_error->message));

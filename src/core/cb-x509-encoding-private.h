@@ -52,9 +52,13 @@ char            *cb_x509_checksum_fingerprint (GChecksumType    type,
 GBytes          *cb_x509_pubkey_export        (gnutls_pubkey_t  pub);
 /* Takes over datum->data (gnutls_free) and returns it as a string. */
 char            *cb_x509_datum_to_string      (gnutls_datum_t  *datum);
-/* Whether signed_der's signature verifies with the signer's SubjectPublicKeyInfo. */
+/* Whether signed_der's signature verifies with the signer's public key (parsed once by the
+ * certificate or request that holds it). */
 gboolean         cb_x509_signature_verifies   (GBytes                  *signed_der,
                                                gnutls_sign_algorithm_t  algorithm,
-                                               GBytes                  *signer_spki);
+                                               gnutls_pubkey_t          signer);
+/* How many signatures cb_x509_signature_verifies() has checked in this process (tests count
+ * what a cache spares). */
+guint            cb_x509_signature_verify_count (void);
 
 G_END_DECLS

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+#include <gnutls/abstract.h>
 #include <gnutls/x509.h>
 
 #include "cb-x509.h"
@@ -17,6 +18,9 @@ struct _CbCertificate
   gnutls_x509_crt_t        crt;
   GBytes                  *der;
   GBytes                  *spki;
+  /* The key, parsed once: the chain check verifies what it signed with it, the proof of
+   * possession what the device signed. Only read after parsing (safe across threads). */
+  gnutls_pubkey_t          pub;
   gnutls_sign_algorithm_t  sign_algorithm;
   char                    *subject;
   char                    *issuer;

@@ -10,6 +10,7 @@
 #include <gnutls/x509.h>
 #include <string.h>
 
+#include "cb-pki-private.h"
 #include "cb-x509-encoding-private.h"
 #include "cb-x509-private.h"
 
@@ -43,6 +44,7 @@ cb_certificate_finalize (GObject *object)
   g_clear_pointer (&self->crt, gnutls_x509_crt_deinit);
   g_clear_pointer (&self->der, g_bytes_unref);
   g_clear_pointer (&self->spki, g_bytes_unref);
+  g_clear_pointer (&self->pub, gnutls_pubkey_deinit);
   g_clear_pointer (&self->subject, g_free);
   g_clear_pointer (&self->issuer, g_free);
   g_clear_pointer (&self->common_name, g_free);
@@ -138,17 +140,25 @@ static char *
 crt_get_common_name (gnutls_x509_crt_t crt)
 {
   char buf[1024];
-  size_t len = sizeof buf;
+  char *cn = NULL;
 
-  /* The most specific CN is the last one in DER order. */
-  for (int i = 16; i >= 0; i--)
+  /* The most specific CN is the last one in DER order (of the first 17): counted upwards, so a
+   * subject with one CN costs two look-ups, not seventeen. The indices have no gaps. */
+  for (int i = 0; i <= 16; i++)
     {
-      len = sizeof buf;
-      if (gnutls_x509_crt_get_dn_by_oid (crt, GNUTLS_OID_X520_COMMON_NAME, i, 0, buf, &len) == 0)
-        return g_strndup (buf, len);
+      size_t len = sizeof buf;
+      int ret = gnutls_x509_crt_get_dn_by_oid (crt, GNUTLS_OID_X520_COMMON_NAME, i, 0, buf, &len);
+
+      if (ret == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
+        break;
+      if (ret == 0)
+        {
+          g_free (cn);
+          cn = g_strndup (buf, len);
+        }
     }
 
-  return NULL;
+  return cn;
 }
 
 static char **
@@ -232,7 +242,6 @@ certificate_new_from_der (GBytes      *der,
 {
   g_autoptr(CbCertificate) self = NULL;
   g_autofree char *reason = NULL;
-  g_auto(CbX509Pubkey) pub = NULL;
   gnutls_datum_t datum;
   gnutls_datum_t dn = { NULL, 0 };
   guint8 buf[256];
@@ -300,16 +309,20 @@ certificate_new_from_der (GBytes      *der,
       return NULL;
     }
 
-  if ((ret = gnutls_pubkey_init (&pub)) < 0 ||
-      (ret = gnutls_pubkey_import_x509 (pub, self->crt, 0)) < 0 ||
-      (self->spki = cb_x509_pubkey_export (pub)) == NULL)
+  /* The key is kept parsed; its type comes from it, not from importing the SPKI again. Key
+   * usage is left out of the kept key: it is judged by the chain check, as for a key read
+   * from the SPKI alone. */
+  if ((ret = gnutls_pubkey_init (&self->pub)) < 0 ||
+      (ret = gnutls_pubkey_import_x509 (self->pub, self->crt, 0)) < 0 ||
+      (ret = gnutls_pubkey_set_key_usage (self->pub, 0)) < 0 ||
+      (self->spki = cb_x509_pubkey_export (self->pub)) == NULL)
     {
       g_set_error (error, CB_X509_ERROR, CB_X509_ERROR_PARSE,
                    "%s (%s) has an unreadable public key: %s", what, self->subject,
                    gnutls_strerror (ret));
       return NULL;
     }
-  self->key_type = cb_pki_key_type_from_spki (self->spki);
+  self->key_type = cb_pki_key_type_from_pubkey (self->pub);
 
   ret = gnutls_x509_crt_get_signature_algorithm (self->crt);
   self->sign_algorithm = ret < 0 ? GNUTLS_SIGN_UNKNOWN : (gnutls_sign_algorithm_t) ret;
@@ -741,6 +754,21 @@ cb_certificate_equal (CbCertificate *a,
   return a == b || g_bytes_equal (a->der, b->der);
 }
 
+gboolean
+cb_certificate_verify_signature (CbCertificate  *self,
+                                 const guint8   *data,
+                                 gsize           len,
+                                 GBytes         *signature,
+                                 GError        **error)
+{
+  g_return_val_if_fail (CB_IS_CERTIFICATE (self), FALSE);
+  g_return_val_if_fail (data != NULL || len == 0, FALSE);
+  g_return_val_if_fail (signature != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return cb_pki_verify_signature_with_pubkey (self->pub, data, len, signature, error);
+}
+
 /* CA certificates whose signature verified with an issuer's key, as "CA hash/issuer hash"
  * (SHA-256 of each DER): a station checks the same issuing CA under the same root for every
  * device. Only successes are kept, and only for CAs (each leaf is checked once); emptied when
@@ -761,7 +789,7 @@ cb_certificate_is_issued_by (CbCertificate *self,
   g_return_val_if_fail (CB_IS_CERTIFICATE (issuer), FALSE);
 
   if (!self->is_ca)
-    return cb_x509_signature_verifies (self->der, self->sign_algorithm, issuer->spki);
+    return cb_x509_signature_verifies (self->der, self->sign_algorithm, issuer->pub);
 
   key = g_strconcat (self->sha256_fingerprint, "/", issuer->sha256_fingerprint, NULL);
   g_mutex_lock (&verified_ca_lock);
@@ -770,7 +798,7 @@ cb_certificate_is_issued_by (CbCertificate *self,
   if (known)
     return TRUE;
 
-  if (!cb_x509_signature_verifies (self->der, self->sign_algorithm, issuer->spki))
+  if (!cb_x509_signature_verifies (self->der, self->sign_algorithm, issuer->pub))
     return FALSE;
 
   g_mutex_lock (&verified_ca_lock);

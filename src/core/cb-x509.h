@@ -82,6 +82,13 @@ gboolean       cb_certificate_equal               (CbCertificate  *a,
 /* Whether issuer's key signed self (signature check only). */
 gboolean       cb_certificate_is_issued_by        (CbCertificate  *self,
                                                    CbCertificate  *issuer);
+/* cb_pki_verify_signature() with the certificate's key, parsed once with the certificate:
+ * whether its holder signed data (a proof of possession). The same errors. */
+gboolean       cb_certificate_verify_signature    (CbCertificate  *self,
+                                                   const guint8   *data,
+                                                   gsize           len,
+                                                   GBytes         *signature,
+                                                   GError        **error);
 
 /* ---- Validity and renewal ------------------------------------------------------------- */
 
