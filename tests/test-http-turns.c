@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "cb-dps-client.h"
+#include "cb-dps-registration.h"
 #include "cb-http.h"
 
 /* What an HTTPS request and a DPS registration cost the caller's main context, counted (never
@@ -256,6 +258,74 @@ test_request (void)
   server_thread_stop (&st);
 }
 
+static void
+register_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  CbDpsRegistration **registration = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *registration = cb_dps_client_register_finish (CB_DPS_CLIENT (object), result, &error);
+  g_assert_no_error (error);
+}
+
+/* The register PUT answered "assigning, Retry-After: 0", then one operation GET: the GET
+ * goes from the PUT's answer, with no timer between them (a GTask, a timeout source, a
+ * cancellable handler and its dispatch, for a delay of 0). The PUT's request body costs four
+ * turns at once in libsoup 3.2 (it splices the body into the socket through GTasks). */
+static void
+test_registration (void)
+{
+  ServerThread st = { 0 };
+  g_autoptr(CbProfile) profile = cb_profile_new ("turns", "Turns", CB_PROFILE_KIND_SANDBOX);
+  g_autoptr(CbHttpClient) client = NULL;
+  g_autoptr(CbDpsClient) dps = NULL;
+  g_autoptr(GBytes) csr = g_bytes_new_static ("\x30\x00", 2);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *endpoint = NULL;
+  Count count;
+
+  server_thread_start (&st);
+  endpoint = g_strdup_printf ("http://127.0.0.1:%u", st.port);
+  cb_profile_set_dps_global_endpoint (profile, endpoint);
+  cb_profile_set_dps_id_scope (profile, ID_SCOPE);
+  client = cb_http_client_new_for_ca_file (NULL, &error);
+  g_assert_no_error (error);
+  dps = cb_dps_client_new (profile, client);
+  cb_dps_client_set_transport (dps, CB_DPS_TRANSPORT_HTTPS);
+
+  for (guint i = 0; i <= COUNTED; i++)
+    {
+      g_autoptr(CbDpsRegistration) registration = NULL;
+
+      if (i == 1)
+        count_start (&count);
+      /* With a cancellable, as a run registers. */
+      cb_dps_client_register_async (dps, DEVICE, "Y2xpZW50cy1ncm91cC1rZXktZm9yLXRlc3RzLTAxMjM=",
+                                    CB_DPS_KEY_DEVICE, csr, NULL, cancellable, register_cb,
+                                    &registration);
+      while (registration == NULL)
+        g_main_context_iteration (NULL, TRUE);
+      g_assert_cmpstr (cb_dps_registration_get_device_id (registration), ==, DEVICE);
+    }
+  count_stop (&count);
+
+  g_test_message ("a registration: %.1f loop turns, %.1f of them at once, %.1f sources "
+                  "attached, %u polls with a timer pending", (double) count.polls / COUNTED,
+                  (double) count.at_once / COUNTED, (double) count.sources / COUNTED,
+                  count.timers);
+  g_assert_cmpuint (g_atomic_int_get (&st.puts), ==, COUNTED + 1);
+  g_assert_cmpuint (g_atomic_int_get (&st.gets), ==, COUNTED + 1);
+  g_assert_cmpuint (count.timers, ==, 0);
+  g_assert_cmpuint (count.at_once, <=, 9 * COUNTED);
+
+  g_clear_object (&dps);
+  g_clear_object (&client);
+  server_thread_stop (&st);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -263,6 +333,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/cb/http-turns/request", test_request);
+  g_test_add_func ("/cb/http-turns/registration", test_registration);
 
   return g_test_run ();
 }
