@@ -508,8 +508,9 @@ parse_in_thread (GTask              *task,
   g_task_run_in_thread (parse_task, parse_thread);
 }
 
-/* No answer, or not all of it: a cancellation is returned as it is, a transient failure of a
- * request that may be sent again is retried, anything else returned without credentials. */
+/* No answer, or not all of it (takes @error): a cancellation is returned as it is, a transient
+ * failure of a request that may be sent again is retried, anything else returned without
+ * credentials. */
 static void
 request_failed (GTask  *task,
                 GError *error)
