@@ -252,7 +252,8 @@ test_request (void)
                   (double) count.sources / COUNTED);
   g_assert_cmpuint (g_atomic_int_get (&st.gets), ==, COUNTED + 1);
   g_assert_cmpuint (count.at_once, <=, 3 * COUNTED);
-  g_assert_cmpuint (count.sources, <=, 10 * COUNTED);
+  /* Sources vary with how often a read must wait; only a gross regression fails here. */
+  g_assert_cmpuint (count.sources, <=, 16 * COUNTED);
 
   g_clear_object (&client);
   server_thread_stop (&st);
