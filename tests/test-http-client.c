@@ -474,6 +474,69 @@ test_connection_refused_retried (Fixture       *f,
   g_assert_error (f->error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
 }
 
+/* A server that promises a longer body than it sends, then closes: the answer's read fails
+ * with libsoup's error (the same as when libsoup spliced the body), at once, and nothing waits
+ * for the rest. */
+static void
+truncated_answer (GThreadedSocketService *service,
+                  GSocketConnection      *connection,
+                  GObject                *source_object,
+                  gpointer                user_data)
+{
+  static const char answer[] = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                               "Content-Length: 100\r\n\r\n{\"status\":";
+  GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (connection));
+  GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (connection));
+  guint *hits = user_data;
+  char request[4096];
+  gsize got = 0;
+
+  /* The request's head, then the half answer. */
+  while (got < sizeof request - 1)
+    {
+      gssize n = g_input_stream_read (in, request + got, sizeof request - 1 - got, NULL, NULL);
+
+      if (n <= 0)
+        return;
+      got += n;
+      request[got] = '\0';
+      if (strstr (request, "\r\n\r\n") != NULL)
+        break;
+    }
+  g_atomic_int_inc (hits);
+  g_output_stream_write_all (out, answer, strlen (answer), NULL, NULL, NULL);
+  g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+}
+
+static void
+test_truncated_body (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GSocketService) service = g_threaded_socket_service_new (1);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = NULL;
+  guint hits = 0;
+  guint16 port;
+
+  port = g_socket_listener_add_any_inet_port (G_SOCKET_LISTENER (service), NULL, &error);
+  g_assert_no_error (error);
+  g_signal_connect (service, "run", G_CALLBACK (truncated_answer), &hits);
+  g_socket_service_start (service);
+
+  url = g_strdup_printf ("http://127.0.0.1:%u/twins/device-0001", port);
+  cb_http_client_request_async (f->client, "GET", url, NULL, NULL, NULL, CB_HTTP_STYLE_HUB,
+                                NULL, request_cb, f);
+  g_main_loop_run (f->loop);
+
+  g_assert_null (f->response);
+  g_assert_error (f->error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT);
+  g_assert_cmpuint (g_atomic_int_get (&hits), ==, 1);
+
+  g_socket_service_stop (service);
+  g_socket_listener_close (G_SOCKET_LISTENER (service));
+}
+
+
 static void
 test_bad_ca_file (void)
 {
@@ -549,6 +612,7 @@ main (int   argc,
   ADD ("form", test_form);
   ADD ("cancel-during-backoff", test_cancel_during_backoff);
   ADD ("connection-refused", test_connection_refused_retried);
+  ADD ("truncated-body", test_truncated_body);
 #undef ADD
   g_test_add_func ("/cb/http-client/bad-ca-file", test_bad_ca_file);
   g_test_add_func ("/cb/http-client/sleep", test_sleep);

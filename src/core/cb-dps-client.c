@@ -229,6 +229,7 @@ operation_cb (GObject      *object,
   g_autoptr(CbDpsRegistration) registration = NULL;
   g_autoptr(GError) error = NULL;
   guint delay;
+  guint delay_ms;
 
   if (!(response = cb_http_client_request_finish (http, result, &error)))
     {
@@ -267,9 +268,17 @@ operation_cb (GObject      *object,
   g_debug ("Registration %s is still assigning; polling again in %u s", reg->registration_id,
            delay);
 
-  /* "Retry-After: 0" is honoured: the first poll goes at once. */
-  cb_http_sleep_async (cb_dps_poll_delay_ms (delay, reg->polls++), g_task_get_cancellable (task),
-                       poll_wait_cb, g_object_ref (task));
+  /* "Retry-After: 0" is honoured: the first poll goes at once, from here, without a timer
+   * (a GTask, a timeout source and a main-loop turn of its own for nothing). */
+  delay_ms = cb_dps_poll_delay_ms (delay, reg->polls++);
+  if (delay_ms == 0)
+    {
+      if (!g_task_return_error_if_cancelled (task))
+        poll_send (task);
+      return;
+    }
+  cb_http_sleep_async (delay_ms, g_task_get_cancellable (task), poll_wait_cb,
+                       g_object_ref (task));
 }
 
 static void

@@ -508,51 +508,50 @@ parse_in_thread (GTask              *task,
   g_task_run_in_thread (parse_task, parse_thread);
 }
 
+/* No answer, or not all of it (takes @error): a cancellation is returned as it is, a transient
+ * failure of a request that may be sent again is retried, anything else returned without
+ * credentials. */
 static void
-request_send_cb (GObject      *object,
-                 GAsyncResult *result,
-                 gpointer      user_data)
+request_failed (GTask  *task,
+                GError *error)
 {
-  SoupSession *session = (SoupSession *)object;
-  g_autoptr(GTask) task = user_data;
   CbHttpClient *self = g_task_get_source_object (task);
   Request *request = g_task_get_task_data (task);
-  SoupMessage *message;
-  g_autoptr(GBytes) body = NULL;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  if (error_is_transient (error) &&
+      (request->read_only || method_is_idempotent (request->method)) &&
+      request->attempt < self->max_attempts)
+    {
+      g_debug ("%s %s: %s; retrying (attempt %u of %u)", request->method,
+               request->url, error->message,
+               request->attempt + 1, self->max_attempts);
+      g_error_free (error);
+      request_wait (task, backoff_delay_ms (self, request->attempt, FALSE, 0));
+      return;
+    }
+
+  redact (request, error);
+  g_task_return_error (task, error);
+}
+
+static void
+request_answered (GTask       *task,
+                  SoupMessage *message,
+                  GBytes      *body)
+{
+  CbHttpClient *self = g_task_get_source_object (task);
+  Request *request = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) json = NULL;
   const char *content_type;
   SoupMessageHeaders *headers;
   guint status;
-
-  g_assert (SOUP_IS_SESSION (session));
-
-  message = soup_session_get_async_result_message (session, result);
-  body = soup_session_send_and_read_finish (session, result, &error);
-
-  if (body == NULL)
-    {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        {
-          g_task_return_error (task, g_steal_pointer (&error));
-          return;
-        }
-
-      if (error_is_transient (error) &&
-          (request->read_only || method_is_idempotent (request->method)) &&
-          request->attempt < self->max_attempts)
-        {
-          g_debug ("%s %s: %s; retrying (attempt %u of %u)", request->method,
-                   request->url, error->message,
-                   request->attempt + 1, self->max_attempts);
-          request_wait (task, backoff_delay_ms (self, request->attempt, FALSE, 0));
-          return;
-        }
-
-      redact (request, error);
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
 
   status = soup_message_get_status (message);
   headers = soup_message_get_response_headers (message);
@@ -600,6 +599,170 @@ request_send_cb (GObject      *object,
   return_response (task, status, headers, body, json, error);
 }
 
+/* The answer's body is read from libsoup's stream without blocking, as far as it has come,
+ * and waited for with one pollable source only when it has not: libsoup's
+ * soup_session_send_and_read_async() spliced it into memory through a chain of GTasks (the
+ * splice, every read and write, both closes), each finishing in an idle of its own on a main
+ * loop turn of its own (docs/performance.md, "wt-soup"). */
+typedef struct
+{
+  GTask        *task;
+  SoupMessage  *message;
+  GInputStream *stream;
+  GByteArray   *body;
+} BodyRead;
+
+#define BODY_READ_CHUNK (16 * 1024)
+
+static void
+body_read_free (BodyRead *read)
+{
+  g_clear_pointer (&read->body, g_byte_array_unref);
+  g_clear_object (&read->stream);
+  g_clear_object (&read->message);
+  g_clear_object (&read->task);
+  g_free (read);
+}
+
+static void
+body_read_close_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_input_stream_close_finish (G_INPUT_STREAM (object), result, NULL);
+}
+
+/* Reads what is there; FALSE once the read is over (answered or failed), TRUE to wait. */
+static gboolean
+body_read_some (BodyRead *read)
+{
+  GCancellable *cancellable = g_task_get_cancellable (read->task);
+  GError *error = NULL;
+
+  for (;;)
+    {
+      guint8 chunk[BODY_READ_CHUNK];
+      gssize n;
+
+      if (g_cancellable_set_error_if_cancelled (cancellable, &error))
+        break;
+
+      n = g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (read->stream),
+                                                    chunk, sizeof chunk, cancellable, &error);
+      if (n > 0)
+        {
+          g_byte_array_append (read->body, chunk, (guint) n);
+          continue;
+        }
+      if (n == 0)
+        {
+          g_autoptr(GBytes) body = NULL;
+
+          /* At the end of the body libsoup finishes the message here, at once, and gives
+           * the connection back to the pool. */
+          g_input_stream_close (read->stream, NULL, NULL);
+          body = g_byte_array_free_to_bytes (g_steal_pointer (&read->body));
+          request_answered (read->task, read->message, body);
+          return FALSE;
+        }
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        {
+          g_clear_error (&error);
+          return TRUE;
+        }
+      break;
+    }
+
+  /* Failed half-way: let libsoup drop the rest of the answer without blocking the loop. */
+  g_input_stream_close_async (read->stream, G_PRIORITY_DEFAULT, NULL, body_read_close_cb, NULL);
+  request_failed (read->task, error);
+  return FALSE;
+}
+
+static gboolean
+body_readable_cb (GObject  *stream,
+                  gpointer  user_data)
+{
+  BodyRead *read = user_data;
+
+  return body_read_some (read) ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
+static void
+body_spliced_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  BodyRead *read = user_data;
+  GError *error = NULL;
+
+  if (g_output_stream_splice_finish (G_OUTPUT_STREAM (object), result, &error) < 0)
+    request_failed (read->task, error);
+  else
+    {
+      g_autoptr(GBytes) body = NULL;
+
+      body = g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (object));
+      request_answered (read->task, read->message, body);
+    }
+  body_read_free (read);
+}
+
+static void
+request_sent_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  SoupSession *session = (SoupSession *)object;
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GInputStream) stream = NULL;
+  GError *error = NULL;
+  BodyRead *read;
+
+  g_assert (SOUP_IS_SESSION (session));
+
+  stream = soup_session_send_finish (session, result, &error);
+  if (stream == NULL)
+    {
+      request_failed (task, error);
+      return;
+    }
+
+  read = g_new0 (BodyRead, 1);
+  read->task = g_steal_pointer (&task);
+  read->message = g_object_ref (soup_session_get_async_result_message (session, result));
+  read->stream = g_steal_pointer (&stream);
+
+  /* A stream that cannot say when it is readable is read the way libsoup reads it. */
+  if (!G_IS_POLLABLE_INPUT_STREAM (read->stream) ||
+      !g_pollable_input_stream_can_poll (G_POLLABLE_INPUT_STREAM (read->stream)))
+    {
+      g_autoptr(GOutputStream) memory = g_memory_output_stream_new_resizable ();
+
+      g_output_stream_splice_async (memory, read->stream,
+                                    G_OUTPUT_STREAM_SPLICE_CLOSE_SOURCE |
+                                    G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET,
+                                    G_PRIORITY_DEFAULT, g_task_get_cancellable (read->task),
+                                    body_spliced_cb, read);
+      return;
+    }
+
+  read->body = g_byte_array_new ();
+  if (body_read_some (read))
+    {
+      g_autoptr(GSource) source = NULL;
+
+      source = g_pollable_input_stream_create_source (G_POLLABLE_INPUT_STREAM (read->stream),
+                                                      g_task_get_cancellable (read->task));
+      g_source_set_callback (source, G_SOURCE_FUNC (body_readable_cb), read,
+                             (GDestroyNotify) body_read_free);
+      g_source_set_static_name (source, "[certbench] HTTP answer body");
+      g_source_attach (source, g_task_get_context (read->task));
+      return;
+    }
+  body_read_free (read);
+}
+
 static void
 request_send (GTask *task)
 {
@@ -639,9 +802,8 @@ request_send (GTask *task)
   if (request->body != NULL)
     soup_message_set_request_body_from_bytes (message, request->content_type, request->body);
 
-  soup_session_send_and_read_async (self->session, message, G_PRIORITY_DEFAULT,
-                                    g_task_get_cancellable (task),
-                                    request_send_cb, g_object_ref (task));
+  soup_session_send_async (self->session, message, G_PRIORITY_DEFAULT,
+                           g_task_get_cancellable (task), request_sent_cb, g_object_ref (task));
 }
 
 static void
