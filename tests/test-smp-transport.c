@@ -15,6 +15,7 @@
 #include "cbp-smp.h"
 
 #include "cb-serial-port-private.h"
+#include "cb-smp-answer-times-private.h"
 #include "cb-smp-transport.h"
 
 /* A scripted device on the master side of a pty pair, speaking the real framing through the
@@ -713,6 +714,63 @@ test_paced_log_line (Fixture       *f,
   g_assert_cmpuint (wake_ups, <=, 5);
 }
 
+/* An echo of text; asserts the reply is that text. */
+static void
+echo_checked (Fixture    *f,
+              const char *text)
+{
+  g_autofree char *reply = NULL;
+  Result res = { 0 };
+
+  echo (f, text, 0, &res);
+  wait_for (&res);
+  g_assert_no_error (res.error);
+  reply = echo_reply_text (res.payload);
+  g_assert_cmpstr (reply, ==, text);
+  result_clear (&res);
+}
+
+/* On a line the port has measured paced, the answer to a kind of request the station has seen
+ * answered is read once, when it was whole last time (cb-smp-answer-times.c), not at its first
+ * bytes and again after their rest's wire time: 2 wake-ups an exchange before. A device that
+ * has become slower still has its answers read whole, in more wake-ups. */
+static void
+test_learned_answer (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autofree char *big = g_strnfill (300, 'x');
+  g_autofree char *text = g_strnfill (100, 'y');
+  CbSerialPortCounts before, after;
+
+  cb_smp_answer_times_forget ();
+  for (guint i = 0; i < 300; i++)
+    big[i] = 'a' + (i * 7) % 26;
+  f->dev.pace = 16;
+  /* 16 bytes every 2 ms is 80,000 baud: a paced line at a nominal 115200. */
+  g_assert_true (cb_serial_port_set_baud_rate (f->port, 115200, NULL));
+  /* Teach the port its line, and the station the echo's time. */
+  echo_checked (f, big);
+  echo_checked (f, big);
+  echo_checked (f, text);
+  echo_checked (f, text);
+
+  cb_serial_port_get_counts (f->port, &before);
+  for (guint i = 0; i < 6; i++)
+    echo_checked (f, text);
+  cb_serial_port_get_counts (f->port, &after);
+  g_test_message ("6 exchanges: %" G_GUINT64_FORMAT " wake-ups, %" G_GUINT64_FORMAT " held",
+                  after.wake_ups - before.wake_ups, after.held_waits - before.held_waits);
+  g_assert_cmpuint (after.held_waits - before.held_waits, >=, 4);
+  g_assert_cmpuint (after.wake_ups - before.wake_ups, <=, 9);
+
+  /* The device now answers at half the pace: held for the old time, the answer is not whole;
+   * its rest is read as any answer's. */
+  f->dev.pace = 8;
+  for (guint i = 0; i < 3; i++)
+    echo_checked (f, text);
+  cb_smp_answer_times_forget ();
+}
+
 /* A device that stops in the middle of a long packet's first frame (a reset) and then says
  * something short: the port gave up waiting for the rest, so the words still arrive. */
 static void
@@ -1352,6 +1410,7 @@ main (int   argc,
   ADD ("fragmentation", test_fragmentation);
   ADD ("paced-reply", test_paced_reply);
   ADD ("paced-log-line", test_paced_log_line);
+  ADD ("learned-answer", test_learned_answer);
   ADD ("abandoned-frame", test_abandoned_frame);
   ADD ("log-text", test_log_text);
   ADD ("log-prompt", test_log_prompt);
