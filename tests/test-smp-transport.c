@@ -672,6 +672,22 @@ test_paced_reply (Fixture       *f,
   g_assert_true (has_line (f, "I: after"));
 }
 
+/* An echo of text; asserts the reply is that text. */
+static void
+echo_checked (Fixture    *f,
+              const char *text)
+{
+  g_autofree char *reply = NULL;
+  Result res = { 0 };
+
+  echo (f, text, 0, &res);
+  wait_for (&res);
+  g_assert_no_error (res.error);
+  reply = echo_reply_text (res.payload);
+  g_assert_cmpstr (reply, ==, text);
+  result_clear (&res);
+}
+
 /* A device's log lines on a line the port has measured paced: half a line read, the rest is
  * read at its wire time, not at each delivery (16 bytes every 2 ms here). Four lines of 137
  * bytes come in 9 deliveries, each a wake-up before; now about 3. The replies that taught the
@@ -688,18 +704,8 @@ test_paced_log_line (Fixture       *f,
   f->dev.pace = 16;
   /* 16 bytes every 2 ms is 80,000 baud: a paced line at a nominal 115200. */
   g_assert_true (cb_serial_port_set_baud_rate (f->port, 115200, NULL));
-  for (guint i = 0; i < 2; i++)
-    {
-      g_autofree char *reply = NULL;
-      Result res = { 0 };
-
-      echo (f, big, 0, &res);
-      wait_for (&res);
-      g_assert_no_error (res.error);
-      reply = echo_reply_text (res.payload);
-      g_assert_cmpstr (reply, ==, big);
-      result_clear (&res);
-    }
+  echo_checked (f, big);
+  echo_checked (f, big);
 
   g_signal_connect (f->port, "bytes-received", G_CALLBACK (count_wake_up), &wake_ups);
   device_write_str (&f->dev, "I: keygen: generating a key of type p256\n"
@@ -712,22 +718,6 @@ test_paced_log_line (Fixture       *f,
   g_assert_true (has_line (f, "I: dps: configured for registration id line1-0001-abcdef-7788"));
   g_test_message ("%u wake-ups for 9 deliveries of log text", wake_ups);
   g_assert_cmpuint (wake_ups, <=, 5);
-}
-
-/* An echo of text; asserts the reply is that text. */
-static void
-echo_checked (Fixture    *f,
-              const char *text)
-{
-  g_autofree char *reply = NULL;
-  Result res = { 0 };
-
-  echo (f, text, 0, &res);
-  wait_for (&res);
-  g_assert_no_error (res.error);
-  reply = echo_reply_text (res.payload);
-  g_assert_cmpstr (reply, ==, text);
-  result_clear (&res);
 }
 
 /* On a line the port has measured paced, the answer to a kind of request the station has seen
