@@ -688,6 +688,21 @@ echo_checked (Fixture    *f,
   result_clear (&res);
 }
 
+/* A device handing its replies over 16 bytes every 2 ms (80,000 baud: a paced line at a
+ * nominal 115200), and two long replies that teach the port so. */
+static void
+teach_paced_line (Fixture *f)
+{
+  g_autofree char *big = g_strnfill (300, 'x');
+
+  for (guint i = 0; i < 300; i++)
+    big[i] = 'a' + (i * 7) % 26;
+  f->dev.pace = 16;
+  g_assert_true (cb_serial_port_set_baud_rate (f->port, 115200, NULL));
+  echo_checked (f, big);
+  echo_checked (f, big);
+}
+
 /* A device's log lines on a line the port has measured paced: half a line read, the rest is
  * read at its wire time, not at each delivery (16 bytes every 2 ms here). Four lines of 137
  * bytes come in 9 deliveries, each a wake-up before; now about 3. The replies that taught the
@@ -696,17 +711,9 @@ static void
 test_paced_log_line (Fixture       *f,
                      gconstpointer  data)
 {
-  g_autofree char *big = g_strnfill (300, 'x');
   guint wake_ups = 0;
 
-  for (guint i = 0; i < 300; i++)
-    big[i] = 'a' + (i * 7) % 26;
-  f->dev.pace = 16;
-  /* 16 bytes every 2 ms is 80,000 baud: a paced line at a nominal 115200. */
-  g_assert_true (cb_serial_port_set_baud_rate (f->port, 115200, NULL));
-  echo_checked (f, big);
-  echo_checked (f, big);
-
+  teach_paced_line (f);
   g_signal_connect (f->port, "bytes-received", G_CALLBACK (count_wake_up), &wake_ups);
   device_write_str (&f->dev, "I: keygen: generating a key of type p256\n"
                              "I: keygen: done\n"
@@ -728,19 +735,12 @@ static void
 test_learned_answer (Fixture       *f,
                      gconstpointer  data)
 {
-  g_autofree char *big = g_strnfill (300, 'x');
   g_autofree char *text = g_strnfill (100, 'y');
   CbSerialPortCounts before, after;
 
   cb_smp_answer_times_forget ();
-  for (guint i = 0; i < 300; i++)
-    big[i] = 'a' + (i * 7) % 26;
-  f->dev.pace = 16;
-  /* 16 bytes every 2 ms is 80,000 baud: a paced line at a nominal 115200. */
-  g_assert_true (cb_serial_port_set_baud_rate (f->port, 115200, NULL));
   /* Teach the port its line, and the station the echo's time. */
-  echo_checked (f, big);
-  echo_checked (f, big);
+  teach_paced_line (f);
   echo_checked (f, text);
   echo_checked (f, text);
 
