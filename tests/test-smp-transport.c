@@ -15,6 +15,7 @@
 #include "cbp-smp.h"
 
 #include "cb-serial-port-private.h"
+#include "cb-smp-answer-times-private.h"
 #include "cb-smp-transport.h"
 
 /* A scripted device on the master side of a pty pair, speaking the real framing through the
@@ -671,6 +672,37 @@ test_paced_reply (Fixture       *f,
   g_assert_true (has_line (f, "I: after"));
 }
 
+/* An echo of text; asserts the reply is that text. */
+static void
+echo_checked (Fixture    *f,
+              const char *text)
+{
+  g_autofree char *reply = NULL;
+  Result res = { 0 };
+
+  echo (f, text, 0, &res);
+  wait_for (&res);
+  g_assert_no_error (res.error);
+  reply = echo_reply_text (res.payload);
+  g_assert_cmpstr (reply, ==, text);
+  result_clear (&res);
+}
+
+/* A device handing its replies over 16 bytes every 2 ms (80,000 baud: a paced line at a
+ * nominal 115200), and two long replies that teach the port so. */
+static void
+teach_paced_line (Fixture *f)
+{
+  g_autofree char *big = g_strnfill (300, 'x');
+
+  for (guint i = 0; i < 300; i++)
+    big[i] = 'a' + (i * 7) % 26;
+  f->dev.pace = 16;
+  g_assert_true (cb_serial_port_set_baud_rate (f->port, 115200, NULL));
+  echo_checked (f, big);
+  echo_checked (f, big);
+}
+
 /* A device's log lines on a line the port has measured paced: half a line read, the rest is
  * read at its wire time, not at each delivery (16 bytes every 2 ms here). Four lines of 137
  * bytes come in 9 deliveries, each a wake-up before; now about 3. The replies that taught the
@@ -679,27 +711,9 @@ static void
 test_paced_log_line (Fixture       *f,
                      gconstpointer  data)
 {
-  g_autofree char *big = g_strnfill (300, 'x');
   guint wake_ups = 0;
 
-  for (guint i = 0; i < 300; i++)
-    big[i] = 'a' + (i * 7) % 26;
-  f->dev.pace = 16;
-  /* 16 bytes every 2 ms is 80,000 baud: a paced line at a nominal 115200. */
-  g_assert_true (cb_serial_port_set_baud_rate (f->port, 115200, NULL));
-  for (guint i = 0; i < 2; i++)
-    {
-      g_autofree char *reply = NULL;
-      Result res = { 0 };
-
-      echo (f, big, 0, &res);
-      wait_for (&res);
-      g_assert_no_error (res.error);
-      reply = echo_reply_text (res.payload);
-      g_assert_cmpstr (reply, ==, big);
-      result_clear (&res);
-    }
-
+  teach_paced_line (f);
   g_signal_connect (f->port, "bytes-received", G_CALLBACK (count_wake_up), &wake_ups);
   device_write_str (&f->dev, "I: keygen: generating a key of type p256\n"
                              "I: keygen: done\n"
@@ -711,6 +725,40 @@ test_paced_log_line (Fixture       *f,
   g_assert_true (has_line (f, "I: dps: configured for registration id line1-0001-abcdef-7788"));
   g_test_message ("%u wake-ups for 9 deliveries of log text", wake_ups);
   g_assert_cmpuint (wake_ups, <=, 5);
+}
+
+/* On a line the port has measured paced, the answer to a kind of request the station has seen
+ * answered is read once, when it was whole last time (cb-smp-answer-times.c), not at its first
+ * bytes and again after their rest's wire time: 2 wake-ups an exchange before. A device that
+ * has become slower still has its answers read whole, in more wake-ups. */
+static void
+test_learned_answer (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autofree char *text = g_strnfill (100, 'y');
+  CbSerialPortCounts before, after;
+
+  cb_smp_answer_times_forget ();
+  /* Teach the port its line, and the station the echo's time. */
+  teach_paced_line (f);
+  echo_checked (f, text);
+  echo_checked (f, text);
+
+  cb_serial_port_get_counts (f->port, &before);
+  for (guint i = 0; i < 6; i++)
+    echo_checked (f, text);
+  cb_serial_port_get_counts (f->port, &after);
+  g_test_message ("6 exchanges: %" G_GUINT64_FORMAT " wake-ups, %" G_GUINT64_FORMAT " held",
+                  after.wake_ups - before.wake_ups, after.held_waits - before.held_waits);
+  g_assert_cmpuint (after.held_waits - before.held_waits, >=, 4);
+  g_assert_cmpuint (after.wake_ups - before.wake_ups, <=, 9);
+
+  /* The device now answers at half the pace: held for the old time, the answer is not whole;
+   * its rest is read as any answer's. */
+  f->dev.pace = 8;
+  for (guint i = 0; i < 3; i++)
+    echo_checked (f, text);
+  cb_smp_answer_times_forget ();
 }
 
 /* A device that stops in the middle of a long packet's first frame (a reset) and then says
@@ -1352,6 +1400,7 @@ main (int   argc,
   ADD ("fragmentation", test_fragmentation);
   ADD ("paced-reply", test_paced_reply);
   ADD ("paced-log-line", test_paced_log_line);
+  ADD ("learned-answer", test_learned_answer);
   ADD ("abandoned-frame", test_abandoned_frame);
   ADD ("log-text", test_log_text);
   ADD ("log-prompt", test_log_prompt);

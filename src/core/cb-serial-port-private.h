@@ -12,6 +12,7 @@ typedef struct
   guint64 wake_ups;     /* reads of the line (bytes-received or a timed wait's end) */
   guint64 reads;        /* read(2) calls on the line, EAGAIN included */
   guint64 vmin_sets;    /* TCSETS ioctls that changed VMIN */
+  guint64 held_waits;   /* waits held back by cb_serial_port_hold_read() */
 } CbSerialPortCounts;
 
 void cb_serial_port_get_counts (CbSerialPort       *self,
@@ -31,5 +32,15 @@ gboolean cb_serial_port_set_reader   (CbSerialPort       *self,
                                       gpointer            user_data);
 void     cb_serial_port_clear_reader (CbSerialPort       *self,
                                       gpointer            user_data);
+
+/* The reader expects nothing it can use before @until (monotonic µs), such as the answer to a
+ * request whose like took that long: on a line the port has measured paced at its baud, the
+ * next wait for any byte reads once at @until instead of at the first bytes (a hangup still
+ * wakes it). On any other line, and for a wait for a read minimum, it changes nothing. Called
+ * from the reader, it holds for the next wait only. */
+void     cb_serial_port_hold_read    (CbSerialPort       *self,
+                                      gint64              until);
+/* Whether the port has measured its line paced at its baud (the timed waits above). */
+gboolean cb_serial_port_is_paced     (CbSerialPort       *self);
 
 G_END_DECLS

@@ -100,6 +100,8 @@ struct _CbSerialPort
   guint    read_min;        /* VMIN in force */
   gsize    want_next;       /* asked for during a bytes-received emission */
   gsize    soon_next;       /* likely, not certain (set_read_soon), the same way */
+  gint64   hold_next;       /* nothing useful before (hold_read), the same way */
+  gint64   hold;            /* ...for the wait being armed */
   gboolean in_read;
 
   /* The wait in force, and what the port learnt of the line (see arm_wait) */
@@ -388,6 +390,25 @@ arm_wait_from (CbSerialPort *self,
   if (self->fd < 0)
     return;
 
+  /* The reader expects nothing it can use before self->hold (the answer to a request whose
+   * like took that long last time): on a paced line, one read then, instead of one at the
+   * answer's first bytes and one after their rest's wire time. If it is not whole by then,
+   * the reader asks for its rest as usual; if nothing came, any byte wakes it again. */
+  if (want <= 1 && self->hold > now && line_is_paced (self) && !self->frame_fallback)
+    {
+      set_vmin (self, 1);
+      self->read_source->pfd.events = G_IO_HUP | G_IO_ERR;
+      self->wait = LINE_WAIT_TIMED;
+      self->wait_start = now;
+      self->timed_target = 1;
+      self->timed_soft = TRUE;
+      deadline->at = self->hold;
+      self->hold = 0;
+      self->counts.held_waits++;
+      return;
+    }
+  self->hold = 0;
+
   /* Bytes that are likely but not certain (the rest of a device's log line): on a paced line
    * they are read at their wire time, one wake-up instead of one a delivery; a frame that
    * starts meanwhile is read then too, at most that wire time (plus the slack) after its first
@@ -640,6 +661,7 @@ on_read_ready (int           fd,
   self->in_read = TRUE;
   self->want_next = 1;
   self->soon_next = 0;
+  self->hold_next = 0;
 
   /* Drain what is there first: a hangup can arrive with the device's last words queued. */
   while (self->fd >= 0)
@@ -677,6 +699,7 @@ on_read_ready (int           fd,
           total += got;
           self->want_next = 1;
           self->soon_next = 0;
+          self->hold_next = 0;
           if (self->reader != NULL)
             self->reader (self, buf, got, self->reader_data);
           if (g_signal_has_handler_pending (self, signals[SIGNAL_BYTES_RECEIVED], 0, FALSE))
@@ -723,6 +746,7 @@ on_read_ready (int           fd,
     }
 
   learn_from_wake_up (self, total, now);
+  self->hold = self->hold_next;
   arm_wait_from (self, self->want_next, self->soon_next,
                  drained_at >= 0 ? drained_at : g_get_monotonic_time ());
   return G_SOURCE_CONTINUE;
@@ -1086,6 +1110,30 @@ cb_serial_port_set_read_soon (CbSerialPort *self,
     self->soon_next = bytes;
   else if (self->wait == LINE_WAIT_ANY)
     arm_wait_from (self, 1, bytes, g_get_monotonic_time ());
+}
+
+/* See cb-serial-port-private.h. */
+void
+cb_serial_port_hold_read (CbSerialPort *self,
+                          gint64        until)
+{
+  g_return_if_fail (CB_IS_SERIAL_PORT (self));
+
+  if (self->in_read)
+    self->hold_next = until;
+  else if (self->wait == LINE_WAIT_ANY)
+    {
+      self->hold = until;
+      arm_wait (self, 1);
+    }
+}
+
+gboolean
+cb_serial_port_is_paced (CbSerialPort *self)
+{
+  g_return_val_if_fail (CB_IS_SERIAL_PORT (self), FALSE);
+
+  return line_is_paced (self);
 }
 
 void

@@ -14,6 +14,7 @@
 #include "cbp-group.h"
 #include "cbp-smp.h"
 
+#include "cb-smp-answer-times-private.h"
 #include "cb-smp-error-private.h"
 #include "cb-smp-schema-private.h"
 #include "cb-serial-port-private.h"
@@ -54,6 +55,11 @@ typedef struct
   guint              attempt;     /* 1-based; 0 = not sent yet */
   guint8             seq;
   GSource           *cancel_source;
+  /* On a paced line, for the answer's time (cb-smp-answer-times.c) */
+  gint64             sent_at;     /* monotonic µs the last byte went out; 0: not timed */
+  guint64            wake_ups_at_send;
+  gint64             held_for;    /* µs the port was held for the kind's time; 0: not held */
+  gint64             rest_due;    /* when the rest of the answer read in part was due */
 } Request;
 
 typedef struct
@@ -337,6 +343,78 @@ error_from_payload (CbSmpTransport *self,
                                 err->rc, cbp_smp_rc_name (err->rc), req->group, req->command);
 }
 
+static guint32
+answer_kind (Request *req)
+{
+  return cb_smp_answer_times_key (req->group, req->command, req->op,
+                                  g_bytes_get_size (req->payload));
+}
+
+/* The request is out whole: on a paced line, the port reads its answer once, when the answer to
+ * the same kind of request was whole last time, rather than at its first bytes and again for
+ * their rest (cb-smp-answer-times.c). */
+static void
+hold_for_answer (CbSmpTransport *self,
+                 Request        *req)
+{
+  CbSerialPortCounts counts;
+  gint64 took;
+
+  req->sent_at = 0;
+  req->held_for = 0;
+  req->rest_due = 0;
+  if (!cb_serial_port_is_paced (self->port))
+    return;
+
+  cb_serial_port_get_counts (self->port, &counts);
+  req->sent_at = g_get_monotonic_time ();
+  req->wake_ups_at_send = counts.wake_ups;
+  took = cb_smp_answer_times_lookup (answer_kind (req));
+  if (took > 0)
+    {
+      req->held_for = took;
+      cb_serial_port_hold_read (self->port, req->sent_at + took);
+    }
+}
+
+/* Part of the answer is here and the decoder wants @rest more bytes: they are due at their wire
+ * time, less than the port's timed wait for them takes (its slack), which is what the answer
+ * took. The last of them come with the line's next delivery, on average a millisecond later. */
+static void
+note_partial_answer (CbSmpTransport *self,
+                     Request        *req,
+                     gsize           rest)
+{
+  guint baud = cb_serial_port_get_baud_rate (self->port);
+  gint64 wire;
+
+  if (req->sent_at == 0 || rest == 0 || baud == 0)
+    return;
+  wire = (gint64) rest * 10 * G_USEC_PER_SEC / baud;
+  req->rest_due = g_get_monotonic_time () + wire + wire / 32 + 1000;
+}
+
+/* The answer is here, read in the wake-up now under way: what it took teaches the next device's
+ * exchange of the same kind; read in the one held wake-up, the hold was long enough. */
+static void
+learn_answer_time (CbSmpTransport *self,
+                   Request        *req)
+{
+  CbSerialPortCounts counts;
+
+  if (req->sent_at == 0 || self->port == NULL)
+    return;
+
+  cb_serial_port_get_counts (self->port, &counts);
+  if (req->held_for > 0 && counts.wake_ups - req->wake_ups_at_send == 1)
+    cb_smp_answer_times_learn (answer_kind (req), req->held_for, TRUE);
+  else if (req->rest_due > 0)
+    cb_smp_answer_times_learn (answer_kind (req), req->rest_due - req->sent_at, FALSE);
+  else
+    cb_smp_answer_times_learn (answer_kind (req), g_get_monotonic_time () - req->sent_at, FALSE);
+  req->sent_at = 0;
+}
+
 static void
 handle_packet (CbSmpTransport *self,
                GBytes         *packet)
@@ -390,6 +468,7 @@ handle_packet (CbSmpTransport *self,
       return;
     }
 
+  learn_answer_time (self, req);
   g_signal_emit (self, signals[SIGNAL_TRAFFIC], 0, &traffic);
 
   /* A handler may have closed us. */
@@ -470,6 +549,9 @@ on_port_read (CbSerialPort *port,
   /* Inside a packet whose length is known, the port wakes us again only when the rest of it
    * (or 255 bytes of it) is there, not at every few bytes the line hands over. */
   cb_serial_port_set_read_min (port, cbp_decoder_bytes_wanted (self->decoder));
+  if (self->current != NULL)
+    note_partial_answer (self, task_request (self->current),
+                         cbp_decoder_bytes_wanted (self->decoder));
   report_frame_errors (self);
 
   if (self->dispatching)
@@ -762,8 +844,14 @@ cb_smp_transport_send_current (CbSmpTransport *self)
         }
       return;
     }
-  if (self->current != task || cb_serial_port_get_pending (self->port) == 0)
+  if (self->current != task)
     return;
+  if (cb_serial_port_get_pending (self->port) == 0)
+    {
+      hold_for_answer (self, req);
+      return;
+    }
+  req->sent_at = 0;
 
   /* The kernel took only part: the timeout runs from when the rest is written, which an empty
    * write queued after it tells. */
