@@ -24,6 +24,7 @@ gboolean   cb_tty_vmin_set  (CbTtyVmin *self,
                              int        fd,
                              guint8     vmin);
 void       cb_tty_vmin_free (CbTtyVmin *self);
+guint      cb_tty_vmin_speed (guint     baud_rate);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CbTtyVmin, cb_tty_vmin_free)
 

@@ -37,9 +37,10 @@ cb_tty_vmin_new (int      fd,
   return g_steal_pointer (&self);
 }
 
-/* The kernel's CBAUD bits for a baud rate (asm/termbits.h's own B* values), or 0. */
-static tcflag_t
-kernel_speed (guint baud_rate)
+/* The kernel's CBAUD bits for a baud rate (asm/termbits.h's own B* values, which glibc's
+ * <termios.h> has the same on Linux), or 0: the one table of the rates a port takes. */
+guint
+cb_tty_vmin_speed (guint baud_rate)
 {
   switch (baud_rate)
     {
@@ -80,7 +81,7 @@ cb_tty_vmin_make_raw (CbTtyVmin *self,
 {
   struct termios next = self->kernel;
   struct termios now;
-  tcflag_t speed = kernel_speed (baud_rate);
+  tcflag_t speed = cb_tty_vmin_speed (baud_rate);
 
   if (speed == 0)
     {
