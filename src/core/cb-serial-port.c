@@ -14,6 +14,7 @@
 #include <glib-unix.h>
 
 #include "cb-serial-port.h"
+#include "cb-deadline-source-private.h"
 #include "cb-serial-port-private.h"
 #include "cb-tty-vmin-private.h"
 
@@ -71,12 +72,6 @@ typedef struct
   gboolean      cancelled;
 } WriteOp;
 
-typedef struct
-{
-  GSource source;
-  gint64  at;               /* monotonic µs, or -1 */
-} ReadMinDeadline;
-
 struct _CbSerialPort
 {
   GObject  parent_instance;
@@ -88,7 +83,7 @@ struct _CbSerialPort
   GQueue   write_queue;     /* WriteOp* */
   GError  *close_error;
 
-  ReadMinDeadline *read_min_deadline; /* gives up a read minimum the line does not meet */
+  CbDeadlineSource *read_min_deadline; /* gives up a read minimum the line does not meet */
   /* The settings in force, as the kernel holds them: a read minimum changes VMIN in a copy
    * and sets it, one ioctl (tcgetattr and glibc's tcsetattr would be three), dozens of times
    * per device. */
@@ -159,29 +154,7 @@ write_op_free (WriteOp *op)
 guint
 cb_serial_port_baud_to_speed (guint baud_rate)
 {
-  switch (baud_rate)
-    {
-    case 1200: return B1200;
-    case 2400: return B2400;
-    case 4800: return B4800;
-    case 9600: return B9600;
-    case 19200: return B19200;
-    case 38400: return B38400;
-    case 57600: return B57600;
-    case 115200: return B115200;
-    case 230400: return B230400;
-    case 460800: return B460800;
-    case 500000: return B500000;
-    case 576000: return B576000;
-    case 921600: return B921600;
-    case 1000000: return B1000000;
-    case 1152000: return B1152000;
-    case 1500000: return B1500000;
-    case 2000000: return B2000000;
-    case 3000000: return B3000000;
-    case 4000000: return B4000000;
-    default: return 0;
-    }
+  return cb_tty_vmin_speed (baud_rate);
 }
 
 /* Raw 8N1, no flow control, no modem-control hangup on close (the device's SMP server needs
@@ -385,7 +358,7 @@ arm_wait_from (CbSerialPort *self,
                gsize         soon,
                gint64        now)
 {
-  ReadMinDeadline *deadline = self->read_min_deadline;
+  CbDeadlineSource *deadline = self->read_min_deadline;
 
   if (self->fd < 0)
     return;
@@ -542,52 +515,6 @@ learn_from_wake_up (CbSerialPort *self,
       return;
     }
 }
-
-/* The deadline's own time, read at each loop iteration: g_source_set_ready_time() would
- * signal the main context's wakeup fd at every change, a spurious poll wake-up per frame. */
-static gboolean
-read_min_deadline_prepare (GSource *source,
-                           gint    *timeout)
-{
-  ReadMinDeadline *d = (ReadMinDeadline *) source;
-  gint64 now;
-
-  if (d->at < 0)
-    {
-      *timeout = -1;
-      return FALSE;
-    }
-  now = g_source_get_time (source);
-  if (now >= d->at)
-    {
-      *timeout = 0;
-      return TRUE;
-    }
-  *timeout = (gint) MIN ((d->at - now + 999) / 1000, G_MAXINT);
-  return FALSE;
-}
-
-static gboolean
-read_min_deadline_check (GSource *source)
-{
-  ReadMinDeadline *d = (ReadMinDeadline *) source;
-
-  return d->at >= 0 && g_source_get_time (source) >= d->at;
-}
-
-static gboolean
-read_min_deadline_dispatch (GSource     *source,
-                            GSourceFunc  callback,
-                            gpointer     user_data)
-{
-  ((ReadMinDeadline *) source)->at = -1;
-  return callback (user_data);
-}
-
-static GSourceFuncs read_min_deadline_funcs = {
-  read_min_deadline_prepare, read_min_deadline_check, read_min_deadline_dispatch, NULL, NULL,
-  NULL
-};
 
 static gboolean
 read_source_check (GSource *source)
@@ -998,9 +925,7 @@ cb_serial_port_open (const char  *path,
 
   self->read_min = 1;
   self->wait = LINE_WAIT_ANY;
-  self->read_min_deadline = (ReadMinDeadline *) g_source_new (&read_min_deadline_funcs,
-                                                              sizeof (ReadMinDeadline));
-  self->read_min_deadline->at = -1;
+  self->read_min_deadline = cb_deadline_source_new ();
   g_source_set_callback (&self->read_min_deadline->source, on_read_min_deadline, self, NULL);
   g_source_set_static_name (&self->read_min_deadline->source, "[cb-serial-port read minimum]");
   g_source_attach (&self->read_min_deadline->source, g_main_context_get_thread_default ());

@@ -14,6 +14,7 @@
 #include "cbp-group.h"
 #include "cbp-smp.h"
 
+#include "cb-deadline-source-private.h"
 #include "cb-smp-answer-times-private.h"
 #include "cb-smp-error-private.h"
 #include "cb-smp-schema-private.h"
@@ -83,12 +84,6 @@ typedef struct
 /* A request's timeout: one source a transport whose time each request sets (`at`, read at
  * each loop iteration), instead of a timeout source made, attached and destroyed for every
  * request and resend (a dozen a device in a station). */
-typedef struct
-{
-  GSource source;
-  gint64  at;               /* monotonic µs, or -1 */
-} Deadline;
-
 struct _CbSmpTransport
 {
   GObject        parent_instance;
@@ -98,7 +93,7 @@ struct _CbSmpTransport
   cbp_decoder   *decoder;
   GQueue         queue;          /* GTask*, waiting */
   GTask         *current;        /* in flight */
-  Deadline      *deadline;       /* the request's timeout, one source for all of them */
+  CbDeadlineSource      *deadline;       /* the request's timeout, one source for all of them */
   GCancellable  *watched;        /* what the shared watch is on (see watch_cancellable) */
   GSource       *watch_source;
   GSource       *line_flush_source;
@@ -661,50 +656,6 @@ on_timeout (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-static gboolean
-deadline_prepare (GSource *source,
-                  gint    *timeout)
-{
-  Deadline *d = (Deadline *) source;
-  gint64 now;
-
-  if (d->at < 0)
-    {
-      *timeout = -1;
-      return FALSE;
-    }
-  now = g_source_get_time (source);
-  if (now >= d->at)
-    {
-      *timeout = 0;
-      return TRUE;
-    }
-  *timeout = (gint) MIN ((d->at - now + 999) / 1000, G_MAXINT);
-  return FALSE;
-}
-
-static gboolean
-deadline_check (GSource *source)
-{
-  Deadline *d = (Deadline *) source;
-
-  return d->at >= 0 && g_source_get_time (source) >= d->at;
-}
-
-static gboolean
-deadline_dispatch (GSource     *source,
-                   GSourceFunc  callback,
-                   gpointer     user_data)
-{
-  ((Deadline *) source)->at = -1;
-  callback (user_data);
-  return G_SOURCE_CONTINUE;
-}
-
-static GSourceFuncs deadline_funcs = {
-  deadline_prepare, deadline_check, deadline_dispatch, NULL, NULL, NULL
-};
-
 static void
 destroy_deadline (CbSmpTransport *self)
 {
@@ -729,7 +680,7 @@ arm_timeout (CbSmpTransport *self,
     destroy_deadline (self);
   if (self->deadline == NULL)
     {
-      self->deadline = (Deadline *) g_source_new (&deadline_funcs, sizeof (Deadline));
+      self->deadline = cb_deadline_source_new ();
       g_source_set_callback (&self->deadline->source, on_timeout, self, NULL);
       g_source_set_static_name (&self->deadline->source, "[cb-smp-transport timeout]");
       g_source_attach (&self->deadline->source, context);
