@@ -7,6 +7,8 @@
 #include <sqlite3.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
+#include <linux/tcp.h>
 
 #include "cb-sas.h"
 #include "cb-test-sandbox.h"
@@ -421,6 +423,70 @@ test_empty_answer_framing (void)
   g_assert_true (g_str_has_prefix (next, "HTTP/1.1 200 "));
 }
 
+/* ---- One segment an answer --------------------------------------------------------------- */
+
+/* The TCP segments with data this end of stream has received so far. */
+static guint
+data_segments_in (GIOStream *tls)
+{
+  g_autoptr(GIOStream) tcp = NULL;
+  struct tcp_info info = { 0 };
+  socklen_t len = sizeof info;
+
+  g_object_get (tls, "base-io-stream", &tcp, NULL);
+  g_assert_cmpint (getsockopt (g_socket_get_fd (g_socket_connection_get_socket (G_SOCKET_CONNECTION (tcp))),
+                               IPPROTO_TCP, TCP_INFO, &info, &len), ==, 0);
+  return info.tcpi_data_segs_in;
+}
+
+/* Reads one answer with a Content-Length: its head and its whole body. */
+static void
+read_answer (GIOStream *tls)
+{
+  g_autofree char *head = read_head (tls);
+  const char *length = strstr (head, "\r\nContent-Length: ");
+  g_autofree char *body = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize n = 0;
+
+  g_assert_true (g_str_has_prefix (head, "HTTP/1.1 200 "));
+  g_assert_nonnull (length);
+  n = g_ascii_strtoull (length + strlen ("\r\nContent-Length: "), NULL, 10);
+  g_assert_cmpuint (n, >, 0);
+  body = g_malloc (n);
+  g_input_stream_read_all (g_io_stream_get_input_stream (tls), body, n, NULL, NULL, &error);
+  g_assert_no_error (error);
+}
+
+/* A small answer reaches the client in one TCP segment, head and body together: libsoup writes
+ * them as two TLS records, which would go out as two segments (TCP_NODELAY) and wake the client
+ * twice (the station's libsoup read each answer in two turns of its loop). */
+static void
+test_one_segment_an_answer (void)
+{
+  g_autoptr(CbTestSandbox) ts = cb_test_sandbox_new (CB_TEST_SANDBOX_NONE);
+  g_autoptr(GIOStream) tls = tls_connect (cb_sandbox_get_port (ts->sandbox));
+  g_autoptr(GError) error = NULL;
+  const char *get = "GET /sandbox/info HTTP/1.1\r\nHost: localhost\r\n\r\n";
+  guint before;
+
+  /* The first answer also brings TLS 1.3's session tickets: count from the second. */
+  g_output_stream_write_all (g_io_stream_get_output_stream (tls), get, strlen (get), NULL, NULL,
+                             &error);
+  g_assert_no_error (error);
+  read_answer (tls);
+
+  for (guint i = 0; i < 3; i++)
+    {
+      before = data_segments_in (tls);
+      g_output_stream_write_all (g_io_stream_get_output_stream (tls), get, strlen (get), NULL,
+                                 NULL, &error);
+      g_assert_no_error (error);
+      read_answer (tls);
+      g_assert_cmpuint (data_segments_in (tls) - before, ==, 1);
+    }
+}
+
 /* ---- Stalled TLS handshakes -------------------------------------------------------------- */
 
 /* Connects and sends the first bytes of a ClientHello whose record says 512 bytes follow. */
@@ -512,6 +578,7 @@ main (int   argc,
                    test_keepalive_closed_by_client);
   g_test_add_func ("/cb/sandbox-connections/idle-timeout", test_idle_timeout);
   g_test_add_func ("/cb/sandbox-connections/empty-answer-framing", test_empty_answer_framing);
+  g_test_add_func ("/cb/sandbox-connections/one-segment-an-answer", test_one_segment_an_answer);
   g_test_add_func ("/cb/sandbox-connections/stalled-handshakes", test_stalled_handshakes);
 
   return g_test_run ();

@@ -75,6 +75,7 @@ struct _Conn
   gint64             since;            /* accepted, or idle since (monotonic usec) */
   gboolean           shut_down;        /* idle timeout: shutdown() sent, libsoup to notice */
   gboolean           announced;        /* libsoup's connection object was seen */
+  gboolean           corked;           /* an answer's head waits for its body (TCP_CORK) */
   GSource           *watch;            /* idle: readable, to see the peer's close */
   char              *server_name;      /* what the ClientHello asked for (SNI), or NULL */
 };
@@ -188,6 +189,70 @@ message_gone_cb (gpointer  data,
   conn_unref (c);
 }
 
+/* ---- One segment an answer ---------------------------------------------------------------- */
+
+/* libsoup writes an answer's head and its body in two writes, so TLS sends two records, which
+ * TCP_NODELAY sends as two segments: the client wakes for the head and again for the body. An
+ * answer of known length is sent as one: the socket is corked once the request is read, and
+ * uncorked (which sends at once) when the body has been written. A streamed answer (chunked,
+ * or until close) is uncorked as soon as its head is written, so nothing waits for a chunk. */
+static void
+conn_set_cork (Conn     *c,
+               gboolean  cork)
+{
+  int value = cork ? 1 : 0;
+
+  if (c->corked == cork || c->state != CONN_SERVING || g_socket_is_closed (c->socket))
+    return;
+  c->corked = cork;
+  if (setsockopt (g_socket_get_fd (c->socket), IPPROTO_TCP, TCP_CORK, &value, sizeof value) < 0)
+    g_debug ("TCP_CORK %d: %s", value, g_strerror (errno));
+}
+
+static void
+answer_cork_cb (SoupServerMessage *msg,
+                gpointer           data)
+{
+  conn_set_cork (data, TRUE);
+}
+
+static void
+answer_head_written_cb (SoupServerMessage *msg,
+                        gpointer           data)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+
+  if (soup_message_headers_get_encoding (headers) != SOUP_ENCODING_CONTENT_LENGTH)
+    conn_set_cork (data, FALSE);
+}
+
+static void
+answer_uncork_cb (SoupServerMessage *msg,
+                  gpointer           data)
+{
+  conn_set_cork (data, FALSE);
+}
+
+static void
+answer_body_data_cb (SoupServerMessage *msg,
+                     guint              chunk_size,
+                     gpointer           data)
+{
+  conn_set_cork (data, FALSE);
+}
+
+static void
+conn_follow_answer (Conn    *c,
+                    GObject *msg)
+{
+  g_signal_connect (msg, "got-body", G_CALLBACK (answer_cork_cb), c);
+  g_signal_connect (msg, "wrote-headers", G_CALLBACK (answer_head_written_cb), c);
+  g_signal_connect (msg, "wrote-body-data", G_CALLBACK (answer_body_data_cb), c);
+  g_signal_connect (msg, "wrote-body", G_CALLBACK (answer_uncork_cb), c);
+  g_signal_connect (msg, "finished", G_CALLBACK (answer_uncork_cb), c);
+  g_signal_connect (msg, "disconnected", G_CALLBACK (answer_uncork_cb), c);
+}
+
 static gboolean
 request_started_hook (GSignalInvocationHint *hint,
                       guint                  n_params,
@@ -223,6 +288,7 @@ request_started_hook (GSignalInvocationHint *hint,
         g_object_set_qdata_full (msg, peer_quark, g_object_ref (peer), g_object_unref);
       c->busy++;
       conn_stop_watch (c);
+      conn_follow_answer (c, msg);
       g_object_weak_ref (msg, message_gone_cb, conn_ref (c));
     }
 
