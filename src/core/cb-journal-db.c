@@ -3,14 +3,14 @@
 
 /* The journal's SQLite: a connection set up for many writers (WAL, busy timeout), the small
  * helpers every query uses, and the schema with its migrations (version 1: runs and steps;
- * 2: protocol logs; 3: leaf states; 4: a run's rows keyed by what they belong to), every table
- * append-only by trigger. */
+ * 2: protocol logs; 3: leaf states; 4: a run's rows keyed by what they belong to; 5: no unique
+ * index on a run's uuid), every table append-only by trigger. */
 
 #include "config.h"
 
 #include "cb-journal-db-private.h"
 
-#define SCHEMA_VERSION 4
+#define SCHEMA_VERSION 5
 #define BUSY_TIMEOUT_MS 10000
 
 gboolean
@@ -177,17 +177,25 @@ cb_journal_db_open (const char  *path,
  * and end by (run id, index, ended), WITHOUT ROWID, in one table. A commit writes a page per
  * b-tree it touches, and a station commits a step's end with the next step's start at every
  * step of every device: 1 page instead of 4 (steps, their ends, and a UNIQUE index of each),
- * and a run's start, device and end 3 pages fewer. */
-static const char runs_sql[] =
-  "CREATE TABLE runs ("
-  "  id INTEGER PRIMARY KEY,"
-  "  uuid TEXT NOT NULL UNIQUE,"
-  "  started INTEGER NOT NULL,"
-  "  station TEXT, operator_name TEXT, port TEXT, profile TEXT, policy TEXT,"
-  /* Who owns the run while it has no end row: lets a later open tell a crash from a run that
-   * another process is still doing. */
+ * and a run's start, device and end 3 pages fewer.
+ *
+ * Version 5 keeps a run's uuid without a unique index: nothing looks a run up by it (the
+ * exports print it), it is 122 random bits, and the index cost every run's first commit a page
+ * at a random place in a b-tree as large as the runs table (and a read, once the journal
+ * outgrows SQLite's cache). A journal of version 1 to 4 moves its runs into the new table
+ * (rebuild_runs).
+ *
+ * owner_*: who owns the run while it has no end row, which lets a later open tell a crash
+ * from a run that another process is still doing. */
+#define RUNS_COLUMNS \
+  "  id INTEGER PRIMARY KEY," \
+  "  uuid TEXT NOT NULL," \
+  "  started INTEGER NOT NULL," \
+  "  station TEXT, operator_name TEXT, port TEXT, profile TEXT, policy TEXT," \
   "  owner_host TEXT, owner_boot TEXT, owner_pid INTEGER, owner_start INTEGER"
-  ") STRICT;"
+
+static const char runs_sql[] =
+  "CREATE TABLE runs (" RUNS_COLUMNS ") STRICT;"
   "CREATE INDEX runs_started ON runs (started);";
 
 static const char * const runs_tables[] = {
@@ -233,6 +241,16 @@ static const char run_rows_sql[] =
   "  log TEXT NOT NULL"
   ") STRICT;";
 
+#define RUN_VIEW_SQL \
+  "CREATE VIEW run_view AS" \
+  "  SELECT r.id, r.uuid, r.started, r.station, r.operator_name, r.port, r.profile, r.policy," \
+  "         d.serial, d.model, d.firmware, d.registration_id," \
+  "         e.ended, e.result, e.failed_step, e.error, e.hub, e.device_id," \
+  "         e.leaf_serial, e.leaf_fingerprint, e.not_before, e.not_after" \
+  "  FROM runs r" \
+  "  LEFT JOIN run_devices d ON d.run_id = r.id" \
+  "  LEFT JOIN run_ends e ON e.run_id = r.id;"
+
 /* What reads and guards those tables. A step ends once (the key) and only after it started; a
  * run that has ended takes no more steps: triggers check at the insert, a lookup by key each. */
 static const char run_rows_readers_sql[] =
@@ -245,14 +263,7 @@ static const char run_rows_readers_sql[] =
   "WHEN NEW.ended = 1 AND NOT EXISTS (SELECT 1 FROM step_records WHERE run_id = NEW.run_id "
   "AND idx = NEW.idx AND ended = 0) "
   "BEGIN SELECT RAISE (ABORT, 'no such step'); END;"
-  "CREATE VIEW run_view AS"
-  "  SELECT r.id, r.uuid, r.started, r.station, r.operator_name, r.port, r.profile, r.policy,"
-  "         d.serial, d.model, d.firmware, d.registration_id,"
-  "         e.ended, e.result, e.failed_step, e.error, e.hub, e.device_id,"
-  "         e.leaf_serial, e.leaf_fingerprint, e.not_before, e.not_after"
-  "  FROM runs r"
-  "  LEFT JOIN run_devices d ON d.run_id = r.id"
-  "  LEFT JOIN run_ends e ON e.run_id = r.id;"
+  RUN_VIEW_SQL
   "CREATE VIEW step_view AS"
   "  SELECT s.run_id * 65536 + s.idx AS id, s.run_id, s.idx, s.name, s.at AS started,"
   "         x.at AS ended, x.result, x.error, x.detail"
@@ -322,6 +333,24 @@ static const char leaf_states_sql[] =
   "CREATE TRIGGER leaf_states_no_delete BEFORE DELETE ON leaf_states "
   "BEGIN SELECT RAISE (ABORT, 'the journal is append-only'); END;";
 
+/* Version 1 to 4's runs table (a unique index on uuid) into version 5's, keeping every id:
+ * the generalized ALTER TABLE of SQLite's documentation. The new table is made under another
+ * name, filled, the old one dropped (its indexes and triggers with it) and the new one renamed,
+ * so the other tables' REFERENCES runs (id) name it. Needs foreign keys off (the drop would
+ * delete every run under the other tables' rows: cb_journal_db_ensure_schema) and no view
+ * naming runs while there is none (the rename checks every view). */
+static const char runs_rebuild_sql[] =
+  "DROP VIEW run_view;"
+  "CREATE TABLE v5_runs (" RUNS_COLUMNS ") STRICT;"
+  "INSERT INTO v5_runs (id, uuid, started, station, operator_name, port, profile, policy,"
+  "                     owner_host, owner_boot, owner_pid, owner_start)"
+  "  SELECT id, uuid, started, station, operator_name, port, profile, policy,"
+  "         owner_host, owner_boot, owner_pid, owner_start FROM runs;"
+  "DROP TABLE runs;"
+  "ALTER TABLE v5_runs RENAME TO runs;"
+  "CREATE INDEX runs_started ON runs (started);"
+  RUN_VIEW_SQL;
+
 static gboolean
 add_append_only_triggers (sqlite3            *db,
                           const char * const *tables,
@@ -362,9 +391,17 @@ make_run_rows (sqlite3  *db,
          add_append_only_triggers (db, run_rows_tables, G_N_ELEMENTS (run_rows_tables), error);
 }
 
-gboolean
-cb_journal_db_ensure_schema (sqlite3  *db,
-                             GError  **error)
+static gboolean
+rebuild_runs (sqlite3  *db,
+              GError  **error)
+{
+  return cb_journal_db_exec (db, runs_rebuild_sql, error) &&
+         add_append_only_triggers (db, runs_tables, G_N_ELEMENTS (runs_tables), error);
+}
+
+static gboolean
+ensure_schema (sqlite3  *db,
+               GError  **error)
 {
   g_autoptr(sqlite3_stmt) stmt = NULL;
   int version;
@@ -399,6 +436,7 @@ cb_journal_db_ensure_schema (sqlite3  *db,
                                                   error))) ||
       (version < 3 && !cb_journal_db_exec (db, leaf_states_sql, error)) ||
       (version < 4 && !make_run_rows (db, version, error)) ||
+      (version >= 1 && version < 5 && !rebuild_runs (db, error)) ||
       (version < SCHEMA_VERSION &&
        !cb_journal_db_exec (db, "PRAGMA user_version = " G_STRINGIFY (SCHEMA_VERSION), error)))
     {
@@ -407,4 +445,21 @@ cb_journal_db_ensure_schema (sqlite3  *db,
     }
 
   return cb_journal_db_exec (db, "COMMIT", error);
+}
+
+/* Foreign keys are off while the schema is made or migrated (a table rebuilt is dropped with
+ * rows that others reference: rebuild_runs); SQLite takes the setting only outside a
+ * transaction. */
+gboolean
+cb_journal_db_ensure_schema (sqlite3  *db,
+                             GError  **error)
+{
+  gboolean ok;
+
+  if (!cb_journal_db_exec (db, "PRAGMA foreign_keys = OFF", error))
+    return FALSE;
+  ok = ensure_schema (db, error);
+  if (!cb_journal_db_exec (db, "PRAGMA foreign_keys = ON", ok ? error : NULL))
+    return FALSE;
+  return ok;
 }
