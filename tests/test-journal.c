@@ -13,6 +13,7 @@
 
 #include "cb-csv-reader.h"
 #include "cb-journal.h"
+#include "cb-journal-private.h"
 #include "cb-journal-export.h"
 #include "cb-protocol-log.h"
 
@@ -775,6 +776,65 @@ test_batch (Fixture       *f,
   g_assert_true (cb_journal_set_device (journal, run_id, &(CbJournalDevice) { .serial = "SN-1" },
                                         &error));
   g_assert_cmpint (count_rows (f->path, "SELECT COUNT (*) FROM run_devices"), ==, 1);
+}
+
+/* A connection numbers the steps of the runs it starts without asking the table; a number
+ * another connection took meanwhile, or one a rolled-back batch held, is asked for again. */
+static void
+test_steps_numbered (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbJournal) journal = cb_journal_open (f->path, &error);
+  g_autoptr(CbJournal) other = NULL;
+  g_autoptr(CbJournalRun) run = NULL;
+  CbJournalRunStart start = { .station = "bench-1", .port = "/dev/ttyACM0" };
+  static const char * const names[] = { "identify", "other", "keygen", "csr" };
+  GPtrArray *steps;
+  gint64 run_id, step_id;
+
+  g_assert_no_error (error);
+  other = cb_journal_open (f->path, &error);
+  g_assert_no_error (error);
+  run_id = cb_journal_begin_run (journal, &start, &error);
+  g_assert_no_error (error);
+  step_id = cb_journal_begin_step (journal, run_id, "identify", 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (step_id % 65536, ==, 0);
+
+  /* Step 1 taken on another connection: this one's next start is refused by the key and
+   * asks again. */
+  step_id = cb_journal_begin_step (other, run_id, "other", 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (step_id % 65536, ==, 1);
+  step_id = cb_journal_begin_step (journal, run_id, "keygen", 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (step_id % 65536, ==, 2);
+
+  /* A batch whose commit fails (rolled back behind its back): its step's number is free. */
+  cb_journal_batch_begin (journal);
+  step_id = cb_journal_begin_step (journal, run_id, "lost", 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (step_id % 65536, ==, 3);
+  g_assert_cmpint (sqlite3_exec (journal->db, "ROLLBACK", NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_false (cb_journal_batch_end (journal, &error));
+  g_assert_error (error, CB_JOURNAL_ERROR, CB_JOURNAL_ERROR_DATABASE);
+  g_clear_error (&error);
+  step_id = cb_journal_begin_step (journal, run_id, "csr", 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (step_id % 65536, ==, 3);
+
+  run = cb_journal_get_run (journal, run_id, &error);
+  g_assert_no_error (error);
+  steps = cb_journal_run_get_steps (run);
+  g_assert_cmpuint (steps->len, ==, G_N_ELEMENTS (names));
+  for (guint i = 0; i < steps->len; i++)
+    {
+      CbJournalStep *step = g_ptr_array_index (steps, i);
+
+      g_assert_cmpuint (cb_journal_step_get_index (step), ==, i);
+      g_assert_cmpstr (cb_journal_step_get_name (step), ==, names[i]);
+    }
 }
 
 /* The child writes a run, enters "install" and is killed: no atexit, no finalizers. With
@@ -1839,6 +1899,7 @@ main (int   argc,
   ADD ("/cb/journal/async", test_async);
   ADD ("/cb/journal/statements-reused", test_statements_reused);
   ADD ("/cb/journal/batch", test_batch);
+  ADD ("/cb/journal/steps-numbered", test_steps_numbered);
 
 #undef ADD
 
