@@ -208,8 +208,8 @@ test_append_only (Fixture       *f,
     "DELETE FROM run_devices",
     "INSERT OR REPLACE INTO run_ends (run_id, ended, result) "
     "  SELECT run_id, ended, 'pass' FROM run_ends",
-    "INSERT OR REPLACE INTO step_records (run_id, idx, ended, at, result) "
-    "  SELECT run_id, idx, ended, at, 'pass' FROM step_records WHERE ended = 1",
+    "INSERT OR REPLACE INTO step_records (record_key, run_id, idx, ended, at, result) "
+    "  SELECT record_key, run_id, idx, ended, at, 'pass' FROM step_records WHERE ended = 1",
   };
   g_autoptr(CbJournalRun) run = NULL;
   sqlite3 *db = NULL;
@@ -837,6 +837,107 @@ test_steps_numbered (Fixture       *f,
     }
 }
 
+/* The frames in a journal's write-ahead log (valid ones: the log's current salts). */
+static guint
+wal_frames (const char *path)
+{
+  g_autofree char *wal_path = g_strconcat (path, "-wal", NULL);
+  g_autofree char *data = NULL;
+  gsize length, page_size, offset;
+  const guint8 *p;
+  guint frames = 0;
+
+  g_assert_true (g_file_get_contents (wal_path, &data, &length, NULL));
+  p = (const guint8 *) data;
+  page_size = GUINT32_FROM_BE (*(const guint32 *) (p + 8));
+  for (offset = 32; offset + 24 + page_size <= length; offset += 24 + page_size, frames++)
+    if (memcmp (p + offset + 8, p + 16, 8) != 0)
+      break;
+  return frames;
+}
+
+/* One run written the way a station's run writes it: seven commits (its start, before each of
+ * the five steps with effects, its end), eleven steps, a device, a protocol log of 4 KiB. */
+static void
+station_run (CbJournal *journal,
+             guint      n)
+{
+  static const char * const names[] = {
+    "identify", "keygen", "csr", "register", "check-chain", "install", "commit", "read-back",
+    "proof-of-possession", "hub-connect", "journal",
+  };
+  static const gboolean committed_before[] = { 0, 1, 0, 1, 0, 1, 1, 0, 0, 1, 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) log = g_string_new (NULL);
+  g_autofree char *serial = g_strdup_printf ("CB-%08u", n);
+  g_autofree char *regid = g_strdup_printf ("line1-cb-%08u", n);
+  CbJournalRunStart start = { .station = "bench-1", .port = "/dev/ttyACM0", .profile = "sandbox",
+                              .policy = "line1" };
+  CbJournalDevice device = { .serial = serial, .model = "cb-1", .firmware = "1.2.3",
+                             .registration_id = regid };
+  CbJournalRunEnd end = { .result = CB_JOURNAL_RESULT_PASS, .hub = "demo-hub",
+                          .device_id = regid, .leaf_serial = "0a1b2c",
+                          .leaf_fingerprint = "AA:BB:CC", .not_before = 1, .not_after = 2 };
+  gint64 run_id, step_id = 0;
+
+  while (log->len < 4200)
+    g_string_append (log, "+   0.001 s  TX v2 read 64/0 (info) {\"r\": 1}\n");
+  cb_journal_batch_begin (journal);
+  run_id = cb_journal_begin_run (journal, &start, &error);
+  g_assert_no_error (error);
+  g_assert_true (cb_journal_batch_end (journal, &error));
+  cb_journal_batch_begin (journal);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      step_id = cb_journal_begin_step (journal, run_id, names[i], 0, &error);
+      g_assert_no_error (error);
+      if (committed_before[i])
+        {
+          g_assert_true (cb_journal_batch_end (journal, &error));
+          cb_journal_batch_begin (journal);
+        }
+      if (i == 0)
+        g_assert_true (cb_journal_set_device (journal, run_id, &device, &error));
+      if (i + 1 < G_N_ELEMENTS (names))
+        g_assert_true (cb_journal_end_step (journal, step_id, CB_JOURNAL_RESULT_PASS, NULL,
+                                            "a detail of the step", 0, &error));
+    }
+  g_assert_true (cb_journal_add_protocol_log (journal, run_id, log->str, &error));
+  g_assert_true (cb_journal_end_step (journal, step_id, CB_JOURNAL_RESULT_PASS, NULL, NULL, 0,
+                                      &error));
+  g_assert_true (cb_journal_end_run (journal, run_id, &end, &error));
+  g_assert_true (cb_journal_batch_end (journal, &error));
+  g_assert_no_error (error);
+}
+
+/* The pages a station's run writes once the journal has runs before it (each a frame of the
+ * write-ahead log; a commit writes each page of each b-tree it touches): 15.9 with schema 5,
+ * 19.1 with a step's records in a WITHOUT ROWID table, whose splits at the end of the key
+ * rewrote three leaves and their parent, 20 with the runs' unique index on uuid too. */
+#define STATION_PAGES_PER_RUN 17
+
+static void
+test_station_pages (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbJournal) journal = cb_journal_open (f->path, &error);
+  guint before, after;
+
+  g_assert_no_error (error);
+  /* No checkpoint while counting: the log keeps every frame. */
+  g_assert_cmpint (sqlite3_exec (journal->db, "PRAGMA wal_autocheckpoint = 0", NULL, NULL,
+                                 NULL), ==, SQLITE_OK);
+  for (guint i = 0; i < 20; i++)
+    station_run (journal, i);
+  before = wal_frames (f->path);
+  for (guint i = 20; i < 60; i++)
+    station_run (journal, i);
+  after = wal_frames (f->path);
+  g_test_message ("%.2f pages a run", (after - before) / 40.0);
+  g_assert_cmpuint (after - before, <=, 40 * STATION_PAGES_PER_RUN);
+}
+
 /* The child writes a run, enters "install" and is killed: no atexit, no finalizers. With
  * batched, as a run does: "identify"'s end and "install"'s start in one batch, then a batch
  * it never ends ("install"'s end, "verify"'s start), killed in it: the committed batch is
@@ -984,8 +1085,9 @@ test_crash_owner_alive_or_gone (Fixture       *f,
   g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
   sql = g_strdup_printf ("INSERT INTO runs (uuid, started, port, owner_host, owner_pid) "
                          "VALUES ('dead-1', 1, 'p1', '%s', %d);"
-                         "INSERT INTO step_records (run_id, idx, ended, at, name) "
-                         "  SELECT id, 0, 0, 2, 'commit' FROM runs WHERE uuid = 'dead-1';"
+                         "INSERT INTO step_records (record_key, run_id, idx, ended, at, name) "
+                         "  SELECT id * 131072, id, 0, 0, 2, 'commit' FROM runs "
+                         "  WHERE uuid = 'dead-1';"
                          "INSERT INTO runs (uuid, started, port, owner_host, owner_boot, owner_pid) "
                          "VALUES ('old-boot', 1, 'p2', '%s', 'another-boot', %d);",
                          g_get_host_name (), (int) child, g_get_host_name (), (int) getpid ());
@@ -1383,13 +1485,17 @@ test_migrate_v3 (Fixture       *f,
     "UPDATE run_devices SET serial = 'x'",
     "DELETE FROM run_ends",
     "UPDATE run_protocol_logs SET log = 'forged'",
-    "INSERT INTO step_records (run_id, idx, ended, at, name) VALUES (2, 2, 0, 1, 'late')",
-    "INSERT INTO step_records (run_id, idx, ended, at, result) VALUES (3, 1, 1, 1, 'passed')",
-    "INSERT INTO step_records (run_id, idx, ended, at, result) VALUES (3, 5, 1, 1, 'pass')",
-    "INSERT INTO step_records (run_id, idx, ended, at, name, result) "
-    "  VALUES (3, 2, 0, 1, 'half', 'pass')",
+    "INSERT INTO step_records (record_key, run_id, idx, ended, at, name) "
+    "  VALUES (262148, 2, 2, 0, 1, 'late')",
+    "INSERT INTO step_records (record_key, run_id, idx, ended, at, result) "
+    "  VALUES (393219, 3, 1, 1, 1, 'passed')",
+    "INSERT INTO step_records (record_key, run_id, idx, ended, at, result) "
+    "  VALUES (393227, 3, 5, 1, 1, 'pass')",
+    "INSERT INTO step_records (record_key, run_id, idx, ended, at, name, result) "
+    "  VALUES (393220, 3, 2, 0, 1, 'half', 'pass')",
     "INSERT INTO run_ends (run_id, ended, result) VALUES (3, 1, 'skipped')",
-    "INSERT INTO step_records (run_id, idx, ended, at, name) VALUES (3, 65536, 0, 1, 'far')",
+    "INSERT INTO step_records (record_key, run_id, idx, ended, at, name) "
+    "  VALUES (524288, 3, 65536, 0, 1, 'far')",
   };
   CbJournalStep *step;
   sqlite3 *db = NULL;
@@ -1649,7 +1755,8 @@ schema_objects (const char *path)
 }
 
 /* Schema 4 to 5 (runs without a unique index on uuid: a page less in every run's first
- * commit): every run, step, end, device, log and leaf state reads as before and keeps its id;
+ * commit; a step's records keyed by a rowid: fewer pages a split): every run, step, end,
+ * device, log and leaf state reads as before and keeps its id;
  * the cut-off run is still recovered naming its step; the schema has what a new journal has;
  * runs stay append-only and the other tables' rows still need their run; new runs go on. */
 static void
@@ -1669,7 +1776,13 @@ test_migrate_v4 (Fixture       *f,
     "UPDATE runs SET station = 'x'",
     "DELETE FROM runs WHERE id = 1",
     "INSERT INTO run_devices (run_id, at, serial) VALUES (99, 1, 'orphan')",
-    "INSERT INTO step_records (run_id, idx, ended, at, name) VALUES (99, 0, 0, 1, 'orphan')",
+    "INSERT INTO step_records (record_key, run_id, idx, ended, at, name) "
+    "  VALUES (12976128, 99, 0, 0, 1, 'orphan')",
+    "UPDATE step_records SET record_key = record_key + 131072",
+    /* A record's key is its run, index and end: one that says otherwise is refused. */
+    "INSERT INTO step_records (record_key, run_id, idx, ended, at, name) "
+    "  VALUES (1000000000, 3, 1, 0, 1, 'elsewhere')",
+    "INSERT INTO step_records (run_id, idx, ended, at, name) VALUES (3, 1, 0, 1, 'unkeyed')",
     "INSERT INTO run_ends (run_id, ended, result) VALUES (99, 1, 'pass')",
     "INSERT INTO leaf_states (run_id, at, state, leaf_serial, leaf_fingerprint) "
     "  VALUES (99, 1, 'sent', '01', 'AA')",
@@ -1725,7 +1838,8 @@ test_migrate_v4 (Fixture       *f,
       g_assert_cmpint (sqlite3_exec (db, tampering[i], NULL, NULL, &message), !=, SQLITE_OK);
       g_test_message ("%s -> %s", tampering[i], message);
       g_assert_true (strstr (message, "append-only") != NULL ||
-                     strstr (message, "FOREIGN KEY constraint failed") != NULL);
+                     strstr (message, "FOREIGN KEY constraint failed") != NULL ||
+                     strstr (message, "CHECK constraint failed") != NULL);
       sqlite3_free (message);
     }
   sqlite3_close (db);
@@ -1900,6 +2014,7 @@ main (int   argc,
   ADD ("/cb/journal/statements-reused", test_statements_reused);
   ADD ("/cb/journal/batch", test_batch);
   ADD ("/cb/journal/steps-numbered", test_steps_numbered);
+  ADD ("/cb/journal/station-pages", test_station_pages);
 
 #undef ADD
 

@@ -1653,8 +1653,10 @@ test_run_not_applicable (void)
  * the commit frames of its write-ahead log (a frame whose header gives the database size)
  * that carry the log's current salts. Valid while the journal is open and not checkpointed
  * (SQLite checkpoints at 1000 pages; a run writes under 100). */
-/* Pages a run writes to a new journal (counted: 15 with schema 5, 16 with schema 4 and a
- * commit only before a step with effects, 21 with a commit at every wait, 55 with schema 3). */
+/* Pages a run writes to a new journal (counted: 13 to 15 with schema 5, as the protocol log
+ * fits a page or not; 16 with schema 4 and a commit only before a step with effects, 21 with
+ * a commit at every wait, 55 with schema 3). A journal with runs before writes more, as its
+ * b-trees split: test-journal /cb/journal/station-pages. */
 #define PAGES_PER_RUN 17
 /* Pages the run's first commit writes: the runs table and its index on started (3 with
  * schema 4's unique index on uuid). */

@@ -142,10 +142,11 @@ recover_interrupted (CbJournal  *self,
 
       last = cb_journal_db_prepare (self->db,
                       "SELECT s.idx, s.name, "
-                      "  NOT EXISTS (SELECT 1 FROM step_records x WHERE x.run_id = s.run_id "
-                      "              AND x.idx = s.idx AND x.ended = 1) "
-                      "FROM step_records s WHERE s.run_id = ? AND s.ended = 0 "
-                      "ORDER BY s.idx DESC LIMIT 1",
+                      "  NOT EXISTS (SELECT 1 FROM step_records x "
+                      "              WHERE x.record_key = s.record_key + 1) "
+                      "FROM step_records s "
+                      "WHERE s.record_key BETWEEN ?1 * 131072 AND ?1 * 131072 + 131071 "
+                      "AND s.ended = 0 ORDER BY s.record_key DESC LIMIT 1",
                       error);
       if (last == NULL)
         goto fail;
@@ -168,8 +169,9 @@ recover_interrupted (CbJournal  *self,
         {
           end_step = cb_journal_db_prepare (self->db,
                               "INSERT OR IGNORE INTO step_records "
-                              "  (run_id, idx, ended, at, result, error) "
-                              "VALUES (?, ?, 1, ?, 'interrupted', ?)",
+                              "  (record_key, run_id, idx, ended, at, result, error) "
+                              "VALUES ((?1 * 65536 + ?2) * 2 + 1, ?1, ?2, 1, ?3, 'interrupted', "
+                              "?4)",
                               error);
           if (end_step == NULL)
             goto fail;
@@ -479,7 +481,8 @@ cb_journal_begin_step (CbJournal   *self,
   else
     {
       next = cb_journal_db_prepare_cached (self->statements, self->db,
-                      "SELECT COALESCE (MAX (idx) + 1, 0) FROM step_records WHERE run_id = ?",
+                      "SELECT COALESCE (MAX (idx) + 1, 0) FROM step_records "
+                      "WHERE record_key BETWEEN ?1 * 131072 AND ?1 * 131072 + 131071",
                       error);
       if (next == NULL)
         return 0;
@@ -496,7 +499,8 @@ cb_journal_begin_step (CbJournal   *self,
   /* A run that has ended takes no more steps (the step_records_after_run_end trigger), nor one
    * past the index a step id holds. */
   stmt = cb_journal_db_prepare_cached (self->statements, self->db,
-                  "INSERT INTO step_records (run_id, idx, ended, at, name) VALUES (?, ?, 0, ?, ?)",
+                  "INSERT INTO step_records (record_key, run_id, idx, ended, at, name) "
+                  "VALUES ((?1 * 65536 + ?2) * 2, ?1, ?2, 0, ?3, ?4)",
                   error);
   if (stmt == NULL)
     return 0;
@@ -546,8 +550,8 @@ cb_journal_end_step (CbJournal        *self,
     }
 
   stmt = cb_journal_db_prepare_cached (self->statements, self->db,
-                  "INSERT INTO step_records (run_id, idx, ended, at, result, error, detail) "
-                  "VALUES (?, ?, 1, ?, ?, ?, ?)",
+                  "INSERT INTO step_records (record_key, run_id, idx, ended, at, result, error, "
+                  "  detail) VALUES ((?1 * 65536 + ?2) * 2 + 1, ?1, ?2, 1, ?3, ?4, ?5, ?6)",
                   error);
   if (stmt == NULL)
     return FALSE;
@@ -1033,7 +1037,9 @@ _cb_journal_list_steps_on (sqlite3  *db,
 
   stmt = cb_journal_db_prepare (db,
                   "SELECT id, run_id, idx, name, started, ended, result, error, detail "
-                  "FROM step_view WHERE run_id = ? ORDER BY idx",
+                  "FROM step_view "
+                  "WHERE record_key BETWEEN ?1 * 131072 AND ?1 * 131072 + 131071 "
+                  "ORDER BY record_key",
                   error);
   if (stmt == NULL)
     return NULL;
