@@ -13,6 +13,7 @@
 
 #include "cb-csv-reader.h"
 #include "cb-journal.h"
+#include "cb-journal-private.h"
 #include "cb-journal-export.h"
 #include "cb-protocol-log.h"
 
@@ -207,8 +208,8 @@ test_append_only (Fixture       *f,
     "DELETE FROM run_devices",
     "INSERT OR REPLACE INTO run_ends (run_id, ended, result) "
     "  SELECT run_id, ended, 'pass' FROM run_ends",
-    "INSERT OR REPLACE INTO step_records (run_id, idx, ended, at, result) "
-    "  SELECT run_id, idx, ended, at, 'pass' FROM step_records WHERE ended = 1",
+    "INSERT OR REPLACE INTO step_records (record_key, run_id, idx, ended, at, result) "
+    "  SELECT record_key, run_id, idx, ended, at, 'pass' FROM step_records WHERE ended = 1",
   };
   g_autoptr(CbJournalRun) run = NULL;
   sqlite3 *db = NULL;
@@ -777,6 +778,166 @@ test_batch (Fixture       *f,
   g_assert_cmpint (count_rows (f->path, "SELECT COUNT (*) FROM run_devices"), ==, 1);
 }
 
+/* A connection numbers the steps of the runs it starts without asking the table; a number
+ * another connection took meanwhile, or one a rolled-back batch held, is asked for again. */
+static void
+test_steps_numbered (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbJournal) journal = cb_journal_open (f->path, &error);
+  g_autoptr(CbJournal) other = NULL;
+  g_autoptr(CbJournalRun) run = NULL;
+  CbJournalRunStart start = { .station = "bench-1", .port = "/dev/ttyACM0" };
+  static const char * const names[] = { "identify", "other", "keygen", "csr" };
+  GPtrArray *steps;
+  gint64 run_id, step_id;
+
+  g_assert_no_error (error);
+  other = cb_journal_open (f->path, &error);
+  g_assert_no_error (error);
+  run_id = cb_journal_begin_run (journal, &start, &error);
+  g_assert_no_error (error);
+  step_id = cb_journal_begin_step (journal, run_id, "identify", 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (step_id % 65536, ==, 0);
+
+  /* Step 1 taken on another connection: this one's next start is refused by the key and
+   * asks again. */
+  step_id = cb_journal_begin_step (other, run_id, "other", 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (step_id % 65536, ==, 1);
+  step_id = cb_journal_begin_step (journal, run_id, "keygen", 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (step_id % 65536, ==, 2);
+
+  /* A batch whose commit fails (rolled back behind its back): its step's number is free. */
+  cb_journal_batch_begin (journal);
+  step_id = cb_journal_begin_step (journal, run_id, "lost", 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (step_id % 65536, ==, 3);
+  g_assert_cmpint (sqlite3_exec (journal->db, "ROLLBACK", NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_false (cb_journal_batch_end (journal, &error));
+  g_assert_error (error, CB_JOURNAL_ERROR, CB_JOURNAL_ERROR_DATABASE);
+  g_clear_error (&error);
+  step_id = cb_journal_begin_step (journal, run_id, "csr", 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (step_id % 65536, ==, 3);
+
+  run = cb_journal_get_run (journal, run_id, &error);
+  g_assert_no_error (error);
+  steps = cb_journal_run_get_steps (run);
+  g_assert_cmpuint (steps->len, ==, G_N_ELEMENTS (names));
+  for (guint i = 0; i < steps->len; i++)
+    {
+      CbJournalStep *step = g_ptr_array_index (steps, i);
+
+      g_assert_cmpuint (cb_journal_step_get_index (step), ==, i);
+      g_assert_cmpstr (cb_journal_step_get_name (step), ==, names[i]);
+    }
+}
+
+/* The frames in a journal's write-ahead log (valid ones: the log's current salts). */
+static guint
+wal_frames (const char *path)
+{
+  g_autofree char *wal_path = g_strconcat (path, "-wal", NULL);
+  g_autofree char *data = NULL;
+  gsize length, page_size, offset;
+  const guint8 *p;
+  guint frames = 0;
+
+  g_assert_true (g_file_get_contents (wal_path, &data, &length, NULL));
+  p = (const guint8 *) data;
+  page_size = GUINT32_FROM_BE (*(const guint32 *) (p + 8));
+  for (offset = 32; offset + 24 + page_size <= length; offset += 24 + page_size, frames++)
+    if (memcmp (p + offset + 8, p + 16, 8) != 0)
+      break;
+  return frames;
+}
+
+/* One run written the way a station's run writes it: seven commits (its start, before each of
+ * the five steps with effects, its end), eleven steps, a device, a protocol log of 4 KiB. */
+static void
+station_run (CbJournal *journal,
+             guint      n)
+{
+  static const char * const names[] = {
+    "identify", "keygen", "csr", "register", "check-chain", "install", "commit", "read-back",
+    "proof-of-possession", "hub-connect", "journal",
+  };
+  static const gboolean committed_before[] = { 0, 1, 0, 1, 0, 1, 1, 0, 0, 1, 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) log = g_string_new (NULL);
+  g_autofree char *serial = g_strdup_printf ("CB-%08u", n);
+  g_autofree char *regid = g_strdup_printf ("line1-cb-%08u", n);
+  CbJournalRunStart start = { .station = "bench-1", .port = "/dev/ttyACM0", .profile = "sandbox",
+                              .policy = "line1" };
+  CbJournalDevice device = { .serial = serial, .model = "cb-1", .firmware = "1.2.3",
+                             .registration_id = regid };
+  CbJournalRunEnd end = { .result = CB_JOURNAL_RESULT_PASS, .hub = "demo-hub",
+                          .device_id = regid, .leaf_serial = "0a1b2c",
+                          .leaf_fingerprint = "AA:BB:CC", .not_before = 1, .not_after = 2 };
+  gint64 run_id, step_id = 0;
+
+  while (log->len < 4200)
+    g_string_append (log, "+   0.001 s  TX v2 read 64/0 (info) {\"r\": 1}\n");
+  cb_journal_batch_begin (journal);
+  run_id = cb_journal_begin_run (journal, &start, &error);
+  g_assert_no_error (error);
+  g_assert_true (cb_journal_batch_end (journal, &error));
+  cb_journal_batch_begin (journal);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      step_id = cb_journal_begin_step (journal, run_id, names[i], 0, &error);
+      g_assert_no_error (error);
+      if (committed_before[i])
+        {
+          g_assert_true (cb_journal_batch_end (journal, &error));
+          cb_journal_batch_begin (journal);
+        }
+      if (i == 0)
+        g_assert_true (cb_journal_set_device (journal, run_id, &device, &error));
+      if (i + 1 < G_N_ELEMENTS (names))
+        g_assert_true (cb_journal_end_step (journal, step_id, CB_JOURNAL_RESULT_PASS, NULL,
+                                            "a detail of the step", 0, &error));
+    }
+  g_assert_true (cb_journal_add_protocol_log (journal, run_id, log->str, &error));
+  g_assert_true (cb_journal_end_step (journal, step_id, CB_JOURNAL_RESULT_PASS, NULL, NULL, 0,
+                                      &error));
+  g_assert_true (cb_journal_end_run (journal, run_id, &end, &error));
+  g_assert_true (cb_journal_batch_end (journal, &error));
+  g_assert_no_error (error);
+}
+
+/* The pages a station's run writes once the journal has runs before it (each a frame of the
+ * write-ahead log; a commit writes each page of each b-tree it touches): 15.9 with schema 5,
+ * 19.1 with a step's records in a WITHOUT ROWID table, whose splits at the end of the key
+ * rewrote three leaves and their parent, 20 with the runs' unique index on uuid too. */
+#define STATION_PAGES_PER_RUN 17
+
+static void
+test_station_pages (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbJournal) journal = cb_journal_open (f->path, &error);
+  guint before, after;
+
+  g_assert_no_error (error);
+  /* No checkpoint while counting: the log keeps every frame. */
+  g_assert_cmpint (sqlite3_exec (journal->db, "PRAGMA wal_autocheckpoint = 0", NULL, NULL,
+                                 NULL), ==, SQLITE_OK);
+  for (guint i = 0; i < 20; i++)
+    station_run (journal, i);
+  before = wal_frames (f->path);
+  for (guint i = 20; i < 60; i++)
+    station_run (journal, i);
+  after = wal_frames (f->path);
+  g_test_message ("%.2f pages a run", (after - before) / 40.0);
+  g_assert_cmpuint (after - before, <=, 40 * STATION_PAGES_PER_RUN);
+}
+
 /* The child writes a run, enters "install" and is killed: no atexit, no finalizers. With
  * batched, as a run does: "identify"'s end and "install"'s start in one batch, then a batch
  * it never ends ("install"'s end, "verify"'s start), killed in it: the committed batch is
@@ -924,8 +1085,9 @@ test_crash_owner_alive_or_gone (Fixture       *f,
   g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
   sql = g_strdup_printf ("INSERT INTO runs (uuid, started, port, owner_host, owner_pid) "
                          "VALUES ('dead-1', 1, 'p1', '%s', %d);"
-                         "INSERT INTO step_records (run_id, idx, ended, at, name) "
-                         "  SELECT id, 0, 0, 2, 'commit' FROM runs WHERE uuid = 'dead-1';"
+                         "INSERT INTO step_records (record_key, run_id, idx, ended, at, name) "
+                         "  SELECT id * 131072, id, 0, 0, 2, 'commit' FROM runs "
+                         "  WHERE uuid = 'dead-1';"
                          "INSERT INTO runs (uuid, started, port, owner_host, owner_boot, owner_pid) "
                          "VALUES ('old-boot', 1, 'p2', '%s', 'another-boot', %d);",
                          g_get_host_name (), (int) child, g_get_host_name (), (int) getpid ());
@@ -1119,7 +1281,7 @@ test_migrate_v1 (Fixture       *f,
   /* Opening migrates; the old run reads as it was written, without a protocol log. */
   journal = cb_journal_open (f->path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (user_version (f->path), ==, 4);
+  g_assert_cmpint (user_version (f->path), ==, 5);
   /* The steps' duplicate index is gone, and so are the unique ones: each table a run writes
    * is keyed by what it belongs to, one b-tree (a WITHOUT ROWID table's key has no entry of
    * its own in sqlite_master); a step's start and end are rows of one table. */
@@ -1253,7 +1415,7 @@ test_migrate_v2 (Fixture       *f,
 
   journal = cb_journal_open (f->path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (user_version (f->path), ==, 4);
+  g_assert_cmpint (user_version (f->path), ==, 5);
   g_assert_true (cb_journal_leaf_sent (journal, 1, &leaf, &error));
   g_assert_no_error (error);
   g_assert_cmpint (cb_journal_get_leaf_state (journal, 1, &error), ==, CB_JOURNAL_LEAF_SENT);
@@ -1323,13 +1485,17 @@ test_migrate_v3 (Fixture       *f,
     "UPDATE run_devices SET serial = 'x'",
     "DELETE FROM run_ends",
     "UPDATE run_protocol_logs SET log = 'forged'",
-    "INSERT INTO step_records (run_id, idx, ended, at, name) VALUES (2, 2, 0, 1, 'late')",
-    "INSERT INTO step_records (run_id, idx, ended, at, result) VALUES (3, 1, 1, 1, 'passed')",
-    "INSERT INTO step_records (run_id, idx, ended, at, result) VALUES (3, 5, 1, 1, 'pass')",
-    "INSERT INTO step_records (run_id, idx, ended, at, name, result) "
-    "  VALUES (3, 2, 0, 1, 'half', 'pass')",
+    "INSERT INTO step_records (record_key, run_id, idx, ended, at, name) "
+    "  VALUES (262148, 2, 2, 0, 1, 'late')",
+    "INSERT INTO step_records (record_key, run_id, idx, ended, at, result) "
+    "  VALUES (393219, 3, 1, 1, 1, 'passed')",
+    "INSERT INTO step_records (record_key, run_id, idx, ended, at, result) "
+    "  VALUES (393227, 3, 5, 1, 1, 'pass')",
+    "INSERT INTO step_records (record_key, run_id, idx, ended, at, name, result) "
+    "  VALUES (393220, 3, 2, 0, 1, 'half', 'pass')",
     "INSERT INTO run_ends (run_id, ended, result) VALUES (3, 1, 'skipped')",
-    "INSERT INTO step_records (run_id, idx, ended, at, name) VALUES (3, 65536, 0, 1, 'far')",
+    "INSERT INTO step_records (record_key, run_id, idx, ended, at, name) "
+    "  VALUES (524288, 3, 65536, 0, 1, 'far')",
   };
   CbJournalStep *step;
   sqlite3 *db = NULL;
@@ -1348,7 +1514,7 @@ test_migrate_v3 (Fixture       *f,
 
   journal = cb_journal_open (f->path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (user_version (f->path), ==, 4);
+  g_assert_cmpint (user_version (f->path), ==, 5);
   g_assert_cmpuint (cb_journal_get_n_recovered (journal), ==, 1);
   after = journal_contents (f->path, "id != 4");
   g_assert_cmpstr (after, ==, before);
@@ -1413,6 +1579,282 @@ test_migrate_v3 (Fixture       *f,
   step_id = cb_journal_begin_step (journal, 3, "verify", 0, &error);
   g_assert_no_error (error);
   g_assert_cmpint (step_id, >, 0);
+  g_clear_object (&journal);
+
+  /* Opening again migrates nothing. */
+  g_free (before);
+  before = journal_contents (f->path, "1");
+  journal = cb_journal_open (f->path, &error);
+  g_assert_no_error (error);
+  g_free (after);
+  after = journal_contents (f->path, "1");
+  g_assert_cmpstr (after, ==, before);
+}
+
+/* A journal as Certbench wrote it with schema 4 (runs with a unique index on uuid; a run's
+ * rows keyed by the run), byte for byte the old schema, with four runs: passed, failed with a
+ * leaf's states, open on another machine, cut off in install by an earlier boot. */
+static const char schema_v4_sql[] =
+  "CREATE TABLE runs ("
+  "  id INTEGER PRIMARY KEY,"
+  "  uuid TEXT NOT NULL UNIQUE,"
+  "  started INTEGER NOT NULL,"
+  "  station TEXT, operator_name TEXT, port TEXT, profile TEXT, policy TEXT,"
+  "  owner_host TEXT, owner_boot TEXT, owner_pid INTEGER, owner_start INTEGER"
+  ") STRICT;"
+  "CREATE INDEX runs_started ON runs (started);"
+  "CREATE TRIGGER runs_no_update BEFORE UPDATE ON runs "
+  "BEGIN SELECT RAISE (ABORT, 'the journal is append-only'); END;"
+  "CREATE TRIGGER runs_no_delete BEFORE DELETE ON runs "
+  "BEGIN SELECT RAISE (ABORT, 'the journal is append-only'); END;"
+  "CREATE TABLE leaf_states ("
+  "  id INTEGER PRIMARY KEY,"
+  "  run_id INTEGER NOT NULL REFERENCES runs (id),"
+  "  at INTEGER NOT NULL,"
+  "  state TEXT NOT NULL CHECK (state IN ('sent', 'installed', 'not-installed')),"
+  "  device_serial TEXT,"
+  "  leaf_serial TEXT NOT NULL, leaf_fingerprint TEXT NOT NULL,"
+  "  not_before INTEGER, not_after INTEGER"
+  ") STRICT;"
+  "CREATE INDEX leaf_states_device ON leaf_states (device_serial);"
+  "CREATE INDEX leaf_states_run ON leaf_states (run_id);"
+  "CREATE TRIGGER leaf_states_no_update BEFORE UPDATE ON leaf_states "
+  "BEGIN SELECT RAISE (ABORT, 'the journal is append-only'); END;"
+  "CREATE TRIGGER leaf_states_no_delete BEFORE DELETE ON leaf_states "
+  "BEGIN SELECT RAISE (ABORT, 'the journal is append-only'); END;"
+  "CREATE TABLE run_devices ("
+  "  run_id INTEGER PRIMARY KEY REFERENCES runs (id),"
+  "  at INTEGER NOT NULL,"
+  "  serial TEXT, model TEXT, firmware TEXT, registration_id TEXT"
+  ") STRICT;"
+  "CREATE TABLE step_records ("
+  "  run_id INTEGER NOT NULL REFERENCES runs (id),"
+  "  idx INTEGER NOT NULL CHECK (idx BETWEEN 0 AND 65535),"
+  "  ended INTEGER NOT NULL CHECK (ended = 0 OR ended = 1),"
+  "  at INTEGER NOT NULL,"
+  "  name TEXT,"
+  "  result TEXT, error TEXT, detail TEXT,"
+  "  CHECK (ended = 0 AND name IS NOT NULL AND result IS NULL AND error IS NULL AND "
+  "detail IS NULL OR ended = 1 AND name IS NULL AND (result = 'pass' OR result = 'fail' OR "
+  "result = 'cancelled' OR result = 'interrupted' OR result = 'skipped')),"
+  "  PRIMARY KEY (run_id, idx, ended)"
+  ") STRICT, WITHOUT ROWID;"
+  "CREATE TABLE run_ends ("
+  "  run_id INTEGER PRIMARY KEY REFERENCES runs (id),"
+  "  ended INTEGER NOT NULL,"
+  "  result TEXT NOT NULL CHECK (result = 'pass' OR result = 'fail' OR result = 'cancelled' "
+  "OR result = 'interrupted'),"
+  "  failed_step TEXT, error TEXT, hub TEXT, device_id TEXT,"
+  "  leaf_serial TEXT, leaf_fingerprint TEXT, not_before INTEGER, not_after INTEGER"
+  ") STRICT;"
+  "CREATE TABLE run_protocol_logs ("
+  "  run_id INTEGER PRIMARY KEY REFERENCES runs (id),"
+  "  at INTEGER NOT NULL,"
+  "  log TEXT NOT NULL"
+  ") STRICT;"
+  "CREATE INDEX run_devices_serial ON run_devices (serial);"
+  "CREATE INDEX run_devices_registration ON run_devices (registration_id COLLATE NOCASE);"
+  "CREATE TRIGGER step_records_after_run_end BEFORE INSERT ON step_records "
+  "WHEN NEW.ended = 0 AND EXISTS (SELECT 1 FROM run_ends WHERE run_id = NEW.run_id) "
+  "BEGIN SELECT RAISE (ABORT, 'the run has ended'); END;"
+  "CREATE TRIGGER step_records_end_after_start BEFORE INSERT ON step_records "
+  "WHEN NEW.ended = 1 AND NOT EXISTS (SELECT 1 FROM step_records WHERE run_id = NEW.run_id "
+  "AND idx = NEW.idx AND ended = 0) "
+  "BEGIN SELECT RAISE (ABORT, 'no such step'); END;"
+  "CREATE VIEW run_view AS"
+  "  SELECT r.id, r.uuid, r.started, r.station, r.operator_name, r.port, r.profile, r.policy,"
+  "         d.serial, d.model, d.firmware, d.registration_id,"
+  "         e.ended, e.result, e.failed_step, e.error, e.hub, e.device_id,"
+  "         e.leaf_serial, e.leaf_fingerprint, e.not_before, e.not_after"
+  "  FROM runs r"
+  "  LEFT JOIN run_devices d ON d.run_id = r.id"
+  "  LEFT JOIN run_ends e ON e.run_id = r.id;"
+  "CREATE VIEW step_view AS"
+  "  SELECT s.run_id * 65536 + s.idx AS id, s.run_id, s.idx, s.name, s.at AS started,"
+  "         x.at AS ended, x.result, x.error, x.detail"
+  "  FROM step_records s"
+  "  LEFT JOIN step_records x ON x.run_id = s.run_id AND x.idx = s.idx AND x.ended = 1"
+  "  WHERE s.ended = 0;"
+  "CREATE TRIGGER run_devices_no_update BEFORE UPDATE ON run_devices "
+  "BEGIN SELECT RAISE (ABORT, 'the journal is append-only'); END;"
+  "CREATE TRIGGER run_devices_no_delete BEFORE DELETE ON run_devices "
+  "BEGIN SELECT RAISE (ABORT, 'the journal is append-only'); END;"
+  "CREATE TRIGGER step_records_no_update BEFORE UPDATE ON step_records "
+  "BEGIN SELECT RAISE (ABORT, 'the journal is append-only'); END;"
+  "CREATE TRIGGER step_records_no_delete BEFORE DELETE ON step_records "
+  "BEGIN SELECT RAISE (ABORT, 'the journal is append-only'); END;"
+  "CREATE TRIGGER run_ends_no_update BEFORE UPDATE ON run_ends "
+  "BEGIN SELECT RAISE (ABORT, 'the journal is append-only'); END;"
+  "CREATE TRIGGER run_ends_no_delete BEFORE DELETE ON run_ends "
+  "BEGIN SELECT RAISE (ABORT, 'the journal is append-only'); END;"
+  "CREATE TRIGGER run_protocol_logs_no_update BEFORE UPDATE ON run_protocol_logs "
+  "BEGIN SELECT RAISE (ABORT, 'the journal is append-only'); END;"
+  "CREATE TRIGGER run_protocol_logs_no_delete BEFORE DELETE ON run_protocol_logs "
+  "BEGIN SELECT RAISE (ABORT, 'the journal is append-only'); END;"
+  "INSERT INTO runs (id, uuid, started, station, operator_name, port, profile, policy, "
+  "  owner_host, owner_boot, owner_pid, owner_start) VALUES "
+  "  (1, 'b1c3d8e2-0000-4000-8000-000000000001', 1700000000000000, 'bench-4', 'ana', "
+  "   '/dev/ttyACM0', 'sandbox', 'line1', 'this-bench', 'boot-a', 4242, 77),"
+  "  (2, 'b1c3d8e2-0000-4000-8000-000000000002', 1700000100000000, 'bench-4', NULL, "
+  "   '/dev/ttyACM1', NULL, NULL, 'this-bench', 'boot-a', 4242, 77),"
+  "  (3, 'b1c3d8e2-0000-4000-8000-000000000003', 1700000200000000, 'bench-4', NULL, "
+  "   '/dev/ttyACM2', NULL, NULL, 'another-machine', 'boot-z', 99, 1),"
+  "  (4, 'b1c3d8e2-0000-4000-8000-000000000004', 1700000300000000, 'bench-4', NULL, "
+  "   '/dev/ttyACM3', NULL, NULL, NULL, 'an-earlier-boot', 1, 1);"
+  "INSERT INTO run_devices (run_id, at, serial, model, firmware, registration_id) VALUES "
+  "  (1, 1700000000100000, 'V4-0001', 'm', '1.0', 'line1-v4-0001'),"
+  "  (2, 1700000100100000, 'V4-0002', 'm', '1.1', 'Line1-V4-0002'),"
+  "  (3, 1700000200100000, 'V4-0003', NULL, NULL, NULL),"
+  "  (4, 1700000300100000, 'V4-0004', NULL, NULL, NULL);"
+  "INSERT INTO step_records (run_id, idx, ended, at, name, result, error, detail) VALUES "
+  "  (1, 0, 0, 1700000000000000, 'identify', NULL, NULL, NULL),"
+  "  (1, 0, 1, 1700000000100000, NULL, 'pass', NULL, 'serial V4-0001'),"
+  "  (1, 1, 0, 1700000000100000, 'keygen', NULL, NULL, NULL),"
+  "  (1, 1, 1, 1700000000200000, NULL, 'skipped', NULL, 'not applicable: kept'),"
+  "  (2, 0, 0, 1700000100000000, 'identify', NULL, NULL, NULL),"
+  "  (2, 0, 1, 1700000100100000, NULL, 'pass', NULL, NULL),"
+  "  (2, 1, 0, 1700000100200000, 'register', NULL, NULL, NULL),"
+  "  (2, 1, 1, 1700000100400000, NULL, 'fail', 'DPS said no', NULL),"
+  "  (3, 0, 0, 1700000200000000, 'identify', NULL, NULL, NULL),"
+  "  (4, 0, 0, 1700000300000000, 'identify', NULL, NULL, NULL),"
+  "  (4, 0, 1, 1700000300200000, NULL, 'pass', NULL, NULL),"
+  "  (4, 1, 0, 1700000300300000, 'install', NULL, NULL, NULL);"
+  "INSERT INTO run_protocol_logs (run_id, at, log) VALUES "
+  "  (1, 1700000000900000, '+   0.001 s  TX v2 read 64/0 (info)\n');"
+  "INSERT INTO leaf_states (run_id, at, state, device_serial, leaf_serial, leaf_fingerprint, "
+  "  not_before, not_after) VALUES "
+  "  (2, 1700000100300000, 'sent', 'V4-0002', '0a0b', 'AA:BB', 1700000000, 1702592000),"
+  "  (2, 1700000100350000, 'installed', 'V4-0002', '0a0b', 'AA:BB', 1700000000, 1702592000);"
+  "INSERT INTO run_ends (run_id, ended, result, failed_step, error, hub, device_id, "
+  "  leaf_serial, leaf_fingerprint, not_before, not_after) VALUES "
+  "  (1, 1700000001000000, 'pass', NULL, NULL, 'hub-1', 'line1-v4-0001', '01', 'CC:DD', "
+  "   1700000000, 1702592000),"
+  "  (2, 1700000100600000, 'fail', 'register', 'register: DPS said no', NULL, NULL, NULL, "
+  "   NULL, NULL, NULL);"
+  "PRAGMA user_version = 4;";
+
+/* The schema's objects (type, name, table) as one text, on a connection of its own. */
+static char *
+schema_objects (const char *path)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  char *text;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db,
+                                       "SELECT group_concat (type || ' ' || name || ' ' || "
+                                       "tbl_name, ', ') FROM (SELECT * FROM sqlite_master "
+                                       "ORDER BY type, name)",
+                                       -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  text = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return text;
+}
+
+/* Schema 4 to 5 (runs without a unique index on uuid: a page less in every run's first
+ * commit; a step's records keyed by a rowid: fewer pages a split): every run, step, end,
+ * device, log and leaf state reads as before and keeps its id;
+ * the cut-off run is still recovered naming its step; the schema has what a new journal has;
+ * runs stay append-only and the other tables' rows still need their run; new runs go on. */
+static void
+test_migrate_v4 (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbJournal) journal = NULL;
+  g_autoptr(CbJournalRun) run = NULL;
+  g_autofree char *sub = g_path_get_dirname (f->path);
+  g_autofree char *fresh_path = g_build_filename (sub, "fresh.sqlite", NULL);
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *fresh = NULL;
+  g_autofree char *migrated = NULL;
+  static const char * const tampering[] = {
+    "UPDATE runs SET station = 'x'",
+    "DELETE FROM runs WHERE id = 1",
+    "INSERT INTO run_devices (run_id, at, serial) VALUES (99, 1, 'orphan')",
+    "INSERT INTO step_records (record_key, run_id, idx, ended, at, name) "
+    "  VALUES (12976128, 99, 0, 0, 1, 'orphan')",
+    "UPDATE step_records SET record_key = record_key + 131072",
+    /* A record's key is its run, index and end: one that says otherwise is refused. */
+    "INSERT INTO step_records (record_key, run_id, idx, ended, at, name) "
+    "  VALUES (1000000000, 3, 1, 0, 1, 'elsewhere')",
+    "INSERT INTO step_records (run_id, idx, ended, at, name) VALUES (3, 1, 0, 1, 'unkeyed')",
+    "INSERT INTO run_ends (run_id, ended, result) VALUES (99, 1, 'pass')",
+    "INSERT INTO leaf_states (run_id, at, state, leaf_serial, leaf_fingerprint) "
+    "  VALUES (99, 1, 'sent', '01', 'AA')",
+  };
+  sqlite3 *db = NULL;
+  gint64 run_id;
+
+  g_assert_cmpint (g_mkdir_with_parents (sub, 0700), ==, 0);
+  g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, schema_v4_sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+  g_assert_cmpint (user_version (f->path), ==, 4);
+  g_assert_cmpint (count_rows (f->path, "SELECT COUNT (*) FROM sqlite_master "
+                                        "WHERE type = 'index' AND tbl_name = 'runs'"), ==, 2);
+  before = journal_contents (f->path, "id != 4");
+
+  journal = cb_journal_open (f->path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (user_version (f->path), ==, 5);
+  g_assert_cmpuint (cb_journal_get_n_recovered (journal), ==, 1);
+  after = journal_contents (f->path, "id != 4");
+  g_assert_cmpstr (after, ==, before);
+  g_assert_cmpint (count_rows (f->path, "SELECT COUNT (*) FROM sqlite_master "
+                                        "WHERE type = 'index' AND tbl_name = 'runs'"), ==, 1);
+  g_assert_cmpint (count_rows (f->path, "SELECT COUNT (*) FROM pragma_foreign_key_check"), ==, 0);
+
+  /* The same objects as a journal made new (the old runs table gone, none left aside). */
+  {
+    g_autoptr(CbJournal) made = cb_journal_open (fresh_path, &error);
+
+    g_assert_no_error (error);
+  }
+  fresh = schema_objects (fresh_path);
+  migrated = schema_objects (f->path);
+  g_assert_cmpstr (migrated, ==, fresh);
+  g_assert_null (strstr (migrated, "v5_"));
+
+  run = cb_journal_get_run (journal, 4, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (cb_journal_run_get_result (run), ==, CB_JOURNAL_RESULT_INTERRUPTED);
+  g_assert_cmpstr (cb_journal_run_get_failed_step (run), ==, "install");
+  g_clear_object (&run);
+  g_assert_cmpint (cb_journal_get_leaf_state (journal, 2, &error), ==, CB_JOURNAL_LEAF_INSTALLED);
+  g_assert_no_error (error);
+
+  /* Behind the API's back: runs append-only, every row needs its run (foreign keys on). */
+  g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL), ==, SQLITE_OK);
+  for (guint i = 0; i < G_N_ELEMENTS (tampering); i++)
+    {
+      char *message = NULL;
+
+      g_assert_cmpint (sqlite3_exec (db, tampering[i], NULL, NULL, &message), !=, SQLITE_OK);
+      g_test_message ("%s -> %s", tampering[i], message);
+      g_assert_true (strstr (message, "append-only") != NULL ||
+                     strstr (message, "FOREIGN KEY constraint failed") != NULL ||
+                     strstr (message, "CHECK constraint failed") != NULL);
+      sqlite3_free (message);
+    }
+  sqlite3_close (db);
+
+  /* The journal's own connection checks them too, and takes runs on from the old ids. */
+  g_assert_false (cb_journal_set_device (journal, 99, &(CbJournalDevice) { .serial = "x" },
+                                         &error));
+  g_assert_error (error, CB_JOURNAL_ERROR, CB_JOURNAL_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  run_id = add_run (journal, "SN-NEW", "line1-sn-new", CB_JOURNAL_RESULT_PASS, NULL);
+  g_assert_cmpint (run_id, ==, 5);
+  run = cb_journal_get_run (journal, run_id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (cb_journal_run_get_steps (run)->len, ==, 2);
+  g_assert_cmpuint (strlen (cb_journal_run_get_uuid (run)), ==, 36);
   g_clear_object (&journal);
 
   /* Opening again migrates nothing. */
@@ -1555,6 +1997,7 @@ main (int   argc,
   ADD ("/cb/journal/migrate-v1", test_migrate_v1);
   ADD ("/cb/journal/migrate-v2", test_migrate_v2);
   ADD ("/cb/journal/migrate-v3", test_migrate_v3);
+  ADD ("/cb/journal/migrate-v4", test_migrate_v4);
   ADD ("/cb/journal/protocol-log", test_protocol_log);
   ADD ("/cb/journal/leaf-states", test_leaf_states);
   ADD ("/cb/journal/filters", test_filters);
@@ -1570,6 +2013,8 @@ main (int   argc,
   ADD ("/cb/journal/async", test_async);
   ADD ("/cb/journal/statements-reused", test_statements_reused);
   ADD ("/cb/journal/batch", test_batch);
+  ADD ("/cb/journal/steps-numbered", test_steps_numbered);
+  ADD ("/cb/journal/station-pages", test_station_pages);
 
 #undef ADD
 

@@ -16,6 +16,7 @@
 #include "cb-bench-client.h"
 #include "cb-dps-client.h"
 #include "cb-journal.h"
+#include "cb-journal-private.h"
 #include "cb-provisioning-run.h"
 #include "cb-registration-template.h"
 #include "cb-sandbox-client.h"
@@ -1652,22 +1653,73 @@ test_run_not_applicable (void)
  * the commit frames of its write-ahead log (a frame whose header gives the database size)
  * that carry the log's current salts. Valid while the journal is open and not checkpointed
  * (SQLite checkpoints at 1000 pages; a run writes under 100). */
-/* Pages a run writes to a new journal (counted: 16 with schema 4 and a commit only before a
- * step with effects, 21 with a commit at every wait, 55 with schema 3). */
-#define PAGES_PER_RUN 18
+/* Pages a run writes to a new journal (counted: 13 to 15 with schema 5, as the protocol log
+ * fits a page or not; 16 with schema 4 and a commit only before a step with effects, 21 with
+ * a commit at every wait, 55 with schema 3). A journal with runs before writes more, as its
+ * b-trees split: test-journal /cb/journal/station-pages. */
+#define PAGES_PER_RUN 17
+/* Pages the run's first commit writes: the runs table and its index on started (3 with
+ * schema 4's unique index on uuid). */
+#define PAGES_RUN_START 2
 /* Commits a run makes: its start, the five steps with effects, its end. */
 #define COMMITS_PER_RUN 7
+/* Statements a run has the journal's connection run (counted: 41, a row each, a BEGIN and a
+ * COMMIT a transaction, the check for a sent leaf of the device; 52 when each step's start
+ * looked its index up). */
+#define STATEMENTS_PER_RUN 41
+
+typedef struct
+{
+  guint statements;
+  guint lookups;
+} StatementCounts;
+
+/* SQLITE_TRACE_STMT: a statement starting, or a trigger's program ("-- TRIGGER …"). */
+static int
+count_statement (unsigned  type,
+                 void     *user_data,
+                 void     *p,
+                 void     *x)
+{
+  StatementCounts *counts = user_data;
+  const char *sql = x;
+
+  if (g_str_has_prefix (sql, "--"))
+    return 0;
+  counts->statements++;
+  if (strstr (sql, "MAX (idx)") != NULL)
+    counts->lookups++;
+  g_test_message ("statement: %s", sql);
+  return 0;
+}
+
+static guint
+wal_commits_from (const char *journal_path,
+                  guint       first_frame,
+                  guint      *n_frames,
+                  guint      *first_commit_frames);
 
 static guint
 wal_commits (const char *journal_path,
              guint      *n_frames)
+{
+  return wal_commits_from (journal_path, 0, n_frames, NULL);
+}
+
+/* The same, and the frames of the first commit at or after frame first_frame. */
+static guint
+wal_commits_from (const char *journal_path,
+                  guint       first_frame,
+                  guint      *n_frames,
+                  guint      *first_commit_frames)
 {
   g_autofree char *wal_path = g_strconcat (journal_path, "-wal", NULL);
   g_autofree char *data = NULL;
   g_autoptr(GError) error = NULL;
   const guint8 *p;
   gsize length, page_size, offset;
-  guint commits = 0;
+  guint commits = 0, frame_index = 0;
+  gboolean first_seen = FALSE;
 
   g_assert_true (g_file_get_contents (wal_path, &data, &length, &error));
   g_assert_no_error (error);
@@ -1680,12 +1732,20 @@ wal_commits (const char *journal_path,
     {
       const guint8 *frame = p + offset;
 
+      gboolean is_commit;
+
       if (memcmp (frame + 8, p + 16, 8) != 0)
         break;
       if (n_frames != NULL)
         (*n_frames)++;
-      if (GUINT32_FROM_BE (*(const guint32 *) (frame + 4)) != 0)
+      is_commit = GUINT32_FROM_BE (*(const guint32 *) (frame + 4)) != 0;
+      if (is_commit)
         commits++;
+      if (first_commit_frames != NULL && frame_index++ >= first_frame && !first_seen)
+        {
+          (*first_commit_frames)++;
+          first_seen = is_commit;
+        }
     }
   return commits;
 }
@@ -1707,22 +1767,30 @@ test_run_journal_commits (void)
   g_autoptr(GError) error = NULL;
   char *journal_path = journal_path_new ();
   CbJournal *journal = cb_journal_open (journal_path, &error);
-  guint before, after, frames_before = 0, frames_after = 0;
+  guint before, after, frames_before = 0, frames_after = 0, frames_start = 0;
+  StatementCounts counts = { 0, };
 
   g_assert_no_error (error);
   config = config_new (journal);
   g_assert_true (cb_provisioning_config_set_registration_template (config, "line1-{serial}",
                                                                     &error));
   before = wal_commits (journal_path, &frames_before);
+  sqlite3_trace_v2 (journal->db, SQLITE_TRACE_STMT, count_statement, &counts);
 
   result = run_sync (config, device, NULL);
   g_assert_true (cb_run_result_get_passed (result));
+  sqlite3_trace_v2 (journal->db, 0, NULL, NULL);
   /* The caller hears of the end once the end is on disk. */
-  after = wal_commits (journal_path, &frames_after);
-  g_test_message ("%u commits, %u pages written for a run of %u steps", after - before,
-                  frames_after - frames_before, CB_RUN_N_STEPS);
+  after = wal_commits_from (journal_path, frames_before, &frames_after, &frames_start);
+  g_test_message ("%u commits, %u pages written (%u by the first), %u statements (%u index "
+                  "lookups) for a run of %u steps", after - before, frames_after - frames_before,
+                  frames_start, counts.statements, counts.lookups, CB_RUN_N_STEPS);
   g_assert_cmpuint (after - before, <=, COMMITS_PER_RUN);
   g_assert_cmpuint (frames_after - frames_before, <=, PAGES_PER_RUN);
+  g_assert_cmpuint (frames_start, <=, PAGES_RUN_START);
+  /* A run numbers its own steps: no step's start looks its index up. */
+  g_assert_cmpuint (counts.lookups, ==, 0);
+  g_assert_cmpuint (counts.statements, <=, STATEMENTS_PER_RUN);
 
   record = cb_journal_get_run (journal, cb_run_result_get_journal_id (result), &error);
   g_assert_no_error (error);

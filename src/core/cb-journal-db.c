@@ -3,14 +3,15 @@
 
 /* The journal's SQLite: a connection set up for many writers (WAL, busy timeout), the small
  * helpers every query uses, and the schema with its migrations (version 1: runs and steps;
- * 2: protocol logs; 3: leaf states; 4: a run's rows keyed by what they belong to), every table
- * append-only by trigger. */
+ * 2: protocol logs; 3: leaf states; 4: a run's rows keyed by what they belong to; 5: no unique
+ * index on a run's uuid, a step's records keyed by a rowid), every table append-only by
+ * trigger. */
 
 #include "config.h"
 
 #include "cb-journal-db-private.h"
 
-#define SCHEMA_VERSION 4
+#define SCHEMA_VERSION 5
 #define BUSY_TIMEOUT_MS 10000
 
 gboolean
@@ -177,17 +178,25 @@ cb_journal_db_open (const char  *path,
  * and end by (run id, index, ended), WITHOUT ROWID, in one table. A commit writes a page per
  * b-tree it touches, and a station commits a step's end with the next step's start at every
  * step of every device: 1 page instead of 4 (steps, their ends, and a UNIQUE index of each),
- * and a run's start, device and end 3 pages fewer. */
-static const char runs_sql[] =
-  "CREATE TABLE runs ("
-  "  id INTEGER PRIMARY KEY,"
-  "  uuid TEXT NOT NULL UNIQUE,"
-  "  started INTEGER NOT NULL,"
-  "  station TEXT, operator_name TEXT, port TEXT, profile TEXT, policy TEXT,"
-  /* Who owns the run while it has no end row: lets a later open tell a crash from a run that
-   * another process is still doing. */
+ * and a run's start, device and end 3 pages fewer.
+ *
+ * Version 5 keeps a run's uuid without a unique index: nothing looks a run up by it (the
+ * exports print it), it is 122 random bits, and the index cost every run's first commit a page
+ * at a random place in a b-tree as large as the runs table (and a read, once the journal
+ * outgrows SQLite's cache). A journal of version 1 to 4 moves its runs into the new table
+ * (rebuild_runs).
+ *
+ * owner_*: who owns the run while it has no end row, which lets a later open tell a crash
+ * from a run that another process is still doing. */
+#define RUNS_COLUMNS \
+  "  id INTEGER PRIMARY KEY," \
+  "  uuid TEXT NOT NULL," \
+  "  started INTEGER NOT NULL," \
+  "  station TEXT, operator_name TEXT, port TEXT, profile TEXT, policy TEXT," \
   "  owner_host TEXT, owner_boot TEXT, owner_pid INTEGER, owner_start INTEGER"
-  ") STRICT;"
+
+static const char runs_sql[] =
+  "CREATE TABLE runs (" RUNS_COLUMNS ") STRICT;"
   "CREATE INDEX runs_started ON runs (started);";
 
 static const char * const runs_tables[] = {
@@ -197,27 +206,53 @@ static const char * const runs_tables[] = {
 /* A step's start and its end are two rows of one table, keyed (run, index, ended), so the
  * end of a step and the start of the next, which a station commits together, land on one page.
  * A step's index is below 2^16: a step's id is its run's id and its index in one number
- * (CB_JOURNAL_STEP_ID). */
+ * (CB_JOURNAL_STEP_ID), and a record's key is that id and whether it is the end in one number,
+ * the table's rowid (schema 5; schema 4 had the three columns as the key of a WITHOUT ROWID
+ * table). A station appends at the end of the key: SQLite adds a page to a full rowid leaf
+ * and leaves the others, where an index b-tree's split rewrote the last three leaves and their
+ * parent (10 pages a run instead of 6.6). */
+#define STEP_RECORDS_SQL(table) \
+  "CREATE TABLE " table " (" \
+  "  record_key INTEGER PRIMARY KEY," \
+  "  run_id INTEGER NOT NULL REFERENCES runs (id)," \
+  "  idx INTEGER NOT NULL CHECK (idx BETWEEN 0 AND 65535)," \
+  "  ended INTEGER NOT NULL CHECK (ended = 0 OR ended = 1)," \
+  "  at INTEGER NOT NULL," \
+  "  name TEXT," \
+  "  result TEXT, error TEXT, detail TEXT," \
+  "  CHECK (record_key = (run_id * 65536 + idx) * 2 + ended)," \
+  "  CHECK (ended = 0 AND name IS NOT NULL AND result IS NULL AND error IS NULL AND " \
+  "detail IS NULL OR ended = 1 AND name IS NULL AND (result = 'pass' OR result = 'fail' OR " \
+  "result = 'cancelled' OR result = 'interrupted' OR result = 'skipped'))" \
+  ") STRICT;"
+
+/* A start names its step; an end has a result (compared one by one: SQLite evaluates
+ * "IN (five constants)" by building a temporary b-tree of them at every insert). A step ends
+ * once (the key) and only after it started; a run that has ended takes no more steps:
+ * triggers check at the insert, a lookup by key each. Readers go through step_view; a run's
+ * steps are the keys from run id × 131072 on. */
+#define STEP_READERS_SQL \
+  "CREATE TRIGGER step_records_after_run_end BEFORE INSERT ON step_records " \
+  "WHEN NEW.ended = 0 AND EXISTS (SELECT 1 FROM run_ends WHERE run_id = NEW.run_id) " \
+  "BEGIN SELECT RAISE (ABORT, 'the run has ended'); END;" \
+  "CREATE TRIGGER step_records_end_after_start BEFORE INSERT ON step_records " \
+  "WHEN NEW.ended = 1 AND NOT EXISTS (SELECT 1 FROM step_records " \
+  "WHERE record_key = (NEW.run_id * 65536 + NEW.idx) * 2) " \
+  "BEGIN SELECT RAISE (ABORT, 'no such step'); END;" \
+  "CREATE VIEW step_view AS" \
+  "  SELECT s.run_id * 65536 + s.idx AS id, s.run_id, s.idx, s.name, s.at AS started," \
+  "         x.at AS ended, x.result, x.error, x.detail, s.record_key" \
+  "  FROM step_records s" \
+  "  LEFT JOIN step_records x ON x.record_key = s.record_key + 1" \
+  "  WHERE s.ended = 0;"
+
 static const char run_rows_sql[] =
   "CREATE TABLE run_devices ("
   "  run_id INTEGER PRIMARY KEY REFERENCES runs (id),"
   "  at INTEGER NOT NULL,"
   "  serial TEXT, model TEXT, firmware TEXT, registration_id TEXT"
   ") STRICT;"
-  "CREATE TABLE step_records ("
-  "  run_id INTEGER NOT NULL REFERENCES runs (id),"
-  "  idx INTEGER NOT NULL CHECK (idx BETWEEN 0 AND 65535),"
-  "  ended INTEGER NOT NULL CHECK (ended = 0 OR ended = 1),"
-  "  at INTEGER NOT NULL,"
-  "  name TEXT,"
-  "  result TEXT, error TEXT, detail TEXT,"
-  /* A start names its step; an end has a result (compared one by one: SQLite evaluates
-   * "IN (five constants)" by building a temporary b-tree of them at every insert). */
-  "  CHECK (ended = 0 AND name IS NOT NULL AND result IS NULL AND error IS NULL AND "
-  "detail IS NULL OR ended = 1 AND name IS NULL AND (result = 'pass' OR result = 'fail' OR "
-  "result = 'cancelled' OR result = 'interrupted' OR result = 'skipped')),"
-  "  PRIMARY KEY (run_id, idx, ended)"
-  ") STRICT, WITHOUT ROWID;"
+  STEP_RECORDS_SQL ("step_records")
   "CREATE TABLE run_ends ("
   "  run_id INTEGER PRIMARY KEY REFERENCES runs (id),"
   "  ended INTEGER NOT NULL,"
@@ -233,32 +268,22 @@ static const char run_rows_sql[] =
   "  log TEXT NOT NULL"
   ") STRICT;";
 
-/* What reads and guards those tables. A step ends once (the key) and only after it started; a
- * run that has ended takes no more steps: triggers check at the insert, a lookup by key each. */
+#define RUN_VIEW_SQL \
+  "CREATE VIEW run_view AS" \
+  "  SELECT r.id, r.uuid, r.started, r.station, r.operator_name, r.port, r.profile, r.policy," \
+  "         d.serial, d.model, d.firmware, d.registration_id," \
+  "         e.ended, e.result, e.failed_step, e.error, e.hub, e.device_id," \
+  "         e.leaf_serial, e.leaf_fingerprint, e.not_before, e.not_after" \
+  "  FROM runs r" \
+  "  LEFT JOIN run_devices d ON d.run_id = r.id" \
+  "  LEFT JOIN run_ends e ON e.run_id = r.id;"
+
+/* What reads and guards those tables. */
 static const char run_rows_readers_sql[] =
   "CREATE INDEX run_devices_serial ON run_devices (serial);"
   "CREATE INDEX run_devices_registration ON run_devices (registration_id COLLATE NOCASE);"
-  "CREATE TRIGGER step_records_after_run_end BEFORE INSERT ON step_records "
-  "WHEN NEW.ended = 0 AND EXISTS (SELECT 1 FROM run_ends WHERE run_id = NEW.run_id) "
-  "BEGIN SELECT RAISE (ABORT, 'the run has ended'); END;"
-  "CREATE TRIGGER step_records_end_after_start BEFORE INSERT ON step_records "
-  "WHEN NEW.ended = 1 AND NOT EXISTS (SELECT 1 FROM step_records WHERE run_id = NEW.run_id "
-  "AND idx = NEW.idx AND ended = 0) "
-  "BEGIN SELECT RAISE (ABORT, 'no such step'); END;"
-  "CREATE VIEW run_view AS"
-  "  SELECT r.id, r.uuid, r.started, r.station, r.operator_name, r.port, r.profile, r.policy,"
-  "         d.serial, d.model, d.firmware, d.registration_id,"
-  "         e.ended, e.result, e.failed_step, e.error, e.hub, e.device_id,"
-  "         e.leaf_serial, e.leaf_fingerprint, e.not_before, e.not_after"
-  "  FROM runs r"
-  "  LEFT JOIN run_devices d ON d.run_id = r.id"
-  "  LEFT JOIN run_ends e ON e.run_id = r.id;"
-  "CREATE VIEW step_view AS"
-  "  SELECT s.run_id * 65536 + s.idx AS id, s.run_id, s.idx, s.name, s.at AS started,"
-  "         x.at AS ended, x.result, x.error, x.detail"
-  "  FROM step_records s"
-  "  LEFT JOIN step_records x ON x.run_id = s.run_id AND x.idx = s.idx AND x.ended = 1"
-  "  WHERE s.ended = 0;";
+  STEP_READERS_SQL
+  RUN_VIEW_SQL;
 
 static const char * const run_rows_tables[] = {
   "run_devices", "step_records", "run_ends", "run_protocol_logs",
@@ -279,10 +304,11 @@ static const char run_rows_set_aside_sql[] =
 static const char run_rows_copy_sql[] =
   "INSERT INTO run_devices (run_id, at, serial, model, firmware, registration_id)"
   "  SELECT run_id, at, serial, model, firmware, registration_id FROM v3_run_devices;"
-  "INSERT INTO step_records (run_id, idx, ended, at, name)"
-  "  SELECT run_id, idx, 0, started, name FROM v3_steps;"
-  "INSERT INTO step_records (run_id, idx, ended, at, result, error, detail)"
-  "  SELECT s.run_id, s.idx, 1, x.ended, x.result, x.error, x.detail"
+  "INSERT INTO step_records (record_key, run_id, idx, ended, at, name)"
+  "  SELECT (run_id * 65536 + idx) * 2, run_id, idx, 0, started, name FROM v3_steps;"
+  "INSERT INTO step_records (record_key, run_id, idx, ended, at, result, error, detail)"
+  "  SELECT (s.run_id * 65536 + s.idx) * 2 + 1, s.run_id, s.idx, 1, x.ended, x.result,"
+  "         x.error, x.detail"
   "  FROM v3_step_ends x JOIN v3_steps s ON s.id = x.step_id;"
   "INSERT INTO run_ends (run_id, ended, result, failed_step, error, hub, device_id,"
   "                      leaf_serial, leaf_fingerprint, not_before, not_after)"
@@ -321,6 +347,24 @@ static const char leaf_states_sql[] =
   "BEGIN SELECT RAISE (ABORT, 'the journal is append-only'); END;"
   "CREATE TRIGGER leaf_states_no_delete BEFORE DELETE ON leaf_states "
   "BEGIN SELECT RAISE (ABORT, 'the journal is append-only'); END;";
+
+/* Version 1 to 4's runs table (a unique index on uuid) into version 5's, keeping every id:
+ * the generalized ALTER TABLE of SQLite's documentation. The new table is made under another
+ * name, filled, the old one dropped (its indexes and triggers with it) and the new one renamed,
+ * so the other tables' REFERENCES runs (id) name it. Needs foreign keys off (the drop would
+ * delete every run under the other tables' rows: cb_journal_db_ensure_schema) and no view
+ * naming runs while there is none (the rename checks every view). */
+static const char runs_rebuild_sql[] =
+  "DROP VIEW run_view;"
+  "CREATE TABLE v5_runs (" RUNS_COLUMNS ") STRICT;"
+  "INSERT INTO v5_runs (id, uuid, started, station, operator_name, port, profile, policy,"
+  "                     owner_host, owner_boot, owner_pid, owner_start)"
+  "  SELECT id, uuid, started, station, operator_name, port, profile, policy,"
+  "         owner_host, owner_boot, owner_pid, owner_start FROM runs;"
+  "DROP TABLE runs;"
+  "ALTER TABLE v5_runs RENAME TO runs;"
+  "CREATE INDEX runs_started ON runs (started);"
+  RUN_VIEW_SQL;
 
 static gboolean
 add_append_only_triggers (sqlite3            *db,
@@ -362,9 +406,41 @@ make_run_rows (sqlite3  *db,
          add_append_only_triggers (db, run_rows_tables, G_N_ELEMENTS (run_rows_tables), error);
 }
 
-gboolean
-cb_journal_db_ensure_schema (sqlite3  *db,
-                             GError  **error)
+/* Version 4's step records (WITHOUT ROWID, keyed by the three columns) into version 5's (the
+ * key a rowid), every record kept, in key order; the same way as the runs. */
+static const char steps_rebuild_sql[] =
+  "DROP VIEW step_view;"
+  STEP_RECORDS_SQL ("v5_step_records")
+  "INSERT INTO v5_step_records (record_key, run_id, idx, ended, at, name, result, error, detail)"
+  "  SELECT (run_id * 65536 + idx) * 2 + ended, run_id, idx, ended, at, name, result, error,"
+  "         detail FROM step_records ORDER BY run_id, idx, ended;"
+  "DROP TABLE step_records;"
+  "ALTER TABLE v5_step_records RENAME TO step_records;"
+  STEP_READERS_SQL;
+
+static const char * const steps_tables[] = {
+  "step_records",
+};
+
+static gboolean
+rebuild_steps (sqlite3  *db,
+               GError  **error)
+{
+  return cb_journal_db_exec (db, steps_rebuild_sql, error) &&
+         add_append_only_triggers (db, steps_tables, G_N_ELEMENTS (steps_tables), error);
+}
+
+static gboolean
+rebuild_runs (sqlite3  *db,
+              GError  **error)
+{
+  return cb_journal_db_exec (db, runs_rebuild_sql, error) &&
+         add_append_only_triggers (db, runs_tables, G_N_ELEMENTS (runs_tables), error);
+}
+
+static gboolean
+ensure_schema (sqlite3  *db,
+               GError  **error)
 {
   g_autoptr(sqlite3_stmt) stmt = NULL;
   int version;
@@ -399,6 +475,8 @@ cb_journal_db_ensure_schema (sqlite3  *db,
                                                   error))) ||
       (version < 3 && !cb_journal_db_exec (db, leaf_states_sql, error)) ||
       (version < 4 && !make_run_rows (db, version, error)) ||
+      (version == 4 && !rebuild_steps (db, error)) ||
+      (version >= 1 && version < 5 && !rebuild_runs (db, error)) ||
       (version < SCHEMA_VERSION &&
        !cb_journal_db_exec (db, "PRAGMA user_version = " G_STRINGIFY (SCHEMA_VERSION), error)))
     {
@@ -407,4 +485,21 @@ cb_journal_db_ensure_schema (sqlite3  *db,
     }
 
   return cb_journal_db_exec (db, "COMMIT", error);
+}
+
+/* Foreign keys are off while the schema is made or migrated (a table rebuilt is dropped with
+ * rows that others reference: rebuild_runs); SQLite takes the setting only outside a
+ * transaction. */
+gboolean
+cb_journal_db_ensure_schema (sqlite3  *db,
+                             GError  **error)
+{
+  gboolean ok;
+
+  if (!cb_journal_db_exec (db, "PRAGMA foreign_keys = OFF", error))
+    return FALSE;
+  ok = ensure_schema (db, error);
+  if (!cb_journal_db_exec (db, "PRAGMA foreign_keys = ON", ok ? error : NULL))
+    return FALSE;
+  return ok;
 }

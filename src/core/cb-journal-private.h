@@ -21,6 +21,10 @@ struct _CbJournal
   /* The write path's prepared statements on db (cb_journal_db_prepare_cached) */
   GHashTable *statements;
   guint    n_recovered;
+  /* Run id (gint64 *) → the index its next step takes + 1, for the runs whose steps this
+   * connection numbered: a station's run asks once, not at every step. Emptied when a write
+   * or a batch fails (a rolled-back step must not leave its number taken). */
+  GHashTable *next_step;
   /* cb_journal_batch_begin() nesting, and whether the outermost opened a transaction */
   guint    batch_depth;
   gboolean batch_open;

@@ -142,10 +142,11 @@ recover_interrupted (CbJournal  *self,
 
       last = cb_journal_db_prepare (self->db,
                       "SELECT s.idx, s.name, "
-                      "  NOT EXISTS (SELECT 1 FROM step_records x WHERE x.run_id = s.run_id "
-                      "              AND x.idx = s.idx AND x.ended = 1) "
-                      "FROM step_records s WHERE s.run_id = ? AND s.ended = 0 "
-                      "ORDER BY s.idx DESC LIMIT 1",
+                      "  NOT EXISTS (SELECT 1 FROM step_records x "
+                      "              WHERE x.record_key = s.record_key + 1) "
+                      "FROM step_records s "
+                      "WHERE s.record_key BETWEEN ?1 * 131072 AND ?1 * 131072 + 131071 "
+                      "AND s.ended = 0 ORDER BY s.record_key DESC LIMIT 1",
                       error);
       if (last == NULL)
         goto fail;
@@ -168,8 +169,9 @@ recover_interrupted (CbJournal  *self,
         {
           end_step = cb_journal_db_prepare (self->db,
                               "INSERT OR IGNORE INTO step_records "
-                              "  (run_id, idx, ended, at, result, error) "
-                              "VALUES (?, ?, 1, ?, 'interrupted', ?)",
+                              "  (record_key, run_id, idx, ended, at, result, error) "
+                              "VALUES ((?1 * 65536 + ?2) * 2 + 1, ?1, ?2, 1, ?3, 'interrupted', "
+                              "?4)",
                               error);
           if (end_step == NULL)
             goto fail;
@@ -223,6 +225,7 @@ cb_journal_finalize (GObject *object)
 
   /* Prepared statements first: a connection with statements left does not close. */
   g_clear_pointer (&self->statements, g_hash_table_unref);
+  g_clear_pointer (&self->next_step, g_hash_table_unref);
   g_clear_pointer (&self->db, sqlite3_close);
   g_free (self->path);
   g_free (self->owner_boot);
@@ -242,6 +245,7 @@ static void
 cb_journal_init (CbJournal *self)
 {
   self->statements = cb_journal_db_cache_new ();
+  self->next_step = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
 }
 
 char *
@@ -371,6 +375,7 @@ cb_journal_begin_run (CbJournal               *self,
 {
   g_autoptr(CbJournalDbCachedStmt) stmt = NULL;
   g_autofree char *uuid = g_uuid_string_random ();
+  gint64 run_id;
 
   g_return_val_if_fail (CB_IS_JOURNAL (self), 0);
   g_return_val_if_fail (start != NULL, 0);
@@ -408,7 +413,10 @@ cb_journal_begin_run (CbJournal               *self,
   if (!step_insert (stmt, self->db, "starting a run", error))
     return 0;
 
-  return sqlite3_last_insert_rowid (self->db);
+  /* A new run's first step is its step 0 (next_step holds the index + 1). */
+  run_id = sqlite3_last_insert_rowid (self->db);
+  g_hash_table_replace (self->next_step, g_memdup2 (&run_id, sizeof run_id), GSIZE_TO_POINTER (1));
+  return run_id;
 }
 
 gboolean
@@ -448,6 +456,8 @@ cb_journal_begin_step (CbJournal   *self,
 {
   g_autoptr(CbJournalDbCachedStmt) next = NULL;
   g_autoptr(CbJournalDbCachedStmt) stmt = NULL;
+  g_autoptr(GError) local_error = NULL;
+  gpointer known;
   gint64 idx;
 
   g_return_val_if_fail (CB_IS_JOURNAL (self), 0);
@@ -459,27 +469,38 @@ cb_journal_begin_step (CbJournal   *self,
       return 0;
     }
 
-  /* The run's next index: a seek to the end of its steps in the table's key. A plain INSERT
-   * after it, rather than one INSERT … SELECT, because SQLite gives a statement that reads
-   * what it inserts into a statement journal of its own. */
-  next = cb_journal_db_prepare_cached (self->statements, self->db,
-                  "SELECT COALESCE (MAX (idx) + 1, 0) FROM step_records WHERE run_id = ?",
-                  error);
-  if (next == NULL)
-    return 0;
-  sqlite3_bind_int64 (next, 1, run_id);
-  if (sqlite3_step (next) != SQLITE_ROW)
+  /* The run's next index: what this connection numbered last for the run, else a seek to the
+   * end of its steps in the table's key. A plain INSERT after it, rather than one INSERT …
+   * SELECT, because SQLite gives a statement that reads what it inserts into a statement
+   * journal of its own. */
+  known = g_hash_table_lookup (self->next_step, &run_id);
+  if (known != NULL)
     {
-      cb_journal_db_set_error (error, self->db, "numbering a step");
-      return 0;
+      idx = GPOINTER_TO_SIZE (known) - 1;
     }
-  idx = sqlite3_column_int64 (next, 0);
-  g_clear_pointer (&next, cb_journal_db_release);
+  else
+    {
+      next = cb_journal_db_prepare_cached (self->statements, self->db,
+                      "SELECT COALESCE (MAX (idx) + 1, 0) FROM step_records "
+                      "WHERE record_key BETWEEN ?1 * 131072 AND ?1 * 131072 + 131071",
+                      error);
+      if (next == NULL)
+        return 0;
+      sqlite3_bind_int64 (next, 1, run_id);
+      if (sqlite3_step (next) != SQLITE_ROW)
+        {
+          cb_journal_db_set_error (error, self->db, "numbering a step");
+          return 0;
+        }
+      idx = sqlite3_column_int64 (next, 0);
+      g_clear_pointer (&next, cb_journal_db_release);
+    }
 
   /* A run that has ended takes no more steps (the step_records_after_run_end trigger), nor one
    * past the index a step id holds. */
   stmt = cb_journal_db_prepare_cached (self->statements, self->db,
-                  "INSERT INTO step_records (run_id, idx, ended, at, name) VALUES (?, ?, 0, ?, ?)",
+                  "INSERT INTO step_records (record_key, run_id, idx, ended, at, name) "
+                  "VALUES ((?1 * 65536 + ?2) * 2, ?1, ?2, 0, ?3, ?4)",
                   error);
   if (stmt == NULL)
     return 0;
@@ -489,9 +510,21 @@ cb_journal_begin_step (CbJournal   *self,
   sqlite3_bind_int64 (stmt, 3, started > 0 ? started : g_get_real_time ());
   cb_journal_db_bind_text (stmt, 4, name);
 
-  if (!step_insert (stmt, self->db, "starting a step", error))
-    return 0;
+  if (!step_insert (stmt, self->db, "starting a step", &local_error))
+    {
+      g_hash_table_remove_all (self->next_step);
+      /* Another connection numbered a step of this run (the key refused ours): ask again. */
+      if (known != NULL && sqlite3_extended_errcode (self->db) == SQLITE_CONSTRAINT_PRIMARYKEY)
+        {
+          g_clear_pointer (&stmt, cb_journal_db_release);
+          return cb_journal_begin_step (self, run_id, name, started, error);
+        }
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return 0;
+    }
 
+  g_hash_table_replace (self->next_step, g_memdup2 (&run_id, sizeof run_id),
+                        GSIZE_TO_POINTER ((gsize) idx + 2));
   return CB_JOURNAL_STEP_ID (run_id, idx);
 }
 
@@ -517,8 +550,8 @@ cb_journal_end_step (CbJournal        *self,
     }
 
   stmt = cb_journal_db_prepare_cached (self->statements, self->db,
-                  "INSERT INTO step_records (run_id, idx, ended, at, result, error, detail) "
-                  "VALUES (?, ?, 1, ?, ?, ?, ?)",
+                  "INSERT INTO step_records (record_key, run_id, idx, ended, at, result, error, "
+                  "  detail) VALUES ((?1 * 65536 + ?2) * 2 + 1, ?1, ?2, 1, ?3, ?4, ?5, ?6)",
                   error);
   if (stmt == NULL)
     return FALSE;
@@ -574,7 +607,10 @@ cb_journal_end_run (CbJournal             *self,
   if (end->not_after != 0)
     sqlite3_bind_int64 (stmt, 11, end->not_after);
 
-  return step_insert (stmt, self->db, "ending a run", error);
+  if (!step_insert (stmt, self->db, "ending a run", error))
+    return FALSE;
+  g_hash_table_remove (self->next_step, &run_id);
+  return TRUE;
 }
 
 /* Runs a statement without rows (BEGIN, COMMIT) from the cache. */
@@ -628,6 +664,7 @@ cb_journal_batch_end (CbJournal  *self,
 
   if (!sqlite3_get_autocommit (self->db))
     cb_journal_db_exec (self->db, "ROLLBACK", NULL);
+  g_hash_table_remove_all (self->next_step);
   return FALSE;
 }
 
@@ -1000,7 +1037,9 @@ _cb_journal_list_steps_on (sqlite3  *db,
 
   stmt = cb_journal_db_prepare (db,
                   "SELECT id, run_id, idx, name, started, ended, result, error, detail "
-                  "FROM step_view WHERE run_id = ? ORDER BY idx",
+                  "FROM step_view "
+                  "WHERE record_key BETWEEN ?1 * 131072 AND ?1 * 131072 + 131071 "
+                  "ORDER BY record_key",
                   error);
   if (stmt == NULL)
     return NULL;
