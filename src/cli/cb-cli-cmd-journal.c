@@ -91,7 +91,9 @@ cb_cli_cmd_journal (CbCliContext *ctx)
           g_autofree char *started = cb_time_format_precise (cb_journal_run_get_started (run));
           g_autofree char *detail = NULL;
 
-          if (cb_journal_run_get_result (run) == CB_JOURNAL_RESULT_PASS)
+          /* No leaf serial (a journal written by other means): no "leaf (null)" (undefined). */
+          if (cb_journal_run_get_result (run) == CB_JOURNAL_RESULT_PASS &&
+              cb_journal_run_get_leaf_serial (run) != NULL)
             detail = g_strdup_printf ("leaf %s", cb_journal_run_get_leaf_serial (run));
           else if (cb_journal_run_get_error (run) != NULL)
             detail = g_strdup (cb_journal_run_get_error (run));
