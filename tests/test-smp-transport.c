@@ -16,6 +16,7 @@
 
 #include "cb-serial-port-private.h"
 #include "cb-smp-answer-times-private.h"
+#include "cb-protocol-log.h"
 #include "cb-smp-transport.h"
 
 /* A scripted device on the master side of a pty pair, speaking the real framing through the
@@ -415,6 +416,8 @@ fixture_set_up (Fixture       *f,
   g_autoptr(GError) error = NULL;
 
   device_open (&f->dev);
+  /* Each test's port measures its line itself, whatever an earlier test's port found. */
+  cb_serial_port_forget_line_paces ();
   f->port = cb_serial_port_open (f->dev.slave_path, 115200, &error);
   g_assert_no_error (error);
   close (f->dev.slave_keep);
@@ -759,6 +762,44 @@ test_learned_answer (Fixture       *f,
   for (guint i = 0; i < 3; i++)
     echo_checked (f, text);
   cb_smp_answer_times_forget ();
+}
+
+/* A protocol log takes the transport's traffic records as its sink, without a `traffic`
+ * emission each (two an exchange, about 26 a station's device): while it is the only
+ * listener, the signal has no handler. Handlers connected besides it still get every record,
+ * and a second log listens to the signal. */
+static void
+test_traffic_sink (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(CbProtocolLog) log = cb_protocol_log_new ();
+  g_autoptr(CbProtocolLog) second = cb_protocol_log_new ();
+  guint signal_id = g_signal_lookup ("traffic", CB_TYPE_SMP_TRANSPORT);
+  g_autofree char *text = NULL;
+  g_autofree char *second_text = NULL;
+
+  g_signal_handlers_disconnect_by_func (f->transport, on_traffic, f);
+  cb_protocol_log_attach (log, f->transport);
+  g_assert_false (g_signal_has_handler_pending (f->transport, signal_id, 0, FALSE));
+  echo_checked (f, "sunk");
+  g_assert_cmpuint (f->traffic->len, ==, 0);
+
+  cb_protocol_log_attach (second, f->transport);
+  g_assert_true (g_signal_has_handler_pending (f->transport, signal_id, 0, FALSE));
+  g_signal_connect (f->transport, "traffic", G_CALLBACK (on_traffic), f);
+  echo_checked (f, "both");
+  g_assert_cmpuint (f->traffic->len, ==, 2);
+  cb_protocol_log_detach (second);
+  cb_protocol_log_detach (log);
+
+  text = cb_protocol_log_to_text (log);
+  second_text = cb_protocol_log_to_text (second);
+  g_test_message ("%s", text);
+  /* Each log has the requests and answers it was attached for. */
+  g_assert_nonnull (strstr (text, "sunk"));
+  g_assert_nonnull (strstr (text, "both"));
+  g_assert_null (strstr (second_text, "sunk"));
+  g_assert_nonnull (strstr (second_text, "both"));
 }
 
 /* A device that stops in the middle of a long packet's first frame (a reset) and then says
@@ -1401,6 +1442,7 @@ main (int   argc,
   ADD ("paced-reply", test_paced_reply);
   ADD ("paced-log-line", test_paced_log_line);
   ADD ("learned-answer", test_learned_answer);
+  ADD ("traffic-sink", test_traffic_sink);
   ADD ("abandoned-frame", test_abandoned_frame);
   ADD ("log-text", test_log_text);
   ADD ("log-prompt", test_log_prompt);

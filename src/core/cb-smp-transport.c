@@ -20,6 +20,7 @@
 #include "cb-smp-schema-private.h"
 #include "cb-serial-port-private.h"
 #include "cb-smp-transport.h"
+#include "cb-smp-transport-private.h"
 
 /* A device's log line longer than this is cut, so a chatty device without newlines cannot grow
  * the buffer without bound. */
@@ -115,6 +116,9 @@ struct _CbSmpTransport
 
   CbSmpTransportStats stats;
   cbp_decoder_stats   seen;      /* decoder counters already reported */
+
+  CbSmpTrafficSink    traffic_sink;
+  gpointer            traffic_sink_data;
 };
 
 G_DEFINE_FINAL_TYPE (CbSmpTransport, cb_smp_transport, G_TYPE_OBJECT)
@@ -142,6 +146,17 @@ static guint signals[N_SIGNALS];
 
 static void cb_smp_transport_send_current (CbSmpTransport *self);
 static void cb_smp_transport_start_next   (CbSmpTransport *self);
+
+/* Hands a record to the sink, then to the `traffic` handlers, if any. */
+static void
+emit_traffic (CbSmpTransport     *self,
+              const CbSmpTraffic *traffic)
+{
+  if (self->traffic_sink != NULL)
+    self->traffic_sink (self, traffic, self->traffic_sink_data);
+  if (g_signal_has_handler_pending (self, signals[SIGNAL_TRAFFIC], 0, FALSE))
+    g_signal_emit (self, signals[SIGNAL_TRAFFIC], 0, traffic);
+}
 
 static void
 request_free (Request *req)
@@ -459,12 +474,12 @@ handle_packet (CbSmpTransport *self,
     {
       traffic.dropped = TRUE;
       self->stats.dropped_responses++;
-      g_signal_emit (self, signals[SIGNAL_TRAFFIC], 0, &traffic);
+      emit_traffic (self, &traffic);
       return;
     }
 
   learn_answer_time (self, req);
-  g_signal_emit (self, signals[SIGNAL_TRAFFIC], 0, &traffic);
+  emit_traffic (self, &traffic);
 
   /* A handler may have closed us. */
   if (self->current == NULL)
@@ -773,7 +788,7 @@ cb_smp_transport_send_current (CbSmpTransport *self)
     traffic.n_frames += encoded[i] == '\n';
   traffic.attempt = req->attempt;
   traffic.payload = req->payload;
-  g_signal_emit (self, signals[SIGNAL_TRAFFIC], 0, &traffic);
+  emit_traffic (self, &traffic);
 
   if (self->current != task)
     return;
@@ -1370,4 +1385,35 @@ cb_smp_transport_request_finish (CbSmpTransport  *self,
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* Makes sink the transport's traffic sink (see cb-smp-transport-private.h), unless it has one:
+ * then it returns FALSE and the caller listens to `traffic` instead. */
+gboolean
+cb_smp_transport_set_traffic_sink (CbSmpTransport   *self,
+                                   CbSmpTrafficSink  sink,
+                                   gpointer          user_data)
+{
+  g_return_val_if_fail (CB_IS_SMP_TRANSPORT (self), FALSE);
+  g_return_val_if_fail (sink != NULL, FALSE);
+
+  if (self->traffic_sink != NULL)
+    return FALSE;
+  self->traffic_sink = sink;
+  self->traffic_sink_data = user_data;
+  return TRUE;
+}
+
+/* Drops the sink that user_data set, if it is still the transport's. */
+void
+cb_smp_transport_clear_traffic_sink (CbSmpTransport *self,
+                                     gpointer        user_data)
+{
+  g_return_if_fail (CB_IS_SMP_TRANSPORT (self));
+
+  if (self->traffic_sink != NULL && self->traffic_sink_data == user_data)
+    {
+      self->traffic_sink = NULL;
+      self->traffic_sink_data = NULL;
+    }
 }
