@@ -19,4 +19,25 @@ gboolean cb_smp_transport_set_traffic_sink   (CbSmpTransport   *self,
 void     cb_smp_transport_clear_traffic_sink (CbSmpTransport   *self,
                                               gpointer          user_data);
 
+/* A request whose caller is told through a plain callback instead of a GTask of the
+ * transport's own (the bench client makes one GTask a command): the answer's payload
+ * (transfer none) or an error (transfer full), exactly as cb_smp_transport_request_finish()
+ * would return them (a cancelled request reports its cancellation). It may be called before
+ * this returns (a closed port, a cancellable already cancelled). */
+typedef void (*CbSmpReplyFunc) (CbSmpTransport *transport,
+                                GBytes         *payload,
+                                GError         *error,
+                                gpointer        user_data);
+
+void     cb_smp_transport_request            (CbSmpTransport    *self,
+                                              guint              group,
+                                              guint              command,
+                                              CbSmpOp            op,
+                                              GBytes            *payload,
+                                              guint              timeout_ms,
+                                              CbSmpRequestFlags  flags,
+                                              GCancellable      *cancellable,
+                                              CbSmpReplyFunc     done,
+                                              gpointer           user_data);
+
 G_END_DECLS
