@@ -765,10 +765,10 @@ test_learned_answer (Fixture       *f,
   cb_smp_answer_times_forget ();
 }
 
-/* A protocol log takes the transport's traffic records as its sink, without a `traffic`
- * emission each (two an exchange, about 26 a station's device): while it is the only
- * listener, the signal has no handler. Handlers connected besides it still get every record,
- * and a second log listens to the signal. */
+/* A protocol log takes the transport's traffic records as a sink, without a `traffic`
+ * emission each (two an exchange, about 26 a station's device): while the logs are the only
+ * listeners, the signal has no handler. Handlers connected besides them still get every record,
+ * and each log has what came while it was attached. */
 static void
 test_traffic_sink (Fixture       *f,
                    gconstpointer  data)
@@ -786,21 +786,23 @@ test_traffic_sink (Fixture       *f,
   g_assert_cmpuint (f->traffic->len, ==, 0);
 
   cb_protocol_log_attach (second, f->transport);
-  g_assert_true (g_signal_has_handler_pending (f->transport, signal_id, 0, FALSE));
+  g_assert_false (g_signal_has_handler_pending (f->transport, signal_id, 0, FALSE));
   g_signal_connect (f->transport, "traffic", G_CALLBACK (on_traffic), f);
   echo_checked (f, "both");
   g_assert_cmpuint (f->traffic->len, ==, 2);
   cb_protocol_log_detach (second);
+  echo_checked (f, "first");
   cb_protocol_log_detach (log);
 
   text = cb_protocol_log_to_text (log);
   second_text = cb_protocol_log_to_text (second);
   g_test_message ("%s", text);
-  /* Each log has the requests and answers it was attached for. */
   g_assert_nonnull (strstr (text, "sunk"));
   g_assert_nonnull (strstr (text, "both"));
+  g_assert_nonnull (strstr (text, "first"));
   g_assert_null (strstr (second_text, "sunk"));
   g_assert_nonnull (strstr (second_text, "both"));
+  g_assert_null (strstr (second_text, "first"));
 }
 
 static void

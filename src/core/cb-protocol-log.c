@@ -406,7 +406,7 @@ cb_protocol_log_detach (CbProtocolLog *self)
 
   if (self->transport == NULL)
     return;
-  cb_smp_transport_clear_traffic_sink (self->transport, self);
+  cb_smp_transport_remove_traffic_sink (self->transport, self);
   g_clear_signal_handler (&self->traffic_id, self->transport);
   g_clear_signal_handler (&self->retry_id, self->transport);
   g_clear_signal_handler (&self->frame_error_id, self->transport);
@@ -424,8 +424,8 @@ cb_protocol_log_attach (CbProtocolLog  *self,
   cb_protocol_log_detach (self);
   self->transport = transport;
   g_object_weak_ref (G_OBJECT (transport), on_transport_gone, self);
-  /* The transport's sink when it has none: no signal emission a record. */
-  if (!cb_smp_transport_set_traffic_sink (transport, on_traffic, self))
+  /* A sink of the transport's: no signal emission a record. */
+  if (!cb_smp_transport_add_traffic_sink (transport, on_traffic, self))
     self->traffic_id = g_signal_connect (transport, "traffic", G_CALLBACK (on_traffic), self);
   self->retry_id = g_signal_connect (transport, "retry", G_CALLBACK (on_retry), self);
   self->frame_error_id = g_signal_connect (transport, "frame-error",

@@ -5,19 +5,19 @@
 
 G_BEGIN_DECLS
 
-/* A transport's one traffic sink: each CbSmpTraffic record, before any `traffic` handler,
- * without the signal's emission (a station logs some 26 records a device, and its protocol
- * log is the only listener; the signal is emitted only while it has handlers). The sink may
- * close the transport's port. */
+/* A transport's traffic sinks: each CbSmpTraffic record, before any `traffic` handler, without
+ * the signal's emission (a station's device makes some 26 records, and its protocol log and
+ * bench session are the listeners; the signal is emitted only while it has handlers). A sink
+ * may close the transport's port. A transport keeps up to four. */
 typedef void (*CbSmpTrafficSink) (CbSmpTransport     *transport,
                                   const CbSmpTraffic *traffic,
                                   gpointer            user_data);
 
-gboolean cb_smp_transport_set_traffic_sink   (CbSmpTransport   *self,
-                                              CbSmpTrafficSink  sink,
-                                              gpointer          user_data);
-void     cb_smp_transport_clear_traffic_sink (CbSmpTransport   *self,
-                                              gpointer          user_data);
+gboolean cb_smp_transport_add_traffic_sink    (CbSmpTransport   *self,
+                                               CbSmpTrafficSink  sink,
+                                               gpointer          user_data);
+void     cb_smp_transport_remove_traffic_sink (CbSmpTransport   *self,
+                                               gpointer          user_data);
 
 /* A request whose caller is told through a plain callback instead of a GTask of the
  * transport's own (the bench client makes one GTask a command): the answer's payload

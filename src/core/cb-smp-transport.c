@@ -91,6 +91,15 @@ typedef struct
   GBytes    *bytes;
 } Event;
 
+/* Listeners that take each traffic record without a signal emission (see emit_traffic). */
+#define TRAFFIC_SINKS_MAX 4
+
+typedef struct
+{
+  CbSmpTrafficSink sink;
+  gpointer         data;
+} TrafficSink;
+
 /* A request's timeout: one source a transport whose time each request sets (`at`, read at
  * each loop iteration), instead of a timeout source made, attached and destroyed for every
  * request and resend (a dozen a device in a station). */
@@ -126,8 +135,8 @@ struct _CbSmpTransport
   CbSmpTransportStats stats;
   cbp_decoder_stats   seen;      /* decoder counters already reported */
 
-  CbSmpTrafficSink    traffic_sink;
-  gpointer            traffic_sink_data;
+  TrafficSink         traffic_sinks[TRAFFIC_SINKS_MAX];
+  guint               n_traffic_sinks;
 };
 
 G_DEFINE_FINAL_TYPE (CbSmpTransport, cb_smp_transport, G_TYPE_OBJECT)
@@ -156,13 +165,18 @@ static guint signals[N_SIGNALS];
 static void cb_smp_transport_send_current (CbSmpTransport *self);
 static void cb_smp_transport_start_next   (CbSmpTransport *self);
 
-/* Hands a record to the sink, then to the `traffic` handlers, if any. */
+/* Hands a record to the sinks, then to the `traffic` handlers, if any. */
 static void
 emit_traffic (CbSmpTransport     *self,
               const CbSmpTraffic *traffic)
 {
-  if (self->traffic_sink != NULL)
-    self->traffic_sink (self, traffic, self->traffic_sink_data);
+  TrafficSink sinks[TRAFFIC_SINKS_MAX];
+  guint n = self->n_traffic_sinks;
+
+  /* A sink may add or remove sinks: those in place now are told. */
+  memcpy (sinks, self->traffic_sinks, n * sizeof (TrafficSink));
+  for (guint i = 0; i < n; i++)
+    sinks[i].sink (self, traffic, sinks[i].data);
   if (g_signal_has_handler_pending (self, signals[SIGNAL_TRAFFIC], 0, FALSE))
     g_signal_emit (self, signals[SIGNAL_TRAFFIC], 0, traffic);
 }
@@ -1493,33 +1507,33 @@ cb_smp_transport_request_finish (CbSmpTransport  *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
-/* Makes sink the transport's traffic sink (see cb-smp-transport-private.h), unless it has one:
- * then it returns FALSE and the caller listens to `traffic` instead. */
+/* Adds a traffic sink (see cb-smp-transport-private.h), unless the transport has as many as it
+ * keeps: then it returns FALSE and the caller listens to `traffic` instead. */
 gboolean
-cb_smp_transport_set_traffic_sink (CbSmpTransport   *self,
+cb_smp_transport_add_traffic_sink (CbSmpTransport   *self,
                                    CbSmpTrafficSink  sink,
                                    gpointer          user_data)
 {
   g_return_val_if_fail (CB_IS_SMP_TRANSPORT (self), FALSE);
   g_return_val_if_fail (sink != NULL, FALSE);
 
-  if (self->traffic_sink != NULL)
+  if (self->n_traffic_sinks == TRAFFIC_SINKS_MAX)
     return FALSE;
-  self->traffic_sink = sink;
-  self->traffic_sink_data = user_data;
+  self->traffic_sinks[self->n_traffic_sinks++] = (TrafficSink) { sink, user_data };
   return TRUE;
 }
 
-/* Drops the sink that user_data set, if it is still the transport's. */
+/* Removes the sinks that user_data added. */
 void
-cb_smp_transport_clear_traffic_sink (CbSmpTransport *self,
-                                     gpointer        user_data)
+cb_smp_transport_remove_traffic_sink (CbSmpTransport *self,
+                                      gpointer        user_data)
 {
+  guint kept = 0;
+
   g_return_if_fail (CB_IS_SMP_TRANSPORT (self));
 
-  if (self->traffic_sink != NULL && self->traffic_sink_data == user_data)
-    {
-      self->traffic_sink = NULL;
-      self->traffic_sink_data = NULL;
-    }
+  for (guint i = 0; i < self->n_traffic_sinks; i++)
+    if (self->traffic_sinks[i].data != user_data)
+      self->traffic_sinks[kept++] = self->traffic_sinks[i];
+  self->n_traffic_sinks = kept;
 }
