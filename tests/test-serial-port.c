@@ -667,6 +667,7 @@ typedef struct
    * buffer in tty_ldisc_hangup). */
   guint    hang_up_after;
   gint    *reader_len;      /* the bytes the reader has, atomically */
+  guint    pace_baud;       /* paced, at this rate instead of baud (0: baud) */
   gint64   written_at[32];  /* monotonic µs a frame's last byte went to the pty */
   gint64   hung_up_at;
 } LineDevice;
@@ -719,7 +720,7 @@ line_device_send (LineDevice *dev,
     }
 
   {
-    double rate = dev->baud / 10.0, tokens = 0;
+    double rate = (dev->pace_baud > 0 ? dev->pace_baud : dev->baud) / 10.0, tokens = 0;
     gint64 last = g_get_monotonic_time ();
 
     while (sent < len)
@@ -925,6 +926,8 @@ test_paced_learnt_cheaply (void)
   long before;
   Pty pty;
 
+  /* A port that has not heard of its kind of line from an earlier one. */
+  cb_serial_port_forget_line_paces ();
   port = line_rig_open (&pty, &dev, &reader);
   while (g_main_context_iteration (NULL, FALSE))
     ;
@@ -1042,6 +1045,96 @@ test_paced_then_fast (void)
   line_rig_close (port, &reader, &pty);
 }
 
+/* A port on a line of the kind an earlier port measured (the same baud, a device node of the
+ * same driver: here a pty) starts from that measurement: a station's next device on a paced
+ * line is read with timed waits from its first frame, without the two measuring VMIN waits
+ * (four TCSETS) each new port made. Counted: the second port changes VMIN only as a frame's
+ * rest read as usual would (none on a paced line), where the first measured. */
+static void
+test_paced_carried (void)
+{
+  CbSerialPortCounts first, second;
+  gboolean paced_at_open[2];
+
+  cb_serial_port_forget_line_paces ();
+  for (guint round = 0; round < 2; round++)
+    {
+      g_autoptr(CbSerialPort) port = NULL;
+      LineDevice dev = { .baud = 115200, .paced = TRUE, .frames = 4, .frame_len = 250,
+                         .gap_ms = 20 };
+      LineReader reader = { .frame_len = 250 };
+      Pty pty;
+
+      port = line_rig_open (&pty, &dev, &reader);
+      paced_at_open[round] = cb_serial_port_is_paced (port);
+      line_rig_run (&dev, &reader, 20);
+      g_assert_true (cb_serial_port_is_paced (port));
+      cb_serial_port_get_counts (port, round == 0 ? &first : &second);
+      line_rig_close (port, &reader, &pty);
+    }
+  g_test_message ("4 frames: first port %" G_GUINT64_FORMAT " wake-ups, %" G_GUINT64_FORMAT
+                  " measuring waits, %" G_GUINT64_FORMAT " VMIN changes; second port %"
+                  G_GUINT64_FORMAT " wake-ups, %" G_GUINT64_FORMAT " measuring waits, %"
+                  G_GUINT64_FORMAT " VMIN changes", first.wake_ups, first.measuring_waits,
+                  first.vmin_sets, second.wake_ups, second.measuring_waits, second.vmin_sets);
+  g_assert_cmpuint (first.measuring_waits, >=, 2);
+  g_assert_cmpuint (second.measuring_waits, ==, 0);
+  /* A loaded machine can make the device late, a timed wait short and a rest a VMIN wait
+   * (two VMIN changes): at most one such frame. */
+  g_assert_cmpuint (second.vmin_sets, <=, 2);
+  g_assert_false (paced_at_open[0]);
+  g_assert_true (paced_at_open[1]);
+  cb_serial_port_forget_line_paces ();
+}
+
+/* The pace a port assumes is checked: a device of the same kind that sends at half the baud
+ * makes the first timed wait come short, and the port measures its line as a new port did
+ * (VMIN waits); one that sends faster than the baud, a KiB at once at a nominal 9600 baud, is
+ * found out at its first timed wait and read at once from then on. Every byte arrives. */
+static void
+test_carried_pace_checked (void)
+{
+  for (guint c = 0; c < 2; c++)
+    {
+      g_autoptr(CbSerialPort) port = NULL;
+      guint baud = c == 0 ? 115200 : 9600;
+      LineDevice teacher = { .baud = baud, .paced = TRUE, .frames = 3, .frame_len = 100,
+                             .gap_ms = 20 };
+      LineReader teacher_reader = { .frame_len = 100 };
+      LineDevice slow = { .baud = 115200, .paced = TRUE, .pace_baud = 57600, .frames = 4,
+                          .frame_len = 250, .gap_ms = 20 };
+      LineDevice fast = { .baud = 9600, .paced = FALSE, .frames = 6, .frame_len = 1024,
+                          .gap_ms = 10 };
+      LineDevice *dev = c == 0 ? &slow : &fast;
+      LineReader reader = { .frame_len = dev->frame_len };
+      CbSerialPortCounts counts;
+      Pty pty;
+
+      cb_serial_port_forget_line_paces ();
+      port = line_rig_open (&pty, &teacher, &teacher_reader);
+      line_rig_run (&teacher, &teacher_reader, 20);
+      g_assert_true (cb_serial_port_is_paced (port));
+      line_rig_close (port, &teacher_reader, &pty);
+      g_clear_object (&port);
+
+      port = line_rig_open (&pty, dev, &reader);
+      g_assert_true (cb_serial_port_is_paced (port));
+      line_rig_run (dev, &reader, 30);
+      cb_serial_port_get_counts (port, &counts);
+      g_test_message ("%s device: %" G_GUINT64_FORMAT " wake-ups, %" G_GUINT64_FORMAT
+                      " VMIN changes, paced at the end: %d", c == 0 ? "slower" : "faster",
+                      counts.wake_ups, counts.vmin_sets, cb_serial_port_is_paced (port));
+      if (c == 0)
+        /* The first frame's short wait, then the line is measured again (a port that keeps
+         * its assumed pace makes no measuring wait: /paced-carried). */
+        g_assert_cmpuint (counts.measuring_waits, >=, 1);
+      else
+        g_assert_false (cb_serial_port_is_paced (port));
+      line_rig_close (port, &reader, &pty);
+    }
+  cb_serial_port_forget_line_paces ();
+}
+
 /* A wake-up costs one read(2): a read at VMIN 64 or less takes all there is (Linux's n_tty
  * goes on past its 64-byte copy while VMIN is met), so a short one left the line empty and
  * another would only say EAGAIN. Before, every wake-up with a read minimum read again until
@@ -1058,6 +1151,9 @@ test_one_read_a_wake_up (void)
   CbSerialPortCounts counts;
   Pty pty;
 
+  /* A line this port measures itself: an earlier test's paced pty at this baud would have it
+   * start assumed paced, and a late rest then costs the check's wake-up. */
+  cb_serial_port_forget_line_paces ();
   port = line_rig_open (&pty, &dev, &reader);
   line_rig_run (&dev, &reader, 20);
   cb_serial_port_get_counts (port, &counts);
@@ -1258,6 +1354,8 @@ main (int   argc,
   g_test_add_func ("/cb/serial-port/one-read-a-wake-up", test_one_read_a_wake_up);
   g_test_add_func ("/cb/serial-port/reader", test_reader);
   g_test_add_func ("/cb/serial-port/open-ioctls", test_open_ioctls);
+  g_test_add_func ("/cb/serial-port/paced-carried", test_paced_carried);
+  g_test_add_func ("/cb/serial-port/carried-pace-checked", test_carried_pace_checked);
 
   return g_test_run ();
 }

@@ -16,7 +16,9 @@
 
 #include "cb-serial-port-private.h"
 #include "cb-smp-answer-times-private.h"
+#include "cb-protocol-log.h"
 #include "cb-smp-transport.h"
+#include "cb-smp-transport-private.h"
 
 /* A scripted device on the master side of a pty pair, speaking the real framing through the
  * portable codec. Knobs make it misbehave in the ways the transport must survive. */
@@ -415,6 +417,8 @@ fixture_set_up (Fixture       *f,
   g_autoptr(GError) error = NULL;
 
   device_open (&f->dev);
+  /* Each test's port measures its line itself, whatever an earlier test's port found. */
+  cb_serial_port_forget_line_paces ();
   f->port = cb_serial_port_open (f->dev.slave_path, 115200, &error);
   g_assert_no_error (error);
   close (f->dev.slave_keep);
@@ -759,6 +763,113 @@ test_learned_answer (Fixture       *f,
   for (guint i = 0; i < 3; i++)
     echo_checked (f, text);
   cb_smp_answer_times_forget ();
+}
+
+/* A protocol log takes the transport's traffic records as a sink, without a `traffic`
+ * emission each (two an exchange, about 26 a station's device): while the logs are the only
+ * listeners, the signal has no handler. Handlers connected besides them still get every record,
+ * and each log has what came while it was attached. */
+static void
+test_traffic_sink (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(CbProtocolLog) log = cb_protocol_log_new ();
+  g_autoptr(CbProtocolLog) second = cb_protocol_log_new ();
+  guint signal_id = g_signal_lookup ("traffic", CB_TYPE_SMP_TRANSPORT);
+  g_autofree char *text = NULL;
+  g_autofree char *second_text = NULL;
+
+  g_signal_handlers_disconnect_by_func (f->transport, on_traffic, f);
+  cb_protocol_log_attach (log, f->transport);
+  g_assert_false (g_signal_has_handler_pending (f->transport, signal_id, 0, FALSE));
+  echo_checked (f, "sunk");
+  g_assert_cmpuint (f->traffic->len, ==, 0);
+
+  cb_protocol_log_attach (second, f->transport);
+  g_assert_false (g_signal_has_handler_pending (f->transport, signal_id, 0, FALSE));
+  g_signal_connect (f->transport, "traffic", G_CALLBACK (on_traffic), f);
+  echo_checked (f, "both");
+  g_assert_cmpuint (f->traffic->len, ==, 2);
+  cb_protocol_log_detach (second);
+  echo_checked (f, "first");
+  cb_protocol_log_detach (log);
+
+  text = cb_protocol_log_to_text (log);
+  second_text = cb_protocol_log_to_text (second);
+  g_test_message ("%s", text);
+  g_assert_nonnull (strstr (text, "sunk"));
+  g_assert_nonnull (strstr (text, "both"));
+  g_assert_nonnull (strstr (text, "first"));
+  g_assert_null (strstr (second_text, "sunk"));
+  g_assert_nonnull (strstr (second_text, "both"));
+  g_assert_null (strstr (second_text, "first"));
+}
+
+static void
+on_plain_done (CbSmpTransport *transport,
+               GBytes         *payload,
+               GError         *error,
+               gpointer        user_data)
+{
+  Result *res = user_data;
+
+  g_assert_true (CB_IS_SMP_TRANSPORT (transport));
+  g_assert_true ((payload == NULL) != (error == NULL));
+  g_assert_false (res->done);
+  res->payload = payload != NULL ? g_bytes_ref (payload) : NULL;
+  res->error = error;
+  res->finished_at = g_get_monotonic_time ();
+  res->done = TRUE;
+}
+
+/* The request the bench client makes (cb-smp-transport-private.h): no GTask of the
+ * transport's, its caller told through a plain callback what request_finish() would return:
+ * the answer, a cancellation that moves the queue on at once, a closed port's error (told
+ * before the call returns, where the GTask told it from an idle). */
+static void
+test_plain_callback (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GBytes) hello = echo_payload ("plain");
+  g_autoptr(GBytes) never = echo_payload ("never");
+  g_autoptr(GBytes) next_payload = echo_payload ("next");
+  g_autofree char *reply = NULL;
+  g_autofree char *next_reply = NULL;
+  Result res = { 0 }, stalled = { 0 }, next = { 0 }, closed = { 0 };
+
+  cb_smp_transport_request (f->transport, CBP_GROUP_OS, CBP_OS_ECHO, CB_SMP_OP_WRITE, hello, 0,
+                            CB_SMP_REQUEST_DEFAULT, NULL, on_plain_done, &res);
+  wait_for (&res);
+  g_assert_no_error (res.error);
+  reply = echo_reply_text (res.payload);
+  g_assert_cmpstr (reply, ==, "plain");
+  result_clear (&res);
+
+  f->dev.stall = 1;
+  cb_smp_transport_request (f->transport, CBP_GROUP_OS, CBP_OS_ECHO, CB_SMP_OP_WRITE, never,
+                            5000, CB_SMP_REQUEST_DEFAULT, cancellable, on_plain_done, &stalled);
+  cb_smp_transport_request (f->transport, CBP_GROUP_OS, CBP_OS_ECHO, CB_SMP_OP_WRITE,
+                            next_payload, 0, CB_SMP_REQUEST_DEFAULT, NULL, on_plain_done, &next);
+  while (f->dev.seqs->len < 2)
+    g_main_context_iteration (NULL, TRUE);
+  g_cancellable_cancel (cancellable);
+  wait_for (&stalled);
+  g_assert_error (stalled.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  wait_for (&next);
+  g_assert_no_error (next.error);
+  next_reply = echo_reply_text (next.payload);
+  g_assert_cmpstr (next_reply, ==, "next");
+  g_assert_cmpint (next.finished_at - stalled.finished_at, <, 2 * G_USEC_PER_SEC);
+  result_clear (&stalled);
+  result_clear (&next);
+
+  cb_serial_port_close (f->port);
+  cb_smp_transport_request (f->transport, CBP_GROUP_OS, CBP_OS_ECHO, CB_SMP_OP_WRITE, hello, 0,
+                            CB_SMP_REQUEST_DEFAULT, NULL, on_plain_done, &closed);
+  g_assert_true (closed.done);
+  g_assert_error (closed.error, G_IO_ERROR, G_IO_ERROR_CLOSED);
+  result_clear (&closed);
 }
 
 /* A device that stops in the middle of a long packet's first frame (a reset) and then says
@@ -1401,6 +1512,8 @@ main (int   argc,
   ADD ("paced-reply", test_paced_reply);
   ADD ("paced-log-line", test_paced_log_line);
   ADD ("learned-answer", test_learned_answer);
+  ADD ("traffic-sink", test_traffic_sink);
+  ADD ("plain-callback", test_plain_callback);
   ADD ("abandoned-frame", test_abandoned_frame);
   ADD ("log-text", test_log_text);
   ADD ("log-prompt", test_log_prompt);

@@ -16,6 +16,7 @@
 #include "cb-bench-format.h"
 #include "cb-device-diag-private.h"
 #include "cb-device-info-private.h"
+#include "cb-smp-transport-private.h"
 
 /* Room left in a packet for the SMP header and the CBOR around a chunk's data; the spec asks
  * stations to send at most buf_size - 64 data bytes per chunk. */
@@ -216,16 +217,16 @@ typedef struct
 
 /* The transport's answer, decoded straight into the command's task: an exchange used to go
  * through a GTask of its own here as well, created, returned and propagated only to hand the
- * reply on. The transport's finish checks the cancellable as that task's did. */
+ * reply on, and the transport's request made another (cb_smp_transport_request() tells this
+ * plain callback, checking the cancellable as that task's propagate did). */
 static void
-on_call_done (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
+on_call_done (CbSmpTransport *transport,
+              GBytes         *payload,
+              GError         *error,
+              gpointer        user_data)
 {
   Call *call = user_data;
   g_autoptr(GTask) task = call->task;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) payload = NULL;
   g_autoptr(Reply) reply = NULL;
   const cbp_command *cmd = call->cmd;
   ReplyFunc done = call->done;
@@ -235,10 +236,9 @@ on_call_done (GObject      *object,
 
   g_free (call);
 
-  payload = cb_smp_transport_request_finish (CB_SMP_TRANSPORT (object), result, &error);
-  if (payload == NULL)
+  if (error != NULL)
     {
-      g_task_return_error (task, g_steal_pointer (&error));
+      g_task_return_error (task, error);
       return;
     }
 
@@ -295,8 +295,8 @@ call_async (CbBenchClient       *self,
   call->task = task;
   call->cmd = cmd;
   call->done = done;
-  cb_smp_transport_request_async (self->transport, group, cmd->id, (CbSmpOp)cmd->op, payload,
-                                  0, flags, cancellable, on_call_done, call);
+  cb_smp_transport_request (self->transport, group, cmd->id, (CbSmpOp)cmd->op, payload, 0,
+                            flags, cancellable, on_call_done, call);
 }
 
 /* The bench group's command for an id (the table is static, so never NULL for our ids). */

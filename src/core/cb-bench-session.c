@@ -17,6 +17,7 @@
 #include "cb-device-drivers.h"
 #include "cb-nrf91-driver.h"
 #include "cb-smp-driver.h"
+#include "cb-smp-transport-private.h"
 #include "cb-serial-port.h"
 
 struct _CbBenchSession
@@ -52,7 +53,11 @@ close_port (CbBenchSession *s)
   if (s->transport != NULL)
     cb_smp_transport_get_stats (s->transport, &s->stats);
   if (s->transport != NULL)
-    g_signal_handlers_disconnect_matched (s->transport, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL, s);
+    {
+      cb_smp_transport_remove_traffic_sink (s->transport, s);
+      g_signal_handlers_disconnect_matched (s->transport, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL,
+                                            s);
+    }
   g_clear_object (&s->driver);
   g_clear_object (&s->bench);
   g_clear_object (&s->transport);
@@ -168,8 +173,9 @@ wants_log (CbBenchSession *s)
 static void
 on_transport_traffic (CbSmpTransport     *transport,
                       const CbSmpTraffic *traffic,
-                      CbBenchSession     *s)
+                      gpointer            user_data)
 {
+  CbBenchSession *s = user_data;
   g_autofree char *text = NULL;
   const char *tag = traffic->direction == CB_SMP_DIRECTION_TX ? "tx" : "rx";
 
@@ -315,7 +321,9 @@ attach_driver (CbBenchSession        *self,
     }
 
   self->transport = cb_smp_transport_new (self->port);
-  g_signal_connect (self->transport, "traffic", G_CALLBACK (on_transport_traffic), self);
+  /* A sink of the transport's: no `traffic` emission an exchange when nobody else listens. */
+  if (!cb_smp_transport_add_traffic_sink (self->transport, on_transport_traffic, self))
+    g_signal_connect (self->transport, "traffic", G_CALLBACK (on_transport_traffic), self);
   g_signal_connect (self->transport, "log-line", G_CALLBACK (on_transport_log_line), self);
   g_signal_connect (self->transport, "frame-error", G_CALLBACK (on_transport_frame_error), self);
   g_signal_connect (self->transport, "retry", G_CALLBACK (on_transport_retry), self);

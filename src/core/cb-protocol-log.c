@@ -9,6 +9,7 @@
 
 #include "cb-journal.h"
 #include "cb-protocol-log.h"
+#include "cb-smp-transport-private.h"
 
 #define MAX_TEXT 48      /* characters of a text value shown */
 #define MAX_ITEMS 12     /* map pairs or array items shown */
@@ -405,6 +406,7 @@ cb_protocol_log_detach (CbProtocolLog *self)
 
   if (self->transport == NULL)
     return;
+  cb_smp_transport_remove_traffic_sink (self->transport, self);
   g_clear_signal_handler (&self->traffic_id, self->transport);
   g_clear_signal_handler (&self->retry_id, self->transport);
   g_clear_signal_handler (&self->frame_error_id, self->transport);
@@ -422,7 +424,9 @@ cb_protocol_log_attach (CbProtocolLog  *self,
   cb_protocol_log_detach (self);
   self->transport = transport;
   g_object_weak_ref (G_OBJECT (transport), on_transport_gone, self);
-  self->traffic_id = g_signal_connect (transport, "traffic", G_CALLBACK (on_traffic), self);
+  /* A sink of the transport's: no signal emission a record. */
+  if (!cb_smp_transport_add_traffic_sink (transport, on_traffic, self))
+    self->traffic_id = g_signal_connect (transport, "traffic", G_CALLBACK (on_traffic), self);
   self->retry_id = g_signal_connect (transport, "retry", G_CALLBACK (on_retry), self);
   self->frame_error_id = g_signal_connect (transport, "frame-error",
                                            G_CALLBACK (on_frame_error), self);

@@ -13,6 +13,7 @@ typedef struct
   guint64 reads;        /* read(2) calls on the line, EAGAIN included */
   guint64 vmin_sets;    /* TCSETS ioctls that changed VMIN */
   guint64 held_waits;   /* waits held back by cb_serial_port_hold_read() */
+  guint64 measuring_waits; /* VMIN waits that measure whether the line is paced */
 } CbSerialPortCounts;
 
 void cb_serial_port_get_counts (CbSerialPort       *self,
@@ -42,5 +43,9 @@ void     cb_serial_port_hold_read    (CbSerialPort       *self,
                                       gint64              until);
 /* Whether the port has measured its line paced at its baud (the timed waits above). */
 gboolean cb_serial_port_is_paced     (CbSerialPort       *self);
+
+/* Forgets what ports measured of their kinds of line (cb-serial-port.c, line_kind_assume),
+ * for tests that need a process whose ports have measured nothing. */
+void     cb_serial_port_forget_line_paces (void);
 
 G_END_DECLS

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -44,6 +46,8 @@
  * kernel, so waiting for a whole frame's rest (up to 255 bytes, a dozen deliveries at 115200)
  * to measure it cost as many switches as reading it unlearnt. */
 #define MEASURE_VMIN 64
+/* Kinds of line whose pace the process keeps (see line_kind_assume): a station has a few. */
+#define LINE_KINDS_MAX 16
 
 /* What the port waits for now. */
 typedef enum
@@ -108,6 +112,8 @@ struct _CbSerialPort
   guint    timed_left;      /* timed waits before the next measuring VMIN wait */
   gboolean frame_fallback;  /* a timed wait came short: VMIN until the reader wants any byte */
   gboolean measured_fast;   /* the last measurement found the line faster than its baud */
+  guint    kind;            /* the device node's major number (its driver), or 0: unknown */
+  gboolean pace_assumed;    /* paced as the last port of its kind was, not yet checked */
 
   CbSerialPortCounts counts;
   CbSerialPortReader reader;
@@ -334,6 +340,92 @@ line_is_paced (CbSerialPort *self)
   return self->paced_evidence >= PACED_EVIDENCE;
 }
 
+/* What the ports measured of their lines, for the next port on a line of the same kind: the
+ * same baud on a device node of the same driver (its major number: a pty, a USB serial
+ * adapter, a CDC-ACM device, an on-board UART). A station opens a new port for each device,
+ * one after the other on lines alike, and each new port measured its pace again: two VMIN
+ * waits (four TCSETS, a wake-up in the kernel at every delivery) over its first two
+ * exchanges. Kept for the process, as the SMP answer times are (cb-smp-answer-times.c). */
+typedef enum
+{
+  LINE_PACE_UNKNOWN,
+  LINE_PACE_PACED,
+  LINE_PACE_FAST,
+} LinePace;
+
+typedef struct
+{
+  guint    baud;
+  guint    kind;
+  LinePace pace;
+} LineKindPace;
+
+static GMutex line_kinds_lock;
+static LineKindPace line_kinds[LINE_KINDS_MAX];
+static guint n_line_kinds;
+
+/* The last measurement of a port's kind of line becomes what the next such port assumes. */
+static void
+line_kind_record (CbSerialPort *self,
+                  LinePace      pace)
+{
+  guint i;
+
+  if (self->kind == 0)
+    return;
+  g_mutex_lock (&line_kinds_lock);
+  for (i = 0; i < n_line_kinds; i++)
+    if (line_kinds[i].baud == self->baud_rate && line_kinds[i].kind == self->kind)
+      break;
+  if (i == n_line_kinds && n_line_kinds < LINE_KINDS_MAX)
+    n_line_kinds++;
+  if (i < n_line_kinds)
+    line_kinds[i] = (LineKindPace) { self->baud_rate, self->kind, pace };
+  g_mutex_unlock (&line_kinds_lock);
+}
+
+/* A port (new, or at a new baud) starts from what the last port of its kind measured, as an
+ * assumption its first waits check (learn_from_wake_up): a line found paced is read with timed
+ * waits from the first frame, without the two measuring VMIN waits; if a timed wait comes
+ * short (the line is slower than assumed) or brings more than a paced line could (faster),
+ * the port measures as a new port did, and the frame's rest is read as after any short wait.
+ * A line found fast waits for a frame's whole rest in one VMIN wait from the first frame. */
+static void
+line_kind_assume (CbSerialPort *self)
+{
+  LinePace pace = LINE_PACE_UNKNOWN;
+
+  self->paced_evidence = 0;
+  self->measured_fast = FALSE;
+  self->pace_assumed = FALSE;
+  if (self->kind == 0)
+    return;
+
+  g_mutex_lock (&line_kinds_lock);
+  for (guint i = 0; i < n_line_kinds; i++)
+    if (line_kinds[i].baud == self->baud_rate && line_kinds[i].kind == self->kind)
+      pace = line_kinds[i].pace;
+  g_mutex_unlock (&line_kinds_lock);
+
+  if (pace == LINE_PACE_PACED)
+    {
+      self->paced_evidence = PACED_EVIDENCE;
+      self->timed_left = PROBE_EVERY;
+      self->pace_assumed = TRUE;
+    }
+  else if (pace == LINE_PACE_FAST)
+    self->measured_fast = TRUE;
+}
+
+/* See cb-serial-port-private.h. */
+void
+cb_serial_port_forget_line_paces (void)
+{
+  g_mutex_lock (&line_kinds_lock);
+  n_line_kinds = 0;
+  g_mutex_unlock (&line_kinds_lock);
+}
+
 /* Sets up the wait for the reader's next wake-up, which needs want bytes (a lower bound).
  *
  * VMIN batches the line's deliveries, but not the kernel's wake-ups: n_tty wakes every poller
@@ -450,6 +542,8 @@ arm_wait_from (CbSerialPort *self,
       deadline->at = -1;
       return;
     }
+  if (!self->measured_fast && !self->frame_fallback && want >= MEASURE_MIN_WANT)
+    self->counts.measuring_waits++;
   self->wait = LINE_WAIT_VMIN;
   self->wait_start = now;
   deadline->at = now + 2 * wire_us (self, self->read_min) + READ_MIN_SLACK_MS * 1000;
@@ -485,14 +579,19 @@ learn_from_wake_up (CbSerialPort *self,
                      self->baud_rate);
           self->paced_evidence = 0;
           self->measured_fast = TRUE;
+          self->pace_assumed = FALSE;
+          line_kind_record (self, LINE_PACE_FAST);
         }
       else
         {
           self->measured_fast = FALSE;
+          self->pace_assumed = FALSE;
           if (self->paced_evidence < PACED_EVIDENCE)
             {
               self->paced_evidence++;
               self->timed_left = PROBE_EVERY;
+              if (line_is_paced (self))
+                line_kind_record (self, LINE_PACE_PACED);
             }
         }
       return;
@@ -503,11 +602,26 @@ learn_from_wake_up (CbSerialPort *self,
         {
           self->paced_evidence = 0;
           self->measured_fast = TRUE;
+          self->pace_assumed = FALSE;
+          line_kind_record (self, LINE_PACE_FAST);
         }
       /* A slower device (or one that gave the frame up): VMIN for the rest of the frame. A
-       * wait for bytes that were only likely (set_read_soon) may well come short. */
+       * wait for bytes that were only likely (set_read_soon), or held for an answer, may
+       * well come short. */
       if (total < self->timed_target && !self->timed_soft)
-        self->frame_fallback = TRUE;
+        {
+          self->frame_fallback = TRUE;
+          /* A pace only assumed (line_kind_assume) did not hold: measure the line. */
+          if (self->pace_assumed)
+            {
+              g_debug ("Serial port %s: slower than the last port of its kind; measuring it",
+                       self->path);
+              self->paced_evidence = 0;
+              self->pace_assumed = FALSE;
+            }
+        }
+      else if (!self->timed_soft)
+        self->pace_assumed = FALSE;
       return;
 
     case LINE_WAIT_ANY:
@@ -909,6 +1023,13 @@ cb_serial_port_open (const char  *path,
   self->fd = fd;
   self->baud_rate = baud_rate;
   self->tty = g_steal_pointer (&tty);
+  {
+    struct stat st;
+
+    if (fstat (fd, &st) == 0 && S_ISCHR (st.st_mode))
+      self->kind = major (st.st_rdev);
+  }
+  line_kind_assume (self);
 
   self->read_source = (ReadSource *) g_source_new (&read_source_funcs, sizeof (ReadSource));
   self->read_source->pfd.fd = fd;
@@ -973,17 +1094,16 @@ cb_serial_port_set_baud_rate (CbSerialPort  *self,
     }
   if (!configure_termios (self->tty, self->fd, self->path, baud_rate, error))
     return FALSE;
-  /* The settings start over at VMIN 1, and the line is measured again at its new rate. */
+  /* The settings start over at VMIN 1, and the line is measured again at its new rate (or
+   * assumed as the last port of its kind at that rate measured it). */
   self->read_min = 1;
-  self->paced_evidence = 0;
-  self->measured_fast = FALSE;
-  arm_wait (self, 1);
-
   if (self->baud_rate != baud_rate)
     {
       self->baud_rate = baud_rate;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BAUD_RATE]);
     }
+  line_kind_assume (self);
+  arm_wait (self, 1);
 
   return TRUE;
 }

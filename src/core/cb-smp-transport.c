@@ -20,6 +20,7 @@
 #include "cb-smp-schema-private.h"
 #include "cb-serial-port-private.h"
 #include "cb-smp-transport.h"
+#include "cb-smp-transport-private.h"
 
 /* A device's log line longer than this is cut, so a chatty device without newlines cannot grow
  * the buffer without bound. */
@@ -61,12 +62,21 @@ typedef struct
   guint64            wake_ups_at_send;
   gint64             held_for;    /* µs the port was held for the kind's time; 0: not held */
   gint64             rest_due;    /* when the rest of the answer read in part was due */
+
+  /* Who is told, once: the public API's GTask, or a plain callback (the bench client's, which
+   * makes one GTask a command: cb-smp-transport-private.h). */
+  guint              ref;
+  CbSmpTransport    *self;        /* owned: a pending request keeps its transport */
+  GCancellable      *cancellable; /* owned, or NULL */
+  GTask             *task;        /* owned until it returns, or NULL */
+  CbSmpReplyFunc     done;
+  gpointer           done_data;
 } Request;
 
 typedef struct
 {
-  GTask *task;
-  guint  attempt;
+  Request *req;
+  guint    attempt;
 } WriteCtx;
 
 typedef enum
@@ -81,6 +91,15 @@ typedef struct
   GBytes    *bytes;
 } Event;
 
+/* Listeners that take each traffic record without a signal emission (see emit_traffic). */
+#define TRAFFIC_SINKS_MAX 4
+
+typedef struct
+{
+  CbSmpTrafficSink sink;
+  gpointer         data;
+} TrafficSink;
+
 /* A request's timeout: one source a transport whose time each request sets (`at`, read at
  * each loop iteration), instead of a timeout source made, attached and destroyed for every
  * request and resend (a dozen a device in a station). */
@@ -91,8 +110,8 @@ struct _CbSmpTransport
   /* Owned */
   CbSerialPort  *port;
   cbp_decoder   *decoder;
-  GQueue         queue;          /* GTask*, waiting */
-  GTask         *current;        /* in flight */
+  GQueue         queue;          /* Request*, waiting (a reference each) */
+  Request       *current;        /* in flight (a reference) */
   CbDeadlineSource      *deadline;       /* the request's timeout, one source for all of them */
   GCancellable  *watched;        /* what the shared watch is on (see watch_cancellable) */
   GSource       *watch_source;
@@ -115,6 +134,9 @@ struct _CbSmpTransport
 
   CbSmpTransportStats stats;
   cbp_decoder_stats   seen;      /* decoder counters already reported */
+
+  TrafficSink         traffic_sinks[TRAFFIC_SINKS_MAX];
+  guint               n_traffic_sinks;
 };
 
 G_DEFINE_FINAL_TYPE (CbSmpTransport, cb_smp_transport, G_TYPE_OBJECT)
@@ -143,16 +165,90 @@ static guint signals[N_SIGNALS];
 static void cb_smp_transport_send_current (CbSmpTransport *self);
 static void cb_smp_transport_start_next   (CbSmpTransport *self);
 
+/* Hands a record to the sinks, then to the `traffic` handlers, if any. */
 static void
-request_free (Request *req)
+emit_traffic (CbSmpTransport     *self,
+              const CbSmpTraffic *traffic)
 {
+  TrafficSink sinks[TRAFFIC_SINKS_MAX];
+  guint n = self->n_traffic_sinks;
+
+  /* A sink may add or remove sinks: those in place now are told. */
+  memcpy (sinks, self->traffic_sinks, n * sizeof (TrafficSink));
+  for (guint i = 0; i < n; i++)
+    sinks[i].sink (self, traffic, sinks[i].data);
+  if (g_signal_has_handler_pending (self, signals[SIGNAL_TRAFFIC], 0, FALSE))
+    g_signal_emit (self, signals[SIGNAL_TRAFFIC], 0, traffic);
+}
+
+static Request *
+request_ref (Request *req)
+{
+  req->ref++;
+  return req;
+}
+
+static void
+request_unref (Request *req)
+{
+  if (--req->ref > 0)
+    return;
   if (req->cancel_source != NULL)
     {
       g_source_destroy (req->cancel_source);
       g_source_unref (req->cancel_source);
     }
   g_clear_pointer (&req->payload, g_bytes_unref);
+  g_clear_object (&req->task);
+  g_clear_object (&req->cancellable);
+  g_clear_object (&req->self);
   g_free (req);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Request, request_unref)
+
+/* Tells the request's caller its answer (payload) or error (transfer full), once. A plain
+ * callback is told as the GTask's propagate tells: a cancelled request reports its
+ * cancellation, whatever came. */
+static void
+request_return (Request *req,
+                GBytes  *payload,
+                GError  *error)
+{
+  g_autoptr(GTask) task = g_steal_pointer (&req->task);
+  CbSmpReplyFunc done = req->done;
+
+  req->done = NULL;
+
+  if (task != NULL)
+    {
+      if (error != NULL)
+        g_task_return_error (task, error);
+      else
+        g_task_return_pointer (task, g_bytes_ref (payload), (GDestroyNotify)g_bytes_unref);
+      return;
+    }
+  if (done == NULL)
+    {
+      g_clear_error (&error);
+      return;
+    }
+  if (req->cancellable != NULL && g_cancellable_is_cancelled (req->cancellable))
+    {
+      g_clear_error (&error);
+      g_cancellable_set_error_if_cancelled (req->cancellable, &error);
+    }
+  done (req->self, error != NULL ? NULL : payload, error, req->done_data);
+}
+
+/* As g_task_return_error_if_cancelled(). */
+static void
+request_return_cancelled (Request *req)
+{
+  GError *error = NULL;
+
+  g_cancellable_set_error_if_cancelled (req->cancellable, &error);
+  request_return (req, NULL, error);
 }
 
 static void
@@ -262,11 +358,6 @@ handle_text (CbSmpTransport *self,
     }
 }
 
-static Request *
-task_request (GTask *task)
-{
-  return g_task_get_task_data (task);
-}
 
 static guint
 request_timeout_ms (CbSmpTransport *self,
@@ -289,17 +380,14 @@ finish_current (CbSmpTransport *self,
                 GBytes         *payload,
                 GError         *error)
 {
-  g_autoptr(GTask) task = g_steal_pointer (&self->current);
+  g_autoptr(Request) req = g_steal_pointer (&self->current);
 
-  g_assert (task != NULL);
+  g_assert (req != NULL);
 
   disarm_timeout (self);
   self->stats.requests++;
 
-  if (error != NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, g_bytes_ref (payload), (GDestroyNotify)g_bytes_unref);
+  request_return (req, payload, error);
 
   cb_smp_transport_start_next (self);
 }
@@ -446,7 +534,7 @@ handle_packet (CbSmpTransport *self,
   traffic.payload = body;
 
   if (self->current != NULL)
-    req = task_request (self->current);
+    req = self->current;
 
   /* Only the answer to what is in flight counts: a late answer to a timed-out attempt, an echo
    * of our own request (loopback) or anything unsolicited is dropped. */
@@ -459,12 +547,12 @@ handle_packet (CbSmpTransport *self,
     {
       traffic.dropped = TRUE;
       self->stats.dropped_responses++;
-      g_signal_emit (self, signals[SIGNAL_TRAFFIC], 0, &traffic);
+      emit_traffic (self, &traffic);
       return;
     }
 
   learn_answer_time (self, req);
-  g_signal_emit (self, signals[SIGNAL_TRAFFIC], 0, &traffic);
+  emit_traffic (self, &traffic);
 
   /* A handler may have closed us. */
   if (self->current == NULL)
@@ -545,7 +633,7 @@ on_port_read (CbSerialPort *port,
    * (or 255 bytes of it) is there, not at every few bytes the line hands over. */
   cb_serial_port_set_read_min (port, cbp_decoder_bytes_wanted (self->decoder));
   if (self->current != NULL)
-    note_partial_answer (self, task_request (self->current),
+    note_partial_answer (self, self->current,
                          cbp_decoder_bytes_wanted (self->decoder));
   report_frame_errors (self);
 
@@ -588,23 +676,23 @@ static void
 fail_all (CbSmpTransport *self,
           const GError   *error)
 {
-  GTask *task;
+  Request *req;
 
   disarm_timeout (self);
 
   if (self->current != NULL)
     {
-      g_autoptr(GTask) current = g_steal_pointer (&self->current);
+      g_autoptr(Request) current = g_steal_pointer (&self->current);
 
       self->stats.requests++;
-      g_task_return_error (current, g_error_copy (error));
+      request_return (current, NULL, g_error_copy (error));
     }
 
-  while ((task = g_queue_pop_head (&self->queue)) != NULL)
+  while ((req = g_queue_pop_head (&self->queue)) != NULL)
     {
       self->stats.requests++;
-      g_task_return_error (task, g_error_copy (error));
-      g_object_unref (task);
+      request_return (req, NULL, g_error_copy (error));
+      request_unref (req);
     }
 }
 
@@ -631,7 +719,7 @@ on_timeout (gpointer user_data)
   g_assert (CB_IS_SMP_TRANSPORT (self));
   g_assert (self->current != NULL);
 
-  req = task_request (self->current);
+  req = self->current;
 
   if (req->idempotent && req->attempt <= self->max_retries)
     {
@@ -639,7 +727,7 @@ on_timeout (gpointer user_data)
                req->group, req->command, req->seq, req->attempt, self->max_retries);
       self->stats.retries++;
       g_signal_emit (self, signals[SIGNAL_RETRY], 0, req->group, req->command, req->attempt);
-      if (self->current != NULL && task_request (self->current) == req)
+      if (self->current != NULL && self->current == req)
         cb_smp_transport_send_current (self);
       return G_SOURCE_REMOVE;
     }
@@ -694,9 +782,9 @@ on_write_done (GObject      *object,
                gpointer      user_data)
 {
   WriteCtx *ctx = user_data;
-  g_autoptr(GTask) task = ctx->task;
+  g_autoptr(Request) req = ctx->req;
   g_autoptr(GError) error = NULL;
-  CbSmpTransport *self = g_task_get_source_object (task);
+  CbSmpTransport *self = req->self;
   guint attempt = ctx->attempt;
 
   g_free (ctx);
@@ -704,7 +792,7 @@ on_write_done (GObject      *object,
   if (!cb_serial_port_write_finish (CB_SERIAL_PORT (object), result, &error))
     {
       /* A disconnect already failed everything through the signal. */
-      if (self->current == task)
+      if (self->current == req)
         {
           g_clear_error (&self->closed_error);
           self->closed_error = g_error_copy (error);
@@ -714,8 +802,8 @@ on_write_done (GObject      *object,
     }
 
   /* The timeout runs from the last byte sent. */
-  if (self->current == task && task_request (task)->attempt == attempt)
-    arm_timeout (self, task_request (task));
+  if (self->current == req && req->attempt == attempt)
+    arm_timeout (self, req);
 }
 
 static void
@@ -724,8 +812,7 @@ cb_smp_transport_send_current (CbSmpTransport *self)
   /* A failed write fails every request from in here, whose callbacks may drop the last
    * reference to us (a resend from the timeout source holds none). */
   g_autoptr(CbSmpTransport) hold = g_object_ref (self);
-  GTask *task = self->current;
-  Request *req = task_request (task);
+  Request *req = self->current;
   CbSmpTraffic traffic = { 0 };
   cbp_smp_header hdr = { 0 };
   g_autoptr(GBytes) frames = NULL;
@@ -773,9 +860,9 @@ cb_smp_transport_send_current (CbSmpTransport *self)
     traffic.n_frames += encoded[i] == '\n';
   traffic.attempt = req->attempt;
   traffic.payload = req->payload;
-  g_signal_emit (self, signals[SIGNAL_TRAFFIC], 0, &traffic);
+  emit_traffic (self, &traffic);
 
-  if (self->current != task)
+  if (self->current != req)
     return;
 
   /* Also armed before the write completes, so a device that stopped reading cannot stall us. */
@@ -787,7 +874,7 @@ cb_smp_transport_send_current (CbSmpTransport *self)
    * every exchange. */
   if (!cb_serial_port_write (self->port, frames, &error))
     {
-      if (self->current == task)
+      if (self->current == req)
         {
           g_clear_error (&self->closed_error);
           self->closed_error = g_error_copy (error);
@@ -795,7 +882,7 @@ cb_smp_transport_send_current (CbSmpTransport *self)
         }
       return;
     }
-  if (self->current != task)
+  if (self->current != req)
     return;
   if (cb_serial_port_get_pending (self->port) == 0)
     {
@@ -808,7 +895,7 @@ cb_smp_transport_send_current (CbSmpTransport *self)
    * write queued after it tells. */
   drained = g_bytes_new_static ("", 0);
   ctx = g_new0 (WriteCtx, 1);
-  ctx->task = g_object_ref (task);
+  ctx->req = request_ref (req);
   ctx->attempt = req->attempt;
   cb_serial_port_write_async (self->port, drained, NULL, on_write_done, ctx);
 }
@@ -821,13 +908,13 @@ cb_smp_transport_start_next (CbSmpTransport *self)
       Request *req;
 
       self->current = g_queue_pop_head (&self->queue);
-      req = task_request (self->current);
+      req = self->current;
 
-      if (g_cancellable_is_cancelled (g_task_get_cancellable (self->current)))
+      if (g_cancellable_is_cancelled (req->cancellable))
         {
-          g_autoptr(GTask) task = g_steal_pointer (&self->current);
+          g_autoptr(Request) cancelled = g_steal_pointer (&self->current);
 
-          g_task_return_error_if_cancelled (task);
+          request_return_cancelled (cancelled);
           continue;
         }
 
@@ -853,22 +940,21 @@ static gboolean
 on_request_cancelled (GCancellable *cancellable,
                       gpointer      user_data)
 {
-  GTask *task = user_data;
-  CbSmpTransport *self = g_task_get_source_object (task);
-  Request *req = task_request (task);
+  Request *req = user_data;
+  CbSmpTransport *self = req->self;
 
   g_clear_pointer (&req->cancel_source, g_source_unref);
 
-  if (self->current == task)
+  if (self->current == req)
     {
       /* A late answer will not match the next request's sequence number, so it is dropped. */
       finish_current (self, NULL,
                       g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled"));
     }
-  else if (g_queue_remove (&self->queue, task))
+  else if (g_queue_remove (&self->queue, req))
     {
-      g_task_return_error_if_cancelled (task);
-      g_object_unref (task);
+      request_return_cancelled (req);
+      request_unref (req);
     }
 
   return G_SOURCE_REMOVE;
@@ -889,12 +975,12 @@ clear_watch (CbSmpTransport *self)
 static gboolean
 watch_in_use (CbSmpTransport *self)
 {
-  if (self->current != NULL && g_task_get_cancellable (self->current) == self->watched &&
-      task_request (self->current)->cancel_source == NULL)
+  if (self->current != NULL && self->current->cancellable == self->watched &&
+      self->current->cancel_source == NULL)
     return TRUE;
   for (GList *l = self->queue.head; l != NULL; l = l->next)
-    if (g_task_get_cancellable (l->data) == self->watched &&
-        task_request (l->data)->cancel_source == NULL)
+    if (((Request *) l->data)->cancellable == self->watched &&
+        ((Request *) l->data)->cancel_source == NULL)
       return TRUE;
   return FALSE;
 }
@@ -913,8 +999,8 @@ on_watch_cancelled (GCancellable *cancellable,
   g_clear_pointer (&self->watch_source, g_source_unref);
   g_clear_object (&self->watched);
 
-  if (self->current != NULL && g_task_get_cancellable (self->current) == cancellable &&
-      task_request (self->current)->cancel_source == NULL)
+  if (self->current != NULL && self->current->cancellable == cancellable &&
+      self->current->cancel_source == NULL)
     finish_current (self, NULL,
                     g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled"));
 
@@ -922,14 +1008,13 @@ on_watch_cancelled (GCancellable *cancellable,
   while (l != NULL)
     {
       GList *next = l->next;
-      GTask *task = l->data;
+      Request *req = l->data;
 
-      if (g_task_get_cancellable (task) == cancellable &&
-          task_request (task)->cancel_source == NULL)
+      if (req->cancellable == cancellable && req->cancel_source == NULL)
         {
           g_queue_delete_link (&self->queue, l);
-          g_task_return_error_if_cancelled (task);
-          g_object_unref (task);
+          request_return_cancelled (req);
+          request_unref (req);
           /* A callback may have changed the queue: start over. */
           next = self->queue.head;
         }
@@ -971,7 +1056,7 @@ cb_smp_transport_dispose (GObject *object)
 {
   CbSmpTransport *self = (CbSmpTransport *)object;
 
-  /* Pending tasks hold a reference on us, so nothing is in flight here. */
+  /* Pending requests hold a reference on us, so nothing is in flight here. */
   destroy_deadline (self);
   clear_watch (self);
   g_clear_pointer (&self->line_flush_source, g_source_destroy);
@@ -1295,6 +1380,72 @@ cb_smp_transport_get_stats (CbSmpTransport      *self,
   *stats = self->stats;
 }
 
+/* Queues a request whose caller is told through task or done (request_return). */
+static void
+request_start (CbSmpTransport    *self,
+               guint              group,
+               guint              command,
+               CbSmpOp            op,
+               GBytes            *payload,
+               guint              timeout_ms,
+               CbSmpRequestFlags  flags,
+               GCancellable      *cancellable,
+               GTask             *task,
+               CbSmpReplyFunc     done,
+               gpointer           done_data)
+{
+  const cbp_command *cmd;
+  Request *req;
+
+  req = g_new0 (Request, 1);
+  req->ref = 1;
+  req->self = g_object_ref (self);
+  req->cancellable = cancellable != NULL ? g_object_ref (cancellable) : NULL;
+  req->task = task;
+  req->done = done;
+  req->done_data = done_data;
+
+  if (self->closed_error != NULL || !cb_serial_port_is_open (self->port))
+    {
+      const GError *port_error = cb_serial_port_get_close_error (self->port);
+      g_autoptr(Request) closed = req;
+
+      if (self->closed_error != NULL)
+        request_return (closed, NULL, g_error_copy (self->closed_error));
+      else if (port_error != NULL)
+        request_return (closed, NULL, g_error_copy (port_error));
+      else
+        request_return (closed, NULL,
+                        g_error_new (G_IO_ERROR, G_IO_ERROR_CLOSED, "Serial port %s is closed",
+                                     cb_serial_port_get_path (self->port)));
+      return;
+    }
+
+  cmd = cb_smp_lookup_command (group, command, self->bench_group);
+
+  req->group = group;
+  req->command = command;
+  req->op = op;
+  /* An empty CBOR map: SMP payloads are always one map. */
+  req->payload = payload != NULL ? g_bytes_ref (payload) : g_bytes_new_static ("\xa0", 1);
+  req->timeout_ms = timeout_ms != 0 ? timeout_ms :
+                    cmd != NULL ? cmd->timeout_ms : CB_SMP_DEFAULT_TIMEOUT_MS;
+  req->idempotent = (cmd != NULL && cmd->idempotent) || (flags & CB_SMP_REQUEST_IDEMPOTENT);
+  if (flags & CB_SMP_REQUEST_NO_RETRY)
+    req->idempotent = FALSE;
+
+  if (cancellable != NULL && !watch_cancellable (self, cancellable))
+    {
+      req->cancel_source = g_cancellable_source_new (cancellable);
+      g_source_set_callback (req->cancel_source, G_SOURCE_FUNC (on_request_cancelled),
+                             req, NULL);
+      g_source_attach (req->cancel_source, g_main_context_get_thread_default ());
+    }
+
+  g_queue_push_tail (&self->queue, req);
+  cb_smp_transport_start_next (self);
+}
+
 void
 cb_smp_transport_request_async (CbSmpTransport      *self,
                                 guint                group,
@@ -1307,9 +1458,7 @@ cb_smp_transport_request_async (CbSmpTransport      *self,
                                 GAsyncReadyCallback  callback,
                                 gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
-  const cbp_command *cmd;
-  Request *req;
+  GTask *task;
 
   g_return_if_fail (CB_IS_SMP_TRANSPORT (self));
   g_return_if_fail (group <= G_MAXUINT16);
@@ -1319,46 +1468,32 @@ cb_smp_transport_request_async (CbSmpTransport      *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, cb_smp_transport_request_async);
+  request_start (self, group, command, op, payload, timeout_ms, flags, cancellable, task, NULL,
+                 NULL);
+}
 
-  if (self->closed_error != NULL || !cb_serial_port_is_open (self->port))
-    {
-      const GError *port_error = cb_serial_port_get_close_error (self->port);
+/* See cb-smp-transport-private.h. */
+void
+cb_smp_transport_request (CbSmpTransport    *self,
+                          guint              group,
+                          guint              command,
+                          CbSmpOp            op,
+                          GBytes            *payload,
+                          guint              timeout_ms,
+                          CbSmpRequestFlags  flags,
+                          GCancellable      *cancellable,
+                          CbSmpReplyFunc     done,
+                          gpointer           user_data)
+{
+  g_return_if_fail (CB_IS_SMP_TRANSPORT (self));
+  g_return_if_fail (group <= G_MAXUINT16);
+  g_return_if_fail (command <= G_MAXUINT8);
+  g_return_if_fail (op == CB_SMP_OP_READ || op == CB_SMP_OP_WRITE);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+  g_return_if_fail (done != NULL);
 
-      if (self->closed_error != NULL)
-        g_task_return_error (task, g_error_copy (self->closed_error));
-      else if (port_error != NULL)
-        g_task_return_error (task, g_error_copy (port_error));
-      else
-        g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CLOSED,
-                                 "Serial port %s is closed", cb_serial_port_get_path (self->port));
-      return;
-    }
-
-  cmd = cb_smp_lookup_command (group, command, self->bench_group);
-
-  req = g_new0 (Request, 1);
-  req->group = group;
-  req->command = command;
-  req->op = op;
-  /* An empty CBOR map: SMP payloads are always one map. */
-  req->payload = payload != NULL ? g_bytes_ref (payload) : g_bytes_new_static ("\xa0", 1);
-  req->timeout_ms = timeout_ms != 0 ? timeout_ms :
-                    cmd != NULL ? cmd->timeout_ms : CB_SMP_DEFAULT_TIMEOUT_MS;
-  req->idempotent = (cmd != NULL && cmd->idempotent) || (flags & CB_SMP_REQUEST_IDEMPOTENT);
-  if (flags & CB_SMP_REQUEST_NO_RETRY)
-    req->idempotent = FALSE;
-  g_task_set_task_data (task, req, (GDestroyNotify)request_free);
-
-  if (cancellable != NULL && !watch_cancellable (self, cancellable))
-    {
-      req->cancel_source = g_cancellable_source_new (cancellable);
-      g_source_set_callback (req->cancel_source, G_SOURCE_FUNC (on_request_cancelled),
-                             task, NULL);
-      g_source_attach (req->cancel_source, g_main_context_get_thread_default ());
-    }
-
-  g_queue_push_tail (&self->queue, g_steal_pointer (&task));
-  cb_smp_transport_start_next (self);
+  request_start (self, group, command, op, payload, timeout_ms, flags, cancellable, NULL, done,
+                 user_data);
 }
 
 GBytes *
@@ -1370,4 +1505,35 @@ cb_smp_transport_request_finish (CbSmpTransport  *self,
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* Adds a traffic sink (see cb-smp-transport-private.h), unless the transport has as many as it
+ * keeps: then it returns FALSE and the caller listens to `traffic` instead. */
+gboolean
+cb_smp_transport_add_traffic_sink (CbSmpTransport   *self,
+                                   CbSmpTrafficSink  sink,
+                                   gpointer          user_data)
+{
+  g_return_val_if_fail (CB_IS_SMP_TRANSPORT (self), FALSE);
+  g_return_val_if_fail (sink != NULL, FALSE);
+
+  if (self->n_traffic_sinks == TRAFFIC_SINKS_MAX)
+    return FALSE;
+  self->traffic_sinks[self->n_traffic_sinks++] = (TrafficSink) { sink, user_data };
+  return TRUE;
+}
+
+/* Removes the sinks that user_data added. */
+void
+cb_smp_transport_remove_traffic_sink (CbSmpTransport *self,
+                                      gpointer        user_data)
+{
+  guint kept = 0;
+
+  g_return_if_fail (CB_IS_SMP_TRANSPORT (self));
+
+  for (guint i = 0; i < self->n_traffic_sinks; i++)
+    if (self->traffic_sinks[i].data != user_data)
+      self->traffic_sinks[kept++] = self->traffic_sinks[i];
+  self->n_traffic_sinks = kept;
 }
