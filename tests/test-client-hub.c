@@ -547,7 +547,8 @@ test_bearer_cached (Fixture       *f,
   g_assert_no_error (error);
   g_clear_object (&result);
   cb_entra_client_complete_sign_in_async (f->entra, code, NULL, cb_test_store_result_cb, &result);
-  g_assert_true (cb_entra_client_complete_sign_in_finish (f->entra, cb_test_wait_for (&result), &error));
+  g_assert_true (cb_entra_client_complete_sign_in_finish (f->entra, cb_test_wait_for (&result),
+                                                          &error));
   g_assert_no_error (error);
   g_clear_object (&result);
 
