@@ -515,6 +515,65 @@ test_bearer (Fixture       *f,
   g_assert_cmpstr (json_object_get_string_member (device, "deviceId"), ==, "dev-8");
 }
 
+static void
+count_queued (SoupSession *session,
+              SoupMessage *msg,
+              guint       *queued)
+{
+  (*queued)++;
+}
+
+/* Signed in, a request with a cached Entra token goes out from the call itself: the token
+ * used to come back through a GTask of the Entra client's, in an idle on a main-loop turn of
+ * its own, before the request was queued. Counted: requests queued before the loop turns. */
+static void
+test_bearer_cached (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(JsonObject) created = create_device (f, "dev-9");
+  g_autoptr(CbEntraDeviceCode) code = NULL;
+  g_autoptr(JsonObject) device = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *token = NULL;
+  SoupSession *session;
+  guint queued = 0;
+  gulong handler;
+
+  cb_hub_client_set_sas_key (f->hub, NULL, NULL);
+  g_assert_null (cb_entra_client_dup_cached_access_token (f->entra, CB_ENTRA_SCOPE_HUB));
+  cb_entra_client_begin_sign_in_async (f->entra, NULL, cb_test_store_result_cb, &result);
+  code = cb_entra_client_begin_sign_in_finish (f->entra, cb_test_wait_for (&result), &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  cb_entra_client_complete_sign_in_async (f->entra, code, NULL, cb_test_store_result_cb, &result);
+  g_assert_true (cb_entra_client_complete_sign_in_finish (f->entra, cb_test_wait_for (&result),
+                                                          &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+
+  /* The first request gets the hub's token; the next ones find it cached. */
+  device = get_device (f->hub, "dev-9", &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&device, json_object_unref);
+  token = cb_entra_client_dup_cached_access_token (f->entra, CB_ENTRA_SCOPE_HUB);
+  g_assert_nonnull (token);
+
+  session = cb_http_client_get_session_for_url (f->http, cb_profile_get_hub_endpoint (f->profile));
+  handler = g_signal_connect (session, "request-queued", G_CALLBACK (count_queued), &queued);
+  for (guint i = 0; i < 3; i++)
+    {
+      cb_hub_client_get_device_async (f->hub, "dev-9", NULL, cb_test_store_result_cb, &result);
+      g_assert_cmpuint (queued, ==, i + 1);
+      device = cb_hub_client_object_finish (f->hub, cb_test_wait_for (&result), &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (json_object_get_string_member (device, "deviceId"), ==, "dev-9");
+      g_clear_pointer (&device, json_object_unref);
+      g_clear_object (&result);
+    }
+  g_signal_handler_disconnect (session, handler);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -534,6 +593,7 @@ main (int   argc,
   ADD ("read-only-key", test_read_only_key);
   ADD ("wrong-key", test_wrong_key);
   ADD ("bearer", test_bearer);
+  ADD ("bearer-cached", test_bearer_cached);
 #undef ADD
 
   return g_test_run ();

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <dlfcn.h>
+#include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "cb-dps-client.h"
 #include "cb-dps-registration.h"
@@ -327,6 +330,115 @@ test_registration (void)
   server_thread_stop (&st);
 }
 
+/* libsoup 3.2 tells whether an idle pooled connection is still open by reading one byte
+ * from it without blocking (soup_client_message_io_http1_is_open(): EAGAIN says open), for
+ * every idle connection of the session each time it runs its queue. Counted here where GLib
+ * makes that read: recv() of one byte that says EAGAIN, on the test's own thread (the
+ * server's thread reads too). This definition stands in for libc's; the real one is next. */
+static GThread *probe_thread;
+static guint    probes;
+
+ssize_t
+recv (int     fd,
+      void   *buffer,
+      size_t  size,
+      int     flags)
+{
+  static ssize_t (*real_recv) (int, void *, size_t, int);
+  ssize_t ret;
+  int saved;
+
+  if (real_recv == NULL)
+    real_recv = (ssize_t (*) (int, void *, size_t, int)) dlsym (RTLD_NEXT, "recv");
+  ret = real_recv (fd, buffer, size, flags);
+  saved = errno;
+  if (ret < 0 && saved == EAGAIN && size == 1 && g_thread_self () == probe_thread)
+    g_atomic_int_inc (&probes);
+  errno = saved;
+  return ret;
+}
+
+static void
+send_and_wait (CbHttpClient *client,
+               const char   *method,
+               const char   *url)
+{
+  g_autoptr(CbHttpResponse) response = NULL;
+
+  if (g_str_equal (method, "POST"))
+    {
+      g_autoptr(GHashTable) form = g_hash_table_new (g_str_hash, g_str_equal);
+
+      g_hash_table_insert (form, (gpointer) "grant_type", (gpointer) "refresh_token");
+      cb_http_client_post_form_async (client, url, form, CB_HTTP_STYLE_OAUTH, NULL, request_cb,
+                                      &response);
+    }
+  else
+    cb_http_client_request_async (client, method, url, NULL, NULL, NULL, CB_HTTP_STYLE_DPS,
+                                  NULL, request_cb, &response);
+  while (response == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (response->status, ==, 200);
+}
+
+/* A station's requests on a sandbox: Entra's token POST (a new connection: a POST is sent on a
+ * fresh one), then DPS and the hub, each on the pool of its own service. With one session for
+ * all, each DPS or hub request also probed the idle Entra connection: 5 probes a request here
+ * (6 in the station, over TLS); with a session a service, 4 (3 in the station). */
+static void
+test_pool_a_service (void)
+{
+  ServerThread st = { 0 };
+  g_autoptr(CbProfile) profile = cb_profile_new ("pools", "Pools", CB_PROFILE_KIND_SANDBOX);
+  g_autoptr(CbHttpClient) client = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *entra = NULL;
+  g_autofree char *dps = NULL;
+  g_autofree char *hub = NULL;
+  g_autofree char *dps_key = NULL;
+  g_autofree char *dps_pool = NULL;
+  guint counted;
+
+  server_thread_start (&st);
+  entra = g_strdup_printf ("http://127.0.0.1:%u/entra/tenant/oauth2/v2.0/token", st.port);
+  dps = g_strdup_printf ("http://127.0.0.1:%u/dps/" ID_SCOPE "/registrations/" DEVICE
+                         "/operations/" OPERATION, st.port);
+  hub = g_strdup_printf ("http://127.0.0.1:%u/hubs/hub/twins/" DEVICE, st.port);
+  client = cb_http_client_new (profile, &error);
+  g_assert_no_error (error);
+
+  /* The sandbox's services are paths of one host; Azure's are hosts. */
+  dps_key = cb_http_pool_key (dps, TRUE);
+  dps_pool = g_strdup_printf ("http://127.0.0.1:%u/dps", st.port);
+  g_assert_cmpstr (dps_key, ==, dps_pool);
+
+  send_and_wait (client, "GET", dps);
+  send_and_wait (client, "POST", entra);
+  send_and_wait (client, "GET", hub);
+
+  probe_thread = g_thread_self ();
+  g_atomic_int_set (&probes, 0);
+  for (guint i = 0; i < COUNTED; i++)
+    {
+      send_and_wait (client, "GET", dps);
+      send_and_wait (client, "GET", hub);
+    }
+  counted = g_atomic_int_get (&probes);
+  probe_thread = NULL;
+
+  g_test_message ("a request: %.1f probes of idle connections", (double) counted / (2 * COUNTED));
+  /* Not 0: the test would pass if the probes were not seen at all. */
+  g_assert_cmpuint (counted, >=, 2 * COUNTED);
+  g_assert_cmpuint (counted, <=, 4 * 2 * COUNTED);
+  g_assert_true (cb_http_client_get_session_for_url (client, dps) !=
+                 cb_http_client_get_session_for_url (client, hub));
+  g_assert_true (cb_http_client_get_session_for_url (client, dps) ==
+                 cb_http_client_get_session_for_url (client, dps));
+
+  g_clear_object (&client);
+  server_thread_stop (&st);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -335,6 +447,7 @@ main (int   argc,
 
   g_test_add_func ("/cb/http-turns/request", test_request);
   g_test_add_func ("/cb/http-turns/registration", test_registration);
+  g_test_add_func ("/cb/http-turns/pool-a-service", test_pool_a_service);
 
   return g_test_run ();
 }

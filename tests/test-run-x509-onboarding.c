@@ -585,6 +585,16 @@ count_reads (SoupSession *session,
     reads[1]++;
 }
 
+/* The session DPS's service API goes through: one connection pool a service (cb-http.c). */
+static SoupSession *
+service_session (Fixture *f)
+{
+  const char *endpoint = cb_profile_get_dps_service_endpoint (f->profile);
+
+  g_assert_nonnull (endpoint);
+  return cb_http_client_get_session_for_url (f->http, endpoint);
+}
+
 static void
 count_group_reads (SoupSession *session,
                    SoupMessage *msg,
@@ -626,7 +636,7 @@ test_group_read_once (Fixture       *f,
 
   g_assert_nonnull (key);
   config = station_config_new (f, key);
-  handler = g_signal_connect (cb_http_client_get_session (f->http), "request-queued",
+  handler = g_signal_connect (service_session (f), "request-queued",
                               G_CALLBACK (count_reads), reads);
   for (guint i = 0; i < 3; i++)
     {
@@ -637,7 +647,7 @@ test_group_read_once (Fixture       *f,
       g_assert_true (cb_run_result_get_passed (result));
       g_assert_null (cb_run_result_get_onboarding_fingerprint (result));
     }
-  g_signal_handler_disconnect (cb_http_client_get_session (f->http), handler);
+  g_signal_handler_disconnect (service_session (f), handler);
   g_assert_cmpuint (reads[0], ==, 1);
   g_assert_cmpuint (reads[1], ==, 0);
 }
@@ -663,7 +673,7 @@ test_group_read_shared (Fixture       *f,
   guint reads = 0;
   gulong handler;
 
-  handler = g_signal_connect (cb_http_client_get_session (f->http), "request-queued",
+  handler = g_signal_connect (service_session (f), "request-queued",
                               G_CALLBACK (count_group_reads), &reads);
   cb_provisioning_config_get_group_async (config, FALSE, NULL, on_result, &first);
   cb_provisioning_config_get_group_async (config, FALSE, NULL, on_result, &second);
@@ -710,7 +720,7 @@ test_group_read_shared (Fixture       *f,
   g_assert_true (kept);
   g_assert_cmpuint (reads, ==, 3);
 
-  g_signal_handler_disconnect (cb_http_client_get_session (f->http), handler);
+  g_signal_handler_disconnect (service_session (f), handler);
   cb_profile_set_enrollment_group_id (f->profile, group_id);
 }
 
@@ -734,10 +744,10 @@ test_individual_in_key_station (Fixture       *f,
   g_assert_nonnull (key);
   config = station_config_new (f, key);
   enroll_individual (f, "key-stn-x509", d->cert_pem);
-  handler = g_signal_connect (cb_http_client_get_session (f->http), "request-queued",
+  handler = g_signal_connect (service_session (f), "request-queued",
                               G_CALLBACK (count_reads), reads);
   result = run_with (config, d);
-  g_signal_handler_disconnect (cb_http_client_get_session (f->http), handler);
+  g_signal_handler_disconnect (service_session (f), handler);
   g_assert_true (cb_run_result_get_passed (result));
   g_assert_cmpstr (cb_run_result_get_onboarding_fingerprint (result), ==, fingerprint);
   g_assert_cmpuint (reads[1], ==, 1);
@@ -767,7 +777,7 @@ test_group_switched (Fixture       *f,
 
   g_assert_nonnull (key);
   config = station_config_new (f, key);
-  handler = g_signal_connect (cb_http_client_get_session (f->http), "request-queued",
+  handler = g_signal_connect (service_session (f), "request-queued",
                               G_CALLBACK (count_group_reads), &reads);
 
   first = run_with (config, a);
@@ -793,7 +803,7 @@ test_group_switched (Fixture       *f,
   g_assert_null (cb_run_result_get_onboarding_fingerprint (third));
   g_assert_cmpuint (reads, ==, 3);
 
-  g_signal_handler_disconnect (cb_http_client_get_session (f->http), handler);
+  g_signal_handler_disconnect (service_session (f), handler);
 }
 
 /* The admin gives the station's X.509 group another signing CA between two devices: the
@@ -816,7 +826,7 @@ test_group_ca_changed (Fixture       *f,
 
   enroll_group (f, "x509-line", ca);
   cb_profile_set_enrollment_group_id (f->profile, "x509-line");
-  handler = g_signal_connect (cb_http_client_get_session (f->http), "request-queued",
+  handler = g_signal_connect (service_session (f), "request-queued",
                               G_CALLBACK (count_group_reads), &reads);
 
   first = run_with (config, a);
@@ -829,7 +839,7 @@ test_group_ca_changed (Fixture       *f,
   g_assert_cmpstr (cb_run_result_get_onboarding_fingerprint (second), ==, fingerprint);
   g_assert_cmpuint (reads, ==, 2);
 
-  g_signal_handler_disconnect (cb_http_client_get_session (f->http), handler);
+  g_signal_handler_disconnect (service_session (f), handler);
 }
 
 int

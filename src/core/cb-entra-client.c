@@ -929,6 +929,32 @@ start_refresh (CbEntraClient *self,
                              lookup_refresh_token_cb, g_object_ref (task));
 }
 
+/* (transfer none) @key's cached token while a request can still go out with it */
+static Token *
+lookup_fresh_token (CbEntraClient *self,
+                    const char    *key)
+{
+  Token *token = g_hash_table_lookup (self->tokens, key);
+
+  if (token != NULL &&
+      token->expires_at - EXPIRY_MARGIN_SECS > g_get_real_time () / G_USEC_PER_SEC)
+    return token;
+  return NULL;
+}
+
+char *
+cb_entra_client_dup_cached_access_token (CbEntraClient *self,
+                                         const char    *scope)
+{
+  Token *token;
+
+  g_return_val_if_fail (CB_IS_ENTRA_CLIENT (self), NULL);
+  g_return_val_if_fail (scope != NULL, NULL);
+
+  token = lookup_fresh_token (self, scope);
+  return token != NULL ? g_strdup (token->access_token) : NULL;
+}
+
 static void
 get_token (CbEntraClient       *self,
            const char          *scope,
@@ -945,9 +971,8 @@ get_token (CbEntraClient       *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, source_tag);
 
-  token = g_hash_table_lookup (self->tokens, scope);
-  if (!force && token != NULL &&
-      token->expires_at - EXPIRY_MARGIN_SECS > g_get_real_time () / G_USEC_PER_SEC)
+  token = lookup_fresh_token (self, scope);
+  if (!force && token != NULL)
     {
       g_task_return_pointer (task, g_strdup (token->access_token),
                              (GDestroyNotify) cb_secrets_free_value);

@@ -63,6 +63,11 @@ void               cb_entra_client_get_access_token_async   (CbEntraClient      
 char              *cb_entra_client_get_access_token_finish  (CbEntraClient       *self,
                                                              GAsyncResult        *result,
                                                              GError             **error);
+/* The cached access token for @scope when it is still good for a request (as
+ * cb_entra_client_get_access_token_async() would answer it at once), else NULL: a caller
+ * that holds one skips the async call's GTask and its idle. Free with cb_secrets_free_value(). */
+char              *cb_entra_client_dup_cached_access_token  (CbEntraClient       *self,
+                                                             const char          *scope);
 /* The same for @scope in @tenant (its id or domain; NULL: the profile's, as above): the
  * refresh token is sent to that tenant's authority, which answers with a token issued in
  * that tenant when the account belongs to it. Finish with

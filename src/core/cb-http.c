@@ -26,7 +26,11 @@ struct _CbHttpClient
   GObject      parent_instance;
 
   /* Owned */
-  SoupSession *session;
+  SoupSession  *session;          /* the first service's pool; its settings are every pool's */
+  GHashTable   *sessions;         /* pool key (cb_http_pool_key) -> SoupSession */
+  GTlsDatabase *database;         /* the pinned CA, or NULL for the system store */
+  gboolean      no_proxy;
+  gboolean      pool_by_path;     /* the sandbox: a service is a path, not a host */
 
   guint        max_attempts;
   guint        max_delay;
@@ -74,7 +78,9 @@ cb_http_client_finalize (GObject *object)
 {
   CbHttpClient *self = (CbHttpClient *)object;
 
+  g_clear_pointer (&self->sessions, g_hash_table_unref);
   g_clear_object (&self->session);
+  g_clear_object (&self->database);
 
   G_OBJECT_CLASS (cb_http_client_parent_class)->finalize (object);
 }
@@ -146,14 +152,113 @@ cb_http_client_class_init (CbHttpClientClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
+static SoupSession *
+session_new (CbHttpClient *self)
+{
+  SoupSession *session;
+
+  session = soup_session_new_with_options ("user-agent", "certbench/" PACKAGE_VERSION,
+                                           "timeout", REQUEST_TIMEOUT,
+                                           NULL);
+  if (self->database != NULL)
+    soup_session_set_tls_database (session, self->database);
+  if (self->no_proxy)
+    soup_session_set_proxy_resolver (session, NULL);
+
+  return session;
+}
+
 static void
 cb_http_client_init (CbHttpClient *self)
 {
   self->max_attempts = DEFAULT_MAX_ATTEMPTS;
   self->max_delay = DEFAULT_MAX_DELAY;
-  self->session = soup_session_new_with_options ("user-agent", "certbench/" PACKAGE_VERSION,
-                                                 "timeout", REQUEST_TIMEOUT,
-                                                 NULL);
+  self->session = session_new (self);
+  self->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+}
+
+/* One connection pool per service. libsoup 3.2 checks every idle connection of a session
+ * each time it runs its queue (soup_connection_manager_cleanup(), a non-blocking read that
+ * says EAGAIN on each, twice before a request goes out and once more as it is answered): with
+ * one session for every service, a DPS request probed the idle connections to Entra, ARM and
+ * the hub too. Azure serves each service on a host of its own, so the host and port are the
+ * key; the sandbox serves each under a path of its own on one host and port (/entra, /arm,
+ * /dps, /dps-service, /hubs), so for it the first path segment is part of the key. */
+static char *
+pool_key (GUri     *uri,
+          gboolean  by_path)
+{
+  const char *scheme = g_uri_get_scheme (uri);
+  const char *path = g_uri_get_path (uri);
+  int port = g_uri_get_port (uri);
+  gsize segment = 0;
+
+  if (g_uri_get_host (uri) == NULL)
+    return NULL;
+
+  if (port == -1)
+    port = g_ascii_strcasecmp (scheme, "https") == 0 ? 443 : 80;
+  if (by_path && path[0] == '/')
+    {
+      const char *end = strchr (path + 1, '/');
+
+      segment = end != NULL ? (gsize) (end - path) : strlen (path);
+    }
+
+  return g_strdup_printf ("%s://%s:%d%.*s", scheme, g_uri_get_host (uri), port, (int) segment,
+                          path);
+}
+
+char *
+cb_http_pool_key (const char *url,
+                  gboolean    by_path)
+{
+  g_autoptr(GUri) uri = NULL;
+
+  g_return_val_if_fail (url != NULL, NULL);
+
+  uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+  return uri != NULL ? pool_key (uri, by_path) : NULL;
+}
+
+static SoupSession *
+session_for_uri (CbHttpClient *self,
+                 GUri         *uri)
+{
+  g_autofree char *key = uri != NULL ? pool_key (uri, self->pool_by_path) : NULL;
+  SoupSession *session;
+
+  if (key == NULL)
+    return self->session;
+
+  session = g_hash_table_lookup (self->sessions, key);
+  if (session == NULL)
+    {
+      /* The first service asked gets the session made with the client. */
+      session = g_hash_table_size (self->sessions) == 0 ? g_object_ref (self->session)
+                                                        : session_new (self);
+      g_hash_table_insert (self->sessions, g_steal_pointer (&key), session);
+    }
+
+  return session;
+}
+
+/**
+ * cb_http_client_get_session_for_url:
+ *
+ * Returns: (transfer none): the session whose connection pool requests to @url go through
+ */
+SoupSession *
+cb_http_client_get_session_for_url (CbHttpClient *self,
+                                    const char   *url)
+{
+  g_autoptr(GUri) uri = NULL;
+
+  g_return_val_if_fail (CB_IS_HTTP_CLIENT (self), NULL);
+  g_return_val_if_fail (url != NULL, NULL);
+
+  uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+  return session_for_uri (self, uri);
 }
 
 /**
@@ -183,6 +288,7 @@ cb_http_client_new_for_ca_file (const char  *pinned_ca_file,
         }
 
       soup_session_set_tls_database (self->session, database);
+      self->database = g_steal_pointer (&database);
     }
 
   return g_steal_pointer (&self);
@@ -206,7 +312,11 @@ cb_http_client_new (CbProfile  *profile,
   /* The sandbox is on loopback: asking the system's proxy resolver about it only costs time
    * (libproxy's first lookup takes about a second) and a proxy could never reach it anyway. */
   if (self != NULL && cb_profile_get_kind (profile) == CB_PROFILE_KIND_SANDBOX)
-    soup_session_set_proxy_resolver (self->session, NULL);
+    {
+      soup_session_set_proxy_resolver (self->session, NULL);
+      self->no_proxy = TRUE;
+      self->pool_by_path = TRUE;
+    }
 
   return self;
 }
@@ -214,7 +324,8 @@ cb_http_client_new (CbProfile  *profile,
 /**
  * cb_http_client_get_session:
  *
- * Returns: (transfer none): the session (for tests and for sharing its TLS database)
+ * Returns: (transfer none): the session of the first service asked, whose TLS database and
+ *   proxy resolver every service's session has (for sharing its TLS database)
  */
 SoupSession *
 cb_http_client_get_session (CbHttpClient *self)
@@ -802,7 +913,8 @@ request_send (GTask *task)
   if (request->body != NULL)
     soup_message_set_request_body_from_bytes (message, request->content_type, request->body);
 
-  soup_session_send_async (self->session, message, G_PRIORITY_DEFAULT,
+  soup_session_send_async (session_for_uri (self, soup_message_get_uri (message)), message,
+                           G_PRIORITY_DEFAULT,
                            g_task_get_cancellable (task), request_sent_cb, g_object_ref (task));
 }
 

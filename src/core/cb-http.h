@@ -22,6 +22,12 @@ CbHttpClient   *cb_http_client_new               (CbProfile       *profile,
 CbHttpClient   *cb_http_client_new_for_ca_file   (const char      *pinned_ca_file,
                                                   GError         **error);
 SoupSession    *cb_http_client_get_session       (CbHttpClient    *self);
+/* The session whose connection pool a request to @url goes through: one a service. */
+SoupSession    *cb_http_client_get_session_for_url (CbHttpClient  *self,
+                                                    const char    *url);
+/* The pool key of @url: scheme, host and port, and with @by_path the first path segment. */
+char           *cb_http_pool_key                 (const char      *url,
+                                                  gboolean         by_path);
 guint           cb_http_client_get_max_attempts  (CbHttpClient    *self);
 void            cb_http_client_set_max_attempts  (CbHttpClient    *self,
                                                   guint            max_attempts);

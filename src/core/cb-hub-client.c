@@ -306,6 +306,20 @@ call_async (CbHubClient         *self,
 
   if (self->entra != NULL)
     {
+      char *token = cb_entra_client_dup_cached_access_token (self->entra, CB_ENTRA_SCOPE_HUB);
+
+      /* A cached token (every request but the first of the hour): sent at once, not from the
+       * idle a GTask of the Entra client's would return it in. */
+      if (token != NULL)
+        {
+          char *authorization = g_strconcat ("Bearer ", token, NULL);
+
+          cb_secrets_free_value (token);
+          call_send (task, authorization);
+          cb_secrets_free_value (authorization);
+          return;
+        }
+
       cb_entra_client_get_access_token_async (self->entra, CB_ENTRA_SCOPE_HUB, cancellable,
                                               call_token_cb, g_steal_pointer (&task));
       return;
