@@ -304,6 +304,15 @@ cb_sb_store_open (CbSandbox  *self,
 void
 cb_sb_store_close (CbSandbox *self)
 {
+  Watch *watch = cb_sb_get_module_data (self, WATCH_MODULE);
+
+  /* The watch's hooks go with the connection: it must not unhook a closed one later (the
+   * hosts command closes the store before the sandbox is finalized). */
+  if (watch != NULL && watch->db == self->db)
+    {
+      watch->db = NULL;
+      watch->generation++;
+    }
   g_clear_pointer (&self->statements, g_hash_table_unref);
   g_clear_pointer (&self->keys, g_hash_table_unref);
   g_clear_pointer (&self->issuers, g_hash_table_unref);
@@ -381,13 +390,18 @@ get_watch (CbSandbox *self)
   if (watch == NULL)
     {
       watch = g_new0 (Watch, 1);
-      watch->db = self->db;
       watch->tables = g_ptr_array_new ();
       watch->generation = 1;
+      cb_sb_set_module_data (self, WATCH_MODULE, watch, watch_free);
+    }
+  /* A connection opened after the last one closed is hooked again. */
+  if (watch->db != self->db && self->db != NULL)
+    {
+      watch->db = self->db;
+      watch->generation++;
       sqlite3_update_hook (self->db, watch_update_cb, watch);
       sqlite3_rollback_hook (self->db, watch_rollback_cb, watch);
       sqlite3_set_authorizer (self->db, watch_authorize_cb, watch);
-      cb_sb_set_module_data (self, WATCH_MODULE, watch, watch_free);
     }
   return watch;
 }
