@@ -1380,6 +1380,19 @@ cb_smp_transport_get_stats (CbSmpTransport      *self,
   *stats = self->stats;
 }
 
+/* What both ways of sending a request take. */
+static gboolean
+request_args_valid (CbSmpTransport *self,
+                    guint           group,
+                    guint           command,
+                    CbSmpOp         op,
+                    GCancellable   *cancellable)
+{
+  return CB_IS_SMP_TRANSPORT (self) && group <= G_MAXUINT16 && command <= G_MAXUINT8 &&
+         (op == CB_SMP_OP_READ || op == CB_SMP_OP_WRITE) &&
+         (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+}
+
 /* Queues a request whose caller is told through task or done (request_return). */
 static void
 request_start (CbSmpTransport    *self,
@@ -1460,11 +1473,7 @@ cb_smp_transport_request_async (CbSmpTransport      *self,
 {
   GTask *task;
 
-  g_return_if_fail (CB_IS_SMP_TRANSPORT (self));
-  g_return_if_fail (group <= G_MAXUINT16);
-  g_return_if_fail (command <= G_MAXUINT8);
-  g_return_if_fail (op == CB_SMP_OP_READ || op == CB_SMP_OP_WRITE);
-  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+  g_return_if_fail (request_args_valid (self, group, command, op, cancellable));
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, cb_smp_transport_request_async);
@@ -1485,11 +1494,7 @@ cb_smp_transport_request (CbSmpTransport    *self,
                           CbSmpReplyFunc     done,
                           gpointer           user_data)
 {
-  g_return_if_fail (CB_IS_SMP_TRANSPORT (self));
-  g_return_if_fail (group <= G_MAXUINT16);
-  g_return_if_fail (command <= G_MAXUINT8);
-  g_return_if_fail (op == CB_SMP_OP_READ || op == CB_SMP_OP_WRITE);
-  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+  g_return_if_fail (request_args_valid (self, group, command, op, cancellable));
   g_return_if_fail (done != NULL);
 
   request_start (self, group, command, op, payload, timeout_ms, flags, cancellable, NULL, done,
