@@ -936,7 +936,14 @@ test_paced_learnt_cheaply (void)
   for (guint f = 0; f < dev.frames; f++)
     g_test_message ("frame %u whole after %ld voluntary context switches", f,
                     reader.csw_at[f] - before);
+#ifdef __SANITIZE_ADDRESS__
+  /* Under the sanitizer the reader runs several times slower and falls behind the paced
+   * device on a loaded machine (21 switches once in CI), so the count measures the load, not
+   * the port: the normal pass bounds it; here the line is still read whole. */
+  g_assert_cmpint (reader.csw_at[dev.frames - 1] - before, >, 0);
+#else
   g_assert_cmpint (reader.csw_at[dev.frames - 1] - before, <=, 20);
+#endif
 
   line_rig_close (port, &reader, &pty);
 }
