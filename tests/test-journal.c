@@ -1425,6 +1425,24 @@ test_migrate_v2 (Fixture       *f,
   g_assert_cmpuint (cb_journal_run_get_steps (run)->len, ==, 1);
 }
 
+/* The first column of a query's first row, read on a read-only connection of its own. */
+static char *
+query_text (const char *path,
+            const char *sql)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  char *text;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  text = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return text;
+}
+
 /* Everything a journal holds but the step ids, as one JSON text, read on a connection of its
  * own (the same queries on schema 3 and 4). */
 static char *
@@ -1451,17 +1469,8 @@ journal_contents (const char *path,
     "    leaf_fingerprint, not_before, not_after))"
     "  FROM (SELECT * FROM leaf_states ORDER BY id)))",
     runs_where, runs_where, runs_where);
-  sqlite3 *db = NULL;
-  sqlite3_stmt *stmt = NULL;
-  char *text;
 
-  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  text = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-  sqlite3_finalize (stmt);
-  sqlite3_close (db);
-  return text;
+  return query_text (path, sql);
 }
 
 /* Schema 3 to 4 (each row a run writes keyed by what it belongs to): every run, step, end,
@@ -1737,21 +1746,8 @@ static const char schema_v4_sql[] =
 static char *
 schema_objects (const char *path)
 {
-  sqlite3 *db = NULL;
-  sqlite3_stmt *stmt = NULL;
-  char *text;
-
-  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_prepare_v2 (db,
-                                       "SELECT group_concat (type || ' ' || name || ' ' || "
-                                       "tbl_name, ', ') FROM (SELECT * FROM sqlite_master "
-                                       "ORDER BY type, name)",
-                                       -1, &stmt, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  text = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-  sqlite3_finalize (stmt);
-  sqlite3_close (db);
-  return text;
+  return query_text (path, "SELECT group_concat (type || ' ' || name || ' ' || tbl_name, ', ') "
+                           "FROM (SELECT * FROM sqlite_master ORDER BY type, name)");
 }
 
 /* Schema 4 to 5 (runs without a unique index on uuid: a page less in every run's first
