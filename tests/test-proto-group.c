@@ -385,6 +385,18 @@ test_declared_sizes (void)
   g_assert_cmpint (cbp_cbor_check (stray_break, sizeof stray_break), ==, CBP_ERR_CBOR);
   g_assert_cmpint (cbp_cbor_check (odd_map, sizeof odd_map), ==, CBP_ERR_CBOR);
   g_assert_cmpint (cbp_cbor_check (fine, sizeof fine), ==, CBP_OK);
+  /* what libcbor would refuse after it: text that is not UTF-8 (overlong, a surrogate, past
+   * U+10FFFF, cut short), unassigned simple values and one-byte tags, a one-byte simple value */
+  g_assert_cmpint (cbp_cbor_check ((const guint8 *) "\x62\xc0\xaf", 3), ==, CBP_ERR_CBOR);
+  g_assert_cmpint (cbp_cbor_check ((const guint8 *) "\x63\xed\xa0\x80", 4), ==, CBP_ERR_CBOR);
+  g_assert_cmpint (cbp_cbor_check ((const guint8 *) "\x64\xf4\x90\x80\x80", 5), ==, CBP_ERR_CBOR);
+  g_assert_cmpint (cbp_cbor_check ((const guint8 *) "\x7f\x61\xc3\x61\xa9\xff", 6), ==, CBP_ERR_CBOR);
+  g_assert_cmpint (cbp_cbor_check ((const guint8 *) "\x64\xf0\x9f\x98\x80", 5), ==, CBP_OK);
+  g_assert_cmpint (cbp_cbor_check ((const guint8 *) "\xf3", 1), ==, CBP_ERR_CBOR);
+  g_assert_cmpint (cbp_cbor_check ((const guint8 *) "\xf8\xff", 2), ==, CBP_ERR_CBOR);
+  g_assert_cmpint (cbp_cbor_check ((const guint8 *) "\xd4\x01", 2), ==, CBP_ERR_CBOR);
+  g_assert_cmpint (cbp_cbor_check ((const guint8 *) "\xc2\x41\x01", 3), ==, CBP_OK);
+  g_assert_cmpint (cbp_cbor_check ((const guint8 *) "\xf5", 1), ==, CBP_OK);
   g_assert_cmpint (cbp_cbor_check (fine, sizeof fine - 1), ==, CBP_ERR_CBOR);
 
   /* {"a": [[[...]]]}: CBP_CBOR_MAX_DEPTH levels pass, one more does not */
@@ -466,6 +478,69 @@ test_errors (void)
   g_assert_cmpint (cbp_error_decode ((const guint8 *) "\xa1\x61r\x65hello", 9, &err), ==, CBP_OK);
   g_assert_cmpint (err.kind, ==, CBP_ERROR_NONE);
   g_assert_cmpint (cbp_error_decode ((const guint8 *) "\x01", 1, &err), ==, CBP_ERR_NOT_MAP);
+}
+
+/* Every answer is looked at for an error before its decoder reads it: in place, so a
+ * certificate chunk is not copied into a libcbor tree to learn it carries no "rc"; the keys
+ * and maps an error may come in are still read in all their CBOR forms. */
+static void
+test_errors_in_place (void)
+{
+  g_autofree guint8 *chunk = g_malloc (1200 + 32);
+  gsize n = 0;
+  cbp_error err;
+  /* {_ "data": "x", (_ "r" "c"): 7 }: an indefinite map, a key in chunks */
+  static const guint8 chunked_key[] = { 0xbf, 0x64, 'd', 'a', 't', 'a', 0x61, 'x', 0x7f, 0x61, 'r',
+                                        0x61, 'c', 0xff, 0x07, 0xff };
+  /* {"rc": "no", "rc": 3}: the first unsigned "rc" counts */
+  static const guint8 text_rc_first[] = { 0xa2, 0x62, 'r', 'c', 0x62, 'n', 'o', 0x62, 'r', 'c', 0x03 };
+  /* {"err": {_ "rc": 9, "group": 64}} */
+  static const guint8 indefinite_err[] = { 0xa1, 0x63, 'e', 'r', 'r', 0xbf, 0x62, 'r', 'c', 0x09, 0x65,
+                                           'g', 'r', 'o', 'u', 'p', 0x18, 0x40, 0xff };
+  /* {"err": {"group": 64, "rc": 0}, "rc": 0}: no error */
+  static const guint8 zero_err[] = { 0xa2, 0x63, 'e', 'r', 'r', 0xa2, 0x65, 'g', 'r', 'o', 'u', 'p',
+                                     0x18, 0x40, 0x62, 'r', 'c', 0x00, 0x62, 'r', 'c', 0x00 };
+
+  /* {"off": 0, "data": h'00…' (1200 bytes), "len": 2000}: a read-back chunk */
+  chunk[n++] = 0xa3;
+  chunk[n++] = 0x63;
+  memcpy (chunk + n, "off", 3);
+  n += 3;
+  chunk[n++] = 0x00;
+  chunk[n++] = 0x64;
+  memcpy (chunk + n, "data", 4);
+  n += 4;
+  chunk[n++] = 0x59;
+  chunk[n++] = 1200 >> 8;
+  chunk[n++] = 1200 & 0xff;
+  memset (chunk + n, 0x30, 1200);
+  n += 1200;
+  chunk[n++] = 0x63;
+  memcpy (chunk + n, "len", 3);
+  n += 3;
+  chunk[n++] = 0x19;
+  chunk[n++] = 2000 >> 8;
+  chunk[n++] = 2000 & 0xff;
+
+  g_assert_cmpint (cbp_error_decode (chunk, n, &err), ==, CBP_OK);
+  g_assert_cmpint (err.kind, ==, CBP_ERROR_NONE);
+
+  g_assert_cmpint (cbp_error_decode (chunked_key, sizeof chunked_key, &err), ==, CBP_OK);
+  g_assert_cmpint (err.kind, ==, CBP_ERROR_GENERIC);
+  g_assert_cmpint (err.rc, ==, 7);
+  g_assert_cmpint (cbp_error_decode (text_rc_first, sizeof text_rc_first, &err), ==, CBP_OK);
+  g_assert_cmpint (err.kind, ==, CBP_ERROR_GENERIC);
+  g_assert_cmpint (err.rc, ==, 3);
+  g_assert_cmpint (cbp_error_decode (indefinite_err, sizeof indefinite_err, &err), ==, CBP_OK);
+  g_assert_cmpint (err.kind, ==, CBP_ERROR_GROUP);
+  g_assert_cmpint (err.group, ==, 64);
+  g_assert_cmpint (err.rc, ==, 9);
+  g_assert_cmpint (cbp_error_decode (zero_err, sizeof zero_err, &err), ==, CBP_OK);
+  g_assert_cmpint (err.kind, ==, CBP_ERROR_NONE);
+  /* what libcbor refuses is refused here too, as before */
+  g_assert_cmpint (cbp_error_decode ((const guint8 *) "\xa1\x61x\x62\xc3\x28", 6, &err), ==, CBP_ERR_CBOR);
+  g_assert_cmpint (cbp_error_decode ((const guint8 *) "\xa1\x61x\xe0", 4, &err), ==, CBP_ERR_CBOR);
+  g_assert_cmpint (cbp_error_decode ((const guint8 *) "\xa1\x61x\xc6\x01", 5, &err), ==, CBP_ERR_CBOR);
 }
 
 /* ---- schema data vs C tables ---- */
@@ -570,6 +645,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cb/proto-group/declared-sizes", test_declared_sizes);
   g_test_add_func ("/cb/proto-group/declared-sizes/memory", test_declared_sizes_memory);
   g_test_add_func ("/cb/proto-group/errors", test_errors);
+  g_test_add_func ("/cb/proto-group/errors/in-place", test_errors_in_place);
   g_test_add_func ("/cb/proto-group/schema", test_schema);
   return g_test_run ();
 }

@@ -715,6 +715,54 @@ scan_head (const uint8_t *p, size_t len, size_t *pos, int *major, int *ai, uint6
   return true;
 }
 
+/* Well-formed UTF-8 as libcbor checks a text string: no overlong forms, no surrogates,
+ * nothing past U+10FFFF. */
+static bool
+utf8_valid (const uint8_t *s, size_t len)
+{
+  size_t i = 0;
+
+  while (i < len)
+    {
+      uint8_t c = s[i];
+      size_t n;
+      uint8_t lo = 0x80, hi = 0xbf;
+
+      if (c < 0x80)
+        {
+          i++;
+          continue;
+        }
+      if (c >= 0xc2 && c <= 0xdf)
+        n = 1;
+      else if (c >= 0xe0 && c <= 0xef)
+        {
+          n = 2;
+          if (c == 0xe0)
+            lo = 0xa0;
+          else if (c == 0xed)
+            hi = 0x9f;
+        }
+      else if (c >= 0xf0 && c <= 0xf4)
+        {
+          n = 3;
+          if (c == 0xf0)
+            lo = 0x90;
+          else if (c == 0xf4)
+            hi = 0x8f;
+        }
+      else
+        return false;
+      if (len - i - 1 < n || s[i + 1] < lo || s[i + 1] > hi)
+        return false;
+      for (size_t k = 2; k <= n; k++)
+        if (s[i + k] < 0x80 || s[i + k] > 0xbf)
+          return false;
+      i += n + 1;
+    }
+  return true;
+}
+
 static bool
 scan_push (scan_frame *stack, size_t *depth, uint64_t left, bool indefinite, bool is_map,
            int chunk_major)
@@ -730,14 +778,12 @@ scan_push (scan_frame *stack, size_t *depth, uint64_t left, bool indefinite, boo
   return true;
 }
 
-int
-cbp_cbor_check (const uint8_t *cbor, size_t len)
+/* Walks the one item that starts at *pos, leaving *pos just past it. */
+static int
+scan_item (const uint8_t *cbor, size_t len, size_t *pos_inout)
 {
   scan_frame stack[CBP_CBOR_MAX_DEPTH];
-  size_t depth = 0, pos = 0;
-
-  if (cbor == NULL || len == 0)
-    return CBP_ERR_CBOR;
+  size_t depth = 0, pos = *pos_inout;
 
   do
     {
@@ -776,6 +822,8 @@ cbp_cbor_check (const uint8_t *cbor, size_t len)
               }
             if (value > left)
               return CBP_ERR_CBOR;
+            if (major == 3 && !utf8_valid (cbor + pos, (size_t) value))
+              return CBP_ERR_CBOR;
             pos += (size_t) value;
             break;
           case 4:
@@ -797,10 +845,14 @@ cbp_cbor_check (const uint8_t *cbor, size_t len)
               }
             break;
           case 6:
-            if (ai == 31 || !scan_push (stack, &depth, 1, false, false, -1))
+            /* libcbor refuses the one-byte tag numbers 6 to 20 (unassigned when it was written) */
+            if ((ai >= 6 && ai <= 20) || ai == 31 || !scan_push (stack, &depth, 1, false, false, -1))
               return CBP_ERR_CBOR;
             continue;
           default:   /* 7: simple values and floats; their bytes were read with the head */
+            /* libcbor refuses the unassigned simple values and the one-byte form */
+            if (ai < 20 || ai == 24)
+              return CBP_ERR_CBOR;
             break;
           }
 
@@ -820,7 +872,114 @@ cbp_cbor_check (const uint8_t *cbor, size_t len)
     }
   while (depth > 0);
 
+  *pos_inout = pos;
+  return CBP_OK;
+}
+
+int
+cbp_cbor_check (const uint8_t *cbor, size_t len)
+{
+  size_t pos = 0;
+
+  if (cbor == NULL || len == 0)
+    return CBP_ERR_CBOR;
+  if (scan_item (cbor, len, &pos) != CBP_OK)
+    return CBP_ERR_CBOR;
   return pos == len ? CBP_OK : CBP_ERR_CBOR;
+}
+
+/* ---- reading a checked item in place ---- */
+
+/* The pairs of a map that cbp_cbor_check() accepted, read where they lie: no allocation. */
+typedef struct
+{
+  const uint8_t *cbor;
+  size_t         len;
+  size_t         pos;
+  uint64_t       left;        /* pairs still to come in a definite map */
+  bool           indefinite;
+} map_reader;
+
+static bool
+map_reader_init (map_reader *r, const uint8_t *cbor, size_t len, size_t pos)
+{
+  int major, ai;
+  uint64_t value;
+
+  if (!scan_head (cbor, len, &pos, &major, &ai, &value) || major != 5)
+    return false;
+  r->cbor = cbor;
+  r->len = len;
+  r->pos = pos;
+  r->left = value;
+  r->indefinite = ai == 31;
+  return true;
+}
+
+/* The next pair's key and value offsets; false at the map's end. */
+static bool
+map_reader_next (map_reader *r, size_t *key, size_t *value)
+{
+  if (r->indefinite ? r->pos >= r->len || r->cbor[r->pos] == 0xff : r->left == 0)
+    return false;
+  *key = r->pos;
+  if (scan_item (r->cbor, r->len, &r->pos) != CBP_OK)
+    return false;
+  *value = r->pos;
+  if (scan_item (r->cbor, r->len, &r->pos) != CBP_OK)
+    return false;
+  if (!r->indefinite)
+    r->left--;
+  return true;
+}
+
+/* Whether the item at pos is a text string equal to name, definite or in chunks. */
+static bool
+text_equals (const uint8_t *cbor, size_t len, size_t pos, const char *name)
+{
+  size_t name_len = strlen (name), matched = 0;
+  int major, ai;
+  uint64_t value;
+
+  if (!scan_head (cbor, len, &pos, &major, &ai, &value) || major != 3)
+    return false;
+  if (ai != 31)
+    return value == name_len && memcmp (cbor + pos, name, name_len) == 0;
+
+  /* checked: definite text chunks up to a break */
+  while (pos < len && cbor[pos] != 0xff)
+    {
+      if (!scan_head (cbor, len, &pos, &major, &ai, &value) || value > name_len - matched ||
+          memcmp (cbor + pos, name + matched, (size_t) value) != 0)
+        return false;
+      matched += (size_t) value;
+      pos += (size_t) value;
+    }
+  return matched == name_len;
+}
+
+/* The first pair of the map at pos keyed name whose value is an unsigned integer. */
+static bool
+map_find_uint (const uint8_t *cbor, size_t len, size_t pos, const char *name, uint64_t *out)
+{
+  map_reader r;
+  size_t key, value;
+
+  if (!map_reader_init (&r, cbor, len, pos))
+    return false;
+  while (map_reader_next (&r, &key, &value))
+    {
+      int major, ai;
+      uint64_t v;
+
+      if (text_equals (cbor, len, key, name) &&
+          scan_head (cbor, len, &value, &major, &ai, &v) && major == 0)
+        {
+          *out = v;
+          return true;
+        }
+    }
+  return false;
 }
 
 static int
@@ -978,64 +1137,46 @@ cbp_response_clear (const cbp_command *cmd, void *rsp)
 
 /* ---- errors ---- */
 
-static bool
-find_uint (cbor_item_t *map, const char *key, uint64_t *out)
-{
-  struct cbor_pair *pairs = cbor_map_handle (map);
-  size_t i, n = cbor_map_size (map);
-
-  for (i = 0; i < n; i++)
-    if (key_equals (pairs[i].key, key) && cbor_isa_uint (pairs[i].value))
-      {
-        *out = cbor_get_int (pairs[i].value);
-        return true;
-      }
-  return false;
-}
-
+/* Every answer is looked at for an error before its command's decoder reads it: walked in
+ * place (after the same pre-scan the decoders run), not built as a libcbor tree, which for a
+ * certificate chunk would copy the chunk to learn that it carries no "rc". */
 int
 cbp_error_decode (const uint8_t *cbor, size_t len, cbp_error *err)
 {
-  cbor_item_t *map = NULL;
-  struct cbor_pair *pairs;
-  size_t i, n;
+  map_reader top;
+  size_t key, value;
   uint64_t v;
-  int ret;
 
   if (err == NULL)
     return CBP_ERR_ARG;
   memset (err, 0, sizeof *err);
 
-  ret = load_map (cbor, len, &map);
-  if (ret != CBP_OK)
-    return ret;
+  if (cbor == NULL || len == 0 || cbp_cbor_check (cbor, len) != CBP_OK)
+    return CBP_ERR_CBOR;
+  if (!map_reader_init (&top, cbor, len, 0))
+    return CBP_ERR_NOT_MAP;
 
-  pairs = cbor_map_handle (map);
-  n = cbor_map_size (map);
-  for (i = 0; i < n; i++)
+  while (map_reader_next (&top, &key, &value))
     {
       uint64_t group, rc;
 
-      if (!key_equals (pairs[i].key, "err") || !cbor_isa_map (pairs[i].value))
+      if (!text_equals (cbor, len, key, "err"))
         continue;
-      if (find_uint (pairs[i].value, "group", &group) && find_uint (pairs[i].value, "rc", &rc) &&
-          rc != 0)
+      if (map_find_uint (cbor, len, value, "group", &group) &&
+          map_find_uint (cbor, len, value, "rc", &rc) && rc != 0)
         {
           err->kind = CBP_ERROR_GROUP;
           err->group = (uint16_t) group;
           err->rc = rc > INT_MAX ? INT_MAX : (int) rc;
-          cbor_decref (&map);
           return CBP_OK;
         }
     }
 
-  if (find_uint (map, "rc", &v) && v != 0)
+  if (map_find_uint (cbor, len, 0, "rc", &v) && v != 0)
     {
       err->kind = CBP_ERROR_GENERIC;
       err->rc = v > INT_MAX ? INT_MAX : (int) v;
     }
-
-  cbor_decref (&map);
   return CBP_OK;
 }
 
