@@ -805,6 +805,47 @@ test_traffic_sink (Fixture       *f,
   g_assert_null (strstr (second_text, "first"));
 }
 
+/* A packet's line is written when the text is next needed, not as the packet passes: the
+ * lines still come in the order things happened, with the times they happened at, notes
+ * between packets where they were made, and nothing from after the log was detached. */
+static void
+test_protocol_log_order (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(CbProtocolLog) log = cb_protocol_log_new ();
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+  const char *expected[] = { "alpha", "alpha", "== between", "beta", "beta", "== after" };
+  double last = 0;
+
+  cb_protocol_log_attach (log, f->transport);
+  echo_checked (f, "alpha");
+  cb_protocol_log_add_note (log, "between");
+  g_usleep (3000);
+  echo_checked (f, "beta");
+  g_assert_cmpuint (cb_protocol_log_get_n_lines (log), ==, 5);
+  cb_protocol_log_detach (log);
+  echo_checked (f, "unseen");
+  cb_protocol_log_add_note (log, "after");
+
+  text = cb_protocol_log_to_text (log);
+  g_test_message ("%s", text);
+  lines = g_strsplit (text, "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, G_N_ELEMENTS (expected) + 1);
+  for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+    {
+      double at = g_ascii_strtod (lines[i] + 1, NULL);
+
+      g_assert_true (g_str_has_prefix (lines[i], "+"));
+      g_assert_nonnull (strstr (lines[i], expected[i]));
+      g_assert_cmpfloat (at, >=, last);
+      last = at;
+    }
+  /* the note was made before the second exchange, which waited 3 ms after it */
+  g_assert_cmpfloat (g_ascii_strtod (lines[3] + 1, NULL) - g_ascii_strtod (lines[2] + 1, NULL),
+                     >=, 0.002);
+}
+
 static void
 on_plain_done (CbSmpTransport *transport,
                GBytes         *payload,
@@ -1513,6 +1554,7 @@ main (int   argc,
   ADD ("paced-log-line", test_paced_log_line);
   ADD ("learned-answer", test_learned_answer);
   ADD ("traffic-sink", test_traffic_sink);
+  ADD ("protocol-log-order", test_protocol_log_order);
   ADD ("plain-callback", test_plain_callback);
   ADD ("abandoned-frame", test_abandoned_frame);
   ADD ("log-text", test_log_text);

