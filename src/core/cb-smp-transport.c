@@ -58,6 +58,7 @@ typedef struct
   guint8             seq;
   GSource           *cancel_source;
   /* On a paced line, for the answer's time (cb-smp-answer-times.c) */
+  guint64            kind;        /* set when first sent */
   gint64             sent_at;     /* monotonic µs the last byte went out; 0: not timed */
   guint64            wake_ups_at_send;
   gint64             held_for;    /* µs the port was held for the kind's time; 0: not held */
@@ -100,6 +101,17 @@ typedef struct
   gpointer         data;
 } TrafficSink;
 
+/* Kinds of request (without their ordinal) a transport counts, for the answer times' ordinal
+ * (cb-smp-answer-times-private.h): a device speaks about a dozen. A kind beyond them is
+ * counted as its last ordinal. */
+#define KINDS_COUNTED_MAX 32
+
+typedef struct
+{
+  guint64 base;
+  guint   sent;
+} KindCount;
+
 /* A request's timeout: one source a transport whose time each request sets (`at`, read at
  * each loop iteration), instead of a timeout source made, attached and destroyed for every
  * request and resend (a dozen a device in a station). */
@@ -137,6 +149,9 @@ struct _CbSmpTransport
 
   TrafficSink         traffic_sinks[TRAFFIC_SINKS_MAX];
   guint               n_traffic_sinks;
+
+  KindCount           kinds[KINDS_COUNTED_MAX];
+  guint               n_kinds;
 };
 
 G_DEFINE_FINAL_TYPE (CbSmpTransport, cb_smp_transport, G_TYPE_OBJECT)
@@ -426,11 +441,30 @@ error_from_payload (CbSmpTransport *self,
                                 err->rc, cbp_smp_rc_name (err->rc), req->group, req->command);
 }
 
-static guint32
-answer_kind (Request *req)
+/* The request's kind for the answer times, told from the requests of the same look that went
+ * before it on this transport by its ordinal: a device's sequence has them in the same order,
+ * and the second of two alike may well be answered differently (read-back's two cert_get). */
+static guint64
+answer_kind (CbSmpTransport *self,
+             Request        *req)
 {
+  guint64 base = cb_smp_answer_times_key (req->group, req->command, req->op,
+                                          g_bytes_get_size (req->payload), 0);
+  guint i;
+
+  for (i = 0; i < self->n_kinds; i++)
+    if (self->kinds[i].base == base)
+      break;
+  if (i == self->n_kinds)
+    {
+      if (i == KINDS_COUNTED_MAX)
+        return cb_smp_answer_times_key (req->group, req->command, req->op,
+                                        g_bytes_get_size (req->payload),
+                                        CB_SMP_ANSWER_ORDINAL_MAX);
+      self->kinds[self->n_kinds++] = (KindCount) { base, 0 };
+    }
   return cb_smp_answer_times_key (req->group, req->command, req->op,
-                                  g_bytes_get_size (req->payload));
+                                  g_bytes_get_size (req->payload), self->kinds[i].sent++);
 }
 
 /* The request is out whole: on a paced line, the port reads its answer once, when the answer to
@@ -452,7 +486,7 @@ hold_for_answer (CbSmpTransport *self,
   cb_serial_port_get_counts (self->port, &counts);
   req->sent_at = g_get_monotonic_time ();
   req->wake_ups_at_send = counts.wake_ups;
-  took = cb_smp_answer_times_lookup (answer_kind (req));
+  took = cb_smp_answer_times_lookup (req->kind);
   if (took > 0)
     {
       req->held_for = took;
@@ -490,11 +524,11 @@ learn_answer_time (CbSmpTransport *self,
 
   cb_serial_port_get_counts (self->port, &counts);
   if (req->held_for > 0 && counts.wake_ups - req->wake_ups_at_send == 1)
-    cb_smp_answer_times_learn (answer_kind (req), req->held_for, TRUE);
+    cb_smp_answer_times_learn (req->kind, req->held_for, TRUE);
   else if (req->rest_due > 0)
-    cb_smp_answer_times_learn (answer_kind (req), req->rest_due - req->sent_at, FALSE);
+    cb_smp_answer_times_learn (req->kind, req->rest_due - req->sent_at, FALSE);
   else
-    cb_smp_answer_times_learn (answer_kind (req), g_get_monotonic_time () - req->sent_at, FALSE);
+    cb_smp_answer_times_learn (req->kind, g_get_monotonic_time () - req->sent_at, FALSE);
   req->sent_at = 0;
 }
 
@@ -828,6 +862,8 @@ cb_smp_transport_send_current (CbSmpTransport *self)
 
   req->attempt++;
   req->seq = self->next_seq++;
+  if (req->attempt == 1)
+    req->kind = answer_kind (self, req);
 
   hdr.version = self->version;
   hdr.op = req->op;
