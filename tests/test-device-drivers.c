@@ -325,6 +325,60 @@ test_probe_silent (void)
   close (master);
 }
 
+static gboolean
+cancel_cb (gpointer user_data)
+{
+  g_cancellable_cancel (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+/* A run's wait between polls (cb_device_driver_wait_async): the SMP driver's is its transport's
+ * idle wait, the nRF91 driver's the interface's timer; either ends at its time, not before,
+ * and at once when cancelled. */
+static void
+test_wait (void)
+{
+  static const char * const names[] = { "smp", "nrf91" };
+  int master = posix_openpt (O_RDWR | O_NOCTTY);
+  g_autoptr(CbSerialPort) port = NULL;
+
+  g_assert_cmpint (master, >=, 0);
+  g_assert_cmpint (grantpt (master), ==, 0);
+  g_assert_cmpint (unlockpt (master), ==, 0);
+  port = open_port (ptsname (master));
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autoptr(CbDeviceDriver) driver = NULL;
+      g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+      g_autoptr(GAsyncResult) result = NULL;
+      g_autoptr(GError) error = NULL;
+      gint64 start = g_get_monotonic_time ();
+
+      if (!cb_device_drivers_is_available (names[i]))
+        continue;
+      driver = cb_device_drivers_new_driver (names[i], port, &error);
+      g_assert_no_error (error);
+
+      cb_device_driver_wait_async (driver, start + 60 * 1000, NULL, on_result, &result);
+      g_assert_true (cb_device_driver_wait_finish (driver, wait_for (&result), &error));
+      g_assert_no_error (error);
+      g_assert_cmpint (g_get_monotonic_time () - start, >=, 60 * 1000);
+      g_clear_object (&result);
+
+      start = g_get_monotonic_time ();
+      cb_device_driver_wait_async (driver, start + 5 * G_USEC_PER_SEC, cancellable, on_result,
+                                   &result);
+      g_timeout_add (20, cancel_cb, cancellable);
+      g_assert_false (cb_device_driver_wait_finish (driver, wait_for (&result), &error));
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+      g_assert_cmpint (g_get_monotonic_time () - start, <, G_USEC_PER_SEC);
+    }
+
+  cb_serial_port_close (port);
+  close (master);
+}
+
 /* A pinned driver is used as named, without a probe (so even on a silent port); "nrf91" is
  * refused clearly while its driver is not in this build; an unknown name is refused. */
 static void
@@ -604,6 +658,7 @@ main (int   argc,
   g_test_add_func ("/cb/device-drivers/probe/nrf91", test_probe_nrf91);
   g_test_add_func ("/cb/device-drivers/probe/silent", test_probe_silent);
   g_test_add_func ("/cb/device-drivers/pinned", test_pinned);
+  g_test_add_func ("/cb/device-drivers/wait", test_wait);
   g_test_add_func ("/cb/device-drivers/session-pinned", test_session_pinned);
   g_test_add_func ("/cb/device-drivers/settings-pin", test_settings_pin);
   g_test_add_data_func ("/cb/device-drivers/probe/smp-drops", &drop_cases[0], test_probe_drops);

@@ -415,6 +415,103 @@ cb_device_driver_hub_configure_finish (CbDeviceDriver      *self,
   return IFACE (self)->hub_configure_finish (self, result, error);
 }
 
+/* The default wait: a timer at @until, or the cancellation, whichever comes first. */
+typedef struct
+{
+  GSource *timer;
+  GSource *cancel;
+} DefaultWait;
+
+static void
+default_wait_free (DefaultWait *wait)
+{
+  g_source_destroy (wait->timer);
+  g_source_unref (wait->timer);
+  if (wait->cancel != NULL)
+    {
+      g_source_destroy (wait->cancel);
+      g_source_unref (wait->cancel);
+    }
+  g_free (wait);
+}
+
+static gboolean
+default_wait_due (gpointer user_data)
+{
+  GTask *task = user_data;
+
+  if (!g_task_return_error_if_cancelled (task))
+    g_task_return_boolean (task, TRUE);
+  g_task_set_task_data (task, NULL, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+default_wait_cancelled (GCancellable *cancellable,
+                        gpointer      user_data)
+{
+  return default_wait_due (user_data);
+}
+
+static void
+default_wait_async (CbDeviceDriver      *self,
+                    gint64               until,
+                    GCancellable        *cancellable,
+                    GAsyncReadyCallback  callback,
+                    gpointer             user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  GMainContext *context = g_main_context_get_thread_default ();
+  DefaultWait *wait = g_new0 (DefaultWait, 1);
+
+  g_task_set_source_tag (task, cb_device_driver_wait_async);
+  /* The task owns the sources; each holds a reference to the task until it is destroyed. */
+  wait->timer = g_timeout_source_new (0);
+  g_source_set_ready_time (wait->timer, MAX (until, 0));
+  g_source_set_callback (wait->timer, default_wait_due, g_object_ref (task), g_object_unref);
+  g_source_set_static_name (wait->timer, "[cb-device-driver wait]");
+  if (cancellable != NULL)
+    {
+      wait->cancel = g_cancellable_source_new (cancellable);
+      g_source_set_callback (wait->cancel, G_SOURCE_FUNC (default_wait_cancelled),
+                             g_object_ref (task), g_object_unref);
+    }
+  g_task_set_task_data (task, wait, (GDestroyNotify) default_wait_free);
+  g_source_attach (wait->timer, context);
+  if (wait->cancel != NULL)
+    g_source_attach (wait->cancel, context);
+  g_object_unref (task);
+}
+
+void
+cb_device_driver_wait_async (CbDeviceDriver      *self,
+                             gint64               until,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_return_if_fail (CB_IS_DEVICE_DRIVER (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  if (IFACE (self)->wait_async == NULL)
+    {
+      default_wait_async (self, until, cancellable, callback, user_data);
+      return;
+    }
+  IFACE (self)->wait_async (self, until, cancellable, callback, user_data);
+}
+
+gboolean
+cb_device_driver_wait_finish (CbDeviceDriver  *self,
+                              GAsyncResult    *result,
+                              GError         **error)
+{
+  g_return_val_if_fail (CB_IS_DEVICE_DRIVER (self), FALSE);
+  if (g_async_result_is_tagged (result, cb_device_driver_wait_async))
+    return g_task_propagate_boolean (G_TASK (result), error);
+  return IFACE (self)->wait_finish (self, result, error);
+}
+
 void
 cb_device_driver_diagnose_async (CbDeviceDriver      *self,
                                  GCancellable        *cancellable,

@@ -265,6 +265,20 @@ struct _CbDeviceDriverInterface
                                                  GAsyncResult         *result,
                                                  GError              **error);
 
+  /* Optional. Waits until @until (monotonic µs) while the caller sends the device nothing and
+   * needs nothing it says (the run between its diagnostics polls): a driver may leave the line
+   * unread until then, so what the device prints meanwhile is read in one wake-up at the end
+   * (and still logged, in order). Finish: TRUE at @until; FALSE with the link's error when it
+   * went (at the latest at @until), or G_IO_ERROR_CANCELLED at once. Default: a timer. */
+  void                 (*wait_async)            (CbDeviceDriver       *self,
+                                                 gint64                until,
+                                                 GCancellable         *cancellable,
+                                                 GAsyncReadyCallback   callback,
+                                                 gpointer              user_data);
+  gboolean             (*wait_finish)           (CbDeviceDriver       *self,
+                                                 GAsyncResult         *result,
+                                                 GError              **error);
+
   /* Optional (CB_DEVICE_CAP_DIAGNOSTICS). The device's clock, last errors, validity of its
    * active leaf, hub connection and renewal. Finish: (transfer full). */
   void                 (*diagnose_async)        (CbDeviceDriver       *self,
@@ -397,6 +411,14 @@ void                  cb_device_driver_hub_configure_async  (CbDeviceDriver     
                                                              GAsyncReadyCallback   callback,
                                                              gpointer              user_data);
 gboolean              cb_device_driver_hub_configure_finish (CbDeviceDriver       *self,
+                                                             GAsyncResult         *result,
+                                                             GError              **error);
+void                  cb_device_driver_wait_async           (CbDeviceDriver       *self,
+                                                             gint64                until,
+                                                             GCancellable         *cancellable,
+                                                             GAsyncReadyCallback   callback,
+                                                             gpointer              user_data);
+gboolean              cb_device_driver_wait_finish          (CbDeviceDriver       *self,
                                                              GAsyncResult         *result,
                                                              GError              **error);
 void                  cb_device_driver_diagnose_async       (CbDeviceDriver       *self,

@@ -39,18 +39,38 @@ is_not_supported (const GError *error)
 static void hub_poll (CbProvisioningRun *self);
 static void hub_learn_first_poll (CbProvisioningRun *self);
 
-static gboolean
-hub_poll_timeout_cb (gpointer user_data)
+static void
+hub_wait_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
 {
-  CbProvisioningRun *self = user_data;
+  g_autoptr(CbProvisioningRun) self = user_data;
+  GError *error = NULL;
 
-  self->poll_source = 0;
+  if (!cb_device_driver_wait_finish (CB_DEVICE_DRIVER (object), result, &error))
+    {
+      /* The link went during the wait: the poll would say as much. */
+      if (cb_provisioning_run_error_is_cancelled (error))
+        cb_provisioning_run_fail (self, error);
+      else
+        cb_provisioning_run_step_error (self, error);
+      return;
+    }
   if (g_cancellable_is_cancelled (self->cancellable))
     cb_provisioning_run_fail (self, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled"));
   else
     hub_poll (self);
+}
 
-  return G_SOURCE_REMOVE;
+/* Polls again at @until. Until then the run sends the device nothing and needs nothing it
+ * says, and tells the driver so: what the device prints meanwhile ("I: hub: connected") is
+ * read in the wake-up of the poll, not a wake-up or more a line. */
+static void
+hub_poll_at (CbProvisioningRun *self,
+             gint64             until)
+{
+  cb_device_driver_wait_async (self->driver, until, self->cancellable, hub_wait_cb,
+                               g_object_ref (self));
 }
 
 /* A device connects within tens of ms of its hub config: poll soon at first, then less
@@ -87,7 +107,7 @@ hub_poll_later (CbProvisioningRun *self)
       return;
     }
 
-  self->poll_source = g_timeout_add (hub_poll_delay_ms (self), hub_poll_timeout_cb, self);
+  hub_poll_at (self, g_get_monotonic_time () + (gint64) hub_poll_delay_ms (self) * 1000);
 }
 
 static JsonObject *
@@ -349,8 +369,7 @@ hub_config_cb (GObject      *object,
   /* The device needs a while to connect (its TLS and MQTT handshakes): a read at once only
    * finds it connecting. The first read waits what the station's earlier runs needed. */
   if (self->config->hub_first_poll_us >= 1000)
-    self->poll_source = g_timeout_add ((guint) (self->config->hub_first_poll_us / 1000),
-                                       hub_poll_timeout_cb, self);
+    hub_poll_at (self, self->hub_answered + self->config->hub_first_poll_us);
   else
     hub_poll (self);
 }

@@ -36,10 +36,14 @@ void     cb_serial_port_clear_reader (CbSerialPort       *self,
 
 /* The reader expects nothing it can use before @until (monotonic µs), such as the answer to a
  * request whose like took that long: on a line the port has measured paced at its baud, the
- * next wait for any byte reads once at @until instead of at the first bytes (a hangup still
- * wakes it). On any other line, and for a wait for a read minimum, it changes nothing. Called
- * from the reader, it holds for the next wait only. */
-void     cb_serial_port_hold_read    (CbSerialPort       *self,
+ * next wait for any byte reads once at @until instead of at the first bytes (a pty's hangup
+ * still wakes it). A hold lasts at most 150 ms and the wire time of half the kernel's buffer
+ * (178 ms at 115200 baud), so a UART's hangup is read by then and nothing overflows. Called
+ * between frames (waiting for any byte, held, or for a log line's rest), it replaces that
+ * wait, and an @until already past ends a hold: what came is read at once. On any other line,
+ * and in a frame, it changes nothing. Called from the reader, it holds for the next wait only.
+ * Returns: when the hold ends (@until or the limit), 0 when it holds nothing. */
+gint64   cb_serial_port_hold_read    (CbSerialPort       *self,
                                       gint64              until);
 /* Whether the port has measured its line paced at its baud (the timed waits above). */
 gboolean cb_serial_port_is_paced     (CbSerialPort       *self);

@@ -46,6 +46,9 @@
  * kernel, so waiting for a whole frame's rest (up to 255 bytes, a dozen deliveries at 115200)
  * to measure it cost as many switches as reading it unlearnt. */
 #define MEASURE_VMIN 64
+/* A hold (cb_serial_port_hold_read) leaves at most this many bytes' wire time unread: half
+ * of n_tty's buffer (N_TTY_BUF_SIZE), so a line without flow control loses nothing. */
+#define HOLD_BUFFER_MAX 2048
 /* Kinds of line whose pace the process keeps (see line_kind_assume): a station has a few. */
 #define LINE_KINDS_MAX 16
 
@@ -1158,19 +1161,37 @@ cb_serial_port_set_read_soon (CbSerialPort *self,
 }
 
 /* See cb-serial-port-private.h. */
-void
+gint64
 cb_serial_port_hold_read (CbSerialPort *self,
                           gint64        until)
 {
-  g_return_if_fail (CB_IS_SERIAL_PORT (self));
+  gint64 now;
+
+  g_return_val_if_fail (CB_IS_SERIAL_PORT (self), 0);
+
+  if (self->fd < 0 || !line_is_paced (self))
+    return 0;
+
+  /* What the line brings during a hold waits in the kernel's buffer: no more than half of it
+   * (at 115200 baud 178 ms of wire time), and no longer than a timed wait, so a UART's hangup
+   * is noticed as soon. */
+  now = g_get_monotonic_time ();
+  if (until > now)
+    until = MIN (until, now + MIN (TIMED_WAIT_MAX_US, wire_us (self, HOLD_BUFFER_MAX)));
 
   if (self->in_read)
-    self->hold_next = until;
-  else if (self->wait == LINE_WAIT_ANY)
+    {
+      self->hold_next = until;
+      return until > now ? until : 0;
+    }
+  /* Between frames: waiting for any byte, held, or reading a log line's likely rest. */
+  if (self->wait == LINE_WAIT_ANY || (self->wait == LINE_WAIT_TIMED && self->timed_soft))
     {
       self->hold = until;
       arm_wait (self, 1);
+      return self->wait == LINE_WAIT_TIMED && self->read_min_deadline->at == until ? until : 0;
     }
+  return 0;
 }
 
 gboolean

@@ -539,6 +539,40 @@ smp_hub_configure_finish (CbDeviceDriver  *driver,
 }
 
 static void
+wait_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (!cb_smp_transport_idle_finish (CB_SMP_TRANSPORT (object), result, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+/* The transport's idle wait: the device's console text during it is read once, at its end. */
+static void
+smp_wait_async (CbDeviceDriver      *driver,
+                gint64               until,
+                GCancellable        *cancellable,
+                GAsyncReadyCallback  callback,
+                gpointer             user_data)
+{
+  cb_smp_transport_idle_async (cb_bench_client_get_transport (BENCH (driver)), until, cancellable,
+                               wait_cb, BOOLEAN_TASK (NULL));
+}
+
+static gboolean
+smp_wait_finish (CbDeviceDriver  *driver,
+                 GAsyncResult    *result,
+                 GError         **error)
+{
+  return propagate_boolean (result, error);
+}
+
+static void
 smp_diagnose_async (CbDeviceDriver      *driver,
                     GCancellable        *cancellable,
                     GAsyncReadyCallback  callback,
@@ -590,6 +624,8 @@ cb_smp_driver_iface_init (CbDeviceDriverInterface *iface)
   iface->dps_status_finish = smp_dps_status_finish;
   iface->hub_configure_async = smp_hub_configure_async;
   iface->hub_configure_finish = smp_hub_configure_finish;
+  iface->wait_async = smp_wait_async;
+  iface->wait_finish = smp_wait_finish;
   iface->diagnose_async = smp_diagnose_async;
   iface->diagnose_finish = smp_diagnose_finish;
 }

@@ -58,6 +58,7 @@ typedef struct
   guint8             seq;
   GSource           *cancel_source;
   /* On a paced line, for the answer's time (cb-smp-answer-times.c) */
+  guint64            kind;        /* set when first sent */
   gint64             sent_at;     /* monotonic µs the last byte went out; 0: not timed */
   guint64            wake_ups_at_send;
   gint64             held_for;    /* µs the port was held for the kind's time; 0: not held */
@@ -100,6 +101,17 @@ typedef struct
   gpointer         data;
 } TrafficSink;
 
+/* Kinds of request (without their ordinal) a transport counts, for the answer times' ordinal
+ * (cb-smp-answer-times-private.h): a device speaks about a dozen. A kind beyond them is
+ * counted as its last ordinal. */
+#define KINDS_COUNTED_MAX 32
+
+typedef struct
+{
+  guint64 base;
+  guint   sent;
+} KindCount;
+
 /* A request's timeout: one source a transport whose time each request sets (`at`, read at
  * each loop iteration), instead of a timeout source made, attached and destroyed for every
  * request and resend (a dozen a device in a station). */
@@ -137,6 +149,17 @@ struct _CbSmpTransport
 
   TrafficSink         traffic_sinks[TRAFFIC_SINKS_MAX];
   guint               n_traffic_sinks;
+
+  KindCount           kinds[KINDS_COUNTED_MAX];
+  guint               n_kinds;
+
+  /* An idle wait (cb_smp_transport_idle_async): the caller's task, when it ends, the source
+   * that steps the port's holds and ends it, and whether the port is held for it now. */
+  GTask              *idle_task;
+  gint64              idle_until;
+  CbDeadlineSource   *idle_deadline;
+  GSource            *idle_cancel_source;
+  gboolean            idle_held;
 };
 
 G_DEFINE_FINAL_TYPE (CbSmpTransport, cb_smp_transport, G_TYPE_OBJECT)
@@ -163,6 +186,9 @@ enum {
 static guint signals[N_SIGNALS];
 
 static void cb_smp_transport_send_current (CbSmpTransport *self);
+static void idle_finish                   (CbSmpTransport *self,
+                                           GError         *error);
+static void idle_release                  (CbSmpTransport *self);
 static void cb_smp_transport_start_next   (CbSmpTransport *self);
 
 /* Hands a record to the sinks, then to the `traffic` handlers, if any. */
@@ -426,11 +452,30 @@ error_from_payload (CbSmpTransport *self,
                                 err->rc, cbp_smp_rc_name (err->rc), req->group, req->command);
 }
 
-static guint32
-answer_kind (Request *req)
+/* The request's kind for the answer times, told from the requests of the same look that went
+ * before it on this transport by its ordinal: a device's sequence has them in the same order,
+ * and the second of two alike may well be answered differently (read-back's two cert_get). */
+static guint64
+answer_kind (CbSmpTransport *self,
+             Request        *req)
 {
+  guint64 base = cb_smp_answer_times_key (req->group, req->command, req->op,
+                                          g_bytes_get_size (req->payload), 0);
+  guint i;
+
+  for (i = 0; i < self->n_kinds; i++)
+    if (self->kinds[i].base == base)
+      break;
+  if (i == self->n_kinds)
+    {
+      if (i == KINDS_COUNTED_MAX)
+        return cb_smp_answer_times_key (req->group, req->command, req->op,
+                                        g_bytes_get_size (req->payload),
+                                        CB_SMP_ANSWER_ORDINAL_MAX);
+      self->kinds[self->n_kinds++] = (KindCount) { base, 0 };
+    }
   return cb_smp_answer_times_key (req->group, req->command, req->op,
-                                  g_bytes_get_size (req->payload));
+                                  g_bytes_get_size (req->payload), self->kinds[i].sent++);
 }
 
 /* The request is out whole: on a paced line, the port reads its answer once, when the answer to
@@ -452,7 +497,7 @@ hold_for_answer (CbSmpTransport *self,
   cb_serial_port_get_counts (self->port, &counts);
   req->sent_at = g_get_monotonic_time ();
   req->wake_ups_at_send = counts.wake_ups;
-  took = cb_smp_answer_times_lookup (answer_kind (req));
+  took = cb_smp_answer_times_lookup (req->kind);
   if (took > 0)
     {
       req->held_for = took;
@@ -490,11 +535,11 @@ learn_answer_time (CbSmpTransport *self,
 
   cb_serial_port_get_counts (self->port, &counts);
   if (req->held_for > 0 && counts.wake_ups - req->wake_ups_at_send == 1)
-    cb_smp_answer_times_learn (answer_kind (req), req->held_for, TRUE);
+    cb_smp_answer_times_learn (req->kind, req->held_for, TRUE);
   else if (req->rest_due > 0)
-    cb_smp_answer_times_learn (answer_kind (req), req->rest_due - req->sent_at, FALSE);
+    cb_smp_answer_times_learn (req->kind, req->rest_due - req->sent_at, FALSE);
   else
-    cb_smp_answer_times_learn (answer_kind (req), g_get_monotonic_time () - req->sent_at, FALSE);
+    cb_smp_answer_times_learn (req->kind, g_get_monotonic_time () - req->sent_at, FALSE);
   req->sent_at = 0;
 }
 
@@ -679,6 +724,8 @@ fail_all (CbSmpTransport *self,
   Request *req;
 
   disarm_timeout (self);
+  if (self->idle_task != NULL)
+    idle_finish (self, g_error_copy (error));
 
   if (self->current != NULL)
     {
@@ -828,6 +875,8 @@ cb_smp_transport_send_current (CbSmpTransport *self)
 
   req->attempt++;
   req->seq = self->next_seq++;
+  if (req->attempt == 1)
+    req->kind = answer_kind (self, req);
 
   hdr.version = self->version;
   hdr.op = req->op;
@@ -867,6 +916,10 @@ cb_smp_transport_send_current (CbSmpTransport *self)
 
   /* Also armed before the write completes, so a device that stopped reading cannot stall us. */
   arm_timeout (self, req);
+
+  /* A request made during an idle wait: what the device said meanwhile is read now, or with
+   * the answer when its time is known (hold_for_answer). */
+  idle_release (self);
 
   /* A plain write: a failure closes the port, which fails the request through `disconnected`,
    * and the common case (the kernel takes the frames at once, so the timeout above runs from
@@ -1056,8 +1109,13 @@ cb_smp_transport_dispose (GObject *object)
 {
   CbSmpTransport *self = (CbSmpTransport *)object;
 
-  /* Pending requests hold a reference on us, so nothing is in flight here. */
+  /* Pending requests and an idle wait hold a reference on us, so nothing is in flight here. */
   destroy_deadline (self);
+  if (self->idle_deadline != NULL)
+    {
+      g_source_destroy (&self->idle_deadline->source);
+      g_source_unref (&g_steal_pointer (&self->idle_deadline)->source);
+    }
   clear_watch (self);
   g_clear_pointer (&self->line_flush_source, g_source_destroy);
 
@@ -1541,4 +1599,178 @@ cb_smp_transport_remove_traffic_sink (CbSmpTransport *self,
     if (self->traffic_sinks[i].data != user_data)
       self->traffic_sinks[kept++] = self->traffic_sinks[i];
   self->n_traffic_sinks = kept;
+}
+
+/* ---- Idle waits ------------------------------------------------------------------------- */
+
+/* Lets the port read at once what it holds for the idle wait, if it does. */
+static void
+idle_release (CbSmpTransport *self)
+{
+  if (!self->idle_held)
+    return;
+  self->idle_held = FALSE;
+  if (self->port != NULL)
+    cb_serial_port_hold_read (self->port, 0);
+}
+
+/* Ends the idle wait: TRUE at its time, or error (transfer full). */
+static void
+idle_finish (CbSmpTransport *self,
+             GError         *error)
+{
+  g_autoptr(GTask) task = g_steal_pointer (&self->idle_task);
+
+  g_assert (task != NULL);
+
+  idle_release (self);
+  if (self->idle_deadline != NULL)
+    self->idle_deadline->at = -1;
+  if (self->idle_cancel_source != NULL)
+    {
+      g_source_destroy (self->idle_cancel_source);
+      g_clear_pointer (&self->idle_cancel_source, g_source_unref);
+    }
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+/* Holds the port until the wait's time or the port's limit on a hold, whichever is first, and
+ * sets the wait's source to then: between frames with nothing in flight only, the line's own
+ * business otherwise. The port's deadline for the hold was attached before this source, so in
+ * the wake-up at the hold's end the port reads first, then the wait steps on or ends. */
+static void
+idle_step (CbSmpTransport *self)
+{
+  gint64 now = g_get_monotonic_time ();
+  gint64 held = 0;
+
+  if (now >= self->idle_until)
+    {
+      idle_finish (self, NULL);
+      return;
+    }
+  if (self->current == NULL && g_queue_is_empty (&self->queue) && self->port != NULL &&
+      cbp_decoder_bytes_wanted (self->decoder) == 0)
+    held = cb_serial_port_hold_read (self->port, self->idle_until);
+  self->idle_held = held > 0;
+  self->idle_deadline->at = held > 0 ? held : self->idle_until;
+}
+
+static gboolean
+on_idle_deadline (gpointer user_data)
+{
+  CbSmpTransport *self = user_data;
+  g_autoptr(CbSmpTransport) hold = g_object_ref (self);
+
+  g_assert (CB_IS_SMP_TRANSPORT (self));
+
+  /* The port read at the hold's end (or the hold was let go). */
+  self->idle_held = FALSE;
+  if (self->idle_task != NULL)
+    idle_step (self);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_idle_cancelled (GCancellable *cancellable,
+                   gpointer      user_data)
+{
+  CbSmpTransport *self = user_data;
+  g_autoptr(CbSmpTransport) hold = g_object_ref (self);
+  GError *error = NULL;
+
+  g_clear_pointer (&self->idle_cancel_source, g_source_unref);
+  if (self->idle_task != NULL)
+    {
+      g_cancellable_set_error_if_cancelled (cancellable, &error);
+      idle_finish (self, error);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * cb_smp_transport_idle_async:
+ * @until: monotonic µs
+ *
+ * Waits until @until while the caller sends nothing and needs nothing the device says (a run
+ * between its polls): on a paced line the port leaves what the device prints meanwhile unread
+ * and reads it in one wake-up at the end (cb_serial_port_hold_read; at most 150 ms a hold, each
+ * hold's end a wake-up), its log lines coming out then, in order. A request made meanwhile lets
+ * the port go as usual. Completes at @until, or earlier with the port's error when it goes
+ * (a pty's hangup at once, a UART's at a hold's end) or cancelled. One at a time.
+ */
+void
+cb_smp_transport_idle_async (CbSmpTransport      *self,
+                             gint64               until,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  GMainContext *context = g_main_context_get_thread_default ();
+
+  g_return_if_fail (CB_IS_SMP_TRANSPORT (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, cb_smp_transport_idle_async);
+
+  if (self->idle_task != NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING,
+                               "The transport is waiting idle already");
+      return;
+    }
+  if (self->closed_error != NULL || self->port == NULL || !cb_serial_port_is_open (self->port))
+    {
+      g_task_return_error (task, self->closed_error != NULL
+                                   ? g_error_copy (self->closed_error)
+                                   : g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CLOSED,
+                                                          "The serial port is closed"));
+      return;
+    }
+  if (g_task_return_error_if_cancelled (task))
+    return;
+
+  if (self->idle_deadline != NULL &&
+      g_source_get_context (&self->idle_deadline->source) !=
+      (context != NULL ? context : g_main_context_default ()))
+    {
+      g_source_destroy (&self->idle_deadline->source);
+      g_source_unref (&g_steal_pointer (&self->idle_deadline)->source);
+    }
+  if (self->idle_deadline == NULL)
+    {
+      self->idle_deadline = cb_deadline_source_new ();
+      g_source_set_callback (&self->idle_deadline->source, on_idle_deadline, self, NULL);
+      g_source_set_static_name (&self->idle_deadline->source, "[cb-smp-transport idle]");
+      g_source_attach (&self->idle_deadline->source, context);
+    }
+  if (cancellable != NULL)
+    {
+      self->idle_cancel_source = g_cancellable_source_new (cancellable);
+      g_source_set_callback (self->idle_cancel_source, G_SOURCE_FUNC (on_idle_cancelled), self,
+                             NULL);
+      g_source_set_static_name (self->idle_cancel_source, "[cb-smp-transport idle cancel]");
+      g_source_attach (self->idle_cancel_source, context);
+    }
+
+  self->idle_task = g_steal_pointer (&task);
+  self->idle_until = until;
+  idle_step (self);
+}
+
+gboolean
+cb_smp_transport_idle_finish (CbSmpTransport  *self,
+                              GAsyncResult    *result,
+                              GError         **error)
+{
+  g_return_val_if_fail (CB_IS_SMP_TRANSPORT (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_async_result_is_tagged (result, cb_smp_transport_idle_async), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }

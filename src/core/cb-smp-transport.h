@@ -108,4 +108,17 @@ GBytes         *cb_smp_transport_request_finish    (CbSmpTransport     *self,
                                                     GAsyncResult       *result,
                                                     GError            **error);
 
+/* Waits until @until (monotonic µs) while the caller sends nothing and needs nothing the device
+ * says: on a paced line what the device prints meanwhile is read in one wake-up at the end
+ * (at most 150 ms a hold), its log lines then, in order. Completes at @until, earlier with the
+ * port's error when it goes, or cancelled; a request made meanwhile is sent as usual. */
+void            cb_smp_transport_idle_async        (CbSmpTransport     *self,
+                                                    gint64              until,
+                                                    GCancellable       *cancellable,
+                                                    GAsyncReadyCallback callback,
+                                                    gpointer            user_data);
+gboolean        cb_smp_transport_idle_finish       (CbSmpTransport     *self,
+                                                    GAsyncResult       *result,
+                                                    GError            **error);
+
 G_END_DECLS
