@@ -543,6 +543,35 @@ test_errors_in_place (void)
   g_assert_cmpint (cbp_error_decode ((const guint8 *) "\xa1\x61x\xc6\x01", 5, &err), ==, CBP_ERR_CBOR);
 }
 
+/* A float where a bool belongs is the wrong type. The decoder built on libcbor's tree asked
+ * cbor_is_bool() of it, which asserts that the item is a one-byte control value: an answer
+ * {"created": 1.0} aborted the station (and a request {"replace": 0.0} the devsim). */
+static void
+test_bool_not_float (void)
+{
+  const cbp_command *keygen = cbp_group_command (CBP_CMD_KEYGEN);
+  cbp_keygen_req req;
+  cbp_keygen_rsp rsp;
+  /* {"type": "p256", "created": 1.0 (half), "pub": h''} */
+  static const guint8 half[] = { 0xa3, 0x64, 't', 'y', 'p', 'e', 0x64, 'p', '2', '5', '6', 0x67, 'c',
+                                 'r', 'e', 'a', 't', 'e', 'd', 0xf9, 0x3c, 0x00, 0x63, 'p', 'u', 'b',
+                                 0x40 };
+  /* {"replace": 0.0 (single)} */
+  static const guint8 single[] = { 0xa1, 0x67, 'r', 'e', 'p', 'l', 'a', 'c', 'e', 0xfa, 0, 0, 0, 0 };
+  /* {"replace": 1.0 (double)} */
+  static const guint8 dbl[] = { 0xa1, 0x67, 'r', 'e', 'p', 'l', 'a', 'c', 'e', 0xfb, 0x3f, 0xf0, 0,
+                                0, 0, 0, 0, 0 };
+  /* {"replace": true} */
+  static const guint8 yes[] = { 0xa1, 0x67, 'r', 'e', 'p', 'l', 'a', 'c', 'e', 0xf5 };
+
+  g_assert_cmpint (cbp_response_decode (keygen, half, sizeof half, &rsp), ==, CBP_ERR_TYPE);
+  g_assert_cmpint (cbp_request_decode (keygen, single, sizeof single, &req), ==, CBP_ERR_TYPE);
+  g_assert_cmpint (cbp_request_decode (keygen, dbl, sizeof dbl, &req), ==, CBP_ERR_TYPE);
+  g_assert_cmpint (cbp_request_decode (keygen, yes, sizeof yes, &req), ==, CBP_OK);
+  g_assert_true (req.replace);
+  cbp_request_clear (keygen, &req);
+}
+
 /* ---- schema data vs C tables ---- */
 
 static void
@@ -646,6 +675,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cb/proto-group/declared-sizes/memory", test_declared_sizes_memory);
   g_test_add_func ("/cb/proto-group/errors", test_errors);
   g_test_add_func ("/cb/proto-group/errors/in-place", test_errors_in_place);
+  g_test_add_func ("/cb/proto-group/bool-not-float", test_bool_not_float);
   g_test_add_func ("/cb/proto-group/schema", test_schema);
   return g_test_run ();
 }

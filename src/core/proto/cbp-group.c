@@ -477,71 +477,6 @@ cbp_msg_encode (const cbp_field *fields,
   return ret;
 }
 
-/* Copies a definite or indefinite text/byte string into a malloc'd buffer (NUL-terminated,
- * so it also serves as a C string). */
-static uint8_t *
-copy_string (cbor_item_t *item, bool text, size_t *len_out)
-{
-  uint8_t *buf;
-  size_t len = 0, i, n_chunks;
-  cbor_item_t **chunks;
-
-  if (text ? cbor_string_is_definite (item) : cbor_bytestring_is_definite (item))
-    {
-      len = text ? cbor_string_length (item) : cbor_bytestring_length (item);
-      buf = malloc (len + 1);
-      if (buf == NULL)
-        return NULL;
-      if (len > 0)
-        memcpy (buf, text ? cbor_string_handle (item) : cbor_bytestring_handle (item), len);
-      buf[len] = 0;
-      *len_out = len;
-      return buf;
-    }
-
-  n_chunks = text ? cbor_string_chunk_count (item) : cbor_bytestring_chunk_count (item);
-  chunks = text ? cbor_string_chunks_handle (item) : cbor_bytestring_chunks_handle (item);
-  for (i = 0; i < n_chunks; i++)
-    len += text ? cbor_string_length (chunks[i]) : cbor_bytestring_length (chunks[i]);
-  buf = malloc (len + 1);
-  if (buf == NULL)
-    return NULL;
-  len = 0;
-  for (i = 0; i < n_chunks; i++)
-    {
-      size_t l = text ? cbor_string_length (chunks[i]) : cbor_bytestring_length (chunks[i]);
-      if (l > 0)
-        memcpy (buf + len,
-                text ? cbor_string_handle (chunks[i]) : cbor_bytestring_handle (chunks[i]), l);
-      len += l;
-    }
-  buf[len] = 0;
-  *len_out = len;
-  return buf;
-}
-
-static bool
-key_equals (cbor_item_t *key, const char *name)
-{
-  size_t len;
-  uint8_t *s;
-  bool eq;
-
-  if (!cbor_isa_string (key))
-    return false;
-  if (cbor_string_is_definite (key))
-    {
-      len = cbor_string_length (key);
-      return len == strlen (name) && memcmp (cbor_string_handle (key), name, len) == 0;
-    }
-  s = copy_string (key, true, &len);
-  if (s == NULL)
-    return false;
-  eq = (len == strlen (name) && memcmp (s, name, len) == 0);
-  free (s);
-  return eq;
-}
-
 static void
 clear_field (const cbp_field *f, void *msg)
 {
@@ -573,107 +508,6 @@ clear_field (const cbp_field *f, void *msg)
     case CBP_T_BOOL:
     default:
       break;
-    }
-}
-
-static int
-read_value (const cbp_field *f, cbor_item_t *value, void *msg)
-{
-  /* Duplicate keys: the last one wins, without leaking the earlier one. */
-  clear_field (f, msg);
-
-  switch (f->type)
-    {
-    case CBP_T_UINT:
-      if (!cbor_isa_uint (value))
-        return CBP_ERR_TYPE;
-      *AT (msg, f->offset, uint64_t) = cbor_get_int (value);
-      return CBP_OK;
-
-    case CBP_T_INT:
-      if (cbor_isa_uint (value))
-        {
-          uint64_t v = cbor_get_int (value);
-          if (v > (uint64_t) INT64_MAX)
-            return CBP_ERR_TYPE;
-          *AT (msg, f->offset, int64_t) = (int64_t) v;
-          return CBP_OK;
-        }
-      if (cbor_isa_negint (value))
-        {
-          uint64_t v = cbor_get_int (value);
-          if (v > (uint64_t) INT64_MAX)
-            return CBP_ERR_TYPE;
-          *AT (msg, f->offset, int64_t) = -1 - (int64_t) v;
-          return CBP_OK;
-        }
-      return CBP_ERR_TYPE;
-
-    case CBP_T_BOOL:
-      if (!cbor_isa_float_ctrl (value) || !cbor_is_bool (value))
-        return CBP_ERR_TYPE;
-      *AT (msg, f->offset, bool) = cbor_get_bool (value);
-      return CBP_OK;
-
-    case CBP_T_TSTR:
-      {
-        size_t len;
-        uint8_t *s;
-
-        if (!cbor_isa_string (value))
-          return CBP_ERR_TYPE;
-        s = copy_string (value, true, &len);
-        if (s == NULL)
-          return CBP_ERR_NOMEM;
-        /* An embedded NUL would make the C string lie about its content. */
-        if (memchr (s, 0, len) != NULL)
-          {
-            free (s);
-            return CBP_ERR_TYPE;
-          }
-        *AT (msg, f->offset, char *) = (char *) s;
-        return CBP_OK;
-      }
-
-    case CBP_T_BSTR:
-      {
-        cbp_bytes *b = AT (msg, f->offset, cbp_bytes);
-
-        if (!cbor_isa_bytestring (value))
-          return CBP_ERR_TYPE;
-        b->data = copy_string (value, false, &b->len);
-        return b->data != NULL ? CBP_OK : CBP_ERR_NOMEM;
-      }
-
-    case CBP_T_TSTRV:
-      {
-        cbp_strv *v = AT (msg, f->offset, cbp_strv);
-        cbor_item_t **items;
-        size_t i, n;
-
-        if (!cbor_isa_array (value))
-          return CBP_ERR_TYPE;
-        n = cbor_array_size (value);
-        items = cbor_array_handle (value);
-        v->items = calloc (n + 1, sizeof (char *));
-        if (v->items == NULL)
-          return CBP_ERR_NOMEM;
-        for (i = 0; i < n; i++)
-          {
-            size_t len;
-
-            if (!cbor_isa_string (items[i]))
-              return CBP_ERR_TYPE;
-            v->items[i] = (char *) copy_string (items[i], true, &len);
-            if (v->items[i] == NULL)
-              return CBP_ERR_NOMEM;
-            v->n = i + 1;
-          }
-        return CBP_OK;
-      }
-
-    default:
-      return CBP_ERR_ARG;
     }
 }
 
@@ -982,88 +816,6 @@ map_find_uint (const uint8_t *cbor, size_t len, size_t pos, const char *name, ui
   return false;
 }
 
-static int
-load_map (const uint8_t *cbor, size_t len, cbor_item_t **item_out)
-{
-  struct cbor_load_result result;
-  cbor_item_t *item;
-
-  if (cbor == NULL || len == 0)
-    return CBP_ERR_CBOR;
-  /* Before libcbor, which trusts declared counts (and recurses on free). */
-  if (cbp_cbor_check (cbor, len) != CBP_OK)
-    return CBP_ERR_CBOR;
-  item = cbor_load (cbor, len, &result);
-  if (item == NULL)
-    return result.error.code == CBOR_ERR_MEMERROR ? CBP_ERR_NOMEM : CBP_ERR_CBOR;
-  if (result.read != len)
-    {
-      cbor_decref (&item);
-      return CBP_ERR_CBOR;
-    }
-  if (!cbor_isa_map (item))
-    {
-      cbor_decref (&item);
-      return CBP_ERR_NOT_MAP;
-    }
-  *item_out = item;
-  return CBP_OK;
-}
-
-int
-cbp_msg_decode (const cbp_field *fields,
-                size_t           n_fields,
-                const uint8_t   *cbor,
-                size_t           len,
-                void            *msg)
-{
-  cbor_item_t *map = NULL;
-  struct cbor_pair *pairs;
-  size_t i, j, n_pairs;
-  int ret;
-
-  if (n_fields > 0 && (fields == NULL || msg == NULL))
-    return CBP_ERR_ARG;
-
-  ret = load_map (cbor, len, &map);
-  if (ret != CBP_OK)
-    return ret;
-
-  pairs = cbor_map_handle (map);
-  n_pairs = cbor_map_size (map);
-
-  for (i = 0; i < n_fields; i++)
-    {
-      const cbp_field *f = &fields[i];
-      bool found = false;
-
-      for (j = 0; j < n_pairs; j++)
-        {
-          if (!key_equals (pairs[j].key, f->key))
-            continue;
-          ret = read_value (f, pairs[j].value, msg);
-          if (ret != CBP_OK)
-            goto fail;
-          found = true;
-        }
-      if (found && f->has_offset != CBP_NO_HAS)
-        *AT (msg, f->has_offset, bool) = true;
-      if (!found && !f->optional)
-        {
-          ret = CBP_ERR_MISSING;
-          goto fail;
-        }
-    }
-
-  cbor_decref (&map);
-  return CBP_OK;
-
-fail:
-  cbor_decref (&map);
-  cbp_msg_clear (fields, n_fields, msg);
-  return ret;
-}
-
 void
 cbp_msg_clear (const cbp_field *fields, size_t n_fields, void *msg)
 {
@@ -1133,6 +885,212 @@ cbp_response_clear (const cbp_command *cmd, void *rsp)
 {
   if (cmd != NULL)
     cbp_msg_clear (cmd->rsp_fields, cmd->n_rsp_fields, rsp);
+}
+
+/* A string (major 2 or 3, definite or in chunks) that the pre-scan accepted, copied out with
+ * a NUL after it: malloc'd. */
+static uint8_t *
+copy_string_at (const uint8_t *cbor, size_t len, size_t pos, size_t *len_out)
+{
+  int major, ai;
+  uint64_t value;
+  size_t total = 0, p;
+  uint8_t *buf;
+
+  if (!scan_head (cbor, len, &pos, &major, &ai, &value))
+    return NULL;
+  if (ai != 31)
+    {
+      buf = malloc ((size_t) value + 1);
+      if (buf == NULL)
+        return NULL;
+      if (value > 0)
+        memcpy (buf, cbor + pos, (size_t) value);
+      buf[value] = 0;
+      *len_out = (size_t) value;
+      return buf;
+    }
+
+  for (p = pos; p < len && cbor[p] != 0xff; p += (size_t) value)
+    {
+      if (!scan_head (cbor, len, &p, &major, &ai, &value))
+        return NULL;
+      total += (size_t) value;
+    }
+  buf = malloc (total + 1);
+  if (buf == NULL)
+    return NULL;
+  total = 0;
+  for (p = pos; p < len && cbor[p] != 0xff; p += (size_t) value)
+    {
+      if (!scan_head (cbor, len, &p, &major, &ai, &value))
+        {
+          free (buf);
+          return NULL;
+        }
+      if (value > 0)
+        memcpy (buf + total, cbor + p, (size_t) value);
+      total += (size_t) value;
+    }
+  buf[total] = 0;
+  *len_out = total;
+  return buf;
+}
+
+/* A field's value read where it lies (the pre-scan accepted it). */
+static int
+read_value_at (const cbp_field *f, const uint8_t *cbor, size_t len, size_t pos, void *msg)
+{
+  size_t at = pos;
+  int major, ai;
+  uint64_t value;
+
+  /* Duplicate keys: the last one wins, without leaking the earlier one. */
+  clear_field (f, msg);
+
+  if (!scan_head (cbor, len, &at, &major, &ai, &value))
+    return CBP_ERR_CBOR;
+
+  switch (f->type)
+    {
+    case CBP_T_UINT:
+      if (major != 0)
+        return CBP_ERR_TYPE;
+      *AT (msg, f->offset, uint64_t) = value;
+      return CBP_OK;
+
+    case CBP_T_INT:
+      if ((major != 0 && major != 1) || value > (uint64_t) INT64_MAX)
+        return CBP_ERR_TYPE;
+      *AT (msg, f->offset, int64_t) = major == 0 ? (int64_t) value : -1 - (int64_t) value;
+      return CBP_OK;
+
+    case CBP_T_BOOL:
+      if (major != 7 || (ai != 20 && ai != 21))
+        return CBP_ERR_TYPE;
+      *AT (msg, f->offset, bool) = ai == 21;
+      return CBP_OK;
+
+    case CBP_T_TSTR:
+      {
+        size_t n;
+        uint8_t *s;
+
+        if (major != 3)
+          return CBP_ERR_TYPE;
+        s = copy_string_at (cbor, len, pos, &n);
+        if (s == NULL)
+          return CBP_ERR_NOMEM;
+        /* An embedded NUL would make the C string lie about its content. */
+        if (memchr (s, 0, n) != NULL)
+          {
+            free (s);
+            return CBP_ERR_TYPE;
+          }
+        *AT (msg, f->offset, char *) = (char *) s;
+        return CBP_OK;
+      }
+
+    case CBP_T_BSTR:
+      {
+        cbp_bytes *b = AT (msg, f->offset, cbp_bytes);
+
+        if (major != 2)
+          return CBP_ERR_TYPE;
+        b->data = copy_string_at (cbor, len, pos, &b->len);
+        return b->data != NULL ? CBP_OK : CBP_ERR_NOMEM;
+      }
+
+    case CBP_T_TSTRV:
+      {
+        cbp_strv *v = AT (msg, f->offset, cbp_strv);
+        size_t i, n = 0, p;
+
+        if (major != 4)
+          return CBP_ERR_TYPE;
+        if (ai != 31)
+          n = (size_t) value;
+        else
+          for (p = at; p < len && cbor[p] != 0xff; n++)
+            if (scan_item (cbor, len, &p) != CBP_OK)
+              return CBP_ERR_CBOR;
+        v->items = calloc (n + 1, sizeof (char *));
+        if (v->items == NULL)
+          return CBP_ERR_NOMEM;
+        for (i = 0, p = at; i < n; i++)
+          {
+            size_t item = p, item_len;
+            int item_major, item_ai;
+            uint64_t item_value;
+
+            if (!scan_head (cbor, len, &item, &item_major, &item_ai, &item_value) ||
+                item_major != 3)
+              return CBP_ERR_TYPE;
+            v->items[i] = (char *) copy_string_at (cbor, len, p, &item_len);
+            if (v->items[i] == NULL)
+              return CBP_ERR_NOMEM;
+            v->n = i + 1;
+            if (scan_item (cbor, len, &p) != CBP_OK)
+              return CBP_ERR_CBOR;
+          }
+        return CBP_OK;
+      }
+
+    default:
+      return CBP_ERR_ARG;
+    }
+}
+
+int
+cbp_msg_decode (const cbp_field *fields,
+                size_t           n_fields,
+                const uint8_t   *cbor,
+                size_t           len,
+                void            *msg)
+{
+  map_reader top;
+  size_t i;
+  int ret;
+
+  if (n_fields > 0 && (fields == NULL || msg == NULL))
+    return CBP_ERR_ARG;
+
+  /* Read where it lies after the pre-scan: no libcbor tree, which copied every string (a
+   * certificate chunk) once into the tree and once more into the message. */
+  if (cbor == NULL || len == 0 || cbp_cbor_check (cbor, len) != CBP_OK)
+    return CBP_ERR_CBOR;
+  if (!map_reader_init (&top, cbor, len, 0))
+    return CBP_ERR_NOT_MAP;
+
+  for (i = 0; i < n_fields; i++)
+    {
+      const cbp_field *f = &fields[i];
+      map_reader r = top;
+      size_t key, value;
+      bool found = false;
+
+      while (map_reader_next (&r, &key, &value))
+        {
+          if (!text_equals (cbor, len, key, f->key))
+            continue;
+          ret = read_value_at (f, cbor, len, value, msg);
+          if (ret != CBP_OK)
+            goto fail;
+          found = true;
+        }
+      if (found && f->has_offset != CBP_NO_HAS)
+        *AT (msg, f->has_offset, bool) = true;
+      if (!found && !f->optional)
+        {
+          ret = CBP_ERR_MISSING;
+          goto fail;
+        }
+    }
+  return CBP_OK;
+
+fail:
+  cbp_msg_clear (fields, n_fields, msg);
+  return ret;
 }
 
 /* ---- errors ---- */
