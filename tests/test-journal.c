@@ -1953,6 +1953,16 @@ test_protocol_log_summary (void)
   g_assert_cmpstr (summary, ==, "(not CBOR, 2 bytes)");
   g_free (summary);
 
+  /* A float in a device's answer: libcbor asserts when asked whether a float is a bool, which
+   * aborted the station when it wrote the answer's line. {"t": 1.5 (single), "h": 1.0 (half),
+   * "b": true, "z": null, "u": undefined} */
+  summary = cb_protocol_log_summarize_cbor ((const guint8 *) "\xa5\x61t\xfa\x3f\xc0\x00\x00"
+                                            "\x61h\xf9\x3c\x00\x61" "b\xf5\x61z\xf6\x61u\xf7",
+                                            22);
+  g_test_message ("%s", summary);
+  g_assert_cmpstr (summary, ==, "{t: 1.5, h: 1, b: true, z: null, u: undefined}");
+  g_free (summary);
+
   /* Whole, as the journal stores it: a secret name in any case, negative and large numbers,
    * long arrays cut, escapes, nesting. */
   g_byte_array_set_size (cbor, 0);

@@ -259,14 +259,17 @@ append_item (GString     *out,
       }
       break;
     case CBOR_TYPE_FLOAT_CTRL:
-      if (cbor_is_bool (item))
+      /* libcbor's control-value getters assert on a float: ask its width first */
+      if (cbor_float_get_width (item) != CBOR_FLOAT_0)
+        g_string_append_printf (out, "%g", cbor_float_get_float (item));
+      else if (cbor_is_bool (item))
         g_string_append (out, cbor_get_bool (item) ? "true" : "false");
       else if (cbor_is_null (item))
         g_string_append (out, "null");
-      else if (cbor_float_ctrl_is_ctrl (item))
+      else if (cbor_ctrl_value (item) == CBOR_CTRL_UNDEF)
         g_string_append (out, "undefined");
       else
-        g_string_append_printf (out, "%g", cbor_float_get_float (item));
+        g_string_append_printf (out, "simple %u", (guint) cbor_ctrl_value (item));
       break;
     default:
       g_string_append (out, "?");
