@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <gnutls/abstract.h>
 #include <string.h>
 
 #include "cb-csr.h"
@@ -1325,6 +1326,119 @@ test_pop_certificate_key (Fixture       *f,
   g_assert_cmpint (cb_certificate_get_key_type (f->ica), ==, CB_KEY_TYPE_EC_P384);
 }
 
+/* Whether bytes lies inside the memory of whole (a slice of it, not a copy). */
+static gboolean
+is_slice_of (GBytes *bytes,
+             GBytes *whole)
+{
+  const guint8 *b = g_bytes_get_data (bytes, NULL);
+  const guint8 *w = g_bytes_get_data (whole, NULL);
+
+  return b >= w && b + g_bytes_get_size (bytes) <= w + g_bytes_get_size (whole);
+}
+
+/* A certificate's and a request's SPKI are the bytes GnuTLS exports for their key; an EC key's
+ * are taken from the DER itself (nothing is encoded again), whatever the key type. */
+static void
+test_spki_as_in_der (void)
+{
+  static const CbKeyType types[] = {
+    CB_KEY_TYPE_EC_P256, CB_KEY_TYPE_EC_P384, CB_KEY_TYPE_EC_P521, CB_KEY_TYPE_RSA
+  };
+  gint64 now = now_s ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (types); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(CbKey) key = new_key (types[i]);
+      g_autoptr(GBytes) exported = cb_key_get_public_key_der (key);
+      g_autoptr(CbCertificate) cert = issue ("CN=spki,O=Certbench Tests", key, key, NULL, TRUE, -1,
+                                             CA_USAGE, now - 60, now + 3600);
+      g_autoptr(GBytes) cert_der = cb_certificate_get_der (cert);
+      g_autoptr(GBytes) cert_spki = cb_certificate_get_public_key_der (cert);
+      g_autoptr(GBytes) csr_der = cb_csr_create (key, "spki-device", &error);
+      g_autoptr(CbCsr) csr = NULL;
+      g_autoptr(GBytes) csr_spki = NULL;
+      gboolean ec = types[i] != CB_KEY_TYPE_RSA;
+
+      g_assert_no_error (error);
+      csr = cb_csr_new_from_der (csr_der, &error);
+      g_assert_no_error (error);
+      csr_spki = cb_csr_get_public_key_der (csr);
+
+      g_assert_true (g_bytes_equal (cert_spki, exported));
+      g_assert_true (g_bytes_equal (csr_spki, exported));
+      g_assert_cmpint (cb_certificate_get_key_type (cert), ==, types[i]);
+      g_assert_cmpint (cb_csr_get_key_type (csr), ==, types[i]);
+      g_assert_cmpint (cb_pki_key_type_from_spki (exported), ==, types[i]);
+      g_assert_true (is_slice_of (cert_spki, cert_der) == ec);
+      g_assert_true (is_slice_of (csr_spki, csr_der) == ec);
+    }
+}
+
+/* What GnuTLS makes of a DER SPKI: the type cb_pki_key_type_from_spki() must agree with. */
+static CbKeyType
+gnutls_spki_type (const guint8 *data,
+                  gsize         len)
+{
+  gnutls_pubkey_t pub = NULL;
+  gnutls_datum_t datum = { (unsigned char *) data, len };
+  gnutls_ecc_curve_t curve = GNUTLS_ECC_CURVE_INVALID;
+  CbKeyType type = CB_KEY_TYPE_UNKNOWN;
+
+  g_assert_cmpint (gnutls_pubkey_init (&pub), ==, 0);
+  if (gnutls_pubkey_import (pub, &datum, GNUTLS_X509_FMT_DER) == 0)
+    {
+      if (gnutls_pubkey_get_pk_algorithm (pub, NULL) == GNUTLS_PK_RSA)
+        type = CB_KEY_TYPE_RSA;
+      else if (gnutls_pubkey_export_ecc_raw2 (pub, &curve, NULL, NULL, 0) == 0)
+        type = curve == GNUTLS_ECC_CURVE_SECP256R1 ? CB_KEY_TYPE_EC_P256 :
+               curve == GNUTLS_ECC_CURVE_SECP384R1 ? CB_KEY_TYPE_EC_P384 :
+               curve == GNUTLS_ECC_CURVE_SECP521R1 ? CB_KEY_TYPE_EC_P521 : CB_KEY_TYPE_UNKNOWN;
+    }
+  gnutls_pubkey_deinit (pub);
+
+  return type;
+}
+
+/* A device's key read without GnuTLS when it has GnuTLS's own form: the same type as GnuTLS's
+ * import for it and for every one-byte change, one byte less or one more. */
+static void
+test_spki_type_agrees (void)
+{
+  static const CbKeyType types[] = { CB_KEY_TYPE_EC_P256, CB_KEY_TYPE_EC_P384, CB_KEY_TYPE_EC_P521 };
+  static const guint8 flips[] = { 0x01, 0x02, 0x80, 0xff };
+
+  for (guint i = 0; i < G_N_ELEMENTS (types); i++)
+    {
+      g_autoptr(CbKey) key = new_key (types[i]);
+      g_autoptr(GBytes) spki = cb_key_get_public_key_der (key);
+      gsize len = g_bytes_get_size (spki);
+      g_autofree guint8 *copy = g_malloc (len + 1);
+
+      memcpy (copy, g_bytes_get_data (spki, NULL), len);
+      copy[len] = 0;
+
+      for (gsize n = len - 1; n <= len + 1; n++)
+        {
+          g_autoptr(GBytes) sized = g_bytes_new (copy, n);
+
+          g_assert_cmpint (cb_pki_key_type_from_spki (sized), ==, gnutls_spki_type (copy, n));
+        }
+
+      for (gsize at = 0; at < len; at++)
+        for (guint f = 0; f < G_N_ELEMENTS (flips); f++)
+          {
+            g_autoptr(GBytes) changed = NULL;
+
+            copy[at] ^= flips[f];
+            changed = g_bytes_new (copy, len);
+            g_assert_cmpint (cb_pki_key_type_from_spki (changed), ==, gnutls_spki_type (copy, len));
+            copy[at] ^= flips[f];
+          }
+    }
+}
+
 /* Services write certificates in JSON as PEM or as bare base64 DER. */
 static void
 test_parse_text (void)
@@ -1398,6 +1512,8 @@ main (int   argc,
   g_test_add_func ("/cb/x509/csr/parse-errors", test_csr_parse_errors);
   ADD ("/cb/x509/pop/sign-verify", test_pop);
   ADD ("/cb/x509/pop/certificate-key", test_pop_certificate_key);
+  g_test_add_func ("/cb/x509/spki/as-in-der", test_spki_as_in_der);
+  g_test_add_func ("/cb/x509/spki/type-agrees", test_spki_type_agrees);
 
 #undef ADD
 

@@ -8,6 +8,8 @@
 #include <gnutls/abstract.h>
 #include <gnutls/x509.h>
 
+#include "cb-pki.h"
+
 G_BEGIN_DECLS
 
 typedef gnutls_pubkey_t CbX509Pubkey;
@@ -50,6 +52,13 @@ char            *cb_x509_hex_string           (const guint8    *data,
 char            *cb_x509_checksum_fingerprint (GChecksumType    type,
                                                GBytes          *der);
 GBytes          *cb_x509_pubkey_export        (gnutls_pubkey_t  pub);
+/* The DER SubjectPublicKeyInfo of pub, the key GnuTLS imported from the certificate (or, with
+ * is_request, the request) der, and its type: the same bytes as cb_x509_pubkey_export(), taken
+ * from der when they are already in that form. */
+GBytes          *cb_x509_spki_of              (GBytes          *der,
+                                               gboolean         is_request,
+                                               gnutls_pubkey_t  pub,
+                                               CbKeyType       *type);
 /* Takes over datum->data (gnutls_free) and returns it as a string. */
 char            *cb_x509_datum_to_string      (gnutls_datum_t  *datum);
 /* Whether signed_der's signature verifies with the signer's public key (parsed once by the

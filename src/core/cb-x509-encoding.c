@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cb-der-private.h"
+#include "cb-pki-private.h"
 #include "cb-x509-encoding-private.h"
 #include "cb-x509-error.h"
 
@@ -282,6 +283,70 @@ cb_x509_checksum_fingerprint (GChecksumType  type,
   g_checksum_get_digest (checksum, digest, &digest_len);
 
   return cb_x509_hex_string (digest, digest_len, TRUE, ':');
+}
+
+/* The SubjectPublicKeyInfo TLV inside a signed certificate or request: the seventh field of
+ * a TBSCertificate (after its explicit [0] version), the third of a CertificationRequestInfo.
+ * FALSE when the DER is not shaped so. */
+static gboolean
+der_find_spki (GBytes         *der,
+               gboolean        is_request,
+               gnutls_datum_t *spki)
+{
+  gnutls_datum_t tbs;
+  gnutls_datum_t signature;
+  const guint8 *p;
+  const guint8 *end;
+  guint8 tag;
+  gsize len;
+  /* Before it: serial, signature, issuer, validity, subject; or version, subject. */
+  guint before = is_request ? 2 : 5;
+
+  if (!cb_x509_der_split_signed (der, &tbs, &signature))
+    return FALSE;
+
+  p = tbs.data;
+  end = tbs.data + tbs.size;
+  if (!cb_der_read_header (&p, end, &tag, &len) || tag != 0x30 || len != (gsize) (end - p))
+    return FALSE;
+
+  /* A certificate's version is the optional [0]. */
+  if (!is_request && p < end && *p == 0xa0)
+    before++;
+
+  for (guint i = 0; i < before; i++)
+    {
+      if (!cb_der_read_header (&p, end, &tag, &len) || len > (gsize) (end - p))
+        return FALSE;
+      p += len;
+    }
+
+  spki->data = (unsigned char *) p;
+  if (!cb_der_read_header (&p, end, &tag, &len) || tag != 0x30 || len > (gsize) (end - p))
+    return FALSE;
+  spki->size = (p + len) - spki->data;
+
+  return TRUE;
+}
+
+GBytes *
+cb_x509_spki_of (GBytes          *der,
+                 gboolean         is_request,
+                 gnutls_pubkey_t  pub,
+                 CbKeyType       *type)
+{
+  gnutls_datum_t spki;
+
+  *type = cb_pki_key_type_from_pubkey (pub);
+
+  /* An EC key in the exact form GnuTLS exports is those bytes already: kept as a slice of the
+   * DER, with no ASN.1 structure built to write them again. */
+  if (*type != CB_KEY_TYPE_UNKNOWN && der_find_spki (der, is_request, &spki) &&
+      cb_pki_key_type_from_ec_spki (spki.data, spki.size) == *type)
+    return g_bytes_new_from_bytes (der, spki.data - (const guint8 *) g_bytes_get_data (der, NULL),
+                                   spki.size);
+
+  return cb_x509_pubkey_export (pub);
 }
 
 GBytes *

@@ -315,14 +315,13 @@ certificate_new_from_der (GBytes      *der,
   if ((ret = gnutls_pubkey_init (&self->pub)) < 0 ||
       (ret = gnutls_pubkey_import_x509 (self->pub, self->crt, 0)) < 0 ||
       (ret = gnutls_pubkey_set_key_usage (self->pub, 0)) < 0 ||
-      (self->spki = cb_x509_pubkey_export (self->pub)) == NULL)
+      (self->spki = cb_x509_spki_of (der, FALSE, self->pub, &self->key_type)) == NULL)
     {
       g_set_error (error, CB_X509_ERROR, CB_X509_ERROR_PARSE,
                    "%s (%s) has an unreadable public key: %s", what, self->subject,
                    gnutls_strerror (ret));
       return NULL;
     }
-  self->key_type = cb_pki_key_type_from_pubkey (self->pub);
 
   ret = gnutls_x509_crt_get_signature_algorithm (self->crt);
   self->sign_algorithm = ret < 0 ? GNUTLS_SIGN_UNKNOWN : (gnutls_sign_algorithm_t) ret;
