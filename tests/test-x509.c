@@ -1439,6 +1439,98 @@ test_spki_type_agrees (void)
     }
 }
 
+/* A copy of der whose SPKI (the bytes spki, found in it) has its point's coordinates changed by
+ * change (X all zero, or Y's last byte flipped). */
+typedef enum { POINT_X_ZERO, POINT_Y_FLIPPED } PointChange;
+
+static GBytes *
+change_point (GBytes      *der,
+              GBytes      *spki,
+              gsize        coordinate_len,
+              PointChange  change)
+{
+  gsize len = g_bytes_get_size (der);
+  gsize spki_len = g_bytes_get_size (spki);
+  guint8 *copy = g_memdup2 (g_bytes_get_data (der, NULL), len);
+  guint8 *at = NULL;
+  guint8 *x;
+
+  for (gsize i = 0; at == NULL && i + spki_len <= len; i++)
+    if (memcmp (copy + i, g_bytes_get_data (spki, NULL), spki_len) == 0)
+      at = copy + i;
+  g_assert_nonnull (at);
+  x = at + spki_len - 2 * coordinate_len;
+  if (change == POINT_X_ZERO)
+    memset (x, 0, coordinate_len);
+  else
+    x[2 * coordinate_len - 1] ^= 0x01;
+
+  return g_bytes_new_take (copy, len);
+}
+
+/* A certificate or request whose EC point is off the curve, or has a zero coordinate, reads
+ * as GnuTLS's import of its SPKI reads (GnuTLS checks the point only when it verifies), and
+ * no signature verifies with it, with the message the SPKI's own verify gives. */
+static void
+test_spki_odd_points (void)
+{
+  static const struct { CbKeyType type; gsize n; } curves[] = {
+    { CB_KEY_TYPE_EC_P256, 32 }, { CB_KEY_TYPE_EC_P384, 48 },
+  };
+  static const guint8 nonce[] = "odd-point";
+  gint64 now = now_s ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (curves); i++)
+    for (PointChange change = POINT_X_ZERO; change <= POINT_Y_FLIPPED; change++)
+      {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GError) spki_error = NULL;
+        g_autoptr(CbKey) key = new_key (curves[i].type);
+        g_autoptr(GBytes) spki = cb_key_get_public_key_der (key);
+        g_autoptr(CbCertificate) cert = issue ("CN=odd,O=Certbench Tests", key, key, NULL, TRUE,
+                                               -1, CA_USAGE, now - 60, now + 3600);
+        g_autoptr(GBytes) cert_der = cb_certificate_get_der (cert);
+        g_autoptr(GBytes) csr_der = cb_csr_create (key, "odd-device", &error);
+        g_autoptr(GBytes) sig = cb_key_sign (key, nonce, sizeof nonce, &error);
+        g_autoptr(GBytes) odd_cert_der = change_point (cert_der, spki, curves[i].n, change);
+        g_autoptr(GBytes) odd_csr_der = change_point (csr_der, spki, curves[i].n, change);
+        g_autoptr(GBytes) odd_spki = change_point (spki, spki, curves[i].n, change);
+        CbKeyType expected = gnutls_spki_type (g_bytes_get_data (odd_spki, NULL),
+                                               g_bytes_get_size (odd_spki));
+        g_autoptr(CbCertificate) odd_cert = NULL;
+        g_autoptr(CbCsr) odd_csr = NULL;
+
+        g_assert_no_error (error);
+        odd_cert = cb_certificate_new_from_der (odd_cert_der, NULL);
+        odd_csr = cb_csr_new_from_der (odd_csr_der, NULL);
+        g_test_message ("%s, %s: GnuTLS reads %s", cb_key_type_to_string (curves[i].type),
+                        change == POINT_X_ZERO ? "X zero" : "Y changed",
+                        cb_key_type_to_string (expected));
+        g_assert_true ((odd_cert != NULL) == (expected != CB_KEY_TYPE_UNKNOWN));
+        g_assert_true ((odd_csr != NULL) == (expected != CB_KEY_TYPE_UNKNOWN));
+        if (expected == CB_KEY_TYPE_UNKNOWN)
+          continue;
+
+        {
+          g_autoptr(GBytes) cert_spki = cb_certificate_get_public_key_der (odd_cert);
+          g_autoptr(GBytes) csr_spki = cb_csr_get_public_key_der (odd_csr);
+
+          g_assert_true (g_bytes_equal (cert_spki, odd_spki));
+          g_assert_true (g_bytes_equal (csr_spki, odd_spki));
+        }
+        g_assert_cmpint (cb_certificate_get_key_type (odd_cert), ==, expected);
+        g_assert_cmpint (cb_csr_get_key_type (odd_csr), ==, expected);
+
+        g_assert_false (cb_certificate_verify_signature (odd_cert, nonce, sizeof nonce, sig, &error));
+        g_assert_false (cb_pki_verify_signature (odd_spki, nonce, sizeof nonce, sig, &spki_error));
+        g_assert_error (error, CB_PKI_ERROR, CB_PKI_ERROR_INVALID_INPUT);
+        g_assert_cmpstr (error->message, ==, spki_error->message);
+        g_clear_error (&error);
+        g_assert_false (cb_csr_verify_signature (odd_csr, &error));
+        g_assert_error (error, CB_X509_ERROR, CB_X509_ERROR_BAD_SIGNATURE);
+      }
+}
+
 /* Services write certificates in JSON as PEM or as bare base64 DER. */
 static void
 test_parse_text (void)
@@ -1514,6 +1606,7 @@ main (int   argc,
   ADD ("/cb/x509/pop/certificate-key", test_pop_certificate_key);
   g_test_add_func ("/cb/x509/spki/as-in-der", test_spki_as_in_der);
   g_test_add_func ("/cb/x509/spki/type-agrees", test_spki_type_agrees);
+  g_test_add_func ("/cb/x509/spki/odd-points", test_spki_odd_points);
 
 #undef ADD
 

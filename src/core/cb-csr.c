@@ -125,9 +125,8 @@ cb_csr_new_from_der (GBytes  *der,
     }
 
   if ((ret = gnutls_pubkey_init (&self->pub)) < 0 ||
-      (ret = gnutls_pubkey_import_x509_crq (self->pub, self->crq, 0)) < 0 ||
-      (ret = gnutls_pubkey_set_key_usage (self->pub, 0)) < 0 ||
-      (self->spki = cb_x509_spki_of (der, TRUE, self->pub, &self->key_type)) == NULL)
+      (ret = cb_x509_import_key (der, NULL, self->crq, self->pub, &self->spki,
+                                 &self->key_type)) < 0)
     {
       g_set_error (error, CB_X509_ERROR, CB_X509_ERROR_PARSE,
                    "The certificate request has an unreadable public key: %s",

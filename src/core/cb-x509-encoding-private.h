@@ -52,13 +52,16 @@ char            *cb_x509_hex_string           (const guint8    *data,
 char            *cb_x509_checksum_fingerprint (GChecksumType    type,
                                                GBytes          *der);
 GBytes          *cb_x509_pubkey_export        (gnutls_pubkey_t  pub);
-/* The DER SubjectPublicKeyInfo of pub, the key GnuTLS imported from the certificate (or, with
- * is_request, the request) der, and its type: the same bytes as cb_x509_pubkey_export(), taken
- * from der when they are already in that form. */
-GBytes          *cb_x509_spki_of              (GBytes          *der,
-                                               gboolean         is_request,
-                                               gnutls_pubkey_t  pub,
-                                               CbKeyType       *type);
+/* Imports into pub (just initialised) the key of the certificate der, parsed as crt, or of the
+ * request der, parsed as crq (crt then NULL), with no key usage, and gives its DER
+ * SubjectPublicKeyInfo (the bytes cb_x509_pubkey_export() gives) and its type. A GnuTLS error
+ * code when the key cannot be read, 0 otherwise. */
+int              cb_x509_import_key           (GBytes             *der,
+                                               gnutls_x509_crt_t   crt,
+                                               gnutls_x509_crq_t   crq,
+                                               gnutls_pubkey_t     pub,
+                                               GBytes            **spki,
+                                               CbKeyType          *type);
 /* Takes over datum->data (gnutls_free) and returns it as a string. */
 char            *cb_x509_datum_to_string      (gnutls_datum_t  *datum);
 /* Whether signed_der's signature verifies with the signer's public key (parsed once by the

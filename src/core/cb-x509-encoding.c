@@ -329,24 +329,83 @@ der_find_spki (GBytes         *der,
   return TRUE;
 }
 
-GBytes *
-cb_x509_spki_of (GBytes          *der,
-                 gboolean         is_request,
-                 gnutls_pubkey_t  pub,
-                 CbKeyType       *type)
+/* An EC key in the form GnuTLS writes, imported from its coordinates as they stand: GnuTLS's
+ * import from the certificate or request would parse the same SubjectPublicKeyInfo again
+ * through its ASN.1 structures, to the same curve and point. */
+static gboolean
+import_ec_spki (const gnutls_datum_t *spki,
+                CbKeyType             type,
+                gnutls_pubkey_t       pub)
 {
-  gnutls_datum_t spki;
+  gnutls_ecc_curve_t curve;
+  gnutls_datum_t x;
+  gnutls_datum_t y;
+  guint n;
+
+  switch (type)
+    {
+    case CB_KEY_TYPE_EC_P256:
+      curve = GNUTLS_ECC_CURVE_SECP256R1;
+      n = 32;
+      break;
+    case CB_KEY_TYPE_EC_P384:
+      curve = GNUTLS_ECC_CURVE_SECP384R1;
+      n = 48;
+      break;
+    case CB_KEY_TYPE_EC_P521:
+      curve = GNUTLS_ECC_CURVE_SECP521R1;
+      n = 66;
+      break;
+    case CB_KEY_TYPE_RSA:
+    case CB_KEY_TYPE_UNKNOWN:
+    default:
+      return FALSE;
+    }
+
+  /* The point is the last 2n bytes: X, then Y. */
+  x.data = spki->data + spki->size - 2 * n;
+  x.size = n;
+  y.data = x.data + n;
+  y.size = n;
+
+  return gnutls_pubkey_import_ecc_raw (pub, curve, &x, &y) >= 0;
+}
+
+int
+cb_x509_import_key (GBytes           *der,
+                    gnutls_x509_crt_t  crt,
+                    gnutls_x509_crq_t  crq,
+                    gnutls_pubkey_t    pub,
+                    GBytes           **spki,
+                    CbKeyType         *type)
+{
+  gnutls_datum_t found;
+  int ret;
+
+  /* An EC key in the exact form GnuTLS exports: its SPKI is those bytes already, kept as a
+   * slice of the DER, and its point is imported as it stands. Should GnuTLS refuse the point
+   * so (it takes no zero coordinate), the full parse below decides, as for any other key. */
+  if (der_find_spki (der, crq != NULL, &found) &&
+      (*type = cb_pki_key_type_from_ec_spki (found.data, found.size)) != CB_KEY_TYPE_UNKNOWN &&
+      import_ec_spki (&found, *type, pub))
+    {
+      *spki = g_bytes_new_from_bytes (der, found.data - (const guint8 *) g_bytes_get_data (der, NULL),
+                                      found.size);
+      return 0;
+    }
+
+  /* Key usage is left out of the kept key, as for a key read from the SPKI alone: the chain
+   * check judges it. */
+  if ((ret = crq != NULL ? gnutls_pubkey_import_x509_crq (pub, crq, 0)
+                         : gnutls_pubkey_import_x509 (pub, crt, 0)) < 0 ||
+      (ret = gnutls_pubkey_set_key_usage (pub, 0)) < 0)
+    return ret;
 
   *type = cb_pki_key_type_from_pubkey (pub);
+  if ((*spki = cb_x509_pubkey_export (pub)) == NULL)
+    return GNUTLS_E_INTERNAL_ERROR;
 
-  /* An EC key in the exact form GnuTLS exports is those bytes already: kept as a slice of the
-   * DER, with no ASN.1 structure built to write them again. */
-  if (*type != CB_KEY_TYPE_UNKNOWN && der_find_spki (der, is_request, &spki) &&
-      cb_pki_key_type_from_ec_spki (spki.data, spki.size) == *type)
-    return g_bytes_new_from_bytes (der, spki.data - (const guint8 *) g_bytes_get_data (der, NULL),
-                                   spki.size);
-
-  return cb_x509_pubkey_export (pub);
+  return 0;
 }
 
 GBytes *

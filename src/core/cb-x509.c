@@ -309,13 +309,10 @@ certificate_new_from_der (GBytes      *der,
       return NULL;
     }
 
-  /* The key is kept parsed; its type comes from it, not from importing the SPKI again. Key
-   * usage is left out of the kept key: it is judged by the chain check, as for a key read
-   * from the SPKI alone. */
+  /* The key is kept parsed; its type comes from it, not from importing the SPKI again. */
   if ((ret = gnutls_pubkey_init (&self->pub)) < 0 ||
-      (ret = gnutls_pubkey_import_x509 (self->pub, self->crt, 0)) < 0 ||
-      (ret = gnutls_pubkey_set_key_usage (self->pub, 0)) < 0 ||
-      (self->spki = cb_x509_spki_of (der, FALSE, self->pub, &self->key_type)) == NULL)
+      (ret = cb_x509_import_key (der, self->crt, NULL, self->pub, &self->spki,
+                                 &self->key_type)) < 0)
     {
       g_set_error (error, CB_X509_ERROR, CB_X509_ERROR_PARSE,
                    "%s (%s) has an unreadable public key: %s", what, self->subject,
