@@ -7,9 +7,9 @@
 
 G_BEGIN_DECLS
 
-/* Private to core's crypto files (cb-pki.c, cb-x509.c, cb-x509-encoding.c, cb-csr.c): the same checks as
- * cb_pki_key_type_from_spki() and cb_pki_verify_signature(), on a key already parsed (a
- * certificate's or a request's), so a key is imported once however often it is used. */
+/* Private to core's crypto files (cb-pki.c, cb-x509.c, cb-x509-encoding.c, cb-csr.c): the same
+ * checks as cb_pki_key_type_from_spki() and cb_pki_verify_signature(), on a key already parsed
+ * (a certificate's or a request's), so a key is imported once however often it is used. */
 
 CbKeyType  cb_pki_key_type_from_pubkey        (gnutls_pubkey_t  pub);
 /* The EC key type of a DER SubjectPublicKeyInfo that is exactly the form GnuTLS exports (named

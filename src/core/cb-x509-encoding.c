@@ -389,8 +389,9 @@ cb_x509_import_key (GBytes           *der,
       (*type = cb_pki_key_type_from_ec_spki (found.data, found.size)) != CB_KEY_TYPE_UNKNOWN &&
       import_ec_spki (&found, *type, pub))
     {
-      *spki = g_bytes_new_from_bytes (der, found.data - (const guint8 *) g_bytes_get_data (der, NULL),
-                                      found.size);
+      gsize offset = found.data - (const guint8 *) g_bytes_get_data (der, NULL);
+
+      *spki = g_bytes_new_from_bytes (der, offset, found.size);
       return 0;
     }
 
