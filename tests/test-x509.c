@@ -1531,6 +1531,65 @@ test_spki_odd_points (void)
       }
 }
 
+typedef struct
+{
+  CbCertificate      *cert;
+  const char         *sha1;
+  const char * const *eku;
+  const char * const *sans;
+} ExtrasSeen;
+
+static gpointer
+read_extras (gpointer data)
+{
+  ExtrasSeen *seen = data;
+
+  seen->sha1 = cb_certificate_get_sha1_fingerprint (seen->cert);
+  seen->eku = cb_certificate_get_ext_key_usage (seen->cert);
+  seen->sans = cb_certificate_get_subject_alt_names (seen->cert);
+
+  return NULL;
+}
+
+/* A certificate's SHA-1 fingerprint, extended key usage and alternative names are written out
+ * when first asked for: threads asking at once all get the one copy, with the certificate's
+ * values. */
+static void
+test_cert_extras_shared (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(GBytes) der = cb_certificate_get_der (f->leaf);
+  g_autoptr(CbCertificate) cert = cert_from_der (der);
+  g_autofree char *sha1 = g_compute_checksum_for_bytes (G_CHECKSUM_SHA1, der);
+  g_autoptr(GString) plain = g_string_new (NULL);
+  ExtrasSeen seen[8];
+  GThread *threads[G_N_ELEMENTS (seen)];
+
+  for (guint i = 0; i < G_N_ELEMENTS (seen); i++)
+    {
+      seen[i] = (ExtrasSeen) { .cert = cert };
+      threads[i] = g_thread_new ("extras", read_extras, &seen[i]);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (seen); i++)
+    {
+      g_thread_join (threads[i]);
+      g_assert_true (seen[i].sha1 == seen[0].sha1);
+      g_assert_true (seen[i].eku == seen[0].eku);
+      g_assert_true (seen[i].sans == seen[0].sans);
+    }
+
+  for (const char *c = seen[0].sha1; *c != '\0'; c++)
+    if (*c != ':')
+      g_string_append_c (plain, g_ascii_tolower (*c));
+  g_assert_cmpstr (plain->str, ==, sha1);
+  g_assert_cmpstr (seen[0].sha1, ==, cb_certificate_get_sha1_fingerprint (f->leaf));
+  g_assert_nonnull (seen[0].eku);
+  g_assert_cmpstr (seen[0].eku[0], ==, CB_OID_EKU_CLIENT_AUTH);
+  g_assert_null (seen[0].eku[1]);
+  g_assert_nonnull (seen[0].sans);
+  g_assert_null (seen[0].sans[0]);
+}
+
 /* Services write certificates in JSON as PEM or as bare base64 DER. */
 static void
 test_parse_text (void)
@@ -1594,6 +1653,7 @@ main (int   argc,
   ADD ("/cb/x509/cert/fields", test_cert_fields);
   ADD ("/cb/x509/cert/openssl", test_cert_openssl);
   ADD ("/cb/x509/cert/last-common-name", test_cert_last_common_name);
+  ADD ("/cb/x509/cert/extras-shared", test_cert_extras_shared);
   g_test_add_func ("/cb/x509/validity/math", test_validity_math);
   ADD ("/cb/x509/validity/certificate", test_validity_certificate);
   g_test_add_func ("/cb/x509/csr/accepted", test_csr_accepted);

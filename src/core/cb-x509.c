@@ -51,11 +51,15 @@ cb_certificate_finalize (GObject *object)
   g_clear_pointer (&self->serial, g_free);
   g_clear_pointer (&self->signature_algorithm, g_free);
   g_clear_pointer (&self->sha256_fingerprint, g_free);
-  g_clear_pointer (&self->sha1_fingerprint, g_free);
   g_clear_pointer (&self->subject_key_id, g_free);
   g_clear_pointer (&self->authority_key_id, g_free);
-  g_clear_pointer (&self->ext_key_usage, g_strfreev);
-  g_clear_pointer (&self->subject_alt_names, g_strfreev);
+  if (self->extras != NULL)
+    {
+      g_free (self->extras->sha1_fingerprint);
+      g_strfreev (self->extras->ext_key_usage);
+      g_strfreev (self->extras->subject_alt_names);
+      g_free (self->extras);
+    }
 
   G_OBJECT_CLASS (cb_certificate_parent_class)->finalize (object);
 }
@@ -328,7 +332,6 @@ certificate_new_from_der (GBytes      *der,
     self->signature_algorithm = g_strdup ("unknown");
 
   self->sha256_fingerprint = cb_x509_checksum_fingerprint (G_CHECKSUM_SHA256, der);
-  self->sha1_fingerprint = cb_x509_checksum_fingerprint (G_CHECKSUM_SHA1, der);
 
   len = sizeof buf;
   if (gnutls_x509_crt_get_subject_key_id (self->crt, buf, &len, &critical) >= 0)
@@ -349,10 +352,23 @@ certificate_new_from_der (GBytes      *der,
       self->has_key_usage = TRUE;
     }
 
-  self->ext_key_usage = crt_get_eku (self->crt);
-  self->subject_alt_names = crt_get_sans (self->crt);
-
   return g_steal_pointer (&self);
+}
+
+CbCertificateExtras *
+cb_certificate_get_extras (CbCertificate *self)
+{
+  if (g_once_init_enter (&self->extras))
+    {
+      CbCertificateExtras *extras = g_new0 (CbCertificateExtras, 1);
+
+      extras->sha1_fingerprint = cb_x509_checksum_fingerprint (G_CHECKSUM_SHA1, self->der);
+      extras->ext_key_usage = crt_get_eku (self->crt);
+      extras->subject_alt_names = crt_get_sans (self->crt);
+      g_once_init_leave (&self->extras, extras);
+    }
+
+  return self->extras;
 }
 
 CbCertificate *
@@ -649,7 +665,7 @@ cb_certificate_get_sha1_fingerprint (CbCertificate *self)
 {
   g_return_val_if_fail (CB_IS_CERTIFICATE (self), NULL);
 
-  return self->sha1_fingerprint;
+  return cb_certificate_get_extras (self)->sha1_fingerprint;
 }
 
 const char *
@@ -697,7 +713,7 @@ cb_certificate_get_ext_key_usage (CbCertificate *self)
 {
   g_return_val_if_fail (CB_IS_CERTIFICATE (self), NULL);
 
-  return (const char * const *) self->ext_key_usage;
+  return (const char * const *) cb_certificate_get_extras (self)->ext_key_usage;
 }
 
 const char * const *
@@ -705,7 +721,7 @@ cb_certificate_get_subject_alt_names (CbCertificate *self)
 {
   g_return_val_if_fail (CB_IS_CERTIFICATE (self), NULL);
 
-  return (const char * const *) self->subject_alt_names;
+  return (const char * const *) cb_certificate_get_extras (self)->subject_alt_names;
 }
 
 GBytes *
