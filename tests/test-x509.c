@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <gnutls/abstract.h>
 #include <string.h>
 
 #include "cb-csr.h"
@@ -1325,6 +1326,270 @@ test_pop_certificate_key (Fixture       *f,
   g_assert_cmpint (cb_certificate_get_key_type (f->ica), ==, CB_KEY_TYPE_EC_P384);
 }
 
+/* Whether bytes lies inside the memory of whole (a slice of it, not a copy). */
+static gboolean
+is_slice_of (GBytes *bytes,
+             GBytes *whole)
+{
+  const guint8 *b = g_bytes_get_data (bytes, NULL);
+  const guint8 *w = g_bytes_get_data (whole, NULL);
+
+  return b >= w && b + g_bytes_get_size (bytes) <= w + g_bytes_get_size (whole);
+}
+
+/* A certificate's and a request's SPKI are the bytes GnuTLS exports for their key; an EC key's
+ * are taken from the DER itself (nothing is encoded again), whatever the key type. */
+static void
+test_spki_as_in_der (void)
+{
+  static const CbKeyType types[] = {
+    CB_KEY_TYPE_EC_P256, CB_KEY_TYPE_EC_P384, CB_KEY_TYPE_EC_P521, CB_KEY_TYPE_RSA
+  };
+  gint64 now = now_s ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (types); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(CbKey) key = new_key (types[i]);
+      g_autoptr(GBytes) exported = cb_key_get_public_key_der (key);
+      g_autoptr(CbCertificate) cert = issue ("CN=spki,O=Certbench Tests", key, key, NULL, TRUE, -1,
+                                             CA_USAGE, now - 60, now + 3600);
+      g_autoptr(GBytes) cert_der = cb_certificate_get_der (cert);
+      g_autoptr(GBytes) cert_spki = cb_certificate_get_public_key_der (cert);
+      g_autoptr(GBytes) csr_der = cb_csr_create (key, "spki-device", &error);
+      g_autoptr(CbCsr) csr = NULL;
+      g_autoptr(GBytes) csr_spki = NULL;
+      gboolean ec = types[i] != CB_KEY_TYPE_RSA;
+
+      g_assert_no_error (error);
+      csr = cb_csr_new_from_der (csr_der, &error);
+      g_assert_no_error (error);
+      csr_spki = cb_csr_get_public_key_der (csr);
+
+      g_assert_true (g_bytes_equal (cert_spki, exported));
+      g_assert_true (g_bytes_equal (csr_spki, exported));
+      g_assert_cmpint (cb_certificate_get_key_type (cert), ==, types[i]);
+      g_assert_cmpint (cb_csr_get_key_type (csr), ==, types[i]);
+      g_assert_cmpint (cb_pki_key_type_from_spki (exported), ==, types[i]);
+      g_assert_true (is_slice_of (cert_spki, cert_der) == ec);
+      g_assert_true (is_slice_of (csr_spki, csr_der) == ec);
+    }
+}
+
+/* What GnuTLS makes of a DER SPKI: the type cb_pki_key_type_from_spki() must agree with. */
+static CbKeyType
+gnutls_spki_type (const guint8 *data,
+                  gsize         len)
+{
+  gnutls_pubkey_t pub = NULL;
+  gnutls_datum_t datum = { (unsigned char *) data, len };
+  gnutls_ecc_curve_t curve = GNUTLS_ECC_CURVE_INVALID;
+  CbKeyType type = CB_KEY_TYPE_UNKNOWN;
+
+  g_assert_cmpint (gnutls_pubkey_init (&pub), ==, 0);
+  if (gnutls_pubkey_import (pub, &datum, GNUTLS_X509_FMT_DER) == 0)
+    {
+      if (gnutls_pubkey_get_pk_algorithm (pub, NULL) == GNUTLS_PK_RSA)
+        type = CB_KEY_TYPE_RSA;
+      else if (gnutls_pubkey_export_ecc_raw2 (pub, &curve, NULL, NULL, 0) == 0)
+        type = curve == GNUTLS_ECC_CURVE_SECP256R1 ? CB_KEY_TYPE_EC_P256 :
+               curve == GNUTLS_ECC_CURVE_SECP384R1 ? CB_KEY_TYPE_EC_P384 :
+               curve == GNUTLS_ECC_CURVE_SECP521R1 ? CB_KEY_TYPE_EC_P521 : CB_KEY_TYPE_UNKNOWN;
+    }
+  gnutls_pubkey_deinit (pub);
+
+  return type;
+}
+
+/* A device's key read without GnuTLS when it has GnuTLS's own form: the same type as GnuTLS's
+ * import for it and for every one-byte change, one byte less or one more. */
+static void
+test_spki_type_agrees (void)
+{
+  static const CbKeyType types[] = { CB_KEY_TYPE_EC_P256, CB_KEY_TYPE_EC_P384, CB_KEY_TYPE_EC_P521 };
+  static const guint8 flips[] = { 0x01, 0x02, 0x80, 0xff };
+
+  for (guint i = 0; i < G_N_ELEMENTS (types); i++)
+    {
+      g_autoptr(CbKey) key = new_key (types[i]);
+      g_autoptr(GBytes) spki = cb_key_get_public_key_der (key);
+      gsize len = g_bytes_get_size (spki);
+      g_autofree guint8 *copy = g_malloc (len + 1);
+
+      memcpy (copy, g_bytes_get_data (spki, NULL), len);
+      copy[len] = 0;
+
+      for (gsize n = len - 1; n <= len + 1; n++)
+        {
+          g_autoptr(GBytes) sized = g_bytes_new (copy, n);
+
+          g_assert_cmpint (cb_pki_key_type_from_spki (sized), ==, gnutls_spki_type (copy, n));
+        }
+
+      for (gsize at = 0; at < len; at++)
+        for (guint f = 0; f < G_N_ELEMENTS (flips); f++)
+          {
+            g_autoptr(GBytes) changed = NULL;
+
+            copy[at] ^= flips[f];
+            changed = g_bytes_new (copy, len);
+            g_assert_cmpint (cb_pki_key_type_from_spki (changed), ==, gnutls_spki_type (copy, len));
+            copy[at] ^= flips[f];
+          }
+    }
+}
+
+/* A copy of der whose SPKI (the bytes spki, found in it) has its point's coordinates changed by
+ * change (X all zero, or Y's last byte flipped). */
+typedef enum { POINT_X_ZERO, POINT_Y_FLIPPED } PointChange;
+
+static GBytes *
+change_point (GBytes      *der,
+              GBytes      *spki,
+              gsize        coordinate_len,
+              PointChange  change)
+{
+  gsize len = g_bytes_get_size (der);
+  gsize spki_len = g_bytes_get_size (spki);
+  guint8 *copy = g_memdup2 (g_bytes_get_data (der, NULL), len);
+  guint8 *at = NULL;
+  guint8 *x;
+
+  for (gsize i = 0; at == NULL && i + spki_len <= len; i++)
+    if (memcmp (copy + i, g_bytes_get_data (spki, NULL), spki_len) == 0)
+      at = copy + i;
+  g_assert_nonnull (at);
+  x = at + spki_len - 2 * coordinate_len;
+  if (change == POINT_X_ZERO)
+    memset (x, 0, coordinate_len);
+  else
+    x[2 * coordinate_len - 1] ^= 0x01;
+
+  return g_bytes_new_take (copy, len);
+}
+
+/* A certificate or request whose EC point is off the curve, or has a zero coordinate, reads
+ * as GnuTLS's import of its SPKI reads (GnuTLS checks the point only when it verifies), and
+ * no signature verifies with it, with the message the SPKI's own verify gives. */
+static void
+test_spki_odd_points (void)
+{
+  static const struct { CbKeyType type; gsize n; } curves[] = {
+    { CB_KEY_TYPE_EC_P256, 32 }, { CB_KEY_TYPE_EC_P384, 48 },
+  };
+  static const guint8 nonce[] = "odd-point";
+  gint64 now = now_s ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (curves); i++)
+    for (PointChange change = POINT_X_ZERO; change <= POINT_Y_FLIPPED; change++)
+      {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GError) spki_error = NULL;
+        g_autoptr(CbKey) key = new_key (curves[i].type);
+        g_autoptr(GBytes) spki = cb_key_get_public_key_der (key);
+        g_autoptr(CbCertificate) cert = issue ("CN=odd,O=Certbench Tests", key, key, NULL, TRUE,
+                                               -1, CA_USAGE, now - 60, now + 3600);
+        g_autoptr(GBytes) cert_der = cb_certificate_get_der (cert);
+        g_autoptr(GBytes) csr_der = cb_csr_create (key, "odd-device", &error);
+        g_autoptr(GBytes) sig = cb_key_sign (key, nonce, sizeof nonce, &error);
+        g_autoptr(GBytes) odd_cert_der = change_point (cert_der, spki, curves[i].n, change);
+        g_autoptr(GBytes) odd_csr_der = change_point (csr_der, spki, curves[i].n, change);
+        g_autoptr(GBytes) odd_spki = change_point (spki, spki, curves[i].n, change);
+        CbKeyType expected = gnutls_spki_type (g_bytes_get_data (odd_spki, NULL),
+                                               g_bytes_get_size (odd_spki));
+        g_autoptr(CbCertificate) odd_cert = NULL;
+        g_autoptr(CbCsr) odd_csr = NULL;
+
+        g_assert_no_error (error);
+        odd_cert = cb_certificate_new_from_der (odd_cert_der, NULL);
+        odd_csr = cb_csr_new_from_der (odd_csr_der, NULL);
+        g_test_message ("%s, %s: GnuTLS reads %s", cb_key_type_to_string (curves[i].type),
+                        change == POINT_X_ZERO ? "X zero" : "Y changed",
+                        cb_key_type_to_string (expected));
+        g_assert_true ((odd_cert != NULL) == (expected != CB_KEY_TYPE_UNKNOWN));
+        g_assert_true ((odd_csr != NULL) == (expected != CB_KEY_TYPE_UNKNOWN));
+        if (expected == CB_KEY_TYPE_UNKNOWN)
+          continue;
+
+        {
+          g_autoptr(GBytes) cert_spki = cb_certificate_get_public_key_der (odd_cert);
+          g_autoptr(GBytes) csr_spki = cb_csr_get_public_key_der (odd_csr);
+
+          g_assert_true (g_bytes_equal (cert_spki, odd_spki));
+          g_assert_true (g_bytes_equal (csr_spki, odd_spki));
+        }
+        g_assert_cmpint (cb_certificate_get_key_type (odd_cert), ==, expected);
+        g_assert_cmpint (cb_csr_get_key_type (odd_csr), ==, expected);
+
+        g_assert_false (cb_certificate_verify_signature (odd_cert, nonce, sizeof nonce, sig, &error));
+        g_assert_false (cb_pki_verify_signature (odd_spki, nonce, sizeof nonce, sig, &spki_error));
+        g_assert_error (error, CB_PKI_ERROR, CB_PKI_ERROR_INVALID_INPUT);
+        g_assert_cmpstr (error->message, ==, spki_error->message);
+        g_clear_error (&error);
+        g_assert_false (cb_csr_verify_signature (odd_csr, &error));
+        g_assert_error (error, CB_X509_ERROR, CB_X509_ERROR_BAD_SIGNATURE);
+      }
+}
+
+typedef struct
+{
+  CbCertificate      *cert;
+  const char         *sha1;
+  const char * const *eku;
+  const char * const *sans;
+} ExtrasSeen;
+
+static gpointer
+read_extras (gpointer data)
+{
+  ExtrasSeen *seen = data;
+
+  seen->sha1 = cb_certificate_get_sha1_fingerprint (seen->cert);
+  seen->eku = cb_certificate_get_ext_key_usage (seen->cert);
+  seen->sans = cb_certificate_get_subject_alt_names (seen->cert);
+
+  return NULL;
+}
+
+/* A certificate's SHA-1 fingerprint, extended key usage and alternative names are written out
+ * when first asked for: threads asking at once all get the one copy, with the certificate's
+ * values. */
+static void
+test_cert_extras_shared (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(GBytes) der = cb_certificate_get_der (f->leaf);
+  g_autoptr(CbCertificate) cert = cert_from_der (der);
+  g_autofree char *sha1 = g_compute_checksum_for_bytes (G_CHECKSUM_SHA1, der);
+  g_autoptr(GString) plain = g_string_new (NULL);
+  ExtrasSeen seen[8];
+  GThread *threads[G_N_ELEMENTS (seen)];
+
+  for (guint i = 0; i < G_N_ELEMENTS (seen); i++)
+    {
+      seen[i] = (ExtrasSeen) { .cert = cert };
+      threads[i] = g_thread_new ("extras", read_extras, &seen[i]);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (seen); i++)
+    {
+      g_thread_join (threads[i]);
+      g_assert_true (seen[i].sha1 == seen[0].sha1);
+      g_assert_true (seen[i].eku == seen[0].eku);
+      g_assert_true (seen[i].sans == seen[0].sans);
+    }
+
+  for (const char *c = seen[0].sha1; *c != '\0'; c++)
+    if (*c != ':')
+      g_string_append_c (plain, g_ascii_tolower (*c));
+  g_assert_cmpstr (plain->str, ==, sha1);
+  g_assert_cmpstr (seen[0].sha1, ==, cb_certificate_get_sha1_fingerprint (f->leaf));
+  g_assert_nonnull (seen[0].eku);
+  g_assert_cmpstr (seen[0].eku[0], ==, CB_OID_EKU_CLIENT_AUTH);
+  g_assert_null (seen[0].eku[1]);
+  g_assert_nonnull (seen[0].sans);
+  g_assert_null (seen[0].sans[0]);
+}
+
 /* Services write certificates in JSON as PEM or as bare base64 DER. */
 static void
 test_parse_text (void)
@@ -1388,6 +1653,7 @@ main (int   argc,
   ADD ("/cb/x509/cert/fields", test_cert_fields);
   ADD ("/cb/x509/cert/openssl", test_cert_openssl);
   ADD ("/cb/x509/cert/last-common-name", test_cert_last_common_name);
+  ADD ("/cb/x509/cert/extras-shared", test_cert_extras_shared);
   g_test_add_func ("/cb/x509/validity/math", test_validity_math);
   ADD ("/cb/x509/validity/certificate", test_validity_certificate);
   g_test_add_func ("/cb/x509/csr/accepted", test_csr_accepted);
@@ -1398,6 +1664,9 @@ main (int   argc,
   g_test_add_func ("/cb/x509/csr/parse-errors", test_csr_parse_errors);
   ADD ("/cb/x509/pop/sign-verify", test_pop);
   ADD ("/cb/x509/pop/certificate-key", test_pop_certificate_key);
+  g_test_add_func ("/cb/x509/spki/as-in-der", test_spki_as_in_der);
+  g_test_add_func ("/cb/x509/spki/type-agrees", test_spki_type_agrees);
+  g_test_add_func ("/cb/x509/spki/odd-points", test_spki_odd_points);
 
 #undef ADD
 

@@ -125,16 +125,14 @@ cb_csr_new_from_der (GBytes  *der,
     }
 
   if ((ret = gnutls_pubkey_init (&self->pub)) < 0 ||
-      (ret = gnutls_pubkey_import_x509_crq (self->pub, self->crq, 0)) < 0 ||
-      (ret = gnutls_pubkey_set_key_usage (self->pub, 0)) < 0 ||
-      (self->spki = cb_x509_pubkey_export (self->pub)) == NULL)
+      (ret = cb_x509_import_key (der, NULL, self->crq, self->pub, &self->spki,
+                                 &self->key_type)) < 0)
     {
       g_set_error (error, CB_X509_ERROR, CB_X509_ERROR_PARSE,
                    "The certificate request has an unreadable public key: %s",
                    gnutls_strerror (ret));
       return NULL;
     }
-  self->key_type = cb_pki_key_type_from_pubkey (self->pub);
 
   return g_steal_pointer (&self);
 }

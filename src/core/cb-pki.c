@@ -530,12 +530,56 @@ cb_pki_key_id_from_spki (GBytes *public_key_der)
   return g_bytes_new (digest, digest_len);
 }
 
+/* The SubjectPublicKeyInfo of an EC key on a named curve, as GnuTLS writes it, up to and with
+ * the point's 04 (uncompressed): SEQUENCE { SEQUENCE { id-ecPublicKey, curve }, BIT STRING
+ * { 00 04 X Y } }, X and Y each coordinate_len bytes. */
+static const struct
+{
+  CbKeyType     type;
+  gsize         coordinate_len;
+  gsize         header_len;
+  const guint8 *header;
+} ec_spki_forms[] = {
+  { CB_KEY_TYPE_EC_P256, 32, 27,
+    (const guint8 *) "\x30\x59\x30\x13\x06\x07\x2a\x86\x48\xce\x3d\x02\x01\x06\x08\x2a"
+                     "\x86\x48\xce\x3d\x03\x01\x07\x03\x42\x00\x04" },
+  { CB_KEY_TYPE_EC_P384, 48, 24,
+    (const guint8 *) "\x30\x76\x30\x10\x06\x07\x2a\x86\x48\xce\x3d\x02\x01\x06\x05\x2b"
+                     "\x81\x04\x00\x22\x03\x62\x00\x04" },
+  { CB_KEY_TYPE_EC_P521, 66, 26,
+    (const guint8 *) "\x30\x81\x9b\x30\x10\x06\x07\x2a\x86\x48\xce\x3d\x02\x01\x06\x05"
+                     "\x2b\x81\x04\x00\x23\x03\x81\x86\x00\x04" },
+};
+
+CbKeyType
+cb_pki_key_type_from_ec_spki (const guint8 *data,
+                              gsize         len)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (ec_spki_forms); i++)
+    if (len == ec_spki_forms[i].header_len + 2 * ec_spki_forms[i].coordinate_len &&
+        memcmp (data, ec_spki_forms[i].header, ec_spki_forms[i].header_len) == 0)
+      return ec_spki_forms[i].type;
+
+  return CB_KEY_TYPE_UNKNOWN;
+}
+
 CbKeyType
 cb_pki_key_type_from_spki (GBytes *public_key_der)
 {
   g_auto(CbGnutlsPubkey) pub = NULL;
+  gsize len = 0;
+  const guint8 *data;
+  CbKeyType type;
 
   g_return_val_if_fail (public_key_der != NULL, CB_KEY_TYPE_UNKNOWN);
+
+  /* A device's key in the form GnuTLS writes needs no import (a station's keygen step would
+   * otherwise wake GnuTLS's ASN.1 parser for its type alone). GnuTLS imports exactly these
+   * bytes as a key of that curve, whatever X and Y are (it checks the point when it verifies),
+   * so the answer is the one the import below would give. */
+  data = g_bytes_get_data (public_key_der, &len);
+  if ((type = cb_pki_key_type_from_ec_spki (data, len)) != CB_KEY_TYPE_UNKNOWN)
+    return type;
 
   if ((pub = pubkey_from_der (public_key_der, NULL)) == NULL)
     return CB_KEY_TYPE_UNKNOWN;

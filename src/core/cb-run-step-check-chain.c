@@ -101,6 +101,10 @@ check_chain (CbProvisioningRun  *self,
       return FALSE;
     }
 
+  /* The chain must verify before it reaches the device, and nothing else in the run checks
+   * it: the hub would, but only after install and commit. The issuing CA's and the root's
+   * signatures were checked once for the station (cb_certificate_is_issued_by() keeps them),
+   * so a device costs the leaf's one signature. */
   g_ptr_array_add (anchors, root);
   if (!cb_x509_verify_chain (self->chain, anchors, now, &local_error))
     {

@@ -106,7 +106,15 @@ csr_cb (GObject      *object,
       return;
     }
 
-  /* Signature, EC curve, CN = registration id, public key = the key keygen reported. */
+  /* Signature, EC curve, CN = registration id, public key = the key keygen reported.
+   *
+   * The signature is one of the run's three (with the leaf's, in check-chain, and the proof of
+   * possession). The proof of possession later shows the device holds the key this CSR names
+   * (the leaf has to carry the same key), but not before the CSR has gone to DPS and the chain
+   * to the device: a device that signs its request with another key than the one it names (its
+   * current key instead of the next one, say) fails here, before DPS sees the request, with
+   * the CSR named as the cause. With a driver that cannot prove possession, it is the station's
+   * only check that the device holds the key. */
   if (!cb_csr_check (csr, self->registration_id, self->key_pub, &error))
     {
       GError *wrapped = CHECK_FAILED ("The device's CSR fails a check: %s", error->message);

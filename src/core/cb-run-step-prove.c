@@ -46,7 +46,10 @@ pop_cb (GObject      *object,
     }
 
   /* Verified with the leaf's key (parsed with the leaf), not with whatever key the device says
-   * it used. */
+   * it used. The only check that the device, after commit, signs with the key its certificate
+   * names: the CSR's signature was made before install, with the key then waiting to be
+   * committed; a device that activated the chain but kept (or lost) the key passes everything
+   * else, and the hub's refusal of its handshake would say far less. */
   data = g_bytes_get_data (pop->signed_data, &len);
   if (!cb_certificate_verify_signature (leaf, data, len, pop->signature, &verify_error))
     {

@@ -471,7 +471,7 @@ cb_certificate_dup_details (CbCertificate *self)
 
   d.section = _("Fingerprints");
   add (&d, _("SHA-256"), self->sha256_fingerprint);
-  add (&d, _("SHA-1"), self->sha1_fingerprint);
+  add (&d, _("SHA-1"), cb_certificate_get_extras (self)->sha1_fingerprint);
 
   for (unsigned int i = 0; ; i++)
     {

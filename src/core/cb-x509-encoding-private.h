@@ -8,6 +8,8 @@
 #include <gnutls/abstract.h>
 #include <gnutls/x509.h>
 
+#include "cb-pki.h"
+
 G_BEGIN_DECLS
 
 typedef gnutls_pubkey_t CbX509Pubkey;
@@ -50,6 +52,16 @@ char            *cb_x509_hex_string           (const guint8    *data,
 char            *cb_x509_checksum_fingerprint (GChecksumType    type,
                                                GBytes          *der);
 GBytes          *cb_x509_pubkey_export        (gnutls_pubkey_t  pub);
+/* Imports into pub (just initialised) the key of the certificate der, parsed as crt, or of the
+ * request der, parsed as crq (crt then NULL), with no key usage, and gives its DER
+ * SubjectPublicKeyInfo (the bytes cb_x509_pubkey_export() gives) and its type. A GnuTLS error
+ * code when the key cannot be read, 0 otherwise. */
+int              cb_x509_import_key           (GBytes             *der,
+                                               gnutls_x509_crt_t   crt,
+                                               gnutls_x509_crq_t   crq,
+                                               gnutls_pubkey_t     pub,
+                                               GBytes            **spki,
+                                               CbKeyType          *type);
 /* Takes over datum->data (gnutls_free) and returns it as a string. */
 char            *cb_x509_datum_to_string      (gnutls_datum_t  *datum);
 /* Whether signed_der's signature verifies with the signer's public key (parsed once by the

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cb-der-private.h"
+#include "cb-pki-private.h"
 #include "cb-x509-encoding-private.h"
 #include "cb-x509-error.h"
 
@@ -282,6 +283,130 @@ cb_x509_checksum_fingerprint (GChecksumType  type,
   g_checksum_get_digest (checksum, digest, &digest_len);
 
   return cb_x509_hex_string (digest, digest_len, TRUE, ':');
+}
+
+/* The SubjectPublicKeyInfo TLV inside a signed certificate or request: the seventh field of
+ * a TBSCertificate (after its explicit [0] version), the third of a CertificationRequestInfo.
+ * FALSE when the DER is not shaped so. */
+static gboolean
+der_find_spki (GBytes         *der,
+               gboolean        is_request,
+               gnutls_datum_t *spki)
+{
+  gnutls_datum_t tbs;
+  gnutls_datum_t signature;
+  const guint8 *p;
+  const guint8 *end;
+  guint8 tag;
+  gsize len;
+  /* Before it: serial, signature, issuer, validity, subject; or version, subject. */
+  guint before = is_request ? 2 : 5;
+
+  if (!cb_x509_der_split_signed (der, &tbs, &signature))
+    return FALSE;
+
+  p = tbs.data;
+  end = tbs.data + tbs.size;
+  if (!cb_der_read_header (&p, end, &tag, &len) || tag != 0x30 || len != (gsize) (end - p))
+    return FALSE;
+
+  /* A certificate's version is the optional [0]. */
+  if (!is_request && p < end && *p == 0xa0)
+    before++;
+
+  for (guint i = 0; i < before; i++)
+    {
+      if (!cb_der_read_header (&p, end, &tag, &len) || len > (gsize) (end - p))
+        return FALSE;
+      p += len;
+    }
+
+  spki->data = (unsigned char *) p;
+  if (!cb_der_read_header (&p, end, &tag, &len) || tag != 0x30 || len > (gsize) (end - p))
+    return FALSE;
+  spki->size = (p + len) - spki->data;
+
+  return TRUE;
+}
+
+/* An EC key in the form GnuTLS writes, imported from its coordinates as they stand: GnuTLS's
+ * import from the certificate or request would parse the same SubjectPublicKeyInfo again
+ * through its ASN.1 structures, to the same curve and point. */
+static gboolean
+import_ec_spki (const gnutls_datum_t *spki,
+                CbKeyType             type,
+                gnutls_pubkey_t       pub)
+{
+  gnutls_ecc_curve_t curve;
+  gnutls_datum_t x;
+  gnutls_datum_t y;
+  guint n;
+
+  switch (type)
+    {
+    case CB_KEY_TYPE_EC_P256:
+      curve = GNUTLS_ECC_CURVE_SECP256R1;
+      n = 32;
+      break;
+    case CB_KEY_TYPE_EC_P384:
+      curve = GNUTLS_ECC_CURVE_SECP384R1;
+      n = 48;
+      break;
+    case CB_KEY_TYPE_EC_P521:
+      curve = GNUTLS_ECC_CURVE_SECP521R1;
+      n = 66;
+      break;
+    case CB_KEY_TYPE_RSA:
+    case CB_KEY_TYPE_UNKNOWN:
+    default:
+      return FALSE;
+    }
+
+  /* The point is the last 2n bytes: X, then Y. */
+  x.data = spki->data + spki->size - 2 * n;
+  x.size = n;
+  y.data = x.data + n;
+  y.size = n;
+
+  return gnutls_pubkey_import_ecc_raw (pub, curve, &x, &y) >= 0;
+}
+
+int
+cb_x509_import_key (GBytes           *der,
+                    gnutls_x509_crt_t  crt,
+                    gnutls_x509_crq_t  crq,
+                    gnutls_pubkey_t    pub,
+                    GBytes           **spki,
+                    CbKeyType         *type)
+{
+  gnutls_datum_t found;
+  int ret;
+
+  /* An EC key in the exact form GnuTLS exports: its SPKI is those bytes already, kept as a
+   * slice of the DER, and its point is imported as it stands. Should GnuTLS refuse the point
+   * so (it takes no zero coordinate), the full parse below decides, as for any other key. */
+  if (der_find_spki (der, crq != NULL, &found) &&
+      (*type = cb_pki_key_type_from_ec_spki (found.data, found.size)) != CB_KEY_TYPE_UNKNOWN &&
+      import_ec_spki (&found, *type, pub))
+    {
+      gsize offset = found.data - (const guint8 *) g_bytes_get_data (der, NULL);
+
+      *spki = g_bytes_new_from_bytes (der, offset, found.size);
+      return 0;
+    }
+
+  /* Key usage is left out of the kept key, as for a key read from the SPKI alone: the chain
+   * check judges it. */
+  if ((ret = crq != NULL ? gnutls_pubkey_import_x509_crq (pub, crq, 0)
+                         : gnutls_pubkey_import_x509 (pub, crt, 0)) < 0 ||
+      (ret = gnutls_pubkey_set_key_usage (pub, 0)) < 0)
+    return ret;
+
+  *type = cb_pki_key_type_from_pubkey (pub);
+  if ((*spki = cb_x509_pubkey_export (pub)) == NULL)
+    return GNUTLS_E_INTERNAL_ERROR;
+
+  return 0;
 }
 
 GBytes *

@@ -11,6 +11,13 @@ G_BEGIN_DECLS
 /* Private to the certificate's files (cb-x509.c, cb-x509-chain.c): the certificate's fields
  * the chain check reads. */
 
+typedef struct
+{
+  char   *sha1_fingerprint;
+  char  **ext_key_usage;
+  char  **subject_alt_names;
+} CbCertificateExtras;
+
 struct _CbCertificate
 {
   GObject                  parent_instance;
@@ -28,11 +35,11 @@ struct _CbCertificate
   char                    *serial;
   char                    *signature_algorithm;
   char                    *sha256_fingerprint;
-  char                    *sha1_fingerprint;
   char                    *subject_key_id;
   char                    *authority_key_id;
-  char                   **ext_key_usage;
-  char                   **subject_alt_names;
+  /* What few callers read (a station's run reads none of it for a device's leaf), made on
+   * first use, once, whichever thread asks first: cb_certificate_get_extras(). */
+  CbCertificateExtras     *extras;
   gint64                   not_before;
   gint64                   not_after;
   CbKeyType                key_type;
@@ -42,5 +49,7 @@ struct _CbCertificate
   guint                    is_ca : 1;
   guint                    has_key_usage : 1;
 };
+
+CbCertificateExtras *cb_certificate_get_extras (CbCertificate *self);
 
 G_END_DECLS

@@ -51,11 +51,15 @@ cb_certificate_finalize (GObject *object)
   g_clear_pointer (&self->serial, g_free);
   g_clear_pointer (&self->signature_algorithm, g_free);
   g_clear_pointer (&self->sha256_fingerprint, g_free);
-  g_clear_pointer (&self->sha1_fingerprint, g_free);
   g_clear_pointer (&self->subject_key_id, g_free);
   g_clear_pointer (&self->authority_key_id, g_free);
-  g_clear_pointer (&self->ext_key_usage, g_strfreev);
-  g_clear_pointer (&self->subject_alt_names, g_strfreev);
+  if (self->extras != NULL)
+    {
+      g_free (self->extras->sha1_fingerprint);
+      g_strfreev (self->extras->ext_key_usage);
+      g_strfreev (self->extras->subject_alt_names);
+      g_free (self->extras);
+    }
 
   G_OBJECT_CLASS (cb_certificate_parent_class)->finalize (object);
 }
@@ -309,20 +313,16 @@ certificate_new_from_der (GBytes      *der,
       return NULL;
     }
 
-  /* The key is kept parsed; its type comes from it, not from importing the SPKI again. Key
-   * usage is left out of the kept key: it is judged by the chain check, as for a key read
-   * from the SPKI alone. */
+  /* The key is kept parsed; its type comes from it, not from importing the SPKI again. */
   if ((ret = gnutls_pubkey_init (&self->pub)) < 0 ||
-      (ret = gnutls_pubkey_import_x509 (self->pub, self->crt, 0)) < 0 ||
-      (ret = gnutls_pubkey_set_key_usage (self->pub, 0)) < 0 ||
-      (self->spki = cb_x509_pubkey_export (self->pub)) == NULL)
+      (ret = cb_x509_import_key (der, self->crt, NULL, self->pub, &self->spki,
+                                 &self->key_type)) < 0)
     {
       g_set_error (error, CB_X509_ERROR, CB_X509_ERROR_PARSE,
                    "%s (%s) has an unreadable public key: %s", what, self->subject,
                    gnutls_strerror (ret));
       return NULL;
     }
-  self->key_type = cb_pki_key_type_from_pubkey (self->pub);
 
   ret = gnutls_x509_crt_get_signature_algorithm (self->crt);
   self->sign_algorithm = ret < 0 ? GNUTLS_SIGN_UNKNOWN : (gnutls_sign_algorithm_t) ret;
@@ -332,7 +332,6 @@ certificate_new_from_der (GBytes      *der,
     self->signature_algorithm = g_strdup ("unknown");
 
   self->sha256_fingerprint = cb_x509_checksum_fingerprint (G_CHECKSUM_SHA256, der);
-  self->sha1_fingerprint = cb_x509_checksum_fingerprint (G_CHECKSUM_SHA1, der);
 
   len = sizeof buf;
   if (gnutls_x509_crt_get_subject_key_id (self->crt, buf, &len, &critical) >= 0)
@@ -353,10 +352,23 @@ certificate_new_from_der (GBytes      *der,
       self->has_key_usage = TRUE;
     }
 
-  self->ext_key_usage = crt_get_eku (self->crt);
-  self->subject_alt_names = crt_get_sans (self->crt);
-
   return g_steal_pointer (&self);
+}
+
+CbCertificateExtras *
+cb_certificate_get_extras (CbCertificate *self)
+{
+  if (g_once_init_enter (&self->extras))
+    {
+      CbCertificateExtras *extras = g_new0 (CbCertificateExtras, 1);
+
+      extras->sha1_fingerprint = cb_x509_checksum_fingerprint (G_CHECKSUM_SHA1, self->der);
+      extras->ext_key_usage = crt_get_eku (self->crt);
+      extras->subject_alt_names = crt_get_sans (self->crt);
+      g_once_init_leave (&self->extras, extras);
+    }
+
+  return self->extras;
 }
 
 CbCertificate *
@@ -653,7 +665,7 @@ cb_certificate_get_sha1_fingerprint (CbCertificate *self)
 {
   g_return_val_if_fail (CB_IS_CERTIFICATE (self), NULL);
 
-  return self->sha1_fingerprint;
+  return cb_certificate_get_extras (self)->sha1_fingerprint;
 }
 
 const char *
@@ -701,7 +713,7 @@ cb_certificate_get_ext_key_usage (CbCertificate *self)
 {
   g_return_val_if_fail (CB_IS_CERTIFICATE (self), NULL);
 
-  return (const char * const *) self->ext_key_usage;
+  return (const char * const *) cb_certificate_get_extras (self)->ext_key_usage;
 }
 
 const char * const *
@@ -709,7 +721,7 @@ cb_certificate_get_subject_alt_names (CbCertificate *self)
 {
   g_return_val_if_fail (CB_IS_CERTIFICATE (self), NULL);
 
-  return (const char * const *) self->subject_alt_names;
+  return (const char * const *) cb_certificate_get_extras (self)->subject_alt_names;
 }
 
 GBytes *
