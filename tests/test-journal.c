@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -1917,6 +1919,46 @@ test_protocol_log (Fixture       *f,
 
 /* The protocol log's CBOR summaries: secret fields redacted by name, credentials in free text
  * scrubbed, bytes shown by size only. */
+/* A packet's summary never allocates what its bytes only declare. The summary built a libcbor
+ * tree of every packet without the pre-scan the decoders run first: five bytes from a device,
+ * a map announcing 3.2 billion pairs, made the station allocate (and touch) over 20 GB. In a
+ * child limited to 512 MB of address space such an allocation fails with ENOMEM; the summary
+ * must not even try. */
+static void
+test_protocol_log_declared_sizes (void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+  g_test_skip ("the address sanitizer reserves more address space than the limit");
+#else
+  if (g_test_subprocess ())
+    {
+      static const struct { const char *bytes; gsize len; } huge[] = {
+        { "\xba\xbf\x64\x74\x69", 5 },                         /* map of 0xbf647469 pairs */
+        { "\x9b\x00\x00\x00\x01\x00\x00\x00\x00\x01", 10 },  /* array of 2^32 items */
+        { "\xa1\x61k\x9a\x10\x00\x00\x00", 8 },                /* {"k": array of 2^28} */
+      };
+      struct rlimit limit = { 512 * 1024 * 1024, 512 * 1024 * 1024 };
+
+      g_assert_cmpint (setrlimit (RLIMIT_AS, &limit), ==, 0);
+      for (guint i = 0; i < G_N_ELEMENTS (huge); i++)
+        {
+          g_autofree char *summary = NULL;
+          g_autofree char *expected = g_strdup_printf ("(not CBOR, %" G_GSIZE_FORMAT " bytes)",
+                                                       huge[i].len);
+
+          errno = 0;
+          summary = cb_protocol_log_summarize_cbor ((const guint8 *) huge[i].bytes, huge[i].len);
+          g_assert_cmpint (errno, !=, ENOMEM);
+          g_assert_cmpstr (summary, ==, expected);
+        }
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+#endif
+}
+
 static void
 test_protocol_log_summary (void)
 {
@@ -2008,6 +2050,7 @@ main (int   argc,
   ADD ("/cb/journal/leaf-states", test_leaf_states);
   ADD ("/cb/journal/filters", test_filters);
   g_test_add_func ("/cb/protocol-log/summary", test_protocol_log_summary);
+  g_test_add_func ("/cb/protocol-log/summary/declared-sizes", test_protocol_log_declared_sizes);
   ADD ("/cb/journal/export/csv", test_export_csv);
   ADD ("/cb/journal/export/json", test_export_json);
   ADD ("/cb/journal/scrub", test_scrub);

@@ -3,9 +3,10 @@
 
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
-#include <cbor.h>
+#include "cbp-group.h"
 
 #include "cb-journal.h"
 #include "cb-protocol-log.h"
@@ -115,65 +116,126 @@ append_text (GString    *out,
   g_string_append_c (out, '"');
 }
 
-static gboolean
-string_bytes (cbor_item_t *item,
-              GString     *out)
+/* Appends a string's bytes (definite or in chunks) as they are; the item is checked. */
+static void
+append_string_bytes (GString      *out,
+                     const guint8 *cbor,
+                     gsize         len,
+                     gsize         pos)
 {
-  if (cbor_string_is_definite (item))
-    {
-      g_string_append_len (out, (const char *) cbor_string_handle (item),
-                           cbor_string_length (item));
-      return TRUE;
-    }
-  for (size_t i = 0; i < cbor_string_chunk_count (item); i++)
-    {
-      cbor_item_t *chunk = cbor_string_chunks_handle (item)[i];
+  int major, ai;
+  guint64 value;
 
-      g_string_append_len (out, (const char *) cbor_string_handle (chunk),
-                           cbor_string_length (chunk));
+  if (!cbp_cbor_head (cbor, len, &pos, &major, &ai, &value))
+    return;
+  if (ai != 31)
+    {
+      g_string_append_len (out, (const char *) cbor + pos, (gssize) value);
+      return;
     }
-  return TRUE;
+  while (pos < len && cbor[pos] != 0xff && cbp_cbor_head (cbor, len, &pos, &major, &ai, &value))
+    {
+      g_string_append_len (out, (const char *) cbor + pos, (gssize) value);
+      pos += (gsize) value;
+    }
 }
 
-static void append_item (GString *out, cbor_item_t *item, guint depth);
+/* The number of items of an array (pairs of a map) whose head is at pos, and where they start. */
+static guint64
+count_items (const guint8 *cbor,
+             gsize         len,
+             gsize         pos,
+             gsize        *first)
+{
+  int major, ai;
+  guint64 value, n = 0;
+
+  if (!cbp_cbor_head (cbor, len, &pos, &major, &ai, &value))
+    return 0;
+  *first = pos;
+  if (ai != 31)
+    return value;
+  while (pos < len && cbor[pos] != 0xff && cbp_cbor_item_end (cbor, len, &pos) == CBP_OK)
+    n++;
+  return major == 5 ? n / 2 : n;
+}
+
+/* A half-precision float as libcbor reads one. */
+static double
+half_to_double (guint16 half)
+{
+  int exp = (half >> 10) & 0x1f;
+  int mant = half & 0x3ff;
+  double value;
+
+  if (exp == 0)
+    value = ldexp (mant, -24);
+  else if (exp != 31)
+    value = ldexp (mant + 1024, exp - 25);
+  else
+    value = mant == 0 ? INFINITY : NAN;
+  return (float) (half & 0x8000 ? -value : value);
+}
+
+static void append_item (GString *out, const guint8 *cbor, gsize len, gsize pos, guint depth);
 
 static void
-append_map (GString     *out,
-            cbor_item_t *item,
-            guint        depth)
+append_map (GString      *out,
+            const guint8 *cbor,
+            gsize         len,
+            gsize         pos,
+            guint         depth)
 {
-  struct cbor_pair *pairs = cbor_map_handle (item);
-  size_t n = cbor_map_size (item);
+  gsize at = 0;
+  guint64 n = count_items (cbor, len, pos, &at);
 
   g_string_append_c (out, '{');
-  for (size_t i = 0; i < n && i < MAX_ITEMS; i++)
+  for (guint64 i = 0; i < n && i < MAX_ITEMS; i++)
     {
-      gsize name_at = out->len, name_len = 0;
+      gsize key = at, value, name_at = out->len, name_len = 0;
+      int key_major, value_major, ai;
+      guint64 arg;
+
+      if (cbp_cbor_item_end (cbor, len, &at) != CBP_OK)
+        break;
+      value = at;
+      if (cbp_cbor_item_end (cbor, len, &at) != CBP_OK)
+        break;
 
       if (i > 0)
         g_string_append (out, ", ");
       /* The name is read where it was appended: no copy of its own. */
-      if (cbor_isa_string (pairs[i].key))
+      {
+        gsize p = key;
+
+        cbp_cbor_head (cbor, len, &p, &key_major, &ai, &arg);
+      }
+      if (key_major == 3)
         {
           name_at = out->len;
-          string_bytes (pairs[i].key, out);
+          append_string_bytes (out, cbor, len, key);
           name_len = out->len - name_at;
         }
       else
-        append_item (out, pairs[i].key, depth + 1);
+        append_item (out, cbor, len, key, depth + 1);
       g_string_append (out, ": ");
 
       /* A secret's value is never looked at, only its kind. */
+      {
+        gsize p = value;
+
+        cbp_cbor_head (cbor, len, &p, &value_major, &ai, &arg);
+      }
       if (name_len > 0 && is_secret_name (out->str + name_at, name_len) &&
-          (cbor_isa_string (pairs[i].value) || cbor_isa_bytestring (pairs[i].value)))
+          (value_major == 3 || value_major == 2))
         {
-          if (cbor_isa_bytestring (pairs[i].value))
-            append_item (out, pairs[i].value, depth + 1);   /* only its size */
+          if (value_major == 2)
+            append_item (out, cbor, len, value, depth + 1);   /* only its size */
           else
             g_string_append (out, "[redacted]");
         }
       else
-        append_item (out, pairs[i].value, depth + 1);
+        append_item (out, cbor, len, value, depth + 1);
     }
   if (n > MAX_ITEMS)
     {
@@ -184,125 +246,145 @@ append_map (GString     *out,
   g_string_append_c (out, '}');
 }
 
+/* One item of a checked payload, read where it lies. */
 static void
-append_item (GString     *out,
-             cbor_item_t *item,
-             guint        depth)
+append_item (GString      *out,
+             const guint8 *cbor,
+             gsize         len,
+             gsize         pos,
+             guint         depth)
 {
+  gsize at = pos;
+  int major, ai;
+  guint64 value;
+
   if (depth > MAX_DEPTH)
     {
       g_string_append (out, "…");
       return;
     }
+  if (!cbp_cbor_head (cbor, len, &at, &major, &ai, &value))
+    return;
 
-  switch (cbor_typeof (item))
+  switch (major)
     {
-    case CBOR_TYPE_UINT:
-      append_uint (out, cbor_get_int (item));
+    case 0:
+      append_uint (out, value);
       break;
-    case CBOR_TYPE_NEGINT:
+    case 1:
       /* -1 - n, printed without overflowing for n = 2^64 - 1 */
       g_string_append_c (out, '-');
-      if (cbor_get_int (item) == G_MAXUINT64)
+      if (value == G_MAXUINT64)
         g_string_append (out, "18446744073709551616");
       else
-        append_uint (out, cbor_get_int (item) + 1);
+        append_uint (out, value + 1);
       break;
-    case CBOR_TYPE_BYTESTRING:
+    case 2:
       {
-        gsize len = 0;
+        guint64 total = value;
 
-        if (cbor_bytestring_is_definite (item))
-          len = cbor_bytestring_length (item);
-        else
-          for (size_t i = 0; i < cbor_bytestring_chunk_count (item); i++)
-            len += cbor_bytestring_length (cbor_bytestring_chunks_handle (item)[i]);
+        if (ai == 31)
+          for (total = 0; at < len && cbor[at] != 0xff &&
+                          cbp_cbor_head (cbor, len, &at, &major, &ai, &value); at += (gsize) value)
+            total += value;
         g_string_append_c (out, '<');
-        append_uint (out, len);
+        append_uint (out, total);
         g_string_append (out, " bytes>");
       }
       break;
-    case CBOR_TYPE_STRING:
+    case 3:
       {
         g_autoptr(GString) text = g_string_new (NULL);
 
-        string_bytes (item, text);
+        append_string_bytes (text, cbor, len, pos);
         append_text (out, text->str, text->len);
       }
       break;
-    case CBOR_TYPE_ARRAY:
-      g_string_append_c (out, '[');
-      for (size_t i = 0; i < cbor_array_size (item) && i < MAX_ITEMS; i++)
-        {
-          if (i > 0)
-            g_string_append (out, ", ");
-          append_item (out, cbor_array_handle (item)[i], depth + 1);
-        }
-      if (cbor_array_size (item) > MAX_ITEMS)
-        {
-          g_string_append (out, ", … ");
-          append_uint (out, cbor_array_size (item) - MAX_ITEMS);
-          g_string_append (out, " more");
-        }
-      g_string_append_c (out, ']');
-      break;
-    case CBOR_TYPE_MAP:
-      append_map (out, item, depth);
-      break;
-    case CBOR_TYPE_TAG:
-      g_string_append_printf (out, "tag %" G_GUINT64_FORMAT " ", (guint64) cbor_tag_value (item));
+    case 4:
       {
-        cbor_item_t *tagged = cbor_tag_item (item);
+        gsize item = 0;
+        guint64 n = count_items (cbor, len, pos, &item);
 
-        append_item (out, tagged, depth + 1);
-        cbor_decref (&tagged);
+        g_string_append_c (out, '[');
+        for (guint64 i = 0; i < n && i < MAX_ITEMS; i++)
+          {
+            if (i > 0)
+              g_string_append (out, ", ");
+            append_item (out, cbor, len, item, depth + 1);
+            if (cbp_cbor_item_end (cbor, len, &item) != CBP_OK)
+              break;
+          }
+        if (n > MAX_ITEMS)
+          {
+            g_string_append (out, ", … ");
+            append_uint (out, n - MAX_ITEMS);
+            g_string_append (out, " more");
+          }
+        g_string_append_c (out, ']');
       }
       break;
-    case CBOR_TYPE_FLOAT_CTRL:
-      /* libcbor's control-value getters assert on a float: ask its width first */
-      if (cbor_float_get_width (item) != CBOR_FLOAT_0)
-        g_string_append_printf (out, "%g", cbor_float_get_float (item));
-      else if (cbor_is_bool (item))
-        g_string_append (out, cbor_get_bool (item) ? "true" : "false");
-      else if (cbor_is_null (item))
-        g_string_append (out, "null");
-      else if (cbor_ctrl_value (item) == CBOR_CTRL_UNDEF)
-        g_string_append (out, "undefined");
-      else
-        g_string_append_printf (out, "simple %u", (guint) cbor_ctrl_value (item));
+    case 5:
+      append_map (out, cbor, len, pos, depth);
+      break;
+    case 6:
+      g_string_append_printf (out, "tag %" G_GUINT64_FORMAT " ", value);
+      append_item (out, cbor, len, at, depth + 1);
       break;
     default:
-      g_string_append (out, "?");
+      if (ai == 20 || ai == 21)
+        g_string_append (out, ai == 21 ? "true" : "false");
+      else if (ai == 22)
+        g_string_append (out, "null");
+      else if (ai == 23)
+        g_string_append (out, "undefined");
+      else if (ai == 25)
+        g_string_append_printf (out, "%g", half_to_double ((guint16) value));
+      else if (ai == 26)
+        {
+          guint32 bits = (guint32) value;
+          float f;
+
+          memcpy (&f, &bits, sizeof f);
+          g_string_append_printf (out, "%g", (double) f);
+        }
+      else if (ai == 27)
+        {
+          double d;
+
+          memcpy (&d, &value, sizeof d);
+          g_string_append_printf (out, "%g", d);
+        }
+      else
+        g_string_append_printf (out, "simple %u", (guint) value);
     }
 }
 
+/* A payload's summary, read in place by the bench decoders' own rules (cbp_cbor_check): no
+ * libcbor tree for each packet, which allocated whatever a header declared (five bytes, a
+ * map of 3.2 billion pairs, cost the station over 20 GB), and none of libcbor's getters,
+ * which assert on items of another kind (a float asked whether it is a bool aborted it).
+ * What the decoders refuse, nesting deeper than CBP_CBOR_MAX_DEPTH included, is "not CBOR". */
 static void
 append_summary (GString      *out,
                 const guint8 *cbor,
                 gsize         len)
 {
-  struct cbor_load_result result;
-  cbor_item_t *item;
+  gsize end = 0;
 
   if (cbor == NULL || len == 0)
     {
       g_string_append (out, "(empty)");
       return;
     }
-
-  item = cbor_load (cbor, len, &result);
-  if (item == NULL || result.error.code != CBOR_ERR_NONE)
+  if (cbp_cbor_item_end (cbor, len, &end) != CBP_OK)
     {
-      if (item != NULL)
-        cbor_decref (&item);
       g_string_append_printf (out, "(not CBOR, %" G_GSIZE_FORMAT " bytes)", len);
       return;
     }
 
-  append_item (out, item, 0);
-  if (result.read < len)
-    g_string_append_printf (out, " (+%" G_GSIZE_FORMAT " trailing bytes)", len - result.read);
-  cbor_decref (&item);
+  append_item (out, cbor, len, 0, 0);
+  if (end < len)
+    g_string_append_printf (out, " (+%" G_GSIZE_FORMAT " trailing bytes)", len - end);
 }
 
 char *

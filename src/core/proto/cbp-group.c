@@ -722,6 +722,21 @@ cbp_cbor_check (const uint8_t *cbor, size_t len)
   return pos == len ? CBP_OK : CBP_ERR_CBOR;
 }
 
+int
+cbp_cbor_item_end (const uint8_t *cbor, size_t len, size_t *pos)
+{
+  if (cbor == NULL || pos == NULL || *pos >= len)
+    return CBP_ERR_CBOR;
+  return scan_item (cbor, len, pos);
+}
+
+bool
+cbp_cbor_head (const uint8_t *cbor, size_t len, size_t *pos, int *major, int *ai,
+               uint64_t *value)
+{
+  return cbor != NULL && scan_head (cbor, len, pos, major, ai, value);
+}
+
 /* ---- reading a checked item in place ---- */
 
 /* The pairs of a map that cbp_cbor_check() accepted, read where they lie: no allocation. */

@@ -177,6 +177,15 @@ const cbp_command *cbp_os_command          (uint8_t id);          /* NULL if unk
  * declares: 8 bytes announcing 2^28 items would otherwise cost 2 GB. */
 int  cbp_cbor_check (const uint8_t *cbor, size_t len);
 
+/* Reading CBOR in place, by the same rules (the protocol log's summaries). cbp_cbor_item_end:
+ * checks the one item at *pos as cbp_cbor_check does, except that bytes may follow it, and
+ * moves *pos past it; CBP_OK or CBP_ERR_CBOR. cbp_cbor_head: one item's head at *pos (its
+ * major type, additional information and argument; for an indefinite item ai is 31 and the
+ * argument 0), moving *pos past the head; false when the bytes end first. */
+int  cbp_cbor_item_end (const uint8_t *cbor, size_t len, size_t *pos);
+bool cbp_cbor_head     (const uint8_t *cbor, size_t len, size_t *pos, int *major, int *ai,
+                        uint64_t *value);
+
 int  cbp_msg_encode (const cbp_field *fields, size_t n_fields, const void *msg,
                      uint8_t **out, size_t *out_len);
 int  cbp_msg_decode (const cbp_field *fields, size_t n_fields, const uint8_t *cbor, size_t len,
