@@ -303,6 +303,19 @@ test_verdict_and_chain_from_file (Fixture       *f,
       g_test_message ("%s: %s", id, cb_check_status_to_string (cb_diagnostic_check_get_status (file)));
       if (g_str_equal (id, "device") || g_str_equal (id, "hub") || g_str_equal (id, "renewal"))
         g_assert_cmpint (cb_diagnostic_check_get_status (file), ==, CB_CHECK_NOT_AVAILABLE);
+      else if (g_str_equal (id, "validity"))
+        {
+          /* "Valid until <date> (N days left)…": the two reads are a moment apart and the
+           * leaf's end is on a whole minute, so N may differ by one across it; the date and
+           * the state may not. */
+          const char *a = cb_diagnostic_check_get_detail (device);
+          const char *b = cb_diagnostic_check_get_detail (file);
+          const char *a_end = strstr (a, " (") ? strstr (a, " (") : a + strlen (a);
+          const char *b_end = strstr (b, " (") ? strstr (b, " (") : b + strlen (b);
+
+          g_assert_cmpint (cb_diagnostic_check_get_status (file), ==, cb_diagnostic_check_get_status (device));
+          g_assert_cmpmem (a, a_end - a, b, b_end - b);
+        }
       else
         {
           g_assert_cmpint (cb_diagnostic_check_get_status (file), ==, cb_diagnostic_check_get_status (device));
