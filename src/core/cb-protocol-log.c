@@ -15,6 +15,9 @@
 #define MAX_TEXT 48      /* characters of a text value shown */
 #define MAX_ITEMS 12     /* map pairs or array items shown */
 #define MAX_DEPTH 4
+/* Packets kept unwritten at most: a run has some thirty, and a device that floods the line
+ * must not make the log hold thousands of payloads instead of their lines. */
+#define PENDING_MAX 64
 
 /* A packet seen and not yet written as text. */
 typedef struct
@@ -502,6 +505,8 @@ on_traffic (CbSmpTransport     *transport,
   if (traffic->payload != NULL)
     packet.traffic.payload = g_bytes_ref (traffic->payload);
   g_array_append_val (self->pending, packet);
+  if (self->pending->len >= PENDING_MAX)
+    write_pending (self);
 }
 
 static void
