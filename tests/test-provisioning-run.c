@@ -377,18 +377,29 @@ device_stop (Device *device)
     }
 }
 
+/* A device keeping its state in state_dir (taken), which device_free() removes. */
+static Device *
+device_new_in (char               *state_dir,
+               const char         *serial,
+               const char * const *extra)
+{
+  Device *device = g_new0 (Device, 1);
+
+  device->state_dir = state_dir;
+  device->serial = g_strdup (serial);
+  device_start (device, extra);
+  return device;
+}
+
 static Device *
 device_new (const char         *serial,
             const char * const *extra)
 {
-  Device *device = g_new0 (Device, 1);
   g_autoptr(GError) error = NULL;
+  char *state_dir = g_dir_make_tmp ("cb-run-device-XXXXXX", &error);
 
-  device->state_dir = g_dir_make_tmp ("cb-run-device-XXXXXX", &error);
   g_assert_no_error (error);
-  device->serial = g_strdup (serial);
-  device_start (device, extra);
-  return device;
+  return device_new_in (state_dir, serial, extra);
 }
 
 static void
@@ -1810,6 +1821,15 @@ killed_journal_path (pid_t parent)
   return g_build_filename (g_get_tmp_dir (), name, NULL);
 }
 
+/* The killed station's device keeps its state where the parent finds it and removes it: the
+ * child dies before its own cleanup runs. */
+static char *
+killed_device_dir (pid_t parent)
+{
+  g_autofree char *name = g_strdup_printf ("cb-run-killed-%d-device", (int) parent);
+  return g_build_filename (g_get_tmp_dir (), name, NULL);
+}
+
 /* Where a killed test's station dies, and what the next open must say of it. */
 typedef struct
 {
@@ -1873,6 +1893,7 @@ test_run_journal_killed (gconstpointer data)
 {
   const KilledCase *kc = data;
   g_autofree char *path = NULL;
+  g_autofree char *device_dir = NULL;
   g_autofree char *wal = NULL;
   g_autofree char *shm = NULL;
   g_autoptr(CbJournal) journal = NULL;
@@ -1884,7 +1905,8 @@ test_run_journal_killed (gconstpointer data)
   if (g_test_subprocess ())
     {
       g_autofree char *child_path = killed_journal_path (getppid ());
-      g_autoptr(Device) device = device_new ("CB-KILLED-0001", NULL);
+      char *state_dir = killed_device_dir (getppid ());
+      g_autoptr(Device) device = NULL;
       g_autoptr(CbProvisioningConfig) config = NULL;
       g_autoptr(CbProvisioningRun) child_run = NULL;
       g_autoptr(GAsyncResult) result = NULL;
@@ -1892,6 +1914,8 @@ test_run_journal_killed (gconstpointer data)
       KillState state = { NULL, kc };
 
       g_assert_no_error (error);
+      g_assert_cmpint (g_mkdir_with_parents (state_dir, 0700), ==, 0);
+      device = device_new_in (state_dir, "CB-KILLED-0001", NULL);
       config = config_new (child_journal);
       g_assert_true (cb_provisioning_config_set_registration_template (config, "line1-{serial}",
                                                                         &error));
@@ -1910,7 +1934,10 @@ test_run_journal_killed (gconstpointer data)
   g_unlink (wal);
   g_unlink (shm);
 
+  device_dir = killed_device_dir (getpid ());
+  cb_test_remove_tree (device_dir);
   g_test_trap_subprocess (NULL, 120 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  cb_test_remove_tree (device_dir);
   g_test_trap_assert_failed ();
 
   journal = cb_journal_open (path, &error);
