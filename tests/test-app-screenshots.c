@@ -106,6 +106,22 @@ test_screenshot_narrow_bench_run (void)
   g_assert_cmpstr (cb_bench_page_get_result_text (CB_BENCH_PAGE (page)), ==, "PASS");
   g_assert_cmpstr (G_OBJECT_TYPE_NAME (adw_leaflet_get_visible_child (leaflet)), ==, "GtkStack");
 
+  /* The run's buttons are on a row under the port's name, which keeps the pane's width: beside
+   * it they left the name about 70 pixels, a few letters a line, and pushed the result below
+   * the fold. */
+  {
+    GtkWidget *title = cb_test_app_find_label (page, "Virtual device (Certbench)");
+    GtkWidget *again = cb_test_app_find_button (page, "_Provision Again");
+    graphene_rect_t title_bounds, again_bounds;
+
+    g_assert_nonnull (title);
+    g_assert_nonnull (again);
+    g_assert_true (gtk_widget_compute_bounds (title, page, &title_bounds));
+    g_assert_true (gtk_widget_compute_bounds (again, page, &again_bounds));
+    g_assert_cmpfloat (again_bounds.origin.y, >=, title_bounds.origin.y + title_bounds.size.height);
+    g_assert_cmpfloat (title_bounds.size.width, >=, NARROW_WIDTH / 2);
+  }
+
   /* Back to the ports. */
   g_assert_true (gtk_widget_activate_action (page, "bench.show-ports", NULL));
   cb_test_app_spin (500);

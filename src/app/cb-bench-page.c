@@ -199,6 +199,15 @@ cb_bench_page_set_property (GObject      *object,
     }
 }
 
+/* The run pane's header (cb-bench-page.ui): the port's name beside the run's buttons while
+ * the page shows both panes, the buttons on a row under it once the page folds to one. */
+static GtkOrientation
+header_orientation_cb (CbBenchPage *self,
+                       gboolean     folded)
+{
+  return folded ? GTK_ORIENTATION_VERTICAL : GTK_ORIENTATION_HORIZONTAL;
+}
+
 static void
 cb_bench_page_class_init (CbBenchPageClass *klass)
 {
@@ -260,6 +269,7 @@ cb_bench_page_class_init (CbBenchPageClass *klass)
                                                 G_CALLBACK (_cb_bench_page_on_ports_list_row_activated_cb));
   gtk_widget_class_bind_template_callback_full (widget_class, "on_template_row_apply_cb",
                                                 G_CALLBACK (_cb_bench_page_on_template_row_apply_cb));
+  gtk_widget_class_bind_template_callback (widget_class, header_orientation_cb);
 
   gtk_widget_class_install_action (widget_class, "bench.provision", "s",
                                    _cb_bench_page_provision_action);
