@@ -80,6 +80,111 @@ test_locale_window (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* A widget's type, its minimum width and the first text in it. */
+static void
+add_described (GtkWidget *widget,
+               GString   *names)
+{
+  int minimum;
+  const char *text = NULL;
+
+  gtk_widget_measure (widget, GTK_ORIENTATION_HORIZONTAL, -1, &minimum, NULL, NULL, NULL);
+  for (GtkWidget *w = widget; w != NULL && text == NULL; w = gtk_widget_get_first_child (w))
+    text = GTK_IS_LABEL (w) ? gtk_label_get_label (GTK_LABEL (w))
+           : GTK_IS_BUTTON (w) ? gtk_button_get_label (GTK_BUTTON (w))
+           : NULL;
+  g_string_append_printf (names, " [%s %d%s%s%s]", G_OBJECT_TYPE_NAME (widget), minimum,
+                          text != NULL ? " \"" : "", text != NULL ? text : "",
+                          text != NULL ? "\"" : "");
+}
+
+/* The widgets at least @width wide of which no child is: what keeps a window from being
+ * narrower, named with their text where they have one. */
+static void
+add_too_wide (GtkWidget *widget,
+              int        width,
+              GString   *names)
+{
+  gboolean child_too_wide = FALSE;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      int minimum;
+
+      if (!gtk_widget_get_visible (child))
+        continue;
+      gtk_widget_measure (child, GTK_ORIENTATION_HORIZONTAL, -1, &minimum, NULL, NULL, NULL);
+      if (minimum > width)
+        {
+          child_too_wide = TRUE;
+          add_too_wide (child, width, names);
+        }
+    }
+  if (!child_too_wide)
+    {
+      const char *text = GTK_IS_LABEL (widget) ? gtk_label_get_label (GTK_LABEL (widget))
+                         : GTK_IS_BUTTON (widget) ? gtk_button_get_label (GTK_BUTTON (widget))
+                         : NULL;
+
+      g_string_append_printf (names, " %s%s%s%s", G_OBJECT_TYPE_NAME (widget),
+                              text != NULL ? " \"" : "", text != NULL ? text : "",
+                              text != NULL ? "\"" : "");
+      /* A row of children that fit alone: say what they are. */
+      if (gtk_widget_get_first_child (widget) != NULL)
+        {
+          g_string_append (names, " of");
+          for (GtkWidget *child = gtk_widget_get_first_child (widget);
+               child != NULL;
+               child = gtk_widget_get_next_sibling (child))
+            if (gtk_widget_get_visible (child))
+              add_described (child, names);
+        }
+    }
+}
+
+/* In German, whose words are longer, every page still fits a window 360 pixels wide (a phone,
+ * a narrow tile): nothing asks for more than the window has. */
+static void
+test_locale_narrow (void)
+{
+  g_autoptr(CbTestApp) app = cb_test_app_new (CB_TEST_APP_NO_SIGN_IN);
+  CbWindow *window = cb_window_new (NULL, app->context);
+  static const char * const pages[] = { "bench", "journal", "registry", "fleet", "diagnostics" };
+  GtkWidget *content;
+  int widest = 0;
+
+  require_locale ();
+  gtk_window_set_default_size (GTK_WINDOW (window), 360, 720);
+  gtk_window_present (GTK_WINDOW (window));
+  content = adw_application_window_get_content (ADW_APPLICATION_WINDOW (window));
+  for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
+    {
+      g_autoptr(GString) culprits = g_string_new (NULL);
+      int minimum;
+
+      g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-page", "s",
+                                                 pages[i]));
+      cb_test_app_spin (1000);
+      gtk_widget_measure (content, GTK_ORIENTATION_HORIZONTAL, -1, &minimum, NULL, NULL, NULL);
+      if (minimum > 360)
+        add_too_wide (content, 360, culprits);
+      g_test_message ("%s: at least %d pixels wide;%s", pages[i], minimum, culprits->str);
+      /* For people to look at: nothing clipped, nothing squeezed to a letter a line. */
+      {
+        g_autofree char *name = g_strdup_printf ("narrow-de-%s.png", pages[i]);
+        g_autofree char *path = g_test_build_filename (G_TEST_BUILT, "screenshots", name, NULL);
+
+        cb_test_app_save_png (GTK_WIDGET (window), path, 360, 720);
+      }
+      widest = MAX (widest, minimum);
+    }
+  g_assert_cmpint (widest, <=, 360);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 static char *app_path;
 
 /* The certbench binary in the build tree reads the catalogues the build made; an installed one
@@ -126,6 +231,7 @@ main (int   argc,
   g_test_add_func ("/cb/app-locale/uninstalled", test_locale_uninstalled);
   g_test_add_func ("/cb/app-locale/catalogue", test_locale_catalogue);
   g_test_add_func ("/cb/app-locale/window", test_locale_window);
+  g_test_add_func ("/cb/app-locale/narrow", test_locale_narrow);
 
   ret = g_test_run ();
   g_free (app_path);

@@ -13,6 +13,7 @@
 #include <glib/gi18n.h>
 
 #include "cb-a11y.h"
+#include "cb-drop-down.h"
 #include "cb-app-settings.h"
 #include "cb-certificate-actions.h"
 #include "cb-device-drivers.h"
@@ -751,6 +752,7 @@ cb_diagnostics_page_init (CbDiagnosticsPage *self)
   expression = gtk_cclosure_expression_new (G_TYPE_STRING, NULL, 0, NULL,
                                             G_CALLBACK (port_display_name), NULL, NULL);
   gtk_drop_down_set_expression (self->port_dropdown, expression);
+  cb_drop_down_ellipsize (self->port_dropdown);
 
   update_actions (self);
 }

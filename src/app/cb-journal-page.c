@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "cb-a11y.h"
+#include "cb-drop-down.h"
 #include "cb-journal-export.h"
 #include "cb-run-window.h"
 #include "cb-toasts.h"
@@ -746,6 +747,7 @@ cb_journal_page_init (CbJournalPage *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
   cb_a11y_name_popup_button (GTK_WIDGET (self->result_dropdown), _("Result"));
+  cb_drop_down_ellipsize (self->result_dropdown);
 
   self->runs = g_list_store_new (CB_TYPE_JOURNAL_RUN);
   self->filter = gtk_custom_filter_new (filter_run, self, NULL);

@@ -11,6 +11,7 @@
 #include <glib/gi18n.h>
 
 #include "cb-a11y.h"
+#include "cb-drop-down.h"
 #include "cb-adr-client-ca.h"
 #include "cb-app-settings.h"
 #include "cb-error.h"
@@ -947,6 +948,7 @@ cb_registry_page_init (CbRegistryPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   cb_a11y_name_popup_button (GTK_WIDGET (self->filter_dropdown), _("Show devices"));
+  cb_drop_down_ellipsize (self->filter_dropdown);
   gtk_widget_set_visible (self->back_button, adw_leaflet_get_folded (self->leaflet));
   g_signal_connect_object (self->leaflet, "notify::folded", G_CALLBACK (on_leaflet_folded_cb),
                            self, G_CONNECT_SWAPPED);
