@@ -4,6 +4,7 @@
 #include <glib/gi18n.h>
 #include <locale.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cb-i18n.h"
 #include "cb-provisioning-run.h"
@@ -144,6 +145,32 @@ add_too_wide (GtkWidget *widget,
     }
 }
 
+/* The shown labels of one word that have less width than the word: a wrapping label cut
+ * mid-word ("Ansc-hluss"), the sign of a row squeezed by what sits beside it. */
+static void
+add_broken_words (GtkWidget *widget,
+                  GString   *names)
+{
+  if (!gtk_widget_get_mapped (widget))
+    return;
+  if (GTK_IS_LABEL (widget) && gtk_label_get_wrap (GTK_LABEL (widget)) &&
+      gtk_label_get_ellipsize (GTK_LABEL (widget)) == PANGO_ELLIPSIZE_NONE)
+    {
+      const char *text = gtk_label_get_text (GTK_LABEL (widget));
+      int natural;
+
+      gtk_widget_measure (widget, GTK_ORIENTATION_HORIZONTAL, -1, NULL, &natural, NULL, NULL);
+      if (text[0] != '\0' && strchr (text, ' ') == NULL && strchr (text, '\n') == NULL &&
+          gtk_widget_get_width (widget) < natural)
+        g_string_append_printf (names, " \"%s\" (%d of %d pixels)", text,
+                                gtk_widget_get_width (widget), natural);
+    }
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    add_broken_words (child, names);
+}
+
 /* In German, whose words are longer, every page still fits a window 360 pixels wide (a phone,
  * a narrow tile): nothing asks for more than the window has. */
 static void
@@ -154,6 +181,7 @@ test_locale_narrow (void)
   static const char * const pages[] = { "bench", "journal", "registry", "fleet", "diagnostics" };
   GtkWidget *content;
   int widest = 0;
+  g_autoptr(GString) broken = g_string_new (NULL);
 
   require_locale ();
   gtk_window_set_default_size (GTK_WINDOW (window), 360, 720);
@@ -171,6 +199,7 @@ test_locale_narrow (void)
       if (minimum > 360)
         add_too_wide (content, 360, culprits);
       g_test_message ("%s: at least %d pixels wide;%s", pages[i], minimum, culprits->str);
+      add_broken_words (content, broken);
       /* For people to look at: nothing clipped, nothing squeezed to a letter a line. */
       {
         g_autofree char *name = g_strdup_printf ("narrow-de-%s.png", pages[i]);
@@ -181,6 +210,9 @@ test_locale_narrow (void)
       widest = MAX (widest, minimum);
     }
   g_assert_cmpint (widest, <=, 360);
+  if (broken->len > 0)
+    g_test_message ("words cut:%s", broken->str);
+  g_assert_cmpuint (broken->len, ==, 0);
 
   gtk_window_destroy (GTK_WINDOW (window));
 }
