@@ -209,6 +209,19 @@ test_locale_narrow (void)
       }
       widest = MAX (widest, minimum);
     }
+  /* The Bench's other pane: the shift's counters, the ports, the station's settings. */
+  {
+    GtkWidget *bench = cb_window_get_page_widget (window, "bench");
+    g_autofree char *path = g_test_build_filename (G_TEST_BUILT, "screenshots",
+                                                   "narrow-de-bench-ports.png", NULL);
+
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-page", "s",
+                                               "bench"));
+    g_assert_true (gtk_widget_activate_action (bench, "bench.show-ports", NULL));
+    cb_test_app_spin (1000);
+    add_broken_words (content, broken);
+    cb_test_app_save_png (GTK_WIDGET (window), path, 360, 720);
+  }
   g_assert_cmpint (widest, <=, 360);
   if (broken->len > 0)
     g_test_message ("words cut:%s", broken->str);
