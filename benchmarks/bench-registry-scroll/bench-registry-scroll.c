@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "bench-common.h"
+#include "cb-device-item.h"
 #include "cb-device-list-model.h"
 #include "cb-device-table.h"
 #include "cb-hub-client.h"
@@ -210,8 +211,8 @@ child_hub (const char *info_path)
   return hub;
 }
 
-/* The reference: every page of SELECT * FROM devices, of the model's sizes, read and
- * dropped. Prints "RESULT ms stall_ms rss_mib n". */
+/* The reference: every page of the model's query (CB_DEVICE_ROW_SELECT), of its sizes, read
+ * and dropped. Prints "RESULT ms stall_ms rss_mib n". */
 static int
 child_walk (const char *info_path)
 {
@@ -227,8 +228,8 @@ child_walk (const char *info_path)
       g_autoptr(CbHubQueryPage) page = NULL;
       g_autoptr(GError) error = NULL;
 
-      cb_hub_client_query_async (hub, "SELECT * FROM devices", size, continuation, NULL,
-                                 bench_store_result, &result);
+      cb_hub_client_query_async (hub, CB_DEVICE_ROW_SELECT " FROM devices", size, continuation,
+                                 NULL, bench_store_result, &result);
       page = cb_hub_client_query_finish (hub, bench_wait (&result), &error);
       if (page == NULL)
         g_error ("query: %s", error->message);

@@ -227,28 +227,44 @@ item_evaluate (CbDeviceItem *self)
   g_object_notify_by_pspec (G_OBJECT (self), item_properties[ITEM_PROP_STATE_REASON]);
 }
 
-/* The part of a twin a row needs, read without touching any shared state: safe in a worker
- * thread (the revocations are looked up when the item is made). */
-void
-cb_device_row_init_from_twin (CbDeviceRow *row,
-                              JsonObject  *twin)
+/* Read without touching any shared state: safe in a worker thread (the revocations are
+ * looked up when the item is made). */
+static void
+row_init (CbDeviceRow *row,
+          JsonObject  *fields,
+          JsonObject  *certificate)
 {
   static const CbDeviceStateContext no_context = { 0, };
-  JsonObject *certificate;
   const char *status;
 
   g_return_if_fail (row != NULL);
 
-  status = object_get_string (twin, "status");
-  row->device_id = g_strdup (object_get_string (twin, "deviceId"));
+  status = object_get_string (fields, "status");
+  row->device_id = g_strdup (object_get_string (fields, "deviceId"));
   row->enabled = g_strcmp0 (status, "disabled") != 0;
-  certificate = object_get_object (object_get_object (object_get_object (twin, "properties"),
-                                                      "reported"),
-                                   "certificate");
   cb_device_signals_init_from_twin (&row->signals, &no_context, row->device_id, status,
                                     object_get_string (certificate, "validFrom"),
                                     object_get_string (certificate, "validUntil"),
-                                    object_get_string (twin, "lastActivityTime"));
+                                    object_get_string (fields, "lastActivityTime"));
+}
+
+/* The part of a twin a row needs. */
+void
+cb_device_row_init_from_twin (CbDeviceRow *row,
+                              JsonObject  *twin)
+{
+  row_init (row, twin,
+            object_get_object (object_get_object (object_get_object (twin, "properties"),
+                                                  "reported"),
+                               "certificate"));
+}
+
+/* A row of CB_DEVICE_ROW_SELECT. */
+void
+cb_device_row_init_from_select (CbDeviceRow *row,
+                                JsonObject  *selected)
+{
+  row_init (row, selected, object_get_object (selected, "certificate"));
 }
 
 void

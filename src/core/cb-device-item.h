@@ -53,6 +53,13 @@ typedef struct
 
 void          cb_device_row_init_from_twin   (CbDeviceRow             *row,
                                               JsonObject              *twin);
+/* What a hub query gives for a row when it asks only for what a row needs: the twin's
+ * deviceId, status and lastActivityTime, and its reported certificate as "certificate".
+ * A page of such rows is about a tenth of a page of twins to send, parse and hold. */
+#define CB_DEVICE_ROW_SELECT \
+  "SELECT deviceId, status, lastActivityTime, properties.reported.certificate AS certificate"
+void          cb_device_row_init_from_select (CbDeviceRow             *row,
+                                              JsonObject              *selected);
 void          cb_device_row_clear            (CbDeviceRow             *row);
 CbDeviceItem *cb_device_item_new_from_row    (CbDeviceRow             *row,
                                               const char              *policy,
