@@ -386,10 +386,13 @@ open_probed_cb (GObject      *object,
       return;
     }
 
-  /* Translators: log line; %s is a driver's title ("Nordic nRF91 modem (AT commands)") */
-  line = g_strdup_printf (_("The device answered the probe as a %s"),
-                          cb_device_drivers_get_title (name));
-  emit_log (self, "station", line);
+  if (wants_log (self))
+    {
+      /* Translators: log line; %s is a driver's title ("Nordic nRF91 modem (AT commands)") */
+      line = g_strdup_printf (_("The device answered the probe as a %s"),
+                              cb_device_drivers_get_title (name));
+      emit_log (self, "station", line);
+    }
   self->probed_driver = g_strdup (name);
   if (!attach_driver (self, config, name, &error))
     {
@@ -436,10 +439,13 @@ cb_bench_session_open_async (CbBenchSession        *self,
       return;
     }
 
-  /* Translators: log line; %s is the port */
-  line = g_strdup_printf (_("Asking the device on %s which driver it speaks: an SMP request "
-                            "(MCUmgr parameters), then AT"), self->path);
-  emit_log (self, "station", line);
+  if (wants_log (self))
+    {
+      /* Translators: log line; %s is the port */
+      line = g_strdup_printf (_("Asking the device on %s which driver it speaks: an SMP request "
+                                "(MCUmgr parameters), then AT"), self->path);
+      emit_log (self, "station", line);
+    }
   cb_device_drivers_probe_async (self->port, 0, self->cancellable, open_probed_cb,
                                  g_steal_pointer (&task));
 }
