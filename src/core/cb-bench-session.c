@@ -55,6 +55,7 @@ close_port (CbBenchSession *s)
   if (s->transport != NULL)
     {
       cb_smp_transport_remove_traffic_sink (s->transport, s);
+      cb_smp_transport_set_line_sink (s->transport, NULL, NULL);
       g_signal_handlers_disconnect_matched (s->transport, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL,
                                             s);
     }
@@ -190,8 +191,9 @@ on_transport_traffic (CbSmpTransport     *transport,
 static void
 on_transport_log_line (CbSmpTransport *transport,
                        const char     *line,
-                       CbBenchSession *s)
+                       gpointer        user_data)
 {
+  CbBenchSession *s = user_data;
   g_autofree char *text = NULL;
 
   if (!wants_log (s))
@@ -324,7 +326,8 @@ attach_driver (CbBenchSession        *self,
   /* A sink of the transport's: no `traffic` emission an exchange when nobody else listens. */
   if (!cb_smp_transport_add_traffic_sink (self->transport, on_transport_traffic, self))
     g_signal_connect (self->transport, "traffic", G_CALLBACK (on_transport_traffic), self);
-  g_signal_connect (self->transport, "log-line", G_CALLBACK (on_transport_log_line), self);
+  /* The line sink: no `log-line` emission a console line when nobody else listens. */
+  cb_smp_transport_set_line_sink (self->transport, on_transport_log_line, self);
   g_signal_connect (self->transport, "frame-error", G_CALLBACK (on_transport_frame_error), self);
   g_signal_connect (self->transport, "retry", G_CALLBACK (on_transport_retry), self);
   self->bench = cb_bench_client_new (self->transport);
