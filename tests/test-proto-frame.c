@@ -532,6 +532,36 @@ test_oversize (void)
   sink_clear (&sink);
 }
 
+/* The packet buffer is made for the packets that come: one decoder, allowing the most a
+ * station's transport does, assembles small, large, largest and small packets in turn. */
+static void
+test_packet_sizes_in_turn (void)
+{
+  static const gsize sizes[] = { 10, 600, 3, 5000, 508, 509, 1021, 65529, 65530, 40 };
+  g_autoptr(GRand) rand = g_rand_new_with_seed (11);
+  cbp_decoder *dec;
+  Sink sink;
+
+  sink_init (&sink);
+  dec = cbp_decoder_new (65535, sink_packet, sink_text, &sink);
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      g_autofree guint8 *packet = g_malloc (sizes[i]);
+      g_autoptr(GBytes) frames = NULL;
+
+      for (gsize k = 0; k < sizes[i]; k++)
+        packet[k] = (guint8) g_rand_int (rand);
+      frames = encode (packet, sizes[i], 127);
+      feed_chunked (dec, g_bytes_get_data (frames, NULL), g_bytes_get_size (frames), rand);
+      g_assert_cmpuint (sink.packets->len, ==, i + 1);
+      g_assert_cmpmem (g_bytes_get_data (sink.packets->pdata[i], NULL),
+                       g_bytes_get_size (sink.packets->pdata[i]), packet, sizes[i]);
+    }
+  g_assert_cmpuint (cbp_decoder_errors (dec), ==, 0);
+  cbp_decoder_free (dec);
+  sink_clear (&sink);
+}
+
 /* Random bytes must never crash the decoder, and a good packet after them still decodes. */
 static void
 test_fuzz (void)
@@ -581,6 +611,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cb/proto-frame/truncated", test_truncated);
   g_test_add_func ("/cb/proto-frame/crc-error", test_crc_error);
   g_test_add_func ("/cb/proto-frame/oversize", test_oversize);
+  g_test_add_func ("/cb/proto-frame/packet-sizes-in-turn", test_packet_sizes_in_turn);
   g_test_add_func ("/cb/proto-frame/fuzz", test_fuzz);
   return g_test_run ();
 }

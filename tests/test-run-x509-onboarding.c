@@ -675,11 +675,21 @@ test_group_read_shared (Fixture       *f,
 
   handler = g_signal_connect (service_session (f), "request-queued",
                               G_CALLBACK (count_group_reads), &reads);
+  /* Nothing read yet: a run has nothing to take at once. */
+  g_assert_false (cb_provisioning_config_peek_group (config, &group));
+  g_assert_null (group);
   cb_provisioning_config_get_group_async (config, FALSE, NULL, on_result, &first);
+  /* A read under way is not an answer yet. */
+  g_assert_false (cb_provisioning_config_peek_group (config, &group));
   cb_provisioning_config_get_group_async (config, FALSE, NULL, on_result, &second);
   wait_for (&first);
   wait_for (&second);
   g_assert_cmpuint (reads, ==, 1);
+  /* What the next get_group answers from, taken at once. */
+  g_assert_true (cb_provisioning_config_peek_group (config, &group));
+  g_assert_nonnull (group);
+  g_assert_cmpstr (json_object_get_string_member (group, "enrollmentGroupId"), ==, group_id);
+  g_clear_pointer (&group, json_object_unref);
   group = cb_provisioning_config_get_group_finish (config, first, &kept, &error);
   g_assert_no_error (error);
   g_assert_nonnull (group);
@@ -706,6 +716,8 @@ test_group_read_shared (Fixture       *f,
   g_clear_pointer (&group, json_object_unref);
 
   cb_profile_set_enrollment_group_id (f->profile, "no-such-line");
+  /* Another group: the kept read is not its answer. */
+  g_assert_false (cb_provisioning_config_peek_group (config, &group));
   cb_provisioning_config_get_group_async (config, FALSE, NULL, on_result, &missing);
   group = cb_provisioning_config_get_group_finish (config, wait_for (&missing), &kept, &error);
   g_assert_error (error, CB_API_ERROR, CB_API_ERROR_NOT_FOUND);
@@ -719,6 +731,9 @@ test_group_read_shared (Fixture       *f,
   g_assert_error (error, CB_API_ERROR, CB_API_ERROR_NOT_FOUND);
   g_assert_true (kept);
   g_assert_cmpuint (reads, ==, 3);
+  /* "Not found" is kept too: an answer without a group. */
+  g_assert_true (cb_provisioning_config_peek_group (config, &group));
+  g_assert_null (group);
 
   g_signal_handler_disconnect (service_session (f), handler);
   cb_profile_set_enrollment_group_id (f->profile, group_id);

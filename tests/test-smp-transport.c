@@ -1081,6 +1081,64 @@ test_log_prompt (Fixture       *f,
 }
 
 static void
+on_sunk_line (CbSmpTransport *transport,
+              const char     *line,
+              gpointer        user_data)
+{
+  GPtrArray *lines = user_data;
+
+  g_ptr_array_add (lines, g_strdup (line));
+}
+
+static void
+wait_lines (GPtrArray *lines,
+            guint      n)
+{
+  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+  while (lines->len < n && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (lines->len, ==, n);
+}
+
+/* The device's console lines reach the transport's line sink without a `log-line` emission
+ * (the bench session's way to them: about seven a station's device): while the sink is the only
+ * listener, the signal has no handler; handlers connected besides it still get every line, and
+ * a line nobody takes is still counted. */
+static void
+test_line_sink (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GPtrArray) sunk = g_ptr_array_new_with_free_func (g_free);
+  guint signal_id = g_signal_lookup ("log-line", CB_TYPE_SMP_TRANSPORT);
+  CbSmpTransportStats stats;
+
+  g_signal_handlers_disconnect_by_func (f->transport, on_log_line, f);
+  cb_smp_transport_set_line_sink (f->transport, on_sunk_line, sunk);
+  g_assert_false (g_signal_has_handler_pending (f->transport, signal_id, 0, FALSE));
+  device_write_str (&f->dev, "I: sunk\r\n");
+  wait_lines (sunk, 1);
+  g_assert_cmpstr (g_ptr_array_index (sunk, 0), ==, "I: sunk");
+  g_assert_cmpuint (f->log_lines->len, ==, 0);
+
+  g_signal_connect (f->transport, "log-line", G_CALLBACK (on_log_line), f);
+  device_write_str (&f->dev, "I: both\n");
+  wait_lines (sunk, 2);
+  wait_lines (f->log_lines, 1);
+  g_assert_cmpstr (g_ptr_array_index (sunk, 1), ==, "I: both");
+  g_assert_cmpstr (g_ptr_array_index (f->log_lines, 0), ==, "I: both");
+
+  g_signal_handlers_disconnect_by_func (f->transport, on_log_line, f);
+  cb_smp_transport_set_line_sink (f->transport, NULL, NULL);
+  device_write_str (&f->dev, "I: nobody\nI: counted\n");
+  for (gint64 end = g_get_monotonic_time () + 300 * 1000; g_get_monotonic_time () < end;)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_cmpuint (sunk->len, ==, 2);
+  cb_smp_transport_get_stats (f->transport, &stats);
+  g_assert_cmpuint (stats.log_lines, ==, 4);
+}
+
+static void
 test_corrupt_then_retry (Fixture       *f,
                          gconstpointer  data)
 {
@@ -1831,6 +1889,7 @@ main (int   argc,
   ADD ("learned-answer", test_learned_answer);
   ADD ("alike-requests", test_alike_requests);
   ADD ("traffic-sink", test_traffic_sink);
+  ADD ("line-sink", test_line_sink);
   ADD ("protocol-log-order", test_protocol_log_order);
   ADD ("plain-callback", test_plain_callback);
   ADD ("abandoned-frame", test_abandoned_frame);

@@ -55,6 +55,7 @@ close_port (CbBenchSession *s)
   if (s->transport != NULL)
     {
       cb_smp_transport_remove_traffic_sink (s->transport, s);
+      cb_smp_transport_set_line_sink (s->transport, NULL, NULL);
       g_signal_handlers_disconnect_matched (s->transport, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL,
                                             s);
     }
@@ -190,8 +191,9 @@ on_transport_traffic (CbSmpTransport     *transport,
 static void
 on_transport_log_line (CbSmpTransport *transport,
                        const char     *line,
-                       CbBenchSession *s)
+                       gpointer        user_data)
 {
+  CbBenchSession *s = user_data;
   g_autofree char *text = NULL;
 
   if (!wants_log (s))
@@ -324,7 +326,8 @@ attach_driver (CbBenchSession        *self,
   /* A sink of the transport's: no `traffic` emission an exchange when nobody else listens. */
   if (!cb_smp_transport_add_traffic_sink (self->transport, on_transport_traffic, self))
     g_signal_connect (self->transport, "traffic", G_CALLBACK (on_transport_traffic), self);
-  g_signal_connect (self->transport, "log-line", G_CALLBACK (on_transport_log_line), self);
+  /* The line sink: no `log-line` emission a console line when nobody else listens. */
+  cb_smp_transport_set_line_sink (self->transport, on_transport_log_line, self);
   g_signal_connect (self->transport, "frame-error", G_CALLBACK (on_transport_frame_error), self);
   g_signal_connect (self->transport, "retry", G_CALLBACK (on_transport_retry), self);
   self->bench = cb_bench_client_new (self->transport);
@@ -386,10 +389,13 @@ open_probed_cb (GObject      *object,
       return;
     }
 
-  /* Translators: log line; %s is a driver's title ("Nordic nRF91 modem (AT commands)") */
-  line = g_strdup_printf (_("The device answered the probe as a %s"),
-                          cb_device_drivers_get_title (name));
-  emit_log (self, "station", line);
+  if (wants_log (self))
+    {
+      /* Translators: log line; %s is a driver's title ("Nordic nRF91 modem (AT commands)") */
+      line = g_strdup_printf (_("The device answered the probe as a %s"),
+                              cb_device_drivers_get_title (name));
+      emit_log (self, "station", line);
+    }
   self->probed_driver = g_strdup (name);
   if (!attach_driver (self, config, name, &error))
     {
@@ -436,10 +442,13 @@ cb_bench_session_open_async (CbBenchSession        *self,
       return;
     }
 
-  /* Translators: log line; %s is the port */
-  line = g_strdup_printf (_("Asking the device on %s which driver it speaks: an SMP request "
-                            "(MCUmgr parameters), then AT"), self->path);
-  emit_log (self, "station", line);
+  if (wants_log (self))
+    {
+      /* Translators: log line; %s is the port */
+      line = g_strdup_printf (_("Asking the device on %s which driver it speaks: an SMP request "
+                                "(MCUmgr parameters), then AT"), self->path);
+      emit_log (self, "station", line);
+    }
   cb_device_drivers_probe_async (self->port, 0, self->cancellable, open_probed_cb,
                                  g_steal_pointer (&task));
 }

@@ -77,6 +77,11 @@ void            cb_provisioning_config_get_facts_async  (CbProvisioningConfig *s
 CbServiceFacts *cb_provisioning_config_get_facts_finish (CbProvisioningConfig *self,
                                                          GAsyncResult         *result);
 
+/* The facts get_facts_async() would hand out from its cache now, or NULL when it would fetch
+ * them: a run takes them at once, without a task and a main-loop turn of its own a device.
+ * Returns: (transfer full) (nullable) */
+CbServiceFacts *cb_provisioning_config_peek_facts       (CbProvisioningConfig *self);
+
 /* The profile's enrollment group, as one read serves the runs of a station: from the last read
  * while it is younger than CB_PROVISIONING_CONFIG_GROUP_TTL_SECONDS (unless force), else read
  * now; runs asking while a read is under way share it. A group DPS does not have is a
@@ -94,5 +99,10 @@ JsonObject     *cb_provisioning_config_get_group_finish (CbProvisioningConfig *s
                                                          GAsyncResult         *result,
                                                          gboolean             *out_kept,
                                                          GError              **error);
+/* Whether get_group_async() (without force) would answer from the last read now, and that
+ * answer: @out_group is the group, or NULL where DPS said it has none (get_group's NOT_FOUND).
+ * FALSE where it would read (nothing kept, too old, a read under way). */
+gboolean        cb_provisioning_config_peek_group       (CbProvisioningConfig *self,
+                                                         JsonObject          **out_group);
 
 G_END_DECLS

@@ -426,6 +426,16 @@ facts_policy_cb (GObject      *object,
                                              g_object_ref (self));
 }
 
+CbServiceFacts *
+cb_provisioning_config_peek_facts (CbProvisioningConfig *self)
+{
+  g_return_val_if_fail (CB_IS_PROVISIONING_CONFIG (self), NULL);
+
+  if (self->facts == NULL || g_get_monotonic_time () - self->facts->fetched_at >= FACTS_TTL_USEC)
+    return NULL;
+  return cb_service_facts_ref (self->facts);
+}
+
 void
 cb_provisioning_config_get_facts_async (CbProvisioningConfig *self,
                         gboolean              force,
@@ -438,11 +448,9 @@ cb_provisioning_config_get_facts_async (CbProvisioningConfig *self,
 
   g_task_set_source_tag (task, cb_provisioning_config_get_facts_async);
 
-  if (!force && self->facts != NULL &&
-      g_get_monotonic_time () - self->facts->fetched_at < FACTS_TTL_USEC)
+  if (!force && (facts = cb_provisioning_config_peek_facts (self)) != NULL)
     {
-      g_task_return_pointer (task, cb_service_facts_ref (self->facts),
-                             (GDestroyNotify) cb_service_facts_unref);
+      g_task_return_pointer (task, facts, (GDestroyNotify) cb_service_facts_unref);
       return;
     }
 
@@ -537,6 +545,31 @@ group_read_cb (GObject      *object,
     }
 }
 
+static gboolean
+group_fresh (CbProvisioningConfig *self)
+{
+  return self->group_waiters == NULL && self->group_read_at != 0 &&
+         g_get_monotonic_time () - self->group_read_at <
+           CB_PROVISIONING_CONFIG_GROUP_TTL_SECONDS * G_USEC_PER_SEC;
+}
+
+gboolean
+cb_provisioning_config_peek_group (CbProvisioningConfig  *self,
+                                   JsonObject           **out_group)
+{
+  g_return_val_if_fail (CB_IS_PROVISIONING_CONFIG (self), FALSE);
+  g_return_val_if_fail (out_group != NULL, FALSE);
+
+  *out_group = NULL;
+  /* Another group (the profile changed): what was read is not its answer. */
+  if (g_strcmp0 (cb_profile_get_enrollment_group_id (self->profile), self->group_id) != 0 ||
+      !group_fresh (self))
+    return FALSE;
+  if (self->group != NULL)
+    *out_group = json_object_ref (self->group);
+  return TRUE;
+}
+
 void
 cb_provisioning_config_get_group_async (CbProvisioningConfig *self,
                                         gboolean              force,
@@ -557,9 +590,7 @@ cb_provisioning_config_get_group_async (CbProvisioningConfig *self,
       self->group_read_at = 0;
     }
 
-  if (!force && self->group_waiters == NULL && self->group_read_at != 0 &&
-      g_get_monotonic_time () - self->group_read_at <
-        CB_PROVISIONING_CONFIG_GROUP_TTL_SECONDS * G_USEC_PER_SEC)
+  if (!force && group_fresh (self))
     {
       group_return (task, self->group, TRUE, group_id);
       return;

@@ -22,6 +22,8 @@ struct _CbProvisioningRun
   char                 *port;
   char                 *registration_id_override;
   GListStore           *steps;
+  /* The store's steps by kind (borrowed: the store holds them), for the run's many lookups */
+  CbRunStep            *step_of[CB_RUN_N_STEPS];
   GTask                *task;
   GCancellable         *cancellable;
   GCancellable         *caller_cancellable;

@@ -156,12 +156,13 @@ cb_provisioning_run_class_init (CbProvisioningRunClass *klass)
 static void
 cb_provisioning_run_init (CbProvisioningRun *self)
 {
+  /* One splice: a single items-changed for the store's first contents, not one a step. */
   self->steps = g_list_store_new (CB_TYPE_RUN_STEP);
   for (guint i = 0; i < CB_RUN_N_STEPS; i++)
-    {
-      g_autoptr(CbRunStep) step = cb_run_step_new (i);
-      g_list_store_append (self->steps, step);
-    }
+    self->step_of[i] = cb_run_step_new (i);
+  g_list_store_splice (self->steps, 0, 0, (gpointer *) self->step_of, CB_RUN_N_STEPS);
+  for (guint i = 0; i < CB_RUN_N_STEPS; i++)
+    g_object_unref (self->step_of[i]);
   self->current = CB_RUN_STEP_IDENTIFY;
   self->cancellable = g_cancellable_new ();
 }
@@ -229,15 +230,11 @@ CbRunStep *
 cb_provisioning_run_get_step (CbProvisioningRun *self,
                               CbRunStepKind      kind)
 {
-  CbRunStep *step;
-
   g_return_val_if_fail (CB_IS_PROVISIONING_RUN (self), NULL);
   g_return_val_if_fail ((guint) kind < CB_RUN_N_STEPS, NULL);
 
-  /* The store keeps a reference, so handing out a borrowed one is safe. */
-  step = g_list_model_get_item (G_LIST_MODEL (self->steps), kind);
-  g_object_unref (step);
-  return step;
+  /* The store keeps a reference and never changes, so handing out a borrowed one is safe. */
+  return self->step_of[kind];
 }
 
 CbRunStep *

@@ -149,11 +149,21 @@ check_chain (CbProvisioningRun  *self,
 static void check_facts_cb (GObject      *object,
                             GAsyncResult *result,
                             gpointer      user_data);
+static void check_facts    (CbProvisioningRun *self,
+                            CbServiceFacts    *facts);
 
 void
 cb_provisioning_run_do_check_chain (CbProvisioningRun *self)
 {
-  cb_provisioning_config_get_facts_async (self->config, FALSE, check_facts_cb, g_object_ref (self));
+  CbServiceFacts *facts = cb_provisioning_config_peek_facts (self->config);
+
+  /* Facts a station keeps for its runs are taken at once: no task and no turn of the main
+   * loop of their own a device. */
+  if (facts != NULL)
+    check_facts (self, facts);
+  else
+    cb_provisioning_config_get_facts_async (self->config, FALSE, check_facts_cb,
+                                            g_object_ref (self));
 }
 
 static void
@@ -162,12 +172,19 @@ check_facts_cb (GObject      *object,
                 gpointer      user_data)
 {
   g_autoptr(CbProvisioningRun) self = user_data;
+
+  check_facts (self, cb_provisioning_config_get_facts_finish (CB_PROVISIONING_CONFIG (object),
+                                                              result));
+}
+
+static void
+check_facts (CbProvisioningRun *self,
+             CbServiceFacts    *facts)   /* (transfer full) */
+{
   g_autoptr(GString) detail = g_string_new (NULL);
-  CbServiceFacts *facts;
   CbCertificate *issuer;
   GError *error = NULL;
 
-  facts = cb_provisioning_config_get_facts_finish (CB_PROVISIONING_CONFIG (object), result);
   g_clear_pointer (&self->facts, cb_service_facts_unref);
   self->facts = facts;
 

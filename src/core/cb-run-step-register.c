@@ -740,20 +740,14 @@ read_individual (CbProvisioningRun *self)
  * no key this way, so a device-registration station still reads the individual enrollment
  * before it hands the device one. */
 static void
-first_group_cb (GObject      *object,
-                GAsyncResult *result,
-                gpointer      user_data)
+first_group (CbProvisioningRun *self,
+             JsonObject        *group,
+             gboolean           kept,
+             const GError      *error)
 {
-  g_autoptr(CbProvisioningRun) self = user_data;
-  g_autoptr(JsonObject) group = NULL;
-  g_autoptr(GError) error = NULL;
-  gboolean kept = FALSE;
-
-  group = cb_provisioning_config_get_group_finish (CB_PROVISIONING_CONFIG (object), result,
-                                                   &kept, &error);
   if (cb_provisioning_run_error_is_cancelled (error))
     {
-      cb_provisioning_run_step_error (self, g_steal_pointer (&error));
+      cb_provisioning_run_step_error (self, g_error_copy (error));
       return;
     }
   if ((group == NULL && !g_error_matches (error, CB_API_ERROR, CB_API_ERROR_NOT_FOUND)) ||
@@ -767,6 +761,21 @@ first_group_cb (GObject      *object,
   self->onboarding_individual_unread = TRUE;
   onboarding_from_group (self, group);
   onboarding_chosen (self);
+}
+
+static void
+first_group_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(CbProvisioningRun) self = user_data;
+  g_autoptr(JsonObject) group = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean kept = FALSE;
+
+  group = cb_provisioning_config_get_group_finish (CB_PROVISIONING_CONFIG (object), result,
+                                                   &kept, &error);
+  first_group (self, group, kept, error);
 }
 
 gboolean
@@ -861,8 +870,24 @@ cb_provisioning_run_do_register (CbProvisioningRun *self)
         }
       if (self->config->mode == CB_REGISTRATION_MODE_STATION && self->config->group_key != NULL &&
           group_id != NULL && *group_id != '\0')
-        cb_provisioning_config_get_group_async (self->config, FALSE, self->cancellable,
-                                                first_group_cb, g_object_ref (self));
+        {
+          g_autoptr(JsonObject) group = NULL;
+          g_autoptr(GError) not_found = NULL;
+
+          /* The station's kept read is taken at once: no task and no turn of the main loop
+           * of their own a device. */
+          if (g_cancellable_is_cancelled (self->cancellable) ||
+              !cb_provisioning_config_peek_group (self->config, &group))
+            {
+              cb_provisioning_config_get_group_async (self->config, FALSE, self->cancellable,
+                                                      first_group_cb, g_object_ref (self));
+              return;
+            }
+          if (group == NULL)
+            not_found = g_error_new (CB_API_ERROR, CB_API_ERROR_NOT_FOUND,
+                                     "DPS has no enrollment group “%s”", group_id);
+          first_group (self, group, TRUE, not_found);
+        }
       else
         read_individual (self);
       return;

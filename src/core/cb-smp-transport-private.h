@@ -19,6 +19,18 @@ gboolean cb_smp_transport_add_traffic_sink    (CbSmpTransport   *self,
 void     cb_smp_transport_remove_traffic_sink (CbSmpTransport   *self,
                                                gpointer          user_data);
 
+/* A transport's line sink: each line the device printed (valid UTF-8, without its end), before
+ * any `log-line` handler, without the signal's emission (the bench session is the listener, and
+ * shows the line only where someone reads its log; the signal is emitted only while it has
+ * handlers). One a transport; NULL removes it. */
+typedef void (*CbSmpLineSink) (CbSmpTransport *transport,
+                               const char     *line,
+                               gpointer        user_data);
+
+void     cb_smp_transport_set_line_sink       (CbSmpTransport   *self,
+                                               CbSmpLineSink     sink,
+                                               gpointer          user_data);
+
 /* A request whose caller is told through a plain callback instead of a GTask of the
  * transport's own (the bench client makes one GTask a command): the answer's payload
  * (transfer none) or an error (transfer full), exactly as cb_smp_transport_request_finish()

@@ -149,6 +149,8 @@ struct _CbSmpTransport
 
   TrafficSink         traffic_sinks[TRAFFIC_SINKS_MAX];
   guint               n_traffic_sinks;
+  CbSmpLineSink       line_sink;
+  gpointer            line_sink_data;
 
   KindCount           kinds[KINDS_COUNTED_MAX];
   guint               n_kinds;
@@ -330,15 +332,26 @@ emit_log_line (CbSmpTransport *self)
 {
   g_autofree char *valid = NULL;
   gsize len = self->line->len;
+  gboolean emitted;
 
   while (len > 0 && (self->line->str[len - 1] == '\r' || self->line->str[len - 1] == '\n'))
     len--;
 
   g_clear_pointer (&self->line_flush_source, g_source_destroy);
+  self->stats.log_lines++;
+  /* The sink, then the handlers, if any: a line nobody takes is not copied. */
+  emitted = g_signal_has_handler_pending (self, signals[SIGNAL_LOG_LINE], 0, FALSE);
+  if (self->line_sink == NULL && !emitted)
+    {
+      g_string_truncate (self->line, 0);
+      return;
+    }
   valid = g_utf8_make_valid (self->line->str, len);
   g_string_truncate (self->line, 0);
-  self->stats.log_lines++;
-  g_signal_emit (self, signals[SIGNAL_LOG_LINE], 0, valid);
+  if (self->line_sink != NULL)
+    self->line_sink (self, valid, self->line_sink_data);
+  if (emitted)
+    g_signal_emit (self, signals[SIGNAL_LOG_LINE], 0, valid);
 }
 
 static gboolean
@@ -1584,6 +1597,18 @@ cb_smp_transport_add_traffic_sink (CbSmpTransport   *self,
     return FALSE;
   self->traffic_sinks[self->n_traffic_sinks++] = (TrafficSink) { sink, user_data };
   return TRUE;
+}
+
+/* Sets the line sink (see cb-smp-transport-private.h). */
+void
+cb_smp_transport_set_line_sink (CbSmpTransport *self,
+                                CbSmpLineSink   sink,
+                                gpointer        user_data)
+{
+  g_return_if_fail (CB_IS_SMP_TRANSPORT (self));
+
+  self->line_sink = sink;
+  self->line_sink_data = sink != NULL ? user_data : NULL;
 }
 
 /* Removes the sinks that user_data added. */

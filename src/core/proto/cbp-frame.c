@@ -279,7 +279,8 @@ struct cbp_decoder
   size_t            line_len;
   uint8_t          *decoded;     /* CBP_FRAME_LINE_MAX / 4 * 3 */
 
-  uint8_t          *pkt;         /* raw: length + body + crc */
+  uint8_t          *pkt;         /* raw: length + body + crc; grown to the largest packet yet */
+  size_t            pkt_cap;
   size_t            pkt_len;
   size_t            pkt_expect;
   bool              pkt_active;
@@ -311,13 +312,37 @@ cbp_decoder_new (size_t           max_packet,
   dec->user_data = user_data;
   dec->line = malloc (CBP_FRAME_LINE_MAX);
   dec->decoded = malloc (CBP_FRAME_LINE_MAX / 4 * 3);
-  dec->pkt = malloc (max_packet + 4);
-  if (dec->line == NULL || dec->decoded == NULL || dec->pkt == NULL)
+  /* The packet buffer is made for the packets that come (reserve_packet): a station's
+   * transport allows 64 KiB, and that much, made and freed with every port, sat at the heap's
+   * top, where each free trimmed the heap and the next port grew it again. */
+  if (dec->line == NULL || dec->decoded == NULL)
     {
       cbp_decoder_free (dec);
       return NULL;
     }
   return dec;
+}
+
+/* Room for a packet of @size raw bytes; false when memory ran out (the packet is dropped). */
+static bool
+reserve_packet (cbp_decoder *dec,
+                size_t       size)
+{
+  size_t cap = dec->pkt_cap != 0 ? dec->pkt_cap : 512;
+  uint8_t *pkt;
+
+  if (size <= dec->pkt_cap)
+    return true;
+  while (cap < size)
+    cap *= 2;
+  if (cap > dec->max_packet + 4)
+    cap = dec->max_packet + 4;
+  pkt = realloc (dec->pkt, cap);
+  if (pkt == NULL)
+    return false;
+  dec->pkt = pkt;
+  dec->pkt_cap = cap;
+  return true;
 }
 
 void
@@ -423,7 +448,7 @@ finish_frame (cbp_decoder *dec)
           return;
         }
       plen = ((size_t) dec->decoded[0] << 8) | dec->decoded[1];
-      if (plen < 3 || plen > dec->max_packet + 2)
+      if (plen < 3 || plen > dec->max_packet + 2 || !reserve_packet (dec, plen + 2))
         {
           dec->stats.err_length++;
           drop_packet (dec);
