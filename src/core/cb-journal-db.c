@@ -64,32 +64,23 @@ cb_journal_db_prepare (sqlite3     *db,
   return stmt;
 }
 
-GHashTable *
-cb_journal_db_cache_new (void)
-{
-  return g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                (GDestroyNotify) cb_journal_db_finalize);
-}
-
 sqlite3_stmt *
-cb_journal_db_prepare_cached (GHashTable  *cache,
-                              sqlite3     *db,
-                              const char  *sql,
-                              GError     **error)
+cb_journal_db_prepare_cached (sqlite3_stmt **slot,
+                              sqlite3       *db,
+                              const char    *sql,
+                              GError       **error)
 {
-  sqlite3_stmt *stmt = g_hash_table_lookup (cache, sql);
+  if (*slot != NULL)
+    return *slot;
 
-  if (stmt != NULL)
-    return stmt;
-
-  if (sqlite3_prepare_v3 (db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) != SQLITE_OK)
+  if (sqlite3_prepare_v3 (db, sql, -1, SQLITE_PREPARE_PERSISTENT, slot, NULL) != SQLITE_OK)
     {
+      *slot = NULL;
       cb_journal_db_set_error (error, db, "preparing a statement");
       return NULL;
     }
 
-  g_hash_table_insert (cache, g_strdup (sql), stmt);
-  return stmt;
+  return *slot;
 }
 
 /* A reset statement holds no read transaction and no bound text of the last run. */
@@ -100,7 +91,9 @@ cb_journal_db_release (CbJournalDbCachedStmt *stmt)
   sqlite3_clear_bindings (stmt);
 }
 
-/* Binds a string, storing NULL for NULL or empty text. */
+/* Binds a string, storing NULL for NULL or empty text. Not copied: every caller steps the
+ * statement while the text lives, and resets it (which clears its bindings) before it reads
+ * another. */
 void
 cb_journal_db_bind_text (sqlite3_stmt *stmt,
                          int           index,
@@ -109,17 +102,24 @@ cb_journal_db_bind_text (sqlite3_stmt *stmt,
   if (text == NULL || *text == '\0')
     sqlite3_bind_null (stmt, index);
   else
-    sqlite3_bind_text (stmt, index, text, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text (stmt, index, text, -1, SQLITE_STATIC);
 }
 
+/* The scrubbed copy is the statement's, freed when the binding goes. */
 void
 cb_journal_db_bind_scrubbed (sqlite3_stmt *stmt,
                              int           index,
                              const char   *text)
 {
-  g_autofree char *clean = cb_journal_scrub (text);
+  char *clean = cb_journal_scrub (text);
 
-  cb_journal_db_bind_text (stmt, index, clean);
+  if (clean == NULL || *clean == '\0')
+    {
+      g_free (clean);
+      sqlite3_bind_null (stmt, index);
+    }
+  else
+    sqlite3_bind_text (stmt, index, clean, -1, g_free);
 }
 
 char *
@@ -137,7 +137,11 @@ cb_journal_db_open (const char  *path,
 {
   sqlite3 *db = NULL;
 
-  if (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
+  /* NOMUTEX: a connection is used by one thread at a time (the journal's own on its owner's
+   * thread, a reader's on its worker), so SQLite need not lock it at every call. */
+  if (sqlite3_open_v2 (path, &db,
+                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                       NULL) != SQLITE_OK)
     {
       g_set_error (error, CB_JOURNAL_ERROR, CB_JOURNAL_ERROR_DATABASE,
                    "Could not open the journal %s: %s", path,
