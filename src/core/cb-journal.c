@@ -355,11 +355,18 @@ step_insert (sqlite3_stmt  *stmt,
                    "Journal: %s: the record exists already", what);
       return FALSE;
     }
-  /* The step_records triggers: a start after the run's end, an end without a start */
+  /* The step_records trigger: a start after the run's end, an end without a start, a start
+   * without a run */
   if (rc == SQLITE_CONSTRAINT_TRIGGER && strstr (sqlite3_errmsg (db), "no such step") != NULL)
     {
       g_set_error (error, CB_JOURNAL_ERROR, CB_JOURNAL_ERROR_NOT_FOUND,
                    "Journal: %s: no such step", what);
+      return FALSE;
+    }
+  if (rc == SQLITE_CONSTRAINT_TRIGGER && strstr (sqlite3_errmsg (db), "no such run") != NULL)
+    {
+      g_set_error (error, CB_JOURNAL_ERROR, CB_JOURNAL_ERROR_NOT_FOUND,
+                   "Journal: %s: no such run", what);
       return FALSE;
     }
   if (rc == SQLITE_CONSTRAINT_TRIGGER)
@@ -506,10 +513,11 @@ cb_journal_begin_step (CbJournal   *self,
       g_clear_pointer (&next, cb_journal_db_release);
     }
 
-  /* A run that has ended takes no more steps (the step_records_after_run_end trigger), nor one
-   * past the index a step id holds. */
+  /* A run that has ended takes no more steps (the step_records_in_order trigger), nor one
+   * past the index a step id holds. OR FAIL: a refused row aborts nothing it wrote before,
+   * which spares the statement a statement journal (cb-journal-db.c, STEP_RECORDS_SQL). */
   stmt = cached (self, CB_JOURNAL_STMT_BEGIN_STEP,
-                  "INSERT INTO step_records (record_key, run_id, idx, ended, at, name) "
+                  "INSERT OR FAIL INTO step_records (record_key, run_id, idx, ended, at, name) "
                   "VALUES ((?1 * 65536 + ?2) * 2, ?1, ?2, 0, ?3, ?4)",
                   error);
   if (stmt == NULL)
@@ -560,8 +568,8 @@ cb_journal_end_step (CbJournal        *self,
     }
 
   stmt = cached (self, CB_JOURNAL_STMT_END_STEP,
-                  "INSERT INTO step_records (record_key, run_id, idx, ended, at, result, error, "
-                  "  detail) VALUES ((?1 * 65536 + ?2) * 2 + 1, ?1, ?2, 1, ?3, ?4, ?5, ?6)",
+                  "INSERT OR FAIL INTO step_records (record_key, run_id, idx, ended, at, result, "
+                  "  error, detail) VALUES ((?1 * 65536 + ?2) * 2 + 1, ?1, ?2, 1, ?3, ?4, ?5, ?6)",
                   error);
   if (stmt == NULL)
     return FALSE;
