@@ -977,6 +977,57 @@ test_step_rows_unjournaled (Fixture       *f,
   g_assert_cmpint (worst, <, 16384);
 }
 
+/* The write system calls this process made (/proc/self/io), or -1. */
+static gint64
+write_calls (void)
+{
+  g_autofree char *io = NULL;
+  const char *line;
+
+  if (!g_file_get_contents ("/proc/self/io", &io, NULL, NULL) ||
+      (line = strstr (io, "syscw: ")) == NULL)
+    return -1;
+  return g_ascii_strtoll (line + strlen ("syscw: "), NULL, 10);
+}
+
+/* A commit's frames reach the write-ahead log as one write (cb-journal-vfs.c), where SQLite
+ * writes each frame's header and page apart: a station's run made 34 writes for its 7 commits
+ * (test-journal /station-pages' runs: 16 frames), now 7. And what was committed reads back, on
+ * this connection and another. */
+static void
+test_commit_one_write (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbJournal) journal = cb_journal_open (f->path, &error);
+  gint64 before, after;
+
+  g_assert_no_error (error);
+  if (write_calls () < 0)
+    {
+      g_test_skip ("no /proc/self/io");
+      return;
+    }
+  g_assert_cmpint (sqlite3_exec (journal->db, "PRAGMA wal_autocheckpoint = 0", NULL, NULL,
+                                 NULL), ==, SQLITE_OK);
+  for (guint i = 0; i < 4; i++)
+    station_run (journal, i);
+  before = write_calls ();
+  for (guint i = 4; i < 24; i++)
+    station_run (journal, i);
+  after = write_calls ();
+  g_test_message ("%.2f writes a run", (after - before) / 20.0);
+  /* Seven commits a run; a frame's two writes would be 30 and more. */
+  g_assert_cmpint (after - before, <=, 20 * 8);
+  g_assert_cmpint (count_rows (f->path, "SELECT COUNT (*) FROM run_ends"), ==, 24);
+  g_assert_cmpint (count_rows (f->path, "SELECT COUNT (*) FROM step_view WHERE ended IS NULL"),
+                   ==, 0);
+  g_clear_object (&journal);
+  journal = cb_journal_open (f->path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (count_rows (f->path, "SELECT COUNT (*) FROM step_records"), ==, 24 * 22);
+}
+
 /* The child writes a run, enters "install" and is killed: no atexit, no finalizers. With
  * batched, as a run does: "identify"'s end and "install"'s start in one batch, then a batch
  * it never ends ("install"'s end, "verify"'s start), killed in it: the committed batch is
@@ -2337,6 +2388,7 @@ main (int   argc,
   ADD ("/cb/journal/station-pages", test_station_pages);
   ADD ("/cb/journal/migrate-v5", test_migrate_v5);
   ADD ("/cb/journal/step-rows-unjournaled", test_step_rows_unjournaled);
+  ADD ("/cb/journal/commit-one-write", test_commit_one_write);
 
 #undef ADD
 

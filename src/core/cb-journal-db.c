@@ -142,7 +142,7 @@ cb_journal_db_open (const char  *path,
    * thread, a reader's on its worker), so SQLite need not lock it at every call. */
   if (sqlite3_open_v2 (path, &db,
                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                       NULL) != SQLITE_OK)
+                       cb_journal_vfs_name ()) != SQLITE_OK)
     {
       g_set_error (error, CB_JOURNAL_ERROR, CB_JOURNAL_ERROR_DATABASE,
                    "Could not open the journal %s: %s", path,
