@@ -222,7 +222,8 @@ static const char * const runs_tables[] = {
  * journal (a savepoint, and a copy of each page it changes) as soon as anything in it may
  * abort, and an immediate foreign key counted in a statement with a trigger may; the trigger
  * fails the statement instead (RAISE (FAIL)), before the row is written, and the journal's own
- * inserts say OR FAIL, so nothing in them aborts: a third of the CPU of a step's row. */
+ * inserts say OR FAIL, so nothing in them aborts (a station's run: 6 % fewer instructions,
+ * 65 KiB less memory at a step row's peak). */
 #define STEP_RECORDS_SQL(table) \
   "CREATE TABLE " table " (" \
   "  record_key INTEGER PRIMARY KEY," \
