@@ -17,12 +17,6 @@ G_BEGIN_DECLS
 #define CB_JOURNAL_STEP_ID_RUN(step_id) ((step_id) / 65536)
 #define CB_JOURNAL_STEP_ID_INDEX(step_id) ((step_id) % 65536)
 
-/* The journal's VFS (cb-journal-vfs.c): the default one, with a WAL's frames written as one
- * pwrite a commit; registered the first time. NULL (SQLite's default) when it cannot be. */
-const char   *cb_journal_vfs_name         (void);
-/* The writes to WAL files it made, for tests. */
-guint         cb_journal_vfs_get_n_wal_writes (void);
-
 /* Opens path read-write (creating it) in WAL mode with foreign keys and recursive triggers. */
 sqlite3      *cb_journal_db_open          (const char    *path,
                                            GError       **error);

@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include "cb-journal-db-private.h"
+#include "cb-journal-vfs-private.h"
 
 #define SCHEMA_VERSION 6
 #define BUSY_TIMEOUT_MS 10000

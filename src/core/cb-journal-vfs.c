@@ -18,7 +18,9 @@
 
 #include <string.h>
 
-#include "cb-journal-db-private.h"
+#include <sqlite3.h>
+
+#include "cb-journal-vfs-private.h"
 
 #define VFS_NAME "certbench-journal"
 #define WAL_FRAME_HEADER 24
@@ -38,7 +40,6 @@ typedef struct
 } VfsFile;
 
 static sqlite3_vfs *real_vfs;
-static gint n_wal_writes;   /* the WAL writes this VFS made, for tests */
 
 static int
 flush_pending (VfsFile *self)
@@ -50,7 +51,6 @@ flush_pending (VfsFile *self)
   rc = self->real->pMethods->xWrite (self->real, self->pending, (int) self->len, self->offset);
   self->len = 0;
   self->commit_frame = FALSE;
-  g_atomic_int_inc (&n_wal_writes);
   return rc;
 }
 
@@ -101,10 +101,7 @@ vfs_write (sqlite3_file *file,
         return rc;
     }
   if ((gsize) amount > WAL_BUFFER_MAX)
-    {
-      g_atomic_int_inc (&n_wal_writes);
-      return self->real->pMethods->xWrite (self->real, data, amount, offset);
-    }
+    return self->real->pMethods->xWrite (self->real, data, amount, offset);
 
   /* A frame's header: its page number, then the database's size in pages after the commit for
    * the frame that commits, 0 for the others (SQLite's WAL format, big-endian). */
@@ -470,10 +467,4 @@ cb_journal_vfs_name (void)
 
   /* NULL: SQLite's default, as when this VFS could not be set up. */
   return real_vfs != NULL ? VFS_NAME : NULL;
-}
-
-guint
-cb_journal_vfs_get_n_wal_writes (void)
-{
-  return (guint) g_atomic_int_get (&n_wal_writes);
 }
