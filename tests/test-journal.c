@@ -940,6 +940,94 @@ test_station_pages (Fixture       *f,
   g_assert_cmpuint (after - before, <=, 40 * STATION_PAGES_PER_RUN);
 }
 
+/* A step's row is written without a statement journal (schema 6): SQLite gives a statement
+ * one when it may abort after writing, and copies into it each page the statement changes
+ * (the journal's buffer: 67 KiB at the peak with schema 5's foreign key and aborting triggers;
+ * 3.4 KiB now). Measured by the memory SQLite holds at its peak while a step's rows are
+ * written, in a batch as a station writes them. */
+static void
+test_step_rows_unjournaled (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbJournal) journal = cb_journal_open (f->path, &error);
+  CbJournalRunStart start = { .station = "bench-1", .port = "/dev/ttyACM0" };
+  sqlite3_int64 used, peak, worst = 0;
+  gint64 run_id, step_id;
+
+  g_assert_no_error (error);
+  cb_journal_batch_begin (journal);
+  run_id = cb_journal_begin_run (journal, &start, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < 8; i++)
+    {
+      /* The leaf's page is in the batch already: only a statement journal would copy it. */
+      used = sqlite3_memory_used ();
+      sqlite3_memory_highwater (TRUE);
+      step_id = cb_journal_begin_step (journal, run_id, "identify", 0, &error);
+      g_assert_no_error (error);
+      g_assert_true (cb_journal_end_step (journal, step_id, CB_JOURNAL_RESULT_PASS, NULL,
+                                          "a detail", 0, &error));
+      peak = sqlite3_memory_highwater (FALSE);
+      if (i > 0)
+        worst = MAX (worst, peak - used);
+    }
+  g_assert_true (cb_journal_batch_end (journal, &error));
+  g_test_message ("%" G_GINT64_FORMAT " bytes at the peak over what SQLite held", (gint64) worst);
+  g_assert_cmpint (worst, <, 16384);
+}
+
+/* The write system calls this process made (/proc/self/io), or -1. */
+static gint64
+write_calls (void)
+{
+  g_autofree char *io = NULL;
+  const char *line;
+
+  if (!g_file_get_contents ("/proc/self/io", &io, NULL, NULL) ||
+      (line = strstr (io, "syscw: ")) == NULL)
+    return -1;
+  return g_ascii_strtoll (line + strlen ("syscw: "), NULL, 10);
+}
+
+/* A commit's frames reach the write-ahead log as one write (cb-journal-vfs.c), where SQLite
+ * writes each frame's header and page apart: a station's run made 34 writes for its 7 commits
+ * (test-journal /station-pages' runs: 16 frames), now 7. And what was committed reads back, on
+ * this connection and another. */
+static void
+test_commit_one_write (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbJournal) journal = cb_journal_open (f->path, &error);
+  gint64 before, after;
+
+  g_assert_no_error (error);
+  if (write_calls () < 0)
+    {
+      g_test_skip ("no /proc/self/io");
+      return;
+    }
+  g_assert_cmpint (sqlite3_exec (journal->db, "PRAGMA wal_autocheckpoint = 0", NULL, NULL,
+                                 NULL), ==, SQLITE_OK);
+  for (guint i = 0; i < 4; i++)
+    station_run (journal, i);
+  before = write_calls ();
+  for (guint i = 4; i < 24; i++)
+    station_run (journal, i);
+  after = write_calls ();
+  g_test_message ("%.2f writes a run", (after - before) / 20.0);
+  /* Seven commits a run; a frame's two writes would be 30 and more. */
+  g_assert_cmpint (after - before, <=, 20 * 8);
+  g_assert_cmpint (count_rows (f->path, "SELECT COUNT (*) FROM run_ends"), ==, 24);
+  g_assert_cmpint (count_rows (f->path, "SELECT COUNT (*) FROM step_view WHERE ended IS NULL"),
+                   ==, 0);
+  g_clear_object (&journal);
+  journal = cb_journal_open (f->path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (count_rows (f->path, "SELECT COUNT (*) FROM step_records"), ==, 24 * 22);
+}
+
 /* The child writes a run, enters "install" and is killed: no atexit, no finalizers. With
  * batched, as a run does: "identify"'s end and "install"'s start in one batch, then a batch
  * it never ends ("install"'s end, "verify"'s start), killed in it: the committed batch is
@@ -1283,7 +1371,7 @@ test_migrate_v1 (Fixture       *f,
   /* Opening migrates; the old run reads as it was written, without a protocol log. */
   journal = cb_journal_open (f->path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (user_version (f->path), ==, 5);
+  g_assert_cmpint (user_version (f->path), ==, 6);
   /* The steps' duplicate index is gone, and so are the unique ones: each table a run writes
    * is keyed by what it belongs to, one b-tree (a WITHOUT ROWID table's key has no entry of
    * its own in sqlite_master); a step's start and end are rows of one table. */
@@ -1417,7 +1505,7 @@ test_migrate_v2 (Fixture       *f,
 
   journal = cb_journal_open (f->path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (user_version (f->path), ==, 5);
+  g_assert_cmpint (user_version (f->path), ==, 6);
   g_assert_true (cb_journal_leaf_sent (journal, 1, &leaf, &error));
   g_assert_no_error (error);
   g_assert_cmpint (cb_journal_get_leaf_state (journal, 1, &error), ==, CB_JOURNAL_LEAF_SENT);
@@ -1525,7 +1613,7 @@ test_migrate_v3 (Fixture       *f,
 
   journal = cb_journal_open (f->path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (user_version (f->path), ==, 5);
+  g_assert_cmpint (user_version (f->path), ==, 6);
   g_assert_cmpuint (cb_journal_get_n_recovered (journal), ==, 1);
   after = journal_contents (f->path, "id != 4");
   g_assert_cmpstr (after, ==, before);
@@ -1799,7 +1887,7 @@ test_migrate_v4 (Fixture       *f,
 
   journal = cb_journal_open (f->path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (user_version (f->path), ==, 5);
+  g_assert_cmpint (user_version (f->path), ==, 6);
   g_assert_cmpuint (cb_journal_get_n_recovered (journal), ==, 1);
   after = journal_contents (f->path, "id != 4");
   g_assert_cmpstr (after, ==, before);
@@ -1826,7 +1914,8 @@ test_migrate_v4 (Fixture       *f,
   g_assert_cmpint (cb_journal_get_leaf_state (journal, 2, &error), ==, CB_JOURNAL_LEAF_INSTALLED);
   g_assert_no_error (error);
 
-  /* Behind the API's back: runs append-only, every row needs its run (foreign keys on). */
+  /* Behind the API's back: runs append-only, every row needs its run (foreign keys on; a
+   * step's record by the table's trigger, schema 6). */
   g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_exec (db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL), ==, SQLITE_OK);
   for (guint i = 0; i < G_N_ELEMENTS (tampering); i++)
@@ -1837,6 +1926,7 @@ test_migrate_v4 (Fixture       *f,
       g_test_message ("%s -> %s", tampering[i], message);
       g_assert_true (strstr (message, "append-only") != NULL ||
                      strstr (message, "FOREIGN KEY constraint failed") != NULL ||
+                     strstr (message, "no such run") != NULL ||
                      strstr (message, "CHECK constraint failed") != NULL);
       sqlite3_free (message);
     }
@@ -1853,6 +1943,238 @@ test_migrate_v4 (Fixture       *f,
   g_assert_no_error (error);
   g_assert_cmpuint (cb_journal_run_get_steps (run)->len, ==, 2);
   g_assert_cmpuint (strlen (cb_journal_run_get_uuid (run)), ==, 36);
+  g_clear_object (&journal);
+
+  /* Opening again migrates nothing. */
+  g_free (before);
+  before = journal_contents (f->path, "1");
+  journal = cb_journal_open (f->path, &error);
+  g_assert_no_error (error);
+  g_free (after);
+  after = journal_contents (f->path, "1");
+  g_assert_cmpstr (after, ==, before);
+}
+
+/* Schema 5 as a Certbench of schema 5 made it (its CREATE statements as sqlite_master keeps
+ * them), with runs like the v4 test's: a step's records keyed by a rowid, their run a foreign
+ * key, two insert triggers that abort. */
+static const char schema_v5_sql[] =
+  "CREATE TABLE runs (  id INTEGER PRIMARY KEY,  uuid TEXT NOT NULL,  started INTEGER NOT NULL,"
+  "  station TEXT, operator_name TEXT, port TEXT, profile TEXT, policy TEXT,  owner_host TEXT,"
+  " owner_boot TEXT, owner_pid INTEGER, owner_start INTEGER) STRICT;"
+  "CREATE INDEX runs_started ON runs (started);"
+  "CREATE TRIGGER runs_no_update BEFORE UPDATE ON runs "
+  "BEGIN SELECT RAISE (ABORT, 'the journal is append-only'); END;"
+  "CREATE TRIGGER runs_no_delete BEFORE DELETE ON runs "
+  "BEGIN SELECT RAISE (ABORT, 'the journal is append-only'); END;"
+  "CREATE TABLE leaf_states (  id INTEGER PRIMARY KEY,  run_id INTEGER NOT NULL REFERENCES "
+  "runs (id),  at INTEGER NOT NULL,  state TEXT NOT NULL CHECK (state IN ('sent', 'installed', "
+  "'not-installed')),  device_serial TEXT,  leaf_serial TEXT NOT NULL, leaf_fingerprint TEXT "
+  "NOT NULL,  not_before INTEGER, not_after INTEGER) STRICT;"
+  "CREATE INDEX leaf_states_device ON leaf_states (device_serial);"
+  "CREATE INDEX leaf_states_run ON leaf_states (run_id);"
+  "CREATE TRIGGER leaf_states_no_update BEFORE UPDATE ON leaf_states "
+  "BEGIN SELECT RAISE (ABORT, 'the journal is append-only'); END;"
+  "CREATE TRIGGER leaf_states_no_delete BEFORE DELETE ON leaf_states "
+  "BEGIN SELECT RAISE (ABORT, 'the journal is append-only'); END;"
+  "CREATE TABLE run_devices (  run_id INTEGER PRIMARY KEY REFERENCES runs (id),  at INTEGER NOT "
+  "NULL,  serial TEXT, model TEXT, firmware TEXT, registration_id TEXT) STRICT;"
+  "CREATE TABLE step_records (  record_key INTEGER PRIMARY KEY,  run_id INTEGER NOT NULL "
+  "REFERENCES runs (id),  idx INTEGER NOT NULL CHECK (idx BETWEEN 0 AND 65535),  ended INTEGER "
+  "NOT NULL CHECK (ended = 0 OR ended = 1),  at INTEGER NOT NULL,  name TEXT,  result TEXT, "
+  "error TEXT, detail TEXT,  CHECK (record_key = (run_id * 65536 + idx) * 2 + ended),  CHECK "
+  "(ended = 0 AND name IS NOT NULL AND result IS NULL AND error IS NULL AND detail IS NULL OR "
+  "ended = 1 AND name IS NULL AND (result = 'pass' OR result = 'fail' OR result = 'cancelled' OR "
+  "result = 'interrupted' OR result = 'skipped'))) STRICT;"
+  "CREATE TABLE run_ends (  run_id INTEGER PRIMARY KEY REFERENCES runs (id),  ended INTEGER NOT "
+  "NULL,  result TEXT NOT NULL CHECK (result = 'pass' OR result = 'fail' OR result = "
+  "'cancelled' OR result = 'interrupted'),  failed_step TEXT, error TEXT, hub TEXT, device_id "
+  "TEXT,  leaf_serial TEXT, leaf_fingerprint TEXT, not_before INTEGER, not_after INTEGER) STRICT;"
+  "CREATE TABLE run_protocol_logs (  run_id INTEGER PRIMARY KEY REFERENCES runs (id),  at "
+  "INTEGER NOT NULL,  log TEXT NOT NULL) STRICT;"
+  "CREATE INDEX run_devices_serial ON run_devices (serial);"
+  "CREATE INDEX run_devices_registration ON run_devices (registration_id COLLATE NOCASE);"
+  "CREATE TRIGGER step_records_after_run_end BEFORE INSERT ON step_records WHEN NEW.ended = 0 "
+  "AND EXISTS (SELECT 1 FROM run_ends WHERE run_id = NEW.run_id) BEGIN SELECT RAISE (ABORT, "
+  "'the run has ended'); END;"
+  "CREATE TRIGGER step_records_end_after_start BEFORE INSERT ON step_records WHEN NEW.ended = 1 "
+  "AND NOT EXISTS (SELECT 1 FROM step_records WHERE record_key = (NEW.run_id * 65536 + NEW.idx) "
+  "* 2) BEGIN SELECT RAISE (ABORT, 'no such step'); END;"
+  "CREATE VIEW step_view AS  SELECT s.run_id * 65536 + s.idx AS id, s.run_id, s.idx, s.name, "
+  "s.at AS started,         x.at AS ended, x.result, x.error, x.detail, s.record_key  FROM "
+  "step_records s  LEFT JOIN step_records x ON x.record_key = s.record_key + 1  WHERE "
+  "s.ended = 0;"
+  "CREATE VIEW run_view AS  SELECT r.id, r.uuid, r.started, r.station, r.operator_name, r.port, "
+  "r.profile, r.policy,         d.serial, d.model, d.firmware, d.registration_id,         "
+  "e.ended, e.result, e.failed_step, e.error, e.hub, e.device_id,         e.leaf_serial, "
+  "e.leaf_fingerprint, e.not_before, e.not_after  FROM runs r  LEFT JOIN run_devices d ON "
+  "d.run_id = r.id  LEFT JOIN run_ends e ON e.run_id = r.id;"
+  "CREATE TRIGGER run_devices_no_update BEFORE UPDATE ON run_devices "
+  "BEGIN SELECT RAISE (ABORT, 'the journal is append-only'); END;"
+  "CREATE TRIGGER run_devices_no_delete BEFORE DELETE ON run_devices "
+  "BEGIN SELECT RAISE (ABORT, 'the journal is append-only'); END;"
+  "CREATE TRIGGER step_records_no_update BEFORE UPDATE ON step_records "
+  "BEGIN SELECT RAISE (ABORT, 'the journal is append-only'); END;"
+  "CREATE TRIGGER step_records_no_delete BEFORE DELETE ON step_records "
+  "BEGIN SELECT RAISE (ABORT, 'the journal is append-only'); END;"
+  "CREATE TRIGGER run_ends_no_update BEFORE UPDATE ON run_ends "
+  "BEGIN SELECT RAISE (ABORT, 'the journal is append-only'); END;"
+  "CREATE TRIGGER run_ends_no_delete BEFORE DELETE ON run_ends "
+  "BEGIN SELECT RAISE (ABORT, 'the journal is append-only'); END;"
+  "CREATE TRIGGER run_protocol_logs_no_update BEFORE UPDATE ON run_protocol_logs "
+  "BEGIN SELECT RAISE (ABORT, 'the journal is append-only'); END;"
+  "CREATE TRIGGER run_protocol_logs_no_delete BEFORE DELETE ON run_protocol_logs "
+  "BEGIN SELECT RAISE (ABORT, 'the journal is append-only'); END;"
+  "INSERT INTO runs (id, uuid, started, station, operator_name, port, profile, policy, "
+  "  owner_host, owner_boot, owner_pid, owner_start) VALUES "
+  "  (1, 'b1c3d8e2-0000-4000-8000-000000000001', 1700000000000000, 'bench-5', 'ana', "
+  "   '/dev/ttyACM0', 'sandbox', 'line1', 'this-bench', 'boot-a', 4242, 77),"
+  "  (2, 'b1c3d8e2-0000-4000-8000-000000000002', 1700000100000000, 'bench-5', NULL, "
+  "   '/dev/ttyACM1', NULL, NULL, 'this-bench', 'boot-a', 4242, 77),"
+  "  (3, 'b1c3d8e2-0000-4000-8000-000000000003', 1700000200000000, 'bench-5', NULL, "
+  "   '/dev/ttyACM2', NULL, NULL, 'another-machine', 'boot-z', 99, 1),"
+  "  (4, 'b1c3d8e2-0000-4000-8000-000000000004', 1700000300000000, 'bench-5', NULL, "
+  "   '/dev/ttyACM3', NULL, NULL, NULL, 'an-earlier-boot', 1, 1);"
+  "INSERT INTO run_devices (run_id, at, serial, model, firmware, registration_id) VALUES "
+  "  (1, 1700000000100000, 'V5-0001', 'm', '1.0', 'line1-v5-0001'),"
+  "  (2, 1700000100100000, 'V5-0002', 'm', '1.1', 'Line1-V5-0002'),"
+  "  (3, 1700000200100000, 'V5-0003', NULL, NULL, NULL),"
+  "  (4, 1700000300100000, 'V5-0004', NULL, NULL, NULL);"
+  "INSERT INTO step_records (record_key, run_id, idx, ended, at, name, result, error, detail) "
+  "VALUES "
+  "  (131072, 1, 0, 0, 1700000000000000, 'identify', NULL, NULL, NULL),"
+  "  (131073, 1, 0, 1, 1700000000100000, NULL, 'pass', NULL, 'serial V5-0001'),"
+  "  (131074, 1, 1, 0, 1700000000100000, 'keygen', NULL, NULL, NULL),"
+  "  (131075, 1, 1, 1, 1700000000200000, NULL, 'skipped', NULL, 'not applicable: kept'),"
+  "  (262144, 2, 0, 0, 1700000100000000, 'identify', NULL, NULL, NULL),"
+  "  (262145, 2, 0, 1, 1700000100100000, NULL, 'pass', NULL, NULL),"
+  "  (262146, 2, 1, 0, 1700000100200000, 'register', NULL, NULL, NULL),"
+  "  (262147, 2, 1, 1, 1700000100400000, NULL, 'fail', 'DPS said no', NULL),"
+  "  (393216, 3, 0, 0, 1700000200000000, 'identify', NULL, NULL, NULL),"
+  "  (524288, 4, 0, 0, 1700000300000000, 'identify', NULL, NULL, NULL),"
+  "  (524289, 4, 0, 1, 1700000300200000, NULL, 'pass', NULL, NULL),"
+  "  (524290, 4, 1, 0, 1700000300300000, 'install', NULL, NULL, NULL);"
+  "INSERT INTO run_protocol_logs (run_id, at, log) VALUES "
+  "  (1, 1700000000900000, '+   0.001 s  TX v2 read 64/0 (info)\n');"
+  "INSERT INTO leaf_states (run_id, at, state, device_serial, leaf_serial, leaf_fingerprint, "
+  "  not_before, not_after) VALUES "
+  "  (2, 1700000100300000, 'sent', 'V5-0002', '0a0b', 'AA:BB', 1700000000, 1702592000),"
+  "  (2, 1700000100350000, 'installed', 'V5-0002', '0a0b', 'AA:BB', 1700000000, 1702592000);"
+  "INSERT INTO run_ends (run_id, ended, result, failed_step, error, hub, device_id, "
+  "  leaf_serial, leaf_fingerprint, not_before, not_after) VALUES "
+  "  (1, 1700000001000000, 'pass', NULL, NULL, 'hub-1', 'line1-v5-0001', '01', 'CC:DD', "
+  "   1700000000, 1702592000),"
+  "  (2, 1700000100600000, 'fail', 'register', 'register: DPS said no', NULL, NULL, NULL, "
+  "   NULL, NULL, NULL);"
+  "PRAGMA user_version = 5;";
+
+/* Schema 5 to 6 (a step record's run checked by the table's one insert trigger, which fails
+ * the statement, instead of a foreign key: no statement journal for a step's row): every run,
+ * step, end, device, log and leaf state reads as before; the cut-off run is recovered naming
+ * its step; the schema has what a new journal has; a step record still needs its run, its
+ * start and a run that has not ended, now with foreign keys off too. */
+static void
+test_migrate_v5 (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbJournal) journal = NULL;
+  g_autoptr(CbJournalRun) run = NULL;
+  g_autofree char *sub = g_path_get_dirname (f->path);
+  g_autofree char *fresh_path = g_build_filename (sub, "fresh.sqlite", NULL);
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *fresh = NULL;
+  g_autofree char *migrated = NULL;
+  static const struct
+  {
+    const char *sql;
+    const char *refused;
+  } tampering[] = {
+    { "INSERT INTO step_records (record_key, run_id, idx, ended, at, name) "
+      "  VALUES (12976128, 99, 0, 0, 1, 'orphan')", "no such run" },
+    { "INSERT INTO step_records (record_key, run_id, idx, ended, at, name) "
+      "  VALUES (262148, 2, 2, 0, 1, 'late')", "the run has ended" },
+    { "INSERT INTO step_records (record_key, run_id, idx, ended, at, result) "
+      "  VALUES (393219, 3, 1, 1, 1, 'pass')", "no such step" },
+    { "INSERT INTO step_records (record_key, run_id, idx, ended, at, result) "
+      "  VALUES (131073, 1, 0, 1, 1, 'fail')", "UNIQUE constraint failed" },
+    { "INSERT INTO step_records (record_key, run_id, idx, ended, at, name) "
+      "  VALUES (1000000000, 3, 1, 0, 1, 'elsewhere')", "CHECK constraint failed" },
+    { "UPDATE step_records SET detail = 'x' WHERE ended = 1", "append-only" },
+    { "DELETE FROM step_records WHERE ended = 0", "append-only" },
+  };
+  sqlite3 *db = NULL;
+  gint64 run_id;
+
+  g_assert_cmpint (g_mkdir_with_parents (sub, 0700), ==, 0);
+  g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, schema_v5_sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+  g_assert_cmpint (user_version (f->path), ==, 5);
+  g_assert_cmpint (count_rows (f->path, "SELECT COUNT (*) FROM "
+                                        "pragma_foreign_key_list ('step_records')"), ==, 1);
+  before = journal_contents (f->path, "id != 4");
+
+  journal = cb_journal_open (f->path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (user_version (f->path), ==, 6);
+  g_assert_cmpuint (cb_journal_get_n_recovered (journal), ==, 1);
+  after = journal_contents (f->path, "id != 4");
+  g_assert_cmpstr (after, ==, before);
+  g_assert_cmpint (count_rows (f->path, "SELECT COUNT (*) FROM "
+                                        "pragma_foreign_key_list ('step_records')"), ==, 0);
+  g_assert_cmpint (count_rows (f->path, "SELECT COUNT (*) FROM sqlite_master "
+                                        "WHERE type = 'trigger' AND tbl_name = 'step_records' "
+                                        "AND sql LIKE '%ABORT, ''no such%'"), ==, 0);
+  g_assert_cmpint (count_rows (f->path, "SELECT COUNT (*) FROM pragma_foreign_key_check"), ==, 0);
+
+  {
+    g_autoptr(CbJournal) made = cb_journal_open (fresh_path, &error);
+
+    g_assert_no_error (error);
+  }
+  fresh = schema_objects (fresh_path);
+  migrated = schema_objects (f->path);
+  g_assert_cmpstr (migrated, ==, fresh);
+  g_assert_null (strstr (migrated, "v6_"));
+
+  run = cb_journal_get_run (journal, 4, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (cb_journal_run_get_result (run), ==, CB_JOURNAL_RESULT_INTERRUPTED);
+  g_assert_cmpstr (cb_journal_run_get_failed_step (run), ==, "install");
+  g_assert_cmpuint (cb_journal_run_get_steps (run)->len, ==, 2);
+  g_clear_object (&run);
+
+  /* Behind the API's back, foreign keys off (a connection's default). */
+  g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
+  for (guint i = 0; i < G_N_ELEMENTS (tampering); i++)
+    {
+      char *message = NULL;
+
+      g_assert_cmpint (sqlite3_exec (db, tampering[i].sql, NULL, NULL, &message), !=, SQLITE_OK);
+      g_test_message ("%s -> %s", tampering[i].sql, message);
+      g_assert_nonnull (strstr (message, tampering[i].refused));
+      sqlite3_free (message);
+    }
+  sqlite3_close (db);
+
+  /* The journal's own connection: the same refusals as errors it names. */
+  g_assert_cmpint (cb_journal_begin_step (journal, 99, "x", 0, &error), ==, 0);
+  g_assert_error (error, CB_JOURNAL_ERROR, CB_JOURNAL_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_cmpint (cb_journal_begin_step (journal, 2, "late", 0, &error), ==, 0);
+  g_assert_error (error, CB_JOURNAL_ERROR, CB_JOURNAL_ERROR_ALREADY_ENDED);
+  g_clear_error (&error);
+  g_assert_false (cb_journal_end_step (journal, 3 * 65536 + 1, CB_JOURNAL_RESULT_PASS, NULL,
+                                       NULL, 0, &error));
+  g_assert_error (error, CB_JOURNAL_ERROR, CB_JOURNAL_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  run_id = add_run (journal, "SN-NEW", "line1-sn-new", CB_JOURNAL_RESULT_PASS, NULL);
+  g_assert_cmpint (run_id, ==, 5);
+  run = cb_journal_get_run (journal, run_id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (cb_journal_run_get_steps (run)->len, ==, 2);
   g_clear_object (&journal);
 
   /* Opening again migrates nothing. */
@@ -2064,6 +2386,9 @@ main (int   argc,
   ADD ("/cb/journal/batch", test_batch);
   ADD ("/cb/journal/steps-numbered", test_steps_numbered);
   ADD ("/cb/journal/station-pages", test_station_pages);
+  ADD ("/cb/journal/migrate-v5", test_migrate_v5);
+  ADD ("/cb/journal/step-rows-unjournaled", test_step_rows_unjournaled);
+  ADD ("/cb/journal/commit-one-write", test_commit_one_write);
 
 #undef ADD
 

@@ -35,11 +35,12 @@ sqlite3_stmt *cb_journal_db_prepare       (sqlite3       *db,
                                            const char    *sql,
                                            GError       **error);
 void          cb_journal_db_finalize      (sqlite3_stmt  *stmt);
-/* Binds a string, storing NULL for NULL or empty text. */
+/* Binds a string, storing NULL for NULL or empty text. Not copied: the text must live until
+ * the statement has been stepped and reset (cb_journal_db_release clears the bindings). */
 void          cb_journal_db_bind_text     (sqlite3_stmt  *stmt,
                                            int            index,
                                            const char    *text);
-/* The same after cb_journal_scrub(). */
+/* The same after cb_journal_scrub(); the scrubbed copy is the statement's. */
 void          cb_journal_db_bind_scrubbed (sqlite3_stmt  *stmt,
                                            int            index,
                                            const char    *text);
@@ -47,16 +48,16 @@ char         *cb_journal_db_column_dup    (sqlite3_stmt  *stmt,
                                            int            column);
 
 /* Statements a connection keeps prepared for its life, so the per-run writes do not parse
- * their SQL again (a station journals a dozen rows per device). A cache belongs to one
- * connection and is freed before it closes. */
-GHashTable   *cb_journal_db_cache_new     (void);
-/* The statement for @sql from @cache, prepared (SQLITE_PREPARE_PERSISTENT) the first time;
- * borrowed: hand it back with cb_journal_db_release() (or g_autoptr(CbJournalDbCachedStmt)),
- * which resets it and clears its bindings. */
-sqlite3_stmt *cb_journal_db_prepare_cached (GHashTable   *cache,
-                                            sqlite3      *db,
-                                            const char   *sql,
-                                            GError      **error);
+ * their SQL again (a station journals a dozen rows per device). Each call site has a slot of
+ * its own (a pointer in the connection's owner, finalized before the connection closes), so
+ * finding the statement costs no lookup by its text. */
+/* The statement in @slot, prepared (SQLITE_PREPARE_PERSISTENT) the first time; borrowed: hand
+ * it back with cb_journal_db_release() (or g_autoptr(CbJournalDbCachedStmt)), which resets it
+ * and clears its bindings. */
+sqlite3_stmt *cb_journal_db_prepare_cached (sqlite3_stmt **slot,
+                                            sqlite3       *db,
+                                            const char    *sql,
+                                            GError       **error);
 typedef sqlite3_stmt CbJournalDbCachedStmt;
 void          cb_journal_db_release       (CbJournalDbCachedStmt *stmt);
 

@@ -8,6 +8,25 @@
 
 G_BEGIN_DECLS
 
+/* The write path's prepared statements, a slot each (cb_journal_db_prepare_cached). */
+typedef enum
+{
+  CB_JOURNAL_STMT_BEGIN,
+  CB_JOURNAL_STMT_COMMIT,
+  CB_JOURNAL_STMT_BEGIN_RUN,
+  CB_JOURNAL_STMT_SET_DEVICE,
+  CB_JOURNAL_STMT_NEXT_STEP,
+  CB_JOURNAL_STMT_BEGIN_STEP,
+  CB_JOURNAL_STMT_END_STEP,
+  CB_JOURNAL_STMT_END_RUN,
+  CB_JOURNAL_STMT_PROTOCOL_LOG,
+  CB_JOURNAL_STMT_LEAF_SENT,
+  CB_JOURNAL_STMT_RESOLVE_LEAF,
+  CB_JOURNAL_STMT_LEAF_STATE,
+  CB_JOURNAL_STMT_FIND_SENT_LEAF,
+  CB_JOURNAL_N_STMTS
+} CbJournalStmt;
+
 /* The journal's fields and its readers, shared by cb-journal.c (the store: writes, recovery,
  * reads) and cb-journal-export.c (CSV and JSON export on a worker thread). */
 
@@ -18,8 +37,8 @@ struct _CbJournal
   /* Owned */
   char    *path;
   sqlite3 *db;
-  /* The write path's prepared statements on db (cb_journal_db_prepare_cached) */
-  GHashTable *statements;
+  /* The write path's prepared statements on db, by CbJournalStmt */
+  sqlite3_stmt *statements[CB_JOURNAL_N_STMTS];
   guint    n_recovered;
   /* Run id (gint64 *) → the index its next step takes + 1, for the runs whose steps this
    * connection numbered: a station's run asks once, not at every step. Emptied when a write

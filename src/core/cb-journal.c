@@ -224,7 +224,8 @@ cb_journal_finalize (GObject *object)
     g_warning ("%s", error->message);
 
   /* Prepared statements first: a connection with statements left does not close. */
-  g_clear_pointer (&self->statements, g_hash_table_unref);
+  for (guint i = 0; i < CB_JOURNAL_N_STMTS; i++)
+    g_clear_pointer (&self->statements[i], cb_journal_db_finalize);
   g_clear_pointer (&self->next_step, g_hash_table_unref);
   g_clear_pointer (&self->db, sqlite3_close);
   g_free (self->path);
@@ -244,7 +245,6 @@ cb_journal_class_init (CbJournalClass *klass)
 static void
 cb_journal_init (CbJournal *self)
 {
-  self->statements = cb_journal_db_cache_new ();
   self->next_step = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
 }
 
@@ -328,6 +328,16 @@ cb_journal_get_n_recovered (CbJournal *self)
   return self->n_recovered;
 }
 
+/* The write path's statement @which, prepared the first time (cb_journal_db_prepare_cached). */
+static sqlite3_stmt *
+cached (CbJournal      *self,
+        CbJournalStmt   which,
+        const char     *sql,
+        GError        **error)
+{
+  return cb_journal_db_prepare_cached (&self->statements[which], self->db, sql, error);
+}
+
 static gboolean
 step_insert (sqlite3_stmt  *stmt,
              sqlite3       *db,
@@ -345,11 +355,18 @@ step_insert (sqlite3_stmt  *stmt,
                    "Journal: %s: the record exists already", what);
       return FALSE;
     }
-  /* The step_records triggers: a start after the run's end, an end without a start */
+  /* The step_records trigger: a start after the run's end, an end without a start, a start
+   * without a run */
   if (rc == SQLITE_CONSTRAINT_TRIGGER && strstr (sqlite3_errmsg (db), "no such step") != NULL)
     {
       g_set_error (error, CB_JOURNAL_ERROR, CB_JOURNAL_ERROR_NOT_FOUND,
                    "Journal: %s: no such step", what);
+      return FALSE;
+    }
+  if (rc == SQLITE_CONSTRAINT_TRIGGER && strstr (sqlite3_errmsg (db), "no such run") != NULL)
+    {
+      g_set_error (error, CB_JOURNAL_ERROR, CB_JOURNAL_ERROR_NOT_FOUND,
+                   "Journal: %s: no such run", what);
       return FALSE;
     }
   if (rc == SQLITE_CONSTRAINT_TRIGGER)
@@ -390,7 +407,7 @@ cb_journal_begin_run (CbJournal               *self,
       self->owner_start = read_process_start (self->owner_pid);
     }
 
-  stmt = cb_journal_db_prepare_cached (self->statements, self->db,
+  stmt = cached (self, CB_JOURNAL_STMT_BEGIN_RUN,
                   "INSERT INTO runs (uuid, started, station, operator_name, port, profile, policy, "
                   "  owner_host, owner_boot, owner_pid, owner_start) "
                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -430,7 +447,7 @@ cb_journal_set_device (CbJournal             *self,
   g_return_val_if_fail (CB_IS_JOURNAL (self), FALSE);
   g_return_val_if_fail (device != NULL, FALSE);
 
-  stmt = cb_journal_db_prepare_cached (self->statements, self->db,
+  stmt = cached (self, CB_JOURNAL_STMT_SET_DEVICE,
                   "INSERT INTO run_devices (run_id, at, serial, model, firmware, registration_id) "
                   "VALUES (?, ?, ?, ?, ?, ?)",
                   error);
@@ -480,7 +497,7 @@ cb_journal_begin_step (CbJournal   *self,
     }
   else
     {
-      next = cb_journal_db_prepare_cached (self->statements, self->db,
+      next = cached (self, CB_JOURNAL_STMT_NEXT_STEP,
                       "SELECT COALESCE (MAX (idx) + 1, 0) FROM step_records "
                       "WHERE record_key BETWEEN ?1 * 131072 AND ?1 * 131072 + 131071",
                       error);
@@ -496,10 +513,11 @@ cb_journal_begin_step (CbJournal   *self,
       g_clear_pointer (&next, cb_journal_db_release);
     }
 
-  /* A run that has ended takes no more steps (the step_records_after_run_end trigger), nor one
-   * past the index a step id holds. */
-  stmt = cb_journal_db_prepare_cached (self->statements, self->db,
-                  "INSERT INTO step_records (record_key, run_id, idx, ended, at, name) "
+  /* A run that has ended takes no more steps (the step_records_in_order trigger), nor one
+   * past the index a step id holds. OR FAIL: a refused row aborts nothing it wrote before,
+   * which spares the statement a statement journal (cb-journal-db.c, STEP_RECORDS_SQL). */
+  stmt = cached (self, CB_JOURNAL_STMT_BEGIN_STEP,
+                  "INSERT OR FAIL INTO step_records (record_key, run_id, idx, ended, at, name) "
                   "VALUES ((?1 * 65536 + ?2) * 2, ?1, ?2, 0, ?3, ?4)",
                   error);
   if (stmt == NULL)
@@ -549,9 +567,9 @@ cb_journal_end_step (CbJournal        *self,
       return FALSE;
     }
 
-  stmt = cb_journal_db_prepare_cached (self->statements, self->db,
-                  "INSERT INTO step_records (record_key, run_id, idx, ended, at, result, error, "
-                  "  detail) VALUES ((?1 * 65536 + ?2) * 2 + 1, ?1, ?2, 1, ?3, ?4, ?5, ?6)",
+  stmt = cached (self, CB_JOURNAL_STMT_END_STEP,
+                  "INSERT OR FAIL INTO step_records (record_key, run_id, idx, ended, at, result, "
+                  "  error, detail) VALUES ((?1 * 65536 + ?2) * 2 + 1, ?1, ?2, 1, ?3, ?4, ?5, ?6)",
                   error);
   if (stmt == NULL)
     return FALSE;
@@ -585,7 +603,7 @@ cb_journal_end_run (CbJournal             *self,
       return FALSE;
     }
 
-  stmt = cb_journal_db_prepare_cached (self->statements, self->db,
+  stmt = cached (self, CB_JOURNAL_STMT_END_RUN,
                   "INSERT INTO run_ends (run_id, ended, result, failed_step, error, hub, device_id, "
                   "  leaf_serial, leaf_fingerprint, not_before, not_after) "
                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -615,14 +633,15 @@ cb_journal_end_run (CbJournal             *self,
 
 /* Runs a statement without rows (BEGIN, COMMIT) from the cache. */
 static gboolean
-exec_cached (CbJournal   *self,
-             const char  *sql,
-             const char  *what,
-             GError     **error)
+exec_cached (CbJournal      *self,
+             CbJournalStmt   which,
+             const char     *sql,
+             const char     *what,
+             GError        **error)
 {
   g_autoptr(CbJournalDbCachedStmt) stmt = NULL;
 
-  stmt = cb_journal_db_prepare_cached (self->statements, self->db, sql, error);
+  stmt = cached (self, which, sql, error);
   if (stmt == NULL)
     return FALSE;
   if (sqlite3_step (stmt) != SQLITE_DONE)
@@ -642,7 +661,7 @@ cb_journal_batch_begin (CbJournal *self)
 
   /* IMMEDIATE: the write lock now (waiting out another writer like any write), so no row of
    * the batch meets a busy database halfway. */
-  if (exec_cached (self, "BEGIN IMMEDIATE", "starting a batch", &error))
+  if (exec_cached (self, CB_JOURNAL_STMT_BEGIN, "BEGIN IMMEDIATE", "starting a batch", &error))
     self->batch_open = TRUE;
   else
     g_debug ("%s; each row commits on its own", error->message);
@@ -659,7 +678,7 @@ cb_journal_batch_end (CbJournal  *self,
     return TRUE;
 
   self->batch_open = FALSE;
-  if (exec_cached (self, "COMMIT", "committing a batch", error))
+  if (exec_cached (self, CB_JOURNAL_STMT_COMMIT, "COMMIT", "committing a batch", error))
     return TRUE;
 
   if (!sqlite3_get_autocommit (self->db))
@@ -723,7 +742,7 @@ cb_journal_add_protocol_log (CbJournal   *self,
   g_return_val_if_fail (CB_IS_JOURNAL (self), FALSE);
   g_return_val_if_fail (log != NULL, FALSE);
 
-  stmt = cb_journal_db_prepare_cached (self->statements, self->db,
+  stmt = cached (self, CB_JOURNAL_STMT_PROTOCOL_LOG,
                   "INSERT INTO run_protocol_logs (run_id, at, log) VALUES (?, ?, ?)",
                   error);
   if (stmt == NULL)
@@ -765,7 +784,7 @@ cb_journal_leaf_sent (CbJournal            *self,
       return FALSE;
     }
 
-  stmt = cb_journal_db_prepare_cached (self->statements, self->db,
+  stmt = cached (self, CB_JOURNAL_STMT_LEAF_SENT,
                   "INSERT INTO leaf_states (run_id, at, state, device_serial, leaf_serial, "
                   "  leaf_fingerprint, not_before, not_after) "
                   "VALUES (?, ?, 'sent', ?, ?, ?, ?, ?)",
@@ -804,7 +823,7 @@ cb_journal_resolve_leaf (CbJournal           *self,
     }
 
   /* The resolution repeats the sent row's facts, so each row reads on its own. */
-  stmt = cb_journal_db_prepare_cached (self->statements, self->db,
+  stmt = cached (self, CB_JOURNAL_STMT_RESOLVE_LEAF,
                   "INSERT INTO leaf_states (run_id, at, state, device_serial, leaf_serial, "
                   "  leaf_fingerprint, not_before, not_after) "
                   "SELECT run_id, ?, ?, device_serial, leaf_serial, leaf_fingerprint, not_before, "
@@ -839,7 +858,7 @@ cb_journal_get_leaf_state (CbJournal  *self,
 
   g_return_val_if_fail (CB_IS_JOURNAL (self), CB_JOURNAL_LEAF_NONE);
 
-  stmt = cb_journal_db_prepare_cached (self->statements, self->db,
+  stmt = cached (self, CB_JOURNAL_STMT_LEAF_STATE,
                   "SELECT state FROM leaf_states WHERE run_id = ? ORDER BY id DESC LIMIT 1",
                   error);
   if (stmt == NULL)
@@ -879,7 +898,7 @@ cb_journal_find_sent_leaf (CbJournal   *self,
     return 0;
 
   /* The newest sent leaf of the device that no later row resolved. */
-  stmt = cb_journal_db_prepare_cached (self->statements, self->db,
+  stmt = cached (self, CB_JOURNAL_STMT_FIND_SENT_LEAF,
                   "SELECT s.run_id, s.leaf_fingerprint FROM leaf_states s "
                   "WHERE s.device_serial = ? AND s.state = 'sent' AND NOT EXISTS ("
                   "  SELECT 1 FROM leaf_states r WHERE r.run_id = s.run_id AND r.id > s.id) "
