@@ -74,7 +74,7 @@ test_locale_window (void)
 
   /* Button labels come from the window's GtkBuilder template. */
   g_assert_nonnull (cb_test_app_find_button (GTK_WIDGET (window), "_Abmelden"));
-  g_assert_nonnull (cb_test_app_find_button (GTK_WIDGET (window), "_Verbindungen …"));
+  g_assert_nonnull (cb_test_app_find_button (GTK_WIDGET (window), "_Verbindungen …"));
   g_assert_null (cb_test_app_find_button (GTK_WIDGET (window), "Sign _Out"));
   g_assert_null (cb_test_app_find_button (GTK_WIDGET (window), "_Connections…"));
 
