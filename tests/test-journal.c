@@ -1845,6 +1845,86 @@ schema_objects (const char *path)
  * device, log and leaf state reads as before and keeps its id;
  * the cut-off run is still recovered naming its step; the schema has what a new journal has;
  * runs stay append-only and the other tables' rows still need their run; new runs go on. */
+/* A journal of an older schema made from its CREATE statements and rows: what it holds, but
+ * for the cut-off run 4, for the migration to keep. */
+static char *
+make_old_journal (const char *path,
+                  const char *schema_sql,
+                  int         version)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, schema_sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+  g_assert_cmpint (user_version (path), ==, version);
+  return journal_contents (path, "id != 4");
+}
+
+/* Opening migrates the journal to schema 6, every row kept, and recovers the cut-off run. */
+static CbJournal *
+open_migrated (const char *path,
+               const char *before)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbJournal) journal = cb_journal_open (path, &error);
+  g_autofree char *after = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (user_version (path), ==, 6);
+  g_assert_cmpuint (cb_journal_get_n_recovered (journal), ==, 1);
+  after = journal_contents (path, "id != 4");
+  g_assert_cmpstr (after, ==, before);
+  return g_steal_pointer (&journal);
+}
+
+/* The same schema objects as a journal made new, none left aside under @aside. */
+static void
+assert_schema_as_new (const char *path,
+                      const char *aside)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *fresh_path = g_build_filename (dir, "fresh.sqlite", NULL);
+  g_autofree char *fresh = NULL;
+  g_autofree char *migrated = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbJournal) made = cb_journal_open (fresh_path, &error);
+
+  g_assert_no_error (error);
+  fresh = schema_objects (fresh_path);
+  migrated = schema_objects (path);
+  g_assert_cmpstr (migrated, ==, fresh);
+  g_assert_null (strstr (migrated, aside));
+}
+
+/* The run cut off during its install, recovered as interrupted there. */
+static void
+assert_cut_off_run (CbJournal *journal)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CbJournalRun) run = cb_journal_get_run (journal, 4, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpint (cb_journal_run_get_result (run), ==, CB_JOURNAL_RESULT_INTERRUPTED);
+  g_assert_cmpstr (cb_journal_run_get_failed_step (run), ==, "install");
+}
+
+/* A migrated journal opened again is left as it is. */
+static void
+assert_reopen_unchanged (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *before = journal_contents (path, "1");
+  g_autoptr(CbJournal) journal = cb_journal_open (path, &error);
+  g_autofree char *after = NULL;
+
+  g_assert_no_error (error);
+  after = journal_contents (path, "1");
+  g_assert_cmpstr (after, ==, before);
+}
+
 static void
 test_migrate_v4 (Fixture       *f,
                  gconstpointer  data)
@@ -1852,12 +1932,7 @@ test_migrate_v4 (Fixture       *f,
   g_autoptr(GError) error = NULL;
   g_autoptr(CbJournal) journal = NULL;
   g_autoptr(CbJournalRun) run = NULL;
-  g_autofree char *sub = g_path_get_dirname (f->path);
-  g_autofree char *fresh_path = g_build_filename (sub, "fresh.sqlite", NULL);
   g_autofree char *before = NULL;
-  g_autofree char *after = NULL;
-  g_autofree char *fresh = NULL;
-  g_autofree char *migrated = NULL;
   static const char * const tampering[] = {
     "UPDATE runs SET station = 'x'",
     "DELETE FROM runs WHERE id = 1",
@@ -1876,41 +1951,19 @@ test_migrate_v4 (Fixture       *f,
   sqlite3 *db = NULL;
   gint64 run_id;
 
-  g_assert_cmpint (g_mkdir_with_parents (sub, 0700), ==, 0);
-  g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_exec (db, schema_v4_sql, NULL, NULL, NULL), ==, SQLITE_OK);
-  sqlite3_close (db);
-  g_assert_cmpint (user_version (f->path), ==, 4);
+  before = make_old_journal (f->path, schema_v4_sql, 4);
   g_assert_cmpint (count_rows (f->path, "SELECT COUNT (*) FROM sqlite_master "
                                         "WHERE type = 'index' AND tbl_name = 'runs'"), ==, 2);
-  before = journal_contents (f->path, "id != 4");
 
-  journal = cb_journal_open (f->path, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (user_version (f->path), ==, 6);
-  g_assert_cmpuint (cb_journal_get_n_recovered (journal), ==, 1);
-  after = journal_contents (f->path, "id != 4");
-  g_assert_cmpstr (after, ==, before);
+  journal = open_migrated (f->path, before);
   g_assert_cmpint (count_rows (f->path, "SELECT COUNT (*) FROM sqlite_master "
                                         "WHERE type = 'index' AND tbl_name = 'runs'"), ==, 1);
   g_assert_cmpint (count_rows (f->path, "SELECT COUNT (*) FROM pragma_foreign_key_check"), ==, 0);
 
   /* The same objects as a journal made new (the old runs table gone, none left aside). */
-  {
-    g_autoptr(CbJournal) made = cb_journal_open (fresh_path, &error);
+  assert_schema_as_new (f->path, "v5_");
 
-    g_assert_no_error (error);
-  }
-  fresh = schema_objects (fresh_path);
-  migrated = schema_objects (f->path);
-  g_assert_cmpstr (migrated, ==, fresh);
-  g_assert_null (strstr (migrated, "v5_"));
-
-  run = cb_journal_get_run (journal, 4, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (cb_journal_run_get_result (run), ==, CB_JOURNAL_RESULT_INTERRUPTED);
-  g_assert_cmpstr (cb_journal_run_get_failed_step (run), ==, "install");
-  g_clear_object (&run);
+  assert_cut_off_run (journal);
   g_assert_cmpint (cb_journal_get_leaf_state (journal, 2, &error), ==, CB_JOURNAL_LEAF_INSTALLED);
   g_assert_no_error (error);
 
@@ -1946,13 +1999,7 @@ test_migrate_v4 (Fixture       *f,
   g_clear_object (&journal);
 
   /* Opening again migrates nothing. */
-  g_free (before);
-  before = journal_contents (f->path, "1");
-  journal = cb_journal_open (f->path, &error);
-  g_assert_no_error (error);
-  g_free (after);
-  after = journal_contents (f->path, "1");
-  g_assert_cmpstr (after, ==, before);
+  assert_reopen_unchanged (f->path);
 }
 
 /* Schema 5 as a Certbench of schema 5 made it (its CREATE statements as sqlite_master keeps
@@ -2080,12 +2127,7 @@ test_migrate_v5 (Fixture       *f,
   g_autoptr(GError) error = NULL;
   g_autoptr(CbJournal) journal = NULL;
   g_autoptr(CbJournalRun) run = NULL;
-  g_autofree char *sub = g_path_get_dirname (f->path);
-  g_autofree char *fresh_path = g_build_filename (sub, "fresh.sqlite", NULL);
   g_autofree char *before = NULL;
-  g_autofree char *after = NULL;
-  g_autofree char *fresh = NULL;
-  g_autofree char *migrated = NULL;
   static const struct
   {
     const char *sql;
@@ -2107,21 +2149,11 @@ test_migrate_v5 (Fixture       *f,
   sqlite3 *db = NULL;
   gint64 run_id;
 
-  g_assert_cmpint (g_mkdir_with_parents (sub, 0700), ==, 0);
-  g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_exec (db, schema_v5_sql, NULL, NULL, NULL), ==, SQLITE_OK);
-  sqlite3_close (db);
-  g_assert_cmpint (user_version (f->path), ==, 5);
+  before = make_old_journal (f->path, schema_v5_sql, 5);
   g_assert_cmpint (count_rows (f->path, "SELECT COUNT (*) FROM "
                                         "pragma_foreign_key_list ('step_records')"), ==, 1);
-  before = journal_contents (f->path, "id != 4");
 
-  journal = cb_journal_open (f->path, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (user_version (f->path), ==, 6);
-  g_assert_cmpuint (cb_journal_get_n_recovered (journal), ==, 1);
-  after = journal_contents (f->path, "id != 4");
-  g_assert_cmpstr (after, ==, before);
+  journal = open_migrated (f->path, before);
   g_assert_cmpint (count_rows (f->path, "SELECT COUNT (*) FROM "
                                         "pragma_foreign_key_list ('step_records')"), ==, 0);
   g_assert_cmpint (count_rows (f->path, "SELECT COUNT (*) FROM sqlite_master "
@@ -2129,20 +2161,11 @@ test_migrate_v5 (Fixture       *f,
                                         "AND sql LIKE '%ABORT, ''no such%'"), ==, 0);
   g_assert_cmpint (count_rows (f->path, "SELECT COUNT (*) FROM pragma_foreign_key_check"), ==, 0);
 
-  {
-    g_autoptr(CbJournal) made = cb_journal_open (fresh_path, &error);
+  assert_schema_as_new (f->path, "v6_");
 
-    g_assert_no_error (error);
-  }
-  fresh = schema_objects (fresh_path);
-  migrated = schema_objects (f->path);
-  g_assert_cmpstr (migrated, ==, fresh);
-  g_assert_null (strstr (migrated, "v6_"));
-
+  assert_cut_off_run (journal);
   run = cb_journal_get_run (journal, 4, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (cb_journal_run_get_result (run), ==, CB_JOURNAL_RESULT_INTERRUPTED);
-  g_assert_cmpstr (cb_journal_run_get_failed_step (run), ==, "install");
   g_assert_cmpuint (cb_journal_run_get_steps (run)->len, ==, 2);
   g_clear_object (&run);
 
@@ -2178,13 +2201,7 @@ test_migrate_v5 (Fixture       *f,
   g_clear_object (&journal);
 
   /* Opening again migrates nothing. */
-  g_free (before);
-  before = journal_contents (f->path, "1");
-  journal = cb_journal_open (f->path, &error);
-  g_assert_no_error (error);
-  g_free (after);
-  after = journal_contents (f->path, "1");
-  g_assert_cmpstr (after, ==, before);
+  assert_reopen_unchanged (f->path);
 }
 
 static void
